@@ -1,0 +1,97 @@
+// The white-box view of a simulated cluster at one instant (DESIGN §5): every replica's log,
+// LEO, HW, epoch cache and role, and the controller's view. The model produces it; the
+// white-box invariants read it. Arrays may be the model's live arrays: read them
+// synchronously, never keep or mutate them.
+
+export interface RecordView {
+  offset: number;
+  /** Leader epoch the record was appended in. */
+  epoch: number;
+  producerId: number;
+  sequence: number;
+  key: string | null;
+  value: string;
+}
+
+export interface EpochEntry {
+  epoch: number;
+  startOffset: number;
+}
+
+export interface ReplicaSnapshot {
+  broker: number;
+  topic: string;
+  partition: number;
+  /** The broker process is running. */
+  up: boolean;
+  role: 'leader' | 'follower' | 'none';
+  /** The leader epoch this replica believes current. */
+  leaderEpoch: number;
+  logStartOffset: number;
+  /** Log end offset, exclusive. */
+  leo: number;
+  /** High watermark, exclusive. */
+  hw: number;
+  /** records[i].offset === logStartOffset + i. */
+  records: readonly RecordView[];
+  epochCache: readonly EpochEntry[];
+  /** Leader only: the ISR the leader believes committed, and its maximal ISR (KIP-497). */
+  isr?: readonly number[];
+  maximalIsr?: readonly number[];
+}
+
+export interface BrokerView {
+  id: number;
+  /** Process running. */
+  up: boolean;
+  /** The broker epoch of the running process's registration (-1 if not registered). */
+  brokerEpoch: number;
+  /** Controller's view: fenced, and the broker epoch it has registered. */
+  fenced: boolean;
+  registeredEpoch: number;
+}
+
+export interface PartitionView {
+  topic: string;
+  partition: number;
+  /** -1 when leaderless. */
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+  /** Eligible leader replicas (KIP-966). */
+  elr: readonly number[];
+}
+
+/** A record some client received an acknowledgement for (acks ≥ 1 ok). */
+export interface AckedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  value: string;
+  timeUs: number;
+}
+
+/** A record some consumer read. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  value: string;
+  timeUs: number;
+}
+
+export interface ClusterSnapshot {
+  timeUs: number;
+  brokers: readonly BrokerView[];
+  controller: {
+    up: boolean;
+    partitions: readonly PartitionView[];
+  };
+  replicas: readonly ReplicaSnapshot[];
+  /** Acknowledged records so far (acks=all or acks=1 ok completions). */
+  acked: readonly AckedRecord[];
+  /** Records consumers have read so far. */
+  consumed: readonly ConsumedRecord[];
+}

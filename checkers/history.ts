@@ -1,0 +1,58 @@
+// History vocabulary shared by every producer and judge of histories (DESIGN §6): the
+// simulator's clients, the importers (JSONL, Jepsen EDN, etcd logs) and every checker.
+// Jepsen's vocabulary: an operation is an `invoke` followed by at most one completion
+// (`ok`, `fail` = definitely did not happen, `info` = unknown outcome). An invoke with no
+// completion is also of unknown outcome. Nothing here imports the model or the kernel.
+
+export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
+
+export interface HistoryEvent {
+  /** Position in the history, 0-based, dense. */
+  index: number;
+  /** Virtual (or recorded) time in microseconds; non-decreasing along the history. */
+  time: number;
+  /** The client process; one process has at most one operation in flight. */
+  process: number | string;
+  type: OpType;
+  /** Operation name: send, poll, assign (Kafka); read, write, cas (registers); get, put, append (kv). */
+  f: string;
+  value: unknown;
+  /** kv histories: the key the operation touches. */
+  key?: unknown;
+  /** Error name for fail/info completions, e.g. NOT_ENOUGH_REPLICAS, timeout. */
+  error?: string;
+}
+
+// --- Kafka operation values -------------------------------------------------------------
+
+/** `send` invoke/ok value. `offset` is present on ok. */
+export interface SendValue {
+  topic: string;
+  partition: number;
+  key?: string | null;
+  value: string;
+  offset?: number;
+}
+
+/**
+ * `poll` invoke/ok value: the consumer fetched from `offset` and (on ok) got `records`,
+ * consecutive [offset, value] pairs in offset order (possibly empty).
+ */
+export interface PollValue {
+  topic: string;
+  partition: number;
+  offset: number;
+  records?: Array<[number, string]>;
+}
+
+/**
+ * `assign` value: the consumer (re)positions on a partition at `offset` (assignment, or a
+ * reset after detected truncation, KIP-320). Poll monotonicity is tracked from here on.
+ */
+export interface AssignValue {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export type History = HistoryEvent[];

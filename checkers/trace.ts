@@ -1,0 +1,108 @@
+// The trace file (DESIGN §6): everything needed to replay one run and to explain it. It is
+// JSON, versioned. The timeline is the white-box story of the run (nodes up/down, replica
+// roles, epochs, HW/LEO, appends, truncations, controller decisions, faults), from which a
+// report rebuilds `kafka-topics --describe` and `kafka-dump-log` views at any instant.
+// The model emits these as probe events; the driver records them when tracing is on.
+
+import type { History } from './history.ts';
+import type { Verdict } from './verdict.ts';
+
+export const TRACE_FORMAT = 'gregor-trace';
+export const TRACE_VERSION = 1;
+
+export type TimelineEvent =
+  /** A node process changed state. cause: start | crash | power-loss | shutdown | restart. */
+  | { t: number; kind: 'node'; node: number; name: string; state: 'up' | 'down'; cause: string }
+  /** A replica's role, epoch, HW or LEO changed (emitted on any change of these). */
+  | {
+      t: number;
+      kind: 'replica';
+      broker: number;
+      topic: string;
+      partition: number;
+      role: 'leader' | 'follower' | 'none';
+      leaderEpoch: number;
+      hw: number;
+      leo: number;
+    }
+  /** Records written to a replica's log: offsets firstOffset.. in order. */
+  | {
+      t: number;
+      kind: 'append';
+      broker: number;
+      topic: string;
+      partition: number;
+      firstOffset: number;
+      epoch: number;
+      values: string[];
+    }
+  /** A replica's log lost every record at offset ≥ toOffset. */
+  | {
+      t: number;
+      kind: 'truncate';
+      broker: number;
+      topic: string;
+      partition: number;
+      toOffset: number;
+      /** diverging-epoch | truncate-to-hw | recovery (power loss / torn tail) | ... */
+      reason: string;
+    }
+  /** The controller's record for a partition changed. */
+  | {
+      t: number;
+      kind: 'partition';
+      topic: string;
+      partition: number;
+      leader: number;
+      leaderEpoch: number;
+      partitionEpoch: number;
+      replicas: number[];
+      isr: number[];
+      elr: number[];
+    }
+  /** A fault began or ended (id matches TraceFault.id). */
+  | { t: number; kind: 'fault'; phase: 'start' | 'end'; id: number; description: string };
+
+/** One step of the (shrunk) fault schedule, for people. */
+export interface TraceFault {
+  id: number;
+  /** e.g. "power loss of broker 2", "isolate broker 1". */
+  description: string;
+  /** e.g. "at 12.000 s" or "right after broker 2 acknowledges offset 5". */
+  trigger: string;
+  /** Virtual time it fired and healed, if it did. */
+  startUs?: number;
+  endUs?: number;
+  /** True when this fault takes the run beyond what Kafka promises to survive. */
+  beyondPromise?: boolean;
+}
+
+export interface Trace {
+  format: typeof TRACE_FORMAT;
+  version: number;
+  seed: number;
+  scenario: string;
+  variant: string;
+  /** Kafka configuration in force (Kafka names). */
+  config: Record<string, unknown>;
+  /** Machine-readable schedule and workload, enough to replay. */
+  faultSchedule: unknown;
+  workload: unknown;
+  /** Human-readable schedule. */
+  faults: TraceFault[];
+  history: History;
+  verdict: Verdict;
+  /** Running 64-bit event hash, 16 hex digits. */
+  hash: string;
+  eventCount: number;
+  endTimeUs: number;
+  /** How the run ended: ok, violation, stuck, crash. */
+  outcome: string;
+  timeline: TimelineEvent[];
+  /** Broker ids and client process ids with display names. */
+  nodes: Array<{ id: number; name: string; role: 'broker' | 'controller' | 'producer' | 'consumer' | 'other' }>;
+  /** The one command that reproduces this run. */
+  command: string;
+  /** Kernel events, when kept. */
+  events?: unknown[];
+}

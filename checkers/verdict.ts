@@ -1,0 +1,51 @@
+// The shape of every checker's answer (DESIGN §5): valid true | false | "unknown", with a
+// list of anomalies, each explained in one sentence and pointing at the operations,
+// offsets, nodes and virtual times involved.
+
+export type Validity = true | false | 'unknown';
+
+export interface Anomaly {
+  /**
+   * Black-box: lost-write, duplicate, inconsistent-offsets, nonmonotonic-poll, poll-skip,
+   * nonmonotonic-send, G1a, unseen, nonlinearizable.
+   * White-box: acked-durable, log-matching, candidate-complete, consistent-read,
+   * hw-monotonic, one-leader-per-epoch, liveness.
+   * Harness: stuck, crash.
+   */
+  kind: string;
+  /** One sentence a Kafka engineer understands. */
+  explanation: string;
+  /** History indices of the operations involved. */
+  ops?: number[];
+  topic?: string;
+  partition?: number;
+  offsets?: number[];
+  values?: string[];
+  nodes?: number[];
+  timesUs?: number[];
+  /** True when the loss is beyond what Kafka promises (the schedule was labelled so). */
+  expected?: boolean;
+  /** Not an error by itself (e.g. unseen): reported as a figure. */
+  informational?: boolean;
+}
+
+export interface LinearizabilityCounterexample {
+  /** History indices (of invokes) of the longest linearizable prefix, in linearization order. */
+  longestPrefix: number[];
+  /** History index of the invoke of the operation that cannot be placed. */
+  failedOp: number;
+  /** Why it cannot be placed. */
+  reason: string;
+  /** Partition key (P-compositionality) the failure belongs to, if any. */
+  partitionKey?: string;
+}
+
+export interface Verdict {
+  valid: Validity;
+  /** Which checker(s) produced it. */
+  checker: string;
+  anomalies: Anomaly[];
+  counterexample?: LinearizabilityCounterexample;
+  /** Figures: operations, unseen count, search states, etc. */
+  stats?: Record<string, number>;
+}

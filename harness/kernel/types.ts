@@ -1,0 +1,258 @@
+// The kernel's public contract: what a simulated node (actor) sees, and what drivers use to
+// build, fault and run a simulation. It knows nothing of Kafka.
+//
+// Assumptions (DESIGN §2–3):
+// - Time is virtual, in integer microseconds. Nothing simulated reads the real clock.
+// - Every handler is synchronous; no promises, no async, no real timers in simulated code.
+// - All randomness comes from named seeded streams (`Rng`), one per purpose.
+// - Messages are plain data objects with a string `type` discriminant. The kernel never
+//   mutates them; senders must not mutate a message after sending it.
+
+export type TimeUs = number;
+export type NodeId = number;
+
+/** A deterministic random stream. Values come from seedrandom; never from Math.random. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [lo, hiInclusive]. */
+  intBetween(lo: number, hiInclusive: number): number;
+  /** True with probability p. */
+  chance(p: number): boolean;
+  /** A uniformly chosen element; throws on an empty array. */
+  pick<T>(items: readonly T[]): T;
+}
+
+/** Anything sent over the simulated network. */
+export interface Message {
+  readonly type: string;
+}
+
+/**
+ * A protocol event a node announces (e.g. "broker 2 acknowledged offset 7", "follower
+ * truncated"). The kernel only forwards it to listeners: event-triggered faults, the trace
+ * timeline. `kind` names it; the other fields are plain data.
+ */
+export interface ProbeEvent {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
+export type TimerHandle = number;
+
+/** What a node's handlers may touch. Valid only while the node's incarnation lives. */
+export interface NodeContext<M extends Message = Message> {
+  readonly id: NodeId;
+  readonly name: string;
+  /** Increases on every (re)start of this node; 1 on first boot. */
+  readonly incarnation: number;
+  /** Virtual now, µs. */
+  now(): TimeUs;
+  /** Send over the simulated network (per-connection FIFO, may be delayed, cut, dropped). */
+  send(to: NodeId, msg: M): void;
+  /** Fire `onTimer(tag)` after `delayUs` (≥ 0) unless cancelled or the node goes down. */
+  setTimer(delayUs: TimeUs, tag: unknown): TimerHandle;
+  cancelTimer(handle: TimerHandle): void;
+  /** This node's disk; survives process crashes, loses unflushed data on power loss. */
+  readonly disk: Disk;
+  /** This node's own random stream (stable across restarts: continues, never reseeded). */
+  readonly rng: Rng;
+  /** Announce a protocol event to the driver's listeners. */
+  emit(event: ProbeEvent): void;
+}
+
+/** A simulated process. Its memory is the object itself; a crash discards it. */
+export interface Actor<M extends Message = Message> {
+  onMessage(from: NodeId, msg: M): void;
+  onTimer(tag: unknown): void;
+  /** Clean shutdown: flush what must survive. Called before the node goes down. */
+  onShutdown?(): void;
+}
+
+/** Builds a fresh process for a (re)start; recovery reads `ctx.disk`. */
+export type ActorFactory<M extends Message = Message> = (ctx: NodeContext<M>) => Actor<M>;
+
+// ---------------------------------------------------------------------------------------
+// Disk
+
+/** Marks a torn (partially written) entry left at a file's tail by a power loss. */
+export interface TornEntry {
+  readonly torn: true;
+  /** The entry that was being written; its bytes are not trustworthy. */
+  readonly partial: unknown;
+}
+
+/**
+ * A node's files. A file is a sequence of opaque entries (records, checkpoint lines) with a
+ * byte size each. Reads see the page cache (everything written). See harness/kernel/disk.ts
+ * for the fault model.
+ */
+export interface Disk {
+  exists(path: string): boolean;
+  /** Entries as the running process sees them (page cache). Do not mutate. */
+  read(path: string): readonly unknown[];
+  /** Number of entries. */
+  length(path: string): number;
+  /** Append to the page cache; creates the file. Entries must be treated as immutable. */
+  append(path: string, entry: unknown, sizeBytes?: number): void;
+  /** Keep the first `entryCount` entries. Truncation is a durable metadata operation. */
+  truncate(path: string, entryCount: number): void;
+  /** Replace the whole content (unflushed until fsync). */
+  writeFile(path: string, entries: readonly unknown[], sizeBytes?: number): void;
+  /** Make everything written to this file durable. */
+  fsync(path: string): void;
+  /** Atomically replace `to` with `from` (durable at once, as a journaled rename). */
+  rename(from: string, to: string): void;
+  delete(path: string): void;
+  /** Paths, sorted, optionally under a prefix. */
+  list(prefix?: string): string[];
+  /** Bytes written but not yet fsynced, over all files. */
+  unflushedBytes(): number;
+  /** Bytes currently durable, over all files. */
+  durableBytes(): number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Network
+
+export type LatencyDistribution =
+  | { readonly kind: 'constant'; readonly us: TimeUs }
+  | { readonly kind: 'uniform'; readonly minUs: TimeUs; readonly maxUs: TimeUs }
+  /** minUs plus an exponential tail with the given mean (a long-tailed LAN). */
+  | { readonly kind: 'exponential'; readonly minUs: TimeUs; readonly meanExtraUs: TimeUs };
+
+/** Shapes of network cuts (DESIGN §3). Nodes a shape does not name are unaffected. */
+export type CutShape =
+  /** The node can neither send to nor receive from anyone. */
+  | { readonly kind: 'isolate'; readonly node: NodeId }
+  /** Two sides that cannot talk to each other (majority/minority, or any bipartition). */
+  | { readonly kind: 'split'; readonly sideA: readonly NodeId[]; readonly sideB: readonly NodeId[] }
+  /** `left` and `right` cannot talk to each other; `bridge` still talks to both. */
+  | { readonly kind: 'bridge'; readonly left: readonly NodeId[]; readonly bridge: NodeId; readonly right: readonly NodeId[] }
+  /** Messages from any of `from` to any of `to` are dropped; the reverse direction works. */
+  | { readonly kind: 'one-way'; readonly from: readonly NodeId[]; readonly to: readonly NodeId[] }
+  /** The single link between a and b, both directions. */
+  | { readonly kind: 'link'; readonly a: NodeId; readonly b: NodeId };
+
+export type CutId = number;
+export type SlowId = number;
+
+// ---------------------------------------------------------------------------------------
+// Trace
+
+export type KernelEventKind =
+  | 'deliver' // a message reached a live node
+  | 'drop' // a message was lost (cut, node down, connection reset)
+  | 'timer' // a node's timer fired
+  | 'external' // a driver callback (fault, workload step)
+  | 'node'; // a node changed state (start, crash, power loss, restart, shutdown)
+
+/** One kernel event, as recorded when tracing is on. */
+export interface KernelTraceEvent {
+  readonly seq: number;
+  readonly timeUs: TimeUs;
+  readonly kind: KernelEventKind;
+  /** Receiving / acting node, -1 for external events. */
+  readonly node: NodeId;
+  /** Sender for deliver/drop, -1 otherwise. */
+  readonly from: NodeId;
+  /** Message type, timer tag, external label or node transition. */
+  readonly label: string;
+  /** Canonical JSON of the message or timer tag when deep tracing is on. */
+  readonly detail?: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// The simulation, as drivers and the model's cluster builder use it.
+
+export interface SimulationOptions {
+  /** Root seed; every named stream derives from it. */
+  seed: number;
+  /** Keep every kernel event (for --check-determinism and reports). Off for speed. */
+  recordEvents?: boolean;
+  /** Fold message contents (canonical JSON) into the hash, not just headers. */
+  deepHash?: boolean;
+  /** Default one-way latency of every link. Default: exponential, min 100 µs, mean extra 400 µs. */
+  defaultLatency?: LatencyDistribution;
+}
+
+export interface RunLimits {
+  /** Stop when the next event is later than this virtual time. */
+  untilUs?: TimeUs;
+  /** Stop after this many events in this call. */
+  maxEvents?: number;
+  /** Checked after every event; stop when it returns true. */
+  stopWhen?: () => boolean;
+}
+
+export type RunStop = 'idle' | 'time' | 'events' | 'stopped';
+
+export interface NodeSpec<M extends Message = Message> {
+  id: NodeId;
+  name: string;
+  factory: ActorFactory<M>;
+}
+
+export type NodeTransition = 'start' | 'crash' | 'power-loss' | 'shutdown' | 'restart';
+
+export interface SimulationApi {
+  readonly seed: number;
+  /** Virtual now, µs. */
+  now(): TimeUs;
+  /** A named stream derived from the root seed (same name, same stream object). */
+  rng(name: string): Rng;
+
+  addNode<M extends Message>(spec: NodeSpec<M>): void;
+  nodeIds(): NodeId[];
+  nodeName(id: NodeId): string;
+  isUp(id: NodeId): boolean;
+  /** The live actor of a running node (for white-box inspection), or undefined when down. */
+  actor<A>(id: NodeId): A | undefined;
+  disk(id: NodeId): Disk;
+
+  /** Boot a node for the first time, or restart a down node (recovery reads its disk). */
+  start(id: NodeId): void;
+  /** kill -9: memory, timers and connections gone; the page cache survives. */
+  crash(id: NodeId): void;
+  /** Machine crash: like crash, and every unflushed byte is lost (optionally a torn tail). */
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void;
+  /** Clean shutdown: onShutdown() runs (flushes), then the node is down. */
+  shutdown(id: NodeId): void;
+
+  readonly network: NetworkApi;
+
+  /** Run a driver callback at a virtual time (≥ now). Returns a handle to cancel it. */
+  at(timeUs: TimeUs, label: string, fn: () => void): number;
+  cancel(handle: number): void;
+
+  /** Listen to nodes' probe events (synchronously, inside the emitting handler's event). */
+  onProbe(listener: (node: NodeId, event: ProbeEvent) => void): void;
+  /** Listen to node transitions. */
+  onNodeTransition(listener: (node: NodeId, transition: NodeTransition) => void): void;
+
+  run(limits?: RunLimits): RunStop;
+  /** Events processed so far. */
+  readonly eventCount: number;
+  /** Running 64-bit hash, 16 hex digits. */
+  hash(): string;
+  /** Recorded events (empty unless recordEvents). */
+  readonly events: readonly KernelTraceEvent[];
+}
+
+export interface NetworkApi {
+  setDefaultLatency(dist: LatencyDistribution): void;
+  setLinkLatency(from: NodeId, to: NodeId, dist: LatencyDistribution): void;
+  /** Apply a cut: drops in-flight messages on the links it blocks, and what is sent while it lasts. */
+  cut(shape: CutShape): CutId;
+  heal(id: CutId): void;
+  healAll(): void;
+  /** Add latency to every message from `from` to `to` (both directions if `bothWays`). */
+  slow(from: NodeId, to: NodeId, extraUs: TimeUs, bothWays?: boolean): SlowId;
+  /** Add latency to every link touching `node` (the slow follower). */
+  slowNode(node: NodeId, extraUs: TimeUs): SlowId;
+  unslow(id: SlowId): void;
+  connected(from: NodeId, to: NodeId): boolean;
+  /** Messages dropped so far (cuts, resets, down nodes). */
+  readonly droppedCount: number;
+  readonly deliveredCount: number;
+}
