@@ -1,0 +1,6 @@
+// The kernel's public surface: the simulation and its contracts.
+export { Simulation } from './simulation.ts';
+export { SimDisk, isTorn } from './disk.ts';
+export { SeededRng, RngStreams } from './rng.ts';
+export { EventHash, canonicalJson } from './hash.ts';
+export type * from './types.ts';
