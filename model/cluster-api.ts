@@ -1,0 +1,62 @@
+// The contract between the model and its drivers (scenarios, the fuzzer, tests): how to
+// build a simulated Kafka cluster on a kernel Simulation, drive its workload, look at it,
+// and the probe events it announces (for event-triggered faults and the trace timeline).
+
+import type { SimulationApi } from '../harness/kernel/types.ts';
+import type { History } from '../checkers/history.ts';
+import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
+import type { ClusterSpec, WorkloadSpec } from './config.ts';
+
+export interface KafkaCluster {
+  readonly spec: ClusterSpec;
+  readonly brokerIds: readonly number[];
+  readonly controllerId: number;
+  readonly producerIds: readonly number[];
+  readonly consumerIds: readonly number[];
+  /** Boots the controller, brokers (which register) and clients (which start the workload). */
+  start(): void;
+  /** The client history recorded so far (DESIGN §6 vocabulary). Live array: do not mutate. */
+  readonly history: History;
+  /** Every send of the workload has completed (ok, fail or info). */
+  workloadDone(): boolean;
+  /**
+   * Liveness probe: a fresh client sends one record to every partition and polls it back.
+   * Returns true once every probe send was acknowledged and read back.
+   */
+  startProbe(): void;
+  probeSucceeded(): boolean;
+  /** Final read: poll every partition from offset 0 to its end (recorded in the history). */
+  startFinalRead(): void;
+  finalReadDone(): boolean;
+  /** `kafka-topics.sh --describe` view of the controller's metadata. */
+  describe(): string;
+  /** `kafka-dump-log.sh` view of one replica: offset, leader epoch, value. */
+  dumpLog(broker: number, topic: string, partition: number): string;
+  snapshot(): ClusterSnapshot;
+}
+
+export type BuildCluster = (sim: SimulationApi, spec: ClusterSpec, workload: WorkloadSpec) => KafkaCluster;
+
+/**
+ * Probe events the model emits via ctx.emit (kernel ProbeEvent). The timeline kinds
+ * ('replica', 'append', 'truncate', 'partition') have exactly the fields of
+ * checkers/trace.ts TimelineEvent minus `t` (the driver stamps the time). The others are
+ * hooks for event-triggered faults.
+ */
+export type ModelProbe =
+  | { kind: 'replica'; broker: number; topic: string; partition: number; role: 'leader' | 'follower' | 'none'; leaderEpoch: number; hw: number; leo: number }
+  | { kind: 'append'; broker: number; topic: string; partition: number; firstOffset: number; epoch: number; values: string[] }
+  | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
+  | { kind: 'partition'; topic: string; partition: number; leader: number; leaderEpoch: number; partitionEpoch: number; replicas: number[]; isr: number[]; elr: number[] }
+  /** The leader completed an acks≥1 produce whose last offset is `offset`. */
+  | { kind: 'produce-ack'; broker: number; topic: string; partition: number; offset: number }
+  /** A leader sent AlterPartition proposing `isr` (still in flight). */
+  | { kind: 'alter-partition-sent'; broker: number; topic: string; partition: number; isr: number[] }
+  /** The controller accepted (or rejected) an AlterPartition. */
+  | { kind: 'alter-partition-applied'; topic: string; partition: number; isr: number[]; accepted: boolean }
+  /** A follower fetched and appended records. */
+  | { kind: 'follower-fetch'; broker: number; leader: number; topic: string; partition: number; fetchOffset: number; appended: number }
+  /** A broker's registration was accepted with this broker epoch. */
+  | { kind: 'registered'; broker: number; brokerEpoch: number }
+  /** The controller fenced a broker (session timeout or re-registration). */
+  | { kind: 'fenced'; broker: number };

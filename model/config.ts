@@ -1,0 +1,106 @@
+// The model's configuration contract: Kafka settings under their Kafka names and units, the
+// cluster shape, the workload, and the protocol variants of the bug zoo (DESIGN §4).
+// Scenarios build these; the model reads them. Units: Kafka's own (ms) here; the model
+// converts to the kernel's µs at the edge.
+
+export interface KafkaConfig {
+  /** Producer acks: 0, 1 or 'all' (-1). Default 'all' (Kafka ≥ 3.0). */
+  acks: 0 | 1 | 'all';
+  'enable.idempotence': boolean;
+  'min.insync.replicas': number;
+  'unclean.leader.election.enable': boolean;
+  /** KIP-966 eligible leader replicas. */
+  'eligible.leader.replicas.enable': boolean;
+  'replica.lag.time.max.ms': number;
+  'replica.fetch.wait.max.ms': number;
+  'replica.fetch.backoff.ms': number;
+  'replica.high.watermark.checkpoint.interval.ms': number;
+  'broker.heartbeat.interval.ms': number;
+  'broker.session.timeout.ms': number;
+  'request.timeout.ms': number;
+  'delivery.timeout.ms': number;
+  'retry.backoff.ms': number;
+  'max.in.flight.requests.per.connection': number;
+  /** null = never fsync on message count (Kafka's default: durability from replication). */
+  'log.flush.interval.messages': number | null;
+  /** Consumer: how long a fetch waits at the leader for data. */
+  'fetch.max.wait.ms': number;
+  /** Consumer: records per poll at most. */
+  'max.poll.records': number;
+}
+
+/** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */
+export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
+  acks: 'all',
+  'enable.idempotence': true,
+  'min.insync.replicas': 2,
+  'unclean.leader.election.enable': false,
+  'eligible.leader.replicas.enable': true,
+  'replica.lag.time.max.ms': 30_000,
+  'replica.fetch.wait.max.ms': 500,
+  'replica.fetch.backoff.ms': 1_000,
+  'replica.high.watermark.checkpoint.interval.ms': 5_000,
+  'broker.heartbeat.interval.ms': 2_000,
+  'broker.session.timeout.ms': 9_000,
+  'request.timeout.ms': 30_000,
+  'delivery.timeout.ms': 120_000,
+  'retry.backoff.ms': 100,
+  'max.in.flight.requests.per.connection': 5,
+  'log.flush.interval.messages': null,
+  'fetch.max.wait.ms': 500,
+  'max.poll.records': 500,
+};
+
+/** Protocol variants: each puts exactly one rule back to its historical (buggy) form. */
+export const PROTOCOL_VARIANTS = [
+  'truncate-to-hw',
+  'kip-101',
+  'no-epoch-fencing',
+  'isr-expand-on-hw',
+  'hw-on-current-isr',
+  'unfenced-alter-partition',
+  'stale-broker-epoch',
+  'last-replica-standing',
+] as const;
+export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
+
+/** Configuration-level variants: unsafe settings over the default scenario. */
+export const CONFIG_VARIANTS = ['acks-1', 'min-insync-1', 'unclean-election'] as const;
+export type ConfigVariant = (typeof CONFIG_VARIANTS)[number];
+
+export type VariantName = 'correct' | ProtocolVariant | ConfigVariant;
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export interface ClusterSpec {
+  /** 1..9 brokers, ids 1..brokers. */
+  brokers: number;
+  topics: TopicSpec[];
+  producers: number;
+  consumers: number;
+  config: KafkaConfig;
+  /** Protocol variant in force ('correct' = today's Kafka). Config variants are applied to `config` by scenarios. */
+  variant: 'correct' | ProtocolVariant;
+}
+
+export interface WorkloadSpec {
+  /** Total sends over all producers. */
+  sends: number;
+  /** Distinct keys (key → partition by hash); 0 = no keys (round robin over partitions). */
+  keys: number;
+  /** Mean gap between a producer's sends, ms of virtual time. */
+  sendIntervalMs: number;
+  /** Consumers poll continuously with this gap between polls, ms. */
+  pollIntervalMs: number;
+}
+
+/** Node ids: brokers 1..N, the KRaft controller, producers and consumers. */
+export const CONTROLLER_ID = 100;
+export const FIRST_PRODUCER_ID = 200;
+export const FIRST_CONSUMER_ID = 300;
+/** The client that runs the liveness probe and the final read. */
+export const PROBE_CLIENT_ID = 400;
