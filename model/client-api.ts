@@ -1,0 +1,42 @@
+// The seam between the broker side of the model and its clients: how the cluster builder
+// creates producers, consumers and the probe client, and how they record history.
+
+import type { ActorFactory, Message } from '../harness/kernel/types.ts';
+import type { HistoryEvent } from '../checkers/history.ts';
+import type { KafkaConfig, TopicSpec, WorkloadSpec } from './config.ts';
+
+/** Shared, append-only history of every client (indices dense, times non-decreasing). */
+export interface HistoryRecorder {
+  readonly events: HistoryEvent[];
+  record(event: Omit<HistoryEvent, 'index'>): HistoryEvent;
+}
+
+export interface ProducerParams {
+  clientId: number;
+  bootstrapBrokers: number[];
+  config: KafkaConfig;
+  topics: TopicSpec[];
+  workload: WorkloadSpec;
+  /** How many of the workload's sends this producer makes. */
+  sends: number;
+  /** Values are unique across the run: `${valuePrefix}${n}`. */
+  valuePrefix: string;
+  recorder: HistoryRecorder;
+}
+
+export interface ConsumerParams {
+  clientId: number;
+  bootstrapBrokers: number[];
+  config: KafkaConfig;
+  topics: TopicSpec[];
+  workload: WorkloadSpec;
+  /** Partitions assigned to this consumer (assign mode). */
+  assignment: Array<{ topic: string; partition: number }>;
+  recorder: HistoryRecorder;
+}
+
+/** Status a client actor exposes to the cluster driver (read via sim.actor(id)). */
+export interface ClientStatus {
+  /** Producer: every send completed. Consumer: always true. Probe: idle. */
+  done(): boolean;
+}

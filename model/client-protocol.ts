@@ -1,0 +1,114 @@
+// The client-facing Kafka protocol as the simulator carries it: Metadata, InitProducerId,
+// Produce, Fetch (consumers and followers alike) and OffsetsForLeaderEpoch. One partition per
+// request keeps the model small; Kafka batches many partitions per request, which changes
+// nothing for replication safety. Field names follow Kafka's protocol (KIP-320 epochs,
+// KIP-392/595-style DivergingEpoch in Fetch responses).
+
+export type ErrorCode =
+  | 'NONE'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'FENCED_LEADER_EPOCH' // request's currentLeaderEpoch < the replica's (KIP-320)
+  | 'UNKNOWN_LEADER_EPOCH' // request's currentLeaderEpoch > the replica's (KIP-320)
+  | 'NOT_ENOUGH_REPLICAS' // ISR < min.insync.replicas before append
+  | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' // ISR shrank below min.insync.replicas after append
+  | 'REQUEST_TIMED_OUT' // acks=all produce not replicated within its timeout
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'DUPLICATE_SEQUENCE_NUMBER'
+  | 'UNKNOWN_PRODUCER_ID'
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'LEADER_NOT_AVAILABLE'
+  | 'STALE_BROKER_EPOCH'
+  | 'BROKER_NOT_AVAILABLE';
+
+/** A record on the wire and in the log. Immutable once created. */
+export interface LogRecord {
+  offset: number;
+  /** Leader epoch of the leader that appended it. */
+  epoch: number;
+  producerId: number; // -1 when not idempotent
+  sequence: number; // -1 when not idempotent
+  key: string | null;
+  value: string;
+}
+
+export interface PartitionMetadata {
+  topic: string;
+  partition: number;
+  leader: number; // -1 when leaderless
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export type ClientRequest =
+  | { type: 'MetadataRequest'; correlationId: number; topics: string[] }
+  | { type: 'InitProducerIdRequest'; correlationId: number }
+  | {
+      type: 'ProduceRequest';
+      correlationId: number;
+      /** -1 = all. */
+      acks: 0 | 1 | -1;
+      timeoutMs: number;
+      topic: string;
+      partition: number;
+      producerId: number;
+      producerEpoch: number;
+      baseSequence: number;
+      records: Array<{ key: string | null; value: string }>;
+    }
+  | {
+      type: 'FetchRequest';
+      correlationId: number;
+      /** Broker id of a follower, -1 for a consumer. */
+      replicaId: number;
+      /** The follower's broker epoch (KIP-903); -1 for consumers. */
+      replicaEpoch: number;
+      topic: string;
+      partition: number;
+      fetchOffset: number;
+      /** Epoch of the last record the fetcher has, -1 if none (divergence detection). */
+      lastFetchedEpoch: number;
+      /** The fetcher's view of the current leader epoch (KIP-320 fencing). */
+      currentLeaderEpoch: number;
+      maxWaitMs: number;
+      maxRecords: number;
+    }
+  | {
+      type: 'OffsetsForLeaderEpochRequest';
+      correlationId: number;
+      replicaId: number;
+      topic: string;
+      partition: number;
+      currentLeaderEpoch: number;
+      leaderEpoch: number;
+    };
+
+export type ClientResponse =
+  | { type: 'MetadataResponse'; correlationId: number; brokers: number[]; partitions: PartitionMetadata[] }
+  | { type: 'InitProducerIdResponse'; correlationId: number; error: ErrorCode; producerId: number; producerEpoch: number }
+  | { type: 'ProduceResponse'; correlationId: number; topic: string; partition: number; error: ErrorCode; baseOffset: number }
+  | {
+      type: 'FetchResponse';
+      correlationId: number;
+      topic: string;
+      partition: number;
+      error: ErrorCode;
+      highWatermark: number;
+      logStartOffset: number;
+      records: readonly LogRecord[];
+      /** Set when the fetcher's log diverges from the leader's (truncate, then fetch again). */
+      divergingEpoch?: { epoch: number; endOffset: number };
+      /** The responder's leader epoch, so a fetcher learns of a newer leader. */
+      leaderEpoch: number;
+    }
+  | {
+      type: 'OffsetsForLeaderEpochResponse';
+      correlationId: number;
+      topic: string;
+      partition: number;
+      error: ErrorCode;
+      /** The largest epoch ≤ the requested one that the leader knows (KIP-279), -1 if none. */
+      leaderEpoch: number;
+      endOffset: number;
+    };
