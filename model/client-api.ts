@@ -1,7 +1,6 @@
 // The seam between the broker side of the model and its clients: how the cluster builder
 // creates producers, consumers and the probe client, and how they record history.
 
-import type { ActorFactory, Message } from '../harness/kernel/types.ts';
 import type { HistoryEvent } from '../checkers/history.ts';
 import type { KafkaConfig, TopicSpec, WorkloadSpec } from './config.ts';
 
