@@ -10,7 +10,8 @@
 //   resets: the link's epoch moves on), and what is sent while the cut lasts is dropped.
 //   Nothing is delivered twice, nothing is corrupted; a requester learns of a loss only by
 //   its own timeout, as with a reset TCP connection.
-// - A node going down resets every connection touching it, both directions.
+// - A node going down resets every connection touching it, both directions. A reset
+//   connection owes no order to the messages it dropped: the next one starts afresh.
 // Cuts compose: a link is blocked while any active cut blocks it.
 
 import type { CutId, CutShape, LatencyDistribution, NetworkApi, NodeId, SlowId, TimeUs } from './types.ts';
@@ -39,7 +40,6 @@ export class SimNetwork implements NetworkApi {
   constructor(
     private readonly rng: SeededRng,
     defaultLatency: LatencyDistribution | undefined,
-    private readonly now: () => TimeUs,
   ) {
     this.defaultLatency = defaultLatency ?? DEFAULT_LATENCY;
     validateLatency(this.defaultLatency);
@@ -74,10 +74,10 @@ export class SimNetwork implements NetworkApi {
     return this.linkEpoch[link];
   }
 
-  /** Delivery time for a message sent now on `link` (not blocked), honouring FIFO. */
-  deliveryTime(link: number): TimeUs {
+  /** Delivery time for a message sent at `nowUs` on `link` (not blocked), honouring FIFO. */
+  deliveryTime(link: number, nowUs: TimeUs): TimeUs {
     const dist = this.linkLatency[link] ?? this.defaultLatency;
-    const at = this.now() + this.sample(dist) + this.extraUs[link];
+    const at = nowUs + this.sample(dist) + this.extraUs[link];
     const earliest = this.lastDeliveryUs[link];
     const deliverAt = at > earliest ? at : earliest;
     this.lastDeliveryUs[link] = deliverAt;
@@ -87,9 +87,18 @@ export class SimNetwork implements NetworkApi {
   /** Reset every connection touching a node (it went down). */
   resetNode(nodeIndex: number): void {
     for (let other = 0; other < this.ids.length; other++) {
-      this.linkEpoch[this.link(nodeIndex, other)]++;
-      this.linkEpoch[this.link(other, nodeIndex)]++;
+      this.resetLink(this.link(nodeIndex, other));
+      if (other !== nodeIndex) this.resetLink(this.link(other, nodeIndex));
     }
+  }
+
+  /**
+   * Reset one connection: what is in flight on it will be dropped (its epoch moves on), and
+   * the next connection owes no FIFO order to the dropped messages.
+   */
+  private resetLink(link: number): void {
+    this.linkEpoch[link]++;
+    this.lastDeliveryUs[link] = 0;
   }
 
   setDefaultLatency(dist: LatencyDistribution): void {
@@ -107,7 +116,7 @@ export class SimNetwork implements NetworkApi {
     const id = this.nextCutId++;
     this.cuts.set(id, links);
     for (const link of links) {
-      if (this.blockedCount[link]++ === 0) this.linkEpoch[link]++;
+      if (this.blockedCount[link]++ === 0) this.resetLink(link);
     }
     return id;
   }

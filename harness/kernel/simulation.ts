@@ -7,12 +7,16 @@
 // - Time never goes backwards; events at equal times run in scheduling order.
 // - A node that is down receives nothing and its timers never fire; a restarted node is a
 //   fresh actor (new incarnation) that recovers from its disk. Timers and in-flight
-//   messages of an older incarnation are dropped.
+//   messages of an older incarnation are dropped: its timers leave the queue when it goes
+//   down, its connections are reset (network.ts).
 // - Node state changes (start, crash, power loss, shutdown) happen only from driver code,
 //   never from inside an actor's handler or a probe listener of the node being changed
 //   while it runs (that would tear down an actor mid-handler): they throw if tried.
+//   `run` cannot be re-entered from inside an event.
 // The hot path (schedule, pop, deliver) allocates nothing but the message the actor built:
-// event objects are pooled.
+// event objects are pooled, a cancelled timer leaves the heap at once (each event knows its
+// heap position), and a timer handle names its pooled event directly (pool id + generation),
+// so cancelling needs no map.
 
 import { EventHash, canonicalJson } from './hash.ts';
 import { SimDisk } from './disk.ts';
@@ -44,11 +48,22 @@ const KIND_EXTERNAL = 2;
 /** Codes folded into the hash for each recorded kind. */
 const HASH_CODE: Record<KernelEventKind, number> = { deliver: 1, timer: 2, external: 3, drop: 4, node: 5 };
 
+/** Node ids below this are looked up in an array rather than a map. */
+const SMALL_ID_LIMIT = 65_536;
+
+/** A handle is `generation * HANDLE_ID_SPACE + pool id`; both fit below 2^53. */
+const HANDLE_ID_SPACE = 2 ** 21;
+const HANDLE_GEN_SPACE = 2 ** 32;
+
 /** A queued event. Pooled: never keep a reference after it ran. */
 class SimEvent {
   timeUs = 0;
   seq = 0;
   kind = 0;
+  /** Position in the heap, -1 when not queued. */
+  heapIndex = -1;
+  /** Bumped every time the pooled object is reused, so a stale handle misses. */
+  gen = 0;
   /** Dense index of the target node (deliver, timer), -1 for external. */
   target = -1;
   /** Dense index of the sender (deliver). */
@@ -58,7 +73,9 @@ class SimEvent {
   link = -1;
   payload: unknown = undefined;
   label = '';
-  cancelled = false;
+
+  /** `id` is the permanent index of this object in the simulation's `allEvents`. */
+  constructor(readonly id: number) {}
 }
 
 interface NodeSlot {
@@ -71,8 +88,6 @@ interface NodeSlot {
   actor: Actor<Message> | undefined;
   ctx: Context | undefined;
   disk: SimDisk;
-  /** Live timers of the current incarnation: handle → event. */
-  timers: Map<TimerHandle, SimEvent>;
   started: boolean;
 }
 
@@ -83,18 +98,23 @@ export class Simulation implements SimulationApi {
   private nextSeq = 0;
   private heap: SimEvent[] = [];
   private pool: SimEvent[] = [];
+  /** Every event object ever made, by pool id (handles resolve through it). */
+  private readonly allEvents: SimEvent[] = [];
   private readonly streams: RngStreams;
   private readonly slots: NodeSlot[] = [];
   private readonly slotById = new Map<NodeId, NodeSlot>();
+  /** Fast path of slotById for small non-negative ids. */
+  private readonly slotBySmallId: Array<NodeSlot | undefined> = [];
   private readonly hasher = new EventHash();
+  private readonly labelIds = new Map<string, number>();
   private readonly recordEvents: boolean;
   private readonly deepHash: boolean;
   private readonly recorded: KernelTraceEvent[] = [];
   private readonly probeListeners: Array<(node: NodeId, event: ProbeEvent) => void> = [];
   private readonly transitionListeners: Array<(node: NodeId, transition: NodeTransition) => void> = [];
-  private readonly externals = new Map<number, SimEvent>();
   /** The node whose handler is running, or -1. */
   private runningIndex = -1;
+  private running = false;
   private processed = 0;
 
   constructor(options: SimulationOptions) {
@@ -103,7 +123,7 @@ export class Simulation implements SimulationApi {
     this.streams = new RngStreams(options.seed);
     this.recordEvents = options.recordEvents ?? false;
     this.deepHash = options.deepHash ?? false;
-    this.network = new SimNetwork(this.streams.get('net'), options.defaultLatency, () => this.nowUs);
+    this.network = new SimNetwork(this.streams.get('net'), options.defaultLatency);
     this.hasher.int(options.seed);
   }
 
@@ -143,11 +163,14 @@ export class Simulation implements SimulationApi {
       actor: undefined,
       ctx: undefined,
       disk: new SimDisk(),
-      timers: new Map(),
       started: false,
     };
     this.slots[index] = slot;
     this.slotById.set(spec.id, slot);
+    if (spec.id >= 0 && spec.id < SMALL_ID_LIMIT) {
+      while (this.slotBySmallId.length <= spec.id) this.slotBySmallId.push(undefined);
+      this.slotBySmallId[spec.id] = slot;
+    }
   }
 
   nodeIds(): NodeId[] {
@@ -178,7 +201,6 @@ export class Simulation implements SimulationApi {
     slot.started = true;
     slot.up = true;
     slot.incarnation++;
-    slot.timers = new Map();
     const ctx = new Context(this, slot, this.streams.get(`node:${slot.id}`));
     slot.ctx = ctx;
     this.noteTransition(slot, transition);
@@ -209,11 +231,12 @@ export class Simulation implements SimulationApi {
     const slot = this.slot(id);
     this.assertNotRunning(slot, 'shutdown');
     if (!slot.up) throw new Error(`shutdown: node ${slot.name} is already down`);
+    const previous = this.runningIndex;
     this.runningIndex = slot.index;
     try {
       slot.actor?.onShutdown?.();
     } finally {
-      this.runningIndex = -1;
+      this.runningIndex = previous;
     }
     this.takeDown(slot, 'shutdown');
   }
@@ -236,45 +259,44 @@ export class Simulation implements SimulationApi {
     ev.payload = fn;
     ev.label = label;
     this.push(ev);
-    this.externals.set(ev.seq, ev);
-    return ev.seq;
+    return handleOf(ev);
   }
 
   cancel(handle: number): void {
-    const ev = this.externals.get(handle);
-    if (ev !== undefined) {
-      ev.cancelled = true;
-      this.externals.delete(handle);
-    }
+    const ev = this.resolve(handle);
+    if (ev !== undefined && ev.kind === KIND_EXTERNAL) this.unqueue(ev);
   }
 
   // --- the loop ------------------------------------------------------------------------
 
   run(limits: RunLimits = {}): RunStop {
+    if (this.running) throw new Error('run: the simulation is already running (called from inside an event)');
     const untilUs = limits.untilUs ?? Number.POSITIVE_INFINITY;
     const maxEvents = limits.maxEvents ?? Number.POSITIVE_INFINITY;
     const stopWhen = limits.stopWhen;
+    const heap = this.heap;
     let ran = 0;
-    while (this.heap.length > 0) {
-      if (ran >= maxEvents) return 'events';
-      const top = this.heap[0];
-      if (top.timeUs > untilUs) {
-        this.nowUs = untilUs;
-        return 'time';
-      }
-      this.pop();
-      if (top.cancelled) {
+    this.running = true;
+    try {
+      while (heap.length > 0) {
+        if (ran >= maxEvents) return 'events';
+        const top = heap[0];
+        if (top.timeUs > untilUs) {
+          if (untilUs > this.nowUs) this.nowUs = untilUs;
+          return 'time';
+        }
+        this.popTop();
+        this.nowUs = top.timeUs;
+        this.dispatch(top);
         this.release(top);
-        continue;
+        ran++;
+        if (stopWhen !== undefined && stopWhen()) return 'stopped';
       }
-      this.nowUs = top.timeUs;
-      this.dispatch(top);
-      this.release(top);
-      ran++;
-      if (stopWhen !== undefined && stopWhen()) return 'stopped';
+      if (untilUs !== Number.POSITIVE_INFINITY && this.nowUs < untilUs) this.nowUs = untilUs;
+      return 'idle';
+    } finally {
+      this.running = false;
     }
-    if (untilUs !== Number.POSITIVE_INFINITY && this.nowUs < untilUs) this.nowUs = untilUs;
-    return 'idle';
   }
 
   /** Events waiting in the queue. */
@@ -287,16 +309,17 @@ export class Simulation implements SimulationApi {
     switch (ev.kind) {
       case KIND_DELIVER: {
         const slot = this.slots[ev.target];
+        const msg = ev.payload as Message;
         if (!slot.up || ev.epoch !== this.network.epochOf(ev.link)) {
           this.network.droppedCount++;
-          this.fold('drop', ev.target, ev.source, (ev.payload as Message).type, ev.payload);
+          this.fold(HASH_CODE.drop, ev.target, ev.source, msg.type, msg);
           return;
         }
         this.network.deliveredCount++;
-        this.fold('deliver', ev.target, ev.source, (ev.payload as Message).type, ev.payload);
+        this.fold(HASH_CODE.deliver, ev.target, ev.source, msg.type, msg);
         this.runningIndex = ev.target;
         try {
-          slot.actor!.onMessage(this.slots[ev.source].id, ev.payload as Message);
+          slot.actor!.onMessage(this.slots[ev.source].id, msg);
         } finally {
           this.runningIndex = -1;
         }
@@ -304,10 +327,11 @@ export class Simulation implements SimulationApi {
       }
       case KIND_TIMER: {
         const slot = this.slots[ev.target];
-        // Timers of a dead incarnation were discarded with it; this one must be live.
-        slot.timers.delete(ev.seq);
-        if (!slot.up || ev.epoch !== slot.incarnation) return;
-        this.fold('timer', ev.target, -1, timerLabel(ev.payload), ev.payload);
+        // A node's timers leave the queue when it goes down (takeDown), so this one is live.
+        if (!slot.up || ev.epoch !== slot.incarnation) {
+          throw new Error(`kernel: timer of a dead incarnation of ${slot.name} reached dispatch`);
+        }
+        this.fold(HASH_CODE.timer, ev.target, -1, timerLabel(ev.payload), ev.payload);
         this.runningIndex = ev.target;
         try {
           slot.actor!.onTimer(ev.payload);
@@ -317,8 +341,7 @@ export class Simulation implements SimulationApi {
         return;
       }
       case KIND_EXTERNAL: {
-        this.externals.delete(ev.seq);
-        this.fold('external', -1, -1, ev.label, undefined);
+        this.fold(HASH_CODE.external, -1, -1, ev.label, undefined);
         (ev.payload as () => void)();
         return;
       }
@@ -327,13 +350,24 @@ export class Simulation implements SimulationApi {
     }
   }
 
-  private fold(kind: KernelEventKind, target: number, source: number, label: string, detail: unknown): void {
+  private fold(code: number, target: number, source: number, label: string, detail: unknown): void {
     const h = this.hasher;
     h.int(this.nowUs);
-    h.int(HASH_CODE[kind]);
-    h.int(target);
-    h.int(source);
-    h.str(label);
+    // Header: kind code, target and source in one word while node indices are small.
+    if (target < 16383 && source < 16383) h.int(((((source + 1) << 14) | (target + 1)) << 3) | code);
+    else {
+      h.int(((target + 1) << 3) | code);
+      h.int(source);
+    }
+    // Labels are interned: the first occurrence folds the text, later ones only its number.
+    // The encoding stays injective (a number ≥ 0, or -1 followed by the text).
+    const labelId = this.labelIds.get(label);
+    if (labelId !== undefined) h.int(labelId);
+    else {
+      this.labelIds.set(label, this.labelIds.size);
+      h.int(-1);
+      h.str(label);
+    }
     let detailText: string | undefined;
     if (this.deepHash && detail !== undefined) {
       detailText = canonicalJson(detail);
@@ -341,9 +375,9 @@ export class Simulation implements SimulationApi {
     }
     if (this.recordEvents) {
       this.recorded.push({
-        seq: this.processed,
+        seq: this.recorded.length,
         timeUs: this.nowUs,
-        kind,
+        kind: KIND_NAME[code],
         node: target < 0 ? -1 : this.slots[target].id,
         from: source < 0 ? -1 : this.slots[source].id,
         label,
@@ -357,21 +391,22 @@ export class Simulation implements SimulationApi {
   /** @internal */
   sendFrom(slot: NodeSlot, incarnation: number, to: NodeId, msg: Message): void {
     if (incarnation !== slot.incarnation || !slot.up) return; // a dead incarnation's context
-    const dest = this.slotById.get(to);
+    const dest = to >= 0 && to < this.slotBySmallId.length ? this.slotBySmallId[to] : this.slotById.get(to);
     if (dest === undefined) throw new Error(`${slot.name} sent ${msg.type} to unknown node ${to}`);
-    const link = this.network.link(slot.index, dest.index);
-    if (!dest.up || this.network.isBlocked(link)) {
-      this.network.droppedCount++;
-      this.fold('drop', dest.index, slot.index, msg.type, msg);
+    const network = this.network;
+    const link = network.link(slot.index, dest.index);
+    if (!dest.up || network.isBlocked(link)) {
+      network.droppedCount++;
+      this.fold(HASH_CODE.drop, dest.index, slot.index, msg.type, msg);
       return;
     }
     const ev = this.alloc();
-    ev.timeUs = this.network.deliveryTime(link);
+    ev.timeUs = network.deliveryTime(link, this.nowUs);
     ev.kind = KIND_DELIVER;
     ev.target = dest.index;
     ev.source = slot.index;
     ev.link = link;
-    ev.epoch = this.network.epochOf(link);
+    ev.epoch = network.epochOf(link);
     ev.payload = msg;
     this.push(ev);
   }
@@ -389,16 +424,14 @@ export class Simulation implements SimulationApi {
     ev.epoch = incarnation;
     ev.payload = tag;
     this.push(ev);
-    slot.timers.set(ev.seq, ev);
-    return ev.seq;
+    return handleOf(ev);
   }
 
   /** @internal */
-  cancelTimerFor(slot: NodeSlot, handle: TimerHandle): void {
-    const ev = slot.timers.get(handle);
-    if (ev !== undefined) {
-      ev.cancelled = true;
-      slot.timers.delete(handle);
+  cancelTimerFor(slot: NodeSlot, incarnation: number, handle: TimerHandle): void {
+    const ev = this.resolve(handle);
+    if (ev !== undefined && ev.kind === KIND_TIMER && ev.target === slot.index && ev.epoch === incarnation) {
+      this.unqueue(ev);
     }
   }
 
@@ -416,10 +449,28 @@ export class Simulation implements SimulationApi {
     slot.up = false;
     slot.actor = undefined;
     slot.ctx = undefined;
-    for (const ev of slot.timers.values()) ev.cancelled = true;
-    slot.timers = new Map();
+    this.dropTimersOf(slot.index);
     this.network.resetNode(slot.index);
     this.noteTransition(slot, transition);
+  }
+
+  /** Remove every queued timer of a node (it went down) and restore the heap: O(queue). */
+  private dropTimersOf(index: number): void {
+    const heap = this.heap;
+    let kept = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const ev = heap[i];
+      if (ev.kind === KIND_TIMER && ev.target === index) {
+        ev.heapIndex = -1;
+        this.release(ev);
+      } else {
+        heap[kept++] = ev;
+      }
+    }
+    if (kept === heap.length) return;
+    heap.length = kept;
+    for (let i = 0; i < kept; i++) heap[i].heapIndex = i;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(heap[i], i);
   }
 
   private noteTransition(slot: NodeSlot, transition: NodeTransition): void {
@@ -428,7 +479,7 @@ export class Simulation implements SimulationApi {
     this.hasher.int(slot.id);
     this.hasher.str(transition);
     if (this.recordEvents) {
-      this.recorded.push({ seq: this.processed, timeUs: this.nowUs, kind: 'node', node: slot.id, from: -1, label: transition });
+      this.recorded.push({ seq: this.recorded.length, timeUs: this.nowUs, kind: 'node', node: slot.id, from: -1, label: transition });
     }
     for (const listener of this.transitionListeners) listener(slot.id, transition);
   }
@@ -445,60 +496,114 @@ export class Simulation implements SimulationApi {
     return slot;
   }
 
+  /** The queued event a handle names, or undefined if it already ran or was cancelled. */
+  private resolve(handle: number): SimEvent | undefined {
+    if (!Number.isSafeInteger(handle) || handle < 0) return undefined;
+    const ev = this.allEvents[handle % HANDLE_ID_SPACE];
+    if (ev === undefined || ev.heapIndex < 0 || ev.gen !== Math.floor(handle / HANDLE_ID_SPACE)) return undefined;
+    return ev;
+  }
+
   private alloc(): SimEvent {
-    const ev = this.pool.pop() ?? new SimEvent();
+    let ev = this.pool.pop();
+    if (ev === undefined) {
+      const id = this.allEvents.length;
+      if (id >= HANDLE_ID_SPACE) throw new Error(`kernel: more than ${HANDLE_ID_SPACE} events pending at once`);
+      ev = new SimEvent(id);
+      this.allEvents.push(ev);
+    } else {
+      ev.gen = ev.gen + 1 === HANDLE_GEN_SPACE ? 0 : ev.gen + 1;
+    }
     ev.seq = this.nextSeq++;
-    ev.cancelled = false;
     return ev;
   }
 
   private release(ev: SimEvent): void {
     ev.payload = undefined;
     ev.label = '';
-    ev.link = -1;
-    ev.target = -1;
-    ev.source = -1;
     this.pool.push(ev);
   }
 
-  // Binary min-heap on (timeUs, seq).
-  private push(ev: SimEvent): void {
+  /** Take a queued event out of the heap (cancellation) and return it to the pool. */
+  private unqueue(ev: SimEvent): void {
     const heap = this.heap;
-    let i = heap.length;
-    heap.push(ev);
+    const i = ev.heapIndex;
+    const last = heap.pop()!;
+    ev.heapIndex = -1;
+    if (last !== ev) {
+      // Put the last event into the hole, then restore the order either way.
+      if (i > 0 && before(last, heap[(i - 1) >> 1])) this.siftUp(last, i);
+      else this.siftDown(last, i);
+    }
+    this.release(ev);
+  }
+
+  // Binary min-heap on (timeUs, seq); every event knows its position.
+  private push(ev: SimEvent): void {
+    const i = this.heap.length;
+    this.heap.push(ev);
+    this.siftUp(ev, i);
+  }
+
+  private siftUp(ev: SimEvent, start: number): void {
+    const heap = this.heap;
+    let i = start;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent];
       if (p.timeUs < ev.timeUs || (p.timeUs === ev.timeUs && p.seq < ev.seq)) break;
       heap[i] = p;
+      p.heapIndex = i;
       i = parent;
     }
     heap[i] = ev;
+    ev.heapIndex = i;
   }
 
-  private pop(): void {
+  /** Remove heap[0] (the caller holds it). */
+  private popTop(): void {
     const heap = this.heap;
+    heap[0].heapIndex = -1;
     const last = heap.pop()!;
+    if (heap.length > 0) this.siftDown(last, 0);
+  }
+
+  private siftDown(ev: SimEvent, start: number): void {
+    const heap = this.heap;
     const n = heap.length;
-    if (n === 0) return;
-    let i = 0;
+    let i = start;
     while (true) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
+      let child = heap[l];
       if (r < n) {
-        const a = heap[l];
         const b = heap[r];
-        if (b.timeUs < a.timeUs || (b.timeUs === a.timeUs && b.seq < a.seq)) c = r;
+        if (b.timeUs < child.timeUs || (b.timeUs === child.timeUs && b.seq < child.seq)) {
+          c = r;
+          child = b;
+        }
       }
-      const child = heap[c];
-      if (last.timeUs < child.timeUs || (last.timeUs === child.timeUs && last.seq < child.seq)) break;
+      if (ev.timeUs < child.timeUs || (ev.timeUs === child.timeUs && ev.seq < child.seq)) break;
       heap[i] = child;
+      child.heapIndex = i;
       i = c;
     }
-    heap[i] = last;
+    heap[i] = ev;
+    ev.heapIndex = i;
   }
+}
+
+const KIND_NAME: KernelEventKind[] = [];
+for (const [name, code] of Object.entries(HASH_CODE)) KIND_NAME[code] = name as KernelEventKind;
+
+function before(a: SimEvent, b: SimEvent): boolean {
+  return a.timeUs < b.timeUs || (a.timeUs === b.timeUs && a.seq < b.seq);
+}
+
+function handleOf(ev: SimEvent): number {
+  return ev.gen * HANDLE_ID_SPACE + ev.id;
 }
 
 /** The handle a node's handlers use; bound to one incarnation. */
@@ -532,7 +637,7 @@ class Context implements NodeContext<Message> {
   }
 
   cancelTimer(handle: TimerHandle): void {
-    this.sim.cancelTimerFor(this.slot, handle);
+    this.sim.cancelTimerFor(this.slot, this.incarnation, handle);
   }
 
   emit(event: ProbeEvent): void {
