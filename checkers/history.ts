@@ -43,6 +43,12 @@ export interface PollValue {
   partition: number;
   offset: number;
   records?: Array<[number, string]>;
+  /**
+   * Optional: the most records this poll could return (e.g. max.poll.records). The
+   * `log-strict` model only requires a poll to reach the end of the log when it returned
+   * fewer records than this.
+   */
+  maxRecords?: number;
 }
 
 /**

@@ -1,0 +1,13 @@
+// What every history reader returns: the events, the format they were read as, and for each
+// event the 1-based source line it came from (so later stages can name the line too).
+
+import type { History } from '../history.ts';
+
+export type HistoryFormat = 'jsonl' | 'edn' | 'etcd-log' | 'trace';
+
+export interface ReadResult {
+  history: History;
+  format: HistoryFormat;
+  /** sourceLines[i] is the line of history[i]; absent for whole-document formats. */
+  sourceLines?: number[];
+}
