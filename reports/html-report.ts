@@ -69,7 +69,7 @@ export const REPORT_BODY = `<header id="top">
       <canvas id="tl-canvas"></canvas>
       <div class="scroller" id="tl-scroll"><div class="spacer" id="tl-spacer"></div></div>
     </div>
-    <p class="hint">Hover for details. Click to move the cluster view to that moment; drag or scroll sideways to pan; Ctrl + wheel to zoom. A red bar under a broker marks when it held the lost record, ✂ where it was truncated, ▼ orange a truncation.</p>
+    <p class="hint">Hover for details. Click to move the cluster view to that moment; drag or scroll sideways to pan; Ctrl + wheel to zoom. A red bar under a broker marks when it held the lost record, ✂ where that copy was truncated; an orange ▼ marks any truncation.</p>
   </section>
   <section class="card" id="logs-card" hidden>
     <h2>Replica logs by offset</h2>

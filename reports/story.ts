@@ -321,7 +321,7 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
             e.leader >= 0
               ? `The controller elects ${name(e.leader)} leader in epoch ${e.leaderEpoch}; ISR ${list(e.isr)}`
               : `The controller leaves ${focus.tp} without a leader (epoch ${e.leaderEpoch}); ISR ${list(e.isr)}`;
-          if (e.leader >= 0 && wasEverHeld) {
+          if (e.leader >= 0 && wasEverHeld && copies() > 0) {
             if (holds(e.leader)) text += ` — it has ${v}`;
             else {
               text += ` — it does not have ${v}`;
@@ -452,7 +452,13 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
   steps.push({ timeUs: endUs, tone: focus.copiesAtEnd === 0 ? 'loss' : 'note', key: true, text: endText + '.' });
 
   steps.sort((a, b) => a.timeUs - b.timeUs);
-  return { focus, steps: capContext(steps), summary: summarize(focus) };
+  // After the last copy is gone, cluster context matters only right after (the rejoin).
+  let contextAfterLoss = 0;
+  const told = steps.filter((s) => {
+    if (s.key || s.tone === 'note' || focus.lostAtUs === undefined || s.timeUs <= focus.lostAtUs) return true;
+    return ++contextAfterLoss <= 2;
+  });
+  return { focus, steps: capContext(told), summary: summarize(focus) };
 }
 
 /** What the final leader's log holds at the focus offset, when no read covered it. */

@@ -296,7 +296,7 @@
 
   // ---------------------------------------------------------------- timeline
   var TL = { wrap: $('tl-wrap'), scroller: $('tl-scroll'), spacer: $('tl-spacer'), canvas: $('tl-canvas'), scale: 1, lanes: [], laneY: [], height: 0 };
-  var LABEL_W = 150, AXIS_H = 30;
+  var LABEL_W = 150, AXIS_H = 42;
   function buildLanes() {
     var lanes = [];
     if (!CHECK) {
@@ -452,7 +452,7 @@
     for (var t = Math.ceil((view.t0 - START) / step) * step + START; t <= view.t1; t += step) {
       var xt = Math.round(X(t)) + 0.5;
       ctx.fillRect(xt, AXIS_H - 7, 1, 6);
-      ctx.fillText(tickLabel(t, step), xt + 3, AXIS_H - 12);
+      ctx.fillText(tickLabel(t, step), xt + 3, AXIS_H - 11);
     }
     DATA.faults.forEach(function (f) {
       if (f.startUs < 0) return;
@@ -471,7 +471,7 @@
         if (xm < LABEL_W || xm > W || xm - lastLabelX < 52) return;
         lastLabelX = xm;
         ctx.font = 'bold 9px system-ui, sans-serif'; ctx.fillStyle = m[1];
-        ctx.fillText(m[2], xm + 3, 17);
+        ctx.fillText(m[2], xm + 3, 16);
       });
     }
     ctx.fillStyle = '#0f172a'; ctx.font = 'bold 10px system-ui, sans-serif';
@@ -716,11 +716,14 @@
     $('zoom-out').addEventListener('click', function () { setScale(TL.scale / 2); });
     $('zoom-fit').addEventListener('click', function () { showRange(START, END); });
     var storyBtn = $('zoom-story');
-    var keyTimes = DATA.story.filter(function (s) { return s.key; }).map(function (s) { return s.t; });
+    // The story's window: from the send to the loss (or to the last key step before the end).
+    var lossT = FOCUS && FOCUS.lostAtUs >= 0 ? FOCUS.lostAtUs : Infinity;
+    var keyTimes = DATA.story.filter(function (s) { return s.key && s.t <= lossT; }).map(function (s) { return s.t; });
+    if (FOCUS && lossT === Infinity) keyTimes = keyTimes.slice(0, -1);
     if (FOCUS && keyTimes.length) {
       storyBtn.addEventListener('click', function () {
-        var a = Math.min.apply(null, keyTimes), bb = Math.max.apply(null, keyTimes.slice(0, -1).concat([a]));
-        var pad = Math.max(1000, (bb - a) * 0.08);
+        var a = Math.min.apply(null, keyTimes), bb = Math.max.apply(null, keyTimes);
+        var pad = Math.max(1000, (bb - a) * 0.06);
         showRange(Math.max(START, a - pad), Math.min(END, bb + pad));
       });
     } else storyBtn.hidden = true;
@@ -1115,15 +1118,13 @@
   renderCex();
   initSnapshot();
   initTimeline();
+  if (!CHECK) $('logs-card').hidden = false;
   initGrid();
   renderFaults();
   renderCommand();
   renderDetails();
   renderSnapshot();
-  if (!CHECK) {
-    $('logs-card').hidden = false;
-    if (FOCUS) scrollDumpTo(FOCUS.offset);
-  }
+  if (!CHECK && FOCUS) scrollDumpTo(FOCUS.offset);
   drawTimeline();
   drawGrid();
 
