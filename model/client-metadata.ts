@@ -1,0 +1,122 @@
+// A client's metadata cache, as Kafka's Metadata/MetadataUpdater keep it: start from the
+// bootstrap brokers, ask one of them for the topics' partitions (leader, leader epoch,
+// replicas, ISR), and refresh on demand (an error, a timeout, an unknown leader).
+//
+// Rules:
+// - At most one MetadataRequest in flight; refreshes are at least `retry.backoff.ms` apart
+//   (Kafka's metadata refresh backoff), so a storm of errors costs one request per backoff.
+// - A partition's entry is replaced only by one with a leader epoch ≥ the cached one: a
+//   broker with stale metadata cannot move a client back to a deposed leader (KIP-320).
+// - After a request fails (timeout or disconnect), the next one goes to another broker.
+// - The broker list becomes the brokers the last response named (bootstrap only seeds it).
+// - Listeners hear of every applied response; they decide what it unblocks.
+
+import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
+import type { ClientResponse, PartitionMetadata } from './client-protocol.ts';
+import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
+import { msToUs } from './client-net.ts';
+import type { KafkaConfig } from './config.ts';
+
+export const METADATA_RETRY_TAG = { type: 'metadata-retry' } as const;
+
+export class ClientMetadata implements RequestOwner {
+  private brokers: number[];
+  private cursor: number;
+  private readonly byTopic = new Map<string, PartitionMetadata[]>();
+  private inFlight: PendingRequest | null = null;
+  private updateWanted = false;
+  private lastAttemptUs = -Infinity;
+  private retryTimer: TimerHandle = -1;
+  private readonly backoffUs: number;
+  private readonly timeoutUs: number;
+  private readonly listeners: Array<() => void> = [];
+  /** Responses applied so far. */
+  updates = 0;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly net: ClientNet,
+    bootstrapBrokers: readonly number[],
+    private readonly topics: readonly string[],
+    config: KafkaConfig,
+  ) {
+    if (bootstrapBrokers.length === 0) throw new Error(`client ${ctx.id}: no bootstrap brokers`);
+    this.brokers = [...bootstrapBrokers];
+    this.cursor = ctx.rng.intBetween(0, this.brokers.length - 1);
+    this.backoffUs = msToUs(config['retry.backoff.ms']);
+    this.timeoutUs = msToUs(config['request.timeout.ms']);
+  }
+
+  onUpdate(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The cached partition, or undefined when none is known yet. */
+  partition(topic: string, partition: number): PartitionMetadata | undefined {
+    return this.byTopic.get(topic)?.[partition];
+  }
+
+  /** A broker to send a non-partition request to (InitProducerId), rotating on failures. */
+  anyBroker(): number {
+    return this.brokers[this.cursor % this.brokers.length];
+  }
+
+  /** Move on to the next broker (the current one did not answer). */
+  rotate(): void {
+    this.cursor = (this.cursor + 1) % this.brokers.length;
+  }
+
+  /** Ask for fresh metadata soon (at once unless the backoff since the last attempt runs). */
+  requestUpdate(): void {
+    this.updateWanted = true;
+    if (this.inFlight !== null || this.retryTimer !== -1) return;
+    const waitUs = this.lastAttemptUs + this.backoffUs - this.ctx.now();
+    if (waitUs <= 0) this.sendRequest();
+    else this.retryTimer = this.ctx.setTimer(Math.ceil(waitUs), METADATA_RETRY_TAG);
+  }
+
+  onRetryTimer(): void {
+    this.retryTimer = -1;
+    if (this.updateWanted && this.inFlight === null) this.sendRequest();
+  }
+
+  private sendRequest(): void {
+    this.updateWanted = false;
+    this.lastAttemptUs = this.ctx.now();
+    const node = this.anyBroker();
+    this.inFlight = this.net.request(
+      node,
+      { type: 'MetadataRequest', correlationId: this.net.correlationId(), topics: this.topics as string[] },
+      this.timeoutUs,
+      this,
+      null,
+    );
+  }
+
+  onResponse(_request: PendingRequest, response: ClientResponse): void {
+    this.inFlight = null;
+    if (response.type !== 'MetadataResponse') return;
+    if (response.brokers.length > 0) {
+      this.brokers = [...response.brokers];
+      this.cursor = this.cursor % this.brokers.length;
+    }
+    for (const pm of response.partitions) {
+      let parts = this.byTopic.get(pm.topic);
+      if (parts === undefined) {
+        parts = [];
+        this.byTopic.set(pm.topic, parts);
+      }
+      const cached = parts[pm.partition];
+      if (cached === undefined || pm.leaderEpoch >= cached.leaderEpoch) parts[pm.partition] = pm;
+    }
+    this.updates++;
+    for (const listener of this.listeners) listener();
+    if (this.updateWanted) this.requestUpdate();
+  }
+
+  onNoResponse(_request: PendingRequest, _reason: NoResponseReason): void {
+    this.inFlight = null;
+    this.rotate();
+    this.requestUpdate();
+  }
+}

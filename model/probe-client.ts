@@ -1,0 +1,172 @@
+// The driver's own client (DESIGN §5): the liveness probe and the final read, recorded in the
+// history like any other client's operations.
+//
+// - startProbe(): one send to every partition of every topic; once acknowledged at offset o,
+//   a stream assigned at o polls until it reads offset o back. probeSucceeded() is true when
+//   every partition's probe value was read back at its acknowledged offset. A probe send
+//   that ends fail/info is replaced by a new one (new value). The probe always uses
+//   acks=all (it must learn an offset to read back); the rest of the config is the cluster's.
+// - startFinalRead(): one stream per partition assigned at offset 0 that polls until a poll
+//   leaves its position at or beyond the leader's HW (nothing more below the HW), so the
+//   history holds the final committed log. finalReadDone() says every stream got there.
+//
+// The driver calls these from outside any handler; sending through the captured ctx then is
+// allowed by the kernel. Values are `probe-<clientId>-<n>`, unique within the run.
+
+import type { ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { ClientStatus, HistoryRecorder } from './client-api.ts';
+import type { LogRecord } from './client-protocol.ts';
+import { ClientActorBase } from './client-base.ts';
+import type { PartitionFetcher } from './client-fetcher.ts';
+import { LaneAllocator } from './client-process.ts';
+import type { SendOp } from './client-sender.ts';
+import type { KafkaConfig, TopicSpec } from './config.ts';
+
+export interface ProbeClientParams {
+  clientId: number;
+  bootstrapBrokers: number[];
+  config: KafkaConfig;
+  topics: TopicSpec[];
+  recorder: HistoryRecorder;
+}
+
+type ProbeStatus = 'sending' | 'polling' | 'succeeded' | 'mismatch';
+
+interface PartitionProbe {
+  topic: string;
+  partition: number;
+  status: ProbeStatus;
+  value: string;
+  offset: number;
+  fetcher: PartitionFetcher | null;
+}
+
+interface ProbeProgress {
+  /** Probe values issued so far, over all incarnations. */
+  issued: number;
+}
+
+export function createProbeClient(params: ProbeClientParams): ActorFactory<Message> {
+  const lanes = new LaneAllocator(params.clientId);
+  const progress: ProbeProgress = { issued: 0 };
+  return (ctx) => new ProbeClientActor(ctx, params, lanes, progress);
+}
+
+export class ProbeClientActor extends ClientActorBase implements ClientStatus {
+  private readonly probes = new Map<string, PartitionProbe>();
+  private readonly finalStreams: Array<{ fetcher: PartitionFetcher; done: boolean }> = [];
+  private finalReadStarted = false;
+
+  constructor(
+    ctx: NodeContext,
+    private readonly params: ProbeClientParams,
+    private readonly lanes: LaneAllocator,
+    private readonly progress: ProbeProgress,
+  ) {
+    super(ctx, params.bootstrapBrokers, params.topics, params.config, params.recorder);
+    lanes.beginIncarnation(ctx.incarnation);
+    this.createSender({ ...params.config, acks: 'all' }, { onSendDone: (op) => this.onProbeSendDone(op) });
+    this.metadata.requestUpdate();
+    this.sender!.start();
+  }
+
+  // --- liveness probe ----------------------------------------------------------------------
+
+  /** Begin the probe of every partition (idempotent: partitions already probing go on). */
+  startProbe(): void {
+    for (const topic of this.params.topics) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const key = `${topic.name}\u0000${p}`;
+        if (this.probes.has(key)) continue;
+        const probe: PartitionProbe = { topic: topic.name, partition: p, status: 'sending', value: '', offset: -1, fetcher: null };
+        this.probes.set(key, probe);
+        this.sendProbe(probe);
+      }
+    }
+  }
+
+  /** Every partition's probe value was acknowledged and read back at its offset. */
+  probeSucceeded(): boolean {
+    if (this.probes.size === 0) return false;
+    for (const probe of this.probes.values()) if (probe.status !== 'succeeded') return false;
+    return true;
+  }
+
+  /** Partitions whose probe read back a different value at the acknowledged offset. */
+  probeMismatches(): Array<{ topic: string; partition: number; offset: number; value: string }> {
+    const out: Array<{ topic: string; partition: number; offset: number; value: string }> = [];
+    for (const p of this.probes.values()) if (p.status === 'mismatch') out.push({ topic: p.topic, partition: p.partition, offset: p.offset, value: p.value });
+    return out;
+  }
+
+  private sendProbe(probe: PartitionProbe): void {
+    probe.status = 'sending';
+    probe.value = `probe-${this.params.clientId}-${this.progress.issued++}`;
+    this.sender!.send(probe.topic, probe.partition, null, probe.value, this.lanes.take());
+  }
+
+  private onProbeSendDone(op: SendOp): void {
+    this.lanes.release(op.process);
+    const probe = this.probes.get(`${op.topic}\u0000${op.partition}`);
+    if (probe === undefined || probe.value !== op.value) return;
+    if (op.outcome !== 'ok') {
+      this.sendProbe(probe);
+      return;
+    }
+    probe.status = 'polling';
+    probe.offset = op.offset;
+    const process = this.lanes.take();
+    probe.fetcher = this.createFetcher(op.topic, op.partition, process, {
+      pollGapUs: 0,
+      afterPoll: (fetcher, records) => this.checkProbeRead(probe, fetcher, records),
+    });
+    probe.fetcher.start(op.offset);
+  }
+
+  private checkProbeRead(probe: PartitionProbe, fetcher: PartitionFetcher, records: readonly LogRecord[]): boolean {
+    for (const rec of records) {
+      if (rec.offset !== probe.offset) continue;
+      probe.status = rec.value === probe.value ? 'succeeded' : 'mismatch';
+      this.lanes.release(fetcher.process);
+      return true;
+    }
+    return false;
+  }
+
+  // --- final read --------------------------------------------------------------------------
+
+  /** Poll every partition from offset 0 up to its HW (idempotent). */
+  startFinalRead(): void {
+    if (this.finalReadStarted) return;
+    this.finalReadStarted = true;
+    for (const topic of this.params.topics) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const stream = { fetcher: null as unknown as PartitionFetcher, done: false };
+        stream.fetcher = this.createFetcher(topic.name, p, this.lanes.take(), {
+          pollGapUs: 0,
+          afterPoll: (fetcher, _records, highWatermark) => {
+            if (fetcher.position < highWatermark) return false;
+            stream.done = true;
+            return true;
+          },
+        });
+        this.finalStreams.push(stream);
+        stream.fetcher.start(0);
+      }
+    }
+  }
+
+  /** Every partition was read from 0 to its HW. */
+  finalReadDone(): boolean {
+    if (!this.finalReadStarted) return false;
+    for (const s of this.finalStreams) if (!s.done) return false;
+    return true;
+  }
+
+  /** Idle: no probe and no final read under way. */
+  done(): boolean {
+    for (const p of this.probes.values()) if (p.status === 'sending' || p.status === 'polling') return false;
+    for (const s of this.finalStreams) if (!s.done) return false;
+    return true;
+  }
+}
