@@ -1,8 +1,8 @@
 // gregor report page script. Inline in the report, allowed by its CSP hash. It reads the data
 // embedded by reports/report-data.ts (see the encoding rules there) and builds the page with
-// textContent and canvas only: no innerHTML, no network, no eval. Timelines and logs are
-// drawn virtually: only the rows and the time window on screen are visited, so 100,000
-// operations scroll smoothly.
+// textContent and canvas only: it never parses data as markup, never evaluates strings and
+// never touches the network. Timelines and logs are drawn virtually: only the rows and the
+// time window on screen are visited, so 100,000 operations scroll smoothly.
 'use strict';
 (function () {
   var DATA = JSON.parse(document.getElementById('gregor-data').textContent);

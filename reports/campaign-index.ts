@@ -1,0 +1,92 @@
+// The index of one fuzz campaign (DESIGN §7): index.html listing every violation found, with
+// its variant, scenario, seed and anomaly kind, and a relative link to its report. It is
+// static HTML without any script: every value is HTML-escaped here, and links are accepted
+// only as relative paths (no scheme, no leading slash, no "..") so a hostile entry cannot
+// turn into a javascript: URL or point outside the campaign directory.
+
+import { escapeHtml, formatTimeUs } from './format.ts';
+import { readClientAsset, renderPage } from './html-page.ts';
+
+export interface CampaignEntry {
+  variant: string;
+  scenario: string;
+  seed: number | string;
+  /** Anomaly kinds of the verdict, primary first. */
+  anomalyKinds: string[];
+  /** Path of the HTML report relative to index.html, e.g. "violations/acks1-42.html". */
+  reportPath: string;
+  /** The one-sentence explanation of the primary anomaly. */
+  explanation?: string;
+  /** Path of the trace file relative to index.html. */
+  tracePath?: string;
+  /** True when the schedule went beyond what Kafka promises (an expected loss). */
+  expected?: boolean;
+  /** Virtual time at which it was found, µs. */
+  timeUs?: number;
+}
+
+export interface CampaignSummary {
+  title?: string;
+  /** e.g. "1000 seeds × 11 variants". */
+  description?: string;
+  seedsRun?: number;
+  /** The command that ran the campaign. */
+  command?: string;
+}
+
+const STYLE = readClientAsset('index.css');
+
+/** A relative link inside the campaign directory, or null when the path is not one. */
+export function safeRelativeHref(path: string): string | null {
+  if (path.length === 0 || path.length > 1000) return null;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('/') || path.startsWith('\\')) return null;
+  const segments = path.split(/[\\/]/);
+  if (segments.some((s) => s === '..' || s === '')) return null;
+  if (/[\u0000-\u001f\u007f]/.test(path)) return null;
+  return segments.map((s) => encodeURIComponent(s)).join('/');
+}
+
+function link(path: string | undefined, text: string): string {
+  if (path === undefined) return '';
+  const href = safeRelativeHref(path);
+  return href === null ? `<span class="bad-link">${escapeHtml(text)} (unsafe path)</span>` : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
+}
+
+export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignSummary = {}): string {
+  const title = summary.title ?? 'gregor fuzz campaign';
+  const byKind = new Map<string, number>();
+  for (const e of entries) {
+    const kind = e.anomalyKinds[0] ?? 'unknown';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  const unexpected = entries.filter((e) => !e.expected).length;
+  const rows = entries
+    .map(
+      (e) => `<tr class="${e.expected ? 'expected' : 'violation'}">
+<td>${escapeHtml(e.variant)}</td>
+<td>${escapeHtml(e.scenario)}</td>
+<td class="num">${escapeHtml(String(e.seed))}</td>
+<td><span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${e.anomalyKinds.length > 1 ? ` <span class="more">+ ${escapeHtml(e.anomalyKinds.slice(1).join(', '))}</span>` : ''}${e.expected ? ' <span class="tag">expected</span>' : ''}</td>
+<td>${escapeHtml(e.explanation ?? '')}</td>
+<td class="num">${e.timeUs !== undefined ? escapeHtml(formatTimeUs(e.timeUs)) : ''}</td>
+<td>${link(e.reportPath, 'report')}${e.tracePath !== undefined ? ` · ${link(e.tracePath, 'trace')}` : ''}</td>
+</tr>`,
+    )
+    .join('\n');
+  const kinds = [...byKind].map(([k, n]) => `<span class="chip">${escapeHtml(k)} × ${n}</span>`).join(' ');
+  const body = `<header>
+<h1>${escapeHtml(title)}</h1>
+<p>${entries.length === 0 ? 'No violations found.' : `${entries.length} violation${entries.length === 1 ? '' : 's'} (${unexpected} beyond expectation)`}${summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : ''}${summary.description ? ` — ${escapeHtml(summary.description)}` : ''}</p>
+<p>${kinds}</p>
+${summary.command ? `<pre>${escapeHtml(summary.command)}</pre>` : ''}
+</header>
+<main>
+<table>
+<thead><tr><th>Variant</th><th>Scenario</th><th>Seed</th><th>Anomaly</th><th>Explanation</th><th>Virtual time</th><th>Report</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</main>`;
+  return renderPage({ title, style: STYLE, script: null, bodyHtml: body });
+}
