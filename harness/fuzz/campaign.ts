@@ -1,0 +1,164 @@
+// A fuzzing campaign: runs the seeds of a range (or of one shard of it) on an executor,
+// puts the results back in seed order, and stops after the first N failures.
+//
+// What must hold (issue 5):
+// - The result does not depend on the worker count: only the longest prefix of seeds that
+//   have all completed is ever judged, and with --max-violations N the campaign ends at the
+//   Nth failure of that prefix. So the failures reported are always those of the
+//   lowest-numbered failing seeds, and "seeds run" is the same number for 1 or 8 workers.
+// - A failure of the harness itself (a worker that dies) becomes a `crash` result of that
+//   seed; the campaign goes on.
+// - An abort (Ctrl-C) ends the campaign with what finished.
+
+import type { VariantName } from '../../model/config.ts';
+import { createExecutor, type Executor } from './executor.ts';
+import { seedAt, shardPositions, shardSize, type SeedRange } from './seeds.ts';
+import { DEFAULT_DEPS_MODULE, isFailureOutcome, type SeedResult, type SeedTask } from './tasks.ts';
+
+export interface CampaignOptions {
+  scenario: string;
+  variant: VariantName;
+  range: SeedRange;
+  workers: number;
+  /** Stop after this many failures (0 = never stop early). */
+  maxViolations: number;
+  checkDeterminism: boolean;
+  depsModule?: string;
+  /** Reuse an executor (the caller destroys it). */
+  executor?: Executor;
+  onProgress?: (p: CampaignProgress) => void;
+  /** Aborting ends the campaign with the seeds that finished (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface CampaignProgress {
+  /** Seeds completed (in any order). */
+  completed: number;
+  /** Seeds this campaign (shard) would run in all. */
+  total: number;
+  /** Failures among completed seeds. */
+  failures: number;
+  events: number;
+  elapsedMs: number;
+}
+
+export interface CampaignScan {
+  /** Results of the judged prefix, in seed order. */
+  results: SeedResult[];
+  /** Failing results of the prefix, lowest seeds first (at most maxViolations when > 0). */
+  failures: SeedResult[];
+  /** Seeds this shard would run in all. */
+  total: number;
+  interrupted: boolean;
+  /** Ended at the Nth failure before running every seed. */
+  stoppedEarly: boolean;
+  wallMs: number;
+}
+
+export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
+  const started = Date.now();
+  const total = shardSize(opts.range);
+  const executor = opts.executor ?? createExecutor(opts.workers, opts.depsModule ?? DEFAULT_DEPS_MODULE);
+  const positions = shardPositions(opts.range);
+  const maxInFlight = Math.max(1, executor.workers * 2);
+  const results: (SeedResult | undefined)[] = [];
+  const controllers = new Map<number, AbortController>();
+  let nextK = 0;
+  let frontier = 0; // results[0..frontier) all present
+  let prefixFailures = 0;
+  let completed = 0;
+  let failuresCompleted = 0;
+  let events = 0;
+  let stopped = false;
+  let interrupted = false;
+  let stoppedEarly = false;
+
+  try {
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        if (stopped) return;
+        stopped = true;
+        for (const c of controllers.values()) c.abort();
+        resolve();
+      };
+      const onAbort = () => {
+        interrupted = true;
+        finish();
+      };
+      if (opts.signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const dispatch = () => {
+        while (!stopped && controllers.size < maxInFlight && nextK < total) {
+          const k = nextK++;
+          const pos = positions.next().value as number;
+          const seed = seedAt(opts.range, pos);
+          const task: SeedTask = { type: 'seed', scenario: opts.scenario, variant: opts.variant, seed, checkDeterminism: opts.checkDeterminism };
+          const controller = new AbortController();
+          controllers.set(k, controller);
+          executor.run(task, controller.signal).then(
+            (r) => settle(k, r as SeedResult),
+            (err: unknown) => {
+              if (stopped || controller.signal.aborted) {
+                controllers.delete(k);
+                return;
+              }
+              settle(k, harnessCrash(seed, err));
+            },
+          );
+        }
+        if (!stopped && controllers.size === 0 && nextK >= total) finish();
+      };
+
+      const settle = (k: number, r: SeedResult) => {
+        controllers.delete(k);
+        if (stopped) return;
+        results[k] = r;
+        completed++;
+        events += r.events;
+        if (isFailureOutcome(r.outcome)) failuresCompleted++;
+        while (frontier < total && results[frontier] !== undefined) {
+          if (isFailureOutcome(results[frontier]!.outcome)) prefixFailures++;
+          frontier++;
+          if (opts.maxViolations > 0 && prefixFailures >= opts.maxViolations) break;
+        }
+        opts.onProgress?.({ completed, total, failures: failuresCompleted, events, elapsedMs: Date.now() - started });
+        if (opts.maxViolations > 0 && prefixFailures >= opts.maxViolations) {
+          stoppedEarly = frontier < total;
+          finish();
+          return;
+        }
+        dispatch();
+      };
+
+      dispatch();
+    });
+  } finally {
+    if (opts.executor === undefined) await executor.destroy();
+  }
+
+  const prefix = results.slice(0, frontier) as SeedResult[];
+  let failures = prefix.filter((r) => isFailureOutcome(r.outcome));
+  if (opts.maxViolations > 0) failures = failures.slice(0, opts.maxViolations);
+  return { results: prefix, failures, total, interrupted, stoppedEarly, wallMs: Date.now() - started };
+}
+
+function harnessCrash(seed: number, err: unknown): SeedResult {
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    seed,
+    outcome: 'crash',
+    kind: 'crash',
+    explanation: `Seed ${seed}: the worker running it failed: ${message}`,
+    hash: '',
+    events: 0,
+    endTimeUs: 0,
+    beyondPromise: false,
+    faults: 0,
+    faultsFired: 0,
+    wallMs: 0,
+  };
+}

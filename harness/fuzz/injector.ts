@@ -1,0 +1,520 @@
+// Carries out a scenario's fault schedule on a running simulation: arms time and event
+// triggers, resolves symbolic targets when a fault fires, applies the fault through the
+// kernel's fault API, heals it after its duration, and heals everything that is left at the
+// schedule's heal time.
+//
+// What must hold:
+// - Node state changes never run inside a node's handler or a probe listener: every fault
+//   and every heal runs in its own driver event (sim.at), possibly at the same instant.
+// - A node taken down by several overlapping faults restarts only when the last of them
+//   releases it ("holds"), so no fault ever starts a node that another still keeps down.
+// - After healAll() nothing the schedule did remains: no cut, no slow link, no node down,
+//   no armed trigger, no pending fault event.
+// - Deterministic: every decision depends only on the schedule, the virtual time and the
+//   model's probe events, in order.
+
+import { match } from 'ts-pattern';
+import type { CutShape, NodeId, ProbeEvent, SimulationApi } from '../kernel/types.ts';
+import type { CutSpec, Fault, FaultAction, Target, TriggerProbe } from '../../scenarios/faults.ts';
+import { describeAction, describeTrigger } from '../../scenarios/faults.ts';
+import { isrDiff, type ClusterView, type PartitionChange } from './cluster-view.ts';
+import type { PromiseTracker } from './promise.ts';
+
+export interface InjectorNodes {
+  brokerIds: readonly number[];
+  controllerId: number;
+  producerIds: readonly number[];
+  consumerIds: readonly number[];
+  /** Every node of the simulation (the far side of a split). */
+  allNodes: readonly number[];
+}
+
+export interface InjectorHooks {
+  onFaultStart(id: number, description: string): void;
+  onFaultEnd(id: number, description: string): void;
+}
+
+export type FaultState = 'armed' | 'pending' | 'active' | 'done' | 'skipped' | 'disarmed';
+
+export interface FaultRecord {
+  /** 1-based position in the schedule. */
+  id: number;
+  fault: Fault;
+  state: FaultState;
+  /** What it did, with resolved node ids, once fired. */
+  resolved?: string;
+  skipReason?: string;
+  startUs?: number;
+  endUs?: number;
+  beyondPromise: boolean;
+}
+
+interface Armed {
+  record: FaultRecord;
+  count: number;
+}
+
+const ROLLING_POLL_US = 250_000;
+
+export class FaultInjector {
+  readonly records: FaultRecord[];
+  private readonly armedByProbe = new Map<TriggerProbe, Armed[]>();
+  private armedCount = 0;
+  /** Driver events scheduled by faults and not yet run: handle → what to do on healAll. */
+  private readonly pending = new Map<number, { record: FaultRecord; onHeal: (() => void) | undefined }>();
+  private readonly holds = new Map<NodeId, Set<number>>();
+  private holdCount = 0;
+  private readonly cuts = new Map<number, number>(); // fault id → cut id
+  private readonly slows = new Map<number, number>(); // fault id → slow id
+  private healed = false;
+
+  constructor(
+    private readonly sim: SimulationApi,
+    private readonly nodes: InjectorNodes,
+    private readonly view: ClusterView,
+    private readonly promise: PromiseTracker,
+    faults: readonly Fault[],
+    private readonly hooks: InjectorHooks,
+  ) {
+    this.records = faults.map((fault, i) => ({ id: i + 1, fault, state: 'armed', beyondPromise: false }));
+  }
+
+  /** Schedules time triggers and arms event triggers. Call once, before the run. */
+  arm(): void {
+    for (const record of this.records) {
+      const t = record.fault.trigger;
+      if (t.kind === 'at') {
+        this.schedule(record, t.atMs * 1000, () => this.fire(record, []), undefined);
+      } else {
+        const list = this.armedByProbe.get(t.event.probe) ?? [];
+        list.push({ record, count: 0 });
+        this.armedByProbe.set(t.event.probe, list);
+        this.armedCount++;
+      }
+    }
+  }
+
+  /** Nothing left to do until the heal: no armed trigger, pending event, down node, cut or slow link. */
+  quiescent(): boolean {
+    return this.armedCount === 0 && this.pending.size === 0 && this.holdCount === 0 && this.cuts.size === 0 && this.slows.size === 0;
+  }
+
+  // --- triggers --------------------------------------------------------------------------------
+
+  /** Feed every model probe event (after ClusterView has seen 'partition' events). */
+  onProbe(event: ProbeEvent): void {
+    if (this.armedCount === 0) return;
+    const kind = event.kind;
+    if (kind === 'partition') return; // derived triggers come through onPartitionChange
+    const list = this.armedByProbe.get(kind as TriggerProbe);
+    if (list === undefined || list.length === 0) return;
+    const ev = event as Record<string, unknown>;
+    const partition = typeof ev.partition === 'number' ? ev.partition : null;
+    const topicOk = ev.topic === undefined || ev.topic === this.view.topic;
+    if (!topicOk) return;
+    let subjects: number[];
+    let change: { added: number[]; removed: number[] } | undefined;
+    let appended = 0;
+    switch (kind) {
+      case 'produce-ack':
+      case 'truncate':
+      case 'fenced':
+      case 'registered':
+        subjects = [ev.broker as number];
+        break;
+      case 'follower-fetch':
+        subjects = [ev.broker as number, ev.leader as number];
+        appended = (ev.appended as number) ?? 0;
+        break;
+      case 'alter-partition-sent': {
+        change = isrDiff(partition === null ? undefined : this.view.currentIsr(partition), ev.isr as number[]);
+        subjects = [ev.broker as number, ...change.added, ...change.removed];
+        break;
+      }
+      case 'alter-partition-applied': {
+        if (ev.accepted === false) change = { added: [], removed: [] };
+        else {
+          const current = partition === null ? undefined : this.view.currentIsr(partition);
+          const proposed = ev.isr as number[];
+          const base = current !== undefined && sameSet(current, proposed) && partition !== null ? this.view.isrBeforeLatestChange(partition) : current;
+          change = isrDiff(base, proposed);
+        }
+        const leader = partition === null ? undefined : this.view.leader(partition);
+        subjects = [...change.added, ...change.removed, ...(leader === undefined ? [] : [leader])];
+        break;
+      }
+      default:
+        return;
+    }
+    this.matchAll(list, subjects, partition, change, appended);
+  }
+
+  /** Feed every controller record change (leader-change and isr-change triggers). */
+  onPartitionChange(c: PartitionChange): void {
+    if (this.armedCount === 0) return;
+    const prev = c.previous;
+    const cur = c.current;
+    if (prev !== undefined && prev.leader !== cur.leader && cur.leader >= 0) {
+      const list = this.armedByProbe.get('leader-change');
+      if (list !== undefined && list.length > 0) this.matchAll(list, prev.leader >= 0 ? [cur.leader, prev.leader] : [cur.leader], c.partition, undefined, 0);
+    }
+    if (prev !== undefined && !sameSet(prev.isr, cur.isr)) {
+      const list = this.armedByProbe.get('isr-change');
+      if (list !== undefined && list.length > 0) {
+        const d = isrDiff(prev.isr, cur.isr);
+        const subjects = [...d.added, ...d.removed];
+        if (cur.leader >= 0) subjects.push(cur.leader);
+        this.matchAll(list, subjects, c.partition, d, 0);
+      }
+    }
+  }
+
+  private matchAll(
+    list: Armed[],
+    subjects: number[],
+    partition: number | null,
+    change: { added: number[]; removed: number[] } | undefined,
+    appended: number,
+  ): void {
+    const nowUs = this.sim.now();
+    for (let i = 0; i < list.length; i++) {
+      const armed = list[i];
+      const t = armed.record.fault.trigger;
+      if (t.kind !== 'on') continue;
+      const e = t.event;
+      if (nowUs < t.afterMs * 1000) continue;
+      if (e.broker !== null && subjects[0] !== e.broker) continue;
+      if (e.partition !== null && partition !== null && partition !== e.partition) continue;
+      if (e.probe === 'follower-fetch' && e.appendedOnly && appended <= 0) continue;
+      if (change !== undefined && e.change !== 'any') {
+        if (e.change === 'expand' && change.added.length === 0) continue;
+        if (e.change === 'shrink' && change.removed.length === 0) continue;
+      }
+      armed.count++;
+      if (armed.count < t.nth) continue;
+      // Fires: leave the armed list, wait delayUs in a driver event of its own.
+      list.splice(i, 1);
+      i--;
+      this.armedCount--;
+      const captured = subjects.slice();
+      this.schedule(armed.record, nowUs + t.delayUs, () => this.fire(armed.record, captured), undefined);
+    }
+  }
+
+  // --- firing ------------------------------------------------------------------------------------
+
+  private schedule(record: FaultRecord, atUs: number, fn: () => void, onHeal: (() => void) | undefined): void {
+    if (record.state === 'armed') record.state = 'pending';
+    const handle = this.sim.at(atUs, `fault ${record.id}`, () => {
+      this.pending.delete(handle);
+      fn();
+    });
+    this.pending.set(handle, { record, onHeal });
+  }
+
+  private fire(record: FaultRecord, subjects: readonly number[]): void {
+    if (this.healed) return;
+    const a = record.fault.action;
+    try {
+      const done = match(a)
+        .with({ kind: 'crash' }, (x) => this.fireCrash(record, x, subjects))
+        .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
+        .with({ kind: 'cut' }, (x) => this.fireCut(record, x, subjects))
+        .with({ kind: 'slow' }, (x) => this.fireSlow(record, x, subjects))
+        .with({ kind: 'controller-crash' }, (x) => this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'))
+        .with({ kind: 'rolling-restart' }, (x) => this.fireRolling(record, x))
+        .exhaustive();
+      if (!done) return;
+    } catch (err) {
+      throw new Error(`fault ${record.id} (${describeAction(a)}): ${(err as Error).message}`);
+    }
+  }
+
+  private skip(record: FaultRecord, reason: string): false {
+    record.state = 'skipped';
+    record.skipReason = reason;
+    return false;
+  }
+
+  private start(record: FaultRecord, resolved: string): void {
+    record.state = 'active';
+    record.resolved = resolved;
+    record.startUs = this.sim.now();
+    this.hooks.onFaultStart(record.id, resolved);
+  }
+
+  private end(record: FaultRecord): void {
+    if (record.state !== 'active') return;
+    record.state = 'done';
+    record.endUs = this.sim.now();
+    this.hooks.onFaultEnd(record.id, record.resolved ?? describeAction(record.fault.action));
+  }
+
+  private fireCrash(record: FaultRecord, a: Extract<FaultAction, { kind: 'crash' }>, subjects: readonly number[]): boolean {
+    const node = this.resolve(a.target, subjects);
+    if (node === undefined) return this.skip(record, 'target not resolvable');
+    return this.fireNodeDown(record, node, a.downMs, 'crash', this.nameOf(node));
+  }
+
+  private fireNodeDown(record: FaultRecord, node: number, downMs: number, how: 'crash' | 'shutdown', name: string): boolean {
+    if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
+    if (how === 'crash') this.sim.crash(node);
+    else this.sim.shutdown(node);
+    this.hold(node, record.id);
+    this.start(record, `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`);
+    this.schedule(record, this.sim.now() + downMs * 1000, () => {
+      this.release(node, record.id);
+      this.end(record);
+    }, () => this.end(record));
+    return true;
+  }
+
+  private firePowerLoss(record: FaultRecord, a: Extract<FaultAction, { kind: 'power-loss' }>, subjects: readonly number[]): boolean {
+    const brokers = uniq(a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)));
+    if (brokers.length === 0) return this.skip(record, 'no broker to power off');
+    for (const b of brokers) {
+      this.sim.powerLoss(b, { tornTail: a.tornTail });
+      this.hold(b, record.id);
+    }
+    const beyond = this.promise.powerLoss(brokers) || record.fault.beyondPromise;
+    if (record.fault.beyondPromise) this.promise.markBeyond();
+    record.beyondPromise = beyond;
+    const names = brokers.map((b) => this.nameOf(b)).join(' + ');
+    this.start(record, `power loss of ${names}${a.tornTail ? ' (torn tail)' : ''}, restart after ${a.downMs} ms${beyond ? ' [beyond what Kafka promises]' : ''}`);
+    this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
+      for (const b of brokers) this.release(b, record.id);
+      this.end(record);
+    }, () => this.end(record));
+    return true;
+  }
+
+  private fireCut(record: FaultRecord, a: Extract<FaultAction, { kind: 'cut' }>, subjects: readonly number[]): boolean {
+    const shape = this.resolveCut(a.cut, subjects);
+    if (shape === undefined) return this.skip(record, 'degenerate cut');
+    const cutId = this.sim.network.cut(shape);
+    this.cuts.set(record.id, cutId);
+    this.start(record, `${describeShape(shape, (n) => this.nameOf(n))} for ${a.durationMs} ms`);
+    this.schedule(record, this.sim.now() + a.durationMs * 1000, () => {
+      this.sim.network.heal(cutId);
+      this.cuts.delete(record.id);
+      this.end(record);
+    }, () => this.end(record));
+    return true;
+  }
+
+  private fireSlow(record: FaultRecord, a: Extract<FaultAction, { kind: 'slow' }>, subjects: readonly number[]): boolean {
+    const node = this.resolve(a.target, subjects);
+    if (node === undefined) return this.skip(record, 'target not resolvable');
+    const extraUs = a.extraMs * 1000;
+    let slowId: number;
+    let text: string;
+    if (a.peer === null) {
+      slowId = this.sim.network.slowNode(node, extraUs);
+      text = `slow every link of ${this.nameOf(node)} by +${a.extraMs} ms`;
+    } else {
+      const peer = this.resolve(a.peer, subjects);
+      if (peer === undefined || peer === node) return this.skip(record, 'slow link peer not resolvable');
+      slowId = this.sim.network.slow(node, peer, extraUs, true);
+      text = `slow the link ${this.nameOf(node)} ↔ ${this.nameOf(peer)} by +${a.extraMs} ms`;
+    }
+    this.slows.set(record.id, slowId);
+    this.start(record, `${text} for ${a.durationMs} ms`);
+    this.schedule(record, this.sim.now() + a.durationMs * 1000, () => {
+      this.sim.network.unslow(slowId);
+      this.slows.delete(record.id);
+      this.end(record);
+    }, () => this.end(record));
+    return true;
+  }
+
+  private fireRolling(record: FaultRecord, a: Extract<FaultAction, { kind: 'rolling-restart' }>): boolean {
+    const brokers = [...this.nodes.brokerIds];
+    this.start(record, `clean rolling restart of brokers ${brokers.join(', ')} (each down ${a.downMs} ms)`);
+    const step = (i: number, waitedUs: number): void => {
+      if (i >= brokers.length) {
+        this.end(record);
+        return;
+      }
+      // Like an operator: the next broker goes down once no partition is under-replicated.
+      if (!this.view.allIsrsFull() && waitedUs < a.gapMs * 1000) {
+        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i, waitedUs + ROLLING_POLL_US), () => this.end(record));
+        return;
+      }
+      const b = brokers[i];
+      if (!this.sim.isUp(b)) {
+        step(i + 1, 0);
+        return;
+      }
+      this.sim.shutdown(b);
+      this.hold(b, record.id);
+      this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
+        this.release(b, record.id);
+        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, 0), () => this.end(record));
+      }, () => this.end(record));
+    };
+    step(0, 0);
+    return true;
+  }
+
+  // --- holds ---------------------------------------------------------------------------------------
+
+  private hold(node: NodeId, faultId: number): void {
+    let set = this.holds.get(node);
+    if (set === undefined) {
+      set = new Set();
+      this.holds.set(node, set);
+    }
+    if (!set.has(faultId)) {
+      set.add(faultId);
+      this.holdCount++;
+    }
+  }
+
+  private release(node: NodeId, faultId: number): void {
+    const set = this.holds.get(node);
+    if (set === undefined || !set.delete(faultId)) return;
+    this.holdCount--;
+    if (set.size === 0 && !this.sim.isUp(node)) {
+      this.sim.start(node);
+      this.promise.refresh();
+    }
+  }
+
+  // --- heal ------------------------------------------------------------------------------------------
+
+  /** Heals everything: disarms triggers, drops pending fault events, heals cuts and slow links, restarts down nodes. */
+  healAll(): void {
+    this.healed = true;
+    for (const list of this.armedByProbe.values()) {
+      for (const armed of list) if (armed.record.state === 'armed') armed.record.state = 'disarmed';
+      list.length = 0;
+    }
+    this.armedCount = 0;
+    for (const [handle, p] of this.pending) {
+      this.sim.cancel(handle);
+      if (p.record.state === 'pending') p.record.state = 'disarmed';
+      p.onHeal?.();
+    }
+    this.pending.clear();
+    for (const [id, cutId] of this.cuts) {
+      this.sim.network.heal(cutId);
+      this.endById(id);
+    }
+    this.cuts.clear();
+    for (const [id, slowId] of this.slows) {
+      this.sim.network.unslow(slowId);
+      this.endById(id);
+    }
+    this.slows.clear();
+    for (const [node, set] of [...this.holds].sort((x, y) => x[0] - y[0])) {
+      for (const id of [...set]) {
+        this.release(node, id);
+        this.endById(id);
+      }
+    }
+    for (const r of this.records) if (r.state === 'active') this.end(r);
+  }
+
+  private endById(id: number): void {
+    const r = this.records[id - 1];
+    if (r !== undefined) this.end(r);
+  }
+
+  // --- targets -------------------------------------------------------------------------------------
+
+  private isBroker(n: number): boolean {
+    return this.nodes.brokerIds.includes(n);
+  }
+
+  nameOf(n: number): string {
+    if (this.isBroker(n)) return `broker ${n}`;
+    return this.sim.nodeName(n);
+  }
+
+  /** A symbolic target → node id, or undefined when it names nothing right now. */
+  resolve(t: Target, subjects: readonly number[]): number | undefined {
+    return match(t)
+      .with({ kind: 'broker' }, (x) => (this.isBroker(x.id) ? x.id : undefined))
+      .with({ kind: 'leader' }, (x) => this.view.leader(x.partition))
+      .with({ kind: 'follower' }, (x) => {
+        const fs = this.view.followers(x.partition);
+        return fs.length === 0 ? undefined : fs[x.index % fs.length];
+      })
+      .with({ kind: 'subject' }, (x) => {
+        const brokers = subjects.filter((s) => this.isBroker(s));
+        if (brokers.length === 0) return this.view.leader(0);
+        return brokers[x.index % brokers.length];
+      })
+      .with({ kind: 'controller' }, () => this.nodes.controllerId)
+      .with({ kind: 'producer' }, (x) => pickMod(this.nodes.producerIds, x.index))
+      .with({ kind: 'consumer' }, (x) => pickMod(this.nodes.consumerIds, x.index))
+      .exhaustive();
+  }
+
+  private resolveAll(ts: readonly Target[], subjects: readonly number[]): number[] {
+    return uniq(ts.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined));
+  }
+
+  /** A symbolic cut → a kernel CutShape with disjoint, non-empty sides, or undefined. */
+  resolveCut(c: CutSpec, subjects: readonly number[]): CutShape | undefined {
+    const all = this.nodes.allNodes;
+    return match(c)
+      .with({ shape: 'isolate' }, (x): CutShape | undefined => {
+        const n = this.resolve(x.node, subjects);
+        return n === undefined ? undefined : { kind: 'isolate', node: n };
+      })
+      .with({ shape: 'split' }, (x): CutShape | undefined => {
+        const sideA = this.resolveAll(x.side, subjects);
+        const sideB = all.filter((n) => !sideA.includes(n));
+        return sideA.length === 0 || sideB.length === 0 ? undefined : { kind: 'split', sideA, sideB };
+      })
+      .with({ shape: 'bridge' }, (x): CutShape | undefined => {
+        const bridge = this.resolve(x.bridge, subjects);
+        if (bridge === undefined) return undefined;
+        const left = this.resolveAll(x.left, subjects).filter((n) => n !== bridge);
+        const right = all.filter((n) => n !== bridge && !left.includes(n));
+        return left.length === 0 || right.length === 0 ? undefined : { kind: 'bridge', left, bridge, right };
+      })
+      .with({ shape: 'one-way' }, (x): CutShape | undefined => {
+        const from = this.resolveAll(x.from, subjects);
+        const to = this.resolveAll(x.to, subjects).filter((n) => !from.includes(n));
+        return from.length === 0 || to.length === 0 ? undefined : { kind: 'one-way', from, to };
+      })
+      .with({ shape: 'link' }, (x): CutShape | undefined => {
+        const a = this.resolve(x.a, subjects);
+        const b = this.resolve(x.b, subjects);
+        return a === undefined || b === undefined || a === b ? undefined : { kind: 'link', a, b };
+      })
+      .exhaustive();
+  }
+}
+
+/** One line per fault for people: trigger and action as generated. */
+export function scheduleLines(faults: readonly Fault[]): string[] {
+  return faults.map((f, i) => `${i + 1}. ${describeTrigger(f.trigger)}: ${describeAction(f.action)}`);
+}
+
+function describeShape(s: CutShape, name: (n: number) => string): string {
+  const names = (ns: readonly number[]) => ns.map(name).join(', ');
+  return match(s)
+    .with({ kind: 'isolate' }, (x) => `isolate ${name(x.node)}`)
+    .with({ kind: 'split' }, (x) => `split {${names(x.sideA)}} | {${names(x.sideB)}}`)
+    .with({ kind: 'bridge' }, (x) => `bridge {${names(x.left)}} — ${name(x.bridge)} — {${names(x.right)}}`)
+    .with({ kind: 'one-way' }, (x) => `one-way cut {${names(x.from)}} → {${names(x.to)}}`)
+    .with({ kind: 'link' }, (x) => `cut the link ${name(x.a)} ↔ ${name(x.b)}`)
+    .exhaustive();
+}
+
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (const x of a) if (!b.includes(x)) return false;
+  return true;
+}
+
+function uniq(ns: number[]): number[] {
+  return [...new Set(ns)];
+}
+
+function pickMod(ids: readonly number[], index: number): number | undefined {
+  return ids.length === 0 ? undefined : ids[index % ids.length];
+}

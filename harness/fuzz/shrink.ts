@@ -1,0 +1,104 @@
+// Shrinks a failing seed to a small counterexample: first fast-check's own shrinker, replaying
+// the scenario's arbitrary from the same seed (fc.check with numRuns 1 regenerates exactly the
+// input the campaign ran), then a greedy pass over the concrete schedule that drops faults one
+// by one and halves the workload. A candidate counts as failing only when it fails the same
+// way (same outcome, same anomaly kind), so the counterexample tells the original story.
+//
+// What must hold: deterministic (budgets count runs, never wall time), so every worker count
+// and every machine shrinks a seed to the same counterexample; the simulation seed never
+// changes, only the input does.
+
+import fc from 'fast-check';
+import type { VariantName } from '../../model/config.ts';
+import { findScenario } from '../../scenarios/named.ts';
+import type { ScenarioInput } from '../../scenarios/input.ts';
+import { fcSeed, isFailing, runScenario, type RunDeps, type RunResult } from '../run.ts';
+
+export interface ShrinkOptions {
+  scenario: string;
+  variant: VariantName;
+  seed: number;
+  /** The failing run of the unshrunk input. */
+  original: RunResult;
+  originalInput: ScenarioInput;
+  /** Simulation runs allowed in all (default 200). */
+  budgetRuns?: number;
+}
+
+export interface ShrinkResult {
+  input: ScenarioInput;
+  result: RunResult;
+  /** Simulation runs spent. */
+  runs: number;
+}
+
+export const DEFAULT_SHRINK_RUNS = 200;
+
+/** Does `r` fail the way `original` did? */
+export function sameFailure(original: RunResult, r: RunResult): boolean {
+  if (r.outcome !== original.outcome) return false;
+  if (original.failureKind === undefined) return true;
+  if (original.outcome === 'stuck' || original.outcome === 'crash') return true;
+  return r.verdict.anomalies.some((a) => isFailing(a) && a.kind === original.failureKind);
+}
+
+export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult {
+  const budget = opts.budgetRuns ?? DEFAULT_SHRINK_RUNS;
+  let runs = 0;
+  let best: ShrinkResult = { input: opts.originalInput, result: opts.original, runs: 0 };
+  const tryInput = (input: ScenarioInput): RunResult | undefined => {
+    if (runs >= budget) return undefined;
+    runs++;
+    const r = runScenario(deps, { seed: opts.seed, scenario: opts.scenario, variant: opts.variant, input });
+    return sameFailure(opts.original, r) ? r : undefined;
+  };
+  const consider = (input: ScenarioInput, r: RunResult | undefined): boolean => {
+    if (r === undefined) return false;
+    if (size(input) <= size(best.input)) best = { input, result: r, runs };
+    return true;
+  };
+
+  // 1. fast-check's shrinker, along the scenario's own arbitrary.
+  const def = findScenario(opts.scenario);
+  if (def !== undefined && budget > 0) {
+    let first = true;
+    fc.check(
+      fc.property(def.arbitrary, (input) => {
+        if (first) {
+          // The first value is the campaign's own input, known to fail.
+          first = false;
+          return false;
+        }
+        if (runs >= budget) return true; // out of budget: accept, which ends shrinking
+        return !consider(input, tryInput(input));
+      }),
+      { seed: fcSeed(opts.seed), numRuns: 1, endOnFailure: false },
+    );
+  }
+
+  // 2. Greedy pass on the concrete schedule: drop faults, then halve the workload.
+  let changed = true;
+  while (changed && runs < budget) {
+    changed = false;
+    for (let i = best.input.faults.length - 1; i >= 0 && runs < budget; i--) {
+      const faults = best.input.faults.filter((_, j) => j !== i);
+      const candidate = { ...best.input, faults };
+      if (consider(candidate, tryInput(candidate))) changed = true;
+    }
+    const w = best.input.workload;
+    if (w.sends > 1 && runs < budget) {
+      const candidate = { ...best.input, workload: { ...w, sends: Math.max(1, Math.floor(w.sends / 2)) } };
+      if (consider(candidate, tryInput(candidate))) changed = true;
+    }
+    if (w.producers > 1 && runs < budget) {
+      const candidate = { ...best.input, workload: { ...best.input.workload, producers: 1 } };
+      if (consider(candidate, tryInput(candidate))) changed = true;
+    }
+  }
+  return { ...best, runs };
+}
+
+/** Smaller is simpler: faults first, then sends. */
+function size(input: ScenarioInput): number {
+  return input.faults.length * 100_000 + input.workload.sends * 10 + input.workload.producers;
+}

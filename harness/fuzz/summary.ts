@@ -1,0 +1,188 @@
+// The campaign summary: what `--json` prints as its last line, what DIR/summary.json holds,
+// what `--merge` combines, and the exit code (DESIGN §6: 0 valid, 1 violation found, 2 bad
+// usage or input, 3 unknown). Per-seed results go to DIR/seeds.jsonl so that shards can be
+// merged exactly and two campaigns compared by their digest.
+//
+// Assumes results arrive in seed order (harness/fuzz/campaign.ts guarantees it).
+
+import { EventHash } from '../kernel/hash.ts';
+import { isFailureOutcome, type SeedOutcome, type SeedResult } from './tasks.ts';
+
+export const SUMMARY_FORMAT = 'gregor-fuzz-summary';
+export const SUMMARY_VERSION = 1;
+
+export interface ViolationEntry {
+  seed: number;
+  kind: string;
+  outcome: SeedOutcome;
+  explanation: string;
+  /** Faults in the (shrunk) counterexample, and in the seed's original schedule. */
+  faults: number;
+  originalFaults: number;
+  sends: number;
+  shrinkRuns: number;
+  /** Paths of the written trace and HTML report (relative to the working directory). */
+  trace: string | null;
+  report: string | null;
+  /** Replays the shrunk counterexample. */
+  replay: string | null;
+  /** Re-runs the seed's original (unshrunk) schedule. */
+  rerun: string;
+}
+
+export interface CampaignSummary {
+  format: typeof SUMMARY_FORMAT;
+  version: number;
+  scenario: string;
+  variant: string;
+  baseSeed: number;
+  /** Seeds in the whole range (all shards). */
+  seedsRequested: number;
+  shard: string | null;
+  /** Seeds judged: the completed prefix (up to the last reported failure when stopping early). */
+  seeds: number;
+  violations: ViolationEntry[];
+  outcomes: Record<SeedOutcome, number>;
+  /** Seeds whose schedule went beyond what Kafka promises. */
+  beyondPromise: number;
+  events: number;
+  virtualSeconds: number;
+  /** Fold of every judged seed's (seed, hash) in seed order: equal digests, equal campaigns. */
+  digest: string;
+  maxViolations: number;
+  checkDeterminism: boolean;
+  interrupted: boolean;
+  stoppedEarly: boolean;
+  wallSeconds: number;
+  seedsPerSecond: number;
+  eventsPerSecond: number;
+  exitCode: number;
+}
+
+export function emptyOutcomes(): Record<SeedOutcome, number> {
+  return { ok: 0, violation: 0, 'expected-loss': 0, unknown: 0, stuck: 0, crash: 0, nondeterminism: 0 };
+}
+
+export function digestOf(results: readonly SeedResult[]): string {
+  const h = new EventHash();
+  for (const r of results) {
+    h.int(r.seed);
+    h.str(r.hash);
+    h.str(r.outcome);
+  }
+  return h.hex();
+}
+
+export function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean): number {
+  const failures = outcomes.violation + outcomes.stuck + outcomes.crash + outcomes.nondeterminism;
+  if (failures > 0) return 1;
+  if (outcomes.unknown > 0 || interrupted) return 3;
+  return 0;
+}
+
+export interface SummaryParts {
+  scenario: string;
+  variant: string;
+  baseSeed: number;
+  seedsRequested: number;
+  shard: string | null;
+  results: readonly SeedResult[];
+  violations: ViolationEntry[];
+  maxViolations: number;
+  checkDeterminism: boolean;
+  interrupted: boolean;
+  stoppedEarly: boolean;
+  wallMs: number;
+}
+
+export function buildSummary(p: SummaryParts): CampaignSummary {
+  const outcomes = emptyOutcomes();
+  let events = 0;
+  let virtualUs = 0;
+  let beyond = 0;
+  for (const r of p.results) {
+    outcomes[r.outcome]++;
+    events += r.events;
+    virtualUs += r.endTimeUs;
+    if (r.beyondPromise) beyond++;
+  }
+  const wallSeconds = p.wallMs / 1000;
+  return {
+    format: SUMMARY_FORMAT,
+    version: SUMMARY_VERSION,
+    scenario: p.scenario,
+    variant: p.variant,
+    baseSeed: p.baseSeed,
+    seedsRequested: p.seedsRequested,
+    shard: p.shard,
+    seeds: p.results.length,
+    violations: p.violations,
+    outcomes,
+    beyondPromise: beyond,
+    events,
+    virtualSeconds: Math.round(virtualUs / 1000) / 1000,
+    digest: digestOf(p.results),
+    maxViolations: p.maxViolations,
+    checkDeterminism: p.checkDeterminism,
+    interrupted: p.interrupted,
+    stoppedEarly: p.stoppedEarly,
+    wallSeconds: round3(wallSeconds),
+    seedsPerSecond: wallSeconds > 0 ? round3(p.results.length / wallSeconds) : 0,
+    eventsPerSecond: wallSeconds > 0 ? Math.round(events / wallSeconds) : 0,
+    exitCode: exitCodeOf(outcomes, p.interrupted),
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Failing results of an ordered list, cut at the Nth failure (N > 0) or complete. */
+export function judgedPrefix(ordered: readonly SeedResult[], maxViolations: number): { prefix: SeedResult[]; failures: SeedResult[]; stoppedEarly: boolean } {
+  const prefix: SeedResult[] = [];
+  const failures: SeedResult[] = [];
+  for (const r of ordered) {
+    prefix.push(r);
+    if (isFailureOutcome(r.outcome)) {
+      failures.push(r);
+      if (maxViolations > 0 && failures.length >= maxViolations) {
+        return { prefix, failures, stoppedEarly: prefix.length < ordered.length };
+      }
+    }
+  }
+  return { prefix, failures, stoppedEarly: false };
+}
+
+// --- terminal text ------------------------------------------------------------------------------
+
+export function formatSummary(s: CampaignSummary): string {
+  const lines: string[] = [];
+  const o = s.outcomes;
+  const where = `scenario ${s.scenario}, variant ${s.variant}${s.shard === null ? '' : `, shard ${s.shard}`}`;
+  lines.push(`gregor fuzz: ${s.seeds} seed${s.seeds === 1 ? '' : 's'} judged (${where}, base seed ${s.baseSeed})${s.interrupted ? ' — interrupted' : ''}`);
+  lines.push(
+    `  ok ${o.ok}, violations ${o.violation}, stuck ${o.stuck}, crash ${o.crash}` +
+      (o.nondeterminism > 0 || s.checkDeterminism ? `, nondeterministic ${o.nondeterminism}` : '') +
+      `, unknown ${o.unknown}, expected losses (beyond Kafka's promise) ${o['expected-loss']}`,
+  );
+  lines.push(`  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s`);
+  if (s.stoppedEarly) lines.push(`  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every seed)`);
+  for (const v of s.violations) {
+    lines.push('');
+    lines.push(`  ✗ seed ${v.seed}: ${v.kind}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ${v.explanation}`);
+    lines.push(`    counterexample: ${v.faults} fault${v.faults === 1 ? '' : 's'}, ${v.sends} sends (shrunk from ${v.originalFaults} faults in ${v.shrinkRuns} runs)`);
+    if (v.report !== null) lines.push(`    report: ${v.report}`);
+    if (v.replay !== null) lines.push(`    replay: ${v.replay}`);
+    lines.push(`    re-run the seed: ${v.rerun}`);
+  }
+  lines.push('');
+  const verdict =
+    s.exitCode === 0 ? 'no violation found' : s.exitCode === 1 ? 'violation found' : s.interrupted ? 'interrupted before the end' : 'some verdicts unknown';
+  lines.push(`result: ${verdict} (exit ${s.exitCode})`);
+  return lines.join('\n');
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}

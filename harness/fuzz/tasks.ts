@@ -1,0 +1,159 @@
+// The units of work of a campaign, run in-process or on a worker thread: run one seed
+// (optionally twice, for --check-determinism), shrink a failing seed, and build the full
+// trace of an input. Tasks and results are plain data (structured-clone safe), so a worker
+// returns exactly what the main thread would have computed.
+//
+// The model and the checkers come from a "deps module" exporting `deps: RunDeps`
+// (default: harness/fuzz/default-deps.ts); tests point it at stand-ins.
+
+import type { VariantName } from '../../model/config.ts';
+import type { ScenarioInput } from '../../scenarios/input.ts';
+import type { Trace } from '../../checkers/trace.ts';
+import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../run.ts';
+import { checkDeterminism } from './determinism.ts';
+import { shrinkFailure } from './shrink.ts';
+
+export const DEFAULT_DEPS_MODULE = new URL('./default-deps.ts', import.meta.url).href;
+
+export type SeedOutcome = RunOutcome | 'nondeterminism';
+
+/** What a campaign keeps of one seed. */
+export interface SeedResult {
+  seed: number;
+  outcome: SeedOutcome;
+  /** The failing anomaly's kind (lost-write, stuck, crash, nondeterminism…). */
+  kind?: string;
+  /** Its one-sentence explanation. */
+  explanation?: string;
+  hash: string;
+  events: number;
+  endTimeUs: number;
+  beyondPromise: boolean;
+  faults: number;
+  faultsFired: number;
+  /** Wall milliseconds the task took (not part of any comparison). */
+  wallMs: number;
+}
+
+export interface SeedTask {
+  type: 'seed';
+  scenario: string;
+  variant: VariantName;
+  seed: number;
+  checkDeterminism: boolean;
+}
+
+export interface ShrinkTask {
+  type: 'shrink';
+  scenario: string;
+  variant: VariantName;
+  seed: number;
+  budgetRuns: number;
+}
+
+export interface TraceTask {
+  type: 'trace';
+  scenario: string;
+  variant: VariantName;
+  seed: number;
+  input: ScenarioInput;
+}
+
+export type Task = SeedTask | ShrinkTask | TraceTask;
+
+export interface ShrinkOutcome {
+  input: ScenarioInput;
+  originalInput: ScenarioInput;
+  result: SeedResult;
+  runs: number;
+}
+
+export type TaskResult<T extends Task> = T extends SeedTask ? SeedResult : T extends ShrinkTask ? ShrinkOutcome : Trace;
+
+export function isFailureOutcome(o: SeedOutcome): boolean {
+  return o === 'violation' || o === 'stuck' || o === 'crash' || o === 'nondeterminism';
+}
+
+export function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
+  const out: SeedResult = {
+    seed: r.seed,
+    outcome: r.outcome,
+    hash: r.hash,
+    events: r.eventCount,
+    endTimeUs: r.endTimeUs,
+    beyondPromise: r.beyondPromise,
+    faults,
+    faultsFired: r.faultsFired,
+    wallMs,
+  };
+  if (r.failureKind !== undefined) {
+    out.kind = r.failureKind;
+    const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);
+    if (a !== undefined) out.explanation = a.explanation;
+  } else if (r.outcome === 'unknown' || r.outcome === 'expected-loss') {
+    const a = r.verdict.anomalies[0];
+    if (a !== undefined) {
+      out.kind = a.kind;
+      out.explanation = a.explanation;
+    }
+  }
+  return out;
+}
+
+export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutcome | Trace {
+  const started = Date.now();
+  switch (task.type) {
+    case 'seed': {
+      const input = generateInput(task.scenario, task.seed);
+      const opts = { seed: task.seed, scenario: task.scenario, variant: task.variant, input };
+      if (!task.checkDeterminism) {
+        return summarize(runScenario(deps, opts), input.faults.length, Date.now() - started);
+      }
+      const rep = checkDeterminism(deps, opts);
+      const s = summarize(rep.first, input.faults.length, Date.now() - started);
+      if (!rep.identical) {
+        s.outcome = 'nondeterminism';
+        s.kind = 'nondeterminism';
+        s.explanation = rep.explanation;
+      }
+      return s;
+    }
+    case 'shrink': {
+      const originalInput = generateInput(task.scenario, task.seed);
+      const original = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: originalInput });
+      const shrunk = shrinkFailure(deps, {
+        scenario: task.scenario,
+        variant: task.variant,
+        seed: task.seed,
+        original,
+        originalInput,
+        budgetRuns: task.budgetRuns,
+      });
+      return {
+        input: shrunk.input,
+        originalInput,
+        result: summarize(shrunk.result, shrunk.input.faults.length, Date.now() - started),
+        runs: shrunk.runs,
+      };
+    }
+    case 'trace': {
+      const r = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: task.input, trace: true });
+      return r.trace!;
+    }
+  }
+}
+
+const depsCache = new Map<string, Promise<RunDeps>>();
+
+/** Loads (once per thread) the module that provides the model and the checkers. */
+export function loadDeps(moduleUrl: string = DEFAULT_DEPS_MODULE): Promise<RunDeps> {
+  let p = depsCache.get(moduleUrl);
+  if (p === undefined) {
+    p = import(moduleUrl).then((m: { deps?: RunDeps }) => {
+      if (m.deps === undefined) throw new Error(`${moduleUrl} does not export deps`);
+      return m.deps;
+    });
+    depsCache.set(moduleUrl, p);
+  }
+  return p;
+}

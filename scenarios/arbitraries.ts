@@ -1,0 +1,326 @@
+// fast-check arbitraries for everything a run is made of: cluster shape, workload, targets,
+// triggers, each kind of fault, and swarm-tested fault schedules.
+//
+// Design notes:
+// - Many replication bugs need a fault inside a narrow window (between a follower's fetch
+//   and the next one that carries the new HW; while an AlterPartition is in flight). Time
+//   triggers almost never land there, so most faults fire on a protocol event: the nth
+//   matching probe event after some virtual time, plus a small delay (often 0). Targets are
+//   roles ("the leader", "the follower that just fetched"), resolved when the fault fires.
+// - Swarm testing (Groce et al. 2012): each schedule first draws which fault kinds are on
+//   and their weights, then draws faults from those kinds only. Different seeds thus stress
+//   very different mixes instead of one average mix.
+// - Shrinking: every numeric field shrinks towards the simple end (time 0, nth 1, delay 0,
+//   short durations), constantFrom towards its first (default) choice, arrays by dropping
+//   faults.
+// - Nothing here knows the protocol variant; the driver applies it over the generated input.
+
+import fc from 'fast-check';
+import type { ClusterShape, TimingOverrides, WorkloadShape } from './input.ts';
+import {
+  FAULT_KINDS,
+  TRIGGER_PROBES,
+  type CutSpec,
+  type EventPattern,
+  type Fault,
+  type FaultAction,
+  type FaultKind,
+  type Target,
+  type Trigger,
+} from './faults.ts';
+
+// --- cluster shape and workload ------------------------------------------------------------
+
+export interface ShapeOptions {
+  /** Inclusive broker range; default 3..5, weighted towards 3. */
+  minBrokers?: number;
+  maxBrokers?: number;
+  /** Inclusive partition range; default 1..3, weighted towards 1. */
+  maxPartitions?: number;
+}
+
+export function timingArb(): fc.Arbitrary<TimingOverrides> {
+  return fc
+    .record({
+      lag: fc.constantFrom(30_000, 10_000, 4_000),
+      hwCheckpoint: fc.constantFrom(5_000, 500),
+      session: fc.constantFrom(9_000, 6_000),
+    })
+    .map(({ lag, hwCheckpoint, session }) => {
+      const t: TimingOverrides = {};
+      if (lag !== 30_000) t['replica.lag.time.max.ms'] = lag;
+      if (hwCheckpoint !== 5_000) t['replica.high.watermark.checkpoint.interval.ms'] = hwCheckpoint;
+      if (session !== 9_000) t['broker.session.timeout.ms'] = session;
+      return t;
+    });
+}
+
+export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<ClusterShape> {
+  const minBrokers = opts.minBrokers ?? 3;
+  const maxBrokers = opts.maxBrokers ?? 5;
+  const maxPartitions = opts.maxPartitions ?? 3;
+  const brokers =
+    minBrokers === maxBrokers
+      ? fc.constant(minBrokers)
+      : fc.oneof(
+          { arbitrary: fc.constant(minBrokers), weight: 6 },
+          { arbitrary: fc.integer({ min: minBrokers, max: maxBrokers }), weight: 4 },
+        );
+  const partitions =
+    maxPartitions === 1
+      ? fc.constant(1)
+      : fc.oneof({ arbitrary: fc.constant(1), weight: 7 }, { arbitrary: fc.integer({ min: 1, max: maxPartitions }), weight: 3 });
+  return fc
+    .record({ brokers, partitions, rfPick: fc.integer({ min: 0, max: 9 }), minPick: fc.integer({ min: 0, max: 9 }), timing: timingArb() })
+    .map(({ brokers, partitions, rfPick, minPick, timing }) => {
+      // Replication factor 3 (capped by brokers) most of the time, sometimes 2 or all brokers.
+      const rf = rfPick < 7 ? Math.min(3, brokers) : rfPick < 9 ? 2 : brokers;
+      // min.insync.replicas 2 (the recommended setting) most of the time, sometimes RF.
+      const minInsync = rf < 2 ? 1 : minPick < 8 ? 2 : rf;
+      return { brokers, replicationFactor: rf, minInsync, partitions, timing };
+    });
+}
+
+export interface WorkloadOptions {
+  maxSends?: number;
+  minSends?: number;
+}
+
+export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadShape> {
+  return fc.record({
+    producers: fc.oneof({ arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 2 }),
+    consumers: fc.integer({ min: 1, max: 2 }),
+    sends: fc.integer({ min: opts.minSends ?? 10, max: opts.maxSends ?? 200 }),
+    keys: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 })),
+    sendIntervalMs: fc.oneof(fc.integer({ min: 5, max: 100 }), fc.integer({ min: 100, max: 500 })),
+    pollIntervalMs: fc.integer({ min: 20, max: 500 }),
+  });
+}
+
+// --- targets ---------------------------------------------------------------------------------
+
+/** A broker, named by role most of the time. */
+export function brokerTargetArb(shape: { brokers: number; partitions: number }): fc.Arbitrary<Target> {
+  const partition = fc.integer({ min: 0, max: shape.partitions - 1 });
+  return fc.oneof(
+    { arbitrary: partition.map((p): Target => ({ kind: 'leader', partition: p })), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'subject', index })), weight: 3 },
+    {
+      arbitrary: fc.record({ partition, index: fc.integer({ min: 0, max: 3 }) }).map((r): Target => ({ kind: 'follower', ...r })),
+      weight: 2,
+    },
+    { arbitrary: fc.integer({ min: 1, max: shape.brokers }).map((id): Target => ({ kind: 'broker', id })), weight: 1 },
+  );
+}
+
+/** Any node a cut may name: mostly brokers, sometimes the controller, rarely a client. */
+export function endpointArb(shape: { brokers: number; partitions: number }): fc.Arbitrary<Target> {
+  return fc.oneof(
+    { arbitrary: brokerTargetArb(shape), weight: 8 },
+    { arbitrary: fc.constant<Target>({ kind: 'controller' }), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'producer', index })), weight: 1 },
+    { arbitrary: fc.integer({ min: 0, max: 1 }).map((index): Target => ({ kind: 'consumer', index })), weight: 1 },
+  );
+}
+
+// --- triggers --------------------------------------------------------------------------------
+
+export interface TriggerOptions {
+  /** Faults fire within [0, windowMs] (event triggers are armed from afterMs in that range). */
+  windowMs: number;
+  /** Integer weights of event triggers and time triggers (default 3 : 1). */
+  eventWeight?: number;
+  timeWeight?: number;
+  /** Restrict the probe kinds event triggers wait for. */
+  probes?: readonly fc.WeightedArbitrary<EventPattern['probe']>[];
+}
+
+const DEFAULT_PROBE_WEIGHTS: Record<EventPattern['probe'], number> = {
+  'produce-ack': 4,
+  'follower-fetch': 5,
+  'alter-partition-sent': 3,
+  'alter-partition-applied': 2,
+  truncate: 2,
+  'leader-change': 3,
+  'isr-change': 3,
+  fenced: 1,
+  registered: 1,
+};
+
+/** Delays after the triggering event: 0 (inside the same instant) up to a couple of seconds. */
+export function delayUsArb(): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.constant(0), weight: 4 },
+    { arbitrary: fc.integer({ min: 0, max: 1_500 }), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 50_000 }), weight: 2 },
+    { arbitrary: fc.integer({ min: 0, max: 2_000_000 }), weight: 1 },
+  );
+}
+
+export function eventPatternArb(
+  shape: { brokers: number; partitions: number },
+  probes?: readonly fc.WeightedArbitrary<EventPattern['probe']>[],
+): fc.Arbitrary<EventPattern> {
+  const probe =
+    probes !== undefined
+      ? fc.oneof(...probes)
+      : fc.oneof(...TRIGGER_PROBES.map((p) => ({ arbitrary: fc.constant(p), weight: DEFAULT_PROBE_WEIGHTS[p] })));
+  return fc.record({
+    probe,
+    broker: fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: shape.brokers }), weight: 1 }),
+    partition: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 3 },
+      { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 },
+    ),
+    change: fc.constantFrom('any' as const, 'expand' as const, 'shrink' as const),
+    appendedOnly: fc.boolean(),
+  });
+}
+
+const FREQUENT_PROBES: ReadonlySet<EventPattern['probe']> = new Set(['produce-ack', 'follower-fetch']);
+
+export function triggerArb(shape: { brokers: number; partitions: number }, opts: TriggerOptions): fc.Arbitrary<Trigger> {
+  const at = fc.integer({ min: 0, max: opts.windowMs }).map((atMs): Trigger => ({ kind: 'at', atMs }));
+  const on = fc
+    .record({
+      event: eventPatternArb(shape, opts.probes),
+      nth: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 2 }),
+      afterMs: fc.integer({ min: 0, max: opts.windowMs }),
+      delayUs: delayUsArb(),
+    })
+    // Rare events (elections, fencing, truncation) are waited for a few times at most;
+    // frequent ones (acks, fetches) up to 40 times, which places the fault between two of them.
+    .map((r): Trigger => ({ kind: 'on', ...r, nth: FREQUENT_PROBES.has(r.event.probe) ? r.nth : 1 + ((r.nth - 1) % 3) }));
+  return fc.oneof({ arbitrary: at, weight: opts.timeWeight ?? 1 }, { arbitrary: on, weight: opts.eventWeight ?? 3 });
+}
+
+// --- durations -------------------------------------------------------------------------------
+
+/**
+ * Down / cut durations, ms: short blips, ones that outlast a broker session (fencing,
+ * leader election), and ones that outlast replica.lag.time.max.ms (ISR shrink).
+ */
+export function outageMsArb(): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.integer({ min: 50, max: 3_000 }), weight: 3 },
+    { arbitrary: fc.integer({ min: 3_000, max: 15_000 }), weight: 4 },
+    { arbitrary: fc.integer({ min: 15_000, max: 45_000 }), weight: 2 },
+  );
+}
+
+export function extraLatencyMsArb(): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.integer({ min: 1, max: 50 }), weight: 2 },
+    { arbitrary: fc.integer({ min: 50, max: 2_000 }), weight: 3 },
+    { arbitrary: fc.integer({ min: 2_000, max: 40_000 }), weight: 2 },
+  );
+}
+
+// --- actions -----------------------------------------------------------------------------------
+
+export interface FaultArbOptions extends TriggerOptions {
+  /** The promise is judged against it: a correlated power loss of ≥ minInsync brokers is beyond it. */
+  minInsync: number;
+  /** Probability weight of a correlated (multi-broker) power loss against a single one (default 1:9). */
+  correlatedWeight?: number;
+}
+
+type Shape = { brokers: number; partitions: number };
+
+function cutArb(shape: Shape): fc.Arbitrary<CutSpec> {
+  const ep = endpointArb(shape);
+  const side = fc.array(ep, { minLength: 1, maxLength: Math.max(1, Math.floor(shape.brokers / 2)) });
+  return fc.oneof(
+    { arbitrary: ep.map((node): CutSpec => ({ shape: 'isolate', node })), weight: 3 },
+    { arbitrary: side.map((s): CutSpec => ({ shape: 'split', side: s })), weight: 2 },
+    { arbitrary: fc.record({ bridge: ep, left: side }).map((r): CutSpec => ({ shape: 'bridge', ...r })), weight: 1 },
+    { arbitrary: fc.record({ from: side, to: side }).map((r): CutSpec => ({ shape: 'one-way', ...r })), weight: 2 },
+    { arbitrary: fc.record({ a: ep, b: ep }).map((r): CutSpec => ({ shape: 'link', ...r })), weight: 3 },
+  );
+}
+
+export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<{ action: FaultAction; beyondPromise: boolean }> {
+  const broker = brokerTargetArb(shape);
+  const plain = (a: fc.Arbitrary<FaultAction>) => a.map((action) => ({ action, beyondPromise: false }));
+  switch (kind) {
+    case 'crash':
+      return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })));
+    case 'power-loss': {
+      const single = fc
+        .record({ target: broker, downMs: outageMsArb(), tornTail: fc.boolean() })
+        .map(({ target, downMs, tornTail }) => ({
+          action: { kind: 'power-loss', targets: [target], downMs, tornTail } as FaultAction,
+          beyondPromise: opts.minInsync <= 1,
+        }));
+      // Correlated: a set of distinct fixed brokers at the same instant (a rack losing power).
+      const ids = Array.from({ length: shape.brokers }, (_, i) => i + 1);
+      const correlated = fc
+        .record({ set: fc.subarray(ids, { minLength: 2 }), downMs: outageMsArb(), tornTail: fc.boolean() })
+        .map(({ set, downMs, tornTail }) => ({
+          action: { kind: 'power-loss', targets: set.map((id): Target => ({ kind: 'broker', id })), downMs, tornTail } as FaultAction,
+          beyondPromise: set.length >= opts.minInsync,
+        }));
+      return fc.oneof({ arbitrary: single, weight: 9 }, { arbitrary: correlated, weight: opts.correlatedWeight ?? 1 });
+    }
+    case 'cut':
+      return plain(fc.record({ cut: cutArb(shape), durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'cut', ...r })));
+    case 'slow':
+      return plain(
+        fc
+          .record({
+            target: broker,
+            peer: fc.oneof(fc.constant(null), endpointArb(shape)),
+            extraMs: extraLatencyMsArb(),
+            durationMs: fc.integer({ min: 1_000, max: 60_000 }),
+          })
+          .map((r): FaultAction => ({ kind: 'slow', ...r })),
+      );
+    case 'controller-crash':
+      return plain(outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })));
+    case 'rolling-restart':
+      return plain(
+        fc
+          .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
+          .map((r): FaultAction => ({ kind: 'rolling-restart', ...r })),
+      );
+  }
+}
+
+export function faultArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault> {
+  return fc
+    .record({ trigger: triggerArb(shape, opts), act: actionArb(kind, shape, opts) })
+    .map(({ trigger, act }) => ({ trigger, action: act.action, beyondPromise: act.beyondPromise }));
+}
+
+// --- swarm -----------------------------------------------------------------------------------
+
+/** Which fault kinds a schedule uses, with their weights (0 = off). */
+export type SwarmConfig = Record<FaultKind, number>;
+
+/**
+ * Draws a swarm configuration over `kinds`: each kind is on with probability about 1/2
+ * (at least one is on), with a weight 1..8.
+ */
+export function swarmArb(kinds: readonly FaultKind[] = FAULT_KINDS): fc.Arbitrary<SwarmConfig> {
+  return fc
+    .tuple(...kinds.map(() => fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 }))))
+    .map((weights) => {
+      const config = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as SwarmConfig;
+      kinds.forEach((k, i) => (config[k] = weights[i]));
+      if (kinds.every((k) => config[k] === 0)) config[kinds[0]] = 1;
+      return config;
+    });
+}
+
+export interface ScheduleOptions extends FaultArbOptions {
+  minFaults: number;
+  maxFaults: number;
+}
+
+/** Faults drawn from the kinds a swarm configuration switches on, by its weights. */
+export function scheduleArb(swarm: SwarmConfig, shape: Shape, opts: ScheduleOptions): fc.Arbitrary<Fault[]> {
+  const on = FAULT_KINDS.filter((k) => swarm[k] > 0);
+  if (on.length === 0 || opts.maxFaults === 0) return fc.constant([]);
+  const one = fc.oneof(...on.map((k) => ({ arbitrary: faultArb(k, shape, opts), weight: swarm[k] })));
+  return fc.array(one, { minLength: opts.minFaults, maxLength: opts.maxFaults });
+}

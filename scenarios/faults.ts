@@ -1,0 +1,233 @@
+// The fault-schedule vocabulary: what a scenario asks the driver to do to a cluster, and
+// when. A schedule is plain JSON data (it goes into trace files and is replayed from them),
+// so targets are symbolic ("the leader of partition 0", "the broker the triggering event
+// names") and are resolved by the driver at the moment the fault fires.
+//
+// Assumes (DESIGN §3–4): brokers are nodes 1..N, the KRaft controller, producers and
+// consumers have the node ids of model/config.ts; every fault heals by itself after its
+// duration (a cut heals, a crashed node restarts), and the driver heals whatever is left at
+// the schedule's heal time, so liveness can always be judged after it.
+// Nothing here knows which protocol variant is on.
+
+/** A broker or other node, named by role; resolved when the fault fires. */
+export type Target =
+  /** A fixed broker id (1..brokers). */
+  | { kind: 'broker'; id: number }
+  /** The current leader of a partition (controller's view as last announced). */
+  | { kind: 'leader'; partition: number }
+  /** The index-th replica of a partition that is not its leader (modulo their count). */
+  | { kind: 'follower'; partition: number; index: number }
+  /** The index-th broker the triggering event names (modulo their count); the leader of partition 0 for time triggers. */
+  | { kind: 'subject'; index: number }
+  | { kind: 'controller' }
+  | { kind: 'producer'; index: number }
+  | { kind: 'consumer'; index: number };
+
+/** A network cut, with symbolic members; every node a shape does not name is unaffected unless said. */
+export type CutSpec =
+  | { shape: 'isolate'; node: Target }
+  /** `side` against every other broker, the controller and the clients (majority/minority or any bipartition). */
+  | { shape: 'split'; side: Target[] }
+  /** `left` against every other node except `bridge`, which still talks to both. */
+  | { shape: 'bridge'; bridge: Target; left: Target[] }
+  /** Messages from `from` to `to` are dropped; the reverse direction works. */
+  | { shape: 'one-way'; from: Target[]; to: Target[] }
+  | { shape: 'link'; a: Target; b: Target };
+
+export type FaultAction =
+  /** kill -9 of a broker; it restarts after downMs (page cache survives). */
+  | { kind: 'crash'; target: Target; downMs: number }
+  /** Machine crash of one or more brokers at the same instant (correlated when several); restart after downMs. */
+  | { kind: 'power-loss'; targets: Target[]; downMs: number; tornTail: boolean }
+  | { kind: 'cut'; cut: CutSpec; durationMs: number }
+  /** Extra latency on every link of a broker (peer null), or on its links with one peer. */
+  | { kind: 'slow'; target: Target; peer: Target | null; extraMs: number; durationMs: number }
+  /** kill -9 of the KRaft controller; it restarts after downMs with its durable state. */
+  | { kind: 'controller-crash'; downMs: number }
+  /** Clean shutdown of every broker in turn, each down for downMs, the next one once the ISRs are full again (or after gapMs). */
+  | { kind: 'rolling-restart'; downMs: number; gapMs: number };
+
+export type FaultKind =
+  | 'crash'
+  | 'power-loss'
+  | 'cut'
+  | 'slow'
+  | 'controller-crash'
+  | 'rolling-restart';
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'crash',
+  'power-loss',
+  'cut',
+  'slow',
+  'controller-crash',
+  'rolling-restart',
+];
+
+/** Probe events a fault may wait for (model/cluster-api.ts ModelProbe, plus derived ones). */
+export type TriggerProbe =
+  /** A leader completed a produce: "right after broker 2 acknowledges an offset". */
+  | 'produce-ack'
+  /** A follower fetched and appended records. */
+  | 'follower-fetch'
+  /** A leader sent an AlterPartition that is still in flight. */
+  | 'alter-partition-sent'
+  /** The controller applied (or rejected) an AlterPartition. */
+  | 'alter-partition-applied'
+  /** A replica truncated its log. */
+  | 'truncate'
+  /** The controller moved a partition's leadership (derived from 'partition' events). */
+  | 'leader-change'
+  /** The controller changed a partition's ISR (derived from 'partition' events). */
+  | 'isr-change'
+  /** The controller fenced a broker. */
+  | 'fenced'
+  /** A broker (re)registered. */
+  | 'registered';
+
+export const TRIGGER_PROBES: readonly TriggerProbe[] = [
+  'produce-ack',
+  'follower-fetch',
+  'alter-partition-sent',
+  'alter-partition-applied',
+  'truncate',
+  'leader-change',
+  'isr-change',
+  'fenced',
+  'registered',
+];
+
+export type IsrChange = 'shrink' | 'expand' | 'any';
+
+export interface EventPattern {
+  probe: TriggerProbe;
+  /** Only events of this broker (the emitting / named broker), or any. */
+  broker: number | null;
+  /** Only events of this partition (of the scenario's one topic), or any. */
+  partition: number | null;
+  /** For ISR-changing events (alter-partition-*, isr-change): which direction counts. */
+  change: IsrChange;
+  /** For follower-fetch: only fetches that appended records. */
+  appendedOnly: boolean;
+}
+
+export type Trigger =
+  | { kind: 'at'; atMs: number }
+  /** The nth event matching `event` at or after afterMs; the fault fires delayUs later. */
+  | { kind: 'on'; event: EventPattern; nth: number; afterMs: number; delayUs: number };
+
+export interface Fault {
+  trigger: Trigger;
+  action: FaultAction;
+  /**
+   * Set by the generator when this fault by itself takes the run beyond what Kafka promises
+   * (e.g. a correlated power loss of ≥ min.insync.replicas brokers). The driver also labels
+   * a power loss that, when it fires, leaves ≥ min.insync.replicas brokers unrecovered.
+   */
+  beyondPromise: boolean;
+}
+
+export function faultKind(fault: Fault): FaultKind {
+  return fault.action.kind;
+}
+
+// --- descriptions, for reports and the terminal ------------------------------------------
+
+export function describeTarget(t: Target): string {
+  switch (t.kind) {
+    case 'broker':
+      return `broker ${t.id}`;
+    case 'leader':
+      return `the leader of partition ${t.partition}`;
+    case 'follower':
+      return `follower #${t.index} of partition ${t.partition}`;
+    case 'subject':
+      return t.index === 0 ? 'the broker the event names' : `broker #${t.index} of those the event names`;
+    case 'controller':
+      return 'the controller';
+    case 'producer':
+      return `producer #${t.index}`;
+    case 'consumer':
+      return `consumer #${t.index}`;
+  }
+}
+
+function describeTargets(ts: readonly Target[]): string {
+  return ts.map(describeTarget).join(' + ');
+}
+
+export function describeCut(cut: CutSpec): string {
+  switch (cut.shape) {
+    case 'isolate':
+      return `isolate ${describeTarget(cut.node)}`;
+    case 'split':
+      return `split {${describeTargets(cut.side)}} from the rest`;
+    case 'bridge':
+      return `bridge: {${describeTargets(cut.left)}} cut from the rest except ${describeTarget(cut.bridge)}`;
+    case 'one-way':
+      return `one-way cut {${describeTargets(cut.from)}} → {${describeTargets(cut.to)}}`;
+    case 'link':
+      return `cut the link ${describeTarget(cut.a)} ↔ ${describeTarget(cut.b)}`;
+  }
+}
+
+export function describeAction(a: FaultAction): string {
+  switch (a.kind) {
+    case 'crash':
+      return `crash (kill -9) ${describeTarget(a.target)}, restart after ${ms(a.downMs)}`;
+    case 'power-loss':
+      return `power loss of ${describeTargets(a.targets)}${a.tornTail ? ' (torn tail)' : ''}, restart after ${ms(a.downMs)}`;
+    case 'cut':
+      return `${describeCut(a.cut)} for ${ms(a.durationMs)}`;
+    case 'slow':
+      return `slow ${a.peer === null ? 'every link of' : 'the link'} ${describeTarget(a.target)}${a.peer === null ? '' : ` ↔ ${describeTarget(a.peer)}`} by +${ms(a.extraMs)} for ${ms(a.durationMs)}`;
+    case 'controller-crash':
+      return `crash the controller, restart after ${ms(a.downMs)}`;
+    case 'rolling-restart':
+      return `clean rolling restart of every broker (each down ${ms(a.downMs)})`;
+  }
+}
+
+const PROBE_PHRASE: Record<TriggerProbe, string> = {
+  'produce-ack': 'acknowledges a produce',
+  'follower-fetch': 'fetches as a follower',
+  'alter-partition-sent': 'sends an AlterPartition (while it is in flight)',
+  'alter-partition-applied': 'has its AlterPartition applied by the controller',
+  truncate: 'truncates its log',
+  'leader-change': 'becomes leader',
+  'isr-change': 'changes the ISR',
+  fenced: 'is fenced by the controller',
+  registered: 'registers with the controller',
+};
+
+export function describeTrigger(t: Trigger): string {
+  if (t.kind === 'at') return `at ${ms(t.atMs)}`;
+  const e = t.event;
+  const who = e.broker === null ? 'a broker' : `broker ${e.broker}`;
+  let what = `${who} ${PROBE_PHRASE[e.probe]}`;
+  if (e.probe === 'follower-fetch' && e.appendedOnly) what += ' and appends';
+  if ((e.probe === 'alter-partition-sent' || e.probe === 'alter-partition-applied' || e.probe === 'isr-change') && e.change !== 'any') {
+    what += ` (ISR ${e.change})`;
+  }
+  if (e.partition !== null) what += ` on partition ${e.partition}`;
+  const nth = t.nth === 1 ? 'the first time' : `the ${ordinal(t.nth)} time`;
+  const delay = t.delayUs === 0 ? 'right after' : `${us(t.delayUs)} after`;
+  return `${delay} ${what}, ${nth} after ${ms(t.afterMs)}`;
+}
+
+export function describeFault(f: Fault): string {
+  return `${describeTrigger(f.trigger)}: ${describeAction(f.action)}${f.beyondPromise ? ' [beyond what Kafka promises]' : ''}`;
+}
+
+function ms(v: number): string {
+  return v >= 1000 && v % 100 === 0 ? `${v / 1000} s` : `${v} ms`;
+}
+
+function us(v: number): string {
+  return v >= 1000 ? `${(v / 1000).toFixed(v % 1000 === 0 ? 0 : 3)} ms` : `${v} µs`;
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}

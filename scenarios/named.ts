@@ -1,0 +1,192 @@
+// The named scenarios of `npm run fuzz -- --scenario NAME`, each a fast-check arbitrary of
+// ScenarioInput with a one-line description. `swarm` (the default) uses every fault kind
+// with swarm weights; the others are focused demos of one kind of trouble.
+//
+// Assumes: faults fire within WINDOW_MS of virtual time and are all healed at HEAL_AT_MS,
+// long enough for sessions to expire (9 s) and ISRs to shrink (30 s) inside the window.
+// Nothing here knows which protocol variant is on.
+
+import fc from 'fast-check';
+import {
+  actionArb,
+  brokerTargetArb,
+  delayUsArb,
+  faultArb,
+  outageMsArb,
+  scheduleArb,
+  shapeArb,
+  swarmArb,
+  triggerArb,
+  workloadArb,
+  extraLatencyMsArb,
+  type FaultArbOptions,
+} from './arbitraries.ts';
+import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
+import type { ClusterShape, ScenarioInput, WorkloadShape } from './input.ts';
+
+export const WINDOW_MS = 60_000;
+export const HEAL_AT_MS = 120_000;
+
+export interface ScenarioDef {
+  name: string;
+  /** One line for --list. */
+  description: string;
+  arbitrary: fc.Arbitrary<ScenarioInput>;
+}
+
+const LEADER: Target = { kind: 'leader', partition: 0 };
+
+function build(
+  shape: fc.Arbitrary<ClusterShape>,
+  workload: fc.Arbitrary<WorkloadShape>,
+  faults: (shape: ClusterShape) => fc.Arbitrary<Fault[]>,
+): fc.Arbitrary<ScenarioInput> {
+  return fc
+    .tuple(shape, workload)
+    .chain(([s, w]) => faults(s).map((fs): ScenarioInput => ({ shape: s, workload: w, faults: fs, healAtMs: HEAL_AT_MS })));
+}
+
+function opts(shape: ClusterShape, extra: Partial<FaultArbOptions> = {}): FaultArbOptions {
+  return { windowMs: WINDOW_MS, minInsync: shape.minInsync, ...extra };
+}
+
+/** A fault with an arbitrary trigger and a fixed-shape action. */
+function withTrigger(shape: ClusterShape, action: fc.Arbitrary<FaultAction>, extra: Partial<FaultArbOptions> = {}): fc.Arbitrary<Fault> {
+  return fc
+    .record({ trigger: triggerArb(shape, opts(shape, extra)), action })
+    .map(({ trigger, action }): Fault => ({ trigger, action, beyondPromise: false }));
+}
+
+const classicShape = fc.constant<ClusterShape>({ brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} });
+
+// --- the scenarios ------------------------------------------------------------------------------
+
+const leaderFailover: ScenarioDef = {
+  name: 'leader-failover',
+  description: 'the classic demo: 3 brokers, RF 3, kill the leader (again and again) and watch leader and ISR move',
+  arbitrary: build(classicShape, workloadArb(), (shape) =>
+    fc.array(
+      withTrigger(
+        shape,
+        fc.record({ target: fc.constant(LEADER), downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })),
+        {
+          probes: [
+            { arbitrary: fc.constant('produce-ack' as const), weight: 2 },
+            { arbitrary: fc.constant('follower-fetch' as const), weight: 2 },
+            { arbitrary: fc.constant('leader-change' as const), weight: 1 },
+          ],
+        },
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+  ),
+};
+
+const slowFollower: ScenarioDef = {
+  name: 'slow-follower',
+  description: 'a follower on a slow link falls out of the ISR and back in, while the leader sometimes fails',
+  arbitrary: build(shapeArb({ maxPartitions: 1 }), workloadArb(), (shape) => {
+    const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
+    const slow = withTrigger(
+      shape,
+      fc
+        .record({
+          target: follower,
+          peer: fc.oneof(fc.constant(null), fc.constant(LEADER)),
+          extraMs: extraLatencyMsArb(),
+          durationMs: fc.integer({ min: 5_000, max: 60_000 }),
+        })
+        .map((r): FaultAction => ({ kind: 'slow', ...r })),
+    );
+    const crash = withTrigger(
+      shape,
+      fc.record({ target: fc.constant(LEADER), downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })),
+    );
+    return fc.tuple(fc.array(slow, { minLength: 1, maxLength: 2 }), fc.array(crash, { maxLength: 2 })).map(([a, b]) => [...a, ...b]);
+  }),
+};
+
+const partitionLeader: ScenarioDef = {
+  name: 'partition-leader',
+  description: 'network cuts around the leader: isolated, in a minority, bridged, one-way, cut from the controller',
+  arbitrary: build(shapeArb({ maxPartitions: 1 }), workloadArb(), (shape) => {
+    const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
+    const controller: Target = { kind: 'controller' };
+    const cut: fc.Arbitrary<CutSpec> = fc.oneof(
+      fc.constant<CutSpec>({ shape: 'isolate', node: LEADER }),
+      fc.constant<CutSpec>({ shape: 'split', side: [LEADER] }),
+      follower.map((f): CutSpec => ({ shape: 'split', side: [LEADER, f] })),
+      follower.map((f): CutSpec => ({ shape: 'bridge', bridge: f, left: [LEADER] })),
+      fc.constant<CutSpec>({ shape: 'one-way', from: [LEADER], to: [controller] }),
+      follower.map((f): CutSpec => ({ shape: 'one-way', from: [f], to: [LEADER] })),
+      fc.constant<CutSpec>({ shape: 'link', a: LEADER, b: controller }),
+      follower.map((f): CutSpec => ({ shape: 'link', a: LEADER, b: f })),
+    );
+    const fault = withTrigger(
+      shape,
+      fc.record({ cut, durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'cut', ...r })),
+    );
+    return fc.array(fault, { minLength: 1, maxLength: 3 });
+  }),
+};
+
+const powerLoss: ScenarioDef = {
+  name: 'power-loss',
+  description: 'machine crashes that lose unflushed data: leader, followers, now and then a whole rack (beyond the promise)',
+  arbitrary: build(shapeArb(), workloadArb(), (shape) =>
+    fc.array(faultArb('power-loss', shape, opts(shape, { correlatedWeight: 2 })), { minLength: 1, maxLength: 3 }),
+  ),
+};
+
+const rollingRestart: ScenarioDef = {
+  name: 'rolling-restart',
+  description: 'clean rolling restarts of every broker (the operator\'s routine), sometimes with a crash in the middle',
+  arbitrary: build(shapeArb(), workloadArb(), (shape) => {
+    const rolling = withTrigger(
+      shape,
+      actionArb('rolling-restart', shape, opts(shape)).map((a) => a.action),
+      { eventWeight: 1, timeWeight: 2 },
+    );
+    return fc
+      .tuple(fc.array(rolling, { minLength: 1, maxLength: 2 }), fc.array(faultArb('crash', shape, opts(shape)), { maxLength: 1 }))
+      .map(([a, b]) => [...a, ...b]);
+  }),
+};
+
+const controllerFailover: ScenarioDef = {
+  name: 'controller-failover',
+  description: 'the KRaft controller crashes and comes back with its durable state, around leader crashes and cuts',
+  arbitrary: build(shapeArb(), workloadArb(), (shape) => {
+    const ctl = withTrigger(shape, outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })));
+    const other = fc.oneof(faultArb('crash', shape, opts(shape)), faultArb('cut', shape, opts(shape)));
+    return fc
+      .tuple(fc.array(ctl, { minLength: 1, maxLength: 3 }), fc.array(other, { maxLength: 2 }))
+      .map(([a, b]) => [...a, ...b]);
+  }),
+};
+
+export const SWARM_MAX_FAULTS = 8;
+
+const swarm: ScenarioDef = {
+  name: 'swarm',
+  description: 'the default: every fault kind, each seed switching on a random subset with random weights (swarm testing)',
+  arbitrary: fc
+    .tuple(shapeArb(), workloadArb(), swarmArb())
+    .chain(([shape, workload, sw]) =>
+      scheduleArb(sw, shape, { ...opts(shape), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
+        (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
+      ),
+    ),
+};
+
+export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFollower, partitionLeader, powerLoss, rollingRestart, controllerFailover];
+
+export const DEFAULT_SCENARIO = 'swarm';
+
+export function findScenario(name: string): ScenarioDef | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
+
+// Re-exported for custom scenarios in user code.
+export { brokerTargetArb, delayUsArb, triggerArb };
+export type { Trigger };

@@ -1,0 +1,63 @@
+// The variants `--variant NAME` accepts, with the one line `--list` prints for each, and how
+// a variant is laid over a generated cluster spec. Generators never import this: the
+// driver applies the variant after generation, so no generator can know which one is on.
+//
+// Assumes model/config.ts's variant names; a name missing from the descriptions below is a
+// programming error caught by test/fuzz/scenarios.test.ts.
+
+import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type ClusterSpec, type ConfigVariant, type ProtocolVariant, type VariantName } from '../model/config.ts';
+
+export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
+  correct: "today's Kafka: every fix in place (the default)",
+  'acks-1': 'config: producer acks=1, the leader acknowledges before any follower has the record',
+  'min-insync-1': 'config: min.insync.replicas=1, an ISR of the leader alone still acknowledges acks=all',
+  'unclean-election': 'config: unclean.leader.election.enable=true, an out-of-sync replica may become leader',
+  'truncate-to-hw': 'pre-KIP-101: a restarting follower truncates its log to its own high watermark',
+  'kip-101': 'pre-KIP-279: the OffsetsForLeaderEpoch answer does not name the epoch its end offset belongs to',
+  'no-epoch-fencing': 'pre-KIP-320: Fetch carries no current leader epoch, so a zombie follower is not fenced',
+  'isr-expand-on-hw': "KAFKA-7128: ISR expands when a follower reaches a freshly elected leader's stale HW",
+  'hw-on-current-isr': 'pre-KIP-497: the HW advances over the current ISR, not the maximal ISR (in-flight AlterPartition)',
+  'unfenced-alter-partition': 'AlterPartition accepted without the partition epoch check: a deposed leader rewrites the ISR',
+  'stale-broker-epoch': 'pre-KIP-903: a replica with a stale broker epoch may join the ISR',
+  'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
+};
+
+export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
+
+export function isVariantName(name: string): name is VariantName {
+  return (VARIANT_NAMES as readonly string[]).includes(name);
+}
+
+export function isConfigVariant(name: VariantName): name is ConfigVariant {
+  return (CONFIG_VARIANTS as readonly string[]).includes(name);
+}
+
+export function isProtocolVariant(name: VariantName): name is ProtocolVariant {
+  return (PROTOCOL_VARIANTS as readonly string[]).includes(name);
+}
+
+/**
+ * The spec with a variant in force: config variants set their unsafe setting (acks-1 →
+ * acks 1, min-insync-1 → min.insync.replicas 1, unclean-election →
+ * unclean.leader.election.enable true); protocol variants go to spec.variant.
+ */
+export function applyVariant(spec: ClusterSpec, variant: VariantName): ClusterSpec {
+  const config = { ...spec.config };
+  let protocol: ClusterSpec['variant'] = 'correct';
+  switch (variant) {
+    case 'correct':
+      break;
+    case 'acks-1':
+      config.acks = 1;
+      break;
+    case 'min-insync-1':
+      config['min.insync.replicas'] = 1;
+      break;
+    case 'unclean-election':
+      config['unclean.leader.election.enable'] = true;
+      break;
+    default:
+      protocol = variant;
+  }
+  return { ...spec, config, variant: protocol };
+}
