@@ -149,7 +149,7 @@ export class PartitionFetcher implements RequestOwner {
     const md = this.metadata.partition(this.topic, this.partition);
     if (md === undefined || md.leader < 0) {
       this.state = 'awaiting-metadata';
-      this.metadata.requestUpdate();
+      this.metadata.ensureUpdate();
       return;
     }
     if (this.lastFetchedEpoch >= 0 && (md.leaderEpoch > this.validatedEpoch || this.forceValidation)) {

@@ -75,6 +75,11 @@ export class ClientMetadata implements RequestOwner {
     else this.retryTimer = this.ctx.setTimer(Math.ceil(waitUs), METADATA_RETRY_TAG);
   }
 
+  /** Metadata is missing (not stale): a request already in flight will do, else ask. */
+  ensureUpdate(): void {
+    if (this.inFlight === null) this.requestUpdate();
+  }
+
   onRetryTimer(): void {
     this.retryTimer = -1;
     if (this.updateWanted && this.inFlight === null) this.sendRequest();

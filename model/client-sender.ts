@@ -252,7 +252,7 @@ export class Sender implements RequestOwner {
     while (part.retries.length > 0 || part.queue.length > 0) {
       const md = this.metadata.partition(part.topic, part.partition);
       if (md === undefined || md.leader < 0) {
-        this.metadata.requestUpdate();
+        this.metadata.ensureUpdate();
         return;
       }
       const leader = md.leader;

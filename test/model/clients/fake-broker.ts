@@ -21,6 +21,13 @@ export interface FakeWorld {
   nextProducerId: number;
   /** Every broker actor by id (live incarnation). */
   actors: Map<number, FakeBroker>;
+  /** When set, every broker uses these logs and producer states: a perfectly replicated cluster. */
+  shared?: { logs: Map<string, LogRecord[]>; producers: Map<string, Map<number, ProducerEntry>> };
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
 }
 
 export type ProduceAction =
@@ -33,10 +40,13 @@ export type ProduceHook = (req: Extract<ClientRequest, { type: 'ProduceRequest' 
 
 export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
-export function createWorld(brokers: number[], topics: Array<{ name: string; partitions: number }>, leader = brokers[0]): FakeWorld {
+export function createWorld(brokers: number[], topics: Array<{ name: string; partitions: number }>, opts: { leader?: number; shared?: boolean } = {}): FakeWorld {
   const partitions = new Map<string, FakePartition>();
+  const leader = opts.leader ?? brokers[0];
   for (const t of topics) for (let p = 0; p < t.partitions; p++) partitions.set(tpKey(t.name, p), { leader, leaderEpoch: 0, replicas: [...brokers] });
-  return { brokers, partitions, nextProducerId: 1000, actors: new Map() };
+  const world: FakeWorld = { brokers, partitions, nextProducerId: 1000, actors: new Map() };
+  if (opts.shared) world.shared = { logs: new Map(), producers: new Map() };
+  return world;
 }
 
 interface BatchMeta {
@@ -46,8 +56,8 @@ interface BatchMeta {
 }
 
 export class FakeBroker implements Actor<Message> {
-  readonly logs = new Map<string, LogRecord[]>();
-  private readonly producers = new Map<string, Map<number, { epoch: number; batches: BatchMeta[] }>>();
+  readonly logs: Map<string, LogRecord[]>;
+  private readonly producers: Map<string, Map<number, ProducerEntry>>;
   readonly received: ClientRequest[] = [];
 
   constructor(
@@ -56,6 +66,8 @@ export class FakeBroker implements Actor<Message> {
     public produceHook: ProduceHook | null = null,
   ) {
     world.actors.set(ctx.id, this);
+    this.logs = world.shared?.logs ?? new Map();
+    this.producers = world.shared?.producers ?? new Map();
   }
 
   log(topic: string, partition: number): LogRecord[] {

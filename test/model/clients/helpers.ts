@@ -26,11 +26,15 @@ export interface Rig {
   broker(id: number): FakeBroker;
 }
 
-export function fakeRig(seed: number, opts: { brokers?: number[]; topics?: TopicSpec[]; hook?: ProduceHook | null } = {}): Rig {
+export function fakeRig(seed: number, opts: { brokers?: number[]; topics?: TopicSpec[]; hook?: ProduceHook | null; shared?: boolean } = {}): Rig {
   const brokers = opts.brokers ?? [1];
   const topics = opts.topics ?? ONE_TOPIC;
   const sim = new Simulation({ seed });
-  const world = createWorld(brokers, topics.map((t) => ({ name: t.name, partitions: t.partitions })));
+  const world = createWorld(
+    brokers,
+    topics.map((t) => ({ name: t.name, partitions: t.partitions })),
+    { shared: opts.shared ?? false },
+  );
   for (const id of brokers) {
     sim.addNode({ id, name: `broker-${id}`, factory: (ctx) => new FakeBroker(ctx, world, opts.hook ?? null) });
     sim.start(id);

@@ -1,0 +1,203 @@
+// The consumer against fake brokers: reads in order up to the HW, KIP-320 truncation
+// detection (OffsetsForLeaderEpoch after a leader change, DivergingEpoch in a Fetch answer)
+// records an assign and never otherwise polls backwards, fencing and timeouts are recorded
+// as fail and info, and a randomized run with leader moves and cuts stays well formed.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { AssignValue, PollValue, SendValue } from '../../../checkers/history.ts';
+import type { ConsumerActor } from '../../../model/consumer.ts';
+import { addConsumer, addProducer, assertWellFormed, completions, fakeRig } from './helpers.ts';
+
+const C = 300;
+const T0 = [{ topic: 't', partition: 0 }];
+
+function polled(events: ReturnType<typeof fakeRig>['recorder']['events'], process?: number): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (const e of completions(events, 'poll', 'ok')) {
+    if (process !== undefined && e.process !== process) continue;
+    out.push(...((e.value as PollValue).records ?? []));
+  }
+  return out;
+}
+
+function assigns(events: ReturnType<typeof fakeRig>['recorder']['events']): number[] {
+  return completions(events, 'assign', 'ok').map((e) => (e.value as AssignValue).offset);
+}
+
+describe('consumer', () => {
+  it('starts with an assign at 0 and reads the log in order', () => {
+    const rig = fakeRig(1);
+    addProducer(rig, 200, { sends: 30 });
+    addConsumer(rig, C, { assignment: T0 });
+    rig.sim.run({ untilUs: 3_000_000 });
+    const events = rig.recorder.events;
+    const first = events.find((e) => e.process !== undefined && e.f === 'assign')!;
+    expect(first.type).toBe('invoke');
+    expect(first.value).toEqual({ topic: 't', partition: 0, offset: 0 });
+    const log = rig.broker(1).log('t', 0).map((r) => [r.offset, r.value]);
+    expect(polled(events)).toEqual(log);
+    expect(log).toHaveLength(30);
+    assertWellFormed(events);
+  });
+
+  it('detects truncation after a leader change (OffsetsForLeaderEpoch) and repositions with an assign', () => {
+    const rig = fakeRig(2, { brokers: [1, 2] });
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1, 2] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1', 'a2']);
+    rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 2, ['b2', 'b3']);
+    addConsumer(rig, C, { assignment: T0 });
+    rig.sim.at(200_000, 'leader change', () => rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }));
+    rig.sim.run({ untilUs: 2_000_000 });
+    const events = rig.recorder.events;
+    expect(assigns(events)).toEqual([0, 2]);
+    expect(polled(events)).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+      [2, 'a2'],
+      [2, 'b2'],
+      [3, 'b3'],
+    ]);
+    const consumer = rig.sim.actor<ConsumerActor>(C)!;
+    expect(consumer.fetchers[0].stats.truncations).toBe(1);
+    expect(consumer.positions()[0].offset).toBe(4);
+    assertWellFormed(events);
+  });
+
+  it('does not reposition after a leader change that truncated nothing', () => {
+    const rig = fakeRig(3, { brokers: [1, 2] });
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1, 2] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 2, ['b2']);
+    addConsumer(rig, C, { assignment: T0 });
+    rig.sim.at(200_000, 'leader change', () => rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }));
+    rig.sim.run({ untilUs: 2_000_000 });
+    expect(assigns(rig.recorder.events)).toEqual([0]);
+    expect(polled(rig.recorder.events).map(([o]) => o)).toEqual([0, 1, 2]);
+    expect(rig.sim.actor<ConsumerActor>(C)!.fetchers[0].stats.validations).toBeGreaterThan(0);
+    assertWellFormed(rig.recorder.events);
+  });
+
+  it('handles a DivergingEpoch answer: an empty poll, then an assign at the end offset', () => {
+    const rig = fakeRig(4);
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1', 'a2']);
+    addConsumer(rig, C, { assignment: T0 });
+    // Rewrite the leader's log under the consumer without an epoch the consumer could see in
+    // metadata, so only the Fetch answer's DivergingEpoch can reveal it.
+    rig.sim.at(200_000, 'rewrite', () => {
+      const log = rig.broker(1).log('t', 0);
+      log.length = 1;
+      rig.broker(1).seed('t', 0, 2, ['c1', 'c2', 'c3']);
+    });
+    rig.sim.run({ untilUs: 2_000_000 });
+    const events = rig.recorder.events;
+    expect(assigns(events)).toEqual([0, 1]);
+    expect(polled(events)).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+      [2, 'a2'],
+      [1, 'c1'],
+      [2, 'c2'],
+      [3, 'c3'],
+    ]);
+    const assignAt = events.findIndex((e) => e.f === 'assign' && e.type === 'ok' && (e.value as AssignValue).offset === 1);
+    const before = events.slice(0, assignAt).filter((e) => e.f === 'poll' && e.type === 'ok');
+    expect((before[before.length - 1].value as PollValue).records).toEqual([]);
+    assertWellFormed(events);
+  });
+
+  it('records FENCED_LEADER_EPOCH as a failed poll, refreshes metadata and goes on', () => {
+    const rig = fakeRig(5);
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1] });
+    rig.broker(1).seed('t', 0, 1, ['a0']);
+    addConsumer(rig, C, { assignment: T0 });
+    rig.sim.at(100_000, 'epoch bump', () => {
+      rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 2, replicas: [1] });
+      rig.broker(1).seed('t', 0, 2, ['a1']);
+    });
+    rig.sim.run({ untilUs: 2_000_000 });
+    const fails = completions(rig.recorder.events, 'poll', 'fail');
+    expect(fails.length).toBeGreaterThan(0);
+    expect(fails.every((e) => e.error === 'FENCED_LEADER_EPOCH')).toBe(true);
+    expect(polled(rig.recorder.events)).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+    ]);
+    expect(assigns(rig.recorder.events)).toEqual([0]);
+    assertWellFormed(rig.recorder.events);
+  });
+
+  it('records a poll whose answer never comes as info, and resumes after the cut heals', () => {
+    const rig = fakeRig(6);
+    rig.broker(1).seed('t', 0, 0, ['a0']);
+    addConsumer(rig, C, { assignment: T0 });
+    rig.sim.at(100_000, 'cut', () => {
+      const cut = rig.sim.network.cut({ kind: 'link', a: 1, b: C });
+      rig.sim.at(2_500_000, 'heal', () => rig.sim.network.heal(cut));
+    });
+    rig.sim.at(3_000_000, 'more', () => rig.broker(1).seed('t', 0, 0, ['a1']));
+    rig.sim.run({ untilUs: 4_000_000 });
+    const info = completions(rig.recorder.events, 'poll', 'info');
+    expect(info.length).toBeGreaterThan(0);
+    expect(info.every((e) => e.error === 'timeout' || e.error === 'disconnect')).toBe(true);
+    expect(polled(rig.recorder.events)).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+    ]);
+    assertWellFormed(rig.recorder.events);
+  });
+
+  it('polls several partitions concurrently, one process per partition', () => {
+    const topics = [{ name: 'm', partitions: 3, replicationFactor: 1 }];
+    const rig = fakeRig(7, { topics });
+    addProducer(rig, 200, { sends: 30, topics, keys: 5 });
+    addConsumer(rig, C, { topics, assignment: [0, 1, 2].map((partition) => ({ topic: 'm', partition })) });
+    rig.sim.run({ untilUs: 3_000_000 });
+    const events = rig.recorder.events;
+    const processes = new Set(events.filter((e) => e.f === 'poll').map((e) => e.process));
+    expect(processes.size).toBe(3);
+    for (const v of completions(events, 'send', 'ok').map((e) => e.value as SendValue)) {
+      const seen = completions(events, 'poll', 'ok')
+        .map((e) => e.value as PollValue)
+        .filter((p) => p.partition === v.partition)
+        .flatMap((p) => p.records ?? []);
+      expect(seen).toContainEqual([v.offset, v.value]);
+    }
+    assertWellFormed(events);
+  });
+
+  it('randomized leader moves and cuts: history well formed, polls monotonic, every ack read at its offset', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 3_000 }), kind: fc.constantFrom('move', 'cut'), broker: fc.constantFrom(1, 2, 3), forMs: fc.integer({ min: 100, max: 2_500 }) }), { maxLength: 6 }),
+        (seed, faults) => {
+          const rig = fakeRig(seed, { brokers: [1, 2, 3], shared: true });
+          let epoch = 0;
+          for (const f of faults) {
+            rig.sim.at(f.atMs * 1000, f.kind, () => {
+              if (f.kind === 'move') rig.world.partitions.set('t/0', { leader: f.broker, leaderEpoch: ++epoch, replicas: [1, 2, 3] });
+              else {
+                const cut = rig.sim.network.cut({ kind: 'isolate', node: f.broker });
+                rig.sim.at(rig.sim.now() + f.forMs * 1000, 'heal', () => rig.sim.network.heal(cut));
+              }
+            });
+          }
+          addProducer(rig, 200, { sends: 40, sendIntervalMs: 50 });
+          addConsumer(rig, C, { assignment: T0 });
+          rig.sim.run({ untilUs: 25_000_000 });
+          const events = rig.recorder.events;
+          assertWellFormed(events);
+          expect(assigns(events)).toEqual([0]); // the shared log never truncates
+          const read = new Map(polled(events));
+          for (const v of completions(events, 'send', 'ok').map((e) => e.value as SendValue)) expect(read.get(v.offset!)).toBe(v.value);
+          expect(completions(events, 'send')).toHaveLength(40);
+        },
+      ),
+      { numRuns: 25, seed: 42 },
+    );
+  });
+});
