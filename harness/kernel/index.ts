@@ -4,3 +4,5 @@ export { SimDisk, isTorn } from './disk.ts';
 export { SeededRng, RngStreams } from './rng.ts';
 export { EventHash, canonicalJson } from './hash.ts';
 export type * from './types.ts';
+export { checkDeterminism, compareRuns, firstDifference, sameEvent, describeEvent, describeDifference } from './determinism.ts';
+export type { DeterminismScenario, DeterminismVerdict, EventDifference, RecordedRun } from './determinism.ts';

@@ -149,6 +149,7 @@ export type KernelEventKind =
 
 /** One kernel event, as recorded when tracing is on. */
 export interface KernelTraceEvent {
+  /** Position in the recorded list (0, 1, 2, ...): names the event in determinism reports. */
   readonly seq: number;
   readonly timeUs: TimeUs;
   readonly kind: KernelEventKind;
