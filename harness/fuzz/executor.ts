@@ -2,8 +2,8 @@
 // threads. Both give the same results for the same task; the pool only changes when they
 // arrive, and the campaign puts them back in seed order.
 //
-// Assumes the worker threads can load TypeScript: they are started with tsx's loader
-// (`--import tsx`), whether the parent runs under tsx, vitest or plain node.
+// Assumes the worker threads can load TypeScript: each starts at worker.mjs, which registers
+// tsx's hooks in the thread, whether the parent runs under tsx, vitest or plain node.
 
 import { Piscina } from 'piscina';
 import { executeTask, loadDeps, type Task } from './tasks.ts';
@@ -33,16 +33,6 @@ class InProcessExecutor implements Executor {
   async destroy(): Promise<void> {}
 }
 
-function tsxLoader(): string {
-  try {
-    const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
-    if (typeof resolve === 'function') return resolve('tsx');
-  } catch {
-    // fall through
-  }
-  return 'tsx';
-}
-
 class PoolExecutor implements Executor {
   private readonly pool: Piscina;
   constructor(
@@ -50,14 +40,16 @@ class PoolExecutor implements Executor {
     private readonly depsModule: string,
   ) {
     this.pool = new Piscina({
-      filename: new URL('./worker.ts', import.meta.url).href,
+      filename: new URL('./worker.mjs', import.meta.url).href,
       minThreads: workers,
       maxThreads: workers,
       // One task per thread at a time: a seed is CPU-bound, queueing is done by the campaign.
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      execArgv: ['--import', tsxLoader()],
+      execArgv: [],
     });
+    // A worker answering a task the campaign has already aborted is not an error.
+    this.pool.on('error', () => {});
   }
 
   run(task: Task, signal?: AbortSignal): Promise<unknown> {

@@ -13,7 +13,7 @@ import { createExecutor, type Executor } from './executor.ts';
 import { displayPath, writeCampaignFiles, writeViolation } from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
-import { DEFAULT_DEPS_MODULE, type SeedResult, type ShrinkOutcome } from './tasks.ts';
+import { DEFAULT_DEPS_MODULE, loadDeps, type SeedResult, type ShrinkOutcome } from './tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from './shrink.ts';
 
 export interface FuzzOptions {
@@ -47,6 +47,8 @@ export function rerunCommand(scenario: string, variant: string, seed: number): s
 
 export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
   const depsModule = opts.depsModule ?? DEFAULT_DEPS_MODULE;
+  // Fail fast (an internal error, not a failing seed) when the model or checkers cannot load.
+  await loadDeps(depsModule);
   const executor: Executor = createExecutor(opts.workers, depsModule);
   try {
     const scan = await scanSeeds({

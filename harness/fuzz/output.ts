@@ -2,15 +2,17 @@
 // report and the one-line command that replays it; per campaign an index.html, summary.json
 // and seeds.jsonl (one line per judged seed, for --merge and comparisons).
 //
-// Reports come from reports/html-report.ts and reports/campaign-index.ts when they load; if
-// they are missing or throw, a plain self-contained page written here stands in, so a
-// campaign never loses its findings to a report bug. Every string from a trace is escaped.
+// Reports come from reports/html-report.ts and reports/campaign-index.ts; if they throw, a
+// plain self-contained page written here stands in, so a campaign never loses its findings
+// to a report bug. Every string from a trace is escaped.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Trace } from '../../checkers/trace.ts';
 import type { CampaignSummary, ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
+import { renderViolationReport } from '../../reports/html-report.ts';
+import { renderCampaignIndex, type CampaignEntry } from '../../reports/campaign-index.ts';
 
 export function fileStem(scenario: string, variant: string, seed: number): string {
   return `${scenario}-${variant}-seed-${seed}`;
@@ -28,12 +30,11 @@ export function displayPath(p: string): string {
   return rel.startsWith('..') || rel === '' ? p : rel;
 }
 
-export async function renderReport(trace: Trace): Promise<{ html: string; fallback: boolean }> {
+export function renderReport(trace: Trace): { html: string; fallback: boolean } {
   try {
-    const mod = (await import('../../reports/html-report.ts')) as { renderViolationReport?: (t: Trace) => string };
-    if (typeof mod.renderViolationReport === 'function') return { html: mod.renderViolationReport(trace), fallback: false };
+    return { html: renderViolationReport(trace), fallback: false };
   } catch {
-    // fall through to the plain page
+    // A report bug must not lose the finding: fall through to the plain page.
   }
   return { html: plainReport(trace), fallback: true };
 }
@@ -53,7 +54,7 @@ export async function writeViolation(dir: string, trace: Trace): Promise<Written
   const replay = `npm run replay -- ${tracePath}`;
   const withCommand: Trace = { ...trace, command: replay };
   writeFileSync(tracePath, JSON.stringify(withCommand) + '\n');
-  const { html } = await renderReport(withCommand);
+  const { html } = renderReport(withCommand);
   writeFileSync(reportPath, html);
   return { trace: tracePath, report: reportPath, replay };
 }
@@ -78,16 +79,28 @@ export function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
 
 async function renderIndex(summary: CampaignSummary, dir: string): Promise<string> {
   try {
-    const url = new URL('../../reports/campaign-index.ts', import.meta.url).href;
-    const mod = (await import(url)) as { renderCampaignIndex?: (entries: unknown) => string };
-    if (typeof mod.renderCampaignIndex === 'function') {
-      const entries = summary.violations.map((v) => ({ ...v, report: v.report === null ? null : relative(dir, v.report), trace: v.trace === null ? null : relative(dir, v.trace) }));
-      return mod.renderCampaignIndex(entries);
-    }
+    const entries: CampaignEntry[] = summary.violations
+      .filter((v) => v.report !== null)
+      .map((v) => {
+        const e: CampaignEntry = {
+          variant: summary.variant,
+          scenario: summary.scenario,
+          seed: v.seed,
+          anomalyKinds: [v.kind],
+          reportPath: relative(dir, v.report!),
+          explanation: v.explanation,
+        };
+        if (v.trace !== null) e.tracePath = relative(dir, v.trace);
+        return e;
+      });
+    return renderCampaignIndex(entries, {
+      title: `gregor fuzz: ${summary.scenario} / ${summary.variant}${summary.shard === null ? '' : ` (shard ${summary.shard})`}`,
+      description: `${summary.seeds} seeds from base seed ${summary.baseSeed}; exit ${summary.exitCode}`,
+      seedsRun: summary.seeds,
+    });
   } catch {
-    // fall through to the plain index
+    return plainIndex(summary, dir);
   }
-  return plainIndex(summary, dir);
 }
 
 // --- the plain pages ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { tty?: boolean
   let lastDrawMs = -Infinity;
   let drawn = false;
   let last: CampaignProgress | undefined;
+  let lastPrinted: CampaignProgress | undefined;
 
   const line = (p: CampaignProgress): string => {
     const secs = p.elapsedMs / 1000;
@@ -38,6 +39,7 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { tty?: boolean
         drawn = true;
       } else if (now - lastDrawMs >= plainEveryMs) {
         lastDrawMs = now;
+        lastPrinted = p;
         stream.write(`progress: ${line(p)}\n`);
       }
     },
@@ -48,7 +50,10 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { tty?: boolean
     },
     done() {
       if (tty && drawn) stream.write('\n');
-      else if (!tty && last !== undefined) stream.write(`progress: ${line(last)}\n`);
+      else if (!tty && last !== undefined && last !== lastPrinted) {
+        lastPrinted = last;
+        stream.write(`progress: ${line(last)}\n`);
+      }
       drawn = false;
     },
   };
