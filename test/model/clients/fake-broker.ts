@@ -155,13 +155,12 @@ export class FakeBroker implements Actor<Message> {
     }
   }
 
-  /** KIP-279: the largest epoch ≤ `epoch` in the log and the offset where it ends. */
+  /** KIP-279: the largest epoch ≤ `epoch` in the log and the offset where it ends (epochs never decrease along a log). */
   endOffsetFor(log: readonly LogRecord[], epoch: number): { epoch: number; endOffset: number } {
-    let found = -1;
-    for (const r of log) if (r.epoch <= epoch && r.epoch > found) found = r.epoch;
-    if (found < 0) return { epoch: -1, endOffset: -1 };
-    const next = log.find((r) => r.epoch > found);
-    return { epoch: found, endOffset: next === undefined ? log.length : next.offset };
+    for (let i = log.length - 1; i >= 0; i--) {
+      if (log[i].epoch <= epoch) return { epoch: log[i].epoch, endOffset: i + 1 };
+    }
+    return { epoch: -1, endOffset: -1 };
   }
 
   private append(msg: Extract<ClientRequest, { type: 'ProduceRequest' }>, epoch: number): { error: ErrorCode; baseOffset: number } {
