@@ -56,7 +56,7 @@ function searchOutcome(part: CompiledPartition, r: SearchResult): PartitionOutco
       longestPrefix: historyIndices(part, r.longestPrefix),
       failedOp: part.ops[failed].invoke.index,
       reason:
-        `after linearizing ${r.longestPrefix.length} operation(s) of ${part.key}, ` +
+        `after linearizing ${r.longestPrefix.length} operation(s) of ${part.label}, ` +
         `${part.describe(failed)} (history index ${part.ops[failed].invoke.index}) cannot be linearized: ${why}`,
       partitionKey: part.key,
     };
@@ -82,7 +82,7 @@ function fastPart(part: CompiledPartition, opts: LinearizabilityOptions): Partit
       longestPrefix: historyIndices(part, r.longestPrefix),
       failedOp: part.ops[r.failedOp].invoke.index,
       reason:
-        `after linearizing ${r.longestPrefix.length} operation(s) of ${part.key}, ` +
+        `after linearizing ${r.longestPrefix.length} operation(s) of ${part.label}, ` +
         `${part.describe(r.failedOp)} (history index ${part.ops[r.failedOp].invoke.index}) cannot be linearized: ${r.reason}`,
       partitionKey: part.key,
     };

@@ -281,6 +281,7 @@ function compileRegister(
   for (let i = 0; i < n; i++) readOnly[i] = kind[i] === READ || kind[i] === CAS_FALSE ? 1 : 0;
   return {
     key,
+    label: flavour === 'kv' ? `key ${JSON.stringify(key)}` : 'the register',
     ops,
     ...positions(ops),
     readOnly,
@@ -319,10 +320,10 @@ function compileRegister(
       const tail = outcomeWord(op);
       switch (kind[i]) {
         case READ:
-          return `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${key}` : ''} → ${show(op.complete!.value)}`;
+          return `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${JSON.stringify(key)}` : ''} → ${show(op.complete!.value)}`;
         case WRITE:
         case APPEND:
-          return `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${key}` : ''} ${show(op.invoke.value)}${tail}`;
+          return `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${JSON.stringify(key)}` : ''} ${show(op.invoke.value)}${tail}`;
         case CAS_FALSE:
           return `process ${String(op.process)}: cas ${show(op.invoke.value)} → false`;
         default:
@@ -449,6 +450,7 @@ function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPar
   for (let i = 0; i < n; i++) readOnly[i] = kind[i] === POLL ? 1 : 0;
   return {
     key,
+    label: `partition ${key}`,
     ops,
     ...positions(ops),
     readOnly,

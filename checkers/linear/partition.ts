@@ -11,6 +11,8 @@ export const NEVER_RETURNS = 0x7fffffff;
 export interface CompiledPartition {
   /** Display key of the partition ("t/0", "key 7", "register"). */
   key: string;
+  /** How sentences name it: "the register", "key \"7\"", "partition t/0". */
+  label: string;
   ops: Operation[];
   /** History position of each op's invoke, increasing. */
   callPos: Int32Array;

@@ -308,7 +308,7 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
             }
             if (cache.size > maxStates) {
               save();
-              finished = result('unknown', `search budget of ${maxStates} cached states exhausted in ${p.key}`);
+              finished = result('unknown', `search budget of ${maxStates} cached states exhausted in ${p.label}`);
               return finished;
             }
             isFresh = true;
@@ -369,5 +369,5 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
 export function searchLinearization(p: CompiledPartition, budget: SearchBudget = {}): SearchResult {
   const maxSteps = budget.maxSteps ?? DEFAULT_MAX_STEPS;
   const search = createSearch(p, budget.maxStates ?? DEFAULT_MAX_STATES);
-  return search.run(maxSteps) ?? search.abandon(`search budget of ${maxSteps} steps exhausted in ${p.key}`);
+  return search.run(maxSteps) ?? search.abandon(`search budget of ${maxSteps} steps exhausted in ${p.label}`);
 }

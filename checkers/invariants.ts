@@ -1,0 +1,363 @@
+// White-box invariants over the simulator's cluster state (checkers/cluster-state.ts), checked
+// as the run goes: a stateful monitor sees each ClusterSnapshot in time order and returns the
+// violations it has not reported before (each violation is reported once).
+//
+// Invariants (DESIGN §5, KAFKA-NOTES "Invariants"; spec properties from Vanlightly's
+// kafka-tlaplus kip_966_properties.tla, "VL", and hachikuji's kafka-specification, "HK"):
+//   acked-durable        every acknowledged record is in the current leader's log, at its
+//                        acknowledged offset, with its value (VL LeaderCompletenessProperty,
+//                        which checks inv_pos_acked against the leader log).
+//   log-matching         two replicas agree on every offset below the smaller of their HWs
+//                        (VL LogMatchingProperty).
+//   candidate-complete   every ISR and ELR member has LEO ≥ the true HW
+//                        (VL LeaderCandidateCompletenessProperty; HK StrongIsr).
+//   consistent-read      a consumed (offset → value) never changes, and the current leader
+//                        still holds it (VL ConsistentReadProperty).
+//   hw-monotonic         a leader's HW never decreases during its tenure.
+//   one-leader-per-epoch at most one broker leads a partition in a given leader epoch, and
+//                        the controller never names two leaders for one epoch.
+//   quorum-superset      (only when minInsyncReplicas is given) when the current leader's ISR
+//                        has ≥ min.insync.replicas members, its maximal ISR contains the
+//                        controller's ISR and ELR (VL ReplicationQuorumSupersetProperty).
+//
+// Precisions that keep a correct Kafka free of false positives:
+//   - Live replica: its broker process is up AND the broker epoch of the running process is
+//     the one the controller has registered (BrokerView.brokerEpoch === registeredEpoch, not
+//     -1). A restarted broker that has not re-registered is judged by nothing: its log may be
+//     mid-recovery and the controller has not yet reconciled it (VL applies completeness only
+//     to RUNNING brokers, which in VL means registered).
+//   - Current leader of a partition: the controller's leader for it, live, whose replica is in
+//     the leader role with leaderEpoch equal to the controller's leader epoch (VL
+//     IsNonStaleLeader). While the elected leader has not yet learned of its election, or the
+//     partition is leaderless, acked-durable and consistent-read are not checked for it (VL
+//     skips LeaderCompleteness when the leader is not running).
+//   - True HW: the highest HW any live replica in the leader role has ever reported for the
+//     partition; it never goes backwards. This is VL's inv_true_hwm, which every leader HW
+//     advance raises (a stale leader cannot advance its HW past what the new leader holds in
+//     a correct Kafka, since its maximal ISR still contains the new leader).
+//   - hw-monotonic is kept per leader tenure: (partition, broker, broker epoch, leader epoch).
+//     A restarted broker that leads again, even in the same epoch, starts a new tenure (its HW
+//     comes back from the checkpoint and may be lower).
+//   - one-leader-per-epoch counts a replica's claim when its process is up (a fenced zombie
+//     that still acts as leader counts: that is the danger KAFKA-NOTES names).
+//   - log-matching compares live replicas only, over offsets both still hold
+//     (≥ both log start offsets, < both HWs and both LEOs), by value.
+//   - Records below a replica's log start offset are not judged (retention may remove them).
+// Cost: every snapshot is checked in full, O(acked + consumed + replicas × HW); the caller
+// chooses the cadence (every event, or every N events).
+
+import type { Anomaly } from './verdict.ts';
+import type { BrokerView, ClusterSnapshot, PartitionView, ReplicaSnapshot } from './cluster-state.ts';
+
+export type InvariantName =
+  | 'acked-durable'
+  | 'log-matching'
+  | 'candidate-complete'
+  | 'consistent-read'
+  | 'hw-monotonic'
+  | 'one-leader-per-epoch'
+  | 'quorum-superset';
+
+export const INVARIANT_NAMES: readonly InvariantName[] = [
+  'acked-durable',
+  'log-matching',
+  'candidate-complete',
+  'consistent-read',
+  'hw-monotonic',
+  'one-leader-per-epoch',
+  'quorum-superset',
+];
+
+export interface InvariantMonitorOptions {
+  /** Which invariants to check (default: all; quorum-superset needs minInsyncReplicas). */
+  invariants?: readonly InvariantName[];
+  /** Enables quorum-superset. */
+  minInsyncReplicas?: number;
+}
+
+export interface InvariantMonitor {
+  /** Checks one snapshot (snapshots must come in time order); returns new violations. */
+  observe(snapshot: ClusterSnapshot): Anomaly[];
+  /** Every violation reported so far. */
+  readonly anomalies: readonly Anomaly[];
+  /** The true HW of a partition so far (0 if never seen). */
+  trueHighWatermark(topic: string, partition: number): number;
+}
+
+function pkey(topic: string, partition: number): string {
+  return `${topic}/${partition}`;
+}
+
+function isLive(b: BrokerView | undefined): boolean {
+  return b !== undefined && b.up && b.brokerEpoch >= 0 && b.brokerEpoch === b.registeredEpoch;
+}
+
+/** Value at `offset` in a replica's log, or undefined if it does not hold that offset. */
+function recordAt(r: ReplicaSnapshot, offset: number): { value: string; epoch: number } | undefined {
+  if (offset < r.logStartOffset || offset >= r.leo) return undefined;
+  const rec = r.records[offset - r.logStartOffset];
+  return rec === undefined ? undefined : rec;
+}
+
+export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): InvariantMonitor {
+  const enabled = new Set<InvariantName>(opts.invariants ?? INVARIANT_NAMES);
+  if (opts.minInsyncReplicas === undefined) enabled.delete('quorum-superset');
+  const trueHw = new Map<string, number>();
+  const reported = new Set<string>();
+  const all: Anomaly[] = [];
+  /** (partition, leader epoch) → broker that led it (replica claims). */
+  const epochLeader = new Map<string, number>();
+  /** (partition, leader epoch) → leader the controller named. */
+  const controllerEpochLeader = new Map<string, number>();
+  /** leader tenure → last HW. */
+  const tenureHw = new Map<string, number>();
+  /** (partition, offset) → consumed value and when. */
+  const consumedAt = new Map<string, { value: string; timeUs: number }>();
+  let consumedSeen = 0;
+
+  const observe = (s: ClusterSnapshot): Anomaly[] => {
+    const out: Anomaly[] = [];
+    const raise = (key: string, a: Anomaly): void => {
+      if (reported.has(key)) return;
+      reported.add(key);
+      const full: Anomaly = { ...a, timesUs: a.timesUs ?? [s.timeUs] };
+      out.push(full);
+      all.push(full);
+    };
+    const brokers = new Map<number, BrokerView>();
+    for (const b of s.brokers) brokers.set(b.id, b);
+    const replicas = new Map<string, ReplicaSnapshot[]>();
+    for (const r of s.replicas) {
+      const k = pkey(r.topic, r.partition);
+      let l = replicas.get(k);
+      if (l === undefined) replicas.set(k, (l = []));
+      l.push(r);
+    }
+    const views = new Map<string, PartitionView>();
+    for (const p of s.controller.partitions) views.set(pkey(p.topic, p.partition), p);
+    const replicaOf = (k: string, broker: number): ReplicaSnapshot | undefined =>
+      replicas.get(k)?.find((r) => r.broker === broker);
+    const currentLeader = (k: string): ReplicaSnapshot | undefined => {
+      const v = views.get(k);
+      if (v === undefined || v.leader < 0 || !isLive(brokers.get(v.leader))) return undefined;
+      const r = replicaOf(k, v.leader);
+      return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
+    };
+
+    // --- true HW, hw-monotonic, one-leader-per-epoch (replica claims) -------------------------
+    for (const [k, rs] of replicas) {
+      for (const r of rs) {
+        if (r.role !== 'leader' || !r.up) continue;
+        const b = brokers.get(r.broker);
+        if (enabled.has('one-leader-per-epoch')) {
+          const ek = `${k}@${r.leaderEpoch}`;
+          const prevLeader = epochLeader.get(ek);
+          if (prevLeader === undefined) epochLeader.set(ek, r.broker);
+          else if (prevLeader !== r.broker) {
+            raise(`olpe:${ek}`, {
+              kind: 'one-leader-per-epoch',
+              explanation: `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} in leader epoch ${r.leaderEpoch}.`,
+              topic: r.topic,
+              partition: r.partition,
+              nodes: [prevLeader, r.broker],
+            });
+          }
+        }
+        if (!isLive(b)) continue;
+        if (r.hw > (trueHw.get(k) ?? 0)) trueHw.set(k, r.hw);
+        if (enabled.has('hw-monotonic')) {
+          const tk = `${k}|${r.broker}|${b!.brokerEpoch}|${r.leaderEpoch}`;
+          const prev = tenureHw.get(tk);
+          if (prev !== undefined && r.hw < prev) {
+            raise(`hwm:${tk}:${prev}`, {
+              kind: 'hw-monotonic',
+              explanation: `The high watermark of ${k} on its leader, broker ${r.broker} (leader epoch ${r.leaderEpoch}), went back from ${prev} to ${r.hw}.`,
+              topic: r.topic,
+              partition: r.partition,
+              offsets: [prev, r.hw],
+              nodes: [r.broker],
+            });
+          }
+          if (prev === undefined || r.hw > prev) tenureHw.set(tk, r.hw);
+        }
+      }
+    }
+    // controller side of one-leader-per-epoch
+    if (enabled.has('one-leader-per-epoch')) {
+      for (const [k, v] of views) {
+        if (v.leader < 0) continue;
+        const ek = `${k}@${v.leaderEpoch}`;
+        const prev = controllerEpochLeader.get(ek);
+        if (prev === undefined) controllerEpochLeader.set(ek, v.leader);
+        else if (prev !== v.leader) {
+          raise(`olpe-ctl:${ek}`, {
+            kind: 'one-leader-per-epoch',
+            explanation: `The controller named broker ${prev} and later broker ${v.leader} leader of ${k} for the same leader epoch ${v.leaderEpoch}.`,
+            topic: v.topic,
+            partition: v.partition,
+            nodes: [prev, v.leader],
+          });
+        }
+      }
+    }
+
+    // --- acked-durable --------------------------------------------------------------------------
+    if (enabled.has('acked-durable')) {
+      for (const a of s.acked) {
+        const k = pkey(a.topic, a.partition);
+        const leader = currentLeader(k);
+        if (leader === undefined || a.offset < leader.logStartOffset) continue;
+        const rec = recordAt(leader, a.offset);
+        if (rec !== undefined && rec.value === a.value) continue;
+        raise(`acked:${k}:${a.offset}:${a.value}`, {
+          kind: 'acked-durable',
+          explanation:
+            rec === undefined
+              ? `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), has no offset ${a.offset} (its log ends at ${leader.leo}).`
+              : `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), holds ${JSON.stringify(rec.value)} there.`,
+          topic: a.topic,
+          partition: a.partition,
+          offsets: [a.offset],
+          values: rec === undefined ? [a.value] : [a.value, rec.value],
+          nodes: [leader.broker],
+          timesUs: [a.timeUs, s.timeUs],
+        });
+      }
+    }
+
+    // --- log-matching -----------------------------------------------------------------------------
+    if (enabled.has('log-matching')) {
+      for (const [k, rs] of replicas) {
+        const live = rs.filter((r) => r.up && isLive(brokers.get(r.broker)));
+        for (let i = 0; i < live.length; i++) {
+          for (let j = i + 1; j < live.length; j++) {
+            const x = live[i];
+            const y = live[j];
+            const from = Math.max(x.logStartOffset, y.logStartOffset);
+            const to = Math.min(x.hw, y.hw, x.leo, y.leo);
+            const xs = x.records;
+            const ys = y.records;
+            for (let o = from; o < to; o++) {
+              const rx = xs[o - x.logStartOffset];
+              const ry = ys[o - y.logStartOffset];
+              if (rx === undefined || ry === undefined || rx.value === ry.value) continue;
+              const [lo, hi] = x.broker < y.broker ? [x, y] : [y, x];
+              const [vlo, vhi] = x.broker < y.broker ? [rx, ry] : [ry, rx];
+              raise(`lm:${k}:${lo.broker}:${hi.broker}:${o}`, {
+                kind: 'log-matching',
+                explanation: `Brokers ${lo.broker} and ${hi.broker} disagree at offset ${o} of ${k}, below both their high watermarks: ${JSON.stringify(vlo.value)} (epoch ${vlo.epoch}) against ${JSON.stringify(vhi.value)} (epoch ${vhi.epoch}).`,
+                topic: x.topic,
+                partition: x.partition,
+                offsets: [o],
+                values: [vlo.value, vhi.value],
+                nodes: [lo.broker, hi.broker],
+              });
+              break;
+            }
+          }
+        }
+      }
+    }
+
+    // --- candidate-complete -------------------------------------------------------------------------
+    if (enabled.has('candidate-complete')) {
+      for (const [k, v] of views) {
+        const hw = trueHw.get(k) ?? 0;
+        if (hw === 0) continue;
+        const members: Array<[number, string]> = [
+          ...v.isr.map((b) => [b, 'ISR'] as [number, string]),
+          ...v.elr.map((b) => [b, 'ELR'] as [number, string]),
+        ];
+        for (const [b, set] of members) {
+          const bv = brokers.get(b);
+          if (!isLive(bv)) continue;
+          const r = replicaOf(k, b);
+          const leo = r === undefined ? 0 : r.leo;
+          if (leo >= hw) continue;
+          raise(`cc:${k}:${b}:${bv!.brokerEpoch}:${hw}`, {
+            kind: 'candidate-complete',
+            explanation: `Broker ${b} is in the ${set} of ${k} and could be elected, but its log ends at ${leo}, below the committed high watermark ${hw}: electing it would lose committed records.`,
+            topic: v.topic,
+            partition: v.partition,
+            offsets: [leo, hw],
+            nodes: [b],
+          });
+        }
+      }
+    }
+
+    // --- quorum-superset ---------------------------------------------------------------------------
+    if (enabled.has('quorum-superset')) {
+      const minIsr = opts.minInsyncReplicas!;
+      for (const [k, v] of views) {
+        const leader = currentLeader(k);
+        if (leader === undefined || leader.isr === undefined || leader.maximalIsr === undefined) continue;
+        if (leader.isr.length < minIsr) continue;
+        const missing = [...v.isr, ...v.elr].filter((b) => !leader.maximalIsr!.includes(b));
+        if (missing.length === 0) continue;
+        raise(`qs:${k}:${leader.leaderEpoch}:${missing.join(',')}`, {
+          kind: 'quorum-superset',
+          explanation: `The leader of ${k}, broker ${leader.broker}, has ${leader.isr.length} ≥ min.insync.replicas in its ISR, but its maximal ISR [${leader.maximalIsr.join(', ')}] lacks broker(s) ${missing.join(', ')} of the controller's ISR/ELR, so it could commit records they do not have.`,
+          topic: v.topic,
+          partition: v.partition,
+          nodes: [leader.broker, ...missing],
+        });
+      }
+    }
+
+    // --- consistent-read --------------------------------------------------------------------------
+    if (enabled.has('consistent-read')) {
+      for (let i = consumedSeen; i < s.consumed.length; i++) {
+        const c = s.consumed[i];
+        const ck = `${pkey(c.topic, c.partition)}:${c.offset}`;
+        const prev = consumedAt.get(ck);
+        if (prev === undefined) consumedAt.set(ck, { value: c.value, timeUs: c.timeUs });
+        else if (prev.value !== c.value) {
+          raise(`cr-twice:${ck}:${c.value}`, {
+            kind: 'consistent-read',
+            explanation: `Offset ${c.offset} of ${pkey(c.topic, c.partition)} was consumed as ${JSON.stringify(prev.value)} and later as ${JSON.stringify(c.value)}.`,
+            topic: c.topic,
+            partition: c.partition,
+            offsets: [c.offset],
+            values: [prev.value, c.value],
+            timesUs: [prev.timeUs, c.timeUs],
+          });
+        }
+      }
+      consumedSeen = s.consumed.length;
+      for (const [ck, c] of consumedAt) {
+        const colon = ck.lastIndexOf(':');
+        const k = ck.slice(0, colon);
+        const offset = Number(ck.slice(colon + 1));
+        const leader = currentLeader(k);
+        if (leader === undefined || offset < leader.logStartOffset) continue;
+        const rec = recordAt(leader, offset);
+        if (rec !== undefined && rec.value === c.value) continue;
+        raise(`cr:${ck}:${leader.broker}:${leader.leaderEpoch}`, {
+          kind: 'consistent-read',
+          explanation:
+            rec === undefined
+              ? `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), no longer has that offset (its log ends at ${leader.leo}).`
+              : `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), now holds ${JSON.stringify(rec.value)} there.`,
+          topic: leader.topic,
+          partition: leader.partition,
+          offsets: [offset],
+          values: rec === undefined ? [c.value] : [c.value, rec.value],
+          nodes: [leader.broker],
+          timesUs: [c.timeUs, s.timeUs],
+        });
+      }
+    }
+    return out;
+  };
+
+  return {
+    observe,
+    get anomalies() {
+      return all;
+    },
+    trueHighWatermark(topic: string, partition: number): number {
+      return trueHw.get(pkey(topic, partition)) ?? 0;
+    },
+  };
+}

@@ -1,0 +1,208 @@
+// `npm run check -- HISTORY [...]`: judges a recorded history (JSONL, Jepsen EDN, etcd log,
+// or a gregor trace) and exits 0 valid, 1 invalid, 2 bad usage or input (one line on
+// stderr), 3 unknown (search budget exhausted). The format is guessed from the content and
+// the model from the operations unless given. `--report PATH` hands the verdict to the HTML
+// report writer (reports/check-report.ts), loaded only when asked for.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs, UsageError } from './args.ts';
+import {
+  checkHistory,
+  guessModel,
+  HistoryInputError,
+  isKafkaHistory,
+  isModelName,
+  readHistory,
+  FORMATS,
+  MODEL_NAMES,
+  type History,
+  type HistoryFormat,
+  type ModelName,
+  type Verdict,
+} from '../../checkers/index.ts';
+
+const USAGE = `usage: npm run check -- HISTORY [options]
+
+Judges a history: Kafka histories (send/poll) get the Kafka anomaly and durability checks and
+linearizability against a log; register and key-value histories get linearizability.
+
+options:
+  --model M         log | log-strict | register | cas-register | kv (default: guessed:
+                    send/poll → log, get/put/append → kv, read/write/cas → cas-register)
+  --format F        jsonl | edn | etcd-log | trace (default: guessed from the content)
+  --initial V       initial register value, JSON or nil (default nil)
+  --json            print the verdict as JSON on stdout
+  --report PATH     also write an HTML report of the verdict to PATH
+  --max-steps N     search budget in steps (default 20000000); beyond it the verdict is unknown
+  --no-fast-path    log models: always use the general search
+  --help            this text
+
+exit status: 0 valid, 1 invalid, 2 bad usage or input, 3 unknown`;
+
+const FLAGS = {
+  model: { kind: 'value' },
+  format: { kind: 'value' },
+  initial: { kind: 'value' },
+  json: { kind: 'bool' },
+  report: { kind: 'value' },
+  'max-steps': { kind: 'value' },
+  'no-fast-path': { kind: 'bool' },
+  help: { kind: 'bool' },
+} as const;
+
+function parseInitial(text: string): unknown {
+  if (text === 'nil' || text === 'null') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function verdictWord(v: Verdict): string {
+  return v.valid === true ? 'VALID' : v.valid === false ? 'INVALID' : 'UNKNOWN';
+}
+
+function summary(file: string, format: string, events: number, model: string, modelNote: string, v: Verdict): string {
+  const lines: string[] = [];
+  const ops = v.stats?.operations ?? v.stats?.['linearizability.operations'] ?? v.stats?.['kafka.operations'];
+  lines.push(`${file}: ${events} events${ops !== undefined ? `, ${ops} operations` : ''} (${format})`);
+  lines.push(`model: ${model} (${modelNote})`);
+  lines.push(`checked: ${v.checker}`);
+  lines.push(`verdict: ${verdictWord(v)}`);
+  const errors = v.anomalies.filter((a) => !a.informational);
+  const notes = v.anomalies.filter((a) => a.informational);
+  const byKind = new Map<string, number>();
+  for (const a of errors) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
+  if (byKind.size > 0) lines.push(`anomalies: ${[...byKind].map(([k, c]) => `${k} ×${c}`).join(', ')}`);
+  for (const a of errors.slice(0, 5)) lines.push(`  - ${a.kind}: ${a.explanation}`);
+  if (errors.length > 5) lines.push(`  … ${errors.length - 5} more (use --json for all)`);
+  if (v.counterexample !== undefined) {
+    const ce = v.counterexample;
+    lines.push(
+      `counterexample: longest linearizable prefix ${ce.longestPrefix.length} op(s)` +
+        `${ce.longestPrefix.length > 0 ? ` [history indices ${ce.longestPrefix.slice(0, 12).join(' ')}${ce.longestPrefix.length > 12 ? ' …' : ''}]` : ''}` +
+        `, then index ${ce.failedOp} cannot be placed`,
+    );
+  }
+  for (const a of notes.slice(0, 3)) lines.push(`  note: ${a.kind}: ${a.explanation}`);
+  return lines.join('\n');
+}
+
+function fail(message: string): never {
+  process.stderr.write(`check: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, FLAGS);
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+  const { flags, positional } = parsed;
+  if (flags.has('help')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positional.length !== 1) fail(positional.length === 0 ? 'which history? (see --help)' : `one history at a time, got ${positional.length}`);
+  const file = positional[0];
+
+  const formatFlag = flags.get('format') as string | undefined;
+  if (formatFlag !== undefined && !(FORMATS as readonly string[]).includes(formatFlag)) {
+    fail(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(formatFlag)}`);
+  }
+  const modelFlag = flags.get('model') as string | undefined;
+  if (modelFlag !== undefined && !isModelName(modelFlag)) {
+    fail(`--model must be one of ${MODEL_NAMES.join(', ')}, got ${JSON.stringify(modelFlag)}`);
+  }
+  let maxSteps: number | undefined;
+  const stepsFlag = flags.get('max-steps') as string | undefined;
+  if (stepsFlag !== undefined) {
+    if (!/^\d+$/.test(stepsFlag) || Number(stepsFlag) < 1) fail(`--max-steps must be a whole number ≥ 1, got ${JSON.stringify(stepsFlag)}`);
+    maxSteps = Number(stepsFlag);
+  }
+  const initial = flags.has('initial') ? parseInitial(flags.get('initial') as string) : undefined;
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+
+  let verdict: Verdict;
+  let format: string;
+  let events: number;
+  let model: ModelName | undefined;
+  let modelNote: string;
+  let history: History;
+  try {
+    const read = readHistory(text, formatFlag as HistoryFormat | undefined);
+    history = read.history;
+    format = read.history.length === 0 && formatFlag === undefined ? 'empty' : formatFlag === undefined ? `${read.format}, guessed` : read.format;
+    events = read.history.length;
+    if (modelFlag !== undefined) {
+      model = modelFlag as ModelName;
+      modelNote = 'given';
+    } else {
+      const guess = guessModel(read.history);
+      model = guess.model;
+      modelNote = model === undefined ? guess.reason : `guessed from ${guess.reason}`;
+      if (model === undefined && read.history.length > 0 && guess.reason !== 'the history has no operations') {
+        fail(`${file}: cannot choose a model: ${guess.reason}; pass --model`);
+      }
+    }
+    if (isKafkaHistory(read.history)) modelNote += '; Kafka anomaly checks too';
+    verdict = checkHistory(read.history, {
+      model,
+      initial,
+      maxSteps,
+      fastPath: flags.has('no-fast-path') ? 'off' : 'auto',
+      sourceLines: read.sourceLines,
+    });
+  } catch (e) {
+    if (e instanceof HistoryInputError) fail(`${file}: ${e.message}`);
+    throw e;
+  }
+
+  const reportPath = flags.get('report') as string | undefined;
+  if (reportPath !== undefined) {
+    let render: ((h: typeof history, v: Verdict, meta: Record<string, string>) => string) | undefined;
+    try {
+      const mod = (await import(new URL('../../reports/check-report.ts', import.meta.url).href)) as {
+        renderCheckReport?: typeof render;
+      };
+      render = mod.renderCheckReport;
+    } catch {
+      render = undefined;
+    }
+    if (render === undefined) fail('--report: the HTML report writer (reports/check-report.ts) is not available');
+    const command = ['npm run check --', file, ...(modelFlag ? ['--model', modelFlag] : []), ...(formatFlag ? ['--format', formatFlag] : [])].join(' ');
+    try {
+      writeFileSync(reportPath, render(history, verdict, { source: file, model: model ?? 'none', command }));
+    } catch (e) {
+      fail(`--report: cannot write ${reportPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+
+  if (flags.has('json')) {
+    process.stdout.write(
+      JSON.stringify({ file, format: format.replace(', guessed', ''), model: model ?? null, modelNote, verdict }, null, 2) + '\n',
+    );
+  } else {
+    process.stdout.write(summary(file, format, events, model ?? 'none', modelNote, verdict) + '\n');
+    if (reportPath !== undefined) process.stdout.write(`report: ${reportPath}\n`);
+  }
+  return verdict.valid === true ? 0 : verdict.valid === false ? 1 : 3;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`check: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(2);
+  },
+);
