@@ -137,6 +137,10 @@ export function runExample(options: ExampleOptions): ExampleResult {
 export interface DriveOptions {
   /** Apply the fault schedule (default true). */
   faults?: boolean;
+  /** The fault kinds the schedule uses, each once (default: all of FAULT_KINDS). */
+  faultKinds?: readonly FaultKind[];
+  /** Apply the probe-triggered faults (default: when `faults` is on). */
+  probeFaults?: boolean;
   faultWindowUs?: TimeUs;
   settleUs?: TimeUs;
 }
@@ -162,6 +166,7 @@ export function runExampleOn(sim: Simulation, options: DriveOptions = {}): Examp
   // Probe-triggered faults: on a seed-chosen commit, crash a follower from inside the
   // leader's handler (another node: allowed), and power-lose the leader itself at the same
   // virtual time (its own handler is running: it must go through sim.at).
+  const probeFaults = options.probeFaults ?? options.faults !== false;
   const faultRng = sim.rng('faults');
   const triggerCommit = faultRng.intBetween(3, 12);
   let triggered = false;
@@ -178,7 +183,7 @@ export function runExampleOn(sim: Simulation, options: DriveOptions = {}): Examp
       });
     } else if (event.kind === 'recovered' && event.tornDropped === true) {
       coverage.tornTailsRecovered++;
-    } else if (event.kind === 'commit' && options.faults !== false && !triggered && (event.index as number) >= triggerCommit) {
+    } else if (event.kind === 'commit' && probeFaults && !triggered && (event.index as number) >= triggerCommit) {
       triggered = true;
       coverage.probeTriggered++;
       const victim = FOLLOWERS[(event.index as number) % FOLLOWERS.length];
@@ -196,7 +201,7 @@ export function runExampleOn(sim: Simulation, options: DriveOptions = {}): Examp
 
   for (const id of ALL_NODES) sim.start(id);
   const slows: number[] = [];
-  if (options.faults !== false) scheduleFaults(sim, faultWindowUs, coverage, slows);
+  if (options.faults !== false) scheduleFaults(sim, options.faultKinds ?? FAULT_KINDS, faultWindowUs, coverage, slows);
 
   sim.at(faultWindowUs, 'heal-everything', () => {
     sim.network.healAll();
@@ -222,16 +227,16 @@ function restartIfDown(sim: Simulation, id: NodeId): void {
   if (!sim.isUp(id)) sim.start(id);
 }
 
-/** Every fault kind once, in a shuffled order, at random times inside the window. */
-function scheduleFaults(sim: Simulation, windowUs: TimeUs, coverage: Coverage, slows: number[]): void {
+/** Each of the given fault kinds once, in a shuffled order, at random times inside the window. */
+function scheduleFaults(sim: Simulation, faultKinds: readonly FaultKind[], windowUs: TimeUs, coverage: Coverage, slows: number[]): void {
   const rng = sim.rng('faults');
   const pickRng = sim.rng('faults:targets');
-  const kinds = [...FAULT_KINDS];
+  const kinds = [...faultKinds];
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = rng.intBetween(0, i);
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
   }
-  const slotUs = Math.floor((windowUs * 0.8) / kinds.length);
+  const slotUs = Math.floor((windowUs * 0.8) / Math.max(1, kinds.length));
   kinds.forEach((kind, i) => {
     const startUs = 20_000 + i * slotUs + rng.intBetween(0, Math.floor(slotUs / 2));
     const durationUs = rng.intBetween(20_000, 250_000);
