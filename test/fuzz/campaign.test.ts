@@ -1,0 +1,204 @@
+// Campaign machinery against the stand-in cluster (planted faults make failures on demand):
+// results do not depend on the worker count, --max-violations reports the lowest failing
+// seeds, merged shards equal the unsharded campaign, shrinking is deterministic and small,
+// --check-determinism catches planted nondeterminism and names an event, and a written
+// failing trace replays to its hash.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCampaign, type FuzzOptions } from '../../harness/fuzz/fuzz.ts';
+import { scanSeeds } from '../../harness/fuzz/campaign.ts';
+import { mergeDirs, MergeInputError } from '../../harness/fuzz/merge.ts';
+import { replayMain } from '../../harness/cli/replay.ts';
+import { checkDeterminism } from '../../harness/fuzz/determinism.ts';
+import { generateInput, runScenario } from '../../harness/run.ts';
+import { shrinkFailure } from '../../harness/fuzz/shrink.ts';
+import { standInCluster } from './stand-in/cluster.ts';
+import { standInJudges } from './stand-in/judges.ts';
+import type { Trace } from '../../checkers/trace.ts';
+
+const standIn = (name: string) => new URL(`./stand-in/deps-${name}.ts`, import.meta.url).href;
+const tmp = mkdtempSync(join(tmpdir(), 'gregor-campaign-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let dirCount = 0;
+const freshDir = () => join(tmp, `out-${dirCount++}`);
+
+function base(over: Partial<FuzzOptions>): FuzzOptions {
+  return {
+    scenario: 'power-loss',
+    variant: 'correct',
+    range: { baseSeed: 100, count: 60 },
+    workers: 1,
+    maxViolations: 0,
+    checkDeterminism: false,
+    outDir: freshDir(),
+    shrinkRuns: 30,
+    depsModule: standIn('nofsync'),
+    ...over,
+  };
+}
+
+class Sink {
+  text = '';
+  write(s: string): boolean {
+    this.text += s;
+    return true;
+  }
+}
+
+describe('campaign', () => {
+  it('gives the same results with 2 workers as with 1, in seed order', async () => {
+    const one = await runCampaign(base({ workers: 1 }));
+    const two = await runCampaign(base({ workers: 2 }));
+    expect(one.summary.outcomes.violation).toBeGreaterThan(0);
+    expect(two.summary.seeds).toBe(one.summary.seeds);
+    expect(two.summary.digest).toBe(one.summary.digest);
+    expect(two.summary.outcomes).toEqual(one.summary.outcomes);
+    const strip = (vs: typeof one.summary.violations) => vs.map(({ trace: _t, report: _r, replay: _p, ...rest }) => rest);
+    expect(strip(two.summary.violations)).toEqual(strip(one.summary.violations));
+    expect(two.results.map((r) => r.seed)).toEqual(one.results.map((r) => r.seed));
+    expect(one.results.map((r) => r.seed)).toEqual(Array.from({ length: 60 }, (_, i) => 100 + i));
+    // Counterexamples were written with their replay command.
+    for (const v of two.summary.violations) {
+      expect(existsSync(v.trace!)).toBe(true);
+      expect(existsSync(v.report!)).toBe(true);
+      expect(v.replay).toBe(`npm run replay -- ${v.trace}`);
+      expect(v.faults).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('with --max-violations N stops at the Nth failure and reports the lowest failing seeds', async () => {
+    const all = await scanSeeds({ scenario: 'power-loss', variant: 'correct', range: { baseSeed: 100, count: 60 }, workers: 1, maxViolations: 0, checkDeterminism: false, depsModule: standIn('nofsync') });
+    const failing = all.failures.map((f) => f.seed);
+    expect(failing.length).toBeGreaterThanOrEqual(2);
+    for (const workers of [1, 2]) {
+      const two = await scanSeeds({ scenario: 'power-loss', variant: 'correct', range: { baseSeed: 100, count: 60 }, workers, maxViolations: 2, checkDeterminism: false, depsModule: standIn('nofsync') });
+      expect(two.failures.map((f) => f.seed)).toEqual(failing.slice(0, 2));
+      expect(two.results.length).toBe(failing[1] - 100 + 1);
+      expect(two.stoppedEarly).toBe(true);
+    }
+  });
+
+  it('merged shards equal the unsharded campaign', async () => {
+    const whole = await runCampaign(base({ shrinkRuns: 0, maxViolations: 0 }));
+    const dirs = [freshDir(), freshDir(), freshDir()];
+    for (let k = 1; k <= 3; k++) {
+      const part = await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 100, count: 60, shard: { index: k, count: 3 } }, outDir: dirs[k - 1] }));
+      expect(part.summary.shard).toBe(`${k}/3`);
+      expect(part.summary.seeds).toBe(20);
+    }
+    const merged = mergeDirs(dirs);
+    expect(merged.summary.seeds).toBe(whole.summary.seeds);
+    expect(merged.summary.digest).toBe(whole.summary.digest);
+    expect(merged.summary.outcomes).toEqual(whole.summary.outcomes);
+    expect(merged.summary.violations.map((v) => [v.seed, v.kind])).toEqual(whole.summary.violations.map((v) => [v.seed, v.kind]));
+    expect(merged.summary.exitCode).toBe(whole.summary.exitCode);
+    // A missing shard leaves a gap: the merge says so instead of claiming a full campaign.
+    const partial = mergeDirs(dirs.slice(0, 2));
+    expect(partial.summary.seeds).toBeLessThan(60);
+    expect(partial.summary.interrupted).toBe(true);
+  });
+
+  it('merged shards stopping at their own Nth failure give the unsharded first N', async () => {
+    const whole = await runCampaign(base({ shrinkRuns: 0, maxViolations: 2 }));
+    const dirs = [freshDir(), freshDir()];
+    for (let k = 1; k <= 2; k++) await runCampaign(base({ shrinkRuns: 0, maxViolations: 2, range: { baseSeed: 100, count: 60, shard: { index: k, count: 2 } }, outDir: dirs[k - 1] }));
+    const merged = mergeDirs(dirs);
+    expect(merged.summary.violations.map((v) => v.seed)).toEqual(whole.summary.violations.map((v) => v.seed));
+    expect(merged.summary.seeds).toBe(whole.summary.seeds);
+    expect(merged.summary.digest).toBe(whole.summary.digest);
+  });
+
+  it('refuses to merge results of different campaigns', async () => {
+    const a = freshDir();
+    const b = freshDir();
+    await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 1, count: 4 }, outDir: a }));
+    await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 2, count: 4 }, outDir: b }));
+    expect(() => mergeDirs([a, b])).toThrow(MergeInputError);
+    expect(() => mergeDirs([join(tmp, 'nope')])).toThrow(MergeInputError);
+  });
+});
+
+describe('shrinking', () => {
+  it('shrinks deterministically to a small counterexample that fails the same way', () => {
+    const deps = { buildCluster: standInCluster({ noFsync: true }), judges: standInJudges };
+    // Find a failing swarm seed with several faults.
+    let seed = -1;
+    let original;
+    for (let s = 0; s < 300 && seed < 0; s++) {
+      const input = generateInput('swarm', s);
+      if (input.faults.length < 3) continue;
+      const r = runScenario(deps, { seed: s, scenario: 'swarm', variant: 'correct', input });
+      if (r.outcome === 'violation') {
+        seed = s;
+        original = r;
+      }
+    }
+    expect(seed).toBeGreaterThanOrEqual(0);
+    const originalInput = generateInput('swarm', seed);
+    const opts = { scenario: 'swarm', variant: 'correct' as const, seed, original: original!, originalInput, budgetRuns: 80 };
+    const a = shrinkFailure(deps, opts);
+    const b = shrinkFailure(deps, opts);
+    expect(b.input).toEqual(a.input);
+    expect(a.result.outcome).toBe('violation');
+    expect(a.result.failureKind).toBe(original!.failureKind);
+    expect(a.input.faults.length).toBeLessThanOrEqual(originalInput.faults.length);
+    expect(a.input.faults.length).toBeLessThanOrEqual(10);
+    expect(a.input.faults.length + a.input.workload.sends).toBeLessThan(originalInput.faults.length + originalInput.workload.sends);
+    expect(a.runs).toBeLessThanOrEqual(80);
+    // Replaying the shrunk input fails again, with the same hash.
+    const again = runScenario(deps, { seed, scenario: 'swarm', variant: 'correct', input: a.input });
+    expect(again.hash).toBe(a.result.hash);
+  });
+});
+
+describe('determinism check', () => {
+  it('passes a deterministic run', () => {
+    const deps = { buildCluster: standInCluster(), judges: standInJudges };
+    const rep = checkDeterminism(deps, { seed: 3, scenario: 'swarm', variant: 'correct', input: generateInput('swarm', 3) });
+    expect(rep.identical).toBe(true);
+    expect(rep.hashes[0]).toBe(rep.hashes[1]);
+  });
+
+  it('catches planted nondeterminism and names the first differing event', async () => {
+    const deps = { buildCluster: standInCluster({ nondeterministic: true }), judges: standInJudges };
+    const rep = checkDeterminism(deps, { seed: 3, scenario: 'leader-failover', variant: 'correct', input: generateInput('leader-failover', 3) });
+    expect(rep.identical).toBe(false);
+    expect(rep.firstDifference).toBeDefined();
+    expect(rep.explanation).toMatch(/recorded event #\d+ differs — run 1: #\d+ at \d+ µs/);
+    const scan = await scanSeeds({ scenario: 'leader-failover', variant: 'correct', range: { baseSeed: 3, count: 2 }, workers: 1, maxViolations: 0, checkDeterminism: true, depsModule: standIn('nondet') });
+    expect(scan.results.map((r) => r.outcome)).toEqual(['nondeterminism', 'nondeterminism']);
+    expect(scan.results[0].explanation).toContain('differs');
+  });
+});
+
+describe('replay', () => {
+  it('replays a saved failing trace to its hash and exits 1; a changed trace is refused or flagged', async () => {
+    const out = await runCampaign(base({ maxViolations: 1, range: { baseSeed: 100, count: 60 } }));
+    const v = out.summary.violations[0];
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const io = { stdout: stdout as never, stderr: stderr as never, depsModule: standIn('nofsync') };
+    expect(await replayMain([v.trace!], io)).toBe(1);
+    const trace = JSON.parse(readFileSync(v.trace!, 'utf8')) as Trace;
+    expect(stdout.text).toContain(`hash ${trace.hash} matches the trace`);
+    expect(trace.command).toBe(v.replay);
+
+    // A trace whose hash was tampered with: exit 3 (cannot confirm).
+    const tampered = join(tmp, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify({ ...trace, hash: '0123456789abcdef' }));
+    expect(await replayMain([tampered], io)).toBe(3);
+    // Garbage, wrong version, unreadable: exit 2 with one line.
+    const garbage = join(tmp, 'garbage.json');
+    writeFileSync(garbage, '{not json');
+    const wrongVersion = join(tmp, 'v99.json');
+    writeFileSync(wrongVersion, JSON.stringify({ ...trace, version: 99 }));
+    for (const p of [garbage, wrongVersion, join(tmp, 'missing.json')]) {
+      const err = new Sink();
+      expect(await replayMain([p], { ...io, stderr: err as never })).toBe(2);
+      expect(err.text.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});

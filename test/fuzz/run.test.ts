@@ -1,0 +1,202 @@
+// harness/run.ts and the fault injector, against the stand-in cluster (test/fuzz/stand-in):
+// faults fire when and where the schedule says (time or protocol event), overlapping faults
+// keep a node down until the last releases it, everything is healed before liveness is
+// judged, budgets turn a hang into `stuck`, an exception into `crash`, a loss beyond the
+// promise into `expected-loss`, and tracing never changes the run.
+
+import { describe, expect, it } from 'vitest';
+import { runScenario, runSeed, type RunDeps } from '../../harness/run.ts';
+import type { Fault, ScenarioInput } from '../../scenarios/index.ts';
+import type { TimelineEvent } from '../../checkers/trace.ts';
+import { standInCluster } from './stand-in/cluster.ts';
+import { standInJudges, snapshotCounter } from './stand-in/judges.ts';
+
+const ok: RunDeps = { buildCluster: standInCluster(), judges: standInJudges };
+const noFsync: RunDeps = { buildCluster: standInCluster({ noFsync: true }), judges: standInJudges };
+
+function input(faults: Fault[], over: Partial<ScenarioInput> = {}): ScenarioInput {
+  return {
+    shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} },
+    workload: { producers: 1, consumers: 1, sends: 30, keys: 0, sendIntervalMs: 200, pollIntervalMs: 100 },
+    faults,
+    healAtMs: 60_000,
+    ...over,
+  };
+}
+
+const at = (atMs: number) => ({ kind: 'at' as const, atMs });
+const nodeEvents = (tl: TimelineEvent[], node: number) => tl.filter((e): e is Extract<TimelineEvent, { kind: 'node' }> => e.kind === 'node' && e.node === node);
+
+describe('run one scenario', () => {
+  it('crashes the leader at the given time and restarts it after downMs', () => {
+    const r = runScenario(ok, {
+      seed: 1,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([{ trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 }, beyondPromise: false }]),
+    });
+    expect(r.outcome).toBe('ok');
+    const tl = r.trace!.timeline;
+    // The stand-in's first leader is broker 1.
+    const ev = nodeEvents(tl, 1);
+    expect(ev.map((e) => [e.t, e.cause])).toEqual([
+      [0, 'start'],
+      [5_000_000, 'crash'],
+      [9_000_000, 'restart'],
+    ]);
+    const faultEv = tl.filter((e) => e.kind === 'fault');
+    expect(faultEv.map((e) => [e.t, e.kind === 'fault' ? e.phase : ''])).toEqual([
+      [5_000_000, 'start'],
+      [9_000_000, 'end'],
+    ]);
+    expect(r.trace!.faults[0]).toMatchObject({ id: 1, startUs: 5_000_000, endUs: 9_000_000 });
+    expect(r.trace!.faults[0].description).toContain('broker 1');
+  });
+
+  it('fires an event-triggered fault right after the nth matching probe event', () => {
+    const r = runScenario(ok, {
+      seed: 2,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([
+        {
+          trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: 3, partition: null, change: 'any', appendedOnly: true }, nth: 2, afterMs: 1_000, delayUs: 0 },
+          action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
+          beyondPromise: false,
+        },
+      ]),
+    });
+    const crash = nodeEvents(r.trace!.timeline, 3).find((e) => e.cause === 'crash');
+    expect(crash).toBeDefined();
+    expect(crash!.t).toBeGreaterThanOrEqual(1_000_000);
+    expect(r.trace!.faults[0].trigger).toContain('broker 3 fetches as a follower');
+    expect(r.faultsFired).toBe(1);
+  });
+
+  it('keeps a node down until the last overlapping fault releases it', () => {
+    const r = runScenario(ok, {
+      seed: 3,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([
+        { trigger: at(2_000), action: { kind: 'crash', target: { kind: 'broker', id: 2 }, downMs: 10_000 }, beyondPromise: false },
+        { trigger: at(4_000), action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false }, beyondPromise: false },
+      ]),
+    });
+    const ev = nodeEvents(r.trace!.timeline, 2).map((e) => [e.t, e.cause]);
+    expect(ev).toEqual([
+      [0, 'start'],
+      [2_000_000, 'crash'],
+      [4_000_000, 'power-loss'],
+      [12_000_000, 'restart'],
+    ]);
+  });
+
+  it('heals everything at the heal time: cuts, slow links, down nodes', () => {
+    const r = runScenario(ok, {
+      seed: 4,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input(
+        [
+          { trigger: at(1_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 500_000 }, beyondPromise: false },
+          { trigger: at(1_000), action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 }, beyondPromise: false },
+          { trigger: at(1_000), action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 }, beyondPromise: false },
+        ],
+        { healAtMs: 20_000 },
+      ),
+    });
+    expect(r.outcome).toBe('ok');
+    const ends = r.trace!.timeline.filter((e) => e.kind === 'fault' && e.phase === 'end');
+    expect(ends.map((e) => e.t)).toEqual([20_000_000, 20_000_000, 20_000_000]);
+    expect(nodeEvents(r.trace!.timeline, 3).at(-1)).toMatchObject({ t: 20_000_000, cause: 'restart' });
+  });
+
+  it('skips a degenerate fault instead of failing the run', () => {
+    const r = runScenario(ok, {
+      seed: 5,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([{ trigger: at(3_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } }, durationMs: 1_000 }, beyondPromise: false }]),
+    });
+    expect(r.outcome).toBe('ok');
+    expect(r.faultsFired).toBe(0);
+    expect(r.trace!.faults[0].description).toContain('skipped');
+  });
+
+  it('is deterministic, and tracing or recording events never changes the run', () => {
+    const a = runSeed(ok, 'swarm', 'correct', 11);
+    const b = runSeed(ok, 'swarm', 'correct', 11, { trace: true, recordEvents: true });
+    expect(b.hash).toBe(a.hash);
+    expect(b.eventCount).toBe(a.eventCount);
+    expect(b.verdict).toEqual(a.verdict);
+    expect(b.events!.length).toBeGreaterThan(0);
+    expect(runSeed(ok, 'swarm', 'correct', 12).hash).not.toBe(a.hash);
+  });
+
+  it('shows the invariant monitor snapshots taken during the run', () => {
+    const before = snapshotCounter.seen;
+    runSeed(ok, 'leader-failover', 'correct', 3);
+    expect(snapshotCounter.seen - before).toBeGreaterThan(5);
+  });
+});
+
+describe('outcomes', () => {
+  const powerLossOfLeader = (targets: number[], beyondPromise: boolean): Fault => ({
+    trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 5, afterMs: 0, delayUs: 0 },
+    action: { kind: 'power-loss', targets: targets.map((id) => ({ kind: 'broker' as const, id })), downMs: 1_000, tornTail: false },
+    beyondPromise,
+  });
+
+  it('a loss inside the promise is a violation', () => {
+    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', input: input([powerLossOfLeader([1], false)]) });
+    expect(r.outcome).toBe('violation');
+    expect(r.failureKind).toBe('lost-write');
+    expect(r.beyondPromise).toBe(false);
+  });
+
+  it('a loss beyond the promise (correlated power loss of ≥ min.insync.replicas brokers) is expected', () => {
+    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', trace: true, input: input([powerLossOfLeader([1, 2, 3], true)]) });
+    expect(r.beyondPromise).toBe(true);
+    expect(r.outcome).toBe('expected-loss');
+    expect(r.verdict.valid).not.toBe(false);
+    expect(r.verdict.anomalies.length).toBeGreaterThan(0);
+    expect(r.verdict.anomalies.every((a) => a.expected === true)).toBe(true);
+    expect(r.trace!.faults[0].beyondPromise).toBe(true);
+  });
+
+  it('labels two single power losses of unrecovered brokers as beyond the promise at run time', () => {
+    const single = (id: number, atMs: number): Fault => ({ trigger: at(atMs), action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false }, beyondPromise: false });
+    const r = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', trace: true, input: input([single(2, 3_000), single(3, 4_000)]) });
+    expect(r.trace!.faults.map((f) => f.beyondPromise === true)).toEqual([false, true]);
+    expect(r.beyondPromise).toBe(true);
+    const apart = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', input: input([single(2, 3_000), single(3, 30_000)]) });
+    expect(apart.beyondPromise).toBe(false);
+  });
+
+  it('an exception inside the simulation is a crash with its seed, not a thrown error', () => {
+    const deps: RunDeps = { buildCluster: standInCluster({ throwAtMs: 3_000 }), judges: standInJudges };
+    const r = runSeed(deps, 'swarm', 'correct', 21);
+    expect(r.outcome).toBe('crash');
+    expect(r.failureKind).toBe('crash');
+    expect(r.verdict.anomalies[0].explanation).toContain('Seed 21');
+    expect(r.error).toContain('planted failure');
+  });
+
+  it('a run that cannot finish is stuck within its budgets, not a hang', () => {
+    const deps: RunDeps = { buildCluster: standInCluster({ neverFinish: true }), judges: standInJudges };
+    const r = runSeed(deps, 'swarm', 'correct', 22, { budgets: { maxVirtualMs: 200_000 } });
+    expect(r.outcome).toBe('stuck');
+    expect(r.verdict.anomalies.some((a) => a.kind === 'stuck')).toBe(true);
+    expect(r.endTimeUs).toBeLessThanOrEqual(200_000_000);
+    const byEvents = runSeed(ok, 'swarm', 'correct', 22, { budgets: { maxEvents: 1_000 } });
+    expect(byEvents.outcome).toBe('stuck');
+    expect(byEvents.eventCount).toBeLessThanOrEqual(1_000);
+    expect(byEvents.verdict.anomalies[0].explanation).toContain('event budget');
+  });
+});

@@ -1,0 +1,160 @@
+// The scenario generators: every named scenario yields valid, healable, JSON-safe inputs in
+// the bounds of issue 5; swarm seeds differ in which fault kinds they use; most faults fire
+// on protocol events; most default-swarm seeds stay inside Kafka's promise; generation is a
+// pure function of the seed; the variant table covers every variant of model/config.ts.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CONFIG_VARIANTS, DEFAULT_KAFKA_CONFIG, PROTOCOL_VARIANTS } from '../../model/config.ts';
+import {
+  FAULT_KINDS,
+  SCENARIOS,
+  SWARM_MAX_FAULTS,
+  VARIANT_DESCRIPTIONS,
+  VARIANT_NAMES,
+  applyVariant,
+  clusterSpecOf,
+  describeFault,
+  findScenario,
+  invalidInputReason,
+  type ScenarioInput,
+} from '../../scenarios/index.ts';
+import { generateInput } from '../../harness/run.ts';
+
+const REQUIRED = ['leader-failover', 'slow-follower', 'partition-leader', 'power-loss', 'rolling-restart', 'controller-failover', 'swarm'];
+
+function durationsOf(input: ScenarioInput): number[] {
+  return input.faults.map((f) => {
+    const a = f.action;
+    switch (a.kind) {
+      case 'crash':
+      case 'power-loss':
+      case 'controller-crash':
+      case 'rolling-restart':
+        return a.downMs;
+      case 'cut':
+      case 'slow':
+        return a.durationMs;
+    }
+  });
+}
+
+describe('named scenarios', () => {
+  it('has every scenario of issue 5, each with a one-line description', () => {
+    for (const name of REQUIRED) {
+      const s = findScenario(name);
+      expect(s, name).toBeDefined();
+      expect(s!.description.length).toBeGreaterThan(20);
+      expect(s!.description).not.toContain('\n');
+    }
+    expect(SCENARIOS.map((s) => s.name).sort()).toEqual([...REQUIRED].sort());
+  });
+
+  for (const def of SCENARIOS) {
+    it(`${def.name}: inputs are valid, bounded, healable and survive JSON`, () => {
+      fc.assert(
+        fc.property(def.arbitrary, (input) => {
+          expect(invalidInputReason(input)).toBeUndefined();
+          const s = input.shape;
+          expect(s.brokers).toBeGreaterThanOrEqual(3);
+          expect(s.brokers).toBeLessThanOrEqual(5);
+          expect(s.replicationFactor).toBeGreaterThanOrEqual(2);
+          expect(s.replicationFactor).toBeLessThanOrEqual(s.brokers);
+          expect(s.minInsync).toBeGreaterThanOrEqual(2);
+          expect(s.minInsync).toBeLessThanOrEqual(s.replicationFactor);
+          expect(s.partitions).toBeGreaterThanOrEqual(1);
+          expect(input.faults.length).toBeLessThanOrEqual(10);
+          for (const d of durationsOf(input)) {
+            expect(Number.isInteger(d) && d > 0).toBe(true);
+            expect(d).toBeLessThan(input.healAtMs);
+          }
+          expect(JSON.parse(JSON.stringify(input))).toEqual(input);
+          for (const f of input.faults) expect(describeFault(f).length).toBeGreaterThan(5);
+          // Scenarios never switch a safety setting: that is the variants' job.
+          const spec = clusterSpecOf(input);
+          expect(spec.config.acks).toBe('all');
+          expect(spec.config['unclean.leader.election.enable']).toBe(false);
+          expect(spec.variant).toBe('correct');
+        }),
+        { numRuns: 150, seed: 4242 },
+      );
+    });
+  }
+
+  it('the classic leader-failover demo is 3 brokers, RF 3, killing the leader', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const input = generateInput('leader-failover', seed);
+      expect(input.shape).toMatchObject({ brokers: 3, replicationFactor: 3, partitions: 1 });
+      expect(input.faults.length).toBeGreaterThan(0);
+      for (const f of input.faults) expect(f.action).toMatchObject({ kind: 'crash', target: { kind: 'leader', partition: 0 } });
+    }
+  });
+});
+
+describe('swarm', () => {
+  const inputs = Array.from({ length: 400 }, (_, seed) => generateInput('swarm', seed));
+
+  it('is a pure function of the seed', () => {
+    for (let seed = 0; seed < 20; seed++) expect(generateInput('swarm', seed)).toEqual(inputs[seed]);
+    expect(generateInput('swarm', 1)).not.toEqual(generateInput('swarm', 2));
+  });
+
+  it('switches different subsets of fault kinds on in different seeds, all kinds in some', () => {
+    const subsets = new Set(inputs.map((i) => [...new Set(i.faults.map((f) => f.action.kind))].sort().join('+')));
+    expect(subsets.size).toBeGreaterThan(20);
+    const used = new Set(inputs.flatMap((i) => i.faults.map((f) => f.action.kind)));
+    expect([...used].sort()).toEqual([...FAULT_KINDS].sort());
+    expect(Math.max(...inputs.map((i) => i.faults.length))).toBeLessThanOrEqual(SWARM_MAX_FAULTS);
+  });
+
+  it('fires most faults on protocol events, with small delays, and uses every cut shape', () => {
+    const faults = inputs.flatMap((i) => i.faults);
+    const onEvent = faults.filter((f) => f.trigger.kind === 'on');
+    expect(onEvent.length / faults.length).toBeGreaterThan(0.6);
+    const immediate = onEvent.filter((f) => f.trigger.kind === 'on' && f.trigger.delayUs === 0);
+    expect(immediate.length).toBeGreaterThan(onEvent.length / 5);
+    const probes = new Set(onEvent.map((f) => (f.trigger.kind === 'on' ? f.trigger.event.probe : '')));
+    for (const p of ['produce-ack', 'follower-fetch', 'alter-partition-sent', 'truncate', 'leader-change']) expect(probes.has(p as never), p).toBe(true);
+    const shapes = new Set(faults.flatMap((f) => (f.action.kind === 'cut' ? [f.action.cut.shape] : [])));
+    expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
+  });
+
+  it('keeps most seeds inside what Kafka promises, and labels the others', () => {
+    const beyond = inputs.filter((i) => i.faults.some((f) => f.beyondPromise));
+    expect(beyond.length).toBeGreaterThan(0);
+    expect(beyond.length / inputs.length).toBeLessThan(0.15);
+    for (const i of beyond) {
+      const pl = i.faults.filter((f) => f.beyondPromise);
+      for (const f of pl) {
+        expect(f.action.kind).toBe('power-loss');
+        if (f.action.kind === 'power-loss') expect(f.action.targets.length).toBeGreaterThanOrEqual(i.shape.minInsync);
+      }
+    }
+  });
+});
+
+describe('variants', () => {
+  it('describes every variant of model/config.ts in one line', () => {
+    expect([...VARIANT_NAMES].sort()).toEqual(['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS].sort());
+    for (const v of VARIANT_NAMES) {
+      expect(VARIANT_DESCRIPTIONS[v].length).toBeGreaterThan(10);
+      expect(VARIANT_DESCRIPTIONS[v]).not.toContain('\n');
+    }
+  });
+
+  it('lays config variants over the config and protocol variants into spec.variant', () => {
+    const spec = clusterSpecOf(generateInput('swarm', 3));
+    expect(applyVariant(spec, 'correct')).toEqual(spec);
+    expect(applyVariant(spec, 'acks-1').config.acks).toBe(1);
+    expect(applyVariant(spec, 'min-insync-1').config['min.insync.replicas']).toBe(1);
+    expect(applyVariant(spec, 'unclean-election').config['unclean.leader.election.enable']).toBe(true);
+    for (const v of CONFIG_VARIANTS) expect(applyVariant(spec, v).variant).toBe('correct');
+    for (const v of PROTOCOL_VARIANTS) {
+      const s = applyVariant(spec, v);
+      expect(s.variant).toBe(v);
+      expect(s.config).toEqual(spec.config);
+    }
+    // The scenario's own config is untouched.
+    expect(spec.config.acks).toBe(DEFAULT_KAFKA_CONFIG.acks);
+  });
+});
