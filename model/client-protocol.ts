@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
   | 'DUPLICATE_SEQUENCE_NUMBER'
   | 'UNKNOWN_PRODUCER_ID'
+  | 'INVALID_PRODUCER_EPOCH' // a batch from an older producer epoch (fenced producer)
   | 'OFFSET_OUT_OF_RANGE'
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'LEADER_NOT_AVAILABLE'

@@ -27,6 +27,12 @@ export interface KafkaConfig {
   'fetch.max.wait.ms': number;
   /** Consumer: records per poll at most. */
   'max.poll.records': number;
+  /** Optional (model addition): a follower fetch with no answer is resent after this long. Default 30000. */
+  'replica.socket.timeout.ms'?: number;
+  /** Optional (model addition): AlterPartition with no answer is resent after this long. Default 30000. */
+  'controller.socket.timeout.ms'?: number;
+  /** Optional (model addition): registration, heartbeat and metadata fetch timeout. Default 2000. */
+  'controller.quorum.request.timeout.ms'?: number;
 }
 
 /** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */

@@ -1,0 +1,631 @@
+// A Kafka broker in KRaft mode: recovers its logs at (re)start, registers with the
+// controller, heartbeats, replicates the metadata log and applies it (becoming leader or
+// follower of its partitions), serves clients and followers, and keeps its checkpoints.
+//
+// Assumptions:
+// - A crash discards this object; the factory builds a fresh one that recovers from ctx.disk.
+// - Per-broker files: `.kafka_cleanshutdown` (holds the broker epoch, written only by a clean
+//   shutdown; its absence at start means an unclean shutdown, KIP-966),
+//   `replication-offset-checkpoint` (HWs, every replica.high.watermark.checkpoint.interval.ms
+//   and at clean shutdown) and `recovery-point-offset-checkpoint` (flushed offsets), each
+//   written to a temporary file, fsynced and renamed.
+// - The broker acts on partitions only once it has applied the metadata log up to its own
+//   registration record (Kafka's initial catch-up); until then it answers NOT_LEADER_OR_FOLLOWER.
+// - Requests to the controller are resent after their timeout; a lost answer is only noticed
+//   that way. There is no controlled shutdown: the kernel's shutdown is synchronous, so the
+//   controller notices a stopped broker by its session timeout.
+// - Dispatch is a `switch` with a compile-time exhaustiveness check (assertNever), not
+//   ts-pattern: this is the simulator's hot path.
+
+import type { Actor, ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { ClientRequest, ClientResponse, PartitionMetadata } from './client-protocol.ts';
+import type { KafkaConfig, ProtocolVariant } from './config.ts';
+import {
+  assertNever,
+  type ControllerRequest,
+  type ControllerResponse,
+  type MetadataRecord,
+  type PartitionState,
+  type ReplicaRequest,
+  type ReplicaResponse,
+} from './internal-protocol.ts';
+import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
+import { LOG_FILE, ReplicaLog } from './replica-log.ts';
+
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
+export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+
+export interface BrokerParams {
+  brokerId: number;
+  controllerId: number;
+  config: KafkaConfig;
+  variant: 'correct' | ProtocolVariant;
+}
+
+export type BrokerMessage = ClientRequest | ClientResponse | ControllerRequest | ControllerResponse | ReplicaRequest | ReplicaResponse;
+
+interface OffsetEntry {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+interface BrokerImageEntry {
+  readonly epoch: number;
+  readonly fenced: boolean;
+}
+
+const SWEEP_INTERVAL_US = 1_000_000;
+const METADATA_MAX_WAIT_MS = 500;
+const REGISTRATION_RETRY_US = 1_000_000;
+
+export function createBroker(params: BrokerParams): ActorFactory<Message> {
+  return (ctx) => new Broker(ctx as NodeContext<Message>, params);
+}
+
+export class Broker implements Actor<Message>, PartitionHost {
+  readonly brokerId: number;
+  readonly config: KafkaConfig;
+  readonly variant: 'correct' | ProtocolVariant;
+  readonly lagMaxUs: number;
+  private readonly controllerId: number;
+  private readonly quorumTimeoutUs: number;
+  private readonly controllerTimeoutUs: number;
+  private correlation = 0;
+
+  // --- lifecycle
+  /** Broker epoch of this process's registration, -1 until registered. */
+  private epoch = -1;
+  private readonly previousBrokerEpoch: number;
+  readonly cleanStart: boolean;
+  private registrationCorrelationId = 0;
+  private registrationDeadlineUs = 0;
+  /** Applied the metadata log through our own registration record. */
+  caughtUp = false;
+  /** The controller's last heartbeat answer. */
+  fencedByController = true;
+  private heartbeatCorrelationId = 0;
+  private producerIdCounter = 0;
+
+  // --- metadata image
+  /** Next metadata offset to fetch (= records applied). */
+  metadataOffset = 0;
+  readonly imageBrokers = new Map<number, BrokerImageEntry>();
+  readonly imagePartitions = new Map<string, PartitionState[]>();
+  private metadataCorrelationId = 0;
+  private metadataDeadlineUs = 0;
+
+  // --- replicas
+  readonly partitions = new Map<string, Partition[]>();
+  readonly partitionList: Partition[] = [];
+  private readonly armedTimers = new Map<Partition, number[]>();
+
+  constructor(
+    readonly ctx: NodeContext<Message>,
+    params: BrokerParams,
+  ) {
+    this.brokerId = params.brokerId;
+    this.controllerId = params.controllerId;
+    this.config = params.config;
+    this.variant = params.variant;
+    this.lagMaxUs = params.config['replica.lag.time.max.ms'] * 1000;
+    this.quorumTimeoutUs = (params.config['controller.quorum.request.timeout.ms'] ?? 2_000) * 1000;
+    this.controllerTimeoutUs = (params.config['controller.socket.timeout.ms'] ?? 30_000) * 1000;
+
+    // 1. Clean or unclean shutdown before this start (KIP-966 previousBrokerEpoch).
+    const disk = ctx.disk;
+    const marker = disk.read(CLEAN_SHUTDOWN_FILE);
+    const markerEpoch = marker.length > 0 ? (marker[0] as { brokerEpoch?: unknown }).brokerEpoch : undefined;
+    this.cleanStart = typeof markerEpoch === 'number';
+    this.previousBrokerEpoch = this.cleanStart ? (markerEpoch as number) : -1;
+    // 2. Load every log found on disk.
+    const recoveryPoints = readOffsets(disk.read(RECOVERY_POINT_FILE));
+    const hws = readOffsets(disk.read(HW_CHECKPOINT_FILE));
+    for (const dir of partitionDirs(disk.list())) {
+      const dash = dir.lastIndexOf('-');
+      const topic = dir.slice(0, dash);
+      const partition = Number(dir.slice(dash + 1));
+      const p = this.createPartition(topic, partition);
+      const key = dir;
+      const cutTo = p.log.recover({
+        cleanShutdown: this.cleanStart,
+        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        hwCheckpoint: hws.get(key) ?? 0,
+      });
+      if (cutTo >= 0) p.emitTruncate(cutTo, 'recovery');
+      p.announce();
+    }
+    // The marker is consumed: a crash from here on is an unclean shutdown.
+    if (disk.exists(CLEAN_SHUTDOWN_FILE)) disk.delete(CLEAN_SHUTDOWN_FILE);
+    // 3. Register, replicate metadata, start the periodic tasks.
+    this.sendRegistration();
+    this.sendMetadataFetch();
+    ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
+    ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
+    ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');
+  }
+
+  // =====================================================================================
+  // PartitionHost
+
+  nowUs(): number {
+    return this.ctx.now();
+  }
+
+  send(to: number, msg: BrokerMessage): void {
+    this.ctx.send(to, msg);
+  }
+
+  emit(event: { kind: string; [k: string]: unknown }): void {
+    this.ctx.emit(event);
+  }
+
+  nextCorrelationId(): number {
+    return ++this.correlation;
+  }
+
+  brokerEpoch(): number {
+    return this.epoch;
+  }
+
+  unfencedBrokerEpoch(brokerId: number): number {
+    const b = this.imageBrokers.get(brokerId);
+    return b === undefined || b.fenced ? -1 : b.epoch;
+  }
+
+  armPartitionTimer(p: Partition, atUs: number): void {
+    let armed = this.armedTimers.get(p);
+    if (armed === undefined) {
+      armed = [];
+      this.armedTimers.set(p, armed);
+    }
+    // An armed timer at or before atUs will fire first and re-arm for what remains.
+    if (armed.length > 0 && armed[0] <= atUs) return;
+    armed.unshift(atUs);
+    this.ctx.setTimer(Math.max(0, atUs - this.ctx.now()), p.timerTag);
+  }
+
+  armFetchBackoff(p: Partition): void {
+    this.ctx.setTimer(this.config['replica.fetch.backoff.ms'] * 1000, p.backoffTag);
+  }
+
+  sendAlterPartition(p: Partition, change: PendingIsrChange): void {
+    const correlationId = this.nextCorrelationId();
+    change.correlationId = correlationId;
+    change.deadlineUs = this.ctx.now() + this.controllerTimeoutUs;
+    this.send(this.controllerId, {
+      type: 'AlterPartitionRequest',
+      correlationId,
+      brokerId: this.brokerId,
+      brokerEpoch: this.epoch,
+      topic: p.topic,
+      partition: p.partition,
+      leaderEpoch: change.leaderEpoch,
+      partitionEpoch: change.partitionEpoch,
+      newIsrWithEpochs: change.brokerStates,
+    } satisfies ControllerRequest);
+  }
+
+  sendListOffsets(p: Partition): void {
+    const f = p.fetch;
+    if (f === null) return;
+    const correlationId = this.nextCorrelationId();
+    f.listOffsetsCorrelationId = correlationId;
+    f.deadlineUs = this.ctx.now() + this.quorumTimeoutUs;
+    this.send(f.leaderId, {
+      type: 'ListOffsetsRequest',
+      correlationId,
+      replicaId: this.brokerId,
+      topic: p.topic,
+      partition: p.partition,
+      currentLeaderEpoch: p.leaderEpoch,
+    } satisfies ReplicaRequest);
+  }
+
+  // =====================================================================================
+  // Dispatch
+
+  onMessage(from: number, message: Message): void {
+    const msg = message as BrokerMessage;
+    switch (msg.type) {
+      case 'FetchRequest': {
+        const p = this.partition(msg.topic, msg.partition);
+        if (p === undefined || !this.caughtUp) return this.send(from, this.noPartitionFetch(msg));
+        p.handleFetch(from, msg);
+        return;
+      }
+      case 'FetchResponse': {
+        const p = this.partition(msg.topic, msg.partition);
+        if (p !== undefined) p.onFetchResponse(msg);
+        return;
+      }
+      case 'ProduceRequest': {
+        const p = this.partition(msg.topic, msg.partition);
+        if (p === undefined || !this.caughtUp) {
+          if (msg.acks !== 0) {
+            this.send(from, {
+              type: 'ProduceResponse',
+              correlationId: msg.correlationId,
+              topic: msg.topic,
+              partition: msg.partition,
+              error: this.imagePartitions.has(msg.topic) ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
+              baseOffset: -1,
+            } satisfies ClientResponse);
+          }
+          return;
+        }
+        p.handleProduce(from, msg);
+        return;
+      }
+      case 'MetadataRequest':
+        return this.handleMetadataRequest(from, msg);
+      case 'InitProducerIdRequest':
+        return this.handleInitProducerId(from, msg);
+      case 'OffsetsForLeaderEpochRequest': {
+        const p = this.partition(msg.topic, msg.partition);
+        if (p === undefined || !this.caughtUp) {
+          this.send(from, {
+            type: 'OffsetsForLeaderEpochResponse',
+            correlationId: msg.correlationId,
+            topic: msg.topic,
+            partition: msg.partition,
+            error: 'NOT_LEADER_OR_FOLLOWER',
+            leaderEpoch: -1,
+            endOffset: -1,
+          } satisfies ClientResponse);
+          return;
+        }
+        p.handleOffsetsForLeaderEpoch(from, msg);
+        return;
+      }
+      case 'ListOffsetsRequest':
+        return this.handleListOffsets(from, msg);
+      case 'ListOffsetsResponse': {
+        const p = this.partition(msg.topic, msg.partition);
+        if (p !== undefined) p.onListOffsetsResponse(msg.correlationId, msg.error, msg.offset);
+        return;
+      }
+      case 'BrokerRegistrationResponse':
+        return this.onRegistrationResponse(msg);
+      case 'BrokerHeartbeatResponse':
+        if (msg.correlationId !== this.heartbeatCorrelationId) return;
+        this.heartbeatCorrelationId = 0;
+        if (msg.error === 'STALE_BROKER_EPOCH') {
+          // The controller does not know this registration: register again.
+          this.epoch = -1;
+          this.sendRegistration();
+          return;
+        }
+        if (msg.error === 'NONE') this.fencedByController = msg.isFenced;
+        return;
+      case 'MetadataFetchResponse':
+        return this.onMetadataFetchResponse(msg);
+      case 'AlterPartitionResponse': {
+        const p = this.partition(msg.topic, msg.partition);
+        if (p !== undefined) p.onAlterPartitionResponse(msg.correlationId, msg.error, msg.leaderEpoch, msg.partitionEpoch, msg.isr);
+        return;
+      }
+      // Messages only the controller or clients receive.
+      case 'MetadataResponse':
+      case 'InitProducerIdResponse':
+      case 'ProduceResponse':
+      case 'OffsetsForLeaderEpochResponse':
+      case 'BrokerRegistrationRequest':
+      case 'BrokerHeartbeatRequest':
+      case 'MetadataFetchRequest':
+      case 'AlterPartitionRequest':
+        return;
+      default:
+        return assertNever(msg, 'broker message');
+    }
+  }
+
+  onTimer(tag: unknown): void {
+    if (typeof tag === 'string') {
+      switch (tag) {
+        case 'sweep':
+          this.sweep();
+          this.ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
+          return;
+        case 'heartbeat':
+          this.sendHeartbeat();
+          this.ctx.setTimer(this.config['broker.heartbeat.interval.ms'] * 1000, 'heartbeat');
+          return;
+        case 'hw-checkpoint':
+          this.writeCheckpoints();
+          this.ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
+          return;
+        case 'isr-expiration': {
+          const now = this.ctx.now();
+          for (const p of this.partitionList) if (p.role === 'leader') p.maybeShrinkIsr(now);
+          this.ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');
+          return;
+        }
+        case 'register-retry':
+          if (this.epoch < 0 && this.registrationCorrelationId === 0) this.sendRegistration();
+          return;
+        default:
+          throw new Error(`broker ${this.brokerId}: unknown timer ${tag}`);
+      }
+    }
+    const t = tag as { type: string; topic: string; partition: number };
+    const p = this.partition(t.topic, t.partition);
+    if (p === undefined) return;
+    if (t.type === 'partition-timer') {
+      const armed = this.armedTimers.get(p);
+      if (armed !== undefined && armed.length > 0) armed.shift();
+      const next = p.onTimer(this.ctx.now());
+      if (next !== Number.POSITIVE_INFINITY) this.armPartitionTimer(p, next);
+    } else if (t.type === 'fetch-backoff') {
+      if (p.fetch !== null && p.fetch.backingOff) p.sendFetch();
+    }
+  }
+
+  /** Clean shutdown: flush every log, write the checkpoints and the clean-shutdown marker. */
+  onShutdown(): void {
+    for (const p of this.partitionList) p.log.flush();
+    this.writeCheckpoints();
+    const disk = this.ctx.disk;
+    const tmp = `${CLEAN_SHUTDOWN_FILE}.tmp`;
+    disk.writeFile(tmp, [{ brokerEpoch: this.epoch }]);
+    disk.fsync(tmp);
+    disk.rename(tmp, CLEAN_SHUTDOWN_FILE);
+  }
+
+  // =====================================================================================
+  // Controller interaction
+
+  private sendRegistration(): void {
+    const correlationId = this.nextCorrelationId();
+    this.registrationCorrelationId = correlationId;
+    this.registrationDeadlineUs = this.ctx.now() + this.quorumTimeoutUs;
+    this.send(this.controllerId, {
+      type: 'BrokerRegistrationRequest',
+      correlationId,
+      brokerId: this.brokerId,
+      incarnation: this.ctx.incarnation,
+      previousBrokerEpoch: this.previousBrokerEpoch,
+    } satisfies ControllerRequest);
+  }
+
+  private onRegistrationResponse(msg: Extract<ControllerResponse, { type: 'BrokerRegistrationResponse' }>): void {
+    if (msg.correlationId !== this.registrationCorrelationId) return;
+    this.registrationCorrelationId = 0;
+    if (msg.error !== 'NONE') {
+      // e.g. DUPLICATE_BROKER_REGISTRATION while the old incarnation's session is alive.
+      this.ctx.setTimer(REGISTRATION_RETRY_US, 'register-retry');
+      return;
+    }
+    const first = this.epoch < 0;
+    this.epoch = msg.brokerEpoch;
+    this.fencedByController = true;
+    if (first) {
+      this.sendHeartbeat();
+      this.ctx.setTimer(this.config['broker.heartbeat.interval.ms'] * 1000, 'heartbeat');
+    }
+    this.maybeFinishCatchUp();
+  }
+
+  private sendHeartbeat(): void {
+    if (this.epoch < 0) return;
+    const correlationId = this.nextCorrelationId();
+    this.heartbeatCorrelationId = correlationId;
+    this.send(this.controllerId, {
+      type: 'BrokerHeartbeatRequest',
+      correlationId,
+      brokerId: this.brokerId,
+      brokerEpoch: this.epoch,
+      currentMetadataOffset: this.metadataOffset,
+    } satisfies ControllerRequest);
+  }
+
+  private sendMetadataFetch(): void {
+    const correlationId = this.nextCorrelationId();
+    this.metadataCorrelationId = correlationId;
+    this.metadataDeadlineUs = this.ctx.now() + METADATA_MAX_WAIT_MS * 1000 + this.quorumTimeoutUs;
+    this.send(this.controllerId, {
+      type: 'MetadataFetchRequest',
+      correlationId,
+      brokerId: this.brokerId,
+      fetchOffset: this.metadataOffset,
+      maxWaitMs: METADATA_MAX_WAIT_MS,
+    } satisfies ControllerRequest);
+  }
+
+  private onMetadataFetchResponse(msg: Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>): void {
+    if (msg.correlationId !== this.metadataCorrelationId) return;
+    this.metadataCorrelationId = 0;
+    const records = msg.records;
+    for (let i = 0; i < records.length; i++) {
+      const offset = msg.baseOffset + i;
+      if (offset < this.metadataOffset) continue;
+      if (offset > this.metadataOffset) break; // a gap: fetch again from where we are
+      this.applyRecord(records[i], offset);
+      this.metadataOffset = offset + 1;
+    }
+    this.maybeFinishCatchUp();
+    this.sendMetadataFetch();
+  }
+
+  private applyRecord(record: MetadataRecord, offset: number): void {
+    switch (record.type) {
+      case 'RegisterBroker':
+        this.imageBrokers.set(record.brokerId, { epoch: record.brokerEpoch, fenced: true });
+        return;
+      case 'BrokerFencing': {
+        const b = this.imageBrokers.get(record.brokerId);
+        if (b !== undefined && b.epoch === record.brokerEpoch) this.imageBrokers.set(record.brokerId, { epoch: b.epoch, fenced: record.fenced });
+        return;
+      }
+      case 'Partition': {
+        const s = record.state;
+        let list = this.imagePartitions.get(s.topic);
+        if (list === undefined) {
+          list = [];
+          this.imagePartitions.set(s.topic, list);
+        }
+        list[s.partition] = s;
+        if (this.caughtUp) this.applyPartitionState(s);
+        return;
+      }
+      default:
+        assertNever(record, `metadata record at ${offset}`);
+    }
+  }
+
+  /** Initial catch-up: once our registration record is applied, act on every partition. */
+  private maybeFinishCatchUp(): void {
+    if (this.caughtUp || this.epoch < 0 || this.metadataOffset <= this.epoch) return;
+    this.caughtUp = true;
+    for (const list of this.imagePartitions.values()) for (const s of list) if (s !== undefined) this.applyPartitionState(s);
+  }
+
+  private applyPartitionState(s: PartitionState): void {
+    const me = this.brokerId;
+    if (!s.replicas.includes(me)) {
+      const p = this.partition(s.topic, s.partition);
+      if (p !== undefined && p.role !== 'none') p.makeNone();
+      return;
+    }
+    const p = this.partition(s.topic, s.partition) ?? this.createPartition(s.topic, s.partition);
+    if (s.leader === me) p.makeLeader(s.replicas, s.isr, s.leaderEpoch, s.partitionEpoch);
+    else p.makeFollower(s.replicas, s.leader, s.leaderEpoch, s.partitionEpoch);
+  }
+
+  // =====================================================================================
+  // Client and replica requests
+
+  private handleMetadataRequest(from: number, msg: Extract<ClientRequest, { type: 'MetadataRequest' }>): void {
+    const brokers: number[] = [];
+    for (const [id, b] of this.imageBrokers) if (!b.fenced) brokers.push(id);
+    brokers.sort((a, b) => a - b);
+    const partitions: PartitionMetadata[] = [];
+    const topics = msg.topics.length > 0 ? msg.topics : [...this.imagePartitions.keys()];
+    for (const topic of topics) {
+      const list = this.imagePartitions.get(topic);
+      if (list === undefined) continue;
+      for (const s of list) {
+        if (s === undefined) continue;
+        partitions.push({ topic, partition: s.partition, leader: s.leader, leaderEpoch: s.leaderEpoch, replicas: s.replicas.slice(), isr: s.isr.slice() });
+      }
+    }
+    this.send(from, { type: 'MetadataResponse', correlationId: msg.correlationId, brokers, partitions } satisfies ClientResponse);
+  }
+
+  private handleInitProducerId(from: number, msg: Extract<ClientRequest, { type: 'InitProducerIdRequest' }>): void {
+    if (this.epoch < 0) {
+      this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'BROKER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 } satisfies ClientResponse);
+      return;
+    }
+    // Unique cluster-wide: a broker epoch is a metadata log offset, never reused (Kafka
+    // hands out producer-id blocks from the controller for the same reason).
+    const producerId = this.epoch * 1_000_000 + this.producerIdCounter++;
+    this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'NONE', producerId, producerEpoch: 0 } satisfies ClientResponse);
+  }
+
+  private handleListOffsets(from: number, msg: ReplicaRequest): void {
+    const p = this.partition(msg.topic, msg.partition);
+    let error: ReplicaResponse['error'] = 'NONE';
+    if (p === undefined || p.role !== 'leader') error = 'NOT_LEADER_OR_FOLLOWER';
+    else if (msg.currentLeaderEpoch >= 0 && msg.currentLeaderEpoch < p.leaderEpoch) error = 'FENCED_LEADER_EPOCH';
+    else if (msg.currentLeaderEpoch > p.leaderEpoch) error = 'UNKNOWN_LEADER_EPOCH';
+    this.send(from, {
+      type: 'ListOffsetsResponse',
+      correlationId: msg.correlationId,
+      topic: msg.topic,
+      partition: msg.partition,
+      error,
+      offset: error === 'NONE' ? p!.log.leo : -1,
+      leaderEpoch: p?.leaderEpoch ?? -1,
+    } satisfies ReplicaResponse);
+  }
+
+  private noPartitionFetch(msg: Extract<ClientRequest, { type: 'FetchRequest' }>): ClientResponse {
+    return {
+      type: 'FetchResponse',
+      correlationId: msg.correlationId,
+      topic: msg.topic,
+      partition: msg.partition,
+      error: this.imagePartitions.has(msg.topic) || !this.caughtUp ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
+      highWatermark: -1,
+      logStartOffset: 0,
+      records: [],
+      leaderEpoch: -1,
+    };
+  }
+
+  // =====================================================================================
+  // Periodic tasks
+
+  /** Resend what got no answer in time. */
+  private sweep(): void {
+    const now = this.ctx.now();
+    if (this.metadataCorrelationId !== 0 && now >= this.metadataDeadlineUs) this.sendMetadataFetch();
+    if (this.registrationCorrelationId !== 0 && now >= this.registrationDeadlineUs) this.sendRegistration();
+    for (const p of this.partitionList) {
+      if (p.role === 'follower') p.retryFetchIfExpired(now);
+      else if (p.role === 'leader') p.retryAlterPartitionIfExpired(now);
+    }
+  }
+
+  private writeCheckpoints(): void {
+    const hws: OffsetEntry[] = [];
+    const points: OffsetEntry[] = [];
+    for (const p of this.partitionList) {
+      hws.push({ topic: p.topic, partition: p.partition, offset: p.log.hw });
+      points.push({ topic: p.topic, partition: p.partition, offset: p.log.recoveryPoint });
+    }
+    writeCheckpointFile(this.ctx, HW_CHECKPOINT_FILE, hws);
+    writeCheckpointFile(this.ctx, RECOVERY_POINT_FILE, points);
+  }
+
+  // =====================================================================================
+  // Partitions
+
+  partition(topic: string, partition: number): Partition | undefined {
+    const list = this.partitions.get(topic);
+    return list === undefined ? undefined : list[partition];
+  }
+
+  private createPartition(topic: string, partition: number): Partition {
+    const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages']);
+    const p = new Partition(topic, partition, log, this);
+    let list = this.partitions.get(topic);
+    if (list === undefined) {
+      list = [];
+      this.partitions.set(topic, list);
+    }
+    list[partition] = p;
+    this.partitionList.push(p);
+    return p;
+  }
+}
+
+function writeCheckpointFile(ctx: NodeContext<Message>, path: string, entries: OffsetEntry[]): void {
+  const tmp = `${path}.tmp`;
+  ctx.disk.writeFile(tmp, entries);
+  ctx.disk.fsync(tmp);
+  ctx.disk.rename(tmp, path);
+}
+
+function readOffsets(entries: readonly unknown[]): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const e of entries) {
+    const o = e as Partial<OffsetEntry>;
+    if (typeof o.topic === 'string' && typeof o.partition === 'number' && typeof o.offset === 'number') map.set(`${o.topic}-${o.partition}`, o.offset);
+  }
+  return map;
+}
+
+/** Partition directories that hold a log or an epoch checkpoint. */
+function partitionDirs(paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    const slash = path.indexOf('/');
+    if (slash < 0) continue;
+    const file = path.slice(slash + 1);
+    if (file === LOG_FILE || file === 'leader-epoch-checkpoint') dirs.add(path.slice(0, slash));
+  }
+  return [...dirs].sort();
+}

@@ -1,0 +1,477 @@
+// The KRaft controller (a single-node quorum, node CONTROLLER_ID): broker registrations with
+// broker epochs, heartbeats and session fencing, leader election (clean from the ISR, then the
+// ELR of KIP-966, unclean only when enabled), AlterPartition validation, and the durable
+// metadata log that brokers replicate by long-polling MetadataFetch.
+//
+// Assumptions and rules (Kafka's QuorumController, ClusterControlManager,
+// ReplicationControlManager):
+// - Every decision is a record appended to `__cluster_metadata/…log` and fsynced before any
+//   answer leaves (a one-node Raft quorum commits on fsync). A restart replays the log; a
+//   torn tail is discarded. Heartbeat sessions are not durable: after a restart every
+//   registered broker gets a fresh session, as a newly active Kafka controller does.
+// - The broker epoch is the offset of the broker's RegisterBroker record. A registration
+//   from a new incarnation is refused while the old one still has a live session; once
+//   accepted, an unclean previous shutdown (previousBrokerEpoch ≠ the registered epoch)
+//   removes the broker from every ISR and ELR (KIP-966), a clean one from every ISR.
+// - A broker is unfenced once its heartbeat shows it has applied the metadata log past its
+//   registration; it is fenced (removed from ISRs, its leaderships moved) when no heartbeat
+//   arrives for broker.session.timeout.ms.
+// - AlterPartition is accepted only from the current leader with the current broker epoch,
+//   leader epoch and partition epoch, and only if every ISR member is registered, unfenced and
+//   (when the request names it) at its current broker epoch (KIP-903).
+// - The topics of the cluster spec are created at first boot, leaderless with every replica
+//   in the ISR (all logs are empty); brokers are elected as they unfence.
+
+import type { Actor, ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import { isTorn } from '../harness/kernel/disk.ts';
+import type { KafkaConfig, ProtocolVariant, TopicSpec } from './config.ts';
+import {
+  assertNever,
+  type ControllerErrorCode,
+  type ControllerRequest,
+  type ControllerResponse,
+  type MetadataRecord,
+  type PartitionState,
+} from './internal-protocol.ts';
+import { buildPartitionChange, NO_LEADER } from './partition-change.ts';
+
+export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
+
+export interface ControllerParams {
+  controllerId: number;
+  config: KafkaConfig;
+  variant: 'correct' | ProtocolVariant;
+  topics: readonly TopicSpec[];
+  /** Replica list (preferred leader first) of each partition. */
+  assignment: (topic: TopicSpec, partition: number) => number[];
+}
+
+export interface BrokerRegistration {
+  readonly brokerId: number;
+  readonly epoch: number;
+  readonly incarnation: number;
+  readonly fenced: boolean;
+}
+
+/**
+ * The seam every controller mode implements for the cluster driver (describe, snapshots).
+ * KRaft is the one mode today; a ZooKeeper-mode controller (a later issue) plugs in here and
+ * drives brokers through the same Broker entry points (image updates, applyPartitionState).
+ */
+export interface ControllerNode {
+  readonly mode: 'kraft' | 'zookeeper';
+  partitionStates(): readonly PartitionState[];
+  registration(brokerId: number): BrokerRegistration | undefined;
+}
+
+export type ControllerMode = ControllerNode['mode'];
+
+export function createController(mode: ControllerMode, params: ControllerParams): ActorFactory<Message> {
+  switch (mode) {
+    case 'kraft':
+      return (ctx) => new KraftController(ctx as NodeContext<Message>, params);
+    case 'zookeeper':
+      throw new Error('ZooKeeper-mode controller: not implemented yet (a later issue); use kraft');
+    default:
+      return assertNever(mode, 'controller mode');
+  }
+}
+
+interface WaitingFetch {
+  readonly from: number;
+  readonly correlationId: number;
+  readonly fetchOffset: number;
+}
+
+const SESSION_CHECK_US = 500_000;
+const MAX_RECORDS_PER_FETCH = 1000;
+
+export class KraftController implements Actor<Message>, ControllerNode {
+  readonly mode = 'kraft' as const;
+  /** The committed metadata log (live array). */
+  readonly log: MetadataRecord[] = [];
+  private readonly brokers = new Map<number, BrokerRegistration>();
+  /** Last heartbeat (µs) per broker; volatile. */
+  private readonly lastContactUs = new Map<number, number>();
+  private readonly byTopic = new Map<string, PartitionState[]>();
+  /** Every partition, in creation order (live; entries replaced on change). */
+  private readonly partitionList: PartitionState[] = [];
+  private readonly partitionIndex = new Map<string, number>();
+  private waiting: WaitingFetch[] = [];
+  private dirty = false;
+  private readonly sessionTimeoutUs: number;
+  private readonly minIsrSetting: number;
+  private readonly elrEnabled: boolean;
+  private readonly uncleanElection: boolean;
+  private readonly variant: 'correct' | ProtocolVariant;
+  private replaying = false;
+
+  constructor(
+    private readonly ctx: NodeContext<Message>,
+    params: ControllerParams,
+  ) {
+    const config = params.config;
+    this.sessionTimeoutUs = config['broker.session.timeout.ms'] * 1000;
+    this.minIsrSetting = config['min.insync.replicas'];
+    this.elrEnabled = config['eligible.leader.replicas.enable'];
+    this.uncleanElection = config['unclean.leader.election.enable'];
+    this.variant = params.variant;
+    this.recover();
+    if (this.log.length === 0) {
+      for (const topic of params.topics) {
+        for (let p = 0; p < topic.partitions; p++) {
+          const replicas = params.assignment(topic, p);
+          this.append({
+            type: 'Partition',
+            state: { topic: topic.name, partition: p, replicas, isr: replicas.slice(), elr: [], leader: NO_LEADER, leaderEpoch: 0, partitionEpoch: 0 },
+          });
+        }
+      }
+      this.commit();
+    }
+    const now = ctx.now();
+    for (const id of this.brokers.keys()) this.lastContactUs.set(id, now);
+    ctx.setTimer(SESSION_CHECK_US, 'session-check');
+  }
+
+  // =====================================================================================
+  // ControllerNode
+
+  partitionStates(): readonly PartitionState[] {
+    return this.partitionList;
+  }
+
+  registration(brokerId: number): BrokerRegistration | undefined {
+    return this.brokers.get(brokerId);
+  }
+
+  // =====================================================================================
+  // Dispatch
+
+  onMessage(from: number, message: Message): void {
+    const msg = message as ControllerRequest | ControllerResponse;
+    switch (msg.type) {
+      case 'BrokerRegistrationRequest':
+        this.handleRegistration(from, msg);
+        break;
+      case 'BrokerHeartbeatRequest':
+        this.handleHeartbeat(from, msg);
+        break;
+      case 'MetadataFetchRequest':
+        this.handleMetadataFetch(from, msg);
+        break;
+      case 'AlterPartitionRequest':
+        this.handleAlterPartition(from, msg);
+        break;
+      case 'BrokerRegistrationResponse':
+      case 'BrokerHeartbeatResponse':
+      case 'MetadataFetchResponse':
+      case 'AlterPartitionResponse':
+        return;
+      default:
+        assertNever(msg, 'controller message');
+    }
+  }
+
+  onTimer(tag: unknown): void {
+    if (tag === 'session-check') {
+      this.fenceStaleBrokers();
+      this.commit();
+      this.ctx.setTimer(SESSION_CHECK_US, 'session-check');
+      return;
+    }
+    const t = tag as { type?: string; from?: number; correlationId?: number };
+    if (t.type === 'metadata-fetch-expiry') {
+      const i = this.waiting.findIndex((w) => w.from === t.from && w.correlationId === t.correlationId);
+      if (i >= 0) {
+        const w = this.waiting[i];
+        this.waiting.splice(i, 1);
+        this.answerFetch(w);
+      }
+      return;
+    }
+    throw new Error(`controller: unknown timer ${JSON.stringify(tag)}`);
+  }
+
+  // =====================================================================================
+  // Registration, heartbeats, fencing
+
+  private handleRegistration(from: number, req: Extract<ControllerRequest, { type: 'BrokerRegistrationRequest' }>): void {
+    const id = req.brokerId;
+    const existing = this.brokers.get(id);
+    if (existing !== undefined && existing.incarnation !== req.incarnation && this.hasValidSession(existing)) {
+      this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'DUPLICATE_BROKER_REGISTRATION', brokerEpoch: -1 });
+      return;
+    }
+    if (existing !== undefined && existing.incarnation !== req.incarnation) {
+      const clean = req.previousBrokerEpoch === existing.epoch;
+      if (this.elrEnabled && !clean) {
+        // KIP-966: an unclean shutdown may have lost data; leave every ISR and ELR.
+        this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.isr.includes(id));
+        this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.elr.includes(id));
+      } else {
+        this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
+      }
+    }
+    const brokerEpoch = this.log.length;
+    this.append({ type: 'RegisterBroker', brokerId: id, brokerEpoch, incarnation: req.incarnation });
+    this.lastContactUs.set(id, this.ctx.now());
+    this.commit();
+    this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'NONE', brokerEpoch });
+  }
+
+  private hasValidSession(reg: BrokerRegistration): boolean {
+    if (reg.fenced) return false;
+    const last = this.lastContactUs.get(reg.brokerId) ?? 0;
+    return last + this.sessionTimeoutUs >= this.ctx.now();
+  }
+
+  private handleHeartbeat(from: number, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): void {
+    const reg = this.brokers.get(req.brokerId);
+    if (reg === undefined || reg.epoch !== req.brokerEpoch) {
+      this.reply(from, { type: 'BrokerHeartbeatResponse', correlationId: req.correlationId, error: 'STALE_BROKER_EPOCH', isFenced: true });
+      return;
+    }
+    this.lastContactUs.set(req.brokerId, this.ctx.now());
+    // Unfence once the broker has applied the metadata log past its own registration.
+    if (reg.fenced && req.currentMetadataOffset > reg.epoch) {
+      this.append({ type: 'BrokerFencing', brokerId: reg.brokerId, brokerEpoch: reg.epoch, fenced: false });
+      this.generateLeaderAndIsrUpdates(NO_LEADER, reg.brokerId, NO_LEADER, (s) => s.leader === NO_LEADER);
+      this.commit();
+    }
+    const now = this.brokers.get(req.brokerId)!;
+    this.reply(from, { type: 'BrokerHeartbeatResponse', correlationId: req.correlationId, error: 'NONE', isFenced: now.fenced });
+  }
+
+  private fenceStaleBrokers(): void {
+    const now = this.ctx.now();
+    for (const reg of [...this.brokers.values()]) {
+      if (reg.fenced) continue;
+      const last = this.lastContactUs.get(reg.brokerId) ?? 0;
+      if (last + this.sessionTimeoutUs >= now) continue;
+      // handleBrokerFenced: leave every ISR (leaderships move), then the fence record.
+      this.generateLeaderAndIsrUpdates(reg.brokerId, NO_LEADER, NO_LEADER, (s) => s.isr.includes(reg.brokerId));
+      this.append({ type: 'BrokerFencing', brokerId: reg.brokerId, brokerEpoch: reg.epoch, fenced: true });
+    }
+  }
+
+  private isActive(brokerId: number): boolean {
+    const reg = this.brokers.get(brokerId);
+    return reg !== undefined && !reg.fenced;
+  }
+
+  private minIsrOf(s: PartitionState): number {
+    return this.minIsrSetting < s.replicas.length ? this.minIsrSetting : s.replicas.length;
+  }
+
+  /**
+   * ReplicationControlManager.generateLeaderAndIsrUpdates: for every partition matching,
+   * remove `brokerToRemove` / `uncleanBroker` from the ISR and re-run the election, where
+   * `brokerToAdd` counts as an acceptable leader even before its unfence record is applied.
+   */
+  private generateLeaderAndIsrUpdates(brokerToRemove: number, brokerToAdd: number, uncleanBroker: number, which: (s: PartitionState) => boolean): void {
+    const isAcceptableLeader = (r: number): boolean => r !== brokerToRemove && r !== uncleanBroker && (r === brokerToAdd || this.isActive(r));
+    for (let i = 0; i < this.partitionList.length; i++) {
+      const s = this.partitionList[i];
+      if (!which(s)) continue;
+      const targetIsr = s.isr.filter((r) => r !== brokerToRemove && r !== uncleanBroker);
+      const next = buildPartitionChange(s, targetIsr, {
+        isAcceptableLeader,
+        minIsr: this.minIsrOf(s),
+        elrEnabled: this.elrEnabled,
+        uncleanElection: this.uncleanElection,
+        uncleanShutdownReplicas: uncleanBroker !== NO_LEADER ? [uncleanBroker] : undefined,
+        keepLastIsrMember: this.variant === 'last-replica-standing',
+      });
+      if (next !== null) this.append({ type: 'Partition', state: next });
+    }
+  }
+
+  // =====================================================================================
+  // AlterPartition
+
+  private handleAlterPartition(from: number, req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>): void {
+    const respond = (error: ControllerErrorCode, s: PartitionState | undefined): void => {
+      this.ctx.emit({
+        kind: 'alter-partition-applied',
+        topic: req.topic,
+        partition: req.partition,
+        isr: error === 'NONE' && s !== undefined ? s.isr.slice() : req.newIsrWithEpochs.map((b) => b.brokerId),
+        accepted: error === 'NONE',
+      });
+      this.reply(from, {
+        type: 'AlterPartitionResponse',
+        correlationId: req.correlationId,
+        topic: req.topic,
+        partition: req.partition,
+        error,
+        leader: s?.leader ?? -1,
+        leaderEpoch: s?.leaderEpoch ?? -1,
+        partitionEpoch: s?.partitionEpoch ?? -1,
+        isr: s?.isr ?? [],
+      });
+    };
+    // checkBrokerEpoch: the leader's own registration must be current.
+    const sender = this.brokers.get(req.brokerId);
+    if (sender === undefined || sender.epoch !== req.brokerEpoch) return respond('STALE_BROKER_EPOCH', undefined);
+    const s = this.partitionOf(req.topic, req.partition);
+    if (s === undefined) return respond('UNKNOWN_TOPIC_OR_PARTITION', undefined);
+    const error = this.validateAlterPartition(req, s);
+    if (error !== 'NONE') return respond(error, undefined);
+    const next = buildPartitionChange(s, req.newIsrWithEpochs.map((b) => b.brokerId), {
+      isAcceptableLeader: (r) => this.isActive(r),
+      minIsr: this.minIsrOf(s),
+      elrEnabled: this.elrEnabled,
+      uncleanElection: false,
+      keepLastIsrMember: this.variant === 'last-replica-standing',
+    });
+    if (next !== null) this.append({ type: 'Partition', state: next });
+    this.commit();
+    const now = this.partitionOf(req.topic, req.partition)!;
+    if (now.leader !== req.brokerId) return respond('NOT_LEADER_OR_FOLLOWER', undefined);
+    respond('NONE', now);
+  }
+
+  /** ReplicationControlManager.validateAlterPartitionData. */
+  private validateAlterPartition(req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>, s: PartitionState): ControllerErrorCode {
+    if (req.leaderEpoch > s.leaderEpoch || req.partitionEpoch > s.partitionEpoch) return 'NOT_CONTROLLER';
+    if (req.brokerId !== s.leader) return 'INVALID_REQUEST';
+    if (req.leaderEpoch < s.leaderEpoch) return 'FENCED_LEADER_EPOCH';
+    // Variant unfenced-alter-partition: the partition epoch is not checked, so an ISR change
+    // computed from a stale view of the ISR overwrites newer controller decisions.
+    if (req.partitionEpoch < s.partitionEpoch && this.variant !== 'unfenced-alter-partition') return 'INVALID_UPDATE_VERSION';
+    const newIsr = req.newIsrWithEpochs;
+    if (!newIsr.some((b) => b.brokerId === s.leader)) return 'INVALID_REQUEST';
+    for (const b of newIsr) {
+      if (!s.replicas.includes(b.brokerId)) return 'INVALID_REQUEST';
+      const reg = this.brokers.get(b.brokerId);
+      if (reg === undefined || reg.fenced) return 'INELIGIBLE_REPLICA';
+      // KIP-903: a broker epoch other than the current registration's (-1 = not checked).
+      if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) return 'INELIGIBLE_REPLICA';
+    }
+    return 'NONE';
+  }
+
+  // =====================================================================================
+  // Metadata log
+
+  private handleMetadataFetch(from: number, req: Extract<ControllerRequest, { type: 'MetadataFetchRequest' }>): void {
+    const w: WaitingFetch = { from, correlationId: req.correlationId, fetchOffset: req.fetchOffset };
+    if (req.fetchOffset < this.log.length || req.maxWaitMs <= 0) {
+      this.answerFetch(w);
+      return;
+    }
+    this.waiting.push(w);
+    this.ctx.setTimer(req.maxWaitMs * 1000, { type: 'metadata-fetch-expiry', from, correlationId: req.correlationId });
+  }
+
+  private answerFetch(w: WaitingFetch): void {
+    const len = this.log.length;
+    const base = w.fetchOffset < len ? w.fetchOffset : len;
+    const end = base + MAX_RECORDS_PER_FETCH < len ? base + MAX_RECORDS_PER_FETCH : len;
+    this.reply(w.from, {
+      type: 'MetadataFetchResponse',
+      correlationId: w.correlationId,
+      baseOffset: base,
+      records: base < end ? this.log.slice(base, end) : [],
+      highWatermark: len,
+    });
+  }
+
+  private append(record: MetadataRecord): void {
+    const offset = this.log.length;
+    this.log.push(record);
+    this.ctx.disk.append(METADATA_LOG, record);
+    this.dirty = true;
+    this.replay(record, offset);
+  }
+
+  /** fsync, then let waiting brokers see the new records. */
+  private commit(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.ctx.disk.fsync(METADATA_LOG);
+    const waiting = this.waiting;
+    if (waiting.length === 0) return;
+    this.waiting = [];
+    for (const w of waiting) this.answerFetch(w);
+  }
+
+  private replay(record: MetadataRecord, offset: number): void {
+    const live = !this.replaying;
+    switch (record.type) {
+      case 'RegisterBroker':
+        this.brokers.set(record.brokerId, { brokerId: record.brokerId, epoch: record.brokerEpoch, incarnation: record.incarnation, fenced: true });
+        if (live) this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
+        return;
+      case 'BrokerFencing': {
+        const reg = this.brokers.get(record.brokerId);
+        if (reg === undefined || reg.epoch !== record.brokerEpoch) throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
+        this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced });
+        if (live && record.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
+        return;
+      }
+      case 'Partition': {
+        const s = record.state;
+        const key = `${s.topic}\u0000${s.partition}`;
+        const i = this.partitionIndex.get(key);
+        if (i === undefined) {
+          this.partitionIndex.set(key, this.partitionList.length);
+          this.partitionList.push(s);
+        } else {
+          this.partitionList[i] = s;
+        }
+        let list = this.byTopic.get(s.topic);
+        if (list === undefined) {
+          list = [];
+          this.byTopic.set(s.topic, list);
+        }
+        list[s.partition] = s;
+        if (live) {
+          this.ctx.emit({
+            kind: 'partition',
+            topic: s.topic,
+            partition: s.partition,
+            leader: s.leader,
+            leaderEpoch: s.leaderEpoch,
+            partitionEpoch: s.partitionEpoch,
+            replicas: s.replicas.slice(),
+            isr: s.isr.slice(),
+            elr: s.elr.slice(),
+          });
+        }
+        return;
+      }
+      default:
+        assertNever(record, 'metadata record');
+    }
+  }
+
+  private recover(): void {
+    const entries = this.ctx.disk.read(METADATA_LOG);
+    let valid = entries.length;
+    for (let i = 0; i < entries.length; i++) {
+      if (isTorn(entries[i])) {
+        valid = i;
+        break;
+      }
+    }
+    if (valid < entries.length) this.ctx.disk.truncate(METADATA_LOG, valid);
+    this.replaying = true;
+    for (let i = 0; i < valid; i++) {
+      const record = entries[i] as MetadataRecord;
+      this.log.push(record);
+      this.replay(record, i);
+    }
+    this.replaying = false;
+  }
+
+  private partitionOf(topic: string, partition: number): PartitionState | undefined {
+    const list = this.byTopic.get(topic);
+    return list === undefined ? undefined : list[partition];
+  }
+
+  private reply(to: number, msg: ControllerResponse): void {
+    this.ctx.send(to, msg);
+  }
+}

@@ -1,0 +1,113 @@
+// The leader-epoch cache of one replica (Kafka's LeaderEpochFileCache): epoch → start offset,
+// checkpointed to `leader-epoch-checkpoint` on every change (write a temporary file, fsync,
+// rename, as Kafka's CheckpointFile does), so it is always at least as durable as the log.
+//
+// Rules (KIP-101, KIP-279):
+// - Entries are strictly increasing in both epoch and start offset; assigning an entry first
+//   drops every entry that would break that (maybeTruncateNonMonotonicEntries).
+// - endOffsetFor(epoch) answers OffsetsForLeaderEpoch / the Fetch divergence check: the
+//   largest known epoch ≤ the requested one and the start offset of the next higher epoch,
+//   or the log end offset when the requested epoch is the latest (KIP-279 names the epoch).
+// - truncateFromEnd(offset) drops entries starting at or after a truncation point.
+
+import type { Disk } from '../harness/kernel/types.ts';
+import type { EpochEntry } from '../checkers/cluster-state.ts';
+import { isTorn } from '../harness/kernel/disk.ts';
+
+export const UNDEFINED_EPOCH = -1;
+export const UNDEFINED_EPOCH_OFFSET = -1;
+
+export class LeaderEpochCache {
+  /** Sorted by epoch and start offset. Entries are immutable; the array is live (snapshots read it). */
+  readonly entries: EpochEntry[] = [];
+  private readonly path: string;
+  private readonly tmpPath: string;
+
+  constructor(
+    private readonly disk: Disk,
+    dir: string,
+  ) {
+    this.path = `${dir}/leader-epoch-checkpoint`;
+    this.tmpPath = `${dir}/leader-epoch-checkpoint.tmp`;
+  }
+
+  /** Loads the checkpoint (a torn or half-written temporary file is ignored, as Kafka does). */
+  load(): void {
+    this.entries.length = 0;
+    if (this.disk.exists(this.tmpPath)) this.disk.delete(this.tmpPath);
+    for (const entry of this.disk.read(this.path)) {
+      if (isTorn(entry)) break;
+      this.entries.push(entry as EpochEntry);
+    }
+  }
+
+  latestEpoch(): number {
+    const n = this.entries.length;
+    return n === 0 ? UNDEFINED_EPOCH : this.entries[n - 1].epoch;
+  }
+
+  /** Start offset of an epoch the cache knows, or -1. */
+  startOffsetOf(epoch: number): number {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i].epoch === epoch) return this.entries[i].startOffset;
+    return -1;
+  }
+
+  /** Kafka's assign(epoch, startOffset); returns true when the cache changed (and was checkpointed). */
+  assign(epoch: number, startOffset: number): boolean {
+    if (epoch < 0 || startOffset < 0) throw new Error(`epoch cache: invalid entry (${epoch}, ${startOffset})`);
+    const n = this.entries.length;
+    if (n > 0) {
+      const last = this.entries[n - 1];
+      if (last.epoch === epoch && startOffset >= last.startOffset) return false;
+    }
+    // Drop entries that would break monotonicity.
+    let keep = this.entries.length;
+    while (keep > 0) {
+      const e = this.entries[keep - 1];
+      if (e.epoch >= epoch || e.startOffset >= startOffset) keep--;
+      else break;
+    }
+    this.entries.length = keep;
+    this.entries.push({ epoch, startOffset });
+    this.checkpoint();
+    return true;
+  }
+
+  /** Removes entries whose start offset is ≥ endOffset (after a log truncation). */
+  truncateFromEnd(endOffset: number): void {
+    const n = this.entries.length;
+    if (endOffset < 0 || n === 0 || this.entries[n - 1].startOffset < endOffset) return;
+    let keep = n;
+    while (keep > 0 && this.entries[keep - 1].startOffset >= endOffset) keep--;
+    this.entries.length = keep;
+    this.checkpoint();
+  }
+
+  /**
+   * (epoch, endOffset) for a requested epoch (KIP-279): the requested epoch and the log end
+   * offset when it is the latest; otherwise the largest epoch ≤ requested and the start offset
+   * of the first epoch above it; (-1, -1) when unknown.
+   */
+  endOffsetFor(requestedEpoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
+    const n = this.entries.length;
+    if (requestedEpoch === UNDEFINED_EPOCH || n === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (this.entries[n - 1].epoch === requestedEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
+    // First entry with epoch > requested.
+    let higher = -1;
+    for (let i = 0; i < n; i++) {
+      if (this.entries[i].epoch > requestedEpoch) {
+        higher = i;
+        break;
+      }
+    }
+    if (higher < 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (higher === 0) return { epoch: requestedEpoch, endOffset: this.entries[0].startOffset };
+    return { epoch: this.entries[higher - 1].epoch, endOffset: this.entries[higher].startOffset };
+  }
+
+  private checkpoint(): void {
+    this.disk.writeFile(this.tmpPath, this.entries);
+    this.disk.fsync(this.tmpPath);
+    this.disk.rename(this.tmpPath, this.path);
+  }
+}

@@ -1,0 +1,142 @@
+// Broker ↔ controller messages (KRaft mode) and the records of the controller's metadata log.
+//
+// What the model assumes (Kafka 3.7+/4.x, KRaft):
+// - The controller keeps a durable metadata log (`__cluster_metadata`). Its records are the
+//   only source of truth for broker registrations, fencing and partition state; brokers
+//   replicate that log by long-polling MetadataFetch (Kafka's Raft Fetch by an observer) and
+//   apply the records in order. A broker epoch is the offset of the broker's RegisterBroker
+//   record, as in Kafka.
+// - Partition records carry the full partition state (Kafka writes PartitionRecord once and
+//   PartitionChangeRecord deltas afterwards; applying a delta to the previous state gives the
+//   same full state, so the model writes the result directly).
+// - Registration, heartbeats and AlterPartition are request/response over the simulated
+//   network; a lost message is noticed only by the requester's own timeout.
+// - One partition per AlterPartition request keeps the model small; Kafka batches them,
+//   which changes nothing for safety.
+
+import type { ErrorCode } from './client-protocol.ts';
+
+/** The controller's record of one partition (PartitionRegistration). Immutable once logged. */
+export interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  /** Eligible leader replicas (KIP-966). */
+  readonly elr: readonly number[];
+  /** -1 when leaderless. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+export type MetadataRecord =
+  /** A broker (re)registered; it starts fenced. brokerEpoch = this record's offset. */
+  | { readonly type: 'RegisterBroker'; readonly brokerId: number; readonly brokerEpoch: number; readonly incarnation: number }
+  /** BrokerRegistrationChangeRecord: fence or unfence one registration. */
+  | { readonly type: 'BrokerFencing'; readonly brokerId: number; readonly brokerEpoch: number; readonly fenced: boolean }
+  /** PartitionRecord / PartitionChangeRecord, as the full resulting state. */
+  | { readonly type: 'Partition'; readonly state: PartitionState };
+
+/** Errors of the controller APIs that are not in the client protocol. */
+export type ControllerErrorCode =
+  | ErrorCode
+  | 'DUPLICATE_BROKER_REGISTRATION'
+  | 'INVALID_UPDATE_VERSION' // AlterPartition with a stale partition epoch
+  | 'INVALID_REQUEST'
+  | 'INELIGIBLE_REPLICA' // AlterPartition adds a fenced replica or one with a stale broker epoch (KIP-903)
+  | 'NOT_CONTROLLER'
+  | 'OPERATION_NOT_ATTEMPTED';
+
+export interface BrokerStateInIsr {
+  readonly brokerId: number;
+  /** The replica's broker epoch as the leader saw it in its fetches (KIP-903), -1 = unknown. */
+  readonly brokerEpoch: number;
+}
+
+export type ControllerRequest =
+  | {
+      readonly type: 'BrokerRegistrationRequest';
+      readonly correlationId: number;
+      readonly brokerId: number;
+      /** Kafka's incarnation id: unique per process start. */
+      readonly incarnation: number;
+      /** The broker epoch stored in the clean-shutdown file, -1 after an unclean shutdown (KIP-966). */
+      readonly previousBrokerEpoch: number;
+    }
+  | {
+      readonly type: 'BrokerHeartbeatRequest';
+      readonly correlationId: number;
+      readonly brokerId: number;
+      readonly brokerEpoch: number;
+      /** How far the broker has applied the metadata log (exclusive end offset). */
+      readonly currentMetadataOffset: number;
+    }
+  | {
+      readonly type: 'MetadataFetchRequest';
+      readonly correlationId: number;
+      readonly brokerId: number;
+      readonly fetchOffset: number;
+      readonly maxWaitMs: number;
+    }
+  | {
+      readonly type: 'AlterPartitionRequest';
+      readonly correlationId: number;
+      readonly brokerId: number;
+      readonly brokerEpoch: number;
+      readonly topic: string;
+      readonly partition: number;
+      readonly leaderEpoch: number;
+      readonly partitionEpoch: number;
+      readonly newIsrWithEpochs: readonly BrokerStateInIsr[];
+    };
+
+export type ControllerResponse =
+  | { readonly type: 'BrokerRegistrationResponse'; readonly correlationId: number; readonly error: ControllerErrorCode; readonly brokerEpoch: number }
+  | { readonly type: 'BrokerHeartbeatResponse'; readonly correlationId: number; readonly error: ControllerErrorCode; readonly isFenced: boolean }
+  | {
+      readonly type: 'MetadataFetchResponse';
+      readonly correlationId: number;
+      /** Offset of records[0]. */
+      readonly baseOffset: number;
+      readonly records: readonly MetadataRecord[];
+      /** The controller's committed log end. */
+      readonly highWatermark: number;
+    }
+  | {
+      readonly type: 'AlterPartitionResponse';
+      readonly correlationId: number;
+      readonly topic: string;
+      readonly partition: number;
+      readonly error: ControllerErrorCode;
+      /** The partition as the controller now has it (when error is NONE). */
+      readonly leader: number;
+      readonly leaderEpoch: number;
+      readonly partitionEpoch: number;
+      readonly isr: readonly number[];
+    };
+
+/** Broker ↔ broker: ListOffsets(LATEST) a follower sends after OFFSET_OUT_OF_RANGE. */
+export type ReplicaRequest = {
+  readonly type: 'ListOffsetsRequest';
+  readonly correlationId: number;
+  readonly replicaId: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly currentLeaderEpoch: number;
+};
+export type ReplicaResponse = {
+  readonly type: 'ListOffsetsResponse';
+  readonly correlationId: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: ErrorCode;
+  /** The leader's log end offset. */
+  readonly offset: number;
+  readonly leaderEpoch: number;
+};
+
+/** Compile-time exhaustiveness for `switch` dispatch on the hot path (ts-pattern costs ~1 µs a match). */
+export function assertNever(value: never, what: string): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,863 @@
+// One partition replica on one broker, leader or follower (Kafka's Partition.scala plus the
+// follower half of AbstractFetcherThread). The broker (broker.ts) owns the network, timers
+// and metadata image; this module owns the replication rules.
+//
+// Leader rules, each from Kafka's Partition.scala and the KIPs named:
+// - Produce (acks=all) is refused with NOT_ENOUGH_REPLICAS before append when the committed
+//   ISR is below min.insync.replicas; it completes when the HW passes its last offset, with
+//   NOT_ENOUGH_REPLICAS_AFTER_APPEND when the maximal ISR shrank below min.insync.replicas
+//   meanwhile; REQUEST_TIMED_OUT after its timeout; NOT_LEADER_OR_FOLLOWER on losing leadership.
+// - Fetch carries currentLeaderEpoch: lower → FENCED_LEADER_EPOCH, higher →
+//   UNKNOWN_LEADER_EPOCH (KIP-320); lastFetchedEpoch is checked against the epoch cache and a
+//   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554).
+// - HW = min LEO over the maximal ISR (committed ISR ∪ a pending expansion, KIP-497) and
+//   caught-up ISR-eligible replicas; a new leader resets what it knows of followers, so only
+//   fetches in its own epoch count. With ELR, the HW does not move while the ISR is below
+//   min.insync.replicas (KIP-966).
+// - ISR shrink: a follower not caught up for replica.lag.time.max.ms. ISR expansion: follower
+//   LEO ≥ HW and ≥ the start offset of the leader's epoch (KAFKA-7128), it fetched in this
+//   epoch with the broker epoch the metadata shows, and it is unfenced (KIP-903). Both go
+//   through AlterPartition, one at a time, and count only once the controller confirms.
+// Follower rules: fetch from LEO with the last fetched epoch; on DivergingEpoch truncate to
+// min(own end offset of that epoch, leader's), then fetch again; HW = min(leader HW, LEO).
+
+import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
+import type { KafkaConfig, ProtocolVariant } from './config.ts';
+import type { BrokerStateInIsr } from './internal-protocol.ts';
+import { ReplicaLog, type ModelRecord } from './replica-log.ts';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
+
+export type Role = 'leader' | 'follower' | 'none';
+
+type FetchRequest = Extract<ClientRequest, { type: 'FetchRequest' }>;
+type ProduceRequest = Extract<ClientRequest, { type: 'ProduceRequest' }>;
+type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
+
+/** What a partition needs from its broker. */
+export interface PartitionHost {
+  readonly brokerId: number;
+  readonly config: KafkaConfig;
+  readonly variant: 'correct' | ProtocolVariant;
+  readonly lagMaxUs: number;
+  nowUs(): number;
+  send(to: number, msg: ClientRequest | ClientResponse): void;
+  emit(event: { kind: string; [k: string]: unknown }): void;
+  nextCorrelationId(): number;
+  /** This broker's current registration epoch (-1 if not registered). */
+  brokerEpoch(): number;
+  /** Metadata image: the broker's epoch if registered and unfenced, else -1. */
+  unfencedBrokerEpoch(brokerId: number): number;
+  /** Ask the broker to fire `onTimer` of this partition at `atUs`. */
+  armPartitionTimer(p: Partition, atUs: number): void;
+  /** Send a follower fetch again after replica.fetch.backoff.ms. */
+  armFetchBackoff(p: Partition): void;
+  sendAlterPartition(p: Partition, change: PendingIsrChange): void;
+  /** Fetch the leader's log end offset (ListOffsets) after OFFSET_OUT_OF_RANGE. */
+  sendListOffsets(p: Partition): void;
+}
+
+export interface RemoteReplica {
+  readonly brokerId: number;
+  /** The follower's fetch offset (its LEO) as last seen in this leader epoch, -1 = unknown. */
+  leo: number;
+  lastCaughtUpTimeUs: number;
+  lastFetchLeaderLeo: number;
+  lastFetchTimeUs: number;
+  /** Broker epoch of its last fetch in this leader epoch (KIP-903); null = none yet. */
+  fetchedBrokerEpoch: number | null;
+}
+
+export interface PendingIsrChange {
+  readonly kind: 'expand' | 'shrink';
+  readonly proposedIsr: readonly number[];
+  readonly brokerStates: readonly BrokerStateInIsr[];
+  readonly lastCommittedIsr: readonly number[];
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  correlationId: number;
+  deadlineUs: number;
+}
+
+interface DelayedProduce {
+  readonly from: number;
+  readonly correlationId: number;
+  readonly baseOffset: number;
+  readonly requiredOffset: number;
+  readonly deadlineUs: number;
+}
+
+interface DelayedFetch {
+  readonly from: number;
+  readonly req: FetchRequest;
+  readonly deadlineUs: number;
+}
+
+export interface FollowerFetchState {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  /** Request in flight (0 = none) and when it times out. */
+  correlationId: number;
+  deadlineUs: number;
+  sentFetchOffset: number;
+  /** Epoch sent as lastFetchedEpoch on the next fetch. */
+  lastFetchedEpoch: number;
+  /** Waiting for a backoff timer. */
+  backingOff: boolean;
+  /** FENCED_LEADER_EPOCH: stop until the metadata brings a newer epoch. */
+  fenced: boolean;
+  /** ListOffsets in flight after OFFSET_OUT_OF_RANGE (correlation id, 0 = none). */
+  listOffsetsCorrelationId: number;
+  /** Variants kip-101 / no-epoch-fencing: the one-shot truncation step is done. */
+  truncationDone: boolean;
+}
+
+const NO_RECORDS: readonly LogRecord[] = [];
+
+export class Partition {
+  role: Role = 'none';
+  leaderId = -1;
+  leaderEpoch = -1;
+  partitionEpoch = -1;
+  replicas: readonly number[] = [];
+  // --- leader state
+  isr: readonly number[] = [];
+  maximalIsr: readonly number[] = [];
+  pending: PendingIsrChange | null = null;
+  remotes: RemoteReplica[] = [];
+  leaderEpochStartOffset = -1;
+  private delayedProduces: DelayedProduce[] = [];
+  private delayedFetches: DelayedFetch[] = [];
+  // --- follower state
+  fetch: FollowerFetchState | null = null;
+  /** Last values announced in a 'replica' probe. */
+  private shownRole: Role | '' = '';
+  private shownEpoch = -2;
+  private shownHw = -1;
+  private shownLeo = -1;
+  /** Plain-data timer tags (the kernel may hash them). */
+  readonly timerTag: { readonly type: 'partition-timer'; readonly topic: string; readonly partition: number };
+  readonly backoffTag: { readonly type: 'fetch-backoff'; readonly topic: string; readonly partition: number };
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly log: ReplicaLog,
+    private readonly host: PartitionHost,
+  ) {
+    this.timerTag = { type: 'partition-timer', topic, partition };
+    this.backoffTag = { type: 'fetch-backoff', topic, partition };
+  }
+
+  get isLeader(): boolean {
+    return this.role === 'leader';
+  }
+
+  private get minIsr(): number {
+    const configured = this.host.config['min.insync.replicas'];
+    const rf = this.replicas.length;
+    return configured < rf ? configured : rf;
+  }
+
+  // =====================================================================================
+  // Metadata-driven transitions (Kafka's makeLeader / makeFollower)
+
+  makeLeader(replicas: readonly number[], isr: readonly number[], leaderEpoch: number, partitionEpoch: number): void {
+    if (partitionEpoch < this.partitionEpoch) return; // stale metadata (Kafka skips it)
+    const now = this.host.nowUs();
+    const isNewLeader = this.role !== 'leader';
+    const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
+    if (isNewLeader) this.stopFetcher();
+    this.replicas = replicas;
+    this.isr = isr;
+    this.maximalIsr = isr;
+    this.pending = null; // metadata overrides any in-flight ISR change (its answer will be ignored)
+    this.role = 'leader';
+    this.leaderId = this.host.brokerId;
+    // Remote replica states: add new followers, drop removed ones.
+    const remotes: RemoteReplica[] = [];
+    for (const id of replicas) {
+      if (id === this.host.brokerId) continue;
+      const existing = this.remotes.find((r) => r.brokerId === id);
+      remotes.push(existing ?? newRemote(id));
+    }
+    this.remotes = remotes;
+    if (isNewLeaderEpoch) {
+      const startOffset = this.log.leo;
+      // Cache the new epoch even if nothing is written in it (Kafka PR 5678): a follower may
+      // hold entries of a later epoch than any in this leader's log.
+      this.log.epochs.assign(leaderEpoch, startOffset);
+      // Only fetches made in this leader epoch count for HW and ISR expansion.
+      for (const r of this.remotes) {
+        const inSync = isr.includes(r.brokerId);
+        r.leo = -1;
+        r.lastFetchLeaderLeo = -1;
+        r.lastFetchTimeUs = 0;
+        r.fetchedBrokerEpoch = null;
+        r.lastCaughtUpTimeUs = inSync ? now : 0;
+      }
+      this.leaderEpoch = leaderEpoch;
+      this.leaderEpochStartOffset = startOffset;
+    }
+    this.partitionEpoch = partitionEpoch;
+    if (this.maybeIncrementHw()) this.onHwIncreased();
+    this.announce();
+    // Waiting fetches re-check against the new epoch (stale ones now fail and complete).
+    this.completeDelayedFetches(false);
+  }
+
+  makeFollower(replicas: readonly number[], leaderId: number, leaderEpoch: number, partitionEpoch: number): void {
+    if (partitionEpoch < this.partitionEpoch) return;
+    const wasLeader = this.role === 'leader';
+    const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
+    this.replicas = replicas;
+    this.role = 'follower';
+    this.leaderId = leaderId;
+    this.leaderEpoch = leaderEpoch;
+    this.partitionEpoch = partitionEpoch;
+    this.isr = [];
+    this.maximalIsr = [];
+    this.pending = null;
+    this.remotes = [];
+    this.leaderEpochStartOffset = -1;
+    if (wasLeader) {
+      this.failDelayedProduces('NOT_LEADER_OR_FOLLOWER');
+    }
+    this.completeDelayedFetches(true);
+    if (isNewLeaderEpoch || wasLeader || this.fetch === null) {
+      if (this.host.variant === 'truncate-to-hw') {
+        // Variant truncate-to-hw (undoes KIP-101): a follower cuts its log back to its own
+        // high watermark when it starts following, instead of asking the leader.
+        if (this.log.truncateTo(this.log.hw)) this.emitTruncate(this.log.hw, 'truncate-to-hw');
+      }
+      this.startFetcher();
+    }
+    this.announce();
+  }
+
+  /** The broker no longer hosts this replica in any role (reassigned away or shutting down). */
+  makeNone(): void {
+    if (this.role === 'leader') this.failDelayedProduces('NOT_LEADER_OR_FOLLOWER');
+    this.stopFetcher();
+    this.role = 'none';
+    this.isr = [];
+    this.maximalIsr = [];
+    this.pending = null;
+    this.remotes = [];
+    this.completeDelayedFetches(true);
+    this.announce();
+  }
+
+  /** The controller confirmed our ISR change (Kafka's handleAlterPartitionUpdate). */
+  onAlterPartitionResponse(
+    correlationId: number,
+    error: string,
+    leaderEpoch: number,
+    partitionEpoch: number,
+    isr: readonly number[],
+  ): void {
+    const pending = this.pending;
+    if (pending === null || pending.correlationId !== correlationId || this.role !== 'leader') return;
+    if (error === 'NONE') {
+      if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) return; // stale answer
+      this.pending = null;
+      this.isr = isr;
+      this.maximalIsr = isr;
+      this.partitionEpoch = partitionEpoch;
+      if (this.maybeIncrementHw()) this.onHwIncreased();
+      this.announce();
+      return;
+    }
+    if (error === 'OPERATION_NOT_ATTEMPTED' || error === 'INELIGIBLE_REPLICA') {
+      // The controller says the partition epoch is right and nothing was applied.
+      this.pending = null;
+      this.isr = pending.lastCommittedIsr;
+      this.maximalIsr = pending.lastCommittedIsr;
+      return;
+    }
+    if (
+      error === 'FENCED_LEADER_EPOCH' ||
+      error === 'INVALID_UPDATE_VERSION' ||
+      error === 'INVALID_REQUEST' ||
+      error === 'UNKNOWN_TOPIC_OR_PARTITION'
+    ) {
+      // Stay pending until the metadata log brings the newer state.
+      return;
+    }
+    // Anything else (STALE_BROKER_EPOCH, NOT_CONTROLLER...): retry.
+    this.host.sendAlterPartition(this, pending);
+  }
+
+  /** The in-flight AlterPartition got no answer in time: send it again (AlterPartitionManager). */
+  retryAlterPartitionIfExpired(nowUs: number): void {
+    const pending = this.pending;
+    if (pending !== null && this.role === 'leader' && nowUs >= pending.deadlineUs) this.host.sendAlterPartition(this, pending);
+  }
+
+  // =====================================================================================
+  // Leader: produce
+
+  handleProduce(from: number, req: ProduceRequest): void {
+    if (this.role !== 'leader') return this.produceError(from, req, 'NOT_LEADER_OR_FOLLOWER');
+    const acks = req.acks;
+    // NOT_ENOUGH_REPLICAS before append (committed ISR, Partition.appendRecordsToLeader).
+    if (acks === -1 && this.isr.length < this.minIsr) return this.produceError(from, req, 'NOT_ENOUGH_REPLICAS');
+    const n = req.records.length;
+    let baseOffset: number;
+    let lastOffset: number;
+    if (req.producerId >= 0 && n > 0) {
+      const check = this.log.producers.check(req.producerId, req.producerEpoch, req.baseSequence, req.baseSequence + n - 1);
+      if (check.kind === 'error') return this.produceError(from, req, check.error);
+      if (check.kind === 'duplicate') {
+        // A retried batch: answer with its original offsets once they are committed.
+        baseOffset = check.batch.firstOffset;
+        lastOffset = check.batch.lastOffset;
+      } else {
+        baseOffset = this.appendAsLeader(req, n);
+        lastOffset = baseOffset + n - 1;
+      }
+    } else {
+      baseOffset = this.appendAsLeader(req, n);
+      lastOffset = baseOffset + n - 1;
+    }
+    if (acks === 0) return;
+    if (acks === 1) {
+      this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
+      this.host.send(from, {
+        type: 'ProduceResponse',
+        correlationId: req.correlationId,
+        topic: this.topic,
+        partition: this.partition,
+        error: 'NONE',
+        baseOffset,
+      });
+      return;
+    }
+    const requiredOffset = lastOffset + 1;
+    if (this.log.hw >= requiredOffset) {
+      this.completeProduce(from, req.correlationId, baseOffset, lastOffset);
+      return;
+    }
+    const deadlineUs = this.host.nowUs() + req.timeoutMs * 1000;
+    this.delayedProduces.push({ from, correlationId: req.correlationId, baseOffset, requiredOffset, deadlineUs });
+    this.host.armPartitionTimer(this, deadlineUs);
+  }
+
+  private appendAsLeader(req: ProduceRequest, n: number): number {
+    const first = this.log.appendAsLeader(req.records, this.leaderEpoch, req.producerId, req.producerEpoch, req.baseSequence);
+    if (n > 0) {
+      this.emitAppend(first, this.leaderEpoch, n);
+      if (this.maybeIncrementHw()) this.onHwIncreased();
+      this.announce();
+      this.completeDelayedFetches(false);
+    }
+    return first;
+  }
+
+  private completeProduce(to: number, correlationId: number, baseOffset: number, lastOffset: number): void {
+    const error: ErrorCode = this.maximalIsr.length >= this.minIsr ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+    if (error === 'NONE') {
+      this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
+    }
+    this.host.send(to, { type: 'ProduceResponse', correlationId, topic: this.topic, partition: this.partition, error, baseOffset });
+  }
+
+  private produceError(to: number, req: ProduceRequest, error: ErrorCode): void {
+    if (req.acks === 0) return;
+    this.host.send(to, { type: 'ProduceResponse', correlationId: req.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: -1 });
+  }
+
+  private failDelayedProduces(error: ErrorCode): void {
+    const list = this.delayedProduces;
+    if (list.length === 0) return;
+    this.delayedProduces = [];
+    for (const d of list) {
+      this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: d.baseOffset });
+    }
+  }
+
+  private onHwIncreased(): void {
+    const hw = this.log.hw;
+    const list = this.delayedProduces;
+    if (list.length > 0) {
+      let kept = 0;
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i];
+        if (d.requiredOffset <= hw) this.completeProduce(d.from, d.correlationId, d.baseOffset, d.requiredOffset - 1);
+        else list[kept++] = d;
+      }
+      list.length = kept;
+    }
+    // Consumers wait for the HW.
+    if (this.delayedFetches.length > 0) this.completeDelayedFetches(false);
+  }
+
+  // =====================================================================================
+  // Leader: HW and ISR
+
+  /** Kafka's maybeIncrementLeaderHW; true when the HW moved. */
+  maybeIncrementHw(): boolean {
+    if (this.role !== 'leader') return false;
+    // KIP-966: with ELR, the HW advances only while the ISR has at least min.insync.replicas.
+    if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) return false;
+    const leaderLeo = this.log.leo;
+    let newHw = leaderLeo;
+    const now = this.host.nowUs();
+    // KIP-497: the maximal ISR (committed ∪ pending expansion). Variant hw-on-current-isr
+    // undoes it and uses the committed ISR only.
+    const counted = this.host.variant === 'hw-on-current-isr' ? this.isr : this.maximalIsr;
+    const remotes = this.remotes;
+    for (let i = 0; i < remotes.length; i++) {
+      const r = remotes[i];
+      if (r.leo >= newHw) continue;
+      if (counted.includes(r.brokerId) || (this.isCaughtUp(r, leaderLeo, now) && this.isIsrEligible(r))) newHw = r.leo;
+    }
+    if (newHw > this.log.hw) {
+      this.log.hw = newHw;
+      return true;
+    }
+    return false;
+  }
+
+  private isCaughtUp(r: RemoteReplica, leaderLeo: number, nowUs: number): boolean {
+    return r.leo === leaderLeo || nowUs - r.lastCaughtUpTimeUs <= this.host.lagMaxUs;
+  }
+
+  /** KRaft isReplicaIsrEligible: unfenced, and its fetch's broker epoch is the current one (KIP-903). */
+  private isIsrEligible(r: RemoteReplica): boolean {
+    const current = this.host.unfencedBrokerEpoch(r.brokerId);
+    if (current < 0) return false;
+    if (r.fetchedBrokerEpoch === null) return false;
+    // Variant stale-broker-epoch (undoes KIP-903): any broker epoch will do.
+    if (this.host.variant === 'stale-broker-epoch') return true;
+    return r.fetchedBrokerEpoch === -1 || r.fetchedBrokerEpoch === current;
+  }
+
+  /** Kafka's isFollowerInSync for ISR expansion. */
+  private isFollowerInSync(r: RemoteReplica): boolean {
+    if (r.leo < this.log.hw) return false;
+    // KAFKA-7128: the follower must also have reached the start of this leader's epoch.
+    // Variant isr-expand-on-hw undoes that check.
+    if (this.host.variant === 'isr-expand-on-hw') return true;
+    return this.leaderEpochStartOffset >= 0 && r.leo >= this.leaderEpochStartOffset;
+  }
+
+  private maybeExpandIsr(r: RemoteReplica): void {
+    if (this.pending !== null || this.isr.includes(r.brokerId)) return;
+    if (!this.isIsrEligible(r) || !this.isFollowerInSync(r)) return;
+    const proposed = [...this.isr, r.brokerId];
+    this.submitIsrChange('expand', proposed);
+  }
+
+  /** The periodic isr-expiration task (every replica.lag.time.max.ms / 2). */
+  maybeShrinkIsr(nowUs: number): void {
+    if (this.role !== 'leader' || this.pending !== null) return;
+    const leaderLeo = this.log.leo;
+    let out: number[] | null = null;
+    for (const id of this.isr) {
+      if (id === this.host.brokerId) continue;
+      const r = this.remotes.find((x) => x.brokerId === id);
+      if (r === undefined || !this.isCaughtUp(r, leaderLeo, nowUs)) (out ??= []).push(id);
+    }
+    if (out === null) return;
+    const proposed = this.isr.filter((id) => !out!.includes(id));
+    this.submitIsrChange('shrink', proposed);
+  }
+
+  private submitIsrChange(kind: 'expand' | 'shrink', proposedIsr: number[]): void {
+    const brokerStates: BrokerStateInIsr[] = proposedIsr.map((id) => {
+      if (id === this.host.brokerId) return { brokerId: id, brokerEpoch: this.host.brokerEpoch() };
+      const r = this.remotes.find((x) => x.brokerId === id);
+      const epoch = r === undefined || r.fetchedBrokerEpoch === null ? -1 : r.fetchedBrokerEpoch;
+      // Variant stale-broker-epoch: the request carries no broker epochs (pre-KIP-903).
+      return { brokerId: id, brokerEpoch: this.host.variant === 'stale-broker-epoch' ? -1 : epoch };
+    });
+    const change: PendingIsrChange = {
+      kind,
+      proposedIsr,
+      brokerStates,
+      lastCommittedIsr: this.isr,
+      leaderEpoch: this.leaderEpoch,
+      partitionEpoch: this.partitionEpoch,
+      correlationId: 0,
+      deadlineUs: 0,
+    };
+    this.pending = change;
+    // Expansion counts at once (stricter HW); a shrink only once committed (KIP-497).
+    this.maximalIsr = kind === 'expand' ? proposedIsr : this.isr;
+    this.host.sendAlterPartition(this, change);
+    this.host.emit({ kind: 'alter-partition-sent', broker: this.host.brokerId, topic: this.topic, partition: this.partition, isr: proposedIsr.slice() });
+  }
+
+  // =====================================================================================
+  // Fetch (served by the leader to followers and consumers)
+
+  handleFetch(from: number, req: FetchRequest): void {
+    const isFollower = req.replicaId >= 0;
+    const resp = this.readForFetch(req, isFollower);
+    if (resp.error === 'NONE' && resp.divergingEpoch === undefined && resp.records.length === 0 && req.maxWaitMs > 0) {
+      const deadlineUs = this.host.nowUs() + req.maxWaitMs * 1000;
+      this.delayedFetches.push({ from, req, deadlineUs });
+      this.host.armPartitionTimer(this, deadlineUs);
+      return;
+    }
+    this.host.send(from, resp);
+  }
+
+  /** Kafka's fetchRecords: validate epochs, check divergence, read, record a follower's position. */
+  private readForFetch(req: FetchRequest, updateFollowerState: boolean): FetchResponse {
+    const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
+    if (error !== 'NONE') return this.fetchResponse(req, error, NO_RECORDS, undefined);
+    const isFollower = req.replicaId >= 0;
+    let remote: RemoteReplica | undefined;
+    if (isFollower) {
+      remote = this.remotes.find((r) => r.brokerId === req.replicaId);
+      if (remote === undefined) return this.fetchResponse(req, req.currentLeaderEpoch >= 0 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER', NO_RECORDS, undefined);
+    }
+    const log = this.log;
+    const leaderLeo = log.leo;
+    if (req.lastFetchedEpoch >= 0) {
+      const eo = log.epochs.endOffsetFor(req.lastFetchedEpoch, leaderLeo);
+      if (eo.endOffset === UNDEFINED_EPOCH_OFFSET || eo.epoch === UNDEFINED_EPOCH) {
+        return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+      }
+      if (eo.epoch < req.lastFetchedEpoch || eo.endOffset < req.fetchOffset) {
+        // Divergence: the follower must truncate first; its position is not recorded.
+        return this.fetchResponse(req, 'NONE', NO_RECORDS, { epoch: eo.epoch, endOffset: eo.endOffset });
+      }
+    }
+    if (req.fetchOffset > leaderLeo || req.fetchOffset < 0) return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+    const hwAtRead = log.hw;
+    // Followers read to the LEO, consumers to the HW.
+    const maxEnd = isFollower ? leaderLeo : hwAtRead;
+    const records = req.fetchOffset < maxEnd ? log.read(req.fetchOffset, req.maxRecords, maxEnd) : NO_RECORDS;
+    const resp = this.fetchResponse(req, 'NONE', records, undefined);
+    if (remote !== undefined && updateFollowerState) this.updateFollowerFetchState(remote, req, leaderLeo);
+    return resp;
+  }
+
+  private checkLeaderEpochForFetch(currentLeaderEpoch: number): ErrorCode {
+    // Variant no-epoch-fencing (undoes KIP-320): the request's epoch is not looked at.
+    if (currentLeaderEpoch >= 0 && this.host.variant !== 'no-epoch-fencing') {
+      if (this.leaderEpoch > currentLeaderEpoch) return 'FENCED_LEADER_EPOCH';
+      if (this.leaderEpoch < currentLeaderEpoch) return 'UNKNOWN_LEADER_EPOCH';
+    }
+    if (this.role !== 'leader') return 'NOT_LEADER_OR_FOLLOWER';
+    return 'NONE';
+  }
+
+  private fetchResponse(
+    req: FetchRequest,
+    error: ErrorCode,
+    records: readonly LogRecord[],
+    divergingEpoch: { epoch: number; endOffset: number } | undefined,
+  ): FetchResponse {
+    const resp: FetchResponse = {
+      type: 'FetchResponse',
+      correlationId: req.correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      highWatermark: this.role === 'leader' ? this.log.hw : -1,
+      logStartOffset: 0,
+      records,
+      leaderEpoch: this.leaderEpoch,
+    };
+    if (divergingEpoch !== undefined) resp.divergingEpoch = divergingEpoch;
+    return resp;
+  }
+
+  /** Kafka's updateFollowerFetchState + Replica.updateFetchStateOrThrow. */
+  private updateFollowerFetchState(r: RemoteReplica, req: FetchRequest, leaderLeo: number): void {
+    const now = this.host.nowUs();
+    const fetchOffset = req.fetchOffset;
+    if (fetchOffset >= leaderLeo) {
+      if (now > r.lastCaughtUpTimeUs) r.lastCaughtUpTimeUs = now;
+    } else if (r.lastFetchLeaderLeo >= 0 && fetchOffset >= r.lastFetchLeaderLeo) {
+      if (r.lastFetchTimeUs > r.lastCaughtUpTimeUs) r.lastCaughtUpTimeUs = r.lastFetchTimeUs;
+    }
+    const prevLeo = r.leo;
+    r.leo = fetchOffset;
+    r.lastFetchLeaderLeo = leaderLeo;
+    r.lastFetchTimeUs = now;
+    r.fetchedBrokerEpoch = req.replicaEpoch;
+    this.maybeExpandIsr(r);
+    if (prevLeo !== fetchOffset && this.maybeIncrementHw()) {
+      this.announce();
+      this.onHwIncreased();
+    }
+  }
+
+  /** Re-check waiting fetches (after an append, HW change or role change). */
+  private completeDelayedFetches(all: boolean): void {
+    const list = this.delayedFetches;
+    if (list.length === 0) return;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i];
+      const resp = this.readForFetch(d.req, false);
+      if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0) this.host.send(d.from, resp);
+      else list[kept++] = d;
+    }
+    list.length = kept;
+  }
+
+  /** The partition timer: expire delayed produces and fetches. Returns the next deadline. */
+  onTimer(nowUs: number): number {
+    let next = Number.POSITIVE_INFINITY;
+    const produces = this.delayedProduces;
+    if (produces.length > 0) {
+      let kept = 0;
+      for (let i = 0; i < produces.length; i++) {
+        const d = produces[i];
+        if (d.deadlineUs <= nowUs) {
+          this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error: 'REQUEST_TIMED_OUT', baseOffset: d.baseOffset });
+        } else {
+          produces[kept++] = d;
+          if (d.deadlineUs < next) next = d.deadlineUs;
+        }
+      }
+      produces.length = kept;
+    }
+    const fetches = this.delayedFetches;
+    if (fetches.length > 0) {
+      let kept = 0;
+      for (let i = 0; i < fetches.length; i++) {
+        const d = fetches[i];
+        if (d.deadlineUs <= nowUs) this.host.send(d.from, this.readForFetch(d.req, false));
+        else {
+          fetches[kept++] = d;
+          if (d.deadlineUs < next) next = d.deadlineUs;
+        }
+      }
+      fetches.length = kept;
+    }
+    return next;
+  }
+
+  /** OffsetsForLeaderEpoch (consumers validating their position, KIP-320). */
+  handleOffsetsForLeaderEpoch(from: number, req: Extract<ClientRequest, { type: 'OffsetsForLeaderEpochRequest' }>): void {
+    const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
+    let epoch = UNDEFINED_EPOCH;
+    let endOffset = UNDEFINED_EPOCH_OFFSET;
+    if (error === 'NONE') {
+      const eo = this.log.epochs.endOffsetFor(req.leaderEpoch, this.log.leo);
+      epoch = eo.epoch;
+      endOffset = eo.endOffset;
+    }
+    this.host.send(from, { type: 'OffsetsForLeaderEpochResponse', correlationId: req.correlationId, topic: this.topic, partition: this.partition, error, leaderEpoch: epoch, endOffset });
+  }
+
+  // =====================================================================================
+  // Follower: the fetcher
+
+  private startFetcher(): void {
+    if (this.leaderId < 0 || this.leaderId === this.host.brokerId) {
+      this.fetch = null;
+      return;
+    }
+    this.fetch = {
+      leaderId: this.leaderId,
+      leaderEpoch: this.leaderEpoch,
+      correlationId: 0,
+      deadlineUs: 0,
+      sentFetchOffset: -1,
+      lastFetchedEpoch: this.log.epochs.latestEpoch(),
+      backingOff: false,
+      fenced: false,
+      listOffsetsCorrelationId: 0,
+      truncationDone: false,
+    };
+    this.sendFetch();
+  }
+
+  private stopFetcher(): void {
+    this.fetch = null;
+  }
+
+  /** Send the next follower fetch from the LEO. */
+  sendFetch(): void {
+    const f = this.fetch;
+    if (f === null || f.fenced || this.role !== 'follower') return;
+    f.backingOff = false;
+    const correlationId = this.host.nextCorrelationId();
+    f.correlationId = correlationId;
+    f.sentFetchOffset = this.log.leo;
+    f.deadlineUs = this.host.nowUs() + replicaSocketTimeoutUs(this.host.config);
+    const variant = this.host.variant;
+    // Variants kip-101 and no-epoch-fencing fetch by offset only once their one-shot
+    // truncation step is done (before KIP-320 only OffsetsForLeaderEpoch carried epochs).
+    const oneShot = (variant === 'kip-101' || variant === 'no-epoch-fencing') && f.truncationDone;
+    const lastFetchedEpoch = oneShot ? -1 : f.lastFetchedEpoch;
+    this.host.send(f.leaderId, {
+      type: 'FetchRequest',
+      correlationId,
+      replicaId: this.host.brokerId,
+      replicaEpoch: this.host.brokerEpoch(),
+      topic: this.topic,
+      partition: this.partition,
+      fetchOffset: f.sentFetchOffset,
+      lastFetchedEpoch,
+      currentLeaderEpoch: variant === 'no-epoch-fencing' ? -1 : this.leaderEpoch,
+      maxWaitMs: this.host.config['replica.fetch.wait.max.ms'],
+      maxRecords: REPLICA_FETCH_MAX_RECORDS,
+    } satisfies FetchRequest);
+  }
+
+  /** A follower fetch timed out (no answer): send it again. */
+  retryFetchIfExpired(nowUs: number): void {
+    const f = this.fetch;
+    if (f === null || f.fenced || f.backingOff || this.role !== 'follower') return;
+    if (f.correlationId !== 0 && nowUs >= f.deadlineUs) this.sendFetch();
+    else if (f.listOffsetsCorrelationId !== 0 && nowUs >= f.deadlineUs) this.host.sendListOffsets(this);
+  }
+
+  onFetchResponse(resp: FetchResponse): void {
+    const f = this.fetch;
+    if (f === null || resp.correlationId !== f.correlationId || this.role !== 'follower') return; // stale
+    f.correlationId = 0;
+    if (f.sentFetchOffset !== this.log.leo) {
+      // The log changed while the fetch was in flight: drop the answer, fetch again.
+      this.sendFetch();
+      return;
+    }
+    switch (resp.error) {
+      case 'NONE':
+        break;
+      case 'FENCED_LEADER_EPOCH':
+        // Our epoch is old: wait for the metadata to move us on.
+        f.fenced = true;
+        return;
+      case 'OFFSET_OUT_OF_RANGE':
+        this.host.sendListOffsets(this);
+        return;
+      default:
+        f.backingOff = true;
+        this.host.armFetchBackoff(this);
+        return;
+    }
+    const diverging = resp.divergingEpoch;
+    if (diverging !== undefined) {
+      this.truncateOnDivergence(diverging.epoch, diverging.endOffset);
+      f.lastFetchedEpoch = this.log.epochs.latestEpoch();
+      this.sendFetch();
+      return;
+    }
+    const records = resp.records;
+    const fetchOffset = this.log.leo;
+    if (records.length > 0) {
+      this.log.appendAsFollower(records);
+      f.lastFetchedEpoch = records[records.length - 1].epoch;
+      this.emitAppendFollower(records);
+      this.host.emit({ kind: 'follower-fetch', broker: this.host.brokerId, leader: f.leaderId, topic: this.topic, partition: this.partition, fetchOffset, appended: records.length });
+    }
+    // Follower HW = min(leader HW, own LEO); it may move backwards.
+    const leaderHw = resp.highWatermark;
+    const leo = this.log.leo;
+    this.log.hw = leaderHw < leo ? leaderHw : leo;
+    // No divergence in this answer: the variants' one-shot truncation step is over.
+    f.truncationDone = true;
+    this.announce();
+    this.sendFetch();
+  }
+
+  /** AbstractFetcherThread.getOffsetTruncationState for a DivergingEpoch answer. */
+  private truncateOnDivergence(leaderEpoch: number, leaderEndOffset: number): void {
+    const log = this.log;
+    const leo = log.leo;
+    let target: number;
+    if (leaderEndOffset === UNDEFINED_EPOCH_OFFSET) {
+      target = log.hw;
+    } else if (leaderEpoch === UNDEFINED_EPOCH || this.host.variant === 'kip-101') {
+      // Variant kip-101 (undoes KIP-279): the answer is taken as a bare end offset; the
+      // follower cuts there without checking which epoch it belongs to.
+      target = Math.min(leaderEndOffset, leo);
+    } else {
+      const mine = log.epochs.endOffsetFor(leaderEpoch, leo);
+      if (mine.endOffset === UNDEFINED_EPOCH_OFFSET) {
+        target = Math.min(leaderEndOffset, leo);
+      } else if (mine.epoch !== leaderEpoch) {
+        // We do not know the leader's epoch: cut to the end of our largest smaller epoch and
+        // ask again (KIP-279).
+        target = Math.min(mine.endOffset, leo);
+      } else {
+        target = Math.min(mine.endOffset, leaderEndOffset, leo);
+      }
+    }
+    if (log.truncateTo(target)) this.emitTruncate(target, 'diverging-epoch');
+    // Pre-KIP-279 followers asked once and took the answer as final.
+    if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
+    this.announce();
+  }
+
+  onListOffsetsResponse(correlationId: number, error: string, leaderLeo: number): void {
+    const f = this.fetch;
+    if (f === null || f.listOffsetsCorrelationId !== correlationId || this.role !== 'follower') return;
+    f.listOffsetsCorrelationId = 0;
+    if (error !== 'NONE') {
+      f.backingOff = true;
+      this.host.armFetchBackoff(this);
+      return;
+    }
+    // Kafka's fetchOffsetAndTruncate: a follower ahead of the leader cuts to its end.
+    if (leaderLeo < this.log.leo && this.log.truncateTo(leaderLeo)) this.emitTruncate(leaderLeo, 'out-of-range');
+    f.lastFetchedEpoch = this.log.epochs.latestEpoch();
+    this.announce();
+    this.sendFetch();
+  }
+
+  // =====================================================================================
+  // Probes
+
+  /** Emit a 'replica' probe if role, epoch, HW or LEO changed since the last one. */
+  announce(): void {
+    const hw = this.log.hw;
+    const leo = this.log.leo;
+    if (this.shownRole === this.role && this.shownEpoch === this.leaderEpoch && this.shownHw === hw && this.shownLeo === leo) return;
+    this.shownRole = this.role;
+    this.shownEpoch = this.leaderEpoch;
+    this.shownHw = hw;
+    this.shownLeo = leo;
+    this.host.emit({ kind: 'replica', broker: this.host.brokerId, topic: this.topic, partition: this.partition, role: this.role, leaderEpoch: this.leaderEpoch, hw, leo });
+  }
+
+  private emitAppend(first: number, epoch: number, n: number): void {
+    const values: string[] = new Array(n);
+    const recs = this.log.records;
+    for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
+    this.host.emit({ kind: 'append', broker: this.host.brokerId, topic: this.topic, partition: this.partition, firstOffset: first, epoch, values });
+  }
+
+  private emitAppendFollower(records: readonly LogRecord[]): void {
+    // One probe per run of equal epochs (the timeline's append carries one epoch).
+    let start = 0;
+    for (let i = 1; i <= records.length; i++) {
+      if (i === records.length || records[i].epoch !== records[start].epoch) {
+        const values: string[] = new Array(i - start);
+        for (let j = start; j < i; j++) values[j - start] = records[j].value;
+        this.host.emit({ kind: 'append', broker: this.host.brokerId, topic: this.topic, partition: this.partition, firstOffset: records[start].offset, epoch: records[start].epoch, values });
+        start = i;
+      }
+    }
+  }
+
+  emitTruncate(toOffset: number, reason: string): void {
+    this.host.emit({ kind: 'truncate', broker: this.host.brokerId, topic: this.topic, partition: this.partition, toOffset, reason });
+  }
+
+  /** Leader-side view for snapshots: the records array is live. */
+  get records(): readonly ModelRecord[] {
+    return this.log.records;
+  }
+}
+
+function newRemote(brokerId: number): RemoteReplica {
+  return { brokerId, leo: -1, lastCaughtUpTimeUs: 0, lastFetchLeaderLeo: -1, lastFetchTimeUs: 0, fetchedBrokerEpoch: null };
+}
+
+/** Records a follower asks for per fetch (Kafka bounds bytes; the model bounds records). */
+export const REPLICA_FETCH_MAX_RECORDS = 1000;
+
+/** replica.socket.timeout.ms (Kafka default 30 s): a follower fetch with no answer is resent. */
+export function replicaSocketTimeoutUs(config: KafkaConfig): number {
+  return (config['replica.socket.timeout.ms'] ?? 30_000) * 1000;
+}

@@ -1,0 +1,89 @@
+// Per-producer idempotence state of one replica (Kafka's ProducerStateManager): for every
+// producer id, its producer epoch and the metadata of its last five batches, so a retried
+// batch is recognised as a duplicate and answered with its original offsets, and a gap in
+// sequence numbers is refused. Leaders and followers both keep it (a follower may become
+// leader); it is rebuilt from the log after recovery or truncation, as Kafka reloads it.
+//
+// Rules (Kafka's ProducerAppendInfo.checkSequence, KIP-98, KIP-360):
+// - same epoch: a batch equal (first and last sequence) to one of the last five is a
+//   duplicate; otherwise its first sequence must follow the last one;
+// - a newer epoch must start at sequence 0; an older epoch is fenced;
+// - a producer with no state (new, or its batches were truncated away) may start anywhere.
+
+import type { ErrorCode } from './client-protocol.ts';
+import type { ModelRecord } from './replica-log.ts';
+
+export const MAX_BATCHES_PER_PRODUCER = 5;
+
+export interface BatchMetadata {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMetadata[];
+}
+
+export type SequenceCheck =
+  | { readonly kind: 'append' }
+  | { readonly kind: 'duplicate'; readonly batch: BatchMetadata }
+  | { readonly kind: 'error'; readonly error: ErrorCode };
+
+const APPEND: SequenceCheck = { kind: 'append' };
+
+export class ProducerStates {
+  private readonly producers = new Map<number, ProducerEntry>();
+
+  check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return APPEND;
+    if (producerEpoch < entry.epoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
+    if (producerEpoch > entry.epoch) return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    const batches = entry.batches;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i];
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', batch: b };
+    }
+    const last = batches[batches.length - 1];
+    if (last !== undefined && firstSeq !== last.lastSeq + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    return APPEND;
+  }
+
+  onBatch(producerId: number, producerEpoch: number, batch: BatchMetadata): void {
+    let entry = this.producers.get(producerId);
+    if (entry === undefined || entry.epoch !== producerEpoch) {
+      entry = { epoch: producerEpoch, batches: [] };
+      this.producers.set(producerId, entry);
+    }
+    entry.batches.push(batch);
+    if (entry.batches.length > MAX_BATCHES_PER_PRODUCER) entry.batches.shift();
+  }
+
+  /** Feed appended records (whole batches end with lastInBatch) into the state. */
+  onRecords(records: readonly ModelRecord[], from: number, to: number): void {
+    let batchStart = from;
+    for (let i = from; i < to; i++) {
+      const r = records[i];
+      if (!r.lastInBatch) continue;
+      const first = records[batchStart];
+      if (r.producerId >= 0) {
+        this.onBatch(r.producerId, r.producerEpoch, {
+          firstSeq: first.sequence,
+          lastSeq: r.sequence,
+          firstOffset: first.offset,
+          lastOffset: r.offset,
+        });
+      }
+      batchStart = i + 1;
+    }
+  }
+
+  /** Rebuild from the log (after recovery or truncation). */
+  rebuild(records: readonly ModelRecord[]): void {
+    this.producers.clear();
+    this.onRecords(records, 0, records.length);
+  }
+}
