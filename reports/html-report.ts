@@ -62,14 +62,14 @@ export const REPORT_BODY = `<header id="top">
       <button id="zoom-story" type="button">Zoom to the story</button>
       <div class="legend">
         <span class="sw-ok">ok</span><span class="sw-fail">fail</span><span class="sw-info">info (unknown)</span><span class="sw-pending">no completion</span>
-        <span class="sw-leader">leader</span><span class="sw-follower">follower</span><span class="sw-down">down</span><span class="sw-fault">fault</span>
+        <span class="sw-leader cluster-only">leader</span><span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span><span class="sw-fault cluster-only">fault</span>
       </div>
     </div>
     <div class="canvas-wrap" id="tl-wrap">
       <canvas id="tl-canvas"></canvas>
       <div class="scroller" id="tl-scroll"><div class="spacer" id="tl-spacer"></div></div>
     </div>
-    <p class="hint">Hover for details. Click to move the cluster view to that moment; drag or scroll sideways to pan; Ctrl + wheel to zoom. A red bar under a broker marks when it held the lost record, ✂ where that copy was truncated; an orange ▼ marks any truncation.</p>
+    <p class="hint" id="tl-hint">Hover for details. Click to move the cluster view to that moment; drag or scroll sideways to pan; Ctrl + wheel to zoom. A red bar under a broker marks when it held the lost record, ✂ where that copy was truncated; an orange ▼ marks any truncation.</p>
   </section>
   <section class="card" id="logs-card" hidden>
     <h2>Replica logs by offset</h2>

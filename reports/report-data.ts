@@ -530,7 +530,9 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
     if (headline.status === 'violation' && !anomaly) headline.sentence = counterexample.reason;
   }
   const endUs = history.length ? history[history.length - 1].time : 0;
-  const stats = Object.entries(verdict.stats ?? {}).map(([k, v]): [string, string] => [k, String(v)]);
+  const stats = Object.entries(verdict.stats ?? {})
+    .filter(([k]) => k !== 'operations')
+    .map(([k, v]): [string, string] => [k, String(v)]);
   return {
     ...base,
     mode: 'check',

@@ -414,10 +414,12 @@
         ctx.setLineDash([]);
       });
     }
-    // scrubber cursor
+    // scrubber cursor (violation reports only: a check report has no cluster to show)
     var xc = Math.round(X(scrubT)) + 0.5;
-    ctx.strokeStyle = '#0f172a'; ctx.lineWidth = 2;
-    ctx.beginPath(); ctx.moveTo(xc, AXIS_H); ctx.lineTo(xc, H); ctx.stroke();
+    if (!CHECK) {
+      ctx.strokeStyle = '#0f172a'; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(xc, AXIS_H); ctx.lineTo(xc, H); ctx.stroke();
+    }
     ctx.restore();
 
     // lane labels
@@ -474,8 +476,10 @@
         ctx.fillText(m[2], xm + 3, 16);
       });
     }
-    ctx.fillStyle = '#0f172a'; ctx.font = 'bold 10px system-ui, sans-serif';
-    ctx.fillText('▼', xc - 4, AXIS_H - 4);
+    if (!CHECK) {
+      ctx.fillStyle = '#0f172a'; ctx.font = 'bold 10px system-ui, sans-serif';
+      ctx.fillText('▼', xc - 4, AXIS_H - 4);
+    }
     ctx.restore();
     ctx.fillStyle = '#475569'; ctx.font = '11px system-ui, sans-serif';
     ctx.fillText(CHECK ? 'time' : 'virtual time', 8, AXIS_H / 2);
@@ -683,6 +687,10 @@
       'since ' + fmtTime(partT[r])];
   }
   function initTimeline() {
+    if (CHECK) {
+      Array.prototype.forEach.call(document.querySelectorAll('.cluster-only'), function (e) { e.hidden = true; });
+      $('tl-hint').textContent = 'Hover for details; drag or scroll sideways to pan; Ctrl + wheel to zoom. Numbered bars (#1, #2, …) form the longest linearizable prefix, in linearization order; the outlined bar is the operation that could not be placed; faded bars are outside the prefix.';
+    }
     buildLanes();
     TL.scale = tlFitScale();
     tlLayout();
@@ -750,6 +758,10 @@
     drawTimeline();
     view = tlView();
     var rect = TL.scroller.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight) {
+      TL.wrap.scrollIntoView({ block: 'center' });
+      rect = TL.scroller.getBoundingClientRect();
+    }
     var x0 = Math.max(LABEL_W, LABEL_W + (opT0[o] - view.t0) * TL.scale), x1 = Math.min(view.W, LABEL_W + (opT1[o] - view.t0) * TL.scale);
     return { x: rect.left + x0, y: rect.top + AXIS_H + yTop - view.yOff + 4, width: Math.max(1.5, x1 - x0), height: TL.lanes[li].h - 8 };
   }
@@ -1086,6 +1098,7 @@
   function renderCommand() {
     $('command-line').textContent = DATA.command || '(no command recorded)';
     var btn = $('copy-command');
+    btn.hidden = !DATA.command;
     btn.addEventListener('click', function () {
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(DATA.command).then(function () { btn.textContent = 'Copied'; }, function () { btn.textContent = 'Select and copy'; });

@@ -1,0 +1,274 @@
+// The reports in a real browser (Debian's Chromium through playwright-core): the violation
+// report of the acks=1 loss, the same with hostile strings everywhere, a 100,000-operation
+// report, the check report and the campaign index. Every page must load with no console
+// error, no request leaving it, no CSP violation and no dialog.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderCampaignIndex } from '../../reports/campaign-index.ts';
+import { renderCheckReport } from '../../reports/check-report.ts';
+import { renderViolationReport } from '../../reports/html-report.ts';
+import { acks1LossTrace, HOSTILE } from '../fixtures/traces/acks1-loss.ts';
+import { registerHistory } from '../fixtures/histories/register-nonlinearizable.ts';
+import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
+import { launchChromium, openReport, pngSize, type Browser, type PageWatch } from './chromium.ts';
+
+interface ReportApi {
+  data: { focus: { sendOp: number } | null; cex: { failed: number } | null; counts: { ops: number } };
+  time(): number;
+  setTime(t: number): void;
+  revealOp(op: number, zoom?: boolean): { x: number; y: number; width: number; height: number };
+  dumpText(): string;
+  describeText(): string;
+}
+declare const gregorReport: ReportApi;
+
+const S = 1_000_000;
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gregor-reports-'));
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, html: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, html);
+  return file;
+}
+
+async function ready(watch: PageWatch, timeoutMs = 30_000): Promise<void> {
+  await watch.page.waitForSelector('body[data-ready="1"]', { timeout: timeoutMs });
+}
+
+async function expectClean(watch: PageWatch): Promise<void> {
+  expect(watch.pageErrors, 'uncaught errors').toEqual([]);
+  expect(watch.consoleErrors, 'console errors').toEqual([]);
+  expect(watch.requests, 'requests leaving the page').toEqual([]);
+  expect(watch.dialogs, 'dialogs').toEqual([]);
+  expect(await watch.cspViolations(), 'CSP violations').toEqual([]);
+}
+
+/** Hovers an operation's bar on the timeline and returns the tooltip's text. */
+async function hoverOp(watch: PageWatch, op: number, zoom = false): Promise<string> {
+  const box = await watch.page.evaluate(([o, z]) => gregorReport.revealOp(o, z), [op, zoom] as const);
+  // Let the scroll events revealOp caused fire first (scrolling hides the tooltip).
+  await watch.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
+  await watch.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 2 });
+  const tooltip = watch.page.locator('#tooltip');
+  await tooltip.waitFor({ state: 'visible', timeout: 5_000 }).catch(async (e) => {
+    const rect = await watch.page.evaluate(() => JSON.stringify([document.getElementById('tl-scroll')!.getBoundingClientRect(), window.innerWidth, window.innerHeight, window.scrollY]));
+    throw new Error(`${(e as Error).message}\nbox ${JSON.stringify(box)} rect ${rect}`);
+  });
+  return (await tooltip.textContent()) ?? '';
+}
+
+describe('violation report: the acks=1 loss', () => {
+  let watch: PageWatch;
+  beforeAll(async () => {
+    watch = await openReport(browser, write('acks1.html', renderViolationReport(acks1LossTrace())));
+    await ready(watch);
+  });
+
+  it('shows the verdict headline and the lost record', async () => {
+    const page = watch.page;
+    expect(await page.locator('#headline').isVisible()).toBe(true);
+    expect(await page.locator('#headline').textContent()).toBe('Violation: lost-write');
+    expect(await page.locator('#sentence').textContent()).toContain('"v3" was acknowledged at offset 3 of t-0');
+    expect(await page.locator('#lost-record').isVisible()).toBe(true);
+    expect(await page.locator('#lost-record .value').textContent()).toBe('v3');
+    expect(await page.locator('#lost-record .where').textContent()).toBe('t-0 · offset 3');
+    const loss = page.locator('#story li.tone-loss').first();
+    expect(await loss.isVisible()).toBe(true);
+    expect(await loss.textContent()).toContain('That was the last copy.');
+    expect(await page.locator('#story li').count()).toBeGreaterThanOrEqual(10);
+  });
+
+  it('shows an operation\'s details when it is hovered', async () => {
+    const op = await watch.page.evaluate(() => gregorReport.data.focus!.sendOp);
+    const text = await hoverOp(watch, op);
+    expect(text).toContain('producer-2 · send "v3" → t-0@3');
+    expect(text).toContain('ok · 4.000000 s → 4.040000 s (40.0 ms)');
+    expect(text).toContain('the send of the lost record');
+    await watch.page.mouse.move(5, 5);
+  });
+
+  it('rebuilds kafka-topics --describe and kafka-dump-log as the scrubber moves', async () => {
+    const page = watch.page;
+    // It opens at the acknowledgement: broker 1 leads and holds v3 above its HW.
+    expect(await page.evaluate(() => gregorReport.time())).toBe(4.04 * S);
+    let describe = await page.locator('#describe').textContent();
+    expect(describe).toContain('Topic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3');
+    let dump = await page.evaluate(() => gregorReport.dumpText());
+    expect(dump).toContain('high watermark 3');
+    expect(dump).toContain('| offset: 3 payload: v3');
+
+    await page.locator('#scrubber').fill(String(15 * S));
+    expect(await page.locator('#scrub-time').textContent()).toBe('15.000000 s');
+    describe = await page.locator('#describe').textContent();
+    expect(describe).toContain('Leader: 2\tReplicas: 1,2,3\tIsr: 2,3');
+    expect(await page.locator('#replica-rows tr').first().textContent()).toContain('down (crash)');
+    expect(await page.evaluate(() => gregorReport.dumpText())).toContain('broker 1 is down (crash)');
+
+    // → steps to the next change in the cluster: broker 1 restarts at 20 s.
+    await page.locator('#scrubber').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => gregorReport.time())).toBe(20 * S);
+
+    // A story step moves the scrubber to its moment: the truncation removes v3.
+    await page.locator('#story li.tone-loss').first().click();
+    expect(await page.evaluate(() => gregorReport.time())).toBe(20.35 * S);
+    dump = await page.evaluate(() => gregorReport.dumpText());
+    expect(dump).not.toContain('payload: v3');
+    expect(await page.locator('#replica-rows tr').first().textContent()).toContain('follower');
+
+    // The dump of broker 2 shows v4 where v3 was.
+    await page.locator('#dump-tabs button', { hasText: 'broker 2' }).click();
+    expect(await page.evaluate(() => gregorReport.dumpText())).toContain('| offset: 3 payload: v4');
+  });
+
+  it('moves the scrubber where the timeline is clicked', async () => {
+    const page = watch.page;
+    await page.locator('#zoom-fit').click();
+    const box = (await page.locator('#tl-scroll').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.5, box.y + 150);
+    const t = await page.evaluate(() => gregorReport.time());
+    expect(t).toBeGreaterThan(5 * S);
+    expect(t).toBeLessThan(20 * S);
+  });
+
+  it('takes a full-page screenshot', async () => {
+    await watch.page.evaluate(() => gregorReport.setTime(4.04 * 1e6));
+    const file = join(dir, 'acks1.png');
+    await watch.page.screenshot({ path: file, fullPage: true });
+    const bytes = readFileSync(file);
+    const { width, height } = pngSize(bytes);
+    expect(width).toBeGreaterThanOrEqual(1400);
+    expect(height).toBeGreaterThan(1500);
+    expect(bytes.length).toBeGreaterThan(100_000);
+  });
+
+  it('made no request, logged no error and opened no dialog', async () => {
+    await expectClean(watch);
+  });
+});
+
+describe('hostile strings', () => {
+  it('render as text: no element, no script, no dialog', async () => {
+    const watch = await openReport(browser, write('hostile.html', renderViolationReport(acks1LossTrace({ lostValue: HOSTILE, hostileEverywhere: true }))));
+    await ready(watch);
+    const page = watch.page;
+    await page.waitForLoadState('load');
+    expect(await page.locator('#lost-record .value').textContent()).toBe(HOSTILE);
+    expect(await page.locator('#meta').textContent()).toContain(`acks1-leader-crash ${HOSTILE}`);
+    expect(await page.locator('#story').textContent()).toContain(`sends ${JSON.stringify(HOSTILE)} to t-0`);
+    expect(await page.locator('#fault-rows').textContent()).toContain(HOSTILE);
+    expect(await page.locator('#command-line').textContent()).toContain(HOSTILE);
+    expect(await page.title()).toContain(HOSTILE);
+    expect(await page.evaluate(() => document.querySelectorAll('img').length)).toBe(0);
+    expect(await page.evaluate(() => document.querySelectorAll('script').length)).toBe(2);
+    const op = await page.evaluate(() => gregorReport.data.focus!.sendOp);
+    expect(await hoverOp(watch, op)).toContain(JSON.stringify(HOSTILE));
+    expect(await page.evaluate(() => gregorReport.dumpText())).toContain(`| offset: 3 payload: ${HOSTILE}`);
+    await expectClean(watch);
+    await page.close();
+  });
+});
+
+describe('a 100,000-operation report', () => {
+  it('is under 20 MB, loads, scrolls and zooms without errors', async () => {
+    const html = renderViolationReport(syntheticTrace({ ops: 100_000 }));
+    const file = write('large.html', html);
+    const bytes = statSync(file).size;
+    expect(bytes).toBeLessThan(20 * 1024 * 1024);
+    const startedMs = Date.now();
+    const watch = await openReport(browser, file);
+    await ready(watch, 60_000);
+    const loadMs = Date.now() - startedMs;
+    const page = watch.page;
+    expect(await page.locator('#headline').textContent()).toBe('Violation: lost-write');
+    expect(await page.locator('#lost-record').isVisible()).toBe(true);
+    expect(await page.evaluate(() => gregorReport.data.counts.ops)).toBeGreaterThanOrEqual(100_000);
+    // Scroll the timeline and the replica logs through many frames, then zoom in and back.
+    const frameMs = await page.evaluate(async () => {
+      const frames: number[] = [];
+      const tl = document.getElementById('tl-scroll')!;
+      const grid = document.getElementById('grid-scroll')!;
+      for (let i = 0; i < 40; i++) {
+        const before = performance.now();
+        tl.scrollTop = (i % 10) * 12;
+        tl.scrollLeft = i * 40;
+        grid.scrollLeft = i * 500;
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+        frames.push(performance.now() - before);
+      }
+      return frames.sort((a, b) => a - b)[20];
+    });
+    for (const id of ['#zoom-in', '#zoom-in', '#zoom-in', '#zoom-story', '#zoom-fit']) await page.locator(id).click();
+    const text = await hoverOp(watch, 50_000, true);
+    expect(text).toContain('operation 50000');
+    await page.locator('#scrubber').fill(String(10 * S));
+    expect(await page.locator('#describe').textContent()).toContain('Partition: 0\tLeader: ');
+    await expectClean(watch);
+    console.log(`100k-operation report: ${(bytes / 1e6).toFixed(1)} MB, loaded in ${loadMs} ms, median scroll frame ${frameMs.toFixed(1)} ms`);
+    await page.close();
+  });
+});
+
+describe('check report (npm run check)', () => {
+  it('shows the client lanes, the prefix and the operation that could not be placed', async () => {
+    const { history, verdict } = registerHistory();
+    const watch = await openReport(browser, write('check.html', renderCheckReport(history, verdict, { source: 'reg.jsonl', model: 'register' })));
+    await ready(watch);
+    const page = watch.page;
+    expect(await page.locator('#headline').textContent()).toBe('Violation: nonlinearizable');
+    expect(await page.locator('#cex-card').isVisible()).toBe(true);
+    expect(await page.locator('#cex-failed').textContent()).toContain('process 1 · read → 2');
+    expect(await page.locator('#cex-prefix li').count()).toBe(1);
+    expect(await page.locator('#snapshot-card').isVisible()).toBe(false);
+    expect(await page.locator('#logs-card').isVisible()).toBe(false);
+    const failed = await page.evaluate(() => gregorReport.data.cex!.failed);
+    const text = await hoverOp(watch, failed);
+    expect(text).toContain('cannot be placed: read returned 2 but the register holds 1');
+    await page.screenshot({ path: join(dir, 'check.png'), fullPage: true });
+    await expectClean(watch);
+    await page.close();
+  });
+});
+
+describe('campaign index', () => {
+  it('lists the violations and links to their reports by relative path', async () => {
+    write('acks1-42.html', renderViolationReport(acks1LossTrace()));
+    const index = write(
+      'index.html',
+      renderCampaignIndex(
+        [
+          { variant: 'acks=1', scenario: 'acks1-leader-crash', seed: 42, anomalyKinds: ['lost-write', 'acked-durable'], reportPath: 'acks1-42.html' },
+          { variant: HOSTILE, scenario: HOSTILE, seed: 1, anomalyKinds: [HOSTILE], reportPath: 'javascript:alert(1)' },
+        ],
+        { title: 'campaign', seedsRun: 100 },
+      ),
+    );
+    const watch = await openReport(browser, index);
+    const page = watch.page;
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    expect(await page.locator('tbody tr').first().textContent()).toContain('lost-write');
+    const hrefs = await page.locator('a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    expect(hrefs).toEqual([`file://${join(dir, 'acks1-42.html')}`]);
+    expect(await page.locator('tbody tr').nth(1).textContent()).toContain(HOSTILE);
+    expect(await page.evaluate(() => document.querySelectorAll('img, script').length)).toBe(0);
+    await expectClean(watch);
+    await page.close();
+    const linked = await openReport(browser, join(dir, 'acks1-42.html'));
+    await ready(linked);
+    expect(await linked.page.locator('#headline').textContent()).toBe('Violation: lost-write');
+    await expectClean(linked);
+    await linked.page.close();
+  });
+});
