@@ -9,6 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
+// Names the functions passed to page.evaluate/addInitScript use: they run in the page, where
+// these exist. Declared here, module-local, because the project compiles without the DOM lib.
+declare const window: { __csp?: string[] };
+declare const document: { addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string }) => void): void };
+
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
@@ -73,7 +78,7 @@ export async function openReport(browser: Browser, file: string): Promise<PageWa
     requests: [],
     dialogs: [],
     page,
-    cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp ?? []),
+    cspViolations: () => page.evaluate(() => window.__csp ?? []),
   };
   page.on('console', (m) => {
     if (m.type() === 'error') watch.consoleErrors.push(m.text());
@@ -89,9 +94,9 @@ export async function openReport(browser: Browser, file: string): Promise<PageWa
   // Anything but the report itself is refused before it reaches the network.
   await page.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
   await page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    const found: string[] = [];
+    window.__csp = found;
+    document.addEventListener('securitypolicyviolation', (e) => found.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   await page.goto(url);
   return watch;

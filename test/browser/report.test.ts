@@ -22,7 +22,19 @@ interface ReportApi {
   dumpText(): string;
   describeText(): string;
 }
+// The page functions below run in the browser, where these exist; declared module-locally
+// because the project compiles without the DOM lib.
 declare const gregorReport: ReportApi;
+interface PageElement {
+  scrollTop: number;
+  scrollLeft: number;
+  href: string;
+  getBoundingClientRect(): unknown;
+}
+declare const document: { getElementById(id: string): PageElement | null; querySelectorAll(selector: string): { length: number } };
+declare const window: { innerWidth: number; innerHeight: number; scrollY: number };
+declare function requestAnimationFrame(callback: () => void): number;
+declare const performance: { now(): number };
 
 const S = 1_000_000;
 let browser: Browser;
@@ -259,7 +271,7 @@ describe('campaign index', () => {
     const page = watch.page;
     expect(await page.locator('tbody tr').count()).toBe(2);
     expect(await page.locator('tbody tr').first().textContent()).toContain('lost-write');
-    const hrefs = await page.locator('a').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    const hrefs = await page.locator('a').evaluateAll((links) => links.map((a) => (a as unknown as PageElement).href));
     expect(hrefs).toEqual([`file://${join(dir, 'acks1-42.html')}`]);
     expect(await page.locator('tbody tr').nth(1).textContent()).toContain(HOSTILE);
     expect(await page.evaluate(() => document.querySelectorAll('img, script').length)).toBe(0);
