@@ -22,6 +22,8 @@ import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type Trace
 import type { BuildCluster, KafkaCluster } from '../model/cluster-api.ts';
 import type { VariantName } from '../model/config.ts';
 import { PROBE_CLIENT_ID } from '../model/config.ts';
+import { clientOfProcess } from '../model/client-process.ts';
+import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
@@ -44,7 +46,8 @@ export interface SnapshotMonitor {
 export interface Judges {
   /** Black-box Kafka checker over the whole history (after the final read). */
   checkHistory(history: History): Verdict;
-  createMonitor(): SnapshotMonitor;
+  /** A fresh monitor per run; minInsyncReplicas is the configuration in force. */
+  createMonitor(opts: { minInsyncReplicas?: number }): SnapshotMonitor;
 }
 
 export interface RunDeps {
@@ -111,7 +114,7 @@ export interface RunResult {
 /** Probe kinds whose fields are exactly a TimelineEvent minus `t`. */
 const TIMELINE_KINDS = new Set(['replica', 'append', 'truncate', 'partition']);
 /** Probe kinds after which the invariant monitor looks at the cluster. */
-const SNAPSHOT_KINDS = new Set(['partition', 'truncate', 'produce-ack', 'registered', 'fenced']);
+const SNAPSHOT_KINDS = new Set(['partition', 'truncate', 'registered', 'fenced']);
 
 class StuckError extends Error {}
 
@@ -155,6 +158,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   let outcomeOverride: 'stuck' | 'crash' | undefined;
   let error: string | undefined;
   let historyVerdict: Verdict | undefined;
+  let livenessVerdict: Verdict | undefined;
 
   try {
     cluster = deps.buildCluster(sim, spec, workloadSpecOf(input));
@@ -183,7 +187,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
         },
       },
     );
-    monitor = deps.judges.createMonitor();
+    monitor = deps.judges.createMonitor({ minInsyncReplicas: spec.config['min.insync.replicas'] });
     const mon = monitor;
     const inj = injector;
     const trk = tracker;
@@ -191,16 +195,26 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     let snapshotDue = false;
     let eventsAtLastSnapshot = 0;
     const snapshotEvery = opts.snapshotEveryEvents ?? 5000;
+    /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
+    let liveness: LivenessTracker | undefined;
+    const takeSnapshot = () => {
+      snapshotDue = false;
+      eventsAtLastSnapshot = sim.eventCount;
+      const snap = c.snapshot();
+      mon.observe(snap);
+      liveness?.observe(snap);
+    };
 
     sim.onProbe((_node: number, ev: ProbeEvent) => {
       const kind = ev.kind;
       if (kind === 'partition') {
         const change = view.applyPartitionEvent(ev as unknown as Parameters<ClusterView['applyPartitionEvent']>[0]);
-        if (change !== undefined) {
-          inj.onPartitionChange(change);
-          trk.refresh();
-        }
+        if (change !== undefined) inj.onPartitionChange(change);
       } else {
+        if (kind === 'replica') {
+          const r = ev as unknown as { topic: string; broker: number; partition: number; role: string; hw: number; leo: number };
+          if (r.topic === TOPIC) trk.onReplica(r.broker, r.partition, r.role, r.hw, r.leo);
+        }
         inj.onProbe(ev);
       }
       if (SNAPSHOT_KINDS.has(kind)) snapshotDue = true;
@@ -208,6 +222,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     });
     sim.onNodeTransition((node: number, transition: NodeTransition) => {
       snapshotDue = true;
+      if (transition === 'restart') trk.onRestart(node);
       if (wantTrace) {
         const up = transition === 'start' || transition === 'restart';
         timeline.push({ t: sim.now(), kind: 'node', node, name: nodeName(node), state: up ? 'up' : 'down', cause: transition });
@@ -224,11 +239,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
         untilUs: limitUs,
         maxEvents: Math.max(0, maxEvents - sim.eventCount),
         stopWhen: () => {
-          if (snapshotDue || sim.eventCount - eventsAtLastSnapshot >= snapshotEvery) {
-            snapshotDue = false;
-            eventsAtLastSnapshot = sim.eventCount;
-            mon.observe(c.snapshot());
-          }
+          if (snapshotDue || sim.eventCount - eventsAtLastSnapshot >= snapshotEvery) takeSnapshot();
           return done();
         },
       });
@@ -252,8 +263,13 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     runUntil(healAtUs, () => inj.quiescent(), 'under faults');
     // 2. Heal whatever is left.
     inj.healAll();
-    trk.refresh();
     const healedAtUs = sim.now();
+    liveness = createLivenessTracker({
+      lastHealUs: healedAtUs,
+      boundUs: budgets.livenessMs * 1000,
+      minInsyncReplicas: spec.config['min.insync.replicas'],
+    });
+    takeSnapshot();
     // 3. The workload finishes: every send completes (ok, fail or info) within its delivery timeout.
     const w = input.workload;
     const sendSpanUs = Math.ceil(w.sends / Math.max(1, w.producers)) * w.sendIntervalMs * 1000 * 4;
@@ -261,14 +277,20 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     if (!runUntil(workloadDeadlineUs, () => c.workloadDone(), 'waiting for the workload')) {
       throw new StuckError(`the workload did not finish by ${fmtUs(workloadDeadlineUs)} (healed at ${fmtUs(healedAtUs)})`);
     }
-    // 4. Liveness: a probe send and poll on every partition succeed within a bounded time.
+    // 4. Liveness: within a bounded time after the heal every partition has a leader and an
+    //    ISR of min.insync.replicas, and a probe send and poll succeed on every partition.
     const probeStartUs = sim.now();
+    const probeFromIndex = c.history.length;
     c.startProbe();
-    const live = runUntil(probeStartUs + budgets.livenessMs * 1000, () => c.probeSucceeded(), 'waiting for the liveness probe');
-    if (!live) {
+    const live = runUntil(healedAtUs + budgets.livenessMs * 1000, () => c.probeSucceeded(), 'waiting for the liveness probe');
+    takeSnapshot();
+    for (const p of probeOutcomes(c.history, probeFromIndex)) liveness.probe(p);
+    livenessVerdict = liveness.finish();
+    liveness = undefined;
+    if (!live && livenessVerdict.valid !== false) {
       extraAnomalies.push({
         kind: 'liveness',
-        explanation: `After every fault healed (at ${fmtUs(healedAtUs)}), a probe send and poll on every partition did not succeed within ${budgets.livenessMs / 1000} s.`,
+        explanation: `After every fault healed (at ${fmtUs(healedAtUs)}), the probe client's send and poll did not both succeed on every partition within ${budgets.livenessMs / 1000} s.`,
         nodes: [PROBE_CLIENT_ID],
         timesUs: [healedAtUs, probeStartUs],
       });
@@ -285,7 +307,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
         timesUs: [readStartUs],
       });
     }
-    mon.observe(c.snapshot());
+    takeSnapshot();
     historyVerdict = deps.judges.checkHistory(c.history);
   } catch (err) {
     if (err instanceof StuckError) {
@@ -314,7 +336,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       extraAnomalies.push({ kind: 'crash', explanation: `Seed ${opts.seed}: the invariant monitor threw: ${(err as Error).message}` });
     }
   }
-  const verdict = combineVerdicts(historyVerdict, monitorAnomalies, extraAnomalies, beyond);
+  const verdict = combineVerdicts(historyVerdict, [...monitorAnomalies, ...(livenessVerdict?.anomalies ?? [])], extraAnomalies, beyond);
   const outcome: RunOutcome = outcomeOverride ?? outcomeOf(verdict);
   const failing = verdict.anomalies.find((a) => isFailing(a));
   const records = injector?.records ?? [];
@@ -337,6 +359,23 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     result.trace = buildTrace(opts, spec.config as unknown as Record<string, unknown>, records, cluster, sim, timeline, verdict, outcome);
   }
   return result;
+}
+
+/** The probe client's sends and polls from history position `from` on, as liveness inputs. */
+function probeOutcomes(history: History, from: number): ProbeOutcome[] {
+  const out: ProbeOutcome[] = [];
+  for (let i = from; i < history.length; i++) {
+    const e = history[i];
+    if (e.type === 'invoke' || clientOfProcess(e.process) !== PROBE_CLIENT_ID) continue;
+    const v = e.value as { topic?: unknown; partition?: unknown; records?: unknown };
+    if (typeof v?.topic !== 'string' || typeof v.partition !== 'number') continue;
+    if (e.f === 'send') out.push({ topic: v.topic, partition: v.partition, kind: 'send', ok: e.type === 'ok', timeUs: e.time });
+    else if (e.f === 'poll') {
+      const got = e.type === 'ok' && Array.isArray(v.records) && v.records.length > 0;
+      out.push({ topic: v.topic, partition: v.partition, kind: 'poll', ok: got, timeUs: e.time });
+    }
+  }
+  return out;
 }
 
 /** A failing anomaly: neither informational nor expected. */

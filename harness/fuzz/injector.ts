@@ -376,7 +376,6 @@ export class FaultInjector {
     this.holdCount--;
     if (set.size === 0 && !this.sim.isUp(node)) {
       this.sim.start(node);
-      this.promise.refresh();
     }
   }
 

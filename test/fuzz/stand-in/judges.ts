@@ -23,7 +23,7 @@ export const standInJudges: Judges = {
     }
     return { valid: finalRead === undefined ? 'unknown' : anomalies.length === 0, checker: 'stand-in', anomalies };
   },
-  createMonitor(): SnapshotMonitor {
+  createMonitor(_opts: { minInsyncReplicas?: number }): SnapshotMonitor {
     return {
       observe(_s: ClusterSnapshot) {
         snapshotCounter.seen++;
