@@ -394,7 +394,7 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   const endUs = Math.max(
     trace.endTimeUs ?? 0,
     timeline.length ? timeline[timeline.length - 1].t : 0,
-    ...(trace.history?.length ? [trace.history[trace.history.length - 1].time] : []),
+    trace.history?.length ? trace.history[trace.history.length - 1].time : 0,
   );
   const data: ReportData = {
     ...base,

@@ -167,8 +167,12 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
   logs.versions.forEach((version, i) => {
     if (version.tp === focus.tp && version.value === focus.value) focusVersions.add(i);
   });
-  const firstAppendUs = Math.min(...[...focusVersions].map((i) => logs.versions[i].appendedAtUs));
-  const windowStartUs = Math.min(sendOp?.startUs ?? Infinity, firstAppendUs);
+  let firstAppendUs = Infinity;
+  for (const i of focusVersions) firstAppendUs = Math.min(firstAppendUs, logs.versions[i].appendedAtUs);
+  const earliest = Math.min(sendOp?.startUs ?? Infinity, firstAppendUs);
+  // Neither sent nor appended in this trace: start where the anomaly says, else at 0.
+  const anomalyTimes = anomaly?.timesUs ?? [];
+  const windowStartUs = Number.isFinite(earliest) ? earliest : anomalyTimes.length ? Math.min(...anomalyTimes) : 0;
   if (focus.offset === undefined) {
     const leaderCopy = [...focusVersions].map((i) => logs.versions[i])[0];
     focus.offset = leaderCopy?.offset;

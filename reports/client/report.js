@@ -991,7 +991,7 @@
         while (endQ + 1 < live.length && verBatch[live[endQ + 1]] === bIdx) endQ++;
         lines.push({
           text: 'baseOffset: ' + verOff[x] + ' lastOffset: ' + verOff[live[endQ]] + ' count: ' + (endQ - q + 1) +
-            ' partitionLeaderEpoch: ' + verEp(x) + ' isTransactional: false isControl: false',
+            ' partitionLeaderEpoch: ' + verEp(x),
           cls: 'batch', off: verOff[x],
         });
       }

@@ -171,6 +171,27 @@ describe('violation report: the acks=1 loss', () => {
   });
 });
 
+describe('a report with two partitions', () => {
+  it('describes every partition of the topic and switches the replica views to the chosen one', async () => {
+    const watch = await openReport(browser, write('two.html', renderViolationReport(acks1LossTrace({ extraPartition: true }))));
+    await ready(watch);
+    const page = watch.page;
+    await page.locator('#scrubber').fill(String(15 * S));
+    const describe = await page.locator('#describe').textContent();
+    expect(describe).toContain('PartitionCount: 2');
+    expect(describe).toContain('Partition: 0\tLeader: 2\tReplicas: 1,2,3\tIsr: 2,3');
+    expect(describe).toContain('Partition: 1\tLeader: 3\tReplicas: 3,1,2\tIsr: 3,2');
+    await page.locator('#tp-select').selectOption({ label: 't-1' });
+    await page.locator('#dump-tabs button', { hasText: 'broker 3' }).click();
+    const dump = await page.evaluate(() => gregorReport.dumpText());
+    expect(dump).toContain('/var/lib/kafka/data/t-1/');
+    expect(dump).toContain('| offset: 0 payload: w0');
+    expect(await page.locator('#replica-rows tr').nth(2).textContent()).toContain('leader');
+    await expectClean(watch);
+    await page.close();
+  });
+});
+
 describe('hostile strings', () => {
   it('render as text: no element, no script, no dialog', async () => {
     const watch = await openReport(browser, write('hostile.html', renderViolationReport(acks1LossTrace({ lostValue: HOSTILE, hostileEverywhere: true }))));

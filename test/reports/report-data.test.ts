@@ -179,3 +179,20 @@ describe('buildViolationData on the acks=1 trace', () => {
     expect(d.headline).toMatchObject({ status: 'valid', label: 'No violation' });
   });
 });
+
+describe('a trace with two partitions', () => {
+  const { data, story } = buildViolationData(acks1LossTrace({ extraPartition: true }));
+  it('keeps the focus partition first and follows the lost record only there', () => {
+    expect(data.tps).toEqual(['t-0', 't-1']);
+    expect(data.focus?.tp).toBe(0);
+    expect(story.steps.some((s) => s.text.includes('w0'))).toBe(false);
+    expect(story.focus?.lostAtUs).toBe(20.35 * S);
+  });
+  it('tags replica states and copies with their partition', () => {
+    const t1 = data.tps.indexOf('t-1');
+    expect(data.batches.tp.filter((tp) => tp === t1)).toHaveLength(2);
+    expect(data.part.tp.filter((tp) => tp === t1)).toHaveLength(2);
+    const w0 = data.ops.val.indexOf(data.strings.indexOf('w0'));
+    expect(data.ops.tp[w0]).toBe(t1);
+  });
+});
