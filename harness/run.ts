@@ -326,6 +326,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   }
 
   const beyond = tracker?.beyondPromise ?? false;
+  const beyondAvailability = tracker?.beyondAvailabilityPromise ?? false;
   let monitorAnomalies: Anomaly[] = [];
   try {
     monitorAnomalies = monitor?.anomalies() ?? [];
@@ -336,7 +337,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       extraAnomalies.push({ kind: 'crash', explanation: `Seed ${opts.seed}: the invariant monitor threw: ${(err as Error).message}` });
     }
   }
-  const verdict = combineVerdicts(historyVerdict, [...monitorAnomalies, ...(livenessVerdict?.anomalies ?? [])], extraAnomalies, beyond);
+  const verdict = combineVerdicts(historyVerdict, [...monitorAnomalies, ...(livenessVerdict?.anomalies ?? [])], extraAnomalies, beyond, beyondAvailability);
   const outcome: RunOutcome = outcomeOverride ?? outcomeOf(verdict);
   const failing = verdict.anomalies.find((a) => isFailing(a));
   const records = injector?.records ?? [];
@@ -387,12 +388,21 @@ const HARNESS_KINDS = new Set(['stuck', 'crash']);
 
 /**
  * One verdict from the history checker's, the monitor's and the driver's own anomalies.
- * Beyond the promise every non-harness anomaly becomes expected.
+ * Beyond the durability promise every non-harness anomaly becomes expected; beyond the
+ * availability promise only liveness anomalies do.
  */
-export function combineVerdicts(history: Verdict | undefined, monitor: Anomaly[], driver: Anomaly[], beyondPromise: boolean): Verdict {
-  const anomalies: Anomaly[] = [...(history?.anomalies ?? []), ...monitor, ...driver].map((a) =>
-    beyondPromise && !HARNESS_KINDS.has(a.kind) && a.informational !== true ? { ...a, expected: true } : a,
-  );
+export function combineVerdicts(
+  history: Verdict | undefined,
+  monitor: Anomaly[],
+  driver: Anomaly[],
+  beyondPromise: boolean,
+  beyondAvailability = beyondPromise,
+): Verdict {
+  const anomalies: Anomaly[] = [...(history?.anomalies ?? []), ...monitor, ...driver].map((a) => {
+    if (a.informational === true || HARNESS_KINDS.has(a.kind)) return a;
+    if (beyondPromise || (beyondAvailability && a.kind === 'liveness')) return { ...a, expected: true };
+    return a;
+  });
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];

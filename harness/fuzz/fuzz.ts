@@ -73,7 +73,8 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       opts.onShrink?.(i, scan.failures.length, f.seed);
       const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed };
       let shrunk: ShrinkOutcome | undefined;
-      if (shrinkRuns > 0 && f.outcome !== 'nondeterminism' && f.outcome !== 'crash') {
+      // A stuck run burns its whole event budget, and a nondeterministic one cannot be shrunk.
+      if (shrinkRuns > 0 && (f.outcome === 'violation' || f.outcome === 'crash')) {
         shrunk = (await executor.run({ type: 'shrink', ...base, budgetRuns: shrinkRuns })) as ShrinkOutcome;
       }
       const input = shrunk?.input ?? generateInput(opts.scenario, f.seed);

@@ -253,7 +253,12 @@ export class FaultInjector {
   private fireCrash(record: FaultRecord, a: Extract<FaultAction, { kind: 'crash' }>, subjects: readonly number[]): boolean {
     const node = this.resolve(a.target, subjects);
     if (node === undefined) return this.skip(record, 'target not resolvable');
-    return this.fireNodeDown(record, node, a.downMs, 'crash', this.nameOf(node));
+    const fired = this.fireNodeDown(record, node, a.downMs, 'crash', this.nameOf(node));
+    if (fired && this.isBroker(node) && this.promise.crash([node])) {
+      record.beyondPromise = true;
+      record.resolved += ' [beyond what Kafka promises to keep available]';
+    }
+    return fired;
   }
 
   private fireNodeDown(record: FaultRecord, node: number, downMs: number, how: 'crash' | 'shutdown', name: string): boolean {

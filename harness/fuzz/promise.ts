@@ -1,9 +1,13 @@
-// Judges whether a run went beyond what Kafka promises to survive (DESIGN §4, issue 5): a
-// power loss that, when it strikes, leaves min.insync.replicas or more of some partition's
-// replicas "damaged". A broker is damaged from its power loss until it has recovered: it is
-// up again and its replica of every partition has re-fetched up to the high watermark the
-// partition's leader had announced when the power went out (everything acknowledged before
-// the loss is back on it). A loss in such a run is expected, not a violation.
+// Judges whether a run went beyond what Kafka promises to survive (DESIGN §4, issue 5).
+// - Durability: a power loss that, when it strikes, leaves min.insync.replicas or more of
+//   some partition's replicas "damaged". A broker is damaged from its power loss until it has
+//   recovered: it is up again and its replica of every partition has re-fetched up to the
+//   high watermark the partition's leader had announced when the power went out (everything
+//   acknowledged before the loss is back on it). Any anomaly of such a run is expected.
+// - Availability: the same count over unclean shutdowns (power loss or kill -9, which Kafka
+//   cannot tell apart: both leave the ELR, KIP-966). Past it a partition may stay leaderless
+//   without unclean election, so liveness failures of such a run are expected; data loss
+//   still is a violation.
 //
 // Assumes:
 // - `minInsync` is the scenario's own min.insync.replicas, before any variant is laid over
@@ -11,16 +15,54 @@
 //   the configuration (min-insync-1) still has its losses counted as violations.
 // - The model announces every change of a replica's HW or LEO as a 'replica' probe, and
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
-// Process crashes and clean shutdowns lose nothing and never count.
+// Clean shutdowns and controller crashes never count.
 
 import type { ClusterView } from './cluster-view.ts';
+
+/** Brokers not yet recovered: broker → partition → the LEO it must reach again. */
+class DamageSet {
+  readonly brokers = new Map<number, Map<number, number>>();
+
+  add(b: number, targets: Map<number, number>): void {
+    const need = this.brokers.get(b) ?? new Map<number, number>();
+    for (const [p, t] of targets) need.set(p, Math.max(need.get(p) ?? 0, t));
+    this.brokers.set(b, need);
+  }
+
+  progress(b: number, partition: number, leo: number): void {
+    const need = this.brokers.get(b);
+    if (need === undefined) return;
+    const target = need.get(partition);
+    if (target !== undefined && leo >= target) {
+      need.delete(partition);
+      if (need.size === 0) this.brokers.delete(b);
+    }
+  }
+
+  restarted(b: number): void {
+    const need = this.brokers.get(b);
+    if (need === undefined) return;
+    for (const [p, target] of need) if (target <= 0) need.delete(p);
+    if (need.size === 0) this.brokers.delete(b);
+  }
+
+  /** Damaged replicas of a partition (-1 = assignment unknown at the time: counts for all). */
+  countFor(partition: number, replicas: readonly number[]): number {
+    let count = 0;
+    for (const [b, need] of this.brokers) if (need.has(partition) || (need.has(-1) && replicas.includes(b))) count++;
+    return count;
+  }
+}
 
 export class PromiseTracker {
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
-  /** Damaged broker → partition → the LEO it must reach again. */
-  private readonly damaged = new Map<number, Map<number, number>>();
+  /** Lost unflushed data (power loss): the durability promise. */
+  private readonly lostData = new DamageSet();
+  /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
+  private readonly unclean = new DamageSet();
   private beyond = false;
+  private beyondAvailability = false;
 
   constructor(
     private readonly minInsync: number,
@@ -28,9 +70,19 @@ export class PromiseTracker {
     private readonly isUp: (broker: number) => boolean,
   ) {}
 
-  /** The run went beyond the promise at some point. */
+  /** The run went beyond the durability promise at some point: every loss is expected. */
   get beyondPromise(): boolean {
     return this.beyond;
+  }
+
+  /**
+   * The run went beyond the availability promise: ≥ min.insync.replicas replicas of a
+   * partition shut down uncleanly (kill -9 included, which Kafka cannot tell from a power
+   * loss) before recovering, so the partition may stay leaderless (no ISR, no ELR) without
+   * unclean election. Liveness failures are then expected; data loss is not.
+   */
+  get beyondAvailabilityPromise(): boolean {
+    return this.beyond || this.beyondAvailability;
   }
 
   /** Marks the run as beyond the promise (a fault the generator labelled so has fired). */
@@ -41,56 +93,61 @@ export class PromiseTracker {
   /** Feed every 'replica' probe of the scenario's topic. */
   onReplica(broker: number, partition: number, role: string, hw: number, leo: number): void {
     if (role === 'leader' && hw > (this.leaderHw.get(partition) ?? 0)) this.leaderHw.set(partition, hw);
-    if (this.damaged.size === 0) return;
-    const need = this.damaged.get(broker);
-    if (need === undefined) return;
-    const target = need.get(partition);
-    if (target !== undefined && leo >= target && this.isUp(broker)) {
-      need.delete(partition);
-      if (need.size === 0) this.damaged.delete(broker);
-    }
+    if (!this.isUp(broker)) return;
+    if (this.unclean.brokers.size > 0) this.unclean.progress(broker, partition, leo);
+    if (this.lostData.brokers.size > 0) this.lostData.progress(broker, partition, leo);
   }
 
   /** A broker restarted: partitions with nothing to re-fetch are recovered at once. */
   onRestart(broker: number): void {
-    const need = this.damaged.get(broker);
-    if (need === undefined) return;
-    for (const [p, target] of need) if (target <= 0) need.delete(p);
-    if (need.size === 0) this.damaged.delete(broker);
+    this.unclean.restarted(broker);
+    this.lostData.restarted(broker);
+  }
+
+  /** Brokers are killed (-9) now: no data lost, but an unclean shutdown. Returns true when beyond the availability promise. */
+  crash(brokers: readonly number[]): boolean {
+    for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
+    const now = this.exceeds(this.unclean);
+    if (now) this.beyondAvailability = true;
+    return now;
   }
 
   /**
-   * Brokers lose power now. Returns true when this takes the run beyond the promise: some
-   * partition then has ≥ min.insync.replicas damaged replicas.
+   * Brokers lose power now. Returns true when this takes the run beyond the durability
+   * promise: some partition then has ≥ min.insync.replicas replicas that lost data.
    */
   powerLoss(brokers: readonly number[]): boolean {
-    const partitions = this.view.partitions();
     for (const b of brokers) {
-      const need = this.damaged.get(b) ?? new Map<number, number>();
-      for (const p of partitions) {
-        if (!this.view.record(p)!.replicas.includes(b)) continue;
-        const hw = this.leaderHw.get(p) ?? 0;
-        need.set(p, Math.max(need.get(p) ?? 0, hw));
-      }
-      if (partitions.length === 0) need.set(-1, 0);
-      this.damaged.set(b, need);
+      const targets = this.targetsOf(b);
+      this.lostData.add(b, targets);
+      this.unclean.add(b, targets);
     }
-    let beyondNow = false;
-    if (partitions.length === 0) {
-      // Before the controller announced any assignment: count over all brokers.
-      beyondNow = this.damaged.size >= this.minInsync;
-    } else {
-      for (const p of partitions) {
-        let count = 0;
-        for (const [b, need] of this.damaged) if (need.has(p) || (need.has(-1) && this.view.record(p)!.replicas.includes(b))) count++;
-        if (count >= this.minInsync) beyondNow = true;
-      }
-    }
-    if (beyondNow) this.beyond = true;
-    return beyondNow;
+    if (this.exceeds(this.unclean)) this.beyondAvailability = true;
+    const now = this.exceeds(this.lostData);
+    if (now) this.beyond = true;
+    return now;
   }
 
   damagedBrokers(): number[] {
-    return [...this.damaged.keys()].sort((a, b) => a - b);
+    return [...this.lostData.brokers.keys()].sort((a, b) => a - b);
+  }
+
+  /** What broker b must re-fetch, per partition it replicates: the leader HW right now. */
+  private targetsOf(b: number): Map<number, number> {
+    const partitions = this.view.partitions();
+    const targets = new Map<number, number>();
+    if (partitions.length === 0) targets.set(-1, 0);
+    for (const p of partitions) {
+      if (!this.view.record(p)!.replicas.includes(b)) continue;
+      targets.set(p, this.leaderHw.get(p) ?? 0);
+    }
+    return targets;
+  }
+
+  private exceeds(set: DamageSet): boolean {
+    const partitions = this.view.partitions();
+    if (partitions.length === 0) return set.brokers.size >= this.minInsync;
+    for (const p of partitions) if (set.countFor(p, this.view.record(p)!.replicas) >= this.minInsync) return true;
+    return false;
   }
 }
