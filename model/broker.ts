@@ -59,6 +59,7 @@ interface BrokerImageEntry {
 const SWEEP_INTERVAL_US = 1_000_000;
 const METADATA_MAX_WAIT_MS = 500;
 const REGISTRATION_RETRY_US = 1_000_000;
+const FENCED_HEARTBEAT_US = 10_000;
 
 export function createBroker(params: BrokerParams): ActorFactory<Message> {
   return (ctx) => new Broker(ctx as NodeContext<Message>, params);
@@ -297,7 +298,12 @@ export class Broker implements Actor<Message>, PartitionHost {
           this.sendRegistration();
           return;
         }
-        if (msg.error === 'NONE') this.fencedByController = msg.isFenced;
+        if (msg.error === 'NONE') {
+          this.fencedByController = msg.isFenced;
+          // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
+          // unfenced (catching up), then at broker.heartbeat.interval.ms.
+          if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
+        }
         return;
       case 'MetadataFetchResponse':
         return this.onMetadataFetchResponse(msg);
@@ -342,6 +348,9 @@ export class Broker implements Actor<Message>, PartitionHost {
           this.ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');
           return;
         }
+        case 'heartbeat-fenced':
+          if (this.heartbeatCorrelationId === 0 && this.fencedByController) this.sendHeartbeat();
+          return;
         case 'register-retry':
           if (this.epoch < 0 && this.registrationCorrelationId === 0) this.sendRegistration();
           return;

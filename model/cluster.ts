@@ -10,8 +10,8 @@
 //   partition reads one anyway, so every consumer polls something.
 // - snapshot() is cheap: it hands out the replicas' live arrays (read synchronously, never
 //   keep). For a broker that is down it reads its page cache (what a restart would recover,
-//   before recovery trims a torn tail). The controller's view survives its crashes here as
-//   the last view it had (its metadata log is durable, so a restart returns to it).
+//   before recovery trims a torn tail). While the controller is down its view is rebuilt
+//   from its durable metadata log (exactly what its restart will recover to).
 
 import type { ActorFactory, Message, SimulationApi } from '../harness/kernel/types.ts';
 import { isTorn } from '../harness/kernel/disk.ts';
@@ -20,8 +20,8 @@ import type { History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster } from './cluster-api.ts';
 import { CONTROLLER_ID, FIRST_CONSUMER_ID, FIRST_PRODUCER_ID, PROBE_CLIENT_ID, type ClusterSpec, type TopicSpec, type WorkloadSpec } from './config.ts';
 import { Broker, createBroker, HW_CHECKPOINT_FILE } from './broker.ts';
-import { createController, KraftController } from './controller.ts';
-import type { PartitionState } from './internal-protocol.ts';
+import { createController, KraftController, METADATA_LOG, type BrokerRegistration } from './controller.ts';
+import type { MetadataRecord, PartitionState } from './internal-protocol.ts';
 import { LOG_FILE, type ModelRecord } from './replica-log.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
@@ -46,8 +46,12 @@ class SimulatedCluster implements KafkaCluster {
   readonly producerIds: readonly number[];
   readonly consumerIds: readonly number[];
   private readonly recorder = createHistoryRecorder();
-  private lastControllerView: readonly PartitionState[] = [];
-  private lastController: KraftController | undefined;
+  private controllerView: {
+    partitions: readonly PartitionState[];
+    registration: (brokerId: number) => BrokerRegistration | undefined;
+    /** Metadata log length the view was rebuilt from (-1: the live controller's own view). */
+    logLength: number;
+  } = { partitions: [], registration: () => undefined, logLength: -2 };
   private readonly acked: AckedRecord[] = [];
   private readonly consumed: ConsumedRecord[] = [];
   private scannedHistory = 0;
@@ -172,25 +176,51 @@ class SimulatedCluster implements KafkaCluster {
   // =====================================================================================
   // Views
 
+  /** The running controller, or undefined; while it is down, its view comes from its disk. */
   private controller(): KraftController | undefined {
     const c = this.sim.actor<KraftController>(CONTROLLER_ID);
     if (c !== undefined) {
-      this.lastController = c;
-      this.lastControllerView = c.partitionStates();
+      this.controllerView = { partitions: c.partitionStates(), registration: (id) => c.registration(id), logLength: -1 };
+      return c;
     }
-    return c;
+    const entries = this.sim.disk(CONTROLLER_ID).read(METADATA_LOG);
+    if (this.controllerView.logLength !== entries.length) {
+      // What a restart would recover: replay the durable metadata log.
+      const partitions: PartitionState[] = [];
+      const index = new Map<string, number>();
+      const brokers = new Map<number, BrokerRegistration>();
+      for (const e of entries) {
+        if (isTorn(e)) break;
+        const r = e as MetadataRecord;
+        if (r.type === 'Partition') {
+          const key = `${r.state.topic}\u0000${r.state.partition}`;
+          const i = index.get(key);
+          if (i === undefined) {
+            index.set(key, partitions.length);
+            partitions.push(r.state);
+          } else partitions[i] = r.state;
+        } else if (r.type === 'RegisterBroker') {
+          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch: r.brokerEpoch, incarnation: r.incarnation, fenced: true });
+        } else {
+          const b = brokers.get(r.brokerId);
+          if (b !== undefined && b.epoch === r.brokerEpoch) brokers.set(r.brokerId, { ...b, fenced: r.fenced });
+        }
+      }
+      this.controllerView = { partitions, registration: (id) => brokers.get(id), logLength: entries.length };
+    }
+    return undefined;
   }
 
   private controllerPartitions(): readonly PartitionState[] {
     this.controller();
-    return this.lastControllerView;
+    return this.controllerView.partitions;
   }
 
   describe(): string {
     const up = this.controller() !== undefined;
     const partitions = this.controllerPartitions();
     const lines: string[] = [];
-    if (!up) lines.push('(controller down: its last view)');
+    if (!up) lines.push('(controller down: the view its metadata log holds)');
     const config = this.spec.config;
     for (const topic of this.spec.topics) {
       lines.push(
@@ -236,12 +266,12 @@ class SimulatedCluster implements KafkaCluster {
 
   snapshot(): ClusterSnapshot {
     const controller = this.controller();
-    const partitions = this.lastControllerView;
+    const partitions = this.controllerView.partitions;
     const brokers: BrokerView[] = [];
     for (const id of this.brokerIds) {
       const up = this.sim.isUp(id);
       const actor = up ? this.sim.actor<Broker>(id) : undefined;
-      const reg = this.lastController?.registration(id);
+      const reg = this.controllerView.registration(id);
       brokers.push({
         id,
         up,

@@ -1,0 +1,197 @@
+// Test scaffolding for the broker/controller model: a cluster of real brokers and the real
+// KRaft controller, without the workload clients, plus a raw client node through which a test
+// sends exact protocol requests and reads the answers. Probe events are collected so a test
+// can assert on truncations, ISR changes and acknowledgements.
+
+import { Simulation } from '../../harness/kernel/index.ts';
+import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/kernel/types.ts';
+import { Broker, createBroker } from '../../model/broker.ts';
+import { createController, KraftController } from '../../model/controller.ts';
+import { assignReplicas } from '../../model/cluster.ts';
+import { CONTROLLER_ID, DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant, type TopicSpec } from '../../model/config.ts';
+import type { ClientResponse, ErrorCode } from '../../model/client-protocol.ts';
+import type { PartitionState } from '../../model/internal-protocol.ts';
+
+export const RAW_CLIENT_ID = 250;
+
+type ProduceResponse = Extract<ClientResponse, { type: 'ProduceResponse' }>;
+type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
+
+class RawClient implements Actor<Message> {
+  readonly responses = new Map<number, ClientResponse>();
+  constructor(readonly ctx: NodeContext<Message>) {}
+  onMessage(_from: number, msg: Message): void {
+    const r = msg as ClientResponse;
+    this.responses.set(r.correlationId, r);
+  }
+  onTimer(): void {}
+}
+
+export interface TestClusterOptions {
+  brokers?: number;
+  topics?: TopicSpec[];
+  config?: Partial<KafkaConfig>;
+  variant?: 'correct' | ProtocolVariant;
+  seed?: number;
+}
+
+export class TestCluster {
+  readonly sim: Simulation;
+  readonly config: KafkaConfig;
+  readonly probes: Array<{ t: number; node: number; e: ProbeEvent }> = [];
+  readonly brokerIds: number[] = [];
+  private correlation = 1000;
+
+  constructor(opts: TestClusterOptions = {}) {
+    const brokers = opts.brokers ?? 3;
+    const topics = opts.topics ?? [{ name: 't', partitions: 1, replicationFactor: brokers }];
+    this.config = { ...DEFAULT_KAFKA_CONFIG, ...opts.config };
+    const variant = opts.variant ?? 'correct';
+    this.sim = new Simulation({ seed: opts.seed ?? 1, defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 } });
+    const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
+    this.sim.addNode({
+      id: CONTROLLER_ID,
+      name: 'controller',
+      factory: createController('kraft', {
+        controllerId: CONTROLLER_ID,
+        config: this.config,
+        variant,
+        topics,
+        assignment: (t, p) => assignReplicas(brokers, topicIndex.get(t.name)!, t, p),
+      }),
+    });
+    for (let id = 1; id <= brokers; id++) {
+      this.brokerIds.push(id);
+      this.sim.addNode({ id, name: `broker-${id}`, factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config: this.config, variant }) });
+    }
+    this.sim.addNode({ id: RAW_CLIENT_ID, name: 'raw-client', factory: (ctx) => new RawClient(ctx as NodeContext<Message>) });
+    this.sim.onProbe((node, e) => this.probes.push({ t: this.sim.now(), node, e }));
+  }
+
+  start(): void {
+    this.sim.start(CONTROLLER_ID);
+    for (const id of this.brokerIds) this.sim.start(id);
+    this.sim.start(RAW_CLIENT_ID);
+  }
+
+  /** Runs until `pred` holds (checked after every event) or `maxUs` more virtual time passes. */
+  runUntil(pred: () => boolean, maxUs = 120_000_000): boolean {
+    if (pred()) return true;
+    this.sim.run({ stopWhen: pred, untilUs: this.sim.now() + maxUs });
+    return pred();
+  }
+
+  runFor(us: number): void {
+    this.sim.run({ untilUs: this.sim.now() + us });
+  }
+
+  controller(): KraftController {
+    const c = this.sim.actor<KraftController>(CONTROLLER_ID);
+    if (c === undefined) throw new Error('controller is down');
+    return c;
+  }
+
+  state(topic = 't', partition = 0): PartitionState {
+    const s = this.controller().partitionStates().find((x) => x.topic === topic && x.partition === partition);
+    if (s === undefined) throw new Error(`no partition ${topic}-${partition}`);
+    return s;
+  }
+
+  broker(id: number): Broker {
+    const b = this.sim.actor<Broker>(id);
+    if (b === undefined) throw new Error(`broker ${id} is down`);
+    return b;
+  }
+
+  replica(id: number, topic = 't', partition = 0) {
+    const p = this.broker(id).partition(topic, partition);
+    if (p === undefined) throw new Error(`broker ${id} has no replica of ${topic}-${partition}`);
+    return p;
+  }
+
+  /** Every replica of the partition knows the controller's current leader epoch and role. */
+  settled(topic = 't', partition = 0): boolean {
+    const s = this.state(topic, partition);
+    if (s.leader < 0) return false;
+    for (const id of s.replicas) {
+      if (!this.sim.isUp(id)) continue;
+      const p = this.sim.actor<Broker>(id)?.partition(topic, partition);
+      if (p === undefined || p.leaderEpoch !== s.leaderEpoch) return false;
+      if (p.role !== (id === s.leader ? 'leader' : 'follower')) return false;
+    }
+    return true;
+  }
+
+  private raw(): RawClient {
+    const c = this.sim.actor<RawClient>(RAW_CLIENT_ID);
+    if (c === undefined) throw new Error('raw client down');
+    return c;
+  }
+
+  /** Sends a ProduceRequest to `broker`; returns its correlation id. */
+  produce(broker: number, values: string[], opts: { acks?: 0 | 1 | -1; topic?: string; partition?: number; producerId?: number; baseSequence?: number; timeoutMs?: number } = {}): number {
+    const correlationId = ++this.correlation;
+    this.raw().ctx.send(broker, {
+      type: 'ProduceRequest',
+      correlationId,
+      acks: opts.acks ?? -1,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      topic: opts.topic ?? 't',
+      partition: opts.partition ?? 0,
+      producerId: opts.producerId ?? -1,
+      producerEpoch: 0,
+      baseSequence: opts.baseSequence ?? -1,
+      records: values.map((value) => ({ key: null, value })),
+    } as Message);
+    return correlationId;
+  }
+
+  /** A consumer fetch (reads up to the HW). */
+  fetch(broker: number, fetchOffset: number, opts: { topic?: string; partition?: number; currentLeaderEpoch?: number } = {}): number {
+    const correlationId = ++this.correlation;
+    this.raw().ctx.send(broker, {
+      type: 'FetchRequest',
+      correlationId,
+      replicaId: -1,
+      replicaEpoch: -1,
+      topic: opts.topic ?? 't',
+      partition: opts.partition ?? 0,
+      fetchOffset,
+      lastFetchedEpoch: -1,
+      currentLeaderEpoch: opts.currentLeaderEpoch ?? -1,
+      maxWaitMs: 0,
+      maxRecords: 1000,
+    } as Message);
+    return correlationId;
+  }
+
+  response(correlationId: number): ClientResponse | undefined {
+    return this.raw().responses.get(correlationId);
+  }
+
+  /** Produce and wait for the answer. */
+  produceAndWait(broker: number, values: string[], opts: Parameters<TestCluster['produce']>[2] = {}): ProduceResponse {
+    const id = this.produce(broker, values, opts);
+    if (!this.runUntil(() => this.response(id) !== undefined, 60_000_000)) throw new Error(`no answer to produce ${id}`);
+    return this.response(id) as ProduceResponse;
+  }
+
+  fetchAndWait(broker: number, fetchOffset: number, opts: Parameters<TestCluster['fetch']>[2] = {}): FetchResponse {
+    const id = this.fetch(broker, fetchOffset, opts);
+    if (!this.runUntil(() => this.response(id) !== undefined, 10_000_000)) throw new Error(`no answer to fetch ${id}`);
+    return this.response(id) as FetchResponse;
+  }
+
+  probesOf(kind: string): Array<{ t: number; node: number; e: ProbeEvent }> {
+    return this.probes.filter((p) => p.e.kind === kind);
+  }
+
+  /** (offset, epoch, value) triples of a replica's log. */
+  logOf(id: number, topic = 't', partition = 0): Array<[number, number, string]> {
+    return this.replica(id, topic, partition).log.records.map((r) => [r.offset, r.epoch, r.value]);
+  }
+}
+
+export function errorOf(r: ClientResponse | undefined): ErrorCode | undefined {
+  return r === undefined ? undefined : (r as { error?: ErrorCode }).error;
+}
