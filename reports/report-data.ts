@@ -22,7 +22,7 @@ import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import { clip, compareProcesses, formatTimeUs, processKey, showValue, tpName } from './format.ts';
 import { pairOperations, pollOf, sendOf, type Operation, type PairedHistory } from './operations.ts';
 import { buildReplicaLogs, sortTimeline, type ReplicaLogs } from './replica-logs.ts';
-import { buildStory, nodeNamer, primaryAnomaly, type Story } from './story.ts';
+import { buildStory, clientNodeOf, nodeNamer, primaryAnomaly, type Story } from './story.ts';
 
 export const REPORT_DATA_FORMAT = 'gregor-report-data';
 export const REPORT_DATA_VERSION = 1;
@@ -318,7 +318,11 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   if (story.focus) tpIndex(story.focus.topic, story.focus.partition);
   for (const e of timeline) if ('topic' in e) tpIndex(e.topic, e.partition);
 
-  const roles = new Map((trace.nodes ?? []).map((n) => [processKey(n.id), n.role]));
+  const roles = new Map<string, string>();
+  for (const op of paired.ops) {
+    const owner = clientNodeOf(trace, op.process);
+    if (owner) roles.set(processKey(op.process), owner.node.role);
+  }
   const { lanes, ops } = buildOps(paired, strings, tpIndex, nameOf, roles);
 
   // Brokers: declared ones, plus any id the timeline mentions as a broker.

@@ -82,11 +82,35 @@ interface NameOf {
   (node: number | string): string;
 }
 
+/**
+ * The client node a history process belongs to. A process id that is a node id is that node;
+ * otherwise the simulator's clients number their processes node id × 1000 + lane (one lane
+ * per operation in flight, model/client-process.ts), so a process id ≥ 1000 whose quotient
+ * is a client node belongs to it. Other processes (imported histories) belong to no node.
+ */
+export function clientNodeOf(trace: Pick<Trace, 'nodes'>, process: number | string): { node: Trace['nodes'][number]; lane?: number } | undefined {
+  const nodes = trace.nodes ?? [];
+  const exact = nodes.find((n) => String(n.id) === String(process));
+  if (exact) return { node: exact };
+  if (typeof process !== 'number' || !Number.isInteger(process) || process < 1000) return undefined;
+  const owner = nodes.find((n) => n.id === Math.floor(process / 1000) && n.role !== 'broker' && n.role !== 'controller');
+  return owner ? { node: owner, lane: process % 1000 } : undefined;
+}
+
 export function nodeNamer(trace: Pick<Trace, 'nodes'>): NameOf {
-  const names = new Map<string, string>();
-  for (const node of trace.nodes ?? []) names.set(String(node.id), node.name);
   const brokerIds = new Set((trace.nodes ?? []).filter((n) => n.role === 'broker').map((n) => n.id));
-  return (node) => names.get(String(node)) ?? (typeof node === 'number' && (brokerIds.size === 0 || brokerIds.has(node)) ? `broker ${node}` : `process ${node}`);
+  const cache = new Map<string, string>();
+  return (node) => {
+    const key = String(node);
+    let name = cache.get(key);
+    if (name === undefined) {
+      const owner = clientNodeOf(trace, node);
+      if (owner) name = owner.lane === undefined ? owner.node.name : `${owner.node.name} lane ${owner.lane}`;
+      else name = typeof node === 'number' && (brokerIds.size === 0 || brokerIds.has(node)) ? `broker ${node}` : `process ${node}`;
+      cache.set(key, name);
+    }
+    return name;
+  };
 }
 
 const CAUSE_TEXT: Record<string, string> = {

@@ -171,7 +171,15 @@
   // ---------------------------------------------------------------- UI state
   var curTp = FOCUS ? FOCUS.tp : 0;
   var scrubT = FOCUS && FOCUS.ackedAtUs >= 0 ? FOCUS.ackedAtUs : FOCUS && FOCUS.appendedAtUs >= 0 ? FOCUS.appendedAtUs : END;
-  var dumpBroker = FOCUS && FOCUS.lostOnBroker >= 0 ? FOCUS.lostOnBroker : DATA.brokers.length ? DATA.brokers[0].id : -1;
+  // The dump-log first shows a broker that holds the lost record at the opening moment (the
+  // leader that acknowledged it), else the broker that lost the last copy, else the first.
+  var dumpBroker = DATA.brokers.length ? DATA.brokers[0].id : -1;
+  if (FOCUS) {
+    if (FOCUS.lostOnBroker >= 0) dumpBroker = FOCUS.lostOnBroker;
+    for (var fv = 0; fv < nVer; fv++) {
+      if (isFocusVersion(fv) && liveAt(fv, scrubT)) { dumpBroker = DATA.batches.b[verBatch[fv]]; break; }
+    }
+  }
   var redrawQueued = false;
   function queueRedraw() {
     if (redrawQueued) return;
@@ -547,7 +555,7 @@
     ctx.font = '11px ui-monospace, "DejaVu Sans Mono", monospace';
     labels.forEach(function (lb) {
       var r = lb[0], role = DATA.rep.role[r];
-      var text = (role === 1 ? 'leader' : role === 2 ? 'follower' : 'no role') + ' e' + DATA.rep.ep[r] + ' · HW ' + repHw[r] + ' · LEO ' + repLeo[r];
+      var text = (role === 1 ? 'leader' : role === 2 ? 'follower' : 'no role') + (DATA.rep.ep[r] >= 0 ? ' e' + DATA.rep.ep[r] : '') + ' · HW ' + repHw[r] + ' · LEO ' + repLeo[r];
       var x0 = Math.max(lb[1], LABEL_W);
       ctx.fillStyle = role === 1 ? '#ffffff' : '#0f172a';
       ctx.fillText(fitText(ctx, text, lb[2] - x0 - 6), x0 + 4, top + bh / 2);

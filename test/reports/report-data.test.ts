@@ -196,3 +196,18 @@ describe('a trace with two partitions', () => {
     expect(data.ops.tp[w0]).toBe(t1);
   });
 });
+
+describe('client process names', () => {
+  it("names the simulator's client lanes (node id × 1000 + lane) after their node", () => {
+    const trace = acks1LossTrace();
+    // Renumber producer-2's process (11) as lane 1 of client node 11: 11001.
+    trace.history = trace.history.map((e) => (e.process === 11 ? { ...e, process: 11_001 } : e));
+    const { data, story } = buildViolationData(trace);
+    expect(data.lanes.map((l) => [l.name, l.kind])).toEqual([
+      ['producer-1', 'producer'],
+      ['consumer-1', 'consumer'],
+      ['producer-2 lane 1', 'producer'],
+    ]);
+    expect(story.focus?.producer).toBe('producer-2 lane 1');
+  });
+});
