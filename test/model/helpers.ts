@@ -109,10 +109,18 @@ export class TestCluster {
     return p;
   }
 
-  /** Every replica of the partition knows the controller's current leader epoch and role. */
+  /**
+   * Every running broker is registered and unfenced, and every replica of the partition knows
+   * the controller's current leader epoch and its role.
+   */
   settled(topic = 't', partition = 0): boolean {
     const s = this.state(topic, partition);
     if (s.leader < 0) return false;
+    for (const id of this.brokerIds) {
+      if (!this.sim.isUp(id)) continue;
+      const reg = this.controller().registration(id);
+      if (reg === undefined || reg.fenced || reg.epoch !== this.sim.actor<Broker>(id)?.brokerEpoch()) return false;
+    }
     for (const id of s.replicas) {
       if (!this.sim.isUp(id)) continue;
       const p = this.sim.actor<Broker>(id)?.partition(topic, partition);
