@@ -833,7 +833,7 @@
         var shown = vs.length > row.depth ? vs.slice(vs.length - row.depth) : vs;
         shown.forEach(function (ver, j) {
           var y = row.y + 4 + j * (G_VH + 2), w = G_COL - 6;
-          var live = liveAt(ver, scrubT), future = verTa(ver) > scrubT, cut = verTt[ver] <= scrubT;
+          var future = verTa(ver) > scrubT, cut = verTt[ver] <= scrubT;
           var focus = isFocusVersion(ver);
           ctx.globalAlpha = future ? 0.35 : 1;
           ctx.fillStyle = cut ? '#fff1f2' : EPOCH_COLORS[verEp(ver) % EPOCH_COLORS.length];
@@ -851,7 +851,6 @@
           ctx.font = '9px system-ui, sans-serif'; ctx.fillStyle = '#475569';
           ctx.fillText('e' + verEp(ver), x2 + w - 16, y + G_VH / 2);
           ctx.globalAlpha = 1;
-          void live;
         });
         if (vs.length > row.depth) {
           ctx.fillStyle = '#475569'; ctx.font = '9px system-ui, sans-serif';
@@ -1149,12 +1148,37 @@
   drawTimeline();
   drawGrid();
 
+  /** Client rect of the replica-log cell (broker, offset), scrolled into view. */
+  function gridCellBox(br, off) {
+    var row = null;
+    GR.rows.forEach(function (r) { if (r.id === br) row = r; });
+    if (!row) return null;
+    var W = GR.scroller.clientWidth;
+    var x = G_LABEL + off * G_COL - GR.scroller.scrollLeft;
+    if (x < G_LABEL || x + G_COL > W) { GR.scroller.scrollLeft = Math.max(0, off * G_COL - (W - G_LABEL) / 2); drawGrid(); }
+    var rect = GR.scroller.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight) { GR.wrap.scrollIntoView({ block: 'center' }); rect = GR.scroller.getBoundingClientRect(); }
+    return { x: rect.left + G_LABEL + off * G_COL - GR.scroller.scrollLeft, y: rect.top + row.y, width: G_COL, height: row.h };
+  }
+  /** Client rect of a broker's timeline lane over time [t0, t1], scrolled into view. */
+  function brokerLaneBox(br) {
+    var li = -1;
+    for (var j = 0; j < TL.lanes.length; j++) if (TL.lanes[j].kind === 'broker' && TL.lanes[j].id === br) li = j;
+    if (li < 0) return null;
+    var rect = TL.scroller.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight) { TL.wrap.scrollIntoView({ block: 'center' }); rect = TL.scroller.getBoundingClientRect(); }
+    var view = tlView();
+    return { x: rect.left + LABEL_W, y: rect.top + AXIS_H + TL.laneY[li] - view.yOff, width: view.W - LABEL_W, height: TL.lanes[li].h, t0: view.t0, t1: view.t1 };
+  }
+
   /** For tests and for the browser console: read-only views and a few actions. */
   window.gregorReport = {
     data: DATA,
     time: function () { return scrubT; },
     setTime: setScrub,
     revealOp: revealOp,
+    gridCellBox: gridCellBox,
+    brokerLaneBox: brokerLaneBox,
     dumpText: function () { return DUMP.lines.map(function (l) { return l.text; }).join('\n'); },
     describeText: function () { return $('describe').textContent; },
     showRange: showRange,

@@ -20,6 +20,8 @@ interface ReportApi {
   setTime(t: number): void;
   revealOp(op: number, zoom?: boolean): { x: number; y: number; width: number; height: number };
   dumpText(): string;
+  gridCellBox(broker: number, offset: number): { x: number; y: number; width: number; height: number } | null;
+  brokerLaneBox(broker: number): { x: number; y: number; width: number; height: number; t0: number; t1: number } | null;
   describeText(): string;
 }
 // The page functions below run in the browser, where these exist; declared module-locally
@@ -143,6 +145,29 @@ describe('violation report: the acks=1 loss', () => {
     // The dump of broker 2 shows v4 where v3 was.
     await page.locator('#dump-tabs button', { hasText: 'broker 2' }).click();
     expect(await page.evaluate(() => gregorReport.dumpText())).toContain('| offset: 3 payload: v4');
+  });
+
+  it('marks truncations and the lost record in the replica logs and on the broker lanes', async () => {
+    const page = watch.page;
+    const cell = (await page.evaluate(() => gregorReport.gridCellBox(1, 3)))!;
+    await page.mouse.move(cell.x + cell.width / 2, cell.y + cell.height / 2, { steps: 2 });
+    const tooltip = page.locator('#tooltip');
+    await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+    const cellText = await tooltip.textContent();
+    expect(cellText).toContain('broker 1 · t-0 offset 3');
+    expect(cellText).toContain('"v3" · leader epoch 0 · appended 4.020000 s · truncated 20.350000 s (diverging-epoch)  ★ lost record');
+    expect(cellText).toContain('"v4" · leader epoch 1 · appended 20.400000 s · still there at the end');
+    // Broker 1's lane while it is down: process down, and it still holds v3 on disk.
+    await page.locator('#zoom-fit').click();
+    const lane = (await page.evaluate(() => gregorReport.brokerLaneBox(1)))!;
+    const x = lane.x + ((10 * S - lane.t0) / (lane.t1 - lane.t0)) * lane.width;
+    await page.mouse.move(x, lane.y + lane.height / 2, { steps: 2 });
+    await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+    const laneText = await tooltip.textContent();
+    expect(laneText).toContain('process down (crash)');
+    expect(laneText).toContain('leader · leader epoch 0 · HW 3 · LEO 4');
+    expect(laneText).toContain('holds the lost record "v3"');
+    await page.mouse.move(5, 5);
   });
 
   it('moves the scrubber where the timeline is clicked', async () => {

@@ -1,5 +1,5 @@
 // Scale: a 100,000-operation trace renders to one file well under 20 MB. (Load and scroll
-// in a real browser: test/browser. Speed figures: bench/reports-scale.ts.)
+// in a real browser, with the figures printed: test/browser/report.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { renderViolationReport } from '../../reports/html-report.ts';
 import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
