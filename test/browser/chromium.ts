@@ -32,12 +32,17 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+/** Throws, saying how to install it, when there is no Chromium at `path`. */
+export function requireChromium(path: string = CHROMIUM_PATH): void {
+  if (!existsSync(path)) {
     throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}; the browser tests need it. Install it with \`apt-get install chromium\` (Debian/Ubuntu; CI installs it). Playwright's own browser downloads are not used.`,
+      `Chromium is not installed at ${path}; the browser tests need it. Install it with \`apt-get install chromium\` (Debian/Ubuntu; CI installs it). Playwright's own browser downloads are not used.`,
     );
   }
+}
+
+export async function launchChromium(): Promise<Browser> {
+  requireChromium();
   const profile = mkdtempSync(join(tmpdir(), 'gregor-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

@@ -217,6 +217,26 @@ describe('a report with two partitions', () => {
   });
 });
 
+describe('degenerate inputs', () => {
+  it('an empty valid trace and an empty checked history render without errors', async () => {
+    const empty = acks1LossTrace();
+    Object.assign(empty, { history: [], timeline: [], faults: [], nodes: [], endTimeUs: 0, command: '', verdict: { valid: true, checker: 'all', anomalies: [] } });
+    const a = await openReport(browser, write('empty.html', renderViolationReport(empty)));
+    await ready(a);
+    expect(await a.page.locator('#headline').textContent()).toBe('No violation');
+    expect(await a.page.locator('#lost-record').isVisible()).toBe(false);
+    await a.page.locator('#next-event').click();
+    await a.page.locator('#zoom-in').click();
+    await expectClean(a);
+    await a.page.close();
+    const b = await openReport(browser, write('empty-check.html', renderCheckReport([], { valid: 'unknown', checker: 'linearizability', anomalies: [] })));
+    await ready(b);
+    expect(await b.page.locator('#headline').textContent()).toBe('Unknown');
+    await expectClean(b);
+    await b.page.close();
+  });
+});
+
 describe('hostile strings', () => {
   it('render as text: no element, no script, no dialog', async () => {
     const watch = await openReport(browser, write('hostile.html', renderViolationReport(acks1LossTrace({ lostValue: HOSTILE, hostileEverywhere: true }))));
