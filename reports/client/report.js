@@ -737,11 +737,13 @@
     var keyTimes = DATA.story.filter(function (s) { return s.key && s.t <= lossT; }).map(function (s) { return s.t; });
     if (FOCUS && lossT === Infinity) keyTimes = keyTimes.slice(0, -1);
     if (FOCUS && keyTimes.length) {
-      storyBtn.addEventListener('click', function () {
+      var zoomToStory = function () {
         var a = Math.min.apply(null, keyTimes), bb = Math.max.apply(null, keyTimes);
         var pad = Math.max(1000, (bb - a) * 0.06);
         showRange(Math.max(START, a - pad), Math.min(END, bb + pad));
-      });
+      };
+      storyBtn.addEventListener('click', zoomToStory);
+      zoomToStory(); // the story is what the report is about; "Whole run" is one click away
     } else storyBtn.hidden = true;
     if (CHECK && DATA.cex && cexFailed >= 0) {
       storyBtn.hidden = false;
