@@ -173,7 +173,13 @@ export class ReplicaLog {
   /** Discards every record at offset ≥ `offset`; returns false when there was nothing to cut. */
   truncateTo(offset: number): boolean {
     if (offset < 0) offset = 0;
-    if (offset >= this.records.length) return false;
+    if (offset >= this.records.length) {
+      // Kafka's UnifiedLog.truncateTo: always trim the epoch cache to the log end, since an
+      // ex-leader may hold an entry for an epoch it never wrote in; without this a follower
+      // would be told to diverge at the same point forever.
+      this.epochs.truncateFromEnd(this.records.length);
+      return false;
+    }
     this.records.length = offset;
     this.disk.truncate(this.logPath, offset);
     this.epochs.truncateFromEnd(offset);

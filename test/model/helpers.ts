@@ -130,6 +130,14 @@ export class TestCluster {
     return true;
   }
 
+  /** The controller has a leader other than `not`, and that broker acts as leader in its epoch. */
+  leaderReady(not = -1, topic = 't', partition = 0): boolean {
+    const s = this.state(topic, partition);
+    if (s.leader < 0 || s.leader === not || !this.sim.isUp(s.leader)) return false;
+    const p = this.sim.actor<Broker>(s.leader)?.partition(topic, partition);
+    return p !== undefined && p.role === 'leader' && p.leaderEpoch === s.leaderEpoch;
+  }
+
   private raw(): RawClient {
     const c = this.sim.actor<RawClient>(RAW_CLIENT_ID);
     if (c === undefined) throw new Error('raw client down');

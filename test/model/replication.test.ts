@@ -59,6 +59,36 @@ describe('truncation on a diverging epoch', () => {
   });
 });
 
+describe('an ex-leader that wrote nothing in its epoch', () => {
+  it('drops its empty epoch entry when told to diverge at its own end, and follows without looping', () => {
+    const c = startedCluster();
+    const first = c.state().leader;
+    expect(errorOf(c.produceAndWait(first, ['e0', 'e1']))).toBe('NONE');
+    c.runFor(1_000_000);
+    // Leadership moves to another broker (the first one is cut off from everyone but the
+    // client), which thus starts epoch 2 with an epoch entry and no record in it.
+    const others = [...c.brokerIds.filter((id) => id !== first), CONTROLLER_ID];
+    const cut = c.sim.network.cut({ kind: 'split', sideA: [first], sideB: others });
+    expect(c.runUntil(() => c.leaderReady(first), 30_000_000)).toBe(true);
+    const second = c.state().leader;
+    expect(c.replica(second).log.epochs.latestEpoch()).toBe(2);
+    // Now the second leader is cut off before writing anything; the first comes back and leads.
+    c.sim.network.heal(cut);
+    const others2 = [...c.brokerIds.filter((id) => id !== second), CONTROLLER_ID];
+    const cut2 = c.sim.network.cut({ kind: 'split', sideA: [second], sideB: others2 });
+    expect(c.runUntil(() => c.leaderReady(second) && c.state().isr.length >= 2, 60_000_000)).toBe(true);
+    const third = c.state().leader;
+    expect(errorOf(c.produceAndWait(third, ['e2']))).toBe('NONE');
+    c.sim.network.heal(cut2);
+    // The second broker follows with lastFetchedEpoch 2, which the leader never had.
+    expect(c.runUntil(() => c.settled() && c.state().isr.includes(second), 60_000_000)).toBe(true);
+    expect(c.logOf(second)).toEqual(c.logOf(third));
+    expect(c.replica(second).log.epochs.entries.map((e) => e.epoch)).not.toContain(2);
+    const fetchesFromSecond = c.probesOf('follower-fetch').filter((p) => p.node === second);
+    expect(fetchesFromSecond.length).toBeGreaterThan(0);
+  });
+});
+
 describe('follower high watermark', () => {
   it('lags the leader HW: followers learn it only from their next fetch response', () => {
     const c = startedCluster();
