@@ -10,7 +10,10 @@
 //   outstanding to the same node fails too ("disconnect"). Their owners learn it at once;
 //   none of them can know whether the broker processed the request.
 // - The kernel tells a sender nothing about lost messages; only the timer reveals a loss.
-// - Timer tags are plain data (the kernel may hash them): {type:'request-timeout', id}.
+// - One timer per client, not per request: it is armed for the earliest deadline among the
+//   outstanding requests and re-armed lazily when it fires (a request answered in time just
+//   leaves the set). Timeouts fire at exactly `sent + timeout`, as with a timer per request,
+//   at two heap operations less per request. Its tag is plain data: {type:'request-timeout'}.
 
 import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
@@ -27,21 +30,21 @@ export interface PendingRequest {
   readonly node: number;
   readonly type: ClientRequest['type'];
   readonly sentUs: number;
+  readonly deadlineUs: number;
   readonly owner: RequestOwner;
   /** The owner's own bookkeeping (the batch, the fetcher...). */
   readonly context: unknown;
-  timer: TimerHandle;
 }
 
-export interface RequestTimeoutTag {
-  readonly type: 'request-timeout';
-  readonly id: number;
-}
+export const REQUEST_TIMEOUT_TAG = { type: 'request-timeout' } as const;
+export type RequestTimeoutTag = typeof REQUEST_TIMEOUT_TAG;
 
 export class ClientNet {
   private nextCorrelationId = 1;
   private readonly pending = new Map<number, PendingRequest>();
   private readonly inFlightByNode = new Map<number, number>();
+  private timer: TimerHandle = -1;
+  private timerAtUs = Infinity;
 
   constructor(private readonly ctx: NodeContext) {}
 
@@ -57,20 +60,20 @@ export class ClientNet {
 
   /** Send a request that expects a response within `timeoutUs`. */
   request(node: number, msg: ClientRequest, timeoutUs: number, owner: RequestOwner, context: unknown): PendingRequest {
+    const now = this.ctx.now();
     const req: PendingRequest = {
       correlationId: msg.correlationId,
       node,
       type: msg.type,
-      sentUs: this.ctx.now(),
+      sentUs: now,
+      deadlineUs: now + timeoutUs,
       owner,
       context,
-      timer: -1,
     };
     if (this.pending.has(req.correlationId)) throw new Error(`client ${this.ctx.id}: correlation id ${req.correlationId} reused`);
     this.pending.set(req.correlationId, req);
     this.inFlightByNode.set(node, this.inFlight(node) + 1);
-    const tag: RequestTimeoutTag = { type: 'request-timeout', id: req.correlationId };
-    req.timer = this.ctx.setTimer(timeoutUs, tag);
+    if (req.deadlineUs < this.timerAtUs) this.arm(req.deadlineUs);
     this.ctx.send(node, msg);
     return req;
   }
@@ -85,30 +88,51 @@ export class ClientNet {
     const req = this.pending.get(msg.correlationId);
     if (req === undefined || req.node !== from || !answers(req.type, msg.type)) return false;
     this.forget(req);
-    this.ctx.cancelTimer(req.timer);
     req.owner.onResponse(req, msg);
     return true;
   }
 
-  /** A request-timeout timer fired: fail it and, as the connection closes, its node's others. */
-  handleTimeout(tag: RequestTimeoutTag): void {
-    const req = this.pending.get(tag.id);
-    if (req === undefined) return;
-    const victims: PendingRequest[] = [];
-    for (const other of this.pending.values()) if (other.node === req.node) victims.push(other);
-    for (const victim of victims) {
-      this.forget(victim);
-      if (victim !== req) this.ctx.cancelTimer(victim.timer);
+  /**
+   * The timeout timer fired: every request past its deadline times out and, as Kafka closes
+   * the connection, the other requests outstanding to the same node fail with it.
+   */
+  handleTimeout(_tag: RequestTimeoutTag): void {
+    this.timer = -1;
+    this.timerAtUs = Infinity;
+    const now = this.ctx.now();
+    let victims: Array<[PendingRequest, NoResponseReason]> | null = null;
+    for (const req of this.pending.values()) {
+      if (req.deadlineUs > now) continue;
+      victims ??= [];
+      const node = req.node;
+      for (const other of this.pending.values()) {
+        if (other.node !== node || victims.some(([v]) => v === other)) continue;
+        victims.push([other, other.deadlineUs <= now ? 'timeout' : 'disconnect']);
+      }
     }
-    // Owners run after the connection is fully closed, so requests they send anew survive.
-    for (const victim of victims) victim.owner.onNoResponse(victim, victim === req ? 'timeout' : 'disconnect');
+    if (victims !== null) for (const [victim] of victims) this.forget(victim);
+    this.rearm();
+    if (victims === null) return;
+    // Owners run after the connections are fully closed, so requests they send anew survive.
+    for (const [victim, reason] of victims) victim.owner.onNoResponse(victim, reason);
   }
 
   /** Abandon a request without closing anything (its response will be ignored). */
   abandon(req: PendingRequest): void {
     if (this.pending.get(req.correlationId) !== req) return;
     this.forget(req);
-    this.ctx.cancelTimer(req.timer);
+  }
+
+  private arm(atUs: number): void {
+    if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
+    this.timerAtUs = atUs;
+    this.timer = this.ctx.setTimer(Math.max(0, atUs - this.ctx.now()), REQUEST_TIMEOUT_TAG);
+  }
+
+  private rearm(): void {
+    let earliest = Infinity;
+    for (const req of this.pending.values()) if (req.deadlineUs < earliest) earliest = req.deadlineUs;
+    if (earliest !== Infinity) this.arm(earliest);
   }
 
   private forget(req: PendingRequest): void {

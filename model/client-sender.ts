@@ -49,17 +49,15 @@ export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 
 export const SENDER_WAKE_TAG = { type: 'sender-wake' } as const;
 export const INIT_PID_RETRY_TAG = { type: 'init-producer-id-retry' } as const;
-export interface DeliveryTimeoutTag {
-  readonly type: 'delivery-timeout';
-  readonly sendId: number;
-}
+/** One timer for all sends: they share one delivery timeout, so deadlines come in send order. */
+export const DELIVERY_TIMEOUT_TAG = { type: 'delivery-timeout' } as const;
+export type DeliveryTimeoutTag = typeof DELIVERY_TIMEOUT_TAG;
 
 export type SendOutcome = 'ok' | 'fail' | 'info';
 
 export class SendOp {
   state: 'queued' | 'batched' | 'done' = 'queued';
   batch: Batch | null = null;
-  timer: TimerHandle = -1;
   outcome: SendOutcome | null = null;
   offset = -1;
   constructor(
@@ -133,7 +131,12 @@ export class Sender implements RequestOwner {
   private readonly backoffUs: number;
   private readonly parts = new Map<string, PartitionState[]>();
   private readonly allParts: PartitionState[] = [];
-  private readonly live = new Map<number, SendOp>();
+  private liveCount = 0;
+  /** Every send in creation (= deadline) order; the front is trimmed of completed ones. */
+  private byDeadline: SendOp[] = [];
+  private deadlineHead = 0;
+  private deliveryTimer: TimerHandle = -1;
+  private deliveryTimerAtUs = Infinity;
   private nextSendId = 0;
   private nextBatchId = 0;
   // Producer id state (idempotence).
@@ -177,7 +180,7 @@ export class Sender implements RequestOwner {
 
   /** Sends not yet completed. */
   outstanding(): number {
-    return this.live.size;
+    return this.liveCount;
   }
 
   /** The application calls send(): record the invoke, queue the record. */
@@ -186,9 +189,9 @@ export class Sender implements RequestOwner {
     const op = new SendOp(this.nextSendId++, topic, partition, key, value, process, now);
     const invoke: SendValue = { topic, partition, key, value };
     this.recorder.record({ time: now, process, type: 'invoke', f: 'send', value: invoke });
-    this.live.set(op.id, op);
-    const tag: DeliveryTimeoutTag = { type: 'delivery-timeout', sendId: op.id };
-    op.timer = this.ctx.setTimer(this.deliveryTimeoutUs, tag);
+    this.liveCount++;
+    this.byDeadline.push(op);
+    this.armDelivery(now + this.deliveryTimeoutUs);
     this.partState(topic, partition).queue.push(op);
     this.drain();
     return op;
@@ -207,20 +210,51 @@ export class Sender implements RequestOwner {
     if (this.initWanted) this.requestProducerId();
   }
 
-  onDeliveryTimeout(tag: DeliveryTimeoutTag): void {
-    const op = this.live.get(tag.sendId);
-    if (op === undefined) return;
-    op.timer = -1;
-    if (op.state === 'queued') {
-      // Never drained into a batch: no attempt exists, so it definitely did not happen.
-      const part = this.partState(op.topic, op.partition);
-      const at = part.queue.indexOf(op);
-      if (at >= 0) part.queue.splice(at, 1);
-      this.complete(op, 'fail', -1, 'delivery-timeout (never sent)');
-    } else if (op.batch !== null && !op.batch.done) {
-      this.expire(op.batch);
+  /** The delivery timer fired: expire every send past its deadline, re-arm for the next. */
+  onDeliveryTimeout(_tag: DeliveryTimeoutTag): void {
+    this.deliveryTimer = -1;
+    this.deliveryTimerAtUs = Infinity;
+    const now = this.ctx.now();
+    // complete() advances (and may compact) the queue itself, so re-read it every round.
+    while (this.deadlineHead < this.byDeadline.length) {
+      const op = this.byDeadline[this.deadlineHead];
+      if (op.state === 'done') {
+        this.deadlineHead++;
+        continue;
+      }
+      if (op.createdUs + this.deliveryTimeoutUs > now) break;
+      if (op.state === 'queued') {
+        // Never drained into a batch: no attempt exists, so it definitely did not happen.
+        const part = this.partState(op.topic, op.partition);
+        const at = part.queue.indexOf(op);
+        if (at >= 0) part.queue.splice(at, 1);
+        this.complete(op, 'fail', -1, 'delivery-timeout (never sent)');
+      } else {
+        this.expire(op.batch!);
+      }
+      if ((op.state as SendOp['state']) !== 'done') throw new Error(`send ${op.value}: expiry did not complete it`);
     }
+    this.trimDeadlines();
     this.drain();
+  }
+
+  /** Drop completed sends from the front of the deadline queue and keep the timer no later than the first live one. */
+  private trimDeadlines(): void {
+    const queue = this.byDeadline;
+    while (this.deadlineHead < queue.length && queue[this.deadlineHead].state === 'done') this.deadlineHead++;
+    if (this.deadlineHead > 1024 && this.deadlineHead * 2 > queue.length) {
+      this.byDeadline = queue.slice(this.deadlineHead);
+      this.deadlineHead = 0;
+    }
+    if (this.deadlineHead < this.byDeadline.length) this.armDelivery(this.byDeadline[this.deadlineHead].createdUs + this.deliveryTimeoutUs);
+  }
+
+  /** Make sure the delivery timer fires no later than `atUs` (firing early is harmless). */
+  private armDelivery(atUs: number): void {
+    if (this.deliveryTimer !== -1 && this.deliveryTimerAtUs <= atUs) return;
+    if (this.deliveryTimer !== -1) this.ctx.cancelTimer(this.deliveryTimer);
+    this.deliveryTimerAtUs = atUs;
+    this.deliveryTimer = this.ctx.setTimer(Math.max(0, atUs - this.ctx.now()), DELIVERY_TIMEOUT_TAG);
   }
 
   /** Metadata changed: leaders may now be known. */
@@ -537,11 +571,14 @@ export class Sender implements RequestOwner {
     op.state = 'done';
     op.outcome = outcome;
     op.offset = offset;
-    if (op.timer !== -1) {
-      this.ctx.cancelTimer(op.timer);
-      op.timer = -1;
+    this.liveCount--;
+    if (this.byDeadline[this.deadlineHead] === op) {
+      while (this.deadlineHead < this.byDeadline.length && this.byDeadline[this.deadlineHead].state === 'done') this.deadlineHead++;
+      if (this.deadlineHead > 1024 && this.deadlineHead * 2 > this.byDeadline.length) {
+        this.byDeadline = this.byDeadline.slice(this.deadlineHead);
+        this.deadlineHead = 0;
+      }
     }
-    this.live.delete(op.id);
     const value: SendValue = { topic: op.topic, partition: op.partition, key: op.key, value: op.value };
     if (outcome === 'ok') value.offset = offset;
     this.recorder.record({ time: this.ctx.now(), process: op.process, type: outcome, f: 'send', value, error });
