@@ -29,8 +29,10 @@
 // The history rule (DESIGN §4): a send is `ok` with its offset when acknowledged; `fail`
 // only when no attempt of it can have been appended (never sent, or every attempt answered
 // with an error the broker returns before appending); otherwise `info`: a timeout, a
-// disconnect, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT, an expiry with a request
-// on the wire, or any later outcome of a send that once had such an attempt. acks=0 sends
+// disconnect, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT, any error answer that
+// carries the append's offset (e.g. NOT_LEADER_OR_FOLLOWER from a leader that lost its
+// leadership with the produce waiting for replication), an expiry with a request on the
+// wire, or any later outcome of a send that once had such an attempt. acks=0 sends
 // are `info` as soon as they are written (the client is never told anything).
 
 import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
@@ -440,6 +442,10 @@ export class Sender implements RequestOwner {
       this.maybeResolve(part);
       return;
     }
+    // An error answer that carries an offset was given after the append (Kafka completes
+    // purgatory with the append's offsets: NOT_LEADER_OR_FOLLOWER on losing leadership,
+    // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND): the records may still commit.
+    if (error !== 'NONE' && baseOffset >= 0) batch.maybeAppended = true;
     switch (error) {
       case 'NONE':
         this.acknowledged(batch, baseOffset);

@@ -117,7 +117,8 @@ export class FakeBroker implements Actor<Message> {
         if (typeof action === 'object' && !action.append) return reply({ ...base, error: action.error, baseOffset: -1 });
         const result = this.append(msg, p.leaderEpoch);
         if (action === 'append-silently' || msg.acks === 0) return;
-        if (typeof action === 'object') return reply({ ...base, error: action.error, baseOffset: -1 });
+        // Kafka answers a produce that failed after its append with the append's offset.
+        if (typeof action === 'object') return reply({ ...base, error: action.error, baseOffset: result.baseOffset });
         return reply({ ...base, error: result.error, baseOffset: result.baseOffset });
       }
       case 'FetchRequest': {

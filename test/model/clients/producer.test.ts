@@ -197,6 +197,13 @@ describe('fail versus info', () => {
     expect(log).toHaveLength(1); // it was appended, and may well be committed later
   });
 
+  it('info: NOT_LEADER_OR_FOLLOWER after the append (leadership lost while waiting), rejections afterwards', () => {
+    let n = 0;
+    const { event, log } = outcomeOf(() => (n++ === 0 ? { error: 'NOT_LEADER_OR_FOLLOWER', append: true } : { error: 'NOT_ENOUGH_REPLICAS' }));
+    expect(event.type).toBe('info');
+    expect(log).toHaveLength(1);
+  });
+
   it('info: the broker never answers', () => {
     const { event } = outcomeOf(() => 'silence');
     expect(event.type).toBe('info');
