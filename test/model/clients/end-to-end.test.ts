@@ -138,6 +138,21 @@ describe('clients against the real brokers', () => {
     expect(verdict.anomalies.filter((a) => !a.informational)).toEqual([]);
   });
 
+  it('is deterministic: the same seed gives the same history and event hash', () => {
+    const once = () => {
+      const run = boot(404, { ...DEFAULT_KAFKA_CONFIG, 'request.timeout.ms': 3_000 }, { sends: 80, keys: 3, sendIntervalMs: 10, pollIntervalMs: 20 });
+      run.sim.at(400_000, 'crash', () => run.sim.crash(2));
+      run.sim.at(5_000_000, 'restart', () => run.sim.start(2));
+      finish(run);
+      return { history: JSON.stringify(run.cluster.history), hash: run.sim.hash(), events: run.sim.eventCount };
+    };
+    const a = once();
+    const b = once();
+    expect(b.events).toBe(a.events);
+    expect(b.hash).toBe(a.hash);
+    expect(b.history === a.history).toBe(true);
+  });
+
   const lostAnswers = (idempotent: boolean) => {
     const config: KafkaConfig = { ...DEFAULT_KAFKA_CONFIG, 'enable.idempotence': idempotent, 'request.timeout.ms': 2_000, 'delivery.timeout.ms': 60_000 };
     const topics: TopicSpec[] = [{ name: 't', partitions: 1, replicationFactor: 3 }];
