@@ -209,7 +209,10 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       const kind = ev.kind;
       if (kind === 'partition') {
         const change = view.applyPartitionEvent(ev as unknown as Parameters<ClusterView['applyPartitionEvent']>[0]);
-        if (change !== undefined) inj.onPartitionChange(change);
+        if (change !== undefined) {
+          trk.onPartition(change.partition, change.current.isr);
+          inj.onPartitionChange(change);
+        }
       } else {
         if (kind === 'replica') {
           const r = ev as unknown as { topic: string; broker: number; partition: number; role: string; hw: number; leo: number };

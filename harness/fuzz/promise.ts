@@ -19,37 +19,70 @@
 
 import type { ClusterView } from './cluster-view.ts';
 
-/** Brokers not yet recovered: broker → partition → the LEO it must reach again. */
+interface Damage {
+  /** Partition → the LEO the broker must reach again. */
+  need: Map<number, number>;
+  /** Partitions whose controller record listed the broker in the ISR after its restart. */
+  inIsr: Set<number>;
+  restarted: boolean;
+}
+
+/**
+ * Brokers not yet recovered. With `needIsr`, recovering a partition also takes a controller
+ * record, announced after the restart, that lists the broker in the ISR again (it is
+ * electable again), not only the data back on it.
+ */
 class DamageSet {
-  readonly brokers = new Map<number, Map<number, number>>();
+  readonly brokers = new Map<number, Damage>();
+  constructor(private readonly needIsr: boolean) {}
 
   add(b: number, targets: Map<number, number>): void {
-    const need = this.brokers.get(b) ?? new Map<number, number>();
-    for (const [p, t] of targets) need.set(p, Math.max(need.get(p) ?? 0, t));
-    this.brokers.set(b, need);
+    const d = this.brokers.get(b) ?? { need: new Map<number, number>(), inIsr: new Set<number>(), restarted: false };
+    for (const [p, t] of targets) d.need.set(p, Math.max(d.need.get(p) ?? 0, t));
+    d.inIsr.clear();
+    d.restarted = false;
+    this.brokers.set(b, d);
   }
 
   progress(b: number, partition: number, leo: number): void {
-    const need = this.brokers.get(b);
-    if (need === undefined) return;
-    const target = need.get(partition);
-    if (target !== undefined && leo >= target) {
-      need.delete(partition);
-      if (need.size === 0) this.brokers.delete(b);
+    const d = this.brokers.get(b);
+    if (d === undefined) return;
+    const target = d.need.get(partition);
+    if (target !== undefined && leo >= target) d.need.set(partition, 0);
+    this.settle(b, d, partition);
+  }
+
+  isrChanged(partition: number, isr: readonly number[]): void {
+    for (const [b, d] of this.brokers) {
+      if (!d.restarted) continue;
+      if (isr.includes(b)) d.inIsr.add(partition);
+      else d.inIsr.delete(partition);
+      this.settle(b, d, partition);
     }
   }
 
-  restarted(b: number): void {
-    const need = this.brokers.get(b);
-    if (need === undefined) return;
-    for (const [p, target] of need) if (target <= 0) need.delete(p);
-    if (need.size === 0) this.brokers.delete(b);
+  restartedNow(b: number): void {
+    const d = this.brokers.get(b);
+    if (d === undefined) return;
+    d.restarted = true;
+    for (const p of [...d.need.keys()]) {
+      if (p === -1) d.need.delete(p);
+      else this.settle(b, d, p);
+    }
+    if (d.need.size === 0) this.brokers.delete(b);
+  }
+
+  private settle(b: number, d: Damage, p: number): void {
+    if (!d.restarted || d.need.get(p) !== 0) return;
+    if (this.needIsr && !d.inIsr.has(p)) return;
+    d.need.delete(p);
+    if (d.need.size === 0) this.brokers.delete(b);
   }
 
   /** Damaged replicas of a partition (-1 = assignment unknown at the time: counts for all). */
   countFor(partition: number, replicas: readonly number[]): number {
     let count = 0;
-    for (const [b, need] of this.brokers) if (need.has(partition) || (need.has(-1) && replicas.includes(b))) count++;
+    for (const [b, d] of this.brokers) if (d.need.has(partition) || (d.need.has(-1) && replicas.includes(b))) count++;
     return count;
   }
 }
@@ -58,9 +91,9 @@ export class PromiseTracker {
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /** Lost unflushed data (power loss): the durability promise. */
-  private readonly lostData = new DamageSet();
+  private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
-  private readonly unclean = new DamageSet();
+  private readonly unclean = new DamageSet(true);
   private beyond = false;
   private beyondAvailability = false;
 
@@ -100,8 +133,13 @@ export class PromiseTracker {
 
   /** A broker restarted: partitions with nothing to re-fetch are recovered at once. */
   onRestart(broker: number): void {
-    this.unclean.restarted(broker);
-    this.lostData.restarted(broker);
+    this.unclean.restartedNow(broker);
+    this.lostData.restartedNow(broker);
+  }
+
+  /** Feed every controller record change of the scenario's topic. */
+  onPartition(partition: number, isr: readonly number[]): void {
+    if (this.unclean.brokers.size > 0) this.unclean.isrChanged(partition, isr);
   }
 
   /** Brokers are killed (-9) now: no data lost, but an unclean shutdown. Returns true when beyond the availability promise. */
