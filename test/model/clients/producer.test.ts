@@ -230,6 +230,28 @@ describe('fail versus info', () => {
   });
 });
 
+describe('client restarts', () => {
+  it('a restarted producer goes on with fresh values on fresh processes; cut-off sends stay open', () => {
+    const rig = fakeRig(40, { hook: (_req, b) => (b.ctx.now() < 300_000 ? 'silence' : 'append') });
+    addProducer(rig, P, { sends: 30, sendIntervalMs: 20 });
+    rig.sim.at(250_000, 'crash producer', () => rig.sim.crash(P));
+    rig.sim.at(400_000, 'restart producer', () => rig.sim.start(P));
+    rig.sim.run({ untilUs: 20_000_000 });
+    const events = rig.recorder.events;
+    assertWellFormed(events);
+    const invokes = events.filter((e) => e.f === 'send' && e.type === 'invoke');
+    const values = invokes.map((e) => (e.value as SendValue).value);
+    expect(new Set(values).size).toBe(values.length); // unique across incarnations
+    expect(values).toHaveLength(30);
+    const open = invokes.filter((inv) => !events.some((e) => e.process === inv.process && e.index > inv.index && e.type !== 'invoke'));
+    expect(open.length).toBeGreaterThan(0); // cut off by the crash: unknown outcome
+    const before = new Set(events.filter((e) => e.time < 250_000).map((e) => e.process));
+    const after = new Set(events.filter((e) => e.time >= 400_000).map((e) => e.process));
+    for (const p of after) expect(before.has(p)).toBe(false);
+    expect(rig.sim.actor<ProducerActor>(P)!.done()).toBe(true);
+  });
+});
+
 describe('determinism', () => {
   it('the same seed gives the same history and event hash', () => {
     const once = () => {
