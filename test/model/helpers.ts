@@ -11,6 +11,8 @@ import { assignReplicas } from '../../model/cluster.ts';
 import { CONTROLLER_ID, DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant, type TopicSpec } from '../../model/config.ts';
 import type { ClientResponse, ErrorCode } from '../../model/client-protocol.ts';
 import type { PartitionState } from '../../model/internal-protocol.ts';
+import { ClusterView } from '../../model/cluster-view.ts';
+import type { AckedRecord, ClusterSnapshot } from '../../checkers/cluster-state.ts';
 
 export const RAW_CLIENT_ID = 250;
 
@@ -19,10 +21,14 @@ type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
 
 class RawClient implements Actor<Message> {
   readonly responses = new Map<number, ClientResponse>();
-  constructor(readonly ctx: NodeContext<Message>) {}
+  constructor(
+    readonly ctx: NodeContext<Message>,
+    private readonly onResponse: (r: ClientResponse) => void,
+  ) {}
   onMessage(_from: number, msg: Message): void {
     const r = msg as ClientResponse;
     this.responses.set(r.correlationId, r);
+    this.onResponse(r);
   }
   onTimer(): void {}
 }
@@ -40,7 +46,13 @@ export class TestCluster {
   readonly config: KafkaConfig;
   readonly probes: Array<{ t: number; node: number; e: ProbeEvent }> = [];
   readonly brokerIds: number[] = [];
+  /** Records acknowledged to the raw client (acks=all or 1, error NONE). */
+  readonly acked: AckedRecord[] = [];
+  readonly view: ClusterView;
+  /** Called after every event while the test runs the simulation (e.g. an invariant monitor). */
+  observer: (() => void) | undefined;
   private correlation = 1000;
+  private readonly produced = new Map<number, { topic: string; partition: number; values: string[] }>();
 
   constructor(opts: TestClusterOptions = {}) {
     const brokers = opts.brokers ?? 3;
@@ -64,8 +76,20 @@ export class TestCluster {
       this.brokerIds.push(id);
       this.sim.addNode({ id, name: `broker-${id}`, factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config: this.config, variant }) });
     }
-    this.sim.addNode({ id: RAW_CLIENT_ID, name: 'raw-client', factory: (ctx) => new RawClient(ctx as NodeContext<Message>) });
+    this.sim.addNode({ id: RAW_CLIENT_ID, name: 'raw-client', factory: (ctx) => new RawClient(ctx as NodeContext<Message>, (r) => this.onResponse(r)) });
     this.sim.onProbe((node, e) => this.probes.push({ t: this.sim.now(), node, e }));
+    this.view = new ClusterView(this.sim, this.brokerIds, topics, this.config);
+  }
+
+  private onResponse(r: ClientResponse): void {
+    if (r.type !== 'ProduceResponse' || r.error !== 'NONE') return;
+    const p = this.produced.get(r.correlationId);
+    if (p === undefined) return;
+    p.values.forEach((value, i) => this.acked.push({ topic: p.topic, partition: p.partition, offset: r.baseOffset + i, value, timeUs: this.sim.now() }));
+  }
+
+  snapshot(): ClusterSnapshot {
+    return this.view.snapshot(this.acked, []);
   }
 
   start(): void {
@@ -77,12 +101,15 @@ export class TestCluster {
   /** Runs until `pred` holds (checked after every event) or `maxUs` more virtual time passes. */
   runUntil(pred: () => boolean, maxUs = 120_000_000): boolean {
     if (pred()) return true;
-    this.sim.run({ stopWhen: pred, untilUs: this.sim.now() + maxUs });
+    const observer = this.observer;
+    const stopWhen = observer === undefined ? pred : () => (observer(), pred());
+    this.sim.run({ stopWhen, untilUs: this.sim.now() + maxUs });
     return pred();
   }
 
   runFor(us: number): void {
-    this.sim.run({ untilUs: this.sim.now() + us });
+    const observer = this.observer;
+    this.sim.run({ untilUs: this.sim.now() + us, stopWhen: observer === undefined ? undefined : () => (observer(), false) });
   }
 
   controller(): KraftController {
@@ -147,6 +174,7 @@ export class TestCluster {
   /** Sends a ProduceRequest to `broker`; returns its correlation id. */
   produce(broker: number, values: string[], opts: { acks?: 0 | 1 | -1; topic?: string; partition?: number; producerId?: number; baseSequence?: number; timeoutMs?: number } = {}): number {
     const correlationId = ++this.correlation;
+    if ((opts.acks ?? -1) !== 0) this.produced.set(correlationId, { topic: opts.topic ?? 't', partition: opts.partition ?? 0, values });
     this.raw().ctx.send(broker, {
       type: 'ProduceRequest',
       correlationId,
