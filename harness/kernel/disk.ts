@@ -60,7 +60,11 @@ export class SimDisk implements Disk {
   }
 
   writeFile(path: string, entries: readonly unknown[], sizeBytes?: number): void {
-    const sizes = entries.map(() => (sizeBytes === undefined ? 1 : sizeBytes / Math.max(1, entries.length)));
+    // The total size is spread over the entries in whole bytes (the last one takes the rest).
+    const n = entries.length;
+    const each = sizeBytes === undefined ? 1 : Math.floor(sizeBytes / Math.max(1, n));
+    const sizes = entries.map(() => each);
+    if (sizeBytes !== undefined && n > 0) sizes[n - 1] = sizeBytes - each * (n - 1);
     this.files.set(path, { entries: entries.slice(), sizes, durableCount: 0 });
   }
 

@@ -299,7 +299,6 @@ export class Simulation implements SimulationApi {
     }
   }
 
-  /** Events waiting in the queue. */
   pending(): number {
     return this.heap.length;
   }

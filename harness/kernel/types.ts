@@ -232,6 +232,8 @@ export interface SimulationApi {
   onNodeTransition(listener: (node: NodeId, transition: NodeTransition) => void): void;
 
   run(limits?: RunLimits): RunStop;
+  /** Events waiting in the queue (cancelled timers leave it at once and are not counted). */
+  pending(): number;
   /** Events processed so far. */
   readonly eventCount: number;
   /** Running 64-bit hash, 16 hex digits. */

@@ -233,6 +233,16 @@ describe('truncate and rename', () => {
     expect(disk.read('ckpt')).toEqual([]); // neither old nor new: the classic zero-length file
   });
 
+  it('spreads a whole file size over its entries in whole bytes', () => {
+    const disk = new SimDisk();
+    disk.writeFile('ckpt', ['a', 'b', 'c'], 10);
+    expect(disk.unflushedBytes()).toBe(10);
+    disk.fsync('ckpt');
+    expect(disk.durableBytes()).toBe(10);
+    disk.writeFile('empty', [], 0);
+    expect(disk.read('empty')).toEqual([]);
+  });
+
   it('lists, deletes and reports missing files', () => {
     const disk = new SimDisk();
     disk.append('seg/00', 1);
