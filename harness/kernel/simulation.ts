@@ -48,6 +48,9 @@ const KIND_EXTERNAL = 2;
 /** Codes folded into the hash for each recorded kind. */
 const HASH_CODE: Record<KernelEventKind, number> = { deliver: 1, timer: 2, external: 3, drop: 4, node: 5 };
 
+/** Distinct labels the hash interns; beyond it, labels are folded as text every time. */
+const MAX_INTERNED_LABELS = 4_096;
+
 /** Node ids below this are looked up in an array rather than a map. */
 const SMALL_ID_LIMIT = 65_536;
 
@@ -359,12 +362,16 @@ export class Simulation implements SimulationApi {
       h.int(source);
     }
     // Labels are interned: the first occurrence folds the text, later ones only its number.
-    // The encoding stays injective (a number ≥ 0, or -1 followed by the text).
+    // The encoding stays injective: a number ≥ 0, or -1 and the text (newly interned), or -2
+    // and the text (the table is full: labels made unique per event are not kept forever).
     const labelId = this.labelIds.get(label);
     if (labelId !== undefined) h.int(labelId);
-    else {
+    else if (this.labelIds.size < MAX_INTERNED_LABELS) {
       this.labelIds.set(label, this.labelIds.size);
       h.int(-1);
+      h.str(label);
+    } else {
+      h.int(-2);
       h.str(label);
     }
     let detailText: string | undefined;

@@ -183,4 +183,18 @@ describe('hash', () => {
     expect(run(['ping', 'pong', 'ping'])).not.toBe(run(['pong', 'ping', 'pong']));
     expect(run(['ping', 'pong'])).not.toBe(run(['pong', 'ping']));
   });
+
+  it('stays order-sensitive past the intern table with labels unique per event', () => {
+    const unique = Array.from({ length: 5_000 }, (_, i) => `timer-${i}`);
+    const run = (labels: string[]): string => {
+      const sim = new Simulation({ seed: 1 });
+      labels.forEach((l, i) => sim.at(i, l, () => {}));
+      sim.run();
+      return sim.hash();
+    };
+    const swapped = [...unique];
+    [swapped[4_500], swapped[4_501]] = [swapped[4_501], swapped[4_500]];
+    expect(run(unique)).toBe(run([...unique]));
+    expect(run(swapped)).not.toBe(run(unique));
+  });
 });
