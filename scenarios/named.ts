@@ -179,7 +179,22 @@ const swarm: ScenarioDef = {
     ),
 };
 
-export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFollower, partitionLeader, powerLoss, rollingRestart, controllerFailover];
+/** The benchmark's standard scenario (DESIGN §8): fixed shape and workload, swarm faults. */
+const standard: ScenarioDef = {
+  name: 'standard',
+  description: 'the benchmark scenario: 3 brokers, RF 3, one partition, 200 sends, 2 consumers, swarm faults',
+  arbitrary: fc
+    .tuple(swarmArb())
+    .chain(([sw]) => {
+      const shape: ClusterShape = { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} };
+      const workload: WorkloadShape = { producers: 1, consumers: 2, sends: 200, keys: 0, sendIntervalMs: 100, pollIntervalMs: 100 };
+      return scheduleArb(sw, shape, { ...opts(shape), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
+        (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
+      );
+    }),
+};
+
+export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFollower, partitionLeader, powerLoss, rollingRestart, controllerFailover, standard];
 
 export const DEFAULT_SCENARIO = 'swarm';
 
