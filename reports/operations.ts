@@ -8,7 +8,6 @@
 // as an orphan and not drawn.
 
 import type { History, HistoryEvent, PollValue, SendValue } from '../checkers/history.ts';
-import { processKey } from './format.ts';
 
 export type OpStatus = 'ok' | 'fail' | 'info' | 'pending';
 
@@ -35,10 +34,11 @@ export interface PairedHistory {
 export function pairOperations(history: History): PairedHistory {
   const ops: Operation[] = [];
   const opOfEvent = new Map<number, number>();
-  const open = new Map<string, number>();
+  // Map keys keep 1 and "1" apart, so processes key the map directly.
+  const open = new Map<number | string, number>();
   let orphanCompletions = 0;
   for (const event of history) {
-    const key = processKey(event.process);
+    const key = event.process;
     if (event.type === 'invoke') {
       const op: Operation = { index: ops.length, process: event.process, invoke: event, status: 'pending', startUs: event.time };
       ops.push(op);
@@ -65,8 +65,24 @@ function isRecordObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const sendCache = new WeakMap<Operation, SendValue | null>();
+const pollCache = new WeakMap<Operation, PollValue | null>();
+
 /** The send's value (with the offset of its ok completion), if this is a Kafka send. */
 export function sendOf(op: Operation): SendValue | undefined {
+  let cached = sendCache.get(op);
+  if (cached === undefined) sendCache.set(op, (cached = readSend(op) ?? null));
+  return cached ?? undefined;
+}
+
+/** The poll's request and (on ok) its records, if this is a Kafka poll. */
+export function pollOf(op: Operation): PollValue | undefined {
+  let cached = pollCache.get(op);
+  if (cached === undefined) pollCache.set(op, (cached = readPoll(op) ?? null));
+  return cached ?? undefined;
+}
+
+function readSend(op: Operation): SendValue | undefined {
   if (op.invoke.f !== 'send' || !isRecordObject(op.invoke.value)) return undefined;
   const v = op.invoke.value;
   if (typeof v.topic !== 'string' || typeof v.partition !== 'number' || typeof v.value !== 'string') return undefined;
@@ -75,8 +91,7 @@ export function sendOf(op: Operation): SendValue | undefined {
   return { topic: v.topic, partition: v.partition, key: typeof v.key === 'string' ? v.key : null, value: v.value, offset };
 }
 
-/** The poll's request and (on ok) its records, if this is a Kafka poll. */
-export function pollOf(op: Operation): PollValue | undefined {
+function readPoll(op: Operation): PollValue | undefined {
   if (op.invoke.f !== 'poll' || !isRecordObject(op.invoke.value)) return undefined;
   const v = op.invoke.value;
   if (typeof v.topic !== 'string' || typeof v.partition !== 'number' || typeof v.offset !== 'number') return undefined;

@@ -37,11 +37,9 @@ export interface AppendBatch {
 }
 
 export interface ReplicaLogs {
-  /** Every record copy, in the order the timeline created them. */
+  /** Every record copy, in the order the timeline created them (= batch order). */
   versions: RecordVersion[];
   batches: AppendBatch[];
-  /** tp name → broker → offset → indices into versions, oldest first. */
-  byReplica: Map<string, Map<number, Map<number, number[]>>>;
 }
 
 type AppendEvent = Extract<TimelineEvent, { kind: 'append' }>;
@@ -58,63 +56,56 @@ export function sortTimeline(timeline: readonly TimelineEvent[]): TimelineEvent[
 export function buildReplicaLogs(sortedTimeline: readonly TimelineEvent[]): ReplicaLogs {
   const versions: RecordVersion[] = [];
   const batches: AppendBatch[] = [];
-  const byReplica = new Map<string, Map<number, Map<number, number[]>>>();
-  // Live record per replica and offset: tp → broker → offset → version index.
-  const live = new Map<string, Map<number, Map<number, number>>>();
-
-  const replicaMaps = (tp: string, broker: number) => {
-    let brokers = byReplica.get(tp);
-    if (!brokers) byReplica.set(tp, (brokers = new Map()));
-    let offsets = brokers.get(broker);
-    if (!offsets) brokers.set(broker, (offsets = new Map()));
-    let liveBrokers = live.get(tp);
-    if (!liveBrokers) live.set(tp, (liveBrokers = new Map()));
-    let liveOffsets = liveBrokers.get(broker);
-    if (!liveOffsets) liveBrokers.set(broker, (liveOffsets = new Map()));
-    return { offsets, liveOffsets };
+  // The live copy at each offset of each replica ("tp/broker" → offset → version index, or -1).
+  // Dense arrays: offsets are small consecutive integers, and 100,000-record logs stay cheap.
+  const live = new Map<string, number[]>();
+  const liveOf = (tp: string, broker: number) => {
+    const key = `${tp}/${broker}`;
+    let offsets = live.get(key);
+    if (!offsets) live.set(key, (offsets = []));
+    return offsets;
   };
-
-  const truncateAt = (liveOffsets: Map<number, number>, fromOffset: number, timeUs: number, reason: string, onlyOffset?: number) => {
-    for (const [offset, versionIndex] of liveOffsets) {
-      if (onlyOffset !== undefined ? offset !== onlyOffset : offset < fromOffset) continue;
-      const version = versions[versionIndex];
-      version.truncatedAtUs = timeUs;
-      version.truncateReason = reason;
-      liveOffsets.delete(offset);
-    }
+  const cut = (versionIndex: number, timeUs: number, reason: string) => {
+    versions[versionIndex].truncatedAtUs = timeUs;
+    versions[versionIndex].truncateReason = reason;
   };
 
   const onAppend = (event: AppendEvent) => {
     const tp = tpName(event.topic, event.partition);
-    const { offsets, liveOffsets } = replicaMaps(tp, event.broker);
+    const offsets = liveOf(tp, event.broker);
     const batch = batches.length;
     batches.push({ tp, broker: event.broker, timeUs: event.t, firstOffset: event.firstOffset, count: event.values.length, epoch: event.epoch });
-    event.values.forEach((value, i) => {
+    for (let i = 0; i < event.values.length; i++) {
       const offset = event.firstOffset + i;
-      if (liveOffsets.has(offset)) truncateAt(liveOffsets, offset, event.t, 'overwritten', offset);
-      const versionIndex = versions.length;
-      versions.push({ tp, broker: event.broker, offset, value, epoch: event.epoch, appendedAtUs: event.t, batch });
-      liveOffsets.set(offset, versionIndex);
-      let list = offsets.get(offset);
-      if (!list) offsets.set(offset, (list = []));
-      list.push(versionIndex);
-    });
+      const previous = offsets[offset];
+      if (previous !== undefined && previous >= 0) cut(previous, event.t, 'overwritten');
+      while (offsets.length < offset) offsets.push(-1);
+      offsets[offset] = versions.length;
+      versions.push({ tp, broker: event.broker, offset, value: event.values[i], epoch: event.epoch, appendedAtUs: event.t, batch });
+    }
   };
 
   const onTruncate = (event: TruncateEvent) => {
-    const tp = tpName(event.topic, event.partition);
-    const { liveOffsets } = replicaMaps(tp, event.broker);
-    truncateAt(liveOffsets, event.toOffset, event.t, event.reason);
+    const offsets = liveOf(tpName(event.topic, event.partition), event.broker);
+    for (let offset = Math.max(0, event.toOffset); offset < offsets.length; offset++) {
+      if (offsets[offset] >= 0) cut(offsets[offset], event.t, event.reason);
+    }
+    if (offsets.length > event.toOffset) offsets.length = Math.max(0, event.toOffset);
   };
 
   for (const event of sortedTimeline) {
     if (event.kind === 'append') onAppend(event);
     else if (event.kind === 'truncate') onTruncate(event);
   }
-  return { versions, batches, byReplica };
+  return { versions, batches };
 }
 
 /** Is this copy in its replica's log at time t? (Appended at or before t, not yet truncated.) */
 export function isLiveAt(version: RecordVersion, timeUs: number): boolean {
   return version.appendedAtUs <= timeUs && (version.truncatedAtUs === undefined || version.truncatedAtUs > timeUs);
+}
+
+/** Every copy that ever sat at one offset of one replica, oldest first (a linear scan). */
+export function copiesAt(logs: ReplicaLogs, tp: string, broker: number, offset: number): RecordVersion[] {
+  return logs.versions.filter((v) => v.tp === tp && v.broker === broker && v.offset === offset);
 }

@@ -15,7 +15,6 @@
 //
 // Assumes the trace follows checkers/trace.ts; it depends on nothing else of the simulator.
 
-import { match } from 'ts-pattern';
 import type { History } from '../checkers/history.ts';
 import type { Trace, TimelineEvent } from '../checkers/trace.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
@@ -437,58 +436,58 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   return { data, story, logs };
 }
 
-function pushTimelineEvent(
-  e: TimelineEvent,
-  d: ReturnType<typeof emptyData>,
-  strings: Interner,
-  tpIndex: (topic: string, partition: number) => number,
-  lastHwLeo: Map<string, [number, number]>,
-): void {
-  match(e)
-    .with({ kind: 'node' }, (e) => {
-      d.nodeEv.t.push(e.t);
-      d.nodeEv.node.push(e.node);
-      d.nodeEv.up.push(e.state === 'up' ? 1 : 0);
-      d.nodeEv.cause.push(strings.id(e.cause));
-    })
-    .with({ kind: 'replica' }, (e) => {
-      const key = `${e.broker}/${tpName(e.topic, e.partition)}`;
-      const [hw, leo] = lastHwLeo.get(key) ?? [0, 0];
-      lastHwLeo.set(key, [e.hw, e.leo]);
-      d.rep.t.push(e.t);
-      d.rep.b.push(e.broker);
-      d.rep.tp.push(tpIndex(e.topic, e.partition));
-      d.rep.role.push(ROLE_CODE[e.role] ?? 0);
-      d.rep.ep.push(e.leaderEpoch);
-      d.rep.hw.push(e.hw - hw);
-      d.rep.leo.push(e.leo - leo);
-    })
-    .with({ kind: 'partition' }, (e) => {
-      d.part.t.push(e.t);
-      d.part.tp.push(tpIndex(e.topic, e.partition));
-      d.part.leader.push(e.leader);
-      d.part.ep.push(e.leaderEpoch);
-      d.part.pep.push(e.partitionEpoch);
-      d.part.replicas.push(strings.id(e.replicas.join(',')));
-      d.part.isr.push(strings.id(e.isr.join(',')));
-      d.part.elr.push(strings.id((e.elr ?? []).join(',')));
-    })
-    .with({ kind: 'truncate' }, (e) => {
-      d.trunc.t.push(e.t);
-      d.trunc.b.push(e.broker);
-      d.trunc.tp.push(tpIndex(e.topic, e.partition));
-      d.trunc.to.push(e.toOffset);
-      d.trunc.why.push(strings.id(e.reason));
-    })
-    .with({ kind: 'fault' }, (e) => {
-      d.faultEv.t.push(e.t);
-      d.faultEv.id.push(e.id);
-      d.faultEv.start.push(e.phase === 'start' ? 1 : 0);
-    })
-    // Appends are carried by batches/verVal (replica-logs.ts).
-    .with({ kind: 'append' }, () => undefined)
-    .exhaustive();
-}
+type TimelineSink = (e: TimelineEvent, d: ReturnType<typeof emptyData>, strings: Interner, tpIndex: (topic: string, partition: number) => number, lastHwLeo: Map<string, [number, number]>) => void;
+
+/**
+ * Appends one timeline event to the columns. A table of handlers, one per kind (the mapped
+ * type makes it exhaustive), rather than ts-pattern's match: it runs for every event.
+ */
+const TIMELINE_COLUMNS: { [K in TimelineEvent['kind']]: (e: Extract<TimelineEvent, { kind: K }>, ...rest: Parameters<TimelineSink> extends [unknown, ...infer R] ? R : never) => void } = {
+  node: (e, d, strings) => {
+    d.nodeEv.t.push(e.t);
+    d.nodeEv.node.push(e.node);
+    d.nodeEv.up.push(e.state === 'up' ? 1 : 0);
+    d.nodeEv.cause.push(strings.id(e.cause));
+  },
+  replica: (e, d, _strings, tpIndex, lastHwLeo) => {
+    const key = `${e.broker}/${tpName(e.topic, e.partition)}`;
+    const [hw, leo] = lastHwLeo.get(key) ?? [0, 0];
+    lastHwLeo.set(key, [e.hw, e.leo]);
+    d.rep.t.push(e.t);
+    d.rep.b.push(e.broker);
+    d.rep.tp.push(tpIndex(e.topic, e.partition));
+    d.rep.role.push(ROLE_CODE[e.role] ?? 0);
+    d.rep.ep.push(e.leaderEpoch);
+    d.rep.hw.push(e.hw - hw);
+    d.rep.leo.push(e.leo - leo);
+  },
+  partition: (e, d, strings, tpIndex) => {
+    d.part.t.push(e.t);
+    d.part.tp.push(tpIndex(e.topic, e.partition));
+    d.part.leader.push(e.leader);
+    d.part.ep.push(e.leaderEpoch);
+    d.part.pep.push(e.partitionEpoch);
+    d.part.replicas.push(strings.id(e.replicas.join(',')));
+    d.part.isr.push(strings.id(e.isr.join(',')));
+    d.part.elr.push(strings.id((e.elr ?? []).join(',')));
+  },
+  truncate: (e, d, strings, tpIndex) => {
+    d.trunc.t.push(e.t);
+    d.trunc.b.push(e.broker);
+    d.trunc.tp.push(tpIndex(e.topic, e.partition));
+    d.trunc.to.push(e.toOffset);
+    d.trunc.why.push(strings.id(e.reason));
+  },
+  fault: (e, d) => {
+    d.faultEv.t.push(e.t);
+    d.faultEv.id.push(e.id);
+    d.faultEv.start.push(e.phase === 'start' ? 1 : 0);
+  },
+  // Appends are carried by batches/verVal (replica-logs.ts).
+  append: () => undefined,
+};
+
+const pushTimelineEvent: TimelineSink = (e, ...rest) => (TIMELINE_COLUMNS[e.kind] as TimelineSink)(e, ...rest);
 
 export interface CheckMeta {
   /** What was checked, e.g. the history file name. */

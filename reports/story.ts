@@ -7,12 +7,11 @@
 // offsets[0] if known), or an operation index of the send. Without a record to follow
 // (e.g. a nonmonotonic poll) there is no story and the report shows the anomaly alone.
 
-import { match } from 'ts-pattern';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import type { Trace, TimelineEvent } from '../checkers/trace.ts';
 import { formatTimeUs, showValue, tpName } from './format.ts';
 import { pollOf, sendOf, type Operation, type PairedHistory } from './operations.ts';
-import type { ReplicaLogs } from './replica-logs.ts';
+import { copiesAt, type ReplicaLogs } from './replica-logs.ts';
 
 export type StoryTone =
   | 'send' // a client asks
@@ -171,8 +170,6 @@ interface ReplicaState {
   leo: number;
 }
 
-type Item = { timeUs: number; seq: number } & ({ source: 'timeline'; event: TimelineEvent } | { source: 'op'; op: Operation; phase: 'invoke' | 'completion' });
-
 /** Builds the story of the primary anomaly's record. */
 export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[], paired: PairedHistory, logs: ReplicaLogs): Story {
   const anomaly = primaryAnomaly(trace.verdict);
@@ -191,6 +188,7 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
   logs.versions.forEach((version, i) => {
     if (version.tp === focus.tp && version.value === focus.value) focusVersions.add(i);
   });
+  const focusCopies = [...focusVersions].map((i) => logs.versions[i]);
   let firstAppendUs = Infinity;
   for (const i of focusVersions) firstAppendUs = Math.min(firstAppendUs, logs.versions[i].appendedAtUs);
   const earliest = Math.min(sendOp?.startUs ?? Infinity, firstAppendUs);
@@ -202,19 +200,13 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
     focus.offset = leaderCopy?.offset;
   }
 
-  // Merge timeline and operations into one time-ordered walk.
-  const items: Item[] = [];
-  let seq = 0;
-  for (const event of sortedTimeline) items.push({ timeUs: event.t, seq: seq++, source: 'timeline', event });
+  // Operations the story reads: the send, polls of the focus partition, sends of the same value.
+  const relevant = new Set<number>();
   for (const op of paired.ops) {
     const s = sendOf(op);
-    const p = pollOf(op);
-    const relevant = op.index === focus.sendOp || (p && p.topic === focus.topic && p.partition === focus.partition) || (s && s.value === focus.value);
-    if (!relevant) continue;
-    items.push({ timeUs: op.startUs, seq: seq++, source: 'op', op, phase: 'invoke' });
-    if (op.completion) items.push({ timeUs: op.completion.time, seq: seq++, source: 'op', op, phase: 'completion' });
+    const p = s ? undefined : pollOf(op);
+    if (op.index === focus.sendOp || (p && p.topic === focus.topic && p.partition === focus.partition) || (s && s.value === focus.value)) relevant.add(op.index);
   }
-  items.sort((a, b) => a.timeUs - b.timeUs || a.seq - b.seq);
 
   const replicas = new Map<number, ReplicaState>();
   const up = new Map<number, boolean>();
@@ -259,16 +251,14 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
     if (parts.length) steps.push({ timeUs, tone: 'note', key: false, text: `Before: ${parts.join('; ')}.` });
   };
 
-  for (const item of items) {
-    if (!introduced && item.timeUs >= windowStartUs) introduce(item.timeUs);
-    if (item.source === 'op') {
-      const op = item.op;
+  const onOperation = (op: Operation, phase: 'invoke' | 'completion', timeUs: number): void => {
+    {
       const who = name(op.process);
       if (op.index === focus.sendOp) {
-        if (item.phase === 'invoke') {
-          push({ timeUs: item.timeUs, tone: 'send', key: true, op: op.index, text: `${who} sends ${v} to ${focus.tp}.` });
+        if (phase === 'invoke') {
+          push({ timeUs: timeUs, tone: 'send', key: true, op: op.index, text: `${who} sends ${v} to ${focus.tp}.` });
         } else if (op.status === 'ok') {
-          focus.ackedAtUs = item.timeUs;
+          focus.ackedAtUs = timeUs;
           focus.copiesAtAck = copies();
           focus.replicationFactor = rf();
           const leader = partitionRecord?.leader;
@@ -282,27 +272,27 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
             text += focus.offset < leaderHw ? ` and the leader's HW was ${leaderHw}: committed.` : ` and the leader's HW was ${leaderHw}: not committed yet.`;
           } else text += '.';
           if (partitionRecord) text += ` ISR ${list(partitionRecord.isr)}.`;
-          push({ timeUs: item.timeUs, tone: 'ack', key: true, op: op.index, text });
+          push({ timeUs: timeUs, tone: 'ack', key: true, op: op.index, text });
         } else {
           const error = op.completion?.error ? ` (${op.completion.error})` : '';
           push({
-            timeUs: item.timeUs,
+            timeUs: timeUs,
             tone: 'ack',
             key: true,
             op: op.index,
             text: op.status === 'info' ? `${who}'s send ends with an unknown outcome${error}.` : `${who}'s send fails${error}.`,
           });
         }
-        continue;
+        return;
       }
       // Polls of the focus partition that cover the focus offset.
       const poll = pollOf(op);
-      if (!poll || item.phase !== 'completion' || !poll.records || focus.offset === undefined) continue;
+      if (!poll || phase !== 'completion' || !poll.records || focus.offset === undefined) return;
       const record = poll.records.find(([offset]) => offset === focus.offset);
-      if (!record) continue;
+      if (!record) return;
       const isValue = record[1] === focus.value;
       const step: StoryStep = {
-        timeUs: item.timeUs,
+        timeUs: timeUs,
         tone: 'read',
         key: true,
         op: op.index,
@@ -315,11 +305,13 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
         readSteps.push(step);
         push(step);
       }
-      continue;
     }
+  };
 
-    match(item.event)
-      .with({ kind: 'node' }, (e) => {
+  // One handler per timeline event kind; the mapped type makes the dispatch exhaustive. (A
+  // table rather than ts-pattern's match: this runs for every event of 100,000-op traces.)
+  const onTimeline: { [K in TimelineEvent['kind']]: (e: Extract<TimelineEvent, { kind: K }>) => void } = {
+    node: (e) => {
         up.set(e.node, e.state === 'up');
         const isReplica = replicas.has(e.node) || (partitionRecord?.replicas.includes(e.node) ?? false);
         if (!isReplica) return;
@@ -328,13 +320,13 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
         if (faults) text += ` [fault ${faults.join(', ')}]`;
         if (e.state === 'down' && holds(e.node)) text += copies() === 1 ? ` — it holds the only copy of ${v}` : ` — it holds a copy of ${v}`;
         push({ timeUs: e.t, tone: e.state === 'down' ? 'fault' : 'heal', key: holds(e.node), broker: e.node, text: text + '.' });
-      })
-      .with({ kind: 'fault' }, (e) => {
+    },
+    fault: (e) => {
         if (nodeEventTimes.has(e.t)) return; // told by the node step at the same instant
         push({ timeUs: e.t, tone: e.phase === 'start' ? 'fault' : 'heal', key: false, text: `Fault ${e.id} ${e.phase === 'start' ? 'begins' : 'ends'}: ${e.description}.` });
-      })
-      .with({ kind: 'partition' }, (e) => {
-        if (tpName(e.topic, e.partition) !== focus.tp) return;
+    },
+    partition: (e) => {
+        if (e.topic !== focus.topic || e.partition !== focus.partition) return;
         const previous = partitionRecord;
         partitionRecord = e;
         if (!previous) return;
@@ -361,9 +353,9 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
         } else text = `The controller changes the ELR to ${list(e.elr)} (partition epoch ${e.partitionEpoch})`;
         if (elrChanged && (leaderChanged || isrChanged)) text += `; ELR ${list(e.elr)}`;
         push({ timeUs: e.t, tone: 'leader', key, broker: e.leader >= 0 ? e.leader : undefined, text: text + '.' });
-      })
-      .with({ kind: 'replica' }, (e) => {
-        if (tpName(e.topic, e.partition) !== focus.tp) return;
+    },
+    replica: (e) => {
+        if (e.topic !== focus.topic || e.partition !== focus.partition) return;
         const previous = replicas.get(e.broker);
         replicas.set(e.broker, { role: e.role, leaderEpoch: e.leaderEpoch, hw: e.hw, leo: e.leo });
         if (
@@ -381,14 +373,13 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
             text: `${name(e.broker)}, leader in epoch ${e.leaderEpoch}, advances its HW to ${e.hw}: offset ${focus.offset} is committed.`,
           });
         }
-      })
-      .with({ kind: 'append' }, (e) => {
-        if (tpName(e.topic, e.partition) !== focus.tp) return;
+    },
+    append: (e) => {
+        if (e.topic !== focus.topic || e.partition !== focus.partition) return;
         const state = replicas.get(e.broker);
         const role = state?.role === 'leader' ? `leader in epoch ${e.epoch}` : state?.role === 'follower' ? 'follower' : 'replica';
         // An append over a live offset implicitly truncates it (replica-logs.ts); count it.
-        const overwritten = [...focusVersions]
-          .map((i) => logs.versions[i])
+        const overwritten = focusCopies
           .filter((ver) => ver.broker === e.broker && ver.truncatedAtUs === e.t && ver.truncateReason === 'overwritten').length;
         if (overwritten > 0) {
           holders.set(e.broker, Math.max(0, (holders.get(e.broker) ?? 0) - overwritten));
@@ -418,7 +409,7 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
         const i = focus.offset - e.firstOffset;
         if (i < 0 || i >= e.values.length || holds(e.broker)) return;
         // Worth telling: the first leader to reuse the offset, and every broker that once held the record.
-        const heldBefore = [...focusVersions].some((k) => logs.versions[k].broker === e.broker && logs.versions[k].appendedAtUs <= e.t);
+        const heldBefore = focusCopies.some((c) => c.broker === e.broker && c.appendedAtUs <= e.t);
         if (!heldBefore && (state?.role !== 'leader' || overwrittenOn.size > 0)) return;
         overwrittenOn.add(e.broker);
         const other = showValue(e.values[i], 60);
@@ -432,12 +423,11 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
               ? `${name(e.broker)} (${role}) appends ${other} at offset ${focus.offset}, the offset ${v} ${focus.ackedAtUs !== undefined ? 'was acknowledged at' : 'had on other replicas'}.`
               : `${name(e.broker)} (${role}) fetches ${other} into offset ${focus.offset}, where it had ${v}.`,
         });
-      })
-      .with({ kind: 'truncate' }, (e) => {
-        if (tpName(e.topic, e.partition) !== focus.tp) return;
+    },
+    truncate: (e) => {
+        if (e.topic !== focus.topic || e.partition !== focus.partition) return;
         // How many copies of the value this truncation removes on this broker.
-        const removed = [...focusVersions]
-          .map((i) => logs.versions[i])
+        const removed = focusCopies
           .filter((ver) => ver.broker === e.broker && ver.truncatedAtUs === e.t && ver.offset >= e.toOffset).length;
         if (removed === 0) return;
         holders.set(e.broker, Math.max(0, (holders.get(e.broker) ?? 0) - removed));
@@ -455,8 +445,25 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
           broker: e.broker,
           text: `${name(e.broker)} truncates its log to offset ${e.toOffset} (${e.reason}): ${v} is removed — copies: ${left} of ${rf()}.${last ? ' That was the last copy.' : ''}`,
         });
-      })
-      .exhaustive();
+    },
+  };
+  // Walk the (time-sorted) timeline and history together; at equal times the cluster's change
+  // comes first. The "Before:" note is written at the first relevant event of the window.
+  const history = trace.history ?? [];
+  let ti = 0;
+  let hi = 0;
+  while (ti < sortedTimeline.length || hi < history.length) {
+    if (hi >= history.length || (ti < sortedTimeline.length && sortedTimeline[ti].t <= history[hi].time)) {
+      const event = sortedTimeline[ti++];
+      if (!introduced && event.t >= windowStartUs) introduce(event.t);
+      (onTimeline[event.kind] as (e: TimelineEvent) => void)(event);
+      continue;
+    }
+    const event = history[hi++];
+    const opIndex = paired.opOfEvent.get(event.index);
+    if (opIndex === undefined || !relevant.has(opIndex)) continue;
+    if (!introduced && event.time >= windowStartUs) introduce(event.time);
+    onOperation(paired.ops[opIndex], event.type === 'invoke' ? 'invoke' : 'completion', event.time);
   }
   if (!introduced) introduce(windowStartUs);
 
@@ -467,7 +474,7 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
   }
   focus.finalValueAtOffset = lastCoveringRead?.value ?? finalLeaderValue(trace, focus, partitionRecord?.leader, logs);
 
-  const endUs = trace.endTimeUs ?? items[items.length - 1]?.timeUs ?? 0;
+  const endUs = Math.max(trace.endTimeUs ?? 0, sortedTimeline.length ? sortedTimeline[sortedTimeline.length - 1].t : 0, history.length ? history[history.length - 1].time : 0);
   const holdersAtEnd = [...holders].filter(([, n]) => n > 0).map(([b]) => name(b));
   let endText: string;
   if (focus.copiesAtEnd === 0) {
@@ -492,8 +499,7 @@ export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[
 /** What the final leader's log holds at the focus offset, when no read covered it. */
 function finalLeaderValue(trace: Trace, focus: FocusRecord, leader: number | undefined, logs: ReplicaLogs): string | undefined {
   if (leader === undefined || leader < 0 || focus.offset === undefined) return undefined;
-  const list = logs.byReplica.get(focus.tp)?.get(leader)?.get(focus.offset) ?? [];
-  const alive = list.map((i) => logs.versions[i]).find((ver) => ver.truncatedAtUs === undefined);
+  const alive = copiesAt(logs, focus.tp, leader, focus.offset).find((ver) => ver.truncatedAtUs === undefined);
   void trace;
   return alive?.value;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../checkers/trace.ts';
 import { pairOperations } from '../../reports/operations.ts';
-import { buildReplicaLogs, isLiveAt, sortTimeline } from '../../reports/replica-logs.ts';
+import { buildReplicaLogs, copiesAt, isLiveAt, sortTimeline } from '../../reports/replica-logs.ts';
 import { buildViolationData, type ReportData } from '../../reports/report-data.ts';
 import { acks1LossTrace } from '../fixtures/traces/acks1-loss.ts';
 
@@ -55,7 +55,7 @@ describe('buildReplicaLogs', () => {
       [1, 'x', 1, 30, 40, 'overwritten'],
       [1, 'y', 2, 40, undefined, undefined],
     ]);
-    expect(logs.byReplica.get('t-0')?.get(1)?.get(1)).toEqual([1, 3, 4]);
+    expect(copiesAt(logs, 't-0', 1, 1).map((v) => v.value)).toEqual(['b', 'x', 'y']);
   });
 
   it('answers which copies are live at an instant', () => {
