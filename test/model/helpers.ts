@@ -46,7 +46,10 @@ export class TestCluster {
   readonly config: KafkaConfig;
   readonly probes: Array<{ t: number; node: number; e: ProbeEvent }> = [];
   readonly brokerIds: number[] = [];
-  /** Records acknowledged to the raw client (acks=all or 1, error NONE). */
+  /**
+   * Records acknowledged to the raw client by acks=all produces (error NONE). acks=1 writes are
+   * the tests' tool for uncommitted data, which Kafka does not promise to keep.
+   */
   readonly acked: AckedRecord[] = [];
   readonly view: ClusterView;
   /** Called after every event while the test runs the simulation (e.g. an invariant monitor). */
@@ -174,7 +177,7 @@ export class TestCluster {
   /** Sends a ProduceRequest to `broker`; returns its correlation id. */
   produce(broker: number, values: string[], opts: { acks?: 0 | 1 | -1; topic?: string; partition?: number; producerId?: number; baseSequence?: number; timeoutMs?: number } = {}): number {
     const correlationId = ++this.correlation;
-    if ((opts.acks ?? -1) !== 0) this.produced.set(correlationId, { topic: opts.topic ?? 't', partition: opts.partition ?? 0, values });
+    if ((opts.acks ?? -1) === -1) this.produced.set(correlationId, { topic: opts.topic ?? 't', partition: opts.partition ?? 0, values });
     this.raw().ctx.send(broker, {
       type: 'ProduceRequest',
       correlationId,
