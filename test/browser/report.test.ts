@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trace } from '../../checkers/trace.ts';
 import { renderCampaignIndex } from '../../reports/campaign-index.ts';
 import { renderCheckReport } from '../../reports/check-report.ts';
 import { renderViolationReport } from '../../reports/html-report.ts';
@@ -212,6 +213,22 @@ describe('a report with two partitions', () => {
     expect(dump).toContain('/var/lib/kafka/data/t-1/');
     expect(dump).toContain('| offset: 0 payload: w0');
     expect(await page.locator('#replica-rows tr').nth(2).textContent()).toContain('leader');
+    await expectClean(watch);
+    await page.close();
+  });
+});
+
+describe('a trace written by the simulator', () => {
+  it('renders with its story and without errors', async () => {
+    const trace = JSON.parse(readFileSync(new URL('../fixtures/traces/sim-leader-failover-acks-1.json', import.meta.url), 'utf8')) as Trace;
+    const watch = await openReport(browser, write('sim.html', renderViolationReport(trace)));
+    await ready(watch);
+    const page = watch.page;
+    expect(await page.locator('#headline').textContent()).toBe('Violation: inconsistent-offsets');
+    expect(await page.locator('#lost-record .value').textContent()).toBe('p200-1');
+    expect(await page.locator('#story li.tone-loss').first().textContent()).toContain('That was the last copy.');
+    const op = await page.evaluate(() => gregorReport.data.focus!.sendOp);
+    expect(await hoverOp(watch, op)).toContain('producer-200 lane 0 · send "p200-1" → t-0@1');
     await expectClean(watch);
     await page.close();
   });

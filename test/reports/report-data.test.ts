@@ -1,7 +1,8 @@
 // What the report derives from a trace: operations, replica logs rebuilt from the timeline,
 // the compact columnar encoding the page decodes, and the lost record's story.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { TimelineEvent } from '../../checkers/trace.ts';
+import type { Trace, TimelineEvent } from '../../checkers/trace.ts';
 import { pairOperations } from '../../reports/operations.ts';
 import { buildReplicaLogs, copiesAt, isLiveAt, sortTimeline } from '../../reports/replica-logs.ts';
 import { buildViolationData, type ReportData } from '../../reports/report-data.ts';
@@ -209,5 +210,22 @@ describe('client process names', () => {
       ['producer-2 lane 1', 'producer'],
     ]);
     expect(story.focus?.producer).toBe('producer-2 lane 1');
+  });
+});
+
+describe('a trace written by the simulator (leader-failover, acks-1, frozen copy)', () => {
+  const trace = JSON.parse(readFileSync(new URL('../fixtures/traces/sim-leader-failover-acks-1.json', import.meta.url), 'utf8')) as Trace;
+  const { data, story } = buildViolationData(trace);
+
+  it('follows the record the primary anomaly names to the truncation of its last copy', () => {
+    expect(data.headline.kind).toBe('inconsistent-offsets');
+    expect(story.focus).toMatchObject({ value: 'p200-1', offset: 1, copiesAtAck: 1, replicationFactor: 3, copiesAtEnd: 0, lostReason: 'diverging-epoch', finalValueAtOffset: 'probe-400-0' });
+    expect(story.steps.filter((s) => s.tone === 'truncate' || s.tone === 'loss').map((s) => s.broker)).toContain(3);
+    expect(story.summary).toContain('with 1 of 3 copies (acks=1');
+  });
+
+  it('names the simulator\u2019s client lanes after their nodes', () => {
+    expect(data.lanes.map((l) => l.name)).toContain('producer-200 lane 0');
+    expect(data.lanes.every((l) => !l.name.startsWith('process '))).toBe(true);
   });
 });
