@@ -30,9 +30,23 @@ export function isClientProcess(process: unknown): boolean {
   return process !== 'nemesis';
 }
 
-export function pairOperations(history: History, sourceLines?: readonly number[]): Operation[] {
-  const ops: Operation[] = [];
-  const inFlight = new Map<number | string, Operation>();
+/** Operations as positions only (no objects): what large histories are checked from. */
+export interface PairedPositions {
+  /** History position of op i's invoke, increasing with i. */
+  invokePos: Int32Array;
+  /** History position of op i's completion, -1 when it never completed. */
+  completePos: Int32Array;
+  count: number;
+}
+
+export function pairPositions(history: History, sourceLines?: readonly number[]): PairedPositions {
+  let invokePos = new Int32Array(1024);
+  let completePos = new Int32Array(1024);
+  let count = 0;
+  // process → slot, assigned once (no deletes: V8 Maps degrade under set/delete churn)
+  const slotOf = new Map<number | string, number>();
+  let inFlight = new Int32Array(64).fill(-1);
+  let slots = 0;
   const where = (pos: number): string => {
     const line = sourceLineOf(sourceLines, pos);
     return line === undefined ? `event ${pos}` : `event ${pos} (line ${line})`;
@@ -40,47 +54,80 @@ export function pairOperations(history: History, sourceLines?: readonly number[]
   for (let pos = 0; pos < history.length; pos++) {
     const ev = history[pos];
     if (!isClientProcess(ev.process)) continue;
+    let k = slotOf.get(ev.process);
+    if (k === undefined) {
+      k = slots++;
+      slotOf.set(ev.process, k);
+      if (k === inFlight.length) {
+        const f2 = new Int32Array(k * 2).fill(-1);
+        f2.set(inFlight);
+        inFlight = f2;
+      }
+    }
+    const cur = inFlight[k];
     if (ev.type === 'invoke') {
-      const prev = inFlight.get(ev.process);
-      if (prev !== undefined) {
+      if (cur >= 0) {
+        const prev = history[invokePos[cur]];
         throw new HistoryInputError(
           `${where(pos)}: process ${String(ev.process)} invokes ${ev.f} while its ${prev.f} ` +
-            `invoked at ${where(prev.invokePos)} has not completed`,
+            `invoked at ${where(invokePos[cur])} has not completed`,
           sourceLineOf(sourceLines, pos),
         );
       }
-      const op: Operation = {
-        id: ops.length,
-        process: ev.process,
-        f: ev.f,
-        outcome: 'info',
-        invokePos: pos,
-        completePos: -1,
-        invoke: ev,
-        complete: undefined,
-      };
-      ops.push(op);
-      inFlight.set(ev.process, op);
+      if (count === invokePos.length) {
+        const i2 = new Int32Array(count * 2);
+        i2.set(invokePos);
+        invokePos = i2;
+        const c2 = new Int32Array(count * 2);
+        c2.set(completePos);
+        completePos = c2;
+      }
+      invokePos[count] = pos;
+      completePos[count] = -1;
+      inFlight[k] = count++;
     } else {
-      const op = inFlight.get(ev.process);
-      if (op === undefined) {
+      if (cur < 0) {
         throw new HistoryInputError(
           `${where(pos)}: ${ev.type} ${ev.f} of process ${String(ev.process)} has no invoke`,
           sourceLineOf(sourceLines, pos),
         );
       }
-      if (op.f !== ev.f) {
+      const inv = history[invokePos[cur]];
+      if (inv.f !== ev.f) {
         throw new HistoryInputError(
-          `${where(pos)}: completion f=${ev.f} does not match the invoke f=${op.f} at ${where(op.invokePos)}`,
+          `${where(pos)}: completion f=${ev.f} does not match the invoke f=${inv.f} at ${where(invokePos[cur])}`,
           sourceLineOf(sourceLines, pos),
         );
       }
-      op.outcome = ev.type;
-      op.completePos = pos;
-      op.complete = ev;
-      inFlight.delete(ev.process);
+      completePos[cur] = pos;
+      inFlight[k] = -1;
     }
   }
+  return { invokePos: invokePos.subarray(0, count), completePos: completePos.subarray(0, count), count };
+}
+
+/** The Operation object of op i of a pairing. */
+export function operationAt(history: History, paired: PairedPositions, i: number, id: number = i): Operation {
+  const ip = paired.invokePos[i];
+  const cp = paired.completePos[i];
+  const invoke = history[ip];
+  const complete = cp >= 0 ? history[cp] : undefined;
+  return {
+    id,
+    process: invoke.process,
+    f: invoke.f,
+    outcome: complete === undefined || complete.type === 'invoke' ? 'info' : complete.type,
+    invokePos: ip,
+    completePos: cp,
+    invoke,
+    complete,
+  };
+}
+
+export function pairOperations(history: History, sourceLines?: readonly number[]): Operation[] {
+  const paired = pairPositions(history, sourceLines);
+  const ops = new Array<Operation>(paired.count);
+  for (let i = 0; i < paired.count; i++) ops[i] = operationAt(history, paired, i);
   return ops;
 }
 

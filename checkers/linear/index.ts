@@ -3,13 +3,17 @@
 // is a log and its preconditions hold, else with the general search, and folds the answers
 // into one Verdict. Any part not linearizable → false (the counterexample is the first such
 // part found); otherwise any part out of budget → "unknown"; otherwise true.
+// Log histories are split from operation positions only (log-group.ts), so a history of a
+// million operations is checked without an object per operation; objects are built only for
+// a part that falls back to the general search.
 
 import type { History } from '../history.ts';
 import type { Anomaly, LinearizabilityCounterexample, Verdict } from '../verdict.ts';
-import { pairOperations, type Operation } from '../ops.ts';
+import { pairOperations, pairPositions } from '../ops.ts';
 import { prepareModel, type ModelName, type ModelOptions } from './models.ts';
 import { createSearch, DEFAULT_MAX_STEPS, type Search, type SearchBudget, type SearchResult } from './search.ts';
-import { checkLogFast, type FastLogResult } from './log-fast.ts';
+import { checkLogFast, type LogOps } from './log-fast.ts';
+import { groupLogOperations, logOpsOfGroup, operationsOfGroup } from './log-group.ts';
 import type { CompiledPartition } from './partition.ts';
 
 export interface LinearizabilityOptions extends ModelOptions, SearchBudget {
@@ -33,8 +37,32 @@ export interface PartitionOutcome {
   fallbackReason?: string;
 }
 
-function historyIndices(part: CompiledPartition, local: readonly number[]): number[] {
-  return local.map((i) => part.ops[i].invoke.index);
+export interface PartitionsResult {
+  parts: PartitionOutcome[];
+  operations: number;
+  dropped: number;
+  /** Parts left unjudged because another part was already found not linearizable. */
+  unchecked: number;
+  /** Search steps spent, over all parts. */
+  steps: number;
+}
+
+function counterexample(
+  label: string,
+  key: string,
+  prefix: readonly number[],
+  failedIndex: number,
+  failedDescription: string,
+  why: string,
+): LinearizabilityCounterexample {
+  return {
+    longestPrefix: [...prefix],
+    failedOp: failedIndex,
+    reason:
+      `after linearizing ${prefix.length} operation(s) of ${label}, ` +
+      `${failedDescription} (history index ${failedIndex}) cannot be linearized: ${why}`,
+    partitionKey: key,
+  };
 }
 
 function searchOutcome(part: CompiledPartition, r: SearchResult): PartitionOutcome {
@@ -52,40 +80,34 @@ function searchOutcome(part: CompiledPartition, r: SearchResult): PartitionOutco
     const why = fits
       ? 'it can be applied after that prefix, but then the remaining operations cannot all be linearized'
       : part.explain(r.failedState, failed);
-    out.counterexample = {
-      longestPrefix: historyIndices(part, r.longestPrefix),
-      failedOp: part.ops[failed].invoke.index,
-      reason:
-        `after linearizing ${r.longestPrefix.length} operation(s) of ${part.label}, ` +
-        `${part.describe(failed)} (history index ${part.ops[failed].invoke.index}) cannot be linearized: ${why}`,
-      partitionKey: part.key,
-    };
+    out.counterexample = counterexample(
+      part.label,
+      part.key,
+      r.longestPrefix.map((i) => part.ops[i].invoke.index),
+      part.ops[failed].invoke.index,
+      part.describe(failed),
+      why,
+    );
   } else if (r.valid === 'unknown') {
     out.unknownReason = r.unknownReason;
   }
   return out;
 }
 
-function fastPart(part: CompiledPartition, opts: LinearizabilityOptions): PartitionOutcome | FastLogResult {
-  const r = checkLogFast(part, opts.model === 'log-strict');
-  if (r.kind === 'fallback') return r;
-  const out: PartitionOutcome = {
-    key: part.key,
-    valid: r.valid,
-    method: 'fast-path',
-    ops: part.ops.length,
-    steps: r.work,
-    states: 0,
-  };
+/** The fast path on one log part; undefined (with the reason) when it does not apply. */
+function fastOutcome(part: LogOps, strict: boolean): PartitionOutcome | { fallback: string } {
+  const r = checkLogFast(part, strict);
+  if (r.kind === 'fallback') return { fallback: r.reason };
+  const out: PartitionOutcome = { key: part.key, valid: r.valid, method: 'fast-path', ops: part.n, steps: r.work, states: 0 };
   if (!r.valid) {
-    out.counterexample = {
-      longestPrefix: historyIndices(part, r.longestPrefix),
-      failedOp: part.ops[r.failedOp].invoke.index,
-      reason:
-        `after linearizing ${r.longestPrefix.length} operation(s) of ${part.label}, ` +
-        `${part.describe(r.failedOp)} (history index ${part.ops[r.failedOp].invoke.index}) cannot be linearized: ${r.reason}`,
-      partitionKey: part.key,
-    };
+    out.counterexample = counterexample(
+      part.label,
+      part.key,
+      r.longestPrefix.map((i) => part.historyIndex(i)),
+      part.historyIndex(r.failedOp),
+      part.describe(r.failedOp),
+      r.reason,
+    );
   }
   return out;
 }
@@ -98,23 +120,34 @@ const FIRST_ROUND_STEPS = 4096;
  * part is found without waiting for a hard part, and the first violation ends the check (the
  * remaining parts are reported as not checked). The step budget is shared by all parts.
  */
-export function checkPartitions(
-  ops: Operation[],
-  opts: LinearizabilityOptions,
-): { parts: PartitionOutcome[]; dropped: number; unchecked: number } {
-  const prepared = prepareModel(opts.model, ops, opts);
+export function checkPartitions(history: History, opts: LinearizabilityOptions): PartitionsResult {
   const parts: PartitionOutcome[] = [];
-  const isLog = opts.model === 'log' || opts.model === 'log-strict';
   const toSearch: Array<{ part: CompiledPartition; search: Search; fallbackReason?: string }> = [];
-  for (const part of prepared.partitions) {
-    if (isLog && opts.fastPath !== 'off') {
-      const r = fastPart(part, opts);
-      if ('kind' in r) toSearch.push({ part, search: createSearch(part, opts.maxStates), fallbackReason: r.reason });
-      else parts.push(r);
-    } else {
-      toSearch.push({ part, search: createSearch(part, opts.maxStates) });
+  let operations: number;
+  let dropped: number;
+  const isLog = opts.model === 'log' || opts.model === 'log-strict';
+  if (isLog && opts.fastPath !== 'off') {
+    const paired = pairPositions(history, opts.sourceLines);
+    operations = paired.count;
+    const grouped = groupLogOperations(history, paired, opts.model);
+    dropped = grouped.dropped;
+    for (const g of grouped.groups) {
+      const r = fastOutcome(logOpsOfGroup(history, paired, g), opts.model === 'log-strict');
+      if ('fallback' in r) {
+        const part = prepareModel(opts.model, operationsOfGroup(history, paired, g), opts).partitions[0];
+        toSearch.push({ part, search: createSearch(part, opts.maxStates), fallbackReason: r.fallback });
+      } else {
+        parts.push(r);
+      }
     }
+  } else {
+    const ops = pairOperations(history, opts.sourceLines);
+    operations = ops.length;
+    const prepared = prepareModel(opts.model, ops, opts);
+    dropped = prepared.dropped;
+    for (const part of prepared.partitions) toSearch.push({ part, search: createSearch(part, opts.maxStates) });
   }
+
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   let spent = 0;
   let round = FIRST_ROUND_STEPS;
@@ -151,12 +184,17 @@ export function checkPartitions(
   const done = new Set(parts.map((p) => p.key));
   const unchecked = toSearch.filter((t) => !done.has(t.part.key)).length;
   parts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { parts, dropped: prepared.dropped, unchecked };
+  return { parts, operations, dropped, unchecked, steps: spent };
+}
+
+function partitionFields(key: string, model: ModelName): Partial<Anomaly> {
+  if (model !== 'log' && model !== 'log-strict') return {};
+  const slash = key.lastIndexOf('/');
+  return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)) };
 }
 
 export function checkLinearizable(history: History, opts: LinearizabilityOptions): Verdict {
-  const ops = pairOperations(history, opts.sourceLines);
-  const { parts, dropped, unchecked } = checkPartitions(ops, opts);
+  const { parts, operations, dropped, unchecked, steps } = checkPartitions(history, opts);
   const bad = parts.filter((p) => p.valid === false);
   const unknown = parts.filter((p) => p.valid === 'unknown');
   const anomalies: Anomaly[] = bad.map((p) => ({
@@ -165,13 +203,20 @@ export function checkLinearizable(history: History, opts: LinearizabilityOptions
     ops: [p.counterexample!.failedOp],
     ...partitionFields(p.key, opts.model),
   }));
+  if (bad.length === 0 && unknown.length > 0) {
+    anomalies.push({
+      kind: 'unknown',
+      explanation: `linearizability undecided: ${unknown.map((p) => p.unknownReason).join('; ')}`,
+      informational: true,
+    });
+  }
   const stats: Record<string, number> = {
-    operations: ops.length,
+    operations,
     droppedOperations: dropped,
     partitions: parts.length + unchecked,
     uncheckedPartitions: unchecked,
     fastPathPartitions: parts.filter((p) => p.method === 'fast-path').length,
-    searchSteps: parts.reduce((s, p) => s + p.steps, 0),
+    searchSteps: steps,
     searchStates: parts.reduce((s, p) => s + p.states, 0),
   };
   const verdict: Verdict = {
@@ -181,18 +226,5 @@ export function checkLinearizable(history: History, opts: LinearizabilityOptions
     stats,
   };
   if (bad.length > 0) verdict.counterexample = bad[0].counterexample;
-  if (bad.length === 0 && unknown.length > 0) {
-    verdict.anomalies.push({
-      kind: 'unknown',
-      explanation: `linearizability undecided: ${unknown.map((p) => p.unknownReason).join('; ')}`,
-      informational: true,
-    });
-  }
   return verdict;
-}
-
-function partitionFields(key: string, model: ModelName): Partial<Anomaly> {
-  if (model !== 'log' && model !== 'log-strict') return {};
-  const slash = key.lastIndexOf('/');
-  return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)) };
 }

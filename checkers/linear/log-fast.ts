@@ -21,8 +21,120 @@
 // and an offset on every ok send. Assumes the part was compiled by models.ts (fail sends and
 // non-ok polls already dropped; ops in invoke order).
 
-import type { PollValue, SendValue } from '../history.ts';
+import type { HistoryEvent, PollValue, SendValue } from '../history.ts';
 import { NEVER_RETURNS, type CompiledPartition } from './partition.ts';
+
+/**
+ * One log partition's operations as the fast path reads them: sends (ok or unknown outcome;
+ * failed ones already dropped) and ok polls, in invoke order, with their real-time windows.
+ */
+export interface LogOps {
+  key: string;
+  label: string;
+  n: number;
+  callPos: Int32Array;
+  /** Completion position, NEVER_RETURNS for unknown outcomes. */
+  retPos: Int32Array;
+  invokeOf(i: number): HistoryEvent;
+  completeOf(i: number): HistoryEvent | undefined;
+  /** History index of op i's invoke (what counterexamples cite). */
+  historyIndex(i: number): number;
+  describe(i: number): string;
+}
+
+/** The fast path's view of a compiled partition. */
+export function logOpsOf(part: CompiledPartition): LogOps {
+  return {
+    key: part.key,
+    label: part.label,
+    n: part.ops.length,
+    callPos: part.callPos,
+    retPos: part.retPos,
+    invokeOf: (i) => part.ops[i].invoke,
+    completeOf: (i) => part.ops[i].complete,
+    historyIndex: (i) => part.ops[i].invoke.index,
+    describe: (i) => part.describe(i),
+  };
+}
+
+/**
+ * value → send op, as an open-addressing table over typed arrays keyed by an FNV-1a hash of
+ * the value (a JS Map of a million strings costs the GC more than the whole check).
+ * Collisions are resolved by comparing the strings themselves.
+ */
+class ValueTable {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  constructor(
+    capacity: number,
+    private readonly values: string[],
+  ) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+  }
+  private static hash(v: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+    return h >>> 0;
+  }
+  get(v: string): number {
+    let slot = ValueTable.hash(v) & this.mask;
+    for (;;) {
+      const s = this.slots[slot];
+      if (s < 0 || this.values[s] === v) return s;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+  /** Adds op i under values[i]; false if that value is already there. */
+  add(i: number): boolean {
+    const v = this.values[i];
+    let slot = ValueTable.hash(v) & this.mask;
+    for (;;) {
+      const s = this.slots[slot];
+      if (s < 0) {
+        this.slots[slot] = i;
+        return true;
+      }
+      if (this.values[s] === v) return false;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
+
+/** Op indices with a known completion, ordered by completion position. */
+function byCompletion(retPos: Int32Array, n: number): Int32Array {
+  let count = 0;
+  let maxPos = 0;
+  for (let i = 0; i < n; i++) {
+    if (retPos[i] === NEVER_RETURNS) continue;
+    count++;
+    if (retPos[i] > maxPos) maxPos = retPos[i];
+  }
+  const out = new Int32Array(count);
+  if (maxPos < 4 * n + 1024) {
+    const at = new Int32Array(maxPos + 1).fill(-1);
+    for (let i = 0; i < n; i++) if (retPos[i] !== NEVER_RETURNS) at[retPos[i]] = i;
+    let j = 0;
+    for (let pos = 0; pos <= maxPos; pos++) if (at[pos] >= 0) out[j++] = at[pos];
+    return out;
+  }
+  const keys = new Float64Array(count);
+  const scale = 2 ** 22;
+  if (n < scale) {
+    let j = 0;
+    for (let i = 0; i < n; i++) if (retPos[i] !== NEVER_RETURNS) keys[j++] = retPos[i] * scale + i;
+    keys.sort();
+    for (let k = 0; k < count; k++) out[k] = keys[k] % scale;
+    return out;
+  }
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) if (retPos[i] !== NEVER_RETURNS) idx.push(i);
+  idx.sort((x, y) => retPos[x] - retPos[y]);
+  out.set(idx);
+  return out;
+}
 
 export type FastLogResult =
   | { kind: 'fallback'; reason: string }
@@ -50,133 +162,178 @@ function show(v: string): string {
   return JSON.stringify(v);
 }
 
-export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogResult {
-  const ops = part.ops;
-  const n = ops.length;
+/**
+ * offset → send op. A typed array while offsets stay dense (below 8n + 1024), else a Map:
+ * real clusters' offsets may be large, but a history covers a dense range.
+ */
+class OffsetTable {
+  private arr: Int32Array | undefined;
+  private map: Map<number, number> | undefined;
+  size = 0;
+  constructor(private readonly denseLimit: number) {
+    this.arr = new Int32Array(1024).fill(-1);
+  }
+  get(o: number): number {
+    if (this.arr !== undefined) return o < this.arr.length ? this.arr[o] : -1;
+    const s = this.map!.get(o);
+    return s === undefined ? -1 : s;
+  }
+  set(o: number, s: number): void {
+    this.size++;
+    if (this.arr !== undefined) {
+      if (o < this.arr.length) {
+        this.arr[o] = s;
+        return;
+      }
+      if (o < this.denseLimit) {
+        let len = this.arr.length;
+        while (len <= o) len *= 2;
+        const a2 = new Int32Array(Math.min(len, this.denseLimit)).fill(-1);
+        a2.set(this.arr);
+        this.arr = a2;
+        this.arr[o] = s;
+        return;
+      }
+      this.map = new Map();
+      for (let k = 0; k < this.arr.length; k++) if (this.arr[k] >= 0) this.map.set(k, this.arr[k]);
+      this.arr = undefined;
+    }
+    this.map!.set(o, s);
+  }
+  /** Occupied offsets, increasing. */
+  sortedKeys(): Float64Array {
+    const out = new Float64Array(this.size);
+    if (this.arr !== undefined) {
+      let j = 0;
+      for (let k = 0; k < this.arr.length; k++) if (this.arr[k] >= 0) out[j++] = k;
+      return out;
+    }
+    let j = 0;
+    for (const k of this.map!.keys()) out[j++] = k;
+    return out.sort();
+  }
+}
+
+export function checkLogFast(part: LogOps, strict: boolean): FastLogResult {
+  const n = part.n;
   const { callPos, retPos } = part;
 
   // --- sends: values and acknowledged offsets ---------------------------------------------
   const isSend = new Uint8Array(n);
   const sendOffset = new Float64Array(n).fill(-1);
-  const sendOfValue = new Map<string, number>();
-  const occupant = new Map<number, number>(); // offset → send op
+  const ackedOffset = new Float64Array(n).fill(-1);
+  const valueOfSend: string[] = new Array<string>(n);
+  let sendCount = 0;
+  for (let i = 0; i < n; i++) if (part.invokeOf(i).f === 'send') sendCount++;
+  const sendOfValue = new ValueTable(sendCount, valueOfSend);
+  const occupant = new OffsetTable(8 * n + 1024); // offset → send op
   let violation: Violation | undefined;
   const violate = (op: number, reason: string): void => {
     if (violation === undefined || retPos[op] < retPos[violation.op]) violation = { op, reason };
   };
   for (let i = 0; i < n; i++) {
-    if (ops[i].f !== 'send') continue;
+    const inv = part.invokeOf(i);
+    if (inv.f !== 'send') continue;
     isSend[i] = 1;
-    const v = String((ops[i].invoke.value as SendValue).value);
-    if (sendOfValue.has(v)) return { kind: 'fallback', reason: `value ${show(v)} is sent more than once` };
-    sendOfValue.set(v, i);
-    if (ops[i].outcome === 'ok') {
-      const off = (ops[i].complete!.value as SendValue).offset;
+    const v = String((inv.value as SendValue).value);
+    valueOfSend[i] = v;
+    if (!sendOfValue.add(i)) return { kind: 'fallback', reason: `value ${show(v)} is sent more than once` };
+    const done = part.completeOf(i);
+    if (done !== undefined && done.type === 'ok') {
+      const off = (done.value as SendValue).offset;
       if (typeof off !== 'number') return { kind: 'fallback', reason: 'an acknowledged send has no offset' };
-      sendOffset[i] = off;
+      ackedOffset[i] = off;
     }
   }
-  // acknowledged offsets, earliest acknowledgement first
-  const acked: number[] = [];
-  for (let i = 0; i < n; i++) if (isSend[i] && sendOffset[i] >= 0) acked.push(i);
-  acked.sort((x, y) => retPos[x] - retPos[y]);
-  for (const i of acked) {
-    const prevOcc = occupant.get(sendOffset[i]);
-    if (prevOcc === undefined) occupant.set(sendOffset[i], i);
-    else violate(i, `offset ${sendOffset[i]} was already acknowledged to ${part.describe(prevOcc)}; a log returns each offset once`);
-  }
+  // every op with a completion, in completion order (positions are distinct)
+  const returnOrder = byCompletion(retPos, n);
 
-  // --- polls: what they read ---------------------------------------------------------------
-  const polls: number[] = [];
-  for (let i = 0; i < n; i++) if (!isSend[i]) polls.push(i);
-  polls.sort((x, y) => retPos[x] - retPos[y]);
+  // --- acknowledgements and polls, in completion order ----------------------------------------
   const pollLast = new Float64Array(n).fill(-1); // last offset read
   const pollEnd = new Float64Array(n).fill(-1); // strict: offset the answer ended at
-  for (const p of polls) {
-    const pv = ops[p].complete!.value as PollValue;
+  for (let r = 0; r < returnOrder.length; r++) {
+    const i = returnOrder[r];
+    if (isSend[i]) {
+      const o = ackedOffset[i];
+      if (o < 0) continue;
+      if (sendOffset[i] >= 0 && sendOffset[i] !== o) {
+        violate(i, `it was acknowledged at offset ${o}, but a poll had already returned its value at offset ${sendOffset[i]}`);
+        continue;
+      }
+      sendOffset[i] = o;
+      const prevOcc = occupant.get(o);
+      if (prevOcc < 0) occupant.set(o, i);
+      else if (prevOcc !== i) {
+        violate(i, `offset ${o} already holds ${show(valueOfSend[prevOcc])}; a log hands out each offset once`);
+      }
+      continue;
+    }
+    const pv = part.completeOf(i)!.value as PollValue;
     const records = pv.records ?? [];
     const limit = pv.maxRecords ?? Infinity;
     if (strict) {
       if (records.length > limit) {
-        violate(p, `it returned ${records.length} records, more than its maxRecords ${limit}`);
+        violate(i, `it returned ${records.length} records, more than its maxRecords ${limit}`);
         continue;
       }
-      if (records.length < limit) pollEnd[p] = pv.offset + records.length;
+      if (records.length < limit) pollEnd[i] = pv.offset + records.length;
     }
     for (let j = 0; j < records.length; j++) {
-      const [o, raw] = records[j];
-      const v = String(raw);
+      const rec = records[j];
+      const o = rec[0];
+      const v = String(rec[1]);
       if (o !== pv.offset + j) {
-        violate(p, `its records are not the consecutive offsets from ${pv.offset} that a poll of a log returns`);
+        violate(i, `its records are not the consecutive offsets from ${pv.offset} that a poll of a log returns`);
         break;
       }
+      // an offset read before with this same value is consistent (values are distinct)
+      const known = occupant.get(o);
+      if (known >= 0 && valueOfSend[known] === v) {
+        if (j === records.length - 1) pollLast[i] = o;
+        continue;
+      }
       const s = sendOfValue.get(v);
-      if (s === undefined) {
-        violate(p, `it returned ${show(v)} at offset ${o}, which no send that may have happened wrote`);
+      if (s < 0) {
+        violate(i, `it returned ${show(v)} at offset ${o}, which no send that may have happened wrote`);
         break;
       }
       if (sendOffset[s] < 0) sendOffset[s] = o;
       else if (sendOffset[s] !== o) {
-        violate(p, `it returned ${show(v)} at offset ${o}, but that record is at offset ${sendOffset[s]}`);
+        violate(i, `it returned ${show(v)} at offset ${o}, but that record is at offset ${sendOffset[s]}`);
         break;
       }
-      const occ = occupant.get(o);
-      if (occ === undefined) occupant.set(o, s);
-      else if (occ !== s) {
-        violate(p, `it returned ${show(v)} at offset ${o}, but the log holds ${show(String((ops[occ].invoke.value as SendValue).value))} there`);
+      if (known < 0) occupant.set(o, s);
+      else if (known !== s) {
+        violate(i, `it returned ${show(v)} at offset ${o}, but the log holds ${show(valueOfSend[known])} there`);
         break;
       }
-      if (j === records.length - 1) pollLast[p] = o;
+      if (j === records.length - 1) pollLast[i] = o;
     }
   }
+  let pollCount = 0;
+  for (let r = 0; r < returnOrder.length; r++) if (!isSend[returnOrder[r]]) pollCount++;
+  const polls = new Int32Array(pollCount);
+  for (let r = 0, k = 0; r < returnOrder.length; r++) if (!isSend[returnOrder[r]]) polls[k++] = returnOrder[r];
 
   // --- nodes ---------------------------------------------------------------------------------
   // participating ops: sends with a known offset, polls with a read or strict constraint, and
   // the op of a pre-check violation. Unobserved unknown sends are gap-filler candidates.
   const inGraph = new Uint8Array(n);
-  const spares: number[] = [];
+  const spareList: number[] = [];
   for (let i = 0; i < n; i++) {
     if (isSend[i]) {
       if (sendOffset[i] >= 0) inGraph[i] = 1;
-      else spares.push(callPos[i]);
+      else spareList.push(callPos[i]);
     } else if (pollLast[i] >= 0 || pollEnd[i] >= 0) {
       inGraph[i] = 1;
     }
   }
   if (violation !== undefined) inGraph[violation.op] = 1;
-  const known = Float64Array.from(occupant.keys()).sort();
+  const known = occupant.sortedKeys();
 
-  // --- edges (CSR built from a list) -----------------------------------------------------------
-  let maxPos = 0;
-  for (let i = 0; i < n; i++) {
-    if (!inGraph[i]) continue;
-    if (callPos[i] > maxPos) maxPos = callPos[i];
-    if (retPos[i] !== NEVER_RETURNS && retPos[i] > maxPos) maxPos = retPos[i];
-  }
-  let eCap = 8 * n + 16;
-  let eSrc = new Int32Array(eCap);
-  let eDst = new Int32Array(eCap);
-  let eKind = new Int8Array(eCap);
-  let m = 0;
-  const addEdge = (a: number, b: number, kind: number): void => {
-    if (m === eCap) {
-      eCap *= 2;
-      const s2 = new Int32Array(eCap);
-      s2.set(eSrc);
-      eSrc = s2;
-      const d2 = new Int32Array(eCap);
-      d2.set(eDst);
-      eDst = d2;
-      const k2 = new Int8Array(eCap);
-      k2.set(eKind);
-      eKind = k2;
-    }
-    eSrc[m] = a;
-    eDst[m] = b;
-    eKind[m] = kind;
-    m++;
-  };
-  for (let j = 0; j + 1 < known.length; j++) addEdge(occupant.get(known[j])!, occupant.get(known[j + 1])!, E_CHAIN);
+  // --- edges: compressed sparse rows, built in two passes over the same enumeration ----------
+  const knownOp = new Int32Array(known.length);
+  for (let j = 0; j < known.length; j++) knownOp[j] = occupant.get(known[j]);
   const firstKnownAtOrAfter = (e: number): number => {
     let lo = 0;
     let hi = known.length;
@@ -185,56 +342,74 @@ export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogR
       if (known[mid] < e) lo = mid + 1;
       else hi = mid;
     }
-    return lo < known.length ? occupant.get(known[lo])! : -1;
+    return lo < known.length ? knownOp[lo] : -1;
   };
-  for (const p of polls) {
-    if (pollLast[p] >= 0) addEdge(occupant.get(pollLast[p])!, p, E_READ);
-    if (pollEnd[p] >= 0) {
-      const s = firstKnownAtOrAfter(pollEnd[p]);
-      if (s >= 0) addEdge(p, s, E_STRICT);
-    }
-  }
-  // real time through barrier nodes: op --(returns)--> barrier --> ... --> op invoked later
-  const evAt = new Int32Array(maxPos + 1).fill(-1);
-  for (let i = 0; i < n; i++) {
-    if (!inGraph[i]) continue;
-    evAt[callPos[i]] = i;
-    if (retPos[i] !== NEVER_RETURNS) evAt[retPos[i]] = n + i;
-  }
-  let nodeCount = n;
-  let barrier = -1;
-  let callSinceBarrier = true;
-  for (let pos = 0; pos <= maxPos; pos++) {
-    const e = evAt[pos];
-    if (e < 0) continue;
-    if (e < n) {
-      if (barrier >= 0) addEdge(barrier, e, E_TIME);
-      callSinceBarrier = true;
-    } else {
-      if (callSinceBarrier) {
-        const nb = nodeCount++;
-        if (barrier >= 0) addEdge(barrier, nb, E_TIME);
-        barrier = nb;
-        callSinceBarrier = false;
+  /** Every edge, in a fixed order; returns the node count (ops, then barrier nodes). */
+  const enumerate = (emit: (a: number, b: number, kind: number) => void): number => {
+    for (let j = 0; j + 1 < known.length; j++) emit(knownOp[j], knownOp[j + 1], E_CHAIN);
+    for (let k = 0; k < polls.length; k++) {
+      const p = polls[k];
+      if (pollLast[p] >= 0) emit(occupant.get(pollLast[p]), p, E_READ);
+      if (pollEnd[p] >= 0) {
+        const s = firstKnownAtOrAfter(pollEnd[p]);
+        if (s >= 0) emit(p, s, E_STRICT);
       }
-      addEdge(e - n, barrier, E_TIME);
     }
-  }
-  const N = nodeCount;
-  const outStart = new Int32Array(N + 1);
-  for (let k = 0; k < m; k++) outStart[eSrc[k] + 1]++;
+    // real time through barrier nodes: op --(returns)--> barrier --> ... --> op invoked
+    // later. Calls come in op order (ops are in invoke order), returns in returnOrder.
+    let nodeCount = n;
+    let barrier = -1;
+    let callSinceBarrier = true;
+    let c = 0;
+    let r = 0;
+    for (;;) {
+      while (c < n && !inGraph[c]) c++;
+      while (r < returnOrder.length && !inGraph[returnOrder[r]]) r++;
+      if (c >= n && r >= returnOrder.length) break;
+      const takeCall = r >= returnOrder.length || (c < n && callPos[c] < retPos[returnOrder[r]]);
+      if (takeCall) {
+        if (barrier >= 0) emit(barrier, c, E_TIME);
+        callSinceBarrier = true;
+        c++;
+      } else {
+        if (callSinceBarrier) {
+          const nb = nodeCount++;
+          if (barrier >= 0) emit(barrier, nb, E_TIME);
+          barrier = nb;
+          callSinceBarrier = false;
+        }
+        emit(returnOrder[r], barrier, E_TIME);
+        r++;
+      }
+    }
+    return nodeCount;
+  };
+  // pass 1: out-degrees (the barrier count is at most the number of ops)
+  const degree = new Int32Array(2 * n + 2);
+  let m = 0;
+  const N = enumerate((a) => {
+    degree[a + 1]++;
+    m++;
+  });
+  const outStart = degree.subarray(0, N + 1);
   for (let v = 0; v < N; v++) outStart[v + 1] += outStart[v];
-  const outEdge = new Int32Array(m);
+  // pass 2: targets and kinds
+  const outDst = new Int32Array(m);
+  const outKind = new Int8Array(m);
   {
     const fill = outStart.slice(0, N);
-    for (let k = 0; k < m; k++) outEdge[fill[eSrc[k]]++] = k;
+    enumerate((a, b, kind) => {
+      const q = fill[a]++;
+      outDst[q] = b;
+      outKind[q] = kind;
+    });
   }
   const isNode = (v: number): boolean => v >= n || inGraph[v] === 1;
 
   // --- Kahn's topological sort ---------------------------------------------------------------
   const kahn = (blocked: number): { order: Int32Array; count: number; indeg: Int32Array } => {
     const indeg = new Int32Array(N);
-    for (let k = 0; k < m; k++) indeg[eDst[k]]++;
+    for (let k = 0; k < m; k++) indeg[outDst[k]]++;
     const order = new Int32Array(N);
     let head = 0;
     let tail = 0;
@@ -242,7 +417,7 @@ export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogR
     while (head < tail) {
       const v = order[head++];
       for (let q = outStart[v]; q < outStart[v + 1]; q++) {
-        const w = eDst[outEdge[q]];
+        const w = outDst[q];
         if (--indeg[w] === 0 && w !== blocked) order[tail++] = w;
       }
     }
@@ -264,7 +439,9 @@ export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogR
   for (let v = 0; v < N; v++) if (isNode(v)) graphNodes++;
   const sorted = kahn(-1);
   if (sorted.count < graphNodes) {
-    return cycleVerdict(part, sorted, N, m, eSrc, eDst, eKind, isNode, work, prefixOf(sorted.order, sorted.count));
+    const srcOf = new Int32Array(m);
+    for (let v = 0; v < N; v++) for (let q = outStart[v]; q < outStart[v + 1]; q++) srcOf[q] = v;
+    return cycleVerdict(part, sorted, N, m, srcOf, outDst, outKind, isNode, work, prefixOf(sorted.order, sorted.count));
   }
 
   // --- gaps: Hall's condition on fillers ------------------------------------------------------
@@ -272,7 +449,7 @@ export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogR
   let expected = 0;
   for (let j = 0; j < known.length; j++) {
     if (known[j] > expected) {
-      gapGroups.push({ deadline: 0, count: known[j] - expected, next: occupant.get(known[j])!, first: expected });
+      gapGroups.push({ deadline: 0, count: known[j] - expected, next: knownOp[j], first: expected });
     }
     expected = known[j] + 1;
   }
@@ -282,14 +459,14 @@ export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogR
       const v = sorted.order[k];
       let best = v < n ? retPos[v] : NEVER_RETURNS;
       for (let q = outStart[v]; q < outStart[v + 1]; q++) {
-        const w = eDst[outEdge[q]];
+        const w = outDst[q];
         if (minRet[w] < best) best = minRet[w];
       }
       minRet[v] = best;
     }
     for (const g of gapGroups) g.deadline = minRet[g.next];
     gapGroups.sort((x, y) => x.deadline - y.deadline);
-    spares.sort((x, y) => x - y);
+    const spares = Float64Array.from(spareList).sort();
     let available = 0;
     let needed = 0;
     for (const g of gapGroups) {
@@ -318,7 +495,7 @@ export function checkLogFast(part: CompiledPartition, strict: boolean): FastLogR
 
 /** Explains a cycle among the nodes Kahn's sort could not place. */
 function cycleVerdict(
-  part: CompiledPartition,
+  part: LogOps,
   sorted: { order: Int32Array; count: number; indeg: Int32Array },
   N: number,
   m: number,
@@ -329,7 +506,7 @@ function cycleVerdict(
   work: number,
   prefix: number[],
 ): FastLogResult {
-  const n = part.ops.length;
+  const n = part.n;
   const { retPos } = part;
   const done = new Uint8Array(N);
   for (let k = 0; k < sorted.count; k++) done[sorted.order[k]] = 1;
@@ -371,7 +548,7 @@ function cycleVerdict(
     }
     seenAt[cur] = walk.length;
   }
-  const name = (v: number): string => `${part.describe(v)} (history index ${part.ops[v].invoke.index})`;
+  const name = (v: number): string => `${part.describe(v)} (history index ${part.historyIndex(v)})`;
   // the cycle's edges in forward order, with real-time runs through barriers collapsed
   const cycleEdges = cycleStart >= 0 ? walk.slice(cycleStart).reverse() : [];
   // rotate so the cycle starts at an operation (every cycle has one: barriers only chain forward)

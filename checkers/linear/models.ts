@@ -19,7 +19,7 @@
 import type { Operation } from '../ops.ts';
 import { HistoryInputError } from '../errors.ts';
 import { COMPARE_FAILED } from '../readers/etcd-log.ts';
-import type { PollValue, SendValue } from '../history.ts';
+import type { HistoryEvent, PollValue, SendValue } from '../history.ts';
 import { NEVER_RETURNS, type CompiledPartition } from './partition.ts';
 
 export type ModelName = 'log' | 'log-strict' | 'register' | 'cas-register' | 'kv';
@@ -342,119 +342,116 @@ const POLL_BAD = 3;
 
 function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPartition {
   const n = ops.length;
-  const kind = new Int8Array(n);
-  const a = new Int32Array(n); // value id (send) | from (poll)
-  const b = new Int32Array(n); // offset (send at) | record count (poll)
-  const recStart = new Int32Array(n);
-  const limit = new Float64Array(n);
-  const recValues: number[] = [];
-  const valueIds = new Map<string, number>();
-  const valueNames: string[] = [];
-  const vid = (v: unknown): number => {
-    const s = String(v);
-    let id = valueIds.get(s);
-    if (id === undefined) {
-      id = valueNames.length;
-      valueIds.set(s, id);
-      valueNames.push(s);
-    }
-    return id;
-  };
-  for (let i = 0; i < n; i++) {
-    const op = ops[i];
-    if (op.f === 'send') {
-      const inv = op.invoke.value as SendValue;
-      a[i] = vid(inv.value);
-      const done = op.complete?.value as SendValue | undefined;
-      if (op.outcome === 'ok' && done !== undefined && typeof done.offset === 'number') {
-        kind[i] = SEND_AT;
-        b[i] = done.offset;
+  // The integer-coded model (value ids, record arrays, the trie of logs) is only needed by
+  // the general search; the fast path never calls step(), so it is built on first use.
+  let compiled: ReturnType<typeof build> | undefined;
+  const model = (): ReturnType<typeof build> => (compiled ??= build());
+  function build() {
+    const kind = new Int8Array(n);
+    const a = new Int32Array(n); // value id (send) | from (poll)
+    const b = new Int32Array(n); // offset (send at) | record count (poll)
+    const recStart = new Int32Array(n);
+    const limit = new Float64Array(n);
+    const recValues: number[] = [];
+    const valueIds = new Map<string, number>();
+    const valueNames: string[] = [];
+    const vid = (v: unknown): number => {
+      const s = String(v);
+      let id = valueIds.get(s);
+      if (id === undefined) {
+        id = valueNames.length;
+        valueIds.set(s, id);
+        valueNames.push(s);
+      }
+      return id;
+    };
+    for (let i = 0; i < n; i++) {
+      const op = ops[i];
+      if (op.f === 'send') {
+        const inv = op.invoke.value as SendValue;
+        a[i] = vid(inv.value);
+        const done = op.complete?.value as SendValue | undefined;
+        if (op.outcome === 'ok' && done !== undefined && typeof done.offset === 'number') {
+          kind[i] = SEND_AT;
+          b[i] = done.offset;
+        } else {
+          kind[i] = SEND_ANY;
+        }
       } else {
-        kind[i] = SEND_ANY;
-      }
-    } else {
-      const pv = op.complete!.value as PollValue;
-      const records = pv.records ?? [];
-      kind[i] = POLL;
-      a[i] = pv.offset;
-      b[i] = records.length;
-      limit[i] = pv.maxRecords ?? Infinity;
-      recStart[i] = recValues.length;
-      for (let j = 0; j < records.length; j++) {
-        if (records[j][0] !== pv.offset + j) kind[i] = POLL_BAD;
-        recValues.push(vid(records[j][1]));
+        const pv = op.complete!.value as PollValue;
+        const records = pv.records ?? [];
+        kind[i] = POLL;
+        a[i] = pv.offset;
+        b[i] = records.length;
+        limit[i] = pv.maxRecords ?? Infinity;
+        recStart[i] = recValues.length;
+        for (let j = 0; j < records.length; j++) {
+          if (records[j][0] !== pv.offset + j) kind[i] = POLL_BAD;
+          recValues.push(vid(records[j][1]));
+        }
       }
     }
-  }
-  const V = Math.max(1, valueNames.length);
-  // trie of logs: node 0 is the empty log
-  let cap = 1024;
-  let parent = new Int32Array(cap);
-  let depth = new Int32Array(cap);
-  let val = new Int32Array(cap);
-  parent[0] = -1;
-  let nodes = 1;
-  const children = new Map<number, number>();
-  const child = (state: number, v: number): number => {
-    const k = state * V + v;
-    let c = children.get(k);
-    if (c === undefined) {
-      if (nodes === cap) {
-        cap *= 2;
-        const p2 = new Int32Array(cap);
-        p2.set(parent);
-        parent = p2;
-        const d2 = new Int32Array(cap);
-        d2.set(depth);
-        depth = d2;
-        const v2 = new Int32Array(cap);
-        v2.set(val);
-        val = v2;
+    const V = Math.max(1, valueNames.length);
+    // trie of logs: node 0 is the empty log
+    let cap = 1024;
+    let parent = new Int32Array(cap);
+    let depth = new Int32Array(cap);
+    let val = new Int32Array(cap);
+    parent[0] = -1;
+    let nodes = 1;
+    const children = new Map<number, number>();
+    const child = (state: number, v: number): number => {
+      const k = state * V + v;
+      let c = children.get(k);
+      if (c === undefined) {
+        if (nodes === cap) {
+          cap *= 2;
+          const p2 = new Int32Array(cap);
+          p2.set(parent);
+          parent = p2;
+          const d2 = new Int32Array(cap);
+          d2.set(depth);
+          depth = d2;
+          const v2 = new Int32Array(cap);
+          v2.set(val);
+          val = v2;
+        }
+        c = nodes++;
+        parent[c] = state;
+        depth[c] = depth[state] + 1;
+        val[c] = v;
+        children.set(k, c);
       }
-      c = nodes++;
-      parent[c] = state;
-      depth[c] = depth[state] + 1;
-      val[c] = v;
-      children.set(k, c);
-    }
-    return c;
-  };
-  /** Value id at `offset` in the log ending at `state` (offset < depth). */
-  const valueAt = (state: number, offset: number): number => {
-    let node = state;
-    while (depth[node] > offset + 1) node = parent[node];
-    return val[node];
-  };
-  const pollFits = (state: number, i: number): boolean => {
-    const from = a[i];
-    const k = b[i];
-    const len = depth[state];
-    if (k > 0) {
-      const last = from + k - 1;
-      if (len <= last) return false;
+      return c;
+    };
+    /** Value id at `offset` in the log ending at `state` (offset < depth). */
+    const valueAt = (state: number, offset: number): number => {
       let node = state;
-      while (depth[node] > last + 1) node = parent[node];
-      const base = recStart[i];
-      for (let j = k - 1; j >= 0; j--) {
-        if (val[node] !== recValues[base + j]) return false;
-        node = parent[node];
+      while (depth[node] > offset + 1) node = parent[node];
+      return val[node];
+    };
+    const pollFits = (state: number, i: number): boolean => {
+      const from = a[i];
+      const k = b[i];
+      const len = depth[state];
+      if (k > 0) {
+        const last = from + k - 1;
+        if (len <= last) return false;
+        let node = state;
+        while (depth[node] > last + 1) node = parent[node];
+        const base = recStart[i];
+        for (let j = k - 1; j >= 0; j--) {
+          if (val[node] !== recValues[base + j]) return false;
+          node = parent[node];
+        }
       }
-    }
-    if (strict) {
-      const expectedEnd = Math.max(from, Math.min(len, from + limit[i]));
-      if (from + k !== expectedEnd) return false;
-    }
-    return true;
-  };
-  const readOnly = new Uint8Array(n);
-  for (let i = 0; i < n; i++) readOnly[i] = kind[i] === POLL ? 1 : 0;
-  return {
-    key,
-    label: `partition ${key}`,
-    ops,
-    ...positions(ops),
-    readOnly,
-    init: 0,
+      if (strict) {
+        const expectedEnd = Math.max(from, Math.min(len, from + limit[i]));
+        if (from + k !== expectedEnd) return false;
+      }
+      return true;
+    };
+    return {
     step(state: number, i: number): number {
       switch (kind[i]) {
         case SEND_AT:
@@ -495,20 +492,52 @@ function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPar
           return `it can be applied here, but every order of the remaining concurrent operations fails later`;
       }
     },
+    };
+  }
+  const readOnly = new Uint8Array(n);
+  for (let i = 0; i < n; i++) readOnly[i] = ops[i].f === 'poll' ? 1 : 0;
+  return {
+    key,
+    label: `partition ${key}`,
+    ops,
+    ...positions(ops),
+    readOnly,
+    init: 0,
+    step(state: number, i: number): number {
+      return model().step(state, i);
+    },
+    explain(state: number, i: number): string {
+      return model().explain(state, i);
+    },
     describe(i: number): string {
-      const op = ops[i];
-      if (op.f === 'send') {
-        const v = (op.invoke.value as SendValue).value;
-        return `process ${String(op.process)}: send ${show(String(v))}${kind[i] === SEND_AT ? ` → offset ${b[i]}` : outcomeWord(op)}`;
-      }
-      const recs = (op.complete!.value as PollValue).records ?? [];
-      const shown = recs
-        .slice(0, 4)
-        .map(([o, v]) => `${o}:${show(String(v))}`)
-        .join(' ');
-      return `process ${String(op.process)}: poll from ${a[i]} → [${shown}${recs.length > 4 ? ` … ${recs.length} records` : ''}]`;
+      return describeLogOp(ops[i].invoke, ops[i].complete);
     },
   };
+}
+
+/** "process 3: send "v7" → offset 4", "process 2: poll from 0 → [0:"v1" 1:"v2"]". */
+export function describeLogOp(invoke: HistoryEvent, complete: HistoryEvent | undefined): string {
+  const who = `process ${String(invoke.process)}`;
+  if (invoke.f === 'send') {
+    const v = (invoke.value as SendValue).value;
+    const done = complete !== undefined && complete.type === 'ok' ? (complete.value as SendValue | undefined) : undefined;
+    const at =
+      done !== undefined && typeof done.offset === 'number'
+        ? ` → offset ${done.offset}`
+        : complete === undefined || complete.type === 'info'
+          ? ' (unknown outcome)'
+          : complete.type === 'fail'
+            ? ' (failed)'
+            : '';
+    return `${who}: send ${show(String(v))}${at}`;
+  }
+  const pv = (complete?.value ?? invoke.value) as PollValue;
+  const recs = pv.records ?? [];
+  const shown = recs
+    .slice(0, 4)
+    .map(([o, v]) => `${o}:${show(String(v))}`)
+    .join(' ');
+  return `${who}: poll from ${pv.offset} → [${shown}${recs.length > 4 ? ` … ${recs.length} records` : ''}]`;
 }
 
 // --- splitting and dropping ----------------------------------------------------------------
