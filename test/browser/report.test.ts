@@ -11,7 +11,7 @@ import { renderCampaignIndex } from '../../reports/campaign-index.ts';
 import { renderCheckReport } from '../../reports/check-report.ts';
 import { renderViolationReport } from '../../reports/html-report.ts';
 import { acks1LossTrace, HOSTILE } from '../fixtures/traces/acks1-loss.ts';
-import { registerHistory } from '../fixtures/histories/register-nonlinearizable.ts';
+import { registerHistory } from '../reports/register-history.ts';
 import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
 import { launchChromium, openReport, pngSize, type Browser, type PageWatch } from './chromium.ts';
 

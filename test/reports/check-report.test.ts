@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderCheckReport } from '../../reports/check-report.ts';
 import { buildCheckData, type ReportData } from '../../reports/report-data.ts';
-import { registerHistory } from '../fixtures/histories/register-nonlinearizable.ts';
+import { registerHistory } from './register-history.ts';
 
 describe('check report', () => {
   const { history, verdict } = registerHistory();

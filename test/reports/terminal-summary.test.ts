@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeTrace, summarizeVerdict, terminalSafe } from '../../reports/terminal-summary.ts';
 import { acks1LossTrace } from '../fixtures/traces/acks1-loss.ts';
-import { registerHistory } from '../fixtures/histories/register-nonlinearizable.ts';
+import { registerHistory } from './register-history.ts';
 
 describe('summarizeTrace', () => {
   it('gives the verdict, the anomaly, the lost record, the command and the report in a few lines', () => {
