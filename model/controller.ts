@@ -400,10 +400,16 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private replay(record: MetadataRecord, offset: number): void {
     const live = !this.replaying;
     switch (record.type) {
-      case 'RegisterBroker':
+      case 'RegisterBroker': {
+        const previous = this.brokers.get(record.brokerId);
         this.brokers.set(record.brokerId, { brokerId: record.brokerId, epoch: record.brokerEpoch, incarnation: record.incarnation, fenced: true });
-        if (live) this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
+        if (live) {
+          // A new registration fences the one it replaces.
+          if (previous !== undefined && !previous.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
+          this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
+        }
         return;
+      }
       case 'BrokerFencing': {
         const reg = this.brokers.get(record.brokerId);
         if (reg === undefined || reg.epoch !== record.brokerEpoch) throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
