@@ -1,0 +1,165 @@
+// The Kafka anomalies and durability, each with a history that has it and one that does not.
+
+import { describe, expect, it } from 'vitest';
+import { checkHistory, checkKafka, type Verdict } from '../../checkers/index.ts';
+import { HistoryBuilder } from './helpers.ts';
+
+const kinds = (v: Verdict) => v.anomalies.filter((a) => !a.informational).map((a) => a.kind);
+const has = (v: Verdict, kind: string) => v.anomalies.some((a) => a.kind === kind);
+
+describe('lost-write (Jepsen: polls read past it)', () => {
+  const base = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2);
+  it('has it: b is never read although a poll returned c at offset 2', () => {
+    const v = checkKafka(base().pollValues(2, 0, ['a']).pollValues(3, 2, ['c']).events);
+    expect(kinds(v)).toEqual(['lost-write']);
+    const a = v.anomalies.find((x) => x.kind === 'lost-write')!;
+    expect(a.values).toEqual(['b']);
+    expect(a.offsets).toEqual([1]);
+    expect(a.ops).toContain(2); // the send's invoke index
+  });
+  it('has not: every value up to the highest read was read', () => {
+    const v = checkKafka(base().pollValues(2, 0, ['a', 'b']).pollValues(3, 2, ['c']).events);
+    expect(v.valid).toBe(true);
+  });
+  it('an info send counts once some poll has seen it', () => {
+    const h = new HistoryBuilder().send(1, 'a', 0).sendInvoke(2, 'x').sendInfo(2, 'x').send(1, 'c', 2);
+    // one poll sees x at 1; another reads past it to c without x
+    h.pollValues(3, 1, ['x']).pollValues(4, 0, ['a']).pollValues(5, 2, ['c']);
+    expect(checkKafka(h.events).valid).toBe(true); // x was read (by process 3)
+    const lost = new HistoryBuilder().send(1, 'a', 0).sendInvoke(2, 'x').sendInfo(2, 'x').send(1, 'c', 2);
+    lost.pollValues(3, 0, ['a']).pollValues(3, 2, ['c']);
+    expect(checkKafka(lost.events).valid).toBe(true); // x never seen: not committed, not lost
+  });
+});
+
+describe('lost-write (the final read)', () => {
+  const base = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).sendInvoke(2, 'x').sendInfo(2, 'x');
+  it('has it: the final read from 0 after every send lacks an acknowledged record', () => {
+    const v = checkKafka(base().assign(9, 0).pollValues(9, 0, ['a']).events);
+    expect(kinds(v)).toEqual(['lost-write']);
+    expect(v.anomalies[0].values).toEqual(['b']);
+    expect(v.anomalies[0].explanation).toMatch(/final read/);
+  });
+  it('has not: the final read holds every committed record (an unseen info send is not committed)', () => {
+    expect(checkKafka(base().assign(9, 0).pollValues(9, 0, ['a', 'b']).events).valid).toBe(true);
+  });
+  it('a short poll that is not a final read proves nothing', () => {
+    expect(checkKafka(base().pollValues(9, 0, ['a']).events).valid).toBe(true);
+  });
+  it('a final read still in flight (or failing) at the end is not judged', () => {
+    const h = base().assign(9, 0).pollValues(9, 0, ['a']).pollInvoke(9, 1);
+    expect(checkKafka(h.events).valid).toBe(true);
+  });
+});
+
+describe('duplicate', () => {
+  it('has it: one value at two offsets', () => {
+    const v = checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b', 'a']).events);
+    expect(has(v, 'duplicate')).toBe(true);
+    expect(v.anomalies.find((a) => a.kind === 'duplicate')!.offsets).toEqual([0, 2]);
+  });
+  it('has not', () => {
+    expect(has(checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).events), 'duplicate')).toBe(false);
+  });
+});
+
+describe('inconsistent-offsets', () => {
+  it('has it: two polls disagree on offset 1', () => {
+    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).pollValues(2, 0, ['a', 'b']).pollValues(3, 0, ['a', 'c']);
+    const v = checkKafka(h.events);
+    const a = v.anomalies.find((x) => x.kind === 'inconsistent-offsets')!;
+    expect(a.offsets).toEqual([1]);
+    expect(a.values).toEqual(['b', 'c']);
+  });
+  it('has it: the acknowledged offset holds another value', () => {
+    const v = checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 0).events);
+    expect(has(v, 'inconsistent-offsets')).toBe(true);
+  });
+  it('has not', () => {
+    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).pollValues(3, 1, ['b']);
+    expect(checkKafka(h.events).valid).toBe(true);
+  });
+});
+
+describe('nonmonotonic-poll and poll-skip', () => {
+  const base = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2);
+  it('nonmonotonic: a process polls backwards without reassigning', () => {
+    const v = checkKafka(base().pollValues(2, 0, ['a', 'b']).pollValues(2, 0, ['a', 'b', 'c']).events);
+    expect(kinds(v)).toEqual(['nonmonotonic-poll']);
+  });
+  it('an assign resets poll monotonicity', () => {
+    expect(checkKafka(base().pollValues(2, 0, ['a', 'b']).assign(2, 0).pollValues(2, 0, ['a', 'b', 'c']).events).valid).toBe(true);
+  });
+  it('skip: a process jumps over b', () => {
+    const v = checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 2, ['c']).pollValues(3, 0, ['a', 'b', 'c']).events);
+    expect(kinds(v)).toEqual(['poll-skip']);
+    expect(v.anomalies.find((a) => a.kind === 'poll-skip')!.values).toEqual(['a', 'c', 'b']);
+  });
+  it('skip within one poll', () => {
+    const h = base().poll(2, 0, [[0, 'a'], [2, 'c']]).pollValues(3, 0, ['a', 'b', 'c']);
+    expect(kinds(checkKafka(h.events))).toEqual(['poll-skip']);
+  });
+  it('has neither: successive polls continue where the last left off', () => {
+    expect(checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 1, ['b', 'c']).events).valid).toBe(true);
+  });
+});
+
+describe('nonmonotonic-send', () => {
+  it('has it: a later send of one process lands earlier in the log', () => {
+    const h = new HistoryBuilder().send(1, 'x', 0).send(2, 'a', 1).send(2, 'b', 0);
+    expect(has(checkKafka(h.events), 'nonmonotonic-send')).toBe(true);
+  });
+  it('has it: against the read order, even without acknowledged offsets', () => {
+    const h = new HistoryBuilder().sendInvoke(2, 'a').sendInfo(2, 'a').sendInvoke(3, 'b').sendInfo(3, 'b');
+    h.sendInvoke(3, 'c').sendInfo(3, 'c').pollValues(4, 0, ['c', 'b']);
+    expect(has(checkKafka(h.events), 'nonmonotonic-send')).toBe(true);
+  });
+  it('has not', () => {
+    expect(has(checkKafka(new HistoryBuilder().send(2, 'a', 0).send(2, 'b', 1).events), 'nonmonotonic-send')).toBe(false);
+  });
+});
+
+describe('G1a', () => {
+  it('has it: a poll returns the value of a send that failed', () => {
+    const v = checkKafka(new HistoryBuilder().sendInvoke(1, 'x').sendFail(1, 'x').pollValues(2, 0, ['x']).events);
+    expect(kinds(v)).toEqual(['G1a']);
+  });
+  it('has not: the send was of unknown outcome', () => {
+    expect(checkKafka(new HistoryBuilder().sendInvoke(1, 'x').sendInfo(1, 'x').pollValues(2, 0, ['x']).events).valid).toBe(true);
+  });
+  it('a value nobody sent is a phantom read', () => {
+    expect(kinds(checkKafka(new HistoryBuilder().send(1, 'a', 0).pollValues(2, 0, ['a', 'zz']).events))).toEqual(['phantom-read']);
+  });
+});
+
+describe('unseen', () => {
+  it('is reported as a figure, not an error', () => {
+    const v = checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a']).events);
+    expect(v.valid).toBe(true);
+    const u = v.anomalies.find((a) => a.kind === 'unseen')!;
+    expect(u.informational).toBe(true);
+    expect(u.values).toEqual(['b']);
+    expect(v.stats?.unseen).toBe(1);
+  });
+  it('is absent when everything acknowledged was read', () => {
+    const v = checkKafka(new HistoryBuilder().send(1, 'a', 0).pollValues(2, 0, ['a']).events);
+    expect(v.anomalies).toEqual([]);
+  });
+});
+
+describe('checkHistory on Kafka histories', () => {
+  it('runs the anomaly checks and log linearizability, and names both', () => {
+    const v = checkHistory(new HistoryBuilder().send(1, 'a', 0).pollValues(2, 0, ['a']).events);
+    expect(v.checker).toBe('kafka + linearizability(log)');
+    expect(v.valid).toBe(true);
+    expect(v.stats?.['kafka.sends']).toBe(1);
+  });
+  it('a read from the future is not a Kafka anomaly but is not linearizable', () => {
+    // the poll completes before the send that wrote b is invoked
+    const h = new HistoryBuilder().send(1, 'a', 0).pollValues(2, 0, ['a', 'b']).send(1, 'b', 1);
+    const v = checkHistory(h.events);
+    expect(v.valid).toBe(false);
+    expect(kinds(v)).toEqual(['nonlinearizable']);
+    expect(v.counterexample?.reason).toMatch(/cycle/);
+  });
+});
