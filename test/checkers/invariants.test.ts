@@ -10,8 +10,8 @@ const only = (kind: string) => createInvariantMonitor({ invariants: [kind as nev
 
 describe('acked-durable', () => {
   const acked = [{ topic: 't', partition: 0, offset: 1, value: 'b', timeUs: 500 }];
-  const leaderWith = (values: string[], over: Parameters<typeof replica>[0] = { broker: 1 }) =>
-    snapshot({ acked, replicas: [replica({ broker: 1, role: 'leader', values, ...over })] });
+  const leaderWith = (values: string[], over: Partial<Parameters<typeof replica>[0]> = {}) =>
+    snapshot({ acked, replicas: [replica({ role: 'leader', values, ...over, broker: 1 })] });
   it('breaks when the current leader lacks an acknowledged record', () => {
     const m = only('acked-durable');
     const found = m.observe(leaderWith(['a']));
@@ -26,7 +26,7 @@ describe('acked-durable', () => {
     expect(only('acked-durable').observe(leaderWith(['a', 'b']))).toEqual([]);
   });
   it('is not judged on an elected leader that does not know it leads yet, or that is not registered', () => {
-    expect(only('acked-durable').observe(leaderWith(['a'], { broker: 1, role: 'follower' }))).toEqual([]);
+    expect(only('acked-durable').observe(leaderWith(['a'], { role: 'follower' }))).toEqual([]);
     const stale = snapshot({
       acked,
       controller: { up: true, partitions: [partitionView({ leaderEpoch: 2 })] },
