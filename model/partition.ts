@@ -90,6 +90,8 @@ interface DelayedFetch {
   readonly from: number;
   readonly req: FetchRequest;
   readonly deadlineUs: number;
+  /** Leader epoch when parked: a change means the answer is now an error or a divergence. */
+  readonly leaderEpoch: number;
 }
 
 export interface FollowerFetchState {
@@ -177,8 +179,7 @@ export class Partition {
     const remotes: RemoteReplica[] = [];
     for (const id of replicas) {
       if (id === this.host.brokerId) continue;
-      const existing = this.remotes.find((r) => r.brokerId === id);
-      remotes.push(existing ?? newRemote(id));
+      remotes.push(remoteOf(this.remotes, id) ?? newRemote(id));
     }
     this.remotes = remotes;
     if (isNewLeaderEpoch) {
@@ -385,7 +386,7 @@ export class Partition {
         if (d.requiredOffset <= hw) this.completeProduce(d.from, d.correlationId, d.baseOffset, d.requiredOffset - 1);
         else list[kept++] = d;
       }
-      list.length = kept;
+      if (kept !== list.length) list.length = kept;
     }
     // Consumers wait for the HW.
     if (this.delayedFetches.length > 0) this.completeDelayedFetches(false);
@@ -455,7 +456,7 @@ export class Partition {
     let out: number[] | null = null;
     for (const id of this.isr) {
       if (id === this.host.brokerId) continue;
-      const r = this.remotes.find((x) => x.brokerId === id);
+      const r = remoteOf(this.remotes, id);
       if (r === undefined || !this.isCaughtUp(r, leaderLeo, nowUs)) (out ??= []).push(id);
     }
     if (out === null) return;
@@ -466,7 +467,7 @@ export class Partition {
   private submitIsrChange(kind: 'expand' | 'shrink', proposedIsr: number[]): void {
     const brokerStates: BrokerStateInIsr[] = proposedIsr.map((id) => {
       if (id === this.host.brokerId) return { brokerId: id, brokerEpoch: this.host.brokerEpoch() };
-      const r = this.remotes.find((x) => x.brokerId === id);
+      const r = remoteOf(this.remotes, id);
       const epoch = r === undefined || r.fetchedBrokerEpoch === null ? -1 : r.fetchedBrokerEpoch;
       // Variant stale-broker-epoch: the request carries no broker epochs (pre-KIP-903).
       return { brokerId: id, brokerEpoch: this.host.variant === 'stale-broker-epoch' ? -1 : epoch };
@@ -496,7 +497,7 @@ export class Partition {
     const resp = this.readForFetch(req, isFollower);
     if (resp.error === 'NONE' && resp.divergingEpoch === undefined && resp.records.length === 0 && req.maxWaitMs > 0) {
       const deadlineUs = this.host.nowUs() + req.maxWaitMs * 1000;
-      this.delayedFetches.push({ from, req, deadlineUs });
+      this.delayedFetches.push({ from, req, deadlineUs, leaderEpoch: this.leaderEpoch });
       this.host.armPartitionTimer(this, deadlineUs);
       return;
     }
@@ -510,7 +511,7 @@ export class Partition {
     const isFollower = req.replicaId >= 0;
     let remote: RemoteReplica | undefined;
     if (isFollower) {
-      remote = this.remotes.find((r) => r.brokerId === req.replicaId);
+      remote = remoteOf(this.remotes, req.replicaId);
       if (remote === undefined) return this.fetchResponse(req, req.currentLeaderEpoch >= 0 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER', NO_RECORDS, undefined);
     }
     const log = this.log;
@@ -591,14 +592,23 @@ export class Partition {
   private completeDelayedFetches(all: boolean): void {
     const list = this.delayedFetches;
     if (list.length === 0) return;
+    const leader = this.role === 'leader';
+    const leo = this.log.leo;
+    const hw = this.log.hw;
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const d = list[i];
+      // Nothing new for it (same epoch, still leader, no data past its offset): keep waiting
+      // without building an answer.
+      if (!all && leader && d.leaderEpoch === this.leaderEpoch && (d.req.replicaId >= 0 ? leo : hw) <= d.req.fetchOffset) {
+        list[kept++] = d;
+        continue;
+      }
       const resp = this.readForFetch(d.req, false);
       if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0) this.host.send(d.from, resp);
       else list[kept++] = d;
     }
-    list.length = kept;
+    if (kept !== list.length) list.length = kept;
   }
 
   /** The partition timer: expire delayed produces and fetches. Returns the next deadline. */
@@ -616,7 +626,7 @@ export class Partition {
           if (d.deadlineUs < next) next = d.deadlineUs;
         }
       }
-      produces.length = kept;
+      if (kept !== produces.length) produces.length = kept;
     }
     const fetches = this.delayedFetches;
     if (fetches.length > 0) {
@@ -629,7 +639,7 @@ export class Partition {
           if (d.deadlineUs < next) next = d.deadlineUs;
         }
       }
-      fetches.length = kept;
+      if (kept !== fetches.length) fetches.length = kept;
     }
     return next;
   }
@@ -848,6 +858,11 @@ export class Partition {
   get records(): readonly ModelRecord[] {
     return this.log.records;
   }
+}
+
+function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteReplica | undefined {
+  for (let i = 0; i < remotes.length; i++) if (remotes[i].brokerId === brokerId) return remotes[i];
+  return undefined;
 }
 
 function newRemote(brokerId: number): RemoteReplica {
