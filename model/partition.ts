@@ -279,13 +279,16 @@ export class Partition {
       error === 'FENCED_LEADER_EPOCH' ||
       error === 'INVALID_UPDATE_VERSION' ||
       error === 'INVALID_REQUEST' ||
-      error === 'UNKNOWN_TOPIC_OR_PARTITION'
+      error === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+      error === 'NOT_LEADER_OR_FOLLOWER'
     ) {
       // Stay pending until the metadata log brings the newer state.
       return;
     }
-    // Anything else (STALE_BROKER_EPOCH, NOT_CONTROLLER...): retry.
-    this.host.sendAlterPartition(this, pending);
+    // Anything else (STALE_BROKER_EPOCH while re-registering, NOT_CONTROLLER...): retry after a
+    // backoff (the broker's sweep resends it once the deadline passes).
+    pending.correlationId = 0;
+    pending.deadlineUs = this.host.nowUs() + ALTER_PARTITION_RETRY_BACKOFF_US;
   }
 
   /** The in-flight AlterPartition got no answer in time: send it again (AlterPartitionManager). */
@@ -868,6 +871,9 @@ function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteRe
 function newRemote(brokerId: number): RemoteReplica {
   return { brokerId, leo: -1, lastCaughtUpTimeUs: 0, lastFetchLeaderLeo: -1, lastFetchTimeUs: 0, fetchedBrokerEpoch: null };
 }
+
+/** Backoff before resending an AlterPartition the controller refused with a retriable error. */
+const ALTER_PARTITION_RETRY_BACKOFF_US = 1_000_000;
 
 /** Records a follower asks for per fetch (Kafka bounds bytes; the model bounds records). */
 export const REPLICA_FETCH_MAX_RECORDS = 1000;
