@@ -28,6 +28,7 @@ import {
   type Target,
   type Trigger,
 } from './faults.ts';
+import { PATTERN_KINDS, patternArb, type PatternKind } from './patterns.ts';
 
 // --- cluster shape and workload ------------------------------------------------------------
 
@@ -128,9 +129,10 @@ export function endpointArb(shape: { brokers: number; partitions: number }): fc.
 export interface TriggerOptions {
   /** Faults fire within [0, windowMs] (event triggers are armed from afterMs in that range). */
   windowMs: number;
-  /** Integer weights of event triggers and time triggers (default 3 : 1). */
+  /** Integer weights of event, time and chained ('after' the previous fault) triggers (default 3 : 1 : 1). */
   eventWeight?: number;
   timeWeight?: number;
+  afterWeight?: number;
   /** Restrict the probe kinds event triggers wait for. */
   probes?: readonly fc.WeightedArbitrary<EventPattern['probe']>[];
 }
@@ -191,7 +193,22 @@ export function triggerArb(shape: { brokers: number; partitions: number }, opts:
     // Rare events (elections, fencing, truncation) are waited for a few times at most;
     // frequent ones (acks, fetches) up to 40 times, which places the fault between two of them.
     .map((r): Trigger => ({ kind: 'on', ...r, nth: FREQUENT_PROBES.has(r.event.probe) ? r.nth : 1 + ((r.nth - 1) % 3) }));
-  return fc.oneof({ arbitrary: at, weight: opts.timeWeight ?? 1 }, { arbitrary: on, weight: opts.eventWeight ?? 3 });
+  const after = afterDelayUsArb().map((delayUs): Trigger => ({ kind: 'after', delayUs }));
+  return fc.oneof(
+    { arbitrary: at, weight: opts.timeWeight ?? 1 },
+    { arbitrary: on, weight: opts.eventWeight ?? 3 },
+    { arbitrary: after, weight: opts.afterWeight ?? 1 },
+  );
+}
+
+/** Delays of a chained fault after the previous one: the same instant, a round trip, or an election later. */
+export function afterDelayUsArb(): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.constant(0), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 5_000 }), weight: 2 },
+    { arbitrary: fc.integer({ min: 0, max: 3_000_000 }), weight: 2 },
+    { arbitrary: fc.integer({ min: 5_000_000, max: 20_000_000 }), weight: 2 },
+  );
 }
 
 // --- durations -------------------------------------------------------------------------------
@@ -245,6 +262,8 @@ export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions):
   switch (kind) {
     case 'crash':
       return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })));
+    case 'restart':
+      return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'restart', ...r })));
     case 'power-loss': {
       const single = fc
         .record({ target: broker, downMs: outageMsArb(), tornTail: fc.boolean() })
@@ -294,18 +313,20 @@ export function faultArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): 
 
 // --- swarm -----------------------------------------------------------------------------------
 
-/** Which fault kinds a schedule uses, with their weights (0 = off). */
-export type SwarmConfig = Record<FaultKind, number>;
+/** Which fault kinds and fault patterns (scenarios/patterns.ts) a schedule uses, with their weights (0 = off). */
+export type SwarmConfig = Record<FaultKind | PatternKind, number>;
+
+const SWARM_KINDS: readonly (FaultKind | PatternKind)[] = [...FAULT_KINDS, ...PATTERN_KINDS];
 
 /**
- * Draws a swarm configuration over `kinds`: each kind is on with probability about 1/2
- * (at least one is on), with a weight 1..8.
+ * Draws a swarm configuration over `kinds` (default: every fault kind and every pattern):
+ * each is on with probability about 1/2 (at least one is on), with a weight 1..8.
  */
-export function swarmArb(kinds: readonly FaultKind[] = FAULT_KINDS): fc.Arbitrary<SwarmConfig> {
+export function swarmArb(kinds: readonly (FaultKind | PatternKind)[] = SWARM_KINDS): fc.Arbitrary<SwarmConfig> {
   return fc
     .tuple(...kinds.map(() => fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 }))))
     .map((weights) => {
-      const config = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as SwarmConfig;
+      const config = Object.fromEntries(SWARM_KINDS.map((k) => [k, 0])) as SwarmConfig;
       kinds.forEach((k, i) => (config[k] = weights[i]));
       if (kinds.every((k) => config[k] === 0)) config[kinds[0]] = 1;
       return config;
@@ -317,10 +338,17 @@ export interface ScheduleOptions extends FaultArbOptions {
   maxFaults: number;
 }
 
-/** Faults drawn from the kinds a swarm configuration switches on, by its weights. */
+/** Faults and fault patterns drawn from what a swarm configuration switches on, by its weights; at most maxFaults faults. */
 export function scheduleArb(swarm: SwarmConfig, shape: Shape, opts: ScheduleOptions): fc.Arbitrary<Fault[]> {
-  const on = FAULT_KINDS.filter((k) => swarm[k] > 0);
+  const on = SWARM_KINDS.filter((k) => swarm[k] > 0);
   if (on.length === 0 || opts.maxFaults === 0) return fc.constant([]);
-  const one = fc.oneof(...on.map((k) => ({ arbitrary: faultArb(k, shape, opts), weight: swarm[k] })));
-  return fc.array(one, { minLength: opts.minFaults, maxLength: opts.maxFaults });
+  const item = fc.oneof(
+    ...on.map((k) => ({
+      arbitrary: (FAULT_KINDS as readonly string[]).includes(k) ? faultArb(k as FaultKind, shape, opts).map((f) => [f]) : patternArb(k as PatternKind, shape, opts),
+      weight: swarm[k],
+    })),
+  );
+  return fc
+    .array(item, { minLength: opts.minFaults, maxLength: opts.maxFaults })
+    .map((items) => items.flat().slice(0, opts.maxFaults));
 }

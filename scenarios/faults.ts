@@ -19,6 +19,8 @@ export type Target =
   | { kind: 'follower'; partition: number; index: number }
   /** The index-th broker the triggering event names (modulo their count); the leader of partition 0 for time triggers. */
   | { kind: 'subject'; index: number }
+  /** The index-th replica of a partition outside its ISR (modulo their count); a follower when the ISR is full. */
+  | { kind: 'out-of-isr'; partition: number; index: number }
   | { kind: 'controller' }
   | { kind: 'producer'; index: number }
   | { kind: 'consumer'; index: number };
@@ -37,6 +39,8 @@ export type CutSpec =
 export type FaultAction =
   /** kill -9 of a broker; it restarts after downMs (page cache survives). */
   | { kind: 'crash'; target: Target; downMs: number }
+  /** Clean shutdown of a broker (flushes, writes its clean-shutdown marker); it restarts after downMs. */
+  | { kind: 'restart'; target: Target; downMs: number }
   /** Machine crash of one or more brokers at the same instant (correlated when several); restart after downMs. */
   | { kind: 'power-loss'; targets: Target[]; downMs: number; tornTail: boolean }
   | { kind: 'cut'; cut: CutSpec; durationMs: number }
@@ -49,6 +53,7 @@ export type FaultAction =
 
 export type FaultKind =
   | 'crash'
+  | 'restart'
   | 'power-loss'
   | 'cut'
   | 'slow'
@@ -57,6 +62,7 @@ export type FaultKind =
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash',
+  'restart',
   'power-loss',
   'cut',
   'slow',
@@ -114,7 +120,15 @@ export interface EventPattern {
 export type Trigger =
   | { kind: 'at'; atMs: number }
   /** The nth event matching `event` at or after afterMs; the fault fires delayUs later. */
-  | { kind: 'on'; event: EventPattern; nth: number; afterMs: number; delayUs: number };
+  | { kind: 'on'; event: EventPattern; nth: number; afterMs: number; delayUs: number }
+  /**
+   * A chain step: once the previous fault of the schedule has fired, fire delayUs later
+   * ("isolate the leader, then 2 ms later crash the follower it just added"), or, with an
+   * event, delayUs after the nth matching event counted from then ("…then right after the
+   * next acknowledgement, crash the leader"). Never fires if the previous fault did not.
+   * The subjects of the previous step carry over unless the event names its own.
+   */
+  | { kind: 'after'; delayUs: number; event?: EventPattern; nth?: number };
 
 export interface Fault {
   trigger: Trigger;
@@ -141,6 +155,8 @@ export function describeTarget(t: Target): string {
       return `the leader of partition ${t.partition}`;
     case 'follower':
       return `follower #${t.index} of partition ${t.partition}`;
+    case 'out-of-isr':
+      return `out-of-ISR replica #${t.index} of partition ${t.partition}`;
     case 'subject':
       return t.index === 0 ? 'the broker the event names' : `broker #${t.index} of those the event names`;
     case 'controller':
@@ -175,6 +191,8 @@ export function describeAction(a: FaultAction): string {
   switch (a.kind) {
     case 'crash':
       return `crash (kill -9) ${describeTarget(a.target)}, restart after ${ms(a.downMs)}`;
+    case 'restart':
+      return `clean shutdown of ${describeTarget(a.target)}, restart after ${ms(a.downMs)}`;
     case 'power-loss':
       return `power loss of ${describeTargets(a.targets)}${a.tornTail ? ' (torn tail)' : ''}, restart after ${ms(a.downMs)}`;
     case 'cut':
@@ -202,7 +220,19 @@ const PROBE_PHRASE: Record<TriggerProbe, string> = {
 
 export function describeTrigger(t: Trigger): string {
   if (t.kind === 'at') return `at ${ms(t.atMs)}`;
-  const e = t.event;
+  if (t.kind === 'after') {
+    const delay = t.delayUs === 0 ? 'right after' : `${us(t.delayUs)} after`;
+    if (t.event === undefined) return `${delay} the previous fault`;
+    const nth = (t.nth ?? 1) === 1 ? 'the first time' : `the ${ordinal(t.nth ?? 1)} time`;
+    return `${delay} ${eventPhrase(t.event)}, ${nth} after the previous fault`;
+  }
+  const what = eventPhrase(t.event);
+  const nth = t.nth === 1 ? 'the first time' : `the ${ordinal(t.nth)} time`;
+  const delay = t.delayUs === 0 ? 'right after' : `${us(t.delayUs)} after`;
+  return `${delay} ${what}, ${nth} after ${ms(t.afterMs)}`;
+}
+
+function eventPhrase(e: EventPattern): string {
   const who = e.broker === null ? 'a broker' : `broker ${e.broker}`;
   let what = `${who} ${PROBE_PHRASE[e.probe]}`;
   if (e.probe === 'follower-fetch' && e.appendedOnly) what += ' and appends';
@@ -210,9 +240,7 @@ export function describeTrigger(t: Trigger): string {
     what += ` (ISR ${e.change})`;
   }
   if (e.partition !== null) what += ` on partition ${e.partition}`;
-  const nth = t.nth === 1 ? 'the first time' : `the ${ordinal(t.nth)} time`;
-  const delay = t.delayUs === 0 ? 'right after' : `${us(t.delayUs)} after`;
-  return `${delay} ${what}, ${nth} after ${ms(t.afterMs)}`;
+  return what;
 }
 
 export function describeFault(f: Fault): string {

@@ -3,5 +3,6 @@
 export * from './faults.ts';
 export * from './input.ts';
 export * from './arbitraries.ts';
+export * from './patterns.ts';
 export * from './named.ts';
 export * from './variants.ts';

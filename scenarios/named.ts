@@ -167,13 +167,22 @@ const controllerFailover: ScenarioDef = {
 
 export const SWARM_MAX_FAULTS = 8;
 
+/**
+ * Faults start while the workload still writes: within 80% of its expected span (at least
+ * 5 s, at most WINDOW_MS), so a fault chain meets acknowledged records to lose.
+ */
+export function windowFor(w: WorkloadShape): number {
+  const spanMs = Math.ceil(w.sends / Math.max(1, w.producers)) * w.sendIntervalMs;
+  return Math.min(WINDOW_MS, Math.max(5_000, Math.floor(0.8 * spanMs)));
+}
+
 const swarm: ScenarioDef = {
   name: 'swarm',
-  description: 'the default: every fault kind, each seed switching on a random subset with random weights (swarm testing)',
+  description: 'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights (swarm testing)',
   arbitrary: fc
     .tuple(shapeArb(), workloadArb(), swarmArb())
     .chain(([shape, workload, sw]) =>
-      scheduleArb(sw, shape, { ...opts(shape), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
+      scheduleArb(sw, shape, { ...opts(shape), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
         (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
       ),
     ),
@@ -188,7 +197,7 @@ const standard: ScenarioDef = {
     .chain(([sw]) => {
       const shape: ClusterShape = { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} };
       const workload: WorkloadShape = { producers: 1, consumers: 2, sends: 200, keys: 0, sendIntervalMs: 100, pollIntervalMs: 100 };
-      return scheduleArb(sw, shape, { ...opts(shape), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
+      return scheduleArb(sw, shape, { ...opts(shape), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
         (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
       );
     }),

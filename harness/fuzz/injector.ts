@@ -15,7 +15,7 @@
 
 import { match } from 'ts-pattern';
 import type { CutShape, NodeId, ProbeEvent, SimulationApi } from '../kernel/types.ts';
-import type { CutSpec, Fault, FaultAction, Target, TriggerProbe } from '../../scenarios/faults.ts';
+import type { CutSpec, EventPattern, Fault, FaultAction, Target, TriggerProbe } from '../../scenarios/faults.ts';
 import { describeAction, describeTrigger } from '../../scenarios/faults.ts';
 import { isrDiff, type ClusterView, type PartitionChange } from './cluster-view.ts';
 import type { PromiseTracker } from './promise.ts';
@@ -47,11 +47,18 @@ export interface FaultRecord {
   startUs?: number;
   endUs?: number;
   beyondPromise: boolean;
+  /** Brokers the triggering event named (carried over to an 'after' successor). */
+  subjects?: readonly number[];
 }
 
 interface Armed {
   record: FaultRecord;
   count: number;
+  event: EventPattern;
+  nth: number;
+  delayUs: number;
+  /** Matches count from this virtual time on. */
+  notBeforeUs: number;
 }
 
 const ROLLING_POLL_US = 250_000;
@@ -85,13 +92,19 @@ export class FaultInjector {
       const t = record.fault.trigger;
       if (t.kind === 'at') {
         this.schedule(record, t.atMs * 1000, () => this.fire(record, []), undefined);
+      } else if (t.kind === 'after') {
+        // Scheduled or armed when the previous fault fires (see start).
       } else {
-        const list = this.armedByProbe.get(t.event.probe) ?? [];
-        list.push({ record, count: 0 });
-        this.armedByProbe.set(t.event.probe, list);
-        this.armedCount++;
+        this.armEvent(record, t.event, t.nth, t.delayUs, t.afterMs * 1000);
       }
     }
+  }
+
+  private armEvent(record: FaultRecord, event: EventPattern, nth: number, delayUs: number, notBeforeUs: number): void {
+    const list = this.armedByProbe.get(event.probe) ?? [];
+    list.push({ record, count: 0, event, nth, delayUs, notBeforeUs });
+    this.armedByProbe.set(event.probe, list);
+    this.armedCount++;
   }
 
   /** Nothing left to do until the heal: no armed trigger, pending event, down node, cut or slow link. */
@@ -179,10 +192,8 @@ export class FaultInjector {
     const nowUs = this.sim.now();
     for (let i = 0; i < list.length; i++) {
       const armed = list[i];
-      const t = armed.record.fault.trigger;
-      if (t.kind !== 'on') continue;
-      const e = t.event;
-      if (nowUs < t.afterMs * 1000) continue;
+      const e = armed.event;
+      if (nowUs < armed.notBeforeUs) continue;
       if (e.broker !== null && subjects[0] !== e.broker) continue;
       if (e.partition !== null && partition !== null && partition !== e.partition) continue;
       if (e.probe === 'follower-fetch' && e.appendedOnly && appended <= 0) continue;
@@ -191,13 +202,13 @@ export class FaultInjector {
         if (e.change === 'shrink' && change.removed.length === 0) continue;
       }
       armed.count++;
-      if (armed.count < t.nth) continue;
+      if (armed.count < armed.nth) continue;
       // Fires: leave the armed list, wait delayUs in a driver event of its own.
       list.splice(i, 1);
       i--;
       this.armedCount--;
       const captured = subjects.slice();
-      this.schedule(armed.record, nowUs + t.delayUs, () => this.fire(armed.record, captured), undefined);
+      this.schedule(armed.record, nowUs + armed.delayUs, () => this.fire(armed.record, captured), undefined);
     }
   }
 
@@ -214,10 +225,16 @@ export class FaultInjector {
 
   private fire(record: FaultRecord, subjects: readonly number[]): void {
     if (this.healed) return;
+    record.subjects = subjects;
     const a = record.fault.action;
     try {
       const done = match(a)
         .with({ kind: 'crash' }, (x) => this.fireCrash(record, x, subjects))
+        .with({ kind: 'restart' }, (x) => {
+          const node = this.resolve(x.target, subjects);
+          if (node === undefined) return this.skip(record, 'target not resolvable');
+          return this.fireNodeDown(record, node, x.downMs, 'shutdown', this.nameOf(node));
+        })
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
         .with({ kind: 'cut' }, (x) => this.fireCut(record, x, subjects))
         .with({ kind: 'slow' }, (x) => this.fireSlow(record, x, subjects))
@@ -233,6 +250,9 @@ export class FaultInjector {
   private skip(record: FaultRecord, reason: string): false {
     record.state = 'skipped';
     record.skipReason = reason;
+    // A chain breaks here: the faults that were to follow this one never fire.
+    const next = this.records[record.id];
+    if (next !== undefined && next.fault.trigger.kind === 'after' && next.state === 'armed') this.skip(next, `the previous fault (${record.id}) did not fire`);
     return false;
   }
 
@@ -241,6 +261,16 @@ export class FaultInjector {
     record.resolved = resolved;
     record.startUs = this.sim.now();
     this.hooks.onFaultStart(record.id, resolved);
+    const next = this.records[record.id];
+    const t = next?.fault.trigger;
+    if (next !== undefined && t !== undefined && t.kind === 'after' && next.state === 'armed') {
+      if (t.event === undefined) {
+        const subjects = record.subjects ?? [];
+        this.schedule(next, this.sim.now() + t.delayUs, () => this.fire(next, subjects), undefined);
+      } else {
+        this.armEvent(next, t.event, Math.max(1, t.nth ?? 1), t.delayUs, this.sim.now());
+      }
+    }
   }
 
   private end(record: FaultRecord): void {
@@ -416,7 +446,10 @@ export class FaultInjector {
         this.endById(id);
       }
     }
-    for (const r of this.records) if (r.state === 'active') this.end(r);
+    for (const r of this.records) {
+      if (r.state === 'active') this.end(r);
+      if (r.state === 'armed') r.state = 'disarmed';
+    }
   }
 
   private endById(id: number): void {
@@ -443,6 +476,13 @@ export class FaultInjector {
       .with({ kind: 'follower' }, (x) => {
         const fs = this.view.followers(x.partition);
         return fs.length === 0 ? undefined : fs[x.index % fs.length];
+      })
+      .with({ kind: 'out-of-isr' }, (x) => {
+        const r = this.view.record(x.partition);
+        if (r === undefined) return undefined;
+        const out = r.replicas.filter((b) => !r.isr.includes(b));
+        const pool = out.length > 0 ? out : this.view.followers(x.partition);
+        return pool.length === 0 ? undefined : pool[x.index % pool.length];
       })
       .with({ kind: 'subject' }, (x) => {
         const brokers = subjects.filter((s) => this.isBroker(s));

@@ -30,6 +30,7 @@ function durationsOf(input: ScenarioInput): number[] {
     const a = f.action;
     switch (a.kind) {
       case 'crash':
+      case 'restart':
       case 'power-loss':
       case 'controller-crash':
       case 'rolling-restart':
@@ -109,10 +110,12 @@ describe('swarm', () => {
     expect(Math.max(...inputs.map((i) => i.faults.length))).toBeLessThanOrEqual(SWARM_MAX_FAULTS);
   });
 
-  it('fires most faults on protocol events, with small delays, and uses every cut shape', () => {
+  it('fires most faults on protocol events or chained to them, with small delays, and uses every cut shape', () => {
     const faults = inputs.flatMap((i) => i.faults);
     const onEvent = faults.filter((f) => f.trigger.kind === 'on');
-    expect(onEvent.length / faults.length).toBeGreaterThan(0.6);
+    const chained = faults.filter((f) => f.trigger.kind === 'after');
+    expect(onEvent.length / faults.length).toBeGreaterThan(0.3);
+    expect((onEvent.length + chained.length) / faults.length).toBeGreaterThan(0.6);
     const immediate = onEvent.filter((f) => f.trigger.kind === 'on' && f.trigger.delayUs === 0);
     expect(immediate.length).toBeGreaterThan(onEvent.length / 5);
     const probes = new Set(onEvent.map((f) => (f.trigger.kind === 'on' ? f.trigger.event.probe : '')));

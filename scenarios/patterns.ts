@@ -1,0 +1,236 @@
+// Fault patterns: short chains of faults, each one a generic shape of trouble that
+// replication protocols are known to be sensitive to, with every parameter random. They are
+// to the swarm what Jepsen's nemesis packages are to a test: building blocks that put a
+// fault inside a narrow protocol window far more often than independent random faults do.
+//
+// Each pattern is written from Kafka's replication mechanics (KAFKA-NOTES.md: HW
+// propagation lags one fetch; elections wait for the session timeout; metadata reaches
+// brokers only from the controller; ISR changes go through an AlterPartition round trip),
+// never from a protocol variant: the same patterns run against every variant, and nothing
+// here can tell which one is on. Steps after the first are chained with 'after' triggers,
+// so targets resolve when each step fires ("the leader" 10 s later is the new leader) and
+// the brokers the first event named carry over ("the replica just added to the ISR").
+
+import fc from 'fast-check';
+import { afterDelayUsArb, delayUsArb, outageMsArb, type FaultArbOptions } from './arbitraries.ts';
+import type { CutSpec, EventPattern, Fault, FaultAction, Target, Trigger, TriggerProbe } from './faults.ts';
+
+export const PATTERN_KINDS = [
+  'fail-after-fetch',
+  'fail-after-isr-change',
+  'lagging-replica-rejoins',
+  'lost-alter-partition',
+  'zombie-follower',
+  'zombie-leader',
+  'in-flight-alter-partition',
+  'isr-shrinks-to-leader',
+  'double-failover',
+  'power-loss-after-ack',
+] as const;
+export type PatternKind = (typeof PATTERN_KINDS)[number];
+
+export const PATTERN_DESCRIPTIONS: Record<PatternKind, string> = {
+  'fail-after-fetch': 'the leader fails right after a follower fetched new records, before the next fetch tells it the HW',
+  'fail-after-isr-change': 'the leader, or the replica just added or removed, fails or is cut off right as the ISR changes',
+  'lagging-replica-rejoins':
+    'a follower is cut from the leader and leaves the ISR; the leader fails right after an acknowledgement; as the follower rejoins the new leader, the fetch that would complete it is lost',
+  'lost-alter-partition':
+    'a follower leaves the ISR and catches up again; the AlterPartition that re-adds it is lost or delayed, and the follower is cut off or loses power meanwhile',
+  'zombie-follower': 'a follower loses the controller (no metadata) but keeps fetching while leadership moves twice',
+  'zombie-leader': 'the leader is cut from a follower, then loses the controller and is replaced while it still serves, then the new leader loses it too',
+  'in-flight-alter-partition': 'an AlterPartition is slowed in flight while the replica it names is cut off, then leaders fail',
+  'isr-shrinks-to-leader': 'cuts shrink the ISR to the leader alone, which then loses power or crashes',
+  'double-failover': 'the leader fails, then the new leader fails an election later',
+  'power-loss-after-ack': 'a leader loses power right after acknowledging a produce',
+};
+
+type Shape = { brokers: number; partitions: number };
+
+const LEADER: Target = { kind: 'leader', partition: 0 };
+const CONTROLLER: Target = { kind: 'controller' };
+
+function onEvent(shape: Shape, probe: TriggerProbe, opts: FaultArbOptions, extra: Partial<EventPattern> = {}, nthMax = 3): fc.Arbitrary<Trigger> {
+  return fc
+    .record({
+      nth: fc.integer({ min: 1, max: nthMax }),
+      afterMs: fc.integer({ min: 0, max: opts.windowMs }),
+      delayUs: delayUsArb(),
+      partition: fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 }),
+    })
+    .map(({ nth, afterMs, delayUs, partition }): Trigger => ({
+      kind: 'on',
+      event: { probe, broker: null, partition, change: 'any', appendedOnly: false, ...extra },
+      nth,
+      afterMs,
+      delayUs,
+    }));
+}
+
+const atArb = (opts: FaultArbOptions) => fc.integer({ min: 0, max: opts.windowMs }).map((atMs): Trigger => ({ kind: 'at', atMs }));
+const after = (delay: fc.Arbitrary<number> = afterDelayUsArb()) => delay.map((delayUs): Trigger => ({ kind: 'after', delayUs }));
+const fault = (trigger: Trigger, action: FaultAction): Fault => ({ trigger, action, beyondPromise: false });
+
+/** Takes a broker out of service: kill -9, clean shutdown, or cut off from everyone. */
+function knockOut(target: Target, minMs = 6_000, maxMs = 25_000): fc.Arbitrary<FaultAction> {
+  const down = fc.integer({ min: minMs, max: maxMs });
+  return fc.oneof(
+    { arbitrary: down.map((downMs): FaultAction => ({ kind: 'crash', target, downMs })), weight: 4 },
+    { arbitrary: down.map((downMs): FaultAction => ({ kind: 'restart', target, downMs })), weight: 1 },
+    { arbitrary: down.map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'isolate', node: target }, durationMs })), weight: 2 },
+  );
+}
+
+/** Cuts a broker off from one peer (the leader it fetches from, or the controller). */
+function cutLink(a: Target, b: Target, minMs = 2_000, maxMs = 40_000): fc.Arbitrary<FaultAction> {
+  return fc.integer({ min: minMs, max: maxMs }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'link', a, b }, durationMs }));
+}
+
+/** A chained step that waits for the nth matching event after the previous step fired. */
+function afterEvent(probe: TriggerProbe, extra: Partial<EventPattern> = {}, nthMax = 3, delay: fc.Arbitrary<number> = fc.constantFrom(0, 0, 0, 50, 500, 2_000)): fc.Arbitrary<Trigger> {
+  return fc.record({ nth: fc.integer({ min: 1, max: nthMax }), delayUs: delay }).map(
+    ({ nth, delayUs }): Trigger => ({
+      kind: 'after',
+      delayUs,
+      nth,
+      event: { probe, broker: null, partition: null, change: 'any', appendedOnly: false, ...extra },
+    }),
+  );
+}
+
+export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault[]> {
+  const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
+  const start = fc.oneof(atArb(opts), onEvent(shape, 'produce-ack', opts, {}, 40), onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40));
+  const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+  const chain = (steps: Array<[Trigger, FaultAction] | undefined>): Fault[] => steps.filter((x): x is [Trigger, FaultAction] => x !== undefined).map(([t, a]) => fault(t, a));
+  // Subjects of alter-partition-sent: [the leader that sends it, the replicas it adds or removes...].
+  const sender: Target = { kind: 'subject', index: 0 };
+  const named: Target = { kind: 'subject', index: 1 };
+  switch (kind) {
+    case 'fail-after-fetch':
+      // The follower has the records but not yet the HW that covers them.
+      return fc
+        .tuple(onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40), knockOut(LEADER), maybe(fc.tuple(after(), knockOut(LEADER))))
+        .map(([t, a, next]) => chain([[t, a], next]));
+    case 'fail-after-isr-change': {
+      const subject = fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'subject', index }));
+      const act = fc.oneof(knockOut(LEADER), subject.chain((s) => cutLink(s, LEADER)), subject.chain((s) => knockOut(s)));
+      return fc
+        .tuple(
+          fc.oneof(
+            onEvent(shape, 'isr-change', opts, { change: 'expand' }),
+            onEvent(shape, 'isr-change', opts, { change: 'shrink' }),
+            onEvent(shape, 'alter-partition-applied', opts, { change: 'expand' }),
+          ),
+          act,
+          maybe(fc.tuple(after(), knockOut(LEADER))),
+        )
+        .map(([t, a, next]) => chain([[t, a], next]));
+    }
+    case 'lagging-replica-rejoins':
+      return fc
+        .tuple(
+          start,
+          follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)),
+          afterEvent('produce-ack', {}, 80, fc.constantFrom(0, 0, 200)),
+          knockOut(LEADER, 6_000, 30_000),
+          afterEvent('alter-partition-sent', { change: 'expand' }, 2, fc.constant(0)),
+          fc.oneof(cutLink(named, sender, 10_000, 45_000), knockOut(named, 5_000, 20_000)),
+          maybe(fc.tuple(after(fc.integer({ min: 0, max: 15_000_000 })), knockOut(LEADER, 6_000, 20_000))),
+        )
+        .map(([t0, a0, t1, a1, t2, a2, next]) => chain([[t0, a0], [t1, a1], [t2, a2], next]));
+    case 'lost-alter-partition': {
+      const lose = fc.oneof(
+        fc.integer({ min: 1, max: 100 }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [sender], to: [CONTROLLER] }, durationMs })),
+        fc.record({ extraMs: fc.integer({ min: 500, max: 10_000 }), durationMs: fc.integer({ min: 1_000, max: 15_000 }) }).map(
+          ({ extraMs, durationMs }): FaultAction => ({ kind: 'slow', target: sender, peer: CONTROLLER, extraMs, durationMs }),
+        ),
+      );
+      const meanwhile = fc.oneof(
+        cutLink(named, sender, 10_000, 60_000),
+        fc.integer({ min: 50, max: 5_000 }).map((downMs): FaultAction => ({ kind: 'power-loss', targets: [named], downMs, tornTail: false })),
+        knockOut(named, 2_000, 20_000),
+      );
+      return fc
+        .tuple(
+          start,
+          follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)),
+          afterEvent('alter-partition-sent', { change: 'expand' }, 2, fc.constant(0)),
+          lose,
+          after(fc.constantFrom(0, 0, 100, 1_000, 100_000)),
+          meanwhile,
+          maybe(fc.tuple(after(fc.integer({ min: 5_000_000, max: 45_000_000 })), knockOut(LEADER, 6_000, 20_000))),
+        )
+        .map(([t0, a0, t1, a1, t2, a2, next]) => chain([[t0, a0], [t1, a1], [t2, a2], next]));
+    }
+    case 'zombie-follower':
+      // No metadata reaches it, so it keeps fetching from whoever it last knew as leader.
+      return fc
+        .tuple(
+          start,
+          maybe(fc.tuple(fc.constant<Trigger>({ kind: 'after', delayUs: 0 }), follower.chain((f) => cutLink(f, LEADER, 2_000, 20_000)))),
+          follower.chain((f) => cutLink(f, CONTROLLER, 20_000, 60_000)),
+          after(fc.integer({ min: 0, max: 3_000_000 })),
+          fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
+          after(fc.integer({ min: 6_000_000, max: 25_000_000 })),
+          fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
+        )
+        .map(([t0, pre, cut, t1, a1, t2, a2]) => {
+          // With the optional first cut, the zombie cut is chained right after it.
+          if (pre === undefined) return chain([[t0, cut], [t1, a1], [t2, a2]]);
+          return chain([[t0, pre[1]], [pre[0], cut], [t1, a1], [t2, a2]]);
+        });
+    case 'zombie-leader':
+      return fc
+        .tuple(
+          start,
+          maybe(follower.chain((f) => cutLink(f, LEADER, 2_000, 30_000))),
+          after(fc.integer({ min: 0, max: 3_000_000 })),
+          fc.oneof(
+            cutLink(LEADER, CONTROLLER, 8_000, 40_000),
+            fc.integer({ min: 8_000, max: 40_000 }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [LEADER] }, durationMs })),
+          ),
+          after(fc.integer({ min: 6_000_000, max: 25_000_000 })),
+          fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
+        )
+        .map(([t0, pre, t1, a1, t2, a2]) => (pre === undefined ? chain([[t0, a1], [t2, a2]]) : chain([[t0, pre], [t1, a1], [t2, a2]])));
+    case 'in-flight-alter-partition': {
+      const slowAp = fc
+        .record({ extraMs: fc.integer({ min: 20, max: 5_000 }), durationMs: fc.integer({ min: 1_000, max: 20_000 }) })
+        .map(({ extraMs, durationMs }): FaultAction => ({ kind: 'slow', target: sender, peer: CONTROLLER, extraMs, durationMs }));
+      return fc
+        .tuple(
+          onEvent(shape, 'alter-partition-sent', opts, {}, 3).map((t) => ({ ...t, delayUs: 0 }) as Trigger),
+          slowAp,
+          after(fc.constantFrom(0, 0, 100, 1_000)),
+          fc.oneof(cutLink(named, sender, 5_000, 40_000), knockOut(named, 3_000, 20_000)),
+          maybe(fc.tuple(after(), knockOut(sender, 3_000, 20_000))),
+          maybe(fc.tuple(after(fc.integer({ min: 0, max: 20_000_000 })), knockOut(LEADER, 3_000, 20_000))),
+        )
+        .map(([t0, slow, t1, a1, m1, m2]) => chain([[t0, slow], [t1, a1], m1, m1 === undefined ? undefined : m2]));
+    }
+    case 'isr-shrinks-to-leader':
+      return fc
+        .tuple(
+          start,
+          cutLink({ kind: 'follower', partition: 0, index: 0 }, LEADER, 10_000, 45_000),
+          afterEvent('isr-change', { change: 'shrink' }, 1, fc.constantFrom(0, 1_000_000)),
+          cutLink({ kind: 'follower', partition: 0, index: 1 }, LEADER, 10_000, 45_000),
+          afterEvent('isr-change', { change: 'shrink' }, 1, fc.constantFrom(0, 500_000, 2_000_000)),
+          fc.oneof(
+            fc.record({ downMs: fc.integer({ min: 100, max: 20_000 }), tornTail: fc.boolean() }).map((r): FaultAction => ({ kind: 'power-loss', targets: [LEADER], ...r })),
+            knockOut(LEADER, 3_000, 20_000),
+          ),
+        )
+        .map(([t0, a0, t1, a1, t2, a2]) => chain([[t0, a0], [t1, a1], [t2, a2]]));
+    case 'double-failover':
+      return fc
+        .tuple(start, knockOut(LEADER, 3_000, 25_000), after(fc.integer({ min: 5_000_000, max: 20_000_000 })), knockOut(LEADER, 3_000, 25_000))
+        .map(([t0, a0, t1, a1]) => chain([[t0, a0], [t1, a1]]));
+    case 'power-loss-after-ack':
+      return fc
+        .tuple(onEvent(shape, 'produce-ack', opts, {}, 40), outageMsArb(), fc.boolean())
+        .map(([t, downMs, tornTail]) => [fault(t, { kind: 'power-loss', targets: [LEADER], downMs, tornTail })]);
+  }
+}
+
+export type { CutSpec };
