@@ -38,6 +38,12 @@ export interface ReplicaSnapshot {
   /** Leader only: the ISR the leader believes committed, and its maximal ISR (KIP-497). */
   isr?: readonly number[];
   maximalIsr?: readonly number[];
+  /**
+   * The partition epoch this replica has applied (from metadata or an AlterPartition answer),
+   * -1 if none. A leader whose partition epoch is below the controller's has not yet seen the
+   * controller's latest change of the partition.
+   */
+  partitionEpoch?: number;
 }
 
 export interface BrokerView {

@@ -168,6 +168,7 @@ export class ClusterView {
           hw: p.log.hw,
           records: p.log.records,
           epochCache: p.log.epochs.entries,
+          partitionEpoch: p.partitionEpoch,
         };
         if (p.role === 'leader') {
           snap.isr = p.isr;
