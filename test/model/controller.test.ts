@@ -131,4 +131,41 @@ describe('the controller on the running model', () => {
     expect(c.runUntil(() => c.logOf(leader).length === 6, 30_000_000)).toBe(true);
     expect(c.logOf(leader)).toEqual(c.logOf(f2));
   });
+
+  for (const unclean of [false, true]) {
+    it(`with every ISR/ELR member gone, an out-of-sync replica is elected only when unclean.leader.election.enable (${unclean})`, () => {
+      const c = new TestCluster({ config: { 'replica.lag.time.max.ms': 3_000, 'unclean.leader.election.enable': unclean } });
+      settled(c);
+      const a = c.state().leader;
+      const [b, cc] = c.brokerIds.filter((id) => id !== a);
+      c.produceAndWait(a, ['r0']);
+      const cut = c.sim.network.cut({ kind: 'link', a, b: cc });
+      c.produceAndWait(a, ['r1']); // commits on {A, B} once C is out (C is not in the ELR)
+      expect(c.state().isr).not.toContain(cc);
+      expect(c.state().elr).toEqual([]);
+      c.sim.network.heal(cut);
+      c.sim.network.cut({ kind: 'link', a, b: cc });
+      c.sim.network.cut({ kind: 'link', a: b, b: cc });
+      c.sim.crash(a);
+      c.sim.crash(b);
+      c.runFor(20_000_000);
+      if (!unclean) {
+        expect(c.state().leader).toBe(-1);
+        expect([...c.state().elr].sort()).toEqual([a, b].sort());
+        return;
+      }
+      expect(c.runUntil(() => c.leaderReady(), 10_000_000)).toBe(true);
+      expect(c.state().leader).toBe(cc);
+      expect(c.state().isr).toEqual([cc]);
+      expect(c.state().elr).toEqual([]);
+      // The unclean leader lacks r1: the restarted brokers truncate to its log.
+      expect(c.logOf(cc).map(([, , v]) => v)).toEqual(['r0']);
+      c.sim.network.healAll();
+      c.sim.start(a);
+      c.sim.start(b);
+      expect(c.runUntil(() => c.settled() && c.state().isr.length === 3, 60_000_000)).toBe(true);
+      expect(c.logOf(a)).toEqual(c.logOf(cc));
+      expect(c.probesOf('truncate').filter((p) => p.node === a).map((p) => p.e.reason)).toContain('diverging-epoch');
+    });
+  }
 });
