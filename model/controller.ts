@@ -337,8 +337,9 @@ export class KraftController implements Actor<Message>, ControllerNode {
     if (req.leaderEpoch > s.leaderEpoch || req.partitionEpoch > s.partitionEpoch) return 'NOT_CONTROLLER';
     if (req.brokerId !== s.leader) return 'INVALID_REQUEST';
     if (req.leaderEpoch < s.leaderEpoch) return 'FENCED_LEADER_EPOCH';
-    // Variant unfenced-alter-partition: the partition epoch is not checked, so an ISR change
-    // computed from a stale view of the ISR overwrites newer controller decisions.
+    // Variant unfenced-alter-partition undoes the partition-epoch fence (the zkVersion
+    // conditional update of ZooKeeper days, the partition epoch of KIP-497/KRaft): an ISR
+    // change computed from a stale view of the ISR then overwrites newer controller decisions.
     if (req.partitionEpoch < s.partitionEpoch && this.variant !== 'unfenced-alter-partition') return 'INVALID_UPDATE_VERSION';
     const newIsr = req.newIsrWithEpochs;
     if (!newIsr.some((b) => b.brokerId === s.leader)) return 'INVALID_REQUEST';
