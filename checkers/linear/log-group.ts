@@ -73,21 +73,20 @@ export function logOpsOfGroup(history: History, paired: PairedPositions, g: LogG
     const cp = paired.completePos[id];
     retPos[i] = cp >= 0 && history[cp].type !== 'info' ? cp : NEVER_RETURNS;
   }
-  const invokeOf = (i: number) => history[paired.invokePos[g.ids[i]]];
-  const completeOf = (i: number) => {
-    const cp = paired.completePos[g.ids[i]];
-    return cp >= 0 ? history[cp] : undefined;
-  };
+  const completeAt = new Int32Array(n);
+  for (let i = 0; i < n; i++) completeAt[i] = paired.completePos[g.ids[i]];
+  const completeOf = (i: number) => (completeAt[i] >= 0 ? history[completeAt[i]] : undefined);
   return {
     key: g.key,
     label: `partition ${g.key}`,
     n,
     callPos,
     retPos,
-    invokeOf,
-    completeOf,
-    historyIndex: (i) => invokeOf(i).index,
-    describe: (i) => describeLogOp(invokeOf(i), completeOf(i)),
+    events: history,
+    invokeAt: callPos,
+    completeAt,
+    historyIndex: (i) => history[callPos[i]].index,
+    describe: (i) => describeLogOp(history[callPos[i]], completeOf(i)),
   };
 }
 
