@@ -160,11 +160,15 @@ describe('log and log-strict', () => {
     const late = new HistoryBuilder().send(1, 'a', 0).send(1, 'c', 2).sendInvoke(3, 'x').sendInfo(3, 'x').events;
     expect(both(late, 'log').valid).toBe(false);
   });
-  it('falls back to the general search when a value is sent twice', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'a', 1).pollValues(2, 0, ['a', 'a']).events;
-    const v = lin(h, 'log');
+  it('handles a value acknowledged twice, and falls back when two unknown-outcome sends share one', () => {
+    const acked = new HistoryBuilder().send(1, 'a', 0).send(1, 'a', 1).pollValues(2, 0, ['a', 'a']).events;
+    const v = both(acked, 'log');
     expect(v.valid).toBe(true);
-    expect(v.stats?.fastPathPartitions).toBe(0);
+    expect(v.stats?.fastPathPartitions).toBe(1);
+    const unknown = new HistoryBuilder().sendInvoke(1, 'a').sendInfo(1, 'a').sendInvoke(2, 'a').sendInfo(2, 'a').pollValues(3, 0, ['a', 'a']).events;
+    const u = both(unknown, 'log');
+    expect(u.valid).toBe(true);
+    expect(u.stats?.fastPathPartitions).toBe(0);
   });
   it('topic-partitions are checked on their own', () => {
     const h = new HistoryBuilder().send(1, 'a', 0, 0).send(1, 'b', 0, 1).pollValues(2, 0, ['b'], 1).events;
