@@ -74,6 +74,10 @@ export class FaultInjector {
   private readonly cuts = new Map<number, number>(); // fault id → cut id
   private readonly slows = new Map<number, number>(); // fault id → slow id
   private healed = false;
+  /** A rolling restart is under way (an operator runs one at a time). */
+  private rolling = false;
+  /** Broker → virtual time of its latest registration. */
+  private readonly registeredAtUs = new Map<number, number>();
 
   constructor(
     private readonly sim: SimulationApi,
@@ -116,8 +120,9 @@ export class FaultInjector {
 
   /** Feed every model probe event (after ClusterView has seen 'partition' events). */
   onProbe(event: ProbeEvent): void {
-    if (this.armedCount === 0) return;
     const kind = event.kind;
+    if (kind === 'registered') this.registeredAtUs.set((event as unknown as { broker: number }).broker, this.sim.now());
+    if (this.armedCount === 0) return;
     if (kind === 'partition') return; // derived triggers come through onPartitionChange
     const list = this.armedByProbe.get(kind as TriggerProbe);
     if (list === undefined || list.length === 0) return;
@@ -363,31 +368,44 @@ export class FaultInjector {
   }
 
   private fireRolling(record: FaultRecord, a: Extract<FaultAction, { kind: 'rolling-restart' }>): boolean {
+    if (this.rolling) return this.skip(record, 'another rolling restart is under way');
     const brokers = [...this.nodes.brokerIds];
+    this.rolling = true;
     this.start(record, `clean rolling restart of brokers ${brokers.join(', ')} (each down ${a.downMs} ms)`);
-    const step = (i: number, waitedUs: number): void => {
+    const finish = () => {
+      this.rolling = false;
+      this.end(record);
+    };
+    // Like an operator: the next broker goes down once every broker is up, the previous
+    // one has registered again since its restart and no partition is under-replicated
+    // (or after gapMs of waiting).
+    const ready = (sinceUs: number, previous: number | undefined): boolean =>
+      this.nodes.brokerIds.every((b) => this.sim.isUp(b)) &&
+      (previous === undefined || (this.registeredAtUs.get(previous) ?? -1) >= sinceUs) &&
+      this.view.allIsrsFull();
+    const step = (i: number, waitedUs: number, previous: number | undefined, restartedAtUs: number): void => {
       if (i >= brokers.length) {
-        this.end(record);
+        finish();
         return;
       }
-      // Like an operator: the next broker goes down once no partition is under-replicated.
-      if (!this.view.allIsrsFull() && waitedUs < a.gapMs * 1000) {
-        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i, waitedUs + ROLLING_POLL_US), () => this.end(record));
+      if (!ready(restartedAtUs, previous) && waitedUs < a.gapMs * 1000) {
+        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i, waitedUs + ROLLING_POLL_US, previous, restartedAtUs), finish);
         return;
       }
       const b = brokers[i];
       if (!this.sim.isUp(b)) {
-        step(i + 1, 0);
+        step(i + 1, 0, previous, restartedAtUs);
         return;
       }
       this.sim.shutdown(b);
       this.hold(b, record.id);
       this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
+        const at = this.sim.now();
         this.release(b, record.id);
-        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, 0), () => this.end(record));
-      }, () => this.end(record));
+        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
+      }, finish);
     };
-    step(0, 0);
+    step(0, 0, undefined, 0);
     return true;
   }
 
@@ -430,6 +448,7 @@ export class FaultInjector {
       p.onHeal?.();
     }
     this.pending.clear();
+    this.rolling = false;
     for (const [id, cutId] of this.cuts) {
       this.sim.network.heal(cutId);
       this.endById(id);

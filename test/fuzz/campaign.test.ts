@@ -167,7 +167,7 @@ describe('determinism check', () => {
     const rep = checkDeterminism(deps, { seed: 3, scenario: 'leader-failover', variant: 'correct', input: generateInput('leader-failover', 3) });
     expect(rep.identical).toBe(false);
     expect(rep.firstDifference).toBeDefined();
-    expect(rep.explanation).toMatch(/recorded event #\d+ differs — run 1: #\d+ at \d+ µs/);
+    expect(rep.explanation).toMatch(/recorded event #\d+ differs — run 1: #\d+ t=\d+µs/);
     const scan = await scanSeeds({ scenario: 'leader-failover', variant: 'correct', range: { baseSeed: 3, count: 2 }, workers: 1, maxViolations: 0, checkDeterminism: true, depsModule: standIn('nondet') });
     expect(scan.results.map((r) => r.outcome)).toEqual(['nondeterminism', 'nondeterminism']);
     expect(scan.results[0].explanation).toContain('differs');
