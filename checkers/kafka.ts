@@ -49,7 +49,8 @@ interface SendInfo {
 interface PollInfo {
   op: Operation;
   from: number;
-  records: Array<[number, string]>;
+  /** As recorded: values may be numbers; compare String(value). */
+  records: ReadonlyArray<readonly [number, string | number]>;
 }
 
 interface Part {
@@ -68,6 +69,15 @@ interface Part {
 
 const WITNESSES = 4;
 
+interface VersionOrder {
+  /** Value → its first dense index. */
+  firstIndex: Map<string, number>;
+  /** Dense index → the (first) value there. */
+  byIndex: string[];
+  /** No offset with two values and no value at two offsets. */
+  clean: boolean;
+}
+
 function partKey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
@@ -80,10 +90,13 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
   const maxPerKind = opts.maxPerKind ?? 50;
   const ops = pairOperations(history, opts.sourceLines);
   const parts = new Map<string, Part>();
+  const byTopic = new Map<string, Map<number, Part>>();
   const partOf = (topic: string, partition: number): Part => {
-    const k = partKey(topic, partition);
-    let p = parts.get(k);
+    let inTopic = byTopic.get(topic);
+    if (inTopic === undefined) byTopic.set(topic, (inTopic = new Map()));
+    let p = inTopic.get(partition);
     if (p === undefined) {
+      const k = partKey(topic, partition);
       p = {
         topic,
         partition,
@@ -95,6 +108,7 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
         log: new Map(),
       };
       parts.set(k, p);
+      inTopic.set(partition, p);
     }
     return p;
   };
@@ -118,11 +132,13 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
       const inv = op.invoke.value as PollValue;
       const p = partOf(inv.topic, inv.partition);
       const done = op.complete?.value as PollValue | undefined;
-      const records = (done?.records ?? []).map(([o, v]) => [o, String(v)] as [number, string]);
+      const records = done?.records ?? [];
       p.polls.push({ op, from: done?.offset ?? inv.offset, records });
-      for (const [, v] of records) {
+      const ok = op.outcome === 'ok';
+      for (let r = 0; r < records.length; r++) {
+        const v = String(records[r][1]);
         p.anyRead.add(v);
-        if (op.outcome === 'ok') p.okRead.add(v);
+        if (ok) p.okRead.add(v);
       }
     }
   }
@@ -138,6 +154,9 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
   };
   let unseenTotal = 0;
   let lostTotal = 0;
+
+  // each partition's version order, kept for the per-process checks
+  const indexIn = new Map<string, VersionOrder>();
 
   // final reads (see (b) below): per partition, each process whose operations on it start
   // with an assign at offset 0; its later operations on the partition in order
@@ -171,17 +190,25 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
     const p = parts.get(key)!;
     const where = { topic: p.topic, partition: p.partition };
     const note = (offset: number, value: string, opIndex: number): void => {
-      let at = p.log.get(offset);
+      const at = p.log.get(offset);
       if (at === undefined) {
-        at = [];
-        p.log.set(offset, at);
+        p.log.set(offset, [{ value, ops: [opIndex] }]);
+        return;
+      }
+      const first = at[0];
+      if (first.value === value && at.length === 1) {
+        if (first.ops.length < WITNESSES && !first.ops.includes(opIndex)) first.ops.push(opIndex);
+        return;
       }
       const e = at.find((x) => x.value === value);
       if (e === undefined) at.push({ value, ops: [opIndex] });
       else if (e.ops.length < WITNESSES && !e.ops.includes(opIndex)) e.ops.push(opIndex);
     };
     for (const s of p.sends) if (s.offset !== undefined && committed(p, s)) note(s.offset, s.value, s.op.invoke.index);
-    for (const q of p.polls) for (const [o, v] of q.records) note(o, v, q.op.invoke.index);
+    for (const q of p.polls) {
+      const recs = q.records;
+      for (let r = 0; r < recs.length; r++) note(recs[r][0], String(recs[r][1]), q.op.invoke.index);
+    }
 
     // --- version order ---------------------------------------------------------------------
     const offsets = [...p.log.keys()].sort((a, b) => a - b);
@@ -203,10 +230,13 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
       }
     });
 
+    indexIn.set(key, { firstIndex, byIndex, clean: true });
+
     // --- inconsistent offsets and duplicates --------------------------------------------------
     for (const o of offsets) {
       const at = p.log.get(o)!;
       if (at.length < 2) continue;
+      indexIn.get(key)!.clean = false;
       report({
         kind: 'inconsistent-offsets',
         explanation: `Offset ${o} of ${key} holds ${at.length} different values (${at.map((x) => shown(x.value)).join(', ')}) according to different sends and polls.`,
@@ -218,6 +248,7 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
     }
     for (const [value, os] of offsetsOfValue) {
       if (os.length < 2) continue;
+      indexIn.get(key)!.clean = false;
       report({
         kind: 'duplicate',
         explanation: `Value ${shown(value)} appears at ${os.length} offsets of ${key} (${os.join(', ')}), though it was sent once.`,
@@ -229,35 +260,38 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
     }
 
     // --- G1a and phantom reads ------------------------------------------------------------------
-    const reportedRead = new Set<string>();
-    for (const q of p.polls) {
-      if (q.op.outcome !== 'ok') continue;
-      for (const [o, v] of q.records) {
-        if (reportedRead.has(v)) continue;
-        const w = p.writers.get(v);
-        if (w === undefined) {
-          reportedRead.add(v);
-          report({
-            kind: 'phantom-read',
-            explanation: `A poll of ${key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, a value no send in the history wrote.`,
-            ...where,
-            offsets: [o],
-            values: [v],
-            ops: [q.op.invoke.index],
-            timesUs: [q.op.complete!.time],
-          });
-        } else if (w.every((s) => s.op.outcome === 'fail')) {
-          reportedRead.add(v);
-          report({
-            kind: 'G1a',
-            explanation: `A poll of ${key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, but the send of that value definitely failed${w[0].op.complete?.error ? ` (${w[0].op.complete.error})` : ''}.`,
-            ...where,
-            offsets: [o],
-            values: [v],
-            ops: [w[0].op.invoke.index, q.op.invoke.index],
-            timesUs: [w[0].op.complete!.time, q.op.complete!.time],
-          });
-        }
+    // judged once per distinct value read; the witness (a poll and offset) found only if needed
+    const witnessOf = (v: string): { q: PollInfo; o: number } => {
+      for (const q of p.polls) {
+        if (q.op.outcome !== 'ok') continue;
+        for (let r = 0; r < q.records.length; r++) if (String(q.records[r][1]) === v) return { q, o: q.records[r][0] };
+      }
+      throw new Error(`no ok poll returned ${v}`);
+    };
+    for (const v of p.okRead) {
+      const w = p.writers.get(v);
+      if (w === undefined) {
+        const { q, o } = witnessOf(v);
+        report({
+          kind: 'phantom-read',
+          explanation: `A poll of ${key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, a value no send in the history wrote.`,
+          ...where,
+          offsets: [o],
+          values: [v],
+          ops: [q.op.invoke.index],
+          timesUs: [q.op.complete!.time],
+        });
+      } else if (w.every((x) => x.op.outcome === 'fail')) {
+        const { q, o } = witnessOf(v);
+        report({
+          kind: 'G1a',
+          explanation: `A poll of ${key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, but the send of that value definitely failed${w[0].op.complete?.error ? ` (${w[0].op.complete.error})` : ''}.`,
+          ...where,
+          offsets: [o],
+          values: [v],
+          ops: [w[0].op.invoke.index, q.op.invoke.index],
+          timesUs: [w[0].op.complete!.time, q.op.complete!.time],
+        });
       }
     }
 
@@ -287,7 +321,7 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
       if (i !== undefined && i > bound) bound = i;
     }
     if (bound >= 0) {
-      const maxReader = p.polls.find((q) => q.op.outcome === 'ok' && q.records.some(([, v]) => v === byIndex[bound]));
+      const maxReader = p.polls.find((q) => q.op.outcome === 'ok' && q.records.some((r) => String(r[1]) === byIndex[bound]));
       for (const s of p.sends) {
         if (!committed(p, s) || p.okRead.has(s.value)) continue;
         const li = lastIndex.get(s.value);
@@ -351,24 +385,7 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
   }
 
   // --- per-process order: polls and sends ---------------------------------------------------------
-  const indexIn = new Map<string, { firstIndex: Map<string, number>; byIndex: string[] }>();
-  const orderOf = (key: string): { firstIndex: Map<string, number>; byIndex: string[] } => {
-    let o = indexIn.get(key);
-    if (o === undefined) {
-      const p = parts.get(key)!;
-      const offsets = [...p.log.keys()].sort((a, b) => a - b);
-      const firstIndex = new Map<string, number>();
-      const byIndex: string[] = [];
-      offsets.forEach((off, i) => {
-        const at = p.log.get(off)!;
-        byIndex.push(at[0].value);
-        for (const { value } of at) if (!firstIndex.has(value)) firstIndex.set(value, i);
-      });
-      o = { firstIndex, byIndex };
-      indexIn.set(key, o);
-    }
-    return o;
-  };
+  const orderOf = (key: string): VersionOrder => indexIn.get(key)!;
   const byProcess = new Map<number | string, Operation[]>();
   for (const op of ops) {
     let l = byProcess.get(op.process);
@@ -426,7 +443,13 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
         if (records.length === 0) continue;
         const prev = lastPoll.get(key);
         if (prev !== undefined) pollGap(key, prev.op, prev.value, op, String(records[0][1]), false);
-        for (let r = 1; r < records.length; r++) pollGap(key, op, String(records[r - 1][1]), op, String(records[r][1]), true);
+        // in a clean partition (one value per offset, one offset per value) records at
+        // consecutive offsets are consecutive in the version order
+        const clean = orderOf(key).clean;
+        for (let r = 1; r < records.length; r++) {
+          if (clean && records[r][0] === records[r - 1][0] + 1) continue;
+          pollGap(key, op, String(records[r - 1][1]), op, String(records[r][1]), true);
+        }
         lastPoll.set(key, { op, value: String(records[records.length - 1][1]) });
       } else if (op.f === 'send') {
         if (op.outcome !== 'ok' && op.outcome !== 'info') continue;
