@@ -58,9 +58,11 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
     return true;
   };
 
-  // 1. fast-check's shrinker, along the scenario's own arbitrary.
+  // 1. fast-check's shrinker, along the scenario's own arbitrary, with half the budget (its
+  //    candidates for a chained arbitrary often stop failing; the greedy pass is cheaper).
   const def = findScenario(opts.scenario);
-  if (def !== undefined && budget > 0) {
+  const fcBudget = Math.floor(budget / 2);
+  if (def !== undefined && fcBudget > 0) {
     let first = true;
     fc.check(
       fc.property(def.arbitrary, (input) => {
@@ -69,21 +71,24 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
           first = false;
           return false;
         }
-        if (runs >= budget) return true; // out of budget: accept, which ends shrinking
+        if (runs >= fcBudget) return true; // out of budget: accept, which ends shrinking
         return !consider(input, tryInput(input));
       }),
       { seed: fcSeed(opts.seed), numRuns: 1, endOnFailure: false },
     );
   }
 
-  // 2. Greedy pass on the concrete schedule: drop faults, then halve the workload.
+  // 2. Greedy pass on the concrete schedule: drop runs of faults (halves, quarters, … single
+  //    faults, as in delta debugging), then halve the workload.
   let changed = true;
   while (changed && runs < budget) {
     changed = false;
-    for (let i = best.input.faults.length - 1; i >= 0 && runs < budget; i--) {
-      const faults = best.input.faults.filter((_, j) => j !== i);
-      const candidate = { ...best.input, faults };
-      if (consider(candidate, tryInput(candidate))) changed = true;
+    for (let chunk = Math.max(1, Math.floor(best.input.faults.length / 2)); chunk >= 1 && runs < budget; chunk = Math.floor(chunk / 2)) {
+      for (let i = best.input.faults.length - chunk; i >= 0 && runs < budget; i -= chunk) {
+        const faults = best.input.faults.filter((_, j) => j < i || j >= i + chunk);
+        const candidate = { ...best.input, faults };
+        if (consider(candidate, tryInput(candidate))) changed = true;
+      }
     }
     const w = best.input.workload;
     if (w.sends > 1 && runs < budget) {
