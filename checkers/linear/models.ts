@@ -116,22 +116,99 @@ function powMod(base: number, exp: number, mod: number): number {
   return r;
 }
 
+/** (a, b) → value over typed arrays (open addressing); a, b ≥ 0 integers below 2^31. */
+class PairTable {
+  private keyA: Int32Array;
+  private keyB: Int32Array;
+  private val: Int32Array;
+  private mask: number;
+  private size = 0;
+  constructor(capacity = 1024) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.keyA = new Int32Array(n).fill(-1);
+    this.keyB = new Int32Array(n);
+    this.val = new Int32Array(n);
+    this.mask = n - 1;
+  }
+  private static slot(a: number, b: number, mask: number): number {
+    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
+    h ^= h >>> 15;
+    return h & mask;
+  }
+  get(a: number, b: number): number {
+    let i = PairTable.slot(a, b, this.mask);
+    for (;;) {
+      const k = this.keyA[i];
+      if (k < 0) return -1;
+      if (k === a && this.keyB[i] === b) return this.val[i];
+      i = (i + 1) & this.mask;
+    }
+  }
+  set(a: number, b: number, v: number): void {
+    if ((this.size + 1) * 2 > this.keyA.length) this.grow();
+    let i = PairTable.slot(a, b, this.mask);
+    for (;;) {
+      const k = this.keyA[i];
+      if (k < 0) {
+        this.keyA[i] = a;
+        this.keyB[i] = b;
+        this.val[i] = v;
+        this.size++;
+        return;
+      }
+      if (k === a && this.keyB[i] === b) {
+        this.val[i] = v;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+  private grow(): void {
+    const { keyA, keyB, val } = this;
+    const n = keyA.length * 2;
+    this.keyA = new Int32Array(n).fill(-1);
+    this.keyB = new Int32Array(n);
+    this.val = new Int32Array(n);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < keyA.length; i++) if (keyA[i] >= 0) this.set(keyA[i], keyB[i], val[i]);
+  }
+}
+
+/** Growable Int32Array. */
+class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const d2 = new Int32Array(this.data.length * 2);
+      d2.set(this.data);
+      this.data = d2;
+    }
+    this.data[this.length++] = x;
+  }
+}
+
 class StringStates {
-  private readonly h1: number[] = [];
-  private readonly h2: number[] = [];
-  private readonly len: number[] = [];
-  private readonly parent: number[] = [];
-  private readonly arg: number[] = [];
-  private readonly root: string[] = [];
-  private readonly byHash = new Map<number, number[]>();
+  // per state: content hashes, length, and how it was made (parent + argument, or a root)
+  private readonly h1 = new IntList();
+  private readonly h2 = new IntList();
+  private readonly len = new IntList();
+  private readonly parent = new IntList();
+  private readonly arg = new IntList();
+  /** Root strings (puts, reads, the initial value) by state id. */
+  private readonly root = new Map<number, string>();
+  /** Content hash → the first state with it; further ones chain through sameHash. */
+  private readonly byHash = new PairTable();
+  private readonly sameHash = new IntList();
   private readonly args: string[] = [];
   private readonly argIds = new Map<string, number>();
   private readonly argH1: number[] = [];
   private readonly argH2: number[] = [];
   private readonly argPow1: number[] = [];
   private readonly argPow2: number[] = [];
-  private readonly memo = new Map<number, number>();
-  private argStride = 0;
+  private readonly memo = new PairTable();
 
   /** The state holding exactly `s`. */
   id(s: string): number {
@@ -140,7 +217,7 @@ class StringStates {
     return found >= 0 ? found : this.add(a, b, s.length, -1, -1, s);
   }
 
-  /** An append argument (all must be declared before the first append). */
+  /** An append argument. */
   argument(s: string): number {
     let id = this.argIds.get(s);
     if (id === undefined) {
@@ -157,16 +234,14 @@ class StringStates {
   }
 
   append(state: number, arg: number): number {
-    if (this.argStride === 0) this.argStride = this.args.length + 1;
-    const key = state * this.argStride + arg;
-    let r = this.memo.get(key);
-    if (r === undefined) {
-      const a = (this.h1[state] * this.argPow1[arg] + this.argH1[arg]) % P1;
-      const b = (this.h2[state] * this.argPow2[arg] + this.argH2[arg]) % P2;
-      const len = this.len[state] + this.args[arg].length;
+    let r = this.memo.get(state, arg);
+    if (r < 0) {
+      const a = (this.h1.data[state] * this.argPow1[arg] + this.argH1[arg]) % P1;
+      const b = (this.h2.data[state] * this.argPow2[arg] + this.argH2[arg]) % P2;
+      const len = this.len.data[state] + this.args[arg].length;
       r = this.find(a, b, len, () => this.text(state) + this.args[arg]);
       if (r < 0) r = this.add(a, b, len, state, arg, '');
-      this.memo.set(key, r);
+      this.memo.set(state, arg, r);
     }
     return r;
   }
@@ -174,11 +249,11 @@ class StringStates {
   text(id: number): string {
     const parts: string[] = [];
     let node = id;
-    while (this.parent[node] >= 0) {
-      parts.push(this.args[this.arg[node]]);
-      node = this.parent[node];
+    while (this.parent.data[node] >= 0) {
+      parts.push(this.args[this.arg.data[node]]);
+      node = this.parent.data[node];
     }
-    parts.push(this.root[node]);
+    parts.push(this.root.get(node) ?? '');
     return parts.reverse().join('');
   }
 
@@ -188,13 +263,14 @@ class StringStates {
   }
 
   private find(a: number, b: number, len: number, content: () => string): number {
-    const bucket = this.byHash.get(a * 67108864 + b);
-    if (bucket === undefined) return -1;
+    let c = this.byHash.get(a, b);
     let want: string | undefined;
-    for (const c of bucket) {
-      if (this.len[c] !== len) continue;
-      want ??= content();
-      if (this.text(c) === want) return c;
+    while (c >= 0) {
+      if (this.len.data[c] === len) {
+        want ??= content();
+        if (this.text(c) === want) return c;
+      }
+      c = this.sameHash.data[c];
     }
     return -1;
   }
@@ -206,11 +282,10 @@ class StringStates {
     this.len.push(len);
     this.parent.push(parent);
     this.arg.push(arg);
-    this.root.push(root);
-    const key = a * 67108864 + b;
-    const bucket = this.byHash.get(key);
-    if (bucket === undefined) this.byHash.set(key, [id]);
-    else bucket.push(id);
+    if (parent < 0) this.root.set(id, root);
+    // chain behind any state with the same hash
+    this.sameHash.push(this.byHash.get(a, b));
+    this.byHash.set(a, b, id);
     return id;
   }
 }
