@@ -203,7 +203,17 @@ const standard: ScenarioDef = {
     }),
 };
 
-export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFollower, partitionLeader, powerLoss, rollingRestart, controllerFailover, standard];
+/**
+ * fast-check biases the first runs of a seed towards small and extreme values (half of the
+ * draws); a campaign takes exactly one run per seed, so every seed would be a "first run".
+ * The generators weight their own edge cases (delay 0, nth 1, short and long outages), so
+ * campaigns draw without fast-check's bias.
+ */
+function unbiased(def: ScenarioDef): ScenarioDef {
+  return { ...def, arbitrary: fc.noBias(def.arbitrary) };
+}
+
+export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFollower, partitionLeader, powerLoss, rollingRestart, controllerFailover, standard].map(unbiased);
 
 export const DEFAULT_SCENARIO = 'swarm';
 

@@ -35,10 +35,10 @@ export const PATTERN_DESCRIPTIONS: Record<PatternKind, string> = {
   'lagging-replica-rejoins':
     'a follower is cut from the leader and leaves the ISR; the leader fails right after an acknowledgement; as the follower rejoins the new leader, the fetch that would complete it is lost',
   'lost-alter-partition':
-    'a follower leaves the ISR and catches up again; the AlterPartition that re-adds it is lost or delayed, and the follower is cut off or loses power meanwhile',
+    'a follower leaves the ISR and catches up again; the AlterPartition that re-adds it is lost in flight (resent later), and the follower is cut off or loses power meanwhile',
   'zombie-follower': 'a follower loses the controller (no metadata) but keeps fetching while leadership moves twice',
   'zombie-leader': 'the leader is cut from a follower, then loses the controller and is replaced while it still serves, then the new leader loses it too',
-  'in-flight-alter-partition': 'an AlterPartition is slowed in flight while the replica it names is cut off, then leaders fail',
+  'in-flight-alter-partition': "the controller's answer to an AlterPartition is lost while the replica it names is cut off, then leaders fail",
   'isr-shrinks-to-leader': 'cuts shrink the ISR to the leader alone, which then loses power or crashes',
   'double-failover': 'the leader fails, then the new leader fails an election later',
   'power-loss-after-ack': 'a leader loses power right after acknowledging a produce',
@@ -139,14 +139,13 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
         )
         .map(([t0, a0, t1, a1, t2, a2, next]) => chain([[t0, a0], [t1, a1], [t2, a2], next]));
     case 'lost-alter-partition': {
-      const lose = fc.oneof(
-        fc.integer({ min: 1, max: 100 }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [sender], to: [CONTROLLER] }, durationMs })),
-        fc.record({ extraMs: fc.integer({ min: 500, max: 10_000 }), durationMs: fc.integer({ min: 1_000, max: 15_000 }) }).map(
-          ({ extraMs, durationMs }): FaultAction => ({ kind: 'slow', target: sender, peer: CONTROLLER, extraMs, durationMs }),
-        ),
-      );
+      // The probe fires as the request leaves: only a cut can still lose it in flight (a slow
+      // link delays later messages only). The leader resends after its request timeout.
+      const lose = fc
+        .oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 3 }, { arbitrary: fc.integer({ min: 100, max: 20_000 }), weight: 1 })
+        .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [sender], to: [CONTROLLER] }, durationMs }));
       const meanwhile = fc.oneof(
-        cutLink(named, sender, 10_000, 60_000),
+        cutLink(named, sender, 20_000, 60_000),
         fc.integer({ min: 50, max: 5_000 }).map((downMs): FaultAction => ({ kind: 'power-loss', targets: [named], downMs, tornTail: false })),
         knockOut(named, 2_000, 20_000),
       );
@@ -194,19 +193,21 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
         )
         .map(([t0, pre, t1, a1, t2, a2]) => (pre === undefined ? chain([[t0, a1], [t2, a2]]) : chain([[t0, pre], [t1, a1], [t2, a2]])));
     case 'in-flight-alter-partition': {
-      const slowAp = fc
-        .record({ extraMs: fc.integer({ min: 20, max: 5_000 }), durationMs: fc.integer({ min: 1_000, max: 20_000 }) })
-        .map(({ extraMs, durationMs }): FaultAction => ({ kind: 'slow', target: sender, peer: CONTROLLER, extraMs, durationMs }));
+      // The controller applies the change but its answer is lost: the leader keeps its old
+      // view until it retries, while the replica it named is cut off and leaders fail.
+      const loseAnswer = fc
+        .integer({ min: 1, max: 20_000 })
+        .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [sender] }, durationMs }));
       return fc
         .tuple(
           onEvent(shape, 'alter-partition-sent', opts, {}, 3).map((t) => ({ ...t, delayUs: 0 }) as Trigger),
-          slowAp,
+          loseAnswer,
           after(fc.constantFrom(0, 0, 100, 1_000)),
           fc.oneof(cutLink(named, sender, 5_000, 40_000), knockOut(named, 3_000, 20_000)),
           maybe(fc.tuple(after(), knockOut(sender, 3_000, 20_000))),
           maybe(fc.tuple(after(fc.integer({ min: 0, max: 20_000_000 })), knockOut(LEADER, 3_000, 20_000))),
         )
-        .map(([t0, slow, t1, a1, m1, m2]) => chain([[t0, slow], [t1, a1], m1, m1 === undefined ? undefined : m2]));
+        .map(([t0, lost, t1, a1, m1, m2]) => chain([[t0, lost], [t1, a1], m1, m1 === undefined ? undefined : m2]));
     }
     case 'isr-shrinks-to-leader':
       return fc
