@@ -25,4 +25,5 @@ export { createInvariantMonitor, INVARIANT_NAMES } from './invariants.ts';
 export type { InvariantMonitor, InvariantMonitorOptions, InvariantName } from './invariants.ts';
 
 export { createLivenessTracker, checkLiveness } from './liveness.ts';
+export { generateLogHistory, type SyntheticLogOptions, type SyntheticLog } from './synthetic.ts';
 export type { LivenessOptions, LivenessTracker, ProbeOutcome } from './liveness.ts';
