@@ -40,6 +40,9 @@
 //     comes back from the checkpoint and may be lower).
 //   - one-leader-per-epoch counts a replica's claim when its process is up (a fenced zombie
 //     that still acts as leader counts: that is the danger KAFKA-NOTES names).
+//   - candidate-complete skips a member whose replica has not loaded the partition (role
+//     none, e.g. a broker that just restarted and has not applied the metadata yet): its log
+//     is on its disk, not yet in memory, and it is judged once loaded.
 //   - log-matching compares live replicas only, over offsets both still hold
 //     (≥ both log start offsets, < both HWs and both LEOs), by value.
 //   - Records below a replica's log start offset are not judged (retention may remove them).
@@ -111,8 +114,8 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
   const controllerEpochLeader = new Map<string, number>();
   /** leader tenure → last HW. */
   const tenureHw = new Map<string, number>();
-  /** (partition, offset) → consumed value and when. */
-  const consumedAt = new Map<string, { value: string; timeUs: number }>();
+  /** partition → offset → consumed value and when. */
+  const consumedAt = new Map<string, Map<number, { value: string; timeUs: number }>>();
   let consumedSeen = 0;
 
   const observe = (s: ClusterSnapshot): Anomaly[] => {
@@ -137,7 +140,15 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     for (const p of s.controller.partitions) views.set(pkey(p.topic, p.partition), p);
     const replicaOf = (k: string, broker: number): ReplicaSnapshot | undefined =>
       replicas.get(k)?.find((r) => r.broker === broker);
+    const leaderCache = new Map<string, ReplicaSnapshot | null>();
     const currentLeader = (k: string): ReplicaSnapshot | undefined => {
+      const cached = leaderCache.get(k);
+      if (cached !== undefined) return cached ?? undefined;
+      const found = findLeader(k);
+      leaderCache.set(k, found ?? null);
+      return found;
+    };
+    const findLeader = (k: string): ReplicaSnapshot | undefined => {
       const v = views.get(k);
       if (v === undefined || v.leader < 0 || !isLive(brokers.get(v.leader))) return undefined;
       const r = replicaOf(k, v.leader);
@@ -272,7 +283,10 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
           const bv = brokers.get(b);
           if (!isLive(bv)) continue;
           const r = replicaOf(k, b);
-          const leo = r === undefined ? 0 : r.leo;
+          // a replica not loaded yet (role none: e.g. just restarted, metadata not applied) has
+          // its log on disk but not in memory; it is judged once it has loaded the partition
+          if (r === undefined || !r.up || r.role === 'none') continue;
+          const leo = r.leo;
           if (leo >= hw) continue;
           raise(`cc:${k}:${b}:${bv!.brokerEpoch}:${hw}`, {
             kind: 'candidate-complete',
@@ -309,13 +323,15 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     if (enabled.has('consistent-read')) {
       for (let i = consumedSeen; i < s.consumed.length; i++) {
         const c = s.consumed[i];
-        const ck = `${pkey(c.topic, c.partition)}:${c.offset}`;
-        const prev = consumedAt.get(ck);
-        if (prev === undefined) consumedAt.set(ck, { value: c.value, timeUs: c.timeUs });
+        const k = pkey(c.topic, c.partition);
+        let byOffset = consumedAt.get(k);
+        if (byOffset === undefined) consumedAt.set(k, (byOffset = new Map()));
+        const prev = byOffset.get(c.offset);
+        if (prev === undefined) byOffset.set(c.offset, { value: c.value, timeUs: c.timeUs });
         else if (prev.value !== c.value) {
-          raise(`cr-twice:${ck}:${c.value}`, {
+          raise(`cr-twice:${k}:${c.offset}:${c.value}`, {
             kind: 'consistent-read',
-            explanation: `Offset ${c.offset} of ${pkey(c.topic, c.partition)} was consumed as ${JSON.stringify(prev.value)} and later as ${JSON.stringify(c.value)}.`,
+            explanation: `Offset ${c.offset} of ${k} was consumed as ${JSON.stringify(prev.value)} and later as ${JSON.stringify(c.value)}.`,
             topic: c.topic,
             partition: c.partition,
             offsets: [c.offset],
@@ -325,27 +341,27 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
         }
       }
       consumedSeen = s.consumed.length;
-      for (const [ck, c] of consumedAt) {
-        const colon = ck.lastIndexOf(':');
-        const k = ck.slice(0, colon);
-        const offset = Number(ck.slice(colon + 1));
+      for (const [k, byOffset] of consumedAt) {
         const leader = currentLeader(k);
-        if (leader === undefined || offset < leader.logStartOffset) continue;
-        const rec = recordAt(leader, offset);
-        if (rec !== undefined && rec.value === c.value) continue;
-        raise(`cr:${ck}:${leader.broker}:${leader.leaderEpoch}`, {
-          kind: 'consistent-read',
-          explanation:
-            rec === undefined
-              ? `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), no longer has that offset (its log ends at ${leader.leo}).`
-              : `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), now holds ${JSON.stringify(rec.value)} there.`,
-          topic: leader.topic,
-          partition: leader.partition,
-          offsets: [offset],
-          values: rec === undefined ? [c.value] : [c.value, rec.value],
-          nodes: [leader.broker],
-          timesUs: [c.timeUs, s.timeUs],
-        });
+        if (leader === undefined) continue;
+        for (const [offset, c] of byOffset) {
+          if (offset < leader.logStartOffset) continue;
+          const rec = recordAt(leader, offset);
+          if (rec !== undefined && rec.value === c.value) continue;
+          raise(`cr:${k}:${offset}:${leader.broker}:${leader.leaderEpoch}`, {
+            kind: 'consistent-read',
+            explanation:
+              rec === undefined
+                ? `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), no longer has that offset (its log ends at ${leader.leo}).`
+                : `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), now holds ${JSON.stringify(rec.value)} there.`,
+            topic: leader.topic,
+            partition: leader.partition,
+            offsets: [offset],
+            values: rec === undefined ? [c.value] : [c.value, rec.value],
+            nodes: [leader.broker],
+            timesUs: [c.timeUs, s.timeUs],
+          });
+        }
       }
     }
     return out;

@@ -65,9 +65,17 @@ describe('candidate-complete', () => {
     const m = only('candidate-complete');
     m.observe(committed());
     expect(m.trueHighWatermark('t', 0)).toBe(3);
-    const later = snapshot({ timeUs: 200, replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b', 'c'] }), replica({ broker: 2, values: ['a', 'b'] })] });
+    const later = snapshot({
+      timeUs: 200,
+      replicas: [
+        replica({ broker: 1, role: 'leader', values: ['a', 'b', 'c'] }),
+        replica({ broker: 2, values: ['a', 'b'] }),
+        replica({ broker: 3, role: 'none', values: [] }), // not loaded yet: not judged
+      ],
+    });
     const found = m.observe(later);
-    expect(found.map((a) => a.nodes)).toEqual([[2], [3]]); // broker 3 has no replica at all
+    expect(found.map((a) => a.nodes)).toEqual([[2]]);
+    expect(found[0]).toMatchObject({ kind: 'candidate-complete', offsets: [2, 3] });
   });
   it('checks ELR members too, and holds when every member is complete', () => {
     const m = only('candidate-complete');
