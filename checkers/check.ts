@@ -25,6 +25,8 @@ export interface CheckOptions {
   fastPath?: 'auto' | 'off';
   /** Source lines of the events, so errors name them. */
   sourceLines?: readonly number[];
+  /** Kafka histories: the final read saw the whole committed log (see KafkaCheckOptions). */
+  finalReadComplete?: boolean;
 }
 
 export interface ModelGuess {
@@ -76,7 +78,9 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     model = guess.model;
   }
   const verdicts: Verdict[] = [];
-  if (isKafkaHistory(history)) verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines }));
+  if (isKafkaHistory(history)) {
+    verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
+  }
   verdicts.push(
     checkLinearizable(history, {
       model,

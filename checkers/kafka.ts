@@ -12,9 +12,15 @@
 //                         (b) the final read (DESIGN §5): a process assigned the partition at
 //                             offset 0 after every send to it had completed and polled it to
 //                             the end (its last operation an ok poll), and the send's value is
-//                             not among what it returned. The simulator ends each run with
-//                             such a read (model/probe-client.ts); other histories simply
-//                             have none, and only (a) applies.
+//                             not among what it returned although the read went past its
+//                             offset. A committed record beyond where the final read ended
+//                             is lost only if the caller vouches the read was complete
+//                             (finalReadComplete): a consumer reads up to the leader's HW,
+//                             which lags after an election (KIP-101) and stays put while the
+//                             ISR is below min.insync.replicas (KIP-966), so a short final
+//                             read alone proves nothing; it is reported as unseen. The
+//                             simulator ends each run with such a read
+//                             (model/probe-client.ts); other histories have none.
 //   poll-skip             a process's successive polls of a partition (or consecutive
 //                         records of one poll) jump over values of the version order;
 //   nonmonotonic-poll     ...or go backwards / repeat. Both reset when the process assigns
@@ -37,6 +43,14 @@ export interface KafkaCheckOptions {
   /** Most anomalies reported per kind (the stats still count all). Default 50. */
   maxPerKind?: number;
   sourceLines?: readonly number[];
+  /**
+   * The caller knows the history's final read saw each partition's whole committed log (the
+   * cluster was live when it ran). Then a committed record beyond where it ended is lost.
+   * Otherwise such a record may only be not yet readable (a new leader's HW lags, KIP-101;
+   * with KIP-966 the HW stays put while the ISR is below min.insync.replicas) and is
+   * reported as unseen. Default false.
+   */
+  finalReadComplete?: boolean;
 }
 
 interface SendInfo {
@@ -357,15 +371,35 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
       }
     }
     if (finalOp !== undefined) {
+      const beyond: SendInfo[] = [];
+      const readTo = finalEnd > 0 ? `it read up to offset ${finalEnd - 1}` : 'it found the partition empty';
       for (const s of p.sends) {
         if (!committed(p, s) || finalValues.has(s.value)) continue;
         const at = s.offset ?? (firstIndex.has(s.value) ? offsetOfIndex[firstIndex.get(s.value)!] : undefined);
-        reportLost(
-          s,
-          `the final read of ${key} from offset 0, made after every send had completed${finalEnd > 0 ? ` (it read up to offset ${finalEnd - 1})` : ' (it found the partition empty)'}, does not contain it`,
-          finalOp,
-          at === undefined ? [] : [at],
-        );
+        if ((at !== undefined && at < finalEnd) || opts.finalReadComplete === true) {
+          reportLost(
+            s,
+            `the final read of ${key} from offset 0, made after every send had completed (${readTo}), does not contain it`,
+            finalOp,
+            at === undefined ? [] : [at],
+          );
+        } else {
+          beyond.push(s);
+        }
+      }
+      if (beyond.length > 0) {
+        report({
+          kind: 'unseen',
+          explanation:
+            `${beyond.length} committed send(s) to ${key} lie beyond where its final read ended (${readTo}): ` +
+            `lost, or not yet readable (a new leader's high watermark lags, KIP-101, or stays put while the ISR is below min.insync.replicas, KIP-966); ` +
+            `a caller that knows the final read was complete passes finalReadComplete to judge them lost.`,
+          ...where,
+          values: beyond.slice(0, 10).map((x) => x.value),
+          ops: beyond.slice(0, 10).map((x) => x.op.invoke.index),
+          informational: true,
+        });
+        for (const x of beyond) lost.add(x.value); // reported here, not again as unseen below
       }
     }
 

@@ -35,6 +35,9 @@ options:
   --report PATH     also write an HTML report of the verdict to PATH
   --max-steps N     search budget in steps (default 20000000); beyond it the verdict is unknown
   --no-fast-path    log models: always use the general search
+  --final-read-complete
+                    Kafka: the history's final read saw the whole committed log, so a
+                    committed record beyond where it ended is lost (else: reported unseen)
   --help            this text
 
 exit status: 0 valid, 1 invalid, 2 bad usage or input, 3 unknown`;
@@ -47,6 +50,7 @@ const FLAGS = {
   report: { kind: 'value' },
   'max-steps': { kind: 'value' },
   'no-fast-path': { kind: 'bool' },
+  'final-read-complete': { kind: 'bool' },
   help: { kind: 'bool' },
 } as const;
 
@@ -161,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
       initial,
       maxSteps,
       fastPath: flags.has('no-fast-path') ? 'off' : 'auto',
+      finalReadComplete: flags.has('final-read-complete'),
       sourceLines: read.sourceLines,
     });
   } catch (e) {

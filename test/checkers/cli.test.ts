@@ -26,7 +26,8 @@ function file(name: string, text: string): string {
 }
 
 const kafkaOk = file('a', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).events));
-const kafkaLost = file('b', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).assign(9, 0).pollValues(9, 0, ['a']).events));
+const kafkaLost = file('b', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).pollValues(2, 0, ['a']).pollValues(3, 2, ['c']).events));
+const kafkaTail = file('e', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).assign(9, 0).pollValues(9, 0, ['a']).events));
 
 describe('npm run check', () => {
   it('exit 0 on a valid history, with a short summary naming the model it guessed', () => {
@@ -42,6 +43,13 @@ describe('npm run check', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/verdict: INVALID/);
     expect(r.out).toMatch(/lost-write: Send of "b"/);
+  });
+
+  it('--final-read-complete judges a record beyond the final read as lost', () => {
+    expect(check(kafkaTail).code).toBe(0);
+    const r = check(kafkaTail, '--final-read-complete');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/lost-write/);
   });
 
   it('exit 2 with one line on stderr for bad usage or input', () => {
