@@ -20,6 +20,7 @@ import { formatSummary, type CampaignSummary } from '../fuzz/summary.ts';
 import { writeCampaignFiles } from '../fuzz/output.ts';
 import { DEFAULT_SHRINK_RUNS } from '../fuzz/shrink.ts';
 import type { SeedRange } from '../fuzz/seeds.ts';
+import type { Trace } from '../../checkers/trace.ts';
 
 /** Seeds of a bare `npm run fuzz`: about a minute or two of real work on a 2-core machine. */
 export const DEFAULT_SEEDS = 2000;
@@ -221,11 +222,11 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     },
   });
   progress.done();
-  return finish(io, outcome.summary, req.json);
+  return finish(io, outcome.summary, req.json, outcome.traces);
 }
 
-function finish(io: MainIo, summary: CampaignSummary, json: boolean): number {
-  io.stdout.write(formatSummary(summary) + '\n');
+function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: ReadonlyArray<Trace | null> = []): number {
+  io.stdout.write(formatSummary(summary, traces, io.stdout.isTTY === true) + '\n');
   if (json) io.stdout.write(JSON.stringify(summary) + '\n');
   return summary.exitCode;
 }

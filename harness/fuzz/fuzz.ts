@@ -102,7 +102,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
         replay: written?.replay ?? null,
         rerun: rerunCommand(opts.scenario, opts.variant, f.seed),
       });
-      traces.push(trace ?? null);
+      traces.push(trace === undefined ? null : written === undefined ? trace : { ...trace, command: written.replay });
     }
 
     const summary = buildSummary({

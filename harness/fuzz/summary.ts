@@ -6,6 +6,8 @@
 // Assumes results arrive in seed order (harness/fuzz/campaign.ts guarantees it).
 
 import { EventHash } from '../kernel/hash.ts';
+import type { Trace } from '../../checkers/trace.ts';
+import { summarizeTrace, terminalSafe } from '../../reports/terminal-summary.ts';
 import { isFailureOutcome, type SeedOutcome, type SeedResult } from './tasks.ts';
 
 export const SUMMARY_FORMAT = 'gregor-fuzz-summary';
@@ -155,7 +157,12 @@ export function judgedPrefix(ordered: readonly SeedResult[], maxViolations: numb
 
 // --- terminal text ------------------------------------------------------------------------------
 
-export function formatSummary(s: CampaignSummary): string {
+/**
+ * The campaign summary for a terminal. With the written traces (in the order of
+ * s.violations), each violation gets the report's terminal story (verdict, anomaly, the
+ * lost record's fate, the replay command). Every string from a run is terminal-escaped.
+ */
+export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | null> = [], color = false): string {
   const lines: string[] = [];
   const o = s.outcomes;
   const where = `scenario ${s.scenario}, variant ${s.variant}${s.shard === null ? '' : `, shard ${s.shard}`}`;
@@ -167,14 +174,27 @@ export function formatSummary(s: CampaignSummary): string {
   );
   lines.push(`  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s`);
   if (s.stoppedEarly) lines.push(`  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every seed)`);
-  for (const v of s.violations) {
+  s.violations.forEach((v, i) => {
     lines.push('');
-    lines.push(`  ✗ seed ${v.seed}: ${v.kind}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ${v.explanation}`);
+    const trace = traces[i] ?? null;
+    let story: string | undefined;
+    if (trace !== null) {
+      try {
+        story = summarizeTrace(trace, { color, ...(v.report === null ? {} : { reportPath: v.report }) });
+      } catch {
+        story = undefined; // a report bug must not hide the finding
+      }
+    }
+    if (story !== undefined) {
+      lines.push(...story.split('\n').map((l) => `  ${l}`));
+    } else {
+      lines.push(`  ✗ seed ${v.seed}: ${terminalSafe(v.kind)}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ${terminalSafe(v.explanation)}`);
+      if (v.report !== null) lines.push(`    report: ${terminalSafe(v.report)}`);
+      if (v.replay !== null) lines.push(`    replay: ${terminalSafe(v.replay)}`);
+    }
     lines.push(`    counterexample: ${v.faults} fault${v.faults === 1 ? '' : 's'}, ${v.sends} sends (shrunk from ${v.originalFaults} faults in ${v.shrinkRuns} runs)`);
-    if (v.report !== null) lines.push(`    report: ${v.report}`);
-    if (v.replay !== null) lines.push(`    replay: ${v.replay}`);
     lines.push(`    re-run the seed: ${v.rerun}`);
-  }
+  });
   lines.push('');
   const verdict =
     s.exitCode === 0 ? 'no violation found' : s.exitCode === 1 ? 'violation found' : s.interrupted ? 'interrupted before the end' : 'some verdicts unknown';

@@ -165,7 +165,8 @@ describe('fuzz: failures', () => {
     expect(s.violations).toHaveLength(1);
     expect(s.violations[0]).toMatchObject({ seed: 7, kind: 'crash', outcome: 'crash' });
     expect(s.violations[0].explanation).toContain('planted crash in seed 7');
-    expect(r.stdout).toContain('✗ seed 7: crash');
+    expect(r.stdout).toMatch(/✗ VIOLATION crash — swarm, variant correct, seed 7/);
+    expect(r.stdout).toContain(`reproduce: ${s.violations[0].replay}`);
     const trace = JSON.parse(readFileSync(s.violations[0].trace!, 'utf8')) as Trace;
     expect(trace.command).toBe(s.violations[0].replay);
     expect(existsSync(s.violations[0].report!)).toBe(true);

@@ -322,7 +322,7 @@ class Producer implements Actor<Msg> {
       return;
     }
     let gap = this.c['workload'].sendIntervalMs * 1000;
-    if (this.c.faultsPlanted.nondeterministic === true) gap += (globalCounter++ % 7) * 13;
+    if (this.c.faultsPlanted.nondeterministic === true) gap += globalCounter++; // never the same sequence twice
     this.ctx.setTimer(gap, 'send');
   }
 
