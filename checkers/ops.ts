@@ -36,14 +36,26 @@ export interface PairedPositions {
   invokePos: Int32Array;
   /** History position of op i's completion, -1 when it never completed. */
   completePos: Int32Array;
+  /** Op i's outcome: OUTCOME_OK, OUTCOME_FAIL or OUTCOME_INFO (also for no completion). */
+  outcome: Int8Array;
   count: number;
 }
 
+export const OUTCOME_OK = 1;
+export const OUTCOME_FAIL = 2;
+export const OUTCOME_INFO = 3;
+
 export function pairPositions(history: History, sourceLines?: readonly number[]): PairedPositions {
-  let invokePos = new Int32Array(1024);
-  let completePos = new Int32Array(1024);
+  let invokes = 0;
+  for (let pos = 0; pos < history.length; pos++) if (history[pos].type === 'invoke') invokes++;
+  const invokePos = new Int32Array(invokes);
+  const completePos = new Int32Array(invokes);
+  const outcome = new Int8Array(invokes);
   let count = 0;
-  // process → slot, assigned once (no deletes: V8 Maps degrade under set/delete churn)
+  // process → slot, assigned once (no deletes: V8 Maps degrade under set/delete churn);
+  // small non-negative integer processes go through an array
+  const small = Math.min(1 << 20, 2 * history.length + 1024);
+  const smallSlot = new Int32Array(small).fill(-1);
   const slotOf = new Map<number | string, number>();
   let inFlight = new Int32Array(64).fill(-1);
   let slots = 0;
@@ -53,11 +65,16 @@ export function pairPositions(history: History, sourceLines?: readonly number[])
   };
   for (let pos = 0; pos < history.length; pos++) {
     const ev = history[pos];
-    if (!isClientProcess(ev.process)) continue;
-    let k = slotOf.get(ev.process);
-    if (k === undefined) {
+    const process = ev.process;
+    const isSmall = typeof process === 'number' && process >= 0 && process < small && (process | 0) === process;
+    let k: number;
+    if (isSmall) k = smallSlot[process];
+    else if (!isClientProcess(process)) continue;
+    else k = slotOf.get(process) ?? -1;
+    if (k < 0) {
       k = slots++;
-      slotOf.set(ev.process, k);
+      if (isSmall) smallSlot[process as number] = k;
+      else slotOf.set(process, k);
       if (k === inFlight.length) {
         const f2 = new Int32Array(k * 2).fill(-1);
         f2.set(inFlight);
@@ -74,16 +91,9 @@ export function pairPositions(history: History, sourceLines?: readonly number[])
           sourceLineOf(sourceLines, pos),
         );
       }
-      if (count === invokePos.length) {
-        const i2 = new Int32Array(count * 2);
-        i2.set(invokePos);
-        invokePos = i2;
-        const c2 = new Int32Array(count * 2);
-        c2.set(completePos);
-        completePos = c2;
-      }
       invokePos[count] = pos;
       completePos[count] = -1;
+      outcome[count] = OUTCOME_INFO;
       inFlight[k] = count++;
     } else {
       if (cur < 0) {
@@ -100,10 +110,16 @@ export function pairPositions(history: History, sourceLines?: readonly number[])
         );
       }
       completePos[cur] = pos;
+      outcome[cur] = ev.type === 'ok' ? OUTCOME_OK : ev.type === 'fail' ? OUTCOME_FAIL : OUTCOME_INFO;
       inFlight[k] = -1;
     }
   }
-  return { invokePos: invokePos.subarray(0, count), completePos: completePos.subarray(0, count), count };
+  return {
+    invokePos: invokePos.subarray(0, count),
+    completePos: completePos.subarray(0, count),
+    outcome: outcome.subarray(0, count),
+    count,
+  };
 }
 
 /** The Operation object of op i of a pairing. */

@@ -5,7 +5,7 @@
 
 import type { History, PollValue, SendValue } from '../history.ts';
 import { HistoryInputError } from '../errors.ts';
-import { operationAt, type Operation, type PairedPositions } from '../ops.ts';
+import { OUTCOME_FAIL, OUTCOME_INFO, OUTCOME_OK, operationAt, type Operation, type PairedPositions } from '../ops.ts';
 import type { LogOps } from './log-fast.ts';
 import { describeLogOp, type ModelName } from './models.ts';
 import { NEVER_RETURNS } from './partition.ts';
@@ -36,9 +36,8 @@ export function groupLogOperations(
         `operation f=${f} at history index ${inv.index} is not part of the ${model} model (it knows send, poll, assign)`,
       );
     }
-    const cp = paired.completePos[i];
-    const type = cp >= 0 ? history[cp].type : 'info';
-    if (f === 'assign' || (f === 'poll' && type !== 'ok') || (f === 'send' && type === 'fail')) {
+    const outcome = paired.outcome[i];
+    if (f === 'assign' || (f === 'poll' && outcome !== OUTCOME_OK) || (f === 'send' && outcome === OUTCOME_FAIL)) {
       gid[i] = -1;
       dropped++;
       continue;
@@ -70,8 +69,7 @@ export function logOpsOfGroup(history: History, paired: PairedPositions, g: LogG
   for (let i = 0; i < n; i++) {
     const id = g.ids[i];
     callPos[i] = paired.invokePos[id];
-    const cp = paired.completePos[id];
-    retPos[i] = cp >= 0 && history[cp].type !== 'info' ? cp : NEVER_RETURNS;
+    retPos[i] = paired.outcome[id] === OUTCOME_INFO ? NEVER_RETURNS : paired.completePos[id];
   }
   const completeAt = new Int32Array(n);
   for (let i = 0; i < n; i++) completeAt[i] = paired.completePos[g.ids[i]];
