@@ -102,7 +102,7 @@ console.log('Synthetic Kafka log histories: 10 clients, 5% unknown outcomes, fin
 const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
 for (const ops of sizes) {
   const { history } = generateLogHistory({ ops, clients: 10, unknownRate: 0.05, seed: 42 });
-  const runs = ops <= 1_000 ? 20 : ops <= 100_000 ? 3 : 2;
+  const runs = ops <= 1_000 ? 20 : 3;
   const times: number[] = [];
   let v = checkLinearizable(history, { model: 'log' });
   for (let i = 0; i < runs; i++) {
