@@ -1,25 +1,34 @@
 // The log fast path: linearizability of one log partition (models `log` / `log-strict`) in
-// linear time, for histories whose sends carry distinct values. No exponential search.
+// linear time. No exponential search.
 //
-// Why it is exact. With distinct values every record a poll returns names its send, so the
-// offset of every send that took effect and was observed is known: ok sends report theirs,
-// unknown-outcome sends get the one polls saw them at. The log's content is then fixed, except
-// for offsets nobody acknowledged or read (gaps): the log model has no holes, so each gap must
-// be filled by an unobserved send of unknown outcome, and such sends are otherwise best
-// assumed never to have happened. What remains is ordering:
-//   offset order   send at o → send at the next known offset;
-//   read placement send at the last offset a poll returned → that poll;
-//               (log-strict) a poll that ended at e, short of maxRecords → send at e (or the
-//               next known offset after it);
-//   real time      a → b when a completed before b was invoked (kept O(n) with barrier nodes).
-// A linearization exists iff this graph is acyclic and every gap can get a distinct filler
-// that was invoked before the earliest completion among everything that must follow the gap
-// (Hall's condition; the fillers' windows are nested, so counting suffices). Unknown-outcome
-// sends never complete, so they only ever receive real-time edges.
+// Why it is exact. An acknowledged offset names its send; a record at an offset nobody
+// acknowledged names the send of unknown outcome that wrote it (such sends must carry
+// distinct values). So the log's content is fixed, except for offsets nobody acknowledged or
+// read (gaps): the log model has no holes, so each gap must be filled by an unobserved send
+// of unknown outcome (every other such send is best assumed never to have happened). What
+// remains is ordering:
+//   offset order   send at o before the send at the next known offset;
+//   read placement a poll after the send at the last offset it returned;
+//                  (log-strict) a poll that ended at e, short of maxRecords, before the send
+//                  at e (or the next known offset after it);
+//   real time      a before b when a completed before b was invoked.
+// Unknown-outcome sends never complete, so real time only ever puts things before them.
 //
-// Preconditions (else "fallback" to the general search): distinct send values in the part,
-// and an offset on every ok send. Assumes the part was compiled by models.ts (fail sends and
-// non-ok polls already dropped; ops in invoke order).
+// Two forms of the same decision:
+//   sweepLog        for the common, valid case: give each send the earliest instant it may
+//                   take effect (the latest invoke among everything at offsets ≤ its own) and
+//                   check it against the earliest completion among what must follow it (a
+//                   suffix minimum over offsets); gaps take the earliest-invoked fillers, in
+//                   offset order, since their deadlines only grow (Hall's condition).
+//   checkLogGraph   once the sweep finds a violation: the constraints as a graph (real time
+//                   through O(n) barrier nodes), Kahn's sort for the longest linearizable
+//                   prefix, and the cycle (or the unfillable gap) that explains it. It needs
+//                   all send values distinct, else the part goes to the general search.
+// The property tests check both against the general search.
+//
+// Preconditions (else "fallback" to the general search): an offset on every ok send, distinct
+// values among sends of unknown outcome, offsets below 2^30. Assumes fail sends and non-ok
+// polls were dropped and ops are in invoke order (log-group.ts, models.ts).
 
 import type { HistoryEvent, PollValue, SendValue } from '../history.ts';
 import { NEVER_RETURNS, type CompiledPartition } from './partition.ts';
