@@ -24,6 +24,7 @@ export const PATTERN_KINDS = [
   'zombie-leader',
   'in-flight-alter-partition',
   'isr-shrinks-to-leader',
+  'stale-leader-view',
   'double-failover',
   'power-loss-after-ack',
 ] as const;
@@ -40,6 +41,8 @@ export const PATTERN_DESCRIPTIONS: Record<PatternKind, string> = {
   'zombie-leader': 'the leader is cut from a follower, then loses the controller and is replaced while it still serves, then the new leader loses it too',
   'in-flight-alter-partition': "the controller's answer to an AlterPartition is lost while the replica it names is cut off, then leaders fail",
   'isr-shrinks-to-leader': 'cuts shrink the ISR to the leader alone, which then loses power or crashes',
+  'stale-leader-view':
+    'a follower is cut from the leader; the leader stops receiving metadata; another follower loses power and cannot hear the leader, then the first one reconnects',
   'double-failover': 'the leader fails, then the new leader fails an election later',
   'power-loss-after-ack': 'a leader loses power right after acknowledging a produce',
 };
@@ -223,6 +226,30 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
           ),
         )
         .map(([t0, a0, t1, a1, t2, a2]) => chain([[t0, a0], [t1, a1], [t2, a2]]));
+    case 'stale-leader-view': {
+      const first = fc.integer({ min: 0, max: 3 });
+      return fc
+        .tuple(
+          start,
+          first,
+          fc.integer({ min: 5_000, max: 40_000 }),
+          after(fc.integer({ min: 0, max: 3_000_000 })),
+          fc.integer({ min: 15_000, max: 60_000 }),
+          after(fc.integer({ min: 0, max: 3_000_000 })),
+          fc.record({ downMs: fc.integer({ min: 50, max: 5_000 }), tornTail: fc.boolean() }),
+          fc.integer({ min: 10_000, max: 45_000 }),
+        )
+        .map(([t0, y, yCutMs, t1, staleMs, t2, pl, deafMs]) => {
+          const yTarget: Target = { kind: 'follower', partition: 0, index: y };
+          const fTarget: Target = { kind: 'follower', partition: 0, index: y + 1 };
+          return chain([
+            [t0, { kind: 'cut', cut: { shape: 'link', a: yTarget, b: LEADER }, durationMs: yCutMs }],
+            [t1, { kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [LEADER] }, durationMs: staleMs }],
+            [t2, { kind: 'power-loss', targets: [fTarget], downMs: pl.downMs, tornTail: pl.tornTail }],
+            [{ kind: 'after', delayUs: 0 }, { kind: 'cut', cut: { shape: 'one-way', from: [LEADER], to: [fTarget] }, durationMs: deafMs }],
+          ]);
+        });
+    }
     case 'double-failover':
       return fc
         .tuple(start, knockOut(LEADER, 3_000, 25_000), after(fc.integer({ min: 5_000_000, max: 20_000_000 })), knockOut(LEADER, 3_000, 25_000))
