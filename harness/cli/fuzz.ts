@@ -23,7 +23,7 @@ import type { SeedRange } from '../fuzz/seeds.ts';
 import type { Trace } from '../../checkers/trace.ts';
 
 /** Seeds of a bare `npm run fuzz`: about a minute or two of real work on a 2-core machine. */
-export const DEFAULT_SEEDS = 2000;
+export const DEFAULT_SEEDS = 6000;
 export const DEFAULT_OUT = 'gregor-out';
 const MAX_WORKERS = 64;
 
