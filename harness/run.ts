@@ -485,7 +485,11 @@ function buildTrace(
     outcome,
     timeline,
     nodes,
-    command: `npm run fuzz -- --scenario ${opts.scenario} --variant ${opts.variant} --seed ${opts.seed}`,
+    // A named scenario's seed re-runs from the command line; a custom one only from this trace.
+    command:
+      findScenario(opts.scenario) === undefined
+        ? 'npm run replay -- <this trace file>'
+        : `npm run fuzz -- --scenario ${opts.scenario} --variant ${opts.variant} --seed ${opts.seed}`,
   };
   if (opts.recordEvents === true) trace.events = sim.events.slice();
   return trace;
