@@ -1,0 +1,276 @@
+// bench/zoo: how fast the fuzzer rediscovers each bug of the zoo from scratch (issue 6).
+//
+// For every variant, runs --campaigns campaigns (different base seeds) of the default
+// scenario with that variant on, no hints, on --workers worker threads, each capped at
+// --time-limit-s of wall time. A seed counts as a find only when the variant's run is a
+// violation AND the same seed passes on the correct model (re-run at once, on the same pool):
+// a seed that fails on the correct model too is a false positive of the model or of a
+// checker, recorded with its seed and never counted. The wall time is measured here, from
+// the campaign's first dispatched seed to the confirmation of its first find; the worker
+// pool is started and warmed once, before any timing, and reused.
+//
+// Each find is then shrunk (the fuzzer's own shrinker, harness/fuzz/shrink.ts) and the
+// shrunk input is run once more on the correct model, which must pass it too.
+//
+// Output: a line per campaign as it ends, then a table per variant (finds, seeds and seconds
+// per campaign, the medians, the shrunk sizes, the false positives), and the last line
+// `zoo found: K/11, worst median s: X`. A variant is found when its median over the
+// campaigns is within the time limit (a campaign that finds nothing counts as +∞); X is the
+// largest median, `>LIMIT` when some variant is not found.
+//
+// Usage: npx tsx bench/zoo.ts [--campaigns 5] [--variants a,b] [--time-limit-s 60]
+//          [--workers 2] [--base-seed 1] [--scenario swarm] [--shrink-runs 200]
+//          [--json FILE]
+//
+// Timings are wall-clock on a shared machine: rough, and longer when other work runs.
+
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createExecutor, type Executor } from '../harness/fuzz/executor.ts';
+import { DEFAULT_DEPS_MODULE, isFailureOutcome, loadDeps, type SeedResult, type SeedTask, type ShrinkOutcome } from '../harness/fuzz/tasks.ts';
+import type { Trace } from '../checkers/trace.ts';
+import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type VariantName } from '../model/config.ts';
+import type { ScenarioInput } from '../scenarios/input.ts';
+
+// --- arguments --------------------------------------------------------------------------------
+
+const ALL_VARIANTS: readonly VariantName[] = [...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+function intFlag(name: string, fallback: number, min = 1): number {
+  const raw = flag(name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < min) {
+    console.error(`--${name} needs an integer ≥ ${min}`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const campaigns = intFlag('campaigns', 5);
+const timeLimitS = intFlag('time-limit-s', 60);
+const workers = intFlag('workers', 2);
+const baseSeed = intFlag('base-seed', 1, 0);
+const shrinkRuns = intFlag('shrink-runs', 200, 0);
+const scenario = flag('scenario') ?? 'swarm';
+const jsonFile = flag('json');
+const variants: VariantName[] = (flag('variants')?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [...ALL_VARIANTS]) as VariantName[];
+for (const v of variants) {
+  if (!(ALL_VARIANTS as readonly string[]).includes(v)) {
+    console.error(`unknown variant ${v}; one of ${ALL_VARIANTS.join(', ')}`);
+    process.exit(2);
+  }
+}
+/** Base seeds of the campaigns: far apart, so no two campaigns share a seed. */
+const campaignBase = (c: number) => baseSeed + c * 1_000_000;
+
+// --- one campaign -----------------------------------------------------------------------------
+
+interface FalsePositive {
+  seed: number;
+  variantKind: string;
+  correctOutcome: string;
+  correctKind: string;
+}
+
+interface CampaignResult {
+  variant: VariantName;
+  baseSeed: number;
+  found: boolean;
+  seed?: number;
+  /** Position of the found seed in the campaign's range (1 = its base seed). */
+  seedIndex?: number;
+  kind?: string;
+  /** Wall seconds to the confirmed find (or to the time limit). */
+  wallS: number;
+  /** Variant seeds completed when the campaign ended. */
+  seedsRun: number;
+  falsePositives: FalsePositive[];
+  /** Variant seeds that ended stuck or crashed (not counted as finds). */
+  harnessFailures: Array<{ seed: number; outcome: string; kind: string }>;
+  shrunk?: { faults: number; sends: number; originalFaults: number; kind: string; runs: number; correctOutcome: string; shrinkS: number };
+}
+
+function seedTask(variant: VariantName, seed: number): SeedTask {
+  return { type: 'seed', scenario, variant, seed, checkDeterminism: false };
+}
+
+async function runCampaign(executor: Executor, variant: VariantName, base: number): Promise<CampaignResult> {
+  const limitMs = timeLimitS * 1000;
+  const started = Date.now();
+  const maxInFlight = executor.workers * 2;
+  const result: CampaignResult = { variant, baseSeed: base, found: false, wallS: 0, seedsRun: 0, falsePositives: [], harnessFailures: [] };
+  const inFlight = new Set<Promise<void>>();
+  const confirmQueue: SeedResult[] = [];
+  let next = base;
+  let done = false;
+
+  await new Promise<void>((resolve) => {
+    const finish = () => {
+      if (done) return;
+      done = true;
+      result.wallS = (Date.now() - started) / 1000;
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(finish, limitMs);
+    const track = (p: Promise<void>) => {
+      inFlight.add(p);
+      void p.finally(() => {
+        inFlight.delete(p);
+        dispatch();
+      });
+    };
+    const dispatch = () => {
+      while (!done && inFlight.size < maxInFlight) {
+        const suspect = confirmQueue.shift();
+        if (suspect !== undefined) {
+          // Confirm on the correct model before counting: same seed, same generated input.
+          track(
+            (executor.run(seedTask('correct', suspect.seed)) as Promise<SeedResult>).then((c) => {
+              if (done) return;
+              if (!isFailureOutcome(c.outcome)) {
+                result.found = true;
+                result.seed = suspect.seed;
+                result.seedIndex = suspect.seed - base + 1;
+                result.kind = suspect.kind ?? suspect.outcome;
+                finish();
+              } else {
+                result.falsePositives.push({ seed: suspect.seed, variantKind: suspect.kind ?? '?', correctOutcome: c.outcome, correctKind: c.kind ?? '?' });
+              }
+            }),
+          );
+          continue;
+        }
+        const seed = next++;
+        track(
+          (executor.run(seedTask(variant, seed)) as Promise<SeedResult>).then((r) => {
+            if (done) return;
+            result.seedsRun++;
+            if (r.outcome === 'violation') confirmQueue.push(r);
+            else if (isFailureOutcome(r.outcome)) result.harnessFailures.push({ seed, outcome: r.outcome, kind: r.kind ?? '?' });
+          }),
+        );
+      }
+    };
+    dispatch();
+  });
+  // Let the seeds still running finish (ignored) so the next campaign starts on idle workers.
+  await Promise.all([...inFlight]);
+
+  if (result.found && shrinkRuns > 0) {
+    const t0 = Date.now();
+    const sh = (await executor.run({ type: 'shrink', scenario, variant, seed: result.seed!, budgetRuns: shrinkRuns })) as ShrinkOutcome;
+    const onCorrect = (await executor.run({ type: 'trace', scenario, variant: 'correct', seed: result.seed!, input: sh.input })) as Trace;
+    result.shrunk = {
+      faults: sh.input.faults.length,
+      sends: sh.input.workload.sends,
+      originalFaults: sh.originalInput.faults.length,
+      kind: sh.result.kind ?? sh.result.outcome,
+      runs: sh.runs,
+      correctOutcome: onCorrect.outcome,
+      shrinkS: (Date.now() - t0) / 1000,
+    };
+    shrunkInputs.set(`${variant}/${result.seed}`, sh.input);
+  }
+  return result;
+}
+
+const shrunkInputs = new Map<string, ScenarioInput>();
+
+// --- driver -----------------------------------------------------------------------------------
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Infinity;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmtS = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : `>${timeLimitS}`);
+
+console.log(
+  `bench/zoo: scenario ${scenario}, ${campaigns} campaigns per variant (base seeds ${campaignBase(0)}, ${campaignBase(1)}, …), ` +
+    `${workers} workers, ${timeLimitS} s each, shrink budget ${shrinkRuns} runs, ${availableParallelism()} CPUs`,
+);
+await loadDeps(DEFAULT_DEPS_MODULE);
+const executor = createExecutor(workers, DEFAULT_DEPS_MODULE);
+const all: CampaignResult[] = [];
+try {
+  // Warm-up (untimed): every worker thread loads tsx, the model and the checkers, and JITs.
+  await Promise.all(Array.from({ length: workers * 2 }, (_, i) => executor.run(seedTask('correct', 900_000_000 + i))));
+  for (const variant of variants) {
+    for (let c = 0; c < campaigns; c++) {
+      const r = await runCampaign(executor, variant, campaignBase(c));
+      all.push(r);
+      const what = r.found
+        ? `found seed ${r.seed} (#${r.seedIndex}) ${r.kind} in ${r.wallS.toFixed(1)} s` +
+          (r.shrunk ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ${r.shrunk.correctOutcome})` : '')
+        : `not found in ${timeLimitS} s (${r.seedsRun} seeds)`;
+      const fp = r.falsePositives.length > 0 ? `; false positives: ${r.falsePositives.map((f) => `${f.seed} ${f.variantKind}/${f.correctKind}`).join(', ')}` : '';
+      console.log(`  ${variant} campaign ${c + 1} (base ${r.baseSeed}): ${what}${fp}`);
+    }
+  }
+} finally {
+  await executor.destroy();
+}
+
+// --- the table --------------------------------------------------------------------------------
+
+const rows: string[][] = [['variant', 'found', 'seeds to find', 'wall s to find', 'median s', 'median seeds', 'kinds', 'shrunk faults', 'shrunk sends', 'false positives']];
+let foundCount = 0;
+let worst = 0;
+const perVariant: Record<string, unknown> = {};
+for (const variant of variants) {
+  const rs = all.filter((r) => r.variant === variant);
+  const hits = rs.filter((r) => r.found);
+  const med = median(rs.map((r) => (r.found ? r.wallS : Infinity)));
+  const medSeeds = median(rs.map((r) => (r.found ? r.seedIndex! : Infinity)));
+  if (med <= timeLimitS) foundCount++;
+  worst = Math.max(worst, med);
+  const kinds = [...new Set(hits.map((r) => r.kind))].join(',');
+  const fps = rs.flatMap((r) => r.falsePositives);
+  rows.push([
+    variant,
+    `${hits.length}/${rs.length}`,
+    rs.map((r) => (r.found ? String(r.seedIndex) : '-')).join(' '),
+    rs.map((r) => (r.found ? r.wallS.toFixed(1) : '-')).join(' '),
+    fmtS(med),
+    Number.isFinite(medSeeds) ? String(medSeeds) : '-',
+    kinds || '-',
+    rs.map((r) => (r.shrunk ? String(r.shrunk.faults) : '-')).join(' '),
+    rs.map((r) => (r.shrunk ? String(r.shrunk.sends) : '-')).join(' '),
+    fps.length === 0 ? '0' : `${fps.length} (seeds ${fps.map((f) => f.seed).join(' ')})`,
+  ]);
+  perVariant[variant] = { medianS: Number.isFinite(med) ? med : null, medianSeeds: Number.isFinite(medSeeds) ? medSeeds : null, campaigns: rs };
+}
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+console.log('');
+for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+const fpAll = all.flatMap((r) => r.falsePositives.map((f) => ({ variant: r.variant, ...f })));
+if (fpAll.length > 0) {
+  console.log('');
+  console.log('False positives (the variant seed fails on the correct model too; not counted):');
+  for (const f of fpAll) {
+    console.log(`  ${f.variant} seed ${f.seed}: variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} — npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`);
+  }
+}
+const badShrinks = all.filter((r) => r.shrunk !== undefined && (r.shrunk.faults > 10 || isFailureOutcome(r.shrunk.correctOutcome as SeedResult['outcome'])));
+if (badShrinks.length > 0) {
+  console.log('');
+  console.log('Shrunk counterexamples over 10 faults or failing on the correct model too:');
+  for (const r of badShrinks) console.log(`  ${r.variant} seed ${r.seed}: ${r.shrunk!.faults} faults, correct model ${r.shrunk!.correctOutcome}`);
+}
+if (jsonFile !== undefined) {
+  writeFileSync(
+    jsonFile,
+    JSON.stringify({ scenario, campaigns, workers, timeLimitS, baseSeed, shrinkRuns, variants: perVariant, shrunkInputs: Object.fromEntries(shrunkInputs) }, null, 1),
+  );
+}
+console.log('');
+console.log(`zoo found: ${foundCount}/${variants.length}, worst median s: ${fmtS(worst)}`);
