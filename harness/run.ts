@@ -45,7 +45,11 @@ export interface SnapshotMonitor {
 /** The checkers a run uses; injectable so drivers can be tested against stand-ins. */
 export interface Judges {
   /** Black-box Kafka checker over the whole history (after the final read). */
-  checkHistory(history: History): Verdict;
+  /**
+   * Judge the client history. `finalReadComplete`: the run's final read marked the end of
+   * every partition and read it back, so a committed record it does not hold is lost.
+   */
+  checkHistory(history: History, opts?: { finalReadComplete?: boolean }): Verdict;
   /** A fresh monitor per run; minInsyncReplicas is the configuration in force. */
   createMonitor(opts: { minInsyncReplicas?: number }): SnapshotMonitor;
 }
@@ -318,7 +322,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       });
     }
     takeSnapshot();
-    historyVerdict = deps.judges.checkHistory(c.history);
+    historyVerdict = deps.judges.checkHistory(c.history, { finalReadComplete: readDone });
   } catch (err) {
     if (err instanceof StuckError) {
       outcomeOverride = 'stuck';

@@ -6,9 +6,13 @@
 //   every partition's probe value was read back at its acknowledged offset. A probe send
 //   that ends fail/info is replaced by a new one (new value). The probe always uses
 //   acks=all (it must learn an offset to read back); the rest of the config is the cluster's.
-// - startFinalRead(): one stream per partition assigned at offset 0 that polls until a poll
-//   leaves its position at or beyond the leader's HW (nothing more below the HW), so the
-//   history holds the final committed log. finalReadDone() says every stream got there.
+// - startFinalRead(): for every partition, first one acks=all marker send (retried with a
+//   new value until acknowledged at offset m), then one stream assigned at offset 0 that polls
+//   until it has read past m and its position is at or beyond the leader's HW. Because every
+//   workload send completed before the marker was appended, everything committed that
+//   survived lies below m: the read is complete, even when a fresh leader's HW lags
+//   (KIP-101) or stays put while the ISR is short (KIP-966) — the marker cannot be read
+//   before the HW has passed it. finalReadDone() says every stream got there.
 //
 // The driver calls these from outside any handler; sending through the captured ctx then is
 // allowed by the kernel. Values are `probe-<clientId>-<n>`, unique within the run.
@@ -41,6 +45,17 @@ interface PartitionProbe {
   fetcher: PartitionFetcher | null;
 }
 
+/** One partition's final read: its marker send, then its stream from offset 0. */
+interface FinalStream {
+  topic: string;
+  partition: number;
+  markerValue: string;
+  /** Acknowledged offset of the marker, -1 until then. */
+  markerOffset: number;
+  fetcher: PartitionFetcher | null;
+  done: boolean;
+}
+
 interface ProbeProgress {
   /** Probe values issued so far, over all incarnations. */
   issued: number;
@@ -54,7 +69,7 @@ export function createProbeClient(params: ProbeClientParams): ActorFactory<Messa
 
 export class ProbeClientActor extends ClientActorBase implements ClientStatus {
   private readonly probes = new Map<string, PartitionProbe>();
-  private readonly finalStreams: Array<{ fetcher: PartitionFetcher; done: boolean }> = [];
+  private readonly finalStreams: FinalStream[] = [];
   private finalReadStarted = false;
 
   constructor(
@@ -107,6 +122,11 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
 
   private onProbeSendDone(op: SendOp): void {
     this.lanes.release(op.process);
+    const stream = this.finalStreams.find((s) => s.markerValue === op.value);
+    if (stream !== undefined) {
+      this.onMarkerSendDone(stream, op);
+      return;
+    }
     const probe = this.probes.get(`${op.topic}\u0000${op.partition}`);
     if (probe === undefined || probe.value !== op.value) return;
     if (op.outcome !== 'ok') {
@@ -135,28 +155,42 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
 
   // --- final read --------------------------------------------------------------------------
 
-  /** Poll every partition from offset 0 up to its HW (idempotent). */
+  /** Mark the end of every partition, then poll it from offset 0 past the marker and up to its HW (idempotent). */
   startFinalRead(): void {
     if (this.finalReadStarted) return;
     this.finalReadStarted = true;
     for (const topic of this.params.topics) {
       for (let p = 0; p < topic.partitions; p++) {
-        const stream = { fetcher: null as unknown as PartitionFetcher, done: false };
-        stream.fetcher = this.createFetcher(topic.name, p, this.lanes.take(), {
-          pollGapUs: 0,
-          afterPoll: (fetcher, _records, highWatermark) => {
-            if (fetcher.position < highWatermark) return false;
-            stream.done = true;
-            return true;
-          },
-        });
+        const stream: FinalStream = { topic: topic.name, partition: p, markerValue: '', markerOffset: -1, fetcher: null, done: false };
         this.finalStreams.push(stream);
-        stream.fetcher.start(0);
+        this.sendMarker(stream);
       }
     }
   }
 
-  /** Every partition was read from 0 to its HW. */
+  private sendMarker(stream: FinalStream): void {
+    stream.markerValue = `final-${this.params.clientId}-${this.progress.issued++}`;
+    this.sender!.send(stream.topic, stream.partition, null, stream.markerValue, this.lanes.take());
+  }
+
+  private onMarkerSendDone(stream: FinalStream, op: SendOp): void {
+    if (op.outcome !== 'ok') {
+      this.sendMarker(stream);
+      return;
+    }
+    stream.markerOffset = op.offset;
+    stream.fetcher = this.createFetcher(stream.topic, stream.partition, this.lanes.take(), {
+      pollGapUs: 0,
+      afterPoll: (fetcher, _records, highWatermark) => {
+        if (fetcher.position <= stream.markerOffset || fetcher.position < highWatermark) return false;
+        stream.done = true;
+        return true;
+      },
+    });
+    stream.fetcher.start(0);
+  }
+
+  /** Every partition was read from 0 past its end marker and up to its HW. */
   finalReadDone(): boolean {
     if (!this.finalReadStarted) return false;
     for (const s of this.finalStreams) if (!s.done) return false;

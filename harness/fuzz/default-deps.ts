@@ -8,7 +8,7 @@ import { checkKafka, createInvariantMonitor } from '../../checkers/index.ts';
 import type { Judges, RunDeps } from '../run.ts';
 
 export const judges: Judges = {
-  checkHistory: (history) => checkKafka(history),
+  checkHistory: (history, opts) => checkKafka(history, opts),
   createMonitor: (opts) => {
     const m = createInvariantMonitor(opts.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: opts.minInsyncReplicas });
     return { observe: (s) => void m.observe(s), anomalies: () => [...m.anomalies] };
