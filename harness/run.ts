@@ -120,6 +120,9 @@ const TIMELINE_KINDS = new Set(['replica', 'append', 'truncate', 'partition']);
 /** Probe kinds after which the invariant monitor looks at the cluster. */
 const SNAPSHOT_KINDS = new Set(['partition', 'truncate', 'registered', 'fenced']);
 
+/** While liveness is still being judged after the probe succeeded: one snapshot per this much virtual time. */
+const LIVENESS_SLICE_US = 500_000;
+
 class StuckError extends Error {}
 
 /** Generates a scenario's input for a seed (the same value fast-check's first run for that seed sees). */
@@ -282,10 +285,27 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     //    succeed on every partition.
     const probeStartUs = sim.now();
     const probeFromIndex = c.history.length;
+    const livenessEndUs = healedAtUs + budgets.livenessMs * 1000;
     c.startProbe();
-    const live = runUntil(healedAtUs + budgets.livenessMs * 1000, () => c.probeSucceeded(), 'waiting for the liveness probe');
+    const live = runUntil(livenessEndUs, () => c.probeSucceeded(), 'waiting for the liveness probe');
     takeSnapshot();
-    for (const p of probeOutcomes(c.history, probeFromIndex)) liveness.probe(p);
+    const lt = liveness;
+    let probesFed = probeFromIndex;
+    const recovered = (): boolean => {
+      for (const p of probeOutcomes(c.history, probesFed)) lt.probe(p);
+      probesFed = c.history.length;
+      return lt.finish().valid === true;
+    };
+    // The probe succeeding is not the whole recovery: the leader must also have taken over
+    // and the ISR must be back at min.insync.replicas, which can take longer (a follower
+    // that rejoins the ISR only after its metadata catches up). Keep watching, a snapshot
+    // every LIVENESS_SLICE_US, until every condition was seen or the window closes; judging
+    // at the probe's success alone would call a recovery still under way a failure.
+    while (live && !recovered() && sim.now() < livenessEndUs) {
+      runUntil(Math.min(sim.now() + LIVENESS_SLICE_US, livenessEndUs), () => false, 'waiting for the ISR to recover');
+      takeSnapshot();
+    }
+    recovered();
     livenessVerdict = liveness.finish();
     liveness = undefined;
     if (!live && livenessVerdict.valid !== false) {

@@ -1,0 +1,23 @@
+// Shared by the regression tests: re-runs a shrunk counterexample that the fuzzer once
+// reported on the correct model (its seed and the scenario input of its trace) and lists
+// what the judges still call a failure. Each test states what the run once reported, why
+// that was a false positive, and which fix made it pass.
+
+import { runScenario, type RunResult } from '../../../harness/run.ts';
+import { deps } from '../../../harness/fuzz/default-deps.ts';
+import type { ScenarioInput } from '../../../scenarios/index.ts';
+import type { VariantName } from '../../../model/config.ts';
+
+export interface Rerun {
+  result: RunResult;
+  /** "kind: explanation" of every anomaly that is neither informational nor expected. */
+  failing: string[];
+}
+
+export function rerun(seed: number, input: ScenarioInput, variant: VariantName = 'correct', trace = false): Rerun {
+  const result = runScenario(deps, { seed, scenario: 'regression', variant, input, trace });
+  const failing = result.verdict.anomalies
+    .filter((a) => a.informational !== true && a.expected !== true)
+    .map((a) => `${a.kind}: ${a.explanation}`);
+  return { result, failing };
+}
