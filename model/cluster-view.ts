@@ -89,6 +89,7 @@ export class ClusterView {
         lines.push(
           `\tTopic: ${s.topic}\tPartition: ${s.partition}\tLeader: ${s.leader < 0 ? 'none' : s.leader}\t` +
             `Replicas: ${s.replicas.join(',')}\tIsr: ${s.isr.join(',')}\tElr: ${s.elr.join(',')}\t` +
+            (s.lastKnownElr !== undefined && s.lastKnownElr.length > 0 ? `LastKnownElr: ${s.lastKnownElr.join(',')}\t` : '') +
             `LeaderEpoch: ${s.leaderEpoch}\tPartitionEpoch: ${s.partitionEpoch}`,
         );
       }

@@ -24,6 +24,12 @@ export interface PartitionState {
   readonly isr: readonly number[];
   /** Eligible leader replicas (KIP-966). */
   readonly elr: readonly number[];
+  /**
+   * LastKnownElr (KIP-966), as Kafka fills it without unclean recovery
+   * (useLastKnownLeaderInBalancedRecovery): the leader the partition had when its ISR became
+   * empty, electable again once it is back if the ISR and ELR are still empty. Absent = [].
+   */
+  readonly lastKnownElr?: readonly number[];
   /** -1 when leaderless. */
   readonly leader: number;
   readonly leaderEpoch: number;

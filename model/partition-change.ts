@@ -13,7 +13,18 @@
 //   empty: its last member stays ("last replica standing").
 // - An unclean election (only with unclean.leader.election.enable) resets the ISR to the new
 //   leader and clears the ELR.
-// Not modelled: reassignment, preferred election, LastKnownElr / unclean recovery (KIP-966 part 2).
+// - The last known leader (KIP-966 "Balanced" recovery as delivered without the unclean
+//   recovery manager; PartitionChangeBuilder with useLastKnownLeaderInBalancedRecovery, the
+//   default): when a change empties the ISR, LastKnownElr records the leader the partition had
+//   until then. While the ISR and the ELR are both empty, that broker is elected again as soon
+//   as it is an acceptable leader (KAFKA-19522: never while fenced), even after an unclean
+//   shutdown: Kafka counts it an unclean election (ISR reset to the leader, ELR cleared). The
+//   KIP's delivery plan: "if the last leader can be unfenced, it will be elected as the leader.
+//   In this way, if only ELR is delivered, there is no regression in availability."
+//   LastKnownElr is cleared once the partition has a leader again.
+// Not modelled: reassignment, preferred election, unclean recovery (KIP-966 part 2), the
+// leader recovery state of KIP-704 (RECOVERING after an unclean election: the new leader
+// marks it RECOVERED with its first AlterPartition, which changes nothing for replication).
 
 import type { PartitionState } from './internal-protocol.ts';
 
@@ -40,6 +51,7 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   let targetIsr: readonly number[] = targetIsrIn;
   if (opts.keepLastIsrMember === true && targetIsr.length === 0) targetIsr = partition.isr;
   let targetElr: readonly number[] = partition.elr;
+  const lastKnownElr: readonly number[] = partition.lastKnownElr ?? NONE;
 
   // maybePopulateTargetElr
   if (opts.elrEnabled) {
@@ -65,6 +77,18 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
         leader = r;
         break;
       }
+    }
+    // canElectLastKnownLeader: ISR and ELR empty, one last known leader, acceptable now.
+    if (
+      leader === NO_LEADER &&
+      opts.elrEnabled &&
+      targetIsr.length === 0 &&
+      targetElr.length === 0 &&
+      lastKnownElr.length === 1 &&
+      opts.isAcceptableLeader(lastKnownElr[0])
+    ) {
+      leader = lastKnownElr[0];
+      unclean = true;
     }
     if (leader === NO_LEADER && opts.uncleanElection) {
       for (const r of partition.replicas) {
@@ -93,17 +117,40 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
 
   const elrChanged = !sameMembers(targetElr, partition.elr);
   const isrChanged = newIsr !== partition.isr && !sameMembers(newIsr, partition.isr);
-  if (!leaderChanged && !elrChanged && !isrChanged) return null;
-  return {
+
+  // maybeUpdateLastKnownLeader: the first time the ISR becomes empty, remember the leader
+  // the partition had until now; forget it once the partition has a leader.
+  let nextLastKnownElr = lastKnownElr;
+  if (opts.elrEnabled) {
+    if (isrChanged && newIsr.length === 0 && (lastKnownElr.length !== 1 || lastKnownElr[0] !== partition.leader)) {
+      nextLastKnownElr = [partition.leader];
+    } else if (leader !== NO_LEADER && lastKnownElr.length > 0) {
+      nextLastKnownElr = NONE;
+    }
+  }
+  const lastKnownChanged = !sameOrder(nextLastKnownElr, lastKnownElr);
+
+  if (!leaderChanged && !elrChanged && !isrChanged && !lastKnownChanged) return null;
+  const next: PartitionState = {
     topic: partition.topic,
     partition: partition.partition,
     replicas: partition.replicas,
     isr: isrChanged ? newIsr.slice() : partition.isr,
     elr: elrChanged ? targetElr.slice() : partition.elr,
+    ...(nextLastKnownElr.length > 0 ? { lastKnownElr: nextLastKnownElr.slice() } : {}),
     leader,
     leaderEpoch: leaderChanged ? partition.leaderEpoch + 1 : partition.leaderEpoch,
     partitionEpoch: partition.partitionEpoch + 1,
   };
+  return next;
+}
+
+const NONE: readonly number[] = [];
+
+function sameOrder(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
