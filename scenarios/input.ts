@@ -17,6 +17,7 @@ export type TimingOverrides = Partial<
     | 'replica.high.watermark.checkpoint.interval.ms'
     | 'broker.session.timeout.ms'
     | 'replica.fetch.wait.max.ms'
+    | 'request.timeout.ms'
   >
 >;
 

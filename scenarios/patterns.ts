@@ -26,6 +26,7 @@ export const PATTERN_KINDS = [
   'isr-shrinks-to-leader',
   'stale-leader-view',
   'double-failover',
+  'divergent-failovers',
   'power-loss-after-ack',
 ] as const;
 export type PatternKind = (typeof PATTERN_KINDS)[number];
@@ -43,6 +44,8 @@ export const PATTERN_DESCRIPTIONS: Record<PatternKind, string> = {
   'isr-shrinks-to-leader': 'cuts shrink the ISR to the leader alone, which then loses power or crashes',
   'stale-leader-view':
     'a follower is cut from the leader; the leader stops receiving metadata; another follower loses power and cannot hear the leader, then the first one reconnects',
+  'divergent-failovers':
+    'a follower falls behind the leader, which fails while that follower still counts as in sync; the new leader is cut off from its followers as it takes over and fails in turn: three replicas with three different suffixes',
   'double-failover': 'the leader fails, then the new leader fails an election later',
   'power-loss-after-ack': 'a leader loses power right after acknowledging a produce',
 };
@@ -51,6 +54,8 @@ type Shape = { brokers: number; partitions: number };
 
 const LEADER: Target = { kind: 'leader', partition: 0 };
 const CONTROLLER: Target = { kind: 'controller' };
+/** The first follower in assignment order: the one the controller elects next when it is in the ISR. */
+const SUCCESSOR: Target = { kind: 'follower', partition: 0, index: 0 };
 
 function onEvent(shape: Shape, probe: TriggerProbe, opts: FaultArbOptions, extra: Partial<EventPattern> = {}, nthMax = 3): fc.Arbitrary<Trigger> {
   return fc
@@ -147,10 +152,14 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
       const lose = fc
         .oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 3 }, { arbitrary: fc.integer({ min: 100, max: 20_000 }), weight: 1 })
         .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [sender], to: [CONTROLLER] }, durationMs }));
-      const meanwhile = fc.oneof(
-        cutLink(named, sender, 20_000, 60_000),
-        fc.integer({ min: 50, max: 5_000 }).map((downMs): FaultAction => ({ kind: 'power-loss', targets: [named], downMs, tornTail: false })),
-        knockOut(named, 2_000, 20_000),
+      const powerLoss = fc.integer({ min: 50, max: 5_000 }).map((downMs): FaultAction => ({ kind: 'power-loss', targets: [named], downMs, tornTail: false }));
+      // What happens to the named follower meanwhile: one action, or two at the same instant.
+      const meanwhile: fc.Arbitrary<FaultAction[]> = fc.oneof(
+        cutLink(named, sender, 20_000, 60_000).map((a) => [a]),
+        powerLoss.map((a) => [a]),
+        knockOut(named, 2_000, 20_000).map((a) => [a]),
+        // It comes back with an empty disk and cannot reach the leader until after the resend.
+        fc.tuple(powerLoss, cutLink(named, sender, 30_000, 60_000)),
       );
       return fc
         .tuple(
@@ -162,7 +171,9 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
           meanwhile,
           maybe(fc.tuple(after(fc.integer({ min: 5_000_000, max: 45_000_000 })), knockOut(LEADER, 6_000, 20_000))),
         )
-        .map(([t0, a0, t1, a1, t2, a2, next]) => chain([[t0, a0], [t1, a1], [t2, a2], next]));
+        .map(([t0, a0, t1, a1, t2, [a2, a2b], next]) =>
+          chain([[t0, a0], [t1, a1], [t2, a2], a2b === undefined ? undefined : [{ kind: 'after', delayUs: 0 }, a2b], next]),
+        );
     }
     case 'zombie-follower':
       // No metadata reaches it, so it keeps fetching from whoever it last knew as leader.
@@ -249,6 +260,28 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
             [{ kind: 'after', delayUs: 0 }, { kind: 'cut', cut: { shape: 'one-way', from: [LEADER], to: [fTarget] }, durationMs: deafMs }],
           ]);
         });
+    }
+    case 'divergent-failovers': {
+      // KIP-101/KIP-279's "fast leader changes": each leader change leaves a different
+      // uncommitted suffix behind, and the next leader must reconcile all of them. The
+      // follower next in line falls behind (its link to the leader is cut, for less than it
+      // takes to leave the ISR); the leader fails, so that follower takes over without the
+      // last records; as it does, no follower can reach it, so it writes a suffix of its own
+      // (the producers' retries, interleaved differently) that nobody else has; it fails in
+      // turn and a third replica, still holding the first leader's suffix, leads.
+      const everyFollower: Target[] = [0, 1, 2, 3].map((index) => ({ kind: 'follower', partition: 0, index }));
+      return fc
+        .tuple(
+          start,
+          cutLink(SUCCESSOR, LEADER, 5_000, 40_000),
+          after(fc.integer({ min: 0, max: 3_000_000 })),
+          knockOut(LEADER, 3_000, 25_000),
+          afterEvent('leader-change', {}, 1, fc.constant(0)),
+          fc.integer({ min: 10_000, max: 45_000 }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: everyFollower, to: [LEADER] }, durationMs })),
+          after(fc.integer({ min: 3_000_000, max: 30_000_000 })),
+          knockOut(LEADER, 3_000, 25_000),
+        )
+        .map(([t0, a0, t1, a1, t2, a2, t3, a3]) => chain([[t0, a0], [t1, a1], [t2, a2], [t3, a3]]));
     }
     case 'double-failover':
       return fc
