@@ -217,13 +217,15 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       if (kind === 'partition') {
         const change = view.applyPartitionEvent(ev as unknown as Parameters<ClusterView['applyPartitionEvent']>[0]);
         if (change !== undefined) {
-          trk.onPartition(change.partition, change.current.isr);
+          trk.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
           inj.onPartitionChange(change);
         }
       } else {
         if (kind === 'replica') {
           const r = ev as unknown as { topic: string; broker: number; partition: number; role: string; hw: number; leo: number };
           if (r.topic === TOPIC) trk.onReplica(r.broker, r.partition, r.role, r.hw, r.leo);
+        } else if (kind === 'registered' && (ev as { uncleanShutdown?: unknown }).uncleanShutdown === true) {
+          trk.onUncleanRegistration((ev as unknown as { broker: number }).broker);
         }
         inj.onProbe(ev);
       }

@@ -1,13 +1,25 @@
 // Judges whether a run went beyond what Kafka promises to survive (DESIGN §4, issue 5).
-// - Durability: a power loss that, when it strikes, leaves min.insync.replicas or more of
-//   some partition's replicas "damaged". A broker is damaged from its power loss until it has
-//   recovered: it is up again and its replica of every partition has re-fetched up to the
-//   high watermark the partition's leader had announced when the power went out (everything
-//   acknowledged before the loss is back on it). Any anomaly of such a run is expected.
-// - Availability: the same count over unclean shutdowns (power loss or kill -9, which Kafka
-//   cannot tell apart: both leave the ELR, KIP-966). Past it a partition may stay leaderless
-//   without unclean election, so liveness failures of such a run are expected; data loss
-//   still is a violation.
+// - Unclean shutdowns: power loss or kill -9 (Kafka cannot tell them apart: no clean-shutdown
+//   marker), and a clean stop of an incarnation that had not registered yet (its marker holds
+//   broker epoch -1; the controller reports that judgement in its 'registered' probe). A
+//   broker stays "uncleanly down" from then until it is up, has re-fetched up to the high
+//   watermark its partitions had when it went down, and a controller record lists it in the
+//   ISR again. KIP-966 removes such a broker from every ISR and ELR when it re-registers.
+// - Availability: min.insync.replicas or more of a partition's replicas uncleanly down at
+//   once may empty its ISR and ELR. Kafka then waits for the last known leader (LastKnownElr)
+//   to come back; liveness failures of such a run are expected.
+// - Durability: a power loss loses the unflushed suffix. A broker "lost data" from its power
+//   loss until it has re-fetched up to the high watermark of that moment. Kafka keeps
+//   acknowledged writes (a) while fewer than min.insync.replicas replicas of a partition lost
+//   data at once, and (b) while no broker that lost data is elected from outside the ISR and
+//   ELR. (b) is KIP-966's last known leader (PartitionChangeBuilder canElectLastKnownLeader,
+//   or an unclean election): once every ISR/ELR member has shut down uncleanly, Kafka elects
+//   the partition's last leader again when it is back, whatever it lost, and the others
+//   truncate to it. KIP-966 promises "MinISR-1 tolerance to data loss unclean shutdown
+//   events"; an empty ISR and ELR means min.insync.replicas or more unclean shutdowns. A run
+//   past (a) or (b) is beyond the promise: every anomaly of it is expected. Without a power
+//   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
+//   holds everything committed while it led.
 //
 // Assumes:
 // - `minInsync` is the scenario's own min.insync.replicas, before any variant is laid over
@@ -59,6 +71,22 @@ class DamageSet {
       else d.inIsr.delete(partition);
       this.settle(b, d, partition);
     }
+  }
+
+  /** A broker that is up already (restarted) joins the set, e.g. when its registration reveals an unclean shutdown. */
+  addRestarted(b: number, targets: Map<number, number>): void {
+    this.add(b, targets);
+    this.restartedNow(b);
+  }
+
+  has(b: number): boolean {
+    return this.brokers.has(b);
+  }
+
+  /** Broker b is damaged for this partition (or for every partition, when its damage predates the assignment). */
+  isDamaged(b: number, partition: number): boolean {
+    const d = this.brokers.get(b);
+    return d !== undefined && (d.need.has(partition) || d.need.has(-1));
   }
 
   restartedNow(b: number): void {
@@ -137,9 +165,31 @@ export class PromiseTracker {
     this.lostData.restartedNow(broker);
   }
 
-  /** Feed every controller record change of the scenario's topic. */
-  onPartition(partition: number, isr: readonly number[]): void {
+  /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
+  onPartition(
+    partition: number,
+    isr: readonly number[],
+    previous?: { readonly leader: number; readonly isr: readonly number[]; readonly elr: readonly number[] },
+    leader?: number,
+  ): void {
     if (this.unclean.brokers.size > 0) this.unclean.isrChanged(partition, isr);
+    // (b): a leader elected from outside the ISR and ELR (the last known leader; the same
+    // change may first empty the ELR, an unclean restart removing its last member), while it
+    // has not got back what its power loss took.
+    if (
+      previous !== undefined &&
+      leader !== undefined &&
+      leader >= 0 &&
+      previous.leader < 0 &&
+      !previous.isr.includes(leader) &&
+      !previous.elr.includes(leader) &&
+      this.lostData.isDamaged(leader, partition) &&
+      // KIP-966's precondition, asserted rather than assumed: an ISR and ELR emptied by
+      // fewer unclean shutdowns would be a model bug, not a run beyond the promise.
+      this.unclean.countFor(partition, this.view.record(partition)?.replicas ?? []) >= this.minInsync
+    ) {
+      this.beyond = true;
+    }
   }
 
   /** Brokers are killed (-9) now: no data lost, but an unclean shutdown. Returns true when beyond the availability promise. */
@@ -152,7 +202,7 @@ export class PromiseTracker {
 
   /**
    * Brokers lose power now. Returns true when this takes the run beyond the durability
-   * promise: some partition then has ≥ min.insync.replicas replicas that lost data.
+   * promise by (a): some partition then has ≥ min.insync.replicas replicas that lost data.
    */
   powerLoss(brokers: readonly number[]): boolean {
     for (const b of brokers) {
@@ -164,6 +214,17 @@ export class PromiseTracker {
     const now = this.exceeds(this.lostData);
     if (now) this.beyond = true;
     return now;
+  }
+
+  /**
+   * The controller accepted a registration of `broker` and judged the previous incarnation's
+   * shutdown unclean. A kill -9 or power loss is counted already; a clean stop of an
+   * incarnation that never registered is counted from now on.
+   */
+  onUncleanRegistration(broker: number): void {
+    if (this.unclean.has(broker)) return;
+    this.unclean.addRestarted(broker, this.targetsOf(broker));
+    if (this.exceeds(this.unclean)) this.beyondAvailability = true;
   }
 
   damagedBrokers(): number[] {

@@ -46,7 +46,7 @@ describe('liveness is judged over its whole window, not at the probe success', (
     // The case the test is about: the probe's send succeeded while the ISR of t/0 was below
     // min.insync.replicas; the ISR grew back to 2 members only afterwards.
     const history = result.trace!.history;
-    const probeOk = history.find((e) => e.type === 'ok' && e.f === 'send' && e.process >= 400_000 && (e.value as { partition: number }).partition === 0);
+    const probeOk = history.find((e) => e.type === 'ok' && e.f === 'send' && Number(e.process) >= 400_000 && (e.value as { partition: number }).partition === 0);
     expect(probeOk).toBeDefined();
     const isrAt = (t: number) => {
       let isr: number[] = [];

@@ -1,0 +1,102 @@
+// Regression (fuzzer's promise labelling, harness/fuzz/promise.ts; with the model's
+// LastKnownElr election): a data loss Kafka itself suffers was reported as a violation.
+//
+// Fuzzer report: swarm, correct model, seed 275 of base seed 1. Story: RF 3, min ISR 2. Cuts
+// shrink the ISR to [2] with ELR [3]. Broker 2 is stopped cleanly twice in a row; the second
+// stop comes before its new incarnation had registered, so its clean-shutdown marker holds
+// broker epoch -1 (Kafka's LogManager.shutdown writes lifecycleManager.brokerEpoch, -1 before
+// registration) and the controller judges the restart unclean (previousBrokerEpoch is not the
+// registered epoch): broker 2 leaves the ELR. Broker 3, elected from the ELR, loses power
+// (torn tail, its log recovers to offset 0) and is fenced: ISR and ELR become empty,
+// LastKnownElr = [3]. Broker 3 comes back, re-registers uncleanly and, as the last known
+// leader, is elected again (KIP-966 without unclean recovery): broker 2 truncates to it and
+// acknowledged records are gone. Real Kafka does exactly this.
+//
+// KIP-966 promises "MinISR-1 tolerance to data loss unclean shutdown events"; here two
+// replicas were uncleanly down at once (min.insync.replicas = 2) and the one Kafka elected out
+// of the empty ISR and ELR had lost data, which is past that tolerance. The promise tracker
+// now (1) learns from the controller's 'registered' probe which restarts Kafka judged unclean,
+// and (2) marks a run beyond the durability promise when a broker that lost data (and has not
+// re-fetched it) is elected out of an empty ISR and ELR while min.insync.replicas replicas of
+// the partition are uncleanly down.
+
+// The smallest case, seed 111034 of the same campaign: RF 2, min ISR 2. The leader (broker 1)
+// is killed; the follower (broker 2) loses power, losing the committed record at offset 0,
+// and restarts while its old session still lives, so the controller elects it when broker 1
+// is fenced; it is fenced in turn (ISR [], ELR [1, 2], LastKnownElr [2]) and re-registers
+// uncleanly (ELR [1]). When broker 1 re-registers, also uncleanly, the same change empties
+// the ELR and elects the last known leader, broker 2; broker 1 truncates the record away.
+// One kill -9 and one power loss: two unclean shutdowns, past KIP-966's MinISR-1.
+
+import { describe, expect, it } from 'vitest';
+import type { ScenarioInput } from '../../../scenarios/index.ts';
+import { rerun } from './helpers.ts';
+
+const seed275: ScenarioInput = {
+  shape: {
+    brokers: 3,
+    replicationFactor: 3,
+    minInsync: 2,
+    partitions: 1,
+    timing: { 'replica.lag.time.max.ms': 4000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000 },
+  },
+  workload: { producers: 1, consumers: 2, sends: 99, keys: 0, sendIntervalMs: 135, pollIntervalMs: 286 },
+  faults: [
+    { trigger: { kind: 'at', atMs: 6686 }, action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 0 }, b: { kind: 'leader', partition: 0 } }, durationMs: 10000 }, beyondPromise: false },
+    {
+      trigger: { kind: 'after', delayUs: 1000000, nth: 1, event: { probe: 'isr-change', broker: null, partition: null, change: 'shrink', appendedOnly: false } },
+      action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 1 }, b: { kind: 'leader', partition: 0 } }, durationMs: 43974 },
+      beyondPromise: false,
+    },
+    {
+      trigger: { kind: 'after', delayUs: 500000, nth: 1, event: { probe: 'isr-change', broker: null, partition: null, change: 'shrink', appendedOnly: false } },
+      action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 7652 },
+      beyondPromise: false,
+    },
+    {
+      trigger: { kind: 'on', event: { probe: 'alter-partition-applied', broker: null, partition: 0, change: 'any', appendedOnly: false }, nth: 2, afterMs: 874, delayUs: 909 },
+      action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 351 },
+      beyondPromise: false,
+    },
+    {
+      trigger: { kind: 'after', delayUs: 0, nth: 1, event: { probe: 'isr-change', broker: null, partition: null, change: 'shrink', appendedOnly: false } },
+      action: { kind: 'power-loss', targets: [{ kind: 'leader', partition: 0 }], downMs: 15875, tornTail: true },
+      beyondPromise: false,
+    },
+  ],
+  healAtMs: 120000,
+};
+
+const seed111034: ScenarioInput = {
+  shape: { brokers: 3, replicationFactor: 2, minInsync: 2, partitions: 1, timing: { 'replica.lag.time.max.ms': 4000, 'broker.session.timeout.ms': 6000, 'request.timeout.ms': 5000 } },
+  workload: { producers: 3, consumers: 1, sends: 1, keys: 5, sendIntervalMs: 38, pollIntervalMs: 445 },
+  faults: [
+    { trigger: { kind: 'at', atMs: 103 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 13708 }, beyondPromise: false },
+    { trigger: { kind: 'after', delayUs: 2448702 }, action: { kind: 'power-loss', targets: [{ kind: 'follower', partition: 0, index: 2 }], downMs: 2342, tornTail: false }, beyondPromise: false },
+  ],
+  healAtMs: 120000,
+};
+
+describe('a loss past KIP-966\'s tolerance is beyond the promise', () => {
+  it('seed 275 (one power loss, one stop Kafka judges unclean): Kafka may lose data here, and the run is labelled beyond the promise', () => {
+    const { result, failing } = rerun(275, seed275, 'correct');
+    expect(failing).toEqual([]);
+    expect(result.beyondPromise).toBe(true);
+    expect(result.outcome).toBe('expected-loss');
+    expect(result.verdict.anomalies.some((a) => a.expected === true && a.kind !== 'liveness')).toBe(true);
+  });
+
+  it('seed 111034 (one kill -9, one power loss, RF 2): the last known leader lost the record; beyond the promise', () => {
+    const { result, failing } = rerun(111034, seed111034, 'correct', true);
+    expect(failing).toEqual([]);
+    expect(result.beyondPromise).toBe(true);
+    expect(result.outcome).toBe('expected-loss');
+    // The election that loses it: broker 2, outside the ISR and ELR, elected with ISR [2].
+    const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
+    const lastKnown = records.find((e, i) => {
+      const p = records[i - 1];
+      return i > 0 && e.kind === 'partition' && p.kind === 'partition' && p.leader < 0 && e.leader === 2 && !p.isr.includes(2) && !p.elr.includes(2);
+    });
+    expect(lastKnown).toMatchObject({ isr: [2], elr: [] });
+  });
+});
