@@ -445,13 +445,29 @@ export class Broker implements Actor<Message>, PartitionHost {
   private onMetadataFetchResponse(msg: Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>): void {
     if (msg.correlationId !== this.metadataCorrelationId) return;
     this.metadataCorrelationId = 0;
+    // Kafka's broker replays the fetched records into one delta and publishes the new image
+    // (broker registrations and fencing included) before ReplicaManager.applyDelta acts on
+    // the partitions that changed, each with its final state. So a leader deciding its HW
+    // after an ISR change already sees the fencing the controller wrote with it (it writes
+    // the partition changes of handleBrokerFenced and the fence record atomically).
     const records = msg.records;
+    let changed: PartitionState[] | null = null;
     for (let i = 0; i < records.length; i++) {
       const offset = msg.baseOffset + i;
       if (offset < this.metadataOffset) continue;
       if (offset > this.metadataOffset) break; // a gap: fetch again from where we are
-      this.applyRecord(records[i], offset);
+      const record = records[i];
+      this.applyRecord(record, offset);
+      if (record.type === 'Partition') (changed ??= []).push(record.state);
       this.metadataOffset = offset + 1;
+    }
+    if (changed !== null && this.caughtUp) {
+      for (let i = 0; i < changed.length; i++) {
+        const s = changed[i];
+        const current = this.imagePartitions.get(s.topic)?.[s.partition];
+        // Only the final state of each partition, once.
+        if (current === s) this.applyPartitionState(s);
+      }
     }
     this.maybeFinishCatchUp();
     this.sendMetadataFetch();
@@ -475,7 +491,6 @@ export class Broker implements Actor<Message>, PartitionHost {
           this.imagePartitions.set(s.topic, list);
         }
         list[s.partition] = s;
-        if (this.caughtUp) this.applyPartitionState(s);
         return;
       }
       default:
