@@ -17,8 +17,22 @@
 //   one-leader-per-epoch at most one broker leads a partition in a given leader epoch, and
 //                        the controller never names two leaders for one epoch.
 //   quorum-superset      (only when minInsyncReplicas is given) when the current leader's ISR
-//                        has ≥ min.insync.replicas members, its maximal ISR contains the
-//                        controller's ISR and ELR (VL ReplicationQuorumSupersetProperty).
+//                        has ≥ min.insync.replicas members, its maximal ISR contains the ISR
+//                        and ELR of the partition state it has applied: the controller's
+//                        current one when the leader is up to date (VL
+//                        ReplicationQuorumSupersetProperty), else the controller's state at the
+//                        leader's partition epoch (ReplicaSnapshot.partitionEpoch). Kafka's
+//                        Partition.makeLeader applies a partition state whose epoch equals its
+//                        own (it may have learned that epoch from the AlterPartition answer
+//                        first) and replaces its ISR state with it, dropping an expansion sent
+//                        meanwhile, whose answer it then ignores (submitAlterPartition:
+//                        partitionState != proposedIsrState). The controller may accept that
+//                        expansion, so until the next record arrives the leader's maximal ISR
+//                        lacks a member of the controller's ISR. VL's spec applies only
+//                        strictly newer metadata, so its stronger form holds there, not in
+//                        Kafka. Meanwhile the HW still waits for such a member while it is
+//                        caught up and ISR-eligible (shouldWaitForReplicaToJoinIsr), which a
+//                        snapshot does not show; candidate-complete judges the outcome.
 //
 // Precisions that keep a correct Kafka free of false positives:
 //   - Live replica: its broker process is up AND the broker epoch of the running process is
@@ -116,6 +130,8 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
   const tenureHw = new Map<string, number>();
   /** partition → offset → consumed value and when. */
   const consumedAt = new Map<string, Map<number, { value: string; timeUs: number }>>();
+  /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
+  const quorumAt = new Map<string, Map<number, readonly number[]>>();
   let consumedSeen = 0;
 
   const observe = (s: ClusterSnapshot): Anomaly[] => {
@@ -304,14 +320,29 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     if (enabled.has('quorum-superset')) {
       const minIsr = opts.minInsyncReplicas!;
       for (const [k, v] of views) {
+        // The controller's ISR ∪ ELR at each partition epoch seen, for leaders that lag.
+        let byEpoch = quorumAt.get(k);
+        if (byEpoch === undefined) quorumAt.set(k, (byEpoch = new Map()));
+        const current = [...v.isr, ...v.elr];
+        const cached = byEpoch.get(v.partitionEpoch);
+        if (cached === undefined || cached.length !== current.length || cached.some((b, i) => b !== current[i])) byEpoch.set(v.partitionEpoch, current);
         const leader = currentLeader(k);
         if (leader === undefined || leader.isr === undefined || leader.maximalIsr === undefined) continue;
         if (leader.isr.length < minIsr) continue;
-        const missing = [...v.isr, ...v.elr].filter((b) => !leader.maximalIsr!.includes(b));
+        let quorum: readonly number[] = current;
+        let whose = "the controller's ISR/ELR";
+        const applied = leader.partitionEpoch;
+        if (applied !== undefined && applied >= 0 && applied < v.partitionEpoch) {
+          const then = byEpoch.get(applied);
+          if (then === undefined) continue; // that state was never seen: nothing to compare with
+          quorum = then;
+          whose = `the ISR/ELR of partition epoch ${applied}, the state it has applied`;
+        }
+        const missing = quorum.filter((b) => !leader.maximalIsr!.includes(b));
         if (missing.length === 0) continue;
         raise(`qs:${k}:${leader.leaderEpoch}:${missing.join(',')}`, {
           kind: 'quorum-superset',
-          explanation: `The leader of ${k}, broker ${leader.broker}, has ${leader.isr.length} ≥ min.insync.replicas in its ISR, but its maximal ISR [${leader.maximalIsr.join(', ')}] lacks broker(s) ${missing.join(', ')} of the controller's ISR/ELR, so it could commit records they do not have.`,
+          explanation: `The leader of ${k}, broker ${leader.broker}, has ${leader.isr.length} ≥ min.insync.replicas in its ISR, but its maximal ISR [${leader.maximalIsr.join(', ')}] lacks broker(s) ${missing.join(', ')} of ${whose}, so it could commit records they do not have.`,
           topic: v.topic,
           partition: v.partition,
           nodes: [leader.broker, ...missing],
