@@ -359,6 +359,8 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
     let finalOp: number | undefined;
     for (const f of finals) {
       if (f.assign.invokePos <= sendsEnd || p.sends.length === 0) continue;
+      // never polled after its assign (the history ends first): not a final read
+      if (f.ops.length === 0) continue;
       const last = f.ops[f.ops.length - 1];
       if (last.f !== 'poll' || last.outcome !== 'ok') continue;
       finalOp ??= f.assign.invoke.index;
