@@ -42,8 +42,11 @@ export interface ShapeOptions {
 
 /**
  * Kafka timeouts a deployment may shorten, each from a realistic range: the ISR lag bound,
- * the HW checkpoint interval, the KRaft session timeout, and the producer's
- * request.timeout.ms. The model's clients learn of a dead broker only when a request times
+ * the HW checkpoint interval, the KRaft session timeout, the producer's request.timeout.ms,
+ * and how long a follower's fetch (replica.socket.timeout.ms) and a leader's AlterPartition
+ * (controller.socket.timeout.ms) wait for an answer before they are sent again. Shorter
+ * ones let a whole chain of faults and retries play out while the workload still writes.
+ * The model's clients learn of a dead broker only when a request times
  * out (a real client also sees the TCP reset of a killed process), so a shorter request
  * timeout also stands in for that faster detection: the producers move to the new leader
  * while the faults are still going on, which is where failover bugs show.
@@ -55,13 +58,17 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
       hwCheckpoint: fc.constantFrom(5_000, 500),
       session: fc.constantFrom(9_000, 6_000),
       request: fc.constantFrom(30_000, 10_000, 5_000),
+      replicaSocket: fc.constantFrom(30_000, 10_000),
+      controllerSocket: fc.constantFrom(30_000, 10_000),
     })
-    .map(({ lag, hwCheckpoint, session, request }) => {
+    .map(({ lag, hwCheckpoint, session, request, replicaSocket, controllerSocket }) => {
       const t: TimingOverrides = {};
       if (lag !== 30_000) t['replica.lag.time.max.ms'] = lag;
       if (hwCheckpoint !== 5_000) t['replica.high.watermark.checkpoint.interval.ms'] = hwCheckpoint;
       if (session !== 9_000) t['broker.session.timeout.ms'] = session;
       if (request !== 30_000) t['request.timeout.ms'] = request;
+      if (replicaSocket !== 30_000) t['replica.socket.timeout.ms'] = replicaSocket;
+      if (controllerSocket !== 30_000) t['controller.socket.timeout.ms'] = controllerSocket;
       return t;
     });
 }
@@ -107,7 +114,13 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
     consumers: fc.integer({ min: 1, max: 2 }),
     sends: fc.integer({ min: opts.minSends ?? 10, max: opts.maxSends ?? 200 }),
     keys: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 })),
-    sendIntervalMs: fc.oneof(fc.integer({ min: 5, max: 100 }), fc.integer({ min: 100, max: 500 })),
+    // Mostly brisk, sometimes a slow trickle that keeps writing for a minute or more, through
+    // fault chains that wait out replication and controller timeouts (30 s by default).
+    sendIntervalMs: fc.oneof(
+      { arbitrary: fc.integer({ min: 5, max: 100 }), weight: 2 },
+      { arbitrary: fc.integer({ min: 100, max: 500 }), weight: 2 },
+      { arbitrary: fc.integer({ min: 500, max: 1_500 }), weight: 1 },
+    ),
     pollIntervalMs: fc.integer({ min: 20, max: 500 }),
   });
 }
@@ -334,15 +347,28 @@ const SWARM_KINDS: readonly (FaultKind | PatternKind)[] = [...FAULT_KINDS, ...PA
 
 /**
  * Draws a swarm configuration over `kinds` (default: every fault kind and every pattern):
- * each is on with probability about 1/2 (at least one is on), with a weight 1..8.
+ * each is on with probability 1/2, 1/4 or 1/8 (one density per seed; at least one kind is
+ * on), with a weight 1..8. The sparse densities give focused seeds, where one or two kinds
+ * of trouble run without the others getting in their way (Groce et al.: a feature often
+ * suppresses the bugs another one would reach).
  */
 export function swarmArb(kinds: readonly (FaultKind | PatternKind)[] = SWARM_KINDS): fc.Arbitrary<SwarmConfig> {
   return fc
-    .tuple(...kinds.map(() => fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 }))))
-    .map((weights) => {
+    .tuple(
+      fc.constantFrom(4, 2, 1),
+      fc.tuple(...kinds.map(() => fc.record({ pick: fc.integer({ min: 0, max: 7 }), weight: fc.integer({ min: 1, max: 8 }) }))),
+    )
+    .map(([onOutOf8, draws]) => {
       const config = Object.fromEntries(SWARM_KINDS.map((k) => [k, 0])) as SwarmConfig;
-      kinds.forEach((k, i) => (config[k] = weights[i]));
-      if (kinds.every((k) => config[k] === 0)) config[kinds[0]] = 1;
+      kinds.forEach((k, i) => (config[k] = draws[i].pick < onOutOf8 ? draws[i].weight : 0));
+      if (kinds.every((k) => config[k] === 0)) {
+        // None drawn: the kind with the lowest draw goes on (any kind, not always the first).
+        let low = 0;
+        draws.forEach((d, i) => {
+          if (d.pick < draws[low].pick) low = i;
+        });
+        config[kinds[low]] = draws[low].weight;
+      }
       return config;
     });
 }
@@ -362,7 +388,13 @@ export function scheduleArb(swarm: SwarmConfig, shape: Shape, opts: ScheduleOpti
       weight: swarm[k],
     })),
   );
+  // Half the schedules are short (one or two items, a pattern playing out on its own), half
+  // draw up to maxFaults items: a pattern's window is easily spoilt by unrelated faults.
+  const shortMax = Math.max(opts.minFaults, Math.min(2, opts.maxFaults));
   return fc
-    .array(item, { minLength: opts.minFaults, maxLength: opts.maxFaults })
+    .oneof(
+      fc.array(item, { minLength: Math.min(opts.minFaults, shortMax), maxLength: shortMax }),
+      fc.array(item, { minLength: opts.minFaults, maxLength: opts.maxFaults }),
+    )
     .map((items) => items.flat().slice(0, opts.maxFaults));
 }

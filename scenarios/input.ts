@@ -18,6 +18,8 @@ export type TimingOverrides = Partial<
     | 'broker.session.timeout.ms'
     | 'replica.fetch.wait.max.ms'
     | 'request.timeout.ms'
+    | 'replica.socket.timeout.ms'
+    | 'controller.socket.timeout.ms'
   >
 >;
 

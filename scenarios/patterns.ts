@@ -108,6 +108,11 @@ function afterEvent(probe: TriggerProbe, extra: Partial<EventPattern> = {}, nthM
 export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault[]> {
   const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
   const start = fc.oneof(atArb(opts), onEvent(shape, 'produce-ack', opts, {}, 40), onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40));
+  // Long chains (their steps wait out the ISR lag, elections, resends) start in the first
+  // third of the window, so that they play out while the workload still writes and before
+  // the heal.
+  const early: FaultArbOptions = { ...opts, windowMs: Math.max(1, Math.floor(opts.windowMs / 3)) };
+  const startEarly = fc.oneof(atArb(early), onEvent(shape, 'produce-ack', early, {}, 40), onEvent(shape, 'follower-fetch', early, { appendedOnly: true }, 40));
   const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
   const chain = (steps: Array<[Trigger, FaultAction] | undefined>): Fault[] => steps.filter((x): x is [Trigger, FaultAction] => x !== undefined).map(([t, a]) => fault(t, a));
   // Subjects of alter-partition-sent: [the leader that sends it, the replicas it adds or removes...].
@@ -137,7 +142,7 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
     case 'lagging-replica-rejoins':
       return fc
         .tuple(
-          start,
+          startEarly,
           follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)),
           afterEvent('produce-ack', {}, 80, fc.constantFrom(0, 0, 200)),
           knockOut(LEADER, 6_000, 30_000),
@@ -163,9 +168,9 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
       );
       return fc
         .tuple(
-          start,
+          startEarly,
           follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)),
-          afterEvent('alter-partition-sent', { change: 'expand' }, 2, fc.constant(0)),
+          afterEvent('alter-partition-sent', { change: 'expand' }, 1, fc.constant(0)),
           lose,
           after(fc.constantFrom(0, 0, 100, 1_000, 100_000)),
           meanwhile,
@@ -176,16 +181,21 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
         );
     }
     case 'zombie-follower':
-      // No metadata reaches it, so it keeps fetching from whoever it last knew as leader.
+      // No metadata reaches it, so it keeps fetching from whoever it last knew as leader. The
+      // optional first cut makes another follower (never the zombie) fall behind, so the
+      // leader holds a suffix that only it and the zombie have when leadership moves.
       return fc
-        .tuple(
-          start,
-          maybe(fc.tuple(fc.constant<Trigger>({ kind: 'after', delayUs: 0 }), follower.chain((f) => cutLink(f, LEADER, 2_000, 20_000)))),
-          follower.chain((f) => cutLink(f, CONTROLLER, 20_000, 60_000)),
-          after(fc.integer({ min: 0, max: 3_000_000 })),
-          fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
-          after(fc.integer({ min: 6_000_000, max: 25_000_000 })),
-          fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
+        .integer({ min: 0, max: 3 })
+        .chain((z) =>
+          fc.tuple(
+            startEarly,
+            maybe(fc.tuple(fc.constant<Trigger>({ kind: 'after', delayUs: 0 }), cutLink({ kind: 'follower', partition: 0, index: z + 1 }, LEADER, 2_000, 20_000))),
+            cutLink({ kind: 'follower', partition: 0, index: z }, CONTROLLER, 20_000, 60_000),
+            after(fc.integer({ min: 0, max: 3_000_000 })),
+            fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
+            after(fc.integer({ min: 6_000_000, max: 25_000_000 })),
+            fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
+          ),
         )
         .map(([t0, pre, cut, t1, a1, t2, a2]) => {
           // With the optional first cut, the zombie cut is chained right after it.
@@ -195,7 +205,7 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
     case 'zombie-leader':
       return fc
         .tuple(
-          start,
+          startEarly,
           maybe(follower.chain((f) => cutLink(f, LEADER, 2_000, 30_000))),
           after(fc.integer({ min: 0, max: 3_000_000 })),
           fc.oneof(
@@ -212,21 +222,33 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
       const loseAnswer = fc
         .integer({ min: 1, max: 20_000 })
         .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [sender] }, durationMs }));
+      // The AlterPartition is either any one of the run (other faults cause ISR changes), or
+      // one the pattern brings about itself: a follower cut from the leader leaves the ISR
+      // and, once the cut heals and it has caught up, comes back (the expansion).
+      const lead = fc.option(fc.tuple(startEarly, follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)), afterEvent('alter-partition-sent', { change: 'expand' }, 1, fc.constant(0))), {
+        nil: undefined,
+      });
       return fc
         .tuple(
+          lead,
           onEvent(shape, 'alter-partition-sent', opts, {}, 3).map((t) => ({ ...t, delayUs: 0 }) as Trigger),
           loseAnswer,
           after(fc.constantFrom(0, 0, 100, 1_000)),
-          fc.oneof(cutLink(named, sender, 5_000, 40_000), knockOut(named, 3_000, 20_000)),
-          maybe(fc.tuple(after(), knockOut(sender, 3_000, 20_000))),
+          fc.oneof({ arbitrary: cutLink(named, sender, 5_000, 40_000), weight: 2 }, { arbitrary: knockOut(named, 3_000, 20_000), weight: 1 }),
+          // Later on (once the stale view has done its damage) the leaders may fail.
+          fc.option(fc.tuple(after(fc.integer({ min: 2_000_000, max: 30_000_000 })), knockOut(sender, 3_000, 20_000)), { nil: undefined, freq: 3 }),
           maybe(fc.tuple(after(fc.integer({ min: 0, max: 20_000_000 })), knockOut(LEADER, 3_000, 20_000))),
         )
-        .map(([t0, lost, t1, a1, m1, m2]) => chain([[t0, lost], [t1, a1], m1, m1 === undefined ? undefined : m2]));
+        .map(([lead, t0, lost, t1, a1, m1, m2]) =>
+          lead === undefined
+            ? chain([[t0, lost], [t1, a1], m1, m1 === undefined ? undefined : m2])
+            : chain([[lead[0], lead[1]], [lead[2], lost], [t1, a1], m1, m1 === undefined ? undefined : m2]),
+        );
     }
     case 'isr-shrinks-to-leader':
       return fc
         .tuple(
-          start,
+          startEarly,
           cutLink({ kind: 'follower', partition: 0, index: 0 }, LEADER, 10_000, 45_000),
           afterEvent('isr-change', { change: 'shrink' }, 1, fc.constantFrom(0, 1_000_000)),
           cutLink({ kind: 'follower', partition: 0, index: 1 }, LEADER, 10_000, 45_000),
@@ -241,7 +263,7 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
       const first = fc.integer({ min: 0, max: 3 });
       return fc
         .tuple(
-          start,
+          startEarly,
           first,
           fc.integer({ min: 5_000, max: 40_000 }),
           after(fc.integer({ min: 0, max: 3_000_000 })),
@@ -272,7 +294,7 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
       const everyFollower: Target[] = [0, 1, 2, 3].map((index) => ({ kind: 'follower', partition: 0, index }));
       return fc
         .tuple(
-          start,
+          startEarly,
           cutLink(SUCCESSOR, LEADER, 5_000, 40_000),
           after(fc.integer({ min: 0, max: 3_000_000 })),
           knockOut(LEADER, 3_000, 25_000),

@@ -4,6 +4,10 @@
 // by one and halves the workload. A candidate counts as failing only when it fails the same
 // way (same outcome, same anomaly kind), so the counterexample tells the original story.
 //
+// With a reference variant (the correct model, when a zoo variant is being fuzzed) a
+// candidate counts only if the reference passes it too: a smaller schedule on which the
+// correct model fails as well no longer shows what the variant breaks.
+//
 // What must hold: deterministic (budgets count runs, never wall time), so every worker count
 // and every machine shrinks a seed to the same counterexample; the simulation seed never
 // changes, only the input does.
@@ -21,8 +25,13 @@ export interface ShrinkOptions {
   /** The failing run of the unshrunk input. */
   original: RunResult;
   originalInput: ScenarioInput;
-  /** Simulation runs allowed in all (default 200). */
+  /** Simulation runs allowed in all (default 200), reference runs included. */
   budgetRuns?: number;
+  /**
+   * A candidate that fails the same way on `variant` counts only if this variant's run of it
+   * does not fail (is neither a violation, stuck nor a crash). Usually 'correct'.
+   */
+  reference?: VariantName;
 }
 
 export interface ShrinkResult {
@@ -50,7 +59,14 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
     if (runs >= budget) return undefined;
     runs++;
     const r = runScenario(deps, { seed: opts.seed, scenario: opts.scenario, variant: opts.variant, input });
-    return sameFailure(opts.original, r) ? r : undefined;
+    if (!sameFailure(opts.original, r)) return undefined;
+    if (opts.reference !== undefined && opts.reference !== opts.variant) {
+      if (runs >= budget) return undefined;
+      runs++;
+      const ref = runScenario(deps, { seed: opts.seed, scenario: opts.scenario, variant: opts.reference, input });
+      if (ref.outcome === 'violation' || ref.outcome === 'stuck' || ref.outcome === 'crash') return undefined;
+    }
+    return r;
   };
   const consider = (input: ScenarioInput, r: RunResult | undefined): boolean => {
     if (r === undefined) return false;
