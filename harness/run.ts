@@ -29,7 +29,7 @@ import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../sce
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './fuzz/cluster-view.ts';
-import { PromiseTracker } from './fuzz/promise.ts';
+import { PromiseTracker, ResequencedValues } from './fuzz/promise.ts';
 import { FaultInjector, type FaultRecord } from './fuzz/injector.ts';
 
 /** How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises. */
@@ -160,6 +160,8 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   let cluster: KafkaCluster | undefined;
   let injector: FaultInjector | undefined;
   let tracker: PromiseTracker | undefined;
+  /** Values an idempotent producer re-sent under a new identity (KIP-360): their duplicates are Kafka's. */
+  const resequenced = new ResequencedValues();
   let monitor: SnapshotMonitor | undefined;
   const extraAnomalies: Anomaly[] = [];
   let outcomeOverride: 'stuck' | 'crash' | undefined;
@@ -226,6 +228,9 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
           if (r.topic === TOPIC) trk.onReplica(r.broker, r.partition, r.role, r.hw, r.leo);
         } else if (kind === 'registered' && (ev as { uncleanShutdown?: unknown }).uncleanShutdown === true) {
           trk.onUncleanRegistration((ev as unknown as { broker: number }).broker);
+        } else if (kind === 'producer-resequenced') {
+          const r = ev as unknown as { topic: string; partition: number; values: string[] };
+          resequenced.add(r.topic, r.partition, r.values);
         }
         inj.onProbe(ev);
       }
@@ -344,7 +349,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       });
     }
     takeSnapshot();
-    historyVerdict = deps.judges.checkHistory(c.history, { finalReadComplete: readDone });
+    historyVerdict = resequenced.relabel(deps.judges.checkHistory(c.history, { finalReadComplete: readDone }));
   } catch (err) {
     if (err instanceof StuckError) {
       outcomeOverride = 'stuck';

@@ -619,14 +619,25 @@ export class Sender implements RequestOwner {
     }
   }
 
-  /** Kafka's startSequencesAtBeginning: the partition's incomplete batches restart at sequence 0. */
+  /**
+   * Kafka's startSequencesAtBeginning: the partition's incomplete batches restart at sequence 0.
+   * A batch that may already have been appended under its old identity gets a new one here,
+   * which no broker can recognise as a retry: if it was appended, it is appended again
+   * (KAFKA-14034). Announced as a 'producer-resequenced' probe, so a judge can tell such a
+   * duplicate, which Kafka's idempotence does not cover, from a broker failing to dedupe.
+   */
   private rewriteSequences(part: PartitionState): void {
     let seq = 0;
+    let resent: string[] | null = null;
     for (const batch of part.incomplete) {
+      if (batch.maybeAppended) for (const r of batch.records) (resent ??= []).push(r.value);
       batch.producerId = this.producerId;
       batch.producerEpoch = this.producerEpoch;
       batch.baseSequence = seq;
       seq += batch.sends.length;
+    }
+    if (resent !== null) {
+      this.ctx.emit({ kind: 'producer-resequenced', producer: this.ctx.id, topic: part.topic, partition: part.partition, producerId: this.producerId, values: resent });
     }
     part.producerId = this.producerId;
     part.producerEpoch = this.producerEpoch;

@@ -64,4 +64,9 @@ export type ModelProbe =
    */
   | { kind: 'registered'; broker: number; brokerEpoch: number; uncleanShutdown?: boolean }
   /** The controller fenced a broker (session timeout or re-registration). */
-  | { kind: 'fenced'; broker: number };
+  | { kind: 'fenced'; broker: number }
+  /**
+   * An idempotent producer restarted a partition's sequences under a new producer id (KIP-360)
+   * and re-sends these values, some attempt of which may already have been appended.
+   */
+  | { kind: 'producer-resequenced'; producer: number; topic: string; partition: number; producerId: number; values: string[] };

@@ -29,6 +29,7 @@
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
 // Clean shutdowns and controller crashes never count.
 
+import type { Anomaly } from '../../checkers/verdict.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 interface Damage {
@@ -248,5 +249,66 @@ export class PromiseTracker {
     if (partitions.length === 0) return set.brokers.size >= this.minInsync;
     for (const p of partitions) if (set.countFor(p, this.view.record(p)!.replicas) >= this.minInsync) return true;
     return false;
+  }
+}
+
+/**
+ * Duplicates Kafka's idempotence does not cover. An idempotent producer whose batch expired
+ * with its outcome unknown, or whose retries the broker refuses as out of order (the batch is
+ * older than the five the broker remembers per producer), restarts the partition's sequences
+ * under a new identity (KIP-360: TransactionManager.bumpIdempotentProducerEpoch, then
+ * startSequencesAtBeginning; the model takes a new producer id, Kafka's fallback). Batches it
+ * re-sends that way may already have been appended; the broker cannot recognise them and
+ * appends them again (KAFKA-14034). A `duplicate` of values the model announced as re-sent so
+ * (the 'producer-resequenced' probe) is therefore a Kafka anomaly beyond what idempotence
+ * promises: expected, not a violation. It is never a loss. Any other duplicate stays a
+ * violation (the broker failed to dedupe a retry).
+ */
+export class ResequencedValues {
+  private readonly byPartition = new Map<string, Set<string>>();
+
+  /** Feed every 'producer-resequenced' probe. */
+  add(topic: string, partition: number, values: readonly string[]): void {
+    const key = `${topic}/${partition}`;
+    let set = this.byPartition.get(key);
+    if (set === undefined) this.byPartition.set(key, (set = new Set()));
+    for (const v of values) set.add(v);
+  }
+
+  /**
+   * The verdict with every duplicate of re-sent values marked expected, and with the poll
+   * anomalies that follow from it: the checker places a value at its first offset, so a
+   * consumer reading the second copy seems to go back (nonmonotonic-poll) and then to skip
+   * ahead (poll-skip), although its offsets only grow.
+   */
+  relabel<V extends { anomalies: Anomaly[] }>(verdict: V): V {
+    if (this.byPartition.size === 0) return verdict;
+    const duplicated = new Set<string>();
+    let anomalies = verdict.anomalies.map((a) => {
+      if (a.kind !== 'duplicate' || a.expected === true || a.topic === undefined || a.partition === undefined) return a;
+      const set = this.byPartition.get(`${a.topic}/${a.partition}`);
+      const values = a.values ?? [];
+      if (set === undefined || values.length === 0 || !values.every((v) => set.has(v))) return a;
+      for (const v of values) duplicated.add(`${a.topic}/${a.partition}\u0000${v}`);
+      return {
+        ...a,
+        expected: true,
+        explanation: `${a.explanation} The producer re-sent it under a new producer identity after an earlier batch's outcome became unknown (KIP-360 sequence reset): Kafka's idempotence does not cover that resend, so this duplicate is a Kafka anomaly, not a loss.`,
+      };
+    });
+    if (duplicated.size === 0) return verdict;
+    anomalies = anomalies.map((a) => {
+      if ((a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') || a.expected === true || a.topic === undefined) return a;
+      const [from, to] = a.values ?? [];
+      const key = `${a.topic}/${a.partition}\u0000`;
+      const culprit = [from, to].find((v) => v !== undefined && duplicated.has(key + v));
+      if (culprit === undefined) return a;
+      return {
+        ...a,
+        expected: true,
+        explanation: `${a.explanation} A consequence of the duplicate of ${JSON.stringify(culprit)} above: its second copy sits later in the log than the checker's position for it.`,
+      };
+    });
+    return { ...verdict, anomalies };
   }
 }

@@ -1,0 +1,77 @@
+// Duplicates Kafka's idempotent producer does produce (decided with evidence; see
+// docs/readme-triage.md). The fuzzer reported "duplicate" on the correct model: swarm seeds
+// 205285, 214041 and 218318 of base seed 200000 (110954 of base seed 100000 before the
+// metadata-delta fix). Every one is the same Kafka mechanism:
+//   1. a batch's outcome is unknown to the producer (request timed out, REQUEST_TIMED_OUT,
+//      a leader that went away) while its records were appended and later committed;
+//   2. the producer restarts the partition's sequences under a new identity (KIP-360; Java:
+//      TransactionManager.canRetry asks for an epoch bump on OUT_OF_ORDER_SEQUENCE_NUMBER of
+//      the next expected batch, or maybeResolveSequences after an expiry; then
+//      bumpIdempotentProducerEpoch → startSequencesAtBeginning rewrites every in-flight batch);
+//   3. the rewritten batch is appended again: no broker can tell it is a retry.
+// KAFKA-14034 (apache/kafka PR 13796) describes exactly this ("their producer epoch and
+// sequence number gets rewritten, effectively granting those messages a new identity"); a
+// librdkafka maintainer notes the Java client bumps "in all cases". The model's client does
+// what the Java client does (a new producer id instead of a local epoch bump: the broker
+// treats both as a new identity starting at sequence 0). So the duplicate is a real Kafka
+// anomaly; it is not a loss. The client announces the values it re-sends that way
+// ('producer-resequenced' probe) and the fuzzer marks their duplicates, and the poll
+// anomalies the second copy causes, as expected (harness/fuzz/promise.ts ResequencedValues).
+//
+// Seed 214041 in short: broker 3, leader of t/0, stops at 0.18 s with the producer's first
+// batch (p202-9, sequence 0) unanswered; broker 1 leads and takes p202-14 (sequence 1) from a
+// producer it has no state for (Kafka's ProducerAppendInfo.checkSequence accepts any sequence
+// then) at offset 0, but cannot commit it before the request times out; sequence 0 is then
+// refused as out of order, the producer takes a new identity and re-sends both: p202-14 lands
+// again at offset 5.
+
+import { describe, expect, it } from 'vitest';
+import type { ScenarioInput } from '../../../scenarios/index.ts';
+import { ResequencedValues } from '../../../harness/fuzz/promise.ts';
+import type { Anomaly } from '../../../checkers/verdict.ts';
+import { rerun } from './helpers.ts';
+
+const seed214041: ScenarioInput = {
+  shape: { brokers: 4, replicationFactor: 3, minInsync: 2, partitions: 3, timing: { 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000, 'request.timeout.ms': 5000 } },
+  workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
+  faults: [
+    {
+      trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 8322, delayUs: 1481 },
+      action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
+      beyondPromise: false,
+    },
+    { trigger: { kind: 'at', atMs: 184 }, action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 }, beyondPromise: false },
+  ],
+  healAtMs: 120000,
+};
+
+describe('KIP-360 resends: a duplicate Kafka makes, not a loss', () => {
+  it('seed 214041: the duplicate is there, announced, and expected; nothing else fails', () => {
+    const { result, failing } = rerun(214041, seed214041);
+    expect(failing).toEqual([]);
+    const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate');
+    expect(dup).toMatchObject({ expected: true, values: ['p202-14'], offsets: [0, 5] });
+    expect(dup!.explanation).toMatch(/KIP-360/);
+    expect(result.outcome).toBe('expected-loss');
+  });
+
+  const dup = (value: string, partition = 0): Anomaly => ({ kind: 'duplicate', explanation: 'x', topic: 't', partition, values: [value], offsets: [0, 5] });
+
+  it('a duplicate of a value nobody re-sent under a new identity stays a violation', () => {
+    const r = new ResequencedValues();
+    r.add('t', 0, ['a']);
+    const v = r.relabel({ anomalies: [dup('b'), dup('a', 1), dup('a')] });
+    expect(v.anomalies.map((a) => a.expected === true)).toEqual([false, false, true]);
+  });
+
+  it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
+    const r = new ResequencedValues();
+    r.add('t', 0, ['a']);
+    const back: Anomaly = { kind: 'nonmonotonic-poll', explanation: 'x', topic: 't', partition: 0, values: ['z', 'a'] };
+    const skip: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['a', 'q', 'b'] };
+    const other: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['p', 'q'] };
+    expect(r.relabel({ anomalies: [back, skip, other] }).anomalies.some((a) => a.expected === true)).toBe(false); // no duplicate: nothing to follow
+    const v = r.relabel({ anomalies: [dup('a'), back, skip, other] });
+    expect(v.anomalies.map((a) => a.expected === true)).toEqual([true, true, true, false]);
+  });
+});
