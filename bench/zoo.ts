@@ -20,7 +20,10 @@
 //
 // Usage: npx tsx bench/zoo.ts [--campaigns 5] [--variants a,b] [--time-limit-s 60]
 //          [--workers 2] [--base-seed 1] [--scenario swarm] [--shrink-runs 200]
-//          [--json FILE]
+//          [--exclude-kinds k1,k2] [--json FILE]
+//
+// --exclude-kinds: a variant's violation counts only when it has a failing anomaly of
+// another kind (the variant's run is repeated with its full verdict to see every kind).
 //
 // Timings are wall-clock on a shared machine: rough, and longer when other work runs.
 
@@ -31,6 +34,7 @@ import { DEFAULT_DEPS_MODULE, isFailureOutcome, loadDeps, type SeedResult, type 
 import type { Trace } from '../checkers/trace.ts';
 import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type VariantName } from '../model/config.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
+import { generateInput, isFailing } from '../harness/run.ts';
 
 // --- arguments --------------------------------------------------------------------------------
 
@@ -59,6 +63,8 @@ const baseSeed = intFlag('base-seed', 1, 0);
 const shrinkRuns = intFlag('shrink-runs', 200, 0);
 const scenario = flag('scenario') ?? 'swarm';
 const jsonFile = flag('json');
+/** Anomaly kinds that do not count as a find (e.g. liveness,quorum-superset while their false positives are triaged). */
+const excludeKinds = new Set((flag('exclude-kinds') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
 const variants: VariantName[] = (flag('variants')?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [...ALL_VARIANTS]) as VariantName[];
 for (const v of variants) {
   if (!(ALL_VARIANTS as readonly string[]).includes(v)) {
@@ -91,6 +97,8 @@ interface CampaignResult {
   /** Variant seeds completed when the campaign ended. */
   seedsRun: number;
   falsePositives: FalsePositive[];
+  /** Variant violations whose every failing anomaly is of an excluded kind. */
+  excluded: Array<{ seed: number; kinds: string }>;
   /** Variant seeds that ended stuck or crashed (not counted as finds). */
   harnessFailures: Array<{ seed: number; outcome: string; kind: string }>;
   shrunk?: { faults: number; sends: number; originalFaults: number; kind: string; runs: number; correctOutcome: string; shrinkS: number };
@@ -104,7 +112,7 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
   const limitMs = timeLimitS * 1000;
   const started = Date.now();
   const maxInFlight = executor.workers * 2;
-  const result: CampaignResult = { variant, baseSeed: base, found: false, wallS: 0, seedsRun: 0, falsePositives: [], harnessFailures: [] };
+  const result: CampaignResult = { variant, baseSeed: base, found: false, wallS: 0, seedsRun: 0, falsePositives: [], excluded: [], harnessFailures: [] };
   const inFlight = new Set<Promise<void>>();
   const confirmQueue: SeedResult[] = [];
   let next = base;
@@ -131,14 +139,26 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
         const suspect = confirmQueue.shift();
         if (suspect !== undefined) {
           // Confirm on the correct model before counting: same seed, same generated input.
+          // With excluded kinds, first look at every failing anomaly of the variant's run.
+          const kindsOk: Promise<string | undefined> =
+            excludeKinds.size === 0
+              ? Promise.resolve(suspect.kind ?? suspect.outcome)
+              : (executor.run({ type: 'trace', scenario, variant, seed: suspect.seed, input: generateInput(scenario, suspect.seed) }) as Promise<Trace>).then((t) => {
+                  const kinds = [...new Set(t.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
+                  const counted = kinds.filter((k) => !excludeKinds.has(k));
+                  if (counted.length === 0) result.excluded.push({ seed: suspect.seed, kinds: kinds.join(',') });
+                  return counted.length === 0 ? undefined : counted.join(',');
+                });
           track(
-            (executor.run(seedTask('correct', suspect.seed)) as Promise<SeedResult>).then((c) => {
+            kindsOk.then(async (kinds) => {
+              if (done || kinds === undefined) return;
+              const c = (await executor.run(seedTask('correct', suspect.seed))) as SeedResult;
               if (done) return;
               if (!isFailureOutcome(c.outcome)) {
                 result.found = true;
                 result.seed = suspect.seed;
                 result.seedIndex = suspect.seed - base + 1;
-                result.kind = suspect.kind ?? suspect.outcome;
+                result.kind = kinds;
                 finish();
               } else {
                 result.falsePositives.push({ seed: suspect.seed, variantKind: suspect.kind ?? '?', correctOutcome: c.outcome, correctKind: c.kind ?? '?' });
@@ -196,7 +216,8 @@ const fmtS = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : `>${timeLimitS}
 
 console.log(
   `bench/zoo: scenario ${scenario}, ${campaigns} campaigns per variant (base seeds ${campaignBase(0)}, ${campaignBase(1)}, …), ` +
-    `${workers} workers, ${timeLimitS} s each, shrink budget ${shrinkRuns} runs, ${availableParallelism()} CPUs`,
+    `${workers} workers, ${timeLimitS} s each, shrink budget ${shrinkRuns} runs, ${availableParallelism()} CPUs` +
+    (excludeKinds.size > 0 ? `, not counting ${[...excludeKinds].join(', ')}` : ''),
 );
 await loadDeps(DEFAULT_DEPS_MODULE);
 const executor = createExecutor(workers, DEFAULT_DEPS_MODULE);
@@ -212,8 +233,11 @@ try {
         ? `found seed ${r.seed} (#${r.seedIndex}) ${r.kind} in ${r.wallS.toFixed(1)} s` +
           (r.shrunk ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ${r.shrunk.correctOutcome})` : '')
         : `not found in ${timeLimitS} s (${r.seedsRun} seeds)`;
-      const fp = r.falsePositives.length > 0 ? `; false positives: ${r.falsePositives.map((f) => `${f.seed} ${f.variantKind}/${f.correctKind}`).join(', ')}` : '';
-      console.log(`  ${variant} campaign ${c + 1} (base ${r.baseSeed}): ${what}${fp}`);
+      const ex = r.excluded.length > 0 ? `; ${r.excluded.length} violations of excluded kinds only` : '';
+      const fpShown = r.falsePositives.slice(0, 4).map((f) => `${f.seed} ${f.variantKind}/${f.correctKind}`);
+      if (r.falsePositives.length > 4) fpShown.push(`… ${r.falsePositives.length - 4} more`);
+      const fp = r.falsePositives.length > 0 ? `; false positives (variant/correct): ${fpShown.join(', ')}` : '';
+      console.log(`  ${variant} campaign ${c + 1} (base ${r.baseSeed}): ${what}${ex}${fp}`);
     }
   }
 } finally {
@@ -245,7 +269,7 @@ for (const variant of variants) {
     kinds || '-',
     rs.map((r) => (r.shrunk ? String(r.shrunk.faults) : '-')).join(' '),
     rs.map((r) => (r.shrunk ? String(r.shrunk.sends) : '-')).join(' '),
-    fps.length === 0 ? '0' : `${fps.length} (seeds ${fps.map((f) => f.seed).join(' ')})`,
+    String(fps.length),
   ]);
   perVariant[variant] = { medianS: Number.isFinite(med) ? med : null, medianSeeds: Number.isFinite(medSeeds) ? medSeeds : null, campaigns: rs };
 }
@@ -256,8 +280,12 @@ const fpAll = all.flatMap((r) => r.falsePositives.map((f) => ({ variant: r.varia
 if (fpAll.length > 0) {
   console.log('');
   console.log('False positives (the variant seed fails on the correct model too; not counted):');
+  // Each seed once (campaigns of different variants share base seeds).
+  const seen = new Set<number>();
   for (const f of fpAll) {
-    console.log(`  ${f.variant} seed ${f.seed}: variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} — npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`);
+    if (seen.has(f.seed)) continue;
+    seen.add(f.seed);
+    console.log(`  seed ${f.seed} (${f.variant}): variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} — npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`);
   }
 }
 const badShrinks = all.filter((r) => r.shrunk !== undefined && (r.shrunk.faults > 10 || isFailureOutcome(r.shrunk.correctOutcome as SeedResult['outcome'])));
