@@ -1,0 +1,86 @@
+// The bug zoo found from scratch (issue 6): for every variant, a scan of the default scenario
+// (`swarm`, no hints, nothing about the variant in the generators) reaches a seed whose run
+// with the variant is a violation with a safety anomaly (liveness alone does not count) that
+// the correct model does not produce: the same seed passes on it. This is what
+// `npm run fuzz -- --variant NAME` does, minus the worker pool and the shrinking.
+//
+// Each scan starts at the base seed of one of bench/zoo.ts's campaigns (1, 1000001, 2000001,
+// …: the campaign that found the variant soonest when this table was written) and may run up
+// to MAX_SEEDS seeds; the seed where the variant shows today is noted beside it, and the test
+// reports where it actually found it. A generator or model change moves those seeds: a scan
+// that now needs more seeds still passes (only slower), and one that finds nothing within
+// MAX_SEEDS fails — the fuzzer lost its power for that variant, or the variant no longer
+// breaks anything. Run `npx tsx bench/zoo.ts` to see the rates, and update the bases.
+
+import { describe, expect, it } from 'vitest';
+import { generateInput, isFailing, runScenario, type RunResult } from '../../harness/run.ts';
+import { deps } from '../../harness/fuzz/default-deps.ts';
+import type { VariantName } from '../../model/config.ts';
+import { CONFIG_VARIANTS, PROTOCOL_VARIANTS } from '../../model/config.ts';
+
+const SCENARIO = 'swarm';
+/** At the rates bench/zoo.ts measures (one find per 10–2,000 seeds) a lost variant, not bad luck, exhausts this. */
+const MAX_SEEDS = 6_000;
+
+/** variant → [base seed of the scan, the seed that finds it today]. */
+const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: number]> = {
+  'acks-1': [1, 6],
+  'min-insync-1': [4_000_001, 4_000_009],
+  'unclean-election': [2_000_001, 2_000_004],
+  'truncate-to-hw': [2_000_001, 2_000_004],
+  'kip-101': [1, 50],
+  'no-epoch-fencing': [1, 34],
+  'isr-expand-on-hw': [2_000_001, 2_000_101],
+  'hw-on-current-isr': [1_000_001, 1_000_008],
+  'unfenced-alter-partition': [1_000_001, 1_000_288],
+  'stale-broker-epoch': [2_000_001, 2_000_018],
+  'last-replica-standing': [1, 15],
+};
+
+const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
+
+interface Find {
+  seed: number;
+  kinds: string[];
+  seedsRun: number;
+}
+
+/** Scans from `base`: the first seed the variant fails with a safety anomaly and the correct model passes. */
+function discover(variant: VariantName, base: number): Find | undefined {
+  for (let seed = base; seed < base + MAX_SEEDS; seed++) {
+    const input = generateInput(SCENARIO, seed);
+    const r = runScenario(deps, { seed, scenario: SCENARIO, variant, input });
+    if (r.outcome !== 'violation') continue;
+    const kinds = failingKinds(r).filter((k) => k !== 'liveness');
+    if (kinds.length === 0) continue;
+    const c = runScenario(deps, { seed, scenario: SCENARIO, variant: 'correct', input });
+    if (c.outcome === 'violation' || c.outcome === 'stuck' || c.outcome === 'crash') continue;
+    return { seed, kinds, seedsRun: seed - base + 1 };
+  }
+  return undefined;
+}
+
+describe('zoo: every variant is found from scratch by the default scenario', () => {
+  it('covers every variant of model/config.ts', () => {
+    expect(Object.keys(SCANS).sort()).toEqual([...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS].sort());
+  });
+
+  for (const [variant, [base, findsAt]] of Object.entries(SCANS) as Array<[Exclude<VariantName, 'correct'>, [number, number]]>) {
+    it(`${variant}: a violation the correct model does not have, within ${MAX_SEEDS} seeds of ${base} (seed ${findsAt} when written)`, () => {
+      const found = discover(variant, base);
+      expect(found, `no seed in ${base}…${base + MAX_SEEDS - 1} shows ${variant}`).toBeDefined();
+      expect(found!.kinds.length).toBeGreaterThan(0);
+      // Where it was found, for whoever updates the table.
+      if (found!.seed !== findsAt) console.info(`zoo discovery: ${variant} now found at seed ${found!.seed} (${found!.seedsRun} seeds from ${base}), table says ${findsAt}`);
+    });
+  }
+
+  it('the correct model itself passes the seeds that find the variants', () => {
+    // The confirmation above, stated on its own for the seeds of the table: none of them is a
+    // false positive of the model or of a checker.
+    for (const [, findsAt] of Object.values(SCANS)) {
+      const r = runScenario(deps, { seed: findsAt, scenario: SCENARIO, variant: 'correct', input: generateInput(SCENARIO, findsAt) });
+      expect([r.outcome, failingKinds(r)], `seed ${findsAt}`).toEqual([expect.not.stringMatching(/^(violation|stuck|crash)$/), []]);
+    }
+  });
+});
