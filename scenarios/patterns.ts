@@ -37,10 +37,11 @@ export const PATTERN_DESCRIPTIONS: Record<PatternKind, string> = {
   'lagging-replica-rejoins':
     'a follower is cut from the leader and leaves the ISR; the leader fails right after an acknowledgement; as the follower rejoins the new leader, the fetch that would complete it is lost',
   'lost-alter-partition':
-    'a follower leaves the ISR and catches up again; the AlterPartition that re-adds it is lost in flight (resent later), and the follower is cut off or loses power meanwhile',
-  'zombie-follower': 'a follower loses the controller (no metadata) but keeps fetching while leadership moves twice',
+    'a follower leaves the ISR and catches up again; the AlterPartition that re-adds it is lost in flight (resent later), and the follower is cut off, loses power, or both meanwhile',
+  'zombie-follower': 'a follower loses the controller (no metadata) but keeps fetching while leadership moves twice, sometimes after another follower fell behind',
   'zombie-leader': 'the leader is cut from a follower, then loses the controller and is replaced while it still serves, then the new leader loses it too',
-  'in-flight-alter-partition': "the controller's answer to an AlterPartition is lost while the replica it names is cut off, then leaders fail",
+  'in-flight-alter-partition':
+    "the controller's answer to an AlterPartition (often the one re-adding a follower that was cut off) is lost while the replica it names is cut off, then leaders fail",
   'isr-shrinks-to-leader': 'cuts shrink the ISR to the leader alone, which then loses power or crashes',
   'stale-leader-view':
     'a follower is cut from the leader; the leader stops receiving metadata; another follower loses power and cannot hear the leader, then the first one reconnects',
