@@ -226,7 +226,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
         if (kind === 'replica') {
           const r = ev as unknown as { topic: string; broker: number; partition: number; role: string; hw: number; leo: number };
           if (r.topic === TOPIC) trk.onReplica(r.broker, r.partition, r.role, r.hw, r.leo);
-        } else if (kind === 'registered' && (ev as { uncleanShutdown?: unknown }).uncleanShutdown === true) {
+        } else if (kind === 'unclean-shutdown') {
           trk.onUncleanRegistration((ev as unknown as { broker: number }).broker);
         } else if (kind === 'producer-resequenced') {
           const r = ev as unknown as { topic: string; partition: number; values: string[] };

@@ -56,13 +56,15 @@ export type ModelProbe =
   | { kind: 'alter-partition-applied'; topic: string; partition: number; isr: number[]; accepted: boolean }
   /** A follower fetched and appended records. */
   | { kind: 'follower-fetch'; broker: number; leader: number; topic: string; partition: number; fetchOffset: number; appended: number }
+  /** A broker's registration was accepted with this broker epoch. */
+  | { kind: 'registered'; broker: number; brokerEpoch: number }
   /**
-   * A broker's registration was accepted with this broker epoch. `uncleanShutdown`: it
-   * replaced a previous incarnation whose shutdown the controller judged unclean (its
-   * previousBrokerEpoch is not the registered epoch: kill -9, power loss, or a clean stop
-   * before the incarnation had registered), so it left every ISR and ELR (KIP-966).
+   * The controller is accepting a new incarnation of `broker` and judged the previous one's
+   * shutdown unclean (previousBrokerEpoch is not the registered epoch: kill -9, power loss, or
+   * a clean stop before the incarnation had registered), so it leaves every ISR and ELR
+   * (KIP-966). Emitted before the partition changes that follow from it.
    */
-  | { kind: 'registered'; broker: number; brokerEpoch: number; uncleanShutdown?: boolean }
+  | { kind: 'unclean-shutdown'; broker: number; previousBrokerEpoch: number; registeredEpoch: number }
   /** The controller fenced a broker (session timeout or re-registration). */
   | { kind: 'fenced'; broker: number }
   /**

@@ -105,8 +105,6 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private readonly uncleanElection: boolean;
   private readonly variant: 'correct' | ProtocolVariant;
   private replaying = false;
-  /** While a registration is being appended: the controller judged the previous shutdown unclean. */
-  private registeringUnclean = false;
 
   constructor(
     private readonly ctx: NodeContext<Message>,
@@ -205,10 +203,11 @@ export class KraftController implements Actor<Message>, ControllerNode {
       this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'DUPLICATE_BROKER_REGISTRATION', brokerEpoch: -1 });
       return;
     }
-    this.registeringUnclean = false;
     if (existing !== undefined && existing.incarnation !== req.incarnation) {
       const clean = req.previousBrokerEpoch === existing.epoch;
-      this.registeringUnclean = !clean;
+      // Announced before the partition changes it causes (Kafka writes those records first,
+      // then the RegisterBroker record), so a listener knows why a broker leaves an ELR.
+      if (!clean) this.ctx.emit({ kind: 'unclean-shutdown', broker: id, previousBrokerEpoch: req.previousBrokerEpoch, registeredEpoch: existing.epoch });
       if (this.elrEnabled && !clean) {
         // KIP-966: an unclean shutdown may have lost data; leave every ISR and ELR.
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.isr.includes(id));
@@ -219,7 +218,6 @@ export class KraftController implements Actor<Message>, ControllerNode {
     }
     const brokerEpoch = this.log.length;
     this.append({ type: 'RegisterBroker', brokerId: id, brokerEpoch, incarnation: req.incarnation });
-    this.registeringUnclean = false;
     this.lastContactUs.set(id, this.ctx.now());
     this.commit();
     this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'NONE', brokerEpoch });
@@ -412,11 +410,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
         if (live) {
           // A new registration fences the one it replaces.
           if (previous !== undefined && !previous.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
-          this.ctx.emit(
-            this.registeringUnclean
-              ? { kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch, uncleanShutdown: true }
-              : { kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch },
-          );
+          this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
         }
         return;
       }

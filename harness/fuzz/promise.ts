@@ -1,7 +1,8 @@
 // Judges whether a run went beyond what Kafka promises to survive (DESIGN §4, issue 5).
 // - Unclean shutdowns: power loss or kill -9 (Kafka cannot tell them apart: no clean-shutdown
 //   marker), and a clean stop of an incarnation that had not registered yet (its marker holds
-//   broker epoch -1; the controller reports that judgement in its 'registered' probe). A
+//   broker epoch -1; the controller announces that judgement in its 'unclean-shutdown' probe,
+//   before the partition changes it causes). A
 //   broker stays "uncleanly down" from then until it is up, has re-fetched up to the high
 //   watermark its partitions had when it went down, and a controller record lists it in the
 //   ISR again. KIP-966 removes such a broker from every ISR and ELR when it re-registers.

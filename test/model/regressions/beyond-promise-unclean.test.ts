@@ -15,7 +15,7 @@
 // KIP-966 promises "MinISR-1 tolerance to data loss unclean shutdown events"; here two
 // replicas were uncleanly down at once (min.insync.replicas = 2) and the one Kafka elected out
 // of the empty ISR and ELR had lost data, which is past that tolerance. The promise tracker
-// now (1) learns from the controller's 'registered' probe which restarts Kafka judged unclean,
+// now (1) learns from the controller's 'unclean-shutdown' probe which restarts Kafka judged unclean,
 // and (2) marks a run beyond the durability promise when a broker that lost data (and has not
 // re-fetched it) is elected out of an empty ISR and ELR while min.insync.replicas replicas of
 // the partition are uncleanly down.
@@ -67,6 +67,30 @@ const seed275: ScenarioInput = {
   healAtMs: 120000,
 };
 
+// Seed 547218 of base seed 500000 (a 100k campaign): the same, where the registration that
+// removes the last ELR member also elects the last known leader in the same change. The
+// tracker must know that registration was unclean before it sees the election: the controller
+// announces it first ('unclean-shutdown' probe), as Kafka writes the shutdown's partition
+// records before the RegisterBroker record.
+const seed547218: ScenarioInput = {
+  shape: { brokers: 3, replicationFactor: 2, minInsync: 2, partitions: 3, timing: { 'replica.lag.time.max.ms': 10000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'replica.socket.timeout.ms': 10000 } },
+  workload: { producers: 1, consumers: 1, sends: 93, keys: 0, sendIntervalMs: 65, pollIntervalMs: 432 },
+  faults: [
+    {
+      trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: true }, nth: 3, afterMs: 3099, delayUs: 376 },
+      action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 3739 },
+      beyondPromise: false,
+    },
+    { trigger: { kind: 'after', delayUs: 6669592 }, action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 11615 }, beyondPromise: false },
+    {
+      trigger: { kind: 'on', event: { probe: 'leader-change', broker: null, partition: null, change: 'any', appendedOnly: true }, nth: 1, afterMs: 3362, delayUs: 1400738 },
+      action: { kind: 'power-loss', targets: [{ kind: 'leader', partition: 0 }], downMs: 2502, tornTail: false },
+      beyondPromise: false,
+    },
+  ],
+  healAtMs: 120000,
+};
+
 const seed111034: ScenarioInput = {
   shape: { brokers: 3, replicationFactor: 2, minInsync: 2, partitions: 1, timing: { 'replica.lag.time.max.ms': 4000, 'broker.session.timeout.ms': 6000, 'request.timeout.ms': 5000 } },
   workload: { producers: 3, consumers: 1, sends: 1, keys: 5, sendIntervalMs: 38, pollIntervalMs: 445 },
@@ -98,5 +122,12 @@ describe('a loss past KIP-966\'s tolerance is beyond the promise', () => {
       return i > 0 && e.kind === 'partition' && p.kind === 'partition' && p.leader < 0 && e.leader === 2 && !p.isr.includes(2) && !p.elr.includes(2);
     });
     expect(lastKnown).toMatchObject({ isr: [2], elr: [] });
+  });
+
+  it('seed 547218 (two stops Kafka judges unclean, one power loss): the election comes with the unclean registration; beyond the promise', () => {
+    const { result, failing } = rerun(547218, seed547218);
+    expect(failing).toEqual([]);
+    expect(result.beyondPromise).toBe(true);
+    expect(result.outcome).toBe('expected-loss');
   });
 });
