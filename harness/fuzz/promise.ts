@@ -6,9 +6,11 @@
 //   broker stays "uncleanly down" from then until it is up, has re-fetched up to the high
 //   watermark its partitions had when it went down, and a controller record lists it in the
 //   ISR again. KIP-966 removes such a broker from every ISR and ELR when it re-registers.
-// - Availability: min.insync.replicas or more of a partition's replicas uncleanly down at
-//   once may empty its ISR and ELR. Kafka then waits for the last known leader (LastKnownElr)
-//   to come back; liveness failures of such a run are expected.
+// - Availability: no count of unclean shutdowns excuses a partition that stays offline.
+//   When they empty its ISR and ELR, Kafka elects the last known leader (LastKnownElr) again
+//   once it is back (KIP-966: "if only ELR is delivered, there is no regression in
+//   availability"), and every broker is back after the heal. So only a run beyond the
+//   durability promise has its liveness failures expected.
 // - Durability: a power loss loses the unflushed suffix. A broker "lost data" from its power
 //   loss until it has re-fetched up to the high watermark of that moment. Kafka keeps
 //   acknowledged writes (a) while fewer than min.insync.replicas replicas of a partition lost
@@ -125,7 +127,6 @@ export class PromiseTracker {
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
   private readonly unclean = new DamageSet(true);
   private beyond = false;
-  private beyondAvailability = false;
 
   constructor(
     private readonly minInsync: number,
@@ -139,13 +140,12 @@ export class PromiseTracker {
   }
 
   /**
-   * The run went beyond the availability promise: ≥ min.insync.replicas replicas of a
-   * partition shut down uncleanly (kill -9 included, which Kafka cannot tell from a power
-   * loss) before recovering, so the partition may stay leaderless (no ISR, no ELR) without
-   * unclean election. Liveness failures are then expected; data loss is not.
+   * The run went beyond the availability promise: only when it went beyond the durability
+   * promise (see the header: unclean shutdowns alone never leave a partition offline in
+   * Kafka, which elects the last known leader).
    */
   get beyondAvailabilityPromise(): boolean {
-    return this.beyond || this.beyondAvailability;
+    return this.beyond;
   }
 
   /** Marks the run as beyond the promise (a fault the generator labelled so has fired). */
@@ -194,12 +194,13 @@ export class PromiseTracker {
     }
   }
 
-  /** Brokers are killed (-9) now: no data lost, but an unclean shutdown. Returns true when beyond the availability promise. */
+  /**
+   * Brokers are killed (-9) now: no data lost, but an unclean shutdown. Returns whether this
+   * takes the run beyond the availability promise, which it never does (see the header).
+   */
   crash(brokers: readonly number[]): boolean {
     for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
-    const now = this.exceeds(this.unclean);
-    if (now) this.beyondAvailability = true;
-    return now;
+    return false;
   }
 
   /**
@@ -212,7 +213,6 @@ export class PromiseTracker {
       this.lostData.add(b, targets);
       this.unclean.add(b, targets);
     }
-    if (this.exceeds(this.unclean)) this.beyondAvailability = true;
     const now = this.exceeds(this.lostData);
     if (now) this.beyond = true;
     return now;
@@ -226,7 +226,6 @@ export class PromiseTracker {
   onUncleanRegistration(broker: number): void {
     if (this.unclean.has(broker)) return;
     this.unclean.addRestarted(broker, this.targetsOf(broker));
-    if (this.exceeds(this.unclean)) this.beyondAvailability = true;
   }
 
   damagedBrokers(): number[] {
