@@ -6,6 +6,11 @@
 // Assumes the model announces every change of a partition's controller record as a
 // 'partition' probe (model/cluster-api.ts ModelProbe) and that a scenario has one topic.
 
+import type { ModelProbe } from '../../model/cluster-api.ts';
+
+/** The model's 'partition' probe: the controller's record for one partition. */
+type PartitionProbe = Extract<ModelProbe, { kind: 'partition' }>;
+
 export interface PartitionRecord {
   leader: number;
   leaderEpoch: number;
@@ -32,16 +37,7 @@ export class ClusterView {
   ) {}
 
   /** Applies a 'partition' probe; returns the change, or undefined when it is another topic. */
-  applyPartitionEvent(ev: {
-    topic: string;
-    partition: number;
-    leader: number;
-    leaderEpoch: number;
-    partitionEpoch: number;
-    replicas: number[];
-    isr: number[];
-    elr: number[];
-  }): PartitionChange | undefined {
+  applyPartitionEvent(ev: PartitionProbe): PartitionChange | undefined {
     if (ev.topic !== this.topic) return undefined;
     const previous = this.records.get(ev.partition);
     const current: PartitionRecord = {
