@@ -11,10 +11,10 @@
 // The load average is printed: on a shared machine other processes take cores too.
 
 import { availableParallelism, loadavg } from 'node:os';
-import { createExecutor } from '../harness/fuzz/executor.ts';
-import { scanSeeds } from '../harness/fuzz/campaign.ts';
-import { digestOf } from '../harness/fuzz/summary.ts';
-import { DEFAULT_DEPS_MODULE } from '../harness/fuzz/tasks.ts';
+import { createExecutor } from '../campaign/executor.ts';
+import { scanSeeds } from '../campaign/campaign.ts';
+import { digestOf } from '../campaign/summary.ts';
+import { DEFAULT_DEPS_MODULE } from '../campaign/tasks.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -19,8 +19,8 @@
 // Both are timed in CPU time (the machine is shared), in alternating order, and the ratio is
 // the median of the per-run ratios.
 
-import { Simulation } from '../harness/kernel/index.ts';
-import type { Actor, NodeContext, TimerHandle } from '../harness/kernel/index.ts';
+import { Simulation } from '../harness/index.ts';
+import type { Actor, NodeContext, TimerHandle } from '../harness/index.ts';
 
 const NODES = 32;
 const HOPS = 16;

@@ -9,7 +9,7 @@
 // the campaign's first dispatched seed to the confirmation of its first find; the worker
 // pool is started and warmed once, before any timing, and reused.
 //
-// Each find is then shrunk (the fuzzer's own shrinker, harness/fuzz/shrink.ts) and the
+// Each find is then shrunk (the fuzzer's own shrinker, campaign/shrink.ts) and the
 // shrunk input is run once more on the correct model, which must pass it too.
 //
 // Output: a line per campaign as it ends, then a table per variant (finds, seeds and seconds
@@ -29,12 +29,12 @@
 
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createExecutor, type Executor } from '../harness/fuzz/executor.ts';
-import { DEFAULT_DEPS_MODULE, isFailureOutcome, loadDeps, type SeedResult, type SeedTask, type ShrinkOutcome } from '../harness/fuzz/tasks.ts';
+import { createExecutor, type Executor } from '../campaign/executor.ts';
+import { DEFAULT_DEPS_MODULE, isFailureOutcome, loadDeps, type SeedResult, type SeedTask, type ShrinkOutcome } from '../campaign/tasks.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type VariantName } from '../model/config.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
-import { generateInput, isFailing } from '../harness/run.ts';
+import { generateInput, isFailing } from '../driver/run.ts';
 
 // --- arguments --------------------------------------------------------------------------------
 

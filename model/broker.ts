@@ -17,7 +17,7 @@
 // - Dispatch is a `switch` with a compile-time exhaustiveness check (assertNever), not
 //   ts-pattern: this is the simulator's hot path.
 
-import type { Actor, ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { Actor, ActorFactory, Message, NodeContext } from '../harness/types.ts';
 import type { ClientRequest, ClientResponse, PartitionMetadata } from './client-protocol.ts';
 import type { KafkaConfig, ProtocolVariant } from './config.ts';
 import {

@@ -6,7 +6,7 @@
 // anything else is ignored. Timer tags are plain data with a `type` (the kernel may hash
 // them), one kind per mechanism.
 
-import type { Actor, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { Actor, Message, NodeContext } from '../harness/types.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse } from './client-protocol.ts';
 import { ClientMetadata, METADATA_RETRY_TAG } from './client-metadata.ts';

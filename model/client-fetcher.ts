@@ -24,7 +24,7 @@
 // [offset, value] pairs (possibly none); fail on an error answer (a poll changes nothing);
 // info when no answer came (timeout, disconnect).
 
-import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
+import type { NodeContext, TimerHandle } from '../harness/types.ts';
 import type { AssignValue, PollValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse, LogRecord } from './client-protocol.ts';

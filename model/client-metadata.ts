@@ -11,7 +11,7 @@
 // - The broker list becomes the brokers the last response named (bootstrap only seeds it).
 // - Listeners hear of every applied response; they decide what it unblocks.
 
-import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
+import type { NodeContext, TimerHandle } from '../harness/types.ts';
 import type { ClientResponse, PartitionMetadata } from './client-protocol.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs } from './client-net.ts';

@@ -15,7 +15,7 @@
 //   leaves the set). Timeouts fire at exactly `sent + timeout`, as with a timer per request,
 //   at two heap operations less per request. Its tag is plain data: {type:'request-timeout'}.
 
-import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
+import type { NodeContext, TimerHandle } from '../harness/types.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
 
 export type NoResponseReason = 'timeout' | 'disconnect';

@@ -35,7 +35,7 @@
 // wire, or any later outcome of a send that once had such an attempt. acks=0 sends
 // are `info` as soon as they are written (the client is never told anything).
 
-import type { NodeContext, TimerHandle } from '../harness/kernel/types.ts';
+import type { NodeContext, TimerHandle } from '../harness/types.ts';
 import type { SendValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse, ErrorCode } from './client-protocol.ts';

@@ -2,7 +2,7 @@
 // build a simulated Kafka cluster on a kernel Simulation, drive its workload, look at it,
 // and the probe events it announces (for event-triggered faults and the trace timeline).
 
-import type { SimulationApi } from '../harness/kernel/types.ts';
+import type { SimulationApi } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';

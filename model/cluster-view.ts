@@ -9,8 +9,8 @@
 // - While the controller is down its view is rebuilt from its durable metadata log, exactly
 //   what its restart will recover to.
 
-import type { SimulationApi } from '../harness/kernel/types.ts';
-import { isTorn } from '../harness/kernel/disk.ts';
+import type { SimulationApi } from '../harness/types.ts';
+import { isTorn } from '../harness/disk.ts';
 import type { AckedRecord, BrokerView, ClusterSnapshot, ConsumedRecord, EpochEntry, PartitionView, RecordView, ReplicaSnapshot } from '../checkers/cluster-state.ts';
 import { CONTROLLER_ID, type KafkaConfig, type TopicSpec } from './config.ts';
 import { Broker, HW_CHECKPOINT_FILE } from './broker.ts';

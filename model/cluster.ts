@@ -11,7 +11,7 @@
 // - The views (describe, dumpLog, snapshot) live in cluster-view.ts; the acknowledged and
 //   consumed records of a snapshot are folded incrementally from the history.
 
-import type { ActorFactory, Message, SimulationApi } from '../harness/kernel/types.ts';
+import type { ActorFactory, Message, SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
 import type { History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster } from './cluster-api.ts';

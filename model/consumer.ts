@@ -7,7 +7,7 @@
 // Assumes: the assignment is fixed for the run (subscribe mode with a group coordinator is a
 // later issue). A restarted consumer starts its streams over from offset 0 on fresh lanes.
 
-import type { ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { ActorFactory, Message, NodeContext } from '../harness/types.ts';
 import type { ClientStatus, ConsumerParams } from './client-api.ts';
 import { ClientActorBase } from './client-base.ts';
 import { LaneAllocator } from './client-process.ts';

@@ -22,8 +22,8 @@
 // - The topics of the cluster spec are created at first boot, leaderless with every replica
 //   in the ISR (all logs are empty); brokers are elected as they unfence.
 
-import type { Actor, ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
-import { isTorn } from '../harness/kernel/disk.ts';
+import type { Actor, ActorFactory, Message, NodeContext } from '../harness/types.ts';
+import { isTorn } from '../harness/disk.ts';
 import type { KafkaConfig, ProtocolVariant, TopicSpec } from './config.ts';
 import {
   assertNever,

@@ -10,9 +10,9 @@
 //   or the log end offset when the requested epoch is the latest (KIP-279 names the epoch).
 // - truncateFromEnd(offset) drops entries starting at or after a truncation point.
 
-import type { Disk } from '../harness/kernel/types.ts';
+import type { Disk } from '../harness/types.ts';
 import type { EpochEntry } from '../checkers/cluster-state.ts';
-import { isTorn } from '../harness/kernel/disk.ts';
+import { isTorn } from '../harness/disk.ts';
 
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;

@@ -17,7 +17,7 @@
 // The driver calls these from outside any handler; sending through the captured ctx then is
 // allowed by the kernel. Values are `probe-<clientId>-<n>`, unique within the run.
 
-import type { ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { ActorFactory, Message, NodeContext } from '../harness/types.ts';
 import type { ClientStatus, HistoryRecorder } from './client-api.ts';
 import type { LogRecord } from './client-protocol.ts';
 import { ClientActorBase } from './client-base.ts';

@@ -13,7 +13,7 @@
 // (driver-side, like Jepsen's generator): a restarted producer goes on with fresh values and
 // fresh lanes; sends cut off by the crash stay open in the history (unknown outcome).
 
-import type { ActorFactory, Message, NodeContext } from '../harness/kernel/types.ts';
+import type { ActorFactory, Message, NodeContext } from '../harness/types.ts';
 import type { ClientStatus, ProducerParams } from './client-api.ts';
 import { ClientActorBase, NEXT_SEND_TAG, exponentialGapUs } from './client-base.ts';
 import { LaneAllocator } from './client-process.ts';

@@ -19,8 +19,8 @@
 // Records are immutable and shared by reference between replicas (a follower appends the
 // leader's objects); fetch responses are slices, never copies of the whole log.
 
-import type { Disk } from '../harness/kernel/types.ts';
-import { isTorn } from '../harness/kernel/disk.ts';
+import type { Disk } from '../harness/types.ts';
+import { isTorn } from '../harness/disk.ts';
 import type { LogRecord } from './client-protocol.ts';
 import { LeaderEpochCache } from './epoch-cache.ts';
 import { ProducerStates } from './producer-state.ts';

@@ -14,7 +14,7 @@ import { buildCheckData, type CheckMeta } from './report-data.ts';
 export type { CheckMeta };
 
 /**
- * One self-contained HTML file for a checked history. The CLI (harness/cli/check.ts) can
+ * One self-contained HTML file for a checked history. The CLI (cli/check.ts) can
  * call it for a `--report PATH` flag:
  *
  *   writeFileSync(path, renderCheckReport(history, verdict, { source: file, model, command }));

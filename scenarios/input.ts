@@ -1,7 +1,7 @@
 // What one simulated run is made of, as a scenario generates it: the cluster shape, the
 // workload and the fault schedule. It is plain JSON (it is stored in trace files and
 // replayed from them) and it never names a protocol variant: the driver applies the
-// variant over it (harness/run.ts), so no generator can know which variant is on.
+// variant over it (driver/run.ts), so no generator can know which variant is on.
 
 import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type KafkaConfig, type WorkloadSpec } from '../model/config.ts';
 import type { Fault } from './faults.ts';

@@ -11,7 +11,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'gregor-check-cli-'));
 
 function check(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'harness/cli/check.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/check.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,

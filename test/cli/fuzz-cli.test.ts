@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FUZZ, REPLAY, ROOT, lastJson, runCli, startCli } from './helpers.ts';
 import { SCENARIOS, VARIANT_NAMES } from '../../scenarios/index.ts';
-import type { CampaignSummary } from '../../harness/fuzz/summary.ts';
+import type { CampaignSummary } from '../../campaign/summary.ts';
 import type { Trace } from '../../checkers/trace.ts';
-import { runSeed } from '../../harness/run.ts';
-import { deps } from '../../harness/fuzz/default-deps.ts';
+import { runSeed } from '../../driver/run.ts';
+import { deps } from '../../driver/default-deps.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gregor-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const FUZZ = join(ROOT, 'harness/cli/fuzz.ts');
-export const REPLAY = join(ROOT, 'harness/cli/replay.ts');
+export const FUZZ = join(ROOT, 'cli/fuzz.ts');
+export const REPLAY = join(ROOT, 'cli/replay.ts');
 const TSX_LOADER = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs');
 
 export interface CliResult {

@@ -20,8 +20,8 @@
 // draws randomness only from ctx.rng (unless `plant` deliberately breaks that).
 
 import { match } from 'ts-pattern';
-import { isTorn } from '../../harness/kernel/index.ts';
-import type { Actor, NodeContext, NodeId, TimeUs, TimerHandle } from '../../harness/kernel/index.ts';
+import { isTorn } from '../../harness/index.ts';
+import type { Actor, NodeContext, NodeId, TimeUs, TimerHandle } from '../../harness/index.ts';
 
 export type FsyncPolicy =
   | { readonly kind: 'always' }

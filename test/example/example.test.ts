@@ -6,8 +6,8 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { firstDifference } from '../../harness/kernel/index.ts';
-import type { KernelEventKind } from '../../harness/kernel/index.ts';
+import { firstDifference } from '../../harness/index.ts';
+import type { KernelEventKind } from '../../harness/index.ts';
 import { exampleOutcomes } from './hashes.ts';
 import type { SeedOutcome } from './hashes.ts';
 import { FAULT_KINDS, runExample } from './scenario.ts';

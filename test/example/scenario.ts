@@ -13,8 +13,8 @@
 // committed; every acknowledged increment is at its acknowledged index with its value
 // (guaranteed only with the fsync policy 'always'); every live client finished its ops.
 
-import { Simulation } from '../../harness/kernel/index.ts';
-import type { CutShape, NodeId, NodeTransition, SimulationOptions, TimeUs } from '../../harness/kernel/index.ts';
+import { Simulation } from '../../harness/index.ts';
+import type { CutShape, NodeId, NodeTransition, SimulationOptions, TimeUs } from '../../harness/index.ts';
 import { Client, Follower, Leader } from './counter.ts';
 import type { CounterConfig, CounterMessage, Entry, FsyncPolicy, Plant } from './counter.ts';
 

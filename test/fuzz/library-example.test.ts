@@ -5,8 +5,8 @@
 
 import { fc, test } from '@fast-check/vitest';
 import { expect, test as plainTest } from 'vitest';
-import { runScenario, type RunResult } from '../../harness/run.ts';
-import { deps } from '../../harness/fuzz/default-deps.ts';
+import { runScenario, type RunResult } from '../../driver/run.ts';
+import { deps } from '../../driver/default-deps.ts';
 import { outageMsArb, triggerArb, workloadArb, type Fault, type ScenarioInput } from '../../scenarios/index.ts';
 
 // A cluster shape of my own, the workload generator of gregor, and 1–2 crashes of the leader.

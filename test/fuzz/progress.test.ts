@@ -3,7 +3,7 @@
 // leave a half-drawn bar behind.
 
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration } from '../../harness/fuzz/progress.ts';
+import { createProgress, formatDuration } from '../../campaign/progress.ts';
 
 function sink(tty: boolean) {
   const out = { text: '', isTTY: tty, columns: 100, write(s: string) { out.text += s; return true; } };

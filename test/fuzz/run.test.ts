@@ -1,11 +1,11 @@
-// harness/run.ts and the fault injector, against the stand-in cluster (test/fuzz/stand-in):
+// driver/run.ts and the fault injector, against the stand-in cluster (test/fuzz/stand-in):
 // faults fire when and where the schedule says (time or protocol event), overlapping faults
 // keep a node down until the last releases it, everything is healed before liveness is
 // judged, budgets turn a hang into `stuck`, an exception into `crash`, a loss beyond the
 // promise into `expected-loss`, and tracing never changes the run.
 
 import { describe, expect, it } from 'vitest';
-import { runScenario, runSeed, type RunDeps } from '../../harness/run.ts';
+import { runScenario, runSeed, type RunDeps } from '../../driver/run.ts';
 import type { Fault, ScenarioInput } from '../../scenarios/index.ts';
 import type { TimelineEvent } from '../../checkers/trace.ts';
 import { standInCluster } from './stand-in/cluster.ts';

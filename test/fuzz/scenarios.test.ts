@@ -19,7 +19,7 @@ import {
   invalidInputReason,
   type ScenarioInput,
 } from '../../scenarios/index.ts';
-import { generateInput } from '../../harness/run.ts';
+import { generateInput } from '../../driver/run.ts';
 
 const REQUIRED = ['leader-failover', 'slow-follower', 'partition-leader', 'power-loss', 'rolling-restart', 'controller-failover', 'swarm'];
 /** Beyond the list: the benchmark's standard scenario. */

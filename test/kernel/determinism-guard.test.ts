@@ -1,5 +1,5 @@
-// The determinism guard (DESIGN §2): simulated code — harness/kernel, model, scenarios and the
-// harness code that runs inside a simulation — uses no real clock, real randomness, real
+// The determinism guard (DESIGN §2): simulated code — harness (the kernel), model, scenarios and the
+// per-run driver (driver/) that runs inside a simulation — uses no real clock, real randomness, real
 // timers, promises or async. The scanner lives in guard-scan.ts; here it runs over the
 // repository (failing with the list of offenders), and over planted snippets so that a
 // scanner that stopped seeing anything would fail too.
@@ -12,7 +12,8 @@ describe('determinism guard over the repository', () => {
   it('finds no real time, randomness, timers, promises or async in simulated code', () => {
     const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
     const { files, offences } = scanRepository(repoRoot);
-    expect(files).toContain('harness/kernel/simulation.ts');
+    expect(files).toContain('harness/simulation.ts');
+    expect(files).toContain('driver/injector.ts');
     expect(files.some((f) => f.startsWith('model/'))).toBe(true);
     expect(offences, `forbidden uses in simulated code:\n${formatOffences(offences)}`).toEqual([]);
   });
@@ -57,10 +58,10 @@ describe('the scanner', () => {
   });
 
   it('exempts only the driver files', () => {
-    expect(isExempt('harness/cli/fuzz.ts')).toBe(true);
-    expect(isExempt('harness/fuzz/progress.ts')).toBe(true);
-    expect(isExempt('harness/fuzz/injector.ts')).toBe(false);
-    expect(isExempt('harness/kernel/simulation.ts')).toBe(false);
+    expect(isExempt('cli/fuzz.ts')).toBe(true);
+    expect(isExempt('campaign/progress.ts')).toBe(true);
+    expect(isExempt('driver/injector.ts')).toBe(false);
+    expect(isExempt('harness/simulation.ts')).toBe(false);
     expect(isExempt('model/broker.ts')).toBe(false);
   });
 });

@@ -1,10 +1,10 @@
-// The determinism check (harness/kernel/determinism.ts): a deterministic scenario passes; a
+// The determinism check (harness/determinism.ts): a deterministic scenario passes; a
 // Math.random planted inside a node is caught, and the report names the first pair of
 // events that differ (index, virtual time, node, label), with everything before it equal.
 
 import { describe, expect, it } from 'vitest';
-import { checkDeterminism, compareRuns, describeEvent, firstDifference, Simulation } from '../../harness/kernel/index.ts';
-import type { KernelTraceEvent, SimulationOptions } from '../../harness/kernel/index.ts';
+import { checkDeterminism, compareRuns, describeEvent, firstDifference, Simulation } from '../../harness/index.ts';
+import type { KernelTraceEvent, SimulationOptions } from '../../harness/index.ts';
 import { buildExample, exampleConfig, runExampleOn } from '../example/scenario.ts';
 import type { Plant } from '../example/counter.ts';
 

@@ -1,11 +1,11 @@
-// The disk's fault model (harness/kernel/disk.ts): power loss keeps exactly the durable
+// The disk's fault model (harness/disk.ts): power loss keeps exactly the durable
 // prefix of every file (every unflushed byte lost, no flushed byte lost), a process crash
 // loses nothing, a torn tail appears only when asked for and only where bytes were lost,
 // truncate and rename are durable at once, and rename without fsync leaves an empty file.
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { SimDisk, isTorn } from '../../harness/kernel/index.ts';
+import { SimDisk, isTorn } from '../../harness/index.ts';
 import { Harness } from './helpers.ts';
 
 type Op =

@@ -4,8 +4,8 @@
 // sources (comments and string literals blanked out, so prose and messages do not count)
 // and lists every use of a forbidden name, with file, line and the offending line.
 //
-// Drivers may use real time and promises: harness/cli/** and the campaign driver files of
-// harness/fuzz named in DRIVER_FILES are exempt. A single line elsewhere can be exempted
+// Drivers may use real time and promises: cli/**, campaign/** and the driver files named in
+// DRIVER_FILES are exempt (driver/ itself runs inside a simulation and is scanned). A single line elsewhere can be exempted
 // with a trailing comment `determinism-guard: allow (<reason>)`; use sparingly.
 //
 // Run directly (`npx tsx test/kernel/guard-scan.ts`, or scripts/check-determinism-grep) to
@@ -16,26 +16,11 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Folders whose sources are simulated code. */
-export const SCANNED_ROOTS = ['harness', 'model', 'scenarios'] as const;
+export const SCANNED_ROOTS = ['harness', 'model', 'scenarios', 'driver'] as const;
 
 /** Driver code that may use real time, promises and async. */
-export const EXEMPT_PREFIXES = ['harness/cli/'] as const;
-export const DRIVER_FILES = [
-  'harness/fuzz/campaign.ts',
-  'harness/fuzz/determinism.ts',
-  'harness/fuzz/executor.ts',
-  'harness/fuzz/fuzz.ts',
-  'harness/fuzz/merge.ts',
-  'harness/fuzz/output.ts',
-  'harness/fuzz/pool.ts',
-  'harness/fuzz/progress.ts',
-  'harness/fuzz/seeds.ts',
-  'harness/fuzz/shrink.ts',
-  'harness/fuzz/summary.ts',
-  'harness/fuzz/tasks.ts',
-  'harness/fuzz/worker.ts',
-  'harness/fuzz/worker.mjs',
-] as const;
+export const EXEMPT_PREFIXES = ['cli/', 'campaign/'] as const;
+export const DRIVER_FILES = ['driver/determinism.ts'] as const;
 
 export const ALLOW_MARKER = 'determinism-guard: allow';
 

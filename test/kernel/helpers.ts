@@ -1,8 +1,8 @@
 // Small scripted actors for the kernel's tests: a node whose behaviour is a list of
 // callbacks, and a recorder that logs what each node receives and when.
 
-import { Simulation } from '../../harness/kernel/index.ts';
-import type { Actor, Message, NodeContext, NodeId, SimulationOptions } from '../../harness/kernel/index.ts';
+import { Simulation } from '../../harness/index.ts';
+import type { Actor, Message, NodeContext, NodeId, SimulationOptions } from '../../harness/index.ts';
 
 export interface Received {
   readonly node: NodeId;

@@ -5,8 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Simulation } from '../../harness/kernel/index.ts';
-import type { NodeContext } from '../../harness/kernel/index.ts';
+import { Simulation } from '../../harness/index.ts';
+import type { NodeContext } from '../../harness/index.ts';
 import { Harness } from './helpers.ts';
 
 describe('timers of a node that goes down', () => {

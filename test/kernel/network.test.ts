@@ -1,11 +1,11 @@
-// The network's fault model (harness/kernel/network.ts): per-connection FIFO under random
+// The network's fault model (harness/network.ts): per-connection FIFO under random
 // latencies and slow links, cuts that drop what is in flight and what is sent while they
 // last, every cut shape blocking exactly its links (one-way only one direction), heal,
 // slow links, and connections reset by a node going down.
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { CutShape, LatencyDistribution, NodeId } from '../../harness/kernel/index.ts';
+import type { CutShape, LatencyDistribution, NodeId } from '../../harness/index.ts';
 import { Harness } from './helpers.ts';
 
 const latencyArb: fc.Arbitrary<LatencyDistribution> = fc.oneof(

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Simulation } from '../../harness/kernel/index.ts';
+import { Simulation } from '../../harness/index.ts';
 import { Harness } from './helpers.ts';
 
 describe('event order', () => {

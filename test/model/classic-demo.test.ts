@@ -5,7 +5,7 @@
 // acknowledged may be lost (the Kafka checker over the history, and the white-box monitor).
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../harness/kernel/index.ts';
+import { Simulation } from '../../harness/index.ts';
 import { buildCluster } from '../../model/cluster.ts';
 import { DEFAULT_KAFKA_CONFIG } from '../../model/config.ts';
 import { checkKafka, createInvariantMonitor } from '../../checkers/index.ts';

@@ -3,7 +3,7 @@
 // different seed gives a different run.
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../harness/kernel/index.ts';
+import { Simulation } from '../../harness/index.ts';
 import { buildCluster } from '../../model/cluster.ts';
 import { CONTROLLER_ID, DEFAULT_KAFKA_CONFIG } from '../../model/config.ts';
 

@@ -3,8 +3,8 @@
 // sends exact protocol requests and reads the answers. Probe events are collected so a test
 // can assert on truncations, ISR changes and acknowledgements.
 
-import { Simulation } from '../../harness/kernel/index.ts';
-import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/kernel/types.ts';
+import { Simulation } from '../../harness/index.ts';
+import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/types.ts';
 import { Broker, createBroker } from '../../model/broker.ts';
 import { createController, KraftController } from '../../model/controller.ts';
 import { assignReplicas } from '../../model/cluster.ts';

@@ -3,7 +3,7 @@
 // batch, epoch cache trimmed and rebuilt), the flush policy and the idempotence state.
 
 import { describe, expect, it } from 'vitest';
-import { SimDisk } from '../../harness/kernel/index.ts';
+import { SimDisk } from '../../harness/index.ts';
 import { LeaderEpochCache } from '../../model/epoch-cache.ts';
 import { ReplicaLog } from '../../model/replica-log.ts';
 import { ProducerStates } from '../../model/producer-state.ts';

@@ -13,8 +13,8 @@
 // breaks anything. Run `npx tsx bench/zoo.ts` to see the rates, and update the bases.
 
 import { describe, expect, it } from 'vitest';
-import { generateInput, isFailing, runScenario, type RunResult } from '../../harness/run.ts';
-import { deps } from '../../harness/fuzz/default-deps.ts';
+import { generateInput, isFailing, runScenario, type RunResult } from '../../driver/run.ts';
+import { deps } from '../../driver/default-deps.ts';
 import type { VariantName } from '../../model/config.ts';
 import { CONFIG_VARIANTS, PROTOCOL_VARIANTS } from '../../model/config.ts';
 

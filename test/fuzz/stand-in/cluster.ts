@@ -5,7 +5,7 @@
 // shipped as the model; its planted faults (no fsync, a throw, a never-ending workload, real
 // nondeterminism) exist to prove the drivers notice them.
 
-import type { Actor, NodeContext, SimulationApi } from '../../../harness/kernel/types.ts';
+import type { Actor, NodeContext, SimulationApi } from '../../../harness/types.ts';
 import type { BuildCluster, KafkaCluster } from '../../../model/cluster-api.ts';
 import type { ClusterSpec, WorkloadSpec } from '../../../model/config.ts';
 import { CONTROLLER_ID, FIRST_PRODUCER_ID, FIRST_CONSUMER_ID, PROBE_CLIENT_ID } from '../../../model/config.ts';

@@ -1,6 +1,6 @@
-// Deps module (harness/fuzz/tasks.ts loadDeps) for driver tests: the stand-in cluster without a planted fault
+// Deps module (campaign/tasks.ts loadDeps) for driver tests: the stand-in cluster without a planted fault
 // and the stand-in judges. Worker threads import it by URL.
-import type { RunDeps } from '../../../harness/run.ts';
+import type { RunDeps } from '../../../driver/run.ts';
 import { standInCluster } from './cluster.ts';
 import { standInJudges } from './judges.ts';
 

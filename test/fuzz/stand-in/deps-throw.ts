@@ -1,6 +1,6 @@
-// Deps module (harness/fuzz/tasks.ts loadDeps) for driver tests: the stand-in cluster whose controller throws 3 s into every run
+// Deps module (campaign/tasks.ts loadDeps) for driver tests: the stand-in cluster whose controller throws 3 s into every run
 // and the stand-in judges. Worker threads import it by URL.
-import type { RunDeps } from '../../../harness/run.ts';
+import type { RunDeps } from '../../../driver/run.ts';
 import { standInCluster } from './cluster.ts';
 import { standInJudges } from './judges.ts';
 

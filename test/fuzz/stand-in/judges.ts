@@ -2,7 +2,7 @@
 // acknowledged send must be read back at its offset) and a monitor that only counts the
 // snapshots it is shown. Not the real checkers (checkers/), which judge the real model.
 
-import type { Judges, SnapshotMonitor } from '../../../harness/run.ts';
+import type { Judges, SnapshotMonitor } from '../../../driver/run.ts';
 import type { Anomaly, Verdict } from '../../../checkers/verdict.ts';
 import type { History, PollValue, SendValue } from '../../../checkers/history.ts';
 import type { ClusterSnapshot } from '../../../checkers/cluster-state.ts';

@@ -5,7 +5,7 @@
 // non-idempotent retries duplicate and idempotent ones not.
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../harness/kernel/index.ts';
+import { Simulation } from '../../../harness/index.ts';
 import type { History, PollValue, SendValue } from '../../../checkers/history.ts';
 import { checkKafka } from '../../../checkers/index.ts';
 import { buildCluster } from '../../../model/cluster.ts';

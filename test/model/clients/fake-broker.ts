@@ -6,7 +6,7 @@
 // or appends whose answer is lost. It is not the model's broker; it only lets the clients
 // be tested alone.
 
-import type { Actor, Message, NodeContext } from '../../../harness/kernel/index.ts';
+import type { Actor, Message, NodeContext } from '../../../harness/index.ts';
 import type { ClientRequest, ClientResponse, ErrorCode, LogRecord, PartitionMetadata } from '../../../model/client-protocol.ts';
 
 export interface FakePartition {

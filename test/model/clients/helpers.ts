@@ -1,7 +1,7 @@
 // Shared setup for the client tests: a simulation with fake brokers (fake-broker.ts) and the
 // real client actors, plus history assertions used by every suite.
 
-import { Simulation } from '../../../harness/kernel/index.ts';
+import { Simulation } from '../../../harness/index.ts';
 import type { History, HistoryEvent, PollValue, SendValue } from '../../../checkers/history.ts';
 import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type TopicSpec, type WorkloadSpec } from '../../../model/config.ts';
 import { createHistoryRecorder, historyProblems } from '../../../model/history-recorder.ts';

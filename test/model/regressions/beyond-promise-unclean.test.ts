@@ -1,4 +1,4 @@
-// Regression (fuzzer's promise labelling, harness/fuzz/promise.ts; with the model's
+// Regression (fuzzer's promise labelling, driver/promise.ts; with the model's
 // LastKnownElr election): a data loss Kafka itself suffers was reported as a violation.
 //
 // Fuzzer report: swarm, correct model, seed 275 of base seed 1. Story: RF 3, min ISR 2. Cuts

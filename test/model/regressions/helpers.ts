@@ -3,8 +3,8 @@
 // what the judges still call a failure. Each test states what the run once reported, why
 // that was a false positive, and which fix made it pass.
 
-import { runScenario, type RunResult } from '../../../harness/run.ts';
-import { deps } from '../../../harness/fuzz/default-deps.ts';
+import { runScenario, type RunResult } from '../../../driver/run.ts';
+import { deps } from '../../../driver/default-deps.ts';
 import type { ScenarioInput } from '../../../scenarios/index.ts';
 import type { VariantName } from '../../../model/config.ts';
 

@@ -16,7 +16,7 @@
 // treats both as a new identity starting at sequence 0). So the duplicate is a real Kafka
 // anomaly; it is not a loss. The client announces the values it re-sends that way
 // ('producer-resequenced' probe) and the fuzzer marks their duplicates, and the poll
-// anomalies the second copy causes, as expected (harness/fuzz/promise.ts ResequencedValues).
+// anomalies the second copy causes, as expected (driver/promise.ts ResequencedValues).
 //
 // Seed 214041 in short: broker 3, leader of t/0, stops at 0.18 s with the producer's first
 // batch (p202-9, sequence 0) unanswered; broker 1 leads and takes p202-14 (sequence 1) from a
@@ -27,7 +27,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../../scenarios/index.ts';
-import { ResequencedValues } from '../../../harness/fuzz/promise.ts';
+import { ResequencedValues } from '../../../driver/promise.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
 import { rerun } from './helpers.ts';
 

@@ -1,4 +1,4 @@
-// Regression (driver, harness/run.ts): liveness was judged the moment the probe client's
+// Regression (driver, driver/run.ts): liveness was judged the moment the probe client's
 // send and poll succeeded, although its other conditions (the leader took over, the ISR is
 // back at min.insync.replicas) may come true only later in the 120 s window.
 //

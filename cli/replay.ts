@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { bool, parseArgs, UsageError, type FlagSpec } from './args.ts';
-import { TRACE_FORMAT, TRACE_VERSION, type Trace } from '../../checkers/trace.ts';
-import { invalidInputReason, type ScenarioInput } from '../../scenarios/input.ts';
-import { isVariantName } from '../../scenarios/variants.ts';
-import type { VariantName } from '../../model/config.ts';
-import { runScenario, type RunOutcome } from '../run.ts';
-import { DEFAULT_DEPS_MODULE, loadDeps } from '../fuzz/tasks.ts';
+import { TRACE_FORMAT, TRACE_VERSION, type Trace } from '../checkers/trace.ts';
+import { invalidInputReason, type ScenarioInput } from '../scenarios/input.ts';
+import { isVariantName } from '../scenarios/variants.ts';
+import type { VariantName } from '../model/config.ts';
+import { runScenario, type RunOutcome } from '../driver/run.ts';
+import { DEFAULT_DEPS_MODULE, loadDeps } from '../campaign/tasks.ts';
 
 const FLAGS: Record<string, FlagSpec> = { json: { kind: 'bool' }, help: { kind: 'bool' } };
 

@@ -6,7 +6,7 @@
 // Assumes the model announces every change of a partition's controller record as a
 // 'partition' probe (model/cluster-api.ts ModelProbe) and that a scenario has one topic.
 
-import type { ModelProbe } from '../../model/cluster-api.ts';
+import type { ModelProbe } from '../model/cluster-api.ts';
 
 /** The model's 'partition' probe: the controller's record for one partition. */
 type PartitionProbe = Extract<ModelProbe, { kind: 'partition' }>;

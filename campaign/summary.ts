@@ -3,11 +3,11 @@
 // usage or input, 3 unknown). Per-seed results go to DIR/seeds.jsonl so that shards can be
 // merged exactly and two campaigns compared by their digest.
 //
-// Assumes results arrive in seed order (harness/fuzz/campaign.ts guarantees it).
+// Assumes results arrive in seed order (campaign/campaign.ts guarantees it).
 
-import { EventHash } from '../kernel/hash.ts';
-import type { Trace } from '../../checkers/trace.ts';
-import { summarizeTrace, terminalSafe } from '../../reports/terminal-summary.ts';
+import { EventHash } from '../harness/hash.ts';
+import type { Trace } from '../checkers/trace.ts';
+import { summarizeTrace, terminalSafe } from '../reports/terminal-summary.ts';
 import { isFailureOutcome, type SeedOutcome, type SeedResult } from './tasks.ts';
 
 export const SUMMARY_FORMAT = 'gregor-fuzz-summary';

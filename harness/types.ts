@@ -84,7 +84,7 @@ export interface TornEntry {
 
 /**
  * A node's files. A file is a sequence of opaque entries (records, checkpoint lines) with a
- * byte size each. Reads see the page cache (everything written). See harness/kernel/disk.ts
+ * byte size each. Reads see the page cache (everything written). See harness/disk.ts
  * for the fault model.
  */
 export interface Disk {

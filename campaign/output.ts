@@ -8,11 +8,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Trace } from '../../checkers/trace.ts';
+import type { Trace } from '../checkers/trace.ts';
 import type { CampaignSummary, ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
-import { renderViolationReport } from '../../reports/html-report.ts';
-import { renderCampaignIndex, type CampaignEntry } from '../../reports/campaign-index.ts';
+import { renderViolationReport } from '../reports/html-report.ts';
+import { renderCampaignIndex, type CampaignEntry } from '../reports/campaign-index.ts';
 
 export function fileStem(scenario: string, variant: string, seed: number): string {
   return `${scenario}-${variant}-seed-${seed}`;

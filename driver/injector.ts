@@ -14,9 +14,9 @@
 //   model's probe events, in order.
 
 import { match } from 'ts-pattern';
-import type { CutShape, NodeId, ProbeEvent, SimulationApi } from '../kernel/types.ts';
-import type { CutSpec, EventPattern, Fault, FaultAction, Target, TriggerProbe } from '../../scenarios/faults.ts';
-import { describeAction, describeTrigger } from '../../scenarios/faults.ts';
+import type { CutShape, NodeId, ProbeEvent, SimulationApi } from '../harness/types.ts';
+import type { CutSpec, EventPattern, Fault, FaultAction, Target, TriggerProbe } from '../scenarios/faults.ts';
+import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { isrDiff, type ClusterView, type PartitionChange } from './cluster-view.ts';
 import type { PromiseTracker } from './promise.ts';
 

@@ -2,10 +2,10 @@
 // contents folded into the hash, and on a difference names the first event that differs
 // (DESIGN §2). Both runs happen in the same thread, one after the other, so anything a run
 // leaves behind in module state (a counter, a cache, a Math.random call) shows up. The
-// comparison itself is the kernel's (harness/kernel/determinism.ts).
+// comparison itself is the kernel's (harness/determinism.ts).
 
-import { compareRuns, describeEvent, type EventDifference } from '../kernel/determinism.ts';
-import { runScenario, type RunDeps, type RunOptions, type RunResult } from '../run.ts';
+import { compareRuns, describeEvent, type EventDifference } from '../harness/determinism.ts';
+import { runScenario, type RunDeps, type RunOptions, type RunResult } from './run.ts';
 
 export interface DeterminismReport {
   identical: boolean;

@@ -13,10 +13,10 @@
 // changes, only the input does.
 
 import fc from 'fast-check';
-import type { VariantName } from '../../model/config.ts';
-import { findScenario } from '../../scenarios/named.ts';
-import type { ScenarioInput } from '../../scenarios/input.ts';
-import { fcSeed, isFailing, runScenario, type RunDeps, type RunResult } from '../run.ts';
+import type { VariantName } from '../model/config.ts';
+import { findScenario } from '../scenarios/named.ts';
+import type { ScenarioInput } from '../scenarios/input.ts';
+import { fcSeed, isFailing, runScenario, type RunDeps, type RunResult } from '../driver/run.ts';
 
 export interface ShrinkOptions {
   scenario: string;

@@ -4,16 +4,16 @@
 // returns exactly what the main thread would have computed.
 //
 // The model and the checkers come from a "deps module" exporting `deps: RunDeps`
-// (default: harness/fuzz/default-deps.ts); tests point it at stand-ins.
+// (default: driver/default-deps.ts); tests point it at stand-ins.
 
-import type { VariantName } from '../../model/config.ts';
-import type { ScenarioInput } from '../../scenarios/input.ts';
-import type { Trace } from '../../checkers/trace.ts';
-import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../run.ts';
-import { checkDeterminism } from './determinism.ts';
+import type { VariantName } from '../model/config.ts';
+import type { ScenarioInput } from '../scenarios/input.ts';
+import type { Trace } from '../checkers/trace.ts';
+import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../driver/run.ts';
+import { checkDeterminism } from '../driver/determinism.ts';
 import { shrinkFailure } from './shrink.ts';
 
-export const DEFAULT_DEPS_MODULE = new URL('./default-deps.ts', import.meta.url).href;
+export const DEFAULT_DEPS_MODULE = new URL('../driver/default-deps.ts', import.meta.url).href;
 
 export type SeedOutcome = RunOutcome | 'nondeterminism';
 

@@ -19,7 +19,7 @@ import {
   type HistoryFormat,
   type ModelName,
   type Verdict,
-} from '../../checkers/index.ts';
+} from '../checkers/index.ts';
 
 const USAGE = `usage: npm run check -- HISTORY [options]
 
@@ -177,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
   if (reportPath !== undefined) {
     let render: ((h: typeof history, v: Verdict, meta: Record<string, string>) => string) | undefined;
     try {
-      const mod = (await import(new URL('../../reports/check-report.ts', import.meta.url).href)) as {
+      const mod = (await import(new URL('../reports/check-report.ts', import.meta.url).href)) as {
         renderCheckReport?: typeof render;
       };
       render = mod.renderCheckReport;

@@ -10,7 +10,7 @@
 //   seed; the campaign goes on.
 // - An abort (Ctrl-C) ends the campaign with what finished.
 
-import type { VariantName } from '../../model/config.ts';
+import type { VariantName } from '../model/config.ts';
 import { createExecutor, type Executor } from './executor.ts';
 import { seedAt, shardPositions, shardSize, type SeedRange } from './seeds.ts';
 import { DEFAULT_DEPS_MODULE, isFailureOutcome, type SeedResult, type SeedTask } from './tasks.ts';

@@ -13,8 +13,8 @@
 // - A loss in a run that went beyond what Kafka promises is `expected`, not a violation.
 
 import fc from 'fast-check';
-import { Simulation } from './kernel/simulation.ts';
-import type { KernelTraceEvent, NodeTransition, ProbeEvent, RunStop } from './kernel/types.ts';
+import { Simulation } from '../harness/simulation.ts';
+import type { KernelTraceEvent, NodeTransition, ProbeEvent, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
@@ -28,9 +28,9 @@ import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
-import { ClusterView } from './fuzz/cluster-view.ts';
-import { PromiseTracker, ResequencedValues } from './fuzz/promise.ts';
-import { FaultInjector, type FaultRecord } from './fuzz/injector.ts';
+import { ClusterView } from './cluster-view.ts';
+import { PromiseTracker, ResequencedValues } from './promise.ts';
+import { FaultInjector, type FaultRecord } from './injector.ts';
 
 /** How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises. */
 export type RunOutcome = 'ok' | 'violation' | 'expected-loss' | 'unknown' | 'stuck' | 'crash';

@@ -32,7 +32,7 @@
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
 // Clean shutdowns and controller crashes never count.
 
-import type { Anomaly } from '../../checkers/verdict.ts';
+import type { Anomaly } from '../checkers/verdict.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 interface Damage {

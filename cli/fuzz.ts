@@ -1,5 +1,5 @@
 // `npm run fuzz`: the fuzzer's command line (DESIGN §6, issue 5). Parses and validates every
-// flag before anything is written, runs the campaign (harness/fuzz/fuzz.ts) or a merge, and
+// flag before anything is written, runs the campaign (campaign/fuzz.ts) or a merge, and
 // exits 0 (no violation), 1 (violation, stuck, crash or nondeterminism found), 2 (bad usage
 // or input: one line on stderr, nothing written) or 3 (unknown: some verdict undecided, or
 // interrupted with Ctrl-C before the end; the summary of what finished is still printed).
@@ -10,17 +10,17 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec } from './args.ts';
-import { DEFAULT_SCENARIO, SCENARIOS, findScenario } from '../../scenarios/named.ts';
-import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../../scenarios/variants.ts';
-import type { VariantName } from '../../model/config.ts';
-import { runCampaign } from '../fuzz/fuzz.ts';
-import { mergeDirs, MergeInputError } from '../fuzz/merge.ts';
-import { createProgress } from '../fuzz/progress.ts';
-import { formatSummary, type CampaignSummary } from '../fuzz/summary.ts';
-import { writeCampaignFiles } from '../fuzz/output.ts';
-import { DEFAULT_SHRINK_RUNS } from '../fuzz/shrink.ts';
-import type { SeedRange } from '../fuzz/seeds.ts';
-import type { Trace } from '../../checkers/trace.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, findScenario } from '../scenarios/named.ts';
+import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
+import type { VariantName } from '../model/config.ts';
+import { runCampaign } from '../campaign/fuzz.ts';
+import { mergeDirs, MergeInputError } from '../campaign/merge.ts';
+import { createProgress } from '../campaign/progress.ts';
+import { formatSummary, type CampaignSummary } from '../campaign/summary.ts';
+import { writeCampaignFiles } from '../campaign/output.ts';
+import { DEFAULT_SHRINK_RUNS } from '../campaign/shrink.ts';
+import type { SeedRange } from '../campaign/seeds.ts';
+import type { Trace } from '../checkers/trace.ts';
 
 /** Seeds of a bare `npm run fuzz`: about a minute or two of real work on a 2-core machine. */
 export const DEFAULT_SEEDS = 6000;

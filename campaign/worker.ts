@@ -1,4 +1,4 @@
-// The piscina worker: runs campaign tasks (harness/fuzz/tasks.ts) on a worker thread. Each
+// The piscina worker: runs campaign tasks (campaign/tasks.ts) on a worker thread. Each
 // thread loads the model and the checkers once, from the deps module the campaign names.
 
 import { executeTask, loadDeps, type Task } from './tasks.ts';

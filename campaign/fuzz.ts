@@ -5,9 +5,9 @@
 // What must hold: the summary (seeds judged, failures, digest, counterexamples) is the same
 // for every worker count; only wall-clock figures differ.
 
-import type { VariantName } from '../../model/config.ts';
-import type { Trace } from '../../checkers/trace.ts';
-import { generateInput } from '../run.ts';
+import type { VariantName } from '../model/config.ts';
+import type { Trace } from '../checkers/trace.ts';
+import { generateInput } from '../driver/run.ts';
 import { scanSeeds, type CampaignProgress } from './campaign.ts';
 import { createExecutor, type Executor } from './executor.ts';
 import { displayPath, writeCampaignFiles, writeViolation } from './output.ts';
