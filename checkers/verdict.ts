@@ -23,10 +23,31 @@ export interface Anomaly {
   values?: string[];
   nodes?: number[];
   timesUs?: number[];
-  /** True when the loss is beyond what Kafka promises (the schedule was labelled so). */
+  /** True when the loss is beyond what Kafka promises; `expectedBecause` says which rule and when. */
   expected?: boolean;
+  /** Set with `expected`: the breach of Kafka's promise that makes this anomaly expected. */
+  expectedBecause?: PromiseBreach;
   /** Not an error by itself (e.g. unseen): reported as a figure. */
   informational?: boolean;
+}
+
+/**
+ * One breach of what Kafka promises to survive, as the run's promise tracker recorded it when
+ * it happened: the rule broken, where and when, and the event that broke it. An expected
+ * anomaly carries the breach that excuses it; reports and the terminal summary show it.
+ */
+export interface PromiseBreach {
+  /** Short stable name of the rule, e.g. 'min-isr-power-loss', 'last-known-leader-elected', 'kip-360-resend'. */
+  rule: string;
+  /** One sentence: what Kafka promises and how this run went beyond it. */
+  explanation: string;
+  partition?: number;
+  /** Brokers whose faults made the breach. */
+  nodes?: number[];
+  /** Virtual time of the breach, µs. */
+  atUs: number;
+  /** The event that made it (a fault's description, or the probe that revealed it). */
+  event: string;
 }
 
 export interface LinearizabilityCounterexample {
