@@ -28,6 +28,7 @@ import {
   type Target,
   type Trigger,
 } from './faults.ts';
+import { afterDelayUsArb, delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import { PATTERN_KINDS, patternArb, type PatternKind } from './patterns.ts';
 
 // --- cluster shape and workload ------------------------------------------------------------
@@ -176,16 +177,6 @@ const DEFAULT_PROBE_WEIGHTS: Record<EventPattern['probe'], number> = {
   registered: 1,
 };
 
-/** Delays after the triggering event: 0 (inside the same instant) up to a couple of seconds. */
-export function delayUsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.constant(0), weight: 4 },
-    { arbitrary: fc.integer({ min: 0, max: 1_500 }), weight: 3 },
-    { arbitrary: fc.integer({ min: 0, max: 50_000 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 0, max: 2_000_000 }), weight: 1 },
-  );
-}
-
 export function eventPatternArb(
   shape: { brokers: number; partitions: number },
   probes?: readonly fc.WeightedArbitrary<EventPattern['probe']>[],
@@ -228,43 +219,9 @@ export function triggerArb(shape: { brokers: number; partitions: number }, opts:
   );
 }
 
-/** Delays of a chained fault after the previous one: the same instant, a round trip, or an election later. */
-export function afterDelayUsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.constant(0), weight: 3 },
-    { arbitrary: fc.integer({ min: 0, max: 5_000 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 0, max: 3_000_000 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 5_000_000, max: 20_000_000 }), weight: 2 },
-  );
-}
-
-// --- durations -------------------------------------------------------------------------------
-
-/**
- * Down / cut durations, ms: short blips, ones that outlast a broker session (fencing,
- * leader election), and ones that outlast replica.lag.time.max.ms (ISR shrink).
- */
-export function outageMsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.integer({ min: 50, max: 3_000 }), weight: 3 },
-    { arbitrary: fc.integer({ min: 3_000, max: 15_000 }), weight: 4 },
-    { arbitrary: fc.integer({ min: 15_000, max: 45_000 }), weight: 2 },
-  );
-}
-
-export function extraLatencyMsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.integer({ min: 1, max: 50 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 50, max: 2_000 }), weight: 3 },
-    { arbitrary: fc.integer({ min: 2_000, max: 40_000 }), weight: 2 },
-  );
-}
-
 // --- actions -----------------------------------------------------------------------------------
 
 export interface FaultArbOptions extends TriggerOptions {
-  /** The promise is judged against it: a correlated power loss of ≥ minInsync brokers is beyond it. */
-  minInsync: number;
   /** Probability weight of a correlated (multi-broker) power loss against a single one (default 1:9). */
   correlatedWeight?: number;
 }
@@ -283,59 +240,53 @@ function cutArb(shape: Shape): fc.Arbitrary<CutSpec> {
   );
 }
 
-export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<{ action: FaultAction; beyondPromise: boolean }> {
+export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<FaultAction> {
   const broker = brokerTargetArb(shape);
-  const plain = (a: fc.Arbitrary<FaultAction>) => a.map((action) => ({ action, beyondPromise: false }));
   switch (kind) {
     case 'crash':
-      return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })));
+      return fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r }));
     case 'restart':
-      return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'restart', ...r })));
+      return fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'restart', ...r }));
     case 'power-loss': {
       const single = fc
         .record({ target: broker, downMs: outageMsArb(), tornTail: fc.boolean() })
-        .map(({ target, downMs, tornTail }) => ({
-          action: { kind: 'power-loss', targets: [target], downMs, tornTail } as FaultAction,
-          beyondPromise: opts.minInsync <= 1,
-        }));
+        .map(({ target, downMs, tornTail }): FaultAction => ({ kind: 'power-loss', targets: [target], downMs, tornTail }));
       // Correlated: a set of distinct fixed brokers at the same instant (a rack losing power).
       const ids = Array.from({ length: shape.brokers }, (_, i) => i + 1);
       const correlated = fc
         .record({ set: fc.subarray(ids, { minLength: 2 }), downMs: outageMsArb(), tornTail: fc.boolean() })
-        .map(({ set, downMs, tornTail }) => ({
-          action: { kind: 'power-loss', targets: set.map((id): Target => ({ kind: 'broker', id })), downMs, tornTail } as FaultAction,
-          beyondPromise: set.length >= opts.minInsync,
+        .map(({ set, downMs, tornTail }): FaultAction => ({
+          kind: 'power-loss',
+          targets: set.map((id): Target => ({ kind: 'broker', id })),
+          downMs,
+          tornTail,
         }));
       return fc.oneof({ arbitrary: single, weight: 9 }, { arbitrary: correlated, weight: opts.correlatedWeight ?? 1 });
     }
     case 'cut':
-      return plain(fc.record({ cut: cutArb(shape), durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'cut', ...r })));
+      return fc.record({ cut: cutArb(shape), durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'cut', ...r }));
     case 'slow':
-      return plain(
-        fc
-          .record({
-            target: broker,
-            peer: fc.oneof(fc.constant(null), endpointArb(shape)),
-            extraMs: extraLatencyMsArb(),
-            durationMs: fc.integer({ min: 1_000, max: 60_000 }),
-          })
-          .map((r): FaultAction => ({ kind: 'slow', ...r })),
-      );
+      return fc
+        .record({
+          target: broker,
+          peer: fc.oneof(fc.constant(null), endpointArb(shape)),
+          extraMs: extraLatencyMsArb(),
+          durationMs: fc.integer({ min: 1_000, max: 60_000 }),
+        })
+        .map((r): FaultAction => ({ kind: 'slow', ...r }));
     case 'controller-crash':
-      return plain(outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })));
+      return outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs }));
     case 'rolling-restart':
-      return plain(
-        fc
-          .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
-          .map((r): FaultAction => ({ kind: 'rolling-restart', ...r })),
-      );
+      return fc
+        .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
+        .map((r): FaultAction => ({ kind: 'rolling-restart', ...r }));
   }
 }
 
 export function faultArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault> {
   return fc
-    .record({ trigger: triggerArb(shape, opts), act: actionArb(kind, shape, opts) })
-    .map(({ trigger, act }) => ({ trigger, action: act.action, beyondPromise: act.beyondPromise }));
+    .record({ trigger: triggerArb(shape, opts), action: actionArb(kind, shape, opts) })
+    .map(({ trigger, action }): Fault => ({ trigger, action }));
 }
 
 // --- swarm -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ describe('run one scenario', () => {
       scenario: 'test',
       variant: 'correct',
       trace: true,
-      input: input([{ trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 }, beyondPromise: false }]),
+      input: input([{ trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 } }]),
     });
     expect(r.outcome).toBe('ok');
     const tl = r.trace!.timeline;
@@ -64,7 +64,6 @@ describe('run one scenario', () => {
         {
           trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: 3, partition: null, change: 'any', appendedOnly: true }, nth: 2, afterMs: 1_000, delayUs: 0 },
           action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
-          beyondPromise: false,
         },
       ]),
     });
@@ -82,16 +81,15 @@ describe('run one scenario', () => {
       variant: 'correct',
       trace: true,
       input: input([
-        { trigger: at(3_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 1_000 }, beyondPromise: false },
-        { trigger: { kind: 'after', delayUs: 500_000 }, action: { kind: 'restart', target: { kind: 'broker', id: 2 }, downMs: 1_000 }, beyondPromise: false },
+        { trigger: at(3_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 1_000 } },
+        { trigger: { kind: 'after', delayUs: 500_000 }, action: { kind: 'restart', target: { kind: 'broker', id: 2 }, downMs: 1_000 } },
         {
           trigger: { kind: 'after', delayUs: 0, nth: 2, event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false } },
           action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
-          beyondPromise: false,
         },
         // Never fires: chained to a fault whose target does not resolve.
-        { trigger: at(4_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 1 }, b: { kind: 'broker', id: 1 } }, durationMs: 10 }, beyondPromise: false },
-        { trigger: { kind: 'after', delayUs: 0 }, action: { kind: 'crash', target: { kind: 'broker', id: 1 }, downMs: 10 }, beyondPromise: false },
+        { trigger: at(4_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 1 }, b: { kind: 'broker', id: 1 } }, durationMs: 10 } },
+        { trigger: { kind: 'after', delayUs: 0 }, action: { kind: 'crash', target: { kind: 'broker', id: 1 }, downMs: 10 } },
       ]),
     });
     const f = r.trace!.faults;
@@ -115,8 +113,8 @@ describe('run one scenario', () => {
       variant: 'correct',
       trace: true,
       input: input([
-        { trigger: at(2_000), action: { kind: 'crash', target: { kind: 'broker', id: 2 }, downMs: 10_000 }, beyondPromise: false },
-        { trigger: at(4_000), action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false }, beyondPromise: false },
+        { trigger: at(2_000), action: { kind: 'crash', target: { kind: 'broker', id: 2 }, downMs: 10_000 } },
+        { trigger: at(4_000), action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false } },
       ]),
     });
     const ev = nodeEvents(r.trace!.timeline, 2).map((e) => [e.t, e.cause]);
@@ -136,9 +134,9 @@ describe('run one scenario', () => {
       trace: true,
       input: input(
         [
-          { trigger: at(1_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 500_000 }, beyondPromise: false },
-          { trigger: at(1_000), action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 }, beyondPromise: false },
-          { trigger: at(1_000), action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 }, beyondPromise: false },
+          { trigger: at(1_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 500_000 } },
+          { trigger: at(1_000), action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 } },
+          { trigger: at(1_000), action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 } },
         ],
         { healAtMs: 20_000 },
       ),
@@ -155,7 +153,7 @@ describe('run one scenario', () => {
       scenario: 'test',
       variant: 'correct',
       trace: true,
-      input: input([{ trigger: at(3_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } }, durationMs: 1_000 }, beyondPromise: false }]),
+      input: input([{ trigger: at(3_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } }, durationMs: 1_000 } }]),
     });
     expect(r.outcome).toBe('ok');
     expect(r.faultsFired).toBe(0);
@@ -180,31 +178,36 @@ describe('run one scenario', () => {
 });
 
 describe('outcomes', () => {
-  const powerLossOfLeader = (targets: number[], beyondPromise: boolean): Fault => ({
+  const powerLossOfLeader = (targets: number[]): Fault => ({
     trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 5, afterMs: 0, delayUs: 0 },
     action: { kind: 'power-loss', targets: targets.map((id) => ({ kind: 'broker' as const, id })), downMs: 1_000, tornTail: false },
-    beyondPromise,
   });
 
   it('a loss inside the promise is a violation', () => {
-    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', input: input([powerLossOfLeader([1], false)]) });
+    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', input: input([powerLossOfLeader([1])]) });
     expect(r.outcome).toBe('violation');
     expect(r.failureKind).toBe('lost-write');
     expect(r.beyondPromise).toBe(false);
+    expect(r.verdict.anomalies.some((a) => a.expected === true || a.expectedBecause !== undefined)).toBe(false);
   });
 
   it('a loss beyond the promise (correlated power loss of ≥ min.insync.replicas brokers) is expected', () => {
-    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', trace: true, input: input([powerLossOfLeader([1, 2, 3], true)]) });
+    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', trace: true, input: input([powerLossOfLeader([1, 2, 3])]) });
     expect(r.beyondPromise).toBe(true);
     expect(r.outcome).toBe('expected-loss');
     expect(r.verdict.valid).not.toBe(false);
     expect(r.verdict.anomalies.length).toBeGreaterThan(0);
     expect(r.verdict.anomalies.every((a) => a.expected === true)).toBe(true);
+    // Each expected anomaly names the breach: the power loss, judged by the tracker when it fired.
+    for (const a of r.verdict.anomalies) {
+      expect(a.expectedBecause).toMatchObject({ rule: 'min-isr-power-loss', nodes: [1, 2, 3], partition: 0 });
+      expect(a.expectedBecause!.event).toContain('power loss of broker 1 + broker 2 + broker 3');
+    }
     expect(r.trace!.faults[0].beyondPromise).toBe(true);
   });
 
   it('labels two single power losses of unrecovered brokers as beyond the promise at run time', () => {
-    const single = (id: number, atMs: number): Fault => ({ trigger: at(atMs), action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false }, beyondPromise: false });
+    const single = (id: number, atMs: number): Fault => ({ trigger: at(atMs), action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false } });
     const r = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', trace: true, input: input([single(2, 3_000), single(3, 4_000)]) });
     expect(r.trace!.faults.map((f) => f.beyondPromise === true)).toEqual([false, true]);
     expect(r.beyondPromise).toBe(true);

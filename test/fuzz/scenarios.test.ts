@@ -124,17 +124,15 @@ describe('swarm', () => {
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
   });
 
-  it('keeps most seeds inside what Kafka promises, and labels the others', () => {
-    const beyond = inputs.filter((i) => i.faults.some((f) => f.beyondPromise));
+  it('keeps most seeds inside what Kafka promises, and leaves judging that to the run (no label on faults)', () => {
+    // A correlated power loss of ≥ min.insync.replicas brokers goes beyond the promise
+    // whenever they replicate a common partition; the promise tracker judges it when it fires.
+    const correlated = (i: ScenarioInput) =>
+      i.faults.some((f) => f.action.kind === 'power-loss' && f.action.targets.length >= Math.max(2, i.shape.minInsync));
+    const beyond = inputs.filter(correlated);
     expect(beyond.length).toBeGreaterThan(0);
     expect(beyond.length / inputs.length).toBeLessThan(0.15);
-    for (const i of beyond) {
-      const pl = i.faults.filter((f) => f.beyondPromise);
-      for (const f of pl) {
-        expect(f.action.kind).toBe('power-loss');
-        if (f.action.kind === 'power-loss') expect(f.action.targets.length).toBeGreaterThanOrEqual(i.shape.minInsync);
-      }
-    }
+    for (const i of inputs) for (const f of i.faults) expect(Object.keys(f).sort()).toEqual(['action', 'trigger']);
   });
 });
 

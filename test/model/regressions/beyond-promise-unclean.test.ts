@@ -42,26 +42,22 @@ const seed275: ScenarioInput = {
   },
   workload: { producers: 1, consumers: 2, sends: 99, keys: 0, sendIntervalMs: 135, pollIntervalMs: 286 },
   faults: [
-    { trigger: { kind: 'at', atMs: 6686 }, action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 0 }, b: { kind: 'leader', partition: 0 } }, durationMs: 10000 }, beyondPromise: false },
+    { trigger: { kind: 'at', atMs: 6686 }, action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 0 }, b: { kind: 'leader', partition: 0 } }, durationMs: 10000 } },
     {
       trigger: { kind: 'after', delayUs: 1000000, nth: 1, event: { probe: 'isr-change', broker: null, partition: null, change: 'shrink', appendedOnly: false } },
       action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 1 }, b: { kind: 'leader', partition: 0 } }, durationMs: 43974 },
-      beyondPromise: false,
     },
     {
       trigger: { kind: 'after', delayUs: 500000, nth: 1, event: { probe: 'isr-change', broker: null, partition: null, change: 'shrink', appendedOnly: false } },
       action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 7652 },
-      beyondPromise: false,
     },
     {
       trigger: { kind: 'on', event: { probe: 'alter-partition-applied', broker: null, partition: 0, change: 'any', appendedOnly: false }, nth: 2, afterMs: 874, delayUs: 909 },
       action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 351 },
-      beyondPromise: false,
     },
     {
       trigger: { kind: 'after', delayUs: 0, nth: 1, event: { probe: 'isr-change', broker: null, partition: null, change: 'shrink', appendedOnly: false } },
       action: { kind: 'power-loss', targets: [{ kind: 'leader', partition: 0 }], downMs: 15875, tornTail: true },
-      beyondPromise: false,
     },
   ],
   healAtMs: 120000,
@@ -79,13 +75,11 @@ const seed547218: ScenarioInput = {
     {
       trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: true }, nth: 3, afterMs: 3099, delayUs: 376 },
       action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 3739 },
-      beyondPromise: false,
     },
-    { trigger: { kind: 'after', delayUs: 6669592 }, action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 11615 }, beyondPromise: false },
+    { trigger: { kind: 'after', delayUs: 6669592 }, action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 11615 } },
     {
       trigger: { kind: 'on', event: { probe: 'leader-change', broker: null, partition: null, change: 'any', appendedOnly: true }, nth: 1, afterMs: 3362, delayUs: 1400738 },
       action: { kind: 'power-loss', targets: [{ kind: 'leader', partition: 0 }], downMs: 2502, tornTail: false },
-      beyondPromise: false,
     },
   ],
   healAtMs: 120000,
@@ -95,8 +89,8 @@ const seed111034: ScenarioInput = {
   shape: { brokers: 3, replicationFactor: 2, minInsync: 2, partitions: 1, timing: { 'replica.lag.time.max.ms': 4000, 'broker.session.timeout.ms': 6000, 'request.timeout.ms': 5000 } },
   workload: { producers: 3, consumers: 1, sends: 1, keys: 5, sendIntervalMs: 38, pollIntervalMs: 445 },
   faults: [
-    { trigger: { kind: 'at', atMs: 103 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 13708 }, beyondPromise: false },
-    { trigger: { kind: 'after', delayUs: 2448702 }, action: { kind: 'power-loss', targets: [{ kind: 'follower', partition: 0, index: 2 }], downMs: 2342, tornTail: false }, beyondPromise: false },
+    { trigger: { kind: 'at', atMs: 103 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 13708 } },
+    { trigger: { kind: 'after', delayUs: 2448702 }, action: { kind: 'power-loss', targets: [{ kind: 'follower', partition: 0, index: 2 }], downMs: 2342, tornTail: false } },
   ],
   healAtMs: 120000,
 };
