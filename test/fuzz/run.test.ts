@@ -9,6 +9,7 @@ import { runScenario, runSeed, type RunDeps } from '../../driver/run.ts';
 import type { Fault, ScenarioInput } from '../../scenarios/index.ts';
 import type { TimelineEvent } from '../../checkers/trace.ts';
 import { standInCluster } from './stand-in/cluster.ts';
+import { summarizeTrace } from '../../reports/terminal-summary.ts';
 import { standInJudges, snapshotCounter } from './stand-in/judges.ts';
 
 const ok: RunDeps = { buildCluster: standInCluster(), judges: standInJudges };
@@ -204,6 +205,10 @@ describe('outcomes', () => {
       expect(a.expectedBecause!.event).toContain('power loss of broker 1 + broker 2 + broker 3');
     }
     expect(r.trace!.faults[0].beyondPromise).toBe(true);
+    // The terminal summary names the rule, when it broke and the fault that broke it.
+    expect(summarizeTrace(r.trace!).split('\n')[0]).toMatch(
+      /^! expected loss \S+ — beyond Kafka's promise: min-isr-power-loss at \d+\.\d{3} s \(power loss of broker 1 \+ broker 2 \+ broker 3\) — test, variant correct, seed 7$/,
+    );
   });
 
   it('labels two single power losses of unrecovered brokers as beyond the promise at run time', () => {
