@@ -129,7 +129,13 @@ export class FaultInjector {
 
   /** Nothing left to do until the heal: no armed trigger, pending event, down node, cut or slow link. */
   quiescent(): boolean {
-    return this.armedCount === 0 && this.pending.size === 0 && this.holdCount === 0 && this.cuts.size === 0 && this.slows.size === 0;
+    return (
+      this.armedCount === 0 &&
+      this.pending.size === 0 &&
+      this.holdCount === 0 &&
+      this.cuts.size === 0 &&
+      this.slows.size === 0
+    );
   }
 
   // --- triggers --------------------------------------------------------------------------------
@@ -154,7 +160,9 @@ export class FaultInjector {
     switch (ev.kind) {
       case 'produce-ack':
       case 'truncate':
-        return this.onTopic(ev.topic) ? { subjects: [ev.broker], partition: ev.partition, change: undefined, appended: 0 } : undefined;
+        return this.onTopic(ev.topic)
+          ? { subjects: [ev.broker], partition: ev.partition, change: undefined, appended: 0 }
+          : undefined;
       case 'fenced':
       case 'registered':
         return { subjects: [ev.broker], partition: null, change: undefined, appended: 0 };
@@ -164,7 +172,12 @@ export class FaultInjector {
       case 'alter-partition-sent': {
         if (!this.onTopic(ev.topic)) return undefined;
         const change = isrDiff(this.view.currentIsr(ev.partition), ev.isr);
-        return { subjects: [ev.broker, ...change.added, ...change.removed], partition: ev.partition, change, appended: 0 };
+        return {
+          subjects: [ev.broker, ...change.added, ...change.removed],
+          partition: ev.partition,
+          change,
+          appended: 0,
+        };
       }
       case 'alter-partition-applied':
         return this.onTopic(ev.topic) ? this.appliedMatch(ev) : undefined;
@@ -190,11 +203,17 @@ export class FaultInjector {
     if (!ev.accepted) change = { added: [], removed: [] };
     else {
       const current = this.view.currentIsr(partition);
-      const base = current !== undefined && sameSet(current, ev.isr) ? this.view.isrBeforeLatestChange(partition) : current;
+      const base =
+        current !== undefined && sameSet(current, ev.isr) ? this.view.isrBeforeLatestChange(partition) : current;
       change = isrDiff(base, ev.isr);
     }
     const leader = this.view.leader(partition);
-    return { subjects: [...change.added, ...change.removed, ...(leader === undefined ? [] : [leader])], partition, change, appended: 0 };
+    return {
+      subjects: [...change.added, ...change.removed, ...(leader === undefined ? [] : [leader])],
+      partition,
+      change,
+      appended: 0,
+    };
   }
 
   /** Feed every controller record change (leader-change and isr-change triggers). */
@@ -204,7 +223,8 @@ export class FaultInjector {
     const cur = c.current;
     if (prev !== undefined && prev.leader !== cur.leader && cur.leader >= 0) {
       const list = this.armedByProbe.get('leader-change');
-      if (list !== undefined && list.length > 0) this.matchAll(list, prev.leader >= 0 ? [cur.leader, prev.leader] : [cur.leader], c.partition, undefined, 0);
+      if (list !== undefined && list.length > 0)
+        this.matchAll(list, prev.leader >= 0 ? [cur.leader, prev.leader] : [cur.leader], c.partition, undefined, 0);
     }
     if (prev !== undefined && !sameSet(prev.isr, cur.isr)) {
       const list = this.armedByProbe.get('isr-change');
@@ -273,7 +293,9 @@ export class FaultInjector {
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
         .with({ kind: 'cut' }, (x) => this.fireCut(record, x, subjects))
         .with({ kind: 'slow' }, (x) => this.fireSlow(record, x, subjects))
-        .with({ kind: 'controller-crash' }, (x) => this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'))
+        .with({ kind: 'controller-crash' }, (x) =>
+          this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'),
+        )
         .with({ kind: 'rolling-restart' }, (x) => this.fireRolling(record, x))
         .exhaustive();
       if (!done) return;
@@ -287,7 +309,8 @@ export class FaultInjector {
     record.skipReason = reason;
     // A chain breaks here: the faults that were to follow this one never fire.
     const next = this.records[record.id];
-    if (next !== undefined && next.fault.trigger.kind === 'after' && next.state === 'armed') this.skip(next, `the previous fault (${record.id}) did not fire`);
+    if (next !== undefined && next.fault.trigger.kind === 'after' && next.state === 'armed')
+      this.skip(next, `the previous fault (${record.id}) did not fire`);
     return false;
   }
 
@@ -315,7 +338,11 @@ export class FaultInjector {
     this.hooks.onFaultEnd(record.id, record.resolved ?? describeAction(record.fault.action));
   }
 
-  private fireCrash(record: FaultRecord, a: Extract<FaultAction, { kind: 'crash' }>, subjects: readonly number[]): boolean {
+  private fireCrash(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'crash' }>,
+    subjects: readonly number[],
+  ): boolean {
     const node = this.resolve(a.target, subjects);
     if (node === undefined) return this.skip(record, 'target not resolvable');
     const fired = this.fireNodeDown(record, node, a.downMs, 'crash', this.nameOf(node));
@@ -323,21 +350,41 @@ export class FaultInjector {
     return fired;
   }
 
-  private fireNodeDown(record: FaultRecord, node: number, downMs: number, how: 'crash' | 'shutdown', name: string): boolean {
+  private fireNodeDown(
+    record: FaultRecord,
+    node: number,
+    downMs: number,
+    how: 'crash' | 'shutdown',
+    name: string,
+  ): boolean {
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
     if (how === 'crash') this.sim.crash(node);
     else this.sim.shutdown(node);
     this.hold(node, record.id);
-    this.start(record, `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`);
-    this.schedule(record, this.sim.now() + downMs * 1000, () => {
-      this.release(node, record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.start(
+      record,
+      `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`,
+    );
+    this.schedule(
+      record,
+      this.sim.now() + downMs * 1000,
+      () => {
+        this.release(node, record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
-  private firePowerLoss(record: FaultRecord, a: Extract<FaultAction, { kind: 'power-loss' }>, subjects: readonly number[]): boolean {
-    const brokers = uniq(a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)));
+  private firePowerLoss(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'power-loss' }>,
+    subjects: readonly number[],
+  ): boolean {
+    const brokers = uniq(
+      a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)),
+    );
     if (brokers.length === 0) return this.skip(record, 'no broker to power off');
     for (const b of brokers) {
       this.sim.powerLoss(b, { tornTail: a.tornTail });
@@ -346,11 +393,19 @@ export class FaultInjector {
     const what = `power loss of ${brokers.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
     const breach = this.promise.powerLoss(brokers, what);
     if (breach !== undefined) record.breach = breach;
-    this.start(record, `${what}, restart after ${a.downMs} ms${breach === undefined ? '' : ' [beyond what Kafka promises]'}`);
-    this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
-      for (const b of brokers) this.release(b, record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.start(
+      record,
+      `${what}, restart after ${a.downMs} ms${breach === undefined ? '' : ' [beyond what Kafka promises]'}`,
+    );
+    this.schedule(
+      record,
+      this.sim.now() + a.downMs * 1000,
+      () => {
+        for (const b of brokers) this.release(b, record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
@@ -360,15 +415,24 @@ export class FaultInjector {
     const cutId = this.sim.network.cut(shape);
     this.cuts.set(record.id, cutId);
     this.start(record, `${describeShape(shape, (n) => this.nameOf(n))} for ${a.durationMs} ms`);
-    this.schedule(record, this.sim.now() + a.durationMs * 1000, () => {
-      this.sim.network.heal(cutId);
-      this.cuts.delete(record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.schedule(
+      record,
+      this.sim.now() + a.durationMs * 1000,
+      () => {
+        this.sim.network.heal(cutId);
+        this.cuts.delete(record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
-  private fireSlow(record: FaultRecord, a: Extract<FaultAction, { kind: 'slow' }>, subjects: readonly number[]): boolean {
+  private fireSlow(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'slow' }>,
+    subjects: readonly number[],
+  ): boolean {
     const node = this.resolve(a.target, subjects);
     if (node === undefined) return this.skip(record, 'target not resolvable');
     const extraUs = a.extraMs * 1000;
@@ -385,11 +449,16 @@ export class FaultInjector {
     }
     this.slows.set(record.id, slowId);
     this.start(record, `${text} for ${a.durationMs} ms`);
-    this.schedule(record, this.sim.now() + a.durationMs * 1000, () => {
-      this.sim.network.unslow(slowId);
-      this.slows.delete(record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.schedule(
+      record,
+      this.sim.now() + a.durationMs * 1000,
+      () => {
+        this.sim.network.unslow(slowId);
+        this.slows.delete(record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
@@ -415,7 +484,12 @@ export class FaultInjector {
         return;
       }
       if (!ready(restartedAtUs, previous) && waitedUs < a.gapMs * 1000) {
-        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i, waitedUs + ROLLING_POLL_US, previous, restartedAtUs), finish);
+        this.schedule(
+          record,
+          this.sim.now() + ROLLING_POLL_US,
+          () => step(i, waitedUs + ROLLING_POLL_US, previous, restartedAtUs),
+          finish,
+        );
         return;
       }
       const b = brokers[i];
@@ -425,11 +499,16 @@ export class FaultInjector {
       }
       this.sim.shutdown(b);
       this.hold(b, record.id);
-      this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
-        const at = this.sim.now();
-        this.release(b, record.id);
-        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
-      }, finish);
+      this.schedule(
+        record,
+        this.sim.now() + a.downMs * 1000,
+        () => {
+          const at = this.sim.now();
+          this.release(b, record.id);
+          this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
+        },
+        finish,
+      );
     };
     step(0, 0, undefined, 0);
     return true;

@@ -128,7 +128,9 @@ class DamageSet {
   /** The damaged replicas countFor counts, in id order. */
   damagedOf(partition: number, replicas: readonly number[]): number[] {
     const out: number[] = [];
-    for (const [b, d] of this.brokers) if (d.need.has(partition) || (d.need.has(-1) && replicas.includes(b))) out.push(b);
+    for (const [b, d] of this.brokers) {
+      if (d.need.has(partition) || (d.need.has(-1) && replicas.includes(b))) out.push(b);
+    }
     return out.sort((x, y) => x - y);
   }
 }
@@ -268,9 +270,9 @@ export class PromiseTracker {
     const breach: PromiseBreach = {
       rule: 'kip-360-resend',
       explanation:
-        `Producer ${producer} restarted the sequences of ${topic}/${partition} under a new producer identity after an ` +
-        `earlier batch's outcome became unknown (KIP-360) and re-sent ${values.length} value(s): Kafka's idempotence ` +
-        `does not cover that resend (KAFKA-14034), so their duplicates are Kafka's.`,
+        `Producer ${producer} restarted the sequences of ${topic}/${partition} under a new producer identity ` +
+        `after an earlier batch's outcome became unknown (KIP-360) and re-sent ${values.length} value(s): ` +
+        `Kafka's idempotence does not cover that resend (KAFKA-14034), so their duplicates are Kafka's.`,
       partition,
       nodes: [producer],
       atUs: this.nowUs(),

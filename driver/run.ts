@@ -197,7 +197,11 @@ class SeedRun {
     this.input = opts.input;
     this.wantTrace = opts.trace === true;
     this.spec = applyVariant(clusterSpecOf(this.input), opts.variant);
-    this.sim = new Simulation<ModelProbe>({ seed: opts.seed, recordEvents: opts.recordEvents === true, deepHash: opts.deepHash === true });
+    this.sim = new Simulation<ModelProbe>({
+      seed: opts.seed,
+      recordEvents: opts.recordEvents === true,
+      deepHash: opts.deepHash === true,
+    });
     this.snapshotEvery = opts.snapshotEveryEvents ?? 5000;
   }
 
@@ -210,9 +214,20 @@ class SeedRun {
     this.cluster = c;
     const view = new ClusterView(TOPIC, c.brokerIds);
     this.view = view;
-    const tracker = new PromiseTracker(this.input.shape.minInsync, view, (b) => sim.isUp(b), () => sim.now());
+    const tracker = new PromiseTracker(
+      this.input.shape.minInsync,
+      view,
+      (b) => sim.isUp(b),
+      () => sim.now(),
+    );
     this.tracker = tracker;
-    const nodes = { brokerIds: c.brokerIds, controllerId: c.controllerId, producerIds: c.producerIds, consumerIds: c.consumerIds, allNodes: sim.nodeIds() };
+    const nodes = {
+      brokerIds: c.brokerIds,
+      controllerId: c.controllerId,
+      producerIds: c.producerIds,
+      consumerIds: c.consumerIds,
+      allNodes: sim.nodeIds(),
+    };
     this.injector = new FaultInjector(sim, nodes, view, tracker, this.input.faults, {
       onFaultStart: (id, description) => {
         if (this.wantTrace) this.timeline.push({ t: sim.now(), kind: 'fault', phase: 'start', id, description });
@@ -304,12 +319,14 @@ class SeedRun {
       },
     });
     if (stop === 'stopped') return true;
-    if (stop === 'events') throw new StuckError(`event budget of ${maxEvents} events exhausted ${phase} at ${fmtUs(sim.now())}`);
+    if (stop === 'events')
+      throw new StuckError(`event budget of ${maxEvents} events exhausted ${phase} at ${fmtUs(sim.now())}`);
     if (stop === 'idle') {
       if (done()) return true;
       throw new StuckError(`the simulation went idle ${phase} at ${fmtUs(sim.now())}`);
     }
-    if (limitUs === maxUs && limitUs < untilUs) throw new StuckError(`virtual-time budget of ${maxVirtualMs} ms exhausted ${phase}`);
+    if (limitUs === maxUs && limitUs < untilUs)
+      throw new StuckError(`virtual-time budget of ${maxVirtualMs} ms exhausted ${phase}`);
     return done();
   }
 
@@ -364,7 +381,11 @@ class SeedRun {
     // every LIVENESS_SLICE_US, until every condition was seen or the window closes; judging
     // at the probe's success alone would call a recovery still under way a failure.
     while (live && !recovered() && this.sim.now() < livenessEndUs) {
-      this.runUntil(Math.min(this.sim.now() + LIVENESS_SLICE_US, livenessEndUs), () => false, 'waiting for the ISR to recover');
+      this.runUntil(
+        Math.min(this.sim.now() + LIVENESS_SLICE_US, livenessEndUs),
+        () => false,
+        'waiting for the ISR to recover',
+      );
       this.takeSnapshot();
     }
     recovered();
@@ -373,7 +394,9 @@ class SeedRun {
     if (!live && this.livenessVerdict.valid !== false) {
       this.extraAnomalies.push({
         kind: 'liveness',
-        explanation: `After every fault healed (at ${fmtUs(healedAtUs)}), the probe client's send and poll did not both succeed on every partition within ${this.budgets.livenessMs / 1000} s.`,
+        explanation:
+          `After every fault healed (at ${fmtUs(healedAtUs)}), the probe client's send and poll did not both ` +
+          `succeed on every partition within ${this.budgets.livenessMs / 1000} s.`,
         nodes: [PROBE_CLIENT_ID],
         timesUs: [healedAtUs, probeStartUs],
       });
@@ -388,11 +411,14 @@ class SeedRun {
     const w = this.input.workload;
     const config = this.spec.config;
     const sendSpanUs = Math.ceil(w.sends / Math.max(1, w.producers)) * w.sendIntervalMs * 1000 * 4;
-    const workloadDeadlineUs = healedAtUs + sendSpanUs + (config['delivery.timeout.ms'] + 2 * config['request.timeout.ms']) * 1000;
+    const workloadDeadlineUs =
+      healedAtUs + sendSpanUs + (config['delivery.timeout.ms'] + 2 * config['request.timeout.ms']) * 1000;
     if (!this.runUntil(workloadDeadlineUs, () => c.workloadDone(), 'waiting for the workload')) {
       this.extraAnomalies.push({
         kind: 'liveness',
-        explanation: `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(workloadDeadlineUs)}, although every fault healed at ${fmtUs(healedAtUs)}.`,
+        explanation:
+          `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(workloadDeadlineUs)}, ` +
+          `although every fault healed at ${fmtUs(healedAtUs)}.`,
         nodes: [...c.producerIds],
         timesUs: [healedAtUs, workloadDeadlineUs],
       });
@@ -406,11 +432,17 @@ class SeedRun {
     const c = this.cluster!;
     const readStartUs = this.sim.now();
     c.startFinalRead();
-    const readDone = this.runUntil(readStartUs + this.budgets.finalReadMs * 1000, () => c.finalReadDone(), 'during the final read');
+    const readDone = this.runUntil(
+      readStartUs + this.budgets.finalReadMs * 1000,
+      () => c.finalReadDone(),
+      'during the final read',
+    );
     if (!readDone) {
       this.extraAnomalies.push({
         kind: 'liveness',
-        explanation: `The final read of every partition from offset 0 did not complete within ${this.budgets.finalReadMs / 1000} s after every fault healed.`,
+        explanation:
+          `The final read of every partition from offset 0 did not complete within ` +
+          `${this.budgets.finalReadMs / 1000} s after every fault healed.`,
         nodes: [PROBE_CLIENT_ID],
         timesUs: [readStartUs],
       });
@@ -424,7 +456,11 @@ class SeedRun {
     const now = this.sim.now();
     if (err instanceof StuckError) {
       this.outcomeOverride = 'stuck';
-      this.extraAnomalies.push({ kind: 'stuck', explanation: `Seed ${this.opts.seed}: ${err.message}.`, timesUs: [now] });
+      this.extraAnomalies.push({
+        kind: 'stuck',
+        explanation: `Seed ${this.opts.seed}: ${err.message}.`,
+        timesUs: [now],
+      });
       return;
     }
     this.outcomeOverride = 'crash';
@@ -450,7 +486,10 @@ class SeedRun {
         this.outcomeOverride = 'crash';
         const e = err instanceof Error ? err : undefined;
         this.error = e?.stack ?? String(err);
-        this.extraAnomalies.push({ kind: 'crash', explanation: `Seed ${opts.seed}: the invariant monitor threw: ${e?.message ?? String(err)}` });
+        this.extraAnomalies.push({
+          kind: 'crash',
+          explanation: `Seed ${opts.seed}: the invariant monitor threw: ${e?.message ?? String(err)}`,
+        });
       }
     }
     const monitorAndLiveness = [...monitorAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
@@ -471,7 +510,8 @@ class SeedRun {
       beyondPromise: this.tracker?.beyondPromise ?? false,
       faultsFired: records.filter((r) => r.startUs !== undefined).length,
     };
-    if (failing !== undefined && (outcome === 'violation' || outcome === 'stuck' || outcome === 'crash')) result.failureKind = failing.kind;
+    if (failing !== undefined && (outcome === 'violation' || outcome === 'stuck' || outcome === 'crash'))
+      result.failureKind = failing.kind;
     if (this.error !== undefined) result.error = this.error;
     if (opts.recordEvents === true) result.events = sim.events;
     if (this.wantTrace) {
@@ -490,7 +530,8 @@ function probeOutcomes(history: History, from: number): ProbeOutcome[] {
     if (e.type === 'invoke' || clientOfProcess(e.process) !== PROBE_CLIENT_ID) continue;
     const v = e.value as { topic?: unknown; partition?: unknown; records?: unknown };
     if (typeof v?.topic !== 'string' || typeof v.partition !== 'number') continue;
-    if (e.f === 'send') out.push({ topic: v.topic, partition: v.partition, kind: 'send', ok: e.type === 'ok', timeUs: e.time });
+    if (e.f === 'send')
+      out.push({ topic: v.topic, partition: v.partition, kind: 'send', ok: e.type === 'ok', timeUs: e.time });
     else if (e.f === 'poll') {
       const got = e.type === 'ok' && Array.isArray(v.records) && v.records.length > 0;
       out.push({ topic: v.topic, partition: v.partition, kind: 'poll', ok: got, timeUs: e.time });
@@ -510,13 +551,22 @@ export function isFailing(a: Anomaly): boolean {
  * authority on what is expected). Without a tracker (the run failed before it existed)
  * nothing is expected.
  */
-export function combineVerdicts(history: Verdict | undefined, monitor: Anomaly[], driver: Anomaly[], tracker: PromiseTracker | undefined): Verdict {
+export function combineVerdicts(
+  history: Verdict | undefined,
+  monitor: Anomaly[],
+  driver: Anomaly[],
+  tracker: PromiseTracker | undefined,
+): Verdict {
   const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
   const anomalies = tracker === undefined ? all : judgeExpected(all, promiseEvidence(tracker, all));
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];
-  const verdict: Verdict = { valid, checker: history?.checker === undefined ? checkers.join('+') : `${history.checker}+invariants+liveness`, anomalies };
+  const verdict: Verdict = {
+    valid,
+    checker: history?.checker === undefined ? checkers.join('+') : `${history.checker}+invariants+liveness`,
+    anomalies,
+  };
   if (history?.counterexample !== undefined) verdict.counterexample = history.counterexample;
   if (history?.stats !== undefined) verdict.stats = history.stats;
   return verdict;
@@ -549,7 +599,8 @@ function buildTrace(
     if (r?.startUs !== undefined) tf.startUs = r.startUs;
     if (r?.endUs !== undefined) tf.endUs = r.endUs;
     if (r?.breach !== undefined) tf.beyondPromise = true;
-    if (r !== undefined && r.startUs === undefined) tf.description += r.state === 'skipped' ? ` (skipped: ${r.skipReason})` : ' (never fired)';
+    if (r !== undefined && r.startUs === undefined)
+      tf.description += r.state === 'skipped' ? ` (skipped: ${r.skipReason})` : ' (never fired)';
     return tf;
   });
   const nodes: Trace['nodes'] = [];

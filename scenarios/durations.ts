@@ -43,4 +43,3 @@ export function extraLatencyMsArb(): fc.Arbitrary<number> {
     { arbitrary: fc.integer({ min: 2_000, max: 40_000 }), weight: 2 },
   );
 }
-

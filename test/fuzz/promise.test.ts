@@ -13,10 +13,25 @@ function setup(minInsync = 2) {
   const view = new ClusterView('t', [1, 2, 3]);
   const clock = { nowUs: 0 };
   const up = new Set([1, 2, 3]);
-  const tracker = new PromiseTracker(minInsync, view, (b) => up.has(b), () => clock.nowUs);
+  const tracker = new PromiseTracker(
+    minInsync,
+    view,
+    (b) => up.has(b),
+    () => clock.nowUs,
+  );
   /** A controller record of t/0, fed to the view and the tracker as the driver does. */
   const record = (leader: number, isr: number[], elr: number[] = []) => {
-    const ev = { kind: 'partition' as const, topic: 't', partition: 0, leader, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr, elr };
+    const ev = {
+      kind: 'partition' as const,
+      topic: 't',
+      partition: 0,
+      leader,
+      leaderEpoch: 1,
+      partitionEpoch: 1,
+      replicas: [1, 2, 3],
+      isr,
+      elr,
+    };
     const change = view.applyPartitionEvent(ev)!;
     tracker.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
   };
@@ -26,7 +41,8 @@ function setup(minInsync = 2) {
 
 const lost: Anomaly = { kind: 'lost-write', explanation: 'x', topic: 't', partition: 0, values: ['v'] };
 const liveness: Anomaly = { kind: 'liveness', explanation: 'x' };
-const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a]) => expectedBecause(a, promiseEvidence(tracker, all));
+const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a]) =>
+  expectedBecause(a, promiseEvidence(tracker, all));
 
 describe('min-isr-power-loss', () => {
   it('one power loss below min.insync.replicas is no breach: the loss stays a violation', () => {
@@ -41,7 +57,13 @@ describe('min-isr-power-loss', () => {
     const { tracker, clock } = setup();
     clock.nowUs = 41_200_000;
     const breach = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
-    expect(breach).toMatchObject({ rule: 'min-isr-power-loss', partition: 0, nodes: [1, 2], atUs: 41_200_000, event: 'power loss of broker 1 + broker 2' });
+    expect(breach).toMatchObject({
+      rule: 'min-isr-power-loss',
+      partition: 0,
+      nodes: [1, 2],
+      atUs: 41_200_000,
+      event: 'power loss of broker 1 + broker 2',
+    });
     expect(tracker.beyondPromise).toBe(true);
     expect(judge(tracker, lost)).toBe(breach);
     expect(judge(tracker, liveness)).toBe(breach); // availability follows durability
@@ -51,7 +73,10 @@ describe('min-isr-power-loss', () => {
     const { tracker } = setup();
     tracker.onReplica(1, 0, 'leader', 5, 5);
     expect(tracker.powerLoss([2], 'power loss of broker 2')).toBeUndefined();
-    expect(tracker.powerLoss([3], 'power loss of broker 3')).toMatchObject({ rule: 'min-isr-power-loss', nodes: [2, 3] });
+    expect(tracker.powerLoss([3], 'power loss of broker 3')).toMatchObject({
+      rule: 'min-isr-power-loss',
+      nodes: [2, 3],
+    });
     // Recovered first (restarted and re-fetched to the HW of its power loss): no breach.
     const again = setup();
     again.tracker.onReplica(1, 0, 'leader', 5, 5);
@@ -63,7 +88,7 @@ describe('min-isr-power-loss', () => {
 });
 
 describe('last-known-leader-elected', () => {
-  it('a broker that lost data, elected from outside the ISR and ELR after ≥ min.insync.replicas unclean shutdowns', () => {
+  it('a broker that lost data, elected from outside ISR and ELR after ≥ min ISR unclean shutdowns', () => {
     const { tracker, record, clock } = setup(3);
     tracker.onReplica(1, 0, 'leader', 5, 5);
     tracker.crash([2]);
@@ -90,7 +115,14 @@ describe('last-known-leader-elected', () => {
 });
 
 describe('kip-360-resend', () => {
-  const dup = (value: string, partition = 0): Anomaly => ({ kind: 'duplicate', explanation: 'x', topic: 't', partition, values: [value], offsets: [0, 5] });
+  const dup = (value: string, partition = 0): Anomaly => ({
+    kind: 'duplicate',
+    explanation: 'x',
+    topic: 't',
+    partition,
+    values: [value],
+    offsets: [0, 5],
+  });
 
   it('excuses a duplicate of a re-sent value, on its partition only; nothing else', () => {
     const { tracker } = setup();
@@ -122,7 +154,11 @@ describe('what is never expected', () => {
   it('harness and informational anomalies, even in a run beyond the promise', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
-    for (const a of [{ kind: 'stuck', explanation: 'x' }, { kind: 'crash', explanation: 'x' }, { kind: 'unseen', explanation: 'x', informational: true }]) {
+    for (const a of [
+      { kind: 'stuck', explanation: 'x' },
+      { kind: 'crash', explanation: 'x' },
+      { kind: 'unseen', explanation: 'x', informational: true },
+    ]) {
       expect(judge(tracker, a)).toBeUndefined();
     }
   });

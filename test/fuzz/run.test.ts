@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { runScenario, runSeed, type RunDeps } from '../../driver/run.ts';
-import type { Fault, ScenarioInput } from '../../scenarios/index.ts';
+import { invalidInputReason, type Fault, type ScenarioInput } from '../../scenarios/index.ts';
 import type { TimelineEvent } from '../../checkers/trace.ts';
 import { standInCluster } from './stand-in/cluster.ts';
 import { summarizeTrace } from '../../reports/terminal-summary.ts';
@@ -26,7 +26,8 @@ function input(faults: Fault[], over: Partial<ScenarioInput> = {}): ScenarioInpu
 }
 
 const at = (atMs: number) => ({ kind: 'at' as const, atMs });
-const nodeEvents = (tl: TimelineEvent[], node: number) => tl.filter((e): e is Extract<TimelineEvent, { kind: 'node' }> => e.kind === 'node' && e.node === node);
+const nodeEvents = (tl: TimelineEvent[], node: number) =>
+  tl.filter((e): e is Extract<TimelineEvent, { kind: 'node' }> => e.kind === 'node' && e.node === node);
 
 describe('run one scenario', () => {
   it('crashes the leader at the given time and restarts it after downMs', () => {
@@ -35,7 +36,9 @@ describe('run one scenario', () => {
       scenario: 'test',
       variant: 'correct',
       trace: true,
-      input: input([{ trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 } }]),
+      input: input([
+        { trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 } },
+      ]),
     });
     expect(r.outcome).toBe('ok');
     const tl = r.trace!.timeline;
@@ -63,7 +66,13 @@ describe('run one scenario', () => {
       trace: true,
       input: input([
         {
-          trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: 3, partition: null, change: 'any', appendedOnly: true }, nth: 2, afterMs: 1_000, delayUs: 0 },
+          trigger: {
+            kind: 'on',
+            event: { probe: 'follower-fetch', broker: 3, partition: null, change: 'any', appendedOnly: true },
+            nth: 2,
+            afterMs: 1_000,
+            delayUs: 0,
+          },
           action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
         },
       ]),
@@ -83,14 +92,32 @@ describe('run one scenario', () => {
       trace: true,
       input: input([
         { trigger: at(3_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 1_000 } },
-        { trigger: { kind: 'after', delayUs: 500_000 }, action: { kind: 'restart', target: { kind: 'broker', id: 2 }, downMs: 1_000 } },
         {
-          trigger: { kind: 'after', delayUs: 0, nth: 2, event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false } },
+          trigger: { kind: 'after', delayUs: 500_000 },
+          action: { kind: 'restart', target: { kind: 'broker', id: 2 }, downMs: 1_000 },
+        },
+        {
+          trigger: {
+            kind: 'after',
+            delayUs: 0,
+            nth: 2,
+            event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+          },
           action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
         },
         // Never fires: chained to a fault whose target does not resolve.
-        { trigger: at(4_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 1 }, b: { kind: 'broker', id: 1 } }, durationMs: 10 } },
-        { trigger: { kind: 'after', delayUs: 0 }, action: { kind: 'crash', target: { kind: 'broker', id: 1 }, downMs: 10 } },
+        {
+          trigger: at(4_000),
+          action: {
+            kind: 'cut',
+            cut: { shape: 'link', a: { kind: 'broker', id: 1 }, b: { kind: 'broker', id: 1 } },
+            durationMs: 10,
+          },
+        },
+        {
+          trigger: { kind: 'after', delayUs: 0 },
+          action: { kind: 'crash', target: { kind: 'broker', id: 1 }, downMs: 10 },
+        },
       ]),
     });
     const f = r.trace!.faults;
@@ -115,7 +142,10 @@ describe('run one scenario', () => {
       trace: true,
       input: input([
         { trigger: at(2_000), action: { kind: 'crash', target: { kind: 'broker', id: 2 }, downMs: 10_000 } },
-        { trigger: at(4_000), action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false } },
+        {
+          trigger: at(4_000),
+          action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false },
+        },
       ]),
     });
     const ev = nodeEvents(r.trace!.timeline, 2).map((e) => [e.t, e.cause]);
@@ -136,8 +166,14 @@ describe('run one scenario', () => {
       input: input(
         [
           { trigger: at(1_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 500_000 } },
-          { trigger: at(1_000), action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 } },
-          { trigger: at(1_000), action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 } },
+          {
+            trigger: at(1_000),
+            action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 },
+          },
+          {
+            trigger: at(1_000),
+            action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 },
+          },
         ],
         { healAtMs: 20_000 },
       ),
@@ -154,7 +190,16 @@ describe('run one scenario', () => {
       scenario: 'test',
       variant: 'correct',
       trace: true,
-      input: input([{ trigger: at(3_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } }, durationMs: 1_000 } }]),
+      input: input([
+        {
+          trigger: at(3_000),
+          action: {
+            kind: 'cut',
+            cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } },
+            durationMs: 1_000,
+          },
+        },
+      ]),
     });
     expect(r.outcome).toBe('ok');
     expect(r.faultsFired).toBe(0);
@@ -180,12 +225,28 @@ describe('run one scenario', () => {
 
 describe('outcomes', () => {
   const powerLossOfLeader = (targets: number[]): Fault => ({
-    trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 5, afterMs: 0, delayUs: 0 },
-    action: { kind: 'power-loss', targets: targets.map((id) => ({ kind: 'broker' as const, id })), downMs: 1_000, tornTail: false },
+    trigger: {
+      kind: 'on',
+      event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+      nth: 5,
+      afterMs: 0,
+      delayUs: 0,
+    },
+    action: {
+      kind: 'power-loss',
+      targets: targets.map((id) => ({ kind: 'broker' as const, id })),
+      downMs: 1_000,
+      tornTail: false,
+    },
   });
 
   it('a loss inside the promise is a violation', () => {
-    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', input: input([powerLossOfLeader([1])]) });
+    const r = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      input: input([powerLossOfLeader([1])]),
+    });
     expect(r.outcome).toBe('violation');
     expect(r.failureKind).toBe('lost-write');
     expect(r.beyondPromise).toBe(false);
@@ -193,7 +254,13 @@ describe('outcomes', () => {
   });
 
   it('a loss beyond the promise (correlated power loss of ≥ min.insync.replicas brokers) is expected', () => {
-    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', trace: true, input: input([powerLossOfLeader([1, 2, 3])]) });
+    const r = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([powerLossOfLeader([1, 2, 3])]),
+    });
     expect(r.beyondPromise).toBe(true);
     expect(r.outcome).toBe('expected-loss');
     expect(r.verdict.valid).not.toBe(false);
@@ -211,12 +278,51 @@ describe('outcomes', () => {
     );
   });
 
+  it("replays an old trace's schedule whose faults carry the generator's former label, ignoring it", () => {
+    // Traces written before issue 10 hold `beyondPromise` on each fault; only the tracker judges now.
+    const labelled: unknown = JSON.parse(
+      JSON.stringify(input([powerLossOfLeader([1])])).replace(
+        '"tornTail":false}',
+        '"tornTail":false},"beyondPromise":true',
+      ),
+    );
+    expect(JSON.stringify(labelled)).toContain('"beyondPromise":true');
+    expect(invalidInputReason(labelled)).toBeUndefined();
+    const old = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      input: labelled as ScenarioInput,
+    });
+    const now = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      input: input([powerLossOfLeader([1])]),
+    });
+    expect([old.hash, old.outcome, old.beyondPromise]).toEqual([now.hash, 'violation', false]);
+  });
+
   it('labels two single power losses of unrecovered brokers as beyond the promise at run time', () => {
-    const single = (id: number, atMs: number): Fault => ({ trigger: at(atMs), action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false } });
-    const r = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', trace: true, input: input([single(2, 3_000), single(3, 4_000)]) });
+    const single = (id: number, atMs: number): Fault => ({
+      trigger: at(atMs),
+      action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false },
+    });
+    const r = runScenario(ok, {
+      seed: 8,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([single(2, 3_000), single(3, 4_000)]),
+    });
     expect(r.trace!.faults.map((f) => f.beyondPromise === true)).toEqual([false, true]);
     expect(r.beyondPromise).toBe(true);
-    const apart = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', input: input([single(2, 3_000), single(3, 30_000)]) });
+    const apart = runScenario(ok, {
+      seed: 8,
+      scenario: 'test',
+      variant: 'correct',
+      input: input([single(2, 3_000), single(3, 30_000)]),
+    });
     expect(apart.beyondPromise).toBe(false);
   });
 
@@ -238,7 +344,11 @@ describe('outcomes', () => {
     // Within the budgets, a workload that never finishes after the heal is a liveness failure.
     const slow = runScenario(deps, { seed: 22, scenario: 'test', variant: 'correct', input: input([]) });
     expect(slow.outcome).toBe('violation');
-    expect(slow.verdict.anomalies.some((a) => a.kind === 'liveness' && a.explanation.includes('sends had not all completed'))).toBe(true);
+    expect(
+      slow.verdict.anomalies.some(
+        (a) => a.kind === 'liveness' && a.explanation.includes('sends had not all completed'),
+      ),
+    ).toBe(true);
     const byEvents = runSeed(ok, 'swarm', 'correct', 22, { budgets: { maxEvents: 1_000 } });
     expect(byEvents.outcome).toBe('stuck');
     expect(byEvents.eventCount).toBeLessThanOrEqual(1_000);
