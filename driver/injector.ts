@@ -300,7 +300,7 @@ export class FaultInjector {
         .exhaustive();
       if (!done) return;
     } catch (err) {
-      throw new Error(`fault ${record.id} (${describeAction(a)}): ${(err as Error).message}`);
+      throw new Error(`fault ${record.id} (${describeAction(a)}): ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -44,7 +44,8 @@ export type ModelContext = NodeContext<Message, ModelProbe>;
 export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
 
 /**
- * Probe events the model emits via ctx.emit (kernel ProbeEvent). The timeline kinds
+ * Probe events the model emits via ctx.emit: the kernel's probe type parameter (Simulation<ModelProbe>,
+ * ModelContext), which drivers match exhaustively. The timeline kinds
  * ('replica', 'append', 'truncate', 'partition') have exactly the fields of
  * checkers/trace.ts TimelineEvent minus `t` (the driver stamps the time). The others are
  * hooks for event-triggered faults.

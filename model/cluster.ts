@@ -14,7 +14,7 @@
 import type { SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
 import type { History, PollValue, SendValue } from '../checkers/history.ts';
-import type { BuildCluster, KafkaCluster, ModelActorFactory, ModelProbe } from './cluster-api.ts';
+import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import { CONTROLLER_ID, FIRST_CONSUMER_ID, FIRST_PRODUCER_ID, PROBE_CLIENT_ID, type ClusterSpec, type TopicSpec, type WorkloadSpec } from './config.ts';
 import { createBroker } from './broker.ts';
 import { createController } from './controller.ts';
@@ -92,7 +92,7 @@ class SimulatedCluster implements KafkaCluster {
         valuePrefix: `p${id}-`,
         recorder: this.recorder,
       });
-      sim.addNode({ id, name: `producer-${id}`, factory: factory as ModelActorFactory });
+      sim.addNode({ id, name: `producer-${id}`, factory });
     }
     this.producerIds = producerIds;
 

@@ -3,6 +3,7 @@
 // on protocol events; most default-swarm seeds stay inside Kafka's promise; generation is a
 // pure function of the seed; the variant table covers every variant of model/config.ts.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CONFIG_VARIANTS, DEFAULT_KAFKA_CONFIG, PROTOCOL_VARIANTS } from '../../model/config.ts';
@@ -122,6 +123,11 @@ describe('swarm', () => {
     for (const p of ['produce-ack', 'follower-fetch', 'alter-partition-sent', 'truncate', 'leader-change']) expect(probes.has(p as never), p).toBe(true);
     const shapes = new Set(faults.flatMap((f) => (f.action.kind === 'cut' ? [f.action.cut.shape] : [])));
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
+  });
+
+  it('patterns.ts needs nothing from arbitraries.ts at run time (no import cycle between them)', () => {
+    const src = readFileSync(new URL('../../scenarios/patterns.ts', import.meta.url), 'utf8');
+    expect(src).not.toMatch(/^import (?!type )[^;]*from '\.\/arbitraries\.ts'/m);
   });
 
   it('keeps most seeds inside what Kafka promises, and leaves judging that to the run (no label on faults)', () => {
