@@ -136,7 +136,7 @@ class DamageSet {
 }
 
 /** The rules a breach names (PromiseBreach.rule). */
-export type PromiseRule = 'min-isr-power-loss' | 'last-known-leader-elected' | 'kip-360-resend';
+type PromiseRule = 'min-isr-power-loss' | 'last-known-leader-elected' | 'kip-360-resend';
 
 /** Rules that take the whole run beyond the durability promise (every anomaly of it expected). */
 const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>(['min-isr-power-loss', 'last-known-leader-elected']);
