@@ -14,9 +14,11 @@
 //   model's probe events, in order.
 
 import { match } from 'ts-pattern';
-import type { CutShape, NodeId, ProbeEvent, SimulationApi } from '../harness/types.ts';
-import type { CutSpec, EventPattern, Fault, FaultAction, Target, TriggerProbe } from '../scenarios/faults.ts';
-import { describeAction, describeTrigger } from '../scenarios/faults.ts';
+import type { CutShape, NodeId, SimulationApi } from '../harness/types.ts';
+import type { ModelProbe } from '../model/cluster-api.ts';
+import type { PromiseBreach } from '../checkers/verdict.ts';
+import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
+import { describeAction } from '../scenarios/faults.ts';
 import { isrDiff, type ClusterView, type PartitionChange } from './cluster-view.ts';
 import type { PromiseTracker } from './promise.ts';
 
@@ -46,7 +48,8 @@ export interface FaultRecord {
   skipReason?: string;
   startUs?: number;
   endUs?: number;
-  beyondPromise: boolean;
+  /** The breach of Kafka's promise this fault made, as the promise tracker recorded it. */
+  breach?: PromiseBreach;
   /** Brokers the triggering event named (carried over to an 'after' successor). */
   subjects?: readonly number[];
 }
@@ -63,9 +66,22 @@ interface Armed {
 
 const ROLLING_POLL_US = 250_000;
 
+interface IsrChange {
+  added: number[];
+  removed: number[];
+}
+
+/** What an event trigger is matched against (see FaultInjector.triggerMatchOf). */
+interface TriggerMatch {
+  subjects: number[];
+  partition: number | null;
+  change: IsrChange | undefined;
+  appended: number;
+}
+
 export class FaultInjector {
   readonly records: FaultRecord[];
-  private readonly armedByProbe = new Map<TriggerProbe, Armed[]>();
+  private readonly armedByProbe = new Map<string, Armed[]>();
   private armedCount = 0;
   /** Driver events scheduled by faults and not yet run: handle → what to do on healAll. */
   private readonly pending = new Map<number, { record: FaultRecord; onHeal: (() => void) | undefined }>();
@@ -80,14 +96,14 @@ export class FaultInjector {
   private readonly registeredAtUs = new Map<number, number>();
 
   constructor(
-    private readonly sim: SimulationApi,
+    private readonly sim: SimulationApi<ModelProbe>,
     private readonly nodes: InjectorNodes,
     private readonly view: ClusterView,
     private readonly promise: PromiseTracker,
     faults: readonly Fault[],
     private readonly hooks: InjectorHooks,
   ) {
-    this.records = faults.map((fault, i) => ({ id: i + 1, fault, state: 'armed', beyondPromise: false }));
+    this.records = faults.map((fault, i) => ({ id: i + 1, fault, state: 'armed' }));
   }
 
   /** Schedules time triggers and arms event triggers. Call once, before the run. */
@@ -113,58 +129,91 @@ export class FaultInjector {
 
   /** Nothing left to do until the heal: no armed trigger, pending event, down node, cut or slow link. */
   quiescent(): boolean {
-    return this.armedCount === 0 && this.pending.size === 0 && this.holdCount === 0 && this.cuts.size === 0 && this.slows.size === 0;
+    return (
+      this.armedCount === 0 &&
+      this.pending.size === 0 &&
+      this.holdCount === 0 &&
+      this.cuts.size === 0 &&
+      this.slows.size === 0
+    );
   }
 
   // --- triggers --------------------------------------------------------------------------------
 
   /** Feed every model probe event (after ClusterView has seen 'partition' events). */
-  onProbe(event: ProbeEvent): void {
-    const kind = event.kind;
-    if (kind === 'registered') this.registeredAtUs.set((event as unknown as { broker: number }).broker, this.sim.now());
+  onProbe(event: ModelProbe): void {
+    if (event.kind === 'registered') this.registeredAtUs.set(event.broker, this.sim.now());
     if (this.armedCount === 0) return;
-    if (kind === 'partition') return; // derived triggers come through onPartitionChange
-    const list = this.armedByProbe.get(kind as TriggerProbe);
+    const list = this.armedByProbe.get(event.kind);
     if (list === undefined || list.length === 0) return;
-    const ev = event as Record<string, unknown>;
-    const partition = typeof ev.partition === 'number' ? ev.partition : null;
-    const topicOk = ev.topic === undefined || ev.topic === this.view.topic;
-    if (!topicOk) return;
-    let subjects: number[];
-    let change: { added: number[]; removed: number[] } | undefined;
-    let appended = 0;
-    switch (kind) {
+    const m = this.triggerMatchOf(event);
+    if (m !== undefined) this.matchAll(list, m.subjects, m.partition, m.change, m.appended);
+  }
+
+  /**
+   * What an event trigger matches a probe against: the brokers it names (the first is the
+   * one a trigger's `broker` selects), its partition, the ISR change, records appended.
+   * Undefined for another topic's probe and for kinds no trigger waits for directly
+   * ('partition' comes through onPartitionChange). A switch, not ts-pattern: a hot path.
+   */
+  private triggerMatchOf(ev: ModelProbe): TriggerMatch | undefined {
+    switch (ev.kind) {
       case 'produce-ack':
       case 'truncate':
+        return this.onTopic(ev.topic)
+          ? { subjects: [ev.broker], partition: ev.partition, change: undefined, appended: 0 }
+          : undefined;
       case 'fenced':
       case 'registered':
-        subjects = [ev.broker as number];
-        break;
+        return { subjects: [ev.broker], partition: null, change: undefined, appended: 0 };
       case 'follower-fetch':
-        subjects = [ev.broker as number, ev.leader as number];
-        appended = (ev.appended as number) ?? 0;
-        break;
+        if (!this.onTopic(ev.topic)) return undefined;
+        return { subjects: [ev.broker, ev.leader], partition: ev.partition, change: undefined, appended: ev.appended };
       case 'alter-partition-sent': {
-        change = isrDiff(partition === null ? undefined : this.view.currentIsr(partition), ev.isr as number[]);
-        subjects = [ev.broker as number, ...change.added, ...change.removed];
-        break;
+        if (!this.onTopic(ev.topic)) return undefined;
+        const change = isrDiff(this.view.currentIsr(ev.partition), ev.isr);
+        return {
+          subjects: [ev.broker, ...change.added, ...change.removed],
+          partition: ev.partition,
+          change,
+          appended: 0,
+        };
       }
-      case 'alter-partition-applied': {
-        if (ev.accepted === false) change = { added: [], removed: [] };
-        else {
-          const current = partition === null ? undefined : this.view.currentIsr(partition);
-          const proposed = ev.isr as number[];
-          const base = current !== undefined && sameSet(current, proposed) && partition !== null ? this.view.isrBeforeLatestChange(partition) : current;
-          change = isrDiff(base, proposed);
-        }
-        const leader = partition === null ? undefined : this.view.leader(partition);
-        subjects = [...change.added, ...change.removed, ...(leader === undefined ? [] : [leader])];
-        break;
-      }
+      case 'alter-partition-applied':
+        return this.onTopic(ev.topic) ? this.appliedMatch(ev) : undefined;
+      case 'replica':
+      case 'append':
+      case 'partition':
+      case 'unclean-shutdown':
+      case 'producer-resequenced':
+        return undefined;
       default:
-        return;
+        return assertNever(ev);
     }
-    this.matchAll(list, subjects, partition, change, appended);
+  }
+
+  private onTopic(topic: string): boolean {
+    return topic === this.view.topic;
+  }
+
+  /** An applied AlterPartition: the change against the ISR before it (ClusterView may have seen its record already). */
+  private appliedMatch(ev: Extract<ModelProbe, { kind: 'alter-partition-applied' }>): TriggerMatch {
+    const partition = ev.partition;
+    let change: IsrChange;
+    if (!ev.accepted) change = { added: [], removed: [] };
+    else {
+      const current = this.view.currentIsr(partition);
+      const base =
+        current !== undefined && sameSet(current, ev.isr) ? this.view.isrBeforeLatestChange(partition) : current;
+      change = isrDiff(base, ev.isr);
+    }
+    const leader = this.view.leader(partition);
+    return {
+      subjects: [...change.added, ...change.removed, ...(leader === undefined ? [] : [leader])],
+      partition,
+      change,
+      appended: 0,
+    };
   }
 
   /** Feed every controller record change (leader-change and isr-change triggers). */
@@ -174,7 +223,8 @@ export class FaultInjector {
     const cur = c.current;
     if (prev !== undefined && prev.leader !== cur.leader && cur.leader >= 0) {
       const list = this.armedByProbe.get('leader-change');
-      if (list !== undefined && list.length > 0) this.matchAll(list, prev.leader >= 0 ? [cur.leader, prev.leader] : [cur.leader], c.partition, undefined, 0);
+      if (list !== undefined && list.length > 0)
+        this.matchAll(list, prev.leader >= 0 ? [cur.leader, prev.leader] : [cur.leader], c.partition, undefined, 0);
     }
     if (prev !== undefined && !sameSet(prev.isr, cur.isr)) {
       const list = this.armedByProbe.get('isr-change');
@@ -191,7 +241,7 @@ export class FaultInjector {
     list: Armed[],
     subjects: number[],
     partition: number | null,
-    change: { added: number[]; removed: number[] } | undefined,
+    change: IsrChange | undefined,
     appended: number,
   ): void {
     const nowUs = this.sim.now();
@@ -243,12 +293,14 @@ export class FaultInjector {
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
         .with({ kind: 'cut' }, (x) => this.fireCut(record, x, subjects))
         .with({ kind: 'slow' }, (x) => this.fireSlow(record, x, subjects))
-        .with({ kind: 'controller-crash' }, (x) => this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'))
+        .with({ kind: 'controller-crash' }, (x) =>
+          this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'),
+        )
         .with({ kind: 'rolling-restart' }, (x) => this.fireRolling(record, x))
         .exhaustive();
       if (!done) return;
     } catch (err) {
-      throw new Error(`fault ${record.id} (${describeAction(a)}): ${(err as Error).message}`);
+      throw new Error(`fault ${record.id} (${describeAction(a)}): ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -257,7 +309,8 @@ export class FaultInjector {
     record.skipReason = reason;
     // A chain breaks here: the faults that were to follow this one never fire.
     const next = this.records[record.id];
-    if (next !== undefined && next.fault.trigger.kind === 'after' && next.state === 'armed') this.skip(next, `the previous fault (${record.id}) did not fire`);
+    if (next !== undefined && next.fault.trigger.kind === 'after' && next.state === 'armed')
+      this.skip(next, `the previous fault (${record.id}) did not fire`);
     return false;
   }
 
@@ -285,46 +338,74 @@ export class FaultInjector {
     this.hooks.onFaultEnd(record.id, record.resolved ?? describeAction(record.fault.action));
   }
 
-  private fireCrash(record: FaultRecord, a: Extract<FaultAction, { kind: 'crash' }>, subjects: readonly number[]): boolean {
+  private fireCrash(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'crash' }>,
+    subjects: readonly number[],
+  ): boolean {
     const node = this.resolve(a.target, subjects);
     if (node === undefined) return this.skip(record, 'target not resolvable');
     const fired = this.fireNodeDown(record, node, a.downMs, 'crash', this.nameOf(node));
-    if (fired && this.isBroker(node) && this.promise.crash([node])) {
-      record.beyondPromise = true;
-      record.resolved += ' [beyond what Kafka promises to keep available]';
-    }
+    if (fired && this.isBroker(node)) this.promise.crash([node]);
     return fired;
   }
 
-  private fireNodeDown(record: FaultRecord, node: number, downMs: number, how: 'crash' | 'shutdown', name: string): boolean {
+  private fireNodeDown(
+    record: FaultRecord,
+    node: number,
+    downMs: number,
+    how: 'crash' | 'shutdown',
+    name: string,
+  ): boolean {
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
     if (how === 'crash') this.sim.crash(node);
     else this.sim.shutdown(node);
     this.hold(node, record.id);
-    this.start(record, `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`);
-    this.schedule(record, this.sim.now() + downMs * 1000, () => {
-      this.release(node, record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.start(
+      record,
+      `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`,
+    );
+    this.schedule(
+      record,
+      this.sim.now() + downMs * 1000,
+      () => {
+        this.release(node, record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
-  private firePowerLoss(record: FaultRecord, a: Extract<FaultAction, { kind: 'power-loss' }>, subjects: readonly number[]): boolean {
-    const brokers = uniq(a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)));
+  private firePowerLoss(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'power-loss' }>,
+    subjects: readonly number[],
+  ): boolean {
+    const brokers = uniq(
+      a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)),
+    );
     if (brokers.length === 0) return this.skip(record, 'no broker to power off');
     for (const b of brokers) {
       this.sim.powerLoss(b, { tornTail: a.tornTail });
       this.hold(b, record.id);
     }
-    const beyond = this.promise.powerLoss(brokers) || record.fault.beyondPromise;
-    if (record.fault.beyondPromise) this.promise.markBeyond();
-    record.beyondPromise = beyond;
-    const names = brokers.map((b) => this.nameOf(b)).join(' + ');
-    this.start(record, `power loss of ${names}${a.tornTail ? ' (torn tail)' : ''}, restart after ${a.downMs} ms${beyond ? ' [beyond what Kafka promises]' : ''}`);
-    this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
-      for (const b of brokers) this.release(b, record.id);
-      this.end(record);
-    }, () => this.end(record));
+    const what = `power loss of ${brokers.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
+    const breach = this.promise.powerLoss(brokers, what);
+    if (breach !== undefined) record.breach = breach;
+    this.start(
+      record,
+      `${what}, restart after ${a.downMs} ms${breach === undefined ? '' : ' [beyond what Kafka promises]'}`,
+    );
+    this.schedule(
+      record,
+      this.sim.now() + a.downMs * 1000,
+      () => {
+        for (const b of brokers) this.release(b, record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
@@ -334,15 +415,24 @@ export class FaultInjector {
     const cutId = this.sim.network.cut(shape);
     this.cuts.set(record.id, cutId);
     this.start(record, `${describeShape(shape, (n) => this.nameOf(n))} for ${a.durationMs} ms`);
-    this.schedule(record, this.sim.now() + a.durationMs * 1000, () => {
-      this.sim.network.heal(cutId);
-      this.cuts.delete(record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.schedule(
+      record,
+      this.sim.now() + a.durationMs * 1000,
+      () => {
+        this.sim.network.heal(cutId);
+        this.cuts.delete(record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
-  private fireSlow(record: FaultRecord, a: Extract<FaultAction, { kind: 'slow' }>, subjects: readonly number[]): boolean {
+  private fireSlow(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'slow' }>,
+    subjects: readonly number[],
+  ): boolean {
     const node = this.resolve(a.target, subjects);
     if (node === undefined) return this.skip(record, 'target not resolvable');
     const extraUs = a.extraMs * 1000;
@@ -359,11 +449,16 @@ export class FaultInjector {
     }
     this.slows.set(record.id, slowId);
     this.start(record, `${text} for ${a.durationMs} ms`);
-    this.schedule(record, this.sim.now() + a.durationMs * 1000, () => {
-      this.sim.network.unslow(slowId);
-      this.slows.delete(record.id);
-      this.end(record);
-    }, () => this.end(record));
+    this.schedule(
+      record,
+      this.sim.now() + a.durationMs * 1000,
+      () => {
+        this.sim.network.unslow(slowId);
+        this.slows.delete(record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
     return true;
   }
 
@@ -389,7 +484,12 @@ export class FaultInjector {
         return;
       }
       if (!ready(restartedAtUs, previous) && waitedUs < a.gapMs * 1000) {
-        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i, waitedUs + ROLLING_POLL_US, previous, restartedAtUs), finish);
+        this.schedule(
+          record,
+          this.sim.now() + ROLLING_POLL_US,
+          () => step(i, waitedUs + ROLLING_POLL_US, previous, restartedAtUs),
+          finish,
+        );
         return;
       }
       const b = brokers[i];
@@ -399,11 +499,16 @@ export class FaultInjector {
       }
       this.sim.shutdown(b);
       this.hold(b, record.id);
-      this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
-        const at = this.sim.now();
-        this.release(b, record.id);
-        this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
-      }, finish);
+      this.schedule(
+        record,
+        this.sim.now() + a.downMs * 1000,
+        () => {
+          const at = this.sim.now();
+          this.release(b, record.id);
+          this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
+        },
+        finish,
+      );
     };
     step(0, 0, undefined, 0);
     return true;
@@ -552,11 +657,6 @@ export class FaultInjector {
   }
 }
 
-/** One line per fault for people: trigger and action as generated. */
-export function scheduleLines(faults: readonly Fault[]): string[] {
-  return faults.map((f, i) => `${i + 1}. ${describeTrigger(f.trigger)}: ${describeAction(f.action)}`);
-}
-
 function describeShape(s: CutShape, name: (n: number) => string): string {
   const names = (ns: readonly number[]) => ns.map(name).join(', ');
   return match(s)
@@ -580,4 +680,8 @@ function uniq(ns: number[]): number[] {
 
 function pickMod(ids: readonly number[], index: number): number | undefined {
   return ids.length === 0 ? undefined : ids[index % ids.length];
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected probe ${JSON.stringify(x)}`);
 }

@@ -1,4 +1,11 @@
-// Judges whether a run went beyond what Kafka promises to survive (DESIGN §4, issue 5).
+// The one authority on what Kafka promises to survive (DESIGN §4, issues 5 and 10): the
+// tracker records each breach of the promise as it happens (which rule, which partition,
+// when, which event), and expectedBecause() alone decides whether an anomaly is expected and
+// names the breach that makes it so. Nothing else labels faults or anomalies. The rules:
+// - 'min-isr-power-loss' (durability (a) below; KIP-966 "MinISR-1 tolerance");
+// - 'last-known-leader-elected' (durability (b) below; KIP-966, PartitionChangeBuilder);
+// - 'kip-360-resend' (ResentValues below; KIP-360, KAFKA-14034).
+// Why each holds:
 // - Unclean shutdowns: power loss or kill -9 (Kafka cannot tell them apart: no clean-shutdown
 //   marker), and a clean stop of an incarnation that had not registered yet (its marker holds
 //   broker epoch -1; the controller announces that judgement in its 'unclean-shutdown' probe,
@@ -32,7 +39,7 @@
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
 // Clean shutdowns and controller crashes never count.
 
-import type { Anomaly } from '../checkers/verdict.ts';
+import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 interface Damage {
@@ -117,40 +124,50 @@ class DamageSet {
     for (const [b, d] of this.brokers) if (d.need.has(partition) || (d.need.has(-1) && replicas.includes(b))) count++;
     return count;
   }
+
+  /** The damaged replicas countFor counts, in id order. */
+  damagedOf(partition: number, replicas: readonly number[]): number[] {
+    const out: number[] = [];
+    for (const [b, d] of this.brokers) {
+      if (d.need.has(partition) || (d.need.has(-1) && replicas.includes(b))) out.push(b);
+    }
+    return out.sort((x, y) => x - y);
+  }
 }
 
+/** The rules a breach names (PromiseBreach.rule). */
+type PromiseRule = 'min-isr-power-loss' | 'last-known-leader-elected' | 'kip-360-resend';
+
+/** Rules that take the whole run beyond the durability promise (every anomaly of it expected). */
+const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>(['min-isr-power-loss', 'last-known-leader-elected']);
+
+/**
+ * Records the breaches of Kafka's promise as the run goes. Fed by the driver: every
+ * 'replica', 'partition', 'unclean-shutdown' and 'producer-resequenced' probe, every
+ * restart, and every crash and power loss the fault injector carries out.
+ */
 export class PromiseTracker {
+  /** Every breach so far, in the order they happened. */
+  readonly breaches: PromiseBreach[] = [];
+  /** Values re-sent under a new producer identity (KIP-360). */
+  readonly resent = new ResentValues();
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /** Lost unflushed data (power loss): the durability promise. */
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
   private readonly unclean = new DamageSet(true);
-  private beyond = false;
 
   constructor(
     private readonly minInsync: number,
     private readonly view: ClusterView,
     private readonly isUp: (broker: number) => boolean,
+    private readonly nowUs: () => number,
   ) {}
 
-  /** The run went beyond the durability promise at some point: every loss is expected. */
+  /** The run went beyond the durability promise at some point: every anomaly is expected. */
   get beyondPromise(): boolean {
-    return this.beyond;
-  }
-
-  /**
-   * The run went beyond the availability promise: only when it went beyond the durability
-   * promise (see the header: unclean shutdowns alone never leave a partition offline in
-   * Kafka, which elects the last known leader).
-   */
-  get beyondAvailabilityPromise(): boolean {
-    return this.beyond;
-  }
-
-  /** Marks the run as beyond the promise (a fault the generator labelled so has fired). */
-  markBeyond(): void {
-    this.beyond = true;
+    return this.breaches.some((b) => DURABILITY_RULES.has(b.rule));
   }
 
   /** Feed every 'replica' probe of the scenario's topic. */
@@ -190,32 +207,52 @@ export class PromiseTracker {
       // fewer unclean shutdowns would be a model bug, not a run beyond the promise.
       this.unclean.countFor(partition, this.view.record(partition)?.replicas ?? []) >= this.minInsync
     ) {
-      this.beyond = true;
+      this.breaches.push({
+        rule: 'last-known-leader-elected',
+        explanation:
+          `Broker ${leader} lost data in a power loss and was elected leader of ${this.view.topic}/${partition} from ` +
+          `outside the ISR and ELR (KIP-966's last known leader, after ${this.minInsync} or more unclean shutdowns): ` +
+          `Kafka promises to keep acknowledged writes only through fewer than min.insync.replicas unclean shutdowns.`,
+        partition,
+        nodes: [leader],
+        atUs: this.nowUs(),
+        event: `election of broker ${leader} as leader of ${this.view.topic}/${partition} (ISR [${isr.join(', ')}])`,
+      });
     }
   }
 
-  /**
-   * Brokers are killed (-9) now: no data lost, but an unclean shutdown. Returns whether this
-   * takes the run beyond the availability promise, which it never does (see the header).
-   */
-  crash(brokers: readonly number[]): boolean {
+  /** Brokers are killed (-9) now: no data lost, but an unclean shutdown (never a breach by itself). */
+  crash(brokers: readonly number[]): void {
     for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
-    return false;
   }
 
   /**
-   * Brokers lose power now. Returns true when this takes the run beyond the durability
-   * promise by (a): some partition then has ≥ min.insync.replicas replicas that lost data.
+   * Brokers lose power now (`event`: the fault, as the trace describes it). Returns the
+   * breach when this takes the run beyond the durability promise by (a): some partition then
+   * has ≥ min.insync.replicas replicas that lost data.
    */
-  powerLoss(brokers: readonly number[]): boolean {
+  powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
     for (const b of brokers) {
       const targets = this.targetsOf(b);
       this.lostData.add(b, targets);
       this.unclean.add(b, targets);
     }
-    const now = this.exceeds(this.lostData);
-    if (now) this.beyond = true;
-    return now;
+    const over = this.overMinIsr(this.lostData);
+    if (over === undefined) return undefined;
+    const where = over.partition === undefined ? 'a partition' : `${this.view.topic}/${over.partition}`;
+    const breach: PromiseBreach = {
+      rule: 'min-isr-power-loss',
+      explanation:
+        `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not re-fetched it: ` +
+        `${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka promises to survive ` +
+        `(KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
+      nodes: over.nodes,
+      atUs: this.nowUs(),
+      event,
+    };
+    if (over.partition !== undefined) breach.partition = over.partition;
+    this.breaches.push(breach);
+    return breach;
   }
 
   /**
@@ -228,8 +265,21 @@ export class PromiseTracker {
     this.unclean.addRestarted(broker, this.targetsOf(broker));
   }
 
-  damagedBrokers(): number[] {
-    return [...this.lostData.brokers.keys()].sort((a, b) => a - b);
+  /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new identity. */
+  onResequenced(producer: number, topic: string, partition: number, values: readonly string[]): void {
+    const breach: PromiseBreach = {
+      rule: 'kip-360-resend',
+      explanation:
+        `Producer ${producer} restarted the sequences of ${topic}/${partition} under a new producer identity ` +
+        `after an earlier batch's outcome became unknown (KIP-360) and re-sent ${values.length} value(s): ` +
+        `Kafka's idempotence does not cover that resend (KAFKA-14034), so their duplicates are Kafka's.`,
+      partition,
+      nodes: [producer],
+      atUs: this.nowUs(),
+      event: `producer ${producer} re-sent ${values.length} value(s) of ${topic}/${partition} under a new identity`,
+    };
+    this.breaches.push(breach);
+    this.resent.add(topic, partition, values, breach);
   }
 
   /** What broker b must re-fetch, per partition it replicates: the leader HW right now. */
@@ -244,71 +294,150 @@ export class PromiseTracker {
     return targets;
   }
 
-  private exceeds(set: DamageSet): boolean {
+  /** The first partition with ≥ minInsync damaged replicas, and those replicas; undefined when none. */
+  private overMinIsr(set: DamageSet): { partition?: number; nodes: number[] } | undefined {
     const partitions = this.view.partitions();
-    if (partitions.length === 0) return set.brokers.size >= this.minInsync;
-    for (const p of partitions) if (set.countFor(p, this.view.record(p)!.replicas) >= this.minInsync) return true;
-    return false;
+    if (partitions.length === 0) {
+      return set.brokers.size >= this.minInsync ? { nodes: [...set.brokers.keys()].sort((a, b) => a - b) } : undefined;
+    }
+    for (const p of partitions) {
+      const replicas = this.view.record(p)!.replicas;
+      if (set.countFor(p, replicas) >= this.minInsync) return { partition: p, nodes: set.damagedOf(p, replicas) };
+    }
+    return undefined;
   }
 }
 
 /**
- * Duplicates Kafka's idempotence does not cover. An idempotent producer whose batch expired
- * with its outcome unknown, or whose retries the broker refuses as out of order (the batch is
- * older than the five the broker remembers per producer), restarts the partition's sequences
- * under a new identity (KIP-360: TransactionManager.bumpIdempotentProducerEpoch, then
- * startSequencesAtBeginning; the model takes a new producer id, Kafka's fallback). Batches it
- * re-sends that way may already have been appended; the broker cannot recognise them and
- * appends them again (KAFKA-14034). A `duplicate` of values the model announced as re-sent so
- * (the 'producer-resequenced' probe) is therefore a Kafka anomaly beyond what idempotence
- * promises: expected, not a violation. It is never a loss. Any other duplicate stays a
+ * Values an idempotent producer re-sent under a new identity. An idempotent producer whose
+ * batch expired with its outcome unknown, or whose retries the broker refuses as out of order
+ * (the batch is older than the five the broker remembers per producer), restarts the
+ * partition's sequences under a new identity (KIP-360: TransactionManager.bumpIdempotentProducerEpoch,
+ * then startSequencesAtBeginning; the model takes a new producer id, Kafka's fallback).
+ * Batches it re-sends that way may already have been appended; the broker cannot recognise
+ * them and appends them again (KAFKA-14034). A `duplicate` of such values is a Kafka anomaly
+ * beyond what idempotence promises; it is never a loss. Any other duplicate stays a
  * violation (the broker failed to dedupe a retry).
  */
-export class ResequencedValues {
-  private readonly byPartition = new Map<string, Set<string>>();
+export class ResentValues {
+  /** "topic/partition\0value" → the first resend of it. */
+  private readonly byValue = new Map<string, PromiseBreach>();
 
-  /** Feed every 'producer-resequenced' probe. */
-  add(topic: string, partition: number, values: readonly string[]): void {
-    const key = `${topic}/${partition}`;
-    let set = this.byPartition.get(key);
-    if (set === undefined) this.byPartition.set(key, (set = new Set()));
-    for (const v of values) set.add(v);
+  add(topic: string, partition: number, values: readonly string[], breach: PromiseBreach): void {
+    for (const v of values) {
+      const key = valueKey(topic, partition, v);
+      if (!this.byValue.has(key)) this.byValue.set(key, breach);
+    }
   }
 
-  /**
-   * The verdict with every duplicate of re-sent values marked expected, and with the poll
-   * anomalies that follow from it: the checker places a value at its first offset, so a
-   * consumer reading the second copy seems to go back (nonmonotonic-poll) and then to skip
-   * ahead (poll-skip), although its offsets only grow.
-   */
-  relabel<V extends { anomalies: Anomaly[] }>(verdict: V): V {
-    if (this.byPartition.size === 0) return verdict;
-    const duplicated = new Set<string>();
-    let anomalies = verdict.anomalies.map((a) => {
-      if (a.kind !== 'duplicate' || a.expected === true || a.topic === undefined || a.partition === undefined) return a;
-      const set = this.byPartition.get(`${a.topic}/${a.partition}`);
-      const values = a.values ?? [];
-      if (set === undefined || values.length === 0 || !values.every((v) => set.has(v))) return a;
-      for (const v of values) duplicated.add(`${a.topic}/${a.partition}\u0000${v}`);
-      return {
-        ...a,
-        expected: true,
-        explanation: `${a.explanation} The producer re-sent it under a new producer identity after an earlier batch's outcome became unknown (KIP-360 sequence reset): Kafka's idempotence does not cover that resend, so this duplicate is a Kafka anomaly, not a loss.`,
-      };
-    });
-    if (duplicated.size === 0) return verdict;
-    anomalies = anomalies.map((a) => {
-      if ((a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') || a.expected === true || a.topic === undefined) return a;
-      const [from, to] = a.values ?? [];
-      const key = `${a.topic}/${a.partition}\u0000`;
-      const culprit = [from, to].find((v) => v !== undefined && duplicated.has(key + v));
-      if (culprit === undefined) return a;
-      return {
-        ...a,
-        expected: true,
-        explanation: `${a.explanation} A consequence of the duplicate of ${JSON.stringify(culprit)} above: its second copy sits later in the log than the checker's position for it.`,
-      };
-    });
-    return { ...verdict, anomalies };
+  /** The resend of a value, or undefined when it was never re-sent under a new identity. */
+  of(topic: string, partition: number, value: string): PromiseBreach | undefined {
+    return this.byValue.get(valueKey(topic, partition, value));
   }
+
+  get size(): number {
+    return this.byValue.size;
+  }
+}
+
+function valueKey(topic: string, partition: number, value: string): string {
+  return `${topic}/${partition}\u0000${value}`;
+}
+
+/** What expectedBecause() judges against: the tracker's breaches, and the run's duplicates the resends explain. */
+export interface PromiseEvidence {
+  readonly breaches: readonly PromiseBreach[];
+  readonly resent: ResentValues;
+  /** "topic/partition\0value" of every duplicated value a 'kip-360-resend' breach explains. */
+  readonly resentDuplicates: ReadonlyMap<string, PromiseBreach>;
+}
+
+/** Anomalies of the harness itself: never excused by Kafka's promise. */
+const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
+
+/**
+ * The one decision: why anomaly `a` is expected (the breach of Kafka's promise that makes it
+ * so), or undefined when it is a violation (or informational, or the harness's own).
+ * - A duplicate whose every value was re-sent under a new identity: that resend (kip-360-resend).
+ * - A nonmonotonic-poll or poll-skip around such a duplicated value: the checker places a
+ *   value at its first offset, so a consumer reading the second copy seems to go back and
+ *   then to skip ahead, although its offsets only grow (kip-360-resend).
+ * - Any other anomaly, liveness included, of a run that breached the durability promise
+ *   (min-isr-power-loss, last-known-leader-elected): the breach on its partition, else the
+ *   run's first. A run beyond the promise has every anomaly expected, as Kafka then keeps no
+ *   promise about the rest of the run either (see the header: availability follows durability).
+ */
+export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
+  const resend = resendBehind(a, evidence);
+  if (resend !== undefined) return resend;
+  let first: PromiseBreach | undefined;
+  for (const b of evidence.breaches) {
+    if (!DURABILITY_RULES.has(b.rule)) continue;
+    if (a.partition !== undefined && b.partition === a.partition) return b;
+    first ??= b;
+  }
+  return first;
+}
+
+function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  if (a.topic === undefined || a.partition === undefined) return undefined;
+  const topic = a.topic;
+  const partition = a.partition;
+  if (a.kind === 'duplicate') {
+    const values = a.values ?? [];
+    const resends = values.map((v) => evidence.resent.of(topic, partition, v));
+    return values.length > 0 && resends.every((r) => r !== undefined) ? resends[0] : undefined;
+  }
+  if (a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') return undefined;
+  const [from, to] = a.values ?? [];
+  for (const v of [from, to]) {
+    const breach = v === undefined ? undefined : evidence.resentDuplicates.get(valueKey(topic, partition, v));
+    if (breach !== undefined) return breach;
+  }
+  return undefined;
+}
+
+/** The evidence for one run's anomalies: its breaches and which duplicates its resends explain. */
+export function promiseEvidence(tracker: PromiseTracker, anomalies: readonly Anomaly[]): PromiseEvidence {
+  const base: PromiseEvidence = { breaches: tracker.breaches, resent: tracker.resent, resentDuplicates: new Map() };
+  if (tracker.resent.size === 0) return base;
+  const resentDuplicates = new Map<string, PromiseBreach>();
+  for (const a of anomalies) {
+    if (a.kind !== 'duplicate' || a.topic === undefined || a.partition === undefined) continue;
+    const breach = resendBehind(a, base);
+    if (breach === undefined) continue;
+    for (const v of a.values ?? []) resentDuplicates.set(valueKey(a.topic, a.partition, v), breach);
+  }
+  return { ...base, resentDuplicates };
+}
+
+/**
+ * Every anomaly judged: the expected ones carry `expected: true` and `expectedBecause`; a
+ * KIP-360 resend also says in its explanation why (reports show the sentence as is).
+ */
+export function judgeExpected(anomalies: readonly Anomaly[], evidence: PromiseEvidence): Anomaly[] {
+  return anomalies.map((a) => {
+    const breach = expectedBecause(a, evidence);
+    if (breach === undefined) return a;
+    return { ...a, expected: true, expectedBecause: breach, explanation: explain(a, breach, evidence) };
+  });
+}
+
+function explain(a: Anomaly, breach: PromiseBreach, evidence: PromiseEvidence): string {
+  if (breach.rule !== 'kip-360-resend') return a.explanation;
+  if (a.kind === 'duplicate') {
+    return (
+      `${a.explanation} The producer re-sent it under a new producer identity after an earlier batch's outcome ` +
+      `became unknown (KIP-360 sequence reset): Kafka's idempotence does not cover that resend, so this duplicate ` +
+      `is a Kafka anomaly, not a loss.`
+    );
+  }
+  const culprit = (a.values ?? [])
+    .slice(0, 2)
+    .find((v) => evidence.resentDuplicates.has(valueKey(a.topic ?? '', a.partition ?? -1, v)));
+  return (
+    `${a.explanation} A consequence of the duplicate of ${JSON.stringify(culprit)} above: its second copy sits ` +
+    `later in the log than the checker's position for it.`
+  );
 }

@@ -10,17 +10,19 @@
 //   listens; snapshots are taken between events (in run()'s stopWhen), never as events.
 // - A run never hangs: an event budget and a virtual-time budget end it as `stuck`.
 // - An exception anywhere in the simulation ends it as `crash`, with the seed and the stack.
-// - A loss in a run that went beyond what Kafka promises is `expected`, not a violation.
+// - An anomaly is `expected`, not a violation, only when the promise tracker recorded a
+//   breach of Kafka's promise that explains it (driver/promise.ts expectedBecause), which it
+//   then carries as `expectedBecause`.
 
 import fc from 'fast-check';
 import { Simulation } from '../harness/simulation.ts';
-import type { KernelTraceEvent, NodeTransition, ProbeEvent, RunStop } from '../harness/types.ts';
+import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
-import type { BuildCluster, KafkaCluster } from '../model/cluster-api.ts';
-import type { VariantName } from '../model/config.ts';
+import type { BuildCluster, KafkaCluster, ModelProbe } from '../model/cluster-api.ts';
+import type { ClusterSpec, VariantName } from '../model/config.ts';
 import { PROBE_CLIENT_ID } from '../model/config.ts';
 import { clientOfProcess } from '../model/client-process.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
@@ -29,7 +31,7 @@ import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../sce
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
-import { PromiseTracker, ResequencedValues } from './promise.ts';
+import { judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
 /** How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises. */
@@ -115,11 +117,6 @@ export interface RunResult {
   events?: readonly KernelTraceEvent[];
 }
 
-/** Probe kinds whose fields are exactly a TimelineEvent minus `t`. */
-const TIMELINE_KINDS = new Set(['replica', 'append', 'truncate', 'partition']);
-/** Probe kinds after which the invariant monitor looks at the cluster. */
-const SNAPSHOT_KINDS = new Set(['partition', 'truncate', 'registered', 'fenced']);
-
 /** While liveness is still being judged after the probe succeeded: one snapshot per this much virtual time. */
 const LIVENESS_SLICE_US = 500_000;
 
@@ -151,152 +148,227 @@ export function runSeed(
 
 /** Runs one scenario input; never throws for anything the simulation does. */
 export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
-  const budgets: RunBudgets = { ...DEFAULT_BUDGETS, ...opts.budgets };
-  const input = opts.input;
-  const wantTrace = opts.trace === true;
-  const spec = applyVariant(clusterSpecOf(input), opts.variant);
-  const sim = new Simulation({ seed: opts.seed, recordEvents: opts.recordEvents === true, deepHash: opts.deepHash === true });
-  const timeline: TimelineEvent[] = [];
-  let cluster: KafkaCluster | undefined;
-  let injector: FaultInjector | undefined;
-  let tracker: PromiseTracker | undefined;
-  /** Values an idempotent producer re-sent under a new identity (KIP-360): their duplicates are Kafka's. */
-  const resequenced = new ResequencedValues();
-  let monitor: SnapshotMonitor | undefined;
-  const extraAnomalies: Anomaly[] = [];
-  let outcomeOverride: 'stuck' | 'crash' | undefined;
-  let error: string | undefined;
-  let historyVerdict: Verdict | undefined;
-  let livenessVerdict: Verdict | undefined;
-
+  const run = new SeedRun(deps, opts);
   try {
-    cluster = deps.buildCluster(sim, spec, workloadSpecOf(input));
-    const c = cluster;
+    run.build();
+    const healedAtUs = run.injectFaults();
+    run.awaitLiveness(healedAtUs);
+    run.awaitWorkload(healedAtUs);
+    run.finalReadAndCheck();
+  } catch (err) {
+    run.failed(err);
+  }
+  return run.judge();
+}
+
+/**
+ * One seed's run, phase by phase (build, inject faults until the heal, liveness, workload,
+ * final read, judge), with the state the phases share: the simulation, the cluster, the
+ * fault injector, the promise tracker, the monitors and the anomalies the driver itself finds.
+ */
+class SeedRun {
+  private readonly budgets: RunBudgets;
+  private readonly input: ScenarioInput;
+  private readonly wantTrace: boolean;
+  private readonly spec: ClusterSpec;
+  private readonly sim: Simulation<ModelProbe>;
+  private readonly timeline: TimelineEvent[] = [];
+  private readonly extraAnomalies: Anomaly[] = [];
+  private cluster: KafkaCluster | undefined;
+  private view: ClusterView | undefined;
+  private injector: FaultInjector | undefined;
+  private tracker: PromiseTracker | undefined;
+  private monitor: SnapshotMonitor | undefined;
+  /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
+  private liveness: LivenessTracker | undefined;
+  private outcomeOverride: 'stuck' | 'crash' | undefined;
+  private error: string | undefined;
+  private historyVerdict: Verdict | undefined;
+  private livenessVerdict: Verdict | undefined;
+  private snapshotDue = false;
+  private eventsAtLastSnapshot = 0;
+  private readonly snapshotEvery: number;
+
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly opts: RunOptions,
+  ) {
+    this.budgets = { ...DEFAULT_BUDGETS, ...opts.budgets };
+    this.input = opts.input;
+    this.wantTrace = opts.trace === true;
+    this.spec = applyVariant(clusterSpecOf(this.input), opts.variant);
+    this.sim = new Simulation<ModelProbe>({
+      seed: opts.seed,
+      recordEvents: opts.recordEvents === true,
+      deepHash: opts.deepHash === true,
+    });
+    this.snapshotEvery = opts.snapshotEveryEvents ?? 5000;
+  }
+
+  // --- build ------------------------------------------------------------------------------------
+
+  /** The cluster, its view, the promise tracker, the fault injector, the monitor, and the listeners. */
+  build(): void {
+    const sim = this.sim;
+    const c = this.deps.buildCluster(sim, this.spec, workloadSpecOf(this.input));
+    this.cluster = c;
     const view = new ClusterView(TOPIC, c.brokerIds);
-    tracker = new PromiseTracker(input.shape.minInsync, view, (b) => sim.isUp(b));
-    const nodeName = (n: number) => sim.nodeName(n);
-    injector = new FaultInjector(
-      sim,
-      {
-        brokerIds: c.brokerIds,
-        controllerId: c.controllerId,
-        producerIds: c.producerIds,
-        consumerIds: c.consumerIds,
-        allNodes: sim.nodeIds(),
-      },
+    this.view = view;
+    const tracker = new PromiseTracker(
+      this.input.shape.minInsync,
       view,
-      tracker,
-      input.faults,
-      {
-        onFaultStart: (id, description) => {
-          if (wantTrace) timeline.push({ t: sim.now(), kind: 'fault', phase: 'start', id, description });
-        },
-        onFaultEnd: (id, description) => {
-          if (wantTrace) timeline.push({ t: sim.now(), kind: 'fault', phase: 'end', id, description });
-        },
-      },
+      (b) => sim.isUp(b),
+      () => sim.now(),
     );
-    monitor = deps.judges.createMonitor({ minInsyncReplicas: spec.config['min.insync.replicas'] });
-    const mon = monitor;
-    const inj = injector;
-    const trk = tracker;
-
-    let snapshotDue = false;
-    let eventsAtLastSnapshot = 0;
-    const snapshotEvery = opts.snapshotEveryEvents ?? 5000;
-    /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
-    let liveness: LivenessTracker | undefined;
-    const takeSnapshot = () => {
-      snapshotDue = false;
-      eventsAtLastSnapshot = sim.eventCount;
-      const snap = c.snapshot();
-      mon.observe(snap);
-      liveness?.observe(snap);
+    this.tracker = tracker;
+    const nodes = {
+      brokerIds: c.brokerIds,
+      controllerId: c.controllerId,
+      producerIds: c.producerIds,
+      consumerIds: c.consumerIds,
+      allNodes: sim.nodeIds(),
     };
+    this.injector = new FaultInjector(sim, nodes, view, tracker, this.input.faults, {
+      onFaultStart: (id, description) => {
+        if (this.wantTrace) this.timeline.push({ t: sim.now(), kind: 'fault', phase: 'start', id, description });
+      },
+      onFaultEnd: (id, description) => {
+        if (this.wantTrace) this.timeline.push({ t: sim.now(), kind: 'fault', phase: 'end', id, description });
+      },
+    });
+    this.monitor = this.deps.judges.createMonitor({ minInsyncReplicas: this.spec.config['min.insync.replicas'] });
+    sim.onProbe((_node, ev) => this.onProbe(ev));
+    sim.onNodeTransition((node, transition) => this.onNodeTransition(node, transition));
+  }
 
-    sim.onProbe((_node: number, ev: ProbeEvent) => {
-      const kind = ev.kind;
-      if (kind === 'partition') {
-        const change = view.applyPartitionEvent(ev as unknown as Parameters<ClusterView['applyPartitionEvent']>[0]);
+  /** Every model probe: the cluster view, the promise tracker, the injector's triggers, snapshots, the timeline. */
+  private onProbe(ev: ModelProbe): void {
+    const tracker = this.tracker!;
+    const injector = this.injector!;
+    switch (ev.kind) {
+      case 'partition': {
+        const change = this.view!.applyPartitionEvent(ev);
         if (change !== undefined) {
-          trk.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
-          inj.onPartitionChange(change);
+          tracker.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
+          injector.onPartitionChange(change);
         }
-      } else {
-        if (kind === 'replica') {
-          const r = ev as unknown as { topic: string; broker: number; partition: number; role: string; hw: number; leo: number };
-          if (r.topic === TOPIC) trk.onReplica(r.broker, r.partition, r.role, r.hw, r.leo);
-        } else if (kind === 'unclean-shutdown') {
-          trk.onUncleanRegistration((ev as unknown as { broker: number }).broker);
-        } else if (kind === 'producer-resequenced') {
-          const r = ev as unknown as { topic: string; partition: number; values: string[] };
-          resequenced.add(r.topic, r.partition, r.values);
-        }
-        inj.onProbe(ev);
+        this.snapshotDue = true;
+        if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+        return;
       }
-      if (SNAPSHOT_KINDS.has(kind)) snapshotDue = true;
-      if (wantTrace && TIMELINE_KINDS.has(kind)) timeline.push({ t: sim.now(), ...(ev as object) } as TimelineEvent);
-    });
-    sim.onNodeTransition((node: number, transition: NodeTransition) => {
-      snapshotDue = true;
-      if (transition === 'restart') trk.onRestart(node);
-      if (wantTrace) {
-        const up = transition === 'start' || transition === 'restart';
-        timeline.push({ t: sim.now(), kind: 'node', node, name: nodeName(node), state: up ? 'up' : 'down', cause: transition });
-      }
-    });
+      case 'replica':
+        if (ev.topic === TOPIC) tracker.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
+        break;
+      case 'unclean-shutdown':
+        tracker.onUncleanRegistration(ev.broker);
+        break;
+      case 'producer-resequenced':
+        tracker.onResequenced(ev.producer, ev.topic, ev.partition, ev.values);
+        break;
+      case 'truncate':
+      case 'registered':
+      case 'fenced':
+        this.snapshotDue = true;
+        break;
+      case 'append':
+      case 'produce-ack':
+      case 'alter-partition-sent':
+      case 'alter-partition-applied':
+      case 'follower-fetch':
+        break;
+      default:
+        assertNever(ev);
+    }
+    injector.onProbe(ev);
+    if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'append' || ev.kind === 'truncate')) {
+      this.timeline.push({ t: this.sim.now(), ...ev });
+    }
+  }
 
-    const maxEvents = budgets.maxEvents;
-    const maxUs = budgets.maxVirtualMs * 1000;
-    // Runs until `done` (checked between events) or `untilUs`; enforces the budgets.
-    const runUntil = (untilUs: number, done: () => boolean, phase: string): boolean => {
+  private onNodeTransition(node: number, transition: NodeTransition): void {
+    this.snapshotDue = true;
+    if (transition === 'restart') this.tracker!.onRestart(node);
+    if (this.wantTrace) {
+      const up = transition === 'start' || transition === 'restart';
+      const name = this.sim.nodeName(node);
+      this.timeline.push({ t: this.sim.now(), kind: 'node', node, name, state: up ? 'up' : 'down', cause: transition });
+    }
+  }
+
+  private takeSnapshot(): void {
+    this.snapshotDue = false;
+    this.eventsAtLastSnapshot = this.sim.eventCount;
+    const snap = this.cluster!.snapshot();
+    this.monitor!.observe(snap);
+    this.liveness?.observe(snap);
+  }
+
+  /** Runs until `done` (checked between events) or `untilUs`; enforces the budgets. */
+  private runUntil(untilUs: number, done: () => boolean, phase: string): boolean {
+    if (done()) return true;
+    const sim = this.sim;
+    const { maxEvents, maxVirtualMs } = this.budgets;
+    const maxUs = maxVirtualMs * 1000;
+    const limitUs = Math.min(untilUs, maxUs);
+    const stop: RunStop = sim.run({
+      untilUs: limitUs,
+      maxEvents: Math.max(0, maxEvents - sim.eventCount),
+      stopWhen: () => {
+        if (this.snapshotDue || sim.eventCount - this.eventsAtLastSnapshot >= this.snapshotEvery) this.takeSnapshot();
+        return done();
+      },
+    });
+    if (stop === 'stopped') return true;
+    if (stop === 'events')
+      throw new StuckError(`event budget of ${maxEvents} events exhausted ${phase} at ${fmtUs(sim.now())}`);
+    if (stop === 'idle') {
       if (done()) return true;
-      const limitUs = Math.min(untilUs, maxUs);
-      const stop: RunStop = sim.run({
-        untilUs: limitUs,
-        maxEvents: Math.max(0, maxEvents - sim.eventCount),
-        stopWhen: () => {
-          if (snapshotDue || sim.eventCount - eventsAtLastSnapshot >= snapshotEvery) takeSnapshot();
-          return done();
-        },
-      });
-      if (stop === 'stopped') return true;
-      if (stop === 'events') throw new StuckError(`event budget of ${maxEvents} events exhausted ${phase} at ${fmtUs(sim.now())}`);
-      if (stop === 'idle') {
-        if (done()) return true;
-        throw new StuckError(`the simulation went idle ${phase} at ${fmtUs(sim.now())}`);
-      }
-      if (limitUs === maxUs && limitUs < untilUs) {
-        throw new StuckError(`virtual-time budget of ${budgets.maxVirtualMs} ms exhausted ${phase}`);
-      }
-      return done();
-    };
+      throw new StuckError(`the simulation went idle ${phase} at ${fmtUs(sim.now())}`);
+    }
+    if (limitUs === maxUs && limitUs < untilUs)
+      throw new StuckError(`virtual-time budget of ${maxVirtualMs} ms exhausted ${phase}`);
+    return done();
+  }
 
-    // 1. Start, arm the schedule, run the workload under faults until the heal time (or
-    //    earlier, once every fault has fired and healed).
-    c.start();
-    inj.arm();
-    const healAtUs = input.healAtMs * 1000;
-    runUntil(healAtUs, () => inj.quiescent(), 'under faults');
-    // 2. Heal whatever is left.
-    inj.healAll();
-    const healedAtUs = sim.now();
-    liveness = createLivenessTracker({
+  // --- inject faults, heal ----------------------------------------------------------------------
+
+  /**
+   * Starts the cluster, arms the schedule, runs the workload under faults until the heal time
+   * (or earlier, once every fault has fired and healed), heals whatever is left. Returns the
+   * heal's virtual time.
+   */
+  injectFaults(): number {
+    const injector = this.injector!;
+    this.cluster!.start();
+    injector.arm();
+    this.runUntil(this.input.healAtMs * 1000, () => injector.quiescent(), 'under faults');
+    injector.healAll();
+    const healedAtUs = this.sim.now();
+    this.liveness = createLivenessTracker({
       lastHealUs: healedAtUs,
-      boundUs: budgets.livenessMs * 1000,
-      minInsyncReplicas: spec.config['min.insync.replicas'],
+      boundUs: this.budgets.livenessMs * 1000,
+      minInsyncReplicas: this.spec.config['min.insync.replicas'],
     });
-    takeSnapshot();
-    // 3. Liveness, while the workload goes on: within a bounded time after the heal every
-    //    partition has a leader and an ISR of min.insync.replicas, and a probe send and poll
-    //    succeed on every partition.
-    const probeStartUs = sim.now();
+    this.takeSnapshot();
+    return healedAtUs;
+  }
+
+  // --- liveness ---------------------------------------------------------------------------------
+
+  /**
+   * While the workload goes on: within a bounded time after the heal every partition has a
+   * leader and an ISR of min.insync.replicas, and a probe send and poll succeed on every
+   * partition.
+   */
+  awaitLiveness(healedAtUs: number): void {
+    const c = this.cluster!;
+    const probeStartUs = this.sim.now();
     const probeFromIndex = c.history.length;
-    const livenessEndUs = healedAtUs + budgets.livenessMs * 1000;
+    const livenessEndUs = healedAtUs + this.budgets.livenessMs * 1000;
     c.startProbe();
-    const live = runUntil(livenessEndUs, () => c.probeSucceeded(), 'waiting for the liveness probe');
-    takeSnapshot();
-    const lt = liveness;
+    const live = this.runUntil(livenessEndUs, () => c.probeSucceeded(), 'waiting for the liveness probe');
+    this.takeSnapshot();
+    const lt = this.liveness!;
     let probesFed = probeFromIndex;
     const recovered = (): boolean => {
       for (const p of probeOutcomes(c.history, probesFed)) lt.probe(p);
@@ -308,99 +380,146 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     // that rejoins the ISR only after its metadata catches up). Keep watching, a snapshot
     // every LIVENESS_SLICE_US, until every condition was seen or the window closes; judging
     // at the probe's success alone would call a recovery still under way a failure.
-    while (live && !recovered() && sim.now() < livenessEndUs) {
-      runUntil(Math.min(sim.now() + LIVENESS_SLICE_US, livenessEndUs), () => false, 'waiting for the ISR to recover');
-      takeSnapshot();
+    while (live && !recovered() && this.sim.now() < livenessEndUs) {
+      this.runUntil(
+        Math.min(this.sim.now() + LIVENESS_SLICE_US, livenessEndUs),
+        () => false,
+        'waiting for the ISR to recover',
+      );
+      this.takeSnapshot();
     }
     recovered();
-    livenessVerdict = liveness.finish();
-    liveness = undefined;
-    if (!live && livenessVerdict.valid !== false) {
-      extraAnomalies.push({
+    this.livenessVerdict = lt.finish();
+    this.liveness = undefined;
+    if (!live && this.livenessVerdict.valid !== false) {
+      this.extraAnomalies.push({
         kind: 'liveness',
-        explanation: `After every fault healed (at ${fmtUs(healedAtUs)}), the probe client's send and poll did not both succeed on every partition within ${budgets.livenessMs / 1000} s.`,
+        explanation:
+          `After every fault healed (at ${fmtUs(healedAtUs)}), the probe client's send and poll did not both ` +
+          `succeed on every partition within ${this.budgets.livenessMs / 1000} s.`,
         nodes: [PROBE_CLIENT_ID],
         timesUs: [healedAtUs, probeStartUs],
       });
     }
-    // 4. The workload finishes: every send completes (ok, fail or info) within its delivery
-    //    timeout. A workload that cannot finish after the heal is a liveness failure.
-    const w = input.workload;
+  }
+
+  // --- workload ---------------------------------------------------------------------------------
+
+  /** Every send completes (ok, fail or info) within its delivery timeout; one that cannot is a liveness failure. */
+  awaitWorkload(healedAtUs: number): void {
+    const c = this.cluster!;
+    const w = this.input.workload;
+    const config = this.spec.config;
     const sendSpanUs = Math.ceil(w.sends / Math.max(1, w.producers)) * w.sendIntervalMs * 1000 * 4;
-    const workloadDeadlineUs = healedAtUs + sendSpanUs + (spec.config['delivery.timeout.ms'] + 2 * spec.config['request.timeout.ms']) * 1000;
-    if (!runUntil(workloadDeadlineUs, () => c.workloadDone(), 'waiting for the workload')) {
-      extraAnomalies.push({
+    const workloadDeadlineUs =
+      healedAtUs + sendSpanUs + (config['delivery.timeout.ms'] + 2 * config['request.timeout.ms']) * 1000;
+    if (!this.runUntil(workloadDeadlineUs, () => c.workloadDone(), 'waiting for the workload')) {
+      this.extraAnomalies.push({
         kind: 'liveness',
-        explanation: `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(workloadDeadlineUs)}, although every fault healed at ${fmtUs(healedAtUs)}.`,
+        explanation:
+          `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(workloadDeadlineUs)}, ` +
+          `although every fault healed at ${fmtUs(healedAtUs)}.`,
         nodes: [...c.producerIds],
         timesUs: [healedAtUs, workloadDeadlineUs],
       });
     }
-    // 5. The final read, so the history holds each partition's final committed log.
-    const readStartUs = sim.now();
+  }
+
+  // --- final read -------------------------------------------------------------------------------
+
+  /** The final read, so the history holds each partition's final committed log; then the history checker. */
+  finalReadAndCheck(): void {
+    const c = this.cluster!;
+    const readStartUs = this.sim.now();
     c.startFinalRead();
-    const readDone = runUntil(readStartUs + budgets.finalReadMs * 1000, () => c.finalReadDone(), 'during the final read');
+    const readDone = this.runUntil(
+      readStartUs + this.budgets.finalReadMs * 1000,
+      () => c.finalReadDone(),
+      'during the final read',
+    );
     if (!readDone) {
-      extraAnomalies.push({
+      this.extraAnomalies.push({
         kind: 'liveness',
-        explanation: `The final read of every partition from offset 0 did not complete within ${budgets.finalReadMs / 1000} s after every fault healed.`,
+        explanation:
+          `The final read of every partition from offset 0 did not complete within ` +
+          `${this.budgets.finalReadMs / 1000} s after every fault healed.`,
         nodes: [PROBE_CLIENT_ID],
         timesUs: [readStartUs],
       });
     }
-    takeSnapshot();
-    historyVerdict = resequenced.relabel(deps.judges.checkHistory(c.history, { finalReadComplete: readDone }));
-  } catch (err) {
-    if (err instanceof StuckError) {
-      outcomeOverride = 'stuck';
-      extraAnomalies.push({ kind: 'stuck', explanation: `Seed ${opts.seed}: ${err.message}.`, timesUs: [sim.now()] });
-    } else {
-      outcomeOverride = 'crash';
-      const e = err as Error;
-      error = e?.stack ?? String(err);
-      extraAnomalies.push({
-        kind: 'crash',
-        explanation: `Seed ${opts.seed}: the simulation threw at ${fmtUs(sim.now())}: ${e?.message ?? String(err)}`,
-        timesUs: [sim.now()],
-      });
-    }
+    this.takeSnapshot();
+    this.historyVerdict = this.deps.judges.checkHistory(c.history, { finalReadComplete: readDone });
   }
 
-  const beyond = tracker?.beyondPromise ?? false;
-  const beyondAvailability = tracker?.beyondAvailabilityPromise ?? false;
-  let monitorAnomalies: Anomaly[] = [];
-  try {
-    monitorAnomalies = monitor?.anomalies() ?? [];
-  } catch (err) {
-    if (outcomeOverride === undefined) {
-      outcomeOverride = 'crash';
-      error = (err as Error).stack ?? String(err);
-      extraAnomalies.push({ kind: 'crash', explanation: `Seed ${opts.seed}: the invariant monitor threw: ${(err as Error).message}` });
+  /** The run ended early: a budget (stuck) or an exception (crash). */
+  failed(err: unknown): void {
+    const now = this.sim.now();
+    if (err instanceof StuckError) {
+      this.outcomeOverride = 'stuck';
+      this.extraAnomalies.push({
+        kind: 'stuck',
+        explanation: `Seed ${this.opts.seed}: ${err.message}.`,
+        timesUs: [now],
+      });
+      return;
     }
+    this.outcomeOverride = 'crash';
+    const e = err instanceof Error ? err : undefined;
+    this.error = e?.stack ?? String(err);
+    this.extraAnomalies.push({
+      kind: 'crash',
+      explanation: `Seed ${this.opts.seed}: the simulation threw at ${fmtUs(now)}: ${e?.message ?? String(err)}`,
+      timesUs: [now],
+    });
   }
-  const verdict = combineVerdicts(historyVerdict, [...monitorAnomalies, ...(livenessVerdict?.anomalies ?? [])], extraAnomalies, beyond, beyondAvailability);
-  const outcome: RunOutcome = outcomeOverride ?? outcomeOf(verdict);
-  const failing = verdict.anomalies.find((a) => isFailing(a));
-  const records = injector?.records ?? [];
-  const result: RunResult = {
-    seed: opts.seed,
-    scenario: opts.scenario,
-    variant: opts.variant,
-    outcome,
-    verdict,
-    hash: sim.hash(),
-    eventCount: sim.eventCount,
-    endTimeUs: sim.now(),
-    beyondPromise: beyond,
-    faultsFired: records.filter((r) => r.startUs !== undefined).length,
-  };
-  if (failing !== undefined && (outcome === 'violation' || outcome === 'stuck' || outcome === 'crash')) result.failureKind = failing.kind;
-  if (error !== undefined) result.error = error;
-  if (opts.recordEvents === true) result.events = sim.events;
-  if (wantTrace) {
-    result.trace = buildTrace(opts, spec.config as unknown as Record<string, unknown>, records, cluster, sim, timeline, verdict, outcome);
+
+  // --- judge ------------------------------------------------------------------------------------
+
+  /** The verdict (every anomaly judged by the promise tracker's evidence), the outcome and the result. */
+  judge(): RunResult {
+    const opts = this.opts;
+    let monitorAnomalies: Anomaly[] = [];
+    try {
+      monitorAnomalies = this.monitor?.anomalies() ?? [];
+    } catch (err) {
+      if (this.outcomeOverride === undefined) {
+        this.outcomeOverride = 'crash';
+        const e = err instanceof Error ? err : undefined;
+        this.error = e?.stack ?? String(err);
+        this.extraAnomalies.push({
+          kind: 'crash',
+          explanation: `Seed ${opts.seed}: the invariant monitor threw: ${e?.message ?? String(err)}`,
+        });
+      }
+    }
+    const monitorAndLiveness = [...monitorAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
+    const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker);
+    const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
+    const failing = verdict.anomalies.find((a) => isFailing(a));
+    const records = this.injector?.records ?? [];
+    const sim = this.sim;
+    const result: RunResult = {
+      seed: opts.seed,
+      scenario: opts.scenario,
+      variant: opts.variant,
+      outcome,
+      verdict,
+      hash: sim.hash(),
+      eventCount: sim.eventCount,
+      endTimeUs: sim.now(),
+      beyondPromise: this.tracker?.beyondPromise ?? false,
+      faultsFired: records.filter((r) => r.startUs !== undefined).length,
+    };
+    if (failing !== undefined && (outcome === 'violation' || outcome === 'stuck' || outcome === 'crash'))
+      result.failureKind = failing.kind;
+    if (this.error !== undefined) result.error = this.error;
+    if (opts.recordEvents === true) result.events = sim.events;
+    if (this.wantTrace) {
+      const config: Record<string, unknown> = { ...this.spec.config };
+      result.trace = buildTrace(opts, config, records, this.cluster, sim, this.timeline, verdict, outcome);
+    }
+    return result;
   }
-  return result;
 }
 
 /** The probe client's sends and polls from history position `from` on, as liveness inputs. */
@@ -411,7 +530,8 @@ function probeOutcomes(history: History, from: number): ProbeOutcome[] {
     if (e.type === 'invoke' || clientOfProcess(e.process) !== PROBE_CLIENT_ID) continue;
     const v = e.value as { topic?: unknown; partition?: unknown; records?: unknown };
     if (typeof v?.topic !== 'string' || typeof v.partition !== 'number') continue;
-    if (e.f === 'send') out.push({ topic: v.topic, partition: v.partition, kind: 'send', ok: e.type === 'ok', timeUs: e.time });
+    if (e.f === 'send')
+      out.push({ topic: v.topic, partition: v.partition, kind: 'send', ok: e.type === 'ok', timeUs: e.time });
     else if (e.f === 'poll') {
       const got = e.type === 'ok' && Array.isArray(v.records) && v.records.length > 0;
       out.push({ topic: v.topic, partition: v.partition, kind: 'poll', ok: got, timeUs: e.time });
@@ -425,29 +545,28 @@ export function isFailing(a: Anomaly): boolean {
   return a.informational !== true && a.expected !== true;
 }
 
-const HARNESS_KINDS = new Set(['stuck', 'crash']);
-
 /**
- * One verdict from the history checker's, the monitor's and the driver's own anomalies.
- * Beyond the durability promise every non-harness anomaly becomes expected; beyond the
- * availability promise only liveness anomalies do.
+ * One verdict from the history checker's, the monitor's and the driver's own anomalies, each
+ * judged by the promise tracker's evidence (driver/promise.ts expectedBecause, the one
+ * authority on what is expected). Without a tracker (the run failed before it existed)
+ * nothing is expected.
  */
 export function combineVerdicts(
   history: Verdict | undefined,
   monitor: Anomaly[],
   driver: Anomaly[],
-  beyondPromise: boolean,
-  beyondAvailability = beyondPromise,
+  tracker: PromiseTracker | undefined,
 ): Verdict {
-  const anomalies: Anomaly[] = [...(history?.anomalies ?? []), ...monitor, ...driver].map((a) => {
-    if (a.informational === true || HARNESS_KINDS.has(a.kind)) return a;
-    if (beyondPromise || (beyondAvailability && a.kind === 'liveness')) return { ...a, expected: true };
-    return a;
-  });
+  const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
+  const anomalies = tracker === undefined ? all : judgeExpected(all, promiseEvidence(tracker, all));
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];
-  const verdict: Verdict = { valid, checker: history?.checker === undefined ? checkers.join('+') : `${history.checker}+invariants+liveness`, anomalies };
+  const verdict: Verdict = {
+    valid,
+    checker: history?.checker === undefined ? checkers.join('+') : `${history.checker}+invariants+liveness`,
+    anomalies,
+  };
   if (history?.counterexample !== undefined) verdict.counterexample = history.counterexample;
   if (history?.stats !== undefined) verdict.stats = history.stats;
   return verdict;
@@ -465,7 +584,7 @@ function buildTrace(
   config: Record<string, unknown>,
   records: readonly FaultRecord[],
   cluster: KafkaCluster | undefined,
-  sim: Simulation,
+  sim: Simulation<ModelProbe>,
   timeline: TimelineEvent[],
   verdict: Verdict,
   outcome: RunOutcome,
@@ -479,8 +598,9 @@ function buildTrace(
     };
     if (r?.startUs !== undefined) tf.startUs = r.startUs;
     if (r?.endUs !== undefined) tf.endUs = r.endUs;
-    if (r?.beyondPromise === true || f.beyondPromise) tf.beyondPromise = true;
-    if (r !== undefined && r.startUs === undefined) tf.description += r.state === 'skipped' ? ` (skipped: ${r.skipReason})` : ' (never fired)';
+    if (r?.breach !== undefined) tf.beyondPromise = true;
+    if (r !== undefined && r.startUs === undefined)
+      tf.description += r.state === 'skipped' ? ` (skipped: ${r.skipReason})` : ' (never fired)';
     return tf;
   });
   const nodes: Trace['nodes'] = [];
@@ -524,6 +644,10 @@ function buildTrace(
   };
   if (opts.recordEvents === true) trace.events = sim.events.slice();
   return trace;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected probe ${JSON.stringify(x)}`);
 }
 
 function fmtUs(us: number): string {

@@ -81,20 +81,24 @@ class SimEvent {
   constructor(readonly id: number) {}
 }
 
-interface NodeSlot {
+interface NodeSlot<P extends ProbeEvent> {
   id: NodeId;
   name: string;
   index: number;
-  factory: (ctx: NodeContext<Message>) => Actor<Message>;
+  factory: (ctx: NodeContext<Message, P>) => Actor<Message>;
   up: boolean;
   incarnation: number;
   actor: Actor<Message> | undefined;
-  ctx: Context | undefined;
+  ctx: Context<P> | undefined;
   disk: SimDisk;
   started: boolean;
 }
 
-export class Simulation implements SimulationApi {
+/**
+ * The kernel. `P` is the probe events its nodes emit (the model's union; the open
+ * ProbeEvent by default): the kernel only forwards them, typed, to its listeners.
+ */
+export class Simulation<P extends ProbeEvent = ProbeEvent> implements SimulationApi<P> {
   readonly seed: number;
   readonly network: SimNetwork;
   private nowUs: TimeUs = 0;
@@ -104,16 +108,16 @@ export class Simulation implements SimulationApi {
   /** Every event object ever made, by pool id (handles resolve through it). */
   private readonly allEvents: SimEvent[] = [];
   private readonly streams: RngStreams;
-  private readonly slots: NodeSlot[] = [];
-  private readonly slotById = new Map<NodeId, NodeSlot>();
+  private readonly slots: NodeSlot<P>[] = [];
+  private readonly slotById = new Map<NodeId, NodeSlot<P>>();
   /** Fast path of slotById for small non-negative ids. */
-  private readonly slotBySmallId: Array<NodeSlot | undefined> = [];
+  private readonly slotBySmallId: Array<NodeSlot<P> | undefined> = [];
   private readonly hasher = new EventHash();
   private readonly labelIds = new Map<string, number>();
   private readonly recordEvents: boolean;
   private readonly deepHash: boolean;
   private readonly recorded: KernelTraceEvent[] = [];
-  private readonly probeListeners: Array<(node: NodeId, event: ProbeEvent) => void> = [];
+  private readonly probeListeners: Array<(node: NodeId, event: P) => void> = [];
   private readonly transitionListeners: Array<(node: NodeId, transition: NodeTransition) => void> = [];
   /** The node whose handler is running, or -1. */
   private runningIndex = -1;
@@ -152,15 +156,15 @@ export class Simulation implements SimulationApi {
 
   // --- nodes ---------------------------------------------------------------------------
 
-  addNode<M extends Message>(spec: NodeSpec<M>): void {
+  addNode<M extends Message>(spec: NodeSpec<M, P>): void {
     if (this.slotById.has(spec.id)) throw new Error(`node ${spec.id} already exists`);
     if (!Number.isInteger(spec.id)) throw new Error(`node id must be an integer, got ${spec.id}`);
     const index = this.network.addNode(spec.id);
-    const slot: NodeSlot = {
+    const slot: NodeSlot<P> = {
       id: spec.id,
       name: spec.name,
       index,
-      factory: spec.factory as unknown as NodeSlot['factory'],
+      factory: spec.factory as unknown as NodeSlot<P>['factory'],
       up: false,
       incarnation: 0,
       actor: undefined,
@@ -244,7 +248,7 @@ export class Simulation implements SimulationApi {
     this.takeDown(slot, 'shutdown');
   }
 
-  onProbe(listener: (node: NodeId, event: ProbeEvent) => void): void {
+  onProbe(listener: (node: NodeId, event: P) => void): void {
     this.probeListeners.push(listener);
   }
 
@@ -395,7 +399,7 @@ export class Simulation implements SimulationApi {
   // --- used by Context -----------------------------------------------------------------
 
   /** @internal */
-  sendFrom(slot: NodeSlot, incarnation: number, to: NodeId, msg: Message): void {
+  sendFrom(slot: NodeSlot<P>, incarnation: number, to: NodeId, msg: Message): void {
     if (incarnation !== slot.incarnation || !slot.up) return; // a dead incarnation's context
     const dest = to >= 0 && to < this.slotBySmallId.length ? this.slotBySmallId[to] : this.slotById.get(to);
     if (dest === undefined) throw new Error(`${slot.name} sent ${msg.type} to unknown node ${to}`);
@@ -418,7 +422,7 @@ export class Simulation implements SimulationApi {
   }
 
   /** @internal */
-  setTimerFor(slot: NodeSlot, incarnation: number, delayUs: TimeUs, tag: unknown): TimerHandle {
+  setTimerFor(slot: NodeSlot<P>, incarnation: number, delayUs: TimeUs, tag: unknown): TimerHandle {
     if (!Number.isInteger(delayUs) || delayUs < 0) {
       throw new Error(`${slot.name}: timer delay must be a non-negative integer µs, got ${delayUs}`);
     }
@@ -434,7 +438,7 @@ export class Simulation implements SimulationApi {
   }
 
   /** @internal */
-  cancelTimerFor(slot: NodeSlot, incarnation: number, handle: TimerHandle): void {
+  cancelTimerFor(slot: NodeSlot<P>, incarnation: number, handle: TimerHandle): void {
     const ev = this.resolve(handle);
     if (ev !== undefined && ev.kind === KIND_TIMER && ev.target === slot.index && ev.epoch === incarnation) {
       this.unqueue(ev);
@@ -442,14 +446,14 @@ export class Simulation implements SimulationApi {
   }
 
   /** @internal */
-  emitFrom(slot: NodeSlot, incarnation: number, event: ProbeEvent): void {
+  emitFrom(slot: NodeSlot<P>, incarnation: number, event: P): void {
     if (incarnation !== slot.incarnation || !slot.up) return;
     for (const listener of this.probeListeners) listener(slot.id, event);
   }
 
   // --- internals -----------------------------------------------------------------------
 
-  private takeDown(slot: NodeSlot, transition: NodeTransition): void {
+  private takeDown(slot: NodeSlot<P>, transition: NodeTransition): void {
     this.assertNotRunning(slot, transition);
     if (!slot.up) throw new Error(`${transition}: node ${slot.name} is already down`);
     slot.up = false;
@@ -479,7 +483,7 @@ export class Simulation implements SimulationApi {
     for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(heap[i], i);
   }
 
-  private noteTransition(slot: NodeSlot, transition: NodeTransition): void {
+  private noteTransition(slot: NodeSlot<P>, transition: NodeTransition): void {
     this.hasher.int(this.nowUs);
     this.hasher.int(HASH_CODE.node);
     this.hasher.int(slot.id);
@@ -490,13 +494,13 @@ export class Simulation implements SimulationApi {
     for (const listener of this.transitionListeners) listener(slot.id, transition);
   }
 
-  private assertNotRunning(slot: NodeSlot, what: string): void {
+  private assertNotRunning(slot: NodeSlot<P>, what: string): void {
     if (this.runningIndex === slot.index) {
       throw new Error(`${what} of ${slot.name} from inside its own handler; schedule it with sim.at(sim.now(), ...)`);
     }
   }
 
-  private slot(id: NodeId): NodeSlot {
+  private slot(id: NodeId): NodeSlot<P> {
     const slot = this.slotById.get(id);
     if (slot === undefined) throw new Error(`unknown node ${id}`);
     return slot;
@@ -613,15 +617,15 @@ function handleOf(ev: SimEvent): number {
 }
 
 /** The handle a node's handlers use; bound to one incarnation. */
-class Context implements NodeContext<Message> {
+class Context<P extends ProbeEvent> implements NodeContext<Message, P> {
   readonly id: NodeId;
   readonly name: string;
   readonly incarnation: number;
   readonly disk: Disk;
 
   constructor(
-    private readonly sim: Simulation,
-    private readonly slot: NodeSlot,
+    private readonly sim: Simulation<P>,
+    private readonly slot: NodeSlot<P>,
     readonly rng: Rng,
   ) {
     this.id = slot.id;
@@ -646,7 +650,7 @@ class Context implements NodeContext<Message> {
     this.sim.cancelTimerFor(this.slot, this.incarnation, handle);
   }
 
-  emit(event: ProbeEvent): void {
+  emit(event: P): void {
     this.sim.emitFrom(this.slot, this.incarnation, event);
   }
 }

@@ -40,8 +40,11 @@ export interface ProbeEvent {
 
 export type TimerHandle = number;
 
-/** What a node's handlers may touch. Valid only while the node's incarnation lives. */
-export interface NodeContext<M extends Message = Message> {
+/**
+ * What a node's handlers may touch. Valid only while the node's incarnation lives. `P`: the
+ * probe events it may emit (a model's own union; the open ProbeEvent by default).
+ */
+export interface NodeContext<M extends Message = Message, P extends ProbeEvent = ProbeEvent> {
   readonly id: NodeId;
   readonly name: string;
   /** Increases on every (re)start of this node; 1 on first boot. */
@@ -58,7 +61,7 @@ export interface NodeContext<M extends Message = Message> {
   /** This node's own random stream (stable across restarts: continues, never reseeded). */
   readonly rng: Rng;
   /** Announce a protocol event to the driver's listeners. */
-  emit(event: ProbeEvent): void;
+  emit(event: P): void;
 }
 
 /** A simulated process. Its memory is the object itself; a crash discards it. */
@@ -70,7 +73,7 @@ export interface Actor<M extends Message = Message> {
 }
 
 /** Builds a fresh process for a (re)start; recovery reads `ctx.disk`. */
-export type ActorFactory<M extends Message = Message> = (ctx: NodeContext<M>) => Actor<M>;
+export type ActorFactory<M extends Message = Message, P extends ProbeEvent = ProbeEvent> = (ctx: NodeContext<M, P>) => Actor<M>;
 
 // ---------------------------------------------------------------------------------------
 // Disk
@@ -188,22 +191,23 @@ export interface RunLimits {
 
 export type RunStop = 'idle' | 'time' | 'events' | 'stopped';
 
-export interface NodeSpec<M extends Message = Message> {
+export interface NodeSpec<M extends Message = Message, P extends ProbeEvent = ProbeEvent> {
   id: NodeId;
   name: string;
-  factory: ActorFactory<M>;
+  factory: ActorFactory<M, P>;
 }
 
 export type NodeTransition = 'start' | 'crash' | 'power-loss' | 'shutdown' | 'restart';
 
-export interface SimulationApi {
+/** The kernel's API to drivers; `P`: the probe events its nodes emit (see NodeContext). */
+export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
   readonly seed: number;
   /** Virtual now, µs. */
   now(): TimeUs;
   /** A named stream derived from the root seed (same name, same stream object). */
   rng(name: string): Rng;
 
-  addNode<M extends Message>(spec: NodeSpec<M>): void;
+  addNode<M extends Message>(spec: NodeSpec<M, P>): void;
   nodeIds(): NodeId[];
   nodeName(id: NodeId): string;
   isUp(id: NodeId): boolean;
@@ -227,7 +231,7 @@ export interface SimulationApi {
   cancel(handle: number): void;
 
   /** Listen to nodes' probe events (synchronously, inside the emitting handler's event). */
-  onProbe(listener: (node: NodeId, event: ProbeEvent) => void): void;
+  onProbe(listener: (node: NodeId, event: P) => void): void;
   /** Listen to node transitions. */
   onNodeTransition(listener: (node: NodeId, transition: NodeTransition) => void): void;
 

@@ -17,7 +17,8 @@
 // - Dispatch is a `switch` with a compile-time exhaustiveness check (assertNever), not
 //   ts-pattern: this is the simulator's hot path.
 
-import type { Actor, ActorFactory, Message, NodeContext } from '../harness/types.ts';
+import type { Actor, Message } from '../harness/types.ts';
+import type { ModelContext, ModelActorFactory, ModelProbe } from './cluster-api.ts';
 import type { ClientRequest, ClientResponse, PartitionMetadata } from './client-protocol.ts';
 import type { KafkaConfig, ProtocolVariant } from './config.ts';
 import {
@@ -61,8 +62,8 @@ const METADATA_MAX_WAIT_MS = 500;
 const REGISTRATION_RETRY_US = 1_000_000;
 const FENCED_HEARTBEAT_US = 10_000;
 
-export function createBroker(params: BrokerParams): ActorFactory<Message> {
-  return (ctx) => new Broker(ctx as NodeContext<Message>, params);
+export function createBroker(params: BrokerParams): ModelActorFactory {
+  return (ctx) => new Broker(ctx, params);
 }
 
 export class Broker implements Actor<Message>, PartitionHost {
@@ -103,7 +104,7 @@ export class Broker implements Actor<Message>, PartitionHost {
   private readonly armedTimers = new Map<Partition, number[]>();
 
   constructor(
-    readonly ctx: NodeContext<Message>,
+    readonly ctx: ModelContext,
     params: BrokerParams,
   ) {
     this.brokerId = params.brokerId;
@@ -158,7 +159,7 @@ export class Broker implements Actor<Message>, PartitionHost {
     this.ctx.send(to, msg);
   }
 
-  emit(event: { kind: string; [k: string]: unknown }): void {
+  emit(event: ModelProbe): void {
     this.ctx.emit(event);
   }
 
@@ -626,7 +627,7 @@ export class Broker implements Actor<Message>, PartitionHost {
   }
 }
 
-function writeCheckpointFile(ctx: NodeContext<Message>, path: string, entries: OffsetEntry[]): void {
+function writeCheckpointFile(ctx: ModelContext, path: string, entries: OffsetEntry[]): void {
   const tmp = `${path}.tmp`;
   ctx.disk.writeFile(tmp, entries);
   ctx.disk.fsync(tmp);

@@ -6,7 +6,8 @@
 // anything else is ignored. Timer tags are plain data with a `type` (the kernel may hash
 // them), one kind per mechanism.
 
-import type { Actor, Message, NodeContext } from '../harness/types.ts';
+import type { Actor, Message } from '../harness/types.ts';
+import type { ModelContext } from './cluster-api.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse } from './client-protocol.ts';
 import { ClientMetadata, METADATA_RETRY_TAG } from './client-metadata.ts';
@@ -41,7 +42,7 @@ export abstract class ClientActorBase implements Actor<Message> {
   readonly fetchers: PartitionFetcher[] = [];
 
   constructor(
-    readonly ctx: NodeContext,
+    readonly ctx: ModelContext,
     bootstrapBrokers: readonly number[],
     readonly topics: readonly TopicSpec[],
     readonly config: KafkaConfig,

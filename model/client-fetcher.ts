@@ -24,7 +24,8 @@
 // [offset, value] pairs (possibly none); fail on an error answer (a poll changes nothing);
 // info when no answer came (timeout, disconnect).
 
-import type { NodeContext, TimerHandle } from '../harness/types.ts';
+import type { TimerHandle } from '../harness/types.ts';
+import type { ModelContext } from './cluster-api.ts';
 import type { AssignValue, PollValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse, LogRecord } from './client-protocol.ts';
@@ -70,7 +71,7 @@ export class PartitionFetcher implements RequestOwner {
   readonly stats = { polls: 0, records: 0, truncations: 0, validations: 0 };
 
   constructor(
-    private readonly ctx: NodeContext,
+    private readonly ctx: ModelContext,
     private readonly net: ClientNet,
     private readonly metadata: ClientMetadata,
     private readonly config: KafkaConfig,

@@ -11,7 +11,8 @@
 // - The broker list becomes the brokers the last response named (bootstrap only seeds it).
 // - Listeners hear of every applied response; they decide what it unblocks.
 
-import type { NodeContext, TimerHandle } from '../harness/types.ts';
+import type { TimerHandle } from '../harness/types.ts';
+import type { ModelContext } from './cluster-api.ts';
 import type { ClientResponse, PartitionMetadata } from './client-protocol.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs } from './client-net.ts';
@@ -34,7 +35,7 @@ export class ClientMetadata implements RequestOwner {
   updates = 0;
 
   constructor(
-    private readonly ctx: NodeContext,
+    private readonly ctx: ModelContext,
     private readonly net: ClientNet,
     bootstrapBrokers: readonly number[],
     private readonly topics: readonly string[],

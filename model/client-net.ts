@@ -15,7 +15,8 @@
 //   leaves the set). Timeouts fire at exactly `sent + timeout`, as with a timer per request,
 //   at two heap operations less per request. Its tag is plain data: {type:'request-timeout'}.
 
-import type { NodeContext, TimerHandle } from '../harness/types.ts';
+import type { TimerHandle } from '../harness/types.ts';
+import type { ModelContext } from './cluster-api.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
 
 export type NoResponseReason = 'timeout' | 'disconnect';
@@ -46,7 +47,7 @@ export class ClientNet {
   private timer: TimerHandle = -1;
   private timerAtUs = Infinity;
 
-  constructor(private readonly ctx: NodeContext) {}
+  constructor(private readonly ctx: ModelContext) {}
 
   /** A fresh correlation id for the next request. */
   correlationId(): number {

@@ -35,7 +35,8 @@
 // wire, or any later outcome of a send that once had such an attempt. acks=0 sends
 // are `info` as soon as they are written (the client is never told anything).
 
-import type { NodeContext, TimerHandle } from '../harness/types.ts';
+import type { TimerHandle } from '../harness/types.ts';
+import type { ModelContext } from './cluster-api.ts';
 import type { SendValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse, ErrorCode } from './client-protocol.ts';
@@ -157,7 +158,7 @@ export class Sender implements RequestOwner {
   readonly stats = { attempts: 0, retries: 0, expired: 0, pidBumps: 0 };
 
   constructor(
-    private readonly ctx: NodeContext,
+    private readonly ctx: ModelContext,
     private readonly net: ClientNet,
     private readonly metadata: ClientMetadata,
     private readonly config: KafkaConfig,

@@ -2,7 +2,7 @@
 // build a simulated Kafka cluster on a kernel Simulation, drive its workload, look at it,
 // and the probe events it announces (for event-triggered faults and the trace timeline).
 
-import type { SimulationApi } from '../harness/types.ts';
+import type { ActorFactory, Message, NodeContext, SimulationApi } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';
@@ -35,10 +35,17 @@ export interface KafkaCluster {
   snapshot(): ClusterSnapshot;
 }
 
-export type BuildCluster = (sim: SimulationApi, spec: ClusterSpec, workload: WorkloadSpec) => KafkaCluster;
+export type BuildCluster = (sim: SimulationApi<ModelProbe>, spec: ClusterSpec, workload: WorkloadSpec) => KafkaCluster;
+
+/** What the model's nodes may touch: the kernel's context, emitting only ModelProbe events. */
+export type ModelContext = NodeContext<Message, ModelProbe>;
+
+/** How the model builds its nodes. */
+export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
 
 /**
- * Probe events the model emits via ctx.emit (kernel ProbeEvent). The timeline kinds
+ * Probe events the model emits via ctx.emit: the kernel's probe type parameter (Simulation<ModelProbe>,
+ * ModelContext), which drivers match exhaustively. The timeline kinds
  * ('replica', 'append', 'truncate', 'partition') have exactly the fields of
  * checkers/trace.ts TimelineEvent minus `t` (the driver stamps the time). The others are
  * hooks for event-triggered faults.

@@ -10,6 +10,7 @@
 //   what its restart will recover to.
 
 import type { SimulationApi } from '../harness/types.ts';
+import type { ModelProbe } from './cluster-api.ts';
 import { isTorn } from '../harness/disk.ts';
 import type { AckedRecord, BrokerView, ClusterSnapshot, ConsumedRecord, EpochEntry, PartitionView, RecordView, ReplicaSnapshot } from '../checkers/cluster-state.ts';
 import { CONTROLLER_ID, type KafkaConfig, type TopicSpec } from './config.ts';
@@ -27,7 +28,7 @@ export class ClusterView {
   } = { partitions: [], registration: () => undefined, logLength: -2 };
 
   constructor(
-    private readonly sim: SimulationApi,
+    private readonly sim: SimulationApi<ModelProbe>,
     readonly brokerIds: readonly number[],
     private readonly topics: readonly TopicSpec[],
     private readonly config: KafkaConfig,

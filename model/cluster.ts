@@ -11,10 +11,10 @@
 // - The views (describe, dumpLog, snapshot) live in cluster-view.ts; the acknowledged and
 //   consumed records of a snapshot are folded incrementally from the history.
 
-import type { ActorFactory, Message, SimulationApi } from '../harness/types.ts';
+import type { SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
 import type { History, PollValue, SendValue } from '../checkers/history.ts';
-import type { BuildCluster, KafkaCluster } from './cluster-api.ts';
+import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import { CONTROLLER_ID, FIRST_CONSUMER_ID, FIRST_PRODUCER_ID, PROBE_CLIENT_ID, type ClusterSpec, type TopicSpec, type WorkloadSpec } from './config.ts';
 import { createBroker } from './broker.ts';
 import { createController } from './controller.ts';
@@ -48,7 +48,7 @@ class SimulatedCluster implements KafkaCluster {
   private scannedHistory = 0;
 
   constructor(
-    private readonly sim: SimulationApi,
+    private readonly sim: SimulationApi<ModelProbe>,
     readonly spec: ClusterSpec,
     readonly workload: WorkloadSpec,
   ) {
@@ -92,7 +92,7 @@ class SimulatedCluster implements KafkaCluster {
         valuePrefix: `p${id}-`,
         recorder: this.recorder,
       });
-      sim.addNode({ id, name: `producer-${id}`, factory: factory as ActorFactory<Message> });
+      sim.addNode({ id, name: `producer-${id}`, factory });
     }
     this.producerIds = producerIds;
 

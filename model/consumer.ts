@@ -7,13 +7,13 @@
 // Assumes: the assignment is fixed for the run (subscribe mode with a group coordinator is a
 // later issue). A restarted consumer starts its streams over from offset 0 on fresh lanes.
 
-import type { ActorFactory, Message, NodeContext } from '../harness/types.ts';
+import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import type { ClientStatus, ConsumerParams } from './client-api.ts';
 import { ClientActorBase } from './client-base.ts';
 import { LaneAllocator } from './client-process.ts';
 import { msToUs } from './client-net.ts';
 
-export function createConsumer(params: ConsumerParams): ActorFactory<Message> {
+export function createConsumer(params: ConsumerParams): ModelActorFactory {
   for (const a of params.assignment) {
     const topic = params.topics.find((t) => t.name === a.topic);
     if (topic === undefined || a.partition < 0 || a.partition >= topic.partitions) {
@@ -25,7 +25,7 @@ export function createConsumer(params: ConsumerParams): ActorFactory<Message> {
 }
 
 export class ConsumerActor extends ClientActorBase implements ClientStatus {
-  constructor(ctx: NodeContext, params: ConsumerParams, lanes: LaneAllocator) {
+  constructor(ctx: ModelContext, params: ConsumerParams, lanes: LaneAllocator) {
     super(ctx, params.bootstrapBrokers, params.topics, params.config, params.recorder);
     lanes.beginIncarnation(ctx.incarnation);
     this.metadata.requestUpdate();

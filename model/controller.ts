@@ -22,7 +22,8 @@
 // - The topics of the cluster spec are created at first boot, leaderless with every replica
 //   in the ISR (all logs are empty); brokers are elected as they unfence.
 
-import type { Actor, ActorFactory, Message, NodeContext } from '../harness/types.ts';
+import type { Actor, Message } from '../harness/types.ts';
+import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import { isTorn } from '../harness/disk.ts';
 import type { KafkaConfig, ProtocolVariant, TopicSpec } from './config.ts';
 import {
@@ -66,10 +67,10 @@ export interface ControllerNode {
 
 export type ControllerMode = ControllerNode['mode'];
 
-export function createController(mode: ControllerMode, params: ControllerParams): ActorFactory<Message> {
+export function createController(mode: ControllerMode, params: ControllerParams): ModelActorFactory {
   switch (mode) {
     case 'kraft':
-      return (ctx) => new KraftController(ctx as NodeContext<Message>, params);
+      return (ctx) => new KraftController(ctx, params);
     case 'zookeeper':
       throw new Error('ZooKeeper-mode controller: not implemented yet (a later issue); use kraft');
     default:
@@ -107,7 +108,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private replaying = false;
 
   constructor(
-    private readonly ctx: NodeContext<Message>,
+    private readonly ctx: ModelContext,
     params: ControllerParams,
   ) {
     const config = params.config;

@@ -21,6 +21,7 @@
 // Follower rules: fetch from LEO with the last fetched epoch; on DivergingEpoch truncate to
 // min(own end offset of that epoch, leader's), then fetch again; HW = min(leader HW, LEO).
 
+import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
 import type { KafkaConfig, ProtocolVariant } from './config.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
@@ -41,7 +42,7 @@ export interface PartitionHost {
   readonly lagMaxUs: number;
   nowUs(): number;
   send(to: number, msg: ClientRequest | ClientResponse): void;
-  emit(event: { kind: string; [k: string]: unknown }): void;
+  emit(event: ModelProbe): void;
   nextCorrelationId(): number;
   /** This broker's current registration epoch (-1 if not registered). */
   brokerEpoch(): number;

@@ -17,7 +17,7 @@
 // The driver calls these from outside any handler; sending through the captured ctx then is
 // allowed by the kernel. Values are `probe-<clientId>-<n>`, unique within the run.
 
-import type { ActorFactory, Message, NodeContext } from '../harness/types.ts';
+import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import type { ClientStatus, HistoryRecorder } from './client-api.ts';
 import type { LogRecord } from './client-protocol.ts';
 import { ClientActorBase } from './client-base.ts';
@@ -61,7 +61,7 @@ interface ProbeProgress {
   issued: number;
 }
 
-export function createProbeClient(params: ProbeClientParams): ActorFactory<Message> {
+export function createProbeClient(params: ProbeClientParams): ModelActorFactory {
   const lanes = new LaneAllocator(params.clientId);
   const progress: ProbeProgress = { issued: 0 };
   return (ctx) => new ProbeClientActor(ctx, params, lanes, progress);
@@ -73,7 +73,7 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
   private finalReadStarted = false;
 
   constructor(
-    ctx: NodeContext,
+    ctx: ModelContext,
     private readonly params: ProbeClientParams,
     private readonly lanes: LaneAllocator,
     private readonly progress: ProbeProgress,

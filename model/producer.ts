@@ -13,7 +13,7 @@
 // (driver-side, like Jepsen's generator): a restarted producer goes on with fresh values and
 // fresh lanes; sends cut off by the crash stay open in the history (unknown outcome).
 
-import type { ActorFactory, Message, NodeContext } from '../harness/types.ts';
+import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import type { ClientStatus, ProducerParams } from './client-api.ts';
 import { ClientActorBase, NEXT_SEND_TAG, exponentialGapUs } from './client-base.ts';
 import { LaneAllocator } from './client-process.ts';
@@ -28,7 +28,7 @@ interface WorkloadProgress {
   issued: number;
 }
 
-export function createProducer(params: ProducerParams): ActorFactory<Message> {
+export function createProducer(params: ProducerParams): ModelActorFactory {
   if (!Number.isInteger(params.sends) || params.sends < 0) throw new Error(`producer ${params.clientId}: sends must be a non-negative integer`);
   if (params.topics.length === 0) throw new Error(`producer ${params.clientId}: no topics`);
   const progress: WorkloadProgress = { issued: 0 };
@@ -43,7 +43,7 @@ export class ProducerActor extends ClientActorBase implements ClientStatus {
   private nextSendTimer = -1;
 
   constructor(
-    ctx: NodeContext,
+    ctx: ModelContext,
     private readonly params: ProducerParams,
     private readonly progress: WorkloadProgress,
     private readonly lanes: LaneAllocator,

@@ -5,7 +5,7 @@
 // record value cannot move the cursor, recolour the terminal or reorder the line.
 
 import type { Trace } from '../checkers/trace.ts';
-import type { Verdict } from '../checkers/verdict.ts';
+import type { PromiseBreach, Verdict } from '../checkers/verdict.ts';
 import { pairOperations } from './operations.ts';
 import { buildReplicaLogs, sortTimeline } from './replica-logs.ts';
 import { buildStory, primaryAnomaly } from './story.ts';
@@ -31,10 +31,22 @@ function paint(on: boolean, code: string, text: string): string {
 function verdictLine(verdict: Verdict, context: string, color: boolean): string {
   const anomaly = primaryAnomaly(verdict);
   const ctx = context ? ` — ${terminalSafe(context)}` : '';
-  if (verdict.valid === true) return `${paint(color, '1;32', '✓ valid')}${ctx}`;
+  // A run whose only anomalies are expected is valid; the line still says what Kafka lost and why.
+  if (verdict.valid === true && anomaly?.expected !== true) return `${paint(color, '1;32', '✓ valid')}${ctx}`;
   if (verdict.valid === 'unknown') return `${paint(color, '1;33', '? unknown')}${anomaly ? ` ${terminalSafe(anomaly.kind)}` : ''}${ctx}`;
-  if (anomaly?.expected) return `${paint(color, '1;33', '! expected loss')} ${terminalSafe(anomaly.kind)} (beyond what Kafka promises)${ctx}`;
+  if (anomaly?.expected) {
+    const why = anomaly.expectedBecause === undefined ? '(beyond what Kafka promises)' : `— ${breachLine(anomaly.expectedBecause)}`;
+    return `${paint(color, '1;33', '! expected loss')} ${terminalSafe(anomaly.kind)} ${why}${ctx}`;
+  }
   return `${paint(color, '1;31', '✗ VIOLATION')} ${terminalSafe(anomaly?.kind ?? 'invalid')}${ctx}`;
+}
+
+/**
+ * The breach that makes an anomaly expected, in one line: "beyond Kafka's promise:
+ * min-isr-power-loss at 41.200 s (power loss of broker 1 + broker 2)".
+ */
+function breachLine(b: PromiseBreach): string {
+  return terminalSafe(`beyond Kafka's promise: ${b.rule} at ${(b.atUs / 1_000_000).toFixed(3)} s (${b.event})`);
 }
 
 function tail(verdict: Verdict, lines: string[], options: SummaryOptions): void {

@@ -28,6 +28,7 @@ import {
   type Target,
   type Trigger,
 } from './faults.ts';
+import { afterDelayUsArb, delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import { PATTERN_KINDS, patternArb, type PatternKind } from './patterns.ts';
 
 // --- cluster shape and workload ------------------------------------------------------------
@@ -87,9 +88,18 @@ export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<ClusterShape> {
   const partitions =
     maxPartitions === 1
       ? fc.constant(1)
-      : fc.oneof({ arbitrary: fc.constant(1), weight: 7 }, { arbitrary: fc.integer({ min: 1, max: maxPartitions }), weight: 3 });
+      : fc.oneof(
+          { arbitrary: fc.constant(1), weight: 7 },
+          { arbitrary: fc.integer({ min: 1, max: maxPartitions }), weight: 3 },
+        );
   return fc
-    .record({ brokers, partitions, rfPick: fc.integer({ min: 0, max: 9 }), minPick: fc.integer({ min: 0, max: 9 }), timing: timingArb() })
+    .record({
+      brokers,
+      partitions,
+      rfPick: fc.integer({ min: 0, max: 9 }),
+      minPick: fc.integer({ min: 0, max: 9 }),
+      timing: timingArb(),
+    })
     .map(({ brokers, partitions, rfPick, minPick, timing }) => {
       // Replication factor 3 (capped by brokers) most of the time, sometimes 2 or all brokers.
       const rf = rfPick < 7 ? Math.min(3, brokers) : rfPick < 9 ? 2 : brokers;
@@ -110,7 +120,10 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
     // in order, so after a failover a new leader often rebuilds exactly the suffix another
     // replica already holds, and divergent logs agree by accident. Interleaved producers make
     // every replica's uncommitted suffix its own.
-    producers: fc.oneof({ arbitrary: fc.constant(1), weight: 1 }, { arbitrary: fc.integer({ min: 2, max: 3 }), weight: 2 }),
+    producers: fc.oneof(
+      { arbitrary: fc.constant(1), weight: 1 },
+      { arbitrary: fc.integer({ min: 2, max: 3 }), weight: 2 },
+    ),
     consumers: fc.integer({ min: 1, max: 2 }),
     sends: fc.integer({ min: opts.minSends ?? 10, max: opts.maxSends ?? 200 }),
     keys: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 })),
@@ -134,7 +147,9 @@ export function brokerTargetArb(shape: { brokers: number; partitions: number }):
     { arbitrary: partition.map((p): Target => ({ kind: 'leader', partition: p })), weight: 3 },
     { arbitrary: fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'subject', index })), weight: 3 },
     {
-      arbitrary: fc.record({ partition, index: fc.integer({ min: 0, max: 3 }) }).map((r): Target => ({ kind: 'follower', ...r })),
+      arbitrary: fc
+        .record({ partition, index: fc.integer({ min: 0, max: 3 }) })
+        .map((r): Target => ({ kind: 'follower', ...r })),
       weight: 2,
     },
     { arbitrary: fc.integer({ min: 1, max: shape.brokers }).map((id): Target => ({ kind: 'broker', id })), weight: 1 },
@@ -176,16 +191,6 @@ const DEFAULT_PROBE_WEIGHTS: Record<EventPattern['probe'], number> = {
   registered: 1,
 };
 
-/** Delays after the triggering event: 0 (inside the same instant) up to a couple of seconds. */
-export function delayUsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.constant(0), weight: 4 },
-    { arbitrary: fc.integer({ min: 0, max: 1_500 }), weight: 3 },
-    { arbitrary: fc.integer({ min: 0, max: 50_000 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 0, max: 2_000_000 }), weight: 1 },
-  );
-}
-
 export function eventPatternArb(
   shape: { brokers: number; partitions: number },
   probes?: readonly fc.WeightedArbitrary<EventPattern['probe']>[],
@@ -196,7 +201,10 @@ export function eventPatternArb(
       : fc.oneof(...TRIGGER_PROBES.map((p) => ({ arbitrary: fc.constant(p), weight: DEFAULT_PROBE_WEIGHTS[p] })));
   return fc.record({
     probe,
-    broker: fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: shape.brokers }), weight: 1 }),
+    broker: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 3 },
+      { arbitrary: fc.integer({ min: 1, max: shape.brokers }), weight: 1 },
+    ),
     partition: fc.oneof(
       { arbitrary: fc.constant(null), weight: 3 },
       { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 },
@@ -208,18 +216,26 @@ export function eventPatternArb(
 
 const FREQUENT_PROBES: ReadonlySet<EventPattern['probe']> = new Set(['produce-ack', 'follower-fetch']);
 
-export function triggerArb(shape: { brokers: number; partitions: number }, opts: TriggerOptions): fc.Arbitrary<Trigger> {
+export function triggerArb(
+  shape: { brokers: number; partitions: number },
+  opts: TriggerOptions,
+): fc.Arbitrary<Trigger> {
   const at = fc.integer({ min: 0, max: opts.windowMs }).map((atMs): Trigger => ({ kind: 'at', atMs }));
   const on = fc
     .record({
       event: eventPatternArb(shape, opts.probes),
-      nth: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3 }), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 2 }),
+      nth: fc.oneof(
+        { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 3 },
+        { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 2 },
+      ),
       afterMs: fc.integer({ min: 0, max: opts.windowMs }),
       delayUs: delayUsArb(),
     })
     // Rare events (elections, fencing, truncation) are waited for a few times at most;
     // frequent ones (acks, fetches) up to 40 times, which places the fault between two of them.
-    .map((r): Trigger => ({ kind: 'on', ...r, nth: FREQUENT_PROBES.has(r.event.probe) ? r.nth : 1 + ((r.nth - 1) % 3) }));
+    .map(
+      (r): Trigger => ({ kind: 'on', ...r, nth: FREQUENT_PROBES.has(r.event.probe) ? r.nth : 1 + ((r.nth - 1) % 3) }),
+    );
   const after = afterDelayUsArb().map((delayUs): Trigger => ({ kind: 'after', delayUs }));
   return fc.oneof(
     { arbitrary: at, weight: opts.timeWeight ?? 1 },
@@ -228,43 +244,9 @@ export function triggerArb(shape: { brokers: number; partitions: number }, opts:
   );
 }
 
-/** Delays of a chained fault after the previous one: the same instant, a round trip, or an election later. */
-export function afterDelayUsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.constant(0), weight: 3 },
-    { arbitrary: fc.integer({ min: 0, max: 5_000 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 0, max: 3_000_000 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 5_000_000, max: 20_000_000 }), weight: 2 },
-  );
-}
-
-// --- durations -------------------------------------------------------------------------------
-
-/**
- * Down / cut durations, ms: short blips, ones that outlast a broker session (fencing,
- * leader election), and ones that outlast replica.lag.time.max.ms (ISR shrink).
- */
-export function outageMsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.integer({ min: 50, max: 3_000 }), weight: 3 },
-    { arbitrary: fc.integer({ min: 3_000, max: 15_000 }), weight: 4 },
-    { arbitrary: fc.integer({ min: 15_000, max: 45_000 }), weight: 2 },
-  );
-}
-
-export function extraLatencyMsArb(): fc.Arbitrary<number> {
-  return fc.oneof(
-    { arbitrary: fc.integer({ min: 1, max: 50 }), weight: 2 },
-    { arbitrary: fc.integer({ min: 50, max: 2_000 }), weight: 3 },
-    { arbitrary: fc.integer({ min: 2_000, max: 40_000 }), weight: 2 },
-  );
-}
-
 // --- actions -----------------------------------------------------------------------------------
 
 export interface FaultArbOptions extends TriggerOptions {
-  /** The promise is judged against it: a correlated power loss of ≥ minInsync brokers is beyond it. */
-  minInsync: number;
   /** Probability weight of a correlated (multi-broker) power loss against a single one (default 1:9). */
   correlatedWeight?: number;
 }
@@ -283,59 +265,59 @@ function cutArb(shape: Shape): fc.Arbitrary<CutSpec> {
   );
 }
 
-export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<{ action: FaultAction; beyondPromise: boolean }> {
+export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<FaultAction> {
   const broker = brokerTargetArb(shape);
-  const plain = (a: fc.Arbitrary<FaultAction>) => a.map((action) => ({ action, beyondPromise: false }));
   switch (kind) {
     case 'crash':
-      return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })));
+      return fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r }));
     case 'restart':
-      return plain(fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'restart', ...r })));
+      return fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'restart', ...r }));
     case 'power-loss': {
       const single = fc
         .record({ target: broker, downMs: outageMsArb(), tornTail: fc.boolean() })
-        .map(({ target, downMs, tornTail }) => ({
-          action: { kind: 'power-loss', targets: [target], downMs, tornTail } as FaultAction,
-          beyondPromise: opts.minInsync <= 1,
-        }));
+        .map(
+          ({ target, downMs, tornTail }): FaultAction => ({ kind: 'power-loss', targets: [target], downMs, tornTail }),
+        );
       // Correlated: a set of distinct fixed brokers at the same instant (a rack losing power).
       const ids = Array.from({ length: shape.brokers }, (_, i) => i + 1);
       const correlated = fc
         .record({ set: fc.subarray(ids, { minLength: 2 }), downMs: outageMsArb(), tornTail: fc.boolean() })
-        .map(({ set, downMs, tornTail }) => ({
-          action: { kind: 'power-loss', targets: set.map((id): Target => ({ kind: 'broker', id })), downMs, tornTail } as FaultAction,
-          beyondPromise: set.length >= opts.minInsync,
-        }));
+        .map(
+          ({ set, downMs, tornTail }): FaultAction => ({
+            kind: 'power-loss',
+            targets: set.map((id): Target => ({ kind: 'broker', id })),
+            downMs,
+            tornTail,
+          }),
+        );
       return fc.oneof({ arbitrary: single, weight: 9 }, { arbitrary: correlated, weight: opts.correlatedWeight ?? 1 });
     }
     case 'cut':
-      return plain(fc.record({ cut: cutArb(shape), durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'cut', ...r })));
+      return fc
+        .record({ cut: cutArb(shape), durationMs: outageMsArb() })
+        .map((r): FaultAction => ({ kind: 'cut', ...r }));
     case 'slow':
-      return plain(
-        fc
-          .record({
-            target: broker,
-            peer: fc.oneof(fc.constant(null), endpointArb(shape)),
-            extraMs: extraLatencyMsArb(),
-            durationMs: fc.integer({ min: 1_000, max: 60_000 }),
-          })
-          .map((r): FaultAction => ({ kind: 'slow', ...r })),
-      );
+      return fc
+        .record({
+          target: broker,
+          peer: fc.oneof(fc.constant(null), endpointArb(shape)),
+          extraMs: extraLatencyMsArb(),
+          durationMs: fc.integer({ min: 1_000, max: 60_000 }),
+        })
+        .map((r): FaultAction => ({ kind: 'slow', ...r }));
     case 'controller-crash':
-      return plain(outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })));
+      return outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs }));
     case 'rolling-restart':
-      return plain(
-        fc
-          .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
-          .map((r): FaultAction => ({ kind: 'rolling-restart', ...r })),
-      );
+      return fc
+        .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
+        .map((r): FaultAction => ({ kind: 'rolling-restart', ...r }));
   }
 }
 
 export function faultArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault> {
   return fc
-    .record({ trigger: triggerArb(shape, opts), act: actionArb(kind, shape, opts) })
-    .map(({ trigger, act }) => ({ trigger, action: act.action, beyondPromise: act.beyondPromise }));
+    .record({ trigger: triggerArb(shape, opts), action: actionArb(kind, shape, opts) })
+    .map(({ trigger, action }): Fault => ({ trigger, action }));
 }
 
 // --- swarm -----------------------------------------------------------------------------------
@@ -356,7 +338,9 @@ export function swarmArb(kinds: readonly (FaultKind | PatternKind)[] = SWARM_KIN
   return fc
     .tuple(
       fc.constantFrom(4, 2, 1),
-      fc.tuple(...kinds.map(() => fc.record({ pick: fc.integer({ min: 0, max: 7 }), weight: fc.integer({ min: 1, max: 8 }) }))),
+      fc.tuple(
+        ...kinds.map(() => fc.record({ pick: fc.integer({ min: 0, max: 7 }), weight: fc.integer({ min: 1, max: 8 }) })),
+      ),
     )
     .map(([onOutOf8, draws]) => {
       const config = Object.fromEntries(SWARM_KINDS.map((k) => [k, 0])) as SwarmConfig;
@@ -384,7 +368,9 @@ export function scheduleArb(swarm: SwarmConfig, shape: Shape, opts: ScheduleOpti
   if (on.length === 0 || opts.maxFaults === 0) return fc.constant([]);
   const item = fc.oneof(
     ...on.map((k) => ({
-      arbitrary: (FAULT_KINDS as readonly string[]).includes(k) ? faultArb(k as FaultKind, shape, opts).map((f) => [f]) : patternArb(k as PatternKind, shape, opts),
+      arbitrary: (FAULT_KINDS as readonly string[]).includes(k)
+        ? faultArb(k as FaultKind, shape, opts).map((f) => [f])
+        : patternArb(k as PatternKind, shape, opts),
       weight: swarm[k],
     })),
   );

@@ -133,12 +133,6 @@ export type Trigger =
 export interface Fault {
   trigger: Trigger;
   action: FaultAction;
-  /**
-   * Set by the generator when this fault by itself takes the run beyond what Kafka promises
-   * (e.g. a correlated power loss of ≥ min.insync.replicas brokers). The driver also labels
-   * a power loss that, when it fires, leaves ≥ min.insync.replicas brokers unrecovered.
-   */
-  beyondPromise: boolean;
 }
 
 export function faultKind(fault: Fault): FaultKind {
@@ -244,7 +238,7 @@ function eventPhrase(e: EventPattern): string {
 }
 
 export function describeFault(f: Fault): string {
-  return `${describeTrigger(f.trigger)}: ${describeAction(f.action)}${f.beyondPromise ? ' [beyond what Kafka promises]' : ''}`;
+  return `${describeTrigger(f.trigger)}: ${describeAction(f.action)}`;
 }
 
 function ms(v: number): string {

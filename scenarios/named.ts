@@ -10,17 +10,15 @@ import fc from 'fast-check';
 import {
   actionArb,
   brokerTargetArb,
-  delayUsArb,
   faultArb,
-  outageMsArb,
   scheduleArb,
   shapeArb,
   swarmArb,
   triggerArb,
   workloadArb,
-  extraLatencyMsArb,
   type FaultArbOptions,
 } from './arbitraries.ts';
+import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, WorkloadShape } from './input.ts';
 
@@ -46,15 +44,15 @@ function build(
     .chain(([s, w]) => faults(s).map((fs): ScenarioInput => ({ shape: s, workload: w, faults: fs, healAtMs: HEAL_AT_MS })));
 }
 
-function opts(shape: ClusterShape, extra: Partial<FaultArbOptions> = {}): FaultArbOptions {
-  return { windowMs: WINDOW_MS, minInsync: shape.minInsync, ...extra };
+function opts(extra: Partial<FaultArbOptions> = {}): FaultArbOptions {
+  return { windowMs: WINDOW_MS, ...extra };
 }
 
 /** A fault with an arbitrary trigger and a fixed-shape action. */
 function withTrigger(shape: ClusterShape, action: fc.Arbitrary<FaultAction>, extra: Partial<FaultArbOptions> = {}): fc.Arbitrary<Fault> {
   return fc
-    .record({ trigger: triggerArb(shape, opts(shape, extra)), action })
-    .map(({ trigger, action }): Fault => ({ trigger, action, beyondPromise: false }));
+    .record({ trigger: triggerArb(shape, opts(extra)), action })
+    .map(({ trigger, action }): Fault => ({ trigger, action }));
 }
 
 const classicShape = fc.constant<ClusterShape>({ brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} });
@@ -134,7 +132,7 @@ const powerLoss: ScenarioDef = {
   name: 'power-loss',
   description: 'machine crashes that lose unflushed data: leader, followers, now and then a whole rack (beyond the promise)',
   arbitrary: build(shapeArb(), workloadArb(), (shape) =>
-    fc.array(faultArb('power-loss', shape, opts(shape, { correlatedWeight: 2 })), { minLength: 1, maxLength: 3 }),
+    fc.array(faultArb('power-loss', shape, opts({ correlatedWeight: 2 })), { minLength: 1, maxLength: 3 }),
   ),
 };
 
@@ -144,11 +142,11 @@ const rollingRestart: ScenarioDef = {
   arbitrary: build(shapeArb(), workloadArb(), (shape) => {
     const rolling = withTrigger(
       shape,
-      actionArb('rolling-restart', shape, opts(shape)).map((a) => a.action),
+      actionArb('rolling-restart', shape, opts()),
       { eventWeight: 1, timeWeight: 2 },
     );
     return fc
-      .tuple(fc.array(rolling, { minLength: 1, maxLength: 2 }), fc.array(faultArb('crash', shape, opts(shape)), { maxLength: 1 }))
+      .tuple(fc.array(rolling, { minLength: 1, maxLength: 2 }), fc.array(faultArb('crash', shape, opts()), { maxLength: 1 }))
       .map(([a, b]) => [...a, ...b]);
   }),
 };
@@ -158,7 +156,7 @@ const controllerFailover: ScenarioDef = {
   description: 'the KRaft controller crashes and comes back with its durable state, around leader crashes and cuts',
   arbitrary: build(shapeArb(), workloadArb(), (shape) => {
     const ctl = withTrigger(shape, outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })));
-    const other = fc.oneof(faultArb('crash', shape, opts(shape)), faultArb('cut', shape, opts(shape)));
+    const other = fc.oneof(faultArb('crash', shape, opts()), faultArb('cut', shape, opts()));
     return fc
       .tuple(fc.array(ctl, { minLength: 1, maxLength: 3 }), fc.array(other, { maxLength: 2 }))
       .map(([a, b]) => [...a, ...b]);
@@ -182,7 +180,7 @@ const swarm: ScenarioDef = {
   arbitrary: fc
     .tuple(shapeArb(), workloadArb(), swarmArb())
     .chain(([shape, workload, sw]) =>
-      scheduleArb(sw, shape, { ...opts(shape), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
+      scheduleArb(sw, shape, { ...opts(), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
         (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
       ),
     ),
@@ -197,7 +195,7 @@ const standard: ScenarioDef = {
     .chain(([sw]) => {
       const shape: ClusterShape = { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} };
       const workload: WorkloadShape = { producers: 1, consumers: 2, sends: 200, keys: 0, sendIntervalMs: 100, pollIntervalMs: 100 };
-      return scheduleArb(sw, shape, { ...opts(shape), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
+      return scheduleArb(sw, shape, { ...opts(), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
         (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
       );
     }),

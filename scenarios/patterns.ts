@@ -12,7 +12,8 @@
 // the brokers the first event named carry over ("the replica just added to the ISR").
 
 import fc from 'fast-check';
-import { afterDelayUsArb, delayUsArb, outageMsArb, type FaultArbOptions } from './arbitraries.ts';
+import type { FaultArbOptions } from './arbitraries.ts';
+import { afterDelayUsArb, delayUsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target, Trigger, TriggerProbe } from './faults.ts';
 
 export const PATTERN_KINDS = [
@@ -30,26 +31,6 @@ export const PATTERN_KINDS = [
   'power-loss-after-ack',
 ] as const;
 export type PatternKind = (typeof PATTERN_KINDS)[number];
-
-export const PATTERN_DESCRIPTIONS: Record<PatternKind, string> = {
-  'fail-after-fetch': 'the leader fails right after a follower fetched new records, before the next fetch tells it the HW',
-  'fail-after-isr-change': 'the leader, or the replica just added or removed, fails or is cut off right as the ISR changes',
-  'lagging-replica-rejoins':
-    'a follower is cut from the leader and leaves the ISR; the leader fails right after an acknowledgement; as the follower rejoins the new leader, the fetch that would complete it is lost',
-  'lost-alter-partition':
-    'a follower leaves the ISR and catches up again; the AlterPartition that re-adds it is lost in flight (resent later), and the follower is cut off, loses power, or both meanwhile',
-  'zombie-follower': 'a follower loses the controller (no metadata) but keeps fetching while leadership moves twice, sometimes after another follower fell behind',
-  'zombie-leader': 'the leader is cut from a follower, then loses the controller and is replaced while it still serves, then the new leader loses it too',
-  'in-flight-alter-partition':
-    "the controller's answer to an AlterPartition (often the one re-adding a follower that was cut off) is lost while the replica it names is cut off, then leaders fail",
-  'isr-shrinks-to-leader': 'cuts shrink the ISR to the leader alone, which then loses power or crashes',
-  'stale-leader-view':
-    'a follower is cut from the leader; the leader stops receiving metadata; another follower loses power and cannot hear the leader, then the first one reconnects',
-  'divergent-failovers':
-    'a follower falls behind the leader, which fails while that follower still counts as in sync; the new leader is cut off from its followers as it takes over and fails in turn: three replicas with three different suffixes',
-  'double-failover': 'the leader fails, then the new leader fails an election later',
-  'power-loss-after-ack': 'a leader loses power right after acknowledging a produce',
-};
 
 type Shape = { brokers: number; partitions: number };
 
@@ -77,7 +58,7 @@ function onEvent(shape: Shape, probe: TriggerProbe, opts: FaultArbOptions, extra
 
 const atArb = (opts: FaultArbOptions) => fc.integer({ min: 0, max: opts.windowMs }).map((atMs): Trigger => ({ kind: 'at', atMs }));
 const after = (delay: fc.Arbitrary<number> = afterDelayUsArb()) => delay.map((delayUs): Trigger => ({ kind: 'after', delayUs }));
-const fault = (trigger: Trigger, action: FaultAction): Fault => ({ trigger, action, beyondPromise: false });
+const fault = (trigger: Trigger, action: FaultAction): Fault => ({ trigger, action });
 
 /** Takes a broker out of service: kill -9, clean shutdown, or cut off from everyone. */
 function knockOut(target: Target, minMs = 6_000, maxMs = 25_000): fc.Arbitrary<FaultAction> {

@@ -19,7 +19,6 @@ const crashTheLeader: fc.Arbitrary<Fault> = fc
   .map(({ trigger, downMs }) => ({
     trigger,
     action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs },
-    beyondPromise: false,
   }));
 const myScenario: fc.Arbitrary<ScenarioInput> = fc.record({
   shape: fc.constant(shape),

@@ -6,9 +6,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { runScenario, runSeed, type RunDeps } from '../../driver/run.ts';
-import type { Fault, ScenarioInput } from '../../scenarios/index.ts';
+import { invalidInputReason, type Fault, type ScenarioInput } from '../../scenarios/index.ts';
 import type { TimelineEvent } from '../../checkers/trace.ts';
 import { standInCluster } from './stand-in/cluster.ts';
+import { summarizeTrace } from '../../reports/terminal-summary.ts';
 import { standInJudges, snapshotCounter } from './stand-in/judges.ts';
 
 const ok: RunDeps = { buildCluster: standInCluster(), judges: standInJudges };
@@ -25,7 +26,8 @@ function input(faults: Fault[], over: Partial<ScenarioInput> = {}): ScenarioInpu
 }
 
 const at = (atMs: number) => ({ kind: 'at' as const, atMs });
-const nodeEvents = (tl: TimelineEvent[], node: number) => tl.filter((e): e is Extract<TimelineEvent, { kind: 'node' }> => e.kind === 'node' && e.node === node);
+const nodeEvents = (tl: TimelineEvent[], node: number) =>
+  tl.filter((e): e is Extract<TimelineEvent, { kind: 'node' }> => e.kind === 'node' && e.node === node);
 
 describe('run one scenario', () => {
   it('crashes the leader at the given time and restarts it after downMs', () => {
@@ -34,7 +36,9 @@ describe('run one scenario', () => {
       scenario: 'test',
       variant: 'correct',
       trace: true,
-      input: input([{ trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 }, beyondPromise: false }]),
+      input: input([
+        { trigger: at(5_000), action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 4_000 } },
+      ]),
     });
     expect(r.outcome).toBe('ok');
     const tl = r.trace!.timeline;
@@ -62,9 +66,14 @@ describe('run one scenario', () => {
       trace: true,
       input: input([
         {
-          trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: 3, partition: null, change: 'any', appendedOnly: true }, nth: 2, afterMs: 1_000, delayUs: 0 },
+          trigger: {
+            kind: 'on',
+            event: { probe: 'follower-fetch', broker: 3, partition: null, change: 'any', appendedOnly: true },
+            nth: 2,
+            afterMs: 1_000,
+            delayUs: 0,
+          },
           action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
-          beyondPromise: false,
         },
       ]),
     });
@@ -82,16 +91,33 @@ describe('run one scenario', () => {
       variant: 'correct',
       trace: true,
       input: input([
-        { trigger: at(3_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 1_000 }, beyondPromise: false },
-        { trigger: { kind: 'after', delayUs: 500_000 }, action: { kind: 'restart', target: { kind: 'broker', id: 2 }, downMs: 1_000 }, beyondPromise: false },
+        { trigger: at(3_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 1_000 } },
         {
-          trigger: { kind: 'after', delayUs: 0, nth: 2, event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false } },
+          trigger: { kind: 'after', delayUs: 500_000 },
+          action: { kind: 'restart', target: { kind: 'broker', id: 2 }, downMs: 1_000 },
+        },
+        {
+          trigger: {
+            kind: 'after',
+            delayUs: 0,
+            nth: 2,
+            event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+          },
           action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs: 1_000 },
-          beyondPromise: false,
         },
         // Never fires: chained to a fault whose target does not resolve.
-        { trigger: at(4_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 1 }, b: { kind: 'broker', id: 1 } }, durationMs: 10 }, beyondPromise: false },
-        { trigger: { kind: 'after', delayUs: 0 }, action: { kind: 'crash', target: { kind: 'broker', id: 1 }, downMs: 10 }, beyondPromise: false },
+        {
+          trigger: at(4_000),
+          action: {
+            kind: 'cut',
+            cut: { shape: 'link', a: { kind: 'broker', id: 1 }, b: { kind: 'broker', id: 1 } },
+            durationMs: 10,
+          },
+        },
+        {
+          trigger: { kind: 'after', delayUs: 0 },
+          action: { kind: 'crash', target: { kind: 'broker', id: 1 }, downMs: 10 },
+        },
       ]),
     });
     const f = r.trace!.faults;
@@ -115,8 +141,11 @@ describe('run one scenario', () => {
       variant: 'correct',
       trace: true,
       input: input([
-        { trigger: at(2_000), action: { kind: 'crash', target: { kind: 'broker', id: 2 }, downMs: 10_000 }, beyondPromise: false },
-        { trigger: at(4_000), action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false }, beyondPromise: false },
+        { trigger: at(2_000), action: { kind: 'crash', target: { kind: 'broker', id: 2 }, downMs: 10_000 } },
+        {
+          trigger: at(4_000),
+          action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 2 }], downMs: 1_000, tornTail: false },
+        },
       ]),
     });
     const ev = nodeEvents(r.trace!.timeline, 2).map((e) => [e.t, e.cause]);
@@ -136,9 +165,15 @@ describe('run one scenario', () => {
       trace: true,
       input: input(
         [
-          { trigger: at(1_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 500_000 }, beyondPromise: false },
-          { trigger: at(1_000), action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 }, beyondPromise: false },
-          { trigger: at(1_000), action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 }, beyondPromise: false },
+          { trigger: at(1_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 500_000 } },
+          {
+            trigger: at(1_000),
+            action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 500_000 },
+          },
+          {
+            trigger: at(1_000),
+            action: { kind: 'slow', target: { kind: 'broker', id: 1 }, peer: null, extraMs: 50, durationMs: 500_000 },
+          },
         ],
         { healAtMs: 20_000 },
       ),
@@ -155,7 +190,16 @@ describe('run one scenario', () => {
       scenario: 'test',
       variant: 'correct',
       trace: true,
-      input: input([{ trigger: at(3_000), action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } }, durationMs: 1_000 }, beyondPromise: false }]),
+      input: input([
+        {
+          trigger: at(3_000),
+          action: {
+            kind: 'cut',
+            cut: { shape: 'link', a: { kind: 'broker', id: 2 }, b: { kind: 'broker', id: 2 } },
+            durationMs: 1_000,
+          },
+        },
+      ]),
     });
     expect(r.outcome).toBe('ok');
     expect(r.faultsFired).toBe(0);
@@ -180,35 +224,105 @@ describe('run one scenario', () => {
 });
 
 describe('outcomes', () => {
-  const powerLossOfLeader = (targets: number[], beyondPromise: boolean): Fault => ({
-    trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 5, afterMs: 0, delayUs: 0 },
-    action: { kind: 'power-loss', targets: targets.map((id) => ({ kind: 'broker' as const, id })), downMs: 1_000, tornTail: false },
-    beyondPromise,
+  const powerLossOfLeader = (targets: number[]): Fault => ({
+    trigger: {
+      kind: 'on',
+      event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+      nth: 5,
+      afterMs: 0,
+      delayUs: 0,
+    },
+    action: {
+      kind: 'power-loss',
+      targets: targets.map((id) => ({ kind: 'broker' as const, id })),
+      downMs: 1_000,
+      tornTail: false,
+    },
   });
 
   it('a loss inside the promise is a violation', () => {
-    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', input: input([powerLossOfLeader([1], false)]) });
+    const r = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      input: input([powerLossOfLeader([1])]),
+    });
     expect(r.outcome).toBe('violation');
     expect(r.failureKind).toBe('lost-write');
     expect(r.beyondPromise).toBe(false);
+    expect(r.verdict.anomalies.some((a) => a.expected === true || a.expectedBecause !== undefined)).toBe(false);
   });
 
   it('a loss beyond the promise (correlated power loss of ≥ min.insync.replicas brokers) is expected', () => {
-    const r = runScenario(noFsync, { seed: 7, scenario: 'test', variant: 'correct', trace: true, input: input([powerLossOfLeader([1, 2, 3], true)]) });
+    const r = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([powerLossOfLeader([1, 2, 3])]),
+    });
     expect(r.beyondPromise).toBe(true);
     expect(r.outcome).toBe('expected-loss');
     expect(r.verdict.valid).not.toBe(false);
     expect(r.verdict.anomalies.length).toBeGreaterThan(0);
     expect(r.verdict.anomalies.every((a) => a.expected === true)).toBe(true);
+    // Each expected anomaly names the breach: the power loss, judged by the tracker when it fired.
+    for (const a of r.verdict.anomalies) {
+      expect(a.expectedBecause).toMatchObject({ rule: 'min-isr-power-loss', nodes: [1, 2, 3], partition: 0 });
+      expect(a.expectedBecause!.event).toContain('power loss of broker 1 + broker 2 + broker 3');
+    }
     expect(r.trace!.faults[0].beyondPromise).toBe(true);
+    // The terminal summary names the rule, when it broke and the fault that broke it.
+    expect(summarizeTrace(r.trace!).split('\n')[0]).toMatch(
+      /^! expected loss \S+ — beyond Kafka's promise: min-isr-power-loss at \d+\.\d{3} s \(power loss of broker 1 \+ broker 2 \+ broker 3\) — test, variant correct, seed 7$/,
+    );
+  });
+
+  it("replays an old trace's schedule whose faults carry the generator's former label, ignoring it", () => {
+    // Traces written before issue 10 hold `beyondPromise` on each fault; only the tracker judges now.
+    const labelled: unknown = JSON.parse(
+      JSON.stringify(input([powerLossOfLeader([1])])).replace(
+        '"tornTail":false}',
+        '"tornTail":false},"beyondPromise":true',
+      ),
+    );
+    expect(JSON.stringify(labelled)).toContain('"beyondPromise":true');
+    expect(invalidInputReason(labelled)).toBeUndefined();
+    const old = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      input: labelled as ScenarioInput,
+    });
+    const now = runScenario(noFsync, {
+      seed: 7,
+      scenario: 'test',
+      variant: 'correct',
+      input: input([powerLossOfLeader([1])]),
+    });
+    expect([old.hash, old.outcome, old.beyondPromise]).toEqual([now.hash, 'violation', false]);
   });
 
   it('labels two single power losses of unrecovered brokers as beyond the promise at run time', () => {
-    const single = (id: number, atMs: number): Fault => ({ trigger: at(atMs), action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false }, beyondPromise: false });
-    const r = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', trace: true, input: input([single(2, 3_000), single(3, 4_000)]) });
+    const single = (id: number, atMs: number): Fault => ({
+      trigger: at(atMs),
+      action: { kind: 'power-loss', targets: [{ kind: 'broker', id }], downMs: 5_000, tornTail: false },
+    });
+    const r = runScenario(ok, {
+      seed: 8,
+      scenario: 'test',
+      variant: 'correct',
+      trace: true,
+      input: input([single(2, 3_000), single(3, 4_000)]),
+    });
     expect(r.trace!.faults.map((f) => f.beyondPromise === true)).toEqual([false, true]);
     expect(r.beyondPromise).toBe(true);
-    const apart = runScenario(ok, { seed: 8, scenario: 'test', variant: 'correct', input: input([single(2, 3_000), single(3, 30_000)]) });
+    const apart = runScenario(ok, {
+      seed: 8,
+      scenario: 'test',
+      variant: 'correct',
+      input: input([single(2, 3_000), single(3, 30_000)]),
+    });
     expect(apart.beyondPromise).toBe(false);
   });
 
@@ -230,7 +344,11 @@ describe('outcomes', () => {
     // Within the budgets, a workload that never finishes after the heal is a liveness failure.
     const slow = runScenario(deps, { seed: 22, scenario: 'test', variant: 'correct', input: input([]) });
     expect(slow.outcome).toBe('violation');
-    expect(slow.verdict.anomalies.some((a) => a.kind === 'liveness' && a.explanation.includes('sends had not all completed'))).toBe(true);
+    expect(
+      slow.verdict.anomalies.some(
+        (a) => a.kind === 'liveness' && a.explanation.includes('sends had not all completed'),
+      ),
+    ).toBe(true);
     const byEvents = runSeed(ok, 'swarm', 'correct', 22, { budgets: { maxEvents: 1_000 } });
     expect(byEvents.outcome).toBe('stuck');
     expect(byEvents.eventCount).toBeLessThanOrEqual(1_000);

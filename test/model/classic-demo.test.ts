@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../harness/index.ts';
+import type { ModelProbe } from '../../model/cluster-api.ts';
 import { buildCluster } from '../../model/cluster.ts';
 import { DEFAULT_KAFKA_CONFIG } from '../../model/config.ts';
 import { checkKafka, createInvariantMonitor } from '../../checkers/index.ts';
@@ -22,7 +23,7 @@ function describeLine(text: string): { leader: string; isr: number[]; replicas: 
 
 describe('the classic demo', () => {
   it('kill the leader: a new leader from the ISR, the ISR shrinks, sends and polls go on, nothing acknowledged is lost, the broker rejoins', () => {
-    const sim = new Simulation({ seed: 7 });
+    const sim = new Simulation<ModelProbe>({ seed: 7 });
     const cluster = buildCluster(
       sim,
       { brokers: 3, topics: [{ name: 't', partitions: 1, replicationFactor: 3 }], producers: 1, consumers: 1, config: DEFAULT_KAFKA_CONFIG, variant: 'correct' },

@@ -4,11 +4,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../harness/index.ts';
+import type { ModelProbe } from '../../model/cluster-api.ts';
 import { buildCluster } from '../../model/cluster.ts';
 import { CONTROLLER_ID, DEFAULT_KAFKA_CONFIG } from '../../model/config.ts';
 
 function run(seed: number): { hash: string; history: string; logs: string; events: number } {
-  const sim = new Simulation({ seed });
+  const sim = new Simulation<ModelProbe>({ seed });
   const cluster = buildCluster(
     sim,
     { brokers: 3, topics: [{ name: 't', partitions: 2, replicationFactor: 3 }], producers: 2, consumers: 1, config: DEFAULT_KAFKA_CONFIG, variant: 'correct' },

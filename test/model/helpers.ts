@@ -5,6 +5,7 @@
 
 import { Simulation } from '../../harness/index.ts';
 import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/types.ts';
+import type { ModelProbe } from '../../model/cluster-api.ts';
 import { Broker, createBroker } from '../../model/broker.ts';
 import { createController, KraftController } from '../../model/controller.ts';
 import { assignReplicas } from '../../model/cluster.ts';
@@ -42,7 +43,7 @@ export interface TestClusterOptions {
 }
 
 export class TestCluster {
-  readonly sim: Simulation;
+  readonly sim: Simulation<ModelProbe>;
   readonly config: KafkaConfig;
   readonly probes: Array<{ t: number; node: number; e: ProbeEvent }> = [];
   readonly brokerIds: number[] = [];
@@ -62,7 +63,7 @@ export class TestCluster {
     const topics = opts.topics ?? [{ name: 't', partitions: 1, replicationFactor: brokers }];
     this.config = { ...DEFAULT_KAFKA_CONFIG, ...opts.config };
     const variant = opts.variant ?? 'correct';
-    this.sim = new Simulation({ seed: opts.seed ?? 1, defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 } });
+    this.sim = new Simulation<ModelProbe>({ seed: opts.seed ?? 1, defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 } });
     const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
     this.sim.addNode({
       id: CONTROLLER_ID,

@@ -6,7 +6,7 @@
 // nondeterminism) exist to prove the drivers notice them.
 
 import type { Actor, NodeContext, SimulationApi } from '../../../harness/types.ts';
-import type { BuildCluster, KafkaCluster } from '../../../model/cluster-api.ts';
+import type { BuildCluster, KafkaCluster, ModelProbe } from '../../../model/cluster-api.ts';
 import type { ClusterSpec, WorkloadSpec } from '../../../model/config.ts';
 import { CONTROLLER_ID, FIRST_PRODUCER_ID, FIRST_CONSUMER_ID, PROBE_CLIENT_ID } from '../../../model/config.ts';
 import type { History, HistoryEvent } from '../../../checkers/history.ts';
@@ -39,7 +39,7 @@ const LOG = 'log';
 const CTRL = 'controller-state';
 
 export function standInCluster(faults: StandInFaults = {}): BuildCluster {
-  return (sim: SimulationApi, spec: ClusterSpec, workload: WorkloadSpec): KafkaCluster => new StandIn(sim, spec, workload, faults);
+  return (sim: SimulationApi<ModelProbe>, spec: ClusterSpec, workload: WorkloadSpec): KafkaCluster => new StandIn(sim, spec, workload, faults);
 }
 
 class StandIn implements KafkaCluster {
@@ -55,21 +55,21 @@ class StandIn implements KafkaCluster {
   leaderCache = -1;
 
   constructor(
-    private readonly sim: SimulationApi,
+    private readonly sim: SimulationApi<ModelProbe>,
     readonly spec: ClusterSpec,
     private readonly workload: WorkloadSpec,
     private readonly faults: StandInFaults,
   ) {
     this.brokerIds = Array.from({ length: spec.brokers }, (_, i) => i + 1);
     this.producerIds = Array.from({ length: spec.producers }, (_, i) => FIRST_PRODUCER_ID + i);
-    for (const b of this.brokerIds) sim.addNode({ id: b, name: `broker-${b}`, factory: (ctx) => new Broker(ctx as NodeContext<Msg>, this) });
-    sim.addNode({ id: CONTROLLER_ID, name: 'controller', factory: (ctx) => new Controller(ctx as NodeContext<Msg>, this) });
+    for (const b of this.brokerIds) sim.addNode({ id: b, name: `broker-${b}`, factory: (ctx) => new Broker(ctx, this) });
+    sim.addNode({ id: CONTROLLER_ID, name: 'controller', factory: (ctx) => new Controller(ctx, this) });
     const per = Math.ceil(workload.sends / Math.max(1, spec.producers));
     this.producerIds.forEach((p, i) => {
       const n = Math.max(0, Math.min(per, workload.sends - i * per));
-      sim.addNode({ id: p, name: `producer-${i}`, factory: (ctx) => new Producer(ctx as NodeContext<Msg>, this, n) });
+      sim.addNode({ id: p, name: `producer-${i}`, factory: (ctx) => new Producer(ctx, this, n) });
     });
-    sim.addNode({ id: PROBE_CLIENT_ID, name: 'probe', factory: (ctx) => new ProbeClient(ctx as NodeContext<Msg>, this) });
+    sim.addNode({ id: PROBE_CLIENT_ID, name: 'probe', factory: (ctx) => new ProbeClient(ctx, this) });
     void FIRST_CONSUMER_ID;
   }
 
@@ -158,7 +158,7 @@ class Controller implements Actor<Msg> {
   private epoch: number;
 
   constructor(
-    private readonly ctx: NodeContext<Msg>,
+    private readonly ctx: NodeContext<Msg, ModelProbe>,
     private readonly c: StandIn,
   ) {
     const saved = ctx.disk.read(CTRL);
@@ -206,7 +206,7 @@ class Broker implements Actor<Msg> {
   private waiting: Array<{ from: number; corr: number; offset: number }> = [];
 
   constructor(
-    private readonly ctx: NodeContext<Msg>,
+    private readonly ctx: NodeContext<Msg, ModelProbe>,
     private readonly c: StandIn,
   ) {
     ctx.setTimer(0, 'beat');
@@ -298,7 +298,7 @@ class Producer implements Actor<Msg> {
   private inFlight: { corr: number; value: string; timer: number } | undefined;
 
   constructor(
-    private readonly ctx: NodeContext<Msg>,
+    private readonly ctx: NodeContext<Msg, ModelProbe>,
     private readonly c: StandIn,
     private readonly total: number,
   ) {
@@ -353,7 +353,7 @@ class ProbeClient implements Actor<Msg> {
   private corr = 0;
 
   constructor(
-    private readonly ctx: NodeContext<Msg>,
+    private readonly ctx: NodeContext<Msg, ModelProbe>,
     private readonly c: StandIn,
   ) {}
 

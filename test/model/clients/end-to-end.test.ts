@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../harness/index.ts';
+import type { ModelProbe } from '../../../model/cluster-api.ts';
 import type { History, PollValue, SendValue } from '../../../checkers/history.ts';
 import { checkKafka } from '../../../checkers/index.ts';
 import { buildCluster } from '../../../model/cluster.ts';
@@ -20,12 +21,12 @@ const TOPICS: TopicSpec[] = [
 ];
 
 interface Run {
-  sim: Simulation;
+  sim: Simulation<ModelProbe>;
   cluster: KafkaCluster;
 }
 
 function boot(seed: number, config: KafkaConfig, workload: WorkloadSpec, opts: { producers?: number; consumers?: number; topics?: TopicSpec[] } = {}): Run {
-  const sim = new Simulation({ seed });
+  const sim = new Simulation<ModelProbe>({ seed });
   const cluster = buildCluster(
     sim,
     { brokers: 3, topics: opts.topics ?? TOPICS, producers: opts.producers ?? 2, consumers: opts.consumers ?? 2, config, variant: 'correct' },
@@ -36,7 +37,7 @@ function boot(seed: number, config: KafkaConfig, workload: WorkloadSpec, opts: {
 }
 
 /** Run until `done()` or the virtual deadline; returns whether it got done. */
-function runUntil(sim: Simulation, done: () => boolean, deadlineUs: number): boolean {
+function runUntil(sim: Simulation<ModelProbe>, done: () => boolean, deadlineUs: number): boolean {
   while (!done() && sim.now() < deadlineUs) sim.run({ untilUs: Math.min(deadlineUs, sim.now() + 200_000) });
   return done();
 }

@@ -16,7 +16,8 @@
 // treats both as a new identity starting at sequence 0). So the duplicate is a real Kafka
 // anomaly; it is not a loss. The client announces the values it re-sends that way
 // ('producer-resequenced' probe) and the fuzzer marks their duplicates, and the poll
-// anomalies the second copy causes, as expected (driver/promise.ts ResequencedValues).
+// anomalies the second copy causes, as expected (driver/promise.ts, rule 'kip-360-resend';
+// its unit tests are in test/fuzz/promise.test.ts).
 //
 // Seed 214041 in short: broker 3, leader of t/0, stops at 0.18 s with the producer's first
 // batch (p202-9, sequence 0) unanswered; broker 1 leads and takes p202-14 (sequence 1) from a
@@ -27,8 +28,6 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../../scenarios/index.ts';
-import { ResequencedValues } from '../../../driver/promise.ts';
-import type { Anomaly } from '../../../checkers/verdict.ts';
 import { rerun } from './helpers.ts';
 
 const seed214041: ScenarioInput = {
@@ -38,9 +37,8 @@ const seed214041: ScenarioInput = {
     {
       trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 8322, delayUs: 1481 },
       action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
-      beyondPromise: false,
     },
-    { trigger: { kind: 'at', atMs: 184 }, action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 }, beyondPromise: false },
+    { trigger: { kind: 'at', atMs: 184 }, action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 } },
   ],
   healAtMs: 120000,
 };
@@ -52,26 +50,8 @@ describe('KIP-360 resends: a duplicate Kafka makes, not a loss', () => {
     const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate');
     expect(dup).toMatchObject({ expected: true, values: ['p202-14'], offsets: [0, 5] });
     expect(dup!.explanation).toMatch(/KIP-360/);
+    expect(dup!.expectedBecause).toMatchObject({ rule: 'kip-360-resend', partition: dup!.partition });
+    expect(result.beyondPromise).toBe(false);
     expect(result.outcome).toBe('expected-loss');
-  });
-
-  const dup = (value: string, partition = 0): Anomaly => ({ kind: 'duplicate', explanation: 'x', topic: 't', partition, values: [value], offsets: [0, 5] });
-
-  it('a duplicate of a value nobody re-sent under a new identity stays a violation', () => {
-    const r = new ResequencedValues();
-    r.add('t', 0, ['a']);
-    const v = r.relabel({ anomalies: [dup('b'), dup('a', 1), dup('a')] });
-    expect(v.anomalies.map((a) => a.expected === true)).toEqual([false, false, true]);
-  });
-
-  it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
-    const r = new ResequencedValues();
-    r.add('t', 0, ['a']);
-    const back: Anomaly = { kind: 'nonmonotonic-poll', explanation: 'x', topic: 't', partition: 0, values: ['z', 'a'] };
-    const skip: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['a', 'q', 'b'] };
-    const other: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['p', 'q'] };
-    expect(r.relabel({ anomalies: [back, skip, other] }).anomalies.some((a) => a.expected === true)).toBe(false); // no duplicate: nothing to follow
-    const v = r.relabel({ anomalies: [dup('a'), back, skip, other] });
-    expect(v.anomalies.map((a) => a.expected === true)).toEqual([true, true, true, false]);
   });
 });

@@ -66,9 +66,9 @@ const seed100741: ScenarioInput = {
   shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} },
   workload: { producers: 1, consumers: 2, sends: 1, keys: 0, sendIntervalMs: 8, pollIntervalMs: 58 },
   faults: [
-    { trigger: { kind: 'at', atMs: 12 }, action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'leader', partition: 0 } }, durationMs: 8989 }, beyondPromise: false },
-    { trigger: { kind: 'after', delayUs: 10938017 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 11961 }, beyondPromise: false },
-    { trigger: { kind: 'at', atMs: 2326 }, action: { kind: 'crash', target: { kind: 'follower', partition: 0, index: 1 }, downMs: 6370 }, beyondPromise: false },
+    { trigger: { kind: 'at', atMs: 12 }, action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'leader', partition: 0 } }, durationMs: 8989 } },
+    { trigger: { kind: 'after', delayUs: 10938017 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 11961 } },
+    { trigger: { kind: 'at', atMs: 2326 }, action: { kind: 'crash', target: { kind: 'follower', partition: 0, index: 1 }, downMs: 6370 } },
   ],
   healAtMs: 120000,
 };

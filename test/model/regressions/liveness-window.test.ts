@@ -27,12 +27,10 @@ const input: ScenarioInput = {
     {
       trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 0, delayUs: 0 },
       action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 3 }, b: { kind: 'controller' } }, durationMs: 21452 },
-      beyondPromise: false,
     },
     {
       trigger: { kind: 'after', delayUs: 1304441 },
       action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'leader', partition: 0 }, b: { kind: 'controller' } }, durationMs: 21679 },
-      beyondPromise: false,
     },
   ],
   healAtMs: 120000,

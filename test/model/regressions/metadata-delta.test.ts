@@ -56,23 +56,19 @@ describe('a leader sees the fencing written with the ISR change', () => {
         {
           trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 247, delayUs: 0 },
           action: { kind: 'rolling-restart', downMs: 100, gapMs: 10010 },
-          beyondPromise: false,
         },
         {
           trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: true }, nth: 39, afterMs: 1090, delayUs: 2366 },
           action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 20248 },
-          beyondPromise: false,
         },
-        { trigger: { kind: 'after', delayUs: 12775155 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 9703 }, beyondPromise: false },
+        { trigger: { kind: 'after', delayUs: 12775155 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 9703 } },
         {
           trigger: { kind: 'at', atMs: 3516 },
           action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 2 }, b: { kind: 'leader', partition: 0 } }, durationMs: 19106 },
-          beyondPromise: false,
         },
         {
           trigger: { kind: 'after', delayUs: 1340001 },
           action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'leader', partition: 0 }, b: { kind: 'controller' } }, durationMs: 14750 },
-          beyondPromise: false,
         },
       ],
       healAtMs: 120000,

@@ -1,0 +1,173 @@
+// driver/promise.ts, the one authority on "expected": the promise tracker records each breach
+// of Kafka's promise as it happens, and expectedBecause() excuses an anomaly only with the
+// breach that explains it. Each rule, fed the events that make it, and the cases it must
+// leave alone (no breach, a breach that does not explain the anomaly, harness anomalies).
+
+import { describe, expect, it } from 'vitest';
+import type { Anomaly } from '../../checkers/verdict.ts';
+import { ClusterView } from '../../driver/cluster-view.ts';
+import { expectedBecause, judgeExpected, promiseEvidence, PromiseTracker } from '../../driver/promise.ts';
+
+/** A tracker over topic t with min.insync.replicas 2 and one partition on brokers 1..3, at a settable clock. */
+function setup(minInsync = 2) {
+  const view = new ClusterView('t', [1, 2, 3]);
+  const clock = { nowUs: 0 };
+  const up = new Set([1, 2, 3]);
+  const tracker = new PromiseTracker(
+    minInsync,
+    view,
+    (b) => up.has(b),
+    () => clock.nowUs,
+  );
+  /** A controller record of t/0, fed to the view and the tracker as the driver does. */
+  const record = (leader: number, isr: number[], elr: number[] = []) => {
+    const ev = {
+      kind: 'partition' as const,
+      topic: 't',
+      partition: 0,
+      leader,
+      leaderEpoch: 1,
+      partitionEpoch: 1,
+      replicas: [1, 2, 3],
+      isr,
+      elr,
+    };
+    const change = view.applyPartitionEvent(ev)!;
+    tracker.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
+  };
+  record(1, [1, 2, 3]);
+  return { tracker, clock, up, record };
+}
+
+const lost: Anomaly = { kind: 'lost-write', explanation: 'x', topic: 't', partition: 0, values: ['v'] };
+const liveness: Anomaly = { kind: 'liveness', explanation: 'x' };
+const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a]) =>
+  expectedBecause(a, promiseEvidence(tracker, all));
+
+describe('min-isr-power-loss', () => {
+  it('one power loss below min.insync.replicas is no breach: the loss stays a violation', () => {
+    const { tracker } = setup();
+    expect(tracker.powerLoss([1], 'power loss of broker 1')).toBeUndefined();
+    expect(tracker.breaches).toEqual([]);
+    expect(judge(tracker, lost)).toBeUndefined();
+    expect(tracker.beyondPromise).toBe(false);
+  });
+
+  it('min.insync.replicas replicas of a partition that lost data at once: a breach that excuses every anomaly', () => {
+    const { tracker, clock } = setup();
+    clock.nowUs = 41_200_000;
+    const breach = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    expect(breach).toMatchObject({
+      rule: 'min-isr-power-loss',
+      partition: 0,
+      nodes: [1, 2],
+      atUs: 41_200_000,
+      event: 'power loss of broker 1 + broker 2',
+    });
+    expect(tracker.beyondPromise).toBe(true);
+    expect(judge(tracker, lost)).toBe(breach);
+    expect(judge(tracker, liveness)).toBe(breach); // availability follows durability
+  });
+
+  it('a second power loss counts the first broker while it has not re-fetched what it lost', () => {
+    const { tracker } = setup();
+    tracker.onReplica(1, 0, 'leader', 5, 5);
+    expect(tracker.powerLoss([2], 'power loss of broker 2')).toBeUndefined();
+    expect(tracker.powerLoss([3], 'power loss of broker 3')).toMatchObject({
+      rule: 'min-isr-power-loss',
+      nodes: [2, 3],
+    });
+    // Recovered first (restarted and re-fetched to the HW of its power loss): no breach.
+    const again = setup();
+    again.tracker.onReplica(1, 0, 'leader', 5, 5);
+    again.tracker.powerLoss([2], 'power loss of broker 2');
+    again.tracker.onRestart(2);
+    again.tracker.onReplica(2, 0, 'follower', 5, 5);
+    expect(again.tracker.powerLoss([3], 'power loss of broker 3')).toBeUndefined();
+  });
+});
+
+describe('last-known-leader-elected', () => {
+  it('a broker that lost data, elected from outside ISR and ELR after ≥ min ISR unclean shutdowns', () => {
+    const { tracker, record, clock } = setup(3);
+    tracker.onReplica(1, 0, 'leader', 5, 5);
+    tracker.crash([2]);
+    tracker.crash([3]);
+    expect(tracker.powerLoss([1], 'power loss of broker 1')).toBeUndefined(); // 1 < 3 lost data
+    record(-1, [], []);
+    clock.nowUs = 7_000_000;
+    tracker.onRestart(1);
+    record(1, [1], []);
+    expect(tracker.breaches).toHaveLength(1);
+    const breach = tracker.breaches[0];
+    expect(breach).toMatchObject({ rule: 'last-known-leader-elected', partition: 0, nodes: [1], atUs: 7_000_000 });
+    expect(judge(tracker, lost)).toBe(breach);
+  });
+
+  it('the same election of a broker that lost nothing is no breach', () => {
+    const { tracker, record } = setup(3);
+    tracker.crash([1, 2, 3]);
+    record(-1, [], []);
+    record(1, [1], []);
+    expect(tracker.breaches).toEqual([]);
+    expect(judge(tracker, lost)).toBeUndefined();
+  });
+});
+
+describe('kip-360-resend', () => {
+  const dup = (value: string, partition = 0): Anomaly => ({
+    kind: 'duplicate',
+    explanation: 'x',
+    topic: 't',
+    partition,
+    values: [value],
+    offsets: [0, 5],
+  });
+
+  it('excuses a duplicate of a re-sent value, on its partition only; nothing else', () => {
+    const { tracker } = setup();
+    tracker.onResequenced(200, 't', 0, ['a']);
+    const all = [dup('b'), dup('a', 1), dup('a'), lost];
+    const judged = judgeExpected(all, promiseEvidence(tracker, all));
+    expect(judged.map((a) => a.expectedBecause?.rule ?? null)).toEqual([null, null, 'kip-360-resend', null]);
+    expect(judged[2]).toMatchObject({ expected: true, expectedBecause: { partition: 0, nodes: [200] } });
+    expect(judged[2].explanation).toMatch(/KIP-360/);
+    expect(tracker.beyondPromise).toBe(false); // a resend is no durability breach
+  });
+
+  it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
+    const { tracker } = setup();
+    tracker.onResequenced(200, 't', 0, ['a']);
+    const back: Anomaly = { kind: 'nonmonotonic-poll', explanation: 'x', topic: 't', partition: 0, values: ['z', 'a'] };
+    const skip: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['a', 'q', 'b'] };
+    const other: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['p', 'q'] };
+    const without = [back, skip, other];
+    expect(judgeExpected(without, promiseEvidence(tracker, without)).some((a) => a.expected === true)).toBe(false);
+    const all = [dup('a'), back, skip, other];
+    const judged = judgeExpected(all, promiseEvidence(tracker, all));
+    expect(judged.map((a) => a.expected === true)).toEqual([true, true, true, false]);
+    expect(judged[1].explanation).toContain('duplicate of "a"');
+  });
+});
+
+describe('what is never expected', () => {
+  it('harness and informational anomalies, even in a run beyond the promise', () => {
+    const { tracker } = setup();
+    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    for (const a of [
+      { kind: 'stuck', explanation: 'x' },
+      { kind: 'crash', explanation: 'x' },
+      { kind: 'unseen', explanation: 'x', informational: true },
+    ]) {
+      expect(judge(tracker, a)).toBeUndefined();
+    }
+  });
+
+  it('an anomaly judged with no breach at all', () => {
+    const { tracker } = setup();
+    tracker.crash([1, 2]); // kill -9 loses nothing: never a breach by itself
+    expect(tracker.breaches).toEqual([]);
+    expect(judge(tracker, lost)).toBeUndefined();
+    expect(judge(tracker, liveness)).toBeUndefined();
+  });
+});
