@@ -9,6 +9,7 @@ import { parseArgs, UsageError } from './args.ts';
 import {
   checkHistory,
   guessModel,
+  hasMicroOps,
   HistoryInputError,
   isKafkaHistory,
   isModelName,
@@ -67,7 +68,18 @@ function verdictWord(v: Verdict): string {
   return v.valid === true ? 'VALID' : v.valid === false ? 'INVALID' : 'UNKNOWN';
 }
 
-function summary(file: string, format: string, events: number, model: string, modelNote: string, v: Verdict): string {
+interface Described {
+  file: string;
+  format: string;
+  events: number;
+  model: string;
+  modelNote: string;
+  /** What the reader accepted but the user should know. */
+  notes: readonly string[];
+}
+
+function summary(d: Described, v: Verdict): string {
+  const { file, format, events, model, modelNote } = d;
   const lines: string[] = [];
   const ops = v.stats?.operations ?? v.stats?.['linearizability.operations'] ?? v.stats?.['kafka.operations'];
   lines.push(`${file}: ${events} events${ops !== undefined ? `, ${ops} operations` : ''} (${format})`);
@@ -90,6 +102,7 @@ function summary(file: string, format: string, events: number, model: string, mo
     );
   }
   for (const a of notes.slice(0, 3)) lines.push(`  note: ${a.kind}: ${a.explanation}`);
+  for (const n of d.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
 }
 
@@ -143,9 +156,11 @@ async function main(argv: string[]): Promise<number> {
   let model: ModelName | undefined;
   let modelNote: string;
   let history: History;
+  let readerNotes: readonly string[] = [];
   try {
     const read = readHistory(text, formatFlag as HistoryFormat | undefined);
     history = read.history;
+    readerNotes = read.notes ?? [];
     format = read.history.length === 0 && formatFlag === undefined ? 'empty' : formatFlag === undefined ? `${read.format}, guessed` : read.format;
     events = read.history.length;
     if (modelFlag !== undefined) {
@@ -159,7 +174,10 @@ async function main(argv: string[]): Promise<number> {
         fail(`${file}: cannot choose a model: ${guess.reason}; pass --model`);
       }
     }
-    if (isKafkaHistory(read.history)) modelNote += '; Kafka anomaly checks too';
+    if (hasMicroOps(read.history)) {
+      model = undefined;
+      modelNote = "Jepsen's Kafka micro-ops: the Kafka anomaly checks only";
+    } else if (isKafkaHistory(read.history)) modelNote += '; Kafka anomaly checks too';
     verdict = checkHistory(read.history, {
       model,
       initial,
@@ -195,10 +213,15 @@ async function main(argv: string[]): Promise<number> {
 
   if (flags.has('json')) {
     process.stdout.write(
-      JSON.stringify({ file, format: format.replace(', guessed', ''), model: model ?? null, modelNote, verdict }, null, 2) + '\n',
+      JSON.stringify(
+        { file, format: format.replace(', guessed', ''), model: model ?? null, modelNote, notes: readerNotes, verdict },
+        null,
+        2,
+      ) + '\n',
     );
   } else {
-    process.stdout.write(summary(file, format, events, model ?? 'none', modelNote, verdict) + '\n');
+    const described = { file, format, events, model: model ?? 'none', modelNote, notes: readerNotes };
+    process.stdout.write(summary(described, verdict) + '\n');
     if (reportPath !== undefined) process.stdout.write(`report: ${reportPath}\n`);
   }
   return verdict.valid === true ? 0 : verdict.valid === false ? 1 : 3;

@@ -198,6 +198,7 @@ export function readEdn(text: string): ReadResult {
       value: m.value === undefined ? null : m.value,
       key: m.key,
       error: m.error,
+      seekToBeginning: m['seek-to-beginning?'],
     };
     if (typeof m.time === 'number') draft.time = Math.floor(m.time / 1000);
     else if (m.time !== undefined && m.time !== null) draft.time = m.time;
