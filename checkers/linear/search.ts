@@ -142,6 +142,7 @@ class StateCache {
   }
 }
 
+// long: the search state lives in this closure so run() can resume it between calls
 export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_MAX_STATES): Search {
   const n = p.ops.length;
   const { callPos, retPos } = p;
@@ -214,6 +215,7 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
     return x === TAIL ? -1 : x - n;
   };
 
+  // long: the hot loop keeps its state in locals; split into calls it would spill them every step
   const run = (budgetSteps: number): SearchResult | undefined => {
     if (finished !== undefined) return finished;
     const step = p.step;
