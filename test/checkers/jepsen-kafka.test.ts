@@ -69,6 +69,25 @@ describe("Jepsen's Kafka workload format", () => {
   });
 });
 
+describe('the documented JSONL examples', () => {
+  const example = (path: string, after: string) => {
+    const text = readFileSync(join(ROOT, path), 'utf8');
+    const start = text.indexOf('```', text.indexOf(after)) + 3;
+    return text.slice(start, text.indexOf('```', start));
+  };
+  it('README and docs/readme-checkers.md show valid histories', () => {
+    for (const [path, after] of [
+      ['README.md', 'A gregor JSONL history is one event per line'],
+      ['docs/readme-checkers.md', '### The JSONL line format'],
+    ]) {
+      const read = readHistory(example(path, after));
+      expect(read.format).toBe('jsonl');
+      expect(read.history.length).toBeGreaterThanOrEqual(4);
+      expect(checkHistory(read.history).valid).toBe(true);
+    }
+  });
+});
+
 describe('npm run check on histories recorded elsewhere (spawned as a user types it)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-jepsen-kafka-'));
 
