@@ -12,7 +12,7 @@ import type { AssignValue, HistoryEvent, PollValue, SendValue } from './history.
 import type { Operation } from './ops.ts';
 
 /** The topic Jepsen's integer keys are reported under (key k is partition k). */
-export const JEPSEN_KEY_TOPIC = 'key';
+const JEPSEN_KEY_TOPIC = 'key';
 
 export type PollRecord = readonly [number, string | number];
 

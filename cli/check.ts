@@ -125,7 +125,7 @@ interface Options {
 
 /** The command line, checked; exits 2 on bad usage, undefined for --help. */
 function parseOptions(argv: string[]): Options | undefined {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(argv, FLAGS);
   } catch (e) {
