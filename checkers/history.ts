@@ -3,13 +3,17 @@
 // Jepsen's vocabulary: an operation is an `invoke` followed by at most one completion
 // (`ok`, `fail` = definitely did not happen, `info` = unknown outcome). An invoke with no
 // completion is also of unknown outcome. Nothing here imports the model or the kernel.
+// Real-time order is the order of events in the history, not `time`: Jepsen stamps a
+// completion when its client receives it, so recorded times may go backwards between
+// processes. Jepsen's Kafka vocabulary (micro-op lists, key lists) is read as recorded and
+// interpreted by checkers/kafka-actions.ts.
 
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
 
 export interface HistoryEvent {
   /** Position in the history, 0-based, dense. */
   index: number;
-  /** Virtual (or recorded) time in microseconds; non-decreasing along the history. */
+  /** Virtual (or recorded) time in microseconds; reported only (it may go back, see above). */
   time: number;
   /** The client process; one process has at most one operation in flight. */
   process: number | string;
@@ -21,6 +25,8 @@ export interface HistoryEvent {
   key?: unknown;
   /** Error name for fail/info completions, e.g. NOT_ENOUGH_REPLICAS, timeout. */
   error?: string;
+  /** Jepsen's `:seek-to-beginning? true` on an `assign` of keys: positions them at offset 0. */
+  seekToBeginning?: boolean;
 }
 
 // --- Kafka operation values -------------------------------------------------------------
@@ -36,7 +42,7 @@ export interface SendValue {
 
 /**
  * `poll` invoke/ok value: the consumer fetched from `offset` and (on ok) got `records`,
- * consecutive [offset, value] pairs in offset order (possibly empty).
+ * [offset, value] pairs in offset order (possibly empty).
  */
 export interface PollValue {
   topic: string;

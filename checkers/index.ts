@@ -11,7 +11,8 @@ export type { HistoryFormat, ReadResult } from './readers/index.ts';
 
 export { pairOperations, type Operation, type Outcome } from './ops.ts';
 
-export { checkHistory, guessModel, combineVerdicts, isModelName, isKafkaHistory } from './check.ts';
+export { checkHistory, guessModel, foldVerdicts, isModelName, isKafkaHistory } from './check.ts';
+export { hasMicroOps } from './kafka-actions.ts';
 export type { CheckOptions, ModelGuess } from './check.ts';
 
 export { checkKafka, type KafkaCheckOptions } from './kafka.ts';

@@ -116,285 +116,360 @@ function recordAt(r: ReplicaSnapshot, offset: number): { value: string; epoch: n
   return rec === undefined ? undefined : rec;
 }
 
+/** What the monitor remembers between snapshots. */
+interface MonitorState {
+  /** partition → true HW. */
+  trueHw: Map<string, number>;
+  /** (partition, leader epoch) → broker that led it (replica claims). */
+  epochLeader: Map<string, number>;
+  /** (partition, leader epoch) → leader the controller named. */
+  controllerEpochLeader: Map<string, number>;
+  /** leader tenure → last HW. */
+  tenureHw: Map<string, number>;
+  /** partition → offset → consumed value and when. */
+  consumedAt: Map<string, Map<number, { value: string; timeUs: number }>>;
+  /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
+  quorumAt: Map<string, Map<number, readonly number[]>>;
+  /** How many of snapshot.consumed have been taken in. */
+  consumedSeen: number;
+}
+
+/** One snapshot, indexed for the invariants. */
+interface SnapshotView {
+  brokers: Map<number, BrokerView>;
+  /** partition → its replicas. */
+  replicas: Map<string, ReplicaSnapshot[]>;
+  /** partition → the controller's record. */
+  views: Map<string, PartitionView>;
+  replicaOf(k: string, broker: number): ReplicaSnapshot | undefined;
+  /** The current leader (see the precisions above), if any. */
+  currentLeader(k: string): ReplicaSnapshot | undefined;
+}
+
+/** Reports a violation under a key; a key already reported is not reported again. */
+type Raise = (key: string, a: Anomaly) => void;
+
+function snapshotView(s: ClusterSnapshot): SnapshotView {
+  const brokers = new Map<number, BrokerView>();
+  for (const b of s.brokers) brokers.set(b.id, b);
+  const replicas = new Map<string, ReplicaSnapshot[]>();
+  for (const r of s.replicas) {
+    const k = pkey(r.topic, r.partition);
+    let l = replicas.get(k);
+    if (l === undefined) replicas.set(k, (l = []));
+    l.push(r);
+  }
+  const views = new Map<string, PartitionView>();
+  for (const p of s.controller.partitions) views.set(pkey(p.topic, p.partition), p);
+  const replicaOf = (k: string, broker: number): ReplicaSnapshot | undefined =>
+    replicas.get(k)?.find((r) => r.broker === broker);
+  const findLeader = (k: string): ReplicaSnapshot | undefined => {
+    const v = views.get(k);
+    if (v === undefined || v.leader < 0 || !isLive(brokers.get(v.leader))) return undefined;
+    const r = replicaOf(k, v.leader);
+    return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
+  };
+  const leaderCache = new Map<string, ReplicaSnapshot | null>();
+  const currentLeader = (k: string): ReplicaSnapshot | undefined => {
+    const cached = leaderCache.get(k);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = findLeader(k);
+    leaderCache.set(k, found ?? null);
+    return found;
+  };
+  return { brokers, replicas, views, replicaOf, currentLeader };
+}
+
+/** Live replicas in the leader role, with their partition key and broker. */
+function liveLeaders(v: SnapshotView): Array<{ k: string; r: ReplicaSnapshot; b: BrokerView }> {
+  const out: Array<{ k: string; r: ReplicaSnapshot; b: BrokerView }> = [];
+  for (const [k, rs] of v.replicas) {
+    for (const r of rs) {
+      const b = v.brokers.get(r.broker);
+      if (r.role === 'leader' && r.up && isLive(b)) out.push({ k, r, b: b! });
+    }
+  }
+  return out;
+}
+
+/** The true HW: the highest HW any live leader has reported; never goes back. */
+function advanceTrueHw(v: SnapshotView, state: MonitorState): void {
+  for (const { k, r } of liveLeaders(v)) if (r.hw > (state.trueHw.get(k) ?? 0)) state.trueHw.set(k, r.hw);
+}
+
+/** one-leader-per-epoch: replicas that act as leader (process up), then the controller's choices. */
+function oneLeaderPerEpoch(v: SnapshotView, state: MonitorState, raise: Raise): void {
+  for (const [k, rs] of v.replicas) {
+    for (const r of rs) {
+      if (r.role !== 'leader' || !r.up) continue;
+      const ek = `${k}@${r.leaderEpoch}`;
+      const prevLeader = state.epochLeader.get(ek);
+      if (prevLeader === undefined) state.epochLeader.set(ek, r.broker);
+      else if (prevLeader !== r.broker) {
+        raise(`olpe:${ek}`, {
+          kind: 'one-leader-per-epoch',
+          explanation:
+            `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} ` +
+            `in leader epoch ${r.leaderEpoch}.`,
+          topic: r.topic,
+          partition: r.partition,
+          nodes: [prevLeader, r.broker],
+        });
+      }
+    }
+  }
+  for (const [k, pv] of v.views) {
+    if (pv.leader < 0) continue;
+    const ek = `${k}@${pv.leaderEpoch}`;
+    const prev = state.controllerEpochLeader.get(ek);
+    if (prev === undefined) state.controllerEpochLeader.set(ek, pv.leader);
+    else if (prev !== pv.leader) {
+      raise(`olpe-ctl:${ek}`, {
+        kind: 'one-leader-per-epoch',
+        explanation:
+          `The controller named broker ${prev} and later broker ${pv.leader} leader of ${k} ` +
+          `for the same leader epoch ${pv.leaderEpoch}.`,
+        topic: pv.topic,
+        partition: pv.partition,
+        nodes: [prev, pv.leader],
+      });
+    }
+  }
+}
+
+/** hw-monotonic: a leader's HW never decreases within its tenure. */
+function hwMonotonic(v: SnapshotView, state: MonitorState, raise: Raise): void {
+  for (const { k, r, b } of liveLeaders(v)) {
+    const tk = `${k}|${r.broker}|${b.brokerEpoch}|${r.leaderEpoch}`;
+    const prev = state.tenureHw.get(tk);
+    if (prev !== undefined && r.hw < prev) {
+      raise(`hwm:${tk}:${prev}`, {
+        kind: 'hw-monotonic',
+        explanation:
+          `The high watermark of ${k} on its leader, broker ${r.broker} (leader epoch ${r.leaderEpoch}), ` +
+          `went back from ${prev} to ${r.hw}.`,
+        topic: r.topic,
+        partition: r.partition,
+        offsets: [prev, r.hw],
+        nodes: [r.broker],
+      });
+    }
+    if (prev === undefined || r.hw > prev) state.tenureHw.set(tk, r.hw);
+  }
+}
+
+/** acked-durable: each acknowledged record is in the current leader's log at its offset. */
+function ackedDurable(s: ClusterSnapshot, v: SnapshotView, raise: Raise): void {
+  for (const a of s.acked) {
+    const k = pkey(a.topic, a.partition);
+    const leader = v.currentLeader(k);
+    if (leader === undefined || a.offset < leader.logStartOffset) continue;
+    const rec = recordAt(leader, a.offset);
+    if (rec !== undefined && rec.value === a.value) continue;
+    const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
+    raise(`acked:${k}:${a.offset}:${a.value}`, {
+      kind: 'acked-durable',
+      explanation:
+        `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but ${who}, ` +
+        (rec === undefined
+          ? `has no offset ${a.offset} (its log ends at ${leader.leo}).`
+          : `holds ${JSON.stringify(rec.value)} there.`),
+      topic: a.topic,
+      partition: a.partition,
+      offsets: [a.offset],
+      values: rec === undefined ? [a.value] : [a.value, rec.value],
+      nodes: [leader.broker],
+      timesUs: [a.timeUs, s.timeUs],
+    });
+  }
+}
+
+/** log-matching: live replicas agree below both their HWs (the first disagreement per pair). */
+function logMatching(v: SnapshotView, raise: Raise): void {
+  for (const [k, rs] of v.replicas) {
+    const live = rs.filter((r) => r.up && isLive(v.brokers.get(r.broker)));
+    for (let i = 0; i < live.length; i++) {
+      for (let j = i + 1; j < live.length; j++) firstDisagreement(k, live[i], live[j], raise);
+    }
+  }
+}
+
+function firstDisagreement(k: string, x: ReplicaSnapshot, y: ReplicaSnapshot, raise: Raise): void {
+  const from = Math.max(x.logStartOffset, y.logStartOffset);
+  const to = Math.min(x.hw, y.hw, x.leo, y.leo);
+  for (let o = from; o < to; o++) {
+    const rx = x.records[o - x.logStartOffset];
+    const ry = y.records[o - y.logStartOffset];
+    if (rx === undefined || ry === undefined || rx.value === ry.value) continue;
+    const [lo, hi] = x.broker < y.broker ? [x, y] : [y, x];
+    const [vlo, vhi] = x.broker < y.broker ? [rx, ry] : [ry, rx];
+    raise(`lm:${k}:${lo.broker}:${hi.broker}:${o}`, {
+      kind: 'log-matching',
+      explanation:
+        `Brokers ${lo.broker} and ${hi.broker} disagree at offset ${o} of ${k}, below both their high watermarks: ` +
+        `${JSON.stringify(vlo.value)} (epoch ${vlo.epoch}) against ${JSON.stringify(vhi.value)} (epoch ${vhi.epoch}).`,
+      topic: x.topic,
+      partition: x.partition,
+      offsets: [o],
+      values: [vlo.value, vhi.value],
+      nodes: [lo.broker, hi.broker],
+    });
+    return;
+  }
+}
+
+/** candidate-complete: every live, loaded ISR/ELR member holds the log up to the true HW. */
+function candidateComplete(v: SnapshotView, state: MonitorState, raise: Raise): void {
+  for (const [k, pv] of v.views) {
+    const hw = state.trueHw.get(k) ?? 0;
+    if (hw === 0) continue;
+    const members: Array<[number, string]> = [
+      ...pv.isr.map((b) => [b, 'ISR'] as [number, string]),
+      ...pv.elr.map((b) => [b, 'ELR'] as [number, string]),
+    ];
+    for (const [b, set] of members) {
+      const bv = v.brokers.get(b);
+      if (!isLive(bv)) continue;
+      const r = v.replicaOf(k, b);
+      // a replica not loaded yet (role none: e.g. just restarted, metadata not applied) has
+      // its log on disk but not in memory; it is judged once it has loaded the partition
+      if (r === undefined || !r.up || r.role === 'none') continue;
+      if (r.leo >= hw) continue;
+      raise(`cc:${k}:${b}:${bv!.brokerEpoch}:${hw}`, {
+        kind: 'candidate-complete',
+        explanation:
+          `Broker ${b} is in the ${set} of ${k} and could be elected, but its log ends at ${r.leo}, ` +
+          `below the committed high watermark ${hw}: electing it would lose committed records.`,
+        topic: pv.topic,
+        partition: pv.partition,
+        offsets: [r.leo, hw],
+        nodes: [b],
+      });
+    }
+  }
+}
+
+/** quorum-superset: a leader with ≥ min.insync.replicas in its ISR has a maximal ISR ⊇ the ISR ∪ ELR applied. */
+function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, raise: Raise): void {
+  for (const [k, pv] of v.views) {
+    // The controller's ISR ∪ ELR at each partition epoch seen, for leaders that lag.
+    let byEpoch = state.quorumAt.get(k);
+    if (byEpoch === undefined) state.quorumAt.set(k, (byEpoch = new Map()));
+    const current = [...pv.isr, ...pv.elr];
+    const cached = byEpoch.get(pv.partitionEpoch);
+    const same = cached !== undefined && cached.length === current.length && cached.every((b, i) => b === current[i]);
+    if (!same) byEpoch.set(pv.partitionEpoch, current);
+    const leader = v.currentLeader(k);
+    if (leader === undefined || leader.isr === undefined || leader.maximalIsr === undefined) continue;
+    if (leader.isr.length < minIsr) continue;
+    let quorum: readonly number[] = current;
+    let whose = "the controller's ISR/ELR";
+    const applied = leader.partitionEpoch;
+    if (applied !== undefined && applied >= 0 && applied < pv.partitionEpoch) {
+      const then = byEpoch.get(applied);
+      if (then === undefined) continue; // that state was never seen: nothing to compare with
+      quorum = then;
+      whose = `the ISR/ELR of partition epoch ${applied}, the state it has applied`;
+    }
+    const maximal = leader.maximalIsr;
+    const missing = quorum.filter((b) => !maximal.includes(b));
+    if (missing.length === 0) continue;
+    raise(`qs:${k}:${leader.leaderEpoch}:${missing.join(',')}`, {
+      kind: 'quorum-superset',
+      explanation:
+        `The leader of ${k}, broker ${leader.broker}, has ${leader.isr.length} ≥ min.insync.replicas in its ISR, ` +
+        `but its maximal ISR [${maximal.join(', ')}] lacks broker(s) ${missing.join(', ')} of ${whose}, ` +
+        `so it could commit records they do not have.`,
+      topic: pv.topic,
+      partition: pv.partition,
+      nodes: [leader.broker, ...missing],
+    });
+  }
+}
+
+/** consistent-read: a consumed (offset → value) never changes and the current leader still holds it. */
+function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState, raise: Raise): void {
+  for (let i = state.consumedSeen; i < s.consumed.length; i++) {
+    const c = s.consumed[i];
+    const k = pkey(c.topic, c.partition);
+    let byOffset = state.consumedAt.get(k);
+    if (byOffset === undefined) state.consumedAt.set(k, (byOffset = new Map()));
+    const prev = byOffset.get(c.offset);
+    if (prev === undefined) byOffset.set(c.offset, { value: c.value, timeUs: c.timeUs });
+    else if (prev.value !== c.value) {
+      raise(`cr-twice:${k}:${c.offset}:${c.value}`, {
+        kind: 'consistent-read',
+        explanation:
+          `Offset ${c.offset} of ${k} was consumed as ${JSON.stringify(prev.value)} ` +
+          `and later as ${JSON.stringify(c.value)}.`,
+        topic: c.topic,
+        partition: c.partition,
+        offsets: [c.offset],
+        values: [prev.value, c.value],
+        timesUs: [prev.timeUs, c.timeUs],
+      });
+    }
+  }
+  state.consumedSeen = s.consumed.length;
+  for (const [k, byOffset] of state.consumedAt) {
+    const leader = v.currentLeader(k);
+    if (leader === undefined) continue;
+    for (const [offset, c] of byOffset) {
+      if (offset < leader.logStartOffset) continue;
+      const rec = recordAt(leader, offset);
+      if (rec !== undefined && rec.value === c.value) continue;
+      const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
+      raise(`cr:${k}:${offset}:${leader.broker}:${leader.leaderEpoch}`, {
+        kind: 'consistent-read',
+        explanation:
+          `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but ${who}, ` +
+          (rec === undefined
+            ? `no longer has that offset (its log ends at ${leader.leo}).`
+            : `now holds ${JSON.stringify(rec.value)} there.`),
+        topic: leader.topic,
+        partition: leader.partition,
+        offsets: [offset],
+        values: rec === undefined ? [c.value] : [c.value, rec.value],
+        nodes: [leader.broker],
+        timesUs: [c.timeUs, s.timeUs],
+      });
+    }
+  }
+}
+
 export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): InvariantMonitor {
   const enabled = new Set<InvariantName>(opts.invariants ?? INVARIANT_NAMES);
   if (opts.minInsyncReplicas === undefined) enabled.delete('quorum-superset');
-  const trueHw = new Map<string, number>();
+  const state: MonitorState = {
+    trueHw: new Map(),
+    epochLeader: new Map(),
+    controllerEpochLeader: new Map(),
+    tenureHw: new Map(),
+    consumedAt: new Map(),
+    quorumAt: new Map(),
+    consumedSeen: 0,
+  };
   const reported = new Set<string>();
   const all: Anomaly[] = [];
-  /** (partition, leader epoch) → broker that led it (replica claims). */
-  const epochLeader = new Map<string, number>();
-  /** (partition, leader epoch) → leader the controller named. */
-  const controllerEpochLeader = new Map<string, number>();
-  /** leader tenure → last HW. */
-  const tenureHw = new Map<string, number>();
-  /** partition → offset → consumed value and when. */
-  const consumedAt = new Map<string, Map<number, { value: string; timeUs: number }>>();
-  /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
-  const quorumAt = new Map<string, Map<number, readonly number[]>>();
-  let consumedSeen = 0;
 
   const observe = (s: ClusterSnapshot): Anomaly[] => {
     const out: Anomaly[] = [];
-    const raise = (key: string, a: Anomaly): void => {
+    const raise: Raise = (key, a) => {
       if (reported.has(key)) return;
       reported.add(key);
       const full: Anomaly = { ...a, timesUs: a.timesUs ?? [s.timeUs] };
       out.push(full);
       all.push(full);
     };
-    const brokers = new Map<number, BrokerView>();
-    for (const b of s.brokers) brokers.set(b.id, b);
-    const replicas = new Map<string, ReplicaSnapshot[]>();
-    for (const r of s.replicas) {
-      const k = pkey(r.topic, r.partition);
-      let l = replicas.get(k);
-      if (l === undefined) replicas.set(k, (l = []));
-      l.push(r);
-    }
-    const views = new Map<string, PartitionView>();
-    for (const p of s.controller.partitions) views.set(pkey(p.topic, p.partition), p);
-    const replicaOf = (k: string, broker: number): ReplicaSnapshot | undefined =>
-      replicas.get(k)?.find((r) => r.broker === broker);
-    const leaderCache = new Map<string, ReplicaSnapshot | null>();
-    const currentLeader = (k: string): ReplicaSnapshot | undefined => {
-      const cached = leaderCache.get(k);
-      if (cached !== undefined) return cached ?? undefined;
-      const found = findLeader(k);
-      leaderCache.set(k, found ?? null);
-      return found;
-    };
-    const findLeader = (k: string): ReplicaSnapshot | undefined => {
-      const v = views.get(k);
-      if (v === undefined || v.leader < 0 || !isLive(brokers.get(v.leader))) return undefined;
-      const r = replicaOf(k, v.leader);
-      return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
-    };
-
-    // --- true HW, hw-monotonic, one-leader-per-epoch (replica claims) -------------------------
-    for (const [k, rs] of replicas) {
-      for (const r of rs) {
-        if (r.role !== 'leader' || !r.up) continue;
-        const b = brokers.get(r.broker);
-        if (enabled.has('one-leader-per-epoch')) {
-          const ek = `${k}@${r.leaderEpoch}`;
-          const prevLeader = epochLeader.get(ek);
-          if (prevLeader === undefined) epochLeader.set(ek, r.broker);
-          else if (prevLeader !== r.broker) {
-            raise(`olpe:${ek}`, {
-              kind: 'one-leader-per-epoch',
-              explanation: `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} in leader epoch ${r.leaderEpoch}.`,
-              topic: r.topic,
-              partition: r.partition,
-              nodes: [prevLeader, r.broker],
-            });
-          }
-        }
-        if (!isLive(b)) continue;
-        if (r.hw > (trueHw.get(k) ?? 0)) trueHw.set(k, r.hw);
-        if (enabled.has('hw-monotonic')) {
-          const tk = `${k}|${r.broker}|${b!.brokerEpoch}|${r.leaderEpoch}`;
-          const prev = tenureHw.get(tk);
-          if (prev !== undefined && r.hw < prev) {
-            raise(`hwm:${tk}:${prev}`, {
-              kind: 'hw-monotonic',
-              explanation: `The high watermark of ${k} on its leader, broker ${r.broker} (leader epoch ${r.leaderEpoch}), went back from ${prev} to ${r.hw}.`,
-              topic: r.topic,
-              partition: r.partition,
-              offsets: [prev, r.hw],
-              nodes: [r.broker],
-            });
-          }
-          if (prev === undefined || r.hw > prev) tenureHw.set(tk, r.hw);
-        }
-      }
-    }
-    // controller side of one-leader-per-epoch
-    if (enabled.has('one-leader-per-epoch')) {
-      for (const [k, v] of views) {
-        if (v.leader < 0) continue;
-        const ek = `${k}@${v.leaderEpoch}`;
-        const prev = controllerEpochLeader.get(ek);
-        if (prev === undefined) controllerEpochLeader.set(ek, v.leader);
-        else if (prev !== v.leader) {
-          raise(`olpe-ctl:${ek}`, {
-            kind: 'one-leader-per-epoch',
-            explanation: `The controller named broker ${prev} and later broker ${v.leader} leader of ${k} for the same leader epoch ${v.leaderEpoch}.`,
-            topic: v.topic,
-            partition: v.partition,
-            nodes: [prev, v.leader],
-          });
-        }
-      }
-    }
-
-    // --- acked-durable --------------------------------------------------------------------------
-    if (enabled.has('acked-durable')) {
-      for (const a of s.acked) {
-        const k = pkey(a.topic, a.partition);
-        const leader = currentLeader(k);
-        if (leader === undefined || a.offset < leader.logStartOffset) continue;
-        const rec = recordAt(leader, a.offset);
-        if (rec !== undefined && rec.value === a.value) continue;
-        raise(`acked:${k}:${a.offset}:${a.value}`, {
-          kind: 'acked-durable',
-          explanation:
-            rec === undefined
-              ? `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), has no offset ${a.offset} (its log ends at ${leader.leo}).`
-              : `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), holds ${JSON.stringify(rec.value)} there.`,
-          topic: a.topic,
-          partition: a.partition,
-          offsets: [a.offset],
-          values: rec === undefined ? [a.value] : [a.value, rec.value],
-          nodes: [leader.broker],
-          timesUs: [a.timeUs, s.timeUs],
-        });
-      }
-    }
-
-    // --- log-matching -----------------------------------------------------------------------------
-    if (enabled.has('log-matching')) {
-      for (const [k, rs] of replicas) {
-        const live = rs.filter((r) => r.up && isLive(brokers.get(r.broker)));
-        for (let i = 0; i < live.length; i++) {
-          for (let j = i + 1; j < live.length; j++) {
-            const x = live[i];
-            const y = live[j];
-            const from = Math.max(x.logStartOffset, y.logStartOffset);
-            const to = Math.min(x.hw, y.hw, x.leo, y.leo);
-            const xs = x.records;
-            const ys = y.records;
-            for (let o = from; o < to; o++) {
-              const rx = xs[o - x.logStartOffset];
-              const ry = ys[o - y.logStartOffset];
-              if (rx === undefined || ry === undefined || rx.value === ry.value) continue;
-              const [lo, hi] = x.broker < y.broker ? [x, y] : [y, x];
-              const [vlo, vhi] = x.broker < y.broker ? [rx, ry] : [ry, rx];
-              raise(`lm:${k}:${lo.broker}:${hi.broker}:${o}`, {
-                kind: 'log-matching',
-                explanation: `Brokers ${lo.broker} and ${hi.broker} disagree at offset ${o} of ${k}, below both their high watermarks: ${JSON.stringify(vlo.value)} (epoch ${vlo.epoch}) against ${JSON.stringify(vhi.value)} (epoch ${vhi.epoch}).`,
-                topic: x.topic,
-                partition: x.partition,
-                offsets: [o],
-                values: [vlo.value, vhi.value],
-                nodes: [lo.broker, hi.broker],
-              });
-              break;
-            }
-          }
-        }
-      }
-    }
-
-    // --- candidate-complete -------------------------------------------------------------------------
-    if (enabled.has('candidate-complete')) {
-      for (const [k, v] of views) {
-        const hw = trueHw.get(k) ?? 0;
-        if (hw === 0) continue;
-        const members: Array<[number, string]> = [
-          ...v.isr.map((b) => [b, 'ISR'] as [number, string]),
-          ...v.elr.map((b) => [b, 'ELR'] as [number, string]),
-        ];
-        for (const [b, set] of members) {
-          const bv = brokers.get(b);
-          if (!isLive(bv)) continue;
-          const r = replicaOf(k, b);
-          // a replica not loaded yet (role none: e.g. just restarted, metadata not applied) has
-          // its log on disk but not in memory; it is judged once it has loaded the partition
-          if (r === undefined || !r.up || r.role === 'none') continue;
-          const leo = r.leo;
-          if (leo >= hw) continue;
-          raise(`cc:${k}:${b}:${bv!.brokerEpoch}:${hw}`, {
-            kind: 'candidate-complete',
-            explanation: `Broker ${b} is in the ${set} of ${k} and could be elected, but its log ends at ${leo}, below the committed high watermark ${hw}: electing it would lose committed records.`,
-            topic: v.topic,
-            partition: v.partition,
-            offsets: [leo, hw],
-            nodes: [b],
-          });
-        }
-      }
-    }
-
-    // --- quorum-superset ---------------------------------------------------------------------------
-    if (enabled.has('quorum-superset')) {
-      const minIsr = opts.minInsyncReplicas!;
-      for (const [k, v] of views) {
-        // The controller's ISR ∪ ELR at each partition epoch seen, for leaders that lag.
-        let byEpoch = quorumAt.get(k);
-        if (byEpoch === undefined) quorumAt.set(k, (byEpoch = new Map()));
-        const current = [...v.isr, ...v.elr];
-        const cached = byEpoch.get(v.partitionEpoch);
-        if (cached === undefined || cached.length !== current.length || cached.some((b, i) => b !== current[i])) byEpoch.set(v.partitionEpoch, current);
-        const leader = currentLeader(k);
-        if (leader === undefined || leader.isr === undefined || leader.maximalIsr === undefined) continue;
-        if (leader.isr.length < minIsr) continue;
-        let quorum: readonly number[] = current;
-        let whose = "the controller's ISR/ELR";
-        const applied = leader.partitionEpoch;
-        if (applied !== undefined && applied >= 0 && applied < v.partitionEpoch) {
-          const then = byEpoch.get(applied);
-          if (then === undefined) continue; // that state was never seen: nothing to compare with
-          quorum = then;
-          whose = `the ISR/ELR of partition epoch ${applied}, the state it has applied`;
-        }
-        const missing = quorum.filter((b) => !leader.maximalIsr!.includes(b));
-        if (missing.length === 0) continue;
-        raise(`qs:${k}:${leader.leaderEpoch}:${missing.join(',')}`, {
-          kind: 'quorum-superset',
-          explanation: `The leader of ${k}, broker ${leader.broker}, has ${leader.isr.length} ≥ min.insync.replicas in its ISR, but its maximal ISR [${leader.maximalIsr.join(', ')}] lacks broker(s) ${missing.join(', ')} of ${whose}, so it could commit records they do not have.`,
-          topic: v.topic,
-          partition: v.partition,
-          nodes: [leader.broker, ...missing],
-        });
-      }
-    }
-
-    // --- consistent-read --------------------------------------------------------------------------
-    if (enabled.has('consistent-read')) {
-      for (let i = consumedSeen; i < s.consumed.length; i++) {
-        const c = s.consumed[i];
-        const k = pkey(c.topic, c.partition);
-        let byOffset = consumedAt.get(k);
-        if (byOffset === undefined) consumedAt.set(k, (byOffset = new Map()));
-        const prev = byOffset.get(c.offset);
-        if (prev === undefined) byOffset.set(c.offset, { value: c.value, timeUs: c.timeUs });
-        else if (prev.value !== c.value) {
-          raise(`cr-twice:${k}:${c.offset}:${c.value}`, {
-            kind: 'consistent-read',
-            explanation: `Offset ${c.offset} of ${k} was consumed as ${JSON.stringify(prev.value)} and later as ${JSON.stringify(c.value)}.`,
-            topic: c.topic,
-            partition: c.partition,
-            offsets: [c.offset],
-            values: [prev.value, c.value],
-            timesUs: [prev.timeUs, c.timeUs],
-          });
-        }
-      }
-      consumedSeen = s.consumed.length;
-      for (const [k, byOffset] of consumedAt) {
-        const leader = currentLeader(k);
-        if (leader === undefined) continue;
-        for (const [offset, c] of byOffset) {
-          if (offset < leader.logStartOffset) continue;
-          const rec = recordAt(leader, offset);
-          if (rec !== undefined && rec.value === c.value) continue;
-          raise(`cr:${k}:${offset}:${leader.broker}:${leader.leaderEpoch}`, {
-            kind: 'consistent-read',
-            explanation:
-              rec === undefined
-                ? `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), no longer has that offset (its log ends at ${leader.leo}).`
-                : `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch}), now holds ${JSON.stringify(rec.value)} there.`,
-            topic: leader.topic,
-            partition: leader.partition,
-            offsets: [offset],
-            values: rec === undefined ? [c.value] : [c.value, rec.value],
-            nodes: [leader.broker],
-            timesUs: [c.timeUs, s.timeUs],
-          });
-        }
-      }
-    }
+    const v = snapshotView(s);
+    advanceTrueHw(v, state);
+    if (enabled.has('one-leader-per-epoch')) oneLeaderPerEpoch(v, state, raise);
+    if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);
+    if (enabled.has('acked-durable')) ackedDurable(s, v, raise);
+    if (enabled.has('log-matching')) logMatching(v, raise);
+    if (enabled.has('candidate-complete')) candidateComplete(v, state, raise);
+    if (enabled.has('quorum-superset')) quorumSuperset(v, state, opts.minInsyncReplicas!, raise);
+    if (enabled.has('consistent-read')) consistentRead(s, v, state, raise);
     return out;
   };
 
@@ -404,7 +479,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
       return all;
     },
     trueHighWatermark(topic: string, partition: number): number {
-      return trueHw.get(pkey(topic, partition)) ?? 0;
+      return state.trueHw.get(pkey(topic, partition)) ?? 0;
     },
   };
 }

@@ -1,43 +1,34 @@
 // Durability and the Kafka anomalies, with Jepsen's names and meanings
-// (jepsen-io/jepsen jepsen/src/jepsen/tests/kafka.clj; KAFKA-NOTES.md):
+// (jepsen-io/jepsen jepsen/src/jepsen/tests/kafka.clj; KAFKA-NOTES.md). The taxonomy, one
+// sentence each:
 //
 //   inconsistent-offsets  one offset of a partition holds more than one value.
-//   duplicate             one value sits at more than one offset.
-//   G1a                   an ok poll returned the value of a send that definitely failed.
-//   phantom-read          an ok poll returned a value no send in the history wrote (not in
-//                         Jepsen, whose checker cannot represent it; gregor reports it).
-//   lost-write            a committed send (ok, or info whose value some poll saw) is missing:
-//                         (a) Jepsen's rule: its value was never read although ok polls read
-//                             past its position in the version order; or
-//                         (b) the final read (DESIGN §5): a process assigned the partition at
-//                             offset 0 after every send to it had completed and polled it to
-//                             the end (its last operation an ok poll), and the send's value is
-//                             not among what it returned although the read went past its
-//                             offset. A committed record beyond where the final read ended
-//                             is lost only if the caller vouches the read was complete
-//                             (finalReadComplete): a consumer reads up to the leader's HW,
-//                             which lags after an election (KIP-101) and stays put while the
-//                             ISR is below min.insync.replicas (KIP-966), so a short final
-//                             read alone proves nothing; it is reported as unseen. The
-//                             simulator ends each run with such a read
-//                             (model/probe-client.ts); other histories have none.
-//   poll-skip             a process's successive polls of a partition (or consecutive
-//                         records of one poll) jump over values of the version order;
-//   nonmonotonic-poll     ...or go backwards / repeat. Both reset when the process assigns
-//                         the partition (`assign`, e.g. after KIP-320 truncation detection).
+//   duplicate             one value sits at more than one offset of a partition.
+//   G1a                   an ok poll returned the value of a send that definitely failed
+//                         (Jepsen's aborted read).
+//   phantom-read          an ok poll returned a value no send in the history wrote (gregor's
+//                         addition: Jepsen's checker cannot represent it).
+//   lost-write            a committed send (ok, or info whose value some poll saw) is missing
+//                         although reads must have returned it: (a) Jepsen's rule, ok polls
+//                         read past its position in the version order; or (b) the final read.
+//   poll-skip             a process's successive polls of a partition, or consecutive records
+//                         of one poll, jump over values of the version order.
+//   nonmonotonic-poll     the same, going backwards or repeating a position.
 //   nonmonotonic-send     a process's successive ok/info sends to a partition land at
-//                         positions that go backwards (assign does not reset this: it is a
-//                         consumer action and the producer's order is unaffected).
+//                         positions that go backwards.
 //   unseen                acknowledged, never polled, not lost: a figure, not an error.
+//   not-judged            what the checker did not judge (transactional atomicity): a note.
 //
 // The version order of a partition is built, as in Jepsen, from every poll (ok, info, fail
 // alike: polls only ever return stored data) and from the offsets of sends that must have
 // committed; positions in it are dense indices over the offsets that hold a value. Values are
-// compared as strings. Assumes Jepsen's discipline that a value is sent once.
+// compared as strings. Assumes Jepsen's discipline that a value is sent once. Operations are
+// read through checkers/kafka-actions.ts, so gregor's and Jepsen's vocabularies both work.
 
-import type { History, PollValue, SendValue, AssignValue } from './history.ts';
+import type { History } from './history.ts';
 import type { Anomaly, Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
+import { isMicroOpValue, kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
 
 export interface KafkaCheckOptions {
   /** Most anomalies reported per kind (the stats still count all). Default 50. */
@@ -48,7 +39,8 @@ export interface KafkaCheckOptions {
    * cluster was live when it ran). Then a committed record beyond where it ended is lost.
    * Otherwise such a record may only be not yet readable (a new leader's HW lags, KIP-101;
    * with KIP-966 the HW stays put while the ISR is below min.insync.replicas) and is
-   * reported as unseen. Default false.
+   * reported as unseen, unless the final read returned a record sent after it was
+   * acknowledged. Default false.
    */
   finalReadComplete?: boolean;
 }
@@ -62,12 +54,12 @@ interface SendInfo {
 
 interface PollInfo {
   op: Operation;
-  from: number;
   /** As recorded: values may be numbers; compare String(value). */
-  records: ReadonlyArray<readonly [number, string | number]>;
+  records: readonly PollRecord[];
 }
 
 interface Part {
+  key: string;
   topic: string;
   partition: number;
   sends: SendInfo[];
@@ -77,20 +69,33 @@ interface Part {
   okRead: Set<string>;
   /** Values returned by any poll. */
   anyRead: Set<string>;
-  /** offset → values there, first seen first, with a few witnesses each. */
-  log: Map<number, Array<{ value: string; ops: number[] }>>;
+  /** History position after which no send to the partition is in flight (-1: no sends). */
+  sendsEnd: number;
 }
 
-const WITNESSES = 4;
-
 interface VersionOrder {
-  /** Value → its first dense index. */
-  firstIndex: Map<string, number>;
+  /** offset → values there, first seen first, with a few witnesses (op indices) each. */
+  log: Map<number, Array<{ value: string; ops: number[] }>>;
+  /** Offsets holding a value, ascending; offsets[i] is the offset of dense index i. */
+  offsets: number[];
+  indexOfOffset: Map<number, number>;
   /** Dense index → the (first) value there. */
   byIndex: string[];
+  /** Value → its first / last dense index. */
+  firstIndex: Map<string, number>;
+  lastIndex: Map<string, number>;
+  offsetsOfValue: Map<string, number[]>;
   /** No offset with two values and no value at two offsets. */
   clean: boolean;
 }
+
+/** A final read: a process's assign at offset 0 after every send, and its later operations. */
+interface FinalRead {
+  assign: Operation;
+  ops: Operation[];
+}
+
+const WITNESSES = 4;
 
 function partKey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
@@ -100,18 +105,63 @@ function shown(v: string): string {
   return JSON.stringify(v);
 }
 
+/** Anomalies as found, at most maxPerKind kept per kind, every one counted. */
+class Findings {
+  readonly anomalies: Anomaly[] = [];
+  readonly counts: Record<string, number> = {};
+  constructor(private readonly maxPerKind: number) {}
+  report(a: Anomaly): void {
+    this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
+    if (this.counts[a.kind] <= this.maxPerKind) this.anomalies.push(a);
+  }
+}
+
+/** Judges a Kafka history (gregor's or Jepsen's vocabulary); see the taxonomy above. */
 export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verdict {
-  const maxPerKind = opts.maxPerKind ?? 50;
   const ops = pairOperations(history, opts.sourceLines);
+  const actions = ops.map(kafkaActions);
+  const parts = gatherParts(ops, actions);
+  const finals = finalReads(ops, actions, parts);
+  const out = new Findings(opts.maxPerKind ?? 50);
+  const orders = new Map<string, VersionOrder>();
+  let unseenTotal = 0;
+  let lostTotal = 0;
+  for (const key of [...parts.keys()].sort()) {
+    const p = parts.get(key)!;
+    const vo = versionOrder(p);
+    orders.set(key, vo);
+    inconsistentOffsetCases(p, vo, out);
+    duplicateCases(p, vo, out);
+    phantomReadCases(p, out);
+    g1aCases(p, out);
+    const lost = new LostWrites(p, out);
+    jepsenLostWriteCases(p, vo, lost);
+    finalReadLostWriteCases(p, vo, finals.get(key) ?? [], opts.finalReadComplete === true, lost, out);
+    unseenTotal += unseenCases(p, lost.values, out);
+    lostTotal += lost.count;
+  }
+  for (const procOps of byProcess(ops).values()) {
+    pollOrderCases(procOps, actions, orders, out);
+    nonmonotonicSendCases(procOps, actions, orders, out);
+  }
+  notJudgedCases(ops, out);
+  const stats = kafkaStats(ops, actions, parts.size, unseenTotal, lostTotal);
+  for (const [kind, c] of Object.entries(out.counts)) stats[`anomalies.${kind}`] = c;
+  const errors = out.anomalies.filter((a) => !a.informational);
+  return { valid: errors.length === 0, checker: 'kafka', anomalies: out.anomalies, stats };
+}
+
+// --- gathering -------------------------------------------------------------------------------
+
+/** Each partition's sends, polls and read values, in history order. */
+function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][]): Map<string, Part> {
   const parts = new Map<string, Part>();
-  const byTopic = new Map<string, Map<number, Part>>();
   const partOf = (topic: string, partition: number): Part => {
-    let inTopic = byTopic.get(topic);
-    if (inTopic === undefined) byTopic.set(topic, (inTopic = new Map()));
-    let p = inTopic.get(partition);
+    const key = partKey(topic, partition);
+    let p = parts.get(key);
     if (p === undefined) {
-      const k = partKey(topic, partition);
       p = {
+        key,
         topic,
         partition,
         sends: [],
@@ -119,413 +169,609 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
         writers: new Map(),
         okRead: new Set(),
         anyRead: new Set(),
-        log: new Map(),
+        sendsEnd: -1,
       };
-      parts.set(k, p);
-      inTopic.set(partition, p);
+      parts.set(key, p);
     }
     return p;
   };
-
-  // --- gather --------------------------------------------------------------------------------
   for (const op of ops) {
-    if (op.f === 'send') {
-      const inv = op.invoke.value as SendValue;
-      const p = partOf(inv.topic, inv.partition);
-      const done = op.outcome === 'ok' ? (op.complete!.value as SendValue | undefined) : undefined;
-      const s: SendInfo = {
-        op,
-        value: String(inv.value),
-        offset: done !== undefined && typeof done.offset === 'number' ? done.offset : undefined,
-      };
-      p.sends.push(s);
-      const w = p.writers.get(s.value);
-      if (w === undefined) p.writers.set(s.value, [s]);
-      else w.push(s);
-    } else if (op.f === 'poll') {
-      const inv = op.invoke.value as PollValue;
-      const p = partOf(inv.topic, inv.partition);
-      const done = op.complete?.value as PollValue | undefined;
-      const records = done?.records ?? [];
-      p.polls.push({ op, from: done?.offset ?? inv.offset, records });
-      const ok = op.outcome === 'ok';
-      for (let r = 0; r < records.length; r++) {
-        const v = String(records[r][1]);
-        p.anyRead.add(v);
-        if (ok) p.okRead.add(v);
+    for (const a of actions[op.id]) {
+      if (a.f === 'send') {
+        const p = partOf(a.topic, a.partition);
+        const s: SendInfo = { op, value: a.value, offset: a.offset };
+        p.sends.push(s);
+        p.sendsEnd = Math.max(p.sendsEnd, op.completePos >= 0 ? op.completePos : op.invokePos);
+        const w = p.writers.get(s.value);
+        if (w === undefined) p.writers.set(s.value, [s]);
+        else w.push(s);
+      } else if (a.f === 'poll') {
+        const p = partOf(a.topic, a.partition);
+        p.polls.push({ op, records: a.records });
+        for (const r of a.records) {
+          p.anyRead.add(String(r[1]));
+          if (op.outcome === 'ok') p.okRead.add(String(r[1]));
+        }
       }
     }
   }
+  return parts;
+}
 
-  const committed = (p: Part, s: SendInfo): boolean =>
-    s.op.outcome === 'ok' || (s.op.outcome === 'info' && p.anyRead.has(s.value));
+/** A send whose effect is certain: ok, or info and its value was read (Jepsen's must-have-committed?). */
+function committed(p: Part, s: SendInfo): boolean {
+  return s.op.outcome === 'ok' || (s.op.outcome === 'info' && p.anyRead.has(s.value));
+}
 
-  const anomalies: Anomaly[] = [];
-  const counts: Record<string, number> = {};
-  const report = (a: Anomaly): void => {
-    counts[a.kind] = (counts[a.kind] ?? 0) + 1;
-    if (counts[a.kind] <= maxPerKind) anomalies.push(a);
+/** The partition's version order: committed sends' offsets and every poll's records. */
+function versionOrder(p: Part): VersionOrder {
+  const log = new Map<number, Array<{ value: string; ops: number[] }>>();
+  const note = (offset: number, value: string, opIndex: number): void => {
+    const at = log.get(offset);
+    if (at === undefined) {
+      log.set(offset, [{ value, ops: [opIndex] }]);
+      return;
+    }
+    const e = at.find((x) => x.value === value);
+    if (e === undefined) at.push({ value, ops: [opIndex] });
+    else if (e.ops.length < WITNESSES && !e.ops.includes(opIndex)) e.ops.push(opIndex);
   };
-  let unseenTotal = 0;
-  let lostTotal = 0;
+  for (const s of p.sends) if (s.offset !== undefined && committed(p, s)) note(s.offset, s.value, s.op.invoke.index);
+  for (const q of p.polls) for (const [o, v] of q.records) note(o, String(v), q.op.invoke.index);
 
-  // each partition's version order, kept for the per-process checks
-  const indexIn = new Map<string, VersionOrder>();
-
-  // final reads (see (b) below): per partition, each process whose operations on it start
-  // with an assign at offset 0; its later operations on the partition in order
-  const finalReads = new Map<string, Array<{ assign: Operation; ops: Operation[] }>>();
-  {
-    const firstOnPart = new Map<string, { assign: Operation; ops: Operation[] } | null>();
-    for (const op of ops) {
-      if (op.f !== 'assign' && op.f !== 'poll') continue;
-      const v = op.invoke.value as AssignValue;
-      const key = partKey(v.topic, v.partition);
-      const pk = `${String(op.process)}\u0000${key}`;
-      const cur = firstOnPart.get(pk);
-      if (cur === undefined) {
-        if (op.f === 'assign' && op.outcome === 'ok' && v.offset === 0) {
-          const entry = { assign: op, ops: [] as Operation[] };
-          firstOnPart.set(pk, entry);
-          let l = finalReads.get(key);
-          if (l === undefined) finalReads.set(key, (l = []));
-          l.push(entry);
-        } else {
-          firstOnPart.set(pk, null);
-        }
-      } else if (cur !== null) {
-        cur.ops.push(op);
+  const offsets = [...log.keys()].sort((a, b) => a - b);
+  const vo: VersionOrder = {
+    log,
+    offsets,
+    indexOfOffset: new Map(),
+    byIndex: [],
+    firstIndex: new Map(),
+    lastIndex: new Map(),
+    offsetsOfValue: new Map(),
+    clean: true,
+  };
+  offsets.forEach((o, i) => {
+    const at = log.get(o)!;
+    vo.indexOfOffset.set(o, i);
+    vo.byIndex.push(at[0].value);
+    if (at.length > 1) vo.clean = false;
+    for (const { value } of at) {
+      if (!vo.firstIndex.has(value)) vo.firstIndex.set(value, i);
+      vo.lastIndex.set(value, i);
+      const os = vo.offsetsOfValue.get(value);
+      if (os === undefined) vo.offsetsOfValue.set(value, [o]);
+      else {
+        os.push(o);
+        vo.clean = false;
       }
+    }
+  });
+  return vo;
+}
+
+/**
+ * Final reads per partition (DESIGN §5; Jepsen's final-polls): for each process, its first ok
+ * assign of the partition at offset 0 made after every send to the partition had completed,
+ * and its later operations on the partition (a Jepsen poll polls every partition assigned).
+ * Whatever the process did before (a probe assigned elsewhere, earlier reads) does not matter.
+ */
+function finalReads(
+  ops: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  parts: ReadonlyMap<string, Part>,
+): Map<string, FinalRead[]> {
+  const found = new Map<string, FinalRead[]>();
+  for (const procOps of byProcess(ops).values()) {
+    const open = new Map<string, FinalRead>();
+    for (const op of procOps) {
+      const touched = new Set<string>();
+      for (const a of actions[op.id]) {
+        if (a.f !== 'assign' && a.f !== 'poll') continue;
+        const key = partKey(a.topic, a.partition);
+        touched.add(key);
+        const p = parts.get(key);
+        const starts = a.f === 'assign' && a.offset === 0 && op.outcome === 'ok';
+        if (starts && !open.has(key) && p !== undefined && p.sends.length > 0 && op.invokePos > p.sendsEnd) {
+          const f: FinalRead = { assign: op, ops: [] };
+          open.set(key, f);
+          let l = found.get(key);
+          if (l === undefined) found.set(key, (l = []));
+          l.push(f);
+          touched.delete(key);
+        }
+      }
+      const everything = pollsAssigned(op);
+      for (const [key, f] of open) if (f.assign !== op && (everything || touched.has(key))) f.ops.push(op);
     }
   }
+  return found;
+}
 
-  const keys = [...parts.keys()].sort();
-  for (const key of keys) {
-    const p = parts.get(key)!;
-    const where = { topic: p.topic, partition: p.partition };
-    const note = (offset: number, value: string, opIndex: number): void => {
-      const at = p.log.get(offset);
-      if (at === undefined) {
-        p.log.set(offset, [{ value, ops: [opIndex] }]);
-        return;
-      }
-      const first = at[0];
-      if (first.value === value && at.length === 1) {
-        if (first.ops.length < WITNESSES && !first.ops.includes(opIndex)) first.ops.push(opIndex);
-        return;
-      }
-      const e = at.find((x) => x.value === value);
-      if (e === undefined) at.push({ value, ops: [opIndex] });
-      else if (e.ops.length < WITNESSES && !e.ops.includes(opIndex)) e.ops.push(opIndex);
-    };
-    for (const s of p.sends) if (s.offset !== undefined && committed(p, s)) note(s.offset, s.value, s.op.invoke.index);
-    for (const q of p.polls) {
-      const recs = q.records;
-      for (let r = 0; r < recs.length; r++) note(recs[r][0], String(recs[r][1]), q.op.invoke.index);
-    }
-
-    // --- version order ---------------------------------------------------------------------
-    const offsets = [...p.log.keys()].sort((a, b) => a - b);
-    const byIndex: string[] = [];
-    const offsetOfIndex: number[] = [];
-    const firstIndex = new Map<string, number>();
-    const lastIndex = new Map<string, number>();
-    const offsetsOfValue = new Map<string, number[]>();
-    offsets.forEach((o, i) => {
-      const at = p.log.get(o)!;
-      byIndex.push(at[0].value);
-      offsetOfIndex.push(o);
-      for (const { value } of at) {
-        if (!firstIndex.has(value)) firstIndex.set(value, i);
-        lastIndex.set(value, i);
-        const os = offsetsOfValue.get(value);
-        if (os === undefined) offsetsOfValue.set(value, [o]);
-        else os.push(o);
-      }
-    });
-
-    indexIn.set(key, { firstIndex, byIndex, clean: true });
-
-    // --- inconsistent offsets and duplicates --------------------------------------------------
-    for (const o of offsets) {
-      const at = p.log.get(o)!;
-      if (at.length < 2) continue;
-      indexIn.get(key)!.clean = false;
-      report({
-        kind: 'inconsistent-offsets',
-        explanation: `Offset ${o} of ${key} holds ${at.length} different values (${at.map((x) => shown(x.value)).join(', ')}) according to different sends and polls.`,
-        ...where,
-        offsets: [o],
-        values: at.map((x) => x.value),
-        ops: [...new Set(at.flatMap((x) => x.ops))],
-      });
-    }
-    for (const [value, os] of offsetsOfValue) {
-      if (os.length < 2) continue;
-      indexIn.get(key)!.clean = false;
-      report({
-        kind: 'duplicate',
-        explanation: `Value ${shown(value)} appears at ${os.length} offsets of ${key} (${os.join(', ')}), though it was sent once.`,
-        ...where,
-        offsets: os,
-        values: [value],
-        ops: [...new Set(os.flatMap((o) => p.log.get(o)!.find((x) => x.value === value)!.ops))],
-      });
-    }
-
-    // --- G1a and phantom reads ------------------------------------------------------------------
-    // judged once per distinct value read; the witness (a poll and offset) found only if needed
-    const witnessOf = (v: string): { q: PollInfo; o: number } => {
-      for (const q of p.polls) {
-        if (q.op.outcome !== 'ok') continue;
-        for (let r = 0; r < q.records.length; r++) if (String(q.records[r][1]) === v) return { q, o: q.records[r][0] };
-      }
-      throw new Error(`no ok poll returned ${v}`);
-    };
-    for (const v of p.okRead) {
-      const w = p.writers.get(v);
-      if (w === undefined) {
-        const { q, o } = witnessOf(v);
-        report({
-          kind: 'phantom-read',
-          explanation: `A poll of ${key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, a value no send in the history wrote.`,
-          ...where,
-          offsets: [o],
-          values: [v],
-          ops: [q.op.invoke.index],
-          timesUs: [q.op.complete!.time],
-        });
-      } else if (w.every((x) => x.op.outcome === 'fail')) {
-        const { q, o } = witnessOf(v);
-        report({
-          kind: 'G1a',
-          explanation: `A poll of ${key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, but the send of that value definitely failed${w[0].op.complete?.error ? ` (${w[0].op.complete.error})` : ''}.`,
-          ...where,
-          offsets: [o],
-          values: [v],
-          ops: [w[0].op.invoke.index, q.op.invoke.index],
-          timesUs: [w[0].op.complete!.time, q.op.complete!.time],
-        });
-      }
-    }
-
-    // --- lost writes ------------------------------------------------------------------------
-    const lost = new Set<string>();
-    const reportLost = (s: SendInfo, why: string, witness: number | undefined, offsets: number[]): void => {
-      if (lost.has(s.value)) return;
-      lost.add(s.value);
-      lostTotal++;
-      const acked = s.op.outcome === 'ok' ? `acknowledged${s.offset !== undefined ? ` at offset ${s.offset}` : ''}` : 'of unknown outcome but seen by a poll';
-      const ops = [s.op.invoke.index];
-      if (witness !== undefined) ops.push(witness);
-      report({
-        kind: 'lost-write',
-        explanation: `Send of ${shown(s.value)} to ${key} by process ${String(s.op.process)} was ${acked}, yet ${why}.`,
-        ...where,
-        offsets,
-        values: [s.value],
-        ops,
-        timesUs: s.op.complete !== undefined ? [s.op.complete.time] : [s.op.invoke.time],
-      });
-    };
-    // (a) Jepsen: everything up to the highest position ok polls reached must have been read
-    let bound = -1;
-    for (const v of p.okRead) {
-      const i = firstIndex.get(v);
-      if (i !== undefined && i > bound) bound = i;
-    }
-    if (bound >= 0) {
-      const maxReader = p.polls.find((q) => q.op.outcome === 'ok' && q.records.some((r) => String(r[1]) === byIndex[bound]));
-      for (const s of p.sends) {
-        if (!committed(p, s) || p.okRead.has(s.value)) continue;
-        const li = lastIndex.get(s.value);
-        if (li === undefined || li > bound) continue;
-        reportLost(
-          s,
-          `no poll ever returned it although polls read past it up to offset ${offsetOfIndex[bound]}`,
-          maxReader?.op.invoke.index,
-          [offsetOfIndex[li]],
-        );
-      }
-    }
-    // (b) the final read: a process that assigned this partition at offset 0 after every
-    //     send to it had completed, then polled it, its last operation an ok poll (a read
-    //     still in flight or failing at the end of the history is incomplete and not judged)
-    let sendsEnd = -1;
-    for (const s of p.sends) sendsEnd = Math.max(sendsEnd, s.op.completePos >= 0 ? s.op.completePos : s.op.invokePos);
-    const finals = finalReads.get(key) ?? [];
-    const finalValues = new Set<string>();
-    let finalEnd = 0;
-    let finalOp: number | undefined;
-    for (const f of finals) {
-      if (f.assign.invokePos <= sendsEnd || p.sends.length === 0) continue;
-      // never polled after its assign (the history ends first): not a final read
-      if (f.ops.length === 0) continue;
-      const last = f.ops[f.ops.length - 1];
-      if (last.f !== 'poll' || last.outcome !== 'ok') continue;
-      finalOp ??= f.assign.invoke.index;
-      for (const op of f.ops) {
-        if (op.f !== 'poll' || op.outcome !== 'ok') continue;
-        for (const [o, v] of (op.complete!.value as PollValue).records ?? []) {
-          finalValues.add(String(v));
-          finalEnd = Math.max(finalEnd, o + 1);
-        }
-      }
-    }
-    if (finalOp !== undefined) {
-      const beyond: SendInfo[] = [];
-      const readTo = finalEnd > 0 ? `it read up to offset ${finalEnd - 1}` : 'it found the partition empty';
-      for (const s of p.sends) {
-        if (!committed(p, s) || finalValues.has(s.value)) continue;
-        const at = s.offset ?? (firstIndex.has(s.value) ? offsetOfIndex[firstIndex.get(s.value)!] : undefined);
-        if ((at !== undefined && at < finalEnd) || opts.finalReadComplete === true) {
-          reportLost(
-            s,
-            `the final read of ${key} from offset 0, made after every send had completed (${readTo}), does not contain it`,
-            finalOp,
-            at === undefined ? [] : [at],
-          );
-        } else {
-          beyond.push(s);
-        }
-      }
-      if (beyond.length > 0) {
-        report({
-          kind: 'unseen',
-          explanation:
-            `${beyond.length} committed send(s) to ${key} lie beyond where its final read ended (${readTo}): ` +
-            `lost, or not yet readable (a new leader's high watermark lags, KIP-101, or stays put while the ISR is below min.insync.replicas, KIP-966); ` +
-            `a caller that knows the final read was complete passes finalReadComplete to judge them lost.`,
-          ...where,
-          values: beyond.slice(0, 10).map((x) => x.value),
-          ops: beyond.slice(0, 10).map((x) => x.op.invoke.index),
-          informational: true,
-        });
-        for (const x of beyond) lost.add(x.value); // reported here, not again as unseen below
-      }
-    }
-
-    // --- unseen -------------------------------------------------------------------------------
-    const unseen = p.sends.filter((s) => s.op.outcome === 'ok' && !p.okRead.has(s.value) && !lost.has(s.value));
-    if (unseen.length > 0) {
-      unseenTotal += unseen.length;
-      report({
-        kind: 'unseen',
-        explanation: `${unseen.length} acknowledged send(s) to ${key} were never returned by a poll (not an error by itself: nothing read that far).`,
-        ...where,
-        values: unseen.slice(0, 10).map((s) => s.value),
-        ops: unseen.slice(0, 10).map((s) => s.op.invoke.index),
-        informational: true,
-      });
-    }
-  }
-
-  // --- per-process order: polls and sends ---------------------------------------------------------
-  const orderOf = (key: string): VersionOrder => indexIn.get(key)!;
-  const byProcess = new Map<number | string, Operation[]>();
+function byProcess(ops: readonly Operation[]): Map<number | string, Operation[]> {
+  const m = new Map<number | string, Operation[]>();
   for (const op of ops) {
-    let l = byProcess.get(op.process);
-    if (l === undefined) byProcess.set(op.process, (l = []));
+    let l = m.get(op.process);
+    if (l === undefined) m.set(op.process, (l = []));
     l.push(op);
   }
-  const pollGap = (key: string, prev: Operation, prevValue: string, cur: Operation, curValue: string, within: boolean): void => {
-    const { firstIndex, byIndex } = orderOf(key);
-    const i = firstIndex.get(prevValue);
-    const j = firstIndex.get(curValue);
-    if (i === undefined || j === undefined) return;
-    const delta = j - i;
-    if (delta === 1) return;
-    const p = parts.get(key)!;
-    const who = within
-      ? `one poll of ${key} by process ${String(cur.process)}`
-      : `successive polls of ${key} by process ${String(cur.process)}`;
-    if (delta > 1) {
-      const skipped = byIndex.slice(i + 1, j);
-      report({
-        kind: 'poll-skip',
-        explanation: `${who[0].toUpperCase()}${who.slice(1)} went from ${shown(prevValue)} to ${shown(curValue)}, skipping ${skipped.length} value(s) of the log (${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''}).`,
-        topic: p.topic,
-        partition: p.partition,
-        values: [prevValue, curValue, ...skipped.slice(0, 8)],
-        ops: within ? [cur.invoke.index] : [prev.invoke.index, cur.invoke.index],
-        timesUs: [prev.complete!.time, cur.complete!.time],
-      });
-    } else {
-      report({
-        kind: 'nonmonotonic-poll',
-        explanation: `${who[0].toUpperCase()}${who.slice(1)} went from ${shown(prevValue)} back to ${shown(curValue)} (${delta === 0 ? 'the same position' : `${-delta} position(s) earlier`}) without reassigning the partition.`,
-        topic: p.topic,
-        partition: p.partition,
-        values: [prevValue, curValue],
-        ops: within ? [cur.invoke.index] : [prev.invoke.index, cur.invoke.index],
-        timesUs: [prev.complete!.time, cur.complete!.time],
-      });
+  return m;
+}
+
+// --- one function per anomaly ------------------------------------------------------------
+
+/** inconsistent-offsets: an offset holding more than one value. */
+function inconsistentOffsetCases(p: Part, vo: VersionOrder, out: Findings): void {
+  for (const o of vo.offsets) {
+    const at = vo.log.get(o)!;
+    if (at.length < 2) continue;
+    out.report({
+      kind: 'inconsistent-offsets',
+      explanation:
+        `Offset ${o} of ${p.key} holds ${at.length} different values ` +
+        `(${at.map((x) => shown(x.value)).join(', ')}) according to different sends and polls.`,
+      topic: p.topic,
+      partition: p.partition,
+      offsets: [o],
+      values: at.map((x) => x.value),
+      ops: [...new Set(at.flatMap((x) => x.ops))],
+    });
+  }
+}
+
+/** duplicate: a value at more than one offset. */
+function duplicateCases(p: Part, vo: VersionOrder, out: Findings): void {
+  for (const [value, os] of vo.offsetsOfValue) {
+    if (os.length < 2) continue;
+    out.report({
+      kind: 'duplicate',
+      explanation:
+        `Value ${shown(value)} appears at ${os.length} offsets of ${p.key} (${os.join(', ')}), though ` +
+        `it was sent once.`,
+      topic: p.topic,
+      partition: p.partition,
+      offsets: os,
+      values: [value],
+      ops: [...new Set(os.flatMap((o) => vo.log.get(o)!.find((x) => x.value === value)!.ops))],
+    });
+  }
+}
+
+/** The first ok poll that returned v, and the offset it returned it at. */
+function witnessOf(p: Part, v: string): { q: PollInfo; o: number } {
+  for (const q of p.polls) {
+    if (q.op.outcome !== 'ok') continue;
+    for (const [o, x] of q.records) if (String(x) === v) return { q, o };
+  }
+  throw new Error(`no ok poll returned ${v}`);
+}
+
+/** phantom-read: an ok poll returned a value that no send wrote. */
+function phantomReadCases(p: Part, out: Findings): void {
+  for (const v of p.okRead) {
+    if (p.writers.has(v)) continue;
+    const { q, o } = witnessOf(p, v);
+    out.report({
+      kind: 'phantom-read',
+      explanation:
+        `A poll of ${p.key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, a ` +
+        `value no send in the history wrote.`,
+      topic: p.topic,
+      partition: p.partition,
+      offsets: [o],
+      values: [v],
+      ops: [q.op.invoke.index],
+      timesUs: [q.op.complete!.time],
+    });
+  }
+}
+
+/** G1a (aborted read): an ok poll returned the value of a send that definitely failed. */
+function g1aCases(p: Part, out: Findings): void {
+  for (const v of p.okRead) {
+    const w = p.writers.get(v);
+    if (w === undefined || !w.every((x) => x.op.outcome === 'fail')) continue;
+    const { q, o } = witnessOf(p, v);
+    const error = w[0].op.complete?.error;
+    out.report({
+      kind: 'G1a',
+      explanation:
+        `A poll of ${p.key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, ` +
+        `but the send of that value definitely failed${error ? ` (${error})` : ''}.`,
+      topic: p.topic,
+      partition: p.partition,
+      offsets: [o],
+      values: [v],
+      ops: [w[0].op.invoke.index, q.op.invoke.index],
+      timesUs: [w[0].op.complete!.time, q.op.complete!.time],
+    });
+  }
+}
+
+/** lost-write reports of one partition, each value once. */
+class LostWrites {
+  readonly values = new Set<string>();
+  count = 0;
+  constructor(
+    private readonly p: Part,
+    private readonly out: Findings,
+  ) {}
+  report(s: SendInfo, why: string, witness: number | undefined, offsets: number[]): void {
+    if (this.values.has(s.value)) return;
+    this.values.add(s.value);
+    this.count++;
+    const acked =
+      s.op.outcome === 'ok'
+        ? `acknowledged${s.offset !== undefined ? ` at offset ${s.offset}` : ''}`
+        : 'of unknown outcome but seen by a poll';
+    const ops = [s.op.invoke.index];
+    if (witness !== undefined) ops.push(witness);
+    this.out.report({
+      kind: 'lost-write',
+      explanation:
+        `Send of ${shown(s.value)} to ${this.p.key} by process ${String(s.op.process)} was ${acked}, ` +
+        `yet ${why}.`,
+      topic: this.p.topic,
+      partition: this.p.partition,
+      offsets,
+      values: [s.value],
+      ops,
+      timesUs: s.op.complete !== undefined ? [s.op.complete.time] : [s.op.invoke.time],
+    });
+  }
+}
+
+/** lost-write (a), Jepsen's lost-write-cases: all up to the highest position ok polls reached must have been read. */
+function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites): void {
+  let bound = -1;
+  for (const v of p.okRead) {
+    const i = vo.firstIndex.get(v);
+    if (i !== undefined && i > bound) bound = i;
+  }
+  if (bound < 0) return;
+  const top = vo.byIndex[bound];
+  const maxReader = p.polls.find((q) => q.op.outcome === 'ok' && q.records.some((r) => String(r[1]) === top));
+  for (const s of p.sends) {
+    if (!committed(p, s) || p.okRead.has(s.value)) continue;
+    const li = vo.lastIndex.get(s.value);
+    if (li === undefined || li > bound) continue;
+    const why = `no poll ever returned it although polls read past it up to offset ${vo.offsets[bound]}`;
+    lost.report(s, why, maxReader?.op.invoke.index, [vo.offsets[li]]);
+  }
+}
+
+/**
+ * lost-write (b), the final read (DESIGN §5): a final read whose process's last operation on
+ * the partition is an ok poll (one still in flight or failing at the end is not judged) must
+ * contain every committed send at an offset below where it ended. Beyond that end a send is
+ * lost when the caller vouches the read was complete, or when the read returned a value whose
+ * send was invoked after this one was acknowledged (a log appends the later send after the
+ * earlier one, so a surviving earlier record lies below it); otherwise it is reported unseen.
+ */
+function finalReadLostWriteCases(
+  p: Part,
+  vo: VersionOrder,
+  finals: readonly FinalRead[],
+  complete: boolean,
+  lost: LostWrites,
+  out: Findings,
+): void {
+  const judged = finals.filter((f) => {
+    const last = f.ops[f.ops.length - 1];
+    return last !== undefined && last.outcome === 'ok' && (last.f === 'poll' || pollsAssigned(last));
+  });
+  if (judged.length === 0) return;
+  const finalOp = judged[0].assign.invoke.index;
+  const values = new Set<string>();
+  let end = 0;
+  const reads = new Set(judged.flatMap((f) => f.ops));
+  for (const q of p.polls) {
+    if (q.op.outcome !== 'ok' || !reads.has(q.op)) continue;
+    for (const [o, v] of q.records) {
+      values.add(String(v));
+      end = Math.max(end, o + 1);
     }
-  };
-  for (const procOps of byProcess.values()) {
-    const lastPoll = new Map<string, { op: Operation; value: string }>();
-    const lastSend = new Map<string, { op: Operation; value: string }>();
-    for (const op of procOps) {
-      if (op.f === 'assign') {
+  }
+  // the latest invoke among the sends of values the final read returned
+  let latestInvoke = -1;
+  for (const v of values) {
+    const w = p.writers.get(v);
+    if (w !== undefined) latestInvoke = Math.max(latestInvoke, Math.min(...w.map((s) => s.op.invokePos)));
+  }
+  const readTo = end > 0 ? `it read up to offset ${end - 1}` : 'it found the partition empty';
+  const what =
+    `the final read of ${p.key} from offset 0, made after every send had completed (${readTo}), does ` +
+    `not contain it`;
+  const beyond: SendInfo[] = [];
+  for (const s of p.sends) {
+    if (!committed(p, s) || values.has(s.value)) continue;
+    const first = vo.firstIndex.get(s.value);
+    const at = s.offset ?? (first !== undefined ? vo.offsets[first] : undefined);
+    const overtaken = s.op.outcome === 'ok' && s.op.completePos < latestInvoke;
+    if ((at !== undefined && at < end) || complete) lost.report(s, what, finalOp, at === undefined ? [] : [at]);
+    else if (overtaken) {
+      const why = `${what}, though it returned a record sent after this one was acknowledged`;
+      lost.report(s, why, finalOp, at === undefined ? [] : [at]);
+    } else beyond.push(s);
+  }
+  if (beyond.length === 0) return;
+  out.report({
+    kind: 'unseen',
+    explanation:
+      `${beyond.length} committed send(s) to ${p.key} lie beyond where its final read ended (${readTo}): ` +
+      `lost, or not yet readable (a new leader's high watermark lags, KIP-101, or stays put while the ISR is below ` +
+        `min.insync.replicas, KIP-966); ` +
+      `a caller that knows the final read was complete passes finalReadComplete to judge them lost.`,
+    topic: p.topic,
+    partition: p.partition,
+    values: beyond.slice(0, 10).map((x) => x.value),
+    ops: beyond.slice(0, 10).map((x) => x.op.invoke.index),
+    informational: true,
+  });
+  for (const x of beyond) lost.values.add(x.value); // reported here, not again as unseen
+}
+
+/** unseen: acknowledged sends no poll returned and no rule judged lost; returns their number. */
+function unseenCases(p: Part, lostValues: ReadonlySet<string>, out: Findings): number {
+  const unseen = p.sends.filter((s) => s.op.outcome === 'ok' && !p.okRead.has(s.value) && !lostValues.has(s.value));
+  if (unseen.length === 0) return 0;
+  out.report({
+    kind: 'unseen',
+    explanation:
+      `${unseen.length} acknowledged send(s) to ${p.key} were never returned by a poll (not an error by ` +
+      `itself: nothing read that far).`,
+    topic: p.topic,
+    partition: p.partition,
+    values: unseen.slice(0, 10).map((s) => s.value),
+    ops: unseen.slice(0, 10).map((s) => s.op.invoke.index),
+    informational: true,
+  });
+  return unseen.length;
+}
+
+/** Where a process's poll read from and what it returned last, per partition. */
+interface PollPosition {
+  op: Operation;
+  value: string;
+  /** The offset the process's next poll continues from. */
+  next: number;
+}
+
+/**
+ * poll-skip and nonmonotonic-poll, Jepsen's poll-skip+nonmonotonic-cases: each of a process's
+ * ok polls against where its previous poll of the partition ended (by value, in the version
+ * order), and each record of a poll against the one before it (by offset: within one poll,
+ * order is the offsets it returned). A poll that states an offset other than where the last
+ * one ended is a seek: it is judged against that offset instead. A gregor assign, or a
+ * Jepsen assign with :seek-to-beginning?, resets a partition; a Jepsen assign keeps only the
+ * partitions it lists; under a subscription successive polls are not compared (the group may
+ * rebalance at any time; Jepsen allows poll-skip and nonmonotonic-poll there too).
+ */
+function pollOrderCases(
+  procOps: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  orders: ReadonlyMap<string, VersionOrder>,
+  out: Findings,
+): void {
+  const last = new Map<string, PollPosition>();
+  let subscribed = false;
+  for (const op of procOps) {
+    for (const a of actions[op.id]) {
+      if (a.f === 'assignment') {
         if (op.outcome === 'ok' || op.outcome === 'info') {
-          const v = op.invoke.value as AssignValue;
-          lastPoll.delete(partKey(v.topic, v.partition));
+          subscribed = a.subscribe;
+          const keep = new Set(a.partitions.map((x) => partKey(x.topic, x.partition)));
+          for (const key of last.keys()) if (!keep.has(key)) last.delete(key);
         }
-      } else if (op.f === 'poll') {
-        if (op.outcome !== 'ok') continue;
-        const v = op.complete!.value as PollValue;
-        const key = partKey(v.topic, v.partition);
-        const records = v.records ?? [];
-        if (records.length === 0) continue;
-        const prev = lastPoll.get(key);
-        if (prev !== undefined) pollGap(key, prev.op, prev.value, op, String(records[0][1]), false);
-        // in a clean partition (one value per offset, one offset per value) records at
-        // consecutive offsets are consecutive in the version order
-        const clean = orderOf(key).clean;
-        for (let r = 1; r < records.length; r++) {
-          if (clean && records[r][0] === records[r - 1][0] + 1) continue;
-          pollGap(key, op, String(records[r - 1][1]), op, String(records[r][1]), true);
-        }
-        lastPoll.set(key, { op, value: String(records[records.length - 1][1]) });
-      } else if (op.f === 'send') {
-        if (op.outcome !== 'ok' && op.outcome !== 'info') continue;
-        const v = op.invoke.value as SendValue;
-        const key = partKey(v.topic, v.partition);
-        const value = String(v.value);
-        const prev = lastSend.get(key);
-        lastSend.set(key, { op, value });
-        if (prev === undefined) continue;
-        const { firstIndex } = orderOf(key);
-        const i = firstIndex.get(prev.value);
-        const j = firstIndex.get(value);
-        if (i === undefined || j === undefined || j > i) continue;
-        const p = parts.get(key)!;
-        report({
-          kind: 'nonmonotonic-send',
-          explanation: `Process ${String(op.process)} sent ${shown(prev.value)} and then ${shown(value)} to ${key}, but the later send sits ${j === i ? 'at the same position' : `${i - j} position(s) earlier`} in the log.`,
-          topic: p.topic,
-          partition: p.partition,
-          values: [prev.value, value],
-          ops: [prev.op.invoke.index, op.invoke.index],
-          timesUs: [prev.op.complete?.time ?? prev.op.invoke.time, op.complete?.time ?? op.invoke.time],
-        });
+      } else if (a.f === 'assign') {
+        if (op.outcome === 'ok' || op.outcome === 'info') last.delete(partKey(a.topic, a.partition));
+      } else if (a.f === 'poll' && op.outcome === 'ok') {
+        judgePoll(op, a, last, subscribed, orders, out);
       }
     }
   }
+}
 
-  const sends = ops.filter((o) => o.f === 'send');
-  const stats: Record<string, number> = {
-    operations: ops.length,
-    partitions: parts.size,
-    sends: sends.length,
-    okSends: sends.filter((o) => o.outcome === 'ok').length,
-    infoSends: sends.filter((o) => o.outcome === 'info').length,
-    failedSends: sends.filter((o) => o.outcome === 'fail').length,
-    polls: ops.filter((o) => o.f === 'poll').length,
-    unseen: unseenTotal,
-    lost: lostTotal,
+/** One ok poll of pollOrderCases. */
+function judgePoll(
+  op: Operation,
+  a: Extract<KafkaAction, { f: 'poll' }>,
+  last: Map<string, PollPosition>,
+  subscribed: boolean,
+  orders: ReadonlyMap<string, VersionOrder>,
+  out: Findings,
+): void {
+  const key = partKey(a.topic, a.partition);
+  const vo = orders.get(key)!;
+  const prev = last.get(key);
+  const seek = a.from !== undefined && prev !== undefined && a.from !== prev.next;
+  if (seek) last.delete(key);
+  const records = a.records;
+  if (records.length === 0) return;
+  const first = String(records[0][1]);
+  const here = { op, value: first, index: vo.indexOfOffset.get(records[0][0])! };
+  if (seek) judgeSeek(a.from!, records[0][0], here, a, vo, out);
+  else if (prev !== undefined && !subscribed) {
+    const i = vo.firstIndex.get(prev.value);
+    const j = vo.firstIndex.get(first);
+    if (i !== undefined && j !== undefined) {
+      reportStep(a, vo, { ...prev, index: i }, { op, value: first, index: j }, false, out);
+    }
+  }
+  for (let r = 1; r < records.length; r++) {
+    const before = { op, value: String(records[r - 1][1]), index: vo.indexOfOffset.get(records[r - 1][0])! };
+    const after = { op, value: String(records[r][1]), index: vo.indexOfOffset.get(records[r][0])! };
+    reportStep(a, vo, before, after, true, out);
+  }
+  const lastRecord = records[records.length - 1];
+  last.set(key, { op, value: String(lastRecord[1]), next: lastRecord[0] + 1 });
+}
+
+interface Step {
+  op: Operation;
+  value: string;
+  /** Dense index in the version order. */
+  index: number;
+}
+
+/** A poll-skip or nonmonotonic-poll between two reads whose positions differ by other than one. */
+function reportStep(
+  where: { topic: string; partition: number },
+  vo: VersionOrder,
+  from: Step,
+  to: Step,
+  within: boolean,
+  out: Findings,
+): void {
+  const delta = to.index - from.index;
+  if (delta === 1) return;
+  const key = partKey(where.topic, where.partition);
+  const who = within
+    ? `One poll of ${key} by process ${String(to.op.process)}`
+    : `Successive polls of ${key} by process ${String(to.op.process)}`;
+  const common = {
+    topic: where.topic,
+    partition: where.partition,
+    ops: within ? [to.op.invoke.index] : [from.op.invoke.index, to.op.invoke.index],
+    timesUs: [from.op.complete!.time, to.op.complete!.time],
   };
-  for (const [kind, c] of Object.entries(counts)) stats[`anomalies.${kind}`] = c;
-  const errors = anomalies.filter((a) => !a.informational);
-  return { valid: errors.length === 0, checker: 'kafka', anomalies, stats };
+  if (delta > 1) {
+    const skipped = vo.byIndex.slice(from.index + 1, to.index);
+    const some = `${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''}`;
+    out.report({
+      kind: 'poll-skip',
+      explanation:
+        `${who} went from ${shown(from.value)} to ${shown(to.value)}, skipping ${skipped.length} ` +
+        `value(s) of the log (${some}).`,
+      values: [from.value, to.value, ...skipped.slice(0, 8)],
+      ...common,
+    });
+  } else {
+    const back = delta === 0 ? 'the same position' : `${-delta} position(s) earlier`;
+    out.report({
+      kind: 'nonmonotonic-poll',
+      explanation:
+        `${who} went from ${shown(from.value)} back to ${shown(to.value)} (${back}) without reassigning ` +
+        `the partition.`,
+      values: [from.value, to.value],
+      ...common,
+    });
+  }
+}
+
+/** A seek: the poll's first record must be the first value of the log at or after its stated offset. */
+function judgeSeek(
+  from: number,
+  firstOffset: number,
+  first: Step,
+  where: { topic: string; partition: number },
+  vo: VersionOrder,
+  out: Findings,
+): void {
+  const key = partKey(where.topic, where.partition);
+  const who = `A poll of ${key} by process ${String(first.op.process)} from offset ${from} (a seek)`;
+  const common = {
+    topic: where.topic,
+    partition: where.partition,
+    ops: [first.op.invoke.index],
+    timesUs: [first.op.complete!.time],
+  };
+  if (firstOffset < from) {
+    out.report({
+      kind: 'nonmonotonic-poll',
+      explanation: `${who} returned ${shown(first.value)} at offset ${firstOffset}, before the offset it read from.`,
+      offsets: [from, firstOffset],
+      values: [first.value],
+      ...common,
+    });
+    return;
+  }
+  let k = 0;
+  while (vo.offsets[k] < from) k++;
+  if (first.index <= k) return;
+  const skipped = vo.byIndex.slice(k, first.index);
+  out.report({
+    kind: 'poll-skip',
+    explanation:
+      `${who} began at offset ${firstOffset} with ${shown(first.value)}, skipping ${skipped.length} ` +
+      `value(s) of the log at or after offset ${from} ` +
+      `(${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''}).`,
+    offsets: [from, firstOffset],
+    values: [first.value, ...skipped.slice(0, 8)],
+    ...common,
+  });
+}
+
+/**
+ * nonmonotonic-send: a process's successive ok/info sends to a partition whose positions go
+ * backwards. Not reset by assign, unlike Jepsen's combined client: the producer's order does
+ * not depend on the consumer's assignment.
+ */
+function nonmonotonicSendCases(
+  procOps: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  orders: ReadonlyMap<string, VersionOrder>,
+  out: Findings,
+): void {
+  const lastSend = new Map<string, { op: Operation; value: string }>();
+  for (const op of procOps) {
+    if (op.outcome !== 'ok' && op.outcome !== 'info') continue;
+    for (const a of actions[op.id]) {
+      if (a.f !== 'send') continue;
+      const key = partKey(a.topic, a.partition);
+      const prev = lastSend.get(key);
+      lastSend.set(key, { op, value: a.value });
+      if (prev === undefined) continue;
+      const { firstIndex } = orders.get(key)!;
+      const i = firstIndex.get(prev.value);
+      const j = firstIndex.get(a.value);
+      if (i === undefined || j === undefined || j > i) continue;
+      out.report({
+        kind: 'nonmonotonic-send',
+        explanation:
+          `Process ${String(op.process)} sent ${shown(prev.value)} and then ${shown(a.value)} to ${key}, ` +
+          `but the later send sits ${j === i ? 'at the same position' : `${i - j} position(s) earlier`} in the log.`,
+        topic: a.topic,
+        partition: a.partition,
+        values: [prev.value, a.value],
+        ops: [prev.op.invoke.index, op.invoke.index],
+        timesUs: [prev.op.complete?.time ?? prev.op.invoke.time, op.complete?.time ?? op.invoke.time],
+      });
+    }
+  }
+}
+
+/** not-judged: operations with several micro-ops (Jepsen transactions) are checked micro-op by micro-op. */
+function notJudgedCases(ops: readonly Operation[], out: Findings): void {
+  const several = (op: Operation): boolean => isMicroOpValue(op.invoke) && (op.invoke.value as unknown[]).length > 1;
+  const txns = ops.filter((op) => op.f === 'txn' || several(op));
+  if (txns.length === 0) return;
+  out.report({
+    kind: 'not-judged',
+    explanation:
+      `${txns.length} operation(s) hold several micro-ops (Jepsen transactions): each micro-op is ` +
+      `checked in order, but transactional atomicity (all or none visible, read committed) is not judged.`,
+    ops: txns.slice(0, 10).map((op) => op.invoke.index),
+    informational: true,
+  });
+}
+
+function kafkaStats(
+  ops: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  partitions: number,
+  unseen: number,
+  lost: number,
+): Record<string, number> {
+  const sendOps = ops.flatMap((op) => actions[op.id].filter((a) => a.f === 'send').map(() => op));
+  return {
+    operations: ops.length,
+    partitions,
+    sends: sendOps.length,
+    okSends: sendOps.filter((o) => o.outcome === 'ok').length,
+    infoSends: sendOps.filter((o) => o.outcome === 'info').length,
+    failedSends: sendOps.filter((o) => o.outcome === 'fail').length,
+    polls: ops.filter((o) => o.f === 'poll').length,
+    unseen,
+    lost,
+  };
 }

@@ -9,6 +9,7 @@ import { parseArgs, UsageError } from './args.ts';
 import {
   checkHistory,
   guessModel,
+  hasMicroOps,
   HistoryInputError,
   isKafkaHistory,
   isModelName,
@@ -67,7 +68,18 @@ function verdictWord(v: Verdict): string {
   return v.valid === true ? 'VALID' : v.valid === false ? 'INVALID' : 'UNKNOWN';
 }
 
-function summary(file: string, format: string, events: number, model: string, modelNote: string, v: Verdict): string {
+interface Described {
+  file: string;
+  format: string;
+  events: number;
+  model: string;
+  modelNote: string;
+  /** What the reader accepted but the user should know. */
+  notes: readonly string[];
+}
+
+function summary(d: Described, v: Verdict): string {
+  const { file, format, events, model, modelNote } = d;
   const lines: string[] = [];
   const ops = v.stats?.operations ?? v.stats?.['linearizability.operations'] ?? v.stats?.['kafka.operations'];
   lines.push(`${file}: ${events} events${ops !== undefined ? `, ${ops} operations` : ''} (${format})`);
@@ -90,6 +102,7 @@ function summary(file: string, format: string, events: number, model: string, mo
     );
   }
   for (const a of notes.slice(0, 3)) lines.push(`  note: ${a.kind}: ${a.explanation}`);
+  for (const n of d.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
 }
 
@@ -98,8 +111,21 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed;
+interface Options {
+  file: string;
+  formatFlag: HistoryFormat | undefined;
+  modelFlag: ModelName | undefined;
+  maxSteps: number | undefined;
+  initial: unknown;
+  json: boolean;
+  reportPath: string | undefined;
+  fastPath: 'auto' | 'off';
+  finalReadComplete: boolean;
+}
+
+/** The command line, checked; exits 2 on bad usage, undefined for --help. */
+function parseOptions(argv: string[]): Options | undefined {
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(argv, FLAGS);
   } catch (e) {
@@ -107,13 +133,10 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const { flags, positional } = parsed;
-  if (flags.has('help')) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
+  if (flags.has('help')) return undefined;
+  if (positional.length !== 1) {
+    fail(positional.length === 0 ? 'which history? (see --help)' : `one history at a time, got ${positional.length}`);
   }
-  if (positional.length !== 1) fail(positional.length === 0 ? 'which history? (see --help)' : `one history at a time, got ${positional.length}`);
-  const file = positional[0];
-
   const formatFlag = flags.get('format') as string | undefined;
   if (formatFlag !== undefined && !(FORMATS as readonly string[]).includes(formatFlag)) {
     fail(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(formatFlag)}`);
@@ -122,36 +145,43 @@ async function main(argv: string[]): Promise<number> {
   if (modelFlag !== undefined && !isModelName(modelFlag)) {
     fail(`--model must be one of ${MODEL_NAMES.join(', ')}, got ${JSON.stringify(modelFlag)}`);
   }
-  let maxSteps: number | undefined;
   const stepsFlag = flags.get('max-steps') as string | undefined;
-  if (stepsFlag !== undefined) {
-    if (!/^\d+$/.test(stepsFlag) || Number(stepsFlag) < 1) fail(`--max-steps must be a whole number ≥ 1, got ${JSON.stringify(stepsFlag)}`);
-    maxSteps = Number(stepsFlag);
+  if (stepsFlag !== undefined && (!/^\d+$/.test(stepsFlag) || Number(stepsFlag) < 1)) {
+    fail(`--max-steps must be a whole number ≥ 1, got ${JSON.stringify(stepsFlag)}`);
   }
-  const initial = flags.has('initial') ? parseInitial(flags.get('initial') as string) : undefined;
+  return {
+    file: positional[0],
+    formatFlag: formatFlag as HistoryFormat | undefined,
+    modelFlag: modelFlag as ModelName | undefined,
+    maxSteps: stepsFlag === undefined ? undefined : Number(stepsFlag),
+    initial: flags.has('initial') ? parseInitial(flags.get('initial') as string) : undefined,
+    json: flags.has('json'),
+    reportPath: flags.get('report') as string | undefined,
+    fastPath: flags.has('no-fast-path') ? 'off' : 'auto',
+    finalReadComplete: flags.has('final-read-complete'),
+  };
+}
 
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    fail(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+interface Judged extends Omit<Described, 'model'> {
+  history: History;
+  model: ModelName | undefined;
+  verdict: Verdict;
+}
 
-  let verdict: Verdict;
-  let format: string;
-  let events: number;
-  let model: ModelName | undefined;
-  let modelNote: string;
-  let history: History;
+/** Reads and judges the history; exits 2 on bad input. */
+function judge(o: Options, text: string): Judged {
+  const { file, formatFlag, modelFlag } = o;
   try {
-    const read = readHistory(text, formatFlag as HistoryFormat | undefined);
-    history = read.history;
-    format = read.history.length === 0 && formatFlag === undefined ? 'empty' : formatFlag === undefined ? `${read.format}, guessed` : read.format;
-    events = read.history.length;
-    if (modelFlag !== undefined) {
-      model = modelFlag as ModelName;
-      modelNote = 'given';
-    } else {
+    const read = readHistory(text, formatFlag);
+    const format =
+      read.history.length === 0 && formatFlag === undefined
+        ? 'empty'
+        : formatFlag === undefined
+          ? `${read.format}, guessed`
+          : read.format;
+    let model: ModelName | undefined = modelFlag;
+    let modelNote = 'given';
+    if (modelFlag === undefined) {
       const guess = guessModel(read.history);
       model = guess.model;
       modelNote = model === undefined ? guess.reason : `guessed from ${guess.reason}`;
@@ -159,49 +189,70 @@ async function main(argv: string[]): Promise<number> {
         fail(`${file}: cannot choose a model: ${guess.reason}; pass --model`);
       }
     }
-    if (isKafkaHistory(read.history)) modelNote += '; Kafka anomaly checks too';
-    verdict = checkHistory(read.history, {
+    if (hasMicroOps(read.history)) {
+      model = undefined;
+      modelNote = "Jepsen's Kafka micro-ops: the Kafka anomaly checks only";
+    } else if (isKafkaHistory(read.history)) modelNote += '; Kafka anomaly checks too';
+    const verdict = checkHistory(read.history, {
       model,
-      initial,
-      maxSteps,
-      fastPath: flags.has('no-fast-path') ? 'off' : 'auto',
-      finalReadComplete: flags.has('final-read-complete'),
+      initial: o.initial,
+      maxSteps: o.maxSteps,
+      fastPath: o.fastPath,
+      finalReadComplete: o.finalReadComplete,
       sourceLines: read.sourceLines,
     });
+    const notes = read.notes ?? [];
+    return { file, format, events: read.history.length, history: read.history, model, modelNote, notes, verdict };
   } catch (e) {
     if (e instanceof HistoryInputError) fail(`${file}: ${e.message}`);
     throw e;
   }
+}
 
-  const reportPath = flags.get('report') as string | undefined;
-  if (reportPath !== undefined) {
-    let render: ((h: typeof history, v: Verdict, meta: Record<string, string>) => string) | undefined;
-    try {
-      const mod = (await import(new URL('../reports/check-report.ts', import.meta.url).href)) as {
-        renderCheckReport?: typeof render;
-      };
-      render = mod.renderCheckReport;
-    } catch {
-      render = undefined;
-    }
-    if (render === undefined) fail('--report: the HTML report writer (reports/check-report.ts) is not available');
-    const command = ['npm run check --', file, ...(modelFlag ? ['--model', modelFlag] : []), ...(formatFlag ? ['--format', formatFlag] : [])].join(' ');
-    try {
-      writeFileSync(reportPath, render(history, verdict, { source: file, model: model ?? 'none', command }));
-    } catch (e) {
-      fail(`--report: cannot write ${reportPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+/** --report: hands the verdict to the HTML report writer, loaded only when asked for. */
+async function writeReport(o: Options, j: Judged, reportPath: string): Promise<void> {
+  let render: ((h: History, v: Verdict, meta: Record<string, string>) => string) | undefined;
+  try {
+    const mod = (await import(new URL('../reports/check-report.ts', import.meta.url).href)) as {
+      renderCheckReport?: typeof render;
+    };
+    render = mod.renderCheckReport;
+  } catch {
+    render = undefined;
   }
+  if (render === undefined) fail('--report: the HTML report writer (reports/check-report.ts) is not available');
+  const given = [...(o.modelFlag ? ['--model', o.modelFlag] : []), ...(o.formatFlag ? ['--format', o.formatFlag] : [])];
+  const command = ['npm run check --', o.file, ...given].join(' ');
+  try {
+    writeFileSync(reportPath, render(j.history, j.verdict, { source: o.file, model: j.model ?? 'none', command }));
+  } catch (e) {
+    fail(`--report: cannot write ${reportPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
 
-  if (flags.has('json')) {
-    process.stdout.write(
-      JSON.stringify({ file, format: format.replace(', guessed', ''), model: model ?? null, modelNote, verdict }, null, 2) + '\n',
-    );
+async function main(argv: string[]): Promise<number> {
+  const o = parseOptions(argv);
+  if (o === undefined) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  let text: string;
+  try {
+    text = readFileSync(o.file, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${o.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const j = judge(o, text);
+  if (o.reportPath !== undefined) await writeReport(o, j, o.reportPath);
+  if (o.json) {
+    const { file, format, model, modelNote, notes, verdict } = j;
+    const out = { file, format: format.replace(', guessed', ''), model: model ?? null, modelNote, notes, verdict };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else {
-    process.stdout.write(summary(file, format, events, model ?? 'none', modelNote, verdict) + '\n');
-    if (reportPath !== undefined) process.stdout.write(`report: ${reportPath}\n`);
+    process.stdout.write(summary({ ...j, model: j.model ?? 'none' }, j.verdict) + '\n');
+    if (o.reportPath !== undefined) process.stdout.write(`report: ${o.reportPath}\n`);
   }
-  return verdict.valid === true ? 0 : verdict.valid === false ? 1 : 3;
+  return j.verdict.valid === true ? 0 : j.verdict.valid === false ? 1 : 3;
 }
 
 main(process.argv.slice(2)).then(

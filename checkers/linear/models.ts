@@ -312,6 +312,7 @@ function casArgs(op: Operation): [unknown, unknown] {
   return [v[0], v[1]];
 }
 
+// long: the register flavours share one interning table and step function, built together
 function compileRegister(
   flavour: RegisterFlavour,
   key: string,
@@ -415,6 +416,7 @@ const SEND_ANY = 1;
 const POLL = 2;
 const POLL_BAD = 3;
 
+// long: build() and step() share the integer-coded log (value ids, record arrays, trie)
 function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPartition {
   const n = ops.length;
   // The integer-coded model (value ids, record arrays, the trie of logs) is only needed by

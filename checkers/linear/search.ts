@@ -142,6 +142,7 @@ class StateCache {
   }
 }
 
+// long: the search state lives in this closure so run() can resume it between calls
 export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_MAX_STATES): Search {
   const n = p.ops.length;
   const { callPos, retPos } = p;
@@ -214,6 +215,7 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
     return x === TAIL ? -1 : x - n;
   };
 
+  // long: the hot loop keeps its state in locals; split into calls it would spill them every step
   const run = (budgetSteps: number): SearchResult | undefined => {
     if (finished !== undefined) return finished;
     const step = p.step;
@@ -241,83 +243,69 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
         return undefined;
       }
       k++;
-      let dead = false;
+      // the op to linearize now: an enabled read-only op of a new configuration (forced: it
+      // is linearized alone, no alternatives), else the call entry e if the model allows it
+      let x = -1;
+      let ns = s;
+      let forced = 0;
       if (isFresh) {
-        // a new configuration: an enabled read-only op is linearized first, alone
         isFresh = false;
         e = next[HEAD];
         if (e === TAIL) break;
-        let x = e;
-        while (x < n && !(readOnly[x] === 1 && step(s, x) >= 0)) x = next[x];
-        if (x < n) {
-          bits[x >>> 5] |= 1 << (x & 31);
-          const na = (ha ^ zobA[x]) >>> 0;
-          const nb = (hb ^ zobB[x]) >>> 0;
-          if (cache.add(bits, s, (na ^ mixState(s)) >>> 0, (nb ^ Math.imul(s + 1, 0x9e3779b1)) >>> 0)) {
-            ha = na;
-            hb = nb;
-            stackOp[d] = x;
-            stackState[d] = s;
-            stackForced[d] = 1;
-            d++;
-            const r = x + n;
-            next[prev[x]] = next[x];
-            prev[next[x]] = prev[x];
-            next[prev[r]] = next[r];
-            prev[next[r]] = prev[r];
-            if (d > bestDepth) {
-              bestDepth = d;
-              bestPrefix = Array.from(stackOp.subarray(0, d));
-              awaitingFailure = true;
-            }
-            isFresh = true;
-            continue;
-          }
-          // already explored from here: this configuration is dead
-          bits[x >>> 5] &= ~(1 << (x & 31));
-          dead = true;
+        let y = e;
+        while (y < n && !(readOnly[y] === 1 && step(s, y) >= 0)) y = next[y];
+        if (y < n) {
+          x = y;
+          forced = 1;
         }
       }
-      if (!dead && e < n) {
-        // a call: try to linearize it now
-        const ns = step(s, e);
-        if (ns >= 0) {
-          const w = e >>> 5;
-          const m = 1 << (e & 31);
-          bits[w] |= m;
-          const na = (ha ^ zobA[e]) >>> 0;
-          const nb = (hb ^ zobB[e]) >>> 0;
-          if (cache.add(bits, ns, (na ^ mixState(ns)) >>> 0, (nb ^ Math.imul(ns + 1, 0x9e3779b1)) >>> 0)) {
-            ha = na;
-            hb = nb;
-            stackOp[d] = e;
-            stackState[d] = s;
-            stackForced[d] = 0;
-            d++;
-            s = ns;
-            // lift the call and return entries
-            const r = e + n;
-            next[prev[e]] = next[e];
-            prev[next[e]] = prev[e];
-            next[prev[r]] = next[r];
-            prev[next[r]] = prev[r];
-            if (d > bestDepth) {
-              bestDepth = d;
-              bestPrefix = Array.from(stackOp.subarray(0, d));
-              awaitingFailure = true;
-            }
-            if (cache.size > maxStates) {
-              save();
-              finished = result('unknown', `search budget of ${maxStates} cached states exhausted in ${p.label}`);
-              return finished;
-            }
-            isFresh = true;
-            continue;
-          }
-          bits[w] &= ~m;
+      if (x < 0 && e < n) {
+        ns = step(s, e);
+        if (ns < 0) {
+          e = next[e];
+          continue;
         }
-        e = next[e];
-        continue;
+        x = e;
+      }
+      if (x >= 0) {
+        const w = x >>> 5;
+        const m = 1 << (x & 31);
+        bits[w] |= m;
+        const na = (ha ^ zobA[x]) >>> 0;
+        const nb = (hb ^ zobB[x]) >>> 0;
+        if (cache.add(bits, ns, (na ^ mixState(ns)) >>> 0, (nb ^ Math.imul(ns + 1, 0x9e3779b1)) >>> 0)) {
+          ha = na;
+          hb = nb;
+          stackOp[d] = x;
+          stackState[d] = s;
+          stackForced[d] = forced;
+          d++;
+          s = ns;
+          // lift the call and return entries
+          const r = x + n;
+          next[prev[x]] = next[x];
+          prev[next[x]] = prev[x];
+          next[prev[r]] = next[r];
+          prev[next[r]] = prev[r];
+          if (d > bestDepth) {
+            bestDepth = d;
+            bestPrefix = Array.from(stackOp.subarray(0, d));
+            awaitingFailure = true;
+          }
+          if (forced === 0 && cache.size > maxStates) {
+            save();
+            finished = result('unknown', `search budget of ${maxStates} cached states exhausted in ${p.label}`);
+            return finished;
+          }
+          isFresh = true;
+          continue;
+        }
+        bits[w] &= ~m;
+        // already explored from here: a call tries the next entry; a forced op's configuration is dead
+        if (forced === 0) {
+          e = next[e];
+          continue;
+        }
       }
       if (e === TAIL) break;
       // a dead configuration, or the return of an op not linearized yet: backtrack

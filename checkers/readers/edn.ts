@@ -26,6 +26,7 @@ function isDelimiter(c: string): boolean {
 }
 
 /** Splits text[from, to) into top-level EDN forms, tracking lines. */
+// long: the scanner's helpers share one cursor (position and line) as closures
 function scanForms(text: string, from: number, to: number, firstLine: number): Span[] {
   let i = from;
   let line = firstLine;
@@ -198,6 +199,7 @@ export function readEdn(text: string): ReadResult {
       value: m.value === undefined ? null : m.value,
       key: m.key,
       error: m.error,
+      seekToBeginning: m['seek-to-beginning?'],
     };
     if (typeof m.time === 'number') draft.time = Math.floor(m.time / 1000);
     else if (m.time !== undefined && m.time !== null) draft.time = m.time;

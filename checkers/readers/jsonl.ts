@@ -43,15 +43,17 @@ export function readJsonl(text: string): ReadResult {
   return { history, format: 'jsonl', sourceLines };
 }
 
-/** A whole-file JSON document: an array of events, or a gregor trace. */
-export function readJsonDocument(text: string): ReadResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    const line = m ? lineOfOffset(text, Number(m[1])) : undefined;
-    throw new HistoryInputError(`not valid JSON (${(e as Error).message})`, line);
+/** A whole-file JSON document: an array of events, or a gregor trace (`parsed`: already parsed). */
+export function readJsonDocument(text: string, parsed?: unknown): ReadResult {
+  let doc: unknown = parsed;
+  if (doc === undefined) {
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      const m = /position (\d+)/.exec((e as Error).message);
+      const line = m ? lineOfOffset(text, Number(m[1])) : undefined;
+      throw new HistoryInputError(`not valid JSON (${(e as Error).message})`, line);
+    }
   }
   let events: unknown;
   let format: ReadResult['format'] = 'jsonl';

@@ -10,4 +10,6 @@ export interface ReadResult {
   format: HistoryFormat;
   /** sourceLines[i] is the line of history[i]; absent for whole-document formats. */
   sourceLines?: number[];
+  /** What the reader accepted but the user should know (e.g. time going backwards). */
+  notes?: string[];
 }

@@ -1,8 +1,9 @@
 // Turns one decoded record (from JSON or EDN) into a HistoryEvent, or says precisely what is
 // wrong with it. Every reader funnels through here, so JSONL and EDN histories obey the same
 // rules: `type` is invoke|ok|fail|info, `f` a name, `process` a number or string, `time` a
-// number that never decreases, and the Kafka operations (send, poll, assign) carry the value
-// shapes of checkers/history.ts. Events are re-indexed densely in file order.
+// number (it may go backwards: file order is real-time order, see timeNote), and the Kafka
+// operations carry the value shapes of checkers/history.ts or Jepsen's Kafka workload
+// (micro-op lists; integer keys). Events are re-indexed densely in file order.
 
 import type { HistoryEvent, OpType } from '../history.ts';
 import { HistoryInputError } from '../errors.ts';
@@ -18,6 +19,7 @@ export interface EventDraft {
   value?: unknown;
   key?: unknown;
   error?: unknown;
+  seekToBeginning?: unknown;
 }
 
 function isNonNegInt(x: unknown): x is number {
@@ -33,8 +35,54 @@ function describe(x: unknown): string {
   return s === undefined ? String(x) : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
+/** Jepsen's `[:send k v]` (v or [offset v] on completion) and `[:poll]` / `[:poll {k [[offset v] ...]}]`. */
+function microOpError(mop: unknown): string | undefined {
+  if (!Array.isArray(mop)) return `micro-op ${describe(mop)} is not a list like [:send k v] or [:poll]`;
+  if (mop[0] === 'send') {
+    if (mop.length !== 3 || !isNonNegInt(mop[1])) return `send micro-op ${describe(mop)} is not [:send key value]`;
+    const v: unknown = mop[2];
+    const pairOk = Array.isArray(v) && v.length === 2 && (v[0] === null || isNonNegInt(v[0])) && isRecordValue(v[1]);
+    if (!isRecordValue(v) && !pairOk) return `send micro-op value ${describe(v)} is not a value or [offset value]`;
+    return undefined;
+  }
+  if (mop[0] === 'poll') {
+    if (mop.length === 1) return undefined;
+    const m: unknown = mop[1];
+    if (mop.length !== 2 || typeof m !== 'object' || m === null || Array.isArray(m)) {
+      return `poll micro-op ${describe(mop)} is not [:poll] or [:poll {key [[offset value] ...]}]`;
+    }
+    for (const [k, pairs] of Object.entries(m)) {
+      if (!/^\d+$/.test(k)) return `poll micro-op key ${describe(k)} is not an integer >= 0`;
+      if (!Array.isArray(pairs)) return `poll micro-op records of key ${k} are not a list of [offset value]`;
+      for (const r of pairs) {
+        if (!Array.isArray(r) || r.length !== 2 || !isNonNegInt(r[0]) || !isRecordValue(r[1])) {
+          return `poll micro-op record ${describe(r)} of key ${k} is not [offset value]`;
+        }
+      }
+    }
+    return undefined;
+  }
+  return `micro-op ${describe(mop)} is neither :send nor :poll`;
+}
+
+/** Jepsen's Kafka workload shapes: micro-op lists (send, poll, txn) and key lists (assign, subscribe). */
+function jepsenShapeError(f: string, value: readonly unknown[]): string | undefined {
+  if (f === 'assign' || f === 'subscribe') {
+    const bad = value.find((k) => !isNonNegInt(k));
+    return bad === undefined ? undefined : `${f} keys must be integers >= 0, got ${describe(bad)}`;
+  }
+  for (const mop of value) {
+    const e = microOpError(mop);
+    if (e !== undefined) return e;
+  }
+  return undefined;
+}
+
 /** Checks the Kafka value shapes; returns an error message or undefined. */
 function kafkaShapeError(type: OpType, f: string, value: unknown): string | undefined {
+  const jepsen = f === 'send' || f === 'poll' || f === 'txn' || f === 'assign' || f === 'subscribe';
+  if (jepsen && Array.isArray(value)) return jepsenShapeError(f, value);
+  if (f === 'txn') return `txn value must be a list of micro-ops, got ${describe(value)}`;
   if (f !== 'send' && f !== 'poll' && f !== 'assign') return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `${f} value must be an object with topic and partition, got ${describe(value)}`;
@@ -69,8 +117,8 @@ function kafkaShapeError(type: OpType, f: string, value: unknown): string | unde
 }
 
 /**
- * Validates a draft. `position` becomes the event's index; `previousTime` enforces
- * non-decreasing time. A missing time defaults to the previous time (or 0).
+ * Validates a draft. `position` becomes the event's index. A missing time defaults to
+ * `previousTime` (the previous event's, or 0).
  */
 export function toHistoryEvent(
   draft: EventDraft,
@@ -92,9 +140,6 @@ export function toHistoryEvent(
     if (typeof draft.time !== 'number' || !Number.isFinite(draft.time)) {
       throw new HistoryInputError(`"time" must be a number, got ${describe(draft.time)}`, line);
     }
-    if (draft.time < previousTime) {
-      throw new HistoryInputError(`time ${draft.time} is before the previous event's time ${previousTime}`, line);
-    }
     time = draft.time;
   }
   const type = draft.type as OpType;
@@ -102,8 +147,33 @@ export function toHistoryEvent(
   if (shape !== undefined) throw new HistoryInputError(shape, line);
   const ev: HistoryEvent = { index: position, time, process: draft.process, type, f: draft.f, value: draft.value };
   if (draft.key !== undefined) ev.key = draft.key;
+  if (draft.seekToBeginning === true) ev.seekToBeginning = true;
   if (draft.error !== undefined && draft.error !== null) {
     ev.error = typeof draft.error === 'string' ? draft.error : describe(draft.error);
   }
   return ev;
+}
+
+/**
+ * A note when recorded times go backwards along the file (Jepsen stamps a completion when
+ * its client receives it, so this happens in real histories): the history is accepted and
+ * file order is taken as real-time order.
+ */
+export function timeNote(history: readonly HistoryEvent[], sourceLines?: readonly number[]): string | undefined {
+  let latest = -Infinity;
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < history.length; i++) {
+    const t = history[i].time;
+    if (t < latest) {
+      count++;
+      if (first < 0) first = i;
+    } else latest = t;
+  }
+  if (count === 0) return undefined;
+  const where = sourceLines?.[first] !== undefined ? `line ${sourceLines[first]}` : `event ${first}`;
+  return (
+    `time goes backwards at ${count} event(s), first at ${where}: file order is taken as real-time order ` +
+    `(Jepsen stamps a completion when its client receives it)`
+  );
 }

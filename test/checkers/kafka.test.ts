@@ -66,6 +66,34 @@ describe('lost-write (the final read)', () => {
   });
 });
 
+describe('lost-write (the final read) does not depend on the process\'s first assign (issue 11, item 8)', () => {
+  // acks=1: a@0 b@1 c@2 d@3 acknowledged by a leader that then lost b, c, d; the new leader
+  // took the probe p at 1 and the marker m at 2. The probe process first assigns at 1 (the
+  // liveness probe), later at 0 for the final read, as gregor's probe client does.
+  const history = () => {
+    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).send(1, 'd', 3);
+    h.send(9, 'p', 1).assign(9, 1).pollValues(9, 1, ['p']);
+    return h.send(9, 'm', 2).assign(9, 0).pollValues(9, 0, ['a', 'p', 'm']);
+  };
+  it('finds the final read after an earlier assign elsewhere, and judges every destroyed record lost', () => {
+    const v = checkKafka(history().events);
+    const lost = v.anomalies.filter((a) => a.kind === 'lost-write').map((a) => a.values![0]);
+    expect(lost.sort()).toEqual(['b', 'c', 'd']);
+    expect(v.stats?.lost).toBe(3);
+    expect(v.stats?.unseen).toBe(0);
+    // d lies beyond where the read ended (offset 2), but m was sent after d was acknowledged
+    const d = v.anomalies.find((a) => a.kind === 'lost-write' && a.values![0] === 'd')!;
+    expect(d.explanation).toMatch(/returned a record sent after this one was acknowledged/);
+  });
+  it('a record beyond the end that was still in flight when the marker was sent stays unseen', () => {
+    const h = new HistoryBuilder().send(1, 'a', 0).sendInvoke(1, 'd').send(9, 'm', 1).sendOk(1, 'd', 2);
+    h.assign(9, 2).pollValues(9, 2, ['d']).assign(3, 0).pollValues(3, 0, ['a', 'm']);
+    const v = checkKafka(h.events);
+    expect(v.valid).toBe(true);
+    expect(v.anomalies.find((a) => a.kind === 'unseen')!.explanation).toMatch(/beyond where its final read ended/);
+  });
+});
+
 describe('duplicate', () => {
   it('has it: one value at two offsets', () => {
     const v = checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b', 'a']).events);
@@ -97,21 +125,43 @@ describe('inconsistent-offsets', () => {
 
 describe('nonmonotonic-poll and poll-skip', () => {
   const base = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2);
-  it('nonmonotonic: a process polls backwards without reassigning', () => {
-    const v = checkKafka(base().pollValues(2, 0, ['a', 'b']).pollValues(2, 0, ['a', 'b', 'c']).events);
+  it('nonmonotonic: a poll that continues where the last ended returns earlier records', () => {
+    const v = checkKafka(base().pollValues(2, 0, ['a', 'b']).poll(2, 2, [[0, 'a'], [1, 'b'], [2, 'c']]).events);
     expect(kinds(v)).toEqual(['nonmonotonic-poll']);
   });
   it('an assign resets poll monotonicity', () => {
     expect(checkKafka(base().pollValues(2, 0, ['a', 'b']).assign(2, 0).pollValues(2, 0, ['a', 'b', 'c']).events).valid).toBe(true);
   });
   it('skip: a process jumps over b', () => {
-    const v = checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 2, ['c']).pollValues(3, 0, ['a', 'b', 'c']).events);
+    const v = checkKafka(base().pollValues(2, 0, ['a']).poll(2, 1, [[2, 'c']]).pollValues(3, 0, ['a', 'b', 'c']).events);
     expect(kinds(v)).toEqual(['poll-skip']);
     expect(v.anomalies.find((a) => a.kind === 'poll-skip')!.values).toEqual(['a', 'c', 'b']);
   });
   it('skip within one poll', () => {
     const h = base().poll(2, 0, [[0, 'a'], [2, 'c']]).pollValues(3, 0, ['a', 'b', 'c']);
     expect(kinds(checkKafka(h.events))).toEqual(['poll-skip']);
+  });
+  it('a poll stating another offset than where the last ended is a seek, judged against that offset', () => {
+    // back to 0 and forward to 2: both seeks, neither nonmonotonic nor a skip
+    expect(checkKafka(base().pollValues(2, 0, ['a', 'b']).pollValues(2, 0, ['a', 'b', 'c']).events).valid).toBe(true);
+    expect(checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 2, ['c']).pollValues(3, 0, ['a', 'b', 'c']).events).valid).toBe(true);
+    // a seek to 0 that begins at offset 1 skipped a
+    const skip = checkKafka(base().pollValues(2, 0, ['a', 'b', 'c']).poll(2, 0, [[1, 'b']]).events);
+    expect(kinds(skip)).toEqual(['poll-skip']);
+    expect(skip.anomalies[0].explanation).toMatch(/from offset 0 \(a seek\) began at offset 1/);
+    expect(skip.anomalies[0].values).toEqual(['b', 'a']);
+    // a seek to 2 that returns offset 1 went backwards
+    const back = checkKafka(base().pollValues(2, 0, ['a']).poll(2, 2, [[1, 'b'], [2, 'c']]).events);
+    expect(kinds(back)).toEqual(['nonmonotonic-poll']);
+    expect(back.anomalies[0].explanation).toMatch(/before the offset it read from/);
+  });
+  it('within one poll, order is the offsets returned: a duplicate at an earlier offset does not look backwards', () => {
+    // a is duplicated at offsets 0 and 3; a poll of [2:c, 3:a] is in order
+    const h = base().pollValues(2, 0, ['a', 'b', 'c', 'a']).poll(3, 2, [[2, 'c'], [3, 'a']]);
+    expect(kinds(checkKafka(h.events))).toEqual(['duplicate']);
+    // whereas offsets that go backwards within one poll are nonmonotonic
+    const back = base().poll(3, 0, [[1, 'b'], [0, 'a']]);
+    expect(kinds(checkKafka(back.events))).toEqual(['nonmonotonic-poll']);
   });
   it('has neither: successive polls continue where the last left off', () => {
     expect(checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 1, ['b', 'c']).events).valid).toBe(true);
