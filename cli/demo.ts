@@ -23,7 +23,7 @@ import { runScenario } from '../driver/run.ts';
 import { DEFAULT_DEPS_MODULE, loadDeps, sealTrace } from '../campaign/tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
 
-export const DEFAULT_DEMO_SEED = 1;
+const DEFAULT_DEMO_SEED = 1;
 const DEFAULT_OUT = 'gregor-out';
 const KILL_AT_MS = 10_000;
 const DOWN_MS = 90_000;
@@ -41,7 +41,7 @@ and writes the run's HTML report and trace.
   --help      this text`;
 
 /** The demo's input: the classic shape, a steady producer, one kill of the leader. */
-export const DEMO_INPUT: ScenarioInput = {
+const DEMO_INPUT: ScenarioInput = {
   shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} },
   workload: { producers: 1, consumers: 1, sends: 600, keys: 0, sendIntervalMs: 100, pollIntervalMs: 50 },
   faults: [
@@ -128,7 +128,7 @@ function sendAndPollAfter(history: readonly HistoryEvent[], fromUs: number): { s
 }
 
 /** The story, line by line, from the trace of the demo's run. */
-export function demoStory(trace: Trace, paths: { report: string; trace: string }): string[] {
+function demoStory(trace: Trace, paths: { report: string; trace: string }): string[] {
   const fault = trace.faults[0];
   const killUs = fault?.startUs ?? KILL_AT_MS * 1000;
   const restartUs = fault?.endUs ?? (KILL_AT_MS + DOWN_MS) * 1000;

@@ -278,7 +278,9 @@ export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
 export function firstIssue(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): string {
   const issue = error.issues[0];
   const path = [...prefix, ...issue.path];
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${jsonPath(path)}: missing (expected ${issue.expected})`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return `${jsonPath(path)}: missing${issue.expected === 'nonoptional' ? '' : ` (expected ${issue.expected})`}`;
+  }
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
     return `${jsonPath(path)}: unexpected field${issue.keys.length === 1 ? '' : 's'} ${keys}`;
