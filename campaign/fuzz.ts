@@ -12,7 +12,8 @@ import { createExecutor, type Executor } from './executor.ts';
 import { displayPath, writeCampaignFiles, writeViolation } from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
-import { DEFAULT_DEPS_MODULE, inputFor, loadDeps, type InputPlan, type SeedResult, type ShrinkOutcome } from './tasks.ts';
+import { DEFAULT_DEPS_MODULE, inputFor, loadDeps } from './tasks.ts';
+import type { InputPlan, SeedResult, ShrinkOutcome } from './tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from './shrink.ts';
 
 export interface FuzzOptions {
@@ -44,7 +45,12 @@ export interface FuzzOutcome {
   traces: Array<Trace | null>;
 }
 
-export function rerunCommand(scenario: string, variant: string, seed: number, scenarioFlags = `--scenario ${scenario}`): string {
+export function rerunCommand(
+  scenario: string,
+  variant: string,
+  seed: number,
+  scenarioFlags = `--scenario ${scenario}`,
+): string {
   return `npm run fuzz -- ${scenarioFlags} --variant ${variant} --seed ${seed}`;
 }
 
@@ -75,14 +81,16 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
     const jobs = scan.failures.map(async (f, i) => {
       if (interrupted()) return { f, shrunk: undefined, trace: undefined };
       opts.onShrink?.(i, scan.failures.length, f.seed);
-      const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed, ...(opts.input === undefined ? {} : { input: opts.input }) };
+      const plan = opts.input === undefined ? {} : { input: opts.input };
+      const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed, ...plan };
       let shrunk: ShrinkOutcome | undefined;
       // A stuck run burns its whole event budget, and a nondeterministic one cannot be shrunk.
       if (shrinkRuns > 0 && (f.outcome === 'violation' || f.outcome === 'crash')) {
         shrunk = (await executor.run({ type: 'shrink', ...base, budgetRuns: shrinkRuns })) as ShrinkOutcome;
       }
       const input = shrunk?.input ?? inputFor(opts.scenario, f.seed, opts.input);
-      const trace = (await executor.run({ type: 'trace', scenario: opts.scenario, variant: opts.variant, seed: f.seed, input })) as Trace;
+      const traceTask = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: f.seed, input };
+      const trace = (await executor.run(traceTask)) as Trace;
       return { f, shrunk, trace };
     });
     const done = await Promise.all(jobs);

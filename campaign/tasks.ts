@@ -171,7 +171,8 @@ export type TraceContent = Pick<Trace, 'seed' | 'scenario' | 'variant' | 'faultS
 /** The content hash of a trace (Trace.contentHash): canonical JSON folded into a 64-bit hash. */
 export function contentHashOf(t: TraceContent): string {
   const h = new EventHash();
-  h.str(canonicalJson({ seed: t.seed, scenario: t.scenario, variant: t.variant, input: t.faultSchedule, config: t.config }));
+  const { seed, scenario, variant, faultSchedule: input, config } = t;
+  h.str(canonicalJson({ seed, scenario, variant, input, config }));
   return h.hex();
 }
 

@@ -64,7 +64,9 @@ type PartitionRecord = Extract<TimelineEvent, { kind: 'partition' }>;
 export function kafkaTopicsDescribe(
   topicId: string,
   minInsync: number,
-  partitions: ReadonlyArray<Pick<PartitionRecord, 'topic' | 'partition' | 'leader' | 'replicas' | 'isr' | 'elr'> & { lastKnownElr?: number[] }>,
+  partitions: ReadonlyArray<
+    Pick<PartitionRecord, 'topic' | 'partition' | 'leader' | 'replicas' | 'isr' | 'elr'> & { lastKnownElr?: number[] }
+  >,
 ): string {
   const sorted = [...partitions].sort((a, b) => a.partition - b.partition);
   const first = sorted[0];
@@ -115,14 +117,19 @@ function isProducer(process: number | string): boolean {
 }
 
 /** The first send acknowledged after `fromUs` by a producer, and a poll after it that returned it. */
-function sendAndPollAfter(history: readonly HistoryEvent[], fromUs: number): { send: HistoryEvent; poll?: HistoryEvent } | undefined {
-  const send = history.find(
-    (e) => e.f === 'send' && e.type === 'ok' && e.time > fromUs && isProducer(e.process),
-  );
+function sendAndPollAfter(
+  history: readonly HistoryEvent[],
+  fromUs: number,
+): { send: HistoryEvent; poll?: HistoryEvent } | undefined {
+  const send = history.find((e) => e.f === 'send' && e.type === 'ok' && e.time > fromUs && isProducer(e.process));
   if (send === undefined) return undefined;
   const offset = (send.value as SendValue).offset;
   const poll = history.find(
-    (e) => e.f === 'poll' && e.type === 'ok' && e.time >= send.time && ((e.value as PollValue).records ?? []).some(([o]) => o === offset),
+    (e) =>
+      e.f === 'poll' &&
+      e.type === 'ok' &&
+      e.time >= send.time &&
+      ((e.value as PollValue).records ?? []).some(([o]) => o === offset),
   );
   return poll === undefined ? { send } : { send, poll };
 }
@@ -139,7 +146,8 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
   const after = partitionAt(trace.timeline, afterUs);
   const describeCmd = `$ kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic ${TOPIC}`;
   const out = [
-    `gregor demo, seed ${trace.seed}: 3 brokers, topic ${TOPIC} (1 partition, replication factor 3, min.insync.replicas=${minIsr}),`,
+    `gregor demo, seed ${trace.seed}: 3 brokers, topic ${TOPIC} ` +
+      `(1 partition, replication factor 3, min.insync.replicas=${minIsr}),`,
     'one producer (acks=all, idempotent) and one consumer, on a simulated cluster and a virtual clock.',
     '',
     `${describeCmd}        # at ${secs(killUs)}`,
@@ -148,47 +156,76 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
   ];
   for (const e of trace.timeline) {
     if (e.t < killUs || e.t >= restartUs) continue;
-    if (e.kind === 'node' && e.state === 'down') out.push(`${secs(e.t).padStart(10)}  kill -9 broker ${e.node} (the leader of ${TOPIC}-0)`);
-    if (e.kind === 'partition' && e.topic === TOPIC) out.push(`${secs(e.t).padStart(10)}  controller: ${TOPIC}-${e.partition} leader ${e.leader}, leader epoch ${e.leaderEpoch}, ISR ${e.isr.join(',')}`);
+    if (e.kind === 'node' && e.state === 'down')
+      out.push(`${secs(e.t).padStart(10)}  kill -9 broker ${e.node} (the leader of ${TOPIC}-0)`);
+    if (e.kind === 'partition' && e.topic === TOPIC)
+      out.push(
+        `${secs(e.t).padStart(10)}  controller: ${TOPIC}-${e.partition} leader ${e.leader}, ` +
+          `leader epoch ${e.leaderEpoch}, ISR ${e.isr.join(',')}`,
+      );
   }
-  out.push('', `${describeCmd}        # at ${secs(afterUs)}, the old leader still down`, kafkaTopicsDescribe(topicId, minIsr, [after]), '');
+  out.push(
+    '',
+    `${describeCmd}        # at ${secs(afterUs)}, the old leader still down`,
+    kafkaTopicsDescribe(topicId, minIsr, [after]),
+    '',
+  );
   const works = sendAndPollAfter(trace.history, after.t);
   if (works === undefined) out.push(`no send was acknowledged after ${secs(after.t)}`);
   else {
     const s = works.send.value as SendValue;
-    const lastBefore = trace.history.filter((e) => e.f === 'send' && e.type === 'ok' && e.time <= killUs && isProducer(e.process)).at(-1);
+    const lastBefore = trace.history
+      .filter((e) => e.f === 'send' && e.type === 'ok' && e.time <= killUs && isProducer(e.process))
+      .at(-1);
     if (lastBefore !== undefined) {
       out.push(
-        `the producer's acknowledgements paused from ${secs(lastBefore.time)} to ${secs(works.send.time)}: nothing resets a killed ` +
-          "broker's connections here, so the producer finds out through request.timeout.ms (30 s) before it retries at the new leader",
+        `the producer's acknowledgements paused from ${secs(lastBefore.time)} to ${secs(works.send.time)}: ` +
+          "nothing resets a killed broker's connections here, so the producer finds out through " +
+          'request.timeout.ms (30 s) before it retries at the new leader',
       );
     }
     out.push(`still working with broker ${before.leader} gone:`);
-    out.push(`  send  ${JSON.stringify(s.value)} → ${s.topic}-${s.partition} offset ${s.offset}, acknowledged (acks=all) at ${secs(works.send.time)}`);
+    out.push(
+      `  send  ${JSON.stringify(s.value)} → ${s.topic}-${s.partition} offset ${s.offset}, ` +
+        `acknowledged (acks=all) at ${secs(works.send.time)}`,
+    );
     if (works.poll !== undefined) {
       const p = works.poll.value as PollValue;
       const recs = p.records ?? [];
-      out.push(`  poll  ${p.topic}-${p.partition} from offset ${p.offset}: ${recs.length} record(s) up to offset ${recs[recs.length - 1][0]}, at ${secs(works.poll.time)}`);
+      out.push(
+        `  poll  ${p.topic}-${p.partition} from offset ${p.offset}: ${recs.length} record(s) ` +
+          `up to offset ${recs[recs.length - 1][0]}, at ${secs(works.poll.time)}`,
+      );
     }
   }
-  const rejoined = trace.timeline.find((e): e is PartitionRecord => e.kind === 'partition' && e.t >= restartUs && e.isr.length === 3);
-  out.push('', `${secs(restartUs).padStart(10)}  broker ${before.leader} restarts` + (rejoined === undefined ? '' : `; back in the ISR at ${secs(rejoined.t)}`));
+  const rejoined = trace.timeline.find(
+    (e): e is PartitionRecord => e.kind === 'partition' && e.t >= restartUs && e.isr.length === 3,
+  );
+  const rejoin = rejoined === undefined ? '' : `; back in the ISR at ${secs(rejoined.t)}`;
+  out.push('', `${secs(restartUs).padStart(10)}  broker ${before.leader} restarts${rejoin}`);
   const acked = trace.history.filter((e) => e.f === 'send' && e.type === 'ok').length;
-  out.push(`verdict: ${trace.outcome} (${acked} sends acknowledged; the checkers looked for any of them lost, duplicated or reordered)`);
+  out.push(
+    `verdict: ${trace.outcome} (${acked} sends acknowledged; ` +
+      'the checkers looked for any of them lost, duplicated or reordered)',
+  );
   out.push(`report: ${paths.report}`, `trace:  ${paths.trace} (npm run replay -- ${paths.trace})`);
   return out;
 }
 
-async function demoMain(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+async function demoMain(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
   let seed: number;
   let outDir: string;
   try {
     const p = parseArgs(argv, FLAGS);
     if (bool(p, 'help')) {
-      io.stdout.write(USAGE + '\n');
+      io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (p.positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
+    if (p.positional.length > 0)
+      throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
     const seedText = str(p, 'seed');
     seed = seedText === undefined ? DEFAULT_DEMO_SEED : parseCount('seed', seedText);
     outDir = str(p, 'out') ?? DEFAULT_OUT;
@@ -204,10 +241,11 @@ async function demoMain(argv: readonly string[], io: { stdout: NodeJS.WritableSt
   const r = runScenario(deps, { seed, scenario: 'demo', variant: 'correct', input: DEMO_INPUT, trace: true });
   mkdirSync(outDir, { recursive: true });
   const paths = { report: join(outDir, `demo-seed-${seed}.html`), trace: join(outDir, `demo-seed-${seed}.trace.json`) };
-  const trace = sealTrace({ ...r.trace!, command: `npm run replay -- ${paths.trace}` });
-  writeFileSync(paths.trace, JSON.stringify(trace) + '\n');
+  if (r.trace === undefined) throw new Error('the run kept no trace');
+  const trace = sealTrace({ ...r.trace, command: `npm run replay -- ${paths.trace}` });
+  writeFileSync(paths.trace, `${JSON.stringify(trace)}\n`);
   writeFileSync(paths.report, renderViolationReport(trace));
-  io.stdout.write(demoStory(trace, paths).join('\n') + '\n');
+  io.stdout.write(`${demoStory(trace, paths).join('\n')}\n`);
   return exitCodeForOutcome(r.outcome);
 }
 
@@ -217,7 +255,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`gregor demo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `gregor demo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 3;
     },
   );

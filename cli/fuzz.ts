@@ -129,7 +129,8 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    for (const other of ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers', 'max-violations', ...INPUT_FLAGS]) {
+    const runFlags = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers'];
+    for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
@@ -200,12 +201,16 @@ function parseInputFlags(p: Parsed): InputChoice {
   const knobs = KNOBS.filter((k) => p.flags.has(k));
   if (file !== undefined) {
     if (p.flags.has('scenario')) throw new UsageError('give --scenario NAME or --scenario-file FILE, not both');
-    if (knobs.length > 0) throw new UsageError(`--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`);
-    return { scenario: fileScenarioName(file), input: { kind: 'fixed', input: readScenarioFile(file) }, scenarioFlags: `--scenario-file ${file}` };
+    if (knobs.length > 0) {
+      throw new UsageError(`--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`);
+    }
+    const input = readScenarioFile(file);
+    return { scenario: fileScenarioName(file), input: { kind: 'fixed', input }, scenarioFlags: `--scenario-file ${file}` };
   }
   const scenario = str(p, 'scenario') ?? DEFAULT_SCENARIO;
   if (findScenario(scenario) === undefined) {
-    throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    const names = SCENARIOS.map((s) => s.name).join(', ');
+    throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${names}`);
   }
   if (knobs.length === 0) return { scenario };
   const overrides = parseKnobs(p);
@@ -266,7 +271,9 @@ function fileScenarioName(path: string): string {
 /** --print: the input of --seed S (default 0) of the chosen scenario, knobs applied. */
 function printedInput(p: Parsed, inputs: InputChoice): ScenarioInput {
   for (const other of ['seeds', 'base-seed', 'shard', 'merge']) {
-    if (p.flags.has(other)) throw new UsageError(`--print prints the input of one seed (--seed S); --${other} does not apply`);
+    if (p.flags.has(other)) {
+      throw new UsageError(`--print prints the input of one seed (--seed S); --${other} does not apply`);
+    }
   }
   const seedText = str(p, 'seed');
   const seed = seedText === undefined ? 0 : parseCount('seed', seedText);
@@ -303,7 +310,7 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     return 0;
   }
   if ('print' in req) {
-    io.stdout.write(JSON.stringify(req.print, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(req.print, null, 2)}\n`);
     return 0;
   }
   if ('merge' in req) {

@@ -62,11 +62,18 @@ const hex16 = z.string().regex(/^[0-9a-f]{16}$/, { error: 'expected 16 hex digit
  * (history, timeline, verdict…) are for reports and pass through unchecked.
  */
 const traceEnvelopeSchema = z.looseObject({
-  format: z.literal(TRACE_FORMAT, { error: (iss) => `expected ${JSON.stringify(TRACE_FORMAT)}, got ${JSON.stringify(iss.input)}: not a gregor trace` }),
-  version: z.literal(TRACE_VERSION, { error: (iss) => `expected ${TRACE_VERSION}, got ${JSON.stringify(iss.input)}: this gregor reads trace version ${TRACE_VERSION}` }),
+  format: z.literal(TRACE_FORMAT, {
+    error: (iss) => `expected ${JSON.stringify(TRACE_FORMAT)}, got ${JSON.stringify(iss.input)}: not a gregor trace`,
+  }),
+  version: z.literal(TRACE_VERSION, {
+    error: (iss) =>
+      `expected ${TRACE_VERSION}, got ${JSON.stringify(iss.input)}: this gregor reads trace version ${TRACE_VERSION}`,
+  }),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
   scenario: z.string(),
-  variant: z.enum(VARIANT_NAMES, { error: (iss) => `expected one of ${VARIANT_NAMES.join(', ')}, got ${JSON.stringify(iss.input)}` }),
+  variant: z.enum(VARIANT_NAMES, {
+    error: (iss) => `expected one of ${VARIANT_NAMES.join(', ')}, got ${JSON.stringify(iss.input)}`,
+  }),
   config: z.record(z.string(), z.unknown()),
   faultSchedule: z.unknown(),
   hash: hex16,
@@ -83,7 +90,8 @@ export function validateTrace(value: unknown, path: string): ValidTrace {
   const input = parseScenarioInput(t.faultSchedule, ['faultSchedule']);
   if (!input.ok) throw new UsageError(`${path}: ${input.reason}`);
   // Over the file's own values, so that any edit of what it says to run shows.
-  const actualContentHash = contentHashOf({ seed: t.seed, scenario: t.scenario, variant: t.variant, faultSchedule: t.faultSchedule, config: t.config });
+  const { seed, scenario, variant, faultSchedule, config } = t;
+  const actualContentHash = contentHashOf({ seed, scenario, variant, faultSchedule, config });
   return {
     seed: t.seed,
     scenario: t.scenario,
@@ -149,13 +157,14 @@ export async function replayMain(argv: readonly string[], io: ReplayIo): Promise
   const v = compareWithTrace(t, r);
   const failing = r.verdict.anomalies.find((a) => a.informational !== true);
   const head =
-    `replayed seed ${t.seed} (scenario ${t.scenario}, variant ${t.variant}, ${t.input.faults.length} faults): ${r.outcome}` +
+    `replayed seed ${t.seed} (scenario ${t.scenario}, variant ${t.variant}, ` +
+    `${t.input.faults.length} faults): ${r.outcome}` +
     (failing === undefined ? '' : ` — ${failing.kind}: ${failing.explanation}`);
-  io.stdout.write([head, ...v.lines].join('\n') + '\n');
+  io.stdout.write(`${[head, ...v.lines].join('\n')}\n`);
   const code = v.edited || (v.hashMatches && v.outcomeMatches) ? exitCodeForOutcome(r.outcome) : 3;
   if (json) {
     io.stdout.write(
-      JSON.stringify({
+      `${JSON.stringify({
         seed: t.seed,
         scenario: t.scenario,
         variant: t.variant,
@@ -170,7 +179,7 @@ export async function replayMain(argv: readonly string[], io: ReplayIo): Promise
         recordedContentHash: t.contentHash ?? null,
         events: r.eventCount,
         exitCode: code,
-      }) + '\n',
+      })}\n`,
     );
   }
   return code;
@@ -203,7 +212,8 @@ function compareWithTrace(
       ? `hash ${r.hash} matches the trace (${r.eventCount} events)`
       : `hash ${r.hash} differs from the trace's ${t.hash}: ` +
         (t.contentHash === undefined
-          ? 'the code or the model changed since it was recorded, or the trace was edited (an older trace: no content hash to tell)'
+          ? 'the code or the model changed since it was recorded, or the trace was edited ' +
+            '(an older trace: no content hash to tell)'
           : 'same trace, different events: the code or the model changed since it was recorded') +
         ` (outcome then: ${t.outcome}, now: ${r.outcome})`,
   ];

@@ -131,7 +131,9 @@ function clampPartitions(f: Fault, partitions: number): Fault {
   const last = partitions - 1;
   const clamp = (p: number | null) => (p === null ? null : Math.min(p, last));
   const target = (t: Target): Target =>
-    t.kind === 'leader' || t.kind === 'follower' || t.kind === 'out-of-isr' ? { ...t, partition: Math.min(t.partition, last) } : t;
+    t.kind === 'leader' || t.kind === 'follower' || t.kind === 'out-of-isr'
+      ? { ...t, partition: Math.min(t.partition, last) }
+      : t;
   const trigger: Trigger =
     f.trigger.kind === 'at' || f.trigger.event === undefined
       ? f.trigger

@@ -40,7 +40,9 @@ function kinds<const T extends readonly [z.core.$ZodTypeDiscriminable, ...z.core
 ) {
   return z.discriminatedUnion(key, options, {
     error: (iss) =>
-      iss.code === 'invalid_union' ? `expected ${key} to be one of ${allowed.join(', ')}, got ${shown(fieldOf(iss.input, key))}` : undefined,
+      iss.code === 'invalid_union'
+        ? `expected ${key} to be one of ${allowed.join(', ')}, got ${shown(fieldOf(iss.input, key))}`
+        : undefined,
   });
 }
 
@@ -59,13 +61,17 @@ const targetSchema = kinds('kind', TARGET_KINDS, [
 
 const targets = z.array(targetSchema).min(1);
 
-const cutSchema = kinds('shape', ['isolate', 'split', 'bridge', 'one-way', 'link'], [
-  z.strictObject({ shape: z.literal('isolate'), node: targetSchema }),
-  z.strictObject({ shape: z.literal('split'), side: targets }),
-  z.strictObject({ shape: z.literal('bridge'), bridge: targetSchema, left: targets }),
-  z.strictObject({ shape: z.literal('one-way'), from: targets, to: targets }),
-  z.strictObject({ shape: z.literal('link'), a: targetSchema, b: targetSchema }),
-]);
+const cutSchema = kinds(
+  'shape',
+  ['isolate', 'split', 'bridge', 'one-way', 'link'],
+  [
+    z.strictObject({ shape: z.literal('isolate'), node: targetSchema }),
+    z.strictObject({ shape: z.literal('split'), side: targets }),
+    z.strictObject({ shape: z.literal('bridge'), bridge: targetSchema, left: targets }),
+    z.strictObject({ shape: z.literal('one-way'), from: targets, to: targets }),
+    z.strictObject({ shape: z.literal('link'), a: targetSchema, b: targetSchema }),
+  ],
+);
 
 const actionSchema = kinds('kind', FAULT_KINDS, [
   z.strictObject({ kind: z.literal('crash'), target: targetSchema, downMs: nonNegative }),
@@ -84,18 +90,35 @@ const actionSchema = kinds('kind', FAULT_KINDS, [
 ]);
 
 const eventSchema = z.strictObject({
-  probe: z.enum(TRIGGER_PROBES, { error: (iss) => `expected one of ${TRIGGER_PROBES.join(', ')}, got ${shown(iss.input)}` }),
+  probe: z.enum(TRIGGER_PROBES, {
+    error: (iss) => `expected one of ${TRIGGER_PROBES.join(', ')}, got ${shown(iss.input)}`,
+  }),
   broker: count(1).nullable(),
   partition: nonNegative.nullable(),
   change: z.enum(['shrink', 'expand', 'any']),
   appendedOnly: z.boolean(),
 });
 
-const triggerSchema = kinds('kind', ['at', 'on', 'after'], [
-  z.strictObject({ kind: z.literal('at'), atMs: nonNegative }),
-  z.strictObject({ kind: z.literal('on'), event: eventSchema, nth: count(1), afterMs: nonNegative, delayUs: nonNegative }),
-  z.strictObject({ kind: z.literal('after'), delayUs: nonNegative, event: eventSchema.optional(), nth: count(1).optional() }),
-]);
+const triggerSchema = kinds(
+  'kind',
+  ['at', 'on', 'after'],
+  [
+    z.strictObject({ kind: z.literal('at'), atMs: nonNegative }),
+    z.strictObject({
+      kind: z.literal('on'),
+      event: eventSchema,
+      nth: count(1),
+      afterMs: nonNegative,
+      delayUs: nonNegative,
+    }),
+    z.strictObject({
+      kind: z.literal('after'),
+      delayUs: nonNegative,
+      event: eventSchema.optional(),
+      nth: count(1).optional(),
+    }),
+  ],
+);
 
 const faultSchema = z.strictObject({
   trigger: triggerSchema,
@@ -135,9 +158,11 @@ const workloadSchema = z.strictObject({
 export const scenarioInputSchema = z
   .strictObject({ shape: shapeSchema, workload: workloadSchema, faults: z.array(faultSchema), healAtMs: nonNegative })
   .superRefine((input, ctx) => {
-    for (const p of shapeProblems(input.shape)) ctx.addIssue({ code: 'custom', path: ['shape', ...p.path], message: p.message });
+    for (const p of shapeProblems(input.shape))
+      ctx.addIssue({ code: 'custom', path: ['shape', ...p.path], message: p.message });
     input.faults.forEach((f, i) => {
-      for (const p of faultProblems(f, input.shape)) ctx.addIssue({ code: 'custom', path: ['faults', i, ...p.path], message: p.message });
+      for (const p of faultProblems(f, input.shape))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, ...p.path], message: p.message });
     });
   });
 
@@ -173,12 +198,17 @@ interface Problem {
 function shapeProblems(s: ClusterShape): Problem[] {
   const out: Problem[] = [];
   if (s.replicationFactor > s.brokers) {
-    out.push({ path: ['replicationFactor'], message: `expected at most brokers (${s.brokers}), got ${s.replicationFactor}` });
+    out.push({
+      path: ['replicationFactor'],
+      message: `expected at most brokers (${s.brokers}), got ${s.replicationFactor}`,
+    });
   }
   if (s.minInsync > s.replicationFactor) {
     out.push({
       path: ['minInsync'],
-      message: `expected at most replicationFactor (${s.replicationFactor}), got ${s.minInsync}: every acks=all send would fail`,
+      message:
+        `expected at most replicationFactor (${s.replicationFactor}), got ${s.minInsync}: ` +
+        'every acks=all send would fail',
     });
   }
   return out;
@@ -188,7 +218,8 @@ function shapeProblems(s: ClusterShape): Problem[] {
 function faultProblems(f: Omit<Fault, 'beyondPromise'>, shape: ClusterShape): Problem[] {
   const out: Problem[] = [];
   const brokerId = (path: Array<string | number>, id: number | null) => {
-    if (id !== null && id > shape.brokers) out.push({ path, message: `expected a broker id 1..${shape.brokers}, got ${id}` });
+    if (id !== null && id > shape.brokers)
+      out.push({ path, message: `expected a broker id 1..${shape.brokers}, got ${id}` });
   };
   const partition = (path: Array<string | number>, p: number | null) => {
     if (p !== null && p >= shape.partitions) {

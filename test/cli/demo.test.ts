@@ -21,8 +21,10 @@ function demo(args: readonly string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const TOPIC_LINE = /^Topic: t\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 1\tReplicationFactor: 3\tConfigs: min\.insync\.replicas=2$/;
-const PARTITION_LINE = /^\tTopic: t\tPartition: 0\tLeader: (\d)\tReplicas: ([\d,]+)\tIsr: ([\d,]+)\tElr: \tLastKnownElr: $/;
+const TOPIC_LINE =
+  /^Topic: t\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 1\tReplicationFactor: 3\tConfigs: min\.insync\.replicas=2$/;
+const PARTITION_LINE =
+  /^\tTopic: t\tPartition: 0\tLeader: (\d)\tReplicas: ([\d,]+)\tIsr: ([\d,]+)\tElr: \tLastKnownElr: $/;
 
 function partitionLines(stdout: string): Array<{ leader: number; replicas: number[]; isr: number[] }> {
   return stdout
@@ -33,7 +35,7 @@ function partitionLines(stdout: string): Array<{ leader: number; replicas: numbe
 }
 
 describe('npm run demo', () => {
-  it('kill the leader: describe before and after as Kafka prints it, a send and a poll, the report path; exit 0', () => {
+  it('kill the leader: describe before and after as Kafka prints it, a send, a poll, the report; exit 0', () => {
     const r = demo([]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
@@ -48,10 +50,10 @@ describe('npm run demo', () => {
     expect(r.stdout).toMatch(/^ {2}send {2}"p200-\d+" → t-0 offset \d+, acknowledged \(acks=all\)/m);
     expect(r.stdout).toMatch(/^ {2}poll {2}t-0 from offset \d+: \d+ record\(s\)/m);
     expect(r.stdout).toMatch(/^verdict: ok /m);
-    const report = /^report: (\S+)$/m.exec(r.stdout)![1];
+    const report = /^report: (\S+)$/m.exec(r.stdout)?.[1] ?? '';
     expect(report).toBe('gregor-out/demo-seed-1.html');
     expect(readFileSync(join(ROOT, report), 'utf8')).toMatch(/^<!doctype html>/i);
-    const trace = /^trace: +(\S+) /m.exec(r.stdout)![1];
+    const trace = /^trace: +(\S+) /m.exec(r.stdout)?.[1] ?? '';
     expect(existsSync(join(ROOT, trace))).toBe(true);
   });
 
@@ -78,11 +80,16 @@ describe('kafka-topics.sh --describe, as TopicCommand.java prints it', () => {
       { topic: 'test-topic', partition: 0, leader: 2, replicas: [2, 1, 3], isr: [2, 1, 3], elr: [] },
     ]);
     expect(text).toBe(
-      'Topic: test-topic\tTopicId: AAAAAAAAAAAAAAAAAAAAAA\tPartitionCount: 1\tReplicationFactor: 3\tConfigs: min.insync.replicas=2\n' +
+      'Topic: test-topic\tTopicId: AAAAAAAAAAAAAAAAAAAAAA\tPartitionCount: 1\tReplicationFactor: 3\t' +
+        'Configs: min.insync.replicas=2\n' +
         '\tTopic: test-topic\tPartition: 0\tLeader: 2\tReplicas: 2,1,3\tIsr: 2,1,3\tElr: \tLastKnownElr: ',
     );
-    const leaderless = kafkaTopicsDescribe('x', 2, [{ topic: 't', partition: 0, leader: -1, replicas: [1, 2, 3], isr: [3], elr: [1], lastKnownElr: [2] }]);
-    expect(leaderless.split('\n')[1]).toBe('\tTopic: t\tPartition: 0\tLeader: none\tReplicas: 1,2,3\tIsr: 3\tElr: 1\tLastKnownElr: 2');
+    const leaderless = kafkaTopicsDescribe('x', 2, [
+      { topic: 't', partition: 0, leader: -1, replicas: [1, 2, 3], isr: [3], elr: [1], lastKnownElr: [2] },
+    ]);
+    expect(leaderless.split('\n')[1]).toBe(
+      '\tTopic: t\tPartition: 0\tLeader: none\tReplicas: 1,2,3\tIsr: 3\tElr: 1\tLastKnownElr: 2',
+    );
   });
 
   it('topic ids look like Kafka Uuid strings (22 URL-safe base64 characters) and depend on the seed', () => {

@@ -28,7 +28,13 @@ let original: Trace;
 let n = 0;
 
 /** Writes an edited copy of the demo's trace; returns its path. */
-function variantOf(edit: (t: Record<string, unknown> & { faultSchedule: { faults: Array<Record<string, unknown>>; workload: { sends: number } } }) => void): string {
+function variantOf(
+  edit: (
+    t: Record<string, unknown> & {
+      faultSchedule: { faults: Array<Record<string, unknown>>; workload: { sends: number } };
+    },
+  ) => void,
+): string {
   const t = JSON.parse(JSON.stringify(original));
   edit(t);
   const path = join(tmp, `t${n++}.trace.json`);
@@ -53,7 +59,11 @@ describe('content hash', () => {
     const r = npm('replay', [variantOf(() => {}), '--json']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`hash ${original.hash} matches the trace`);
-    expect(lastJson(r.stdout)).toMatchObject({ hashMatches: true, edited: false, recordedContentHash: original.contentHash });
+    expect(lastJson(r.stdout)).toMatchObject({
+      hashMatches: true,
+      edited: false,
+      recordedContentHash: original.contentHash,
+    });
   });
 
   it('an edited schedule: "the trace was edited", run as the edited input, never "the code changed"', () => {
@@ -89,10 +99,12 @@ describe('content hash', () => {
   });
 
   it('an older trace that no longer matches cannot tell an edit from a code change, and says so', () => {
-    const r = npm('replay', [variantOf((t) => {
-      delete t.contentHash;
-      t.faultSchedule.workload.sends = 40;
-    })]);
+    const r = npm('replay', [
+      variantOf((t) => {
+        delete t.contentHash;
+        t.faultSchedule.workload.sends = 40;
+      }),
+    ]);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('or the trace was edited (an older trace: no content hash to tell)');
   });
@@ -100,12 +112,24 @@ describe('content hash', () => {
 
 describe('schema: one line naming the field, exit 2', () => {
   const cases: Array<[string, Parameters<typeof variantOf>[0], RegExp]> = [
-    ['an unknown fault kind', (t) => ((t.faultSchedule.faults[0].action as { kind: string }).kind = 'explode'), /faultSchedule\.faults\[0\]\.action\.kind: expected kind to be one of crash, .*got "explode"/],
-    ['an unknown target', (t) => ((t.faultSchedule.faults[0].action as { target: unknown }).target = { kind: 'rack' }), /faultSchedule\.faults\[0\]\.action\.target\.kind: expected kind to be one of broker, .*got "rack"/],
+    [
+      'an unknown fault kind',
+      (t) => ((t.faultSchedule.faults[0].action as { kind: string }).kind = 'explode'),
+      /faultSchedule\.faults\[0\]\.action\.kind: expected kind to be one of crash, .*got "explode"/,
+    ],
+    [
+      'an unknown target',
+      (t) => ((t.faultSchedule.faults[0].action as { target: unknown }).target = { kind: 'rack' }),
+      /faultSchedule\.faults\[0\]\.action\.target\.kind: expected kind to be one of broker, .*got "rack"/,
+    ],
     ['a seed that is a string', (t) => (t.seed = '1'), /: seed: .*expected number, received string/],
     ['an unknown variant', (t) => (t.variant = 'acks-2'), /: variant: expected one of correct, acks-1, .*got "acks-2"/],
     ['another version', (t) => (t.version = 2), /: version: expected 1, got 2: this gregor reads trace version 1/],
-    ['another format', (t) => (t.format = 'jepsen'), /: format: expected "gregor-trace", got "jepsen": not a gregor trace/],
+    [
+      'another format',
+      (t) => (t.format = 'jepsen'),
+      /: format: expected "gregor-trace", got "jepsen": not a gregor trace/,
+    ],
     ['a missing schedule', (t) => delete (t as Record<string, unknown>).faultSchedule, /: faultSchedule: missing$/],
     ['a malformed content hash', (t) => (t.contentHash = 'xyz'), /: contentHash: expected 16 hex digits/],
   ];

@@ -59,7 +59,7 @@ describe('the documented example', () => {
     const doc = readFileSync(join(ROOT, 'docs/readme-fuzz.md'), 'utf8');
     const m = /<!-- scenario-file-example -->\n```json\n([\s\S]*?)```/.exec(doc);
     expect(m).not.toBeNull();
-    expect(m![1]).toBe(readFileSync(EXAMPLE, 'utf8'));
+    expect(m?.[1]).toBe(readFileSync(EXAMPLE, 'utf8'));
   });
 
   it('runs: every seed the same input, exit 0, recorded under the file name', () => {
@@ -69,7 +69,10 @@ describe('the documented example', () => {
     const s = lastJson<CampaignSummary>(r.stdout);
     expect(s.scenario).toBe('scenario-file-example');
     expect(s.seeds).toBe(2);
-    const lines = readFileSync(join(out, 'seeds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { faults: number; faultsFired: number; hash: string });
+    const lines = readFileSync(join(out, 'seeds.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { faults: number; faultsFired: number; hash: string });
     expect(lines.map((l) => l.faults)).toEqual([5, 5]);
     expect(lines[0].faultsFired).toBe(5);
     expect(lines[0].hash).not.toBe(lines[1].hash); // the seed drives the simulation's randomness
@@ -89,21 +92,57 @@ describe('--print', () => {
   });
 
   it('lays the knobs over the drawn shape', () => {
-    const r = fuzz(['--scenario', 'swarm', '--seed', '8', '--brokers', '5', '--replication-factor', '4', '--min-insync', '3', '--partitions', '2', '--print']);
+    const r = fuzz([
+      '--scenario',
+      'swarm',
+      '--seed',
+      '8',
+      '--brokers',
+      '5',
+      '--replication-factor',
+      '4',
+      '--min-insync',
+      '3',
+      '--partitions',
+      '2',
+      '--print',
+    ]);
     expect(r.code).toBe(0);
     const input = JSON.parse(r.stdout) as ScenarioInput;
     expect(input.shape).toMatchObject({ brokers: 5, replicationFactor: 4, minInsync: 3, partitions: 2 });
   });
 
   it('the usage names the new flags', () => {
-    for (const flag of ['--scenario-file', '--print', '--brokers', '--replication-factor', '--min-insync', '--partitions']) expect(USAGE).toContain(flag);
+    for (const flag of [
+      '--scenario-file',
+      '--print',
+      '--brokers',
+      '--replication-factor',
+      '--min-insync',
+      '--partitions',
+    ])
+      expect(USAGE).toContain(flag);
   });
 });
 
 describe('the shape knobs', () => {
   it('run a named scenario on the overridden shape', () => {
     const out = fresh();
-    const r = fuzz(['--scenario', 'leader-failover', '--brokers', '5', '--partitions', '2', '--seeds', '2', '--base-seed', '1', '--out', out, '--json']);
+    const r = fuzz([
+      '--scenario',
+      'leader-failover',
+      '--brokers',
+      '5',
+      '--partitions',
+      '2',
+      '--seeds',
+      '2',
+      '--base-seed',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(lastJson<CampaignSummary>(r.stdout).seeds).toBe(2);
   });
@@ -117,13 +156,28 @@ describe('the shape knobs', () => {
       faults: [
         { ...faults[0], action: { kind: 'crash', target: { kind: 'broker', id: 5 }, downMs: 1000 } },
         { ...faults[0], action: { kind: 'crash', target: { kind: 'follower', partition: 2, index: 0 }, downMs: 1000 } },
-        { ...faults[3], action: { kind: 'power-loss', targets: [{ kind: 'broker', id: 1 }, { kind: 'broker', id: 4 }], downMs: 1, tornTail: false } },
+        {
+          ...faults[3],
+          action: {
+            kind: 'power-loss',
+            targets: [
+              { kind: 'broker', id: 1 },
+              { kind: 'broker', id: 4 },
+            ],
+            downMs: 1,
+            tornTail: false,
+          },
+        },
       ],
     };
     const o = overrideShape(input, { brokers: 3, partitions: 2 });
     expect(o.shape).toMatchObject({ brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2 });
     expect(o.faults).toHaveLength(1);
-    expect(o.faults[0].action).toEqual({ kind: 'crash', target: { kind: 'follower', partition: 1, index: 0 }, downMs: 1000 });
+    expect(o.faults[0].action).toEqual({
+      kind: 'crash',
+      target: { kind: 'follower', partition: 1, index: 0 },
+      downMs: 1000,
+    });
     expect(o.faults[0].trigger).toMatchObject({ kind: 'on', event: { partition: 0 } });
     expect(parseScenarioInput(JSON.parse(JSON.stringify(o))).ok).toBe(true);
   });
@@ -131,28 +185,76 @@ describe('the shape knobs', () => {
   it('fit drawn values around the given ones', () => {
     const base = example();
     expect(overrideShape(base, { brokers: 2 }).shape).toMatchObject({ brokers: 2, replicationFactor: 2, minInsync: 2 });
-    expect(overrideShape(base, { replicationFactor: 5 }).shape).toMatchObject({ brokers: 5, replicationFactor: 5, minInsync: 2 });
-    expect(overrideShape(base, { minInsync: 1 }).shape).toMatchObject({ brokers: 3, replicationFactor: 3, minInsync: 1 });
+    expect(overrideShape(base, { replicationFactor: 5 }).shape).toMatchObject({
+      brokers: 5,
+      replicationFactor: 5,
+      minInsync: 2,
+    });
+    expect(overrideShape(base, { minInsync: 1 }).shape).toMatchObject({
+      brokers: 3,
+      replicationFactor: 3,
+      minInsync: 1,
+    });
   });
 });
 
 describe('bad files and flags: one line naming the path, exit 2, nothing written', () => {
   const edit = (path: ReadonlyArray<string | number>, value: unknown) => writeJson(setAt(raw(), path, value));
   const cases: Array<[string, () => string[], RegExp]> = [
-    ['an unknown fault kind', () => ['--scenario-file', edit(['faults', 0, 'action', 'kind'], 'explode')], /faults\[0\]\.action\.kind: expected kind to be one of crash, restart, .*got "explode"/],
-    ['an unknown trigger kind', () => ['--scenario-file', edit(['faults', 2, 'trigger', 'kind'], 'soon')], /faults\[2\]\.trigger\.kind: expected kind to be one of at, on, after, got "soon"/],
-    ['an unknown probe', () => ['--scenario-file', edit(['faults', 0, 'trigger', 'event', 'probe'], 'ack')], /faults\[0\]\.trigger\.event\.probe: expected one of produce-ack/],
-    ['a misspelt Kafka setting', () => ['--scenario-file', edit(['shape', 'timing', 'replica.lag.max.ms'], 1)], /shape\.timing: unexpected field "replica\.lag\.max\.ms"/],
-    ['a missing workload', () => ['--scenario-file', edit(['workload'], undefined)], /workload: missing \(expected object\)/],
-    ['a string for a number', () => ['--scenario-file', edit(['shape', 'brokers'], '3')], /shape\.brokers: .*expected number/],
-    ['a broker beyond the shape', () => ['--scenario-file', edit(['faults', 2, 'action', 'target', 'id'], 4)], /faults\[2\]\.action\.target\.id: expected a broker id 1\.\.3, got 4/],
-    ['a replication factor above the brokers', () => ['--scenario-file', edit(['shape', 'replicationFactor'], 4)], /shape\.replicationFactor: expected at most brokers \(3\), got 4/],
+    [
+      'an unknown fault kind',
+      () => ['--scenario-file', edit(['faults', 0, 'action', 'kind'], 'explode')],
+      /faults\[0\]\.action\.kind: expected kind to be one of crash, restart, .*got "explode"/,
+    ],
+    [
+      'an unknown trigger kind',
+      () => ['--scenario-file', edit(['faults', 2, 'trigger', 'kind'], 'soon')],
+      /faults\[2\]\.trigger\.kind: expected kind to be one of at, on, after, got "soon"/,
+    ],
+    [
+      'an unknown probe',
+      () => ['--scenario-file', edit(['faults', 0, 'trigger', 'event', 'probe'], 'ack')],
+      /faults\[0\]\.trigger\.event\.probe: expected one of produce-ack/,
+    ],
+    [
+      'a misspelt Kafka setting',
+      () => ['--scenario-file', edit(['shape', 'timing', 'replica.lag.max.ms'], 1)],
+      /shape\.timing: unexpected field "replica\.lag\.max\.ms"/,
+    ],
+    [
+      'a missing workload',
+      () => ['--scenario-file', edit(['workload'], undefined)],
+      /workload: missing \(expected object\)/,
+    ],
+    [
+      'a string for a number',
+      () => ['--scenario-file', edit(['shape', 'brokers'], '3')],
+      /shape\.brokers: .*expected number/,
+    ],
+    [
+      'a broker beyond the shape',
+      () => ['--scenario-file', edit(['faults', 2, 'action', 'target', 'id'], 4)],
+      /faults\[2\]\.action\.target\.id: expected a broker id 1\.\.3, got 4/,
+    ],
+    [
+      'a replication factor above the brokers',
+      () => ['--scenario-file', edit(['shape', 'replicationFactor'], 4)],
+      /shape\.replicationFactor: expected at most brokers \(3\), got 4/,
+    ],
     ['not JSON', () => ['--scenario-file', writeJson('{ "shape": ')], /is not JSON/],
     ['a missing file', () => ['--scenario-file', join(tmp, 'nope.json')], /cannot read .*nope\.json: ENOENT/],
     ['--scenario and --scenario-file', () => ['--scenario', 'swarm', '--scenario-file', EXAMPLE], /not both/],
     ['a knob with --scenario-file', () => ['--scenario-file', EXAMPLE, '--brokers', '5'], /edit the file's shape/],
-    ['--replication-factor above --brokers', () => ['--brokers', '2', '--replication-factor', '3'], /--replication-factor 3 exceeds --brokers 2/],
-    ['--min-insync above --replication-factor', () => ['--replication-factor', '2', '--min-insync', '3'], /--min-insync 3 exceeds --replication-factor 2/],
+    [
+      '--replication-factor above --brokers',
+      () => ['--brokers', '2', '--replication-factor', '3'],
+      /--replication-factor 3 exceeds --brokers 2/,
+    ],
+    [
+      '--min-insync above --replication-factor',
+      () => ['--replication-factor', '2', '--min-insync', '3'],
+      /--min-insync 3 exceeds --replication-factor 2/,
+    ],
     ['--brokers 10', () => ['--brokers', '10'], /--brokers must be between 1 and 9/],
     ['--print with --seeds', () => ['--print', '--seeds', '3'], /--seeds does not apply/],
   ];
@@ -177,14 +279,29 @@ describe('the schema covers the vocabulary of scenarios/faults.ts', () => {
       crash: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 1 },
       restart: { kind: 'restart', target: { kind: 'out-of-isr', partition: 1, index: 2 }, downMs: 1 },
       'power-loss': { kind: 'power-loss', targets: [{ kind: 'subject', index: 1 }], downMs: 1, tornTail: false },
-      cut: { kind: 'cut', cut: { shape: 'one-way', from: [{ kind: 'controller' }], to: [{ kind: 'producer', index: 0 }] }, durationMs: 1 },
-      slow: { kind: 'slow', target: { kind: 'consumer', index: 0 }, peer: { kind: 'broker', id: 1 }, extraMs: 1, durationMs: 1 },
+      cut: {
+        kind: 'cut',
+        cut: { shape: 'one-way', from: [{ kind: 'controller' }], to: [{ kind: 'producer', index: 0 }] },
+        durationMs: 1,
+      },
+      slow: {
+        kind: 'slow',
+        target: { kind: 'consumer', index: 0 },
+        peer: { kind: 'broker', id: 1 },
+        extraMs: 1,
+        durationMs: 1,
+      },
       'controller-crash': { kind: 'controller-crash', downMs: 1 },
       'rolling-restart': { kind: 'rolling-restart', downMs: 1, gapMs: 1 },
     };
     for (const kind of FAULT_KINDS) {
       for (const probe of TRIGGER_PROBES) {
-        const trigger = { kind: 'after', delayUs: 0, nth: 2, event: { probe, broker: 1, partition: 1, change: 'shrink', appendedOnly: true } };
+        const trigger = {
+          kind: 'after',
+          delayUs: 0,
+          nth: 2,
+          event: { probe, broker: 1, partition: 1, change: 'shrink', appendedOnly: true },
+        };
         const r = parseScenarioInput({ ...x, faults: [{ trigger, action: actions[kind] }] });
         expect(r.ok, `${kind} / ${probe}: ${r.ok ? '' : r.reason}`).toBe(true);
       }
