@@ -13,7 +13,7 @@
 import type { VariantName } from '../model/config.ts';
 import { createExecutor, type Executor } from './executor.ts';
 import { seedAt, shardPositions, shardSize, type SeedRange } from './seeds.ts';
-import { DEFAULT_DEPS_MODULE, isFailureOutcome, type SeedResult, type SeedTask } from './tasks.ts';
+import { DEFAULT_DEPS_MODULE, isFailureOutcome, type InputPlan, type SeedResult, type SeedTask } from './tasks.ts';
 
 export interface CampaignOptions {
   scenario: string;
@@ -23,6 +23,8 @@ export interface CampaignOptions {
   /** Stop after this many failures (0 = never stop early). */
   maxViolations: number;
   checkDeterminism: boolean;
+  /** Inputs other than the scenario's own draws (--scenario-file, the shape knobs). */
+  input?: InputPlan;
   depsModule?: string;
   /** Reuse an executor (the caller destroys it). */
   executor?: Executor;
@@ -97,6 +99,7 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
           const pos = positions.next().value as number;
           const seed = seedAt(opts.range, pos);
           const task: SeedTask = { type: 'seed', scenario: opts.scenario, variant: opts.variant, seed, checkDeterminism: opts.checkDeterminism };
+          if (opts.input !== undefined) task.input = opts.input;
           const controller = new AbortController();
           controllers.set(k, controller);
           executor.run(task, controller.signal).then(

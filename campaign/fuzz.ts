@@ -7,13 +7,13 @@
 
 import type { VariantName } from '../model/config.ts';
 import type { Trace } from '../checkers/trace.ts';
-import { generateInput } from '../driver/run.ts';
 import { scanSeeds, type CampaignProgress } from './campaign.ts';
 import { createExecutor, type Executor } from './executor.ts';
 import { displayPath, writeCampaignFiles, writeViolation } from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
-import { DEFAULT_DEPS_MODULE, loadDeps, type SeedResult, type ShrinkOutcome } from './tasks.ts';
+import { DEFAULT_DEPS_MODULE, inputFor, loadDeps } from './tasks.ts';
+import type { InputPlan, SeedResult, ShrinkOutcome } from './tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from './shrink.ts';
 
 export interface FuzzOptions {
@@ -24,6 +24,10 @@ export interface FuzzOptions {
   maxViolations: number;
   checkDeterminism: boolean;
   outDir: string;
+  /** Inputs other than the scenario's own draws (--scenario-file, the shape knobs). */
+  input?: InputPlan;
+  /** The flags that choose the inputs, for the re-run command (default `--scenario NAME`). */
+  scenarioFlags?: string;
   /** Simulation runs allowed per shrink (0 = do not shrink). */
   shrinkRuns?: number;
   depsModule?: string;
@@ -41,8 +45,13 @@ export interface FuzzOutcome {
   traces: Array<Trace | null>;
 }
 
-export function rerunCommand(scenario: string, variant: string, seed: number): string {
-  return `npm run fuzz -- --scenario ${scenario} --variant ${variant} --seed ${seed}`;
+export function rerunCommand(
+  scenario: string,
+  variant: string,
+  seed: number,
+  scenarioFlags = `--scenario ${scenario}`,
+): string {
+  return `npm run fuzz -- ${scenarioFlags} --variant ${variant} --seed ${seed}`;
 }
 
 export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
@@ -58,6 +67,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       workers: opts.workers,
       maxViolations: opts.maxViolations,
       checkDeterminism: opts.checkDeterminism,
+      ...(opts.input === undefined ? {} : { input: opts.input }),
       executor,
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
@@ -71,19 +81,21 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
     const jobs = scan.failures.map(async (f, i) => {
       if (interrupted()) return { f, shrunk: undefined, trace: undefined };
       opts.onShrink?.(i, scan.failures.length, f.seed);
-      const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed };
+      const plan = opts.input === undefined ? {} : { input: opts.input };
+      const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed, ...plan };
       let shrunk: ShrinkOutcome | undefined;
       // A stuck run burns its whole event budget, and a nondeterministic one cannot be shrunk.
       if (shrinkRuns > 0 && (f.outcome === 'violation' || f.outcome === 'crash')) {
         shrunk = (await executor.run({ type: 'shrink', ...base, budgetRuns: shrinkRuns })) as ShrinkOutcome;
       }
-      const input = shrunk?.input ?? generateInput(opts.scenario, f.seed);
-      const trace = (await executor.run({ type: 'trace', ...base, input })) as Trace;
+      const input = shrunk?.input ?? inputFor(opts.scenario, f.seed, opts.input);
+      const traceTask = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: f.seed, input };
+      const trace = (await executor.run(traceTask)) as Trace;
       return { f, shrunk, trace };
     });
     const done = await Promise.all(jobs);
     for (const { f, shrunk, trace } of done) {
-      const originalInput = generateInput(opts.scenario, f.seed);
+      const originalInput = inputFor(opts.scenario, f.seed, opts.input);
       let written: { trace: string; report: string; replay: string } | undefined;
       if (trace !== undefined) written = await writeViolation(opts.outDir, trace);
       const final = shrunk?.result ?? f;
@@ -100,7 +112,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
         trace: written?.trace ?? null,
         report: written?.report ?? null,
         replay: written?.replay ?? null,
-        rerun: rerunCommand(opts.scenario, opts.variant, f.seed),
+        rerun: rerunCommand(opts.scenario, opts.variant, f.seed, opts.scenarioFlags),
       });
       traces.push(trace === undefined ? null : written === undefined ? trace : { ...trace, command: written.replay });
     }

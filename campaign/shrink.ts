@@ -32,6 +32,8 @@ export interface ShrinkOptions {
    * does not fail (is neither a violation, stuck nor a crash). Usually 'correct'.
    */
   reference?: VariantName;
+  /** Applied to each candidate fast-check's shrinker draws from the scenario's arbitrary. */
+  fit?: (input: ScenarioInput) => ScenarioInput;
 }
 
 export interface ShrinkResult {
@@ -88,7 +90,8 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
           return false;
         }
         if (runs >= fcBudget) return true; // out of budget: accept, which ends shrinking
-        return !consider(input, tryInput(input));
+        const candidate = opts.fit === undefined ? input : opts.fit(input);
+        return !consider(candidate, tryInput(candidate));
       }),
       { seed: fcSeed(opts.seed), numRuns: 1, endOnFailure: false },
     );

@@ -7,10 +7,11 @@
 // (default: driver/default-deps.ts); tests point it at stand-ins.
 
 import type { VariantName } from '../model/config.ts';
-import type { ScenarioInput } from '../scenarios/input.ts';
+import { overrideShape, type ScenarioInput, type ShapeOverrides } from '../scenarios/input.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../driver/run.ts';
 import { checkDeterminism } from '../driver/determinism.ts';
+import { canonicalJson, EventHash } from '../harness/hash.ts';
 import { shrinkFailure } from './shrink.ts';
 
 export const DEFAULT_DEPS_MODULE = new URL('../driver/default-deps.ts', import.meta.url).href;
@@ -35,12 +36,27 @@ export interface SeedResult {
   wallMs: number;
 }
 
+/**
+ * Where a seed's input comes from, beyond the named scenario's own draw: that draw with the
+ * command's knobs laid over its shape (--brokers…), or one fixed input (--scenario-file),
+ * the same for every seed (the seed then drives only the simulation's randomness).
+ */
+export type InputPlan = { kind: 'overrides'; overrides: ShapeOverrides } | { kind: 'fixed'; input: ScenarioInput };
+
+/** A seed's input under a plan (no plan: the named scenario's draw). */
+export function inputFor(scenario: string, seed: number, plan?: InputPlan): ScenarioInput {
+  if (plan?.kind === 'fixed') return plan.input;
+  const drawn = generateInput(scenario, seed);
+  return plan === undefined ? drawn : overrideShape(drawn, plan.overrides);
+}
+
 export interface SeedTask {
   type: 'seed';
   scenario: string;
   variant: VariantName;
   seed: number;
   checkDeterminism: boolean;
+  input?: InputPlan;
 }
 
 export interface ShrinkTask {
@@ -49,6 +65,7 @@ export interface ShrinkTask {
   variant: VariantName;
   seed: number;
   budgetRuns: number;
+  input?: InputPlan;
 }
 
 export interface TraceTask {
@@ -104,7 +121,7 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
   const started = Date.now();
   switch (task.type) {
     case 'seed': {
-      const input = generateInput(task.scenario, task.seed);
+      const input = inputFor(task.scenario, task.seed, task.input);
       const opts = { seed: task.seed, scenario: task.scenario, variant: task.variant, input };
       if (!task.checkDeterminism) {
         return summarize(runScenario(deps, opts), input.faults.length, Date.now() - started);
@@ -119,7 +136,8 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
       return s;
     }
     case 'shrink': {
-      const originalInput = generateInput(task.scenario, task.seed);
+      const originalInput = inputFor(task.scenario, task.seed, task.input);
+      const plan = task.input;
       const original = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: originalInput });
       const shrunk = shrinkFailure(deps, {
         scenario: task.scenario,
@@ -128,6 +146,8 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
         original,
         originalInput,
         budgetRuns: task.budgetRuns,
+        // fast-check's candidates are the scenario's draws: fit them to the knobs as well.
+        ...(plan?.kind === 'overrides' ? { fit: (i: ScenarioInput) => overrideShape(i, plan.overrides) } : {}),
         // A variant's counterexample must keep passing on today's Kafka while it shrinks.
         ...(task.variant === 'correct' ? {} : { reference: 'correct' as const }),
       });
@@ -140,9 +160,25 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
     }
     case 'trace': {
       const r = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: task.input, trace: true });
-      return r.trace!;
+      return sealTrace(r.trace!);
     }
   }
+}
+
+/** What a trace says to run, as its content hash covers it. */
+export type TraceContent = Pick<Trace, 'seed' | 'scenario' | 'variant' | 'faultSchedule' | 'config'>;
+
+/** The content hash of a trace (Trace.contentHash): canonical JSON folded into a 64-bit hash. */
+export function contentHashOf(t: TraceContent): string {
+  const h = new EventHash();
+  const { seed, scenario, variant, faultSchedule: input, config } = t;
+  h.str(canonicalJson({ seed, scenario, variant, input, config }));
+  return h.hex();
+}
+
+/** The trace with its content hash, as it is written to a file. */
+export function sealTrace(trace: Trace): Trace {
+  return { ...trace, contentHash: contentHashOf(trace) };
 }
 
 const depsCache = new Map<string, Promise<RunDeps>>();

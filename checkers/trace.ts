@@ -94,6 +94,12 @@ export interface Trace {
   verdict: Verdict;
   /** Running 64-bit event hash, 16 hex digits. */
   hash: string;
+  /**
+   * 64-bit hash (16 hex digits) of what the trace says to run — canonical JSON of seed,
+   * scenario, variant, faultSchedule and config — so that a replay tells an edited trace
+   * from a changed model. Absent in older traces.
+   */
+  contentHash?: string;
   eventCount: number;
   endTimeUs: number;
   /** How the run ended: ok, violation, stuck, crash. */

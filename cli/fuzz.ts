@@ -9,7 +9,9 @@
 
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec } from './args.ts';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec, type Parsed } from './args.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario } from '../scenarios/named.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
 import type { VariantName } from '../model/config.ts';
@@ -21,6 +23,9 @@ import { writeCampaignFiles } from '../campaign/output.ts';
 import { DEFAULT_SHRINK_RUNS } from '../campaign/shrink.ts';
 import type { SeedRange } from '../campaign/seeds.ts';
 import type { Trace } from '../checkers/trace.ts';
+import type { ScenarioInput, ShapeOverrides } from '../scenarios/input.ts';
+import { MAX_BROKERS, MAX_PARTITIONS, parseScenarioInput } from '../scenarios/schema.ts';
+import { inputFor, type InputPlan } from '../campaign/tasks.ts';
 
 /** Seeds of a bare `npm run fuzz`: about a minute or two of real work on a 2-core machine. */
 export const DEFAULT_SEEDS = 6000;
@@ -29,6 +34,12 @@ const MAX_WORKERS = 64;
 
 const FLAGS: Record<string, FlagSpec> = {
   scenario: { kind: 'value' },
+  'scenario-file': { kind: 'value' },
+  print: { kind: 'bool' },
+  brokers: { kind: 'value' },
+  'replication-factor': { kind: 'value' },
+  'min-insync': { kind: 'value' },
+  partitions: { kind: 'value' },
   seeds: { kind: 'value' },
   seed: { kind: 'value' },
   'base-seed': { kind: 'value' },
@@ -51,6 +62,12 @@ Runs seeds of a scenario against the simulated Kafka cluster, judges every run, 
 violation to a small counterexample and writes its trace and HTML report.
 
   --scenario NAME        scenario to run (default ${DEFAULT_SCENARIO}; see --list)
+  --scenario-file FILE   run the input in FILE.json (shape, Kafka settings, workload, faults) for every seed
+  --print                print the scenario's input for --seed S (default 0) as such a file, and exit
+  --brokers N            override the drawn shape: brokers (1..${MAX_BROKERS}), and likewise
+  --replication-factor N   the topic's replication factor,
+  --min-insync N           its min.insync.replicas,
+  --partitions N           its partitions (faults naming brokers beyond the shape are dropped)
   --variant NAME         protocol or configuration variant (default correct; see --list)
   --seeds N              run N seeds (default ${DEFAULT_SEEDS})
   --seed S               run the single seed S (re-run a reported seed)
@@ -81,6 +98,9 @@ export interface MainIo {
 
 interface FuzzRequest {
   scenario: string;
+  /** Inputs other than the scenario's draws, and the flags that choose them. */
+  input?: InputPlan;
+  scenarioFlags?: string;
   variant: VariantName;
   range: SeedRange;
   baseSeedChosen: boolean;
@@ -92,7 +112,14 @@ interface FuzzRequest {
   json: boolean;
 }
 
-function parseRequest(argv: readonly string[], io: MainIo): FuzzRequest | { list: true } | { help: true } | { merge: string[]; outDir: string; json: boolean } {
+type Request =
+  | FuzzRequest
+  | { list: true }
+  | { help: true }
+  | { print: ScenarioInput }
+  | { merge: string[]; outDir: string; json: boolean };
+
+function parseRequest(argv: readonly string[], io: MainIo): Request {
   const p = parseArgs(argv, FLAGS);
   if (p.positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
   if (bool(p, 'help')) return { help: true };
@@ -102,15 +129,15 @@ function parseRequest(argv: readonly string[], io: MainIo): FuzzRequest | { list
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    for (const other of ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers', 'max-violations']) {
+    const runFlags = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers'];
+    for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
   }
-  const scenario = str(p, 'scenario') ?? DEFAULT_SCENARIO;
-  if (findScenario(scenario) === undefined) {
-    throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  }
+  const inputs = parseInputFlags(p);
+  if (bool(p, 'print')) return { print: printedInput(p, inputs) };
+  const scenario = inputs.scenario;
   const variantText = str(p, 'variant') ?? 'correct';
   if (!isVariantName(variantText)) throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
   const seedsText = str(p, 'seeds');
@@ -145,6 +172,7 @@ function parseRequest(argv: readonly string[], io: MainIo): FuzzRequest | { list
   }
   return {
     scenario,
+    ...(inputs.input === undefined ? {} : { input: inputs.input, scenarioFlags: inputs.scenarioFlags }),
     variant: variantText,
     range,
     baseSeedChosen,
@@ -155,6 +183,101 @@ function parseRequest(argv: readonly string[], io: MainIo): FuzzRequest | { list
     checkDeterminism: bool(p, 'check-determinism'),
     json,
   };
+}
+
+/** The flags that choose a campaign's inputs besides --scenario. */
+const KNOBS = ['brokers', 'replication-factor', 'min-insync', 'partitions'] as const;
+const INPUT_FLAGS = ['scenario-file', 'print', ...KNOBS];
+
+interface InputChoice {
+  scenario: string;
+  input?: InputPlan;
+  scenarioFlags?: string;
+}
+
+/** --scenario, --scenario-file and the shape knobs; the file is read and validated here. */
+function parseInputFlags(p: Parsed): InputChoice {
+  const file = str(p, 'scenario-file');
+  const knobs = KNOBS.filter((k) => p.flags.has(k));
+  if (file !== undefined) {
+    if (p.flags.has('scenario')) throw new UsageError('give --scenario NAME or --scenario-file FILE, not both');
+    if (knobs.length > 0) {
+      throw new UsageError(`--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`);
+    }
+    const input = readScenarioFile(file);
+    return { scenario: fileScenarioName(file), input: { kind: 'fixed', input }, scenarioFlags: `--scenario-file ${file}` };
+  }
+  const scenario = str(p, 'scenario') ?? DEFAULT_SCENARIO;
+  if (findScenario(scenario) === undefined) {
+    const names = SCENARIOS.map((s) => s.name).join(', ');
+    throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${names}`);
+  }
+  if (knobs.length === 0) return { scenario };
+  const overrides = parseKnobs(p);
+  const flags = knobs.map((k) => `--${k} ${str(p, k)}`).join(' ');
+  return { scenario, input: { kind: 'overrides', overrides }, scenarioFlags: `--scenario ${scenario} ${flags}` };
+}
+
+function parseKnobs(p: Parsed): ShapeOverrides {
+  const knob = (name: (typeof KNOBS)[number], max: number) => {
+    const text = str(p, name);
+    return text === undefined ? undefined : parseCount(name, text, 1, max);
+  };
+  const o: ShapeOverrides = {};
+  const brokers = knob('brokers', MAX_BROKERS);
+  const replicationFactor = knob('replication-factor', MAX_BROKERS);
+  const minInsync = knob('min-insync', MAX_BROKERS);
+  const partitions = knob('partitions', MAX_PARTITIONS);
+  if (brokers !== undefined) o.brokers = brokers;
+  if (replicationFactor !== undefined) o.replicationFactor = replicationFactor;
+  if (minInsync !== undefined) o.minInsync = minInsync;
+  if (partitions !== undefined) o.partitions = partitions;
+  if (brokers !== undefined && replicationFactor !== undefined && replicationFactor > brokers) {
+    throw new UsageError(`--replication-factor ${replicationFactor} exceeds --brokers ${brokers}`);
+  }
+  const rfOrBrokers = replicationFactor ?? brokers;
+  if (minInsync !== undefined && rfOrBrokers !== undefined && minInsync > rfOrBrokers) {
+    const what = replicationFactor !== undefined ? `--replication-factor ${replicationFactor}` : `--brokers ${brokers}`;
+    throw new UsageError(`--min-insync ${minInsync} exceeds ${what}: every acks=all send would fail`);
+  }
+  return o;
+}
+
+/** Reads and validates a scenario file; any problem is one line naming the JSON path. */
+function readScenarioFile(path: string): ScenarioInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path} is not JSON: ${(err as Error).message}`);
+  }
+  const r = parseScenarioInput(value);
+  if (!r.ok) throw new UsageError(`${path}: ${r.reason}`);
+  return r.input;
+}
+
+/** The name a file's runs are recorded under: its base name, never a named scenario's. */
+function fileScenarioName(path: string): string {
+  const base = basename(path).replace(/\.json$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'scenario-file';
+  return findScenario(base) === undefined ? base : `${base}-file`;
+}
+
+/** --print: the input of --seed S (default 0) of the chosen scenario, knobs applied. */
+function printedInput(p: Parsed, inputs: InputChoice): ScenarioInput {
+  for (const other of ['seeds', 'base-seed', 'shard', 'merge']) {
+    if (p.flags.has(other)) {
+      throw new UsageError(`--print prints the input of one seed (--seed S); --${other} does not apply`);
+    }
+  }
+  const seedText = str(p, 'seed');
+  const seed = seedText === undefined ? 0 : parseCount('seed', seedText);
+  return inputFor(inputs.scenario, seed, inputs.input);
 }
 
 export function listText(): string {
@@ -186,6 +309,10 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     io.stdout.write(listText() + '\n');
     return 0;
   }
+  if ('print' in req) {
+    io.stdout.write(`${JSON.stringify(req.print, null, 2)}\n`);
+    return 0;
+  }
   if ('merge' in req) {
     let merged;
     try {
@@ -213,6 +340,7 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     checkDeterminism: req.checkDeterminism,
     outDir: req.outDir,
     shrinkRuns: req.shrinkRuns,
+    ...(req.input === undefined ? {} : { input: req.input, scenarioFlags: req.scenarioFlags }),
     ...(io.depsModule === undefined ? {} : { depsModule: io.depsModule }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     onProgress: (p) => progress.update(p),

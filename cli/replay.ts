@@ -2,18 +2,23 @@
 // machine-readable fault schedule and workload), verifies that the event hash is the one the
 // trace holds, and exits as the original run did: 0 (ok, or a loss beyond Kafka's promise),
 // 1 (violation, stuck, crash), 3 (unknown verdict, or the hash or the outcome differs: the
-// code changed since the trace was recorded, so the replay proves nothing). An unreadable file, garbage,
-// or a trace of another format or version: one line on stderr, exit 2.
+// code changed since the trace was recorded, so the replay proves nothing). An unreadable
+// file, garbage, a trace of another format or version, or one whose fields do not fit the
+// schema (scenarios/schema.ts for the schedule): one line naming the field, exit 2.
+// A trace whose content hash does not match what it says to run was edited: it is run as
+// the edited input and exits by that run's outcome (older traces have no content hash).
 
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { bool, parseArgs, UsageError, type FlagSpec } from './args.ts';
-import { TRACE_FORMAT, TRACE_VERSION, type Trace } from '../checkers/trace.ts';
-import { invalidInputReason, type ScenarioInput } from '../scenarios/input.ts';
-import { isVariantName } from '../scenarios/variants.ts';
+import { z } from 'zod';
+import { TRACE_FORMAT, TRACE_VERSION } from '../checkers/trace.ts';
+import type { ScenarioInput } from '../scenarios/input.ts';
+import { firstIssue, parseScenarioInput } from '../scenarios/schema.ts';
+import { VARIANT_NAMES } from '../scenarios/variants.ts';
 import type { VariantName } from '../model/config.ts';
 import { runScenario, type RunOutcome } from '../driver/run.ts';
-import { DEFAULT_DEPS_MODULE, loadDeps } from '../campaign/tasks.ts';
+import { contentHashOf, DEFAULT_DEPS_MODULE, loadDeps } from '../campaign/tasks.ts';
 
 const FLAGS: Record<string, FlagSpec> = { json: { kind: 'bool' }, help: { kind: 'bool' } };
 
@@ -26,7 +31,10 @@ reproduces the recorded event hash, and exits as the original run did.
   --help   this text
 
 exit: 0 valid (or a loss beyond what Kafka promises), 1 violation/stuck/crash,
-      2 bad usage or unreadable trace, 3 unknown verdict, or hash/outcome mismatch`;
+      2 bad usage, unreadable or malformed trace (one line naming the field),
+      3 unknown verdict, or hash/outcome mismatch (the code or the model changed).
+A trace edited by hand (its content hash differs) runs as the edited input and exits
+by its own outcome.`;
 
 export interface ReplayIo {
   stdout: NodeJS.WritableStream;
@@ -41,21 +49,59 @@ export interface ValidTrace {
   input: ScenarioInput;
   hash: string;
   outcome: string;
+  /** The content hash the trace holds, if any (older traces have none). */
+  contentHash?: string;
+  /** The content hash of what the trace says to run, computed as it was read. */
+  actualContentHash: string;
 }
 
-/** Checks a parsed trace file; throws UsageError with the reason it cannot be replayed. */
+const hex16 = z.string().regex(/^[0-9a-f]{16}$/, { error: 'expected 16 hex digits' });
+
+/**
+ * The envelope of a trace file (checkers/trace.ts Trace) as replay needs it. Other fields
+ * (history, timeline, verdict…) are for reports and pass through unchecked.
+ */
+const traceEnvelopeSchema = z.looseObject({
+  format: z.literal(TRACE_FORMAT, {
+    error: (iss) => `expected ${JSON.stringify(TRACE_FORMAT)}, got ${JSON.stringify(iss.input)}: not a gregor trace`,
+  }),
+  version: z.literal(TRACE_VERSION, {
+    error: (iss) =>
+      `expected ${TRACE_VERSION}, got ${JSON.stringify(iss.input)}: this gregor reads trace version ${TRACE_VERSION}`,
+  }),
+  seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  scenario: z.string(),
+  variant: z.enum(VARIANT_NAMES, {
+    error: (iss) => `expected one of ${VARIANT_NAMES.join(', ')}, got ${JSON.stringify(iss.input)}`,
+  }),
+  config: z.record(z.string(), z.unknown()),
+  faultSchedule: z.unknown(),
+  hash: hex16,
+  contentHash: hex16.optional(),
+  outcome: z.string(),
+});
+
+/** Checks a parsed trace file; throws UsageError with one line naming the field at fault. */
 export function validateTrace(value: unknown, path: string): ValidTrace {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${path} is not a trace (not a JSON object)`);
-  const t = value as Partial<Trace>;
-  if (t.format !== TRACE_FORMAT) throw new UsageError(`${path} is not a ${TRACE_FORMAT} file (format ${JSON.stringify(t.format)})`);
-  if (t.version !== TRACE_VERSION) throw new UsageError(`${path} is trace version ${JSON.stringify(t.version)}; this gregor reads version ${TRACE_VERSION}`);
-  if (typeof t.seed !== 'number' || !Number.isSafeInteger(t.seed) || t.seed < 0) throw new UsageError(`${path}: seed must be a non-negative integer`);
-  if (typeof t.scenario !== 'string') throw new UsageError(`${path}: scenario must be a string`);
-  if (typeof t.variant !== 'string' || !isVariantName(t.variant)) throw new UsageError(`${path}: unknown variant ${JSON.stringify(t.variant)}`);
-  if (typeof t.hash !== 'string' || !/^[0-9a-f]{16}$/.test(t.hash)) throw new UsageError(`${path}: hash must be 16 hex digits`);
-  const reason = invalidInputReason(t.faultSchedule);
-  if (reason !== undefined) throw new UsageError(`${path}: ${reason}`);
-  return { seed: t.seed, scenario: t.scenario, variant: t.variant, input: t.faultSchedule as ScenarioInput, hash: t.hash, outcome: String(t.outcome) };
+  const env = traceEnvelopeSchema.safeParse(value, { reportInput: true });
+  if (!env.success) throw new UsageError(`${path}: ${firstIssue(env.error)}`);
+  const t = env.data;
+  const input = parseScenarioInput(t.faultSchedule, ['faultSchedule']);
+  if (!input.ok) throw new UsageError(`${path}: ${input.reason}`);
+  // Over the file's own values, so that any edit of what it says to run shows.
+  const { seed, scenario, variant, faultSchedule, config } = t;
+  const actualContentHash = contentHashOf({ seed, scenario, variant, faultSchedule, config });
+  return {
+    seed: t.seed,
+    scenario: t.scenario,
+    variant: t.variant,
+    input: input.input,
+    hash: t.hash,
+    outcome: t.outcome,
+    ...(t.contentHash === undefined ? {} : { contentHash: t.contentHash }),
+    actualContentHash,
+  };
 }
 
 export function exitCodeForOutcome(outcome: RunOutcome | string): number {
@@ -108,25 +154,73 @@ export async function replayMain(argv: readonly string[], io: ReplayIo): Promise
 
   const deps = await loadDeps(io.depsModule ?? DEFAULT_DEPS_MODULE);
   const r = runScenario(deps, { seed: t.seed, scenario: t.scenario, variant: t.variant, input: t.input });
+  const v = compareWithTrace(t, r);
+  const failing = r.verdict.anomalies.find((a) => a.informational !== true);
+  const head =
+    `replayed seed ${t.seed} (scenario ${t.scenario}, variant ${t.variant}, ` +
+    `${t.input.faults.length} faults): ${r.outcome}` +
+    (failing === undefined ? '' : ` — ${failing.kind}: ${failing.explanation}`);
+  io.stdout.write(`${[head, ...v.lines].join('\n')}\n`);
+  const code = v.edited || (v.hashMatches && v.outcomeMatches) ? exitCodeForOutcome(r.outcome) : 3;
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({
+        seed: t.seed,
+        scenario: t.scenario,
+        variant: t.variant,
+        outcome: r.outcome,
+        recordedOutcome: t.outcome,
+        hash: r.hash,
+        recordedHash: t.hash,
+        hashMatches: v.hashMatches,
+        outcomeMatches: v.outcomeMatches,
+        edited: v.edited,
+        contentHash: t.actualContentHash,
+        recordedContentHash: t.contentHash ?? null,
+        events: r.eventCount,
+        exitCode: code,
+      })}\n`,
+    );
+  }
+  return code;
+}
+
+/**
+ * What the replay proves. An edited trace (its content hash differs) is a new input: it is
+ * judged on its own, and its recorded hash and outcome are not compared. Otherwise the same
+ * input gave other events or another outcome: the code or the model changed.
+ */
+function compareWithTrace(
+  t: ValidTrace,
+  r: { hash: string; outcome: string; eventCount: number },
+): { edited: boolean; hashMatches: boolean; outcomeMatches: boolean; lines: string[] } {
   const hashMatches = r.hash === t.hash;
   const outcomeMatches = r.outcome === t.outcome;
-  const failing = r.verdict.anomalies.find((a) => a.informational !== true);
+  if (t.contentHash !== undefined && t.contentHash !== t.actualContentHash) {
+    return {
+      edited: true,
+      hashMatches,
+      outcomeMatches,
+      lines: [
+        `the trace was edited (content hash ${t.actualContentHash} ≠ ${t.contentHash} recorded): ` +
+          `it was run as the edited input; its recorded hash and outcome (${t.outcome}) belong to the original`,
+      ],
+    };
+  }
   const lines = [
-    `replayed seed ${t.seed} (scenario ${t.scenario}, variant ${t.variant}, ${t.input.faults.length} faults): ${r.outcome}` +
-      (failing === undefined ? '' : ` — ${failing.kind}: ${failing.explanation}`),
     hashMatches
       ? `hash ${r.hash} matches the trace (${r.eventCount} events)`
-      : `hash ${r.hash} differs from the trace's ${t.hash}: the code or the model changed since it was recorded (outcome then: ${t.outcome}, now: ${r.outcome})`,
+      : `hash ${r.hash} differs from the trace's ${t.hash}: ` +
+        (t.contentHash === undefined
+          ? 'the code or the model changed since it was recorded, or the trace was edited ' +
+            '(an older trace: no content hash to tell)'
+          : 'same trace, different events: the code or the model changed since it was recorded') +
+        ` (outcome then: ${t.outcome}, now: ${r.outcome})`,
   ];
   if (hashMatches && !outcomeMatches) {
     lines.push(`but the outcome differs from the trace's (${t.outcome}): the model or the checkers changed since it was recorded`);
   }
-  io.stdout.write(lines.join('\n') + '\n');
-  const code = hashMatches && outcomeMatches ? exitCodeForOutcome(r.outcome) : 3;
-  if (json) {
-    io.stdout.write(JSON.stringify({ seed: t.seed, scenario: t.scenario, variant: t.variant, outcome: r.outcome, recordedOutcome: t.outcome, hash: r.hash, recordedHash: t.hash, hashMatches, outcomeMatches, events: r.eventCount, exitCode: code }) + '\n');
-  }
-  return code;
+  return { edited: false, hashMatches, outcomeMatches, lines };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -4,7 +4,8 @@
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
 import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type KafkaConfig, type WorkloadSpec } from '../model/config.ts';
-import type { Fault } from './faults.ts';
+import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
+import { parseScenarioInput, targetsOf } from './schema.ts';
 
 /** The topic every scenario writes to. */
 export const TOPIC = 't';
@@ -80,31 +81,103 @@ export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
 }
 
 /**
- * Structural validation of an input read from a file (a trace): returns a reason when it is
- * not a usable ScenarioInput. Generated inputs always pass.
+ * Validation of an input read from a file (a trace, a scenario file): the reason, naming the
+ * JSON path, when it is not a usable ScenarioInput (scenarios/schema.ts). Generated inputs
+ * always pass.
  */
 export function invalidInputReason(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return 'fault schedule is not an object';
-  const v = value as Partial<ScenarioInput>;
-  const s = v.shape;
-  if (typeof s !== 'object' || s === null) return 'missing cluster shape';
-  for (const k of ['brokers', 'replicationFactor', 'minInsync', 'partitions'] as const) {
-    if (!Number.isInteger(s[k]) || s[k] < 1) return `cluster shape: ${k} must be a positive integer`;
+  const r = parseScenarioInput(value);
+  return r.ok ? undefined : r.reason;
+}
+
+/** The common knobs of `npm run fuzz` (--brokers, --replication-factor, --min-insync, --partitions). */
+export interface ShapeOverrides {
+  brokers?: number;
+  replicationFactor?: number;
+  minInsync?: number;
+  partitions?: number;
+}
+
+/**
+ * A drawn input with the knobs laid over its shape. Given values win; drawn ones are fitted
+ * around them (replication factor within [min ISR, brokers], min ISR at most the replication
+ * factor, brokers raised to the replication factor asked for). The schedule is then fitted to
+ * the new shape: a fault that names a broker id beyond it (as its target, in a cut or power
+ * loss, or in its trigger's event filter) is dropped, since it could never do what it says;
+ * a partition beyond it is clamped to the last partition. The caller checks that given values
+ * agree with one another.
+ */
+export function overrideShape(input: ScenarioInput, o: ShapeOverrides): ScenarioInput {
+  const d = input.shape;
+  const brokers = o.brokers ?? Math.max(d.brokers, o.replicationFactor ?? o.minInsync ?? 1);
+  const replicationFactor = o.replicationFactor ?? Math.min(brokers, Math.max(d.replicationFactor, o.minInsync ?? 1));
+  const minInsync = o.minInsync ?? Math.min(d.minInsync, replicationFactor);
+  const partitions = o.partitions ?? d.partitions;
+  const shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
+  const faults = input.faults
+    .filter((f) => namedBrokers(f).every((id) => id <= brokers))
+    .map((f) => clampPartitions(f, partitions));
+  return { ...input, shape, faults };
+}
+
+function namedBrokers(f: Fault): number[] {
+  const ids = targetsOf(f.action).flatMap(({ target }) => (target.kind === 'broker' ? [target.id] : []));
+  const event = f.trigger.kind === 'at' ? undefined : f.trigger.event;
+  if (event !== undefined && event.broker !== null) ids.push(event.broker);
+  return ids;
+}
+
+function clampPartitions(f: Fault, partitions: number): Fault {
+  const last = partitions - 1;
+  const clamp = (p: number | null) => (p === null ? null : Math.min(p, last));
+  const target = (t: Target): Target =>
+    t.kind === 'leader' || t.kind === 'follower' || t.kind === 'out-of-isr'
+      ? { ...t, partition: Math.min(t.partition, last) }
+      : t;
+  const trigger: Trigger =
+    f.trigger.kind === 'at' || f.trigger.event === undefined
+      ? f.trigger
+      : { ...f.trigger, event: { ...f.trigger.event, partition: clamp(f.trigger.event.partition) } };
+  return { ...f, trigger, action: mapTargets(f.action, target) };
+}
+
+/** The action with every target it names passed through `f`. */
+function mapTargets(a: FaultAction, f: (t: Target) => Target): FaultAction {
+  switch (a.kind) {
+    case 'crash':
+    case 'restart':
+      return { ...a, target: f(a.target) };
+    case 'power-loss':
+      return { ...a, targets: a.targets.map(f) };
+    case 'slow':
+      return { ...a, target: f(a.target), peer: a.peer === null ? null : f(a.peer) };
+    case 'cut':
+      return { ...a, cut: mapCut(a.cut, f) };
+    case 'controller-crash':
+    case 'rolling-restart':
+      return a;
+    default:
+      return unreachable(a);
   }
-  if (s.brokers > 9) return 'cluster shape: at most 9 brokers';
-  if (s.replicationFactor > s.brokers) return 'cluster shape: replication factor exceeds brokers';
-  if (typeof s.timing !== 'object' || s.timing === null) return 'cluster shape: missing timing';
-  const w = v.workload;
-  if (typeof w !== 'object' || w === null) return 'missing workload';
-  for (const k of ['producers', 'consumers', 'sends', 'keys', 'sendIntervalMs', 'pollIntervalMs'] as const) {
-    if (!Number.isInteger(w[k]) || w[k] < 0) return `workload: ${k} must be a non-negative integer`;
+}
+
+function mapCut(c: CutSpec, f: (t: Target) => Target): CutSpec {
+  switch (c.shape) {
+    case 'isolate':
+      return { ...c, node: f(c.node) };
+    case 'split':
+      return { ...c, side: c.side.map(f) };
+    case 'bridge':
+      return { ...c, bridge: f(c.bridge), left: c.left.map(f) };
+    case 'one-way':
+      return { ...c, from: c.from.map(f), to: c.to.map(f) };
+    case 'link':
+      return { ...c, a: f(c.a), b: f(c.b) };
+    default:
+      return unreachable(c);
   }
-  if (!Array.isArray(v.faults)) return 'faults must be an array';
-  for (const f of v.faults) {
-    if (typeof f !== 'object' || f === null || typeof f.trigger !== 'object' || typeof f.action !== 'object') {
-      return 'a fault lacks a trigger or an action';
-    }
-  }
-  if (!Number.isInteger(v.healAtMs) || (v.healAtMs as number) < 0) return 'healAtMs must be a non-negative integer';
-  return undefined;
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
 }

@@ -1,0 +1,264 @@
+// `npm run demo`: the classic demo on the simulated cluster. Three brokers, a topic with
+// replication factor 3 and min.insync.replicas=2, one producer (acks=all) and one consumer;
+// kill -9 the leader and watch. It prints `kafka-topics.sh --describe` before the kill and
+// while the broker is down, as Kafka prints it, the controller's moves in between, a send
+// and a poll that still work with the leader gone, and writes the run's report and trace.
+//
+// Assumes: one run of driver/run.ts with tracing on (the same run `npm run replay` repeats
+// from the trace); everything printed comes from that trace, so the output is the same for
+// a given --seed on every machine. Exit 0 when the run is judged ok.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bool, parseArgs, parseCount, str, UsageError, type FlagSpec } from './args.ts';
+import { exitCodeForOutcome } from './replay.ts';
+import type { TimelineEvent, Trace } from '../checkers/trace.ts';
+import type { HistoryEvent, PollValue, SendValue } from '../checkers/history.ts';
+import { canonicalJson, EventHash } from '../harness/hash.ts';
+import { clientOfProcess } from '../model/client-process.ts';
+import { FIRST_CONSUMER_ID, FIRST_PRODUCER_ID } from '../model/config.ts';
+import { TOPIC, type ScenarioInput } from '../scenarios/input.ts';
+import { runScenario } from '../driver/run.ts';
+import { DEFAULT_DEPS_MODULE, loadDeps, sealTrace } from '../campaign/tasks.ts';
+import { renderViolationReport } from '../reports/html-report.ts';
+
+const DEFAULT_DEMO_SEED = 1;
+const DEFAULT_OUT = 'gregor-out';
+const KILL_AT_MS = 10_000;
+const DOWN_MS = 90_000;
+
+const FLAGS: Record<string, FlagSpec> = { seed: { kind: 'value' }, out: { kind: 'value' }, help: { kind: 'bool' } };
+
+const USAGE = `usage: npm run demo -- [--seed S] [--out DIR]
+
+The classic demo: 3 brokers, a topic with replication factor 3, kill -9 the leader, watch.
+Prints kafka-topics.sh --describe before and after, a send and a poll that still work,
+and writes the run's HTML report and trace.
+
+  --seed S    simulation seed (default ${DEFAULT_DEMO_SEED}); the same seed prints the same story
+  --out DIR   where the report and trace go (default ./${DEFAULT_OUT})
+  --help      this text`;
+
+/** The demo's input: the classic shape, a steady producer, one kill of the leader. */
+const DEMO_INPUT: ScenarioInput = {
+  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} },
+  workload: { producers: 1, consumers: 1, sends: 600, keys: 0, sendIntervalMs: 100, pollIntervalMs: 50 },
+  faults: [
+    {
+      trigger: { kind: 'at', atMs: KILL_AT_MS },
+      action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: DOWN_MS },
+      beyondPromise: false,
+    },
+  ],
+  healAtMs: 120_000,
+};
+
+type PartitionRecord = Extract<TimelineEvent, { kind: 'partition' }>;
+
+/**
+ * `kafka-topics.sh --describe --topic T` as Kafka 4.x prints it: TopicCommand.java,
+ * TopicDescription.printDescription (non-default configs only) and
+ * PartitionDescription.printDescription (Elr and LastKnownElr, empty lists with KIP-966).
+ */
+export function kafkaTopicsDescribe(
+  topicId: string,
+  minInsync: number,
+  partitions: ReadonlyArray<
+    Pick<PartitionRecord, 'topic' | 'partition' | 'leader' | 'replicas' | 'isr' | 'elr'> & { lastKnownElr?: number[] }
+  >,
+): string {
+  const sorted = [...partitions].sort((a, b) => a.partition - b.partition);
+  const first = sorted[0];
+  const lines = [
+    `Topic: ${first.topic}\tTopicId: ${topicId}\tPartitionCount: ${sorted.length}\t` +
+      `ReplicationFactor: ${first.replicas.length}\tConfigs: min.insync.replicas=${minInsync}`,
+  ];
+  for (const p of sorted) {
+    lines.push(
+      `\tTopic: ${p.topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\t` +
+        `Replicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\tElr: ${p.elr.join(',')}\t` +
+        `LastKnownElr: ${(p.lastKnownElr ?? []).join(',')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Kafka draws a topic id at random (Uuid.randomUuid) and prints it as URL-safe base64 of
+ * 16 bytes without padding; the demo derives it from the seed so its output is repeatable.
+ */
+export function demoTopicId(seed: number, topic: string): string {
+  const bytes: number[] = [];
+  for (const half of ['hi', 'lo']) {
+    const h = new EventHash();
+    h.str(canonicalJson({ seed, topic, half }));
+    const hex = h.hex();
+    for (let i = 0; i < 16; i += 2) bytes.push(parseInt(hex.slice(i, i + 2), 16));
+  }
+  return Buffer.from(bytes).toString('base64url');
+}
+
+/** The controller's record of partition 0 as it stood at `atUs` (the last change at or before it). */
+function partitionAt(timeline: readonly TimelineEvent[], atUs: number): PartitionRecord {
+  let last: PartitionRecord | undefined;
+  for (const e of timeline) if (e.kind === 'partition' && e.topic === TOPIC && e.t <= atUs) last = e;
+  if (last === undefined) throw new Error(`no partition record for ${TOPIC} by ${secs(atUs)}`);
+  return last;
+}
+
+function secs(us: number): string {
+  return `${(us / 1_000_000).toFixed(3)} s`;
+}
+
+function isProducer(process: number | string): boolean {
+  const client = clientOfProcess(process);
+  return client !== undefined && client >= FIRST_PRODUCER_ID && client < FIRST_CONSUMER_ID;
+}
+
+/** The first send acknowledged after `fromUs` by a producer, and a poll after it that returned it. */
+function sendAndPollAfter(
+  history: readonly HistoryEvent[],
+  fromUs: number,
+): { send: HistoryEvent; poll?: HistoryEvent } | undefined {
+  const send = history.find((e) => e.f === 'send' && e.type === 'ok' && e.time > fromUs && isProducer(e.process));
+  if (send === undefined) return undefined;
+  const offset = (send.value as SendValue).offset;
+  const poll = history.find(
+    (e) =>
+      e.f === 'poll' &&
+      e.type === 'ok' &&
+      e.time >= send.time &&
+      ((e.value as PollValue).records ?? []).some(([o]) => o === offset),
+  );
+  return poll === undefined ? { send } : { send, poll };
+}
+
+/** The story, line by line, from the trace of the demo's run. */
+function demoStory(trace: Trace, paths: { report: string; trace: string }): string[] {
+  const fault = trace.faults[0];
+  const killUs = fault?.startUs ?? KILL_AT_MS * 1000;
+  const restartUs = fault?.endUs ?? (KILL_AT_MS + DOWN_MS) * 1000;
+  const topicId = demoTopicId(trace.seed, TOPIC);
+  const minIsr = DEMO_INPUT.shape.minInsync;
+  const before = partitionAt(trace.timeline, killUs);
+  const afterUs = restartUs - 1000;
+  const after = partitionAt(trace.timeline, afterUs);
+  const describeCmd = `$ kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic ${TOPIC}`;
+  const out = [
+    `gregor demo, seed ${trace.seed}: 3 brokers, topic ${TOPIC} ` +
+      `(1 partition, replication factor 3, min.insync.replicas=${minIsr}),`,
+    'one producer (acks=all, idempotent) and one consumer, on a simulated cluster and a virtual clock.',
+    '',
+    `${describeCmd}        # at ${secs(killUs)}`,
+    kafkaTopicsDescribe(topicId, minIsr, [before]),
+    '',
+  ];
+  for (const e of trace.timeline) {
+    if (e.t < killUs || e.t >= restartUs) continue;
+    if (e.kind === 'node' && e.state === 'down')
+      out.push(`${secs(e.t).padStart(10)}  kill -9 broker ${e.node} (the leader of ${TOPIC}-0)`);
+    if (e.kind === 'partition' && e.topic === TOPIC)
+      out.push(
+        `${secs(e.t).padStart(10)}  controller: ${TOPIC}-${e.partition} leader ${e.leader}, ` +
+          `leader epoch ${e.leaderEpoch}, ISR ${e.isr.join(',')}`,
+      );
+  }
+  out.push(
+    '',
+    `${describeCmd}        # at ${secs(afterUs)}, the old leader still down`,
+    kafkaTopicsDescribe(topicId, minIsr, [after]),
+    '',
+  );
+  const works = sendAndPollAfter(trace.history, after.t);
+  if (works === undefined) out.push(`no send was acknowledged after ${secs(after.t)}`);
+  else {
+    const s = works.send.value as SendValue;
+    const lastBefore = trace.history
+      .filter((e) => e.f === 'send' && e.type === 'ok' && e.time <= killUs && isProducer(e.process))
+      .at(-1);
+    if (lastBefore !== undefined) {
+      out.push(
+        `the producer's acknowledgements paused from ${secs(lastBefore.time)} to ${secs(works.send.time)}: ` +
+          "nothing resets a killed broker's connections here, so the producer finds out through " +
+          'request.timeout.ms (30 s) before it retries at the new leader',
+      );
+    }
+    out.push(`still working with broker ${before.leader} gone:`);
+    out.push(
+      `  send  ${JSON.stringify(s.value)} → ${s.topic}-${s.partition} offset ${s.offset}, ` +
+        `acknowledged (acks=all) at ${secs(works.send.time)}`,
+    );
+    if (works.poll !== undefined) {
+      const p = works.poll.value as PollValue;
+      const recs = p.records ?? [];
+      out.push(
+        `  poll  ${p.topic}-${p.partition} from offset ${p.offset}: ${recs.length} record(s) ` +
+          `up to offset ${recs[recs.length - 1][0]}, at ${secs(works.poll.time)}`,
+      );
+    }
+  }
+  const rejoined = trace.timeline.find(
+    (e): e is PartitionRecord => e.kind === 'partition' && e.t >= restartUs && e.isr.length === 3,
+  );
+  const rejoin = rejoined === undefined ? '' : `; back in the ISR at ${secs(rejoined.t)}`;
+  out.push('', `${secs(restartUs).padStart(10)}  broker ${before.leader} restarts${rejoin}`);
+  const acked = trace.history.filter((e) => e.f === 'send' && e.type === 'ok').length;
+  out.push(
+    `verdict: ${trace.outcome} (${acked} sends acknowledged; ` +
+      'the checkers looked for any of them lost, duplicated or reordered)',
+  );
+  out.push(`report: ${paths.report}`, `trace:  ${paths.trace} (npm run replay -- ${paths.trace})`);
+  return out;
+}
+
+async function demoMain(
+  argv: readonly string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
+  let seed: number;
+  let outDir: string;
+  try {
+    const p = parseArgs(argv, FLAGS);
+    if (bool(p, 'help')) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (p.positional.length > 0)
+      throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
+    const seedText = str(p, 'seed');
+    seed = seedText === undefined ? DEFAULT_DEMO_SEED : parseCount('seed', seedText);
+    outDir = str(p, 'out') ?? DEFAULT_OUT;
+    if (outDir.trim() === '') throw new UsageError('--out needs a directory');
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`gregor demo: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const deps = await loadDeps(DEFAULT_DEPS_MODULE);
+  const r = runScenario(deps, { seed, scenario: 'demo', variant: 'correct', input: DEMO_INPUT, trace: true });
+  mkdirSync(outDir, { recursive: true });
+  const paths = { report: join(outDir, `demo-seed-${seed}.html`), trace: join(outDir, `demo-seed-${seed}.trace.json`) };
+  if (r.trace === undefined) throw new Error('the run kept no trace');
+  const trace = sealTrace({ ...r.trace, command: `npm run replay -- ${paths.trace}` });
+  writeFileSync(paths.trace, `${JSON.stringify(trace)}\n`);
+  writeFileSync(paths.report, renderViolationReport(trace));
+  io.stdout.write(`${demoStory(trace, paths).join('\n')}\n`);
+  return exitCodeForOutcome(r.outcome);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  demoMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(
+        `gregor demo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exitCode = 3;
+    },
+  );
+}

@@ -1,0 +1,328 @@
+// The schema of a ScenarioInput read from a file (`--scenario-file`, a trace's faultSchedule):
+// shape, Kafka timing settings, workload and the fault schedule, every fault kind, target,
+// cut shape and trigger of faults.ts. Parsing gives either a ScenarioInput or one line that
+// names the JSON path and what was expected there.
+//
+// Assumes: the zod schemas restate the TypeScript types of faults.ts and input.ts; the
+// compile-time assertions below fail the type check when the two drift apart. Unknown keys
+// are errors (a misspelt setting must not be silently dropped). A fault's `beyondPromise`
+// (a label older traces carry) is accepted and optional: what goes beyond Kafka's promise
+// is the driver's decision, not the file's.
+
+import { z } from 'zod';
+import {
+  FAULT_KINDS,
+  TRIGGER_PROBES,
+  type CutSpec,
+  type EventPattern,
+  type Fault,
+  type FaultAction,
+  type Target,
+  type Trigger,
+} from './faults.ts';
+import type { ClusterShape, ScenarioInput, TimingOverrides, WorkloadShape } from './input.ts';
+
+/** Brokers the model allows (model/config.ts ClusterSpec: ids 1..9). */
+export const MAX_BROKERS = 9;
+/** Partitions of the scenario's topic a file or a flag may ask for. */
+export const MAX_PARTITIONS = 64;
+/** Producers and consumers each (their node ids are 200+i and 300+i). */
+const MAX_CLIENTS = 99;
+
+const count = (min: number) => z.int().min(min);
+const nonNegative = count(0);
+
+/** `{ kind: … }` unions: an unknown kind names the allowed ones. */
+function kinds<const T extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]>(
+  key: string,
+  allowed: readonly string[],
+  options: T,
+) {
+  return z.discriminatedUnion(key, options, {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? `expected ${key} to be one of ${allowed.join(', ')}, got ${shown(fieldOf(iss.input, key))}`
+        : undefined,
+  });
+}
+
+const TARGET_KINDS = ['broker', 'leader', 'follower', 'subject', 'out-of-isr', 'controller', 'producer', 'consumer'];
+
+const targetSchema = kinds('kind', TARGET_KINDS, [
+  z.strictObject({ kind: z.literal('broker'), id: count(1) }),
+  z.strictObject({ kind: z.literal('leader'), partition: nonNegative }),
+  z.strictObject({ kind: z.literal('follower'), partition: nonNegative, index: nonNegative }),
+  z.strictObject({ kind: z.literal('subject'), index: nonNegative }),
+  z.strictObject({ kind: z.literal('out-of-isr'), partition: nonNegative, index: nonNegative }),
+  z.strictObject({ kind: z.literal('controller') }),
+  z.strictObject({ kind: z.literal('producer'), index: nonNegative }),
+  z.strictObject({ kind: z.literal('consumer'), index: nonNegative }),
+]);
+
+const targets = z.array(targetSchema).min(1);
+
+const cutSchema = kinds(
+  'shape',
+  ['isolate', 'split', 'bridge', 'one-way', 'link'],
+  [
+    z.strictObject({ shape: z.literal('isolate'), node: targetSchema }),
+    z.strictObject({ shape: z.literal('split'), side: targets }),
+    z.strictObject({ shape: z.literal('bridge'), bridge: targetSchema, left: targets }),
+    z.strictObject({ shape: z.literal('one-way'), from: targets, to: targets }),
+    z.strictObject({ shape: z.literal('link'), a: targetSchema, b: targetSchema }),
+  ],
+);
+
+const actionSchema = kinds('kind', FAULT_KINDS, [
+  z.strictObject({ kind: z.literal('crash'), target: targetSchema, downMs: nonNegative }),
+  z.strictObject({ kind: z.literal('restart'), target: targetSchema, downMs: nonNegative }),
+  z.strictObject({ kind: z.literal('power-loss'), targets, downMs: nonNegative, tornTail: z.boolean() }),
+  z.strictObject({ kind: z.literal('cut'), cut: cutSchema, durationMs: nonNegative }),
+  z.strictObject({
+    kind: z.literal('slow'),
+    target: targetSchema,
+    peer: targetSchema.nullable(),
+    extraMs: nonNegative,
+    durationMs: nonNegative,
+  }),
+  z.strictObject({ kind: z.literal('controller-crash'), downMs: nonNegative }),
+  z.strictObject({ kind: z.literal('rolling-restart'), downMs: nonNegative, gapMs: nonNegative }),
+]);
+
+const eventSchema = z.strictObject({
+  probe: z.enum(TRIGGER_PROBES, {
+    error: (iss) => `expected one of ${TRIGGER_PROBES.join(', ')}, got ${shown(iss.input)}`,
+  }),
+  broker: count(1).nullable(),
+  partition: nonNegative.nullable(),
+  change: z.enum(['shrink', 'expand', 'any']),
+  appendedOnly: z.boolean(),
+});
+
+const triggerSchema = kinds(
+  'kind',
+  ['at', 'on', 'after'],
+  [
+    z.strictObject({ kind: z.literal('at'), atMs: nonNegative }),
+    z.strictObject({
+      kind: z.literal('on'),
+      event: eventSchema,
+      nth: count(1),
+      afterMs: nonNegative,
+      delayUs: nonNegative,
+    }),
+    z.strictObject({
+      kind: z.literal('after'),
+      delayUs: nonNegative,
+      event: eventSchema.optional(),
+      nth: count(1).optional(),
+    }),
+  ],
+);
+
+const faultSchema = z.strictObject({
+  trigger: triggerSchema,
+  action: actionSchema,
+  /** Older traces' label; the driver decides what goes beyond the promise. */
+  beyondPromise: z.boolean().default(false),
+});
+
+const timingMs = count(1);
+const timingSchema = z.strictObject({
+  'replica.lag.time.max.ms': timingMs.optional(),
+  'replica.high.watermark.checkpoint.interval.ms': timingMs.optional(),
+  'broker.session.timeout.ms': timingMs.optional(),
+  'replica.fetch.wait.max.ms': timingMs.optional(),
+  'request.timeout.ms': timingMs.optional(),
+  'replica.socket.timeout.ms': timingMs.optional(),
+  'controller.socket.timeout.ms': timingMs.optional(),
+});
+
+const shapeSchema = z.strictObject({
+  brokers: count(1).max(MAX_BROKERS),
+  replicationFactor: count(1),
+  minInsync: count(1),
+  partitions: count(1).max(MAX_PARTITIONS),
+  timing: timingSchema,
+});
+
+const workloadSchema = z.strictObject({
+  producers: nonNegative.max(MAX_CLIENTS),
+  consumers: nonNegative.max(MAX_CLIENTS),
+  sends: nonNegative,
+  keys: nonNegative,
+  sendIntervalMs: nonNegative,
+  pollIntervalMs: nonNegative,
+});
+
+export const scenarioInputSchema = z
+  .strictObject({ shape: shapeSchema, workload: workloadSchema, faults: z.array(faultSchema), healAtMs: nonNegative })
+  .superRefine((input, ctx) => {
+    for (const p of shapeProblems(input.shape))
+      ctx.addIssue({ code: 'custom', path: ['shape', ...p.path], message: p.message });
+    input.faults.forEach((f, i) => {
+      for (const p of faultProblems(f, input.shape))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, ...p.path], message: p.message });
+    });
+  });
+
+// --- the TypeScript types and the schemas must agree ------------------------------------------
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Out<S extends z.ZodType> = z.output<S>;
+type WithoutLabel<F> = Omit<F, 'beyondPromise'>;
+/** Each line fails to type-check when faults.ts or input.ts changes and the schema does not. */
+export type SchemaMatchesTypes = [
+  Equals<Out<typeof targetSchema>, Target>,
+  Equals<Out<typeof cutSchema>, CutSpec>,
+  Equals<Out<typeof actionSchema>, FaultAction>,
+  Equals<Out<typeof eventSchema>, EventPattern>,
+  Equals<Out<typeof triggerSchema>, Trigger>,
+  Equals<WithoutLabel<Out<typeof faultSchema>>, WithoutLabel<Fault>>,
+  Equals<Out<typeof timingSchema>, TimingOverrides>,
+  Equals<Out<typeof shapeSchema>, ClusterShape>,
+  Equals<Out<typeof workloadSchema>, WorkloadShape>,
+] extends true[]
+  ? true
+  : never;
+const schemaMatchesTypes: SchemaMatchesTypes = true;
+void schemaMatchesTypes;
+
+// --- cross-field rules -------------------------------------------------------------------------
+
+interface Problem {
+  path: Array<string | number>;
+  message: string;
+}
+
+function shapeProblems(s: ClusterShape): Problem[] {
+  const out: Problem[] = [];
+  if (s.replicationFactor > s.brokers) {
+    out.push({
+      path: ['replicationFactor'],
+      message: `expected at most brokers (${s.brokers}), got ${s.replicationFactor}`,
+    });
+  }
+  if (s.minInsync > s.replicationFactor) {
+    out.push({
+      path: ['minInsync'],
+      message:
+        `expected at most replicationFactor (${s.replicationFactor}), got ${s.minInsync}: ` +
+        'every acks=all send would fail',
+    });
+  }
+  return out;
+}
+
+/** Broker ids and partition numbers a fault names must exist in the shape. */
+function faultProblems(f: Omit<Fault, 'beyondPromise'>, shape: ClusterShape): Problem[] {
+  const out: Problem[] = [];
+  const brokerId = (path: Array<string | number>, id: number | null) => {
+    if (id !== null && id > shape.brokers)
+      out.push({ path, message: `expected a broker id 1..${shape.brokers}, got ${id}` });
+  };
+  const partition = (path: Array<string | number>, p: number | null) => {
+    if (p !== null && p >= shape.partitions) {
+      out.push({ path, message: `expected a partition 0..${shape.partitions - 1}, got ${p}` });
+    }
+  };
+  for (const { path, target } of targetsOf(f.action)) {
+    if (target.kind === 'broker') brokerId([...path, 'id'], target.id);
+    if (target.kind === 'leader' || target.kind === 'follower' || target.kind === 'out-of-isr') {
+      partition([...path, 'partition'], target.partition);
+    }
+  }
+  const event = f.trigger.kind === 'at' ? undefined : f.trigger.event;
+  if (event !== undefined) {
+    brokerId(['trigger', 'event', 'broker'], event.broker);
+    partition(['trigger', 'event', 'partition'], event.partition);
+  }
+  return out;
+}
+
+/** Every target an action names, with its path from the fault. */
+export function targetsOf(a: FaultAction): Array<{ path: Array<string | number>; target: Target }> {
+  const at = (path: Array<string | number>, target: Target) => ({ path: ['action', ...path], target });
+  const list = (path: Array<string | number>, ts: readonly Target[]) => ts.map((t, i) => at([...path, i], t));
+  switch (a.kind) {
+    case 'crash':
+    case 'restart':
+      return [at(['target'], a.target)];
+    case 'power-loss':
+      return list(['targets'], a.targets);
+    case 'slow':
+      return a.peer === null ? [at(['target'], a.target)] : [at(['target'], a.target), at(['peer'], a.peer)];
+    case 'controller-crash':
+    case 'rolling-restart':
+      return [];
+    case 'cut':
+      return cutTargets(a.cut).map((t) => at(['cut', ...t.path], t.target));
+    default:
+      return unreachable(a);
+  }
+}
+
+function cutTargets(c: CutSpec): Array<{ path: Array<string | number>; target: Target }> {
+  const list = (key: string, ts: readonly Target[]) => ts.map((target, i) => ({ path: [key, i], target }));
+  switch (c.shape) {
+    case 'isolate':
+      return [{ path: ['node'], target: c.node }];
+    case 'split':
+      return list('side', c.side);
+    case 'bridge':
+      return [{ path: ['bridge'], target: c.bridge }, ...list('left', c.left)];
+    case 'one-way':
+      return [...list('from', c.from), ...list('to', c.to)];
+    case 'link':
+      return [
+        { path: ['a'], target: c.a },
+        { path: ['b'], target: c.b },
+      ];
+    default:
+      return unreachable(c);
+  }
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+/** A value as an error message quotes it. */
+function shown(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+function fieldOf(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+// --- parsing -----------------------------------------------------------------------------------
+
+/** A JSON path as people write it: `faults[0].action.kind`. */
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
+  return out === '' ? '(top level)' : out;
+}
+
+/** The first problem of a failed parse, as one line: `path: what was expected`. */
+export function firstIssue(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): string {
+  const issue = error.issues[0];
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return `${jsonPath(path)}: missing${issue.expected === 'nonoptional' ? '' : ` (expected ${issue.expected})`}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    return `${jsonPath(path)}: unexpected field${issue.keys.length === 1 ? '' : 's'} ${keys}`;
+  }
+  return `${jsonPath(path)}: ${issue.message}`;
+}
+
+export type ParsedInput = { ok: true; input: ScenarioInput } | { ok: false; reason: string };
+
+/** Validates a ScenarioInput read from JSON; `prefix` is its path in the enclosing file. */
+export function parseScenarioInput(value: unknown, prefix: ReadonlyArray<PropertyKey> = []): ParsedInput {
+  const r = scenarioInputSchema.safeParse(value, { reportInput: true });
+  return r.success ? { ok: true, input: r.data } : { ok: false, reason: firstIssue(r.error, prefix) };
+}
