@@ -48,7 +48,6 @@ const DEMO_INPUT: ScenarioInput = {
     {
       trigger: { kind: 'at', atMs: KILL_AT_MS },
       action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: DOWN_MS },
-      beyondPromise: false,
     },
   ],
   healAtMs: 120_000,

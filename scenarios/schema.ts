@@ -120,12 +120,14 @@ const triggerSchema = kinds(
   ],
 );
 
-const faultSchema = z.strictObject({
-  trigger: triggerSchema,
-  action: actionSchema,
-  /** Older traces' label; the driver decides what goes beyond the promise. */
-  beyondPromise: z.boolean().default(false),
-});
+const faultSchema = z
+  .strictObject({
+    trigger: triggerSchema,
+    action: actionSchema,
+    /** Older traces' label, read and dropped: the driver decides what goes beyond the promise. */
+    beyondPromise: z.boolean().optional(),
+  })
+  .transform(({ trigger, action }): Fault => ({ trigger, action }));
 
 const timingMs = count(1);
 const timingSchema = z.strictObject({
@@ -170,7 +172,6 @@ export const scenarioInputSchema = z
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Out<S extends z.ZodType> = z.output<S>;
-type WithoutLabel<F> = Omit<F, 'beyondPromise'>;
 /** Each line fails to type-check when faults.ts or input.ts changes and the schema does not. */
 export type SchemaMatchesTypes = [
   Equals<Out<typeof targetSchema>, Target>,
@@ -178,7 +179,7 @@ export type SchemaMatchesTypes = [
   Equals<Out<typeof actionSchema>, FaultAction>,
   Equals<Out<typeof eventSchema>, EventPattern>,
   Equals<Out<typeof triggerSchema>, Trigger>,
-  Equals<WithoutLabel<Out<typeof faultSchema>>, WithoutLabel<Fault>>,
+  Equals<Out<typeof faultSchema>, Fault>,
   Equals<Out<typeof timingSchema>, TimingOverrides>,
   Equals<Out<typeof shapeSchema>, ClusterShape>,
   Equals<Out<typeof workloadSchema>, WorkloadShape>,
@@ -215,7 +216,7 @@ function shapeProblems(s: ClusterShape): Problem[] {
 }
 
 /** Broker ids and partition numbers a fault names must exist in the shape. */
-function faultProblems(f: Omit<Fault, 'beyondPromise'>, shape: ClusterShape): Problem[] {
+function faultProblems(f: Fault, shape: ClusterShape): Problem[] {
   const out: Problem[] = [];
   const brokerId = (path: Array<string | number>, id: number | null) => {
     if (id !== null && id > shape.brokers)
