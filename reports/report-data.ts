@@ -353,9 +353,13 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   const story = buildStory(trace, timeline, paired, logs);
   const base = emptyData();
   const tps = tpIndexer(base);
-  // The violation's partition first, then in order of first mention.
-  if (story.where) tps.index(story.where.topic, story.where.partition);
-  for (const e of timeline) if ('topic' in e) tps.index(e.topic, e.partition);
+  // Topic-partitions in order (t-0, t-1, …), so the picker lists them as Kafka does.
+  const mentioned = new Map<string, { topic: string; partition: number }>();
+  for (const e of [...(story.where ? [story.where] : []), ...timeline]) {
+    if ('topic' in e) mentioned.set(tpName(e.topic, e.partition), { topic: e.topic, partition: e.partition });
+  }
+  const ordered = [...mentioned.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  for (const { topic, partition } of ordered) tps.index(topic, partition);
 
   const roles = new Map<string, string>();
   for (const op of paired.ops) {

@@ -70,7 +70,7 @@ class ClusterStory {
 
   private onNode(e: Ev<'node'>): void {
     const pr = this.partitionRecord;
-    if (pr && !pr.replicas.includes(e.node) && !this.involved.has(e.node)) return;
+    if (e.cause === 'start' || (pr && !pr.replicas.includes(e.node) && !this.involved.has(e.node))) return;
     const faults = this.faults.at(e.t);
     const text = `${this.name(e.node)} ${CAUSE_TEXT[e.cause] ?? `goes ${e.state} (${e.cause})`}${faults.length ? ` [${faults.join('; ')}]` : ''}.`;
     const tone = e.state === 'down' ? 'fault' : 'heal';
@@ -87,7 +87,11 @@ class ClusterStory {
     const previous = this.partitionRecord;
     this.partitionRecord = e;
     const where = tpName(e.topic, e.partition);
-    if (!previous) return;
+    if (!previous) {
+      const leader = e.leader >= 0 ? `${this.name(e.leader)} leads in epoch ${e.leaderEpoch}` : 'no leader';
+      this.push({ timeUs: e.t, tone: 'leader', key: false, text: `The controller creates ${where}: ${leader}, replicas ${list(e.replicas)}, ISR ${list(e.isr)}.` });
+      return;
+    }
     const leaderChanged = previous.leader !== e.leader || previous.leaderEpoch !== e.leaderEpoch;
     const elr = e.elr.length || previous.elr.length ? `, ELR ${list(e.elr)}` : '';
     let text: string;

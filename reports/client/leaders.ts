@@ -4,7 +4,7 @@
 //
 // Assumes the decoded model (model.ts); roles are 1 = leader (report-types.ts).
 
-import { M, brokerName, partitionAt, replicaAt } from './model.ts';
+import { M, brokerName, nodeStateAt, partitionAt, replicaAt } from './model.ts';
 
 /** A sentence for each broker whose own view of the leader differs from the controller's, at t. */
 export function leaderDisagreements(tp: number, t: number): string[] {
@@ -19,7 +19,8 @@ export function leaderDisagreements(tp: number, t: number): string[] {
     const r = replicaAt(tp, br.id, t);
     if (!r) continue;
     if (r.role === 1 && br.id !== leader) {
-      out.push(`${controllerSays}; ${br.name}'s own view: it still leads, in epoch ${r.ep}`);
+      const still = nodeStateAt(br.id, t).up ? 'it still leads' : 'it is down and last knew itself leader';
+      out.push(`${controllerSays}; ${br.name}'s own view: ${still}, in epoch ${r.ep}`);
     } else if (br.id === leader && r.role !== 1) {
       out.push(`${controllerSays}; ${br.name}'s own view: it is not leader yet (epoch ${r.ep})`);
     }

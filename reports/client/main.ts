@@ -12,7 +12,7 @@ import { M } from './model.ts';
 import { renderCex, renderCommand, renderDetails, renderFaults, renderHeader, renderStory } from './panels.ts';
 import { initSnapshot, pickDumpBroker, renderSnapshot } from './snapshot.ts';
 import { actions, queueRedraw, ui } from './state.ts';
-import { drawTimeline, showRange } from './timeline.ts';
+import { TL, drawTimeline, showRange } from './timeline.ts';
 import { brokerLaneBox, initTimeline, relayoutTimeline, revealOp } from './timeline-input.ts';
 
 function setScrub(t: number): void {
@@ -73,5 +73,7 @@ window.gregorReport = {
   describeText: () => byId('describe').textContent,
   storyText: () => byId('story-card').innerText,
   showRange,
+  laneLabels: () => TL.lanes.map((l) => l.label),
+  ticks: () => TL.ticks,
 };
 document.body.dataset.ready = '1';

@@ -37,6 +37,8 @@ export const TL = {
   height: 0,
   /** Height of the axis band, fault rows included. */
   axisH: AXIS_MIN_H,
+  /** The axis ticks last drawn (absolute times, as the tooltips show them). */
+  ticks: [] as Array<{ t: number; label: string }>,
 };
 
 export interface TimeView {
@@ -250,10 +252,13 @@ function drawTicks(ctx: CanvasRenderingContext2D, view: TimeView, X: (t: number)
   const step = niceStep(90 / TL.scale);
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = '#475569';
+  TL.ticks = [];
   for (let t = Math.ceil(view.t0 / step) * step; t <= view.t1; t += step) {
     const xt = Math.round(X(t)) + 0.5;
+    const label = tickLabel(t, step);
+    TL.ticks.push({ t, label });
     ctx.fillRect(xt, TL.axisH - 7, 1, 6);
-    ctx.fillText(tickLabel(t, step), xt + 3, TL.axisH - 11);
+    ctx.fillText(label, xt + 3, TL.axisH - 11);
   }
 }
 
