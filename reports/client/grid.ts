@@ -6,7 +6,7 @@
 // Assumes the skeleton's #grid-* elements and the decoded model (model.ts).
 
 import { byId, fitText, hideTip, showTip, sizeCanvas } from './dom.ts';
-import { M, ROLE, isFocusVersion, lowerBound, nodeStateAt, replicaAt, str, verEp, verTa, versionsOf } from './model.ts';
+import { M, ROLE, isFocusVersion, lowerBound, nodeStateAt, replicaAt, replicaSet, str, verEp, verTa, versionsOf } from './model.ts';
 import { ui } from './state.ts';
 import { fmtTime, quote } from './text.ts';
 
@@ -122,6 +122,7 @@ function drawRow(ctx: CanvasRenderingContext2D, row: GridRow, first: number, las
 function drawRowLabels(ctx: CanvasRenderingContext2D, H: number): void {
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, G_LABEL, H);
+  const replicas = replicaSet(ui.curTp);
   for (const row of GR.rows) {
     ctx.font = '12px system-ui, sans-serif';
     ctx.fillStyle = '#1f2937';
@@ -130,7 +131,7 @@ function drawRowLabels(ctx: CanvasRenderingContext2D, H: number): void {
     const ns = nodeStateAt(row.id, ui.scrubT);
     ctx.font = '10px system-ui, sans-serif';
     ctx.fillStyle = '#64748b';
-    const state = !ns.up ? 'down' : rs ? `${ROLE[rs.role]} · LEO ${rs.leo}` : '';
+    const state = !replicas.has(row.id) ? 'no replica' : !ns.up ? 'down' : rs ? `${ROLE[rs.role]} · LEO ${rs.leo}` : '';
     ctx.fillText(fitText(ctx, state, G_LABEL - 12), 8, row.y + 26);
   }
   ctx.fillStyle = '#cbd5e1';

@@ -4,20 +4,22 @@
 //
 // Assumes M (model.ts) is decoded; the page opens where the data says (report-data.ts's open).
 
-import { M, focusCopyAt } from './model.ts';
+import { M, focusCopyAt, partitionAt } from './model.ts';
 
-function openingDumpBroker(atUs: number): number {
+function openingDumpBroker(tp: number, atUs: number): number {
   // A broker that holds the lost record at the opening moment (the leader that acknowledged
-  // it), else the broker that lost the last copy, else the first.
+  // it), else the broker that lost the last copy, else the partition's leader then, else the first.
   for (const br of M.data.brokers) if (focusCopyAt(br.id, atUs) >= 0) return br.id;
   if (M.focus && M.focus.lostOnBroker >= 0) return M.focus.lostOnBroker;
+  const pr = partitionAt(tp, atUs);
+  if (pr >= 0 && M.data.part.leader[pr] >= 0) return M.data.part.leader[pr];
   return M.data.brokers.length ? M.data.brokers[0].id : -1;
 }
 
 export const ui = {
   curTp: M.data.open.tp,
   scrubT: M.data.open.atUs,
-  dumpBroker: openingDumpBroker(M.data.open.atUs),
+  dumpBroker: openingDumpBroker(M.data.open.tp, M.data.open.atUs),
 };
 
 export const actions = {

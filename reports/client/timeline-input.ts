@@ -159,7 +159,8 @@ function storyWindow(): [number, number] | null {
   let times = M.data.story.filter((s) => s.key && s.t <= lossT).map((s) => s.t);
   // Without a loss the last key step is the end state, which sits at the end of the run.
   if (f && lossT === Infinity) times = times.slice(0, -1);
-  if (!f) times = M.data.story.filter((s) => s.key).map((s) => s.t);
+  // Without a record, every step leads to the violation.
+  if (!f) times = M.data.story.map((s) => s.t);
   if (!times.length) return null;
   const a = Math.min(...times);
   const b = Math.max(...times);
@@ -190,7 +191,12 @@ const CHECK_HINT =
   'in red and marked ✗ is the operation that could not be placed; bars outlined in dark red are the other ' +
   'operations the checker names; faded bars are outside the prefix.';
 
+const NO_RECORD_HINT =
+  'Hover for details. Click to move the cluster view to that moment; drag or scroll sideways to pan; Ctrl + wheel ' +
+  'to zoom. An orange ▼ marks a truncation; hatched lanes are brokers with no replica of the partition shown.';
+
 export function initTimeline(): void {
+  if (!M.check && !M.focus) byId('tl-hint').textContent = NO_RECORD_HINT;
   if (M.check) {
     document.querySelectorAll<HTMLElement>('.cluster-only').forEach((e) => (e.hidden = true));
     byId('tl-hint').textContent = CHECK_HINT;

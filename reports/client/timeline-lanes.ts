@@ -93,17 +93,18 @@ function roleColor(role: number): string {
   return role === 1 ? '#2563eb' : role === 2 ? '#93c5fd' : '#e5e7eb';
 }
 
-/** The replica's label: in full where there is room, else HW/LEO alone, so both follow the values. */
-function replicaLabel(r: number, widthPx: number): string {
+/** The replica's label: in full where it fits, else HW and LEO alone, so both follow the values. */
+function replicaLabel(ctx: CanvasRenderingContext2D, r: number, widthPx: number): string {
   const role = M.data.rep.role[r];
   const hw = M.repHw[r];
   const leo = M.repLeo[r];
-  if (widthPx > 150) {
-    const name = role === 1 ? 'leader' : role === 2 ? 'follower' : 'no role';
-    return `${name}${M.data.rep.ep[r] >= 0 ? ` e${M.data.rep.ep[r]}` : ''} · HW ${hw} · LEO ${leo}`;
-  }
-  if (widthPx > 70) return `HW ${hw} · LEO ${leo}`;
-  return `${hw}/${leo}`;
+  const name = role === 1 ? 'leader' : role === 2 ? 'follower' : 'no role';
+  const candidates = [
+    `${name}${M.data.rep.ep[r] >= 0 ? ` e${M.data.rep.ep[r]}` : ''} · HW ${hw} · LEO ${leo}`,
+    `HW ${hw} · LEO ${leo}`,
+    `${hw}/${leo}`,
+  ];
+  return candidates.find((c) => ctx.measureText(c).width <= widthPx) ?? fitText(ctx, candidates[2], widthPx);
 }
 
 function drawReplicaRuns(ctx: CanvasRenderingContext2D, br: number, top: number, bh: number, v: LaneView): void {
@@ -127,7 +128,7 @@ function drawReplicaRuns(ctx: CanvasRenderingContext2D, br: number, top: number,
   for (const [r, xa, xb] of labels) {
     const x0 = Math.max(xa, v.labelW);
     ctx.fillStyle = M.data.rep.role[r] === 1 ? '#ffffff' : '#0f172a';
-    ctx.fillText(fitText(ctx, replicaLabel(r, xb - x0), xb - x0 - 6), x0 + 4, top + bh / 2);
+    ctx.fillText(replicaLabel(ctx, r, xb - x0 - 6), x0 + 4, top + bh / 2);
   }
 }
 
