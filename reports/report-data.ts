@@ -14,7 +14,15 @@ import { clip, compareProcesses, formatTimeUs, processKey, showValue, tpName } f
 import { pairOperations, pollOf, sendOf, type Operation, type PairedHistory } from './operations.ts';
 import { buildReplicaLogs, sortTimeline, type ReplicaLogs } from './replica-logs.ts';
 import { REPORT_DATA_FORMAT, type Col, type OpColumns, type ReportData } from './report-types.ts';
-import { buildStory, clientNodeOf, nodeNamer, primaryAnomaly, traceEndUs, type FocusRecord, type Story } from './story.ts';
+import {
+  buildStory,
+  clientNodeOf,
+  nodeNamer,
+  primaryAnomaly,
+  traceEndUs,
+  type FocusRecord,
+  type Story,
+} from './story.ts';
 
 export { REPORT_DATA_FORMAT, type ReportData };
 
@@ -73,7 +81,13 @@ interface OpsBuild {
   ops: OpColumns;
 }
 
-function buildOps(paired: PairedHistory, strings: Interner, tpIndex: (topic: string, partition: number) => number, nameOf: (p: number | string) => string, roles: Map<string, string>): OpsBuild {
+function buildOps(
+  paired: PairedHistory,
+  strings: Interner,
+  tpIndex: (topic: string, partition: number) => number,
+  nameOf: (p: number | string) => string,
+  roles: Map<string, string>,
+): OpsBuild {
   const byLane = new Map<string, { process: number | string; ops: Operation[] }>();
   for (const op of paired.ops) {
     const key = processKey(op.process);
@@ -83,9 +97,25 @@ function buildOps(paired: PairedHistory, strings: Interner, tpIndex: (topic: str
   }
   const ordered = [...byLane.entries()].sort((a, b) => compareProcesses(a[1].process, b[1].process));
   const laneOf = new Map(ordered.map(([key], i) => [key, i]));
-  const lanes = ordered.map(([key, lane]) => ({ name: nameOf(lane.process), kind: laneKind(roles.get(key), lane.ops) }));
+  const lanes = ordered.map(([key, lane]) => ({
+    name: nameOf(lane.process),
+    kind: laneKind(roles.get(key), lane.ops),
+  }));
 
-  const ops: OpColumns = { lane: [], t0: [], dur: [], st: [], f: [], tp: [], val: [], off: [], n: [], res: [], err: [], hi: [] };
+  const ops: OpColumns = {
+    lane: [],
+    t0: [],
+    dur: [],
+    st: [],
+    f: [],
+    tp: [],
+    val: [],
+    off: [],
+    n: [],
+    res: [],
+    err: [],
+    hi: [],
+  };
   for (const op of paired.ops) {
     const send = sendOf(op);
     const poll = send ? undefined : pollOf(op);
@@ -126,9 +156,18 @@ function anomalyDetails(anomaly: Anomaly): string {
   if (anomaly.topic !== undefined) parts.push(`partition ${tpName(anomaly.topic, anomaly.partition ?? 0)}`);
   if (anomaly.ops?.length) parts.push(`history index ${clipList(anomaly.ops)}`);
   if (anomaly.offsets?.length) parts.push(`offset ${clipList(anomaly.offsets)}`);
-  if (anomaly.values?.length) parts.push(`value ${anomaly.values.slice(0, 5).map((x) => showValue(x, 40)).join(', ')}${anomaly.values.length > 5 ? ', …' : ''}`);
+  if (anomaly.values?.length)
+    parts.push(
+      `value ${anomaly.values
+        .slice(0, 5)
+        .map((x) => showValue(x, 40))
+        .join(', ')}${anomaly.values.length > 5 ? ', …' : ''}`,
+    );
   if (anomaly.nodes?.length) parts.push(`node ${clipList(anomaly.nodes)}`);
-  if (anomaly.timesUs?.length) parts.push(`at ${anomaly.timesUs.slice(0, 5).map(formatTimeUs).join(', ')}${anomaly.timesUs.length > 5 ? ', …' : ''}`);
+  if (anomaly.timesUs?.length)
+    parts.push(
+      `at ${anomaly.timesUs.slice(0, 5).map(formatTimeUs).join(', ')}${anomaly.timesUs.length > 5 ? ', …' : ''}`,
+    );
   return parts.join(' · ');
 }
 
@@ -141,11 +180,22 @@ const MAX_ANOMALIES = 200;
 function headlineOf(verdict: Verdict, anomaly: Anomaly | undefined): ReportData['headline'] {
   const sentence =
     anomaly?.explanation ??
-    (verdict.valid === true ? 'The checkers found no anomaly in this history.' : verdict.valid === 'unknown' ? 'The checker could not decide.' : 'The history is not valid.');
+    (verdict.valid === true
+      ? 'The checkers found no anomaly in this history.'
+      : verdict.valid === 'unknown'
+        ? 'The checker could not decide.'
+        : 'The history is not valid.');
   if (verdict.valid === true) return { status: 'valid', label: 'No violation', sentence, kind: anomaly?.kind ?? null };
-  if (verdict.valid === 'unknown') return { status: 'unknown', label: `Unknown${anomaly ? `: ${anomaly.kind}` : ''}`, sentence, kind: anomaly?.kind ?? null };
+  if (verdict.valid === 'unknown')
+    return {
+      status: 'unknown',
+      label: `Unknown${anomaly ? `: ${anomaly.kind}` : ''}`,
+      sentence,
+      kind: anomaly?.kind ?? null,
+    };
   const kind = anomaly?.kind ?? 'invalid';
-  if (anomaly?.expected) return { status: 'expected', label: `Expected loss, beyond what Kafka promises: ${kind}`, sentence, kind };
+  if (anomaly?.expected)
+    return { status: 'expected', label: `Expected loss, beyond what Kafka promises: ${kind}`, sentence, kind };
   return { status: 'violation', label: `Violation: ${kind}`, sentence, kind };
 }
 
@@ -176,7 +226,21 @@ function configEntries(config: Record<string, unknown> | undefined): Array<[stri
 
 type BaseData = Omit<
   ReportData,
-  'mode' | 'title' | 'headline' | 'summary' | 'meta' | 'config' | 'command' | 'anomalies' | 'strings' | 'lanes' | 'ops' | 'marked' | 'startUs' | 'endUs' | 'counts'
+  | 'mode'
+  | 'title'
+  | 'headline'
+  | 'summary'
+  | 'meta'
+  | 'config'
+  | 'command'
+  | 'anomalies'
+  | 'strings'
+  | 'lanes'
+  | 'ops'
+  | 'marked'
+  | 'startUs'
+  | 'endUs'
+  | 'counts'
 >;
 
 function emptyData(): BaseData {
@@ -226,7 +290,11 @@ function tpIndexer(base: BaseData): { index: TpIndex; ids: Map<string, number> }
 }
 
 /** Brokers: declared ones, plus any id the timeline mentions as a broker. */
-function brokersOf(trace: Trace, timeline: readonly TimelineEvent[], nameOf: (p: number) => string): BaseData['brokers'] {
+function brokersOf(
+  trace: Trace,
+  timeline: readonly TimelineEvent[],
+  nameOf: (p: number) => string,
+): BaseData['brokers'] {
   const brokerIds = new Set((trace.nodes ?? []).filter((n) => n.role === 'broker').map((n) => n.id));
   for (const e of timeline) {
     if (e.kind === 'replica' || e.kind === 'append' || e.kind === 'truncate') brokerIds.add(e.broker);
@@ -311,7 +379,12 @@ function expectedOf(anomaly: Anomaly | undefined): BaseData['expected'] {
     explanation: breach.explanation,
     atUs: breach.atUs,
     event: breach.event,
-    partition: breach.partition === undefined ? null : topic !== undefined ? tpName(topic, breach.partition) : `partition ${breach.partition}`,
+    partition:
+      breach.partition === undefined
+        ? null
+        : topic !== undefined
+          ? tpName(topic, breach.partition)
+          : `partition ${breach.partition}`,
     nodes: breach.nodes ?? [],
   };
 }
@@ -331,10 +404,19 @@ function violationMeta(trace: Trace, endUs: number, opCount: number): Array<[str
 }
 
 /** Fills base's cluster columns (brokers, controllers, timeline, copies, faults) from the trace. */
-function pushCluster(base: BaseData, trace: Trace, timeline: readonly TimelineEvent[], logs: ReplicaLogs, strings: Interner, tps: ReturnType<typeof tpIndexer>): void {
+function pushCluster(
+  base: BaseData,
+  trace: Trace,
+  timeline: readonly TimelineEvent[],
+  logs: ReplicaLogs,
+  strings: Interner,
+  tps: ReturnType<typeof tpIndexer>,
+): void {
   const nameOf = nodeNamer(trace);
   base.brokers = brokersOf(trace, timeline, nameOf);
-  base.controllers = (trace.nodes ?? []).filter((n) => n.role === 'controller').map((n) => ({ id: n.id, name: n.name }));
+  base.controllers = (trace.nodes ?? [])
+    .filter((n) => n.role === 'controller')
+    .map((n) => ({ id: n.id, name: n.name }));
   const lastHwLeo = new Map<string, [number, number]>();
   for (const e of timeline) pushTimelineEvent(e, base, strings, tps.index, lastHwLeo);
   pushRecordCopies(base, logs, strings, tps.ids);
@@ -358,7 +440,9 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   for (const e of [...(story.where ? [story.where] : []), ...timeline]) {
     if ('topic' in e) mentioned.set(tpName(e.topic, e.partition), { topic: e.topic, partition: e.partition });
   }
-  const ordered = [...mentioned.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  const ordered = [...mentioned.values()].sort((a, b) =>
+    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+  );
   for (const { topic, partition } of ordered) tps.index(topic, partition);
 
   const roles = new Map<string, string>();
@@ -369,7 +453,14 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   const { lanes, ops } = buildOps(paired, strings, tps.index, nodeNamer(trace), roles);
   pushCluster(base, trace, timeline, logs, strings, tps);
   if (story.focus) base.focus = focusData(story.focus, tps.index);
-  base.story = story.steps.map((s) => ({ t: s.timeUs, tone: s.tone, text: s.text, key: s.key, b: s.broker ?? -1, op: s.op ?? -1 }));
+  base.story = story.steps.map((s) => ({
+    t: s.timeUs,
+    tone: s.tone,
+    text: s.text,
+    key: s.key,
+    b: s.broker ?? -1,
+    op: s.op ?? -1,
+  }));
 
   const anomaly = primaryAnomaly(trace.verdict);
   const endUs = traceEndUs(trace, timeline);
@@ -403,13 +494,24 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   return { data, story, logs };
 }
 
-type TimelineSink = (e: TimelineEvent, d: BaseData, strings: Interner, tpIndex: TpIndex, lastHwLeo: Map<string, [number, number]>) => void;
+type TimelineSink = (
+  e: TimelineEvent,
+  d: BaseData,
+  strings: Interner,
+  tpIndex: TpIndex,
+  lastHwLeo: Map<string, [number, number]>,
+) => void;
 
 /**
  * Appends one timeline event to the columns. A table of handlers, one per kind (the mapped
  * type makes it exhaustive), rather than ts-pattern's match: it runs for every event.
  */
-const TIMELINE_COLUMNS: { [K in TimelineEvent['kind']]: (e: Extract<TimelineEvent, { kind: K }>, ...rest: Parameters<TimelineSink> extends [unknown, ...infer R] ? R : never) => void } = {
+const TIMELINE_COLUMNS: {
+  [K in TimelineEvent['kind']]: (
+    e: Extract<TimelineEvent, { kind: K }>,
+    ...rest: Parameters<TimelineSink> extends [unknown, ...infer R] ? R : never
+  ) => void;
+} = {
   node: (e, d, strings) => {
     d.nodeEv.t.push(e.t);
     d.nodeEv.node.push(e.node);
@@ -516,6 +618,12 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
     endUs,
     open: { tp: 0, atUs: history.length ? history[0].time : 0 },
     cex,
-    counts: { ops: paired.ops.length, historyEvents: history.length, timelineEvents: 0, versions: 0, orphanCompletions: paired.orphanCompletions },
+    counts: {
+      ops: paired.ops.length,
+      historyEvents: history.length,
+      timelineEvents: 0,
+      versions: 0,
+      orphanCompletions: paired.orphanCompletions,
+    },
   };
 }

@@ -46,7 +46,12 @@ export interface ReportData {
   version: number;
   mode: 'violation' | 'check';
   title: string;
-  headline: { status: 'violation' | 'expected' | 'valid' | 'unknown'; label: string; sentence: string; kind: string | null };
+  headline: {
+    status: 'violation' | 'expected' | 'valid' | 'unknown';
+    label: string;
+    sentence: string;
+    kind: string | null;
+  };
   /** One sentence about the lost record, if there is one. */
   summary: string | null;
   meta: Array<[string, string]>;
@@ -76,7 +81,14 @@ export interface ReportData {
   /** Truncated copies: version index, time, reason (string id). */
   cut: { v: Col; t: Col; why: Col };
   trunc: { t: Col; b: Col; tp: Col; to: Col; why: Col };
-  faults: Array<{ id: number; description: string; trigger: string; startUs: number; endUs: number; beyondPromise: boolean }>;
+  faults: Array<{
+    id: number;
+    description: string;
+    trigger: string;
+    startUs: number;
+    endUs: number;
+    beyondPromise: boolean;
+  }>;
   faultEv: { t: Col; id: Col; start: Col };
   focus: {
     tp: number;
@@ -95,10 +107,16 @@ export interface ReportData {
   /** Where the page opens: the partition (index into tps) and moment of the violation. */
   open: { tp: number; atUs: number };
   /** Why the primary anomaly is expected: the breach of Kafka's promise (checkers/verdict.ts). */
-  expected: { rule: string; explanation: string; atUs: number; event: string; partition: string | null; nodes: number[] } | null;
+  expected: {
+    rule: string;
+    explanation: string;
+    atUs: number;
+    event: string;
+    partition: string | null;
+    nodes: number[];
+  } | null;
   /** Check reports: the linearizability counterexample in op indices. */
   cex: { prefix: number[]; failed: number; reason: string; partitionKey: string | null } | null;
   /** Figures about the data itself (the client shows them; tests read them). */
   counts: { ops: number; historyEvents: number; timelineEvents: number; versions: number; orphanCompletions: number };
 }
-

@@ -17,12 +17,16 @@ type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 const MAX_STEPS = 40;
 
 /** The partition the anomaly is about: its topic and partition, or the first topic with that partition. */
-export function anomalyPartition(anomaly: Anomaly | undefined, timeline: readonly TimelineEvent[]): { topic: string; partition: number } | null {
+export function anomalyPartition(
+  anomaly: Anomaly | undefined,
+  timeline: readonly TimelineEvent[],
+): { topic: string; partition: number } | null {
   if (!anomaly || (anomaly.topic === undefined && anomaly.partition === undefined)) return null;
   for (const e of timeline) {
     if (!('topic' in e)) continue;
     const topicOk = anomaly.topic === undefined || e.topic === anomaly.topic;
-    if (topicOk && (anomaly.partition === undefined || e.partition === anomaly.partition)) return { topic: e.topic, partition: e.partition };
+    if (topicOk && (anomaly.partition === undefined || e.partition === anomaly.partition))
+      return { topic: e.topic, partition: e.partition };
   }
   return anomaly.topic !== undefined ? { topic: anomaly.topic, partition: anomaly.partition ?? 0 } : null;
 }
@@ -41,7 +45,10 @@ class ClusterStory {
   private partitionRecord: Ev<'partition'> | undefined;
   private readonly hw = new Map<number, number>();
   /** Per broker, its last append step, extended while it keeps appending in the same epoch. */
-  private readonly openAppend = new Map<number, { step: StoryStep; epoch: number; first: number; last: number; n: number }>();
+  private readonly openAppend = new Map<
+    number,
+    { step: StoryStep; epoch: number; first: number; last: number; n: number }
+  >();
   /** Per broker, its last HW advance step, extended while its HW keeps advancing. */
   private readonly openHw = new Map<number, { step: StoryStep; from: number }>();
 
@@ -72,14 +79,21 @@ class ClusterStory {
     const pr = this.partitionRecord;
     if (e.cause === 'start' || (pr && !pr.replicas.includes(e.node) && !this.involved.has(e.node))) return;
     const faults = this.faults.at(e.t);
-    const text = `${this.name(e.node)} ${CAUSE_TEXT[e.cause] ?? `goes ${e.state} (${e.cause})`}${faults.length ? ` [${faults.join('; ')}]` : ''}.`;
+    const tag = faults.length ? ` [${faults.join('; ')}]` : '';
+    const text = `${this.name(e.node)} ${CAUSE_TEXT[e.cause] ?? `goes ${e.state} (${e.cause})`}${tag}.`;
     const tone = e.state === 'down' ? 'fault' : 'heal';
     this.push({ timeUs: e.t, tone, key: this.involved.has(e.node), broker: e.node, text, fault: faults.length > 0 });
   }
 
   private onFault(e: Ev<'fault'>): void {
     if (this.faults.toldByNode(e.t)) return;
-    this.push({ timeUs: e.t, tone: e.phase === 'start' ? 'fault' : 'heal', key: false, text: this.faults.sentence(e), fault: true });
+    this.push({
+      timeUs: e.t,
+      tone: e.phase === 'start' ? 'fault' : 'heal',
+      key: false,
+      text: this.faults.sentence(e),
+      fault: true,
+    });
   }
 
   private onPartition(e: Ev<'partition'>): void {
@@ -89,19 +103,33 @@ class ClusterStory {
     const where = tpName(e.topic, e.partition);
     if (!previous) {
       const leader = e.leader >= 0 ? `${this.name(e.leader)} leads in epoch ${e.leaderEpoch}` : 'no leader';
-      this.push({ timeUs: e.t, tone: 'leader', key: false, text: `The controller creates ${where}: ${leader}, replicas ${list(e.replicas)}, ISR ${list(e.isr)}.` });
+      this.push({
+        timeUs: e.t,
+        tone: 'leader',
+        key: false,
+        text: `The controller creates ${where}: ${leader}, replicas ${list(e.replicas)}, ISR ${list(e.isr)}.`,
+      });
       return;
     }
     const leaderChanged = previous.leader !== e.leader || previous.leaderEpoch !== e.leaderEpoch;
     const elr = e.elr.length || previous.elr.length ? `, ELR ${list(e.elr)}` : '';
     let text: string;
     if (leaderChanged) {
-      text = e.leader >= 0 ? `The controller elects ${this.name(e.leader)} leader of ${where} in epoch ${e.leaderEpoch}` : `The controller leaves ${where} without a leader (epoch ${e.leaderEpoch})`;
+      text =
+        e.leader >= 0
+          ? `The controller elects ${this.name(e.leader)} leader of ${where} in epoch ${e.leaderEpoch}`
+          : `The controller leaves ${where} without a leader (epoch ${e.leaderEpoch})`;
     } else if (previous.isr.join(',') !== e.isr.join(',') || previous.elr.join(',') !== e.elr.join(',')) {
       text = `The controller changes ${where}'s ISR (partition epoch ${e.partitionEpoch})`;
     } else return;
     const key = leaderChanged && e.leader >= 0 && this.involved.has(e.leader);
-    this.push({ timeUs: e.t, tone: 'leader', key, broker: e.leader >= 0 ? e.leader : undefined, text: `${text}: ISR ${list(e.isr)}${elr}.` });
+    this.push({
+      timeUs: e.t,
+      tone: 'leader',
+      key,
+      broker: e.leader >= 0 ? e.leader : undefined,
+      text: `${text}: ISR ${list(e.isr)}${elr}.`,
+    });
   }
 
   private onReplica(e: Ev<'replica'>): void {
@@ -203,12 +231,22 @@ function nearest(steps: StoryStep[]): StoryStep[] {
   const kept = new Set(others.slice(-MAX_STEPS));
   const out = steps.filter((s) => s.fault || kept.has(s));
   const omitted = others.length - MAX_STEPS;
-  out.unshift({ timeUs: out[0].timeUs, tone: 'note', key: false, text: `${omitted} earlier cluster events are on the timeline.` });
+  out.unshift({
+    timeUs: out[0].timeUs,
+    tone: 'note',
+    key: false,
+    text: `${omitted} earlier cluster events are on the timeline.`,
+  });
   return out;
 }
 
 /** The cluster's steps on the anomaly's partition up to when it was seen, ending with the anomaly itself. */
-export function clusterStory(trace: Trace, timeline: readonly TimelineEvent[], anomaly: Anomaly, endUs: number): StoryStep[] {
+export function clusterStory(
+  trace: Trace,
+  timeline: readonly TimelineEvent[],
+  anomaly: Anomaly,
+  endUs: number,
+): StoryStep[] {
   const tp = anomalyPartition(anomaly, timeline);
   const atUs = violationTimeUs(anomaly, endUs);
   const story = new ClusterStory(trace, timeline, tp, anomaly);

@@ -80,12 +80,17 @@ interface NameOf {
  * per operation in flight, model/client-process.ts), so a process id ≥ 1000 whose quotient
  * is a client node belongs to it. Other processes (imported histories) belong to no node.
  */
-export function clientNodeOf(trace: Pick<Trace, 'nodes'>, process: number | string): { node: Trace['nodes'][number]; lane?: number } | undefined {
+export function clientNodeOf(
+  trace: Pick<Trace, 'nodes'>,
+  process: number | string,
+): { node: Trace['nodes'][number]; lane?: number } | undefined {
   const nodes = trace.nodes ?? [];
   const exact = nodes.find((n) => String(n.id) === String(process));
   if (exact) return { node: exact };
   if (typeof process !== 'number' || !Number.isInteger(process) || process < 1000) return undefined;
-  const owner = nodes.find((n) => n.id === Math.floor(process / 1000) && n.role !== 'broker' && n.role !== 'controller');
+  const owner = nodes.find(
+    (n) => n.id === Math.floor(process / 1000) && n.role !== 'broker' && n.role !== 'controller',
+  );
   return owner ? { node: owner, lane: process % 1000 } : undefined;
 }
 
@@ -98,7 +103,11 @@ export function nodeNamer(trace: Pick<Trace, 'nodes'>): NameOf {
     if (name === undefined) {
       const owner = clientNodeOf(trace, node);
       if (owner) name = owner.lane === undefined ? owner.node.name : `${owner.node.name} lane ${owner.lane}`;
-      else name = typeof node === 'number' && (brokerIds.size === 0 || brokerIds.has(node)) ? `broker ${node}` : `process ${node}`;
+      else
+        name =
+          typeof node === 'number' && (brokerIds.size === 0 || brokerIds.has(node))
+            ? `broker ${node}`
+            : `process ${node}`;
       cache.set(key, name);
     }
     return name;
@@ -116,7 +125,6 @@ export const CAUSE_TEXT: Record<string, string> = {
 export function list(ids: readonly number[]): string {
   return `[${ids.join(',')}]`;
 }
-
 
 type FaultEvent = Extract<TimelineEvent, { kind: 'fault' }>;
 
@@ -159,7 +167,8 @@ export class FaultTimes {
     const out: string[] = [];
     for (const [id, start] of this.startOf) {
       const end = this.endOf.get(id);
-      if (start.t < t && (!end || end.t > t)) out.push(`fault ${id} (${start.description}) under way since ${formatTimeUs(start.t)}`);
+      if (start.t < t && (!end || end.t > t))
+        out.push(`fault ${id} (${start.description}) under way since ${formatTimeUs(start.t)}`);
     }
     return out;
   }

@@ -123,7 +123,8 @@ export class RecordStory {
     const who = this.name(op.process);
     if (op.status !== 'ok') {
       const error = op.completion?.error ? ` (${op.completion.error})` : '';
-      const text = op.status === 'info' ? `${who}'s send ends with an unknown outcome${error}.` : `${who}'s send fails${error}.`;
+      const text =
+        op.status === 'info' ? `${who}'s send ends with an unknown outcome${error}.` : `${who}'s send fails${error}.`;
       this.push({ timeUs, tone: 'ack', key: true, op: op.index, text });
       return;
     }
@@ -135,7 +136,8 @@ export class RecordStory {
     f.leaderHwAtAck = leaderHw;
     f.isrAtAck = this.partitionRecord ? [...this.partitionRecord.isr] : undefined;
     const offsetText = sendOf(op)?.offset ?? f.offset;
-    let text = `${who} gets the acknowledgement: offset ${offsetText}${f.acks !== undefined ? ` (acks=${f.acks})` : ''}. `;
+    const acks = f.acks !== undefined ? ` (acks=${f.acks})` : '';
+    let text = `${who} gets the acknowledgement: offset ${offsetText}${acks}. `;
     text += `At that moment ${this.copies()} of ${this.rf()} replicas held it`;
     if (leaderHw !== undefined && f.offset !== undefined) {
       text += ` and the leader's HW was ${leaderHw}: ${f.offset < leaderHw ? 'committed.' : 'not committed yet.'}`;
@@ -186,12 +188,25 @@ export class RecordStory {
       text += this.copies() === 1 ? ` — it holds the only copy of ${this.v}` : ` — it holds a copy of ${this.v}`;
     }
     const tone = e.state === 'down' ? 'fault' : 'heal';
-    this.push({ timeUs: e.t, tone, key: this.holds(e.node), broker: e.node, text: `${text}.`, fault: faults.length > 0 });
+    this.push({
+      timeUs: e.t,
+      tone,
+      key: this.holds(e.node),
+      broker: e.node,
+      text: `${text}.`,
+      fault: faults.length > 0,
+    });
   }
 
   private onFault(e: Ev<'fault'>): void {
     if (this.faults.toldByNode(e.t)) return; // told by the node step at the same instant
-    this.push({ timeUs: e.t, tone: e.phase === 'start' ? 'fault' : 'heal', key: false, text: this.faults.sentence(e), fault: true });
+    this.push({
+      timeUs: e.t,
+      tone: e.phase === 'start' ? 'fault' : 'heal',
+      key: false,
+      text: this.faults.sentence(e),
+      fault: true,
+    });
   }
 
   private leaderChangeText(e: Ev<'partition'>): { text: string; key: boolean } {
@@ -236,7 +251,9 @@ export class RecordStory {
       tone: 'commit',
       key: true,
       broker: e.broker,
-      text: `${this.name(e.broker)}, leader in epoch ${e.leaderEpoch}, advances its HW to ${e.hw}: offset ${offset} is committed.`,
+      text:
+        `${this.name(e.broker)}, leader in epoch ${e.leaderEpoch}, advances its HW to ${e.hw}: ` +
+        `offset ${offset} is committed.`,
     });
   }
 
@@ -256,7 +273,10 @@ export class RecordStory {
   }
 
   private onAppendOfValue(e: Ev<'append'>, at: number): void {
-    this.holders.set(e.broker, (this.holders.get(e.broker) ?? 0) + e.values.filter((x) => x === this.focus.value).length);
+    this.holders.set(
+      e.broker,
+      (this.holders.get(e.broker) ?? 0) + e.values.filter((x) => x === this.focus.value).length,
+    );
     this.wasEverHeld = true;
     if (this.focus.appendedAtUs === undefined) this.focus.appendedAtUs = e.t;
     const verb = this.replicas.get(e.broker)?.role === 'leader' ? 'appends' : 'fetches and appends';
@@ -265,11 +285,13 @@ export class RecordStory {
       tone: 'append',
       key: true,
       broker: e.broker,
-      text: `${this.name(e.broker)} (${this.roleText(e)}) ${verb} ${this.v} at offset ${e.firstOffset + at} — copies: ${this.copies()} of ${this.rf()}.`,
+      text:
+        `${this.name(e.broker)} (${this.roleText(e)}) ${verb} ${this.v} at offset ${e.firstOffset + at} — ` +
+        `copies: ${this.copies()} of ${this.rf()}.`,
     });
   }
 
-  /** Another record written at the focus offset: the first leader to reuse it, and every broker that once held the record. */
+  /** Another record at the focus offset: told for the first leader to reuse it and every broker that held the record. */
   private onAppendOverOffset(e: Ev<'append'>): void {
     const f = this.focus;
     if (f.offset === undefined || !this.wasEverHeld || this.overwrittenOn.has(e.broker)) return;
@@ -281,8 +303,9 @@ export class RecordStory {
     this.overwrittenOn.add(e.broker);
     const other = showValue(e.values[i], 60);
     const who = `${this.name(e.broker)} (${this.roleText(e)})`;
+    const had = f.ackedAtUs !== undefined ? 'was acknowledged at' : 'had on other replicas';
     const text = isLeader
-      ? `${who} appends ${other} at offset ${f.offset}, the offset ${this.v} ${f.ackedAtUs !== undefined ? 'was acknowledged at' : 'had on other replicas'}.`
+      ? `${who} appends ${other} at offset ${f.offset}, the offset ${this.v} ${had}.`
       : `${who} fetches ${other} into offset ${f.offset}, where it had ${this.v}.`;
     this.push({ timeUs: e.t, tone: 'overwrite', key: true, broker: e.broker, text });
   }
@@ -301,7 +324,9 @@ export class RecordStory {
 
   private onTruncate(e: Ev<'truncate'>): void {
     if (!this.onFocusPartition(e)) return;
-    const removed = this.focusCopies.filter((ver) => ver.broker === e.broker && ver.truncatedAtUs === e.t && ver.offset >= e.toOffset).length;
+    const removed = this.focusCopies.filter(
+      (ver) => ver.broker === e.broker && ver.truncatedAtUs === e.t && ver.offset >= e.toOffset,
+    ).length;
     if (removed === 0) return;
     const last = this.removeCopies(e.broker, removed, e.t, e.reason);
     this.push({
@@ -365,7 +390,8 @@ export class RecordStory {
     const f = this.focus;
     if (f.copiesAtEnd === 0) {
       const holdsNow = f.offset !== undefined && f.finalValueAtOffset !== undefined;
-      return `At the end, no replica holds ${this.v}${holdsNow ? `; offset ${f.offset} holds ${showValue(f.finalValueAtOffset, 60)}` : ''}.`;
+      const now = holdsNow ? `; offset ${f.offset} holds ${showValue(f.finalValueAtOffset, 60)}` : '';
+      return `At the end, no replica holds ${this.v}${now}.`;
     }
     const holdersAtEnd = [...this.holders].filter(([, n]) => n > 0).map(([b]) => this.name(b));
     let text = `At the end, ${this.v} is on ${holdersAtEnd.join(', ')}`;
@@ -403,4 +429,3 @@ export class RecordStory {
     return copiesAt(this.logs, f.tp, leader, f.offset).find((ver) => ver.truncatedAtUs === undefined)?.value;
   }
 }
-

@@ -17,10 +17,24 @@ import { anomalyPartition, clusterStory, violationTimeUs } from './story-cluster
 import type { FocusRecord, Story, StoryStep } from './story-common.ts';
 import { RecordStory } from './story-record.ts';
 
-export { clientNodeOf, nodeNamer, type FocusRecord, type Story, type StoryStep, type StoryTone } from './story-common.ts';
+export {
+  clientNodeOf,
+  nodeNamer,
+  type FocusRecord,
+  type Story,
+  type StoryStep,
+  type StoryTone,
+} from './story-common.ts';
 
 /** Kinds about the cluster's state rather than one record: their story is the cluster's. */
-const CLUSTER_KINDS = new Set(['log-matching', 'candidate-complete', 'hw-monotonic', 'one-leader-per-epoch', 'quorum-superset', 'liveness']);
+const CLUSTER_KINDS = new Set([
+  'log-matching',
+  'candidate-complete',
+  'hw-monotonic',
+  'one-leader-per-epoch',
+  'quorum-superset',
+  'liveness',
+]);
 
 /** The anomaly a report leads with: the first real error, else the first anomaly at all. */
 export function primaryAnomaly(verdict: Verdict): Anomaly | undefined {
@@ -29,7 +43,11 @@ export function primaryAnomaly(verdict: Verdict): Anomaly | undefined {
 }
 
 /** Resolves which record the anomaly is about. */
-function findFocus(trace: Trace, paired: PairedHistory, anomaly: Anomaly | undefined): Omit<FocusRecord, 'copiesAtEnd'> | null {
+function findFocus(
+  trace: Trace,
+  paired: PairedHistory,
+  anomaly: Anomaly | undefined,
+): Omit<FocusRecord, 'copiesAtEnd'> | null {
   if (!anomaly) return null;
   let sendOpIndex: number | undefined;
   for (const historyIndex of anomaly.ops ?? []) {
@@ -67,7 +85,6 @@ function findFocus(trace: Trace, paired: PairedHistory, anomaly: Anomaly | undef
   };
 }
 
-
 /** The run's last instant: the trace's end, its last timeline event or its last history event. */
 export function traceEndUs(trace: Trace, sortedTimeline: readonly TimelineEvent[]): number {
   const history = trace.history ?? [];
@@ -79,17 +96,30 @@ export function traceEndUs(trace: Trace, sortedTimeline: readonly TimelineEvent[
 }
 
 /** Builds the story of the primary anomaly: its record's, else the cluster's on its partition. */
-export function buildStory(trace: Trace, sortedTimeline: readonly TimelineEvent[], paired: PairedHistory, logs: ReplicaLogs): Story {
+export function buildStory(
+  trace: Trace,
+  sortedTimeline: readonly TimelineEvent[],
+  paired: PairedHistory,
+  logs: ReplicaLogs,
+): Story {
   const anomaly = primaryAnomaly(trace.verdict);
   const endUs = traceEndUs(trace, sortedTimeline);
   const found = anomaly && !CLUSTER_KINDS.has(anomaly.kind) ? findFocus(trace, paired, anomaly) : null;
   if (!found) {
-    if (!anomaly) return { focus: null, steps: [], summary: 'No anomaly names a record to follow.', where: null, atUs: null };
+    if (!anomaly)
+      return { focus: null, steps: [], summary: 'No anomaly names a record to follow.', where: null, atUs: null };
     const steps = capContext(clusterStory(trace, sortedTimeline, anomaly, endUs));
     const where = anomalyPartition(anomaly, sortedTimeline);
     return { focus: null, steps, summary: anomaly.explanation, where, atUs: violationTimeUs(anomaly, endUs) };
   }
-  const record = new RecordStory(trace, sortedTimeline, paired, logs, { ...found, copiesAtEnd: 0 }, anomaly?.timesUs ?? []);
+  const record = new RecordStory(
+    trace,
+    sortedTimeline,
+    paired,
+    logs,
+    { ...found, copiesAtEnd: 0 },
+    anomaly?.timesUs ?? [],
+  );
   record.walk();
   const steps = capContext(record.finish(endUs));
   const focus = record.focus;
@@ -107,7 +137,12 @@ function capContext(steps: StoryStep[]): StoryStep[] {
   const kept = new Set([...context].sort((a, b) => distance(a) - distance(b)).slice(0, MAX_CONTEXT));
   const out = steps.filter((s) => s.key || s.tone === 'note' || s.fault || kept.has(s));
   const omitted = context.length - kept.size;
-  out.push({ timeUs: out[out.length - 1].timeUs, tone: 'note', key: false, text: `${omitted} other cluster events in this period are on the timeline.` });
+  out.push({
+    timeUs: out[out.length - 1].timeUs,
+    tone: 'note',
+    key: false,
+    text: `${omitted} other cluster events in this period are on the timeline.`,
+  });
   return out;
 }
 
@@ -121,14 +156,24 @@ export function summarize(focus: FocusRecord): string {
     const facts: string[] = [];
     if (focus.acks !== undefined) facts.push(`acks=${focus.acks}`);
     if (focus.leaderHwAtAck !== undefined && focus.offset !== undefined)
-      facts.push(focus.offset < focus.leaderHwAtAck ? `HW ${focus.leaderHwAtAck}, committed` : `HW ${focus.leaderHwAtAck}, not committed`);
+      facts.push(
+        focus.offset < focus.leaderHwAtAck
+          ? `HW ${focus.leaderHwAtAck}, committed`
+          : `HW ${focus.leaderHwAtAck}, not committed`,
+      );
     if (facts.length) text += ` (${facts.join(', ')})`;
   } else if (focus.appendedAtUs !== undefined) text += ` was appended at ${formatTimeUs(focus.appendedAtUs)}`;
   else text += ' was never appended by any replica';
   if (focus.lostAtUs !== undefined) {
-    text += ` and lost at ${formatTimeUs(focus.lostAtUs)} when ${focus.lostOnBroker !== undefined ? `broker ${focus.lostOnBroker}` : 'a replica'} truncated its last copy (${focus.lostReason})`;
-  } else if (focus.copiesAtEnd > 0 && focus.finalValueAtOffset !== undefined && focus.finalValueAtOffset !== focus.value) {
-    text += `, is still on ${focus.copiesAtEnd} replica(s), but reads of offset ${focus.offset} return ${showValue(focus.finalValueAtOffset, 60)}`;
+    const who = focus.lostOnBroker !== undefined ? `broker ${focus.lostOnBroker}` : 'a replica';
+    text += ` and lost at ${formatTimeUs(focus.lostAtUs)} when ${who} truncated its last copy (${focus.lostReason})`;
+  } else if (
+    focus.copiesAtEnd > 0 &&
+    focus.finalValueAtOffset !== undefined &&
+    focus.finalValueAtOffset !== focus.value
+  ) {
+    text += `, is still on ${focus.copiesAtEnd} replica(s), `;
+    text += `but reads of offset ${focus.offset} return ${showValue(focus.finalValueAtOffset, 60)}`;
   }
   return text + '.';
 }

@@ -30,7 +30,9 @@ function recordLines(live: number[], hw: number): DumpLine[] {
       let end = q;
       while (end + 1 < live.length && M.verBatch[live[end + 1]] === batch) end++;
       lines.push({
-        text: `baseOffset: ${off} lastOffset: ${M.verOff[live[end]]} count: ${end - q + 1} partitionLeaderEpoch: ${verEp(x)}`,
+        text:
+          `baseOffset: ${off} lastOffset: ${M.verOff[live[end]]} count: ${end - q + 1} ` +
+          `partitionLeaderEpoch: ${verEp(x)}`,
         cls: 'batch',
         off,
       });

@@ -6,7 +6,19 @@
 // Assumes the skeleton's #grid-* elements and the decoded model (model.ts).
 
 import { byId, fitText, hideTip, showTip, sizeCanvas } from './dom.ts';
-import { M, ROLE, isFocusVersion, lowerBound, nodeStateAt, replicaAt, replicaSet, str, verEp, verTa, versionsOf } from './model.ts';
+import {
+  M,
+  ROLE,
+  isFocusVersion,
+  lowerBound,
+  nodeStateAt,
+  replicaAt,
+  replicaSet,
+  str,
+  verEp,
+  verTa,
+  versionsOf,
+} from './model.ts';
 import { ui } from './state.ts';
 import { fmtTime, quote } from './text.ts';
 
@@ -95,7 +107,14 @@ function drawCopy(ctx: CanvasRenderingContext2D, ver: number, x: number, y: numb
   ctx.globalAlpha = 1;
 }
 
-function drawRow(ctx: CanvasRenderingContext2D, row: GridRow, first: number, last: number, CX: (off: number) => number, W: number): void {
+function drawRow(
+  ctx: CanvasRenderingContext2D,
+  row: GridRow,
+  first: number,
+  last: number,
+  CX: (off: number) => number,
+  W: number,
+): void {
   for (let off = first; off <= last; off++) {
     const vs = cellVersions(row.id, off);
     const shown = vs.length > row.depth ? vs.slice(vs.length - row.depth) : vs;
@@ -168,9 +187,11 @@ export function drawGrid(): void {
 
 function copyLine(ver: number): string {
   const cut = M.verTt[ver] !== Infinity;
-  return `${quote(M.data.strings[M.data.verVal[ver]], 80)} · leader epoch ${verEp(ver)} · appended ${fmtTime(verTa(ver))}` +
+  return (
+    `${quote(M.data.strings[M.data.verVal[ver]], 80)} · leader epoch ${verEp(ver)} · appended ${fmtTime(verTa(ver))}` +
     (cut ? ` · truncated ${fmtTime(M.verTt[ver])} (${str(M.verWhy[ver])})` : ' · still there at the end') +
-    (isFocusVersion(ver) ? '  ★ lost record' : '');
+    (isFocusVersion(ver) ? '  ★ lost record' : '')
+  );
 }
 
 function gridHover(e: MouseEvent): { row: GridRow; off: number } | null {
@@ -226,5 +247,10 @@ export function gridCellBox(br: number, off: number): { x: number; y: number; wi
     GR.wrap.scrollIntoView({ block: 'center' });
     rect = GR.scroller.getBoundingClientRect();
   }
-  return { x: rect.left + G_LABEL + off * G_COL - GR.scroller.scrollLeft, y: rect.top + row.y, width: G_COL, height: row.h };
+  return {
+    x: rect.left + G_LABEL + off * G_COL - GR.scroller.scrollLeft,
+    y: rect.top + row.y,
+    width: G_COL,
+    height: row.h,
+  };
 }

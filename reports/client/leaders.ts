@@ -13,7 +13,9 @@ export function leaderDisagreements(tp: number, t: number): string[] {
   const leader = M.data.part.leader[pr];
   const epoch = M.data.part.ep[pr];
   const controllerSays =
-    leader < 0 ? `the controller's view: no leader (epoch ${epoch})` : `the controller's view: ${brokerName(leader)} leads in epoch ${epoch}`;
+    leader < 0
+      ? `the controller's view: no leader (epoch ${epoch})`
+      : `the controller's view: ${brokerName(leader)} leads in epoch ${epoch}`;
   const out: string[] = [];
   for (const br of M.data.brokers) {
     const r = replicaAt(tp, br.id, t);

@@ -83,7 +83,16 @@ function decodeOps(d: ReportData) {
   });
   const cexOrder = new Map<number, number>();
   d.cex?.prefix.forEach((o, k) => cexOrder.set(o, k + 1));
-  return { nOps, opT0, opT1, laneOps, laneMaxEnd, marked: new Set(d.marked), cexOrder, cexFailed: d.cex ? d.cex.failed : -1 };
+  return {
+    nOps,
+    opT0,
+    opT1,
+    laneOps,
+    laneMaxEnd,
+    marked: new Set(d.marked),
+    cexOrder,
+    cexFailed: d.cex ? d.cex.failed : -1,
+  };
 }
 
 function decodeReplicas(d: ReportData) {

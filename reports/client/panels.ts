@@ -42,13 +42,18 @@ function renderLostRecord(): void {
   const f = M.focus;
   if (!f) return;
   const box = byId('lost-record');
-  box.append(el('span', 'value', f.value), el('span', 'where', M.data.tps[f.tp] + (f.offset >= 0 ? ` · offset ${f.offset}` : '')));
+  box.append(
+    el('span', 'value', f.value),
+    el('span', 'where', M.data.tps[f.tp] + (f.offset >= 0 ? ` · offset ${f.offset}` : '')),
+  );
   const facts: string[] = [];
   if (f.producer) facts.push(`sent by ${f.producer}`);
   if (f.appendedAtUs >= 0) facts.push(`appended ${fmtTime(f.appendedAtUs)}`);
   if (f.ackedAtUs >= 0) facts.push(`acknowledged ${fmtTime(f.ackedAtUs)}`);
   if (f.lostAtUs >= 0) {
-    facts.push(`last copy gone ${fmtTime(f.lostAtUs)}${f.lostOnBroker >= 0 ? ` on ${brokerName(f.lostOnBroker)}` : ''}`);
+    facts.push(
+      `last copy gone ${fmtTime(f.lostAtUs)}${f.lostOnBroker >= 0 ? ` on ${brokerName(f.lostOnBroker)}` : ''}`,
+    );
   }
   facts.push(`copies at the end: ${f.copiesAtEnd}`);
   if (f.finalValue !== null && f.offset >= 0) facts.push(`offset ${f.offset} finally holds ${quote(f.finalValue)}`);
@@ -79,7 +84,8 @@ export function renderStory(): void {
   if (!M.focus) {
     byId('lost-record').hidden = true;
     byId('story-title').textContent = 'What went wrong';
-    byId('summary').textContent = M.data.summary ?? (M.data.anomalies.length ? M.data.anomalies[0].explanation : 'No anomaly.');
+    byId('summary').textContent =
+      M.data.summary ?? (M.data.anomalies.length ? M.data.anomalies[0].explanation : 'No anomaly.');
   } else {
     renderLostRecord();
     byId('summary').textContent = M.data.summary;
@@ -95,7 +101,8 @@ export function renderCex(): void {
   byId('cex-reason').textContent = c.reason + (c.partitionKey !== null ? ` (key ${c.partitionKey})` : '');
   byId('cex-failed').textContent = c.failed >= 0 ? opLines(c.failed).join('\n') : 'not in the history';
   const n = c.prefix.length;
-  byId('cex-prefix-title').textContent = `Longest linearizable prefix: ${n} operation${n === 1 ? '' : 's'}, in linearization order`;
+  byId('cex-prefix-title').textContent =
+    `Longest linearizable prefix: ${n} operation${n === 1 ? '' : 's'}, in linearization order`;
   const shown = n > 200 ? [...c.prefix.slice(0, 100), -1, ...c.prefix.slice(-99)] : c.prefix;
   byId('cex-prefix').append(
     ...shown.map((o) => {
@@ -148,7 +155,10 @@ export function renderDetails(): void {
   const list = byId('anomalies');
   for (const a of M.data.anomalies) {
     const d = el('div', `anomaly${a.informational ? ' informational' : ''}`);
-    d.append(el('span', 'kind', a.kind + (a.expected ? ' (expected)' : a.informational ? ' (figure)' : '')), el('span', '', a.explanation));
+    d.append(
+      el('span', 'kind', a.kind + (a.expected ? ' (expected)' : a.informational ? ' (figure)' : '')),
+      el('span', '', a.explanation),
+    );
     if (a.details) d.appendChild(el('div', 'details', a.details));
     list.appendChild(d);
   }

@@ -14,27 +14,42 @@ import { fmtTime, quote } from './text.ts';
 const TOPIC_CONFIGS = ['min.insync.replicas', 'unclean.leader.election.enable', 'cleanup.policy'];
 
 function topicConfigs(): string {
-  return M.data.config.filter(([k]) => TOPIC_CONFIGS.includes(k)).map(([k, v]) => `${k}=${v}`).join(',');
+  return M.data.config
+    .filter(([k]) => TOPIC_CONFIGS.includes(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 function describePartitionLine(topic: string, tp: number, r: number): string {
   const d = M.data.part;
-  return `\tTopic: ${topic}\tPartition: ${M.data.tpPartition[tp]}\tLeader: ${d.leader[r] < 0 ? 'none' : d.leader[r]}` +
-    `\tReplicas: ${listOf(d.replicas[r])}\tIsr: ${listOf(d.isr[r])}\tElr: ${listOf(d.elr[r])}\tLastKnownElr: `;
+  return (
+    `\tTopic: ${topic}\tPartition: ${M.data.tpPartition[tp]}\tLeader: ${d.leader[r] < 0 ? 'none' : d.leader[r]}` +
+    `\tReplicas: ${listOf(d.replicas[r])}\tIsr: ${listOf(d.isr[r])}\tElr: ${listOf(d.elr[r])}\tLastKnownElr: `
+  );
 }
 
 function renderDescribe(): void {
   const pre = byId('describe');
   const topic = M.data.tpTopic[ui.curTp];
-  pre.replaceChildren(el('span', 'prompt', `$ kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic ${topic}\n`));
+  pre.replaceChildren(
+    el('span', 'prompt', `$ kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic ${topic}\n`),
+  );
   const tps = M.data.tps.map((_, j) => j).filter((j) => M.data.tpTopic[j] === topic);
   const rows = tps.map((j): [number, number] => [j, partitionAt(j, ui.scrubT)]).filter(([, r]) => r >= 0);
   if (!rows.length) {
-    pre.appendChild(el('span', '', `Error while executing topic command : Topic '${topic}' does not exist as expected\n`));
+    pre.appendChild(
+      el('span', '', `Error while executing topic command : Topic '${topic}' does not exist as expected\n`),
+    );
     return;
   }
   const rf = listOf(M.data.part.replicas[rows[0][1]]).split(',').filter(Boolean).length;
-  pre.appendChild(el('span', '', `Topic: ${topic}\tPartitionCount: ${tps.length}\tReplicationFactor: ${rf}\tConfigs: ${topicConfigs()}\n`));
+  pre.appendChild(
+    el(
+      'span',
+      '',
+      `Topic: ${topic}\tPartitionCount: ${tps.length}\tReplicationFactor: ${rf}\tConfigs: ${topicConfigs()}\n`,
+    ),
+  );
   for (const [tp, r] of rows) pre.appendChild(el('span', '', `${describePartitionLine(topic, tp, r)}\n`));
   if (M.data.controllers.some((c) => !nodeStateAt(c.id, ui.scrubT).up)) {
     pre.appendChild(el('span', 'note', '# the controller is down: this is the last metadata it committed\n'));
@@ -46,7 +61,8 @@ function roleCell(br: number, role: number | null, leader: number): HTMLTableCel
   if (role === null) return el('td', '', '—');
   const td = el('td', `role-${ROLE[role]}`, ROLE[role]);
   // The broker's own view; say so when the controller's record says otherwise.
-  if (role === 1 && leader !== br) td.textContent = `leader (own view; controller: ${leader < 0 ? 'none' : `broker ${leader}`})`;
+  if (role === 1 && leader !== br)
+    td.textContent = `leader (own view; controller: ${leader < 0 ? 'none' : `broker ${leader}`})`;
   if (role !== 1 && leader === br) td.textContent = `${ROLE[role]} (controller: leader)`;
   return td;
 }

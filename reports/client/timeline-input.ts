@@ -6,11 +6,32 @@
 
 import { byId, hideTip, showTip } from './dom.ts';
 import { leaderDisagreements } from './leaders.ts';
-import { M, ROLE, brokerName, focusCopyAt, listOf, lowerBound, nodeStateAt, partitionAt, replicaAt, str } from './model.ts';
+import {
+  M,
+  ROLE,
+  brokerName,
+  focusCopyAt,
+  listOf,
+  lowerBound,
+  nodeStateAt,
+  partitionAt,
+  replicaAt,
+  str,
+} from './model.ts';
 import { opLines } from './ops.ts';
 import { actions, ui } from './state.ts';
 import { fmtTime, quote } from './text.ts';
-import { LABEL_W, TL, buildLanes, drawTimeline, setScale, showRange, tlFitScale, tlLayout, tlView } from './timeline.ts';
+import {
+  LABEL_W,
+  TL,
+  buildLanes,
+  drawTimeline,
+  setScale,
+  showRange,
+  tlFitScale,
+  tlLayout,
+  tlView,
+} from './timeline.ts';
 
 function laneAt(yContent: number): number {
   let lo = 0;
@@ -90,7 +111,9 @@ function hoverLines(e: MouseEvent): string[] | null {
       return o >= 0 ? opLines(o) : null;
     }
     case 'broker':
-      return lane.noReplica ? [`${lane.label}`, `holds no replica of ${M.data.tps[ui.curTp]}`] : brokerLines(lane.id, t, 6 / TL.scale);
+      return lane.noReplica
+        ? [`${lane.label}`, `holds no replica of ${M.data.tps[ui.curTp]}`]
+        : brokerLines(lane.id, t, 6 / TL.scale);
     case 'controller':
       return controllerLines(t);
     case 'group':
@@ -249,13 +272,19 @@ export function revealOp(o: number, zoom = false): Box {
     TL.scroller.scrollLeft = Math.max(0, (t0 - M.data.startUs) * TL.scale - (view.W - LABEL_W) / 3);
   }
   const yTop = TL.laneY[li];
-  if (yTop < view.yOff || yTop + TL.lanes[li].h > view.yOff + view.H - TL.axisH) TL.scroller.scrollTop = Math.max(0, yTop - 40);
+  if (yTop < view.yOff || yTop + TL.lanes[li].h > view.yOff + view.H - TL.axisH)
+    TL.scroller.scrollTop = Math.max(0, yTop - 40);
   drawTimeline();
   view = tlView();
   const rect = intoView();
   const x0 = Math.max(LABEL_W, X(t0));
   const x1 = Math.min(view.W, X(t1));
-  return { x: rect.left + x0, y: rect.top + TL.axisH + yTop - view.yOff + 4, width: Math.max(1.5, x1 - x0), height: TL.lanes[li].h - 8 };
+  return {
+    x: rect.left + x0,
+    y: rect.top + TL.axisH + yTop - view.yOff + 4,
+    width: Math.max(1.5, x1 - x0),
+    height: TL.lanes[li].h - 8,
+  };
 }
 
 /** Client rect of a broker's timeline lane and the time range it shows, scrolled into view. */

@@ -221,8 +221,10 @@ export function drawBrokerLane(
 function partitionText(r: number): string {
   const d = M.data.part;
   const elr = listOf(d.elr[r]);
-  return `${d.leader[r] < 0 ? 'no leader' : `leader ${d.leader[r]}`} · e${d.ep[r]} · ISR [${listOf(d.isr[r])}]` +
-    (elr ? ` · ELR [${elr}]` : '');
+  return (
+    `${d.leader[r] < 0 ? 'no leader' : `leader ${d.leader[r]}`} · e${d.ep[r]} · ISR [${listOf(d.isr[r])}]` +
+    (elr ? ` · ELR [${elr}]` : '')
+  );
 }
 
 export function drawControllerLane(ctx: CanvasRenderingContext2D, y: number, h: number, v: LaneView): void {

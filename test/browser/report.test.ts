@@ -344,7 +344,8 @@ describe('a white-box violation on the second partition', () => {
     const steps = page.locator('#story li');
     expect(await steps.count()).toBeGreaterThanOrEqual(5);
     expect(await steps.last().textContent()).toContain('candidate-complete: Broker 2 is in the ISR of t-1');
-    expect(await page.locator('#story').textContent()).toContain('broker 1 crashes (kill -9; the page cache survives) [fault 1 begins]');
+    const story = await page.locator('#story').textContent();
+    expect(story).toContain('broker 1 crashes (kill -9; the page cache survives) [fault 1 begins]');
     await steps.first().click();
     expect(await page.evaluate(() => gregorReport.time())).toBe(0.2 * S);
   });
@@ -360,9 +361,11 @@ describe('a white-box violation on the second partition', () => {
     await page.locator('#tp-select').selectOption({ label: 't-0' });
     await page.evaluate((t) => gregorReport.setTime(t), 15 * S);
     expect(await page.evaluate(() => gregorReport.describeText())).toContain(
-      "# the controller's view: broker 2 leads in epoch 1; broker 1's own view: it is down and last knew itself leader, in epoch 0",
+      "# the controller's view: broker 2 leads in epoch 1; " +
+        "broker 1's own view: it is down and last knew itself leader, in epoch 0",
     );
-    expect(await page.locator('#replica-rows tr').first().textContent()).toContain('leader (own view; controller: broker 2)');
+    const broker1 = await page.locator('#replica-rows tr').first().textContent();
+    expect(broker1).toContain('leader (own view; controller: broker 2)');
     await page.evaluate((t) => gregorReport.setTime(t), 22 * S);
     expect(await page.evaluate(() => gregorReport.describeText())).not.toContain('own view');
   });
@@ -378,7 +381,9 @@ describe('an expected loss', () => {
     await ready(watch);
     const page = watch.page;
     expect(await page.locator('#verdict-badge').textContent()).toBe('expected loss');
-    const because = `expected: beyond Kafka's promise — ${BREACH.rule}: ${BREACH.explanation}, at 4.050000 s, caused by ${BREACH.event}`;
+    const because =
+      `expected: beyond Kafka's promise — ${BREACH.rule}: ${BREACH.explanation}, ` +
+      `at 4.050000 s, caused by ${BREACH.event}`;
     expect(await page.locator('#expected-because').textContent()).toBe(because);
     expect(await page.locator('#story-expected').textContent()).toBe(because);
     expect(await page.locator('#story-expected').isVisible()).toBe(true);
@@ -409,7 +414,8 @@ describe('check report (npm run check)', () => {
       expect(t).toBeGreaterThanOrEqual(5 * S);
       expect(label).toBe(`${t} µs`);
     }
-    expect(await page.locator('#tl-hint').textContent()).toContain('outlined in red and marked ✗ is the operation that could not be placed');
+    const hint = await page.locator('#tl-hint').textContent();
+    expect(hint).toContain('outlined in red and marked ✗ is the operation that could not be placed');
     await expectClean(watch);
     await page.close();
   });

@@ -11,13 +11,13 @@ const S = 1_000_000;
 describe('a white-box violation on the second partition', () => {
   const { data, story } = buildViolationData(whiteBoxTrace());
 
-  it('opens on the violation\'s partition at the moment it was seen', () => {
+  it("opens on the violation's partition at the moment it was seen", () => {
     expect(data.tps[data.open.tp]).toBe('t-1');
     expect(data.open.atUs).toBe(WHITE_BOX_AT_US);
     expect(story.where).toEqual({ topic: 't', partition: 1 });
   });
 
-  it('tells the cluster\'s steps on that partition up to the violation, and ends with it', () => {
+  it("tells the cluster's steps on that partition up to the violation, and ends with it", () => {
     expect(story.focus).toBeNull();
     const texts = story.steps.map((s) => s.text);
     expect(texts).toContain('broker 3 appends 1 record of leader epoch 0 at offset 0.');
@@ -40,7 +40,7 @@ describe('a white-box violation on the second partition', () => {
 describe('an expected loss', () => {
   const { data } = buildViolationData(expectedTrace());
 
-  it('carries the breach of Kafka\'s promise that makes it expected', () => {
+  it("carries the breach of Kafka's promise that makes it expected", () => {
     expect(data.headline.status).toBe('expected');
     expect(data.expected).toEqual({ ...BREACH, partition: 't-0' });
   });
@@ -50,7 +50,7 @@ describe('an expected loss', () => {
   });
 });
 
-describe('faults in the lost record\'s story', () => {
+describe("faults in the lost record's story", () => {
   it('names when a fault begins, and when one that began before the story ends', () => {
     const trace = acks1LossTrace();
     // A network fault that begins before the send and ends after it.

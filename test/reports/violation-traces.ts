@@ -20,7 +20,9 @@ export function whiteBoxTrace(): Trace {
     anomalies: [
       {
         kind: 'candidate-complete',
-        explanation: 'Broker 2 is in the ISR of t-1 and could be elected, but its log ends at 1, below the committed high watermark 2.',
+        explanation:
+          'Broker 2 is in the ISR of t-1 and could be elected, but its log ends at 1, ' +
+          'below the committed high watermark 2.',
         topic: 't',
         partition: 1,
         nodes: [2],
@@ -33,7 +35,8 @@ export function whiteBoxTrace(): Trace {
 
 export const BREACH = {
   rule: 'acks-1-unreplicated',
-  explanation: 'acks=1 acknowledges a record the followers have not fetched; Kafka promises nothing for it if the leader fails',
+  explanation:
+    'acks=1 acknowledges a record the followers have not fetched; Kafka promises nothing for it if the leader fails',
   partition: 0,
   nodes: [1],
   atUs: 4.05 * S,
