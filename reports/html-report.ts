@@ -20,7 +20,7 @@ let clientScript: string | undefined;
  * The client, bundled from reports/client/main.ts into one IIFE. Built once per process
  * (synchronously, so rendering stays a plain function call) and reused for every report.
  */
-export function reportScript(): string {
+function reportScript(): string {
   if (clientScript === undefined) {
     const result = buildSync({
       entryPoints: [fileURLToPath(new URL('./client/main.ts', import.meta.url))],
