@@ -88,7 +88,7 @@ export const REPORT_BODY = `<header id="top">
       <button id="zoom-story" type="button">Zoom to the story</button>
       <div class="legend">
         <span class="sw-ok">ok</span><span class="sw-fail">fail</span><span class="sw-info">info (unknown)</span><span class="sw-pending">no completion</span>
-        <span class="sw-leader cluster-only">leader</span><span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span><span class="sw-fault cluster-only">fault</span>
+        <span class="sw-leader cluster-only">leader</span><span class="sw-stale cluster-only">leader in its own view only</span><span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span><span class="sw-fault cluster-only">fault</span>
       </div>
     </div>
     <div class="canvas-wrap" id="tl-wrap">

@@ -8,7 +8,7 @@
 import type { ReportData } from '../report-types.ts';
 
 /** A replica's record copies sorted by (offset, append time), with their offsets. */
-export interface Versions {
+interface Versions {
   list: number[];
   offs: Float64Array;
 }

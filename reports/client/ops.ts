@@ -4,7 +4,7 @@
 import { M, str } from './model.ts';
 import { fmtDur, fmtTime, quote } from './text.ts';
 
-export const ST_NAME = ['ok', 'fail', 'info', 'no completion'] as const;
+const ST_NAME = ['ok', 'fail', 'info', 'no completion'] as const;
 export const ST_COLOR = ['#16a34a', '#e11d48', '#f59e0b', '#a8a29e'] as const;
 
 export function laneName(o: number): string {

@@ -13,7 +13,7 @@ import { fmtTime, quote } from './text.ts';
 const BADGE = { violation: 'violation', expected: 'expected loss', valid: 'valid', unknown: 'unknown' } as const;
 
 /** "expected: beyond Kafka's promise — <rule>: <explanation>, at <t>, caused by <event>". */
-export function expectedText(): string | null {
+function expectedText(): string | null {
   const e = M.data.expected;
   if (!e) return null;
   return `expected: beyond Kafka's promise — ${e.rule}: ${e.explanation}, at ${fmtTime(e.atUs)}, caused by ${e.event}`;

@@ -250,7 +250,7 @@ function intoView(): DOMRect {
   return rect;
 }
 
-export interface Box {
+interface Box {
   x: number;
   y: number;
   width: number;

@@ -107,14 +107,34 @@ function replicaLabel(ctx: CanvasRenderingContext2D, r: number, widthPx: number)
   return candidates.find((c) => ctx.measureText(c).width <= widthPx) ?? fitText(ctx, candidates[2], widthPx);
 }
 
+/**
+ * The times in [tA, tB) at which this broker believes it leads while the controller's record
+ * names another leader (a deposed leader that has not heard yet, or is down).
+ */
+function staleLeadership(br: number, tA: number, tB: number): Array<{ a: number; b: number; leader: number }> {
+  const rows = M.partBy.get(ui.curTp) ?? [];
+  const out: Array<{ a: number; b: number; leader: number }> = [];
+  for (let k = Math.max(0, lastAtOrBefore(rows, M.partT, tA)); k < rows.length && M.partT[rows[k]] < tB; k++) {
+    const leader = M.data.part.leader[rows[k]];
+    const a = Math.max(tA, M.partT[rows[k]]);
+    const b = Math.min(tB, k + 1 < rows.length ? M.partT[rows[k + 1]] : M.data.endUs);
+    if (leader !== br && b > a) out.push({ a, b, leader });
+  }
+  return out;
+}
+
+type RunLabel = { text: (widthPx: number) => string; x0: number; x1: number; color: string };
+
 function drawReplicaRuns(ctx: CanvasRenderingContext2D, br: number, top: number, bh: number, v: LaneView): void {
   const rows = M.repBy.get(ui.curTp)?.get(br) ?? [];
-  const labels: Array<[number, number, number]> = [];
+  const labels: RunLabel[] = [];
+  ctx.font = MONO;
   for (let k = Math.max(0, lastAtOrBefore(rows, M.repT, v.t0)); k < rows.length; k++) {
     const r = rows[k];
     if (M.repT[r] > v.t1) break;
+    const tB = k + 1 < rows.length ? M.repT[rows[k + 1]] : M.data.endUs;
     const xa = v.X(M.repT[r]);
-    const xb = v.X(k + 1 < rows.length ? M.repT[rows[k + 1]] : M.data.endUs);
+    const xb = v.X(tB);
     ctx.fillStyle = roleColor(M.data.rep.role[r]);
     ctx.fillRect(xa, top, Math.max(1, xb - xa), bh);
     if (k > 0) {
@@ -122,13 +142,23 @@ function drawReplicaRuns(ctx: CanvasRenderingContext2D, br: number, top: number,
       ctx.fillStyle = 'rgba(255, 255, 255, 0.7)';
       ctx.fillRect(xa, top, 1, bh);
     }
-    if (xb - Math.max(xa, v.labelW) > 22) labels.push([r, xa, xb]);
+    const stale = M.data.rep.role[r] === 1 ? staleLeadership(br, M.repT[r], tB) : [];
+    const fg = M.data.rep.role[r] === 1 ? '#ffffff' : '#0f172a';
+    labels.push({ text: (w) => replicaLabel(ctx, r, w), x0: xa, x1: stale.length ? v.X(stale[0].a) : xb, color: fg });
+    for (const s of stale) {
+      const sa = v.X(s.a);
+      ctx.fillStyle = '#b45309';
+      ctx.fillRect(sa, top, Math.max(1, v.X(s.b) - sa), bh);
+      const who = s.leader < 0 ? 'no leader' : `broker ${s.leader}`;
+      const text = `leader in its own view · controller: ${who} · HW ${M.repHw[r]} · LEO ${M.repLeo[r]}`;
+      labels.push({ text: (w) => fitText(ctx, text, w), x0: sa, x1: v.X(s.b), color: '#ffffff' });
+    }
   }
-  ctx.font = MONO;
-  for (const [r, xa, xb] of labels) {
-    const x0 = Math.max(xa, v.labelW);
-    ctx.fillStyle = M.data.rep.role[r] === 1 ? '#ffffff' : '#0f172a';
-    ctx.fillText(replicaLabel(ctx, r, xb - x0 - 6), x0 + 4, top + bh / 2);
+  for (const l of labels) {
+    const x0 = Math.max(l.x0, v.labelW);
+    if (l.x1 - x0 <= 22) continue;
+    ctx.fillStyle = l.color;
+    ctx.fillText(l.text(l.x1 - x0 - 6), x0 + 4, top + bh / 2);
   }
 }
 

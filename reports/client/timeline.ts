@@ -41,7 +41,7 @@ export const TL = {
   ticks: [] as Array<{ t: number; label: string }>,
 };
 
-export interface TimeView {
+interface TimeView {
   W: number;
   H: number;
   t0: number;
