@@ -1,22 +1,47 @@
 // The violation report (DESIGN §7): one self-contained HTML file per violating trace. The
 // page skeleton below is static markup; every piece of data (record values, names, fault
-// descriptions, the command) reaches the page only as embedded JSON that client/report.js
-// renders with textContent and canvas, so hostile strings stay text.
+// descriptions, the command) reaches the page only as embedded JSON that the client script
+// (reports/client/*.ts, bundled here by esbuild into one inline script) renders with
+// textContent and canvas, so hostile strings stay text.
 //
 // Assumes the trace follows checkers/trace.ts. Large traces are fine: the data is columnar
 // (report-data.ts) and the page draws only what is on screen.
 
+import { buildSync } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import type { Trace } from '../checkers/trace.ts';
 import { readClientAsset, renderPage } from './html-page.ts';
 import { buildCheckData, buildViolationData, type ReportData } from './report-data.ts';
 
 const STYLE = readClientAsset('report.css');
-const SCRIPT = readClientAsset('report.js');
+let clientScript: string | undefined;
+
+/**
+ * The client, bundled from reports/client/main.ts into one IIFE. Built once per process
+ * (synchronously, so rendering stays a plain function call) and reused for every report.
+ */
+function reportScript(): string {
+  if (clientScript === undefined) {
+    const result = buildSync({
+      entryPoints: [fileURLToPath(new URL('./client/main.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      target: 'es2020',
+      charset: 'utf8',
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    clientScript = result.outputFiles[0].text;
+  }
+  return clientScript;
+}
 
 /** The page skeleton shared by violation and check reports. Contains no data. */
 export const REPORT_BODY = `<header id="top">
   <div class="verdict"><span class="badge" id="verdict-badge"></span><h1 id="headline"></h1></div>
   <p id="sentence"></p>
+  <p id="expected-because" class="expected" hidden></p>
   <dl id="meta" class="chips"></dl>
 </header>
 <main>
@@ -31,10 +56,11 @@ export const REPORT_BODY = `<header id="top">
   <div class="pair">
     <section class="card" id="story-card">
       <h2 id="story-title">The lost record</h2>
+      <p id="story-expected" class="expected" hidden></p>
       <div id="lost-record"></div>
       <p id="summary"></p>
       <ol id="story"></ol>
-      <p class="hint">Click a step to see the cluster at that moment.</p>
+      <p class="hint" id="story-hint">Click a step to see the cluster at that moment.</p>
     </section>
     <section class="card" id="snapshot-card">
       <h2>The cluster at <span id="scrub-time"></span></h2>
@@ -62,7 +88,7 @@ export const REPORT_BODY = `<header id="top">
       <button id="zoom-story" type="button">Zoom to the story</button>
       <div class="legend">
         <span class="sw-ok">ok</span><span class="sw-fail">fail</span><span class="sw-info">info (unknown)</span><span class="sw-pending">no completion</span>
-        <span class="sw-leader cluster-only">leader</span><span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span><span class="sw-fault cluster-only">fault</span>
+        <span class="sw-leader cluster-only">leader</span><span class="sw-stale cluster-only">leader in its own view only</span><span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span><span class="sw-fault cluster-only">fault</span>
       </div>
     </div>
     <div class="canvas-wrap" id="tl-wrap">
@@ -100,7 +126,7 @@ export const REPORT_BODY = `<header id="top">
 
 /** Renders a prepared ReportData as a self-contained HTML document. */
 export function renderReportData(data: ReportData): string {
-  return renderPage({ title: data.title, style: STYLE, script: SCRIPT, data, bodyHtml: REPORT_BODY });
+  return renderPage({ title: data.title, style: STYLE, script: reportScript(), data, bodyHtml: REPORT_BODY });
 }
 
 /** One self-contained HTML file explaining a violating (or any) trace. */

@@ -40,7 +40,13 @@ export function pairOperations(history: History): PairedHistory {
   for (const event of history) {
     const key = event.process;
     if (event.type === 'invoke') {
-      const op: Operation = { index: ops.length, process: event.process, invoke: event, status: 'pending', startUs: event.time };
+      const op: Operation = {
+        index: ops.length,
+        process: event.process,
+        invoke: event,
+        status: 'pending',
+        startUs: event.time,
+      };
       ops.push(op);
       open.set(key, op.index);
       opOfEvent.set(event.index, op.index);
@@ -88,7 +94,13 @@ function readSend(op: Operation): SendValue | undefined {
   if (typeof v.topic !== 'string' || typeof v.partition !== 'number' || typeof v.value !== 'string') return undefined;
   const done = op.completion && isRecordObject(op.completion.value) ? op.completion.value : undefined;
   const offset = op.status === 'ok' && done && typeof done.offset === 'number' ? done.offset : undefined;
-  return { topic: v.topic, partition: v.partition, key: typeof v.key === 'string' ? v.key : null, value: v.value, offset };
+  return {
+    topic: v.topic,
+    partition: v.partition,
+    key: typeof v.key === 'string' ? v.key : null,
+    value: v.value,
+    offset,
+  };
 }
 
 function readPoll(op: Operation): PollValue | undefined {

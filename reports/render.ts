@@ -15,8 +15,10 @@ import { summarizeTrace } from './terminal-summary.ts';
 /** Reads and minimally validates a trace file; throws with a message a person can act on. */
 export function readTrace(path: string): Trace {
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Trace>;
-  if (parsed.format !== TRACE_FORMAT) throw new Error(`${path}: not a gregor trace (format ${JSON.stringify(parsed.format)})`);
-  if (parsed.version !== TRACE_VERSION) throw new Error(`${path}: trace version ${parsed.version}, this build reads version ${TRACE_VERSION}`);
+  if (parsed.format !== TRACE_FORMAT)
+    throw new Error(`${path}: not a gregor trace (format ${JSON.stringify(parsed.format)})`);
+  if (parsed.version !== TRACE_VERSION)
+    throw new Error(`${path}: trace version ${parsed.version}, this build reads version ${TRACE_VERSION}`);
   for (const field of ['history', 'timeline', 'verdict'] as const) {
     if (!parsed[field]) throw new Error(`${path}: the trace has no ${field}`);
   }

@@ -74,14 +74,29 @@ export function buildReplicaLogs(sortedTimeline: readonly TimelineEvent[]): Repl
     const tp = tpName(event.topic, event.partition);
     const offsets = liveOf(tp, event.broker);
     const batch = batches.length;
-    batches.push({ tp, broker: event.broker, timeUs: event.t, firstOffset: event.firstOffset, count: event.values.length, epoch: event.epoch });
+    batches.push({
+      tp,
+      broker: event.broker,
+      timeUs: event.t,
+      firstOffset: event.firstOffset,
+      count: event.values.length,
+      epoch: event.epoch,
+    });
     for (let i = 0; i < event.values.length; i++) {
       const offset = event.firstOffset + i;
       const previous = offsets[offset];
       if (previous !== undefined && previous >= 0) cut(previous, event.t, 'overwritten');
       while (offsets.length < offset) offsets.push(-1);
       offsets[offset] = versions.length;
-      versions.push({ tp, broker: event.broker, offset, value: event.values[i], epoch: event.epoch, appendedAtUs: event.t, batch });
+      versions.push({
+        tp,
+        broker: event.broker,
+        offset,
+        value: event.values[i],
+        epoch: event.epoch,
+        appendedAtUs: event.t,
+        batch,
+      });
     }
   };
 

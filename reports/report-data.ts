@@ -1,17 +1,9 @@
 // Turns a trace (or an external history and its verdict) into the compact data the report
 // page embeds and draws: client operations, broker/controller states, every record copy,
-// truncations, faults and the lost record's story. Columnar arrays of small integers keep a
-// 100,000-operation report well under 20 MB; strings (record values, names, errors) are
-// interned once in `strings` and referred to by index.
-//
-// Encoding rules the client (client/report.js) decodes:
-// - columns named in DELTA_COLUMNS hold differences from the previous row (rows are sorted
-//   by that column), so times compress to a few digits;
-// - rep.hw and rep.leo are differences from the previous row of the same broker and
-//   partition (they mostly grow by one);
-// - -1 means "none" in every integer column that refers to a string, op, time or offset;
-// - record copies ("versions") are stored in the order of the append batches that wrote
-//   them: batch k wrote versions [sum of n before k, + n), at offsets first, first+1, ...
+// truncations, faults and the story of the violation. Columnar arrays of small integers keep
+// a 100,000-operation report well under 20 MB; strings (record values, names, errors) are
+// interned once in `strings` and referred to by index. The shape and its encoding rules are
+// in report-types.ts.
 //
 // Assumes the trace follows checkers/trace.ts; it depends on nothing else of the simulator.
 
@@ -21,99 +13,23 @@ import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import { clip, compareProcesses, formatTimeUs, processKey, showValue, tpName } from './format.ts';
 import { pairOperations, pollOf, sendOf, type Operation, type PairedHistory } from './operations.ts';
 import { buildReplicaLogs, sortTimeline, type ReplicaLogs } from './replica-logs.ts';
-import { buildStory, clientNodeOf, nodeNamer, primaryAnomaly, type Story } from './story.ts';
+import { REPORT_DATA_FORMAT, type Col, type OpColumns, type ReportData } from './report-types.ts';
+import {
+  buildStory,
+  clientNodeOf,
+  nodeNamer,
+  primaryAnomaly,
+  traceEndUs,
+  type FocusRecord,
+  type Story,
+} from './story.ts';
 
-export const REPORT_DATA_FORMAT = 'gregor-report-data';
+export { REPORT_DATA_FORMAT, type ReportData };
+
 export const REPORT_DATA_VERSION = 1;
 
 /** Columns stored as differences from the previous row. */
 export const DELTA_COLUMNS = ['ops.t0', 'nodeEv.t', 'rep.t', 'part.t', 'batches.t', 'trunc.t', 'faultEv.t'] as const;
-
-type Col = number[];
-
-export interface OpColumns {
-  /** Lane (index into lanes). */
-  lane: Col;
-  /** Invoke time µs (delta-encoded). */
-  t0: Col;
-  /** Completion minus invoke, µs; -1 when it never completed. */
-  dur: Col;
-  /** 0 ok, 1 fail, 2 info, 3 never completed. */
-  st: Col;
-  /** Operation name (string id). */
-  f: Col;
-  /** Topic-partition (index into tps) or -1. */
-  tp: Col;
-  /** Send: the record value; other ops: the invoke value as text (string id) or -1. */
-  val: Col;
-  /** Send: acknowledged offset; poll: the offset it fetched from; else -1. */
-  off: Col;
-  /** Poll: number of records returned; else -1. */
-  n: Col;
-  /** Completion value as text when it adds something (poll records, register reads), or -1. */
-  res: Col;
-  /** Error of a fail/info completion (string id) or -1. */
-  err: Col;
-  /** History index of the invoke. */
-  hi: Col;
-}
-
-export interface ReportData {
-  format: typeof REPORT_DATA_FORMAT;
-  version: number;
-  mode: 'violation' | 'check';
-  title: string;
-  headline: { status: 'violation' | 'expected' | 'valid' | 'unknown'; label: string; sentence: string; kind: string | null };
-  /** One sentence about the lost record, if there is one. */
-  summary: string | null;
-  meta: Array<[string, string]>;
-  config: Array<[string, string]>;
-  command: string;
-  anomalies: Array<{ kind: string; explanation: string; details: string; informational: boolean; expected: boolean }>;
-  strings: string[];
-  lanes: Array<{ name: string; kind: string }>;
-  ops: OpColumns;
-  /** Operations the primary anomaly involves (op indices). */
-  marked: number[];
-  /** Time axis: first and last instant, µs. */
-  startUs: number;
-  endUs: number;
-  tps: string[];
-  /** Topic name and partition number of each tps entry. */
-  tpTopic: string[];
-  tpPartition: number[];
-  brokers: Array<{ id: number; name: string }>;
-  controllers: Array<{ id: number; name: string }>;
-  nodeEv: { t: Col; node: Col; up: Col; cause: Col };
-  rep: { t: Col; b: Col; tp: Col; role: Col; ep: Col; hw: Col; leo: Col };
-  part: { t: Col; tp: Col; leader: Col; ep: Col; pep: Col; replicas: Col; isr: Col; elr: Col };
-  batches: { t: Col; b: Col; tp: Col; first: Col; n: Col; ep: Col };
-  /** Value (string id) of each record copy, in batch order. */
-  verVal: Col;
-  /** Truncated copies: version index, time, reason (string id). */
-  cut: { v: Col; t: Col; why: Col };
-  trunc: { t: Col; b: Col; tp: Col; to: Col; why: Col };
-  faults: Array<{ id: number; description: string; trigger: string; startUs: number; endUs: number; beyondPromise: boolean }>;
-  faultEv: { t: Col; id: Col; start: Col };
-  focus: {
-    tp: number;
-    offset: number;
-    value: string;
-    sendOp: number;
-    appendedAtUs: number;
-    ackedAtUs: number;
-    lostAtUs: number;
-    lostOnBroker: number;
-    copiesAtEnd: number;
-    finalValue: string | null;
-    producer: string | null;
-  } | null;
-  story: Array<{ t: number; tone: string; text: string; key: boolean; b: number; op: number }>;
-  /** Check reports: the linearizability counterexample in op indices. */
-  cex: { prefix: number[]; failed: number; reason: string; partitionKey: string | null } | null;
-  /** Figures about the data itself (the client shows them; tests read them). */
-  counts: { ops: number; historyEvents: number; timelineEvents: number; versions: number; orphanCompletions: number };
-}
 
 class Interner {
   readonly strings: string[] = [];
@@ -165,7 +81,13 @@ interface OpsBuild {
   ops: OpColumns;
 }
 
-function buildOps(paired: PairedHistory, strings: Interner, tpIndex: (topic: string, partition: number) => number, nameOf: (p: number | string) => string, roles: Map<string, string>): OpsBuild {
+function buildOps(
+  paired: PairedHistory,
+  strings: Interner,
+  tpIndex: (topic: string, partition: number) => number,
+  nameOf: (p: number | string) => string,
+  roles: Map<string, string>,
+): OpsBuild {
   const byLane = new Map<string, { process: number | string; ops: Operation[] }>();
   for (const op of paired.ops) {
     const key = processKey(op.process);
@@ -175,9 +97,25 @@ function buildOps(paired: PairedHistory, strings: Interner, tpIndex: (topic: str
   }
   const ordered = [...byLane.entries()].sort((a, b) => compareProcesses(a[1].process, b[1].process));
   const laneOf = new Map(ordered.map(([key], i) => [key, i]));
-  const lanes = ordered.map(([key, lane]) => ({ name: nameOf(lane.process), kind: laneKind(roles.get(key), lane.ops) }));
+  const lanes = ordered.map(([key, lane]) => ({
+    name: nameOf(lane.process),
+    kind: laneKind(roles.get(key), lane.ops),
+  }));
 
-  const ops: OpColumns = { lane: [], t0: [], dur: [], st: [], f: [], tp: [], val: [], off: [], n: [], res: [], err: [], hi: [] };
+  const ops: OpColumns = {
+    lane: [],
+    t0: [],
+    dur: [],
+    st: [],
+    f: [],
+    tp: [],
+    val: [],
+    off: [],
+    n: [],
+    res: [],
+    err: [],
+    hi: [],
+  };
   for (const op of paired.ops) {
     const send = sendOf(op);
     const poll = send ? undefined : pollOf(op);
@@ -218,9 +156,18 @@ function anomalyDetails(anomaly: Anomaly): string {
   if (anomaly.topic !== undefined) parts.push(`partition ${tpName(anomaly.topic, anomaly.partition ?? 0)}`);
   if (anomaly.ops?.length) parts.push(`history index ${clipList(anomaly.ops)}`);
   if (anomaly.offsets?.length) parts.push(`offset ${clipList(anomaly.offsets)}`);
-  if (anomaly.values?.length) parts.push(`value ${anomaly.values.slice(0, 5).map((x) => showValue(x, 40)).join(', ')}${anomaly.values.length > 5 ? ', …' : ''}`);
+  if (anomaly.values?.length)
+    parts.push(
+      `value ${anomaly.values
+        .slice(0, 5)
+        .map((x) => showValue(x, 40))
+        .join(', ')}${anomaly.values.length > 5 ? ', …' : ''}`,
+    );
   if (anomaly.nodes?.length) parts.push(`node ${clipList(anomaly.nodes)}`);
-  if (anomaly.timesUs?.length) parts.push(`at ${anomaly.timesUs.slice(0, 5).map(formatTimeUs).join(', ')}${anomaly.timesUs.length > 5 ? ', …' : ''}`);
+  if (anomaly.timesUs?.length)
+    parts.push(
+      `at ${anomaly.timesUs.slice(0, 5).map(formatTimeUs).join(', ')}${anomaly.timesUs.length > 5 ? ', …' : ''}`,
+    );
   return parts.join(' · ');
 }
 
@@ -233,11 +180,22 @@ const MAX_ANOMALIES = 200;
 function headlineOf(verdict: Verdict, anomaly: Anomaly | undefined): ReportData['headline'] {
   const sentence =
     anomaly?.explanation ??
-    (verdict.valid === true ? 'The checkers found no anomaly in this history.' : verdict.valid === 'unknown' ? 'The checker could not decide.' : 'The history is not valid.');
+    (verdict.valid === true
+      ? 'The checkers found no anomaly in this history.'
+      : verdict.valid === 'unknown'
+        ? 'The checker could not decide.'
+        : 'The history is not valid.');
   if (verdict.valid === true) return { status: 'valid', label: 'No violation', sentence, kind: anomaly?.kind ?? null };
-  if (verdict.valid === 'unknown') return { status: 'unknown', label: `Unknown${anomaly ? `: ${anomaly.kind}` : ''}`, sentence, kind: anomaly?.kind ?? null };
+  if (verdict.valid === 'unknown')
+    return {
+      status: 'unknown',
+      label: `Unknown${anomaly ? `: ${anomaly.kind}` : ''}`,
+      sentence,
+      kind: anomaly?.kind ?? null,
+    };
   const kind = anomaly?.kind ?? 'invalid';
-  if (anomaly?.expected) return { status: 'expected', label: `Expected loss, beyond what Kafka promises: ${kind}`, sentence, kind };
+  if (anomaly?.expected)
+    return { status: 'expected', label: `Expected loss, beyond what Kafka promises: ${kind}`, sentence, kind };
   return { status: 'violation', label: `Violation: ${kind}`, sentence, kind };
 }
 
@@ -266,7 +224,26 @@ function configEntries(config: Record<string, unknown> | undefined): Array<[stri
     .map(([key, value]) => [key, typeof value === 'string' ? value : showValue(value, 200)]);
 }
 
-function emptyData(): Omit<ReportData, 'mode' | 'title' | 'headline' | 'summary' | 'meta' | 'config' | 'command' | 'anomalies' | 'strings' | 'lanes' | 'ops' | 'marked' | 'startUs' | 'endUs' | 'counts'> {
+type BaseData = Omit<
+  ReportData,
+  | 'mode'
+  | 'title'
+  | 'headline'
+  | 'summary'
+  | 'meta'
+  | 'config'
+  | 'command'
+  | 'anomalies'
+  | 'strings'
+  | 'lanes'
+  | 'ops'
+  | 'marked'
+  | 'startUs'
+  | 'endUs'
+  | 'counts'
+>;
+
+function emptyData(): BaseData {
   return {
     format: REPORT_DATA_FORMAT,
     version: REPORT_DATA_VERSION,
@@ -286,60 +263,50 @@ function emptyData(): Omit<ReportData, 'mode' | 'title' | 'headline' | 'summary'
     faultEv: { t: [], id: [], start: [] },
     focus: null,
     story: [],
+    open: { tp: 0, atUs: 0 },
+    expected: null,
     cex: null,
   };
 }
 
-/** Everything a violation report draws, derived from the trace alone. */
-export function buildViolationData(trace: Trace): { data: ReportData; story: Story; logs: ReplicaLogs } {
-  const strings = new Interner();
-  const timeline = sortTimeline(trace.timeline ?? []);
-  const paired = pairOperations(trace.history ?? []);
-  const logs = buildReplicaLogs(timeline);
-  const story = buildStory(trace, timeline, paired, logs);
-  const nameOf = nodeNamer(trace);
-  const base = emptyData();
+type TpIndex = (topic: string, partition: number) => number;
 
-  // Topic-partitions, in order of first mention (the focus partition first).
-  const tpIds = new Map<string, number>();
-  const tpIndex = (topic: string, partition: number) => {
+/** Numbers topic-partitions in order of first mention, filling base.tps/tpTopic/tpPartition. */
+function tpIndexer(base: BaseData): { index: TpIndex; ids: Map<string, number> } {
+  const ids = new Map<string, number>();
+  const index = (topic: string, partition: number) => {
     const key = tpName(topic, partition);
-    let id = tpIds.get(key);
+    let id = ids.get(key);
     if (id === undefined) {
       id = base.tps.length;
-      tpIds.set(key, id);
+      ids.set(key, id);
       base.tps.push(key);
       base.tpTopic.push(topic);
       base.tpPartition.push(partition);
     }
     return id;
   };
-  if (story.focus) tpIndex(story.focus.topic, story.focus.partition);
-  for (const e of timeline) if ('topic' in e) tpIndex(e.topic, e.partition);
+  return { index, ids };
+}
 
-  const roles = new Map<string, string>();
-  for (const op of paired.ops) {
-    const owner = clientNodeOf(trace, op.process);
-    if (owner) roles.set(processKey(op.process), owner.node.role);
-  }
-  const { lanes, ops } = buildOps(paired, strings, tpIndex, nameOf, roles);
-
-  // Brokers: declared ones, plus any id the timeline mentions as a broker.
+/** Brokers: declared ones, plus any id the timeline mentions as a broker. */
+function brokersOf(
+  trace: Trace,
+  timeline: readonly TimelineEvent[],
+  nameOf: (p: number) => string,
+): BaseData['brokers'] {
   const brokerIds = new Set((trace.nodes ?? []).filter((n) => n.role === 'broker').map((n) => n.id));
   for (const e of timeline) {
     if (e.kind === 'replica' || e.kind === 'append' || e.kind === 'truncate') brokerIds.add(e.broker);
     if (e.kind === 'partition') e.replicas.forEach((r) => brokerIds.add(r));
   }
-  base.brokers = [...brokerIds].sort((a, b) => a - b).map((id) => ({ id, name: nameOf(id) }));
-  base.controllers = (trace.nodes ?? []).filter((n) => n.role === 'controller').map((n) => ({ id: n.id, name: n.name }));
+  return [...brokerIds].sort((a, b) => a - b).map((id) => ({ id, name: nameOf(id) }));
+}
 
-  const lastHwLeo = new Map<string, [number, number]>();
-  for (const e of timeline) {
-    pushTimelineEvent(e, base, strings, tpIndex, lastHwLeo);
-  }
-  // Record copies in batch order; logs.versions is already in that order.
-  for (const version of logs.versions) base.verVal.push(strings.id(version.value));
+/** Record copies in batch order (logs.versions is already in that order) and the batches that wrote them. */
+function pushRecordCopies(base: BaseData, logs: ReplicaLogs, strings: Interner, tpIds: Map<string, number>): void {
   logs.versions.forEach((version, i) => {
+    base.verVal.push(strings.id(version.value));
     if (version.truncatedAtUs === undefined) return;
     base.cut.v.push(i);
     base.cut.t.push(version.truncatedAtUs);
@@ -353,8 +320,10 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
     base.batches.n.push(batch.count);
     base.batches.ep.push(batch.epoch);
   }
+}
 
-  // Faults: the human schedule, with times filled from the timeline when missing.
+/** The human fault schedule, with times filled from the timeline when missing. */
+function faultsOf(trace: Trace, timeline: readonly TimelineEvent[]): BaseData['faults'] {
   const faultTimes = new Map<number, { start?: number; end?: number }>();
   for (const e of timeline) {
     if (e.kind !== 'fault') continue;
@@ -363,7 +332,7 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
     if (e.phase === 'end') entry.end = e.t;
     faultTimes.set(e.id, entry);
   }
-  base.faults = (trace.faults ?? []).map((f) => ({
+  return (trace.faults ?? []).map((f) => ({
     id: f.id,
     description: f.description,
     trigger: f.trigger,
@@ -371,51 +340,140 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
     endUs: f.endUs ?? faultTimes.get(f.id)?.end ?? -1,
     beyondPromise: f.beyondPromise === true,
   }));
+}
 
-  const focus = story.focus;
-  if (focus) {
-    base.focus = {
-      tp: tpIndex(focus.topic, focus.partition),
-      offset: focus.offset ?? -1,
-      value: focus.value,
-      sendOp: focus.sendOp ?? -1,
-      appendedAtUs: focus.appendedAtUs ?? -1,
-      ackedAtUs: focus.ackedAtUs ?? -1,
-      lostAtUs: focus.lostAtUs ?? -1,
-      lostOnBroker: focus.lostOnBroker ?? -1,
-      copiesAtEnd: focus.copiesAtEnd,
-      finalValue: focus.finalValueAtOffset ?? null,
-      producer: focus.producer ?? null,
-    };
-  }
-  base.story = story.steps.map((s) => ({ t: s.timeUs, tone: s.tone, text: s.text, key: s.key, b: s.broker ?? -1, op: s.op ?? -1 }));
+function focusData(focus: FocusRecord, tpIndex: TpIndex): NonNullable<BaseData['focus']> {
+  return {
+    tp: tpIndex(focus.topic, focus.partition),
+    offset: focus.offset ?? -1,
+    value: focus.value,
+    sendOp: focus.sendOp ?? -1,
+    appendedAtUs: focus.appendedAtUs ?? -1,
+    ackedAtUs: focus.ackedAtUs ?? -1,
+    lostAtUs: focus.lostAtUs ?? -1,
+    lostOnBroker: focus.lostOnBroker ?? -1,
+    copiesAtEnd: focus.copiesAtEnd,
+    finalValue: focus.finalValueAtOffset ?? null,
+    producer: focus.producer ?? null,
+  };
+}
+
+/**
+ * Where the page opens: on the violation's partition; at the lost record's acknowledgement
+ * (or append) when there is one, else at the moment of the violation, else at the end.
+ */
+function openingOf(story: Story, tpIndex: TpIndex, endUs: number): BaseData['open'] {
+  const tp = story.where ? tpIndex(story.where.topic, story.where.partition) : 0;
+  const f = story.focus;
+  const atUs = f?.ackedAtUs ?? f?.appendedAtUs ?? story.atUs ?? endUs;
+  return { tp, atUs: Math.min(endUs, Math.max(0, atUs)) };
+}
+
+/** Why the anomaly is expected (the breach of Kafka's promise), when the driver said. */
+function expectedOf(anomaly: Anomaly | undefined): BaseData['expected'] {
+  const breach = anomaly?.expected ? anomaly.expectedBecause : undefined;
+  if (!breach) return null;
+  const topic = anomaly?.topic;
+  return {
+    rule: breach.rule,
+    explanation: breach.explanation,
+    atUs: breach.atUs,
+    event: breach.event,
+    partition:
+      breach.partition === undefined
+        ? null
+        : topic !== undefined
+          ? tpName(topic, breach.partition)
+          : `partition ${breach.partition}`,
+    nodes: breach.nodes ?? [],
+  };
+}
+
+function violationMeta(trace: Trace, endUs: number, opCount: number): Array<[string, string]> {
+  return [
+    ['scenario', String(trace.scenario)],
+    ['variant', String(trace.variant)],
+    ['seed', String(trace.seed)],
+    ['outcome', String(trace.outcome)],
+    ['checker', String(trace.verdict.checker)],
+    ['virtual time', formatTimeUs(endUs)],
+    ['operations', String(opCount)],
+    ['events', String(trace.eventCount)],
+    ['event hash', String(trace.hash)],
+  ];
+}
+
+/** Fills base's cluster columns (brokers, controllers, timeline, copies, faults) from the trace. */
+function pushCluster(
+  base: BaseData,
+  trace: Trace,
+  timeline: readonly TimelineEvent[],
+  logs: ReplicaLogs,
+  strings: Interner,
+  tps: ReturnType<typeof tpIndexer>,
+): void {
+  const nameOf = nodeNamer(trace);
+  base.brokers = brokersOf(trace, timeline, nameOf);
+  base.controllers = (trace.nodes ?? [])
+    .filter((n) => n.role === 'controller')
+    .map((n) => ({ id: n.id, name: n.name }));
+  const lastHwLeo = new Map<string, [number, number]>();
+  for (const e of timeline) pushTimelineEvent(e, base, strings, tps.index, lastHwLeo);
+  pushRecordCopies(base, logs, strings, tps.ids);
+  base.faults = faultsOf(trace, timeline);
   for (const key of ['nodeEv', 'rep', 'part', 'batches', 'trunc', 'faultEv'] as const) {
     (base[key] as { t: Col }).t = deltaEncode((base[key] as { t: Col }).t);
   }
+}
+
+/** Everything a violation report draws, derived from the trace alone. */
+export function buildViolationData(trace: Trace): { data: ReportData; story: Story; logs: ReplicaLogs } {
+  const strings = new Interner();
+  const timeline = sortTimeline(trace.timeline ?? []);
+  const paired = pairOperations(trace.history ?? []);
+  const logs = buildReplicaLogs(timeline);
+  const story = buildStory(trace, timeline, paired, logs);
+  const base = emptyData();
+  const tps = tpIndexer(base);
+  // Topic-partitions in order (t-0, t-1, …), so the picker lists them as Kafka does.
+  const mentioned = new Map<string, { topic: string; partition: number }>();
+  for (const e of [...(story.where ? [story.where] : []), ...timeline]) {
+    if ('topic' in e) mentioned.set(tpName(e.topic, e.partition), { topic: e.topic, partition: e.partition });
+  }
+  const ordered = [...mentioned.values()].sort((a, b) =>
+    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+  );
+  for (const { topic, partition } of ordered) tps.index(topic, partition);
+
+  const roles = new Map<string, string>();
+  for (const op of paired.ops) {
+    const owner = clientNodeOf(trace, op.process);
+    if (owner) roles.set(processKey(op.process), owner.node.role);
+  }
+  const { lanes, ops } = buildOps(paired, strings, tps.index, nodeNamer(trace), roles);
+  pushCluster(base, trace, timeline, logs, strings, tps);
+  if (story.focus) base.focus = focusData(story.focus, tps.index);
+  base.story = story.steps.map((s) => ({
+    t: s.timeUs,
+    tone: s.tone,
+    text: s.text,
+    key: s.key,
+    b: s.broker ?? -1,
+    op: s.op ?? -1,
+  }));
 
   const anomaly = primaryAnomaly(trace.verdict);
-  const endUs = Math.max(
-    trace.endTimeUs ?? 0,
-    timeline.length ? timeline[timeline.length - 1].t : 0,
-    trace.history?.length ? trace.history[trace.history.length - 1].time : 0,
-  );
+  const endUs = traceEndUs(trace, timeline);
+  base.open = openingOf(story, tps.index, endUs);
+  base.expected = expectedOf(anomaly);
+  const headline = headlineOf(trace.verdict, anomaly);
   const data: ReportData = {
     ...base,
     mode: 'violation',
-    title: `${headlineOf(trace.verdict, anomaly).label} — ${trace.scenario} seed ${trace.seed}`,
-    headline: headlineOf(trace.verdict, anomaly),
-    summary: focus ? story.summary : null,
-    meta: [
-      ['scenario', String(trace.scenario)],
-      ['variant', String(trace.variant)],
-      ['seed', String(trace.seed)],
-      ['outcome', String(trace.outcome)],
-      ['checker', String(trace.verdict.checker)],
-      ['virtual time', formatTimeUs(endUs)],
-      ['operations', String(paired.ops.length)],
-      ['events', String(trace.eventCount)],
-      ['event hash', String(trace.hash)],
-    ],
+    title: `${headline.label} — ${trace.scenario} seed ${trace.seed}`,
+    headline,
+    summary: anomaly ? story.summary : null,
+    meta: violationMeta(trace, endUs, paired.ops.length),
     config: configEntries(trace.config),
     command: String(trace.command ?? ''),
     anomalies: anomaliesOf(trace.verdict),
@@ -436,13 +494,24 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
   return { data, story, logs };
 }
 
-type TimelineSink = (e: TimelineEvent, d: ReturnType<typeof emptyData>, strings: Interner, tpIndex: (topic: string, partition: number) => number, lastHwLeo: Map<string, [number, number]>) => void;
+type TimelineSink = (
+  e: TimelineEvent,
+  d: BaseData,
+  strings: Interner,
+  tpIndex: TpIndex,
+  lastHwLeo: Map<string, [number, number]>,
+) => void;
 
 /**
  * Appends one timeline event to the columns. A table of handlers, one per kind (the mapped
  * type makes it exhaustive), rather than ts-pattern's match: it runs for every event.
  */
-const TIMELINE_COLUMNS: { [K in TimelineEvent['kind']]: (e: Extract<TimelineEvent, { kind: K }>, ...rest: Parameters<TimelineSink> extends [unknown, ...infer R] ? R : never) => void } = {
+const TIMELINE_COLUMNS: {
+  [K in TimelineEvent['kind']]: (
+    e: Extract<TimelineEvent, { kind: K }>,
+    ...rest: Parameters<TimelineSink> extends [unknown, ...infer R] ? R : never
+  ) => void;
+} = {
   node: (e, d, strings) => {
     d.nodeEv.t.push(e.t);
     d.nodeEv.node.push(e.node);
@@ -503,21 +572,8 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
   const strings = new Interner();
   const paired = pairOperations(history);
   const base = emptyData();
-  const tpIds = new Map<string, number>();
-  const tpIndex = (topic: string, partition: number) => {
-    const key = tpName(topic, partition);
-    let id = tpIds.get(key);
-    if (id === undefined) {
-      id = base.tps.length;
-      tpIds.set(key, id);
-      base.tps.push(key);
-      base.tpTopic.push(topic);
-      base.tpPartition.push(partition);
-    }
-    return id;
-  };
   const nameOf = (p: number | string) => `process ${p}`;
-  const { lanes, ops } = buildOps(paired, strings, tpIndex, nameOf, new Map());
+  const { lanes, ops } = buildOps(paired, strings, tpIndexer(base).index, nameOf, new Map());
   const anomaly = primaryAnomaly(verdict);
   const headline = headlineOf(verdict, anomaly);
   const counterexample = verdict.counterexample;
@@ -560,7 +616,14 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
     marked: markedOps(anomaly, paired),
     startUs: history.length ? history[0].time : 0,
     endUs,
+    open: { tp: 0, atUs: history.length ? history[0].time : 0 },
     cex,
-    counts: { ops: paired.ops.length, historyEvents: history.length, timelineEvents: 0, versions: 0, orphanCompletions: paired.orphanCompletions },
+    counts: {
+      ops: paired.ops.length,
+      historyEvents: history.length,
+      timelineEvents: 0,
+      versions: 0,
+      orphanCompletions: paired.orphanCompletions,
+    },
   };
 }

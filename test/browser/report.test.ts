@@ -12,6 +12,7 @@ import { renderCheckReport } from '../../reports/check-report.ts';
 import { renderViolationReport } from '../../reports/html-report.ts';
 import { acks1LossTrace, HOSTILE } from '../fixtures/traces/acks1-loss.ts';
 import { registerHistory } from '../reports/register-history.ts';
+import { BREACH, WHITE_BOX_AT_US, expectedTrace, whiteBoxTrace } from '../reports/violation-traces.ts';
 import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
 import { launchChromium, openReport, pngSize, type Browser, type PageWatch } from './chromium.ts';
 
@@ -24,6 +25,9 @@ interface ReportApi {
   gridCellBox(broker: number, offset: number): { x: number; y: number; width: number; height: number } | null;
   brokerLaneBox(broker: number): { x: number; y: number; width: number; height: number; t0: number; t1: number } | null;
   describeText(): string;
+  tp(): number;
+  laneLabels(): string[];
+  ticks(): Array<{ t: number; label: string }>;
 }
 // The page functions below run in the browser, where these exist; declared module-locally
 // because the project compiles without the DOM lib.
@@ -316,7 +320,107 @@ describe('a 100,000-operation report', () => {
   });
 });
 
+describe('a white-box violation on the second partition', () => {
+  let watch: PageWatch;
+  beforeAll(async () => {
+    watch = await openReport(browser, write('white-box.html', renderViolationReport(whiteBoxTrace())));
+    await ready(watch);
+  });
+  afterAll(async () => {
+    await watch?.page.close();
+  });
+
+  it("opens on the violation's partition and moment", async () => {
+    const page = watch.page;
+    expect(await page.evaluate(() => gregorReport.time())).toBe(WHITE_BOX_AT_US);
+    expect(await page.locator('#tp-select option:checked').textContent()).toBe('t-1');
+    expect(await page.evaluate(() => gregorReport.dumpText())).toContain('/var/lib/kafka/data/t-1/');
+    expect(await page.evaluate(() => gregorReport.laneLabels())).toContain('Controller — t-1');
+  });
+
+  it('tells the steps that lead to it, ending with the violation', async () => {
+    const page = watch.page;
+    expect(await page.locator('#story-title').textContent()).toBe('What went wrong');
+    const steps = page.locator('#story li');
+    expect(await steps.count()).toBeGreaterThanOrEqual(5);
+    expect(await steps.last().textContent()).toContain('candidate-complete: Broker 2 is in the ISR of t-1');
+    const story = await page.locator('#story').textContent();
+    expect(story).toContain('broker 1 crashes (kill -9; the page cache survives) [fault 1 begins]');
+    await steps.first().click();
+    expect(await page.evaluate(() => gregorReport.time())).toBe(0.2 * S);
+  });
+
+  it('marks the lane of a broker that holds no replica of the partition', async () => {
+    const labels = await watch.page.evaluate(() => gregorReport.laneLabels());
+    expect(labels).toContain('broker 4 (no replica)');
+    expect(labels).toContain('broker 2');
+  });
+
+  it("says which view of the leader is the controller's and which a broker's", async () => {
+    const page = watch.page;
+    await page.locator('#tp-select').selectOption({ label: 't-0' });
+    await page.evaluate((t) => gregorReport.setTime(t), 15 * S);
+    expect(await page.evaluate(() => gregorReport.describeText())).toContain(
+      "# the controller's view: broker 2 leads in epoch 1; " +
+        "broker 1's own view: it is down and last knew itself leader, in epoch 0",
+    );
+    const broker1 = await page.locator('#replica-rows tr').first().textContent();
+    expect(broker1).toContain('leader (own view; controller: broker 2)');
+    await page.evaluate((t) => gregorReport.setTime(t), 22 * S);
+    expect(await page.evaluate(() => gregorReport.describeText())).not.toContain('own view');
+  });
+
+  it('made no request and logged no error', async () => {
+    await expectClean(watch);
+  });
+});
+
+describe('an expected loss', () => {
+  it("shows the breach of Kafka's promise that makes it expected", async () => {
+    const watch = await openReport(browser, write('expected.html', renderViolationReport(expectedTrace())));
+    await ready(watch);
+    const page = watch.page;
+    expect(await page.locator('#verdict-badge').textContent()).toBe('expected loss');
+    const because =
+      `expected: beyond Kafka's promise — ${BREACH.rule}: ${BREACH.explanation}, ` +
+      `at 4.050000 s, caused by ${BREACH.event}`;
+    expect(await page.locator('#expected-because').textContent()).toBe(because);
+    expect(await page.locator('#story-expected').textContent()).toBe(because);
+    expect(await page.locator('#story-expected').isVisible()).toBe(true);
+    await expectClean(watch);
+    await page.close();
+  });
+
+  it('shows no breach for a real violation', async () => {
+    const watch = await openReport(browser, write('real.html', renderViolationReport(acks1LossTrace())));
+    await ready(watch);
+    expect(await watch.page.locator('#expected-because').isVisible()).toBe(false);
+    expect(await watch.page.locator('#story-expected').isVisible()).toBe(false);
+    await expectClean(watch);
+    await watch.page.close();
+  });
+});
+
 describe('check report (npm run check)', () => {
+  it('labels the time axis with the history\'s own times, as the tooltips do', async () => {
+    const { history, verdict } = registerHistory();
+    const shifted = history.map((e) => ({ ...e, time: e.time + 5 * S }));
+    const watch = await openReport(browser, write('check-shifted.html', renderCheckReport(shifted, verdict, {})));
+    await ready(watch);
+    const page = watch.page;
+    const ticks = await page.evaluate(() => gregorReport.ticks());
+    expect(ticks.length).toBeGreaterThan(2);
+    for (const { t, label } of ticks) {
+      expect(t).toBeGreaterThanOrEqual(5 * S);
+      expect(label).toBe(`${t} µs`);
+    }
+    const hint = await page.locator('#tl-hint').textContent();
+    expect(hint).toContain('outlined in red and marked ✗ is the operation that could not be placed');
+    await expectClean(watch);
+    await page.close();
+  });
+
+
   it('shows the client lanes, the prefix and the operation that could not be placed', async () => {
     const { history, verdict } = registerHistory();
     const watch = await openReport(browser, write('check.html', renderCheckReport(history, verdict, { source: 'reg.jsonl', model: 'register' })));

@@ -1,0 +1,112 @@
+// kafka-dump-log of one broker's replica of the shown partition at the chosen moment,
+// virtualised: a list of {text, cls} lines drawn into a pool of absolutely placed divs.
+//
+// Assumes the skeleton's #dumplog / #dumplog-spacer / #dump-tabs and the decoded model.
+
+import { byId, el } from './dom.ts';
+import { M, brokerName, isFocusVersion, liveAt, nodeStateAt, replicaAt, verEp, versionsOf } from './model.ts';
+import { ui } from './state.ts';
+import { fmtTime } from './text.ts';
+
+interface DumpLine {
+  text: string;
+  cls: string;
+  off?: number;
+}
+
+const DUMP = { lines: [] as DumpLine[], pool: [] as HTMLDivElement[], rowH: 18 };
+
+function recordLines(live: number[], hw: number): DumpLine[] {
+  const lines: DumpLine[] = [];
+  let hwShown = false;
+  live.forEach((x, q) => {
+    const off = M.verOff[x];
+    const batch = M.verBatch[x];
+    if (!hwShown && hw >= 0 && off >= hw) {
+      lines.push({ text: `# ──── high watermark ${hw}: records below are not committed ────`, cls: 'hw' });
+      hwShown = true;
+    }
+    if (q === 0 || M.verBatch[live[q - 1]] !== batch) {
+      let end = q;
+      while (end + 1 < live.length && M.verBatch[live[end + 1]] === batch) end++;
+      lines.push({
+        text:
+          `baseOffset: ${off} lastOffset: ${M.verOff[live[end]]} count: ${end - q + 1} ` +
+          `partitionLeaderEpoch: ${verEp(x)}`,
+        cls: 'batch',
+        off,
+      });
+    }
+    const cls = isFocusVersion(x) ? 'lost' : hwShown ? 'uncommitted' : '';
+    lines.push({ text: `| offset: ${off} payload: ${M.data.strings[M.data.verVal[x]]}`, cls, off });
+  });
+  if (!hwShown && hw >= 0) {
+    const leo = M.verOff[live[live.length - 1]] + 1;
+    lines.push({ text: `# ──── high watermark ${hw} (log end offset ${leo}) ────`, cls: 'hw' });
+  }
+  return lines;
+}
+
+function dumpLines(br: number): DumpLine[] {
+  const file = `/var/lib/kafka/data/${M.data.tps[ui.curTp]}/00000000000000000000.log`;
+  const lines: DumpLine[] = [{ text: `$ kafka-dump-log.sh --print-data-log --files ${file}`, cls: 'meta' }];
+  const ns = nodeStateAt(br, ui.scrubT);
+  if (!ns.up) lines.push({ text: `# ${brokerName(br)} is down (${ns.cause}): the log as it is on disk`, cls: 'hw' });
+  lines.push({ text: `Dumping ${file}`, cls: 'meta' });
+  const live = (versionsOf(ui.curTp, br)?.list ?? []).filter((x) => liveAt(x, ui.scrubT));
+  if (!live.length) {
+    lines.push({ text: `# no records on ${brokerName(br)} at ${fmtTime(ui.scrubT)}`, cls: 'hw' });
+    return lines;
+  }
+  lines.push({ text: `Log starting offset: ${M.verOff[live[0]]}`, cls: 'meta' });
+  const r = replicaAt(ui.curTp, br, ui.scrubT);
+  return lines.concat(recordLines(live, r ? r.hw : -1));
+}
+
+export function renderDump(): void {
+  const box = byId('dumplog');
+  const spacer = byId('dumplog-spacer');
+  spacer.style.height = `${DUMP.lines.length * DUMP.rowH}px`;
+  const first = Math.max(0, Math.floor(box.scrollTop / DUMP.rowH) - 2);
+  const count = Math.ceil(box.clientHeight / DUMP.rowH) + 5;
+  while (DUMP.pool.length < count) DUMP.pool.push(spacer.appendChild(el('div', 'row')));
+  DUMP.pool.forEach((row, j) => {
+    const n = first + j;
+    const line = DUMP.lines[n];
+    row.hidden = j >= count || line === undefined;
+    if (row.hidden) return;
+    row.className = `row ${line.cls}`;
+    row.style.top = `${n * DUMP.rowH}px`;
+    row.textContent = line.text;
+  });
+}
+
+/** Rebuilds the dump of the chosen broker at the chosen moment, keeping the scroll position. */
+export function refreshDump(): void {
+  const box = byId('dumplog');
+  const keep = box.scrollTop;
+  DUMP.lines = dumpLines(ui.dumpBroker);
+  box.scrollTop = keep;
+  renderDump();
+}
+
+export function scrollDumpTo(off: number): void {
+  const j = DUMP.lines.findIndex((l) => l.off === off);
+  if (j >= 0) byId('dumplog').scrollTop = Math.max(0, (j - 4) * DUMP.rowH);
+  renderDump();
+}
+
+export function dumpText(): string {
+  return DUMP.lines.map((l) => l.text).join('\n');
+}
+
+/** The broker tabs; onPick(broker) switches the dump to it. */
+export function renderDumpTabs(onPick: (broker: number) => void): void {
+  const tabs = byId('dump-tabs');
+  tabs.replaceChildren(el('span', 'muted', 'kafka-dump-log on: '));
+  for (const br of M.data.brokers) {
+    const bt = el('button', br.id === ui.dumpBroker ? 'on' : '', br.name);
+    bt.addEventListener('click', () => onPick(br.id));
+    tabs.appendChild(bt);
+  }
+}
