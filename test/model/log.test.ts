@@ -139,7 +139,8 @@ describe('replica log recovery', () => {
     // The truncated batch (seq 2) may be written again; the surviving one is a duplicate.
     expect(log.producers.check(7, 0, 2, 2).kind).toBe('append');
     expect(log.producers.check(7, 0, 0, 1).kind).toBe('duplicate');
-    expect(log.truncateTo(5)).toBe(false);
+    expect(log.truncateTo(2)).toBe(false); // at the LEO: nothing to cut
+    expect(() => log.truncateTo(5)).toThrow(/truncation target within \[0, LEO\] in t-0: target 5, LEO 2/);
   });
 
   it('reads whole batches and never past the bound it is given', () => {
