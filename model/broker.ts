@@ -242,45 +242,14 @@ export class Broker implements Actor<Message>, PartitionHost {
         if (p !== undefined) p.onFetchResponse(msg);
         return;
       }
-      case 'ProduceRequest': {
-        const p = this.partition(msg.topic, msg.partition);
-        if (p === undefined || !this.caughtUp) {
-          if (msg.acks !== 0) {
-            this.send(from, {
-              type: 'ProduceResponse',
-              correlationId: msg.correlationId,
-              topic: msg.topic,
-              partition: msg.partition,
-              error: this.imagePartitions.has(msg.topic) ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
-              baseOffset: -1,
-            } satisfies ClientResponse);
-          }
-          return;
-        }
-        p.handleProduce(from, msg);
-        return;
-      }
+      case 'ProduceRequest':
+        return this.routeProduce(from, msg);
       case 'MetadataRequest':
         return this.handleMetadataRequest(from, msg);
       case 'InitProducerIdRequest':
         return this.handleInitProducerId(from, msg);
-      case 'OffsetsForLeaderEpochRequest': {
-        const p = this.partition(msg.topic, msg.partition);
-        if (p === undefined || !this.caughtUp) {
-          this.send(from, {
-            type: 'OffsetsForLeaderEpochResponse',
-            correlationId: msg.correlationId,
-            topic: msg.topic,
-            partition: msg.partition,
-            error: 'NOT_LEADER_OR_FOLLOWER',
-            leaderEpoch: -1,
-            endOffset: -1,
-          } satisfies ClientResponse);
-          return;
-        }
-        p.handleOffsetsForLeaderEpoch(from, msg);
-        return;
-      }
+      case 'OffsetsForLeaderEpochRequest':
+        return this.routeOffsetsForLeaderEpoch(from, msg);
       case 'ListOffsetsRequest':
         return this.handleListOffsets(from, msg);
       case 'ListOffsetsResponse': {
@@ -291,21 +260,7 @@ export class Broker implements Actor<Message>, PartitionHost {
       case 'BrokerRegistrationResponse':
         return this.onRegistrationResponse(msg);
       case 'BrokerHeartbeatResponse':
-        if (msg.correlationId !== this.heartbeatCorrelationId) return;
-        this.heartbeatCorrelationId = 0;
-        if (msg.error === 'STALE_BROKER_EPOCH') {
-          // The controller does not know this registration: register again.
-          this.epoch = -1;
-          this.sendRegistration();
-          return;
-        }
-        if (msg.error === 'NONE') {
-          this.fencedByController = msg.isFenced;
-          // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
-          // unfenced (catching up), then at broker.heartbeat.interval.ms.
-          if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
-        }
-        return;
+        return this.onHeartbeatResponse(msg);
       case 'MetadataFetchResponse':
         return this.onMetadataFetchResponse(msg);
       case 'AlterPartitionResponse': {
@@ -325,6 +280,62 @@ export class Broker implements Actor<Message>, PartitionHost {
         return;
       default:
         return assertNever(msg, 'broker message');
+    }
+  }
+
+  /** A produce for a partition this broker does not host (or before it caught up) is refused here. */
+  private routeProduce(from: number, msg: Extract<ClientRequest, { type: 'ProduceRequest' }>): void {
+    const p = this.partition(msg.topic, msg.partition);
+    if (p === undefined || !this.caughtUp) {
+      if (msg.acks !== 0) {
+        this.send(from, {
+          type: 'ProduceResponse',
+          correlationId: msg.correlationId,
+          topic: msg.topic,
+          partition: msg.partition,
+          error: this.imagePartitions.has(msg.topic) ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
+          baseOffset: -1,
+        } satisfies ClientResponse);
+      }
+      return;
+    }
+    p.handleProduce(from, msg);
+  }
+
+  private routeOffsetsForLeaderEpoch(
+    from: number,
+    msg: Extract<ClientRequest, { type: 'OffsetsForLeaderEpochRequest' }>,
+  ): void {
+    const p = this.partition(msg.topic, msg.partition);
+    if (p === undefined || !this.caughtUp) {
+      this.send(from, {
+        type: 'OffsetsForLeaderEpochResponse',
+        correlationId: msg.correlationId,
+        topic: msg.topic,
+        partition: msg.partition,
+        error: 'NOT_LEADER_OR_FOLLOWER',
+        leaderEpoch: -1,
+        endOffset: -1,
+      } satisfies ClientResponse);
+      return;
+    }
+    p.handleOffsetsForLeaderEpoch(from, msg);
+  }
+
+  private onHeartbeatResponse(msg: Extract<ControllerResponse, { type: 'BrokerHeartbeatResponse' }>): void {
+    if (msg.correlationId !== this.heartbeatCorrelationId) return;
+    this.heartbeatCorrelationId = 0;
+    if (msg.error === 'STALE_BROKER_EPOCH') {
+      // The controller does not know this registration: register again.
+      this.epoch = -1;
+      this.sendRegistration();
+      return;
+    }
+    if (msg.error === 'NONE') {
+      this.fencedByController = msg.isFenced;
+      // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
+      // unfenced (catching up), then at broker.heartbeat.interval.ms.
+      if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
     }
   }
 

@@ -9,10 +9,14 @@
 //   largest known epoch ≤ the requested one and the start offset of the next higher epoch,
 //   or the log end offset when the requested epoch is the latest (KIP-279 names the epoch).
 // - truncateFromEnd(offset) drops entries starting at or after a truncation point.
+// Asserted (model/assert.ts): every entry loaded from the checkpoint lies strictly above the
+// previous one (assign and truncateFromEnd keep the order by construction); ReplicaLog asserts
+// that an epoch a caller starts starts at or below the LEO.
 
 import type { Disk } from '../harness/types.ts';
 import type { EpochEntry } from '../checkers/cluster-state.ts';
 import { isTorn } from '../harness/disk.ts';
+import { assert } from './assert.ts';
 
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
@@ -37,8 +41,25 @@ export class LeaderEpochCache {
     if (this.disk.exists(this.tmpPath)) this.disk.delete(this.tmpPath);
     for (const entry of this.disk.read(this.path)) {
       if (isTorn(entry)) break;
+      this.assertAbove(entry as EpochEntry);
       this.entries.push(entry as EpochEntry);
     }
+  }
+
+  /** The entry about to be pushed lies strictly above the current last one in epoch and start offset. */
+  private assertAbove(next: EpochEntry): void {
+    const n = this.entries.length;
+    if (n === 0) return;
+    const last = this.entries[n - 1];
+    assert(
+      last.epoch < next.epoch && last.startOffset < next.startOffset,
+      'epoch cache ascending in {}: entry (epoch {}, start {}) after (epoch {}, start {})',
+      this.path,
+      next.epoch,
+      next.startOffset,
+      last.epoch,
+      last.startOffset,
+    );
   }
 
   latestEpoch(): number {

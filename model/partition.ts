@@ -187,7 +187,7 @@ export class Partition {
       const startOffset = this.log.leo;
       // Cache the new epoch even if nothing is written in it (Kafka PR 5678): a follower may
       // hold entries of a later epoch than any in this leader's log.
-      this.log.epochs.assign(leaderEpoch, startOffset);
+      this.log.assignEpoch(leaderEpoch, startOffset);
       // Only fetches made in this leader epoch count for HW and ISR expansion.
       for (const r of this.remotes) {
         const inSync = isr.includes(r.brokerId);
@@ -417,7 +417,7 @@ export class Partition {
       if (counted.includes(r.brokerId) || (this.isCaughtUp(r, leaderLeo, now) && this.isIsrEligible(r))) newHw = r.leo;
     }
     if (newHw > this.log.hw) {
-      this.log.hw = newHw;
+      this.log.setHw(newHw);
       return true;
     }
     return false;
@@ -767,7 +767,7 @@ export class Partition {
     // Follower HW = min(leader HW, own LEO); it may move backwards.
     const leaderHw = resp.highWatermark;
     const leo = this.log.leo;
-    this.log.hw = leaderHw < leo ? leaderHw : leo;
+    this.log.setHw(leaderHw < leo ? leaderHw : leo);
     // No divergence in this answer: the variants' one-shot truncation step is over.
     f.truncationDone = true;
     this.announce();

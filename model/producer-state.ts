@@ -9,8 +9,11 @@
 //   duplicate; otherwise its first sequence must follow the last one;
 // - a newer epoch must start at sequence 0; an older epoch is fenced;
 // - a producer with no state (new, or its batches were truncated away) may start anywhere.
+// Asserted (model/assert.ts) for every batch fed in record by record: its records share the
+// producer id, producer epoch and leader epoch, and their sequence numbers are consecutive.
 
 import type { ErrorCode } from './client-protocol.ts';
+import { assert } from './assert.ts';
 import type { ModelRecord } from './replica-log.ts';
 
 export const MAX_BATCHES_PER_PRODUCER = 5;
@@ -67,6 +70,7 @@ export class ProducerStates {
     let batchStart = from;
     for (let i = from; i < to; i++) {
       const r = records[i];
+      if (i > batchStart) assertSameBatch(records[batchStart], r, i - batchStart);
       if (!r.lastInBatch) continue;
       const first = records[batchStart];
       if (r.producerId >= 0) {
@@ -86,4 +90,26 @@ export class ProducerStates {
     this.producers.clear();
     this.onRecords(records, 0, records.length);
   }
+}
+
+/** Record `r`, `k` records after `first` in the same batch, carries the batch's identity and the k-th next sequence. */
+function assertSameBatch(first: ModelRecord, r: ModelRecord, k: number): void {
+  assert(
+    r.producerId === first.producerId && r.producerEpoch === first.producerEpoch && r.epoch === first.epoch,
+    'one producer and leader epoch per batch: offset {} has producer {} epoch {}, the batch at {} producer {}',
+    r.offset,
+    r.producerId,
+    r.producerEpoch,
+    first.offset,
+    first.producerId,
+  );
+  const expected = first.producerId >= 0 ? first.sequence + k : -1;
+  assert(
+    r.sequence === expected,
+    'consecutive sequences in a batch: offset {} has sequence {}, expected {} (batch at {})',
+    r.offset,
+    r.sequence,
+    expected,
+    first.offset,
+  );
 }

@@ -18,9 +18,17 @@
 //
 // Records are immutable and shared by reference between replicas (a follower appends the
 // leader's objects); fetch responses are slices, never copies of the whole log.
+//
+// Asserted (model/assert.ts; they hold under every protocol variant): 0 ≤ HW ≤ LEO at every
+// write of the HW (appends only raise the LEO; a truncation lowers the HW with it); an epoch a
+// caller starts (assignEpoch) starts at or below the LEO (appends, recovery and truncation keep
+// every start offset ≤ LEO by construction); a truncation target within [0, LEO]; a follower's
+// appended records at consecutive offsets; the records of one batch with one producer and
+// consecutive sequence numbers (producer-state.ts).
 
 import type { Disk } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
+import { assert } from './assert.ts';
 import type { LogRecord } from './client-protocol.ts';
 import { LeaderEpochCache } from './epoch-cache.ts';
 import { ProducerStates } from './producer-state.ts';
@@ -45,7 +53,8 @@ export interface RecoveryInfo {
 
 export class ReplicaLog {
   readonly records: ModelRecord[] = [];
-  hw = 0;
+  /** High watermark (exclusive); written only through setHw and truncateTo, so 0 ≤ HW ≤ LEO holds. */
+  private hwOffset = 0;
   readonly epochs: LeaderEpochCache;
   readonly producers = new ProducerStates();
   /** Everything below is fsynced (Kafka's recovery point). */
@@ -65,6 +74,35 @@ export class ReplicaLog {
 
   get leo(): number {
     return this.records.length;
+  }
+
+  get hw(): number {
+    return this.hwOffset;
+  }
+
+  /** Sets the high watermark, which must lie within [0, LEO]. */
+  setHw(hw: number): void {
+    assert(
+      hw >= 0 && hw <= this.records.length,
+      'HW within [0, LEO] in {}: HW {}, LEO {}',
+      this.dir,
+      hw,
+      this.records.length,
+    );
+    this.hwOffset = hw;
+  }
+
+  /** Kafka's assign(epoch, startOffset) on the epoch cache, for an epoch that starts within the log. */
+  assignEpoch(epoch: number, startOffset: number): void {
+    assert(
+      startOffset <= this.records.length,
+      'epoch start ≤ LEO in {}: epoch {} starts at {}, LEO {}',
+      this.dir,
+      epoch,
+      startOffset,
+      this.records.length,
+    );
+    this.epochs.assign(epoch, startOffset);
   }
 
   /**
@@ -106,7 +144,7 @@ export class ReplicaLog {
     this.producers.rebuild(this.records);
     this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
     this.unflushed = validEnd - this.recoveryPoint;
-    this.hw = Math.max(0, Math.min(info.hwCheckpoint, validEnd));
+    this.setHw(Math.max(0, Math.min(info.hwCheckpoint, validEnd)));
     return validEnd < total ? validEnd : -1;
   }
 
@@ -159,6 +197,14 @@ export class ReplicaLog {
     let latest = this.epochs.latestEpoch();
     for (let i = 0; i < n; i++) {
       const r = records[i] as ModelRecord;
+      assert(
+        r.offset === first + i,
+        'consecutive offsets in {}: record {} of a fetched run at offset {}, expected {}',
+        this.dir,
+        i,
+        r.offset,
+        first + i,
+      );
       if (r.epoch !== latest) {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
@@ -172,8 +218,14 @@ export class ReplicaLog {
 
   /** Discards every record at offset ≥ `offset`; returns false when there was nothing to cut. */
   truncateTo(offset: number): boolean {
-    if (offset < 0) offset = 0;
-    if (offset >= this.records.length) {
+    assert(
+      offset >= 0 && offset <= this.records.length,
+      'truncation target within [0, LEO] in {}: target {}, LEO {}',
+      this.dir,
+      offset,
+      this.records.length,
+    );
+    if (offset === this.records.length) {
       // Kafka's UnifiedLog.truncateTo: always trim the epoch cache to the log end, since an
       // ex-leader may hold an entry for an epoch it never wrote in; without this a follower
       // would be told to diverge at the same point forever.
@@ -183,7 +235,7 @@ export class ReplicaLog {
     this.records.length = offset;
     this.disk.truncate(this.logPath, offset);
     this.epochs.truncateFromEnd(offset);
-    if (this.hw > offset) this.hw = offset;
+    if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
     if (this.recoveryPoint > offset) this.recoveryPoint = offset;
     this.unflushed = offset - this.recoveryPoint;
     this.producers.rebuild(this.records);

@@ -76,7 +76,7 @@ describe('replica log recovery', () => {
       { epoch: 1, startOffset: 0 },
       { epoch: 2, startOffset: 3 },
     ]);
-    log.hw = 4;
+    log.setHw(4);
     disk.losePower(true);
     const recovered = new ReplicaLog(disk, 't-0', 3);
     const cutTo = recovered.recover({ cleanShutdown: false, recoveryPoint: 3, hwCheckpoint: 4 });
@@ -131,7 +131,7 @@ describe('replica log recovery', () => {
     const log = new ReplicaLog(disk, 't-0', null);
     log.appendAsLeader(batch('a', 'b'), 1, 7, 0, 0);
     log.appendAsLeader(batch('c'), 2, 7, 0, 2);
-    log.hw = 3;
+    log.setHw(3);
     expect(log.truncateTo(2)).toBe(true);
     expect(log.leo).toBe(2);
     expect(log.hw).toBe(2);
@@ -139,7 +139,8 @@ describe('replica log recovery', () => {
     // The truncated batch (seq 2) may be written again; the surviving one is a duplicate.
     expect(log.producers.check(7, 0, 2, 2).kind).toBe('append');
     expect(log.producers.check(7, 0, 0, 1).kind).toBe('duplicate');
-    expect(log.truncateTo(5)).toBe(false);
+    expect(log.truncateTo(2)).toBe(false); // at the LEO: nothing to cut
+    expect(() => log.truncateTo(5)).toThrow(/truncation target within \[0, LEO\] in t-0: target 5, LEO 2/);
   });
 
   it('reads whole batches and never past the bound it is given', () => {
