@@ -231,16 +231,21 @@ function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: Rea
   return summary.exitCode;
 }
 
+/** A second SIGINT sooner than this after the first is the same Ctrl-C delivered twice (by the terminal and by npm). */
+const SAME_INTERRUPT_MS = 500;
+
 async function cli(): Promise<void> {
   const controller = new AbortController();
-  let interrupts = 0;
+  let firstAtMs: number | undefined;
   process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts === 1) {
+    const nowMs = Date.now();
+    if (firstAtMs === undefined) {
+      firstAtMs = nowMs;
       process.stderr.write('\ninterrupted: finishing the summary of what completed (Ctrl-C again to quit at once)\n');
       controller.abort();
-    } else {
-      process.exit(130);
+    } else if (nowMs - firstAtMs >= SAME_INTERRUPT_MS) {
+      process.stderr.write('gregor fuzz: quit at once; no summary (exit 3)\n');
+      process.exit(3);
     }
   });
   const code = await fuzzMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
