@@ -7,13 +7,16 @@
 // the global first N failures, and every seed below them, was run by some shard (a shard's
 // failures below a global top-N seed are global failures too, fewer than N of them).
 // Assumes every input comes from the same scenario, variant, base seed, seed count and
-// --max-violations; anything else is bad input (exit 2).
+// --max-violations; anything else is bad input (exit 2). A shard of N that no DIR holds, or
+// one that was interrupted, is named in `problems` and makes the merge incomplete (exit 3,
+// or 1 when a violation was found anyway). Each violation's trace and report are copied
+// into the merged --out, so the merged index links to files beside it.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { buildSummary, judgedPrefix, SUMMARY_FORMAT, SUMMARY_VERSION, type CampaignSummary, type ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
-import { displayPath } from './output.ts';
+import { displayPath, type WriteLog } from './output.ts';
 
 export class MergeInputError extends Error {}
 
@@ -22,6 +25,8 @@ export interface MergeResult {
   results: SeedResult[];
   /** Shards found, e.g. ["1/4", "2/4"]. */
   shards: string[];
+  /** One sentence per missing or partial shard. */
+  problems: string[];
 }
 
 interface Part {
@@ -111,7 +116,9 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   });
   const shards = [...new Set(parts.map((p) => p.summary.shard ?? 'all'))];
   const wallMs = Math.max(...parts.map((p) => p.summary.wallSeconds * 1000));
-  const complete = contiguous.length === first.seedsRequested || (first.maxViolations > 0 && failures.length >= first.maxViolations);
+  const problems = shardProblems(parts);
+  const complete =
+    problems.length === 0 && (contiguous.length === first.seedsRequested || (first.maxViolations > 0 && failures.length >= first.maxViolations));
   const summary = buildSummary({
     scenario: first.scenario,
     variant: first.variant,
@@ -126,7 +133,7 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
     stoppedEarly,
     wallMs,
   });
-  return { summary, results: prefix, shards };
+  return { summary, results: prefix, shards, problems };
 }
 
 /** Trace/report paths as written on the shard's machine may not exist here; look in DIR. */
@@ -138,4 +145,49 @@ function relocate(v: ViolationEntry, dir: string): Partial<ViolationEntry> {
   };
   const trace = fix(v.trace);
   return { trace, report: fix(v.report), replay: trace === null ? v.replay : `npm run replay -- ${trace}` };
+}
+
+/** Missing shards (of the N the inputs were cut into) and partial (interrupted) ones. */
+function shardProblems(parts: readonly Part[]): string[] {
+  const problems: string[] = [];
+  const present = new Set<number>();
+  let of = 0;
+  for (const p of parts) {
+    const shard = p.summary.shard;
+    if (shard === null) {
+      of = -1; // an unsharded run covers every seed
+      continue;
+    }
+    const [k, n] = shard.split('/').map(Number);
+    present.add(k);
+    if (of === 0) of = n;
+  }
+  for (let k = 1; k <= of; k++) if (!present.has(k)) problems.push(`shard ${k}/${of} is missing: no summary-shard-${k}-of-${of}.json in any DIR`);
+  for (const p of parts) {
+    if (p.summary.interrupted) {
+      problems.push(`${p.summary.shard === null ? 'the run' : `shard ${p.summary.shard}`} in ${p.dir} is partial: interrupted after ${p.summary.seeds} seeds`);
+    }
+  }
+  return problems;
+}
+
+/** Copies each violation's trace and report into the merged directory; points the summary at the copies. */
+export function copyViolationFiles(outDir: string, summary: CampaignSummary, log: WriteLog): CampaignSummary {
+  const copy = (p: string | null): string | null => {
+    if (p === null) return null;
+    const target = join(outDir, basename(p));
+    try {
+      if (!existsSync(target) || statSync(target).ino !== statSync(p).ino) copyFileSync(p, target);
+      log.written.push(displayPath(target));
+      return displayPath(target);
+    } catch (err) {
+      log.fail(target, err);
+      return null;
+    }
+  };
+  const violations = summary.violations.map((v) => {
+    const trace = copy(v.trace);
+    return { ...v, trace, report: copy(v.report), replay: trace === null ? null : `npm run replay -- ${trace}` };
+  });
+  return { ...summary, violations };
 }
