@@ -8,6 +8,7 @@
 // in one go; only wall-clock figures differ. A write that fails (a full disk) stops the scan
 // like Ctrl-C; what was written and what was not is in `log`.
 
+import { existsSync } from 'node:fs';
 import type { VariantName } from '../model/config.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { generateInput } from '../driver/run.ts';
@@ -74,17 +75,25 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
     stop.abort();
   };
   const shrinkRuns = opts.shrinkRuns ?? DEFAULT_SHRINK_RUNS;
+  let journaled = 0;
   try {
-    startJournal(journal, {
-      scenario: opts.scenario,
-      variant: opts.variant,
-      range: opts.range,
-      maxViolations: opts.maxViolations,
-      checkDeterminism: opts.checkDeterminism,
-      shrinkRuns,
-      report: opts.report === true,
-    });
-    for (const r of [...(opts.prior?.values() ?? [])].sort((a, b) => a.seed - b.seed)) appendSeed(journal, r);
+    // Resuming in place appends to the interrupted run's journal: rewriting it could lose it to a still-full disk.
+    if (opts.prior !== undefined && existsSync(journal)) journaled = opts.prior.size;
+    else {
+      startJournal(journal, {
+        scenario: opts.scenario,
+        variant: opts.variant,
+        range: opts.range,
+        maxViolations: opts.maxViolations,
+        checkDeterminism: opts.checkDeterminism,
+        shrinkRuns,
+        report: opts.report === true,
+      });
+      for (const r of [...(opts.prior?.values() ?? [])].sort((a, b) => a.seed - b.seed)) {
+        appendSeed(journal, r);
+        journaled++;
+      }
+    }
   } catch (err) {
     journalFailed(err);
   }
@@ -103,6 +112,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
         if (stop.signal.aborted) return;
         try {
           appendSeed(journal, r);
+          journaled++;
         } catch (err) {
           journalFailed(err);
         }
@@ -110,6 +120,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       ...(opts.prior === undefined ? {} : { prior: opts.prior }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
     });
+    if (journaled > 0) log.written.push(`${displayPath(journal)} (${journaled} seeds)`);
     const interrupted = () => stop.signal.aborted;
     const { violations, traces } = await reportFailures(opts, scan.failures, executor, shrinkRuns, interrupted, log);
     const runReports = opts.report === true && !interrupted() ? await reportRuns(opts, scan.results, executor, log) : [];

@@ -5,7 +5,7 @@
 //
 // Assumes one campaign per journal file: a new campaign into the same DIR (and shard) starts a
 // new journal. Appends are synchronous, so a line is on its way to the disk before the next
-// seed is dispatched; a torn last line (the process killed mid-write) is ignored on resume.
+// seed is dispatched; a torn line (the process killed mid-write) is ignored on resume.
 
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,12 +69,12 @@ export function readJournal(dir: string): ReadJournal {
   const header = parseHeader(lines[0], path);
   const done = new Map<number, SeedResult>();
   for (let i = 1; i < lines.length; i++) {
+    // A torn line (the process killed mid-append) is skipped: its seed simply runs again.
     const r = parseSeedLine(lines[i]);
     if (r !== undefined && !done.has(r.seed)) done.set(r.seed, r);
-    else if (r === undefined && lines[i].trim() !== '' && i < lines.length - 1) {
-      throw new JournalError(`--resume: ${path} line ${i + 1} is not a seed result`);
-    }
   }
+  // Appends must start on a line of their own.
+  if (lines[lines.length - 1] !== '') appendFileSync(path, '\n');
   return { path, header, done };
 }
 

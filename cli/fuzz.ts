@@ -278,7 +278,7 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
   });
   progress.done();
   for (const r of outcome.runReports) io.stdout.write(`seed ${r.seed}: report ${r.report}, trace ${r.trace}\n`);
-  return finish(io, outcome.summary, req.json, outcome.traces, outcome.log);
+  return finish(io, outcome.summary, req.json, outcome.traces, outcome.log, req.outDir);
 }
 
 async function mergeMain(io: MainIo, req: { merge: string[]; outDir: string; json: boolean }): Promise<number> {
@@ -313,13 +313,14 @@ function outDirReady(io: MainIo, dir: string): boolean {
   }
 }
 
-function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: ReadonlyArray<Trace | null>, log: WriteLog): number {
+function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: ReadonlyArray<Trace | null>, log: WriteLog, resumeDir?: string): number {
   io.stdout.write(formatSummary(summary, traces, io.stdout.isTTY === true) + '\n');
   let code = summary.exitCode;
   if (log.failed.length > 0) {
     // A full disk: the verdicts above stand, the files do not all exist. Never exit 0 then.
     for (const f of log.failed) io.stderr.write(`gregor fuzz: could not write ${f.path} (${f.code})\n`);
     io.stderr.write(`gregor fuzz: written: ${log.written.length === 0 ? 'nothing' : log.written.join(', ')}\n`);
+    if (resumeDir !== undefined && summary.interrupted) io.stderr.write(`gregor fuzz: once there is room: npm run fuzz -- --resume ${resumeDir}\n`);
     if (code === 0) code = 3;
   }
   if (json) io.stdout.write(JSON.stringify(summary) + '\n');
