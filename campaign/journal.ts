@@ -74,7 +74,13 @@ export function readJournal(dir: string): ReadJournal {
     if (r !== undefined && !done.has(r.seed)) done.set(r.seed, r);
   }
   // Appends must start on a line of their own.
-  if (lines[lines.length - 1] !== '') appendFileSync(path, '\n');
+  if (lines[lines.length - 1] !== '') {
+    try {
+      appendFileSync(path, '\n');
+    } catch {
+      // still no room: the campaign's first append fails too, and is reported
+    }
+  }
   return { path, header, done };
 }
 
