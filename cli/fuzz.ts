@@ -320,9 +320,9 @@ function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: Rea
     // A full disk: the verdicts above stand, the files do not all exist. Never exit 0 then.
     for (const f of log.failed) io.stderr.write(`gregor fuzz: could not write ${f.path} (${f.code})\n`);
     io.stderr.write(`gregor fuzz: written: ${log.written.length === 0 ? 'nothing' : log.written.join(', ')}\n`);
-    if (resumeDir !== undefined && summary.interrupted) io.stderr.write(`gregor fuzz: once there is room: npm run fuzz -- --resume ${resumeDir}\n`);
     if (code === 0) code = 3;
   }
+  if (resumeDir !== undefined && summary.interrupted) io.stderr.write(`gregor fuzz: to go on where it stopped: npm run fuzz -- --resume ${resumeDir}\n`);
   if (json) io.stdout.write(JSON.stringify(summary) + '\n');
   return code;
 }

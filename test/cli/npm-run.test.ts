@@ -123,6 +123,7 @@ describe('npm run fuzz: Ctrl-C and --resume', () => {
       expect(cut.interrupted).toBe(true);
       expect(cut.seeds).toBeLessThan(150);
       expect(r.stdout).toContain('result: interrupted before the end (exit 3)');
+      expect(r.stderr).toContain(`to go on where it stopped: npm run fuzz -- --resume ${out}`);
       // No orphan keeps running: the journal stops growing.
       const size = readFileSync(join(out, 'journal.jsonl'), 'utf8').length;
       await new Promise((res) => setTimeout(res, 1500));
