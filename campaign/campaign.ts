@@ -108,7 +108,13 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
             if (record(k, known)) return;
             continue;
           }
-          const task: SeedTask = { type: 'seed', scenario: opts.scenario, variant: opts.variant, seed, checkDeterminism: opts.checkDeterminism };
+          const task: SeedTask = {
+            type: 'seed',
+            scenario: opts.scenario,
+            variant: opts.variant,
+            seed,
+            checkDeterminism: opts.checkDeterminism,
+          };
           const controller = new AbortController();
           controllers.set(k, controller);
           executor.run(task, controller.signal).then(

@@ -15,7 +15,15 @@ import { generateInput } from '../driver/run.ts';
 import { scanSeeds, type CampaignProgress } from './campaign.ts';
 import { createExecutor, type Executor } from './executor.ts';
 import { appendSeed, journalPath, startJournal } from './journal.ts';
-import { displayPath, prepareOutDir, writeCampaignFiles, writeViolation, WriteLog, type CampaignFiles, type RunReport } from './output.ts';
+import {
+  displayPath,
+  prepareOutDir,
+  writeCampaignFiles,
+  writeViolation,
+  WriteLog,
+  type CampaignFiles,
+  type RunReport,
+} from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
 import { DEFAULT_DEPS_MODULE, isFailureOutcome, loadDeps, type SeedResult, type ShrinkOutcome } from './tasks.ts';
@@ -123,7 +131,8 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
     if (journaled > 0) log.written.push(`${displayPath(journal)} (${journaled} seeds)`);
     const interrupted = () => stop.signal.aborted;
     const { violations, traces } = await reportFailures(opts, scan.failures, executor, shrinkRuns, interrupted, log);
-    const runReports = opts.report === true && !interrupted() ? await reportRuns(opts, scan.results, executor, log) : [];
+    const wantReports = opts.report === true && !interrupted();
+    const runReports = wantReports ? await reportRuns(opts, scan.results, executor, log) : [];
 
     const summary = buildSummary({
       scenario: opts.scenario,
@@ -197,11 +206,17 @@ async function reportFailures(
 }
 
 /** --report: the trace and report of every judged seed that is not a failure (shown as it ran, unshrunk). */
-async function reportRuns(opts: FuzzOptions, results: readonly SeedResult[], executor: Executor, log: WriteLog): Promise<RunReport[]> {
+async function reportRuns(
+  opts: FuzzOptions,
+  results: readonly SeedResult[],
+  executor: Executor,
+  log: WriteLog,
+): Promise<RunReport[]> {
   const runs = results.filter((r) => !isFailureOutcome(r.outcome));
   const traces = await Promise.all(
     runs.map(async (r) => {
-      const task = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: r.seed, input: generateInput(opts.scenario, r.seed) };
+      const input = generateInput(opts.scenario, r.seed);
+      const task = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: r.seed, input };
       return (await executor.run(task)) as Trace;
     }),
   );

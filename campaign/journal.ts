@@ -63,7 +63,10 @@ export function readJournal(dir: string): ReadJournal {
     throw new JournalError(`--resume: cannot read ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   if (names.length === 0) throw new JournalError(`--resume: ${dir} holds no journal*.jsonl (no campaign to resume)`);
-  if (names.length > 1) throw new JournalError(`--resume: ${dir} holds ${names.length} journals (${names.join(', ')}); resume each shard from its own directory`);
+  if (names.length > 1)
+    throw new JournalError(
+      `--resume: ${dir} holds ${names.length} journals (${names.join(', ')}); resume each shard from its own directory`,
+    );
   const path = join(dir, names[0]);
   const lines = readFileSync(path, 'utf8').split('\n');
   const header = parseHeader(lines[0], path);
@@ -91,7 +94,12 @@ function parseHeader(line: string | undefined, path: string): JournalHeader {
   } catch {
     throw new JournalError(`--resume: ${path} does not start with a journal header`);
   }
-  if (h.format !== JOURNAL_FORMAT || h.version !== JOURNAL_VERSION || h.range === undefined || typeof h.scenario !== 'string') {
+  if (
+    h.format !== JOURNAL_FORMAT ||
+    h.version !== JOURNAL_VERSION ||
+    h.range === undefined ||
+    typeof h.scenario !== 'string'
+  ) {
     throw new JournalError(`--resume: ${path} is not a ${JOURNAL_FORMAT} v${JOURNAL_VERSION} file`);
   }
   return h as JournalHeader;

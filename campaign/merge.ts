@@ -14,7 +14,14 @@
 
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { buildSummary, judgedPrefix, SUMMARY_FORMAT, SUMMARY_VERSION, type CampaignSummary, type ViolationEntry } from './summary.ts';
+import {
+  buildSummary,
+  judgedPrefix,
+  SUMMARY_FORMAT,
+  SUMMARY_VERSION,
+  type CampaignSummary,
+  type ViolationEntry,
+} from './summary.ts';
 import type { SeedResult } from './tasks.ts';
 import { displayPath, type WriteLog } from './output.ts';
 
@@ -37,7 +44,9 @@ interface Part {
 
 function readParts(dir: string): Part[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MergeInputError(`--merge: ${dir} is not a directory`);
-  const names = readdirSync(dir).filter((n) => /^summary(-shard-\d+-of-\d+)?\.json$/.test(n)).sort();
+  const names = readdirSync(dir)
+    .filter((n) => /^summary(-shard-\d+-of-\d+)?\.json$/.test(n))
+    .sort();
   if (names.length === 0) throw new MergeInputError(`--merge: ${dir} holds no summary.json`);
   return names.map((name) => {
     const path = join(dir, name);
@@ -76,9 +85,18 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   const first = parts[0].summary;
   for (const p of parts) {
     const s = p.summary;
-    for (const key of ['scenario', 'variant', 'baseSeed', 'seedsRequested', 'maxViolations', 'checkDeterminism'] as const) {
+    for (const key of [
+      'scenario',
+      'variant',
+      'baseSeed',
+      'seedsRequested',
+      'maxViolations',
+      'checkDeterminism',
+    ] as const) {
       if (s[key] !== first[key]) {
-        throw new MergeInputError(`--merge: ${p.dir} has ${key} ${JSON.stringify(s[key])}, ${parts[0].dir} has ${JSON.stringify(first[key])}`);
+        throw new MergeInputError(
+          `--merge: ${p.dir} has ${key} ${JSON.stringify(s[key])}, ${parts[0].dir} has ${JSON.stringify(first[key])}`,
+        );
       }
     }
   }
@@ -93,7 +111,8 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   }
   const { prefix, failures, stoppedEarly } = judgedPrefix(contiguous, first.maxViolations);
   const entries = new Map<number, { v: ViolationEntry; dir: string }>();
-  for (const p of parts) for (const v of p.summary.violations) if (!entries.has(v.seed)) entries.set(v.seed, { v, dir: p.dir });
+  for (const p of parts)
+    for (const v of p.summary.violations) if (!entries.has(v.seed)) entries.set(v.seed, { v, dir: p.dir });
   const violations = failures.map((f): ViolationEntry => {
     const found = entries.get(f.seed);
     if (found === undefined) {
@@ -118,7 +137,8 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   const wallMs = Math.max(...parts.map((p) => p.summary.wallSeconds * 1000));
   const problems = shardProblems(parts);
   const complete =
-    problems.length === 0 && (contiguous.length === first.seedsRequested || (first.maxViolations > 0 && failures.length >= first.maxViolations));
+    problems.length === 0 &&
+    (contiguous.length === first.seedsRequested || (first.maxViolations > 0 && failures.length >= first.maxViolations));
   const summary = buildSummary({
     scenario: first.scenario,
     variant: first.variant,
@@ -162,10 +182,14 @@ function shardProblems(parts: readonly Part[]): string[] {
     present.add(k);
     if (of === 0) of = n;
   }
-  for (let k = 1; k <= of; k++) if (!present.has(k)) problems.push(`shard ${k}/${of} is missing: no summary-shard-${k}-of-${of}.json in any DIR`);
+  for (let k = 1; k <= of; k++)
+    if (!present.has(k)) problems.push(`shard ${k}/${of} is missing: no summary-shard-${k}-of-${of}.json in any DIR`);
   for (const p of parts) {
     if (p.summary.interrupted) {
-      problems.push(`${p.summary.shard === null ? 'the run' : `shard ${p.summary.shard}`} in ${p.dir} is partial: interrupted after ${p.summary.seeds} seeds`);
+      problems.push(
+        `${p.summary.shard === null ? 'the run' : `shard ${p.summary.shard}`} in ${p.dir} is partial: ` +
+          `interrupted after ${p.summary.seeds} seeds`,
+      );
     }
   }
   return problems;

@@ -126,7 +126,11 @@ export class WriteLog {
 }
 
 /** Writes one run's trace and report; returns their display paths and the replay command. */
-export function writeViolation(dir: string, trace: Trace, log: WriteLog = new WriteLog()): WrittenViolation | undefined {
+export function writeViolation(
+  dir: string,
+  trace: Trace,
+  log: WriteLog = new WriteLog(),
+): WrittenViolation | undefined {
   const stem = fileStem(trace.scenario, trace.variant, trace.seed);
   const tracePath = displayPath(join(dir, `${stem}.trace.json`));
   const reportPath = displayPath(join(dir, `${stem}.html`));
@@ -174,7 +178,12 @@ export function writeCampaignFiles(
   const page = renderIndex(summary, results, dir, opts.runReports ?? []);
   log.write(campaignPath, page);
   log.write(indexPath, withCampaignList(page, dir, campaignIndexName(summary)));
-  return { summary: displayPath(summaryPath), seeds: displayPath(seedsPath), index: displayPath(indexPath), campaignIndex: displayPath(campaignPath) };
+  return {
+    summary: displayPath(summaryPath),
+    seeds: displayPath(seedsPath),
+    index: displayPath(indexPath),
+    campaignIndex: displayPath(campaignPath),
+  };
 }
 
 /** The per-seed line of seeds.jsonl (no wall time: lines compare across machines). */
@@ -187,11 +196,22 @@ export function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
 const MAX_EXPECTED_ROWS = 500;
 
 /** Index rows: every reported failure (crashes too, linked when written) and the expected losses. */
-export function indexEntries(summary: CampaignSummary, results: readonly SeedResult[], dir: string, runReports: readonly RunReport[]): CampaignEntry[] {
+export function indexEntries(
+  summary: CampaignSummary,
+  results: readonly SeedResult[],
+  dir: string,
+  runReports: readonly RunReport[],
+): CampaignEntry[] {
   const bySeed = new Map(results.map((r) => [r.seed, r]));
   const reports = new Map(runReports.map((r) => [r.seed, r]));
   const entries: CampaignEntry[] = summary.violations.map((v) => {
-    const e: CampaignEntry = { variant: summary.variant, scenario: summary.scenario, seed: v.seed, anomalyKinds: [v.kind], explanation: v.explanation };
+    const e: CampaignEntry = {
+      variant: summary.variant,
+      scenario: summary.scenario,
+      seed: v.seed,
+      anomalyKinds: [v.kind],
+      explanation: v.explanation,
+    };
     if (v.outcome !== 'violation') e.anomalyKinds.push(v.outcome);
     if (v.report !== null) e.reportPath = relative(dir, v.report);
     if (v.trace !== null) e.tracePath = relative(dir, v.trace);
@@ -201,7 +221,14 @@ export function indexEntries(summary: CampaignSummary, results: readonly SeedRes
   });
   const expected = results.filter((r) => r.outcome === 'expected-loss').slice(0, MAX_EXPECTED_ROWS);
   for (const r of expected) {
-    const e: CampaignEntry = { variant: summary.variant, scenario: summary.scenario, seed: r.seed, anomalyKinds: [r.kind ?? 'expected-loss'], expected: true, timeUs: r.endTimeUs };
+    const e: CampaignEntry = {
+      variant: summary.variant,
+      scenario: summary.scenario,
+      seed: r.seed,
+      anomalyKinds: [r.kind ?? 'expected-loss'],
+      expected: true,
+      timeUs: r.endTimeUs,
+    };
     if (r.explanation !== undefined) e.explanation = r.explanation;
     if (r.rule !== undefined) e.rule = r.rule;
     const written = reports.get(r.seed);
@@ -214,7 +241,12 @@ export function indexEntries(summary: CampaignSummary, results: readonly SeedRes
   return entries;
 }
 
-function renderIndex(summary: CampaignSummary, results: readonly SeedResult[], dir: string, runReports: readonly RunReport[]): string {
+function renderIndex(
+  summary: CampaignSummary,
+  results: readonly SeedResult[],
+  dir: string,
+  runReports: readonly RunReport[],
+): string {
   try {
     const losses = summary.outcomes['expected-loss'];
     return renderCampaignIndex(indexEntries(summary, results, dir, runReports), {
@@ -234,7 +266,9 @@ function renderIndex(summary: CampaignSummary, results: readonly SeedResult[], d
 function withCampaignList(page: string, dir: string, current: string): string {
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => /^campaign-.*\.html$/.test(n) && n !== current).sort();
+    names = readdirSync(dir)
+      .filter((n) => /^campaign-.*\.html$/.test(n) && n !== current)
+      .sort();
   } catch {
     return page;
   }
@@ -246,7 +280,10 @@ function withCampaignList(page: string, dir: string, current: string): string {
 // --- the plain pages ----------------------------------------------------------------------------
 
 function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
@@ -262,14 +299,23 @@ function page(title: string, body: string): string {
 export function plainReport(t: Trace): string {
   const failing = t.verdict.anomalies.filter((a) => a.informational !== true);
   const anomalies = failing
-    .map((a) => `<li><b>${esc(a.kind)}</b>${a.expected === true ? ' (expected: beyond what Kafka promises)' : ''}: ${esc(a.explanation)}</li>`)
+    .map(
+      (a) =>
+        `<li><b>${esc(a.kind)}</b>${a.expected === true ? ' (expected: beyond what Kafka promises)' : ''}: ${esc(a.explanation)}</li>`,
+    )
     .join('');
   const faults = t.faults
-    .map((f) => `<tr><td>${f.id}</td><td>${esc(f.trigger)}</td><td>${esc(f.description)}</td><td>${f.startUs ?? ''}</td><td>${f.endUs ?? ''}</td><td>${f.beyondPromise === true ? 'beyond promise' : ''}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${f.id}</td><td>${esc(f.trigger)}</td><td>${esc(f.description)}</td><td>${f.startUs ?? ''}</td><td>${f.endUs ?? ''}</td><td>${f.beyondPromise === true ? 'beyond promise' : ''}</td></tr>`,
+    )
     .join('');
   const history = t.history
     .slice(0, 2000)
-    .map((e) => `<tr><td>${e.index}</td><td>${e.time}</td><td>${esc(e.process)}</td><td>${esc(e.type)}</td><td>${esc(e.f)}</td><td>${esc(JSON.stringify(e.value))}</td><td>${esc(e.error ?? '')}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${e.index}</td><td>${e.time}</td><td>${esc(e.process)}</td><td>${esc(e.type)}</td><td>${esc(e.f)}</td><td>${esc(JSON.stringify(e.value))}</td><td>${esc(e.error ?? '')}</td></tr>`,
+    )
     .join('');
   return page(
     `gregor: ${t.outcome} — seed ${t.seed}`,

@@ -15,7 +15,10 @@ export interface ProgressReporter {
 const RATE_WINDOW_MS = 20_000;
 const WARMUP_MS = 2_000;
 
-export function createProgress(stream: NodeJS.WriteStream, opts: { tty?: boolean; plainEveryMs?: number } = {}): ProgressReporter {
+export function createProgress(
+  stream: NodeJS.WriteStream,
+  opts: { tty?: boolean; plainEveryMs?: number } = {},
+): ProgressReporter {
   const tty = opts.tty ?? stream.isTTY === true;
   const plainEveryMs = opts.plainEveryMs ?? 5000;
   let lastDrawMs = -Infinity;
@@ -36,7 +39,8 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { tty?: boolean
 
   const line = (p: CampaignProgress, rate: number): string => {
     const left = p.total - p.completed;
-    const eta = left === 0 ? formatDuration(0) : rate > 0 && p.elapsedMs >= WARMUP_MS ? formatDuration(left / rate) : '?';
+    const eta =
+      left === 0 ? formatDuration(0) : rate > 0 && p.elapsedMs >= WARMUP_MS ? formatDuration(left / rate) : '?';
     const pct = p.total > 0 ? Math.floor((100 * p.completed) / p.total) : 100;
     return `${p.completed}/${p.total} seeds (${pct}%)  ${rate.toFixed(1)} seeds/s  violations ${p.failures}  ETA ${eta}`;
   };

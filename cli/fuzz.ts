@@ -192,7 +192,9 @@ function checkReport(report: boolean, range: SeedRange): boolean {
 /** --resume DIR: the interrupted campaign's flags come from its journal; only --workers and --json may be given. */
 function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest {
   for (const name of p.flags.keys()) {
-    if (!['resume', 'workers', 'json'].includes(name)) throw new UsageError(`--resume continues a campaign with its own flags; --${name} does not apply`);
+    if (!['resume', 'workers', 'json'].includes(name)) {
+      throw new UsageError(`--resume continues a campaign with its own flags; --${name} does not apply`);
+    }
   }
   let journal;
   try {
@@ -203,7 +205,8 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
   }
   const h = journal.header;
   if (findScenario(h.scenario) === undefined || !isVariantName(h.variant)) {
-    throw new UsageError(`--resume: ${journal.path} names scenario ${JSON.stringify(h.scenario)} / variant ${JSON.stringify(h.variant)}, unknown here`);
+    const names = `scenario ${JSON.stringify(h.scenario)} / variant ${JSON.stringify(h.variant)}`;
+    throw new UsageError(`--resume: ${journal.path} names ${names}, unknown here`);
   }
   const workersText = str(p, 'workers');
   return {
@@ -211,7 +214,10 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
     variant: h.variant,
     range: h.range,
     baseSeedChosen: true,
-    workers: workersText === undefined ? Math.max(1, Math.min(8, availableParallelism())) : parseCount('workers', workersText, 1, MAX_WORKERS),
+    workers:
+      workersText === undefined
+        ? Math.max(1, Math.min(8, availableParallelism()))
+        : parseCount('workers', workersText, 1, MAX_WORKERS),
     maxViolations: h.maxViolations,
     outDir: dir,
     shrinkRuns: h.shrinkRuns,
@@ -313,7 +319,14 @@ function outDirReady(io: MainIo, dir: string): boolean {
   }
 }
 
-function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: ReadonlyArray<Trace | null>, log: WriteLog, resumeDir?: string): number {
+function finish(
+  io: MainIo,
+  summary: CampaignSummary,
+  json: boolean,
+  traces: ReadonlyArray<Trace | null>,
+  log: WriteLog,
+  resumeDir?: string,
+): number {
   io.stdout.write(formatSummary(summary, traces, io.stdout.isTTY === true) + '\n');
   let code = summary.exitCode;
   if (log.failed.length > 0) {
@@ -322,7 +335,9 @@ function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: Rea
     io.stderr.write(`gregor fuzz: written: ${log.written.length === 0 ? 'nothing' : log.written.join(', ')}\n`);
     if (code === 0) code = 3;
   }
-  if (resumeDir !== undefined && summary.interrupted) io.stderr.write(`gregor fuzz: to go on where it stopped: npm run fuzz -- --resume ${resumeDir}\n`);
+  if (resumeDir !== undefined && summary.interrupted) {
+    io.stderr.write(`gregor fuzz: to go on where it stopped: npm run fuzz -- --resume ${resumeDir}\n`);
+  }
   if (json) io.stdout.write(JSON.stringify(summary) + '\n');
   return code;
 }

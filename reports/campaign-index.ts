@@ -39,7 +39,8 @@ export interface CampaignSummary {
 }
 
 // Headers never wrap inside a word (the shared sheet lets cells break anywhere, for long values).
-const STYLE = readClientAsset('index.css') + '\nth { overflow-wrap: normal; word-break: keep-all; white-space: nowrap; }\n';
+const STYLE =
+  readClientAsset('index.css') + '\nth { overflow-wrap: normal; word-break: keep-all; white-space: nowrap; }\n';
 
 /** A relative link inside the campaign directory, or null when the path is not one. */
 export function safeRelativeHref(path: string): string | null {
@@ -58,7 +59,9 @@ function plural(n: number, one: string, many = `${one}s`): string {
 function link(path: string | undefined, text: string): string {
   if (path === undefined) return '';
   const href = safeRelativeHref(path);
-  return href === null ? `<span class="bad-link">${escapeHtml(text)} (unsafe path)</span>` : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
+  return href === null
+    ? `<span class="bad-link">${escapeHtml(text)} (unsafe path)</span>`
+    : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
 }
 
 export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignSummary = {}): string {
@@ -70,6 +73,7 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
   }
   const unexpected = entries.filter((e) => !e.expected).length;
   const expectedCount = entries.length - unexpected;
+  const counts = `${plural(unexpected, 'violation')}, ${plural(expectedCount, 'expected loss', 'expected losses')}`;
   const rows = entries
     .map(
       (e) => `<tr class="${e.expected ? 'expected' : 'violation'}">
@@ -86,7 +90,7 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
   const kinds = [...byKind].map(([k, n]) => `<span class="chip">${escapeHtml(k)} × ${n}</span>`).join(' ');
   const body = `<header>
 <h1>${escapeHtml(title)}</h1>
-<p>${entries.length === 0 ? 'No violations found.' : `${plural(unexpected, 'violation')}, ${plural(expectedCount, 'expected loss', 'expected losses')}`}${summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : ''}${summary.description ? ` — ${escapeHtml(summary.description)}` : ''}</p>
+<p>${entries.length === 0 ? 'No violations found.' : counts}${summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : ''}${summary.description ? ` — ${escapeHtml(summary.description)}` : ''}</p>
 <p>${kinds}</p>
 ${summary.command ? `<pre>${escapeHtml(summary.command)}</pre>` : ''}
 </header>

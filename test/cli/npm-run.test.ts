@@ -21,7 +21,10 @@ const dir = () => join(tmp, `d${n++}`);
 const FULL_DISK = join(ROOT, 'test/cli/fixtures/full-disk.mjs');
 
 /** `npm run [-s] fuzz -- ARGS` to completion. */
-function npmFuzz(args: readonly string[], opts: { silent?: boolean; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
+function npmFuzz(
+  args: readonly string[],
+  opts: { silent?: boolean; env?: Record<string, string>; timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync('npm', ['run', ...(opts.silent === false ? [] : ['-s']), 'fuzz', '--', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -33,7 +36,11 @@ function npmFuzz(args: readonly string[], opts: { silent?: boolean; env?: Record
 
 /** `npm run -s fuzz -- ARGS` in its own process group (as a shell starts a foreground job). */
 function startNpmFuzz(args: readonly string[]) {
-  const child = spawn('npm', ['run', '-s', 'fuzz', '--', ...args], { cwd: ROOT, detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn('npm', ['run', '-s', 'fuzz', '--', ...args], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -54,12 +61,15 @@ function comparable(s: CampaignSummary) {
 
 describe('npm run fuzz: --out', () => {
   const cases: Array<[string, () => string]> = [
-    ['a path under /proc (Node\'s recursive mkdir spins there)', () => '/proc/gregor-x'],
-    ['an existing file', () => {
-      const f = join(tmp, `file-${n++}.md`);
-      writeFileSync(f, 'readme\n');
-      return f;
-    }],
+    ["a path under /proc (Node's recursive mkdir spins there)", () => '/proc/gregor-x'],
+    [
+      'an existing file',
+      () => {
+        const f = join(tmp, `file-${n++}.md`);
+        writeFileSync(f, 'readme\n');
+        return f;
+      },
+    ],
     ['/dev/null', () => '/dev/null'],
   ];
   for (const [what, out] of cases) {
@@ -110,7 +120,7 @@ describe('npm run fuzz: Ctrl-C and --resume', () => {
     expect(whole.seeds).toBe(150);
   });
 
-  for (const target of ['the process group (a terminal\'s Ctrl-C)', 'npm\'s pid alone (kill -INT)']) {
+  for (const target of ["the process group (a terminal's Ctrl-C)", "npm's pid alone (kill -INT)"]) {
     it(`SIGINT to ${target} exits 3 with the summary; --resume then reports as the uninterrupted run`, async () => {
       const out = dir();
       const run = startNpmFuzz([...args, '--out', out]);
@@ -138,7 +148,10 @@ describe('npm run fuzz: Ctrl-C and --resume', () => {
   }
 
   it('--resume refuses other flags and directories without a journal: one line, exit 2', () => {
-    for (const extra of [['--resume', dir()], ['--resume', tmp, '--seeds', '3']]) {
+    for (const extra of [
+      ['--resume', dir()],
+      ['--resume', tmp, '--seeds', '3'],
+    ]) {
       const r = npmFuzz(extra);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -148,7 +161,7 @@ describe('npm run fuzz: Ctrl-C and --resume', () => {
 
 describe('npm run fuzz: --json through a pipe', () => {
   for (const silent of [true, false]) {
-    it(`the last stdout line is the JSON summary ${silent ? 'with -s' : 'without -s (npm\'s banner comes first)'}`, () => {
+    it(`the last stdout line is the JSON summary ${silent ? 'with -s' : "without -s (npm's banner comes first)"}`, () => {
       const r = npmFuzz(['--seeds', '2', '--base-seed', '3', '--workers', '1', '--out', dir(), '--json'], { silent });
       expect(r.code).toBe(0);
       expect(lastJson<CampaignSummary>(r.stdout)).toMatchObject({ format: 'gregor-fuzz-summary', seeds: 2 });
@@ -161,7 +174,24 @@ describe('npm run fuzz: merge, --report and the index', () => {
   it('a merge with a shard missing names it and exits non-zero; a full merge links every report beside it', () => {
     const shards = [dir(), dir(), dir()];
     for (let k = 1; k <= 3; k++) {
-      const r = npmFuzz(['--variant', 'acks-1', '--seeds', '12', '--base-seed', '1', '--shard', `${k}/3`, '--max-violations', '0', '--shrink-runs', '2', '--workers', '1', '--out', shards[k - 1]]);
+      const r = npmFuzz([
+        '--variant',
+        'acks-1',
+        '--seeds',
+        '12',
+        '--base-seed',
+        '1',
+        '--shard',
+        `${k}/3`,
+        '--max-violations',
+        '0',
+        '--shrink-runs',
+        '2',
+        '--workers',
+        '1',
+        '--out',
+        shards[k - 1],
+      ]);
       expect([0, 1]).toContain(r.code);
     }
     const partial = npmFuzz(['--merge', shards[0], shards[2], '--out', dir()]);
@@ -182,7 +212,10 @@ describe('npm run fuzz: merge, --report and the index', () => {
 
   it('--report writes the trace and report of a passing seed and of an expected loss; the index lists the loss', () => {
     // Seed 177 of swarm is an expected loss on the correct model (beyond Kafka's promise); seed 3 passes.
-    for (const [seed, outcome] of [[3, 'ok'], [177, 'expected-loss']] as const) {
+    for (const [seed, outcome] of [
+      [3, 'ok'],
+      [177, 'expected-loss'],
+    ] as const) {
       const out = dir();
       const r = npmFuzz(['--seed', String(seed), '--report', '--out', out, '--json']);
       expect(r.code).toBe(0);
@@ -211,9 +244,14 @@ describe('npm run fuzz: merge, --report and the index', () => {
   it('two campaigns into one directory keep their own index pages', () => {
     const out = dir();
     mkdirSync(out);
-    for (const base of ['3', '9']) expect(npmFuzz(['--seeds', '1', '--base-seed', base, '--workers', '1', '--out', out]).code).toBe(0);
-    const pages = readdirSync(out).filter((f) => f.startsWith('campaign-')).sort();
+    for (const base of ['3', '9'])
+      expect(npmFuzz(['--seeds', '1', '--base-seed', base, '--workers', '1', '--out', out]).code).toBe(0);
+    const pages = readdirSync(out)
+      .filter((f) => f.startsWith('campaign-'))
+      .sort();
     expect(pages).toEqual(['campaign-swarm-correct-base-3-seeds-1.html', 'campaign-swarm-correct-base-9-seeds-1.html']);
-    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('href="campaign-swarm-correct-base-3-seeds-1.html"');
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(
+      'href="campaign-swarm-correct-base-3-seeds-1.html"',
+    );
   });
 });
