@@ -26,6 +26,8 @@ export interface SeedResult {
   kind?: string;
   /** Its one-sentence explanation. */
   explanation?: string;
+  /** An expected loss: the rule of Kafka's promise the run went beyond (checkers/verdict.ts PromiseBreach). */
+  rule?: string;
   hash: string;
   events: number;
   endTimeUs: number;
@@ -112,6 +114,7 @@ export function summarize(r: RunResult, faults: number, wallMs: number): SeedRes
     if (a !== undefined) {
       out.kind = a.kind;
       out.explanation = a.explanation;
+      if (a.expectedBecause !== undefined) out.rule = a.expectedBecause.rule;
     }
   }
   return out;

@@ -2,15 +2,18 @@
 // results do not depend on the worker count, --max-violations reports the lowest failing
 // seeds, merged shards equal the unsharded campaign, shrinking is deterministic and small,
 // --check-determinism catches planted nondeterminism and names an event, and a written
-// failing trace replays to its hash.
+// failing trace replays to its hash. Seeds are journaled as they finish and a campaign
+// resumed from its journal reports what an uninterrupted one does; a merge names missing and
+// partial shards; each campaign keeps its own index page.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCampaign, type FuzzOptions } from '../../campaign/fuzz.ts';
 import { scanSeeds } from '../../campaign/campaign.ts';
 import { mergeDirs, MergeInputError } from '../../campaign/merge.ts';
+import { readJournal } from '../../campaign/journal.ts';
 import { replayMain } from '../../cli/replay.ts';
 import { checkDeterminism } from '../../driver/determinism.ts';
 import { generateInput, runScenario } from '../../driver/run.ts';
@@ -99,6 +102,52 @@ describe('campaign', () => {
     const partial = mergeDirs(dirs.slice(0, 2));
     expect(partial.summary.seeds).toBeLessThan(60);
     expect(partial.summary.interrupted).toBe(true);
+    expect(partial.problems).toEqual([`shard 3/3 is missing: no summary-shard-3-of-3.json in any DIR`]);
+    expect(partial.summary.exitCode).not.toBe(0);
+    expect(merged.problems).toEqual([]);
+  });
+
+  it('a resumed campaign judges and reports exactly what an uninterrupted one does', async () => {
+    const whole = await runCampaign(base({ maxViolations: 3, shrinkRuns: 5 }));
+    const out = freshDir();
+    const stop = new AbortController();
+    let seen = 0;
+    const cut = await runCampaign(
+      base({ maxViolations: 3, shrinkRuns: 5, outDir: out, signal: stop.signal, onProgress: () => (++seen === 7 ? stop.abort() : undefined) }),
+    );
+    expect(cut.summary.interrupted).toBe(true);
+    expect(cut.summary.seeds).toBeLessThan(whole.summary.seeds);
+    const journal = readJournal(out);
+    expect(journal.header).toMatchObject({ scenario: 'power-loss', maxViolations: 3, shrinkRuns: 5, range: { baseSeed: 100, count: 60 } });
+    expect(journal.done.size).toBeGreaterThanOrEqual(7);
+    expect(journal.done.size).toBeLessThan(whole.summary.seeds);
+    const resumed = await runCampaign(base({ maxViolations: 3, shrinkRuns: 5, outDir: out, prior: journal.done }));
+    const same = (s: typeof whole.summary) => ({ ...s, wallSeconds: 0, seedsPerSecond: 0, eventsPerSecond: 0, violations: s.violations.map(({ trace: _t, report: _r, replay: _p, ...rest }) => rest) });
+    expect(same(resumed.summary)).toEqual(same(whole.summary));
+    expect(resumed.summary.interrupted).toBe(false);
+    // The journal now holds every judged seed once.
+    expect(readJournal(out).done.size).toBeGreaterThanOrEqual(whole.summary.seeds);
+  });
+
+  it('the journal keeps the inputs of --scenario-file and the shape knobs, so a resume runs the same inputs', async () => {
+    const out = freshDir();
+    const input = { kind: 'overrides' as const, overrides: { brokers: 4 } };
+    const opts = base({ shrinkRuns: 0, range: { baseSeed: 7, count: 2 }, outDir: out, input, scenarioFlags: '--scenario power-loss --brokers 4' });
+    await runCampaign(opts);
+    const journal = readJournal(out);
+    expect(journal.header.input).toEqual(input);
+    expect(journal.header.scenarioFlags).toBe('--scenario power-loss --brokers 4');
+  });
+
+  it('keeps one index page per campaign; index.html links the others', async () => {
+    const out = freshDir();
+    await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 1, count: 3 }, outDir: out }));
+    await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 50, count: 3 }, outDir: out }));
+    const pages = readdirSync(out).filter((n) => n.startsWith('campaign-'));
+    expect(pages.sort()).toEqual(['campaign-power-loss-correct-base-1-seeds-3.html', 'campaign-power-loss-correct-base-50-seeds-3.html']);
+    const index = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(index).toContain('base seed 50');
+    expect(index).toContain('<a href="campaign-power-loss-correct-base-1-seeds-3.html">');
   });
 
   it('merged shards stopping at their own Nth failure give the unsharded first N', async () => {
