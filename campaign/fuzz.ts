@@ -65,7 +65,7 @@ export interface FuzzOutcome {
   log: WriteLog;
 }
 
-export function rerunCommand(
+function rerunCommand(
   scenario: string,
   variant: string,
   seed: number,
@@ -240,4 +240,4 @@ async function reportRuns(
   return out;
 }
 
-export { displayPath };
+;

@@ -14,7 +14,7 @@ import { formatShard, type SeedRange } from './seeds.ts';
 import { shardSuffix } from './output.ts';
 import type { InputPlan, SeedResult } from './tasks.ts';
 
-export const JOURNAL_FORMAT = 'gregor-fuzz-journal';
+const JOURNAL_FORMAT = 'gregor-fuzz-journal';
 const JOURNAL_VERSION = 1;
 const JOURNAL_NAME = /^journal(-shard-\d+-of-\d+)?\.jsonl$/;
 

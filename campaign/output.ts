@@ -21,7 +21,7 @@ import type { SeedResult } from './tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
 import { renderCampaignIndex, type CampaignEntry } from '../reports/campaign-index.ts';
 
-export function fileStem(scenario: string, variant: string, seed: number): string {
+function fileStem(scenario: string, variant: string, seed: number): string {
   return `${scenario}-${variant}-seed-${seed}`;
 }
 
@@ -37,7 +37,7 @@ export function displayPath(p: string): string {
   return rel.startsWith('..') || rel === '' ? p : rel;
 }
 
-export function renderReport(trace: Trace): { html: string; fallback: boolean } {
+function renderReport(trace: Trace): { html: string; fallback: boolean } {
   try {
     return { html: renderViolationReport(trace), fallback: false };
   } catch {
@@ -157,7 +157,7 @@ export interface CampaignFiles {
 }
 
 /** The campaign's own index page name, so another campaign into DIR does not overwrite it. */
-export function campaignIndexName(s: CampaignSummary): string {
+function campaignIndexName(s: CampaignSummary): string {
   return `campaign-${s.scenario}-${s.variant}-base-${s.baseSeed}-seeds-${s.seedsRequested}${shardSuffix(s.shard)}.html`;
 }
 
@@ -187,7 +187,7 @@ export function writeCampaignFiles(
 }
 
 /** The per-seed line of seeds.jsonl (no wall time: lines compare across machines). */
-export function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
+function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
   const { wallMs: _wall, ...rest } = r;
   return rest;
 }
@@ -196,7 +196,7 @@ export function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
 const MAX_EXPECTED_ROWS = 500;
 
 /** Index rows: every reported failure (crashes too, linked when written) and the expected losses. */
-export function indexEntries(
+function indexEntries(
   summary: CampaignSummary,
   results: readonly SeedResult[],
   dir: string,
@@ -296,7 +296,7 @@ function page(title: string, body: string): string {
 <title>${esc(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`;
 }
 
-export function plainReport(t: Trace): string {
+function plainReport(t: Trace): string {
   const failing = t.verdict.anomalies.filter((a) => a.informational !== true);
   const anomalies = failing
     .map(
@@ -328,7 +328,7 @@ export function plainReport(t: Trace): string {
   );
 }
 
-export function plainIndex(s: CampaignSummary, dir: string): string {
+function plainIndex(s: CampaignSummary, dir: string): string {
   const rows = s.violations
     .map((v: ViolationEntry) => {
       const link = v.report === null ? '' : `<a href="${esc(relative(dir, v.report))}">report</a>`;

@@ -46,7 +46,7 @@ export interface ShrinkResult {
 export const DEFAULT_SHRINK_RUNS = 200;
 
 /** Does `r` fail the way `original` did? */
-export function sameFailure(original: RunResult, r: RunResult): boolean {
+function sameFailure(original: RunResult, r: RunResult): boolean {
   if (r.outcome !== original.outcome) return false;
   if (original.failureKind === undefined) return true;
   if (original.outcome === 'stuck' || original.outcome === 'crash') return true;

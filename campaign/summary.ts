@@ -61,7 +61,7 @@ export interface CampaignSummary {
   exitCode: number;
 }
 
-export function emptyOutcomes(): Record<SeedOutcome, number> {
+function emptyOutcomes(): Record<SeedOutcome, number> {
   return { ok: 0, violation: 0, 'expected-loss': 0, unknown: 0, stuck: 0, crash: 0, nondeterminism: 0 };
 }
 
@@ -75,7 +75,7 @@ export function digestOf(results: readonly SeedResult[]): string {
   return h.hex();
 }
 
-export function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean): number {
+function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean): number {
   const failures = outcomes.violation + outcomes.stuck + outcomes.crash + outcomes.nondeterminism;
   if (failures > 0) return 1;
   if (outcomes.unknown > 0 || interrupted) return 3;

@@ -61,7 +61,7 @@ export interface SeedTask {
   input?: InputPlan;
 }
 
-export interface ShrinkTask {
+interface ShrinkTask {
   type: 'shrink';
   scenario: string;
   variant: VariantName;
@@ -70,7 +70,7 @@ export interface ShrinkTask {
   input?: InputPlan;
 }
 
-export interface TraceTask {
+interface TraceTask {
   type: 'trace';
   scenario: string;
   variant: VariantName;
@@ -87,13 +87,11 @@ export interface ShrinkOutcome {
   runs: number;
 }
 
-export type TaskResult<T extends Task> = T extends SeedTask ? SeedResult : T extends ShrinkTask ? ShrinkOutcome : Trace;
-
 export function isFailureOutcome(o: SeedOutcome): boolean {
   return o === 'violation' || o === 'stuck' || o === 'crash' || o === 'nondeterminism';
 }
 
-export function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
+function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
   const out: SeedResult = {
     seed: r.seed,
     outcome: r.outcome,

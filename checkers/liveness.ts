@@ -55,7 +55,7 @@ function pkey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
 
-// long: a factory; observe, probe and finish are closures over the same per-partition progress
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a factory; observe, probe and finish are closures over the same per-partition progress
 export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
   const parts = new Map<string, PartitionProgress>();
   const endUs = opts.lastHealUs + opts.boundUs;

@@ -36,7 +36,7 @@ export interface InjectorHooks {
   onFaultEnd(id: number, description: string): void;
 }
 
-export type FaultState = 'armed' | 'pending' | 'active' | 'done' | 'skipped' | 'disarmed';
+type FaultState = 'armed' | 'pending' | 'active' | 'done' | 'skipped' | 'disarmed';
 
 export interface FaultRecord {
   /** 1-based position in the schedule. */

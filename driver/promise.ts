@@ -319,7 +319,7 @@ export class PromiseTracker {
  * beyond what idempotence promises; it is never a loss. Any other duplicate stays a
  * violation (the broker failed to dedupe a retry).
  */
-export class ResentValues {
+class ResentValues {
   /** "topic/partition\0value" → the first resend of it. */
   private readonly byValue = new Map<string, PromiseBreach>();
 

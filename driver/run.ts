@@ -61,7 +61,7 @@ export interface RunDeps {
   judges: Judges;
 }
 
-export interface RunBudgets {
+interface RunBudgets {
   /** Kernel events over the whole run. */
   maxEvents: number;
   /** Virtual time over the whole run, ms. */
@@ -72,7 +72,7 @@ export interface RunBudgets {
   finalReadMs: number;
 }
 
-export const DEFAULT_BUDGETS: RunBudgets = {
+const DEFAULT_BUDGETS: RunBudgets = {
   maxEvents: 4_000_000,
   maxVirtualMs: 1_800_000,
   livenessMs: 120_000,
@@ -551,7 +551,7 @@ export function isFailing(a: Anomaly): boolean {
  * authority on what is expected). Without a tracker (the run failed before it existed)
  * nothing is expected.
  */
-export function combineVerdicts(
+function combineVerdicts(
   history: Verdict | undefined,
   monitor: Anomaly[],
   driver: Anomaly[],

@@ -33,9 +33,9 @@ import {
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
 import { LOG_FILE, ReplicaLog } from './replica-log.ts';
 
-export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
-export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 
 export interface BrokerParams {
   brokerId: number;

@@ -18,7 +18,7 @@ import type { KafkaConfig, TopicSpec } from './config.ts';
 
 export const NEXT_SEND_TAG = { type: 'next-send' } as const;
 
-export type ClientTimerTag =
+type ClientTimerTag =
   | RequestTimeoutTag
   | typeof METADATA_RETRY_TAG
   | typeof SENDER_WAKE_TAG

@@ -37,7 +37,7 @@ export interface PendingRequest {
   readonly context: unknown;
 }
 
-export const REQUEST_TIMEOUT_TAG = { type: 'request-timeout' } as const;
+const REQUEST_TIMEOUT_TAG = { type: 'request-timeout' } as const;
 export type RequestTimeoutTag = typeof REQUEST_TIMEOUT_TAG;
 
 export class ClientNet {

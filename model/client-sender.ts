@@ -46,14 +46,14 @@ import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
 
 /** Records per ProduceRequest at most (Kafka bounds a batch by batch.size bytes). */
-export const MAX_BATCH_RECORDS = 64;
+const MAX_BATCH_RECORDS = 64;
 /** Kafka's broker keeps the last five batches per producer for dedupe; so must the client's in-flight window. */
-export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 
 export const SENDER_WAKE_TAG = { type: 'sender-wake' } as const;
 export const INIT_PID_RETRY_TAG = { type: 'init-producer-id-retry' } as const;
 /** One timer for all sends: they share one delivery timeout, so deadlines come in send order. */
-export const DELIVERY_TIMEOUT_TAG = { type: 'delivery-timeout' } as const;
+const DELIVERY_TIMEOUT_TAG = { type: 'delivery-timeout' } as const;
 export type DeliveryTimeoutTag = typeof DELIVERY_TIMEOUT_TAG;
 
 export type SendOutcome = 'ok' | 'fail' | 'info';

@@ -59,7 +59,7 @@ export interface BrokerRegistration {
  * KRaft is the one mode today; a ZooKeeper-mode controller (a later issue) plugs in here and
  * drives brokers through the same Broker entry points (image updates, applyPartitionState).
  */
-export interface ControllerNode {
+interface ControllerNode {
   readonly mode: 'kraft' | 'zookeeper';
   partitionStates(): readonly PartitionState[];
   registration(brokerId: number): BrokerRegistration | undefined;

@@ -877,9 +877,9 @@ function newRemote(brokerId: number): RemoteReplica {
 const ALTER_PARTITION_RETRY_BACKOFF_US = 1_000_000;
 
 /** Records a follower asks for per fetch (Kafka bounds bytes; the model bounds records). */
-export const REPLICA_FETCH_MAX_RECORDS = 1000;
+const REPLICA_FETCH_MAX_RECORDS = 1000;
 
 /** replica.socket.timeout.ms (Kafka default 30 s): a follower fetch with no answer is resent. */
-export function replicaSocketTimeoutUs(config: KafkaConfig): number {
+function replicaSocketTimeoutUs(config: KafkaConfig): number {
   return (config['replica.socket.timeout.ms'] ?? 30_000) * 1000;
 }

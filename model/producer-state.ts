@@ -16,7 +16,7 @@ import type { ErrorCode } from './client-protocol.ts';
 import { assert } from './assert.ts';
 import type { ModelRecord } from './replica-log.ts';
 
-export const MAX_BATCHES_PER_PRODUCER = 5;
+const MAX_BATCHES_PER_PRODUCER = 5;
 
 export interface BatchMetadata {
   readonly firstSeq: number;

@@ -21,7 +21,7 @@ import type { SendOp } from './client-sender.ts';
 import { Partitioner } from './partitioner.ts';
 
 /** Sends a producer keeps outstanding at most (lanes = history processes). */
-export const PRODUCER_LANES = 10;
+const PRODUCER_LANES = 10;
 
 interface WorkloadProgress {
   /** Sends issued so far, over all incarnations. */

@@ -87,6 +87,7 @@ function afterEvent(probe: TriggerProbe, extra: Partial<EventPattern> = {}, nthM
   );
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the pattern table, one short case per kind over shared arbitraries
 export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault[]> {
   const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
   const start = fc.oneof(atArb(opts), onEvent(shape, 'produce-ack', opts, {}, 40), onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40));

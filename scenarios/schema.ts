@@ -157,7 +157,7 @@ const workloadSchema = z.strictObject({
   pollIntervalMs: nonNegative,
 });
 
-export const scenarioInputSchema = z
+const scenarioInputSchema = z
   .strictObject({ shape: shapeSchema, workload: workloadSchema, faults: z.array(faultSchema), healAtMs: nonNegative })
   .superRefine((input, ctx) => {
     for (const p of shapeProblems(input.shape))
@@ -173,7 +173,7 @@ export const scenarioInputSchema = z
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Out<S extends z.ZodType> = z.output<S>;
 /** Each line fails to type-check when faults.ts or input.ts changes and the schema does not. */
-export type SchemaMatchesTypes = [
+type SchemaMatchesTypes = [
   Equals<Out<typeof targetSchema>, Target>,
   Equals<Out<typeof cutSchema>, CutSpec>,
   Equals<Out<typeof actionSchema>, FaultAction>,
@@ -300,7 +300,7 @@ function fieldOf(value: unknown, key: string): unknown {
 // --- parsing -----------------------------------------------------------------------------------
 
 /** A JSON path as people write it: `faults[0].action.kind`. */
-export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+function jsonPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
   return out === '' ? '(top level)' : out;

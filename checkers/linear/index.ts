@@ -37,7 +37,7 @@ export interface PartitionOutcome {
   fallbackReason?: string;
 }
 
-export interface PartitionsResult {
+interface PartitionsResult {
   parts: PartitionOutcome[];
   operations: number;
   dropped: number;

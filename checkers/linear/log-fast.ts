@@ -262,7 +262,7 @@ export function checkLogFast(part: LogOps, strict: boolean): FastLogResult {
 }
 
 /** The sweep alone: 'valid', 'invalid', or why the fast path does not apply. */
-// long: one linear pass over typed arrays, its steps share the per-offset tables it fills
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one linear pass over typed arrays, its steps share the per-offset tables it fills
 export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | { fallback: string } {
   const n = part.n;
   const { callPos, retPos, events, invokeAt, completeAt } = part;
@@ -395,7 +395,7 @@ export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | {
  * The graph form of the check: pre-checks in completion order, then Kahn's sort and Hall's
  * condition. Used to explain a violation (longest prefix, cycle) once the sweep found one.
  */
-// long: pre-checks, graph and Kahn's sort share flat typed arrays indexed by op; only on violations
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: pre-checks, graph and Kahn's sort share flat typed arrays indexed by op; only on violations
 export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
   const n = part.n;
   const { callPos, retPos } = part;

@@ -312,7 +312,6 @@ function casArgs(op: Operation): [unknown, unknown] {
   return [v[0], v[1]];
 }
 
-// long: the register flavours share one interning table and step function, built together
 function compileRegister(
   flavour: RegisterFlavour,
   key: string,
@@ -416,13 +415,14 @@ const SEND_ANY = 1;
 const POLL = 2;
 const POLL_BAD = 3;
 
-// long: build() and step() share the integer-coded log (value ids, record arrays, trie)
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: build() and step() share the integer-coded log (value ids, record arrays, trie)
 function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPartition {
   const n = ops.length;
   // The integer-coded model (value ids, record arrays, the trie of logs) is only needed by
   // the general search; the fast path never calls step(), so it is built on first use.
   let compiled: ReturnType<typeof build> | undefined;
   const model = (): ReturnType<typeof build> => (compiled ??= build());
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: step() and the trie share build()'s typed arrays
   function build() {
     const kind = new Int8Array(n);
     const a = new Int32Array(n); // value id (send) | from (poll)

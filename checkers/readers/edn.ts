@@ -26,7 +26,7 @@ function isDelimiter(c: string): boolean {
 }
 
 /** Splits text[from, to) into top-level EDN forms, tracking lines. */
-// long: the scanner's helpers share one cursor (position and line) as closures
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the scanner's helpers share one cursor (position and line) as closures
 function scanForms(text: string, from: number, to: number, firstLine: number): Span[] {
   let i = from;
   let line = firstLine;

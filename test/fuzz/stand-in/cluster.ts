@@ -57,7 +57,7 @@ class StandIn implements KafkaCluster {
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
     readonly spec: ClusterSpec,
-    private readonly workload: WorkloadSpec,
+    readonly workload: WorkloadSpec,
     private readonly faults: StandInFaults,
   ) {
     this.brokerIds = Array.from({ length: spec.brokers }, (_, i) => i + 1);
@@ -321,7 +321,7 @@ class Producer implements Actor<Msg> {
       this.c.producerDone(this.ctx.id);
       return;
     }
-    let gap = this.c['workload'].sendIntervalMs * 1000;
+    let gap = this.c.workload.sendIntervalMs * 1000;
     if (this.c.faultsPlanted.nondeterministic === true) gap += globalCounter++; // never the same sequence twice
     this.ctx.setTimer(gap, 'send');
   }
