@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec } from './args.ts';
-import { DEFAULT_SCENARIO, SCENARIOS, findScenario } from '../scenarios/named.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
+import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION } from '../model/versions.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
 import type { VariantName } from '../model/config.ts';
 import { runCampaign } from '../campaign/fuzz.ts';
@@ -35,6 +36,7 @@ const FLAGS: Record<string, FlagSpec> = {
   workers: { kind: 'value' },
   shard: { kind: 'value' },
   variant: { kind: 'value' },
+  'kafka-version': { kind: 'value' },
   'max-violations': { kind: 'value' },
   out: { kind: 'value' },
   'shrink-runs': { kind: 'value' },
@@ -52,6 +54,7 @@ violation to a small counterexample and writes its trace and HTML report.
 
   --scenario NAME        scenario to run (default ${DEFAULT_SCENARIO}; see --list)
   --variant NAME         protocol or configuration variant (default correct; see --list)
+  --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')} (default ${NEWEST_KAFKA_VERSION})
   --seeds N              run N seeds (default ${DEFAULT_SEEDS})
   --seed S               run the single seed S (re-run a reported seed)
   --base-seed B          first seed of the range (default: random, printed; required with --shard)
@@ -102,12 +105,15 @@ function parseRequest(argv: readonly string[], io: MainIo): FuzzRequest | { list
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    for (const other of ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers', 'max-violations']) {
+    for (const other of ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'kafka-version', 'check-determinism', 'workers', 'max-violations']) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
   }
-  const scenario = str(p, 'scenario') ?? DEFAULT_SCENARIO;
+  const versionText = str(p, 'kafka-version') ?? NEWEST_KAFKA_VERSION;
+  if (!isKafkaVersion(versionText)) throw new UsageError(`unknown --kafka-version ${JSON.stringify(versionText)}; versions: ${KAFKA_VERSIONS.join(', ')}`);
+  // The version rides in the scenario name (NAME@V), so every task, trace and re-run carries it.
+  const scenario = scenarioOnVersion(str(p, 'scenario') ?? DEFAULT_SCENARIO, versionText);
   if (findScenario(scenario) === undefined) {
     throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   }

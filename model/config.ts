@@ -3,7 +3,11 @@
 // Scenarios build these; the model reads them. Units: Kafka's own (ms) here; the model
 // converts to the kernel's µs at the edge.
 
+import { NEWEST_KAFKA_VERSION, rulesOf, type KafkaVersion } from './versions.ts';
+
 export interface KafkaConfig {
+  /** The Kafka release whose defaults and rules apply (model/versions.ts); absent = the newest. */
+  'kafka.version'?: KafkaVersion;
   /** Producer acks: 0, 1 or 'all' (-1). Default 'all' (Kafka ≥ 3.0). */
   acks: 0 | 1 | 'all';
   'enable.idempotence': boolean;
@@ -37,6 +41,7 @@ export interface KafkaConfig {
 
 /** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */
 export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
+  'kafka.version': NEWEST_KAFKA_VERSION,
   acks: 'all',
   'enable.idempotence': true,
   'min.insync.replicas': 2,
@@ -56,6 +61,16 @@ export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
   'fetch.max.wait.ms': 500,
   'max.poll.records': 500,
 };
+
+/** Kafka's defaults as `version` has them (model/versions.ts: ELR on by default from 4.1). */
+export function kafkaConfigFor(version: KafkaVersion): KafkaConfig {
+  return { ...DEFAULT_KAFKA_CONFIG, 'kafka.version': version, 'eligible.leader.replicas.enable': rulesOf(version).elrDefault };
+}
+
+/** Whether KIP-966 ELR is in force: switched on, and the version has it (not 3.6). */
+export function elrEnabled(config: KafkaConfig): boolean {
+  return config['eligible.leader.replicas.enable'] && rulesOf(config['kafka.version']).elrAvailable;
+}
 
 /** Protocol variants: each puts exactly one rule back to its historical (buggy) form. */
 export const PROTOCOL_VARIANTS = [

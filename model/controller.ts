@@ -24,7 +24,7 @@
 
 import type { Actor, ActorFactory, Message, NodeContext } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
-import type { KafkaConfig, ProtocolVariant, TopicSpec } from './config.ts';
+import { elrEnabled, type KafkaConfig, type ProtocolVariant, type TopicSpec } from './config.ts';
 import {
   assertNever,
   type ControllerErrorCode,
@@ -113,7 +113,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
     const config = params.config;
     this.sessionTimeoutUs = config['broker.session.timeout.ms'] * 1000;
     this.minIsrSetting = config['min.insync.replicas'];
-    this.elrEnabled = config['eligible.leader.replicas.enable'];
+    this.elrEnabled = elrEnabled(config);
     this.uncleanElection = config['unclean.leader.election.enable'];
     this.variant = params.variant;
     this.recover();

@@ -12,8 +12,8 @@
 //   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554).
 // - HW = min LEO over the maximal ISR (committed ISR ∪ a pending expansion, KIP-497) and
 //   caught-up ISR-eligible replicas; a new leader resets what it knows of followers, so only
-//   fetches in its own epoch count. With ELR, the HW does not move while the ISR is below
-//   min.insync.replicas (KIP-966).
+//   fetches in its own epoch count. Since Kafka 3.7 (KAFKA-15583) the HW does not move while
+//   the ISR is below min.insync.replicas, ELR or not; in 3.6 only with ELR (KIP-966).
 // - ISR shrink: a follower not caught up for replica.lag.time.max.ms. ISR expansion: follower
 //   LEO ≥ HW and ≥ the start offset of the leader's epoch (KAFKA-7128), it fetched in this
 //   epoch with the broker epoch the metadata shows, and it is unfenced (KIP-903). Both go
@@ -22,7 +22,8 @@
 // min(own end offset of that epoch, leader's), then fetch again; HW = min(leader HW, LEO).
 
 import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
-import type { KafkaConfig, ProtocolVariant } from './config.ts';
+import { elrEnabled, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
@@ -152,6 +153,11 @@ export class Partition {
 
   get isLeader(): boolean {
     return this.role === 'leader';
+  }
+
+  /** KAFKA-15583 (Kafka ≥ 3.7, model/versions.ts). */
+  private get strictMinIsrHw(): boolean {
+    return rulesOf(this.host.config['kafka.version']).strictMinIsrHw;
   }
 
   private get minIsr(): number {
@@ -401,8 +407,10 @@ export class Partition {
   /** Kafka's maybeIncrementLeaderHW; true when the HW moved. */
   maybeIncrementHw(): boolean {
     if (this.role !== 'leader') return false;
-    // KIP-966: with ELR, the HW advances only while the ISR has at least min.insync.replicas.
-    if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) return false;
+    // Partition.maybeIncrementLeaderHW / isUnderMinIsr: since Kafka 3.7 (KAFKA-15583) the HW
+    // does not advance while the ISR is below min.insync.replicas, with or without ELR; before
+    // it, only ELR (KIP-966) froze it.
+    if (this.isr.length < this.minIsr && (this.strictMinIsrHw || elrEnabled(this.host.config))) return false;
     const leaderLeo = this.log.leo;
     let newHw = leaderLeo;
     const now = this.host.nowUs();
