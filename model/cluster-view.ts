@@ -57,10 +57,13 @@ export class ClusterView {
             partitions.push(r.state);
           } else partitions[i] = r.state;
         } else if (r.type === 'RegisterBroker') {
-          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch: r.brokerEpoch, incarnation: r.incarnation, fenced: true });
+          const inControlledShutdown = r.inControlledShutdown === true;
+          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch: r.brokerEpoch, incarnation: r.incarnation, fenced: r.fenced ?? true, inControlledShutdown });
         } else {
           const b = brokers.get(r.brokerId);
-          if (b !== undefined && b.epoch === r.brokerEpoch) brokers.set(r.brokerId, { ...b, fenced: r.fenced });
+          if (b !== undefined && b.epoch === r.brokerEpoch) {
+            brokers.set(r.brokerId, { ...b, fenced: r.fenced, inControlledShutdown: r.inControlledShutdown ?? b.inControlledShutdown === true });
+          }
         }
       }
       this.controllerView = { partitions, registration: (id) => brokers.get(id), logLength: entries.length };

@@ -37,6 +37,8 @@ export interface KafkaConfig {
   'controller.socket.timeout.ms'?: number;
   /** Optional (model addition): registration, heartbeat and metadata fetch timeout. Default 2000. */
   'controller.quorum.request.timeout.ms'?: number;
+  /** Optional: KIP-841 controlled shutdown on a clean stop (BrokerServer.shutdown). Default true, as in Kafka. */
+  'controlled.shutdown.enable'?: boolean;
 }
 
 /** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */
@@ -82,6 +84,7 @@ export const PROTOCOL_VARIANTS = [
   'unfenced-alter-partition',
   'stale-broker-epoch',
   'last-replica-standing',
+  'controlled-shutdown-isr',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

@@ -46,7 +46,7 @@ export interface PartitionHost {
   nextCorrelationId(): number;
   /** This broker's current registration epoch (-1 if not registered). */
   brokerEpoch(): number;
-  /** Metadata image: the broker's epoch if registered and unfenced, else -1. */
+  /** Metadata image: the broker's epoch if registered, unfenced and not shutting down (KIP-841), else -1. */
   unfencedBrokerEpoch(brokerId: number): number;
   /** Ask the broker to fire `onTimer` of this partition at `atUs`. */
   armPartitionTimer(p: Partition, atUs: number): void;
@@ -286,9 +286,9 @@ export class Partition {
       error === 'INVALID_UPDATE_VERSION' ||
       error === 'INVALID_REQUEST' ||
       error === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-      error === 'NOT_LEADER_OR_FOLLOWER'
+      error === 'NEW_LEADER_ELECTED'
     ) {
-      // Stay pending until the metadata log brings the newer state.
+      // Stay pending until the metadata log brings the newer state (handleAlterPartitionError).
       return;
     }
     // Anything else (STALE_BROKER_EPOCH while re-registering, NOT_CONTROLLER...): retry after a

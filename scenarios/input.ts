@@ -21,6 +21,7 @@ export type TimingOverrides = Partial<
     | 'request.timeout.ms'
     | 'replica.socket.timeout.ms'
     | 'controller.socket.timeout.ms'
+    | 'controlled.shutdown.enable'
   >
 >;
 
