@@ -16,6 +16,11 @@
 //   hw-monotonic         a leader's HW never decreases during its tenure.
 //   one-leader-per-epoch at most one broker leads a partition in a given leader epoch, and
 //                        the controller never names two leaders for one epoch.
+//   isr-eligible         the controller never adds to an ISR a broker it has in controlled
+//                        shutdown (KIP-841; Kafka's ReplicationControlManager
+//                        .ineligibleReplicasForIsr and Partition.isReplicaIsrEligible). Judged
+//                        on members new since the previous snapshot, against that snapshot's
+//                        controller view (snapshots follow every controller decision).
 //   quorum-superset      (only when minInsyncReplicas is given) when the current leader's ISR
 //                        has ≥ min.insync.replicas members, its maximal ISR contains the ISR
 //                        and ELR of the partition state it has applied: the controller's
@@ -73,6 +78,7 @@ export type InvariantName =
   | 'consistent-read'
   | 'hw-monotonic'
   | 'one-leader-per-epoch'
+  | 'isr-eligible'
   | 'quorum-superset';
 
 export const INVARIANT_NAMES: readonly InvariantName[] = [
@@ -82,6 +88,7 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
   'consistent-read',
   'hw-monotonic',
   'one-leader-per-epoch',
+  'isr-eligible',
   'quorum-superset',
 ];
 
@@ -132,6 +139,8 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
   const consumedAt = new Map<string, Map<number, { value: string; timeUs: number }>>();
   /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
   const quorumAt = new Map<string, Map<number, readonly number[]>>();
+  /** isr-eligible: per partition, the controller's ISR in the previous snapshot. */
+  const previousIsr = new Map<string, readonly number[]>();
   let consumedSeen = 0;
 
   const observe = (s: ClusterSnapshot): Anomaly[] => {
@@ -310,6 +319,25 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
             topic: v.topic,
             partition: v.partition,
             offsets: [leo, hw],
+            nodes: [b],
+          });
+        }
+      }
+    }
+
+    // --- isr-eligible ------------------------------------------------------------------------------
+    if (enabled.has('isr-eligible')) {
+      for (const [k, v] of views) {
+        const before = previousIsr.get(k);
+        previousIsr.set(k, v.isr);
+        if (before === undefined || before === v.isr) continue;
+        for (const b of v.isr) {
+          if (before.includes(b) || brokers.get(b)?.inControlledShutdown !== true) continue;
+          raise(`isre:${k}:${b}:${v.partitionEpoch}`, {
+            kind: 'isr-eligible',
+            explanation: `The controller added broker ${b} to the ISR of ${k} (partition epoch ${v.partitionEpoch}) while it was in controlled shutdown: a stopping broker must not rejoin an ISR (KIP-841).`,
+            topic: v.topic,
+            partition: v.partition,
             nodes: [b],
           });
         }

@@ -567,8 +567,10 @@ export class Broker implements Actor<Message>, PartitionHost {
     else {
       p.makeFollower(s.replicas, s.leader, s.leaderEpoch, s.partitionEpoch);
       // ReplicaManager.applyLocalFollowersDelta: during controlled shutdown, a replica with no
-      // leader or out of the ISR stops fetching (KAFKA-13858).
-      if (this.shuttingDown && (s.leader < 0 || !s.isr.includes(me))) p.fetch = null;
+      // leader or out of the ISR stops fetching (KAFKA-13858). Variant controlled-shutdown-isr
+      // undoes it with the rest of KIP-841: the stopping broker keeps replicating.
+      const stopFetching = this.shuttingDown && (s.leader < 0 || !s.isr.includes(me));
+      if (stopFetching && this.variant !== 'controlled-shutdown-isr') p.fetch = null;
     }
   }
 

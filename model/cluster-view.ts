@@ -139,6 +139,7 @@ export class ClusterView {
         brokerEpoch: actor !== undefined ? actor.brokerEpoch() : -1,
         fenced: reg === undefined ? true : reg.fenced,
         registeredEpoch: reg === undefined ? -1 : reg.epoch,
+        inControlledShutdown: reg?.inControlledShutdown === true,
       });
     }
     const replicas: ReplicaSnapshot[] = [];
