@@ -335,7 +335,9 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
           if (before.includes(b) || brokers.get(b)?.inControlledShutdown !== true) continue;
           raise(`isre:${k}:${b}:${v.partitionEpoch}`, {
             kind: 'isr-eligible',
-            explanation: `The controller added broker ${b} to the ISR of ${k} (partition epoch ${v.partitionEpoch}) while it was in controlled shutdown: a stopping broker must not rejoin an ISR (KIP-841).`,
+            explanation:
+              `The controller added broker ${b} to the ISR of ${k} (partition epoch ${v.partitionEpoch}) while ` +
+              'it was in controlled shutdown: a stopping broker must not rejoin an ISR (KIP-841).',
             topic: v.topic,
             partition: v.partition,
             nodes: [b],

@@ -54,7 +54,8 @@ violation to a small counterexample and writes its trace and HTML report.
 
   --scenario NAME        scenario to run (default ${DEFAULT_SCENARIO}; see --list)
   --variant NAME         protocol or configuration variant (default correct; see --list)
-  --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')} (default ${NEWEST_KAFKA_VERSION})
+  --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
+                         (default ${NEWEST_KAFKA_VERSION})
   --seeds N              run N seeds (default ${DEFAULT_SEEDS})
   --seed S               run the single seed S (re-run a reported seed)
   --base-seed B          first seed of the range (default: random, printed; required with --shard)
@@ -105,13 +106,17 @@ function parseRequest(argv: readonly string[], io: MainIo): FuzzRequest | { list
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    for (const other of ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'kafka-version', 'check-determinism', 'workers', 'max-violations']) {
+    const notForMerge = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'kafka-version'];
+    for (const other of [...notForMerge, 'check-determinism', 'workers', 'max-violations']) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
   }
   const versionText = str(p, 'kafka-version') ?? NEWEST_KAFKA_VERSION;
-  if (!isKafkaVersion(versionText)) throw new UsageError(`unknown --kafka-version ${JSON.stringify(versionText)}; versions: ${KAFKA_VERSIONS.join(', ')}`);
+  if (!isKafkaVersion(versionText)) {
+    const known = KAFKA_VERSIONS.join(', ');
+    throw new UsageError(`unknown --kafka-version ${JSON.stringify(versionText)}; versions: ${known}`);
+  }
   // The version rides in the scenario name (NAME@V), so every task, trace and re-run carries it.
   const scenario = scenarioOnVersion(str(p, 'scenario') ?? DEFAULT_SCENARIO, versionText);
   if (findScenario(scenario) === undefined) {

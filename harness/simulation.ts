@@ -257,7 +257,9 @@ export class Simulation implements SimulationApi {
     const slot = this.slot(id);
     this.assertNotRunning(slot, 'requestStop');
     if (!slot.up) throw new Error(`requestStop: node ${slot.name} is already down`);
-    if (!Number.isInteger(timeoutUs) || timeoutUs < 0) throw new Error(`requestStop: timeout must be integer µs ≥ 0, got ${timeoutUs}`);
+    if (!Number.isInteger(timeoutUs) || timeoutUs < 0) {
+      throw new Error(`requestStop: timeout must be integer µs ≥ 0, got ${timeoutUs}`);
+    }
     if (whenDown !== undefined) slot.whenDown.push(whenDown);
     if (slot.stopping) return;
     if (slot.actor?.onStopRequested === undefined) {

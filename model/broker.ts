@@ -318,14 +318,7 @@ export class Broker implements Actor<Message>, PartitionHost {
           this.sendRegistration();
           return;
         }
-        if (msg.error === 'NONE') {
-          this.fencedByController = msg.isFenced;
-          if (!msg.isFenced) this.running = true;
-          if (this.shuttingDown) return this.onControlledShutdownAnswer(msg.shouldShutDown);
-          // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
-          // unfenced (catching up), then at broker.heartbeat.interval.ms.
-          if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
-        }
+        if (msg.error === 'NONE') this.onHeartbeatAnswer(msg);
         return;
       case 'MetadataFetchResponse':
         return this.onMetadataFetchResponse(msg);
@@ -404,6 +397,16 @@ export class Broker implements Actor<Message>, PartitionHost {
     if (!this.running || this.epoch < 0) return this.ctx.readyToStop();
     if (this.config['controlled.shutdown.enable'] === false) return this.ctx.readyToStop();
     this.sendHeartbeat();
+  }
+
+  /** BrokerLifecycleManager's BrokerHeartbeatResponseEvent for an answer without error. */
+  private onHeartbeatAnswer(msg: Extract<ControllerResponse, { type: 'BrokerHeartbeatResponse' }>): void {
+    this.fencedByController = msg.isFenced;
+    if (!msg.isFenced) this.running = true;
+    if (this.shuttingDown) return this.onControlledShutdownAnswer(msg.shouldShutDown);
+    // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
+    // unfenced (catching up), then at broker.heartbeat.interval.ms.
+    if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
   }
 
   /** A heartbeat answer while PENDING_CONTROLLED_SHUTDOWN (BrokerHeartbeatResponseEvent). */

@@ -58,11 +58,15 @@ export class ClusterView {
           } else partitions[i] = r.state;
         } else if (r.type === 'RegisterBroker') {
           const inControlledShutdown = r.inControlledShutdown === true;
-          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch: r.brokerEpoch, incarnation: r.incarnation, fenced: r.fenced ?? true, inControlledShutdown });
+          const fenced = r.fenced ?? true;
+          const incarnation = r.incarnation;
+          const epoch = r.brokerEpoch;
+          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch, incarnation, fenced, inControlledShutdown });
         } else {
           const b = brokers.get(r.brokerId);
           if (b !== undefined && b.epoch === r.brokerEpoch) {
-            brokers.set(r.brokerId, { ...b, fenced: r.fenced, inControlledShutdown: r.inControlledShutdown ?? b.inControlledShutdown === true });
+            const inControlledShutdown = r.inControlledShutdown ?? b.inControlledShutdown === true;
+            brokers.set(r.brokerId, { ...b, fenced: r.fenced, inControlledShutdown });
           }
         }
       }

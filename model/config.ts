@@ -66,7 +66,8 @@ export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
 
 /** Kafka's defaults as `version` has them (model/versions.ts: ELR on by default from 4.1). */
 export function kafkaConfigFor(version: KafkaVersion): KafkaConfig {
-  return { ...DEFAULT_KAFKA_CONFIG, 'kafka.version': version, 'eligible.leader.replicas.enable': rulesOf(version).elrDefault };
+  const elr = rulesOf(version).elrDefault;
+  return { ...DEFAULT_KAFKA_CONFIG, 'kafka.version': version, 'eligible.leader.replicas.enable': elr };
 }
 
 /** Whether KIP-966 ELR is in force: switched on, and the version has it (not 3.6). */

@@ -227,7 +227,9 @@ export class KraftController implements Actor<Message>, ControllerNode {
       });
       this.lastContactUs.set(id, this.ctx.now());
       this.commit();
-      this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'NONE', brokerEpoch: existing.epoch });
+      const correlationId = req.correlationId;
+      const brokerEpoch = existing.epoch;
+      this.reply(from, { type: 'BrokerRegistrationResponse', correlationId, error: 'NONE', brokerEpoch });
       return;
     }
     if (existing !== undefined && existing.incarnation !== req.incarnation && this.hasValidSession(existing)) {
@@ -270,7 +272,13 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private handleHeartbeat(from: number, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): void {
     const reg = this.brokers.get(req.brokerId);
     if (reg === undefined || reg.epoch !== req.brokerEpoch) {
-      this.reply(from, { type: 'BrokerHeartbeatResponse', correlationId: req.correlationId, error: 'STALE_BROKER_EPOCH', isFenced: true, shouldShutDown: false });
+      this.reply(from, {
+        type: 'BrokerHeartbeatResponse',
+        correlationId: req.correlationId,
+        error: 'STALE_BROKER_EPOCH',
+        isFenced: true,
+        shouldShutDown: false,
+      });
       return;
     }
     const id = reg.brokerId;
@@ -291,7 +299,9 @@ export class KraftController implements Actor<Message>, ControllerNode {
           // handleBrokerInControlledShutdown: mark the registration, then leave every ISR
           // (leaderships move); the shutdown completes once everyone has seen it.
           if (reg.inControlledShutdown !== true) {
-            this.append({ type: 'BrokerFencing', brokerId: id, brokerEpoch: reg.epoch, fenced: false, inControlledShutdown: true });
+            const brokerEpoch = reg.epoch;
+            const change = { brokerId: id, brokerEpoch, fenced: false, inControlledShutdown: true };
+            this.append({ type: 'BrokerFencing', ...change });
           }
           this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
           this.controlledShutdownEnd.set(id, this.log.length);
@@ -318,7 +328,10 @@ export class KraftController implements Actor<Message>, ControllerNode {
   }
 
   /** BrokerHeartbeatManager.calculateNextBrokerState. */
-  private nextBrokerState(reg: BrokerRegistration, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): BrokerControlState {
+  private nextBrokerState(
+    reg: BrokerRegistration,
+    req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>,
+  ): BrokerControlState {
     if (reg.fenced) {
       if (req.wantShutDown) return 'shutdown-now';
       return req.currentMetadataOffset > reg.epoch ? 'unfenced' : 'fenced';
@@ -548,7 +561,8 @@ export class KraftController implements Actor<Message>, ControllerNode {
         if (live) {
           // A new registration fences the one it replaces (an amended one replaces nothing).
           const amended = previous !== undefined && previous.incarnation === record.incarnation;
-          if (previous !== undefined && !previous.fenced && !amended) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
+          const replaced = previous !== undefined && !previous.fenced && !amended;
+          if (replaced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
           this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
         }
         return;

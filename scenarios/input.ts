@@ -3,7 +3,8 @@
 // replayed from them) and it never names a protocol variant: the driver applies the
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
-import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor, type ClusterSpec, type KafkaConfig, type WorkloadSpec } from '../model/config.ts';
+import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
+import type { ClusterSpec, KafkaConfig, WorkloadSpec } from '../model/config.ts';
 import { isKafkaVersion, type KafkaVersion } from '../model/versions.ts';
 import type { Fault } from './faults.ts';
 
@@ -98,7 +99,9 @@ export function invalidInputReason(value: unknown): string | undefined {
   if (s.brokers > 9) return 'cluster shape: at most 9 brokers';
   if (s.replicationFactor > s.brokers) return 'cluster shape: replication factor exceeds brokers';
   if (typeof s.timing !== 'object' || s.timing === null) return 'cluster shape: missing timing';
-  if (s.kafkaVersion !== undefined && !isKafkaVersion(String(s.kafkaVersion))) return `cluster shape: unknown kafka version ${String(s.kafkaVersion)}`;
+  if (s.kafkaVersion !== undefined && !isKafkaVersion(String(s.kafkaVersion))) {
+    return `cluster shape: unknown kafka version ${String(s.kafkaVersion)}`;
+  }
   const w = v.workload;
   if (typeof w !== 'object' || w === null) return 'missing workload';
   for (const k of ['producers', 'consumers', 'sends', 'keys', 'sendIntervalMs', 'pollIntervalMs'] as const) {

@@ -228,7 +228,9 @@ export function findScenario(name: string): ScenarioDef | undefined {
   const base = SCENARIOS.find((s) => s.name === name.slice(0, at));
   const version = name.slice(at + 1);
   if (base === undefined || !isKafkaVersion(version)) return undefined;
-  const arbitrary = base.arbitrary.map((input): ScenarioInput => ({ ...input, shape: { ...input.shape, kafkaVersion: version } }));
+  const arbitrary = base.arbitrary.map(
+    (input): ScenarioInput => ({ ...input, shape: { ...input.shape, kafkaVersion: version } }),
+  );
   return { ...base, name, arbitrary };
 }
 

@@ -11,16 +11,20 @@ import type { CampaignSummary } from '../../campaign/summary.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gregor-kv-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** One worker thread, then --out (its directory follows). */
+const ONE_WORKER = ['--workers', '1', '--out'];
 
 describe('fuzz --kafka-version', () => {
   it('runs the scenario on that version and names it NAME@V', () => {
-    const r = runCli(FUZZ, ['--kafka-version', '3.6', '--seeds', '3', '--base-seed', '21', '--workers', '1', '--out', join(tmp, 'a'), '--json']);
+    const args = ['--kafka-version', '3.6', '--seeds', '3', '--base-seed', '21'];
+    const r = runCli(FUZZ, [...args, ...ONE_WORKER, join(tmp, 'a'), '--json']);
     expect(r.code).toBe(0);
     expect(lastJson<CampaignSummary>(r.stdout)).toMatchObject({ scenario: 'swarm@3.6', seeds: 3, exitCode: 0 });
   });
 
   it('the newest version is the plain scenario; an unknown one is a usage error (exit 2)', () => {
-    const r = runCli(FUZZ, ['--kafka-version', '4.1', '--seeds', '1', '--base-seed', '21', '--workers', '1', '--out', join(tmp, 'b'), '--json']);
+    const args = ['--kafka-version', '4.1', '--seeds', '1', '--base-seed', '21'];
+    const r = runCli(FUZZ, [...args, ...ONE_WORKER, join(tmp, 'b'), '--json']);
     expect(lastJson<CampaignSummary>(r.stdout)).toMatchObject({ scenario: 'swarm' });
     const bad = runCli(FUZZ, ['--kafka-version', '2.8', '--out', join(tmp, 'c')]);
     expect(bad.code).toBe(2);

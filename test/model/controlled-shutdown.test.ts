@@ -55,10 +55,11 @@ describe('controlled shutdown (KIP-841)', () => {
     expect(c.produceAndWait(leaderAtDown, ['x1']).error).toBe('NONE');
     const restartUs = c.sim.now();
     c.sim.start(l);
-    expect(c.runUntil(() => c.probesOf('registered').some((p) => p.e.broker === l && p.t >= restartUs), 2_000_000)).toBe(true);
+    const registeredAgain = () => c.probesOf('registered').some((p) => p.e.broker === l && p.t >= restartUs);
+    expect(c.runUntil(registeredAgain, 2_000_000)).toBe(true);
   });
 
-  it('without it (controlled.shutdown.enable=false) the controller keeps the stopped leader until its session expires', () => {
+  it('with controlled.shutdown.enable=false the controller keeps the stopped leader until its session expires', () => {
     const c = startedCluster({ config: { 'controlled.shutdown.enable': false } });
     const l = c.state().leader;
     const downAt = stop(c, l);
@@ -104,7 +105,8 @@ describe('registration (ClusterControlManager.registerBroker)', () => {
     c.runFor(500_000);
     c.sim.network.heal(cut);
     expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
-    const regs = c.controller().log.filter((r): r is Extract<MetadataRecord, { type: 'RegisterBroker' }> => r.type === 'RegisterBroker' && r.brokerId === x);
+    type Registration = Extract<MetadataRecord, { type: 'RegisterBroker' }>;
+    const regs = c.controller().log.filter((r): r is Registration => r.type === 'RegisterBroker' && r.brokerId === x);
     expect(regs.length).toBe(2);
     expect(regs[1].brokerEpoch).toBe(regs[0].brokerEpoch);
     expect(regs[1].incarnation).toBe(regs[0].incarnation);
@@ -154,7 +156,8 @@ describe('session expiry (ReplicationControlManager.maybeFenceOneStaleBroker)', 
     for (const b of gone) c.sim.crash(b);
     const fencedAt: Array<{ broker: number; event: number }> = [];
     c.sim.onProbe((node, e) => {
-      if (node === CONTROLLER_ID && e.kind === 'fenced') fencedAt.push({ broker: e.broker as number, event: c.sim.eventCount });
+      if (node !== CONTROLLER_ID || e.kind !== 'fenced') return;
+      fencedAt.push({ broker: e.broker as number, event: c.sim.eventCount });
     });
     expect(c.runUntil(() => fencedAt.length === 2, 30_000_000)).toBe(true);
     expect(fencedAt.map((f) => f.broker).sort()).toEqual([...gone].sort());

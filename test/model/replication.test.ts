@@ -132,9 +132,11 @@ describe('min.insync.replicas', () => {
     expect(c.replica(leader).log.hw).toBe(leoBefore);
   });
 
-  it('Kafka 3.6: answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas after the append', () => {
+  it('Kafka 3.6: answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min ISR after the append', () => {
     // Before KAFKA-15583 (3.7) the HW advanced over an ISR below min.insync.replicas.
-    const c = startedCluster({ config: { 'kafka.version': '3.6', 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 } });
+    const c = startedCluster({
+      config: { 'kafka.version': '3.6', 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 },
+    });
     const leader = c.state().leader;
     const followers = c.brokerIds.filter((id) => id !== leader);
     // Followers can no longer fetch from the leader, but stay registered with the controller.
@@ -147,7 +149,7 @@ describe('min.insync.replicas', () => {
     for (const cut of cuts) c.sim.network.heal(cut);
   });
 
-  it('Kafka ≥ 3.7 (KAFKA-15583): without ELR too, the HW stays put while the ISR is below min.insync.replicas', () => {
+  it('Kafka ≥ 3.7 (KAFKA-15583): without ELR too, the HW stays put while the ISR is below min ISR', () => {
     const c = startedCluster({ config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 } });
     const leader = c.state().leader;
     const followers = c.brokerIds.filter((id) => id !== leader);

@@ -39,7 +39,12 @@ const seed275: ScenarioInput = {
     minInsync: 2,
     partitions: 1,
     // Found before clean stops were controlled shutdowns (issue 13): replayed without them.
-    timing: { 'replica.lag.time.max.ms': 4000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000, 'controlled.shutdown.enable': false },
+    timing: {
+      'replica.lag.time.max.ms': 4000,
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'broker.session.timeout.ms': 6000,
+      'controlled.shutdown.enable': false,
+    },
   },
   workload: { producers: 1, consumers: 2, sends: 99, keys: 0, sendIntervalMs: 135, pollIntervalMs: 286 },
   faults: [
@@ -80,7 +85,12 @@ const seed547218: ScenarioInput = {
     replicationFactor: 2,
     minInsync: 2,
     partitions: 3,
-    timing: { 'replica.lag.time.max.ms': 10000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'replica.socket.timeout.ms': 10000, 'controlled.shutdown.enable': false },
+    timing: {
+      'replica.lag.time.max.ms': 10000,
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'replica.socket.timeout.ms': 10000,
+      'controlled.shutdown.enable': false,
+    },
   },
   workload: { producers: 1, consumers: 1, sends: 93, keys: 0, sendIntervalMs: 65, pollIntervalMs: 432 },
   faults: [

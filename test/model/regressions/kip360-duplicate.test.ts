@@ -38,7 +38,12 @@ const seed214041: ScenarioInput = {
     replicationFactor: 3,
     minInsync: 2,
     partitions: 3,
-    timing: { 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000, 'request.timeout.ms': 5000, 'controlled.shutdown.enable': false },
+    timing: {
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'broker.session.timeout.ms': 6000,
+      'request.timeout.ms': 5000,
+      'controlled.shutdown.enable': false,
+    },
   },
   workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
   faults: [

@@ -36,7 +36,9 @@ const schedule: Schedule = (c) => {
     c.produceAndWait(l0, [`a${i}`]);
     c.produceAndWait(s, [`b${i}`], { partition: 2 });
   }
-  if (s === l0 || !c.state('t', 0).isr.includes(s)) throw new Error('schedule: S must lead t/2 and follow t/0 in its ISR');
+  if (s === l0 || !c.state('t', 0).isr.includes(s)) {
+    throw new Error('schedule: S must lead t/2 and follow t/0 in its ISR');
+  }
   askedAtUs = c.sim.now();
   downAtUs = -1;
   c.sim.requestStop(s, STOP_TIMEOUT_US, () => {
