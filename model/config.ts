@@ -5,6 +5,9 @@
 
 import { NEWEST_KAFKA_VERSION, rulesOf, type KafkaVersion } from './versions.ts';
 
+// The version table is part of the configuration contract (scenarios import only this file).
+export { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from './versions.ts';
+
 export interface KafkaConfig {
   /** The Kafka release whose defaults and rules apply (model/versions.ts); absent = the newest. */
   'kafka.version'?: KafkaVersion;

@@ -3,9 +3,8 @@
 // replayed from them) and it never names a protocol variant: the driver applies the
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
-import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
-import type { ClusterSpec, KafkaConfig, WorkloadSpec } from '../model/config.ts';
-import { isKafkaVersion, type KafkaVersion } from '../model/versions.ts';
+import { DEFAULT_KAFKA_CONFIG, isKafkaVersion, kafkaConfigFor } from '../model/config.ts';
+import type { ClusterSpec, KafkaConfig, KafkaVersion, WorkloadSpec } from '../model/config.ts';
 import type { Fault } from './faults.ts';
 
 /** The topic every scenario writes to. */

@@ -23,7 +23,7 @@ import {
 } from './arbitraries.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, WorkloadShape } from './input.ts';
-import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
+import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
