@@ -17,7 +17,8 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec, type Parsed } from './args.ts';
-import { DEFAULT_SCENARIO, SCENARIOS, findScenario } from '../scenarios/named.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
+import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
 import type { VariantName } from '../model/config.ts';
 import { runCampaign } from '../campaign/fuzz.ts';
@@ -57,6 +58,7 @@ const FLAGS: Record<string, FlagSpec> = {
   workers: { kind: 'value' },
   shard: { kind: 'value' },
   variant: { kind: 'value' },
+  'kafka-version': { kind: 'value' },
   'max-violations': { kind: 'value' },
   out: { kind: 'value' },
   'shrink-runs': { kind: 'value' },
@@ -82,6 +84,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --min-insync N           its min.insync.replicas,
   --partitions N           its partitions (faults naming brokers beyond the shape are dropped)
   --variant NAME         protocol or configuration variant (default correct; see --list)
+  --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
+                         (default ${NEWEST_KAFKA_VERSION})
   --seeds N              run N seeds (default ${DEFAULT_SEEDS})
   --seed S               run the single seed S (re-run a reported seed)
   --base-seed B          first seed of the range (default: random, printed; required with --shard)
@@ -151,13 +155,13 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    const runFlags = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers'];
+    const runFlags = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'kafka-version', 'check-determinism', 'workers'];
     for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
   }
-  const inputs = parseInputFlags(p);
+  const inputs = parseInputFlags(p, parseVersion(p));
   if (bool(p, 'print')) return { print: printedInput(p, inputs) };
   const scenario = inputs.scenario;
   const variantText = str(p, 'variant') ?? 'correct';
@@ -270,18 +274,31 @@ interface InputChoice {
 }
 
 /** --scenario, --scenario-file and the shape knobs; the file is read and validated here. */
-function parseInputFlags(p: Parsed): InputChoice {
+/** --kafka-version V (default the newest), checked against model/versions.ts. */
+function parseVersion(p: Parsed): KafkaVersion {
+  const text = str(p, 'kafka-version') ?? NEWEST_KAFKA_VERSION;
+  if (!isKafkaVersion(text)) {
+    throw new UsageError(`unknown --kafka-version ${JSON.stringify(text)}; versions: ${KAFKA_VERSIONS.join(', ')}`);
+  }
+  return text;
+}
+
+function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
   const file = str(p, 'scenario-file');
   const knobs = KNOBS.filter((k) => p.flags.has(k));
   if (file !== undefined) {
     if (p.flags.has('scenario')) throw new UsageError('give --scenario NAME or --scenario-file FILE, not both');
+    if (p.flags.has('kafka-version')) {
+      throw new UsageError('--kafka-version applies to a named scenario; with --scenario-file, set shape.kafkaVersion in the file');
+    }
     if (knobs.length > 0) {
       throw new UsageError(`--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`);
     }
     const input = readScenarioFile(file);
     return { scenario: fileScenarioName(file), input: { kind: 'fixed', input }, scenarioFlags: `--scenario-file ${file}` };
   }
-  const scenario = str(p, 'scenario') ?? DEFAULT_SCENARIO;
+  // The version rides in the scenario name (NAME@V), so every task, trace and re-run carries it.
+  const scenario = scenarioOnVersion(str(p, 'scenario') ?? DEFAULT_SCENARIO, version);
   if (findScenario(scenario) === undefined) {
     const names = SCENARIOS.map((s) => s.name).join(', ');
     throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${names}`);

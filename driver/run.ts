@@ -268,6 +268,7 @@ class SeedRun {
       case 'truncate':
       case 'registered':
       case 'fenced':
+      case 'controlled-shutdown':
         this.snapshotDue = true;
         break;
       case 'append':

@@ -62,6 +62,11 @@ export interface NodeContext<M extends Message = Message, P extends ProbeEvent =
   readonly rng: Rng;
   /** Announce a protocol event to the driver's listeners. */
   emit(event: P): void;
+  /**
+   * After `onStopRequested`: this node has finished what it does before stopping; the kernel
+   * shuts it down (onShutdown, then down) in an event of its own, at the current time.
+   */
+  readyToStop(): void;
 }
 
 /** A simulated process. Its memory is the object itself; a crash discards it. */
@@ -70,6 +75,11 @@ export interface Actor<M extends Message = Message> {
   onTimer(tag: unknown): void;
   /** Clean shutdown: flush what must survive. Called before the node goes down. */
   onShutdown?(): void;
+  /**
+   * Asked to stop (SimulationApi.requestStop): begin an orderly stop and call
+   * `ctx.readyToStop()` when done. Without this handler a stop request shuts down at once.
+   */
+  onStopRequested?(): void;
 }
 
 /** Builds a fresh process for a (re)start; recovery reads `ctx.disk`. */
@@ -223,6 +233,16 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
   powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void;
   /** Clean shutdown: onShutdown() runs (flushes), then the node is down. */
   shutdown(id: NodeId): void;
+  /**
+   * Asynchronous clean stop: the node is asked (Actor.onStopRequested) and stays up until it
+   * calls ctx.readyToStop() or `timeoutUs` passes; then it shuts down as `shutdown` does.
+   * `whenDown` (a driver callback) runs once this incarnation is down, however it went down
+   * (also by a crash or power loss meanwhile). A second request while stopping only adds
+   * its callback.
+   */
+  requestStop(id: NodeId, timeoutUs: TimeUs, whenDown?: () => void): void;
+  /** The node was asked to stop and is still up. */
+  isStopping(id: NodeId): boolean;
 
   readonly network: NetworkApi;
 

@@ -74,6 +74,8 @@ export type ModelProbe =
   | { kind: 'unclean-shutdown'; broker: number; previousBrokerEpoch: number; registeredEpoch: number }
   /** The controller fenced a broker (session timeout or re-registration). */
   | { kind: 'fenced'; broker: number }
+  /** The controller put a broker in controlled shutdown (KIP-841): its ISRs and leaderships go. */
+  | { kind: 'controlled-shutdown'; broker: number; brokerEpoch: number }
   /**
    * An idempotent producer restarted a partition's sequences under a new producer id (KIP-360)
    * and re-sends these values, some attempt of which may already have been appended.

@@ -58,10 +58,17 @@ export class ClusterView {
             partitions.push(r.state);
           } else partitions[i] = r.state;
         } else if (r.type === 'RegisterBroker') {
-          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch: r.brokerEpoch, incarnation: r.incarnation, fenced: true });
+          const inControlledShutdown = r.inControlledShutdown === true;
+          const fenced = r.fenced ?? true;
+          const incarnation = r.incarnation;
+          const epoch = r.brokerEpoch;
+          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch, incarnation, fenced, inControlledShutdown });
         } else {
           const b = brokers.get(r.brokerId);
-          if (b !== undefined && b.epoch === r.brokerEpoch) brokers.set(r.brokerId, { ...b, fenced: r.fenced });
+          if (b !== undefined && b.epoch === r.brokerEpoch) {
+            const inControlledShutdown = r.inControlledShutdown ?? b.inControlledShutdown === true;
+            brokers.set(r.brokerId, { ...b, fenced: r.fenced, inControlledShutdown });
+          }
         }
       }
       this.controllerView = { partitions, registration: (id) => brokers.get(id), logLength: entries.length };
@@ -137,6 +144,7 @@ export class ClusterView {
         brokerEpoch: actor !== undefined ? actor.brokerEpoch() : -1,
         fenced: reg === undefined ? true : reg.fenced,
         registeredEpoch: reg === undefined ? -1 : reg.epoch,
+        inControlledShutdown: reg?.inControlledShutdown === true,
       });
     }
     const replicas: ReplicaSnapshot[] = [];

@@ -12,8 +12,8 @@
 //   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554).
 // - HW = min LEO over the maximal ISR (committed ISR ∪ a pending expansion, KIP-497) and
 //   caught-up ISR-eligible replicas; a new leader resets what it knows of followers, so only
-//   fetches in its own epoch count. With ELR, the HW does not move while the ISR is below
-//   min.insync.replicas (KIP-966).
+//   fetches in its own epoch count. Since Kafka 3.7 (KAFKA-15583) the HW does not move while
+//   the ISR is below min.insync.replicas, ELR or not; in 3.6 only with ELR (KIP-966).
 // - ISR shrink: a follower not caught up for replica.lag.time.max.ms. ISR expansion: follower
 //   LEO ≥ HW and ≥ the start offset of the leader's epoch (KAFKA-7128), it fetched in this
 //   epoch with the broker epoch the metadata shows, and it is unfenced (KIP-903). Both go
@@ -23,7 +23,8 @@
 
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
-import type { KafkaConfig, ProtocolVariant } from './config.ts';
+import { elrEnabled, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
@@ -46,7 +47,7 @@ export interface PartitionHost {
   nextCorrelationId(): number;
   /** This broker's current registration epoch (-1 if not registered). */
   brokerEpoch(): number;
-  /** Metadata image: the broker's epoch if registered and unfenced, else -1. */
+  /** Metadata image: the broker's epoch if registered, unfenced and not shutting down (KIP-841), else -1. */
   unfencedBrokerEpoch(brokerId: number): number;
   /** Ask the broker to fire `onTimer` of this partition at `atUs`. */
   armPartitionTimer(p: Partition, atUs: number): void;
@@ -153,6 +154,11 @@ export class Partition {
 
   get isLeader(): boolean {
     return this.role === 'leader';
+  }
+
+  /** KAFKA-15583 (Kafka ≥ 3.7, model/versions.ts). */
+  private get strictMinIsrHw(): boolean {
+    return rulesOf(this.host.config['kafka.version']).strictMinIsrHw;
   }
 
   private get minIsr(): number {
@@ -281,9 +287,9 @@ export class Partition {
       error === 'INVALID_UPDATE_VERSION' ||
       error === 'INVALID_REQUEST' ||
       error === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-      error === 'NOT_LEADER_OR_FOLLOWER'
+      error === 'NEW_LEADER_ELECTED'
     ) {
-      // Stay pending until the metadata log brings the newer state.
+      // Stay pending until the metadata log brings the newer state (handleAlterPartitionError).
       return;
     }
     // Anything else (STALE_BROKER_EPOCH while re-registering, NOT_CONTROLLER...): retry after a
@@ -402,8 +408,10 @@ export class Partition {
   /** Kafka's maybeIncrementLeaderHW; true when the HW moved. */
   maybeIncrementHw(): boolean {
     if (this.role !== 'leader') return false;
-    // KIP-966: with ELR, the HW advances only while the ISR has at least min.insync.replicas.
-    if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) return false;
+    // Partition.maybeIncrementLeaderHW / isUnderMinIsr: since Kafka 3.7 (KAFKA-15583) the HW
+    // does not advance while the ISR is below min.insync.replicas, with or without ELR; before
+    // it, only ELR (KIP-966) froze it.
+    if (this.isr.length < this.minIsr && (this.strictMinIsrHw || elrEnabled(this.host.config))) return false;
     const leaderLeo = this.log.leo;
     let newHw = leaderLeo;
     const now = this.host.nowUs();

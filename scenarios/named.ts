@@ -21,6 +21,7 @@ import {
 import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, WorkloadShape } from './input.ts';
+import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
@@ -215,8 +216,25 @@ export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFol
 
 export const DEFAULT_SCENARIO = 'swarm';
 
+/**
+ * A scenario by name. `NAME@V` is scenario NAME on kafka.version V (model/versions.ts): the
+ * same draws, with V in the cluster shape, so traces and re-runs carry the version.
+ */
 export function findScenario(name: string): ScenarioDef | undefined {
-  return SCENARIOS.find((s) => s.name === name);
+  const at = name.indexOf('@');
+  if (at < 0) return SCENARIOS.find((s) => s.name === name);
+  const base = SCENARIOS.find((s) => s.name === name.slice(0, at));
+  const version = name.slice(at + 1);
+  if (base === undefined || !isKafkaVersion(version)) return undefined;
+  const arbitrary = base.arbitrary.map(
+    (input): ScenarioInput => ({ ...input, shape: { ...input.shape, kafkaVersion: version } }),
+  );
+  return { ...base, name, arbitrary };
+}
+
+/** The scenario name that runs `scenario` on kafka.version `version` (the newest: the name itself). */
+export function scenarioOnVersion(scenario: string, version: KafkaVersion): string {
+  return version === NEWEST_KAFKA_VERSION ? scenario : `${scenario}@${version}`;
 }
 
 // Re-exported for custom scenarios in user code.

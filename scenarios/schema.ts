@@ -10,6 +10,7 @@
 // is the driver's decision, not the file's.
 
 import { z } from 'zod';
+import { KAFKA_VERSIONS } from '../model/config.ts';
 import {
   FAULT_KINDS,
   TRIGGER_PROBES,
@@ -138,6 +139,8 @@ const timingSchema = z.strictObject({
   'request.timeout.ms': timingMs.optional(),
   'replica.socket.timeout.ms': timingMs.optional(),
   'controller.socket.timeout.ms': timingMs.optional(),
+  /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
+  'controlled.shutdown.enable': z.boolean().optional(),
 });
 
 const shapeSchema = z.strictObject({
@@ -146,6 +149,8 @@ const shapeSchema = z.strictObject({
   minInsync: count(1),
   partitions: count(1).max(MAX_PARTITIONS),
   timing: timingSchema,
+  /** kafka.version whose defaults and rules apply (model/versions.ts); absent = the newest. */
+  kafkaVersion: z.enum(KAFKA_VERSIONS).optional(),
 });
 
 const workloadSchema = z.strictObject({

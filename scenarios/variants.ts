@@ -20,6 +20,7 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'unfenced-alter-partition': 'AlterPartition accepted without the partition epoch check: a deposed leader rewrites the ISR',
   'stale-broker-epoch': 'pre-KIP-903: a replica with a stale broker epoch may join the ISR',
   'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
+  'controlled-shutdown-isr': 'pre-KIP-841 (KAFKA-13916): a broker in controlled shutdown rejoins the ISR',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -132,8 +132,11 @@ describe('min.insync.replicas', () => {
     expect(c.replica(leader).log.hw).toBe(leoBefore);
   });
 
-  it('answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas after the append (ELR off)', () => {
-    const c = startedCluster({ config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 } });
+  it('Kafka 3.6: answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min ISR after the append', () => {
+    // Before KAFKA-15583 (3.7) the HW advanced over an ISR below min.insync.replicas.
+    const c = startedCluster({
+      config: { 'kafka.version': '3.6', 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 },
+    });
     const leader = c.state().leader;
     const followers = c.brokerIds.filter((id) => id !== leader);
     // Followers can no longer fetch from the leader, but stay registered with the controller.
@@ -143,6 +146,21 @@ describe('min.insync.replicas', () => {
     expect(errorOf(c.response(id))).toBe('NOT_ENOUGH_REPLICAS_AFTER_APPEND');
     expect(c.state().isr).toEqual([leader]);
     expect(c.replica(leader).log.hw).toBe(1);
+    for (const cut of cuts) c.sim.network.heal(cut);
+  });
+
+  it('Kafka ≥ 3.7 (KAFKA-15583): without ELR too, the HW stays put while the ISR is below min ISR', () => {
+    const c = startedCluster({ config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 } });
+    const leader = c.state().leader;
+    const followers = c.brokerIds.filter((id) => id !== leader);
+    const cuts = followers.map((f) => c.sim.network.cut({ kind: 'link', a: leader, b: f }));
+    const id = c.produce(leader, ['late'], { timeoutMs: 20_000 });
+    expect(c.runUntil(() => c.response(id) !== undefined, 30_000_000)).toBe(true);
+    expect(c.state().isr).toEqual([leader]);
+    // The ISR shrank to the leader alone: the appended record is never committed.
+    expect(errorOf(c.response(id))).toBe('REQUEST_TIMED_OUT');
+    expect(c.replica(leader).log.leo).toBe(1);
+    expect(c.replica(leader).log.hw).toBe(0);
     for (const cut of cuts) c.sim.network.heal(cut);
   });
 

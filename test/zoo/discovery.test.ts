@@ -35,6 +35,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'unfenced-alter-partition': [1_000_001, 1_000_288],
   'stale-broker-epoch': [2_000_001, 2_000_018],
   'last-replica-standing': [1, 15],
+  'controlled-shutdown-isr': [1, 4],
 };
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];

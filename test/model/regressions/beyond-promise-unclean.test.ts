@@ -46,7 +46,13 @@ const seed275: ScenarioInput = {
     replicationFactor: 3,
     minInsync: 2,
     partitions: 1,
-    timing: { 'replica.lag.time.max.ms': 4000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000 },
+    // Found before clean stops were controlled shutdowns (issue 13): replayed without them.
+    timing: {
+      'replica.lag.time.max.ms': 4000,
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'broker.session.timeout.ms': 6000,
+      'controlled.shutdown.enable': false,
+    },
   },
   workload: { producers: 1, consumers: 2, sends: 99, keys: 0, sendIntervalMs: 135, pollIntervalMs: 286 },
   faults: [
@@ -77,7 +83,19 @@ const seed275: ScenarioInput = {
 // announces it first ('unclean-shutdown' probe), as Kafka writes the shutdown's partition
 // records before the RegisterBroker record.
 const seed547218: ScenarioInput = {
-  shape: { brokers: 3, replicationFactor: 2, minInsync: 2, partitions: 3, timing: { 'replica.lag.time.max.ms': 10000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'replica.socket.timeout.ms': 10000 } },
+  // Found before clean stops were controlled shutdowns (issue 13): replayed without them.
+  shape: {
+    brokers: 3,
+    replicationFactor: 2,
+    minInsync: 2,
+    partitions: 3,
+    timing: {
+      'replica.lag.time.max.ms': 10000,
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'replica.socket.timeout.ms': 10000,
+      'controlled.shutdown.enable': false,
+    },
+  },
   workload: { producers: 1, consumers: 1, sends: 93, keys: 0, sendIntervalMs: 65, pollIntervalMs: 432 },
   faults: [
     {
