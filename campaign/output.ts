@@ -13,6 +13,7 @@ import type { CampaignSummary, ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
 import { renderCampaignIndex, type CampaignEntry } from '../reports/campaign-index.ts';
+import { probeRows } from './probes.ts';
 
 export function fileStem(scenario: string, variant: string, seed: number): string {
   return `${scenario}-${variant}-seed-${seed}`;
@@ -97,6 +98,7 @@ async function renderIndex(summary: CampaignSummary, dir: string): Promise<strin
       title: `gregor fuzz: ${summary.scenario} / ${summary.variant}${summary.shard === null ? '' : ` (shard ${summary.shard})`}`,
       description: `${summary.seeds} seeds from base seed ${summary.baseSeed}; exit ${summary.exitCode}`,
       seedsRun: summary.seeds,
+      codeProbes: probeRows(summary.probes),
     });
   } catch {
     return plainIndex(summary, dir);

@@ -12,6 +12,8 @@ import type { Trace } from '../checkers/trace.ts';
 import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../driver/run.ts';
 import { checkDeterminism } from '../driver/determinism.ts';
 import { shrinkFailure } from './shrink.ts';
+import { encodeProbeSet } from '../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 
 export const DEFAULT_DEPS_MODULE = new URL('../driver/default-deps.ts', import.meta.url).href;
 
@@ -33,6 +35,8 @@ export interface SeedResult {
   faultsFired: number;
   /** Wall milliseconds the task took (not part of any comparison). */
   wallMs: number;
+  /** Code probes the seed reached: a hex bitset over model/code-probes.ts's catalog (campaign/probes.ts). */
+  codeProbes?: string;
 }
 
 export interface SeedTask {
@@ -86,6 +90,7 @@ export function summarize(r: RunResult, faults: number, wallMs: number): SeedRes
     faultsFired: r.faultsFired,
     wallMs,
   };
+  if (r.codeProbes !== undefined) out.codeProbes = encodeProbeSet(CODE_PROBE_NAMES, r.codeProbes);
   if (r.failureKind !== undefined) {
     out.kind = r.failureKind;
     const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);

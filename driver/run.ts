@@ -14,6 +14,8 @@
 
 import fc from 'fast-check';
 import { Simulation } from '../harness/simulation.ts';
+import { startCodeProbes } from '../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import type { KernelTraceEvent, NodeTransition, ProbeEvent, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
@@ -91,6 +93,8 @@ export interface RunOptions {
   deepHash?: boolean;
   /** Snapshot the cluster for the invariant monitor every this many events as well (default 5000). */
   snapshotEveryEvents?: number;
+  /** Record the code probes the run reaches (default true; model/code-probes.ts). Never changes the hash. */
+  codeProbes?: boolean;
   budgets?: Partial<RunBudgets>;
 }
 
@@ -111,6 +115,8 @@ export interface RunResult {
   failureKind?: string;
   /** Crash: the error message and stack. */
   error?: string;
+  /** Code probes the run reached, in catalog order (absent when recording was off). */
+  codeProbes?: string[];
   trace?: Trace;
   events?: readonly KernelTraceEvent[];
 }
@@ -156,6 +162,8 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   const wantTrace = opts.trace === true;
   const spec = applyVariant(clusterSpecOf(input), opts.variant);
   const sim = new Simulation({ seed: opts.seed, recordEvents: opts.recordEvents === true, deepHash: opts.deepHash === true });
+  // Code probes: recording starts here and stops right after the run, whatever happens in it.
+  const probeRecording = opts.codeProbes === false ? undefined : startCodeProbes(CODE_PROBE_NAMES);
   const timeline: TimelineEvent[] = [];
   let cluster: KafkaCluster | undefined;
   let injector: FaultInjector | undefined;
@@ -366,6 +374,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
     }
   }
 
+  const probesHit = probeRecording?.stop(); // code probes: the run is over
   const beyond = tracker?.beyondPromise ?? false;
   const beyondAvailability = tracker?.beyondAvailabilityPromise ?? false;
   let monitorAnomalies: Anomaly[] = [];
@@ -396,6 +405,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   };
   if (failing !== undefined && (outcome === 'violation' || outcome === 'stuck' || outcome === 'crash')) result.failureKind = failing.kind;
   if (error !== undefined) result.error = error;
+  if (probesHit !== undefined) result.codeProbes = probesHit;
   if (opts.recordEvents === true) result.events = sim.events;
   if (wantTrace) {
     result.trace = buildTrace(opts, spec.config as unknown as Record<string, unknown>, records, cluster, sim, timeline, verdict, outcome);

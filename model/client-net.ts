@@ -17,6 +17,7 @@
 
 import type { NodeContext, TimerHandle } from '../harness/types.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
+import { codeProbe } from './code-probes.ts';
 
 export type NoResponseReason = 'timeout' | 'disconnect';
 
@@ -107,6 +108,7 @@ export class ClientNet {
       const node = req.node;
       for (const other of this.pending.values()) {
         if (other.node !== node || victims.some(([v]) => v === other)) continue;
+        if (other.deadlineUs > now) codeProbe('client-request-failed-by-disconnect');
         victims.push([other, other.deadlineUs <= now ? 'timeout' : 'disconnect']);
       }
     }

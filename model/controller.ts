@@ -34,6 +34,7 @@ import {
   type PartitionState,
 } from './internal-protocol.ts';
 import { buildPartitionChange, NO_LEADER } from './partition-change.ts';
+import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
 
 export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 
@@ -200,6 +201,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
     const id = req.brokerId;
     const existing = this.brokers.get(id);
     if (existing !== undefined && existing.incarnation !== req.incarnation && this.hasValidSession(existing)) {
+      codeProbe('controller-duplicate-registration-refused');
       this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'DUPLICATE_BROKER_REGISTRATION', brokerEpoch: -1 });
       return;
     }
@@ -210,6 +212,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       if (!clean) this.ctx.emit({ kind: 'unclean-shutdown', broker: id, previousBrokerEpoch: req.previousBrokerEpoch, registeredEpoch: existing.epoch });
       if (this.elrEnabled && !clean) {
         // KIP-966: an unclean shutdown may have lost data; leave every ISR and ELR.
+        codeProbe('controller-unclean-shutdown-registration');
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.isr.includes(id));
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.elr.includes(id));
       } else {
@@ -232,6 +235,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private handleHeartbeat(from: number, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): void {
     const reg = this.brokers.get(req.brokerId);
     if (reg === undefined || reg.epoch !== req.brokerEpoch) {
+      codeProbe('controller-heartbeat-stale-broker-epoch');
       this.reply(from, { type: 'BrokerHeartbeatResponse', correlationId: req.correlationId, error: 'STALE_BROKER_EPOCH', isFenced: true });
       return;
     }
@@ -253,6 +257,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       const last = this.lastContactUs.get(reg.brokerId) ?? 0;
       if (last + this.sessionTimeoutUs >= now) continue;
       // handleBrokerFenced: leave every ISR (leaderships move), then the fence record.
+      codeProbe('controller-fenced-session-expired');
       this.generateLeaderAndIsrUpdates(reg.brokerId, NO_LEADER, NO_LEADER, (s) => s.isr.includes(reg.brokerId));
       this.append({ type: 'BrokerFencing', brokerId: reg.brokerId, brokerEpoch: reg.epoch, fenced: true });
     }
@@ -295,6 +300,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
 
   private handleAlterPartition(from: number, req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>): void {
     const respond = (error: ControllerErrorCode, s: PartitionState | undefined): void => {
+      if (error !== 'NONE') probeAlterPartitionRejection(error);
       this.ctx.emit({
         kind: 'alter-partition-applied',
         topic: req.topic,
@@ -351,6 +357,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       const reg = this.brokers.get(b.brokerId);
       if (reg === undefined || reg.fenced) return 'INELIGIBLE_REPLICA';
       // KIP-903: a broker epoch other than the current registration's (-1 = not checked).
+      if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) codeProbe('alter-partition-rejected-stale-replica-epoch');
       if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) return 'INELIGIBLE_REPLICA';
     }
     return 'NONE';
@@ -466,6 +473,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
         break;
       }
     }
+    if (valid < entries.length) codeProbe('controller-recovery-dropped-tail');
     if (valid < entries.length) this.ctx.disk.truncate(METADATA_LOG, valid);
     this.replaying = true;
     for (let i = 0; i < valid; i++) {

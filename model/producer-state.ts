@@ -12,6 +12,7 @@
 
 import type { ErrorCode } from './client-protocol.ts';
 import type { ModelRecord } from './replica-log.ts';
+import { codeProbe } from './code-probes.ts';
 
 export const MAX_BATCHES_PER_PRODUCER = 5;
 
@@ -39,6 +40,7 @@ export class ProducerStates {
 
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
+    if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
     if (entry === undefined) return APPEND;
     if (producerEpoch < entry.epoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
     if (producerEpoch > entry.epoch) return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
