@@ -4,22 +4,24 @@
 // a table of the campaign index.
 //
 // Assumes every seed result of a campaign comes from the same catalog (the per-seed bitsets
-// of seeds.jsonl are positions in it); a model that records no probes (a stand-in) gives an
-// empty count, and then no warning.
+// of seeds.jsonl are positions in it); when no seed reached any probe (a stand-in model
+// without probes) the count is empty, and there is no warning.
 
 import { decodeProbeSet } from '../harness/code-probes.ts';
 import { CODE_PROBE_INFO, CODE_PROBE_NAMES, type CodeProbeName } from '../model/code-probes.ts';
 import type { SeedResult } from './tasks.ts';
 import type { CodeProbeRow } from '../reports/campaign-index.ts';
 
-/** Seeds per probe, every probe of the catalog in catalog order; empty when no seed recorded probes. */
+/** Seeds per probe, every probe of the catalog in catalog order; empty when no seed reached any. */
 export function countProbes(results: readonly SeedResult[]): Record<string, number> {
   const counts = new Map<string, number>(CODE_PROBE_NAMES.map((n) => [n, 0]));
   let recorded = false;
   for (const r of results) {
     if (r.codeProbes === undefined) continue;
-    recorded = true;
-    for (const name of decodeProbeSet(CODE_PROBE_NAMES, r.codeProbes)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const name of decodeProbeSet(CODE_PROBE_NAMES, r.codeProbes)) {
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      recorded = true;
+    }
   }
   return recorded ? Object.fromEntries(counts) : {};
 }

@@ -1,0 +1,74 @@
+// The model's code probes (model/code-probes.ts) fire on the branches they name: hand-built
+// situations on real brokers and the real KRaft controller, recorded as the driver does.
+
+import { describe, expect, it } from 'vitest';
+import { startCodeProbes } from '../../harness/code-probes.ts';
+import { CODE_PROBE_INFO, CODE_PROBE_NAMES } from '../../model/code-probes.ts';
+import { CONTROLLER_ID } from '../../model/config.ts';
+import { TestCluster, errorOf } from './helpers.ts';
+
+/** Runs `body` while recording the catalog's probes; returns the probes hit. */
+function recording(body: () => void): string[] {
+  const rec = startCodeProbes(CODE_PROBE_NAMES);
+  let hit: string[] = [];
+  try {
+    body();
+  } finally {
+    hit = rec.stop();
+  }
+  return hit;
+}
+
+function startedCluster(opts: ConstructorParameters<typeof TestCluster>[0] = {}): TestCluster {
+  const c = new TestCluster(opts);
+  c.start();
+  expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
+  return c;
+}
+
+describe('code probes in the model', () => {
+  it('a consumer fetch with an old or a future leader epoch hits the fencing probes, and only those', () => {
+    const c = startedCluster();
+    const leader = c.state().leader;
+    expect(c.state().leaderEpoch).toBe(1);
+    const hit = recording(() => {
+      expect(errorOf(c.fetchAndWait(leader, 0, { currentLeaderEpoch: 0 }))).toBe('FENCED_LEADER_EPOCH');
+      expect(errorOf(c.fetchAndWait(leader, 0, { currentLeaderEpoch: 7 }))).toBe('UNKNOWN_LEADER_EPOCH');
+    });
+    expect(hit).toContain('fetch-fenced-consumer');
+    expect(hit).toContain('fetch-leader-epoch-ahead');
+    expect(hit).not.toContain('fetch-fenced-follower');
+  });
+
+  it('a deposed leader told its log diverges hits the divergence and truncation probes', () => {
+    const c = startedCluster({ config: { 'replica.lag.time.max.ms': 60_000 } });
+    const old = c.state().leader;
+    expect(errorOf(c.produceAndWait(old, ['a0', 'a1', 'a2']))).toBe('NONE');
+    const before = recording(() => c.runFor(1_000_000));
+    expect(before).not.toContain('follower-truncated-on-divergence');
+    const hit = recording(() => {
+      const others = [...c.brokerIds.filter((id) => id !== old), CONTROLLER_ID];
+      const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: others });
+      for (let i = 0; i < 3; i++) c.produce(old, [`lost${i}`], { acks: 1 });
+      expect(c.runUntil(() => c.state().leader !== old && c.state().leader > 0, 30_000_000)).toBe(true);
+      const next = c.state().leader;
+      expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(true);
+      expect(errorOf(c.produceAndWait(next, ['b0', 'b1']))).toBe('NONE');
+      c.sim.network.heal(cut);
+      expect(c.runUntil(() => c.replica(old).role === 'follower' && c.replica(old).log.leo === 5, 30_000_000)).toBe(true);
+    });
+    expect(c.probesOf('truncate').filter((p) => p.node === old).map((p) => p.e.reason)).toEqual(['diverging-epoch']);
+    for (const name of ['controller-fenced-session-expired', 'fetch-diverging-follower', 'follower-truncated-on-divergence']) {
+      expect(hit).toContain(name);
+    }
+  });
+
+  it('every probe of the catalog cites a Kafka class or KIP and says what happened', () => {
+    for (const name of CODE_PROBE_NAMES) {
+      const info = CODE_PROBE_INFO[name];
+      expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(info.kafka.length).toBeGreaterThan(3);
+      expect(info.description).toMatch(/^[A-Z].*\.$/);
+    }
+  });
+});
