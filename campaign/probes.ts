@@ -27,7 +27,7 @@ export function countProbes(results: readonly SeedResult[]): Record<string, numb
 }
 
 /** Probes of a count that no seed reached, in catalog order. */
-export function neverHit(probes: Readonly<Record<string, number>>): string[] {
+function neverHit(probes: Readonly<Record<string, number>>): string[] {
   return Object.entries(probes)
     .filter(([, seeds]) => seeds === 0)
     .map(([name]) => name);

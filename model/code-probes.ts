@@ -19,7 +19,11 @@ export interface CodeProbeInfo {
   readonly kafka: string;
   /** What happened, in one sentence. */
   readonly description: string;
-  /** Set when the correct model cannot reach it: why (e.g. only a bug-zoo variant can). */
+  /**
+   * Set when no swarm seed of the correct model reaches it: why ("no: …" when nothing in the
+   * model can; "not in the correct model: …" when only a bug-zoo variant or a setting the
+   * scenarios never use can).
+   */
   readonly reachable?: string;
 }
 
@@ -32,6 +36,9 @@ export const CODE_PROBES = {
   'log-recovery-partial-batch': {
     kafka: 'LogSegment.recover',
     description: 'Recovery discarded the records of a batch whose last record never reached the disk.',
+    reachable:
+      'no: the disk keeps exactly the fsynced prefix and the model appends and fsyncs whole batches; needs ' +
+      'a power loss that keeps part of the page cache, which the kernel\'s fault model does not have',
   },
   'log-recovery-dropped-tail': {
     kafka: 'LogLoader.recoverLog',
@@ -51,7 +58,9 @@ export const CODE_PROBES = {
   },
   'truncate-trims-empty-epoch': {
     kafka: 'UnifiedLog.truncateTo',
-    description: 'A truncation with nothing to cut dropped an epoch-cache entry past the log end (an epoch never written in).',
+    description:
+      'A truncation with nothing to cut dropped an epoch-cache entry past the log end (an epoch never ' +
+      'written in).',
   },
   // --- the leader-epoch cache (epoch-cache.ts)
   'epoch-cache-non-monotonic-dropped': {
@@ -61,6 +70,7 @@ export const CODE_PROBES = {
   'epoch-checkpoint-tmp-discarded': {
     kafka: 'CheckpointFile.write (temporary file, fsync, atomic rename)',
     description: 'Loading the epoch checkpoint found a half-written temporary file from a crash and discarded it.',
+    reachable: 'no: a checkpoint is written, fsynced and renamed within one event, and crashes fall between events',
   },
   'epoch-lookup-below-oldest': {
     kafka: 'LeaderEpochFileCache.endOffsetFor',
@@ -69,6 +79,9 @@ export const CODE_PROBES = {
   'epoch-lookup-above-latest': {
     kafka: 'LeaderEpochFileCache.endOffsetFor',
     description: 'An epoch lookup asked for an epoch newer than the latest cached one (the asker saw a later leader).',
+    reachable:
+      'not in the correct model: KIP-320 fencing makes every asker\'s epochs at most the leader\'s, which ' +
+      'caches its own epoch at election; reached with no-epoch-fencing',
   },
   // --- idempotent produce on the leader (partition.ts, producer-state.ts)
   'produce-duplicate-batch': {
@@ -85,11 +98,17 @@ export const CODE_PROBES = {
   },
   'produce-rejected-below-min-isr': {
     kafka: 'Partition.appendRecordsToLeader',
-    description: 'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below min.insync.replicas).',
+    description:
+      'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below ' +
+      'min.insync.replicas).',
   },
   'produce-not-enough-replicas-after-append': {
     kafka: 'Partition.checkEnoughReplicasReachOffset',
     description: 'An appended acks=all produce completed with NOT_ENOUGH_REPLICAS_AFTER_APPEND.',
+    reachable:
+      'not with ELR on (the model\'s default, KIP-966): the HW holds while the ISR is below ' +
+      'min.insync.replicas, so no produce completes then; scenarios never turn ELR off, as Kafka without it ' +
+      'loses acknowledged writes in these schedules',
   },
   'delayed-produce-timed-out': {
     kafka: 'DelayedProduce.onExpiration',
@@ -126,11 +145,15 @@ export const CODE_PROBES = {
   },
   'isr-expansion-waits-for-epoch-start': {
     kafka: 'Partition.isFollowerInSync (KAFKA-7128)',
-    description: 'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start offset.',
+    description:
+      'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start ' +
+      'offset.',
   },
   'isr-ineligible-fenced-broker': {
     kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
-    description: 'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or unregistered.',
+    description:
+      'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or ' +
+      'unregistered.',
   },
   'isr-ineligible-stale-broker-epoch': {
     kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
@@ -143,18 +166,28 @@ export const CODE_PROBES = {
   'alter-partition-answer-stale': {
     kafka: 'Partition.handleAlterPartitionUpdate',
     description: 'An accepted AlterPartition answer was ignored: the leader had moved to a newer epoch meanwhile.',
+    reachable:
+      'no: new metadata drops the pending change (makeLeader), so a late answer finds no pending change to ' +
+      'match',
   },
   'alter-partition-rolled-back': {
     kafka: 'Partition.handleAlterPartitionError',
-    description: 'The controller did not apply an ISR change (OPERATION_NOT_ATTEMPTED, INELIGIBLE_REPLICA): back to the committed ISR.',
+    description:
+      'The controller did not apply an ISR change (OPERATION_NOT_ATTEMPTED, INELIGIBLE_REPLICA): back to ' +
+      'the committed ISR.',
   },
   'alter-partition-awaits-metadata': {
     kafka: 'Partition.handleAlterPartitionError',
-    description: 'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it on.',
+    description:
+      'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it ' +
+      'on.',
   },
   'alter-partition-retry-backoff': {
     kafka: 'AlterPartitionManager',
     description: 'An AlterPartition got a retriable error and is resent after a backoff.',
+    reachable:
+      'no: the retriable errors (STALE_BROKER_EPOCH, NOT_CONTROLLER) need a controller that lost a ' +
+      'registration or metadata, and it never does',
   },
   // --- fetch served by the leader (partition.ts)
   'fetch-fenced-follower': {
@@ -171,7 +204,12 @@ export const CODE_PROBES = {
   },
   'fetch-last-epoch-unknown-to-leader': {
     kafka: 'Partition.fetchRecords',
-    description: "The leader's epoch cache has nothing at or below the fetch's last fetched epoch: OFFSET_OUT_OF_RANGE.",
+    description:
+      "The leader's epoch cache has nothing at or below the fetch's last fetched epoch: " +
+      "OFFSET_OUT_OF_RANGE.",
+    reachable:
+      'not in the correct model: a leader\'s cache holds its own epoch, and KIP-320 fencing keeps the ' +
+      'asker\'s last epoch at most that; reached with no-epoch-fencing',
   },
   'fetch-diverging-follower': {
     kafka: 'Partition.fetchRecords (KIP-320, KAFKA-10554)',
@@ -180,10 +218,17 @@ export const CODE_PROBES = {
   'fetch-diverging-consumer': {
     kafka: 'Partition.fetchRecords (KIP-320)',
     description: "The leader answered a consumer's fetch with a DivergingEpoch: what it read was truncated.",
+    reachable:
+      'no: a consumer validates its position (OffsetsForLeaderEpoch) whenever it sees a new leader epoch ' +
+      'and must fetch in the current one, so the validation finds a truncation first ' +
+      '(consumer-truncation-detected)',
   },
   'fetch-offset-beyond-log-end': {
     kafka: 'UnifiedLog.read',
     description: "A fetch asked for an offset past the leader's log end (OFFSET_OUT_OF_RANGE).",
+    reachable:
+      'not in the correct model: a fetch carrying an epoch is told to diverge first; only an epoch-less ' +
+      'consumer after an offset reset could get here; reached with no-epoch-fencing',
   },
   'delayed-fetch-leadership-changed': {
     kafka: 'DelayedFetch.tryComplete',
@@ -193,6 +238,9 @@ export const CODE_PROBES = {
   'follower-fetch-answer-dropped': {
     kafka: 'AbstractFetcherThread.processFetchRequest',
     description: "A follower dropped a fetch answer because its log end moved while the fetch was in flight.",
+    reachable:
+      'no: a follower\'s log changes only through its own fetch answers, one at a time, and a new leader ' +
+      'epoch restarts the fetcher',
   },
   'follower-fenced': {
     kafka: 'AbstractFetcherThread.onPartitionFenced',
@@ -201,10 +249,15 @@ export const CODE_PROBES = {
   'follower-offset-out-of-range': {
     kafka: 'AbstractFetcherThread.handleOutOfRangeError',
     description: 'A follower fetch got OFFSET_OUT_OF_RANGE and asked the leader for its log end.',
+    reachable:
+      'not in the correct model: the leader answers a follower with a DivergingEpoch before any offset ' +
+      'check; reached with no-epoch-fencing (fetch by offset only)',
   },
   'follower-truncated-to-leader-log-end': {
     kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate',
     description: "A follower ahead of its leader truncated to the leader's log end.",
+    reachable:
+      'not in the correct model: it follows follower-offset-out-of-range, with a follower ahead of its leader',
   },
   'follower-truncated-on-divergence': {
     kafka: 'AbstractFetcherThread.truncateOnFetchResponse',
@@ -212,11 +265,14 @@ export const CODE_PROBES = {
   },
   'follower-diverged-unknown-leader-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279)',
-    description: "The follower does not know the leader's diverging epoch: it cut to the end of its largest smaller epoch.",
+    description:
+      "The follower does not know the leader's diverging epoch: it cut to the end of its largest smaller " +
+      "epoch.",
   },
   'follower-diverged-no-own-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState',
     description: 'The follower has no epoch at or below the diverging one: it cut to the leader end offset.',
+    reachable: 'no: the diverging epoch is at most the follower\'s own last fetched epoch, which its cache holds',
   },
   'follower-hw-moved-back': {
     kafka: 'UnifiedLog.maybeUpdateHighWatermark',
@@ -226,6 +282,7 @@ export const CODE_PROBES = {
   'broker-reregisters-after-stale-epoch': {
     kafka: 'BrokerLifecycleManager (heartbeat STALE_BROKER_EPOCH)',
     description: 'The controller did not know the broker epoch of a heartbeat: the broker registered again.',
+    reachable: 'no: follows controller-heartbeat-stale-broker-epoch',
   },
   'init-producer-id-before-registration': {
     kafka: 'TransactionCoordinator.handleInitProducerId',
@@ -235,6 +292,9 @@ export const CODE_PROBES = {
   'controller-recovery-dropped-tail': {
     kafka: 'KafkaRaftClient (log recovery)',
     description: 'The controller restarted and discarded a torn tail of the metadata log.',
+    reachable:
+      'no: the controller fsyncs every change within the event that makes it, and its faults (kill -9) keep ' +
+      'the page cache anyway',
   },
   'controller-duplicate-registration-refused': {
     kafka: 'ClusterControlManager.registerBroker',
@@ -247,6 +307,9 @@ export const CODE_PROBES = {
   'controller-heartbeat-stale-broker-epoch': {
     kafka: 'ClusterControlManager.checkBrokerEpoch',
     description: 'The controller answered a heartbeat from an unknown or old registration with STALE_BROKER_EPOCH.',
+    reachable:
+      'no: a broker process registers once and the controller never forgets a registration (its log is ' +
+      'durable), so heartbeats always carry the current epoch',
   },
   'controller-fenced-session-expired': {
     kafka: 'ReplicationControlManager.handleBrokerFenced',
@@ -255,14 +318,22 @@ export const CODE_PROBES = {
   'alter-partition-rejected-stale-broker-epoch': {
     kafka: 'ReplicationControlManager.alterPartition (checkBrokerEpoch)',
     description: "An AlterPartition came from a leader whose broker epoch is not its current registration's.",
+    reachable:
+      'no: same reason as controller-heartbeat-stale-broker-epoch (a live leader\'s registration is always ' +
+      'current)',
   },
   'alter-partition-rejected-not-controller': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
     description: 'An AlterPartition named epochs newer than the controller knows (NOT_CONTROLLER).',
+    reachable:
+      'no: brokers learn only committed metadata and the controller never loses it, so no request names a ' +
+      'newer epoch',
   },
   'alter-partition-rejected-invalid-request': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
-    description: 'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a non-replica.',
+    description:
+      'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a ' +
+      'non-replica.',
   },
   'alter-partition-rejected-fenced-leader-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
@@ -274,7 +345,9 @@ export const CODE_PROBES = {
   },
   'alter-partition-rejected-ineligible-replica': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
-    description: 'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch (INELIGIBLE_REPLICA).',
+    description:
+      'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch ' +
+      '(INELIGIBLE_REPLICA).',
   },
   'alter-partition-rejected-stale-replica-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
@@ -283,6 +356,9 @@ export const CODE_PROBES = {
   'alter-partition-leader-moved': {
     kafka: 'ReplicationControlManager.alterPartition',
     description: 'Applying an AlterPartition left the sender no longer leader (NOT_LEADER_OR_FOLLOWER).',
+    reachable:
+      'no: validation requires every proposed ISR member, the leader included, to be registered and ' +
+      'unfenced, so the election keeps the leader',
   },
   // --- partition changes and elections (partition-change.ts)
   'elr-grown': {
@@ -312,7 +388,7 @@ export const CODE_PROBES = {
   'election-unclean': {
     kafka: 'PartitionChangeBuilder.electLeader (unclean.leader.election.enable)',
     description: 'A replica outside the ISR and ELR was elected leader.',
-    reachable: 'only with unclean.leader.election.enable, which the correct model never sets (variant unclean-election)',
+    reachable: 'not in the correct model: needs unclean.leader.election.enable (variant unclean-election)',
   },
   'partition-went-offline': {
     kafka: 'PartitionChangeBuilder.build (NO_LEADER)',
@@ -325,7 +401,9 @@ export const CODE_PROBES = {
   },
   'producer-resent-maybe-appended-batch': {
     kafka: 'TransactionManager.startSequencesAtBeginning (KAFKA-14034)',
-    description: 'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka allows).',
+    description:
+      'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka ' +
+      'allows).',
   },
   'producer-sequence-gap-detected': {
     kafka: 'TransactionManager.canRetry',
@@ -355,6 +433,7 @@ export const CODE_PROBES = {
   'consumer-diverging-epoch': {
     kafka: 'Fetcher (FetchResponse divergingEpoch, KIP-320)',
     description: "A consumer's fetch came back with a DivergingEpoch.",
+    reachable: 'no: same reason as fetch-diverging-consumer',
   },
   'consumer-truncation-detected': {
     kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
@@ -363,10 +442,14 @@ export const CODE_PROBES = {
   'consumer-offset-reset': {
     kafka: 'Fetcher.handleOffsetOutOfRange (auto.offset.reset)',
     description: 'A consumer reset its position after OFFSET_OUT_OF_RANGE it could not validate.',
+    reachable:
+      'not in the correct model: an out-of-range answer needs a fetch past the leader\'s log end (see ' +
+      'fetch-offset-beyond-log-end); the first one only forces a validation',
   },
   'consumer-validation-leader-knows-no-epoch': {
     kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
     description: 'Validating its position, a consumer learnt the leader knows no epoch up to its own: back to 0.',
+    reachable: 'not in the correct model: same reason as epoch-lookup-above-latest',
   },
 } as const satisfies Record<string, CodeProbeInfo>;
 

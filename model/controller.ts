@@ -357,7 +357,8 @@ export class KraftController implements Actor<Message>, ControllerNode {
       const reg = this.brokers.get(b.brokerId);
       if (reg === undefined || reg.fenced) return 'INELIGIBLE_REPLICA';
       // KIP-903: a broker epoch other than the current registration's (-1 = not checked).
-      if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) codeProbe('alter-partition-rejected-stale-replica-epoch');
+      const staleReplicaEpoch = b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch;
+      if (staleReplicaEpoch) codeProbe('alter-partition-rejected-stale-replica-epoch');
       if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) return 'INELIGIBLE_REPLICA';
     }
     return 'NONE';

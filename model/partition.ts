@@ -174,7 +174,8 @@ export class Partition {
     this.replicas = replicas;
     this.isr = isr;
     this.maximalIsr = isr;
-    if (this.pending !== null) codeProbe(this.pending.kind === 'expand' ? 'pending-isr-expansion-reset' : 'pending-isr-shrink-reset');
+    if (this.pending?.kind === 'expand') codeProbe('pending-isr-expansion-reset');
+    if (this.pending?.kind === 'shrink') codeProbe('pending-isr-shrink-reset');
     this.pending = null; // metadata overrides any in-flight ISR change (its answer will be ignored)
     this.role = 'leader';
     this.leaderId = this.host.brokerId;
@@ -263,7 +264,9 @@ export class Partition {
     const pending = this.pending;
     if (pending === null || pending.correlationId !== correlationId || this.role !== 'leader') return;
     if (error === 'NONE') {
-      if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) codeProbe('alter-partition-answer-stale');
+      if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) {
+        codeProbe('alter-partition-answer-stale');
+      }
       if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) return; // stale answer
       this.pending = null;
       this.isr = isr;
@@ -319,7 +322,6 @@ export class Partition {
     let lastOffset: number;
     if (req.producerId >= 0 && n > 0) {
       const check = this.log.producers.check(req.producerId, req.producerEpoch, req.baseSequence, req.baseSequence + n - 1);
-      if (check.kind === 'error' && check.error === 'OUT_OF_ORDER_SEQUENCE_NUMBER') codeProbe('produce-out-of-order-sequence');
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.
@@ -415,7 +417,9 @@ export class Partition {
   maybeIncrementHw(): boolean {
     if (this.role !== 'leader') return false;
     // KIP-966: with ELR, the HW advances only while the ISR has at least min.insync.replicas.
-    if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) codeProbe('hw-frozen-isr-below-min');
+    if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) {
+      codeProbe('hw-frozen-isr-below-min');
+    }
     if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) return false;
     const leaderLeo = this.log.leo;
     let newHw = leaderLeo;
@@ -528,7 +532,8 @@ export class Partition {
   /** Kafka's fetchRecords: validate epochs, check divergence, read, record a follower's position. */
   private readForFetch(req: FetchRequest, updateFollowerState: boolean): FetchResponse {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
-    if (error === 'FENCED_LEADER_EPOCH') codeProbe(req.replicaId >= 0 ? 'fetch-fenced-follower' : 'fetch-fenced-consumer');
+    if (error === 'FENCED_LEADER_EPOCH' && req.replicaId >= 0) codeProbe('fetch-fenced-follower');
+    if (error === 'FENCED_LEADER_EPOCH' && req.replicaId < 0) codeProbe('fetch-fenced-consumer');
     if (error === 'UNKNOWN_LEADER_EPOCH') codeProbe('fetch-leader-epoch-ahead');
     if (error !== 'NONE') return this.fetchResponse(req, error, NO_RECORDS, undefined);
     const isFollower = req.replicaId >= 0;

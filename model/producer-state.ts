@@ -50,6 +50,7 @@ export class ProducerStates {
       if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', batch: b };
     }
     const last = batches[batches.length - 1];
+    if (last !== undefined && firstSeq !== last.lastSeq + 1) codeProbe('produce-out-of-order-sequence');
     if (last !== undefined && firstSeq !== last.lastSeq + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     return APPEND;
   }

@@ -182,8 +182,8 @@ export class ReplicaLog {
       // Kafka's UnifiedLog.truncateTo: always trim the epoch cache to the log end, since an
       // ex-leader may hold an entry for an epoch it never wrote in; without this a follower
       // would be told to diverge at the same point forever.
-      const epochs = this.epochs.entries;
-      if (epochs.length > 0 && epochs[epochs.length - 1].startOffset >= this.records.length) codeProbe('truncate-trims-empty-epoch');
+      const lastEpochStart = this.epochs.entries.at(-1)?.startOffset ?? -1;
+      if (lastEpochStart >= this.records.length) codeProbe('truncate-trims-empty-epoch');
       this.epochs.truncateFromEnd(this.records.length);
       return false;
     }
