@@ -35,10 +35,8 @@ export const CODE_PROBES = {
   },
   'log-recovery-partial-batch': {
     kafka: 'LogSegment.recover',
-    description: 'Recovery discarded the records of a batch whose last record never reached the disk.',
-    reachable:
-      'no: the disk keeps exactly the fsynced prefix and the model appends and fsyncs whole batches; needs ' +
-      'a power loss that keeps part of the page cache, which the kernel\'s fault model does not have',
+    description:
+      'Recovery discarded the start of a batch whose last record never reached the disk (partial writeback).',
   },
   'log-recovery-dropped-tail': {
     kafka: 'LogLoader.recoverLog',

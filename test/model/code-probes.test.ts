@@ -3,9 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { startCodeProbes } from '../../harness/code-probes.ts';
+import { SimDisk } from '../../harness/disk.ts';
+import { ReplicaLog } from '../../model/replica-log.ts';
 import { CODE_PROBE_INFO, CODE_PROBE_NAMES } from '../../model/code-probes.ts';
 import { CONTROLLER_ID } from '../../model/config.ts';
 import { TestCluster, errorOf } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { codeProbesDoc, DOC_PATH } from '../../scripts/code-probes-table.ts';
 
 /** Runs `body` while recording the catalog's probes; returns the probes hit. */
 function recording(body: () => void): string[] {
@@ -65,6 +69,10 @@ describe('code probes in the model', () => {
     expect(hit).toContain('follower-truncated-on-divergence');
   });
 
+  it('docs/code-probes.md lists the catalog as it is (regenerate: npx tsx scripts/code-probes-table.ts --write)', () => {
+    expect(readFileSync(DOC_PATH, 'utf8')).toBe(codeProbesDoc());
+  });
+
   it('every probe of the catalog cites a Kafka class or KIP and says what happened', () => {
     for (const name of CODE_PROBE_NAMES) {
       const info = CODE_PROBE_INFO[name];
@@ -72,5 +80,22 @@ describe('code probes in the model', () => {
       expect(info.kafka.length).toBeGreaterThan(3);
       expect(info.description).toMatch(/^[A-Z].*\.$/);
     }
+  });
+});
+
+describe('a power loss with partial writeback', () => {
+  it('leaves part of a batch on disk; recovery drops it and hits the partial-batch probe', () => {
+    const disk = new SimDisk();
+    const log = new ReplicaLog(disk, 't-0', null);
+    log.appendAsLeader([{ key: null, value: 'a' }], 1, -1, -1, -1);
+    log.flush();
+    log.appendAsLeader(['b', 'c', 'd'].map((value) => ({ key: null, value })), 1, -1, -1, -1);
+    disk.losePower(false, () => 2); // the OS wrote back 'b' and 'c' of the unflushed batch
+    const recovered = new ReplicaLog(disk, 't-0', null);
+    const hit = recording(() => {
+      expect(recovered.recover({ cleanShutdown: false, recoveryPoint: 1, hwCheckpoint: 1 })).toBe(1);
+    });
+    expect(recovered.records.map((r) => r.value)).toEqual(['a']);
+    expect(hit).toEqual(['log-recovery-partial-batch', 'log-recovery-dropped-tail']);
   });
 });
