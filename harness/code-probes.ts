@@ -13,7 +13,7 @@
 //   again and restores whatever was installed before (runs may nest, e.g. while shrinking).
 
 /** Which probes of a catalog one run reached: a bitset in catalog order. */
-export class CodeProbeRecorder {
+class CodeProbeRecorder {
   private readonly indexOf = new Map<string, number>();
   private readonly bits: Uint32Array;
 

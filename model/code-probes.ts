@@ -27,7 +27,7 @@ export interface CodeProbeInfo {
   readonly reachable?: string;
 }
 
-export const CODE_PROBES = {
+const CODE_PROBES = {
   // --- the replica log and its recovery (replica-log.ts)
   'log-recovery-torn-entry': {
     kafka: 'LogSegment.recover',
