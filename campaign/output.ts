@@ -20,6 +20,7 @@ import type { CampaignSummary, ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
 import { renderCampaignIndex, type CampaignEntry } from '../reports/campaign-index.ts';
+import { probeRows } from './probes.ts';
 
 function fileStem(scenario: string, variant: string, seed: number): string {
   return `${scenario}-${variant}-seed-${seed}`;
@@ -256,6 +257,7 @@ function renderIndex(
         (losses > MAX_EXPECTED_ROWS ? `; the first ${MAX_EXPECTED_ROWS} of ${losses} expected losses listed` : '') +
         `; exit ${summary.exitCode}${summary.interrupted ? ' (interrupted)' : ''}`,
       seedsRun: summary.seeds,
+      codeProbes: probeRows(summary.probes),
     });
   } catch {
     return plainIndex(summary, dir);

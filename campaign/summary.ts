@@ -9,6 +9,7 @@ import { EventHash } from '../harness/hash.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { summarizeTrace, terminalSafe } from '../reports/terminal-summary.ts';
 import { isFailureOutcome, type SeedOutcome, type SeedResult } from './tasks.ts';
+import { countProbes, probeSummaryLine } from './probes.ts';
 
 export const SUMMARY_FORMAT = 'gregor-fuzz-summary';
 export const SUMMARY_VERSION = 1;
@@ -47,6 +48,8 @@ export interface CampaignSummary {
   outcomes: Record<SeedOutcome, number>;
   /** Seeds whose schedule went beyond what Kafka promises. */
   beyondPromise: number;
+  /** Code probes: judged seeds that reached each probe of the catalog ({} when none were recorded). */
+  probes: Record<string, number>;
   events: number;
   virtualSeconds: number;
   /** Fold of every judged seed's (seed, hash) in seed order: equal digests, equal campaigns. */
@@ -121,6 +124,7 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     violations: p.violations,
     outcomes,
     beyondPromise: beyond,
+    probes: countProbes(p.results),
     events,
     virtualSeconds: Math.round(virtualUs / 1000) / 1000,
     digest: digestOf(p.results),
@@ -173,6 +177,8 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
       `, unknown ${o.unknown}, expected losses (beyond Kafka's promise) ${o['expected-loss']}`,
   );
   lines.push(`  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s`);
+  const probeLine = probeSummaryLine(s.probes ?? {}); // code probes never hit, if any
+  if (probeLine !== null) lines.push(probeLine);
   if (s.stoppedEarly) lines.push(`  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every seed)`);
   s.violations.forEach((v, i) => {
     lines.push('');

@@ -13,6 +13,8 @@ import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResu
 import { checkDeterminism } from '../driver/determinism.ts';
 import { canonicalJson, EventHash } from '../harness/hash.ts';
 import { shrinkFailure } from './shrink.ts';
+import { encodeProbeSet } from '../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 
 export const DEFAULT_DEPS_MODULE = new URL('../driver/default-deps.ts', import.meta.url).href;
 
@@ -36,6 +38,8 @@ export interface SeedResult {
   faultsFired: number;
   /** Wall milliseconds the task took (not part of any comparison). */
   wallMs: number;
+  /** Code probes the seed reached: a hex bitset over model/code-probes.ts's catalog (campaign/probes.ts). */
+  codeProbes?: string;
 }
 
 /**
@@ -103,6 +107,7 @@ function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
     faultsFired: r.faultsFired,
     wallMs,
   };
+  if (r.codeProbes !== undefined) out.codeProbes = encodeProbeSet(CODE_PROBE_NAMES, r.codeProbes);
   if (r.failureKind !== undefined) {
     out.kind = r.failureKind;
     const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);

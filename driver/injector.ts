@@ -395,7 +395,8 @@ export class FaultInjector {
     const brokers = uniq(a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)));
     if (brokers.length === 0) return this.skip(record, 'no broker to power off');
     for (const b of brokers) {
-      this.sim.powerLoss(b, { tornTail: a.tornTail });
+      // Writeback: some unflushed writes may have reached the disk before the power went out.
+      this.sim.powerLoss(b, { tornTail: a.tornTail, writeback: true });
       this.hold(b, record.id);
     }
     const what = `power loss of ${brokers.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;

@@ -233,14 +233,18 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.takeDown(this.slot(id), 'crash');
   }
 
-  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void {
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void {
     const slot = this.slot(id);
     if (slot.up) this.takeDown(slot, 'power-loss');
     else {
       this.assertNotRunning(slot, 'power-loss');
       this.noteTransition(slot, 'power-loss');
     }
-    slot.disk.losePower(opts?.tornTail ?? false);
+    // Writeback: half the time none of a file's unflushed entries reached the disk, else a
+    // uniform share of them; drawn from the node's own stream, so no other draw moves.
+    const rng = opts?.writeback === true ? this.rng(`writeback/${slot.name}`) : undefined;
+    const writtenBack = rng === undefined ? undefined : (n: number) => (rng.chance(0.5) ? 0 : rng.intBetween(1, n));
+    slot.disk.losePower(opts?.tornTail ?? false, writtenBack);
   }
 
   shutdown(id: NodeId): void {

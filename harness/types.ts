@@ -229,8 +229,11 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
   start(id: NodeId): void;
   /** kill -9: memory, timers and connections gone; the page cache survives. */
   crash(id: NodeId): void;
-  /** Machine crash: like crash, and every unflushed byte is lost (optionally a torn tail). */
-  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void;
+  /**
+   * Machine crash: like crash, and every unflushed byte is lost (optionally a torn tail), but
+   * with `writeback` a random prefix of each file's unflushed entries (see disk.ts).
+   */
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void;
   /** Clean shutdown: onShutdown() runs (flushes), then the node is down. */
   shutdown(id: NodeId): void;
   /**

@@ -38,6 +38,7 @@ import {
 } from './internal-protocol.ts';
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
 import { LOG_FILE, ReplicaLog } from './replica-log.ts';
+import { codeProbe } from './code-probes.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
@@ -211,6 +212,7 @@ export class Broker implements Actor<Message>, PartitionHost {
   }
 
   sendAlterPartition(p: Partition, change: PendingIsrChange): void {
+    if (change.correlationId !== 0) codeProbe('alter-partition-resent-after-timeout');
     const correlationId = this.nextCorrelationId();
     change.correlationId = correlationId;
     change.deadlineUs = this.ctx.now() + this.controllerTimeoutUs;
@@ -347,6 +349,7 @@ export class Broker implements Actor<Message>, PartitionHost {
       // Stopping: nothing is left to hand over to a controller that does not know us.
       if (this.shuttingDown) return this.ctx.readyToStop();
       // The controller does not know this registration: register again.
+      codeProbe('broker-reregisters-after-stale-epoch');
       this.epoch = -1;
       this.sendRegistration();
       return;
@@ -611,6 +614,7 @@ export class Broker implements Actor<Message>, PartitionHost {
 
   private handleInitProducerId(from: number, msg: Extract<ClientRequest, { type: 'InitProducerIdRequest' }>): void {
     if (this.epoch < 0) {
+      codeProbe('init-producer-id-before-registration');
       this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'BROKER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 } satisfies ClientResponse);
       return;
     }

@@ -33,6 +33,7 @@ import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
+import { codeProbe } from './code-probes.ts';
 
 export interface FetchWakeTag {
   readonly type: 'fetch-wake';
@@ -248,6 +249,7 @@ export class PartitionFetcher implements RequestOwner {
       case 'NONE': {
         if (r.divergingEpoch !== undefined) {
           // KIP-320: the leader says our log diverges after (epoch, endOffset).
+          codeProbe('consumer-diverging-epoch');
           this.completePoll('ok', [], undefined);
           this.truncationDetected(r.divergingEpoch.epoch, r.divergingEpoch.endOffset);
           this.schedule(0);
@@ -302,6 +304,7 @@ export class PartitionFetcher implements RequestOwner {
           // auto.offset.reset: earliest if below the log start, else back to the HW.
           this.forceValidation = false;
           const reset = this.position < r.logStartOffset ? r.logStartOffset : Math.min(this.position, r.highWatermark);
+          if (reset !== this.position) codeProbe('consumer-offset-reset');
           if (reset !== this.position) this.assign(reset, -1);
         }
         this.schedule(this.backoffUs);
@@ -329,6 +332,7 @@ export class PartitionFetcher implements RequestOwner {
         this.validatedEpoch = this.validatingEpoch;
         if (r.endOffset < 0 || r.leaderEpoch < 0) {
           // The leader knows no epoch up to ours: everything we read diverges (reset to earliest).
+          if (this.position > 0) codeProbe('consumer-validation-leader-knows-no-epoch');
           if (this.position > 0) this.truncationDetected(-1, 0);
         } else {
           this.truncationDetected(r.leaderEpoch, r.endOffset);
@@ -367,6 +371,7 @@ export class PartitionFetcher implements RequestOwner {
    */
   private truncationDetected(epoch: number, endOffset: number): void {
     if (endOffset < this.position) {
+      codeProbe('consumer-truncation-detected');
       this.stats.truncations++;
       this.assign(endOffset, epoch);
     } else if (epoch >= 0) {

@@ -18,6 +18,7 @@
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
+import { codeProbe } from './code-probes.ts';
 
 export type NoResponseReason = 'timeout' | 'disconnect';
 
@@ -108,6 +109,7 @@ export class ClientNet {
       const node = req.node;
       for (const other of this.pending.values()) {
         if (other.node !== node || victims.some(([v]) => v === other)) continue;
+        if (other.deadlineUs > now) codeProbe('client-request-failed-by-disconnect');
         victims.push([other, other.deadlineUs <= now ? 'timeout' : 'disconnect']);
       }
     }

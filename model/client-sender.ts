@@ -44,6 +44,7 @@ import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
+import { codeProbe } from './code-probes.ts';
 
 /** Records per ProduceRequest at most (Kafka bounds a batch by batch.size bytes). */
 const MAX_BATCH_RECORDS = 64;
@@ -437,6 +438,7 @@ export class Sender implements RequestOwner {
     const part = batch.part;
     if (batch.done) {
       // Expired while in flight (Kafka ignores the late answer), but it tells the sequence state.
+      codeProbe('producer-late-answer-after-expiry');
       if (this.idempotent && (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') && batch.producerId === part.producerId) {
         if (batch.lastSequence > part.lastAckedSequence) part.lastAckedSequence = batch.lastSequence;
       }
@@ -446,6 +448,7 @@ export class Sender implements RequestOwner {
     // An error answer that carries an offset was given after the append (Kafka completes
     // purgatory with the append's offsets: NOT_LEADER_OR_FOLLOWER on losing leadership,
     // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND): the records may still commit.
+    if (error !== 'NONE' && baseOffset >= 0) codeProbe('produce-error-after-append');
     if (error !== 'NONE' && baseOffset >= 0) batch.maybeAppended = true;
     switch (error) {
       case 'NONE':
@@ -489,6 +492,7 @@ export class Sender implements RequestOwner {
             part.unresolvedNextSequence >= 0
               ? batch.baseSequence === part.unresolvedNextSequence
               : batch.baseSequence === part.lastAckedSequence + 1;
+          if (next) codeProbe('producer-sequence-gap-detected');
           if (next) this.requestBump(part);
           this.retryOrExpire(batch, error, false);
         } else this.fatal(batch, error);
@@ -552,6 +556,7 @@ export class Sender implements RequestOwner {
     this.stats.expired++;
     const unknown = batch.maybeAppended || batch.onWire !== null;
     const cause = batch.onWire !== null ? 'request in flight' : batch.lastError || 'never sent';
+    if (batch.onWire !== null) codeProbe('producer-batch-expired-in-flight');
     if (this.idempotent && batch.attempts > 0) {
       const part = batch.part;
       const next = batch.lastSequence + 1;
@@ -601,6 +606,7 @@ export class Sender implements RequestOwner {
    */
   private maybeResolve(part: PartitionState): void {
     if (!this.idempotent || part.unresolvedNextSequence < 0 || part.incomplete.length > 0) return;
+    if (part.lastAckedSequence + 1 !== part.nextSequence) codeProbe('producer-unresolved-sequence-restart');
     if (part.lastAckedSequence + 1 !== part.nextSequence) this.requestBump(part);
     part.unresolvedNextSequence = -1;
   }
@@ -628,6 +634,7 @@ export class Sender implements RequestOwner {
    * duplicate, which Kafka's idempotence does not cover, from a broker failing to dedupe.
    */
   private rewriteSequences(part: PartitionState): void {
+    codeProbe('producer-sequences-restarted');
     let seq = 0;
     let resent: string[] | null = null;
     for (const batch of part.incomplete) {
@@ -638,6 +645,7 @@ export class Sender implements RequestOwner {
       seq += batch.sends.length;
     }
     if (resent !== null) {
+      codeProbe('producer-resent-maybe-appended-batch');
       this.ctx.emit({ kind: 'producer-resequenced', producer: this.ctx.id, topic: part.topic, partition: part.partition, producerId: this.producerId, values: resent });
     }
     part.producerId = this.producerId;

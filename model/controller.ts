@@ -35,6 +35,7 @@ import {
   type PartitionState,
 } from './internal-protocol.ts';
 import { buildPartitionChange, NO_LEADER } from './partition-change.ts';
+import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
 
 export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 
@@ -234,6 +235,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       return;
     }
     if (existing !== undefined && existing.incarnation !== req.incarnation && this.hasValidSession(existing)) {
+      codeProbe('controller-duplicate-registration-refused');
       this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'DUPLICATE_BROKER_REGISTRATION', brokerEpoch: -1 });
       return;
     }
@@ -244,6 +246,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       if (!clean) this.ctx.emit({ kind: 'unclean-shutdown', broker: id, previousBrokerEpoch: req.previousBrokerEpoch, registeredEpoch: existing.epoch });
       if (this.elrEnabled && !clean) {
         // KIP-966: an unclean shutdown may have lost data; leave every ISR and ELR.
+        codeProbe('controller-unclean-shutdown-registration');
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.isr.includes(id));
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.elr.includes(id));
       } else {
@@ -273,6 +276,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private handleHeartbeat(from: number, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): void {
     const reg = this.brokers.get(req.brokerId);
     if (reg === undefined || reg.epoch !== req.brokerEpoch) {
+      codeProbe('controller-heartbeat-stale-broker-epoch');
       this.reply(from, {
         type: 'BrokerHeartbeatResponse',
         correlationId: req.correlationId,
@@ -382,6 +386,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       }
     }
     if (stalest === undefined) return false;
+    codeProbe('controller-fenced-session-expired');
     this.fenceBroker(stalest);
     this.controlledShutdownEnd.delete(stalest.brokerId);
     return true;
@@ -431,6 +436,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
 
   private handleAlterPartition(from: number, req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>): void {
     const respond = (error: ControllerErrorCode, s: PartitionState | undefined): void => {
+      if (error !== 'NONE') probeAlterPartitionRejection(error);
       this.ctx.emit({
         kind: 'alter-partition-applied',
         topic: req.topic,
@@ -497,6 +503,8 @@ export class KraftController implements Actor<Message>, ControllerNode {
       if (reg.inControlledShutdown === true && this.variant !== 'controlled-shutdown-isr') return 'INELIGIBLE_REPLICA';
       if (reg.fenced) return 'INELIGIBLE_REPLICA';
       // KIP-903: a broker epoch other than the current registration's (-1 = not checked).
+      const staleReplicaEpoch = b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch;
+      if (staleReplicaEpoch) codeProbe('alter-partition-rejected-stale-replica-epoch');
       if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) return 'INELIGIBLE_REPLICA';
     }
     return 'NONE';
@@ -621,6 +629,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
         break;
       }
     }
+    if (valid < entries.length) codeProbe('controller-recovery-dropped-tail');
     if (valid < entries.length) this.ctx.disk.truncate(METADATA_LOG, valid);
     this.replaying = true;
     for (let i = 0; i < valid; i++) {

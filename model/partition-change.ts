@@ -27,6 +27,7 @@
 // marks it RECOVERED with its first AlterPartition, which changes nothing for replication).
 
 import type { PartitionState } from './internal-protocol.ts';
+import { codeProbe } from './code-probes.ts';
 
 export const NO_LEADER = -1;
 
@@ -56,12 +57,15 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   // maybePopulateTargetElr
   if (opts.elrEnabled) {
     if (targetIsr.length >= opts.minIsr) {
+      if (targetElr.length > 0) codeProbe('elr-cleared');
       targetElr = [];
     } else {
       const candidates: number[] = [...targetElr];
       for (const r of partition.isr) if (!candidates.includes(r)) candidates.push(r);
       const unclean = opts.uncleanShutdownReplicas ?? [];
+      if (candidates.some((r) => unclean.includes(r))) codeProbe('elr-excludes-unclean-shutdown');
       targetElr = candidates.filter((r) => !targetIsr.includes(r) && !unclean.includes(r));
+      if (targetElr.length > partition.elr.length) codeProbe('elr-grown');
     }
   }
 
@@ -87,12 +91,14 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
       lastKnownElr.length === 1 &&
       opts.isAcceptableLeader(lastKnownElr[0])
     ) {
+      codeProbe('election-of-last-known-leader');
       leader = lastKnownElr[0];
       unclean = true;
     }
     if (leader === NO_LEADER && opts.uncleanElection) {
       for (const r of partition.replicas) {
         if (opts.isAcceptableLeader(r)) {
+          codeProbe('election-unclean');
           leader = r;
           unclean = true;
           break;
@@ -102,9 +108,11 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   }
   let newIsr: readonly number[] = partition.isr;
   const leaderChanged = leader !== partition.leader;
+  if (leaderChanged && leader === NO_LEADER) codeProbe('partition-went-offline');
   if (leaderChanged) {
     if (targetElr.includes(leader)) {
       // Elected from the ELR: it becomes the ISR.
+      codeProbe('election-from-elr');
       targetIsr = [leader];
       targetElr = targetElr.filter((r) => r !== leader);
     }
@@ -123,6 +131,7 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   let nextLastKnownElr = lastKnownElr;
   if (opts.elrEnabled) {
     if (isrChanged && newIsr.length === 0 && (lastKnownElr.length !== 1 || lastKnownElr[0] !== partition.leader)) {
+      codeProbe('isr-emptied-last-leader-recorded');
       nextLastKnownElr = [partition.leader];
     } else if (leader !== NO_LEADER && lastKnownElr.length > 0) {
       nextLastKnownElr = NONE;

@@ -28,6 +28,7 @@ import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
+import { codeProbe } from './code-probes.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -176,9 +177,12 @@ export class Partition {
     const isNewLeader = this.role !== 'leader';
     const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
     if (isNewLeader) this.stopFetcher();
+    if (!isNewLeader && isNewLeaderEpoch) codeProbe('leader-reelected-new-epoch');
     this.replicas = replicas;
     this.isr = isr;
     this.maximalIsr = isr;
+    if (this.pending?.kind === 'expand') codeProbe('pending-isr-expansion-reset');
+    if (this.pending?.kind === 'shrink') codeProbe('pending-isr-shrink-reset');
     this.pending = null; // metadata overrides any in-flight ISR change (its answer will be ignored)
     this.role = 'leader';
     this.leaderId = this.host.brokerId;
@@ -224,6 +228,7 @@ export class Partition {
     this.partitionEpoch = partitionEpoch;
     this.isr = [];
     this.maximalIsr = [];
+    if (wasLeader && this.pending !== null) codeProbe('leader-demoted-with-pending-isr-change');
     this.pending = null;
     this.remotes = [];
     this.leaderEpochStartOffset = -1;
@@ -266,6 +271,9 @@ export class Partition {
     const pending = this.pending;
     if (pending === null || pending.correlationId !== correlationId || this.role !== 'leader') return;
     if (error === 'NONE') {
+      if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) {
+        codeProbe('alter-partition-answer-stale');
+      }
       if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) return; // stale answer
       this.pending = null;
       this.isr = isr;
@@ -277,6 +285,7 @@ export class Partition {
     }
     if (error === 'OPERATION_NOT_ATTEMPTED' || error === 'INELIGIBLE_REPLICA') {
       // The controller says the partition epoch is right and nothing was applied.
+      codeProbe('alter-partition-rolled-back');
       this.pending = null;
       this.isr = pending.lastCommittedIsr;
       this.maximalIsr = pending.lastCommittedIsr;
@@ -290,10 +299,12 @@ export class Partition {
       error === 'NEW_LEADER_ELECTED'
     ) {
       // Stay pending until the metadata log brings the newer state (handleAlterPartitionError).
+      codeProbe('alter-partition-awaits-metadata');
       return;
     }
     // Anything else (STALE_BROKER_EPOCH while re-registering, NOT_CONTROLLER...): retry after a
     // backoff (the broker's sweep resends it once the deadline passes).
+    codeProbe('alter-partition-retry-backoff');
     pending.correlationId = 0;
     pending.deadlineUs = this.host.nowUs() + ALTER_PARTITION_RETRY_BACKOFF_US;
   }
@@ -311,6 +322,7 @@ export class Partition {
     if (this.role !== 'leader') return this.produceError(from, req, 'NOT_LEADER_OR_FOLLOWER');
     const acks = req.acks;
     // NOT_ENOUGH_REPLICAS before append (committed ISR, Partition.appendRecordsToLeader).
+    if (acks === -1 && this.isr.length < this.minIsr) codeProbe('produce-rejected-below-min-isr');
     if (acks === -1 && this.isr.length < this.minIsr) return this.produceError(from, req, 'NOT_ENOUGH_REPLICAS');
     const n = req.records.length;
     let baseOffset: number;
@@ -320,6 +332,7 @@ export class Partition {
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.
+        codeProbe('produce-duplicate-batch');
         baseOffset = check.batch.firstOffset;
         lastOffset = check.batch.lastOffset;
       } else {
@@ -366,6 +379,7 @@ export class Partition {
 
   private completeProduce(to: number, correlationId: number, baseOffset: number, lastOffset: number): void {
     const error: ErrorCode = this.maximalIsr.length >= this.minIsr ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+    if (error !== 'NONE') codeProbe('produce-not-enough-replicas-after-append');
     if (error === 'NONE') {
       this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
     }
@@ -380,6 +394,7 @@ export class Partition {
   private failDelayedProduces(error: ErrorCode): void {
     const list = this.delayedProduces;
     if (list.length === 0) return;
+    codeProbe('delayed-produce-failed-on-leadership-loss');
     this.delayedProduces = [];
     for (const d of list) {
       this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: d.baseOffset });
@@ -411,7 +426,10 @@ export class Partition {
     // Partition.maybeIncrementLeaderHW / isUnderMinIsr: since Kafka 3.7 (KAFKA-15583) the HW
     // does not advance while the ISR is below min.insync.replicas, with or without ELR; before
     // it, only ELR (KIP-966) froze it.
-    if (this.isr.length < this.minIsr && (this.strictMinIsrHw || elrEnabled(this.host.config))) return false;
+    if (this.isr.length < this.minIsr && (this.strictMinIsrHw || elrEnabled(this.host.config))) {
+      codeProbe('hw-frozen-isr-below-min');
+      return false;
+    }
     const leaderLeo = this.log.leo;
     let newHw = leaderLeo;
     const now = this.host.nowUs();
@@ -438,10 +456,12 @@ export class Partition {
   /** KRaft isReplicaIsrEligible: unfenced, and its fetch's broker epoch is the current one (KIP-903). */
   private isIsrEligible(r: RemoteReplica): boolean {
     const current = this.host.unfencedBrokerEpoch(r.brokerId);
+    if (current < 0) codeProbe('isr-ineligible-fenced-broker');
     if (current < 0) return false;
     if (r.fetchedBrokerEpoch === null) return false;
     // Variant stale-broker-epoch (undoes KIP-903): any broker epoch will do.
     if (this.host.variant === 'stale-broker-epoch') return true;
+    if (r.fetchedBrokerEpoch !== -1 && r.fetchedBrokerEpoch !== current) codeProbe('isr-ineligible-stale-broker-epoch');
     return r.fetchedBrokerEpoch === -1 || r.fetchedBrokerEpoch === current;
   }
 
@@ -451,6 +471,7 @@ export class Partition {
     // KAFKA-7128: the follower must also have reached the start of this leader's epoch.
     // Variant isr-expand-on-hw undoes that check.
     if (this.host.variant === 'isr-expand-on-hw') return true;
+    if (r.leo < this.leaderEpochStartOffset) codeProbe('isr-expansion-waits-for-epoch-start');
     return this.leaderEpochStartOffset >= 0 && r.leo >= this.leaderEpochStartOffset;
   }
 
@@ -473,6 +494,7 @@ export class Partition {
     }
     if (out === null) return;
     const proposed = this.isr.filter((id) => !out!.includes(id));
+    if (proposed.length < this.minIsr) codeProbe('isr-shrink-below-min-isr');
     this.submitIsrChange('shrink', proposed);
   }
 
@@ -519,6 +541,9 @@ export class Partition {
   /** Kafka's fetchRecords: validate epochs, check divergence, read, record a follower's position. */
   private readForFetch(req: FetchRequest, updateFollowerState: boolean): FetchResponse {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
+    if (error === 'FENCED_LEADER_EPOCH' && req.replicaId >= 0) codeProbe('fetch-fenced-follower');
+    if (error === 'FENCED_LEADER_EPOCH' && req.replicaId < 0) codeProbe('fetch-fenced-consumer');
+    if (error === 'UNKNOWN_LEADER_EPOCH') codeProbe('fetch-leader-epoch-ahead');
     if (error !== 'NONE') return this.fetchResponse(req, error, NO_RECORDS, undefined);
     const isFollower = req.replicaId >= 0;
     let remote: RemoteReplica | undefined;
@@ -531,13 +556,16 @@ export class Partition {
     if (req.lastFetchedEpoch >= 0) {
       const eo = log.epochs.endOffsetFor(req.lastFetchedEpoch, leaderLeo);
       if (eo.endOffset === UNDEFINED_EPOCH_OFFSET || eo.epoch === UNDEFINED_EPOCH) {
+        codeProbe('fetch-last-epoch-unknown-to-leader');
         return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
       }
       if (eo.epoch < req.lastFetchedEpoch || eo.endOffset < req.fetchOffset) {
         // Divergence: the follower must truncate first; its position is not recorded.
+        codeProbe(isFollower ? 'fetch-diverging-follower' : 'fetch-diverging-consumer');
         return this.fetchResponse(req, 'NONE', NO_RECORDS, { epoch: eo.epoch, endOffset: eo.endOffset });
       }
     }
+    if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
     if (req.fetchOffset > leaderLeo || req.fetchOffset < 0) return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
     const hwAtRead = log.hw;
     // Followers read to the LEO, consumers to the HW.
@@ -616,6 +644,7 @@ export class Partition {
         list[kept++] = d;
         continue;
       }
+      if (!leader || d.leaderEpoch !== this.leaderEpoch) codeProbe('delayed-fetch-leadership-changed');
       const resp = this.readForFetch(d.req, false);
       if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0) this.host.send(d.from, resp);
       else list[kept++] = d;
@@ -632,6 +661,7 @@ export class Partition {
       for (let i = 0; i < produces.length; i++) {
         const d = produces[i];
         if (d.deadlineUs <= nowUs) {
+          codeProbe('delayed-produce-timed-out');
           this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error: 'REQUEST_TIMED_OUT', baseOffset: d.baseOffset });
         } else {
           produces[kept++] = d;
@@ -739,6 +769,7 @@ export class Partition {
     f.correlationId = 0;
     if (f.sentFetchOffset !== this.log.leo) {
       // The log changed while the fetch was in flight: drop the answer, fetch again.
+      codeProbe('follower-fetch-answer-dropped');
       this.sendFetch();
       return;
     }
@@ -747,9 +778,11 @@ export class Partition {
         break;
       case 'FENCED_LEADER_EPOCH':
         // Our epoch is old: wait for the metadata to move us on.
+        codeProbe('follower-fenced');
         f.fenced = true;
         return;
       case 'OFFSET_OUT_OF_RANGE':
+        codeProbe('follower-offset-out-of-range');
         this.host.sendListOffsets(this);
         return;
       default:
@@ -775,6 +808,7 @@ export class Partition {
     // Follower HW = min(leader HW, own LEO); it may move backwards.
     const leaderHw = resp.highWatermark;
     const leo = this.log.leo;
+    if (leaderHw < this.log.hw) codeProbe('follower-hw-moved-back');
     this.log.setHw(leaderHw < leo ? leaderHw : leo);
     // No divergence in this answer: the variants' one-shot truncation step is over.
     f.truncationDone = true;
@@ -796,15 +830,18 @@ export class Partition {
     } else {
       const mine = log.epochs.endOffsetFor(leaderEpoch, leo);
       if (mine.endOffset === UNDEFINED_EPOCH_OFFSET) {
+        codeProbe('follower-diverged-no-own-epoch');
         target = Math.min(leaderEndOffset, leo);
       } else if (mine.epoch !== leaderEpoch) {
         // We do not know the leader's epoch: cut to the end of our largest smaller epoch and
         // ask again (KIP-279).
+        codeProbe('follower-diverged-unknown-leader-epoch');
         target = Math.min(mine.endOffset, leo);
       } else {
         target = Math.min(mine.endOffset, leaderEndOffset, leo);
       }
     }
+    if (target < leo) codeProbe('follower-truncated-on-divergence');
     if (log.truncateTo(target)) this.emitTruncate(target, 'diverging-epoch');
     // Pre-KIP-279 followers asked once and took the answer as final.
     if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
@@ -821,6 +858,7 @@ export class Partition {
       return;
     }
     // Kafka's fetchOffsetAndTruncate: a follower ahead of the leader cuts to its end.
+    if (leaderLeo < this.log.leo) codeProbe('follower-truncated-to-leader-log-end');
     if (leaderLeo < this.log.leo && this.log.truncateTo(leaderLeo)) this.emitTruncate(leaderLeo, 'out-of-range');
     f.lastFetchedEpoch = this.log.epochs.latestEpoch();
     this.announce();

@@ -15,6 +15,7 @@
 import type { ErrorCode } from './client-protocol.ts';
 import { assert } from './assert.ts';
 import type { ModelRecord } from './replica-log.ts';
+import { codeProbe } from './code-probes.ts';
 
 const MAX_BATCHES_PER_PRODUCER = 5;
 
@@ -42,6 +43,7 @@ export class ProducerStates {
 
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
+    if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
     if (entry === undefined) return APPEND;
     if (producerEpoch < entry.epoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
     if (producerEpoch > entry.epoch) return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
@@ -51,6 +53,7 @@ export class ProducerStates {
       if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', batch: b };
     }
     const last = batches[batches.length - 1];
+    if (last !== undefined && firstSeq !== last.lastSeq + 1) codeProbe('produce-out-of-order-sequence');
     if (last !== undefined && firstSeq !== last.lastSeq + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     return APPEND;
   }

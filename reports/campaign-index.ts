@@ -36,6 +36,42 @@ export interface CampaignSummary {
   seedsRun?: number;
   /** The command that ran the campaign. */
   command?: string;
+  /** Code probes and the seeds that reached each (a table after the violations). */
+  codeProbes?: CodeProbeRow[];
+}
+
+/** One code probe of the model's catalog and how many seeds of the campaign reached it. */
+export interface CodeProbeRow {
+  name: string;
+  /** The Kafka class and method whose branch it marks. */
+  kafka: string;
+  description: string;
+  seeds: number;
+  /** Why the correct model cannot reach it, when it cannot. */
+  reachable?: string;
+}
+
+/** The code-probe table: never-hit probes are marked; empty when the campaign recorded none. */
+function renderCodeProbes(rows: readonly CodeProbeRow[] | undefined): string {
+  if (rows === undefined || rows.length === 0) return '';
+  const hit = rows.filter((r) => r.seeds > 0).length;
+  const body = rows
+    .map((r) => {
+      const note = r.reachable === undefined ? '' : ` <span class="more">(${escapeHtml(r.reachable)})</span>`;
+      const cls = r.seeds === 0 ? ' class="violation"' : '';
+      return `<tr${cls}><td><code>${escapeHtml(r.name)}</code></td><td class="num">${r.seeds}</td>
+<td>${escapeHtml(r.description)}${note}</td><td>${escapeHtml(r.kafka)}</td></tr>`;
+    })
+    .join('\n');
+  return `<section>
+<h2>Code probes: ${hit} of ${rows.length} hit</h2>
+<table>
+<thead><tr><th>Probe</th><th>Seeds</th><th>Situation</th><th>Kafka</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</section>`;
 }
 
 // Headers never wrap inside a word (the shared sheet lets cells break anywhere, for long values).
@@ -101,6 +137,7 @@ ${summary.command ? `<pre>${escapeHtml(summary.command)}</pre>` : ''}
 ${rows}
 </tbody>
 </table>
+${renderCodeProbes(summary.codeProbes)}
 </main>`;
   return renderPage({ title, style: STYLE, script: null, bodyHtml: body });
 }

@@ -142,6 +142,26 @@ describe('power loss', () => {
       { numRuns: 300 },
     );
   });
+
+  it('with writeback, keeps the durable prefix plus the written-back share of the unflushed entries', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), fc.nat({ max: 10 }), fc.boolean(), (ops, share, torn) => {
+        const { disk, model } = play(ops);
+        disk.losePower(torn, (n) => Math.min(n, share));
+        for (const [path, f] of model) {
+          const unflushed = f.entries.length - f.durable;
+          const kept = f.durable + Math.min(unflushed, share);
+          const after = disk.read(path);
+          expect(after.slice(0, kept)).toEqual(f.entries.slice(0, kept));
+          const tornTail = torn && kept < f.entries.length;
+          expect(after.length).toBe(kept + (tornTail ? 1 : 0));
+          if (tornTail) expect(isTorn(after[kept]) && after[kept].partial).toBe(f.entries[kept]);
+        }
+        expect(disk.unflushedBytes()).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('process crash and restart through the simulation', () => {
