@@ -62,10 +62,15 @@ console.log(`bench/coverage: ${run}, ${workers} workers, ${wallS.toFixed(1)} s; 
 console.log(`probe coverage: ${hit}/${total} (${((100 * hit) / total).toFixed(1)}%)`);
 const explained = missing.filter((name) => CODE_PROBE_INFO[name].reachable !== undefined);
 const unexplained = missing.filter((name) => !explained.includes(name));
-console.log(`never hit: ${missing.length} (${explained.length} with a reason in model/code-probes.ts, ${unexplained.length} without)`);
-for (const name of unexplained) console.log(`  ${name} — no reason given: add a trigger, fault or workload, or the reason`);
+console.log(
+  `never hit: ${missing.length} (${explained.length} with a reason in model/code-probes.ts, ${unexplained.length} without)`,
+);
+for (const name of unexplained)
+  console.log(`  ${name} — no reason given: add a trigger, fault or workload, or the reason`);
 for (const name of explained) console.log(`  ${name} — ${CODE_PROBE_INFO[name].reachable}`);
-const reachedAnyway = CODE_PROBE_NAMES.filter((n) => CODE_PROBE_INFO[n].reachable !== undefined && (probes[n] ?? 0) > 0);
+const reachedAnyway = CODE_PROBE_NAMES.filter(
+  (n) => CODE_PROBE_INFO[n].reachable !== undefined && (probes[n] ?? 0) > 0,
+);
 if (reachedAnyway.length > 0) console.log(`reached although marked unreachable: ${reachedAnyway.join(', ')}`);
 const rare = Object.entries(probes)
   .filter(([, n]) => n > 0)

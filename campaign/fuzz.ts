@@ -25,7 +25,15 @@ import {
 } from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
-import { DEFAULT_DEPS_MODULE, inputFor, isFailureOutcome, loadDeps, type InputPlan, type SeedResult, type ShrinkOutcome } from './tasks.ts';
+import {
+  DEFAULT_DEPS_MODULE,
+  inputFor,
+  isFailureOutcome,
+  loadDeps,
+  type InputPlan,
+  type SeedResult,
+  type ShrinkOutcome,
+} from './tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from './shrink.ts';
 
 export interface FuzzOptions {
@@ -239,5 +247,3 @@ async function reportRuns(
   }
   return out;
 }
-
-;

@@ -102,7 +102,11 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
   let changed = true;
   while (changed && runs < budget) {
     changed = false;
-    for (let chunk = Math.max(1, Math.floor(best.input.faults.length / 2)); chunk >= 1 && runs < budget; chunk = Math.floor(chunk / 2)) {
+    for (
+      let chunk = Math.max(1, Math.floor(best.input.faults.length / 2));
+      chunk >= 1 && runs < budget;
+      chunk = Math.floor(chunk / 2)
+    ) {
       for (let i = best.input.faults.length - chunk; i >= 0 && runs < budget; i -= chunk) {
         const faults = best.input.faults.filter((_, j) => j < i || j >= i + chunk);
         const candidate = { ...best.input, faults };

@@ -144,7 +144,12 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
     case 'shrink': {
       const originalInput = inputFor(task.scenario, task.seed, task.input);
       const plan = task.input;
-      const original = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: originalInput });
+      const original = runScenario(deps, {
+        seed: task.seed,
+        scenario: task.scenario,
+        variant: task.variant,
+        input: originalInput,
+      });
       const shrunk = shrinkFailure(deps, {
         scenario: task.scenario,
         variant: task.variant,
@@ -165,7 +170,13 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
       };
     }
     case 'trace': {
-      const r = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: task.input, trace: true });
+      const r = runScenario(deps, {
+        seed: task.seed,
+        scenario: task.scenario,
+        variant: task.variant,
+        input: task.input,
+        trace: true,
+      });
       return sealTrace(r.trace!);
     }
   }

@@ -218,8 +218,7 @@ function oneLeaderPerEpoch(v: SnapshotView, state: MonitorState, raise: Raise): 
         raise(`olpe:${ek}`, {
           kind: 'one-leader-per-epoch',
           explanation:
-            `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} ` +
-            `in leader epoch ${r.leaderEpoch}.`,
+            `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} ` + `in leader epoch ${r.leaderEpoch}.`,
           topic: r.topic,
           partition: r.partition,
           nodes: [prevLeader, r.broker],

@@ -146,4 +146,3 @@ export function pairOperations(history: History, sourceLines?: readonly number[]
   for (let i = 0; i < paired.count; i++) ops[i] = operationAt(history, paired, i);
   return ops;
 }
-

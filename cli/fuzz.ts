@@ -145,7 +145,8 @@ type Request =
 
 function parseRequest(argv: readonly string[], io: MainIo): Request {
   const p = parseArgs(argv, FLAGS);
-  if (p.positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
+  if (p.positional.length > 0)
+    throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
   if (bool(p, 'help')) return { help: true };
   if (bool(p, 'list')) return { list: true };
   const resume = str(p, 'resume');
@@ -155,7 +156,17 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    const runFlags = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'kafka-version', 'check-determinism', 'workers'];
+    const runFlags = [
+      'scenario',
+      'seeds',
+      'seed',
+      'base-seed',
+      'shard',
+      'variant',
+      'kafka-version',
+      'check-determinism',
+      'workers',
+    ];
     for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
@@ -165,7 +176,8 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   if (bool(p, 'print')) return { print: printedInput(p, inputs) };
   const scenario = inputs.scenario;
   const variantText = str(p, 'variant') ?? 'correct';
-  if (!isVariantName(variantText)) throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
+  if (!isVariantName(variantText))
+    throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
   const seedsText = str(p, 'seeds');
   const seedText = str(p, 'seed');
   if (seedsText !== undefined && seedText !== undefined) throw new UsageError('give --seeds N or --seed S, not both');
@@ -178,9 +190,16 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   if (shard !== undefined && baseText === undefined) {
     throw new UsageError('--shard needs --base-seed B, so that every shard covers the same seed range');
   }
-  const workers = str(p, 'workers') === undefined ? Math.max(1, Math.min(8, availableParallelism())) : parseCount('workers', str(p, 'workers')!, 1, MAX_WORKERS);
-  const maxViolations = str(p, 'max-violations') === undefined ? 1 : parseCount('max-violations', str(p, 'max-violations')!, 0, 1_000_000);
-  const shrinkRuns = str(p, 'shrink-runs') === undefined ? DEFAULT_SHRINK_RUNS : parseCount('shrink-runs', str(p, 'shrink-runs')!, 0, 100_000);
+  const workers =
+    str(p, 'workers') === undefined
+      ? Math.max(1, Math.min(8, availableParallelism()))
+      : parseCount('workers', str(p, 'workers')!, 1, MAX_WORKERS);
+  const maxViolations =
+    str(p, 'max-violations') === undefined ? 1 : parseCount('max-violations', str(p, 'max-violations')!, 0, 1_000_000);
+  const shrinkRuns =
+    str(p, 'shrink-runs') === undefined
+      ? DEFAULT_SHRINK_RUNS
+      : parseCount('shrink-runs', str(p, 'shrink-runs')!, 0, 100_000);
   let range: SeedRange;
   let baseSeedChosen = true;
   if (seedText !== undefined) {
@@ -193,7 +212,8 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
       baseSeed = (io.randomSeed ?? (() => Math.floor(Math.random() * 2 ** 31)))();
       baseSeedChosen = false;
     }
-    if (baseSeed + count - 1 > Number.MAX_SAFE_INTEGER) throw new UsageError('--base-seed + --seeds exceeds the largest safe integer');
+    if (baseSeed + count - 1 > Number.MAX_SAFE_INTEGER)
+      throw new UsageError('--base-seed + --seeds exceeds the largest safe integer');
     range = { baseSeed, count, ...(shard === undefined ? {} : { shard }) };
   }
   return {
@@ -289,13 +309,21 @@ function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
   if (file !== undefined) {
     if (p.flags.has('scenario')) throw new UsageError('give --scenario NAME or --scenario-file FILE, not both');
     if (p.flags.has('kafka-version')) {
-      throw new UsageError('--kafka-version applies to a named scenario; with --scenario-file, set shape.kafkaVersion in the file');
+      throw new UsageError(
+        '--kafka-version applies to a named scenario; with --scenario-file, set shape.kafkaVersion in the file',
+      );
     }
     if (knobs.length > 0) {
-      throw new UsageError(`--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`);
+      throw new UsageError(
+        `--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`,
+      );
     }
     const input = readScenarioFile(file);
-    return { scenario: fileScenarioName(file), input: { kind: 'fixed', input }, scenarioFlags: `--scenario-file ${file}` };
+    return {
+      scenario: fileScenarioName(file),
+      input: { kind: 'fixed', input },
+      scenarioFlags: `--scenario-file ${file}`,
+    };
   }
   // The version rides in the scenario name (NAME@V), so every task, trace and re-run carries it.
   const scenario = scenarioOnVersion(str(p, 'scenario') ?? DEFAULT_SCENARIO, version);
@@ -355,7 +383,10 @@ function readScenarioFile(path: string): ScenarioInput {
 
 /** The name a file's runs are recorded under: its base name, never a named scenario's. */
 function fileScenarioName(path: string): string {
-  const base = basename(path).replace(/\.json$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'scenario-file';
+  const base =
+    basename(path)
+      .replace(/\.json$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-') || 'scenario-file';
   return findScenario(base) === undefined ? base : `${base}-file`;
 }
 
@@ -408,7 +439,8 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
   if (!outDirReady(io, req.outDir)) return 2;
 
   const progress = createProgress(io.stderr);
-  if (!req.baseSeedChosen) progress.note(`base seed ${req.range.baseSeed} (pass --base-seed ${req.range.baseSeed} to repeat this campaign)`);
+  if (!req.baseSeedChosen)
+    progress.note(`base seed ${req.range.baseSeed} (pass --base-seed ${req.range.baseSeed} to repeat this campaign)`);
   if (req.prior !== undefined) progress.note(`resuming: ${req.prior.size} seeds already judged in ${req.outDir}`);
   const outcome = await runCampaign({
     scenario: req.scenario,
@@ -451,7 +483,9 @@ async function mergeMain(io: MainIo, req: { merge: string[]; outDir: string; jso
   const log = new WriteLog();
   const summary = copyViolationFiles(req.outDir, merged.summary, log);
   const files = writeCampaignFiles(req.outDir, summary, merged.results, { log });
-  io.stdout.write(`merged ${merged.shards.length} result set${merged.shards.length === 1 ? '' : 's'} (${merged.shards.join(', ')}) into ${files.summary}\n`);
+  io.stdout.write(
+    `merged ${merged.shards.length} result set${merged.shards.length === 1 ? '' : 's'} (${merged.shards.join(', ')}) into ${files.summary}\n`,
+  );
   return finish(io, summary, req.json, [], log);
 }
 
@@ -507,13 +541,19 @@ async function cli(): Promise<void> {
       process.exit(3);
     }
   });
-  const code = await fuzzMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  const code = await fuzzMain(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  });
   process.exitCode = code;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   cli().catch((err: unknown) => {
-    process.stderr.write(`gregor fuzz: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `gregor fuzz: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 3;
   });
 }

@@ -367,12 +367,20 @@ export class FaultInjector {
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
     if (how === 'crash') this.sim.crash(node);
     this.hold(node, record.id);
-    this.start(record, `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`);
+    this.start(
+      record,
+      `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`,
+    );
     const restartLater = (): void =>
-      this.schedule(record, this.sim.now() + downMs * 1000, () => {
-        this.release(node, record.id);
-        this.end(record);
-      }, () => this.end(record));
+      this.schedule(
+        record,
+        this.sim.now() + downMs * 1000,
+        () => {
+          this.release(node, record.id);
+          this.end(record);
+        },
+        () => this.end(record),
+      );
     // A clean stop is asynchronous (controlled shutdown): the outage counts from the stop.
     if (how === 'shutdown') this.cleanStop(node, restartLater);
     else restartLater();
@@ -391,8 +399,14 @@ export class FaultInjector {
     });
   }
 
-  private firePowerLoss(record: FaultRecord, a: Extract<FaultAction, { kind: 'power-loss' }>, subjects: readonly number[]): boolean {
-    const brokers = uniq(a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)));
+  private firePowerLoss(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'power-loss' }>,
+    subjects: readonly number[],
+  ): boolean {
+    const brokers = uniq(
+      a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)),
+    );
     if (brokers.length === 0) return this.skip(record, 'no broker to power off');
     for (const b of brokers) {
       // Writeback: some unflushed writes may have reached the disk before the power went out.
@@ -508,11 +522,16 @@ export class FaultInjector {
       }
       this.hold(b, record.id);
       this.cleanStop(b, () =>
-        this.schedule(record, this.sim.now() + a.downMs * 1000, () => {
-          const at = this.sim.now();
-          this.release(b, record.id);
-          this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
-        }, finish),
+        this.schedule(
+          record,
+          this.sim.now() + a.downMs * 1000,
+          () => {
+            const at = this.sim.now();
+            this.release(b, record.id);
+            this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
+          },
+          finish,
+        ),
       );
     };
     step(0, 0, undefined, 0);

@@ -550,7 +550,14 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.hasher.int(slot.id);
     this.hasher.str(transition);
     if (this.recordEvents) {
-      this.recorded.push({ seq: this.recorded.length, timeUs: this.nowUs, kind: 'node', node: slot.id, from: -1, label: transition });
+      this.recorded.push({
+        seq: this.recorded.length,
+        timeUs: this.nowUs,
+        kind: 'node',
+        node: slot.id,
+        from: -1,
+        label: transition,
+      });
     }
     for (const listener of this.transitionListeners) listener(slot.id, transition);
   }

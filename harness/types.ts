@@ -83,7 +83,9 @@ export interface Actor<M extends Message = Message> {
 }
 
 /** Builds a fresh process for a (re)start; recovery reads `ctx.disk`. */
-export type ActorFactory<M extends Message = Message, P extends ProbeEvent = ProbeEvent> = (ctx: NodeContext<M, P>) => Actor<M>;
+export type ActorFactory<M extends Message = Message, P extends ProbeEvent = ProbeEvent> = (
+  ctx: NodeContext<M, P>,
+) => Actor<M>;
 
 // ---------------------------------------------------------------------------------------
 // Disk
@@ -141,7 +143,12 @@ export type CutShape =
   /** Two sides that cannot talk to each other (majority/minority, or any bipartition). */
   | { readonly kind: 'split'; readonly sideA: readonly NodeId[]; readonly sideB: readonly NodeId[] }
   /** `left` and `right` cannot talk to each other; `bridge` still talks to both. */
-  | { readonly kind: 'bridge'; readonly left: readonly NodeId[]; readonly bridge: NodeId; readonly right: readonly NodeId[] }
+  | {
+      readonly kind: 'bridge';
+      readonly left: readonly NodeId[];
+      readonly bridge: NodeId;
+      readonly right: readonly NodeId[];
+    }
   /** Messages from any of `from` to any of `to` are dropped; the reverse direction works. */
   | { readonly kind: 'one-way'; readonly from: readonly NodeId[]; readonly to: readonly NodeId[] }
   /** The single link between a and b, both directions. */

@@ -51,7 +51,13 @@ export interface BrokerParams {
   variant: 'correct' | ProtocolVariant;
 }
 
-export type BrokerMessage = ClientRequest | ClientResponse | ControllerRequest | ControllerResponse | ReplicaRequest | ReplicaResponse;
+export type BrokerMessage =
+  | ClientRequest
+  | ClientResponse
+  | ControllerRequest
+  | ControllerResponse
+  | ReplicaRequest
+  | ReplicaResponse;
 
 interface OffsetEntry {
   readonly topic: string;
@@ -285,7 +291,8 @@ export class Broker implements Actor<Message>, PartitionHost {
         return this.onMetadataFetchResponse(msg);
       case 'AlterPartitionResponse': {
         const p = this.partition(msg.topic, msg.partition);
-        if (p !== undefined) p.onAlterPartitionResponse(msg.correlationId, msg.error, msg.leaderEpoch, msg.partitionEpoch, msg.isr);
+        if (p !== undefined)
+          p.onAlterPartitionResponse(msg.correlationId, msg.error, msg.leaderEpoch, msg.partitionEpoch, msg.isr);
         return;
       }
       // Messages only the controller or clients receive.
@@ -570,7 +577,8 @@ export class Broker implements Actor<Message>, PartitionHost {
   private maybeFinishCatchUp(): void {
     if (this.caughtUp || this.epoch < 0 || this.metadataOffset <= this.epoch) return;
     this.caughtUp = true;
-    for (const list of this.imagePartitions.values()) for (const s of list) if (s !== undefined) this.applyPartitionState(s);
+    for (const list of this.imagePartitions.values())
+      for (const s of list) if (s !== undefined) this.applyPartitionState(s);
   }
 
   private applyPartitionState(s: PartitionState): void {
@@ -606,22 +614,46 @@ export class Broker implements Actor<Message>, PartitionHost {
       if (list === undefined) continue;
       for (const s of list) {
         if (s === undefined) continue;
-        partitions.push({ topic, partition: s.partition, leader: s.leader, leaderEpoch: s.leaderEpoch, replicas: s.replicas.slice(), isr: s.isr.slice() });
+        partitions.push({
+          topic,
+          partition: s.partition,
+          leader: s.leader,
+          leaderEpoch: s.leaderEpoch,
+          replicas: s.replicas.slice(),
+          isr: s.isr.slice(),
+        });
       }
     }
-    this.send(from, { type: 'MetadataResponse', correlationId: msg.correlationId, brokers, partitions } satisfies ClientResponse);
+    this.send(from, {
+      type: 'MetadataResponse',
+      correlationId: msg.correlationId,
+      brokers,
+      partitions,
+    } satisfies ClientResponse);
   }
 
   private handleInitProducerId(from: number, msg: Extract<ClientRequest, { type: 'InitProducerIdRequest' }>): void {
     if (this.epoch < 0) {
       codeProbe('init-producer-id-before-registration');
-      this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'BROKER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 } satisfies ClientResponse);
+      this.send(from, {
+        type: 'InitProducerIdResponse',
+        correlationId: msg.correlationId,
+        error: 'BROKER_NOT_AVAILABLE',
+        producerId: -1,
+        producerEpoch: -1,
+      } satisfies ClientResponse);
       return;
     }
     // Unique cluster-wide: a broker epoch is a metadata log offset, never reused (Kafka
     // hands out producer-id blocks from the controller for the same reason).
     const producerId = this.epoch * 1_000_000 + this.producerIdCounter++;
-    this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'NONE', producerId, producerEpoch: 0 } satisfies ClientResponse);
+    this.send(from, {
+      type: 'InitProducerIdResponse',
+      correlationId: msg.correlationId,
+      error: 'NONE',
+      producerId,
+      producerEpoch: 0,
+    } satisfies ClientResponse);
   }
 
   private handleListOffsets(from: number, msg: ReplicaRequest): void {
@@ -647,7 +679,8 @@ export class Broker implements Actor<Message>, PartitionHost {
       correlationId: msg.correlationId,
       topic: msg.topic,
       partition: msg.partition,
-      error: this.imagePartitions.has(msg.topic) || !this.caughtUp ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
+      error:
+        this.imagePartitions.has(msg.topic) || !this.caughtUp ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
       highWatermark: -1,
       logStartOffset: 0,
       records: [],
@@ -713,7 +746,8 @@ function readOffsets(entries: readonly unknown[]): Map<string, number> {
   const map = new Map<string, number>();
   for (const e of entries) {
     const o = e as Partial<OffsetEntry>;
-    if (typeof o.topic === 'string' && typeof o.partition === 'number' && typeof o.offset === 'number') map.set(`${o.topic}-${o.partition}`, o.offset);
+    if (typeof o.topic === 'string' && typeof o.partition === 'number' && typeof o.offset === 'number')
+      map.set(`${o.topic}-${o.partition}`, o.offset);
   }
   return map;
 }

@@ -90,7 +90,8 @@ export class PartitionFetcher implements RequestOwner {
 
   /** Start (or restart) the stream at `offset`: an assign op, then polls. */
   start(offset: number): void {
-    if (this.state === 'fetching' || this.state === 'validating') throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
+    if (this.state === 'fetching' || this.state === 'validating')
+      throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     this.stopAfterRequest = false;
@@ -235,7 +236,11 @@ export class PartitionFetcher implements RequestOwner {
     this.schedule(this.backoffUs);
   }
 
-  private completePoll(type: 'ok' | 'fail' | 'info', records: Array<[number, string]> | null, error: string | undefined): void {
+  private completePoll(
+    type: 'ok' | 'fail' | 'info',
+    records: Array<[number, string]> | null,
+    error: string | undefined,
+  ): void {
     const invoke = this.pollInvoke!;
     this.pollInvoke = null;
     const value: PollValue = { topic: invoke.topic, partition: invoke.partition, offset: invoke.offset };

@@ -72,7 +72,8 @@ export class ClientNet {
       owner,
       context,
     };
-    if (this.pending.has(req.correlationId)) throw new Error(`client ${this.ctx.id}: correlation id ${req.correlationId} reused`);
+    if (this.pending.has(req.correlationId))
+      throw new Error(`client ${this.ctx.id}: correlation id ${req.correlationId} reused`);
     this.pending.set(req.correlationId, req);
     this.inFlightByNode.set(node, this.inFlight(node) + 1);
     if (req.deadlineUs < this.timerAtUs) this.arm(req.deadlineUs);

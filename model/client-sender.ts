@@ -250,7 +250,8 @@ export class Sender implements RequestOwner {
       this.byDeadline = queue.slice(this.deadlineHead);
       this.deadlineHead = 0;
     }
-    if (this.deadlineHead < this.byDeadline.length) this.armDelivery(this.byDeadline[this.deadlineHead].createdUs + this.deliveryTimeoutUs);
+    if (this.deadlineHead < this.byDeadline.length)
+      this.armDelivery(this.byDeadline[this.deadlineHead].createdUs + this.deliveryTimeoutUs);
   }
 
   /** Make sure the delivery timer fires no later than `atUs` (firing early is harmless). */
@@ -439,7 +440,11 @@ export class Sender implements RequestOwner {
     if (batch.done) {
       // Expired while in flight (Kafka ignores the late answer), but it tells the sequence state.
       codeProbe('producer-late-answer-after-expiry');
-      if (this.idempotent && (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') && batch.producerId === part.producerId) {
+      if (
+        this.idempotent &&
+        (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') &&
+        batch.producerId === part.producerId
+      ) {
         if (batch.lastSequence > part.lastAckedSequence) part.lastAckedSequence = batch.lastSequence;
       }
       this.maybeResolve(part);
@@ -585,7 +590,8 @@ export class Sender implements RequestOwner {
     op.offset = offset;
     this.liveCount--;
     if (this.byDeadline[this.deadlineHead] === op) {
-      while (this.deadlineHead < this.byDeadline.length && this.byDeadline[this.deadlineHead].state === 'done') this.deadlineHead++;
+      while (this.deadlineHead < this.byDeadline.length && this.byDeadline[this.deadlineHead].state === 'done')
+        this.deadlineHead++;
       if (this.deadlineHead > 1024 && this.deadlineHead * 2 > this.byDeadline.length) {
         this.byDeadline = this.byDeadline.slice(this.deadlineHead);
         this.deadlineHead = 0;
@@ -646,7 +652,14 @@ export class Sender implements RequestOwner {
     }
     if (resent !== null) {
       codeProbe('producer-resent-maybe-appended-batch');
-      this.ctx.emit({ kind: 'producer-resequenced', producer: this.ctx.id, topic: part.topic, partition: part.partition, producerId: this.producerId, values: resent });
+      this.ctx.emit({
+        kind: 'producer-resequenced',
+        producer: this.ctx.id,
+        topic: part.topic,
+        partition: part.partition,
+        producerId: this.producerId,
+        values: resent,
+      });
     }
     part.producerId = this.producerId;
     part.producerEpoch = this.producerEpoch;

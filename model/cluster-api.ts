@@ -51,10 +51,37 @@ export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
  * hooks for event-triggered faults.
  */
 export type ModelProbe =
-  | { kind: 'replica'; broker: number; topic: string; partition: number; role: 'leader' | 'follower' | 'none'; leaderEpoch: number; hw: number; leo: number }
-  | { kind: 'append'; broker: number; topic: string; partition: number; firstOffset: number; epoch: number; values: string[] }
+  | {
+      kind: 'replica';
+      broker: number;
+      topic: string;
+      partition: number;
+      role: 'leader' | 'follower' | 'none';
+      leaderEpoch: number;
+      hw: number;
+      leo: number;
+    }
+  | {
+      kind: 'append';
+      broker: number;
+      topic: string;
+      partition: number;
+      firstOffset: number;
+      epoch: number;
+      values: string[];
+    }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
-  | { kind: 'partition'; topic: string; partition: number; leader: number; leaderEpoch: number; partitionEpoch: number; replicas: number[]; isr: number[]; elr: number[] }
+  | {
+      kind: 'partition';
+      topic: string;
+      partition: number;
+      leader: number;
+      leaderEpoch: number;
+      partitionEpoch: number;
+      replicas: number[];
+      isr: number[];
+      elr: number[];
+    }
   /** The leader completed an acks≥1 produce whose last offset is `offset`. */
   | { kind: 'produce-ack'; broker: number; topic: string; partition: number; offset: number }
   /** A leader sent AlterPartition proposing `isr` (still in flight). */
@@ -62,7 +89,15 @@ export type ModelProbe =
   /** The controller accepted (or rejected) an AlterPartition. */
   | { kind: 'alter-partition-applied'; topic: string; partition: number; isr: number[]; accepted: boolean }
   /** A follower fetched and appended records. */
-  | { kind: 'follower-fetch'; broker: number; leader: number; topic: string; partition: number; fetchOffset: number; appended: number }
+  | {
+      kind: 'follower-fetch';
+      broker: number;
+      leader: number;
+      topic: string;
+      partition: number;
+      fetchOffset: number;
+      appended: number;
+    }
   /** A broker's registration was accepted with this broker epoch. */
   | { kind: 'registered'; broker: number; brokerEpoch: number }
   /**
@@ -80,4 +115,11 @@ export type ModelProbe =
    * An idempotent producer restarted a partition's sequences under a new producer id (KIP-360)
    * and re-sends these values, some attempt of which may already have been appended.
    */
-  | { kind: 'producer-resequenced'; producer: number; topic: string; partition: number; producerId: number; values: string[] };
+  | {
+      kind: 'producer-resequenced';
+      producer: number;
+      topic: string;
+      partition: number;
+      producerId: number;
+      values: string[];
+    };

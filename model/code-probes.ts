@@ -78,7 +78,7 @@ const CODE_PROBES = {
     kafka: 'LeaderEpochFileCache.endOffsetFor',
     description: 'An epoch lookup asked for an epoch newer than the latest cached one (the asker saw a later leader).',
     reachable:
-      'not in the correct model: KIP-320 fencing makes every asker\'s epochs at most the leader\'s, which ' +
+      "not in the correct model: KIP-320 fencing makes every asker's epochs at most the leader's, which " +
       'caches its own epoch at election; reached with no-epoch-fencing',
   },
   // --- idempotent produce on the leader (partition.ts, producer-state.ts)
@@ -97,14 +97,13 @@ const CODE_PROBES = {
   'produce-rejected-below-min-isr': {
     kafka: 'Partition.appendRecordsToLeader',
     description:
-      'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below ' +
-      'min.insync.replicas).',
+      'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below ' + 'min.insync.replicas).',
   },
   'produce-not-enough-replicas-after-append': {
     kafka: 'Partition.checkEnoughReplicasReachOffset',
     description: 'An appended acks=all produce completed with NOT_ENOUGH_REPLICAS_AFTER_APPEND.',
     reachable:
-      'not with ELR on (the model\'s default, KIP-966): the HW holds while the ISR is below ' +
+      "not with ELR on (the model's default, KIP-966): the HW holds while the ISR is below " +
       'min.insync.replicas, so no produce completes then; scenarios never turn ELR off, as Kafka without it ' +
       'loses acknowledged writes in these schedules',
   },
@@ -144,14 +143,12 @@ const CODE_PROBES = {
   'isr-expansion-waits-for-epoch-start': {
     kafka: 'Partition.isFollowerInSync (KAFKA-7128)',
     description:
-      'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start ' +
-      'offset.',
+      'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start ' + 'offset.',
   },
   'isr-ineligible-fenced-broker': {
     kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
     description:
-      'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or ' +
-      'unregistered.',
+      'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or ' + 'unregistered.',
   },
   'isr-ineligible-stale-broker-epoch': {
     kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
@@ -165,8 +162,7 @@ const CODE_PROBES = {
     kafka: 'Partition.handleAlterPartitionUpdate',
     description: 'An accepted AlterPartition answer was ignored: the leader had moved to a newer epoch meanwhile.',
     reachable:
-      'no: new metadata drops the pending change (makeLeader), so a late answer finds no pending change to ' +
-      'match',
+      'no: new metadata drops the pending change (makeLeader), so a late answer finds no pending change to ' + 'match',
   },
   'alter-partition-rolled-back': {
     kafka: 'Partition.handleAlterPartitionError',
@@ -177,8 +173,7 @@ const CODE_PROBES = {
   'alter-partition-awaits-metadata': {
     kafka: 'Partition.handleAlterPartitionError',
     description:
-      'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it ' +
-      'on.',
+      'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it ' + 'on.',
   },
   'alter-partition-retry-backoff': {
     kafka: 'AlterPartitionManager',
@@ -203,11 +198,10 @@ const CODE_PROBES = {
   'fetch-last-epoch-unknown-to-leader': {
     kafka: 'Partition.fetchRecords',
     description:
-      "The leader's epoch cache has nothing at or below the fetch's last fetched epoch: " +
-      "OFFSET_OUT_OF_RANGE.",
+      "The leader's epoch cache has nothing at or below the fetch's last fetched epoch: " + 'OFFSET_OUT_OF_RANGE.',
     reachable:
-      'not in the correct model: a leader\'s cache holds its own epoch, and KIP-320 fencing keeps the ' +
-      'asker\'s last epoch at most that; reached with no-epoch-fencing',
+      "not in the correct model: a leader's cache holds its own epoch, and KIP-320 fencing keeps the " +
+      "asker's last epoch at most that; reached with no-epoch-fencing",
   },
   'fetch-diverging-follower': {
     kafka: 'Partition.fetchRecords (KIP-320, KAFKA-10554)',
@@ -235,9 +229,9 @@ const CODE_PROBES = {
   // --- the follower's fetcher (partition.ts)
   'follower-fetch-answer-dropped': {
     kafka: 'AbstractFetcherThread.processFetchRequest',
-    description: "A follower dropped a fetch answer because its log end moved while the fetch was in flight.",
+    description: 'A follower dropped a fetch answer because its log end moved while the fetch was in flight.',
     reachable:
-      'no: a follower\'s log changes only through its own fetch answers, one at a time, and a new leader ' +
+      "no: a follower's log changes only through its own fetch answers, one at a time, and a new leader " +
       'epoch restarts the fetcher',
   },
   'follower-fenced': {
@@ -254,8 +248,7 @@ const CODE_PROBES = {
   'follower-truncated-to-leader-log-end': {
     kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate',
     description: "A follower ahead of its leader truncated to the leader's log end.",
-    reachable:
-      'not in the correct model: it follows follower-offset-out-of-range, with a follower ahead of its leader',
+    reachable: 'not in the correct model: it follows follower-offset-out-of-range, with a follower ahead of its leader',
   },
   'follower-truncated-on-divergence': {
     kafka: 'AbstractFetcherThread.truncateOnFetchResponse',
@@ -264,13 +257,12 @@ const CODE_PROBES = {
   'follower-diverged-unknown-leader-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279)',
     description:
-      "The follower does not know the leader's diverging epoch: it cut to the end of its largest smaller " +
-      "epoch.",
+      "The follower does not know the leader's diverging epoch: it cut to the end of its largest smaller " + 'epoch.',
   },
   'follower-diverged-no-own-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState',
     description: 'The follower has no epoch at or below the diverging one: it cut to the leader end offset.',
-    reachable: 'no: the diverging epoch is at most the follower\'s own last fetched epoch, which its cache holds',
+    reachable: "no: the diverging epoch is at most the follower's own last fetched epoch, which its cache holds",
   },
   'follower-hw-moved-back': {
     kafka: 'UnifiedLog.maybeUpdateHighWatermark',
@@ -317,7 +309,7 @@ const CODE_PROBES = {
     kafka: 'ReplicationControlManager.alterPartition (checkBrokerEpoch)',
     description: "An AlterPartition came from a leader whose broker epoch is not its current registration's.",
     reachable:
-      'no: same reason as controller-heartbeat-stale-broker-epoch (a live leader\'s registration is always ' +
+      "no: same reason as controller-heartbeat-stale-broker-epoch (a live leader's registration is always " +
       'current)',
   },
   'alter-partition-rejected-not-controller': {
@@ -330,8 +322,7 @@ const CODE_PROBES = {
   'alter-partition-rejected-invalid-request': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
     description:
-      'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a ' +
-      'non-replica.',
+      'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a ' + 'non-replica.',
   },
   'alter-partition-rejected-fenced-leader-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
@@ -344,8 +335,7 @@ const CODE_PROBES = {
   'alter-partition-rejected-ineligible-replica': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
     description:
-      'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch ' +
-      '(INELIGIBLE_REPLICA).',
+      'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch ' + '(INELIGIBLE_REPLICA).',
   },
   'alter-partition-rejected-stale-replica-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
@@ -400,8 +390,7 @@ const CODE_PROBES = {
   'producer-resent-maybe-appended-batch': {
     kafka: 'TransactionManager.startSequencesAtBeginning (KAFKA-14034)',
     description:
-      'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka ' +
-      'allows).',
+      'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka ' + 'allows).',
   },
   'producer-sequence-gap-detected': {
     kafka: 'TransactionManager.canRetry',
@@ -441,7 +430,7 @@ const CODE_PROBES = {
     kafka: 'Fetcher.handleOffsetOutOfRange (auto.offset.reset)',
     description: 'A consumer reset its position after OFFSET_OUT_OF_RANGE it could not validate.',
     reachable:
-      'not in the correct model: an out-of-range answer needs a fetch past the leader\'s log end (see ' +
+      "not in the correct model: an out-of-range answer needs a fetch past the leader's log end (see " +
       'fetch-offset-beyond-log-end); the first one only forces a validation',
   },
   'consumer-validation-leader-knows-no-epoch': {

@@ -138,7 +138,16 @@ export class KraftController implements Actor<Message>, ControllerNode {
           const replicas = params.assignment(topic, p);
           this.append({
             type: 'Partition',
-            state: { topic: topic.name, partition: p, replicas, isr: replicas.slice(), elr: [], leader: NO_LEADER, leaderEpoch: 0, partitionEpoch: 0 },
+            state: {
+              topic: topic.name,
+              partition: p,
+              replicas,
+              isr: replicas.slice(),
+              elr: [],
+              leader: NO_LEADER,
+              leaderEpoch: 0,
+              partitionEpoch: 0,
+            },
           });
         }
       }
@@ -213,7 +222,10 @@ export class KraftController implements Actor<Message>, ControllerNode {
   // Registration, heartbeats, fencing
 
   /** ClusterControlManager.registerBroker. */
-  private handleRegistration(from: number, req: Extract<ControllerRequest, { type: 'BrokerRegistrationRequest' }>): void {
+  private handleRegistration(
+    from: number,
+    req: Extract<ControllerRequest, { type: 'BrokerRegistrationRequest' }>,
+  ): void {
     const id = req.brokerId;
     const existing = this.brokers.get(id);
     if (existing !== undefined && existing.incarnation === req.incarnation) {
@@ -236,14 +248,25 @@ export class KraftController implements Actor<Message>, ControllerNode {
     }
     if (existing !== undefined && existing.incarnation !== req.incarnation && this.hasValidSession(existing)) {
       codeProbe('controller-duplicate-registration-refused');
-      this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'DUPLICATE_BROKER_REGISTRATION', brokerEpoch: -1 });
+      this.reply(from, {
+        type: 'BrokerRegistrationResponse',
+        correlationId: req.correlationId,
+        error: 'DUPLICATE_BROKER_REGISTRATION',
+        brokerEpoch: -1,
+      });
       return;
     }
     if (existing !== undefined && existing.incarnation !== req.incarnation) {
       const clean = req.previousBrokerEpoch === existing.epoch;
       // Announced before the partition changes it causes (Kafka writes those records first,
       // then the RegisterBroker record), so a listener knows why a broker leaves an ELR.
-      if (!clean) this.ctx.emit({ kind: 'unclean-shutdown', broker: id, previousBrokerEpoch: req.previousBrokerEpoch, registeredEpoch: existing.epoch });
+      if (!clean)
+        this.ctx.emit({
+          kind: 'unclean-shutdown',
+          broker: id,
+          previousBrokerEpoch: req.previousBrokerEpoch,
+          registeredEpoch: existing.epoch,
+        });
       if (this.elrEnabled && !clean) {
         // KIP-966: an unclean shutdown may have lost data; leave every ISR and ELR.
         codeProbe('controller-unclean-shutdown-registration');
@@ -260,7 +283,12 @@ export class KraftController implements Actor<Message>, ControllerNode {
     this.append({ type: 'RegisterBroker', brokerId: id, brokerEpoch, incarnation: req.incarnation });
     this.lastContactUs.set(id, this.ctx.now());
     this.commit();
-    this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'NONE', brokerEpoch });
+    this.reply(from, {
+      type: 'BrokerRegistrationResponse',
+      correlationId: req.correlationId,
+      error: 'NONE',
+      brokerEpoch,
+    });
   }
 
   private hasValidSession(reg: BrokerRegistration): boolean {
@@ -413,8 +441,14 @@ export class KraftController implements Actor<Message>, ControllerNode {
    * remove `brokerToRemove` / `uncleanBroker` from the ISR and re-run the election, where
    * `brokerToAdd` counts as an acceptable leader even before its unfence record is applied.
    */
-  private generateLeaderAndIsrUpdates(brokerToRemove: number, brokerToAdd: number, uncleanBroker: number, which: (s: PartitionState) => boolean): void {
-    const isAcceptableLeader = (r: number): boolean => r !== brokerToRemove && r !== uncleanBroker && (r === brokerToAdd || this.isActive(r));
+  private generateLeaderAndIsrUpdates(
+    brokerToRemove: number,
+    brokerToAdd: number,
+    uncleanBroker: number,
+    which: (s: PartitionState) => boolean,
+  ): void {
+    const isAcceptableLeader = (r: number): boolean =>
+      r !== brokerToRemove && r !== uncleanBroker && (r === brokerToAdd || this.isActive(r));
     for (let i = 0; i < this.partitionList.length; i++) {
       const s = this.partitionList[i];
       if (!which(s)) continue;
@@ -463,13 +497,17 @@ export class KraftController implements Actor<Message>, ControllerNode {
     if (s === undefined) return respond('UNKNOWN_TOPIC_OR_PARTITION', undefined);
     const error = this.validateAlterPartition(req, s);
     if (error !== 'NONE') return respond(error, undefined);
-    const next = buildPartitionChange(s, req.newIsrWithEpochs.map((b) => b.brokerId), {
-      isAcceptableLeader: (r) => this.isActive(r),
-      minIsr: this.minIsrOf(s),
-      elrEnabled: this.elrEnabled,
-      uncleanElection: false,
-      keepLastIsrMember: this.variant === 'last-replica-standing',
-    });
+    const next = buildPartitionChange(
+      s,
+      req.newIsrWithEpochs.map((b) => b.brokerId),
+      {
+        isAcceptableLeader: (r) => this.isActive(r),
+        minIsr: this.minIsrOf(s),
+        elrEnabled: this.elrEnabled,
+        uncleanElection: false,
+        keepLastIsrMember: this.variant === 'last-replica-standing',
+      },
+    );
     if (next !== null) this.append({ type: 'Partition', state: next });
     this.commit();
     const now = this.partitionOf(req.topic, req.partition)!;
@@ -480,14 +518,18 @@ export class KraftController implements Actor<Message>, ControllerNode {
   }
 
   /** ReplicationControlManager.validateAlterPartitionData, in its order. */
-  private validateAlterPartition(req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>, s: PartitionState): ControllerErrorCode {
+  private validateAlterPartition(
+    req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>,
+    s: PartitionState,
+  ): ControllerErrorCode {
     if (req.leaderEpoch > s.leaderEpoch || req.partitionEpoch > s.partitionEpoch) return 'NOT_CONTROLLER';
     if (req.leaderEpoch < s.leaderEpoch) return 'FENCED_LEADER_EPOCH';
     if (req.brokerId !== s.leader) return 'INVALID_REQUEST';
     // Variant unfenced-alter-partition undoes the partition-epoch fence (the zkVersion
     // conditional update of ZooKeeper days, the partition epoch of KIP-497/KRaft): an ISR
     // change computed from a stale view of the ISR then overwrites newer controller decisions.
-    if (req.partitionEpoch < s.partitionEpoch && this.variant !== 'unfenced-alter-partition') return 'INVALID_UPDATE_VERSION';
+    if (req.partitionEpoch < s.partitionEpoch && this.variant !== 'unfenced-alter-partition')
+      return 'INVALID_UPDATE_VERSION';
     const newIsr = req.newIsrWithEpochs;
     // Replicas.validateIsr (members are replicas, no duplicates), then the leader must be in it.
     for (let i = 0; i < newIsr.length; i++) {
@@ -578,7 +620,8 @@ export class KraftController implements Actor<Message>, ControllerNode {
       }
       case 'BrokerFencing': {
         const reg = this.brokers.get(record.brokerId);
-        if (reg === undefined || reg.epoch !== record.brokerEpoch) throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
+        if (reg === undefined || reg.epoch !== record.brokerEpoch)
+          throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
         const inControlledShutdown = record.inControlledShutdown ?? reg.inControlledShutdown === true;
         this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced, inControlledShutdown });
         if (live && record.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });

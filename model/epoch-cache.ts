@@ -71,7 +71,8 @@ export class LeaderEpochCache {
 
   /** Start offset of an epoch the cache knows, or -1. */
   startOffsetOf(epoch: number): number {
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i].epoch === epoch) return this.entries[i].startOffset;
+    for (let i = this.entries.length - 1; i >= 0; i--)
+      if (this.entries[i].epoch === epoch) return this.entries[i].startOffset;
     return -1;
   }
 
@@ -114,7 +115,8 @@ export class LeaderEpochCache {
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
     const n = this.entries.length;
-    if (requestedEpoch === UNDEFINED_EPOCH || n === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (requestedEpoch === UNDEFINED_EPOCH || n === 0)
+      return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (this.entries[n - 1].epoch === requestedEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
     // First entry with epoch > requested.
     let higher = -1;

@@ -123,7 +123,12 @@ export type ControllerRequest =
     };
 
 export type ControllerResponse =
-  | { readonly type: 'BrokerRegistrationResponse'; readonly correlationId: number; readonly error: ControllerErrorCode; readonly brokerEpoch: number }
+  | {
+      readonly type: 'BrokerRegistrationResponse';
+      readonly correlationId: number;
+      readonly error: ControllerErrorCode;
+      readonly brokerEpoch: number;
+    }
   | {
       readonly type: 'BrokerHeartbeatResponse';
       readonly correlationId: number;

@@ -48,7 +48,11 @@ export interface ChangeOptions {
 }
 
 /** The next state of `partition` with ISR `targetIsr`, or null when nothing changes. */
-export function buildPartitionChange(partition: PartitionState, targetIsrIn: readonly number[], opts: ChangeOptions): PartitionState | null {
+export function buildPartitionChange(
+  partition: PartitionState,
+  targetIsrIn: readonly number[],
+  opts: ChangeOptions,
+): PartitionState | null {
   let targetIsr: readonly number[] = targetIsrIn;
   if (opts.keepLastIsrMember === true && targetIsr.length === 0) targetIsr = partition.isr;
   let targetElr: readonly number[] = partition.elr;
@@ -71,7 +75,8 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
 
   // tryElection (electAnyLeader)
   const isValidNewLeader = (r: number): boolean =>
-    (targetIsr.includes(r) || (opts.elrEnabled && targetIsr.length === 0 && targetElr.includes(r))) && opts.isAcceptableLeader(r);
+    (targetIsr.includes(r) || (opts.elrEnabled && targetIsr.length === 0 && targetElr.includes(r))) &&
+    opts.isAcceptableLeader(r);
   let leader = partition.leader;
   let unclean = false;
   if (!(partition.leader !== NO_LEADER && isValidNewLeader(partition.leader))) {
@@ -121,7 +126,8 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   // maybeUpdateRecordElr
   if (unclean || !opts.elrEnabled) targetElr = [];
   // The ISR: an unclean election already set it; otherwise the target (may be empty only with ELR).
-  if (!unclean && (targetIsr.length > 0 || opts.elrEnabled) && !sameMembers(targetIsr, partition.isr)) newIsr = targetIsr;
+  if (!unclean && (targetIsr.length > 0 || opts.elrEnabled) && !sameMembers(targetIsr, partition.isr))
+    newIsr = targetIsr;
 
   const elrChanged = !sameMembers(targetElr, partition.elr);
   const isrChanged = newIsr !== partition.isr && !sameMembers(newIsr, partition.isr);

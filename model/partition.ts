@@ -312,7 +312,8 @@ export class Partition {
   /** The in-flight AlterPartition got no answer in time: send it again (AlterPartitionManager). */
   retryAlterPartitionIfExpired(nowUs: number): void {
     const pending = this.pending;
-    if (pending !== null && this.role === 'leader' && nowUs >= pending.deadlineUs) this.host.sendAlterPartition(this, pending);
+    if (pending !== null && this.role === 'leader' && nowUs >= pending.deadlineUs)
+      this.host.sendAlterPartition(this, pending);
   }
 
   // =====================================================================================
@@ -328,7 +329,12 @@ export class Partition {
     let baseOffset: number;
     let lastOffset: number;
     if (req.producerId >= 0 && n > 0) {
-      const check = this.log.producers.check(req.producerId, req.producerEpoch, req.baseSequence, req.baseSequence + n - 1);
+      const check = this.log.producers.check(
+        req.producerId,
+        req.producerEpoch,
+        req.baseSequence,
+        req.baseSequence + n - 1,
+      );
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.
@@ -345,7 +351,13 @@ export class Partition {
     }
     if (acks === 0) return;
     if (acks === 1) {
-      this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
+      this.host.emit({
+        kind: 'produce-ack',
+        broker: this.host.brokerId,
+        topic: this.topic,
+        partition: this.partition,
+        offset: lastOffset,
+      });
       this.host.send(from, {
         type: 'ProduceResponse',
         correlationId: req.correlationId,
@@ -367,7 +379,13 @@ export class Partition {
   }
 
   private appendAsLeader(req: ProduceRequest, n: number): number {
-    const first = this.log.appendAsLeader(req.records, this.leaderEpoch, req.producerId, req.producerEpoch, req.baseSequence);
+    const first = this.log.appendAsLeader(
+      req.records,
+      this.leaderEpoch,
+      req.producerId,
+      req.producerEpoch,
+      req.baseSequence,
+    );
     if (n > 0) {
       this.emitAppend(first, this.leaderEpoch, n);
       if (this.maybeIncrementHw()) this.onHwIncreased();
@@ -381,14 +399,34 @@ export class Partition {
     const error: ErrorCode = this.maximalIsr.length >= this.minIsr ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
     if (error !== 'NONE') codeProbe('produce-not-enough-replicas-after-append');
     if (error === 'NONE') {
-      this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
+      this.host.emit({
+        kind: 'produce-ack',
+        broker: this.host.brokerId,
+        topic: this.topic,
+        partition: this.partition,
+        offset: lastOffset,
+      });
     }
-    this.host.send(to, { type: 'ProduceResponse', correlationId, topic: this.topic, partition: this.partition, error, baseOffset });
+    this.host.send(to, {
+      type: 'ProduceResponse',
+      correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      baseOffset,
+    });
   }
 
   private produceError(to: number, req: ProduceRequest, error: ErrorCode): void {
     if (req.acks === 0) return;
-    this.host.send(to, { type: 'ProduceResponse', correlationId: req.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: -1 });
+    this.host.send(to, {
+      type: 'ProduceResponse',
+      correlationId: req.correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      baseOffset: -1,
+    });
   }
 
   private failDelayedProduces(error: ErrorCode): void {
@@ -397,7 +435,14 @@ export class Partition {
     codeProbe('delayed-produce-failed-on-leadership-loss');
     this.delayedProduces = [];
     for (const d of list) {
-      this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: d.baseOffset });
+      this.host.send(d.from, {
+        type: 'ProduceResponse',
+        correlationId: d.correlationId,
+        topic: this.topic,
+        partition: this.partition,
+        error,
+        baseOffset: d.baseOffset,
+      });
     }
   }
 
@@ -520,7 +565,13 @@ export class Partition {
     // Expansion counts at once (stricter HW); a shrink only once committed (KIP-497).
     this.maximalIsr = kind === 'expand' ? proposedIsr : this.isr;
     this.host.sendAlterPartition(this, change);
-    this.host.emit({ kind: 'alter-partition-sent', broker: this.host.brokerId, topic: this.topic, partition: this.partition, isr: proposedIsr.slice() });
+    this.host.emit({
+      kind: 'alter-partition-sent',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      isr: proposedIsr.slice(),
+    });
   }
 
   // =====================================================================================
@@ -549,7 +600,13 @@ export class Partition {
     let remote: RemoteReplica | undefined;
     if (isFollower) {
       remote = remoteOf(this.remotes, req.replicaId);
-      if (remote === undefined) return this.fetchResponse(req, req.currentLeaderEpoch >= 0 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER', NO_RECORDS, undefined);
+      if (remote === undefined)
+        return this.fetchResponse(
+          req,
+          req.currentLeaderEpoch >= 0 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER',
+          NO_RECORDS,
+          undefined,
+        );
     }
     const log = this.log;
     const leaderLeo = log.leo;
@@ -566,7 +623,8 @@ export class Partition {
       }
     }
     if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
-    if (req.fetchOffset > leaderLeo || req.fetchOffset < 0) return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+    if (req.fetchOffset > leaderLeo || req.fetchOffset < 0)
+      return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
     const hwAtRead = log.hw;
     // Followers read to the LEO, consumers to the HW.
     const maxEnd = isFollower ? leaderLeo : hwAtRead;
@@ -640,13 +698,19 @@ export class Partition {
       const d = list[i];
       // Nothing new for it (same epoch, still leader, no data past its offset): keep waiting
       // without building an answer.
-      if (!all && leader && d.leaderEpoch === this.leaderEpoch && (d.req.replicaId >= 0 ? leo : hw) <= d.req.fetchOffset) {
+      if (
+        !all &&
+        leader &&
+        d.leaderEpoch === this.leaderEpoch &&
+        (d.req.replicaId >= 0 ? leo : hw) <= d.req.fetchOffset
+      ) {
         list[kept++] = d;
         continue;
       }
       if (!leader || d.leaderEpoch !== this.leaderEpoch) codeProbe('delayed-fetch-leadership-changed');
       const resp = this.readForFetch(d.req, false);
-      if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0) this.host.send(d.from, resp);
+      if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0)
+        this.host.send(d.from, resp);
       else list[kept++] = d;
     }
     if (kept !== list.length) list.length = kept;
@@ -662,7 +726,14 @@ export class Partition {
         const d = produces[i];
         if (d.deadlineUs <= nowUs) {
           codeProbe('delayed-produce-timed-out');
-          this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error: 'REQUEST_TIMED_OUT', baseOffset: d.baseOffset });
+          this.host.send(d.from, {
+            type: 'ProduceResponse',
+            correlationId: d.correlationId,
+            topic: this.topic,
+            partition: this.partition,
+            error: 'REQUEST_TIMED_OUT',
+            baseOffset: d.baseOffset,
+          });
         } else {
           produces[kept++] = d;
           if (d.deadlineUs < next) next = d.deadlineUs;
@@ -687,7 +758,10 @@ export class Partition {
   }
 
   /** OffsetsForLeaderEpoch (consumers validating their position, KIP-320). */
-  handleOffsetsForLeaderEpoch(from: number, req: Extract<ClientRequest, { type: 'OffsetsForLeaderEpochRequest' }>): void {
+  handleOffsetsForLeaderEpoch(
+    from: number,
+    req: Extract<ClientRequest, { type: 'OffsetsForLeaderEpochRequest' }>,
+  ): void {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
     let epoch = UNDEFINED_EPOCH;
     let endOffset = UNDEFINED_EPOCH_OFFSET;
@@ -696,7 +770,15 @@ export class Partition {
       epoch = eo.epoch;
       endOffset = eo.endOffset;
     }
-    this.host.send(from, { type: 'OffsetsForLeaderEpochResponse', correlationId: req.correlationId, topic: this.topic, partition: this.partition, error, leaderEpoch: epoch, endOffset });
+    this.host.send(from, {
+      type: 'OffsetsForLeaderEpochResponse',
+      correlationId: req.correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      leaderEpoch: epoch,
+      endOffset,
+    });
   }
 
   // =====================================================================================
@@ -803,7 +885,15 @@ export class Partition {
       this.log.appendAsFollower(records);
       f.lastFetchedEpoch = records[records.length - 1].epoch;
       this.emitAppendFollower(records);
-      this.host.emit({ kind: 'follower-fetch', broker: this.host.brokerId, leader: f.leaderId, topic: this.topic, partition: this.partition, fetchOffset, appended: records.length });
+      this.host.emit({
+        kind: 'follower-fetch',
+        broker: this.host.brokerId,
+        leader: f.leaderId,
+        topic: this.topic,
+        partition: this.partition,
+        fetchOffset,
+        appended: records.length,
+      });
     }
     // Follower HW = min(leader HW, own LEO); it may move backwards.
     const leaderHw = resp.highWatermark;
@@ -872,19 +962,42 @@ export class Partition {
   announce(): void {
     const hw = this.log.hw;
     const leo = this.log.leo;
-    if (this.shownRole === this.role && this.shownEpoch === this.leaderEpoch && this.shownHw === hw && this.shownLeo === leo) return;
+    if (
+      this.shownRole === this.role &&
+      this.shownEpoch === this.leaderEpoch &&
+      this.shownHw === hw &&
+      this.shownLeo === leo
+    )
+      return;
     this.shownRole = this.role;
     this.shownEpoch = this.leaderEpoch;
     this.shownHw = hw;
     this.shownLeo = leo;
-    this.host.emit({ kind: 'replica', broker: this.host.brokerId, topic: this.topic, partition: this.partition, role: this.role, leaderEpoch: this.leaderEpoch, hw, leo });
+    this.host.emit({
+      kind: 'replica',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      role: this.role,
+      leaderEpoch: this.leaderEpoch,
+      hw,
+      leo,
+    });
   }
 
   private emitAppend(first: number, epoch: number, n: number): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
-    this.host.emit({ kind: 'append', broker: this.host.brokerId, topic: this.topic, partition: this.partition, firstOffset: first, epoch, values });
+    this.host.emit({
+      kind: 'append',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: first,
+      epoch,
+      values,
+    });
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {
@@ -894,14 +1007,29 @@ export class Partition {
       if (i === records.length || records[i].epoch !== records[start].epoch) {
         const values: string[] = new Array(i - start);
         for (let j = start; j < i; j++) values[j - start] = records[j].value;
-        this.host.emit({ kind: 'append', broker: this.host.brokerId, topic: this.topic, partition: this.partition, firstOffset: records[start].offset, epoch: records[start].epoch, values });
+        this.host.emit({
+          kind: 'append',
+          broker: this.host.brokerId,
+          topic: this.topic,
+          partition: this.partition,
+          firstOffset: records[start].offset,
+          epoch: records[start].epoch,
+          values,
+        });
         start = i;
       }
     }
   }
 
   emitTruncate(toOffset: number, reason: string): void {
-    this.host.emit({ kind: 'truncate', broker: this.host.brokerId, topic: this.topic, partition: this.partition, toOffset, reason });
+    this.host.emit({
+      kind: 'truncate',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      toOffset,
+      reason,
+    });
   }
 
   /** Leader-side view for snapshots: the records array is live. */
@@ -916,7 +1044,14 @@ function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteRe
 }
 
 function newRemote(brokerId: number): RemoteReplica {
-  return { brokerId, leo: -1, lastCaughtUpTimeUs: 0, lastFetchLeaderLeo: -1, lastFetchTimeUs: 0, fetchedBrokerEpoch: null };
+  return {
+    brokerId,
+    leo: -1,
+    lastCaughtUpTimeUs: 0,
+    lastFetchLeaderLeo: -1,
+    lastFetchTimeUs: 0,
+    fetchedBrokerEpoch: null,
+  };
 }
 
 /** Backoff before resending an AlterPartition the controller refused with a retriable error. */

@@ -46,7 +46,8 @@ export class ProducerStates {
     if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
     if (entry === undefined) return APPEND;
     if (producerEpoch < entry.epoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
-    if (producerEpoch > entry.epoch) return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    if (producerEpoch > entry.epoch)
+      return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     const batches = entry.batches;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];
@@ -54,7 +55,8 @@ export class ProducerStates {
     }
     const last = batches[batches.length - 1];
     if (last !== undefined && firstSeq !== last.lastSeq + 1) codeProbe('produce-out-of-order-sequence');
-    if (last !== undefined && firstSeq !== last.lastSeq + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    if (last !== undefined && firstSeq !== last.lastSeq + 1)
+      return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     return APPEND;
   }
 

@@ -29,7 +29,8 @@ interface WorkloadProgress {
 }
 
 export function createProducer(params: ProducerParams): ModelActorFactory {
-  if (!Number.isInteger(params.sends) || params.sends < 0) throw new Error(`producer ${params.clientId}: sends must be a non-negative integer`);
+  if (!Number.isInteger(params.sends) || params.sends < 0)
+    throw new Error(`producer ${params.clientId}: sends must be a non-negative integer`);
   if (params.topics.length === 0) throw new Error(`producer ${params.clientId}: no topics`);
   const progress: WorkloadProgress = { issued: 0 };
   const lanes = new LaneAllocator(params.clientId);

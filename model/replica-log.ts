@@ -198,7 +198,8 @@ export class ReplicaLog {
     const first = this.records.length;
     const n = records.length;
     if (n === 0) return;
-    if (records[0].offset !== first) throw new Error(`${this.dir}: follower append at ${records[0].offset}, LEO ${first}`);
+    if (records[0].offset !== first)
+      throw new Error(`${this.dir}: follower append at ${records[0].offset}, LEO ${first}`);
     let latest = this.epochs.latestEpoch();
     for (let i = 0; i < n; i++) {
       const r = records[i] as ModelRecord;

@@ -133,5 +133,3 @@ export function renderReportData(data: ReportData): string {
 export function renderViolationReport(trace: Trace): string {
   return renderReportData(buildViolationData(trace).data);
 }
-
-;

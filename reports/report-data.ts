@@ -24,7 +24,7 @@ import {
   type Story,
 } from './story.ts';
 
-export {  type ReportData };
+export { type ReportData };
 
 const REPORT_DATA_VERSION = 1;
 

@@ -22,8 +22,6 @@ export {
   nodeNamer,
   type FocusRecord,
   type Story,
-  
-  
 } from './story-common.ts';
 
 /** Kinds about the cluster's state rather than one record: their story is the cluster's. */

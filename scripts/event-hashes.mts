@@ -13,9 +13,17 @@ for (let seed = 0; seed < 1000; seed++) {
   out.push(`swarm correct ${seed} ${r.hash} ${r.outcome} ${r.eventCount}`);
 }
 const SCANS: Record<string, number> = {
-  'acks-1': 6, 'min-insync-1': 4_000_009, 'unclean-election': 2_000_004, 'truncate-to-hw': 2_000_004,
-  'kip-101': 50, 'no-epoch-fencing': 34, 'isr-expand-on-hw': 2_000_101, 'hw-on-current-isr': 1_000_008,
-  'unfenced-alter-partition': 1_000_288, 'stale-broker-epoch': 2_000_018, 'last-replica-standing': 15,
+  'acks-1': 6,
+  'min-insync-1': 4_000_009,
+  'unclean-election': 2_000_004,
+  'truncate-to-hw': 2_000_004,
+  'kip-101': 50,
+  'no-epoch-fencing': 34,
+  'isr-expand-on-hw': 2_000_101,
+  'hw-on-current-isr': 1_000_008,
+  'unfenced-alter-partition': 1_000_288,
+  'stale-broker-epoch': 2_000_018,
+  'last-replica-standing': 15,
 };
 for (const [variant, seed] of Object.entries(SCANS)) {
   const input = generateInput('swarm', seed);

@@ -352,4 +352,3 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
     },
   };
 }
-

@@ -53,7 +53,9 @@ describe('code probes in campaigns', () => {
     expect(Math.max(...Object.values(probes))).toBeLessThanOrEqual(24);
     expect(two.summary.probes).toEqual(probes);
     expect(mergeDirs([join(tmp, 'one')]).summary.probes).toEqual(probes);
-    const never = Object.entries(probes).filter(([, n]) => n === 0).map(([name]) => name);
+    const never = Object.entries(probes)
+      .filter(([, n]) => n === 0)
+      .map(([name]) => name);
     expect(never.length).toBeGreaterThan(0);
     expect(formatSummary(one.summary)).toContain(`never hit: ${never.join(', ')}`);
     const index = readFileSync(join(tmp, 'one', 'index.html'), 'utf8');

@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createProgress, formatDuration } from '../../campaign/progress.ts';
 
 function sink(tty: boolean) {
-  const out = { text: '', isTTY: tty, columns: 100, write(s: string) { out.text += s; return true; } };
+  const out = {
+    text: '',
+    isTTY: tty,
+    columns: 100,
+    write(s: string) {
+      out.text += s;
+      return true;
+    },
+  };
   return out;
 }
 
@@ -42,8 +50,10 @@ describe('progress', () => {
     const s = sink(false);
     const p = createProgress(s as never, { plainEveryMs: 1 });
     // 60 s of warm-up at 1 seed/s, then 100 seeds/s for 30 s.
-    for (let t = 1; t <= 60; t++) p.update({ completed: t, total: 10_000, failures: 0, events: 0, elapsedMs: t * 1000 });
-    for (let t = 1; t <= 30; t++) p.update({ completed: 60 + t * 100, total: 10_000, failures: 0, events: 0, elapsedMs: 60_000 + t * 1000 });
+    for (let t = 1; t <= 60; t++)
+      p.update({ completed: t, total: 10_000, failures: 0, events: 0, elapsedMs: t * 1000 });
+    for (let t = 1; t <= 30; t++)
+      p.update({ completed: 60 + t * 100, total: 10_000, failures: 0, events: 0, elapsedMs: 60_000 + t * 1000 });
     const lastLine = s.text.trim().split('\n').at(-1);
     expect(lastLine).toBe('progress: 3060/10000 seeds (30%)  100.0 seeds/s  violations 0  ETA 1m09s');
   });

@@ -17,11 +17,39 @@ type Op =
   | { op: 'delete'; file: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('append' as const), file: fc.integer({ min: 0, max: 3 }), size: fc.integer({ min: 1, max: 100 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('append' as const),
+      file: fc.integer({ min: 0, max: 3 }),
+      size: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fsync' as const), file: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), file: fc.integer({ min: 0, max: 3 }), keep: fc.integer({ min: 0, max: 10 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('writeFile' as const), file: fc.integer({ min: 0, max: 3 }), count: fc.integer({ min: 0, max: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('rename' as const), from: fc.integer({ min: 0, max: 3 }), to: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('truncate' as const),
+      file: fc.integer({ min: 0, max: 3 }),
+      keep: fc.integer({ min: 0, max: 10 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('writeFile' as const),
+      file: fc.integer({ min: 0, max: 3 }),
+      count: fc.integer({ min: 0, max: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('rename' as const),
+      from: fc.integer({ min: 0, max: 3 }),
+      to: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), file: fc.integer({ min: 0, max: 3 }) }) },
 );
 

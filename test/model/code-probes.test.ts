@@ -63,7 +63,12 @@ describe('code probes in the model', () => {
       const oldFollows = () => c.replica(old).role === 'follower' && c.replica(old).log.leo === 5;
       expect(c.runUntil(oldFollows, 30_000_000)).toBe(true);
     });
-    expect(c.probesOf('truncate').filter((p) => p.node === old).map((p) => p.e.reason)).toEqual(['diverging-epoch']);
+    expect(
+      c
+        .probesOf('truncate')
+        .filter((p) => p.node === old)
+        .map((p) => p.e.reason),
+    ).toEqual(['diverging-epoch']);
     expect(hit).toContain('controller-fenced-session-expired');
     expect(hit).toContain('fetch-diverging-follower');
     expect(hit).toContain('follower-truncated-on-divergence');
@@ -89,7 +94,13 @@ describe('a power loss with partial writeback', () => {
     const log = new ReplicaLog(disk, 't-0', null);
     log.appendAsLeader([{ key: null, value: 'a' }], 1, -1, -1, -1);
     log.flush();
-    log.appendAsLeader(['b', 'c', 'd'].map((value) => ({ key: null, value })), 1, -1, -1, -1);
+    log.appendAsLeader(
+      ['b', 'c', 'd'].map((value) => ({ key: null, value })),
+      1,
+      -1,
+      -1,
+      -1,
+    );
     disk.losePower(false, () => 2); // the OS wrote back 'b' and 'c' of the unflushed batch
     const recovered = new ReplicaLog(disk, 't-0', null);
     const hit = recording(() => {

@@ -41,7 +41,9 @@ describe('truncation on a diverging epoch', () => {
     expect(c.runUntil(() => c.state().leader !== old && c.state().leader > 0, 30_000_000)).toBe(true);
     const next = c.state().leader;
     expect(c.state().leaderEpoch).toBe(2);
-    expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(true);
+    expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(
+      true,
+    );
     expect(errorOf(c.produceAndWait(next, ['b0', 'b1']))).toBe('NONE');
     // Heal: the old leader learns of epoch 2, fetches with lastFetchedEpoch 1 and is told to
     // truncate to the end of epoch 1 on the new leader (offset 3).
@@ -150,7 +152,9 @@ describe('min.insync.replicas', () => {
   });
 
   it('Kafka ≥ 3.7 (KAFKA-15583): without ELR too, the HW stays put while the ISR is below min ISR', () => {
-    const c = startedCluster({ config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 } });
+    const c = startedCluster({
+      config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 },
+    });
     const leader = c.state().leader;
     const followers = c.brokerIds.filter((id) => id !== leader);
     const cuts = followers.map((f) => c.sim.network.cut({ kind: 'link', a: leader, b: f }));
@@ -190,7 +194,9 @@ describe('AlterPartition fencing', () => {
     cut = c.sim.network.cut({ kind: 'one-way', from: [CONTROLLER_ID], to: [old] });
     // A write moves its log end past its former followers' positions, so they fall out of sync.
     expect(errorOf(c.produceAndWait(old, ['zombie'], { acks: 1 }))).toBe('NONE');
-    expect(c.runUntil(() => c.probesOf('alter-partition-applied').some((p) => p.e.accepted === false), 30_000_000)).toBe(true);
+    expect(
+      c.runUntil(() => c.probesOf('alter-partition-applied').some((p) => p.e.accepted === false), 30_000_000),
+    ).toBe(true);
     const rejected = c.probesOf('alter-partition-applied').filter((p) => p.e.accepted === false);
     expect(rejected[0].e.isr).toEqual([old]);
     const sent = c.probesOf('alter-partition-sent').filter((p) => p.node === old);
@@ -245,7 +251,12 @@ describe('power loss', () => {
     c.sim.start(victim);
     const recovered = c.replica(victim);
     expect(recovered.log.leo).toBe(8);
-    expect(c.probesOf('truncate').filter((p) => p.node === victim).map((p) => p.e.reason)).toEqual(['recovery']);
+    expect(
+      c
+        .probesOf('truncate')
+        .filter((p) => p.node === victim)
+        .map((p) => p.e.reason),
+    ).toEqual(['recovery']);
     // Unclean shutdown: it re-registers, leaves the ISR, catches up and rejoins it.
     expect(c.runUntil(() => !c.state().isr.includes(victim), 30_000_000)).toBe(true);
     expect(c.runUntil(() => c.state().isr.includes(victim), 60_000_000)).toBe(true);
@@ -264,7 +275,12 @@ describe('power loss', () => {
     expect(c.replica(victim).log.leo).toBe(0);
     // The epoch checkpoint was fsynced but lies beyond the log: recovery trims it.
     expect(c.replica(victim).log.epochs.entries).toEqual([]);
-    expect(c.runUntil(() => c.sim.isUp(victim) && c.replica(victim).log.leo === 5 && c.state().isr.includes(victim), 60_000_000)).toBe(true);
+    expect(
+      c.runUntil(
+        () => c.sim.isUp(victim) && c.replica(victim).log.leo === 5 && c.state().isr.includes(victim),
+        60_000_000,
+      ),
+    ).toBe(true);
     expect(c.logOf(victim)).toEqual(c.logOf(leader));
   });
 

@@ -47,10 +47,19 @@ const seed214041: ScenarioInput = {
   workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
   faults: [
     {
-      trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 8322, delayUs: 1481 },
+      trigger: {
+        kind: 'on',
+        event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+        nth: 1,
+        afterMs: 8322,
+        delayUs: 1481,
+      },
       action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
     },
-    { trigger: { kind: 'at', atMs: 184 }, action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 } },
+    {
+      trigger: { kind: 'at', atMs: 184 },
+      action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 },
+    },
   ],
   healAtMs: 120000,
 };
