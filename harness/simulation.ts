@@ -170,6 +170,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       id: spec.id,
       name: spec.name,
       index,
+      // Each node has its own message type M; the slot table holds them all, so M is erased here.
       factory: spec.factory as unknown as NodeSlot<P>['factory'],
       up: false,
       incarnation: 0,
