@@ -65,6 +65,11 @@ export interface AssignValue {
   topic: string;
   partition: number;
   offset: number;
+  /**
+   * Optional: set when the consumer itself moved the position by auto.offset.reset after
+   * OFFSET_OUT_OF_RANGE (or an undefined KIP-320 validation), not the application.
+   */
+  reset?: 'earliest' | 'latest';
 }
 
 export type History = HistoryEvent[];

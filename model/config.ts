@@ -27,6 +27,8 @@ export interface KafkaConfig {
   'fetch.max.wait.ms': number;
   /** Consumer: records per poll at most. */
   'max.poll.records': number;
+  /** Consumer: where a position out of range goes (Kafka's default 'latest'). Optional; default 'latest'. */
+  'auto.offset.reset'?: OffsetResetPolicy;
   /** Optional (model addition): a follower fetch with no answer is resent after this long. Default 30000. */
   'replica.socket.timeout.ms'?: number;
   /** Optional (model addition): AlterPartition with no answer is resent after this long. Default 30000. */
@@ -34,6 +36,9 @@ export interface KafkaConfig {
   /** Optional (model addition): registration, heartbeat and metadata fetch timeout. Default 2000. */
   'controller.quorum.request.timeout.ms'?: number;
 }
+
+/** Consumer auto.offset.reset: the HW, the log start, or an error to the application. */
+export type OffsetResetPolicy = 'latest' | 'earliest' | 'none';
 
 /** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */
 export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {

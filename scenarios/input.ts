@@ -3,7 +3,13 @@
 // replayed from them) and it never names a protocol variant: the driver applies the
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
-import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type KafkaConfig, type WorkloadSpec } from '../model/config.ts';
+import {
+  DEFAULT_KAFKA_CONFIG,
+  type ClusterSpec,
+  type KafkaConfig,
+  type OffsetResetPolicy,
+  type WorkloadSpec,
+} from '../model/config.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import { parseScenarioInput, targetsOf } from './schema.ts';
 
@@ -43,6 +49,8 @@ export interface WorkloadShape {
   keys: number;
   sendIntervalMs: number;
   pollIntervalMs: number;
+  /** The consumers' auto.offset.reset; absent = Kafka's default, 'latest'. */
+  autoOffsetReset?: OffsetResetPolicy;
 }
 
 export interface ScenarioInput {
@@ -65,6 +73,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     ...shape.timing,
     'min.insync.replicas': shape.minInsync,
   };
+  if (workload.autoOffsetReset !== undefined) config['auto.offset.reset'] = workload.autoOffsetReset;
   return {
     brokers: shape.brokers,
     topics: [{ name: TOPIC, partitions: shape.partitions, replicationFactor: shape.replicationFactor }],

@@ -155,6 +155,7 @@ const workloadSchema = z.strictObject({
   keys: nonNegative,
   sendIntervalMs: nonNegative,
   pollIntervalMs: nonNegative,
+  autoOffsetReset: z.enum(['latest', 'earliest', 'none']).optional(),
 });
 
 export const scenarioInputSchema = z
