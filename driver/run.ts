@@ -263,14 +263,18 @@ class SeedRun {
         tracker.onUncleanRegistration(ev.broker);
         break;
       case 'producer-resequenced':
-        tracker.onResequenced(ev.producer, ev.topic, ev.partition, ev.values);
+        tracker.onResequenced(ev.producer, ev.topic, ev.partition, ev.producerEpoch, ev.values);
+        break;
+      case 'append':
+        if (ev.topic === TOPIC && ev.producerId !== undefined && ev.producerEpoch !== undefined) {
+          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values.length, ev.producerId, ev.producerEpoch);
+        }
         break;
       case 'truncate':
       case 'registered':
       case 'fenced':
         this.snapshotDue = true;
         break;
-      case 'append':
       case 'produce-ack':
       case 'alter-partition-sent':
       case 'alter-partition-applied':
@@ -280,7 +284,10 @@ class SeedRun {
         assertNever(ev);
     }
     injector.onProbe(ev);
-    if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'append' || ev.kind === 'truncate')) {
+    if (this.wantTrace && ev.kind === 'append') {
+      const { producerId: _id, producerEpoch: _epoch, ...shown } = ev;
+      this.timeline.push({ t: this.sim.now(), ...shown });
+    } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });
     }
   }

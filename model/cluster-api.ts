@@ -52,7 +52,18 @@ export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
  */
 export type ModelProbe =
   | { kind: 'replica'; broker: number; topic: string; partition: number; role: 'leader' | 'follower' | 'none'; leaderEpoch: number; hw: number; leo: number }
-  | { kind: 'append'; broker: number; topic: string; partition: number; firstOffset: number; epoch: number; values: string[] }
+  | {
+      kind: 'append';
+      broker: number;
+      topic: string;
+      partition: number;
+      firstOffset: number;
+      epoch: number;
+      values: string[];
+      /** A leader's append of an idempotent producer's batch: its producer id and epoch. */
+      producerId?: number;
+      producerEpoch?: number;
+    }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
   | { kind: 'partition'; topic: string; partition: number; leader: number; leaderEpoch: number; partitionEpoch: number; replicas: number[]; isr: number[]; elr: number[] }
   /** The leader completed an acks≥1 produce whose last offset is `offset`. */
@@ -78,4 +89,12 @@ export type ModelProbe =
    * An idempotent producer restarted a partition's sequences under a new producer id (KIP-360)
    * and re-sends these values, some attempt of which may already have been appended.
    */
-  | { kind: 'producer-resequenced'; producer: number; topic: string; partition: number; producerId: number; values: string[] };
+  | {
+      kind: 'producer-resequenced';
+      producer: number;
+      topic: string;
+      partition: number;
+      producerId: number;
+      producerEpoch: number;
+      values: string[];
+    };

@@ -350,7 +350,7 @@ export class Partition {
   private appendAsLeader(req: ProduceRequest, n: number): number {
     const first = this.log.appendAsLeader(req.records, this.leaderEpoch, req.producerId, req.producerEpoch, req.baseSequence);
     if (n > 0) {
-      this.emitAppend(first, this.leaderEpoch, n);
+      this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch);
       if (this.maybeIncrementHw()) this.onHwIncreased();
       this.announce();
       this.completeDelayedFetches(false);
@@ -834,11 +834,26 @@ export class Partition {
     this.host.emit({ kind: 'replica', broker: this.host.brokerId, topic: this.topic, partition: this.partition, role: this.role, leaderEpoch: this.leaderEpoch, hw, leo });
   }
 
-  private emitAppend(first: number, epoch: number, n: number): void {
+  private emitAppend(first: number, epoch: number, n: number, producerId: number, producerEpoch: number): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
-    this.host.emit({ kind: 'append', broker: this.host.brokerId, topic: this.topic, partition: this.partition, firstOffset: first, epoch, values });
+    const { brokerId } = this.host;
+    if (producerId < 0) {
+      this.host.emit({ kind: 'append', broker: brokerId, topic: this.topic, partition: this.partition, firstOffset: first, epoch, values });
+      return;
+    }
+    this.host.emit({
+      kind: 'append',
+      broker: brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: first,
+      epoch,
+      values,
+      producerId,
+      producerEpoch,
+    });
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {
