@@ -25,7 +25,7 @@
 // compared as strings. Assumes Jepsen's discipline that a value is sent once. Operations are
 // read through checkers/kafka-actions.ts, so gregor's and Jepsen's vocabularies both work.
 
-import type { History } from './history.ts';
+import type { ConsumerReset, History } from './history.ts';
 import type { Anomaly, Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 import { isMicroOpValue, kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
@@ -681,7 +681,7 @@ function judgeReset(
   op: Operation,
   to: number,
   prev: PollPosition | undefined,
-  where: { topic: string; partition: number; reset?: 'earliest' | 'latest' },
+  where: { topic: string; partition: number; reset?: ConsumerReset },
   vo: VersionOrder | undefined,
   out: Findings,
 ): void {
@@ -696,7 +696,7 @@ function judgeReset(
   out.report({
     kind: 'poll-skip',
     explanation:
-      `Process ${String(op.process)} reset its position in ${key} (auto.offset.reset=${where.reset}) from offset ` +
+      `Process ${String(op.process)} reset its position in ${key} (${resetCause(where.reset)}) from offset ` +
       `${prev.next}, after ${shown(prev.value)}, to offset ${to}, skipping ${skipped.length} value(s) of the log ` +
       `(${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''}).`,
     topic: where.topic,
@@ -706,6 +706,10 @@ function judgeReset(
     ops: [prev.op.invoke.index, op.invoke.index],
     timesUs: [prev.op.complete!.time, op.complete!.time],
   });
+}
+
+function resetCause(reset: ConsumerReset | undefined): string {
+  return reset === 'truncation' ? 'KIP-320 truncation detection' : `auto.offset.reset=${String(reset)}`;
 }
 
 /** A seek: the poll's first record must be the first value of the log at or after its stated offset. */

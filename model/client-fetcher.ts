@@ -36,13 +36,13 @@
 
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
-import type { AssignValue, PollValue } from '../checkers/history.ts';
+import type { AssignValue, ConsumerReset, PollValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse, LogRecord } from './client-protocol.ts';
 import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
-import type { KafkaConfig, OffsetResetPolicy } from './config.ts';
+import type { KafkaConfig, OffsetResetPolicy, ProtocolVariant } from './config.ts';
 
 export interface FetchWakeTag {
   readonly type: 'fetch-wake';
@@ -54,6 +54,8 @@ export type FetcherState = 'waiting' | 'awaiting-metadata' | 'fetching' | 'valid
 export interface FetcherOptions {
   /** Gap after a successful poll, µs. */
   pollGapUs: number;
+  /** The protocol variant in force for this consumer (the zoo's consumer bugs); default correct. */
+  variant?: 'correct' | ProtocolVariant;
   /**
    * Called after every successful poll with the records it returned and the leader's HW;
    * return true to stop the stream (probe, final read).
@@ -143,11 +145,11 @@ export class PartitionFetcher implements RequestOwner {
     this.timer = this.ctx.setTimer(delayUs, this.wakeTag);
   }
 
-  private assign(offset: number, epoch: number, reset: OffsetResetPolicy | undefined): void {
+  private assign(offset: number, epoch: number, reset: ConsumerReset | undefined): void {
     const now = this.ctx.now();
     const invoke: AssignValue = { topic: this.topic, partition: this.partition, offset };
     const ok: AssignValue = { topic: this.topic, partition: this.partition, offset };
-    if (reset === 'earliest' || reset === 'latest') {
+    if (reset !== undefined) {
       invoke.reset = reset;
       ok.reset = reset;
     }
@@ -446,9 +448,10 @@ export class PartitionFetcher implements RequestOwner {
       this.stats.truncations++;
       if (this.resetPolicy === 'none') this.state = 'stopped';
       else this.resetPending = true;
-    } else if (endOffset < this.position) {
+    } else if (endOffset < this.position || (this.options.variant === 'validation-seeks-ahead' && endOffset > this.position)) {
+      // Variant validation-seeks-ahead drops the comparison: any end offset becomes the position.
       this.stats.truncations++;
-      this.assign(endOffset, epoch, undefined);
+      this.assign(endOffset, epoch, 'truncation');
     }
   }
 }

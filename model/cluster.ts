@@ -108,7 +108,16 @@ class SimulatedCluster implements KafkaCluster {
       sim.addNode({
         id,
         name: `consumer-${id}`,
-        factory: createConsumer({ clientId: id, bootstrapBrokers: brokerIds.slice(), config, topics, workload, assignment, recorder: this.recorder }),
+        factory: createConsumer({
+          clientId: id,
+          bootstrapBrokers: brokerIds.slice(),
+          config,
+          topics,
+          workload,
+          assignment,
+          recorder: this.recorder,
+          variant: spec.variant,
+        }),
       });
     }
     this.consumerIds = consumerIds;

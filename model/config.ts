@@ -72,6 +72,7 @@ export const PROTOCOL_VARIANTS = [
   'unfenced-alter-partition',
   'stale-broker-epoch',
   'last-replica-standing',
+  'validation-seeks-ahead',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

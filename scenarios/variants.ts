@@ -20,6 +20,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'unfenced-alter-partition': 'AlterPartition accepted without the partition epoch check: a deposed leader rewrites the ISR',
   'stale-broker-epoch': 'pre-KIP-903: a replica with a stale broker epoch may join the ISR',
   'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
+  'validation-seeks-ahead':
+    "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch even when that lies ahead",
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
