@@ -73,6 +73,7 @@ export const PROTOCOL_VARIANTS = [
   'stale-broker-epoch',
   'last-replica-standing',
   'validation-seeks-ahead',
+  'no-producer-state-reload',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

@@ -149,6 +149,7 @@ export class Partition {
   ) {
     this.timerTag = { type: 'partition-timer', topic, partition };
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
+    log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
   }
 
   get isLeader(): boolean {
@@ -310,6 +311,7 @@ export class Partition {
     let baseOffset: number;
     let lastOffset: number;
     if (req.producerId >= 0 && n > 0) {
+      // ProducerStateManager via UnifiedLog.analyzeAndValidateProducerState (model/producer-state.ts).
       const check = this.log.producers.check(req.producerId, req.producerEpoch, req.baseSequence, req.baseSequence + n - 1);
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {

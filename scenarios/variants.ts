@@ -22,6 +22,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
   'validation-seeks-ahead':
     "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch even when that lies ahead",
+  'no-producer-state-reload':
+    'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
