@@ -3,7 +3,7 @@
 
 import { Simulation } from '../../../harness/index.ts';
 import type { History, HistoryEvent, PollValue, SendValue } from '../../../checkers/history.ts';
-import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type TopicSpec, type WorkloadSpec } from '../../../model/config.ts';
+import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type KafkaConfig, type TopicSpec, type WorkloadSpec } from '../../../model/config.ts';
 import { createHistoryRecorder, historyProblems } from '../../../model/history-recorder.ts';
 import type { HistoryRecorder } from '../../../model/client-api.ts';
 import { createProducer } from '../../../model/producer.ts';
@@ -68,7 +68,13 @@ export function addProducer(
 export function addConsumer(
   rig: Rig,
   id: number,
-  opts: { config?: KafkaConfig; topics?: TopicSpec[]; assignment: Array<{ topic: string; partition: number }>; pollIntervalMs?: number },
+  opts: {
+    config?: KafkaConfig;
+    topics?: TopicSpec[];
+    assignment: Array<{ topic: string; partition: number }>;
+    pollIntervalMs?: number;
+    variant?: ClusterSpec['variant'];
+  },
 ): void {
   rig.sim.addNode({
     id,
@@ -81,6 +87,7 @@ export function addConsumer(
       workload: { sends: 0, keys: 0, sendIntervalMs: 10, pollIntervalMs: opts.pollIntervalMs ?? 10 },
       assignment: opts.assignment,
       recorder: rig.recorder,
+      variant: opts.variant,
     }),
   });
   rig.sim.start(id);
