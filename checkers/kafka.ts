@@ -251,7 +251,8 @@ function versionOrder(p: Part): VersionOrder {
 
 /**
  * Final reads per partition (DESIGN §5; Jepsen's final-polls): for each process, its first ok
- * assign of the partition at offset 0 made after every send to the partition had completed,
+ * assign of the partition at offset 0 (not a reset: AssignValue.reset) made after every send
+ * to the partition had completed,
  * and its later operations on the partition (a Jepsen poll polls every partition assigned).
  * Whatever the process did before (a probe assigned elsewhere, earlier reads) does not matter.
  */
@@ -270,7 +271,8 @@ function finalReads(
         const key = partKey(a.topic, a.partition);
         touched.add(key);
         const p = parts.get(key);
-        const starts = a.f === 'assign' && a.offset === 0 && op.outcome === 'ok';
+        // The application's assign only: a consumer's own reset to 0 (auto.offset.reset) is no final read.
+        const starts = a.f === 'assign' && a.offset === 0 && a.reset === undefined && op.outcome === 'ok';
         if (starts && !open.has(key) && p !== undefined && p.sends.length > 0 && op.invokePos > p.sendsEnd) {
           const f: FinalRead = { assign: op, ops: [] };
           open.set(key, f);
