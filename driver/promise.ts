@@ -268,12 +268,18 @@ export class PromiseTracker {
   }
 
   /** Feed every leader 'append' probe of the scenario's topic that carries a producer identity. */
-  onLeaderAppend(partition: number, firstOffset: number, count: number, producerId: number, producerEpoch: number): void {
-    this.appended.record(partition, firstOffset, count, producerId, producerEpoch);
+  onLeaderAppend(partition: number, firstOffset: number, count: number, producer: { id: number; epoch: number }): void {
+    this.appended.record(partition, firstOffset, count, producer.id, producer.epoch);
   }
 
   /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new epoch. */
-  onResequenced(producer: number, topic: string, partition: number, producerEpoch: number, values: readonly string[]): void {
+  onResequenced(
+    producer: number,
+    topic: string,
+    partition: number,
+    producerEpoch: number,
+    values: readonly string[],
+  ): void {
     const breach: PromiseBreach = {
       rule: 'kip-360-resend',
       explanation:
@@ -284,7 +290,9 @@ export class PromiseTracker {
       partition,
       nodes: [producer],
       atUs: this.nowUs(),
-      event: `producer ${producer} re-sent ${values.length} value(s) of ${topic}/${partition} under epoch ${producerEpoch}`,
+      event:
+        `producer ${producer} re-sent ${values.length} value(s) of ${topic}/${partition} ` +
+        `under epoch ${producerEpoch}`,
     };
     this.breaches.push(breach);
     this.resent.add(topic, partition, values, breach);

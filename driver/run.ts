@@ -267,7 +267,8 @@ class SeedRun {
         break;
       case 'append':
         if (ev.topic === TOPIC && ev.producerId !== undefined && ev.producerEpoch !== undefined) {
-          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values.length, ev.producerId, ev.producerEpoch);
+          const producer = { id: ev.producerId, epoch: ev.producerEpoch };
+          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values.length, producer);
         }
         break;
       case 'truncate':

@@ -74,6 +74,8 @@ export class PartitionFetcher implements RequestOwner {
   /** Set while the position must be reset by auto.offset.reset (Kafka's AWAIT_RESET). */
   private resetPending = false;
   private readonly resetPolicy: OffsetResetPolicy;
+  /** Zoo variant validation-seeks-ahead in force. */
+  private readonly seeksAhead: boolean;
   private timer: TimerHandle = -1;
   private readonly wakeTag: FetchWakeTag;
   private pollInvoke: PollValue | null = null;
@@ -99,11 +101,14 @@ export class PartitionFetcher implements RequestOwner {
     this.backoffUs = msToUs(config['retry.backoff.ms']);
     this.timeoutUs = msToUs(config['request.timeout.ms']);
     this.resetPolicy = config['auto.offset.reset'] ?? 'latest';
+    this.seeksAhead = options.variant === 'validation-seeks-ahead';
   }
 
   /** Start (or restart) the stream at `offset`: an assign op, then polls. */
   start(offset: number): void {
-    if (this.state === 'fetching' || this.state === 'validating' || this.state === 'resetting') throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
+    if (this.state === 'fetching' || this.state === 'validating' || this.state === 'resetting') {
+      throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
+    }
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     this.stopAfterRequest = false;
@@ -299,7 +304,9 @@ export class PartitionFetcher implements RequestOwner {
     const error = r.error;
     switch (error) {
       case 'NONE': {
-        if (r.divergingEpoch !== undefined) throw new Error('fetcher: a DivergingEpoch answer to a fetch that sent no epoch');
+        if (r.divergingEpoch !== undefined) {
+          throw new Error('fetcher: a DivergingEpoch answer to a fetch that sent no epoch');
+        }
         const from = this.position;
         const pairs: Array<[number, string]> = [];
         let kept: LogRecord[] | null = null;
@@ -448,7 +455,7 @@ export class PartitionFetcher implements RequestOwner {
       this.stats.truncations++;
       if (this.resetPolicy === 'none') this.state = 'stopped';
       else this.resetPending = true;
-    } else if (endOffset < this.position || (this.options.variant === 'validation-seeks-ahead' && endOffset > this.position)) {
+    } else if (endOffset < this.position || (this.seeksAhead && endOffset > this.position)) {
       // Variant validation-seeks-ahead drops the comparison: any end offset becomes the position.
       this.stats.truncations++;
       this.assign(endOffset, epoch, 'truncation');

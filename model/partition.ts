@@ -840,23 +840,13 @@ export class Partition {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
-    const { brokerId } = this.host;
-    if (producerId < 0) {
-      this.host.emit({ kind: 'append', broker: brokerId, topic: this.topic, partition: this.partition, firstOffset: first, epoch, values });
-      return;
-    }
-    this.host.emit({
-      kind: 'append',
-      broker: brokerId,
-      topic: this.topic,
-      partition: this.partition,
-      firstOffset: first,
-      epoch,
-      values,
-      producerId,
-      producerEpoch,
-    });
+    const { topic, partition } = this;
+    const probe = { broker: this.host.brokerId, topic, partition, firstOffset: first, epoch, values };
+    // A leader's append of an idempotent batch names its producer (driver/promise.ts AppendIdentities).
+    if (producerId < 0) this.host.emit({ kind: 'append', ...probe });
+    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch });
   }
+
 
   private emitAppendFollower(records: readonly LogRecord[]): void {
     // One probe per run of equal epochs (the timeline's append carries one epoch).

@@ -106,7 +106,11 @@ export class ProducerStates {
 }
 
 /** ProducerStateEntry.batchWithSequenceRange: the cached batch with exactly these sequences. */
-function findDuplicate(batches: readonly BatchMetadata[], firstSeq: number, lastSeq: number): BatchMetadata | undefined {
+function findDuplicate(
+  batches: readonly BatchMetadata[],
+  firstSeq: number,
+  lastSeq: number,
+): BatchMetadata | undefined {
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i];
     if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return b;

@@ -21,7 +21,7 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'stale-broker-epoch': 'pre-KIP-903: a replica with a stale broker epoch may join the ISR',
   'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
   'validation-seeks-ahead':
-    "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch even when that lies ahead",
+    "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch, even one ahead of it",
   'no-producer-state-reload':
     'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
 };

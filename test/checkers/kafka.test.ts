@@ -165,9 +165,11 @@ describe('nonmonotonic-poll and poll-skip', () => {
   });
   it('a reset by the consumer: a rewind is allowed; a move ahead past unread values is a poll-skip', () => {
     // earliest after reading a, b: back to 0, read again
-    expect(checkKafka(base().pollValues(2, 0, ['a', 'b']).reset(2, 0, 'earliest').pollValues(2, 0, ['a', 'b', 'c']).events).valid).toBe(true);
+    const rewind = base().pollValues(2, 0, ['a', 'b']).reset(2, 0, 'earliest').pollValues(2, 0, ['a', 'b', 'c']);
+    expect(checkKafka(rewind.events).valid).toBe(true);
     // latest after reading a: to the HW 3, skipping b and c (which process 3 read)
-    const ahead = checkKafka(base().pollValues(2, 0, ['a']).reset(2, 3, 'latest').pollValues(3, 0, ['a', 'b', 'c']).events);
+    const skipping = base().pollValues(2, 0, ['a']).reset(2, 3, 'latest').pollValues(3, 0, ['a', 'b', 'c']);
+    const ahead = checkKafka(skipping.events);
     expect(kinds(ahead)).toEqual(['poll-skip']);
     expect(ahead.anomalies[0]).toMatchObject({ offsets: [1, 3], values: ['a', 'b', 'c'] });
     expect(ahead.anomalies[0].explanation).toMatch(/auto\.offset\.reset=latest/);

@@ -127,8 +127,8 @@ describe('kip-360-resend', () => {
   /** Copies at offsets 0 and 5 of t/0, under producer 7 at these epochs (and t/1 alike). */
   const appendCopies = (tracker: PromiseTracker, first: number, second: number) => {
     for (const p of [0, 1]) {
-      tracker.onLeaderAppend(p, 0, 1, 7, first);
-      tracker.onLeaderAppend(p, 5, 1, 7, second);
+      tracker.onLeaderAppend(p, 0, 1, { id: 7, epoch: first });
+      tracker.onLeaderAppend(p, 5, 1, { id: 7, epoch: second });
     }
   };
 

@@ -122,7 +122,10 @@ describe('consumer', () => {
   }
 
   function resets(events: ReturnType<typeof fakeRig>['recorder']['events']): Array<[number, string | undefined]> {
-    return completions(events, 'assign', 'ok').map((e) => [(e.value as AssignValue).offset, (e.value as AssignValue).reset]);
+    return completions(events, 'assign', 'ok').map((e) => {
+      const v = e.value as AssignValue;
+      return [v.offset, v.reset];
+    });
   }
 
   it('OFFSET_OUT_OF_RANGE under auto.offset.reset=latest: an assign at the HW that says so, then reads on', () => {

@@ -173,7 +173,9 @@ export class FakeBroker implements Actor<Message> {
       if (byPid === undefined) this.producers.set(key, (byPid = new Map()));
       let entry = byPid.get(msg.producerId);
       // Kafka's ProducerAppendInfo: an older epoch is fenced; a newer one starts at sequence 0.
-      if (entry !== undefined && msg.producerEpoch < entry.epoch) return { error: 'INVALID_PRODUCER_EPOCH', baseOffset: -1 };
+      if (entry !== undefined && msg.producerEpoch < entry.epoch) {
+        return { error: 'INVALID_PRODUCER_EPOCH', baseOffset: -1 };
+      }
       if (entry !== undefined && msg.producerEpoch > entry.epoch) {
         if (msg.baseSequence !== 0) return { error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', baseOffset: -1 };
         entry = undefined;

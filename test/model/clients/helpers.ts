@@ -3,7 +3,13 @@
 
 import { Simulation } from '../../../harness/index.ts';
 import type { History, HistoryEvent, PollValue, SendValue } from '../../../checkers/history.ts';
-import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type KafkaConfig, type TopicSpec, type WorkloadSpec } from '../../../model/config.ts';
+import {
+  DEFAULT_KAFKA_CONFIG,
+  type ClusterSpec,
+  type KafkaConfig,
+  type TopicSpec,
+  type WorkloadSpec,
+} from '../../../model/config.ts';
 import { createHistoryRecorder, historyProblems } from '../../../model/history-recorder.ts';
 import type { HistoryRecorder } from '../../../model/client-api.ts';
 import { createProducer } from '../../../model/producer.ts';

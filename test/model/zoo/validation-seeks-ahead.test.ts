@@ -25,7 +25,8 @@ function run(variant: 'correct' | ProtocolVariant) {
   rig.broker(2).seed('t', 0, 2, ['b5']);
   const config = { ...FAST_CONFIG, 'max.poll.records': 2 };
   addConsumer(rig, 300, { assignment: T0, config, pollIntervalMs: 400, variant });
-  rig.sim.at(200_000, 'leader change', () => rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }));
+  const moved = { leader: 2, leaderEpoch: 2, replicas: [1, 2] };
+  rig.sim.at(200_000, 'leader change', () => rig.world.partitions.set('t/0', moved));
   rig.sim.at(300_000, 'second reader', () => addConsumer(rig, 301, { assignment: T0, config }));
   rig.sim.run({ untilUs: 5_000_000 });
   assertWellFormed(rig.recorder.events);
