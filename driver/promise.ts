@@ -367,7 +367,7 @@ export class ResentValues {
  * is a retry the dedupe window (the last five batches) should have caught; one under an older
  * epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch fences (INVALID_PRODUCER_EPOCH).
  */
-export class AppendIdentities {
+class AppendIdentities {
   private readonly byPartition = new Map<number, { ids: number[]; epochs: number[] }>();
 
   record(partition: number, firstOffset: number, count: number, producerId: number, producerEpoch: number): void {
