@@ -56,7 +56,9 @@ function etcdPass(): { totalMs: number; checkMs: number; worstMs: number; worst:
 
 console.log(`checkers benchmark (node ${process.version}, ${process.arch})`);
 console.log('');
-console.log(`Porcupine etcd corpus: ${etcd.length} histories (etcd_095 is empty and skipped), cas-register, parse + check`);
+console.log(
+  `Porcupine etcd corpus: ${etcd.length} histories (etcd_095 is empty and skipped), cas-register, parse + check`,
+);
 const cold = etcdPass();
 console.log(
   `  cold pass (first in process, JIT compiling): total ${fmt(cold.totalMs)} ms (check alone ${fmt(cold.checkMs)} ms), worst ${fmt(cold.worstMs)} ms (${cold.worst})`,
@@ -93,12 +95,16 @@ for (const f of readdirSync(join(CORPUS, 'kv')).sort()) {
     bestCheck = Math.min(bestCheck, performance.now() - t1);
   }
   const anchor = kvAnchors[f] !== undefined ? ` (Porcupine check ${kvAnchors[f]} ms)` : '';
-  console.log(`  ${f.padEnd(12)} ${String(verdict).padEnd(5)} parse ${fmt(bestParse).padStart(6)} ms, check ${fmt(bestCheck).padStart(6)} ms${anchor}`);
+  console.log(
+    `  ${f.padEnd(12)} ${String(verdict).padEnd(5)} parse ${fmt(bestParse).padStart(6)} ms, check ${fmt(bestCheck).padStart(6)} ms${anchor}`,
+  );
 }
 
 // --- synthetic log histories ------------------------------------------------------------------------
 console.log('');
-console.log('Synthetic Kafka log histories: 10 clients, 5% unknown outcomes, final read; `log` linearizability (fast path)');
+console.log(
+  'Synthetic Kafka log histories: 10 clients, 5% unknown outcomes, final read; `log` linearizability (fast path)',
+);
 const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
 for (const ops of sizes) {
   const { history } = generateLogHistory({ ops, clients: 10, unknownRate: 0.05, seed: 42 });
@@ -115,7 +121,9 @@ for (const ops of sizes) {
   const n = v.stats!.operations;
   console.log(
     `  ${ops.toLocaleString('en').padStart(9)} ops (${n.toLocaleString('en')} incl. final read, ${history.length.toLocaleString('en')} events): ` +
-      `${String(v.valid).padEnd(5)} ${fmt(ms).padStart(8)} ms  ${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(11)} ops/s  ` +
+      `${String(v.valid).padEnd(5)} ${fmt(ms).padStart(8)} ms  ${Math.round(n / (ms / 1000))
+        .toLocaleString('en')
+        .padStart(11)} ops/s  ` +
       `heap ${mb(process.memoryUsage().heapUsed)}, peak RSS so far ${mb(peakRss())}`,
   );
   if (ops <= 100_000) {
@@ -137,7 +145,14 @@ for (const ops of sizes) {
     );
   }
 }
-console.log(`  targets: 1,000 ops < 10 ms; ≥ 1,000,000 ops/s; 1,000,000-op history < 2 GiB (peak RSS ${mb(peakRss())})`);
-console.log(`  (the machine's load average now: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}; figures scale with it)`);
+console.log(
+  `  targets: 1,000 ops < 10 ms; ≥ 1,000,000 ops/s; 1,000,000-op history < 2 GiB (peak RSS ${mb(peakRss())})`,
+);
+console.log(
+  `  (the machine's load average now: ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; figures scale with it)`,
+);
 console.log('');
 console.log(`etcd corpus total ms: ${median.totalMs.toFixed(1)}`);

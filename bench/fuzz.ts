@@ -45,28 +45,63 @@ async function measure(workers: number): Promise<Figures> {
   try {
     // Warm-up on other seeds: every worker thread loading tsx and the model, and the JIT
     // (the model reaches its steady speed after a couple of hundred runs per thread).
-    await scanSeeds({ scenario: SCENARIO, variant: 'correct', range: { baseSeed: 1_000_000, count: warmup * workers }, workers, maxViolations: 0, checkDeterminism: false, executor });
+    await scanSeeds({
+      scenario: SCENARIO,
+      variant: 'correct',
+      range: { baseSeed: 1_000_000, count: warmup * workers },
+      workers,
+      maxViolations: 0,
+      checkDeterminism: false,
+      executor,
+    });
     const started = process.hrtime.bigint();
-    const scan = await scanSeeds({ scenario: SCENARIO, variant: 'correct', range: { baseSeed, count: seeds }, workers, maxViolations: 0, checkDeterminism: false, executor });
+    const scan = await scanSeeds({
+      scenario: SCENARIO,
+      variant: 'correct',
+      range: { baseSeed, count: seeds },
+      workers,
+      maxViolations: 0,
+      checkDeterminism: false,
+      executor,
+    });
     const wallS = Number(process.hrtime.bigint() - started) / 1e9;
     const events = scan.results.reduce((a, r) => a + r.events, 0);
     const outcomes: Record<string, number> = {};
     for (const r of scan.results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-    return { workers, seeds: scan.results.length, events, wallS, seedsPerS: scan.results.length / wallS, eventsPerS: events / wallS, digest: digestOf(scan.results), outcomes };
+    return {
+      workers,
+      seeds: scan.results.length,
+      events,
+      wallS,
+      seedsPerS: scan.results.length / wallS,
+      eventsPerS: events / wallS,
+      digest: digestOf(scan.results),
+      outcomes,
+    };
   } finally {
     await executor.destroy();
   }
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-console.log(`bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults), seeds ${baseSeed}..${baseSeed + seeds - 1}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults), seeds ${baseSeed}..${baseSeed + seeds - 1}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
+);
 const one = await measure(1);
-console.log(`1 worker : ${one.seeds} seeds in ${one.wallS.toFixed(2)} s — ${one.seedsPerS.toFixed(1)} seeds/s, ${fmt(one.eventsPerS)} events/s (${fmt(one.events / one.seeds)} events/seed) ${JSON.stringify(one.outcomes)}`);
+console.log(
+  `1 worker : ${one.seeds} seeds in ${one.wallS.toFixed(2)} s — ${one.seedsPerS.toFixed(1)} seeds/s, ${fmt(one.eventsPerS)} events/s (${fmt(one.events / one.seeds)} events/seed) ${JSON.stringify(one.outcomes)}`,
+);
 const two = await measure(2);
-console.log(`2 workers: ${two.seeds} seeds in ${two.wallS.toFixed(2)} s — ${two.seedsPerS.toFixed(1)} seeds/s, ${fmt(two.eventsPerS)} events/s`);
+console.log(
+  `2 workers: ${two.seeds} seeds in ${two.wallS.toFixed(2)} s — ${two.seedsPerS.toFixed(1)} seeds/s, ${fmt(two.eventsPerS)} events/s`,
+);
 const speedup = two.eventsPerS / one.eventsPerS;
 console.log(`load average now ${loadavg()[0].toFixed(2)}`);
-console.log(`2 workers / 1 worker: ${speedup.toFixed(2)}× (target ≥ 1.8×)${two.digest === one.digest ? '' : ' — DIGESTS DIFFER: results depend on the worker count!'}`);
-console.log(`one core: ${fmt(one.eventsPerS)} simulated events/s (target ≥ 1,000,000: ${one.eventsPerS >= 1_000_000 ? 'met' : 'not met'})`);
+console.log(
+  `2 workers / 1 worker: ${speedup.toFixed(2)}× (target ≥ 1.8×)${two.digest === one.digest ? '' : ' — DIGESTS DIFFER: results depend on the worker count!'}`,
+);
+console.log(
+  `one core: ${fmt(one.eventsPerS)} simulated events/s (target ≥ 1,000,000: ${one.eventsPerS >= 1_000_000 ? 'met' : 'not met'})`,
+);
 console.log(`events/s: ${Math.round(one.eventsPerS)}`);
 if (two.digest !== one.digest) process.exitCode = 1;

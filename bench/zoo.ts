@@ -30,7 +30,14 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createExecutor, type Executor } from '../campaign/executor.ts';
-import { DEFAULT_DEPS_MODULE, isFailureOutcome, loadDeps, type SeedResult, type SeedTask, type ShrinkOutcome } from '../campaign/tasks.ts';
+import {
+  DEFAULT_DEPS_MODULE,
+  isFailureOutcome,
+  loadDeps,
+  type SeedResult,
+  type SeedTask,
+  type ShrinkOutcome,
+} from '../campaign/tasks.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type VariantName } from '../model/config.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
@@ -64,8 +71,16 @@ const shrinkRuns = intFlag('shrink-runs', 200, 0);
 const scenario = flag('scenario') ?? 'swarm';
 const jsonFile = flag('json');
 /** Anomaly kinds that do not count as a find (e.g. liveness,quorum-superset while their false positives are triaged). */
-const excludeKinds = new Set((flag('exclude-kinds') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
-const variants: VariantName[] = (flag('variants')?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [...ALL_VARIANTS]) as VariantName[];
+const excludeKinds = new Set(
+  (flag('exclude-kinds') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
+const variants: VariantName[] = (flag('variants')
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '') ?? [...ALL_VARIANTS]) as VariantName[];
 for (const v of variants) {
   if (!(ALL_VARIANTS as readonly string[]).includes(v)) {
     console.error(`unknown variant ${v}; one of ${ALL_VARIANTS.join(', ')}`);
@@ -101,7 +116,15 @@ interface CampaignResult {
   excluded: Array<{ seed: number; kinds: string }>;
   /** Variant seeds that ended stuck or crashed (not counted as finds). */
   harnessFailures: Array<{ seed: number; outcome: string; kind: string }>;
-  shrunk?: { faults: number; sends: number; originalFaults: number; kind: string; runs: number; correctOutcome: string; shrinkS: number };
+  shrunk?: {
+    faults: number;
+    sends: number;
+    originalFaults: number;
+    kind: string;
+    runs: number;
+    correctOutcome: string;
+    shrinkS: number;
+  };
 }
 
 function seedTask(variant: VariantName, seed: number): SeedTask {
@@ -112,7 +135,16 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
   const limitMs = timeLimitS * 1000;
   const started = Date.now();
   const maxInFlight = executor.workers * 2;
-  const result: CampaignResult = { variant, baseSeed: base, found: false, wallS: 0, seedsRun: 0, falsePositives: [], excluded: [], harnessFailures: [] };
+  const result: CampaignResult = {
+    variant,
+    baseSeed: base,
+    found: false,
+    wallS: 0,
+    seedsRun: 0,
+    falsePositives: [],
+    excluded: [],
+    harnessFailures: [],
+  };
   const inFlight = new Set<Promise<void>>();
   const confirmQueue: SeedResult[] = [];
   let next = base;
@@ -143,7 +175,15 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
           const kindsOk: Promise<string | undefined> =
             excludeKinds.size === 0
               ? Promise.resolve(suspect.kind ?? suspect.outcome)
-              : (executor.run({ type: 'trace', scenario, variant, seed: suspect.seed, input: generateInput(scenario, suspect.seed) }) as Promise<Trace>).then((t) => {
+              : (
+                  executor.run({
+                    type: 'trace',
+                    scenario,
+                    variant,
+                    seed: suspect.seed,
+                    input: generateInput(scenario, suspect.seed),
+                  }) as Promise<Trace>
+                ).then((t) => {
                   const kinds = [...new Set(t.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
                   const counted = kinds.filter((k) => !excludeKinds.has(k));
                   if (counted.length === 0) result.excluded.push({ seed: suspect.seed, kinds: kinds.join(',') });
@@ -161,7 +201,12 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
                 result.kind = kinds;
                 finish();
               } else {
-                result.falsePositives.push({ seed: suspect.seed, variantKind: suspect.kind ?? '?', correctOutcome: c.outcome, correctKind: c.kind ?? '?' });
+                result.falsePositives.push({
+                  seed: suspect.seed,
+                  variantKind: suspect.kind ?? '?',
+                  correctOutcome: c.outcome,
+                  correctKind: c.kind ?? '?',
+                });
               }
             }),
           );
@@ -173,7 +218,8 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
             if (done) return;
             result.seedsRun++;
             if (r.outcome === 'violation') confirmQueue.push(r);
-            else if (isFailureOutcome(r.outcome)) result.harnessFailures.push({ seed, outcome: r.outcome, kind: r.kind ?? '?' });
+            else if (isFailureOutcome(r.outcome))
+              result.harnessFailures.push({ seed, outcome: r.outcome, kind: r.kind ?? '?' });
           }),
         );
       }
@@ -185,8 +231,20 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
 
   if (result.found && shrinkRuns > 0) {
     const t0 = Date.now();
-    const sh = (await executor.run({ type: 'shrink', scenario, variant, seed: result.seed!, budgetRuns: shrinkRuns })) as ShrinkOutcome;
-    const onCorrect = (await executor.run({ type: 'trace', scenario, variant: 'correct', seed: result.seed!, input: sh.input })) as Trace;
+    const sh = (await executor.run({
+      type: 'shrink',
+      scenario,
+      variant,
+      seed: result.seed!,
+      budgetRuns: shrinkRuns,
+    })) as ShrinkOutcome;
+    const onCorrect = (await executor.run({
+      type: 'trace',
+      scenario,
+      variant: 'correct',
+      seed: result.seed!,
+      input: sh.input,
+    })) as Trace;
     result.shrunk = {
       faults: sh.input.faults.length,
       sends: sh.input.workload.sends,
@@ -231,7 +289,9 @@ try {
       all.push(r);
       const what = r.found
         ? `found seed ${r.seed} (#${r.seedIndex}) ${r.kind} in ${r.wallS.toFixed(1)} s` +
-          (r.shrunk ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ${r.shrunk.correctOutcome})` : '')
+          (r.shrunk
+            ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ${r.shrunk.correctOutcome})`
+            : '')
         : `not found in ${timeLimitS} s (${r.seedsRun} seeds)`;
       const ex = r.excluded.length > 0 ? `; ${r.excluded.length} violations of excluded kinds only` : '';
       const fpShown = r.falsePositives.slice(0, 4).map((f) => `${f.seed} ${f.variantKind}/${f.correctKind}`);
@@ -246,7 +306,20 @@ try {
 
 // --- the table --------------------------------------------------------------------------------
 
-const rows: string[][] = [['variant', 'found', 'seeds to find', 'wall s to find', 'median s', 'median seeds', 'kinds', 'shrunk faults', 'shrunk sends', 'false positives']];
+const rows: string[][] = [
+  [
+    'variant',
+    'found',
+    'seeds to find',
+    'wall s to find',
+    'median s',
+    'median seeds',
+    'kinds',
+    'shrunk faults',
+    'shrunk sends',
+    'false positives',
+  ],
+];
 let foundCount = 0;
 let worst = 0;
 const perVariant: Record<string, unknown> = {};
@@ -271,11 +344,21 @@ for (const variant of variants) {
     rs.map((r) => (r.shrunk ? String(r.shrunk.sends) : '-')).join(' '),
     String(fps.length),
   ]);
-  perVariant[variant] = { medianS: Number.isFinite(med) ? med : null, medianSeeds: Number.isFinite(medSeeds) ? medSeeds : null, campaigns: rs };
+  perVariant[variant] = {
+    medianS: Number.isFinite(med) ? med : null,
+    medianSeeds: Number.isFinite(medSeeds) ? medSeeds : null,
+    campaigns: rs,
+  };
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 console.log('');
-for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+for (const r of rows)
+  console.log(
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 const fpAll = all.flatMap((r) => r.falsePositives.map((f) => ({ variant: r.variant, ...f })));
 if (fpAll.length > 0) {
   console.log('');
@@ -285,19 +368,39 @@ if (fpAll.length > 0) {
   for (const f of fpAll) {
     if (seen.has(f.seed)) continue;
     seen.add(f.seed);
-    console.log(`  seed ${f.seed} (${f.variant}): variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} — npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`);
+    console.log(
+      `  seed ${f.seed} (${f.variant}): variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} — npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`,
+    );
   }
 }
-const badShrinks = all.filter((r) => r.shrunk !== undefined && (r.shrunk.faults > 10 || isFailureOutcome(r.shrunk.correctOutcome as SeedResult['outcome'])));
+const badShrinks = all.filter(
+  (r) =>
+    r.shrunk !== undefined &&
+    (r.shrunk.faults > 10 || isFailureOutcome(r.shrunk.correctOutcome as SeedResult['outcome'])),
+);
 if (badShrinks.length > 0) {
   console.log('');
   console.log('Shrunk counterexamples over 10 faults or failing on the correct model too:');
-  for (const r of badShrinks) console.log(`  ${r.variant} seed ${r.seed}: ${r.shrunk!.faults} faults, correct model ${r.shrunk!.correctOutcome}`);
+  for (const r of badShrinks)
+    console.log(`  ${r.variant} seed ${r.seed}: ${r.shrunk!.faults} faults, correct model ${r.shrunk!.correctOutcome}`);
 }
 if (jsonFile !== undefined) {
   writeFileSync(
     jsonFile,
-    JSON.stringify({ scenario, campaigns, workers, timeLimitS, baseSeed, shrinkRuns, variants: perVariant, shrunkInputs: Object.fromEntries(shrunkInputs) }, null, 1),
+    JSON.stringify(
+      {
+        scenario,
+        campaigns,
+        workers,
+        timeLimitS,
+        baseSeed,
+        shrinkRuns,
+        variants: perVariant,
+        shrunkInputs: Object.fromEntries(shrunkInputs),
+      },
+      null,
+      1,
+    ),
   );
 }
 console.log('');

@@ -9,6 +9,9 @@
 // - A failure of the harness itself (a worker that dies) becomes a `crash` result of that
 //   seed; the campaign goes on.
 // - An abort (Ctrl-C) ends the campaign with what finished.
+// - Seeds already judged by an earlier, interrupted run (`prior`, from its journal) are not run
+//   again: they take their place in seed order as if just finished, so a resumed campaign
+//   judges exactly what an uninterrupted one would.
 
 import type { VariantName } from '../model/config.ts';
 import { createExecutor, type Executor } from './executor.ts';
@@ -31,6 +34,10 @@ export interface CampaignOptions {
   onProgress?: (p: CampaignProgress) => void;
   /** Aborting ends the campaign with the seeds that finished (Ctrl-C). */
   signal?: AbortSignal;
+  /** Results of seeds judged before (--resume), by seed. */
+  prior?: ReadonlyMap<number, SeedResult>;
+  /** Called with each seed this scan runs, as it finishes (the journal); not for prior seeds. */
+  onResult?: (r: SeedResult) => void;
 }
 
 export interface CampaignProgress {
@@ -57,6 +64,7 @@ export interface CampaignScan {
   wallMs: number;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the dispatch loop's closures share the in-flight set, abort and ordering state
 export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
   const started = Date.now();
   const total = shardSize(opts.range);
@@ -98,7 +106,18 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
           const k = nextK++;
           const pos = positions.next().value as number;
           const seed = seedAt(opts.range, pos);
-          const task: SeedTask = { type: 'seed', scenario: opts.scenario, variant: opts.variant, seed, checkDeterminism: opts.checkDeterminism };
+          const known = opts.prior?.get(seed);
+          if (known !== undefined) {
+            if (record(k, known)) return;
+            continue;
+          }
+          const task: SeedTask = {
+            type: 'seed',
+            scenario: opts.scenario,
+            variant: opts.variant,
+            seed,
+            checkDeterminism: opts.checkDeterminism,
+          };
           if (opts.input !== undefined) task.input = opts.input;
           const controller = new AbortController();
           controllers.set(k, controller);
@@ -119,6 +138,12 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
       const settle = (k: number, r: SeedResult) => {
         controllers.delete(k);
         if (stopped) return;
+        opts.onResult?.(r);
+        if (!stopped && !record(k, r)) dispatch();
+      };
+
+      /** Puts a finished seed in place; true when the campaign has ended. */
+      const record = (k: number, r: SeedResult): boolean => {
         results[k] = r;
         completed++;
         events += r.events;
@@ -132,9 +157,9 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
         if (opts.maxViolations > 0 && prefixFailures >= opts.maxViolations) {
           stoppedEarly = frontier < total;
           finish();
-          return;
+          return true;
         }
-        dispatch();
+        return false;
       };
 
       dispatch();

@@ -1,19 +1,39 @@
-// A whole fuzzing campaign as `npm run fuzz` runs it: scan the seeds, shrink each reported
-// failure, write its trace and report, write the campaign's files and return the summary.
+// A whole fuzzing campaign as `npm run fuzz` runs it: scan the seeds (journaling each as it
+// finishes), shrink each reported failure, write its trace and report (and with `report`
+// every other judged seed's), write the campaign's files and return the summary.
 // Usable as a library (bench/, tests, users' scripts); the CLI only parses flags around it.
 //
 // What must hold: the summary (seeds judged, failures, digest, counterexamples) is the same
-// for every worker count; only wall-clock figures differ.
+// for every worker count, and for a campaign resumed from its journal (`prior`) as for one run
+// in one go; only wall-clock figures differ. A write that fails (a full disk) stops the scan
+// like Ctrl-C; what was written and what was not is in `log`.
 
+import { existsSync } from 'node:fs';
 import type { VariantName } from '../model/config.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { scanSeeds, type CampaignProgress } from './campaign.ts';
 import { createExecutor, type Executor } from './executor.ts';
-import { displayPath, writeCampaignFiles, writeViolation } from './output.ts';
+import { appendSeed, journalPath, startJournal } from './journal.ts';
+import {
+  displayPath,
+  prepareOutDir,
+  writeCampaignFiles,
+  writeViolation,
+  WriteLog,
+  type CampaignFiles,
+  type RunReport,
+} from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
-import { DEFAULT_DEPS_MODULE, inputFor, loadDeps } from './tasks.ts';
-import type { InputPlan, SeedResult, ShrinkOutcome } from './tasks.ts';
+import {
+  DEFAULT_DEPS_MODULE,
+  inputFor,
+  isFailureOutcome,
+  loadDeps,
+  type InputPlan,
+  type SeedResult,
+  type ShrinkOutcome,
+} from './tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from './shrink.ts';
 
 export interface FuzzOptions {
@@ -35,17 +55,25 @@ export interface FuzzOptions {
   onProgress?: (p: CampaignProgress) => void;
   /** Called before each failure is shrunk and written. */
   onShrink?: (index: number, count: number, seed: number) => void;
+  /** Also write the trace and report of every judged seed that is not a reported failure. */
+  report?: boolean;
+  /** Seeds judged by the interrupted run this one resumes (its journal), by seed. */
+  prior?: ReadonlyMap<number, SeedResult>;
 }
 
 export interface FuzzOutcome {
   summary: CampaignSummary;
   results: SeedResult[];
-  files: { summary: string; seeds: string; index: string };
+  files: CampaignFiles;
   /** Written traces, in the order of summary.violations. */
   traces: Array<Trace | null>;
+  /** Seeds written with `report` (not reported failures). */
+  runReports: RunReport[];
+  /** Every file written, and every write that failed. */
+  log: WriteLog;
 }
 
-export function rerunCommand(
+function rerunCommand(
   scenario: string,
   variant: string,
   seed: number,
@@ -58,6 +86,43 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
   const depsModule = opts.depsModule ?? DEFAULT_DEPS_MODULE;
   // Fail fast (an internal error, not a failing seed) when the model or checkers cannot load.
   await loadDeps(depsModule);
+  prepareOutDir(opts.outDir);
+  const log = new WriteLog();
+  const journal = journalPath(opts.outDir, opts.range);
+  // Ctrl-C and a failed journal write both end the scan with what finished.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (opts.signal?.aborted === true) stop.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const journalFailed = (err: unknown) => {
+    log.fail(journal, err);
+    stop.abort();
+  };
+  const shrinkRuns = opts.shrinkRuns ?? DEFAULT_SHRINK_RUNS;
+  let journaled = 0;
+  try {
+    // Resuming in place appends to the interrupted run's journal: rewriting it could lose it to a still-full disk.
+    if (opts.prior !== undefined && existsSync(journal)) journaled = opts.prior.size;
+    else {
+      startJournal(journal, {
+        scenario: opts.scenario,
+        variant: opts.variant,
+        range: opts.range,
+        maxViolations: opts.maxViolations,
+        checkDeterminism: opts.checkDeterminism,
+        shrinkRuns,
+        report: opts.report === true,
+        ...(opts.input === undefined ? {} : { input: opts.input }),
+        ...(opts.scenarioFlags === undefined ? {} : { scenarioFlags: opts.scenarioFlags }),
+      });
+      for (const r of [...(opts.prior?.values() ?? [])].sort((a, b) => a.seed - b.seed)) {
+        appendSeed(journal, r);
+        journaled++;
+      }
+    }
+  } catch (err) {
+    journalFailed(err);
+  }
   const executor: Executor = createExecutor(opts.workers, depsModule);
   try {
     const scan = await scanSeeds({
@@ -69,53 +134,24 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       checkDeterminism: opts.checkDeterminism,
       ...(opts.input === undefined ? {} : { input: opts.input }),
       executor,
-      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      signal: stop.signal,
+      onResult: (r) => {
+        if (stop.signal.aborted) return;
+        try {
+          appendSeed(journal, r);
+          journaled++;
+        } catch (err) {
+          journalFailed(err);
+        }
+      },
+      ...(opts.prior === undefined ? {} : { prior: opts.prior }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
     });
-
-    const shrinkRuns = opts.shrinkRuns ?? DEFAULT_SHRINK_RUNS;
-    const violations: ViolationEntry[] = [];
-    const traces: Array<Trace | null> = [];
-    const interrupted = () => opts.signal?.aborted === true;
-    // Shrink and trace every reported failure, in parallel on the pool, written in seed order.
-    const jobs = scan.failures.map(async (f, i) => {
-      if (interrupted()) return { f, shrunk: undefined, trace: undefined };
-      opts.onShrink?.(i, scan.failures.length, f.seed);
-      const plan = opts.input === undefined ? {} : { input: opts.input };
-      const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed, ...plan };
-      let shrunk: ShrinkOutcome | undefined;
-      // A stuck run burns its whole event budget, and a nondeterministic one cannot be shrunk.
-      if (shrinkRuns > 0 && (f.outcome === 'violation' || f.outcome === 'crash')) {
-        shrunk = (await executor.run({ type: 'shrink', ...base, budgetRuns: shrinkRuns })) as ShrinkOutcome;
-      }
-      const input = shrunk?.input ?? inputFor(opts.scenario, f.seed, opts.input);
-      const traceTask = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: f.seed, input };
-      const trace = (await executor.run(traceTask)) as Trace;
-      return { f, shrunk, trace };
-    });
-    const done = await Promise.all(jobs);
-    for (const { f, shrunk, trace } of done) {
-      const originalInput = inputFor(opts.scenario, f.seed, opts.input);
-      let written: { trace: string; report: string; replay: string } | undefined;
-      if (trace !== undefined) written = await writeViolation(opts.outDir, trace);
-      const final = shrunk?.result ?? f;
-      const input = shrunk?.input ?? originalInput;
-      violations.push({
-        seed: f.seed,
-        kind: final.kind ?? f.kind ?? f.outcome,
-        outcome: f.outcome,
-        explanation: final.explanation ?? f.explanation ?? '',
-        faults: input.faults.length,
-        originalFaults: originalInput.faults.length,
-        sends: input.workload.sends,
-        shrinkRuns: shrunk?.runs ?? 0,
-        trace: written?.trace ?? null,
-        report: written?.report ?? null,
-        replay: written?.replay ?? null,
-        rerun: rerunCommand(opts.scenario, opts.variant, f.seed, opts.scenarioFlags),
-      });
-      traces.push(trace === undefined ? null : written === undefined ? trace : { ...trace, command: written.replay });
-    }
+    if (journaled > 0) log.written.push(`${displayPath(journal)} (${journaled} seeds)`);
+    const interrupted = () => stop.signal.aborted;
+    const { violations, traces } = await reportFailures(opts, scan.failures, executor, shrinkRuns, interrupted, log);
+    const wantReports = opts.report === true && !interrupted();
+    const runReports = wantReports ? await reportRuns(opts, scan.results, executor, log) : [];
 
     const summary = buildSummary({
       scenario: opts.scenario,
@@ -132,11 +168,82 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       // Rates measure the scan; shrinking and writing come after it.
       wallMs: scan.wallMs,
     });
-    const files = await writeCampaignFiles(opts.outDir, summary, scan.results);
-    return { summary, results: scan.results, files, traces };
+    const files = writeCampaignFiles(opts.outDir, summary, scan.results, { log, runReports });
+    return { summary, results: scan.results, files, traces, runReports, log };
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     await executor.destroy();
   }
 }
 
-export { displayPath };
+/** Shrinks and traces every reported failure, in parallel on the pool, written in seed order. */
+async function reportFailures(
+  opts: FuzzOptions,
+  failures: readonly SeedResult[],
+  executor: Executor,
+  shrinkRuns: number,
+  interrupted: () => boolean,
+  log: WriteLog,
+): Promise<{ violations: ViolationEntry[]; traces: Array<Trace | null> }> {
+  const violations: ViolationEntry[] = [];
+  const traces: Array<Trace | null> = [];
+  const jobs = failures.map(async (f, i) => {
+    if (interrupted()) return { f, shrunk: undefined, trace: undefined };
+    opts.onShrink?.(i, failures.length, f.seed);
+    const plan = opts.input === undefined ? {} : { input: opts.input };
+    const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed, ...plan };
+    let shrunk: ShrinkOutcome | undefined;
+    // A stuck run burns its whole event budget, and a nondeterministic one cannot be shrunk.
+    if (shrinkRuns > 0 && (f.outcome === 'violation' || f.outcome === 'crash')) {
+      shrunk = (await executor.run({ type: 'shrink', ...base, budgetRuns: shrinkRuns })) as ShrinkOutcome;
+    }
+    const input = shrunk?.input ?? inputFor(opts.scenario, f.seed, opts.input);
+    const trace = (await executor.run({ type: 'trace', ...base, input })) as Trace;
+    return { f, shrunk, trace };
+  });
+  for (const { f, shrunk, trace } of await Promise.all(jobs)) {
+    const originalInput = inputFor(opts.scenario, f.seed, opts.input);
+    const written = trace === undefined ? undefined : writeViolation(opts.outDir, trace, log);
+    const final = shrunk?.result ?? f;
+    const input = shrunk?.input ?? originalInput;
+    violations.push({
+      seed: f.seed,
+      kind: final.kind ?? f.kind ?? f.outcome,
+      outcome: f.outcome,
+      explanation: final.explanation ?? f.explanation ?? '',
+      faults: input.faults.length,
+      originalFaults: originalInput.faults.length,
+      sends: input.workload.sends,
+      shrinkRuns: shrunk?.runs ?? 0,
+      trace: written?.trace ?? null,
+      report: written?.report ?? null,
+      replay: written?.replay ?? null,
+      rerun: rerunCommand(opts.scenario, opts.variant, f.seed, opts.scenarioFlags),
+    });
+    traces.push(trace === undefined ? null : written === undefined ? trace : { ...trace, command: written.replay });
+  }
+  return { violations, traces };
+}
+
+/** --report: the trace and report of every judged seed that is not a failure (shown as it ran, unshrunk). */
+async function reportRuns(
+  opts: FuzzOptions,
+  results: readonly SeedResult[],
+  executor: Executor,
+  log: WriteLog,
+): Promise<RunReport[]> {
+  const runs = results.filter((r) => !isFailureOutcome(r.outcome));
+  const traces = await Promise.all(
+    runs.map(async (r) => {
+      const input = inputFor(opts.scenario, r.seed, opts.input);
+      const task = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: r.seed, input };
+      return (await executor.run(task)) as Trace;
+    }),
+  );
+  const out: RunReport[] = [];
+  for (const trace of traces) {
+    const written = writeViolation(opts.outDir, trace, log);
+    if (written !== undefined) out.push({ seed: trace.seed, report: written.report, trace: written.trace });
+  }
+  return out;
+}

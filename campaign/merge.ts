@@ -7,13 +7,23 @@
 // the global first N failures, and every seed below them, was run by some shard (a shard's
 // failures below a global top-N seed are global failures too, fewer than N of them).
 // Assumes every input comes from the same scenario, variant, base seed, seed count and
-// --max-violations; anything else is bad input (exit 2).
+// --max-violations; anything else is bad input (exit 2). A shard of N that no DIR holds, or
+// one that was interrupted, is named in `problems` and makes the merge incomplete (exit 3,
+// or 1 when a violation was found anyway). Each violation's trace and report are copied
+// into the merged --out, so the merged index links to files beside it.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { buildSummary, judgedPrefix, SUMMARY_FORMAT, SUMMARY_VERSION, type CampaignSummary, type ViolationEntry } from './summary.ts';
+import {
+  buildSummary,
+  judgedPrefix,
+  SUMMARY_FORMAT,
+  SUMMARY_VERSION,
+  type CampaignSummary,
+  type ViolationEntry,
+} from './summary.ts';
 import type { SeedResult } from './tasks.ts';
-import { displayPath } from './output.ts';
+import { displayPath, type WriteLog } from './output.ts';
 
 export class MergeInputError extends Error {}
 
@@ -22,6 +32,8 @@ export interface MergeResult {
   results: SeedResult[];
   /** Shards found, e.g. ["1/4", "2/4"]. */
   shards: string[];
+  /** One sentence per missing or partial shard. */
+  problems: string[];
 }
 
 interface Part {
@@ -32,7 +44,9 @@ interface Part {
 
 function readParts(dir: string): Part[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MergeInputError(`--merge: ${dir} is not a directory`);
-  const names = readdirSync(dir).filter((n) => /^summary(-shard-\d+-of-\d+)?\.json$/.test(n)).sort();
+  const names = readdirSync(dir)
+    .filter((n) => /^summary(-shard-\d+-of-\d+)?\.json$/.test(n))
+    .sort();
   if (names.length === 0) throw new MergeInputError(`--merge: ${dir} holds no summary.json`);
   return names.map((name) => {
     const path = join(dir, name);
@@ -71,9 +85,18 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   const first = parts[0].summary;
   for (const p of parts) {
     const s = p.summary;
-    for (const key of ['scenario', 'variant', 'baseSeed', 'seedsRequested', 'maxViolations', 'checkDeterminism'] as const) {
+    for (const key of [
+      'scenario',
+      'variant',
+      'baseSeed',
+      'seedsRequested',
+      'maxViolations',
+      'checkDeterminism',
+    ] as const) {
       if (s[key] !== first[key]) {
-        throw new MergeInputError(`--merge: ${p.dir} has ${key} ${JSON.stringify(s[key])}, ${parts[0].dir} has ${JSON.stringify(first[key])}`);
+        throw new MergeInputError(
+          `--merge: ${p.dir} has ${key} ${JSON.stringify(s[key])}, ${parts[0].dir} has ${JSON.stringify(first[key])}`,
+        );
       }
     }
   }
@@ -88,7 +111,8 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   }
   const { prefix, failures, stoppedEarly } = judgedPrefix(contiguous, first.maxViolations);
   const entries = new Map<number, { v: ViolationEntry; dir: string }>();
-  for (const p of parts) for (const v of p.summary.violations) if (!entries.has(v.seed)) entries.set(v.seed, { v, dir: p.dir });
+  for (const p of parts)
+    for (const v of p.summary.violations) if (!entries.has(v.seed)) entries.set(v.seed, { v, dir: p.dir });
   const violations = failures.map((f): ViolationEntry => {
     const found = entries.get(f.seed);
     if (found === undefined) {
@@ -111,7 +135,10 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
   });
   const shards = [...new Set(parts.map((p) => p.summary.shard ?? 'all'))];
   const wallMs = Math.max(...parts.map((p) => p.summary.wallSeconds * 1000));
-  const complete = contiguous.length === first.seedsRequested || (first.maxViolations > 0 && failures.length >= first.maxViolations);
+  const problems = shardProblems(parts);
+  const complete =
+    problems.length === 0 &&
+    (contiguous.length === first.seedsRequested || (first.maxViolations > 0 && failures.length >= first.maxViolations));
   const summary = buildSummary({
     scenario: first.scenario,
     variant: first.variant,
@@ -126,7 +153,7 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
     stoppedEarly,
     wallMs,
   });
-  return { summary, results: prefix, shards };
+  return { summary, results: prefix, shards, problems };
 }
 
 /** Trace/report paths as written on the shard's machine may not exist here; look in DIR. */
@@ -138,4 +165,53 @@ function relocate(v: ViolationEntry, dir: string): Partial<ViolationEntry> {
   };
   const trace = fix(v.trace);
   return { trace, report: fix(v.report), replay: trace === null ? v.replay : `npm run replay -- ${trace}` };
+}
+
+/** Missing shards (of the N the inputs were cut into) and partial (interrupted) ones. */
+function shardProblems(parts: readonly Part[]): string[] {
+  const problems: string[] = [];
+  const present = new Set<number>();
+  let of = 0;
+  for (const p of parts) {
+    const shard = p.summary.shard;
+    if (shard === null) {
+      of = -1; // an unsharded run covers every seed
+      continue;
+    }
+    const [k, n] = shard.split('/').map(Number);
+    present.add(k);
+    if (of === 0) of = n;
+  }
+  for (let k = 1; k <= of; k++)
+    if (!present.has(k)) problems.push(`shard ${k}/${of} is missing: no summary-shard-${k}-of-${of}.json in any DIR`);
+  for (const p of parts) {
+    if (p.summary.interrupted) {
+      problems.push(
+        `${p.summary.shard === null ? 'the run' : `shard ${p.summary.shard}`} in ${p.dir} is partial: ` +
+          `interrupted after ${p.summary.seeds} seeds`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Copies each violation's trace and report into the merged directory; points the summary at the copies. */
+export function copyViolationFiles(outDir: string, summary: CampaignSummary, log: WriteLog): CampaignSummary {
+  const copy = (p: string | null): string | null => {
+    if (p === null) return null;
+    const target = join(outDir, basename(p));
+    try {
+      if (!existsSync(target) || statSync(target).ino !== statSync(p).ino) copyFileSync(p, target);
+      log.written.push(displayPath(target));
+      return displayPath(target);
+    } catch (err) {
+      log.fail(target, err);
+      return null;
+    }
+  };
+  const violations = summary.violations.map((v) => {
+    const trace = copy(v.trace);
+    return { ...v, trace, report: copy(v.report), replay: trace === null ? null : `npm run replay -- ${trace}` };
+  });
+  return { ...summary, violations };
 }

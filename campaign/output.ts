@@ -1,20 +1,28 @@
-// Writes what a campaign leaves in its output directory: per violation a trace file, an HTML
-// report and the one-line command that replays it; per campaign an index.html, summary.json
-// and seeds.jsonl (one line per judged seed, for --merge and comparisons).
+// Writes what a campaign leaves in its output directory: per violation (and per seed asked
+// for with --report) a trace file, an HTML report and the one-line command that replays it;
+// per campaign summary.json, seeds.jsonl (one line per judged seed, for --merge and
+// comparisons) and its own index page campaign-<scenario>-<variant>-base-<B>-seeds-<N>.html;
+// index.html shows the latest campaign and links every campaign page in the directory.
+//
+// The directory is checked before the first seed runs (prepareOutDir): made if missing (one
+// level at a time: Node's recursive mkdir spins forever under /proc) and probed with a
+// scratch file, so an unwritable --out is a usage error. Later write failures (a full disk)
+// are collected, not thrown, so what was written can be said.
 //
 // Reports come from reports/html-report.ts and reports/campaign-index.ts; if they throw, a
 // plain self-contained page written here stands in, so a campaign never loses its findings
 // to a report bug. Every string from a trace is escaped.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Trace } from '../checkers/trace.ts';
 import type { CampaignSummary, ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
 import { renderCampaignIndex, type CampaignEntry } from '../reports/campaign-index.ts';
+import { probeRows } from './probes.ts';
 
-export function fileStem(scenario: string, variant: string, seed: number): string {
+function fileStem(scenario: string, variant: string, seed: number): string {
   return `${scenario}-${variant}-seed-${seed}`;
 }
 
@@ -30,7 +38,7 @@ export function displayPath(p: string): string {
   return rel.startsWith('..') || rel === '' ? p : rel;
 }
 
-export function renderReport(trace: Trace): { html: string; fallback: boolean } {
+function renderReport(trace: Trace): { html: string; fallback: boolean } {
   try {
     return { html: renderViolationReport(trace), fallback: false };
   } catch {
@@ -45,68 +53,239 @@ export interface WrittenViolation {
   replay: string;
 }
 
-/** Writes one violation's trace and report; returns their display paths and the replay command. */
-export async function writeViolation(dir: string, trace: Trace): Promise<WrittenViolation> {
-  mkdirSync(dir, { recursive: true });
+/** --out cannot hold results; its message is the CLI's one line. */
+export class OutDirError extends Error {}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? String(err);
+}
+
+/** Makes DIR (and missing parents, one level at a time); returns the directories it made. */
+function makeDirs(dir: string): string[] {
+  const abs = resolve(dir);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw err;
+  }
+  if (st !== undefined) {
+    if (!st.isDirectory()) throw new OutDirError(`--out ${dir} exists and is not a directory`);
+    return [];
+  }
+  const parent = dirname(abs);
+  const made = parent === abs ? [] : makeDirs(parent);
+  mkdirSync(abs);
+  return [...made, abs];
+}
+
+/**
+ * Checks before anything runs that DIR can hold the results: makes it if missing and writes
+ * and removes a scratch file. On failure removes what it made and throws an OutDirError.
+ */
+export function prepareOutDir(dir: string): void {
+  let made: string[] = [];
+  try {
+    made = makeDirs(dir);
+    const probe = join(dir, `.gregor-write-check-${process.pid}`);
+    writeFileSync(probe, 'gregor\n');
+    unlinkSync(probe);
+  } catch (err) {
+    for (const d of made.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // best effort: leave what cannot be removed
+      }
+    }
+    if (err instanceof OutDirError) throw err;
+    throw new OutDirError(`--out ${dir} is not a writable directory (${errCode(err)})`);
+  }
+}
+
+/** Files a campaign wrote, and those it could not (a full disk): the CLI reports both. */
+export class WriteLog {
+  readonly written: string[] = [];
+  readonly failed: Array<{ path: string; code: string }> = [];
+
+  /** Writes one file; false (and noted) when the file system refuses. */
+  write(path: string, data: string): boolean {
+    try {
+      writeFileSync(path, data);
+      this.written.push(displayPath(path));
+      return true;
+    } catch (err) {
+      this.failed.push({ path: displayPath(path), code: errCode(err) });
+      return false;
+    }
+  }
+
+  /** Notes a failure that happened elsewhere (the journal). */
+  fail(path: string, err: unknown): void {
+    this.failed.push({ path: displayPath(path), code: errCode(err) });
+  }
+}
+
+/** Writes one run's trace and report; returns their display paths and the replay command. */
+export function writeViolation(
+  dir: string,
+  trace: Trace,
+  log: WriteLog = new WriteLog(),
+): WrittenViolation | undefined {
   const stem = fileStem(trace.scenario, trace.variant, trace.seed);
   const tracePath = displayPath(join(dir, `${stem}.trace.json`));
   const reportPath = displayPath(join(dir, `${stem}.html`));
   const replay = `npm run replay -- ${tracePath}`;
   const withCommand: Trace = { ...trace, command: replay };
-  writeFileSync(tracePath, JSON.stringify(withCommand) + '\n');
+  if (!log.write(tracePath, JSON.stringify(withCommand) + '\n')) return undefined;
   const { html } = renderReport(withCommand);
-  writeFileSync(reportPath, html);
+  if (!log.write(reportPath, html)) return undefined;
   return { trace: tracePath, report: reportPath, replay };
 }
 
-export async function writeCampaignFiles(dir: string, summary: CampaignSummary, results: readonly SeedResult[]): Promise<{ summary: string; seeds: string; index: string }> {
-  mkdirSync(dir, { recursive: true });
+/** A run written with --report that is not a reported failure (passing, expected loss, unknown). */
+export interface RunReport {
+  seed: number;
+  report: string;
+  trace: string;
+}
+
+export interface CampaignFiles {
+  summary: string;
+  seeds: string;
+  index: string;
+  campaignIndex: string;
+}
+
+/** The campaign's own index page name, so another campaign into DIR does not overwrite it. */
+function campaignIndexName(s: CampaignSummary): string {
+  return `campaign-${s.scenario}-${s.variant}-base-${s.baseSeed}-seeds-${s.seedsRequested}${shardSuffix(s.shard)}.html`;
+}
+
+export function writeCampaignFiles(
+  dir: string,
+  summary: CampaignSummary,
+  results: readonly SeedResult[],
+  opts: { log?: WriteLog; runReports?: readonly RunReport[] } = {},
+): CampaignFiles {
+  const log = opts.log ?? new WriteLog();
   const suffix = shardSuffix(summary.shard);
   const summaryPath = join(dir, `summary${suffix}.json`);
   const seedsPath = join(dir, `seeds${suffix}.jsonl`);
-  const indexPath = join(dir, `index${suffix}.html`);
-  writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + '\n');
-  writeFileSync(seedsPath, results.map((r) => JSON.stringify(seedLine(r))).join('\n') + (results.length > 0 ? '\n' : ''));
-  writeFileSync(indexPath, await renderIndex(summary, dir));
-  return { summary: displayPath(summaryPath), seeds: displayPath(seedsPath), index: displayPath(indexPath) };
+  const indexPath = join(dir, 'index.html');
+  const campaignPath = join(dir, campaignIndexName(summary));
+  log.write(summaryPath, JSON.stringify(summary, null, 2) + '\n');
+  log.write(seedsPath, results.map((r) => JSON.stringify(seedLine(r))).join('\n') + (results.length > 0 ? '\n' : ''));
+  const page = renderIndex(summary, results, dir, opts.runReports ?? []);
+  log.write(campaignPath, page);
+  log.write(indexPath, withCampaignList(page, dir, campaignIndexName(summary)));
+  return {
+    summary: displayPath(summaryPath),
+    seeds: displayPath(seedsPath),
+    index: displayPath(indexPath),
+    campaignIndex: displayPath(campaignPath),
+  };
 }
 
 /** The per-seed line of seeds.jsonl (no wall time: lines compare across machines). */
-export function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
+function seedLine(r: SeedResult): Omit<SeedResult, 'wallMs'> {
   const { wallMs: _wall, ...rest } = r;
   return rest;
 }
 
-async function renderIndex(summary: CampaignSummary, dir: string): Promise<string> {
+/** At most this many expected losses are listed in an index (a long campaign can have thousands). */
+const MAX_EXPECTED_ROWS = 500;
+
+/** Index rows: every reported failure (crashes too, linked when written) and the expected losses. */
+function indexEntries(
+  summary: CampaignSummary,
+  results: readonly SeedResult[],
+  dir: string,
+  runReports: readonly RunReport[],
+): CampaignEntry[] {
+  const bySeed = new Map(results.map((r) => [r.seed, r]));
+  const reports = new Map(runReports.map((r) => [r.seed, r]));
+  const entries: CampaignEntry[] = summary.violations.map((v) => {
+    const e: CampaignEntry = {
+      variant: summary.variant,
+      scenario: summary.scenario,
+      seed: v.seed,
+      anomalyKinds: [v.kind],
+      explanation: v.explanation,
+    };
+    if (v.outcome !== 'violation') e.anomalyKinds.push(v.outcome);
+    if (v.report !== null) e.reportPath = relative(dir, v.report);
+    if (v.trace !== null) e.tracePath = relative(dir, v.trace);
+    const endUs = bySeed.get(v.seed)?.endTimeUs;
+    if (endUs !== undefined) e.timeUs = endUs;
+    return e;
+  });
+  const expected = results.filter((r) => r.outcome === 'expected-loss').slice(0, MAX_EXPECTED_ROWS);
+  for (const r of expected) {
+    const e: CampaignEntry = {
+      variant: summary.variant,
+      scenario: summary.scenario,
+      seed: r.seed,
+      anomalyKinds: [r.kind ?? 'expected-loss'],
+      expected: true,
+      timeUs: r.endTimeUs,
+    };
+    if (r.explanation !== undefined) e.explanation = r.explanation;
+    if (r.rule !== undefined) e.rule = r.rule;
+    const written = reports.get(r.seed);
+    if (written !== undefined) {
+      e.reportPath = relative(dir, written.report);
+      e.tracePath = relative(dir, written.trace);
+    }
+    entries.push(e);
+  }
+  return entries;
+}
+
+function renderIndex(
+  summary: CampaignSummary,
+  results: readonly SeedResult[],
+  dir: string,
+  runReports: readonly RunReport[],
+): string {
   try {
-    const entries: CampaignEntry[] = summary.violations
-      .filter((v) => v.report !== null)
-      .map((v) => {
-        const e: CampaignEntry = {
-          variant: summary.variant,
-          scenario: summary.scenario,
-          seed: v.seed,
-          anomalyKinds: [v.kind],
-          reportPath: relative(dir, v.report!),
-          explanation: v.explanation,
-        };
-        if (v.trace !== null) e.tracePath = relative(dir, v.trace);
-        return e;
-      });
-    return renderCampaignIndex(entries, {
+    const losses = summary.outcomes['expected-loss'];
+    return renderCampaignIndex(indexEntries(summary, results, dir, runReports), {
       title: `gregor fuzz: ${summary.scenario} / ${summary.variant}${summary.shard === null ? '' : ` (shard ${summary.shard})`}`,
-      description: `${summary.seeds} seeds from base seed ${summary.baseSeed}; exit ${summary.exitCode}`,
+      description:
+        `${summary.seeds} seeds from base seed ${summary.baseSeed}` +
+        (losses > MAX_EXPECTED_ROWS ? `; the first ${MAX_EXPECTED_ROWS} of ${losses} expected losses listed` : '') +
+        `; exit ${summary.exitCode}${summary.interrupted ? ' (interrupted)' : ''}`,
       seedsRun: summary.seeds,
+      codeProbes: probeRows(summary.probes),
     });
   } catch {
     return plainIndex(summary, dir);
   }
 }
 
+/** index.html: the latest campaign's page plus links to every campaign page in DIR. */
+function withCampaignList(page: string, dir: string, current: string): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => /^campaign-.*\.html$/.test(n) && n !== current)
+      .sort();
+  } catch {
+    return page;
+  }
+  if (names.length === 0) return page;
+  const items = names.map((n) => `<li><a href="${esc(encodeURIComponent(n))}">${esc(n)}</a></li>`).join('');
+  return page.replace('</main>', `<h2>Other campaigns in this directory</h2><ul>${items}</ul></main>`);
+}
+
 // --- the plain pages ----------------------------------------------------------------------------
 
 function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
@@ -119,17 +298,26 @@ function page(title: string, body: string): string {
 <title>${esc(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`;
 }
 
-export function plainReport(t: Trace): string {
+function plainReport(t: Trace): string {
   const failing = t.verdict.anomalies.filter((a) => a.informational !== true);
   const anomalies = failing
-    .map((a) => `<li><b>${esc(a.kind)}</b>${a.expected === true ? ' (expected: beyond what Kafka promises)' : ''}: ${esc(a.explanation)}</li>`)
+    .map(
+      (a) =>
+        `<li><b>${esc(a.kind)}</b>${a.expected === true ? ' (expected: beyond what Kafka promises)' : ''}: ${esc(a.explanation)}</li>`,
+    )
     .join('');
   const faults = t.faults
-    .map((f) => `<tr><td>${f.id}</td><td>${esc(f.trigger)}</td><td>${esc(f.description)}</td><td>${f.startUs ?? ''}</td><td>${f.endUs ?? ''}</td><td>${f.beyondPromise === true ? 'beyond promise' : ''}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${f.id}</td><td>${esc(f.trigger)}</td><td>${esc(f.description)}</td><td>${f.startUs ?? ''}</td><td>${f.endUs ?? ''}</td><td>${f.beyondPromise === true ? 'beyond promise' : ''}</td></tr>`,
+    )
     .join('');
   const history = t.history
     .slice(0, 2000)
-    .map((e) => `<tr><td>${e.index}</td><td>${e.time}</td><td>${esc(e.process)}</td><td>${esc(e.type)}</td><td>${esc(e.f)}</td><td>${esc(JSON.stringify(e.value))}</td><td>${esc(e.error ?? '')}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${e.index}</td><td>${e.time}</td><td>${esc(e.process)}</td><td>${esc(e.type)}</td><td>${esc(e.f)}</td><td>${esc(JSON.stringify(e.value))}</td><td>${esc(e.error ?? '')}</td></tr>`,
+    )
     .join('');
   return page(
     `gregor: ${t.outcome} — seed ${t.seed}`,
@@ -142,7 +330,7 @@ export function plainReport(t: Trace): string {
   );
 }
 
-export function plainIndex(s: CampaignSummary, dir: string): string {
+function plainIndex(s: CampaignSummary, dir: string): string {
   const rows = s.violations
     .map((v: ViolationEntry) => {
       const link = v.report === null ? '' : `<a href="${esc(relative(dir, v.report))}">report</a>`;

@@ -35,10 +35,6 @@ export function seedAt(range: SeedRange, position: number): number {
   return range.baseSeed + position;
 }
 
-export function positionOf(range: SeedRange, seed: number): number {
-  return seed - range.baseSeed;
-}
-
 export function formatShard(s: Shard | undefined): string | null {
   return s === undefined ? null : `${s.index}/${s.count}`;
 }

@@ -46,7 +46,7 @@ export interface ShrinkResult {
 export const DEFAULT_SHRINK_RUNS = 200;
 
 /** Does `r` fail the way `original` did? */
-export function sameFailure(original: RunResult, r: RunResult): boolean {
+function sameFailure(original: RunResult, r: RunResult): boolean {
   if (r.outcome !== original.outcome) return false;
   if (original.failureKind === undefined) return true;
   if (original.outcome === 'stuck' || original.outcome === 'crash') return true;
@@ -102,7 +102,11 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
   let changed = true;
   while (changed && runs < budget) {
     changed = false;
-    for (let chunk = Math.max(1, Math.floor(best.input.faults.length / 2)); chunk >= 1 && runs < budget; chunk = Math.floor(chunk / 2)) {
+    for (
+      let chunk = Math.max(1, Math.floor(best.input.faults.length / 2));
+      chunk >= 1 && runs < budget;
+      chunk = Math.floor(chunk / 2)
+    ) {
       for (let i = best.input.faults.length - chunk; i >= 0 && runs < budget; i -= chunk) {
         const faults = best.input.faults.filter((_, j) => j < i || j >= i + chunk);
         const candidate = { ...best.input, faults };

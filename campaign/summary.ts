@@ -9,6 +9,7 @@ import { EventHash } from '../harness/hash.ts';
 import type { Trace } from '../checkers/trace.ts';
 import { summarizeTrace, terminalSafe } from '../reports/terminal-summary.ts';
 import { isFailureOutcome, type SeedOutcome, type SeedResult } from './tasks.ts';
+import { countProbes, probeSummaryLine } from './probes.ts';
 
 export const SUMMARY_FORMAT = 'gregor-fuzz-summary';
 export const SUMMARY_VERSION = 1;
@@ -47,6 +48,8 @@ export interface CampaignSummary {
   outcomes: Record<SeedOutcome, number>;
   /** Seeds whose schedule went beyond what Kafka promises. */
   beyondPromise: number;
+  /** Code probes: judged seeds that reached each probe of the catalog ({} when none were recorded). */
+  probes: Record<string, number>;
   events: number;
   virtualSeconds: number;
   /** Fold of every judged seed's (seed, hash) in seed order: equal digests, equal campaigns. */
@@ -61,7 +64,7 @@ export interface CampaignSummary {
   exitCode: number;
 }
 
-export function emptyOutcomes(): Record<SeedOutcome, number> {
+function emptyOutcomes(): Record<SeedOutcome, number> {
   return { ok: 0, violation: 0, 'expected-loss': 0, unknown: 0, stuck: 0, crash: 0, nondeterminism: 0 };
 }
 
@@ -75,7 +78,7 @@ export function digestOf(results: readonly SeedResult[]): string {
   return h.hex();
 }
 
-export function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean): number {
+function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean): number {
   const failures = outcomes.violation + outcomes.stuck + outcomes.crash + outcomes.nondeterminism;
   if (failures > 0) return 1;
   if (outcomes.unknown > 0 || interrupted) return 3;
@@ -121,6 +124,7 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     violations: p.violations,
     outcomes,
     beyondPromise: beyond,
+    probes: countProbes(p.results),
     events,
     virtualSeconds: Math.round(virtualUs / 1000) / 1000,
     digest: digestOf(p.results),
@@ -140,7 +144,10 @@ function round3(x: number): number {
 }
 
 /** Failing results of an ordered list, cut at the Nth failure (N > 0) or complete. */
-export function judgedPrefix(ordered: readonly SeedResult[], maxViolations: number): { prefix: SeedResult[]; failures: SeedResult[]; stoppedEarly: boolean } {
+export function judgedPrefix(
+  ordered: readonly SeedResult[],
+  maxViolations: number,
+): { prefix: SeedResult[]; failures: SeedResult[]; stoppedEarly: boolean } {
   const prefix: SeedResult[] = [];
   const failures: SeedResult[] = [];
   for (const r of ordered) {
@@ -166,14 +173,23 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
   const lines: string[] = [];
   const o = s.outcomes;
   const where = `scenario ${s.scenario}, variant ${s.variant}${s.shard === null ? '' : `, shard ${s.shard}`}`;
-  lines.push(`gregor fuzz: ${s.seeds} seed${s.seeds === 1 ? '' : 's'} judged (${where}, base seed ${s.baseSeed})${s.interrupted ? ' — interrupted' : ''}`);
+  lines.push(
+    `gregor fuzz: ${s.seeds} seed${s.seeds === 1 ? '' : 's'} judged (${where}, base seed ${s.baseSeed})${s.interrupted ? ' — interrupted' : ''}`,
+  );
   lines.push(
     `  ok ${o.ok}, violations ${o.violation}, stuck ${o.stuck}, crash ${o.crash}` +
       (o.nondeterminism > 0 || s.checkDeterminism ? `, nondeterministic ${o.nondeterminism}` : '') +
       `, unknown ${o.unknown}, expected losses (beyond Kafka's promise) ${o['expected-loss']}`,
   );
-  lines.push(`  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s`);
-  if (s.stoppedEarly) lines.push(`  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every seed)`);
+  lines.push(
+    `  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s`,
+  );
+  const probeLine = probeSummaryLine(s.probes ?? {}); // code probes never hit, if any
+  if (probeLine !== null) lines.push(probeLine);
+  if (s.stoppedEarly)
+    lines.push(
+      `  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every seed)`,
+    );
   s.violations.forEach((v, i) => {
     lines.push('');
     const trace = traces[i] ?? null;
@@ -188,16 +204,26 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
     if (story !== undefined) {
       lines.push(...story.split('\n').map((l) => `  ${l}`));
     } else {
-      lines.push(`  ✗ seed ${v.seed}: ${terminalSafe(v.kind)}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ${terminalSafe(v.explanation)}`);
+      lines.push(
+        `  ✗ seed ${v.seed}: ${terminalSafe(v.kind)}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ${terminalSafe(v.explanation)}`,
+      );
       if (v.report !== null) lines.push(`    report: ${terminalSafe(v.report)}`);
       if (v.replay !== null) lines.push(`    replay: ${terminalSafe(v.replay)}`);
     }
-    lines.push(`    counterexample: ${v.faults} fault${v.faults === 1 ? '' : 's'}, ${v.sends} sends (shrunk from ${v.originalFaults} faults in ${v.shrinkRuns} runs)`);
+    lines.push(
+      `    counterexample: ${v.faults} fault${v.faults === 1 ? '' : 's'}, ${v.sends} sends (shrunk from ${v.originalFaults} faults in ${v.shrinkRuns} runs)`,
+    );
     lines.push(`    re-run the seed: ${v.rerun}`);
   });
   lines.push('');
   const verdict =
-    s.exitCode === 0 ? 'no violation found' : s.exitCode === 1 ? 'violation found' : s.interrupted ? 'interrupted before the end' : 'some verdicts unknown';
+    s.exitCode === 0
+      ? 'no violation found'
+      : s.exitCode === 1
+        ? 'violation found'
+        : s.interrupted
+          ? 'interrupted before the end'
+          : 'some verdicts unknown';
   lines.push(`result: ${verdict} (exit ${s.exitCode})`);
   return lines.join('\n');
 }

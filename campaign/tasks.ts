@@ -13,6 +13,8 @@ import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResu
 import { checkDeterminism } from '../driver/determinism.ts';
 import { canonicalJson, EventHash } from '../harness/hash.ts';
 import { shrinkFailure } from './shrink.ts';
+import { encodeProbeSet } from '../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 
 export const DEFAULT_DEPS_MODULE = new URL('../driver/default-deps.ts', import.meta.url).href;
 
@@ -26,6 +28,8 @@ export interface SeedResult {
   kind?: string;
   /** Its one-sentence explanation. */
   explanation?: string;
+  /** An expected loss: the rule of Kafka's promise the run went beyond (checkers/verdict.ts PromiseBreach). */
+  rule?: string;
   hash: string;
   events: number;
   endTimeUs: number;
@@ -34,6 +38,8 @@ export interface SeedResult {
   faultsFired: number;
   /** Wall milliseconds the task took (not part of any comparison). */
   wallMs: number;
+  /** Code probes the seed reached: a hex bitset over model/code-probes.ts's catalog (campaign/probes.ts). */
+  codeProbes?: string;
 }
 
 /**
@@ -59,7 +65,7 @@ export interface SeedTask {
   input?: InputPlan;
 }
 
-export interface ShrinkTask {
+interface ShrinkTask {
   type: 'shrink';
   scenario: string;
   variant: VariantName;
@@ -68,7 +74,7 @@ export interface ShrinkTask {
   input?: InputPlan;
 }
 
-export interface TraceTask {
+interface TraceTask {
   type: 'trace';
   scenario: string;
   variant: VariantName;
@@ -85,13 +91,11 @@ export interface ShrinkOutcome {
   runs: number;
 }
 
-export type TaskResult<T extends Task> = T extends SeedTask ? SeedResult : T extends ShrinkTask ? ShrinkOutcome : Trace;
-
 export function isFailureOutcome(o: SeedOutcome): boolean {
   return o === 'violation' || o === 'stuck' || o === 'crash' || o === 'nondeterminism';
 }
 
-export function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
+function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
   const out: SeedResult = {
     seed: r.seed,
     outcome: r.outcome,
@@ -103,6 +107,7 @@ export function summarize(r: RunResult, faults: number, wallMs: number): SeedRes
     faultsFired: r.faultsFired,
     wallMs,
   };
+  if (r.codeProbes !== undefined) out.codeProbes = encodeProbeSet(CODE_PROBE_NAMES, r.codeProbes);
   if (r.failureKind !== undefined) {
     out.kind = r.failureKind;
     const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);
@@ -112,6 +117,7 @@ export function summarize(r: RunResult, faults: number, wallMs: number): SeedRes
     if (a !== undefined) {
       out.kind = a.kind;
       out.explanation = a.explanation;
+      if (a.expectedBecause !== undefined) out.rule = a.expectedBecause.rule;
     }
   }
   return out;
@@ -138,7 +144,12 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
     case 'shrink': {
       const originalInput = inputFor(task.scenario, task.seed, task.input);
       const plan = task.input;
-      const original = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: originalInput });
+      const original = runScenario(deps, {
+        seed: task.seed,
+        scenario: task.scenario,
+        variant: task.variant,
+        input: originalInput,
+      });
       const shrunk = shrinkFailure(deps, {
         scenario: task.scenario,
         variant: task.variant,
@@ -159,7 +170,13 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
       };
     }
     case 'trace': {
-      const r = runScenario(deps, { seed: task.seed, scenario: task.scenario, variant: task.variant, input: task.input, trace: true });
+      const r = runScenario(deps, {
+        seed: task.seed,
+        scenario: task.scenario,
+        variant: task.variant,
+        input: task.input,
+        trace: true,
+      });
       return sealTrace(r.trace!);
     }
   }

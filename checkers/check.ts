@@ -58,7 +58,8 @@ export function guessModel(history: History): ModelGuess {
   const names = [...fs].sort().join(', ');
   if ([...fs].some((f) => KAFKA_FS.has(f))) return { model: 'log', reason: `Kafka operations (${names})` };
   if ([...fs].some((f) => KV_FS.has(f)) || keyed) return { model: 'kv', reason: `key-value operations (${names})` };
-  if ([...fs].every((f) => REGISTER_FS.has(f))) return { model: 'cas-register', reason: `register operations (${names})` };
+  if ([...fs].every((f) => REGISTER_FS.has(f)))
+    return { model: 'cas-register', reason: `register operations (${names})` };
   return { model: undefined, reason: `operations ${names} match no model` };
 }
 
@@ -115,7 +116,11 @@ export function foldVerdicts(verdicts: Verdict[]): Verdict {
     for (const [k, x] of Object.entries(v.stats ?? {})) stats[`${prefix}.${k}`] = x;
   }
   const out: Verdict = {
-    valid: verdicts.some((v) => v.valid === false) ? false : verdicts.some((v) => v.valid === 'unknown') ? 'unknown' : true,
+    valid: verdicts.some((v) => v.valid === false)
+      ? false
+      : verdicts.some((v) => v.valid === 'unknown')
+        ? 'unknown'
+        : true,
     checker: verdicts.map((v) => v.checker).join(' + '),
     anomalies: verdicts.flatMap((v) => v.anomalies),
     stats,

@@ -55,6 +55,8 @@ export interface BrokerView {
   /** Controller's view: fenced, and the broker epoch it has registered. */
   fenced: boolean;
   registeredEpoch: number;
+  /** Controller's view: in controlled shutdown (KIP-841); absent = no. */
+  inControlledShutdown?: boolean;
 }
 
 export interface PartitionView {

@@ -13,9 +13,6 @@ export class HistoryInputError extends Error {
 }
 
 /** The line an event came from, if the reader recorded one. */
-export function sourceLineOf(
-  sourceLines: readonly number[] | undefined,
-  position: number,
-): number | undefined {
+export function sourceLineOf(sourceLines: readonly number[] | undefined, position: number): number | undefined {
   return sourceLines === undefined ? undefined : sourceLines[position];
 }

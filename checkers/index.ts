@@ -6,7 +6,15 @@ export type { History, HistoryEvent, OpType, SendValue, PollValue, AssignValue }
 export type { Verdict, Anomaly, Validity, LinearizabilityCounterexample } from './verdict.ts';
 export { HistoryInputError } from './errors.ts';
 
-export { readHistory, detectFormat, readJsonl, readEdn, readEtcdLog, FORMATS, COMPARE_FAILED } from './readers/index.ts';
+export {
+  readHistory,
+  detectFormat,
+  readJsonl,
+  readEdn,
+  readEtcdLog,
+  FORMATS,
+  COMPARE_FAILED,
+} from './readers/index.ts';
 export type { HistoryFormat, ReadResult } from './readers/index.ts';
 
 export { pairOperations, type Operation, type Outcome } from './ops.ts';

@@ -16,6 +16,11 @@
 //   hw-monotonic         a leader's HW never decreases during its tenure.
 //   one-leader-per-epoch at most one broker leads a partition in a given leader epoch, and
 //                        the controller never names two leaders for one epoch.
+//   isr-eligible         the controller never adds to an ISR a broker it has in controlled
+//                        shutdown (KIP-841; Kafka's ReplicationControlManager
+//                        .ineligibleReplicasForIsr and Partition.isReplicaIsrEligible). Judged
+//                        on members new since the previous snapshot, against that snapshot's
+//                        controller view (snapshots follow every controller decision).
 //   quorum-superset      (only when minInsyncReplicas is given) when the current leader's ISR
 //                        has ≥ min.insync.replicas members, its maximal ISR contains the ISR
 //                        and ELR of the partition state it has applied: the controller's
@@ -73,6 +78,7 @@ export type InvariantName =
   | 'consistent-read'
   | 'hw-monotonic'
   | 'one-leader-per-epoch'
+  | 'isr-eligible'
   | 'quorum-superset';
 
 export const INVARIANT_NAMES: readonly InvariantName[] = [
@@ -82,6 +88,7 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
   'consistent-read',
   'hw-monotonic',
   'one-leader-per-epoch',
+  'isr-eligible',
   'quorum-superset',
 ];
 
@@ -130,6 +137,8 @@ interface MonitorState {
   consumedAt: Map<string, Map<number, { value: string; timeUs: number }>>;
   /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
   quorumAt: Map<string, Map<number, readonly number[]>>;
+  /** isr-eligible: per partition, the controller's ISR in the previous snapshot. */
+  previousIsr: Map<string, readonly number[]>;
   /** How many of snapshot.consumed have been taken in. */
   consumedSeen: number;
 }
@@ -209,8 +218,7 @@ function oneLeaderPerEpoch(v: SnapshotView, state: MonitorState, raise: Raise): 
         raise(`olpe:${ek}`, {
           kind: 'one-leader-per-epoch',
           explanation:
-            `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} ` +
-            `in leader epoch ${r.leaderEpoch}.`,
+            `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} ` + `in leader epoch ${r.leaderEpoch}.`,
           topic: r.topic,
           partition: r.partition,
           nodes: [prevLeader, r.broker],
@@ -350,6 +358,32 @@ function candidateComplete(v: SnapshotView, state: MonitorState, raise: Raise): 
 }
 
 /** quorum-superset: a leader with ≥ min.insync.replicas in its ISR has a maximal ISR ⊇ the ISR ∪ ELR applied. */
+/**
+ * isr-eligible: the controller never adds to an ISR a broker it has in controlled shutdown
+ * (KIP-841; ReplicationControlManager.ineligibleReplicasForIsr). Judged on members new since the
+ * previous snapshot, against this snapshot's controller view (snapshots follow every controller
+ * decision).
+ */
+function isrEligible(v: SnapshotView, state: MonitorState, raise: Raise): void {
+  for (const [k, p] of v.views) {
+    const before = state.previousIsr.get(k);
+    state.previousIsr.set(k, p.isr);
+    if (before === undefined || before === p.isr) continue;
+    for (const b of p.isr) {
+      if (before.includes(b) || v.brokers.get(b)?.inControlledShutdown !== true) continue;
+      raise(`isre:${k}:${b}:${p.partitionEpoch}`, {
+        kind: 'isr-eligible',
+        explanation:
+          `The controller added broker ${b} to the ISR of ${k} (partition epoch ${p.partitionEpoch}) while ` +
+          'it was in controlled shutdown: a stopping broker must not rejoin an ISR (KIP-841).',
+        topic: p.topic,
+        partition: p.partition,
+        nodes: [b],
+      });
+    }
+  }
+}
+
 function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, raise: Raise): void {
   for (const [k, pv] of v.views) {
     // The controller's ISR ∪ ELR at each partition epoch seen, for leaders that lag.
@@ -447,6 +481,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     tenureHw: new Map(),
     consumedAt: new Map(),
     quorumAt: new Map(),
+    previousIsr: new Map(),
     consumedSeen: 0,
   };
   const reported = new Set<string>();
@@ -468,6 +503,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     if (enabled.has('acked-durable')) ackedDurable(s, v, raise);
     if (enabled.has('log-matching')) logMatching(v, raise);
     if (enabled.has('candidate-complete')) candidateComplete(v, state, raise);
+    if (enabled.has('isr-eligible')) isrEligible(v, state, raise);
     if (enabled.has('quorum-superset')) quorumSuperset(v, state, opts.minInsyncReplicas!, raise);
     if (enabled.has('consistent-read')) consistentRead(s, v, state, raise);
     return out;

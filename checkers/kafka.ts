@@ -410,8 +410,7 @@ class LostWrites {
     this.out.report({
       kind: 'lost-write',
       explanation:
-        `Send of ${shown(s.value)} to ${this.p.key} by process ${String(s.op.process)} was ${acked}, ` +
-        `yet ${why}.`,
+        `Send of ${shown(s.value)} to ${this.p.key} by process ${String(s.op.process)} was ${acked}, ` + `yet ${why}.`,
       topic: this.p.topic,
       partition: this.p.partition,
       offsets,
@@ -501,7 +500,7 @@ function finalReadLostWriteCases(
     explanation:
       `${beyond.length} committed send(s) to ${p.key} lie beyond where its final read ended (${readTo}): ` +
       `lost, or not yet readable (a new leader's high watermark lags, KIP-101, or stays put while the ISR is below ` +
-        `min.insync.replicas, KIP-966); ` +
+      `min.insync.replicas, KIP-966); ` +
       `a caller that knows the final read was complete passes finalReadComplete to judge them lost.`,
     topic: p.topic,
     partition: p.partition,

@@ -55,7 +55,7 @@ function pkey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
 
-// long: a factory; observe, probe and finish are closures over the same per-partition progress
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a factory; observe, probe and finish are closures over the same per-partition progress
 export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
   const parts = new Map<string, PartitionProgress>();
   const endUs = opts.lastHealUs + opts.boundUs;
@@ -131,7 +131,9 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
         const p = parts.get(key)!;
         const missing: string[] = [];
         if (p.snapshots > 0 && p.leaderAtUs === undefined) {
-          missing.push(p.lastLeader < 0 ? 'it stayed leaderless' : `its elected leader (broker ${p.lastLeader}) never took over`);
+          missing.push(
+            p.lastLeader < 0 ? 'it stayed leaderless' : `its elected leader (broker ${p.lastLeader}) never took over`,
+          );
         }
         if (p.snapshots > 0 && p.isrAtUs === undefined) {
           const want = opts.requireFullIsr ? p.replicas : Math.min(opts.minInsyncReplicas, p.replicas);
@@ -149,7 +151,11 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
         });
       }
       const recovered = [...parts.values()].filter(
-        (p) => p.leaderAtUs !== undefined && p.isrAtUs !== undefined && p.sendOkAtUs !== undefined && p.pollOkAtUs !== undefined,
+        (p) =>
+          p.leaderAtUs !== undefined &&
+          p.isrAtUs !== undefined &&
+          p.sendOkAtUs !== undefined &&
+          p.pollOkAtUs !== undefined,
       );
       const worst = recovered.reduce(
         (m, p) => Math.max(m, Math.max(p.leaderAtUs!, p.isrAtUs!, p.sendOkAtUs!, p.pollOkAtUs!) - opts.lastHealUs),
@@ -159,7 +165,12 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
         valid: anomalies.length === 0,
         checker: 'liveness',
         anomalies,
-        stats: { partitions: parts.size, recoveredPartitions: recovered.length, slowestRecoveryUs: worst, snapshots: windowSnapshots },
+        stats: {
+          partitions: parts.size,
+          recoveredPartitions: recovered.length,
+          slowestRecoveryUs: worst,
+          snapshots: windowSnapshots,
+        },
       };
     },
   };

@@ -146,13 +146,3 @@ export function pairOperations(history: History, sourceLines?: readonly number[]
   for (let i = 0; i < paired.count; i++) ops[i] = operationAt(history, paired, i);
   return ops;
 }
-
-/** The value an operation reports: the completion's if it completed with one, else the invoke's. */
-export function resultValue(op: Operation): unknown {
-  return op.complete !== undefined && op.complete.value !== undefined ? op.complete.value : op.invoke.value;
-}
-
-/** History `index` of the operation's invoke (what anomalies and counterexamples cite). */
-export function opIndex(op: Operation): number {
-  return op.invoke.index;
-}

@@ -109,7 +109,7 @@ class EventHeap {
 
 const TOPIC = 't';
 
-// long: one event loop whose clients, logs and planted fault share the seeded random stream
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one event loop whose clients, logs and planted fault share the seeded random stream
 export function generateLogHistory(opts: SyntheticLogOptions): SyntheticLog {
   const rand = mulberry32(opts.seed);
   const clients = opts.clients ?? 10;
@@ -202,12 +202,25 @@ export function generateLogHistory(opts: SyntheticLogOptions): SyntheticLog {
       if (kind[c] === 0) {
         if (outcome[c] === 0) {
           ackedAt[p].set(sendOffset[c], true);
-          emit(procOf[c], 'ok', 'send', { topic: TOPIC, partition: p, key: null, value: sendValue[c], offset: sendOffset[c] });
+          emit(procOf[c], 'ok', 'send', {
+            topic: TOPIC,
+            partition: p,
+            key: null,
+            value: sendValue[c],
+            offset: sendOffset[c],
+          });
         } else if (outcome[c] === 1) {
-          if (rand() < 0.5) emit(procOf[c], 'info', 'send', { topic: TOPIC, partition: p, key: null, value: sendValue[c] }, 'timeout');
+          if (rand() < 0.5)
+            emit(procOf[c], 'info', 'send', { topic: TOPIC, partition: p, key: null, value: sendValue[c] }, 'timeout');
           else procOf[c] = nextProc++; // never completes
         } else {
-          emit(procOf[c], 'fail', 'send', { topic: TOPIC, partition: p, key: null, value: sendValue[c] }, 'NOT_ENOUGH_REPLICAS');
+          emit(
+            procOf[c],
+            'fail',
+            'send',
+            { topic: TOPIC, partition: p, key: null, value: sendValue[c] },
+            'NOT_ENOUGH_REPLICAS',
+          );
         }
       } else if (outcome[c] === 0) {
         const recs = pollRecords[c];

@@ -36,7 +36,8 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
         break;
       case 'value': {
         const value = inline ?? argv[++i];
-        if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+        if (value === undefined || (inline === undefined && value.startsWith('--')))
+          throw new UsageError(`--${name} needs a value`);
         flags.set(name, value);
         break;
       }
@@ -67,7 +68,8 @@ export function parseShard(text: string): { index: number; count: number } {
   if (m === null) throw new UsageError(`--shard must look like K/N (e.g. 2/4), got ${JSON.stringify(text)}`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!Number.isSafeInteger(count) || count < 1 || count > 100_000) throw new UsageError(`--shard: N must be between 1 and 100000, got ${m[2]}`);
+  if (!Number.isSafeInteger(count) || count < 1 || count > 100_000)
+    throw new UsageError(`--shard: N must be between 1 and 100000, got ${m[2]}`);
   if (index < 1 || index > count) throw new UsageError(`--shard: K must be between 1 and N (${count}), got ${m[1]}`);
   return { index, count };
 }

@@ -3,23 +3,33 @@
 // exits 0 (no violation), 1 (violation, stuck, crash or nondeterminism found), 2 (bad usage
 // or input: one line on stderr, nothing written) or 3 (unknown: some verdict undecided, or
 // interrupted with Ctrl-C before the end; the summary of what finished is still printed).
+// --out is checked (made, and a scratch file written) before the first seed; a write that
+// fails later (a full disk) is reported with what was written, and the exit is non-zero.
+// --resume DIR continues an interrupted campaign from DIR's journal and reports as one run.
 //
 // Progress goes to stderr; the summary to stdout, and with --json the last stdout line is
-// the JSON summary.
+// the JSON summary. `npm run fuzz` runs this file as `exec node --import tsx cli/fuzz.ts`: no
+// shell and no tsx wrapper process stand between npm and it, so Ctrl-C (SIGINT to the whole
+// process group, or to npm alone, which forwards it) reaches it and its exit code is npm's.
 
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec, type Parsed } from './args.ts';
-import { DEFAULT_SCENARIO, SCENARIOS, findScenario } from '../scenarios/named.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
+import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
 import type { VariantName } from '../model/config.ts';
 import { runCampaign } from '../campaign/fuzz.ts';
 import { mergeDirs, MergeInputError } from '../campaign/merge.ts';
 import { createProgress } from '../campaign/progress.ts';
 import { formatSummary, type CampaignSummary } from '../campaign/summary.ts';
-import { writeCampaignFiles } from '../campaign/output.ts';
+import { OutDirError, prepareOutDir, writeCampaignFiles, WriteLog } from '../campaign/output.ts';
+import { copyViolationFiles } from '../campaign/merge.ts';
+import { JournalError, readJournal } from '../campaign/journal.ts';
+import { shardSize } from '../campaign/seeds.ts';
+import type { SeedResult } from '../campaign/tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from '../campaign/shrink.ts';
 import type { SeedRange } from '../campaign/seeds.ts';
 import type { Trace } from '../checkers/trace.ts';
@@ -31,6 +41,8 @@ import { inputFor, type InputPlan } from '../campaign/tasks.ts';
 export const DEFAULT_SEEDS = 6000;
 export const DEFAULT_OUT = 'gregor-out';
 const MAX_WORKERS = 64;
+/** --report writes two files per seed: a range larger than this is a usage error. */
+const MAX_REPORT_SEEDS = 1000;
 
 const FLAGS: Record<string, FlagSpec> = {
   scenario: { kind: 'value' },
@@ -46,6 +58,7 @@ const FLAGS: Record<string, FlagSpec> = {
   workers: { kind: 'value' },
   shard: { kind: 'value' },
   variant: { kind: 'value' },
+  'kafka-version': { kind: 'value' },
   'max-violations': { kind: 'value' },
   out: { kind: 'value' },
   'shrink-runs': { kind: 'value' },
@@ -53,6 +66,8 @@ const FLAGS: Record<string, FlagSpec> = {
   json: { kind: 'bool' },
   list: { kind: 'bool' },
   merge: { kind: 'list' },
+  report: { kind: 'bool' },
+  resume: { kind: 'value' },
   help: { kind: 'bool' },
 };
 
@@ -69,6 +84,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --min-insync N           its min.insync.replicas,
   --partitions N           its partitions (faults naming brokers beyond the shape are dropped)
   --variant NAME         protocol or configuration variant (default correct; see --list)
+  --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
+                         (default ${NEWEST_KAFKA_VERSION})
   --seeds N              run N seeds (default ${DEFAULT_SEEDS})
   --seed S               run the single seed S (re-run a reported seed)
   --base-seed B          first seed of the range (default: random, printed; required with --shard)
@@ -78,6 +95,10 @@ violation to a small counterexample and writes its trace and HTML report.
   --out DIR              output directory (default ./${DEFAULT_OUT})
   --shrink-runs N        simulation runs allowed to shrink each violation (default ${DEFAULT_SHRINK_RUNS}; 0 = no shrinking)
   --check-determinism    run every seed twice and name the first event that differs
+  --report               also write the trace and HTML report of every seed that is not a
+                         failure (passing, expected loss, unknown); at most ${MAX_REPORT_SEEDS} seeds
+  --resume DIR           continue the interrupted campaign whose journal is in DIR (same flags,
+                         same output, as if it had run in one go; --workers and --json apply)
   --json                 the last line of stdout is the JSON summary
   --list                 list scenarios and variants, one line each
   --merge DIR...         combine the results of shards written to DIR... into --out
@@ -110,6 +131,9 @@ interface FuzzRequest {
   shrinkRuns: number;
   checkDeterminism: boolean;
   json: boolean;
+  report: boolean;
+  /** --resume: the seeds the interrupted run judged. */
+  prior?: Map<number, SeedResult>;
 }
 
 type Request =
@@ -121,25 +145,39 @@ type Request =
 
 function parseRequest(argv: readonly string[], io: MainIo): Request {
   const p = parseArgs(argv, FLAGS);
-  if (p.positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
+  if (p.positional.length > 0)
+    throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
   if (bool(p, 'help')) return { help: true };
   if (bool(p, 'list')) return { list: true };
+  const resume = str(p, 'resume');
+  if (resume !== undefined) return parseResume(p, resume);
   const outDir = str(p, 'out') ?? DEFAULT_OUT;
   if (outDir.trim() === '') throw new UsageError('--out needs a directory');
   const json = bool(p, 'json');
   const merge = list(p, 'merge');
   if (merge !== undefined) {
-    const runFlags = ['scenario', 'seeds', 'seed', 'base-seed', 'shard', 'variant', 'check-determinism', 'workers'];
+    const runFlags = [
+      'scenario',
+      'seeds',
+      'seed',
+      'base-seed',
+      'shard',
+      'variant',
+      'kafka-version',
+      'check-determinism',
+      'workers',
+    ];
     for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
   }
-  const inputs = parseInputFlags(p);
+  const inputs = parseInputFlags(p, parseVersion(p));
   if (bool(p, 'print')) return { print: printedInput(p, inputs) };
   const scenario = inputs.scenario;
   const variantText = str(p, 'variant') ?? 'correct';
-  if (!isVariantName(variantText)) throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
+  if (!isVariantName(variantText))
+    throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
   const seedsText = str(p, 'seeds');
   const seedText = str(p, 'seed');
   if (seedsText !== undefined && seedText !== undefined) throw new UsageError('give --seeds N or --seed S, not both');
@@ -152,9 +190,16 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   if (shard !== undefined && baseText === undefined) {
     throw new UsageError('--shard needs --base-seed B, so that every shard covers the same seed range');
   }
-  const workers = str(p, 'workers') === undefined ? Math.max(1, Math.min(8, availableParallelism())) : parseCount('workers', str(p, 'workers')!, 1, MAX_WORKERS);
-  const maxViolations = str(p, 'max-violations') === undefined ? 1 : parseCount('max-violations', str(p, 'max-violations')!, 0, 1_000_000);
-  const shrinkRuns = str(p, 'shrink-runs') === undefined ? DEFAULT_SHRINK_RUNS : parseCount('shrink-runs', str(p, 'shrink-runs')!, 0, 100_000);
+  const workers =
+    str(p, 'workers') === undefined
+      ? Math.max(1, Math.min(8, availableParallelism()))
+      : parseCount('workers', str(p, 'workers')!, 1, MAX_WORKERS);
+  const maxViolations =
+    str(p, 'max-violations') === undefined ? 1 : parseCount('max-violations', str(p, 'max-violations')!, 0, 1_000_000);
+  const shrinkRuns =
+    str(p, 'shrink-runs') === undefined
+      ? DEFAULT_SHRINK_RUNS
+      : parseCount('shrink-runs', str(p, 'shrink-runs')!, 0, 100_000);
   let range: SeedRange;
   let baseSeedChosen = true;
   if (seedText !== undefined) {
@@ -167,7 +212,8 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
       baseSeed = (io.randomSeed ?? (() => Math.floor(Math.random() * 2 ** 31)))();
       baseSeedChosen = false;
     }
-    if (baseSeed + count - 1 > Number.MAX_SAFE_INTEGER) throw new UsageError('--base-seed + --seeds exceeds the largest safe integer');
+    if (baseSeed + count - 1 > Number.MAX_SAFE_INTEGER)
+      throw new UsageError('--base-seed + --seeds exceeds the largest safe integer');
     range = { baseSeed, count, ...(shard === undefined ? {} : { shard }) };
   }
   return {
@@ -182,6 +228,58 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
     shrinkRuns,
     checkDeterminism: bool(p, 'check-determinism'),
     json,
+    report: checkReport(bool(p, 'report'), range),
+  };
+}
+
+function checkReport(report: boolean, range: SeedRange): boolean {
+  if (report && shardSize(range) > MAX_REPORT_SEEDS) {
+    throw new UsageError(`--report writes every seed's report: give at most ${MAX_REPORT_SEEDS} seeds (e.g. --seed S)`);
+  }
+  return report;
+}
+
+/** --resume DIR: the interrupted campaign's flags come from its journal; only --workers and --json may be given. */
+function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest {
+  for (const name of p.flags.keys()) {
+    if (!['resume', 'workers', 'json'].includes(name)) {
+      throw new UsageError(`--resume continues a campaign with its own flags; --${name} does not apply`);
+    }
+  }
+  let journal;
+  try {
+    journal = readJournal(dir);
+  } catch (err) {
+    if (err instanceof JournalError) throw new UsageError(err.message);
+    throw err;
+  }
+  const h = journal.header;
+  const fixed = h.input?.kind === 'fixed' ? parseScenarioInput(h.input.input) : undefined;
+  if (fixed !== undefined && !fixed.ok) throw new UsageError(`--resume: ${journal.path}: ${fixed.reason}`);
+  const knownScenario = h.input?.kind === 'fixed' || findScenario(h.scenario) !== undefined;
+  if (!knownScenario || !isVariantName(h.variant)) {
+    const names = `scenario ${JSON.stringify(h.scenario)} / variant ${JSON.stringify(h.variant)}`;
+    throw new UsageError(`--resume: ${journal.path} names ${names}, unknown here`);
+  }
+  const workersText = str(p, 'workers');
+  return {
+    scenario: h.scenario,
+    variant: h.variant,
+    range: h.range,
+    baseSeedChosen: true,
+    workers:
+      workersText === undefined
+        ? Math.max(1, Math.min(8, availableParallelism()))
+        : parseCount('workers', workersText, 1, MAX_WORKERS),
+    maxViolations: h.maxViolations,
+    outDir: dir,
+    shrinkRuns: h.shrinkRuns,
+    checkDeterminism: h.checkDeterminism,
+    json: bool(p, 'json'),
+    report: h.report,
+    prior: journal.done,
+    ...(h.input === undefined ? {} : { input: h.input }),
+    ...(h.scenarioFlags === undefined ? {} : { scenarioFlags: h.scenarioFlags }),
   };
 }
 
@@ -196,18 +294,39 @@ interface InputChoice {
 }
 
 /** --scenario, --scenario-file and the shape knobs; the file is read and validated here. */
-function parseInputFlags(p: Parsed): InputChoice {
+/** --kafka-version V (default the newest), checked against model/versions.ts. */
+function parseVersion(p: Parsed): KafkaVersion {
+  const text = str(p, 'kafka-version') ?? NEWEST_KAFKA_VERSION;
+  if (!isKafkaVersion(text)) {
+    throw new UsageError(`unknown --kafka-version ${JSON.stringify(text)}; versions: ${KAFKA_VERSIONS.join(', ')}`);
+  }
+  return text;
+}
+
+function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
   const file = str(p, 'scenario-file');
   const knobs = KNOBS.filter((k) => p.flags.has(k));
   if (file !== undefined) {
     if (p.flags.has('scenario')) throw new UsageError('give --scenario NAME or --scenario-file FILE, not both');
+    if (p.flags.has('kafka-version')) {
+      throw new UsageError(
+        '--kafka-version applies to a named scenario; with --scenario-file, set shape.kafkaVersion in the file',
+      );
+    }
     if (knobs.length > 0) {
-      throw new UsageError(`--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`);
+      throw new UsageError(
+        `--${knobs[0]} overrides a named scenario's draws; with --scenario-file, edit the file's shape`,
+      );
     }
     const input = readScenarioFile(file);
-    return { scenario: fileScenarioName(file), input: { kind: 'fixed', input }, scenarioFlags: `--scenario-file ${file}` };
+    return {
+      scenario: fileScenarioName(file),
+      input: { kind: 'fixed', input },
+      scenarioFlags: `--scenario-file ${file}`,
+    };
   }
-  const scenario = str(p, 'scenario') ?? DEFAULT_SCENARIO;
+  // The version rides in the scenario name (NAME@V), so every task, trace and re-run carries it.
+  const scenario = scenarioOnVersion(str(p, 'scenario') ?? DEFAULT_SCENARIO, version);
   if (findScenario(scenario) === undefined) {
     const names = SCENARIOS.map((s) => s.name).join(', ');
     throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${names}`);
@@ -264,7 +383,10 @@ function readScenarioFile(path: string): ScenarioInput {
 
 /** The name a file's runs are recorded under: its base name, never a named scenario's. */
 function fileScenarioName(path: string): string {
-  const base = basename(path).replace(/\.json$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'scenario-file';
+  const base =
+    basename(path)
+      .replace(/\.json$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-') || 'scenario-file';
   return findScenario(base) === undefined ? base : `${base}-file`;
 }
 
@@ -313,24 +435,13 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     io.stdout.write(`${JSON.stringify(req.print, null, 2)}\n`);
     return 0;
   }
-  if ('merge' in req) {
-    let merged;
-    try {
-      merged = mergeDirs(req.merge);
-    } catch (err) {
-      if (err instanceof MergeInputError) {
-        io.stderr.write(`gregor fuzz: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
-    }
-    const files = await writeCampaignFiles(req.outDir, merged.summary, merged.results);
-    io.stdout.write(`merged ${merged.shards.length} result set${merged.shards.length === 1 ? '' : 's'} (${merged.shards.join(', ')}) into ${files.summary}\n`);
-    return finish(io, merged.summary, req.json);
-  }
+  if ('merge' in req) return mergeMain(io, req);
+  if (!outDirReady(io, req.outDir)) return 2;
 
   const progress = createProgress(io.stderr);
-  if (!req.baseSeedChosen) progress.note(`base seed ${req.range.baseSeed} (pass --base-seed ${req.range.baseSeed} to repeat this campaign)`);
+  if (!req.baseSeedChosen)
+    progress.note(`base seed ${req.range.baseSeed} (pass --base-seed ${req.range.baseSeed} to repeat this campaign)`);
+  if (req.prior !== undefined) progress.note(`resuming: ${req.prior.size} seeds already judged in ${req.outDir}`);
   const outcome = await runCampaign({
     scenario: req.scenario,
     variant: req.variant,
@@ -341,6 +452,8 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     outDir: req.outDir,
     shrinkRuns: req.shrinkRuns,
     ...(req.input === undefined ? {} : { input: req.input, scenarioFlags: req.scenarioFlags }),
+    report: req.report,
+    ...(req.prior === undefined ? {} : { prior: req.prior }),
     ...(io.depsModule === undefined ? {} : { depsModule: io.depsModule }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     onProgress: (p) => progress.update(p),
@@ -350,34 +463,97 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     },
   });
   progress.done();
-  return finish(io, outcome.summary, req.json, outcome.traces);
+  for (const r of outcome.runReports) io.stdout.write(`seed ${r.seed}: report ${r.report}, trace ${r.trace}\n`);
+  return finish(io, outcome.summary, req.json, outcome.traces, outcome.log, req.outDir);
 }
 
-function finish(io: MainIo, summary: CampaignSummary, json: boolean, traces: ReadonlyArray<Trace | null> = []): number {
-  io.stdout.write(formatSummary(summary, traces, io.stdout.isTTY === true) + '\n');
-  if (json) io.stdout.write(JSON.stringify(summary) + '\n');
-  return summary.exitCode;
+async function mergeMain(io: MainIo, req: { merge: string[]; outDir: string; json: boolean }): Promise<number> {
+  let merged;
+  try {
+    merged = mergeDirs(req.merge);
+  } catch (err) {
+    if (err instanceof MergeInputError) {
+      io.stderr.write(`gregor fuzz: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (!outDirReady(io, req.outDir)) return 2;
+  for (const problem of merged.problems) io.stderr.write(`gregor fuzz: --merge: ${problem}\n`);
+  const log = new WriteLog();
+  const summary = copyViolationFiles(req.outDir, merged.summary, log);
+  const files = writeCampaignFiles(req.outDir, summary, merged.results, { log });
+  io.stdout.write(
+    `merged ${merged.shards.length} result set${merged.shards.length === 1 ? '' : 's'} (${merged.shards.join(', ')}) into ${files.summary}\n`,
+  );
+  return finish(io, summary, req.json, [], log);
 }
+
+/** --out must be a writable directory before anything runs; false (one line said) when not. */
+function outDirReady(io: MainIo, dir: string): boolean {
+  try {
+    prepareOutDir(dir);
+    return true;
+  } catch (err) {
+    if (!(err instanceof OutDirError)) throw err;
+    io.stderr.write(`gregor fuzz: ${err.message}\n`);
+    return false;
+  }
+}
+
+function finish(
+  io: MainIo,
+  summary: CampaignSummary,
+  json: boolean,
+  traces: ReadonlyArray<Trace | null>,
+  log: WriteLog,
+  resumeDir?: string,
+): number {
+  io.stdout.write(formatSummary(summary, traces, io.stdout.isTTY === true) + '\n');
+  let code = summary.exitCode;
+  if (log.failed.length > 0) {
+    // A full disk: the verdicts above stand, the files do not all exist. Never exit 0 then.
+    for (const f of log.failed) io.stderr.write(`gregor fuzz: could not write ${f.path} (${f.code})\n`);
+    io.stderr.write(`gregor fuzz: written: ${log.written.length === 0 ? 'nothing' : log.written.join(', ')}\n`);
+    if (code === 0) code = 3;
+  }
+  if (resumeDir !== undefined && summary.interrupted) {
+    io.stderr.write(`gregor fuzz: to go on where it stopped: npm run fuzz -- --resume ${resumeDir}\n`);
+  }
+  if (json) io.stdout.write(JSON.stringify(summary) + '\n');
+  return code;
+}
+
+/** A second SIGINT sooner than this after the first is the same Ctrl-C delivered twice (by the terminal and by npm). */
+const SAME_INTERRUPT_MS = 500;
 
 async function cli(): Promise<void> {
   const controller = new AbortController();
-  let interrupts = 0;
+  let firstAtMs: number | undefined;
   process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts === 1) {
+    const nowMs = Date.now();
+    if (firstAtMs === undefined) {
+      firstAtMs = nowMs;
       process.stderr.write('\ninterrupted: finishing the summary of what completed (Ctrl-C again to quit at once)\n');
       controller.abort();
-    } else {
-      process.exit(130);
+    } else if (nowMs - firstAtMs >= SAME_INTERRUPT_MS) {
+      process.stderr.write('gregor fuzz: quit at once; no summary (exit 3)\n');
+      process.exit(3);
     }
   });
-  const code = await fuzzMain(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  const code = await fuzzMain(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  });
   process.exitCode = code;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   cli().catch((err: unknown) => {
-    process.stderr.write(`gregor fuzz: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `gregor fuzz: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 3;
   });
 }

@@ -83,7 +83,8 @@ const traceEnvelopeSchema = z.looseObject({
 
 /** Checks a parsed trace file; throws UsageError with one line naming the field at fault. */
 export function validateTrace(value: unknown, path: string): ValidTrace {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${path} is not a trace (not a JSON object)`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(`${path} is not a trace (not a JSON object)`);
   const env = traceEnvelopeSchema.safeParse(value, { reportInput: true });
   if (!env.success) throw new UsageError(`${path}: ${firstIssue(env.error)}`);
   const t = env.data;
@@ -129,7 +130,10 @@ export async function replayMain(argv: readonly string[], io: ReplayIo): Promise
       return 0;
     }
     json = bool(p, 'json');
-    if (p.positional.length !== 1) throw new UsageError(p.positional.length === 0 ? 'give the trace file to replay (see --help)' : 'give exactly one trace file');
+    if (p.positional.length !== 1)
+      throw new UsageError(
+        p.positional.length === 0 ? 'give the trace file to replay (see --help)' : 'give exactly one trace file',
+      );
     const path = p.positional[0];
     let text: string;
     try {
@@ -218,7 +222,9 @@ function compareWithTrace(
         ` (outcome then: ${t.outcome}, now: ${r.outcome})`,
   ];
   if (hashMatches && !outcomeMatches) {
-    lines.push(`but the outcome differs from the trace's (${t.outcome}): the model or the checkers changed since it was recorded`);
+    lines.push(
+      `but the outcome differs from the trace's (${t.outcome}): the model or the checkers changed since it was recorded`,
+    );
   }
   return { edited: false, hashMatches, outcomeMatches, lines };
 }
@@ -229,7 +235,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`gregor replay: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `gregor replay: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 3;
     },
   );

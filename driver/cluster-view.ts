@@ -100,7 +100,10 @@ export class ClusterView {
 }
 
 /** Members of `next` not in `prev` (added) and of `prev` not in `next` (removed). */
-export function isrDiff(prev: readonly number[] | undefined, next: readonly number[]): { added: number[]; removed: number[] } {
+export function isrDiff(
+  prev: readonly number[] | undefined,
+  next: readonly number[],
+): { added: number[]; removed: number[] } {
   if (prev === undefined) return { added: [], removed: [] };
   return { added: next.filter((b) => !prev.includes(b)), removed: prev.filter((b) => !next.includes(b)) };
 }

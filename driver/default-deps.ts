@@ -10,7 +10,9 @@ import type { Judges, RunDeps } from './run.ts';
 export const judges: Judges = {
   checkHistory: (history, opts) => checkKafka(history, opts),
   createMonitor: (opts) => {
-    const m = createInvariantMonitor(opts.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: opts.minInsyncReplicas });
+    const m = createInvariantMonitor(
+      opts.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: opts.minInsyncReplicas },
+    );
     return { observe: (s) => void m.observe(s), anomalies: () => [...m.anomalies] };
   },
 };

@@ -36,7 +36,7 @@ export interface InjectorHooks {
   onFaultEnd(id: number, description: string): void;
 }
 
-export type FaultState = 'armed' | 'pending' | 'active' | 'done' | 'skipped' | 'disarmed';
+type FaultState = 'armed' | 'pending' | 'active' | 'done' | 'skipped' | 'disarmed';
 
 export interface FaultRecord {
   /** 1-based position in the schedule. */
@@ -65,6 +65,12 @@ interface Armed {
 }
 
 const ROLLING_POLL_US = 250_000;
+/**
+ * How long a clean stop may take before the node shuts down anyway: Kafka's broker waits for
+ * the controller to grant its controlled shutdown up to its shutdown timeout
+ * (KafkaBroker.shutdown(): Duration.ofMinutes(5), BrokerServer.shutdown), then stops cleanly.
+ */
+const CLEAN_STOP_TIMEOUT_US = 300_000_000;
 
 interface IsrChange {
   added: number[];
@@ -165,6 +171,7 @@ export class FaultInjector {
           : undefined;
       case 'fenced':
       case 'registered':
+      case 'controlled-shutdown':
         return { subjects: [ev.broker], partition: null, change: undefined, appended: 0 };
       case 'follower-fetch':
         if (!this.onTopic(ev.topic)) return undefined;
@@ -359,22 +366,37 @@ export class FaultInjector {
   ): boolean {
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
     if (how === 'crash') this.sim.crash(node);
-    else this.sim.shutdown(node);
     this.hold(node, record.id);
     this.start(
       record,
       `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`,
     );
-    this.schedule(
-      record,
-      this.sim.now() + downMs * 1000,
-      () => {
-        this.release(node, record.id);
-        this.end(record);
-      },
-      () => this.end(record),
-    );
+    const restartLater = (): void =>
+      this.schedule(
+        record,
+        this.sim.now() + downMs * 1000,
+        () => {
+          this.release(node, record.id);
+          this.end(record);
+        },
+        () => this.end(record),
+      );
+    // A clean stop is asynchronous (controlled shutdown): the outage counts from the stop.
+    if (how === 'shutdown') this.cleanStop(node, restartLater);
+    else restartLater();
     return true;
+  }
+
+  /**
+   * Stops a node cleanly as an operator does (issue 13: KIP-841 controlled shutdown): it is
+   * asked to stop and goes down when it is done, or after CLEAN_STOP_TIMEOUT_US. `then` runs
+   * once it is down; after the heal the node restarts at once instead.
+   */
+  private cleanStop(node: NodeId, then: () => void): void {
+    this.sim.requestStop(node, CLEAN_STOP_TIMEOUT_US, () => {
+      if (!this.healed) return then();
+      if (!this.sim.isUp(node) && (this.holds.get(node)?.size ?? 0) === 0) this.sim.start(node);
+    });
   }
 
   private firePowerLoss(
@@ -387,7 +409,8 @@ export class FaultInjector {
     );
     if (brokers.length === 0) return this.skip(record, 'no broker to power off');
     for (const b of brokers) {
-      this.sim.powerLoss(b, { tornTail: a.tornTail });
+      // Writeback: some unflushed writes may have reached the disk before the power went out.
+      this.sim.powerLoss(b, { tornTail: a.tornTail, writeback: true });
       this.hold(b, record.id);
     }
     const what = `power loss of ${brokers.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
@@ -497,17 +520,18 @@ export class FaultInjector {
         step(i + 1, 0, previous, restartedAtUs);
         return;
       }
-      this.sim.shutdown(b);
       this.hold(b, record.id);
-      this.schedule(
-        record,
-        this.sim.now() + a.downMs * 1000,
-        () => {
-          const at = this.sim.now();
-          this.release(b, record.id);
-          this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
-        },
-        finish,
+      this.cleanStop(b, () =>
+        this.schedule(
+          record,
+          this.sim.now() + a.downMs * 1000,
+          () => {
+            const at = this.sim.now();
+            this.release(b, record.id);
+            this.schedule(record, this.sim.now() + ROLLING_POLL_US, () => step(i + 1, ROLLING_POLL_US, b, at), finish);
+          },
+          finish,
+        ),
       );
     };
     step(0, 0, undefined, 0);
@@ -532,6 +556,7 @@ export class FaultInjector {
     const set = this.holds.get(node);
     if (set === undefined || !set.delete(faultId)) return;
     this.holdCount--;
+    if (set.size === 0 && this.sim.isStopping(node)) this.sim.shutdown(node); // the heal does not wait for a stop
     if (set.size === 0 && !this.sim.isUp(node)) {
       this.sim.start(node);
     }

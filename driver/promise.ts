@@ -337,7 +337,7 @@ export class PromiseTracker {
  * never a loss. Any other duplicate stays a violation (the broker failed to dedupe a retry,
  * or appended a batch of an epoch it should have fenced).
  */
-export class ResentValues {
+class ResentValues {
   /** "topic/partition\0value" → the first resend of it. */
   private readonly byValue = new Map<string, PromiseBreach>();
 

@@ -16,6 +16,8 @@
 
 import fc from 'fast-check';
 import { Simulation } from '../harness/simulation.ts';
+import { startCodeProbes } from '../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
@@ -61,7 +63,7 @@ export interface RunDeps {
   judges: Judges;
 }
 
-export interface RunBudgets {
+interface RunBudgets {
   /** Kernel events over the whole run. */
   maxEvents: number;
   /** Virtual time over the whole run, ms. */
@@ -72,7 +74,7 @@ export interface RunBudgets {
   finalReadMs: number;
 }
 
-export const DEFAULT_BUDGETS: RunBudgets = {
+const DEFAULT_BUDGETS: RunBudgets = {
   maxEvents: 4_000_000,
   maxVirtualMs: 1_800_000,
   livenessMs: 120_000,
@@ -93,6 +95,8 @@ export interface RunOptions {
   deepHash?: boolean;
   /** Snapshot the cluster for the invariant monitor every this many events as well (default 5000). */
   snapshotEveryEvents?: number;
+  /** Record the code probes the run reaches (default true; model/code-probes.ts). Never changes the hash. */
+  codeProbes?: boolean;
   budgets?: Partial<RunBudgets>;
 }
 
@@ -113,6 +117,8 @@ export interface RunResult {
   failureKind?: string;
   /** Crash: the error message and stack. */
   error?: string;
+  /** Code probes the run reached, in catalog order (absent when recording was off). */
+  codeProbes?: string[];
   trace?: Trace;
   events?: readonly KernelTraceEvent[];
 }
@@ -148,17 +154,27 @@ export function runSeed(
 
 /** Runs one scenario input; never throws for anything the simulation does. */
 export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
-  const run = new SeedRun(deps, opts);
+  // Code probes: recording starts with the run and stops when it is over, whatever happens in it.
+  const probeRecording = opts.codeProbes === false ? undefined : startCodeProbes(CODE_PROBE_NAMES);
+  let probesHit: string[] | undefined;
+  let run: SeedRun;
   try {
-    run.build();
-    const healedAtUs = run.injectFaults();
-    run.awaitLiveness(healedAtUs);
-    run.awaitWorkload(healedAtUs);
-    run.finalReadAndCheck();
-  } catch (err) {
-    run.failed(err);
+    run = new SeedRun(deps, opts);
+    try {
+      run.build();
+      const healedAtUs = run.injectFaults();
+      run.awaitLiveness(healedAtUs);
+      run.awaitWorkload(healedAtUs);
+      run.finalReadAndCheck();
+    } catch (err) {
+      run.failed(err);
+    }
+  } finally {
+    probesHit = probeRecording?.stop();
   }
-  return run.judge();
+  const result = run.judge();
+  if (probesHit !== undefined) result.codeProbes = probesHit;
+  return result;
 }
 
 /**
@@ -274,6 +290,7 @@ class SeedRun {
       case 'truncate':
       case 'registered':
       case 'fenced':
+      case 'controlled-shutdown':
         this.snapshotDue = true;
         break;
       case 'produce-ack':
@@ -559,7 +576,7 @@ export function isFailing(a: Anomaly): boolean {
  * authority on what is expected). Without a tracker (the run failed before it existed)
  * nothing is expected.
  */
-export function combineVerdicts(
+function combineVerdicts(
   history: Verdict | undefined,
   monitor: Anomaly[],
   driver: Anomaly[],

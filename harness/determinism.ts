@@ -76,7 +76,8 @@ export function firstDifference(
 ): EventDifference | undefined {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    if (!sameEvent(a[i], b[i])) return { index: i, first: a[i], second: b[i], lastCommon: i > 0 ? a[i - 1] : undefined };
+    if (!sameEvent(a[i], b[i]))
+      return { index: i, first: a[i], second: b[i], lastCommon: i > 0 ? a[i - 1] : undefined };
   }
   if (a.length === b.length) return undefined;
   return { index: n, first: a[n], second: b[n], lastCommon: n > 0 ? a[n - 1] : undefined };

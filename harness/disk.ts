@@ -8,6 +8,9 @@
 //   lost, no flushed byte is. With `tornTail`, a file whose unflushed part is non-empty
 //   keeps one TornEntry after its durable prefix (a partially written record, which the
 //   reader must detect and discard, as Kafka's log recovery does with a bad CRC).
+// - With `writtenBack`, the operating system had already written back a prefix of each
+//   file's unflushed entries (background writeback): that many survive after the durable
+//   prefix, and a torn tail, if asked, comes after them.
 // - truncate is a journaled metadata operation: durable at once. Truncating below the
 //   durable prefix shortens the durable prefix.
 // - rename is atomic and durable at once; the renamed file carries its durable prefix, so
@@ -106,9 +109,16 @@ export class SimDisk implements Disk {
     return total;
   }
 
-  /** Power loss: every file keeps exactly its durable prefix (plus a torn entry if asked). */
-  losePower(tornTail: boolean): void {
+  /**
+   * Power loss: every file keeps exactly its durable prefix (plus a torn entry if asked), and
+   * `writtenBack(n)` of its n unflushed entries when given (clamped to [0, n]).
+   */
+  losePower(tornTail: boolean, writtenBack?: (unflushed: number) => number): void {
     for (const file of this.files.values()) {
+      const unflushed = file.entries.length - file.durableCount;
+      if (writtenBack !== undefined && unflushed > 0) {
+        file.durableCount += Math.max(0, Math.min(unflushed, Math.floor(writtenBack(unflushed))));
+      }
       const hadUnflushed = file.entries.length > file.durableCount;
       const firstLost = hadUnflushed ? file.entries[file.durableCount] : undefined;
       file.entries.length = file.durableCount;

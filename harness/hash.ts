@@ -13,7 +13,7 @@ export class EventHash {
       this.mix(value);
     } else {
       // Integers up to 2^53 and the odd non-integer: fold low and high words.
-      const low = value % 4294967296 | 0;
+      const low = (value % 4294967296) | 0;
       const high = Math.floor(value / 4294967296) | 0;
       this.mix(low);
       this.mix(high ^ 0x5bd1e995);

@@ -4,5 +4,12 @@ export { SimDisk, isTorn } from './disk.ts';
 export { SeededRng, RngStreams } from './rng.ts';
 export { EventHash, canonicalJson } from './hash.ts';
 export type * from './types.ts';
-export { checkDeterminism, compareRuns, firstDifference, sameEvent, describeEvent, describeDifference } from './determinism.ts';
+export {
+  checkDeterminism,
+  compareRuns,
+  firstDifference,
+  sameEvent,
+  describeEvent,
+  describeDifference,
+} from './determinism.ts';
 export type { DeterminismScenario, DeterminismVerdict, EventDifference, RecordedRun } from './determinism.ts';

@@ -169,7 +169,8 @@ export class SimNetwork implements NetworkApi {
 
   private applySlow(changes: Array<[number, TimeUs]>): SlowId {
     for (const [link, extra] of changes) {
-      if (!Number.isInteger(extra) || extra < 0) throw new Error(`slow: extra latency must be a non-negative integer µs, got ${extra}`);
+      if (!Number.isInteger(extra) || extra < 0)
+        throw new Error(`slow: extra latency must be a non-negative integer µs, got ${extra}`);
       this.extraUs[link] += extra;
     }
     const id = this.nextSlowId++;
@@ -227,7 +228,8 @@ export class SimNetwork implements NetworkApi {
   }
 
   private grow(newCapacity: number): void {
-    if (this.cuts.size > 0 || this.slows.size > 0) throw new Error('network: add every node before cutting or slowing links');
+    if (this.cuts.size > 0 || this.slows.size > 0)
+      throw new Error('network: add every node before cutting or slowing links');
     const old = this.capacity;
     const copy = <T extends Int32Array | Float64Array>(src: T, make: (n: number) => T): T => {
       const dst = make(newCapacity * newCapacity);
@@ -239,7 +241,8 @@ export class SimNetwork implements NetworkApi {
     this.lastDeliveryUs = copy(this.lastDeliveryUs, (n) => new Float64Array(n));
     this.extraUs = copy(this.extraUs, (n) => new Float64Array(n));
     const latency: (LatencyDistribution | undefined)[] = new Array(newCapacity * newCapacity);
-    for (let i = 0; i < old; i++) for (let j = 0; j < old; j++) latency[i * newCapacity + j] = this.linkLatency[i * old + j];
+    for (let i = 0; i < old; i++)
+      for (let j = 0; j < old; j++) latency[i * newCapacity + j] = this.linkLatency[i * old + j];
     this.linkLatency = latency;
     this.capacity = newCapacity;
   }
@@ -251,9 +254,14 @@ function assertDisjoint(a: readonly NodeId[], b: readonly NodeId[], what: string
 
 function validateLatency(dist: LatencyDistribution): void {
   const values =
-    dist.kind === 'constant' ? [dist.us] : dist.kind === 'uniform' ? [dist.minUs, dist.maxUs] : [dist.minUs, dist.meanExtraUs];
+    dist.kind === 'constant'
+      ? [dist.us]
+      : dist.kind === 'uniform'
+        ? [dist.minUs, dist.maxUs]
+        : [dist.minUs, dist.meanExtraUs];
   for (const v of values) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`latency: ${JSON.stringify(dist)} must use non-negative integer µs`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`latency: ${JSON.stringify(dist)} must use non-negative integer µs`);
   }
   if (dist.kind === 'uniform' && dist.maxUs < dist.minUs) throw new Error(`latency: uniform max < min`);
 }

@@ -92,6 +92,12 @@ interface NodeSlot<P extends ProbeEvent> {
   ctx: Context<P> | undefined;
   disk: SimDisk;
   started: boolean;
+  /** Asked to stop (requestStop) and not yet down. */
+  stopping: boolean;
+  /** The stop timeout's driver event, -1 when none. */
+  stopTimeout: number;
+  /** requestStop callbacks to run once this incarnation is down. */
+  whenDown: Array<() => void>;
 }
 
 /**
@@ -171,6 +177,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       ctx: undefined,
       disk: new SimDisk(),
       started: false,
+      stopping: false,
+      stopTimeout: -1,
+      whenDown: [],
     };
     this.slots[index] = slot;
     this.slotById.set(spec.id, slot);
@@ -224,14 +233,18 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.takeDown(this.slot(id), 'crash');
   }
 
-  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void {
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void {
     const slot = this.slot(id);
     if (slot.up) this.takeDown(slot, 'power-loss');
     else {
       this.assertNotRunning(slot, 'power-loss');
       this.noteTransition(slot, 'power-loss');
     }
-    slot.disk.losePower(opts?.tornTail ?? false);
+    // Writeback: half the time none of a file's unflushed entries reached the disk, else a
+    // uniform share of them; drawn from the node's own stream, so no other draw moves.
+    const rng = opts?.writeback === true ? this.rng(`writeback/${slot.name}`) : undefined;
+    const writtenBack = rng === undefined ? undefined : (n: number) => (rng.chance(0.5) ? 0 : rng.intBetween(1, n));
+    slot.disk.losePower(opts?.tornTail ?? false, writtenBack);
   }
 
   shutdown(id: NodeId): void {
@@ -246,6 +259,46 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       this.runningIndex = previous;
     }
     this.takeDown(slot, 'shutdown');
+  }
+
+  requestStop(id: NodeId, timeoutUs: TimeUs, whenDown?: () => void): void {
+    const slot = this.slot(id);
+    this.assertNotRunning(slot, 'requestStop');
+    if (!slot.up) throw new Error(`requestStop: node ${slot.name} is already down`);
+    if (!Number.isInteger(timeoutUs) || timeoutUs < 0) {
+      throw new Error(`requestStop: timeout must be integer µs ≥ 0, got ${timeoutUs}`);
+    }
+    if (whenDown !== undefined) slot.whenDown.push(whenDown);
+    if (slot.stopping) return;
+    if (slot.actor?.onStopRequested === undefined) {
+      this.shutdown(id);
+      return;
+    }
+    slot.stopping = true;
+    const incarnation = slot.incarnation;
+    slot.stopTimeout = this.at(this.nowUs + timeoutUs, `stop-timeout ${slot.name}`, () => {
+      slot.stopTimeout = -1;
+      if (slot.up && slot.incarnation === incarnation) this.shutdown(id);
+    });
+    const previous = this.runningIndex;
+    this.runningIndex = slot.index;
+    try {
+      slot.actor.onStopRequested();
+    } finally {
+      this.runningIndex = previous;
+    }
+  }
+
+  isStopping(id: NodeId): boolean {
+    return this.slot(id).stopping;
+  }
+
+  /** @internal ctx.readyToStop: shut the node down in an event of its own. */
+  readyToStopFrom(slot: NodeSlot<P>, incarnation: number): void {
+    if (incarnation !== slot.incarnation || !slot.up || !slot.stopping) return;
+    this.at(this.nowUs, `stop ${slot.name}`, () => {
+      if (slot.up && slot.incarnation === incarnation) this.shutdown(slot.id);
+    });
   }
 
   onProbe(listener: (node: NodeId, event: P) => void): void {
@@ -461,7 +514,15 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     slot.ctx = undefined;
     this.dropTimersOf(slot.index);
     this.network.resetNode(slot.index);
+    slot.stopping = false;
+    if (slot.stopTimeout >= 0) this.cancel(slot.stopTimeout);
+    slot.stopTimeout = -1;
     this.noteTransition(slot, transition);
+    const whenDown = slot.whenDown;
+    if (whenDown.length > 0) {
+      slot.whenDown = [];
+      for (const fn of whenDown) fn();
+    }
   }
 
   /** Remove every queued timer of a node (it went down) and restore the heap: O(queue). */
@@ -489,7 +550,14 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.hasher.int(slot.id);
     this.hasher.str(transition);
     if (this.recordEvents) {
-      this.recorded.push({ seq: this.recorded.length, timeUs: this.nowUs, kind: 'node', node: slot.id, from: -1, label: transition });
+      this.recorded.push({
+        seq: this.recorded.length,
+        timeUs: this.nowUs,
+        kind: 'node',
+        node: slot.id,
+        from: -1,
+        label: transition,
+      });
     }
     for (const listener of this.transitionListeners) listener(slot.id, transition);
   }
@@ -652,6 +720,10 @@ class Context<P extends ProbeEvent> implements NodeContext<Message, P> {
 
   emit(event: P): void {
     this.sim.emitFrom(this.slot, this.incarnation, event);
+  }
+
+  readyToStop(): void {
+    this.sim.readyToStopFrom(this.slot, this.incarnation);
   }
 }
 

@@ -62,6 +62,11 @@ export interface NodeContext<M extends Message = Message, P extends ProbeEvent =
   readonly rng: Rng;
   /** Announce a protocol event to the driver's listeners. */
   emit(event: P): void;
+  /**
+   * After `onStopRequested`: this node has finished what it does before stopping; the kernel
+   * shuts it down (onShutdown, then down) in an event of its own, at the current time.
+   */
+  readyToStop(): void;
 }
 
 /** A simulated process. Its memory is the object itself; a crash discards it. */
@@ -70,10 +75,17 @@ export interface Actor<M extends Message = Message> {
   onTimer(tag: unknown): void;
   /** Clean shutdown: flush what must survive. Called before the node goes down. */
   onShutdown?(): void;
+  /**
+   * Asked to stop (SimulationApi.requestStop): begin an orderly stop and call
+   * `ctx.readyToStop()` when done. Without this handler a stop request shuts down at once.
+   */
+  onStopRequested?(): void;
 }
 
 /** Builds a fresh process for a (re)start; recovery reads `ctx.disk`. */
-export type ActorFactory<M extends Message = Message, P extends ProbeEvent = ProbeEvent> = (ctx: NodeContext<M, P>) => Actor<M>;
+export type ActorFactory<M extends Message = Message, P extends ProbeEvent = ProbeEvent> = (
+  ctx: NodeContext<M, P>,
+) => Actor<M>;
 
 // ---------------------------------------------------------------------------------------
 // Disk
@@ -131,7 +143,12 @@ export type CutShape =
   /** Two sides that cannot talk to each other (majority/minority, or any bipartition). */
   | { readonly kind: 'split'; readonly sideA: readonly NodeId[]; readonly sideB: readonly NodeId[] }
   /** `left` and `right` cannot talk to each other; `bridge` still talks to both. */
-  | { readonly kind: 'bridge'; readonly left: readonly NodeId[]; readonly bridge: NodeId; readonly right: readonly NodeId[] }
+  | {
+      readonly kind: 'bridge';
+      readonly left: readonly NodeId[];
+      readonly bridge: NodeId;
+      readonly right: readonly NodeId[];
+    }
   /** Messages from any of `from` to any of `to` are dropped; the reverse direction works. */
   | { readonly kind: 'one-way'; readonly from: readonly NodeId[]; readonly to: readonly NodeId[] }
   /** The single link between a and b, both directions. */
@@ -219,10 +236,23 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
   start(id: NodeId): void;
   /** kill -9: memory, timers and connections gone; the page cache survives. */
   crash(id: NodeId): void;
-  /** Machine crash: like crash, and every unflushed byte is lost (optionally a torn tail). */
-  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void;
+  /**
+   * Machine crash: like crash, and every unflushed byte is lost (optionally a torn tail), but
+   * with `writeback` a random prefix of each file's unflushed entries (see disk.ts).
+   */
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void;
   /** Clean shutdown: onShutdown() runs (flushes), then the node is down. */
   shutdown(id: NodeId): void;
+  /**
+   * Asynchronous clean stop: the node is asked (Actor.onStopRequested) and stays up until it
+   * calls ctx.readyToStop() or `timeoutUs` passes; then it shuts down as `shutdown` does.
+   * `whenDown` (a driver callback) runs once this incarnation is down, however it went down
+   * (also by a crash or power loss meanwhile). A second request while stopping only adds
+   * its callback.
+   */
+  requestStop(id: NodeId, timeoutUs: TimeUs, whenDown?: () => void): void;
+  /** The node was asked to stop and is still up. */
+  isStopping(id: NodeId): boolean;
 
   readonly network: NetworkApi;
 

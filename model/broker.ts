@@ -12,8 +12,14 @@
 // - The broker acts on partitions only once it has applied the metadata log up to its own
 //   registration record (Kafka's initial catch-up); until then it answers NOT_LEADER_OR_FOLLOWER.
 // - Requests to the controller are resent after their timeout; a lost answer is only noticed
-//   that way. There is no controlled shutdown: the kernel's shutdown is synchronous, so the
-//   controller notices a stopped broker by its session timeout.
+//   that way.
+// - Controlled shutdown (KIP-841; BrokerServer.shutdown, BrokerLifecycleManager): asked to
+//   stop (the kernel's requestStop), a running broker sets wantShutDown in its heartbeats
+//   (the first at once, the next 50 ms after the first answer, then at the heartbeat
+//   interval) and stops when the controller answers shouldShutDown; meanwhile it stops
+//   fetching for partitions that lose their leader or drop it from the ISR
+//   (ReplicaManager.applyLocalFollowersDelta with isInControlledShutdown). A broker not yet
+//   running stops at once. The kernel's stop timeout bounds the wait; the stop is clean.
 // - Dispatch is a `switch` with a compile-time exhaustiveness check (assertNever), not
 //   ts-pattern: this is the simulator's hot path.
 
@@ -32,10 +38,11 @@ import {
 } from './internal-protocol.ts';
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
 import { LOG_FILE, ReplicaLog } from './replica-log.ts';
+import { codeProbe } from './code-probes.ts';
 
-export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
-export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 
 export interface BrokerParams {
   brokerId: number;
@@ -44,7 +51,13 @@ export interface BrokerParams {
   variant: 'correct' | ProtocolVariant;
 }
 
-export type BrokerMessage = ClientRequest | ClientResponse | ControllerRequest | ControllerResponse | ReplicaRequest | ReplicaResponse;
+export type BrokerMessage =
+  | ClientRequest
+  | ClientResponse
+  | ControllerRequest
+  | ControllerResponse
+  | ReplicaRequest
+  | ReplicaResponse;
 
 interface OffsetEntry {
   readonly topic: string;
@@ -55,12 +68,15 @@ interface OffsetEntry {
 interface BrokerImageEntry {
   readonly epoch: number;
   readonly fenced: boolean;
+  readonly inControlledShutdown: boolean;
 }
 
 const SWEEP_INTERVAL_US = 1_000_000;
 const METADATA_MAX_WAIT_MS = 500;
 const REGISTRATION_RETRY_US = 1_000_000;
 const FENCED_HEARTBEAT_US = 10_000;
+/** BrokerLifecycleManager: the heartbeat after the first pending-controlled-shutdown answer. */
+const CONTROLLED_SHUTDOWN_HEARTBEAT_US = 50_000;
 
 export function createBroker(params: BrokerParams): ModelActorFactory {
   return (ctx) => new Broker(ctx, params);
@@ -89,6 +105,11 @@ export class Broker implements Actor<Message>, PartitionHost {
   fencedByController = true;
   private heartbeatCorrelationId = 0;
   private producerIdCounter = 0;
+  /** BrokerState.RUNNING: the controller has unfenced this incarnation once. */
+  private running = false;
+  /** BrokerState.PENDING_CONTROLLED_SHUTDOWN: asked to stop, waiting for the controller. */
+  private shuttingDown = false;
+  private gotControlledShutdownResponse = false;
 
   // --- metadata image
   /** Next metadata offset to fetch (= records applied). */
@@ -173,7 +194,11 @@ export class Broker implements Actor<Message>, PartitionHost {
 
   unfencedBrokerEpoch(brokerId: number): number {
     const b = this.imageBrokers.get(brokerId);
-    return b === undefined || b.fenced ? -1 : b.epoch;
+    if (b === undefined || b.fenced) return -1;
+    // KRaftMetadataCache.isBrokerShuttingDown (KIP-841): not ISR-eligible while shutting down.
+    // Variant controlled-shutdown-isr undoes it.
+    if (b.inControlledShutdown && this.variant !== 'controlled-shutdown-isr') return -1;
+    return b.epoch;
   }
 
   armPartitionTimer(p: Partition, atUs: number): void {
@@ -193,6 +218,7 @@ export class Broker implements Actor<Message>, PartitionHost {
   }
 
   sendAlterPartition(p: Partition, change: PendingIsrChange): void {
+    if (change.correlationId !== 0) codeProbe('alter-partition-resent-after-timeout');
     const correlationId = this.nextCorrelationId();
     change.correlationId = correlationId;
     change.deadlineUs = this.ctx.now() + this.controllerTimeoutUs;
@@ -265,7 +291,8 @@ export class Broker implements Actor<Message>, PartitionHost {
         return this.onMetadataFetchResponse(msg);
       case 'AlterPartitionResponse': {
         const p = this.partition(msg.topic, msg.partition);
-        if (p !== undefined) p.onAlterPartitionResponse(msg.correlationId, msg.error, msg.leaderEpoch, msg.partitionEpoch, msg.isr);
+        if (p !== undefined)
+          p.onAlterPartitionResponse(msg.correlationId, msg.error, msg.leaderEpoch, msg.partitionEpoch, msg.isr);
         return;
       }
       // Messages only the controller or clients receive.
@@ -326,17 +353,15 @@ export class Broker implements Actor<Message>, PartitionHost {
     if (msg.correlationId !== this.heartbeatCorrelationId) return;
     this.heartbeatCorrelationId = 0;
     if (msg.error === 'STALE_BROKER_EPOCH') {
+      // Stopping: nothing is left to hand over to a controller that does not know us.
+      if (this.shuttingDown) return this.ctx.readyToStop();
       // The controller does not know this registration: register again.
+      codeProbe('broker-reregisters-after-stale-epoch');
       this.epoch = -1;
       this.sendRegistration();
       return;
     }
-    if (msg.error === 'NONE') {
-      this.fencedByController = msg.isFenced;
-      // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
-      // unfenced (catching up), then at broker.heartbeat.interval.ms.
-      if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
-    }
+    if (msg.error === 'NONE') this.onHeartbeatAnswer(msg);
   }
 
   onTimer(tag: unknown): void {
@@ -363,6 +388,9 @@ export class Broker implements Actor<Message>, PartitionHost {
         case 'heartbeat-fenced':
           if (this.heartbeatCorrelationId === 0 && this.fencedByController) this.sendHeartbeat();
           return;
+        case 'heartbeat-shutdown':
+          if (this.heartbeatCorrelationId === 0 && this.shuttingDown) this.sendHeartbeat();
+          return;
         case 'register-retry':
           if (this.epoch < 0 && this.registrationCorrelationId === 0) this.sendRegistration();
           return;
@@ -381,6 +409,33 @@ export class Broker implements Actor<Message>, PartitionHost {
     } else if (t.type === 'fetch-backoff') {
       if (p.fetch !== null && p.fetch.backingOff) p.sendFetch();
     }
+  }
+
+  /** BrokerLifecycleManager.beginControlledShutdown (BeginControlledShutdownEvent). */
+  onStopRequested(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    // "Skipping controlled shutdown because we are in state …": not running, stop at once.
+    if (!this.running || this.epoch < 0) return this.ctx.readyToStop();
+    if (this.config['controlled.shutdown.enable'] === false) return this.ctx.readyToStop();
+    this.sendHeartbeat();
+  }
+
+  /** BrokerLifecycleManager's BrokerHeartbeatResponseEvent for an answer without error. */
+  private onHeartbeatAnswer(msg: Extract<ControllerResponse, { type: 'BrokerHeartbeatResponse' }>): void {
+    this.fencedByController = msg.isFenced;
+    if (!msg.isFenced) this.running = true;
+    if (this.shuttingDown) return this.onControlledShutdownAnswer(msg.shouldShutDown);
+    // Kafka's BrokerLifecycleManager heartbeats every 10 ms while it waits to be
+    // unfenced (catching up), then at broker.heartbeat.interval.ms.
+    if (msg.isFenced) this.ctx.setTimer(FENCED_HEARTBEAT_US, 'heartbeat-fenced');
+  }
+
+  /** A heartbeat answer while PENDING_CONTROLLED_SHUTDOWN (BrokerHeartbeatResponseEvent). */
+  private onControlledShutdownAnswer(shouldShutDown: boolean): void {
+    if (shouldShutDown) return this.ctx.readyToStop();
+    if (!this.gotControlledShutdownResponse) this.ctx.setTimer(CONTROLLED_SHUTDOWN_HEARTBEAT_US, 'heartbeat-shutdown');
+    this.gotControlledShutdownResponse = true;
   }
 
   /** Clean shutdown: flush every log, write the checkpoints and the clean-shutdown marker. */
@@ -438,6 +493,7 @@ export class Broker implements Actor<Message>, PartitionHost {
       brokerId: this.brokerId,
       brokerEpoch: this.epoch,
       currentMetadataOffset: this.metadataOffset,
+      wantShutDown: this.shuttingDown,
     } satisfies ControllerRequest);
   }
 
@@ -488,11 +544,18 @@ export class Broker implements Actor<Message>, PartitionHost {
   private applyRecord(record: MetadataRecord, offset: number): void {
     switch (record.type) {
       case 'RegisterBroker':
-        this.imageBrokers.set(record.brokerId, { epoch: record.brokerEpoch, fenced: true });
+        this.imageBrokers.set(record.brokerId, {
+          epoch: record.brokerEpoch,
+          fenced: record.fenced ?? true,
+          inControlledShutdown: record.inControlledShutdown === true,
+        });
         return;
       case 'BrokerFencing': {
         const b = this.imageBrokers.get(record.brokerId);
-        if (b !== undefined && b.epoch === record.brokerEpoch) this.imageBrokers.set(record.brokerId, { epoch: b.epoch, fenced: record.fenced });
+        if (b !== undefined && b.epoch === record.brokerEpoch) {
+          const inControlledShutdown = record.inControlledShutdown ?? b.inControlledShutdown;
+          this.imageBrokers.set(record.brokerId, { epoch: b.epoch, fenced: record.fenced, inControlledShutdown });
+        }
         return;
       }
       case 'Partition': {
@@ -514,7 +577,8 @@ export class Broker implements Actor<Message>, PartitionHost {
   private maybeFinishCatchUp(): void {
     if (this.caughtUp || this.epoch < 0 || this.metadataOffset <= this.epoch) return;
     this.caughtUp = true;
-    for (const list of this.imagePartitions.values()) for (const s of list) if (s !== undefined) this.applyPartitionState(s);
+    for (const list of this.imagePartitions.values())
+      for (const s of list) if (s !== undefined) this.applyPartitionState(s);
   }
 
   private applyPartitionState(s: PartitionState): void {
@@ -526,7 +590,14 @@ export class Broker implements Actor<Message>, PartitionHost {
     }
     const p = this.partition(s.topic, s.partition) ?? this.createPartition(s.topic, s.partition);
     if (s.leader === me) p.makeLeader(s.replicas, s.isr, s.leaderEpoch, s.partitionEpoch);
-    else p.makeFollower(s.replicas, s.leader, s.leaderEpoch, s.partitionEpoch);
+    else {
+      p.makeFollower(s.replicas, s.leader, s.leaderEpoch, s.partitionEpoch);
+      // ReplicaManager.applyLocalFollowersDelta: during controlled shutdown, a replica with no
+      // leader or out of the ISR stops fetching (KAFKA-13858). Variant controlled-shutdown-isr
+      // undoes it with the rest of KIP-841: the stopping broker keeps replicating.
+      const stopFetching = this.shuttingDown && (s.leader < 0 || !s.isr.includes(me));
+      if (stopFetching && this.variant !== 'controlled-shutdown-isr') p.fetch = null;
+    }
   }
 
   // =====================================================================================
@@ -543,21 +614,46 @@ export class Broker implements Actor<Message>, PartitionHost {
       if (list === undefined) continue;
       for (const s of list) {
         if (s === undefined) continue;
-        partitions.push({ topic, partition: s.partition, leader: s.leader, leaderEpoch: s.leaderEpoch, replicas: s.replicas.slice(), isr: s.isr.slice() });
+        partitions.push({
+          topic,
+          partition: s.partition,
+          leader: s.leader,
+          leaderEpoch: s.leaderEpoch,
+          replicas: s.replicas.slice(),
+          isr: s.isr.slice(),
+        });
       }
     }
-    this.send(from, { type: 'MetadataResponse', correlationId: msg.correlationId, brokers, partitions } satisfies ClientResponse);
+    this.send(from, {
+      type: 'MetadataResponse',
+      correlationId: msg.correlationId,
+      brokers,
+      partitions,
+    } satisfies ClientResponse);
   }
 
   private handleInitProducerId(from: number, msg: Extract<ClientRequest, { type: 'InitProducerIdRequest' }>): void {
     if (this.epoch < 0) {
-      this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'BROKER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 } satisfies ClientResponse);
+      codeProbe('init-producer-id-before-registration');
+      this.send(from, {
+        type: 'InitProducerIdResponse',
+        correlationId: msg.correlationId,
+        error: 'BROKER_NOT_AVAILABLE',
+        producerId: -1,
+        producerEpoch: -1,
+      } satisfies ClientResponse);
       return;
     }
     // Unique cluster-wide: a broker epoch is a metadata log offset, never reused (Kafka
     // hands out producer-id blocks from the controller for the same reason).
     const producerId = this.epoch * 1_000_000 + this.producerIdCounter++;
-    this.send(from, { type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'NONE', producerId, producerEpoch: 0 } satisfies ClientResponse);
+    this.send(from, {
+      type: 'InitProducerIdResponse',
+      correlationId: msg.correlationId,
+      error: 'NONE',
+      producerId,
+      producerEpoch: 0,
+    } satisfies ClientResponse);
   }
 
   private handleListOffsets(from: number, msg: ReplicaRequest): void {
@@ -583,7 +679,8 @@ export class Broker implements Actor<Message>, PartitionHost {
       correlationId: msg.correlationId,
       topic: msg.topic,
       partition: msg.partition,
-      error: this.imagePartitions.has(msg.topic) || !this.caughtUp ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
+      error:
+        this.imagePartitions.has(msg.topic) || !this.caughtUp ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION',
       highWatermark: -1,
       logStartOffset: 0,
       records: [],
@@ -649,7 +746,8 @@ function readOffsets(entries: readonly unknown[]): Map<string, number> {
   const map = new Map<string, number>();
   for (const e of entries) {
     const o = e as Partial<OffsetEntry>;
-    if (typeof o.topic === 'string' && typeof o.partition === 'number' && typeof o.offset === 'number') map.set(`${o.topic}-${o.partition}`, o.offset);
+    if (typeof o.topic === 'string' && typeof o.partition === 'number' && typeof o.offset === 'number')
+      map.set(`${o.topic}-${o.partition}`, o.offset);
   }
   return map;
 }

@@ -13,12 +13,18 @@ import type { ClientResponse } from './client-protocol.ts';
 import { ClientMetadata, METADATA_RETRY_TAG } from './client-metadata.ts';
 import { ClientNet, unreachable, type RequestTimeoutTag } from './client-net.ts';
 import { PartitionFetcher, type FetcherOptions, type FetchWakeTag } from './client-fetcher.ts';
-import { Sender, SENDER_WAKE_TAG, INIT_PID_RETRY_TAG, type DeliveryTimeoutTag, type SenderListener } from './client-sender.ts';
+import {
+  Sender,
+  SENDER_WAKE_TAG,
+  INIT_PID_RETRY_TAG,
+  type DeliveryTimeoutTag,
+  type SenderListener,
+} from './client-sender.ts';
 import type { KafkaConfig, TopicSpec } from './config.ts';
 
 export const NEXT_SEND_TAG = { type: 'next-send' } as const;
 
-export type ClientTimerTag =
+type ClientTimerTag =
   | RequestTimeoutTag
   | typeof METADATA_RETRY_TAG
   | typeof SENDER_WAKE_TAG
@@ -67,7 +73,12 @@ export abstract class ClientActorBase implements Actor<Message> {
     return this.sender;
   }
 
-  protected createFetcher(topic: string, partition: number, process: number, options: FetcherOptions): PartitionFetcher {
+  protected createFetcher(
+    topic: string,
+    partition: number,
+    process: number,
+    options: FetcherOptions,
+  ): PartitionFetcher {
     const fetcher = new PartitionFetcher(
       this.ctx,
       this.net,

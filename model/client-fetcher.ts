@@ -43,6 +43,7 @@ import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig, OffsetResetPolicy, ProtocolVariant } from './config.ts';
+import { codeProbe } from './code-probes.ts';
 
 export interface FetchWakeTag {
   readonly type: 'fetch-wake';
@@ -292,7 +293,11 @@ export class PartitionFetcher implements RequestOwner {
     this.schedule(this.backoffUs);
   }
 
-  private completePoll(type: 'ok' | 'fail' | 'info', records: Array<[number, string]> | null, error: string | undefined): void {
+  private completePoll(
+    type: 'ok' | 'fail' | 'info',
+    records: Array<[number, string]> | null,
+    error: string | undefined,
+  ): void {
     const invoke = this.pollInvoke!;
     this.pollInvoke = null;
     const value: PollValue = { topic: invoke.topic, partition: invoke.partition, offset: invoke.offset };
@@ -357,6 +362,7 @@ export class PartitionFetcher implements RequestOwner {
           this.stopAfterRequest = false;
           return;
         }
+        codeProbe('consumer-offset-reset');
         this.reset(r.highWatermark, r.logStartOffset);
         this.schedule(0);
         return;
@@ -452,11 +458,13 @@ export class PartitionFetcher implements RequestOwner {
    */
   private completeValidation(epoch: number, endOffset: number): void {
     if (endOffset < 0 || epoch < 0) {
+      codeProbe('consumer-validation-leader-knows-no-epoch');
       this.stats.truncations++;
       if (this.resetPolicy === 'none') this.state = 'stopped';
       else this.resetPending = true;
     } else if (endOffset < this.position || (this.seeksAhead && endOffset > this.position)) {
       // Variant validation-seeks-ahead drops the comparison: any end offset becomes the position.
+      if (endOffset < this.position) codeProbe('consumer-truncation-detected');
       this.stats.truncations++;
       this.assign(endOffset, epoch, 'truncation');
     }

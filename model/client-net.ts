@@ -18,6 +18,7 @@
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
+import { codeProbe } from './code-probes.ts';
 
 export type NoResponseReason = 'timeout' | 'disconnect';
 
@@ -37,7 +38,7 @@ export interface PendingRequest {
   readonly context: unknown;
 }
 
-export const REQUEST_TIMEOUT_TAG = { type: 'request-timeout' } as const;
+const REQUEST_TIMEOUT_TAG = { type: 'request-timeout' } as const;
 export type RequestTimeoutTag = typeof REQUEST_TIMEOUT_TAG;
 
 export class ClientNet {
@@ -71,7 +72,8 @@ export class ClientNet {
       owner,
       context,
     };
-    if (this.pending.has(req.correlationId)) throw new Error(`client ${this.ctx.id}: correlation id ${req.correlationId} reused`);
+    if (this.pending.has(req.correlationId))
+      throw new Error(`client ${this.ctx.id}: correlation id ${req.correlationId} reused`);
     this.pending.set(req.correlationId, req);
     this.inFlightByNode.set(node, this.inFlight(node) + 1);
     if (req.deadlineUs < this.timerAtUs) this.arm(req.deadlineUs);
@@ -108,6 +110,7 @@ export class ClientNet {
       const node = req.node;
       for (const other of this.pending.values()) {
         if (other.node !== node || victims.some(([v]) => v === other)) continue;
+        if (other.deadlineUs > now) codeProbe('client-request-failed-by-disconnect');
         victims.push([other, other.deadlineUs <= now ? 'timeout' : 'disconnect']);
       }
     }

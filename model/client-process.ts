@@ -9,7 +9,7 @@
 // open (unknown outcome) in the history forever. The allocator lives in the client factory's
 // closure: it is driver-side bookkeeping, like Jepsen's worker numbering, not client memory.
 
-export const PROCESS_STRIDE = 1000;
+const PROCESS_STRIDE = 1000;
 
 /** The history process id of `lane` of client `clientId`. */
 export function processId(clientId: number, lane: number): number {

@@ -87,8 +87,21 @@ export type ClientRequest =
 
 export type ClientResponse =
   | { type: 'MetadataResponse'; correlationId: number; brokers: number[]; partitions: PartitionMetadata[] }
-  | { type: 'InitProducerIdResponse'; correlationId: number; error: ErrorCode; producerId: number; producerEpoch: number }
-  | { type: 'ProduceResponse'; correlationId: number; topic: string; partition: number; error: ErrorCode; baseOffset: number }
+  | {
+      type: 'InitProducerIdResponse';
+      correlationId: number;
+      error: ErrorCode;
+      producerId: number;
+      producerEpoch: number;
+    }
+  | {
+      type: 'ProduceResponse';
+      correlationId: number;
+      topic: string;
+      partition: number;
+      error: ErrorCode;
+      baseOffset: number;
+    }
   | {
       type: 'FetchResponse';
       correlationId: number;

@@ -49,18 +49,19 @@ import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
+import { codeProbe } from './code-probes.ts';
 
 /** Records per ProduceRequest at most (Kafka bounds a batch by batch.size bytes). */
-export const MAX_BATCH_RECORDS = 64;
+const MAX_BATCH_RECORDS = 64;
 /** Kafka's broker keeps the last five batches per producer for dedupe; so must the client's in-flight window. */
-export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 /** Short.MAX_VALUE: past it an idempotent producer asks for a new producer id (resetIdempotentProducerId). */
 const MAX_PRODUCER_EPOCH = 32_767;
 
 export const SENDER_WAKE_TAG = { type: 'sender-wake' } as const;
 export const INIT_PID_RETRY_TAG = { type: 'init-producer-id-retry' } as const;
 /** One timer for all sends: they share one delivery timeout, so deadlines come in send order. */
-export const DELIVERY_TIMEOUT_TAG = { type: 'delivery-timeout' } as const;
+const DELIVERY_TIMEOUT_TAG = { type: 'delivery-timeout' } as const;
 export type DeliveryTimeoutTag = typeof DELIVERY_TIMEOUT_TAG;
 
 export type SendOutcome = 'ok' | 'fail' | 'info';
@@ -256,7 +257,8 @@ export class Sender implements RequestOwner {
       this.byDeadline = queue.slice(this.deadlineHead);
       this.deadlineHead = 0;
     }
-    if (this.deadlineHead < this.byDeadline.length) this.armDelivery(this.byDeadline[this.deadlineHead].createdUs + this.deliveryTimeoutUs);
+    if (this.deadlineHead < this.byDeadline.length)
+      this.armDelivery(this.byDeadline[this.deadlineHead].createdUs + this.deliveryTimeoutUs);
   }
 
   /** Make sure the delivery timer fires no later than `atUs` (firing early is harmless). */
@@ -445,6 +447,7 @@ export class Sender implements RequestOwner {
     const part = batch.part;
     if (batch.done) {
       // Expired while in flight (Kafka ignores the late answer), but it tells the sequence state.
+      codeProbe('producer-late-answer-after-expiry');
       if (this.idempotent && (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') && sameIdentity(batch, part)) {
         if (batch.lastSequence > part.lastAckedSequence) part.lastAckedSequence = batch.lastSequence;
       }
@@ -454,6 +457,7 @@ export class Sender implements RequestOwner {
     // An error answer that carries an offset was given after the append (Kafka completes
     // purgatory with the append's offsets: NOT_LEADER_OR_FOLLOWER on losing leadership,
     // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND): the records may still commit.
+    if (error !== 'NONE' && baseOffset >= 0) codeProbe('produce-error-after-append');
     if (error !== 'NONE' && baseOffset >= 0) batch.maybeAppended = true;
     switch (error) {
       case 'NONE':
@@ -497,6 +501,7 @@ export class Sender implements RequestOwner {
             part.unresolvedNextSequence >= 0
               ? batch.baseSequence === part.unresolvedNextSequence
               : batch.baseSequence === part.lastAckedSequence + 1;
+          if (next) codeProbe('producer-sequence-gap-detected');
           if (next) this.requestBump(part);
           this.retryOrExpire(batch, error, false);
         } else this.fatal(batch, error);
@@ -566,6 +571,7 @@ export class Sender implements RequestOwner {
     this.stats.expired++;
     const unknown = batch.maybeAppended || batch.onWire !== null;
     const cause = batch.onWire !== null ? 'request in flight' : batch.lastError || 'never sent';
+    if (batch.onWire !== null) codeProbe('producer-batch-expired-in-flight');
     if (this.idempotent && batch.attempts > 0) {
       const part = batch.part;
       const next = batch.lastSequence + 1;
@@ -594,7 +600,8 @@ export class Sender implements RequestOwner {
     op.offset = offset;
     this.liveCount--;
     if (this.byDeadline[this.deadlineHead] === op) {
-      while (this.deadlineHead < this.byDeadline.length && this.byDeadline[this.deadlineHead].state === 'done') this.deadlineHead++;
+      while (this.deadlineHead < this.byDeadline.length && this.byDeadline[this.deadlineHead].state === 'done')
+        this.deadlineHead++;
       if (this.deadlineHead > 1024 && this.deadlineHead * 2 > this.byDeadline.length) {
         this.byDeadline = this.byDeadline.slice(this.deadlineHead);
         this.deadlineHead = 0;
@@ -615,6 +622,7 @@ export class Sender implements RequestOwner {
    */
   private maybeResolve(part: PartitionState): void {
     if (!this.idempotent || part.unresolvedNextSequence < 0 || part.incomplete.length > 0) return;
+    if (part.lastAckedSequence + 1 !== part.nextSequence) codeProbe('producer-unresolved-sequence-restart');
     if (part.lastAckedSequence + 1 !== part.nextSequence) this.requestBump(part);
     part.unresolvedNextSequence = -1;
   }
@@ -663,6 +671,7 @@ export class Sender implements RequestOwner {
    * idempotence does not cover, from a broker failing to dedupe.
    */
   private rewriteSequences(part: PartitionState): void {
+    codeProbe('producer-sequences-restarted');
     let seq = 0;
     let resent: string[] | null = null;
     for (const batch of part.incomplete) {
@@ -673,6 +682,7 @@ export class Sender implements RequestOwner {
       seq += batch.sends.length;
     }
     if (resent !== null) {
+      codeProbe('producer-resent-maybe-appended-batch');
       this.ctx.emit({
         kind: 'producer-resequenced',
         producer: this.ctx.id,

@@ -51,7 +51,16 @@ export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
  * hooks for event-triggered faults.
  */
 export type ModelProbe =
-  | { kind: 'replica'; broker: number; topic: string; partition: number; role: 'leader' | 'follower' | 'none'; leaderEpoch: number; hw: number; leo: number }
+  | {
+      kind: 'replica';
+      broker: number;
+      topic: string;
+      partition: number;
+      role: 'leader' | 'follower' | 'none';
+      leaderEpoch: number;
+      hw: number;
+      leo: number;
+    }
   | {
       kind: 'append';
       broker: number;
@@ -65,7 +74,17 @@ export type ModelProbe =
       producerEpoch?: number;
     }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
-  | { kind: 'partition'; topic: string; partition: number; leader: number; leaderEpoch: number; partitionEpoch: number; replicas: number[]; isr: number[]; elr: number[] }
+  | {
+      kind: 'partition';
+      topic: string;
+      partition: number;
+      leader: number;
+      leaderEpoch: number;
+      partitionEpoch: number;
+      replicas: number[];
+      isr: number[];
+      elr: number[];
+    }
   /** The leader completed an acks≥1 produce whose last offset is `offset`. */
   | { kind: 'produce-ack'; broker: number; topic: string; partition: number; offset: number }
   /** A leader sent AlterPartition proposing `isr` (still in flight). */
@@ -73,7 +92,15 @@ export type ModelProbe =
   /** The controller accepted (or rejected) an AlterPartition. */
   | { kind: 'alter-partition-applied'; topic: string; partition: number; isr: number[]; accepted: boolean }
   /** A follower fetched and appended records. */
-  | { kind: 'follower-fetch'; broker: number; leader: number; topic: string; partition: number; fetchOffset: number; appended: number }
+  | {
+      kind: 'follower-fetch';
+      broker: number;
+      leader: number;
+      topic: string;
+      partition: number;
+      fetchOffset: number;
+      appended: number;
+    }
   /** A broker's registration was accepted with this broker epoch. */
   | { kind: 'registered'; broker: number; brokerEpoch: number }
   /**
@@ -85,6 +112,8 @@ export type ModelProbe =
   | { kind: 'unclean-shutdown'; broker: number; previousBrokerEpoch: number; registeredEpoch: number }
   /** The controller fenced a broker (session timeout or re-registration). */
   | { kind: 'fenced'; broker: number }
+  /** The controller put a broker in controlled shutdown (KIP-841): its ISRs and leaderships go. */
+  | { kind: 'controlled-shutdown'; broker: number; brokerEpoch: number }
   /**
    * An idempotent producer restarted a partition's sequences under a new producer id (KIP-360)
    * and re-sends these values, some attempt of which may already have been appended.

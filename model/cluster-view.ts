@@ -12,7 +12,16 @@
 import type { SimulationApi } from '../harness/types.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import { isTorn } from '../harness/disk.ts';
-import type { AckedRecord, BrokerView, ClusterSnapshot, ConsumedRecord, EpochEntry, PartitionView, RecordView, ReplicaSnapshot } from '../checkers/cluster-state.ts';
+import type {
+  AckedRecord,
+  BrokerView,
+  ClusterSnapshot,
+  ConsumedRecord,
+  EpochEntry,
+  PartitionView,
+  RecordView,
+  ReplicaSnapshot,
+} from '../checkers/cluster-state.ts';
 import { CONTROLLER_ID, type KafkaConfig, type TopicSpec } from './config.ts';
 import { Broker, HW_CHECKPOINT_FILE } from './broker.ts';
 import { KraftController, METADATA_LOG, type BrokerRegistration } from './controller.ts';
@@ -38,7 +47,11 @@ export class ClusterView {
   controller(): KraftController | undefined {
     const c = this.sim.actor<KraftController>(CONTROLLER_ID);
     if (c !== undefined) {
-      this.controllerView = { partitions: c.partitionStates(), registration: (id) => c.registration(id), logLength: -1 };
+      this.controllerView = {
+        partitions: c.partitionStates(),
+        registration: (id) => c.registration(id),
+        logLength: -1,
+      };
       return c;
     }
     const entries = this.sim.disk(CONTROLLER_ID).read(METADATA_LOG);
@@ -58,10 +71,17 @@ export class ClusterView {
             partitions.push(r.state);
           } else partitions[i] = r.state;
         } else if (r.type === 'RegisterBroker') {
-          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch: r.brokerEpoch, incarnation: r.incarnation, fenced: true });
+          const inControlledShutdown = r.inControlledShutdown === true;
+          const fenced = r.fenced ?? true;
+          const incarnation = r.incarnation;
+          const epoch = r.brokerEpoch;
+          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch, incarnation, fenced, inControlledShutdown });
         } else {
           const b = brokers.get(r.brokerId);
-          if (b !== undefined && b.epoch === r.brokerEpoch) brokers.set(r.brokerId, { ...b, fenced: r.fenced });
+          if (b !== undefined && b.epoch === r.brokerEpoch) {
+            const inControlledShutdown = r.inControlledShutdown ?? b.inControlledShutdown === true;
+            brokers.set(r.brokerId, { ...b, fenced: r.fenced, inControlledShutdown });
+          }
         }
       }
       this.controllerView = { partitions, registration: (id) => brokers.get(id), logLength: entries.length };
@@ -90,7 +110,9 @@ export class ClusterView {
         lines.push(
           `\tTopic: ${s.topic}\tPartition: ${s.partition}\tLeader: ${s.leader < 0 ? 'none' : s.leader}\t` +
             `Replicas: ${s.replicas.join(',')}\tIsr: ${s.isr.join(',')}\tElr: ${s.elr.join(',')}\t` +
-            (s.lastKnownElr !== undefined && s.lastKnownElr.length > 0 ? `LastKnownElr: ${s.lastKnownElr.join(',')}\t` : '') +
+            (s.lastKnownElr !== undefined && s.lastKnownElr.length > 0
+              ? `LastKnownElr: ${s.lastKnownElr.join(',')}\t`
+              : '') +
             `LeaderEpoch: ${s.leaderEpoch}\tPartitionEpoch: ${s.partitionEpoch}`,
         );
       }
@@ -116,7 +138,9 @@ export class ClusterView {
       );
       for (let j = start; j <= i; j++) {
         const x = recs[j];
-        lines.push(`| offset: ${x.offset} leaderEpoch: ${x.epoch} sequence: ${x.sequence} key: ${x.key ?? 'null'} payload: ${x.value}`);
+        lines.push(
+          `| offset: ${x.offset} leaderEpoch: ${x.epoch} sequence: ${x.sequence} key: ${x.key ?? 'null'} payload: ${x.value}`,
+        );
       }
       start = i + 1;
     }
@@ -137,6 +161,7 @@ export class ClusterView {
         brokerEpoch: actor !== undefined ? actor.brokerEpoch() : -1,
         fenced: reg === undefined ? true : reg.fenced,
         registeredEpoch: reg === undefined ? -1 : reg.epoch,
+        inControlledShutdown: reg?.inControlledShutdown === true,
       });
     }
     const replicas: ReplicaSnapshot[] = [];
@@ -178,7 +203,19 @@ export class ClusterView {
         }
         return snap;
       }
-      return { broker, topic, partition, up: true, role: 'none', leaderEpoch: -1, logStartOffset: 0, leo: 0, hw: 0, records: [], epochCache: [] };
+      return {
+        broker,
+        topic,
+        partition,
+        up: true,
+        role: 'none',
+        leaderEpoch: -1,
+        logStartOffset: 0,
+        leo: 0,
+        hw: 0,
+        records: [],
+        epochCache: [],
+      };
     }
     // Down: what its disk holds (page cache).
     const disk = this.sim.disk(broker);
@@ -189,8 +226,21 @@ export class ClusterView {
     let hw = 0;
     for (const e of disk.read(HW_CHECKPOINT_FILE)) {
       const o = e as { topic?: string; partition?: number; offset?: number };
-      if (o.topic === topic && o.partition === partition && typeof o.offset === 'number') hw = Math.min(o.offset, records.length);
+      if (o.topic === topic && o.partition === partition && typeof o.offset === 'number')
+        hw = Math.min(o.offset, records.length);
     }
-    return { broker, topic, partition, up: false, role: 'none', leaderEpoch: -1, logStartOffset: 0, leo: records.length, hw, records, epochCache };
+    return {
+      broker,
+      topic,
+      partition,
+      up: false,
+      role: 'none',
+      leaderEpoch: -1,
+      logStartOffset: 0,
+      leo: records.length,
+      hw,
+      records,
+      epochCache,
+    };
   }
 }

@@ -15,7 +15,15 @@ import type { SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
 import type { History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
-import { CONTROLLER_ID, FIRST_CONSUMER_ID, FIRST_PRODUCER_ID, PROBE_CLIENT_ID, type ClusterSpec, type TopicSpec, type WorkloadSpec } from './config.ts';
+import {
+  CONTROLLER_ID,
+  FIRST_CONSUMER_ID,
+  FIRST_PRODUCER_ID,
+  PROBE_CLIENT_ID,
+  type ClusterSpec,
+  type TopicSpec,
+  type WorkloadSpec,
+} from './config.ts';
 import { createBroker } from './broker.ts';
 import { createController } from './controller.ts';
 import { ClusterView } from './cluster-view.ts';
@@ -27,7 +35,8 @@ import type { ClientStatus } from './client-api.ts';
 
 /** Replicas of partition `p` of the `topicIndex`-th topic, preferred leader first. */
 export function assignReplicas(brokers: number, topicIndex: number, topic: TopicSpec, p: number): number[] {
-  if (topic.replicationFactor > brokers) throw new Error(`topic ${topic.name}: replication factor ${topic.replicationFactor} > ${brokers} brokers`);
+  if (topic.replicationFactor > brokers)
+    throw new Error(`topic ${topic.name}: replication factor ${topic.replicationFactor} > ${brokers} brokers`);
   const start = (topicIndex + p) % brokers;
   const replicas: number[] = [];
   for (let i = 0; i < topic.replicationFactor; i++) replicas.push(((start + i) % brokers) + 1);
@@ -73,7 +82,11 @@ class SimulatedCluster implements KafkaCluster {
       }),
     });
     for (const id of brokerIds) {
-      sim.addNode({ id, name: `broker-${id}`, factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config, variant: spec.variant }) });
+      sim.addNode({
+        id,
+        name: `broker-${id}`,
+        factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config, variant: spec.variant }),
+      });
     }
 
     const producerIds: number[] = [];
@@ -125,7 +138,13 @@ class SimulatedCluster implements KafkaCluster {
     sim.addNode({
       id: PROBE_CLIENT_ID,
       name: 'probe',
-      factory: createProbeClient({ clientId: PROBE_CLIENT_ID, bootstrapBrokers: brokerIds.slice(), config, topics, recorder: this.recorder }),
+      factory: createProbeClient({
+        clientId: PROBE_CLIENT_ID,
+        bootstrapBrokers: brokerIds.slice(),
+        config,
+        topics,
+        recorder: this.recorder,
+      }),
     });
   }
 
@@ -197,10 +216,13 @@ class SimulatedCluster implements KafkaCluster {
       const e = events[i];
       if (e.f === 'send' && e.type === 'ok') {
         const v = e.value as SendValue;
-        if (typeof v.offset === 'number' && v.offset >= 0) this.acked.push({ topic: v.topic, partition: v.partition, offset: v.offset, value: v.value, timeUs: e.time });
+        if (typeof v.offset === 'number' && v.offset >= 0)
+          this.acked.push({ topic: v.topic, partition: v.partition, offset: v.offset, value: v.value, timeUs: e.time });
       } else if (e.f === 'poll' && e.type === 'ok') {
         const v = e.value as PollValue;
-        if (v.records !== undefined) for (const [offset, value] of v.records) this.consumed.push({ topic: v.topic, partition: v.partition, offset, value, timeUs: e.time });
+        if (v.records !== undefined)
+          for (const [offset, value] of v.records)
+            this.consumed.push({ topic: v.topic, partition: v.partition, offset, value, timeUs: e.time });
       }
     }
     this.scannedHistory = events.length;

@@ -3,7 +3,14 @@
 // Scenarios build these; the model reads them. Units: Kafka's own (ms) here; the model
 // converts to the kernel's µs at the edge.
 
+import { NEWEST_KAFKA_VERSION, rulesOf, type KafkaVersion } from './versions.ts';
+
+// The version table is part of the configuration contract (scenarios import only this file).
+export { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from './versions.ts';
+
 export interface KafkaConfig {
+  /** The Kafka release whose defaults and rules apply (model/versions.ts); absent = the newest. */
+  'kafka.version'?: KafkaVersion;
   /** Producer acks: 0, 1 or 'all' (-1). Default 'all' (Kafka ≥ 3.0). */
   acks: 0 | 1 | 'all';
   'enable.idempotence': boolean;
@@ -35,6 +42,8 @@ export interface KafkaConfig {
   'controller.socket.timeout.ms'?: number;
   /** Optional (model addition): registration, heartbeat and metadata fetch timeout. Default 2000. */
   'controller.quorum.request.timeout.ms'?: number;
+  /** Optional: KIP-841 controlled shutdown on a clean stop (BrokerServer.shutdown). Default true, as in Kafka. */
+  'controlled.shutdown.enable'?: boolean;
 }
 
 /** Consumer auto.offset.reset: the HW, the log start, or an error to the application. */
@@ -42,6 +51,7 @@ export type OffsetResetPolicy = 'latest' | 'earliest' | 'none';
 
 /** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */
 export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
+  'kafka.version': NEWEST_KAFKA_VERSION,
   acks: 'all',
   'enable.idempotence': true,
   'min.insync.replicas': 2,
@@ -62,6 +72,17 @@ export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
   'max.poll.records': 500,
 };
 
+/** Kafka's defaults as `version` has them (model/versions.ts: ELR on by default from 4.1). */
+export function kafkaConfigFor(version: KafkaVersion): KafkaConfig {
+  const elr = rulesOf(version).elrDefault;
+  return { ...DEFAULT_KAFKA_CONFIG, 'kafka.version': version, 'eligible.leader.replicas.enable': elr };
+}
+
+/** Whether KIP-966 ELR is in force: switched on, and the version has it (not 3.6). */
+export function elrEnabled(config: KafkaConfig): boolean {
+  return config['eligible.leader.replicas.enable'] && rulesOf(config['kafka.version']).elrAvailable;
+}
+
 /** Protocol variants: each puts exactly one rule back to its historical (buggy) form. */
 export const PROTOCOL_VARIANTS = [
   'truncate-to-hw',
@@ -74,6 +95,7 @@ export const PROTOCOL_VARIANTS = [
   'last-replica-standing',
   'validation-seeks-ahead',
   'no-producer-state-reload',
+  'controlled-shutdown-isr',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

@@ -17,7 +17,9 @@ export function createConsumer(params: ConsumerParams): ModelActorFactory {
   for (const a of params.assignment) {
     const topic = params.topics.find((t) => t.name === a.topic);
     if (topic === undefined || a.partition < 0 || a.partition >= topic.partitions) {
-      throw new Error(`consumer ${params.clientId}: assignment ${a.topic}/${a.partition} is not a partition of the topics`);
+      throw new Error(
+        `consumer ${params.clientId}: assignment ${a.topic}/${a.partition} is not a partition of the topics`,
+      );
     }
   }
   const lanes = new LaneAllocator(params.clientId);

@@ -25,7 +25,7 @@
 import type { Actor, Message } from '../harness/types.ts';
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import { isTorn } from '../harness/disk.ts';
-import type { KafkaConfig, ProtocolVariant, TopicSpec } from './config.ts';
+import { elrEnabled, type KafkaConfig, type ProtocolVariant, type TopicSpec } from './config.ts';
 import {
   assertNever,
   type ControllerErrorCode,
@@ -35,6 +35,7 @@ import {
   type PartitionState,
 } from './internal-protocol.ts';
 import { buildPartitionChange, NO_LEADER } from './partition-change.ts';
+import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
 
 export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 
@@ -52,6 +53,8 @@ export interface BrokerRegistration {
   readonly epoch: number;
   readonly incarnation: number;
   readonly fenced: boolean;
+  /** KIP-841: in controlled shutdown (neither an acceptable leader nor ISR-eligible). */
+  readonly inControlledShutdown?: boolean;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface BrokerRegistration {
  * KRaft is the one mode today; a ZooKeeper-mode controller (a later issue) plugs in here and
  * drives brokers through the same Broker entry points (image updates, applyPartitionState).
  */
-export interface ControllerNode {
+interface ControllerNode {
   readonly mode: 'kraft' | 'zookeeper';
   partitionStates(): readonly PartitionState[];
   registration(brokerId: number): BrokerRegistration | undefined;
@@ -78,6 +81,9 @@ export function createController(mode: ControllerMode, params: ControllerParams)
   }
 }
 
+/** BrokerControlState of BrokerHeartbeatManager. */
+type BrokerControlState = 'fenced' | 'unfenced' | 'controlled-shutdown' | 'shutdown-now';
+
 interface WaitingFetch {
   readonly from: number;
   readonly correlationId: number;
@@ -94,6 +100,14 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private readonly brokers = new Map<number, BrokerRegistration>();
   /** Last heartbeat (µs) per broker; volatile. */
   private readonly lastContactUs = new Map<number, number>();
+  /** Metadata offset (exclusive end) each broker last reported in a heartbeat; volatile. */
+  private readonly reportedMetadataEnd = new Map<number, number>();
+  /**
+   * Brokers in controlled shutdown (BrokerHeartbeatManager.controlledShutdownOffset; volatile):
+   * the metadata log end after the records that began it. Shutdown is granted once every
+   * active broker has applied the log that far.
+   */
+  private readonly controlledShutdownEnd = new Map<number, number>();
   private readonly byTopic = new Map<string, PartitionState[]>();
   /** Every partition, in creation order (live; entries replaced on change). */
   private readonly partitionList: PartitionState[] = [];
@@ -114,7 +128,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
     const config = params.config;
     this.sessionTimeoutUs = config['broker.session.timeout.ms'] * 1000;
     this.minIsrSetting = config['min.insync.replicas'];
-    this.elrEnabled = config['eligible.leader.replicas.enable'];
+    this.elrEnabled = elrEnabled(config);
     this.uncleanElection = config['unclean.leader.election.enable'];
     this.variant = params.variant;
     this.recover();
@@ -124,7 +138,16 @@ export class KraftController implements Actor<Message>, ControllerNode {
           const replicas = params.assignment(topic, p);
           this.append({
             type: 'Partition',
-            state: { topic: topic.name, partition: p, replicas, isr: replicas.slice(), elr: [], leader: NO_LEADER, leaderEpoch: 0, partitionEpoch: 0 },
+            state: {
+              topic: topic.name,
+              partition: p,
+              replicas,
+              isr: replicas.slice(),
+              elr: [],
+              leader: NO_LEADER,
+              leaderEpoch: 0,
+              partitionEpoch: 0,
+            },
           });
         }
       }
@@ -175,10 +198,11 @@ export class KraftController implements Actor<Message>, ControllerNode {
   }
 
   onTimer(tag: unknown): void {
-    if (tag === 'session-check') {
-      this.fenceStaleBrokers();
+    if (tag === 'session-check' || tag === 'fence-stale') {
+      // One stale broker per event; another stale one is fenced in the next event, at once.
+      if (this.fenceOneStaleBroker()) this.ctx.setTimer(0, 'fence-stale');
       this.commit();
-      this.ctx.setTimer(SESSION_CHECK_US, 'session-check');
+      if (tag === 'session-check') this.ctx.setTimer(SESSION_CHECK_US, 'session-check');
       return;
     }
     const t = tag as { type?: string; from?: number; correlationId?: number };
@@ -197,20 +221,55 @@ export class KraftController implements Actor<Message>, ControllerNode {
   // =====================================================================================
   // Registration, heartbeats, fencing
 
-  private handleRegistration(from: number, req: Extract<ControllerRequest, { type: 'BrokerRegistrationRequest' }>): void {
+  /** ClusterControlManager.registerBroker. */
+  private handleRegistration(
+    from: number,
+    req: Extract<ControllerRequest, { type: 'BrokerRegistrationRequest' }>,
+  ): void {
     const id = req.brokerId;
     const existing = this.brokers.get(id);
+    if (existing !== undefined && existing.incarnation === req.incarnation) {
+      // "Amending registration": the same incarnation registering again (its answer was lost)
+      // keeps its broker epoch, fencing and controlled-shutdown state.
+      this.append({
+        type: 'RegisterBroker',
+        brokerId: id,
+        brokerEpoch: existing.epoch,
+        incarnation: req.incarnation,
+        fenced: existing.fenced,
+        inControlledShutdown: existing.inControlledShutdown === true,
+      });
+      this.lastContactUs.set(id, this.ctx.now());
+      this.commit();
+      const correlationId = req.correlationId;
+      const brokerEpoch = existing.epoch;
+      this.reply(from, { type: 'BrokerRegistrationResponse', correlationId, error: 'NONE', brokerEpoch });
+      return;
+    }
     if (existing !== undefined && existing.incarnation !== req.incarnation && this.hasValidSession(existing)) {
-      this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'DUPLICATE_BROKER_REGISTRATION', brokerEpoch: -1 });
+      codeProbe('controller-duplicate-registration-refused');
+      this.reply(from, {
+        type: 'BrokerRegistrationResponse',
+        correlationId: req.correlationId,
+        error: 'DUPLICATE_BROKER_REGISTRATION',
+        brokerEpoch: -1,
+      });
       return;
     }
     if (existing !== undefined && existing.incarnation !== req.incarnation) {
       const clean = req.previousBrokerEpoch === existing.epoch;
       // Announced before the partition changes it causes (Kafka writes those records first,
       // then the RegisterBroker record), so a listener knows why a broker leaves an ELR.
-      if (!clean) this.ctx.emit({ kind: 'unclean-shutdown', broker: id, previousBrokerEpoch: req.previousBrokerEpoch, registeredEpoch: existing.epoch });
+      if (!clean)
+        this.ctx.emit({
+          kind: 'unclean-shutdown',
+          broker: id,
+          previousBrokerEpoch: req.previousBrokerEpoch,
+          registeredEpoch: existing.epoch,
+        });
       if (this.elrEnabled && !clean) {
         // KIP-966: an unclean shutdown may have lost data; leave every ISR and ELR.
+        codeProbe('controller-unclean-shutdown-registration');
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.isr.includes(id));
         this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, id, (s) => s.elr.includes(id));
       } else {
@@ -218,10 +277,18 @@ export class KraftController implements Actor<Message>, ControllerNode {
       }
     }
     const brokerEpoch = this.log.length;
+    // A new incarnation: the old one's heartbeat state goes (heartbeatManager.remove).
+    this.controlledShutdownEnd.delete(id);
+    this.reportedMetadataEnd.delete(id);
     this.append({ type: 'RegisterBroker', brokerId: id, brokerEpoch, incarnation: req.incarnation });
     this.lastContactUs.set(id, this.ctx.now());
     this.commit();
-    this.reply(from, { type: 'BrokerRegistrationResponse', correlationId: req.correlationId, error: 'NONE', brokerEpoch });
+    this.reply(from, {
+      type: 'BrokerRegistrationResponse',
+      correlationId: req.correlationId,
+      error: 'NONE',
+      brokerEpoch,
+    });
   }
 
   private hasValidSession(reg: BrokerRegistration): boolean {
@@ -230,38 +297,139 @@ export class KraftController implements Actor<Message>, ControllerNode {
     return last + this.sessionTimeoutUs >= this.ctx.now();
   }
 
+  /**
+   * ReplicationControlManager.processBrokerHeartbeat with
+   * BrokerHeartbeatManager.calculateNextBrokerState (KIP-841 controlled shutdown).
+   */
   private handleHeartbeat(from: number, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): void {
     const reg = this.brokers.get(req.brokerId);
     if (reg === undefined || reg.epoch !== req.brokerEpoch) {
-      this.reply(from, { type: 'BrokerHeartbeatResponse', correlationId: req.correlationId, error: 'STALE_BROKER_EPOCH', isFenced: true });
+      codeProbe('controller-heartbeat-stale-broker-epoch');
+      this.reply(from, {
+        type: 'BrokerHeartbeatResponse',
+        correlationId: req.correlationId,
+        error: 'STALE_BROKER_EPOCH',
+        isFenced: true,
+        shouldShutDown: false,
+      });
       return;
     }
-    this.lastContactUs.set(req.brokerId, this.ctx.now());
-    // Unfence once the broker has applied the metadata log past its own registration.
-    if (reg.fenced && req.currentMetadataOffset > reg.epoch) {
-      this.append({ type: 'BrokerFencing', brokerId: reg.brokerId, brokerEpoch: reg.epoch, fenced: false });
-      this.generateLeaderAndIsrUpdates(NO_LEADER, reg.brokerId, NO_LEADER, (s) => s.leader === NO_LEADER);
-      this.commit();
+    const id = reg.brokerId;
+    this.lastContactUs.set(id, this.ctx.now());
+    this.reportedMetadataEnd.set(id, req.currentMetadataOffset);
+    const next = this.nextBrokerState(reg, req);
+    switch (next) {
+      case 'fenced':
+      case 'unfenced':
+        // Unfence once the broker has applied the metadata log past its own registration.
+        if (reg.fenced && next === 'unfenced') {
+          this.append({ type: 'BrokerFencing', brokerId: id, brokerEpoch: reg.epoch, fenced: false });
+          this.generateLeaderAndIsrUpdates(NO_LEADER, id, NO_LEADER, (s) => s.leader === NO_LEADER);
+        }
+        break;
+      case 'controlled-shutdown':
+        if (!this.controlledShutdownEnd.has(id)) {
+          // handleBrokerInControlledShutdown: mark the registration, then leave every ISR
+          // (leaderships move); the shutdown completes once everyone has seen it.
+          if (reg.inControlledShutdown !== true) {
+            const brokerEpoch = reg.epoch;
+            const change = { brokerId: id, brokerEpoch, fenced: false, inControlledShutdown: true };
+            this.append({ type: 'BrokerFencing', ...change });
+          }
+          this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
+          this.controlledShutdownEnd.set(id, this.log.length);
+          this.ctx.emit({ kind: 'controlled-shutdown', broker: id, brokerEpoch: reg.epoch });
+        }
+        break;
+      case 'shutdown-now':
+        // handleBrokerFenced (a fenced broker asking to stop has nothing left to hand over).
+        if (!reg.fenced) this.fenceBroker(reg);
+        this.controlledShutdownEnd.delete(id);
+        break;
+      default:
+        assertNever(next, 'broker control state');
     }
-    const now = this.brokers.get(req.brokerId)!;
-    this.reply(from, { type: 'BrokerHeartbeatResponse', correlationId: req.correlationId, error: 'NONE', isFenced: now.fenced });
+    this.commit();
+    const now = this.brokers.get(id)!;
+    this.reply(from, {
+      type: 'BrokerHeartbeatResponse',
+      correlationId: req.correlationId,
+      error: 'NONE',
+      isFenced: now.fenced,
+      shouldShutDown: next === 'shutdown-now',
+    });
   }
 
-  private fenceStaleBrokers(): void {
+  /** BrokerHeartbeatManager.calculateNextBrokerState. */
+  private nextBrokerState(
+    reg: BrokerRegistration,
+    req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>,
+  ): BrokerControlState {
+    if (reg.fenced) {
+      if (req.wantShutDown) return 'shutdown-now';
+      return req.currentMetadataOffset > reg.epoch ? 'unfenced' : 'fenced';
+    }
+    const end = this.controlledShutdownEnd.get(reg.brokerId);
+    if (end === undefined) {
+      if (!req.wantShutDown) return 'unfenced';
+      return this.hasLeaderships(reg.brokerId) ? 'controlled-shutdown' : 'shutdown-now';
+    }
+    if (this.hasLeaderships(reg.brokerId)) return 'controlled-shutdown';
+    return end <= this.lowestActiveMetadataEnd() ? 'shutdown-now' : 'controlled-shutdown';
+  }
+
+  /** BrokerToIsrs.hasLeaderships. */
+  private hasLeaderships(brokerId: number): boolean {
+    for (let i = 0; i < this.partitionList.length; i++) if (this.partitionList[i].leader === brokerId) return true;
+    return false;
+  }
+
+  /** BrokerHeartbeatManager.lowestActiveOffset: over unfenced brokers not shutting down. */
+  private lowestActiveMetadataEnd(): number {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const reg of this.brokers.values()) {
+      if (reg.fenced || this.controlledShutdownEnd.has(reg.brokerId)) continue;
+      const end = this.reportedMetadataEnd.get(reg.brokerId) ?? 0;
+      if (end < lowest) lowest = end;
+    }
+    return lowest;
+  }
+
+  /**
+   * QuorumController's fence-stale-brokers event with ReplicationControlManager.
+   * maybeFenceOneStaleBroker: one broker (the longest silent) per controller event, so the
+   * effect of each fencing is committed before the next; the next event follows at once.
+   */
+  private fenceOneStaleBroker(): boolean {
     const now = this.ctx.now();
-    for (const reg of [...this.brokers.values()]) {
+    let stalest: BrokerRegistration | undefined;
+    let stalestUs = Number.POSITIVE_INFINITY;
+    for (const reg of this.brokers.values()) {
       if (reg.fenced) continue;
       const last = this.lastContactUs.get(reg.brokerId) ?? 0;
       if (last + this.sessionTimeoutUs >= now) continue;
-      // handleBrokerFenced: leave every ISR (leaderships move), then the fence record.
-      this.generateLeaderAndIsrUpdates(reg.brokerId, NO_LEADER, NO_LEADER, (s) => s.isr.includes(reg.brokerId));
-      this.append({ type: 'BrokerFencing', brokerId: reg.brokerId, brokerEpoch: reg.epoch, fenced: true });
+      if (last < stalestUs || (last === stalestUs && stalest !== undefined && reg.brokerId < stalest.brokerId)) {
+        stalest = reg;
+        stalestUs = last;
+      }
     }
+    if (stalest === undefined) return false;
+    codeProbe('controller-fenced-session-expired');
+    this.fenceBroker(stalest);
+    this.controlledShutdownEnd.delete(stalest.brokerId);
+    return true;
   }
 
+  /** handleBrokerFenced: leave every ISR (leaderships move), then the fence record. */
+  private fenceBroker(reg: BrokerRegistration): void {
+    this.generateLeaderAndIsrUpdates(reg.brokerId, NO_LEADER, NO_LEADER, (s) => s.isr.includes(reg.brokerId));
+    this.append({ type: 'BrokerFencing', brokerId: reg.brokerId, brokerEpoch: reg.epoch, fenced: true });
+  }
+
+  /** ClusterControlManager.isActive: registered, unfenced, not in controlled shutdown. */
   private isActive(brokerId: number): boolean {
     const reg = this.brokers.get(brokerId);
-    return reg !== undefined && !reg.fenced;
+    return reg !== undefined && !reg.fenced && reg.inControlledShutdown !== true;
   }
 
   private minIsrOf(s: PartitionState): number {
@@ -273,8 +441,14 @@ export class KraftController implements Actor<Message>, ControllerNode {
    * remove `brokerToRemove` / `uncleanBroker` from the ISR and re-run the election, where
    * `brokerToAdd` counts as an acceptable leader even before its unfence record is applied.
    */
-  private generateLeaderAndIsrUpdates(brokerToRemove: number, brokerToAdd: number, uncleanBroker: number, which: (s: PartitionState) => boolean): void {
-    const isAcceptableLeader = (r: number): boolean => r !== brokerToRemove && r !== uncleanBroker && (r === brokerToAdd || this.isActive(r));
+  private generateLeaderAndIsrUpdates(
+    brokerToRemove: number,
+    brokerToAdd: number,
+    uncleanBroker: number,
+    which: (s: PartitionState) => boolean,
+  ): void {
+    const isAcceptableLeader = (r: number): boolean =>
+      r !== brokerToRemove && r !== uncleanBroker && (r === brokerToAdd || this.isActive(r));
     for (let i = 0; i < this.partitionList.length; i++) {
       const s = this.partitionList[i];
       if (!which(s)) continue;
@@ -296,6 +470,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
 
   private handleAlterPartition(from: number, req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>): void {
     const respond = (error: ControllerErrorCode, s: PartitionState | undefined): void => {
+      if (error !== 'NONE') probeAlterPartitionRejection(error);
       this.ctx.emit({
         kind: 'alter-partition-applied',
         topic: req.topic,
@@ -322,36 +497,56 @@ export class KraftController implements Actor<Message>, ControllerNode {
     if (s === undefined) return respond('UNKNOWN_TOPIC_OR_PARTITION', undefined);
     const error = this.validateAlterPartition(req, s);
     if (error !== 'NONE') return respond(error, undefined);
-    const next = buildPartitionChange(s, req.newIsrWithEpochs.map((b) => b.brokerId), {
-      isAcceptableLeader: (r) => this.isActive(r),
-      minIsr: this.minIsrOf(s),
-      elrEnabled: this.elrEnabled,
-      uncleanElection: false,
-      keepLastIsrMember: this.variant === 'last-replica-standing',
-    });
+    const next = buildPartitionChange(
+      s,
+      req.newIsrWithEpochs.map((b) => b.brokerId),
+      {
+        isAcceptableLeader: (r) => this.isActive(r),
+        minIsr: this.minIsrOf(s),
+        elrEnabled: this.elrEnabled,
+        uncleanElection: false,
+        keepLastIsrMember: this.variant === 'last-replica-standing',
+      },
+    );
     if (next !== null) this.append({ type: 'Partition', state: next });
     this.commit();
     const now = this.partitionOf(req.topic, req.partition)!;
-    if (now.leader !== req.brokerId) return respond('NOT_LEADER_OR_FOLLOWER', undefined);
+    // The change moved the leadership away (e.g. the leader is in controlled shutdown):
+    // applied, but the leader must learn it from the metadata (ReplicationControlManager.alterPartition).
+    if (now.leader !== req.brokerId) return respond('NEW_LEADER_ELECTED', undefined);
     respond('NONE', now);
   }
 
-  /** ReplicationControlManager.validateAlterPartitionData. */
-  private validateAlterPartition(req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>, s: PartitionState): ControllerErrorCode {
+  /** ReplicationControlManager.validateAlterPartitionData, in its order. */
+  private validateAlterPartition(
+    req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>,
+    s: PartitionState,
+  ): ControllerErrorCode {
     if (req.leaderEpoch > s.leaderEpoch || req.partitionEpoch > s.partitionEpoch) return 'NOT_CONTROLLER';
-    if (req.brokerId !== s.leader) return 'INVALID_REQUEST';
     if (req.leaderEpoch < s.leaderEpoch) return 'FENCED_LEADER_EPOCH';
+    if (req.brokerId !== s.leader) return 'INVALID_REQUEST';
     // Variant unfenced-alter-partition undoes the partition-epoch fence (the zkVersion
     // conditional update of ZooKeeper days, the partition epoch of KIP-497/KRaft): an ISR
     // change computed from a stale view of the ISR then overwrites newer controller decisions.
-    if (req.partitionEpoch < s.partitionEpoch && this.variant !== 'unfenced-alter-partition') return 'INVALID_UPDATE_VERSION';
+    if (req.partitionEpoch < s.partitionEpoch && this.variant !== 'unfenced-alter-partition')
+      return 'INVALID_UPDATE_VERSION';
     const newIsr = req.newIsrWithEpochs;
+    // Replicas.validateIsr (members are replicas, no duplicates), then the leader must be in it.
+    for (let i = 0; i < newIsr.length; i++) {
+      const b = newIsr[i].brokerId;
+      if (!s.replicas.includes(b) || newIsr.findIndex((x) => x.brokerId === b) !== i) return 'INVALID_REQUEST';
+    }
     if (!newIsr.some((b) => b.brokerId === s.leader)) return 'INVALID_REQUEST';
+    // ineligibleReplicasForIsr: not registered, shutting down (KIP-841), fenced, stale epoch (KIP-903).
     for (const b of newIsr) {
-      if (!s.replicas.includes(b.brokerId)) return 'INVALID_REQUEST';
       const reg = this.brokers.get(b.brokerId);
-      if (reg === undefined || reg.fenced) return 'INELIGIBLE_REPLICA';
+      if (reg === undefined) return 'INELIGIBLE_REPLICA';
+      // Variant controlled-shutdown-isr (undoes KIP-841): a broker in controlled shutdown may join.
+      if (reg.inControlledShutdown === true && this.variant !== 'controlled-shutdown-isr') return 'INELIGIBLE_REPLICA';
+      if (reg.fenced) return 'INELIGIBLE_REPLICA';
       // KIP-903: a broker epoch other than the current registration's (-1 = not checked).
+      const staleReplicaEpoch = b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch;
+      if (staleReplicaEpoch) codeProbe('alter-partition-rejected-stale-replica-epoch');
       if (b.brokerEpoch !== -1 && b.brokerEpoch !== reg.epoch) return 'INELIGIBLE_REPLICA';
     }
     return 'NONE';
@@ -407,18 +602,28 @@ export class KraftController implements Actor<Message>, ControllerNode {
     switch (record.type) {
       case 'RegisterBroker': {
         const previous = this.brokers.get(record.brokerId);
-        this.brokers.set(record.brokerId, { brokerId: record.brokerId, epoch: record.brokerEpoch, incarnation: record.incarnation, fenced: true });
+        this.brokers.set(record.brokerId, {
+          brokerId: record.brokerId,
+          epoch: record.brokerEpoch,
+          incarnation: record.incarnation,
+          fenced: record.fenced ?? true,
+          inControlledShutdown: record.inControlledShutdown === true,
+        });
         if (live) {
-          // A new registration fences the one it replaces.
-          if (previous !== undefined && !previous.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
+          // A new registration fences the one it replaces (an amended one replaces nothing).
+          const amended = previous !== undefined && previous.incarnation === record.incarnation;
+          const replaced = previous !== undefined && !previous.fenced && !amended;
+          if (replaced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
           this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
         }
         return;
       }
       case 'BrokerFencing': {
         const reg = this.brokers.get(record.brokerId);
-        if (reg === undefined || reg.epoch !== record.brokerEpoch) throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
-        this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced });
+        if (reg === undefined || reg.epoch !== record.brokerEpoch)
+          throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
+        const inControlledShutdown = record.inControlledShutdown ?? reg.inControlledShutdown === true;
+        this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced, inControlledShutdown });
         if (live && record.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
         return;
       }
@@ -467,6 +672,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
         break;
       }
     }
+    if (valid < entries.length) codeProbe('controller-recovery-dropped-tail');
     if (valid < entries.length) this.ctx.disk.truncate(METADATA_LOG, valid);
     this.replaying = true;
     for (let i = 0; i < valid; i++) {

@@ -17,6 +17,7 @@ import type { Disk } from '../harness/types.ts';
 import type { EpochEntry } from '../checkers/cluster-state.ts';
 import { isTorn } from '../harness/disk.ts';
 import { assert } from './assert.ts';
+import { codeProbe } from './code-probes.ts';
 
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
@@ -38,6 +39,7 @@ export class LeaderEpochCache {
   /** Loads the checkpoint (a torn or half-written temporary file is ignored, as Kafka does). */
   load(): void {
     this.entries.length = 0;
+    if (this.disk.exists(this.tmpPath)) codeProbe('epoch-checkpoint-tmp-discarded');
     if (this.disk.exists(this.tmpPath)) this.disk.delete(this.tmpPath);
     for (const entry of this.disk.read(this.path)) {
       if (isTorn(entry)) break;
@@ -69,7 +71,8 @@ export class LeaderEpochCache {
 
   /** Start offset of an epoch the cache knows, or -1. */
   startOffsetOf(epoch: number): number {
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i].epoch === epoch) return this.entries[i].startOffset;
+    for (let i = this.entries.length - 1; i >= 0; i--)
+      if (this.entries[i].epoch === epoch) return this.entries[i].startOffset;
     return -1;
   }
 
@@ -88,6 +91,7 @@ export class LeaderEpochCache {
       if (e.epoch >= epoch || e.startOffset >= startOffset) keep--;
       else break;
     }
+    if (keep < this.entries.length) codeProbe('epoch-cache-non-monotonic-dropped');
     this.entries.length = keep;
     this.entries.push({ epoch, startOffset });
     this.checkpoint();
@@ -111,7 +115,8 @@ export class LeaderEpochCache {
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
     const n = this.entries.length;
-    if (requestedEpoch === UNDEFINED_EPOCH || n === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (requestedEpoch === UNDEFINED_EPOCH || n === 0)
+      return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (this.entries[n - 1].epoch === requestedEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
     // First entry with epoch > requested.
     let higher = -1;
@@ -121,6 +126,8 @@ export class LeaderEpochCache {
         break;
       }
     }
+    if (higher < 0) codeProbe('epoch-lookup-above-latest');
+    if (higher === 0) codeProbe('epoch-lookup-below-oldest');
     if (higher < 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (higher === 0) return { epoch: requestedEpoch, endOffset: this.entries[0].startOffset };
     return { epoch: this.entries[higher - 1].epoch, endOffset: this.entries[higher].startOffset };

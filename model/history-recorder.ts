@@ -59,7 +59,9 @@ export function historyProblems(events: readonly HistoryEvent[]): string[] {
     const pending = open.get(ev.process);
     if (ev.type === 'invoke') {
       if (pending !== undefined) {
-        problems.push(`event ${i}: process ${String(ev.process)} invokes ${ev.f} while ${pending.f} (event ${pending.index}) is in flight`);
+        problems.push(
+          `event ${i}: process ${String(ev.process)} invokes ${ev.f} while ${pending.f} (event ${pending.index}) is in flight`,
+        );
       }
       open.set(ev.process, ev);
     } else {

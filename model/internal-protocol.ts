@@ -37,10 +37,32 @@ export interface PartitionState {
 }
 
 export type MetadataRecord =
-  /** A broker (re)registered; it starts fenced. brokerEpoch = this record's offset. */
-  | { readonly type: 'RegisterBroker'; readonly brokerId: number; readonly brokerEpoch: number; readonly incarnation: number }
-  /** BrokerRegistrationChangeRecord: fence or unfence one registration. */
-  | { readonly type: 'BrokerFencing'; readonly brokerId: number; readonly brokerEpoch: number; readonly fenced: boolean }
+  /**
+   * A broker (re)registered. A new incarnation starts fenced, with brokerEpoch = this record's
+   * offset; the same incarnation registering again keeps its epoch and state, which the record
+   * then carries (ClusterControlManager.registerBroker: "Amending registration").
+   */
+  | {
+      readonly type: 'RegisterBroker';
+      readonly brokerId: number;
+      readonly brokerEpoch: number;
+      readonly incarnation: number;
+      /** Amended registration only (absent = true). */
+      readonly fenced?: boolean;
+      /** Amended registration only (absent = false). */
+      readonly inControlledShutdown?: boolean;
+    }
+  /**
+   * BrokerRegistrationChangeRecord: fence or unfence one registration, or (KIP-841) mark it in
+   * controlled shutdown (absent = unchanged); fencing leaves that mark as it is.
+   */
+  | {
+      readonly type: 'BrokerFencing';
+      readonly brokerId: number;
+      readonly brokerEpoch: number;
+      readonly fenced: boolean;
+      readonly inControlledShutdown?: boolean;
+    }
   /** PartitionRecord / PartitionChangeRecord, as the full resulting state. */
   | { readonly type: 'Partition'; readonly state: PartitionState };
 
@@ -52,6 +74,7 @@ export type ControllerErrorCode =
   | 'INVALID_REQUEST'
   | 'INELIGIBLE_REPLICA' // AlterPartition adds a fenced replica or one with a stale broker epoch (KIP-903)
   | 'NOT_CONTROLLER'
+  | 'NEW_LEADER_ELECTED' // AlterPartition applied, and the change moved the leadership away
   | 'OPERATION_NOT_ATTEMPTED';
 
 export interface BrokerStateInIsr {
@@ -77,6 +100,8 @@ export type ControllerRequest =
       readonly brokerEpoch: number;
       /** How far the broker has applied the metadata log (exclusive end offset). */
       readonly currentMetadataOffset: number;
+      /** KIP-841 controlled shutdown: the broker is stopping and asks to be let go. */
+      readonly wantShutDown: boolean;
     }
   | {
       readonly type: 'MetadataFetchRequest';
@@ -98,8 +123,20 @@ export type ControllerRequest =
     };
 
 export type ControllerResponse =
-  | { readonly type: 'BrokerRegistrationResponse'; readonly correlationId: number; readonly error: ControllerErrorCode; readonly brokerEpoch: number }
-  | { readonly type: 'BrokerHeartbeatResponse'; readonly correlationId: number; readonly error: ControllerErrorCode; readonly isFenced: boolean }
+  | {
+      readonly type: 'BrokerRegistrationResponse';
+      readonly correlationId: number;
+      readonly error: ControllerErrorCode;
+      readonly brokerEpoch: number;
+    }
+  | {
+      readonly type: 'BrokerHeartbeatResponse';
+      readonly correlationId: number;
+      readonly error: ControllerErrorCode;
+      readonly isFenced: boolean;
+      /** Controlled shutdown granted: the broker may stop now. */
+      readonly shouldShutDown: boolean;
+    }
   | {
       readonly type: 'MetadataFetchResponse';
       readonly correlationId: number;

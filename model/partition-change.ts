@@ -27,6 +27,7 @@
 // marks it RECOVERED with its first AlterPartition, which changes nothing for replication).
 
 import type { PartitionState } from './internal-protocol.ts';
+import { codeProbe } from './code-probes.ts';
 
 export const NO_LEADER = -1;
 
@@ -47,7 +48,11 @@ export interface ChangeOptions {
 }
 
 /** The next state of `partition` with ISR `targetIsr`, or null when nothing changes. */
-export function buildPartitionChange(partition: PartitionState, targetIsrIn: readonly number[], opts: ChangeOptions): PartitionState | null {
+export function buildPartitionChange(
+  partition: PartitionState,
+  targetIsrIn: readonly number[],
+  opts: ChangeOptions,
+): PartitionState | null {
   let targetIsr: readonly number[] = targetIsrIn;
   if (opts.keepLastIsrMember === true && targetIsr.length === 0) targetIsr = partition.isr;
   let targetElr: readonly number[] = partition.elr;
@@ -56,18 +61,22 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   // maybePopulateTargetElr
   if (opts.elrEnabled) {
     if (targetIsr.length >= opts.minIsr) {
+      if (targetElr.length > 0) codeProbe('elr-cleared');
       targetElr = [];
     } else {
       const candidates: number[] = [...targetElr];
       for (const r of partition.isr) if (!candidates.includes(r)) candidates.push(r);
       const unclean = opts.uncleanShutdownReplicas ?? [];
+      if (candidates.some((r) => unclean.includes(r))) codeProbe('elr-excludes-unclean-shutdown');
       targetElr = candidates.filter((r) => !targetIsr.includes(r) && !unclean.includes(r));
+      if (targetElr.length > partition.elr.length) codeProbe('elr-grown');
     }
   }
 
   // tryElection (electAnyLeader)
   const isValidNewLeader = (r: number): boolean =>
-    (targetIsr.includes(r) || (opts.elrEnabled && targetIsr.length === 0 && targetElr.includes(r))) && opts.isAcceptableLeader(r);
+    (targetIsr.includes(r) || (opts.elrEnabled && targetIsr.length === 0 && targetElr.includes(r))) &&
+    opts.isAcceptableLeader(r);
   let leader = partition.leader;
   let unclean = false;
   if (!(partition.leader !== NO_LEADER && isValidNewLeader(partition.leader))) {
@@ -87,12 +96,14 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
       lastKnownElr.length === 1 &&
       opts.isAcceptableLeader(lastKnownElr[0])
     ) {
+      codeProbe('election-of-last-known-leader');
       leader = lastKnownElr[0];
       unclean = true;
     }
     if (leader === NO_LEADER && opts.uncleanElection) {
       for (const r of partition.replicas) {
         if (opts.isAcceptableLeader(r)) {
+          codeProbe('election-unclean');
           leader = r;
           unclean = true;
           break;
@@ -102,9 +113,11 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   }
   let newIsr: readonly number[] = partition.isr;
   const leaderChanged = leader !== partition.leader;
+  if (leaderChanged && leader === NO_LEADER) codeProbe('partition-went-offline');
   if (leaderChanged) {
     if (targetElr.includes(leader)) {
       // Elected from the ELR: it becomes the ISR.
+      codeProbe('election-from-elr');
       targetIsr = [leader];
       targetElr = targetElr.filter((r) => r !== leader);
     }
@@ -113,7 +126,8 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   // maybeUpdateRecordElr
   if (unclean || !opts.elrEnabled) targetElr = [];
   // The ISR: an unclean election already set it; otherwise the target (may be empty only with ELR).
-  if (!unclean && (targetIsr.length > 0 || opts.elrEnabled) && !sameMembers(targetIsr, partition.isr)) newIsr = targetIsr;
+  if (!unclean && (targetIsr.length > 0 || opts.elrEnabled) && !sameMembers(targetIsr, partition.isr))
+    newIsr = targetIsr;
 
   const elrChanged = !sameMembers(targetElr, partition.elr);
   const isrChanged = newIsr !== partition.isr && !sameMembers(newIsr, partition.isr);
@@ -123,6 +137,7 @@ export function buildPartitionChange(partition: PartitionState, targetIsrIn: rea
   let nextLastKnownElr = lastKnownElr;
   if (opts.elrEnabled) {
     if (isrChanged && newIsr.length === 0 && (lastKnownElr.length !== 1 || lastKnownElr[0] !== partition.leader)) {
+      codeProbe('isr-emptied-last-leader-recorded');
       nextLastKnownElr = [partition.leader];
     } else if (leader !== NO_LEADER && lastKnownElr.length > 0) {
       nextLastKnownElr = NONE;

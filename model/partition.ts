@@ -12,8 +12,8 @@
 //   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554).
 // - HW = min LEO over the maximal ISR (committed ISR ∪ a pending expansion, KIP-497) and
 //   caught-up ISR-eligible replicas; a new leader resets what it knows of followers, so only
-//   fetches in its own epoch count. With ELR, the HW does not move while the ISR is below
-//   min.insync.replicas (KIP-966).
+//   fetches in its own epoch count. Since Kafka 3.7 (KAFKA-15583) the HW does not move while
+//   the ISR is below min.insync.replicas, ELR or not; in 3.6 only with ELR (KIP-966).
 // - ISR shrink: a follower not caught up for replica.lag.time.max.ms. ISR expansion: follower
 //   LEO ≥ HW and ≥ the start offset of the leader's epoch (KAFKA-7128), it fetched in this
 //   epoch with the broker epoch the metadata shows, and it is unfenced (KIP-903). Both go
@@ -23,10 +23,12 @@
 
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
-import type { KafkaConfig, ProtocolVariant } from './config.ts';
+import { elrEnabled, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
+import { codeProbe } from './code-probes.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -46,7 +48,7 @@ export interface PartitionHost {
   nextCorrelationId(): number;
   /** This broker's current registration epoch (-1 if not registered). */
   brokerEpoch(): number;
-  /** Metadata image: the broker's epoch if registered and unfenced, else -1. */
+  /** Metadata image: the broker's epoch if registered, unfenced and not shutting down (KIP-841), else -1. */
   unfencedBrokerEpoch(brokerId: number): number;
   /** Ask the broker to fire `onTimer` of this partition at `atUs`. */
   armPartitionTimer(p: Partition, atUs: number): void;
@@ -156,6 +158,11 @@ export class Partition {
     return this.role === 'leader';
   }
 
+  /** KAFKA-15583 (Kafka ≥ 3.7, model/versions.ts). */
+  private get strictMinIsrHw(): boolean {
+    return rulesOf(this.host.config['kafka.version']).strictMinIsrHw;
+  }
+
   private get minIsr(): number {
     const configured = this.host.config['min.insync.replicas'];
     const rf = this.replicas.length;
@@ -171,9 +178,12 @@ export class Partition {
     const isNewLeader = this.role !== 'leader';
     const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
     if (isNewLeader) this.stopFetcher();
+    if (!isNewLeader && isNewLeaderEpoch) codeProbe('leader-reelected-new-epoch');
     this.replicas = replicas;
     this.isr = isr;
     this.maximalIsr = isr;
+    if (this.pending?.kind === 'expand') codeProbe('pending-isr-expansion-reset');
+    if (this.pending?.kind === 'shrink') codeProbe('pending-isr-shrink-reset');
     this.pending = null; // metadata overrides any in-flight ISR change (its answer will be ignored)
     this.role = 'leader';
     this.leaderId = this.host.brokerId;
@@ -219,6 +229,7 @@ export class Partition {
     this.partitionEpoch = partitionEpoch;
     this.isr = [];
     this.maximalIsr = [];
+    if (wasLeader && this.pending !== null) codeProbe('leader-demoted-with-pending-isr-change');
     this.pending = null;
     this.remotes = [];
     this.leaderEpochStartOffset = -1;
@@ -261,6 +272,9 @@ export class Partition {
     const pending = this.pending;
     if (pending === null || pending.correlationId !== correlationId || this.role !== 'leader') return;
     if (error === 'NONE') {
+      if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) {
+        codeProbe('alter-partition-answer-stale');
+      }
       if (leaderEpoch !== this.leaderEpoch || partitionEpoch < this.partitionEpoch) return; // stale answer
       this.pending = null;
       this.isr = isr;
@@ -272,6 +286,7 @@ export class Partition {
     }
     if (error === 'OPERATION_NOT_ATTEMPTED' || error === 'INELIGIBLE_REPLICA') {
       // The controller says the partition epoch is right and nothing was applied.
+      codeProbe('alter-partition-rolled-back');
       this.pending = null;
       this.isr = pending.lastCommittedIsr;
       this.maximalIsr = pending.lastCommittedIsr;
@@ -282,13 +297,15 @@ export class Partition {
       error === 'INVALID_UPDATE_VERSION' ||
       error === 'INVALID_REQUEST' ||
       error === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-      error === 'NOT_LEADER_OR_FOLLOWER'
+      error === 'NEW_LEADER_ELECTED'
     ) {
-      // Stay pending until the metadata log brings the newer state.
+      // Stay pending until the metadata log brings the newer state (handleAlterPartitionError).
+      codeProbe('alter-partition-awaits-metadata');
       return;
     }
     // Anything else (STALE_BROKER_EPOCH while re-registering, NOT_CONTROLLER...): retry after a
     // backoff (the broker's sweep resends it once the deadline passes).
+    codeProbe('alter-partition-retry-backoff');
     pending.correlationId = 0;
     pending.deadlineUs = this.host.nowUs() + ALTER_PARTITION_RETRY_BACKOFF_US;
   }
@@ -296,7 +313,8 @@ export class Partition {
   /** The in-flight AlterPartition got no answer in time: send it again (AlterPartitionManager). */
   retryAlterPartitionIfExpired(nowUs: number): void {
     const pending = this.pending;
-    if (pending !== null && this.role === 'leader' && nowUs >= pending.deadlineUs) this.host.sendAlterPartition(this, pending);
+    if (pending !== null && this.role === 'leader' && nowUs >= pending.deadlineUs)
+      this.host.sendAlterPartition(this, pending);
   }
 
   // =====================================================================================
@@ -306,16 +324,23 @@ export class Partition {
     if (this.role !== 'leader') return this.produceError(from, req, 'NOT_LEADER_OR_FOLLOWER');
     const acks = req.acks;
     // NOT_ENOUGH_REPLICAS before append (committed ISR, Partition.appendRecordsToLeader).
+    if (acks === -1 && this.isr.length < this.minIsr) codeProbe('produce-rejected-below-min-isr');
     if (acks === -1 && this.isr.length < this.minIsr) return this.produceError(from, req, 'NOT_ENOUGH_REPLICAS');
     const n = req.records.length;
     let baseOffset: number;
     let lastOffset: number;
     if (req.producerId >= 0 && n > 0) {
       // ProducerStateManager via UnifiedLog.analyzeAndValidateProducerState (model/producer-state.ts).
-      const check = this.log.producers.check(req.producerId, req.producerEpoch, req.baseSequence, req.baseSequence + n - 1);
+      const check = this.log.producers.check(
+        req.producerId,
+        req.producerEpoch,
+        req.baseSequence,
+        req.baseSequence + n - 1,
+      );
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.
+        codeProbe('produce-duplicate-batch');
         baseOffset = check.batch.firstOffset;
         lastOffset = check.batch.lastOffset;
       } else {
@@ -328,7 +353,13 @@ export class Partition {
     }
     if (acks === 0) return;
     if (acks === 1) {
-      this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
+      this.host.emit({
+        kind: 'produce-ack',
+        broker: this.host.brokerId,
+        topic: this.topic,
+        partition: this.partition,
+        offset: lastOffset,
+      });
       this.host.send(from, {
         type: 'ProduceResponse',
         correlationId: req.correlationId,
@@ -350,7 +381,13 @@ export class Partition {
   }
 
   private appendAsLeader(req: ProduceRequest, n: number): number {
-    const first = this.log.appendAsLeader(req.records, this.leaderEpoch, req.producerId, req.producerEpoch, req.baseSequence);
+    const first = this.log.appendAsLeader(
+      req.records,
+      this.leaderEpoch,
+      req.producerId,
+      req.producerEpoch,
+      req.baseSequence,
+    );
     if (n > 0) {
       this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch);
       if (this.maybeIncrementHw()) this.onHwIncreased();
@@ -362,23 +399,52 @@ export class Partition {
 
   private completeProduce(to: number, correlationId: number, baseOffset: number, lastOffset: number): void {
     const error: ErrorCode = this.maximalIsr.length >= this.minIsr ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+    if (error !== 'NONE') codeProbe('produce-not-enough-replicas-after-append');
     if (error === 'NONE') {
-      this.host.emit({ kind: 'produce-ack', broker: this.host.brokerId, topic: this.topic, partition: this.partition, offset: lastOffset });
+      this.host.emit({
+        kind: 'produce-ack',
+        broker: this.host.brokerId,
+        topic: this.topic,
+        partition: this.partition,
+        offset: lastOffset,
+      });
     }
-    this.host.send(to, { type: 'ProduceResponse', correlationId, topic: this.topic, partition: this.partition, error, baseOffset });
+    this.host.send(to, {
+      type: 'ProduceResponse',
+      correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      baseOffset,
+    });
   }
 
   private produceError(to: number, req: ProduceRequest, error: ErrorCode): void {
     if (req.acks === 0) return;
-    this.host.send(to, { type: 'ProduceResponse', correlationId: req.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: -1 });
+    this.host.send(to, {
+      type: 'ProduceResponse',
+      correlationId: req.correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      baseOffset: -1,
+    });
   }
 
   private failDelayedProduces(error: ErrorCode): void {
     const list = this.delayedProduces;
     if (list.length === 0) return;
+    codeProbe('delayed-produce-failed-on-leadership-loss');
     this.delayedProduces = [];
     for (const d of list) {
-      this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error, baseOffset: d.baseOffset });
+      this.host.send(d.from, {
+        type: 'ProduceResponse',
+        correlationId: d.correlationId,
+        topic: this.topic,
+        partition: this.partition,
+        error,
+        baseOffset: d.baseOffset,
+      });
     }
   }
 
@@ -404,8 +470,13 @@ export class Partition {
   /** Kafka's maybeIncrementLeaderHW; true when the HW moved. */
   maybeIncrementHw(): boolean {
     if (this.role !== 'leader') return false;
-    // KIP-966: with ELR, the HW advances only while the ISR has at least min.insync.replicas.
-    if (this.host.config['eligible.leader.replicas.enable'] && this.isr.length < this.minIsr) return false;
+    // Partition.maybeIncrementLeaderHW / isUnderMinIsr: since Kafka 3.7 (KAFKA-15583) the HW
+    // does not advance while the ISR is below min.insync.replicas, with or without ELR; before
+    // it, only ELR (KIP-966) froze it.
+    if (this.isr.length < this.minIsr && (this.strictMinIsrHw || elrEnabled(this.host.config))) {
+      codeProbe('hw-frozen-isr-below-min');
+      return false;
+    }
     const leaderLeo = this.log.leo;
     let newHw = leaderLeo;
     const now = this.host.nowUs();
@@ -432,10 +503,12 @@ export class Partition {
   /** KRaft isReplicaIsrEligible: unfenced, and its fetch's broker epoch is the current one (KIP-903). */
   private isIsrEligible(r: RemoteReplica): boolean {
     const current = this.host.unfencedBrokerEpoch(r.brokerId);
+    if (current < 0) codeProbe('isr-ineligible-fenced-broker');
     if (current < 0) return false;
     if (r.fetchedBrokerEpoch === null) return false;
     // Variant stale-broker-epoch (undoes KIP-903): any broker epoch will do.
     if (this.host.variant === 'stale-broker-epoch') return true;
+    if (r.fetchedBrokerEpoch !== -1 && r.fetchedBrokerEpoch !== current) codeProbe('isr-ineligible-stale-broker-epoch');
     return r.fetchedBrokerEpoch === -1 || r.fetchedBrokerEpoch === current;
   }
 
@@ -445,6 +518,7 @@ export class Partition {
     // KAFKA-7128: the follower must also have reached the start of this leader's epoch.
     // Variant isr-expand-on-hw undoes that check.
     if (this.host.variant === 'isr-expand-on-hw') return true;
+    if (r.leo < this.leaderEpochStartOffset) codeProbe('isr-expansion-waits-for-epoch-start');
     return this.leaderEpochStartOffset >= 0 && r.leo >= this.leaderEpochStartOffset;
   }
 
@@ -467,6 +541,7 @@ export class Partition {
     }
     if (out === null) return;
     const proposed = this.isr.filter((id) => !out!.includes(id));
+    if (proposed.length < this.minIsr) codeProbe('isr-shrink-below-min-isr');
     this.submitIsrChange('shrink', proposed);
   }
 
@@ -492,7 +567,13 @@ export class Partition {
     // Expansion counts at once (stricter HW); a shrink only once committed (KIP-497).
     this.maximalIsr = kind === 'expand' ? proposedIsr : this.isr;
     this.host.sendAlterPartition(this, change);
-    this.host.emit({ kind: 'alter-partition-sent', broker: this.host.brokerId, topic: this.topic, partition: this.partition, isr: proposedIsr.slice() });
+    this.host.emit({
+      kind: 'alter-partition-sent',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      isr: proposedIsr.slice(),
+    });
   }
 
   // =====================================================================================
@@ -513,26 +594,39 @@ export class Partition {
   /** Kafka's fetchRecords: validate epochs, check divergence, read, record a follower's position. */
   private readForFetch(req: FetchRequest, updateFollowerState: boolean): FetchResponse {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
+    if (error === 'FENCED_LEADER_EPOCH' && req.replicaId >= 0) codeProbe('fetch-fenced-follower');
+    if (error === 'FENCED_LEADER_EPOCH' && req.replicaId < 0) codeProbe('fetch-fenced-consumer');
+    if (error === 'UNKNOWN_LEADER_EPOCH') codeProbe('fetch-leader-epoch-ahead');
     if (error !== 'NONE') return this.fetchResponse(req, error, NO_RECORDS, undefined);
     const isFollower = req.replicaId >= 0;
     let remote: RemoteReplica | undefined;
     if (isFollower) {
       remote = remoteOf(this.remotes, req.replicaId);
-      if (remote === undefined) return this.fetchResponse(req, req.currentLeaderEpoch >= 0 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER', NO_RECORDS, undefined);
+      if (remote === undefined)
+        return this.fetchResponse(
+          req,
+          req.currentLeaderEpoch >= 0 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER',
+          NO_RECORDS,
+          undefined,
+        );
     }
     const log = this.log;
     const leaderLeo = log.leo;
     if (req.lastFetchedEpoch >= 0) {
       const eo = log.epochs.endOffsetFor(req.lastFetchedEpoch, leaderLeo);
       if (eo.endOffset === UNDEFINED_EPOCH_OFFSET || eo.epoch === UNDEFINED_EPOCH) {
+        codeProbe('fetch-last-epoch-unknown-to-leader');
         return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
       }
       if (eo.epoch < req.lastFetchedEpoch || eo.endOffset < req.fetchOffset) {
         // Divergence: the follower must truncate first; its position is not recorded.
+        codeProbe(isFollower ? 'fetch-diverging-follower' : 'fetch-diverging-consumer');
         return this.fetchResponse(req, 'NONE', NO_RECORDS, { epoch: eo.epoch, endOffset: eo.endOffset });
       }
     }
-    if (req.fetchOffset > leaderLeo || req.fetchOffset < 0) return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+    if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
+    if (req.fetchOffset > leaderLeo || req.fetchOffset < 0)
+      return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
     const hwAtRead = log.hw;
     // Followers read to the LEO, consumers to the HW.
     const maxEnd = isFollower ? leaderLeo : hwAtRead;
@@ -606,12 +700,19 @@ export class Partition {
       const d = list[i];
       // Nothing new for it (same epoch, still leader, no data past its offset): keep waiting
       // without building an answer.
-      if (!all && leader && d.leaderEpoch === this.leaderEpoch && (d.req.replicaId >= 0 ? leo : hw) <= d.req.fetchOffset) {
+      if (
+        !all &&
+        leader &&
+        d.leaderEpoch === this.leaderEpoch &&
+        (d.req.replicaId >= 0 ? leo : hw) <= d.req.fetchOffset
+      ) {
         list[kept++] = d;
         continue;
       }
+      if (!leader || d.leaderEpoch !== this.leaderEpoch) codeProbe('delayed-fetch-leadership-changed');
       const resp = this.readForFetch(d.req, false);
-      if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0) this.host.send(d.from, resp);
+      if (all || resp.error !== 'NONE' || resp.divergingEpoch !== undefined || resp.records.length > 0)
+        this.host.send(d.from, resp);
       else list[kept++] = d;
     }
     if (kept !== list.length) list.length = kept;
@@ -626,7 +727,15 @@ export class Partition {
       for (let i = 0; i < produces.length; i++) {
         const d = produces[i];
         if (d.deadlineUs <= nowUs) {
-          this.host.send(d.from, { type: 'ProduceResponse', correlationId: d.correlationId, topic: this.topic, partition: this.partition, error: 'REQUEST_TIMED_OUT', baseOffset: d.baseOffset });
+          codeProbe('delayed-produce-timed-out');
+          this.host.send(d.from, {
+            type: 'ProduceResponse',
+            correlationId: d.correlationId,
+            topic: this.topic,
+            partition: this.partition,
+            error: 'REQUEST_TIMED_OUT',
+            baseOffset: d.baseOffset,
+          });
         } else {
           produces[kept++] = d;
           if (d.deadlineUs < next) next = d.deadlineUs;
@@ -651,7 +760,10 @@ export class Partition {
   }
 
   /** OffsetsForLeaderEpoch (consumers validating their position, KIP-320). */
-  handleOffsetsForLeaderEpoch(from: number, req: Extract<ClientRequest, { type: 'OffsetsForLeaderEpochRequest' }>): void {
+  handleOffsetsForLeaderEpoch(
+    from: number,
+    req: Extract<ClientRequest, { type: 'OffsetsForLeaderEpochRequest' }>,
+  ): void {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
     let epoch = UNDEFINED_EPOCH;
     let endOffset = UNDEFINED_EPOCH_OFFSET;
@@ -660,7 +772,15 @@ export class Partition {
       epoch = eo.epoch;
       endOffset = eo.endOffset;
     }
-    this.host.send(from, { type: 'OffsetsForLeaderEpochResponse', correlationId: req.correlationId, topic: this.topic, partition: this.partition, error, leaderEpoch: epoch, endOffset });
+    this.host.send(from, {
+      type: 'OffsetsForLeaderEpochResponse',
+      correlationId: req.correlationId,
+      topic: this.topic,
+      partition: this.partition,
+      error,
+      leaderEpoch: epoch,
+      endOffset,
+    });
   }
 
   // =====================================================================================
@@ -733,6 +853,7 @@ export class Partition {
     f.correlationId = 0;
     if (f.sentFetchOffset !== this.log.leo) {
       // The log changed while the fetch was in flight: drop the answer, fetch again.
+      codeProbe('follower-fetch-answer-dropped');
       this.sendFetch();
       return;
     }
@@ -741,9 +862,11 @@ export class Partition {
         break;
       case 'FENCED_LEADER_EPOCH':
         // Our epoch is old: wait for the metadata to move us on.
+        codeProbe('follower-fenced');
         f.fenced = true;
         return;
       case 'OFFSET_OUT_OF_RANGE':
+        codeProbe('follower-offset-out-of-range');
         this.host.sendListOffsets(this);
         return;
       default:
@@ -764,11 +887,20 @@ export class Partition {
       this.log.appendAsFollower(records);
       f.lastFetchedEpoch = records[records.length - 1].epoch;
       this.emitAppendFollower(records);
-      this.host.emit({ kind: 'follower-fetch', broker: this.host.brokerId, leader: f.leaderId, topic: this.topic, partition: this.partition, fetchOffset, appended: records.length });
+      this.host.emit({
+        kind: 'follower-fetch',
+        broker: this.host.brokerId,
+        leader: f.leaderId,
+        topic: this.topic,
+        partition: this.partition,
+        fetchOffset,
+        appended: records.length,
+      });
     }
     // Follower HW = min(leader HW, own LEO); it may move backwards.
     const leaderHw = resp.highWatermark;
     const leo = this.log.leo;
+    if (leaderHw < this.log.hw) codeProbe('follower-hw-moved-back');
     this.log.setHw(leaderHw < leo ? leaderHw : leo);
     // No divergence in this answer: the variants' one-shot truncation step is over.
     f.truncationDone = true;
@@ -790,15 +922,18 @@ export class Partition {
     } else {
       const mine = log.epochs.endOffsetFor(leaderEpoch, leo);
       if (mine.endOffset === UNDEFINED_EPOCH_OFFSET) {
+        codeProbe('follower-diverged-no-own-epoch');
         target = Math.min(leaderEndOffset, leo);
       } else if (mine.epoch !== leaderEpoch) {
         // We do not know the leader's epoch: cut to the end of our largest smaller epoch and
         // ask again (KIP-279).
+        codeProbe('follower-diverged-unknown-leader-epoch');
         target = Math.min(mine.endOffset, leo);
       } else {
         target = Math.min(mine.endOffset, leaderEndOffset, leo);
       }
     }
+    if (target < leo) codeProbe('follower-truncated-on-divergence');
     if (log.truncateTo(target)) this.emitTruncate(target, 'diverging-epoch');
     // Pre-KIP-279 followers asked once and took the answer as final.
     if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
@@ -815,6 +950,7 @@ export class Partition {
       return;
     }
     // Kafka's fetchOffsetAndTruncate: a follower ahead of the leader cuts to its end.
+    if (leaderLeo < this.log.leo) codeProbe('follower-truncated-to-leader-log-end');
     if (leaderLeo < this.log.leo && this.log.truncateTo(leaderLeo)) this.emitTruncate(leaderLeo, 'out-of-range');
     f.lastFetchedEpoch = this.log.epochs.latestEpoch();
     this.announce();
@@ -828,12 +964,27 @@ export class Partition {
   announce(): void {
     const hw = this.log.hw;
     const leo = this.log.leo;
-    if (this.shownRole === this.role && this.shownEpoch === this.leaderEpoch && this.shownHw === hw && this.shownLeo === leo) return;
+    if (
+      this.shownRole === this.role &&
+      this.shownEpoch === this.leaderEpoch &&
+      this.shownHw === hw &&
+      this.shownLeo === leo
+    )
+      return;
     this.shownRole = this.role;
     this.shownEpoch = this.leaderEpoch;
     this.shownHw = hw;
     this.shownLeo = leo;
-    this.host.emit({ kind: 'replica', broker: this.host.brokerId, topic: this.topic, partition: this.partition, role: this.role, leaderEpoch: this.leaderEpoch, hw, leo });
+    this.host.emit({
+      kind: 'replica',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      role: this.role,
+      leaderEpoch: this.leaderEpoch,
+      hw,
+      leo,
+    });
   }
 
   private emitAppend(first: number, epoch: number, n: number, producerId: number, producerEpoch: number): void {
@@ -847,7 +998,6 @@ export class Partition {
     else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch });
   }
 
-
   private emitAppendFollower(records: readonly LogRecord[]): void {
     // One probe per run of equal epochs (the timeline's append carries one epoch).
     let start = 0;
@@ -855,14 +1005,29 @@ export class Partition {
       if (i === records.length || records[i].epoch !== records[start].epoch) {
         const values: string[] = new Array(i - start);
         for (let j = start; j < i; j++) values[j - start] = records[j].value;
-        this.host.emit({ kind: 'append', broker: this.host.brokerId, topic: this.topic, partition: this.partition, firstOffset: records[start].offset, epoch: records[start].epoch, values });
+        this.host.emit({
+          kind: 'append',
+          broker: this.host.brokerId,
+          topic: this.topic,
+          partition: this.partition,
+          firstOffset: records[start].offset,
+          epoch: records[start].epoch,
+          values,
+        });
         start = i;
       }
     }
   }
 
   emitTruncate(toOffset: number, reason: string): void {
-    this.host.emit({ kind: 'truncate', broker: this.host.brokerId, topic: this.topic, partition: this.partition, toOffset, reason });
+    this.host.emit({
+      kind: 'truncate',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      toOffset,
+      reason,
+    });
   }
 
   /** Leader-side view for snapshots: the records array is live. */
@@ -877,16 +1042,23 @@ function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteRe
 }
 
 function newRemote(brokerId: number): RemoteReplica {
-  return { brokerId, leo: -1, lastCaughtUpTimeUs: 0, lastFetchLeaderLeo: -1, lastFetchTimeUs: 0, fetchedBrokerEpoch: null };
+  return {
+    brokerId,
+    leo: -1,
+    lastCaughtUpTimeUs: 0,
+    lastFetchLeaderLeo: -1,
+    lastFetchTimeUs: 0,
+    fetchedBrokerEpoch: null,
+  };
 }
 
 /** Backoff before resending an AlterPartition the controller refused with a retriable error. */
 const ALTER_PARTITION_RETRY_BACKOFF_US = 1_000_000;
 
 /** Records a follower asks for per fetch (Kafka bounds bytes; the model bounds records). */
-export const REPLICA_FETCH_MAX_RECORDS = 1000;
+const REPLICA_FETCH_MAX_RECORDS = 1000;
 
 /** replica.socket.timeout.ms (Kafka default 30 s): a follower fetch with no answer is resent. */
-export function replicaSocketTimeoutUs(config: KafkaConfig): number {
+function replicaSocketTimeoutUs(config: KafkaConfig): number {
   return (config['replica.socket.timeout.ms'] ?? 30_000) * 1000;
 }

@@ -93,7 +93,14 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
       for (let p = 0; p < topic.partitions; p++) {
         const key = `${topic.name}\u0000${p}`;
         if (this.probes.has(key)) continue;
-        const probe: PartitionProbe = { topic: topic.name, partition: p, status: 'sending', value: '', offset: -1, fetcher: null };
+        const probe: PartitionProbe = {
+          topic: topic.name,
+          partition: p,
+          status: 'sending',
+          value: '',
+          offset: -1,
+          fetcher: null,
+        };
         this.probes.set(key, probe);
         this.sendProbe(probe);
       }
@@ -110,7 +117,9 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
   /** Partitions whose probe read back a different value at the acknowledged offset. */
   probeMismatches(): Array<{ topic: string; partition: number; offset: number; value: string }> {
     const out: Array<{ topic: string; partition: number; offset: number; value: string }> = [];
-    for (const p of this.probes.values()) if (p.status === 'mismatch') out.push({ topic: p.topic, partition: p.partition, offset: p.offset, value: p.value });
+    for (const p of this.probes.values())
+      if (p.status === 'mismatch')
+        out.push({ topic: p.topic, partition: p.partition, offset: p.offset, value: p.value });
     return out;
   }
 
@@ -161,7 +170,14 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
     this.finalReadStarted = true;
     for (const topic of this.params.topics) {
       for (let p = 0; p < topic.partitions; p++) {
-        const stream: FinalStream = { topic: topic.name, partition: p, markerValue: '', markerOffset: -1, fetcher: null, done: false };
+        const stream: FinalStream = {
+          topic: topic.name,
+          partition: p,
+          markerValue: '',
+          markerOffset: -1,
+          fetcher: null,
+          done: false,
+        };
         this.finalStreams.push(stream);
         this.sendMarker(stream);
       }

@@ -20,8 +20,9 @@
 import type { ErrorCode } from './client-protocol.ts';
 import { assert } from './assert.ts';
 import type { ModelRecord } from './replica-log.ts';
+import { codeProbe } from './code-probes.ts';
 
-export const MAX_BATCHES_PER_PRODUCER = 5;
+const MAX_BATCHES_PER_PRODUCER = 5;
 
 export interface BatchMetadata {
   readonly firstSeq: number;
@@ -48,16 +49,20 @@ export class ProducerStates {
   /** A leader's check of a client batch (the rules above, in Kafka's order). */
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
+    if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
     if (entry === undefined) return APPEND;
     if (producerEpoch === entry.epoch) {
       const dup = findDuplicate(entry.batches, firstSeq, lastSeq);
       if (dup !== undefined) return { kind: 'duplicate', batch: dup };
     }
     if (producerEpoch < entry.epoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
-    if (producerEpoch > entry.epoch) return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    if (producerEpoch > entry.epoch)
+      return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     const batches = entry.batches;
     const last = batches[batches.length - 1];
-    if (last !== undefined && firstSeq !== last.lastSeq + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    if (last !== undefined && firstSeq !== last.lastSeq + 1) codeProbe('produce-out-of-order-sequence');
+    if (last !== undefined && firstSeq !== last.lastSeq + 1)
+      return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     return APPEND;
   }
 

@@ -21,7 +21,7 @@ import type { SendOp } from './client-sender.ts';
 import { Partitioner } from './partitioner.ts';
 
 /** Sends a producer keeps outstanding at most (lanes = history processes). */
-export const PRODUCER_LANES = 10;
+const PRODUCER_LANES = 10;
 
 interface WorkloadProgress {
   /** Sends issued so far, over all incarnations. */
@@ -29,7 +29,8 @@ interface WorkloadProgress {
 }
 
 export function createProducer(params: ProducerParams): ModelActorFactory {
-  if (!Number.isInteger(params.sends) || params.sends < 0) throw new Error(`producer ${params.clientId}: sends must be a non-negative integer`);
+  if (!Number.isInteger(params.sends) || params.sends < 0)
+    throw new Error(`producer ${params.clientId}: sends must be a non-negative integer`);
   if (params.topics.length === 0) throw new Error(`producer ${params.clientId}: no topics`);
   const progress: WorkloadProgress = { issued: 0 };
   const lanes = new LaneAllocator(params.clientId);

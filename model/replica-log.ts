@@ -32,6 +32,7 @@ import { assert } from './assert.ts';
 import type { LogRecord } from './client-protocol.ts';
 import { LeaderEpochCache } from './epoch-cache.ts';
 import { ProducerStates } from './producer-state.ts';
+import { codeProbe } from './code-probes.ts';
 
 /** A record as the model stores it: Kafka's batch header fields the log needs. */
 export interface ModelRecord extends LogRecord {
@@ -117,14 +118,17 @@ export class ReplicaLog {
       const from = Math.min(info.recoveryPoint, total);
       for (let i = from; i < total; i++) {
         if (isTorn(entries[i])) {
+          codeProbe('log-recovery-torn-entry');
           validEnd = i;
           break;
         }
       }
+      if (validEnd > 0 && !(entries[validEnd - 1] as ModelRecord).lastInBatch) codeProbe('log-recovery-partial-batch');
       while (validEnd > 0 && !(entries[validEnd - 1] as ModelRecord).lastInBatch) validEnd--;
     }
     this.records.length = 0;
     for (let i = 0; i < validEnd; i++) this.records.push(entries[i] as ModelRecord);
+    if (validEnd < total) codeProbe('log-recovery-dropped-tail');
     if (validEnd < total) this.disk.truncate(this.logPath, validEnd);
 
     this.epochs.load();
@@ -144,6 +148,7 @@ export class ReplicaLog {
     this.producers.rebuild(this.records);
     this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
     this.unflushed = validEnd - this.recoveryPoint;
+    if (info.hwCheckpoint > validEnd) codeProbe('log-recovery-hw-above-log-end');
     this.setHw(Math.max(0, Math.min(info.hwCheckpoint, validEnd)));
     return validEnd < total ? validEnd : -1;
   }
@@ -193,7 +198,8 @@ export class ReplicaLog {
     const first = this.records.length;
     const n = records.length;
     if (n === 0) return;
-    if (records[0].offset !== first) throw new Error(`${this.dir}: follower append at ${records[0].offset}, LEO ${first}`);
+    if (records[0].offset !== first)
+      throw new Error(`${this.dir}: follower append at ${records[0].offset}, LEO ${first}`);
     let latest = this.epochs.latestEpoch();
     for (let i = 0; i < n; i++) {
       const r = records[i] as ModelRecord;
@@ -229,9 +235,13 @@ export class ReplicaLog {
       // Kafka's UnifiedLog.truncateTo: always trim the epoch cache to the log end, since an
       // ex-leader may hold an entry for an epoch it never wrote in; without this a follower
       // would be told to diverge at the same point forever.
+      const lastEpochStart = this.epochs.entries.at(-1)?.startOffset ?? -1;
+      if (lastEpochStart >= this.records.length) codeProbe('truncate-trims-empty-epoch');
       this.epochs.truncateFromEnd(this.records.length);
       return false;
     }
+    if (this.hw > offset) codeProbe('truncate-below-hw');
+    if (offset === 0) codeProbe('truncate-to-empty-log');
     this.records.length = offset;
     this.disk.truncate(this.logPath, offset);
     this.epochs.truncateFromEnd(offset);

@@ -1,5 +1,7 @@
-// The index of one fuzz campaign (DESIGN §7): index.html listing every violation found, with
-// its variant, scenario, seed and anomaly kind, and a relative link to its report. It is
+// The index of one fuzz campaign (DESIGN §7): index.html listing every failure found (crashes
+// and stuck runs included) and every expected loss with the rule of Kafka's promise the run
+// went beyond, each with its variant, scenario, seed, anomaly kind, virtual time and, when
+// written, a relative link to its report. It is
 // static HTML without any script: every value is HTML-escaped here, and links are accepted
 // only as relative paths (no scheme, no leading slash, no "..") so a hostile entry cannot
 // turn into a javascript: URL or point outside the campaign directory.
@@ -13,14 +15,16 @@ export interface CampaignEntry {
   seed: number | string;
   /** Anomaly kinds of the verdict, primary first. */
   anomalyKinds: string[];
-  /** Path of the HTML report relative to index.html, e.g. "violations/acks1-42.html". */
-  reportPath: string;
+  /** Path of the HTML report relative to index.html, e.g. "violations/acks1-42.html"; absent when none was written. */
+  reportPath?: string;
   /** The one-sentence explanation of the primary anomaly. */
   explanation?: string;
   /** Path of the trace file relative to index.html. */
   tracePath?: string;
   /** True when the schedule went beyond what Kafka promises (an expected loss). */
   expected?: boolean;
+  /** For an expected loss: the rule of the promise broken (PromiseBreach.rule), when recorded. */
+  rule?: string;
   /** Virtual time at which it was found, µs. */
   timeUs?: number;
 }
@@ -32,9 +36,47 @@ export interface CampaignSummary {
   seedsRun?: number;
   /** The command that ran the campaign. */
   command?: string;
+  /** Code probes and the seeds that reached each (a table after the violations). */
+  codeProbes?: CodeProbeRow[];
 }
 
-const STYLE = readClientAsset('index.css');
+/** One code probe of the model's catalog and how many seeds of the campaign reached it. */
+export interface CodeProbeRow {
+  name: string;
+  /** The Kafka class and method whose branch it marks. */
+  kafka: string;
+  description: string;
+  seeds: number;
+  /** Why the correct model cannot reach it, when it cannot. */
+  reachable?: string;
+}
+
+/** The code-probe table: never-hit probes are marked; empty when the campaign recorded none. */
+function renderCodeProbes(rows: readonly CodeProbeRow[] | undefined): string {
+  if (rows === undefined || rows.length === 0) return '';
+  const hit = rows.filter((r) => r.seeds > 0).length;
+  const body = rows
+    .map((r) => {
+      const note = r.reachable === undefined ? '' : ` <span class="more">(${escapeHtml(r.reachable)})</span>`;
+      const cls = r.seeds === 0 ? ' class="violation"' : '';
+      return `<tr${cls}><td><code>${escapeHtml(r.name)}</code></td><td class="num">${r.seeds}</td>
+<td>${escapeHtml(r.description)}${note}</td><td>${escapeHtml(r.kafka)}</td></tr>`;
+    })
+    .join('\n');
+  return `<section>
+<h2>Code probes: ${hit} of ${rows.length} hit</h2>
+<table>
+<thead><tr><th>Probe</th><th>Seeds</th><th>Situation</th><th>Kafka</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</section>`;
+}
+
+// Headers never wrap inside a word (the shared sheet lets cells break anywhere, for long values).
+const STYLE =
+  readClientAsset('index.css') + '\nth { overflow-wrap: normal; word-break: keep-all; white-space: nowrap; }\n';
 
 /** A relative link inside the campaign directory, or null when the path is not one. */
 export function safeRelativeHref(path: string): string | null {
@@ -46,10 +88,16 @@ export function safeRelativeHref(path: string): string | null {
   return segments.map((s) => encodeURIComponent(s)).join('/');
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function link(path: string | undefined, text: string): string {
   if (path === undefined) return '';
   const href = safeRelativeHref(path);
-  return href === null ? `<span class="bad-link">${escapeHtml(text)} (unsafe path)</span>` : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
+  return href === null
+    ? `<span class="bad-link">${escapeHtml(text)} (unsafe path)</span>`
+    : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
 }
 
 export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignSummary = {}): string {
@@ -60,13 +108,15 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   }
   const unexpected = entries.filter((e) => !e.expected).length;
+  const expectedCount = entries.length - unexpected;
+  const counts = `${plural(unexpected, 'violation')}, ${plural(expectedCount, 'expected loss', 'expected losses')}`;
   const rows = entries
     .map(
       (e) => `<tr class="${e.expected ? 'expected' : 'violation'}">
 <td>${escapeHtml(e.variant)}</td>
 <td>${escapeHtml(e.scenario)}</td>
 <td class="num">${escapeHtml(String(e.seed))}</td>
-<td><span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${e.anomalyKinds.length > 1 ? ` <span class="more">+ ${escapeHtml(e.anomalyKinds.slice(1).join(', '))}</span>` : ''}${e.expected ? ' <span class="tag">expected</span>' : ''}</td>
+<td><span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${e.anomalyKinds.length > 1 ? ` <span class="more">+ ${escapeHtml(e.anomalyKinds.slice(1).join(', '))}</span>` : ''}${e.expected ? ` <span class="tag">expected: ${escapeHtml(e.rule ?? 'rule not recorded')}</span>` : ''}</td>
 <td>${escapeHtml(e.explanation ?? '')}</td>
 <td class="num">${e.timeUs !== undefined ? escapeHtml(formatTimeUs(e.timeUs)) : ''}</td>
 <td>${link(e.reportPath, 'report')}${e.tracePath !== undefined ? ` · ${link(e.tracePath, 'trace')}` : ''}</td>
@@ -76,17 +126,18 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
   const kinds = [...byKind].map(([k, n]) => `<span class="chip">${escapeHtml(k)} × ${n}</span>`).join(' ');
   const body = `<header>
 <h1>${escapeHtml(title)}</h1>
-<p>${entries.length === 0 ? 'No violations found.' : `${entries.length} violation${entries.length === 1 ? '' : 's'} (${unexpected} beyond expectation)`}${summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : ''}${summary.description ? ` — ${escapeHtml(summary.description)}` : ''}</p>
+<p>${entries.length === 0 ? 'No violations found.' : counts}${summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : ''}${summary.description ? ` — ${escapeHtml(summary.description)}` : ''}</p>
 <p>${kinds}</p>
 ${summary.command ? `<pre>${escapeHtml(summary.command)}</pre>` : ''}
 </header>
 <main>
 <table>
-<thead><tr><th>Variant</th><th>Scenario</th><th>Seed</th><th>Anomaly</th><th>Explanation</th><th>Virtual time</th><th>Report</th></tr></thead>
+<thead><tr><th>Variant</th><th>Scenario</th><th>Seed</th><th>Anomaly</th><th>Explanation</th><th>Virtual time (run end)</th><th>Report</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
+${renderCodeProbes(summary.codeProbes)}
 </main>`;
   return renderPage({ title, style: STYLE, script: null, bodyHtml: body });
 }

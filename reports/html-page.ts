@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { escapeHtml } from './format.ts';
 
-export const DATA_ELEMENT_ID = 'gregor-data';
+const DATA_ELEMENT_ID = 'gregor-data';
 
 /**
  * JSON safe to place inside <script type="application/json">: `<`, `>` and `&` become

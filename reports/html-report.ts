@@ -11,7 +11,7 @@ import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { Trace } from '../checkers/trace.ts';
 import { readClientAsset, renderPage } from './html-page.ts';
-import { buildCheckData, buildViolationData, type ReportData } from './report-data.ts';
+import { buildViolationData, type ReportData } from './report-data.ts';
 
 const STYLE = readClientAsset('report.css');
 let clientScript: string | undefined;
@@ -38,7 +38,7 @@ function reportScript(): string {
 }
 
 /** The page skeleton shared by violation and check reports. Contains no data. */
-export const REPORT_BODY = `<header id="top">
+const REPORT_BODY = `<header id="top">
   <div class="verdict"><span class="badge" id="verdict-badge"></span><h1 id="headline"></h1></div>
   <p id="sentence"></p>
   <p id="expected-because" class="expected" hidden></p>
@@ -133,5 +133,3 @@ export function renderReportData(data: ReportData): string {
 export function renderViolationReport(trace: Trace): string {
   return renderReportData(buildViolationData(trace).data);
 }
-
-export { buildCheckData, buildViolationData };

@@ -9,7 +9,7 @@
 
 import type { History, HistoryEvent, PollValue, SendValue } from '../checkers/history.ts';
 
-export type OpStatus = 'ok' | 'fail' | 'info' | 'pending';
+type OpStatus = 'ok' | 'fail' | 'info' | 'pending';
 
 export interface Operation {
   /** Position among operations, ordered by invoke. */

@@ -27,7 +27,7 @@ export interface RecordVersion {
   batch: number;
 }
 
-export interface AppendBatch {
+interface AppendBatch {
   tp: string;
   broker: number;
   timeUs: number;

@@ -24,12 +24,9 @@ import {
   type Story,
 } from './story.ts';
 
-export { REPORT_DATA_FORMAT, type ReportData };
+export { type ReportData };
 
-export const REPORT_DATA_VERSION = 1;
-
-/** Columns stored as differences from the previous row. */
-export const DELTA_COLUMNS = ['ops.t0', 'nodeEv.t', 'rep.t', 'part.t', 'batches.t', 'trunc.t', 'faultEv.t'] as const;
+const REPORT_DATA_VERSION = 1;
 
 class Interner {
   readonly strings: string[] = [];

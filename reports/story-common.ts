@@ -6,7 +6,7 @@
 import type { Trace, TimelineEvent } from '../checkers/trace.ts';
 import { formatTimeUs } from './format.ts';
 
-export type StoryTone =
+type StoryTone =
   | 'send' // a client asks
   | 'append' // a copy is written
   | 'ack' // the client is told it is safe

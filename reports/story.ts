@@ -22,8 +22,6 @@ export {
   nodeNamer,
   type FocusRecord,
   type Story,
-  type StoryStep,
-  type StoryTone,
 } from './story-common.ts';
 
 /** Kinds about the cluster's state rather than one record: their story is the cluster's. */
@@ -146,7 +144,7 @@ function capContext(steps: StoryStep[]): StoryStep[] {
   return out;
 }
 
-export function summarize(focus: FocusRecord): string {
+function summarize(focus: FocusRecord): string {
   const v = showValue(focus.value, 60);
   const where = `${focus.tp}${focus.offset !== undefined ? ` offset ${focus.offset}` : ''}`;
   let text = `${v} (${where})`;

@@ -21,7 +21,10 @@ export interface SummaryOptions {
 
 /** Escapes terminal control characters (keeps ordinary text, including non-ASCII). */
 export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function paint(on: boolean, code: string, text: string): string {
@@ -33,9 +36,13 @@ function verdictLine(verdict: Verdict, context: string, color: boolean): string 
   const ctx = context ? ` — ${terminalSafe(context)}` : '';
   // A run whose only anomalies are expected is valid; the line still says what Kafka lost and why.
   if (verdict.valid === true && anomaly?.expected !== true) return `${paint(color, '1;32', '✓ valid')}${ctx}`;
-  if (verdict.valid === 'unknown') return `${paint(color, '1;33', '? unknown')}${anomaly ? ` ${terminalSafe(anomaly.kind)}` : ''}${ctx}`;
+  if (verdict.valid === 'unknown')
+    return `${paint(color, '1;33', '? unknown')}${anomaly ? ` ${terminalSafe(anomaly.kind)}` : ''}${ctx}`;
   if (anomaly?.expected) {
-    const why = anomaly.expectedBecause === undefined ? '(beyond what Kafka promises)' : `— ${breachLine(anomaly.expectedBecause)}`;
+    const why =
+      anomaly.expectedBecause === undefined
+        ? '(beyond what Kafka promises)'
+        : `— ${breachLine(anomaly.expectedBecause)}`;
     return `${paint(color, '1;33', '! expected loss')} ${terminalSafe(anomaly.kind)} ${why}${ctx}`;
   }
   return `${paint(color, '1;31', '✗ VIOLATION')} ${terminalSafe(anomaly?.kind ?? 'invalid')}${ctx}`;
@@ -81,7 +88,9 @@ export function summarizeVerdict(verdict: Verdict, context = '', options: Summar
   if (anomaly) lines.push(`  ${terminalSafe(anomaly.explanation)}`);
   if (verdict.counterexample) {
     const c = verdict.counterexample;
-    lines.push(`  cannot place the operation at history index ${c.failedOp} after a linearizable prefix of ${c.longestPrefix.length}: ${terminalSafe(c.reason)}`);
+    lines.push(
+      `  cannot place the operation at history index ${c.failedOp} after a linearizable prefix of ${c.longestPrefix.length}: ${terminalSafe(c.reason)}`,
+    );
   }
   tail(verdict, lines, options);
   return lines.join('\n');

@@ -51,14 +51,7 @@ export type FaultAction =
   /** Clean shutdown of every broker in turn, each down for downMs, the next one once the ISRs are full again (or after gapMs). */
   | { kind: 'rolling-restart'; downMs: number; gapMs: number };
 
-export type FaultKind =
-  | 'crash'
-  | 'restart'
-  | 'power-loss'
-  | 'cut'
-  | 'slow'
-  | 'controller-crash'
-  | 'rolling-restart';
+export type FaultKind = 'crash' | 'restart' | 'power-loss' | 'cut' | 'slow' | 'controller-crash' | 'rolling-restart';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash',
@@ -230,7 +223,10 @@ function eventPhrase(e: EventPattern): string {
   const who = e.broker === null ? 'a broker' : `broker ${e.broker}`;
   let what = `${who} ${PROBE_PHRASE[e.probe]}`;
   if (e.probe === 'follower-fetch' && e.appendedOnly) what += ' and appends';
-  if ((e.probe === 'alter-partition-sent' || e.probe === 'alter-partition-applied' || e.probe === 'isr-change') && e.change !== 'any') {
+  if (
+    (e.probe === 'alter-partition-sent' || e.probe === 'alter-partition-applied' || e.probe === 'isr-change') &&
+    e.change !== 'any'
+  ) {
     what += ` (ISR ${e.change})`;
   }
   if (e.partition !== null) what += ` on partition ${e.partition}`;

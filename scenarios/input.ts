@@ -3,13 +3,8 @@
 // replayed from them) and it never names a protocol variant: the driver applies the
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
-import {
-  DEFAULT_KAFKA_CONFIG,
-  type ClusterSpec,
-  type KafkaConfig,
-  type OffsetResetPolicy,
-  type WorkloadSpec,
-} from '../model/config.ts';
+import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
+import type { ClusterSpec, KafkaConfig, KafkaVersion, OffsetResetPolicy, WorkloadSpec } from '../model/config.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import { parseScenarioInput, targetsOf } from './schema.ts';
 
@@ -27,6 +22,7 @@ export type TimingOverrides = Partial<
     | 'request.timeout.ms'
     | 'replica.socket.timeout.ms'
     | 'controller.socket.timeout.ms'
+    | 'controlled.shutdown.enable'
   >
 >;
 
@@ -38,6 +34,8 @@ export interface ClusterShape {
   minInsync: number;
   partitions: number;
   timing: TimingOverrides;
+  /** kafka.version (model/versions.ts): its defaults and rules; absent = the newest. */
+  kafkaVersion?: KafkaVersion;
 }
 
 export interface WorkloadShape {
@@ -69,7 +67,7 @@ export interface ScenarioInput {
 export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
   const { shape, workload } = input;
   const config: KafkaConfig = {
-    ...DEFAULT_KAFKA_CONFIG,
+    ...(shape.kafkaVersion === undefined ? DEFAULT_KAFKA_CONFIG : kafkaConfigFor(shape.kafkaVersion)),
     ...shape.timing,
     'min.insync.replicas': shape.minInsync,
   };

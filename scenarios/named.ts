@@ -21,6 +21,7 @@ import {
 import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, WorkloadShape } from './input.ts';
+import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
@@ -41,7 +42,9 @@ function build(
 ): fc.Arbitrary<ScenarioInput> {
   return fc
     .tuple(shape, workload)
-    .chain(([s, w]) => faults(s).map((fs): ScenarioInput => ({ shape: s, workload: w, faults: fs, healAtMs: HEAL_AT_MS })));
+    .chain(([s, w]) =>
+      faults(s).map((fs): ScenarioInput => ({ shape: s, workload: w, faults: fs, healAtMs: HEAL_AT_MS })),
+    );
 }
 
 function opts(extra: Partial<FaultArbOptions> = {}): FaultArbOptions {
@@ -49,13 +52,23 @@ function opts(extra: Partial<FaultArbOptions> = {}): FaultArbOptions {
 }
 
 /** A fault with an arbitrary trigger and a fixed-shape action. */
-function withTrigger(shape: ClusterShape, action: fc.Arbitrary<FaultAction>, extra: Partial<FaultArbOptions> = {}): fc.Arbitrary<Fault> {
+function withTrigger(
+  shape: ClusterShape,
+  action: fc.Arbitrary<FaultAction>,
+  extra: Partial<FaultArbOptions> = {},
+): fc.Arbitrary<Fault> {
   return fc
     .record({ trigger: triggerArb(shape, opts(extra)), action })
     .map(({ trigger, action }): Fault => ({ trigger, action }));
 }
 
-const classicShape = fc.constant<ClusterShape>({ brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} });
+const classicShape = fc.constant<ClusterShape>({
+  brokers: 3,
+  replicationFactor: 3,
+  minInsync: 2,
+  partitions: 1,
+  timing: {},
+});
 
 // --- the scenarios ------------------------------------------------------------------------------
 
@@ -66,7 +79,9 @@ const leaderFailover: ScenarioDef = {
     fc.array(
       withTrigger(
         shape,
-        fc.record({ target: fc.constant(LEADER), downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })),
+        fc
+          .record({ target: fc.constant(LEADER), downMs: outageMsArb() })
+          .map((r): FaultAction => ({ kind: 'crash', ...r })),
         {
           probes: [
             { arbitrary: fc.constant('produce-ack' as const), weight: 2 },
@@ -98,9 +113,13 @@ const slowFollower: ScenarioDef = {
     );
     const crash = withTrigger(
       shape,
-      fc.record({ target: fc.constant(LEADER), downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })),
+      fc
+        .record({ target: fc.constant(LEADER), downMs: outageMsArb() })
+        .map((r): FaultAction => ({ kind: 'crash', ...r })),
     );
-    return fc.tuple(fc.array(slow, { minLength: 1, maxLength: 2 }), fc.array(crash, { maxLength: 2 })).map(([a, b]) => [...a, ...b]);
+    return fc
+      .tuple(fc.array(slow, { minLength: 1, maxLength: 2 }), fc.array(crash, { maxLength: 2 }))
+      .map(([a, b]) => [...a, ...b]);
   }),
 };
 
@@ -130,7 +149,8 @@ const partitionLeader: ScenarioDef = {
 
 const powerLoss: ScenarioDef = {
   name: 'power-loss',
-  description: 'machine crashes that lose unflushed data: leader, followers, now and then a whole rack (beyond the promise)',
+  description:
+    'machine crashes that lose unflushed data: leader, followers, now and then a whole rack (beyond the promise)',
   arbitrary: build(shapeArb(), workloadArb(), (shape) =>
     fc.array(faultArb('power-loss', shape, opts({ correlatedWeight: 2 })), { minLength: 1, maxLength: 3 }),
   ),
@@ -138,15 +158,14 @@ const powerLoss: ScenarioDef = {
 
 const rollingRestart: ScenarioDef = {
   name: 'rolling-restart',
-  description: 'clean rolling restarts of every broker (the operator\'s routine), sometimes with a crash in the middle',
+  description: "clean rolling restarts of every broker (the operator's routine), sometimes with a crash in the middle",
   arbitrary: build(shapeArb(), workloadArb(), (shape) => {
-    const rolling = withTrigger(
-      shape,
-      actionArb('rolling-restart', shape, opts()),
-      { eventWeight: 1, timeWeight: 2 },
-    );
+    const rolling = withTrigger(shape, actionArb('rolling-restart', shape, opts()), { eventWeight: 1, timeWeight: 2 });
     return fc
-      .tuple(fc.array(rolling, { minLength: 1, maxLength: 2 }), fc.array(faultArb('crash', shape, opts()), { maxLength: 1 }))
+      .tuple(
+        fc.array(rolling, { minLength: 1, maxLength: 2 }),
+        fc.array(faultArb('crash', shape, opts()), { maxLength: 1 }),
+      )
       .map(([a, b]) => [...a, ...b]);
   }),
 };
@@ -155,7 +174,10 @@ const controllerFailover: ScenarioDef = {
   name: 'controller-failover',
   description: 'the KRaft controller crashes and comes back with its durable state, around leader crashes and cuts',
   arbitrary: build(shapeArb(), workloadArb(), (shape) => {
-    const ctl = withTrigger(shape, outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })));
+    const ctl = withTrigger(
+      shape,
+      outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })),
+    );
     const other = fc.oneof(faultArb('crash', shape, opts()), faultArb('cut', shape, opts()));
     return fc
       .tuple(fc.array(ctl, { minLength: 1, maxLength: 3 }), fc.array(other, { maxLength: 2 }))
@@ -176,29 +198,39 @@ export function windowFor(w: WorkloadShape): number {
 
 const swarm: ScenarioDef = {
   name: 'swarm',
-  description: 'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights (swarm testing)',
-  arbitrary: fc
-    .tuple(shapeArb(), workloadArb(), swarmArb())
-    .chain(([shape, workload, sw]) =>
-      scheduleArb(sw, shape, { ...opts(), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
-        (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
-      ),
-    ),
+  description:
+    'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights (swarm testing)',
+  arbitrary: fc.tuple(shapeArb(), workloadArb(), swarmArb()).chain(([shape, workload, sw]) =>
+    scheduleArb(sw, shape, {
+      ...opts(),
+      windowMs: windowFor(workload),
+      minFaults: 0,
+      maxFaults: SWARM_MAX_FAULTS,
+    }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
+  ),
 };
 
 /** The benchmark's standard scenario (DESIGN §8): fixed shape and workload, swarm faults. */
 const standard: ScenarioDef = {
   name: 'standard',
   description: 'the benchmark scenario: 3 brokers, RF 3, one partition, 200 sends, 2 consumers, swarm faults',
-  arbitrary: fc
-    .tuple(swarmArb())
-    .chain(([sw]) => {
-      const shape: ClusterShape = { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} };
-      const workload: WorkloadShape = { producers: 1, consumers: 2, sends: 200, keys: 0, sendIntervalMs: 100, pollIntervalMs: 100 };
-      return scheduleArb(sw, shape, { ...opts(), windowMs: windowFor(workload), minFaults: 0, maxFaults: SWARM_MAX_FAULTS }).map(
-        (faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }),
-      );
-    }),
+  arbitrary: fc.tuple(swarmArb()).chain(([sw]) => {
+    const shape: ClusterShape = { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} };
+    const workload: WorkloadShape = {
+      producers: 1,
+      consumers: 2,
+      sends: 200,
+      keys: 0,
+      sendIntervalMs: 100,
+      pollIntervalMs: 100,
+    };
+    return scheduleArb(sw, shape, {
+      ...opts(),
+      windowMs: windowFor(workload),
+      minFaults: 0,
+      maxFaults: SWARM_MAX_FAULTS,
+    }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS }));
+  }),
 };
 
 /**
@@ -211,12 +243,38 @@ function unbiased(def: ScenarioDef): ScenarioDef {
   return { ...def, arbitrary: fc.noBias(def.arbitrary) };
 }
 
-export const SCENARIOS: readonly ScenarioDef[] = [swarm, leaderFailover, slowFollower, partitionLeader, powerLoss, rollingRestart, controllerFailover, standard].map(unbiased);
+export const SCENARIOS: readonly ScenarioDef[] = [
+  swarm,
+  leaderFailover,
+  slowFollower,
+  partitionLeader,
+  powerLoss,
+  rollingRestart,
+  controllerFailover,
+  standard,
+].map(unbiased);
 
 export const DEFAULT_SCENARIO = 'swarm';
 
+/**
+ * A scenario by name. `NAME@V` is scenario NAME on kafka.version V (model/versions.ts): the
+ * same draws, with V in the cluster shape, so traces and re-runs carry the version.
+ */
 export function findScenario(name: string): ScenarioDef | undefined {
-  return SCENARIOS.find((s) => s.name === name);
+  const at = name.indexOf('@');
+  if (at < 0) return SCENARIOS.find((s) => s.name === name);
+  const base = SCENARIOS.find((s) => s.name === name.slice(0, at));
+  const version = name.slice(at + 1);
+  if (base === undefined || !isKafkaVersion(version)) return undefined;
+  const arbitrary = base.arbitrary.map(
+    (input): ScenarioInput => ({ ...input, shape: { ...input.shape, kafkaVersion: version } }),
+  );
+  return { ...base, name, arbitrary };
+}
+
+/** The scenario name that runs `scenario` on kafka.version `version` (the newest: the name itself). */
+export function scenarioOnVersion(scenario: string, version: KafkaVersion): string {
+  return version === NEWEST_KAFKA_VERSION ? scenario : `${scenario}@${version}`;
 }
 
 // Re-exported for custom scenarios in user code.

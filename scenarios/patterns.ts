@@ -39,25 +39,38 @@ const CONTROLLER: Target = { kind: 'controller' };
 /** The first follower in assignment order: the one the controller elects next when it is in the ISR. */
 const SUCCESSOR: Target = { kind: 'follower', partition: 0, index: 0 };
 
-function onEvent(shape: Shape, probe: TriggerProbe, opts: FaultArbOptions, extra: Partial<EventPattern> = {}, nthMax = 3): fc.Arbitrary<Trigger> {
+function onEvent(
+  shape: Shape,
+  probe: TriggerProbe,
+  opts: FaultArbOptions,
+  extra: Partial<EventPattern> = {},
+  nthMax = 3,
+): fc.Arbitrary<Trigger> {
   return fc
     .record({
       nth: fc.integer({ min: 1, max: nthMax }),
       afterMs: fc.integer({ min: 0, max: opts.windowMs }),
       delayUs: delayUsArb(),
-      partition: fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 }),
+      partition: fc.oneof(
+        { arbitrary: fc.constant(null), weight: 3 },
+        { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 },
+      ),
     })
-    .map(({ nth, afterMs, delayUs, partition }): Trigger => ({
-      kind: 'on',
-      event: { probe, broker: null, partition, change: 'any', appendedOnly: false, ...extra },
-      nth,
-      afterMs,
-      delayUs,
-    }));
+    .map(
+      ({ nth, afterMs, delayUs, partition }): Trigger => ({
+        kind: 'on',
+        event: { probe, broker: null, partition, change: 'any', appendedOnly: false, ...extra },
+        nth,
+        afterMs,
+        delayUs,
+      }),
+    );
 }
 
-const atArb = (opts: FaultArbOptions) => fc.integer({ min: 0, max: opts.windowMs }).map((atMs): Trigger => ({ kind: 'at', atMs }));
-const after = (delay: fc.Arbitrary<number> = afterDelayUsArb()) => delay.map((delayUs): Trigger => ({ kind: 'after', delayUs }));
+const atArb = (opts: FaultArbOptions) =>
+  fc.integer({ min: 0, max: opts.windowMs }).map((atMs): Trigger => ({ kind: 'at', atMs }));
+const after = (delay: fc.Arbitrary<number> = afterDelayUsArb()) =>
+  delay.map((delayUs): Trigger => ({ kind: 'after', delayUs }));
 const fault = (trigger: Trigger, action: FaultAction): Fault => ({ trigger, action });
 
 /** Takes a broker out of service: kill -9, clean shutdown, or cut off from everyone. */
@@ -66,17 +79,29 @@ function knockOut(target: Target, minMs = 6_000, maxMs = 25_000): fc.Arbitrary<F
   return fc.oneof(
     { arbitrary: down.map((downMs): FaultAction => ({ kind: 'crash', target, downMs })), weight: 4 },
     { arbitrary: down.map((downMs): FaultAction => ({ kind: 'restart', target, downMs })), weight: 1 },
-    { arbitrary: down.map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'isolate', node: target }, durationMs })), weight: 2 },
+    {
+      arbitrary: down.map(
+        (durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'isolate', node: target }, durationMs }),
+      ),
+      weight: 2,
+    },
   );
 }
 
 /** Cuts a broker off from one peer (the leader it fetches from, or the controller). */
 function cutLink(a: Target, b: Target, minMs = 2_000, maxMs = 40_000): fc.Arbitrary<FaultAction> {
-  return fc.integer({ min: minMs, max: maxMs }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'link', a, b }, durationMs }));
+  return fc
+    .integer({ min: minMs, max: maxMs })
+    .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'link', a, b }, durationMs }));
 }
 
 /** A chained step that waits for the nth matching event after the previous step fired. */
-function afterEvent(probe: TriggerProbe, extra: Partial<EventPattern> = {}, nthMax = 3, delay: fc.Arbitrary<number> = fc.constantFrom(0, 0, 0, 50, 500, 2_000)): fc.Arbitrary<Trigger> {
+function afterEvent(
+  probe: TriggerProbe,
+  extra: Partial<EventPattern> = {},
+  nthMax = 3,
+  delay: fc.Arbitrary<number> = fc.constantFrom(0, 0, 0, 50, 500, 2_000),
+): fc.Arbitrary<Trigger> {
   return fc.record({ nth: fc.integer({ min: 1, max: nthMax }), delayUs: delay }).map(
     ({ nth, delayUs }): Trigger => ({
       kind: 'after',
@@ -87,16 +112,26 @@ function afterEvent(probe: TriggerProbe, extra: Partial<EventPattern> = {}, nthM
   );
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the pattern table, one short case per kind over shared arbitraries
 export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault[]> {
   const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
-  const start = fc.oneof(atArb(opts), onEvent(shape, 'produce-ack', opts, {}, 40), onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40));
+  const start = fc.oneof(
+    atArb(opts),
+    onEvent(shape, 'produce-ack', opts, {}, 40),
+    onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40),
+  );
   // Long chains (their steps wait out the ISR lag, elections, resends) start in the first
   // third of the window, so that they play out while the workload still writes and before
   // the heal.
   const early: FaultArbOptions = { ...opts, windowMs: Math.max(1, Math.floor(opts.windowMs / 3)) };
-  const startEarly = fc.oneof(atArb(early), onEvent(shape, 'produce-ack', early, {}, 40), onEvent(shape, 'follower-fetch', early, { appendedOnly: true }, 40));
-  const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
-  const chain = (steps: Array<[Trigger, FaultAction] | undefined>): Fault[] => steps.filter((x): x is [Trigger, FaultAction] => x !== undefined).map(([t, a]) => fault(t, a));
+  const startEarly = fc.oneof(
+    atArb(early),
+    onEvent(shape, 'produce-ack', early, {}, 40),
+    onEvent(shape, 'follower-fetch', early, { appendedOnly: true }, 40),
+  );
+  const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+  const chain = (steps: Array<[Trigger, FaultAction] | undefined>): Fault[] =>
+    steps.filter((x): x is [Trigger, FaultAction] => x !== undefined).map(([t, a]) => fault(t, a));
   // Subjects of alter-partition-sent: [the leader that sends it, the replicas it adds or removes...].
   const sender: Target = { kind: 'subject', index: 0 };
   const named: Target = { kind: 'subject', index: 1 };
@@ -104,11 +139,19 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
     case 'fail-after-fetch':
       // The follower has the records but not yet the HW that covers them.
       return fc
-        .tuple(onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40), knockOut(LEADER), maybe(fc.tuple(after(), knockOut(LEADER))))
+        .tuple(
+          onEvent(shape, 'follower-fetch', opts, { appendedOnly: true }, 40),
+          knockOut(LEADER),
+          maybe(fc.tuple(after(), knockOut(LEADER))),
+        )
         .map(([t, a, next]) => chain([[t, a], next]));
     case 'fail-after-isr-change': {
       const subject = fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'subject', index }));
-      const act = fc.oneof(knockOut(LEADER), subject.chain((s) => cutLink(s, LEADER)), subject.chain((s) => knockOut(s)));
+      const act = fc.oneof(
+        knockOut(LEADER),
+        subject.chain((s) => cutLink(s, LEADER)),
+        subject.chain((s) => knockOut(s)),
+      );
       return fc
         .tuple(
           fc.oneof(
@@ -137,9 +180,20 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
       // The probe fires as the request leaves: only a cut can still lose it in flight (a slow
       // link delays later messages only). The leader resends after its request timeout.
       const lose = fc
-        .oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 3 }, { arbitrary: fc.integer({ min: 100, max: 20_000 }), weight: 1 })
-        .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [sender], to: [CONTROLLER] }, durationMs }));
-      const powerLoss = fc.integer({ min: 50, max: 5_000 }).map((downMs): FaultAction => ({ kind: 'power-loss', targets: [named], downMs, tornTail: false }));
+        .oneof(
+          { arbitrary: fc.integer({ min: 1, max: 100 }), weight: 3 },
+          { arbitrary: fc.integer({ min: 100, max: 20_000 }), weight: 1 },
+        )
+        .map(
+          (durationMs): FaultAction => ({
+            kind: 'cut',
+            cut: { shape: 'one-way', from: [sender], to: [CONTROLLER] },
+            durationMs,
+          }),
+        );
+      const powerLoss = fc
+        .integer({ min: 50, max: 5_000 })
+        .map((downMs): FaultAction => ({ kind: 'power-loss', targets: [named], downMs, tornTail: false }));
       // What happens to the named follower meanwhile: one action, or two at the same instant.
       const meanwhile: fc.Arbitrary<FaultAction[]> = fc.oneof(
         cutLink(named, sender, 20_000, 60_000).map((a) => [a]),
@@ -159,7 +213,13 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
           maybe(fc.tuple(after(fc.integer({ min: 5_000_000, max: 45_000_000 })), knockOut(LEADER, 6_000, 20_000))),
         )
         .map(([t0, a0, t1, a1, t2, [a2, a2b], next]) =>
-          chain([[t0, a0], [t1, a1], [t2, a2], a2b === undefined ? undefined : [{ kind: 'after', delayUs: 0 }, a2b], next]),
+          chain([
+            [t0, a0],
+            [t1, a1],
+            [t2, a2],
+            a2b === undefined ? undefined : [{ kind: 'after', delayUs: 0 }, a2b],
+            next,
+          ]),
         );
     }
     case 'zombie-follower':
@@ -171,7 +231,12 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
         .chain((z) =>
           fc.tuple(
             startEarly,
-            maybe(fc.tuple(fc.constant<Trigger>({ kind: 'after', delayUs: 0 }), cutLink({ kind: 'follower', partition: 0, index: z + 1 }, LEADER, 2_000, 20_000))),
+            maybe(
+              fc.tuple(
+                fc.constant<Trigger>({ kind: 'after', delayUs: 0 }),
+                cutLink({ kind: 'follower', partition: 0, index: z + 1 }, LEADER, 2_000, 20_000),
+              ),
+            ),
             cutLink({ kind: 'follower', partition: 0, index: z }, CONTROLLER, 20_000, 60_000),
             after(fc.integer({ min: 0, max: 3_000_000 })),
             fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
@@ -181,8 +246,18 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
         )
         .map(([t0, pre, cut, t1, a1, t2, a2]) => {
           // With the optional first cut, the zombie cut is chained right after it.
-          if (pre === undefined) return chain([[t0, cut], [t1, a1], [t2, a2]]);
-          return chain([[t0, pre[1]], [pre[0], cut], [t1, a1], [t2, a2]]);
+          if (pre === undefined)
+            return chain([
+              [t0, cut],
+              [t1, a1],
+              [t2, a2],
+            ]);
+          return chain([
+            [t0, pre[1]],
+            [pre[0], cut],
+            [t1, a1],
+            [t2, a2],
+          ]);
         });
     case 'zombie-leader':
       return fc
@@ -192,33 +267,67 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
           after(fc.integer({ min: 0, max: 3_000_000 })),
           fc.oneof(
             cutLink(LEADER, CONTROLLER, 8_000, 40_000),
-            fc.integer({ min: 8_000, max: 40_000 }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [LEADER] }, durationMs })),
+            fc.integer({ min: 8_000, max: 40_000 }).map(
+              (durationMs): FaultAction => ({
+                kind: 'cut',
+                cut: { shape: 'one-way', from: [CONTROLLER], to: [LEADER] },
+                durationMs,
+              }),
+            ),
           ),
           after(fc.integer({ min: 6_000_000, max: 25_000_000 })),
           fc.oneof(knockOut(LEADER, 3_000, 20_000), cutLink(LEADER, CONTROLLER, 8_000, 30_000)),
         )
-        .map(([t0, pre, t1, a1, t2, a2]) => (pre === undefined ? chain([[t0, a1], [t2, a2]]) : chain([[t0, pre], [t1, a1], [t2, a2]])));
+        .map(([t0, pre, t1, a1, t2, a2]) =>
+          pre === undefined
+            ? chain([
+                [t0, a1],
+                [t2, a2],
+              ])
+            : chain([
+                [t0, pre],
+                [t1, a1],
+                [t2, a2],
+              ]),
+        );
     case 'in-flight-alter-partition': {
       // The controller applies the change but its answer is lost: the leader keeps its old
       // view until it retries, while the replica it named is cut off and leaders fail.
-      const loseAnswer = fc
-        .integer({ min: 1, max: 20_000 })
-        .map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [sender] }, durationMs }));
+      const loseAnswer = fc.integer({ min: 1, max: 20_000 }).map(
+        (durationMs): FaultAction => ({
+          kind: 'cut',
+          cut: { shape: 'one-way', from: [CONTROLLER], to: [sender] },
+          durationMs,
+        }),
+      );
       // The AlterPartition is either any one of the run (other faults cause ISR changes), or
       // one the pattern brings about itself: a follower cut from the leader leaves the ISR
       // and, once the cut heals and it has caught up, comes back (the expansion).
-      const lead = fc.option(fc.tuple(startEarly, follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)), afterEvent('alter-partition-sent', { change: 'expand' }, 1, fc.constant(0))), {
-        nil: undefined,
-      });
+      const lead = fc.option(
+        fc.tuple(
+          startEarly,
+          follower.chain((f) => cutLink(f, LEADER, 5_000, 45_000)),
+          afterEvent('alter-partition-sent', { change: 'expand' }, 1, fc.constant(0)),
+        ),
+        {
+          nil: undefined,
+        },
+      );
       return fc
         .tuple(
           lead,
           onEvent(shape, 'alter-partition-sent', opts, {}, 3).map((t) => ({ ...t, delayUs: 0 }) as Trigger),
           loseAnswer,
           after(fc.constantFrom(0, 0, 100, 1_000)),
-          fc.oneof({ arbitrary: cutLink(named, sender, 5_000, 40_000), weight: 2 }, { arbitrary: knockOut(named, 3_000, 20_000), weight: 1 }),
+          fc.oneof(
+            { arbitrary: cutLink(named, sender, 5_000, 40_000), weight: 2 },
+            { arbitrary: knockOut(named, 3_000, 20_000), weight: 1 },
+          ),
           // Later on (once the stale view has done its damage) the leaders may fail.
-          fc.option(fc.tuple(after(fc.integer({ min: 2_000_000, max: 30_000_000 })), knockOut(sender, 3_000, 20_000)), { nil: undefined, freq: 3 }),
+          fc.option(fc.tuple(after(fc.integer({ min: 2_000_000, max: 30_000_000 })), knockOut(sender, 3_000, 20_000)), {
+            nil: undefined,
+            freq: 3,
+          }),
           maybe(fc.tuple(after(fc.integer({ min: 0, max: 20_000_000 })), knockOut(LEADER, 3_000, 20_000))),
         )
         .map(([lead, t0, lost, t1, a1, m1, m2]) =>
@@ -236,11 +345,19 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
           cutLink({ kind: 'follower', partition: 0, index: 1 }, LEADER, 10_000, 45_000),
           afterEvent('isr-change', { change: 'shrink' }, 1, fc.constantFrom(0, 500_000, 2_000_000)),
           fc.oneof(
-            fc.record({ downMs: fc.integer({ min: 100, max: 20_000 }), tornTail: fc.boolean() }).map((r): FaultAction => ({ kind: 'power-loss', targets: [LEADER], ...r })),
+            fc
+              .record({ downMs: fc.integer({ min: 100, max: 20_000 }), tornTail: fc.boolean() })
+              .map((r): FaultAction => ({ kind: 'power-loss', targets: [LEADER], ...r })),
             knockOut(LEADER, 3_000, 20_000),
           ),
         )
-        .map(([t0, a0, t1, a1, t2, a2]) => chain([[t0, a0], [t1, a1], [t2, a2]]));
+        .map(([t0, a0, t1, a1, t2, a2]) =>
+          chain([
+            [t0, a0],
+            [t1, a1],
+            [t2, a2],
+          ]),
+        );
     case 'stale-leader-view': {
       const first = fc.integer({ min: 0, max: 3 });
       return fc
@@ -261,7 +378,10 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
             [t0, { kind: 'cut', cut: { shape: 'link', a: yTarget, b: LEADER }, durationMs: yCutMs }],
             [t1, { kind: 'cut', cut: { shape: 'one-way', from: [CONTROLLER], to: [LEADER] }, durationMs: staleMs }],
             [t2, { kind: 'power-loss', targets: [fTarget], downMs: pl.downMs, tornTail: pl.tornTail }],
-            [{ kind: 'after', delayUs: 0 }, { kind: 'cut', cut: { shape: 'one-way', from: [LEADER], to: [fTarget] }, durationMs: deafMs }],
+            [
+              { kind: 'after', delayUs: 0 },
+              { kind: 'cut', cut: { shape: 'one-way', from: [LEADER], to: [fTarget] }, durationMs: deafMs },
+            ],
           ]);
         });
     }
@@ -281,16 +401,39 @@ export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOption
           after(fc.integer({ min: 0, max: 3_000_000 })),
           knockOut(LEADER, 3_000, 25_000),
           afterEvent('leader-change', {}, 1, fc.constant(0)),
-          fc.integer({ min: 10_000, max: 45_000 }).map((durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'one-way', from: everyFollower, to: [LEADER] }, durationMs })),
+          fc.integer({ min: 10_000, max: 45_000 }).map(
+            (durationMs): FaultAction => ({
+              kind: 'cut',
+              cut: { shape: 'one-way', from: everyFollower, to: [LEADER] },
+              durationMs,
+            }),
+          ),
           after(fc.integer({ min: 3_000_000, max: 30_000_000 })),
           knockOut(LEADER, 3_000, 25_000),
         )
-        .map(([t0, a0, t1, a1, t2, a2, t3, a3]) => chain([[t0, a0], [t1, a1], [t2, a2], [t3, a3]]));
+        .map(([t0, a0, t1, a1, t2, a2, t3, a3]) =>
+          chain([
+            [t0, a0],
+            [t1, a1],
+            [t2, a2],
+            [t3, a3],
+          ]),
+        );
     }
     case 'double-failover':
       return fc
-        .tuple(start, knockOut(LEADER, 3_000, 25_000), after(fc.integer({ min: 5_000_000, max: 20_000_000 })), knockOut(LEADER, 3_000, 25_000))
-        .map(([t0, a0, t1, a1]) => chain([[t0, a0], [t1, a1]]));
+        .tuple(
+          start,
+          knockOut(LEADER, 3_000, 25_000),
+          after(fc.integer({ min: 5_000_000, max: 20_000_000 })),
+          knockOut(LEADER, 3_000, 25_000),
+        )
+        .map(([t0, a0, t1, a1]) =>
+          chain([
+            [t0, a0],
+            [t1, a1],
+          ]),
+        );
     case 'power-loss-after-ack':
       return fc
         .tuple(onEvent(shape, 'produce-ack', opts, {}, 40), outageMsArb(), fc.boolean())

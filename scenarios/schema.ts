@@ -10,6 +10,7 @@
 // is the driver's decision, not the file's.
 
 import { z } from 'zod';
+import { KAFKA_VERSIONS } from '../model/config.ts';
 import {
   FAULT_KINDS,
   TRIGGER_PROBES,
@@ -138,6 +139,8 @@ const timingSchema = z.strictObject({
   'request.timeout.ms': timingMs.optional(),
   'replica.socket.timeout.ms': timingMs.optional(),
   'controller.socket.timeout.ms': timingMs.optional(),
+  /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
+  'controlled.shutdown.enable': z.boolean().optional(),
 });
 
 const shapeSchema = z.strictObject({
@@ -146,6 +149,8 @@ const shapeSchema = z.strictObject({
   minInsync: count(1),
   partitions: count(1).max(MAX_PARTITIONS),
   timing: timingSchema,
+  /** kafka.version whose defaults and rules apply (model/versions.ts); absent = the newest. */
+  kafkaVersion: z.enum(KAFKA_VERSIONS).optional(),
 });
 
 const workloadSchema = z.strictObject({
@@ -158,7 +163,7 @@ const workloadSchema = z.strictObject({
   autoOffsetReset: z.enum(['latest', 'earliest', 'none']).optional(),
 });
 
-export const scenarioInputSchema = z
+const scenarioInputSchema = z
   .strictObject({ shape: shapeSchema, workload: workloadSchema, faults: z.array(faultSchema), healAtMs: nonNegative })
   .superRefine((input, ctx) => {
     for (const p of shapeProblems(input.shape))
@@ -174,7 +179,7 @@ export const scenarioInputSchema = z
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Out<S extends z.ZodType> = z.output<S>;
 /** Each line fails to type-check when faults.ts or input.ts changes and the schema does not. */
-export type SchemaMatchesTypes = [
+type SchemaMatchesTypes = [
   Equals<Out<typeof targetSchema>, Target>,
   Equals<Out<typeof cutSchema>, CutSpec>,
   Equals<Out<typeof actionSchema>, FaultAction>,
@@ -301,7 +306,7 @@ function fieldOf(value: unknown, key: string): unknown {
 // --- parsing -----------------------------------------------------------------------------------
 
 /** A JSON path as people write it: `faults[0].action.kind`. */
-export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+function jsonPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
   return out === '' ? '(top level)' : out;

@@ -5,7 +5,14 @@
 // Assumes model/config.ts's variant names; a name missing from the descriptions below is a
 // programming error caught by test/fuzz/scenarios.test.ts.
 
-import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type ClusterSpec, type ConfigVariant, type ProtocolVariant, type VariantName } from '../model/config.ts';
+import {
+  CONFIG_VARIANTS,
+  PROTOCOL_VARIANTS,
+  type ClusterSpec,
+  type ConfigVariant,
+  type ProtocolVariant,
+  type VariantName,
+} from '../model/config.ts';
 
 export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   correct: "today's Kafka: every fix in place (the default)",
@@ -16,14 +23,17 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'kip-101': 'pre-KIP-279: the OffsetsForLeaderEpoch answer does not name the epoch its end offset belongs to',
   'no-epoch-fencing': 'pre-KIP-320: Fetch carries no current leader epoch, so a zombie follower is not fenced',
   'isr-expand-on-hw': "KAFKA-7128: ISR expands when a follower reaches a freshly elected leader's stale HW",
-  'hw-on-current-isr': 'pre-KIP-497: the HW advances over the current ISR, not the maximal ISR (in-flight AlterPartition)',
-  'unfenced-alter-partition': 'AlterPartition accepted without the partition epoch check: a deposed leader rewrites the ISR',
+  'hw-on-current-isr':
+    'pre-KIP-497: the HW advances over the current ISR, not the maximal ISR (in-flight AlterPartition)',
+  'unfenced-alter-partition':
+    'AlterPartition accepted without the partition epoch check: a deposed leader rewrites the ISR',
   'stale-broker-epoch': 'pre-KIP-903: a replica with a stale broker epoch may join the ISR',
   'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
   'validation-seeks-ahead':
     "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch, even one ahead of it",
   'no-producer-state-reload':
     'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
+  'controlled-shutdown-isr': 'pre-KIP-841 (KAFKA-13916): a broker in controlled shutdown rejoins the ISR',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -37,7 +37,7 @@ export interface PartitionOutcome {
   fallbackReason?: string;
 }
 
-export interface PartitionsResult {
+interface PartitionsResult {
   parts: PartitionOutcome[];
   operations: number;
   dropped: number;
@@ -98,7 +98,14 @@ function searchOutcome(part: CompiledPartition, r: SearchResult): PartitionOutco
 function fastOutcome(part: LogOps, strict: boolean): PartitionOutcome | { fallback: string } {
   const r = checkLogFast(part, strict);
   if (r.kind === 'fallback') return { fallback: r.reason };
-  const out: PartitionOutcome = { key: part.key, valid: r.valid, method: 'fast-path', ops: part.n, steps: r.work, states: 0 };
+  const out: PartitionOutcome = {
+    key: part.key,
+    valid: r.valid,
+    method: 'fast-path',
+    ops: part.n,
+    steps: r.work,
+    states: 0,
+  };
   if (!r.valid) {
     out.counterexample = counterexample(
       part.label,

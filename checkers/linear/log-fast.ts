@@ -262,7 +262,7 @@ export function checkLogFast(part: LogOps, strict: boolean): FastLogResult {
 }
 
 /** The sweep alone: 'valid', 'invalid', or why the fast path does not apply. */
-// long: one linear pass over typed arrays, its steps share the per-offset tables it fills
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one linear pass over typed arrays, its steps share the per-offset tables it fills
 export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | { fallback: string } {
   const n = part.n;
   const { callPos, retPos, events, invokeAt, completeAt } = part;
@@ -297,7 +297,8 @@ export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | {
     if (!isSend[i]) continue;
     const done = completeAt[i] >= 0 ? events[completeAt[i]] : undefined;
     if (done === undefined || done.type !== 'ok') {
-      if (!unknownOfValue.add(i)) return { fallback: `value ${show(valueOfSend(i))} is sent more than once with unknown outcome` };
+      if (!unknownOfValue.add(i))
+        return { fallback: `value ${show(valueOfSend(i))} is sent more than once with unknown outcome` };
       continue;
     }
     const off = (done.value as SendValue).offset as number;
@@ -372,7 +373,8 @@ export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | {
   // every send took effect after its invoke and before everything that must follow it
   for (let q = 0; q < K; q++) if (callPos[occupant.get(keys[q])] >= sm[q]) return 'invalid';
   // a strict poll precedes every send at or after the offset where its answer ended
-  for (let k = 0; k < strictEnds.length; k += 2) if (callPos[strictEnds[k]] >= sm[indexOf(strictEnds[k + 1])]) return 'invalid';
+  for (let k = 0; k < strictEnds.length; k += 2)
+    if (callPos[strictEnds[k]] >= sm[indexOf(strictEnds[k + 1])]) return 'invalid';
   // gaps, in offset order (their deadlines never decrease), get the earliest-invoked fillers
   const spareList: number[] = [];
   for (let i = 0; i < n; i++) if (isSend[i] && offsetOf[i] < 0) spareList.push(callPos[i]);
@@ -395,7 +397,7 @@ export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | {
  * The graph form of the check: pre-checks in completion order, then Kahn's sort and Hall's
  * condition. Used to explain a violation (longest prefix, cycle) once the sweep found one.
  */
-// long: pre-checks, graph and Kahn's sort share flat typed arrays indexed by op; only on violations
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: pre-checks, graph and Kahn's sort share flat typed arrays indexed by op; only on violations
 export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
   const n = part.n;
   const { callPos, retPos } = part;
@@ -441,7 +443,10 @@ export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
       const o = ackedOffset[i];
       if (o < 0) continue;
       if (sendOffset[i] >= 0 && sendOffset[i] !== o) {
-        violate(i, `it was acknowledged at offset ${o}, but a poll had already returned its value at offset ${sendOffset[i]}`);
+        violate(
+          i,
+          `it was acknowledged at offset ${o}, but a poll had already returned its value at offset ${sendOffset[i]}`,
+        );
         continue;
       }
       sendOffset[i] = o;
@@ -461,7 +466,8 @@ export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
         continue;
       }
       if (records.length < limit) {
-        if (pv.offset + records.length > MAX_OFFSET) return { kind: 'fallback', reason: `offset ${pv.offset} is beyond what the fast path indexes` };
+        if (pv.offset + records.length > MAX_OFFSET)
+          return { kind: 'fallback', reason: `offset ${pv.offset} is beyond what the fast path indexes` };
         pollEnd[i] = pv.offset + records.length;
       }
     }
@@ -620,7 +626,14 @@ export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
 
   if (violation !== undefined) {
     const { order, count } = kahn(violation.op);
-    return { kind: 'verdict', valid: false, work, longestPrefix: prefixOf(order, count), failedOp: violation.op, reason: violation.reason };
+    return {
+      kind: 'verdict',
+      valid: false,
+      work,
+      longestPrefix: prefixOf(order, count),
+      failedOp: violation.op,
+      reason: violation.reason,
+    };
   }
 
   let graphNodes = 0;
@@ -758,7 +771,8 @@ function cycleVerdict(
     }
     if (eKind[k] === E_CHAIN) steps.push(`${name(a)} precedes ${name(b)} in offset order`);
     else if (eKind[k] === E_READ) steps.push(`${name(b)} read the record of ${name(a)}`);
-    else if (eKind[k] === E_STRICT) steps.push(`${name(a)} saw the log end before the offset of ${name(b)} (log-strict)`);
+    else if (eKind[k] === E_STRICT)
+      steps.push(`${name(a)} saw the log end before the offset of ${name(b)} (log-strict)`);
   }
   const onCycle = cycleStart >= 0 && cycleStart === 0;
   const reason =

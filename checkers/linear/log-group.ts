@@ -57,7 +57,12 @@ export function groupLogOperations(
   const ids = meta.map((m) => new Int32Array(m.size));
   const fill = new Int32Array(meta.length);
   for (let i = 0; i < n; i++) if (gid[i] >= 0) ids[gid[i]][fill[gid[i]]++] = i;
-  const groups = meta.map((m, g) => ({ key: `${m.topic}/${m.partition}`, topic: m.topic, partition: m.partition, ids: ids[g] }));
+  const groups = meta.map((m, g) => ({
+    key: `${m.topic}/${m.partition}`,
+    topic: m.topic,
+    partition: m.partition,
+    ids: ids[g],
+  }));
   groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { groups, dropped };
 }

@@ -38,7 +38,7 @@ export interface PreparedHistory {
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return 'nil';
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
 function positions(ops: Operation[]): { callPos: Int32Array; retPos: Int32Array } {
@@ -312,13 +312,7 @@ function casArgs(op: Operation): [unknown, unknown] {
   return [v[0], v[1]];
 }
 
-// long: the register flavours share one interning table and step function, built together
-function compileRegister(
-  flavour: RegisterFlavour,
-  key: string,
-  ops: Operation[],
-  initial: unknown,
-): CompiledPartition {
+function compileRegister(flavour: RegisterFlavour, key: string, ops: Operation[], initial: unknown): CompiledPartition {
   const n = ops.length;
   const kind = new Int8Array(n);
   const a = new Int32Array(n);
@@ -326,7 +320,9 @@ function compileRegister(
   const interner = flavour === 'kv' ? undefined : new Interner();
   const strings = flavour === 'kv' ? new StringStates() : undefined;
   const valueId = (v: unknown): number =>
-    strings !== undefined ? strings.id(typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v)) : interner!.id(v);
+    strings !== undefined
+      ? strings.id(typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v))
+      : interner!.id(v);
   const showState = (id: number): string => (strings !== undefined ? strings.show(id) : interner!.show(id));
   const init = valueId(norm(flavour, initial));
   for (let i = 0; i < n; i++) {
@@ -346,7 +342,9 @@ function compileRegister(
       // append (kv only; checked by the caller)
       const arg = op.invoke.value;
       if (typeof arg !== 'string' || strings === undefined) {
-        throw new HistoryInputError(`append at history index ${op.invoke.index} needs a string value, got ${show(arg)}`);
+        throw new HistoryInputError(
+          `append at history index ${op.invoke.index} needs a string value, got ${show(arg)}`,
+        );
       }
       kind[i] = APPEND;
       a[i] = strings.argument(arg);
@@ -416,13 +414,14 @@ const SEND_ANY = 1;
 const POLL = 2;
 const POLL_BAD = 3;
 
-// long: build() and step() share the integer-coded log (value ids, record arrays, trie)
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: build() and step() share the integer-coded log (value ids, record arrays, trie)
 function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPartition {
   const n = ops.length;
   // The integer-coded model (value ids, record arrays, the trie of logs) is only needed by
   // the general search; the fast path never calls step(), so it is built on first use.
   let compiled: ReturnType<typeof build> | undefined;
   const model = (): ReturnType<typeof build> => (compiled ??= build());
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: step() and the trie share build()'s typed arrays
   function build() {
     const kind = new Int8Array(n);
     const a = new Int32Array(n); // value id (send) | from (poll)
@@ -529,46 +528,46 @@ function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPar
       return true;
     };
     return {
-    step(state: number, i: number): number {
-      switch (kind[i]) {
-        case SEND_AT:
-          return depth[state] === b[i] ? child(state, a[i]) : -1;
-        case SEND_ANY:
-          return child(state, a[i]);
-        case POLL:
-          return pollFits(state, i) ? state : -1;
-        default:
-          return -1;
-      }
-    },
-    explain(state: number, i: number): string {
-      const len = depth[state];
-      switch (kind[i]) {
-        case SEND_AT:
-          return `it was acknowledged at offset ${b[i]} but the log then held ${len} record(s)`;
-        case POLL_BAD:
-          return `its records are not the consecutive offsets from ${a[i]} that a poll of a log returns`;
-        case POLL: {
-          const from = a[i];
-          const k = b[i];
-          if (k > 0 && len < from + k) {
-            return `it returned offsets up to ${from + k - 1} but the log then ended at offset ${len - 1}`;
-          }
-          for (let j = 0; j < k; j++) {
-            const have = valueAt(state, from + j);
-            if (have !== recValues[recStart[i] + j]) {
-              return `it returned ${show(valueNames[recValues[recStart[i] + j]])} at offset ${from + j} but the log holds ${show(valueNames[have])} there`;
-            }
-          }
-          if (strict) {
-            return `it returned ${k} record(s) from offset ${from} but the log then held ${Math.max(0, len - from)} from there (log-strict)`;
-          }
-          return `it fits the log here, but every order of the remaining concurrent operations fails later`;
+      step(state: number, i: number): number {
+        switch (kind[i]) {
+          case SEND_AT:
+            return depth[state] === b[i] ? child(state, a[i]) : -1;
+          case SEND_ANY:
+            return child(state, a[i]);
+          case POLL:
+            return pollFits(state, i) ? state : -1;
+          default:
+            return -1;
         }
-        default:
-          return `it can be applied here, but every order of the remaining concurrent operations fails later`;
-      }
-    },
+      },
+      explain(state: number, i: number): string {
+        const len = depth[state];
+        switch (kind[i]) {
+          case SEND_AT:
+            return `it was acknowledged at offset ${b[i]} but the log then held ${len} record(s)`;
+          case POLL_BAD:
+            return `its records are not the consecutive offsets from ${a[i]} that a poll of a log returns`;
+          case POLL: {
+            const from = a[i];
+            const k = b[i];
+            if (k > 0 && len < from + k) {
+              return `it returned offsets up to ${from + k - 1} but the log then ended at offset ${len - 1}`;
+            }
+            for (let j = 0; j < k; j++) {
+              const have = valueAt(state, from + j);
+              if (have !== recValues[recStart[i] + j]) {
+                return `it returned ${show(valueNames[recValues[recStart[i] + j]])} at offset ${from + j} but the log holds ${show(valueNames[have])} there`;
+              }
+            }
+            if (strict) {
+              return `it returned ${k} record(s) from offset ${from} but the log then held ${Math.max(0, len - from)} from there (log-strict)`;
+            }
+            return `it fits the log here, but every order of the remaining concurrent operations fails later`;
+          }
+          default:
+            return `it can be applied here, but every order of the remaining concurrent operations fails later`;
+        }
+      },
     };
   }
   const readOnly = new Uint8Array(n);
@@ -597,7 +596,8 @@ export function describeLogOp(invoke: HistoryEvent, complete: HistoryEvent | und
   const who = `process ${String(invoke.process)}`;
   if (invoke.f === 'send') {
     const v = (invoke.value as SendValue).value;
-    const done = complete !== undefined && complete.type === 'ok' ? (complete.value as SendValue | undefined) : undefined;
+    const done =
+      complete !== undefined && complete.type === 'ok' ? (complete.value as SendValue | undefined) : undefined;
     const at =
       done !== undefined && typeof done.offset === 'number'
         ? ` → offset ${done.offset}`

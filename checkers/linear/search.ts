@@ -142,7 +142,7 @@ class StateCache {
   }
 }
 
-// long: the search state lives in this closure so run() can resume it between calls
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the search state lives in this closure so run() can resume it between calls
 export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_MAX_STATES): Search {
   const n = p.ops.length;
   const { callPos, retPos } = p;
@@ -215,7 +215,7 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
     return x === TAIL ? -1 : x - n;
   };
 
-  // long: the hot loop keeps its state in locals; split into calls it would spill them every step
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the hot loop keeps its state in locals; split into calls it would spill them every step
   const run = (budgetSteps: number): SearchResult | undefined => {
     if (finished !== undefined) return finished;
     const step = p.step;
@@ -351,11 +351,4 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
       return finished ?? result('unknown', reason);
     },
   };
-}
-
-/** One part, searched to the end or to the budget. */
-export function searchLinearization(p: CompiledPartition, budget: SearchBudget = {}): SearchResult {
-  const maxSteps = budget.maxSteps ?? DEFAULT_MAX_STEPS;
-  const search = createSearch(p, budget.maxStates ?? DEFAULT_MAX_STATES);
-  return search.run(maxSteps) ?? search.abandon(`search budget of ${maxSteps} steps exhausted in ${p.label}`);
 }

@@ -22,11 +22,21 @@ const OPEN: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
 const CLOSE = new Set(['}', ']', ')']);
 
 function isDelimiter(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ',' || c === '"' || c === ';' || c in OPEN || CLOSE.has(c);
+  return (
+    c === ' ' ||
+    c === '\t' ||
+    c === '\n' ||
+    c === '\r' ||
+    c === ',' ||
+    c === '"' ||
+    c === ';' ||
+    c in OPEN ||
+    CLOSE.has(c)
+  );
 }
 
 /** Splits text[from, to) into top-level EDN forms, tracking lines. */
-// long: the scanner's helpers share one cursor (position and line) as closures
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the scanner's helpers share one cursor (position and line) as closures
 function scanForms(text: string, from: number, to: number, firstLine: number): Span[] {
   let i = from;
   let line = firstLine;
@@ -125,7 +135,10 @@ function scanForms(text: string, from: number, to: number, firstLine: number): S
       } else if (CLOSE.has(d)) {
         const top = stack.pop()!;
         if (d !== top.close) {
-          throw new HistoryInputError(`'${d}' closes a form opened at line ${top.line} that needs '${top.close}'`, line);
+          throw new HistoryInputError(
+            `'${d}' closes a form opened at line ${top.line} that needs '${top.close}'`,
+            line,
+          );
         }
         i++;
       } else {

@@ -18,7 +18,7 @@ import { timeNote } from './validate.ts';
 export type { HistoryFormat, ReadResult } from './types.ts';
 export { readEdn } from './edn.ts';
 export { readEtcdLog, COMPARE_FAILED } from './etcd-log.ts';
-export { readJsonl, readJsonDocument } from './jsonl.ts';
+export { readJsonl } from './jsonl.ts';
 
 export const FORMATS: readonly HistoryFormat[] = ['jsonl', 'edn', 'etcd-log', 'trace'];
 

@@ -58,7 +58,9 @@ export function importsOf(file: string, source: string): ImportEdge[] {
     for (const m of source.matchAll(re)) {
       const spec = m[specGroup];
       if (spec === undefined || !spec.startsWith('.')) continue;
-      const to = normalize(join(dirname(file), spec)).split('\\').join('/');
+      const to = normalize(join(dirname(file), spec))
+        .split('\\')
+        .join('/');
       const line = source.slice(0, m.index).split('\n').length;
       edges.push({ from: file, to, typeOnly: typeGroup !== undefined && m[typeGroup] !== undefined, line });
     }

@@ -67,18 +67,29 @@ describe('the layering rules themselves', () => {
   };
 
   it('rejects the kernel importing the model, and the model importing the driver', () => {
-    expect(violation(edge('harness/simulation.ts', "import { Broker } from '../model/broker.ts';"))).toMatch(/harness\/ may not/);
-    expect(violation(edge('model/broker.ts', "import { runScenario } from '../driver/run.ts';"))).toMatch(/model\/ may not/);
+    expect(violation(edge('harness/simulation.ts', "import { Broker } from '../model/broker.ts';"))).toMatch(
+      /harness\/ may not/,
+    );
+    expect(violation(edge('model/broker.ts', "import { runScenario } from '../driver/run.ts';"))).toMatch(
+      /model\/ may not/,
+    );
   });
 
   it('allows the model only types from the checkers, and only history and snapshots', () => {
-    expect(violation(edge('model/cluster.ts', "import type { History } from '../checkers/history.ts';"))).toBeUndefined();
-    expect(violation(edge('model/cluster.ts', "import { checkKafka } from '../checkers/history.ts';"))).toMatch(/may not import/);
-    expect(violation(edge('model/cluster.ts', "import type { Verdict } from '../checkers/verdict.ts';"))).toMatch(/may not/);
+    expect(
+      violation(edge('model/cluster.ts', "import type { History } from '../checkers/history.ts';")),
+    ).toBeUndefined();
+    expect(violation(edge('model/cluster.ts', "import { checkKafka } from '../checkers/history.ts';"))).toMatch(
+      /may not import/,
+    );
+    expect(violation(edge('model/cluster.ts', "import type { Verdict } from '../checkers/verdict.ts';"))).toMatch(
+      /may not/,
+    );
   });
 
   it('reads multi-line, dynamic and URL imports', () => {
-    const src = "import {\n  a,\n  b,\n} from '../checkers/kafka.ts';\nconst m = import('../model/x.ts');\nnew URL('./w.mjs', import.meta.url);";
+    const src =
+      "import {\n  a,\n  b,\n} from '../checkers/kafka.ts';\nconst m = import('../model/x.ts');\nnew URL('./w.mjs', import.meta.url);";
     expect(importsOf('reports/r.ts', src).map((e) => [e.to, e.line])).toEqual([
       ['checkers/kafka.ts', 1],
       ['model/x.ts', 5],

@@ -19,15 +19,19 @@ describe('chromiumSource', () => {
     expect(chromiumSource('packaged', process.execPath)).toBe('packaged');
   });
   it('refuses any other value, naming the allowed ones', () => {
-    expect(() => chromiumSource('chrome', missing)).toThrow(/GREGOR_CHROMIUM=chrome is not one of system, packaged, auto/);
+    expect(() => chromiumSource('chrome', missing)).toThrow(
+      /GREGOR_CHROMIUM=chrome is not one of system, packaged, auto/,
+    );
   });
 });
 
 describe('requireChromium', () => {
   it('names the missing path and the command that installs it', () => {
-    expect(() => requireChromium('/nonexistent/chromium')).toThrow(/not installed at \/nonexistent\/chromium.*`apt-get install chromium`/);
+    expect(() => requireChromium('/nonexistent/chromium')).toThrow(
+      /not installed at \/nonexistent\/chromium.*`apt-get install chromium`/,
+    );
   });
-  it('uses Debian\'s path', () => {
+  it("uses Debian's path", () => {
     expect(CHROMIUM_PATH).toBe('/usr/bin/chromium');
   });
 });
@@ -54,7 +58,7 @@ describe('the packaged Chromium (GREGOR_CHROMIUM=packaged)', () => {
     expect(existsSync(join(executable.env.FONTCONFIG_PATH ?? '', 'fonts.conf'))).toBe(true);
   });
 
-  it('launches headless, runs the page\'s script and takes a screenshot', async () => {
+  it("launches headless, runs the page's script and takes a screenshot", async () => {
     const file = join(dir, 'page.html');
     writeFileSync(file, '<p id="p">static</p><script>document.getElementById("p").textContent = "scripted"</script>');
     const browser = await launchChromium();

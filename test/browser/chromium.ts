@@ -9,7 +9,16 @@
 // background requests), so any request a test sees comes from the page.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,7 +28,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 // Names the functions passed to page.evaluate/addInitScript use: they run in the page, where
 // these exist. Declared here, module-local, because the project compiles without the DOM lib.
 declare const window: { __csp?: string[] };
-declare const document: { addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string }) => void): void };
+declare const document: {
+  addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string }) => void): void;
+};
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -82,7 +93,9 @@ function packagedRoot(): string {
 /** Unpacks a brotli-compressed tarball into `dir` with the OS's tar (Debian's is essential). */
 function untarBrotli(file: string, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  const tar = spawnSync('tar', ['-x', '--no-same-owner', '-C', dir], { input: brotliDecompressSync(readFileSync(file)) });
+  const tar = spawnSync('tar', ['-x', '--no-same-owner', '-C', dir], {
+    input: brotliDecompressSync(readFileSync(file)),
+  });
   if (tar.status !== 0) throw new Error(`tar could not unpack ${file}: ${tar.stderr.toString().trim()}`);
 }
 

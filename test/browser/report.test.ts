@@ -38,7 +38,10 @@ interface PageElement {
   href: string;
   getBoundingClientRect(): unknown;
 }
-declare const document: { getElementById(id: string): PageElement | null; querySelectorAll(selector: string): { length: number } };
+declare const document: {
+  getElementById(id: string): PageElement | null;
+  querySelectorAll(selector: string): { length: number };
+};
 declare const window: { innerWidth: number; innerHeight: number; scrollY: number };
 declare function requestAnimationFrame(callback: () => void): number;
 declare const performance: { now(): number };
@@ -78,11 +81,20 @@ async function expectClean(watch: PageWatch): Promise<void> {
 async function hoverOp(watch: PageWatch, op: number, zoom = false): Promise<string> {
   const box = await watch.page.evaluate(([o, z]) => gregorReport.revealOp(o, z), [op, zoom] as const);
   // Let the scroll events revealOp caused fire first (scrolling hides the tooltip).
-  await watch.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
+  await watch.page.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))),
+  );
   await watch.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 2 });
   const tooltip = watch.page.locator('#tooltip');
   await tooltip.waitFor({ state: 'visible', timeout: 5_000 }).catch(async (e) => {
-    const rect = await watch.page.evaluate(() => JSON.stringify([document.getElementById('tl-scroll')!.getBoundingClientRect(), window.innerWidth, window.innerHeight, window.scrollY]));
+    const rect = await watch.page.evaluate(() =>
+      JSON.stringify([
+        document.getElementById('tl-scroll')!.getBoundingClientRect(),
+        window.innerWidth,
+        window.innerHeight,
+        window.scrollY,
+      ]),
+    );
     throw new Error(`${(e as Error).message}\nbox ${JSON.stringify(box)} rect ${rect}`);
   });
   return (await tooltip.textContent()) ?? '';
@@ -109,7 +121,7 @@ describe('violation report: the acks=1 loss', () => {
     expect(await page.locator('#story li').count()).toBeGreaterThanOrEqual(10);
   });
 
-  it('shows an operation\'s details when it is hovered', async () => {
+  it("shows an operation's details when it is hovered", async () => {
     const op = await watch.page.evaluate(() => gregorReport.data.focus!.sendOp);
     const text = await hoverOp(watch, op);
     expect(text).toContain('producer-2 · send "v3" → t-0@3');
@@ -160,7 +172,9 @@ describe('violation report: the acks=1 loss', () => {
     await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
     const cellText = await tooltip.textContent();
     expect(cellText).toContain('broker 1 · t-0 offset 3');
-    expect(cellText).toContain('"v3" · leader epoch 0 · appended 4.020000 s · truncated 20.350000 s (diverging-epoch)  ★ lost record');
+    expect(cellText).toContain(
+      '"v3" · leader epoch 0 · appended 4.020000 s · truncated 20.350000 s (diverging-epoch)  ★ lost record',
+    );
     expect(cellText).toContain('"v4" · leader epoch 1 · appended 20.400000 s · still there at the end');
     // Broker 1's lane while it is down: process down, and it still holds v3 on disk.
     await page.locator('#zoom-fit').click();
@@ -203,7 +217,10 @@ describe('violation report: the acks=1 loss', () => {
 
 describe('a report with two partitions', () => {
   it('describes every partition of the topic and switches the replica views to the chosen one', async () => {
-    const watch = await openReport(browser, write('two.html', renderViolationReport(acks1LossTrace({ extraPartition: true }))));
+    const watch = await openReport(
+      browser,
+      write('two.html', renderViolationReport(acks1LossTrace({ extraPartition: true }))),
+    );
     await ready(watch);
     const page = watch.page;
     await page.locator('#scrubber').fill(String(15 * S));
@@ -224,7 +241,9 @@ describe('a report with two partitions', () => {
 
 describe('a trace written by the simulator', () => {
   it('renders with its story and without errors', async () => {
-    const trace = JSON.parse(readFileSync(new URL('../fixtures/traces/sim-leader-failover-acks-1.json', import.meta.url), 'utf8')) as Trace;
+    const trace = JSON.parse(
+      readFileSync(new URL('../fixtures/traces/sim-leader-failover-acks-1.json', import.meta.url), 'utf8'),
+    ) as Trace;
     const watch = await openReport(browser, write('sim.html', renderViolationReport(trace)));
     await ready(watch);
     const page = watch.page;
@@ -241,7 +260,15 @@ describe('a trace written by the simulator', () => {
 describe('degenerate inputs', () => {
   it('an empty valid trace and an empty checked history render without errors', async () => {
     const empty = acks1LossTrace();
-    Object.assign(empty, { history: [], timeline: [], faults: [], nodes: [], endTimeUs: 0, command: '', verdict: { valid: true, checker: 'all', anomalies: [] } });
+    Object.assign(empty, {
+      history: [],
+      timeline: [],
+      faults: [],
+      nodes: [],
+      endTimeUs: 0,
+      command: '',
+      verdict: { valid: true, checker: 'all', anomalies: [] },
+    });
     const a = await openReport(browser, write('empty.html', renderViolationReport(empty)));
     await ready(a);
     expect(await a.page.locator('#headline').textContent()).toBe('No violation');
@@ -250,7 +277,10 @@ describe('degenerate inputs', () => {
     await a.page.locator('#zoom-in').click();
     await expectClean(a);
     await a.page.close();
-    const b = await openReport(browser, write('empty-check.html', renderCheckReport([], { valid: 'unknown', checker: 'linearizability', anomalies: [] })));
+    const b = await openReport(
+      browser,
+      write('empty-check.html', renderCheckReport([], { valid: 'unknown', checker: 'linearizability', anomalies: [] })),
+    );
     await ready(b);
     expect(await b.page.locator('#headline').textContent()).toBe('Unknown');
     await expectClean(b);
@@ -260,7 +290,10 @@ describe('degenerate inputs', () => {
 
 describe('hostile strings', () => {
   it('render as text: no element, no script, no dialog', async () => {
-    const watch = await openReport(browser, write('hostile.html', renderViolationReport(acks1LossTrace({ lostValue: HOSTILE, hostileEverywhere: true }))));
+    const watch = await openReport(
+      browser,
+      write('hostile.html', renderViolationReport(acks1LossTrace({ lostValue: HOSTILE, hostileEverywhere: true }))),
+    );
     await ready(watch);
     const page = watch.page;
     await page.waitForLoadState('load');
@@ -315,7 +348,9 @@ describe('a 100,000-operation report', () => {
     await page.locator('#scrubber').fill(String(10 * S));
     expect(await page.locator('#describe').textContent()).toContain('Partition: 0\tLeader: ');
     await expectClean(watch);
-    console.log(`100k-operation report: ${(bytes / 1e6).toFixed(1)} MB, loaded in ${loadMs} ms, median scroll frame ${frameMs.toFixed(1)} ms`);
+    console.log(
+      `100k-operation report: ${(bytes / 1e6).toFixed(1)} MB, loaded in ${loadMs} ms, median scroll frame ${frameMs.toFixed(1)} ms`,
+    );
     await page.close();
   });
 });
@@ -402,7 +437,7 @@ describe('an expected loss', () => {
 });
 
 describe('check report (npm run check)', () => {
-  it('labels the time axis with the history\'s own times, as the tooltips do', async () => {
+  it("labels the time axis with the history's own times, as the tooltips do", async () => {
     const { history, verdict } = registerHistory();
     const shifted = history.map((e) => ({ ...e, time: e.time + 5 * S }));
     const watch = await openReport(browser, write('check-shifted.html', renderCheckReport(shifted, verdict, {})));
@@ -420,10 +455,12 @@ describe('check report (npm run check)', () => {
     await page.close();
   });
 
-
   it('shows the client lanes, the prefix and the operation that could not be placed', async () => {
     const { history, verdict } = registerHistory();
-    const watch = await openReport(browser, write('check.html', renderCheckReport(history, verdict, { source: 'reg.jsonl', model: 'register' })));
+    const watch = await openReport(
+      browser,
+      write('check.html', renderCheckReport(history, verdict, { source: 'reg.jsonl', model: 'register' })),
+    );
     await ready(watch);
     const page = watch.page;
     expect(await page.locator('#headline').textContent()).toBe('Violation: nonlinearizable');
@@ -448,7 +485,13 @@ describe('campaign index', () => {
       'index.html',
       renderCampaignIndex(
         [
-          { variant: 'acks=1', scenario: 'acks1-leader-crash', seed: 42, anomalyKinds: ['lost-write', 'acked-durable'], reportPath: 'acks1-42.html' },
+          {
+            variant: 'acks=1',
+            scenario: 'acks1-leader-crash',
+            seed: 42,
+            anomalyKinds: ['lost-write', 'acked-durable'],
+            reportPath: 'acks1-42.html',
+          },
           { variant: HOSTILE, scenario: HOSTILE, seed: 1, anomalyKinds: [HOSTILE], reportPath: 'javascript:alert(1)' },
         ],
         { title: 'campaign', seedsRun: 100 },

@@ -25,9 +25,21 @@ function file(name: string, text: string): string {
   return p;
 }
 
-const kafkaOk = file('a', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).events));
-const kafkaLost = file('b', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).pollValues(2, 0, ['a']).pollValues(3, 2, ['c']).events));
-const kafkaTail = file('e', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).assign(9, 0).pollValues(9, 0, ['a']).events));
+const kafkaOk = file(
+  'a',
+  toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).events),
+);
+const kafkaLost = file(
+  'b',
+  toJsonl(
+    new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).pollValues(2, 0, ['a']).pollValues(3, 2, ['c'])
+      .events,
+  ),
+);
+const kafkaTail = file(
+  'e',
+  toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).assign(9, 0).pollValues(9, 0, ['a']).events),
+);
 
 describe('npm run check', () => {
   it('exit 0 on a valid history, with a short summary naming the model it guessed', () => {
@@ -58,7 +70,11 @@ describe('npm run check', () => {
       check(kafkaOk, '--model', 'queue'),
       check(kafkaOk, '--frobnicate'),
       check(join(dir, 'does-not-exist')),
-      check(file('broken', '{"process":1,"type":"invoke","f":"read","value":null}\n{"process":1,"type":\n'), '--format', 'jsonl'),
+      check(
+        file('broken', '{"process":1,"type":"invoke","f":"read","value":null}\n{"process":1,"type":\n'),
+        '--format',
+        'jsonl',
+      ),
       check(join(CORPUS, 'jepsen', 'etcd_000.log'), '--format', 'edn'),
       check(kafkaOk, '--model', 'cas-register'),
     ];
@@ -86,7 +102,11 @@ describe('npm run check', () => {
     expect(edn.code).toBe(0);
     expect(edn.out).toMatch(/model: kv/);
     expect(check(join(CORPUS, 'kv', 'c01-bad.txt')).code).toBe(1);
-    const strict = check(file('c', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a']).events)), '--model', 'log-strict');
+    const strict = check(
+      file('c', toJsonl(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a']).events)),
+      '--model',
+      'log-strict',
+    );
     expect(strict.code).toBe(1);
     expect(strict.out).toMatch(/model: log-strict \(given/);
   });

@@ -12,7 +12,9 @@ import { CORPUS } from './helpers.ts';
 const LINEARIZABLE = new Set(
   '002 005 007 018 025 031 038 045 048 049 051 053 056 067 075 076 080 087 092 098 100 101 102'.split(' '),
 );
-const etcdFiles = readdirSync(join(CORPUS, 'jepsen')).filter((f) => f.endsWith('.log')).sort();
+const etcdFiles = readdirSync(join(CORPUS, 'jepsen'))
+  .filter((f) => f.endsWith('.log'))
+  .sort();
 
 function judge(path: string) {
   const read = readHistory(readFileSync(path, 'utf8'));

@@ -1,14 +1,26 @@
 // Small builders for hand-written histories and cluster snapshots in the checker tests.
 
 import type { ConsumerReset, History, HistoryEvent, OpType } from '../../checkers/history.ts';
-import type { BrokerView, ClusterSnapshot, PartitionView, RecordView, ReplicaSnapshot } from '../../checkers/cluster-state.ts';
+import type {
+  BrokerView,
+  ClusterSnapshot,
+  PartitionView,
+  RecordView,
+  ReplicaSnapshot,
+} from '../../checkers/cluster-state.ts';
 
 export const CORPUS = '/work/shared/corpus/porcupine';
 
 /** A history written event by event; time advances by 10 µs per event. */
 export class HistoryBuilder {
   readonly events: History = [];
-  private event(process: number | string, type: OpType, f: string, value: unknown, extra: Partial<HistoryEvent> = {}): this {
+  private event(
+    process: number | string,
+    type: OpType,
+    f: string,
+    value: unknown,
+    extra: Partial<HistoryEvent> = {},
+  ): this {
     this.events.push({ index: this.events.length, time: this.events.length * 10, process, type, f, value, ...extra });
     return this;
   }
@@ -45,7 +57,13 @@ export class HistoryBuilder {
   pollInvoke(p: number, from: number, partition = 0): this {
     return this.invoke(p, 'poll', { topic: 't', partition, offset: from });
   }
-  pollOk(p: number, from: number, records: Array<[number, string]>, partition = 0, extra: Record<string, unknown> = {}): this {
+  pollOk(
+    p: number,
+    from: number,
+    records: Array<[number, string]>,
+    partition = 0,
+    extra: Record<string, unknown> = {},
+  ): this {
     return this.ok(p, 'poll', { topic: 't', partition, offset: from, records, ...extra });
   }
   /** A whole poll. */
@@ -53,7 +71,11 @@ export class HistoryBuilder {
     return this.pollInvoke(p, from, partition).pollOk(p, from, records, partition);
   }
   assign(p: number, offset: number, partition = 0): this {
-    return this.invoke(p, 'assign', { topic: 't', partition, offset }).ok(p, 'assign', { topic: 't', partition, offset });
+    return this.invoke(p, 'assign', { topic: 't', partition, offset }).ok(p, 'assign', {
+      topic: 't',
+      partition,
+      offset,
+    });
   }
   /** The consumer's own move of its position (auto.offset.reset or KIP-320 truncation detection). */
   reset(p: number, offset: number, reset: ConsumerReset, partition = 0): this {
@@ -62,7 +84,12 @@ export class HistoryBuilder {
   }
   /** A poll of consecutive values from `from`. */
   pollValues(p: number, from: number, values: string[], partition = 0): this {
-    return this.poll(p, from, values.map((v, i) => [from + i, v] as [number, string]), partition);
+    return this.poll(
+      p,
+      from,
+      values.map((v, i) => [from + i, v] as [number, string]),
+      partition,
+    );
   }
 
   // --- registers ---------------------------------------------------------------------------------
@@ -120,7 +147,17 @@ export function broker(id: number, over: Partial<BrokerView> = {}): BrokerView {
 }
 
 export function partitionView(over: Partial<PartitionView> = {}): PartitionView {
-  return { topic: 't', partition: 0, leader: 1, leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [], ...over };
+  return {
+    topic: 't',
+    partition: 0,
+    leader: 1,
+    leaderEpoch: 1,
+    partitionEpoch: 1,
+    replicas: [1, 2, 3],
+    isr: [1, 2, 3],
+    elr: [],
+    ...over,
+  };
 }
 
 export function snapshot(over: Partial<ClusterSnapshot> & { replicas: ReplicaSnapshot[] }): ClusterSnapshot {

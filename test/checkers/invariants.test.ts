@@ -44,15 +44,33 @@ describe('acked-durable', () => {
 
 describe('log-matching', () => {
   it('breaks when two replicas differ below both HWs', () => {
-    const s = snapshot({ replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), replica({ broker: 2, values: ['a', 'c'] })] });
-    expect(only('log-matching').observe(s)[0]).toMatchObject({ kind: 'log-matching', offsets: [1], nodes: [1, 2], values: ['b', 'c'] });
+    const s = snapshot({
+      replicas: [
+        replica({ broker: 1, role: 'leader', values: ['a', 'b'] }),
+        replica({ broker: 2, values: ['a', 'c'] }),
+      ],
+    });
+    expect(only('log-matching').observe(s)[0]).toMatchObject({
+      kind: 'log-matching',
+      offsets: [1],
+      nodes: [1, 2],
+      values: ['b', 'c'],
+    });
   });
   it('holds when they differ only above an HW, or the other replica is down', () => {
-    const above = snapshot({ replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), replica({ broker: 2, values: ['a', 'c'], hw: 1 })] });
+    const above = snapshot({
+      replicas: [
+        replica({ broker: 1, role: 'leader', values: ['a', 'b'] }),
+        replica({ broker: 2, values: ['a', 'c'], hw: 1 }),
+      ],
+    });
     expect(only('log-matching').observe(above)).toEqual([]);
     const down = snapshot({
       brokers: [broker(1), broker(2, { up: false }), broker(3)],
-      replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), replica({ broker: 2, values: ['a', 'c'], up: false })],
+      replicas: [
+        replica({ broker: 1, role: 'leader', values: ['a', 'b'] }),
+        replica({ broker: 2, values: ['a', 'c'], up: false }),
+      ],
     });
     expect(only('log-matching').observe(down)).toEqual([]);
   });
@@ -60,7 +78,12 @@ describe('log-matching', () => {
 
 describe('candidate-complete', () => {
   const committed = () =>
-    snapshot({ timeUs: 100, replicas: [1, 2, 3].map((b) => replica({ broker: b, role: b === 1 ? 'leader' : 'follower', values: ['a', 'b', 'c'] })) });
+    snapshot({
+      timeUs: 100,
+      replicas: [1, 2, 3].map((b) =>
+        replica({ broker: b, role: b === 1 ? 'leader' : 'follower', values: ['a', 'b', 'c'] }),
+      ),
+    });
   it('breaks when an ISR member is behind the true HW', () => {
     const m = only('candidate-complete');
     m.observe(committed());
@@ -82,13 +105,19 @@ describe('candidate-complete', () => {
     m.observe(committed());
     const elr = snapshot({
       controller: { up: true, partitions: [partitionView({ isr: [1, 2], elr: [3] })] },
-      replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b', 'c'] }), replica({ broker: 2, values: ['a', 'b', 'c'] }), replica({ broker: 3, values: ['a'] })],
+      replicas: [
+        replica({ broker: 1, role: 'leader', values: ['a', 'b', 'c'] }),
+        replica({ broker: 2, values: ['a', 'b', 'c'] }),
+        replica({ broker: 3, values: ['a'] }),
+      ],
     });
     expect(m.observe(elr).map((a) => a.nodes)).toEqual([[3]]);
     const m2 = only('candidate-complete');
     m2.observe(committed());
     const full = snapshot({
-      replicas: [1, 2, 3].map((b) => replica({ broker: b, role: b === 1 ? 'leader' : 'follower', values: ['a', 'b', 'c'] })),
+      replicas: [1, 2, 3].map((b) =>
+        replica({ broker: b, role: b === 1 ? 'leader' : 'follower', values: ['a', 'b', 'c'] }),
+      ),
     });
     expect(m2.observe(full)).toEqual([]);
   });
@@ -113,14 +142,29 @@ describe('consistent-read', () => {
   const consumed = [{ topic: 't', partition: 0, offset: 0, value: 'a', timeUs: 10 }];
   it('breaks when the current leader now holds another record at a consumed offset', () => {
     const s = snapshot({ consumed, replicas: [replica({ broker: 1, role: 'leader', values: ['x'] })] });
-    expect(only('consistent-read').observe(s)[0]).toMatchObject({ kind: 'consistent-read', offsets: [0], values: ['a', 'x'] });
+    expect(only('consistent-read').observe(s)[0]).toMatchObject({
+      kind: 'consistent-read',
+      offsets: [0],
+      values: ['a', 'x'],
+    });
   });
   it('breaks when one offset is consumed as two values', () => {
-    const s = snapshot({ consumed: [...consumed, { topic: 't', partition: 0, offset: 0, value: 'z', timeUs: 20 }], replicas: [] });
-    expect(only('consistent-read').observe(s).map((a) => a.values)).toEqual([['a', 'z']]);
+    const s = snapshot({
+      consumed: [...consumed, { topic: 't', partition: 0, offset: 0, value: 'z', timeUs: 20 }],
+      replicas: [],
+    });
+    expect(
+      only('consistent-read')
+        .observe(s)
+        .map((a) => a.values),
+    ).toEqual([['a', 'z']]);
   });
   it('holds when the leader still has it', () => {
-    expect(only('consistent-read').observe(snapshot({ consumed, replicas: [replica({ broker: 1, role: 'leader', values: ['a'] })] }))).toEqual([]);
+    expect(
+      only('consistent-read').observe(
+        snapshot({ consumed, replicas: [replica({ broker: 1, role: 'leader', values: ['a'] })] }),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -148,12 +192,18 @@ describe('one-leader-per-epoch', () => {
   it('breaks when two brokers lead in one epoch', () => {
     const m = only('one-leader-per-epoch');
     m.observe(snapshot({ replicas: [replica({ broker: 1, role: 'leader', epoch: 3 })] }));
-    expect(m.observe(snapshot({ replicas: [replica({ broker: 2, role: 'leader', epoch: 3 })] }))[0]).toMatchObject({ nodes: [1, 2] });
+    expect(m.observe(snapshot({ replicas: [replica({ broker: 2, role: 'leader', epoch: 3 })] }))[0]).toMatchObject({
+      nodes: [1, 2],
+    });
   });
   it('breaks when the controller names two leaders for one epoch', () => {
     const m = only('one-leader-per-epoch');
-    m.observe(snapshot({ controller: { up: true, partitions: [partitionView({ leader: 1, leaderEpoch: 4 })] }, replicas: [] }));
-    const found = m.observe(snapshot({ controller: { up: true, partitions: [partitionView({ leader: 2, leaderEpoch: 4 })] }, replicas: [] }));
+    m.observe(
+      snapshot({ controller: { up: true, partitions: [partitionView({ leader: 1, leaderEpoch: 4 })] }, replicas: [] }),
+    );
+    const found = m.observe(
+      snapshot({ controller: { up: true, partitions: [partitionView({ leader: 2, leaderEpoch: 4 })] }, replicas: [] }),
+    );
     expect(found[0].explanation).toMatch(/controller named broker 1 and later broker 2/);
   });
   it('holds when leadership moves with a new epoch', () => {
@@ -171,7 +221,9 @@ describe('quorum-superset (with min.insync.replicas)', () => {
     expect(m.observe(s([1, 2])).map((a) => a.kind)).toEqual(['quorum-superset']);
   });
   it('holds when it contains them, and is off without min.insync.replicas', () => {
-    expect(createInvariantMonitor({ minInsyncReplicas: 2, invariants: ['quorum-superset'] }).observe(s([1, 2, 3]))).toEqual([]);
+    expect(
+      createInvariantMonitor({ minInsyncReplicas: 2, invariants: ['quorum-superset'] }).observe(s([1, 2, 3])),
+    ).toEqual([]);
     expect(createInvariantMonitor({ invariants: ['quorum-superset'] }).observe(s([1, 2]))).toEqual([]);
   });
 });
@@ -210,7 +262,11 @@ describe('a healthy cluster breaks nothing', () => {
 
 describe('liveness', () => {
   const healthy = (timeUs: number) =>
-    snapshot({ timeUs, controller: { up: true, partitions: [partitionView({ isr: [1, 2] })] }, replicas: [replica({ broker: 1, role: 'leader' })] });
+    snapshot({
+      timeUs,
+      controller: { up: true, partitions: [partitionView({ isr: [1, 2] })] },
+      replicas: [replica({ broker: 1, role: 'leader' })],
+    });
   const probes = (ok: boolean) => [
     { topic: 't', partition: 0, kind: 'send' as const, ok: true, timeUs: 1500 },
     { topic: 't', partition: 0, kind: 'poll' as const, ok, timeUs: 1600 },
@@ -222,11 +278,17 @@ describe('liveness', () => {
     expect(v.stats?.recoveredPartitions).toBe(1);
   });
   it('fails when the partition stays leaderless, the ISR small, or a probe never succeeds', () => {
-    const leaderless = snapshot({ timeUs: 1200, controller: { up: true, partitions: [partitionView({ leader: -1, isr: [1] })] }, replicas: [] });
+    const leaderless = snapshot({
+      timeUs: 1200,
+      controller: { up: true, partitions: [partitionView({ leader: -1, isr: [1] })] },
+      replicas: [],
+    });
     const v = checkLiveness(opts, [leaderless], probes(false));
     expect(v.valid).toBe(false);
     expect(v.anomalies[0].kind).toBe('liveness');
-    expect(v.anomalies[0].explanation).toMatch(/stayed leaderless; its ISR stayed at 1 member\(s\), below 2; no probe poll succeeded/);
+    expect(v.anomalies[0].explanation).toMatch(
+      /stayed leaderless; its ISR stayed at 1 member\(s\), below 2; no probe poll succeeded/,
+    );
   });
   it('only counts what happens inside the window', () => {
     const v = checkLiveness(opts, [healthy(500), healthy(3000)], probes(true));

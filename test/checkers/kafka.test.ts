@@ -35,7 +35,15 @@ describe('lost-write (Jepsen: polls read past it)', () => {
 describe('lost-write (the final read)', () => {
   const base = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).sendInvoke(2, 'x').sendInfo(2, 'x');
   it('has it: the final read from 0, after every send, went past an acknowledged record without it', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).assign(9, 0).poll(9, 0, [[0, 'a'], [2, 'c']]);
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .send(1, 'b', 1)
+      .send(1, 'c', 2)
+      .assign(9, 0)
+      .poll(9, 0, [
+        [0, 'a'],
+        [2, 'c'],
+      ]);
     const v = checkKafka(h.events);
     expect(kinds(v)).toContain('lost-write');
     const lost = v.anomalies.find((a) => a.kind === 'lost-write')!;
@@ -55,7 +63,9 @@ describe('lost-write (the final read)', () => {
     expect(checkHistory(h, { finalReadComplete: true }).valid).toBe(false);
   });
   it('has not: the final read holds every committed record (an unseen info send is not committed)', () => {
-    expect(checkKafka(base().assign(9, 0).pollValues(9, 0, ['a', 'b']).events, { finalReadComplete: true }).valid).toBe(true);
+    expect(checkKafka(base().assign(9, 0).pollValues(9, 0, ['a', 'b']).events, { finalReadComplete: true }).valid).toBe(
+      true,
+    );
   });
   it('a short poll that is not a final read proves nothing', () => {
     expect(checkKafka(base().pollValues(9, 0, ['a']).events, { finalReadComplete: true }).valid).toBe(true);
@@ -66,7 +76,7 @@ describe('lost-write (the final read)', () => {
   });
 });
 
-describe('lost-write (the final read) does not depend on the process\'s first assign (issue 11, item 8)', () => {
+describe("lost-write (the final read) does not depend on the process's first assign (issue 11, item 8)", () => {
   // acks=1: a@0 b@1 c@2 d@3 acknowledged by a leader that then lost b, c, d; the new leader
   // took the probe p at 1 and the marker m at 2. The probe process first assigns at 1 (the
   // liveness probe), later at 0 for the final read, as gregor's probe client does.
@@ -101,13 +111,23 @@ describe('duplicate', () => {
     expect(v.anomalies.find((a) => a.kind === 'duplicate')!.offsets).toEqual([0, 2]);
   });
   it('has not', () => {
-    expect(has(checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).events), 'duplicate')).toBe(false);
+    expect(
+      has(
+        checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollValues(2, 0, ['a', 'b']).events),
+        'duplicate',
+      ),
+    ).toBe(false);
   });
 });
 
 describe('inconsistent-offsets', () => {
   it('has it: two polls disagree on offset 1', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).pollValues(2, 0, ['a', 'b']).pollValues(3, 0, ['a', 'c']);
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .send(1, 'b', 1)
+      .send(1, 'c', 2)
+      .pollValues(2, 0, ['a', 'b'])
+      .pollValues(3, 0, ['a', 'c']);
     const v = checkKafka(h.events);
     const a = v.anomalies.find((x) => x.kind === 'inconsistent-offsets')!;
     expect(a.offsets).toEqual([1]);
@@ -126,41 +146,82 @@ describe('inconsistent-offsets', () => {
 describe('nonmonotonic-poll and poll-skip', () => {
   const base = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2);
   it('nonmonotonic: a poll that continues where the last ended returns earlier records', () => {
-    const v = checkKafka(base().pollValues(2, 0, ['a', 'b']).poll(2, 2, [[0, 'a'], [1, 'b'], [2, 'c']]).events);
+    const v = checkKafka(
+      base()
+        .pollValues(2, 0, ['a', 'b'])
+        .poll(2, 2, [
+          [0, 'a'],
+          [1, 'b'],
+          [2, 'c'],
+        ]).events,
+    );
     expect(kinds(v)).toEqual(['nonmonotonic-poll']);
   });
   it('an assign resets poll monotonicity', () => {
-    expect(checkKafka(base().pollValues(2, 0, ['a', 'b']).assign(2, 0).pollValues(2, 0, ['a', 'b', 'c']).events).valid).toBe(true);
+    expect(
+      checkKafka(base().pollValues(2, 0, ['a', 'b']).assign(2, 0).pollValues(2, 0, ['a', 'b', 'c']).events).valid,
+    ).toBe(true);
   });
   it('skip: a process jumps over b', () => {
-    const v = checkKafka(base().pollValues(2, 0, ['a']).poll(2, 1, [[2, 'c']]).pollValues(3, 0, ['a', 'b', 'c']).events);
+    const v = checkKafka(
+      base()
+        .pollValues(2, 0, ['a'])
+        .poll(2, 1, [[2, 'c']])
+        .pollValues(3, 0, ['a', 'b', 'c']).events,
+    );
     expect(kinds(v)).toEqual(['poll-skip']);
     expect(v.anomalies.find((a) => a.kind === 'poll-skip')!.values).toEqual(['a', 'c', 'b']);
   });
   it('skip within one poll', () => {
-    const h = base().poll(2, 0, [[0, 'a'], [2, 'c']]).pollValues(3, 0, ['a', 'b', 'c']);
+    const h = base()
+      .poll(2, 0, [
+        [0, 'a'],
+        [2, 'c'],
+      ])
+      .pollValues(3, 0, ['a', 'b', 'c']);
     expect(kinds(checkKafka(h.events))).toEqual(['poll-skip']);
   });
   it('a poll stating another offset than where the last ended is a seek, judged against that offset', () => {
     // back to 0 and forward to 2: both seeks, neither nonmonotonic nor a skip
     expect(checkKafka(base().pollValues(2, 0, ['a', 'b']).pollValues(2, 0, ['a', 'b', 'c']).events).valid).toBe(true);
-    expect(checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 2, ['c']).pollValues(3, 0, ['a', 'b', 'c']).events).valid).toBe(true);
+    expect(
+      checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 2, ['c']).pollValues(3, 0, ['a', 'b', 'c']).events).valid,
+    ).toBe(true);
     // a seek to 0 that begins at offset 1 skipped a
-    const skip = checkKafka(base().pollValues(2, 0, ['a', 'b', 'c']).poll(2, 0, [[1, 'b']]).events);
+    const skip = checkKafka(
+      base()
+        .pollValues(2, 0, ['a', 'b', 'c'])
+        .poll(2, 0, [[1, 'b']]).events,
+    );
     expect(kinds(skip)).toEqual(['poll-skip']);
     expect(skip.anomalies[0].explanation).toMatch(/from offset 0 \(a seek\) began at offset 1/);
     expect(skip.anomalies[0].values).toEqual(['b', 'a']);
     // a seek to 2 that returns offset 1 went backwards
-    const back = checkKafka(base().pollValues(2, 0, ['a']).poll(2, 2, [[1, 'b'], [2, 'c']]).events);
+    const back = checkKafka(
+      base()
+        .pollValues(2, 0, ['a'])
+        .poll(2, 2, [
+          [1, 'b'],
+          [2, 'c'],
+        ]).events,
+    );
     expect(kinds(back)).toEqual(['nonmonotonic-poll']);
     expect(back.anomalies[0].explanation).toMatch(/before the offset it read from/);
   });
   it('within one poll, order is the offsets returned: a duplicate at an earlier offset does not look backwards', () => {
     // a is duplicated at offsets 0 and 3; a poll of [2:c, 3:a] is in order
-    const h = base().pollValues(2, 0, ['a', 'b', 'c', 'a']).poll(3, 2, [[2, 'c'], [3, 'a']]);
+    const h = base()
+      .pollValues(2, 0, ['a', 'b', 'c', 'a'])
+      .poll(3, 2, [
+        [2, 'c'],
+        [3, 'a'],
+      ]);
     expect(kinds(checkKafka(h.events))).toEqual(['duplicate']);
     // whereas offsets that go backwards within one poll are nonmonotonic
-    const back = base().poll(3, 0, [[1, 'b'], [0, 'a']]);
+    const back = base().poll(3, 0, [
+      [1, 'b'],
+      [0, 'a'],
+    ]);
     expect(kinds(checkKafka(back.events))).toEqual(['nonmonotonic-poll']);
   });
   it('a reset by the consumer: a rewind is allowed; a move ahead past unread values is a poll-skip', () => {
@@ -176,7 +237,12 @@ describe('nonmonotonic-poll and poll-skip', () => {
     // latest where the position already is: nothing skipped
     expect(checkKafka(base().pollValues(2, 0, ['a', 'b', 'c']).reset(2, 3, 'latest').events).valid).toBe(true);
     // the first poll after a reset is judged against the reset position
-    const late = checkKafka(base().pollValues(2, 0, ['a', 'b']).reset(2, 0, 'earliest').poll(2, 0, [[1, 'b']]).events);
+    const late = checkKafka(
+      base()
+        .pollValues(2, 0, ['a', 'b'])
+        .reset(2, 0, 'earliest')
+        .poll(2, 0, [[1, 'b']]).events,
+    );
     expect(kinds(late)).toEqual(['poll-skip']); // and no lost-write of c: a reset to 0 is no final read
   });
   it('has neither: successive polls continue where the last left off', () => {
@@ -195,7 +261,9 @@ describe('nonmonotonic-send', () => {
     expect(has(checkKafka(h.events), 'nonmonotonic-send')).toBe(true);
   });
   it('has not', () => {
-    expect(has(checkKafka(new HistoryBuilder().send(2, 'a', 0).send(2, 'b', 1).events), 'nonmonotonic-send')).toBe(false);
+    expect(has(checkKafka(new HistoryBuilder().send(2, 'a', 0).send(2, 'b', 1).events), 'nonmonotonic-send')).toBe(
+      false,
+    );
   });
 });
 
@@ -205,10 +273,14 @@ describe('G1a', () => {
     expect(kinds(v)).toEqual(['G1a']);
   });
   it('has not: the send was of unknown outcome', () => {
-    expect(checkKafka(new HistoryBuilder().sendInvoke(1, 'x').sendInfo(1, 'x').pollValues(2, 0, ['x']).events).valid).toBe(true);
+    expect(
+      checkKafka(new HistoryBuilder().sendInvoke(1, 'x').sendInfo(1, 'x').pollValues(2, 0, ['x']).events).valid,
+    ).toBe(true);
   });
   it('a value nobody sent is a phantom read', () => {
-    expect(kinds(checkKafka(new HistoryBuilder().send(1, 'a', 0).pollValues(2, 0, ['a', 'zz']).events))).toEqual(['phantom-read']);
+    expect(kinds(checkKafka(new HistoryBuilder().send(1, 'a', 0).pollValues(2, 0, ['a', 'zz']).events))).toEqual([
+      'phantom-read',
+    ]);
   });
 });
 

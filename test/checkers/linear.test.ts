@@ -25,7 +25,12 @@ describe('register and cas-register', () => {
     expect(lin(new HistoryBuilder().read(1, 5).events, 'register', { initial: 5 }).valid).toBe(true);
   });
   it('concurrent operations may linearize in either order', () => {
-    const h = new HistoryBuilder().invoke(1, 'write', 1).invoke(2, 'read', null).ok(2, 'read', 1).ok(1, 'write', 1).read(3, 1);
+    const h = new HistoryBuilder()
+      .invoke(1, 'write', 1)
+      .invoke(2, 'read', null)
+      .ok(2, 'read', 1)
+      .ok(1, 'write', 1)
+      .read(3, 1);
     expect(lin(h.events, 'register').valid).toBe(true);
   });
   it('the register model has no cas', () => {
@@ -34,10 +39,14 @@ describe('register and cas-register', () => {
   });
   it('an ok cas swapped; a failed cas did not happen; a compare-failed cas returned false', () => {
     const base = () => new HistoryBuilder().write(1, 1);
-    expect(lin(base().invoke(2, 'cas', [1, 2]).ok(2, 'cas', [1, 2]).read(3, 2).events, 'cas-register').valid).toBe(true);
+    expect(lin(base().invoke(2, 'cas', [1, 2]).ok(2, 'cas', [1, 2]).read(3, 2).events, 'cas-register').valid).toBe(
+      true,
+    );
     expect(lin(base().invoke(2, 'cas', [3, 2]).ok(2, 'cas', [3, 2]).events, 'cas-register').valid).toBe(false);
     // plain fail: did not happen, no constraint
-    expect(lin(base().invoke(2, 'cas', [1, 2]).fail(2, 'cas', [1, 2]).read(3, 1).events, 'cas-register').valid).toBe(true);
+    expect(lin(base().invoke(2, 'cas', [1, 2]).fail(2, 'cas', [1, 2]).read(3, 1).events, 'cas-register').valid).toBe(
+      true,
+    );
     // etcd's compare-failed: the register did not hold 1 at that instant, but it held 1 throughout
     const cf = base().invoke(2, 'cas', [1, 2]).fail(2, 'cas', [1, 2], { error: 'compare-failed' }).read(3, 1);
     expect(lin(cf.events, 'cas-register').valid).toBe(false);
@@ -70,16 +79,24 @@ describe('unknown outcomes', () => {
 describe('kv', () => {
   it('keys are independent; nil reads as empty; append concatenates', () => {
     const h = new HistoryBuilder()
-      .invoke(1, 'get', null, { key: 'a' }).ok(1, 'get', null, { key: 'a' })
-      .invoke(1, 'append', 'x', { key: 'a' }).ok(1, 'append', 'x', { key: 'a' })
-      .invoke(2, 'put', 'q', { key: 'b' }).ok(2, 'put', 'q', { key: 'b' })
-      .invoke(1, 'append', 'y', { key: 'a' }).ok(1, 'append', 'y', { key: 'a' })
-      .invoke(3, 'get', null, { key: 'a' }).ok(3, 'get', 'xy', { key: 'a' })
-      .invoke(3, 'get', null, { key: 'b' }).ok(3, 'get', 'q', { key: 'b' });
+      .invoke(1, 'get', null, { key: 'a' })
+      .ok(1, 'get', null, { key: 'a' })
+      .invoke(1, 'append', 'x', { key: 'a' })
+      .ok(1, 'append', 'x', { key: 'a' })
+      .invoke(2, 'put', 'q', { key: 'b' })
+      .ok(2, 'put', 'q', { key: 'b' })
+      .invoke(1, 'append', 'y', { key: 'a' })
+      .ok(1, 'append', 'y', { key: 'a' })
+      .invoke(3, 'get', null, { key: 'a' })
+      .ok(3, 'get', 'xy', { key: 'a' })
+      .invoke(3, 'get', null, { key: 'b' })
+      .ok(3, 'get', 'q', { key: 'b' });
     expect(lin(h.events, 'kv').valid).toBe(true);
     const bad = new HistoryBuilder()
-      .invoke(1, 'append', 'x', { key: 'a' }).ok(1, 'append', 'x', { key: 'a' })
-      .invoke(3, 'get', null, { key: 'a' }).ok(3, 'get', '', { key: 'a' });
+      .invoke(1, 'append', 'x', { key: 'a' })
+      .ok(1, 'append', 'x', { key: 'a' })
+      .invoke(3, 'get', null, { key: 'a' })
+      .ok(3, 'get', '', { key: 'a' });
     const v = lin(bad.events, 'kv');
     expect(v.valid).toBe(false);
     expect(v.counterexample?.partitionKey).toBe('a');
@@ -95,7 +112,9 @@ describe('counterexamples', () => {
     const ce = v.counterexample!;
     expect(ce.longestPrefix).toEqual([0, 2, 4]);
     expect(ce.failedOp).toBe(6);
-    expect(ce.reason).toMatch(/after linearizing 3 operation\(s\) of the register, process 2: read → 1 \(history index 6\) cannot be linearized: it read 1 but the register held 2/);
+    expect(ce.reason).toMatch(
+      /after linearizing 3 operation\(s\) of the register, process 2: read → 1 \(history index 6\) cannot be linearized: it read 1 but the register held 2/,
+    );
     expect(v.anomalies[0]).toMatchObject({ kind: 'nonlinearizable', ops: [6] });
   });
 });
@@ -120,22 +139,37 @@ describe('log and log-strict', () => {
     expect(both(h, 'log-strict').valid).toBe(false);
   });
   it('log-strict accepts a poll capped by its maxRecords', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).pollInvoke(2, 0).pollOk(2, 0, [[0, 'a']], 0, { maxRecords: 1 }).events;
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .send(1, 'b', 1)
+      .pollInvoke(2, 0)
+      .pollOk(2, 0, [[0, 'a']], 0, { maxRecords: 1 }).events;
     expect(both(h, 'log-strict').valid).toBe(true);
   });
   it('a poll concurrent with a send may or may not see it (strict too)', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).sendInvoke(1, 'b').pollValues(2, 0, ['a']).sendOk(1, 'b', 1).pollValues(3, 0, ['a', 'b']);
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .sendInvoke(1, 'b')
+      .pollValues(2, 0, ['a'])
+      .sendOk(1, 'b', 1)
+      .pollValues(3, 0, ['a', 'b']);
     expect(both(h.events, 'log-strict').valid).toBe(true);
   });
   it('a record must be the one at its offset', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).poll(2, 0, [[0, 'b']]).events;
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .send(1, 'b', 1)
+      .poll(2, 0, [[0, 'b']]).events;
     expect(both(h, 'log').valid).toBe(false);
   });
   it('two sends cannot get one offset', () => {
     expect(both(new HistoryBuilder().send(1, 'a', 0).send(2, 'b', 0).events, 'log').valid).toBe(false);
   });
   it('records must be consecutive from the poll offset', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).poll(2, 0, [[1, 'b']]).events;
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .send(1, 'b', 1)
+      .poll(2, 0, [[1, 'b']]).events;
     expect(both(h, 'log').valid).toBe(false);
   });
   it('a read from the future is a cycle, explained', () => {
@@ -165,7 +199,12 @@ describe('log and log-strict', () => {
     const v = both(acked, 'log');
     expect(v.valid).toBe(true);
     expect(v.stats?.fastPathPartitions).toBe(1);
-    const unknown = new HistoryBuilder().sendInvoke(1, 'a').sendInfo(1, 'a').sendInvoke(2, 'a').sendInfo(2, 'a').pollValues(3, 0, ['a', 'a']).events;
+    const unknown = new HistoryBuilder()
+      .sendInvoke(1, 'a')
+      .sendInfo(1, 'a')
+      .sendInvoke(2, 'a')
+      .sendInfo(2, 'a')
+      .pollValues(3, 0, ['a', 'a']).events;
     const u = both(unknown, 'log');
     expect(u.valid).toBe(true);
     expect(u.stats?.fastPathPartitions).toBe(0);

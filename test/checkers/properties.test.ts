@@ -40,10 +40,23 @@ describe('generated correct histories', () => {
 
   it('with polls to the end are valid under log-strict too', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 8 }), (seed, ops, clients) => {
-        const { history } = generateLogHistory({ seed, ops, clients, strict: true, recordLimit: true, maxRecords: 4, unknownRate: 0.1 });
-        expect(checkHistory(history, { model: 'log-strict' }).valid).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 8 }),
+        (seed, ops, clients) => {
+          const { history } = generateLogHistory({
+            seed,
+            ops,
+            clients,
+            strict: true,
+            recordLimit: true,
+            maxRecords: 4,
+            unknownRate: 0.1,
+          });
+          expect(checkHistory(history, { model: 'log-strict' }).valid).toBe(true);
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });
@@ -68,7 +81,9 @@ describe('a planted lost or overwritten acknowledged record', () => {
           const v = checkHistory(history, { finalReadComplete: true });
           expect(v.valid, JSON.stringify(planted)).toBe(false);
           const kinds = new Set(v.anomalies.map((a) => a.kind));
-          expect(kinds.has('lost-write') || kinds.has('inconsistent-offsets') || kinds.has('nonlinearizable')).toBe(true);
+          expect(kinds.has('lost-write') || kinds.has('inconsistent-offsets') || kinds.has('nonlinearizable')).toBe(
+            true,
+          );
           // without that promise, a loss at the tail nobody read past is still named, as unseen
           const unsure = checkHistory(history);
           const named = new Set(unsure.anomalies.flatMap((a) => a.values ?? []));
@@ -84,16 +99,21 @@ describe('a planted lost or overwritten acknowledged record', () => {
 
 type Mutation = (h: History, rand: () => number) => History | undefined;
 
-const pick = <T>(xs: T[], rand: () => number): T | undefined => (xs.length === 0 ? undefined : xs[Math.floor(rand() * xs.length)]);
+const pick = <T>(xs: T[], rand: () => number): T | undefined =>
+  xs.length === 0 ? undefined : xs[Math.floor(rand() * xs.length)];
 const clone = (h: History): History => h.map((e) => ({ ...e, value: structuredClone(e.value) }));
 const reindex = (h: History): History => h.map((e, i) => ({ ...e, index: i, time: i * 10 }));
-const sentValues = (h: History) => h.filter((e) => e.f === 'send' && e.type === 'invoke').map((e) => (e.value as { value: string }).value);
+const sentValues = (h: History) =>
+  h.filter((e) => e.f === 'send' && e.type === 'invoke').map((e) => (e.value as { value: string }).value);
 const okPolls = (h: History) => h.filter((e) => e.f === 'poll' && e.type === 'ok');
 
 const MUTATIONS: Mutation[] = [
   // a poll returns another sent value at one of its offsets
   (h, rand) => {
-    const p = pick(okPolls(h).filter((e) => ((e.value as { records: unknown[] }).records ?? []).length > 0), rand);
+    const p = pick(
+      okPolls(h).filter((e) => ((e.value as { records: unknown[] }).records ?? []).length > 0),
+      rand,
+    );
     const v = pick(sentValues(h), rand);
     if (p === undefined || v === undefined) return undefined;
     const recs = (p.value as { records: Array<[number, string]> }).records;
@@ -102,7 +122,10 @@ const MUTATIONS: Mutation[] = [
   },
   // an acknowledged offset moves by one
   (h, rand) => {
-    const s = pick(h.filter((e) => e.f === 'send' && e.type === 'ok'), rand);
+    const s = pick(
+      h.filter((e) => e.f === 'send' && e.type === 'ok'),
+      rand,
+    );
     if (s === undefined) return undefined;
     const v = s.value as { offset: number };
     v.offset = Math.max(0, v.offset + (rand() < 0.5 ? -1 : 1));
@@ -131,17 +154,28 @@ const MUTATIONS: Mutation[] = [
   },
   // two sends carry the same value (the fast path must cope or fall back)
   (h, rand) => {
-    const a = pick(h.filter((e) => e.f === 'send' && e.type === 'invoke'), rand);
-    const b = pick(h.filter((e) => e.f === 'send' && e.type === 'invoke'), rand);
+    const a = pick(
+      h.filter((e) => e.f === 'send' && e.type === 'invoke'),
+      rand,
+    );
+    const b = pick(
+      h.filter((e) => e.f === 'send' && e.type === 'invoke'),
+      rand,
+    );
     if (a === undefined || b === undefined || a === b) return undefined;
     const from = (b.value as { value: string }).value;
     const to = (a.value as { value: string }).value;
-    for (const e of h) if (e.f === 'send' && e.process === b.process && (e.value as { value: string }).value === from) (e.value as { value: string }).value = to;
+    for (const e of h)
+      if (e.f === 'send' && e.process === b.process && (e.value as { value: string }).value === from)
+        (e.value as { value: string }).value = to;
     return h;
   },
   // an acknowledgement is lost: the send becomes of unknown outcome
   (h, rand) => {
-    const s = pick(h.filter((e) => e.f === 'send' && e.type === 'ok'), rand);
+    const s = pick(
+      h.filter((e) => e.f === 'send' && e.type === 'ok'),
+      rand,
+    );
     if (s === undefined) return undefined;
     s.type = 'info';
     delete (s.value as { offset?: number }).offset;
@@ -174,27 +208,34 @@ describe('the log fast path', () => {
     let invalid = 0;
     let total = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom('log' as const, 'log-strict' as const), (seed, mutations, model) => {
-        const h = randomSmallHistory(seed, mutations);
-        const fast = checkLinearizable(h, { model });
-        const search = checkLinearizable(h, { model, fastPath: 'off', maxSteps: 2_000_000 });
-        fc.pre(search.valid !== 'unknown');
-        total++;
-        if (search.valid === false) invalid++;
-        expect(fast.valid, JSON.stringify(h.map((e: HistoryEvent) => [e.process, e.type, e.f, e.value]))).toBe(search.valid);
-        if (fast.valid === false) {
-          // the fast path's counterexample names an operation of the history
-          expect(h[fast.counterexample!.failedOp].type).toBe('invoke');
-        }
-        // its two halves agree with each other part by part: the sweep (valid histories)
-        // and the graph (explanations), whenever both apply
-        for (const part of prepareModel(model, pairOperations(h)).partitions) {
-          const ops = logOpsOf(part);
-          const sweep = sweepLog(ops, model === 'log-strict');
-          const graph = checkLogGraph(ops, model === 'log-strict');
-          if (typeof sweep === 'string' && graph.kind === 'verdict') expect(sweep === 'valid').toBe(graph.valid);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.constantFrom('log' as const, 'log-strict' as const),
+        (seed, mutations, model) => {
+          const h = randomSmallHistory(seed, mutations);
+          const fast = checkLinearizable(h, { model });
+          const search = checkLinearizable(h, { model, fastPath: 'off', maxSteps: 2_000_000 });
+          fc.pre(search.valid !== 'unknown');
+          total++;
+          if (search.valid === false) invalid++;
+          expect(fast.valid, JSON.stringify(h.map((e: HistoryEvent) => [e.process, e.type, e.f, e.value]))).toBe(
+            search.valid,
+          );
+          if (fast.valid === false) {
+            // the fast path's counterexample names an operation of the history
+            expect(h[fast.counterexample!.failedOp].type).toBe('invoke');
+          }
+          // its two halves agree with each other part by part: the sweep (valid histories)
+          // and the graph (explanations), whenever both apply
+          for (const part of prepareModel(model, pairOperations(h)).partitions) {
+            const ops = logOpsOf(part);
+            const sweep = sweepLog(ops, model === 'log-strict');
+            const graph = checkLogGraph(ops, model === 'log-strict');
+            if (typeof sweep === 'string' && graph.kind === 'verdict') expect(sweep === 'valid').toBe(graph.valid);
+          }
+        },
+      ),
       { numRuns: 600 },
     );
     // the generator and mutations give both answers often enough to mean something

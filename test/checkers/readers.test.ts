@@ -27,7 +27,15 @@ describe('JSONL', () => {
     const r = readHistory(JSONL);
     expect(r.format).toBe('jsonl');
     expect(r.history).toHaveLength(4);
-    expect(r.history[3].value).toEqual({ topic: 't', partition: 0, offset: 0, records: [[0, 'v1'], [1, 'v2']] });
+    expect(r.history[3].value).toEqual({
+      topic: 't',
+      partition: 0,
+      offset: 0,
+      records: [
+        [0, 'v1'],
+        [1, 'v2'],
+      ],
+    });
     expect(r.sourceLines).toEqual([1, 2, 4, 5]);
     expect(r.history.map((e) => e.index)).toEqual([0, 1, 2, 3]);
   });
@@ -42,25 +50,31 @@ describe('JSONL', () => {
 
   it('names the line of an event with a bad type or a bad Kafka value', () => {
     const bad = (line: string) => errorOf(() => readHistory(`${JSONL.split('\n')[0]}\n${line}`, 'jsonl'));
-    expect(bad('{"time":1300,"process":3,"type":"done","f":"send","value":{}}').message).toMatch(/^line 2: "type" must be/);
-    expect(bad('{"time":1300,"process":3,"type":"ok","f":"send","value":{"topic":"t","partition":-1,"value":"x"}}').message).toMatch(
-      /^line 2: send value needs an integer "partition"/,
+    expect(bad('{"time":1300,"process":3,"type":"done","f":"send","value":{}}').message).toMatch(
+      /^line 2: "type" must be/,
     );
-    expect(bad('{"time":1300,"process":3,"type":"ok","f":"poll","value":{"topic":"t","partition":0,"offset":0}}').message).toMatch(
-      /^line 2: an ok poll needs "records"/,
-    );
+    expect(
+      bad('{"time":1300,"process":3,"type":"ok","f":"send","value":{"topic":"t","partition":-1,"value":"x"}}').message,
+    ).toMatch(/^line 2: send value needs an integer "partition"/);
+    expect(
+      bad('{"time":1300,"process":3,"type":"ok","f":"poll","value":{"topic":"t","partition":0,"offset":0}}').message,
+    ).toMatch(/^line 2: an ok poll needs "records"/);
   });
 
   it('accepts time going backwards (file order is real-time order) with a note naming the line', () => {
     const text = `${JSONL.split('\n')[0]}\n{"time":5,"process":3,"type":"invoke","f":"send","value":{"topic":"t","partition":0,"value":"x"}}`;
     const r = readHistory(text, 'jsonl');
     expect(r.history.map((e) => e.time)).toEqual([1200, 5]);
-    expect(r.notes).toEqual([expect.stringMatching(/^time goes backwards at 1 event\(s\), first at line 2: file order/)]);
+    expect(r.notes).toEqual([
+      expect.stringMatching(/^time goes backwards at 1 event\(s\), first at line 2: file order/),
+    ]);
     expect(readHistory(JSONL).notes).toBeUndefined();
   });
 
   it('reads a JSON array of events and a gregor trace', () => {
-    const events = JSONL.split('\n').filter((l) => l).map((l) => JSON.parse(l));
+    const events = JSONL.split('\n')
+      .filter((l) => l)
+      .map((l) => JSON.parse(l));
     expect(readHistory(JSON.stringify(events)).history).toHaveLength(4);
     const trace = JSON.stringify({ format: 'gregor-trace', version: 1, history: events }, null, 2);
     const r = readHistory(trace);
@@ -71,7 +85,9 @@ describe('JSONL', () => {
 
 describe('EDN', () => {
   it('reads one map per line (Porcupine kv style), keywords as strings, nil as null', () => {
-    const r = readHistory('{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}\n{:process 1, :type :invoke, :f :get, :key "9", :value nil}\n');
+    const r = readHistory(
+      '{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}\n{:process 1, :type :invoke, :f :get, :key "9", :value nil}\n',
+    );
     expect(r.format).toBe('edn');
     expect(r.history[0]).toMatchObject({ process: 9, type: 'invoke', f: 'append', key: '0', value: 'x 9 0 y' });
     expect(r.history[1].value).toBeNull();
@@ -95,11 +111,22 @@ describe('EDN', () => {
   });
 
   it('names the line of an unclosed map and of a map without :type', () => {
-    expect(errorOf(() => readHistory('{:process 0 :type :invoke :f :read :value nil}\n{:process 0 :type :ok\n', 'edn')).line).toBe(2);
-    const e = errorOf(() => readHistory('{:process 0 :type :invoke :f :read :value nil}\n\n{:process 0 :f :read :value 1}\n'));
+    expect(
+      errorOf(() => readHistory('{:process 0 :type :invoke :f :read :value nil}\n{:process 0 :type :ok\n', 'edn')).line,
+    ).toBe(2);
+    const e = errorOf(() =>
+      readHistory('{:process 0 :type :invoke :f :read :value nil}\n\n{:process 0 :f :read :value 1}\n'),
+    );
     expect(e.line).toBe(3);
     expect(e.message).toMatch(/"type"/);
-    expect(errorOf(() => readHistory('[{:process 0 :type :invoke :f :read :value nil}\n {:process 0 :type :ok :f :read :value 1]\n', 'edn')).line).toBe(2);
+    expect(
+      errorOf(() =>
+        readHistory(
+          '[{:process 0 :type :invoke :f :read :value nil}\n {:process 0 :type :ok :f :read :value 1]\n',
+          'edn',
+        ),
+      ).line,
+    ).toBe(2);
   });
 });
 
@@ -160,7 +187,9 @@ describe('pairing', () => {
   it('rejects a completion without an invoke, and two operations in flight on one process', () => {
     const r = readHistory('{"process":1,"type":"ok","f":"read","value":1}\n');
     expect(() => pairOperations(r.history, r.sourceLines)).toThrow(/line 1: .*has no invoke/);
-    const two = readHistory('{"process":1,"type":"invoke","f":"read","value":null}\n{"process":1,"type":"invoke","f":"read","value":null}\n');
+    const two = readHistory(
+      '{"process":1,"type":"invoke","f":"read","value":null}\n{"process":1,"type":"invoke","f":"read","value":null}\n',
+    );
     expect(() => pairOperations(two.history, two.sourceLines)).toThrow(/line 2: .*has not completed/);
   });
 });

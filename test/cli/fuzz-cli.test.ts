@@ -26,16 +26,35 @@ describe('fuzz: usage', () => {
   it('--help prints the usage and exits 0', () => {
     const r = runCli(FUZZ, ['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--scenario', '--seeds', '--seed', '--base-seed', '--workers', '--shard', '--variant', '--max-violations', '--out', '--check-determinism', '--json', '--list', '--merge']) {
+    for (const flag of [
+      '--scenario',
+      '--seeds',
+      '--seed',
+      '--base-seed',
+      '--workers',
+      '--shard',
+      '--variant',
+      '--max-violations',
+      '--out',
+      '--check-determinism',
+      '--json',
+      '--list',
+      '--merge',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
   });
 
   it('--list prints every scenario and variant, one line each, through npm run too', () => {
-    const r = spawnSync('npm', ['run', '-s', 'fuzz', '--', '--list'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('npm', ['run', '-s', 'fuzz', '--', '--list'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
-    for (const s of SCENARIOS) expect(lines.some((l) => l.trim().startsWith(s.name + ' ') && l.includes(s.description))).toBe(true);
+    for (const s of SCENARIOS)
+      expect(lines.some((l) => l.trim().startsWith(s.name + ' ') && l.includes(s.description))).toBe(true);
     for (const v of VARIANT_NAMES) expect(lines.filter((l) => l.trim().split(/\s+/)[0] === v)).toHaveLength(1);
   });
 
@@ -81,7 +100,14 @@ describe('fuzz: campaigns against the correct model', () => {
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
     oneWorker = lastJson<CampaignSummary>(r.stdout);
-    expect(oneWorker).toMatchObject({ seeds: 6, violations: [], baseSeed: 11, scenario: 'swarm', variant: 'correct', exitCode: 0 });
+    expect(oneWorker).toMatchObject({
+      seeds: 6,
+      violations: [],
+      baseSeed: 11,
+      scenario: 'swarm',
+      variant: 'correct',
+      exitCode: 0,
+    });
     expect(oneWorker.outcomes.violation + oneWorker.outcomes.stuck + oneWorker.outcomes.crash).toBe(0);
     expect(r.stdout).toContain('result: no violation found (exit 0)');
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
@@ -101,8 +127,32 @@ describe('fuzz: campaigns against the correct model', () => {
   it('--shard K/N splits the range and --merge DIR... equals the unsharded run', () => {
     const a = dir();
     const b = dir();
-    const r1 = runCli(FUZZ, ['--seeds', '6', '--base-seed', '11', '--workers', '1', '--shard', '1/2', '--out', a, '--json']);
-    const r2 = runCli(FUZZ, ['--seeds', '6', '--base-seed', '11', '--workers', '1', '--shard', '2/2', '--out', b, '--json']);
+    const r1 = runCli(FUZZ, [
+      '--seeds',
+      '6',
+      '--base-seed',
+      '11',
+      '--workers',
+      '1',
+      '--shard',
+      '1/2',
+      '--out',
+      a,
+      '--json',
+    ]);
+    const r2 = runCli(FUZZ, [
+      '--seeds',
+      '6',
+      '--base-seed',
+      '11',
+      '--workers',
+      '1',
+      '--shard',
+      '2/2',
+      '--out',
+      b,
+      '--json',
+    ]);
     expect([r1.code, r2.code]).toEqual([0, 0]);
     expect(lastJson<CampaignSummary>(r1.stdout)).toMatchObject({ seeds: 3, shard: '1/2' });
     expect(readdirSync(a)).toContain('summary-shard-1-of-2.json');
@@ -129,7 +179,18 @@ describe('fuzz: campaigns against the correct model', () => {
   });
 
   it('--check-determinism runs every seed twice and passes the model', () => {
-    const r = runCli(FUZZ, ['--seeds', '2', '--base-seed', '11', '--workers', '1', '--check-determinism', '--out', dir(), '--json']);
+    const r = runCli(FUZZ, [
+      '--seeds',
+      '2',
+      '--base-seed',
+      '11',
+      '--workers',
+      '1',
+      '--check-determinism',
+      '--out',
+      dir(),
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const s = lastJson<CampaignSummary>(r.stdout);
     expect(s.checkDeterminism).toBe(true);
@@ -138,9 +199,30 @@ describe('fuzz: campaigns against the correct model', () => {
 
   it('--scenario, --variant, --max-violations 0 and --out are honoured', () => {
     const out = dir();
-    const r = runCli(FUZZ, ['--scenario', 'leader-failover', '--variant', 'correct', '--seeds', '2', '--base-seed', '3', '--max-violations', '0', '--workers', '1', '--out', out, '--json']);
+    const r = runCli(FUZZ, [
+      '--scenario',
+      'leader-failover',
+      '--variant',
+      'correct',
+      '--seeds',
+      '2',
+      '--base-seed',
+      '3',
+      '--max-violations',
+      '0',
+      '--workers',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    expect(lastJson<CampaignSummary>(r.stdout)).toMatchObject({ scenario: 'leader-failover', variant: 'correct', maxViolations: 0, seeds: 2 });
+    expect(lastJson<CampaignSummary>(r.stdout)).toMatchObject({
+      scenario: 'leader-failover',
+      variant: 'correct',
+      maxViolations: 0,
+      seeds: 2,
+    });
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
   });
 
@@ -157,7 +239,25 @@ describe('fuzz: campaigns against the correct model', () => {
 describe('fuzz: failures', () => {
   it('an exception in a simulated run is a crash failure with its seed; exit 1; the campaign goes on; the trace replays', () => {
     const out = dir();
-    const r = runCli(FUZZ, ['--seeds', '4', '--base-seed', '6', '--workers', '1', '--max-violations', '0', '--shrink-runs', '3', '--out', out, '--json'], { preload: 'plant-crash.ts' });
+    const r = runCli(
+      FUZZ,
+      [
+        '--seeds',
+        '4',
+        '--base-seed',
+        '6',
+        '--workers',
+        '1',
+        '--max-violations',
+        '0',
+        '--shrink-runs',
+        '3',
+        '--out',
+        out,
+        '--json',
+      ],
+      { preload: 'plant-crash.ts' },
+    );
     expect(r.code).toBe(1);
     const s = lastJson<CampaignSummary>(r.stdout);
     expect(s.seeds).toBe(4);
@@ -176,7 +276,11 @@ describe('fuzz: failures', () => {
   });
 
   it('--check-determinism catches a planted nondeterminism and names the first differing event', () => {
-    const r = runCli(FUZZ, ['--seeds', '1', '--base-seed', '5', '--workers', '1', '--check-determinism', '--out', dir(), '--json'], { preload: 'plant-nondeterminism.ts' });
+    const r = runCli(
+      FUZZ,
+      ['--seeds', '1', '--base-seed', '5', '--workers', '1', '--check-determinism', '--out', dir(), '--json'],
+      { preload: 'plant-nondeterminism.ts' },
+    );
     expect(r.code).toBe(1);
     const s = lastJson<CampaignSummary>(r.stdout);
     expect(s.outcomes.nondeterminism).toBe(1);
@@ -190,7 +294,8 @@ describe('fuzz: failures', () => {
     const run = startCli(FUZZ, ['--seeds', '100000', '--base-seed', '1', '--workers', '1', '--out', out, '--json']);
     // Wait until some seeds finished (plain progress lines on a pipe come every 5 s).
     const started = Date.now();
-    while (!/progress: [1-9]/.test(run.output().stderr) && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 200));
+    while (!/progress: [1-9]/.test(run.output().stderr) && Date.now() - started < 120_000)
+      await new Promise((r) => setTimeout(r, 200));
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(3);
@@ -211,7 +316,13 @@ describe('replay', () => {
     writeFileSync(p, JSON.stringify(r.trace));
     const rep = runCli(REPLAY, [p, '--json']);
     expect(rep.code).toBe(0);
-    expect(lastJson(rep.stdout)).toMatchObject({ hash: r.hash, hashMatches: true, outcomeMatches: true, outcome: 'ok', exitCode: 0 });
+    expect(lastJson(rep.stdout)).toMatchObject({
+      hash: r.hash,
+      hashMatches: true,
+      outcomeMatches: true,
+      outcome: 'ok',
+      exitCode: 0,
+    });
     // The same trace with a hash from another code version: exit 3.
     writeFileSync(p, JSON.stringify({ ...r.trace, hash: 'ffffffffffffffff' }));
     expect(runCli(REPLAY, [p]).code).toBe(3);
@@ -224,7 +335,18 @@ describe('replay: bad input', () => {
     ['garbage', '{not json'],
     ['JSON that is not a trace', '[1,2,3]'],
     ['a trace of another version', JSON.stringify({ format: 'gregor-trace', version: 99 })],
-    ['a trace with a broken schedule', JSON.stringify({ format: 'gregor-trace', version: 1, seed: 1, scenario: 'swarm', variant: 'correct', hash: '0123456789abcdef', faultSchedule: { shape: {} } })],
+    [
+      'a trace with a broken schedule',
+      JSON.stringify({
+        format: 'gregor-trace',
+        version: 1,
+        seed: 1,
+        scenario: 'swarm',
+        variant: 'correct',
+        hash: '0123456789abcdef',
+        faultSchedule: { shape: {} },
+      }),
+    ],
   ];
   for (const [what, content] of cases) {
     it(`${what} → one line on stderr, exit 2`, () => {

@@ -23,7 +23,11 @@ export function nodeArgs(script: string, args: readonly string[], preload?: stri
 }
 
 /** Runs a CLI to completion. */
-export function runCli(script: string, args: readonly string[], opts: { cwd?: string; preload?: string } = {}): CliResult {
+export function runCli(
+  script: string,
+  args: readonly string[],
+  opts: { cwd?: string; preload?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, nodeArgs(script, args, opts.preload), {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
@@ -35,7 +39,10 @@ export function runCli(script: string, args: readonly string[], opts: { cwd?: st
 
 /** Starts a CLI; the caller may signal it. */
 export function startCli(script: string, args: readonly string[], opts: { cwd?: string } = {}) {
-  const child = spawn(process.execPath, nodeArgs(script, args), { cwd: opts.cwd ?? ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn(process.execPath, nodeArgs(script, args), {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -439,14 +439,24 @@ export class Client implements Actor<CounterMessage> {
 
   private think(): void {
     if (this.done >= this.config.opsPerClient) return;
-    this.ctx.setTimer(this.ctx.rng.intBetween(0, this.config.clientThinkMaxUs), { type: 'think' } satisfies CounterTimer);
+    this.ctx.setTimer(this.ctx.rng.intBetween(0, this.config.clientThinkMaxUs), {
+      type: 'think',
+    } satisfies CounterTimer);
   }
 
   private sendOutstanding(): void {
     const op = this.outstanding!;
     // Deliberately broken variant: real randomness in a message a node sends.
     const nonce = this.config.plant === 'math-random-payload' ? Math.random() : undefined;
-    this.ctx.send(this.config.leader, { type: 'inc', reqId: op.reqId, amount: op.amount, ...(nonce === undefined ? {} : { nonce }) });
-    op.retryTimer = this.ctx.setTimer(this.config.clientRetryUs, { type: 'retry', reqId: op.reqId } satisfies CounterTimer);
+    this.ctx.send(this.config.leader, {
+      type: 'inc',
+      reqId: op.reqId,
+      amount: op.amount,
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+    op.retryTimer = this.ctx.setTimer(this.config.clientRetryUs, {
+      type: 'retry',
+      reqId: op.reqId,
+    } satisfies CounterTimer);
   }
 }

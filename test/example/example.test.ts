@@ -72,7 +72,11 @@ describe('the same seed gives the same hash across 1,000 seeds', () => {
 describe('different seeds give different histories', () => {
   it('their recorded events differ, and early', () => {
     const runs = [1, 2, 3].map((seed) => runExample({ seed, recordEvents: true }).sim.events);
-    for (const [a, b] of [[0, 1], [1, 2], [0, 2]]) {
+    for (const [a, b] of [
+      [0, 1],
+      [1, 2],
+      [0, 2],
+    ]) {
       const d = firstDifference(runs[a], runs[b]);
       expect(d).toBeDefined();
       expect(d!.index).toBeLessThan(50);
@@ -91,7 +95,9 @@ describe('every run exercises every kernel feature', () => {
       for (const kind of FAULT_KINDS) expect(r.coverage.faults[kind], `${kind} in seed ${seed}`).toBe(1);
       expect(r.coverage.transitions.start).toBe(5);
       expect(r.coverage.transitions.restart).toBeGreaterThan(0);
-      expect(r.coverage.transitions.crash + r.coverage.transitions['power-loss'] + r.coverage.transitions.shutdown).toBeGreaterThan(1);
+      expect(
+        r.coverage.transitions.crash + r.coverage.transitions['power-loss'] + r.coverage.transitions.shutdown,
+      ).toBeGreaterThan(1);
       expect(r.coverage.probes['leader-silent'] ?? 0).toBeGreaterThan(0); // a follower's timer fired
       expect(r.coverage.probes.retry ?? 0).toBeGreaterThan(0); // a client's retry timer fired
       expect(r.coverage.probes.recovered).toBeGreaterThan(3);

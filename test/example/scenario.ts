@@ -126,7 +126,11 @@ export function buildExample(simOptions: SimulationOptions, config: CounterConfi
 }
 
 export function runExample(options: ExampleOptions): ExampleResult {
-  const config = exampleConfig(options.fsync ?? { kind: 'always' }, options.plant ?? 'none', options.opsPerClient ?? 15);
+  const config = exampleConfig(
+    options.fsync ?? { kind: 'always' },
+    options.plant ?? 'none',
+    options.opsPerClient ?? 15,
+  );
   const sim = buildExample(
     { seed: options.seed, recordEvents: options.recordEvents ?? false, deepHash: options.deepHash ?? false },
     config,
@@ -228,7 +232,13 @@ function restartIfDown(sim: Simulation, id: NodeId): void {
 }
 
 /** Each of the given fault kinds once, in a shuffled order, at random times inside the window. */
-function scheduleFaults(sim: Simulation, faultKinds: readonly FaultKind[], windowUs: TimeUs, coverage: Coverage, slows: number[]): void {
+function scheduleFaults(
+  sim: Simulation,
+  faultKinds: readonly FaultKind[],
+  windowUs: TimeUs,
+  coverage: Coverage,
+  slows: number[],
+): void {
   const rng = sim.rng('faults');
   const pickRng = sim.rng('faults:targets');
   const kinds = [...faultKinds];
@@ -352,7 +362,10 @@ function check(sim: Simulation, leader: Leader, acks: readonly Ack[], opsPerClie
       continue;
     }
     const same = follower.log.length === leader.log.length && follower.log.every((e, i) => sameEntry(e, leader.log[i]));
-    if (!same) anomalies.push(`follower ${id} log (${follower.log.length} entries) differs from the leader's (${leader.log.length})`);
+    if (!same)
+      anomalies.push(
+        `follower ${id} log (${follower.log.length} entries) differs from the leader's (${leader.log.length})`,
+      );
   }
   if (leader.commitIndex !== leader.log.length) {
     anomalies.push(`leader committed ${leader.commitIndex} of ${leader.log.length} entries after settling`);
@@ -360,15 +373,20 @@ function check(sim: Simulation, leader: Leader, acks: readonly Ack[], opsPerClie
   for (const ack of acks) {
     const entry = leader.log[ack.index - 1];
     if (entry === undefined || entry.client !== ack.client || entry.reqId !== ack.reqId) {
-      anomalies.push(`lost ack: client ${ack.client} request ${ack.reqId} acknowledged at index ${ack.index} is not there`);
+      anomalies.push(
+        `lost ack: client ${ack.client} request ${ack.reqId} acknowledged at index ${ack.index} is not there`,
+      );
     } else if (leader.valueAt(ack.index) !== ack.value) {
-      anomalies.push(`ack of client ${ack.client} request ${ack.reqId} said ${ack.value}, the log says ${leader.valueAt(ack.index)}`);
+      anomalies.push(
+        `ack of client ${ack.client} request ${ack.reqId} said ${ack.value}, the log says ${leader.valueAt(ack.index)}`,
+      );
     }
   }
   for (const id of CLIENTS) {
     const client = sim.actor<Client>(id);
     if (client === undefined) anomalies.push(`client ${id} is down after healing`);
-    else if (client.completed !== opsPerClient) anomalies.push(`client ${id} completed ${client.completed} of ${opsPerClient} ops`);
+    else if (client.completed !== opsPerClient)
+      anomalies.push(`client ${id} completed ${client.completed} of ${opsPerClient} ops`);
   }
   return anomalies;
 }

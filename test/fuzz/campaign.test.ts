@@ -2,15 +2,18 @@
 // results do not depend on the worker count, --max-violations reports the lowest failing
 // seeds, merged shards equal the unsharded campaign, shrinking is deterministic and small,
 // --check-determinism catches planted nondeterminism and names an event, and a written
-// failing trace replays to its hash.
+// failing trace replays to its hash. Seeds are journaled as they finish and a campaign
+// resumed from its journal reports what an uninterrupted one does; a merge names missing and
+// partial shards; each campaign keeps its own index page.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCampaign, type FuzzOptions } from '../../campaign/fuzz.ts';
 import { scanSeeds } from '../../campaign/campaign.ts';
 import { mergeDirs, MergeInputError } from '../../campaign/merge.ts';
+import { readJournal } from '../../campaign/journal.ts';
 import { replayMain } from '../../cli/replay.ts';
 import { checkDeterminism } from '../../driver/determinism.ts';
 import { generateInput, runScenario } from '../../driver/run.ts';
@@ -56,7 +59,8 @@ describe('campaign', () => {
     expect(two.summary.seeds).toBe(one.summary.seeds);
     expect(two.summary.digest).toBe(one.summary.digest);
     expect(two.summary.outcomes).toEqual(one.summary.outcomes);
-    const strip = (vs: typeof one.summary.violations) => vs.map(({ trace: _t, report: _r, replay: _p, ...rest }) => rest);
+    const strip = (vs: typeof one.summary.violations) =>
+      vs.map(({ trace: _t, report: _r, replay: _p, ...rest }) => rest);
     expect(strip(two.summary.violations)).toEqual(strip(one.summary.violations));
     expect(two.results.map((r) => r.seed)).toEqual(one.results.map((r) => r.seed));
     expect(one.results.map((r) => r.seed)).toEqual(Array.from({ length: 60 }, (_, i) => 100 + i));
@@ -70,11 +74,27 @@ describe('campaign', () => {
   });
 
   it('with --max-violations N stops at the Nth failure and reports the lowest failing seeds', async () => {
-    const all = await scanSeeds({ scenario: 'power-loss', variant: 'correct', range: { baseSeed: 100, count: 60 }, workers: 1, maxViolations: 0, checkDeterminism: false, depsModule: standIn('nofsync') });
+    const all = await scanSeeds({
+      scenario: 'power-loss',
+      variant: 'correct',
+      range: { baseSeed: 100, count: 60 },
+      workers: 1,
+      maxViolations: 0,
+      checkDeterminism: false,
+      depsModule: standIn('nofsync'),
+    });
     const failing = all.failures.map((f) => f.seed);
     expect(failing.length).toBeGreaterThanOrEqual(2);
     for (const workers of [1, 2]) {
-      const two = await scanSeeds({ scenario: 'power-loss', variant: 'correct', range: { baseSeed: 100, count: 60 }, workers, maxViolations: 2, checkDeterminism: false, depsModule: standIn('nofsync') });
+      const two = await scanSeeds({
+        scenario: 'power-loss',
+        variant: 'correct',
+        range: { baseSeed: 100, count: 60 },
+        workers,
+        maxViolations: 2,
+        checkDeterminism: false,
+        depsModule: standIn('nofsync'),
+      });
       expect(two.failures.map((f) => f.seed)).toEqual(failing.slice(0, 2));
       expect(two.results.length).toBe(failing[1] - 100 + 1);
       expect(two.stoppedEarly).toBe(true);
@@ -85,7 +105,13 @@ describe('campaign', () => {
     const whole = await runCampaign(base({ shrinkRuns: 0, maxViolations: 0 }));
     const dirs = [freshDir(), freshDir(), freshDir()];
     for (let k = 1; k <= 3; k++) {
-      const part = await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 100, count: 60, shard: { index: k, count: 3 } }, outDir: dirs[k - 1] }));
+      const part = await runCampaign(
+        base({
+          shrinkRuns: 0,
+          range: { baseSeed: 100, count: 60, shard: { index: k, count: 3 } },
+          outDir: dirs[k - 1],
+        }),
+      );
       expect(part.summary.shard).toBe(`${k}/3`);
       expect(part.summary.seeds).toBe(20);
     }
@@ -93,18 +119,100 @@ describe('campaign', () => {
     expect(merged.summary.seeds).toBe(whole.summary.seeds);
     expect(merged.summary.digest).toBe(whole.summary.digest);
     expect(merged.summary.outcomes).toEqual(whole.summary.outcomes);
-    expect(merged.summary.violations.map((v) => [v.seed, v.kind])).toEqual(whole.summary.violations.map((v) => [v.seed, v.kind]));
+    expect(merged.summary.violations.map((v) => [v.seed, v.kind])).toEqual(
+      whole.summary.violations.map((v) => [v.seed, v.kind]),
+    );
     expect(merged.summary.exitCode).toBe(whole.summary.exitCode);
     // A missing shard leaves a gap: the merge says so instead of claiming a full campaign.
     const partial = mergeDirs(dirs.slice(0, 2));
     expect(partial.summary.seeds).toBeLessThan(60);
     expect(partial.summary.interrupted).toBe(true);
+    expect(partial.problems).toEqual([`shard 3/3 is missing: no summary-shard-3-of-3.json in any DIR`]);
+    expect(partial.summary.exitCode).not.toBe(0);
+    expect(merged.problems).toEqual([]);
+  });
+
+  it('a resumed campaign judges and reports exactly what an uninterrupted one does', async () => {
+    const whole = await runCampaign(base({ maxViolations: 3, shrinkRuns: 5 }));
+    const out = freshDir();
+    const stop = new AbortController();
+    let seen = 0;
+    const cut = await runCampaign(
+      base({
+        maxViolations: 3,
+        shrinkRuns: 5,
+        outDir: out,
+        signal: stop.signal,
+        onProgress: () => (++seen === 7 ? stop.abort() : undefined),
+      }),
+    );
+    expect(cut.summary.interrupted).toBe(true);
+    expect(cut.summary.seeds).toBeLessThan(whole.summary.seeds);
+    const journal = readJournal(out);
+    expect(journal.header).toMatchObject({
+      scenario: 'power-loss',
+      maxViolations: 3,
+      shrinkRuns: 5,
+      range: { baseSeed: 100, count: 60 },
+    });
+    expect(journal.done.size).toBeGreaterThanOrEqual(7);
+    expect(journal.done.size).toBeLessThan(whole.summary.seeds);
+    const resumed = await runCampaign(base({ maxViolations: 3, shrinkRuns: 5, outDir: out, prior: journal.done }));
+    const same = (s: typeof whole.summary) => ({
+      ...s,
+      wallSeconds: 0,
+      seedsPerSecond: 0,
+      eventsPerSecond: 0,
+      violations: s.violations.map(({ trace: _t, report: _r, replay: _p, ...rest }) => rest),
+    });
+    expect(same(resumed.summary)).toEqual(same(whole.summary));
+    expect(resumed.summary.interrupted).toBe(false);
+    // The journal now holds every judged seed once.
+    expect(readJournal(out).done.size).toBeGreaterThanOrEqual(whole.summary.seeds);
+  });
+
+  it('the journal keeps the inputs of --scenario-file and the shape knobs, so a resume runs the same inputs', async () => {
+    const out = freshDir();
+    const input = { kind: 'overrides' as const, overrides: { brokers: 4 } };
+    const opts = base({
+      shrinkRuns: 0,
+      range: { baseSeed: 7, count: 2 },
+      outDir: out,
+      input,
+      scenarioFlags: '--scenario power-loss --brokers 4',
+    });
+    await runCampaign(opts);
+    const journal = readJournal(out);
+    expect(journal.header.input).toEqual(input);
+    expect(journal.header.scenarioFlags).toBe('--scenario power-loss --brokers 4');
+  });
+
+  it('keeps one index page per campaign; index.html links the others', async () => {
+    const out = freshDir();
+    await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 1, count: 3 }, outDir: out }));
+    await runCampaign(base({ shrinkRuns: 0, range: { baseSeed: 50, count: 3 }, outDir: out }));
+    const pages = readdirSync(out).filter((n) => n.startsWith('campaign-'));
+    expect(pages.sort()).toEqual([
+      'campaign-power-loss-correct-base-1-seeds-3.html',
+      'campaign-power-loss-correct-base-50-seeds-3.html',
+    ]);
+    const index = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(index).toContain('base seed 50');
+    expect(index).toContain('<a href="campaign-power-loss-correct-base-1-seeds-3.html">');
   });
 
   it('merged shards stopping at their own Nth failure give the unsharded first N', async () => {
     const whole = await runCampaign(base({ shrinkRuns: 0, maxViolations: 2 }));
     const dirs = [freshDir(), freshDir()];
-    for (let k = 1; k <= 2; k++) await runCampaign(base({ shrinkRuns: 0, maxViolations: 2, range: { baseSeed: 100, count: 60, shard: { index: k, count: 2 } }, outDir: dirs[k - 1] }));
+    for (let k = 1; k <= 2; k++)
+      await runCampaign(
+        base({
+          shrinkRuns: 0,
+          maxViolations: 2,
+          range: { baseSeed: 100, count: 60, shard: { index: k, count: 2 } },
+          outDir: dirs[k - 1],
+        }),
+      );
     const merged = mergeDirs(dirs);
     expect(merged.summary.violations.map((v) => v.seed)).toEqual(whole.summary.violations.map((v) => v.seed));
     expect(merged.summary.seeds).toBe(whole.summary.seeds);
@@ -138,7 +246,14 @@ describe('shrinking', () => {
     }
     expect(seed).toBeGreaterThanOrEqual(0);
     const originalInput = generateInput('swarm', seed);
-    const opts = { scenario: 'swarm', variant: 'correct' as const, seed, original: original!, originalInput, budgetRuns: 80 };
+    const opts = {
+      scenario: 'swarm',
+      variant: 'correct' as const,
+      seed,
+      original: original!,
+      originalInput,
+      budgetRuns: 80,
+    };
     const a = shrinkFailure(deps, opts);
     const b = shrinkFailure(deps, opts);
     expect(b.input).toEqual(a.input);
@@ -146,7 +261,9 @@ describe('shrinking', () => {
     expect(a.result.failureKind).toBe(original!.failureKind);
     expect(a.input.faults.length).toBeLessThanOrEqual(originalInput.faults.length);
     expect(a.input.faults.length).toBeLessThanOrEqual(10);
-    expect(a.input.faults.length + a.input.workload.sends).toBeLessThan(originalInput.faults.length + originalInput.workload.sends);
+    expect(a.input.faults.length + a.input.workload.sends).toBeLessThan(
+      originalInput.faults.length + originalInput.workload.sends,
+    );
     expect(a.runs).toBeLessThanOrEqual(80);
     // Replaying the shrunk input fails again, with the same hash.
     const again = runScenario(deps, { seed, scenario: 'swarm', variant: 'correct', input: a.input });
@@ -157,18 +274,36 @@ describe('shrinking', () => {
 describe('determinism check', () => {
   it('passes a deterministic run', () => {
     const deps = { buildCluster: standInCluster(), judges: standInJudges };
-    const rep = checkDeterminism(deps, { seed: 3, scenario: 'swarm', variant: 'correct', input: generateInput('swarm', 3) });
+    const rep = checkDeterminism(deps, {
+      seed: 3,
+      scenario: 'swarm',
+      variant: 'correct',
+      input: generateInput('swarm', 3),
+    });
     expect(rep.identical).toBe(true);
     expect(rep.hashes[0]).toBe(rep.hashes[1]);
   });
 
   it('catches planted nondeterminism and names the first differing event', async () => {
     const deps = { buildCluster: standInCluster({ nondeterministic: true }), judges: standInJudges };
-    const rep = checkDeterminism(deps, { seed: 3, scenario: 'leader-failover', variant: 'correct', input: generateInput('leader-failover', 3) });
+    const rep = checkDeterminism(deps, {
+      seed: 3,
+      scenario: 'leader-failover',
+      variant: 'correct',
+      input: generateInput('leader-failover', 3),
+    });
     expect(rep.identical).toBe(false);
     expect(rep.firstDifference).toBeDefined();
     expect(rep.explanation).toMatch(/recorded event #\d+ differs — run 1: #\d+ t=\d+µs/);
-    const scan = await scanSeeds({ scenario: 'leader-failover', variant: 'correct', range: { baseSeed: 3, count: 2 }, workers: 1, maxViolations: 0, checkDeterminism: true, depsModule: standIn('nondet') });
+    const scan = await scanSeeds({
+      scenario: 'leader-failover',
+      variant: 'correct',
+      range: { baseSeed: 3, count: 2 },
+      workers: 1,
+      maxViolations: 0,
+      checkDeterminism: true,
+      depsModule: standIn('nondet'),
+    });
     expect(scan.results.map((r) => r.outcome)).toEqual(['nondeterminism', 'nondeterminism']);
     expect(scan.results[0].explanation).toContain('differs');
   });

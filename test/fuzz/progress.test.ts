@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createProgress, formatDuration } from '../../campaign/progress.ts';
 
 function sink(tty: boolean) {
-  const out = { text: '', isTTY: tty, columns: 100, write(s: string) { out.text += s; return true; } };
+  const out = {
+    text: '',
+    isTTY: tty,
+    columns: 100,
+    write(s: string) {
+      out.text += s;
+      return true;
+    },
+  };
   return out;
 }
 
@@ -15,7 +23,7 @@ describe('progress', () => {
     const s = sink(true);
     const p = createProgress(s as never);
     p.update({ completed: 50, total: 200, failures: 2, events: 1000, elapsedMs: 1000 });
-    expect(s.text).toMatch(/^\r\x1b\[2K\[#+-+\] 50\/200 seeds \(25%\)  50\.0 seeds\/s  violations 2  ETA 3s$/);
+    expect(s.text).toMatch(/^\r\x1b\[2K\[#+-+\] 50\/200 seeds \(25%\)  50\.0 seeds\/s  violations 2  ETA \?$/);
     p.note('shrinking seed 7 (1/1)…');
     expect(s.text.endsWith('\r\x1b[2Kshrinking seed 7 (1/1)…\n')).toBe(true);
     p.done();
@@ -31,11 +39,23 @@ describe('progress', () => {
     p.done();
     const lines = s.text.trim().split('\n');
     expect(lines).toEqual([
-      'progress: 1/10 seeds (10%)  10.0 seeds/s  violations 0  ETA 1s',
+      'progress: 1/10 seeds (10%)  10.0 seeds/s  violations 0  ETA ?',
       'progress: 9/10 seeds (90%)  1.5 seeds/s  violations 1  ETA 1s',
       'progress: 10/10 seeds (100%)  1.6 seeds/s  violations 1  ETA 0s',
     ]);
     expect(s.text).not.toContain('\x1b');
+  });
+
+  it('measures seeds/s and the ETA over the last 20 s, not since a slow start', () => {
+    const s = sink(false);
+    const p = createProgress(s as never, { plainEveryMs: 1 });
+    // 60 s of warm-up at 1 seed/s, then 100 seeds/s for 30 s.
+    for (let t = 1; t <= 60; t++)
+      p.update({ completed: t, total: 10_000, failures: 0, events: 0, elapsedMs: t * 1000 });
+    for (let t = 1; t <= 30; t++)
+      p.update({ completed: 60 + t * 100, total: 10_000, failures: 0, events: 0, elapsedMs: 60_000 + t * 1000 });
+    const lastLine = s.text.trim().split('\n').at(-1);
+    expect(lastLine).toBe('progress: 3060/10000 seeds (30%)  100.0 seeds/s  violations 0  ETA 1m09s');
   });
 
   it('formats durations', () => {

@@ -22,7 +22,15 @@ import {
 } from '../../scenarios/index.ts';
 import { generateInput } from '../../driver/run.ts';
 
-const REQUIRED = ['leader-failover', 'slow-follower', 'partition-leader', 'power-loss', 'rolling-restart', 'controller-failover', 'swarm'];
+const REQUIRED = [
+  'leader-failover',
+  'slow-follower',
+  'partition-leader',
+  'power-loss',
+  'rolling-restart',
+  'controller-failover',
+  'swarm',
+];
 /** Beyond the list: the benchmark's standard scenario. */
 const EXTRA = ['standard'];
 
@@ -90,7 +98,8 @@ describe('named scenarios', () => {
       const input = generateInput('leader-failover', seed);
       expect(input.shape).toMatchObject({ brokers: 3, replicationFactor: 3, partitions: 1 });
       expect(input.faults.length).toBeGreaterThan(0);
-      for (const f of input.faults) expect(f.action).toMatchObject({ kind: 'crash', target: { kind: 'leader', partition: 0 } });
+      for (const f of input.faults)
+        expect(f.action).toMatchObject({ kind: 'crash', target: { kind: 'leader', partition: 0 } });
     }
   });
 });
@@ -120,7 +129,8 @@ describe('swarm', () => {
     const immediate = onEvent.filter((f) => f.trigger.kind === 'on' && f.trigger.delayUs === 0);
     expect(immediate.length).toBeGreaterThan(onEvent.length / 5);
     const probes = new Set(onEvent.map((f) => (f.trigger.kind === 'on' ? f.trigger.event.probe : '')));
-    for (const p of ['produce-ack', 'follower-fetch', 'alter-partition-sent', 'truncate', 'leader-change']) expect(probes.has(p as never), p).toBe(true);
+    for (const p of ['produce-ack', 'follower-fetch', 'alter-partition-sent', 'truncate', 'leader-change'])
+      expect(probes.has(p as never), p).toBe(true);
     const shapes = new Set(faults.flatMap((f) => (f.action.kind === 'cut' ? [f.action.cut.shape] : [])));
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
   });

@@ -28,7 +28,11 @@ describe('the scanner', () => {
     expect(names('const t = new Date();')).toEqual(['Date']);
     expect(names('const t = performance.now();')).toEqual(['performance.now']);
     expect(names('const t = process.hrtime.bigint();')).toEqual(['process.hrtime']);
-    expect(names('setTimeout(f, 1); setImmediate(f); setInterval(f, 2);')).toEqual(['setTimeout', 'setImmediate', 'setInterval']);
+    expect(names('setTimeout(f, 1); setImmediate(f); setInterval(f, 2);')).toEqual([
+      'setTimeout',
+      'setImmediate',
+      'setInterval',
+    ]);
     expect(names('const b = crypto.getRandomValues(a);')).toEqual(['crypto']);
     expect(names("import { randomBytes } from 'node:crypto';")).toEqual(['import node:crypto']);
     expect(names("import { performance } from 'perf_hooks';")).toEqual(['import perf_hooks']);
@@ -45,7 +49,9 @@ describe('the scanner', () => {
     expect(names("throw new Error('no Date here, nor setTimeout');")).toEqual([]);
     expect(names('const s = `at ${timeUs} µs, not Date.now()`;')).toEqual([]);
     expect(names('const s = `${Math.random()}`;')).toEqual(['Math.random']);
-    expect(names('const tracker = new PromiseTracker(); const beyondPromise = true; const updateDate = 1;')).toEqual([]);
+    expect(names('const tracker = new PromiseTracker(); const beyondPromise = true; const updateDate = 1;')).toEqual(
+      [],
+    );
     expect(names('ctx.setTimer(10, "t"); const asyncish = 1;')).toEqual([]);
     expect(names('const re = /Date\\.now/g; const x = 1;')).toEqual([]);
     expect(names('const ms = Date.now(); // determinism-guard: allow (progress display only)')).toEqual([]);

@@ -10,7 +10,10 @@ import type { Plant } from '../example/counter.ts';
 
 /** The example counter, as a determinism scenario: built from exactly the given options. */
 const counterScenario = (plant: Plant) => (options: SimulationOptions) =>
-  runExampleOn(buildExample(options, exampleConfig({ kind: 'always' }, plant, 8)), { faultWindowUs: 400_000, settleUs: 400_000 }).sim;
+  runExampleOn(buildExample(options, exampleConfig({ kind: 'always' }, plant, 8)), {
+    faultWindowUs: 400_000,
+    settleUs: 400_000,
+  }).sim;
 
 describe('checkDeterminism', () => {
   it('passes the example counter under faults, with recording and deep hashing on', () => {
@@ -81,7 +84,14 @@ describe('checkDeterminism', () => {
 });
 
 describe('firstDifference', () => {
-  const ev = (seq: number, label: string): KernelTraceEvent => ({ seq, timeUs: seq * 10, kind: 'external', node: -1, from: -1, label });
+  const ev = (seq: number, label: string): KernelTraceEvent => ({
+    seq,
+    timeUs: seq * 10,
+    kind: 'external',
+    node: -1,
+    from: -1,
+    label,
+  });
 
   it('finds nothing in equal lists, and the end of the shorter list otherwise', () => {
     const a = [ev(0, 'a'), ev(1, 'b')];

@@ -17,11 +17,39 @@ type Op =
   | { op: 'delete'; file: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('append' as const), file: fc.integer({ min: 0, max: 3 }), size: fc.integer({ min: 1, max: 100 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('append' as const),
+      file: fc.integer({ min: 0, max: 3 }),
+      size: fc.integer({ min: 1, max: 100 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fsync' as const), file: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), file: fc.integer({ min: 0, max: 3 }), keep: fc.integer({ min: 0, max: 10 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('writeFile' as const), file: fc.integer({ min: 0, max: 3 }), count: fc.integer({ min: 0, max: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('rename' as const), from: fc.integer({ min: 0, max: 3 }), to: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('truncate' as const),
+      file: fc.integer({ min: 0, max: 3 }),
+      keep: fc.integer({ min: 0, max: 10 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('writeFile' as const),
+      file: fc.integer({ min: 0, max: 3 }),
+      count: fc.integer({ min: 0, max: 4 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('rename' as const),
+      from: fc.integer({ min: 0, max: 3 }),
+      to: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), file: fc.integer({ min: 0, max: 3 }) }) },
 );
 
@@ -138,6 +166,26 @@ describe('power loss', () => {
         const snapshot = disk.list().map((p) => [p, [...disk.read(p)]]);
         disk.losePower(true);
         expect(disk.list().map((p) => [p, [...disk.read(p)]])).toEqual(snapshot);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with writeback, keeps the durable prefix plus the written-back share of the unflushed entries', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), fc.nat({ max: 10 }), fc.boolean(), (ops, share, torn) => {
+        const { disk, model } = play(ops);
+        disk.losePower(torn, (n) => Math.min(n, share));
+        for (const [path, f] of model) {
+          const unflushed = f.entries.length - f.durable;
+          const kept = f.durable + Math.min(unflushed, share);
+          const after = disk.read(path);
+          expect(after.slice(0, kept)).toEqual(f.entries.slice(0, kept));
+          const tornTail = torn && kept < f.entries.length;
+          expect(after.length).toBe(kept + (tornTail ? 1 : 0));
+          if (tornTail) expect(isTorn(after[kept]) && after[kept].partial).toBe(f.entries[kept]);
+        }
+        expect(disk.unflushedBytes()).toBe(0);
       }),
       { numRuns: 300 },
     );

@@ -37,11 +37,7 @@ export class Harness {
   /** Every context ever handed out, per node, in incarnation order. */
   readonly allContexts = new Map<NodeId, NodeContext[]>();
 
-  constructor(
-    options: SimulationOptions,
-    ids: readonly NodeId[],
-    script: (id: NodeId) => Script = () => ({}),
-  ) {
+  constructor(options: SimulationOptions, ids: readonly NodeId[], script: (id: NodeId) => Script = () => ({})) {
     this.sim = new Simulation(options);
     for (const id of ids) {
       this.sim.addNode({
@@ -56,7 +52,13 @@ export class Harness {
           s.onStart?.(ctx);
           return {
             onMessage: (from, msg) => {
-              this.received.push({ node: id, from, timeUs: ctx.now(), msg: msg as Received['msg'], incarnation: ctx.incarnation });
+              this.received.push({
+                node: id,
+                from,
+                timeUs: ctx.now(),
+                msg: msg as Received['msg'],
+                incarnation: ctx.incarnation,
+              });
               s.onMessage?.(ctx, from, msg as Received['msg']);
             },
             onTimer: (tag) => {

@@ -28,10 +28,14 @@ describe('timers of a node that goes down', () => {
     h.sim.run();
     const fired1 = h.timers.filter((t) => t.node === 1);
     // Incarnation 1 fired t1..t10 (before 1 050 µs) and nothing after it went down.
-    expect(fired1.filter((t) => t.incarnation === 1).map((t) => t.tag)).toEqual(Array.from({ length: 10 }, (_, i) => `inc1-t${i + 1}`));
+    expect(fired1.filter((t) => t.incarnation === 1).map((t) => t.tag)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `inc1-t${i + 1}`),
+    );
     expect(fired1.filter((t) => t.incarnation === 1).every((t) => t.timeUs < 1_050)).toBe(true);
     // Incarnation 2 fired all of its own 20, none of incarnation 1's.
-    expect(fired1.filter((t) => t.incarnation === 2).map((t) => t.tag)).toEqual(Array.from({ length: 20 }, (_, i) => `inc2-t${i + 1}`));
+    expect(fired1.filter((t) => t.incarnation === 2).map((t) => t.tag)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `inc2-t${i + 1}`),
+    );
     expect(h.timers.filter((t) => t.node === 2).length).toBe(21);
     expect(h.sim.pending()).toBe(0);
   });
@@ -48,7 +52,14 @@ describe('timers of a node that goes down', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { maxLength: 80 }), (steps) => {
         const h = new Harness({ seed: 1 }, [0, 1, 2]).startAll();
-        interface SetTimer { tag: string; node: number; incarnation: number; dueUs: number; handle: number; cancelled: boolean }
+        interface SetTimer {
+          tag: string;
+          node: number;
+          incarnation: number;
+          dueUs: number;
+          handle: number;
+          cancelled: boolean;
+        }
         const set: SetTimer[] = [];
         /** node → incarnation → time it ended. */
         const ended = new Map<string, number>();
@@ -73,11 +84,19 @@ describe('timers of a node that goes down', () => {
             } else if (s.what === 'timer') {
               const tag = `n${s.node}/i${ctx.incarnation}/#${set.length}`;
               const handle = ctx.setTimer(s.delayUs, tag);
-              set.push({ tag, node: s.node, incarnation: ctx.incarnation, dueUs: h.sim.now() + s.delayUs, handle, cancelled: false });
+              set.push({
+                tag,
+                node: s.node,
+                incarnation: ctx.incarnation,
+                dueUs: h.sim.now() + s.delayUs,
+                handle,
+                cancelled: false,
+              });
             } else if (set.length > 0) {
               // Cancel some timer through this node's live context: only its own live timers are affected.
               const victim = set[s.pick % set.length];
-              const affects = victim.node === s.node && victim.incarnation === ctx.incarnation && victim.dueUs > h.sim.now();
+              const affects =
+                victim.node === s.node && victim.incarnation === ctx.incarnation && victim.dueUs > h.sim.now();
               ctx.cancelTimer(victim.handle);
               if (affects) victim.cancelled = true;
             }
@@ -224,7 +243,11 @@ describe('state changes from inside a handler', () => {
     });
     expect(() => sim.start(1)).toThrow(/from inside its own handler/);
     const sim2 = new Simulation({ seed: 1 });
-    sim2.addNode({ id: 1, name: 'n', factory: () => ({ onMessage() {}, onTimer() {}, onShutdown: () => sim2.crash(1) }) });
+    sim2.addNode({
+      id: 1,
+      name: 'n',
+      factory: () => ({ onMessage() {}, onTimer() {}, onShutdown: () => sim2.crash(1) }),
+    });
     sim2.start(1);
     expect(() => sim2.shutdown(1)).toThrow(/from inside its own handler/);
   });

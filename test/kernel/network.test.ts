@@ -72,7 +72,10 @@ describe('per-connection FIFO', () => {
   });
 
   it('does reorder messages across different connections (latencies really vary)', () => {
-    const h = new Harness({ seed: 7, defaultLatency: { kind: 'uniform', minUs: 0, maxUs: 10_000 } }, [0, 1, 2]).startAll();
+    const h = new Harness(
+      { seed: 7, defaultLatency: { kind: 'uniform', minUs: 0, maxUs: 10_000 } },
+      [0, 1, 2],
+    ).startAll();
     for (let i = 0; i < 50; i++) h.sendAt(i, i % 2, 2, { type: 'm', i });
     h.sim.run();
     const arrival = h.receivedBy(2).map((r) => r.msg.i as number);
@@ -137,7 +140,11 @@ describe('cuts', () => {
 
   const ids = [0, 1, 2, 3, 4, 5];
   const shapeArb: fc.Arbitrary<CutShape> = fc
-    .tuple(fc.shuffledSubarray(ids, { minLength: ids.length, maxLength: ids.length }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 4 }))
+    .tuple(
+      fc.shuffledSubarray(ids, { minLength: ids.length, maxLength: ids.length }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 0, max: 4 }),
+    )
     .chain(([perm, k, kind]) => {
       const [a, b, c] = perm;
       const left = perm.slice(0, k);
@@ -148,7 +155,12 @@ describe('cuts', () => {
         case 1:
           return fc.constant<CutShape>({ kind: 'split', sideA: left, sideB: rest });
         case 2:
-          return fc.constant<CutShape>({ kind: 'bridge', left: perm.slice(1, 1 + k), bridge: a, right: perm.slice(1 + k) });
+          return fc.constant<CutShape>({
+            kind: 'bridge',
+            left: perm.slice(1, 1 + k),
+            bridge: a,
+            right: perm.slice(1 + k),
+          });
         case 3:
           return fc.constant<CutShape>({ kind: 'one-way', from: left, to: rest });
         default:
@@ -209,7 +221,12 @@ describe('cuts', () => {
     net.cut({ kind: 'split', sideA: [0], sideB: [1, 2] });
     net.cut({ kind: 'link', a: 1, b: 2 });
     net.healAll();
-    for (const [x, y] of [[0, 1], [1, 2], [2, 0]]) expect(net.connected(x, y)).toBe(true);
+    for (const [x, y] of [
+      [0, 1],
+      [1, 2],
+      [2, 0],
+    ])
+      expect(net.connected(x, y)).toBe(true);
   });
 
   it('rejects malformed shapes', () => {

@@ -148,7 +148,9 @@ describe('validation', () => {
 
   it('rejects duplicate and unknown nodes', () => {
     const h = new Harness({ seed: 1 }, [1]);
-    expect(() => h.sim.addNode({ id: 1, name: 'again', factory: () => ({ onMessage() {}, onTimer() {} }) })).toThrow(/already exists/);
+    expect(() => h.sim.addNode({ id: 1, name: 'again', factory: () => ({ onMessage() {}, onTimer() {} }) })).toThrow(
+      /already exists/,
+    );
     expect(() => h.sim.start(9)).toThrow(/unknown node/);
     h.startAll();
     expect(() => h.ctx.get(1)!.send(9, { type: 'x' })).toThrow(/unknown node 9/);

@@ -79,12 +79,16 @@ describe('epoch cache: ascending, starts ≤ LEO', () => {
       { epoch: 2, startOffset: 4 },
     ]);
     const log = new ReplicaLog(disk, 't-0', null);
-    expect(() => log.recover({ cleanShutdown: true, recoveryPoint: 0, hwCheckpoint: 0 })).toThrow(/epoch cache ascending.*\(epoch 2, start 4\) after \(epoch 1, start 4\)/);
+    expect(() => log.recover({ cleanShutdown: true, recoveryPoint: 0, hwCheckpoint: 0 })).toThrow(
+      /epoch cache ascending.*\(epoch 2, start 4\) after \(epoch 1, start 4\)/,
+    );
   });
   it('refuses to start an epoch beyond the LEO', () => {
     const log = new ReplicaLog(new SimDisk(), 't-0', null);
     log.appendAsLeader(batch('a', 'b'), 1, -1, -1, -1);
-    expect(() => log.assignEpoch(2, 3)).toThrow('model assertion failed: epoch start ≤ LEO in t-0: epoch 2 starts at 3, LEO 2');
+    expect(() => log.assignEpoch(2, 3)).toThrow(
+      'model assertion failed: epoch start ≤ LEO in t-0: epoch 2 starts at 3, LEO 2',
+    );
     log.assignEpoch(2, 2);
     expect(log.epochs.entries).toEqual([
       { epoch: 1, startOffset: 0 },
@@ -97,7 +101,9 @@ describe('truncation target within [0, LEO]', () => {
   it('refuses a target below 0 or above the LEO; the LEO itself cuts nothing', () => {
     const log = new ReplicaLog(new SimDisk(), 't-0', null);
     log.appendAsLeader(batch('a', 'b'), 1, -1, -1, -1);
-    expect(() => log.truncateTo(3)).toThrow('model assertion failed: truncation target within [0, LEO] in t-0: target 3, LEO 2');
+    expect(() => log.truncateTo(3)).toThrow(
+      'model assertion failed: truncation target within [0, LEO] in t-0: target 3, LEO 2',
+    );
     expect(() => log.truncateTo(-1)).toThrow(/truncation target within \[0, LEO\] in t-0: target -1, LEO 2/);
     expect(log.leo).toBe(2);
     expect(log.truncateTo(2)).toBe(false);
@@ -127,7 +133,9 @@ describe('one producer and consecutive sequences per batch', () => {
     const start = record(0, { lastInBatch: false });
     const states = new ProducerStates();
     for (const odd of [{ producerId: 8 }, { producerEpoch: 1 }, { epoch: 2 }]) {
-      expect(() => states.onRecords([start, record(1, odd)], 0, 2)).toThrow(/one producer and leader epoch per batch: offset 1/);
+      expect(() => states.onRecords([start, record(1, odd)], 0, 2)).toThrow(
+        /one producer and leader epoch per batch: offset 1/,
+      );
     }
   });
   it('accepts non-idempotent batches (no producer, sequence -1 throughout)', () => {

@@ -26,7 +26,14 @@ describe('the classic demo', () => {
     const sim = new Simulation<ModelProbe>({ seed: 7 });
     const cluster = buildCluster(
       sim,
-      { brokers: 3, topics: [{ name: 't', partitions: 1, replicationFactor: 3 }], producers: 1, consumers: 1, config: DEFAULT_KAFKA_CONFIG, variant: 'correct' },
+      {
+        brokers: 3,
+        topics: [{ name: 't', partitions: 1, replicationFactor: 3 }],
+        producers: 1,
+        consumers: 1,
+        config: DEFAULT_KAFKA_CONFIG,
+        variant: 'correct',
+      },
       { sends: 300, keys: 0, sendIntervalMs: 100, pollIntervalMs: 50 },
     );
     const monitor = createInvariantMonitor({ minInsyncReplicas: 2 });
@@ -95,6 +102,8 @@ describe('the classic demo', () => {
     expect(verdict.anomalies.filter((a) => a.kind !== 'unseen')).toEqual([]);
     expect(verdict.valid).toBe(true);
     // The partition view of the trace: the leader moved and the broker came back.
-    expect(cluster.dumpLog(oldLeader, 't', 0)).toMatch(/^Dumping t-0\/00000000000000000000.log on broker \d \(follower/);
+    expect(cluster.dumpLog(oldLeader, 't', 0)).toMatch(
+      /^Dumping t-0\/00000000000000000000.log on broker \d \(follower/,
+    );
   });
 });

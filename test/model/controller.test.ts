@@ -7,7 +7,16 @@ import type { PartitionState } from '../../model/internal-protocol.ts';
 import { CONTROLLER_ID } from '../../model/config.ts';
 import { TestCluster } from './helpers.ts';
 
-const base: PartitionState = { topic: 't', partition: 0, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [], leader: 1, leaderEpoch: 4, partitionEpoch: 9 };
+const base: PartitionState = {
+  topic: 't',
+  partition: 0,
+  replicas: [1, 2, 3],
+  isr: [1, 2, 3],
+  elr: [],
+  leader: 1,
+  leaderEpoch: 4,
+  partitionEpoch: 9,
+};
 const opts = (alive: number[], extra: Partial<Parameters<typeof buildPartitionChange>[2]> = {}) => ({
   isAcceptableLeader: (r: number) => alive.includes(r),
   minIsr: 2,
@@ -22,7 +31,13 @@ describe('partition change builder', () => {
   });
 
   it('removing the leader elects the first ISR member in replica order and bumps both epochs', () => {
-    expect(buildPartitionChange(base, [2, 3], opts([2, 3]))).toEqual({ ...base, isr: [2, 3], leader: 2, leaderEpoch: 5, partitionEpoch: 10 });
+    expect(buildPartitionChange(base, [2, 3], opts([2, 3]))).toEqual({
+      ...base,
+      isr: [2, 3],
+      leader: 2,
+      leaderEpoch: 5,
+      partitionEpoch: 10,
+    });
   });
 
   it('KIP-966: below min ISR, members leaving the ISR join the ELR; an empty ISR elects from the ELR', () => {
@@ -43,13 +58,20 @@ describe('partition change builder', () => {
     const s: PartitionState = { ...base, isr: [1] };
     const next = buildPartitionChange(s, [], opts([2, 3], { elrEnabled: false }))!;
     expect(next).toMatchObject({ isr: [1], elr: [], leader: NO_LEADER, leaderEpoch: 5 });
-    expect(buildPartitionChange(next, next.isr, opts([1, 2, 3], { elrEnabled: false }))).toMatchObject({ leader: 1, leaderEpoch: 6 });
+    expect(buildPartitionChange(next, next.isr, opts([1, 2, 3], { elrEnabled: false }))).toMatchObject({
+      leader: 1,
+      leaderEpoch: 6,
+    });
   });
 
   it('unclean election only when enabled, resetting the ISR to the new leader', () => {
     const s: PartitionState = { ...base, isr: [1], elr: [], leader: 1 };
     expect(buildPartitionChange(s, [], opts([3], { elrEnabled: false }))).toMatchObject({ leader: NO_LEADER });
-    expect(buildPartitionChange(s, [], opts([3], { elrEnabled: false, uncleanElection: true }))).toMatchObject({ leader: 3, isr: [3], leaderEpoch: 5 });
+    expect(buildPartitionChange(s, [], opts([3], { elrEnabled: false, uncleanElection: true }))).toMatchObject({
+      leader: 3,
+      isr: [3],
+      leaderEpoch: 5,
+    });
   });
 
   it('returns null when nothing changes', () => {
@@ -134,7 +156,9 @@ describe('the controller on the running model', () => {
 
   for (const unclean of [false, true]) {
     it(`with every ISR/ELR member gone, an out-of-sync replica is elected only when unclean.leader.election.enable (${unclean})`, () => {
-      const c = new TestCluster({ config: { 'replica.lag.time.max.ms': 3_000, 'unclean.leader.election.enable': unclean } });
+      const c = new TestCluster({
+        config: { 'replica.lag.time.max.ms': 3_000, 'unclean.leader.election.enable': unclean },
+      });
       settled(c);
       const a = c.state().leader;
       const [b, cc] = c.brokerIds.filter((id) => id !== a);
@@ -165,7 +189,12 @@ describe('the controller on the running model', () => {
       c.sim.start(b);
       expect(c.runUntil(() => c.settled() && c.state().isr.length === 3, 60_000_000)).toBe(true);
       expect(c.logOf(a)).toEqual(c.logOf(cc));
-      expect(c.probesOf('truncate').filter((p) => p.node === a).map((p) => p.e.reason)).toContain('diverging-epoch');
+      expect(
+        c
+          .probesOf('truncate')
+          .filter((p) => p.node === a)
+          .map((p) => p.e.reason),
+      ).toContain('diverging-epoch');
     });
   }
 });

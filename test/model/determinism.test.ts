@@ -12,7 +12,14 @@ function run(seed: number): { hash: string; history: string; logs: string; event
   const sim = new Simulation<ModelProbe>({ seed });
   const cluster = buildCluster(
     sim,
-    { brokers: 3, topics: [{ name: 't', partitions: 2, replicationFactor: 3 }], producers: 2, consumers: 1, config: DEFAULT_KAFKA_CONFIG, variant: 'correct' },
+    {
+      brokers: 3,
+      topics: [{ name: 't', partitions: 2, replicationFactor: 3 }],
+      producers: 2,
+      consumers: 1,
+      config: DEFAULT_KAFKA_CONFIG,
+      variant: 'correct',
+    },
     { sends: 150, keys: 4, sendIntervalMs: 30, pollIntervalMs: 40 },
   );
   cluster.start();

@@ -9,7 +9,13 @@ import type { ModelProbe } from '../../model/cluster-api.ts';
 import { Broker, createBroker } from '../../model/broker.ts';
 import { createController, KraftController } from '../../model/controller.ts';
 import { assignReplicas } from '../../model/cluster.ts';
-import { CONTROLLER_ID, DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant, type TopicSpec } from '../../model/config.ts';
+import {
+  CONTROLLER_ID,
+  DEFAULT_KAFKA_CONFIG,
+  type KafkaConfig,
+  type ProtocolVariant,
+  type TopicSpec,
+} from '../../model/config.ts';
 import type { ClientResponse, ErrorCode } from '../../model/client-protocol.ts';
 import type { PartitionState } from '../../model/internal-protocol.ts';
 import { ClusterView } from '../../model/cluster-view.ts';
@@ -63,7 +69,10 @@ export class TestCluster {
     const topics = opts.topics ?? [{ name: 't', partitions: 1, replicationFactor: brokers }];
     this.config = { ...DEFAULT_KAFKA_CONFIG, ...opts.config };
     const variant = opts.variant ?? 'correct';
-    this.sim = new Simulation<ModelProbe>({ seed: opts.seed ?? 1, defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 } });
+    this.sim = new Simulation<ModelProbe>({
+      seed: opts.seed ?? 1,
+      defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 },
+    });
     const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
     this.sim.addNode({
       id: CONTROLLER_ID,
@@ -78,9 +87,17 @@ export class TestCluster {
     });
     for (let id = 1; id <= brokers; id++) {
       this.brokerIds.push(id);
-      this.sim.addNode({ id, name: `broker-${id}`, factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config: this.config, variant }) });
+      this.sim.addNode({
+        id,
+        name: `broker-${id}`,
+        factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config: this.config, variant }),
+      });
     }
-    this.sim.addNode({ id: RAW_CLIENT_ID, name: 'raw-client', factory: (ctx) => new RawClient(ctx as NodeContext<Message>, (r) => this.onResponse(r)) });
+    this.sim.addNode({
+      id: RAW_CLIENT_ID,
+      name: 'raw-client',
+      factory: (ctx) => new RawClient(ctx as NodeContext<Message>, (r) => this.onResponse(r)),
+    });
     this.sim.onProbe((node, e) => this.probes.push({ t: this.sim.now(), node, e }));
     this.view = new ClusterView(this.sim, this.brokerIds, topics, this.config);
   }
@@ -89,7 +106,15 @@ export class TestCluster {
     if (r.type !== 'ProduceResponse' || r.error !== 'NONE') return;
     const p = this.produced.get(r.correlationId);
     if (p === undefined) return;
-    p.values.forEach((value, i) => this.acked.push({ topic: p.topic, partition: p.partition, offset: r.baseOffset + i, value, timeUs: this.sim.now() }));
+    p.values.forEach((value, i) =>
+      this.acked.push({
+        topic: p.topic,
+        partition: p.partition,
+        offset: r.baseOffset + i,
+        value,
+        timeUs: this.sim.now(),
+      }),
+    );
   }
 
   snapshot(): ClusterSnapshot {
@@ -113,7 +138,10 @@ export class TestCluster {
 
   runFor(us: number): void {
     const observer = this.observer;
-    this.sim.run({ untilUs: this.sim.now() + us, stopWhen: observer === undefined ? undefined : () => (observer(), false) });
+    this.sim.run({
+      untilUs: this.sim.now() + us,
+      stopWhen: observer === undefined ? undefined : () => (observer(), false),
+    });
   }
 
   controller(): KraftController {
@@ -123,7 +151,9 @@ export class TestCluster {
   }
 
   state(topic = 't', partition = 0): PartitionState {
-    const s = this.controller().partitionStates().find((x) => x.topic === topic && x.partition === partition);
+    const s = this.controller()
+      .partitionStates()
+      .find((x) => x.topic === topic && x.partition === partition);
     if (s === undefined) throw new Error(`no partition ${topic}-${partition}`);
     return s;
   }
@@ -176,9 +206,21 @@ export class TestCluster {
   }
 
   /** Sends a ProduceRequest to `broker`; returns its correlation id. */
-  produce(broker: number, values: string[], opts: { acks?: 0 | 1 | -1; topic?: string; partition?: number; producerId?: number; baseSequence?: number; timeoutMs?: number } = {}): number {
+  produce(
+    broker: number,
+    values: string[],
+    opts: {
+      acks?: 0 | 1 | -1;
+      topic?: string;
+      partition?: number;
+      producerId?: number;
+      baseSequence?: number;
+      timeoutMs?: number;
+    } = {},
+  ): number {
     const correlationId = ++this.correlation;
-    if ((opts.acks ?? -1) === -1) this.produced.set(correlationId, { topic: opts.topic ?? 't', partition: opts.partition ?? 0, values });
+    if ((opts.acks ?? -1) === -1)
+      this.produced.set(correlationId, { topic: opts.topic ?? 't', partition: opts.partition ?? 0, values });
     this.raw().ctx.send(broker, {
       type: 'ProduceRequest',
       correlationId,
@@ -195,7 +237,11 @@ export class TestCluster {
   }
 
   /** A consumer fetch (reads up to the HW). */
-  fetch(broker: number, fetchOffset: number, opts: { topic?: string; partition?: number; currentLeaderEpoch?: number } = {}): number {
+  fetch(
+    broker: number,
+    fetchOffset: number,
+    opts: { topic?: string; partition?: number; currentLeaderEpoch?: number } = {},
+  ): number {
     const correlationId = ++this.correlation;
     this.raw().ctx.send(broker, {
       type: 'FetchRequest',
@@ -220,7 +266,8 @@ export class TestCluster {
   /** Produce and wait for the answer. */
   produceAndWait(broker: number, values: string[], opts: Parameters<TestCluster['produce']>[2] = {}): ProduceResponse {
     const id = this.produce(broker, values, opts);
-    if (!this.runUntil(() => this.response(id) !== undefined, 60_000_000)) throw new Error(`no answer to produce ${id}`);
+    if (!this.runUntil(() => this.response(id) !== undefined, 60_000_000))
+      throw new Error(`no answer to produce ${id}`);
     return this.response(id) as ProduceResponse;
   }
 

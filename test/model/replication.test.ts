@@ -41,7 +41,9 @@ describe('truncation on a diverging epoch', () => {
     expect(c.runUntil(() => c.state().leader !== old && c.state().leader > 0, 30_000_000)).toBe(true);
     const next = c.state().leader;
     expect(c.state().leaderEpoch).toBe(2);
-    expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(true);
+    expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(
+      true,
+    );
     expect(errorOf(c.produceAndWait(next, ['b0', 'b1']))).toBe('NONE');
     // Heal: the old leader learns of epoch 2, fetches with lastFetchedEpoch 1 and is told to
     // truncate to the end of epoch 1 on the new leader (offset 3).
@@ -132,8 +134,11 @@ describe('min.insync.replicas', () => {
     expect(c.replica(leader).log.hw).toBe(leoBefore);
   });
 
-  it('answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas after the append (ELR off)', () => {
-    const c = startedCluster({ config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 } });
+  it('Kafka 3.6: answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min ISR after the append', () => {
+    // Before KAFKA-15583 (3.7) the HW advanced over an ISR below min.insync.replicas.
+    const c = startedCluster({
+      config: { 'kafka.version': '3.6', 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 },
+    });
     const leader = c.state().leader;
     const followers = c.brokerIds.filter((id) => id !== leader);
     // Followers can no longer fetch from the leader, but stay registered with the controller.
@@ -143,6 +148,23 @@ describe('min.insync.replicas', () => {
     expect(errorOf(c.response(id))).toBe('NOT_ENOUGH_REPLICAS_AFTER_APPEND');
     expect(c.state().isr).toEqual([leader]);
     expect(c.replica(leader).log.hw).toBe(1);
+    for (const cut of cuts) c.sim.network.heal(cut);
+  });
+
+  it('Kafka ≥ 3.7 (KAFKA-15583): without ELR too, the HW stays put while the ISR is below min ISR', () => {
+    const c = startedCluster({
+      config: { 'eligible.leader.replicas.enable': false, 'replica.lag.time.max.ms': 4_000 },
+    });
+    const leader = c.state().leader;
+    const followers = c.brokerIds.filter((id) => id !== leader);
+    const cuts = followers.map((f) => c.sim.network.cut({ kind: 'link', a: leader, b: f }));
+    const id = c.produce(leader, ['late'], { timeoutMs: 20_000 });
+    expect(c.runUntil(() => c.response(id) !== undefined, 30_000_000)).toBe(true);
+    expect(c.state().isr).toEqual([leader]);
+    // The ISR shrank to the leader alone: the appended record is never committed.
+    expect(errorOf(c.response(id))).toBe('REQUEST_TIMED_OUT');
+    expect(c.replica(leader).log.leo).toBe(1);
+    expect(c.replica(leader).log.hw).toBe(0);
     for (const cut of cuts) c.sim.network.heal(cut);
   });
 
@@ -172,7 +194,9 @@ describe('AlterPartition fencing', () => {
     cut = c.sim.network.cut({ kind: 'one-way', from: [CONTROLLER_ID], to: [old] });
     // A write moves its log end past its former followers' positions, so they fall out of sync.
     expect(errorOf(c.produceAndWait(old, ['zombie'], { acks: 1 }))).toBe('NONE');
-    expect(c.runUntil(() => c.probesOf('alter-partition-applied').some((p) => p.e.accepted === false), 30_000_000)).toBe(true);
+    expect(
+      c.runUntil(() => c.probesOf('alter-partition-applied').some((p) => p.e.accepted === false), 30_000_000),
+    ).toBe(true);
     const rejected = c.probesOf('alter-partition-applied').filter((p) => p.e.accepted === false);
     expect(rejected[0].e.isr).toEqual([old]);
     const sent = c.probesOf('alter-partition-sent').filter((p) => p.node === old);
@@ -227,7 +251,12 @@ describe('power loss', () => {
     c.sim.start(victim);
     const recovered = c.replica(victim);
     expect(recovered.log.leo).toBe(8);
-    expect(c.probesOf('truncate').filter((p) => p.node === victim).map((p) => p.e.reason)).toEqual(['recovery']);
+    expect(
+      c
+        .probesOf('truncate')
+        .filter((p) => p.node === victim)
+        .map((p) => p.e.reason),
+    ).toEqual(['recovery']);
     // Unclean shutdown: it re-registers, leaves the ISR, catches up and rejoins it.
     expect(c.runUntil(() => !c.state().isr.includes(victim), 30_000_000)).toBe(true);
     expect(c.runUntil(() => c.state().isr.includes(victim), 60_000_000)).toBe(true);
@@ -246,7 +275,12 @@ describe('power loss', () => {
     expect(c.replica(victim).log.leo).toBe(0);
     // The epoch checkpoint was fsynced but lies beyond the log: recovery trims it.
     expect(c.replica(victim).log.epochs.entries).toEqual([]);
-    expect(c.runUntil(() => c.sim.isUp(victim) && c.replica(victim).log.leo === 5 && c.state().isr.includes(victim), 60_000_000)).toBe(true);
+    expect(
+      c.runUntil(
+        () => c.sim.isUp(victim) && c.replica(victim).log.leo === 5 && c.state().isr.includes(victim),
+        60_000_000,
+      ),
+    ).toBe(true);
     expect(c.logOf(victim)).toEqual(c.logOf(leader));
   });
 

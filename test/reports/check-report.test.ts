@@ -6,7 +6,11 @@ import { registerHistory } from './register-history.ts';
 
 describe('check report', () => {
   const { history, verdict } = registerHistory();
-  const data = buildCheckData(history, verdict, { source: 'reg.jsonl', model: 'register', command: 'npm run check -- reg.jsonl --model register' });
+  const data = buildCheckData(history, verdict, {
+    source: 'reg.jsonl',
+    model: 'register',
+    command: 'npm run check -- reg.jsonl --model register',
+  });
 
   it('has client lanes and no cluster', () => {
     expect(data.mode).toBe('check');
@@ -17,7 +21,12 @@ describe('check report', () => {
   });
 
   it('maps the counterexample from history indices to operations', () => {
-    expect(data.cex).toEqual({ prefix: [0], failed: 1, reason: 'read returned 2 but the register holds 1', partitionKey: null });
+    expect(data.cex).toEqual({
+      prefix: [0],
+      failed: 1,
+      reason: 'read returned 2 but the register holds 1',
+      partitionKey: null,
+    });
     expect(data.marked).toEqual([1]);
     expect(data.strings[data.ops.res[1]]).toBe('2'); // what the read returned
     expect(data.ops.st).toEqual([0, 0, 0, 2]);

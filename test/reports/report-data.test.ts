@@ -49,7 +49,9 @@ describe('buildReplicaLogs', () => {
   const logs = buildReplicaLogs(sortTimeline(timeline));
 
   it('keeps every copy with its append and truncation times', () => {
-    expect(logs.versions.map((v) => [v.offset, v.value, v.epoch, v.appendedAtUs, v.truncatedAtUs, v.truncateReason])).toEqual([
+    expect(
+      logs.versions.map((v) => [v.offset, v.value, v.epoch, v.appendedAtUs, v.truncatedAtUs, v.truncateReason]),
+    ).toEqual([
       [0, 'a', 0, 10, undefined, undefined],
       [1, 'b', 0, 10, 20, 'diverging-epoch'],
       [2, 'c', 0, 10, 20, 'diverging-epoch'],
@@ -112,11 +114,22 @@ describe('buildViolationData on the acks=1 trace', () => {
   it('encodes record copies by batch, with the lost copy cut by the diverging-epoch truncation', () => {
     const copies: Array<{ b: number; off: number; value: string; tt?: number; why?: string }> = [];
     data.batches.n.forEach((n, k) => {
-      for (let i = 0; i < n; i++) copies.push({ b: data.batches.b[k], off: data.batches.first[k] + i, value: data.strings[data.verVal[copies.length]] });
+      for (let i = 0; i < n; i++)
+        copies.push({
+          b: data.batches.b[k],
+          off: data.batches.first[k] + i,
+          value: data.strings[data.verVal[copies.length]],
+        });
     });
     data.cut.v.forEach((v, i) => Object.assign(copies[v], { tt: data.cut.t[i], why: data.strings[data.cut.why[i]] }));
-    expect(copies.filter((c) => c.value === 'v3')).toEqual([{ b: 1, off: 3, value: 'v3', tt: 20.35 * S, why: 'diverging-epoch' }]);
-    expect(copies.filter((c) => c.off === 3 && c.tt === undefined).map((c) => [c.b, c.value])).toEqual([[2, 'v4'], [3, 'v4'], [1, 'v4']]);
+    expect(copies.filter((c) => c.value === 'v3')).toEqual([
+      { b: 1, off: 3, value: 'v3', tt: 20.35 * S, why: 'diverging-epoch' },
+    ]);
+    expect(copies.filter((c) => c.off === 3 && c.tt === undefined).map((c) => [c.b, c.value])).toEqual([
+      [2, 'v4'],
+      [3, 'v4'],
+      [1, 'v4'],
+    ]);
   });
 
   it('tells the story from the send to the loss, with the facts that explain it', () => {
@@ -138,7 +151,14 @@ describe('buildViolationData on the acks=1 trace', () => {
     expect(text('loss')).toContain('That was the last copy.');
     expect(story.steps[story.steps.length - 1].text).toBe('At the end, no replica holds "v3"; offset 3 holds "v4".');
     expect(story.steps.some((s) => s.tone === 'commit')).toBe(false);
-    expect(story.focus).toMatchObject({ ackedAtUs: 4.04 * S, lostAtUs: 20.35 * S, copiesAtAck: 1, replicationFactor: 3, leaderHwAtAck: 3, isrAtAck: [1, 2, 3] });
+    expect(story.focus).toMatchObject({
+      ackedAtUs: 4.04 * S,
+      lostAtUs: 20.35 * S,
+      copiesAtAck: 1,
+      replicationFactor: 3,
+      leaderHwAtAck: 3,
+      isrAtAck: [1, 2, 3],
+    });
     expect(story.summary).toBe(
       '"v3" (t-0 offset 3) was acknowledged at 4.040000 s with 1 of 3 copies (acks=1, HW 3, not committed) and lost at 20.350000 s when broker 1 truncated its last copy (diverging-epoch).',
     );
@@ -151,8 +171,27 @@ describe('buildViolationData on the acks=1 trace', () => {
     // Followers fetch v3 and the leader's HW reaches 4 before the producer hears back.
     const ack = committed.history.find((e) => e.type === 'ok' && (e.value as { value?: string }).value === 'v3')!;
     committed.timeline.push(
-      { t: ack.time - 5000, kind: 'append', broker: 2, topic: 't', partition: 0, firstOffset: 3, epoch: 0, values: ['v3'] },
-      { t: ack.time - 4000, kind: 'replica', broker: 1, topic: 't', partition: 0, role: 'leader', leaderEpoch: 0, hw: 4, leo: 4 },
+      {
+        t: ack.time - 5000,
+        kind: 'append',
+        broker: 2,
+        topic: 't',
+        partition: 0,
+        firstOffset: 3,
+        epoch: 0,
+        values: ['v3'],
+      },
+      {
+        t: ack.time - 4000,
+        kind: 'replica',
+        broker: 1,
+        topic: 't',
+        partition: 0,
+        role: 'leader',
+        leaderEpoch: 0,
+        hw: 4,
+        leo: 4,
+      },
     );
     const { story: s } = buildViolationData(committed);
     expect(s.steps.find((x) => x.tone === 'commit')?.text).toContain('advances its HW to 4: offset 3 is committed');
@@ -162,11 +201,18 @@ describe('buildViolationData on the acks=1 trace', () => {
 
   it('has no story when the anomaly names no record, and still reports the anomaly', () => {
     const trace2 = acks1LossTrace();
-    trace2.verdict = { valid: false, checker: 'kafka', anomalies: [{ kind: 'nonmonotonic-poll', explanation: 'consumer-1 polled offset 2 after offset 4.' }] };
+    trace2.verdict = {
+      valid: false,
+      checker: 'kafka',
+      anomalies: [{ kind: 'nonmonotonic-poll', explanation: 'consumer-1 polled offset 2 after offset 4.' }],
+    };
     const { data: d, story: s } = buildViolationData(trace2);
     expect(s.focus).toBeNull();
     expect(d.focus).toBeNull();
-    expect(d.headline).toMatchObject({ label: 'Violation: nonmonotonic-poll', sentence: 'consumer-1 polled offset 2 after offset 4.' });
+    expect(d.headline).toMatchObject({
+      label: 'Violation: nonmonotonic-poll',
+      sentence: 'consumer-1 polled offset 2 after offset 4.',
+    });
   });
 
   it('labels an expected loss and a valid run differently from a violation', () => {
@@ -214,12 +260,22 @@ describe('client process names', () => {
 });
 
 describe('a trace written by the simulator (leader-failover, acks-1, frozen copy)', () => {
-  const trace = JSON.parse(readFileSync(new URL('../fixtures/traces/sim-leader-failover-acks-1.json', import.meta.url), 'utf8')) as Trace;
+  const trace = JSON.parse(
+    readFileSync(new URL('../fixtures/traces/sim-leader-failover-acks-1.json', import.meta.url), 'utf8'),
+  ) as Trace;
   const { data, story } = buildViolationData(trace);
 
   it('follows the record the primary anomaly names to the truncation of its last copy', () => {
     expect(data.headline.kind).toBe('inconsistent-offsets');
-    expect(story.focus).toMatchObject({ value: 'p200-1', offset: 1, copiesAtAck: 1, replicationFactor: 3, copiesAtEnd: 0, lostReason: 'diverging-epoch', finalValueAtOffset: 'probe-400-0' });
+    expect(story.focus).toMatchObject({
+      value: 'p200-1',
+      offset: 1,
+      copiesAtAck: 1,
+      replicationFactor: 3,
+      copiesAtEnd: 0,
+      lostReason: 'diverging-epoch',
+      finalValueAtOffset: 'probe-400-0',
+    });
     expect(story.steps.filter((s) => s.tone === 'truncate' || s.tone === 'loss').map((s) => s.broker)).toContain(3);
     expect(story.summary).toContain('with 1 of 3 copies (acks=1');
   });

@@ -18,7 +18,12 @@ describe('a final-read stream that never polled', () => {
   });
 
   it('another process that did read to the end still judges the partition', () => {
-    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).assign(9, 0).assign(8, 0).pollValues(8, 0, ['a']).events;
+    const h = new HistoryBuilder()
+      .send(1, 'a', 0)
+      .send(1, 'b', 1)
+      .assign(9, 0)
+      .assign(8, 0)
+      .pollValues(8, 0, ['a']).events;
     const v = checkKafka(h, { finalReadComplete: true });
     expect(v.valid).toBe(false);
     expect(v.anomalies.map((a) => a.kind)).toContain('lost-write');

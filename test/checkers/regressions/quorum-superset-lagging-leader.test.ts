@@ -24,7 +24,11 @@ const leaderAt = (partitionEpoch: number, maximalIsr: number[]) => {
   return r;
 };
 const at = (timeUs: number, partitionEpoch: number, isr: number[], leader: ReturnType<typeof leaderAt>) =>
-  snapshot({ timeUs, controller: { up: true, partitions: [partitionView({ leader: 3, partitionEpoch, isr })] }, replicas: [leader] });
+  snapshot({
+    timeUs,
+    controller: { up: true, partitions: [partitionView({ leader: 3, partitionEpoch, isr })] },
+    replicas: [leader],
+  });
 
 describe('quorum-superset against the partition state the leader has applied', () => {
   it('seed 112087: the controller accepted the expansion the leader forgot; the leader, one epoch behind, is not blamed', () => {

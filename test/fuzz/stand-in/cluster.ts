@@ -39,7 +39,8 @@ const LOG = 'log';
 const CTRL = 'controller-state';
 
 export function standInCluster(faults: StandInFaults = {}): BuildCluster {
-  return (sim: SimulationApi<ModelProbe>, spec: ClusterSpec, workload: WorkloadSpec): KafkaCluster => new StandIn(sim, spec, workload, faults);
+  return (sim: SimulationApi<ModelProbe>, spec: ClusterSpec, workload: WorkloadSpec): KafkaCluster =>
+    new StandIn(sim, spec, workload, faults);
 }
 
 class StandIn implements KafkaCluster {
@@ -57,12 +58,13 @@ class StandIn implements KafkaCluster {
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
     readonly spec: ClusterSpec,
-    private readonly workload: WorkloadSpec,
+    readonly workload: WorkloadSpec,
     private readonly faults: StandInFaults,
   ) {
     this.brokerIds = Array.from({ length: spec.brokers }, (_, i) => i + 1);
     this.producerIds = Array.from({ length: spec.producers }, (_, i) => FIRST_PRODUCER_ID + i);
-    for (const b of this.brokerIds) sim.addNode({ id: b, name: `broker-${b}`, factory: (ctx) => new Broker(ctx, this) });
+    for (const b of this.brokerIds)
+      sim.addNode({ id: b, name: `broker-${b}`, factory: (ctx) => new Broker(ctx, this) });
     sim.addNode({ id: CONTROLLER_ID, name: 'controller', factory: (ctx) => new Controller(ctx, this) });
     const per = Math.ceil(workload.sends / Math.max(1, spec.producers));
     this.producerIds.forEach((p, i) => {
@@ -139,7 +141,13 @@ class StandIn implements KafkaCluster {
   snapshot(): ClusterSnapshot {
     return {
       timeUs: this.sim.now(),
-      brokers: this.brokerIds.map((id) => ({ id, up: this.sim.isUp(id), brokerEpoch: 1, fenced: false, registeredEpoch: 1 })),
+      brokers: this.brokerIds.map((id) => ({
+        id,
+        up: this.sim.isUp(id),
+        brokerEpoch: 1,
+        fenced: false,
+        registeredEpoch: 1,
+      })),
       controller: { up: this.sim.isUp(CONTROLLER_ID), partitions: [] },
       replicas: [],
       acked: [],
@@ -188,7 +196,17 @@ class Controller implements Actor<Msg> {
       if (prev !== -1) this.ctx.emit({ kind: 'fenced', broker: prev });
     }
     if (this.leader !== -1) {
-      this.ctx.emit({ kind: 'partition', topic: 't', partition: 0, leader: this.leader, leaderEpoch: this.epoch, partitionEpoch: this.epoch, replicas: this.c.brokerIds.slice(), isr: alive, elr: [] });
+      this.ctx.emit({
+        kind: 'partition',
+        topic: 't',
+        partition: 0,
+        leader: this.leader,
+        leaderEpoch: this.epoch,
+        partitionEpoch: this.epoch,
+        replicas: this.c.brokerIds.slice(),
+        isr: alive,
+        elr: [],
+      });
       const m: Msg = { type: 'Leader', leader: this.leader, epoch: this.epoch, isr: alive };
       for (const b of this.c.brokerIds) this.ctx.send(b, m);
       for (const p of this.c.producerIds) this.ctx.send(p, m);
@@ -230,7 +248,15 @@ class Broker implements Actor<Msg> {
         const offset = this.log.length;
         this.ctx.disk.append(LOG, msg.value);
         if (this.c.faultsPlanted.noFsync !== true) this.ctx.disk.fsync(LOG);
-        this.ctx.emit({ kind: 'append', broker: this.ctx.id, topic: 't', partition: 0, firstOffset: offset, epoch: this.epoch, values: [msg.value] });
+        this.ctx.emit({
+          kind: 'append',
+          broker: this.ctx.id,
+          topic: 't',
+          partition: 0,
+          firstOffset: offset,
+          epoch: this.epoch,
+          values: [msg.value],
+        });
         this.waiting.push({ from, corr: msg.corr, offset });
         this.advance();
         return;
@@ -240,25 +266,51 @@ class Broker implements Actor<Msg> {
         this.followerLeo.set(from, msg.offset);
         this.advance();
         const log = this.log;
-        this.ctx.send(from, { type: 'FetchResp', records: log.slice(msg.offset) as string[], from: msg.offset, leo: log.length, hw: this.hw });
+        this.ctx.send(from, {
+          type: 'FetchResp',
+          records: log.slice(msg.offset) as string[],
+          from: msg.offset,
+          leo: log.length,
+          hw: this.hw,
+        });
         return;
       }
       case 'FetchResp': {
         const log = this.log;
         if (log.length > msg.leo) {
           this.ctx.disk.truncate(LOG, msg.leo);
-          this.ctx.emit({ kind: 'truncate', broker: this.ctx.id, topic: 't', partition: 0, toOffset: msg.leo, reason: 'diverging-epoch' });
+          this.ctx.emit({
+            kind: 'truncate',
+            broker: this.ctx.id,
+            topic: 't',
+            partition: 0,
+            toOffset: msg.leo,
+            reason: 'diverging-epoch',
+          });
         }
         const have = this.log.length;
         const fresh = msg.records.slice(have - msg.from);
         for (const v of fresh) this.ctx.disk.append(LOG, v);
         if (this.c.faultsPlanted.noFsync !== true) this.ctx.disk.fsync(LOG);
-        this.ctx.emit({ kind: 'follower-fetch', broker: this.ctx.id, leader: from, topic: 't', partition: 0, fetchOffset: have, appended: fresh.length });
+        this.ctx.emit({
+          kind: 'follower-fetch',
+          broker: this.ctx.id,
+          leader: from,
+          topic: 't',
+          partition: 0,
+          fetchOffset: have,
+          appended: fresh.length,
+        });
         return;
       }
       case 'Read': {
         if (this.leader !== this.ctx.id) return;
-        this.ctx.send(from, { type: 'ReadResp', corr: msg.corr, records: this.log.slice(0, this.hw) as string[], hw: this.hw });
+        this.ctx.send(from, {
+          type: 'ReadResp',
+          corr: msg.corr,
+          records: this.log.slice(0, this.hw) as string[],
+          hw: this.hw,
+        });
         return;
       }
       default:
@@ -268,7 +320,10 @@ class Broker implements Actor<Msg> {
 
   private advance(): void {
     const leo = this.log.length;
-    const offsets = [leo, ...this.c.brokerIds.filter((b) => b !== this.ctx.id).map((b) => this.followerLeo.get(b) ?? 0)].sort((a, b) => b - a);
+    const offsets = [
+      leo,
+      ...this.c.brokerIds.filter((b) => b !== this.ctx.id).map((b) => this.followerLeo.get(b) ?? 0),
+    ].sort((a, b) => b - a);
     const newHw = offsets[Math.max(0, this.c.minIsr - 1)];
     if (newHw > this.hw) this.hw = Math.min(newHw, leo);
     const still: typeof this.waiting = [];
@@ -286,7 +341,8 @@ class Broker implements Actor<Msg> {
       this.ctx.send(CONTROLLER_ID, { type: 'Heartbeat', broker: this.ctx.id });
       this.ctx.setTimer(1_000_000, 'beat');
     } else if (tag === 'fetch') {
-      if (this.leader !== -1 && this.leader !== this.ctx.id) this.ctx.send(this.leader, { type: 'Fetch', offset: this.log.length, epoch: this.epoch });
+      if (this.leader !== -1 && this.leader !== this.ctx.id)
+        this.ctx.send(this.leader, { type: 'Fetch', offset: this.log.length, epoch: this.epoch });
       this.ctx.setTimer(100_000, 'fetch');
     }
   }
@@ -310,7 +366,12 @@ class Producer implements Actor<Msg> {
     if (msg.type === 'Leader') this.leader = msg.leader;
     if (msg.type === 'ProduceResp' && this.inFlight !== undefined && msg.corr === this.inFlight.corr) {
       this.ctx.cancelTimer(this.inFlight.timer);
-      this.c.record({ process: this.ctx.id, type: 'ok', f: 'send', value: { topic: 't', partition: 0, value: this.inFlight.value, offset: msg.offset } });
+      this.c.record({
+        process: this.ctx.id,
+        type: 'ok',
+        f: 'send',
+        value: { topic: 't', partition: 0, value: this.inFlight.value, offset: msg.offset },
+      });
       this.inFlight = undefined;
       this.next();
     }
@@ -321,7 +382,7 @@ class Producer implements Actor<Msg> {
       this.c.producerDone(this.ctx.id);
       return;
     }
-    let gap = this.c['workload'].sendIntervalMs * 1000;
+    let gap = this.c.workload.sendIntervalMs * 1000;
     if (this.c.faultsPlanted.nondeterministic === true) gap += globalCounter++; // never the same sequence twice
     this.ctx.setTimer(gap, 'send');
   }
@@ -339,8 +400,18 @@ class Producer implements Actor<Msg> {
       const corr = this.sent;
       this.ctx.send(this.leader, { type: 'Produce', value, corr });
       this.inFlight = { corr, value, timer: this.ctx.setTimer(2_000_000, { type: 'timeout', corr }) };
-    } else if (typeof tag === 'object' && this.inFlight !== undefined && (tag as { corr: number }).corr === this.inFlight.corr) {
-      this.c.record({ process: this.ctx.id, type: 'info', f: 'send', value: { topic: 't', partition: 0, value: this.inFlight.value }, error: 'timeout' });
+    } else if (
+      typeof tag === 'object' &&
+      this.inFlight !== undefined &&
+      (tag as { corr: number }).corr === this.inFlight.corr
+    ) {
+      this.c.record({
+        process: this.ctx.id,
+        type: 'info',
+        f: 'send',
+        value: { topic: 't', partition: 0, value: this.inFlight.value },
+        error: 'timeout',
+      });
       this.inFlight = undefined;
       this.next();
     }
@@ -375,8 +446,18 @@ class ProbeClient implements Actor<Msg> {
     }
     if (msg.type === 'ReadResp' && this.mode === 'read' && msg.corr === this.corr) {
       this.mode = 'idle';
-      this.c.record({ process: this.ctx.id, type: 'invoke', f: 'poll', value: { topic: 't', partition: 0, offset: 0 } });
-      this.c.record({ process: this.ctx.id, type: 'ok', f: 'poll', value: { topic: 't', partition: 0, offset: 0, records: msg.records.map((v, i) => [i, v]) } });
+      this.c.record({
+        process: this.ctx.id,
+        type: 'invoke',
+        f: 'poll',
+        value: { topic: 't', partition: 0, offset: 0 },
+      });
+      this.c.record({
+        process: this.ctx.id,
+        type: 'ok',
+        f: 'poll',
+        value: { topic: 't', partition: 0, offset: 0, records: msg.records.map((v, i) => [i, v]) },
+      });
       this.c.setReadDone();
     }
   }
@@ -385,7 +466,8 @@ class ProbeClient implements Actor<Msg> {
     if (this.mode === 'idle') return;
     this.corr++;
     if (this.leader !== -1) {
-      if (this.mode === 'probe') this.ctx.send(this.leader, { type: 'Produce', value: `probe-${this.corr}`, corr: this.corr });
+      if (this.mode === 'probe')
+        this.ctx.send(this.leader, { type: 'Produce', value: `probe-${this.corr}`, corr: this.corr });
       else this.ctx.send(this.leader, { type: 'Read', corr: this.corr });
     }
     this.ctx.setTimer(500_000, 'go');

@@ -12,13 +12,21 @@ export const snapshotCounter = { seen: 0 };
 export const standInJudges: Judges = {
   checkHistory(history: History): Verdict {
     const finalRead = [...history].reverse().find((e) => e.type === 'ok' && e.f === 'poll');
-    const records = new Map<number, string>(((finalRead?.value as PollValue | undefined)?.records ?? []).map(([o, v]) => [o, v]));
+    const records = new Map<number, string>(
+      ((finalRead?.value as PollValue | undefined)?.records ?? []).map(([o, v]) => [o, v]),
+    );
     const anomalies: Anomaly[] = [];
     for (const e of history) {
       if (e.type !== 'ok' || e.f !== 'send') continue;
       const v = e.value as SendValue;
       if (records.get(v.offset!) !== v.value) {
-        anomalies.push({ kind: 'lost-write', explanation: `acknowledged ${v.value} at offset ${v.offset} is not in the final read`, ops: [e.index], offsets: [v.offset!], values: [v.value] });
+        anomalies.push({
+          kind: 'lost-write',
+          explanation: `acknowledged ${v.value} at offset ${v.offset} is not in the final read`,
+          ops: [e.index],
+          offsets: [v.offset!],
+          values: [v.value],
+        });
       }
     }
     return { valid: finalRead === undefined ? 'unknown' : anomalies.length === 0, checker: 'stand-in', anomalies };

@@ -37,7 +37,10 @@ describe('consumer', () => {
     const first = events.find((e) => e.process !== undefined && e.f === 'assign')!;
     expect(first.type).toBe('invoke');
     expect(first.value).toEqual({ topic: 't', partition: 0, offset: 0 });
-    const log = rig.broker(1).log('t', 0).map((r) => [r.offset, r.value]);
+    const log = rig
+      .broker(1)
+      .log('t', 0)
+      .map((r) => [r.offset, r.value]);
     expect(polled(events)).toEqual(log);
     expect(log).toHaveLength(30);
     assertWellFormed(events);
@@ -50,7 +53,9 @@ describe('consumer', () => {
     rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
     rig.broker(2).seed('t', 0, 2, ['b2', 'b3']);
     addConsumer(rig, C, { assignment: T0 });
-    rig.sim.at(200_000, 'leader change', () => rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }));
+    rig.sim.at(200_000, 'leader change', () =>
+      rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }),
+    );
     rig.sim.run({ untilUs: 2_000_000 });
     const events = rig.recorder.events;
     expect(assigns(events)).toEqual([0, 2]);
@@ -74,7 +79,9 @@ describe('consumer', () => {
     rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
     rig.broker(2).seed('t', 0, 2, ['b2']);
     addConsumer(rig, C, { assignment: T0 });
-    rig.sim.at(200_000, 'leader change', () => rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }));
+    rig.sim.at(200_000, 'leader change', () =>
+      rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }),
+    );
     rig.sim.run({ untilUs: 2_000_000 });
     expect(assigns(rig.recorder.events)).toEqual([0]);
     expect(polled(rig.recorder.events).map(([o]) => o)).toEqual([0, 1, 2]);
@@ -234,13 +241,22 @@ describe('consumer', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1_000_000 }),
-        fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 3_000 }), kind: fc.constantFrom('move', 'cut'), broker: fc.constantFrom(1, 2, 3), forMs: fc.integer({ min: 100, max: 2_500 }) }), { maxLength: 6 }),
+        fc.array(
+          fc.record({
+            atMs: fc.integer({ min: 0, max: 3_000 }),
+            kind: fc.constantFrom('move', 'cut'),
+            broker: fc.constantFrom(1, 2, 3),
+            forMs: fc.integer({ min: 100, max: 2_500 }),
+          }),
+          { maxLength: 6 },
+        ),
         (seed, faults) => {
           const rig = fakeRig(seed, { brokers: [1, 2, 3], shared: true });
           let epoch = 0;
           for (const f of faults) {
             rig.sim.at(f.atMs * 1000, f.kind, () => {
-              if (f.kind === 'move') rig.world.partitions.set('t/0', { leader: f.broker, leaderEpoch: ++epoch, replicas: [1, 2, 3] });
+              if (f.kind === 'move')
+                rig.world.partitions.set('t/0', { leader: f.broker, leaderEpoch: ++epoch, replicas: [1, 2, 3] });
               else {
                 const cut = rig.sim.network.cut({ kind: 'isolate', node: f.broker });
                 rig.sim.at(rig.sim.now() + f.forMs * 1000, 'heal', () => rig.sim.network.heal(cut));
@@ -254,7 +270,8 @@ describe('consumer', () => {
           assertWellFormed(events);
           expect(assigns(events)).toEqual([0]); // the shared log never truncates
           const read = new Map(polled(events));
-          for (const v of completions(events, 'send', 'ok').map((e) => e.value as SendValue)) expect(read.get(v.offset!)).toBe(v.value);
+          for (const v of completions(events, 'send', 'ok').map((e) => e.value as SendValue))
+            expect(read.get(v.offset!)).toBe(v.value);
           expect(completions(events, 'send')).toHaveLength(40);
         },
       ),

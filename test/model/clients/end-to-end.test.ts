@@ -11,7 +11,14 @@ import type { History, PollValue, SendValue } from '../../../checkers/history.ts
 import { checkKafka } from '../../../checkers/index.ts';
 import { buildCluster } from '../../../model/cluster.ts';
 import type { KafkaCluster } from '../../../model/cluster-api.ts';
-import { DEFAULT_KAFKA_CONFIG, FIRST_PRODUCER_ID, PROBE_CLIENT_ID, type KafkaConfig, type TopicSpec, type WorkloadSpec } from '../../../model/config.ts';
+import {
+  DEFAULT_KAFKA_CONFIG,
+  FIRST_PRODUCER_ID,
+  PROBE_CLIENT_ID,
+  type KafkaConfig,
+  type TopicSpec,
+  type WorkloadSpec,
+} from '../../../model/config.ts';
 import { clientOfProcess } from '../../../model/client-process.ts';
 import { assertWellFormed } from './helpers.ts';
 
@@ -25,11 +32,23 @@ interface Run {
   cluster: KafkaCluster;
 }
 
-function boot(seed: number, config: KafkaConfig, workload: WorkloadSpec, opts: { producers?: number; consumers?: number; topics?: TopicSpec[] } = {}): Run {
+function boot(
+  seed: number,
+  config: KafkaConfig,
+  workload: WorkloadSpec,
+  opts: { producers?: number; consumers?: number; topics?: TopicSpec[] } = {},
+): Run {
   const sim = new Simulation<ModelProbe>({ seed });
   const cluster = buildCluster(
     sim,
-    { brokers: 3, topics: opts.topics ?? TOPICS, producers: opts.producers ?? 2, consumers: opts.consumers ?? 2, config, variant: 'correct' },
+    {
+      brokers: 3,
+      topics: opts.topics ?? TOPICS,
+      producers: opts.producers ?? 2,
+      consumers: opts.consumers ?? 2,
+      config,
+      variant: 'correct',
+    },
     workload,
   );
   cluster.start();
@@ -74,13 +93,16 @@ function finalLog(history: History): Map<string, Map<number, string>> {
 
 /** Acknowledged workload sends (not the probe's). */
 function acked(history: History): SendValue[] {
-  return history.filter((e) => e.f === 'send' && e.type === 'ok' && clientOfProcess(e.process) !== PROBE_CLIENT_ID).map((e) => e.value as SendValue);
+  return history
+    .filter((e) => e.f === 'send' && e.type === 'ok' && clientOfProcess(e.process) !== PROBE_CLIENT_ID)
+    .map((e) => e.value as SendValue);
 }
 
 function expectAckedInFinalRead(history: History, final: Map<string, Map<number, string>>): void {
   const missing: string[] = [];
   for (const v of acked(history)) {
-    if (final.get(`${v.topic}/${v.partition}`)?.get(v.offset!) !== v.value) missing.push(`${v.value}@${v.topic}/${v.partition}:${v.offset}`);
+    if (final.get(`${v.topic}/${v.partition}`)?.get(v.offset!) !== v.value)
+      missing.push(`${v.value}@${v.topic}/${v.partition}:${v.offset}`);
   }
   expect(missing).toEqual([]);
 }
@@ -111,7 +133,8 @@ describe('clients against the real brokers', () => {
     for (const e of history) {
       if (e.f !== 'poll' || e.type !== 'ok' || clientOfProcess(e.process) === PROBE_CLIENT_ID) continue;
       const v = e.value as PollValue;
-      for (const [offset, value] of v.records ?? []) expect(final.get(`${v.topic}/${v.partition}`)!.get(offset)).toBe(value);
+      for (const [offset, value] of v.records ?? [])
+        expect(final.get(`${v.topic}/${v.partition}`)!.get(offset)).toBe(value);
     }
     assertWellFormed(history);
     const verdict = checkKafka(history);
@@ -141,7 +164,11 @@ describe('clients against the real brokers', () => {
 
   it('is deterministic: the same seed gives the same history and event hash', () => {
     const once = () => {
-      const run = boot(404, { ...DEFAULT_KAFKA_CONFIG, 'request.timeout.ms': 3_000 }, { sends: 80, keys: 3, sendIntervalMs: 10, pollIntervalMs: 20 });
+      const run = boot(
+        404,
+        { ...DEFAULT_KAFKA_CONFIG, 'request.timeout.ms': 3_000 },
+        { sends: 80, keys: 3, sendIntervalMs: 10, pollIntervalMs: 20 },
+      );
       run.sim.at(400_000, 'crash', () => run.sim.crash(2));
       run.sim.at(5_000_000, 'restart', () => run.sim.start(2));
       finish(run);
@@ -155,9 +182,19 @@ describe('clients against the real brokers', () => {
   });
 
   const lostAnswers = (idempotent: boolean) => {
-    const config: KafkaConfig = { ...DEFAULT_KAFKA_CONFIG, 'enable.idempotence': idempotent, 'request.timeout.ms': 2_000, 'delivery.timeout.ms': 60_000 };
+    const config: KafkaConfig = {
+      ...DEFAULT_KAFKA_CONFIG,
+      'enable.idempotence': idempotent,
+      'request.timeout.ms': 2_000,
+      'delivery.timeout.ms': 60_000,
+    };
     const topics: TopicSpec[] = [{ name: 't', partitions: 1, replicationFactor: 3 }];
-    const run = boot(303, config, { sends: 60, keys: 0, sendIntervalMs: 50, pollIntervalMs: 50 }, { producers: 1, consumers: 1, topics });
+    const run = boot(
+      303,
+      config,
+      { sends: 60, keys: 0, sendIntervalMs: 50, pollIntervalMs: 50 },
+      { producers: 1, consumers: 1, topics },
+    );
     const { sim } = run;
     // Every broker's answers to the producer are lost for 3 s; its requests still arrive,
     // are appended and replicated, and the producer times out and retries.

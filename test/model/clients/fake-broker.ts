@@ -7,7 +7,13 @@
 // be tested alone.
 
 import type { Actor, Message, NodeContext } from '../../../harness/index.ts';
-import type { ClientRequest, ClientResponse, ErrorCode, LogRecord, PartitionMetadata } from '../../../model/client-protocol.ts';
+import type {
+  ClientRequest,
+  ClientResponse,
+  ErrorCode,
+  LogRecord,
+  PartitionMetadata,
+} from '../../../model/client-protocol.ts';
 
 export interface FakePartition {
   leader: number;
@@ -36,14 +42,23 @@ export type ProduceAction =
   | 'silence' // neither append nor answer
   | { error: ErrorCode; append?: boolean }; // answer with an error, appending first if asked
 
-export type ProduceHook = (req: Extract<ClientRequest, { type: 'ProduceRequest' }>, broker: FakeBroker) => ProduceAction;
+export type ProduceHook = (
+  req: Extract<ClientRequest, { type: 'ProduceRequest' }>,
+  broker: FakeBroker,
+) => ProduceAction;
 
 export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
-export function createWorld(brokers: number[], topics: Array<{ name: string; partitions: number }>, opts: { leader?: number; shared?: boolean } = {}): FakeWorld {
+export function createWorld(
+  brokers: number[],
+  topics: Array<{ name: string; partitions: number }>,
+  opts: { leader?: number; shared?: boolean } = {},
+): FakeWorld {
   const partitions = new Map<string, FakePartition>();
   const leader = opts.leader ?? brokers[0];
-  for (const t of topics) for (let p = 0; p < t.partitions; p++) partitions.set(tpKey(t.name, p), { leader, leaderEpoch: 0, replicas: [...brokers] });
+  for (const t of topics)
+    for (let p = 0; p < t.partitions; p++)
+      partitions.set(tpKey(t.name, p), { leader, leaderEpoch: 0, replicas: [...brokers] });
   const world: FakeWorld = { brokers, partitions, nextProducerId: 1000, actors: new Map() };
   if (opts.shared) world.shared = { logs: new Map(), producers: new Map() };
   return world;
@@ -99,22 +114,41 @@ export class FakeBroker implements Actor<Message> {
           const slash = key.lastIndexOf('/');
           const topic = key.slice(0, slash);
           if (!msg.topics.includes(topic)) continue;
-          partitions.push({ topic, partition: Number(key.slice(slash + 1)), leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.replicas });
+          partitions.push({
+            topic,
+            partition: Number(key.slice(slash + 1)),
+            leader: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            replicas: p.replicas,
+            isr: p.replicas,
+          });
         }
         reply({ type: 'MetadataResponse', correlationId: msg.correlationId, brokers: this.world.brokers, partitions });
         return;
       }
       case 'InitProducerIdRequest':
-        reply({ type: 'InitProducerIdResponse', correlationId: msg.correlationId, error: 'NONE', producerId: this.world.nextProducerId++, producerEpoch: 0 });
+        reply({
+          type: 'InitProducerIdResponse',
+          correlationId: msg.correlationId,
+          error: 'NONE',
+          producerId: this.world.nextProducerId++,
+          producerEpoch: 0,
+        });
         return;
       case 'ProduceRequest': {
-        const base = { type: 'ProduceResponse' as const, correlationId: msg.correlationId, topic: msg.topic, partition: msg.partition };
+        const base = {
+          type: 'ProduceResponse' as const,
+          correlationId: msg.correlationId,
+          topic: msg.topic,
+          partition: msg.partition,
+        };
         const p = this.world.partitions.get(tpKey(msg.topic, msg.partition));
         if (p === undefined) return reply({ ...base, error: 'UNKNOWN_TOPIC_OR_PARTITION', baseOffset: -1 });
         if (p.leader !== this.ctx.id) return reply({ ...base, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1 });
         const action = this.produceHook?.(msg, this) ?? 'append';
         if (action === 'silence') return;
-        if (typeof action === 'object' && !action.append) return reply({ ...base, error: action.error, baseOffset: -1 });
+        if (typeof action === 'object' && !action.append)
+          return reply({ ...base, error: action.error, baseOffset: -1 });
         const result = this.append(msg, p.leaderEpoch);
         if (action === 'append-silently' || msg.acks === 0) return;
         // Kafka answers a produce that failed after its append with the append's offset.
@@ -133,9 +167,12 @@ export class FakeBroker implements Actor<Message> {
           logStartOffset: 0,
           leaderEpoch: p?.leaderEpoch ?? -1,
         };
-        if (p === undefined || p.leader !== this.ctx.id) return reply({ ...base, error: 'NOT_LEADER_OR_FOLLOWER', records: [] });
-        if (msg.currentLeaderEpoch < p.leaderEpoch) return reply({ ...base, error: 'FENCED_LEADER_EPOCH', records: [] });
-        if (msg.currentLeaderEpoch > p.leaderEpoch) return reply({ ...base, error: 'UNKNOWN_LEADER_EPOCH', records: [] });
+        if (p === undefined || p.leader !== this.ctx.id)
+          return reply({ ...base, error: 'NOT_LEADER_OR_FOLLOWER', records: [] });
+        if (msg.currentLeaderEpoch < p.leaderEpoch)
+          return reply({ ...base, error: 'FENCED_LEADER_EPOCH', records: [] });
+        if (msg.currentLeaderEpoch > p.leaderEpoch)
+          return reply({ ...base, error: 'UNKNOWN_LEADER_EPOCH', records: [] });
         if (msg.lastFetchedEpoch >= 0) {
           const end = this.endOffsetFor(log, msg.lastFetchedEpoch);
           if (end.epoch !== msg.lastFetchedEpoch || end.endOffset < msg.fetchOffset) {
@@ -147,9 +184,16 @@ export class FakeBroker implements Actor<Message> {
       }
       case 'OffsetsForLeaderEpochRequest': {
         const p = this.world.partitions.get(tpKey(msg.topic, msg.partition));
-        const base = { type: 'OffsetsForLeaderEpochResponse' as const, correlationId: msg.correlationId, topic: msg.topic, partition: msg.partition };
-        if (p === undefined || p.leader !== this.ctx.id) return reply({ ...base, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 });
-        if (msg.currentLeaderEpoch < p.leaderEpoch) return reply({ ...base, error: 'FENCED_LEADER_EPOCH', leaderEpoch: -1, endOffset: -1 });
+        const base = {
+          type: 'OffsetsForLeaderEpochResponse' as const,
+          correlationId: msg.correlationId,
+          topic: msg.topic,
+          partition: msg.partition,
+        };
+        if (p === undefined || p.leader !== this.ctx.id)
+          return reply({ ...base, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 });
+        if (msg.currentLeaderEpoch < p.leaderEpoch)
+          return reply({ ...base, error: 'FENCED_LEADER_EPOCH', leaderEpoch: -1, endOffset: -1 });
         const end = this.endOffsetFor(this.log(msg.topic, msg.partition), msg.leaderEpoch);
         return reply({ ...base, error: 'NONE', leaderEpoch: end.epoch, endOffset: end.endOffset });
       }
@@ -164,7 +208,10 @@ export class FakeBroker implements Actor<Message> {
     return { epoch: -1, endOffset: -1 };
   }
 
-  private append(msg: Extract<ClientRequest, { type: 'ProduceRequest' }>, epoch: number): { error: ErrorCode; baseOffset: number } {
+  private append(
+    msg: Extract<ClientRequest, { type: 'ProduceRequest' }>,
+    epoch: number,
+  ): { error: ErrorCode; baseOffset: number } {
     const log = this.log(msg.topic, msg.partition);
     const key = tpKey(msg.topic, msg.partition);
     const lastSeq = msg.baseSequence + msg.records.length - 1;
@@ -184,7 +231,8 @@ export class FakeBroker implements Actor<Message> {
         const dup = entry.batches.find((b) => b.firstSeq === msg.baseSequence && b.lastSeq === lastSeq);
         if (dup !== undefined) return { error: 'NONE', baseOffset: dup.baseOffset };
         const last = entry.batches[entry.batches.length - 1];
-        if (last !== undefined && msg.baseSequence !== last.lastSeq + 1) return { error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', baseOffset: -1 };
+        if (last !== undefined && msg.baseSequence !== last.lastSeq + 1)
+          return { error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', baseOffset: -1 };
       }
       const e = entry ?? { epoch: msg.producerEpoch, batches: [] };
       e.batches.push({ firstSeq: msg.baseSequence, lastSeq, baseOffset: log.length });
@@ -192,7 +240,16 @@ export class FakeBroker implements Actor<Message> {
       byPid.set(msg.producerId, e);
     }
     const baseOffset = log.length;
-    msg.records.forEach((r, i) => log.push({ offset: baseOffset + i, epoch, producerId: msg.producerId, sequence: msg.producerId >= 0 ? msg.baseSequence + i : -1, key: r.key, value: r.value }));
+    msg.records.forEach((r, i) =>
+      log.push({
+        offset: baseOffset + i,
+        epoch,
+        producerId: msg.producerId,
+        sequence: msg.producerId >= 0 ? msg.baseSequence + i : -1,
+        key: r.key,
+        value: r.value,
+      }),
+    );
     return { error: 'NONE', baseOffset };
   }
 }

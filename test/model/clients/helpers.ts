@@ -32,7 +32,10 @@ export interface Rig {
   broker(id: number): FakeBroker;
 }
 
-export function fakeRig(seed: number, opts: { brokers?: number[]; topics?: TopicSpec[]; hook?: ProduceHook | null; shared?: boolean } = {}): Rig {
+export function fakeRig(
+  seed: number,
+  opts: { brokers?: number[]; topics?: TopicSpec[]; hook?: ProduceHook | null; shared?: boolean } = {},
+): Rig {
   const brokers = opts.brokers ?? [1];
   const topics = opts.topics ?? ONE_TOPIC;
   const sim = new Simulation({ seed });
@@ -51,9 +54,21 @@ export function fakeRig(seed: number, opts: { brokers?: number[]; topics?: Topic
 export function addProducer(
   rig: Rig,
   id: number,
-  opts: { config?: KafkaConfig; topics?: TopicSpec[]; sends: number; keys?: number; sendIntervalMs?: number; prefix?: string },
+  opts: {
+    config?: KafkaConfig;
+    topics?: TopicSpec[];
+    sends: number;
+    keys?: number;
+    sendIntervalMs?: number;
+    prefix?: string;
+  },
 ): void {
-  const workload: WorkloadSpec = { sends: opts.sends, keys: opts.keys ?? 0, sendIntervalMs: opts.sendIntervalMs ?? 10, pollIntervalMs: 10 };
+  const workload: WorkloadSpec = {
+    sends: opts.sends,
+    keys: opts.keys ?? 0,
+    sendIntervalMs: opts.sendIntervalMs ?? 10,
+    pollIntervalMs: 10,
+  };
   rig.sim.addNode({
     id,
     name: `producer-${id}`,
@@ -125,12 +140,16 @@ export function assertWellFormed(history: History): void {
     if (ev.type === 'invoke') {
       const expected = position.get(ev.process);
       if (expected === undefined) throw new Error(`event ${ev.index}: poll of process ${ev.process} before any assign`);
-      if (v.offset !== expected) throw new Error(`event ${ev.index}: poll from ${v.offset}, but the stream is at ${expected} (no assign in between)`);
+      if (v.offset !== expected)
+        throw new Error(
+          `event ${ev.index}: poll from ${v.offset}, but the stream is at ${expected} (no assign in between)`,
+        );
     }
     if (ev.type === 'ok') {
       const recs = v.records ?? [];
       recs.forEach(([offset], i) => {
-        if (offset !== v.offset + i) throw new Error(`event ${ev.index}: records not consecutive from ${v.offset}: ${JSON.stringify(recs)}`);
+        if (offset !== v.offset + i)
+          throw new Error(`event ${ev.index}: records not consecutive from ${v.offset}: ${JSON.stringify(recs)}`);
       });
       position.set(ev.process, v.offset + recs.length);
     }

@@ -24,10 +24,19 @@ describe('history recorder', () => {
 });
 
 describe('historyProblems', () => {
-  const ev = (index: number, process: number, type: 'invoke' | 'ok' | 'fail' | 'info', f = 'send') => ({ index, time: index, process, type, f, value: null });
+  const ev = (index: number, process: number, type: 'invoke' | 'ok' | 'fail' | 'info', f = 'send') => ({
+    index,
+    time: index,
+    process,
+    type,
+    f,
+    value: null,
+  });
 
   it('accepts interleaved processes each with one op in flight', () => {
-    expect(historyProblems([ev(0, 1, 'invoke'), ev(1, 2, 'invoke'), ev(2, 1, 'ok'), ev(3, 2, 'info'), ev(4, 1, 'invoke')])).toEqual([]);
+    expect(
+      historyProblems([ev(0, 1, 'invoke'), ev(1, 2, 'invoke'), ev(2, 1, 'ok'), ev(3, 2, 'info'), ev(4, 1, 'invoke')]),
+    ).toEqual([]);
   });
 
   it('reports two ops in flight on one process, orphan completions, mismatched f and broken indices', () => {

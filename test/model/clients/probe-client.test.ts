@@ -16,7 +16,13 @@ function addProbe(rig: Rig, config = FAST_CONFIG): () => ProbeClientActor {
   rig.sim.addNode({
     id: PROBE_CLIENT_ID,
     name: 'probe',
-    factory: createProbeClient({ clientId: PROBE_CLIENT_ID, bootstrapBrokers: rig.world.brokers, config, topics: TOPICS, recorder: rig.recorder }),
+    factory: createProbeClient({
+      clientId: PROBE_CLIENT_ID,
+      bootstrapBrokers: rig.world.brokers,
+      config,
+      topics: TOPICS,
+      recorder: rig.recorder,
+    }),
   });
   rig.sim.start(PROBE_CLIENT_ID);
   return () => rig.sim.actor<ProbeClientActor>(PROBE_CLIENT_ID)!;
@@ -70,13 +76,22 @@ describe('probe client', () => {
     rig.sim.run({ untilUs: 10_000_000 });
     expect(probe().finalReadDone()).toBe(true);
     const events = rig.recorder.events;
-    const finalProcesses = new Set(events.filter((e) => e.f === 'poll' && Math.floor(Number(e.process) / 1000) === PROBE_CLIENT_ID).map((e) => e.process));
+    const finalProcesses = new Set(
+      events
+        .filter((e) => e.f === 'poll' && Math.floor(Number(e.process) / 1000) === PROBE_CLIENT_ID)
+        .map((e) => e.process),
+    );
     expect(finalProcesses.size).toBe(3);
     // 600 records, 50 per poll: the read took many polls per partition.
-    expect(completions(events, 'poll', 'ok').filter((e) => finalProcesses.has(e.process)).length).toBeGreaterThanOrEqual(12);
+    expect(
+      completions(events, 'poll', 'ok').filter((e) => finalProcesses.has(e.process)).length,
+    ).toBeGreaterThanOrEqual(12);
     for (const t of TOPICS) {
       for (let p = 0; p < t.partitions; p++) {
-        const log = rig.broker(1).log(t.name, p).map((r) => [r.offset, r.value]);
+        const log = rig
+          .broker(1)
+          .log(t.name, p)
+          .map((r) => [r.offset, r.value]);
         const read = completions(events, 'poll', 'ok')
           .filter((e) => finalProcesses.has(e.process))
           .map((e) => e.value as PollValue)

@@ -66,14 +66,20 @@ describe('producer delivery', () => {
 
   it('keeps at most max.in.flight.requests.per.connection requests outstanding per broker', () => {
     const rig = fakeRig(3, { hook: () => 'silence' });
-    addProducer(rig, P, { sends: 10, sendIntervalMs: 1, config: { ...FAST_CONFIG, 'max.in.flight.requests.per.connection': 2 } });
+    addProducer(rig, P, {
+      sends: 10,
+      sendIntervalMs: 1,
+      config: { ...FAST_CONFIG, 'max.in.flight.requests.per.connection': 2 },
+    });
     rig.sim.run({ untilUs: 900_000 }); // before the first request timeout (1 s)
     expect(rig.broker(1).received.filter((m) => m.type === 'ProduceRequest')).toHaveLength(2);
   });
 
   it('follows a leader change signalled by NOT_LEADER_OR_FOLLOWER', () => {
     const rig = fakeRig(4, { brokers: [1, 2] });
-    rig.sim.at(1_000, 'move leader', () => rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 1, replicas: [1, 2] }));
+    rig.sim.at(1_000, 'move leader', () =>
+      rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 1, replicas: [1, 2] }),
+    );
     addProducer(rig, P, { sends: 5, sendIntervalMs: 20 });
     rig.sim.run({ untilUs: 3_000_000 });
     expect(sendValues(rig.recorder.events, 'ok')).toHaveLength(5);
@@ -201,14 +207,18 @@ describe('fail versus info', () => {
 
   it('info: NOT_ENOUGH_REPLICAS_AFTER_APPEND once, NOT_ENOUGH_REPLICAS afterwards', () => {
     let n = 0;
-    const { event, log } = outcomeOf(() => (n++ === 0 ? { error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', append: true } : { error: 'NOT_ENOUGH_REPLICAS' }));
+    const { event, log } = outcomeOf(() =>
+      n++ === 0 ? { error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', append: true } : { error: 'NOT_ENOUGH_REPLICAS' },
+    );
     expect(event.type).toBe('info');
     expect(log).toHaveLength(1); // it was appended, and may well be committed later
   });
 
   it('info: NOT_LEADER_OR_FOLLOWER after the append (leadership lost while waiting), rejections afterwards', () => {
     let n = 0;
-    const { event, log } = outcomeOf(() => (n++ === 0 ? { error: 'NOT_LEADER_OR_FOLLOWER', append: true } : { error: 'NOT_ENOUGH_REPLICAS' }));
+    const { event, log } = outcomeOf(() =>
+      n++ === 0 ? { error: 'NOT_LEADER_OR_FOLLOWER', append: true } : { error: 'NOT_ENOUGH_REPLICAS' },
+    );
     expect(event.type).toBe('info');
     expect(log).toHaveLength(1);
   });
@@ -252,7 +262,9 @@ describe('client restarts', () => {
     const values = invokes.map((e) => (e.value as SendValue).value);
     expect(new Set(values).size).toBe(values.length); // unique across incarnations
     expect(values).toHaveLength(30);
-    const open = invokes.filter((inv) => !events.some((e) => e.process === inv.process && e.index > inv.index && e.type !== 'invoke'));
+    const open = invokes.filter(
+      (inv) => !events.some((e) => e.process === inv.process && e.index > inv.index && e.type !== 'invoke'),
+    );
     expect(open.length).toBeGreaterThan(0); // cut off by the crash: unknown outcome
     const before = new Set(events.filter((e) => e.time < 250_000).map((e) => e.process));
     const after = new Set(events.filter((e) => e.time >= 400_000).map((e) => e.process));

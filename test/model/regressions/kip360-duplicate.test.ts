@@ -32,14 +32,35 @@ import type { ScenarioInput } from '../../../scenarios/index.ts';
 import { rerun } from './helpers.ts';
 
 const seed214041: ScenarioInput = {
-  shape: { brokers: 4, replicationFactor: 3, minInsync: 2, partitions: 3, timing: { 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000, 'request.timeout.ms': 5000 } },
+  // Found before clean stops were controlled shutdowns (issue 13): replayed without them.
+  shape: {
+    brokers: 4,
+    replicationFactor: 3,
+    minInsync: 2,
+    partitions: 3,
+    timing: {
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'broker.session.timeout.ms': 6000,
+      'request.timeout.ms': 5000,
+      'controlled.shutdown.enable': false,
+    },
+  },
   workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
   faults: [
     {
-      trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 8322, delayUs: 1481 },
+      trigger: {
+        kind: 'on',
+        event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+        nth: 1,
+        afterMs: 8322,
+        delayUs: 1481,
+      },
       action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
     },
-    { trigger: { kind: 'at', atMs: 184 }, action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 } },
+    {
+      trigger: { kind: 'at', atMs: 184 },
+      action: { kind: 'restart', target: { kind: 'subject', index: 0 }, downMs: 39502 },
+    },
   ],
   healAtMs: 120000,
 };

@@ -28,7 +28,16 @@ const opts = (alive: number[], extra: Partial<Parameters<typeof buildPartitionCh
 });
 
 describe('PartitionChangeBuilder: the last known leader (KIP-966, ELR without unclean recovery)', () => {
-  const leadsAlone: PartitionState = { topic: 't', partition: 0, replicas: [1, 2, 3], isr: [2], elr: [], leader: 2, leaderEpoch: 3, partitionEpoch: 7 };
+  const leadsAlone: PartitionState = {
+    topic: 't',
+    partition: 0,
+    replicas: [1, 2, 3],
+    isr: [2],
+    elr: [],
+    leader: 2,
+    leaderEpoch: 3,
+    partitionEpoch: 7,
+  };
 
   it('the ISR becoming empty records the leader it had; the ELR keeps it until its unclean restart', () => {
     // Broker 2 is fenced (brokerToRemove): it leaves the ISR, joins the ELR, nobody can lead.
@@ -41,7 +50,13 @@ describe('PartitionChangeBuilder: the last known leader (KIP-966, ELR without un
     expect(buildPartitionChange(unclean, [], opts([1, 3]))).toBeNull();
     // Broker 2 unfences: it is elected, uncleanly (the ISR is reset to it), and LastKnownElr is cleared.
     const back = buildPartitionChange(unclean, [], opts([1, 2, 3]))!;
-    expect(back).toMatchObject({ isr: [2], elr: [], leader: 2, leaderEpoch: 5, partitionEpoch: unclean.partitionEpoch + 1 });
+    expect(back).toMatchObject({
+      isr: [2],
+      elr: [],
+      leader: 2,
+      leaderEpoch: 5,
+      partitionEpoch: unclean.partitionEpoch + 1,
+    });
     expect(back.lastKnownElr ?? []).toEqual([]);
   });
 
@@ -66,9 +81,18 @@ const seed100741: ScenarioInput = {
   shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} },
   workload: { producers: 1, consumers: 2, sends: 1, keys: 0, sendIntervalMs: 8, pollIntervalMs: 58 },
   faults: [
-    { trigger: { kind: 'at', atMs: 12 }, action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'leader', partition: 0 } }, durationMs: 8989 } },
-    { trigger: { kind: 'after', delayUs: 10938017 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 11961 } },
-    { trigger: { kind: 'at', atMs: 2326 }, action: { kind: 'crash', target: { kind: 'follower', partition: 0, index: 1 }, downMs: 6370 } },
+    {
+      trigger: { kind: 'at', atMs: 12 },
+      action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'leader', partition: 0 } }, durationMs: 8989 },
+    },
+    {
+      trigger: { kind: 'after', delayUs: 10938017 },
+      action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 11961 },
+    },
+    {
+      trigger: { kind: 'at', atMs: 2326 },
+      action: { kind: 'crash', target: { kind: 'follower', partition: 0, index: 1 }, downMs: 6370 },
+    },
   ],
   healAtMs: 120000,
 };
@@ -82,10 +106,11 @@ describe('the fuzzer cases', () => {
     expect(result.beyondPromise).toBe(false);
     // The recovery went through the last known leader: an election out of an empty ISR and ELR.
     const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
-    const i = records.findIndex((e, k) => k > 0 && e.kind === 'partition' && e.isr.length === 0 && e.elr.length === 0 && e.leader === NO_LEADER);
+    const i = records.findIndex(
+      (e, k) => k > 0 && e.kind === 'partition' && e.isr.length === 0 && e.elr.length === 0 && e.leader === NO_LEADER,
+    );
     expect(i).toBeGreaterThan(0);
     const next = records.slice(i + 1).find((e) => e.kind === 'partition' && e.leader !== NO_LEADER);
     expect(next).toMatchObject({ isr: [(next as { leader: number }).leader] });
   });
-
 });

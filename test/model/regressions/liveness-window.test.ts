@@ -20,17 +20,35 @@ const input: ScenarioInput = {
     replicationFactor: 2,
     minInsync: 2,
     partitions: 2,
-    timing: { 'replica.lag.time.max.ms': 4000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000 },
+    timing: {
+      'replica.lag.time.max.ms': 4000,
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'broker.session.timeout.ms': 6000,
+    },
   },
   workload: { producers: 1, consumers: 1, sends: 1, keys: 0, sendIntervalMs: 229, pollIntervalMs: 449 },
   faults: [
     {
-      trigger: { kind: 'on', event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 0, delayUs: 0 },
-      action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 3 }, b: { kind: 'controller' } }, durationMs: 21452 },
+      trigger: {
+        kind: 'on',
+        event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+        nth: 1,
+        afterMs: 0,
+        delayUs: 0,
+      },
+      action: {
+        kind: 'cut',
+        cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 3 }, b: { kind: 'controller' } },
+        durationMs: 21452,
+      },
     },
     {
       trigger: { kind: 'after', delayUs: 1304441 },
-      action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'leader', partition: 0 }, b: { kind: 'controller' } }, durationMs: 21679 },
+      action: {
+        kind: 'cut',
+        cut: { shape: 'link', a: { kind: 'leader', partition: 0 }, b: { kind: 'controller' } },
+        durationMs: 21679,
+      },
     },
   ],
   healAtMs: 120000,
@@ -44,7 +62,13 @@ describe('liveness is judged over its whole window, not at the probe success', (
     // The case the test is about: the probe's send succeeded while the ISR of t/0 was below
     // min.insync.replicas; the ISR grew back to 2 members only afterwards.
     const history = result.trace!.history;
-    const probeOk = history.find((e) => e.type === 'ok' && e.f === 'send' && Number(e.process) >= 400_000 && (e.value as { partition: number }).partition === 0);
+    const probeOk = history.find(
+      (e) =>
+        e.type === 'ok' &&
+        e.f === 'send' &&
+        Number(e.process) >= 400_000 &&
+        (e.value as { partition: number }).partition === 0,
+    );
     expect(probeOk).toBeDefined();
     const isrAt = (t: number) => {
       let isr: number[] = [];

@@ -49,26 +49,57 @@ describe('a leader sees the fencing written with the ISR change', () => {
         replicationFactor: 3,
         minInsync: 2,
         partitions: 2,
-        timing: { 'replica.lag.time.max.ms': 10000, 'replica.high.watermark.checkpoint.interval.ms': 500, 'broker.session.timeout.ms': 6000 },
+        timing: {
+          'replica.lag.time.max.ms': 10000,
+          'replica.high.watermark.checkpoint.interval.ms': 500,
+          'broker.session.timeout.ms': 6000,
+        },
       },
       workload: { producers: 1, consumers: 1, sends: 46, keys: 5, sendIntervalMs: 83, pollIntervalMs: 411 },
       faults: [
         {
-          trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: false }, nth: 1, afterMs: 247, delayUs: 0 },
+          trigger: {
+            kind: 'on',
+            event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: false },
+            nth: 1,
+            afterMs: 247,
+            delayUs: 0,
+          },
           action: { kind: 'rolling-restart', downMs: 100, gapMs: 10010 },
         },
         {
-          trigger: { kind: 'on', event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: true }, nth: 39, afterMs: 1090, delayUs: 2366 },
+          trigger: {
+            kind: 'on',
+            event: { probe: 'follower-fetch', broker: null, partition: null, change: 'any', appendedOnly: true },
+            nth: 39,
+            afterMs: 1090,
+            delayUs: 2366,
+          },
           action: { kind: 'restart', target: { kind: 'leader', partition: 0 }, downMs: 20248 },
         },
-        { trigger: { kind: 'after', delayUs: 12775155 }, action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 9703 } },
+        {
+          trigger: { kind: 'after', delayUs: 12775155 },
+          action: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 9703 },
+        },
         {
           trigger: { kind: 'at', atMs: 3516 },
-          action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'follower', partition: 0, index: 2 }, b: { kind: 'leader', partition: 0 } }, durationMs: 19106 },
+          action: {
+            kind: 'cut',
+            cut: {
+              shape: 'link',
+              a: { kind: 'follower', partition: 0, index: 2 },
+              b: { kind: 'leader', partition: 0 },
+            },
+            durationMs: 19106,
+          },
         },
         {
           trigger: { kind: 'after', delayUs: 1340001 },
-          action: { kind: 'cut', cut: { shape: 'link', a: { kind: 'leader', partition: 0 }, b: { kind: 'controller' } }, durationMs: 14750 },
+          action: {
+            kind: 'cut',
+            cut: { shape: 'link', a: { kind: 'leader', partition: 0 }, b: { kind: 'controller' } },
+            durationMs: 14750,
+          },
         },
       ],
       healAtMs: 120000,

@@ -17,7 +17,11 @@ export interface ZooOutcome {
 
 export type Schedule = (c: TestCluster) => void;
 
-export function runSchedule(variant: 'correct' | ProtocolVariant, opts: Omit<TestClusterOptions, 'variant'>, schedule: Schedule): ZooOutcome {
+export function runSchedule(
+  variant: 'correct' | ProtocolVariant,
+  opts: Omit<TestClusterOptions, 'variant'>,
+  schedule: Schedule,
+): ZooOutcome {
   const c = new TestCluster({ ...opts, variant });
   const monitor = createInvariantMonitor({ minInsyncReplicas: c.config['min.insync.replicas'] });
   const anomalies: Anomaly[] = [];
@@ -43,7 +47,11 @@ export function othersThan(c: TestCluster, ...ids: number[]): number[] {
  * Runs `action` once, right after the first probe event matching `pred` (as an event of its
  * own at the same virtual instant, so it sees what the emitting handler sent as in flight).
  */
-export function onceOnProbe(c: TestCluster, pred: (node: number, e: { kind: string; [k: string]: unknown }) => boolean, action: () => void): void {
+export function onceOnProbe(
+  c: TestCluster,
+  pred: (node: number, e: { kind: string; [k: string]: unknown }) => boolean,
+  action: () => void,
+): void {
   let fired = false;
   c.sim.onProbe((node, e) => {
     if (fired || !pred(node, e)) return;

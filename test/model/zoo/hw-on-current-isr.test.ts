@@ -42,7 +42,11 @@ const schedule: Schedule = (c) => {
   c.runFor(6_000_000);
   c.produce(l, ['e5'], { timeoutMs: 25_000 });
   // The resent proposal is accepted; the leader dies before it can shrink C out again.
-  c.runUntil(() => c.probesOf('alter-partition-applied').some((p) => p.e.accepted === true && (p.e.isr as number[]).includes(cc)), 60_000_000);
+  c.runUntil(
+    () =>
+      c.probesOf('alter-partition-applied').some((p) => p.e.accepted === true && (p.e.isr as number[]).includes(cc)),
+    60_000_000,
+  );
   c.sim.crash(l);
   c.runUntil(() => c.leaderReady(l), 30_000_000);
   const next = c.state().leader;

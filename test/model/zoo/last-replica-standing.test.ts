@@ -44,6 +44,11 @@ describe('zoo: last-replica-standing', () => {
     const out = runSchedule('correct', opts, schedule);
     expect(out.anomalies).toEqual([]);
     const c = out.cluster;
-    expect(c.logOf(c.state().leader).map(([, , v]) => v).slice(0, 6)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'd0']);
+    expect(
+      c
+        .logOf(c.state().leader)
+        .map(([, , v]) => v)
+        .slice(0, 6),
+    ).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'd0']);
   });
 });

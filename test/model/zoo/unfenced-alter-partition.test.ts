@@ -28,7 +28,13 @@ const schedule: Schedule = (c) => {
   c.sim.start(f);
   c.runFor(15_000_000);
   c.sim.network.heal(cutY);
-  c.runUntil(() => c.probesOf('alter-partition-applied').some((p) => (p.e.isr as number[]).includes(y) && (p.e.isr as number[]).length === 3), 40_000_000);
+  c.runUntil(
+    () =>
+      c
+        .probesOf('alter-partition-applied')
+        .some((p) => (p.e.isr as number[]).includes(y) && (p.e.isr as number[]).length === 3),
+    40_000_000,
+  );
   c.sim.crash(l);
   c.sim.crash(y);
   c.runUntil(() => c.leaderReady(l), 30_000_000);

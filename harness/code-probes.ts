@@ -1,0 +1,87 @@
+// Code probes, after FoundationDB's CODE_PROBE: a one-line `codeProbe(name)` marks a rare or
+// dangerous situation in simulated code, and a run records which of them it reached, so a
+// campaign can say which situations its seeds exercise and which they never reach. This is
+// the mechanism only; it knows nothing of Kafka (the model's catalog is model/code-probes.ts).
+//
+// What must hold:
+// - Free when off, cheap when on: with no recorder installed a probe is one call and one null
+//   check; with one, a map lookup and a bit set. Nothing allocates on a hit.
+// - Probes only observe: they never touch the simulation, its clock, its queue, its random
+//   streams or its hash, so a run's events and hash are the same with recording on or off.
+// - One recorder at a time per thread (a run is synchronous; each worker thread has its own
+//   module instance). `startCodeProbes` installs one and returns the handle that removes it
+//   again and restores whatever was installed before (runs may nest, e.g. while shrinking).
+
+/** Which probes of a catalog one run reached: a bitset in catalog order. */
+class CodeProbeRecorder {
+  private readonly indexOf = new Map<string, number>();
+  private readonly bits: Uint32Array;
+
+  constructor(readonly names: readonly string[]) {
+    names.forEach((name, i) => {
+      if (this.indexOf.has(name)) throw new Error(`code probe '${name}' is listed twice`);
+      this.indexOf.set(name, i);
+    });
+    this.bits = new Uint32Array(Math.ceil(names.length / 32));
+  }
+
+  hit(name: string): void {
+    const i = this.indexOf.get(name);
+    if (i === undefined) throw new Error(`code probe '${name}' is not in the catalog`);
+    this.bits[i >>> 5] |= 1 << (i & 31);
+  }
+
+  /** The probes hit, in catalog order. */
+  hitNames(): string[] {
+    return this.names.filter((_, i) => (this.bits[i >>> 5] & (1 << (i & 31))) !== 0);
+  }
+}
+
+let active: CodeProbeRecorder | null = null;
+
+/** Marks a probe as reached by the current run, if one is recording. */
+export function hitCodeProbe(name: string): void {
+  if (active !== null) active.hit(name);
+}
+
+/** A recording in progress; `stop()` ends it and returns the probes hit, in catalog order. */
+export interface CodeProbeRecording {
+  stop(): string[];
+}
+
+/** Starts recording the probes of `catalog` for the run about to happen on this thread. */
+export function startCodeProbes(catalog: readonly string[]): CodeProbeRecording {
+  const previous = active;
+  const recorder = new CodeProbeRecorder(catalog);
+  active = recorder;
+  let stopped = false;
+  return {
+    stop(): string[] {
+      if (!stopped && active === recorder) active = previous;
+      stopped = true;
+      return recorder.hitNames();
+    },
+  };
+}
+
+/** Encodes a set of hit probes as a hex bitset over `catalog` (compact, for per-seed files). */
+export function encodeProbeSet(catalog: readonly string[], hit: readonly string[]): string {
+  const set = new Set(hit);
+  let hex = '';
+  for (let i = 0; i < catalog.length; i += 4) {
+    let nibble = 0;
+    for (let j = 0; j < 4 && i + j < catalog.length; j++) if (set.has(catalog[i + j])) nibble |= 1 << j;
+    hex += nibble.toString(16);
+  }
+  return hex;
+}
+
+/** Decodes encodeProbeSet's bitset back to probe names (unknown positions are ignored). */
+export function decodeProbeSet(catalog: readonly string[], hex: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < catalog.length; i++) {
+    const nibble = Number.parseInt(hex.charAt(i >>> 2) || '0', 16);
+    if (Number.isFinite(nibble) && (nibble & (1 << (i & 3))) !== 0) out.push(catalog[i]);
+  }
+  return out;
+}

@@ -1,0 +1,462 @@
+// The Kafka model's code probes (FoundationDB's CODE_PROBE; the mechanism is
+// harness/code-probes.ts): every rare or dangerous protocol situation the model can get into,
+// each with a stable name, the Kafka class and method whose branch it marks, and one sentence
+// saying what happened. The model marks them with `codeProbe('name')` on the branch itself;
+// a misspelt name does not compile. Campaigns count, per probe, the seeds that reached it
+// (campaign/summary.ts) and bench/coverage.ts lists those no seed reaches.
+//
+// Rules for adding one: a probe marks a situation worth knowing a campaign exercises (a
+// truncation, a fence, an election from an unusual set, an error branch), never a routine
+// step; it is one line on the branch, with no side effect; a probe only a bug-zoo variant can
+// reach says so in `reachable`. Names are stable (reports and summaries key on them); new
+// probes go at the end of their group. The per-seed bitset (seeds.jsonl) follows this order.
+
+import { hitCodeProbe } from '../harness/code-probes.ts';
+import type { ControllerErrorCode } from './internal-protocol.ts';
+
+export interface CodeProbeInfo {
+  /** The Kafka class and method (or KIP) whose branch the probe marks. */
+  readonly kafka: string;
+  /** What happened, in one sentence. */
+  readonly description: string;
+  /**
+   * Set when no swarm seed of the correct model reaches it: why ("no: …" when nothing in the
+   * model can; "not in the correct model: …" when only a bug-zoo variant or a setting the
+   * scenarios never use can).
+   */
+  readonly reachable?: string;
+}
+
+const CODE_PROBES = {
+  // --- the replica log and its recovery (replica-log.ts)
+  'log-recovery-torn-entry': {
+    kafka: 'LogSegment.recover',
+    description: 'Recovery after an unclean shutdown found a torn entry (bad CRC) and cut the log there.',
+  },
+  'log-recovery-partial-batch': {
+    kafka: 'LogSegment.recover',
+    description:
+      'Recovery discarded the start of a batch whose last record never reached the disk (partial writeback).',
+  },
+  'log-recovery-dropped-tail': {
+    kafka: 'LogLoader.recoverLog',
+    description: 'Recovery after an unclean shutdown dropped the tail of a log (records lost with the page cache).',
+  },
+  'log-recovery-hw-above-log-end': {
+    kafka: 'UnifiedLog.updateHighWatermark',
+    description: 'The high watermark checkpoint was above the recovered log end and was clamped to it.',
+  },
+  'truncate-below-hw': {
+    kafka: 'UnifiedLog.truncateTo',
+    description: 'A replica truncated its log below its own high watermark (records it had counted committed).',
+  },
+  'truncate-to-empty-log': {
+    kafka: 'UnifiedLog.truncateTo',
+    description: 'A replica truncated its whole log away (to offset 0).',
+  },
+  'truncate-trims-empty-epoch': {
+    kafka: 'UnifiedLog.truncateTo',
+    description:
+      'A truncation with nothing to cut dropped an epoch-cache entry past the log end (an epoch never ' +
+      'written in).',
+  },
+  // --- the leader-epoch cache (epoch-cache.ts)
+  'epoch-cache-non-monotonic-dropped': {
+    kafka: 'LeaderEpochFileCache.assign (maybeTruncateNonMonotonicEntries)',
+    description: 'Assigning an epoch dropped cache entries that would have broken monotonicity.',
+  },
+  'epoch-checkpoint-tmp-discarded': {
+    kafka: 'CheckpointFile.write (temporary file, fsync, atomic rename)',
+    description: 'Loading the epoch checkpoint found a half-written temporary file from a crash and discarded it.',
+    reachable: 'no: a checkpoint is written, fsynced and renamed within one event, and crashes fall between events',
+  },
+  'epoch-lookup-below-oldest': {
+    kafka: 'LeaderEpochFileCache.endOffsetFor',
+    description: 'An epoch lookup asked for an epoch older than every cached one and got the first start offset.',
+  },
+  'epoch-lookup-above-latest': {
+    kafka: 'LeaderEpochFileCache.endOffsetFor',
+    description: 'An epoch lookup asked for an epoch newer than the latest cached one (the asker saw a later leader).',
+    reachable:
+      "not in the correct model: KIP-320 fencing makes every asker's epochs at most the leader's, which " +
+      'caches its own epoch at election; reached with no-epoch-fencing',
+  },
+  // --- idempotent produce on the leader (partition.ts, producer-state.ts)
+  'produce-duplicate-batch': {
+    kafka: 'ProducerStateEntry.findDuplicateBatch',
+    description: 'A retried batch was recognised as a duplicate and answered with its original offsets.',
+  },
+  'produce-out-of-order-sequence': {
+    kafka: 'ProducerAppendInfo.checkSequence',
+    description: 'A produce was refused with OUT_OF_ORDER_SEQUENCE_NUMBER (a gap after the last sequence).',
+  },
+  'produce-unknown-producer-mid-sequence': {
+    kafka: 'ProducerAppendInfo.checkSequence',
+    description: 'A producer with no state on the leader (truncated away) continued mid-sequence and was accepted.',
+  },
+  'produce-rejected-below-min-isr': {
+    kafka: 'Partition.appendRecordsToLeader',
+    description:
+      'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below ' + 'min.insync.replicas).',
+  },
+  'produce-not-enough-replicas-after-append': {
+    kafka: 'Partition.checkEnoughReplicasReachOffset',
+    description: 'An appended acks=all produce completed with NOT_ENOUGH_REPLICAS_AFTER_APPEND.',
+    reachable:
+      "not with ELR on (the model's default, KIP-966): the HW holds while the ISR is below " +
+      'min.insync.replicas, so no produce completes then; scenarios never turn ELR off, as Kafka without it ' +
+      'loses acknowledged writes in these schedules',
+  },
+  'delayed-produce-timed-out': {
+    kafka: 'DelayedProduce.onExpiration',
+    description: 'A produce waiting for replication expired with REQUEST_TIMED_OUT.',
+  },
+  'delayed-produce-failed-on-leadership-loss': {
+    kafka: 'Partition.makeFollower (delayed operations completed)',
+    description: 'Produces waiting for replication failed with NOT_LEADER_OR_FOLLOWER as the leader lost leadership.',
+  },
+  // --- leader: HW and ISR (partition.ts)
+  'leader-reelected-new-epoch': {
+    kafka: 'Partition.makeLeader',
+    description: 'A leader was made leader again in a newer leader epoch without having followed in between.',
+  },
+  'pending-isr-expansion-reset': {
+    kafka: 'Partition.makeLeader',
+    description: 'New metadata replaced the partition state while an ISR expansion was in flight (maximal ISR reset).',
+  },
+  'pending-isr-shrink-reset': {
+    kafka: 'Partition.makeLeader',
+    description: 'New metadata replaced the partition state while an ISR shrink was in flight.',
+  },
+  'leader-demoted-with-pending-isr-change': {
+    kafka: 'Partition.makeFollower',
+    description: 'A leader became a follower while its AlterPartition was in flight.',
+  },
+  'hw-frozen-isr-below-min': {
+    kafka: 'Partition.maybeIncrementLeaderHW (KIP-966)',
+    description: 'With ELR, the leader held its HW because the ISR was below min.insync.replicas.',
+  },
+  'isr-shrink-below-min-isr': {
+    kafka: 'Partition.maybeShrinkIsr',
+    description: 'The leader proposed an ISR smaller than min.insync.replicas.',
+  },
+  'isr-expansion-waits-for-epoch-start': {
+    kafka: 'Partition.isFollowerInSync (KAFKA-7128)',
+    description:
+      'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start ' + 'offset.',
+  },
+  'isr-ineligible-fenced-broker': {
+    kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
+    description:
+      'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or ' + 'unregistered.',
+  },
+  'isr-ineligible-stale-broker-epoch': {
+    kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
+    description: "A replica's fetches carried a broker epoch other than its current registration's.",
+  },
+  'alter-partition-resent-after-timeout': {
+    kafka: 'AlterPartitionManager',
+    description: 'An AlterPartition got no answer in time and was sent again.',
+  },
+  'alter-partition-answer-stale': {
+    kafka: 'Partition.handleAlterPartitionUpdate',
+    description: 'An accepted AlterPartition answer was ignored: the leader had moved to a newer epoch meanwhile.',
+    reachable:
+      'no: new metadata drops the pending change (makeLeader), so a late answer finds no pending change to ' + 'match',
+  },
+  'alter-partition-rolled-back': {
+    kafka: 'Partition.handleAlterPartitionError',
+    description:
+      'The controller did not apply an ISR change (OPERATION_NOT_ATTEMPTED, INELIGIBLE_REPLICA): back to ' +
+      'the committed ISR.',
+  },
+  'alter-partition-awaits-metadata': {
+    kafka: 'Partition.handleAlterPartitionError',
+    description:
+      'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it ' + 'on.',
+  },
+  'alter-partition-retry-backoff': {
+    kafka: 'AlterPartitionManager',
+    description: 'An AlterPartition got a retriable error and is resent after a backoff.',
+    reachable:
+      'no: the retriable errors (STALE_BROKER_EPOCH, NOT_CONTROLLER) need a controller that lost a ' +
+      'registration or metadata, and it never does',
+  },
+  // --- fetch served by the leader (partition.ts)
+  'fetch-fenced-follower': {
+    kafka: 'Partition.fetchRecords (KIP-320)',
+    description: "A follower's fetch was refused with FENCED_LEADER_EPOCH: it still follows an older leader epoch.",
+  },
+  'fetch-fenced-consumer': {
+    kafka: 'Partition.fetchRecords (KIP-320)',
+    description: "A consumer's fetch was refused with FENCED_LEADER_EPOCH: its metadata is older than the leader's.",
+  },
+  'fetch-leader-epoch-ahead': {
+    kafka: 'Partition.fetchRecords (KIP-320)',
+    description: 'A fetch named a leader epoch newer than the broker knows (UNKNOWN_LEADER_EPOCH).',
+  },
+  'fetch-last-epoch-unknown-to-leader': {
+    kafka: 'Partition.fetchRecords',
+    description:
+      "The leader's epoch cache has nothing at or below the fetch's last fetched epoch: " + 'OFFSET_OUT_OF_RANGE.',
+    reachable:
+      "not in the correct model: a leader's cache holds its own epoch, and KIP-320 fencing keeps the " +
+      "asker's last epoch at most that; reached with no-epoch-fencing",
+  },
+  'fetch-diverging-follower': {
+    kafka: 'Partition.fetchRecords (KIP-320, KAFKA-10554)',
+    description: "The leader answered a follower's fetch with a DivergingEpoch: the follower's log forked.",
+  },
+  'fetch-diverging-consumer': {
+    kafka: 'Partition.fetchRecords (KIP-320)',
+    description: "The leader answered a consumer's fetch with a DivergingEpoch: what it read was truncated.",
+    reachable:
+      "no: Kafka's consumer sends no last fetched epoch (AbstractFetch.prepareFetchRequests), so a leader " +
+      'never answers it with a DivergingEpoch; it finds truncation by validation (consumer-truncation-detected)',
+  },
+  'fetch-offset-beyond-log-end': {
+    kafka: 'UnifiedLog.read',
+    description: "A fetch asked for an offset past the leader's log end (OFFSET_OUT_OF_RANGE).",
+    reachable:
+      'not in the correct model: a fetch carrying an epoch is told to diverge first; only an epoch-less ' +
+      'consumer after an offset reset could get here; reached with no-epoch-fencing',
+  },
+  'delayed-fetch-leadership-changed': {
+    kafka: 'DelayedFetch.tryComplete',
+    description: 'A fetch parked in purgatory was answered because the leader epoch or role changed under it.',
+  },
+  // --- the follower's fetcher (partition.ts)
+  'follower-fetch-answer-dropped': {
+    kafka: 'AbstractFetcherThread.processFetchRequest',
+    description: 'A follower dropped a fetch answer because its log end moved while the fetch was in flight.',
+    reachable:
+      "no: a follower's log changes only through its own fetch answers, one at a time, and a new leader " +
+      'epoch restarts the fetcher',
+  },
+  'follower-fenced': {
+    kafka: 'AbstractFetcherThread.onPartitionFenced',
+    description: 'A follower was fenced (FENCED_LEADER_EPOCH) and stopped fetching until new metadata.',
+  },
+  'follower-offset-out-of-range': {
+    kafka: 'AbstractFetcherThread.handleOutOfRangeError',
+    description: 'A follower fetch got OFFSET_OUT_OF_RANGE and asked the leader for its log end.',
+    reachable:
+      'not in the correct model: the leader answers a follower with a DivergingEpoch before any offset ' +
+      'check; reached with no-epoch-fencing (fetch by offset only)',
+  },
+  'follower-truncated-to-leader-log-end': {
+    kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate',
+    description: "A follower ahead of its leader truncated to the leader's log end.",
+    reachable: 'not in the correct model: it follows follower-offset-out-of-range, with a follower ahead of its leader',
+  },
+  'follower-truncated-on-divergence': {
+    kafka: 'AbstractFetcherThread.truncateOnFetchResponse',
+    description: 'A follower truncated its log on a DivergingEpoch answer.',
+  },
+  'follower-diverged-unknown-leader-epoch': {
+    kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279)',
+    description:
+      "The follower does not know the leader's diverging epoch: it cut to the end of its largest smaller " + 'epoch.',
+  },
+  'follower-diverged-no-own-epoch': {
+    kafka: 'AbstractFetcherThread.getOffsetTruncationState',
+    description: 'The follower has no epoch at or below the diverging one: it cut to the leader end offset.',
+    reachable: "no: the diverging epoch is at most the follower's own last fetched epoch, which its cache holds",
+  },
+  'follower-hw-moved-back': {
+    kafka: 'UnifiedLog.maybeUpdateHighWatermark',
+    description: "A follower's high watermark moved backwards to its new leader's.",
+  },
+  // --- the broker (broker.ts)
+  'broker-reregisters-after-stale-epoch': {
+    kafka: 'BrokerLifecycleManager (heartbeat STALE_BROKER_EPOCH)',
+    description: 'The controller did not know the broker epoch of a heartbeat: the broker registered again.',
+    reachable: 'no: follows controller-heartbeat-stale-broker-epoch',
+  },
+  'init-producer-id-before-registration': {
+    kafka: 'TransactionCoordinator.handleInitProducerId',
+    description: 'A producer asked a broker not yet registered for a producer id (BROKER_NOT_AVAILABLE).',
+  },
+  // --- the controller (controller.ts)
+  'controller-recovery-dropped-tail': {
+    kafka: 'KafkaRaftClient (log recovery)',
+    description: 'The controller restarted and discarded a torn tail of the metadata log.',
+    reachable:
+      'no: the controller fsyncs every change within the event that makes it, and its faults (kill -9) keep ' +
+      'the page cache anyway',
+  },
+  'controller-duplicate-registration-refused': {
+    kafka: 'ClusterControlManager.registerBroker',
+    description: "A new broker incarnation was refused while the old one's session was alive.",
+  },
+  'controller-unclean-shutdown-registration': {
+    kafka: 'ReplicationControlManager.handleBrokerUncleanShutdown (KIP-966)',
+    description: 'A broker re-registered after an unclean shutdown and left every ISR and ELR.',
+  },
+  'controller-heartbeat-stale-broker-epoch': {
+    kafka: 'ClusterControlManager.checkBrokerEpoch',
+    description: 'The controller answered a heartbeat from an unknown or old registration with STALE_BROKER_EPOCH.',
+    reachable:
+      'no: a broker process registers once and the controller never forgets a registration (its log is ' +
+      'durable), so heartbeats always carry the current epoch',
+  },
+  'controller-fenced-session-expired': {
+    kafka: 'ReplicationControlManager.handleBrokerFenced',
+    description: "A broker's session expired: the controller fenced it and moved its leaderships.",
+  },
+  'alter-partition-rejected-stale-broker-epoch': {
+    kafka: 'ReplicationControlManager.alterPartition (checkBrokerEpoch)',
+    description: "An AlterPartition came from a leader whose broker epoch is not its current registration's.",
+    reachable:
+      "no: same reason as controller-heartbeat-stale-broker-epoch (a live leader's registration is always " +
+      'current)',
+  },
+  'alter-partition-rejected-not-controller': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData',
+    description: 'An AlterPartition named epochs newer than the controller knows (NOT_CONTROLLER).',
+    reachable:
+      'no: brokers learn only committed metadata and the controller never loses it, so no request names a ' +
+      'newer epoch',
+  },
+  'alter-partition-rejected-invalid-request': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData',
+    description:
+      'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a ' + 'non-replica.',
+  },
+  'alter-partition-rejected-fenced-leader-epoch': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData',
+    description: 'An AlterPartition carried an old leader epoch (FENCED_LEADER_EPOCH).',
+  },
+  'alter-partition-rejected-stale-partition-epoch': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-497)',
+    description: 'An AlterPartition was computed from an old partition epoch (INVALID_UPDATE_VERSION).',
+  },
+  'alter-partition-rejected-ineligible-replica': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
+    description:
+      'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch ' + '(INELIGIBLE_REPLICA).',
+  },
+  'alter-partition-rejected-stale-replica-epoch': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
+    description: "An AlterPartition named a replica's old broker epoch (a replica that restarted since it fetched).",
+  },
+  'alter-partition-leader-moved': {
+    kafka: 'ReplicationControlManager.alterPartition',
+    description: 'Applying an AlterPartition left the sender no longer leader (NOT_LEADER_OR_FOLLOWER).',
+    reachable:
+      'no: validation requires every proposed ISR member, the leader included, to be registered and ' +
+      'unfenced, so the election keeps the leader',
+  },
+  // --- partition changes and elections (partition-change.ts)
+  'elr-grown': {
+    kafka: 'PartitionChangeBuilder.maybePopulateTargetElr (KIP-966)',
+    description: 'Members leaving an ISR below min.insync.replicas joined the eligible leader replicas.',
+  },
+  'elr-excludes-unclean-shutdown': {
+    kafka: 'PartitionChangeBuilder.maybePopulateTargetElr (KIP-966)',
+    description: 'A broker that shut down uncleanly was kept out of the ELR.',
+  },
+  'elr-cleared': {
+    kafka: 'PartitionChangeBuilder.maybePopulateTargetElr (KIP-966)',
+    description: 'The ISR was back at min.insync.replicas and the ELR was cleared.',
+  },
+  'isr-emptied-last-leader-recorded': {
+    kafka: 'PartitionChangeBuilder.maybeUpdateLastKnownLeader (KIP-966)',
+    description: 'A change emptied the ISR and recorded the last known leader.',
+  },
+  'election-from-elr': {
+    kafka: 'PartitionChangeBuilder.electLeader (KIP-966)',
+    description: 'With the ISR empty, a leader was elected from the ELR and became the ISR.',
+  },
+  'election-of-last-known-leader': {
+    kafka: 'PartitionChangeBuilder.canElectLastKnownLeader (KIP-966)',
+    description: 'With ISR and ELR empty, the last known leader was elected again (an unclean election).',
+  },
+  'election-unclean': {
+    kafka: 'PartitionChangeBuilder.electLeader (unclean.leader.election.enable)',
+    description: 'A replica outside the ISR and ELR was elected leader.',
+    reachable: 'not in the correct model: needs unclean.leader.election.enable (variant unclean-election)',
+  },
+  'partition-went-offline': {
+    kafka: 'PartitionChangeBuilder.build (NO_LEADER)',
+    description: 'A change left the partition without a leader.',
+  },
+  // --- the producer client (client-sender.ts, client-net.ts)
+  'producer-sequences-restarted': {
+    kafka: 'TransactionManager.bumpIdempotentEpochAndResetIdIfNeeded (KIP-360)',
+    description: "A producer took a new producer id and restarted a partition's sequences at 0.",
+  },
+  'producer-resent-maybe-appended-batch': {
+    kafka: 'TransactionManager.startSequencesAtBeginning (KAFKA-14034)',
+    description:
+      'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka ' + 'allows).',
+  },
+  'producer-sequence-gap-detected': {
+    kafka: 'TransactionManager.canRetry',
+    description: 'OUT_OF_ORDER_SEQUENCE_NUMBER on the batch the broker should have taken next: a sequence gap.',
+  },
+  'producer-unresolved-sequence-restart': {
+    kafka: 'TransactionManager.maybeResolveSequences',
+    description: 'An expired batch left a sequence the acks never explained: the partition needs a new producer id.',
+  },
+  'producer-batch-expired-in-flight': {
+    kafka: 'RecordAccumulator.expiredBatches (KIP-91)',
+    description: 'A batch passed delivery.timeout.ms with a request on the wire (its outcome is unknown).',
+  },
+  'producer-late-answer-after-expiry': {
+    kafka: 'Sender.completeBatch',
+    description: 'A produce answer arrived for a batch already expired.',
+  },
+  'produce-error-after-append': {
+    kafka: 'Sender.completeBatch',
+    description: 'A produce error answer carried an offset: the records were appended and may still commit.',
+  },
+  'client-request-failed-by-disconnect': {
+    kafka: 'NetworkClient.handleTimedOutRequests',
+    description: "A request's connection was closed by another request's timeout (disconnect).",
+  },
+  // --- the consumer client (client-fetcher.ts)
+  'consumer-truncation-detected': {
+    kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
+    description: 'A consumer found the log truncated under its position and moved back.',
+  },
+  'consumer-offset-reset': {
+    kafka: 'FetchCollector.handleInitializeErrors (auto.offset.reset)',
+    description: 'A consumer reset its position by auto.offset.reset after OFFSET_OUT_OF_RANGE.',
+    reachable:
+      "not in the correct model: an out-of-range answer needs a fetch past the leader's log end (see " +
+      'fetch-offset-beyond-log-end)',
+  },
+  'consumer-validation-leader-knows-no-epoch': {
+    kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
+    description: 'Validating its position, a consumer learnt the leader knows no epoch up to its own: back to 0.',
+    reachable: 'not in the correct model: same reason as epoch-lookup-above-latest',
+  },
+} as const satisfies Record<string, CodeProbeInfo>;
+
+export type CodeProbeName = keyof typeof CODE_PROBES;
+
+/** The catalog typed for lookups by any name. */
+export const CODE_PROBE_INFO: Readonly<Record<CodeProbeName, CodeProbeInfo>> = CODE_PROBES;
+
+/** Every probe, in catalog order (the order of per-seed bitsets). */
+export const CODE_PROBE_NAMES: readonly CodeProbeName[] = Object.keys(CODE_PROBES) as CodeProbeName[];
+
+/** Marks a probe as reached by the current run (a no-op unless the driver is recording). */
+export const codeProbe: (name: CodeProbeName) => void = hitCodeProbe;
+
+const ALTER_PARTITION_REJECTIONS: Partial<Record<ControllerErrorCode, CodeProbeName>> = {
+  STALE_BROKER_EPOCH: 'alter-partition-rejected-stale-broker-epoch',
+  NOT_CONTROLLER: 'alter-partition-rejected-not-controller',
+  INVALID_REQUEST: 'alter-partition-rejected-invalid-request',
+  FENCED_LEADER_EPOCH: 'alter-partition-rejected-fenced-leader-epoch',
+  INVALID_UPDATE_VERSION: 'alter-partition-rejected-stale-partition-epoch',
+  INELIGIBLE_REPLICA: 'alter-partition-rejected-ineligible-replica',
+  NOT_LEADER_OR_FOLLOWER: 'alter-partition-leader-moved',
+};
+
+/** Marks the reason the controller refused an AlterPartition (ReplicationControlManager.alterPartition). */
+export function probeAlterPartitionRejection(error: ControllerErrorCode): void {
+  const name = ALTER_PARTITION_REJECTIONS[error];
+  if (name !== undefined) codeProbe(name);
+}

@@ -1,0 +1,53 @@
+// Kafka versions (issue 13 item 8): the `kafka.version` setting selects the defaults and the
+// rules that changed between the Kafka releases the model follows. Each difference cites the
+// KIP or JIRA that made it. Scenarios put the version in the cluster spec's configuration
+// (scenarios/input.ts); the model reads the rules through `rulesOf`.
+//
+// What differs, oldest first:
+// - 3.7, KAFKA-15583 (Partition.maybeIncrementLeaderHW, isUnderMinIsr): the leader's HW does
+//   not advance while the ISR is below min.insync.replicas, with or without ELR. Before it,
+//   the HW advanced over whatever ISR there was.
+// - KIP-966 part 1, eligible leader replicas: absent in 3.6; in 3.7–3.9 behind the controller
+//   setting `eligible.leader.replicas.enable` (KafkaConfig.ElrEnabledProp in 3.7,
+//   KRaftConfigs.ELR_ENABLED_CONFIG in 3.8/3.9), default false; 4.0 ships it behind the
+//   `eligible.leader.replicas.version` feature, off by default; 4.1 turns it on for new
+//   clusters (docs "Eligible Leader Replicas": "ELR is enabled by default on new clusters
+//   starting 4.1"). The model's `eligible.leader.replicas.enable` stands for both: its default
+//   follows the version, and 3.6 cannot turn it on.
+// Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
+// 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
+// consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
+// exponential retry backoff (3.7) and KIP-1030's linger.ms 5 (4.0).
+
+/** Oldest first; the last is the default. */
+export const KAFKA_VERSIONS = ['3.6', '3.7', '3.8', '3.9', '4.0', '4.1'] as const;
+export type KafkaVersion = (typeof KAFKA_VERSIONS)[number];
+export const NEWEST_KAFKA_VERSION: KafkaVersion = '4.1';
+
+export function isKafkaVersion(text: string): text is KafkaVersion {
+  return (KAFKA_VERSIONS as readonly string[]).includes(text);
+}
+
+/** The rules of one version that the model switches on. */
+export interface VersionRules {
+  /** KAFKA-15583 (3.7): no HW advance while the ISR is below min.insync.replicas, ELR or not. */
+  readonly strictMinIsrHw: boolean;
+  /** KIP-966 ELR can be turned on (3.7 setting, 4.0 feature eligible.leader.replicas.version). */
+  readonly elrAvailable: boolean;
+  /** The default of eligible.leader.replicas.enable (on for new clusters from 4.1). */
+  readonly elrDefault: boolean;
+}
+
+const RULES: Record<KafkaVersion, VersionRules> = {
+  '3.6': { strictMinIsrHw: false, elrAvailable: false, elrDefault: false },
+  '3.7': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
+  '3.8': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
+  '3.9': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
+  '4.0': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
+  '4.1': { strictMinIsrHw: true, elrAvailable: true, elrDefault: true },
+};
+
+/** The rules of `version` (absent = the newest). */
+export function rulesOf(version: KafkaVersion | undefined): VersionRules {
+  return RULES[version ?? NEWEST_KAFKA_VERSION];
+}
