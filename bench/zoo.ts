@@ -14,7 +14,7 @@
 //
 // Output: a line per campaign as it ends, then a table per variant (finds, seeds and seconds
 // per campaign, the medians, the shrunk sizes, the false positives), and the last line
-// `zoo found: K/11, worst median s: X`. A variant is found when its median over the
+// `zoo found: K/13, worst median s: X`. A variant is found when its median over the
 // campaigns is within the time limit (a campaign that finds nothing counts as +∞); X is the
 // largest median, `>LIMIT` when some variant is not found.
 //

@@ -61,10 +61,19 @@ export interface PollValue {
  * `assign` value: the consumer (re)positions on a partition at `offset` (assignment, or a
  * reset after detected truncation, KIP-320). Poll monotonicity is tracked from here on.
  */
+/** How a consumer moved its own position (AssignValue.reset). */
+export type ConsumerReset = 'earliest' | 'latest' | 'truncation';
+
 export interface AssignValue {
   topic: string;
   partition: number;
   offset: number;
+  /**
+   * Optional: set when the consumer itself moved the position, not the application: by
+   * auto.offset.reset after OFFSET_OUT_OF_RANGE or an undefined KIP-320 validation
+   * ('earliest', 'latest'), or to the end offset KIP-320 validation found ('truncation').
+   */
+  reset?: ConsumerReset;
 }
 
 export type History = HistoryEvent[];

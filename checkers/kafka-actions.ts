@@ -8,7 +8,7 @@
 // Micro-ops are taken in order, as if one after the other; transactional atomicity is not
 // judged. Assumes the values were validated by checkers/readers/validate.ts.
 
-import type { AssignValue, HistoryEvent, PollValue, SendValue } from './history.ts';
+import type { AssignValue, ConsumerReset, HistoryEvent, PollValue, SendValue } from './history.ts';
 import type { Operation } from './ops.ts';
 
 /** The topic Jepsen's integer keys are reported under (key k is partition k). */
@@ -20,7 +20,7 @@ export type KafkaAction =
   | { f: 'send'; topic: string; partition: number; value: string; offset: number | undefined }
   | { f: 'poll'; topic: string; partition: number; from: number | undefined; records: readonly PollRecord[] }
   /** Positions the consumer on a partition (offset undefined: where it was, or as committed). */
-  | { f: 'assign'; topic: string; partition: number; offset: number | undefined }
+  | { f: 'assign'; topic: string; partition: number; offset: number | undefined; reset?: ConsumerReset }
   /** Jepsen's assign/subscribe: the process's assignment becomes exactly these partitions. */
   | { f: 'assignment'; partitions: ReadonlyArray<{ topic: string; partition: number }>; subscribe: boolean };
 
@@ -99,7 +99,9 @@ export function kafkaActions(op: Operation): KafkaAction[] {
       if (Array.isArray(op.invoke.value)) return jepsenAssignment(op);
       if (op.f === 'subscribe') return [];
       const v = op.invoke.value as AssignValue;
-      return [{ f: 'assign', topic: v.topic, partition: v.partition, offset: v.offset }];
+      const assign: KafkaAction = { f: 'assign', topic: v.topic, partition: v.partition, offset: v.offset };
+      if (v.reset === 'earliest' || v.reset === 'latest' || v.reset === 'truncation') assign.reset = v.reset;
+      return [assign];
     }
     default:
       return [];

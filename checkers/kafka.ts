@@ -25,7 +25,7 @@
 // compared as strings. Assumes Jepsen's discipline that a value is sent once. Operations are
 // read through checkers/kafka-actions.ts, so gregor's and Jepsen's vocabularies both work.
 
-import type { History } from './history.ts';
+import type { ConsumerReset, History } from './history.ts';
 import type { Anomaly, Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 import { isMicroOpValue, kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
@@ -251,7 +251,8 @@ function versionOrder(p: Part): VersionOrder {
 
 /**
  * Final reads per partition (DESIGN §5; Jepsen's final-polls): for each process, its first ok
- * assign of the partition at offset 0 made after every send to the partition had completed,
+ * assign of the partition at offset 0 (not a reset: AssignValue.reset) made after every send
+ * to the partition had completed,
  * and its later operations on the partition (a Jepsen poll polls every partition assigned).
  * Whatever the process did before (a probe assigned elsewhere, earlier reads) does not matter.
  */
@@ -270,7 +271,8 @@ function finalReads(
         const key = partKey(a.topic, a.partition);
         touched.add(key);
         const p = parts.get(key);
-        const starts = a.f === 'assign' && a.offset === 0 && op.outcome === 'ok';
+        // The application's assign only: a consumer's own reset to 0 (auto.offset.reset) is no final read.
+        const starts = a.f === 'assign' && a.offset === 0 && a.reset === undefined && op.outcome === 'ok';
         if (starts && !open.has(key) && p !== undefined && p.sends.length > 0 && op.invokePos > p.sendsEnd) {
           const f: FinalRead = { assign: op, ops: [] };
           open.set(key, f);
@@ -552,6 +554,8 @@ function pollOrderCases(
   out: Findings,
 ): void {
   const last = new Map<string, PollPosition>();
+  /** Partition → the offset an auto.offset.reset moved the position to, until the next poll. */
+  const resets = new Map<string, number>();
   let subscribed = false;
   for (const op of procOps) {
     for (const a of actions[op.id]) {
@@ -562,9 +566,16 @@ function pollOrderCases(
           for (const key of last.keys()) if (!keep.has(key)) last.delete(key);
         }
       } else if (a.f === 'assign') {
-        if (op.outcome === 'ok' || op.outcome === 'info') last.delete(partKey(a.topic, a.partition));
+        if (op.outcome !== 'ok' && op.outcome !== 'info') continue;
+        const key = partKey(a.topic, a.partition);
+        resets.delete(key);
+        if (a.reset !== undefined && a.offset !== undefined) {
+          judgeReset(op, a.offset, last.get(key), a, orders.get(key), out);
+          resets.set(key, a.offset);
+        }
+        last.delete(key);
       } else if (a.f === 'poll' && op.outcome === 'ok') {
-        judgePoll(op, a, last, subscribed, orders, out);
+        judgePoll(op, a, last, resets, subscribed, orders, out);
       }
     }
   }
@@ -575,6 +586,7 @@ function judgePoll(
   op: Operation,
   a: Extract<KafkaAction, { f: 'poll' }>,
   last: Map<string, PollPosition>,
+  resets: Map<string, number>,
   subscribed: boolean,
   orders: ReadonlyMap<string, VersionOrder>,
   out: Findings,
@@ -582,13 +594,16 @@ function judgePoll(
   const key = partKey(a.topic, a.partition);
   const vo = orders.get(key)!;
   const prev = last.get(key);
-  const seek = a.from !== undefined && prev !== undefined && a.from !== prev.next;
-  if (seek) last.delete(key);
+  // The first poll after an auto.offset.reset is judged against the reset position.
+  const resetTo = prev === undefined ? resets.get(key) : undefined;
+  const seekFrom = resetTo ?? (a.from !== undefined && prev !== undefined && a.from !== prev.next ? a.from : undefined);
+  if (seekFrom !== undefined) last.delete(key);
   const records = a.records;
   if (records.length === 0) return;
+  resets.delete(key);
   const first = String(records[0][1]);
   const here = { op, value: first, index: vo.indexOfOffset.get(records[0][0])! };
-  if (seek) judgeSeek(a.from!, records[0][0], here, a, vo, out);
+  if (seekFrom !== undefined) judgeSeek(seekFrom, records[0][0], here, a, vo, out);
   else if (prev !== undefined && !subscribed) {
     const i = vo.firstIndex.get(prev.value);
     const j = vo.firstIndex.get(first);
@@ -655,6 +670,47 @@ function reportStep(
       ...common,
     });
   }
+}
+
+/**
+ * A reset by auto.offset.reset (an assign with `reset`): moving the position back (a rewind)
+ * is Kafka's documented behaviour and never a nonmonotonic-poll; moving it forward past values
+ * of the log the process had not read yet is reported as the poll-skip Jepsen would report
+ * (Jepsen records no reset: it would see the next poll skip those values).
+ */
+function judgeReset(
+  op: Operation,
+  to: number,
+  prev: PollPosition | undefined,
+  where: { topic: string; partition: number; reset?: ConsumerReset },
+  vo: VersionOrder | undefined,
+  out: Findings,
+): void {
+  if (prev === undefined || vo === undefined || to <= prev.next) return;
+  const skipped: string[] = [];
+  for (let i = 0; i < vo.offsets.length; i++) {
+    const o = vo.offsets[i];
+    if (o >= prev.next && o < to) skipped.push(vo.byIndex[i]);
+  }
+  if (skipped.length === 0) return;
+  const key = partKey(where.topic, where.partition);
+  out.report({
+    kind: 'poll-skip',
+    explanation:
+      `Process ${String(op.process)} reset its position in ${key} (${resetCause(where.reset)}) from offset ` +
+      `${prev.next}, after ${shown(prev.value)}, to offset ${to}, skipping ${skipped.length} value(s) of the log ` +
+      `(${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''}).`,
+    topic: where.topic,
+    partition: where.partition,
+    offsets: [prev.next, to],
+    values: [prev.value, ...skipped.slice(0, 8)],
+    ops: [prev.op.invoke.index, op.invoke.index],
+    timesUs: [prev.op.complete!.time, op.complete!.time],
+  });
+}
+
+function resetCause(reset: ConsumerReset | undefined): string {
+  return reset === 'truncation' ? 'KIP-320 truncation detection' : `auto.offset.reset=${String(reset)}`;
 }
 
 /** A seek: the poll's first record must be the first value of the log at or after its stated offset. */

@@ -4,7 +4,7 @@
 // names the breach that makes it so. Nothing else labels faults or anomalies. The rules:
 // - 'min-isr-power-loss' (durability (a) below; KIP-966 "MinISR-1 tolerance");
 // - 'last-known-leader-elected' (durability (b) below; KIP-966, PartitionChangeBuilder);
-// - 'kip-360-resend' (ResentValues below; KIP-360, KAFKA-14034).
+// - 'kip-360-resend' (ResentValues and AppendIdentities below; KIP-360, KAFKA-14034).
 // Why each holds:
 // - Unclean shutdowns: power loss or kill -9 (Kafka cannot tell them apart: no clean-shutdown
 //   marker), and a clean stop of an incarnation that had not registered yet (its marker holds
@@ -151,6 +151,8 @@ export class PromiseTracker {
   readonly breaches: PromiseBreach[] = [];
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
+  /** The producer id and epoch of each record leaders appended. */
+  readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /** Lost unflushed data (power loss): the durability promise. */
@@ -265,18 +267,32 @@ export class PromiseTracker {
     this.unclean.addRestarted(broker, this.targetsOf(broker));
   }
 
-  /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new identity. */
-  onResequenced(producer: number, topic: string, partition: number, values: readonly string[]): void {
+  /** Feed every leader 'append' probe of the scenario's topic that carries a producer identity. */
+  onLeaderAppend(partition: number, firstOffset: number, count: number, producer: { id: number; epoch: number }): void {
+    this.appended.record(partition, firstOffset, count, producer.id, producer.epoch);
+  }
+
+  /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new epoch. */
+  onResequenced(
+    producer: number,
+    topic: string,
+    partition: number,
+    producerEpoch: number,
+    values: readonly string[],
+  ): void {
     const breach: PromiseBreach = {
       rule: 'kip-360-resend',
       explanation:
-        `Producer ${producer} restarted the sequences of ${topic}/${partition} under a new producer identity ` +
-        `after an earlier batch's outcome became unknown (KIP-360) and re-sent ${values.length} value(s): ` +
-        `Kafka's idempotence does not cover that resend (KAFKA-14034), so their duplicates are Kafka's.`,
+        `Producer ${producer} bumped its epoch to ${producerEpoch} and restarted the sequences of ` +
+        `${topic}/${partition} from 0 after an earlier batch's outcome became unknown (KIP-360) and re-sent ` +
+        `${values.length} value(s): Kafka's idempotence does not cover that resend (KAFKA-14034), so a copy ` +
+        `appended under the old epoch and another under the new one are Kafka's.`,
       partition,
       nodes: [producer],
       atUs: this.nowUs(),
-      event: `producer ${producer} re-sent ${values.length} value(s) of ${topic}/${partition} under a new identity`,
+      event:
+        `producer ${producer} re-sent ${values.length} value(s) of ${topic}/${partition} ` +
+        `under epoch ${producerEpoch}`,
     };
     this.breaches.push(breach);
     this.resent.add(topic, partition, values, breach);
@@ -309,15 +325,17 @@ export class PromiseTracker {
 }
 
 /**
- * Values an idempotent producer re-sent under a new identity. An idempotent producer whose
+ * Values an idempotent producer re-sent under a new epoch. An idempotent producer whose
  * batch expired with its outcome unknown, or whose retries the broker refuses as out of order
- * (the batch is older than the five the broker remembers per producer), restarts the
- * partition's sequences under a new identity (KIP-360: TransactionManager.bumpIdempotentProducerEpoch,
- * then startSequencesAtBeginning; the model takes a new producer id, Kafka's fallback).
- * Batches it re-sends that way may already have been appended; the broker cannot recognise
- * them and appends them again (KAFKA-14034). A `duplicate` of such values is a Kafka anomaly
- * beyond what idempotence promises; it is never a loss. Any other duplicate stays a
- * violation (the broker failed to dedupe a retry).
+ * (the batch is older than the five the broker remembers per producer), bumps its epoch and
+ * restarts the partition's sequences at 0 (KIP-360: TransactionManager.bumpIdempotentProducerEpoch,
+ * then startSequencesAtBeginning). Batches it re-sends that way may already have been
+ * appended under the old epoch; the broker cannot recognise them (ProducerStateEntry
+ * .findDuplicateBatch compares the epoch; ProducerAppendInfo.checkSequence accepts a newer
+ * epoch at sequence 0) and appends them again (KAFKA-14034). Only such a duplicate is a Kafka
+ * anomaly beyond what idempotence promises (AppendIdentities says which copies qualify); it is
+ * never a loss. Any other duplicate stays a violation (the broker failed to dedupe a retry,
+ * or appended a batch of an epoch it should have fenced).
  */
 class ResentValues {
   /** "topic/partition\0value" → the first resend of it. */
@@ -340,6 +358,44 @@ class ResentValues {
   }
 }
 
+/**
+ * The producer id and epoch under which a leader appended each offset of each partition (the
+ * last append at an offset: what survives a truncation). A duplicate is Kafka's only when its
+ * copies, in offset order, carry one producer id with strictly growing epochs: each copy then
+ * came under an epoch newer than every copy before it, which no broker dedupes (a new epoch
+ * starts at sequence 0, ProducerAppendInfo.checkSequence). A later copy under the same epoch
+ * is a retry the dedupe window (the last five batches) should have caught; one under an older
+ * epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch fences (INVALID_PRODUCER_EPOCH).
+ */
+class AppendIdentities {
+  private readonly byPartition = new Map<number, { ids: number[]; epochs: number[] }>();
+
+  record(partition: number, firstOffset: number, count: number, producerId: number, producerEpoch: number): void {
+    let p = this.byPartition.get(partition);
+    if (p === undefined) {
+      p = { ids: [], epochs: [] };
+      this.byPartition.set(partition, p);
+    }
+    for (let o = firstOffset; o < firstOffset + count; o++) {
+      p.ids[o] = producerId;
+      p.epochs[o] = producerEpoch;
+    }
+  }
+
+  /** True when the copies at `offsets` carry one producer id with strictly growing epochs in offset order. */
+  newerEpochEachCopy(partition: number, offsets: readonly number[]): boolean {
+    const p = this.byPartition.get(partition);
+    if (p === undefined || offsets.length < 2) return false;
+    const sorted = [...offsets].sort((x, y) => x - y);
+    for (let i = 1; i < sorted.length; i++) {
+      const [before, after] = [sorted[i - 1], sorted[i]];
+      const id = p.ids[after];
+      if (id === undefined || id !== p.ids[before] || !(p.epochs[after] > p.epochs[before])) return false;
+    }
+    return true;
+  }
+}
+
 function valueKey(topic: string, partition: number, value: string): string {
   return `${topic}/${partition}\u0000${value}`;
 }
@@ -348,6 +404,7 @@ function valueKey(topic: string, partition: number, value: string): string {
 export interface PromiseEvidence {
   readonly breaches: readonly PromiseBreach[];
   readonly resent: ResentValues;
+  readonly appended: AppendIdentities;
   /** "topic/partition\0value" of every duplicated value a 'kip-360-resend' breach explains. */
   readonly resentDuplicates: ReadonlyMap<string, PromiseBreach>;
 }
@@ -358,7 +415,8 @@ const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 /**
  * The one decision: why anomaly `a` is expected (the breach of Kafka's promise that makes it
  * so), or undefined when it is a violation (or informational, or the harness's own).
- * - A duplicate whose every value was re-sent under a new identity: that resend (kip-360-resend).
+ * - A duplicate whose every value was re-sent under a new epoch, and whose copies came each
+ *   under a newer epoch than the one before (AppendIdentities): that resend (kip-360-resend).
  * - A nonmonotonic-poll or poll-skip around such a duplicated value: the checker places a
  *   value at its first offset, so a consumer reading the second copy seems to go back and
  *   then to skip ahead, although its offsets only grow (kip-360-resend).
@@ -387,7 +445,8 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
   if (a.kind === 'duplicate') {
     const values = a.values ?? [];
     const resends = values.map((v) => evidence.resent.of(topic, partition, v));
-    return values.length > 0 && resends.every((r) => r !== undefined) ? resends[0] : undefined;
+    if (values.length === 0 || !resends.every((r) => r !== undefined)) return undefined;
+    return evidence.appended.newerEpochEachCopy(partition, a.offsets ?? []) ? resends[0] : undefined;
   }
   if (a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') return undefined;
   const [from, to] = a.values ?? [];
@@ -400,7 +459,12 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
 
 /** The evidence for one run's anomalies: its breaches and which duplicates its resends explain. */
 export function promiseEvidence(tracker: PromiseTracker, anomalies: readonly Anomaly[]): PromiseEvidence {
-  const base: PromiseEvidence = { breaches: tracker.breaches, resent: tracker.resent, resentDuplicates: new Map() };
+  const base: PromiseEvidence = {
+    breaches: tracker.breaches,
+    resent: tracker.resent,
+    appended: tracker.appended,
+    resentDuplicates: new Map(),
+  };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();
   for (const a of anomalies) {
@@ -428,9 +492,9 @@ function explain(a: Anomaly, breach: PromiseBreach, evidence: PromiseEvidence): 
   if (breach.rule !== 'kip-360-resend') return a.explanation;
   if (a.kind === 'duplicate') {
     return (
-      `${a.explanation} The producer re-sent it under a new producer identity after an earlier batch's outcome ` +
-      `became unknown (KIP-360 sequence reset): Kafka's idempotence does not cover that resend, so this duplicate ` +
-      `is a Kafka anomaly, not a loss.`
+      `${a.explanation} The producer re-sent it under a bumped producer epoch after an earlier batch's outcome ` +
+      `became unknown (KIP-360 sequence reset), and each copy came under a newer epoch than the one before: ` +
+      `Kafka's idempotence does not cover that resend, so this duplicate is a Kafka anomaly, not a loss.`
     );
   }
   const culprit = (a.values ?? [])

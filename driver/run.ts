@@ -279,7 +279,13 @@ class SeedRun {
         tracker.onUncleanRegistration(ev.broker);
         break;
       case 'producer-resequenced':
-        tracker.onResequenced(ev.producer, ev.topic, ev.partition, ev.values);
+        tracker.onResequenced(ev.producer, ev.topic, ev.partition, ev.producerEpoch, ev.values);
+        break;
+      case 'append':
+        if (ev.topic === TOPIC && ev.producerId !== undefined && ev.producerEpoch !== undefined) {
+          const producer = { id: ev.producerId, epoch: ev.producerEpoch };
+          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values.length, producer);
+        }
         break;
       case 'truncate':
       case 'registered':
@@ -287,7 +293,6 @@ class SeedRun {
       case 'controlled-shutdown':
         this.snapshotDue = true;
         break;
-      case 'append':
       case 'produce-ack':
       case 'alter-partition-sent':
       case 'alter-partition-applied':
@@ -297,7 +302,10 @@ class SeedRun {
         assertNever(ev);
     }
     injector.onProbe(ev);
-    if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'append' || ev.kind === 'truncate')) {
+    if (this.wantTrace && ev.kind === 'append') {
+      const { producerId: _id, producerEpoch: _epoch, ...shown } = ev;
+      this.timeline.push({ t: this.sim.now(), ...shown });
+    } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });
     }
   }

@@ -2,7 +2,7 @@
 // creates producers, consumers and the probe client, and how they record history.
 
 import type { HistoryEvent } from '../checkers/history.ts';
-import type { KafkaConfig, TopicSpec, WorkloadSpec } from './config.ts';
+import type { ClusterSpec, KafkaConfig, TopicSpec, WorkloadSpec } from './config.ts';
 
 /** Shared, append-only history of every client (indices dense, times non-decreasing). */
 export interface HistoryRecorder {
@@ -31,6 +31,8 @@ export interface ConsumerParams {
   workload: WorkloadSpec;
   /** Partitions assigned to this consumer (assign mode). */
   assignment: Array<{ topic: string; partition: number }>;
+  /** The protocol variant in force (the zoo's consumer bugs); default correct. */
+  variant?: ClusterSpec['variant'];
   recorder: HistoryRecorder;
 }
 

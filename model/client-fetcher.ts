@@ -1,38 +1,48 @@
 // One consumer's fetch loop for one assigned partition (assign mode), after Kafka's
-// consumer Fetcher and SubscriptionState, and the history it records.
+// consumer AbstractFetch, FetchCollector and SubscriptionState, and the history it records.
 //
 // What it does:
 // - Keeps a position (next offset to read) and the leader epoch of the last record read
-//   (`lastFetchedEpoch`). Fetches from the partition's leader with fetchOffset = position,
-//   lastFetchedEpoch and currentLeaderEpoch (KIP-320); the broker answers at most up to the
-//   HW, and the consumer trusts it.
-// - Leader change (KIP-320): when metadata shows a leader epoch newer than the one the
-//   position was validated against, and the position carries an epoch, it first asks the
-//   new leader OffsetsForLeaderEpoch(lastFetchedEpoch). An end offset below the position
-//   means the log was truncated under the consumer: it repositions to that end offset.
-//   A DivergingEpoch in a Fetch response means the same and is handled the same way.
-// - Errors: FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE /
-//   UNKNOWN_TOPIC_OR_PARTITION refresh metadata; UNKNOWN_LEADER_EPOCH waits for the broker
-//   to catch up; OFFSET_OUT_OF_RANGE validates the position if it can, else resets it
-//   (to the log start when below it, else to the HW: auto.offset.reset, never skipping a
-//   record the leader has below its HW). Each retry waits `retry.backoff.ms`.
+//   (the position's offset epoch). Fetches from the partition's leader with fetchOffset =
+//   position and currentLeaderEpoch (KIP-320 fencing), and no last fetched epoch: Kafka's
+//   consumer sends none (AbstractFetch.prepareFetchRequests: `Optional.empty()`), so the
+//   leader never answers a consumer with a DivergingEpoch. The leader answers at most up to
+//   the HW, and the consumer trusts it.
+// - Leader change (KIP-320, SubscriptionState.maybeValidatePositionForCurrentLeader): when
+//   metadata shows a leader epoch newer than the one the position was validated against, and
+//   the position carries an epoch, it first asks the new leader
+//   OffsetsForLeaderEpoch(offset epoch) (OffsetsForLeaderEpochUtils). The answer is handled
+//   as SubscriptionState.maybeCompleteValidation: an end offset below the position means the
+//   log was truncated under the consumer, and it repositions to that end offset; an undefined
+//   answer resets the position by auto.offset.reset. This is the only place truncation is found.
+// - OFFSET_OUT_OF_RANGE (FetchCollector.handleInitializeErrors): reset at once by
+//   `auto.offset.reset` (SubscriptionState.requestOffsetResetIfPartitionAssigned): `latest`
+//   (Kafka's default) = the leader's HW (ListOffsets LATEST under read_uncommitted),
+//   `earliest` = the log start, `none` = OffsetOutOfRangeException to the application, which
+//   stops reading the partition. The model reads the reset target off the error response
+//   itself (the same leader's HW and log start a ListOffsets would return); an undefined
+//   validation answer has no such figures, so it asks with a zero-record fetch instead.
+// - Other errors: FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE /
+//   UNKNOWN_TOPIC_OR_PARTITION refresh metadata; UNKNOWN_LEADER_EPOCH waits for the broker to
+//   catch up. Each retry waits `retry.backoff.ms`.
 //
 // History (checkers/history.ts): one process (a lane) per partition stream. `assign` op
-// (invoke + ok) when the stream starts and whenever the position moves backwards after
-// detected truncation, so the position never goes backwards between assigns. Each Fetch is
-// a `poll` op: invoke {topic, partition, offset}; ok with the records, consecutive
-// [offset, value] pairs (possibly none); fail on an error answer (a poll changes nothing);
-// info when no answer came (timeout, disconnect).
+// (invoke + ok) when the stream starts (the application's seek), after detected truncation,
+// and at every reset by auto.offset.reset (then with `reset: 'earliest' | 'latest'`, so the
+// checker can judge the jump: checkers/kafka.ts). Each Fetch is a `poll` op: invoke
+// {topic, partition, offset}; ok with the records, consecutive [offset, value] pairs
+// (possibly none); fail on an error answer (a poll changes nothing); info when no answer
+// came (timeout, disconnect).
 
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
-import type { AssignValue, PollValue } from '../checkers/history.ts';
+import type { AssignValue, ConsumerReset, PollValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
 import type { ClientResponse, LogRecord } from './client-protocol.ts';
 import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
-import type { KafkaConfig } from './config.ts';
+import type { KafkaConfig, OffsetResetPolicy, ProtocolVariant } from './config.ts';
 import { codeProbe } from './code-probes.ts';
 
 export interface FetchWakeTag {
@@ -40,11 +50,13 @@ export interface FetchWakeTag {
   readonly fetcher: number;
 }
 
-export type FetcherState = 'waiting' | 'awaiting-metadata' | 'fetching' | 'validating' | 'stopped';
+export type FetcherState = 'waiting' | 'awaiting-metadata' | 'fetching' | 'validating' | 'resetting' | 'stopped';
 
 export interface FetcherOptions {
   /** Gap after a successful poll, µs. */
   pollGapUs: number;
+  /** The protocol variant in force for this consumer (the zoo's consumer bugs); default correct. */
+  variant?: 'correct' | ProtocolVariant;
   /**
    * Called after every successful poll with the records it returned and the leader's HW;
    * return true to stop the stream (probe, final read).
@@ -59,9 +71,12 @@ export class PartitionFetcher implements RequestOwner {
   lastFetchedEpoch = -1;
   /** The leader epoch the position was last fetched or validated with. */
   private validatedEpoch = -1;
-  /** Validate before the next fetch even without a newer epoch (after OFFSET_OUT_OF_RANGE). */
-  private forceValidation = false;
   private validatingEpoch = -1;
+  /** Set while the position must be reset by auto.offset.reset (Kafka's AWAIT_RESET). */
+  private resetPending = false;
+  private readonly resetPolicy: OffsetResetPolicy;
+  /** Zoo variant validation-seeks-ahead in force. */
+  private readonly seeksAhead: boolean;
   private timer: TimerHandle = -1;
   private readonly wakeTag: FetchWakeTag;
   private pollInvoke: PollValue | null = null;
@@ -69,7 +84,7 @@ export class PartitionFetcher implements RequestOwner {
   private readonly backoffUs: number;
   private readonly timeoutUs: number;
   /** Figures for tests and reports. */
-  readonly stats = { polls: 0, records: 0, truncations: 0, validations: 0 };
+  readonly stats = { polls: 0, records: 0, truncations: 0, validations: 0, resets: 0 };
 
   constructor(
     private readonly ctx: ModelContext,
@@ -86,18 +101,21 @@ export class PartitionFetcher implements RequestOwner {
     this.wakeTag = { type: 'fetch-wake', fetcher: index };
     this.backoffUs = msToUs(config['retry.backoff.ms']);
     this.timeoutUs = msToUs(config['request.timeout.ms']);
+    this.resetPolicy = config['auto.offset.reset'] ?? 'latest';
+    this.seeksAhead = options.variant === 'validation-seeks-ahead';
   }
 
   /** Start (or restart) the stream at `offset`: an assign op, then polls. */
   start(offset: number): void {
-    if (this.state === 'fetching' || this.state === 'validating')
+    if (this.state === 'fetching' || this.state === 'validating' || this.state === 'resetting') {
       throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
+    }
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     this.stopAfterRequest = false;
-    this.assign(offset, -1);
+    this.assign(offset, -1, undefined);
     this.validatedEpoch = -1;
-    this.forceValidation = false;
+    this.resetPending = false;
     this.schedule(0);
   }
 
@@ -133,10 +151,14 @@ export class PartitionFetcher implements RequestOwner {
     this.timer = this.ctx.setTimer(delayUs, this.wakeTag);
   }
 
-  private assign(offset: number, epoch: number): void {
+  private assign(offset: number, epoch: number, reset: ConsumerReset | undefined): void {
     const now = this.ctx.now();
     const invoke: AssignValue = { topic: this.topic, partition: this.partition, offset };
     const ok: AssignValue = { topic: this.topic, partition: this.partition, offset };
+    if (reset !== undefined) {
+      invoke.reset = reset;
+      ok.reset = reset;
+    }
     this.recorder.record({ time: now, process: this.process, type: 'invoke', f: 'assign', value: invoke });
     this.recorder.record({ time: now, process: this.process, type: 'ok', f: 'assign', value: ok });
     this.position = offset;
@@ -155,7 +177,13 @@ export class PartitionFetcher implements RequestOwner {
       this.metadata.ensureUpdate();
       return;
     }
-    if (this.lastFetchedEpoch >= 0 && (md.leaderEpoch > this.validatedEpoch || this.forceValidation)) {
+    if (this.resetPending) {
+      this.lookUpReset(md.leader, md.leaderEpoch);
+      return;
+    }
+    // SubscriptionState.maybeValidatePositionForCurrentLeader: a new leader epoch, and a
+    // position that carries an offset epoch, await validation.
+    if (this.lastFetchedEpoch >= 0 && md.leaderEpoch > this.validatedEpoch) {
       this.validate(md.leader, md.leaderEpoch);
       return;
     }
@@ -200,7 +228,8 @@ export class PartitionFetcher implements RequestOwner {
         topic: this.topic,
         partition: this.partition,
         fetchOffset: this.position,
-        lastFetchedEpoch: this.lastFetchedEpoch,
+        // AbstractFetch.prepareFetchRequests: a consumer sends no last fetched epoch.
+        lastFetchedEpoch: -1,
         currentLeaderEpoch: leaderEpoch,
         maxWaitMs: this.config['fetch.max.wait.ms'],
         maxRecords: this.config['max.poll.records'],
@@ -211,12 +240,40 @@ export class PartitionFetcher implements RequestOwner {
     );
   }
 
+  /**
+   * The model's stand-in for the ListOffsets request of OffsetFetcher.resetPositionsIfNeeded:
+   * a fetch of no records from the leader, whose answer carries its HW and log start.
+   */
+  private lookUpReset(leader: number, leaderEpoch: number): void {
+    this.state = 'resetting';
+    this.net.request(
+      leader,
+      {
+        type: 'FetchRequest',
+        correlationId: this.net.correlationId(),
+        replicaId: -1,
+        replicaEpoch: -1,
+        topic: this.topic,
+        partition: this.partition,
+        fetchOffset: 0,
+        lastFetchedEpoch: -1,
+        currentLeaderEpoch: leaderEpoch,
+        maxWaitMs: 0,
+        maxRecords: 0,
+      },
+      this.timeoutUs,
+      this,
+      RESET_LOOKUP,
+    );
+  }
+
   // --- answers -----------------------------------------------------------------------------
 
-  onResponse(_request: PendingRequest, response: ClientResponse): void {
+  onResponse(request: PendingRequest, response: ClientResponse): void {
     switch (response.type) {
       case 'FetchResponse':
-        this.onFetchResponse(response);
+        if (request.context === RESET_LOOKUP) this.onResetLookup(response);
+        else this.onFetchResponse(response);
         return;
       case 'OffsetsForLeaderEpochResponse':
         this.onValidation(response);
@@ -232,7 +289,7 @@ export class PartitionFetcher implements RequestOwner {
 
   onNoResponse(request: PendingRequest, reason: NoResponseReason): void {
     this.metadata.requestUpdate();
-    if (request.type === 'FetchRequest') this.completePoll('info', null, reason);
+    if (request.type === 'FetchRequest' && request.context !== RESET_LOOKUP) this.completePoll('info', null, reason);
     this.schedule(this.backoffUs);
   }
 
@@ -253,12 +310,7 @@ export class PartitionFetcher implements RequestOwner {
     switch (error) {
       case 'NONE': {
         if (r.divergingEpoch !== undefined) {
-          // KIP-320: the leader says our log diverges after (epoch, endOffset).
-          codeProbe('consumer-diverging-epoch');
-          this.completePoll('ok', [], undefined);
-          this.truncationDetected(r.divergingEpoch.epoch, r.divergingEpoch.endOffset);
-          this.schedule(0);
-          return;
+          throw new Error('fetcher: a DivergingEpoch answer to a fetch that sent no epoch');
         }
         const from = this.position;
         const pairs: Array<[number, string]> = [];
@@ -302,17 +354,17 @@ export class PartitionFetcher implements RequestOwner {
         this.schedule(this.backoffUs);
         return;
       case 'OFFSET_OUT_OF_RANGE':
+        // FetchCollector.handleInitializeErrors: reset at once by auto.offset.reset, or raise
+        // OffsetOutOfRangeException to the application when there is no policy.
         this.completePoll('fail', null, error);
-        if (this.lastFetchedEpoch >= 0 && !this.forceValidation) {
-          this.forceValidation = true;
-        } else {
-          // auto.offset.reset: earliest if below the log start, else back to the HW.
-          this.forceValidation = false;
-          const reset = this.position < r.logStartOffset ? r.logStartOffset : Math.min(this.position, r.highWatermark);
-          if (reset !== this.position) codeProbe('consumer-offset-reset');
-          if (reset !== this.position) this.assign(reset, -1);
+        if (this.resetPolicy === 'none') {
+          this.state = 'stopped';
+          this.stopAfterRequest = false;
+          return;
         }
-        this.schedule(this.backoffUs);
+        codeProbe('consumer-offset-reset');
+        this.reset(r.highWatermark, r.logStartOffset);
+        this.schedule(0);
         return;
       case 'NOT_ENOUGH_REPLICAS':
       case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
@@ -329,20 +381,47 @@ export class PartitionFetcher implements RequestOwner {
     }
   }
 
+  /** The answer to lookUpReset: reset the position by the policy from the leader's figures. */
+  private onResetLookup(r: Extract<ClientResponse, { type: 'FetchResponse' }>): void {
+    if (r.error !== 'NONE') {
+      if (r.error !== 'UNKNOWN_LEADER_EPOCH') this.metadata.requestUpdate();
+      this.schedule(this.backoffUs);
+      return;
+    }
+    this.reset(r.highWatermark, r.logStartOffset);
+    this.schedule(0);
+  }
+
+  /**
+   * SubscriptionState.requestOffsetReset then OffsetFetcher.resetPositionsIfNeeded: the
+   * position becomes the HW (`latest`) or the log start (`earliest`), with no offset epoch
+   * (a simplification: Kafka takes the epoch ListOffsets names). Recorded as an assign that
+   * says it was a reset, even when the position does not move.
+   */
+  private reset(highWatermark: number, logStartOffset: number): void {
+    this.resetPending = false;
+    this.stats.resets++;
+    switch (this.resetPolicy) {
+      case 'latest':
+        this.assign(highWatermark, -1, 'latest');
+        return;
+      case 'earliest':
+        this.assign(logStartOffset, -1, 'earliest');
+        return;
+      case 'none':
+        throw new Error('fetcher: reset without a reset policy');
+      default:
+        unreachable(this.resetPolicy);
+    }
+  }
+
   private onValidation(r: Extract<ClientResponse, { type: 'OffsetsForLeaderEpochResponse' }>): void {
     const error = r.error;
     switch (error) {
       case 'NONE':
-        this.forceValidation = false;
         this.validatedEpoch = this.validatingEpoch;
-        if (r.endOffset < 0 || r.leaderEpoch < 0) {
-          // The leader knows no epoch up to ours: everything we read diverges (reset to earliest).
-          if (this.position > 0) codeProbe('consumer-validation-leader-knows-no-epoch');
-          if (this.position > 0) this.truncationDetected(-1, 0);
-        } else {
-          this.truncationDetected(r.leaderEpoch, r.endOffset);
-        }
-        this.step();
+        this.completeValidation(r.leaderEpoch, r.endOffset);
+        if (this.state === 'validating') this.step();
         return;
       case 'FENCED_LEADER_EPOCH':
       case 'NOT_LEADER_OR_FOLLOWER':
@@ -370,20 +449,28 @@ export class PartitionFetcher implements RequestOwner {
   }
 
   /**
-   * KIP-320 (SubscriptionState.maybeCompleteValidation): the leader's log for our epoch ends
-   * at `endOffset`. Below our position, the records from there on were truncated: move back
-   * (an assign op) and continue from there with the leader's epoch for it.
+   * KIP-320, SubscriptionState.maybeCompleteValidation: the leader's log for our offset epoch
+   * ends at `endOffset`. An undefined answer (the leader knows no epoch up to ours) resets
+   * the position by auto.offset.reset (LogTruncationException under `none`: the stream
+   * stops). An end offset below our position means the records from there on were
+   * truncated: seek back to it (an assign op), with the leader's epoch for it. Otherwise the
+   * position is valid as it is.
    */
-  private truncationDetected(epoch: number, endOffset: number): void {
-    if (endOffset < this.position) {
-      codeProbe('consumer-truncation-detected');
+  private completeValidation(epoch: number, endOffset: number): void {
+    if (endOffset < 0 || epoch < 0) {
+      codeProbe('consumer-validation-leader-knows-no-epoch');
       this.stats.truncations++;
-      this.assign(endOffset, epoch);
-    } else if (epoch >= 0) {
-      // No truncation under us; remember the epoch the leader vouches for so we do not ask again.
-      this.lastFetchedEpoch = epoch;
+      if (this.resetPolicy === 'none') this.state = 'stopped';
+      else this.resetPending = true;
+    } else if (endOffset < this.position || (this.seeksAhead && endOffset > this.position)) {
+      // Variant validation-seeks-ahead drops the comparison: any end offset becomes the position.
+      if (endOffset < this.position) codeProbe('consumer-truncation-detected');
+      this.stats.truncations++;
+      this.assign(endOffset, epoch, 'truncation');
     }
   }
 }
 
 const NO_RECORDS: readonly LogRecord[] = [];
+/** Context of the fetch that stands in for ListOffsets (lookUpReset). */
+const RESET_LOOKUP = { type: 'reset-lookup' } as const;

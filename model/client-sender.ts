@@ -13,16 +13,21 @@
 //   NOT_ENOUGH_REPLICAS_AFTER_APPEND and REQUEST_TIMED_OUT retry but the batch may have been
 //   appended; anything else is fatal for the batch. A batch whose delivery timeout passes is
 //   expired, even while a request is in flight (Kafka 2.1+); its late response is ignored.
-// - Idempotence (KIP-98; KIP-360 for the recovery): a producer id from InitProducerId, a
-//   sequence number per partition assigned when a batch is first drained and kept across
-//   retries; retried batches go out only when first in sequence order; the broker dedupes.
-//   OUT_OF_ORDER_SEQUENCE_NUMBER on the next-expected batch, or UNKNOWN_PRODUCER_ID, or a
-//   partition left "unresolved" by an expired batch that no later ack explains, make the
-//   producer take a new producer id and restart that partition's sequences at 0 (Kafka bumps
-//   the epoch client-side and falls back to a new id when the epoch is exhausted; the
-//   model's InitProducerId always hands out a fresh id, which is that fallback). The
-//   rewrite waits until no request of the partition is on the wire, a simplification of
-//   Kafka, which rewrites in-flight batches too and sorts out their answers later.
+// - Idempotence (KIP-98; KIP-360 for the recovery): a producer id and epoch from
+//   InitProducerId, a sequence number per partition assigned when a batch is first drained
+//   and kept across retries; retried batches go out only when first in sequence order; the
+//   broker dedupes. OUT_OF_ORDER_SEQUENCE_NUMBER on the next-expected batch
+//   (TransactionManager.canRetry), UNKNOWN_PRODUCER_ID, a batch failed by the broker
+//   (handleFailedBatch, e.g. INVALID_PRODUCER_EPOCH), or a partition left "unresolved" by an
+//   expired batch that no later ack explains (maybeResolveSequences) request an epoch bump
+//   for the partition (requestEpochBumpForPartition). The bump is Kafka's
+//   bumpIdempotentProducerEpoch: same producer id, epoch + 1 (a new id from InitProducerId
+//   only when the epoch is exhausted), then startSequencesAtBeginning rewrites the
+//   partition's incomplete batches from sequence 0 under the new epoch. Other partitions move
+//   to the new epoch, from sequence 0, once their incomplete batches of the old one are done
+//   (maybeUpdateProducerIdAndEpoch). The rewrite waits until no request of the partition is
+//   on the wire, a simplification of Kafka, which rewrites in-flight batches too and sorts
+//   out their answers later.
 //   Idempotence is in force only with acks=all and max.in.flight ≤ 5, as in Kafka when
 //   enable.idempotence is left at its default.
 //
@@ -50,6 +55,8 @@ import { codeProbe } from './code-probes.ts';
 const MAX_BATCH_RECORDS = 64;
 /** Kafka's broker keeps the last five batches per producer for dedupe; so must the client's in-flight window. */
 const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+/** Short.MAX_VALUE: past it an idempotent producer asks for a new producer id (resetIdempotentProducerId). */
+const MAX_PRODUCER_EPOCH = 32_767;
 
 export const SENDER_WAKE_TAG = { type: 'sender-wake' } as const;
 export const INIT_PID_RETRY_TAG = { type: 'init-producer-id-retry' } as const;
@@ -113,7 +120,7 @@ export class PartitionState {
   lastAckedSequence = -1;
   /** Sequence following an expired, maybe-appended batch; -1 when resolved (Kafka's partitionsWithUnresolvedSequences). */
   unresolvedNextSequence = -1;
-  /** A new producer id is needed before this partition's sequences can go on; the generation it was asked in. */
+  /** An epoch bump is needed before this partition's sequences can go on; the generation it was asked in. */
   bumpRequestedAt = -1;
   constructor(
     readonly topic: string,
@@ -146,7 +153,7 @@ export class Sender implements RequestOwner {
   // Producer id state (idempotence).
   private producerId = -1;
   private producerEpoch = -1;
-  /** Incremented at every producer id obtained. */
+  /** Incremented at every producer id obtained and every epoch bump. */
   private pidGeneration = 0;
   private initInFlight = false;
   private initWanted = false;
@@ -156,7 +163,7 @@ export class Sender implements RequestOwner {
   private draining = false;
   private drainAgain = false;
   /** Figures for tests and reports. */
-  readonly stats = { attempts: 0, retries: 0, expired: 0, pidBumps: 0 };
+  readonly stats = { attempts: 0, retries: 0, expired: 0, pidBumps: 0, epochBumps: 0 };
 
   constructor(
     private readonly ctx: ModelContext,
@@ -323,8 +330,9 @@ export class Sender implements RequestOwner {
     if (this.idempotent) {
       if (this.producerId < 0) return null;
       if (part.unresolvedNextSequence >= 0 || part.bumpRequestedAt >= 0) return null;
-      if (part.producerId !== this.producerId) {
-        // Kafka: no new batch while batches of an older producer id/epoch are incomplete.
+      if (part.producerId !== this.producerId || part.producerEpoch !== this.producerEpoch) {
+        // Kafka (RecordAccumulator.shouldStopDrainBatchesForPartition, maybeUpdateProducerIdAndEpoch):
+        // no new batch while batches of an older producer id/epoch are incomplete.
         if (part.incomplete.length > 0) return null;
         part.producerId = this.producerId;
         part.producerEpoch = this.producerEpoch;
@@ -440,11 +448,7 @@ export class Sender implements RequestOwner {
     if (batch.done) {
       // Expired while in flight (Kafka ignores the late answer), but it tells the sequence state.
       codeProbe('producer-late-answer-after-expiry');
-      if (
-        this.idempotent &&
-        (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') &&
-        batch.producerId === part.producerId
-      ) {
+      if (this.idempotent && (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') && sameIdentity(batch, part)) {
         if (batch.lastSequence > part.lastAckedSequence) part.lastAckedSequence = batch.lastSequence;
       }
       this.maybeResolve(part);
@@ -509,7 +513,13 @@ export class Sender implements RequestOwner {
           this.retryOrExpire(batch, error, false);
         } else this.fatal(batch, error);
         return;
-      case 'INVALID_PRODUCER_EPOCH': // fenced by a newer epoch of our producer id: rejected before append
+      case 'INVALID_PRODUCER_EPOCH':
+        // Fenced by a newer epoch of our producer id: rejected before append, not retriable
+        // (InvalidProducerEpochException); TransactionManager.handleFailedBatch then asks for
+        // an epoch bump, as for any batch the broker fails, since its sequence leaves a gap.
+        if (this.idempotent) this.requestBump(part);
+        this.fatal(batch, error);
+        return;
       case 'OFFSET_OUT_OF_RANGE':
         this.fatal(batch, error);
         return;
@@ -525,7 +535,7 @@ export class Sender implements RequestOwner {
 
   private ackSequence(batch: Batch): void {
     const part = batch.part;
-    if (this.idempotent && batch.producerId === part.producerId && batch.lastSequence > part.lastAckedSequence) {
+    if (this.idempotent && sameIdentity(batch, part) && batch.lastSequence > part.lastAckedSequence) {
       part.lastAckedSequence = batch.lastSequence;
     }
   }
@@ -621,23 +631,44 @@ export class Sender implements RequestOwner {
     if (part.bumpRequestedAt < 0) part.bumpRequestedAt = this.pidGeneration;
   }
 
-  /** Start a new producer id when a partition waits for one; rewrite sequences once it is here. */
+  /**
+   * TransactionManager.bumpIdempotentEpochAndResetIdIfNeeded: a partition waiting for a bump
+   * gets one (unless a bump or a new id came since it asked), then its sequences are rewritten.
+   */
   private maybeBump(): void {
     if (!this.idempotent) return;
     for (let i = 0; i < this.allParts.length; i++) {
       const part = this.allParts[i];
       if (part.bumpRequestedAt < 0 || part.onWire > 0) continue;
-      if (this.pidGeneration > part.bumpRequestedAt && this.producerId >= 0) this.rewriteSequences(part);
+      if (this.producerId >= 0 && this.pidGeneration <= part.bumpRequestedAt) this.bumpEpoch();
+      if (this.producerId >= 0) this.rewriteSequences(part);
       else if (!this.initInFlight && this.initRetryTimer === -1) this.requestProducerId();
     }
   }
 
   /**
-   * Kafka's startSequencesAtBeginning: the partition's incomplete batches restart at sequence 0.
-   * A batch that may already have been appended under its old identity gets a new one here,
-   * which no broker can recognise as a retry: if it was appended, it is appended again
-   * (KAFKA-14034). Announced as a 'producer-resequenced' probe, so a judge can tell such a
-   * duplicate, which Kafka's idempotence does not cover, from a broker failing to dedupe.
+   * TransactionManager.bumpIdempotentProducerEpoch: the same producer id with epoch + 1; once
+   * the epoch is exhausted, resetIdempotentProducerId: a new id from InitProducerId.
+   */
+  private bumpEpoch(): void {
+    if (this.producerEpoch >= MAX_PRODUCER_EPOCH) {
+      this.producerId = -1;
+      this.producerEpoch = -1;
+      this.requestProducerId();
+      return;
+    }
+    this.producerEpoch++;
+    this.pidGeneration++;
+    this.stats.epochBumps++;
+  }
+
+  /**
+   * Kafka's TxnPartitionMap.startSequencesAtBeginning: the partition's incomplete batches
+   * restart at sequence 0 under the new epoch. A batch that may already have been appended
+   * under its old epoch gets a new identity here, which no broker can recognise as a retry:
+   * if it was appended, it is appended again (KAFKA-14034). Announced as a
+   * 'producer-resequenced' probe, so a judge can tell such a duplicate, which Kafka's
+   * idempotence does not cover, from a broker failing to dedupe.
    */
   private rewriteSequences(part: PartitionState): void {
     codeProbe('producer-sequences-restarted');
@@ -658,6 +689,7 @@ export class Sender implements RequestOwner {
         topic: part.topic,
         partition: part.partition,
         producerId: this.producerId,
+        producerEpoch: this.producerEpoch,
         values: resent,
       });
     }
@@ -726,4 +758,9 @@ export class Sender implements RequestOwner {
   get currentProducerId(): number {
     return this.producerId;
   }
+}
+
+/** The batch carries the partition's current producer id and epoch (TransactionManager.hasStaleProducerIdAndEpoch). */
+function sameIdentity(batch: Batch, part: PartitionState): boolean {
+  return batch.producerId === part.producerId && batch.producerEpoch === part.producerEpoch;
 }

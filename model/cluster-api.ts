@@ -69,6 +69,9 @@ export type ModelProbe =
       firstOffset: number;
       epoch: number;
       values: string[];
+      /** A leader's append of an idempotent producer's batch: its producer id and epoch. */
+      producerId?: number;
+      producerEpoch?: number;
     }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
   | {
@@ -121,5 +124,6 @@ export type ModelProbe =
       topic: string;
       partition: number;
       producerId: number;
+      producerEpoch: number;
       values: string[];
     };

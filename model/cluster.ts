@@ -129,6 +129,7 @@ class SimulatedCluster implements KafkaCluster {
           workload,
           assignment,
           recorder: this.recorder,
+          variant: spec.variant,
         }),
       });
     }

@@ -211,9 +211,8 @@ const CODE_PROBES = {
     kafka: 'Partition.fetchRecords (KIP-320)',
     description: "The leader answered a consumer's fetch with a DivergingEpoch: what it read was truncated.",
     reachable:
-      'no: a consumer validates its position (OffsetsForLeaderEpoch) whenever it sees a new leader epoch ' +
-      'and must fetch in the current one, so the validation finds a truncation first ' +
-      '(consumer-truncation-detected)',
+      "no: Kafka's consumer sends no last fetched epoch (AbstractFetch.prepareFetchRequests), so a leader " +
+      'never answers it with a DivergingEpoch; it finds truncation by validation (consumer-truncation-detected)',
   },
   'fetch-offset-beyond-log-end': {
     kafka: 'UnifiedLog.read',
@@ -417,21 +416,16 @@ const CODE_PROBES = {
     description: "A request's connection was closed by another request's timeout (disconnect).",
   },
   // --- the consumer client (client-fetcher.ts)
-  'consumer-diverging-epoch': {
-    kafka: 'Fetcher (FetchResponse divergingEpoch, KIP-320)',
-    description: "A consumer's fetch came back with a DivergingEpoch.",
-    reachable: 'no: same reason as fetch-diverging-consumer',
-  },
   'consumer-truncation-detected': {
     kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
     description: 'A consumer found the log truncated under its position and moved back.',
   },
   'consumer-offset-reset': {
-    kafka: 'Fetcher.handleOffsetOutOfRange (auto.offset.reset)',
-    description: 'A consumer reset its position after OFFSET_OUT_OF_RANGE it could not validate.',
+    kafka: 'FetchCollector.handleInitializeErrors (auto.offset.reset)',
+    description: 'A consumer reset its position by auto.offset.reset after OFFSET_OUT_OF_RANGE.',
     reachable:
       "not in the correct model: an out-of-range answer needs a fetch past the leader's log end (see " +
-      'fetch-offset-beyond-log-end); the first one only forces a validation',
+      'fetch-offset-beyond-log-end)',
   },
   'consumer-validation-leader-knows-no-epoch': {
     kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',

@@ -34,6 +34,8 @@ export interface KafkaConfig {
   'fetch.max.wait.ms': number;
   /** Consumer: records per poll at most. */
   'max.poll.records': number;
+  /** Consumer: where a position out of range goes (Kafka's default 'latest'). Optional; default 'latest'. */
+  'auto.offset.reset'?: OffsetResetPolicy;
   /** Optional (model addition): a follower fetch with no answer is resent after this long. Default 30000. */
   'replica.socket.timeout.ms'?: number;
   /** Optional (model addition): AlterPartition with no answer is resent after this long. Default 30000. */
@@ -43,6 +45,9 @@ export interface KafkaConfig {
   /** Optional: KIP-841 controlled shutdown on a clean stop (BrokerServer.shutdown). Default true, as in Kafka. */
   'controlled.shutdown.enable'?: boolean;
 }
+
+/** Consumer auto.offset.reset: the HW, the log start, or an error to the application. */
+export type OffsetResetPolicy = 'latest' | 'earliest' | 'none';
 
 /** Kafka's defaults (DESIGN §4 table), except min.insync.replicas = 2 as gregor's safe default. */
 export const DEFAULT_KAFKA_CONFIG: KafkaConfig = {
@@ -88,6 +93,8 @@ export const PROTOCOL_VARIANTS = [
   'unfenced-alter-partition',
   'stale-broker-epoch',
   'last-replica-standing',
+  'validation-seeks-ahead',
+  'no-producer-state-reload',
   'controlled-shutdown-isr',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];

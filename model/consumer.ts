@@ -32,8 +32,9 @@ export class ConsumerActor extends ClientActorBase implements ClientStatus {
     lanes.beginIncarnation(ctx.incarnation);
     this.metadata.requestUpdate();
     const pollGapUs = msToUs(params.workload.pollIntervalMs);
+    const variant = params.variant ?? 'correct';
     for (const a of params.assignment) {
-      this.createFetcher(a.topic, a.partition, lanes.take(), { pollGapUs }).start(0);
+      this.createFetcher(a.topic, a.partition, lanes.take(), { pollGapUs, variant }).start(0);
     }
   }
 

@@ -151,6 +151,7 @@ export class Partition {
   ) {
     this.timerTag = { type: 'partition-timer', topic, partition };
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
+    log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
   }
 
   get isLeader(): boolean {
@@ -329,6 +330,7 @@ export class Partition {
     let baseOffset: number;
     let lastOffset: number;
     if (req.producerId >= 0 && n > 0) {
+      // ProducerStateManager via UnifiedLog.analyzeAndValidateProducerState (model/producer-state.ts).
       const check = this.log.producers.check(
         req.producerId,
         req.producerEpoch,
@@ -387,7 +389,7 @@ export class Partition {
       req.baseSequence,
     );
     if (n > 0) {
-      this.emitAppend(first, this.leaderEpoch, n);
+      this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch);
       if (this.maybeIncrementHw()) this.onHwIncreased();
       this.announce();
       this.completeDelayedFetches(false);
@@ -985,19 +987,15 @@ export class Partition {
     });
   }
 
-  private emitAppend(first: number, epoch: number, n: number): void {
+  private emitAppend(first: number, epoch: number, n: number, producerId: number, producerEpoch: number): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
-    this.host.emit({
-      kind: 'append',
-      broker: this.host.brokerId,
-      topic: this.topic,
-      partition: this.partition,
-      firstOffset: first,
-      epoch,
-      values,
-    });
+    const { topic, partition } = this;
+    const probe = { broker: this.host.brokerId, topic, partition, firstOffset: first, epoch, values };
+    // A leader's append of an idempotent batch names its producer (driver/promise.ts AppendIdentities).
+    if (producerId < 0) this.host.emit({ kind: 'append', ...probe });
+    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch });
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {

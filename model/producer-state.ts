@@ -4,11 +4,16 @@
 // sequence numbers is refused. Leaders and followers both keep it (a follower may become
 // leader); it is rebuilt from the log after recovery or truncation, as Kafka reloads it.
 //
-// Rules (Kafka's ProducerAppendInfo.checkSequence, KIP-98, KIP-360):
+// Rules (KIP-98, KIP-360), checked in Kafka's order (UnifiedLog.analyzeAndValidateProducerState,
+// then ProducerAppendInfo.appendDataBatch):
 // - same epoch: a batch equal (first and last sequence) to one of the last five is a
-//   duplicate; otherwise its first sequence must follow the last one;
-// - a newer epoch must start at sequence 0; an older epoch is fenced;
+//   duplicate (ProducerStateEntry.findDuplicateBatch, which looks at the current epoch's
+//   batches only); otherwise its first sequence must follow the last one (checkSequence);
+// - an older epoch is fenced: INVALID_PRODUCER_EPOCH (checkProducerEpoch);
+// - a newer epoch must start at sequence 0, else OUT_OF_ORDER_SEQUENCE_NUMBER (checkSequence);
 // - a producer with no state (new, or its batches were truncated away) may start anywhere.
+// Replicated batches are not checked (AppendOrigin.REPLICATION): onRecords takes them as they
+// are, a new epoch replacing the entry (ProducerStateEntry.addBatch).
 // Asserted (model/assert.ts) for every batch fed in record by record: its records share the
 // producer id, producer epoch and leader epoch, and their sequence numbers are consecutive.
 
@@ -41,18 +46,19 @@ const APPEND: SequenceCheck = { kind: 'append' };
 export class ProducerStates {
   private readonly producers = new Map<number, ProducerEntry>();
 
+  /** A leader's check of a client batch (the rules above, in Kafka's order). */
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
     if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
     if (entry === undefined) return APPEND;
+    if (producerEpoch === entry.epoch) {
+      const dup = findDuplicate(entry.batches, firstSeq, lastSeq);
+      if (dup !== undefined) return { kind: 'duplicate', batch: dup };
+    }
     if (producerEpoch < entry.epoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
     if (producerEpoch > entry.epoch)
       return firstSeq === 0 ? APPEND : { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     const batches = entry.batches;
-    for (let i = 0; i < batches.length; i++) {
-      const b = batches[i];
-      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', batch: b };
-    }
     const last = batches[batches.length - 1];
     if (last !== undefined && firstSeq !== last.lastSeq + 1) codeProbe('produce-out-of-order-sequence');
     if (last !== undefined && firstSeq !== last.lastSeq + 1)
@@ -90,11 +96,31 @@ export class ProducerStates {
     }
   }
 
+  /**
+   * Variant no-producer-state-reload: truncation keeps the state of the batches it removed
+   * (Kafka reloads it: UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload), so a
+   * retry of a batch cut away is answered as a duplicate at offsets that now hold other records.
+   */
+  keepOnTruncate = false;
+
   /** Rebuild from the log (after recovery or truncation). */
   rebuild(records: readonly ModelRecord[]): void {
     this.producers.clear();
     this.onRecords(records, 0, records.length);
   }
+}
+
+/** ProducerStateEntry.batchWithSequenceRange: the cached batch with exactly these sequences. */
+function findDuplicate(
+  batches: readonly BatchMetadata[],
+  firstSeq: number,
+  lastSeq: number,
+): BatchMetadata | undefined {
+  for (let i = 0; i < batches.length; i++) {
+    const b = batches[i];
+    if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return b;
+  }
+  return undefined;
 }
 
 /** Record `r`, `k` records after `first` in the same batch, carries the batch's identity and the k-th next sequence. */

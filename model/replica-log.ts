@@ -248,7 +248,8 @@ export class ReplicaLog {
     if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
     if (this.recoveryPoint > offset) this.recoveryPoint = offset;
     this.unflushed = offset - this.recoveryPoint;
-    this.producers.rebuild(this.records);
+    // UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload (the zoo variant keeps it).
+    if (!this.producers.keepOnTruncate) this.producers.rebuild(this.records);
     return true;
   }
 

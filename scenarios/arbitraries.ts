@@ -135,6 +135,12 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
       { arbitrary: fc.integer({ min: 500, max: 1_500 }), weight: 1 },
     ),
     pollIntervalMs: fc.integer({ min: 20, max: 500 }),
+    // The consumers' auto.offset.reset: Kafka's default most often, each other policy too.
+    autoOffsetReset: fc.oneof(
+      { arbitrary: fc.constant('latest' as const), weight: 2 },
+      { arbitrary: fc.constant('earliest' as const), weight: 1 },
+      { arbitrary: fc.constant('none' as const), weight: 1 },
+    ),
   });
 }
 

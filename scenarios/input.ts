@@ -4,7 +4,7 @@
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
 import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
-import type { ClusterSpec, KafkaConfig, KafkaVersion, WorkloadSpec } from '../model/config.ts';
+import type { ClusterSpec, KafkaConfig, KafkaVersion, OffsetResetPolicy, WorkloadSpec } from '../model/config.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import { parseScenarioInput, targetsOf } from './schema.ts';
 
@@ -47,6 +47,8 @@ export interface WorkloadShape {
   keys: number;
   sendIntervalMs: number;
   pollIntervalMs: number;
+  /** The consumers' auto.offset.reset; absent = Kafka's default, 'latest'. */
+  autoOffsetReset?: OffsetResetPolicy;
 }
 
 export interface ScenarioInput {
@@ -69,6 +71,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     ...shape.timing,
     'min.insync.replicas': shape.minInsync,
   };
+  if (workload.autoOffsetReset !== undefined) config['auto.offset.reset'] = workload.autoOffsetReset;
   return {
     brokers: shape.brokers,
     topics: [{ name: TOPIC, partitions: shape.partitions, replicationFactor: shape.replicationFactor }],

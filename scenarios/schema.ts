@@ -160,6 +160,7 @@ const workloadSchema = z.strictObject({
   keys: nonNegative,
   sendIntervalMs: nonNegative,
   pollIntervalMs: nonNegative,
+  autoOffsetReset: z.enum(['latest', 'earliest', 'none']).optional(),
 });
 
 const scenarioInputSchema = z

@@ -29,6 +29,10 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     'AlterPartition accepted without the partition epoch check: a deposed leader rewrites the ISR',
   'stale-broker-epoch': 'pre-KIP-903: a replica with a stale broker epoch may join the ISR',
   'last-replica-standing': 'pre-KIP-966: the ISR keeps its last member after it loses unflushed data in a power loss',
+  'validation-seeks-ahead':
+    "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch, even one ahead of it",
+  'no-producer-state-reload':
+    'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
   'controlled-shutdown-isr': 'pre-KIP-841 (KAFKA-13916): a broker in controlled shutdown rejoins the ISR',
 };
 

@@ -112,6 +112,8 @@ function kafkaShapeError(type: OpType, f: string, value: unknown): string | unde
     }
   } else if (v.offset !== undefined && !isNonNegInt(v.offset)) {
     return `assign "offset" must be an integer >= 0`;
+  } else if (v.reset !== undefined && v.reset !== 'earliest' && v.reset !== 'latest' && v.reset !== 'truncation') {
+    return `assign "reset" must be "earliest", "latest" or "truncation", got ${describe(v.reset)}`;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 // Small builders for hand-written histories and cluster snapshots in the checker tests.
 
-import type { History, HistoryEvent, OpType } from '../../checkers/history.ts';
+import type { ConsumerReset, History, HistoryEvent, OpType } from '../../checkers/history.ts';
 import type {
   BrokerView,
   ClusterSnapshot,
@@ -76,6 +76,11 @@ export class HistoryBuilder {
       partition,
       offset,
     });
+  }
+  /** The consumer's own move of its position (auto.offset.reset or KIP-320 truncation detection). */
+  reset(p: number, offset: number, reset: ConsumerReset, partition = 0): this {
+    const value = { topic: 't', partition, offset, reset };
+    return this.invoke(p, 'assign', value).ok(p, 'assign', { ...value });
   }
   /** A poll of consecutive values from `from`. */
   pollValues(p: number, from: number, values: string[], partition = 0): this {

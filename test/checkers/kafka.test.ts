@@ -224,6 +224,27 @@ describe('nonmonotonic-poll and poll-skip', () => {
     ]);
     expect(kinds(checkKafka(back.events))).toEqual(['nonmonotonic-poll']);
   });
+  it('a reset by the consumer: a rewind is allowed; a move ahead past unread values is a poll-skip', () => {
+    // earliest after reading a, b: back to 0, read again
+    const rewind = base().pollValues(2, 0, ['a', 'b']).reset(2, 0, 'earliest').pollValues(2, 0, ['a', 'b', 'c']);
+    expect(checkKafka(rewind.events).valid).toBe(true);
+    // latest after reading a: to the HW 3, skipping b and c (which process 3 read)
+    const skipping = base().pollValues(2, 0, ['a']).reset(2, 3, 'latest').pollValues(3, 0, ['a', 'b', 'c']);
+    const ahead = checkKafka(skipping.events);
+    expect(kinds(ahead)).toEqual(['poll-skip']);
+    expect(ahead.anomalies[0]).toMatchObject({ offsets: [1, 3], values: ['a', 'b', 'c'] });
+    expect(ahead.anomalies[0].explanation).toMatch(/auto\.offset\.reset=latest/);
+    // latest where the position already is: nothing skipped
+    expect(checkKafka(base().pollValues(2, 0, ['a', 'b', 'c']).reset(2, 3, 'latest').events).valid).toBe(true);
+    // the first poll after a reset is judged against the reset position
+    const late = checkKafka(
+      base()
+        .pollValues(2, 0, ['a', 'b'])
+        .reset(2, 0, 'earliest')
+        .poll(2, 0, [[1, 'b']]).events,
+    );
+    expect(kinds(late)).toEqual(['poll-skip']); // and no lost-write of c: a reset to 0 is no final read
+  });
   it('has neither: successive polls continue where the last left off', () => {
     expect(checkKafka(base().pollValues(2, 0, ['a']).pollValues(2, 1, ['b', 'c']).events).valid).toBe(true);
   });

@@ -124,9 +124,18 @@ describe('kip-360-resend', () => {
     offsets: [0, 5],
   });
 
+  /** Copies at offsets 0 and 5 of t/0, under producer 7 at these epochs (and t/1 alike). */
+  const appendCopies = (tracker: PromiseTracker, first: number, second: number) => {
+    for (const p of [0, 1]) {
+      tracker.onLeaderAppend(p, 0, 1, { id: 7, epoch: first });
+      tracker.onLeaderAppend(p, 5, 1, { id: 7, epoch: second });
+    }
+  };
+
   it('excuses a duplicate of a re-sent value, on its partition only; nothing else', () => {
     const { tracker } = setup();
-    tracker.onResequenced(200, 't', 0, ['a']);
+    appendCopies(tracker, 0, 1);
+    tracker.onResequenced(200, 't', 0, 1, ['a']);
     const all = [dup('b'), dup('a', 1), dup('a'), lost];
     const judged = judgeExpected(all, promiseEvidence(tracker, all));
     expect(judged.map((a) => a.expectedBecause?.rule ?? null)).toEqual([null, null, 'kip-360-resend', null]);
@@ -135,9 +144,25 @@ describe('kip-360-resend', () => {
     expect(tracker.beyondPromise).toBe(false); // a resend is no durability breach
   });
 
+  it("a later copy under the same or an older epoch is the broker's failure, never excused", () => {
+    for (const [first, second] of [
+      [1, 1],
+      [1, 0],
+    ]) {
+      const { tracker } = setup();
+      appendCopies(tracker, first, second);
+      tracker.onResequenced(200, 't', 0, 1, ['a']);
+      expect(judge(tracker, dup('a'))).toBeUndefined();
+    }
+    const { tracker } = setup();
+    tracker.onResequenced(200, 't', 0, 1, ['a']);
+    expect(judge(tracker, dup('a'))).toBeUndefined(); // no append seen: no evidence
+  });
+
   it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
     const { tracker } = setup();
-    tracker.onResequenced(200, 't', 0, ['a']);
+    appendCopies(tracker, 0, 1);
+    tracker.onResequenced(200, 't', 0, 1, ['a']);
     const back: Anomaly = { kind: 'nonmonotonic-poll', explanation: 'x', topic: 't', partition: 0, values: ['z', 'a'] };
     const skip: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['a', 'q', 'b'] };
     const other: Anomaly = { kind: 'poll-skip', explanation: 'x', topic: 't', partition: 0, values: ['p', 'q'] };

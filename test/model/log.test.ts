@@ -167,6 +167,12 @@ describe('producer idempotence state', () => {
     expect(s.check(1, 1, 3, 3)).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     s.onBatch(1, 1, { firstSeq: 0, lastSeq: 0, firstOffset: 9, lastOffset: 9 });
     expect(s.check(1, 0, 7, 7)).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+    // A retry of the old epoch is fenced even with sequences the broker once cached for it
+    // (findDuplicateBatch compares the epoch), and the new epoch's batch of sequence 0 is a
+    // duplicate of its own, not of the old epoch's sequence 0.
+    expect(s.check(1, 0, 6, 6)).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+    expect(s.check(1, 1, 0, 0)).toMatchObject({ kind: 'duplicate', batch: { firstOffset: 9 } });
+    expect(s.check(1, 1, 1, 1)).toEqual({ kind: 'append' });
     expect(s.check(2, 0, 41, 41)).toEqual({ kind: 'append' }); // unknown producer: any sequence
   });
 });

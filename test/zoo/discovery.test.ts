@@ -35,6 +35,8 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'unfenced-alter-partition': [1_000_001, 1_000_288],
   'stale-broker-epoch': [2_000_001, 2_000_018],
   'last-replica-standing': [1, 15],
+  'validation-seeks-ahead': [1, 5],
+  'no-producer-state-reload': [1, 10],
   'controlled-shutdown-isr': [1, 4],
 };
 

@@ -1,12 +1,14 @@
 // The consumer against fake brokers: reads in order up to the HW, KIP-320 truncation
-// detection (OffsetsForLeaderEpoch after a leader change, DivergingEpoch in a Fetch answer)
-// records an assign and never otherwise polls backwards, fencing and timeouts are recorded
+// detection (OffsetsForLeaderEpoch after a leader change, the only way Kafka's consumer finds
+// it) records an assign and never otherwise polls backwards, OFFSET_OUT_OF_RANGE resets by
+// auto.offset.reset (an assign that says so, or a stop under `none`), fencing and timeouts are recorded
 // as fail and info, and a randomized run with leader moves and cuts stays well formed.
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { AssignValue, PollValue, SendValue } from '../../../checkers/history.ts';
 import type { ConsumerActor } from '../../../model/consumer.ts';
+import { DEFAULT_KAFKA_CONFIG, type OffsetResetPolicy } from '../../../model/config.ts';
 import { addConsumer, addProducer, assertWellFormed, completions, fakeRig } from './helpers.ts';
 
 const C = 300;
@@ -87,13 +89,13 @@ describe('consumer', () => {
     assertWellFormed(rig.recorder.events);
   });
 
-  it('handles a DivergingEpoch answer: an empty poll, then an assign at the end offset', () => {
+  it('sends no last fetched epoch: a log rewritten under it with no leader change goes unnoticed', () => {
     const rig = fakeRig(4);
     rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1] });
     rig.broker(1).seed('t', 0, 1, ['a0', 'a1', 'a2']);
     addConsumer(rig, C, { assignment: T0 });
     // Rewrite the leader's log under the consumer without an epoch the consumer could see in
-    // metadata, so only the Fetch answer's DivergingEpoch can reveal it.
+    // metadata: Kafka's consumer finds truncation only by validation after a leader change.
     rig.sim.at(200_000, 'rewrite', () => {
       const log = rig.broker(1).log('t', 0);
       log.length = 1;
@@ -101,20 +103,77 @@ describe('consumer', () => {
     });
     rig.sim.run({ untilUs: 2_000_000 });
     const events = rig.recorder.events;
-    expect(assigns(events)).toEqual([0, 1]);
+    expect(assigns(events)).toEqual([0]);
     expect(polled(events)).toEqual([
       [0, 'a0'],
       [1, 'a1'],
       [2, 'a2'],
-      [1, 'c1'],
-      [2, 'c2'],
       [3, 'c3'],
     ]);
-    const assignAt = events.findIndex(
-      (e) => e.f === 'assign' && e.type === 'ok' && (e.value as AssignValue).offset === 1,
-    );
-    const before = events.slice(0, assignAt).filter((e) => e.f === 'poll' && e.type === 'ok');
-    expect((before[before.length - 1].value as PollValue).records).toEqual([]);
+    assertWellFormed(events);
+  });
+
+  /** A log of three records cut to two under a consumer at position 3, then one more record. */
+  function outOfRange(seed: number, reset: OffsetResetPolicy): ReturnType<typeof fakeRig> {
+    const rig = fakeRig(seed);
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1', 'a2']);
+    addConsumer(rig, C, { assignment: T0, config: { ...DEFAULT_KAFKA_CONFIG, 'auto.offset.reset': reset } });
+    rig.sim.at(200_000, 'cut', () => {
+      rig.broker(1).log('t', 0).length = 1;
+      rig.broker(1).seed('t', 0, 1, ['c1']);
+    });
+    rig.sim.at(600_000, 'append', () => rig.broker(1).seed('t', 0, 1, ['c2']));
+    rig.sim.run({ untilUs: 2_000_000 });
+    return rig;
+  }
+
+  function resets(events: ReturnType<typeof fakeRig>['recorder']['events']): Array<[number, string | undefined]> {
+    return completions(events, 'assign', 'ok').map((e) => {
+      const v = e.value as AssignValue;
+      return [v.offset, v.reset];
+    });
+  }
+
+  it('OFFSET_OUT_OF_RANGE under auto.offset.reset=latest: an assign at the HW that says so, then reads on', () => {
+    const rig = outOfRange(41, 'latest');
+    const events = rig.recorder.events;
+    expect(completions(events, 'poll', 'fail').map((e) => e.error)).toEqual(['OFFSET_OUT_OF_RANGE']);
+    expect(resets(events)).toEqual([
+      [0, undefined],
+      [2, 'latest'],
+    ]);
+    expect(polled(events)).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+      [2, 'a2'],
+      [2, 'c2'],
+    ]);
+    expect(rig.sim.actor<ConsumerActor>(C)!.fetchers[0].stats.resets).toBe(1);
+    assertWellFormed(events);
+  });
+
+  it('OFFSET_OUT_OF_RANGE under auto.offset.reset=earliest: back to the log start', () => {
+    const events = outOfRange(42, 'earliest').recorder.events;
+    expect(resets(events)).toEqual([
+      [0, undefined],
+      [0, 'earliest'],
+    ]);
+    expect(polled(events).slice(3)).toEqual([
+      [0, 'a0'],
+      [1, 'c1'],
+      [2, 'c2'],
+    ]);
+    assertWellFormed(events);
+  });
+
+  it('OFFSET_OUT_OF_RANGE under auto.offset.reset=none: the error reaches the application, which stops reading', () => {
+    const rig = outOfRange(43, 'none');
+    const events = rig.recorder.events;
+    expect(completions(events, 'poll', 'fail').map((e) => e.error)).toEqual(['OFFSET_OUT_OF_RANGE']);
+    expect(resets(events)).toEqual([[0, undefined]]);
+    expect(polled(events)).toHaveLength(3);
+    expect(rig.sim.actor<ConsumerActor>(C)!.fetchers[0].isStopped()).toBe(true);
     assertWellFormed(events);
   });
 

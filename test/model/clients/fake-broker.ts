@@ -218,8 +218,16 @@ export class FakeBroker implements Actor<Message> {
     if (msg.producerId >= 0) {
       let byPid = this.producers.get(key);
       if (byPid === undefined) this.producers.set(key, (byPid = new Map()));
-      const entry = byPid.get(msg.producerId);
-      if (entry !== undefined && entry.epoch === msg.producerEpoch) {
+      let entry = byPid.get(msg.producerId);
+      // Kafka's ProducerAppendInfo: an older epoch is fenced; a newer one starts at sequence 0.
+      if (entry !== undefined && msg.producerEpoch < entry.epoch) {
+        return { error: 'INVALID_PRODUCER_EPOCH', baseOffset: -1 };
+      }
+      if (entry !== undefined && msg.producerEpoch > entry.epoch) {
+        if (msg.baseSequence !== 0) return { error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', baseOffset: -1 };
+        entry = undefined;
+      }
+      if (entry !== undefined) {
         const dup = entry.batches.find((b) => b.firstSeq === msg.baseSequence && b.lastSeq === lastSeq);
         if (dup !== undefined) return { error: 'NONE', baseOffset: dup.baseOffset };
         const last = entry.batches[entry.batches.length - 1];

@@ -3,7 +3,13 @@
 
 import { Simulation } from '../../../harness/index.ts';
 import type { History, HistoryEvent, PollValue, SendValue } from '../../../checkers/history.ts';
-import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type TopicSpec, type WorkloadSpec } from '../../../model/config.ts';
+import {
+  DEFAULT_KAFKA_CONFIG,
+  type ClusterSpec,
+  type KafkaConfig,
+  type TopicSpec,
+  type WorkloadSpec,
+} from '../../../model/config.ts';
 import { createHistoryRecorder, historyProblems } from '../../../model/history-recorder.ts';
 import type { HistoryRecorder } from '../../../model/client-api.ts';
 import { createProducer } from '../../../model/producer.ts';
@@ -88,6 +94,7 @@ export function addConsumer(
     topics?: TopicSpec[];
     assignment: Array<{ topic: string; partition: number }>;
     pollIntervalMs?: number;
+    variant?: ClusterSpec['variant'];
   },
 ): void {
   rig.sim.addNode({
@@ -101,6 +108,7 @@ export function addConsumer(
       workload: { sends: 0, keys: 0, sendIntervalMs: 10, pollIntervalMs: opts.pollIntervalMs ?? 10 },
       assignment: opts.assignment,
       recorder: rig.recorder,
+      variant: opts.variant,
     }),
   });
   rig.sim.start(id);

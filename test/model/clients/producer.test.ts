@@ -137,18 +137,26 @@ describe('retries and idempotence', () => {
     });
   }
 
-  it('restarts sequences under a new producer id after OUT_OF_ORDER_SEQUENCE_NUMBER on the next batch', () => {
+  it('bumps the epoch of the same producer id after OUT_OF_ORDER_SEQUENCE_NUMBER on the next batch (KIP-360)', () => {
     const rig = fakeRig(11, { hook: firstRequest({ error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }) });
     addProducer(rig, P, { sends: 10 });
     rig.sim.run({ untilUs: 5_000_000 });
     const producer = rig.sim.actor<ProducerActor>(P)!;
-    expect(producer.sender!.stats.pidBumps).toBe(1);
-    expect(rig.broker(1).received.filter((m) => m.type === 'InitProducerIdRequest')).toHaveLength(2);
+    expect(producer.sender!.stats.pidBumps).toBe(0);
+    expect(producer.sender!.stats.epochBumps).toBe(1);
+    expect(rig.broker(1).received.filter((m) => m.type === 'InitProducerIdRequest')).toHaveLength(1);
+    const produces = rig.broker(1).received.filter((m) => m.type === 'ProduceRequest');
+    expect(new Set(produces.map((m) => m.producerId)).size).toBe(1);
+    // The first request under epoch 0 was refused; the rewrite starts again at sequence 0 under epoch 1.
+    expect(produces.map((m) => [m.producerEpoch, m.baseSequence]).slice(0, 2)).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
     expect(sendValues(rig.recorder.events, 'ok')).toHaveLength(10);
     expect(duplicates(valuesIn(rig.broker(1).log('t', 0)))).toEqual([]);
   });
 
-  it('resolves an expired in-flight batch with a new producer id and goes on without duplicates', () => {
+  it('resolves an expired in-flight batch with an epoch bump and goes on without duplicates', () => {
     // The broker is silent for 12 s (longer than delivery.timeout.ms = 10 s), then healthy.
     const rig = fakeRig(12, { hook: (_req, b) => (b.ctx.now() < 12_000_000 ? 'silence' : 'append') });
     addProducer(rig, P, { sends: 40, sendIntervalMs: 400 });
@@ -160,7 +168,8 @@ describe('retries and idempotence', () => {
     expect(info.length).toBeGreaterThan(0);
     for (const e of info) expect(e.error).toMatch(/delivery-timeout/);
     expect(sendValues(events, 'ok').length).toBeGreaterThan(0);
-    expect(producer.sender!.stats.pidBumps).toBeGreaterThan(0);
+    expect(producer.sender!.stats.epochBumps).toBeGreaterThan(0);
+    expect(producer.sender!.stats.pidBumps).toBe(0);
     expect(duplicates(valuesIn(rig.broker(1).log('t', 0)))).toEqual([]);
     assertWellFormed(events);
   });

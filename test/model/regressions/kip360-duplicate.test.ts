@@ -4,7 +4,7 @@
 // metadata-delta fix). Every one is the same Kafka mechanism:
 //   1. a batch's outcome is unknown to the producer (request timed out, REQUEST_TIMED_OUT,
 //      a leader that went away) while its records were appended and later committed;
-//   2. the producer restarts the partition's sequences under a new identity (KIP-360; Java:
+//   2. the producer restarts the partition's sequences under a bumped epoch (KIP-360; Java:
 //      TransactionManager.canRetry asks for an epoch bump on OUT_OF_ORDER_SEQUENCE_NUMBER of
 //      the next expected batch, or maybeResolveSequences after an expiry; then
 //      bumpIdempotentProducerEpoch → startSequencesAtBeginning rewrites every in-flight batch);
@@ -12,19 +12,20 @@
 // KAFKA-14034 (apache/kafka PR 13796) describes exactly this ("their producer epoch and
 // sequence number gets rewritten, effectively granting those messages a new identity"); a
 // librdkafka maintainer notes the Java client bumps "in all cases". The model's client does
-// what the Java client does (a new producer id instead of a local epoch bump: the broker
-// treats both as a new identity starting at sequence 0). So the duplicate is a real Kafka
-// anomaly; it is not a loss. The client announces the values it re-sends that way
-// ('producer-resequenced' probe) and the fuzzer marks their duplicates, and the poll
-// anomalies the second copy causes, as expected (driver/promise.ts, rule 'kip-360-resend';
-// its unit tests are in test/fuzz/promise.test.ts).
+// what the Java client does: the same producer id with epoch + 1, sequences from 0, which the
+// broker accepts as a new epoch (ProducerAppendInfo.checkSequence). So the duplicate is a real
+// Kafka anomaly; it is not a loss. The client announces the values it re-sends that way
+// ('producer-resequenced' probe), leaders announce the producer epoch of each append, and the
+// fuzzer marks the duplicate expected only when each copy came under a newer epoch than the
+// one before, with the poll anomalies the second copy causes (driver/promise.ts, rule
+// 'kip-360-resend'; its unit tests are in test/fuzz/promise.test.ts).
 //
 // Seed 214041 in short: broker 3, leader of t/0, stops at 0.18 s with the producer's first
 // batch (p202-9, sequence 0) unanswered; broker 1 leads and takes p202-14 (sequence 1) from a
 // producer it has no state for (Kafka's ProducerAppendInfo.checkSequence accepts any sequence
 // then) at offset 0, but cannot commit it before the request times out; sequence 0 is then
-// refused as out of order, the producer takes a new identity and re-sends both: p202-14 lands
-// again at offset 5.
+// refused as out of order, the producer bumps its epoch to 1 and re-sends both from sequence 0:
+// p202-14 lands again at offset 8 (at offset 5 before the epoch bump replaced a new producer id).
 
 import { describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../../scenarios/index.ts';
@@ -69,9 +70,10 @@ describe('KIP-360 resends: a duplicate Kafka makes, not a loss', () => {
     const { result, failing } = rerun(214041, seed214041);
     expect(failing).toEqual([]);
     const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate');
-    expect(dup).toMatchObject({ expected: true, values: ['p202-14'], offsets: [0, 5] });
+    expect(dup).toMatchObject({ expected: true, values: ['p202-14'], offsets: [0, 8] });
     expect(dup!.explanation).toMatch(/KIP-360/);
     expect(dup!.expectedBecause).toMatchObject({ rule: 'kip-360-resend', partition: dup!.partition });
+    expect(dup!.expectedBecause!.event).toMatch(/under epoch 1/);
     expect(result.beyondPromise).toBe(false);
     expect(result.outcome).toBe('expected-loss');
   });
