@@ -211,10 +211,10 @@ describe('npm run fuzz: merge, --report and the index', () => {
   });
 
   it('--report writes the trace and report of a passing seed and of an expected loss; the index lists the loss', () => {
-    // Seed 177 of swarm is an expected loss on the correct model (beyond Kafka's promise); seed 3 passes.
+    // Seed 11 of swarm is an expected loss on the correct model (beyond Kafka's promise); seed 3 passes.
     for (const [seed, outcome] of [
       [3, 'ok'],
-      [177, 'expected-loss'],
+      [11, 'expected-loss'],
     ] as const) {
       const out = dir();
       const r = npmFuzz(['--seed', String(seed), '--report', '--out', out, '--json']);
