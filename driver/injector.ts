@@ -16,6 +16,7 @@
 import { match } from 'ts-pattern';
 import type { CutShape, NodeId, SimulationApi } from '../harness/types.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
+import type { KraftController } from '../model/controller.ts';
 import type { PromiseBreach } from '../checkers/verdict.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
 import { describeAction } from '../scenarios/faults.ts';
@@ -304,6 +305,8 @@ export class FaultInjector {
           this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'),
         )
         .with({ kind: 'rolling-restart' }, (x) => this.fireRolling(record, x))
+        .with({ kind: 'pause' }, (x) => this.firePause(record, x, subjects))
+        .with({ kind: 'leader-election' }, (x) => this.fireElection(record, x))
         .exhaustive();
       if (!done) return;
     } catch (err) {
@@ -365,6 +368,8 @@ export class FaultInjector {
     name: string,
   ): boolean {
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
+    // A hung process cannot run its clean shutdown (a kill -9 still works).
+    if (how === 'shutdown' && this.sim.isPaused(node)) return this.skip(record, `${name} is paused (hung)`);
     if (how === 'crash') this.sim.crash(node);
     this.hold(node, record.id);
     this.start(
@@ -485,6 +490,50 @@ export class FaultInjector {
     return true;
   }
 
+  /** SIGSTOP a node, SIGCONT it after durationMs (or at the heal); a crash meanwhile ends the pause. */
+  private firePause(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'pause' }>,
+    subjects: readonly number[],
+  ): boolean {
+    const node = this.resolve(a.target, subjects);
+    if (node === undefined) return this.skip(record, 'target not resolvable');
+    const name = this.nameOf(node);
+    if (!this.sim.isUp(node)) return this.skip(record, `${name} is down`);
+    if (this.sim.isPaused(node)) return this.skip(record, `${name} is already paused`);
+    this.sim.pause(node);
+    this.start(record, `pause (SIGSTOP) ${name} for ${a.durationMs} ms, then resume it`);
+    const resume = (): void => {
+      if (this.sim.isUp(node) && this.sim.isPaused(node)) this.sim.resume(node);
+      this.end(record);
+    };
+    this.schedule(record, this.sim.now() + a.durationMs * 1000, resume, resume);
+    return true;
+  }
+
+  /**
+   * kafka-leader-election.sh: an ElectLeaders request reaching the controller now (it runs
+   * the election and commits it at once). Done at once; an unclean election that elects a
+   * replica from outside the ISR and ELR is a breach of Kafka's promise.
+   */
+  private fireElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
+    const controller = this.sim.actor<KraftController>(this.nodes.controllerId);
+    if (controller === undefined || this.sim.isPaused(this.nodes.controllerId)) {
+      return this.skip(record, 'the controller is not running');
+    }
+    const what = `${a.election} leader election of ${this.view.topic}/${a.partition}`;
+    const outcome = controller.electLeaders(this.view.topic, a.partition, a.election);
+    const result = outcome.error === 'NONE' ? `broker ${outcome.leader} elected` : outcome.error;
+    if (outcome.unclean) {
+      const event = `${what} (kafka-leader-election.sh)`;
+      record.breach = this.promise.adminUncleanElection(a.partition, outcome.leader, event);
+    }
+    const beyond = outcome.unclean ? ' [beyond what Kafka promises]' : '';
+    this.start(record, `${what} (kafka-leader-election.sh): ${result}${beyond}`);
+    this.end(record);
+    return true;
+  }
+
   private fireRolling(record: FaultRecord, a: Extract<FaultAction, { kind: 'rolling-restart' }>): boolean {
     if (this.rolling) return this.skip(record, 'another rolling restart is under way');
     const brokers = [...this.nodes.brokerIds];
@@ -516,7 +565,7 @@ export class FaultInjector {
         return;
       }
       const b = brokers[i];
-      if (!this.sim.isUp(b)) {
+      if (!this.sim.isUp(b) || this.sim.isPaused(b)) {
         step(i + 1, 0, previous, restartedAtUs);
         return;
       }

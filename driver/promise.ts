@@ -4,7 +4,11 @@
 // names the breach that makes it so. Nothing else labels faults or anomalies. The rules:
 // - 'min-isr-power-loss' (durability (a) below; KIP-966 "MinISR-1 tolerance");
 // - 'last-known-leader-elected' (durability (b) below; KIP-966, PartitionChangeBuilder);
-// - 'kip-360-resend' (ResentValues and AppendIdentities below; KIP-360, KAFKA-14034).
+// - 'kip-360-resend' (ResentValues and AppendIdentities below; KIP-360, KAFKA-14034);
+// - 'admin-unclean-election' (an operator's kafka-leader-election.sh --election-type UNCLEAN
+//   that elected a replica from outside the ISR and ELR: ReplicationControlManager.electLeader
+//   with PartitionChangeBuilder.Election.UNCLEAN; the operator accepted losing committed
+//   records, so the run is beyond the durability promise).
 // Why each holds:
 // - Unclean shutdowns: power loss or kill -9 (Kafka cannot tell them apart: no clean-shutdown
 //   marker), and a clean stop of an incarnation that had not registered yet (its marker holds
@@ -136,10 +140,14 @@ class DamageSet {
 }
 
 /** The rules a breach names (PromiseBreach.rule). */
-type PromiseRule = 'min-isr-power-loss' | 'last-known-leader-elected' | 'kip-360-resend';
+type PromiseRule = 'min-isr-power-loss' | 'last-known-leader-elected' | 'kip-360-resend' | 'admin-unclean-election';
 
 /** Rules that take the whole run beyond the durability promise (every anomaly of it expected). */
-const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>(['min-isr-power-loss', 'last-known-leader-elected']);
+const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>([
+  'min-isr-power-loss',
+  'last-known-leader-elected',
+  'admin-unclean-election',
+]);
 
 /**
  * Records the breaches of Kafka's promise as the run goes. Fed by the driver: every
@@ -265,6 +273,26 @@ export class PromiseTracker {
   onUncleanRegistration(broker: number): void {
     if (this.unclean.has(broker)) return;
     this.unclean.addRestarted(broker, this.targetsOf(broker));
+  }
+
+  /**
+   * An admin's unclean election (kafka-leader-election.sh) elected `leader` from outside the
+   * ISR and ELR of `partition` just now: beyond the durability promise.
+   */
+  adminUncleanElection(partition: number, leader: number, event: string): PromiseBreach {
+    const breach: PromiseBreach = {
+      rule: 'admin-unclean-election',
+      explanation:
+        `An administrator requested an unclean leader election of ${this.view.topic}/${partition} and broker ` +
+        `${leader}, outside the ISR and ELR, was elected: Kafka keeps acknowledged writes only through clean ` +
+        `elections; an unclean one may lose what the ISR had committed.`,
+      partition,
+      nodes: [leader],
+      atUs: this.nowUs(),
+      event,
+    };
+    this.breaches.push(breach);
+    return breach;
   }
 
   /** Feed every leader 'append' probe of the scenario's topic that carries a producer identity. */

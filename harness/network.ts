@@ -9,9 +9,22 @@
 // - A cut blocks links: what is in flight on a newly blocked link is dropped (its connection
 //   resets: the link's epoch moves on), and what is sent while the cut lasts is dropped.
 //   Nothing is delivered twice, nothing is corrupted; a requester learns of a loss only by
-//   its own timeout, as with a reset TCP connection.
-// - A node going down resets every connection touching it, both directions. A reset
-//   connection owes no order to the messages it dropped: the next one starts afresh.
+//   its own timeout: a cut sends no reset.
+// - A node going down resets every connection touching it, both directions: what is in flight
+//   to and from it is dropped. A reset connection owes no order to the messages it dropped:
+//   the next one starts afresh.
+// - Connection resets are seen (the OS answers for a dead process): when a process dies
+//   (crash, kill, clean stop) on a powered machine, each live peer with an open connection to
+//   it (a message sent either way since the link's last reset) gets a disconnect
+//   notification one network latency later, unless the link from the dead node to the peer
+//   is blocked by a cut. The notice comes even if the node restarted meanwhile and the peer
+//   already reached the new incarnation (in reality those sends went on the dead connection;
+//   the peer cannot know their fate either way). A send to a node whose process is down on a powered machine is
+//   refused: the message is dropped and the sender gets a disconnect notification one round
+//   trip later (at most one pending per link), unless a cut blocks either direction.
+// - Nothing is seen of a power loss (a machine without power sends nothing), of a cut, or of
+//   a paused (hung) process, whose kernel still accepts and queues messages: there a peer
+//   learns only by its own timeout.
 // Cuts compose: a link is blocked while any active cut blocks it.
 
 import type { CutId, CutShape, LatencyDistribution, NetworkApi, NodeId, SlowId, TimeUs } from './types.ts';
@@ -26,6 +39,10 @@ export class SimNetwork implements NetworkApi {
   private capacity = 0;
   private blockedCount = new Int32Array(0);
   private linkEpoch = new Int32Array(0);
+  /** A message went either way on the link since its last reset (a TCP connection is open). */
+  private linkOpen = new Uint8Array(0);
+  /** A refused connect on the link awaits its disconnect notification. */
+  private linkRefusing = new Uint8Array(0);
   private lastDeliveryUs = new Float64Array(0);
   private extraUs = new Float64Array(0);
   private linkLatency: (LatencyDistribution | undefined)[] = [];
@@ -84,6 +101,50 @@ export class SimNetwork implements NetworkApi {
     return deliverAt;
   }
 
+  /** Note that a message was queued on `link`: its connection is open until the next reset. */
+  markOpen(link: number): void {
+    this.linkOpen[link] = 1;
+  }
+
+  /**
+   * Dense indices of the peers that see `nodeIndex`'s connections reset when its process dies:
+   * an open connection either way, and the link from the node to the peer not blocked.
+   * Call before resetNode (which closes the connections).
+   */
+  peersSeeingReset(nodeIndex: number): number[] {
+    const peers: number[] = [];
+    for (let other = 0; other < this.ids.length; other++) {
+      if (other === nodeIndex) continue;
+      const out = this.link(nodeIndex, other);
+      const open = this.linkOpen[out] === 1 || this.linkOpen[this.link(other, nodeIndex)] === 1;
+      if (open && !this.isBlocked(out)) peers.push(other);
+    }
+    return peers;
+  }
+
+  /**
+   * A connect from `fromIndex` to a node whose process is down: the delay until the sender
+   * sees it refused (a round trip), or -1 when it goes unseen (a cut either way, or a
+   * refusal on this link already pending).
+   */
+  refusalDelay(fromIndex: number, toIndex: number): TimeUs {
+    const out = this.link(fromIndex, toIndex);
+    const back = this.link(toIndex, fromIndex);
+    if (this.isBlocked(out) || this.isBlocked(back) || this.linkRefusing[out] === 1) return -1;
+    this.linkRefusing[out] = 1;
+    return this.notifyDelay(out) + this.notifyDelay(back);
+  }
+
+  /** The refusal notification on `link` was dispatched (or dropped). */
+  refusalDone(link: number): void {
+    this.linkRefusing[link] = 0;
+  }
+
+  /** One latency on `link` for a notification (no FIFO slot: it is no message). */
+  notifyDelay(link: number): TimeUs {
+    return this.sample(this.linkLatency[link] ?? this.defaultLatency) + this.extraUs[link];
+  }
+
   /** Reset every connection touching a node (it went down). */
   resetNode(nodeIndex: number): void {
     for (let other = 0; other < this.ids.length; other++) {
@@ -99,6 +160,7 @@ export class SimNetwork implements NetworkApi {
   private resetLink(link: number): void {
     this.linkEpoch[link]++;
     this.lastDeliveryUs[link] = 0;
+    this.linkOpen[link] = 0;
   }
 
   setDefaultLatency(dist: LatencyDistribution): void {
@@ -231,13 +293,15 @@ export class SimNetwork implements NetworkApi {
     if (this.cuts.size > 0 || this.slows.size > 0)
       throw new Error('network: add every node before cutting or slowing links');
     const old = this.capacity;
-    const copy = <T extends Int32Array | Float64Array>(src: T, make: (n: number) => T): T => {
+    const copy = <T extends Int32Array | Float64Array | Uint8Array>(src: T, make: (n: number) => T): T => {
       const dst = make(newCapacity * newCapacity);
       for (let i = 0; i < old; i++) for (let j = 0; j < old; j++) dst[i * newCapacity + j] = src[i * old + j];
       return dst;
     };
     this.blockedCount = copy(this.blockedCount, (n) => new Int32Array(n));
     this.linkEpoch = copy(this.linkEpoch, (n) => new Int32Array(n));
+    this.linkOpen = copy(this.linkOpen, (n) => new Uint8Array(n));
+    this.linkRefusing = copy(this.linkRefusing, (n) => new Uint8Array(n));
     this.lastDeliveryUs = copy(this.lastDeliveryUs, (n) => new Float64Array(n));
     this.extraUs = copy(this.extraUs, (n) => new Float64Array(n));
     const latency: (LatencyDistribution | undefined)[] = new Array(newCapacity * newCapacity);

@@ -9,6 +9,14 @@
 //   fresh actor (new incarnation) that recovers from its disk. Timers and in-flight
 //   messages of an older incarnation are dropped: its timers leave the queue when it goes
 //   down, its connections are reset (network.ts).
+// - A process that dies on a powered machine (crash, clean stop; not a power loss) resets
+//   its peers' connections: each live peer with an open connection to it gets
+//   `onDisconnect(node)` one latency later, unless a cut hides it; a send to such a down node
+//   is refused, its sender told one round trip later (network.ts states the fault model).
+// - A paused node (a hung process: SIGSTOP) runs nothing: messages, timers and disconnect
+//   notifications due to it wait, in order, and run when it resumes (timers late); its
+//   connections stay open, so its peers learn nothing until their own timeouts. A paused
+//   node can still crash or lose power (what waited is dropped).
 // - Node state changes (start, crash, power loss, shutdown) happen only from driver code,
 //   never from inside an actor's handler or a probe listener of the node being changed
 //   while it runs (that would tear down an actor mid-handler): they throw if tried.
@@ -45,8 +53,19 @@ import type {
 const KIND_DELIVER = 0;
 const KIND_TIMER = 1;
 const KIND_EXTERNAL = 2;
+const KIND_DISCONNECT = 3;
 /** Codes folded into the hash for each recorded kind. */
-const HASH_CODE: Record<KernelEventKind, number> = { deliver: 1, timer: 2, external: 3, drop: 4, node: 5 };
+const HASH_CODE: Record<KernelEventKind, number> = {
+  deliver: 1,
+  timer: 2,
+  external: 3,
+  drop: 4,
+  node: 5,
+  disconnect: 6,
+};
+/** Codes folded for pause and resume (not node transitions: the node stays up). */
+const PAUSE_CODE = 7;
+const RESUME_CODE = 8;
 
 /** Distinct labels the hash interns; beyond it, labels are folded as text every time. */
 const MAX_INTERNED_LABELS = 4_096;
@@ -98,6 +117,11 @@ interface NodeSlot<P extends ProbeEvent> {
   stopTimeout: number;
   /** requestStop callbacks to run once this incarnation is down. */
   whenDown: Array<() => void>;
+  /** The machine has power (false from a power loss until the next start). */
+  powered: boolean;
+  /** A hung process: events due to it wait in `deferred`, in dispatch order. */
+  paused: boolean;
+  deferred: SimEvent[];
 }
 
 /**
@@ -181,6 +205,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       stopping: false,
       stopTimeout: -1,
       whenDown: [],
+      powered: true,
+      paused: false,
+      deferred: [],
     };
     this.slots[index] = slot;
     this.slotById.set(spec.id, slot);
@@ -217,6 +244,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     const transition: NodeTransition = slot.started ? 'restart' : 'start';
     slot.started = true;
     slot.up = true;
+    slot.powered = true;
     slot.incarnation++;
     const ctx = new Context(this, slot, this.streams.get(`node:${slot.id}`));
     slot.ctx = ctx;
@@ -236,6 +264,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
 
   powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void {
     const slot = this.slot(id);
+    slot.powered = false;
     if (slot.up) this.takeDown(slot, 'power-loss');
     else {
       this.assertNotRunning(slot, 'power-loss');
@@ -302,6 +331,47 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     });
   }
 
+  isPaused(id: NodeId): boolean {
+    return this.slot(id).paused;
+  }
+
+  /** Hang a running node's process (SIGSTOP): nothing of it runs until resume. */
+  pause(id: NodeId): void {
+    const slot = this.slot(id);
+    this.assertNotRunning(slot, 'pause');
+    if (!slot.up || slot.paused) throw new Error(`pause: node ${slot.name} is ${slot.up ? 'already paused' : 'down'}`);
+    slot.paused = true;
+    this.foldNodeCode(slot, PAUSE_CODE);
+  }
+
+  /**
+   * Resume a paused node (SIGCONT): what waited for it runs now, in its original order, and
+   * before anything due to it later (events at this very instant join the waiting ones).
+   */
+  resume(id: NodeId): void {
+    const slot = this.slot(id);
+    if (!slot.paused) throw new Error(`resume: node ${slot.name} is not paused`);
+    slot.paused = false;
+    this.foldNodeCode(slot, RESUME_CODE);
+    const waiting = slot.deferred;
+    slot.deferred = [];
+    const heap = this.heap;
+    const sameInstant: SimEvent[] = [];
+    for (const ev of heap) {
+      if (ev.target === slot.index && ev.kind !== KIND_EXTERNAL && ev.timeUs <= this.nowUs) sameInstant.push(ev);
+    }
+    sameInstant.sort((a, b) => a.seq - b.seq);
+    for (const ev of sameInstant) {
+      this.removeFromHeap(ev);
+      waiting.push(ev);
+    }
+    for (const ev of waiting) {
+      ev.timeUs = this.nowUs;
+      ev.seq = this.nextSeq++;
+      this.push(ev);
+    }
+  }
+
   onProbe(listener: (node: NodeId, event: P) => void): void {
     this.probeListeners.push(listener);
   }
@@ -348,8 +418,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         }
         this.popTop();
         this.nowUs = top.timeUs;
-        this.dispatch(top);
-        this.release(top);
+        if (this.dispatch(top)) this.release(top);
         ran++;
         if (stopWhen !== undefined && stopWhen()) return 'stopped';
       }
@@ -364,7 +433,8 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     return this.heap.length;
   }
 
-  private dispatch(ev: SimEvent): void {
+  /** Runs one event; false when it waits for a paused node (not to be released). */
+  private dispatch(ev: SimEvent): boolean {
     this.processed++;
     switch (ev.kind) {
       case KIND_DELIVER: {
@@ -373,8 +443,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         if (!slot.up || ev.epoch !== this.network.epochOf(ev.link)) {
           this.network.droppedCount++;
           this.fold(HASH_CODE.drop, ev.target, ev.source, msg.type, msg);
-          return;
+          return true;
         }
+        if (slot.paused) return this.defer(slot, ev);
         this.network.deliveredCount++;
         this.fold(HASH_CODE.deliver, ev.target, ev.source, msg.type, msg);
         this.runningIndex = ev.target;
@@ -383,7 +454,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         } finally {
           this.runningIndex = -1;
         }
-        return;
+        return true;
       }
       case KIND_TIMER: {
         const slot = this.slots[ev.target];
@@ -391,6 +462,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         if (!slot.up || ev.epoch !== slot.incarnation) {
           throw new Error(`kernel: timer of a dead incarnation of ${slot.name} reached dispatch`);
         }
+        if (slot.paused) return this.defer(slot, ev);
         this.fold(HASH_CODE.timer, ev.target, -1, timerLabel(ev.payload), ev.payload);
         this.runningIndex = ev.target;
         try {
@@ -398,16 +470,57 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         } finally {
           this.runningIndex = -1;
         }
-        return;
+        return true;
       }
       case KIND_EXTERNAL: {
         this.fold(HASH_CODE.external, -1, -1, ev.label, undefined);
         (ev.payload as () => void)();
-        return;
+        return true;
       }
+      case KIND_DISCONNECT:
+        return this.dispatchDisconnect(ev);
       default:
         throw new Error(`kernel: unknown event kind ${ev.kind}`);
     }
+  }
+
+  /** A disconnect notification: the target's connection to the source reset or was refused. */
+  private dispatchDisconnect(ev: SimEvent): boolean {
+    const slot = this.slots[ev.target];
+    if (!slot.up || ev.epoch !== slot.incarnation) {
+      if (ev.link >= 0) this.network.refusalDone(ev.link);
+      return true;
+    }
+    if (slot.paused) return this.defer(slot, ev);
+    if (ev.link >= 0) this.network.refusalDone(ev.link);
+    const peer = this.slots[ev.source];
+    this.fold(HASH_CODE.disconnect, ev.target, ev.source, 'disconnect', undefined);
+    this.runningIndex = ev.target;
+    try {
+      slot.actor!.onDisconnect?.(peer.id);
+    } finally {
+      this.runningIndex = -1;
+    }
+    return true;
+  }
+
+  /** Keep an event due to a paused node until it resumes. */
+  private defer(slot: NodeSlot<P>, ev: SimEvent): false {
+    this.processed--;
+    slot.deferred.push(ev);
+    return false;
+  }
+
+  /** Schedule a disconnect notification to `target` about `source` (link: a refusal's, else -1). */
+  private notifyDisconnect(target: NodeSlot<P>, source: NodeSlot<P>, delayUs: TimeUs, link: number): void {
+    const ev = this.alloc();
+    ev.timeUs = this.nowUs + delayUs;
+    ev.kind = KIND_DISCONNECT;
+    ev.target = target.index;
+    ev.source = source.index;
+    ev.epoch = target.incarnation;
+    ev.link = link;
+    this.push(ev);
   }
 
   private fold(code: number, target: number, source: number, label: string, detail: unknown): void {
@@ -462,8 +575,14 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     if (!dest.up || network.isBlocked(link)) {
       network.droppedCount++;
       this.fold(HASH_CODE.drop, dest.index, slot.index, msg.type, msg);
+      if (!dest.up && dest.powered) {
+        // The process is gone but its machine answers: the connect is refused (RST).
+        const delayUs = network.refusalDelay(slot.index, dest.index);
+        if (delayUs >= 0) this.notifyDisconnect(slot, dest, delayUs, link);
+      }
       return;
     }
+    network.markOpen(link);
     const ev = this.alloc();
     ev.timeUs = network.deliveryTime(link, this.nowUs);
     ev.kind = KIND_DELIVER;
@@ -513,7 +632,21 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     slot.up = false;
     slot.actor = undefined;
     slot.ctx = undefined;
+    slot.paused = false;
+    for (const ev of slot.deferred) {
+      if (ev.kind === KIND_DISCONNECT && ev.link >= 0) this.network.refusalDone(ev.link);
+      this.release(ev);
+    }
+    slot.deferred = [];
     this.dropTimersOf(slot.index);
+    if (transition !== 'power-loss') {
+      // The dead process's OS resets its connections (RST): each peer hears of it.
+      const network = this.network;
+      for (const peer of network.peersSeeingReset(slot.index)) {
+        const target = this.slots[peer];
+        if (target.up) this.notifyDisconnect(target, slot, network.notifyDelay(network.link(slot.index, peer)), -1);
+      }
+    }
     this.network.resetNode(slot.index);
     slot.stopping = false;
     if (slot.stopTimeout >= 0) this.cancel(slot.stopTimeout);
@@ -543,6 +676,12 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     heap.length = kept;
     for (let i = 0; i < kept; i++) heap[i].heapIndex = i;
     for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(heap[i], i);
+  }
+
+  private foldNodeCode(slot: NodeSlot<P>, code: number): void {
+    this.hasher.int(this.nowUs);
+    this.hasher.int(code);
+    this.hasher.int(slot.id);
   }
 
   private noteTransition(slot: NodeSlot<P>, transition: NodeTransition): void {
@@ -605,6 +744,12 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
 
   /** Take a queued event out of the heap (cancellation) and return it to the pool. */
   private unqueue(ev: SimEvent): void {
+    this.removeFromHeap(ev);
+    this.release(ev);
+  }
+
+  /** Take a queued event out of the heap, keeping it. */
+  private removeFromHeap(ev: SimEvent): void {
     const heap = this.heap;
     const i = ev.heapIndex;
     const last = heap.pop()!;
@@ -614,7 +759,6 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       if (i > 0 && before(last, heap[(i - 1) >> 1])) this.siftUp(last, i);
       else this.siftDown(last, i);
     }
-    this.release(ev);
   }
 
   // Binary min-heap on (timeUs, seq); every event knows its position.

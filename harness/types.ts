@@ -80,6 +80,11 @@ export interface Actor<M extends Message = Message> {
    * `ctx.readyToStop()` when done. Without this handler a stop request shuts down at once.
    */
   onStopRequested?(): void;
+  /**
+   * The connection to `peer` was reset (its process died) or refused (it is down): what was
+   * in flight to it is lost. Never called for a power loss, a cut or a paused peer.
+   */
+  onDisconnect?(peer: NodeId): void;
 }
 
 /** Builds a fresh process for a (re)start; recovery reads `ctx.disk`. */
@@ -165,7 +170,8 @@ export type KernelEventKind =
   | 'drop' // a message was lost (cut, node down, connection reset)
   | 'timer' // a node's timer fired
   | 'external' // a driver callback (fault, workload step)
-  | 'node'; // a node changed state (start, crash, power loss, restart, shutdown)
+  | 'node' // a node changed state (start, crash, power loss, restart, shutdown)
+  | 'disconnect'; // a node was told its connection to a peer reset or was refused
 
 /** One kernel event, as recorded when tracing is on. */
 export interface KernelTraceEvent {
@@ -175,7 +181,7 @@ export interface KernelTraceEvent {
   readonly kind: KernelEventKind;
   /** Receiving / acting node, -1 for external events. */
   readonly node: NodeId;
-  /** Sender for deliver/drop, -1 otherwise. */
+  /** Sender for deliver/drop, the peer for disconnect, -1 otherwise. */
   readonly from: NodeId;
   /** Message type, timer tag, external label or node transition. */
   readonly label: string;
@@ -253,6 +259,11 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
   requestStop(id: NodeId, timeoutUs: TimeUs, whenDown?: () => void): void;
   /** The node was asked to stop and is still up. */
   isStopping(id: NodeId): boolean;
+  /** Hang a running node (SIGSTOP): its messages, timers and notifications wait, in order. */
+  pause(id: NodeId): void;
+  /** Resume a paused node (SIGCONT): what waited runs now, timers late. */
+  resume(id: NodeId): void;
+  isPaused(id: NodeId): boolean;
 
   readonly network: NetworkApi;
 

@@ -438,6 +438,15 @@ export class Broker implements Actor<Message>, PartitionHost {
     this.gotControlledShutdownResponse = true;
   }
 
+  /**
+   * The connection to `peer` reset or was refused: the replica fetchers whose leader it is
+   * back off and fetch again (Partition.onLeaderDisconnect). Requests to the controller keep
+   * their own timeouts (the sweep resends them), as before.
+   */
+  onDisconnect(peer: number): void {
+    for (const p of this.partitionList) if (p.fetch !== null && p.fetch.leaderId === peer) p.onLeaderDisconnect();
+  }
+
   /** Clean shutdown: flush every log, write the checkpoints and the clean-shutdown marker. */
   onShutdown(): void {
     for (const p of this.partitionList) p.log.flush();

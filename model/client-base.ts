@@ -96,7 +96,19 @@ export abstract class ClientActorBase implements Actor<Message> {
   }
 
   onMessage(from: number, msg: Message): void {
-    if (RESPONSE_TYPES.has(msg.type)) this.net.handleMessage(from, msg as ClientResponse);
+    if (!RESPONSE_TYPES.has(msg.type)) return;
+    const response = msg as ClientResponse;
+    if (this.net.handleMessage(from, response)) this.metadata.learnLeader(response);
+  }
+
+  /**
+   * The connection to a broker reset or was refused: its requests fail ('disconnect') and the
+   * metadata is refreshed (NetworkClient.processDisconnection → DefaultMetadataUpdater
+   * .handleServerDisconnect → Metadata.requestUpdate).
+   */
+  onDisconnect(peer: number): void {
+    this.net.handleDisconnect(peer);
+    this.metadata.requestUpdate();
   }
 
   onTimer(rawTag: unknown): void {

@@ -10,6 +10,10 @@
 // - After a request fails (timeout or disconnect), the next one goes to another broker.
 // - The broker list becomes the brokers the last response named (bootstrap only seeds it).
 // - Listeners hear of every applied response; they decide what it unblocks.
+// - KIP-951: a Produce or Fetch answer with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH that
+//   names the current leader moves the cached leader at once, if its epoch is newer
+//   (Metadata.updatePartitionLeadership, called from Sender.handleProduceResponse and
+//   AbstractFetch.handleFetchSuccess); the full refresh the error asks for still follows.
 
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
@@ -97,6 +101,19 @@ export class ClientMetadata implements RequestOwner {
       this,
       null,
     );
+  }
+
+  /** KIP-951: take the leader a Produce/Fetch error answer names, when it is newer than ours. */
+  learnLeader(response: ClientResponse): void {
+    if (response.type !== 'ProduceResponse' && response.type !== 'FetchResponse') return;
+    const leader = response.currentLeader;
+    if (leader === undefined || leader.leaderId < 0 || leader.leaderEpoch < 0) return;
+    const parts = this.byTopic.get(response.topic);
+    const cached = parts?.[response.partition];
+    // Metadata.updatePartitionLeadership: only a newer epoch, only a partition we know.
+    if (parts === undefined || cached === undefined || leader.leaderEpoch <= cached.leaderEpoch) return;
+    parts[response.partition] = { ...cached, leader: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+    for (const listener of this.listeners) listener();
   }
 
   onResponse(_request: PendingRequest, response: ClientResponse): void {

@@ -9,7 +9,10 @@
 // - When a request times out, Kafka closes the connection to that node: every other request
 //   outstanding to the same node fails too ("disconnect"). Their owners learn it at once;
 //   none of them can know whether the broker processed the request.
-// - The kernel tells a sender nothing about lost messages; only the timer reveals a loss.
+// - A connection that resets (the broker's process died) or is refused (it is down) fails
+//   every request outstanding to that node at once with 'disconnect' (NetworkClient
+//   .handleDisconnections / processDisconnection); the owner cannot know whether the broker
+//   processed it. Otherwise (a power loss, a cut, a hung broker) only the timer reveals a loss.
 // - One timer per client, not per request: it is armed for the earliest deadline among the
 //   outstanding requests and re-armed lazily when it fires (a request answered in time just
 //   leaves the set). Timeouts fire at exactly `sent + timeout`, as with a timer per request,
@@ -119,6 +122,20 @@ export class ClientNet {
     if (victims === null) return;
     // Owners run after the connections are fully closed, so requests they send anew survive.
     for (const [victim, reason] of victims) victim.owner.onNoResponse(victim, reason);
+  }
+
+  /**
+   * The kernel says the connection to `node` reset or was refused: every request outstanding
+   * to it fails with 'disconnect' (NetworkClient.processDisconnection), owners after the
+   * bookkeeping, as in handleTimeout. Returns how many failed.
+   */
+  handleDisconnect(node: number): number {
+    const victims: PendingRequest[] = [];
+    for (const req of this.pending.values()) if (req.node === node) victims.push(req);
+    for (const victim of victims) this.forget(victim);
+    if (victims.length > 0) this.rearm();
+    for (const victim of victims) victim.owner.onNoResponse(victim, 'disconnect');
+    return victims.length;
   }
 
   /** Abandon a request without closing anything (its response will be ignored). */

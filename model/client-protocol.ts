@@ -33,6 +33,12 @@ export interface LogRecord {
   value: string;
 }
 
+/** KIP-951: the leader a broker knows of, sent with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH. */
+interface CurrentLeader {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
 export interface PartitionMetadata {
   topic: string;
   partition: number;
@@ -101,6 +107,8 @@ export type ClientResponse =
       partition: number;
       error: ErrorCode;
       baseOffset: number;
+      /** KIP-951, with NOT_LEADER_OR_FOLLOWER: the leader this broker knows, when it knows one. */
+      currentLeader?: CurrentLeader;
     }
   | {
       type: 'FetchResponse';
@@ -115,6 +123,8 @@ export type ClientResponse =
       divergingEpoch?: { epoch: number; endOffset: number };
       /** The responder's leader epoch, so a fetcher learns of a newer leader. */
       leaderEpoch: number;
+      /** KIP-951, with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH: the leader this broker knows. */
+      currentLeader?: CurrentLeader;
     }
   | {
       type: 'OffsetsForLeaderEpochResponse';

@@ -44,6 +44,16 @@ export interface KafkaConfig {
   'controller.quorum.request.timeout.ms'?: number;
   /** Optional: KIP-841 controlled shutdown on a clean stop (BrokerServer.shutdown). Default true, as in Kafka. */
   'controlled.shutdown.enable'?: boolean;
+  /** Optional: the controller moves leadership back to preferred replicas. Default true (Kafka's). */
+  'auto.leader.rebalance.enable'?: boolean;
+  /** Optional: how often the controller checks for imbalanced leaders. Default 300 (Kafka's). */
+  'leader.imbalance.check.interval.seconds'?: number;
+}
+
+/** The automatic leader rebalance's period in µs, 0 when auto.leader.rebalance.enable is off. */
+export function leaderBalanceIntervalUs(config: KafkaConfig): number {
+  if (config['auto.leader.rebalance.enable'] === false) return 0;
+  return (config['leader.imbalance.check.interval.seconds'] ?? 300) * 1_000_000;
 }
 
 /** Consumer auto.offset.reset: the HW, the log start, or an error to the application. */

@@ -19,13 +19,22 @@
 // - AlterPartition is accepted only from the current leader with the current broker epoch,
 //   leader epoch and partition epoch, and only if every ISR member is registered, unfenced and
 //   (when the request names it) at its current broker epoch (KIP-903).
+// - Elections on request (controller-elections.ts): an admin's ElectLeaders, and the
+//   preferred-leader rebalance every leader.imbalance.check.interval.seconds while
+//   auto.leader.rebalance.enable (QuorumController.maybeScheduleNextBalancePartitionLeaders).
 // - The topics of the cluster spec are created at first boot, leaderless with every replica
 //   in the ISR (all logs are empty); brokers are elected as they unfence.
 
 import type { Actor, Message } from '../harness/types.ts';
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import { isTorn } from '../harness/disk.ts';
-import { elrEnabled, type KafkaConfig, type ProtocolVariant, type TopicSpec } from './config.ts';
+import {
+  elrEnabled,
+  leaderBalanceIntervalUs,
+  type KafkaConfig,
+  type ProtocolVariant,
+  type TopicSpec,
+} from './config.ts';
 import {
   assertNever,
   type ControllerErrorCode,
@@ -34,8 +43,15 @@ import {
   type MetadataRecord,
   type PartitionState,
 } from './internal-protocol.ts';
-import { buildPartitionChange, NO_LEADER } from './partition-change.ts';
+import { buildPartitionChange, NO_LEADER, type Election } from './partition-change.ts';
 import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
+import {
+  electLeader,
+  maybeBalancePartitionLeaders,
+  type AdminElectionType,
+  type ElectionHost,
+  type ElectionOutcome,
+} from './controller-elections.ts';
 
 export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 
@@ -120,6 +136,8 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private readonly uncleanElection: boolean;
   private readonly variant: 'correct' | ProtocolVariant;
   private replaying = false;
+  /** leader.imbalance.check.interval.seconds in µs; 0 = auto.leader.rebalance.enable off. */
+  private readonly balanceIntervalUs: number;
 
   constructor(
     private readonly ctx: ModelContext,
@@ -156,6 +174,8 @@ export class KraftController implements Actor<Message>, ControllerNode {
     const now = ctx.now();
     for (const id of this.brokers.keys()) this.lastContactUs.set(id, now);
     ctx.setTimer(SESSION_CHECK_US, 'session-check');
+    this.balanceIntervalUs = leaderBalanceIntervalUs(config);
+    if (this.balanceIntervalUs > 0) ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
   }
 
   // =====================================================================================
@@ -198,6 +218,12 @@ export class KraftController implements Actor<Message>, ControllerNode {
   }
 
   onTimer(tag: unknown): void {
+    if (tag === 'leader-balance') {
+      maybeBalancePartitionLeaders(this.electionHost());
+      this.commit();
+      this.ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
+      return;
+    }
     if (tag === 'session-check' || tag === 'fence-stale') {
       // One stale broker per event; another stale one is fenced in the next event, at once.
       if (this.fenceOneStaleBroker()) this.ctx.setTimer(0, 'fence-stale');
@@ -463,6 +489,32 @@ export class KraftController implements Actor<Message>, ControllerNode {
       });
       if (next !== null) this.append({ type: 'Partition', state: next });
     }
+  }
+
+  // =====================================================================================
+  // Elections on request (controller-elections.ts)
+
+  /** ElectLeaders from an admin (kafka-leader-election.sh) for one partition; committed at once. */
+  electLeaders(topic: string, partition: number, type: AdminElectionType): ElectionOutcome {
+    const outcome = electLeader(this.electionHost(), topic, partition, type);
+    this.commit();
+    return outcome;
+  }
+
+  private electionHost(): ElectionHost {
+    return {
+      partition: (topic, partition) => this.partitionOf(topic, partition),
+      partitions: () => this.partitionList.slice(),
+      changeOptions: (s, election: Election) => ({
+        isAcceptableLeader: (r: number) => this.isActive(r),
+        minIsr: this.minIsrOf(s),
+        elrEnabled: this.elrEnabled,
+        uncleanElection: this.uncleanElection,
+        keepLastIsrMember: this.variant === 'last-replica-standing',
+        election,
+      }),
+      appendPartition: (next) => this.append({ type: 'Partition', state: next }),
+    };
   }
 
   // =====================================================================================

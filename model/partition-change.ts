@@ -22,7 +22,13 @@
 //   KIP's delivery plan: "if the last leader can be unfenced, it will be elected as the leader.
 //   In this way, if only ELR is delivered, there is no regression in availability."
 //   LastKnownElr is cleared once the partition has a leader again.
-// Not modelled: reassignment, preferred election, unclean recovery (KIP-966 part 2), the
+// - Election types (PartitionChangeBuilder.Election, electLeader): ONLINE keeps an acceptable
+//   current leader, else the first valid replica, else the last known leader; PREFERRED
+//   (electPreferredLeader) first tries the first replica, then keeps an acceptable current
+//   leader, then the other replicas, then the last known leader; UNCLEAN (electAnyLeader) is
+//   ONLINE that, failing everything else, takes any acceptable replica (an unclean election),
+//   whatever unclean.leader.election.enable says.
+// Not modelled: reassignment, unclean recovery (KIP-966 part 2), the
 // leader recovery state of KIP-704 (RECOVERING after an unclean election: the new leader
 // marks it RECOVERED with its first AlterPartition, which changes nothing for replication).
 
@@ -45,7 +51,11 @@ export interface ChangeOptions {
    * empty keeps the current ISR, so its last member stays in it whatever happened to it.
    */
   keepLastIsrMember?: boolean;
+  /** PartitionChangeBuilder.Election; default 'online'. */
+  election?: Election;
 }
+
+export type Election = 'online' | 'preferred' | 'unclean';
 
 /** The next state of `partition` with ISR `targetIsr`, or null when nothing changes. */
 export function buildPartitionChange(
@@ -79,7 +89,13 @@ export function buildPartitionChange(
     opts.isAcceptableLeader(r);
   let leader = partition.leader;
   let unclean = false;
-  if (!(partition.leader !== NO_LEADER && isValidNewLeader(partition.leader))) {
+  const election = opts.election ?? 'online';
+  const preferred = partition.replicas[0];
+  const preferredValid = preferred !== undefined && preferred !== partition.leader && isValidNewLeader(preferred);
+  if (election === 'preferred' && preferredValid) {
+    // electPreferredLeader: the first replica when it is a valid leader.
+    leader = preferred;
+  } else if (!(partition.leader !== NO_LEADER && isValidNewLeader(partition.leader))) {
     leader = NO_LEADER;
     for (const r of partition.replicas) {
       if (isValidNewLeader(r)) {
@@ -100,7 +116,8 @@ export function buildPartitionChange(
       leader = lastKnownElr[0];
       unclean = true;
     }
-    if (leader === NO_LEADER && opts.uncleanElection) {
+    // electPreferredLeader never elects uncleanly; electAnyLeader does with Election.UNCLEAN.
+    if (leader === NO_LEADER && ((opts.uncleanElection && election !== 'preferred') || election === 'unclean')) {
       for (const r of partition.replicas) {
         if (opts.isAcceptableLeader(r)) {
           codeProbe('election-unclean');

@@ -35,6 +35,7 @@ export type Role = 'leader' | 'follower' | 'none';
 type FetchRequest = Extract<ClientRequest, { type: 'FetchRequest' }>;
 type ProduceRequest = Extract<ClientRequest, { type: 'ProduceRequest' }>;
 type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
+type ProduceResponse = Extract<ClientResponse, { type: 'ProduceResponse' }>;
 
 /** What a partition needs from its broker. */
 export interface PartitionHost {
@@ -421,14 +422,24 @@ export class Partition {
 
   private produceError(to: number, req: ProduceRequest, error: ErrorCode): void {
     if (req.acks === 0) return;
-    this.host.send(to, {
-      type: 'ProduceResponse',
-      correlationId: req.correlationId,
-      topic: this.topic,
-      partition: this.partition,
-      error,
-      baseOffset: -1,
-    });
+    const { topic, partition } = this;
+    const correlationId = req.correlationId;
+    const resp: ProduceResponse = { type: 'ProduceResponse', correlationId, topic, partition, error, baseOffset: -1 };
+    this.host.send(to, this.withCurrentLeader(resp));
+  }
+
+  /**
+   * KIP-951 (KafkaApis.handleProduceRequest / handleFetchRequest, getCurrentLeader): a
+   * NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH answer carries the leader id and epoch this
+   * broker's metadata image names, when it names one.
+   */
+  private withCurrentLeader<R extends ProduceResponse | FetchResponse>(resp: R): R {
+    const error = resp.error;
+    const notLeader = error === 'NOT_LEADER_OR_FOLLOWER' || error === 'FENCED_LEADER_EPOCH';
+    if (notLeader && this.leaderId >= 0 && this.leaderEpoch >= 0) {
+      resp.currentLeader = { leaderId: this.leaderId, leaderEpoch: this.leaderEpoch };
+    }
+    return resp;
   }
 
   private failDelayedProduces(error: ErrorCode): void {
@@ -437,14 +448,15 @@ export class Partition {
     codeProbe('delayed-produce-failed-on-leadership-loss');
     this.delayedProduces = [];
     for (const d of list) {
-      this.host.send(d.from, {
+      const resp: ProduceResponse = {
         type: 'ProduceResponse',
         correlationId: d.correlationId,
         topic: this.topic,
         partition: this.partition,
         error,
         baseOffset: d.baseOffset,
-      });
+      };
+      this.host.send(d.from, this.withCurrentLeader(resp));
     }
   }
 
@@ -664,7 +676,7 @@ export class Partition {
       leaderEpoch: this.leaderEpoch,
     };
     if (divergingEpoch !== undefined) resp.divergingEpoch = divergingEpoch;
-    return resp;
+    return this.withCurrentLeader(resp);
   }
 
   /** Kafka's updateFollowerFetchState + Replica.updateFetchStateOrThrow. */
@@ -845,6 +857,21 @@ export class Partition {
     if (f === null || f.fenced || f.backingOff || this.role !== 'follower') return;
     if (f.correlationId !== 0 && nowUs >= f.deadlineUs) this.sendFetch();
     else if (f.listOffsetsCorrelationId !== 0 && nowUs >= f.deadlineUs) this.host.sendListOffsets(this);
+  }
+
+  /**
+   * The connection to the leader reset or was refused: the fetch (or ListOffsets) in flight
+   * is lost. AbstractFetcherThread.processFetchRequest counts the partition as failed
+   * (handlePartitionsWithErrors → delayPartitions): fetch again after replica.fetch.backoff.ms.
+   */
+  onLeaderDisconnect(): void {
+    const f = this.fetch;
+    if (f === null || f.fenced || f.backingOff || this.role !== 'follower') return;
+    if (f.correlationId === 0 && f.listOffsetsCorrelationId === 0) return;
+    f.correlationId = 0;
+    f.listOffsetsCorrelationId = 0;
+    f.backingOff = true;
+    this.host.armFetchBackoff(this);
   }
 
   onFetchResponse(resp: FetchResponse): void {

@@ -47,10 +47,12 @@ export interface ShapeOptions {
  * and how long a follower's fetch (replica.socket.timeout.ms) and a leader's AlterPartition
  * (controller.socket.timeout.ms) wait for an answer before they are sent again. Shorter
  * ones let a whole chain of faults and retries play out while the workload still writes.
- * The model's clients learn of a dead broker only when a request times
- * out (a real client also sees the TCP reset of a killed process), so a shorter request
- * timeout also stands in for that faster detection: the producers move to the new leader
- * while the faults are still going on, which is where failover bugs show.
+ * Clients see a killed broker's connection reset at once (harness/network.ts), but a power
+ * loss, a cut or a hung broker only by a request's timeout: a shorter request timeout moves
+ * the producers to the new leader while the faults are still going on. The controller's
+ * leader-imbalance check (leader.imbalance.check.interval.seconds, 300 s by default, longer
+ * than a run) is sometimes brought within a run, so automatic preferred-leader elections
+ * happen amid the faults.
  */
 export function timingArb(): fc.Arbitrary<TimingOverrides> {
   return fc
@@ -61,8 +63,9 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
       request: fc.constantFrom(30_000, 10_000, 5_000),
       replicaSocket: fc.constantFrom(30_000, 10_000),
       controllerSocket: fc.constantFrom(30_000, 10_000),
+      imbalanceCheck: fc.constantFrom(300, 300, 20, 5),
     })
-    .map(({ lag, hwCheckpoint, session, request, replicaSocket, controllerSocket }) => {
+    .map(({ lag, hwCheckpoint, session, request, replicaSocket, controllerSocket, imbalanceCheck }) => {
       const t: TimingOverrides = {};
       if (lag !== 30_000) t['replica.lag.time.max.ms'] = lag;
       if (hwCheckpoint !== 5_000) t['replica.high.watermark.checkpoint.interval.ms'] = hwCheckpoint;
@@ -70,6 +73,7 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
       if (request !== 30_000) t['request.timeout.ms'] = request;
       if (replicaSocket !== 30_000) t['replica.socket.timeout.ms'] = replicaSocket;
       if (controllerSocket !== 30_000) t['controller.socket.timeout.ms'] = controllerSocket;
+      if (imbalanceCheck !== 300) t['leader.imbalance.check.interval.seconds'] = imbalanceCheck;
       return t;
     });
 }
@@ -317,6 +321,20 @@ export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions):
       return fc
         .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
         .map((r): FaultAction => ({ kind: 'rolling-restart', ...r }));
+    case 'pause':
+      return fc
+        .record({ target: broker, durationMs: outageMsArb() })
+        .map((r): FaultAction => ({ kind: 'pause', ...r }));
+    case 'leader-election':
+      return fc
+        .record({
+          partition: fc.integer({ min: 0, max: shape.partitions - 1 }),
+          election: fc.oneof(
+            { arbitrary: fc.constant('preferred' as const), weight: 4 },
+            { arbitrary: fc.constant('unclean' as const), weight: 1 },
+          ),
+        })
+        .map((r): FaultAction => ({ kind: 'leader-election', ...r }));
   }
 }
 
@@ -350,17 +368,27 @@ export function swarmArb(kinds: readonly (FaultKind | PatternKind)[] = SWARM_KIN
     )
     .map(([onOutOf8, draws]) => {
       const config = Object.fromEntries(SWARM_KINDS.map((k) => [k, 0])) as SwarmConfig;
-      kinds.forEach((k, i) => (config[k] = draws[i].pick < onOutOf8 ? draws[i].weight : 0));
+      kinds.forEach((k, i) => (config[k] = draws[i].pick < onOutOf8 ? weightOf(k, draws[i].weight) : 0));
       if (kinds.every((k) => config[k] === 0)) {
         // None drawn: the kind with the lowest draw goes on (any kind, not always the first).
         let low = 0;
         draws.forEach((d, i) => {
           if (d.pick < draws[low].pick) low = i;
         });
-        config[kinds[low]] = draws[low].weight;
+        config[kinds[low]] = weightOf(kinds[low], draws[low].weight);
       }
       return config;
     });
+}
+
+/** Kinds a swarm draws with a small weight (1 or 2): rarer in reality, or loud when frequent. */
+const SMALL_WEIGHT_KINDS: ReadonlySet<FaultKind | PatternKind> = new Set<FaultKind | PatternKind>([
+  'pause',
+  'leader-election',
+]);
+
+function weightOf(kind: FaultKind | PatternKind, drawn: number): number {
+  return SMALL_WEIGHT_KINDS.has(kind) ? 1 + (drawn % 2) : drawn;
 }
 
 export interface ScheduleOptions extends FaultArbOptions {

@@ -49,9 +49,30 @@ export type FaultAction =
   /** kill -9 of the KRaft controller; it restarts after downMs with its durable state. */
   | { kind: 'controller-crash'; downMs: number }
   /** Clean shutdown of every broker in turn, each down for downMs, the next one once the ISRs are full again (or after gapMs). */
-  | { kind: 'rolling-restart'; downMs: number; gapMs: number };
+  | { kind: 'rolling-restart'; downMs: number; gapMs: number }
+  /**
+   * A hung process (SIGSTOP, then SIGCONT after durationMs): it runs nothing meanwhile, its
+   * connections stay open, so peers learn of it only by their timeouts; then it resumes
+   * where it stopped, its timers firing late (a long GC pause, a stalled disk).
+   */
+  | { kind: 'pause'; target: Target; durationMs: number }
+  /**
+   * kafka-leader-election.sh --election-type PREFERRED|UNCLEAN on one partition of the topic.
+   * An unclean election that elects a replica from outside the ISR and ELR goes beyond what
+   * Kafka promises (the driver records it as a breach).
+   */
+  | { kind: 'leader-election'; partition: number; election: 'preferred' | 'unclean' };
 
-export type FaultKind = 'crash' | 'restart' | 'power-loss' | 'cut' | 'slow' | 'controller-crash' | 'rolling-restart';
+export type FaultKind =
+  | 'crash'
+  | 'restart'
+  | 'power-loss'
+  | 'cut'
+  | 'slow'
+  | 'controller-crash'
+  | 'rolling-restart'
+  | 'pause'
+  | 'leader-election';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash',
@@ -61,6 +82,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'slow',
   'controller-crash',
   'rolling-restart',
+  'pause',
+  'leader-election',
 ];
 
 /** Probe events a fault may wait for (model/cluster-api.ts ModelProbe, plus derived ones). */
@@ -190,6 +213,10 @@ export function describeAction(a: FaultAction): string {
       return `crash the controller, restart after ${ms(a.downMs)}`;
     case 'rolling-restart':
       return `clean rolling restart of every broker (each down ${ms(a.downMs)})`;
+    case 'pause':
+      return `pause (SIGSTOP) ${describeTarget(a.target)} for ${ms(a.durationMs)}, then resume it`;
+    case 'leader-election':
+      return `${a.election} leader election of partition ${a.partition} (kafka-leader-election.sh)`;
   }
 }
 

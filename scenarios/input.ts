@@ -23,6 +23,7 @@ export type TimingOverrides = Partial<
     | 'replica.socket.timeout.ms'
     | 'controller.socket.timeout.ms'
     | 'controlled.shutdown.enable'
+    | 'leader.imbalance.check.interval.seconds'
   >
 >;
 
@@ -145,7 +146,10 @@ function clampPartitions(f: Fault, partitions: number): Fault {
     f.trigger.kind === 'at' || f.trigger.event === undefined
       ? f.trigger
       : { ...f.trigger, event: { ...f.trigger.event, partition: clamp(f.trigger.event.partition) } };
-  return { ...f, trigger, action: mapTargets(f.action, target) };
+  const mapped = mapTargets(f.action, target);
+  const action =
+    mapped.kind === 'leader-election' ? { ...mapped, partition: Math.min(mapped.partition, last) } : mapped;
+  return { ...f, trigger, action };
 }
 
 /** The action with every target it names passed through `f`. */
@@ -153,6 +157,7 @@ function mapTargets(a: FaultAction, f: (t: Target) => Target): FaultAction {
   switch (a.kind) {
     case 'crash':
     case 'restart':
+    case 'pause':
       return { ...a, target: f(a.target) };
     case 'power-loss':
       return { ...a, targets: a.targets.map(f) };
@@ -162,6 +167,7 @@ function mapTargets(a: FaultAction, f: (t: Target) => Target): FaultAction {
       return { ...a, cut: mapCut(a.cut, f) };
     case 'controller-crash':
     case 'rolling-restart':
+    case 'leader-election':
       return a;
     default:
       return unreachable(a);

@@ -88,6 +88,12 @@ const actionSchema = kinds('kind', FAULT_KINDS, [
   }),
   z.strictObject({ kind: z.literal('controller-crash'), downMs: nonNegative }),
   z.strictObject({ kind: z.literal('rolling-restart'), downMs: nonNegative, gapMs: nonNegative }),
+  z.strictObject({ kind: z.literal('pause'), target: targetSchema, durationMs: nonNegative }),
+  z.strictObject({
+    kind: z.literal('leader-election'),
+    partition: nonNegative,
+    election: z.enum(['preferred', 'unclean']),
+  }),
 ]);
 
 const eventSchema = z.strictObject({
@@ -141,6 +147,7 @@ const timingSchema = z.strictObject({
   'controller.socket.timeout.ms': timingMs.optional(),
   /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
   'controlled.shutdown.enable': z.boolean().optional(),
+  'leader.imbalance.check.interval.seconds': count(1).optional(),
 });
 
 const shapeSchema = z.strictObject({
@@ -239,6 +246,7 @@ function faultProblems(f: Fault, shape: ClusterShape): Problem[] {
       partition([...path, 'partition'], target.partition);
     }
   }
+  if (f.action.kind === 'leader-election') partition(['action', 'partition'], f.action.partition);
   const event = f.trigger.kind === 'at' ? undefined : f.trigger.event;
   if (event !== undefined) {
     brokerId(['trigger', 'event', 'broker'], event.broker);
@@ -254,6 +262,7 @@ export function targetsOf(a: FaultAction): Array<{ path: Array<string | number>;
   switch (a.kind) {
     case 'crash':
     case 'restart':
+    case 'pause':
       return [at(['target'], a.target)];
     case 'power-loss':
       return list(['targets'], a.targets);
@@ -261,6 +270,7 @@ export function targetsOf(a: FaultAction): Array<{ path: Array<string | number>;
       return a.peer === null ? [at(['target'], a.target)] : [at(['target'], a.target), at(['peer'], a.peer)];
     case 'controller-crash':
     case 'rolling-restart':
+    case 'leader-election':
       return [];
     case 'cut':
       return cutTargets(a.cut).map((t) => at(['cut', ...t.path], t.target));

@@ -293,6 +293,8 @@ describe('the schema covers the vocabulary of scenarios/faults.ts', () => {
       },
       'controller-crash': { kind: 'controller-crash', downMs: 1 },
       'rolling-restart': { kind: 'rolling-restart', downMs: 1, gapMs: 1 },
+      pause: { kind: 'pause', target: { kind: 'follower', partition: 1, index: 0 }, durationMs: 1 },
+      'leader-election': { kind: 'leader-election', partition: 1, election: 'unclean' },
     };
     for (const kind of FAULT_KINDS) {
       for (const probe of TRIGGER_PROBES) {

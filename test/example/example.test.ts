@@ -106,7 +106,7 @@ describe('every run exercises every kernel feature', () => {
       probeTriggered += r.coverage.probeTriggered;
       if (seed === 100) {
         const kinds = new Set(r.sim.events.map((e) => e.kind));
-        const all: KernelEventKind[] = ['deliver', 'drop', 'timer', 'external', 'node'];
+        const all: KernelEventKind[] = ['deliver', 'drop', 'timer', 'external', 'node', 'disconnect'];
         expect([...kinds].sort()).toEqual(all.sort());
         const transitions = new Set(r.sim.events.filter((e) => e.kind === 'node').map((e) => e.label));
         for (const t of ['start', 'crash', 'power-loss', 'shutdown', 'restart']) expect(transitions).toContain(t);

@@ -11,7 +11,7 @@ import { deps } from '../../driver/default-deps.ts';
 import { runCampaign, type FuzzOptions } from '../../campaign/fuzz.ts';
 import { mergeDirs } from '../../campaign/merge.ts';
 import { formatSummary } from '../../campaign/summary.ts';
-import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
+import { CODE_PROBE_INFO, CODE_PROBE_NAMES } from '../../model/code-probes.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gregor-probes-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,7 +57,12 @@ describe('code probes in campaigns', () => {
       .filter(([, n]) => n === 0)
       .map(([name]) => name);
     expect(never.length).toBeGreaterThan(0);
-    expect(formatSummary(one.summary)).toContain(`never hit: ${never.join(', ')}`);
+    // The warning names the never-hit probes a correct-model campaign should reach; the ones
+    // the catalog marks unreachable are only counted.
+    const named = never.filter((n) => CODE_PROBE_INFO[n as keyof typeof CODE_PROBE_INFO].reachable === undefined);
+    const summary = formatSummary(one.summary);
+    if (named.length > 0) expect(summary).toContain(`never hit: ${named.join(', ')}`);
+    if (never.length > named.length) expect(summary).toContain(`${never.length - named.length} more never hit`);
     const index = readFileSync(join(tmp, 'one', 'index.html'), 'utf8');
     expect(index).toContain(`Code probes: ${CODE_PROBE_NAMES.length - never.length} of ${CODE_PROBE_NAMES.length} hit`);
   }, 120_000);

@@ -114,6 +114,21 @@ describe('last-known-leader-elected', () => {
   });
 });
 
+describe('admin-unclean-election', () => {
+  it("an admin's unclean election is a durability breach that excuses the partition's anomalies", () => {
+    const { tracker, clock } = setup();
+    expect(judge(tracker, lost)).toBeUndefined();
+    clock.nowUs = 7_000_000;
+    const breach = tracker.adminUncleanElection(0, 3, 'unclean leader election of t/0 (kafka-leader-election.sh)');
+    expect(breach).toMatchObject({ rule: 'admin-unclean-election', partition: 0, nodes: [3], atUs: 7_000_000 });
+    expect(breach.explanation).toMatch(/unclean leader election of t\/0 .*broker 3/);
+    expect(tracker.breaches).toEqual([breach]);
+    expect(tracker.beyondPromise).toBe(true);
+    expect(judge(tracker, lost)).toBe(breach);
+    expect(judge(tracker, liveness)).toBe(breach);
+  });
+});
+
 describe('kip-360-resend', () => {
   const dup = (value: string, partition = 0): Anomaly => ({
     kind: 'duplicate',

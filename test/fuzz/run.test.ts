@@ -349,9 +349,10 @@ describe('outcomes', () => {
         (a) => a.kind === 'liveness' && a.explanation.includes('sends had not all completed'),
       ),
     ).toBe(true);
-    const byEvents = runSeed(ok, 'swarm', 'correct', 22, { budgets: { maxEvents: 1_000 } });
+    // (seed 22's run takes some 800 events in all: a budget of 100 stops it early)
+    const byEvents = runSeed(ok, 'swarm', 'correct', 22, { budgets: { maxEvents: 100 } });
     expect(byEvents.outcome).toBe('stuck');
-    expect(byEvents.eventCount).toBeLessThanOrEqual(1_000);
+    expect(byEvents.eventCount).toBeLessThanOrEqual(100);
     expect(byEvents.verdict.anomalies[0].explanation).toContain('event budget');
   });
 });

@@ -34,8 +34,9 @@ const REQUIRED = [
 /** Beyond the list: the benchmark's standard scenario. */
 const EXTRA = ['standard'];
 
+/** Each fault's outage or duration (an election has none: it is done at once). */
 function durationsOf(input: ScenarioInput): number[] {
-  return input.faults.map((f) => {
+  return input.faults.flatMap((f) => {
     const a = f.action;
     switch (a.kind) {
       case 'crash':
@@ -46,7 +47,10 @@ function durationsOf(input: ScenarioInput): number[] {
         return a.downMs;
       case 'cut':
       case 'slow':
+      case 'pause':
         return a.durationMs;
+      case 'leader-election':
+        return [];
     }
   });
 }

@@ -12,6 +12,12 @@ export interface Received {
   readonly incarnation: number;
 }
 
+export interface Disconnect {
+  readonly node: NodeId;
+  readonly peer: NodeId;
+  readonly timeUs: number;
+}
+
 export interface FiredTimer {
   readonly node: NodeId;
   readonly tag: unknown;
@@ -32,6 +38,7 @@ export class Harness {
   readonly sim: Simulation;
   readonly received: Received[] = [];
   readonly timers: FiredTimer[] = [];
+  readonly disconnects: Disconnect[] = [];
   /** The live context of each node, refreshed on every (re)start. */
   readonly ctx = new Map<NodeId, NodeContext>();
   /** Every context ever handed out, per node, in incarnation order. */
@@ -66,6 +73,9 @@ export class Harness {
               s.onTimer?.(ctx, tag);
             },
             onShutdown: () => s.onShutdown?.(ctx),
+            onDisconnect: (peer) => {
+              this.disconnects.push({ node: id, peer, timeUs: ctx.now() });
+            },
           };
         },
       });
