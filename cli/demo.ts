@@ -17,7 +17,7 @@ import type { TimelineEvent, Trace } from '../checkers/trace.ts';
 import type { HistoryEvent, PollValue, SendValue } from '../checkers/history.ts';
 import { canonicalJson, EventHash } from '../harness/hash.ts';
 import { clientOfProcess } from '../model/client-process.ts';
-import { FIRST_CONSUMER_ID, FIRST_PRODUCER_ID } from '../model/config.ts';
+import { FIRST_CONSUMER_ID, FIRST_PRODUCER_ID, PROBE_CLIENT_ID } from '../model/config.ts';
 import { TOPIC, type ScenarioInput } from '../scenarios/input.ts';
 import { runScenario } from '../driver/run.ts';
 import { DEFAULT_DEPS_MODULE, loadDeps, sealTrace } from '../campaign/tasks.ts';
@@ -115,7 +115,13 @@ function isProducer(process: number | string): boolean {
   return client !== undefined && client >= FIRST_PRODUCER_ID && client < FIRST_CONSUMER_ID;
 }
 
-/** The first send acknowledged after `fromUs` by a producer, and a poll after it that returned it. */
+/** A workload consumer's process (not the driver's probe client or final read). */
+function isConsumer(process: number | string): boolean {
+  const client = clientOfProcess(process);
+  return client !== undefined && client >= FIRST_CONSUMER_ID && client < PROBE_CLIENT_ID;
+}
+
+/** The first send acknowledged after `fromUs` by a producer, and the workload consumer's poll that returned it. */
 function sendAndPollAfter(
   history: readonly HistoryEvent[],
   fromUs: number,
@@ -127,7 +133,8 @@ function sendAndPollAfter(
     (e) =>
       e.f === 'poll' &&
       e.type === 'ok' &&
-      e.time >= send.time &&
+      e.time > fromUs &&
+      isConsumer(e.process) &&
       ((e.value as PollValue).records ?? []).some(([o]) => o === offset),
   );
   return poll === undefined ? { send } : { send, poll };
@@ -179,8 +186,8 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
     if (lastBefore !== undefined) {
       out.push(
         `the producer's acknowledgements paused from ${secs(lastBefore.time)} to ${secs(works.send.time)}: ` +
-          "nothing resets a killed broker's connections here, so the producer finds out through " +
-          'request.timeout.ms (30 s) before it retries at the new leader',
+          'its connection to the killed leader reset at once, but the controller elects a new leader only ' +
+          'when the dead broker misses its session (broker.session.timeout.ms, 9 s)',
       );
     }
     out.push(`still working with broker ${before.leader} gone:`);
