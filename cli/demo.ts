@@ -15,7 +15,7 @@ import { bool, parseArgs, parseCount, str, UsageError, type FlagSpec } from './a
 import { exitCodeForOutcome } from './replay.ts';
 import type { TimelineEvent, Trace } from '../checkers/trace.ts';
 import type { HistoryEvent, PollValue, SendValue } from '../checkers/history.ts';
-import { canonicalJson, EventHash } from '../harness/hash.ts';
+import { topicIdOf } from '../model/topic-id.ts';
 import { clientOfProcess } from '../model/client-process.ts';
 import { FIRST_CONSUMER_ID, FIRST_PRODUCER_ID, PROBE_CLIENT_ID } from '../model/config.ts';
 import { TOPIC, type ScenarioInput } from '../scenarios/input.ts';
@@ -83,21 +83,6 @@ export function kafkaTopicsDescribe(
   return lines.join('\n');
 }
 
-/**
- * Kafka draws a topic id at random (Uuid.randomUuid) and prints it as URL-safe base64 of
- * 16 bytes without padding; the demo derives it from the seed so its output is repeatable.
- */
-export function demoTopicId(seed: number, topic: string): string {
-  const bytes: number[] = [];
-  for (const half of ['hi', 'lo']) {
-    const h = new EventHash();
-    h.str(canonicalJson({ seed, topic, half }));
-    const hex = h.hex();
-    for (let i = 0; i < 16; i += 2) bytes.push(parseInt(hex.slice(i, i + 2), 16));
-  }
-  return Buffer.from(bytes).toString('base64url');
-}
-
 /** The controller's record of partition 0 as it stood at `atUs` (the last change at or before it). */
 function partitionAt(timeline: readonly TimelineEvent[], atUs: number): PartitionRecord {
   let last: PartitionRecord | undefined;
@@ -145,7 +130,7 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
   const fault = trace.faults[0];
   const killUs = fault?.startUs ?? KILL_AT_MS * 1000;
   const restartUs = fault?.endUs ?? (KILL_AT_MS + DOWN_MS) * 1000;
-  const topicId = demoTopicId(trace.seed, TOPIC);
+  const topicId = topicIdOf(trace.seed, TOPIC);
   const minIsr = DEMO_INPUT.shape.minInsync;
   const before = partitionAt(trace.timeline, killUs);
   const afterUs = restartUs - 1000;

@@ -27,6 +27,7 @@ import { Broker, HW_CHECKPOINT_FILE } from './broker.ts';
 import { KraftController, METADATA_LOG, type BrokerRegistration } from './controller.ts';
 import type { MetadataRecord, PartitionState } from './internal-protocol.ts';
 import { LOG_FILE, type ModelRecord } from './replica-log.ts';
+import { topicIdOf } from './topic-id.ts';
 
 export class ClusterView {
   private controllerView: {
@@ -102,7 +103,8 @@ export class ClusterView {
     const config = this.config;
     for (const topic of this.topics) {
       lines.push(
-        `Topic: ${topic.name}\tPartitionCount: ${topic.partitions}\tReplicationFactor: ${topic.replicationFactor}\t` +
+        `Topic: ${topic.name}\tTopicId: ${topicIdOf(this.sim.seed, topic.name)}\t` +
+          `PartitionCount: ${topic.partitions}\tReplicationFactor: ${topic.replicationFactor}\t` +
           `Configs: min.insync.replicas=${config['min.insync.replicas']},unclean.leader.election.enable=${config['unclean.leader.election.enable']}`,
       );
       for (const s of partitions) {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './helpers.ts';
-import { demoTopicId, kafkaTopicsDescribe } from '../../cli/demo.ts';
+import { kafkaTopicsDescribe } from '../../cli/demo.ts';
+import { topicIdOf } from '../../model/topic-id.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gregor-demo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -93,8 +94,8 @@ describe('kafka-topics.sh --describe, as TopicCommand.java prints it', () => {
   });
 
   it('topic ids look like Kafka Uuid strings (22 URL-safe base64 characters) and depend on the seed', () => {
-    expect(demoTopicId(1, 't')).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(demoTopicId(1, 't')).toBe(demoTopicId(1, 't'));
-    expect(demoTopicId(2, 't')).not.toBe(demoTopicId(1, 't'));
+    expect(topicIdOf(1, 't')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(topicIdOf(1, 't')).toBe(topicIdOf(1, 't'));
+    expect(topicIdOf(2, 't')).not.toBe(topicIdOf(1, 't'));
   });
 });

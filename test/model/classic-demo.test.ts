@@ -49,6 +49,10 @@ describe('the classic demo', () => {
     };
     cluster.start();
     runTo(8_000_000);
+    // kafka-topics.sh's topic line, with the topic id (Uuid.toString: 22 URL-safe base64 characters).
+    expect(cluster.describe()).toMatch(
+      /^Topic: t\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 1\tReplicationFactor: 3\t/m,
+    );
     const before = describeLine(cluster.describe());
     expect(before.replicas).toEqual([1, 2, 3]);
     expect(before.isr.sort()).toEqual([1, 2, 3]);
