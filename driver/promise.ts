@@ -188,10 +188,20 @@ export class PromiseTracker {
     if (this.lostData.brokers.size > 0) this.lostData.progress(broker, partition, leo);
   }
 
-  /** A broker restarted: partitions with nothing to re-fetch are recovered at once. */
+  /** A broker restarted: partitions with nothing to re-fetch have their data back at once. */
   onRestart(broker: number): void {
-    this.unclean.restartedNow(broker);
     this.lostData.restartedNow(broker);
+  }
+
+  /**
+   * The controller accepted a registration of `broker` (its 'registered' probe). Only from
+   * now on does a controller record listing it in an ISR end its unclean shutdown: records
+   * between its process restart and its registration still carry the ISR of before its
+   * shutdown (KIP-966 removes it from every ISR and ELR at this registration;
+   * ClusterControlManager.registerBroker, ReplicationControlManager.handleBrokerUncleanShutdown).
+   */
+  onRegistered(broker: number): void {
+    this.unclean.restartedNow(broker);
   }
 
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */

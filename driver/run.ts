@@ -287,8 +287,11 @@ class SeedRun {
           tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values.length, producer);
         }
         break;
-      case 'truncate':
       case 'registered':
+        tracker.onRegistered(ev.broker);
+        this.snapshotDue = true;
+        break;
+      case 'truncate':
       case 'fenced':
       case 'controlled-shutdown':
         this.snapshotDue = true;

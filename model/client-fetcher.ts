@@ -62,6 +62,8 @@ export interface FetcherOptions {
    * return true to stop the stream (probe, final read).
    */
   afterPoll?: (fetcher: PartitionFetcher, records: readonly LogRecord[], highWatermark: number) => boolean;
+  /** Overrides the client's auto.offset.reset (the driver's probe and final read never stop). */
+  resetPolicy?: OffsetResetPolicy;
 }
 
 export class PartitionFetcher implements RequestOwner {
@@ -101,7 +103,7 @@ export class PartitionFetcher implements RequestOwner {
     this.wakeTag = { type: 'fetch-wake', fetcher: index };
     this.backoffUs = msToUs(config['retry.backoff.ms']);
     this.timeoutUs = msToUs(config['request.timeout.ms']);
-    this.resetPolicy = config['auto.offset.reset'] ?? 'latest';
+    this.resetPolicy = options.resetPolicy ?? config['auto.offset.reset'] ?? 'latest';
     this.seeksAhead = options.variant === 'validation-seeks-ahead';
   }
 

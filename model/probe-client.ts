@@ -147,6 +147,10 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
     const process = this.lanes.take();
     probe.fetcher = this.createFetcher(op.topic, op.partition, process, {
       pollGapUs: 0,
+      // The driver's own reads act as an application that catches OffsetOutOfRangeException
+      // and seeks back to the log start: a stale leader's answer must not end the probe or the
+      // final read (the workload's auto.offset.reset may be 'none').
+      resetPolicy: 'earliest',
       afterPoll: (fetcher, records) => this.checkProbeRead(probe, fetcher, records),
     });
     probe.fetcher.start(op.offset);
@@ -197,6 +201,7 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
     stream.markerOffset = op.offset;
     stream.fetcher = this.createFetcher(stream.topic, stream.partition, this.lanes.take(), {
       pollGapUs: 0,
+      resetPolicy: 'earliest',
       afterPoll: (fetcher, _records, highWatermark) => {
         if (fetcher.position <= stream.markerOffset || fetcher.position < highWatermark) return false;
         stream.done = true;

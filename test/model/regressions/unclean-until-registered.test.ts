@@ -1,0 +1,44 @@
+// Regressions of a 100,000-seed correct-model campaign (base seed 5000000), both in the driver:
+//
+// - Seed 5045495 (and 5056539): inconsistent-offsets and lost writes reported as violations.
+//   Broker 3 lost power and restarted; before the controller had accepted its new
+//   registration, a controller record still listed it in the ISR (a change made for another
+//   broker), and the promise tracker took that as the end of its unclean shutdown. Then the
+//   sole ISR member lost power too and, with the ISR and ELR empty, was elected again as the
+//   last known leader with an empty log: two unclean shutdowns, beyond what KIP-966 promises
+//   (MinISR-1). Fix (driver/promise.ts onRegistered): only an ISR listing after the
+//   controller accepted the broker's registration ends its unclean shutdown
+//   (ReplicationControlManager.handleBrokerUncleanShutdown removes it from every ISR and ELR
+//   at that registration).
+// - Seed 5050910: liveness, "no probe poll succeeded". The probe's fetch went to a broker that
+//   still believed itself leader of an older epoch, whose log ended before the probe's offset:
+//   OFFSET_OUT_OF_RANGE, which Kafka's consumer raises to the application when
+//   auto.offset.reset is none, as the workload had drawn. The driver's probe stopped for good.
+//   Fix (model/probe-client.ts): the driver's own reads seek back to the log start, as an
+//   application catching OffsetOutOfRangeException would, whatever the workload's policy.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ScenarioInput } from '../../../scenarios/index.ts';
+import { rerun } from './helpers.ts';
+
+const input = (seed: number): ScenarioInput =>
+  JSON.parse(readFileSync(new URL(`./fixtures/seed-${seed}.json`, import.meta.url), 'utf8')) as ScenarioInput;
+
+describe('100k campaign regressions', () => {
+  it('seed 5045495: a restarted broker stays uncleanly down until an ISR lists it after its registration', () => {
+    const { result, failing } = rerun(5045495, input(5045495));
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('expected-loss');
+    const rules = result.verdict.anomalies.map((a) => a.expectedBecause?.rule).filter((r) => r !== undefined);
+    expect(new Set(rules)).toEqual(new Set(['last-known-leader-elected']));
+  });
+
+  it("seed 5050910: the probe survives a stale leader's OFFSET_OUT_OF_RANGE under auto.offset.reset=none", () => {
+    const seedInput = input(5050910);
+    expect(seedInput.workload).toMatchObject({ autoOffsetReset: 'none' });
+    const { result, failing } = rerun(5050910, seedInput);
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('ok');
+  });
+});
