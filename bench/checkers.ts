@@ -61,7 +61,8 @@ console.log(
 );
 const cold = etcdPass();
 console.log(
-  `  cold pass (first in process, JIT compiling): total ${fmt(cold.totalMs)} ms (check alone ${fmt(cold.checkMs)} ms), worst ${fmt(cold.worstMs)} ms (${cold.worst})`,
+  `  cold pass (first in process, JIT compiling): total ${fmt(cold.totalMs)} ms (check alone ${fmt(cold.checkMs)} ` +
+    `ms), worst ${fmt(cold.worstMs)} ms (${cold.worst})`,
 );
 const passes = [cold];
 for (let i = 0; i < 6; i++) passes.push(etcdPass());
@@ -69,12 +70,14 @@ const warm = passes.slice(1).sort((a, b) => a.totalMs - b.totalMs);
 const median = warm[Math.floor(warm.length / 2)];
 const sortedFiles = [...median.perFile].sort((a, b) => a - b);
 console.log(
-  `  warm passes (median of ${warm.length}; fastest ${fmt(warm[0].totalMs)} ms): total ${fmt(median.totalMs)} ms (check alone ${fmt(median.checkMs)} ms), worst ${fmt(median.worstMs)} ms (${median.worst}), ` +
+  `  warm passes (median of ${warm.length}; fastest ${fmt(warm[0].totalMs)} ms): total ${fmt(median.totalMs)} ms ` +
+    `(check alone ${fmt(median.checkMs)} ms), worst ${fmt(median.worstMs)} ms (${median.worst}), ` +
     `median history ${fmt(sortedFiles[Math.floor(sortedFiles.length / 2)] * 1000)} µs`,
 );
 console.log(
   `  Porcupine (Go): total ${PORCUPINE_ETCD_MS} ms, worst ${PORCUPINE_ETCD_WORST_MS} ms → ratio (ours/Porcupine): ` +
-    `warm ${(median.totalMs / PORCUPINE_ETCD_MS).toFixed(2)}, cold ${(cold.totalMs / PORCUPINE_ETCD_MS).toFixed(2)}; target < 500 ms`,
+    `warm ${(median.totalMs / PORCUPINE_ETCD_MS).toFixed(2)}, cold ${(cold.totalMs / PORCUPINE_ETCD_MS).toFixed(2)}; ` +
+    `target < 500 ms`,
 );
 
 // --- kv files ---------------------------------------------------------------------------------------
@@ -96,7 +99,8 @@ for (const f of readdirSync(join(CORPUS, 'kv')).sort()) {
   }
   const anchor = kvAnchors[f] !== undefined ? ` (Porcupine check ${kvAnchors[f]} ms)` : '';
   console.log(
-    `  ${f.padEnd(12)} ${String(verdict).padEnd(5)} parse ${fmt(bestParse).padStart(6)} ms, check ${fmt(bestCheck).padStart(6)} ms${anchor}`,
+    `  ${f.padEnd(12)} ${String(verdict).padEnd(5)} parse ${fmt(bestParse).padStart(6)} ms, check ` +
+      `${fmt(bestCheck).padStart(6)} ms${anchor}`,
   );
 }
 
@@ -120,7 +124,8 @@ for (const ops of sizes) {
   const ms = times[Math.floor(times.length / 2)];
   const n = v.stats!.operations;
   console.log(
-    `  ${ops.toLocaleString('en').padStart(9)} ops (${n.toLocaleString('en')} incl. final read, ${history.length.toLocaleString('en')} events): ` +
+    `  ${ops.toLocaleString('en').padStart(9)} ops (${n.toLocaleString('en')} incl. final read, ` +
+      `${history.length.toLocaleString('en')} events): ` +
       `${String(v.valid).padEnd(5)} ${fmt(ms).padStart(8)} ms  ${Math.round(n / (ms / 1000))
         .toLocaleString('en')
         .padStart(11)} ops/s  ` +
@@ -133,7 +138,8 @@ for (const ops of sizes) {
     const all = checkHistory(history);
     const t2 = performance.now();
     console.log(
-      `  ${''.padStart(9)}     Kafka anomaly checks ${fmt(t1 - t0)} ms (${k.valid}); whole checkHistory ${fmt(t2 - t1)} ms (${all.valid})`,
+      `  ${''.padStart(9)}     Kafka anomaly checks ${fmt(t1 - t0)} ms (${k.valid}); whole checkHistory ` +
+        `${fmt(t2 - t1)} ms (${all.valid})`,
     );
   }
   if (ops === 1_000) {
@@ -141,7 +147,8 @@ for (const ops of sizes) {
     const t0 = performance.now();
     const g = checkLinearizable(history, { model: 'log', fastPath: 'off', maxSteps: 2_000_000 });
     console.log(
-      `  ${''.padStart(9)}     general search on it, 2,000,000-step budget: ${g.valid} after ${fmt(performance.now() - t0)} ms`,
+      `  ${''.padStart(9)}     general search on it, 2,000,000-step budget: ${g.valid} after ` +
+        `${fmt(performance.now() - t0)} ms`,
     );
   }
 }

@@ -63,7 +63,8 @@ console.log(`probe coverage: ${hit}/${total} (${((100 * hit) / total).toFixed(1)
 const explained = missing.filter((name) => CODE_PROBE_INFO[name].reachable !== undefined);
 const unexplained = missing.filter((name) => !explained.includes(name));
 console.log(
-  `never hit: ${missing.length} (${explained.length} with a reason in model/code-probes.ts, ${unexplained.length} without)`,
+  `never hit: ${missing.length} (${explained.length} with a reason in model/code-probes.ts, ${unexplained.length} ` +
+    `without)`,
 );
 for (const name of unexplained)
   console.log(`  ${name} — no reason given: add a trigger, fault or workload, or the reason`);

@@ -85,23 +85,28 @@ async function measure(workers: number): Promise<Figures> {
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(
-  `bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults), seeds ${baseSeed}..${baseSeed + seeds - 1}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
+  `bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults), seeds ` +
+    `${baseSeed}..${baseSeed + seeds - 1}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
 );
 const one = await measure(1);
 console.log(
-  `1 worker : ${one.seeds} seeds in ${one.wallS.toFixed(2)} s — ${one.seedsPerS.toFixed(1)} seeds/s, ${fmt(one.eventsPerS)} events/s (${fmt(one.events / one.seeds)} events/seed) ${JSON.stringify(one.outcomes)}`,
+  `1 worker : ${one.seeds} seeds in ${one.wallS.toFixed(2)} s — ${one.seedsPerS.toFixed(1)} seeds/s, ` +
+    `${fmt(one.eventsPerS)} events/s (${fmt(one.events / one.seeds)} events/seed) ${JSON.stringify(one.outcomes)}`,
 );
 const two = await measure(2);
 console.log(
-  `2 workers: ${two.seeds} seeds in ${two.wallS.toFixed(2)} s — ${two.seedsPerS.toFixed(1)} seeds/s, ${fmt(two.eventsPerS)} events/s`,
+  `2 workers: ${two.seeds} seeds in ${two.wallS.toFixed(2)} s — ${two.seedsPerS.toFixed(1)} seeds/s, ` +
+    `${fmt(two.eventsPerS)} events/s`,
 );
 const speedup = two.eventsPerS / one.eventsPerS;
 console.log(`load average now ${loadavg()[0].toFixed(2)}`);
 console.log(
-  `2 workers / 1 worker: ${speedup.toFixed(2)}× (target ≥ 1.8×)${two.digest === one.digest ? '' : ' — DIGESTS DIFFER: results depend on the worker count!'}`,
+  `2 workers / 1 worker: ${speedup.toFixed(2)}× (target ≥ ` +
+    `1.8×)${two.digest === one.digest ? '' : ' — DIGESTS DIFFER: results depend on the worker count!'}`,
 );
 console.log(
-  `one core: ${fmt(one.eventsPerS)} simulated events/s (target ≥ 1,000,000: ${one.eventsPerS >= 1_000_000 ? 'met' : 'not met'})`,
+  `one core: ${fmt(one.eventsPerS)} simulated events/s (target ≥ 1,000,000: ` +
+    `${one.eventsPerS >= 1_000_000 ? 'met' : 'not met'})`,
 );
 console.log(`events/s: ${Math.round(one.eventsPerS)}`);
 if (two.digest !== one.digest) process.exitCode = 1;

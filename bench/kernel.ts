@@ -197,11 +197,14 @@ function main(): void {
     bareRates.push(bareRate);
     ratios.push(kernelRate / bareRate);
     console.log(
-      `run ${run + 1}/${RUNS}: kernel ${fmt(kernelRate)} events/s, bare loop ${fmt(bareRate)} events/s, ratio ${(kernelRate / bareRate).toFixed(3)} (${k.events} events, kernel queue ${k.queued}, bare queue ${warm.queued}, checksum ${b.checksum})`,
+      `run ${run + 1}/${RUNS}: kernel ${fmt(kernelRate)} events/s, bare loop ${fmt(bareRate)} events/s, ratio ` +
+        `${(kernelRate / bareRate).toFixed(3)} (${k.events} events, kernel queue ${k.queued}, bare queue ` +
+        `${warm.queued}, checksum ${b.checksum})`,
     );
   }
   console.log(
-    `workload: ${NODES} nodes, RPC chains of ${HOPS} hops every ${HEARTBEAT_US} µs per node, timeouts set and cancelled, trace off`,
+    `workload: ${NODES} nodes, RPC chains of ${HOPS} hops every ${HEARTBEAT_US} µs per node, timeouts set and ` +
+      `cancelled, trace off`,
   );
   console.log(`kernel hash (seed 42, ${EVENTS} events): ${kernelHash}`);
   console.log(`kernel events/s (median of ${RUNS}, CPU time): ${fmt(median(kernelRates))}`);
@@ -209,7 +212,8 @@ function main(): void {
   // For reference (not part of the ratio): the cost of --check-determinism's full tracing.
   const traced = runKernel(TRACED_EVENTS, true);
   console.log(
-    `kernel events/s with recordEvents + deepHash (${TRACED_EVENTS} events, one run): ${fmt((traced.events / traced.ms) * 1000)}`,
+    `kernel events/s with recordEvents + deepHash (${TRACED_EVENTS} events, one run): ` +
+      `${fmt((traced.events / traced.ms) * 1000)}`,
   );
   console.log(`target: ratio >= 0.40 (median of the per-run ratios)`);
   console.log(`kernel/bare-loop ratio: ${median(ratios).toFixed(3)}`);

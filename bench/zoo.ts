@@ -70,7 +70,9 @@ const baseSeed = intFlag('base-seed', 1, 0);
 const shrinkRuns = intFlag('shrink-runs', 200, 0);
 const scenario = flag('scenario') ?? 'swarm';
 const jsonFile = flag('json');
-/** Anomaly kinds that do not count as a find (e.g. liveness,quorum-superset while their false positives are triaged). */
+/**
+ * Anomaly kinds that do not count as a find (e.g. liveness,quorum-superset while their false positives are triaged).
+ */
 const excludeKinds = new Set(
   (flag('exclude-kinds') ?? '')
     .split(',')
@@ -273,7 +275,8 @@ function median(xs: number[]): number {
 const fmtS = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : `>${timeLimitS}`);
 
 console.log(
-  `bench/zoo: scenario ${scenario}, ${campaigns} campaigns per variant (base seeds ${campaignBase(0)}, ${campaignBase(1)}, …), ` +
+  `bench/zoo: scenario ${scenario}, ${campaigns} campaigns per variant (base seeds ${campaignBase(0)}, ` +
+    `${campaignBase(1)}, …), ` +
     `${workers} workers, ${timeLimitS} s each, shrink budget ${shrinkRuns} runs, ${availableParallelism()} CPUs` +
     (excludeKinds.size > 0 ? `, not counting ${[...excludeKinds].join(', ')}` : ''),
 );
@@ -290,7 +293,8 @@ try {
       const what = r.found
         ? `found seed ${r.seed} (#${r.seedIndex}) ${r.kind} in ${r.wallS.toFixed(1)} s` +
           (r.shrunk
-            ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ${r.shrunk.correctOutcome})`
+            ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ` +
+              `${r.shrunk.correctOutcome})`
             : '')
         : `not found in ${timeLimitS} s (${r.seedsRun} seeds)`;
       const ex = r.excluded.length > 0 ? `; ${r.excluded.length} violations of excluded kinds only` : '';
@@ -369,7 +373,8 @@ if (fpAll.length > 0) {
     if (seen.has(f.seed)) continue;
     seen.add(f.seed);
     console.log(
-      `  seed ${f.seed} (${f.variant}): variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} — npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`,
+      `  seed ${f.seed} (${f.variant}): variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} ` +
+        `— npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`,
     );
   }
 }

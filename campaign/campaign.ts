@@ -64,7 +64,7 @@ export interface CampaignScan {
   wallMs: number;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the dispatch loop's closures share the in-flight set, abort and ordering state
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: closures share the in-flight, abort and order state
 export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
   const started = Date.now();
   const total = shardSize(opts.range);

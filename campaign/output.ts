@@ -251,7 +251,9 @@ function renderIndex(
   try {
     const losses = summary.outcomes['expected-loss'];
     return renderCampaignIndex(indexEntries(summary, results, dir, runReports), {
-      title: `gregor fuzz: ${summary.scenario} / ${summary.variant}${summary.shard === null ? '' : ` (shard ${summary.shard})`}`,
+      title:
+        `gregor fuzz: ${summary.scenario} / ` +
+        `${summary.variant}${summary.shard === null ? '' : ` (shard ${summary.shard})`}`,
       description:
         `${summary.seeds} seeds from base seed ${summary.baseSeed}` +
         (losses > MAX_EXPECTED_ROWS ? `; the first ${MAX_EXPECTED_ROWS} of ${losses} expected losses listed` : '') +
@@ -303,30 +305,47 @@ function plainReport(t: Trace): string {
   const anomalies = failing
     .map(
       (a) =>
-        `<li><b>${esc(a.kind)}</b>${a.expected === true ? ' (expected: beyond what Kafka promises)' : ''}: ${esc(a.explanation)}</li>`,
+        `<li><b>${esc(a.kind)}</b>${a.expected === true ? ' (expected: beyond what Kafka promises)' : ''}: ` +
+        `${esc(a.explanation)}</li>`,
     )
     .join('');
   const faults = t.faults
-    .map(
-      (f) =>
-        `<tr><td>${f.id}</td><td>${esc(f.trigger)}</td><td>${esc(f.description)}</td><td>${f.startUs ?? ''}</td><td>${f.endUs ?? ''}</td><td>${f.beyondPromise === true ? 'beyond promise' : ''}</td></tr>`,
+    .map((f) =>
+      tableRow([
+        String(f.id),
+        esc(f.trigger),
+        esc(f.description),
+        String(f.startUs ?? ''),
+        String(f.endUs ?? ''),
+        f.beyondPromise === true ? 'beyond promise' : '',
+      ]),
     )
     .join('');
   const history = t.history
     .slice(0, 2000)
-    .map(
-      (e) =>
-        `<tr><td>${e.index}</td><td>${e.time}</td><td>${esc(e.process)}</td><td>${esc(e.type)}</td><td>${esc(e.f)}</td><td>${esc(JSON.stringify(e.value))}</td><td>${esc(e.error ?? '')}</td></tr>`,
+    .map((e) =>
+      tableRow([
+        String(e.index),
+        String(e.time),
+        esc(e.process),
+        esc(e.type),
+        esc(e.f),
+        esc(JSON.stringify(e.value)),
+        esc(e.error ?? ''),
+      ]),
     )
     .join('');
   return page(
     `gregor: ${t.outcome} — seed ${t.seed}`,
     `<h1>${esc(t.outcome)}: seed ${t.seed}</h1>
-<p>Scenario <code>${esc(t.scenario)}</code>, variant <code>${esc(t.variant)}</code>, ${t.eventCount} events, hash <code>${esc(t.hash)}</code>.</p>
+<p>Scenario <code>${esc(t.scenario)}</code>, variant <code>${esc(t.variant)}</code>,
+${t.eventCount} events, hash <code>${esc(t.hash)}</code>.</p>
 <h2>Verdict</h2><ul>${anomalies || '<li class="ok">no anomaly</li>'}</ul>
-<h2>Fault schedule</h2><table><tr><th>#</th><th>trigger</th><th>fault</th><th>start µs</th><th>end µs</th><th></th></tr>${faults}</table>
+<h2>Fault schedule</h2><table><tr><th>#</th><th>trigger</th><th>fault</th><th>start µs</th><th>end µs</th><th></th>
+</tr>${faults}</table>
 <h2>Reproduce</h2><pre>${esc(t.command)}</pre>
-<h2>History</h2><table><tr><th>#</th><th>time µs</th><th>process</th><th>type</th><th>f</th><th>value</th><th>error</th></tr>${history}</table>`,
+<h2>History</h2><table><tr><th>#</th><th>time µs</th><th>process</th><th>type</th><th>f</th><th>value</th>
+<th>error</th></tr>${history}</table>`,
   );
 }
 
@@ -334,13 +353,24 @@ function plainIndex(s: CampaignSummary, dir: string): string {
   const rows = s.violations
     .map((v: ViolationEntry) => {
       const link = v.report === null ? '' : `<a href="${esc(relative(dir, v.report))}">report</a>`;
-      return `<tr><td>${v.seed}</td><td class="bad">${esc(v.kind)}</td><td>${esc(v.explanation)}</td><td>${v.faults}</td><td>${link}</td><td><code>${esc(v.replay ?? v.rerun)}</code></td></tr>`;
+      const replay = `<code>${esc(v.replay ?? v.rerun)}</code>`;
+      const cells = tableRow([esc(v.explanation), String(v.faults), link, replay]).slice('<tr>'.length);
+      return `<tr><td>${v.seed}</td><td class="bad">${esc(v.kind)}</td>${cells}`;
     })
     .join('');
   return page(
     `gregor campaign: ${s.scenario} / ${s.variant}`,
     `<h1>Campaign: ${esc(s.scenario)} / ${esc(s.variant)}${s.shard === null ? '' : ` (shard ${esc(s.shard)})`}</h1>
-<p>${s.seeds} seeds judged from base seed ${s.baseSeed}; ${s.outcomes.violation} violations, ${s.outcomes.stuck} stuck, ${s.outcomes.crash} crashes, ${s.outcomes['expected-loss']} expected losses; exit ${s.exitCode}.</p>
-<table><tr><th>seed</th><th>kind</th><th>explanation</th><th>faults</th><th></th><th>replay</th></tr>${rows || '<tr><td colspan="6" class="ok">no violation</td></tr>'}</table>`,
+<p>${s.seeds} seeds judged from base seed ${s.baseSeed}; ${s.outcomes.violation} violations,
+${s.outcomes.stuck} stuck, ${s.outcomes.crash} crashes, ${s.outcomes['expected-loss']} expected losses;
+exit ${s.exitCode}.</p>
+<table><tr><th>seed</th><th>kind</th><th>explanation</th><th>faults</th><th></th><th>replay</th></tr>${
+      rows || '<tr><td colspan="6" class="ok">no violation</td></tr>'
+    }</table>`,
   );
+}
+
+/** One table row of already-escaped cells. */
+function tableRow(cells: readonly string[]): string {
+  return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }

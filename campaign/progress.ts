@@ -42,7 +42,9 @@ export function createProgress(
     const eta =
       left === 0 ? formatDuration(0) : rate > 0 && p.elapsedMs >= WARMUP_MS ? formatDuration(left / rate) : '?';
     const pct = p.total > 0 ? Math.floor((100 * p.completed) / p.total) : 100;
-    return `${p.completed}/${p.total} seeds (${pct}%)  ${rate.toFixed(1)} seeds/s  violations ${p.failures}  ETA ${eta}`;
+    return (
+      `${p.completed}/${p.total} seeds (${pct}%)  ${rate.toFixed(1)} seeds/s  violations ${p.failures}  ETA ` + `${eta}`
+    );
   };
 
   return {

@@ -174,7 +174,8 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
   const o = s.outcomes;
   const where = `scenario ${s.scenario}, variant ${s.variant}${s.shard === null ? '' : `, shard ${s.shard}`}`;
   lines.push(
-    `gregor fuzz: ${s.seeds} seed${s.seeds === 1 ? '' : 's'} judged (${where}, base seed ${s.baseSeed})${s.interrupted ? ' — interrupted' : ''}`,
+    `gregor fuzz: ${s.seeds} seed${s.seeds === 1 ? '' : 's'} judged (${where}, base seed ` +
+      `${s.baseSeed})${s.interrupted ? ' — interrupted' : ''}`,
   );
   lines.push(
     `  ok ${o.ok}, violations ${o.violation}, stuck ${o.stuck}, crash ${o.crash}` +
@@ -182,13 +183,16 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
       `, unknown ${o.unknown}, expected losses (beyond Kafka's promise) ${o['expected-loss']}`,
   );
   lines.push(
-    `  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${s.eventsPerSecond.toLocaleString('en-US')} events/s`,
+    `  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ` +
+      `${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ` +
+      `${s.eventsPerSecond.toLocaleString('en-US')} events/s`,
   );
   const probeLine = probeSummaryLine(s.probes ?? {}); // code probes never hit, if any
   if (probeLine !== null) lines.push(probeLine);
   if (s.stoppedEarly)
     lines.push(
-      `  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every seed)`,
+      `  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every ` +
+        `seed)`,
     );
   s.violations.forEach((v, i) => {
     lines.push('');
@@ -205,13 +209,15 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
       lines.push(...story.split('\n').map((l) => `  ${l}`));
     } else {
       lines.push(
-        `  ✗ seed ${v.seed}: ${terminalSafe(v.kind)}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ${terminalSafe(v.explanation)}`,
+        `  ✗ seed ${v.seed}: ${terminalSafe(v.kind)}${v.outcome === 'violation' ? '' : ` (${v.outcome})`} — ` +
+          `${terminalSafe(v.explanation)}`,
       );
       if (v.report !== null) lines.push(`    report: ${terminalSafe(v.report)}`);
       if (v.replay !== null) lines.push(`    replay: ${terminalSafe(v.replay)}`);
     }
     lines.push(
-      `    counterexample: ${v.faults} fault${v.faults === 1 ? '' : 's'}, ${v.sends} sends (shrunk from ${v.originalFaults} faults in ${v.shrinkRuns} runs)`,
+      `    counterexample: ${v.faults} fault${v.faults === 1 ? '' : 's'}, ${v.sends} sends (shrunk from ` +
+        `${v.originalFaults} faults in ${v.shrinkRuns} runs)`,
     );
     lines.push(`    re-run the seed: ${v.rerun}`);
   });

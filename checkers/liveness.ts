@@ -55,7 +55,7 @@ function pkey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a factory; observe, probe and finish are closures over the same per-partition progress
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a factory of closures over shared progress
 export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
   const parts = new Map<string, PartitionProgress>();
   const endUs = opts.lastHealUs + opts.boundUs;
@@ -123,7 +123,9 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
       if (windowSnapshots === 0) {
         anomalies.push({
           kind: 'liveness',
-          explanation: `No cluster snapshot was taken within ${boundS} s after the last heal at ${healS} s, so recovery could not be observed.`,
+          explanation:
+            `No cluster snapshot was taken within ${boundS} s after the last heal at ${healS} s, so ` +
+            `recovery could not be observed.`,
           timesUs: [opts.lastHealUs, endUs],
         });
       }
@@ -144,7 +146,8 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
         if (missing.length === 0) continue;
         anomalies.push({
           kind: 'liveness',
-          explanation: `Within ${boundS} s after the last heal at ${healS} s, ${key} did not recover: ${missing.join('; ')}.`,
+          explanation:
+            `Within ${boundS} s after the last heal at ${healS} s, ${key} did not recover: ` + `${missing.join('; ')}.`,
           topic: p.topic,
           partition: p.partition,
           timesUs: [opts.lastHealUs, endUs],

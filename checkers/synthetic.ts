@@ -109,7 +109,7 @@ class EventHeap {
 
 const TOPIC = 't';
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one event loop whose clients, logs and planted fault share the seeded random stream
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one event loop sharing the seeded random stream
 export function generateLogHistory(opts: SyntheticLogOptions): SyntheticLog {
   const rand = mulberry32(opts.seed);
   const clients = opts.clients ?? 10;

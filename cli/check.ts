@@ -97,7 +97,7 @@ function summary(d: Described, v: Verdict): string {
     const ce = v.counterexample;
     lines.push(
       `counterexample: longest linearizable prefix ${ce.longestPrefix.length} op(s)` +
-        `${ce.longestPrefix.length > 0 ? ` [history indices ${ce.longestPrefix.slice(0, 12).join(' ')}${ce.longestPrefix.length > 12 ? ' …' : ''}]` : ''}` +
+        prefixIndices(ce.longestPrefix) +
         `, then index ${ce.failedOp} cannot be placed`,
     );
   }
@@ -262,3 +262,9 @@ main(process.argv.slice(2)).then(
     process.exit(2);
   },
 );
+
+/** " [history indices a b c …]" for a counterexample's prefix (at most 12), or nothing. */
+function prefixIndices(prefix: readonly number[]): string {
+  if (prefix.length === 0) return '';
+  return ` [history indices ${prefix.slice(0, 12).join(' ')}${prefix.length > 12 ? ' …' : ''}]`;
+}

@@ -93,7 +93,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --shard K/N            run only shard K of N of the seed range (strided)
   --max-violations N     stop after N failing seeds, lowest seeds first (default 1; 0 = never stop)
   --out DIR              output directory (default ./${DEFAULT_OUT})
-  --shrink-runs N        simulation runs allowed to shrink each violation (default ${DEFAULT_SHRINK_RUNS}; 0 = no shrinking)
+  --shrink-runs N        simulation runs allowed to shrink each violation (default ${DEFAULT_SHRINK_RUNS};
+                         0 = no shrinking)
   --check-determinism    run every seed twice and name the first event that differs
   --report               also write the trace and HTML report of every seed that is not a
                          failure (passing, expected loss, unknown); at most ${MAX_REPORT_SEEDS} seeds
@@ -484,7 +485,8 @@ async function mergeMain(io: MainIo, req: { merge: string[]; outDir: string; jso
   const summary = copyViolationFiles(req.outDir, merged.summary, log);
   const files = writeCampaignFiles(req.outDir, summary, merged.results, { log });
   io.stdout.write(
-    `merged ${merged.shards.length} result set${merged.shards.length === 1 ? '' : 's'} (${merged.shards.join(', ')}) into ${files.summary}\n`,
+    `merged ${merged.shards.length} result set${merged.shards.length === 1 ? '' : 's'} (${merged.shards.join(', ')}) ` +
+      `into ${files.summary}\n`,
   );
   return finish(io, summary, req.json, [], log);
 }

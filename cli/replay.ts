@@ -223,7 +223,8 @@ function compareWithTrace(
   ];
   if (hashMatches && !outcomeMatches) {
     lines.push(
-      `but the outcome differs from the trace's (${t.outcome}): the model or the checkers changed since it was recorded`,
+      `but the outcome differs from the trace's (${t.outcome}): the model or the checkers changed since it was ` +
+        `recorded`,
     );
   }
   return { edited: false, hashMatches, outcomeMatches, lines };

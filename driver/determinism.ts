@@ -33,7 +33,9 @@ export function checkDeterminism(deps: RunDeps, opts: RunOptions): DeterminismRe
     const d = verdict.difference;
     if (d !== undefined) {
       report.firstDifference = d;
-      report.explanation = `seed ${opts.seed} is not deterministic: recorded event #${d.index} differs — run 1: ${describeEvent(d.first)}; run 2: ${describeEvent(d.second)}`;
+      report.explanation =
+        `seed ${opts.seed} is not deterministic: recorded event #${d.index} differs — run 1: ` +
+        `${describeEvent(d.first)}; run 2: ${describeEvent(d.second)}`;
     } else {
       report.explanation = verdict.message;
     }

@@ -64,7 +64,8 @@ export function compareRuns(first: RecordedRun, second: RecordedRun, seed: numbe
   }
   const message =
     difference === undefined
-      ? `seed ${seed}: the recorded events agree but the hashes differ (${hashes[0]} vs ${hashes[1]}); was recording off in one run?`
+      ? `seed ${seed}: the recorded events agree but the hashes differ (${hashes[0]} vs ${hashes[1]}); was recording ` +
+        `off in one run?`
       : describeDifference(seed, difference);
   return { deterministic: false, seed, hashes, difference, message };
 }

@@ -109,16 +109,22 @@ export class Batch {
 
 export class PartitionState {
   readonly queue: SendOp[] = [];
-  /** Batches waiting to be sent again (idempotent: in sequence order; otherwise most recent first, as Kafka's addFirst). */
+  /**
+   * Batches waiting to be sent again (idempotent: in sequence order; otherwise most recent first, as Kafka's addFirst).
+   */
   readonly retries: Batch[] = [];
-  /** Idempotent: every batch with a sequence that is not done, in sequence order (Kafka's inflightBatchesBySequence). */
+  /**
+   * Idempotent: every batch with a sequence that is not done, in sequence order (Kafka's inflightBatchesBySequence).
+   */
   readonly incomplete: Batch[] = [];
   onWire = 0;
   producerId = -1;
   producerEpoch = -1;
   nextSequence = 0;
   lastAckedSequence = -1;
-  /** Sequence following an expired, maybe-appended batch; -1 when resolved (Kafka's partitionsWithUnresolvedSequences). */
+  /**
+   * Sequence following an expired, maybe-appended batch; -1 when resolved (Kafka's partitionsWithUnresolvedSequences).
+   */
   unresolvedNextSequence = -1;
   /** An epoch bump is needed before this partition's sequences can go on; the generation it was asked in. */
   bumpRequestedAt = -1;

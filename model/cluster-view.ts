@@ -105,7 +105,8 @@ export class ClusterView {
       lines.push(
         `Topic: ${topic.name}\tTopicId: ${topicIdOf(this.sim.seed, topic.name)}\t` +
           `PartitionCount: ${topic.partitions}\tReplicationFactor: ${topic.replicationFactor}\t` +
-          `Configs: min.insync.replicas=${config['min.insync.replicas']},unclean.leader.election.enable=${config['unclean.leader.election.enable']}`,
+          `Configs: min.insync.replicas=${config['min.insync.replicas']},` +
+          `unclean.leader.election.enable=${config['unclean.leader.election.enable']}`,
       );
       for (const s of partitions) {
         if (s.topic !== topic.name) continue;
@@ -125,7 +126,8 @@ export class ClusterView {
   dumpLog(broker: number, topic: string, partition: number): string {
     const r = this.replicaSnapshot(broker, topic, partition);
     const lines: string[] = [
-      `Dumping ${topic}-${partition}/${LOG_FILE} on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ${r.leaderEpoch}, LEO ${r.leo}, HW ${r.hw})`,
+      `Dumping ${topic}-${partition}/${LOG_FILE} on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ` +
+        `${r.leaderEpoch}, LEO ${r.leo}, HW ${r.hw})`,
     ];
     const recs = r.records as readonly ModelRecord[];
     let start = 0;
@@ -135,13 +137,15 @@ export class ClusterView {
       if (!last) continue;
       const first = recs[start];
       lines.push(
-        `baseOffset: ${first.offset} lastOffset: ${rec.offset} count: ${i - start + 1} baseSequence: ${first.sequence} lastSequence: ${rec.sequence} ` +
+        `baseOffset: ${first.offset} lastOffset: ${rec.offset} count: ${i - start + 1} baseSequence: ` +
+          `${first.sequence} lastSequence: ${rec.sequence} ` +
           `producerId: ${rec.producerId} producerEpoch: ${rec.producerEpoch ?? -1} partitionLeaderEpoch: ${rec.epoch}`,
       );
       for (let j = start; j <= i; j++) {
         const x = recs[j];
         lines.push(
-          `| offset: ${x.offset} leaderEpoch: ${x.epoch} sequence: ${x.sequence} key: ${x.key ?? 'null'} payload: ${x.value}`,
+          `| offset: ${x.offset} leaderEpoch: ${x.epoch} sequence: ${x.sequence} key: ${x.key ?? 'null'} payload: ` +
+            `${x.value}`,
         );
       }
       start = i + 1;

@@ -60,7 +60,8 @@ export function historyProblems(events: readonly HistoryEvent[]): string[] {
     if (ev.type === 'invoke') {
       if (pending !== undefined) {
         problems.push(
-          `event ${i}: process ${String(ev.process)} invokes ${ev.f} while ${pending.f} (event ${pending.index}) is in flight`,
+          `event ${i}: process ${String(ev.process)} invokes ${ev.f} while ${pending.f} (event ${pending.index}) is ` +
+            `in flight`,
         );
       }
       open.set(ev.process, ev);

@@ -116,7 +116,7 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
 <td>${escapeHtml(e.variant)}</td>
 <td>${escapeHtml(e.scenario)}</td>
 <td class="num">${escapeHtml(String(e.seed))}</td>
-<td><span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${e.anomalyKinds.length > 1 ? ` <span class="more">+ ${escapeHtml(e.anomalyKinds.slice(1).join(', '))}</span>` : ''}${e.expected ? ` <span class="tag">expected: ${escapeHtml(e.rule ?? 'rule not recorded')}</span>` : ''}</td>
+<td>${kindCell(e)}</td>
 <td>${escapeHtml(e.explanation ?? '')}</td>
 <td class="num">${e.timeUs !== undefined ? escapeHtml(formatTimeUs(e.timeUs)) : ''}</td>
 <td>${link(e.reportPath, 'report')}${e.tracePath !== undefined ? ` · ${link(e.tracePath, 'trace')}` : ''}</td>
@@ -124,15 +124,18 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
     )
     .join('\n');
   const kinds = [...byKind].map(([k, n]) => `<span class="chip">${escapeHtml(k)} × ${n}</span>`).join(' ');
+  const seedsRun = summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : '';
+  const description = summary.description ? ` — ${escapeHtml(summary.description)}` : '';
   const body = `<header>
 <h1>${escapeHtml(title)}</h1>
-<p>${entries.length === 0 ? 'No violations found.' : counts}${summary.seedsRun !== undefined ? ` in ${summary.seedsRun} seeds` : ''}${summary.description ? ` — ${escapeHtml(summary.description)}` : ''}</p>
+<p>${entries.length === 0 ? 'No violations found.' : counts}${seedsRun}${description}</p>
 <p>${kinds}</p>
 ${summary.command ? `<pre>${escapeHtml(summary.command)}</pre>` : ''}
 </header>
 <main>
 <table>
-<thead><tr><th>Variant</th><th>Scenario</th><th>Seed</th><th>Anomaly</th><th>Explanation</th><th>Virtual time (run end)</th><th>Report</th></tr></thead>
+<thead><tr><th>Variant</th><th>Scenario</th><th>Seed</th><th>Anomaly</th><th>Explanation</th>
+<th>Virtual time (run end)</th><th>Report</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -140,4 +143,12 @@ ${rows}
 ${renderCodeProbes(summary.codeProbes)}
 </main>`;
   return renderPage({ title, style: STYLE, script: null, bodyHtml: body });
+}
+
+/** The anomaly cell: the first kind, the others, and for an expected loss the promise rule. */
+function kindCell(e: CampaignEntry): string {
+  const more =
+    e.anomalyKinds.length > 1 ? ` <span class="more">+ ${escapeHtml(e.anomalyKinds.slice(1).join(', '))}</span>` : '';
+  const rule = e.expected ? ` <span class="tag">expected: ${escapeHtml(e.rule ?? 'rule not recorded')}</span>` : '';
+  return `<span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${more}${rule}`;
 }

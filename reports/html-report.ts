@@ -73,7 +73,8 @@ const REPORT_BODY = `<header id="top">
       </div>
       <pre id="describe" class="term"></pre>
       <h3>Replicas</h3>
-      <table><thead><tr><th>Broker</th><th>Process</th><th>Role</th><th>Leader epoch</th><th>HW</th><th>LEO</th><th>In ISR</th><th id="holds-head">Holds</th></tr></thead>
+      <table><thead><tr><th>Broker</th><th>Process</th><th>Role</th><th>Leader epoch</th><th>HW</th><th>LEO</th>
+      <th>In ISR</th><th id="holds-head">Holds</th></tr></thead>
       <tbody id="replica-rows"></tbody></table>
       <div class="tabs" id="dump-tabs"></div>
       <div class="vlist" id="dumplog"><div class="spacer" id="dumplog-spacer"></div></div>
@@ -87,19 +88,27 @@ const REPORT_BODY = `<header id="top">
       <button id="zoom-fit" type="button">Whole run</button>
       <button id="zoom-story" type="button">Zoom to the story</button>
       <div class="legend">
-        <span class="sw-ok">ok</span><span class="sw-fail">fail</span><span class="sw-info">info (unknown)</span><span class="sw-pending">no completion</span>
-        <span class="sw-leader cluster-only">leader</span><span class="sw-stale cluster-only">leader in its own view only</span><span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span><span class="sw-fault cluster-only">fault</span>
+        <span class="sw-ok">ok</span><span class="sw-fail">fail</span><span class="sw-info">info (unknown)</span>
+        <span class="sw-pending">no completion</span>
+        <span class="sw-leader cluster-only">leader</span>
+        <span class="sw-stale cluster-only">leader in its own view only</span>
+        <span class="sw-follower cluster-only">follower</span><span class="sw-down cluster-only">down</span>
+        <span class="sw-fault cluster-only">fault</span>
       </div>
     </div>
     <div class="canvas-wrap" id="tl-wrap">
       <canvas id="tl-canvas"></canvas>
       <div class="scroller" id="tl-scroll"><div class="spacer" id="tl-spacer"></div></div>
     </div>
-    <p class="hint" id="tl-hint">Hover for details. Click to move the cluster view to that moment; drag or scroll sideways to pan; Ctrl + wheel to zoom. A red bar under a broker marks when it held the lost record, ✂ where that copy was truncated; an orange ▼ marks any truncation.</p>
+    <p class="hint" id="tl-hint">Hover for details. Click to move the cluster view to that moment; drag or scroll
+    sideways to pan; Ctrl + wheel to zoom. A red bar under a broker marks when it held the lost record, ✂ where that
+    copy was truncated; an orange ▼ marks any truncation.</p>
   </section>
   <section class="card" id="logs-card" hidden>
     <h2>Replica logs by offset</h2>
-    <p class="hint">Each cell is a record copy, coloured by leader epoch (e0, e1, …). Struck-through ✂ copies were truncated; dashed ones are written after the chosen moment; the orange bar is the high watermark then. The lost record is outlined in red. Click a cell to dump that broker's log.</p>
+    <p class="hint">Each cell is a record copy, coloured by leader epoch (e0, e1, …). Struck-through ✂ copies were
+    truncated; dashed ones are written after the chosen moment; the orange bar is the high watermark then. The lost
+    record is outlined in red. Click a cell to dump that broker's log.</p>
     <div class="canvas-wrap" id="grid-wrap">
       <canvas id="grid-canvas"></canvas>
       <div class="scroller" id="grid-scroll"><div class="spacer" id="grid-spacer"></div></div>
@@ -108,7 +117,8 @@ const REPORT_BODY = `<header id="top">
   </section>
   <section class="card" id="faults-card">
     <h2>Fault schedule (shrunk)</h2>
-    <table><thead><tr><th>#</th><th>Fault</th><th>Trigger</th><th>Start</th><th>End</th></tr></thead><tbody id="fault-rows"></tbody></table>
+    <table><thead><tr><th>#</th><th>Fault</th><th>Trigger</th><th>Start</th><th>End</th></tr></thead>
+    <tbody id="fault-rows"></tbody></table>
     <p class="muted" id="faults-empty" hidden>No faults were injected.</p>
   </section>
   <section class="card" id="command-card">

@@ -291,7 +291,9 @@ export class RecordStory {
     });
   }
 
-  /** Another record at the focus offset: told for the first leader to reuse it and every broker that held the record. */
+  /**
+   * Another record at the focus offset: told for the first leader to reuse it and every broker that held the record.
+   */
   private onAppendOverOffset(e: Ev<'append'>): void {
     const f = this.focus;
     if (f.offset === undefined || !this.wasEverHeld || this.overwrittenOn.has(e.broker)) return;

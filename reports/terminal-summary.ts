@@ -89,7 +89,8 @@ export function summarizeVerdict(verdict: Verdict, context = '', options: Summar
   if (verdict.counterexample) {
     const c = verdict.counterexample;
     lines.push(
-      `  cannot place the operation at history index ${c.failedOp} after a linearizable prefix of ${c.longestPrefix.length}: ${terminalSafe(c.reason)}`,
+      `  cannot place the operation at history index ${c.failedOp} after a linearizable prefix of ` +
+        `${c.longestPrefix.length}: ${terminalSafe(c.reason)}`,
     );
   }
   tail(verdict, lines, options);

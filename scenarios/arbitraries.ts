@@ -396,7 +396,10 @@ export interface ScheduleOptions extends FaultArbOptions {
   maxFaults: number;
 }
 
-/** Faults and fault patterns drawn from what a swarm configuration switches on, by its weights; at most maxFaults faults. */
+/**
+ * Faults and fault patterns drawn from what a swarm configuration switches on, by its weights; at most maxFaults
+ * faults.
+ */
 export function scheduleArb(swarm: SwarmConfig, shape: Shape, opts: ScheduleOptions): fc.Arbitrary<Fault[]> {
   const on = SWARM_KINDS.filter((k) => swarm[k] > 0);
   if (on.length === 0 || opts.maxFaults === 0) return fc.constant([]);

@@ -17,7 +17,9 @@ export type Target =
   | { kind: 'leader'; partition: number }
   /** The index-th replica of a partition that is not its leader (modulo their count). */
   | { kind: 'follower'; partition: number; index: number }
-  /** The index-th broker the triggering event names (modulo their count); the leader of partition 0 for time triggers. */
+  /**
+   * The index-th broker the triggering event names (modulo their count); the leader of partition 0 for time triggers.
+   */
   | { kind: 'subject'; index: number }
   /** The index-th replica of a partition outside its ISR (modulo their count); a follower when the ISR is full. */
   | { kind: 'out-of-isr'; partition: number; index: number }
@@ -48,7 +50,10 @@ export type FaultAction =
   | { kind: 'slow'; target: Target; peer: Target | null; extraMs: number; durationMs: number }
   /** kill -9 of the KRaft controller; it restarts after downMs with its durable state. */
   | { kind: 'controller-crash'; downMs: number }
-  /** Clean shutdown of every broker in turn, each down for downMs, the next one once the ISRs are full again (or after gapMs). */
+  /**
+   * Clean shutdown of every broker in turn, each down for downMs, the next one once the ISRs are full again (or after
+   * gapMs).
+   */
   | { kind: 'rolling-restart'; downMs: number; gapMs: number }
   /**
    * A hung process (SIGSTOP, then SIGCONT after durationMs): it runs nothing meanwhile, its
@@ -204,11 +209,18 @@ export function describeAction(a: FaultAction): string {
     case 'restart':
       return `clean shutdown of ${describeTarget(a.target)}, restart after ${ms(a.downMs)}`;
     case 'power-loss':
-      return `power loss of ${describeTargets(a.targets)}${a.tornTail ? ' (torn tail)' : ''}, restart after ${ms(a.downMs)}`;
+      return (
+        `power loss of ${describeTargets(a.targets)}${a.tornTail ? ' (torn tail)' : ''}, restart after ` +
+        `${ms(a.downMs)}`
+      );
     case 'cut':
       return `${describeCut(a.cut)} for ${ms(a.durationMs)}`;
     case 'slow':
-      return `slow ${a.peer === null ? 'every link of' : 'the link'} ${describeTarget(a.target)}${a.peer === null ? '' : ` ↔ ${describeTarget(a.peer)}`} by +${ms(a.extraMs)} for ${ms(a.durationMs)}`;
+      return (
+        `slow ${a.peer === null ? 'every link of' : 'the link'} ` +
+        `${describeTarget(a.target)}${a.peer === null ? '' : ` ↔ ${describeTarget(a.peer)}`} by +${ms(a.extraMs)} ` +
+        `for ${ms(a.durationMs)}`
+      );
     case 'controller-crash':
       return `crash the controller, restart after ${ms(a.downMs)}`;
     case 'rolling-restart':

@@ -199,7 +199,8 @@ export function windowFor(w: WorkloadShape): number {
 const swarm: ScenarioDef = {
   name: 'swarm',
   description:
-    'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights (swarm testing)',
+    'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
+    '(swarm testing)',
   arbitrary: fc.tuple(shapeArb(), workloadArb(), swarmArb()).chain(([shape, workload, sw]) =>
     scheduleArb(sw, shape, {
       ...opts(),

@@ -112,7 +112,7 @@ function afterEvent(
   );
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the pattern table, one short case per kind over shared arbitraries
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the pattern table, one short case per kind
 export function patternArb(kind: PatternKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<Fault[]> {
   const follower = fc.integer({ min: 0, max: 3 }).map((index): Target => ({ kind: 'follower', partition: 0, index }));
   const start = fc.oneof(

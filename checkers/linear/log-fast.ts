@@ -262,7 +262,7 @@ export function checkLogFast(part: LogOps, strict: boolean): FastLogResult {
 }
 
 /** The sweep alone: 'valid', 'invalid', or why the fast path does not apply. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one linear pass over typed arrays, its steps share the per-offset tables it fills
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one linear pass; its steps share per-offset tables
 export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | { fallback: string } {
   const n = part.n;
   const { callPos, retPos, events, invokeAt, completeAt } = part;
@@ -397,7 +397,7 @@ export function sweepLog(part: LogOps, strict: boolean): 'valid' | 'invalid' | {
  * The graph form of the check: pre-checks in completion order, then Kahn's sort and Hall's
  * condition. Used to explain a violation (longest prefix, cycle) once the sweep found one.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: pre-checks, graph and Kahn's sort share flat typed arrays indexed by op; only on violations
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one graph pass over shared flat typed arrays
 export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
   const n = part.n;
   const { callPos, retPos } = part;
@@ -686,7 +686,8 @@ export function checkLogGraph(part: LogOps, strict: boolean): FastLogResult {
           failedOp: f,
           reason:
             `${span} never acknowledged or read, and not enough sends of unknown outcome were invoked ` +
-            `early enough to have filled ${g.count === 1 ? 'it' : 'them'}; a log has no holes, so it cannot reach offset ${last + 1}`,
+            `early enough to have filled ${g.count === 1 ? 'it' : 'them'}; a log has no holes, so it cannot reach ` +
+            `offset ${last + 1}`,
         };
       }
     }
@@ -778,6 +779,7 @@ function cycleVerdict(
   const reason =
     steps.length === 0
       ? 'its ordering constraints form a cycle'
-      : `${onCycle ? 'it lies on' : 'it must follow operations that lie on'} a cycle of ordering constraints: ${steps.join('; ')}`;
+      : `${onCycle ? 'it lies on' : 'it must follow operations that lie on'} a cycle of ordering constraints: ` +
+        `${steps.join('; ')}`;
   return { kind: 'verdict', valid: false, work, longestPrefix: prefix, failedOp: failed, reason };
 }

@@ -33,7 +33,8 @@ export function groupLogOperations(
     const f = inv.f;
     if (f !== 'send' && f !== 'poll' && f !== 'assign') {
       throw new HistoryInputError(
-        `operation f=${f} at history index ${inv.index} is not part of the ${model} model (it knows send, poll, assign)`,
+        `operation f=${f} at history index ${inv.index} is not part of the ${model} model (it knows send, poll, ` +
+          `assign)`,
       );
     }
     const outcome = paired.outcome[i];

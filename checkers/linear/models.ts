@@ -312,6 +312,7 @@ function casArgs(op: Operation): [unknown, unknown] {
   return [v[0], v[1]];
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the register flavours share one table and step
 function compileRegister(flavour: RegisterFlavour, key: string, ops: Operation[], initial: unknown): CompiledPartition {
   const n = ops.length;
   const kind = new Int8Array(n);
@@ -386,7 +387,10 @@ function compileRegister(flavour: RegisterFlavour, key: string, ops: Operation[]
         case CAS_FALSE:
           return `its cas comparison failed, yet ${noun} held the expected ${held}`;
         default:
-          return `it can be applied to ${noun} (${held}), but every order of the remaining concurrent operations fails later`;
+          return (
+            `it can be applied to ${noun} (${held}), but every order of the remaining concurrent operations ` +
+            `fails later`
+          );
       }
     },
     describe(i: number): string {
@@ -394,10 +398,16 @@ function compileRegister(flavour: RegisterFlavour, key: string, ops: Operation[]
       const tail = outcomeWord(op);
       switch (kind[i]) {
         case READ:
-          return `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${JSON.stringify(key)}` : ''} → ${show(op.complete!.value)}`;
+          return (
+            `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${JSON.stringify(key)}` : ''} → ` +
+            `${show(op.complete!.value)}`
+          );
         case WRITE:
         case APPEND:
-          return `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${JSON.stringify(key)}` : ''} ${show(op.invoke.value)}${tail}`;
+          return (
+            `process ${String(op.process)}: ${op.f}${flavour === 'kv' ? ` ${JSON.stringify(key)}` : ''} ` +
+            `${show(op.invoke.value)}${tail}`
+          );
         case CAS_FALSE:
           return `process ${String(op.process)}: cas ${show(op.invoke.value)} → false`;
         default:
@@ -414,7 +424,7 @@ const SEND_ANY = 1;
 const POLL = 2;
 const POLL_BAD = 3;
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: build() and step() share the integer-coded log (value ids, record arrays, trie)
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: build() and step() share the integer-coded log
 function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPartition {
   const n = ops.length;
   // The integer-coded model (value ids, record arrays, the trie of logs) is only needed by
@@ -556,11 +566,17 @@ function compileLog(key: string, ops: Operation[], strict: boolean): CompiledPar
             for (let j = 0; j < k; j++) {
               const have = valueAt(state, from + j);
               if (have !== recValues[recStart[i] + j]) {
-                return `it returned ${show(valueNames[recValues[recStart[i] + j]])} at offset ${from + j} but the log holds ${show(valueNames[have])} there`;
+                return (
+                  `it returned ${show(valueNames[recValues[recStart[i] + j]])} at offset ${from + j} but the ` +
+                  `log holds ${show(valueNames[have])} there`
+                );
               }
             }
             if (strict) {
-              return `it returned ${k} record(s) from offset ${from} but the log then held ${Math.max(0, len - from)} from there (log-strict)`;
+              return (
+                `it returned ${k} record(s) from offset ${from} but the log then held ` +
+                `${Math.max(0, len - from)} from there (log-strict)`
+              );
             }
             return `it fits the log here, but every order of the remaining concurrent operations fails later`;
           }
@@ -656,7 +672,8 @@ export function prepareModel(model: ModelName, ops: Operation[], opts: ModelOpti
   for (const op of ops) {
     if (!fs.has(op.f)) {
       throw new HistoryInputError(
-        `operation f=${op.f} at history index ${op.invoke.index} is not part of the ${model} model (it knows ${[...fs].join(', ')})`,
+        `operation f=${op.f} at history index ${op.invoke.index} is not part of the ${model} model (it knows ` +
+          `${[...fs].join(', ')})`,
       );
     }
     if (dropped(model, op)) {

@@ -142,7 +142,7 @@ class StateCache {
   }
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the search state lives in this closure so run() can resume it between calls
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the search state lives in the closure run() resumes
 export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_MAX_STATES): Search {
   const n = p.ops.length;
   const { callPos, retPos } = p;
@@ -215,7 +215,7 @@ export function createSearch(p: CompiledPartition, maxStates: number = DEFAULT_M
     return x === TAIL ? -1 : x - n;
   };
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the hot loop keeps its state in locals; split into calls it would spill them every step
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: hot loop: its state stays in locals
   const run = (budgetSteps: number): SearchResult | undefined => {
     if (finished !== undefined) return finished;
     const step = p.step;

@@ -36,7 +36,7 @@ function isDelimiter(c: string): boolean {
 }
 
 /** Splits text[from, to) into top-level EDN forms, tracking lines. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the scanner's helpers share one cursor (position and line) as closures
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the scanner's closures share one cursor
 function scanForms(text: string, from: number, to: number, firstLine: number): Span[] {
   let i = from;
   let line = firstLine;

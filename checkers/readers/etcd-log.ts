@@ -47,7 +47,8 @@ export function readEtcdLog(text: string): ReadResult {
     const m = LINE_RE.exec(raw);
     if (!m) {
       throw new HistoryInputError(
-        `expected "INFO jepsen.util - <process> :invoke|:ok|:fail|:info :read|:write|:cas <value>", got "${raw.slice(0, 80)}"`,
+        `expected "INFO jepsen.util - <process> :invoke|:ok|:fail|:info :read|:write|:cas <value>", got ` +
+          `"${raw.slice(0, 80)}"`,
         lineNo,
       );
     }

@@ -23,7 +23,8 @@ function recordLines(live: number[], hw: number): DumpLine[] {
     const off = M.verOff[x];
     const batch = M.verBatch[x];
     if (!hwShown && hw >= 0 && off >= hw) {
-      lines.push({ text: `# ──── high watermark ${hw}: records below are not committed ────`, cls: 'hw' });
+      const text = `# ──── high watermark ${hw}: records below are not committed ────`;
+      lines.push({ text, cls: 'hw' });
       hwShown = true;
     }
     if (q === 0 || M.verBatch[live[q - 1]] !== batch) {

@@ -150,7 +150,8 @@ function drawRowLabels(ctx: CanvasRenderingContext2D, H: number): void {
     const ns = nodeStateAt(row.id, ui.scrubT);
     ctx.font = '10px system-ui, sans-serif';
     ctx.fillStyle = '#64748b';
-    const state = !replicas.has(row.id) ? 'no replica' : !ns.up ? 'down' : rs ? `${ROLE[rs.role]} · LEO ${rs.leo}` : '';
+    const roleAndLeo = rs ? `${ROLE[rs.role]} · LEO ${rs.leo}` : '';
+    const state = !replicas.has(row.id) ? 'no replica' : !ns.up ? 'down' : roleAndLeo;
     ctx.fillText(fitText(ctx, state, G_LABEL - 12), 8, row.y + 26);
   }
   ctx.fillStyle = '#cbd5e1';
@@ -188,7 +189,8 @@ export function drawGrid(): void {
 function copyLine(ver: number): string {
   const cut = M.verTt[ver] !== Infinity;
   return (
-    `${quote(M.data.strings[M.data.verVal[ver]], 80)} · leader epoch ${verEp(ver)} · appended ${fmtTime(verTa(ver))}` +
+    `${quote(M.data.strings[M.data.verVal[ver]], 80)} · leader epoch ${verEp(ver)} · ` +
+    `appended ${fmtTime(verTa(ver))}` +
     (cut ? ` · truncated ${fmtTime(M.verTt[ver])} (${str(M.verWhy[ver])})` : ' · still there at the end') +
     (isFocusVersion(ver) ? '  ★ lost record' : '')
   );

@@ -16,7 +16,8 @@ const BADGE = { violation: 'violation', expected: 'expected loss', valid: 'valid
 function expectedText(): string | null {
   const e = M.data.expected;
   if (!e) return null;
-  return `expected: beyond Kafka's promise — ${e.rule}: ${e.explanation}, at ${fmtTime(e.atUs)}, caused by ${e.event}`;
+  const when = fmtTime(e.atUs);
+  return `expected: beyond Kafka's promise — ${e.rule}: ${e.explanation}, at ${when}, caused by ${e.event}`;
 }
 
 export function renderHeader(): void {

@@ -72,7 +72,8 @@ function brokerLines(br: number, t: number, slackUs: number): string[] {
   for (const s of leaderDisagreements(ui.curTp, t)) if (s.includes(`; ${name}'s own view`)) lines.push(s);
   for (const i of M.truncBy.get(ui.curTp)?.get(br) ?? []) {
     if (Math.abs(M.truncT[i] - t) > slackUs) continue;
-    lines.push(`✂ truncated to offset ${M.data.trunc.to[i]} (${str(M.data.trunc.why[i])}) at ${fmtTime(M.truncT[i])}`);
+    const why = str(M.data.trunc.why[i]);
+    lines.push(`✂ truncated to offset ${M.data.trunc.to[i]} (${why}) at ${fmtTime(M.truncT[i])}`);
   }
   const f = M.focus;
   if (f && ui.curTp === f.tp) {

@@ -40,7 +40,10 @@ export function violation(edge: ImportEdge): string | undefined {
   if (rules === undefined) return `${edge.from}: folder '${from}' has no layering rule (add it to ALLOWED)`;
   if (rules.some((r) => allows(r, edge))) return undefined;
   const kind = edge.typeOnly ? 'type import' : 'import';
-  return `${edge.from}:${edge.line}: ${from}/ may not ${kind} ${edge.to} (allowed: ${rules.join(', ') || 'nothing outside itself'})`;
+  return (
+    `${edge.from}:${edge.line}: ${from}/ may not ${kind} ${edge.to} (allowed: ` +
+    `${rules.join(', ') || 'nothing outside itself'})`
+  );
 }
 
 describe('layering', () => {
@@ -89,7 +92,8 @@ describe('the layering rules themselves', () => {
 
   it('reads multi-line, dynamic and URL imports', () => {
     const src =
-      "import {\n  a,\n  b,\n} from '../checkers/kafka.ts';\nconst m = import('../model/x.ts');\nnew URL('./w.mjs', import.meta.url);";
+      "import {\n  a,\n  b,\n} from '../checkers/kafka.ts';\n" +
+      "const m = import('../model/x.ts');\nnew URL('./w.mjs', import.meta.url);";
     expect(importsOf('reports/r.ts', src).map((e) => [e.to, e.line])).toEqual([
       ['checkers/kafka.ts', 1],
       ['model/x.ts', 5],

@@ -120,7 +120,8 @@ export function packagedChromium(): Executable {
     untarBrotli(join(bin, 'fonts.tar.br'), join(staging, 'fonts')); // fonts.conf and fonts/Open_Sans
     writeFileSync(
       join(staging, 'fonts', 'fonts.conf'),
-      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${join(dir, 'fonts', 'fonts')}</dir>\n` +
+      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  ` +
+        `<dir>${join(dir, 'fonts', 'fonts')}</dir>\n` +
         `  <cachedir>${join(dir, 'fonts-cache')}</cachedir>\n</fontconfig>\n`,
     );
     try {

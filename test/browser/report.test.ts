@@ -349,7 +349,8 @@ describe('a 100,000-operation report', () => {
     expect(await page.locator('#describe').textContent()).toContain('Partition: 0\tLeader: ');
     await expectClean(watch);
     console.log(
-      `100k-operation report: ${(bytes / 1e6).toFixed(1)} MB, loaded in ${loadMs} ms, median scroll frame ${frameMs.toFixed(1)} ms`,
+      `100k-operation report: ${(bytes / 1e6).toFixed(1)} MB, loaded in ${loadMs} ms, median scroll frame ` +
+        `${frameMs.toFixed(1)} ms`,
     );
     await page.close();
   });

@@ -15,11 +15,14 @@ function errorOf(f: () => unknown): HistoryInputError {
 }
 
 const JSONL = [
-  '{"index":0,"time":1200,"process":3,"type":"invoke","f":"send","value":{"topic":"t","partition":0,"key":"k1","value":"v17"}}',
-  '{"index":1,"time":1450,"process":3,"type":"ok","f":"send","value":{"topic":"t","partition":0,"key":"k1","value":"v17","offset":4}}',
+  '{"index":0,"time":1200,"process":3,"type":"invoke","f":"send",' +
+    '"value":{"topic":"t","partition":0,"key":"k1","value":"v17"}}',
+  '{"index":1,"time":1450,"process":3,"type":"ok","f":"send",' +
+    '"value":{"topic":"t","partition":0,"key":"k1","value":"v17","offset":4}}',
   '',
   '{"index":2,"time":1500,"process":5,"type":"invoke","f":"poll","value":{"topic":"t","partition":0,"offset":0}}',
-  '{"index":3,"time":1600,"process":5,"type":"ok","f":"poll","value":{"topic":"t","partition":0,"offset":0,"records":[[0,"v1"],[1,"v2"]]}}',
+  '{"index":3,"time":1600,"process":5,"type":"ok","f":"poll",' +
+    '"value":{"topic":"t","partition":0,"offset":0,"records":[[0,"v1"],[1,"v2"]]}}',
 ].join('\n');
 
 describe('JSONL', () => {
@@ -62,7 +65,8 @@ describe('JSONL', () => {
   });
 
   it('accepts time going backwards (file order is real-time order) with a note naming the line', () => {
-    const text = `${JSONL.split('\n')[0]}\n{"time":5,"process":3,"type":"invoke","f":"send","value":{"topic":"t","partition":0,"value":"x"}}`;
+    const earlier = '{"time":5,"process":3,"type":"invoke","f":"send","value":{"topic":"t","partition":0,"value":"x"}}';
+    const text = `${JSONL.split('\n')[0]}\n${earlier}`;
     const r = readHistory(text, 'jsonl');
     expect(r.history.map((e) => e.time)).toEqual([1200, 5]);
     expect(r.notes).toEqual([
@@ -86,7 +90,8 @@ describe('JSONL', () => {
 describe('EDN', () => {
   it('reads one map per line (Porcupine kv style), keywords as strings, nil as null', () => {
     const r = readHistory(
-      '{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}\n{:process 1, :type :invoke, :f :get, :key "9", :value nil}\n',
+      '{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}\n{:process 1, :type :invoke, :f :get, ' +
+        ':key "9", :value nil}\n',
     );
     expect(r.format).toBe('edn');
     expect(r.history[0]).toMatchObject({ process: 9, type: 'invoke', f: 'append', key: '0', value: 'x 9 0 y' });

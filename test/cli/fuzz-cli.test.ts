@@ -237,43 +237,47 @@ describe('fuzz: campaigns against the correct model', () => {
 });
 
 describe('fuzz: failures', () => {
-  it('an exception in a simulated run is a crash failure with its seed; exit 1; the campaign goes on; the trace replays', () => {
-    const out = dir();
-    const r = runCli(
-      FUZZ,
-      [
-        '--seeds',
-        '4',
-        '--base-seed',
-        '6',
-        '--workers',
-        '1',
-        '--max-violations',
-        '0',
-        '--shrink-runs',
-        '3',
-        '--out',
-        out,
-        '--json',
-      ],
-      { preload: 'plant-crash.ts' },
-    );
-    expect(r.code).toBe(1);
-    const s = lastJson<CampaignSummary>(r.stdout);
-    expect(s.seeds).toBe(4);
-    expect(s.outcomes.crash).toBe(1);
-    expect(s.violations).toHaveLength(1);
-    expect(s.violations[0]).toMatchObject({ seed: 7, kind: 'crash', outcome: 'crash' });
-    expect(s.violations[0].explanation).toContain('planted crash in seed 7');
-    expect(r.stdout).toMatch(/✗ VIOLATION crash — swarm, variant correct, seed 7/);
-    expect(r.stdout).toContain(`reproduce: ${s.violations[0].replay}`);
-    const trace = JSON.parse(readFileSync(s.violations[0].trace!, 'utf8')) as Trace;
-    expect(trace.command).toBe(s.violations[0].replay);
-    expect(existsSync(s.violations[0].report!)).toBe(true);
-    const replay = runCli(REPLAY, [s.violations[0].trace!], { preload: 'plant-crash.ts' });
-    expect(replay.code).toBe(1);
-    expect(replay.stdout).toContain(`hash ${trace.hash} matches the trace`);
-  });
+  it(
+    'an exception in a simulated run is a crash failure with its seed; exit 1; the campaign goes on; the trace ' +
+      'replays',
+    () => {
+      const out = dir();
+      const r = runCli(
+        FUZZ,
+        [
+          '--seeds',
+          '4',
+          '--base-seed',
+          '6',
+          '--workers',
+          '1',
+          '--max-violations',
+          '0',
+          '--shrink-runs',
+          '3',
+          '--out',
+          out,
+          '--json',
+        ],
+        { preload: 'plant-crash.ts' },
+      );
+      expect(r.code).toBe(1);
+      const s = lastJson<CampaignSummary>(r.stdout);
+      expect(s.seeds).toBe(4);
+      expect(s.outcomes.crash).toBe(1);
+      expect(s.violations).toHaveLength(1);
+      expect(s.violations[0]).toMatchObject({ seed: 7, kind: 'crash', outcome: 'crash' });
+      expect(s.violations[0].explanation).toContain('planted crash in seed 7');
+      expect(r.stdout).toMatch(/✗ VIOLATION crash — swarm, variant correct, seed 7/);
+      expect(r.stdout).toContain(`reproduce: ${s.violations[0].replay}`);
+      const trace = JSON.parse(readFileSync(s.violations[0].trace!, 'utf8')) as Trace;
+      expect(trace.command).toBe(s.violations[0].replay);
+      expect(existsSync(s.violations[0].report!)).toBe(true);
+      const replay = runCli(REPLAY, [s.violations[0].trace!], { preload: 'plant-crash.ts' });
+      expect(replay.code).toBe(1);
+      expect(replay.stdout).toContain(`hash ${trace.hash} matches the trace`);
+    },
+  );
 
   it('--check-determinism catches a planted nondeterminism and names the first differing event', () => {
     const r = runCli(

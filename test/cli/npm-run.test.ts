@@ -161,7 +161,8 @@ describe('npm run fuzz: Ctrl-C and --resume', () => {
 
 describe('npm run fuzz: --json through a pipe', () => {
   for (const silent of [true, false]) {
-    it(`the last stdout line is the JSON summary ${silent ? 'with -s' : "without -s (npm's banner comes first)"}`, () => {
+    const how = silent ? 'with -s' : "without -s (npm's banner comes first)";
+    it(`the last stdout line is the JSON summary ${how}`, () => {
       const r = npmFuzz(['--seeds', '2', '--base-seed', '3', '--workers', '1', '--out', dir(), '--json'], { silent });
       expect(r.code).toBe(0);
       expect(lastJson<CampaignSummary>(r.stdout)).toMatchObject({ format: 'gregor-fuzz-summary', seeds: 2 });

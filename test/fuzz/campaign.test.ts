@@ -171,21 +171,24 @@ describe('campaign', () => {
     expect(readJournal(out).done.size).toBeGreaterThanOrEqual(whole.summary.seeds);
   });
 
-  it('the journal keeps the inputs of --scenario-file and the shape knobs, so a resume runs the same inputs', async () => {
-    const out = freshDir();
-    const input = { kind: 'overrides' as const, overrides: { brokers: 4 } };
-    const opts = base({
-      shrinkRuns: 0,
-      range: { baseSeed: 7, count: 2 },
-      outDir: out,
-      input,
-      scenarioFlags: '--scenario power-loss --brokers 4',
-    });
-    await runCampaign(opts);
-    const journal = readJournal(out);
-    expect(journal.header.input).toEqual(input);
-    expect(journal.header.scenarioFlags).toBe('--scenario power-loss --brokers 4');
-  });
+  it(
+    'the journal keeps the inputs of --scenario-file and the ' + 'shape knobs, so a resume runs the same inputs',
+    async () => {
+      const out = freshDir();
+      const input = { kind: 'overrides' as const, overrides: { brokers: 4 } };
+      const opts = base({
+        shrinkRuns: 0,
+        range: { baseSeed: 7, count: 2 },
+        outDir: out,
+        input,
+        scenarioFlags: '--scenario power-loss --brokers 4',
+      });
+      await runCampaign(opts);
+      const journal = readJournal(out);
+      expect(journal.header.input).toEqual(input);
+      expect(journal.header.scenarioFlags).toBe('--scenario power-loss --brokers 4');
+    },
+  );
 
   it('keeps one index page per campaign; index.html links the others', async () => {
     const out = freshDir();

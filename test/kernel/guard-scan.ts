@@ -5,7 +5,8 @@
 // and lists every use of a forbidden name, with file, line and the offending line.
 //
 // Drivers may use real time and promises: cli/**, campaign/** and the driver files named in
-// DRIVER_FILES are exempt (driver/ itself runs inside a simulation and is scanned). A single line elsewhere can be exempted
+// DRIVER_FILES are exempt (driver/ itself runs inside a simulation and is scanned). A single line elsewhere can be
+// exempted
 // with a trailing comment `determinism-guard: allow (<reason>)`; use sparingly.
 //
 // Run directly (`npx tsx test/kernel/guard-scan.ts`, or scripts/check-determinism-grep) to

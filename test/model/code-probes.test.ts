@@ -74,9 +74,12 @@ describe('code probes in the model', () => {
     expect(hit).toContain('follower-truncated-on-divergence');
   });
 
-  it('docs/code-probes.md lists the catalog as it is (regenerate: npx tsx scripts/code-probes-table.ts --write)', () => {
-    expect(readFileSync(DOC_PATH, 'utf8')).toBe(codeProbesDoc());
-  });
+  it(
+    'docs/code-probes.md lists the catalog as it is (regenerate: ' + 'npx tsx scripts/code-probes-table.ts --write)',
+    () => {
+      expect(readFileSync(DOC_PATH, 'utf8')).toBe(codeProbesDoc());
+    },
+  );
 
   it('every probe of the catalog cites a Kafka class or KIP and says what happened', () => {
     for (const name of CODE_PROBE_NAMES) {

@@ -85,24 +85,28 @@ describe('the controller on the running model', () => {
     expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
   };
 
-  it('refuses a new incarnation while the old session lives, then accepts it with a new broker epoch and removes it from the ISR (unclean)', () => {
-    const c = new TestCluster();
-    settled(c);
-    const victim = c.brokerIds.find((id) => id !== c.state().leader)!;
-    const oldEpoch = c.controller().registration(victim)!.epoch;
-    c.sim.crash(victim);
-    c.runFor(500_000);
-    c.sim.start(victim);
-    c.runFor(3_000_000);
-    // Still the old registration: the session (9 s) has not expired.
-    expect(c.controller().registration(victim)!.epoch).toBe(oldEpoch);
-    expect(c.broker(victim).brokerEpoch()).toBe(-1);
-    expect(c.runUntil(() => c.broker(victim).brokerEpoch() > oldEpoch, 20_000_000)).toBe(true);
-    expect(c.probesOf('fenced').map((p) => p.e.broker)).toContain(victim);
-    expect(c.state().isr).not.toContain(victim);
-    // It catches up and rejoins through the leader's AlterPartition.
-    expect(c.runUntil(() => c.state().isr.includes(victim), 60_000_000)).toBe(true);
-  });
+  it(
+    'refuses a new incarnation while the old session lives, then accepts it with a new broker epoch and removes it ' +
+      'from the ISR (unclean)',
+    () => {
+      const c = new TestCluster();
+      settled(c);
+      const victim = c.brokerIds.find((id) => id !== c.state().leader)!;
+      const oldEpoch = c.controller().registration(victim)!.epoch;
+      c.sim.crash(victim);
+      c.runFor(500_000);
+      c.sim.start(victim);
+      c.runFor(3_000_000);
+      // Still the old registration: the session (9 s) has not expired.
+      expect(c.controller().registration(victim)!.epoch).toBe(oldEpoch);
+      expect(c.broker(victim).brokerEpoch()).toBe(-1);
+      expect(c.runUntil(() => c.broker(victim).brokerEpoch() > oldEpoch, 20_000_000)).toBe(true);
+      expect(c.probesOf('fenced').map((p) => p.e.broker)).toContain(victim);
+      expect(c.state().isr).not.toContain(victim);
+      // It catches up and rejoins through the leader's AlterPartition.
+      expect(c.runUntil(() => c.state().isr.includes(victim), 60_000_000)).toBe(true);
+    },
+  );
 
   it('crashes and recovers from its metadata log: same partitions, same registrations, fresh sessions', () => {
     const c = new TestCluster();
@@ -120,81 +124,89 @@ describe('the controller on the running model', () => {
     expect(c.state().leaderEpoch).toBe(before.leaderEpoch);
   });
 
-  it('KIP-966 end to end: after a power loss of the last ISR member, an ELR member is elected and the unclean broker leaves the ELR', () => {
-    const c = new TestCluster({ config: { 'replica.lag.time.max.ms': 3_000 } });
-    settled(c);
-    const leader = c.state().leader;
-    const [f1, f2] = c.brokerIds.filter((id) => id !== leader);
-    for (let i = 0; i < 5; i++) c.produceAndWait(leader, [`r${i}`]);
-    // f1 falls out of the ISR (stays registered); r5 then commits on {leader, f2}.
-    const cut1 = c.sim.network.cut({ kind: 'link', a: leader, b: f1 });
-    expect(c.produceAndWait(leader, ['r5']).error).toBe('NONE');
-    expect(c.state().isr).not.toContain(f1);
-    expect(c.state().elr).toEqual([]);
-    // f2 falls out too (an uncommitted acks=1 write moves the leader's end): ISR {leader}, ELR {f2}.
-    const cut2 = c.sim.network.cut({ kind: 'link', a: leader, b: f2 });
-    expect(c.produceAndWait(leader, ['x'], { acks: 1 }).error).toBe('NONE');
-    expect(c.runUntil(() => c.state().isr.length === 1, 30_000_000)).toBe(true);
-    expect(c.state().elr).toEqual([f2]);
-    expect(c.replica(leader).log.hw).toBe(6); // below min ISR the HW stays put (KIP-966)
-    // The leader loses power: its session expires; f2, alive and in the ELR, is elected.
-    c.sim.powerLoss(leader);
-    expect(c.runUntil(() => c.state().leader === f2, 30_000_000)).toBe(true);
-    expect(c.state().isr).toEqual([f2]);
-    expect(c.state().elr).toEqual([leader]);
-    c.sim.network.heal(cut1);
-    c.sim.network.heal(cut2);
-    c.sim.start(leader);
-    expect(c.runUntil(() => c.sim.isUp(leader) && c.broker(leader).brokerEpoch() >= 0, 30_000_000)).toBe(true);
-    expect(c.state().elr).not.toContain(leader);
-    // Nothing committed was lost: the new leader has all six committed records.
-    expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
-    expect(c.logOf(f2).map(([, , v]) => v)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
-    expect(c.runUntil(() => c.logOf(leader).length === 6, 30_000_000)).toBe(true);
-    expect(c.logOf(leader)).toEqual(c.logOf(f2));
-  });
+  it(
+    'KIP-966 end to end: after a power loss of the last ISR member, an ELR member is elected and the unclean broker ' +
+      'leaves the ELR',
+    () => {
+      const c = new TestCluster({ config: { 'replica.lag.time.max.ms': 3_000 } });
+      settled(c);
+      const leader = c.state().leader;
+      const [f1, f2] = c.brokerIds.filter((id) => id !== leader);
+      for (let i = 0; i < 5; i++) c.produceAndWait(leader, [`r${i}`]);
+      // f1 falls out of the ISR (stays registered); r5 then commits on {leader, f2}.
+      const cut1 = c.sim.network.cut({ kind: 'link', a: leader, b: f1 });
+      expect(c.produceAndWait(leader, ['r5']).error).toBe('NONE');
+      expect(c.state().isr).not.toContain(f1);
+      expect(c.state().elr).toEqual([]);
+      // f2 falls out too (an uncommitted acks=1 write moves the leader's end): ISR {leader}, ELR {f2}.
+      const cut2 = c.sim.network.cut({ kind: 'link', a: leader, b: f2 });
+      expect(c.produceAndWait(leader, ['x'], { acks: 1 }).error).toBe('NONE');
+      expect(c.runUntil(() => c.state().isr.length === 1, 30_000_000)).toBe(true);
+      expect(c.state().elr).toEqual([f2]);
+      expect(c.replica(leader).log.hw).toBe(6); // below min ISR the HW stays put (KIP-966)
+      // The leader loses power: its session expires; f2, alive and in the ELR, is elected.
+      c.sim.powerLoss(leader);
+      expect(c.runUntil(() => c.state().leader === f2, 30_000_000)).toBe(true);
+      expect(c.state().isr).toEqual([f2]);
+      expect(c.state().elr).toEqual([leader]);
+      c.sim.network.heal(cut1);
+      c.sim.network.heal(cut2);
+      c.sim.start(leader);
+      expect(c.runUntil(() => c.sim.isUp(leader) && c.broker(leader).brokerEpoch() >= 0, 30_000_000)).toBe(true);
+      expect(c.state().elr).not.toContain(leader);
+      // Nothing committed was lost: the new leader has all six committed records.
+      expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
+      expect(c.logOf(f2).map(([, , v]) => v)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+      expect(c.runUntil(() => c.logOf(leader).length === 6, 30_000_000)).toBe(true);
+      expect(c.logOf(leader)).toEqual(c.logOf(f2));
+    },
+  );
 
   for (const unclean of [false, true]) {
-    it(`with every ISR/ELR member gone, an out-of-sync replica is elected only when unclean.leader.election.enable (${unclean})`, () => {
-      const c = new TestCluster({
-        config: { 'replica.lag.time.max.ms': 3_000, 'unclean.leader.election.enable': unclean },
-      });
-      settled(c);
-      const a = c.state().leader;
-      const [b, cc] = c.brokerIds.filter((id) => id !== a);
-      c.produceAndWait(a, ['r0']);
-      const cut = c.sim.network.cut({ kind: 'link', a, b: cc });
-      c.produceAndWait(a, ['r1']); // commits on {A, B} once C is out (C is not in the ELR)
-      expect(c.state().isr).not.toContain(cc);
-      expect(c.state().elr).toEqual([]);
-      c.sim.network.heal(cut);
-      c.sim.network.cut({ kind: 'link', a, b: cc });
-      c.sim.network.cut({ kind: 'link', a: b, b: cc });
-      c.sim.crash(a);
-      c.sim.crash(b);
-      c.runFor(20_000_000);
-      if (!unclean) {
-        expect(c.state().leader).toBe(-1);
-        expect([...c.state().elr].sort()).toEqual([a, b].sort());
-        return;
-      }
-      expect(c.runUntil(() => c.leaderReady(), 10_000_000)).toBe(true);
-      expect(c.state().leader).toBe(cc);
-      expect(c.state().isr).toEqual([cc]);
-      expect(c.state().elr).toEqual([]);
-      // The unclean leader lacks r1: the restarted brokers truncate to its log.
-      expect(c.logOf(cc).map(([, , v]) => v)).toEqual(['r0']);
-      c.sim.network.healAll();
-      c.sim.start(a);
-      c.sim.start(b);
-      expect(c.runUntil(() => c.settled() && c.state().isr.length === 3, 60_000_000)).toBe(true);
-      expect(c.logOf(a)).toEqual(c.logOf(cc));
-      expect(
-        c
-          .probesOf('truncate')
-          .filter((p) => p.node === a)
-          .map((p) => p.e.reason),
-      ).toContain('diverging-epoch');
-    });
+    it(
+      `with every ISR/ELR member gone, an out-of-sync replica is elected only when unclean.leader.election.enable ` +
+        `(${unclean})`,
+      () => {
+        const c = new TestCluster({
+          config: { 'replica.lag.time.max.ms': 3_000, 'unclean.leader.election.enable': unclean },
+        });
+        settled(c);
+        const a = c.state().leader;
+        const [b, cc] = c.brokerIds.filter((id) => id !== a);
+        c.produceAndWait(a, ['r0']);
+        const cut = c.sim.network.cut({ kind: 'link', a, b: cc });
+        c.produceAndWait(a, ['r1']); // commits on {A, B} once C is out (C is not in the ELR)
+        expect(c.state().isr).not.toContain(cc);
+        expect(c.state().elr).toEqual([]);
+        c.sim.network.heal(cut);
+        c.sim.network.cut({ kind: 'link', a, b: cc });
+        c.sim.network.cut({ kind: 'link', a: b, b: cc });
+        c.sim.crash(a);
+        c.sim.crash(b);
+        c.runFor(20_000_000);
+        if (!unclean) {
+          expect(c.state().leader).toBe(-1);
+          expect([...c.state().elr].sort()).toEqual([a, b].sort());
+          return;
+        }
+        expect(c.runUntil(() => c.leaderReady(), 10_000_000)).toBe(true);
+        expect(c.state().leader).toBe(cc);
+        expect(c.state().isr).toEqual([cc]);
+        expect(c.state().elr).toEqual([]);
+        // The unclean leader lacks r1: the restarted brokers truncate to its log.
+        expect(c.logOf(cc).map(([, , v]) => v)).toEqual(['r0']);
+        c.sim.network.healAll();
+        c.sim.start(a);
+        c.sim.start(b);
+        expect(c.runUntil(() => c.settled() && c.state().isr.length === 3, 60_000_000)).toBe(true);
+        expect(c.logOf(a)).toEqual(c.logOf(cc));
+        expect(
+          c
+            .probesOf('truncate')
+            .filter((p) => p.node === a)
+            .map((p) => p.e.reason),
+        ).toContain('diverging-epoch');
+      },
+    );
   }
 });

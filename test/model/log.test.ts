@@ -15,20 +15,24 @@ describe('leader epoch cache', () => {
     return c;
   };
 
-  it('answers endOffsetFor as KIP-279 does: the epoch itself and LEO when latest, else the largest epoch ≤ it and the next start offset', () => {
-    const c = cacheWith([
-      [1, 0],
-      [3, 10],
-      [6, 25],
-    ]);
-    expect(c.endOffsetFor(6, 40)).toEqual({ epoch: 6, endOffset: 40 });
-    expect(c.endOffsetFor(3, 40)).toEqual({ epoch: 3, endOffset: 25 });
-    // Unknown epoch 4: the answer names epoch 3 (the follower must then look at its own epoch 3).
-    expect(c.endOffsetFor(4, 40)).toEqual({ epoch: 3, endOffset: 25 });
-    expect(c.endOffsetFor(0, 40)).toEqual({ epoch: 0, endOffset: 0 });
-    expect(c.endOffsetFor(7, 40)).toEqual({ epoch: -1, endOffset: -1 });
-    expect(c.endOffsetFor(-1, 40)).toEqual({ epoch: -1, endOffset: -1 });
-  });
+  it(
+    'answers endOffsetFor as KIP-279 does: the epoch itself and LEO when latest, else the largest epoch ≤ it and ' +
+      'the next start offset',
+    () => {
+      const c = cacheWith([
+        [1, 0],
+        [3, 10],
+        [6, 25],
+      ]);
+      expect(c.endOffsetFor(6, 40)).toEqual({ epoch: 6, endOffset: 40 });
+      expect(c.endOffsetFor(3, 40)).toEqual({ epoch: 3, endOffset: 25 });
+      // Unknown epoch 4: the answer names epoch 3 (the follower must then look at its own epoch 3).
+      expect(c.endOffsetFor(4, 40)).toEqual({ epoch: 3, endOffset: 25 });
+      expect(c.endOffsetFor(0, 40)).toEqual({ epoch: 0, endOffset: 0 });
+      expect(c.endOffsetFor(7, 40)).toEqual({ epoch: -1, endOffset: -1 });
+      expect(c.endOffsetFor(-1, 40)).toEqual({ epoch: -1, endOffset: -1 });
+    },
+  );
 
   it('keeps entries monotonic: a lower start offset or epoch drops the entries it contradicts', () => {
     const c = cacheWith([
@@ -66,27 +70,31 @@ describe('leader epoch cache', () => {
 describe('replica log recovery', () => {
   const batch = (...values: string[]) => values.map((value) => ({ key: null, value }));
 
-  it('after a power loss keeps the flushed prefix, drops a torn entry and a partial batch, trims and rebuilds the epoch cache', () => {
-    const disk = new SimDisk();
-    const log = new ReplicaLog(disk, 't-0', 3);
-    log.appendAsLeader(batch('a', 'b', 'c'), 1, -1, -1, -1); // flushed (3 ≥ 3)
-    log.appendAsLeader(batch('d', 'e'), 2, -1, -1, -1); // unflushed
-    expect(log.recoveryPoint).toBe(3);
-    expect(log.epochs.entries).toEqual([
-      { epoch: 1, startOffset: 0 },
-      { epoch: 2, startOffset: 3 },
-    ]);
-    log.setHw(4);
-    disk.losePower(true);
-    const recovered = new ReplicaLog(disk, 't-0', 3);
-    const cutTo = recovered.recover({ cleanShutdown: false, recoveryPoint: 3, hwCheckpoint: 4 });
-    expect(cutTo).toBe(3);
-    expect(recovered.records.map((r) => r.value)).toEqual(['a', 'b', 'c']);
-    expect(recovered.leo).toBe(3);
-    expect(recovered.hw).toBe(3); // clamped to the LEO
-    expect(recovered.epochs.entries).toEqual([{ epoch: 1, startOffset: 0 }]);
-    expect(disk.read('t-0/00000000000000000000.log')).toHaveLength(3);
-  });
+  it(
+    'after a power loss keeps the flushed prefix, drops a torn entry and a partial batch, trims and rebuilds the ' +
+      'epoch cache',
+    () => {
+      const disk = new SimDisk();
+      const log = new ReplicaLog(disk, 't-0', 3);
+      log.appendAsLeader(batch('a', 'b', 'c'), 1, -1, -1, -1); // flushed (3 ≥ 3)
+      log.appendAsLeader(batch('d', 'e'), 2, -1, -1, -1); // unflushed
+      expect(log.recoveryPoint).toBe(3);
+      expect(log.epochs.entries).toEqual([
+        { epoch: 1, startOffset: 0 },
+        { epoch: 2, startOffset: 3 },
+      ]);
+      log.setHw(4);
+      disk.losePower(true);
+      const recovered = new ReplicaLog(disk, 't-0', 3);
+      const cutTo = recovered.recover({ cleanShutdown: false, recoveryPoint: 3, hwCheckpoint: 4 });
+      expect(cutTo).toBe(3);
+      expect(recovered.records.map((r) => r.value)).toEqual(['a', 'b', 'c']);
+      expect(recovered.leo).toBe(3);
+      expect(recovered.hw).toBe(3); // clamped to the LEO
+      expect(recovered.epochs.entries).toEqual([{ epoch: 1, startOffset: 0 }]);
+      expect(disk.read('t-0/00000000000000000000.log')).toHaveLength(3);
+    },
+  );
 
   it('discards a batch cut in the middle by the power loss (a batch is one unit)', () => {
     const disk = new SimDisk();
@@ -160,7 +168,8 @@ describe('producer idempotence state', () => {
     for (let i = 0; i < 7; i++) s.onBatch(1, 0, { firstSeq: i, lastSeq: i, firstOffset: i, lastOffset: i });
     expect(s.check(1, 0, 6, 6)).toMatchObject({ kind: 'duplicate', batch: { firstOffset: 6 } });
     expect(s.check(1, 0, 2, 2)).toMatchObject({ kind: 'duplicate' });
-    expect(s.check(1, 0, 1, 1)).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }); // older than the last five
+    // Older than the last five.
+    expect(s.check(1, 0, 1, 1)).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(s.check(1, 0, 7, 8)).toEqual({ kind: 'append' });
     expect(s.check(1, 0, 9, 9)).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(s.check(1, 1, 0, 0)).toEqual({ kind: 'append' });

@@ -26,39 +26,45 @@ describe('leader election and metadata', () => {
 });
 
 describe('truncation on a diverging epoch', () => {
-  it('a deposed leader truncates its unreplicated suffix to the new leader epoch boundary, then fetches the new records', () => {
-    const c = startedCluster({ config: { 'replica.lag.time.max.ms': 60_000 } });
-    const old = c.state().leader;
-    expect(errorOf(c.produceAndWait(old, ['a0', 'a1', 'a2']))).toBe('NONE');
-    // The old leader is cut off from the other brokers and the controller (not from the
-    // test's client); acks=1 writes land only on it.
-    const others = [...c.brokerIds.filter((id) => id !== old), CONTROLLER_ID];
-    const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: others });
-    for (let i = 0; i < 3; i++) c.produce(old, [`lost${i}`], { acks: 1 });
-    c.runFor(5_000);
-    expect(c.replica(old).log.leo).toBe(6);
-    // The controller fences it and elects another ISR member in epoch 2.
-    expect(c.runUntil(() => c.state().leader !== old && c.state().leader > 0, 30_000_000)).toBe(true);
-    const next = c.state().leader;
-    expect(c.state().leaderEpoch).toBe(2);
-    expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(
-      true,
-    );
-    expect(errorOf(c.produceAndWait(next, ['b0', 'b1']))).toBe('NONE');
-    // Heal: the old leader learns of epoch 2, fetches with lastFetchedEpoch 1 and is told to
-    // truncate to the end of epoch 1 on the new leader (offset 3).
-    c.sim.network.heal(cut);
-    expect(c.runUntil(() => c.replica(old).role === 'follower' && c.replica(old).log.leo === 5, 30_000_000)).toBe(true);
-    const truncations = c.probesOf('truncate').filter((p) => p.node === old);
-    expect(truncations.map((p) => [p.e.toOffset, p.e.reason])).toEqual([[3, 'diverging-epoch']]);
-    expect(c.logOf(old)).toEqual(c.logOf(next));
-    expect(c.logOf(old).map(([, , v]) => v)).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
-    expect(c.logOf(old).map(([, e]) => e)).toEqual([1, 1, 1, 2, 2]);
-    expect(c.replica(old).log.epochs.entries).toEqual([
-      { epoch: 1, startOffset: 0 },
-      { epoch: 2, startOffset: 3 },
-    ]);
-  });
+  it(
+    'a deposed leader truncates its unreplicated suffix to the new leader epoch boundary, then fetches the new ' +
+      'records',
+    () => {
+      const c = startedCluster({ config: { 'replica.lag.time.max.ms': 60_000 } });
+      const old = c.state().leader;
+      expect(errorOf(c.produceAndWait(old, ['a0', 'a1', 'a2']))).toBe('NONE');
+      // The old leader is cut off from the other brokers and the controller (not from the
+      // test's client); acks=1 writes land only on it.
+      const others = [...c.brokerIds.filter((id) => id !== old), CONTROLLER_ID];
+      const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: others });
+      for (let i = 0; i < 3; i++) c.produce(old, [`lost${i}`], { acks: 1 });
+      c.runFor(5_000);
+      expect(c.replica(old).log.leo).toBe(6);
+      // The controller fences it and elects another ISR member in epoch 2.
+      expect(c.runUntil(() => c.state().leader !== old && c.state().leader > 0, 30_000_000)).toBe(true);
+      const next = c.state().leader;
+      expect(c.state().leaderEpoch).toBe(2);
+      expect(c.runUntil(() => c.replica(next).role === 'leader' && c.replica(next).isr.length >= 2, 10_000_000)).toBe(
+        true,
+      );
+      expect(errorOf(c.produceAndWait(next, ['b0', 'b1']))).toBe('NONE');
+      // Heal: the old leader learns of epoch 2, fetches with lastFetchedEpoch 1 and is told to
+      // truncate to the end of epoch 1 on the new leader (offset 3).
+      c.sim.network.heal(cut);
+      expect(c.runUntil(() => c.replica(old).role === 'follower' && c.replica(old).log.leo === 5, 30_000_000)).toBe(
+        true,
+      );
+      const truncations = c.probesOf('truncate').filter((p) => p.node === old);
+      expect(truncations.map((p) => [p.e.toOffset, p.e.reason])).toEqual([[3, 'diverging-epoch']]);
+      expect(c.logOf(old)).toEqual(c.logOf(next));
+      expect(c.logOf(old).map(([, , v]) => v)).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
+      expect(c.logOf(old).map(([, e]) => e)).toEqual([1, 1, 1, 2, 2]);
+      expect(c.replica(old).log.epochs.entries).toEqual([
+        { epoch: 1, startOffset: 0 },
+        { epoch: 2, startOffset: 3 },
+      ]);
+    },
+  );
 });
 
 describe('an ex-leader that wrote nothing in its epoch', () => {
@@ -115,24 +121,28 @@ describe('follower high watermark', () => {
 });
 
 describe('min.insync.replicas', () => {
-  it('refuses acks=all with NOT_ENOUGH_REPLICAS before append when the ISR is below min.insync.replicas; acks=1 still works', () => {
-    const c = startedCluster();
-    const leader = c.state().leader;
-    expect(errorOf(c.produceAndWait(leader, ['ok0']))).toBe('NONE');
-    const followers = c.brokerIds.filter((id) => id !== leader);
-    for (const f of followers) c.sim.crash(f);
-    // Session timeouts fence both followers; the ISR shrinks to the leader alone.
-    expect(c.runUntil(() => c.state().isr.length === 1 && c.replica(leader).isr.length === 1, 30_000_000)).toBe(true);
-    expect(c.state().isr).toEqual([leader]);
-    const leoBefore = c.replica(leader).log.leo;
-    const r = c.produceAndWait(leader, ['refused']);
-    expect(r.error).toBe('NOT_ENOUGH_REPLICAS');
-    expect(c.replica(leader).log.leo).toBe(leoBefore); // refused before append
-    expect(errorOf(c.produceAndWait(leader, ['acks1'], { acks: 1 }))).toBe('NONE');
-    expect(c.replica(leader).log.leo).toBe(leoBefore + 1);
-    // KIP-966: below min ISR the HW does not move, so acks=1 records stay uncommitted.
-    expect(c.replica(leader).log.hw).toBe(leoBefore);
-  });
+  it(
+    'refuses acks=all with NOT_ENOUGH_REPLICAS before append when the ISR is below min.insync.replicas; acks=1 ' +
+      'still works',
+    () => {
+      const c = startedCluster();
+      const leader = c.state().leader;
+      expect(errorOf(c.produceAndWait(leader, ['ok0']))).toBe('NONE');
+      const followers = c.brokerIds.filter((id) => id !== leader);
+      for (const f of followers) c.sim.crash(f);
+      // Session timeouts fence both followers; the ISR shrinks to the leader alone.
+      expect(c.runUntil(() => c.state().isr.length === 1 && c.replica(leader).isr.length === 1, 30_000_000)).toBe(true);
+      expect(c.state().isr).toEqual([leader]);
+      const leoBefore = c.replica(leader).log.leo;
+      const r = c.produceAndWait(leader, ['refused']);
+      expect(r.error).toBe('NOT_ENOUGH_REPLICAS');
+      expect(c.replica(leader).log.leo).toBe(leoBefore); // refused before append
+      expect(errorOf(c.produceAndWait(leader, ['acks1'], { acks: 1 }))).toBe('NONE');
+      expect(c.replica(leader).log.leo).toBe(leoBefore + 1);
+      // KIP-966: below min ISR the HW does not move, so acks=1 records stay uncommitted.
+      expect(c.replica(leader).log.hw).toBe(leoBefore);
+    },
+  );
 
   it('Kafka 3.6: answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min ISR after the append', () => {
     // Before KAFKA-15583 (3.7) the HW advanced over an ISR below min.insync.replicas.

@@ -47,9 +47,8 @@ describe('renderViolationReport', () => {
 
   it('never lets the client script touch innerHTML, eval or the network', () => {
     const script = p.scripts[0];
-    expect(script).not.toMatch(
-      /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|fetch\(|XMLHttpRequest|WebSocket|sendBeacon|importScripts/,
-    );
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+    expect(script).not.toMatch(/fetch\(|XMLHttpRequest|WebSocket|sendBeacon|importScripts/);
   });
 });
 

@@ -160,7 +160,8 @@ describe('buildViolationData on the acks=1 trace', () => {
       isrAtAck: [1, 2, 3],
     });
     expect(story.summary).toBe(
-      '"v3" (t-0 offset 3) was acknowledged at 4.040000 s with 1 of 3 copies (acks=1, HW 3, not committed) and lost at 20.350000 s when broker 1 truncated its last copy (diverging-epoch).',
+      '"v3" (t-0 offset 3) was acknowledged at 4.040000 s with 1 of 3 copies (acks=1, HW 3, not committed) and lost ' +
+        'at 20.350000 s when broker 1 truncated its last copy (diverging-epoch).',
     );
     const times = story.steps.map((s) => s.timeUs);
     expect(times).toEqual([...times].sort((a, b) => a - b));

@@ -10,7 +10,8 @@ describe('summarizeTrace', () => {
     expect(text.split('\n')).toEqual([
       '✗ VIOLATION lost-write — acks1-leader-crash, variant acks=1, seed 42',
       '  The send of "v3" was acknowledged at offset 3 of t-0, but the final read finds "v4" there and "v3" nowhere.',
-      '  lost record: "v3" (t-0 offset 3) was acknowledged at 4.040000 s with 1 of 3 copies (acks=1, HW 3, not committed) and lost at 20.350000 s when broker 1 truncated its last copy (diverging-epoch).',
+      '  lost record: "v3" (t-0 offset 3) was acknowledged at 4.040000 s with 1 of 3 copies (acks=1, HW 3, not ' +
+        'committed) and lost at 20.350000 s when broker 1 truncated its last copy (diverging-epoch).',
       '  reproduce: npm run fuzz -- --scenario acks1-leader-crash --variant acks=1 --seed 42',
       '  also: acked-durable',
       '  report: gregor-out/acks1-42.html',
@@ -41,7 +42,8 @@ describe('summarizeVerdict', () => {
     expect(summarizeVerdict(verdict, 'reg.jsonl').split('\n')).toEqual([
       '✗ VIOLATION nonlinearizable — reg.jsonl',
       '  Process 1 read 2 at 20–30 µs, before any write of it began.',
-      '  cannot place the operation at history index 2 after a linearizable prefix of 1: read returned 2 but the register holds 1',
+      '  cannot place the operation at history index 2 after a linearizable prefix of 1: read returned 2 but the ' +
+        'register holds 1',
     ]);
   });
   it('escapes control characters but keeps other text', () => {

@@ -71,16 +71,22 @@ describe('zoo: every variant is found from scratch by the default scenario', () 
   for (const [variant, [base, findsAt]] of Object.entries(SCANS) as Array<
     [Exclude<VariantName, 'correct'>, [number, number]]
   >) {
-    it(`${variant}: a violation the correct model does not have, within ${MAX_SEEDS} seeds of ${base} (seed ${findsAt} when written)`, () => {
-      const found = discover(variant, base);
-      expect(found, `no seed in ${base}…${base + MAX_SEEDS - 1} shows ${variant}`).toBeDefined();
-      expect(found!.kinds.length).toBeGreaterThan(0);
-      // Where it was found, for whoever updates the table.
-      if (found!.seed !== findsAt)
-        console.info(
-          `zoo discovery: ${variant} now found at seed ${found!.seed} (${found!.seedsRun} seeds from ${base}), table says ${findsAt}`,
-        );
-    });
+    it(
+      `${variant}: a violation the correct model does not have, within ${MAX_SEEDS} seeds of ${base} (seed ` +
+        `${findsAt} when written)`,
+      () => {
+        const found = discover(variant, base);
+        expect(found, `no seed in ${base}…${base + MAX_SEEDS - 1} shows ${variant}`).toBeDefined();
+        expect(found!.kinds.length).toBeGreaterThan(0);
+        // Where it was found, for whoever updates the table.
+        if (found!.seed !== findsAt)
+          console.info(
+            `zoo discovery: ${variant} now found at seed ${found!.seed} (${found!.seedsRun} seeds from ${base}), ` +
+              `table ` +
+              `says ${findsAt}`,
+          );
+      },
+    );
   }
 
   it('the correct model itself passes the seeds that find the variants', () => {

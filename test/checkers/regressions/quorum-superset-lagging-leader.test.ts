@@ -31,11 +31,15 @@ const at = (timeUs: number, partitionEpoch: number, isr: number[], leader: Retur
   });
 
 describe('quorum-superset against the partition state the leader has applied', () => {
-  it('seed 112087: the controller accepted the expansion the leader forgot; the leader, one epoch behind, is not blamed', () => {
-    const m = monitor();
-    expect(m.observe(at(1, 3, [3, 1], leaderAt(3, [3, 1])))).toEqual([]);
-    expect(m.observe(at(2, 4, [3, 1, 2], leaderAt(3, [3, 1])))).toEqual([]);
-  });
+  it(
+    'seed 112087: the controller accepted the expansion the leader forgot; the leader, one epoch behind, is not ' +
+      'blamed',
+    () => {
+      const m = monitor();
+      expect(m.observe(at(1, 3, [3, 1], leaderAt(3, [3, 1])))).toEqual([]);
+      expect(m.observe(at(2, 4, [3, 1, 2], leaderAt(3, [3, 1])))).toEqual([]);
+    },
+  );
 
   it('a leader that has applied the latest state must cover its ISR', () => {
     const m = monitor();

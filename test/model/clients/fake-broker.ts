@@ -200,7 +200,9 @@ export class FakeBroker implements Actor<Message> {
     }
   }
 
-  /** KIP-279: the largest epoch ≤ `epoch` in the log and the offset where it ends (epochs never decrease along a log). */
+  /**
+   * KIP-279: the largest epoch ≤ `epoch` in the log and the offset where it ends (epochs never decrease along a log).
+   */
   endOffsetFor(log: readonly LogRecord[], epoch: number): { epoch: number; endOffset: number } {
     for (let i = log.length - 1; i >= 0; i--) {
       if (log[i].epoch <= epoch) return { epoch: log[i].epoch, endOffset: i + 1 };

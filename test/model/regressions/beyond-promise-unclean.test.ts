@@ -186,43 +186,54 @@ const seed111034: ScenarioInput = {
 };
 
 describe("a loss past KIP-966's tolerance is beyond the promise", () => {
-  it('seed 275 (one power loss, one stop Kafka judges unclean): Kafka may lose data here, and the run is labelled beyond the promise', () => {
-    const { result, failing } = rerun(275, seed275, 'correct');
-    expect(failing).toEqual([]);
-    expectElectionOf(result, 3);
-    expect(result.beyondPromise).toBe(true);
-    expect(result.outcome).toBe('expected-loss');
-    expect(result.verdict.anomalies.some((a) => a.expected === true && a.kind !== 'liveness')).toBe(true);
-  });
+  it(
+    'seed 275 (one power loss, one stop Kafka judges unclean): Kafka may lose data here, and the run is labelled ' +
+      'beyond the promise',
+    () => {
+      const { result, failing } = rerun(275, seed275, 'correct');
+      expect(failing).toEqual([]);
+      expectElectionOf(result, 3);
+      expect(result.beyondPromise).toBe(true);
+      expect(result.outcome).toBe('expected-loss');
+      expect(result.verdict.anomalies.some((a) => a.expected === true && a.kind !== 'liveness')).toBe(true);
+    },
+  );
 
-  it('seed 111034 (one kill -9, one power loss, RF 2): the last known leader lost the record; beyond the promise', () => {
-    const { result, failing } = rerun(111034, seed111034, 'correct', true);
-    expect(failing).toEqual([]);
-    expectElectionOf(result, 2);
-    expect(result.beyondPromise).toBe(true);
-    expect(result.outcome).toBe('expected-loss');
-    // The election that loses it: broker 2, outside the ISR and ELR, elected with ISR [2].
-    const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
-    const lastKnown = records.find((e, i) => {
-      const p = records[i - 1];
-      return (
-        i > 0 &&
-        e.kind === 'partition' &&
-        p.kind === 'partition' &&
-        p.leader < 0 &&
-        e.leader === 2 &&
-        !p.isr.includes(2) &&
-        !p.elr.includes(2)
-      );
-    });
-    expect(lastKnown).toMatchObject({ isr: [2], elr: [] });
-  });
+  it(
+    'seed 111034 (one kill -9, one power loss, RF 2): the last ' + 'known leader lost the record; beyond the promise',
+    () => {
+      const { result, failing } = rerun(111034, seed111034, 'correct', true);
+      expect(failing).toEqual([]);
+      expectElectionOf(result, 2);
+      expect(result.beyondPromise).toBe(true);
+      expect(result.outcome).toBe('expected-loss');
+      // The election that loses it: broker 2, outside the ISR and ELR, elected with ISR [2].
+      const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
+      const lastKnown = records.find((e, i) => {
+        const p = records[i - 1];
+        return (
+          i > 0 &&
+          e.kind === 'partition' &&
+          p.kind === 'partition' &&
+          p.leader < 0 &&
+          e.leader === 2 &&
+          !p.isr.includes(2) &&
+          !p.elr.includes(2)
+        );
+      });
+      expect(lastKnown).toMatchObject({ isr: [2], elr: [] });
+    },
+  );
 
-  it('seed 547218 (two stops Kafka judges unclean, one power loss): the election comes with the unclean registration; beyond the promise', () => {
-    const { result, failing } = rerun(547218, seed547218);
-    expect(failing).toEqual([]);
-    expectElectionOf(result, 1);
-    expect(result.beyondPromise).toBe(true);
-    expect(result.outcome).toBe('expected-loss');
-  });
+  it(
+    'seed 547218 (two stops Kafka judges unclean, one power loss): the election comes with the unclean ' +
+      'registration; beyond the promise',
+    () => {
+      const { result, failing } = rerun(547218, seed547218);
+      expect(failing).toEqual([]);
+      expectElectionOf(result, 1);
+      expect(result.beyondPromise).toBe(true);
+      expect(result.outcome).toBe('expected-loss');
+    },
+  );
 });

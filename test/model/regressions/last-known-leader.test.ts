@@ -98,19 +98,23 @@ const seed100741: ScenarioInput = {
 };
 
 describe('the fuzzer cases', () => {
-  it('seed 100741 (kill -9 of every ISR/ELR member, no power loss): the last known leader comes back, nothing is lost', () => {
-    const { result, failing } = rerun(100741, seed100741, 'correct', true);
-    expect(failing).toEqual([]);
-    // Not excused either: unclean shutdowns alone never take a run beyond a promise.
-    expect(result.outcome).toBe('ok');
-    expect(result.beyondPromise).toBe(false);
-    // The recovery went through the last known leader: an election out of an empty ISR and ELR.
-    const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
-    const i = records.findIndex(
-      (e, k) => k > 0 && e.kind === 'partition' && e.isr.length === 0 && e.elr.length === 0 && e.leader === NO_LEADER,
-    );
-    expect(i).toBeGreaterThan(0);
-    const next = records.slice(i + 1).find((e) => e.kind === 'partition' && e.leader !== NO_LEADER);
-    expect(next).toMatchObject({ isr: [(next as { leader: number }).leader] });
-  });
+  it(
+    'seed 100741 (kill -9 of every ISR/ELR member, no power loss): ' +
+      'the last known leader comes back, nothing is lost',
+    () => {
+      const { result, failing } = rerun(100741, seed100741, 'correct', true);
+      expect(failing).toEqual([]);
+      // Not excused either: unclean shutdowns alone never take a run beyond a promise.
+      expect(result.outcome).toBe('ok');
+      expect(result.beyondPromise).toBe(false);
+      // The recovery went through the last known leader: an election out of an empty ISR and ELR.
+      const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
+      const i = records.findIndex(
+        (e, k) => k > 0 && e.kind === 'partition' && e.isr.length === 0 && e.elr.length === 0 && e.leader === NO_LEADER,
+      );
+      expect(i).toBeGreaterThan(0);
+      const next = records.slice(i + 1).find((e) => e.kind === 'partition' && e.leader !== NO_LEADER);
+      expect(next).toMatchObject({ isr: [(next as { leader: number }).leader] });
+    },
+  );
 });
