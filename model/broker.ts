@@ -416,9 +416,14 @@ export class Broker implements Actor<Message>, PartitionHost {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     // "Skipping controlled shutdown because we are in state …": not running, stop at once.
-    if (!this.running || this.epoch < 0) return this.ctx.readyToStop();
-    if (this.config['controlled.shutdown.enable'] === false) return this.ctx.readyToStop();
+    if (!this.running || this.epoch < 0) return this.stopAtOnce();
+    if (this.config['controlled.shutdown.enable'] === false) return this.stopAtOnce();
     this.sendHeartbeat();
+  }
+
+  private stopAtOnce(): void {
+    codeProbe('broker-stops-without-controlled-shutdown');
+    this.ctx.readyToStop();
   }
 
   /** BrokerLifecycleManager's BrokerHeartbeatResponseEvent for an answer without error. */

@@ -21,6 +21,7 @@ import type { ClientResponse, PartitionMetadata } from './client-protocol.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
+import { codeProbe } from './code-probes.ts';
 
 export const METADATA_RETRY_TAG = { type: 'metadata-retry' } as const;
 
@@ -112,6 +113,7 @@ export class ClientMetadata implements RequestOwner {
     const cached = parts?.[response.partition];
     // Metadata.updatePartitionLeadership: only a newer epoch, only a partition we know.
     if (parts === undefined || cached === undefined || leader.leaderEpoch <= cached.leaderEpoch) return;
+    codeProbe('client-leader-from-error-answer');
     parts[response.partition] = { ...cached, leader: leader.leaderId, leaderEpoch: leader.leaderEpoch };
     for (const listener of this.listeners) listener();
   }

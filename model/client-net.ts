@@ -133,6 +133,7 @@ export class ClientNet {
     const victims: PendingRequest[] = [];
     for (const req of this.pending.values()) if (req.node === node) victims.push(req);
     for (const victim of victims) this.forget(victim);
+    if (victims.length > 0) codeProbe('client-requests-failed-by-reset');
     if (victims.length > 0) this.rearm();
     for (const victim of victims) victim.owner.onNoResponse(victim, 'disconnect');
     return victims.length;

@@ -432,6 +432,44 @@ const CODE_PROBES = {
     description: 'Validating its position, a consumer learnt the leader knows no epoch up to its own: back to 0.',
     reachable: 'not in the correct model: same reason as epoch-lookup-above-latest',
   },
+  // --- controlled shutdown, connection resets, elections on request (issue 13)
+  'controlled-shutdown-begun': {
+    kafka: 'ReplicationControlManager.handleBrokerInControlledShutdown (KIP-841)',
+    description:
+      'The controller put a live broker in controlled shutdown and moved its leaderships and ISR places away.',
+  },
+  'controlled-shutdown-granted': {
+    kafka: 'BrokerHeartbeatManager.calculateNextBrokerState (KIP-841)',
+    description: 'The controller answered a stopping broker shouldShutDown: it leads nothing and everyone has seen it.',
+  },
+  'broker-stops-without-controlled-shutdown': {
+    kafka: 'BrokerLifecycleManager.beginControlledShutdown',
+    description: 'A broker asked to stop went down at once: not yet running, or controlled.shutdown.enable=false.',
+  },
+  'client-requests-failed-by-reset': {
+    kafka: 'NetworkClient.processDisconnection',
+    description: "A client's connection to a broker reset or was refused: its outstanding requests failed at once.",
+  },
+  'follower-fetch-reset-by-leader': {
+    kafka: 'AbstractFetcherThread.handlePartitionsWithErrors (delayPartitions)',
+    description: "A follower's connection to its leader reset while it fetched: it backs off and fetches again.",
+  },
+  'client-leader-from-error-answer': {
+    kafka: 'Metadata.updatePartitionLeadership (KIP-951)',
+    description: 'A client took the newer leader a NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH answer named.',
+  },
+  'admin-election-elected': {
+    kafka: 'ReplicationControlManager.electLeader (kafka-leader-election.sh)',
+    description: 'An administrator-requested preferred or unclean election elected a leader.',
+  },
+  'admin-election-refused': {
+    kafka: 'ReplicationControlManager.electLeader',
+    description: 'An administrator-requested election was refused (not needed, or no eligible leader).',
+  },
+  'auto-leader-rebalance-elected': {
+    kafka: 'ReplicationControlManager.maybeBalancePartitionLeaders',
+    description: 'The automatic leader rebalance moved a leadership back to the preferred replica.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

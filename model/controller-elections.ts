@@ -20,6 +20,7 @@
 
 import type { PartitionState } from './internal-protocol.ts';
 import { buildPartitionChange, NO_LEADER, type ChangeOptions, type Election } from './partition-change.ts';
+import { codeProbe } from './code-probes.ts';
 
 export type AdminElectionType = 'preferred' | 'unclean';
 
@@ -61,10 +62,12 @@ export function electLeader(
   const s = host.partition(topic, partition);
   if (s === undefined) return { error: 'UNKNOWN_TOPIC_OR_PARTITION', leader: NO_LEADER, unclean: false };
   if ((type === 'preferred' && s.leader === s.replicas[0]) || (type === 'unclean' && s.leader !== NO_LEADER)) {
+    codeProbe('admin-election-refused');
     return { error: 'ELECTION_NOT_NEEDED', leader: s.leader, unclean: false };
   }
   const next = buildPartitionChange(s, s.isr, host.changeOptions(s, type));
   if (next === null) {
+    codeProbe('admin-election-refused');
     const error = type === 'preferred' ? 'PREFERRED_LEADER_NOT_AVAILABLE' : 'ELIGIBLE_LEADERS_NOT_AVAILABLE';
     return { error, leader: s.leader, unclean: false };
   }
@@ -73,6 +76,7 @@ export function electLeader(
   const online = type === 'unclean' ? buildPartitionChange(s, s.isr, host.changeOptions(s, 'online')) : null;
   const onlineLeader = online === null ? s.leader : online.leader;
   host.appendPartition(next);
+  codeProbe('admin-election-elected');
   const unclean = type === 'unclean' && next.leader !== NO_LEADER && onlineLeader === NO_LEADER;
   return { error: 'NONE', leader: next.leader, unclean };
 }
@@ -89,6 +93,7 @@ export function maybeBalancePartitionLeaders(host: ElectionHost): number {
     const next = buildPartitionChange(s, s.isr, host.changeOptions(s, 'preferred'));
     if (next === null) continue;
     host.appendPartition(next);
+    codeProbe('auto-leader-rebalance-elected');
     records++;
   }
   return records;

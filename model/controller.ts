@@ -364,6 +364,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
           }
           this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
           this.controlledShutdownEnd.set(id, this.log.length);
+          codeProbe('controlled-shutdown-begun');
           this.ctx.emit({ kind: 'controlled-shutdown', broker: id, brokerEpoch: reg.epoch });
         }
         break;
@@ -382,7 +383,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
       correlationId: req.correlationId,
       error: 'NONE',
       isFenced: now.fenced,
-      shouldShutDown: next === 'shutdown-now',
+      shouldShutDown: next === 'shutdown-now' && shutdownGranted(),
     });
   }
 
@@ -743,4 +744,10 @@ export class KraftController implements Actor<Message>, ControllerNode {
   private reply(to: number, msg: ControllerResponse): void {
     this.ctx.send(to, msg);
   }
+}
+
+/** Marks the controller's grant of a controlled shutdown (a code probe), and grants it. */
+function shutdownGranted(): true {
+  codeProbe('controlled-shutdown-granted');
+  return true;
 }

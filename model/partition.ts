@@ -868,6 +868,7 @@ export class Partition {
     const f = this.fetch;
     if (f === null || f.fenced || f.backingOff || this.role !== 'follower') return;
     if (f.correlationId === 0 && f.listOffsetsCorrelationId === 0) return;
+    codeProbe('follower-fetch-reset-by-leader');
     f.correlationId = 0;
     f.listOffsetsCorrelationId = 0;
     f.backingOff = true;
