@@ -2,7 +2,24 @@
 // boolean flags, a flag taking every following non-flag word (--merge DIR...), and strict
 // number parsing. Any mistake is a UsageError (the CLIs print its one line and exit 2).
 
+import { readFileSync } from 'node:fs';
+
 export class UsageError extends Error {}
+
+/** A JSON file's value; an unreadable file or bad JSON is a UsageError naming the file. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`${path} is not JSON: ${(err as Error).message}`);
+  }
+}
 
 export interface FlagSpec {
   /** 'value': one argument; 'bool': none; 'list': every following argument up to the next flag. */

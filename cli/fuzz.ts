@@ -14,9 +14,19 @@
 
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { bool, list, parseArgs, parseCount, parseShard, str, UsageError, type FlagSpec, type Parsed } from './args.ts';
+import {
+  bool,
+  list,
+  parseArgs,
+  parseCount,
+  parseShard,
+  readJsonFile,
+  str,
+  UsageError,
+  type FlagSpec,
+  type Parsed,
+} from './args.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
 import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
@@ -365,19 +375,7 @@ function parseKnobs(p: Parsed): ShapeOverrides {
 
 /** Reads and validates a scenario file; any problem is one line naming the JSON path. */
 function readScenarioFile(path: string): ScenarioInput {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path} is not JSON: ${(err as Error).message}`);
-  }
-  const r = parseScenarioInput(value);
+  const r = parseScenarioInput(readJsonFile(path));
   if (!r.ok) throw new UsageError(`${path}: ${r.reason}`);
   return r.input;
 }

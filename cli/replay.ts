@@ -8,9 +8,8 @@
 // A trace whose content hash does not match what it says to run was edited: it is run as
 // the edited input and exits by that run's outcome (older traces have no content hash).
 
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { bool, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { bool, parseArgs, readJsonFile, UsageError, type FlagSpec } from './args.ts';
 import { z } from 'zod';
 import { TRACE_FORMAT, TRACE_VERSION } from '../checkers/trace.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
@@ -135,19 +134,7 @@ export async function replayMain(argv: readonly string[], io: ReplayIo): Promise
         p.positional.length === 0 ? 'give the trace file to replay (see --help)' : 'give exactly one trace file',
       );
     const path = p.positional[0];
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new UsageError(`${path} is not JSON`);
-    }
-    t = validateTrace(value, path);
+    t = validateTrace(readJsonFile(path), path);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`gregor replay: ${err.message}\n`);
