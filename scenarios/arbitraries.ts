@@ -322,9 +322,15 @@ export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions):
         .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })
         .map((r): FaultAction => ({ kind: 'rolling-restart', ...r }));
     case 'pause':
-      return fc
-        .record({ target: broker, durationMs: outageMsArb() })
-        .map((r): FaultAction => ({ kind: 'pause', ...r }));
+      return (
+        fc
+          // A hung process: mostly a broker, sometimes the controller or a client (any endpoint).
+          .record({
+            target: fc.oneof({ arbitrary: broker, weight: 4 }, { arbitrary: endpointArb(shape), weight: 1 }),
+            durationMs: outageMsArb(),
+          })
+          .map((r): FaultAction => ({ kind: 'pause', ...r }))
+      );
     case 'leader-election':
       return fc
         .record({
