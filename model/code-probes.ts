@@ -97,7 +97,7 @@ const CODE_PROBES = {
   'produce-rejected-below-min-isr': {
     kafka: 'Partition.appendRecordsToLeader',
     description:
-      'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below ' + 'min.insync.replicas).',
+      'An acks=all produce was refused with NOT_ENOUGH_REPLICAS before append (ISR below min.insync.replicas).',
   },
   'produce-not-enough-replicas-after-append': {
     kafka: 'Partition.checkEnoughReplicasReachOffset',
@@ -143,12 +143,12 @@ const CODE_PROBES = {
   'isr-expansion-waits-for-epoch-start': {
     kafka: 'Partition.isFollowerInSync (KAFKA-7128)',
     description:
-      'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start ' + 'offset.',
+      'A follower at the HW was kept out of the ISR because it had not reached the leader epoch start offset.',
   },
   'isr-ineligible-fenced-broker': {
     kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
     description:
-      'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or ' + 'unregistered.',
+      'A caught-up replica was not ISR-eligible because the metadata shows its broker fenced or unregistered.',
   },
   'isr-ineligible-stale-broker-epoch': {
     kafka: 'Partition.isReplicaIsrEligible (KIP-903)',
@@ -162,7 +162,7 @@ const CODE_PROBES = {
     kafka: 'Partition.handleAlterPartitionUpdate',
     description: 'An accepted AlterPartition answer was ignored: the leader had moved to a newer epoch meanwhile.',
     reachable:
-      'no: new metadata drops the pending change (makeLeader), so a late answer finds no pending change to ' + 'match',
+      'no: new metadata drops the pending change (makeLeader), so a late answer finds no pending change to match',
   },
   'alter-partition-rolled-back': {
     kafka: 'Partition.handleAlterPartitionError',
@@ -173,7 +173,7 @@ const CODE_PROBES = {
   'alter-partition-awaits-metadata': {
     kafka: 'Partition.handleAlterPartitionError',
     description:
-      'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it ' + 'on.',
+      'An AlterPartition was fenced (stale epoch, not leader): the leader waits for the metadata to move it on.',
   },
   'alter-partition-retry-backoff': {
     kafka: 'AlterPartitionManager',
@@ -321,7 +321,7 @@ const CODE_PROBES = {
   'alter-partition-rejected-invalid-request': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
     description:
-      'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a ' + 'non-replica.',
+      'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a non-replica.',
   },
   'alter-partition-rejected-fenced-leader-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
@@ -334,7 +334,7 @@ const CODE_PROBES = {
   'alter-partition-rejected-ineligible-replica': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
     description:
-      'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch ' + '(INELIGIBLE_REPLICA).',
+      'An AlterPartition proposed a fenced or unregistered replica, or a stale broker epoch (INELIGIBLE_REPLICA).',
   },
   'alter-partition-rejected-stale-replica-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData (KIP-903)',
@@ -389,7 +389,7 @@ const CODE_PROBES = {
   'producer-resent-maybe-appended-batch': {
     kafka: 'TransactionManager.startSequencesAtBeginning (KAFKA-14034)',
     description:
-      'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka ' + 'allows).',
+      'A batch that may already be in the log was re-sent under a new producer id (a duplicate Kafka allows).',
   },
   'producer-sequence-gap-detected': {
     kafka: 'TransactionManager.canRetry',
