@@ -102,4 +102,33 @@ export interface ClusterSnapshot {
   acked: readonly AckedRecord[];
   /** Records consumers have read so far. */
   consumed: readonly ConsumedRecord[];
+  /** The KRaft controller quorum (absent where the cluster has none to show). */
+  quorum?: QuorumSnapshot;
+}
+
+/** One controller voter as the report and the quorum invariants see it. */
+export interface VoterView {
+  id: number;
+  up: boolean;
+  role: 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+  epoch: number;
+  /** -1 when unknown. */
+  leaderId: number;
+  /** Raft high watermark (exclusive). */
+  hw: number;
+  /** Log end offset (exclusive). */
+  leo: number;
+  /** The active controller (the leader that has claimed). */
+  active: boolean;
+}
+
+export interface QuorumSnapshot {
+  voters: readonly VoterView[];
+  /** The metadata log's commit point as the cluster has seen it (exclusive). */
+  committedEnd: number;
+  /**
+   * What the model's commit record found broken, in order (one entry per violation; the
+   * names are the quorum invariants of checkers/quorum-invariants.ts).
+   */
+  violations: readonly { invariant: string; timeUs: number; detail: string }[];
 }

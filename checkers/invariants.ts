@@ -69,6 +69,7 @@
 // chooses the cadence (every event, or every N events).
 
 import type { Anomaly } from './verdict.ts';
+import { QUORUM_INVARIANT_NAMES, quorumAnomalies, type QuorumInvariantName } from './quorum-invariants.ts';
 import type { BrokerView, ClusterSnapshot, PartitionView, ReplicaSnapshot } from './cluster-state.ts';
 
 export type InvariantName =
@@ -79,7 +80,8 @@ export type InvariantName =
   | 'hw-monotonic'
   | 'one-leader-per-epoch'
   | 'isr-eligible'
-  | 'quorum-superset';
+  | 'quorum-superset'
+  | QuorumInvariantName;
 
 export const INVARIANT_NAMES: readonly InvariantName[] = [
   'acked-durable',
@@ -90,6 +92,7 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
   'one-leader-per-epoch',
   'isr-eligible',
   'quorum-superset',
+  ...QUORUM_INVARIANT_NAMES,
 ];
 
 export interface InvariantMonitorOptions {
@@ -486,6 +489,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
   };
   const reported = new Set<string>();
   const all: Anomaly[] = [];
+  const quorumSeen = { count: 0 };
 
   const observe = (s: ClusterSnapshot): Anomaly[] => {
     const out: Anomaly[] = [];
@@ -506,6 +510,12 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     if (enabled.has('isr-eligible')) isrEligible(v, state, raise);
     if (enabled.has('quorum-superset')) quorumSuperset(v, state, opts.minInsyncReplicas!, raise);
     if (enabled.has('consistent-read')) consistentRead(s, v, state, raise);
+    // The controller quorum's invariants (checkers/quorum-invariants.ts).
+    for (const a of quorumAnomalies(s, (n) => enabled.has(n), quorumSeen)) {
+      const full: Anomaly = { ...a, timesUs: a.timesUs ?? [s.timeUs] };
+      out.push(full);
+      all.push(full);
+    }
     return out;
   };
 

@@ -26,6 +26,8 @@ import type { PromiseTracker } from './promise.ts';
 export interface InjectorNodes {
   brokerIds: readonly number[];
   controllerId: number;
+  /** Every controller voter (the first is controllerId). */
+  controllerIds: readonly number[];
   producerIds: readonly number[];
   consumerIds: readonly number[];
   /** Every node of the simulation (the far side of a split). */
@@ -301,9 +303,11 @@ export class FaultInjector {
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
         .with({ kind: 'cut' }, (x) => this.fireCut(record, x, subjects))
         .with({ kind: 'slow' }, (x) => this.fireSlow(record, x, subjects))
-        .with({ kind: 'controller-crash' }, (x) =>
-          this.fireNodeDown(record, this.nodes.controllerId, x.downMs, 'crash', 'the controller'),
-        )
+        .with({ kind: 'controller-crash' }, (x) => {
+          const node = this.activeController();
+          return this.fireNodeDown(record, node, x.downMs, 'crash', this.nameOf(node));
+        })
+        .with({ kind: 'controller-power-loss' }, (x) => this.fireControllerPowerLoss(record, x))
         .with({ kind: 'rolling-restart' }, (x) => this.fireRolling(record, x))
         .with({ kind: 'pause' }, (x) => this.firePause(record, x, subjects))
         .with({ kind: 'leader-election' }, (x) => this.fireElection(record, x))
@@ -437,6 +441,37 @@ export class FaultInjector {
     return true;
   }
 
+  /** Power loss of the active controller: its metadata log keeps what was flushed or written back. */
+  private fireControllerPowerLoss(
+    record: FaultRecord,
+    a: Extract<FaultAction, { kind: 'controller-power-loss' }>,
+  ): boolean {
+    const node = this.activeController();
+    const name = this.nameOf(node);
+    if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
+    this.sim.powerLoss(node, { tornTail: a.tornTail, writeback: true });
+    this.hold(node, record.id);
+    this.start(record, `power loss of ${name}${a.tornTail ? ' (torn tail)' : ''}, restart after ${a.downMs} ms`);
+    this.schedule(
+      record,
+      this.sim.now() + a.downMs * 1000,
+      () => {
+        this.release(node, record.id);
+        this.end(record);
+      },
+      () => this.end(record),
+    );
+    return true;
+  }
+
+  /** The active controller (a running voter that has claimed), else the first running voter, else the first. */
+  activeController(): number {
+    const ids = this.nodes.controllerIds;
+    for (const id of ids) if (this.sim.actor<KraftController>(id)?.active === true) return id;
+    for (const id of ids) if (this.sim.isUp(id)) return id;
+    return ids[0];
+  }
+
   private fireCut(record: FaultRecord, a: Extract<FaultAction, { kind: 'cut' }>, subjects: readonly number[]): boolean {
     const shape = this.resolveCut(a.cut, subjects);
     if (shape === undefined) return this.skip(record, 'degenerate cut');
@@ -517,8 +552,9 @@ export class FaultInjector {
    * replica from outside the ISR and ELR is a breach of Kafka's promise.
    */
   private fireElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
-    const controller = this.sim.actor<KraftController>(this.nodes.controllerId);
-    if (controller === undefined || this.sim.isPaused(this.nodes.controllerId)) {
+    const active = this.activeController();
+    const controller = this.sim.actor<KraftController>(active);
+    if (controller === undefined || this.sim.isPaused(active) || !controller.active) {
       return this.skip(record, 'the controller is not running');
     }
     const what = `${a.election} leader election of ${this.view.topic}/${a.partition}`;
@@ -687,7 +723,8 @@ export class FaultInjector {
         if (brokers.length === 0) return this.view.leader(0);
         return brokers[x.index % brokers.length];
       })
-      .with({ kind: 'controller' }, () => this.nodes.controllerId)
+      .with({ kind: 'controller' }, () => this.activeController())
+      .with({ kind: 'voter' }, (x) => pickMod(this.nodes.controllerIds, x.index))
       .with({ kind: 'producer' }, (x) => pickMod(this.nodes.producerIds, x.index))
       .with({ kind: 'consumer' }, (x) => pickMod(this.nodes.consumerIds, x.index))
       .exhaustive();

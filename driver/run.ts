@@ -240,6 +240,7 @@ class SeedRun {
     const nodes = {
       brokerIds: c.brokerIds,
       controllerId: c.controllerId,
+      controllerIds: c.controllerIds,
       producerIds: c.producerIds,
       consumerIds: c.consumerIds,
       allNodes: sim.nodeIds(),
@@ -636,7 +637,7 @@ function buildTrace(
     for (const id of sim.nodeIds()) {
       const role: Trace['nodes'][number]['role'] = cluster.brokerIds.includes(id)
         ? 'broker'
-        : id === cluster.controllerId
+        : cluster.controllerIds.includes(id)
           ? 'controller'
           : cluster.producerIds.includes(id)
             ? 'producer'

@@ -11,8 +11,12 @@
 //   written to a temporary file, fsynced and renamed.
 // - The broker acts on partitions only once it has applied the metadata log up to its own
 //   registration record (Kafka's initial catch-up); until then it answers NOT_LEADER_OR_FOLLOWER.
-// - Requests to the controller are resent after their timeout; a lost answer is only noticed
-//   that way.
+// - Requests to the controller go to the active controller as the broker's Raft observer
+//   knows it (the leader of the metadata log), else to a voter in turn; they are resent after
+//   their timeout, a NOT_CONTROLLER answer sooner (NodeToControllerChannelManager).
+// - The broker is a Raft observer (raft.ts) of the metadata log: it fetches from the leader
+//   and applies records only once the Raft high watermark has passed them (the metadata
+//   loader sees committed batches only: MetadataLoader.handleCommit).
 // - Controlled shutdown (KIP-841; BrokerServer.shutdown, BrokerLifecycleManager): asked to
 //   stop (the kernel's requestStop), a running broker sets wantShutDown in its heartbeats
 //   (the first at once, the next 50 ms after the first answer, then at the heartbeat
@@ -33,12 +37,15 @@ import {
   type ControllerResponse,
   type MetadataRecord,
   type PartitionState,
+  type RaftMessage,
   type ReplicaRequest,
   type ReplicaResponse,
 } from './internal-protocol.ts';
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
 import { LOG_FILE, ReplicaLog } from './replica-log.ts';
 import { codeProbe } from './code-probes.ts';
+import { RaftReplica, type RaftHost } from './raft.ts';
+import type { MetadataCommitLog } from './metadata-image.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
@@ -46,7 +53,10 @@ const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 
 export interface BrokerParams {
   brokerId: number;
-  controllerId: number;
+  /** The controller quorum's voters (controller.quorum.bootstrap.servers). */
+  controllerIds: readonly number[];
+  /** The cluster's record of commits (instrumentation: the applied-committed invariant). */
+  commitLog?: MetadataCommitLog;
   config: KafkaConfig;
   variant: 'correct' | ProtocolVariant;
 }
@@ -57,7 +67,8 @@ export type BrokerMessage =
   | ControllerRequest
   | ControllerResponse
   | ReplicaRequest
-  | ReplicaResponse;
+  | ReplicaResponse
+  | RaftMessage;
 
 interface OffsetEntry {
   readonly topic: string;
@@ -72,7 +83,8 @@ interface BrokerImageEntry {
 }
 
 const SWEEP_INTERVAL_US = 1_000_000;
-const METADATA_MAX_WAIT_MS = 500;
+/** retry.backoff.ms: a request answered NOT_CONTROLLER goes again after this. */
+const NOT_CONTROLLER_RETRY_US = 100_000;
 const REGISTRATION_RETRY_US = 1_000_000;
 const FENCED_HEARTBEAT_US = 10_000;
 /** BrokerLifecycleManager: the heartbeat after the first pending-controlled-shutdown answer. */
@@ -82,12 +94,16 @@ export function createBroker(params: BrokerParams): ModelActorFactory {
   return (ctx) => new Broker(ctx, params);
 }
 
-export class Broker implements Actor<Message>, PartitionHost {
+export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   readonly brokerId: number;
   readonly config: KafkaConfig;
   readonly variant: 'correct' | ProtocolVariant;
   readonly lagMaxUs: number;
-  private readonly controllerId: number;
+  private readonly controllerIds: readonly number[];
+  private nextController = 0;
+  private readonly commitLog: MetadataCommitLog | undefined;
+  /** This broker's observer replica of the metadata log. */
+  readonly raft: RaftReplica;
   private readonly quorumTimeoutUs: number;
   private readonly controllerTimeoutUs: number;
   private correlation = 0;
@@ -116,8 +132,6 @@ export class Broker implements Actor<Message>, PartitionHost {
   metadataOffset = 0;
   readonly imageBrokers = new Map<number, BrokerImageEntry>();
   readonly imagePartitions = new Map<string, PartitionState[]>();
-  private metadataCorrelationId = 0;
-  private metadataDeadlineUs = 0;
 
   // --- replicas
   readonly partitions = new Map<string, Partition[]>();
@@ -129,7 +143,22 @@ export class Broker implements Actor<Message>, PartitionHost {
     params: BrokerParams,
   ) {
     this.brokerId = params.brokerId;
-    this.controllerId = params.controllerId;
+    this.controllerIds = params.controllerIds;
+    this.commitLog = params.commitLog;
+    this.raft = new RaftReplica(
+      ctx,
+      {
+        nodeId: params.brokerId,
+        voters: params.controllerIds,
+        isVoter: false,
+        electionTimeoutMs: params.config['controller.quorum.election.timeout.ms'] ?? 1_000,
+        fetchTimeoutMs: params.config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
+        electionBackoffMaxMs: params.config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
+        requestTimeoutMs: params.config['controller.quorum.request.timeout.ms'] ?? 2_000,
+        variant: params.variant,
+      },
+      this,
+    );
     this.config = params.config;
     this.variant = params.variant;
     this.lagMaxUs = params.config['replica.lag.time.max.ms'] * 1000;
@@ -163,7 +192,7 @@ export class Broker implements Actor<Message>, PartitionHost {
     if (disk.exists(CLEAN_SHUTDOWN_FILE)) disk.delete(CLEAN_SHUTDOWN_FILE);
     // 3. Register, replicate metadata, start the periodic tasks.
     this.sendRegistration();
-    this.sendMetadataFetch();
+    this.raft.start();
     ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
     ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
     ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');
@@ -222,7 +251,7 @@ export class Broker implements Actor<Message>, PartitionHost {
     const correlationId = this.nextCorrelationId();
     change.correlationId = correlationId;
     change.deadlineUs = this.ctx.now() + this.controllerTimeoutUs;
-    this.send(this.controllerId, {
+    this.send(this.activeController(), {
       type: 'AlterPartitionRequest',
       correlationId,
       brokerId: this.brokerId,
@@ -288,7 +317,7 @@ export class Broker implements Actor<Message>, PartitionHost {
       case 'BrokerHeartbeatResponse':
         return this.onHeartbeatResponse(msg);
       case 'MetadataFetchResponse':
-        return this.onMetadataFetchResponse(msg);
+        return this.raft.onMessage(from, msg);
       case 'AlterPartitionResponse': {
         const p = this.partition(msg.topic, msg.partition);
         if (p !== undefined)
@@ -304,6 +333,10 @@ export class Broker implements Actor<Message>, PartitionHost {
       case 'BrokerHeartbeatRequest':
       case 'MetadataFetchRequest':
       case 'AlterPartitionRequest':
+      case 'VoteRequest':
+      case 'VoteResponse':
+      case 'BeginQuorumEpochRequest':
+      case 'BeginQuorumEpochResponse':
         return;
       default:
         return assertNever(msg, 'broker message');
@@ -361,10 +394,14 @@ export class Broker implements Actor<Message>, PartitionHost {
       this.sendRegistration();
       return;
     }
-    if (msg.error === 'NONE') this.onHeartbeatAnswer(msg);
+    if (msg.error === 'NONE') return this.onHeartbeatAnswer(msg);
+    // NOT_CONTROLLER: the next heartbeat goes to the new active controller soon.
+    if (this.fencedByController) this.ctx.setTimer(NOT_CONTROLLER_RETRY_US, 'heartbeat-fenced');
+    else if (this.shuttingDown) this.ctx.setTimer(NOT_CONTROLLER_RETRY_US, 'heartbeat-shutdown');
   }
 
   onTimer(tag: unknown): void {
+    if (this.raft.onTimer(tag)) return;
     if (typeof tag === 'string') {
       switch (tag) {
         case 'sweep':
@@ -466,11 +503,18 @@ export class Broker implements Actor<Message>, PartitionHost {
   // =====================================================================================
   // Controller interaction
 
+  /** The active controller as the metadata log's leader names it, else a voter in turn. */
+  private activeController(): number {
+    if (this.raft.leaderId >= 0) return this.raft.leaderId;
+    const ids = this.controllerIds;
+    return ids[this.nextController++ % ids.length];
+  }
+
   private sendRegistration(): void {
     const correlationId = this.nextCorrelationId();
     this.registrationCorrelationId = correlationId;
     this.registrationDeadlineUs = this.ctx.now() + this.quorumTimeoutUs;
-    this.send(this.controllerId, {
+    this.send(this.activeController(), {
       type: 'BrokerRegistrationRequest',
       correlationId,
       brokerId: this.brokerId,
@@ -483,8 +527,10 @@ export class Broker implements Actor<Message>, PartitionHost {
     if (msg.correlationId !== this.registrationCorrelationId) return;
     this.registrationCorrelationId = 0;
     if (msg.error !== 'NONE') {
-      // e.g. DUPLICATE_BROKER_REGISTRATION while the old incarnation's session is alive.
-      this.ctx.setTimer(REGISTRATION_RETRY_US, 'register-retry');
+      // e.g. DUPLICATE_BROKER_REGISTRATION while the old incarnation's session is alive;
+      // NOT_CONTROLLER: again soon, to the new active controller.
+      const retryUs = msg.error === 'NOT_CONTROLLER' ? NOT_CONTROLLER_RETRY_US : REGISTRATION_RETRY_US;
+      this.ctx.setTimer(retryUs, 'register-retry');
       return;
     }
     const first = this.epoch < 0;
@@ -501,7 +547,7 @@ export class Broker implements Actor<Message>, PartitionHost {
     if (this.epoch < 0) return;
     const correlationId = this.nextCorrelationId();
     this.heartbeatCorrelationId = correlationId;
-    this.send(this.controllerId, {
+    this.send(this.activeController(), {
       type: 'BrokerHeartbeatRequest',
       correlationId,
       brokerId: this.brokerId,
@@ -511,38 +557,29 @@ export class Broker implements Actor<Message>, PartitionHost {
     } satisfies ControllerRequest);
   }
 
-  private sendMetadataFetch(): void {
-    const correlationId = this.nextCorrelationId();
-    this.metadataCorrelationId = correlationId;
-    this.metadataDeadlineUs = this.ctx.now() + METADATA_MAX_WAIT_MS * 1000 + this.quorumTimeoutUs;
-    this.send(this.controllerId, {
-      type: 'MetadataFetchRequest',
-      correlationId,
-      brokerId: this.brokerId,
-      fetchOffset: this.metadataOffset,
-      maxWaitMs: METADATA_MAX_WAIT_MS,
-    } satisfies ControllerRequest);
-  }
+  /** RaftHost: leader changes need nothing here (requests follow raft.leaderId). */
+  handleStateChange(): void {}
 
-  private onMetadataFetchResponse(msg: Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>): void {
-    if (msg.correlationId !== this.metadataCorrelationId) return;
-    this.metadataCorrelationId = 0;
-    // Kafka's broker replays the fetched records into one delta and publishes the new image
-    // (broker registrations and fencing included) before ReplicaManager.applyDelta acts on
-    // the partitions that changed, each with its final state. So a leader deciding its HW
-    // after an ISR change already sees the fencing the controller wrote with it (it writes
-    // the partition changes of handleBrokerFenced and the fence record atomically).
-    const records = msg.records;
+  /**
+   * RaftHost.handleCommit: apply the records the Raft HW has passed. Kafka's broker replays
+   * the committed records into one delta and publishes the new image (broker registrations
+   * and fencing included) before ReplicaManager.applyDelta acts on the partitions that
+   * changed, each with its final state. So a leader deciding its HW after an ISR change
+   * already sees the fencing the controller wrote with it (it writes the partition changes of
+   * handleBrokerFenced and the fence record atomically).
+   */
+  handleCommit(_from: number, to: number): void {
+    const log = this.raft.log;
+    const from = this.metadataOffset;
+    if (to <= from) return;
+    this.commitLog?.onBrokerApply(this.brokerId, log, from, to, this.ctx.now());
     let changed: PartitionState[] | null = null;
-    for (let i = 0; i < records.length; i++) {
-      const offset = msg.baseOffset + i;
-      if (offset < this.metadataOffset) continue;
-      if (offset > this.metadataOffset) break; // a gap: fetch again from where we are
-      const record = records[i];
+    for (let offset = from; offset < to; offset++) {
+      const record = log[offset].record;
       this.applyRecord(record, offset);
       if (record.type === 'Partition') (changed ??= []).push(record.state);
-      this.metadataOffset = offset + 1;
     }
+    this.metadataOffset = to;
     if (changed !== null && this.caughtUp) {
       for (let i = 0; i < changed.length; i++) {
         const s = changed[i];
@@ -552,7 +589,6 @@ export class Broker implements Actor<Message>, PartitionHost {
       }
     }
     this.maybeFinishCatchUp();
-    this.sendMetadataFetch();
   }
 
   private applyRecord(record: MetadataRecord, offset: number): void {
@@ -582,6 +618,8 @@ export class Broker implements Actor<Message>, PartitionHost {
         list[s.partition] = s;
         return;
       }
+      case 'LeaderChange':
+        return;
       default:
         assertNever(record, `metadata record at ${offset}`);
     }
@@ -708,7 +746,6 @@ export class Broker implements Actor<Message>, PartitionHost {
   /** Resend what got no answer in time. */
   private sweep(): void {
     const now = this.ctx.now();
-    if (this.metadataCorrelationId !== 0 && now >= this.metadataDeadlineUs) this.sendMetadataFetch();
     if (this.registrationCorrelationId !== 0 && now >= this.registrationDeadlineUs) this.sendRegistration();
     for (const p of this.partitionList) {
       if (p.role === 'follower') p.retryFetchIfExpired(now);

@@ -10,7 +10,10 @@ import type { ClusterSpec, WorkloadSpec } from './config.ts';
 export interface KafkaCluster {
   readonly spec: ClusterSpec;
   readonly brokerIds: readonly number[];
+  /** The first controller voter (the only one in a one-voter quorum). */
   readonly controllerId: number;
+  /** Every controller voter. */
+  readonly controllerIds: readonly number[];
   readonly producerIds: readonly number[];
   readonly consumerIds: readonly number[];
   /** Boots the controller, brokers (which register) and clients (which start the workload). */

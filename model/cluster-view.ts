@@ -6,12 +6,13 @@
 // - snapshot() is cheap: it hands out the replicas' live arrays (read synchronously, never
 //   keep). For a broker that is down it reads its page cache (what a restart would recover,
 //   before recovery trims a torn tail).
-// - While the controller is down its view is rebuilt from its durable metadata log, exactly
-//   what its restart will recover to.
+// - The controller's view is the image of the committed metadata log (MetadataCommitLog):
+//   what every voter applies and what a new active controller starts from.
 
 import type { SimulationApi } from '../harness/types.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import { isTorn } from '../harness/disk.ts';
+import type { MetadataCommitLog } from './metadata-image.ts';
 import type {
   AckedRecord,
   BrokerView,
@@ -19,87 +20,47 @@ import type {
   ConsumedRecord,
   EpochEntry,
   PartitionView,
+  QuorumSnapshot,
   RecordView,
   ReplicaSnapshot,
+  VoterView,
 } from '../checkers/cluster-state.ts';
-import { CONTROLLER_ID, type KafkaConfig, type TopicSpec } from './config.ts';
+import type { KafkaConfig, TopicSpec } from './config.ts';
 import { Broker, HW_CHECKPOINT_FILE } from './broker.ts';
-import { KraftController, METADATA_LOG, type BrokerRegistration } from './controller.ts';
-import type { MetadataRecord, PartitionState } from './internal-protocol.ts';
+import type { KraftController } from './controller.ts';
+import type { PartitionState } from './internal-protocol.ts';
 import { LOG_FILE, type ModelRecord } from './replica-log.ts';
 import { topicIdOf } from './topic-id.ts';
 
 export class ClusterView {
-  private controllerView: {
-    partitions: readonly PartitionState[];
-    registration: (brokerId: number) => BrokerRegistration | undefined;
-    /** Metadata log length the view was rebuilt from (-1: the live controller's own view). */
-    logLength: number;
-  } = { partitions: [], registration: () => undefined, logLength: -2 };
-
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
     readonly brokerIds: readonly number[],
     private readonly topics: readonly TopicSpec[],
     private readonly config: KafkaConfig,
+    readonly controllerIds: readonly number[],
+    readonly commitLog: MetadataCommitLog,
   ) {}
 
-  /** The running controller, or undefined; while it is down, its view comes from its disk. */
+  /** The active controller (a running voter that has claimed), or undefined. */
   controller(): KraftController | undefined {
-    const c = this.sim.actor<KraftController>(CONTROLLER_ID);
-    if (c !== undefined) {
-      this.controllerView = {
-        partitions: c.partitionStates(),
-        registration: (id) => c.registration(id),
-        logLength: -1,
-      };
-      return c;
-    }
-    const entries = this.sim.disk(CONTROLLER_ID).read(METADATA_LOG);
-    if (this.controllerView.logLength !== entries.length) {
-      // What a restart would recover: replay the durable metadata log.
-      const partitions: PartitionState[] = [];
-      const index = new Map<string, number>();
-      const brokers = new Map<number, BrokerRegistration>();
-      for (const e of entries) {
-        if (isTorn(e)) break;
-        const r = e as MetadataRecord;
-        if (r.type === 'Partition') {
-          const key = `${r.state.topic}\u0000${r.state.partition}`;
-          const i = index.get(key);
-          if (i === undefined) {
-            index.set(key, partitions.length);
-            partitions.push(r.state);
-          } else partitions[i] = r.state;
-        } else if (r.type === 'RegisterBroker') {
-          const inControlledShutdown = r.inControlledShutdown === true;
-          const fenced = r.fenced ?? true;
-          const incarnation = r.incarnation;
-          const epoch = r.brokerEpoch;
-          brokers.set(r.brokerId, { brokerId: r.brokerId, epoch, incarnation, fenced, inControlledShutdown });
-        } else {
-          const b = brokers.get(r.brokerId);
-          if (b !== undefined && b.epoch === r.brokerEpoch) {
-            const inControlledShutdown = r.inControlledShutdown ?? b.inControlledShutdown === true;
-            brokers.set(r.brokerId, { ...b, fenced: r.fenced, inControlledShutdown });
-          }
-        }
-      }
-      this.controllerView = { partitions, registration: (id) => brokers.get(id), logLength: entries.length };
+    for (const id of this.controllerIds) {
+      const c = this.sim.actor<KraftController>(id);
+      if (c !== undefined && c.active && !this.sim.isPaused(id)) return c;
     }
     return undefined;
   }
 
+  /** The controller's view: the image of the committed metadata log. */
   controllerPartitions(): readonly PartitionState[] {
-    this.controller();
-    return this.controllerView.partitions;
+    return this.commitLog.image.partitions;
   }
 
   describe(): string {
     const up = this.controller() !== undefined;
     const partitions = this.controllerPartitions();
     const lines: string[] = [];
-    if (!up) lines.push('(controller down: the view its metadata log holds)');
+    if (!up) lines.push('(no active controller: the view of the committed metadata log)');
     const config = this.config;
     for (const topic of this.topics) {
       lines.push(
@@ -155,12 +116,13 @@ export class ClusterView {
 
   snapshot(acked: readonly AckedRecord[], consumed: readonly ConsumedRecord[]): ClusterSnapshot {
     const controller = this.controller();
-    const partitions = this.controllerView.partitions;
+    const partitions = this.controllerPartitions();
+    const image = this.commitLog.image;
     const brokers: BrokerView[] = [];
     for (const id of this.brokerIds) {
       const up = this.sim.isUp(id);
       const actor = up ? this.sim.actor<Broker>(id) : undefined;
-      const reg = this.controllerView.registration(id);
+      const reg = image.brokers.get(id);
       brokers.push({
         id,
         up,
@@ -181,7 +143,33 @@ export class ClusterView {
       replicas,
       acked,
       consumed,
+      quorum: this.quorumSnapshot(),
     };
+  }
+
+  /** The controller voters and what the commit record found broken. */
+  quorumSnapshot(): QuorumSnapshot {
+    const voters: VoterView[] = [];
+    for (const id of this.controllerIds) {
+      const c = this.sim.actor<KraftController>(id);
+      if (c === undefined) {
+        voters.push({ id, up: false, role: 'unattached', epoch: -1, leaderId: -1, hw: 0, leo: 0, active: false });
+        continue;
+      }
+      const r = c.raft;
+      voters.push({
+        id,
+        up: true,
+        role: r.role,
+        epoch: r.epoch,
+        leaderId: r.leaderId,
+        hw: r.hw,
+        leo: r.endOffset(),
+        active: c.active,
+      });
+    }
+    const log = this.commitLog;
+    return { voters, committedEnd: log.entries.length, violations: log.violations };
   }
 
   replicaSnapshot(broker: number, topic: string, partition: number): ReplicaSnapshot {

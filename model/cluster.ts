@@ -16,7 +16,7 @@ import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/c
 import type { History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import {
-  CONTROLLER_ID,
+  controllerIdsOf,
   FIRST_CONSUMER_ID,
   FIRST_PRODUCER_ID,
   PROBE_CLIENT_ID,
@@ -26,6 +26,7 @@ import {
 } from './config.ts';
 import { createBroker } from './broker.ts';
 import { createController } from './controller.ts';
+import { MetadataCommitLog } from './metadata-image.ts';
 import { ClusterView } from './cluster-view.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
@@ -47,7 +48,9 @@ export const buildCluster: BuildCluster = (sim, spec, workload) => new Simulated
 
 class SimulatedCluster implements KafkaCluster {
   readonly brokerIds: readonly number[];
-  readonly controllerId = CONTROLLER_ID;
+  readonly controllerId: number;
+  readonly controllerIds: readonly number[];
+  readonly commitLog = new MetadataCommitLog();
   readonly producerIds: readonly number[];
   readonly consumerIds: readonly number[];
   private readonly recorder = createHistoryRecorder();
@@ -65,27 +68,36 @@ class SimulatedCluster implements KafkaCluster {
     const brokerIds: number[] = [];
     for (let i = 1; i <= spec.brokers; i++) brokerIds.push(i);
     this.brokerIds = brokerIds;
+    const voters = controllerIdsOf(spec);
+    if (![1, 3, 5].includes(voters.length)) throw new Error(`cluster: 1, 3 or 5 controllers, got ${voters.length}`);
+    this.controllerIds = voters;
+    this.controllerId = voters[0];
     const topics = spec.topics;
-    this.view = new ClusterView(sim, brokerIds, topics, spec.config);
+    const commitLog = this.commitLog;
+    this.view = new ClusterView(sim, brokerIds, topics, spec.config, voters, commitLog);
     const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
     const config = spec.config;
 
-    sim.addNode({
-      id: CONTROLLER_ID,
-      name: 'controller',
-      factory: createController('kraft', {
-        controllerId: CONTROLLER_ID,
-        config,
-        variant: spec.variant,
-        topics,
-        assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
-      }),
-    });
+    for (const id of voters) {
+      sim.addNode({
+        id,
+        name: voters.length === 1 ? 'controller' : `controller-${id}`,
+        factory: createController('kraft', {
+          controllerId: id,
+          voters,
+          commitLog,
+          config,
+          variant: spec.variant,
+          topics,
+          assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
+        }),
+      });
+    }
     for (const id of brokerIds) {
       sim.addNode({
         id,
         name: `broker-${id}`,
-        factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config, variant: spec.variant }),
+        factory: createBroker({ brokerId: id, controllerIds: voters, commitLog, config, variant: spec.variant }),
       });
     }
 
@@ -153,7 +165,7 @@ class SimulatedCluster implements KafkaCluster {
   }
 
   start(): void {
-    this.sim.start(CONTROLLER_ID);
+    for (const id of this.controllerIds) this.sim.start(id);
     for (const id of this.brokerIds) this.sim.start(id);
     for (const id of this.producerIds) this.sim.start(id);
     for (const id of this.consumerIds) this.sim.start(id);

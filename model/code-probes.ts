@@ -470,6 +470,53 @@ const CODE_PROBES = {
     kafka: 'ReplicationControlManager.maybeBalancePartitionLeaders',
     description: 'The automatic leader rebalance moved a leadership back to the preferred replica.',
   },
+  // --- the controller quorum (raft.ts, controller.ts)
+  'raft-election-started': {
+    kafka: 'KafkaRaftClient.transitionToCandidate',
+    description: 'A controller voter stood for election: it bumped the epoch, voted for itself and asked the others.',
+  },
+  'raft-leader-elected': {
+    kafka: 'KafkaRaftClient.onBecomeLeader',
+    description: 'A candidate won a majority of votes and became the Raft leader of the metadata log.',
+  },
+  'raft-vote-rejected-log-behind': {
+    kafka: 'KafkaRaftClient.handleVoteRequest (UnattachedState.canGrantVote)',
+    description: "A voter refused its vote because the candidate's log (last epoch, end offset) is behind its own.",
+  },
+  'raft-fetch-timeout-election': {
+    kafka: 'KafkaRaftClient.pollFollowerAsVoter',
+    description: 'A follower voter heard nothing from its leader within controller.quorum.fetch.timeout.ms and stood.',
+  },
+  'raft-check-quorum-resign': {
+    kafka: 'LeaderState.timeUntilCheckQuorumExpires (pollLeader → transitionToResigned)',
+    description: 'A Raft leader had no Fetch from a majority of voters within 1.5 × fetch timeout and resigned.',
+  },
+  'raft-divergence-truncation': {
+    kafka: 'KafkaRaftClient.handleFetchResponse (divergingEpoch → truncateToEndOffset)',
+    description: "A metadata log replica truncated uncommitted entries that diverged from the leader's log.",
+  },
+  'raft-truncation-below-hw': {
+    kafka: 'KafkaMetadataLog.truncateToEndOffset',
+    description: 'A metadata log replica truncated below its Raft high watermark (committed entries).',
+    reachable: 'not in the correct model: only a voter elected without the log comparison truncates committed entries',
+  },
+  'raft-observer-fetch-timeout': {
+    kafka: 'KafkaRaftClient.pollFollowerAsObserver',
+    description: 'A broker’s metadata fetch got no answer in time: it asks another controller voter.',
+  },
+  'controller-claimed': {
+    kafka: 'QuorumController.QuorumMetaLogListener.handleLeaderChange (claim)',
+    description: 'A Raft leader that has applied every earlier record became the active controller.',
+  },
+  'controller-renounced': {
+    kafka: 'QuorumController.renounce',
+    description:
+      'The active controller lost Raft leadership: uncommitted state reverted, waiting answers NOT_CONTROLLER.',
+  },
+  'controller-not-active-refused': {
+    kafka: 'QuorumController.appendWriteEvent (NotControllerException)',
+    description: 'A voter that is not the active controller answered a broker request NOT_CONTROLLER.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

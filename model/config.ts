@@ -42,6 +42,12 @@ export interface KafkaConfig {
   'controller.socket.timeout.ms'?: number;
   /** Optional (model addition): registration, heartbeat and metadata fetch timeout. Default 2000. */
   'controller.quorum.request.timeout.ms'?: number;
+  /** Optional: a voter with no leader stands after a random time in [this, 2×this). Default 1000 (Kafka's). */
+  'controller.quorum.election.timeout.ms'?: number;
+  /** Optional: a follower voter with no successful fetch this long stands; check quorum is 1.5×. Default 2000. */
+  'controller.quorum.fetch.timeout.ms'?: number;
+  /** Optional: the cap of a candidate's random backoff between elections. Default 1000 (Kafka's). */
+  'controller.quorum.election.backoff.max.ms'?: number;
   /** Optional: KIP-841 controlled shutdown on a clean stop (BrokerServer.shutdown). Default true, as in Kafka. */
   'controlled.shutdown.enable'?: boolean;
   /** Optional: the controller moves leadership back to preferred replicas. Default true (Kafka's). */
@@ -106,6 +112,9 @@ export const PROTOCOL_VARIANTS = [
   'validation-seeks-ahead',
   'no-producer-state-reload',
   'controlled-shutdown-isr',
+  'no-check-quorum',
+  'vote-without-log-check',
+  'alter-partition-before-commit',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
@@ -124,6 +133,8 @@ export interface TopicSpec {
 export interface ClusterSpec {
   /** 1..9 brokers, ids 1..brokers. */
   brokers: number;
+  /** Controller quorum voters (controller.quorum.voters): 1, 3 or 5; absent = 1. Node ids CONTROLLER_ID + i. */
+  controllers?: number;
   topics: TopicSpec[];
   producers: number;
   consumers: number;
@@ -143,8 +154,16 @@ export interface WorkloadSpec {
   pollIntervalMs: number;
 }
 
-/** Node ids: brokers 1..N, the KRaft controller, producers and consumers. */
+/** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */
 export const CONTROLLER_ID = 100;
+
+/** The node ids of a cluster's controller voters. */
+export function controllerIdsOf(spec: Pick<ClusterSpec, 'controllers'>): number[] {
+  const n = spec.controllers ?? 1;
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(CONTROLLER_ID + i);
+  return ids;
+}
 export const FIRST_PRODUCER_ID = 200;
 export const FIRST_CONSUMER_ID = 300;
 /** The client that runs the liveness probe and the final read. */

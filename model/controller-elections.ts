@@ -29,7 +29,8 @@ type ElectionError =
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'ELECTION_NOT_NEEDED'
   | 'PREFERRED_LEADER_NOT_AVAILABLE'
-  | 'ELIGIBLE_LEADERS_NOT_AVAILABLE';
+  | 'ELIGIBLE_LEADERS_NOT_AVAILABLE'
+  | 'NOT_CONTROLLER';
 
 export interface ElectionOutcome {
   readonly error: ElectionError;

@@ -1,14 +1,25 @@
-// The KRaft controller (a single-node quorum, node CONTROLLER_ID): broker registrations with
-// broker epochs, heartbeats and session fencing, leader election (clean from the ISR, then the
-// ELR of KIP-966, unclean only when enabled), AlterPartition validation, and the durable
-// metadata log that brokers replicate by long-polling MetadataFetch.
+// A KRaft controller voter: Kafka's QuorumController over one Raft replica (raft.ts) of the
+// metadata log. The active controller (the Raft leader, once it has claimed) handles broker
+// registrations with broker epochs, heartbeats and session fencing, leader election (clean
+// from the ISR, then the ELR of KIP-966, unclean only when enabled) and AlterPartition
+// validation; every voter applies the committed log to its state.
 //
 // Assumptions and rules (Kafka's QuorumController, ClusterControlManager,
 // ReplicationControlManager):
-// - Every decision is a record appended to `__cluster_metadata/…log` and fsynced before any
-//   answer leaves (a one-node Raft quorum commits on fsync). A restart replays the log; a
-//   torn tail is discarded. Heartbeat sessions are not durable: after a restart every
-//   registered broker gets a fresh session, as a newly active Kafka controller does.
+// - Only the active controller writes: a decision is a record appended to the Raft log as
+//   leader (flushed before the leader counts itself) and applied to the active controller's
+//   state at once (Kafka's timeline data structures); its answer leaves only when the record
+//   is committed (ControllerWriteEvent completes through deferredEventQueue.completeUpTo).
+//   Variant alter-partition-before-commit answers AlterPartition at once instead.
+// - The other voters apply records as they commit (QuorumMetaLogListener.handleCommit). A
+//   Raft leader claims (handleLeaderChange → claim) once its HW has passed its epoch start,
+//   i.e. it has applied every record of the epochs before. On first activation with an empty
+//   committed log it writes the bootstrap records (the topics of the cluster spec).
+// - Losing leadership renounces (QuorumController.renounce): the state goes back to the
+//   committed prefix (snapshotRegistry.revertToSnapshot) and waiting answers fail with
+//   NOT_CONTROLLER. A non-active voter answers every broker request NOT_CONTROLLER.
+// - Heartbeat sessions are volatile: a newly active controller gives every registered broker
+//   a fresh session (BrokerHeartbeatManager starts empty on activation).
 // - The broker epoch is the offset of the broker's RegisterBroker record. A registration
 //   from a new incarnation is refused while the old one still has a live session; once
 //   accepted, an unclean previous shutdown (previousBrokerEpoch ≠ the registered epoch)
@@ -27,7 +38,6 @@
 
 import type { Actor, Message } from '../harness/types.ts';
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
-import { isTorn } from '../harness/disk.ts';
 import {
   elrEnabled,
   leaderBalanceIntervalUs,
@@ -42,7 +52,10 @@ import {
   type ControllerResponse,
   type MetadataRecord,
   type PartitionState,
+  type RaftMessage,
 } from './internal-protocol.ts';
+import { RaftReplica, type RaftHost } from './raft.ts';
+import type { MetadataCommitLog } from './metadata-image.ts';
 import { buildPartitionChange, NO_LEADER, type Election } from './partition-change.ts';
 import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
 import {
@@ -53,10 +66,14 @@ import {
   type ElectionOutcome,
 } from './controller-elections.ts';
 
-export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
+export { METADATA_LOG } from './raft.ts';
 
 export interface ControllerParams {
   controllerId: number;
+  /** The node ids of the controller quorum's voters (controller.quorum.voters). */
+  voters: readonly number[];
+  /** The cluster's record of what was committed (instrumentation: views and invariants). */
+  commitLog: MetadataCommitLog;
   config: KafkaConfig;
   variant: 'correct' | ProtocolVariant;
   topics: readonly TopicSpec[];
@@ -100,20 +117,28 @@ export function createController(mode: ControllerMode, params: ControllerParams)
 /** BrokerControlState of BrokerHeartbeatManager. */
 type BrokerControlState = 'fenced' | 'unfenced' | 'controlled-shutdown' | 'shutdown-now';
 
-interface WaitingFetch {
-  readonly from: number;
-  readonly correlationId: number;
-  readonly fetchOffset: number;
+/** An answer waiting for the records before it to commit (deferredEventQueue). */
+interface DeferredReply {
+  /** The log end when it was written: sent once the HW reaches it. */
+  readonly end: number;
+  readonly to: number;
+  readonly msg: ControllerResponse;
 }
 
 const SESSION_CHECK_US = 500_000;
-const MAX_RECORDS_PER_FETCH = 1000;
 
-export class KraftController implements Actor<Message>, ControllerNode {
+export class KraftController implements Actor<Message>, ControllerNode, RaftHost {
   readonly mode = 'kraft' as const;
-  /** The committed metadata log (live array). */
-  readonly log: MetadataRecord[] = [];
-  private readonly brokers = new Map<number, BrokerRegistration>();
+  readonly raft: RaftReplica;
+  /** Claimed: the active controller of raft epoch `activeEpoch`. */
+  active = false;
+  private activeEpoch = -1;
+  /** Records [0, appliedEnd) of the Raft log are applied to this state. */
+  private appliedEnd = 0;
+  private deferred: DeferredReply[] = [];
+  private readonly commitLog: MetadataCommitLog;
+  private readonly params: ControllerParams;
+  private brokers = new Map<number, BrokerRegistration>();
   /** Last heartbeat (µs) per broker; volatile. */
   private readonly lastContactUs = new Map<number, number>();
   /** Metadata offset (exclusive end) each broker last reported in a heartbeat; volatile. */
@@ -124,18 +149,15 @@ export class KraftController implements Actor<Message>, ControllerNode {
    * active broker has applied the log that far.
    */
   private readonly controlledShutdownEnd = new Map<number, number>();
-  private readonly byTopic = new Map<string, PartitionState[]>();
+  private byTopic = new Map<string, PartitionState[]>();
   /** Every partition, in creation order (live; entries replaced on change). */
-  private readonly partitionList: PartitionState[] = [];
-  private readonly partitionIndex = new Map<string, number>();
-  private waiting: WaitingFetch[] = [];
-  private dirty = false;
+  private partitionList: PartitionState[] = [];
+  private partitionIndex = new Map<string, number>();
   private readonly sessionTimeoutUs: number;
   private readonly minIsrSetting: number;
   private readonly elrEnabled: boolean;
   private readonly uncleanElection: boolean;
   private readonly variant: 'correct' | ProtocolVariant;
-  private replaying = false;
   /** leader.imbalance.check.interval.seconds in µs; 0 = auto.leader.rebalance.enable off. */
   private readonly balanceIntervalUs: number;
 
@@ -149,33 +171,116 @@ export class KraftController implements Actor<Message>, ControllerNode {
     this.elrEnabled = elrEnabled(config);
     this.uncleanElection = config['unclean.leader.election.enable'];
     this.variant = params.variant;
-    this.recover();
-    if (this.log.length === 0) {
-      for (const topic of params.topics) {
-        for (let p = 0; p < topic.partitions; p++) {
-          const replicas = params.assignment(topic, p);
-          this.append({
-            type: 'Partition',
-            state: {
-              topic: topic.name,
-              partition: p,
-              replicas,
-              isr: replicas.slice(),
-              elr: [],
-              leader: NO_LEADER,
-              leaderEpoch: 0,
-              partitionEpoch: 0,
-            },
-          });
-        }
-      }
-      this.commit();
-    }
-    const now = ctx.now();
-    for (const id of this.brokers.keys()) this.lastContactUs.set(id, now);
+    this.params = params;
+    this.commitLog = params.commitLog;
     ctx.setTimer(SESSION_CHECK_US, 'session-check');
     this.balanceIntervalUs = leaderBalanceIntervalUs(config);
     if (this.balanceIntervalUs > 0) ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
+    this.raft = new RaftReplica(
+      ctx,
+      {
+        nodeId: params.controllerId,
+        voters: params.voters,
+        isVoter: true,
+        electionTimeoutMs: config['controller.quorum.election.timeout.ms'] ?? 1_000,
+        fetchTimeoutMs: config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
+        electionBackoffMaxMs: config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
+        requestTimeoutMs: config['controller.quorum.request.timeout.ms'] ?? 2_000,
+        variant: params.variant,
+      },
+      this,
+    );
+    this.raft.start();
+  }
+
+  // =====================================================================================
+  // RaftHost: QuorumController's QuorumMetaLogListener
+
+  /** handleCommit: announce, apply (a non-active voter), and send the answers now committed. */
+  handleCommit(from: number, to: number): void {
+    this.commitLog.onCommit(this.params.controllerId, this.raft.log, from, to, this.ctx);
+    if (!this.active) {
+      const log = this.raft.log;
+      for (let o = Math.max(from, this.appliedEnd); o < to; o++) this.replay(log[o].record, o);
+      if (to > this.appliedEnd) this.appliedEnd = to;
+    } else if (this.deferred.length > 0) {
+      const hw = this.raft.hw;
+      let i = 0;
+      while (i < this.deferred.length && this.deferred[i].end <= hw) i++;
+      const ready = this.deferred.slice(0, i);
+      this.deferred = this.deferred.slice(i);
+      for (const d of ready) this.ctx.send(d.to, d.msg);
+    }
+    this.maybeClaim();
+  }
+
+  /** handleLeaderChange: renounce when leadership is gone, claim when it is ours and caught up. */
+  handleStateChange(): void {
+    const raft = this.raft;
+    if (raft.role === 'leader') this.commitLog.onLeader(raft.epoch, this.params.controllerId, this.ctx.now());
+    if (this.active && (raft.role !== 'leader' || raft.epoch !== this.activeEpoch)) this.renounce();
+    this.maybeClaim();
+  }
+
+  handleStaleLeadership(sinceUs: number): void {
+    this.commitLog.onStaleLeader(this.params.controllerId, this.raft.epoch, sinceUs, this.ctx.now());
+  }
+
+  private maybeClaim(): void {
+    const raft = this.raft;
+    if (this.active || raft.role !== 'leader' || raft.hw <= raft.epochStartOffset) return;
+    this.active = true;
+    this.activeEpoch = raft.epoch;
+    codeProbe('controller-claimed');
+    this.commitLog.onClaim(this.params.controllerId, this.partitionList, (id) => this.brokers.get(id), this.ctx.now());
+    // A fresh heartbeat session for every registered broker (BrokerHeartbeatManager).
+    const now = this.ctx.now();
+    this.lastContactUs.clear();
+    this.reportedMetadataEnd.clear();
+    this.controlledShutdownEnd.clear();
+    for (const id of this.brokers.keys()) this.lastContactUs.set(id, now);
+    if (this.partitionList.length === 0) this.bootstrap();
+  }
+
+  /** The bootstrap records of a new cluster: the topics, leaderless, every replica in the ISR. */
+  private bootstrap(): void {
+    for (const topic of this.params.topics) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const replicas = this.params.assignment(topic, p);
+        this.append({
+          type: 'Partition',
+          state: {
+            topic: topic.name,
+            partition: p,
+            replicas,
+            isr: replicas.slice(),
+            elr: [],
+            leader: NO_LEADER,
+            leaderEpoch: 0,
+            partitionEpoch: 0,
+          },
+        });
+      }
+    }
+    this.commit();
+  }
+
+  /** QuorumController.renounce: back to the committed state; waiting answers fail. */
+  private renounce(): void {
+    this.active = false;
+    this.activeEpoch = -1;
+    codeProbe('controller-renounced');
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const d of deferred) this.ctx.send(d.to, notController(d.msg));
+    this.brokers = new Map();
+    this.byTopic = new Map();
+    this.partitionList = [];
+    this.partitionIndex = new Map();
+    const log = this.raft.log;
+    const hw = Math.min(this.raft.hw, log.length);
+    for (let o = 0; o < hw; o++) this.replay(log[o].record, o);
+    this.appliedEnd = hw;
   }
 
   // =====================================================================================
@@ -193,23 +298,27 @@ export class KraftController implements Actor<Message>, ControllerNode {
   // Dispatch
 
   onMessage(from: number, message: Message): void {
-    const msg = message as ControllerRequest | ControllerResponse;
+    const msg = message as ControllerRequest | ControllerResponse | RaftMessage;
     switch (msg.type) {
+      case 'VoteRequest':
+      case 'VoteResponse':
+      case 'BeginQuorumEpochRequest':
+      case 'BeginQuorumEpochResponse':
+      case 'MetadataFetchRequest':
+      case 'MetadataFetchResponse':
+        this.raft.onMessage(from, msg);
+        return;
       case 'BrokerRegistrationRequest':
         this.handleRegistration(from, msg);
         break;
       case 'BrokerHeartbeatRequest':
         this.handleHeartbeat(from, msg);
         break;
-      case 'MetadataFetchRequest':
-        this.handleMetadataFetch(from, msg);
-        break;
       case 'AlterPartitionRequest':
         this.handleAlterPartition(from, msg);
         break;
       case 'BrokerRegistrationResponse':
       case 'BrokerHeartbeatResponse':
-      case 'MetadataFetchResponse':
       case 'AlterPartitionResponse':
         return;
       default:
@@ -219,28 +328,19 @@ export class KraftController implements Actor<Message>, ControllerNode {
 
   onTimer(tag: unknown): void {
     if (tag === 'leader-balance') {
-      maybeBalancePartitionLeaders(this.electionHost());
+      if (this.active) maybeBalancePartitionLeaders(this.electionHost());
       this.commit();
       this.ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
       return;
     }
     if (tag === 'session-check' || tag === 'fence-stale') {
       // One stale broker per event; another stale one is fenced in the next event, at once.
-      if (this.fenceOneStaleBroker()) this.ctx.setTimer(0, 'fence-stale');
+      if (this.active && this.fenceOneStaleBroker()) this.ctx.setTimer(0, 'fence-stale');
       this.commit();
       if (tag === 'session-check') this.ctx.setTimer(SESSION_CHECK_US, 'session-check');
       return;
     }
-    const t = tag as { type?: string; from?: number; correlationId?: number };
-    if (t.type === 'metadata-fetch-expiry') {
-      const i = this.waiting.findIndex((w) => w.from === t.from && w.correlationId === t.correlationId);
-      if (i >= 0) {
-        const w = this.waiting[i];
-        this.waiting.splice(i, 1);
-        this.answerFetch(w);
-      }
-      return;
-    }
+    if (this.raft.onTimer(tag)) return;
     throw new Error(`controller: unknown timer ${JSON.stringify(tag)}`);
   }
 
@@ -252,6 +352,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
     from: number,
     req: Extract<ControllerRequest, { type: 'BrokerRegistrationRequest' }>,
   ): void {
+    if (!this.active) return this.refuse(from, req);
     const id = req.brokerId;
     const existing = this.brokers.get(id);
     if (existing !== undefined && existing.incarnation === req.incarnation) {
@@ -302,7 +403,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
         this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
       }
     }
-    const brokerEpoch = this.log.length;
+    const brokerEpoch = this.raft.endOffset();
     // A new incarnation: the old one's heartbeat state goes (heartbeatManager.remove).
     this.controlledShutdownEnd.delete(id);
     this.reportedMetadataEnd.delete(id);
@@ -328,6 +429,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
    * BrokerHeartbeatManager.calculateNextBrokerState (KIP-841 controlled shutdown).
    */
   private handleHeartbeat(from: number, req: Extract<ControllerRequest, { type: 'BrokerHeartbeatRequest' }>): void {
+    if (!this.active) return this.refuse(from, req);
     const reg = this.brokers.get(req.brokerId);
     if (reg === undefined || reg.epoch !== req.brokerEpoch) {
       codeProbe('controller-heartbeat-stale-broker-epoch');
@@ -363,7 +465,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
             this.append({ type: 'BrokerFencing', ...change });
           }
           this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
-          this.controlledShutdownEnd.set(id, this.log.length);
+          this.controlledShutdownEnd.set(id, this.raft.endOffset());
           codeProbe('controlled-shutdown-begun');
           this.ctx.emit({ kind: 'controlled-shutdown', broker: id, brokerEpoch: reg.epoch });
         }
@@ -497,6 +599,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
 
   /** ElectLeaders from an admin (kafka-leader-election.sh) for one partition; committed at once. */
   electLeaders(topic: string, partition: number, type: AdminElectionType): ElectionOutcome {
+    if (!this.active) return { error: 'NOT_CONTROLLER', leader: NO_LEADER, unclean: false };
     const outcome = electLeader(this.electionHost(), topic, partition, type);
     this.commit();
     return outcome;
@@ -522,6 +625,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
   // AlterPartition
 
   private handleAlterPartition(from: number, req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>): void {
+    if (!this.active) return this.refuse(from, req);
     const respond = (error: ControllerErrorCode, s: PartitionState | undefined): void => {
       if (error !== 'NONE') probeAlterPartitionRejection(error);
       this.ctx.emit({
@@ -531,7 +635,7 @@ export class KraftController implements Actor<Message>, ControllerNode {
         isr: error === 'NONE' && s !== undefined ? s.isr.slice() : req.newIsrWithEpochs.map((b) => b.brokerId),
         accepted: error === 'NONE',
       });
-      this.reply(from, {
+      const answer: ControllerResponse = {
         type: 'AlterPartitionResponse',
         correlationId: req.correlationId,
         topic: req.topic,
@@ -541,7 +645,10 @@ export class KraftController implements Actor<Message>, ControllerNode {
         leaderEpoch: s?.leaderEpoch ?? -1,
         partitionEpoch: s?.partitionEpoch ?? -1,
         isr: s?.isr ?? [],
-      });
+      };
+      // Variant alter-partition-before-commit: the answer leaves before the change commits.
+      if (this.variant === 'alter-partition-before-commit') this.ctx.send(from, answer);
+      else this.reply(from, answer);
     };
     // checkBrokerEpoch: the leader's own registration must be current.
     const sender = this.brokers.get(req.brokerId);
@@ -608,53 +715,61 @@ export class KraftController implements Actor<Message>, ControllerNode {
   // =====================================================================================
   // Metadata log
 
-  private handleMetadataFetch(from: number, req: Extract<ControllerRequest, { type: 'MetadataFetchRequest' }>): void {
-    const w: WaitingFetch = { from, correlationId: req.correlationId, fetchOffset: req.fetchOffset };
-    if (req.fetchOffset < this.log.length || req.maxWaitMs <= 0) {
-      this.answerFetch(w);
-      return;
-    }
-    this.waiting.push(w);
-    this.ctx.setTimer(req.maxWaitMs * 1000, { type: 'metadata-fetch-expiry', from, correlationId: req.correlationId });
-  }
-
-  private answerFetch(w: WaitingFetch): void {
-    const len = this.log.length;
-    const base = w.fetchOffset < len ? w.fetchOffset : len;
-    const end = base + MAX_RECORDS_PER_FETCH < len ? base + MAX_RECORDS_PER_FETCH : len;
-    this.reply(w.from, {
-      type: 'MetadataFetchResponse',
-      correlationId: w.correlationId,
-      baseOffset: base,
-      records: base < end ? this.log.slice(base, end) : [],
-      highWatermark: len,
-    });
-  }
-
+  /** Append as the Raft leader and apply at once (the active controller's uncommitted state). */
   private append(record: MetadataRecord): void {
-    const offset = this.log.length;
-    this.log.push(record);
-    this.ctx.disk.append(METADATA_LOG, record);
-    this.dirty = true;
+    const offset = this.raft.appendAsLeader(record);
     this.replay(record, offset);
+    this.appliedEnd = offset + 1;
   }
 
-  /** fsync, then let waiting brokers see the new records. */
+  /** Flush what was appended: the leader counts itself (a lone voter commits here). */
   private commit(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.ctx.disk.fsync(METADATA_LOG);
-    const waiting = this.waiting;
-    if (waiting.length === 0) return;
-    this.waiting = [];
-    for (const w of waiting) this.answerFetch(w);
+    if (this.active) this.raft.flushLeader();
   }
 
+  /** An answer that leaves once everything written so far is committed. */
+  private reply(to: number, msg: ControllerResponse): void {
+    const end = this.raft.endOffset();
+    if (this.raft.hw >= end) this.ctx.send(to, msg);
+    else this.deferred.push({ end, to, msg });
+  }
+
+  private send(to: number, msg: ControllerResponse): void {
+    this.ctx.send(to, msg);
+  }
+
+  /** A broker request to a voter that is not the active controller. */
+  private refuse(to: number, req: ControllerRequest): void {
+    codeProbe('controller-not-active-refused');
+    switch (req.type) {
+      case 'BrokerRegistrationRequest':
+        return this.send(to, {
+          type: 'BrokerRegistrationResponse',
+          correlationId: req.correlationId,
+          error: 'NOT_CONTROLLER',
+          brokerEpoch: -1,
+        } satisfies ControllerResponse);
+      case 'BrokerHeartbeatRequest':
+        return this.send(to, {
+          type: 'BrokerHeartbeatResponse',
+          correlationId: req.correlationId,
+          error: 'NOT_CONTROLLER',
+          isFenced: true,
+          shouldShutDown: false,
+        } satisfies ControllerResponse);
+      case 'AlterPartitionRequest':
+        return this.ctx.send(to, notController(alterPartitionAnswer(req)));
+      case 'MetadataFetchRequest':
+        return;
+      default:
+        assertNever(req, 'controller request');
+    }
+  }
+
+  /** Apply one record to this voter's state (the committed image, or the active controller's). */
   private replay(record: MetadataRecord, offset: number): void {
-    const live = !this.replaying;
     switch (record.type) {
-      case 'RegisterBroker': {
-        const previous = this.brokers.get(record.brokerId);
+      case 'RegisterBroker':
         this.brokers.set(record.brokerId, {
           brokerId: record.brokerId,
           epoch: record.brokerEpoch,
@@ -662,22 +777,13 @@ export class KraftController implements Actor<Message>, ControllerNode {
           fenced: record.fenced ?? true,
           inControlledShutdown: record.inControlledShutdown === true,
         });
-        if (live) {
-          // A new registration fences the one it replaces (an amended one replaces nothing).
-          const amended = previous !== undefined && previous.incarnation === record.incarnation;
-          const replaced = previous !== undefined && !previous.fenced && !amended;
-          if (replaced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
-          this.ctx.emit({ kind: 'registered', broker: record.brokerId, brokerEpoch: record.brokerEpoch });
-        }
         return;
-      }
       case 'BrokerFencing': {
         const reg = this.brokers.get(record.brokerId);
         if (reg === undefined || reg.epoch !== record.brokerEpoch)
           throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
         const inControlledShutdown = record.inControlledShutdown ?? reg.inControlledShutdown === true;
         this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced, inControlledShutdown });
-        if (live && record.fenced) this.ctx.emit({ kind: 'fenced', broker: record.brokerId });
         return;
       }
       case 'Partition': {
@@ -696,54 +802,47 @@ export class KraftController implements Actor<Message>, ControllerNode {
           this.byTopic.set(s.topic, list);
         }
         list[s.partition] = s;
-        if (live) {
-          this.ctx.emit({
-            kind: 'partition',
-            topic: s.topic,
-            partition: s.partition,
-            leader: s.leader,
-            leaderEpoch: s.leaderEpoch,
-            partitionEpoch: s.partitionEpoch,
-            replicas: s.replicas.slice(),
-            isr: s.isr.slice(),
-            elr: s.elr.slice(),
-          });
-        }
         return;
       }
+      case 'LeaderChange':
+        return;
       default:
         assertNever(record, 'metadata record');
     }
-  }
-
-  private recover(): void {
-    const entries = this.ctx.disk.read(METADATA_LOG);
-    let valid = entries.length;
-    for (let i = 0; i < entries.length; i++) {
-      if (isTorn(entries[i])) {
-        valid = i;
-        break;
-      }
-    }
-    if (valid < entries.length) codeProbe('controller-recovery-dropped-tail');
-    if (valid < entries.length) this.ctx.disk.truncate(METADATA_LOG, valid);
-    this.replaying = true;
-    for (let i = 0; i < valid; i++) {
-      const record = entries[i] as MetadataRecord;
-      this.log.push(record);
-      this.replay(record, i);
-    }
-    this.replaying = false;
   }
 
   private partitionOf(topic: string, partition: number): PartitionState | undefined {
     const list = this.byTopic.get(topic);
     return list === undefined ? undefined : list[partition];
   }
+}
 
-  private reply(to: number, msg: ControllerResponse): void {
-    this.ctx.send(to, msg);
+/** The NOT_CONTROLLER form of an answer (a renounced controller's waiting answers). */
+function notController(msg: ControllerResponse): ControllerResponse {
+  switch (msg.type) {
+    case 'BrokerRegistrationResponse':
+    case 'BrokerHeartbeatResponse':
+    case 'AlterPartitionResponse':
+      return { ...msg, error: 'NOT_CONTROLLER' };
+    case 'MetadataFetchResponse':
+      return msg;
+    default:
+      return assertNever(msg, 'controller response');
   }
+}
+
+function alterPartitionAnswer(req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>): ControllerResponse {
+  return {
+    type: 'AlterPartitionResponse',
+    correlationId: req.correlationId,
+    topic: req.topic,
+    partition: req.partition,
+    error: 'NOT_CONTROLLER',
+    leader: -1,
+    leaderEpoch: -1,
+    partitionEpoch: -1,
+    isr: [],
+  };
 }
 
 /** Marks the controller's grant of a controlled shutdown (a code probe), and grants it. */

@@ -64,7 +64,47 @@ export type MetadataRecord =
       readonly inControlledShutdown?: boolean;
     }
   /** PartitionRecord / PartitionChangeRecord, as the full resulting state. */
-  | { readonly type: 'Partition'; readonly state: PartitionState };
+  | { readonly type: 'Partition'; readonly state: PartitionState }
+  /**
+   * LeaderChangeMessage: the control record a new Raft leader writes at the start of its epoch
+   * (KafkaRaftClient.onBecomeLeader, LeaderState.appendStartOfEpochControlRecords). The
+   * controller and the brokers skip it; it lets the leader commit its predecessors' records.
+   */
+  | { readonly type: 'LeaderChange'; readonly leaderId: number; readonly epoch: number };
+
+/** One entry of the Raft log `__cluster_metadata`: a record and the leader epoch it was written in. */
+export interface RaftEntry {
+  readonly epoch: number;
+  readonly record: MetadataRecord;
+}
+
+/** Errors of the Raft APIs (Vote, BeginQuorumEpoch, Fetch). */
+export type RaftErrorCode = 'NONE' | 'FENCED_LEADER_EPOCH' | 'UNKNOWN_LEADER_EPOCH' | 'NOT_LEADER_OR_FOLLOWER';
+
+/** KIP-595's Vote, BeginQuorumEpoch (voter to voter) and their answers. */
+export type RaftMessage =
+  | {
+      readonly type: 'VoteRequest';
+      readonly candidateEpoch: number;
+      readonly candidateId: number;
+      readonly lastOffsetEpoch: number;
+      /** The candidate's log end offset. */
+      readonly lastOffset: number;
+    }
+  | {
+      readonly type: 'VoteResponse';
+      readonly error: RaftErrorCode;
+      readonly leaderEpoch: number;
+      readonly leaderId: number;
+      readonly voteGranted: boolean;
+    }
+  | { readonly type: 'BeginQuorumEpochRequest'; readonly leaderEpoch: number; readonly leaderId: number }
+  | {
+      readonly type: 'BeginQuorumEpochResponse';
+      readonly error: RaftErrorCode;
+      readonly leaderEpoch: number;
+      readonly leaderId: number;
+    };
 
 /** Errors of the controller APIs that are not in the client protocol. */
 export type ControllerErrorCode =
@@ -103,11 +143,16 @@ export type ControllerRequest =
       /** KIP-841 controlled shutdown: the broker is stopping and asks to be let go. */
       readonly wantShutDown: boolean;
     }
+  /** Raft Fetch on `__cluster_metadata` (KIP-595), from a follower voter or an observer (a broker). */
   | {
       readonly type: 'MetadataFetchRequest';
       readonly correlationId: number;
-      readonly brokerId: number;
+      readonly replicaId: number;
+      /** The fetcher's current epoch (currentLeaderEpoch). */
+      readonly epoch: number;
       readonly fetchOffset: number;
+      /** Epoch of the entry before fetchOffset (0 when fetchOffset is 0). */
+      readonly lastFetchedEpoch: number;
       readonly maxWaitMs: number;
     }
   | {
@@ -140,11 +185,17 @@ export type ControllerResponse =
   | {
       readonly type: 'MetadataFetchResponse';
       readonly correlationId: number;
-      /** Offset of records[0]. */
+      readonly error: RaftErrorCode;
+      /** The responder's view of the leader (currentLeader), -1 if unknown. */
+      readonly leaderId: number;
+      readonly leaderEpoch: number;
+      /** Offset of entries[0]. */
       readonly baseOffset: number;
-      readonly records: readonly MetadataRecord[];
-      /** The controller's committed log end. */
+      readonly entries: readonly RaftEntry[];
+      /** The leader's Raft high watermark (exclusive), -1 if unknown. */
       readonly highWatermark: number;
+      /** Set when the fetch diverged from the leader's log: truncate to here, then fetch again. */
+      readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
     }
   | {
       readonly type: 'AlterPartitionResponse';

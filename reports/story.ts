@@ -32,6 +32,11 @@ const CLUSTER_KINDS = new Set([
   'one-leader-per-epoch',
   'quorum-superset',
   'liveness',
+  'raft-one-leader-per-epoch',
+  'raft-stale-leader',
+  'raft-committed-durable',
+  'metadata-applied-committed',
+  'controller-state-committed',
 ]);
 
 /** The anomaly a report leads with: the first real error, else the first anomaly at all. */

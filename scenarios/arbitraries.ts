@@ -39,6 +39,16 @@ export interface ShapeOptions {
   maxBrokers?: number;
   /** Inclusive partition range; default 1..3, weighted towards 1. */
   maxPartitions?: number;
+  /** Controller quorum voters; default 3 (a production quorum). */
+  controllers?: fc.Arbitrary<1 | 3 | 5>;
+}
+
+/** The swarm's quorum sizes: 3 voters mostly, sometimes the single controller. */
+export function swarmControllersArb(): fc.Arbitrary<1 | 3 | 5> {
+  return fc.oneof(
+    { arbitrary: fc.constant<1 | 3 | 5>(3), weight: 4 },
+    { arbitrary: fc.constant<1 | 3 | 5>(1), weight: 1 },
+  );
 }
 
 /**
@@ -103,13 +113,14 @@ export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<ClusterShape> {
       rfPick: fc.integer({ min: 0, max: 9 }),
       minPick: fc.integer({ min: 0, max: 9 }),
       timing: timingArb(),
+      controllers: opts.controllers ?? fc.constant<1 | 3 | 5>(3),
     })
-    .map(({ brokers, partitions, rfPick, minPick, timing }) => {
+    .map(({ brokers, partitions, rfPick, minPick, timing, controllers }) => {
       // Replication factor 3 (capped by brokers) most of the time, sometimes 2 or all brokers.
       const rf = rfPick < 7 ? Math.min(3, brokers) : rfPick < 9 ? 2 : brokers;
       // min.insync.replicas 2 (the recommended setting) most of the time, sometimes RF.
       const minInsync = rf < 2 ? 1 : minPick < 8 ? 2 : rf;
-      return { brokers, replicationFactor: rf, minInsync, partitions, timing };
+      return { brokers, replicationFactor: rf, minInsync, partitions, controllers, timing };
     });
 }
 
@@ -171,6 +182,7 @@ export function endpointArb(shape: { brokers: number; partitions: number }): fc.
   return fc.oneof(
     { arbitrary: brokerTargetArb(shape), weight: 8 },
     { arbitrary: fc.constant<Target>({ kind: 'controller' }), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 4 }).map((index): Target => ({ kind: 'voter', index })), weight: 2 },
     { arbitrary: fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'producer', index })), weight: 1 },
     { arbitrary: fc.integer({ min: 0, max: 1 }).map((index): Target => ({ kind: 'consumer', index })), weight: 1 },
   );
@@ -309,7 +321,8 @@ export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions):
     case 'slow':
       return fc
         .record({
-          target: broker,
+          // Mostly a broker, sometimes a controller voter (a slow voter lags the metadata log).
+          target: fc.oneof({ arbitrary: broker, weight: 4 }, { arbitrary: endpointArb(shape), weight: 1 }),
           peer: fc.oneof(fc.constant(null), endpointArb(shape)),
           extraMs: extraLatencyMsArb(),
           durationMs: fc.integer({ min: 1_000, max: 60_000 }),
@@ -317,6 +330,10 @@ export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions):
         .map((r): FaultAction => ({ kind: 'slow', ...r }));
     case 'controller-crash':
       return outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs }));
+    case 'controller-power-loss':
+      return fc
+        .record({ downMs: outageMsArb(), tornTail: fc.boolean() })
+        .map((r): FaultAction => ({ kind: 'controller-power-loss', ...r }));
     case 'rolling-restart':
       return fc
         .record({ downMs: fc.integer({ min: 100, max: 5_000 }), gapMs: fc.integer({ min: 1_000, max: 30_000 }) })

@@ -23,7 +23,10 @@ export type Target =
   | { kind: 'subject'; index: number }
   /** The index-th replica of a partition outside its ISR (modulo their count); a follower when the ISR is full. */
   | { kind: 'out-of-isr'; partition: number; index: number }
+  /** The active controller (the metadata log's Raft leader); a voter when there is none. */
   | { kind: 'controller' }
+  /** The index-th controller voter (modulo their count), whatever its role. */
+  | { kind: 'voter'; index: number }
   | { kind: 'producer'; index: number }
   | { kind: 'consumer'; index: number };
 
@@ -48,8 +51,10 @@ export type FaultAction =
   | { kind: 'cut'; cut: CutSpec; durationMs: number }
   /** Extra latency on every link of a broker (peer null), or on its links with one peer. */
   | { kind: 'slow'; target: Target; peer: Target | null; extraMs: number; durationMs: number }
-  /** kill -9 of the KRaft controller; it restarts after downMs with its durable state. */
+  /** kill -9 of the active KRaft controller; it restarts after downMs with its durable state. */
   | { kind: 'controller-crash'; downMs: number }
+  /** Power loss of the active controller: its metadata log keeps what was flushed (written back). */
+  | { kind: 'controller-power-loss'; downMs: number; tornTail: boolean }
   /**
    * Clean shutdown of every broker in turn, each down for downMs, the next one once the ISRs are full again (or after
    * gapMs).
@@ -75,6 +80,7 @@ export type FaultKind =
   | 'cut'
   | 'slow'
   | 'controller-crash'
+  | 'controller-power-loss'
   | 'rolling-restart'
   | 'pause'
   | 'leader-election';
@@ -86,6 +92,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'cut',
   'slow',
   'controller-crash',
+  'controller-power-loss',
   'rolling-restart',
   'pause',
   'leader-election',
@@ -176,6 +183,8 @@ export function describeTarget(t: Target): string {
       return t.index === 0 ? 'the broker the event names' : `broker #${t.index} of those the event names`;
     case 'controller':
       return 'the controller';
+    case 'voter':
+      return `controller voter #${t.index}`;
     case 'producer':
       return `producer #${t.index}`;
     case 'consumer':
@@ -223,6 +232,8 @@ export function describeAction(a: FaultAction): string {
       );
     case 'controller-crash':
       return `crash the controller, restart after ${ms(a.downMs)}`;
+    case 'controller-power-loss':
+      return `power loss of the controller${a.tornTail ? ' (torn tail)' : ''}, restart after ${ms(a.downMs)}`;
     case 'rolling-restart':
       return `clean rolling restart of every broker (each down ${ms(a.downMs)})`;
     case 'pause':

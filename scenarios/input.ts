@@ -34,6 +34,8 @@ export interface ClusterShape {
   /** min.insync.replicas of the topic; the promise (beyondPromise) is judged against it. */
   minInsync: number;
   partitions: number;
+  /** Controller quorum voters (1, 3 or 5); absent = 1 (traces from before the quorum). */
+  controllers?: 1 | 3 | 5;
   timing: TimingOverrides;
   /** kafka.version (model/versions.ts): its defaults and rules; absent = the newest. */
   kafkaVersion?: KafkaVersion;
@@ -75,6 +77,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
   if (workload.autoOffsetReset !== undefined) config['auto.offset.reset'] = workload.autoOffsetReset;
   return {
     brokers: shape.brokers,
+    controllers: shape.controllers ?? 1,
     topics: [{ name: TOPIC, partitions: shape.partitions, replicationFactor: shape.replicationFactor }],
     producers: workload.producers,
     consumers: workload.consumers,
@@ -166,6 +169,7 @@ function mapTargets(a: FaultAction, f: (t: Target) => Target): FaultAction {
     case 'cut':
       return { ...a, cut: mapCut(a.cut, f) };
     case 'controller-crash':
+    case 'controller-power-loss':
     case 'rolling-restart':
     case 'leader-election':
       return a;

@@ -14,6 +14,7 @@ import {
   scheduleArb,
   shapeArb,
   swarmArb,
+  swarmControllersArb,
   triggerArb,
   workloadArb,
   type FaultArbOptions,
@@ -172,11 +173,30 @@ const rollingRestart: ScenarioDef = {
 
 const controllerFailover: ScenarioDef = {
   name: 'controller-failover',
-  description: 'the KRaft controller crashes and comes back with its durable state, around leader crashes and cuts',
+  description:
+    'the active KRaft controller crashes, loses power, is cut off or hangs, and the quorum fails over, around ' +
+    'leader crashes and cuts',
   arbitrary: build(shapeArb(), workloadArb(), (shape) => {
+    const voter = fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'voter', index }));
+    const active: Target = { kind: 'controller' };
     const ctl = withTrigger(
       shape,
-      outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })),
+      fc.oneof(
+        outageMsArb().map((downMs): FaultAction => ({ kind: 'controller-crash', downMs })),
+        fc
+          .record({ downMs: outageMsArb(), tornTail: fc.boolean() })
+          .map((r): FaultAction => ({ kind: 'controller-power-loss', ...r })),
+        // The active controller cut off from the other voters and the brokers, or from a voter only.
+        outageMsArb().map(
+          (durationMs): FaultAction => ({ kind: 'cut', cut: { shape: 'isolate', node: active }, durationMs }),
+        ),
+        fc
+          .record({ v: voter, durationMs: outageMsArb() })
+          .map(
+            ({ v, durationMs }): FaultAction => ({ kind: 'cut', cut: { shape: 'link', a: active, b: v }, durationMs }),
+          ),
+        outageMsArb().map((durationMs): FaultAction => ({ kind: 'pause', target: active, durationMs })),
+      ),
     );
     const other = fc.oneof(faultArb('crash', shape, opts()), faultArb('cut', shape, opts()));
     return fc
@@ -201,14 +221,16 @@ const swarm: ScenarioDef = {
   description:
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
     '(swarm testing)',
-  arbitrary: fc.tuple(shapeArb(), workloadArb(), swarmArb()).chain(([shape, workload, sw]) =>
-    scheduleArb(sw, shape, {
-      ...opts(),
-      windowMs: windowFor(workload),
-      minFaults: 0,
-      maxFaults: SWARM_MAX_FAULTS,
-    }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
-  ),
+  arbitrary: fc
+    .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
+    .chain(([shape, workload, sw]) =>
+      scheduleArb(sw, shape, {
+        ...opts(),
+        windowMs: windowFor(workload),
+        minFaults: 0,
+        maxFaults: SWARM_MAX_FAULTS,
+      }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
+    ),
 };
 
 /** The benchmark's standard scenario (DESIGN §8): fixed shape and workload, swarm faults. */
@@ -216,7 +238,14 @@ const standard: ScenarioDef = {
   name: 'standard',
   description: 'the benchmark scenario: 3 brokers, RF 3, one partition, 200 sends, 2 consumers, swarm faults',
   arbitrary: fc.tuple(swarmArb()).chain(([sw]) => {
-    const shape: ClusterShape = { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} };
+    const shape: ClusterShape = {
+      brokers: 3,
+      replicationFactor: 3,
+      minInsync: 2,
+      partitions: 1,
+      controllers: 3,
+      timing: {},
+    };
     const workload: WorkloadShape = {
       producers: 1,
       consumers: 2,

@@ -47,7 +47,17 @@ function kinds<const T extends readonly [z.core.$ZodTypeDiscriminable, ...z.core
   });
 }
 
-const TARGET_KINDS = ['broker', 'leader', 'follower', 'subject', 'out-of-isr', 'controller', 'producer', 'consumer'];
+const TARGET_KINDS = [
+  'broker',
+  'leader',
+  'follower',
+  'subject',
+  'out-of-isr',
+  'controller',
+  'voter',
+  'producer',
+  'consumer',
+];
 
 const targetSchema = kinds('kind', TARGET_KINDS, [
   z.strictObject({ kind: z.literal('broker'), id: count(1) }),
@@ -56,6 +66,7 @@ const targetSchema = kinds('kind', TARGET_KINDS, [
   z.strictObject({ kind: z.literal('subject'), index: nonNegative }),
   z.strictObject({ kind: z.literal('out-of-isr'), partition: nonNegative, index: nonNegative }),
   z.strictObject({ kind: z.literal('controller') }),
+  z.strictObject({ kind: z.literal('voter'), index: nonNegative }),
   z.strictObject({ kind: z.literal('producer'), index: nonNegative }),
   z.strictObject({ kind: z.literal('consumer'), index: nonNegative }),
 ]);
@@ -87,6 +98,7 @@ const actionSchema = kinds('kind', FAULT_KINDS, [
     durationMs: nonNegative,
   }),
   z.strictObject({ kind: z.literal('controller-crash'), downMs: nonNegative }),
+  z.strictObject({ kind: z.literal('controller-power-loss'), downMs: nonNegative, tornTail: z.boolean() }),
   z.strictObject({ kind: z.literal('rolling-restart'), downMs: nonNegative, gapMs: nonNegative }),
   z.strictObject({ kind: z.literal('pause'), target: targetSchema, durationMs: nonNegative }),
   z.strictObject({
@@ -155,6 +167,8 @@ const shapeSchema = z.strictObject({
   replicationFactor: count(1),
   minInsync: count(1),
   partitions: count(1).max(MAX_PARTITIONS),
+  /** Controller quorum voters: 1, 3 or 5 (absent = 1, as traces before the quorum). */
+  controllers: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
   timing: timingSchema,
   /** kafka.version whose defaults and rules apply (model/versions.ts); absent = the newest. */
   kafkaVersion: z.enum(KAFKA_VERSIONS).optional(),
@@ -269,6 +283,7 @@ export function targetsOf(a: FaultAction): Array<{ path: Array<string | number>;
     case 'slow':
       return a.peer === null ? [at(['target'], a.target)] : [at(['target'], a.target), at(['peer'], a.peer)];
     case 'controller-crash':
+    case 'controller-power-loss':
     case 'rolling-restart':
     case 'leader-election':
       return [];

@@ -34,6 +34,11 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'no-producer-state-reload':
     'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
   'controlled-shutdown-isr': 'pre-KIP-841 (KAFKA-13916): a broker in controlled shutdown rejoins the ISR',
+  'no-check-quorum':
+    'KRaft without check quorum (KAFKA-15489): a Raft leader cut off from the other voters never resigns',
+  'vote-without-log-check': "KRaft: a voter grants its vote without comparing the candidate's log with its own",
+  'alter-partition-before-commit':
+    'KRaft: the active controller answers AlterPartition before its record is committed by the quorum',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

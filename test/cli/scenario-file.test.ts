@@ -279,6 +279,7 @@ describe('the schema covers the vocabulary of scenarios/faults.ts', () => {
       crash: { kind: 'crash', target: { kind: 'leader', partition: 0 }, downMs: 1 },
       restart: { kind: 'restart', target: { kind: 'out-of-isr', partition: 1, index: 2 }, downMs: 1 },
       'power-loss': { kind: 'power-loss', targets: [{ kind: 'subject', index: 1 }], downMs: 1, tornTail: false },
+      'controller-power-loss': { kind: 'controller-power-loss', downMs: 1, tornTail: true },
       cut: {
         kind: 'cut',
         cut: { shape: 'one-way', from: [{ kind: 'controller' }], to: [{ kind: 'producer', index: 0 }] },

@@ -43,6 +43,7 @@ function durationsOf(input: ScenarioInput): number[] {
       case 'restart':
       case 'power-loss':
       case 'controller-crash':
+      case 'controller-power-loss':
       case 'rolling-restart':
         return a.downMs;
       case 'cut':

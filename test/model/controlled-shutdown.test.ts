@@ -106,7 +106,10 @@ describe('registration (ClusterControlManager.registerBroker)', () => {
     c.sim.network.heal(cut);
     expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
     type Registration = Extract<MetadataRecord, { type: 'RegisterBroker' }>;
-    const regs = c.controller().log.filter((r): r is Registration => r.type === 'RegisterBroker' && r.brokerId === x);
+    const regs = c
+      .controller()
+      .raft.log.map((e) => e.record)
+      .filter((r): r is Registration => r.type === 'RegisterBroker' && r.brokerId === x);
     expect(regs.length).toBe(2);
     expect(regs[1].brokerEpoch).toBe(regs[0].brokerEpoch);
     expect(regs[1].incarnation).toBe(regs[0].incarnation);

@@ -11,6 +11,7 @@ import { createController, KraftController } from '../../model/controller.ts';
 import { assignReplicas } from '../../model/cluster.ts';
 import {
   CONTROLLER_ID,
+  controllerIdsOf,
   DEFAULT_KAFKA_CONFIG,
   type KafkaConfig,
   type ProtocolVariant,
@@ -19,6 +20,7 @@ import {
 import type { ClientResponse, ErrorCode } from '../../model/client-protocol.ts';
 import type { PartitionState } from '../../model/internal-protocol.ts';
 import { ClusterView } from '../../model/cluster-view.ts';
+import { MetadataCommitLog } from '../../model/metadata-image.ts';
 import type { AckedRecord, ClusterSnapshot } from '../../checkers/cluster-state.ts';
 
 export const RAW_CLIENT_ID = 250;
@@ -46,6 +48,8 @@ export interface TestClusterOptions {
   config?: Partial<KafkaConfig>;
   variant?: 'correct' | ProtocolVariant;
   seed?: number;
+  /** Controller voters (1, 3 or 5; default 1). */
+  controllers?: number;
 }
 
 export class TestCluster {
@@ -59,6 +63,8 @@ export class TestCluster {
    */
   readonly acked: AckedRecord[] = [];
   readonly view: ClusterView;
+  readonly controllerIds: number[];
+  readonly commitLog = new MetadataCommitLog();
   /** Called after every event while the test runs the simulation (e.g. an invariant monitor). */
   observer: (() => void) | undefined;
   private correlation = 1000;
@@ -74,23 +80,30 @@ export class TestCluster {
       defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 },
     });
     const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
-    this.sim.addNode({
-      id: CONTROLLER_ID,
-      name: 'controller',
-      factory: createController('kraft', {
-        controllerId: CONTROLLER_ID,
-        config: this.config,
-        variant,
-        topics,
-        assignment: (t, p) => assignReplicas(brokers, topicIndex.get(t.name)!, t, p),
-      }),
-    });
+    const voters = controllerIdsOf({ controllers: opts.controllers ?? 1 });
+    this.controllerIds = voters;
+    const commitLog = this.commitLog;
+    for (const id of voters) {
+      this.sim.addNode({
+        id,
+        name: voters.length === 1 ? 'controller' : `controller-${id}`,
+        factory: createController('kraft', {
+          controllerId: id,
+          voters,
+          commitLog,
+          config: this.config,
+          variant,
+          topics,
+          assignment: (t, p) => assignReplicas(brokers, topicIndex.get(t.name)!, t, p),
+        }),
+      });
+    }
     for (let id = 1; id <= brokers; id++) {
       this.brokerIds.push(id);
       this.sim.addNode({
         id,
         name: `broker-${id}`,
-        factory: createBroker({ brokerId: id, controllerId: CONTROLLER_ID, config: this.config, variant }),
+        factory: createBroker({ brokerId: id, controllerIds: voters, commitLog, config: this.config, variant }),
       });
     }
     this.sim.addNode({
@@ -99,7 +112,7 @@ export class TestCluster {
       factory: (ctx) => new RawClient(ctx as NodeContext<Message>, (r) => this.onResponse(r)),
     });
     this.sim.onProbe((node, e) => this.probes.push({ t: this.sim.now(), node, e }));
-    this.view = new ClusterView(this.sim, this.brokerIds, topics, this.config);
+    this.view = new ClusterView(this.sim, this.brokerIds, topics, this.config, voters, commitLog);
   }
 
   private onResponse(r: ClientResponse): void {
@@ -122,7 +135,7 @@ export class TestCluster {
   }
 
   start(): void {
-    this.sim.start(CONTROLLER_ID);
+    for (const id of this.controllerIds) this.sim.start(id);
     for (const id of this.brokerIds) this.sim.start(id);
     this.sim.start(RAW_CLIENT_ID);
   }
@@ -144,16 +157,28 @@ export class TestCluster {
     });
   }
 
+  /** The active controller (throws when there is none). */
   controller(): KraftController {
-    const c = this.sim.actor<KraftController>(CONTROLLER_ID);
-    if (c === undefined) throw new Error('controller is down');
-    return c;
+    for (const id of this.controllerIds) {
+      const c = this.sim.actor<KraftController>(id);
+      if (c !== undefined && c.active) return c;
+    }
+    if (this.controllerIds.length === 1) {
+      const c = this.sim.actor<KraftController>(CONTROLLER_ID);
+      if (c !== undefined) return c;
+    }
+    throw new Error('no active controller');
   }
 
+  /** The active controller's node id, if there is one. */
+  activeControllerId(): number | undefined {
+    for (const id of this.controllerIds) if (this.sim.actor<KraftController>(id)?.active === true) return id;
+    return undefined;
+  }
+
+  /** The partition as the committed metadata log has it (the controller's view). */
   state(topic = 't', partition = 0): PartitionState {
-    const s = this.controller()
-      .partitionStates()
-      .find((x) => x.topic === topic && x.partition === partition);
+    const s = this.commitLog.image.partitions.find((x) => x.topic === topic && x.partition === partition);
     if (s === undefined) throw new Error(`no partition ${topic}-${partition}`);
     return s;
   }
@@ -175,11 +200,11 @@ export class TestCluster {
    * the controller's current leader epoch and its role.
    */
   settled(topic = 't', partition = 0): boolean {
-    const s = this.state(topic, partition);
-    if (s.leader < 0) return false;
+    const s = this.commitLog.image.partitions.find((x) => x.topic === topic && x.partition === partition);
+    if (s === undefined || s.leader < 0) return false;
     for (const id of this.brokerIds) {
       if (!this.sim.isUp(id)) continue;
-      const reg = this.controller().registration(id);
+      const reg = this.commitLog.image.brokers.get(id);
       if (reg === undefined || reg.fenced || reg.epoch !== this.sim.actor<Broker>(id)?.brokerEpoch()) return false;
     }
     for (const id of s.replicas) {

@@ -46,6 +46,7 @@ export function standInCluster(faults: StandInFaults = {}): BuildCluster {
 class StandIn implements KafkaCluster {
   readonly brokerIds: number[];
   readonly controllerId = CONTROLLER_ID;
+  readonly controllerIds = [CONTROLLER_ID];
   readonly producerIds: number[];
   readonly consumerIds: number[] = [];
   readonly history: History = [];

@@ -1,0 +1,834 @@
+// KRaft's Raft (KIP-595): one replica of the `__cluster_metadata` log, as Kafka's
+// KafkaRaftClient runs it with QuorumState, LeaderState, FollowerState, CandidateState,
+// UnattachedState and ResignedState. A voter (a controller) takes part in elections; an
+// observer (a broker) only fetches. The owner (QuorumController or a broker) feeds it the
+// Raft messages and timers and hears about commits and leader changes through RaftHost.
+//
+// Rules (each from the Kafka class named on it):
+// - Epochs and votes are durable: every transition writes `quorum-state` (write, fsync,
+//   rename: FileQuorumStateStore) before anything is sent. A restart resumes the stored state
+//   (QuorumState.initialize): a former leader comes back resigned in its epoch, a candidate
+//   stays candidate, a voted voter stays voted, a follower follows.
+// - Elections: an unattached voter starts one after a random election timeout in
+//   [controller.quorum.election.timeout.ms, 2×) (QuorumState.randomElectionTimeoutMs); a
+//   follower after controller.quorum.fetch.timeout.ms without a successful fetch
+//   (pollFollowerAsVoter). A candidate bumps the epoch, votes for itself and asks every voter;
+//   rejected by too many, or timed out, it backs off a random binary-exponential time capped
+//   by controller.quorum.election.backoff.max.ms (binaryExponentialElectionBackoffMs).
+// - A vote is granted only by an unattached voter that has not voted in the epoch (or voted
+//   for this candidate) and whose log is not ahead of the candidate's, comparing (last epoch,
+//   end offset) (handleVoteRequest, UnattachedState.canGrantVote); followers, candidates,
+//   leaders and resigned voters reject. A request with a higher epoch first moves the voter
+//   to unattached in that epoch.
+// - The new leader writes a LeaderChange control record at its epoch start and flushes
+//   (onBecomeLeader); every append of the leader is flushed before it counts itself
+//   (maybeAppendBatches → flushLeaderLog); the HW is the end offset a majority of voters
+//   has reached, and only past the epoch start (LeaderState.maybeUpdateHighWatermark).
+// - Followers pull: Fetch carries the fetch offset and the last fetched epoch; the leader
+//   answers DIVERGING with the end of the largest epoch ≤ it (validateOffsetAndEpoch), the
+//   follower truncates there (truncateToEndOffset) and fetches again. A voter flushes
+//   what it appended before its next Fetch acknowledges it (appendAsFollower). Its HW is
+//   min(leader HW, log end). Fetches wait at the leader up to 500 ms for new data; a new
+//   HW completes them (onUpdateLeaderHighWatermark → fetchPurgatory.completeAll).
+// - Check quorum: a leader that has not had a Fetch from a majority of voters (itself
+//   included) within 1.5 × fetch timeout resigns (LeaderState.timeUntilCheckQuorumExpires,
+//   pollLeader → transitionToResigned); a resigned voter starts an election after its
+//   election timeout (pollResigned). EndQuorumEpoch is not modelled: the others notice by
+//   their fetch timeout.
+// - The leader repeats BeginQuorumEpoch to the voters every fetch timeout / 2
+//   (maybeSendBeginQuorumEpochRequests); a voter receiving it in its epoch or a newer one
+//   follows that leader.
+// - Any answer that names a newer epoch moves the replica there, following the leader it
+//   names if any (maybeHandleCommonResponse).
+// - Observers fetch from the leader they know, else from a voter in turn; a fetch with no
+//   answer within controller.quorum.request.timeout.ms goes to another voter
+//   (pollFollowerAsObserver). Their log is memory only (the model's brokers re-fetch at
+//   start).
+// Not modelled: snapshots (the log is never cleaned), reconfiguration, pre-vote (KIP-996).
+
+import type { ModelContext } from './cluster-api.ts';
+import type { ProtocolVariant } from './config.ts';
+import type {
+  ControllerRequest,
+  ControllerResponse,
+  MetadataRecord,
+  RaftEntry,
+  RaftErrorCode,
+  RaftMessage,
+} from './internal-protocol.ts';
+import { isTorn } from '../harness/disk.ts';
+import { codeProbe } from './code-probes.ts';
+
+export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
+const QUORUM_STATE = '__cluster_metadata/quorum-state';
+
+export type RaftRole = 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+
+type FetchRequest = Extract<ControllerRequest, { type: 'MetadataFetchRequest' }>;
+type FetchResponse = Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>;
+
+/** What the replica's owner hears. */
+export interface RaftHost {
+  /** Entries [from, to) became committed (the local HW passed them). */
+  handleCommit(from: number, to: number): void;
+  /** Role, epoch or leader changed. */
+  handleStateChange(): void;
+  /** Instrumentation: a leader still leads though no majority of voters fetched within the check-quorum timeout. */
+  handleStaleLeadership?(sinceUs: number): void;
+}
+
+export interface RaftParams {
+  readonly nodeId: number;
+  readonly voters: readonly number[];
+  readonly isVoter: boolean;
+  readonly electionTimeoutMs: number;
+  readonly fetchTimeoutMs: number;
+  readonly electionBackoffMaxMs: number;
+  readonly requestTimeoutMs: number;
+  readonly variant: 'correct' | ProtocolVariant;
+}
+
+/** LeaderState.ReplicaState: what the leader knows of a voter or observer. */
+export interface ReplicaProgress {
+  endOffset: number;
+  lastFetchUs: number;
+  /** When the replica last caught up to the leader's end (for MaxFollowerLagTimeMs). */
+  lastCaughtUpUs: number;
+}
+
+interface ParkedFetch {
+  readonly from: number;
+  readonly req: FetchRequest;
+}
+
+/** KafkaRaftClient's FETCH_MAX_WAIT_MS. */
+const FETCH_MAX_WAIT_MS = 500;
+/** KafkaRaftClient.RETRY_BACKOFF_BASE_MS (election backoff unit). */
+const RETRY_BACKOFF_BASE_MS = 100;
+/** controller.quorum.retry.backoff.ms default. */
+const RETRY_BACKOFF_MS = 20;
+const MAX_ENTRIES_PER_FETCH = 1000;
+const CHECK_QUORUM_TIMEOUT_FACTOR = 1.5;
+
+export class RaftReplica {
+  role: RaftRole = 'unattached';
+  epoch = 0;
+  leaderId = -1;
+  votedId = -1;
+  /** The log (live array; mirrors the disk file for a voter). */
+  readonly log: RaftEntry[] = [];
+  /** Raft high watermark (exclusive), as this replica knows it; never decreases. */
+  hw = 0;
+  /** Leader: offset of its LeaderChange record. */
+  epochStartOffset = 0;
+  /** Leader: every voter's and observer's fetch state. */
+  readonly progress = new Map<number, ReplicaProgress>();
+  private readonly majority: number;
+  private readonly fetchTimeoutUs: number;
+  private readonly requestTimeoutUs: number;
+  /** Bumped on every transition: older state timers are ignored. */
+  private gen = 0;
+  private checkQuorumFetched = new Set<number>();
+  private checkQuorumDeadlineUs = 0;
+  private granted = new Set<number>();
+  private rejected = new Set<number>();
+  private retries = 0;
+  private backingOff = false;
+  private lastFetchSuccessUs = 0;
+  /** Unattached or candidate: when the election timeout expires. */
+  private electionDeadlineUs = 0;
+  private fetchCorrelationId = 0;
+  private fetchTarget = -1;
+  private nextVoterIndex = 0;
+  private correlation = 0;
+  private parked: ParkedFetch[] = [];
+
+  constructor(
+    private readonly ctx: ModelContext,
+    private readonly params: RaftParams,
+    private readonly host: RaftHost,
+  ) {
+    this.majority = Math.floor(params.voters.length / 2) + 1;
+    this.fetchTimeoutUs = params.fetchTimeoutMs * 1000;
+    this.requestTimeoutUs = params.requestTimeoutMs * 1000;
+    this.nextVoterIndex = ctx.rng.intBetween(0, params.voters.length - 1);
+  }
+
+  /** Load the log and the quorum state, and resume (QuorumState.initialize). */
+  start(): void {
+    if (this.params.isVoter) this.recover();
+    const stored = this.params.isVoter ? this.ctx.disk.read(QUORUM_STATE)[0] : undefined;
+    const s = stored as { epoch?: number; leaderId?: number; votedId?: number } | undefined;
+    const me = this.params.nodeId;
+    const lastEpoch = this.lastEpoch();
+    if (s === undefined || typeof s.epoch !== 'number' || s.epoch < lastEpoch) {
+      this.epoch = Math.max(lastEpoch, s?.epoch ?? 0);
+      this.becomeUnattached(this.epoch, -1, false);
+    } else if (s.leaderId === me) {
+      this.epoch = s.epoch;
+      this.becomeResigned(false);
+    } else if (s.votedId === me) {
+      this.epoch = s.epoch;
+      this.votedId = me;
+      this.becomeCandidateIn(s.epoch);
+    } else if (s.votedId !== undefined && s.votedId >= 0) {
+      this.becomeUnattached(s.epoch, s.votedId, false);
+    } else if (s.leaderId !== undefined && s.leaderId >= 0) {
+      this.becomeFollower(s.epoch, s.leaderId, false);
+    } else {
+      this.becomeUnattached(s.epoch, -1, false);
+    }
+    // A lone voter elects itself at once (QuorumState: the only voter becomes candidate, then leader).
+    if (this.params.isVoter && this.params.voters.length === 1 && this.role !== 'leader') this.becomeCandidate();
+  }
+
+  endOffset(): number {
+    return this.log.length;
+  }
+
+  lastEpoch(): number {
+    return this.log.length === 0 ? 0 : this.log[this.log.length - 1].epoch;
+  }
+
+  isLeader(): boolean {
+    return this.role === 'leader';
+  }
+
+  // =====================================================================================
+  // Leader appends
+
+  /** appendAsLeader + flushLeaderLog: returns the entry's offset. */
+  appendAsLeader(record: MetadataRecord): number {
+    if (this.role !== 'leader') throw new Error(`raft ${this.params.nodeId}: append while ${this.role}`);
+    const offset = this.log.length;
+    const entry: RaftEntry = { epoch: this.epoch, record };
+    this.log.push(entry);
+    this.ctx.disk.append(METADATA_LOG, entry);
+    return offset;
+  }
+
+  /** The leader flushes what it appended and counts itself (flushLeaderLog); parked fetches go. */
+  flushLeader(): void {
+    if (this.role !== 'leader') return;
+    this.ctx.disk.fsync(METADATA_LOG);
+    const now = this.ctx.now();
+    const self = this.progressOf(this.params.nodeId);
+    self.endOffset = this.log.length;
+    self.lastFetchUs = now;
+    self.lastCaughtUpUs = now;
+    if (!this.maybeUpdateLeaderHw()) this.completeParked();
+  }
+
+  // =====================================================================================
+  // Dispatch
+
+  onMessage(from: number, msg: RaftMessage | FetchRequest | FetchResponse): void {
+    switch (msg.type) {
+      case 'VoteRequest':
+        return this.handleVoteRequest(from, msg);
+      case 'VoteResponse':
+        return this.handleVoteResponse(from, msg);
+      case 'BeginQuorumEpochRequest':
+        return this.handleBeginQuorumEpoch(from, msg);
+      case 'BeginQuorumEpochResponse':
+        this.maybeHandleCommonResponse(msg.error, msg.leaderId, msg.leaderEpoch);
+        return;
+      case 'MetadataFetchRequest':
+        return this.handleFetchRequest(from, msg);
+      case 'MetadataFetchResponse':
+        return this.handleFetchResponse(from, msg);
+      default: {
+        const never: never = msg;
+        throw new Error(`raft: unhandled ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** Timers whose tag has `raft` set; returns false for tags not ours. */
+  onTimer(tag: unknown): boolean {
+    const t = tag as { raft?: string; gen?: number; from?: number; correlationId?: number };
+    if (typeof t !== 'object' || t === null || t.raft === undefined) return false;
+    if (t.raft === 'fetch-expiry') {
+      const i = this.parked.findIndex((p) => p.from === t.from && p.req.correlationId === t.correlationId);
+      if (i >= 0) {
+        const p = this.parked[i];
+        this.parked.splice(i, 1);
+        this.answerFetch(p.from, p.req);
+      }
+      return true;
+    }
+    if (t.gen !== this.gen) return true;
+    switch (t.raft) {
+      case 'state':
+        this.onStateTimer();
+        return true;
+      case 'begin-epoch':
+        this.sendBeginQuorumEpoch();
+        this.ctx.setTimer(Math.floor(this.fetchTimeoutUs / 2), { raft: 'begin-epoch', gen: this.gen });
+        return true;
+      case 'fetch-retry':
+        if (this.fetchCorrelationId !== 0) return true;
+        if (this.params.isVoter) this.sendVoterFetch();
+        else this.sendObserverFetch();
+        return true;
+      case 'fetch-timeout':
+        this.onFetchTimeout(t.correlationId ?? 0);
+        return true;
+      default:
+        throw new Error(`raft: unknown timer ${JSON.stringify(tag)}`);
+    }
+  }
+
+  private onStateTimer(): void {
+    const now = this.ctx.now();
+    switch (this.role) {
+      case 'unattached':
+      case 'resigned':
+        if (this.params.isVoter) this.becomeCandidate();
+        return;
+      case 'candidate':
+        if (this.backingOff) {
+          this.backingOff = false;
+          this.becomeCandidate();
+          return;
+        }
+        // Election timed out: back off, then stand again (pollCandidate).
+        this.startBackingOff();
+        return;
+      case 'follower': {
+        if (!this.params.isVoter) return;
+        const left = this.lastFetchSuccessUs + this.fetchTimeoutUs - now;
+        if (left > 0) {
+          this.ctx.setTimer(left, { raft: 'state', gen: this.gen });
+          return;
+        }
+        codeProbe('raft-fetch-timeout-election');
+        this.becomeCandidate();
+        return;
+      }
+      case 'leader': {
+        const left = this.checkQuorumDeadlineUs - now;
+        if (left > 0) {
+          this.ctx.setTimer(left, { raft: 'state', gen: this.gen });
+          return;
+        }
+        if (this.params.variant === 'no-check-quorum') {
+          // Variant no-check-quorum: the leader stays (the rule before KAFKA-15489's fix).
+          this.host.handleStaleLeadership?.(this.checkQuorumDeadlineUs - this.checkQuorumTimeoutUs());
+          this.resetCheckQuorum();
+          this.armCheckQuorumTimer();
+          return;
+        }
+        codeProbe('raft-check-quorum-resign');
+        this.becomeResigned(true);
+        return;
+      }
+      default: {
+        const never: never = this.role;
+        throw new Error(`raft: role ${String(never)}`);
+      }
+    }
+  }
+
+  private send(to: number, msg: RaftMessage | FetchRequest | FetchResponse): void {
+    this.ctx.send(to, msg);
+  }
+
+  // =====================================================================================
+  // Transitions (QuorumState)
+
+  private persist(): void {
+    if (!this.params.isVoter) return;
+    const disk = this.ctx.disk;
+    const tmp = `${QUORUM_STATE}.tmp`;
+    disk.writeFile(tmp, [{ epoch: this.epoch, leaderId: this.leaderId, votedId: this.votedId }]);
+    disk.fsync(tmp);
+    disk.rename(tmp, QUORUM_STATE);
+  }
+
+  private leaveState(): void {
+    this.gen++;
+    this.backingOff = false;
+    this.fetchCorrelationId = 0;
+    if (this.parked.length > 0) {
+      // Parked fetches fail: this replica no longer leads (fetchPurgatory on a state change).
+      const parked = this.parked;
+      this.parked = [];
+      for (const p of parked)
+        this.sendFetchResponse(p.from, p.req, 'NOT_LEADER_OR_FOLLOWER', p.req.fetchOffset, undefined);
+    }
+  }
+
+  private randomElectionTimeoutUs(): number {
+    const ms = this.params.electionTimeoutMs;
+    return (ms + this.ctx.rng.intBetween(0, ms - 1)) * 1000;
+  }
+
+  private becomeUnattached(epoch: number, votedId: number, announce = true): void {
+    const wasLeader = this.role === 'leader';
+    // QuorumState.transitionToUnattached: a candidate or an unattached voter keeps what is left
+    // of its election timeout (a disruptive candidate's higher epochs do not postpone it).
+    const now = this.ctx.now();
+    const keep = announce && (this.role === 'candidate' || this.role === 'unattached');
+    const timeoutUs = keep ? Math.max(0, this.electionDeadlineUs - now) : this.randomElectionTimeoutUs();
+    this.electionDeadlineUs = now + timeoutUs;
+    this.leaveState();
+    this.role = 'unattached';
+    this.epoch = epoch;
+    this.leaderId = -1;
+    this.votedId = votedId;
+    this.retries = 0;
+    this.persist();
+    if (this.params.isVoter) this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
+    else this.sendObserverFetch();
+    if (announce || wasLeader) this.host.handleStateChange();
+  }
+
+  private becomeFollower(epoch: number, leaderId: number, announce = true): void {
+    this.leaveState();
+    this.votedId = epoch === this.epoch ? this.votedId : -1;
+    this.role = 'follower';
+    this.epoch = epoch;
+    this.leaderId = leaderId;
+    this.retries = 0;
+    this.persist();
+    this.lastFetchSuccessUs = this.ctx.now();
+    if (this.params.isVoter) {
+      this.ctx.setTimer(this.fetchTimeoutUs, { raft: 'state', gen: this.gen });
+      this.sendVoterFetch();
+    } else {
+      this.sendObserverFetch();
+    }
+    if (announce) this.host.handleStateChange();
+  }
+
+  private becomeResigned(announce: boolean): void {
+    this.leaveState();
+    this.role = 'resigned';
+    this.leaderId = this.params.nodeId;
+    this.ctx.setTimer(this.randomElectionTimeoutUs(), { raft: 'state', gen: this.gen });
+    if (announce) this.host.handleStateChange();
+  }
+
+  /** transitionToCandidate: a new epoch, a vote for ourselves, Vote to every voter. */
+  private becomeCandidate(): void {
+    this.becomeCandidateIn(this.epoch + 1);
+  }
+
+  private becomeCandidateIn(epoch: number): void {
+    this.leaveState();
+    const retries = this.role === 'candidate' ? this.retries + 1 : 1;
+    this.role = 'candidate';
+    this.epoch = epoch;
+    this.leaderId = -1;
+    this.votedId = this.params.nodeId;
+    this.retries = retries;
+    this.persist();
+    this.granted = new Set([this.params.nodeId]);
+    this.rejected = new Set();
+    codeProbe('raft-election-started');
+    this.host.handleStateChange();
+    if (this.granted.size >= this.majority) return this.becomeLeader();
+    const timeoutUs = this.randomElectionTimeoutUs();
+    this.electionDeadlineUs = this.ctx.now() + timeoutUs;
+    this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
+    const req: RaftMessage = {
+      type: 'VoteRequest',
+      candidateEpoch: epoch,
+      candidateId: this.params.nodeId,
+      lastOffsetEpoch: this.lastEpoch(),
+      lastOffset: this.log.length,
+    };
+    for (const v of this.params.voters) if (v !== this.params.nodeId) this.send(v, req);
+  }
+
+  private startBackingOff(): void {
+    // binaryExponentialElectionBackoffMs: 100 × random(2^retries) capped by the max.
+    const bound = 2 << Math.min(20, Math.max(0, this.retries - 1));
+    const ms = Math.min(
+      RETRY_BACKOFF_BASE_MS * this.ctx.rng.intBetween(0, bound - 1),
+      this.params.electionBackoffMaxMs,
+    );
+    this.gen++;
+    this.backingOff = true;
+    this.ctx.setTimer(ms * 1000, { raft: 'state', gen: this.gen });
+  }
+
+  /** onBecomeLeader: LeaderChange record at the epoch start, flushed; BeginQuorumEpoch to all. */
+  private becomeLeader(): void {
+    this.leaveState();
+    this.role = 'leader';
+    this.leaderId = this.params.nodeId;
+    this.persist();
+    this.progress.clear();
+    const now = this.ctx.now();
+    for (const v of this.params.voters) this.progress.set(v, { endOffset: -1, lastFetchUs: -1, lastCaughtUpUs: -1 });
+    this.epochStartOffset = this.log.length;
+    this.resetCheckQuorum();
+    if (this.params.voters.length > 1) this.armCheckQuorumTimer();
+    codeProbe('raft-leader-elected');
+    this.appendAsLeader({ type: 'LeaderChange', leaderId: this.params.nodeId, epoch: this.epoch });
+    this.progressOf(this.params.nodeId).lastFetchUs = now;
+    this.host.handleStateChange();
+    this.flushLeader();
+    if (this.params.voters.length > 1) {
+      this.sendBeginQuorumEpoch();
+      this.ctx.setTimer(Math.floor(this.fetchTimeoutUs / 2), { raft: 'begin-epoch', gen: this.gen });
+    }
+  }
+
+  private checkQuorumTimeoutUs(): number {
+    return Math.floor(this.fetchTimeoutUs * CHECK_QUORUM_TIMEOUT_FACTOR);
+  }
+
+  private armCheckQuorumTimer(): void {
+    this.ctx.setTimer(this.checkQuorumTimeoutUs(), { raft: 'state', gen: this.gen });
+  }
+
+  private resetCheckQuorum(): void {
+    this.checkQuorumFetched = new Set();
+    this.checkQuorumDeadlineUs = this.ctx.now() + this.checkQuorumTimeoutUs();
+    if (this.params.voters.length === 1) this.checkQuorumDeadlineUs = Number.POSITIVE_INFINITY;
+  }
+
+  private sendBeginQuorumEpoch(): void {
+    const req: RaftMessage = { type: 'BeginQuorumEpochRequest', leaderEpoch: this.epoch, leaderId: this.params.nodeId };
+    for (const v of this.params.voters) if (v !== this.params.nodeId) this.send(v, req);
+  }
+
+  /**
+   * maybeHandleCommonResponse / handleTopLevelError: an answer naming a newer epoch (or the
+   * leader of ours we did not know) moves us there. Returns true when it did.
+   */
+  private maybeHandleCommonResponse(error: RaftErrorCode, leaderId: number, leaderEpoch: number): boolean {
+    if (leaderEpoch > this.epoch) {
+      if (leaderId >= 0 && leaderId !== this.params.nodeId) this.becomeFollower(leaderEpoch, leaderId);
+      else this.becomeUnattached(leaderEpoch, -1);
+      return true;
+    }
+    const unknownLeader =
+      this.leaderId < 0 && (this.role === 'unattached' || this.role === 'candidate' || !this.params.isVoter);
+    if (leaderEpoch === this.epoch && leaderId >= 0 && leaderId !== this.params.nodeId && unknownLeader) {
+      this.becomeFollower(leaderEpoch, leaderId);
+      return true;
+    }
+    return false;
+  }
+
+  // =====================================================================================
+  // Vote
+
+  /** KafkaRaftClient.handleVoteRequest. */
+  private handleVoteRequest(from: number, req: Extract<RaftMessage, { type: 'VoteRequest' }>): void {
+    if (!this.params.isVoter) return;
+    const answer = (error: RaftErrorCode, voteGranted: boolean): void =>
+      this.send(from, {
+        type: 'VoteResponse',
+        error,
+        leaderEpoch: this.epoch,
+        leaderId: this.leaderId,
+        voteGranted,
+      });
+    if (req.candidateEpoch < this.epoch) return answer('FENCED_LEADER_EPOCH', false);
+    if (req.candidateEpoch > this.epoch) this.becomeUnattached(req.candidateEpoch, -1);
+    // The log comparison: the candidate's (last epoch, end offset) must not be behind ours.
+    const upToDate =
+      req.lastOffsetEpoch > this.lastEpoch() ||
+      (req.lastOffsetEpoch === this.lastEpoch() && req.lastOffset >= this.log.length);
+    const logOk = upToDate || this.params.variant === 'vote-without-log-check';
+    let granted = false;
+    if (this.role === 'unattached' && this.leaderId < 0) {
+      if (this.votedId >= 0) granted = this.votedId === req.candidateId;
+      else granted = logOk;
+      if (this.votedId < 0 && !upToDate) codeProbe('raft-vote-rejected-log-behind');
+    }
+    if (granted && this.votedId < 0) {
+      this.votedId = req.candidateId;
+      this.persist();
+      // transitionToUnattachedVotedState: a fresh election timeout.
+      this.gen++;
+      const timeoutUs = this.randomElectionTimeoutUs();
+      this.electionDeadlineUs = this.ctx.now() + timeoutUs;
+      this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
+    }
+    answer('NONE', granted);
+  }
+
+  private handleVoteResponse(from: number, msg: Extract<RaftMessage, { type: 'VoteResponse' }>): void {
+    if (this.maybeHandleCommonResponse(msg.error, msg.leaderId, msg.leaderEpoch)) return;
+    if (this.role !== 'candidate' || msg.leaderEpoch !== this.epoch) return;
+    if (msg.voteGranted) {
+      this.granted.add(from);
+      if (this.granted.size >= this.majority) this.becomeLeader();
+      return;
+    }
+    this.rejected.add(from);
+    // isVoteRejected: not enough voters left to win; back off at once (handleVoteResponse).
+    if (this.rejected.size > this.params.voters.length - this.majority && !this.backingOff) this.startBackingOff();
+  }
+
+  /** KafkaRaftClient.handleBeginQuorumEpochRequest. */
+  private handleBeginQuorumEpoch(from: number, req: Extract<RaftMessage, { type: 'BeginQuorumEpochRequest' }>): void {
+    if (!this.params.isVoter) return;
+    if (req.leaderEpoch < this.epoch) {
+      this.send(from, {
+        type: 'BeginQuorumEpochResponse',
+        error: 'FENCED_LEADER_EPOCH',
+        leaderEpoch: this.epoch,
+        leaderId: this.leaderId,
+      });
+      return;
+    }
+    const following = this.role === 'follower' && this.epoch === req.leaderEpoch && this.leaderId === req.leaderId;
+    if (!following) this.becomeFollower(req.leaderEpoch, req.leaderId);
+    this.send(from, {
+      type: 'BeginQuorumEpochResponse',
+      error: 'NONE',
+      leaderEpoch: this.epoch,
+      leaderId: this.leaderId,
+    });
+  }
+
+  // =====================================================================================
+  // Fetch: the leader's side
+
+  private progressOf(id: number): ReplicaProgress {
+    let p = this.progress.get(id);
+    if (p === undefined) {
+      p = { endOffset: -1, lastFetchUs: -1, lastCaughtUpUs: -1 };
+      this.progress.set(id, p);
+    }
+    return p;
+  }
+
+  /** KafkaRaftClient.handleFetchRequest / tryCompleteFetchRequest. */
+  private handleFetchRequest(from: number, req: FetchRequest): void {
+    let error: RaftErrorCode = 'NONE';
+    // validateLeaderOnlyRequest
+    if (req.epoch < this.epoch) error = 'FENCED_LEADER_EPOCH';
+    else if (req.epoch > this.epoch) error = 'UNKNOWN_LEADER_EPOCH';
+    else if (this.role !== 'leader') error = 'NOT_LEADER_OR_FOLLOWER';
+    if (error !== 'NONE') return this.sendFetchResponse(from, req, error, req.fetchOffset, undefined);
+    const isVoter = this.params.voters.includes(req.replicaId);
+    if (isVoter) this.updateCheckQuorum(req.replicaId);
+    const diverging = this.validateOffsetAndEpoch(req.fetchOffset, req.lastFetchedEpoch);
+    if (diverging !== undefined) return this.sendFetchResponse(from, req, 'NONE', req.fetchOffset, diverging);
+    const now = this.ctx.now();
+    const p = this.progressOf(req.replicaId);
+    p.endOffset = req.fetchOffset;
+    p.lastFetchUs = now;
+    if (req.fetchOffset >= this.log.length) p.lastCaughtUpUs = now;
+    const hwMoved = isVoter && this.maybeUpdateLeaderHw();
+    if (req.fetchOffset < this.log.length || req.maxWaitMs <= 0 || hwMoved) return this.answerFetch(from, req);
+    this.parked.push({ from, req });
+    this.ctx.setTimer(req.maxWaitMs * 1000, { raft: 'fetch-expiry', from, correlationId: req.correlationId });
+  }
+
+  /** LeaderState.updateCheckQuorumForFollowingVoter. */
+  private updateCheckQuorum(voter: number): void {
+    this.checkQuorumFetched.add(voter);
+    if (this.checkQuorumFetched.size + 1 >= this.majority) this.resetCheckQuorum();
+  }
+
+  /** KafkaMetadataLog.validateOffsetAndEpoch: the diverging (epoch, end offset), if any. */
+  private validateOffsetAndEpoch(
+    fetchOffset: number,
+    lastFetchedEpoch: number,
+  ): { epoch: number; endOffset: number } | undefined {
+    if (fetchOffset === 0) return undefined;
+    const end = this.endOffsetForEpoch(lastFetchedEpoch);
+    if (end.epoch !== lastFetchedEpoch || fetchOffset > end.endOffset) return end;
+    return undefined;
+  }
+
+  /** The largest epoch ≤ `epoch` in our log and where it ends (LeaderEpochFileCache.endOffsetFor). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const e = this.log[i].epoch;
+      if (e <= epoch) return { epoch: e, endOffset: i + 1 };
+    }
+    return { epoch: 0, endOffset: 0 };
+  }
+
+  private answerFetch(from: number, req: FetchRequest): void {
+    if (this.role !== 'leader' || req.epoch !== this.epoch) {
+      const error: RaftErrorCode = req.epoch < this.epoch ? 'FENCED_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER';
+      return this.sendFetchResponse(from, req, error, req.fetchOffset, undefined);
+    }
+    this.sendFetchResponse(from, req, 'NONE', req.fetchOffset, undefined);
+  }
+
+  private sendFetchResponse(
+    to: number,
+    req: FetchRequest,
+    error: RaftErrorCode,
+    fetchOffset: number,
+    divergingEpoch: { epoch: number; endOffset: number } | undefined,
+  ): void {
+    const len = this.log.length;
+    const serve = error === 'NONE' && divergingEpoch === undefined && fetchOffset < len;
+    const end = Math.min(len, fetchOffset + MAX_ENTRIES_PER_FETCH);
+    const msg: FetchResponse = {
+      type: 'MetadataFetchResponse',
+      correlationId: req.correlationId,
+      error,
+      leaderId: this.role === 'resigned' ? -1 : this.leaderId,
+      leaderEpoch: this.epoch,
+      baseOffset: fetchOffset,
+      entries: serve ? this.log.slice(fetchOffset, end) : [],
+      highWatermark: this.role === 'leader' ? this.hw : -1,
+      ...(divergingEpoch !== undefined ? { divergingEpoch } : {}),
+    };
+    this.send(to, msg);
+  }
+
+  /** LeaderState.maybeUpdateHighWatermark; true when it moved (parked fetches then answered). */
+  private maybeUpdateLeaderHw(): boolean {
+    const offsets: number[] = [];
+    for (const v of this.params.voters) offsets.push(this.progress.get(v)?.endOffset ?? -1);
+    offsets.sort((a, b) => b - a);
+    const candidate = offsets[Math.floor(this.params.voters.length / 2)];
+    if (candidate <= this.epochStartOffset || candidate <= this.hw) return false;
+    this.advanceHw(candidate);
+    this.completeParked();
+    return true;
+  }
+
+  private completeParked(): void {
+    if (this.parked.length === 0) return;
+    const parked = this.parked;
+    this.parked = [];
+    for (const p of parked) this.answerFetch(p.from, p.req);
+  }
+
+  private advanceHw(to: number): void {
+    const from = this.hw;
+    if (to <= from) return;
+    this.hw = to;
+    this.host.handleCommit(from, to);
+  }
+
+  // =====================================================================================
+  // Fetch: the follower's and the observer's side
+
+  private nextCorrelation(): number {
+    return ++this.correlation;
+  }
+
+  private sendFetchTo(target: number): void {
+    const correlationId = this.nextCorrelation();
+    this.fetchCorrelationId = correlationId;
+    this.fetchTarget = target;
+    const fetchOffset = this.log.length;
+    this.send(target, {
+      type: 'MetadataFetchRequest',
+      correlationId,
+      replicaId: this.params.nodeId,
+      epoch: this.epoch,
+      fetchOffset,
+      lastFetchedEpoch: this.lastEpoch(),
+      maxWaitMs: FETCH_MAX_WAIT_MS,
+    });
+    // A fetch with no answer is sent again after the request timeout (to another voter, for an observer).
+    this.ctx.setTimer(FETCH_MAX_WAIT_MS * 1000 + this.requestTimeoutUs, {
+      raft: 'fetch-timeout',
+      gen: this.gen,
+      correlationId,
+    });
+  }
+
+  /** Fetch timeouts for a request still outstanding. Called from the owner's timer path. */
+  onFetchTimeout(correlationId: number): void {
+    if (correlationId !== this.fetchCorrelationId) return;
+    this.fetchCorrelationId = 0;
+    if (this.params.isVoter) {
+      if (this.role === 'follower') this.sendVoterFetch();
+      return;
+    }
+    codeProbe('raft-observer-fetch-timeout');
+    this.leaderId = -1;
+    this.role = 'unattached';
+    this.sendObserverFetch();
+  }
+
+  private sendVoterFetch(): void {
+    if (this.role !== 'follower') return;
+    this.sendFetchTo(this.leaderId);
+  }
+
+  private sendObserverFetch(): void {
+    if (this.params.isVoter) return;
+    let target = this.leaderId;
+    if (target < 0) {
+      const voters = this.params.voters;
+      target = voters[this.nextVoterIndex % voters.length];
+      this.nextVoterIndex++;
+    }
+    this.sendFetchTo(target);
+  }
+
+  private handleFetchResponse(from: number, msg: FetchResponse): void {
+    if (msg.correlationId !== this.fetchCorrelationId || from !== this.fetchTarget) return;
+    this.fetchCorrelationId = 0;
+    if (this.maybeHandleCommonResponse(msg.error, msg.leaderId, msg.leaderEpoch)) return;
+    if (msg.error !== 'NONE' || msg.leaderEpoch !== this.epoch || this.role !== 'follower') {
+      // The one we fetch from does not lead our epoch: an observer asks another voter.
+      if (!this.params.isVoter && msg.leaderId < 0) {
+        this.leaderId = -1;
+        this.role = 'unattached';
+      }
+      this.ctx.setTimer(RETRY_BACKOFF_MS * 1000, { raft: 'fetch-retry', gen: this.gen });
+      return;
+    }
+    this.lastFetchSuccessUs = this.ctx.now();
+    if (msg.divergingEpoch !== undefined) {
+      this.truncateToEndOffset(msg.divergingEpoch.epoch, msg.divergingEpoch.endOffset);
+    } else if (msg.entries.length > 0 && msg.baseOffset === this.log.length) {
+      this.appendAsFollower(msg.entries);
+    }
+    if (msg.highWatermark >= 0) this.advanceHw(Math.min(msg.highWatermark, this.log.length));
+    if (this.params.isVoter) this.sendVoterFetch();
+    else this.sendObserverFetch();
+  }
+
+  /** appendAsFollower: a voter flushes before its next Fetch acknowledges the entries. */
+  private appendAsFollower(entries: readonly RaftEntry[]): void {
+    for (const e of entries) {
+      this.log.push(e);
+      if (this.params.isVoter) this.ctx.disk.append(METADATA_LOG, e);
+    }
+    if (this.params.isVoter) this.ctx.disk.fsync(METADATA_LOG);
+  }
+
+  /** KafkaMetadataLog.truncateToEndOffset with the leader's diverging epoch. */
+  private truncateToEndOffset(epoch: number, endOffset: number): void {
+    const local = this.endOffsetForEpoch(epoch);
+    const to = Math.min(local.endOffset, endOffset, this.log.length);
+    if (to >= this.log.length) return;
+    codeProbe('raft-divergence-truncation');
+    if (to < this.hw) codeProbe('raft-truncation-below-hw');
+    this.log.length = to;
+    if (this.params.isVoter) this.ctx.disk.truncate(METADATA_LOG, to);
+    if (to < this.hw) this.hw = to;
+  }
+
+  // =====================================================================================
+  // Recovery
+
+  /** The log as the disk has it; a torn tail is cut (KafkaMetadataLog recovery). */
+  private recover(): void {
+    const entries = this.ctx.disk.read(METADATA_LOG);
+    let valid = entries.length;
+    for (let i = 0; i < entries.length; i++) {
+      if (isTorn(entries[i])) {
+        valid = i;
+        break;
+      }
+    }
+    if (valid < entries.length) {
+      codeProbe('controller-recovery-dropped-tail');
+      this.ctx.disk.truncate(METADATA_LOG, valid);
+    }
+    for (let i = 0; i < valid; i++) this.log.push(entries[i] as RaftEntry);
+  }
+}
