@@ -14,7 +14,12 @@
 // - The other voters apply records as they commit (QuorumMetaLogListener.handleCommit). A
 //   Raft leader claims (handleLeaderChange → claim) once its HW has passed its epoch start,
 //   i.e. it has applied every record of the epochs before. On first activation with an empty
-//   committed log it writes the bootstrap records (the topics of the cluster spec).
+//   committed log, it creates the topics of the cluster spec as an administrator would once the
+//   brokers are up: when every replica of a topic is registered and unfenced, so the ISR holds
+//   only active replicas (ReplicationControlManager.createTopic with a manual assignment: isr =
+//   replicas filtered by clusterControl::isActive). The model writes the partition leaderless
+//   with its ISR, then elects the first acceptable replica in the same batch (leader epoch 1),
+//   as it always has. The clients retry UNKNOWN_TOPIC_OR_PARTITION meanwhile.
 // - Losing leadership renounces (QuorumController.renounce): the state goes back to the
 //   committed prefix (snapshotRegistry.revertToSnapshot) and waiting answers fail with
 //   NOT_CONTROLLER. A non-active voter answers every broker request NOT_CONTROLLER.
@@ -239,30 +244,35 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     this.reportedMetadataEnd.clear();
     this.controlledShutdownEnd.clear();
     for (const id of this.brokers.keys()) this.lastContactUs.set(id, now);
-    if (this.partitionList.length === 0) this.bootstrap();
+    this.maybeCreateTopics();
+    this.commit();
   }
 
-  /** The bootstrap records of a new cluster: the topics, leaderless, every replica in the ISR. */
-  private bootstrap(): void {
+  /** createTopic for each topic of the spec not yet created whose replicas are all active. */
+  private maybeCreateTopics(): void {
     for (const topic of this.params.topics) {
-      for (let p = 0; p < topic.partitions; p++) {
-        const replicas = this.params.assignment(topic, p);
+      if (this.byTopic.has(topic.name)) continue;
+      const assignments: number[][] = [];
+      for (let p = 0; p < topic.partitions; p++) assignments.push(this.params.assignment(topic, p));
+      if (!assignments.every((replicas) => replicas.every((r) => this.isActive(r)))) continue;
+      assignments.forEach((replicas, p) => {
+        const isr = replicas.filter((r) => this.isActive(r));
         this.append({
           type: 'Partition',
           state: {
             topic: topic.name,
             partition: p,
             replicas,
-            isr: replicas.slice(),
+            isr,
             elr: [],
             leader: NO_LEADER,
             leaderEpoch: 0,
             partitionEpoch: 0,
           },
         });
-      }
+      });
+      this.generateLeaderAndIsrUpdates(NO_LEADER, NO_LEADER, NO_LEADER, (s) => s.topic === topic.name);
     }
-    this.commit();
   }
 
   /** QuorumController.renounce: back to the committed state; waiting answers fail. */
@@ -453,6 +463,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         if (reg.fenced && next === 'unfenced') {
           this.append({ type: 'BrokerFencing', brokerId: id, brokerEpoch: reg.epoch, fenced: false });
           this.generateLeaderAndIsrUpdates(NO_LEADER, id, NO_LEADER, (s) => s.leader === NO_LEADER);
+          this.maybeCreateTopics();
         }
         break;
       case 'controlled-shutdown':

@@ -74,8 +74,14 @@ describe('controlled shutdown (KIP-841)', () => {
   });
 
   it('a broker not yet RUNNING (unfenced, but not told yet) stops at once, without controlled shutdown', () => {
-    const c = startedCluster();
-    const f = c.brokerIds.find((b) => b !== c.state().leader)!;
+    const c = new TestCluster();
+    c.start();
+    // The topic is created when the last broker unfences: that broker has not heard it yet.
+    expect(c.runUntil(() => c.commitLog.image.partitions.length > 0, 30_000_000)).toBe(true);
+    const unfenced = c.commitLog.entries.map((e) => e.record).filter((r) => r.type === 'BrokerFencing' && !r.fenced);
+    const last = unfenced[unfenced.length - 1];
+    const f = last.type === 'BrokerFencing' ? last.brokerId : -1;
+    expect(c.broker(f).fencedByController).toBe(true);
     const asked = c.sim.now();
     const downAt = stop(c, f);
     c.runFor(1);

@@ -86,6 +86,8 @@ describe('an ex-leader that wrote nothing in its epoch', () => {
     const cut2 = c.sim.network.cut({ kind: 'split', sideA: [second], sideB: others2 });
     expect(c.runUntil(() => c.leaderReady(second) && c.state().isr.length >= 2, 60_000_000)).toBe(true);
     const third = c.state().leader;
+    // The leader learns the ISR change from the AlterPartition answer, a moment after the commit.
+    expect(c.runUntil(() => c.replica(third).isr.length >= 2, 5_000_000)).toBe(true);
     expect(errorOf(c.produceAndWait(third, ['e2']))).toBe('NONE');
     c.sim.network.heal(cut2);
     // The second broker follows with lastFetchedEpoch 2, which the leader never had.

@@ -34,7 +34,7 @@ const schedule: Schedule = (c) => {
   c.produceAndWait(a, ['y'], { acks: 1 });
   c.sim.network.heal(cutB);
   c.sim.network.heal(cutAB);
-  c.runUntil(() => c.state().isr.length === 2, 60_000_000);
+  c.runUntil(() => c.state().isr.length === 2 && c.replica(a).isr.length === 2, 60_000_000);
   c.produceAndWait(a, ['z']);
   c.runFor(2_000_000);
 };
