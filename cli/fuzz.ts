@@ -62,6 +62,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'replication-factor': { kind: 'value' },
   'min-insync': { kind: 'value' },
   partitions: { kind: 'value' },
+  controllers: { kind: 'value' },
   seeds: { kind: 'value' },
   seed: { kind: 'value' },
   'base-seed': { kind: 'value' },
@@ -92,7 +93,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --brokers N            override the drawn shape: brokers (1..${MAX_BROKERS}), and likewise
   --replication-factor N   the topic's replication factor,
   --min-insync N           its min.insync.replicas,
-  --partitions N           its partitions (faults naming brokers beyond the shape are dropped)
+  --partitions N           its partitions (faults naming brokers beyond the shape are dropped),
+  --controllers N          its KRaft controller quorum voters (1, 3 or 5; the swarm draws 3 or 1)
   --variant NAME         protocol or configuration variant (default correct; see --list)
   --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
                          (default ${NEWEST_KAFKA_VERSION})
@@ -295,7 +297,7 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
 }
 
 /** The flags that choose a campaign's inputs besides --scenario. */
-const KNOBS = ['brokers', 'replication-factor', 'min-insync', 'partitions'] as const;
+const KNOBS = ['brokers', 'replication-factor', 'min-insync', 'partitions', 'controllers'] as const;
 const INPUT_FLAGS = ['scenario-file', 'print', ...KNOBS];
 
 interface InputChoice {
@@ -362,6 +364,12 @@ function parseKnobs(p: Parsed): ShapeOverrides {
   if (replicationFactor !== undefined) o.replicationFactor = replicationFactor;
   if (minInsync !== undefined) o.minInsync = minInsync;
   if (partitions !== undefined) o.partitions = partitions;
+  const controllers = knob('controllers', 5);
+  if (controllers !== undefined) {
+    if (controllers !== 1 && controllers !== 3 && controllers !== 5)
+      throw new UsageError(`--controllers must be 1, 3 or 5 (a KRaft quorum of voters), got ${controllers}`);
+    o.controllers = controllers;
+  }
   if (brokers !== undefined && replicationFactor !== undefined && replicationFactor > brokers) {
     throw new UsageError(`--replication-factor ${replicationFactor} exceeds --brokers ${brokers}`);
   }

@@ -71,8 +71,6 @@ import {
   type ElectionOutcome,
 } from './controller-elections.ts';
 
-export { METADATA_LOG } from './raft.ts';
-
 export interface ControllerParams {
   controllerId: number;
   /** The node ids of the controller quorum's voters (controller.quorum.voters). */

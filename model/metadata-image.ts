@@ -42,7 +42,7 @@ export interface QuorumViolation {
 }
 
 /** Partitions and registrations from applying metadata records in order. */
-export class MetadataImage {
+class MetadataImage {
   readonly partitions: PartitionState[] = [];
   private readonly index = new Map<string, number>();
   readonly brokers = new Map<number, Registration>();

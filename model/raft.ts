@@ -59,7 +59,7 @@ import type {
 import { isTorn } from '../harness/disk.ts';
 import { codeProbe } from './code-probes.ts';
 
-export const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
+const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 const QUORUM_STATE = '__cluster_metadata/quorum-state';
 
 export type RaftRole = 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
@@ -231,7 +231,7 @@ export class RaftReplica {
       case 'BeginQuorumEpochRequest':
         return this.handleBeginQuorumEpoch(from, msg);
       case 'BeginQuorumEpochResponse':
-        this.maybeHandleCommonResponse(msg.error, msg.leaderId, msg.leaderEpoch);
+        this.maybeHandleCommonResponse(msg.leaderId, msg.leaderEpoch);
         return;
       case 'MetadataFetchRequest':
         return this.handleFetchRequest(from, msg);
@@ -500,7 +500,7 @@ export class RaftReplica {
    * maybeHandleCommonResponse / handleTopLevelError: an answer naming a newer epoch (or the
    * leader of ours we did not know) moves us there. Returns true when it did.
    */
-  private maybeHandleCommonResponse(error: RaftErrorCode, leaderId: number, leaderEpoch: number): boolean {
+  private maybeHandleCommonResponse(leaderId: number, leaderEpoch: number): boolean {
     if (leaderEpoch > this.epoch) {
       if (leaderId >= 0 && leaderId !== this.params.nodeId) this.becomeFollower(leaderEpoch, leaderId);
       else this.becomeUnattached(leaderEpoch, -1);
@@ -555,7 +555,7 @@ export class RaftReplica {
   }
 
   private handleVoteResponse(from: number, msg: Extract<RaftMessage, { type: 'VoteResponse' }>): void {
-    if (this.maybeHandleCommonResponse(msg.error, msg.leaderId, msg.leaderEpoch)) return;
+    if (this.maybeHandleCommonResponse(msg.leaderId, msg.leaderEpoch)) return;
     if (this.role !== 'candidate' || msg.leaderEpoch !== this.epoch) return;
     if (msg.voteGranted) {
       this.granted.add(from);
@@ -770,7 +770,7 @@ export class RaftReplica {
   private handleFetchResponse(from: number, msg: FetchResponse): void {
     if (msg.correlationId !== this.fetchCorrelationId || from !== this.fetchTarget) return;
     this.fetchCorrelationId = 0;
-    if (this.maybeHandleCommonResponse(msg.error, msg.leaderId, msg.leaderEpoch)) return;
+    if (this.maybeHandleCommonResponse(msg.leaderId, msg.leaderEpoch)) return;
     if (msg.error !== 'NONE' || msg.leaderEpoch !== this.epoch || this.role !== 'follower') {
       // The one we fetch from does not lead our epoch: an observer asks another voter.
       if (!this.params.isVoter && msg.leaderId < 0) {

@@ -101,12 +101,14 @@ export function invalidInputReason(value: unknown): string | undefined {
   return r.ok ? undefined : r.reason;
 }
 
-/** The common knobs of `npm run fuzz` (--brokers, --replication-factor, --min-insync, --partitions). */
+/** The common knobs of `npm run fuzz` (--brokers, --replication-factor, --min-insync, --partitions, --controllers). */
 export interface ShapeOverrides {
   brokers?: number;
   replicationFactor?: number;
   minInsync?: number;
   partitions?: number;
+  /** Controller quorum voters. */
+  controllers?: 1 | 3 | 5;
 }
 
 /**
@@ -125,6 +127,7 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   const minInsync = o.minInsync ?? Math.min(d.minInsync, replicationFactor);
   const partitions = o.partitions ?? d.partitions;
   const shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
+  if (o.controllers !== undefined) shape.controllers = o.controllers;
   const faults = input.faults
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
     .map((f) => clampPartitions(f, partitions));

@@ -107,14 +107,12 @@ describe('the fuzzer cases', () => {
       // Not excused either: unclean shutdowns alone never take a run beyond a promise.
       expect(result.outcome).toBe('ok');
       expect(result.beyondPromise).toBe(false);
-      // The recovery went through the last known leader: an election out of an empty ISR and ELR.
+      // Before the controller quorum (issue 14) the recovery went through the last known leader
+      // (an election out of an empty ISR and ELR). The quorum's LeaderChange record and the
+      // topic creation once every replica is active moved the interleaving: no seed of 100741–
+      // 104140 takes that path now, so the input stays as a no-false-positive regression.
       const records = result.trace!.timeline.filter((e) => e.kind === 'partition' && e.partition === 0);
-      const i = records.findIndex(
-        (e, k) => k > 0 && e.kind === 'partition' && e.isr.length === 0 && e.elr.length === 0 && e.leader === NO_LEADER,
-      );
-      expect(i).toBeGreaterThan(0);
-      const next = records.slice(i + 1).find((e) => e.kind === 'partition' && e.leader !== NO_LEADER);
-      expect(next).toMatchObject({ isr: [(next as { leader: number }).leader] });
+      expect(records.some((e) => e.kind === 'partition' && e.leader !== NO_LEADER)).toBe(true);
     },
   );
 });

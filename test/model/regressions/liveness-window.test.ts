@@ -75,7 +75,9 @@ describe('liveness is judged over its whole window, not at the probe success', (
       for (const e of result.trace!.timeline) if (e.kind === 'partition' && e.partition === 0 && e.t <= t) isr = e.isr;
       return isr;
     };
-    expect(isrAt(probeOk!.time).length).toBeLessThan(2);
+    // Before the controller quorum (issue 14) the probe succeeded while the ISR was still below
+    // min.insync.replicas; the quorum moved the interleaving (no seed of 1168–4567 does it now),
+    // so the input stays as a no-false-positive regression with the ISR whole at the end.
     expect(isrAt(result.endTimeUs).length).toBe(2);
   });
 });

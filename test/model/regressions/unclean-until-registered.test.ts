@@ -29,9 +29,10 @@ describe('100k campaign regressions', () => {
   it('seed 5045495: a restarted broker stays uncleanly down until an ISR lists it after its registration', () => {
     const { result, failing } = rerun(5045495, input(5045495));
     expect(failing).toEqual([]);
-    expect(result.outcome).toBe('expected-loss');
-    const rules = result.verdict.anomalies.map((a) => a.expectedBecause?.rule).filter((r) => r !== undefined);
-    expect(new Set(rules)).toEqual(new Set(['last-known-leader-elected']));
+    // Before the controller quorum (issue 14) this run went beyond the promise
+    // (last-known-leader-elected); the quorum moved the interleaving (no seed of 5045495–5048894
+    // does it now), so the input stays as a no-false-positive regression.
+    expect(result.outcome).toBe('ok');
   });
 
   it("seed 5050910: the probe survives a stale leader's OFFSET_OUT_OF_RANGE under auto.offset.reset=none", () => {
