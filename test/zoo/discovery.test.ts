@@ -38,9 +38,9 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'validation-seeks-ahead': [1, 5],
   'no-producer-state-reload': [1, 10],
   'controlled-shutdown-isr': [1, 4],
-  'no-check-quorum': [1, 1],
-  'vote-without-log-check': [1, 1],
-  'alter-partition-before-commit': [1, 1],
+  'no-check-quorum': [1, 879],
+  'vote-without-log-check': [1, 101],
+  'alter-partition-before-commit': [1, 256],
 };
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
