@@ -40,7 +40,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'controlled-shutdown-isr': [1, 4],
   'no-check-quorum': [1, 879],
   'vote-without-log-check': [1, 101],
-  'alter-partition-before-commit': [1, 256],
+  'alter-partition-before-commit': [1, 144],
 };
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
