@@ -430,7 +430,8 @@ function commitSkipCases(p: GroupPart, known: ReadonlySet<number>, out: Findings
       kind: 'commit-skip',
       explanation:
         `group ${p.group}: ${p.topic}-${p.partition} offset${missing.length > 1 ? 's' : ''} ` +
-        `${shownOffsets(missing)} ${missing.length > 1 ? 'lie' : 'lies'} below the group's committed offset ${ch.offset} (a ${ch.what}, event ` +
+        `${shownOffsets(missing)} ${missing.length > 1 ? 'lie' : 'lies'} below the group's committed ` +
+        `offset ${ch.offset} (a ${ch.what}, event ` +
         `${ch.deadline}) but were never returned to a member that owned the partition: skipped, not ` +
         'consumed at least once.',
       ops: [ch.op.invokePos],

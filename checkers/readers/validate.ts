@@ -94,7 +94,7 @@ function groupPartitionError(f: string, x: unknown, offset: 'none' | 'required' 
   return undefined;
 }
 
-/** Consumer-group operations (checkers/history.ts): subscribe, assignment, commit, fetch-offsets, reset-offsets, leave. */
+/** Group operations (checkers/history.ts): subscribe, assignment, commit, fetch-offsets, reset-offsets, leave. */
 function groupShapeError(f: string, value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `${f} value must be an object with a "group", got ${describe(value)}`;
