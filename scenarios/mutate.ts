@@ -17,7 +17,7 @@ import type { ScenarioInput } from './input.ts';
 import { SWARM_MAX_FAULTS, windowFor } from './named.ts';
 import { PATTERN_KINDS, patternArb } from './patterns.ts';
 
-export const MUTATION_KINDS = [
+const MUTATION_KINDS = [
   'shift-trigger',
   'new-trigger',
   'retarget',
@@ -25,7 +25,7 @@ export const MUTATION_KINDS = [
   'drop-fault',
   'swap-kind',
 ] as const;
-export type MutationKind = (typeof MUTATION_KINDS)[number];
+type MutationKind = (typeof MUTATION_KINDS)[number];
 
 export interface Mutated {
   input: ScenarioInput;
