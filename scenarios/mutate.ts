@@ -17,14 +17,7 @@ import type { ScenarioInput } from './input.ts';
 import { SWARM_MAX_FAULTS, windowFor } from './named.ts';
 import { PATTERN_KINDS, patternArb } from './patterns.ts';
 
-const MUTATION_KINDS = [
-  'shift-trigger',
-  'new-trigger',
-  'retarget',
-  'add-fault',
-  'drop-fault',
-  'swap-kind',
-] as const;
+const MUTATION_KINDS = ['shift-trigger', 'new-trigger', 'retarget', 'add-fault', 'drop-fault', 'swap-kind'] as const;
 type MutationKind = (typeof MUTATION_KINDS)[number];
 
 export interface Mutated {
