@@ -4,12 +4,14 @@
 // `probe coverage: X/Y (Z%)`, the never-hit probes with why they cannot be reached when the
 // catalog says so, and the least-hit ones.
 //
-// Usage: npx tsx bench/coverage.ts [--seeds N] [--base-seed B] [--workers W] [--scenario S] [--variant V]
+// Usage: npx tsx bench/coverage.ts [--seeds N] [--base-seed B] [--workers W] [--scenario S] [--variant V] [--guided]
 //   (default: 10,000 seeds of `swarm`, correct model, from base seed 1 on 2 workers; 2–4 minutes
 //   on 2 cores). With a bug-zoo variant it shows which "not in the correct model" probes it reaches.
+// --guided runs the seeds as `npm run fuzz -- --guided` does (campaign/guided.ts), to compare.
 // Exit code 0 always (coverage is a figure, not a verdict), 1 if the campaign itself failed.
 
-import { scanSeeds } from '../campaign/campaign.ts';
+import { scanSeeds, type CampaignOptions } from '../campaign/campaign.ts';
+import { scanGuided } from '../campaign/guided.ts';
 import { countProbes } from '../campaign/probes.ts';
 import { CODE_PROBE_INFO, CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import { CONFIG_VARIANTS, PROTOCOL_VARIANTS, type VariantName } from '../model/config.ts';
@@ -35,9 +37,10 @@ const VARIANTS: readonly VariantName[] = ['correct', ...PROTOCOL_VARIANTS, ...CO
 const variant = VARIANTS.find((v) => v === variantName);
 if (variant === undefined) throw new Error(`--variant: unknown variant ${variantName}`);
 
+const guided = process.argv.includes('--guided');
 const started = process.hrtime.bigint();
 let lastReport = 0;
-const scan = await scanSeeds({
+const scanOpts: CampaignOptions = {
   scenario,
   variant,
   range: { baseSeed, count: seeds },
@@ -49,7 +52,8 @@ const scan = await scanSeeds({
     lastReport = p.completed;
     console.error(`coverage: ${p.completed}/${p.total} seeds (${(p.elapsedMs / 1000).toFixed(0)} s)`);
   },
-});
+};
+const scan = guided ? await scanGuided(scanOpts) : await scanSeeds(scanOpts);
 const wallS = Number(process.hrtime.bigint() - started) / 1e9;
 
 const probes = countProbes(scan.results);
@@ -57,7 +61,9 @@ const missing = CODE_PROBE_NAMES.filter((name) => (probes[name] ?? 0) === 0);
 const total = CODE_PROBE_NAMES.length;
 const hit = total - missing.length;
 const failures = scan.results.filter((r) => r.outcome !== 'ok' && r.outcome !== 'expected-loss').length;
-const run = `${scan.results.length} seeds of ${scenario} (variant ${variant}) from base seed ${baseSeed}`;
+const run =
+  `${scan.results.length} seeds of ${scenario} (variant ${variant}${guided ? ', guided' : ''}) ` +
+  `from base seed ${baseSeed}`;
 console.log(`bench/coverage: ${run}, ${workers} workers, ${wallS.toFixed(1)} s; ${failures} seeds not ok`);
 console.log(`probe coverage: ${hit}/${total} (${((100 * hit) / total).toFixed(1)}%)`);
 const explained = missing.filter((name) => CODE_PROBE_INFO[name].reachable !== undefined);

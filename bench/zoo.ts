@@ -9,6 +9,12 @@
 // the campaign's first dispatched seed to the confirmation of its first find; the worker
 // pool is started and warmed once, before any timing, and reused.
 //
+// With --modes plain,guided (the default) every variant gets its campaigns twice: plain swarm
+// draws, and guided (campaign/guided.ts: generations of GENERATION_SEEDS seeds, about half of
+// them mutations of inputs that reached rare code probes). A guided campaign waits at the end
+// of each generation, as `npm run fuzz -- --guided` does, and its seeds, confirmations and
+// shrinks run the mutated inputs.
+//
 // Each find is then shrunk (the fuzzer's own shrinker, campaign/shrink.ts) and the
 // shrunk input is run once more on the correct model, which must pass it too.
 //
@@ -20,7 +26,7 @@
 //
 // Usage: npx tsx bench/zoo.ts [--campaigns 5] [--variants a,b] [--time-limit-s 60]
 //          [--workers 2] [--base-seed 1] [--scenario swarm] [--shrink-runs 200]
-//          [--exclude-kinds k1,k2] [--json FILE]
+//          [--exclude-kinds k1,k2] [--modes plain,guided] [--json FILE]
 //
 // --exclude-kinds: a variant's violation counts only when it has a failing anomaly of
 // another kind (the variant's run is repeated with its full verdict to see every kind).
@@ -30,10 +36,12 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createExecutor, type Executor } from '../campaign/executor.ts';
+import { GENERATION_SEEDS, GuidedPlanner } from '../campaign/guided.ts';
 import {
   DEFAULT_DEPS_MODULE,
   isFailureOutcome,
   loadDeps,
+  type InputPlan,
   type SeedResult,
   type SeedTask,
   type ShrinkOutcome,
@@ -89,6 +97,17 @@ for (const v of variants) {
     process.exit(2);
   }
 }
+type Mode = 'plain' | 'guided';
+const modes = (flag('modes') ?? 'plain,guided')
+  .split(',')
+  .map((m) => m.trim())
+  .filter((m) => m !== '') as Mode[];
+for (const m of modes) {
+  if (m !== 'plain' && m !== 'guided') {
+    console.error(`unknown mode ${m}; plain or guided`);
+    process.exit(2);
+  }
+}
 /** Base seeds of the campaigns: far apart, so no two campaigns share a seed. */
 const campaignBase = (c: number) => baseSeed + c * 1_000_000;
 
@@ -103,6 +122,7 @@ interface FalsePositive {
 
 interface CampaignResult {
   variant: VariantName;
+  mode: Mode;
   baseSeed: number;
   found: boolean;
   seed?: number;
@@ -129,16 +149,64 @@ interface CampaignResult {
   };
 }
 
-function seedTask(variant: VariantName, seed: number): SeedTask {
-  return { type: 'seed', scenario, variant, seed, checkDeterminism: false };
+function seedTask(variant: VariantName, seed: number, input?: ScenarioInput): SeedTask {
+  const plan: InputPlan | undefined = input === undefined ? undefined : { kind: 'fixed', input };
+  return {
+    type: 'seed',
+    scenario,
+    variant,
+    seed,
+    checkDeterminism: false,
+    ...(plan === undefined ? {} : { input: plan }),
+  };
 }
 
-async function runCampaign(executor: Executor, variant: VariantName, base: number): Promise<CampaignResult> {
+/** Which seeds a campaign may run now, and their inputs: every seed (plain), or generation by generation (guided). */
+class SeedSource {
+  private readonly planner: GuidedPlanner | undefined;
+  private genEnd: number;
+  private mutated = new Map<number, ScenarioInput>();
+  private readonly genResults = new Map<number, SeedResult>();
+  constructor(
+    mode: Mode,
+    private genFirst: number,
+  ) {
+    this.planner = mode === 'guided' ? new GuidedPlanner(scenario, undefined) : undefined;
+    this.genEnd = mode === 'guided' ? genFirst + GENERATION_SEEDS : Number.MAX_SAFE_INTEGER;
+  }
+  mayRun(seed: number): boolean {
+    return seed < this.genEnd;
+  }
+  inputOf(seed: number): ScenarioInput | undefined {
+    return this.mutated.get(seed);
+  }
+  /** A variant seed's result; at the end of a generation the planner takes it and plans the next. */
+  record(r: SeedResult): void {
+    if (this.planner === undefined) return;
+    this.genResults.set(r.seed, r);
+    if (this.genResults.size < this.genEnd - this.genFirst) return;
+    const ordered = [...this.genResults.values()].sort((a, b) => a.seed - b.seed);
+    this.planner.admit(ordered, this.mutated);
+    this.genResults.clear();
+    this.genFirst = this.genEnd;
+    this.genEnd += GENERATION_SEEDS;
+    const seeds = Array.from({ length: GENERATION_SEEDS }, (_, i) => this.genFirst + i);
+    this.mutated = this.planner.plan(seeds);
+  }
+}
+
+async function runCampaign(
+  executor: Executor,
+  variant: VariantName,
+  base: number,
+  mode: Mode,
+): Promise<CampaignResult> {
   const limitMs = timeLimitS * 1000;
   const started = Date.now();
   const maxInFlight = executor.workers * 2;
   const result: CampaignResult = {
     variant,
+    mode,
     baseSeed: base,
     found: false,
     wallS: 0,
@@ -148,7 +216,9 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
     harnessFailures: [],
   };
   const inFlight = new Set<Promise<void>>();
+  let foundInput: ScenarioInput | undefined;
   const confirmQueue: SeedResult[] = [];
+  const source = new SeedSource(mode, base);
   let next = base;
   let done = false;
 
@@ -183,7 +253,7 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
                     scenario,
                     variant,
                     seed: suspect.seed,
-                    input: generateInput(scenario, suspect.seed),
+                    input: source.inputOf(suspect.seed) ?? generateInput(scenario, suspect.seed),
                   }) as Promise<Trace>
                 ).then((t) => {
                   const kinds = [...new Set(t.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
@@ -194,13 +264,17 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
           track(
             kindsOk.then(async (kinds) => {
               if (done || kinds === undefined) return;
-              const c = (await executor.run(seedTask('correct', suspect.seed))) as SeedResult;
+              const c = (await executor.run(
+                seedTask('correct', suspect.seed, source.inputOf(suspect.seed)),
+              )) as SeedResult;
               if (done) return;
               if (!isFailureOutcome(c.outcome)) {
                 result.found = true;
                 result.seed = suspect.seed;
                 result.seedIndex = suspect.seed - base + 1;
                 result.kind = kinds;
+                const found = source.inputOf(suspect.seed);
+                if (found !== undefined) foundInput = found;
                 finish();
               } else {
                 result.falsePositives.push({
@@ -214,11 +288,13 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
           );
           continue;
         }
+        if (!source.mayRun(next)) break; // a guided generation waits for its last seeds
         const seed = next++;
         track(
-          (executor.run(seedTask(variant, seed)) as Promise<SeedResult>).then((r) => {
+          (executor.run(seedTask(variant, seed, source.inputOf(seed))) as Promise<SeedResult>).then((r) => {
             if (done) return;
             result.seedsRun++;
+            source.record(r);
             if (r.outcome === 'violation') confirmQueue.push(r);
             else if (isFailureOutcome(r.outcome))
               result.harnessFailures.push({ seed, outcome: r.outcome, kind: r.kind ?? '?' });
@@ -239,6 +315,7 @@ async function runCampaign(executor: Executor, variant: VariantName, base: numbe
       variant,
       seed: result.seed!,
       budgetRuns: shrinkRuns,
+      ...(foundInput === undefined ? {} : { input: { kind: 'fixed', input: foundInput } }),
     })) as ShrinkOutcome;
     const onCorrect = (await executor.run({
       type: 'trace',
@@ -287,22 +364,23 @@ try {
   // Warm-up (untimed): every worker thread loads tsx, the model and the checkers, and JITs.
   await Promise.all(Array.from({ length: workers * 2 }, (_, i) => executor.run(seedTask('correct', 900_000_000 + i))));
   for (const variant of variants) {
-    for (let c = 0; c < campaigns; c++) {
-      const r = await runCampaign(executor, variant, campaignBase(c));
-      all.push(r);
-      const what = r.found
-        ? `found seed ${r.seed} (#${r.seedIndex}) ${r.kind} in ${r.wallS.toFixed(1)} s` +
-          (r.shrunk
-            ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ` +
-              `${r.shrunk.correctOutcome})`
-            : '')
-        : `not found in ${timeLimitS} s (${r.seedsRun} seeds)`;
-      const ex = r.excluded.length > 0 ? `; ${r.excluded.length} violations of excluded kinds only` : '';
-      const fpShown = r.falsePositives.slice(0, 4).map((f) => `${f.seed} ${f.variantKind}/${f.correctKind}`);
-      if (r.falsePositives.length > 4) fpShown.push(`… ${r.falsePositives.length - 4} more`);
-      const fp = r.falsePositives.length > 0 ? `; false positives (variant/correct): ${fpShown.join(', ')}` : '';
-      console.log(`  ${variant} campaign ${c + 1} (base ${r.baseSeed}): ${what}${ex}${fp}`);
-    }
+    for (const mode of modes)
+      for (let c = 0; c < campaigns; c++) {
+        const r = await runCampaign(executor, variant, campaignBase(c), mode);
+        all.push(r);
+        const what = r.found
+          ? `found seed ${r.seed} (#${r.seedIndex}) ${r.kind} in ${r.wallS.toFixed(1)} s` +
+            (r.shrunk
+              ? `; shrunk to ${r.shrunk.faults} faults, ${r.shrunk.sends} sends (${r.shrunk.kind}, correct model: ` +
+                `${r.shrunk.correctOutcome})`
+              : '')
+          : `not found in ${timeLimitS} s (${r.seedsRun} seeds)`;
+        const ex = r.excluded.length > 0 ? `; ${r.excluded.length} violations of excluded kinds only` : '';
+        const fpShown = r.falsePositives.slice(0, 4).map((f) => `${f.seed} ${f.variantKind}/${f.correctKind}`);
+        if (r.falsePositives.length > 4) fpShown.push(`… ${r.falsePositives.length - 4} more`);
+        const fp = r.falsePositives.length > 0 ? `; false positives (variant/correct): ${fpShown.join(', ')}` : '';
+        console.log(`  ${variant} ${mode} campaign ${c + 1} (base ${r.baseSeed}): ${what}${ex}${fp}`);
+      }
   }
 } finally {
   await executor.destroy();
@@ -313,6 +391,7 @@ try {
 const rows: string[][] = [
   [
     'variant',
+    'mode',
     'found',
     'seeds to find',
     'wall s to find',
@@ -324,35 +403,41 @@ const rows: string[][] = [
     'false positives',
   ],
 ];
-let foundCount = 0;
-let worst = 0;
+const foundCount: Record<Mode, number> = { plain: 0, guided: 0 };
+const worst: Record<Mode, number> = { plain: 0, guided: 0 };
 const perVariant: Record<string, unknown> = {};
+/** Median seeds and seconds per variant and mode, for the side-by-side table. */
+const medians = new Map<string, { seeds: number; s: number; found: string }>();
 for (const variant of variants) {
-  const rs = all.filter((r) => r.variant === variant);
-  const hits = rs.filter((r) => r.found);
-  const med = median(rs.map((r) => (r.found ? r.wallS : Infinity)));
-  const medSeeds = median(rs.map((r) => (r.found ? r.seedIndex! : Infinity)));
-  if (med <= timeLimitS) foundCount++;
-  worst = Math.max(worst, med);
-  const kinds = [...new Set(hits.map((r) => r.kind))].join(',');
-  const fps = rs.flatMap((r) => r.falsePositives);
-  rows.push([
-    variant,
-    `${hits.length}/${rs.length}`,
-    rs.map((r) => (r.found ? String(r.seedIndex) : '-')).join(' '),
-    rs.map((r) => (r.found ? r.wallS.toFixed(1) : '-')).join(' '),
-    fmtS(med),
-    Number.isFinite(medSeeds) ? String(medSeeds) : '-',
-    kinds || '-',
-    rs.map((r) => (r.shrunk ? String(r.shrunk.faults) : '-')).join(' '),
-    rs.map((r) => (r.shrunk ? String(r.shrunk.sends) : '-')).join(' '),
-    String(fps.length),
-  ]);
-  perVariant[variant] = {
-    medianS: Number.isFinite(med) ? med : null,
-    medianSeeds: Number.isFinite(medSeeds) ? medSeeds : null,
-    campaigns: rs,
-  };
+  for (const mode of modes) {
+    const rs = all.filter((r) => r.variant === variant && r.mode === mode);
+    const hits = rs.filter((r) => r.found);
+    const med = median(rs.map((r) => (r.found ? r.wallS : Infinity)));
+    const medSeeds = median(rs.map((r) => (r.found ? r.seedIndex! : Infinity)));
+    if (med <= timeLimitS) foundCount[mode]++;
+    worst[mode] = Math.max(worst[mode], med);
+    medians.set(`${variant}/${mode}`, { seeds: medSeeds, s: med, found: `${hits.length}/${rs.length}` });
+    const kinds = [...new Set(hits.map((r) => r.kind))].join(',');
+    const fps = rs.flatMap((r) => r.falsePositives);
+    rows.push([
+      variant,
+      mode,
+      `${hits.length}/${rs.length}`,
+      rs.map((r) => (r.found ? String(r.seedIndex) : '-')).join(' '),
+      rs.map((r) => (r.found ? r.wallS.toFixed(1) : '-')).join(' '),
+      fmtS(med),
+      Number.isFinite(medSeeds) ? String(medSeeds) : '-',
+      kinds || '-',
+      rs.map((r) => (r.shrunk ? String(r.shrunk.faults) : '-')).join(' '),
+      rs.map((r) => (r.shrunk ? String(r.shrunk.sends) : '-')).join(' '),
+      String(fps.length),
+    ]);
+    perVariant[`${variant}/${mode}`] = {
+      medianS: Number.isFinite(med) ? med : null,
+      medianSeeds: Number.isFinite(medSeeds) ? medSeeds : null,
+      campaigns: rs,
+    };
+  }
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 console.log('');
@@ -396,6 +481,7 @@ if (jsonFile !== undefined) {
       {
         scenario,
         campaigns,
+        modes,
         workers,
         timeLimitS,
         baseSeed,
@@ -408,5 +494,30 @@ if (jsonFile !== undefined) {
     ),
   );
 }
+if (modes.length > 1) {
+  console.log('');
+  console.log('Side by side (median seeds / median s to the first find):');
+  const side: string[][] = [['variant', ...modes.flatMap((m) => [`${m} seeds`, `${m} s`])]];
+  for (const variant of variants) {
+    side.push([
+      variant,
+      ...modes.flatMap((m) => {
+        const x = medians.get(`${variant}/${m}`)!;
+        return [Number.isFinite(x.seeds) ? String(x.seeds) : '-', fmtS(x.s)];
+      }),
+    ]);
+  }
+  const w = side[0].map((_, i) => Math.max(...side.map((r) => r[i].length)));
+  for (const r of side)
+    console.log(
+      r
+        .map((cell, i) => cell.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    );
+}
 console.log('');
-console.log(`zoo found: ${foundCount}/${variants.length}, worst median s: ${fmtS(worst)}`);
+for (const mode of modes) {
+  const label = modes.length > 1 ? ` (${mode})` : '';
+  console.log(`zoo found${label}: ${foundCount[mode]}/${variants.length}, worst median s: ${fmtS(worst[mode])}`);
+}

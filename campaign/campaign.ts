@@ -38,6 +38,8 @@ export interface CampaignOptions {
   prior?: ReadonlyMap<number, SeedResult>;
   /** Called with each seed this scan runs, as it finishes (the journal); not for prior seeds. */
   onResult?: (r: SeedResult) => void;
+  /** A seed's own input plan, instead of `input` (guided campaigns: campaign/guided.ts). */
+  inputOf?: (seed: number) => InputPlan | undefined;
 }
 
 export interface CampaignProgress {
@@ -118,7 +120,8 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
             seed,
             checkDeterminism: opts.checkDeterminism,
           };
-          if (opts.input !== undefined) task.input = opts.input;
+          const plan = opts.inputOf?.(seed) ?? opts.input;
+          if (plan !== undefined) task.input = plan;
           const controller = new AbortController();
           controllers.set(k, controller);
           executor.run(task, controller.signal).then(

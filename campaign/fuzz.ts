@@ -9,9 +9,11 @@
 // like Ctrl-C; what was written and what was not is in `log`.
 
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { VariantName } from '../model/config.ts';
 import type { Trace } from '../checkers/trace.ts';
-import { scanSeeds, type CampaignProgress } from './campaign.ts';
+import { scanSeeds, type CampaignOptions, type CampaignProgress, type CampaignScan } from './campaign.ts';
+import { scanGuided, type GuidedStats } from './guided.ts';
 import { createExecutor, type Executor } from './executor.ts';
 import { appendSeed, journalPath, startJournal } from './journal.ts';
 import {
@@ -24,6 +26,7 @@ import {
   type RunReport,
 } from './output.ts';
 import { formatShard, type SeedRange } from './seeds.ts';
+import type { ScenarioInput } from '../scenarios/input.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
 import {
   DEFAULT_DEPS_MODULE,
@@ -59,6 +62,8 @@ export interface FuzzOptions {
   report?: boolean;
   /** Seeds judged by the interrupted run this one resumes (its journal), by seed. */
   prior?: ReadonlyMap<number, SeedResult>;
+  /** --guided: mutate the inputs of seeds that reached rare code probes (campaign/guided.ts). */
+  guided?: boolean;
 }
 
 export interface FuzzOutcome {
@@ -114,6 +119,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
         report: opts.report === true,
         ...(opts.input === undefined ? {} : { input: opts.input }),
         ...(opts.scenarioFlags === undefined ? {} : { scenarioFlags: opts.scenarioFlags }),
+        ...(opts.guided === true ? { guided: true } : {}),
       });
       for (const r of [...(opts.prior?.values() ?? [])].sort((a, b) => a.seed - b.seed)) {
         appendSeed(journal, r);
@@ -125,7 +131,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
   }
   const executor: Executor = createExecutor(opts.workers, depsModule);
   try {
-    const scan = await scanSeeds({
+    const scanOpts: CampaignOptions = {
       scenario: opts.scenario,
       variant: opts.variant,
       range: opts.range,
@@ -135,7 +141,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       ...(opts.input === undefined ? {} : { input: opts.input }),
       executor,
       signal: stop.signal,
-      onResult: (r) => {
+      onResult: (r: SeedResult) => {
         if (stop.signal.aborted) return;
         try {
           appendSeed(journal, r);
@@ -146,12 +152,15 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       },
       ...(opts.prior === undefined ? {} : { prior: opts.prior }),
       ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
-    });
+    };
+    const { scan, guided } = await scanOf(scanOpts, opts.guided === true, opts.report === true);
     if (journaled > 0) log.written.push(`${displayPath(journal)} (${journaled} seeds)`);
     const interrupted = () => stop.signal.aborted;
-    const { violations, traces } = await reportFailures(opts, scan.failures, executor, shrinkRuns, interrupted, log);
+    const inputs = guided?.inputs ?? new Map<number, ScenarioInput>();
+    const failed = { failures: scan.failures, inputs };
+    const { violations, traces } = await reportFailures(opts, failed, executor, shrinkRuns, interrupted, log);
     const wantReports = opts.report === true && !interrupted();
-    const runReports = wantReports ? await reportRuns(opts, scan.results, executor, log) : [];
+    const runReports = wantReports ? await reportRuns(opts, scan.results, inputs, executor, log) : [];
 
     const summary = buildSummary({
       scenario: opts.scenario,
@@ -168,6 +177,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       // Rates measure the scan; shrinking and writing come after it.
       wallMs: scan.wallMs,
     });
+    if (guided !== undefined) summary.guided = guided.stats;
     const files = writeCampaignFiles(opts.outDir, summary, scan.results, { log, runReports });
     return { summary, results: scan.results, files, traces, runReports, log };
   } finally {
@@ -176,10 +186,21 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
   }
 }
 
+/** Runs the scan, guided or not; a guided one also returns its mutated inputs and figures. */
+async function scanOf(
+  scanOpts: CampaignOptions,
+  guided: boolean,
+  keepInputs: boolean,
+): Promise<{ scan: CampaignScan; guided?: { inputs: Map<number, ScenarioInput>; stats: GuidedStats } }> {
+  if (!guided) return { scan: await scanSeeds(scanOpts) };
+  const g = await scanGuided({ ...scanOpts, keepInputs });
+  return { scan: g, guided: { inputs: g.inputs, stats: g.stats } };
+}
+
 /** Shrinks and traces every reported failure, in parallel on the pool, written in seed order. */
 async function reportFailures(
   opts: FuzzOptions,
-  failures: readonly SeedResult[],
+  failed: { failures: readonly SeedResult[]; inputs: ReadonlyMap<number, ScenarioInput> },
   executor: Executor,
   shrinkRuns: number,
   interrupted: () => boolean,
@@ -187,23 +208,31 @@ async function reportFailures(
 ): Promise<{ violations: ViolationEntry[]; traces: Array<Trace | null> }> {
   const violations: ViolationEntry[] = [];
   const traces: Array<Trace | null> = [];
+  const { failures, inputs } = failed;
+  const planOf = (seed: number): InputPlan | undefined => {
+    const mutated = inputs.get(seed);
+    return mutated === undefined ? opts.input : { kind: 'fixed', input: mutated };
+  };
   const jobs = failures.map(async (f, i) => {
     if (interrupted()) return { f, shrunk: undefined, trace: undefined };
     opts.onShrink?.(i, failures.length, f.seed);
-    const plan = opts.input === undefined ? {} : { input: opts.input };
+    const seedPlan = planOf(f.seed);
+    const plan = seedPlan === undefined ? {} : { input: seedPlan };
     const base = { scenario: opts.scenario, variant: opts.variant, seed: f.seed, ...plan };
     let shrunk: ShrinkOutcome | undefined;
     // A stuck run burns its whole event budget, and a nondeterministic one cannot be shrunk.
     if (shrinkRuns > 0 && (f.outcome === 'violation' || f.outcome === 'crash')) {
       shrunk = (await executor.run({ type: 'shrink', ...base, budgetRuns: shrinkRuns })) as ShrinkOutcome;
     }
-    const input = shrunk?.input ?? inputFor(opts.scenario, f.seed, opts.input);
+    const input = shrunk?.input ?? inputFor(opts.scenario, f.seed, seedPlan);
     const trace = (await executor.run({ type: 'trace', ...base, input })) as Trace;
     return { f, shrunk, trace };
   });
   for (const { f, shrunk, trace } of await Promise.all(jobs)) {
-    const originalInput = inputFor(opts.scenario, f.seed, opts.input);
+    const originalInput = inputFor(opts.scenario, f.seed, planOf(f.seed));
     const written = trace === undefined ? undefined : writeViolation(opts.outDir, trace, log);
+    // A mutated input is no scenario's draw: its re-run runs the input, written next to the trace.
+    const rerunFlags = inputs.has(f.seed) ? writeMutatedInput(opts, f.seed, originalInput, log) : opts.scenarioFlags;
     const final = shrunk?.result ?? f;
     const input = shrunk?.input ?? originalInput;
     violations.push({
@@ -218,7 +247,7 @@ async function reportFailures(
       trace: written?.trace ?? null,
       report: written?.report ?? null,
       replay: written?.replay ?? null,
-      rerun: rerunCommand(opts.scenario, opts.variant, f.seed, opts.scenarioFlags),
+      rerun: rerunCommand(opts.scenario, opts.variant, f.seed, rerunFlags),
     });
     traces.push(trace === undefined ? null : written === undefined ? trace : { ...trace, command: written.replay });
   }
@@ -229,13 +258,14 @@ async function reportFailures(
 async function reportRuns(
   opts: FuzzOptions,
   results: readonly SeedResult[],
+  inputs: ReadonlyMap<number, ScenarioInput>,
   executor: Executor,
   log: WriteLog,
 ): Promise<RunReport[]> {
   const runs = results.filter((r) => !isFailureOutcome(r.outcome));
   const traces = await Promise.all(
     runs.map(async (r) => {
-      const input = inputFor(opts.scenario, r.seed, opts.input);
+      const input = inputs.get(r.seed) ?? inputFor(opts.scenario, r.seed, opts.input);
       const task = { type: 'trace' as const, scenario: opts.scenario, variant: opts.variant, seed: r.seed, input };
       return (await executor.run(task)) as Trace;
     }),
@@ -246,4 +276,10 @@ async function reportRuns(
     if (written !== undefined) out.push({ seed: trace.seed, report: written.report, trace: written.trace });
   }
   return out;
+}
+
+/** Writes a guided seed's mutated (unshrunk) input as a scenario file; the flags that re-run it. */
+function writeMutatedInput(opts: FuzzOptions, seed: number, input: ScenarioInput, log: WriteLog): string | undefined {
+  const path = displayPath(join(opts.outDir, `${opts.scenario}-${opts.variant}-seed-${seed}.input.json`));
+  return log.write(path, `${JSON.stringify(input, null, 2)}\n`) ? `--scenario-file ${path}` : opts.scenarioFlags;
 }

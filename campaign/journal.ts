@@ -32,6 +32,8 @@ export interface JournalHeader {
   input?: InputPlan;
   /** The flags that chose those inputs (for the re-run command). */
   scenarioFlags?: string;
+  /** --guided (campaign/guided.ts): a resume recomputes the mutated inputs from the seeds journaled. */
+  guided?: boolean;
 }
 
 export class JournalError extends Error {}

@@ -34,6 +34,8 @@ export interface ShrinkOptions {
   reference?: VariantName;
   /** Applied to each candidate fast-check's shrinker draws from the scenario's arbitrary. */
   fit?: (input: ScenarioInput) => ScenarioInput;
+  /** False when the input is not the scenario's draw for the seed (skips fast-check's shrinker). */
+  fromArbitrary?: boolean;
 }
 
 export interface ShrinkResult {
@@ -80,7 +82,7 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
   //    candidates for a chained arbitrary often stop failing; the greedy pass is cheaper).
   const def = findScenario(opts.scenario);
   const fcBudget = Math.floor(budget / 2);
-  if (def !== undefined && fcBudget > 0) {
+  if (def !== undefined && fcBudget > 0 && opts.fromArbitrary !== false) {
     let first = true;
     fc.check(
       fc.property(def.arbitrary, (input) => {

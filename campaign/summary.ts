@@ -62,6 +62,8 @@ export interface CampaignSummary {
   seedsPerSecond: number;
   eventsPerSecond: number;
   exitCode: number;
+  /** --guided: generation size, judged seeds that ran a mutated input, corpus entries at the end. */
+  guided?: { generationSeeds: number; mutated: number; corpus: number };
 }
 
 function emptyOutcomes(): Record<SeedOutcome, number> {
@@ -189,6 +191,11 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
   );
   const probeLine = probeSummaryLine(s.probes ?? {}); // code probes never hit, if any
   if (probeLine !== null) lines.push(probeLine);
+  if (s.guided !== undefined)
+    lines.push(
+      `  guided: ${s.guided.mutated} of ${s.seeds} seeds ran a mutated input (generations of ` +
+        `${s.guided.generationSeeds} seeds, corpus ${s.guided.corpus})`,
+    );
   if (s.stoppedEarly)
     lines.push(
       `  stopped at the ${ordinal(s.violations.length)} failure (--max-violations ${s.maxViolations}; 0 runs every ` +

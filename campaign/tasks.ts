@@ -159,6 +159,8 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutco
         budgetRuns: task.budgetRuns,
         // fast-check's candidates are the scenario's draws: fit them to the knobs as well.
         ...(plan?.kind === 'overrides' ? { fit: (i: ScenarioInput) => overrideShape(i, plan.overrides) } : {}),
+        // A fixed input (a scenario file, a guided mutation) is no draw of the scenario's arbitrary.
+        ...(plan?.kind === 'fixed' ? { fromArbitrary: false } : {}),
         // A variant's counterexample must keep passing on today's Kafka while it shrinks.
         ...(task.variant === 'correct' ? {} : { reference: 'correct' as const }),
       });

@@ -6,7 +6,8 @@
 // checks, whatever linearizability model is asked for; histories in Jepsen's Kafka vocabulary
 // (micro-op lists) get only those (see checkers/kafka-actions.ts).
 
-import type { History } from './history.ts';
+import { GROUP_OPS, type History } from './history.ts';
+import { checkGroups, isGroupHistory } from './groups.ts';
 import type { Verdict } from './verdict.ts';
 import { HistoryInputError } from './errors.ts';
 import { checkKafka } from './kafka.ts';
@@ -37,7 +38,7 @@ export interface ModelGuess {
   reason: string;
 }
 
-const KAFKA_FS = new Set(['send', 'poll', 'assign', 'txn', 'subscribe']);
+const KAFKA_FS = new Set(['send', 'poll', 'assign', 'txn', ...GROUP_OPS]);
 const KV_FS = new Set(['get', 'put', 'append']);
 const REGISTER_FS = new Set(['read', 'write', 'cas']);
 
@@ -84,6 +85,7 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
   if (isKafkaHistory(history)) {
     verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
   }
+  if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
   if (hasMicroOps(history)) {
     verdicts[0].anomalies.push({
       kind: 'not-judged',
@@ -92,7 +94,7 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
         'reads from, and their offsets may have gaps (transaction markers); the Kafka anomaly checks ran.',
       informational: true,
     });
-    return verdicts[0];
+    return foldVerdicts(verdicts);
   }
   verdicts.push(
     checkLinearizable(history, {

@@ -77,3 +77,74 @@ export interface AssignValue {
 }
 
 export type History = HistoryEvent[];
+
+// --- Consumer groups (checkers/groups.ts; docs/readme-checkers.md) ---------------------------
+
+/** The consumer-group operations; the log models leave them out of the search. */
+export const GROUP_OPS: ReadonlySet<string> = new Set([
+  'subscribe',
+  'assignment',
+  'commit',
+  'fetch-offsets',
+  'reset-offsets',
+  'leave',
+]);
+
+/** A topic-partition named in a group operation. */
+interface GroupPartition {
+  topic: string;
+  partition: number;
+}
+
+/** `subscribe` (gregor's object form): the process joins `group` (KafkaConsumer.subscribe). */
+export interface SubscribeValue {
+  group: string;
+  topics: string[];
+  /** The member id, when known at subscribe time (else the process stands for the member). */
+  member?: string;
+}
+
+/**
+ * `assignment`: the member was handed its partitions for a generation (the SyncGroup response,
+ * ConsumerRebalanceListener.onPartitionsAssigned); it owns exactly these until the next one.
+ */
+export interface AssignmentValue {
+  group: string;
+  member: string;
+  generation: number;
+  partitions: GroupPartition[];
+}
+
+/** One partition's offset in a group operation: the next offset to consume (Kafka's meaning). */
+export interface GroupOffset extends GroupPartition {
+  /** `null` in a fetch result: the group has no committed offset for the partition. */
+  offset: number | null;
+  /** The committed leader epoch (KIP-320), reported only. */
+  leaderEpoch?: number;
+}
+
+/** `commit` (OffsetCommit; commitSync/commitAsync/auto-commit). Generation -1 or absent: none. */
+export interface CommitValue {
+  group: string;
+  member?: string;
+  generation?: number;
+  offsets: GroupOffset[];
+}
+
+/** `fetch-offsets` (OffsetFetch; KafkaConsumer.committed): the group's committed offsets on `ok`. */
+export interface FetchOffsetsValue {
+  group: string;
+  offsets: GroupOffset[];
+}
+
+/** `reset-offsets` (kafka-consumer-groups.sh --reset-offsets): an administrator moves them. */
+export interface ResetOffsetsValue {
+  group: string;
+  offsets: GroupOffset[];
+}
+
+/** `leave` (LeaveGroup, KafkaConsumer.close/unsubscribe): the member owns nothing any more. */
+export interface LeaveValue {
+  group: string;
+  member?: string;
+}

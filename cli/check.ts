@@ -25,7 +25,8 @@ import {
 const USAGE = `usage: npm run check -- HISTORY [options]
 
 Judges a history: Kafka histories (send/poll) get the Kafka anomaly and durability checks and
-linearizability against a log; register and key-value histories get linearizability.
+linearizability against a log (consumer-group histories: the committed-offset checks too);
+register and key-value histories get linearizability.
 
 options:
   --model M         log | log-strict | register | cas-register | kv (default: guessed:

@@ -79,6 +79,7 @@ const FLAGS: Record<string, FlagSpec> = {
   merge: { kind: 'list' },
   report: { kind: 'bool' },
   resume: { kind: 'value' },
+  guided: { kind: 'bool' },
   help: { kind: 'bool' },
 };
 
@@ -108,6 +109,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --shrink-runs N        simulation runs allowed to shrink each violation (default ${DEFAULT_SHRINK_RUNS};
                          0 = no shrinking)
   --check-determinism    run every seed twice and name the first event that differs
+  --guided               keep the inputs of seeds that reached rare code probes and run mutations of
+                         them beside fresh draws (same results for every worker count)
   --report               also write the trace and HTML report of every seed that is not a
                          failure (passing, expected loss, unknown); at most ${MAX_REPORT_SEEDS} seeds
   --resume DIR           continue the interrupted campaign whose journal is in DIR (same flags,
@@ -147,6 +150,7 @@ interface FuzzRequest {
   report: boolean;
   /** --resume: the seeds the interrupted run judged. */
   prior?: Map<number, SeedResult>;
+  guided: boolean;
 }
 
 type Request =
@@ -179,6 +183,7 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
       'kafka-version',
       'check-determinism',
       'workers',
+      'guided',
     ];
     for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
@@ -242,6 +247,7 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
     checkDeterminism: bool(p, 'check-determinism'),
     json,
     report: checkReport(bool(p, 'report'), range),
+    guided: bool(p, 'guided'),
   };
 }
 
@@ -290,6 +296,7 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
     checkDeterminism: h.checkDeterminism,
     json: bool(p, 'json'),
     report: h.report,
+    guided: h.guided === true,
     prior: journal.done,
     ...(h.input === undefined ? {} : { input: h.input }),
     ...(h.scenarioFlags === undefined ? {} : { scenarioFlags: h.scenarioFlags }),
@@ -460,6 +467,7 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     shrinkRuns: req.shrinkRuns,
     ...(req.input === undefined ? {} : { input: req.input, scenarioFlags: req.scenarioFlags }),
     report: req.report,
+    guided: req.guided,
     ...(req.prior === undefined ? {} : { prior: req.prior }),
     ...(io.depsModule === undefined ? {} : { depsModule: io.depsModule }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),

@@ -4,6 +4,7 @@
 // that did not end ok, sends that failed. Any other operation name is an input error.
 
 import type { History, PollValue, SendValue } from '../history.ts';
+import { GROUP_OPS } from '../history.ts';
 import { HistoryInputError } from '../errors.ts';
 import { OUTCOME_FAIL, OUTCOME_INFO, OUTCOME_OK, operationAt, type Operation, type PairedPositions } from '../ops.ts';
 import type { LogOps } from './log-fast.ts';
@@ -31,14 +32,19 @@ export function groupLogOperations(
   for (let i = 0; i < n; i++) {
     const inv = history[paired.invokePos[i]];
     const f = inv.f;
-    if (f !== 'send' && f !== 'poll' && f !== 'assign') {
+    if (f !== 'send' && f !== 'poll' && f !== 'assign' && !GROUP_OPS.has(f)) {
       throw new HistoryInputError(
         `operation f=${f} at history index ${inv.index} is not part of the ${model} model (it knows send, poll, ` +
           `assign)`,
       );
     }
     const outcome = paired.outcome[i];
-    if (f === 'assign' || (f === 'poll' && outcome !== OUTCOME_OK) || (f === 'send' && outcome === OUTCOME_FAIL)) {
+    if (
+      f === 'assign' ||
+      GROUP_OPS.has(f) ||
+      (f === 'poll' && outcome !== OUTCOME_OK) ||
+      (f === 'send' && outcome === OUTCOME_FAIL)
+    ) {
       gid[i] = -1;
       dropped++;
       continue;

@@ -20,6 +20,7 @@ import type { Operation } from '../ops.ts';
 import { HistoryInputError } from '../errors.ts';
 import { COMPARE_FAILED } from '../readers/etcd-log.ts';
 import type { HistoryEvent, PollValue, SendValue } from '../history.ts';
+import { GROUP_OPS } from '../history.ts';
 import { NEVER_RETURNS, type CompiledPartition } from './partition.ts';
 
 export type ModelName = 'log' | 'log-strict' | 'register' | 'cas-register' | 'kv';
@@ -642,7 +643,7 @@ const KV_FS = new Set(['get', 'put', 'append', 'read', 'write', 'cas']);
 /** Is this operation left out of the search (it cannot constrain or affect the state)? */
 function dropped(model: ModelName, op: Operation): boolean {
   if (model === 'log' || model === 'log-strict') {
-    if (op.f === 'assign') return true;
+    if (op.f === 'assign' || GROUP_OPS.has(op.f)) return true;
     if (op.f === 'poll') return op.outcome !== 'ok';
     return op.outcome === 'fail';
   }
@@ -660,7 +661,7 @@ function modelFs(model: ModelName): ReadonlySet<string> {
     case 'kv':
       return KV_FS;
     default:
-      return new Set(['send', 'poll', 'assign']);
+      return new Set(['send', 'poll', 'assign', ...GROUP_OPS]);
   }
 }
 

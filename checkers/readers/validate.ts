@@ -5,7 +5,7 @@
 // operations carry the value shapes of checkers/history.ts or Jepsen's Kafka workload
 // (micro-op lists; integer keys). Events are re-indexed densely in file order.
 
-import type { HistoryEvent, OpType } from '../history.ts';
+import { GROUP_OPS, type HistoryEvent, type OpType } from '../history.ts';
 import { HistoryInputError } from '../errors.ts';
 
 const OP_TYPES: ReadonlySet<string> = new Set(['invoke', 'ok', 'fail', 'info']);
@@ -78,11 +78,68 @@ function jepsenShapeError(f: string, value: readonly unknown[]): string | undefi
   return undefined;
 }
 
+/** A `{topic, partition}` (and, with `offset`, its offset: required, or int/null in fetch results). */
+function groupPartitionError(f: string, x: unknown, offset: 'none' | 'required' | 'nullable'): string | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return `${f}: ${describe(x)} is not {topic, partition}`;
+  const v = x as Record<string, unknown>;
+  if (typeof v.topic !== 'string') return `${f}: each partition needs a string "topic"`;
+  if (!isNonNegInt(v.partition)) return `${f}: each partition needs an integer "partition" >= 0`;
+  if (offset === 'required' && !isNonNegInt(v.offset)) return `${f}: each offset must be an integer >= 0`;
+  if (offset === 'nullable' && v.offset !== undefined && v.offset !== null && !isNonNegInt(v.offset)) {
+    return `${f}: each offset must be an integer >= 0 or null`;
+  }
+  if (v.leaderEpoch !== undefined && v.leaderEpoch !== null && !Number.isInteger(v.leaderEpoch)) {
+    return `${f}: "leaderEpoch" must be an integer`;
+  }
+  return undefined;
+}
+
+/** Group operations (checkers/history.ts): subscribe, assignment, commit, fetch-offsets, reset-offsets, leave. */
+function groupShapeError(f: string, value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `${f} value must be an object with a "group", got ${describe(value)}`;
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v.group !== 'string') return `${f} value needs a string "group"`;
+  if (v.member !== undefined && typeof v.member !== 'string') return `${f} "member" must be a string`;
+  switch (f) {
+    case 'subscribe':
+      return Array.isArray(v.topics) && v.topics.every((t) => typeof t === 'string')
+        ? undefined
+        : `subscribe value needs "topics", a list of strings`;
+    case 'leave':
+      return undefined;
+    case 'assignment': {
+      if (typeof v.member !== 'string') return `assignment value needs a string "member"`;
+      if (!Number.isInteger(v.generation)) return `assignment value needs an integer "generation"`;
+      if (!Array.isArray(v.partitions)) return `assignment value needs "partitions", a list of {topic, partition}`;
+      for (const x of v.partitions) {
+        const e = groupPartitionError(f, x, 'none');
+        if (e !== undefined) return e;
+      }
+      return undefined;
+    }
+    default: {
+      if (f === 'commit' && v.generation !== undefined && !Number.isInteger(v.generation)) {
+        return `commit "generation" must be an integer`;
+      }
+      if (!Array.isArray(v.offsets)) return `${f} value needs "offsets", a list of {topic, partition, offset}`;
+      const mode = f === 'fetch-offsets' ? 'nullable' : 'required';
+      for (const x of v.offsets) {
+        const e = groupPartitionError(f, x, mode);
+        if (e !== undefined) return e;
+      }
+      return undefined;
+    }
+  }
+}
+
 /** Checks the Kafka value shapes; returns an error message or undefined. */
 function kafkaShapeError(type: OpType, f: string, value: unknown): string | undefined {
   const jepsen = f === 'send' || f === 'poll' || f === 'txn' || f === 'assign' || f === 'subscribe';
   if (jepsen && Array.isArray(value)) return jepsenShapeError(f, value);
   if (f === 'txn') return `txn value must be a list of micro-ops, got ${describe(value)}`;
+  if (GROUP_OPS.has(f)) return groupShapeError(f, value);
   if (f !== 'send' && f !== 'poll' && f !== 'assign') return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `${f} value must be an object with topic and partition, got ${describe(value)}`;

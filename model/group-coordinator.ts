@@ -1,0 +1,595 @@
+// The group coordinator of one `__consumer_offsets` partition, classic protocol (issue 15):
+// the state machine of Kafka's GroupCoordinatorShard with GroupMetadataManager (classic
+// groups: JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and OffsetMetadataManager
+// (OffsetCommit, OffsetFetch), as the runtime (CoordinatorRuntime) drives it:
+// - A request yields records to append to the partition and a response. Responses that
+//   depend on a write (SyncGroup of the leader, OffsetCommit) are answered only once the
+//   records are committed (the partition's HW passed them: CoordinatorRuntime completes a
+//   write's future at `onHighWatermarkUpdated`); the host calls `advanceCommitted(hw)`.
+// - OffsetFetch reads the committed offsets only (OffsetMetadataManager.fetchOffsets at
+//   `lastCommittedOffset`); OffsetCommit validates against the latest in-memory group
+//   (ClassicGroup.validateOffsetCommit).
+// - A new leader of the partition loads its log (`load`: CoordinatorLoaderImpl replays every
+//   record; GroupMetadataManager.onLoaded reschedules each member's heartbeat) and answers
+//   COORDINATOR_LOAD_IN_PROGRESS until then; a resigning one fails its pending writes
+//   NOT_COORDINATOR (`unload`).
+// Assumes: dynamic members only (no group.instance.id), one protocol (the client's assignor
+// name), member ids handed out by the coordinator (KIP-394: MEMBER_ID_REQUIRED first). The
+// host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Not yet hosted by brokers.
+
+type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
+
+export type GroupError =
+  | 'NONE'
+  | 'MEMBER_ID_REQUIRED'
+  | 'UNKNOWN_MEMBER_ID'
+  | 'ILLEGAL_GENERATION'
+  | 'REBALANCE_IN_PROGRESS'
+  | 'COORDINATOR_LOAD_IN_PROGRESS'
+  | 'NOT_COORDINATOR';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** The records of `__consumer_offsets` (GroupCoordinatorRecordHelpers). */
+export type GroupRecord =
+  | {
+      type: 'GroupMetadata';
+      group: string;
+      generation: number;
+      leader: string | null;
+      members: Array<{
+        memberId: string;
+        sessionTimeoutMs: number;
+        rebalanceTimeoutMs: number;
+        assignment: TopicPartition[];
+      }>;
+    }
+  | { type: 'OffsetCommit'; group: string; topic: string; partition: number; offset: number; leaderEpoch: number };
+
+export type GroupRequest =
+  | { type: 'JoinGroup'; group: string; memberId: string; sessionTimeoutMs: number; rebalanceTimeoutMs: number }
+  | {
+      type: 'SyncGroup';
+      group: string;
+      memberId: string;
+      generation: number;
+      assignments?: Map<string, TopicPartition[]>;
+    }
+  | { type: 'Heartbeat'; group: string; memberId: string; generation: number }
+  | { type: 'LeaveGroup'; group: string; memberId: string }
+  | {
+      type: 'OffsetCommit';
+      group: string;
+      memberId: string;
+      generation: number;
+      offsets: Array<TopicPartition & { offset: number; leaderEpoch: number }>;
+    }
+  | { type: 'OffsetFetch'; group: string; partitions: TopicPartition[] };
+
+export type GroupResponse =
+  | {
+      type: 'JoinGroup';
+      error: GroupError;
+      memberId: string;
+      generation: number;
+      leader: string | null;
+      members: string[];
+    }
+  | { type: 'SyncGroup'; error: GroupError; assignment: TopicPartition[] }
+  | { type: 'Heartbeat'; error: GroupError }
+  | { type: 'LeaveGroup'; error: GroupError }
+  | { type: 'OffsetCommit'; error: GroupError }
+  | {
+      type: 'OffsetFetch';
+      error: GroupError;
+      offsets: Array<TopicPartition & { offset: number; leaderEpoch: number }>;
+    };
+
+/** A response for the request the host tagged `token`. */
+export interface Reply {
+  token: number;
+  response: GroupResponse;
+}
+
+/**
+ * What a request or a timer asks of the host: replies to send now, and records to append
+ * (then `appended(endOffset, effect)`) whose `afterCommit` replies, and `onCommit`'s, go out
+ * once the records are committed.
+ */
+export interface Effect {
+  records: GroupRecord[];
+  replies: Reply[];
+  afterCommit: Reply[];
+  onCommit?: () => Reply[];
+}
+
+interface Member {
+  id: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  assignment: TopicPartition[];
+  /** The pending JoinGroup's token (ClassicGroupMember.isAwaitingJoin), or -1. */
+  joinToken: number;
+  /** The pending SyncGroup's token (isAwaitingSync), or -1. */
+  syncToken: number;
+  heartbeatDeadlineUs: number;
+}
+
+interface Group {
+  id: string;
+  state: GroupState;
+  generation: number;
+  leader: string | null;
+  members: Map<string, Member>;
+  /** KIP-394: ids handed out with MEMBER_ID_REQUIRED, not yet joined, with their deadline. */
+  pending: Map<string, number>;
+  /** Members of the generation that have not sent SyncGroup yet (ClassicGroup.pendingSyncMembers). */
+  pendingSync: Set<string>;
+  joinDeadlineUs: number;
+  syncDeadlineUs: number;
+  /** The committed offsets (what OffsetFetch sees). */
+  offsets: Map<string, { offset: number; leaderEpoch: number }>;
+}
+
+interface PendingWrite {
+  /** Offset of the last record of the write in the partition's log. */
+  endOffset: number;
+  replies: Reply[];
+  records: GroupRecord[];
+  /** Runs when committed (SyncGroup: the assignment becomes the group's). */
+  onCommit?: () => Reply[];
+}
+
+export interface CoordinatorConfig {
+  'group.initial.rebalance.delay.ms': number;
+}
+
+const NEVER = Number.POSITIVE_INFINITY;
+const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
+
+export class GroupCoordinatorShard {
+  private readonly groups = new Map<string, Group>();
+  private pendingWrites: PendingWrite[] = [];
+  private loaded = false;
+  private nextMemberId = 0;
+  /** Figures for code probes and tests. */
+  readonly stats = { rebalances: 0, generationFenced: 0, loads: 0, commitsRejected: 0 };
+
+  constructor(
+    /** The `__consumer_offsets` partition and this leadership's epoch: member ids carry them. */
+    readonly partition: number,
+    readonly leaderEpoch: number,
+    private readonly config: CoordinatorConfig,
+  ) {}
+
+  isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** CoordinatorLoaderImpl: replays the partition's records, then serves (heartbeats rescheduled). */
+  load(records: ReadonlyArray<{ offset: number; record: GroupRecord }>, highWatermark: number, nowUs: number): void {
+    // the group metadata of the whole log, the offsets up to the HW (the rest as they commit)
+    for (const { offset, record } of records) {
+      if (offset < highWatermark || record.type === 'GroupMetadata') this.replay(record, nowUs);
+      else this.pendingWrites.push({ endOffset: offset, replies: [], records: [record] });
+    }
+    this.loaded = true;
+    this.stats.loads++;
+  }
+
+  /** Resigned leadership: pending writes fail NOT_COORDINATOR; the shard is discarded. */
+  unload(): Reply[] {
+    const replies = this.pendingWrites.flatMap((w) =>
+      w.replies.map((r) => ({ token: r.token, response: failed(r.response) })),
+    );
+    // GroupMetadataManager.onUnloaded: pending JoinGroup and SyncGroup answers NOT_COORDINATOR
+    for (const g of this.groups.values()) {
+      for (const m of g.members.values()) {
+        if (m.joinToken >= 0) replies.push({ token: m.joinToken, response: joinError('NOT_COORDINATOR', '') });
+        if (m.syncToken >= 0) replies.push({ token: m.syncToken, response: syncError('NOT_COORDINATOR') });
+        m.joinToken = -1;
+        m.syncToken = -1;
+      }
+    }
+    this.pendingWrites = [];
+    this.loaded = false;
+    return replies;
+  }
+
+  /** The partition's HW moved: writes below it are committed and answered. */
+  advanceCommitted(highWatermark: number, nowUs: number): Reply[] {
+    const out: Reply[] = [];
+    while (this.pendingWrites.length > 0 && this.pendingWrites[0].endOffset < highWatermark) {
+      const w = this.pendingWrites.shift()!;
+      for (const r of w.records) this.replay(r, nowUs);
+      out.push(...w.replies);
+      if (w.onCommit !== undefined) out.push(...w.onCommit());
+    }
+    return out;
+  }
+
+  /** The host appended this effect's records, the last at `endOffset`; its commit replies wait. */
+  appended(endOffset: number, effect: Effect): void {
+    this.pendingWrites.push({
+      endOffset,
+      replies: effect.afterCommit,
+      records: effect.records,
+      onCommit: effect.onCommit,
+    });
+  }
+
+  /** Applies a committed record (load, and own writes once committed). */
+  private replay(record: GroupRecord, nowUs: number): void {
+    const g = this.group(record.group);
+    if (record.type === 'OffsetCommit') {
+      g.offsets.set(tpKey(record), { offset: record.offset, leaderEpoch: record.leaderEpoch });
+      return;
+    }
+    if (this.loaded) return; // GroupMetadata committing later: the in-memory group is already ahead
+    g.generation = record.generation;
+    g.leader = record.leader;
+    g.members.clear();
+    for (const m of record.members) {
+      g.members.set(m.memberId, {
+        id: m.memberId,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        assignment: m.assignment,
+        joinToken: -1,
+        syncToken: -1,
+        heartbeatDeadlineUs: nowUs + m.sessionTimeoutMs * 1000,
+      });
+    }
+    g.state = g.members.size === 0 ? 'Empty' : 'Stable';
+  }
+
+  private group(id: string): Group {
+    let g = this.groups.get(id);
+    if (g === undefined) {
+      g = {
+        id,
+        state: 'Empty',
+        generation: 0,
+        leader: null,
+        members: new Map(),
+        pending: new Map(),
+        pendingSync: new Set(),
+        joinDeadlineUs: NEVER,
+        syncDeadlineUs: NEVER,
+        offsets: new Map(),
+      };
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  /** A group's state, for views and invariants. */
+  describe(id: string): Readonly<Group> | undefined {
+    return this.groups.get(id);
+  }
+
+  /** Handles one request; `token` names it in the replies. */
+  handle(token: number, req: GroupRequest, nowUs: number): Effect {
+    if (!this.loaded) return now({ token, response: errorResponse(req, 'COORDINATOR_LOAD_IN_PROGRESS') });
+    switch (req.type) {
+      case 'JoinGroup':
+        return this.join(token, req, nowUs);
+      case 'SyncGroup':
+        return this.sync(token, req, nowUs);
+      case 'Heartbeat':
+        return this.heartbeat(token, req, nowUs);
+      case 'LeaveGroup':
+        return this.leave(token, req, nowUs);
+      case 'OffsetCommit':
+        return this.commit(token, req, nowUs);
+      case 'OffsetFetch':
+        return this.fetchOffsets(token, req);
+      default:
+        return unreachable(req);
+    }
+  }
+
+  /** GroupMetadataManager.classicGroupJoinToClassicGroup: new members (KIP-394) and rejoins. */
+  private join(token: number, req: Extract<GroupRequest, { type: 'JoinGroup' }>, nowUs: number): Effect {
+    const g = this.group(req.group);
+    const replies: Reply[] = [];
+    if (req.memberId === '') {
+      const id = `member-${this.partition}-${this.leaderEpoch}-${this.nextMemberId++}`;
+      g.pending.set(id, nowUs + req.sessionTimeoutMs * 1000);
+      replies.push({ token, response: joinError('MEMBER_ID_REQUIRED', id) });
+      return now(...replies);
+    }
+    let m = g.members.get(req.memberId);
+    if (m === undefined) {
+      if (!g.pending.delete(req.memberId)) return now({ token, response: joinError('UNKNOWN_MEMBER_ID', '') });
+      m = {
+        id: req.memberId,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        assignment: [],
+        joinToken: -1,
+        syncToken: -1,
+        heartbeatDeadlineUs: NEVER,
+      };
+      g.members.set(m.id, m);
+    } else if (m.joinToken >= 0) {
+      // a retried JoinGroup replaces the pending one
+      replies.push({ token: m.joinToken, response: joinError('REBALANCE_IN_PROGRESS', m.id) });
+    }
+    m.joinToken = token;
+    m.heartbeatDeadlineUs = nowUs + m.rebalanceTimeoutMs * 1000;
+    const out: Effect = now(...replies);
+    if (g.state !== 'PreparingRebalance') merge(out, this.prepareRebalance(g, nowUs));
+    else if (this.allJoined(g)) merge(out, this.completeJoin(g, nowUs));
+    return out;
+  }
+
+  private allJoined(g: Group): boolean {
+    for (const m of g.members.values()) if (m.joinToken < 0) return false;
+    return g.pending.size === 0;
+  }
+
+  /** GroupMetadataManager.prepareRebalance: pending syncs fail, members have to rejoin. */
+  private prepareRebalance(g: Group, nowUs: number): Effect {
+    const replies: Reply[] = [];
+    if (g.state === 'CompletingRebalance') {
+      for (const m of g.members.values()) {
+        if (m.syncToken >= 0) replies.push({ token: m.syncToken, response: syncError('REBALANCE_IN_PROGRESS') });
+        m.syncToken = -1;
+      }
+    }
+    g.syncDeadlineUs = NEVER;
+    const initial = g.state === 'Empty';
+    g.state = 'PreparingRebalance';
+    this.stats.rebalances++;
+    const rebalanceTimeoutMs = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+    if (initial) g.joinDeadlineUs = nowUs + this.config['group.initial.rebalance.delay.ms'] * 1000;
+    else if (this.allJoined(g)) return merge(now(...replies), this.completeJoin(g, nowUs));
+    else g.joinDeadlineUs = nowUs + rebalanceTimeoutMs * 1000;
+    return now(...replies);
+  }
+
+  /** GroupMetadataManager.completeClassicGroupJoin: members that did not rejoin are dropped. */
+  private completeJoin(g: Group, nowUs: number): Effect {
+    g.joinDeadlineUs = NEVER;
+    const replies: Reply[] = [];
+    for (const m of [...g.members.values()]) if (m.joinToken < 0) g.members.delete(m.id);
+    if (g.leader === null || !g.members.has(g.leader)) g.leader = g.members.keys().next().value ?? null;
+    g.generation++;
+    g.pendingSync.clear();
+    if (g.members.size === 0) {
+      g.state = 'Empty';
+      g.leader = null;
+      return { records: [this.metadataRecord(g, new Map())], replies, afterCommit: [] };
+    }
+    g.state = 'CompletingRebalance';
+    const ids = [...g.members.keys()];
+    for (const m of g.members.values()) {
+      const members = m.id === g.leader ? ids : [];
+      const response: GroupResponse = {
+        type: 'JoinGroup',
+        error: 'NONE',
+        memberId: m.id,
+        generation: g.generation,
+        leader: g.leader,
+        members,
+      };
+      replies.push({ token: m.joinToken, response });
+      m.joinToken = -1;
+      m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
+      g.pendingSync.add(m.id);
+    }
+    const rebalanceTimeoutMs = Math.max(...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+    g.syncDeadlineUs = nowUs + rebalanceTimeoutMs * 1000;
+    return now(...replies);
+  }
+
+  private metadataRecord(g: Group, assignment: ReadonlyMap<string, TopicPartition[]>): GroupRecord {
+    const members = [...g.members.values()].map((m) => ({
+      memberId: m.id,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      assignment: assignment.get(m.id) ?? [],
+    }));
+    return { type: 'GroupMetadata', group: g.id, generation: g.generation, leader: g.leader, members };
+  }
+
+  /** Validation of a member and its generation (ClassicGroup.validateMember, validateSyncGroup). */
+  private memberError(g: Group, memberId: string, generation: number): GroupError {
+    if (!g.members.has(memberId)) return 'UNKNOWN_MEMBER_ID';
+    if (generation !== g.generation) {
+      this.stats.generationFenced++;
+      return 'ILLEGAL_GENERATION';
+    }
+    return 'NONE';
+  }
+
+  /** GroupMetadataManager.classicGroupSyncToClassicGroup: the leader's assignment is written first. */
+  private sync(token: number, req: Extract<GroupRequest, { type: 'SyncGroup' }>, nowUs: number): Effect {
+    const g = this.group(req.group);
+    const error = g.members.size === 0 ? 'UNKNOWN_MEMBER_ID' : this.memberError(g, req.memberId, req.generation);
+    if (error !== 'NONE') return now({ token, response: syncError(error) });
+    const m = g.members.get(req.memberId)!;
+    if (g.state === 'PreparingRebalance') return now({ token, response: syncError('REBALANCE_IN_PROGRESS') });
+    if (g.state === 'Stable') {
+      g.pendingSync.delete(m.id);
+      return now({ token, response: { type: 'SyncGroup', error: 'NONE', assignment: m.assignment } });
+    }
+    m.syncToken = token;
+    m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
+    g.pendingSync.delete(m.id);
+    if (m.id !== g.leader) return now();
+    const assignment = req.assignments ?? new Map<string, TopicPartition[]>();
+    const generation = g.generation;
+    const record = this.metadataRecord(g, assignment);
+    // Once committed, and only if the group is still in this generation's CompletingRebalance,
+    // the group is Stable and every member gets its assignment (setAndPropagateAssignment).
+    const onCommit = (): Reply[] => {
+      if (g.state !== 'CompletingRebalance' || g.generation !== generation) return [];
+      g.state = 'Stable';
+      g.syncDeadlineUs = NEVER;
+      const replies: Reply[] = [];
+      for (const x of g.members.values()) {
+        x.assignment = assignment.get(x.id) ?? [];
+        if (x.syncToken >= 0)
+          replies.push({
+            token: x.syncToken,
+            response: { type: 'SyncGroup', error: 'NONE', assignment: x.assignment },
+          });
+        x.syncToken = -1;
+      }
+      return replies;
+    };
+    return { records: [record], replies: [], afterCommit: [], onCommit };
+  }
+
+  /** GroupMetadataManager.classicGroupHeartbeatToClassicGroup. */
+  private heartbeat(token: number, req: Extract<GroupRequest, { type: 'Heartbeat' }>, nowUs: number): Effect {
+    const g = this.group(req.group);
+    const error = this.memberError(g, req.memberId, req.generation);
+    const reply = (e: GroupError): Effect => now({ token, response: { type: 'Heartbeat', error: e } });
+    if (error !== 'NONE') return reply(error);
+    const m = g.members.get(req.memberId)!;
+    m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
+    return reply(g.state === 'PreparingRebalance' ? 'REBALANCE_IN_PROGRESS' : 'NONE');
+  }
+
+  /** GroupMetadataManager.classicGroupLeaveToClassicGroup: the member goes, the group rebalances. */
+  private leave(token: number, req: Extract<GroupRequest, { type: 'LeaveGroup' }>, nowUs: number): Effect {
+    const g = this.group(req.group);
+    const m = g.members.get(req.memberId);
+    const out: Effect = now({ token, response: { type: 'LeaveGroup', error: m ? 'NONE' : 'UNKNOWN_MEMBER_ID' } });
+    if (m !== undefined) merge(out, this.removeMember(g, m, nowUs));
+    return out;
+  }
+
+  /** GroupMetadataManager.removeMemberAndUpdateClassicGroup. */
+  private removeMember(g: Group, m: Member, nowUs: number): Effect {
+    const out: Effect = now();
+    if (m.joinToken >= 0) out.replies.push({ token: m.joinToken, response: joinError('UNKNOWN_MEMBER_ID', '') });
+    if (m.syncToken >= 0) out.replies.push({ token: m.syncToken, response: syncError('UNKNOWN_MEMBER_ID') });
+    g.members.delete(m.id);
+    g.pendingSync.delete(m.id);
+    if (g.state === 'Stable' || g.state === 'CompletingRebalance') merge(out, this.prepareRebalance(g, nowUs));
+    else if (g.state === 'PreparingRebalance' && this.allJoined(g)) merge(out, this.completeJoin(g, nowUs));
+    return out;
+  }
+
+  /** OffsetMetadataManager.commitOffset after ClassicGroup.validateOffsetCommit. */
+  private commit(token: number, req: Extract<GroupRequest, { type: 'OffsetCommit' }>, nowUs: number): Effect {
+    const g = this.group(req.group);
+    let error: GroupError = 'NONE';
+    if (req.generation < 0 && g.state === 'Empty') error = 'NONE';
+    else if (req.generation < 0 && req.memberId === '') error = 'UNKNOWN_MEMBER_ID';
+    else error = this.memberError(g, req.memberId, req.generation);
+    if (error === 'NONE' && g.state === 'CompletingRebalance') error = 'REBALANCE_IN_PROGRESS';
+    if (error !== 'NONE') {
+      this.stats.commitsRejected++;
+      return now({ token, response: { type: 'OffsetCommit', error } });
+    }
+    // the offset commit keeps the session alive in Stable and PreparingRebalance
+    const m = g.members.get(req.memberId);
+    if (m !== undefined) m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
+    const records: GroupRecord[] = req.offsets.map((o) => ({ type: 'OffsetCommit', group: g.id, ...o }));
+    return { records, replies: [], afterCommit: [{ token, response: { type: 'OffsetCommit', error: 'NONE' } }] };
+  }
+
+  /** OffsetMetadataManager.fetchOffsets: the committed offsets (-1: none). */
+  private fetchOffsets(token: number, req: Extract<GroupRequest, { type: 'OffsetFetch' }>): Effect {
+    const g = this.groups.get(req.group);
+    const offsets = req.partitions.map((tp) => {
+      const c = g?.offsets.get(tpKey(tp));
+      return { ...tp, offset: c?.offset ?? -1, leaderEpoch: c?.leaderEpoch ?? -1 };
+    });
+    return now({ token, response: { type: 'OffsetFetch', error: 'NONE', offsets } });
+  }
+
+  /** The earliest deadline of any group (heartbeat, join, sync), µs. */
+  nextDeadlineUs(): number {
+    let t = NEVER;
+    for (const g of this.groups.values()) {
+      t = Math.min(t, g.joinDeadlineUs, g.syncDeadlineUs, ...g.pending.values());
+      for (const m of g.members.values()) t = Math.min(t, m.heartbeatDeadlineUs);
+    }
+    return t;
+  }
+
+  /** Fires every deadline due at `nowUs`: session expiry, join completion, sync expiry. */
+  expire(nowUs: number): Effect {
+    const out: Effect = now();
+    for (const g of this.groups.values()) {
+      for (const [id, t] of g.pending) if (t <= nowUs) g.pending.delete(id);
+      for (const m of [...g.members.values()]) {
+        if (m.heartbeatDeadlineUs <= nowUs && g.members.has(m.id)) merge(out, this.removeMember(g, m, nowUs));
+      }
+      if (g.joinDeadlineUs <= nowUs && g.state === 'PreparingRebalance') merge(out, this.completeJoin(g, nowUs));
+      if (g.syncDeadlineUs <= nowUs && g.state === 'CompletingRebalance') {
+        // GroupMetadataManager.expirePendingSync: members that did not sync are removed
+        g.syncDeadlineUs = NEVER;
+        for (const id of [...g.pendingSync]) {
+          const m = g.members.get(id);
+          if (m !== undefined) merge(out, this.removeMember(g, m, nowUs));
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function merge(into: Effect, more: Effect): Effect {
+  into.records.push(...more.records);
+  into.replies.push(...more.replies);
+  into.afterCommit.push(...more.afterCommit);
+  if (more.onCommit !== undefined) {
+    const first = into.onCommit;
+    const second = more.onCommit;
+    into.onCommit = first === undefined ? second : () => [...first(), ...second()];
+  }
+  return into;
+}
+
+/** Replies to send now, nothing to write. */
+function now(...replies: Reply[]): Effect {
+  return { records: [], replies, afterCommit: [] };
+}
+
+function joinError(error: GroupError, memberId: string): GroupResponse {
+  return { type: 'JoinGroup', error, memberId, generation: -1, leader: null, members: [] };
+}
+
+function syncError(error: GroupError): GroupResponse {
+  return { type: 'SyncGroup', error, assignment: [] };
+}
+
+/** The same response with NOT_COORDINATOR (a write that never committed here). */
+function failed(r: GroupResponse): GroupResponse {
+  return errorResponseOfType(r.type, 'NOT_COORDINATOR');
+}
+
+function errorResponse(req: GroupRequest, error: GroupError): GroupResponse {
+  return errorResponseOfType(req.type, error);
+}
+
+function errorResponseOfType(type: GroupResponse['type'], error: GroupError): GroupResponse {
+  switch (type) {
+    case 'JoinGroup':
+      return joinError(error, '');
+    case 'SyncGroup':
+      return syncError(error);
+    case 'Heartbeat':
+    case 'LeaveGroup':
+    case 'OffsetCommit':
+      return { type, error };
+    case 'OffsetFetch':
+      return { type, error, offsets: [] };
+    default:
+      return unreachable(type);
+  }
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
