@@ -165,6 +165,8 @@ function retargetedArb(a: FaultAction, shape: Shape): fc.Arbitrary<FaultAction> 
       );
     case 'controller-crash':
       return outageMsArb().map((downMs): FaultAction => ({ ...a, downMs }));
+    case 'controller-power-loss':
+      return fc.record({ downMs: outageMsArb(), tornTail: fc.boolean() }).map((r): FaultAction => ({ ...a, ...r }));
     case 'rolling-restart':
       return fc.integer({ min: 100, max: 5_000 }).map((downMs): FaultAction => ({ ...a, downMs }));
     case 'leader-election':
