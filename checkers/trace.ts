@@ -60,6 +60,16 @@ export type TimelineEvent =
       isr: number[];
       elr: number[];
     }
+  /** A KRaft controller voter's Raft role, epoch, known leader or high watermark changed. */
+  | {
+      t: number;
+      kind: 'quorum';
+      node: number;
+      role: 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+      epoch: number;
+      leaderId: number;
+      hw: number;
+    }
   /** A fault began or ended (id matches TraceFault.id). */
   | { t: number; kind: 'fault'; phase: 'start' | 'end'; id: number; description: string };
 
@@ -105,6 +115,8 @@ export interface Trace {
   /** How the run ended: ok, violation, stuck, crash. */
   outcome: string;
   timeline: TimelineEvent[];
+  /** The KRaft cluster id kafka-metadata-quorum.sh prints (stable per seed); absent in older traces. */
+  clusterId?: string;
   /** Broker ids and client process ids with display names. */
   nodes: Array<{ id: number; name: string; role: 'broker' | 'controller' | 'producer' | 'consumer' | 'other' }>;
   /** The one command that reproduces this run. */

@@ -22,6 +22,7 @@ import { TOPIC, type ScenarioInput } from '../scenarios/input.ts';
 import { runScenario } from '../driver/run.ts';
 import { DEFAULT_DEPS_MODULE, loadDeps, sealTrace } from '../campaign/tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
+import { quorumStatusLines, type VoterAt } from '../reports/quorum-status.ts';
 
 const DEFAULT_DEMO_SEED = 1;
 const DEFAULT_OUT = 'gregor-out';
@@ -42,7 +43,7 @@ and writes the run's HTML report and trace.
 
 /** The demo's input: the classic shape, a steady producer, one kill of the leader. */
 const DEMO_INPUT: ScenarioInput = {
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, timing: {} },
+  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, controllers: 3, timing: {} },
   workload: { producers: 1, consumers: 1, sends: 600, keys: 0, sendIntervalMs: 100, pollIntervalMs: 50 },
   faults: [
     {
@@ -81,6 +82,32 @@ export function kafkaTopicsDescribe(
     );
   }
   return lines.join('\n');
+}
+
+/** `kafka-metadata-quorum.sh describe --status` at `atUs`, from the voters' 'quorum' and 'node' events. */
+function quorumStatusAt(trace: Trace, atUs: number): string[] {
+  const voters: VoterAt[] = [];
+  const up = new Map<number, boolean>();
+  for (const e of trace.timeline) if (e.kind === 'node' && e.t <= atUs) up.set(e.node, e.state === 'up');
+  for (const n of trace.nodes.filter((x) => x.role === 'controller')) {
+    let last: Extract<TimelineEvent, { kind: 'quorum' }> | undefined;
+    for (const e of trace.timeline) if (e.kind === 'quorum' && e.node === n.id && e.t <= atUs) last = e;
+    const base = { id: n.id, up: up.get(n.id) === true };
+    voters.push(
+      last === undefined
+        ? { ...base, role: 'unattached', epoch: 0, leaderId: -1, hw: 0, sinceUs: 0 }
+        : { ...base, role: last.role, epoch: last.epoch, leaderId: last.leaderId, hw: last.hw, sinceUs: last.t },
+    );
+  }
+  const observers = trace.nodes.filter((x) => x.role === 'broker' && up.get(x.id) === true).map((x) => x.id);
+  const leader = voters.find((v) => v.up && v.role === 'leader');
+  const leaderHws: Array<[number, number]> = [];
+  for (const e of trace.timeline)
+    if (e.kind === 'quorum' && e.node === leader?.id && e.t <= atUs && e.role === 'leader') leaderHws.push([e.t, e.hw]);
+  return [
+    '$ kafka-metadata-quorum.sh --bootstrap-controller localhost:9093 describe --status',
+    ...quorumStatusLines(trace.clusterId ?? '', voters, observers, atUs, leaderHws),
+  ];
 }
 
 /** The controller's record of partition 0 as it stood at `atUs` (the last change at or before it). */
@@ -143,6 +170,8 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
     '',
     `${describeCmd}        # at ${secs(killUs)}`,
     kafkaTopicsDescribe(topicId, minIsr, [before]),
+    '',
+    ...quorumStatusAt(trace, killUs - 1),
     '',
   ];
   for (const e of trace.timeline) {

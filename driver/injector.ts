@@ -196,6 +196,7 @@ export class FaultInjector {
       case 'partition':
       case 'unclean-shutdown':
       case 'producer-resequenced':
+      case 'quorum':
         return undefined;
       default:
         return assertNever(ev);

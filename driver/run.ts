@@ -27,6 +27,7 @@ import type { BuildCluster, KafkaCluster, ModelProbe } from '../model/cluster-ap
 import type { ClusterSpec, VariantName } from '../model/config.ts';
 import { PROBE_CLIENT_ID } from '../model/config.ts';
 import { clientOfProcess } from '../model/client-process.ts';
+import { topicIdOf } from '../model/topic-id.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
@@ -297,6 +298,9 @@ class SeedRun {
       case 'controlled-shutdown':
         this.snapshotDue = true;
         break;
+      case 'quorum':
+        if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+        return;
       case 'produce-ack':
       case 'alter-partition-sent':
       case 'alter-partition-applied':
@@ -664,6 +668,7 @@ function buildTrace(
     endTimeUs: sim.now(),
     outcome,
     timeline,
+    clusterId: topicIdOf(opts.seed, '__cluster_metadata'),
     nodes,
     // A named scenario's seed re-runs from the command line; a custom one only from this trace.
     command:

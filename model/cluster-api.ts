@@ -88,6 +88,18 @@ export type ModelProbe =
       isr: number[];
       elr: number[];
     }
+  /**
+   * A controller voter's Raft state changed: role, epoch, known leader, or high watermark
+   * (exactly the fields of the timeline's 'quorum' event minus `t`).
+   */
+  | {
+      kind: 'quorum';
+      node: number;
+      role: 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+      epoch: number;
+      leaderId: number;
+      hw: number;
+    }
   /** The leader completed an acks≥1 produce whose last offset is `offset`. */
   | { kind: 'produce-ack'; broker: number; topic: string; partition: number; offset: number }
   /** A leader sent AlterPartition proposing `isr` (still in flight). */

@@ -142,6 +142,12 @@ export class RaftReplica {
   private nextVoterIndex = 0;
   private correlation = 0;
   private parked: ParkedFetch[] = [];
+  private readonly announced: { role: RaftRole | ''; epoch: number; leaderId: number; hw: number } = {
+    role: '',
+    epoch: -1,
+    leaderId: -1,
+    hw: -1,
+  };
 
   constructor(
     private readonly ctx: ModelContext,
@@ -330,6 +336,25 @@ export class RaftReplica {
     }
   }
 
+  /** Announce the new state; tell the owner when `notify`. */
+  private stateChanged(notify: boolean): void {
+    this.announce();
+    if (notify) this.host.handleStateChange();
+  }
+
+  /** The 'quorum' probe of a voter (role, epoch, leader, HW), when one of them changed. */
+  private announce(): void {
+    if (!this.params.isVoter) return;
+    const a = this.announced;
+    if (a.role === this.role && a.epoch === this.epoch && a.leaderId === this.leaderId && a.hw === this.hw) return;
+    a.role = this.role;
+    a.epoch = this.epoch;
+    a.leaderId = this.leaderId;
+    a.hw = this.hw;
+    const node = this.params.nodeId;
+    this.ctx.emit({ kind: 'quorum', node, role: this.role, epoch: this.epoch, leaderId: this.leaderId, hw: this.hw });
+  }
+
   private send(to: number, msg: RaftMessage | FetchRequest | FetchResponse): void {
     this.ctx.send(to, msg);
   }
@@ -381,7 +406,7 @@ export class RaftReplica {
     this.persist();
     if (this.params.isVoter) this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
     else this.sendObserverFetch();
-    if (announce || wasLeader) this.host.handleStateChange();
+    this.stateChanged(announce || wasLeader);
   }
 
   private becomeFollower(epoch: number, leaderId: number, announce = true): void {
@@ -399,7 +424,7 @@ export class RaftReplica {
     } else {
       this.sendObserverFetch();
     }
-    if (announce) this.host.handleStateChange();
+    this.stateChanged(announce);
   }
 
   private becomeResigned(announce: boolean): void {
@@ -407,7 +432,7 @@ export class RaftReplica {
     this.role = 'resigned';
     this.leaderId = this.params.nodeId;
     this.ctx.setTimer(this.randomElectionTimeoutUs(), { raft: 'state', gen: this.gen });
-    if (announce) this.host.handleStateChange();
+    this.stateChanged(announce);
   }
 
   /** transitionToCandidate: a new epoch, a vote for ourselves, Vote to every voter. */
@@ -427,7 +452,7 @@ export class RaftReplica {
     this.granted = new Set([this.params.nodeId]);
     this.rejected = new Set();
     codeProbe('raft-election-started');
-    this.host.handleStateChange();
+    this.stateChanged(true);
     if (this.granted.size >= this.majority) return this.becomeLeader();
     const timeoutUs = this.randomElectionTimeoutUs();
     this.electionDeadlineUs = this.ctx.now() + timeoutUs;
@@ -469,7 +494,7 @@ export class RaftReplica {
     codeProbe('raft-leader-elected');
     this.appendAsLeader({ type: 'LeaderChange', leaderId: this.params.nodeId, epoch: this.epoch });
     this.progressOf(this.params.nodeId).lastFetchUs = now;
-    this.host.handleStateChange();
+    this.stateChanged(true);
     this.flushLeader();
     if (this.params.voters.length > 1) {
       this.sendBeginQuorumEpoch();
@@ -705,6 +730,7 @@ export class RaftReplica {
     const from = this.hw;
     if (to <= from) return;
     this.hw = to;
+    this.announce();
     this.host.handleCommit(from, to);
   }
 

@@ -252,6 +252,8 @@ function emptyData(): BaseData {
     nodeEv: { t: [], node: [], up: [], cause: [] },
     rep: { t: [], b: [], tp: [], role: [], ep: [], hw: [], leo: [] },
     part: { t: [], tp: [], leader: [], ep: [], pep: [], replicas: [], isr: [], elr: [] },
+    quorum: { t: [], node: [], role: [], ep: [], leader: [], hw: [] },
+    clusterId: '',
     batches: { t: [], b: [], tp: [], first: [], n: [], ep: [] },
     verVal: [],
     cut: { v: [], t: [], why: [] },
@@ -411,6 +413,7 @@ function pushCluster(
 ): void {
   const nameOf = nodeNamer(trace);
   base.brokers = brokersOf(trace, timeline, nameOf);
+  base.clusterId = trace.clusterId ?? '';
   base.controllers = (trace.nodes ?? [])
     .filter((n) => n.role === 'controller')
     .map((n) => ({ id: n.id, name: n.name }));
@@ -418,7 +421,7 @@ function pushCluster(
   for (const e of timeline) pushTimelineEvent(e, base, strings, tps.index, lastHwLeo);
   pushRecordCopies(base, logs, strings, tps.ids);
   base.faults = faultsOf(trace, timeline);
-  for (const key of ['nodeEv', 'rep', 'part', 'batches', 'trunc', 'faultEv'] as const) {
+  for (const key of ['nodeEv', 'rep', 'part', 'quorum', 'batches', 'trunc', 'faultEv'] as const) {
     (base[key] as { t: Col }).t = deltaEncode((base[key] as { t: Col }).t);
   }
 }
@@ -509,6 +512,14 @@ const TIMELINE_COLUMNS: {
     ...rest: Parameters<TimelineSink> extends [unknown, ...infer R] ? R : never
   ) => void;
 } = {
+  quorum: (e, d, strings) => {
+    d.quorum.t.push(e.t);
+    d.quorum.node.push(e.node);
+    d.quorum.role.push(strings.id(e.role));
+    d.quorum.ep.push(e.epoch);
+    d.quorum.leader.push(e.leaderId);
+    d.quorum.hw.push(e.hw);
+  },
   node: (e, d, strings) => {
     d.nodeEv.t.push(e.t);
     d.nodeEv.node.push(e.node);

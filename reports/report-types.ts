@@ -75,6 +75,10 @@ export interface ReportData {
   nodeEv: { t: Col; node: Col; up: Col; cause: Col };
   rep: { t: Col; b: Col; tp: Col; role: Col; ep: Col; hw: Col; leo: Col };
   part: { t: Col; tp: Col; leader: Col; ep: Col; pep: Col; replicas: Col; isr: Col; elr: Col };
+  /** The cluster id kafka-metadata-quorum.sh prints ('' when the trace has none). */
+  clusterId: string;
+  /** KRaft controller voters' Raft state changes: node id, role (string id), epoch, leader id, HW. */
+  quorum: { t: Col; node: Col; role: Col; ep: Col; leader: Col; hw: Col };
   batches: { t: Col; b: Col; tp: Col; first: Col; n: Col; ep: Col };
   /** Value (string id) of each record copy, in batch order. */
   verVal: Col;

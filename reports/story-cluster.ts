@@ -208,6 +208,8 @@ class ClusterStory {
         return this.onAppend(e);
       case 'truncate':
         return this.onTruncate(e);
+      case 'quorum':
+        return;
       default: {
         const never: never = e;
         return never;

@@ -356,6 +356,8 @@ export class RecordStory {
         return this.onAppend(e);
       case 'truncate':
         return this.onTruncate(e);
+      case 'quorum':
+        return;
       default: {
         const never: never = e;
         return never;

@@ -162,6 +162,7 @@ function decode(d: ReportData) {
   const vers = decodeVersions(d);
   const partT = undelta(d.part.t);
   const nodeT = undelta(d.nodeEv.t);
+  const quorumT = undelta(d.quorum?.t ?? []);
   const faultEvT = undelta(d.faultEv.t);
   const stops = changeTimes(d, [reps.repT, partT, nodeT, reps.truncT, faultEvT, vers.batchT], ops);
   return {
@@ -176,6 +177,8 @@ function decode(d: ReportData) {
     partBy: grouped(d.part.tp),
     nodeT,
     nodeBy: grouped(d.nodeEv.node),
+    quorumT,
+    quorumBy: grouped(d.quorum?.node ?? []),
     stops,
   };
 }

@@ -7,7 +7,19 @@
 import { byId, el } from './dom.ts';
 import { refreshDump, renderDump, renderDumpTabs, scrollDumpTo } from './dumplog.ts';
 import { leaderDisagreements } from './leaders.ts';
-import { M, ROLE, focusCopyAt, listOf, lowerBound, nodeStateAt, partitionAt, replicaAt } from './model.ts';
+import {
+  M,
+  ROLE,
+  focusCopyAt,
+  lastAtOrBefore,
+  listOf,
+  lowerBound,
+  nodeStateAt,
+  partitionAt,
+  replicaAt,
+  str,
+} from './model.ts';
+import { quorumStatusLines, type VoterAt } from '../quorum-status.ts';
 import { actions, ui } from './state.ts';
 import { fmtTime, quote } from './text.ts';
 
@@ -55,6 +67,34 @@ function renderDescribe(): void {
     pre.appendChild(el('span', 'note', '# the controller is down: this is the last metadata it committed\n'));
   }
   for (const s of leaderDisagreements(ui.curTp, ui.scrubT)) pre.appendChild(el('span', 'note', `# ${s}\n`));
+  renderQuorumStatus(pre);
+}
+
+/** kafka-metadata-quorum.sh describe --status at the scrubber's moment (runs with Raft events). */
+function renderQuorumStatus(pre: HTMLElement): void {
+  if (M.quorumBy.size === 0) return;
+  const q = M.data.quorum;
+  const voters: VoterAt[] = M.data.controllers.map((c) => {
+    const rows = M.quorumBy.get(c.id) ?? [];
+    const k = lastAtOrBefore(rows, M.quorumT, ui.scrubT);
+    const up = nodeStateAt(c.id, ui.scrubT).up;
+    if (k < 0) return { id: c.id, up, role: 'unattached', epoch: 0, leaderId: -1, hw: 0, sinceUs: 0 };
+    const r = rows[k];
+    const role = str(q.role[r]) ?? 'unattached';
+    return { id: c.id, up, role, epoch: q.ep[r], leaderId: q.leader[r], hw: q.hw[r], sinceUs: M.quorumT[r] };
+  });
+  const observers = M.data.brokers.map((b) => b.id);
+  pre.appendChild(
+    el('span', 'prompt', '\n$ kafka-metadata-quorum.sh --bootstrap-controller localhost:9093 describe --status\n'),
+  );
+  const leader = voters.find((v) => v.up && v.role === 'leader');
+  const leaderHws: Array<[number, number]> = [];
+  for (const r of M.quorumBy.get(leader?.id ?? -1) ?? []) {
+    if (M.quorumT[r] > ui.scrubT) break;
+    if (str(q.role[r]) === 'leader') leaderHws.push([M.quorumT[r], q.hw[r]]);
+  }
+  const lines = quorumStatusLines(M.data.clusterId, voters, observers, ui.scrubT, leaderHws);
+  for (const line of lines) pre.appendChild(el('span', '', `${line}\n`));
 }
 
 function roleCell(br: number, role: number | null, leader: number): HTMLTableCellElement {

@@ -11,6 +11,7 @@ import {
   ROLE,
   brokerName,
   focusCopyAt,
+  lastAtOrBefore,
   listOf,
   lowerBound,
   nodeStateAt,
@@ -117,6 +118,8 @@ function hoverLines(e: MouseEvent): string[] | null {
         : brokerLines(lane.id, t, 6 / TL.scale);
     case 'controller':
       return controllerLines(t);
+    case 'voter':
+      return voterLines(lane.id, lane.label, t);
     case 'group':
       return null;
     default: {
@@ -124,6 +127,17 @@ function hoverLines(e: MouseEvent): string[] | null {
       return never;
     }
   }
+}
+
+/** A controller voter's Raft state at `t`. */
+function voterLines(node: number, label: string, t: number): string[] {
+  const rows = M.quorumBy.get(node) ?? [];
+  const k = lastAtOrBefore(rows, M.quorumT, t);
+  if (k < 0) return [label, 'no Raft state yet'];
+  const q = M.data.quorum;
+  const r = rows[k];
+  const leader = q.leader[r] < 0 ? 'unknown' : String(q.leader[r]);
+  return [label, `${str(q.role[r])} in epoch ${q.ep[r]}, leader ${leader}, high watermark ${q.hw[r]}`];
 }
 
 function tlHover(e: MouseEvent): void {

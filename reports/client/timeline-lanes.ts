@@ -284,3 +284,38 @@ export function drawControllerLane(ctx: CanvasRenderingContext2D, y: number, h: 
     });
   }
 }
+
+const VOTER_FILL: Record<string, string> = {
+  leader: '#bbf7d0',
+  follower: '#e5e7eb',
+  candidate: '#fde68a',
+  unattached: '#f3f4f6',
+  resigned: '#fecaca',
+};
+
+/** A controller voter's lane: its Raft role over time (leader, follower, candidate…), epoch and HW. */
+export function drawVoterLane(ctx: CanvasRenderingContext2D, node: number, y: number, h: number, v: LaneView): void {
+  const rows = M.quorumBy.get(node) ?? [];
+  const q = M.data.quorum;
+  for (let k = Math.max(0, lastAtOrBefore(rows, M.quorumT, v.t0)); k < rows.length; k++) {
+    const r = rows[k];
+    if (M.quorumT[r] > v.t1) break;
+    const xa = v.X(M.quorumT[r]);
+    const xb = v.X(k + 1 < rows.length ? M.quorumT[rows[k + 1]] : M.data.endUs);
+    const role = str(q.role[r]) ?? '';
+    ctx.fillStyle = VOTER_FILL[role] ?? '#f3f4f6';
+    ctx.fillRect(xa, y + 3, Math.max(1, xb - xa), h - 6);
+    if (xb - xa > 60) {
+      ctx.fillStyle = '#111827';
+      const x0 = Math.max(xa, v.labelW);
+      ctx.fillText(fitText(ctx, `${role} · e${q.ep[r]} · HW ${q.hw[r]}`, xb - x0 - 6), x0 + 4, y + h / 2);
+    }
+  }
+  ctx.fillStyle = 'rgba(55, 65, 81, 0.85)';
+  const nrows = M.nodeBy.get(node) ?? [];
+  nrows.forEach((n, j) => {
+    if (M.data.nodeEv.up[n] === 1) return;
+    const xa = v.X(M.nodeT[n]);
+    ctx.fillRect(xa, y + 3, Math.max(2, v.X(upAgainUs(nrows, j)) - xa), h - 6);
+  });
+}

@@ -9,7 +9,7 @@ import { byId, fitText, sizeCanvas } from './dom.ts';
 import { M, replicaSet } from './model.ts';
 import { ui } from './state.ts';
 import { niceStep, tickLabel } from './text.ts';
-import { drawBrokerLane, drawClientLane, drawControllerLane, type LaneView } from './timeline-lanes.ts';
+import { drawBrokerLane, drawClientLane, drawControllerLane, drawVoterLane, type LaneView } from './timeline-lanes.ts';
 
 export const LABEL_W = 150;
 const AXIS_MIN_H = 42;
@@ -17,7 +17,7 @@ const FAULT_ROW_H = 11;
 const MAX_FAULT_ROWS = 6;
 
 export interface Lane {
-  kind: 'group' | 'controller' | 'broker' | 'client';
+  kind: 'group' | 'controller' | 'voter' | 'broker' | 'client';
   h: number;
   id: number;
   label: string;
@@ -59,6 +59,10 @@ export function buildLanes(): void {
   if (!M.check) {
     lanes.push(lane('group', 20, `Controller — ${tpName}`));
     lanes.push(lane('controller', 26, M.data.controllers.length ? M.data.controllers[0].name : 'controller'));
+    if (M.quorumBy.size > 0) {
+      lanes.push(lane('group', 20, 'Controller quorum — Raft role · epoch · HW'));
+      for (const c of M.data.controllers) lanes.push(lane('voter', 24, c.name, c.id));
+    }
     lanes.push(lane('group', 20, `Brokers — replicas of ${tpName}`));
     const replicas = replicaSet(ui.curTp);
     for (const br of M.data.brokers) {
@@ -181,6 +185,7 @@ function drawLanes(ctx: CanvasRenderingContext2D, view: TimeView, X: (t: number)
       ctx.fillRect(LABEL_W, y, view.W - LABEL_W, l.h);
     } else if (l.kind === 'client') drawClientLane(ctx, l.id, y, l.h, lv);
     else if (l.kind === 'broker') drawBrokerLane(ctx, l, y, lv);
+    else if (l.kind === 'voter') drawVoterLane(ctx, l.id, y, l.h, lv);
     else drawControllerLane(ctx, y, l.h, lv);
     ctx.fillStyle = '#eef2f7';
     ctx.fillRect(LABEL_W, y + l.h - 1, view.W - LABEL_W, 1);
