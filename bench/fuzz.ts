@@ -3,10 +3,12 @@
 // `standard` scenario of scenarios/named.ts), with 1 worker (in this thread) and with 2
 // worker threads, measured side by side in one run. Each configuration first warms up (JIT,
 // and each worker thread loading tsx and the model), then runs the same seeds; the two must
-// give the same digest. The last line is `events/s: X` for one core.
+// give the same digest. The last line is `events/s: X` for one core. With `--controllers N`
+// the standard scenario runs with N KRaft controller voters (it draws 3; 1 is the single
+// controller of earlier sessions), to compare the cost of the quorum.
 //
 // Targets (issue 5): ≥ 1,000,000 simulated events/s on one core; 2 workers ≥ 1.8× one.
-// Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B]
+// Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5]
 //   (default: 600 measured seeds from seed 1 after W = 250 warm-up seeds per worker)
 // The load average is printed: on a shared machine other processes take cores too.
 
@@ -14,7 +16,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createExecutor } from '../campaign/executor.ts';
 import { scanSeeds } from '../campaign/campaign.ts';
 import { digestOf } from '../campaign/summary.ts';
-import { DEFAULT_DEPS_MODULE } from '../campaign/tasks.ts';
+import { DEFAULT_DEPS_MODULE, type InputPlan } from '../campaign/tasks.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,6 +30,9 @@ const seeds = arg('seeds', 600);
 const warmup = arg('warmup', 250);
 const baseSeed = arg('base-seed', 1);
 const SCENARIO = 'standard';
+const controllers = arg('controllers', 3);
+if (controllers !== 1 && controllers !== 3 && controllers !== 5) throw new Error('--controllers must be 1, 3 or 5');
+const input: InputPlan = { kind: 'overrides', overrides: { controllers } };
 
 interface Figures {
   workers: number;
@@ -49,6 +54,7 @@ async function measure(workers: number): Promise<Figures> {
       scenario: SCENARIO,
       variant: 'correct',
       range: { baseSeed: 1_000_000, count: warmup * workers },
+      input,
       workers,
       maxViolations: 0,
       checkDeterminism: false,
@@ -59,6 +65,7 @@ async function measure(workers: number): Promise<Figures> {
       scenario: SCENARIO,
       variant: 'correct',
       range: { baseSeed, count: seeds },
+      input,
       workers,
       maxViolations: 0,
       checkDeterminism: false,
@@ -85,7 +92,8 @@ async function measure(workers: number): Promise<Figures> {
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(
-  `bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults), seeds ` +
+  `bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults, ` +
+    `${controllers} controller voter${controllers === 1 ? '' : 's'}), seeds ` +
     `${baseSeed}..${baseSeed + seeds - 1}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
 );
 const one = await measure(1);
