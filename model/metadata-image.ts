@@ -25,7 +25,7 @@
 import type { ModelContext } from './cluster-api.ts';
 import type { MetadataRecord, PartitionState, RaftEntry } from './internal-protocol.ts';
 
-export interface Registration {
+interface Registration {
   readonly brokerId: number;
   readonly epoch: number;
   readonly incarnation: number;
