@@ -63,6 +63,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'min-insync': { kind: 'value' },
   partitions: { kind: 'value' },
   controllers: { kind: 'value' },
+  combined: { kind: 'bool' },
   seeds: { kind: 'value' },
   seed: { kind: 'value' },
   'base-seed': { kind: 'value' },
@@ -96,6 +97,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --min-insync N           its min.insync.replicas,
   --partitions N           its partitions (faults naming brokers beyond the shape are dropped),
   --controllers N          its KRaft controller quorum voters (1, 3 or 5; the swarm draws 3 or 1)
+  --combined               combined mode: the voters run on brokers 1..N, each node a broker and a controller
+                           in one process (process.roles=broker,controller; the swarm draws it sometimes)
   --variant NAME         protocol or configuration variant (default correct; see --list)
   --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
                          (default ${NEWEST_KAFKA_VERSION})
@@ -304,7 +307,7 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
 }
 
 /** The flags that choose a campaign's inputs besides --scenario. */
-const KNOBS = ['brokers', 'replication-factor', 'min-insync', 'partitions', 'controllers'] as const;
+const KNOBS = ['brokers', 'replication-factor', 'min-insync', 'partitions', 'controllers', 'combined'] as const;
 const INPUT_FLAGS = ['scenario-file', 'print', ...KNOBS];
 
 interface InputChoice {
@@ -353,12 +356,12 @@ function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
   }
   if (knobs.length === 0) return { scenario };
   const overrides = parseKnobs(p);
-  const flags = knobs.map((k) => `--${k} ${str(p, k)}`).join(' ');
+  const flags = knobs.map((k) => (k === 'combined' ? '--combined' : `--${k} ${str(p, k)}`)).join(' ');
   return { scenario, input: { kind: 'overrides', overrides }, scenarioFlags: `--scenario ${scenario} ${flags}` };
 }
 
 function parseKnobs(p: Parsed): ShapeOverrides {
-  const knob = (name: (typeof KNOBS)[number], max: number) => {
+  const knob = (name: Exclude<(typeof KNOBS)[number], 'combined'>, max: number) => {
     const text = str(p, name);
     return text === undefined ? undefined : parseCount(name, text, 1, max);
   };
@@ -376,6 +379,12 @@ function parseKnobs(p: Parsed): ShapeOverrides {
     if (controllers !== 1 && controllers !== 3 && controllers !== 5)
       throw new UsageError(`--controllers must be 1, 3 or 5 (a KRaft quorum of voters), got ${controllers}`);
     o.controllers = controllers;
+  }
+  if (bool(p, 'combined')) {
+    o.combined = true;
+    const voters = controllers ?? 1;
+    if (brokers !== undefined && controllers !== undefined && voters > brokers)
+      throw new UsageError(`--combined runs a voter on each of brokers 1..${voters}, but --brokers is ${brokers}`);
   }
   if (brokers !== undefined && replicationFactor !== undefined && replicationFactor > brokers) {
     throw new UsageError(`--replication-factor ${replicationFactor} exceeds --brokers ${brokers}`);

@@ -16,7 +16,7 @@
 import { match } from 'ts-pattern';
 import type { CutShape, NodeId, SimulationApi } from '../harness/types.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
-import type { KraftController } from '../model/controller.ts';
+import { controllerOn } from '../model/combined-server.ts';
 import type { PromiseBreach } from '../checkers/verdict.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
 import { describeAction } from '../scenarios/faults.ts';
@@ -306,7 +306,10 @@ export class FaultInjector {
         .with({ kind: 'slow' }, (x) => this.fireSlow(record, x, subjects))
         .with({ kind: 'controller-crash' }, (x) => {
           const node = this.activeController();
-          return this.fireNodeDown(record, node, x.downMs, 'crash', this.nameOf(node));
+          const fired = this.fireNodeDown(record, node, x.downMs, 'crash', this.nameOf(node));
+          // Combined mode: the process is a broker too (KafkaRaftServer), killed with it.
+          if (fired && this.isBroker(node)) this.promise.crash([node]);
+          return fired;
         })
         .with({ kind: 'controller-power-loss' }, (x) => this.fireControllerPowerLoss(record, x))
         .with({ kind: 'rolling-restart' }, (x) => this.fireRolling(record, x))
@@ -452,7 +455,14 @@ export class FaultInjector {
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
     this.sim.powerLoss(node, { tornTail: a.tornTail, writeback: true });
     this.hold(node, record.id);
-    this.start(record, `power loss of ${name}${a.tornTail ? ' (torn tail)' : ''}, restart after ${a.downMs} ms`);
+    const what = `power loss of ${name}${a.tornTail ? ' (torn tail)' : ''}`;
+    // Combined mode: the machine is a broker's too; its partitions' unflushed bytes go as well.
+    const breach = this.isBroker(node) ? this.promise.powerLoss([node], what) : undefined;
+    if (breach !== undefined) record.breach = breach;
+    this.start(
+      record,
+      `${what}, restart after ${a.downMs} ms${breach === undefined ? '' : ' [beyond what Kafka promises]'}`,
+    );
     this.schedule(
       record,
       this.sim.now() + a.downMs * 1000,
@@ -468,7 +478,7 @@ export class FaultInjector {
   /** The active controller (a running voter that has claimed), else the first running voter, else the first. */
   activeController(): number {
     const ids = this.nodes.controllerIds;
-    for (const id of ids) if (this.sim.actor<KraftController>(id)?.active === true) return id;
+    for (const id of ids) if (controllerOn(this.sim, id)?.active === true) return id;
     for (const id of ids) if (this.sim.isUp(id)) return id;
     return ids[0];
   }
@@ -554,7 +564,7 @@ export class FaultInjector {
    */
   private fireElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
     const active = this.activeController();
-    const controller = this.sim.actor<KraftController>(active);
+    const controller = controllerOn(this.sim, active);
     if (controller === undefined || this.sim.isPaused(active) || !controller.active) {
       return this.skip(record, 'the controller is not running');
     }
@@ -699,6 +709,7 @@ export class FaultInjector {
   }
 
   nameOf(n: number): string {
+    if (this.isBroker(n) && this.nodes.controllerIds.includes(n)) return `node ${n} (broker + controller)`;
     if (this.isBroker(n)) return `broker ${n}`;
     return this.sim.nodeName(n);
   }

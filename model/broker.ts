@@ -48,6 +48,8 @@ import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+/** KafkaRaftServer.MetadataTopic. */
+const METADATA_TOPIC = '__cluster_metadata';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 
@@ -59,6 +61,11 @@ export interface BrokerParams {
   commitLog?: MetadataCommitLog;
   config: KafkaConfig;
   variant: 'correct' | ProtocolVariant;
+  /**
+   * Combined mode: the co-resident voter's Raft replica (SharedServer's one Raft client), whose
+   * commits this broker applies; absent = the broker fetches as an observer of its own.
+   */
+  metadataRaft?: RaftReplica;
 }
 
 export type BrokerMessage =
@@ -145,20 +152,23 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     this.brokerId = params.brokerId;
     this.controllerIds = params.controllerIds;
     this.commitLog = params.commitLog;
-    this.raft = new RaftReplica(
-      ctx,
-      {
-        nodeId: params.brokerId,
-        voters: params.controllerIds,
-        isVoter: false,
-        electionTimeoutMs: params.config['controller.quorum.election.timeout.ms'] ?? 1_000,
-        fetchTimeoutMs: params.config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
-        electionBackoffMaxMs: params.config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
-        requestTimeoutMs: params.config['controller.quorum.request.timeout.ms'] ?? 2_000,
-        variant: params.variant,
-      },
-      this,
-    );
+    // Combined mode: the voter's own Raft client (SharedServer's raftManager), else an observer of our own.
+    this.raft =
+      params.metadataRaft ??
+      new RaftReplica(
+        ctx,
+        {
+          nodeId: params.brokerId,
+          voters: params.controllerIds,
+          isVoter: false,
+          electionTimeoutMs: params.config['controller.quorum.election.timeout.ms'] ?? 1_000,
+          fetchTimeoutMs: params.config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
+          electionBackoffMaxMs: params.config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
+          requestTimeoutMs: params.config['controller.quorum.request.timeout.ms'] ?? 2_000,
+          variant: params.variant,
+        },
+        this,
+      );
     this.config = params.config;
     this.variant = params.variant;
     this.lagMaxUs = params.config['replica.lag.time.max.ms'] * 1000;
@@ -192,7 +202,9 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     if (disk.exists(CLEAN_SHUTDOWN_FILE)) disk.delete(CLEAN_SHUTDOWN_FILE);
     // 3. Register, replicate metadata, start the periodic tasks.
     this.sendRegistration();
-    this.raft.start();
+    if (params.metadataRaft === undefined) this.raft.start();
+    // A listener registered late is caught up with what is committed (KafkaRaftClient.pollListeners).
+    else if (this.raft.hw > 0) this.handleCommit(0, this.raft.hw);
     ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
     ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
     ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');
@@ -810,7 +822,10 @@ function partitionDirs(paths: readonly string[]): string[] {
     const slash = path.indexOf('/');
     if (slash < 0) continue;
     const file = path.slice(slash + 1);
-    if (file === LOG_FILE || file === 'leader-epoch-checkpoint') dirs.add(path.slice(0, slash));
+    const dir = path.slice(0, slash);
+    // LogManager.loadLogs skips the metadata topic's directory (a combined node's metadata log).
+    if (dir.startsWith(METADATA_TOPIC)) continue;
+    if (file === LOG_FILE || file === 'leader-epoch-checkpoint') dirs.add(dir);
   }
   return [...dirs].sort();
 }

@@ -26,7 +26,8 @@ import type {
   VoterView,
 } from '../checkers/cluster-state.ts';
 import type { KafkaConfig, TopicSpec } from './config.ts';
-import { Broker, HW_CHECKPOINT_FILE } from './broker.ts';
+import { HW_CHECKPOINT_FILE } from './broker.ts';
+import { brokerOn, controllerOn } from './combined-server.ts';
 import type { KraftController } from './controller.ts';
 import type { PartitionState } from './internal-protocol.ts';
 import { LOG_FILE, type ModelRecord } from './replica-log.ts';
@@ -45,7 +46,7 @@ export class ClusterView {
   /** The active controller (a running voter that has claimed), or undefined. */
   controller(): KraftController | undefined {
     for (const id of this.controllerIds) {
-      const c = this.sim.actor<KraftController>(id);
+      const c = controllerOn(this.sim, id);
       if (c !== undefined && c.active && !this.sim.isPaused(id)) return c;
     }
     return undefined;
@@ -121,7 +122,7 @@ export class ClusterView {
     const brokers: BrokerView[] = [];
     for (const id of this.brokerIds) {
       const up = this.sim.isUp(id);
-      const actor = up ? this.sim.actor<Broker>(id) : undefined;
+      const actor = up ? brokerOn(this.sim, id) : undefined;
       const reg = image.brokers.get(id);
       brokers.push({
         id,
@@ -151,7 +152,7 @@ export class ClusterView {
   quorumSnapshot(): QuorumSnapshot {
     const voters: VoterView[] = [];
     for (const id of this.controllerIds) {
-      const c = this.sim.actor<KraftController>(id);
+      const c = controllerOn(this.sim, id);
       if (c === undefined) {
         voters.push({ id, up: false, role: 'unattached', epoch: -1, leaderId: -1, hw: 0, leo: 0, active: false });
         continue;
@@ -173,7 +174,7 @@ export class ClusterView {
   }
 
   replicaSnapshot(broker: number, topic: string, partition: number): ReplicaSnapshot {
-    const actor = this.sim.isUp(broker) ? this.sim.actor<Broker>(broker) : undefined;
+    const actor = this.sim.isUp(broker) ? brokerOn(this.sim, broker) : undefined;
     if (actor !== undefined) {
       const p = actor.partition(topic, partition);
       if (p !== undefined) {

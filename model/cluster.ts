@@ -24,8 +24,9 @@ import {
   type TopicSpec,
   type WorkloadSpec,
 } from './config.ts';
-import { createBroker } from './broker.ts';
-import { createController } from './controller.ts';
+import { createBroker, type BrokerParams } from './broker.ts';
+import { createController, type ControllerParams } from './controller.ts';
+import { createCombinedServer } from './combined-server.ts';
 import { MetadataCommitLog } from './metadata-image.ts';
 import { ClusterView } from './cluster-view.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
@@ -78,26 +79,37 @@ class SimulatedCluster implements KafkaCluster {
     const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
     const config = spec.config;
 
-    for (const id of voters) {
-      sim.addNode({
-        id,
-        name: voters.length === 1 ? 'controller' : `controller-${id}`,
-        factory: createController('kraft', {
-          controllerId: id,
-          voters,
-          commitLog,
-          config,
-          variant: spec.variant,
-          topics,
-          assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
-        }),
-      });
-    }
+    const combined = spec.combined === true;
+    if (combined && voters.length > spec.brokers)
+      throw new Error(`cluster: combined mode needs ${voters.length} brokers for ${voters.length} voters`);
+    const controllerParams = (id: number): ControllerParams => ({
+      controllerId: id,
+      voters,
+      commitLog,
+      config,
+      variant: spec.variant,
+      topics,
+      assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
+    });
+    const brokerParams = (id: number): BrokerParams => ({
+      brokerId: id,
+      controllerIds: voters,
+      commitLog,
+      config,
+      variant: spec.variant,
+    });
+    if (!combined)
+      for (const id of voters) {
+        const name = voters.length === 1 ? 'controller' : `controller-${id}`;
+        sim.addNode({ id, name, factory: createController('kraft', controllerParams(id)) });
+      }
     for (const id of brokerIds) {
+      // Combined mode: a voter's node is one process with both roles (process.roles=broker,controller).
+      const both = combined && voters.includes(id);
       sim.addNode({
         id,
-        name: `broker-${id}`,
-        factory: createBroker({ brokerId: id, controllerIds: voters, commitLog, config, variant: spec.variant }),
+        name: both ? `kafka-${id}` : `broker-${id}`,
+        factory: both ? createCombinedServer(brokerParams(id), controllerParams(id)) : createBroker(brokerParams(id)),
       });
     }
 
@@ -165,7 +177,8 @@ class SimulatedCluster implements KafkaCluster {
   }
 
   start(): void {
-    for (const id of this.controllerIds) this.sim.start(id);
+    // KafkaRaftServer.startup: the controller role first (a combined node starts both at once).
+    for (const id of this.controllerIds) if (!this.brokerIds.includes(id)) this.sim.start(id);
     for (const id of this.brokerIds) this.sim.start(id);
     for (const id of this.producerIds) this.sim.start(id);
     for (const id of this.consumerIds) this.sim.start(id);

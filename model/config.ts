@@ -135,6 +135,11 @@ export interface ClusterSpec {
   brokers: number;
   /** Controller quorum voters (controller.quorum.voters): 1, 3 or 5; absent = 1. Node ids CONTROLLER_ID + i. */
   controllers?: number;
+  /**
+   * Combined mode (process.roles=broker,controller): the voters are brokers 1..controllers, each
+   * node one process with both roles (model/combined-server.ts). Absent = dedicated controllers.
+   */
+  combined?: boolean;
   topics: TopicSpec[];
   producers: number;
   consumers: number;
@@ -157,11 +162,12 @@ export interface WorkloadSpec {
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */
 export const CONTROLLER_ID = 100;
 
-/** The node ids of a cluster's controller voters. */
-export function controllerIdsOf(spec: Pick<ClusterSpec, 'controllers'>): number[] {
+/** The node ids of a cluster's controller voters: 100, 101, …, or brokers 1, 2, … in combined mode. */
+export function controllerIdsOf(spec: Pick<ClusterSpec, 'controllers' | 'combined'>): number[] {
   const n = spec.controllers ?? 1;
+  const first = spec.combined === true ? 1 : CONTROLLER_ID;
   const ids: number[] = [];
-  for (let i = 0; i < n; i++) ids.push(CONTROLLER_ID + i);
+  for (let i = 0; i < n; i++) ids.push(first + i);
   return ids;
 }
 export const FIRST_PRODUCER_ID = 200;

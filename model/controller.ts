@@ -139,6 +139,8 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   /** Records [0, appliedEnd) of the Raft log are applied to this state. */
   private appliedEnd = 0;
   private deferred: DeferredReply[] = [];
+  /** Other listeners of this voter's Raft client (a combined node's broker: SharedServer's loader). */
+  private readonly raftListeners: RaftHost[] = [];
   private readonly commitLog: MetadataCommitLog;
   private readonly params: ControllerParams;
   private brokers = new Map<number, BrokerRegistration>();
@@ -220,6 +222,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
       for (const d of ready) this.ctx.send(d.to, d.msg);
     }
     this.maybeClaim();
+    for (const l of this.raftListeners) l.handleCommit(from, to);
   }
 
   /** handleLeaderChange: renounce when leadership is gone, claim when it is ours and caught up. */
@@ -232,6 +235,18 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
       this.commitLog.checkVoterState(this.params.controllerId, this, 'renounce', this.ctx.now());
     }
     this.maybeClaim();
+    for (const l of this.raftListeners) l.handleStateChange();
+  }
+
+  /** RaftClient.register: another listener of the same Raft client, caught up by its own handleCommit. */
+  addRaftListener(listener: RaftHost): void {
+    this.raftListeners.push(listener);
+  }
+
+  /** The timers this controller (and its Raft replica) sets, told apart from a co-resident broker's. */
+  static ownsTimer(tag: unknown): boolean {
+    if (tag === 'leader-balance' || tag === 'session-check' || tag === 'fence-stale') return true;
+    return typeof tag === 'object' && tag !== null && (tag as { raft?: unknown }).raft !== undefined;
   }
 
   handleStaleLeadership(sinceUs: number): void {

@@ -41,6 +41,13 @@ export interface ShapeOptions {
   maxPartitions?: number;
   /** Controller quorum voters; default 3 (a production quorum). */
   controllers?: fc.Arbitrary<1 | 3 | 5>;
+  /** Combined mode (voters on brokers 1..controllers); default never. Drawn only where brokers ≥ voters. */
+  combined?: fc.Arbitrary<boolean>;
+}
+
+/** The swarm's process roles: dedicated controllers mostly, combined broker+controller nodes sometimes. */
+export function swarmCombinedArb(): fc.Arbitrary<boolean> {
+  return fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 });
 }
 
 /** The swarm's quorum sizes: 3 voters mostly, sometimes the single controller. */
@@ -114,13 +121,16 @@ export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<ClusterShape> {
       minPick: fc.integer({ min: 0, max: 9 }),
       timing: timingArb(),
       controllers: opts.controllers ?? fc.constant<1 | 3 | 5>(3),
+      combined: opts.combined ?? fc.constant(false),
     })
-    .map(({ brokers, partitions, rfPick, minPick, timing, controllers }) => {
+    .map(({ brokers, partitions, rfPick, minPick, timing, controllers, combined }): ClusterShape => {
       // Replication factor 3 (capped by brokers) most of the time, sometimes 2 or all brokers.
       const rf = rfPick < 7 ? Math.min(3, brokers) : rfPick < 9 ? 2 : brokers;
       // min.insync.replicas 2 (the recommended setting) most of the time, sometimes RF.
       const minInsync = rf < 2 ? 1 : minPick < 8 ? 2 : rf;
-      return { brokers, replicationFactor: rf, minInsync, partitions, controllers, timing };
+      const shape: ClusterShape = { brokers, replicationFactor: rf, minInsync, partitions, controllers, timing };
+      if (combined && controllers <= brokers) shape.combined = true;
+      return shape;
     });
 }
 

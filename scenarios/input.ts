@@ -36,6 +36,11 @@ export interface ClusterShape {
   partitions: number;
   /** Controller quorum voters (1, 3 or 5); absent = 1 (traces from before the quorum). */
   controllers?: 1 | 3 | 5;
+  /**
+   * Combined mode (process.roles=broker,controller, as KafkaRaftServer runs it): the voters are
+   * brokers 1..controllers, each one process with both roles; absent = dedicated controllers.
+   */
+  combined?: boolean;
   timing: TimingOverrides;
   /** kafka.version (model/versions.ts): its defaults and rules; absent = the newest. */
   kafkaVersion?: KafkaVersion;
@@ -78,6 +83,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
   return {
     brokers: shape.brokers,
     controllers: shape.controllers ?? 1,
+    ...(shape.combined === true ? { combined: true } : {}),
     topics: [{ name: TOPIC, partitions: shape.partitions, replicationFactor: shape.replicationFactor }],
     producers: workload.producers,
     consumers: workload.consumers,
@@ -109,6 +115,8 @@ export interface ShapeOverrides {
   partitions?: number;
   /** Controller quorum voters. */
   controllers?: 1 | 3 | 5;
+  /** Combined mode (true) or dedicated controllers (false). */
+  combined?: boolean;
 }
 
 /**
@@ -122,12 +130,17 @@ export interface ShapeOverrides {
  */
 export function overrideShape(input: ScenarioInput, o: ShapeOverrides): ScenarioInput {
   const d = input.shape;
-  const brokers = o.brokers ?? Math.max(d.brokers, o.replicationFactor ?? o.minInsync ?? 1);
+  const combined = o.combined ?? d.combined === true;
+  // Combined mode needs a broker under every voter.
+  const voterFloor = combined ? (o.controllers ?? d.controllers ?? 1) : 1;
+  const brokers = o.brokers ?? Math.max(d.brokers, o.replicationFactor ?? o.minInsync ?? 1, voterFloor);
   const replicationFactor = o.replicationFactor ?? Math.min(brokers, Math.max(d.replicationFactor, o.minInsync ?? 1));
   const minInsync = o.minInsync ?? Math.min(d.minInsync, replicationFactor);
   const partitions = o.partitions ?? d.partitions;
   const shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
   if (o.controllers !== undefined) shape.controllers = o.controllers;
+  if (combined) shape.combined = true;
+  else delete shape.combined;
   const faults = input.faults
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
     .map((f) => clampPartitions(f, partitions));

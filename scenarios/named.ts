@@ -14,6 +14,7 @@ import {
   scheduleArb,
   shapeArb,
   swarmArb,
+  swarmCombinedArb,
   swarmControllersArb,
   triggerArb,
   workloadArb,
@@ -222,7 +223,7 @@ const swarm: ScenarioDef = {
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
     '(swarm testing)',
   arbitrary: fc
-    .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
+    .tuple(shapeArb({ controllers: swarmControllersArb(), combined: swarmCombinedArb() }), workloadArb(), swarmArb())
     .chain(([shape, workload, sw]) =>
       scheduleArb(sw, shape, {
         ...opts(),

@@ -169,6 +169,8 @@ const shapeSchema = z.strictObject({
   partitions: count(1).max(MAX_PARTITIONS),
   /** Controller quorum voters: 1, 3 or 5 (absent = 1, as traces before the quorum). */
   controllers: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
+  /** Combined mode: the voters are brokers 1..controllers (process.roles=broker,controller); absent = false. */
+  combined: z.boolean().optional(),
   timing: timingSchema,
   /** kafka.version whose defaults and rules apply (model/versions.ts); absent = the newest. */
   kafkaVersion: z.enum(KAFKA_VERSIONS).optional(),
@@ -237,6 +239,12 @@ function shapeProblems(s: ClusterShape): Problem[] {
       message:
         `expected at most replicationFactor (${s.replicationFactor}), got ${s.minInsync}: ` +
         'every acks=all send would fail',
+    });
+  }
+  if (s.combined === true && (s.controllers ?? 1) > s.brokers) {
+    out.push({
+      path: ['combined'],
+      message: `combined mode runs a voter on each of brokers 1..${s.controllers}, but there are ${s.brokers} brokers`,
     });
   }
   return out;
