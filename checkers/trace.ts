@@ -118,7 +118,12 @@ export interface Trace {
   /** The KRaft cluster id kafka-metadata-quorum.sh prints (stable per seed); absent in older traces. */
   clusterId?: string;
   /** Broker ids and client process ids with display names. */
-  nodes: Array<{ id: number; name: string; role: 'broker' | 'controller' | 'producer' | 'consumer' | 'other' }>;
+  /** 'combined': a broker and a controller voter in one process (process.roles=broker,controller). */
+  nodes: Array<{
+    id: number;
+    name: string;
+    role: 'broker' | 'controller' | 'combined' | 'producer' | 'consumer' | 'other';
+  }>;
   /** The one command that reproduces this run. */
   command: string;
   /** Kernel events, when kept. */

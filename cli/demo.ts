@@ -22,7 +22,7 @@ import { TOPIC, type ScenarioInput } from '../scenarios/input.ts';
 import { runScenario } from '../driver/run.ts';
 import { DEFAULT_DEPS_MODULE, loadDeps, sealTrace } from '../campaign/tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
-import { quorumStatusLines, type VoterAt } from '../reports/quorum-status.ts';
+import { isVoterRole, quorumModeLine, quorumStatusLines, type VoterAt } from '../reports/quorum-status.ts';
 
 const DEFAULT_DEMO_SEED = 1;
 const DEFAULT_OUT = 'gregor-out';
@@ -89,7 +89,7 @@ function quorumStatusAt(trace: Trace, atUs: number): string[] {
   const voters: VoterAt[] = [];
   const up = new Map<number, boolean>();
   for (const e of trace.timeline) if (e.kind === 'node' && e.t <= atUs) up.set(e.node, e.state === 'up');
-  for (const n of trace.nodes.filter((x) => x.role === 'controller')) {
+  for (const n of trace.nodes.filter((x) => isVoterRole(x.role))) {
     let last: Extract<TimelineEvent, { kind: 'quorum' }> | undefined;
     for (const e of trace.timeline) if (e.kind === 'quorum' && e.node === n.id && e.t <= atUs) last = e;
     const base = { id: n.id, up: up.get(n.id) === true };
@@ -99,12 +99,18 @@ function quorumStatusAt(trace: Trace, atUs: number): string[] {
         : { ...base, role: last.role, epoch: last.epoch, leaderId: last.leaderId, hw: last.hw, sinceUs: last.t },
     );
   }
+  // Observers: brokers that are not voters (a combined node's broker shares its voter's Raft client).
   const observers = trace.nodes.filter((x) => x.role === 'broker' && up.get(x.id) === true).map((x) => x.id);
   const leader = voters.find((v) => v.up && v.role === 'leader');
   const leaderHws: Array<[number, number]> = [];
   for (const e of trace.timeline)
     if (e.kind === 'quorum' && e.node === leader?.id && e.t <= atUs && e.role === 'leader') leaderHws.push([e.t, e.hw]);
+  const brokerIds = trace.nodes.filter((x) => x.role === 'broker' || x.role === 'combined').map((x) => x.id);
   return [
+    quorumModeLine(
+      voters.map((v) => v.id),
+      brokerIds,
+    ),
     '$ kafka-metadata-quorum.sh --bootstrap-controller localhost:9093 describe --status',
     ...quorumStatusLines(trace.clusterId ?? '', voters, observers, atUs, leaderHws),
   ];

@@ -639,8 +639,11 @@ function buildTrace(
   const nodes: Trace['nodes'] = [];
   if (cluster !== undefined) {
     for (const id of sim.nodeIds()) {
-      const role: Trace['nodes'][number]['role'] = cluster.brokerIds.includes(id)
-        ? 'broker'
+      const broker = cluster.brokerIds.includes(id);
+      const role: Trace['nodes'][number]['role'] = broker
+        ? cluster.controllerIds.includes(id)
+          ? 'combined'
+          : 'broker'
         : cluster.controllerIds.includes(id)
           ? 'controller'
           : cluster.producerIds.includes(id)

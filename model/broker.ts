@@ -204,7 +204,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     this.sendRegistration();
     if (params.metadataRaft === undefined) this.raft.start();
     // A listener registered late is caught up with what is committed (KafkaRaftClient.pollListeners).
-    else if (this.raft.hw > 0) this.handleCommit(0, this.raft.hw);
+    else if (this.raft.hw > 0) {
+      codeProbe('combined-broker-caught-up-from-voter-log');
+      this.handleCommit(0, this.raft.hw);
+    }
     ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
     ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
     ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');

@@ -45,6 +45,59 @@ export function assignReplicas(brokers: number, topicIndex: number, topic: Topic
   return replicas;
 }
 
+/**
+ * Adds the cluster's Kafka processes to the simulation: brokers 1..N and the controller voters
+ * (dedicated nodes 100, 101, …, or in combined mode one process with both roles on brokers
+ * 1..controllers). Shared by buildCluster and the model's tests.
+ */
+export function addKafkaServers(
+  sim: SimulationApi<ModelProbe>,
+  spec: Pick<ClusterSpec, 'brokers' | 'controllers' | 'combined' | 'topics' | 'config' | 'variant'>,
+  commitLog: MetadataCommitLog,
+): { brokerIds: number[]; voters: number[] } {
+  if (spec.brokers < 1 || spec.brokers > 9) throw new Error(`cluster: 1..9 brokers, got ${spec.brokers}`);
+  const brokerIds: number[] = [];
+  for (let i = 1; i <= spec.brokers; i++) brokerIds.push(i);
+  const voters = controllerIdsOf(spec);
+  if (![1, 3, 5].includes(voters.length)) throw new Error(`cluster: 1, 3 or 5 controllers, got ${voters.length}`);
+  const combined = spec.combined === true;
+  if (combined && voters.length > spec.brokers)
+    throw new Error(`cluster: combined mode needs ${voters.length} brokers for ${voters.length} voters`);
+  const { topics, config, variant } = spec;
+  const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
+  const controllerParams = (id: number): ControllerParams => ({
+    controllerId: id,
+    voters,
+    commitLog,
+    config,
+    variant,
+    topics,
+    assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
+  });
+  const brokerParams = (id: number): BrokerParams => ({
+    brokerId: id,
+    controllerIds: voters,
+    commitLog,
+    config,
+    variant,
+  });
+  if (!combined)
+    for (const id of voters) {
+      const name = voters.length === 1 ? 'controller' : `controller-${id}`;
+      sim.addNode({ id, name, factory: createController('kraft', controllerParams(id)) });
+    }
+  for (const id of brokerIds) {
+    // Combined mode: a voter's node is one process with both roles (process.roles=broker,controller).
+    const both = combined && voters.includes(id);
+    sim.addNode({
+      id,
+      name: both ? `kafka-${id}` : `broker-${id}`,
+      factory: both ? createCombinedServer(brokerParams(id), controllerParams(id)) : createBroker(brokerParams(id)),
+    });
+  }
+  return { brokerIds, voters };
+}
+
 export const buildCluster: BuildCluster = (sim, spec, workload) => new SimulatedCluster(sim, spec, workload);
 
 class SimulatedCluster implements KafkaCluster {
@@ -65,53 +118,13 @@ class SimulatedCluster implements KafkaCluster {
     readonly spec: ClusterSpec,
     readonly workload: WorkloadSpec,
   ) {
-    if (spec.brokers < 1 || spec.brokers > 9) throw new Error(`cluster: 1..9 brokers, got ${spec.brokers}`);
-    const brokerIds: number[] = [];
-    for (let i = 1; i <= spec.brokers; i++) brokerIds.push(i);
+    const { brokerIds, voters } = addKafkaServers(sim, spec, this.commitLog);
     this.brokerIds = brokerIds;
-    const voters = controllerIdsOf(spec);
-    if (![1, 3, 5].includes(voters.length)) throw new Error(`cluster: 1, 3 or 5 controllers, got ${voters.length}`);
     this.controllerIds = voters;
     this.controllerId = voters[0];
     const topics = spec.topics;
-    const commitLog = this.commitLog;
-    this.view = new ClusterView(sim, brokerIds, topics, spec.config, voters, commitLog);
-    const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
     const config = spec.config;
-
-    const combined = spec.combined === true;
-    if (combined && voters.length > spec.brokers)
-      throw new Error(`cluster: combined mode needs ${voters.length} brokers for ${voters.length} voters`);
-    const controllerParams = (id: number): ControllerParams => ({
-      controllerId: id,
-      voters,
-      commitLog,
-      config,
-      variant: spec.variant,
-      topics,
-      assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
-    });
-    const brokerParams = (id: number): BrokerParams => ({
-      brokerId: id,
-      controllerIds: voters,
-      commitLog,
-      config,
-      variant: spec.variant,
-    });
-    if (!combined)
-      for (const id of voters) {
-        const name = voters.length === 1 ? 'controller' : `controller-${id}`;
-        sim.addNode({ id, name, factory: createController('kraft', controllerParams(id)) });
-      }
-    for (const id of brokerIds) {
-      // Combined mode: a voter's node is one process with both roles (process.roles=broker,controller).
-      const both = combined && voters.includes(id);
-      sim.addNode({
-        id,
-        name: both ? `kafka-${id}` : `broker-${id}`,
-        factory: both ? createCombinedServer(brokerParams(id), controllerParams(id)) : createBroker(brokerParams(id)),
-      });
-    }
+    this.view = new ClusterView(sim, brokerIds, topics, config, voters, this.commitLog);
 
     const producerIds: number[] = [];
     const producers = Math.max(0, spec.producers);

@@ -517,6 +517,11 @@ const CODE_PROBES = {
     kafka: 'QuorumController.appendWriteEvent (NotControllerException)',
     description: 'A voter that is not the active controller answered a broker request NOT_CONTROLLER.',
   },
+  'combined-broker-caught-up-from-voter-log': {
+    kafka: 'KafkaRaftClient.pollListeners (a listener registered behind the HW is caught up; SharedServer)',
+    description:
+      'A combined node’s broker started after its voter had committed metadata and applied it from the shared log.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -57,3 +57,26 @@ export function quorumStatusLines(
     `${pad('CurrentObservers')}[${observers.join(',')}]`,
   ];
 }
+
+/** A trace node that runs a broker: a broker alone, or combined with a controller voter. */
+export function isBrokerRole(role: string): boolean {
+  return role === 'broker' || role === 'combined';
+}
+
+/** A trace node that runs a controller voter: dedicated, or combined with a broker. */
+export function isVoterRole(role: string): boolean {
+  return role === 'controller' || role === 'combined';
+}
+
+/**
+ * Which process roles the voters run with, as a comment above the status: combined nodes
+ * (process.roles=broker,controller, one process and one metadata log per node) or dedicated
+ * controllers (process.roles=controller).
+ */
+export function quorumModeLine(voterIds: readonly number[], brokerIds: readonly number[]): string {
+  const combined = voterIds.length > 0 && voterIds.every((id) => brokerIds.includes(id));
+  const ids = voterIds.join(',');
+  return combined
+    ? `# combined mode: nodes ${ids} run process.roles=broker,controller (one process each)`
+    : `# dedicated controllers: nodes ${ids} run process.roles=controller`;
+}

@@ -14,6 +14,7 @@ import { clip, compareProcesses, formatTimeUs, processKey, showValue, tpName } f
 import { pairOperations, pollOf, sendOf, type Operation, type PairedHistory } from './operations.ts';
 import { buildReplicaLogs, sortTimeline, type ReplicaLogs } from './replica-logs.ts';
 import { REPORT_DATA_FORMAT, type Col, type OpColumns, type ReportData } from './report-types.ts';
+import { isBrokerRole, isVoterRole } from './quorum-status.ts';
 import {
   buildStory,
   clientNodeOf,
@@ -294,7 +295,7 @@ function brokersOf(
   timeline: readonly TimelineEvent[],
   nameOf: (p: number) => string,
 ): BaseData['brokers'] {
-  const brokerIds = new Set((trace.nodes ?? []).filter((n) => n.role === 'broker').map((n) => n.id));
+  const brokerIds = new Set((trace.nodes ?? []).filter((n) => isBrokerRole(n.role)).map((n) => n.id));
   for (const e of timeline) {
     if (e.kind === 'replica' || e.kind === 'append' || e.kind === 'truncate') brokerIds.add(e.broker);
     if (e.kind === 'partition') e.replicas.forEach((r) => brokerIds.add(r));
@@ -414,9 +415,7 @@ function pushCluster(
   const nameOf = nodeNamer(trace);
   base.brokers = brokersOf(trace, timeline, nameOf);
   base.clusterId = trace.clusterId ?? '';
-  base.controllers = (trace.nodes ?? [])
-    .filter((n) => n.role === 'controller')
-    .map((n) => ({ id: n.id, name: n.name }));
+  base.controllers = (trace.nodes ?? []).filter((n) => isVoterRole(n.role)).map((n) => ({ id: n.id, name: n.name }));
   const lastHwLeo = new Map<string, [number, number]>();
   for (const e of timeline) pushTimelineEvent(e, base, strings, tps.index, lastHwLeo);
   pushRecordCopies(base, logs, strings, tps.ids);

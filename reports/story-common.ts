@@ -89,13 +89,16 @@ export function clientNodeOf(
   if (exact) return { node: exact };
   if (typeof process !== 'number' || !Number.isInteger(process) || process < 1000) return undefined;
   const owner = nodes.find(
-    (n) => n.id === Math.floor(process / 1000) && n.role !== 'broker' && n.role !== 'controller',
+    (n) =>
+      n.id === Math.floor(process / 1000) && n.role !== 'broker' && n.role !== 'controller' && n.role !== 'combined',
   );
   return owner ? { node: owner, lane: process % 1000 } : undefined;
 }
 
 export function nodeNamer(trace: Pick<Trace, 'nodes'>): NameOf {
-  const brokerIds = new Set((trace.nodes ?? []).filter((n) => n.role === 'broker').map((n) => n.id));
+  const brokerIds = new Set(
+    (trace.nodes ?? []).filter((n) => n.role === 'broker' || n.role === 'combined').map((n) => n.id),
+  );
   const cache = new Map<string, string>();
   return (node) => {
     const key = String(node);

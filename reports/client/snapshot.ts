@@ -19,7 +19,7 @@ import {
   replicaAt,
   str,
 } from './model.ts';
-import { quorumStatusLines, type VoterAt } from '../quorum-status.ts';
+import { quorumModeLine, quorumStatusLines, type VoterAt } from '../quorum-status.ts';
 import { actions, ui } from './state.ts';
 import { fmtTime, quote } from './text.ts';
 
@@ -83,7 +83,14 @@ function renderQuorumStatus(pre: HTMLElement): void {
     const role = str(q.role[r]) ?? 'unattached';
     return { id: c.id, up, role, epoch: q.ep[r], leaderId: q.leader[r], hw: q.hw[r], sinceUs: M.quorumT[r] };
   });
-  const observers = M.data.brokers.map((b) => b.id);
+  // Observers: brokers that are not voters (a combined node's broker shares its voter's Raft client).
+  const observers = M.data.brokers.map((b) => b.id).filter((id) => !M.data.controllers.some((c) => c.id === id));
+  const brokerIds = M.data.brokers.map((b) => b.id);
+  const mode = quorumModeLine(
+    voters.map((v) => v.id),
+    brokerIds,
+  );
+  pre.appendChild(el('span', '', `\n${mode}`));
   pre.appendChild(
     el('span', 'prompt', '\n$ kafka-metadata-quorum.sh --bootstrap-controller localhost:9093 describe --status\n'),
   );

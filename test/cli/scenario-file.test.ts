@@ -112,6 +112,16 @@ describe('--print', () => {
     expect(input.shape).toMatchObject({ brokers: 5, replicationFactor: 4, minInsync: 3, partitions: 2 });
   });
 
+  it('--combined puts the voters on brokers 1..N, raising the brokers to the voters', () => {
+    const r = fuzz(['--scenario', 'controller-failover', '--seed', '3', '--combined', '--controllers', '5', '--print']);
+    expect(r.code).toBe(0);
+    const input = JSON.parse(r.stdout) as ScenarioInput;
+    expect(input.shape).toMatchObject({ combined: true, controllers: 5 });
+    expect(input.shape.brokers).toBeGreaterThanOrEqual(5);
+    expect(parseScenarioInput(input).ok).toBe(true);
+    expect(USAGE).toContain('--combined');
+  });
+
   it('the usage names the new flags', () => {
     for (const flag of [
       '--scenario-file',
@@ -256,6 +266,19 @@ describe('bad files and flags: one line naming the path, exit 2, nothing written
       /--min-insync 3 exceeds --replication-factor 2/,
     ],
     ['--brokers 10', () => ['--brokers', '10'], /--brokers must be between 1 and 9/],
+    [
+      '--combined with fewer brokers than voters',
+      () => ['--combined', '--controllers', '5', '--brokers', '3'],
+      /--combined runs a voter on each of brokers 1\.\.5, but --brokers is 3/,
+    ],
+    [
+      'a combined shape with fewer brokers than voters',
+      () => [
+        '--scenario-file',
+        writeJson(setAt(setAt(raw(), ['shape', 'combined'], true), ['shape', 'controllers'], 5)),
+      ],
+      /shape\.combined: combined mode runs a voter on each of brokers 1\.\.5, but there are 3 brokers/,
+    ],
     ['--print with --seeds', () => ['--print', '--seeds', '3'], /--seeds does not apply/],
   ];
   for (const [name, args, message] of cases) {

@@ -6,17 +6,11 @@
 import { Simulation } from '../../harness/index.ts';
 import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/types.ts';
 import type { ModelProbe } from '../../model/cluster-api.ts';
-import { Broker, createBroker } from '../../model/broker.ts';
-import { createController, KraftController } from '../../model/controller.ts';
-import { assignReplicas } from '../../model/cluster.ts';
-import {
-  CONTROLLER_ID,
-  controllerIdsOf,
-  DEFAULT_KAFKA_CONFIG,
-  type KafkaConfig,
-  type ProtocolVariant,
-  type TopicSpec,
-} from '../../model/config.ts';
+import type { Broker } from '../../model/broker.ts';
+import type { KraftController } from '../../model/controller.ts';
+import { addKafkaServers } from '../../model/cluster.ts';
+import { brokerOn, controllerOn } from '../../model/combined-server.ts';
+import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant, type TopicSpec } from '../../model/config.ts';
 import type { ClientResponse, ErrorCode } from '../../model/client-protocol.ts';
 import type { PartitionState } from '../../model/internal-protocol.ts';
 import { ClusterView } from '../../model/cluster-view.ts';
@@ -50,6 +44,8 @@ export interface TestClusterOptions {
   seed?: number;
   /** Controller voters (1, 3 or 5; default 1). */
   controllers?: number;
+  /** Combined mode: the voters run on brokers 1..controllers, one process with both roles. */
+  combined?: boolean;
 }
 
 export class TestCluster {
@@ -79,40 +75,20 @@ export class TestCluster {
       seed: opts.seed ?? 1,
       defaultLatency: { kind: 'uniform', minUs: 200, maxUs: 800 },
     });
-    const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
-    const voters = controllerIdsOf({ controllers: opts.controllers ?? 1 });
+    const { brokerIds, voters } = addKafkaServers(
+      this.sim,
+      { brokers, controllers: opts.controllers ?? 1, combined: opts.combined, topics, config: this.config, variant },
+      this.commitLog,
+    );
     this.controllerIds = voters;
-    const commitLog = this.commitLog;
-    for (const id of voters) {
-      this.sim.addNode({
-        id,
-        name: voters.length === 1 ? 'controller' : `controller-${id}`,
-        factory: createController('kraft', {
-          controllerId: id,
-          voters,
-          commitLog,
-          config: this.config,
-          variant,
-          topics,
-          assignment: (t, p) => assignReplicas(brokers, topicIndex.get(t.name)!, t, p),
-        }),
-      });
-    }
-    for (let id = 1; id <= brokers; id++) {
-      this.brokerIds.push(id);
-      this.sim.addNode({
-        id,
-        name: `broker-${id}`,
-        factory: createBroker({ brokerId: id, controllerIds: voters, commitLog, config: this.config, variant }),
-      });
-    }
+    this.brokerIds.push(...brokerIds);
     this.sim.addNode({
       id: RAW_CLIENT_ID,
       name: 'raw-client',
       factory: (ctx) => new RawClient(ctx as NodeContext<Message>, (r) => this.onResponse(r)),
     });
     this.sim.onProbe((node, e) => this.probes.push({ t: this.sim.now(), node, e }));
-    this.view = new ClusterView(this.sim, this.brokerIds, topics, this.config, voters, commitLog);
+    this.view = new ClusterView(this.sim, this.brokerIds, topics, this.config, voters, this.commitLog);
   }
 
   private onResponse(r: ClientResponse): void {
@@ -135,7 +111,7 @@ export class TestCluster {
   }
 
   start(): void {
-    for (const id of this.controllerIds) this.sim.start(id);
+    for (const id of this.controllerIds) if (!this.brokerIds.includes(id)) this.sim.start(id);
     for (const id of this.brokerIds) this.sim.start(id);
     this.sim.start(RAW_CLIENT_ID);
   }
@@ -160,11 +136,11 @@ export class TestCluster {
   /** The active controller (throws when there is none). */
   controller(): KraftController {
     for (const id of this.controllerIds) {
-      const c = this.sim.actor<KraftController>(id);
+      const c = controllerOn(this.sim, id);
       if (c !== undefined && c.active) return c;
     }
     if (this.controllerIds.length === 1) {
-      const c = this.sim.actor<KraftController>(CONTROLLER_ID);
+      const c = controllerOn(this.sim, this.controllerIds[0]);
       if (c !== undefined) return c;
     }
     throw new Error('no active controller');
@@ -172,7 +148,7 @@ export class TestCluster {
 
   /** The active controller's node id, if there is one. */
   activeControllerId(): number | undefined {
-    for (const id of this.controllerIds) if (this.sim.actor<KraftController>(id)?.active === true) return id;
+    for (const id of this.controllerIds) if (controllerOn(this.sim, id)?.active === true) return id;
     return undefined;
   }
 
@@ -184,7 +160,7 @@ export class TestCluster {
   }
 
   broker(id: number): Broker {
-    const b = this.sim.actor<Broker>(id);
+    const b = brokerOn(this.sim, id);
     if (b === undefined) throw new Error(`broker ${id} is down`);
     return b;
   }
@@ -205,11 +181,11 @@ export class TestCluster {
     for (const id of this.brokerIds) {
       if (!this.sim.isUp(id)) continue;
       const reg = this.commitLog.image.brokers.get(id);
-      if (reg === undefined || reg.fenced || reg.epoch !== this.sim.actor<Broker>(id)?.brokerEpoch()) return false;
+      if (reg === undefined || reg.fenced || reg.epoch !== brokerOn(this.sim, id)?.brokerEpoch()) return false;
     }
     for (const id of s.replicas) {
       if (!this.sim.isUp(id)) continue;
-      const p = this.sim.actor<Broker>(id)?.partition(topic, partition);
+      const p = brokerOn(this.sim, id)?.partition(topic, partition);
       if (p === undefined || p.leaderEpoch !== s.leaderEpoch) return false;
       if (p.role !== (id === s.leader ? 'leader' : 'follower')) return false;
     }
@@ -220,7 +196,7 @@ export class TestCluster {
   leaderReady(not = -1, topic = 't', partition = 0): boolean {
     const s = this.state(topic, partition);
     if (s.leader < 0 || s.leader === not || !this.sim.isUp(s.leader)) return false;
-    const p = this.sim.actor<Broker>(s.leader)?.partition(topic, partition);
+    const p = brokerOn(this.sim, s.leader)?.partition(topic, partition);
     return p !== undefined && p.role === 'leader' && p.leaderEpoch === s.leaderEpoch;
   }
 
