@@ -36,7 +36,7 @@ import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
 import type { ClientStatus } from './client-api.ts';
 
 /** Replicas of partition `p` of the `topicIndex`-th topic, preferred leader first. */
-export function assignReplicas(brokers: number, topicIndex: number, topic: TopicSpec, p: number): number[] {
+function assignReplicas(brokers: number, topicIndex: number, topic: TopicSpec, p: number): number[] {
   if (topic.replicationFactor > brokers)
     throw new Error(`topic ${topic.name}: replication factor ${topic.replicationFactor} > ${brokers} brokers`);
   const start = (topicIndex + p) % brokers;
