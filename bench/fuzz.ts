@@ -5,10 +5,11 @@
 // and each worker thread loading tsx and the model), then runs the same seeds; the two must
 // give the same digest. The last line is `events/s: X` for one core. With `--controllers N`
 // the standard scenario runs with N KRaft controller voters (it draws 3; 1 is the single
-// controller of earlier sessions), to compare the cost of the quorum.
+// controller of earlier sessions), to compare the cost of the quorum; `--combined` runs the
+// voters in combined mode (on brokers 1..N, one process with both roles).
 //
 // Targets (issue 5): ≥ 1,000,000 simulated events/s on one core; 2 workers ≥ 1.8× one.
-// Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5]
+// Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5] [--combined]
 //   (default: 600 measured seeds from seed 1 after W = 250 warm-up seeds per worker)
 // The load average is printed: on a shared machine other processes take cores too.
 
@@ -32,7 +33,8 @@ const baseSeed = arg('base-seed', 1);
 const SCENARIO = 'standard';
 const controllers = arg('controllers', 3);
 if (controllers !== 1 && controllers !== 3 && controllers !== 5) throw new Error('--controllers must be 1, 3 or 5');
-const input: InputPlan = { kind: 'overrides', overrides: { controllers } };
+const combined = process.argv.includes('--combined');
+const input: InputPlan = { kind: 'overrides', overrides: combined ? { controllers, combined } : { controllers } };
 
 interface Figures {
   workers: number;
@@ -93,7 +95,7 @@ async function measure(workers: number): Promise<Figures> {
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(
   `bench/fuzz: scenario ${SCENARIO} (3 brokers, RF 3, 1 partition, 200 sends, 2 consumers, swarm faults, ` +
-    `${controllers} controller voter${controllers === 1 ? '' : 's'}), seeds ` +
+    `${controllers} controller voter${controllers === 1 ? '' : 's'}${combined ? ', combined mode' : ''}), seeds ` +
     `${baseSeed}..${baseSeed + seeds - 1}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
 );
 const one = await measure(1);
