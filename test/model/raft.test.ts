@@ -1,0 +1,190 @@
+// KRaft's Raft (model/raft.ts) pinned by hand-built schedules on 3 controller voters, each run
+// with the white-box invariant monitor watching every event: the election's log comparison, the
+// leader's resignation by check quorum, a follower voter truncating its diverging metadata log,
+// and a voter's power loss that loses unflushed metadata-log bytes but no committed record.
+
+import { describe, expect, it } from 'vitest';
+import { controllerOn } from '../../model/combined-server.ts';
+import type { KraftController } from '../../model/controller.ts';
+import { startCodeProbes } from '../../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
+import { RAW_CLIENT_ID, type TestCluster } from './helpers.ts';
+import { othersThan, runSchedule } from './zoo/harness.ts';
+
+function voter(c: TestCluster, id: number): KraftController {
+  const v = controllerOn(c.sim, id);
+  if (v === undefined) throw new Error(`voter ${id} is down`);
+  return v;
+}
+
+/** Runs `body` while recording the model's code probes; returns those hit. */
+function recording(body: () => void): string[] {
+  const rec = startCodeProbes(CODE_PROBE_NAMES);
+  let hit: string[] = [];
+  try {
+    body();
+  } finally {
+    hit = rec.stop();
+  }
+  return hit;
+}
+
+/** Broker sessions expire (1.5 s) before the check-quorum timeout (3 s): a cut-off leader still writes fencing. */
+const FAST_FENCING = {
+  controllers: 3,
+  config: { 'broker.heartbeat.interval.ms': 300, 'broker.session.timeout.ms': 1_500 },
+};
+
+/** The 'quorum' probes of one voter, in order. */
+function quorumEvents(c: TestCluster, node: number): Array<{ t: number; role: string; epoch: number }> {
+  return c
+    .probesOf('quorum')
+    .filter((p) => p.node === node)
+    .map((p) => ({ t: p.t, role: String(p.e.role), epoch: Number(p.e.epoch) }));
+}
+
+describe('raft: elections compare logs', () => {
+  it('a voter that missed committed records disrupts the quorum with its epoch but cannot win it', () => {
+    let lagging = -1;
+    let healedAtUs = 0;
+    const hit = recording(() => {
+      const out = runSchedule('correct', { controllers: 3 }, (c) => {
+        const a = c.activeControllerId()!;
+        lagging = c.controllerIds.filter((v) => v !== a)[1];
+        const rest = [...c.brokerIds, ...c.controllerIds.filter((v) => v !== lagging), RAW_CLIENT_ID];
+        const cut = c.sim.network.cut({ kind: 'split', sideA: [lagging], sideB: rest });
+        // A broker restarts after its session expired: registration and unfencing commit without it.
+        const [victim] = othersThan(c, c.state().leader);
+        c.sim.crash(victim);
+        c.runFor(10_000_000);
+        c.sim.start(victim);
+        c.runUntil(() => c.settled(), 30_000_000);
+        const behind = voter(c, lagging).raft;
+        expect(behind.endOffset()).toBeLessThan(c.commitLog.entries.length);
+        // It stood again and again alone: its epoch is past the leader's.
+        expect(behind.epoch).toBeGreaterThan(voter(c, a).raft.epoch);
+        healedAtUs = c.sim.now();
+        c.sim.network.heal(cut);
+        c.runFor(10_000_000);
+      });
+      expect(out.anomalies).toEqual([]);
+      const c = out.cluster;
+      // The first leader after the heal is one of the voters that have every committed record.
+      const firstLeader = c
+        .probesOf('quorum')
+        .find((p) => p.t > healedAtUs && p.e.role === 'leader' && Number(p.e.epoch) > 1);
+      expect(firstLeader).toBeDefined();
+      expect(firstLeader!.node).not.toBe(lagging);
+      expect(c.activeControllerId()).toBeDefined();
+    });
+    expect(hit).toContain('raft-vote-rejected-log-behind');
+  });
+});
+
+describe('raft: check quorum', () => {
+  it('a leader cut off from the other voters resigns within 1.5 × the fetch timeout; brokers follow the new one', () => {
+    let a = -1;
+    let cutAtUs = 0;
+    const out = runSchedule('correct', { controllers: 3 }, (c) => {
+      a = c.activeControllerId()!;
+      cutAtUs = c.sim.now();
+      for (const v of c.controllerIds.filter((x) => x !== a)) c.sim.network.cut({ kind: 'link', a, b: v });
+      c.runFor(6_000_000);
+    });
+    expect(out.anomalies).toEqual([]);
+    const c = out.cluster;
+    const resigned = quorumEvents(c, a).find((e) => e.role === 'resigned' && e.t > cutAtUs);
+    expect(resigned).toBeDefined();
+    // Its last majority of fetches came within a fetch's long poll (500 ms) before the cut.
+    const afterUs = resigned!.t - cutAtUs;
+    expect(afterUs).toBeGreaterThan(2_400_000);
+    expect(afterUs).toBeLessThanOrEqual(3_000_000);
+    expect(voter(c, a).active).toBe(false);
+    const now = c.activeControllerId();
+    expect(now).toBeDefined();
+    expect(now).not.toBe(a);
+    // Every broker's metadata replica now follows the new leader.
+    for (const id of c.brokerIds) expect(c.broker(id).raft.leaderId).toBe(now);
+  });
+});
+
+describe('raft: divergence', () => {
+  it('a deposed leader truncates the uncommitted tail of its old epoch and takes the new leader’s log', () => {
+    let a = -1;
+    let staleEnd = 0;
+    let staleHw = 0;
+    let staleTail: unknown[] = [];
+    const hit = recording(() => {
+      const out = runSchedule('correct', FAST_FENCING, (c) => {
+        a = c.activeControllerId()!;
+        const cuts = c.controllerIds.filter((v) => v !== a).map((v) => c.sim.network.cut({ kind: 'link', a, b: v }));
+        const [victim] = othersThan(c, c.state().leader);
+        c.sim.crash(victim);
+        c.runFor(2_800_000);
+        // Still leader, it wrote the fencing records that no other voter has.
+        const raft = voter(c, a).raft;
+        staleEnd = raft.endOffset();
+        staleHw = raft.hw;
+        staleTail = raft.log.slice(staleHw);
+        c.runFor(5_000_000);
+        for (const cut of cuts) c.sim.network.heal(cut);
+        c.sim.start(victim);
+        c.runUntil(() => c.settled(), 30_000_000);
+        c.runFor(2_000_000);
+      });
+      expect(out.anomalies).toEqual([]);
+      const c = out.cluster;
+      expect(staleEnd).toBeGreaterThan(staleHw);
+      const leader = voter(c, c.activeControllerId()!).raft;
+      const deposed = voter(c, a).raft;
+      expect(deposed.role).toBe('follower');
+      // Log matching: the deposed voter's log is now a prefix of the leader's, entry for entry.
+      for (let o = 0; o < deposed.endOffset(); o++) expect(deposed.log[o]).toBe(leader.log[o]);
+      // Nothing it had written above its HW in the old epoch survives, nor was ever committed.
+      for (const e of staleTail) {
+        expect(deposed.log).not.toContain(e);
+        expect(c.commitLog.entries).not.toContain(e);
+      }
+    });
+    expect(hit).toContain('raft-divergence-truncation');
+    expect(hit).not.toContain('raft-truncation-below-hw');
+  });
+});
+
+describe('raft: a voter power loss', () => {
+  it('loses the metadata-log bytes not yet flushed, never a committed record', () => {
+    let a = -1;
+    let lostOffset = -1;
+    let lost: unknown;
+    const hit = recording(() => {
+      const out = runSchedule('correct', { controllers: 3 }, (c) => {
+        c.produceAndWait(c.state().leader, ['x']);
+        a = c.activeControllerId()!;
+        const raft = voter(c, a).raft;
+        // The power goes between the leader's append and its flush (appendAsLeader, flushLeaderLog).
+        lostOffset = raft.appendAsLeader({ type: 'LeaderChange', leaderId: a, epoch: raft.epoch });
+        lost = raft.log[lostOffset];
+        c.sim.powerLoss(a, { tornTail: true, writeback: false });
+        c.runUntil(() => c.activeControllerId() !== undefined, 30_000_000);
+        c.sim.start(a);
+        c.runUntil(() => c.settled() && voter(c, a).raft.role === 'follower', 30_000_000);
+        c.runFor(2_000_000);
+      });
+      expect(out.anomalies).toEqual([]);
+      const c = out.cluster;
+      const back = voter(c, a).raft;
+      // Every committed entry is still in place on every voter, the restarted one included.
+      for (const id of c.controllerIds) {
+        const r = voter(c, id).raft;
+        for (let o = 0; o < r.hw; o++) expect(r.log[o]).toBe(c.commitLog.entries[o]);
+      }
+      expect(back.hw).toBeGreaterThan(lostOffset);
+      expect(c.commitLog.entries.length).toBeGreaterThan(lostOffset);
+      // The unflushed entry is gone everywhere: what is at its offset now is the new leader's.
+      expect(back.log[lostOffset]).toBe(c.commitLog.entries[lostOffset]);
+      for (const id of c.controllerIds) expect(voter(c, id).raft.log).not.toContain(lost);
+      expect(c.commitLog.entries).not.toContain(lost);
+    });
+    expect(hit).toContain('controller-recovery-dropped-tail');
+  });
+});
