@@ -106,11 +106,30 @@ export interface ClusterSnapshot {
   quorum?: QuorumSnapshot;
 }
 
+/** A controller voter's Raft role (QuorumState: Unattached, Follower, Candidate, Leader, Resigned). */
+export type RaftRoleName = 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+
+/**
+ * A controller voter's Raft state when its role, epoch, known leader or high watermark changed:
+ * the model's 'quorum' probe (model/cluster-api.ts) and the trace's 'quorum' timeline event
+ * (checkers/trace.ts, which adds the time) are both this.
+ */
+export type QuorumStateChange = {
+  kind: 'quorum';
+  node: number;
+  role: RaftRoleName;
+  epoch: number;
+  /** -1 when unknown. */
+  leaderId: number;
+  /** Raft high watermark (exclusive). */
+  hw: number;
+};
+
 /** One controller voter as the report and the quorum invariants see it. */
 export interface VoterView {
   id: number;
   up: boolean;
-  role: 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+  role: RaftRoleName;
   epoch: number;
   /** -1 when unknown. */
   leaderId: number;

@@ -6,6 +6,7 @@
 
 import type { History } from './history.ts';
 import type { Verdict } from './verdict.ts';
+import type { QuorumStateChange } from './cluster-state.ts';
 
 export const TRACE_FORMAT = 'gregor-trace';
 export const TRACE_VERSION = 1;
@@ -61,15 +62,7 @@ export type TimelineEvent =
       elr: number[];
     }
   /** A KRaft controller voter's Raft role, epoch, known leader or high watermark changed. */
-  | {
-      t: number;
-      kind: 'quorum';
-      node: number;
-      role: 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
-      epoch: number;
-      leaderId: number;
-      hw: number;
-    }
+  | ({ t: number } & QuorumStateChange)
   /** A fault began or ended (id matches TraceFault.id). */
   | { t: number; kind: 'fault'; phase: 'start' | 'end'; id: number; description: string };
 

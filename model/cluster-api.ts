@@ -4,7 +4,7 @@
 
 import type { ActorFactory, Message, NodeContext, SimulationApi } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
-import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
+import type { ClusterSnapshot, QuorumStateChange } from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';
 
 export interface KafkaCluster {
@@ -88,18 +88,8 @@ export type ModelProbe =
       isr: number[];
       elr: number[];
     }
-  /**
-   * A controller voter's Raft state changed: role, epoch, known leader, or high watermark
-   * (exactly the fields of the timeline's 'quorum' event minus `t`).
-   */
-  | {
-      kind: 'quorum';
-      node: number;
-      role: 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
-      epoch: number;
-      leaderId: number;
-      hw: number;
-    }
+  /** A controller voter's Raft state changed (the timeline's 'quorum' event minus `t`: one type for both). */
+  | QuorumStateChange
   /** The leader completed an acks≥1 produce whose last offset is `offset`. */
   | { kind: 'produce-ack'; broker: number; topic: string; partition: number; offset: number }
   /** A leader sent AlterPartition proposing `isr` (still in flight). */

@@ -47,6 +47,7 @@
 // Not modelled: snapshots (the log is never cleaned), reconfiguration, pre-vote (KIP-996).
 
 import type { ModelContext } from './cluster-api.ts';
+import type { RaftRoleName } from '../checkers/cluster-state.ts';
 import type { ProtocolVariant } from './config.ts';
 import type {
   ControllerRequest,
@@ -62,7 +63,7 @@ import { codeProbe } from './code-probes.ts';
 const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 const QUORUM_STATE = '__cluster_metadata/quorum-state';
 
-export type RaftRole = 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+export type RaftRole = RaftRoleName;
 
 type FetchRequest = Extract<ControllerRequest, { type: 'MetadataFetchRequest' }>;
 type FetchResponse = Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>;
