@@ -206,6 +206,12 @@ const controllerFailover: ScenarioDef = {
   }),
 };
 
+/** Combined mode over a drawn input, where every voter has a broker to run on. */
+function withCombined(input: ScenarioInput, combined: boolean): ScenarioInput {
+  if (!combined || (input.shape.controllers ?? 1) > input.shape.brokers) return input;
+  return { ...input, shape: { ...input.shape, combined: true } };
+}
+
 export const SWARM_MAX_FAULTS = 8;
 
 /**
@@ -223,7 +229,7 @@ const swarm: ScenarioDef = {
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
     '(swarm testing)',
   arbitrary: fc
-    .tuple(shapeArb({ controllers: swarmControllersArb(), combined: swarmCombinedArb() }), workloadArb(), swarmArb())
+    .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
     .chain(([shape, workload, sw]) =>
       scheduleArb(sw, shape, {
         ...opts(),
@@ -231,7 +237,9 @@ const swarm: ScenarioDef = {
         minFaults: 0,
         maxFaults: SWARM_MAX_FAULTS,
       }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
-    ),
+    )
+    // Drawn last, so every other draw of a seed stays what it was before combined mode existed.
+    .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined))),
 };
 
 /** The benchmark's standard scenario (DESIGN §8): fixed shape and workload, swarm faults. */
