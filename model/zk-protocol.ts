@@ -103,7 +103,7 @@ export type ZkEventType = 'NodeCreated' | 'NodeDeleted' | 'NodeDataChanged' | 'N
 // ---------------------------------------------------------------------------------------
 // Client ↔ server
 
-export type ZkClientMessage =
+type ZkClientMessage =
   /** ConnectRequest: sessionId 0 asks for a new session. */
   | {
       readonly type: 'ZkConnect';
@@ -143,7 +143,7 @@ export type ZkClientMessage =
 
 export type ZkServerState = 'looking' | 'following' | 'leading';
 
-export type ZkQuorumMessage =
+type ZkQuorumMessage =
   /** FastLeaderElection.Notification. */
   | {
       readonly type: 'ZkNotification';
@@ -201,11 +201,6 @@ export type ZkMessage = ZkClientMessage | ZkQuorumMessage;
 /** ZxidUtils.makeZxid. */
 export function makeZxid(epoch: number, counter: number): number {
   return epoch * 2 ** 32 + counter;
-}
-
-/** ZxidUtils.getEpochFromZxid. */
-export function epochOfZxid(zxid: number): number {
-  return Math.floor(zxid / 2 ** 32);
 }
 
 const ZK_TYPES = new Set<string>([

@@ -35,7 +35,7 @@ export interface ZkApplied {
   readonly removedEphemerals?: readonly string[];
 }
 
-export function parentOf(path: string): string {
+function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
 }
@@ -258,7 +258,7 @@ interface ChangeRecord {
   readonly node: { readonly data: string; readonly stat: ZkStat } | undefined;
 }
 
-export class ZkPrepError extends Error {
+class ZkPrepError extends Error {
   constructor(readonly code: ZkErrorCode) {
     super(code);
   }

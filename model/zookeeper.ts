@@ -69,7 +69,7 @@ import {
 import { ZkDataTree, ZkPrepView, type ZkApplied } from './zk-tree.ts';
 
 /** Node ids of ZooKeeper servers: ZK_FIRST_ID + i for myid i + 1. */
-export const ZK_FIRST_ID = 500;
+const ZK_FIRST_ID = 500;
 
 export function zkServerIds(count: number): number[] {
   const ids: number[] = [];
