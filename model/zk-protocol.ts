@@ -143,7 +143,14 @@ type ZkClientMessage =
 
 export type ZkServerState = 'looking' | 'following' | 'leading';
 
-type ZkQuorumMessage =
+/**
+ * Messages of one leader–learner connection carry `seq`, their position on it in their
+ * direction (stamped by the sender): TCP loses nothing without breaking the connection, so a
+ * gap is a broken connection (the kernel's cuts drop what is in flight silently).
+ */
+type ZkQuorumMessage = ZkQuorumBody & { readonly seq?: number };
+
+type ZkQuorumBody =
   /** FastLeaderElection.Notification. */
   | {
       readonly type: 'ZkNotification';

@@ -186,6 +186,11 @@ export class ZkServer implements Actor<Message> {
   private lastHeardFromLeaderUs = 0;
   private lastFollowerInfoUs = 0;
   private readonly touched = new Set<number>();
+  /** Sequence numbers of the leader–learner connections (see acceptStream). */
+  private toLeaderSeq = 0;
+  private fromLeaderSeq = 1;
+  private readonly toLearnerSeq = new Map<number, number>();
+  private readonly fromLearnerSeq = new Map<number, number>();
 
   // Clients served here
   private readonly conns = new Map<number, number>();
@@ -210,7 +215,50 @@ export class ZkServer implements Actor<Message> {
 
   /** The last zxid in the log (ZKDatabase.getDataTreeLastProcessedZxid at recovery). */
   private send(to: number, msg: ZkMessage): void {
-    this.ctx.send(to, msg);
+    if (!STREAM_TYPES.has(msg.type)) {
+      this.ctx.send(to, msg);
+      return;
+    }
+    let seq: number;
+    if (this.state === 'leading') {
+      seq = (this.toLearnerSeq.get(to) ?? 0) + 1;
+      this.toLearnerSeq.set(to, seq);
+    } else seq = ++this.toLeaderSeq;
+    this.ctx.send(to, { ...msg, seq } as ZkMessage);
+  }
+
+  /**
+   * Learner.readPacket / LearnerHandler.run over one TCP connection: a message after a gap
+   * means the connection broke (the follower goes LOOKING, the leader drops the learner);
+   * one from before the current connection is ignored. FOLLOWERINFO opens a connection.
+   */
+  private acceptStream(from: number, m: ZkMessage): boolean {
+    const seq = 'seq' in m && typeof m.seq === 'number' ? m.seq : 0;
+    if (m.type === 'ZkFollowerInfo') {
+      if (this.state !== 'leading') return false;
+      this.toLearnerSeq.set(from, 0);
+      this.fromLearnerSeq.set(from, seq + 1);
+      return true;
+    }
+    if (this.state === 'following' && from === this.leaderId) {
+      if (seq < this.fromLeaderSeq) return false;
+      if (seq > this.fromLeaderSeq) {
+        this.startLooking();
+        return false;
+      }
+      this.fromLeaderSeq++;
+      return true;
+    }
+    if (this.state === 'leading') {
+      const expected = this.fromLearnerSeq.get(from);
+      if (expected === undefined || seq < expected) return false;
+      if (seq > expected) {
+        this.dropLearner(from);
+        return false;
+      }
+      this.fromLearnerSeq.set(from, expected + 1);
+    }
+    return true;
   }
 
   lastLoggedZxid(): number {
@@ -231,6 +279,7 @@ export class ZkServer implements Actor<Message> {
   }
 
   private handle(from: number, m: ZkMessage): void {
+    if (STREAM_TYPES.has(m.type) && !this.acceptStream(from, m)) return;
     switch (m.type) {
       case 'ZkNotification':
         return this.onNotification(from, m);
@@ -322,7 +371,7 @@ export class ZkServer implements Actor<Message> {
 
   private onElectionTimer(): void {
     if (this.finalizing) {
-      this.decide(this.proposal.leader);
+      this.decide(this.proposal, this.logicalClock);
       return;
     }
     // lookForLeader: no notification in time: send again, and wait twice as long.
@@ -411,7 +460,7 @@ export class ZkServer implements Actor<Message> {
     ).length;
     if (agree >= this.quorum && !this.finalizing) {
       if (this.quorum === 1 && this.others.length === 0) {
-        this.decide(this.proposal.leader);
+        this.decide(this.proposal, this.logicalClock);
         return;
       }
       this.finalizing = true;
@@ -424,26 +473,22 @@ export class ZkServer implements Actor<Message> {
     for (const [leader, count] of byLeader) {
       if (leader === this.ctx.id) continue;
       if (count >= this.quorum && this.outOfElection.get(leader)?.state === 'leading') {
-        this.logicalClock = this.outOfElection.get(leader)?.electionEpoch ?? this.logicalClock;
-        this.decide(leader);
+        const v = this.outOfElection.get(leader) as Vote;
+        this.logicalClock = v.electionEpoch;
+        this.decide(v, v.electionEpoch);
         return;
       }
     }
   }
 
-  private decide(leader: number): void {
+  /** The end of lookForLeader: `vote` is the vote decided on (endVote). */
+  private decide(vote: { leader: number; zxid: number; peerEpoch: number }, electionEpoch: number): void {
+    const leader = vote.leader;
     this.finalizing = false;
     this.fleRound++;
     this.leaderId = leader;
-    const v = this.outOfElection.get(leader);
-    this.decidedVote =
-      v !== undefined && leader !== this.ctx.id
-        ? { ...v, state: 'following' }
-        : {
-            ...this.proposal,
-            electionEpoch: this.logicalClock,
-            state: leader === this.ctx.id ? 'leading' : 'following',
-          };
+    const state = leader === this.ctx.id ? 'leading' : 'following';
+    this.decidedVote = { leader, zxid: vote.zxid, peerEpoch: vote.peerEpoch, electionEpoch, state };
     if (leader === this.ctx.id) this.lead();
     else this.follow();
   }
@@ -459,6 +504,8 @@ export class ZkServer implements Actor<Message> {
     this.newLeaderAcks.clear();
     this.forwarding.clear();
     this.followerDeadlineUs.clear();
+    this.toLearnerSeq.clear();
+    this.fromLearnerSeq.clear();
     this.pending.length = 0;
     this.prep = undefined;
     this.sessions.clear();
@@ -480,7 +527,9 @@ export class ZkServer implements Actor<Message> {
       this.maybeProposeEpoch();
     } else {
       // A new LearnerHandler for this learner: whatever the old one had is gone.
-      this.dropLearner(from);
+      this.forwarding.delete(from);
+      this.epochAcks.delete(from);
+      this.newLeaderAcks.delete(from);
       this.followerDeadlineUs.set(from, this.ctx.now() + this.initLimit * this.tickMs * 1000);
       this.send(from, { type: 'ZkLeaderInfo', newEpoch: this.newEpoch });
     }
@@ -603,6 +652,8 @@ export class ZkServer implements Actor<Message> {
   }
 
   private dropLearner(peer: number): void {
+    this.toLearnerSeq.delete(peer);
+    this.fromLearnerSeq.delete(peer);
     this.forwarding.delete(peer);
     this.epochAcks.delete(peer);
     this.newLeaderAcks.delete(peer);
@@ -713,6 +764,9 @@ export class ZkServer implements Actor<Message> {
   }
 
   private sendFollowerInfo(): void {
+    // A new connection to the leader (Learner.connectToLeader).
+    this.toLeaderSeq = 0;
+    this.fromLeaderSeq = 1;
     this.lastFollowerInfoUs = this.ctx.now();
     this.send(this.leaderId, {
       type: 'ZkFollowerInfo',
@@ -1076,6 +1130,24 @@ export class ZkServer implements Actor<Message> {
     for (let i = 0; i < valid; i++) this.log.push(entries[i] as ZkLogEntry);
   }
 }
+
+/** Messages of a leader–learner connection (everything between servers but notifications). */
+const STREAM_TYPES = new Set<string>([
+  'ZkFollowerInfo',
+  'ZkLeaderInfo',
+  'ZkAckEpoch',
+  'ZkSync',
+  'ZkAckNewLeader',
+  'ZkUpToDate',
+  'ZkProposal',
+  'ZkAck',
+  'ZkCommit',
+  'ZkPing',
+  'ZkPingReply',
+  'ZkForward',
+  'ZkRevalidate',
+  'ZkRevalidateReply',
+]);
 
 function isRead(op: ZkOp): boolean {
   return op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren';
