@@ -162,6 +162,12 @@ export class ZkClient {
       else this.arm('check', this.lastRecvUs + this.connectTimeoutUs() - now);
       return;
     }
+    if (this.state === 'closed') {
+      // Waiting for the closeSession answer: a read timeout gives it up.
+      if (now - this.lastRecvUs >= this.readTimeoutUs()) this.failAll('CONNECTIONLOSS');
+      else if (this.pending.length > 0) this.arm('check', this.lastRecvUs + this.readTimeoutUs() - now);
+      return;
+    }
     if (this.state !== 'connected') return;
     const readTimeoutUs = this.readTimeoutUs();
     if (now - this.lastRecvUs >= readTimeoutUs) {
@@ -214,7 +220,8 @@ export class ZkClient {
         this.onWatchEvent(msg.event, msg.path, msg.zxid);
         return true;
       case 'ZkClose':
-        this.disconnect();
+        // A FIN on this session's connection (not a late one of an earlier connection).
+        if (msg.sessionId === this.sessionId) this.disconnect();
         return true;
       case 'ZkClientPong':
         return true;
@@ -365,10 +372,18 @@ export class ZkClient {
     this.submit({ op: 'multi', ops: ops.map((o) => this.chrootOp(o)) }, cb);
   }
 
-  /** ZooKeeper.close: the session ends now (its ephemerals go) if the server hears it. */
-  close(): void {
-    if (this.state === 'connected') this.submit({ op: 'closeSession' }, () => {});
+  /**
+   * ZooKeeper.close: the session ends now (its ephemerals go) if the server hears it; `done`
+   * once the server answered, or at once when not connected, or when the answer times out.
+   */
+  close(done: () => void = () => {}): void {
+    if (this.state !== 'connected') {
+      this.state = 'closed';
+      this.gen++;
+      done();
+      return;
+    }
+    this.submit({ op: 'closeSession' }, () => done());
     this.state = 'closed';
-    this.gen++;
   }
 }

@@ -195,6 +195,8 @@ export class ZkServer implements Actor<Message> {
   // Clients served here
   private readonly conns = new Map<number, number>();
   private readonly pendingConnect = new Map<number, number>();
+  /** The session id a connecting client asked for (0: a new session), as its FIN names it. */
+  private readonly askedSession = new Map<number, number>();
   private readonly queues = new Map<number, QueuedRequest[]>();
   private readonly inflight = new Map<number, QueuedRequest>();
   private nextSessionCounter = 0;
@@ -320,7 +322,9 @@ export class ZkServer implements Actor<Message> {
       case 'ZkSetWatches':
         return this.onSetWatches(from, m);
       case 'ZkClose':
-        return this.dropConnection(from);
+        // A FIN on the connection of that session (a later connection from the same process stays).
+        if ((this.conns.get(from) ?? this.askedSession.get(from)) === m.sessionId) this.dropConnection(from);
+        return;
       case 'ZkConnectResponse':
       case 'ZkResponse':
       case 'ZkWatchEvent':
@@ -895,16 +899,17 @@ export class ZkServer implements Actor<Message> {
   private stopServing(): void {
     this.serving = false;
     for (const client of [...this.conns.keys(), ...this.pendingConnect.keys()].sort((a, b) => a - b)) {
-      this.send(client, { type: 'ZkClose', sessionId: this.conns.get(client) ?? 0 });
+      this.send(client, { type: 'ZkClose', sessionId: this.conns.get(client) ?? this.askedSession.get(client) ?? 0 });
     }
+    this.askedSession.clear();
     this.conns.clear();
     this.pendingConnect.clear();
     this.queues.clear();
     this.inflight.clear();
   }
 
-  private close(client: number): void {
-    this.send(client, { type: 'ZkClose', sessionId: this.conns.get(client) ?? 0 });
+  private close(client: number, sessionId = this.conns.get(client) ?? 0): void {
+    this.send(client, { type: 'ZkClose', sessionId });
     this.dropConnection(client);
   }
 
@@ -912,6 +917,7 @@ export class ZkServer implements Actor<Message> {
     const sessionId = this.conns.get(client);
     this.conns.delete(client);
     this.pendingConnect.delete(client);
+    this.askedSession.delete(client);
     this.tree.removeWatcher(client);
     if (sessionId !== undefined) {
       this.queues.delete(sessionId);
@@ -936,10 +942,12 @@ export class ZkServer implements Actor<Message> {
     if (sessionId === 0) {
       const id = this.newSessionId();
       this.pendingConnect.set(client, id);
+      this.askedSession.set(client, 0);
       this.submitWrite(id, 0, { op: 'createSession', timeoutMs: negotiated });
       return;
     }
     this.pendingConnect.set(client, sessionId);
+    this.askedSession.set(client, sessionId);
     if (this.state === 'leading') {
       this.pendingConnect.delete(client);
       const valid = this.revalidate(sessionId, this.ctx.id);
@@ -957,6 +965,7 @@ export class ZkServer implements Actor<Message> {
 
   /** ZooKeeperServer.finishSessionInit: timeout 0 tells the client its session expired. */
   private finishConnect(client: number, sessionId: number, timeoutMs: number): void {
+    this.askedSession.delete(client);
     this.send(client, { type: 'ZkConnectResponse', sessionId, timeoutMs });
     if (timeoutMs === 0) {
       codeProbe('zk-reconnect-expired');
@@ -982,7 +991,7 @@ export class ZkServer implements Actor<Message> {
 
   private onClientPing(client: number, sessionId: number): void {
     if (!this.serving || this.conns.get(client) !== sessionId) {
-      if (!this.pendingConnect.has(client)) this.close(client);
+      if (!this.pendingConnect.has(client)) this.close(client, sessionId);
       return;
     }
     this.touch(sessionId);
@@ -991,7 +1000,7 @@ export class ZkServer implements Actor<Message> {
 
   private onRequest(client: number, sessionId: number, cxid: number, op: ZkOp): void {
     if (!this.serving || this.conns.get(client) !== sessionId) {
-      if (!this.pendingConnect.has(client)) this.close(client);
+      if (!this.pendingConnect.has(client)) this.close(client, sessionId);
       return;
     }
     this.touch(sessionId);

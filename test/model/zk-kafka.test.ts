@@ -1,0 +1,145 @@
+// Kafka's ZooKeeper-mode controller election and broker registration (model/zk-kafka.ts) on
+// the ZooKeeper ensemble: one controller per controller epoch, broker epochs from the
+// registration's czxid, a controller cut from ZooKeeper replaced while it still believes it
+// leads (the zombie), re-registration after session expiry, the chroot of seed 002.
+
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../harness/index.ts';
+import type { Actor, Message, NodeContext } from '../../harness/types.ts';
+import type { ModelProbe } from '../../model/cluster-api.ts';
+import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
+import { ZkKafkaBroker } from '../../model/zk-kafka.ts';
+import { isZkMessage } from '../../model/zk-protocol.ts';
+
+/** A broker process reduced to its ZooKeeper side. */
+class ZkOnlyBroker implements Actor<Message> {
+  readonly zk: ZkKafkaBroker;
+  readonly failovers: number[] = [];
+  resignations = 0;
+
+  constructor(ctx: NodeContext<Message, ModelProbe>, servers: number[], chroot: string | undefined, wins: Won[]) {
+    this.zk = new ZkKafkaBroker(
+      ctx,
+      { brokerId: ctx.id, servers, sessionTimeoutMs: 6000, chroot },
+      {
+        onControllerFailover: (epoch) => {
+          this.failovers.push(epoch);
+          wins.push({ broker: ctx.id, epoch });
+        },
+        onControllerResignation: () => {
+          this.resignations++;
+        },
+      },
+    );
+    this.zk.start();
+  }
+
+  onMessage(from: number, msg: Message): void {
+    if (isZkMessage(msg)) this.zk.handleMessage(from, msg);
+  }
+
+  onTimer(tag: unknown): void {
+    this.zk.handleTimer(tag);
+  }
+
+  onDisconnect(peer: number): void {
+    this.zk.handleDisconnect(peer);
+  }
+}
+
+interface Won {
+  broker: number;
+  epoch: number;
+}
+
+function cluster(opts: { seed?: number; chroot?: string } = {}) {
+  const sim = new Simulation<ModelProbe>({ seed: opts.seed ?? 1 });
+  const servers = zkServerIds(3);
+  for (const id of servers) sim.addNode({ id, name: `zk-${id}`, factory: createZkServer({ servers }) });
+  const wins: Won[] = [];
+  const brokers = [1, 2, 3];
+  for (const id of brokers) {
+    sim.addNode({ id, name: `broker-${id}`, factory: (ctx) => new ZkOnlyBroker(ctx, servers, opts.chroot, wins) });
+  }
+  for (const id of servers) sim.start(id);
+  for (const id of brokers) sim.start(id);
+  const broker = (id: number) => sim.actor<ZkOnlyBroker>(id) as ZkOnlyBroker;
+  const runUntil = (cond: () => boolean, ms: number): boolean => {
+    sim.run({ untilUs: sim.now() + ms * 1000, stopWhen: cond });
+    return cond();
+  };
+  const leaderServer = () =>
+    sim.actor<ZkServer>(servers.find((s) => sim.actor<ZkServer>(s)?.state === 'leading') as number) as ZkServer;
+  const agreed = () => {
+    const ids = brokers.map((b) => broker(b).zk.activeControllerId);
+    return ids[0] !== -1 && ids.every((id) => id === ids[0]) ? ids[0] : -1;
+  };
+  return { sim, servers, brokers, wins, broker, runUntil, leaderServer, agreed };
+}
+
+describe('ZooKeeper-mode controller election (KafkaController.elect)', () => {
+  it('three brokers register with distinct czxid epochs and elect one controller in epoch 1', () => {
+    const c = cluster();
+    expect(c.runUntil(() => c.agreed() !== -1 && c.brokers.every((b) => c.broker(b).zk.brokerEpoch > 0), 60_000)).toBe(
+      true,
+    );
+    expect(c.wins).toEqual([{ broker: c.agreed(), epoch: 1 }]);
+    const epochs = c.brokers.map((b) => c.broker(b).zk.brokerEpoch);
+    expect(new Set(epochs).size).toBe(3);
+    const tree = c.leaderServer().tree;
+    for (const b of c.brokers) expect(tree.get(`/brokers/ids/${b}`)?.stat.czxid).toBe(c.broker(b).zk.brokerEpoch);
+    expect(tree.get('/controller_epoch')?.data).toBe('1');
+    expect(JSON.parse(tree.get('/controller')?.data ?? '{}').brokerid).toBe(c.agreed());
+  });
+
+  it('a controller cut from ZooKeeper is replaced in a newer epoch while it still believes it leads (the zombie)', () => {
+    const c = cluster({ seed: 3 });
+    expect(c.runUntil(() => c.agreed() !== -1, 60_000)).toBe(true);
+    const old = c.agreed();
+    const oldEpoch = c.broker(old).zk.brokerEpoch;
+    const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: c.servers });
+    const others = c.brokers.filter((b) => b !== old);
+    expect(
+      c.runUntil(
+        () =>
+          others.every(
+            (b) => c.broker(b).zk.activeControllerId === others[0] || c.broker(b).zk.activeControllerId === others[1],
+          ) && c.wins.length === 2,
+        60_000,
+      ),
+    ).toBe(true);
+    const next = c.wins[1];
+    expect(next.epoch).toBe(2);
+    expect(next.broker).not.toBe(old);
+    // The zombie: cut off, its client has not heard of the expiry, it still acts as controller of epoch 1.
+    expect(c.broker(old).zk.isActive()).toBe(true);
+    expect(c.broker(old).zk.controllerEpoch).toBe(1);
+    expect(c.leaderServer().tree.get(`/brokers/ids/${old}`)).toBeUndefined();
+    c.sim.network.heal(cut);
+    expect(
+      c.runUntil(
+        () =>
+          !c.broker(old).zk.isActive() &&
+          c.broker(old).zk.brokerEpoch > oldEpoch &&
+          c.broker(old).zk.activeControllerId !== -1,
+        60_000,
+      ),
+    ).toBe(true);
+    expect(c.broker(old).resignations).toBeGreaterThan(0);
+    expect(c.broker(old).zk.activeControllerId).toBe(next.broker);
+    // One controller per epoch, over the whole run.
+    const epochs = c.wins.map((w) => w.epoch);
+    expect(new Set(epochs).size).toBe(epochs.length);
+  });
+
+  it('with the chroot of seed 002 the paths live under /kafka-broker', () => {
+    const c = cluster({ chroot: '/kafka-broker' });
+    expect(c.runUntil(() => c.agreed() !== -1 && c.brokers.every((b) => c.broker(b).zk.brokerEpoch > 0), 60_000)).toBe(
+      true,
+    );
+    const tree = c.leaderServer().tree;
+    expect(tree.get('/kafka-broker/controller')).toBeDefined();
+    expect(tree.get('/kafka-broker/brokers/ids')?.children).toEqual(['1', '2', '3']);
+    expect(tree.get('/controller')).toBeUndefined();
+  });
+});
