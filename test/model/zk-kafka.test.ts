@@ -92,7 +92,7 @@ describe('ZooKeeper-mode controller election (KafkaController.elect)', () => {
     expect(JSON.parse(tree.get('/controller')?.data ?? '{}').brokerid).toBe(c.agreed());
   });
 
-  it('a controller cut from ZooKeeper is replaced in a newer epoch while it still believes it leads (the zombie)', () => {
+  it('a controller cut from ZooKeeper is replaced in a newer epoch while it still believes it leads', () => {
     const c = cluster({ seed: 3 });
     expect(c.runUntil(() => c.agreed() !== -1, 60_000)).toBe(true);
     const old = c.agreed();

@@ -107,7 +107,8 @@ class Ensemble {
       const show = (id: number) => {
         if (!this.sim.isUp(id)) return `${id}:down`;
         const s = this.server(id);
-        return `${id}:${s.state}/${s.leaderId}/e${s.currentEpoch}/a${s.acceptedEpoch}/z${s.lastLoggedZxid()}/serving=${s.serving}`;
+        const epochs = `e${s.currentEpoch}/a${s.acceptedEpoch}`;
+        return `${id}:${s.state}/${s.leaderId}/${epochs}/z${s.lastLoggedZxid()}/serving=${s.serving}`;
       };
       throw new Error(`seed ${this.sim.seed}: no settled ensemble: ${this.servers.map(show).join(' ')}`);
     }
@@ -382,7 +383,7 @@ describe('ZooKeeper ensemble under random faults', () => {
     for (const a of logs) for (const b of logs) expect(a.slice(0, b.length)).toEqual(b.slice(0, a.length));
   }
 
-  it('loses no acknowledged create and keeps one committed history across 12 seeds of cuts, crashes, power losses', () => {
+  it('loses no acknowledged create, keeps one committed history: 12 seeds of cuts, crashes, power losses', () => {
     for (let seed = 1; seed <= 12; seed++) {
       const zk = new Ensemble(3, seed);
       zk.settle();
