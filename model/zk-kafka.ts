@@ -378,6 +378,56 @@ export class ZkKafkaBroker {
     done();
   }
 
+  // =====================================================================================
+  // The controller's writes of partition state, fenced by the controller epoch's zkVersion
+
+  /** KafkaZkClient.getTopicPartitionStates: the state and its zkVersion (undefined: none). */
+  readPartitionState(
+    topic: string,
+    partition: number,
+    cb: (state: ZkPartitionState | undefined, zkVersion: number) => void,
+  ): void {
+    this.request(
+      (c, k) => c.getData(statePath(topic, partition), false, k),
+      (error, result) =>
+        error === 'OK' && result?.data !== undefined
+          ? cb(decodeState(result.data), result.stat?.version ?? -1)
+          : cb(undefined, -1),
+    );
+  }
+
+  /**
+   * KafkaZkClient.updateLeaderAndIsr (setTopicPartitionStatesRaw): a setData at the version
+   * read, in a multi behind a check of /controller_epoch at this controller's zkVersion
+   * (wrapRequestWithControllerEpochCheck, KAFKA-6082): a controller that lost its epoch
+   * cannot write. `expectedZkVersion` -1 creates the znode (createTopicPartitionStatesRaw).
+   */
+  writePartitionState(
+    topic: string,
+    partition: number,
+    state: ZkPartitionState,
+    expectedZkVersion: number,
+    cb: (result: ZkStateWrite) => void,
+  ): void {
+    const path = statePath(topic, partition);
+    const data = encodeState(state);
+    const write =
+      expectedZkVersion < 0
+        ? { op: 'create' as const, path, data, ephemeral: false, sequential: false }
+        : { op: 'setData' as const, path, data, version: expectedZkVersion };
+    const check = { op: 'check' as const, path: CONTROLLER_EPOCH, version: this.epochZkVersion };
+    this.request(
+      (c, k) => c.multi([check, write], k),
+      (error, _r, results) => {
+        if (error === 'OK') return cb({ kind: 'ok', zkVersion: results?.[1]?.stat?.version ?? 0 });
+        // handleUnwrappedCheckOp: a failed check on /controller_epoch is ControllerMovedException.
+        if (results?.[0]?.error === 'BADVERSION') return cb({ kind: 'controller-moved' });
+        if (error === 'BADVERSION') return cb({ kind: 'bad-version' });
+        cb({ kind: 'error', code: error });
+      },
+    );
+  }
+
   /** KafkaController.maybeResign. */
   private maybeResign(done: () => void): void {
     const wasActive = this.isActive();
@@ -389,6 +439,44 @@ export class ZkKafkaBroker {
       }),
     );
   }
+}
+
+/** LeaderIsrAndControllerEpoch as TopicPartitionStateZNode stores it. */
+export interface ZkPartitionState {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly controllerEpoch: number;
+}
+
+/** The outcome of a controller's write of a partition state (UpdateLeaderAndIsrResult). */
+export type ZkStateWrite =
+  | { readonly kind: 'ok'; readonly zkVersion: number }
+  /** The state znode moved on since the version read: retry from a fresh read. */
+  | { readonly kind: 'bad-version' }
+  /** /controller_epoch is not at this controller's version: ControllerMovedException. */
+  | { readonly kind: 'controller-moved' }
+  | { readonly kind: 'error'; readonly code: ZkErrorCode };
+
+function statePath(topic: string, partition: number): string {
+  return `/brokers/topics/${topic}/partitions/${partition}/state`;
+}
+
+/** TopicPartitionStateZNode.encode. */
+function encodeState(s: ZkPartitionState): string {
+  return JSON.stringify({
+    version: 1,
+    leader: s.leader,
+    leader_epoch: s.leaderEpoch,
+    controller_epoch: s.controllerEpoch,
+    isr: s.isr,
+  });
+}
+
+/** TopicPartitionStateZNode.decode. */
+function decodeState(data: string): ZkPartitionState {
+  const js = JSON.parse(data) as { leader: number; leader_epoch: number; controller_epoch: number; isr: number[] };
+  return { leader: js.leader, leaderEpoch: js.leader_epoch, isr: js.isr, controllerEpoch: js.controller_epoch };
 }
 
 /** ControllerZNode.encode. */

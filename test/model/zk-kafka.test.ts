@@ -8,7 +8,7 @@ import { Simulation } from '../../harness/index.ts';
 import type { Actor, Message, NodeContext } from '../../harness/types.ts';
 import type { ModelProbe } from '../../model/cluster-api.ts';
 import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
-import { ZkKafkaBroker } from '../../model/zk-kafka.ts';
+import { ZkKafkaBroker, type ZkStateWrite } from '../../model/zk-kafka.ts';
 import { isZkMessage } from '../../model/zk-protocol.ts';
 
 /** A broker process reduced to its ZooKeeper side. */
@@ -169,5 +169,62 @@ describe('ZooKeeper-mode controller election (KafkaController.elect)', () => {
       expect(c.agreed()).toBe(last.broker);
       expect(c.leaderServer().tree.get('/controller_epoch')?.data).toBe(String(last.epoch));
     }
+  });
+
+  it("a zombie controller's partition state write is refused by the controller epoch check", () => {
+    const c = cluster({ seed: 3 });
+    expect(c.runUntil(() => c.agreed() !== -1, 60_000)).toBe(true);
+    const old = c.agreed();
+    const parent = (b: number, path: string) => {
+      let ok = false;
+      c.broker(b).zk.client.create(path, '', { ephemeral: false, sequential: false }, () => {
+        ok = true;
+      });
+      expect(c.runUntil(() => ok, 10_000)).toBe(true);
+    };
+    parent(old, '/brokers/topics/t');
+    parent(old, '/brokers/topics/t/partitions');
+    parent(old, '/brokers/topics/t/partitions/0');
+    let created: ZkStateWrite | undefined;
+    const first = { leader: old, leaderEpoch: 0, isr: [1, 2, 3], controllerEpoch: 1 };
+    c.broker(old).zk.writePartitionState('t', 0, first, -1, (r) => {
+      created = r;
+    });
+    expect(c.runUntil(() => created !== undefined, 10_000)).toBe(true);
+    expect(created).toEqual({ kind: 'ok', zkVersion: 0 });
+    // The controller's own update at a stale znode version fails with BADVERSION.
+    let stale: ZkStateWrite | undefined;
+    c.broker(old).zk.writePartitionState('t', 0, { ...first, leaderEpoch: 1 }, 5, (r) => {
+      stale = r;
+    });
+    expect(c.runUntil(() => stale !== undefined, 10_000)).toBe(true);
+    expect(stale).toEqual({ kind: 'bad-version' });
+    // Cut from ZooKeeper, it is replaced; back with a new session it still holds its old
+    // epoch's zkVersion, and a write with it is fenced by the check on /controller_epoch.
+    const oldBrokerEpoch = c.broker(old).zk.brokerEpoch;
+    const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: c.servers });
+    expect(c.runUntil(() => c.wins.length === 2, 60_000)).toBe(true);
+    const next = c.wins[1].broker;
+    c.sim.network.heal(cut);
+    expect(c.runUntil(() => c.broker(old).zk.brokerEpoch > oldBrokerEpoch, 60_000)).toBe(true);
+    expect(c.broker(old).zk.epochZkVersion).toBe(1);
+    let zombie: ZkStateWrite | undefined;
+    c.broker(old).zk.writePartitionState('t', 0, { ...first, leader: -1, leaderEpoch: 1, isr: [] }, 0, (r) => {
+      zombie = r;
+    });
+    expect(c.runUntil(() => zombie !== undefined, 30_000)).toBe(true);
+    expect(zombie).toEqual({ kind: 'controller-moved' });
+    let fresh: ZkStateWrite | undefined;
+    c.broker(next).zk.readPartitionState('t', 0, (state, version) => {
+      expect(state).toEqual(first);
+      const update = { ...first, leader: next, leaderEpoch: 1, controllerEpoch: 2 };
+      c.broker(next).zk.writePartitionState('t', 0, update, version, (r) => {
+        fresh = r;
+      });
+    });
+    expect(c.runUntil(() => fresh !== undefined, 30_000)).toBe(true);
+    expect(fresh).toEqual({ kind: 'ok', zkVersion: 1 });
+    const tree = c.leaderServer().tree;
+    expect(JSON.parse(tree.get('/brokers/topics/t/partitions/0/state')?.data ?? '{}').leader).toBe(next);
   });
 });
