@@ -31,6 +31,9 @@
 //   Until its client hears of the expiry, a broker cut from ZooKeeper still believes what it
 //   believed: a controller stays active (the zombie controller of KAFKA-6082's family), and
 //   only its controller epoch can fence it.
+// - Partition state writes (KafkaZkClient.updateLeaderAndIsr): a setData (a create for a new
+//   partition) at the version read, in a multi behind a check of /controller_epoch at the
+//   controller's zkVersion (wrapRequestWithControllerEpochCheck).
 // Not yet: everything the controller does once elected (ControllerContext, the partition
 // and replica state machines, LeaderAndIsr / UpdateMetadata / StopReplica through
 // ControllerChannelManager) and the brokers' side of it: see docs/readme-zookeeper.md.
