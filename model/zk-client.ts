@@ -9,8 +9,9 @@
 //   a new attempt waits a random 0–999 ms (ClientCnxn.SendThread.startConnect), and another
 //   second when every server was tried since the last connection (StaticHostProvider.next
 //   spin delay). An attempt unanswered within sessionTimeout / servers is abandoned.
-// - Connected, the client pings when it sent nothing for readTimeout / 2 and gives the
-//   server up when it heard nothing for readTimeout = 2/3 of the negotiated timeout
+// - Connected, the client pings when it sent nothing for readTimeout / 2 (a second less once
+//   that is over 2 s) and gives the server up when it heard nothing for readTimeout = 2/3 of
+//   the negotiated timeout
 //   (SendThread.run): Disconnected is delivered, every request waiting or queued fails with
 //   CONNECTIONLOSS (cleanup), and it reconnects to the next server with its session id and
 //   the last zxid it saw. It never decides expiry itself: a server tells it (timeout 0 in
@@ -174,8 +175,11 @@ export class ZkClient {
       this.disconnect();
       return;
     }
-    if (now - this.lastSendUs >= readTimeoutUs / 2) this.send({ type: 'ZkClientPing', sessionId: this.sessionId });
-    this.arm('check', Math.min(this.lastRecvUs + readTimeoutUs, this.lastSendUs + readTimeoutUs / 2) - now);
+    // SendThread.run: a ping when idle for readTimeout / 2, a second early once idle over 1 s.
+    const halfUs = readTimeoutUs / 2;
+    const pingIdleUs = halfUs > 2_000_000 ? halfUs - 1_000_000 : halfUs;
+    if (now - this.lastSendUs >= pingIdleUs) this.send({ type: 'ZkClientPing', sessionId: this.sessionId });
+    this.arm('check', Math.min(this.lastRecvUs + readTimeoutUs, this.lastSendUs + pingIdleUs) - now);
   }
 
   /** ClientCnxn.cleanup + startConnect: the connection is given up. */
