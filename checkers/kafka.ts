@@ -52,7 +52,7 @@ export interface KafkaCheckOptions {
 interface SendInfo {
   op: Operation;
   value: string;
-  /** Acknowledged offset (ok sends that report one). */
+  /** The offset the send reported (ok, or info sends of a transaction that report one). */
   offset: number | undefined;
   /**
    * Its effect is certain (Jepsen's must-have-committed?): the operation was ok, or of unknown
@@ -426,7 +426,7 @@ class LostWrites {
     const acked =
       s.op.outcome === 'ok'
         ? `acknowledged${s.offset !== undefined ? ` at offset ${s.offset}` : ''}`
-        : 'of unknown outcome but seen by a poll';
+        : 'of unknown outcome, but its operation committed (a poll returned one of its records)';
     const ops = [s.op.invoke.index];
     if (witness !== undefined) ops.push(witness);
     this.out.report({
