@@ -15,7 +15,7 @@ import { checkLinearizable } from './linear/index.ts';
 import { MODEL_NAMES, type ModelName } from './linear/models.ts';
 import { isClientProcess } from './ops.ts';
 import { hasMicroOps } from './kafka-actions.ts';
-import { checkTxn } from './txn.ts';
+import { checkKafkaAndTxn } from './txn.ts';
 
 export interface CheckOptions {
   /** Linearizability model; guessed from the operations when absent. */
@@ -83,12 +83,11 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     model = guess.model;
   }
   const verdicts: Verdict[] = [];
-  if (isKafkaHistory(history)) {
-    verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
-  }
-  if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
   if (hasMicroOps(history)) {
-    verdicts.push(checkTxn(history, { sourceLines: opts.sourceLines }));
+    // Jepsen's Kafka vocabulary: the anomaly and transactional checks, and no linearizability
+    const kafkaOpts = { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete };
+    verdicts.push(...checkKafkaAndTxn(history, kafkaOpts));
+    if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
     verdicts[0].anomalies.push({
       kind: 'not-judged',
       explanation:
@@ -98,6 +97,10 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     });
     return foldVerdicts(verdicts);
   }
+  if (isKafkaHistory(history)) {
+    verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
+  }
+  if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
   verdicts.push(
     checkLinearizable(history, {
       model,

@@ -129,7 +129,15 @@ class Findings {
 /** Judges a Kafka history (gregor's or Jepsen's vocabulary); see the taxonomy above. */
 export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verdict {
   const ops = pairOperations(history, opts.sourceLines);
-  const actions = ops.map(kafkaActions);
+  return judgeKafka(ops, ops.map(kafkaActions), opts).verdict;
+}
+
+/** checkKafka over operations already paired and read, with the version orders it built (for checkers/txn.ts). */
+export function judgeKafka(
+  ops: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  opts: KafkaCheckOptions = {},
+): { verdict: Verdict; orders: Map<string, VersionOrder> } {
   const parts = gatherParts(ops, actions);
   const finals = finalReads(ops, actions, parts);
   const out = new Findings(opts.maxPerKind ?? 50);
@@ -157,7 +165,7 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
   const stats = kafkaStats(ops, actions, parts.size, unseenTotal, lostTotal);
   for (const [kind, c] of Object.entries(out.counts)) stats[`anomalies.${kind}`] = c;
   const errors = out.anomalies.filter((a) => !a.informational);
-  return { valid: errors.length === 0, checker: 'kafka', anomalies: out.anomalies, stats };
+  return { verdict: { valid: errors.length === 0, checker: 'kafka', anomalies: out.anomalies, stats }, orders };
 }
 
 // --- gathering -------------------------------------------------------------------------------

@@ -50,114 +50,132 @@ interface Pending {
 
 /** One correct execution; see the module comment. */
 export function generateTxnHistory(o: SyntheticTxnOptions): History {
-  const rand = mulberry32(o.seed);
-  const keys = o.keys ?? 3;
-  const clients = o.clients ?? 4;
-  const maxRecords = o.maxRecords ?? 8;
-  const logs: LogEntry[][] = Array.from({ length: keys }, () => []);
-  /** txn id → 'open' | 'committed' | 'aborted' */
-  const status: string[] = [];
-  const history: History = [];
-  const emit = (process: number, type: HistoryEvent['type'], f: string, value: unknown, seek = false): void => {
-    const ev: HistoryEvent = { index: history.length, time: history.length * 10, process, type, f, value };
-    if (seek) ev.seekToBeginning = true;
-    history.push(ev);
-  };
-  const allKeys = Array.from({ length: keys }, (_, k) => k);
-  const procOf = Array.from({ length: clients }, (_, c) => c);
-  let nextProcess = clients;
-  const position = new Map<number, number[]>();
-  /** Process → the keys it consumes: half of them at random (at least one), as Jepsen assigns a few. */
-  const assigned = new Map<number, number[]>();
-  const start = (process: number, resumeAt?: number[], keep?: number[]): void => {
-    const mine = keep ?? allKeys.filter(() => rand() < 0.5);
-    if (mine.length === 0) mine.push(Math.floor(rand() * keys));
-    const seek = resumeAt === undefined;
-    emit(process, 'invoke', 'assign', mine, seek);
-    emit(process, 'ok', 'assign', mine, seek);
-    assigned.set(process, mine);
-    position.set(process, resumeAt ?? new Array<number>(keys).fill(0));
-  };
-  for (const p of procOf) start(p);
+  const w = new TxnWorld(o);
   const pending = new Map<number, Pending>();
-  let nextValue = 1;
   let done = 0;
+  while (done < o.ops || pending.size > 0) {
+    const c = Math.floor(w.rand() * w.clients);
+    const p = pending.get(c);
+    if (p !== undefined) {
+      if (o.overlap !== true || w.rand() < 0.5 || done >= o.ops) {
+        pending.delete(c);
+        w.complete(c, p);
+      }
+      continue;
+    }
+    if (done >= o.ops) continue;
+    const next = w.runTxn(c);
+    done++;
+    if (o.overlap === true) pending.set(c, next);
+    else w.complete(c, next);
+  }
+  return w.history;
+}
 
-  const poll = (pos: number[], mine: readonly number[]): Record<string, Array<[number, number]>> => {
+/** The logs, the clients' consumers and the history being written. */
+class TxnWorld {
+  readonly rand: () => number;
+  readonly clients: number;
+  readonly history: History = [];
+  private readonly keys: number;
+  private readonly maxRecords: number;
+  private readonly logs: LogEntry[][];
+  /** txn id → 'open' | 'committed' | 'aborted' */
+  private readonly status: string[] = [];
+  private readonly procOf: number[];
+  private nextProcess: number;
+  private nextValue = 1;
+  private readonly position = new Map<number, number[]>();
+  /** Process → the keys it consumes: half of them at random (at least one), as Jepsen assigns a few. */
+  private readonly assigned = new Map<number, number[]>();
+
+  constructor(private readonly o: SyntheticTxnOptions) {
+    this.rand = mulberry32(o.seed);
+    this.keys = o.keys ?? 3;
+    this.clients = o.clients ?? 4;
+    this.maxRecords = o.maxRecords ?? 8;
+    this.logs = Array.from({ length: this.keys }, () => []);
+    this.procOf = Array.from({ length: this.clients }, (_, c) => c);
+    this.nextProcess = this.clients;
+    for (const p of this.procOf) this.start(p);
+  }
+
+  private emit(process: number, type: HistoryEvent['type'], f: string, value: unknown, seek = false): void {
+    const ev: HistoryEvent = { index: this.history.length, time: this.history.length * 10, process, type, f, value };
+    if (seek) ev.seekToBeginning = true;
+    this.history.push(ev);
+  }
+
+  private start(process: number, resumeAt?: number[], keep?: number[]): void {
+    const mine = keep ?? Array.from({ length: this.keys }, (_, k) => k).filter(() => this.rand() < 0.5);
+    if (mine.length === 0) mine.push(Math.floor(this.rand() * this.keys));
+    const seek = resumeAt === undefined;
+    this.emit(process, 'invoke', 'assign', mine, seek);
+    this.emit(process, 'ok', 'assign', mine, seek);
+    this.assigned.set(process, mine);
+    this.position.set(process, resumeAt ?? new Array<number>(this.keys).fill(0));
+  }
+
+  /** One poll at the last stable offset: committed records from the position, aborted ones and markers skipped. */
+  private poll(pos: number[], mine: readonly number[]): Record<string, Array<[number, number]>> {
     const out: Record<string, Array<[number, number]>> = {};
     for (const k of mine) {
       const got: Array<[number, number]> = [];
       let at = pos[k];
-      const limit = 1 + Math.floor(rand() * maxRecords);
-      while (at < logs[k].length && got.length < limit) {
-        const e = logs[k][at];
-        if (status[e.txn] === 'open') break; // the last stable offset
-        if (e.value !== undefined && status[e.txn] === 'committed') got.push([at, e.value]);
+      const limit = 1 + Math.floor(this.rand() * this.maxRecords);
+      const log = this.logs[k];
+      while (at < log.length && got.length < limit) {
+        const e = log[at];
+        if (this.status[e.txn] === 'open') break;
+        if (e.value !== undefined && this.status[e.txn] === 'committed') got.push([at, e.value]);
         at++;
       }
       pos[k] = at;
       if (got.length > 0) out[String(k)] = got;
     }
     return out;
-  };
+  }
 
-  const runTxn = (c: number): void => {
-    const process = procOf[c];
-    const txn = status.length;
-    status.push('open');
-    const pos = position.get(process)!;
+  /** Client c's next transaction, taking effect now; its completion is returned, not yet written. */
+  runTxn(c: number): Pending {
+    const process = this.procOf[c];
+    const txn = this.status.length;
+    this.status.push('open');
+    const pos = this.position.get(process)!;
     const before = [...pos];
-    const n = 1 + Math.floor(rand() * 4);
     const invokeValue: MicroOp[] = [];
     const value: MicroOp[] = [];
     const wrote = new Set<number>();
-    for (let i = 0; i < n; i++) {
-      if (rand() < 0.5) {
-        const k = Math.floor(rand() * keys);
-        const v = nextValue++;
+    for (let i = 1 + Math.floor(this.rand() * 4); i > 0; i--) {
+      if (this.rand() < 0.5) {
+        const k = Math.floor(this.rand() * this.keys);
+        const v = this.nextValue++;
         invokeValue.push(['send', k, v]);
-        value.push(['send', k, [logs[k].length, v]]);
-        logs[k].push({ value: v, txn });
+        value.push(['send', k, [this.logs[k].length, v]]);
+        this.logs[k].push({ value: v, txn });
         wrote.add(k);
       } else {
         invokeValue.push(['poll']);
-        value.push(['poll', poll(pos, assigned.get(process)!)]);
+        value.push(['poll', this.poll(pos, this.assigned.get(process)!)]);
       }
     }
-    const r = rand();
-    const abortRate = o.abortRate ?? 0.1;
-    const type = r < abortRate ? 'fail' : r < abortRate + (o.unknownRate ?? 0.05) ? 'info' : 'ok';
-    const commits = type === 'ok' || (type === 'info' && rand() < 0.5);
-    status[txn] = commits ? 'committed' : 'aborted';
-    for (const k of wrote) logs[k].push({ value: undefined, txn }); // the commit or abort marker
+    const r = this.rand();
+    const abortRate = this.o.abortRate ?? 0.1;
+    const type = r < abortRate ? 'fail' : r < abortRate + (this.o.unknownRate ?? 0.05) ? 'info' : 'ok';
+    this.status[txn] = type === 'ok' || (type === 'info' && this.rand() < 0.5) ? 'committed' : 'aborted';
+    for (const k of wrote) this.logs[k].push({ value: undefined, txn }); // the commit or abort marker
     const kinds = new Set(invokeValue.map((m) => m[0]));
     const f = kinds.size === 2 ? 'txn' : kinds.has('send') ? 'send' : 'poll';
-    emit(process, 'invoke', f, invokeValue);
-    if (type !== 'ok') position.set(process, before);
-    pending.set(c, { process, f, invokeValue, type, value: type === 'info' ? invokeValue : value });
-  };
-
-  const complete = (c: number): void => {
-    const p = pending.get(c)!;
-    pending.delete(c);
-    emit(p.process, p.type, p.f, p.value);
-    if (p.type === 'info') {
-      // a fresh client resumes where the old one's last known transaction left its consumer
-      procOf[c] = nextProcess++;
-      start(procOf[c], position.get(p.process), assigned.get(p.process));
-    }
-  };
-
-  while (done < o.ops || pending.size > 0) {
-    const c = Math.floor(rand() * clients);
-    if (pending.has(c)) {
-      if (o.overlap !== true || rand() < 0.5 || done >= o.ops) complete(c);
-      continue;
-    }
-    if (done >= o.ops) continue;
-    runTxn(c);
-    done++;
-    if (o.overlap !== true) complete(c);
+    this.emit(process, 'invoke', f, invokeValue);
+    if (type !== 'ok') this.position.set(process, before);
+    return { process, f, invokeValue, type, value: type === 'info' ? invokeValue : value };
   }
-  return history;
+
+  complete(c: number, p: Pending): void {
+    this.emit(p.process, p.type, p.f, p.value);
+    if (p.type !== 'info') return;
+    // a fresh client resumes where the old one's last known transaction left its consumer
+    this.procOf[c] = this.nextProcess++;
+    this.start(this.procOf[c], this.position.get(p.process), this.assigned.get(p.process));
+  }
 }

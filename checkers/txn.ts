@@ -54,7 +54,7 @@ import type { History } from './history.ts';
 import type { Anomaly, CycleStep, Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 import { isMicroOpValue, kafkaActions, type KafkaAction } from './kafka-actions.ts';
-import { versionOrders, type VersionOrder } from './kafka.ts';
+import { judgeKafka, versionOrders, type KafkaCheckOptions, type VersionOrder } from './kafka.ts';
 
 export interface TxnCheckOptions {
   /** Most anomalies reported per kind (the stats still count all). Default 50. */
@@ -87,12 +87,24 @@ interface Txns {
   inGraph: Uint8Array;
 }
 
-/** The dependency graph: out-edges per op id and relation. */
+/** The dependency graph: out-edges per op id and relation (undefined: none). */
 interface Graph {
-  ww: number[][];
-  wr: number[][];
-  rt: number[][];
+  ww: Array<number[] | undefined>;
+  wr: Array<number[] | undefined>;
+  rt: Array<number[] | undefined>;
   edges: { ww: number; wr: number; rt: number };
+}
+
+const NONE: readonly number[] = [];
+
+function add(lists: Array<number[] | undefined>, from: number, to: number): void {
+  const l = lists[from];
+  if (l === undefined) lists[from] = [to];
+  else l.push(to);
+}
+
+function succOf(g: Graph, rel: Rel, v: number): readonly number[] {
+  return g[rel][v] ?? NONE;
 }
 
 function partKey(topic: string, partition: number): string {
@@ -123,7 +135,24 @@ class Findings {
 export function checkTxn(history: History, opts: TxnCheckOptions = {}): Verdict {
   const ops = pairOperations(history, opts.sourceLines);
   const actions = ops.map(kafkaActions);
-  const t = gather(ops, actions);
+  return judgeTxn(ops, actions, versionOrders(ops, actions), opts);
+}
+
+/** checkKafka's and checkTxn's verdicts, the history paired, read and ordered once for both. */
+export function checkKafkaAndTxn(history: History, opts: KafkaCheckOptions = {}): [Verdict, Verdict] {
+  const ops = pairOperations(history, opts.sourceLines);
+  const actions = ops.map(kafkaActions);
+  const kafka = judgeKafka(ops, actions, opts);
+  return [kafka.verdict, judgeTxn(ops, actions, kafka.orders, opts)];
+}
+
+function judgeTxn(
+  ops: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  orders: ReadonlyMap<string, VersionOrder>,
+  opts: TxnCheckOptions,
+): Verdict {
+  const t = gather(ops, actions, orders);
   const out = new Findings(opts.maxPerKind ?? 50);
   precommittedReadCases(t, out);
   g1bCases(t, out);
@@ -149,7 +178,11 @@ export function checkTxn(history: History, opts: TxnCheckOptions = {}): Verdict 
 
 // --- gathering -------------------------------------------------------------------------------
 
-function gather(ops: readonly Operation[], actions: readonly KafkaAction[][]): Txns {
+function gather(
+  ops: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  orders: ReadonlyMap<string, VersionOrder>,
+): Txns {
   const writerOf = new Map<string, Map<string, Operation>>();
   const inGraph = new Uint8Array(ops.length);
   for (const op of ops) {
@@ -163,7 +196,7 @@ function gather(ops: readonly Operation[], actions: readonly KafkaAction[][]): T
       if (!m.has(a.value)) m.set(a.value, op);
     }
   }
-  return { ops, actions, orders: versionOrders(ops, actions), writerOf, inGraph };
+  return { ops, actions, orders, writerOf, inGraph };
 }
 
 function sendsOf(t: Txns, op: Operation): Rec[] {
@@ -219,7 +252,7 @@ function precommittedReadCases(t: Txns, out: Findings): void {
  */
 function g1bCases(t: Txns, out: Findings): void {
   const nextOwn = nextOwnIndex(t);
-  const polled = polledValues(t);
+  let polled: Map<string, Set<string>> | undefined; // built at the first candidate
   for (const op of t.ops) {
     if (op.outcome !== 'ok' || !isMicroOpValue(op.invoke)) continue;
     for (const a of t.actions[op.id]) {
@@ -234,6 +267,7 @@ function g1bCases(t: Txns, out: Findings): void {
         const n = next.get(idx[r]);
         if (n === undefined || read.has(n) || !idx.slice(r + 1).some((j) => j > n)) continue;
         const missed = vo.byIndex[n];
+        polled ??= polledValues(t);
         if (polled.get(key)?.has(missed) !== true) continue; // never polled at all: kafka.ts's lost-write
         const writer = t.writerOf.get(key)!.get(String(a.records[r][1]))!;
         out.report({
@@ -323,30 +357,24 @@ function intSendSkipCases(t: Txns, out: Findings): void {
 
 function buildGraph(t: Txns): Graph {
   const n = t.ops.length;
-  const g: Graph = {
-    ww: Array.from({ length: n }, () => []),
-    wr: Array.from({ length: n }, () => []),
-    rt: Array.from({ length: n }, () => []),
-    edges: { ww: 0, wr: 0, rt: 0 },
-  };
-  const seen = new Set<number>();
-  const link = (rel: 'ww' | 'wr', from: number, to: number): void => {
-    if (from === to || t.inGraph[from] === 0 || t.inGraph[to] === 0) return;
-    const id = (from * n + to) * 2 + (rel === 'ww' ? 0 : 1);
-    if (seen.has(id)) return;
-    seen.add(id);
-    g[rel][from].push(to);
-    g.edges[rel]++;
-  };
+  const g: Graph = { ww: new Array(n), wr: new Array(n), rt: new Array(n), edges: { ww: 0, wr: 0, rt: 0 } };
+  const ww = new Set<number>();
   for (const [key, vo] of t.orders) {
     const writers = t.writerOf.get(key);
     if (writers === undefined) continue;
     for (let i = 1; i < vo.byIndex.length; i++) {
       const a = writers.get(vo.byIndex[i - 1]);
       const b = writers.get(vo.byIndex[i]);
-      if (a !== undefined && b !== undefined) link('ww', a.id, b.id);
+      if (a === undefined || b === undefined || a === b || t.inGraph[a.id] === 0 || t.inGraph[b.id] === 0) continue;
+      const id = a.id * n + b.id;
+      if (ww.has(id)) continue;
+      ww.add(id);
+      add(g.ww, a.id, b.id);
+      g.edges.ww++;
     }
   }
+  // wr: each reader's writers once (stamp[w] = the last reader that linked w)
+  const stamp = new Int32Array(n).fill(-1);
   for (const op of t.ops) {
     if (t.inGraph[op.id] === 0) continue;
     for (const a of t.actions[op.id]) {
@@ -355,7 +383,10 @@ function buildGraph(t: Txns): Graph {
       if (writers === undefined) continue;
       for (const r of a.records) {
         const w = writers.get(String(r[1]));
-        if (w !== undefined) link('wr', w.id, op.id);
+        if (w === undefined || w === op || t.inGraph[w.id] === 0 || stamp[w.id] === op.id) continue;
+        stamp[w.id] = op.id;
+        add(g.wr, w.id, op.id);
+        g.edges.wr++;
       }
     }
   }
@@ -370,24 +401,29 @@ function buildGraph(t: Txns): Graph {
  * before invoked" pair stays connected by a path.
  */
 function realtimeEdges(t: Txns, g: Graph): void {
-  const events: Array<{ pos: number; op: Operation; invoke: boolean }> = [];
+  let last = 0;
+  for (const op of t.ops) last = Math.max(last, op.invokePos, op.completePos);
+  // history position → op id + 1 at an invoke, -(op id + 1) at an ok completion, 0 otherwise
+  const at = new Int32Array(last + 1);
   for (const op of t.ops) {
     if (t.inGraph[op.id] === 0) continue;
-    events.push({ pos: op.invokePos, op, invoke: true });
-    if (op.outcome === 'ok') events.push({ pos: op.completePos, op, invoke: false });
+    at[op.invokePos] = op.id + 1;
+    if (op.outcome === 'ok') at[op.completePos] = -(op.id + 1);
   }
-  events.sort((a, b) => a.pos - b.pos);
   let frontier: number[] = [];
   const before = new Map<number, number[]>();
-  for (const e of events) {
-    if (e.invoke) {
-      before.set(e.op.id, frontier);
-      for (const f of frontier) g.rt[f].push(e.op.id);
+  for (let pos = 0; pos <= last; pos++) {
+    const e = at[pos];
+    if (e > 0) {
+      const id = e - 1;
+      before.set(id, frontier);
+      for (const f of frontier) add(g.rt, f, id);
       g.edges.rt += frontier.length;
-    } else {
-      const saw = new Set(before.get(e.op.id));
-      frontier = [...frontier.filter((f) => !saw.has(f)), e.op.id];
-      before.delete(e.op.id);
+    } else if (e < 0) {
+      const id = -e - 1;
+      const saw = before.get(id)!;
+      before.delete(id);
+      frontier = [...frontier.filter((f) => !saw.includes(f)), id];
     }
   }
 }
@@ -404,10 +440,10 @@ function components(g: Graph, mask: number, nodes: Uint8Array): { comp: Int32Arr
   const stack: number[] = [];
   let next = 0;
   let count = 0;
-  const succ = (v: number): number[] => edgesOf(g, mask, v);
+  const succ = (v: number): readonly number[] => edgesOf(g, mask, v);
   for (let root = 0; root < n; root++) {
     if (nodes[root] === 0 || index[root] >= 0) continue;
-    const work: Array<{ v: number; out: number[]; i: number }> = [];
+    const work: Array<{ v: number; out: readonly number[]; i: number }> = [];
     const open = (v: number): void => {
       index[v] = low[v] = next++;
       stack.push(v);
@@ -442,14 +478,14 @@ function components(g: Graph, mask: number, nodes: Uint8Array): { comp: Int32Arr
   return { comp, count };
 }
 
-function edgesOf(g: Graph, mask: number, v: number): number[] {
-  if (mask === WW) return g.ww[v];
-  if (mask === WR) return g.wr[v];
-  const out: number[] = [];
-  if (mask & WW) out.push(...g.ww[v]);
-  if (mask & WR) out.push(...g.wr[v]);
-  if (mask & RT) out.push(...g.rt[v]);
-  return out;
+function edgesOf(g: Graph, mask: number, v: number): readonly number[] {
+  if (mask === WW) return succOf(g, 'ww', v);
+  if (mask === WR) return succOf(g, 'wr', v);
+  const all: number[] = [];
+  if (mask & WW) all.push(...succOf(g, 'ww', v));
+  if (mask & WR) all.push(...succOf(g, 'wr', v));
+  if (mask & RT) all.push(...succOf(g, 'rt', v));
+  return all;
 }
 
 /** A shortest path from `from` to `to` inside one component, as [node, rel of the edge into it]. */
@@ -472,7 +508,7 @@ function pathWithin(
     const v = queue[q];
     for (const [bit, rel] of rels) {
       if ((mask & bit) === 0) continue;
-      for (const w of g[rel][v]) {
+      for (const w of succOf(g, rel, v)) {
         if (comp[w] !== c || parent.has(w) || w === from) continue;
         parent.set(w, { prev: v, rel });
         if (w === to) return unwind(parent, from, to);
@@ -507,7 +543,7 @@ function cycleThrough(g: Graph, mask: number, comp: Int32Array, start: number): 
   let best: Array<[number, number, Rel]> | undefined;
   for (const [bit, rel] of rels) {
     if ((mask & bit) === 0) continue;
-    for (const w of g[rel][start]) {
+    for (const w of succOf(g, rel, start)) {
       if (comp[w] !== comp[start]) continue;
       const path = w === start ? [] : pathWithin(g, mask, comp, w, start);
       if (path === undefined) continue;
@@ -549,7 +585,7 @@ function cycleCases(t: Txns, g: Graph, out: Findings): Record<string, number> {
     if (members.some((m) => reported.has(m))) return;
     const inside = new Set(members);
     for (const a of members) {
-      const b = g.wr[a].find((x) => inside.has(x));
+      const b = succOf(g, 'wr', a).find((x) => inside.has(x));
       if (b === undefined) continue;
       const path = pathWithin(g, WW | WR, mixed.comp, b, a);
       if (path === undefined) continue;
@@ -616,7 +652,8 @@ function explainEdge(t: Txns, a: Operation, b: Operation, rel: Rel): CycleStep {
   if (rel === 'rt') {
     return {
       ...base,
-      explanation: `${opName(a)} completed (event ${a.completePos}) before ${opName(b)} was invoked (event ${b.invokePos}).`,
+      explanation:
+        `${opName(a)} completed (event ${a.completePos}) before ${opName(b)} was invoked ` + `(event ${b.invokePos}).`,
     };
   }
   if (rel === 'wr') {
