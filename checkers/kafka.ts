@@ -240,12 +240,16 @@ function versionOrder(p: Part): VersionOrder {
       log.set(offset, [{ value, ops: [opIndex] }]);
       return;
     }
-    const e = at.find((x) => x.value === value);
+    let e: { value: string; ops: number[] } | undefined;
+    for (let k = 0; k < at.length && e === undefined; k++) if (at[k].value === value) e = at[k];
     if (e === undefined) at.push({ value, ops: [opIndex] });
     else if (e.ops.length < WITNESSES && !e.ops.includes(opIndex)) e.ops.push(opIndex);
   };
   for (const s of p.sends) if (s.offset !== undefined && s.committed) note(s.offset, s.value, s.op.invoke.index);
-  for (const q of p.polls) for (const [o, v] of q.records) note(o, String(v), q.op.invoke.index);
+  for (const q of p.polls) {
+    const records = q.records;
+    for (let r = 0; r < records.length; r++) note(records[r][0], String(records[r][1]), q.op.invoke.index);
+  }
 
   const offsets = [...log.keys()].sort((a, b) => a - b);
   const vo: VersionOrder = {

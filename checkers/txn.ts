@@ -329,14 +329,19 @@ function intSendSkipCases(t: Txns, out: Findings): void {
   const examples: number[] = [];
   for (const op of t.ops) {
     if (op.outcome === 'fail' || !isMicroOpValue(op.invoke)) continue;
-    const last = new Map<string, number>();
+    const acts = t.actions[op.id];
     let skipped = false;
-    for (const r of sendsOf(t, op)) {
-      const i = t.orders.get(r.key)?.firstIndex.get(r.value);
-      if (i === undefined) continue;
-      const prev = last.get(r.key);
-      if (prev !== undefined && i - prev > 1) skipped = true;
-      last.set(r.key, i);
+    for (let x = 0; x < acts.length && !skipped; x++) {
+      const a = acts[x];
+      if (a.f !== 'send') continue;
+      // the previous send of this operation to the same partition, if any
+      let y = x - 1;
+      while (y >= 0 && !sameSendPartition(acts[y], a)) y--;
+      if (y < 0) continue;
+      const vo = t.orders.get(partKey(a.topic, a.partition));
+      const i = vo?.firstIndex.get(a.value);
+      const prev = vo?.firstIndex.get((acts[y] as { value: string }).value);
+      if (i !== undefined && prev !== undefined && i - prev > 1) skipped = true;
     }
     if (!skipped) continue;
     count++;
@@ -351,6 +356,10 @@ function intSendSkipCases(t: Txns, out: Findings): void {
     ops: examples,
     informational: true,
   });
+}
+
+function sameSendPartition(b: KafkaAction, a: { topic: string; partition: number }): boolean {
+  return b.f === 'send' && b.topic === a.topic && b.partition === a.partition;
 }
 
 // --- the dependency graph ---------------------------------------------------------------------
