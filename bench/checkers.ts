@@ -167,11 +167,11 @@ console.log(
 // --- synthetic transactional histories (Jepsen's :txn vocabulary) -----------------------------------
 console.log('');
 console.log(
-  'Synthetic Jepsen transactional Kafka histories: 10 clients, 8 keys, 10% aborted, 5% unknown, overlapping; ' +
+  'Synthetic Jepsen transactional Kafka histories: 10 clients, 8 keys, 10% aborted, 5% unknown, concurrent; ' +
     'checkHistory = Kafka anomaly checks + transactional checks (checkers/txn.ts), median of 3',
 );
 for (const ops of [1_000, 100_000]) {
-  const history = generateTxnHistory({ ops, clients: 10, keys: 8, overlap: true, seed: 42 });
+  const history = generateTxnHistory({ ops, clients: 10, keys: 8, mode: 'concurrent', seed: 42 });
   /** Median wall and CPU (all threads, GC included) milliseconds of 3 runs: the CPU time shows less of the load. */
   const median3 = (f: () => void): string => {
     const wall: number[] = [];

@@ -1,12 +1,14 @@
 // Synthetic transactional Kafka histories in Jepsen's micro-op vocabulary (jepsen.tests.kafka),
 // for property tests and the benchmark: correct by construction, so every checker must judge
 // them valid. Clients run transactions of 1-4 micro-ops ([:send k v], [:poll]) against one
-// read_committed log per key; each transaction takes effect at one instant strictly between its
-// invoke and its completion (with `overlap`, other operations' events fall in between; without,
-// the execution is serial). At that instant its sends are appended and its polls return, from
+// log per key, as Kafka does at read_committed: a send appends at once; a poll returns, from
 // the process's position, the committed records up to the first record of a transaction still
-// open (the last stable offset, i.e. never its own); then it commits (a marker follows its
-// records) or aborts (its records and an abort marker take offsets no poll ever returns).
+// open (the last stable offset: never its own nor another open one's); at its end a transaction
+// commits (a marker follows its records) or aborts (its records and an abort marker take
+// offsets no poll ever returns). Modes: `serial` (one transaction at a time, invoke to
+// completion), `overlap` (each transaction runs whole at its invoke, its completion comes later,
+// other operations in between) and `concurrent` (transactions open together, their micro-ops
+// interleaved, so their records interleave in the logs: G0 cycles, allowed, appear).
 // Each process consumes a random half of the keys, assigned (Jepsen's :assign) from the
 // beginning. Completions: ok (committed, with offsets), fail (aborted; the consumer goes back to
 // where the transaction began, as an application seeking back does), info (either; the process
@@ -28,8 +30,8 @@ export interface SyntheticTxnOptions {
   unknownRate?: number;
   /** Most records one poll returns per key. Default 8. */
   maxRecords?: number;
-  /** Let operations' invokes and completions interleave (the effects stay serial). Default false. */
-  overlap?: boolean;
+  /** See the module comment. Default 'serial'. */
+  mode?: 'serial' | 'overlap' | 'concurrent';
   seed: number;
 }
 
@@ -40,34 +42,47 @@ interface LogEntry {
 
 type MicroOp = [string, ...unknown[]];
 
-interface Pending {
+/** A transaction under way: what it was invoked with, what it did so far. */
+interface Running {
   process: number;
+  txn: number;
   f: string;
   invokeValue: MicroOp[];
-  type: 'ok' | 'fail' | 'info';
   value: MicroOp[];
+  wrote: Set<number>;
+  /** The consumer's positions when it began. */
+  before: number[];
+  /** Micro-ops done. */
+  done: number;
+  /** Set at the end: the completion. */
+  type?: 'ok' | 'fail' | 'info';
 }
 
 /** One correct execution; see the module comment. */
 export function generateTxnHistory(o: SyntheticTxnOptions): History {
   const w = new TxnWorld(o);
-  const pending = new Map<number, Pending>();
-  let done = 0;
-  while (done < o.ops || pending.size > 0) {
+  const mode = o.mode ?? 'serial';
+  const running = new Map<number, Running>();
+  let begun = 0;
+  while (begun < o.ops || running.size > 0) {
     const c = Math.floor(w.rand() * w.clients);
-    const p = pending.get(c);
-    if (p !== undefined) {
-      if (o.overlap !== true || w.rand() < 0.5 || done >= o.ops) {
-        pending.delete(c);
-        w.complete(c, p);
+    const r = running.get(c);
+    if (r === undefined) {
+      if (begun >= o.ops) continue;
+      begun++;
+      const t = w.begin(c);
+      if (mode === 'concurrent') running.set(c, t);
+      else {
+        while (t.done < t.invokeValue.length) w.step(t);
+        w.end(t);
+        if (mode === 'serial') w.complete(c, t);
+        else running.set(c, t);
       }
-      continue;
-    }
-    if (done >= o.ops) continue;
-    const next = w.runTxn(c);
-    done++;
-    if (o.overlap === true) pending.set(c, next);
-    else w.complete(c, next);
+    } else if (r.type !== undefined) {
+      running.delete(c);
+      w.complete(c, r);
+    } else if (r.done < r.invokeValue.length) w.step(r);
+    else w.end(r);
   }
   return w.history;
 }
@@ -136,43 +151,49 @@ class TxnWorld {
     return out;
   }
 
-  /** Client c's next transaction, taking effect now; its completion is returned, not yet written. */
-  runTxn(c: number): Pending {
+  /** Client c begins its next transaction: the invoke. */
+  begin(c: number): Running {
     const process = this.procOf[c];
     const txn = this.status.length;
     this.status.push('open');
-    const pos = this.position.get(process)!;
-    const before = [...pos];
     const invokeValue: MicroOp[] = [];
-    const value: MicroOp[] = [];
-    const wrote = new Set<number>();
     for (let i = 1 + Math.floor(this.rand() * 4); i > 0; i--) {
-      if (this.rand() < 0.5) {
-        const k = Math.floor(this.rand() * this.keys);
-        const v = this.nextValue++;
-        invokeValue.push(['send', k, v]);
-        value.push(['send', k, [this.logs[k].length, v]]);
-        this.logs[k].push({ value: v, txn });
-        wrote.add(k);
-      } else {
-        invokeValue.push(['poll']);
-        value.push(['poll', this.poll(pos, this.assigned.get(process)!)]);
-      }
+      if (this.rand() < 0.5) invokeValue.push(['send', Math.floor(this.rand() * this.keys), this.nextValue++]);
+      else invokeValue.push(['poll']);
     }
-    const r = this.rand();
-    const abortRate = this.o.abortRate ?? 0.1;
-    const type = r < abortRate ? 'fail' : r < abortRate + (this.o.unknownRate ?? 0.05) ? 'info' : 'ok';
-    this.status[txn] = type === 'ok' || (type === 'info' && this.rand() < 0.5) ? 'committed' : 'aborted';
-    for (const k of wrote) this.logs[k].push({ value: undefined, txn }); // the commit or abort marker
     const kinds = new Set(invokeValue.map((m) => m[0]));
     const f = kinds.size === 2 ? 'txn' : kinds.has('send') ? 'send' : 'poll';
     this.emit(process, 'invoke', f, invokeValue);
-    if (type !== 'ok') this.position.set(process, before);
-    return { process, f, invokeValue, type, value: type === 'info' ? invokeValue : value };
+    const before = [...this.position.get(process)!];
+    return { process, txn, f, invokeValue, value: [], wrote: new Set(), before, done: 0 };
   }
 
-  complete(c: number, p: Pending): void {
-    this.emit(p.process, p.type, p.f, p.value);
+  /** Its next micro-op takes effect now. */
+  step(t: Running): void {
+    const m = t.invokeValue[t.done++];
+    if (m[0] === 'send') {
+      const k = m[1] as number;
+      const v = m[2] as number;
+      t.value.push(['send', k, [this.logs[k].length, v]]);
+      this.logs[k].push({ value: v, txn: t.txn });
+      t.wrote.add(k);
+    } else {
+      t.value.push(['poll', this.poll(this.position.get(t.process)!, this.assigned.get(t.process)!)]);
+    }
+  }
+
+  /** It commits or aborts now (the markers); its completion is written later. */
+  end(t: Running): void {
+    const r = this.rand();
+    const abortRate = this.o.abortRate ?? 0.1;
+    t.type = r < abortRate ? 'fail' : r < abortRate + (this.o.unknownRate ?? 0.05) ? 'info' : 'ok';
+    this.status[t.txn] = t.type === 'ok' || (t.type === 'info' && this.rand() < 0.5) ? 'committed' : 'aborted';
+    for (const k of t.wrote) this.logs[k].push({ value: undefined, txn: t.txn }); // the commit or abort marker
+    if (t.type !== 'ok') this.position.set(t.process, t.before);
+  }
+
+  complete(c: number, p: Running): void {
+    this.emit(p.process, p.type!, p.f, p.type === 'info' ? p.invokeValue : p.value);
     if (p.type !== 'info') return;
     // a fresh client resumes where the old one's last known transaction left its consumer
     this.procOf[c] = this.nextProcess++;
