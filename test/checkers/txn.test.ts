@@ -140,6 +140,52 @@ describe("Jepsen's transactional Kafka histories", () => {
   });
 });
 
+describe('notes and indeterminate transactions', () => {
+  it("int-send-skip: another producer's record between a transaction's two sends is a note", () => {
+    const b = new HistoryBuilder();
+    b.invoke(0, 'send', [
+      ['send', 0, 1],
+      ['send', 0, 3],
+    ]);
+    b.invoke(1, 'send', [['send', 0, 2]]).ok(1, 'send', [['send', 0, [1, 2]]]);
+    b.ok(0, 'send', [
+      ['send', 0, [0, 1]],
+      ['send', 0, [2, 3]],
+    ]);
+    const v = checkHistory(b.events);
+    expect(errors(v)).toEqual([]);
+    // and a write cycle on one key: 1 before 2 before 3 (Jepsen: "gaps ... are detected via Elle as write cycles")
+    expect(notes(v)).toEqual(['int-send-skip', 'G0']);
+    expect(only(v, 'int-send-skip').ops).toEqual([0]);
+  });
+
+  it('an indeterminate transaction whose record was polled takes part in a cycle', () => {
+    const b = new HistoryBuilder();
+    b.invoke(0, 'txn', [['send', 0, 1], ['poll']]);
+    b.invoke(1, 'txn', [['send', 1, 2], ['poll']]);
+    b.info(0, 'txn', [['send', 0, 1], ['poll']], { error: 'timeout' });
+    b.ok(1, 'txn', [
+      ['send', 1, [0, 2]],
+      ['poll', { 0: [[0, 1]] }],
+    ]);
+    // process 0 is gone (its outcome unknown); its transaction's poll is not known: no cycle
+    expect(errors(checkHistory(b.events))).toEqual([]);
+    const c = new HistoryBuilder();
+    c.invoke(0, 'txn', [['send', 0, 1], ['poll']]);
+    c.invoke(1, 'txn', [['send', 1, 2], ['poll']]);
+    c.info(0, 'txn', [
+      ['send', 0, [0, 1]],
+      ['poll', { 1: [[0, 2]] }],
+    ]);
+    c.ok(1, 'txn', [
+      ['send', 1, [0, 2]],
+      ['poll', { 0: [[0, 1]] }],
+    ]);
+    // an info completion that still reports what it polled: the cycle is there
+    expect(errors(checkHistory(c.events))).toEqual(['G1c']);
+  });
+});
+
 describe('the real-time order', () => {
   /** W sends 1; R polls it and completes; X runs after R; Y runs after X and sends what W polls. */
   const chain = (xAfterR: boolean) => {
