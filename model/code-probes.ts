@@ -177,10 +177,9 @@ const CODE_PROBES = {
   },
   'alter-partition-retry-backoff': {
     kafka: 'AlterPartitionManager',
-    description: 'An AlterPartition got a retriable error and is resent after a backoff.',
-    reachable:
-      'no: the retriable errors (STALE_BROKER_EPOCH, NOT_CONTROLLER) need a controller that lost a ' +
-      'registration or metadata, and it never does',
+    description:
+      'An AlterPartition got a retriable error (NOT_CONTROLLER from a voter that is not the active ' +
+      'controller) and is resent after a backoff.',
   },
   // --- fetch served by the leader (partition.ts)
   'fetch-fenced-follower': {
@@ -322,6 +321,9 @@ const CODE_PROBES = {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
     description:
       'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a non-replica.',
+    reachable:
+      'no: none of its three reasons can happen (alter-partition-invalid-not-leader, ' +
+      'alter-partition-invalid-isr-member, alter-partition-invalid-isr-without-leader say why)',
   },
   'alter-partition-rejected-fenced-leader-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
@@ -516,6 +518,32 @@ const CODE_PROBES = {
   'controller-not-active-refused': {
     kafka: 'QuorumController.appendWriteEvent (NotControllerException)',
     description: 'A voter that is not the active controller answered a broker request NOT_CONTROLLER.',
+  },
+  // --- clients killed and restarted (client-net.ts; issue 18)
+  'client-answer-to-earlier-incarnation-dropped': {
+    kafka:
+      'NetworkClient.handleCompletedReceives (InFlightRequests.completeNext: answers come on their own connection)',
+    description: "A client dropped a broker's answer to a request of its previous incarnation (killed meanwhile).",
+  },
+  // --- why an AlterPartition was INVALID_REQUEST (controller.ts validateAlterPartition; issue 18)
+  'alter-partition-invalid-not-leader': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (brokerId != partition.leader)',
+    description: 'An AlterPartition with the current leader epoch came from a broker that is not the leader.',
+    reachable:
+      'no: every change of leader bumps the leader epoch (PartitionChangeBuilder), so a request from a ' +
+      'deposed leader fails FENCED_LEADER_EPOCH first',
+  },
+  'alter-partition-invalid-isr-member': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (Replicas.validateIsr)',
+    description: 'An AlterPartition proposed an ISR with a broker outside the replica set, or one twice.',
+    reachable:
+      'no: the model never reassigns replicas, and a leader builds its ISR from the replica set without ' +
+      'duplicates',
+  },
+  'alter-partition-invalid-isr-without-leader': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (Replicas.contains(newIsr, partition.leader))',
+    description: 'An AlterPartition proposed an ISR without the leader.',
+    reachable: 'no: a leader never proposes to remove itself (Partition.maybeShrinkIsr keeps the leader)',
   },
 } as const satisfies Record<string, CodeProbeInfo>;
 
