@@ -225,7 +225,7 @@ export class FaultInjector {
     }
   }
 
-  /** Produce requests waiting for acks=all at `broker`'s replica of the partition (white-box, the broker's own view). */
+  /** Produce requests waiting for acks=all at `broker`'s replica of the partition (white-box: its own view). */
   private producesWaitingAt(broker: number, partition: number): number {
     if (!this.sim.isUp(broker)) return 0;
     return this.sim.actor<Broker>(broker)?.partition(this.view.topic, partition)?.delayedProduceCount() ?? 0;
