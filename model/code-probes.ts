@@ -281,8 +281,9 @@ const CODE_PROBES = {
     kafka: 'KafkaRaftClient (log recovery)',
     description: 'The controller restarted and discarded a torn tail of the metadata log.',
     reachable:
-      'no: the controller fsyncs every change within the event that makes it, and its faults (kill -9) keep ' +
-      'the page cache anyway',
+      'no: every voter fsyncs its metadata log within the event that appends to it (the leader before it ' +
+      'counts itself, a follower before its next fetch), so a power loss, which falls between events, finds ' +
+      'nothing unflushed to tear',
   },
   'controller-duplicate-registration-refused': {
     kafka: 'ClusterControlManager.registerBroker',

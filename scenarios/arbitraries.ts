@@ -299,6 +299,8 @@ export function triggerArb(
 export interface FaultArbOptions extends TriggerOptions {
   /** Probability weight of a correlated (multi-broker) power loss against a single one (default 1:9). */
   correlatedWeight?: number;
+  /** Kill -9 and power loss hit brokers only (named scenarios about brokers); default: any node kind. */
+  brokersOnly?: boolean;
 }
 
 type Shape = { brokers: number; partitions: number };
@@ -317,7 +319,7 @@ function cutArb(shape: Shape): fc.Arbitrary<CutSpec> {
 
 export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<FaultAction> {
   const broker = brokerTargetArb(shape);
-  const anyNode = processTargetArb(shape);
+  const anyNode = opts.brokersOnly === true ? broker : processTargetArb(shape);
   switch (kind) {
     case 'crash':
       return fc.record({ target: anyNode, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r }));
