@@ -334,6 +334,8 @@ export class FaultInjector {
         .with({ kind: 'restart' }, (x) => {
           const node = this.resolve(x.target, subjects);
           if (node === undefined) return this.skip(record, 'target not resolvable');
+          // A voter's graceful resignation and a client's close() are not modelled (docs/readme-fuzz.md).
+          if (!this.isBroker(node)) return this.skip(record, `a clean shutdown of ${this.nameOf(node)} is not modelled`);
           return this.fireNodeDown(record, node, x.downMs, 'shutdown', this.nameOf(node));
         })
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))

@@ -62,6 +62,18 @@ describe('faults on clients and on any controller voter', () => {
     expect(r.outcome).toBe('ok');
     expect(r.beyondPromise).toBe(false);
   });
+
+  it('a clean shutdown of a voter or a client is skipped: its graceful path is not modelled', () => {
+    const r = run([
+      { trigger: at(3_000), action: { kind: 'restart', target: { kind: 'voter', index: 1 }, downMs: 1_000 } },
+      { trigger: at(4_000), action: { kind: 'restart', target: { kind: 'producer', index: 0 }, downMs: 1_000 } },
+    ]);
+    expect(r.trace!.faults.map((f) => f.description)).toEqual([
+      expect.stringMatching(/\(skipped: a clean shutdown of controller-\d+ is not modelled\)$/),
+      expect.stringMatching(/\(skipped: a clean shutdown of producer-200 is not modelled\)$/),
+    ]);
+    expect(r.outcome).toBe('ok');
+  });
 });
 
 describe('triggers on code probes', () => {
