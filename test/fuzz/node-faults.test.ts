@@ -44,7 +44,7 @@ describe('faults on clients and on any controller voter', () => {
     for (const e of after) expect(before.has(e.process)).toBe(false);
   });
 
-  it('a power loss of the consumer and of a voter that is not the active controller; the run is correct', () => {
+  it('a power loss of the consumer and of controller voter #2 (whatever its role); the run is correct', () => {
     const r = run([
       {
         trigger: at(3_000),
