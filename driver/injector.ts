@@ -228,7 +228,8 @@ export class FaultInjector {
   /** Produce requests waiting for acks=all at `broker`'s replica of the partition (white-box: its own view). */
   private producesWaitingAt(broker: number, partition: number): number {
     if (!this.sim.isUp(broker)) return 0;
-    return this.sim.actor<Broker>(broker)?.partition(this.view.topic, partition)?.delayedProduceCount() ?? 0;
+    // Partial: a stand-in cluster's brokers (test/fuzz/stand-in) have no partitions to look at.
+    return this.sim.actor<Partial<Broker>>(broker)?.partition?.(this.view.topic, partition)?.delayedProduceCount() ?? 0;
   }
 
   private onTopic(topic: string): boolean {
@@ -335,7 +336,8 @@ export class FaultInjector {
           const node = this.resolve(x.target, subjects);
           if (node === undefined) return this.skip(record, 'target not resolvable');
           // A voter's graceful resignation and a client's close() are not modelled (docs/readme-fuzz.md).
-          if (!this.isBroker(node)) return this.skip(record, `a clean shutdown of ${this.nameOf(node)} is not modelled`);
+          if (!this.isBroker(node))
+            return this.skip(record, `a clean shutdown of ${this.nameOf(node)} is not modelled`);
           return this.fireNodeDown(record, node, x.downMs, 'shutdown', this.nameOf(node));
         })
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
