@@ -376,9 +376,11 @@ const CODE_PROBES = {
     description: 'With ISR and ELR empty, the last known leader was elected again (an unclean election).',
   },
   'election-unclean': {
-    kafka: 'PartitionChangeBuilder.electLeader (unclean.leader.election.enable)',
-    description: 'A replica outside the ISR and ELR was elected leader.',
-    reachable: 'not in the correct model: needs unclean.leader.election.enable (variant unclean-election)',
+    kafka: 'PartitionChangeBuilder.electLeader (unclean.leader.election.enable, or Election.UNCLEAN of ElectLeaders)',
+    description:
+      'A replica outside the ISR and ELR was elected leader: by unclean.leader.election.enable (variant ' +
+      "unclean-election), or in the correct model by an admin's kafka-leader-election.sh --election-type " +
+      'UNCLEAN on a leaderless partition (the leader-election fault; beyond the promise).',
   },
   'partition-went-offline': {
     kafka: 'PartitionChangeBuilder.build (NO_LEADER)',
