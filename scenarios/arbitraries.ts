@@ -196,7 +196,7 @@ export function endpointArb(shape: { brokers: number; partitions: number }): fc.
  */
 export function processTargetArb(shape: { brokers: number; partitions: number }): fc.Arbitrary<Target> {
   return fc.oneof(
-    { arbitrary: brokerTargetArb(shape), weight: 12 },
+    { arbitrary: brokerTargetArb(shape), weight: 8 },
     { arbitrary: fc.constant<Target>({ kind: 'controller' }), weight: 1 },
     { arbitrary: fc.integer({ min: 0, max: 4 }).map((index): Target => ({ kind: 'voter', index })), weight: 1 },
     { arbitrary: fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'producer', index })), weight: 1 },
