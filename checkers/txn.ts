@@ -47,9 +47,8 @@
 // freely, so reading below a record says nothing about when it committed. wr and rt each imply
 // "T1 committed before T2 did", so their cycles are errors; ww only orders sends.
 // Cycles are found per strongly connected component (Tarjan), one each: a shortest cycle (BFS)
-// through one of its members,
-// and reported with their edges and reasons. Values compare as strings; Jepsen's discipline
-// that a value is sent once is assumed (kafka.ts reports duplicates).
+// through one of its members, reported with its edges and their reasons. Values compare as
+// strings; Jepsen's discipline that a value is sent once is assumed (kafka.ts reports duplicates).
 
 import type { History } from './history.ts';
 import type { Anomaly, CycleStep, Verdict } from './verdict.ts';
