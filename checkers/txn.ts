@@ -19,8 +19,8 @@
 //                     record takes its offset when sent, not when its transaction commits
 //                     (Jepsen allows it with :ww-deps): a note.
 //   G1b               intermediate read: one poll returned a record of a transaction and a later
-//                     record of the same partition, but not the transaction's own record between
-//                     them (it saw the transaction in part): an error.
+//                     record of the same partition, but not the transaction's record between
+//                     them that other polls returned (it saw the transaction in part): an error.
 //   precommitted-read a transaction polled a record it sent itself, visible only after it
 //                     commits: an error.
 //   int-send-skip     a transaction's successive sends to a partition have other records between
@@ -46,9 +46,9 @@
 // Jepsen's rw edges are left out (its own graph leaves them out too): a consumer's position lags
 // freely, so reading below a record says nothing about when it committed. wr and rt each imply
 // "T1 committed before T2 did", so their cycles are errors; ww only orders sends.
-// Cycles are found per strongly connected component (Tarjan), one shortest cycle each (BFS),
-// and reported with their edges and reasons. Values compare as strings; Jepsen's discipline
-// that a value is sent once is assumed (kafka.ts reports duplicates).
+// Cycles are found per strongly connected component (Tarjan), one each: a shortest cycle (BFS)
+// through one of its members, reported with its edges and their reasons. Values compare as
+// strings; Jepsen's discipline that a value is sent once is assumed (kafka.ts reports duplicates).
 
 import type { History } from './history.ts';
 import type { Anomaly, CycleStep, Verdict } from './verdict.ts';
