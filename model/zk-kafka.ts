@@ -59,9 +59,20 @@ export interface ZkControllerHost {
   onControllerResignation(): void;
   /** KafkaServer.startup failed: the registration znode belongs to another session. */
   onRegistrationFailed?(error: ZkErrorCode): void;
+  /** A watch fired on a path other than /controller (the controller's other handlers). */
+  onZNodeEvent?(event: Extract<ZkClientEvent, { path: string }>): void;
 }
 
-type ControllerEvent = 'Startup' | 'Reelect' | 'ControllerChange' | 'Expire' | 'RegisterBrokerAndReelect';
+/** A controller event of the host's, run in turn with the election's (ControllerEventManager). */
+export type ZkControllerTask = (done: () => void) => void;
+
+type ControllerEvent =
+  | 'Startup'
+  | 'Reelect'
+  | 'ControllerChange'
+  | 'Expire'
+  | 'RegisterBrokerAndReelect'
+  | ZkControllerTask;
 
 /** KafkaZkClient's persistent paths the model uses (ZkData.PersistentZkPaths, a subset). */
 const TOP_LEVEL_PATHS = ['/brokers/ids', '/brokers/topics', '/isr_change_notification'];
@@ -138,7 +149,10 @@ export class ZkKafkaBroker {
       if (e.state === 'Expired') this.reinitialize();
       return;
     }
-    if (e.path !== CONTROLLER) return;
+    if (e.path !== CONTROLLER) {
+      this.host.onZNodeEvent?.(e);
+      return;
+    }
     // KafkaController.ControllerChangeHandler.
     if (e.type === 'NodeDeleted') this.enqueue('Reelect');
     else if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') this.enqueue('ControllerChange');
@@ -152,6 +166,16 @@ export class ZkKafkaBroker {
     this.client.start();
     this.queue.push('Expire', 'RegisterBrokerAndReelect');
     this.next();
+  }
+
+  /** Queues a controller event of the host's (dropped if the session expires first). */
+  submit(task: ZkControllerTask): void {
+    this.enqueue(task);
+  }
+
+  /** KafkaController.triggerControllerMove after a ControllerMovedException: resign. */
+  controllerMoved(): void {
+    this.enqueue('ControllerChange');
   }
 
   private enqueue(ev: ControllerEvent): void {
@@ -173,6 +197,7 @@ export class ZkKafkaBroker {
   }
 
   private process(ev: ControllerEvent, done: () => void): void {
+    if (typeof ev === 'function') return ev(done);
     switch (ev) {
       case 'Startup':
         return this.createChrootIfNecessary(() => {
@@ -193,7 +218,7 @@ export class ZkKafkaBroker {
   }
 
   /** retryRequestUntilConnected: CONNECTIONLOSS is retried; a stale session's answers are dropped. */
-  private request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
+  request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
     const gen = this.generation;
     const attempt = (): void =>
       issue(via ?? this.client, (error, result, results) => {
