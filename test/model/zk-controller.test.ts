@@ -138,4 +138,37 @@ describe('ZooKeeper-mode controller: partition state (PartitionStateMachine, Rep
     expect(c.runUntil(() => c.zkState()?.leader === 1, 30_000)).toBe(true);
     expect(c.zkState()).toMatchObject({ leader: 1, isr: [1, 3], leader_epoch: 1, controller_epoch: 2 });
   });
+
+  it('under random broker crashes and cuts: one leader per leader epoch, the leader in the ISR, writes in order', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const c = cluster(seed);
+      const rng = c.sim.rng('test-faults');
+      const leaderOfEpoch = new Map<number, number>();
+      let lastEpoch = -1;
+      const observe = (): void => {
+        const s = c.zkState() as { leader: number; isr: number[]; leader_epoch: number } | undefined;
+        if (s === undefined) return;
+        expect(s.leader_epoch).toBeGreaterThanOrEqual(lastEpoch);
+        lastEpoch = s.leader_epoch;
+        const seen = leaderOfEpoch.get(s.leader_epoch);
+        if (seen !== undefined) expect(s.leader, `seed ${seed} epoch ${s.leader_epoch}`).toBe(seen);
+        leaderOfEpoch.set(s.leader_epoch, s.leader);
+        expect(s.isr.length).toBeGreaterThan(0);
+        if (s.leader !== -1) expect(s.isr).toContain(s.leader);
+        for (const r of s.isr) expect(ASSIGNMENT.replicas).toContain(r);
+      };
+      for (let step = 0; step < 20; step++) {
+        const b = rng.pick(c.brokers);
+        const roll = rng.next();
+        if (roll < 0.25 && c.sim.isUp(b)) c.sim.crash(b);
+        else if (roll < 0.45) c.sim.network.cut({ kind: 'isolate', node: b });
+        else if (roll < 0.7) c.sim.network.healAll();
+        for (const id of c.brokers) if (!c.sim.isUp(id) && rng.chance(0.4)) c.sim.start(id);
+        const until = c.sim.now() + rng.intBetween(1000, 10_000) * 1000;
+        while (c.sim.now() < until && c.sim.run({ untilUs: until, maxEvents: 200 }) !== 'idle') observe();
+        observe();
+      }
+      expect(leaderOfEpoch.size, `seed ${seed}`).toBeGreaterThan(1);
+    }
+  });
 });
