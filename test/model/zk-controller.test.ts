@@ -139,7 +139,7 @@ describe('ZooKeeper-mode controller: partition state (PartitionStateMachine, Rep
     expect(c.zkState()).toMatchObject({ leader: 1, isr: [1, 3], leader_epoch: 1, controller_epoch: 2 });
   });
 
-  it('under random broker crashes and cuts: one leader per leader epoch, the leader in the ISR, writes in order', () => {
+  it('random broker crashes and cuts: one leader per leader epoch, the leader in the ISR, epochs in order', () => {
     for (let seed = 1; seed <= 6; seed++) {
       const c = cluster(seed);
       const rng = c.sim.rng('test-faults');
