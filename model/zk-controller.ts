@@ -32,6 +32,7 @@
 // ControllerChannelManager's queues and resends, topic creation through /brokers/topics,
 // preferred leader election, controlled shutdown, reassignment, deletion.
 
+import { codeProbe } from './code-probes.ts';
 import type { ZkClientEvent } from './zk-client.ts';
 import type { ZkKafkaBroker, ZkPartitionState } from './zk-kafka.ts';
 
@@ -287,7 +288,10 @@ export class ZkControllerCore {
       p,
       (s) => {
         const leader = p.replicas.find((r) => this.liveBrokers.has(r) && s.isr.includes(r));
-        if (leader === undefined) return undefined;
+        if (leader === undefined) {
+          codeProbe('zk-offline-partition-no-candidate');
+          return undefined;
+        }
         const isr = s.isr.filter((r) => this.liveBrokers.has(r));
         return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
       },

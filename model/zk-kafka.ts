@@ -39,6 +39,7 @@
 // ControllerChannelManager) and the brokers' side of it: see docs/readme-zookeeper.md.
 
 import type { ModelContext } from './cluster-api.ts';
+import { codeProbe } from './code-probes.ts';
 import { ZkClient, type ZkCallback, type ZkClientEvent } from './zk-client.ts';
 import type { ZkErrorCode, ZkMessage, ZkOpResult } from './zk-protocol.ts';
 
@@ -213,6 +214,7 @@ export class ZkKafkaBroker {
         this.host.onControllerResignation();
         return done();
       case 'RegisterBrokerAndReelect':
+        codeProbe('zk-broker-reregistered');
         return this.registerBroker(() => this.maybeResign(() => this.elect(done)));
     }
   }
@@ -402,6 +404,7 @@ export class ZkKafkaBroker {
     this.controllerEpoch = epoch;
     this.epochZkVersion = epochZkVersion;
     this.activeControllerId = this.opts.brokerId;
+    codeProbe('zk-controller-elected');
     this.host.onControllerFailover(epoch, epochZkVersion);
     done();
   }
@@ -449,7 +452,10 @@ export class ZkKafkaBroker {
       (error, _r, results) => {
         if (error === 'OK') return cb({ kind: 'ok', zkVersion: results?.[1]?.stat?.version ?? 0 });
         // handleUnwrappedCheckOp: a failed check on /controller_epoch is ControllerMovedException.
-        if (results?.[0]?.error === 'BADVERSION') return cb({ kind: 'controller-moved' });
+        if (results?.[0]?.error === 'BADVERSION') {
+          codeProbe('zk-controller-moved');
+          return cb({ kind: 'controller-moved' });
+        }
         if (error === 'BADVERSION') return cb({ kind: 'bad-version' });
         cb({ kind: 'error', code: error });
       },
