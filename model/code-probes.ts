@@ -610,6 +610,26 @@ const CODE_PROBES = {
     description: 'An AlterPartition proposed an ISR without the leader.',
     reachable: 'no: a leader never proposes to remove itself (Partition.maybeShrinkIsr keeps the leader)',
   },
+  'zk-controller-elected': {
+    kafka: 'KafkaController.elect (registerControllerAndIncrementControllerEpoch)',
+    description: 'A broker created /controller and bumped /controller_epoch: it is the controller.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-controller-moved': {
+    kafka: 'KafkaZkClient.handleUnwrappedCheckOp (ControllerMovedException)',
+    description: 'A controller write failed the /controller_epoch version check: a newer controller exists.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-broker-reregistered': {
+    kafka: 'KafkaController.processRegisterBrokerAndReelect',
+    description: 'After its session expired a broker registered again, with a new broker epoch (czxid).',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-offline-partition-no-candidate': {
+    kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection',
+    description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

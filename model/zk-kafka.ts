@@ -39,6 +39,7 @@
 // ControllerChannelManager) and the brokers' side of it: see docs/readme-zookeeper.md.
 
 import type { ModelContext } from './cluster-api.ts';
+import { codeProbe } from './code-probes.ts';
 import { ZkClient, type ZkCallback, type ZkClientEvent } from './zk-client.ts';
 import type { ZkErrorCode, ZkMessage, ZkOpResult } from './zk-protocol.ts';
 
@@ -59,9 +60,20 @@ export interface ZkControllerHost {
   onControllerResignation(): void;
   /** KafkaServer.startup failed: the registration znode belongs to another session. */
   onRegistrationFailed?(error: ZkErrorCode): void;
+  /** A watch fired on a path other than /controller (the controller's other handlers). */
+  onZNodeEvent?(event: Extract<ZkClientEvent, { path: string }>): void;
 }
 
-type ControllerEvent = 'Startup' | 'Reelect' | 'ControllerChange' | 'Expire' | 'RegisterBrokerAndReelect';
+/** A controller event of the host's, run in turn with the election's (ControllerEventManager). */
+export type ZkControllerTask = (done: () => void) => void;
+
+type ControllerEvent =
+  | 'Startup'
+  | 'Reelect'
+  | 'ControllerChange'
+  | 'Expire'
+  | 'RegisterBrokerAndReelect'
+  | ZkControllerTask;
 
 /** KafkaZkClient's persistent paths the model uses (ZkData.PersistentZkPaths, a subset). */
 const TOP_LEVEL_PATHS = ['/brokers/ids', '/brokers/topics', '/isr_change_notification'];
@@ -138,7 +150,10 @@ export class ZkKafkaBroker {
       if (e.state === 'Expired') this.reinitialize();
       return;
     }
-    if (e.path !== CONTROLLER) return;
+    if (e.path !== CONTROLLER) {
+      this.host.onZNodeEvent?.(e);
+      return;
+    }
     // KafkaController.ControllerChangeHandler.
     if (e.type === 'NodeDeleted') this.enqueue('Reelect');
     else if (e.type === 'NodeCreated' || e.type === 'NodeDataChanged') this.enqueue('ControllerChange');
@@ -152,6 +167,16 @@ export class ZkKafkaBroker {
     this.client.start();
     this.queue.push('Expire', 'RegisterBrokerAndReelect');
     this.next();
+  }
+
+  /** Queues a controller event of the host's (dropped if the session expires first). */
+  submit(task: ZkControllerTask): void {
+    this.enqueue(task);
+  }
+
+  /** KafkaController.triggerControllerMove after a ControllerMovedException: resign. */
+  controllerMoved(): void {
+    this.enqueue('ControllerChange');
   }
 
   private enqueue(ev: ControllerEvent): void {
@@ -173,6 +198,7 @@ export class ZkKafkaBroker {
   }
 
   private process(ev: ControllerEvent, done: () => void): void {
+    if (typeof ev === 'function') return ev(done);
     switch (ev) {
       case 'Startup':
         return this.createChrootIfNecessary(() => {
@@ -188,12 +214,13 @@ export class ZkKafkaBroker {
         this.host.onControllerResignation();
         return done();
       case 'RegisterBrokerAndReelect':
+        codeProbe('zk-broker-reregistered');
         return this.registerBroker(() => this.maybeResign(() => this.elect(done)));
     }
   }
 
   /** retryRequestUntilConnected: CONNECTIONLOSS is retried; a stale session's answers are dropped. */
-  private request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
+  request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
     const gen = this.generation;
     const attempt = (): void =>
       issue(via ?? this.client, (error, result, results) => {
@@ -377,6 +404,7 @@ export class ZkKafkaBroker {
     this.controllerEpoch = epoch;
     this.epochZkVersion = epochZkVersion;
     this.activeControllerId = this.opts.brokerId;
+    codeProbe('zk-controller-elected');
     this.host.onControllerFailover(epoch, epochZkVersion);
     done();
   }
@@ -424,7 +452,10 @@ export class ZkKafkaBroker {
       (error, _r, results) => {
         if (error === 'OK') return cb({ kind: 'ok', zkVersion: results?.[1]?.stat?.version ?? 0 });
         // handleUnwrappedCheckOp: a failed check on /controller_epoch is ControllerMovedException.
-        if (results?.[0]?.error === 'BADVERSION') return cb({ kind: 'controller-moved' });
+        if (results?.[0]?.error === 'BADVERSION') {
+          codeProbe('zk-controller-moved');
+          return cb({ kind: 'controller-moved' });
+        }
         if (error === 'BADVERSION') return cb({ kind: 'bad-version' });
         cb({ kind: 'error', code: error });
       },

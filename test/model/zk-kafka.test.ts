@@ -10,6 +10,17 @@ import type { ModelProbe } from '../../model/cluster-api.ts';
 import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
 import { ZkKafkaBroker, type ZkStateWrite } from '../../model/zk-kafka.ts';
 import { isZkMessage } from '../../model/zk-protocol.ts';
+import { startCodeProbes } from '../../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
+
+function recording(body: () => void): string[] {
+  const rec = startCodeProbes(CODE_PROBE_NAMES);
+  try {
+    body();
+  } finally {
+    return rec.stop();
+  }
+}
 
 /** A broker process reduced to its ZooKeeper side. */
 class ZkOnlyBroker implements Actor<Message> {
@@ -116,15 +127,12 @@ describe('ZooKeeper-mode controller election (KafkaController.elect)', () => {
     expect(c.broker(old).zk.controllerEpoch).toBe(1);
     expect(c.leaderServer().tree.get(`/brokers/ids/${old}`)).toBeUndefined();
     c.sim.network.heal(cut);
-    expect(
-      c.runUntil(
-        () =>
-          !c.broker(old).zk.isActive() &&
-          c.broker(old).zk.brokerEpoch > oldEpoch &&
-          c.broker(old).zk.activeControllerId !== -1,
-        60_000,
-      ),
-    ).toBe(true);
+    const back = () =>
+      !c.broker(old).zk.isActive() &&
+      c.broker(old).zk.brokerEpoch > oldEpoch &&
+      c.broker(old).zk.activeControllerId !== -1;
+    const hit = recording(() => expect(c.runUntil(back, 60_000)).toBe(true));
+    expect(hit).toContain('zk-broker-reregistered');
     expect(c.broker(old).resignations).toBeGreaterThan(0);
     expect(c.broker(old).zk.activeControllerId).toBe(next.broker);
     // One controller per epoch, over the whole run.
@@ -212,8 +220,9 @@ describe('ZooKeeper-mode controller election (KafkaController.elect)', () => {
     c.broker(old).zk.writePartitionState('t', 0, { ...first, leader: -1, leaderEpoch: 1, isr: [] }, 0, (r) => {
       zombie = r;
     });
-    expect(c.runUntil(() => zombie !== undefined, 30_000)).toBe(true);
+    const hit = recording(() => expect(c.runUntil(() => zombie !== undefined, 30_000)).toBe(true));
     expect(zombie).toEqual({ kind: 'controller-moved' });
+    expect(hit).toContain('zk-controller-moved');
     let fresh: ZkStateWrite | undefined;
     c.broker(next).zk.readPartitionState('t', 0, (state, version) => {
       expect(state).toEqual(first);

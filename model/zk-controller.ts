@@ -1,0 +1,388 @@
+// The ZooKeeper-mode controller's partition work (Kafka 2.8–3.x, read at tag 3.6.2), part of
+// issue 16 item 2: what KafkaController does once elected (model/zk-kafka.ts elects it) with
+// its ControllerContext, PartitionStateMachine and ReplicaStateMachine, for the partitions
+// of the cluster's configured topics. It writes partition state to ZooKeeper fenced by its
+// epoch (ZkKafkaBroker.writePartitionState) and hands LeaderAndIsr requests to its host to
+// send (ControllerChannelManager is the host's).
+//
+// Rules (each from the Kafka class and method named):
+// - Failover (KafkaController.onControllerFailover → initializeControllerContext): the live
+//   brokers and their epochs are read from /brokers/ids (a child watch is set: BrokerChange),
+//   each partition's state with its zkVersion; a partition without state is initialized
+//   (PartitionStateMachine.initializeLeaderAndIsrForPartitions: leader = the first live
+//   replica of the assignment, ISR = the live replicas, leader epoch 0); one whose leader is
+//   not live is elected (triggerOnlinePartitionStateChange); then every live replica is sent
+//   the partition's LeaderAndIsr (ReplicaStateMachine.startup → OnlineReplica).
+// - Election (Election.leaderForOffline, offlinePartitionLeaderElection): the first replica
+//   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
+//   the leader epoch is bumped. No candidate: the partition stays offline (no write).
+//   unclean.leader.election.enable is not modelled (false).
+// - BrokerChange (processBrokerChange): brokers gone, or back with another epoch (bounced,
+//   KIP-380), fail first (onBrokerFailure → onReplicasBecomeOffline: partitions whose leader
+//   failed are elected, then each failed replica leaves the ISR of its partitions, the leader
+//   becoming -1 if it was that replica, an ISR of one kept as it is:
+//   ReplicaStateMachine.doRemoveReplicasFromIsr); new and bounced brokers then start
+//   (onBrokerStartup: offline partitions are elected again, their replicas sent LeaderAndIsr).
+// - Every write is a read-modify-write at the zkVersion read, retried from a fresh read on
+//   BADVERSION (updatesToRetry); ControllerMovedException (the epoch check failed) stops the
+//   work and resigns.
+// Not yet: ISR changes from leaders (AlterPartition with IBP ≥ 2.7, or the leader's own
+// conditional write and /isr_change_notification before), UpdateMetadata and StopReplica,
+// the brokers' side (LeaderAndIsr fenced by controller epoch in ReplicaManager),
+// ControllerChannelManager's queues and resends, topic creation through /brokers/topics,
+// preferred leader election, controlled shutdown, reassignment, deletion.
+
+import { codeProbe } from './code-probes.ts';
+import type { ZkClientEvent } from './zk-client.ts';
+import type { ZkKafkaBroker, ZkPartitionState } from './zk-kafka.ts';
+
+export interface ZkPartitionSpec {
+  readonly topic: string;
+  readonly partition: number;
+  /** The replica assignment, preferred leader first. */
+  readonly replicas: readonly number[];
+}
+
+/** LeaderAndIsrRequest for one broker (one partition per request in the model). */
+export interface ZkLeaderAndIsr {
+  readonly type: 'ZkLeaderAndIsr';
+  readonly controllerId: number;
+  readonly controllerEpoch: number;
+  /** The receiving broker's epoch as the controller knows it (KIP-380). */
+  readonly brokerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  /** The state znode's version (the partition epoch). */
+  readonly zkVersion: number;
+  readonly replicas: readonly number[];
+}
+
+interface Known {
+  state: ZkPartitionState;
+  zkVersion: number;
+}
+
+const BROKER_IDS = '/brokers/ids';
+const BROKER_TOPICS = '/brokers/topics';
+
+/** TopicZNode.encode: the assignment an admin writes at /brokers/topics/T (version 2). */
+export function encodeAssignment(replicas: readonly (readonly number[])[]): string {
+  const partitions: Record<string, readonly number[]> = {};
+  replicas.forEach((r, p) => {
+    partitions[String(p)] = r;
+  });
+  return JSON.stringify({ version: 2, partitions });
+}
+
+function decodeAssignment(topic: string, data: string): ZkPartitionSpec[] {
+  const js = JSON.parse(data) as { partitions?: Record<string, number[]> };
+  return Object.entries(js.partitions ?? {})
+    .map(([p, replicas]) => ({ topic, partition: Number(p), replicas }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+export class ZkControllerCore {
+  active = false;
+  epoch = 0;
+  /** ControllerContext.liveBrokerIdAndEpochs. */
+  readonly liveBrokers = new Map<number, number>();
+  /** ControllerContext.partitionLeadershipInfo. */
+  readonly partitionStates = new Map<string, Known>();
+  /** ControllerContext.partitionAssignments, from /brokers/topics. */
+  private readonly partitions: ZkPartitionSpec[] = [];
+
+  constructor(
+    private readonly zk: () => ZkKafkaBroker,
+    private readonly brokerId: number,
+    private readonly send: (to: number, request: ZkLeaderAndIsr) => void,
+  ) {}
+
+  /** KafkaController.onControllerFailover. */
+  onControllerFailover(epoch: number): void {
+    this.active = true;
+    this.epoch = epoch;
+    this.liveBrokers.clear();
+    this.partitionStates.clear();
+    this.partitions.length = 0;
+    this.zk().submit((done) =>
+      this.readLiveBrokers((live) => {
+        for (const [id, e] of live) this.liveBrokers.set(id, e);
+        this.readTopics((specs) => {
+          this.partitions.push(...specs);
+          this.failoverPartitions(done);
+        });
+      }),
+    );
+  }
+
+  /** initializeControllerContext's topics: /brokers/topics (child watch: TopicChange) and assignments. */
+  private readTopics(cb: (specs: ZkPartitionSpec[]) => void): void {
+    const zk = this.zk();
+    zk.request(
+      (c, k) => c.getChildren(BROKER_TOPICS, true, k),
+      (_e, result) => {
+        const topics = (result?.children ?? []).slice().sort();
+        const specs: ZkPartitionSpec[] = [];
+        const readOne = (i: number): void => {
+          if (i >= topics.length) return cb(specs);
+          zk.request(
+            (c, k) => c.getData(`${BROKER_TOPICS}/${topics[i]}`, false, k),
+            (e2, r2) => {
+              if (e2 === 'OK' && r2?.data !== undefined && r2.data !== '')
+                specs.push(...decodeAssignment(topics[i], r2.data));
+              readOne(i + 1);
+            },
+          );
+        };
+        readOne(0);
+      },
+    );
+  }
+
+  private failoverPartitions(done: () => void): void {
+    this.forEachPartition(
+      (p, next) =>
+        this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
+          if (state === undefined) return this.initialize(p, next);
+          this.partitionStates.set(key(p), { state, zkVersion });
+          if (!this.liveBrokers.has(state.leader)) return this.elect(p, next);
+          this.sendLeaderAndIsr(p, p.replicas);
+          next();
+        }),
+      done,
+    );
+  }
+
+  /**
+   * KafkaController.processTopicChange → onNewPartitionCreation: the partitions of topics
+   * new under /brokers/topics (their assignment written by the admin client) are initialized.
+   */
+  private processTopicChange(done: () => void): void {
+    const alive = this.sameRun();
+    this.readTopics((specs) => {
+      const known = new Set(this.partitions.map(key));
+      const fresh = specs.filter((p) => !known.has(key(p)));
+      this.partitions.push(...fresh);
+      const go = (i: number): void => {
+        if (i >= fresh.length || !alive()) return done();
+        this.initialize(fresh[i], () => go(i + 1));
+      };
+      go(0);
+    });
+  }
+
+  onControllerResignation(): void {
+    this.active = false;
+  }
+
+  /** The controller's child handler on /brokers/ids (BrokerChangeHandler). */
+  onZNodeEvent(e: Extract<ZkClientEvent, { path: string }>): void {
+    if (e.type !== 'NodeChildrenChanged' || !this.active) return;
+    if (e.path === BROKER_IDS) this.zk().submit((done) => this.processBrokerChange(done));
+    else if (e.path === BROKER_TOPICS) this.zk().submit((done) => this.processTopicChange(done));
+  }
+
+  private sameRun(): () => boolean {
+    const epoch = this.epoch;
+    return () => this.active && this.epoch === epoch;
+  }
+
+  /** KafkaZkClient.getAllBrokerAndEpochsInCluster, with the child watch set. */
+  private readLiveBrokers(cb: (live: Map<number, number>) => void): void {
+    const zk = this.zk();
+    zk.request(
+      (c, k) => c.getChildren(BROKER_IDS, true, k),
+      (_e, result) => {
+        const ids = (result?.children ?? []).map(Number).sort((a, b) => a - b);
+        const live = new Map<number, number>();
+        const readOne = (i: number): void => {
+          if (i >= ids.length) return cb(live);
+          zk.request(
+            (c, k) => c.getData(`${BROKER_IDS}/${ids[i]}`, false, k),
+            (e2, r2) => {
+              if (e2 === 'OK' && r2?.stat !== undefined) live.set(ids[i], r2.stat.czxid);
+              readOne(i + 1);
+            },
+          );
+        };
+        readOne(0);
+      },
+    );
+  }
+
+  private forEachPartition(step: (p: ZkPartitionSpec, next: () => void) => void, done: () => void): void {
+    const alive = this.sameRun();
+    const go = (i: number): void => {
+      if (i >= this.partitions.length || !alive()) return done();
+      step(this.partitions[i], () => go(i + 1));
+    };
+    go(0);
+  }
+
+  /** PartitionStateMachine.initializeLeaderAndIsrForPartitions. */
+  private initialize(p: ZkPartitionSpec, next: () => void): void {
+    const live = p.replicas.filter((r) => this.liveBrokers.has(r));
+    if (live.length === 0) return next();
+    const state: ZkPartitionState = { leader: live[0], leaderEpoch: 0, isr: live, controllerEpoch: this.epoch };
+    this.ensureParents(p, () =>
+      this.zk().writePartitionState(p.topic, p.partition, state, -1, (r) => {
+        if (r.kind === 'controller-moved') return this.moved(next);
+        if (r.kind === 'ok') {
+          this.partitionStates.set(key(p), { state, zkVersion: r.zkVersion });
+          this.sendLeaderAndIsr(p, state.isr);
+          return next();
+        }
+        // Created meanwhile (NODEEXISTS): elect from what is there.
+        this.elect(p, next);
+      }),
+    );
+  }
+
+  private ensureParents(p: ZkPartitionSpec, done: () => void): void {
+    const zk = this.zk();
+    const paths = [`/brokers/topics/${p.topic}`, `/brokers/topics/${p.topic}/partitions`];
+    paths.push(`${paths[1]}/${p.partition}`);
+    const make = (i: number): void => {
+      if (i >= paths.length) return done();
+      zk.request(
+        (c, k) => c.create(paths[i], '', { ephemeral: false, sequential: false }, k),
+        () => make(i + 1),
+      );
+    };
+    make(0);
+  }
+
+  /**
+   * A read-modify-write of one partition's state: `change` gives the new state from the one
+   * read (undefined: nothing to write); BADVERSION retries from a fresh read.
+   */
+  private update(
+    p: ZkPartitionSpec,
+    change: (s: ZkPartitionState) => ZkPartitionState | undefined,
+    next: () => void,
+  ): void {
+    this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
+      if (state === undefined) return next();
+      this.partitionStates.set(key(p), { state, zkVersion });
+      const proposed = change(state);
+      if (proposed === undefined) return next();
+      const written = { ...proposed, controllerEpoch: this.epoch };
+      this.zk().writePartitionState(p.topic, p.partition, written, zkVersion, (r) => {
+        if (r.kind === 'bad-version') return this.update(p, change, next);
+        if (r.kind === 'controller-moved') return this.moved(next);
+        if (r.kind === 'ok') {
+          this.partitionStates.set(key(p), { state: written, zkVersion: r.zkVersion });
+          this.sendLeaderAndIsr(p, p.replicas);
+        }
+        next();
+      });
+    });
+  }
+
+  /** Election.leaderForOffline with unclean election off. */
+  private elect(p: ZkPartitionSpec, next: () => void): void {
+    this.update(
+      p,
+      (s) => {
+        const leader = p.replicas.find((r) => this.liveBrokers.has(r) && s.isr.includes(r));
+        if (leader === undefined) {
+          codeProbe('zk-offline-partition-no-candidate');
+          return undefined;
+        }
+        const isr = s.isr.filter((r) => this.liveBrokers.has(r));
+        return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
+      },
+      next,
+    );
+  }
+
+  /** ReplicaStateMachine.doRemoveReplicasFromIsr for one failed replica. */
+  private removeFromIsr(p: ZkPartitionSpec, replica: number, next: () => void): void {
+    this.update(
+      p,
+      (s) => {
+        if (!s.isr.includes(replica)) return undefined;
+        const leader = s.leader === replica ? -1 : s.leader;
+        const isr = s.isr.length === 1 ? s.isr : s.isr.filter((r) => r !== replica);
+        return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
+      },
+      next,
+    );
+  }
+
+  /** KafkaController.processBrokerChange → onBrokerFailure, onBrokerStartup. */
+  private processBrokerChange(done: () => void): void {
+    this.readLiveBrokers((live) => {
+      const failed: number[] = [];
+      const started: number[] = [];
+      for (const [id, e] of this.liveBrokers) if (live.get(id) !== e) failed.push(id);
+      for (const [id, e] of live) if (this.liveBrokers.get(id) !== e) started.push(id);
+      this.liveBrokers.clear();
+      for (const [id, e] of live) this.liveBrokers.set(id, e);
+      // onReplicasBecomeOffline: partitions led by a failed broker are elected, then the
+      // failed replicas leave the ISRs.
+      this.forEachPartition(
+        (p, next) => {
+          const known = this.partitionStates.get(key(p));
+          const leaderFailed = known !== undefined && failed.includes(known.state.leader);
+          const afterElect = (): void => this.removeEach(p, failed, next);
+          if (leaderFailed) this.elect(p, afterElect);
+          else afterElect();
+        },
+        () =>
+          // onBrokerStartup: offline partitions may elect now; new replicas hear their state.
+          this.forEachPartition((p, next) => {
+            const known = this.partitionStates.get(key(p));
+            if (known !== undefined && !this.liveBrokers.has(known.state.leader)) return this.elect(p, next);
+            const newcomers = p.replicas.filter((r) => started.includes(r));
+            if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
+            next();
+          }, done),
+      );
+    });
+  }
+
+  private removeEach(p: ZkPartitionSpec, failed: readonly number[], done: () => void): void {
+    const go = (i: number): void => {
+      if (i >= failed.length) return done();
+      if (!p.replicas.includes(failed[i])) return go(i + 1);
+      this.removeFromIsr(p, failed[i], () => go(i + 1));
+    };
+    go(0);
+  }
+
+  private moved(next: () => void): void {
+    this.zk().controllerMoved();
+    next();
+  }
+
+  /** ControllerBrokerRequestBatch.addLeaderAndIsrRequestForBrokers, to live brokers only. */
+  private sendLeaderAndIsr(p: ZkPartitionSpec, to: readonly number[]): void {
+    const known = this.partitionStates.get(key(p));
+    if (known === undefined) return;
+    for (const broker of to) {
+      const brokerEpoch = this.liveBrokers.get(broker);
+      if (brokerEpoch === undefined) continue;
+      this.send(broker, {
+        type: 'ZkLeaderAndIsr',
+        controllerId: this.brokerId,
+        controllerEpoch: this.epoch,
+        brokerEpoch,
+        topic: p.topic,
+        partition: p.partition,
+        leader: known.state.leader,
+        leaderEpoch: known.state.leaderEpoch,
+        isr: known.state.isr,
+        zkVersion: known.zkVersion,
+        replicas: p.replicas,
+      });
+    }
+  }
+}
+
+function key(p: ZkPartitionSpec): string {
+  return `${p.topic}-${p.partition}`;
+}
