@@ -526,7 +526,8 @@ class SeedRun {
       }
     }
     const monitorAndLiveness = [...monitorAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
-    const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker);
+    const history = this.cluster?.history ?? [];
+    const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, history);
     const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
     const failing = verdict.anomalies.find((a) => isFailing(a));
     const records = this.injector?.records ?? [];
@@ -589,9 +590,10 @@ function combineVerdicts(
   monitor: Anomaly[],
   driver: Anomaly[],
   tracker: PromiseTracker | undefined,
+  sends: History,
 ): Verdict {
   const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
-  const anomalies = tracker === undefined ? all : judgeExpected(all, promiseEvidence(tracker, all));
+  const anomalies = tracker === undefined ? all : judgeExpected(all, promiseEvidence(tracker, all, sends));
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];
