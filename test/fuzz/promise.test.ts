@@ -196,7 +196,12 @@ describe('a durability breach excuses only the loss of records sent before it, a
 
   it('a power loss over the limit on two partitions at once records a breach for each', () => {
     const view = new ClusterView('t', [1, 2, 3]);
-    const tracker = new PromiseTracker(2, view, () => true, () => 5);
+    const tracker = new PromiseTracker(
+      2,
+      view,
+      () => true,
+      () => 5,
+    );
     for (const partition of [0, 1]) {
       const ev = { kind: 'partition' as const, topic: 't', partition, leader: 1, leaderEpoch: 1, partitionEpoch: 1 };
       view.applyPartitionEvent({ ...ev, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
