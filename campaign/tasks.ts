@@ -30,6 +30,8 @@ export interface SeedResult {
   explanation?: string;
   /** An expected loss: the rule of Kafka's promise the run went beyond (checkers/verdict.ts PromiseBreach). */
   rule?: string;
+  /** An expected loss: the event that broke that rule (PromiseBreach.event), and when (µs). */
+  breach?: { event: string; atUs: number };
   hash: string;
   events: number;
   endTimeUs: number;
@@ -113,11 +115,15 @@ function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
     const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);
     if (a !== undefined) out.explanation = a.explanation;
   } else if (r.outcome === 'unknown' || r.outcome === 'expected-loss') {
-    const a = r.verdict.anomalies[0];
+    // An expected loss names its first expected anomaly (not an informational one before it).
+    const a = r.verdict.anomalies.find((x) => x.expected === true) ?? r.verdict.anomalies[0];
     if (a !== undefined) {
       out.kind = a.kind;
       out.explanation = a.explanation;
-      if (a.expectedBecause !== undefined) out.rule = a.expectedBecause.rule;
+      if (a.expectedBecause !== undefined) {
+        out.rule = a.expectedBecause.rule;
+        out.breach = { event: a.expectedBecause.event, atUs: a.expectedBecause.atUs };
+      }
     }
   }
   return out;

@@ -465,14 +465,26 @@ export interface PromiseEvidence {
   readonly sentAtUs: ReadonlyMap<string, number>;
   /** Each durability breach → the highest leader HW of each partition at that moment. */
   readonly hwAtBreach: ReadonlyMap<PromiseBreach, ReadonlyMap<number, number>>;
+  /**
+   * "topic/partition\0value" → how many offsets of the completed final read hold it; undefined
+   * when the final read did not complete (then no duplicate is excused by a loss).
+   */
+  readonly finalCopies: ReadonlyMap<string, number> | undefined;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
+type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
+
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
- * liveness, duplicate, one-leader-per-epoch, G1a, nonlinearizable):
+ * liveness, one-leader-per-epoch, G1a, nonlinearizable):
+ * - 'retried-after-loss': a duplicate of records sent before the breach whose copy was read and
+ *   then lost, and which the producer's retry appended again (the producer state that would
+ *   have recognised the retry, ProducerStateManager's, was lost with the copy): every value sent
+ *   before the breach and at most one copy of each left in the completed final read. Copies
+ *   that all survive are a dedupe failure, never excused by a loss;
  * - 'lost': the loss of the records it names; every one must have been sent before the breach;
  * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
@@ -480,7 +492,8 @@ const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
  */
-const DURABILITY_EXCUSES: ReadonlyMap<string, 'lost' | 'consequence' | 'committed'> = new Map([
+const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
+  ['duplicate', 'retried-after-loss'],
   ['lost-write', 'lost'],
   ['acked-durable', 'lost'],
   ['consistent-read', 'consequence'],
@@ -491,7 +504,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, 'lost' | 'consequence' | 'committe
   ['log-matching', 'consequence'],
   ['candidate-complete', 'committed'],
   ['hw-monotonic', 'committed'],
-] as const);
+]);
 
 /**
  * The one decision: why anomaly `a` is expected (the breach of Kafka's promise that makes it
@@ -516,11 +529,35 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   for (const b of evidence.breaches) {
     if (!DURABILITY_RULES.has(b.rule)) continue;
     if (a.partition !== undefined && b.partition !== undefined && b.partition !== a.partition) continue;
-    if (excuse === 'committed' ? committedBefore(a, b, evidence) : sentBefore(a, b, evidence, excuse === 'lost')) {
-      return b;
-    }
+    if (excused(excuse, a, b, evidence)) return b;
   }
   return undefined;
+}
+
+function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  switch (excuse) {
+    case 'lost':
+      return sentBefore(a, b, evidence, true);
+    case 'consequence':
+      return sentBefore(a, b, evidence, false);
+    case 'committed':
+      return committedBefore(a, b, evidence);
+    case 'retried-after-loss':
+      return sentBefore(a, b, evidence, true) && atMostOneCopyLeft(a, evidence);
+    default:
+      return assertNever(excuse);
+  }
+}
+
+/** The completed final read holds at most one copy of each value `a` names. */
+function atMostOneCopyLeft(a: Anomaly, evidence: PromiseEvidence): boolean {
+  const copies = evidence.finalCopies;
+  if (copies === undefined || a.topic === undefined || a.partition === undefined) return false;
+  return (a.values ?? []).every((v) => (copies.get(valueKey(a.topic!, a.partition!, v)) ?? 0) <= 1);
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected excuse ${String(x)}`);
 }
 
 /** The records `a` names were sent before breach `b`: all of them (`all`) or at least one. */
@@ -574,12 +611,42 @@ function sendTimes(history: History): Map<string, number> {
   return out;
 }
 
+/** "topic/partition\0value" → the number of offsets holding it in the polls from history index `from` on. */
+function copiesRead(history: History, from: number, isFinalReader: (process: number | string) => boolean) {
+  const offsets = new Map<string, Set<number>>();
+  for (let i = from; i < history.length; i++) {
+    const e = history[i];
+    if (e.type !== 'ok' || e.f !== 'poll' || !isFinalReader(e.process)) continue;
+    const v = e.value as { topic?: unknown; partition?: unknown; records?: unknown } | null;
+    if (typeof v?.topic !== 'string' || typeof v.partition !== 'number' || !Array.isArray(v.records)) continue;
+    for (const rec of v.records as unknown[]) {
+      if (!Array.isArray(rec) || typeof rec[0] !== 'number' || typeof rec[1] !== 'string') continue;
+      const key = valueKey(v.topic, v.partition, rec[1]);
+      let set = offsets.get(key);
+      if (set === undefined) offsets.set(key, (set = new Set()));
+      set.add(rec[0]);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [key, set] of offsets) out.set(key, set.size);
+  return out;
+}
+
+/** The run's final read: where it starts in the history, whose polls it is, and whether it completed. */
+export interface FinalRead {
+  fromIndex: number;
+  isFinalReader: (process: number | string) => boolean;
+  complete: boolean;
+}
+
 /** The evidence for one run's anomalies: its breaches, its sends, and which duplicates its resends explain. */
 export function promiseEvidence(
   tracker: PromiseTracker,
   anomalies: readonly Anomaly[],
   history: History = [],
+  finalRead?: FinalRead,
 ): PromiseEvidence {
+  const judged = tracker.breaches.length > 0 && finalRead?.complete === true;
   const base: PromiseEvidence = {
     breaches: tracker.breaches,
     resent: tracker.resent,
@@ -587,6 +654,7 @@ export function promiseEvidence(
     resentDuplicates: new Map(),
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
     hwAtBreach: tracker.hwAtBreach,
+    finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

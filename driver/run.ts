@@ -34,7 +34,7 @@ import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../sce
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
-import { judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
+import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
 /** How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises. */
@@ -201,6 +201,7 @@ class SeedRun {
   private outcomeOverride: 'stuck' | 'crash' | undefined;
   private error: string | undefined;
   private historyVerdict: Verdict | undefined;
+  private finalRead: FinalRead | undefined;
   private livenessVerdict: Verdict | undefined;
   private snapshotDue = false;
   private eventsAtLastSnapshot = 0;
@@ -464,6 +465,7 @@ class SeedRun {
   finalReadAndCheck(): void {
     const c = this.cluster!;
     const readStartUs = this.sim.now();
+    const fromIndex = c.history.length;
     c.startFinalRead();
     const readDone = this.runUntil(
       readStartUs + this.budgets.finalReadMs * 1000,
@@ -481,6 +483,9 @@ class SeedRun {
       });
     }
     this.takeSnapshot();
+    const isFinalReader = (process: number | string) =>
+      typeof process === 'number' && clientOfProcess(process) === PROBE_CLIENT_ID;
+    this.finalRead = { fromIndex, isFinalReader, complete: readDone };
     this.historyVerdict = this.deps.judges.checkHistory(c.history, { finalReadComplete: readDone });
   }
 
@@ -532,7 +537,7 @@ class SeedRun {
       monitorAndLiveness,
       this.extraAnomalies,
       this.tracker,
-      history,
+      { history, finalRead: this.finalRead },
     );
     const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
     const failing = verdict.anomalies.find((a) => isFailing(a));
@@ -596,10 +601,11 @@ function combineVerdicts(
   monitor: Anomaly[],
   driver: Anomaly[],
   tracker: PromiseTracker | undefined,
-  sends: History,
+  run: { history: History; finalRead: FinalRead | undefined },
 ): Verdict {
   const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
-  const anomalies = tracker === undefined ? all : judgeExpected(all, promiseEvidence(tracker, all, sends));
+  const evidence = tracker === undefined ? undefined : promiseEvidence(tracker, all, run.history, run.finalRead);
+  const anomalies = evidence === undefined ? all : judgeExpected(all, evidence);
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];

@@ -44,6 +44,7 @@ const lost: Anomaly = { kind: 'lost-write', explanation: 'x', topic: 't', partit
 const liveness: Anomaly = { kind: 'liveness', explanation: 'x' };
 /** A send of `value` to t/0 invoked at `atUs`, as the history records it. */
 const send = (value: string, atUs: number): HistoryEvent => ({
+  index: 0,
   time: atUs,
   process: 200,
   type: 'invoke',
