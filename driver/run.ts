@@ -532,13 +532,10 @@ class SeedRun {
     }
     const monitorAndLiveness = [...monitorAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
-    const verdict = combineVerdicts(
-      this.historyVerdict,
-      monitorAndLiveness,
-      this.extraAnomalies,
-      this.tracker,
-      { history, finalRead: this.finalRead },
-    );
+    const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
+      history,
+      finalRead: this.finalRead,
+    });
     const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
     const failing = verdict.anomalies.find((a) => isFailing(a));
     const records = this.injector?.records ?? [];

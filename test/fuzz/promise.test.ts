@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { History, HistoryEvent } from '../../checkers/history.ts';
 import type { Anomaly } from '../../checkers/verdict.ts';
 import { ClusterView } from '../../driver/cluster-view.ts';
-import { expectedBecause, judgeExpected, promiseEvidence, PromiseTracker } from '../../driver/promise.ts';
+import {
+  expectedBecause,
+  type FinalRead,
+  judgeExpected,
+  promiseEvidence,
+  PromiseTracker,
+} from '../../driver/promise.ts';
 
 /** A tracker over topic t with min.insync.replicas 2 and one partition on brokers 1..3, at a settable clock. */
 function setup(minInsync = 2) {
@@ -187,7 +193,31 @@ describe('a durability breach excuses only the loss of records sent before it, a
     expect(judge(tracker, on('hw-monotonic', [], [9, 6]), undefined, history)).toBeUndefined();
   });
 
-  it('never a duplicate (other than a KIP-360 resend), liveness, or another partition', () => {
+  it('a duplicate only when its record, sent before, was lost and appended again: one copy left', () => {
+    const { tracker, breach } = beyond();
+    /** The final read (process 400000, the probe client's) holding `early` at these offsets. */
+    const finalRead = (offsets: number[], complete = true): FinalRead => {
+      const records = offsets.map((o) => [o, 'early']);
+      history.push({
+        index: history.length,
+        time: 90_000_000,
+        process: 400000,
+        type: 'ok',
+        f: 'poll',
+        value: { topic: 't', partition: 0, offset: 0, records },
+      });
+      return { fromIndex: history.length - 1, isFinalReader: (p) => p === 400000, complete };
+    };
+    const dup = on('duplicate', ['early'], [3, 7]);
+    const judgeWith = (f: FinalRead) => expectedBecause(dup, promiseEvidence(tracker, [dup], history, f));
+    expect(judgeWith(finalRead([7]))).toBe(breach); // the copy at 3 was lost, the retry's at 7 is left
+    expect(judgeWith(finalRead([3, 7]))).toBeUndefined(); // both left: a dedupe failure
+    expect(judgeWith(finalRead([7], false))).toBeUndefined(); // no complete final read: no evidence
+    const late = on('duplicate', ['late'], [3, 7]);
+    expect(expectedBecause(late, promiseEvidence(tracker, [late], history, finalRead([7])))).toBeUndefined();
+  });
+
+  it('never a duplicate without a final read, liveness, or another partition', () => {
     const { tracker } = beyond();
     expect(judge(tracker, on('duplicate', ['early']), undefined, history)).toBeUndefined();
     expect(judge(tracker, on('one-leader-per-epoch', ['early']), undefined, history)).toBeUndefined();
