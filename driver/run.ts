@@ -34,6 +34,7 @@ import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../sce
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
+import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
 import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
@@ -96,6 +97,8 @@ export interface RunOptions {
   deepHash?: boolean;
   /** Snapshot the cluster for the invariant monitor every this many events as well (default 5000). */
   snapshotEveryEvents?: number;
+  /** Check the per-replica invariants at each replica change (checkers/replica-invariants.ts; default true). */
+  replicaInvariants?: boolean;
   /** Record the code probes the run reaches (default true; model/code-probes.ts). Never changes the hash. */
   codeProbes?: boolean;
   budgets?: Partial<RunBudgets>;
@@ -196,6 +199,8 @@ class SeedRun {
   private injector: FaultInjector | undefined;
   private tracker: PromiseTracker | undefined;
   private monitor: SnapshotMonitor | undefined;
+  /** Per-replica invariants at each replica change (undefined when switched off). */
+  private readonly replicaWatch: ReplicaInvariants | undefined;
   /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
   private liveness: LivenessTracker | undefined;
   private outcomeOverride: 'stuck' | 'crash' | undefined;
@@ -221,6 +226,7 @@ class SeedRun {
       deepHash: opts.deepHash === true,
     });
     this.snapshotEvery = opts.snapshotEveryEvents ?? 5000;
+    this.replicaWatch = opts.replicaInvariants === false ? undefined : new ReplicaInvariants();
   }
 
   // --- build ------------------------------------------------------------------------------------
@@ -277,6 +283,11 @@ class SeedRun {
       }
       case 'replica':
         if (ev.topic === TOPIC) tracker.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
+        if (this.replicaWatch !== undefined) {
+          const facts = this.cluster!.replicaFacts(ev.broker, ev.topic, ev.partition);
+          if (facts !== undefined)
+            this.replicaWatch.onReplica(ev.broker, ev.topic, ev.partition, facts, this.sim.now());
+        }
         break;
       case 'unclean-shutdown':
         tracker.onUncleanRegistration(ev.broker);
@@ -295,6 +306,9 @@ class SeedRun {
         this.snapshotDue = true;
         break;
       case 'truncate':
+        this.replicaWatch?.onTruncate(ev.broker, ev.topic, ev.partition, ev.toOffset);
+        this.snapshotDue = true;
+        break;
       case 'fenced':
       case 'controlled-shutdown':
         this.snapshotDue = true;
@@ -322,6 +336,7 @@ class SeedRun {
   private onNodeTransition(node: number, transition: NodeTransition): void {
     this.snapshotDue = true;
     if (transition === 'restart') this.tracker!.onRestart(node);
+    if (transition === 'restart' || transition === 'start') this.replicaWatch?.onRestart(node);
     if (this.wantTrace) {
       const up = transition === 'start' || transition === 'restart';
       const name = this.sim.nodeName(node);
@@ -530,7 +545,8 @@ class SeedRun {
         });
       }
     }
-    const monitorAndLiveness = [...monitorAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
+    const replicaAnomalies = this.replicaWatch?.anomalies() ?? [];
+    const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,
