@@ -84,7 +84,16 @@ interface TraceTask {
   input: ScenarioInput;
 }
 
-export type Task = SeedTask | ShrinkTask | TraceTask;
+/**
+ * Several seeds in one task (campaign/campaign.ts batches them on a worker pool): one message
+ * each way instead of one per seed. Their results, in the tasks' order, are exactly the seeds'.
+ */
+export interface SeedBatchTask {
+  type: 'seeds';
+  tasks: SeedTask[];
+}
+
+export type Task = SeedTask | SeedBatchTask | ShrinkTask | TraceTask;
 
 export interface ShrinkOutcome {
   input: ScenarioInput;
@@ -129,9 +138,11 @@ function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
   return out;
 }
 
-export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutcome | Trace {
+export function executeTask(deps: RunDeps, task: Task): SeedResult | SeedResult[] | ShrinkOutcome | Trace {
   const started = Date.now();
   switch (task.type) {
+    case 'seeds':
+      return task.tasks.map((t) => executeTask(deps, t) as SeedResult);
     case 'seed': {
       const input = inputFor(task.scenario, task.seed, task.input);
       const opts = { seed: task.seed, scenario: task.scenario, variant: task.variant, input };
