@@ -52,7 +52,7 @@ export interface CampaignOptions {
  * per-task round trip negligible (16) while every worker still gets at least 16 tasks, so the
  * last ones do not leave a thread idle for long.
  */
-export function defaultBatch(total: number, workers: number): number {
+function defaultBatch(total: number, workers: number): number {
   if (workers <= 1) return 1;
   return Math.max(1, Math.min(16, Math.floor(total / (workers * 16))));
 }

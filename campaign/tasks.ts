@@ -88,7 +88,7 @@ interface TraceTask {
  * Several seeds in one task (campaign/campaign.ts batches them on a worker pool): one message
  * each way instead of one per seed. Their results, in the tasks' order, are exactly the seeds'.
  */
-export interface SeedBatchTask {
+interface SeedBatchTask {
   type: 'seeds';
   tasks: SeedTask[];
 }

@@ -35,11 +35,14 @@
 import type { ReplicaFacts } from './cluster-state.ts';
 import type { Anomaly } from './verdict.ts';
 
-export const REPLICA_INVARIANT_NAMES = ['epoch-cache-log', 'producer-state-log', 'follower-hw', 'leader-hw'] as const;
+const REPLICA_INVARIANT_NAMES = ['epoch-cache-log', 'producer-state-log', 'follower-hw', 'leader-hw'] as const;
 export type ReplicaInvariantName = (typeof REPLICA_INVARIANT_NAMES)[number];
 
 interface Seen {
   hw: number;
+  leaderEpoch: number;
+  /** The LEO at the last look; with the leader epoch, what says the log or the cache may have changed. */
+  leo: number;
   /** Records below this offset were checked against the epoch cache. */
   checkedLeo: number;
 }
@@ -75,18 +78,25 @@ export class ReplicaInvariants {
     let s = this.seen.get(key);
     const baseline = s === undefined;
     if (s === undefined) {
-      s = { hw: f.hw, checkedLeo: 0 };
+      s = { hw: f.hw, leaderEpoch: -2, leo: -1, checkedLeo: 0 };
       this.seen.set(key, s);
     }
     const ctx: Where = { broker, topic, partition, timeUs };
-    this.checkEpochCache(f, s, ctx);
-    this.checkProducers(f, s, ctx);
+    // The log, its epoch cache and its producer state change only with the LEO, a truncation
+    // (checkedLeo moves back) or a new leader epoch (a leader's cache entry): an HW-only change
+    // has nothing for them to check.
+    if (f.leo !== s.leo || s.checkedLeo < f.leo || f.leaderEpoch !== s.leaderEpoch) {
+      this.checkEpochCache(f, s, ctx);
+      this.checkProducers(f, s, ctx);
+    }
     if (f.role === 'leader') this.noteLeaderHw(part, f.leaderEpoch, f.hw);
     if (!baseline && f.hw > s.hw) {
       if (f.role === 'leader') this.checkLeaderHw(f, s.hw, ctx);
       else if (f.role === 'follower') this.checkFollowerHw(f, part, s.hw, ctx);
     }
     s.hw = f.hw;
+    s.leo = f.leo;
+    s.leaderEpoch = f.leaderEpoch;
     s.checkedLeo = f.leo;
   }
 
