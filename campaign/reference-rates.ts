@@ -42,6 +42,14 @@ export const REFERENCE_RATES: readonly ReferenceRate[] = [
   { scenario: 'slow-follower', seeds: 3000, expectedLosses: 0, baseSeed: 18000000, measured: '2026-12-06, 37d6fce' },
   { scenario: 'partition-leader', seeds: 3000, expectedLosses: 1, baseSeed: 18000000, measured: '2026-12-06, 37d6fce' },
   { scenario: 'power-loss', seeds: 3000, expectedLosses: 203, baseSeed: 18000000, measured: '2026-12-06, 37d6fce' },
+  { scenario: 'rolling-restart', seeds: 3000, expectedLosses: 0, baseSeed: 18000000, measured: '2026-12-06, 37d6fce' },
+  {
+    scenario: 'controller-failover',
+    seeds: 3000,
+    expectedLosses: 0,
+    baseSeed: 18000000,
+    measured: '2026-12-06, 37d6fce',
+  },
 ];
 
 /** The Wilson score interval of k successes in n trials at z (n = 0: [0, 1]). */
