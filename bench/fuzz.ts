@@ -18,7 +18,7 @@
 //   per-round ratios. Target ≥ 0.25.
 //
 // Targets (issue 5): ≥ 1,000,000 simulated events/s on one core; 2 workers ≥ 1.8× one.
-// Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5] [--rounds R]
+// Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5] [--rounds R] [--batch S]
 //   (default: 600 measured seeds from seed 1 after W = 250 warm-up seeds per worker, R = 5 rounds
 //   of the model against the bare loop)
 // The load average is printed: on a shared machine other processes take cores too.
@@ -51,6 +51,9 @@ const controllers = arg('controllers', 3);
 if (controllers !== 1 && controllers !== 3 && controllers !== 5) throw new Error('--controllers must be 1, 3 or 5');
 const input: InputPlan = { kind: 'overrides', overrides: { controllers } };
 const rounds = arg('rounds', 5);
+/** --batch N: seeds per pool task (default: the campaign's own, campaign/campaign.ts defaultBatch); 1 = before batching. */
+const batchIndex = process.argv.indexOf('--batch');
+const batchSeeds = batchIndex === -1 ? undefined : arg('batch', 1);
 /** The bare loop's standing population: about the model's event queue on the standard scenario. */
 const BARE_POPULATION = 64;
 
@@ -87,6 +90,7 @@ async function measure(workers: number, range = { baseSeed, count: seeds }): Pro
       range,
       input,
       workers,
+      ...(batchSeeds === undefined ? {} : { batchSeeds }),
       maxViolations: 0,
       checkDeterminism: false,
       executor,
