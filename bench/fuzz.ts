@@ -51,7 +51,7 @@ const controllers = arg('controllers', 3);
 if (controllers !== 1 && controllers !== 3 && controllers !== 5) throw new Error('--controllers must be 1, 3 or 5');
 const input: InputPlan = { kind: 'overrides', overrides: { controllers } };
 const rounds = arg('rounds', 5);
-/** --batch N: seeds per pool task (default: the campaign's own, campaign/campaign.ts defaultBatch); 1 = before batching. */
+/** --batch N: seeds per pool task (default: the campaign's own, campaign/campaign.ts); 1 = before batching. */
 const batchIndex = process.argv.indexOf('--batch');
 const batchSeeds = batchIndex === -1 ? undefined : arg('batch', 1);
 /** The bare loop's standing population: about the model's event queue on the standard scenario. */
@@ -215,7 +215,8 @@ console.log(`pool efficiency: ${efficiency.toFixed(3)}`);
 const vsBare = modelAgainstBare();
 console.log(
   `model ${fmt(vsBare.model)} events/s (CPU time, this thread) against the bare loop's ${fmt(vsBare.bare)} ` +
-    `(population ${BARE_POPULATION}), median of ${rounds} rounds (target ≥ 0.25: ${vsBare.ratio >= 0.25 ? 'met' : 'not met'})`,
+    `(population ${BARE_POPULATION}), median of ${rounds} rounds ` +
+    `(target ≥ 0.25: ${vsBare.ratio >= 0.25 ? 'met' : 'not met'})`,
 );
 console.log(`model/bare-loop ratio: ${vsBare.ratio.toFixed(3)}`);
 console.log(`events/s: ${Math.round(one.eventsPerS)}`);

@@ -9,7 +9,8 @@
 // lies entirely above the reference's Wilson interval at the same z: the campaign's lower
 // bound exceeds the reference's upper bound. Both intervals, so that a short campaign (whose
 // own rate is uncertain) is not a finding by chance, and a long one at the reference's rate
-// is not either.
+// is not either; and at least MIN_SEEDS judged seeds (a replay of one expected-loss seed is a
+// rate of 100 % that says nothing about the campaign's scenario).
 //
 // Assumes: the references are of the scenario's own draws (no --scenario-file, no shape
 // knob, not --guided: those change the distribution, and the campaign then reports no
@@ -27,6 +28,9 @@ export interface ReferenceRate {
   /** When and at which commit it was measured. */
   measured: string;
 }
+
+/** Fewer judged seeds are never a finding. */
+const MIN_SEEDS = 500;
 
 /** z of a two-sided 99.9 % interval. */
 const WILSON_Z = 3.29;
@@ -109,7 +113,7 @@ export function compareExpectedLosses(
     high: round6(high),
     byRule,
     reference,
-    finding: reference !== null && seeds > 0 && low > reference.high,
+    finding: reference !== null && seeds >= MIN_SEEDS && low > reference.high,
   };
 }
 

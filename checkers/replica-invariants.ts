@@ -118,8 +118,9 @@ export class ReplicaInvariants {
           w,
           [e.startOffset, leo],
           `the leader-epoch cache of broker ${w.broker} for ${w.topic}/${w.partition} has epoch ${e.epoch} from ` +
-            `offset ${e.startOffset}, but its log (LEO ${leo}) holds ${at === undefined ? 'no record' : `epoch ${at.epoch}`} ` +
-            `there${before === undefined ? '' : ` after epoch ${before.epoch}`}: the cache no longer agrees with the log.`,
+            `offset ${e.startOffset}, but its log (LEO ${leo}) holds ` +
+            `${at === undefined ? 'no record' : `epoch ${at.epoch}`} there` +
+            `${before === undefined ? '' : ` after epoch ${before.epoch}`}: the cache no longer agrees with the log.`,
         );
         return;
       }

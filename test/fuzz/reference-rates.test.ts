@@ -32,6 +32,9 @@ describe('compareExpectedLosses', () => {
 
   it('a short campaign is no finding by chance; no reference for other inputs or scenarios', () => {
     expect(compareExpectedLosses('swarm', 50, 2, {}, true, [ref]).finding).toBe(false);
+    // One seed re-run (--seed S of an expected loss): a rate of 100 %, no finding.
+    expect(compareExpectedLosses('swarm', 1, 1, {}, true, [ref]).finding).toBe(false);
+    expect(compareExpectedLosses('swarm', 499, 499, {}, true, [ref]).finding).toBe(false);
     expect(compareExpectedLosses('swarm', 20_000, 400, {}, false, [ref])).toMatchObject({
       reference: null,
       finding: false,

@@ -1,8 +1,8 @@
 // Runs a hand-built fault schedule of the bug zoo twice: once with a protocol variant and once
 // on the correct model, with the white-box invariant monitor (checkers/index.ts) watching the
-// cluster after every single event, and the per-replica invariants (checkers/replica-invariants.ts)
-// fed every replica change as the driver feeds them (watchReplicas). A schedule is a function over the test cluster; it must
-// not assert (the two models may take different paths through it), only act and wait.
+// cluster after every single event, and the per-replica invariants
+// (checkers/replica-invariants.ts) fed every replica change as the driver feeds them
+// (watchReplicas). A schedule is a function over the test cluster; it must not assert (the two models may take different paths through it), only act and wait.
 
 import { createInvariantMonitor } from '../../../checkers/index.ts';
 import { ReplicaInvariants } from '../../../checkers/replica-invariants.ts';
