@@ -2,7 +2,8 @@
 // on the correct model, with the white-box invariant monitor (checkers/index.ts) watching the
 // cluster after every single event, and the per-replica invariants
 // (checkers/replica-invariants.ts) fed every replica change as the driver feeds them
-// (watchReplicas). A schedule is a function over the test cluster; it must not assert (the two models may take different paths through it), only act and wait.
+// (watchReplicas). A schedule is a function over the test cluster; it must not assert (the
+// two models may take different paths through it), only act and wait.
 
 import { createInvariantMonitor } from '../../../checkers/index.ts';
 import { ReplicaInvariants } from '../../../checkers/replica-invariants.ts';
