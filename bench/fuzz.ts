@@ -8,12 +8,30 @@
 // controller of earlier sessions), to compare the cost of the quorum; `--combined` runs the
 // voters in combined mode (on brokers 1..N, one process with both roles).
 //
+// Two more figures (issue 18 item 5), each measured side by side in this run:
+// - `pool efficiency: X`: the 2-worker pool's events/s over the sum of what 2 independent
+//   single-threaded processes reach running the same seeds (half each) at the same time on
+//   this machine (each `--solo`, warmed up like the pool). Target ≥ 0.95: what the pool costs
+//   beyond the machine's own scaling (seeds are batched per task, campaign/campaign.ts).
+// - `model/bare-loop ratio: X`: the model's events/s on the standard scenario in this thread
+//   (CPU time, runScenario on the measured seeds) over the bare binary-heap loop's
+//   (bench/bare-loop.ts, population BARE_POPULATION) run right next to it, the median of the
+//   per-round ratios. Target ≥ 0.25.
+//
 // Targets (issue 5): ≥ 1,000,000 simulated events/s on one core; 2 workers ≥ 1.8× one.
 // Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5] [--combined]
-//   (default: 600 measured seeds from seed 1 after W = 250 warm-up seeds per worker)
+//   [--rounds R] [--batch S]
+//   (default: 600 measured seeds from seed 1 after W = 250 warm-up seeds per worker, R = 5 rounds
+//   of the model against the bare loop)
 // The load average is printed: on a shared machine other processes take cores too.
 
+import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { deps } from '../driver/default-deps.ts';
+import { runScenario } from '../driver/run.ts';
+import { inputFor } from '../campaign/tasks.ts';
+import { cpuMs, median, runBare } from './bare-loop.ts';
 import { createExecutor } from '../campaign/executor.ts';
 import { scanSeeds } from '../campaign/campaign.ts';
 import { digestOf } from '../campaign/summary.ts';
@@ -35,6 +53,12 @@ const controllers = arg('controllers', 3);
 if (controllers !== 1 && controllers !== 3 && controllers !== 5) throw new Error('--controllers must be 1, 3 or 5');
 const combined = process.argv.includes('--combined');
 const input: InputPlan = { kind: 'overrides', overrides: combined ? { controllers, combined } : { controllers } };
+const rounds = arg('rounds', 5);
+/** --batch N: seeds per pool task (default: the campaign's own, campaign/campaign.ts); 1 = before batching. */
+const batchIndex = process.argv.indexOf('--batch');
+const batchSeeds = batchIndex === -1 ? undefined : arg('batch', 1);
+/** The bare loop's standing population: about the model's event queue on the standard scenario. */
+const BARE_POPULATION = 64;
 
 interface Figures {
   workers: number;
@@ -47,7 +71,7 @@ interface Figures {
   outcomes: Record<string, number>;
 }
 
-async function measure(workers: number): Promise<Figures> {
+async function measure(workers: number, range = { baseSeed, count: seeds }): Promise<Figures> {
   const executor = createExecutor(workers, DEFAULT_DEPS_MODULE);
   try {
     // Warm-up on other seeds: every worker thread loading tsx and the model, and the JIT
@@ -66,9 +90,10 @@ async function measure(workers: number): Promise<Figures> {
     const scan = await scanSeeds({
       scenario: SCENARIO,
       variant: 'correct',
-      range: { baseSeed, count: seeds },
+      range,
       input,
       workers,
+      ...(batchSeeds === undefined ? {} : { batchSeeds }),
       maxViolations: 0,
       checkDeterminism: false,
       executor,
@@ -90,6 +115,71 @@ async function measure(workers: number): Promise<Figures> {
   } finally {
     await executor.destroy();
   }
+}
+
+/** --solo: one single-threaded measurement of a seed range, as one JSON line (for the pool-efficiency figure). */
+if (process.argv.includes('--solo')) {
+  const f = await measure(1);
+  console.log(JSON.stringify({ events: f.events, wallS: f.wallS }));
+  process.exit(0);
+}
+
+/** N independent single-threaded processes side by side, each on 1/N of the seeds: their summed events/s. */
+async function sideBySide(n: number): Promise<number> {
+  const script = fileURLToPath(import.meta.url);
+  const per = Math.floor(seeds / n);
+  const runs = Array.from({ length: n }, (_, i) => {
+    const args = ['--import', 'tsx', script, '--solo', '--seeds', String(per), '--warmup', String(warmup)];
+    args.push('--base-seed', String(baseSeed + i * per), '--controllers', String(controllers));
+    return new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.on('error', reject);
+      child.on('close', () => {
+        const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { events?: number; wallS?: number };
+        if (last.events === undefined || last.wallS === undefined) reject(new Error(`--solo printed ${out}`));
+        else resolve(last.events / last.wallS);
+      });
+    });
+  });
+  return (await Promise.all(runs)).reduce((a, b) => a + b, 0);
+}
+
+/** The model on the measured seeds in this thread (CPU time) against the bare loop, round by round. */
+function modelAgainstBare(): { model: number; bare: number; ratio: number } {
+  const inputs = Array.from({ length: Math.min(seeds, 200) }, (_, i) => inputFor(SCENARIO, baseSeed + i, input));
+  const runModel = () => {
+    const t0 = cpuMs();
+    let events = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      const opts = { seed: baseSeed + i, scenario: SCENARIO, variant: 'correct' as const, input: inputs[i] };
+      events += runScenario(deps, opts).eventCount;
+    }
+    return { events, rate: (events / (cpuMs() - t0)) * 1000 };
+  };
+  const models: number[] = [];
+  const bares: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let m: { events: number; rate: number };
+    let b: number;
+    if (r % 2 === 0) {
+      m = runModel();
+      const bare = runBare(m.events, BARE_POPULATION);
+      b = (bare.events / bare.ms) * 1000;
+    } else {
+      const bare = runBare(models.length === 0 ? 2_000_000 : Math.round(median(models)), BARE_POPULATION);
+      b = (bare.events / bare.ms) * 1000;
+      m = runModel();
+    }
+    models.push(m.rate);
+    bares.push(b);
+    ratios.push(m.rate / b);
+  }
+  return { model: median(models), bare: median(bares), ratio: median(ratios) };
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -118,5 +208,19 @@ console.log(
   `one core: ${fmt(one.eventsPerS)} simulated events/s (target ≥ 1,000,000: ` +
     `${one.eventsPerS >= 1_000_000 ? 'met' : 'not met'})`,
 );
+const alone = await sideBySide(2);
+const efficiency = two.eventsPerS / alone;
+console.log(
+  `2 independent single-threaded processes side by side: ${fmt(alone)} events/s in all; the 2-worker pool ` +
+    `${fmt(two.eventsPerS)} (target ≥ 0.95 of them: ${efficiency >= 0.95 ? 'met' : 'not met'})`,
+);
+console.log(`pool efficiency: ${efficiency.toFixed(3)}`);
+const vsBare = modelAgainstBare();
+console.log(
+  `model ${fmt(vsBare.model)} events/s (CPU time, this thread) against the bare loop's ${fmt(vsBare.bare)} ` +
+    `(population ${BARE_POPULATION}), median of ${rounds} rounds ` +
+    `(target ≥ 0.25: ${vsBare.ratio >= 0.25 ? 'met' : 'not met'})`,
+);
+console.log(`model/bare-loop ratio: ${vsBare.ratio.toFixed(3)}`);
 console.log(`events/s: ${Math.round(one.eventsPerS)}`);
 if (two.digest !== one.digest) process.exitCode = 1;

@@ -40,6 +40,21 @@ export interface CampaignOptions {
   onResult?: (r: SeedResult) => void;
   /** A seed's own input plan, instead of `input` (guided campaigns: campaign/guided.ts). */
   inputOf?: (seed: number) => InputPlan | undefined;
+  /**
+   * Seeds per task sent to the executor (default: defaultBatch). Results are the same for
+   * every batch size and worker count; batches only save a worker pool its per-task messages.
+   */
+  batchSeeds?: number;
+}
+
+/**
+ * Seeds per task: one in this thread (no messages to save); on a pool, enough to make the
+ * per-task round trip negligible (16) while every worker still gets at least 16 tasks, so the
+ * last ones do not leave a thread idle for long.
+ */
+function defaultBatch(total: number, workers: number): number {
+  if (workers <= 1) return 1;
+  return Math.max(1, Math.min(16, Math.floor(total / (workers * 16))));
 }
 
 export interface CampaignProgress {
@@ -73,6 +88,7 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
   const executor = opts.executor ?? createExecutor(opts.workers, opts.depsModule ?? DEFAULT_DEPS_MODULE);
   const positions = shardPositions(opts.range);
   const maxInFlight = Math.max(1, executor.workers * 2);
+  const batch = opts.batchSeeds ?? defaultBatch(total, executor.workers);
   const results: (SeedResult | undefined)[] = [];
   const controllers = new Map<number, AbortController>();
   let nextK = 0;
@@ -105,44 +121,61 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
 
       const dispatch = () => {
         while (!stopped && controllers.size < maxInFlight && nextK < total) {
-          const k = nextK++;
-          const pos = positions.next().value as number;
-          const seed = seedAt(opts.range, pos);
-          const known = opts.prior?.get(seed);
-          if (known !== undefined) {
-            if (record(k, known)) return;
-            continue;
+          // The next batch: up to `batch` consecutive seeds not judged before (--resume).
+          const ks: number[] = [];
+          const tasks: SeedTask[] = [];
+          while (ks.length < batch && nextK < total) {
+            const k = nextK++;
+            const seed = seedAt(opts.range, positions.next().value as number);
+            const known = opts.prior?.get(seed);
+            if (known !== undefined) {
+              if (record(k, known)) return;
+              continue;
+            }
+            const task: SeedTask = {
+              type: 'seed',
+              scenario: opts.scenario,
+              variant: opts.variant,
+              seed,
+              checkDeterminism: opts.checkDeterminism,
+            };
+            const plan = opts.inputOf?.(seed) ?? opts.input;
+            if (plan !== undefined) task.input = plan;
+            ks.push(k);
+            tasks.push(task);
           }
-          const task: SeedTask = {
-            type: 'seed',
-            scenario: opts.scenario,
-            variant: opts.variant,
-            seed,
-            checkDeterminism: opts.checkDeterminism,
-          };
-          const plan = opts.inputOf?.(seed) ?? opts.input;
-          if (plan !== undefined) task.input = plan;
+          if (ks.length === 0) continue;
+          const id = ks[0];
           const controller = new AbortController();
-          controllers.set(k, controller);
-          executor.run(task, controller.signal).then(
-            (r) => settle(k, r as SeedResult),
+          controllers.set(id, controller);
+          const one = tasks.length === 1;
+          executor.run(one ? tasks[0] : { type: 'seeds', tasks }, controller.signal).then(
+            (r) => settleAll(id, ks, one ? [r as SeedResult] : (r as SeedResult[])),
             (err: unknown) => {
               if (stopped || controller.signal.aborted) {
-                controllers.delete(k);
+                controllers.delete(id);
                 return;
               }
-              settle(k, harnessCrash(seed, err));
+              settleAll(
+                id,
+                ks,
+                tasks.map((t) => harnessCrash(t.seed, err)),
+              );
             },
           );
         }
         if (!stopped && controllers.size === 0 && nextK >= total) finish();
       };
 
-      const settle = (k: number, r: SeedResult) => {
-        controllers.delete(k);
-        if (stopped) return;
-        opts.onResult?.(r);
-        if (!stopped && !record(k, r)) dispatch();
+      /** A batch finished: its seeds' results in order, then the next batches. */
+      const settleAll = (id: number, ks: readonly number[], rs: readonly SeedResult[]) => {
+        controllers.delete(id);
+        for (let i = 0; i < ks.length; i++) {
+          if (stopped) return;
+          opts.onResult?.(rs[i]);
+          if (record(ks[i], rs[i])) return;
+        }
+        if (!stopped) dispatch();
       };
 
       /** Puts a finished seed in place; true when the campaign has ended. */

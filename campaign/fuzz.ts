@@ -176,6 +176,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       stoppedEarly: scan.stoppedEarly,
       // Rates measure the scan; shrinking and writing come after it.
       wallMs: scan.wallMs,
+      ownDraws: opts.input === undefined && opts.guided !== true,
     });
     if (guided !== undefined) summary.guided = guided.stats;
     const files = writeCampaignFiles(opts.outDir, summary, scan.results, { log, runReports });

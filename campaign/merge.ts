@@ -152,6 +152,8 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
     interrupted: !complete,
     stoppedEarly,
     wallMs,
+    // The shards' own judgement: a reference applied to their inputs (older summaries: none).
+    ownDraws: (first.expectedLossRate?.reference ?? null) !== null,
   });
   return { summary, results: prefix, shards, problems };
 }

@@ -13,6 +13,7 @@
 // plain self-contained page written here stands in, so a campaign never loses its findings
 // to a report bug. Every string from a trace is escaped.
 
+import { expectedLossLine } from './reference-rates.ts';
 import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Trace } from '../checkers/trace.ts';
@@ -232,6 +233,7 @@ function indexEntries(
     };
     if (r.explanation !== undefined) e.explanation = r.explanation;
     if (r.rule !== undefined) e.rule = r.rule;
+    if (r.breach !== undefined) e.breach = r.breach;
     const written = reports.get(r.seed);
     if (written !== undefined) {
       e.reportPath = relative(dir, written.report);
@@ -257,7 +259,8 @@ function renderIndex(
       description:
         `${summary.seeds} seeds from base seed ${summary.baseSeed}` +
         (losses > MAX_EXPECTED_ROWS ? `; the first ${MAX_EXPECTED_ROWS} of ${losses} expected losses listed` : '') +
-        `; exit ${summary.exitCode}${summary.interrupted ? ' (interrupted)' : ''}`,
+        `; exit ${summary.exitCode}${summary.interrupted ? ' (interrupted)' : ''}` +
+        `; ${expectedLossLine(summary.expectedLossRate).trim()}`,
       seedsRun: summary.seeds,
       codeProbes: probeRows(summary.probes),
     });

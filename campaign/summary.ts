@@ -10,6 +10,7 @@ import type { Trace } from '../checkers/trace.ts';
 import { summarizeTrace, terminalSafe } from '../reports/terminal-summary.ts';
 import { isFailureOutcome, type SeedOutcome, type SeedResult } from './tasks.ts';
 import { countProbes, probeSummaryLine } from './probes.ts';
+import { compareExpectedLosses, expectedLossLine, type ExpectedLossRate } from './reference-rates.ts';
 
 export const SUMMARY_FORMAT = 'gregor-fuzz-summary';
 export const SUMMARY_VERSION = 1;
@@ -48,6 +49,11 @@ export interface CampaignSummary {
   outcomes: Record<SeedOutcome, number>;
   /** Seeds whose schedule went beyond what Kafka promises. */
   beyondPromise: number;
+  /**
+   * The expected-loss rate beside the correct model's stored rate for the scenario
+   * (campaign/reference-rates.ts); `finding` (exit 1) when it lies far above it.
+   */
+  expectedLossRate: ExpectedLossRate;
   /** Code probes: judged seeds that reached each probe of the catalog ({} when none were recorded). */
   probes: Record<string, number>;
   events: number;
@@ -80,9 +86,9 @@ export function digestOf(results: readonly SeedResult[]): string {
   return h.hex();
 }
 
-function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean): number {
+function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean, rateFinding: boolean): number {
   const failures = outcomes.violation + outcomes.stuck + outcomes.crash + outcomes.nondeterminism;
-  if (failures > 0) return 1;
+  if (failures > 0 || rateFinding) return 1;
   if (outcomes.unknown > 0 || interrupted) return 3;
   return 0;
 }
@@ -100,6 +106,8 @@ export interface SummaryParts {
   interrupted: boolean;
   stoppedEarly: boolean;
   wallMs: number;
+  /** The inputs were the scenario's own draws (no scenario file, knob or --guided): a stored reference applies. */
+  ownDraws: boolean;
 }
 
 export function buildSummary(p: SummaryParts): CampaignSummary {
@@ -107,12 +115,15 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
   let events = 0;
   let virtualUs = 0;
   let beyond = 0;
+  const byRule: Record<string, number> = {};
   for (const r of p.results) {
     outcomes[r.outcome]++;
     events += r.events;
     virtualUs += r.endTimeUs;
     if (r.beyondPromise) beyond++;
+    if (r.outcome === 'expected-loss') byRule[r.rule ?? 'unrecorded'] = (byRule[r.rule ?? 'unrecorded'] ?? 0) + 1;
   }
+  const rate = compareExpectedLosses(p.scenario, p.results.length, outcomes['expected-loss'], byRule, p.ownDraws);
   const wallSeconds = p.wallMs / 1000;
   return {
     format: SUMMARY_FORMAT,
@@ -126,6 +137,7 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     violations: p.violations,
     outcomes,
     beyondPromise: beyond,
+    expectedLossRate: rate,
     probes: countProbes(p.results),
     events,
     virtualSeconds: Math.round(virtualUs / 1000) / 1000,
@@ -137,7 +149,7 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     wallSeconds: round3(wallSeconds),
     seedsPerSecond: wallSeconds > 0 ? round3(p.results.length / wallSeconds) : 0,
     eventsPerSecond: wallSeconds > 0 ? Math.round(events / wallSeconds) : 0,
-    exitCode: exitCodeOf(outcomes, p.interrupted),
+    exitCode: exitCodeOf(outcomes, p.interrupted, rate.finding),
   };
 }
 
@@ -189,6 +201,7 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
       `${s.wallSeconds.toFixed(1)} s wall, ${s.seedsPerSecond.toFixed(1)} seeds/s, ` +
       `${s.eventsPerSecond.toLocaleString('en-US')} events/s`,
   );
+  if (s.expectedLossRate !== undefined) lines.push(expectedLossLine(s.expectedLossRate));
   const probeLine = probeSummaryLine(s.probes ?? {}); // code probes never hit, if any
   if (probeLine !== null) lines.push(probeLine);
   if (s.guided !== undefined)
@@ -229,14 +242,17 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
     lines.push(`    re-run the seed: ${v.rerun}`);
   });
   lines.push('');
+  const rateOnly = s.exitCode === 1 && s.violations.length === 0 && s.expectedLossRate?.finding === true;
   const verdict =
     s.exitCode === 0
       ? 'no violation found'
-      : s.exitCode === 1
-        ? 'violation found'
-        : s.interrupted
-          ? 'interrupted before the end'
-          : 'some verdicts unknown';
+      : rateOnly
+        ? 'expected-loss rate far above the correct model: a finding'
+        : s.exitCode === 1
+          ? 'violation found'
+          : s.interrupted
+            ? 'interrupted before the end'
+            : 'some verdicts unknown';
   lines.push(`result: ${verdict} (exit ${s.exitCode})`);
   return lines.join('\n');
 }

@@ -30,6 +30,8 @@ export interface SeedResult {
   explanation?: string;
   /** An expected loss: the rule of Kafka's promise the run went beyond (checkers/verdict.ts PromiseBreach). */
   rule?: string;
+  /** An expected loss: the event that broke that rule (PromiseBreach.event), and when (µs). */
+  breach?: { event: string; atUs: number };
   hash: string;
   events: number;
   endTimeUs: number;
@@ -82,7 +84,16 @@ interface TraceTask {
   input: ScenarioInput;
 }
 
-export type Task = SeedTask | ShrinkTask | TraceTask;
+/**
+ * Several seeds in one task (campaign/campaign.ts batches them on a worker pool): one message
+ * each way instead of one per seed. Their results, in the tasks' order, are exactly the seeds'.
+ */
+interface SeedBatchTask {
+  type: 'seeds';
+  tasks: SeedTask[];
+}
+
+export type Task = SeedTask | SeedBatchTask | ShrinkTask | TraceTask;
 
 export interface ShrinkOutcome {
   input: ScenarioInput;
@@ -113,19 +124,25 @@ function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
     const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);
     if (a !== undefined) out.explanation = a.explanation;
   } else if (r.outcome === 'unknown' || r.outcome === 'expected-loss') {
-    const a = r.verdict.anomalies[0];
+    // An expected loss names its first expected anomaly (not an informational one before it).
+    const a = r.verdict.anomalies.find((x) => x.expected === true) ?? r.verdict.anomalies[0];
     if (a !== undefined) {
       out.kind = a.kind;
       out.explanation = a.explanation;
-      if (a.expectedBecause !== undefined) out.rule = a.expectedBecause.rule;
+      if (a.expectedBecause !== undefined) {
+        out.rule = a.expectedBecause.rule;
+        out.breach = { event: a.expectedBecause.event, atUs: a.expectedBecause.atUs };
+      }
     }
   }
   return out;
 }
 
-export function executeTask(deps: RunDeps, task: Task): SeedResult | ShrinkOutcome | Trace {
+export function executeTask(deps: RunDeps, task: Task): SeedResult | SeedResult[] | ShrinkOutcome | Trace {
   const started = Date.now();
   switch (task.type) {
+    case 'seeds':
+      return task.tasks.map((t) => executeTask(deps, t) as SeedResult);
     case 'seed': {
       const input = inputFor(task.scenario, task.seed, task.input);
       const opts = { seed: task.seed, scenario: task.scenario, variant: task.variant, input };

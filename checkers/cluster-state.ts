@@ -46,6 +46,33 @@ export interface ReplicaSnapshot {
   partitionEpoch?: number;
 }
 
+/** A record with the batch header fields the per-replica invariants compare with the producer state. */
+export interface FactRecord extends RecordView {
+  producerEpoch: number;
+  /** Last record of its batch. */
+  lastInBatch: boolean;
+}
+
+/**
+ * One replica's own state at the moment it changed (checkers/replica-invariants.ts): what the
+ * model shows of a partition on a running broker. Arrays are live: read synchronously.
+ */
+export interface ReplicaFacts {
+  readonly role: 'leader' | 'follower' | 'none';
+  readonly leaderEpoch: number;
+  readonly hw: number;
+  readonly leo: number;
+  /** records[i].offset === i (the model's logs start at 0). */
+  readonly records: readonly FactRecord[];
+  readonly epochCache: readonly EpochEntry[];
+  /** Calls `each` with every producer id of the idempotence state, its epoch and its last batch. */
+  forEachProducer(each: (producerId: number, epoch: number, lastSeq: number, lastOffset: number) => void): void;
+  /** Leader only (else empty): the maximal ISR (KIP-497). */
+  readonly maximalIsr: readonly number[];
+  /** Leader only: its view of a follower's LEO in this leader epoch (-1 unknown). */
+  remoteLeo(broker: number): number;
+}
+
 export interface BrokerView {
   id: number;
   /** Process running. */

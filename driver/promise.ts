@@ -20,8 +20,8 @@
 // - Availability: no count of unclean shutdowns excuses a partition that stays offline.
 //   When they empty its ISR and ELR, Kafka elects the last known leader (LastKnownElr) again
 //   once it is back (KIP-966: "if only ELR is delivered, there is no regression in
-//   availability"), and every broker is back after the heal. So only a run beyond the
-//   durability promise has its liveness failures expected.
+//   availability"), and every broker is back after the heal. So a liveness failure is never
+//   expected, not even in a run beyond the durability promise (issue 18 item 6).
 // - Durability: a power loss loses the unflushed suffix. A broker "lost data" from its power
 //   loss until it has re-fetched up to the high watermark of that moment. Kafka keeps
 //   acknowledged writes (a) while fewer than min.insync.replicas replicas of a partition lost
@@ -31,7 +31,10 @@
 //   the partition's last leader again when it is back, whatever it lost, and the others
 //   truncate to it. KIP-966 promises "MinISR-1 tolerance to data loss unclean shutdown
 //   events"; an empty ISR and ELR means min.insync.replicas or more unclean shutdowns. A run
-//   past (a) or (b) is beyond the promise: every anomaly of it is expected. Without a power
+//   past (a) or (b) is beyond the promise for the records sent before that breach: their
+//   loss, and what a loss leads to (their offsets reused, a consumer that read them, a
+//   replica elected without them), is expected; nothing else is (records sent after the
+//   breach, duplicates other than KIP-360 resends, liveness: expectedBecause). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -43,6 +46,7 @@
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
 // Clean shutdowns and controller crashes never count.
 
+import type { History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
 import type { ClusterView } from './cluster-view.ts';
 
@@ -163,6 +167,8 @@ export class PromiseTracker {
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
+  /** Each durability breach → the highest leader HW of each partition when it happened. */
+  readonly hwAtBreach = new Map<PromiseBreach, ReadonlyMap<number, number>>();
   /** Lost unflushed data (power loss): the durability promise. */
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
@@ -227,7 +233,7 @@ export class PromiseTracker {
       // fewer unclean shutdowns would be a model bug, not a run beyond the promise.
       this.unclean.countFor(partition, this.view.record(partition)?.replicas ?? []) >= this.minInsync
     ) {
-      this.breaches.push({
+      this.pushDurability({
         rule: 'last-known-leader-elected',
         explanation:
           `Broker ${leader} lost data in a power loss and was elected leader of ${this.view.topic}/${partition} from ` +
@@ -257,22 +263,31 @@ export class PromiseTracker {
       this.lostData.add(b, targets);
       this.unclean.add(b, targets);
     }
-    const over = this.overMinIsr(this.lostData);
-    if (over === undefined) return undefined;
-    const where = over.partition === undefined ? 'a partition' : `${this.view.topic}/${over.partition}`;
-    const breach: PromiseBreach = {
-      rule: 'min-isr-power-loss',
-      explanation:
-        `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not re-fetched it: ` +
-        `${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka promises to survive ` +
-        `(KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
-      nodes: over.nodes,
-      atUs: this.nowUs(),
-      event,
-    };
-    if (over.partition !== undefined) breach.partition = over.partition;
+    // One breach per partition over the limit: each excuses the losses of its own partition.
+    let first: PromiseBreach | undefined;
+    for (const over of this.overMinIsr(this.lostData)) {
+      const where = over.partition === undefined ? 'a partition' : `${this.view.topic}/${over.partition}`;
+      const breach: PromiseBreach = {
+        rule: 'min-isr-power-loss',
+        explanation:
+          `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
+          `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
+          `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
+        nodes: over.nodes,
+        atUs: this.nowUs(),
+        event,
+      };
+      if (over.partition !== undefined) breach.partition = over.partition;
+      this.pushDurability(breach);
+      first ??= breach;
+    }
+    return first;
+  }
+
+  /** Record a durability breach with the committed offsets of that moment (what it may lose). */
+  private pushDurability(breach: PromiseBreach): void {
     this.breaches.push(breach);
-    return breach;
+    this.hwAtBreach.set(breach, new Map(this.leaderHw));
   }
 
   /**
@@ -301,7 +316,7 @@ export class PromiseTracker {
       atUs: this.nowUs(),
       event,
     };
-    this.breaches.push(breach);
+    this.pushDurability(breach);
     return breach;
   }
 
@@ -348,17 +363,18 @@ export class PromiseTracker {
     return targets;
   }
 
-  /** The first partition with ≥ minInsync damaged replicas, and those replicas; undefined when none. */
-  private overMinIsr(set: DamageSet): { partition?: number; nodes: number[] } | undefined {
+  /** Every partition with ≥ minInsync damaged replicas, and those replicas (none: empty). */
+  private overMinIsr(set: DamageSet): { partition?: number; nodes: number[] }[] {
     const partitions = this.view.partitions();
     if (partitions.length === 0) {
-      return set.brokers.size >= this.minInsync ? { nodes: [...set.brokers.keys()].sort((a, b) => a - b) } : undefined;
+      return set.brokers.size >= this.minInsync ? [{ nodes: [...set.brokers.keys()].sort((a, b) => a - b) }] : [];
     }
+    const out: { partition?: number; nodes: number[] }[] = [];
     for (const p of partitions) {
       const replicas = this.view.record(p)!.replicas;
-      if (set.countFor(p, replicas) >= this.minInsync) return { partition: p, nodes: set.damagedOf(p, replicas) };
+      if (set.countFor(p, replicas) >= this.minInsync) out.push({ partition: p, nodes: set.damagedOf(p, replicas) });
     }
-    return undefined;
+    return out;
   }
 }
 
@@ -445,10 +461,50 @@ export interface PromiseEvidence {
   readonly appended: AppendIdentities;
   /** "topic/partition\0value" of every duplicated value a 'kip-360-resend' breach explains. */
   readonly resentDuplicates: ReadonlyMap<string, PromiseBreach>;
+  /** "topic/partition\0value" → virtual time (µs) of the first send of it (the history's invoke). */
+  readonly sentAtUs: ReadonlyMap<string, number>;
+  /** Each durability breach → the highest leader HW of each partition at that moment. */
+  readonly hwAtBreach: ReadonlyMap<PromiseBreach, ReadonlyMap<number, number>>;
+  /**
+   * "topic/partition\0value" → how many offsets of the completed final read hold it; undefined
+   * when the final read did not complete (then no duplicate is excused by a loss).
+   */
+  readonly finalCopies: ReadonlyMap<string, number> | undefined;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
+
+type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
+
+/**
+ * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
+ * liveness, one-leader-per-epoch, G1a, nonlinearizable):
+ * - 'retried-after-loss': a duplicate of records sent before the breach whose copy was read and
+ *   then lost, and which the producer's retry appended again (the producer state that would
+ *   have recognised the retry, ProducerStateManager's, was lost with the copy): every value sent
+ *   before the breach and at most one copy of each left in the completed final read. Copies
+ *   that all survive are a dedupe failure, never excused by a loss;
+ * - 'lost': the loss of the records it names; every one must have been sent before the breach;
+ * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
+ *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
+ *   loss); one of the records it names must have been sent before the breach;
+ * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
+ *   back; the offsets it misses must include one committed before the breach.
+ */
+const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
+  ['duplicate', 'retried-after-loss'],
+  ['lost-write', 'lost'],
+  ['acked-durable', 'lost'],
+  ['consistent-read', 'consequence'],
+  ['inconsistent-offsets', 'consequence'],
+  ['nonmonotonic-send', 'consequence'],
+  ['nonmonotonic-poll', 'consequence'],
+  ['poll-skip', 'consequence'],
+  ['log-matching', 'consequence'],
+  ['candidate-complete', 'committed'],
+  ['hw-monotonic', 'committed'],
+]);
 
 /**
  * The one decision: why anomaly `a` is expected (the breach of Kafka's promise that makes it
@@ -458,22 +514,69 @@ const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
  * - A nonmonotonic-poll or poll-skip around such a duplicated value: the checker places a
  *   value at its first offset, so a consumer reading the second copy seems to go back and
  *   then to skip ahead, although its offsets only grow (kip-360-resend).
- * - Any other anomaly, liveness included, of a run that breached the durability promise
- *   (min-isr-power-loss, last-known-leader-elected): the breach on its partition, else the
- *   run's first. A run beyond the promise has every anomaly expected, as Kafka then keeps no
- *   promise about the rest of the run either (see the header: availability follows durability).
+ * - A loss of records sent before a durability breach (min-isr-power-loss,
+ *   last-known-leader-elected, admin-unclean-election) of its partition, or a consequence of
+ *   such a loss (DURABILITY_EXCUSES): the first such breach. Kafka promises nothing about
+ *   records committed before it; it still promises everything about records sent after it,
+ *   idempotence (no other duplicate) and availability (liveness is judged in every run).
  */
 export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
   const resend = resendBehind(a, evidence);
   if (resend !== undefined) return resend;
-  let first: PromiseBreach | undefined;
+  const excuse = DURABILITY_EXCUSES.get(a.kind);
+  if (excuse === undefined) return undefined;
   for (const b of evidence.breaches) {
     if (!DURABILITY_RULES.has(b.rule)) continue;
-    if (a.partition !== undefined && b.partition === a.partition) return b;
-    first ??= b;
+    if (a.partition !== undefined && b.partition !== undefined && b.partition !== a.partition) continue;
+    if (excused(excuse, a, b, evidence)) return b;
   }
-  return first;
+  return undefined;
+}
+
+function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  switch (excuse) {
+    case 'lost':
+      return sentBefore(a, b, evidence, true);
+    case 'consequence':
+      return sentBefore(a, b, evidence, false);
+    case 'committed':
+      return committedBefore(a, b, evidence);
+    case 'retried-after-loss':
+      return sentBefore(a, b, evidence, true) && atMostOneCopyLeft(a, evidence);
+    default:
+      return assertNever(excuse);
+  }
+}
+
+/** The completed final read holds at most one copy of each value `a` names. */
+function atMostOneCopyLeft(a: Anomaly, evidence: PromiseEvidence): boolean {
+  const copies = evidence.finalCopies;
+  if (copies === undefined || a.topic === undefined || a.partition === undefined) return false;
+  return (a.values ?? []).every((v) => (copies.get(valueKey(a.topic!, a.partition!, v)) ?? 0) <= 1);
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected excuse ${String(x)}`);
+}
+
+/** The records `a` names were sent before breach `b`: all of them (`all`) or at least one. */
+function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all: boolean): boolean {
+  const values = a.values ?? [];
+  if (a.topic === undefined || a.partition === undefined || values.length === 0) return false;
+  const before = (v: string) => {
+    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
+    return t !== undefined && t < b.atUs;
+  };
+  return all ? values.every(before) : values.some(before);
+}
+
+/** Some offset `a` finds missing (from its lowest offset on) was committed when breach `b` happened. */
+function committedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const offsets = a.offsets ?? [];
+  if (a.partition === undefined || offsets.length === 0) return false;
+  const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
+  return Math.min(...offsets) < hw;
 }
 
 function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
@@ -495,13 +598,63 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
   return undefined;
 }
 
-/** The evidence for one run's anomalies: its breaches and which duplicates its resends explain. */
-export function promiseEvidence(tracker: PromiseTracker, anomalies: readonly Anomaly[]): PromiseEvidence {
+/** "topic/partition\0value" → the time of its first send, from the history's send invokes. */
+function sendTimes(history: History): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of history) {
+    if (e.type !== 'invoke' || e.f !== 'send') continue;
+    const v = e.value as { topic?: unknown; partition?: unknown; value?: unknown } | null;
+    if (typeof v?.topic !== 'string' || typeof v.partition !== 'number' || typeof v.value !== 'string') continue;
+    const key = valueKey(v.topic, v.partition, v.value);
+    if (!out.has(key)) out.set(key, e.time);
+  }
+  return out;
+}
+
+/** "topic/partition\0value" → the number of offsets holding it in the polls from history index `from` on. */
+function copiesRead(history: History, from: number, isFinalReader: (process: number | string) => boolean) {
+  const offsets = new Map<string, Set<number>>();
+  for (let i = from; i < history.length; i++) {
+    const e = history[i];
+    if (e.type !== 'ok' || e.f !== 'poll' || !isFinalReader(e.process)) continue;
+    const v = e.value as { topic?: unknown; partition?: unknown; records?: unknown } | null;
+    if (typeof v?.topic !== 'string' || typeof v.partition !== 'number' || !Array.isArray(v.records)) continue;
+    for (const rec of v.records as unknown[]) {
+      if (!Array.isArray(rec) || typeof rec[0] !== 'number' || typeof rec[1] !== 'string') continue;
+      const key = valueKey(v.topic, v.partition, rec[1]);
+      let set = offsets.get(key);
+      if (set === undefined) offsets.set(key, (set = new Set()));
+      set.add(rec[0]);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [key, set] of offsets) out.set(key, set.size);
+  return out;
+}
+
+/** The run's final read: where it starts in the history, whose polls it is, and whether it completed. */
+export interface FinalRead {
+  fromIndex: number;
+  isFinalReader: (process: number | string) => boolean;
+  complete: boolean;
+}
+
+/** The evidence for one run's anomalies: its breaches, its sends, and which duplicates its resends explain. */
+export function promiseEvidence(
+  tracker: PromiseTracker,
+  anomalies: readonly Anomaly[],
+  history: History = [],
+  finalRead?: FinalRead,
+): PromiseEvidence {
+  const judged = tracker.breaches.length > 0 && finalRead?.complete === true;
   const base: PromiseEvidence = {
     breaches: tracker.breaches,
     resent: tracker.resent,
     appended: tracker.appended,
     resentDuplicates: new Map(),
+    sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
+    hwAtBreach: tracker.hwAtBreach,
+    finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

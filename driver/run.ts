@@ -34,7 +34,8 @@ import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../sce
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
-import { judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
+import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
+import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
 /** How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises. */
@@ -96,6 +97,8 @@ export interface RunOptions {
   deepHash?: boolean;
   /** Snapshot the cluster for the invariant monitor every this many events as well (default 5000). */
   snapshotEveryEvents?: number;
+  /** Check the per-replica invariants at each replica change (checkers/replica-invariants.ts; default true). */
+  replicaInvariants?: boolean;
   /** Record the code probes the run reaches (default true; model/code-probes.ts). Never changes the hash. */
   codeProbes?: boolean;
   budgets?: Partial<RunBudgets>;
@@ -196,11 +199,14 @@ class SeedRun {
   private injector: FaultInjector | undefined;
   private tracker: PromiseTracker | undefined;
   private monitor: SnapshotMonitor | undefined;
+  /** Per-replica invariants at each replica change (undefined when switched off). */
+  private readonly replicaWatch: ReplicaInvariants | undefined;
   /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
   private liveness: LivenessTracker | undefined;
   private outcomeOverride: 'stuck' | 'crash' | undefined;
   private error: string | undefined;
   private historyVerdict: Verdict | undefined;
+  private finalRead: FinalRead | undefined;
   private livenessVerdict: Verdict | undefined;
   private snapshotDue = false;
   private eventsAtLastSnapshot = 0;
@@ -220,6 +226,7 @@ class SeedRun {
       deepHash: opts.deepHash === true,
     });
     this.snapshotEvery = opts.snapshotEveryEvents ?? 5000;
+    this.replicaWatch = opts.replicaInvariants === false ? undefined : new ReplicaInvariants();
   }
 
   // --- build ------------------------------------------------------------------------------------
@@ -276,6 +283,11 @@ class SeedRun {
       }
       case 'replica':
         if (ev.topic === TOPIC) tracker.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
+        if (this.replicaWatch !== undefined) {
+          const facts = this.cluster!.replicaFacts(ev.broker, ev.topic, ev.partition);
+          if (facts !== undefined)
+            this.replicaWatch.onReplica(ev.broker, ev.topic, ev.partition, facts, this.sim.now());
+        }
         break;
       case 'unclean-shutdown':
         tracker.onUncleanRegistration(ev.broker);
@@ -294,6 +306,9 @@ class SeedRun {
         this.snapshotDue = true;
         break;
       case 'truncate':
+        this.replicaWatch?.onTruncate(ev.broker, ev.topic, ev.partition, ev.toOffset);
+        this.snapshotDue = true;
+        break;
       case 'fenced':
       case 'controlled-shutdown':
         this.snapshotDue = true;
@@ -321,6 +336,7 @@ class SeedRun {
   private onNodeTransition(node: number, transition: NodeTransition): void {
     this.snapshotDue = true;
     if (transition === 'restart') this.tracker!.onRestart(node);
+    if (transition === 'restart' || transition === 'start') this.replicaWatch?.onRestart(node);
     if (this.wantTrace) {
       const up = transition === 'start' || transition === 'restart';
       const name = this.sim.nodeName(node);
@@ -470,6 +486,7 @@ class SeedRun {
   finalReadAndCheck(): void {
     const c = this.cluster!;
     const readStartUs = this.sim.now();
+    const fromIndex = c.history.length;
     c.startFinalRead();
     const readDone = this.runUntil(
       readStartUs + this.budgets.finalReadMs * 1000,
@@ -487,6 +504,9 @@ class SeedRun {
       });
     }
     this.takeSnapshot();
+    const isFinalReader = (process: number | string) =>
+      typeof process === 'number' && clientOfProcess(process) === PROBE_CLIENT_ID;
+    this.finalRead = { fromIndex, isFinalReader, complete: readDone };
     this.historyVerdict = this.deps.judges.checkHistory(c.history, { finalReadComplete: readDone });
   }
 
@@ -531,8 +551,13 @@ class SeedRun {
         });
       }
     }
-    const monitorAndLiveness = [...monitorAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
-    const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker);
+    const replicaAnomalies = this.replicaWatch?.anomalies() ?? [];
+    const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
+    const history = this.cluster?.history ?? [];
+    const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
+      history,
+      finalRead: this.finalRead,
+    });
     const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
     const failing = verdict.anomalies.find((a) => isFailing(a));
     const records = this.injector?.records ?? [];
@@ -595,9 +620,11 @@ function combineVerdicts(
   monitor: Anomaly[],
   driver: Anomaly[],
   tracker: PromiseTracker | undefined,
+  run: { history: History; finalRead: FinalRead | undefined },
 ): Verdict {
   const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
-  const anomalies = tracker === undefined ? all : judgeExpected(all, promiseEvidence(tracker, all));
+  const evidence = tracker === undefined ? undefined : promiseEvidence(tracker, all, run.history, run.finalRead);
+  const anomalies = evidence === undefined ? all : judgeExpected(all, evidence);
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];

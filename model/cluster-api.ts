@@ -4,7 +4,7 @@
 
 import type { ActorFactory, Message, NodeContext, SimulationApi } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
-import type { ClusterSnapshot, QuorumStateChange } from '../checkers/cluster-state.ts';
+import type { ClusterSnapshot, QuorumStateChange, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';
 
 export interface KafkaCluster {
@@ -36,6 +36,8 @@ export interface KafkaCluster {
   /** `kafka-dump-log.sh` view of one replica: offset, leader epoch, value. */
   dumpLog(broker: number, topic: string, partition: number): string;
   snapshot(): ClusterSnapshot;
+  /** One running broker's replica state, live (per-replica invariants at each change); undefined when none. */
+  replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined;
 }
 
 export type BuildCluster = (sim: SimulationApi<ModelProbe>, spec: ClusterSpec, workload: WorkloadSpec) => KafkaCluster;

@@ -12,7 +12,7 @@
 //   consumed records of a snapshot are folded incrementally from the history.
 
 import type { SimulationApi } from '../harness/types.ts';
-import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
+import type { AckedRecord, ClusterSnapshot, ConsumedRecord, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import {
@@ -26,7 +26,7 @@ import {
 } from './config.ts';
 import { createBroker, type BrokerParams } from './broker.ts';
 import { createController, type ControllerParams } from './controller.ts';
-import { createCombinedServer } from './combined-server.ts';
+import { brokerOn, createCombinedServer } from './combined-server.ts';
 import { MetadataCommitLog } from './metadata-image.ts';
 import { ClusterView } from './cluster-view.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
@@ -245,6 +245,11 @@ class SimulatedCluster implements KafkaCluster {
   snapshot(): ClusterSnapshot {
     this.scanHistory();
     return this.view.snapshot(this.acked, this.consumed);
+  }
+
+  replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined {
+    if (!this.sim.isUp(broker)) return undefined;
+    return brokerOn(this.sim, broker)?.partition(topic, partition)?.facts;
   }
 
   /** Fold new history events into the acked / consumed lists. */

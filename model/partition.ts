@@ -21,6 +21,7 @@
 // Follower rules: fetch from LEO with the last fetched epoch; on DivergingEpoch truncate to
 // min(own end offset of that epoch, leader's), then fetch again; HW = min(leader HW, LEO).
 
+import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
 import { elrEnabled, type KafkaConfig, type ProtocolVariant } from './config.ts';
@@ -1067,7 +1068,48 @@ export class Partition {
   get records(): readonly ModelRecord[] {
     return this.log.records;
   }
+
+  /** This replica's own state for the per-replica invariants (checkers/replica-invariants.ts); live. */
+  get facts(): ReplicaFacts {
+    if (this.factsView === undefined) this.factsView = new PartitionFacts(this);
+    return this.factsView;
+  }
+  private factsView: PartitionFacts | undefined;
 }
+
+/** A live, allocation-free view of a partition replica as ReplicaFacts. */
+class PartitionFacts implements ReplicaFacts {
+  constructor(private readonly p: Partition) {}
+  get role(): Role {
+    return this.p.role;
+  }
+  get leaderEpoch(): number {
+    return this.p.leaderEpoch;
+  }
+  get hw(): number {
+    return this.p.log.hw;
+  }
+  get leo(): number {
+    return this.p.log.leo;
+  }
+  get records(): readonly ModelRecord[] {
+    return this.p.log.records;
+  }
+  get epochCache(): readonly EpochEntry[] {
+    return this.p.log.epochs.entries;
+  }
+  get maximalIsr(): readonly number[] {
+    return this.p.role === 'leader' ? this.p.maximalIsr : NO_BROKERS;
+  }
+  forEachProducer(each: (producerId: number, epoch: number, lastSeq: number, lastOffset: number) => void): void {
+    this.p.log.producers.forEachLastBatch(each);
+  }
+  remoteLeo(broker: number): number {
+    return remoteOf(this.p.remotes, broker)?.leo ?? -1;
+  }
+}
+
+const NO_BROKERS: readonly number[] = [];
 
 function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteReplica | undefined {
   for (let i = 0; i < remotes.length; i++) if (remotes[i].brokerId === brokerId) return remotes[i];

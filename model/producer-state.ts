@@ -76,6 +76,14 @@ export class ProducerStates {
     if (entry.batches.length > MAX_BATCHES_PER_PRODUCER) entry.batches.shift();
   }
 
+  /** Calls `each` with every producer's id, epoch and last batch (for checkers/replica-invariants.ts). */
+  forEachLastBatch(each: (producerId: number, epoch: number, lastSeq: number, lastOffset: number) => void): void {
+    for (const [id, entry] of this.producers) {
+      const last = entry.batches[entry.batches.length - 1];
+      if (last !== undefined) each(id, entry.epoch, last.lastSeq, last.lastOffset);
+    }
+  }
+
   /** Feed appended records (whole batches end with lastInBatch) into the state. */
   onRecords(records: readonly ModelRecord[], from: number, to: number): void {
     let batchStart = from;

@@ -25,6 +25,8 @@ export interface CampaignEntry {
   expected?: boolean;
   /** For an expected loss: the rule of the promise broken (PromiseBreach.rule), when recorded. */
   rule?: string;
+  /** For an expected loss: the event that broke the rule and its virtual time, µs (PromiseBreach). */
+  breach?: { event: string; atUs: number };
   /** Virtual time at which it was found, µs. */
   timeUs?: number;
 }
@@ -150,5 +152,9 @@ function kindCell(e: CampaignEntry): string {
   const more =
     e.anomalyKinds.length > 1 ? ` <span class="more">+ ${escapeHtml(e.anomalyKinds.slice(1).join(', '))}</span>` : '';
   const rule = e.expected ? ` <span class="tag">expected: ${escapeHtml(e.rule ?? 'rule not recorded')}</span>` : '';
-  return `<span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${more}${rule}`;
+  const by =
+    e.expected && e.breach !== undefined
+      ? ` <span class="more">by ${escapeHtml(e.breach.event)} at ${escapeHtml(formatTimeUs(e.breach.atUs))}</span>`
+      : '';
+  return `<span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${more}${rule}${by}`;
 }

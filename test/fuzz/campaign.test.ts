@@ -17,6 +17,8 @@ import { replayMain } from '../../cli/replay.ts';
 import { checkDeterminism } from '../../driver/determinism.ts';
 import { generateInput, runScenario } from '../../driver/run.ts';
 import { shrinkFailure } from '../../campaign/shrink.ts';
+import { digestOf } from '../../campaign/summary.ts';
+import { createExecutor } from '../../campaign/executor.ts';
 import { standInCluster } from './stand-in/cluster.ts';
 import { standInJudges } from './stand-in/judges.ts';
 import type { Trace } from '../../checkers/trace.ts';
@@ -82,6 +84,38 @@ describe('campaign', () => {
       expect(two.results.length).toBe(failing[1] - 100 + 1);
       expect(two.stoppedEarly).toBe(true);
     }
+  });
+
+  it('gives the same results for every batch size (seeds per pool task) and worker count', async () => {
+    const pool = createExecutor(2, standIn('nofsync'));
+    const scan = (workers: number, batchSeeds?: number, maxViolations = 0) =>
+      scanSeeds({
+        scenario: 'power-loss',
+        variant: 'correct',
+        range: { baseSeed: 100, count: 60 },
+        workers,
+        maxViolations,
+        checkDeterminism: false,
+        depsModule: standIn('nofsync'),
+        ...(workers === 2 ? { executor: pool } : {}),
+        ...(batchSeeds === undefined ? {} : { batchSeeds }),
+      });
+    const one = await scan(1);
+    expect(one.failures.length).toBeGreaterThanOrEqual(2);
+    for (const [workers, batch] of [
+      [2, 1],
+      [2, 4],
+      [2, 16],
+      [1, 7],
+    ]) {
+      const other = await scan(workers, batch);
+      expect(digestOf(other.results)).toBe(digestOf(one.results));
+      expect(other.results).toEqual(one.results.map((r) => ({ ...r, wallMs: other.results[r.seed - 100].wallMs })));
+      const stopped = await scan(workers, batch, 2);
+      expect(stopped.failures.map((f) => f.seed)).toEqual(one.failures.slice(0, 2).map((f) => f.seed));
+      expect(stopped.results.length).toBe(one.failures[1].seed - 100 + 1);
+    }
+    await pool.destroy();
   });
 
   it('merged shards equal the unsharded campaign', async () => {

@@ -4,9 +4,16 @@
 // leave alone (no breach, a breach that does not explain the anomaly, harness anomalies).
 
 import { describe, expect, it } from 'vitest';
+import type { History, HistoryEvent } from '../../checkers/history.ts';
 import type { Anomaly } from '../../checkers/verdict.ts';
 import { ClusterView } from '../../driver/cluster-view.ts';
-import { expectedBecause, judgeExpected, promiseEvidence, PromiseTracker } from '../../driver/promise.ts';
+import {
+  expectedBecause,
+  type FinalRead,
+  judgeExpected,
+  promiseEvidence,
+  PromiseTracker,
+} from '../../driver/promise.ts';
 
 /** A tracker over topic t with min.insync.replicas 2 and one partition on brokers 1..3, at a settable clock. */
 function setup(minInsync = 2) {
@@ -41,8 +48,19 @@ function setup(minInsync = 2) {
 
 const lost: Anomaly = { kind: 'lost-write', explanation: 'x', topic: 't', partition: 0, values: ['v'] };
 const liveness: Anomaly = { kind: 'liveness', explanation: 'x' };
-const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a]) =>
-  expectedBecause(a, promiseEvidence(tracker, all));
+/** A send of `value` to t/0 invoked at `atUs`, as the history records it. */
+const send = (value: string, atUs: number): HistoryEvent => ({
+  index: 0,
+  time: atUs,
+  process: 200,
+  type: 'invoke',
+  f: 'send',
+  value: { topic: 't', partition: 0, key: null, value },
+});
+/** Value 'v' (the lost record) was sent at 1 s, before every breach of these tests. */
+const sends: History = [send('v', 1_000_000)];
+const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a], history: History = sends) =>
+  expectedBecause(a, promiseEvidence(tracker, all, history));
 
 describe('min-isr-power-loss', () => {
   it('one power loss below min.insync.replicas is no breach: the loss stays a violation', () => {
@@ -53,7 +71,7 @@ describe('min-isr-power-loss', () => {
     expect(tracker.beyondPromise).toBe(false);
   });
 
-  it('min.insync.replicas replicas of a partition that lost data at once: a breach that excuses every anomaly', () => {
+  it('min.insync.replicas replicas of a partition that lost data at once: a breach that excuses their losses', () => {
     const { tracker, clock } = setup();
     clock.nowUs = 41_200_000;
     const breach = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
@@ -66,7 +84,7 @@ describe('min-isr-power-loss', () => {
     });
     expect(tracker.beyondPromise).toBe(true);
     expect(judge(tracker, lost)).toBe(breach);
-    expect(judge(tracker, liveness)).toBe(breach); // availability follows durability
+    expect(judge(tracker, liveness)).toBeUndefined(); // availability is judged beyond the promise too
   });
 
   it('a second power loss counts the first broker while it has not re-fetched what it lost', () => {
@@ -125,7 +143,102 @@ describe('admin-unclean-election', () => {
     expect(tracker.breaches).toEqual([breach]);
     expect(tracker.beyondPromise).toBe(true);
     expect(judge(tracker, lost)).toBe(breach);
-    expect(judge(tracker, liveness)).toBe(breach);
+    expect(judge(tracker, liveness)).toBeUndefined();
+  });
+});
+
+describe('a durability breach excuses only the loss of records sent before it, and what that loss leads to', () => {
+  /** Broker 1 leads t/0 with HW 5; brokers 1 and 2 lose power at 10 s: a min-isr-power-loss breach. */
+  const beyond = () => {
+    const s = setup();
+    s.tracker.onReplica(1, 0, 'leader', 5, 5);
+    s.clock.nowUs = 10_000_000;
+    const breach = s.tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    return { ...s, breach };
+  };
+  const history: History = [send('early', 2_000_000), send('late', 12_000_000), send('later', 13_000_000)];
+  const on = (kind: string, values: string[], offsets: number[] = [3]): Anomaly => ({
+    kind,
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values,
+    offsets,
+  });
+
+  it('a loss of a record sent before the breach: expected; one sent after it: a violation', () => {
+    const { tracker, breach } = beyond();
+    for (const kind of ['lost-write', 'acked-durable']) {
+      expect(judge(tracker, on(kind, ['early']), undefined, history)).toBe(breach);
+      expect(judge(tracker, on(kind, ['late']), undefined, history)).toBeUndefined();
+      expect(judge(tracker, on(kind, ['early', 'late']), undefined, history)).toBeUndefined();
+      expect(judge(tracker, on(kind, ['never-sent']), undefined, history)).toBeUndefined();
+    }
+  });
+
+  it("a loss's consequences name a record sent before the breach (an offset reused, a read undone)", () => {
+    const { tracker, breach } = beyond();
+    for (const kind of ['inconsistent-offsets', 'consistent-read', 'nonmonotonic-send', 'log-matching', 'poll-skip']) {
+      expect(judge(tracker, on(kind, ['early', 'late']), undefined, history)).toBe(breach);
+      expect(judge(tracker, on(kind, ['late', 'later']), undefined, history)).toBeUndefined();
+    }
+  });
+
+  it('a replica short of offsets committed before the breach: expected; of offsets committed after: not', () => {
+    const { tracker, breach } = beyond();
+    const short = (leo: number, hw: number) => on('candidate-complete', [], [leo, hw]);
+    expect(judge(tracker, short(2, 8), undefined, history)).toBe(breach); // offsets 2..4 were committed at 10 s
+    expect(judge(tracker, short(5, 8), undefined, history)).toBeUndefined(); // 5..7 committed after the breach
+    expect(judge(tracker, on('hw-monotonic', [], [7, 4]), undefined, history)).toBe(breach);
+    expect(judge(tracker, on('hw-monotonic', [], [9, 6]), undefined, history)).toBeUndefined();
+  });
+
+  it('a duplicate only when its record, sent before, was lost and appended again: one copy left', () => {
+    const { tracker, breach } = beyond();
+    /** The final read (process 400000, the probe client's) holding `early` at these offsets. */
+    const finalRead = (offsets: number[], complete = true): FinalRead => {
+      const records = offsets.map((o) => [o, 'early']);
+      history.push({
+        index: history.length,
+        time: 90_000_000,
+        process: 400000,
+        type: 'ok',
+        f: 'poll',
+        value: { topic: 't', partition: 0, offset: 0, records },
+      });
+      return { fromIndex: history.length - 1, isFinalReader: (p) => p === 400000, complete };
+    };
+    const dup = on('duplicate', ['early'], [3, 7]);
+    const judgeWith = (f: FinalRead) => expectedBecause(dup, promiseEvidence(tracker, [dup], history, f));
+    expect(judgeWith(finalRead([7]))).toBe(breach); // the copy at 3 was lost, the retry's at 7 is left
+    expect(judgeWith(finalRead([3, 7]))).toBeUndefined(); // both left: a dedupe failure
+    expect(judgeWith(finalRead([7], false))).toBeUndefined(); // no complete final read: no evidence
+    const late = on('duplicate', ['late'], [3, 7]);
+    expect(expectedBecause(late, promiseEvidence(tracker, [late], history, finalRead([7])))).toBeUndefined();
+  });
+
+  it('never a duplicate without a final read, liveness, or another partition', () => {
+    const { tracker } = beyond();
+    expect(judge(tracker, on('duplicate', ['early']), undefined, history)).toBeUndefined();
+    expect(judge(tracker, on('one-leader-per-epoch', ['early']), undefined, history)).toBeUndefined();
+    expect(judge(tracker, liveness, undefined, history)).toBeUndefined();
+    expect(judge(tracker, { ...on('lost-write', ['early']), partition: 1 }, undefined, history)).toBeUndefined();
+  });
+
+  it('a power loss over the limit on two partitions at once records a breach for each', () => {
+    const view = new ClusterView('t', [1, 2, 3]);
+    const tracker = new PromiseTracker(
+      2,
+      view,
+      () => true,
+      () => 5,
+    );
+    for (const partition of [0, 1]) {
+      const ev = { kind: 'partition' as const, topic: 't', partition, leader: 1, leaderEpoch: 1, partitionEpoch: 1 };
+      view.applyPartitionEvent({ ...ev, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
+    }
+    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    expect(tracker.breaches.map((b) => b.partition)).toEqual([0, 1]);
   });
 });
 

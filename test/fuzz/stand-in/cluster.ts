@@ -139,6 +139,11 @@ class StandIn implements KafkaCluster {
       .join('\n');
   }
 
+  /** The stand-in has no replicas of its own to show. */
+  replicaFacts(): undefined {
+    return undefined;
+  }
+
   snapshot(): ClusterSnapshot {
     return {
       timeUs: this.sim.now(),

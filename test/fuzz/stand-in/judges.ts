@@ -24,6 +24,8 @@ export const standInJudges: Judges = {
           kind: 'lost-write',
           explanation: `acknowledged ${v.value} at offset ${v.offset} is not in the final read`,
           ops: [e.index],
+          topic: v.topic,
+          partition: v.partition,
           offsets: [v.offset!],
           values: [v.value],
         });

@@ -1,9 +1,13 @@
 // Runs a hand-built fault schedule of the bug zoo twice: once with a protocol variant and once
 // on the correct model, with the white-box invariant monitor (checkers/index.ts) watching the
-// cluster after every single event. A schedule is a function over the test cluster; it must
-// not assert (the two models may take different paths through it), only act and wait.
+// cluster after every single event, and the per-replica invariants
+// (checkers/replica-invariants.ts) fed every replica change as the driver feeds them
+// (watchReplicas). A schedule is a function over the test cluster; it must not assert (the
+// two models may take different paths through it), only act and wait.
 
 import { createInvariantMonitor } from '../../../checkers/index.ts';
+import { ReplicaInvariants } from '../../../checkers/replica-invariants.ts';
+import type { Broker } from '../../../model/broker.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
 import type { ProtocolVariant } from '../../../model/config.ts';
 import { TestCluster, type TestClusterOptions } from '../helpers.ts';
@@ -32,10 +36,32 @@ export function runSchedule(
       if (!kinds.includes(a.kind)) kinds.push(a.kind);
     }
   };
+  const replicas = watchReplicas(c);
   c.start();
   c.runUntil(() => c.settled(), 30_000_000);
   schedule(c);
+  for (const a of replicas.anomalies()) {
+    anomalies.push(a);
+    if (!kinds.includes(a.kind)) kinds.push(a.kind);
+  }
   return { anomalies, kinds, cluster: c };
+}
+
+/** The per-replica invariants, fed as driver/run.ts feeds them: each replica change, truncation and restart. */
+export function watchReplicas(c: TestCluster): ReplicaInvariants {
+  const watch = new ReplicaInvariants();
+  c.sim.onProbe((_node, e) => {
+    if (e.kind === 'truncate') watch.onTruncate(e.broker, e.topic, e.partition, e.toOffset);
+    if (e.kind !== 'replica') return;
+    const facts = c.sim.isUp(e.broker)
+      ? c.sim.actor<Broker>(e.broker)?.partition(e.topic, e.partition)?.facts
+      : undefined;
+    if (facts !== undefined) watch.onReplica(e.broker, e.topic, e.partition, facts, c.sim.now());
+  });
+  c.sim.onNodeTransition((node, transition) => {
+    if (transition === 'restart' || transition === 'start') watch.onRestart(node);
+  });
+  return watch;
 }
 
 /** The brokers of the partition other than `ids`. */

@@ -1,0 +1,257 @@
+// Per-replica invariants, checked where they can break (issue 18 item 4): each time a replica's
+// role, leader epoch, HW or LEO changes (the model's 'replica' probe) and at each truncation,
+// the driver hands this monitor the replica's own state (ReplicaFacts), and the monitor checks
+// what the change can have broken, incrementally: the records appended since the last look,
+// the epoch cache's entries, the idempotence state's last batches, the HW it just raised. No
+// sampled snapshot can miss a break that lasts only between two looks.
+//
+// Invariants (each names the Kafka rule it follows):
+//   epoch-cache-log      the leader-epoch cache agrees with the log: every record's leader epoch
+//                        is the epoch of the last cache entry starting at or below its offset,
+//                        and every entry starts at or below the LEO, at a record of its epoch
+//                        whose predecessor has an older one (LeaderEpochFileCache.assign on each
+//                        append of a new epoch, truncateFromEnd on truncation, UnifiedLog).
+//   producer-state-log   the idempotence state agrees with the log: each producer's last batch
+//                        ends at an offset below the LEO where the log holds that producer's
+//                        record with the same producer epoch and last sequence, and a batch just
+//                        appended is its producer's last (ProducerStateManager.update on append;
+//                        truncateAndReload / a rebuild from the log on truncation and recovery).
+//   follower-hw          a follower raises its HW only to what a leader of its leader epoch or
+//                        an older one has announced: the follower takes min(the leader's HW in
+//                        the fetch response, its own LEO) and never lowers it by a fetch
+//                        (ReplicaFetcherThread.processPartitionData → UnifiedLog
+//                        .maybeUpdateHighWatermark). A follower's HW may exceed a new leader's
+//                        lagging HW (Kafka allows it), so only raises are judged.
+//   leader-hw            a leader raises its HW only to offsets every member of its maximal ISR
+//                        has reached, as it knows their LEOs (Partition.maybeIncrementLeaderHW
+//                        with KIP-497's maximal ISR: committed ISR ∪ a pending expansion).
+//
+// Assumes: the driver calls onReplica after every change of a live replica and onTruncate at
+// every truncation (so a truncation followed by appends in one handler is re-checked from the
+// truncation point), and forgets a broker at each of its restarts (its first look after a
+// restart is a baseline: its state came from disk, judged by the model's own recovery).
+// Each violation is reported once per (kind, broker, partition), at most a few per run.
+
+import type { ReplicaFacts } from './cluster-state.ts';
+import type { Anomaly } from './verdict.ts';
+
+const REPLICA_INVARIANT_NAMES = ['epoch-cache-log', 'producer-state-log', 'follower-hw', 'leader-hw'] as const;
+export type ReplicaInvariantName = (typeof REPLICA_INVARIANT_NAMES)[number];
+
+interface Seen {
+  hw: number;
+  leaderEpoch: number;
+  /** The LEO at the last look; with the leader epoch, what says the log or the cache may have changed. */
+  leo: number;
+  /** Records below this offset were checked against the epoch cache. */
+  checkedLeo: number;
+}
+
+export class ReplicaInvariants {
+  private readonly seen = new Map<string, Seen>();
+  /** topic/partition → leader epoch → the highest HW a leader of that epoch announced. */
+  private readonly leaderHw = new Map<string, Map<number, number>>();
+  private readonly found: Anomaly[] = [];
+  private readonly reported = new Set<string>();
+
+  /** Every violation found so far, in the order found. */
+  anomalies(): Anomaly[] {
+    return this.found;
+  }
+
+  /** Broker `broker` restarted: its next look at each replica is a baseline. */
+  onRestart(broker: number): void {
+    const prefix = `${broker}/`;
+    for (const key of [...this.seen.keys()]) if (key.startsWith(prefix)) this.seen.delete(key);
+  }
+
+  /** A truncation of the replica to `toOffset`: records from there on are checked again. */
+  onTruncate(broker: number, topic: string, partition: number, toOffset: number): void {
+    const s = this.seen.get(`${broker}/${topic}/${partition}`);
+    if (s !== undefined && toOffset < s.checkedLeo) s.checkedLeo = toOffset;
+  }
+
+  /** The replica changed (role, leader epoch, HW or LEO); `timeUs` is now. */
+  onReplica(broker: number, topic: string, partition: number, f: ReplicaFacts, timeUs: number): void {
+    const key = `${broker}/${topic}/${partition}`;
+    const part = `${topic}/${partition}`;
+    let s = this.seen.get(key);
+    const baseline = s === undefined;
+    if (s === undefined) {
+      s = { hw: f.hw, leaderEpoch: -2, leo: -1, checkedLeo: 0 };
+      this.seen.set(key, s);
+    }
+    const ctx: Where = { broker, topic, partition, timeUs };
+    // The log, its epoch cache and its producer state change only with the LEO, a truncation
+    // (checkedLeo moves back) or a new leader epoch (a leader's cache entry): an HW-only change
+    // has nothing for them to check.
+    if (f.leo !== s.leo || s.checkedLeo < f.leo || f.leaderEpoch !== s.leaderEpoch) {
+      this.checkEpochCache(f, s, ctx);
+      this.checkProducers(f, s, ctx);
+    }
+    if (f.role === 'leader') this.noteLeaderHw(part, f.leaderEpoch, f.hw);
+    if (!baseline && f.hw > s.hw) {
+      if (f.role === 'leader') this.checkLeaderHw(f, s.hw, ctx);
+      else if (f.role === 'follower') this.checkFollowerHw(f, part, s.hw, ctx);
+    }
+    s.hw = f.hw;
+    s.leo = f.leo;
+    s.leaderEpoch = f.leaderEpoch;
+    s.checkedLeo = f.leo;
+  }
+
+  private checkEpochCache(f: ReplicaFacts, s: Seen, w: Where): void {
+    const cache = f.epochCache;
+    const records = f.records;
+    const leo = f.leo;
+    for (let i = 0; i < cache.length; i++) {
+      const e = cache[i];
+      const at = e.startOffset < leo ? records[e.startOffset] : undefined;
+      const before = e.startOffset > 0 && e.startOffset <= leo ? records[e.startOffset - 1] : undefined;
+      if (
+        e.startOffset > leo ||
+        (at !== undefined && at.epoch !== e.epoch) ||
+        (before !== undefined && before.epoch >= e.epoch)
+      ) {
+        this.report(
+          'epoch-cache-log',
+          w,
+          [e.startOffset, leo],
+          `the leader-epoch cache of broker ${w.broker} for ${w.topic}/${w.partition} has epoch ${e.epoch} from ` +
+            `offset ${e.startOffset}, but its log (LEO ${leo}) holds ` +
+            `${at === undefined ? 'no record' : `epoch ${at.epoch}`} there` +
+            `${before === undefined ? '' : ` after epoch ${before.epoch}`}: the cache no longer agrees with the log.`,
+        );
+        return;
+      }
+    }
+    // Records appended (or rewritten after a truncation) since the last look.
+    let j = cache.length - 1;
+    for (let o = leo - 1; o >= s.checkedLeo && o >= 0; o--) {
+      while (j >= 0 && cache[j].startOffset > o) j--;
+      const epoch = j < 0 ? undefined : cache[j].epoch;
+      if (records[o].epoch !== epoch) {
+        this.report(
+          'epoch-cache-log',
+          w,
+          [o],
+          `offset ${o} of ${w.topic}/${w.partition} on broker ${w.broker} has leader epoch ${records[o].epoch}, but ` +
+            `its leader-epoch cache gives ${epoch === undefined ? 'no epoch' : `epoch ${epoch}`} for that offset.`,
+        );
+        return;
+      }
+    }
+  }
+
+  private checkProducers(f: ReplicaFacts, s: Seen, w: Where): void {
+    const records = f.records;
+    const leo = f.leo;
+    let bad: string | undefined;
+    let badOffset = -1;
+    f.forEachProducer((id, epoch, lastSeq, lastOffset) => {
+      if (bad !== undefined) return;
+      const r = lastOffset < leo ? records[lastOffset] : undefined;
+      if (
+        r === undefined ||
+        r.producerId !== id ||
+        r.producerEpoch !== epoch ||
+        r.sequence !== lastSeq ||
+        !r.lastInBatch
+      ) {
+        badOffset = lastOffset;
+        bad =
+          `the idempotence state of broker ${w.broker} for ${w.topic}/${w.partition} has producer ${id} (epoch ` +
+          `${epoch}) last write sequence ${lastSeq} at offset ${lastOffset}, but its log (LEO ${leo}) holds ` +
+          (r === undefined
+            ? 'no record there'
+            : `producer ${r.producerId} epoch ${r.producerEpoch} sequence ${r.sequence}`) +
+          ': the producer state no longer agrees with the log.';
+      }
+    });
+    if (bad === undefined && leo > s.checkedLeo && leo > 0) {
+      const last = records[leo - 1];
+      if (last.lastInBatch && last.producerId >= 0) {
+        let found = false;
+        f.forEachProducer((id, epoch, lastSeq, lastOffset) => {
+          if (
+            id === last.producerId &&
+            epoch === last.producerEpoch &&
+            lastSeq === last.sequence &&
+            lastOffset === leo - 1
+          )
+            found = true;
+        });
+        if (!found) {
+          badOffset = leo - 1;
+          bad =
+            `broker ${w.broker} appended producer ${last.producerId}'s batch ending at offset ${leo - 1} of ` +
+            `${w.topic}/${w.partition} (epoch ${last.producerEpoch}, sequence ${last.sequence}), but its idempotence ` +
+            "state does not hold it as that producer's last batch.";
+        }
+      }
+    }
+    if (bad !== undefined) this.report('producer-state-log', w, [badOffset], bad);
+  }
+
+  private noteLeaderHw(part: string, epoch: number, hw: number): void {
+    let byEpoch = this.leaderHw.get(part);
+    if (byEpoch === undefined) this.leaderHw.set(part, (byEpoch = new Map()));
+    if (hw > (byEpoch.get(epoch) ?? -1)) byEpoch.set(epoch, hw);
+  }
+
+  private checkLeaderHw(f: ReplicaFacts, before: number, w: Where): void {
+    const isr = f.maximalIsr;
+    for (let i = 0; i < isr.length; i++) {
+      const b = isr[i];
+      if (b === w.broker) continue;
+      const leo = f.remoteLeo(b);
+      if (leo >= f.hw) continue;
+      this.report(
+        'leader-hw',
+        w,
+        [before, f.hw],
+        `broker ${w.broker}, leader of ${w.topic}/${w.partition} in epoch ${f.leaderEpoch}, raised its HW from ` +
+          `${before} to ${f.hw} while broker ${b} of its maximal ISR [${isr.join(', ')}] had reached only ` +
+          `${leo} as it knows: records not on every ISR member counted as committed.`,
+      );
+      return;
+    }
+  }
+
+  private checkFollowerHw(f: ReplicaFacts, part: string, before: number, w: Where): void {
+    let allowed = -1;
+    this.leaderHw.get(part)?.forEach((hw, epoch) => {
+      if (epoch <= f.leaderEpoch && hw > allowed) allowed = hw;
+    });
+    if (f.hw <= allowed) return;
+    this.report(
+      'follower-hw',
+      w,
+      [before, f.hw],
+      `broker ${w.broker}, a follower of ${w.topic}/${w.partition} in epoch ${f.leaderEpoch}, raised its HW from ` +
+        `${before} to ${f.hw}, above any HW a leader of that epoch or before announced (${allowed}).`,
+    );
+  }
+
+  private report(kind: ReplicaInvariantName, w: Where, offsets: number[], explanation: string): void {
+    const id = `${kind}/${w.broker}/${w.topic}/${w.partition}`;
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.found.push({
+      kind,
+      explanation: `${explanation[0].toUpperCase()}${explanation.slice(1)}`,
+      topic: w.topic,
+      partition: w.partition,
+      offsets,
+      nodes: [w.broker],
+      timesUs: [w.timeUs],
+    });
+  }
+}
+
+interface Where {
+  broker: number;
+  topic: string;
+  partition: number;
+  timeUs: number;
+}

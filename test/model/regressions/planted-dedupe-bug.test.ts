@@ -1,0 +1,102 @@
+// "Expected" must never hide a bug (issue 18 item 6): a broker dedupe bug whose duplicates
+// the producer had also re-sent under a bumped epoch must stay a violation, not be excused as
+// KIP-360 resends. The bug is planted for this test only (a stand-in wrapped around
+// ProducerStates.check, no model switch): a leader stops recognising a retried batch of a
+// producer whose epoch was bumped (Kafka: ProducerStateEntry.findDuplicateBatch finds it
+// whatever the epoch). On the KIP-360 schedule of kip360-duplicate.test.ts the producer
+// re-sends p200-16 under epoch 1, retries it, and the buggy leader appends the retry again
+// under the same epoch: copies that do not each come under a newer epoch, so the promise
+// tracker's evidence (driver/promise.ts AppendIdentities) refuses the excuse.
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PromiseTracker } from '../../../driver/promise.ts';
+import { ProducerStates } from '../../../model/producer-state.ts';
+import type { ScenarioInput } from '../../../scenarios/index.ts';
+import { rerun } from './helpers.ts';
+
+const kip360Schedule: ScenarioInput = {
+  shape: {
+    brokers: 4,
+    replicationFactor: 3,
+    minInsync: 2,
+    partitions: 3,
+    timing: {
+      'replica.high.watermark.checkpoint.interval.ms': 500,
+      'broker.session.timeout.ms': 6000,
+      'request.timeout.ms': 5000,
+      'controlled.shutdown.enable': false,
+    },
+  },
+  workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
+  faults: [
+    {
+      trigger: {
+        kind: 'on',
+        event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
+        nth: 1,
+        afterMs: 8322,
+        delayUs: 1481,
+      },
+      action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
+    },
+    {
+      trigger: { kind: 'at', atMs: 184 },
+      action: { kind: 'power-loss', targets: [{ kind: 'subject', index: 0 }], downMs: 39502, tornTail: false },
+    },
+  ],
+  healAtMs: 120000,
+};
+const SEED = 214467;
+
+/** Plants the dedupe bug and records every value the producers re-sent under a bumped epoch. */
+function plantDedupeBug(): Set<string> {
+  const check = ProducerStates.prototype.check;
+  vi.spyOn(ProducerStates.prototype, 'check').mockImplementation(function (this: ProducerStates, id, epoch, f, l) {
+    const c = check.call(this, id, epoch, f, l);
+    return c.kind === 'duplicate' && epoch > 0 ? { kind: 'append' } : c;
+  });
+  const resent = new Set<string>();
+  const onResequenced = PromiseTracker.prototype.onResequenced;
+  vi.spyOn(PromiseTracker.prototype, 'onResequenced').mockImplementation(function (
+    this: PromiseTracker,
+    producer,
+    topic,
+    partition,
+    epoch,
+    values,
+  ) {
+    for (const v of values) resent.add(`${partition}/${v}`);
+    onResequenced.call(this, producer, topic, partition, epoch, values);
+  });
+  return resent;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('a planted broker dedupe bug stays a violation beside genuine KIP-360 resends', () => {
+  it('the correct model: the one duplicate is the KIP-360 resend, expected', () => {
+    const { result, failing } = rerun(SEED, kip360Schedule);
+    expect(failing).toEqual([]);
+    const dups = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
+    expect(dups.map((a) => a.values)).toEqual([['p200-20']]);
+  });
+
+  it('with the bug: the re-sent value appended twice under one epoch is a violation, not a kip-360-resend', () => {
+    const resent = plantDedupeBug();
+    const { result } = rerun(SEED, kip360Schedule);
+    const dups = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
+    const planted = dups.find((a) => a.values?.includes('p200-16'));
+    expect(planted).toBeDefined();
+    // Every value of it was re-sent under a new epoch: the evidence an excuse would look for.
+    expect(planted!.values!.every((v) => resent.has(`${planted!.partition}/${v}`))).toBe(true);
+    expect(planted!.expected).toBeUndefined();
+    expect(planted!.expectedBecause).toBeUndefined();
+    expect(result.outcome).toBe('violation');
+    expect(result.failureKind).toBe('duplicate');
+    // The genuine resend beside it is still Kafka's.
+    const genuine = dups.find((a) => a.values?.includes('p200-20'));
+    expect(genuine).toMatchObject({ expected: true, expectedBecause: { rule: 'kip-360-resend' } });
+  });
+});
