@@ -420,7 +420,7 @@ export class FaultInjector {
     if (brokers.length === 0) return this.skip(record, 'no broker to power off');
     for (const b of brokers) {
       // Writeback: some unflushed writes may have reached the disk before the power went out.
-      this.sim.powerLoss(b, { tornTail: a.tornTail, writeback: true });
+      this.sim.powerLoss(b, { tornTail: a.tornTail });
       this.hold(b, record.id);
     }
     const what = `power loss of ${brokers.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
@@ -450,7 +450,7 @@ export class FaultInjector {
     const node = this.activeController();
     const name = this.nameOf(node);
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
-    this.sim.powerLoss(node, { tornTail: a.tornTail, writeback: true });
+    this.sim.powerLoss(node, { tornTail: a.tornTail });
     this.hold(node, record.id);
     this.start(record, `power loss of ${name}${a.tornTail ? ' (torn tail)' : ''}, restart after ${a.downMs} ms`);
     this.schedule(

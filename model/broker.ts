@@ -8,7 +8,9 @@
 //   shutdown; its absence at start means an unclean shutdown, KIP-966),
 //   `replication-offset-checkpoint` (HWs, every replica.high.watermark.checkpoint.interval.ms
 //   and at clean shutdown) and `recovery-point-offset-checkpoint` (flushed offsets), each
-//   written to a temporary file, fsynced and renamed.
+//   written to a temporary file, fsynced, renamed and the directory flushed (CheckpointFile);
+//   the marker is written in place and fsynced (CleanShutdownFileHandler), and deleted at
+//   start without a directory flush, as LogManager does.
 // - The broker acts on partitions only once it has applied the metadata log up to its own
 //   registration record (Kafka's initial catch-up); until then it answers NOT_LEADER_OR_FOLLOWER.
 // - Requests to the controller go to the active controller as the broker's Raft observer
@@ -493,11 +495,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   onShutdown(): void {
     for (const p of this.partitionList) p.log.flush();
     this.writeCheckpoints();
+    // CleanShutdownFileHandler.write: the marker written in place and fsynced (no rename).
     const disk = this.ctx.disk;
-    const tmp = `${CLEAN_SHUTDOWN_FILE}.tmp`;
-    disk.writeFile(tmp, [{ brokerEpoch: this.epoch }]);
-    disk.fsync(tmp);
-    disk.rename(tmp, CLEAN_SHUTDOWN_FILE);
+    disk.writeFile(CLEAN_SHUTDOWN_FILE, [{ brokerEpoch: this.epoch }]);
+    disk.fsync(CLEAN_SHUTDOWN_FILE);
   }
 
   // =====================================================================================
@@ -786,11 +787,16 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   }
 }
 
+/**
+ * CheckpointFile.write (OffsetCheckpointFile): a temporary file, fsynced, moved into place by
+ * Utils.atomicMoveWithFallback, which then flushes the parent directory.
+ */
 function writeCheckpointFile(ctx: ModelContext, path: string, entries: OffsetEntry[]): void {
   const tmp = `${path}.tmp`;
   ctx.disk.writeFile(tmp, entries);
   ctx.disk.fsync(tmp);
   ctx.disk.rename(tmp, path);
+  ctx.disk.fsyncDir('.');
 }
 
 function readOffsets(entries: readonly unknown[]): Map<string, number> {

@@ -60,6 +60,15 @@ const CODE_PROBES = {
       'A truncation with nothing to cut dropped an epoch-cache entry past the log end (an epoch never ' +
       'written in).',
   },
+  'clean-start-torn-log': {
+    kafka: 'LogLoader.load (hadCleanShutdown skips recovery); LogManager deletes the marker unflushed',
+    description:
+      'A clean start found a torn entry in a log: the clean-shutdown marker came back from a power loss ' +
+      'that struck mid-writeback before its deletion was committed.',
+    reachable:
+      'rarely if ever: it needs a torn power loss within the 5 s before the journal commits the ' +
+      "marker's deletion, with the log's new pages already being written back",
+  },
   // --- the leader-epoch cache (epoch-cache.ts)
   'epoch-cache-non-monotonic-dropped': {
     kafka: 'LeaderEpochFileCache.assign (maybeTruncateNonMonotonicEntries)',

@@ -123,6 +123,20 @@ export class ReplicaLog {
           break;
         }
       }
+    } else {
+      // A clean start trusts the log (LogLoader skips recovery). A torn entry can still be
+      // there when the marker's deletion at the last start never committed (LogManager deletes
+      // it without a directory flush) and the power failed mid-writeback: Kafka would fail
+      // reads past it (CorruptRecordException); the model cuts it there so it can go on.
+      for (let i = 0; i < total; i++) {
+        if (isTorn(entries[i])) {
+          codeProbe('clean-start-torn-log');
+          validEnd = i;
+          break;
+        }
+      }
+    }
+    if (!info.cleanShutdown || validEnd < total) {
       if (validEnd > 0 && !(entries[validEnd - 1] as ModelRecord).lastInBatch) codeProbe('log-recovery-partial-batch');
       while (validEnd > 0 && !(entries[validEnd - 1] as ModelRecord).lastInBatch) validEnd--;
     }
@@ -179,7 +193,7 @@ export class ReplicaLog {
         lastInBatch: i === n - 1,
       };
       this.records.push(r);
-      this.disk.append(this.logPath, r);
+      this.disk.append(this.logPath, r, recordBytes(r, i === 0));
     }
     if (producerId >= 0 && n > 0) {
       this.producers.onBatch(producerId, producerEpoch, {
@@ -215,8 +229,9 @@ export class ReplicaLog {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
       }
+      const firstInBatch = this.records.length === 0 || this.records[this.records.length - 1].lastInBatch;
       this.records.push(r);
-      this.disk.append(this.logPath, r);
+      this.disk.append(this.logPath, r, recordBytes(r, firstInBatch));
     }
     this.producers.onRecords(this.records, first, first + n);
     this.maybeFlush(n);
@@ -288,3 +303,14 @@ export class ReplicaLog {
 }
 
 const EMPTY: ModelRecord[] = [];
+
+/** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header, with its CRC. */
+const BATCH_OVERHEAD_BYTES = 61;
+/** DefaultRecord.sizeInBytes for small records: length, attributes, deltas, key and value lengths, headers. */
+const RECORD_OVERHEAD_BYTES = 7;
+
+/** Bytes one record takes in the segment file (the batch header counted on its first record). */
+function recordBytes(r: ModelRecord, firstInBatch: boolean): number {
+  const body = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + r.value.length;
+  return firstInBatch ? BATCH_OVERHEAD_BYTES + body : body;
+}
