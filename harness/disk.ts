@@ -177,6 +177,7 @@ export class SimDisk implements Disk {
 
   /** Bytes of the page cache not (yet) in the durable image, over all files. */
   unflushedBytes(): number {
+    this.catchUp();
     let total = 0;
     for (const file of this.files.values()) {
       const from = file.durableEntries === null ? file.durableCount : 0;
@@ -187,6 +188,7 @@ export class SimDisk implements Disk {
 
   /** Bytes in the durable image of the files the running system sees. */
   durableBytes(): number {
+    this.catchUp();
     let total = 0;
     for (const file of this.files.values()) {
       const sizes = file.durableSizes ?? file.sizes;

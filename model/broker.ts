@@ -45,6 +45,7 @@ import {
 } from './internal-protocol.ts';
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
 import { LOG_FILE, ReplicaLog } from './replica-log.ts';
+import { rulesOf } from './versions.ts';
 import { codeProbe } from './code-probes.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
@@ -138,6 +139,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   // --- replicas
   readonly partitions = new Map<string, Partition[]>();
   readonly partitionList: Partition[] = [];
+  /** Tasks for the broker's scheduler thread (scheduleOnce), run by the `scheduler` timer. */
+  private scheduled: Array<() => void> = [];
   private readonly armedTimers = new Map<Partition, number[]>();
 
   constructor(
@@ -432,6 +435,9 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
           return;
         case 'register-retry':
           if (this.epoch < 0 && this.registrationCorrelationId === 0) this.sendRegistration();
+          return;
+        case 'scheduler':
+          this.runScheduledTasks();
           return;
         default:
           throw new Error(`broker ${this.brokerId}: unknown timer ${tag}`);
@@ -768,13 +774,34 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   // =====================================================================================
   // Partitions
 
+  /**
+   * KafkaScheduler.scheduleOnce: the task runs on the broker's background thread, after what
+   * the current request is doing (the model: in an event of its own, at the same time).
+   */
+  private scheduleOnce(task: () => void): void {
+    if (this.scheduled.length === 0) this.ctx.setTimer(0, 'scheduler');
+    this.scheduled.push(task);
+  }
+
+  private runScheduledTasks(): void {
+    const tasks = this.scheduled;
+    this.scheduled = [];
+    for (const task of tasks) task();
+  }
+
   partition(topic: string, partition: number): Partition | undefined {
     const list = this.partitions.get(topic);
     return list === undefined ? undefined : list[partition];
   }
 
   private createPartition(topic: string, partition: number): Partition {
-    const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages']);
+    const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages'], {
+      truncationFlush:
+        this.variant === 'epoch-checkpoint-no-fsync'
+          ? 'unsynced'
+          : rulesOf(this.config['kafka.version']).epochTruncationFlush,
+      scheduleFlush: (task) => this.scheduleOnce(task),
+    });
     const p = new Partition(topic, partition, log, this);
     let list = this.partitions.get(topic);
     if (list === undefined) {

@@ -30,7 +30,7 @@ import type { Disk } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { assert } from './assert.ts';
 import type { LogRecord } from './client-protocol.ts';
-import { LeaderEpochCache } from './epoch-cache.ts';
+import { LeaderEpochCache, type EpochTruncationFlush } from './epoch-cache.ts';
 import { ProducerStates } from './producer-state.ts';
 import { codeProbe } from './code-probes.ts';
 
@@ -68,9 +68,11 @@ export class ReplicaLog {
     readonly dir: string,
     /** log.flush.interval.messages; null = never fsync on count. */
     private readonly flushIntervalMessages: number | null,
+    /** How the epoch cache writes its checkpoint after a truncation, and the scheduler it uses (epoch-cache.ts). */
+    epochCheckpoint?: { truncationFlush: EpochTruncationFlush; scheduleFlush: (task: () => void) => void },
   ) {
     this.logPath = `${dir}/${LOG_FILE}`;
-    this.epochs = new LeaderEpochCache(disk, dir);
+    this.epochs = new LeaderEpochCache(disk, dir, epochCheckpoint?.truncationFlush, epochCheckpoint?.scheduleFlush);
   }
 
   get leo(): number {
