@@ -200,7 +200,8 @@ export class SimDisk implements Disk {
   /** Runs the flusher passes due by now (the simulation calls it before a power loss). */
   catchUp(): void {
     const now = this.clock();
-    if (this.nextPassUs < 0) this.nextPassUs = this.rng()?.intBetween(1, WRITEBACK_INTERVAL_US) ?? WRITEBACK_INTERVAL_US;
+    if (this.nextPassUs < 0)
+      this.nextPassUs = this.rng()?.intBetween(1, WRITEBACK_INTERVAL_US) ?? WRITEBACK_INTERVAL_US;
     while (this.nextPassUs <= now) {
       this.flusherPass(this.nextPassUs);
       this.nextPassUs = this.nextUsefulPass(now);

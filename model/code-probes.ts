@@ -92,8 +92,7 @@ const CODE_PROBES = {
   },
   'epoch-checkpoint-unsynced-write': {
     kafka: 'LeaderEpochFileCache.truncateFromEnd (3.7, KAFKA-15046: writeToFile(false))',
-    description:
-      'A truncation rewrote the epoch checkpoint without fsync or directory flush (Kafka 3.7; KAFKA-16541).',
+    description: 'A truncation rewrote the epoch checkpoint without fsync or directory flush (Kafka 3.7; KAFKA-16541).',
     reachable: 'not in the correct model on the newest version: kafka.version 3.7, or epoch-checkpoint-no-fsync',
   },
   // --- idempotent produce on the leader (partition.ts, producer-state.ts)

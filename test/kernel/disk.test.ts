@@ -47,7 +47,8 @@ class ModelDisk {
     const until = this.nowMs + ms;
     while (this.nextPassMs <= until) {
       this.nowMs = this.nextPassMs;
-      for (const f of this.live.values()) if (f.dirtySinceMs !== null && f.dirtySinceMs + 30_000 <= this.nowMs) this.writeBack(f);
+      for (const f of this.live.values())
+        if (f.dirtySinceMs !== null && f.dirtySinceMs + 30_000 <= this.nowMs) this.writeBack(f);
       this.commit();
       this.nextPassMs += 5_000;
     }
@@ -101,11 +102,32 @@ class ModelDisk {
 
 const fileArb = fc.integer({ min: 0, max: 3 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('append' as const), file: fileArb, size: fc.integer({ min: 1, max: 3000 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('append' as const),
+      file: fileArb,
+      size: fc.integer({ min: 1, max: 3000 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fsync' as const), file: fileArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('fsyncDir' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), file: fileArb, keep: fc.integer({ min: 0, max: 10 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('writeFile' as const), file: fileArb, count: fc.integer({ min: 0, max: 4 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('truncate' as const),
+      file: fileArb,
+      keep: fc.integer({ min: 0, max: 10 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('writeFile' as const),
+      file: fileArb,
+      count: fc.integer({ min: 0, max: 4 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rename' as const), from: fileArb, to: fileArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), file: fileArb }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 12_000 }) }) },
