@@ -796,10 +796,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
 
   private createPartition(topic: string, partition: number): Partition {
     const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages'], {
-      truncationFlush:
-        this.variant === 'epoch-checkpoint-no-fsync'
-          ? 'unsynced'
-          : rulesOf(this.config['kafka.version']).epochTruncationFlush,
+      truncationFlush: rulesOf(this.config['kafka.version']).epochTruncationFlush,
       scheduleFlush: (task) => this.scheduleOnce(task),
     });
     const p = new Partition(topic, partition, log, this);

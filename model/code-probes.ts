@@ -93,7 +93,7 @@ const CODE_PROBES = {
   'epoch-checkpoint-unsynced-write': {
     kafka: 'LeaderEpochFileCache.truncateFromEnd (3.7, KAFKA-15046: writeToFile(false))',
     description: 'A truncation rewrote the epoch checkpoint without fsync or directory flush (Kafka 3.7; KAFKA-16541).',
-    reachable: 'not in the correct model on the newest version: kafka.version 3.7, or epoch-checkpoint-no-fsync',
+    reachable: 'not on the newest version: only with kafka.version 3.7 (e.g. --scenario swarm@3.7)',
   },
   // --- idempotent produce on the leader (partition.ts, producer-state.ts)
   'produce-duplicate-batch': {

@@ -115,7 +115,6 @@ export const PROTOCOL_VARIANTS = [
   'no-check-quorum',
   'vote-without-log-check',
   'alter-partition-before-commit',
-  'epoch-checkpoint-no-fsync',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

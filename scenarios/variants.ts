@@ -39,8 +39,6 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'vote-without-log-check': "KRaft: a voter grants its vote without comparing the candidate's log with its own",
   'alter-partition-before-commit':
     'KRaft: the active controller answers AlterPartition before its record is committed by the quorum',
-  'epoch-checkpoint-no-fsync':
-    'KAFKA-16541: a truncation rewrites the leader-epoch checkpoint without fsync (Kafka 3.7), an OS crash empties it',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -1,4 +1,5 @@
-// Bug zoo: epoch-checkpoint-no-fsync (KAFKA-16541; Kafka 3.7's KAFKA-15046 form). A truncation
+// KAFKA-16541 on the cluster: Kafka 3.7 (kafka.version 3.7, KAFKA-15046's first form) against
+// 3.8 and later (the fix) and 3.6 (before KAFKA-15046). In 3.7 a truncation
 // of the leader-epoch cache rewrites the checkpoint at once without fsync and renames it into
 // place without flushing the directory. The journal commits the rename within seconds (any
 // fsync, or its own 5 s commit) while the new file's data waits for writeback (30 s): a power
@@ -11,11 +12,12 @@
 // entry at 5, which recovery's truncateFromEnd(5) drops, rewriting the checkpoint. 10 s
 // later B loses power and restarts.
 // Caught by: epoch-cache-complete (B's cache is empty while its log holds records 0..4).
-// The correct model (3.8+) writes that truncation fsynced, on the broker's scheduler, right
-// after; B comes back with the entry for epoch of records 0..4.
+// 3.8 and later write that truncation fsynced, on the broker's scheduler, right after; 3.6
+// writes it fsynced at once; B comes back with the entry for the epoch of records 0..4.
 
 import { describe, expect, it } from 'vitest';
-import { othersThan, runSchedule, type Schedule } from './harness.ts';
+import { KAFKA_VERSIONS, type KafkaVersion } from '../../model/versions.ts';
+import { othersThan, runSchedule, type Schedule } from './zoo/harness.ts';
 
 const STOP_TIMEOUT_US = 30_000_000;
 
@@ -42,14 +44,17 @@ const schedule: Schedule = (c) => {
   c.runFor(10_000_000);
 };
 
-describe('zoo: epoch-checkpoint-no-fsync', () => {
-  it('the variant leaves an empty epoch checkpoint after a power loss: the cache misses the old epochs', () => {
-    const out = runSchedule('epoch-checkpoint-no-fsync', {}, schedule);
+const onVersion = (version: KafkaVersion) => runSchedule('correct', { config: { 'kafka.version': version } }, schedule);
+
+describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a power loss', () => {
+  it('Kafka 3.7 leaves an empty epoch checkpoint: the cache misses the old epochs', () => {
+    const out = onVersion('3.7');
     expect(out.kinds).toContain('epoch-cache-complete');
   });
 
-  it('the correct model writes the truncation fsynced (asynchronously) and loses no entry', () => {
-    const out = runSchedule('correct', {}, schedule);
-    expect(out.anomalies).toEqual([]);
+  it('3.6 (fsynced at once) and 3.8 on (fsynced on the scheduler) lose no entry', () => {
+    for (const version of KAFKA_VERSIONS.filter((v) => v !== '3.7')) {
+      expect([version, onVersion(version).anomalies]).toEqual([version, []]);
+    }
   });
 });
