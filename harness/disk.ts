@@ -45,11 +45,11 @@
 import type { Disk, Rng, TornEntry } from './types.ts';
 
 /** The page size of x86-64 Linux. */
-export const PAGE_BYTES = 4096;
+const PAGE_BYTES = 4096;
 /** dirty_writeback_centisecs = 500 (the default). */
-export const WRITEBACK_INTERVAL_US = 5_000_000;
+const WRITEBACK_INTERVAL_US = 5_000_000;
 /** dirty_expire_centisecs = 3000 (the default). */
-export const DIRTY_EXPIRE_US = 30_000_000;
+const DIRTY_EXPIRE_US = 30_000_000;
 
 /** One file (an inode): the page cache's view and the durable image. */
 interface Inode {
