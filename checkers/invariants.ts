@@ -280,6 +280,11 @@ function hwMonotonic(v: SnapshotView, state: MonitorState, raise: Raise): void {
   }
 }
 
+function firstEntryText(cache: ReplicaSnapshot['epochCache']): string {
+  if (cache.length === 0) return 'the cache is empty.';
+  return `its first entry is epoch ${cache[0].epoch} at ${cache[0].startOffset}.`;
+}
+
 /** epoch-cache-complete: the epoch cache of a live, loaded replica covers its first record. */
 function epochCacheComplete(v: SnapshotView, raise: Raise): void {
   for (const [k, rs] of v.replicas) {
@@ -295,9 +300,7 @@ function epochCacheComplete(v: SnapshotView, raise: Raise): void {
         explanation:
           `Broker ${r.broker}'s leader-epoch cache for ${k} does not cover its first record (offset ${offset}, ` +
           `epoch ${first.epoch}): ` +
-          (covering === undefined
-            ? `its first entry is ${r.epochCache.length === 0 ? 'missing (empty cache)' : `epoch ${r.epochCache[0].epoch} at ${r.epochCache[0].startOffset}`}.`
-            : `the entry there names epoch ${covering.epoch}.`),
+          (covering !== undefined ? `the entry there names epoch ${covering.epoch}.` : firstEntryText(r.epochCache)),
         topic: r.topic,
         partition: r.partition,
         offsets: [offset],

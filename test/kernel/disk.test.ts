@@ -225,7 +225,7 @@ describe('power loss', () => {
     );
   });
 
-  it('mid-writeback: each file comes back at its old length, or as a prefix of the page cache then one torn entry', () => {
+  it('mid-writeback: each file comes back at its old length, or a prefix of the page cache and one torn entry', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 80 }), fc.string(), (ops, seed) => {
         const { disk, model } = play(ops, seed);
