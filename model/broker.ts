@@ -44,7 +44,7 @@ import {
   type ReplicaResponse,
 } from './internal-protocol.ts';
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
-import { LOG_FILE, ReplicaLog } from './replica-log.ts';
+import { ReplicaLog } from './replica-log.ts';
 import { rulesOf } from './versions.ts';
 import { codeProbe } from './code-probes.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
@@ -797,7 +797,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   private createPartition(topic: string, partition: number): Partition {
     const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages'], {
       truncationFlush: rulesOf(this.config['kafka.version']).epochTruncationFlush,
-      scheduleFlush: (task) => this.scheduleOnce(task),
+      schedule: (task) => this.scheduleOnce(task),
+      segmentBytes: this.config['log.segment.bytes'],
+      rollMs: this.config['log.roll.ms'],
+      nowUs: () => this.ctx.now(),
     });
     const p = new Partition(topic, partition, log, this);
     let list = this.partitions.get(topic);
@@ -840,7 +843,7 @@ function partitionDirs(paths: readonly string[]): string[] {
     const slash = path.indexOf('/');
     if (slash < 0) continue;
     const file = path.slice(slash + 1);
-    if (file === LOG_FILE || file === 'leader-epoch-checkpoint') dirs.add(path.slice(0, slash));
+    if (/^\d{20}\.log$/.test(file) || file === 'leader-epoch-checkpoint') dirs.add(path.slice(0, slash));
   }
   return [...dirs].sort();
 }

@@ -69,6 +69,23 @@ const CODE_PROBES = {
       'rarely if ever: it needs a torn power loss within the 5 s before the journal commits the ' +
       "marker's deletion, with the log's new pages already being written back",
   },
+  'segment-rolled-by-time': {
+    kafka: 'LogSegment.shouldRoll (log.roll.ms)',
+    description:
+      'The active segment rolled because its first batch was older than log.roll.ms, not because it was full.',
+  },
+  'truncate-deletes-segment': {
+    kafka: 'LocalLog.truncateTo (segments with baseOffset > target deleted)',
+    description: 'A truncation (or recovery) deleted a whole segment file above the truncation point.',
+  },
+  'log-recovery-segment-gap': {
+    kafka: 'LogLoader.recoverLog',
+    description:
+      'Recovery found a segment starting past the end of the one before it (that one lost its tail) and cut there.',
+    reachable:
+      'rarely if ever: a roll flushes the previous segment on the scheduler before the new one gets data, so it ' +
+      'needs a power loss between a roll and its flush task',
+  },
   // --- the leader-epoch cache (epoch-cache.ts)
   'epoch-cache-non-monotonic-dropped': {
     kafka: 'LeaderEpochFileCache.assign (maybeTruncateNonMonotonicEntries)',

@@ -5,12 +5,14 @@
 // fsync, or its own 5 s commit) while the new file's data waits for writeback (30 s): a power
 // loss in between leaves a zero-length checkpoint. Recovery rebuilds the cache only from the
 // recovery point on, so the entries for the log below it are gone.
-// Schedule (RF 3, defaults): five records commit on all three; the two followers restart
+// Schedule (RF 3, log.segment.bytes 200: two one-record batches a segment): five records
+// commit on all three; the two followers restart
 // cleanly one after the other (their recovery point is now 5). The leader is killed; a
 // follower B is elected and caches its new epoch at offset 5 (no record in it). B is killed
 // and the third broker leads. B restarts: its recovery point is 5 and its checkpoint has the
-// entry at 5, which recovery's truncateFromEnd(5) drops, rewriting the checkpoint. 10 s
-// later B loses power and restarts.
+// entry at 5, which recovery's truncateFromEnd drops, rewriting the checkpoint. 10 s later B
+// loses power and restarts: recovery re-reads only the segment at 4 (the one holding the
+// recovery point) and rebuilds the cache from there.
 // Caught by: epoch-cache-complete (B's cache is empty while its log holds records 0..4).
 // 3.8 and later write that truncation fsynced, on the broker's scheduler, right after; 3.6
 // writes it fsynced at once; B comes back with the entry for the epoch of records 0..4.
@@ -44,7 +46,10 @@ const schedule: Schedule = (c) => {
   c.runFor(10_000_000);
 };
 
-const onVersion = (version: KafkaVersion) => runSchedule('correct', { config: { 'kafka.version': version } }, schedule);
+// Small segments: recovery re-reads only the segments from the one holding the recovery point
+// (LogLoader.recoverLog), so the older records' epochs come from the checkpoint alone.
+const onVersion = (version: KafkaVersion) =>
+  runSchedule('correct', { config: { 'kafka.version': version, 'log.segment.bytes': 200 } }, schedule);
 
 describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a power loss', () => {
   it('Kafka 3.7 leaves an empty epoch checkpoint: the cache misses the old epochs', () => {
