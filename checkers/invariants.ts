@@ -21,6 +21,15 @@
 //                        .ineligibleReplicasForIsr and Partition.isReplicaIsrEligible). Judged
 //                        on members new since the previous snapshot, against that snapshot's
 //                        controller view (snapshots follow every controller decision).
+//   epoch-cache-complete a live replica's leader-epoch cache covers the first record of its
+//                        log: its entry for that offset (the last starting at or before it)
+//                        names the record's epoch. LeaderEpochFileCache keeps this by writing
+//                        every assign synchronously, so that "the checkpoint file always has
+//                        no missing entries" (its comment in truncateFromEndAsyncFlush);
+//                        KAFKA-16541 broke it (a truncation's unsynced rewrite left an empty
+//                        checkpoint after an OS crash, and recovery rebuilds only past the
+//                        recovery point). A cache wrong there answers OffsetsForLeaderEpoch
+//                        for old epochs from the wrong entry.
 //   quorum-superset      (only when minInsyncReplicas is given) when the current leader's ISR
 //                        has ≥ min.insync.replicas members, its maximal ISR contains the ISR
 //                        and ELR of the partition state it has applied: the controller's
@@ -81,6 +90,7 @@ export type InvariantName =
   | 'one-leader-per-epoch'
   | 'isr-eligible'
   | 'quorum-superset'
+  | 'epoch-cache-complete'
   | QuorumInvariantName;
 
 export const INVARIANT_NAMES: readonly InvariantName[] = [
@@ -92,6 +102,7 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
   'one-leader-per-epoch',
   'isr-eligible',
   'quorum-superset',
+  'epoch-cache-complete',
   ...QUORUM_INVARIANT_NAMES,
 ];
 
@@ -266,6 +277,36 @@ function hwMonotonic(v: SnapshotView, state: MonitorState, raise: Raise): void {
       });
     }
     if (prev === undefined || r.hw > prev) state.tenureHw.set(tk, r.hw);
+  }
+}
+
+function firstEntryText(cache: ReplicaSnapshot['epochCache']): string {
+  if (cache.length === 0) return 'the cache is empty.';
+  return `its first entry is epoch ${cache[0].epoch} at ${cache[0].startOffset}.`;
+}
+
+/** epoch-cache-complete: the epoch cache of a live, loaded replica covers its first record. */
+function epochCacheComplete(v: SnapshotView, raise: Raise): void {
+  for (const [k, rs] of v.replicas) {
+    for (const r of rs) {
+      if (!r.up || r.role === 'none' || r.records.length === 0 || !isLive(v.brokers.get(r.broker))) continue;
+      const first = r.records[0];
+      const offset = r.logStartOffset;
+      let covering: { epoch: number; startOffset: number } | undefined;
+      for (const e of r.epochCache) if (e.startOffset <= offset) covering = e;
+      if (covering !== undefined && covering.epoch === first.epoch) continue;
+      raise(`ecc:${k}:${r.broker}:${offset}`, {
+        kind: 'epoch-cache-complete',
+        explanation:
+          `Broker ${r.broker}'s leader-epoch cache for ${k} does not cover its first record (offset ${offset}, ` +
+          `epoch ${first.epoch}): ` +
+          (covering !== undefined ? `the entry there names epoch ${covering.epoch}.` : firstEntryText(r.epochCache)),
+        topic: r.topic,
+        partition: r.partition,
+        offsets: [offset],
+        nodes: [r.broker],
+      });
+    }
   }
 }
 
@@ -510,6 +551,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     if (enabled.has('isr-eligible')) isrEligible(v, state, raise);
     if (enabled.has('quorum-superset')) quorumSuperset(v, state, opts.minInsyncReplicas!, raise);
     if (enabled.has('consistent-read')) consistentRead(s, v, state, raise);
+    if (enabled.has('epoch-cache-complete')) epochCacheComplete(v, raise);
     // The controller quorum's invariants (checkers/quorum-invariants.ts).
     for (const a of quorumAnomalies(s, (n) => enabled.has(n), quorumSeen)) {
       const full: Anomaly = { ...a, timesUs: a.timesUs ?? [s.timeUs] };

@@ -463,7 +463,7 @@ export class FaultInjector {
     if (nodes.length === 0) return this.skip(record, 'nothing to power off');
     for (const n of nodes) {
       // Writeback: some unflushed writes may have reached the disk before the power went out.
-      this.sim.powerLoss(n, { tornTail: a.tornTail, writeback: true });
+      this.sim.powerLoss(n, { tornTail: a.tornTail });
       this.hold(n, record.id);
     }
     const what = `power loss of ${nodes.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
@@ -494,7 +494,7 @@ export class FaultInjector {
     const node = this.activeController();
     const name = this.nameOf(node);
     if (!this.sim.isUp(node)) return this.skip(record, `${name} already down`);
-    this.sim.powerLoss(node, { tornTail: a.tornTail, writeback: true });
+    this.sim.powerLoss(node, { tornTail: a.tornTail });
     this.hold(node, record.id);
     const what = `power loss of ${name}${a.tornTail ? ' (torn tail)' : ''}`;
     // Combined mode: the machine is a broker's too; its partitions' unflushed bytes go as well.

@@ -200,7 +200,10 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       incarnation: 0,
       actor: undefined,
       ctx: undefined,
-      disk: new SimDisk(),
+      disk: new SimDisk(
+        () => this.nowUs,
+        () => this.rng(`writeback/${spec.name}`),
+      ),
       started: false,
       stopping: false,
       stopTimeout: -1,
@@ -266,7 +269,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.takeDown(this.slot(id), 'crash');
   }
 
-  powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void {
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void {
     const slot = this.slot(id);
     slot.powered = false;
     if (slot.up) this.takeDown(slot, 'power-loss');
@@ -274,11 +277,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
       this.assertNotRunning(slot, 'power-loss');
       this.noteTransition(slot, 'power-loss');
     }
-    // Writeback: half the time none of a file's unflushed entries reached the disk, else a
-    // uniform share of them; drawn from the node's own stream, so no other draw moves.
-    const rng = opts?.writeback === true ? this.rng(`writeback/${slot.name}`) : undefined;
-    const writtenBack = rng === undefined ? undefined : (n: number) => (rng.chance(0.5) ? 0 : rng.intBetween(1, n));
-    slot.disk.losePower(opts?.tornTail ?? false, writtenBack);
+    // What the flusher wrote back by now, and what a loss mid-writeback keeps, come from the
+    // disk's own stream (`writeback/<node>`), so no other draw moves.
+    slot.disk.losePower(opts?.tornTail ?? false);
   }
 
   shutdown(id: NodeId): void {

@@ -115,13 +115,15 @@ export interface Disk {
   length(path: string): number;
   /** Append to the page cache; creates the file. Entries must be treated as immutable. */
   append(path: string, entry: unknown, sizeBytes?: number): void;
-  /** Keep the first `entryCount` entries. Truncation is a durable metadata operation. */
+  /** Keep the first `entryCount` entries (metadata: durable at the next journal commit). */
   truncate(path: string, entryCount: number): void;
   /** Replace the whole content (unflushed until fsync). */
   writeFile(path: string, entries: readonly unknown[], sizeBytes?: number): void;
-  /** Make everything written to this file durable. */
+  /** Write this file's dirty pages and commit the metadata journal (ext4's fsync). */
   fsync(path: string): void;
-  /** Atomically replace `to` with `from` (durable at once, as a journaled rename). */
+  /** fsync of a directory: commit the metadata journal (creations, renames, deletions, truncations). */
+  fsyncDir(dir: string): void;
+  /** Atomically replace `to` with `from` (metadata: durable at the next journal commit). */
   rename(from: string, to: string): void;
   delete(path: string): void;
   /** Paths, sorted, optionally under a prefix. */
@@ -245,10 +247,10 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
   /** kill -9: memory, timers and connections gone; the page cache survives. */
   crash(id: NodeId): void;
   /**
-   * Machine crash: like crash, and every unflushed byte is lost (optionally a torn tail), but
-   * with `writeback` a random prefix of each file's unflushed entries (see disk.ts).
+   * Machine crash: like crash, and the disk keeps only what was written back or fsynced and
+   * the committed metadata; with `tornTail` the loss struck mid-writeback (see disk.ts).
    */
-  powerLoss(id: NodeId, opts?: { tornTail?: boolean; writeback?: boolean }): void;
+  powerLoss(id: NodeId, opts?: { tornTail?: boolean }): void;
   /** Clean shutdown: onShutdown() runs (flushes), then the node is down. */
   shutdown(id: NodeId): void;
   /**

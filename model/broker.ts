@@ -8,7 +8,9 @@
 //   shutdown; its absence at start means an unclean shutdown, KIP-966),
 //   `replication-offset-checkpoint` (HWs, every replica.high.watermark.checkpoint.interval.ms
 //   and at clean shutdown) and `recovery-point-offset-checkpoint` (flushed offsets), each
-//   written to a temporary file, fsynced and renamed.
+//   written to a temporary file, fsynced, renamed and the directory flushed (CheckpointFile);
+//   the marker is written in place and fsynced (CleanShutdownFileHandler), and deleted at
+//   start without a directory flush, as LogManager does.
 // - The broker acts on partitions only once it has applied the metadata log up to its own
 //   registration record (Kafka's initial catch-up); until then it answers NOT_LEADER_OR_FOLLOWER.
 // - Requests to the controller go to the active controller as the broker's Raft observer
@@ -42,7 +44,8 @@ import {
   type ReplicaResponse,
 } from './internal-protocol.ts';
 import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
-import { LOG_FILE, ReplicaLog } from './replica-log.ts';
+import { ReplicaLog } from './replica-log.ts';
+import { rulesOf } from './versions.ts';
 import { codeProbe } from './code-probes.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
@@ -143,6 +146,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   // --- replicas
   readonly partitions = new Map<string, Partition[]>();
   readonly partitionList: Partition[] = [];
+  /** Tasks for the broker's scheduler thread (scheduleOnce), run by the `scheduler` timer. */
+  private scheduled: Array<() => void> = [];
   private readonly armedTimers = new Map<Partition, number[]>();
 
   constructor(
@@ -446,6 +451,9 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
         case 'register-retry':
           if (this.epoch < 0 && this.registrationCorrelationId === 0) this.sendRegistration();
           return;
+        case 'scheduler':
+          this.runScheduledTasks();
+          return;
         default:
           throw new Error(`broker ${this.brokerId}: unknown timer ${tag}`);
       }
@@ -508,11 +516,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   onShutdown(): void {
     for (const p of this.partitionList) p.log.flush();
     this.writeCheckpoints();
+    // CleanShutdownFileHandler.write: the marker written in place and fsynced (no rename).
     const disk = this.ctx.disk;
-    const tmp = `${CLEAN_SHUTDOWN_FILE}.tmp`;
-    disk.writeFile(tmp, [{ brokerEpoch: this.epoch }]);
-    disk.fsync(tmp);
-    disk.rename(tmp, CLEAN_SHUTDOWN_FILE);
+    disk.writeFile(CLEAN_SHUTDOWN_FILE, [{ brokerEpoch: this.epoch }]);
+    disk.fsync(CLEAN_SHUTDOWN_FILE);
   }
 
   // =====================================================================================
@@ -782,13 +789,34 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   // =====================================================================================
   // Partitions
 
+  /**
+   * KafkaScheduler.scheduleOnce: the task runs on the broker's background thread, after what
+   * the current request is doing (the model: in an event of its own, at the same time).
+   */
+  private scheduleOnce(task: () => void): void {
+    if (this.scheduled.length === 0) this.ctx.setTimer(0, 'scheduler');
+    this.scheduled.push(task);
+  }
+
+  private runScheduledTasks(): void {
+    const tasks = this.scheduled;
+    this.scheduled = [];
+    for (const task of tasks) task();
+  }
+
   partition(topic: string, partition: number): Partition | undefined {
     const list = this.partitions.get(topic);
     return list === undefined ? undefined : list[partition];
   }
 
   private createPartition(topic: string, partition: number): Partition {
-    const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages']);
+    const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages'], {
+      truncationFlush: rulesOf(this.config['kafka.version']).epochTruncationFlush,
+      schedule: (task) => this.scheduleOnce(task),
+      segmentBytes: this.config['log.segment.bytes'],
+      rollMs: this.config['log.roll.ms'],
+      nowUs: () => this.ctx.now(),
+    });
     const p = new Partition(topic, partition, log, this);
     let list = this.partitions.get(topic);
     if (list === undefined) {
@@ -801,11 +829,16 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   }
 }
 
+/**
+ * CheckpointFile.write (OffsetCheckpointFile): a temporary file, fsynced, moved into place by
+ * Utils.atomicMoveWithFallback, which then flushes the parent directory.
+ */
 function writeCheckpointFile(ctx: ModelContext, path: string, entries: OffsetEntry[]): void {
   const tmp = `${path}.tmp`;
   ctx.disk.writeFile(tmp, entries);
   ctx.disk.fsync(tmp);
   ctx.disk.rename(tmp, path);
+  ctx.disk.fsyncDir('.');
 }
 
 function readOffsets(entries: readonly unknown[]): Map<string, number> {
@@ -828,7 +861,7 @@ function partitionDirs(paths: readonly string[]): string[] {
     const dir = path.slice(0, slash);
     // LogManager.loadLogs skips the metadata topic's directory (a combined node's metadata log).
     if (dir.startsWith(METADATA_TOPIC)) continue;
-    if (file === LOG_FILE || file === 'leader-epoch-checkpoint') dirs.add(dir);
+    if (/^\d{20}\.log$/.test(file) || file === 'leader-epoch-checkpoint') dirs.add(dir);
   }
   return [...dirs].sort();
 }

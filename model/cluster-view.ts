@@ -30,7 +30,7 @@ import { HW_CHECKPOINT_FILE } from './broker.ts';
 import { brokerOn, controllerOn } from './combined-server.ts';
 import type { KraftController } from './controller.ts';
 import type { PartitionState } from './internal-protocol.ts';
-import { LOG_FILE, type ModelRecord } from './replica-log.ts';
+import { readSegments, segmentFile, segmentFiles, type ModelRecord } from './replica-log.ts';
 import { topicIdOf } from './topic-id.ts';
 
 export class ClusterView {
@@ -87,17 +87,24 @@ export class ClusterView {
 
   dumpLog(broker: number, topic: string, partition: number): string {
     const r = this.replicaSnapshot(broker, topic, partition);
-    const lines: string[] = [
-      `Dumping ${topic}-${partition}/${LOG_FILE} on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ` +
-        `${r.leaderEpoch}, LEO ${r.leo}, HW ${r.hw})`,
-    ];
+    // One `Dumping` header per segment file, as kafka-dump-log.sh --files prints for each.
+    const dir = `${topic}-${partition}`;
+    const bases = segmentFiles(this.sim.disk(broker), dir).map((f) => f.baseOffset);
+    const state =
+      `on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ${r.leaderEpoch}, ` + `LEO ${r.leo}, HW ${r.hw})`;
+    const lines: string[] = [`Dumping ${dir}/${segmentFile(bases[0] ?? 0)} ${state}`];
     const recs = r.records as readonly ModelRecord[];
     let start = 0;
+    let nextSegment = 1;
     for (let i = 0; i < recs.length; i++) {
       const rec = recs[i];
       const last = rec.lastInBatch !== false || i === recs.length - 1;
       if (!last) continue;
       const first = recs[start];
+      while (nextSegment < bases.length && bases[nextSegment] <= first.offset) {
+        lines.push(`Dumping ${dir}/${segmentFile(bases[nextSegment])} ${state}`);
+        nextSegment++;
+      }
       lines.push(
         `baseOffset: ${first.offset} lastOffset: ${rec.offset} count: ${i - start + 1} baseSequence: ` +
           `${first.sequence} lastSequence: ${rec.sequence} ` +
@@ -215,8 +222,10 @@ export class ClusterView {
     // Down: what its disk holds (page cache).
     const disk = this.sim.disk(broker);
     const dir = `${topic}-${partition}`;
-    let records = disk.read(`${dir}/${LOG_FILE}`) as readonly RecordView[];
-    if (records.length > 0 && isTorn(records[records.length - 1])) records = records.filter((r) => !isTorn(r));
+    let records = readSegments(disk, dir) as readonly RecordView[];
+    // What recovery would keep at most: up to the first torn entry or offset gap.
+    const bad = records.findIndex((r, i) => isTorn(r) || r.offset !== i);
+    if (bad >= 0) records = records.slice(0, bad);
     const epochCache = (disk.read(`${dir}/leader-epoch-checkpoint`) as readonly EpochEntry[]).filter((e) => !isTorn(e));
     let hw = 0;
     for (const e of disk.read(HW_CHECKPOINT_FILE)) {

@@ -60,6 +60,32 @@ const CODE_PROBES = {
       'A truncation with nothing to cut dropped an epoch-cache entry past the log end (an epoch never ' +
       'written in).',
   },
+  'clean-start-torn-log': {
+    kafka: 'LogLoader.load (hadCleanShutdown skips recovery); LogManager deletes the marker unflushed',
+    description:
+      'A clean start found a torn entry in a log: the clean-shutdown marker came back from a power loss ' +
+      'that struck mid-writeback before its deletion was committed.',
+    reachable:
+      'rarely if ever: it needs a torn power loss within the 5 s before the journal commits the ' +
+      "marker's deletion, with the log's new pages already being written back",
+  },
+  'segment-rolled-by-time': {
+    kafka: 'LogSegment.shouldRoll (log.roll.ms)',
+    description:
+      'The active segment rolled because its first batch was older than log.roll.ms, not because it was full.',
+  },
+  'truncate-deletes-segment': {
+    kafka: 'LocalLog.truncateTo (segments with baseOffset > target deleted)',
+    description: 'A truncation (or recovery) deleted a whole segment file above the truncation point.',
+  },
+  'log-recovery-segment-gap': {
+    kafka: 'LogLoader.recoverLog',
+    description:
+      'Recovery found a segment starting past the end of the one before it (that one lost its tail) and cut there.',
+    reachable:
+      'rarely if ever: a roll flushes the previous segment on the scheduler before the new one gets data, so it ' +
+      'needs a power loss between a roll and its flush task',
+  },
   // --- the leader-epoch cache (epoch-cache.ts)
   'epoch-cache-non-monotonic-dropped': {
     kafka: 'LeaderEpochFileCache.assign (maybeTruncateNonMonotonicEntries)',
@@ -80,6 +106,11 @@ const CODE_PROBES = {
     reachable:
       "not in the correct model: KIP-320 fencing makes every asker's epochs at most the leader's, which " +
       'caches its own epoch at election; reached with no-epoch-fencing',
+  },
+  'epoch-checkpoint-unsynced-write': {
+    kafka: 'LeaderEpochFileCache.truncateFromEnd (3.7, KAFKA-15046: writeToFile(false))',
+    description: 'A truncation rewrote the epoch checkpoint without fsync or directory flush (Kafka 3.7; KAFKA-16541).',
+    reachable: 'not on the newest version: only with kafka.version 3.7 (e.g. --scenario swarm@3.7)',
   },
   // --- idempotent produce on the leader (partition.ts, producer-state.ts)
   'produce-duplicate-batch': {

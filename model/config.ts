@@ -30,6 +30,10 @@ export interface KafkaConfig {
   'max.in.flight.requests.per.connection': number;
   /** null = never fsync on message count (Kafka's default: durability from replication). */
   'log.flush.interval.messages': number | null;
+  /** log.segment.bytes: the active segment rolls before it would grow past this (default 1 GiB). */
+  'log.segment.bytes'?: number;
+  /** log.roll.ms: a non-empty segment rolls once its first batch is this old (default 7 days). */
+  'log.roll.ms'?: number;
   /** Consumer: how long a fetch waits at the leader for data. */
   'fetch.max.wait.ms': number;
   /** Consumer: records per poll at most. */

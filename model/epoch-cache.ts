@@ -1,6 +1,5 @@
 // The leader-epoch cache of one replica (Kafka's LeaderEpochFileCache): epoch → start offset,
-// checkpointed to `leader-epoch-checkpoint` on every change (write a temporary file, fsync,
-// rename, as Kafka's CheckpointFile does), so it is always at least as durable as the log.
+// checkpointed to `leader-epoch-checkpoint` as Kafka writes it.
 //
 // Rules (KIP-101, KIP-279):
 // - Entries are strictly increasing in both epoch and start offset; assigning an entry first
@@ -9,6 +8,18 @@
 //   largest known epoch ≤ the requested one and the start offset of the next higher epoch,
 //   or the log end offset when the requested epoch is the latest (KIP-279 names the epoch).
 // - truncateFromEnd(offset) drops entries starting at or after a truncation point.
+// Writing the checkpoint (CheckpointFile.write: a temporary file, fsynced, moved into place by
+// Utils.atomicMoveWithFallback, which flushes the directory):
+// - assign writes it synchronously, fsynced, in every version (writeToFile), so the file never
+//   misses an entry the log has.
+// - A truncation writes it by the version's rule (`EpochTruncationFlush`): 3.6 synchronously
+//   and fsynced (LeaderEpochFileCache.truncateFromEnd → flush); 3.7 at once but without fsync
+//   or directory flush (KAFKA-15046's first form, writeToFile(false) → CheckpointFile.write(…,
+//   sync = false), which KAFKA-16541 found can leave a corrupt or empty checkpoint after an OS
+//   crash); 3.8 on (KAFKA-16541's fix, truncateFromEndAsyncFlush) fsynced, but later, by a
+//   task on the broker's scheduler (scheduleOnce("leader-epoch-cache-flush-…",
+//   writeIfDirExists)) that writes the entries as they are when it runs. Until then the file
+//   holds stale entries past the truncation point, which recovery trims again (LogLoader).
 // Asserted (model/assert.ts): every entry loaded from the checkpoint lies strictly above the
 // previous one (assign and truncateFromEnd keep the order by construction); ReplicaLog asserts
 // that an epoch a caller starts starts at or below the LEO.
@@ -22,16 +33,27 @@ import { codeProbe } from './code-probes.ts';
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
 
+/** How a truncation reaches the checkpoint: see the module comment. */
+export type EpochTruncationFlush = 'sync' | 'unsynced' | 'async';
+
 export class LeaderEpochCache {
   /** Sorted by epoch and start offset. Entries are immutable; the array is live (snapshots read it). */
   readonly entries: EpochEntry[] = [];
+  private readonly dir: string;
   private readonly path: string;
   private readonly tmpPath: string;
 
+  /**
+   * `scheduleFlush` runs a task on the broker's scheduler (absent: at once, as a test's cache
+   * with no broker around it).
+   */
   constructor(
     private readonly disk: Disk,
     dir: string,
+    private readonly truncationFlush: EpochTruncationFlush = 'async',
+    private readonly scheduleFlush: (task: () => void) => void = (task) => task(),
   ) {
+    this.dir = dir;
     this.path = `${dir}/leader-epoch-checkpoint`;
     this.tmpPath = `${dir}/leader-epoch-checkpoint.tmp`;
   }
@@ -94,7 +116,7 @@ export class LeaderEpochCache {
     if (keep < this.entries.length) codeProbe('epoch-cache-non-monotonic-dropped');
     this.entries.length = keep;
     this.entries.push({ epoch, startOffset });
-    this.checkpoint();
+    this.writeToFile(true);
     return true;
   }
 
@@ -105,7 +127,18 @@ export class LeaderEpochCache {
     let keep = n;
     while (keep > 0 && this.entries[keep - 1].startOffset >= endOffset) keep--;
     this.entries.length = keep;
-    this.checkpoint();
+    switch (this.truncationFlush) {
+      case 'sync':
+        this.writeToFile(true);
+        break;
+      case 'unsynced':
+        codeProbe('epoch-checkpoint-unsynced-write');
+        this.writeToFile(false);
+        break;
+      case 'async':
+        this.scheduleFlush(() => this.writeToFile(true));
+        break;
+    }
   }
 
   /**
@@ -133,9 +166,11 @@ export class LeaderEpochCache {
     return { epoch: this.entries[higher - 1].epoch, endOffset: this.entries[higher].startOffset };
   }
 
-  private checkpoint(): void {
+  /** CheckpointFile.write(entries, sync): the temporary file fsynced and the directory flushed only with `sync`. */
+  private writeToFile(sync: boolean): void {
     this.disk.writeFile(this.tmpPath, this.entries);
-    this.disk.fsync(this.tmpPath);
+    if (sync) this.disk.fsync(this.tmpPath);
     this.disk.rename(this.tmpPath, this.path);
+    if (sync) this.disk.fsyncDir(this.dir);
   }
 }

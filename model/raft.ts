@@ -369,7 +369,9 @@ export class RaftReplica {
     const tmp = `${QUORUM_STATE}.tmp`;
     disk.writeFile(tmp, [{ epoch: this.epoch, leaderId: this.leaderId, votedId: this.votedId }]);
     disk.fsync(tmp);
+    // FileQuorumStateStore.writeElectionStateToFile: Utils.atomicMoveWithFallback flushes the directory.
     disk.rename(tmp, QUORUM_STATE);
+    disk.fsyncDir('.');
   }
 
   private leaveState(): void {

@@ -1,20 +1,27 @@
-// One replica's log on one broker (Kafka's UnifiedLog with a single segment): records with
+// One replica's log on one broker (Kafka's UnifiedLog and its segments): records with
 // (offset, leader epoch, producer id/epoch/sequence, key, value), the log end offset (LEO)
 // and high watermark (HW), both exclusive, the leader-epoch cache and the idempotence state.
 //
 // Disk layout (per partition directory `<topic>-<partition>/`):
-// - `00000000000000000000.log`: one entry per record, appended to the page cache; fsynced only
-//   by the flush policy (`log.flush.interval.messages`, null = never) or a clean shutdown.
+// - segments `<base offset, 20 digits>.log`, one entry per record, appended to the page cache.
+//   The active (last) segment rolls (UnifiedLog.maybeRoll, LogSegment.shouldRoll) before an
+//   append that would take it past `log.segment.bytes`, or once its first append is older
+//   than `log.roll.ms`; the roll schedules a flush of everything below the new segment on the
+//   broker's scheduler (UnifiedLog.roll → scheduleOnce("flush-log", flushUptoOffsetExclusive)),
+//   which fsyncs those segments, the directory when a segment is new since the last flush
+//   (LocalLog.flush), and moves the recovery point there. `log.flush.interval.messages` (null
+//   = never) and a clean shutdown flush everything.
 // - `leader-epoch-checkpoint`: see epoch-cache.ts.
 // The broker keeps the per-broker files `replication-offset-checkpoint` (HW),
 // `recovery-point-offset-checkpoint` and `.kafka_cleanshutdown` (see broker.ts).
 //
 // Recovery (Kafka's LogLoader): after a clean shutdown the log is trusted. After an unclean
-// one, records from the recovery point on are validated: a torn entry (bad CRC) and
-// everything after it is discarded, as is a trailing partial batch (Kafka writes a batch as
-// one unit with one CRC); the epoch cache is rebuilt over the recovered range and trimmed to
-// the new log end; the producer state is rebuilt from the log; HW = checkpoint clamped to the
-// LEO.
+// one, the segments from the one holding the recovery point on are validated batch by batch
+// (LogLoader.recoverLog, LogSegment.recover: batch.ensureValid, the CRC): at the first invalid
+// batch (a torn entry, or a batch cut short) that segment is truncated and every later one
+// deleted; the segments below are trusted unread. The epoch cache is rebuilt over the
+// recovered range and trimmed to the new log end; the producer state is rebuilt from the log;
+// HW = checkpoint clamped to the LEO.
 //
 // Records are immutable and shared by reference between replicas (a follower appends the
 // leader's objects); fetch responses are slices, never copies of the whole log.
@@ -30,7 +37,7 @@ import type { Disk } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { assert } from './assert.ts';
 import type { LogRecord } from './client-protocol.ts';
-import { LeaderEpochCache } from './epoch-cache.ts';
+import { LeaderEpochCache, type EpochTruncationFlush } from './epoch-cache.ts';
 import { ProducerStates } from './producer-state.ts';
 import { codeProbe } from './code-probes.ts';
 
@@ -41,7 +48,56 @@ export interface ModelRecord extends LogRecord {
   readonly lastInBatch: boolean;
 }
 
-export const LOG_FILE = '00000000000000000000.log';
+/** The file of the segment starting at `baseOffset` (LogFileUtils.logFile: 20 digits, `.log`). */
+export function segmentFile(baseOffset: number): string {
+  return `${String(baseOffset).padStart(20, '0')}.log`;
+}
+
+/** The first segment's file. */
+const LOG_FILE = segmentFile(0);
+
+/** The segment files of a partition directory, in offset order, with their base offsets. */
+export function segmentFiles(disk: Disk, dir: string): Array<{ path: string; baseOffset: number }> {
+  const out: Array<{ path: string; baseOffset: number }> = [];
+  for (const path of disk.list(`${dir}/`)) {
+    const name = path.slice(dir.length + 1);
+    if (/^\d{20}\.log$/.test(name)) out.push({ path, baseOffset: Number(name.slice(0, 20)) });
+  }
+  return out;
+}
+
+/** Every record on disk in a partition directory, segment after segment (a down broker's view). */
+export function readSegments(disk: Disk, dir: string): unknown[] {
+  const out: unknown[] = [];
+  for (const { path } of segmentFiles(disk, dir)) for (const e of disk.read(path)) out.push(e);
+  return out;
+}
+
+/** One segment: records [baseOffset, baseOffset + count) of the log in one file. */
+interface Segment {
+  readonly baseOffset: number;
+  readonly path: string;
+  bytes: number;
+  /** Virtual time of its first append (µs), -1 while empty: log.roll.ms counts from it. */
+  firstAppendUs: number;
+}
+
+/** What the broker gives a log: its settings, the clock and the scheduler. */
+export interface LogOptions {
+  /** log.segment.bytes (default 1 GiB). */
+  segmentBytes?: number;
+  /** log.roll.ms (default 7 days). */
+  rollMs?: number;
+  /** Virtual now, µs. */
+  nowUs?: () => number;
+  /** KafkaScheduler.scheduleOnce (absent: at once). */
+  schedule?: (task: () => void) => void;
+  /** How the epoch cache writes its checkpoint after a truncation (epoch-cache.ts). */
+  truncationFlush?: EpochTruncationFlush;
+}
+
+const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_ROLL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface RecoveryInfo {
   /** The broker found `.kafka_cleanshutdown` at startup. */
@@ -61,16 +117,30 @@ export class ReplicaLog {
   /** Everything below is fsynced (Kafka's recovery point). */
   recoveryPoint = 0;
   private unflushed = 0;
-  readonly logPath: string;
+  /** The segments, in offset order; the last is the active one. */
+  private segments: Segment[] = [];
+  private readonly segmentBytes: number;
+  private readonly rollUs: number;
+  private readonly nowUs: () => number;
+  private readonly schedule: (task: () => void) => void;
 
   constructor(
     private readonly disk: Disk,
     readonly dir: string,
     /** log.flush.interval.messages; null = never fsync on count. */
     private readonly flushIntervalMessages: number | null,
+    options: LogOptions = {},
   ) {
-    this.logPath = `${dir}/${LOG_FILE}`;
-    this.epochs = new LeaderEpochCache(disk, dir);
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.rollUs = (options.rollMs ?? DEFAULT_ROLL_MS) * 1000;
+    this.nowUs = options.nowUs ?? (() => 0);
+    this.schedule = options.schedule ?? ((task) => task());
+    this.epochs = new LeaderEpochCache(disk, dir, options.truncationFlush, options.schedule);
+  }
+
+  /** The segments' base offsets, oldest first (kafka-dump-log shows one file each). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
   }
 
   get leo(): number {
@@ -111,29 +181,67 @@ export class ReplicaLog {
    * nothing was discarded.
    */
   recover(info: RecoveryInfo): number {
-    const entries = this.disk.read(this.logPath);
-    const total = entries.length;
-    let validEnd = total;
+    const files = segmentFiles(this.disk, this.dir);
+    const loaded: Array<{ path: string; baseOffset: number; entries: readonly unknown[] }> = [];
+    let total = 0;
+    for (const f of files) {
+      const entries = this.disk.read(f.path);
+      loaded.push({ ...f, entries });
+      total += entries.length;
+    }
+    // Validate: on an unclean start from the segment holding the recovery point (the ones
+    // below are trusted unread); on a clean start nothing (but see cleanStartTorn).
+    let firstChecked = loaded.length;
     if (!info.cleanShutdown) {
-      const from = Math.min(info.recoveryPoint, total);
-      for (let i = from; i < total; i++) {
-        if (isTorn(entries[i])) {
-          codeProbe('log-recovery-torn-entry');
-          validEnd = i;
-          break;
-        }
-      }
-      if (validEnd > 0 && !(entries[validEnd - 1] as ModelRecord).lastInBatch) codeProbe('log-recovery-partial-batch');
-      while (validEnd > 0 && !(entries[validEnd - 1] as ModelRecord).lastInBatch) validEnd--;
+      firstChecked = 0;
+      while (firstChecked + 1 < loaded.length && loaded[firstChecked + 1].baseOffset <= info.recoveryPoint)
+        firstChecked++;
     }
     this.records.length = 0;
-    for (let i = 0; i < validEnd; i++) this.records.push(entries[i] as ModelRecord);
+    this.segments = [];
+    let cutAt = -1; // the offset where an invalid batch was found
+    for (let s = 0; s < loaded.length && cutAt < 0; s++) {
+      const seg = loaded[s];
+      const checked = s >= firstChecked;
+      if (seg.baseOffset !== this.records.length) {
+        // A segment that does not start where the log ends (its predecessor lost its tail):
+        // Kafka would keep a log with a gap of offsets, which the model cannot represent;
+        // it stops there, as at an invalid batch. (A roll flushes the previous segment first.)
+        codeProbe('log-recovery-segment-gap');
+        cutAt = this.records.length;
+        break;
+      }
+      this.segments.push({ baseOffset: seg.baseOffset, path: seg.path, bytes: 0, firstAppendUs: -1 });
+      const active = this.segments[this.segments.length - 1];
+      let batchStart = this.records.length;
+      for (let i = 0; i < seg.entries.length; i++) {
+        const e = seg.entries[i];
+        if (isTorn(e)) {
+          codeProbe(checked ? 'log-recovery-torn-entry' : 'clean-start-torn-log');
+          cutAt = batchStart;
+          break;
+        }
+        const r = e as ModelRecord;
+        this.records.push(r);
+        active.bytes += recordBytes(r, this.records.length - 1 === batchStart);
+        if (r.lastInBatch) batchStart = this.records.length;
+      }
+      // A batch cut short at the segment's end (its last record never reached the disk).
+      if (cutAt < 0 && checked && batchStart < this.records.length) cutAt = batchStart;
+    }
+    if (cutAt >= 0 && cutAt < this.records.length) codeProbe('log-recovery-partial-batch');
+    const validEnd = cutAt >= 0 ? cutAt : this.records.length;
     if (validEnd < total) codeProbe('log-recovery-dropped-tail');
-    if (validEnd < total) this.disk.truncate(this.logPath, validEnd);
+    this.records.length = validEnd;
+    this.cutSegmentsTo(validEnd);
+    // log.roll.ms counts from the active segment's first batch's timestamp; the model's records
+    // carry none, so from the load.
+    const active = this.segments[this.segments.length - 1];
+    if (active !== undefined && active.bytes > 0) active.firstAppendUs = this.nowUs();
 
     this.epochs.load();
     if (!info.cleanShutdown) {
-      const from = Math.min(info.recoveryPoint, validEnd);
+      const from = Math.min(loaded[firstChecked]?.baseOffset ?? info.recoveryPoint, info.recoveryPoint, validEnd);
       this.epochs.truncateFromEnd(from);
       let latest = this.epochs.latestEpoch();
       for (let i = from; i < validEnd; i++) {
@@ -154,6 +262,85 @@ export class ReplicaLog {
   }
 
   /**
+   * Cuts the segments to hold [0, offset): deletes those starting above it, truncates the one
+   * holding it (LocalLog.truncateTo: segments with baseOffset > target go, the active one is cut).
+   */
+  private cutSegmentsTo(offset: number): void {
+    while (this.segments.length > 1 && this.segments[this.segments.length - 1].baseOffset > offset) {
+      const gone = this.segments.pop()!;
+      codeProbe('truncate-deletes-segment');
+      this.disk.delete(gone.path);
+    }
+    // Files past the last kept segment (a recovery that stopped early) go too.
+    for (const f of segmentFiles(this.disk, this.dir)) {
+      const last = this.segments[this.segments.length - 1];
+      if (last !== undefined && f.baseOffset > last.baseOffset) this.disk.delete(f.path);
+    }
+    const active = this.segments[this.segments.length - 1];
+    if (active === undefined) return;
+    const keep = offset - active.baseOffset;
+    if (this.disk.length(active.path) > keep) this.disk.truncate(active.path, keep);
+    let bytes = 0;
+    for (let o = active.baseOffset; o < offset; o++)
+      bytes += recordBytes(this.records[o], o === active.baseOffset || this.records[o - 1].lastInBatch);
+    active.bytes = bytes;
+    if (bytes === 0) active.firstAppendUs = -1;
+  }
+
+  /** The active segment, after rolling it when the next `bytes` would not fit or it is too old. */
+  private segmentForAppend(bytes: number): Segment {
+    let active = this.segments[this.segments.length - 1];
+    if (active === undefined) {
+      active = { baseOffset: 0, path: `${this.dir}/${LOG_FILE}`, bytes: 0, firstAppendUs: -1 };
+      this.segments.push(active);
+      return active;
+    }
+    // LogSegment.shouldRoll: size > segment.bytes - messagesSize, or a non-empty segment whose
+    // first batch is older than log.roll.ms (log.roll.jitter.ms 0). An empty one never rolls.
+    const now = this.nowUs();
+    const full = active.bytes > this.segmentBytes - bytes;
+    const old = active.firstAppendUs >= 0 && now - active.firstAppendUs > this.rollUs;
+    if (active.bytes === 0 || !(full || old)) return active;
+    if (!full) codeProbe('segment-rolled-by-time');
+    return this.roll();
+  }
+
+  /**
+   * UnifiedLog.roll: a new segment at the LEO; the flush of everything below it is scheduled
+   * (scheduleOnce("flush-log", flushUptoOffsetExclusive(newSegment.baseOffset))).
+   */
+  private roll(): Segment {
+    const base = this.records.length;
+    const seg: Segment = { baseOffset: base, path: `${this.dir}/${segmentFile(base)}`, bytes: 0, firstAppendUs: -1 };
+    this.disk.writeFile(seg.path, []); // LogSegment.open creates the file
+    this.segments.push(seg);
+    this.schedule(() => this.flushUpTo(base));
+    return seg;
+  }
+
+  /**
+   * UnifiedLog.flush(offset, includingOffset = false) → LocalLog.flush: fsync the segments
+   * holding [recovery point, offset), the directory when one of them is new since the last
+   * flush, and move the recovery point to `offset` (clamped to the LEO: a truncation may have
+   * come between a roll and its scheduled flush).
+   */
+  private flushUpTo(offset: number): void {
+    const target = Math.min(offset, this.records.length);
+    if (target <= this.recoveryPoint) return;
+    let newSegment = false;
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const end = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.records.length;
+      if (end <= this.recoveryPoint || seg.baseOffset >= target) continue;
+      this.disk.fsync(seg.path);
+      if (seg.baseOffset >= this.recoveryPoint) newSegment = true;
+    }
+    if (newSegment) this.disk.fsyncDir(this.dir);
+    this.recoveryPoint = target;
+    this.unflushed = this.records.length - target;
+  }
+
+  /**
    * Appends one batch as leader in `leaderEpoch`; returns its first offset. The caller has
    * checked the producer sequence.
    */
@@ -167,6 +354,10 @@ export class ReplicaLog {
     const first = this.records.length;
     if (this.epochs.latestEpoch() !== leaderEpoch) this.epochs.assign(leaderEpoch, first);
     const n = batch.length;
+    let batchBytes = BATCH_OVERHEAD_BYTES;
+    for (let i = 0; i < n; i++)
+      batchBytes += RECORD_OVERHEAD_BYTES + (batch[i].key?.length ?? 0) + batch[i].value.length;
+    const seg = this.segmentForAppend(batchBytes);
     for (let i = 0; i < n; i++) {
       const r: ModelRecord = {
         offset: first + i,
@@ -179,7 +370,7 @@ export class ReplicaLog {
         lastInBatch: i === n - 1,
       };
       this.records.push(r);
-      this.disk.append(this.logPath, r);
+      this.appendTo(seg, r, recordBytes(r, i === 0));
     }
     if (producerId >= 0 && n > 0) {
       this.producers.onBatch(producerId, producerEpoch, {
@@ -201,6 +392,17 @@ export class ReplicaLog {
     if (records[0].offset !== first)
       throw new Error(`${this.dir}: follower append at ${records[0].offset}, LEO ${first}`);
     let latest = this.epochs.latestEpoch();
+    // UnifiedLog.append → maybeRoll once for the whole fetched set of batches.
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const r = records[i] as ModelRecord;
+      const firstInBatch =
+        i === 0
+          ? first === 0 || this.records[first - 1].lastInBatch
+          : records[i - 1] === undefined || (records[i - 1] as ModelRecord).lastInBatch;
+      bytes += recordBytes(r, firstInBatch);
+    }
+    const seg = this.segmentForAppend(bytes);
     for (let i = 0; i < n; i++) {
       const r = records[i] as ModelRecord;
       assert(
@@ -215,8 +417,9 @@ export class ReplicaLog {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
       }
+      const firstInBatch = this.records.length === 0 || this.records[this.records.length - 1].lastInBatch;
       this.records.push(r);
-      this.disk.append(this.logPath, r);
+      this.appendTo(seg, r, recordBytes(r, firstInBatch));
     }
     this.producers.onRecords(this.records, first, first + n);
     this.maybeFlush(n);
@@ -243,7 +446,7 @@ export class ReplicaLog {
     if (this.hw > offset) codeProbe('truncate-below-hw');
     if (offset === 0) codeProbe('truncate-to-empty-log');
     this.records.length = offset;
-    this.disk.truncate(this.logPath, offset);
+    this.cutSegmentsTo(offset);
     this.epochs.truncateFromEnd(offset);
     if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
     if (this.recoveryPoint > offset) this.recoveryPoint = offset;
@@ -275,9 +478,13 @@ export class ReplicaLog {
 
   /** fsync the log (clean shutdown, flush policy). */
   flush(): void {
-    this.disk.fsync(this.logPath);
-    this.recoveryPoint = this.records.length;
-    this.unflushed = 0;
+    this.flushUpTo(this.records.length);
+  }
+
+  private appendTo(seg: Segment, r: ModelRecord, bytes: number): void {
+    this.disk.append(seg.path, r, bytes);
+    seg.bytes += bytes;
+    if (seg.firstAppendUs < 0) seg.firstAppendUs = this.nowUs();
   }
 
   private maybeFlush(appended: number): void {
@@ -288,3 +495,14 @@ export class ReplicaLog {
 }
 
 const EMPTY: ModelRecord[] = [];
+
+/** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header, with its CRC. */
+const BATCH_OVERHEAD_BYTES = 61;
+/** DefaultRecord.sizeInBytes for small records: length, attributes, deltas, key and value lengths, headers. */
+const RECORD_OVERHEAD_BYTES = 7;
+
+/** Bytes one record takes in the segment file (the batch header counted on its first record). */
+function recordBytes(r: ModelRecord, firstInBatch: boolean): number {
+  const body = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + r.value.length;
+  return firstInBatch ? BATCH_OVERHEAD_BYTES + body : body;
+}

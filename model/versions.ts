@@ -14,10 +14,17 @@
 //   clusters (docs "Eligible Leader Replicas": "ELR is enabled by default on new clusters
 //   starting 4.1"). The model's `eligible.leader.replicas.enable` stands for both: its default
 //   follows the version, and 3.6 cannot turn it on.
+// - The leader-epoch checkpoint after a truncation (LeaderEpochFileCache, model/epoch-cache.ts):
+//   3.6 writes it synchronously with fsync (truncateFromEnd → flush); 3.7.0 and 3.7.1 write it
+//   at once without fsync (KAFKA-15046, writeToFile(false); read on tags 3.7.0 and 3.7.1 and
+//   branch 3.7); 3.8 on schedule a fsynced write (KAFKA-16541's fix, commit 7c30eed66c4 in 3.8.0:
+//   truncateFromEndAsyncFlush; trunk and 3.9 name its task writeIfDirExists).
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
 // exponential retry backoff (3.7) and KIP-1030's linger.ms 5 (4.0).
+
+import type { EpochTruncationFlush } from './epoch-cache.ts';
 
 /** Oldest first; the last is the default. */
 export const KAFKA_VERSIONS = ['3.6', '3.7', '3.8', '3.9', '4.0', '4.1'] as const;
@@ -36,15 +43,17 @@ export interface VersionRules {
   readonly elrAvailable: boolean;
   /** The default of eligible.leader.replicas.enable (on for new clusters from 4.1). */
   readonly elrDefault: boolean;
+  /** How a truncation of the leader-epoch cache reaches its checkpoint (KAFKA-15046, KAFKA-16541). */
+  readonly epochTruncationFlush: EpochTruncationFlush;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
-  '3.6': { strictMinIsrHw: false, elrAvailable: false, elrDefault: false },
-  '3.7': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
-  '3.8': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
-  '3.9': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
-  '4.0': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false },
-  '4.1': { strictMinIsrHw: true, elrAvailable: true, elrDefault: true },
+  '3.6': { strictMinIsrHw: false, elrAvailable: false, elrDefault: false, epochTruncationFlush: 'sync' },
+  '3.7': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'unsynced' },
+  '3.8': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'async' },
+  '3.9': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'async' },
+  '4.0': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'async' },
+  '4.1': { strictMinIsrHw: true, elrAvailable: true, elrDefault: true, epochTruncationFlush: 'async' },
 };
 
 /** The rules of `version` (absent = the newest). */

@@ -31,6 +31,7 @@ const CLUSTER_KINDS = new Set([
   'hw-monotonic',
   'one-leader-per-epoch',
   'quorum-superset',
+  'epoch-cache-complete',
   'liveness',
   'raft-one-leader-per-epoch',
   'raft-stale-leader',

@@ -70,8 +70,14 @@ export function swarmControllersArb(): fc.Arbitrary<1 | 3 | 5> {
  * the producers to the new leader while the faults are still going on. The controller's
  * leader-imbalance check (leader.imbalance.check.interval.seconds, 300 s by default, longer
  * than a run) is sometimes brought within a run, so automatic preferred-leader elections
- * happen amid the faults.
+ * happen amid the faults. Segments (log.segment.bytes, log.roll.ms; Kafka's 1 GiB and 7 days
+ * never roll within a run) are drawn small enough to roll a few times, so rolls flush and
+ * move the recovery point, and recovery starts past the first segments.
  */
+/** Kafka's defaults: log.segment.bytes 1 GiB, log.roll.ms 7 days (LogConfig, ServerLogConfigs). */
+const DEFAULT_SEGMENT_BYTES = 1_073_741_824;
+const DEFAULT_ROLL_MS = 604_800_000;
+
 export function timingArb(): fc.Arbitrary<TimingOverrides> {
   return fc
     .record({
@@ -82,18 +88,34 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
       replicaSocket: fc.constantFrom(30_000, 10_000),
       controllerSocket: fc.constantFrom(30_000, 10_000),
       imbalanceCheck: fc.constantFrom(300, 300, 20, 5),
+      segmentBytes: fc.constantFrom(DEFAULT_SEGMENT_BYTES, 8_192, 4_096, 2_048),
+      rollMs: fc.constantFrom(DEFAULT_ROLL_MS, DEFAULT_ROLL_MS, 20_000, 8_000),
     })
-    .map(({ lag, hwCheckpoint, session, request, replicaSocket, controllerSocket, imbalanceCheck }) => {
-      const t: TimingOverrides = {};
-      if (lag !== 30_000) t['replica.lag.time.max.ms'] = lag;
-      if (hwCheckpoint !== 5_000) t['replica.high.watermark.checkpoint.interval.ms'] = hwCheckpoint;
-      if (session !== 9_000) t['broker.session.timeout.ms'] = session;
-      if (request !== 30_000) t['request.timeout.ms'] = request;
-      if (replicaSocket !== 30_000) t['replica.socket.timeout.ms'] = replicaSocket;
-      if (controllerSocket !== 30_000) t['controller.socket.timeout.ms'] = controllerSocket;
-      if (imbalanceCheck !== 300) t['leader.imbalance.check.interval.seconds'] = imbalanceCheck;
-      return t;
-    });
+    .map(
+      ({
+        lag,
+        hwCheckpoint,
+        session,
+        request,
+        replicaSocket,
+        controllerSocket,
+        imbalanceCheck,
+        segmentBytes,
+        rollMs,
+      }) => {
+        const t: TimingOverrides = {};
+        if (lag !== 30_000) t['replica.lag.time.max.ms'] = lag;
+        if (hwCheckpoint !== 5_000) t['replica.high.watermark.checkpoint.interval.ms'] = hwCheckpoint;
+        if (session !== 9_000) t['broker.session.timeout.ms'] = session;
+        if (request !== 30_000) t['request.timeout.ms'] = request;
+        if (replicaSocket !== 30_000) t['replica.socket.timeout.ms'] = replicaSocket;
+        if (controllerSocket !== 30_000) t['controller.socket.timeout.ms'] = controllerSocket;
+        if (imbalanceCheck !== 300) t['leader.imbalance.check.interval.seconds'] = imbalanceCheck;
+        if (segmentBytes !== DEFAULT_SEGMENT_BYTES) t['log.segment.bytes'] = segmentBytes;
+        if (rollMs !== DEFAULT_ROLL_MS) t['log.roll.ms'] = rollMs;
+        return t;
+      },
+    );
 }
 
 export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<ClusterShape> {

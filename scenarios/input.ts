@@ -24,6 +24,8 @@ export type TimingOverrides = Partial<
     | 'controller.socket.timeout.ms'
     | 'controlled.shutdown.enable'
     | 'leader.imbalance.check.interval.seconds'
+    | 'log.segment.bytes'
+    | 'log.roll.ms'
   >
 >;
 

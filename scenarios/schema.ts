@@ -166,6 +166,9 @@ const timingSchema = z.strictObject({
   /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
   'controlled.shutdown.enable': z.boolean().optional(),
   'leader.imbalance.check.interval.seconds': count(1).optional(),
+  /** Segment rolls (LogConfig: segment.bytes ≥ 14, segment.ms ≥ 1). */
+  'log.segment.bytes': count(14).optional(),
+  'log.roll.ms': count(1).optional(),
 });
 
 const shapeSchema = z.strictObject({

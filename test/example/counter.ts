@@ -10,7 +10,8 @@
 // appends; followers watch for a silent leader with a timer they reset on every append.
 //
 // Durability: the leader's epoch lives in a checkpoint file `epoch` and its commit index in
-// `commit`, both written as tmp file + fsync + atomic rename. Recovery reads the WAL and
+// `commit`, both written as tmp file + fsync + atomic rename + directory fsync; a truncation
+// of the WAL is committed by a directory fsync too. Recovery reads the WAL and
 // drops a torn tail entry (a power loss mid-write). With the fsync policy 'always' on the
 // leader, an acknowledged increment can never be lost (the leader's log is authoritative);
 // with 'never', a leader power loss loses acknowledged increments, which the checks in
@@ -112,6 +113,7 @@ function writeCheckpoint(ctx: NodeContext<CounterMessage>, path: string, value: 
   ctx.disk.writeFile(tmp, [value], 8);
   ctx.disk.fsync(tmp);
   ctx.disk.rename(tmp, path);
+  ctx.disk.fsyncDir('.'); // the rename is metadata: durable once the journal commits
 }
 
 function readCheckpoint(ctx: NodeContext<CounterMessage>, path: string): number {
@@ -369,6 +371,9 @@ export class Follower implements Actor<CounterMessage> {
     this.ctx.emit({ kind: 'truncate', from: this.log.length, to: length });
     this.log.length = length;
     this.ctx.disk.truncate(WAL, length);
+    // Truncation is metadata (harness/disk.ts): commit it, or a power loss brings the
+    // conflicting suffix back under entries appended since.
+    this.ctx.disk.fsyncDir('.');
   }
 
   private armSilenceTimer(): void {

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { startCodeProbes } from '../../harness/code-probes.ts';
-import { SimDisk } from '../../harness/disk.ts';
+import { SimDisk, isTorn } from '../../harness/disk.ts';
+import type { Rng } from '../../harness/types.ts';
 import { ReplicaLog } from '../../model/replica-log.ts';
 import { CODE_PROBE_INFO, CODE_PROBE_NAMES } from '../../model/code-probes.ts';
 import { CONTROLLER_ID } from '../../model/config.ts';
@@ -93,10 +94,18 @@ describe('code probes in the model', () => {
 
 describe('a power loss with partial writeback', () => {
   it('leaves part of a batch on disk; recovery drops it and hits the partial-batch probe', () => {
-    const disk = new SimDisk();
+    // Scripted draws: the flusher's phase; the loss struck mid-writeback and the size update
+    // committed; the shuffle keeps pages [0, 1]; one page (page 0) reached the disk.
+    const ints = [5_000_000, 1, 1];
+    const rng: Rng = { next: () => 0, chance: () => true, pick: (xs) => xs[0], intBetween: () => ints.shift() ?? 0 };
+    const disk = new SimDisk(undefined, () => rng);
     const log = new ReplicaLog(disk, 't-0', null);
-    log.appendAsLeader([{ key: null, value: 'a' }], 1, -1, -1, -1);
+    const one = (value: string) => log.appendAsLeader([{ key: null, value }], 1, -1, -1, -1);
+    one('a'); // 69 bytes: a batch header (61) and a record (7 + 1)
     log.flush();
+    for (let i = 0; i < 56; i++) one('p'); // to byte 3933
+    one('q'.repeat(14)); // to byte 4015
+    // b [4015, 4084), c [4084, 4092) in page 0; d [4092, 4100) crosses into page 1.
     log.appendAsLeader(
       ['b', 'c', 'd'].map((value) => ({ key: null, value })),
       1,
@@ -104,12 +113,15 @@ describe('a power loss with partial writeback', () => {
       -1,
       -1,
     );
-    disk.losePower(false, () => 2); // the OS wrote back 'b' and 'c' of the unflushed batch
+    disk.losePower(true);
+    const onDisk = disk.read('t-0/00000000000000000000.log');
+    expect(onDisk).toHaveLength(61);
+    expect(isTorn(onDisk[60])).toBe(true);
     const recovered = new ReplicaLog(disk, 't-0', null);
     const hit = recording(() => {
-      expect(recovered.recover({ cleanShutdown: false, recoveryPoint: 1, hwCheckpoint: 1 })).toBe(1);
+      expect(recovered.recover({ cleanShutdown: false, recoveryPoint: 1, hwCheckpoint: 1 })).toBe(58);
     });
-    expect(recovered.records.map((r) => r.value)).toEqual(['a']);
-    expect(hit).toEqual(['log-recovery-partial-batch', 'log-recovery-dropped-tail']);
+    expect(recovered.records.map((r) => r.value).slice(-1)).toEqual(['q'.repeat(14)]);
+    expect(hit).toEqual(['log-recovery-torn-entry', 'log-recovery-partial-batch', 'log-recovery-dropped-tail']);
   });
 });

@@ -4,7 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from '../../harness/index.ts';
-import { LeaderEpochCache } from '../../model/epoch-cache.ts';
+import type { Rng } from '../../harness/index.ts';
+import { LeaderEpochCache, type EpochTruncationFlush } from '../../model/epoch-cache.ts';
+import type { EpochEntry } from '../../checkers/cluster-state.ts';
 import { ReplicaLog } from '../../model/replica-log.ts';
 import { ProducerStates } from '../../model/producer-state.ts';
 
@@ -59,11 +61,42 @@ describe('leader epoch cache', () => {
     const c = new LeaderEpochCache(disk, 't-0');
     c.assign(1, 0);
     c.assign(2, 7);
-    c.truncateFromEnd(7);
+    c.truncateFromEnd(7); // no scheduler: the async flush runs at once
     disk.losePower(true);
     const again = new LeaderEpochCache(disk, 't-0');
     again.load();
     expect(again.entries).toEqual([{ epoch: 1, startOffset: 0 }]);
+  });
+
+  it('writes a truncation by the version: fsynced later (3.8+), unsynced (3.7), fsynced at once (3.6)', () => {
+    const after = (
+      flush: EpochTruncationFlush,
+      runTasks: boolean,
+    ): { entries: EpochEntry[]; checkpointLength: number } => {
+      const disk = new SimDisk();
+      const tasks: Array<() => void> = [];
+      const c = new LeaderEpochCache(disk, 't-0', flush, (task) => tasks.push(task));
+      c.assign(1, 0);
+      c.assign(2, 7);
+      c.truncateFromEnd(7);
+      if (runTasks) for (const t of tasks) t();
+      disk.fsyncDir('.'); // the journal commits (any fsync, or its own 5 s commit)
+      disk.losePower(false);
+      const again = new LeaderEpochCache(disk, 't-0');
+      again.load();
+      return { entries: [...again.entries], checkpointLength: disk.length('t-0/leader-epoch-checkpoint') };
+    };
+    const both = [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 7 },
+    ];
+    const one = [{ epoch: 1, startOffset: 0 }];
+    // 3.8+: until the scheduled task runs the file keeps the stale entry (recovery trims it).
+    expect(after('async', false).entries).toEqual(both);
+    expect(after('async', true).entries).toEqual(one);
+    expect(after('sync', false).entries).toEqual(one);
+    // 3.7 (KAFKA-16541): the rename committed before the data: an empty checkpoint.
+    expect(after('unsynced', false)).toEqual({ entries: [], checkpointLength: 0 });
   });
 });
 
@@ -74,7 +107,11 @@ describe('replica log recovery', () => {
     'after a power loss keeps the flushed prefix, drops a torn entry and a partial batch, trims and rebuilds the ' +
       'epoch cache',
     () => {
-      const disk = new SimDisk();
+      // Scripted draws: the flusher's phase; the loss struck mid-writeback, the size update
+      // committed, and the one dirty page never reached the disk: 'd' and 'e' read back as zeros.
+      const ints = [5_000_000, 0];
+      const rng: Rng = { next: () => 0, chance: () => true, pick: (xs) => xs[0], intBetween: () => ints.shift() ?? 0 };
+      const disk = new SimDisk(undefined, () => rng);
       const log = new ReplicaLog(disk, 't-0', 3);
       log.appendAsLeader(batch('a', 'b', 'c'), 1, -1, -1, -1); // flushed (3 ≥ 3)
       log.appendAsLeader(batch('d', 'e'), 2, -1, -1, -1); // unflushed

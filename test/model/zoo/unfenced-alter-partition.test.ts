@@ -1,15 +1,16 @@
 // Bug zoo: unfenced-alter-partition (undoes the partition-epoch fence of AlterPartition, the
 // zkVersion check of ZooKeeper days). The controller applies an ISR proposal computed from an
 // outdated view of the partition, undoing its own later decisions.
-// Schedule (RF 3, min.insync.replicas 2, defaults otherwise): records commit on all three; Y is
-// cut off and leaves the ISR ({L, F}, partition epoch 2); d0 commits on {L, F}. L stops
+// Schedule (RF 3, min.insync.replicas 2, defaults otherwise): records commit on all three and
+// are written back to disk; Y is cut off and leaves the ISR ({L, F}, partition epoch 2); d0
+// commits on {L, F}, where it is not yet written back (30 s). L stops
 // hearing from the controller (a one-way cut controller → L: its heartbeats still arrive, no
-// metadata does), so it keeps the view {L, F} at epoch 2. F loses power (empty log), restarts,
+// metadata does), so it keeps the view {L, F} at epoch 2. F loses power (losing d0, not yet written back), restarts,
 // is removed from the ISR by the controller (fenced, then an unclean registration) and, unable
 // to receive from L, fetches from offset 0 (L records its new broker epoch). Y's cut heals; Y
 // catches up and L proposes {L, F, Y} at partition epoch 2. The variant's controller applies
-// it, putting the empty F back into the ISR; L and Y are killed and F is elected.
-// Caught by: candidate-complete (F in the ISR with LEO 0), then acked-durable.
+// it, putting F, without d0, back into the ISR; L and Y are killed and F is elected.
+// Caught by: candidate-complete (F in the ISR without d0), then acked-durable.
 
 import { describe, expect, it } from 'vitest';
 import { CONTROLLER_ID } from '../../../model/config.ts';
@@ -20,8 +21,9 @@ const schedule: Schedule = (c) => {
   const [f, y] = othersThan(c, l);
   for (let i = 0; i < 5; i++) c.produceAndWait(l, [`c${i}`]);
   const cutY = c.sim.network.cut({ kind: 'link', a: l, b: y });
-  c.produceAndWait(l, ['d0'], { timeoutMs: 60_000 }); // commits on {L, F} once Y is out
-  c.runUntil(() => c.replica(l).isr.length === 2, 30_000_000);
+  c.runUntil(() => c.replica(l).isr.length === 2, 60_000_000); // Y leaves the ISR
+  c.runFor(5_000_000); // by now the flusher has written c0..c4 back (30 s after the writes)
+  c.produceAndWait(l, ['d0']); // commits on {L, F}
   c.sim.network.cut({ kind: 'one-way', from: [CONTROLLER_ID], to: [l] });
   c.sim.powerLoss(f);
   c.sim.network.cut({ kind: 'one-way', from: [l], to: [f] });

@@ -1,0 +1,65 @@
+// KAFKA-16541 on the cluster: Kafka 3.7 (kafka.version 3.7, KAFKA-15046's first form) against
+// 3.8 and later (the fix) and 3.6 (before KAFKA-15046). In 3.7 a truncation
+// of the leader-epoch cache rewrites the checkpoint at once without fsync and renames it into
+// place without flushing the directory. The journal commits the rename within seconds (any
+// fsync, or its own 5 s commit) while the new file's data waits for writeback (30 s): a power
+// loss in between leaves a zero-length checkpoint. Recovery rebuilds the cache only from the
+// recovery point on, so the entries for the log below it are gone.
+// Schedule (RF 3, log.segment.bytes 200: two one-record batches a segment): five records
+// commit on all three; the two followers restart
+// cleanly one after the other (their recovery point is now 5). The leader is killed; a
+// follower B is elected and caches its new epoch at offset 5 (no record in it). B is killed
+// and the third broker leads. B restarts: its recovery point is 5 and its checkpoint has the
+// entry at 5, which recovery's truncateFromEnd drops, rewriting the checkpoint. 10 s later B
+// loses power and restarts: recovery re-reads only the segment at 4 (the one holding the
+// recovery point) and rebuilds the cache from there.
+// Caught by: epoch-cache-complete (B's cache is empty while its log holds records 0..4).
+// 3.8 and later write that truncation fsynced, on the broker's scheduler, right after; 3.6
+// writes it fsynced at once; B comes back with the entry for the epoch of records 0..4.
+
+import { describe, expect, it } from 'vitest';
+import { KAFKA_VERSIONS, type KafkaVersion } from '../../model/versions.ts';
+import { othersThan, runSchedule, type Schedule } from './zoo/harness.ts';
+
+const STOP_TIMEOUT_US = 30_000_000;
+
+const schedule: Schedule = (c) => {
+  const a = c.state().leader;
+  for (let i = 0; i < 5; i++) c.produceAndWait(a, [`r${i}`]);
+  for (const f of othersThan(c, a)) {
+    let down = false;
+    c.sim.requestStop(f, STOP_TIMEOUT_US, () => (down = true));
+    c.runUntil(() => down, STOP_TIMEOUT_US);
+    c.sim.start(f);
+    c.runUntil(() => c.state().isr.includes(f) && c.replica(f).log.leo === 5, 60_000_000);
+  }
+  c.sim.crash(a);
+  c.runUntil(() => c.leaderReady(a), 30_000_000);
+  const b = c.state().leader;
+  expect(c.replica(b).log.epochs.entries.at(-1)?.startOffset).toBe(5);
+  c.sim.crash(b);
+  c.runUntil(() => c.leaderReady(b), 30_000_000);
+  c.sim.start(b);
+  c.runFor(10_000_000);
+  c.sim.powerLoss(b);
+  c.sim.start(b);
+  c.runFor(10_000_000);
+};
+
+// Small segments: recovery re-reads only the segments from the one holding the recovery point
+// (LogLoader.recoverLog), so the older records' epochs come from the checkpoint alone.
+const onVersion = (version: KafkaVersion) =>
+  runSchedule('correct', { config: { 'kafka.version': version, 'log.segment.bytes': 200 } }, schedule);
+
+describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a power loss', () => {
+  it('Kafka 3.7 leaves an empty epoch checkpoint: the cache misses the old epochs', () => {
+    const out = onVersion('3.7');
+    expect(out.kinds).toContain('epoch-cache-complete');
+  });
+
+  it('3.6 (fsynced at once) and 3.8 on (fsynced on the scheduler) lose no entry', () => {
+    for (const version of KAFKA_VERSIONS.filter((v) => v !== '3.7')) {
+      expect([version, onVersion(version).anomalies]).toEqual([version, []]);
+    }
+  });
+});
