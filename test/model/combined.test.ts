@@ -66,7 +66,7 @@ describe('combined mode: broker and voter in one process', () => {
     const schedule: Schedule = (c) => {
       c.produceAndWait(c.state().leader, ['a', 'b']);
       const victim = activeNode(c);
-      c.sim.powerLoss(victim, { tornTail: true, writeback: false });
+      c.sim.powerLoss(victim);
       c.runUntil(() => c.activeControllerId() !== undefined && c.leaderReady(victim), 30_000_000);
       c.produceAndWait(c.state().leader, ['c']);
       c.sim.start(victim);

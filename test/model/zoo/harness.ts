@@ -7,7 +7,7 @@
 
 import { createInvariantMonitor } from '../../../checkers/index.ts';
 import { ReplicaInvariants } from '../../../checkers/replica-invariants.ts';
-import type { Broker } from '../../../model/broker.ts';
+import { brokerOn } from '../../../model/combined-server.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
 import type { ProtocolVariant } from '../../../model/config.ts';
 import { TestCluster, type TestClusterOptions } from '../helpers.ts';
@@ -53,9 +53,7 @@ export function watchReplicas(c: TestCluster): ReplicaInvariants {
   c.sim.onProbe((_node, e) => {
     if (e.kind === 'truncate') watch.onTruncate(e.broker, e.topic, e.partition, e.toOffset);
     if (e.kind !== 'replica') return;
-    const facts = c.sim.isUp(e.broker)
-      ? c.sim.actor<Broker>(e.broker)?.partition(e.topic, e.partition)?.facts
-      : undefined;
+    const facts = c.sim.isUp(e.broker) ? brokerOn(c.sim, e.broker)?.partition(e.topic, e.partition)?.facts : undefined;
     if (facts !== undefined) watch.onReplica(e.broker, e.topic, e.partition, facts, c.sim.now());
   });
   c.sim.onNodeTransition((node, transition) => {
