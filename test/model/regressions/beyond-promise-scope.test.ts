@@ -4,16 +4,17 @@
 // Swarm seed 18004268 (base 18000000, the correct model), reported as a duplicate when
 // duplicates stopped being excused wholesale beyond the promise: producer 200 sent p200-51 at
 // 14.3 s; broker 1 appended it at offset 51, it was committed and both consumers read it there
-// at 44 s. Broker 1 was killed, broker 2 lost power with a torn tail, recovered to offset 48 (what
-// its page cache had written back) and was elected as the last known leader (KIP-966; the breach,
-// at 67.7 s); broker 1 truncated to it. The producer's send was still unanswered; its retry reached broker 2, whose producer
-// state had lost the batch with the log (ProducerStateManager is rebuilt from the log), so it
-// appended p200-51 again at offset 48 (ProducerAppendInfo.checkSequence accepts it: the
-// producer is unknown after the truncation). The consumers read it there too: two offsets for
-// one send, and one copy left in the log. That is Kafka's behaviour once the promise is broken
-// (the lost copy is a loss of a record sent before the breach), so the duplicate is expected;
-// a duplicate whose copies all survive stays a violation (test/fuzz/promise.test.ts, and the
-// planted dedupe bug of planted-dedupe-bug.test.ts).
+// at 44 s. Broker 1 was killed, broker 2 lost power with a torn tail, recovered to offset 48
+// (what its page cache had written back) and was elected as the last known leader (KIP-966;
+// the breach, at 67.7 s); broker 1 truncated to it. The producer's send was still unanswered;
+// its retry reached broker 2, whose producer state had lost the batch with the log
+// (ProducerStateManager is rebuilt from the log), so it appended p200-51 again at offset 48
+// (ProducerAppendInfo.checkSequence accepts it: the producer is unknown after the
+// truncation). The consumers read it there too: two offsets for one send, and one copy left
+// in the log. That is Kafka's behaviour once the promise is broken (the lost copy is a loss of
+// a record sent before the breach), so the duplicate is expected; a duplicate whose copies all
+// survive stays a violation (test/fuzz/promise.test.ts, and the planted dedupe bug of
+// planted-dedupe-bug.test.ts).
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
