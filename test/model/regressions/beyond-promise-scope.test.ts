@@ -16,17 +16,12 @@
 // survive stays a violation (test/fuzz/promise.test.ts, and the planted dedupe bug of
 // planted-dedupe-bug.test.ts).
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioInput } from '../../../scenarios/index.ts';
-import { rerun } from './helpers.ts';
-
-const input = (seed: number): ScenarioInput =>
-  JSON.parse(readFileSync(new URL(`./fixtures/seed-${seed}.json`, import.meta.url), 'utf8')) as ScenarioInput;
+import { fixtureInput, rerun } from './helpers.ts';
 
 describe('a duplicate beyond the promise', () => {
   it('seed 18004268: a record read, lost with the last known leader and appended again by the retry', () => {
-    const { result, failing } = rerun(18004268, input(18004268));
+    const { result, failing } = rerun(18004268, fixtureInput(18004268));
     expect(failing).toEqual([]);
     const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate' && a.values?.includes('p200-51'));
     expect(dup).toMatchObject({ expected: true, offsets: [48, 51] });

@@ -3,6 +3,7 @@
 // what the judges still call a failure. Each test states what the run once reported, why
 // that was a false positive, and which fix made it pass.
 
+import { readFileSync } from 'node:fs';
 import { runScenario, type RunResult } from '../../../driver/run.ts';
 import { deps } from '../../../driver/default-deps.ts';
 import type { ScenarioInput } from '../../../scenarios/index.ts';
@@ -20,4 +21,9 @@ export function rerun(seed: number, input: ScenarioInput, variant: VariantName =
     .filter((a) => a.informational !== true && a.expected !== true)
     .map((a) => `${a.kind}: ${a.explanation}`);
   return { result, failing };
+}
+
+/** The scenario input stored for `seed` in fixtures/seed-SEED.json (a shrunk trace's input). */
+export function fixtureInput(seed: number): ScenarioInput {
+  return JSON.parse(readFileSync(new URL(`./fixtures/seed-${seed}.json`, import.meta.url), 'utf8')) as ScenarioInput;
 }

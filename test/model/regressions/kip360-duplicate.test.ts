@@ -31,47 +31,13 @@
 // p202-14 lands again at offset 8 (at offset 5 before the epoch bump replaced a new producer id).
 
 import { describe, expect, it } from 'vitest';
-import type { ScenarioInput } from '../../../scenarios/index.ts';
-import { rerun } from './helpers.ts';
-
-const seed214041: ScenarioInput = {
-  // Found before clean stops were controlled shutdowns (issue 13): replayed without them.
-  shape: {
-    brokers: 4,
-    replicationFactor: 3,
-    minInsync: 2,
-    partitions: 3,
-    timing: {
-      'replica.high.watermark.checkpoint.interval.ms': 500,
-      'broker.session.timeout.ms': 6000,
-      'request.timeout.ms': 5000,
-      'controlled.shutdown.enable': false,
-    },
-  },
-  workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
-  faults: [
-    {
-      trigger: {
-        kind: 'on',
-        event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
-        nth: 1,
-        afterMs: 8322,
-        delayUs: 1481,
-      },
-      action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
-    },
-    {
-      trigger: { kind: 'at', atMs: 184 },
-      action: { kind: 'power-loss', targets: [{ kind: 'subject', index: 0 }], downMs: 39502, tornTail: false },
-    },
-  ],
-  healAtMs: 120000,
-};
+import { fixtureInput, rerun } from './helpers.ts';
 
 describe('KIP-360 resends: a duplicate Kafka makes, not a loss', () => {
   it('seed 214041: the duplicate is there, announced, and expected; nothing else fails', () => {
     // Seed 214467 since the controller quorum (issue 14) moved the interleaving (214041 before).
-    const { result, failing } = rerun(214467, seed214041);
+    // Found before clean stops were controlled shutdowns (issue 13): the fixture turns them off.
+    const { result, failing } = rerun(214467, fixtureInput(214467));
     expect(failing).toEqual([]);
     const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate');
     expect(dup).toMatchObject({ expected: true, values: ['p200-20'], offsets: [2, 6] });

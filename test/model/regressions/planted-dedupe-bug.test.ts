@@ -11,41 +11,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PromiseTracker } from '../../../driver/promise.ts';
 import { ProducerStates } from '../../../model/producer-state.ts';
-import type { ScenarioInput } from '../../../scenarios/index.ts';
-import { rerun } from './helpers.ts';
+import { fixtureInput, rerun } from './helpers.ts';
 
-const kip360Schedule: ScenarioInput = {
-  shape: {
-    brokers: 4,
-    replicationFactor: 3,
-    minInsync: 2,
-    partitions: 3,
-    timing: {
-      'replica.high.watermark.checkpoint.interval.ms': 500,
-      'broker.session.timeout.ms': 6000,
-      'request.timeout.ms': 5000,
-      'controlled.shutdown.enable': false,
-    },
-  },
-  workload: { producers: 3, consumers: 2, sends: 67, keys: 5, sendIntervalMs: 455, pollIntervalMs: 61 },
-  faults: [
-    {
-      trigger: {
-        kind: 'on',
-        event: { probe: 'produce-ack', broker: null, partition: null, change: 'any', appendedOnly: false },
-        nth: 1,
-        afterMs: 8322,
-        delayUs: 1481,
-      },
-      action: { kind: 'cut', cut: { shape: 'split', side: [{ kind: 'subject', index: 0 }] }, durationMs: 517 },
-    },
-    {
-      trigger: { kind: 'at', atMs: 184 },
-      action: { kind: 'power-loss', targets: [{ kind: 'subject', index: 0 }], downMs: 39502, tornTail: false },
-    },
-  ],
-  healAtMs: 120000,
-};
 const SEED = 214467;
 
 /** Plants the dedupe bug and records every value the producers re-sent under a bumped epoch. */
@@ -77,7 +44,7 @@ afterEach(() => {
 
 describe('a planted broker dedupe bug stays a violation beside genuine KIP-360 resends', () => {
   it('the correct model: the one duplicate is the KIP-360 resend, expected', () => {
-    const { result, failing } = rerun(SEED, kip360Schedule);
+    const { result, failing } = rerun(SEED, fixtureInput(SEED));
     expect(failing).toEqual([]);
     const dups = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
     expect(dups.map((a) => a.values)).toEqual([['p200-20']]);
@@ -85,7 +52,7 @@ describe('a planted broker dedupe bug stays a violation beside genuine KIP-360 r
 
   it('with the bug: the re-sent value appended twice under one epoch is a violation, not a kip-360-resend', () => {
     const resent = plantDedupeBug();
-    const { result } = rerun(SEED, kip360Schedule);
+    const { result } = rerun(SEED, fixtureInput(SEED));
     const dups = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
     const planted = dups.find((a) => a.values?.includes('p200-16'));
     expect(planted).toBeDefined();

@@ -17,17 +17,12 @@
 //   Fix (model/probe-client.ts): the driver's own reads seek back to the log start, as an
 //   application catching OffsetOutOfRangeException would, whatever the workload's policy.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioInput } from '../../../scenarios/index.ts';
-import { rerun } from './helpers.ts';
-
-const input = (seed: number): ScenarioInput =>
-  JSON.parse(readFileSync(new URL(`./fixtures/seed-${seed}.json`, import.meta.url), 'utf8')) as ScenarioInput;
+import { fixtureInput, rerun } from './helpers.ts';
 
 describe('100k campaign regressions', () => {
   it('seed 5045495: a restarted broker stays uncleanly down until an ISR lists it after its registration', () => {
-    const { result, failing } = rerun(5045495, input(5045495));
+    const { result, failing } = rerun(5045495, fixtureInput(5045495));
     expect(failing).toEqual([]);
     // Before the controller quorum (issue 14) this run went beyond the promise
     // (last-known-leader-elected); the quorum moved the interleaving (no seed of 5045495–5048894
@@ -36,7 +31,7 @@ describe('100k campaign regressions', () => {
   });
 
   it("seed 5050910: the probe survives a stale leader's OFFSET_OUT_OF_RANGE under auto.offset.reset=none", () => {
-    const seedInput = input(5050910);
+    const seedInput = fixtureInput(5050910);
     expect(seedInput.workload).toMatchObject({ autoOffsetReset: 'none' });
     const { result, failing } = rerun(5050910, seedInput);
     expect(failing).toEqual([]);
