@@ -210,17 +210,8 @@ export function makeZxid(epoch: number, counter: number): number {
   return epoch * 2 ** 32 + counter;
 }
 
-const ZK_TYPES = new Set<string>([
-  'ZkConnect',
-  'ZkConnectResponse',
-  'ZkRequest',
-  'ZkResponse',
-  'ZkWatchEvent',
-  'ZkClientPing',
-  'ZkClientPong',
-  'ZkSetWatches',
-  'ZkClose',
-  'ZkNotification',
+/** Messages of a leader–learner connection (everything between servers but notifications). */
+export const ZK_STREAM_TYPES: ReadonlySet<string> = new Set<string>([
   'ZkFollowerInfo',
   'ZkLeaderInfo',
   'ZkAckEpoch',
@@ -235,6 +226,20 @@ const ZK_TYPES = new Set<string>([
   'ZkForward',
   'ZkRevalidate',
   'ZkRevalidateReply',
+]);
+
+const ZK_TYPES = new Set<string>([
+  'ZkConnect',
+  'ZkConnectResponse',
+  'ZkRequest',
+  'ZkResponse',
+  'ZkWatchEvent',
+  'ZkClientPing',
+  'ZkClientPong',
+  'ZkSetWatches',
+  'ZkClose',
+  'ZkNotification',
+  ...ZK_STREAM_TYPES,
 ]);
 
 /** Whether a message belongs to ZooKeeper's protocols (for actors that host a client). */

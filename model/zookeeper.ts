@@ -65,6 +65,7 @@ import {
   type ZkServerState,
   type ZkTxn,
   type ZkWriteOp,
+  ZK_STREAM_TYPES,
 } from './zk-protocol.ts';
 import { ZkDataTree, ZkPrepView, type ZkApplied } from './zk-tree.ts';
 
@@ -217,7 +218,7 @@ export class ZkServer implements Actor<Message> {
 
   /** The last zxid in the log (ZKDatabase.getDataTreeLastProcessedZxid at recovery). */
   private send(to: number, msg: ZkMessage): void {
-    if (!STREAM_TYPES.has(msg.type)) {
+    if (!ZK_STREAM_TYPES.has(msg.type)) {
       this.ctx.send(to, msg);
       return;
     }
@@ -281,7 +282,7 @@ export class ZkServer implements Actor<Message> {
   }
 
   private handle(from: number, m: ZkMessage): void {
-    if (STREAM_TYPES.has(m.type) && !this.acceptStream(from, m)) return;
+    if (ZK_STREAM_TYPES.has(m.type) && !this.acceptStream(from, m)) return;
     switch (m.type) {
       case 'ZkNotification':
         return this.onNotification(from, m);
@@ -1139,24 +1140,6 @@ export class ZkServer implements Actor<Message> {
     for (let i = 0; i < valid; i++) this.log.push(entries[i] as ZkLogEntry);
   }
 }
-
-/** Messages of a leader–learner connection (everything between servers but notifications). */
-const STREAM_TYPES = new Set<string>([
-  'ZkFollowerInfo',
-  'ZkLeaderInfo',
-  'ZkAckEpoch',
-  'ZkSync',
-  'ZkAckNewLeader',
-  'ZkUpToDate',
-  'ZkProposal',
-  'ZkAck',
-  'ZkCommit',
-  'ZkPing',
-  'ZkPingReply',
-  'ZkForward',
-  'ZkRevalidate',
-  'ZkRevalidateReply',
-]);
 
 function isRead(op: ZkOp): boolean {
   return op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren';
