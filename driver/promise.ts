@@ -92,6 +92,19 @@ class DamageSet {
     }
   }
 
+  /**
+   * Broker b must (again) reach `target` on `partition`, keeping whether it has restarted
+   * since it went down: records it lost earlier became committed since.
+   */
+  extend(b: number, partition: number, target: number, restarted: boolean): void {
+    let d = this.brokers.get(b);
+    if (d === undefined) {
+      d = { need: new Map<number, number>(), inIsr: new Set<number>(), restarted };
+      this.brokers.set(b, d);
+    }
+    d.need.set(partition, Math.max(d.need.get(partition) ?? 0, target));
+  }
+
   /** A broker that is up already (restarted) joins the set, e.g. when its registration reveals an unclean shutdown. */
   addRestarted(b: number, targets: Map<number, number>): void {
     this.add(b, targets);
@@ -173,6 +186,15 @@ export class PromiseTracker {
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
   private readonly unclean = new DamageSet(true);
+  /** The last log end offset each broker announced, per partition (broker → partition → LEO). */
+  private readonly lastLeo = new Map<number, Map<number, number>>();
+  /** Brokers down after a power loss, not restarted yet: what their disk kept is not known. */
+  private readonly powerDown = new Set<number>();
+  /**
+   * Broker → partitions whose leader may still hold the follower state of before the broker's
+   * power loss: no fetch of the broker has appended to the partition since.
+   */
+  private readonly staleFollowerState = new Map<number, Set<number>>();
 
   constructor(
     private readonly minInsync: number,
@@ -188,7 +210,11 @@ export class PromiseTracker {
 
   /** Feed every 'replica' probe of the scenario's topic. */
   onReplica(broker: number, partition: number, role: string, hw: number, leo: number): void {
-    if (role === 'leader' && hw > (this.leaderHw.get(partition) ?? 0)) this.leaderHw.set(partition, hw);
+    this.leoMapOf(broker).set(partition, leo);
+    if (role === 'leader' && hw > (this.leaderHw.get(partition) ?? 0)) {
+      this.leaderHw.set(partition, hw);
+      if (this.staleFollowerState.size > 0) this.onCommittedOverStaleState(broker, partition, hw);
+    }
     if (!this.isUp(broker)) return;
     if (this.unclean.brokers.size > 0) this.unclean.progress(broker, partition, leo);
     if (this.lostData.brokers.size > 0) this.lostData.progress(broker, partition, leo);
@@ -196,7 +222,64 @@ export class PromiseTracker {
 
   /** A broker restarted: partitions with nothing to re-fetch have their data back at once. */
   onRestart(broker: number): void {
+    this.powerDown.delete(broker);
     this.lostData.restartedNow(broker);
+  }
+
+  /**
+   * Feed every 'follower-fetch' probe of the scenario's topic: the leader took the fetch
+   * offset as the follower's log end (Partition.updateFollowerFetchState), so it no longer
+   * counts the follower's log end of before a power loss.
+   */
+  onFollowerFetch(broker: number, partition: number): void {
+    this.staleFollowerState.get(broker)?.delete(partition);
+  }
+
+  /**
+   * The leader of `partition` advanced its HW to `hw`. Kafka's leader computes it over the
+   * maximal ISR from each follower's log end as of that follower's last fetch
+   * (Partition.maybeIncrementLeaderHW); nothing resets that state when a follower loses power
+   * and comes back with less (only a new leader epoch does: Partition.makeLeader). So a
+   * follower in the ISR that lost power since its last fetch and holds less than `hw` now
+   * (or is still down, its disk unread) had records the HW now calls committed and lost them:
+   * it lost committed data, as if the power loss had come after the commit, and must
+   * re-fetch up to `hw`. If that makes min.insync.replicas replicas of the partition damaged
+   * at once, the run is beyond the promise by (a).
+   */
+  private onCommittedOverStaleState(leader: number, partition: number, hw: number): void {
+    const record = this.view.record(partition);
+    if (record === undefined) return;
+    const damaged: number[] = [];
+    for (const b of record.isr) {
+      if (b === leader || this.staleFollowerState.get(b)?.has(partition) !== true) continue;
+      const leo = this.powerDown.has(b) ? 0 : (this.lastLeo.get(b)?.get(partition) ?? 0);
+      if (leo >= hw) continue;
+      this.lostData.extend(b, partition, hw, !this.powerDown.has(b));
+      damaged.push(b);
+    }
+    if (damaged.length === 0 || this.lostData.countFor(partition, record.replicas) < this.minInsync) return;
+    const nodes = this.lostData.damagedOf(partition, record.replicas);
+    this.pushDurability({
+      rule: 'min-isr-power-loss',
+      explanation:
+        `Brokers ${nodes.join(', ')} of ${this.view.topic}/${partition} lost data in power losses that its leader ` +
+        `then committed, counting their log ends of before the losses: ${nodes.length} ≥ min.insync.replicas ` +
+        `(${this.minInsync}), more than Kafka promises to survive (KIP-966: MinISR-1 tolerance to data loss ` +
+        `unclean shutdown events).`,
+      partition,
+      nodes,
+      atUs: this.nowUs(),
+      event: `high watermark of ${this.view.topic}/${partition} advanced to ${hw} by broker ${leader}`,
+    });
+  }
+
+  private leoMapOf(broker: number): Map<number, number> {
+    let m = this.lastLeo.get(broker);
+    if (m === undefined) {
+      m = new Map<number, number>();
+      this.lastLeo.set(broker, m);
+    }
+    return m;
   }
 
   /**
@@ -262,6 +345,10 @@ export class PromiseTracker {
       const targets = this.targetsOf(b);
       this.lostData.add(b, targets);
       this.unclean.add(b, targets);
+      this.powerDown.add(b);
+      const stale = new Set<number>();
+      for (const p of targets.keys()) if (p >= 0) stale.add(p);
+      this.staleFollowerState.set(b, stale);
     }
     // One breach per partition over the limit: each excuses the losses of its own partition.
     let first: PromiseBreach | undefined;

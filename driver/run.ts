@@ -316,10 +316,12 @@ class SeedRun {
       case 'quorum':
         if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
         return;
+      case 'follower-fetch':
+        if (ev.topic === TOPIC) tracker.onFollowerFetch(ev.broker, ev.partition);
+        break;
       case 'produce-ack':
       case 'alter-partition-sent':
       case 'alter-partition-applied':
-      case 'follower-fetch':
         break;
       default:
         assertNever(ev);

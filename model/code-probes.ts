@@ -557,7 +557,6 @@ const CODE_PROBES = {
     kafka: 'KafkaRaftClient.pollListeners (a listener registered behind the HW is caught up; SharedServer)',
     description:
       'A combined node’s broker started after its voter had committed metadata and applied it from the shared log.',
-    reachable: 'not in the swarm: combined mode runs only with --combined while seed 31012651 is open (issue 14)',
   },
   // --- the ZooKeeper ensemble (zookeeper.ts, zk-tree.ts)
   'zk-leader-change': {

@@ -46,6 +46,11 @@ export interface ShapeOptions {
   combined?: fc.Arbitrary<boolean>;
 }
 
+/** The swarm's process roles: dedicated controllers mostly, combined broker+controller nodes sometimes. */
+export function swarmCombinedArb(): fc.Arbitrary<boolean> {
+  return fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 });
+}
+
 /** The swarm's quorum sizes: 3 voters mostly, sometimes the single controller. */
 export function swarmControllersArb(): fc.Arbitrary<1 | 3 | 5> {
   return fc.oneof(
