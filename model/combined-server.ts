@@ -21,7 +21,6 @@ import type { Actor, Message } from '../harness/types.ts';
 import type { ModelActorFactory } from './cluster-api.ts';
 import { Broker, type BrokerParams } from './broker.ts';
 import { KraftController, type ControllerParams } from './controller.ts';
-import type { ControllerRequest, ControllerResponse, RaftMessage } from './internal-protocol.ts';
 
 export class CombinedServer implements Actor<Message> {
   readonly controller: KraftController;
@@ -34,26 +33,8 @@ export class CombinedServer implements Actor<Message> {
   }
 
   onMessage(from: number, message: Message): void {
-    if (this.isControllerMessage(message)) this.controller.onMessage(from, message);
+    if (KraftController.serves((message as { type: string }).type)) this.controller.onMessage(from, message);
     else this.broker.onMessage(from, message);
-  }
-
-  private isControllerMessage(message: Message): boolean {
-    const msg = message as ControllerRequest | ControllerResponse | RaftMessage | { type: string };
-    switch (msg.type) {
-      case 'VoteRequest':
-      case 'VoteResponse':
-      case 'BeginQuorumEpochRequest':
-      case 'BeginQuorumEpochResponse':
-      case 'MetadataFetchRequest':
-      case 'MetadataFetchResponse':
-      case 'BrokerRegistrationRequest':
-      case 'BrokerHeartbeatRequest':
-      case 'AlterPartitionRequest':
-        return true;
-      default:
-        return false;
-    }
   }
 
   onTimer(tag: unknown): void {

@@ -130,6 +130,19 @@ interface DeferredReply {
 
 const SESSION_CHECK_US = 500_000;
 
+/** KraftController.serves: the message types a voter's onMessage acts on. */
+const SERVED_TYPES: ReadonlySet<string> = new Set<(RaftMessage | ControllerRequest | ControllerResponse)['type']>([
+  'VoteRequest',
+  'VoteResponse',
+  'BeginQuorumEpochRequest',
+  'BeginQuorumEpochResponse',
+  'MetadataFetchRequest',
+  'MetadataFetchResponse',
+  'BrokerRegistrationRequest',
+  'BrokerHeartbeatRequest',
+  'AlterPartitionRequest',
+]);
+
 export class KraftController implements Actor<Message>, ControllerNode, RaftHost, VoterState {
   readonly mode = 'kraft' as const;
   readonly raft: RaftReplica;
@@ -241,6 +254,15 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   /** RaftClient.register: another listener of the same Raft client, caught up by its own handleCommit. */
   addRaftListener(listener: RaftHost): void {
     this.raftListeners.push(listener);
+  }
+
+  /**
+   * The messages a voter serves: Raft's, and the brokers' requests on the controller listener.
+   * A co-resident broker (combined mode) gets every other message, the controller's answers
+   * included. onMessage's switch names the same types.
+   */
+  static serves(type: string): boolean {
+    return SERVED_TYPES.has(type);
   }
 
   /** The timers this controller (and its Raft replica) sets, told apart from a co-resident broker's. */
