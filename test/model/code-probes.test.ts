@@ -2,27 +2,14 @@
 // situations on real brokers and the real KRaft controller, recorded as the driver does.
 
 import { describe, expect, it } from 'vitest';
-import { startCodeProbes } from '../../harness/code-probes.ts';
 import { SimDisk, isTorn } from '../../harness/disk.ts';
 import type { Rng } from '../../harness/types.ts';
 import { ReplicaLog } from '../../model/replica-log.ts';
 import { CODE_PROBE_INFO, CODE_PROBE_NAMES } from '../../model/code-probes.ts';
 import { CONTROLLER_ID } from '../../model/config.ts';
-import { TestCluster, errorOf } from './helpers.ts';
+import { TestCluster, errorOf, recordingCodeProbes } from './helpers.ts';
 import { readFileSync } from 'node:fs';
 import { codeProbesDoc, DOC_PATH } from '../../scripts/code-probes-table.ts';
-
-/** Runs `body` while recording the catalog's probes; returns the probes hit. */
-function recording(body: () => void): string[] {
-  const rec = startCodeProbes(CODE_PROBE_NAMES);
-  let hit: string[] = [];
-  try {
-    body();
-  } finally {
-    hit = rec.stop();
-  }
-  return hit;
-}
 
 function startedCluster(opts: ConstructorParameters<typeof TestCluster>[0] = {}): TestCluster {
   const c = new TestCluster(opts);
@@ -36,7 +23,7 @@ describe('code probes in the model', () => {
     const c = startedCluster();
     const leader = c.state().leader;
     expect(c.state().leaderEpoch).toBe(1);
-    const hit = recording(() => {
+    const hit = recordingCodeProbes(() => {
       expect(errorOf(c.fetchAndWait(leader, 0, { currentLeaderEpoch: 0 }))).toBe('FENCED_LEADER_EPOCH');
       expect(errorOf(c.fetchAndWait(leader, 0, { currentLeaderEpoch: 7 }))).toBe('UNKNOWN_LEADER_EPOCH');
     });
@@ -49,9 +36,9 @@ describe('code probes in the model', () => {
     const c = startedCluster({ config: { 'replica.lag.time.max.ms': 60_000 } });
     const old = c.state().leader;
     expect(errorOf(c.produceAndWait(old, ['a0', 'a1', 'a2']))).toBe('NONE');
-    const before = recording(() => c.runFor(1_000_000));
+    const before = recordingCodeProbes(() => c.runFor(1_000_000));
     expect(before).not.toContain('follower-truncated-on-divergence');
-    const hit = recording(() => {
+    const hit = recordingCodeProbes(() => {
       const others = [...c.brokerIds.filter((id) => id !== old), CONTROLLER_ID];
       const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: others });
       for (let i = 0; i < 3; i++) c.produce(old, [`lost${i}`], { acks: 1 });
@@ -118,7 +105,7 @@ describe('a power loss with partial writeback', () => {
     expect(onDisk).toHaveLength(61);
     expect(isTorn(onDisk[60])).toBe(true);
     const recovered = new ReplicaLog(disk, 't-0', null);
-    const hit = recording(() => {
+    const hit = recordingCodeProbes(() => {
       expect(recovered.recover({ cleanShutdown: false, recoveryPoint: 1, hwCheckpoint: 1 })).toBe(58);
     });
     expect(recovered.records.map((r) => r.value).slice(-1)).toEqual(['q'.repeat(14)]);

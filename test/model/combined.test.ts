@@ -7,9 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedServer } from '../../model/combined-server.ts';
 import { runSchedule, type Schedule } from './zoo/harness.ts';
-import { startCodeProbes } from '../../harness/code-probes.ts';
-import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
-import type { TestCluster } from './helpers.ts';
+import { recordingCodeProbes, type TestCluster } from './helpers.ts';
 
 const COMBINED = { controllers: 3, combined: true } as const;
 
@@ -106,15 +104,11 @@ describe('combined mode: broker and voter in one process', () => {
   });
 
   it('a lone combined voter commits before its broker starts; the broker catches up from the shared log', () => {
-    const rec = startCodeProbes(CODE_PROBE_NAMES);
-    let hit: string[] = [];
-    try {
+    const hit = recordingCodeProbes(() => {
       const out = runSchedule('correct', { controllers: 1, combined: true }, (c) => c.runFor(1_000_000));
       expect(out.anomalies).toEqual([]);
       expect(out.cluster.settled()).toBe(true);
-    } finally {
-      hit = rec.stop();
-    }
+    });
     expect(hit).toContain('combined-broker-caught-up-from-voter-log');
   });
 });

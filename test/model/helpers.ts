@@ -4,6 +4,8 @@
 // can assert on truncations, ISR changes and acknowledgements.
 
 import { Simulation } from '../../harness/index.ts';
+import { startCodeProbes } from '../../harness/code-probes.ts';
+import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
 import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/types.ts';
 import type { ModelProbe } from '../../model/cluster-api.ts';
 import type { Broker } from '../../model/broker.ts';
@@ -290,4 +292,16 @@ export class TestCluster {
 
 export function errorOf(r: ClientResponse | undefined): ErrorCode | undefined {
   return r === undefined ? undefined : (r as { error?: ErrorCode }).error;
+}
+
+/** Runs `body` while recording the model's code probes (as the driver does); returns the probes hit. */
+export function recordingCodeProbes(body: () => void): string[] {
+  const rec = startCodeProbes(CODE_PROBE_NAMES);
+  let hit: string[] = [];
+  try {
+    body();
+  } finally {
+    hit = rec.stop();
+  }
+  return hit;
 }

@@ -6,27 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { controllerOn } from '../../model/combined-server.ts';
 import type { KraftController } from '../../model/controller.ts';
-import { startCodeProbes } from '../../harness/code-probes.ts';
-import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
-import { RAW_CLIENT_ID, type TestCluster } from './helpers.ts';
+import { RAW_CLIENT_ID, recordingCodeProbes, type TestCluster } from './helpers.ts';
 import { othersThan, runSchedule } from './zoo/harness.ts';
 
 function voter(c: TestCluster, id: number): KraftController {
   const v = controllerOn(c.sim, id);
   if (v === undefined) throw new Error(`voter ${id} is down`);
   return v;
-}
-
-/** Runs `body` while recording the model's code probes; returns those hit. */
-function recording(body: () => void): string[] {
-  const rec = startCodeProbes(CODE_PROBE_NAMES);
-  let hit: string[] = [];
-  try {
-    body();
-  } finally {
-    hit = rec.stop();
-  }
-  return hit;
 }
 
 /** Broker sessions expire (1.5 s) before the check-quorum timeout (3 s): a cut-off leader still writes fencing. */
@@ -47,7 +33,7 @@ describe('raft: elections compare logs', () => {
   it('a voter that missed committed records disrupts the quorum with its epoch but cannot win it', () => {
     let lagging = -1;
     let healedAtUs = 0;
-    const hit = recording(() => {
+    const hit = recordingCodeProbes(() => {
       const out = runSchedule('correct', { controllers: 3 }, (c) => {
         const a = c.activeControllerId()!;
         lagging = c.controllerIds.filter((v) => v !== a)[1];
@@ -114,7 +100,7 @@ describe('raft: divergence', () => {
     let staleEnd = 0;
     let staleHw = 0;
     let staleTail: unknown[] = [];
-    const hit = recording(() => {
+    const hit = recordingCodeProbes(() => {
       const out = runSchedule('correct', FAST_FENCING, (c) => {
         a = c.activeControllerId()!;
         const cuts = c.controllerIds.filter((v) => v !== a).map((v) => c.sim.network.cut({ kind: 'link', a, b: v }));
@@ -156,7 +142,7 @@ describe('raft: a voter power loss', () => {
     let a = -1;
     let lostOffset = -1;
     let lost: unknown;
-    const hit = recording(() => {
+    const hit = recordingCodeProbes(() => {
       const out = runSchedule('correct', { controllers: 3 }, (c) => {
         c.produceAndWait(c.state().leader, ['x']);
         a = c.activeControllerId()!;
