@@ -408,8 +408,13 @@ export class PromiseTracker {
   }
 
   /** Feed every leader 'append' probe of the scenario's topic that carries a producer identity. */
-  onLeaderAppend(partition: number, firstOffset: number, count: number, producer: { id: number; epoch: number }): void {
-    this.appended.record(partition, firstOffset, count, producer.id, producer.epoch);
+  onLeaderAppend(
+    partition: number,
+    firstOffset: number,
+    values: readonly string[],
+    producer: { id: number; epoch: number },
+  ): void {
+    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch);
   }
 
   /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new epoch. */
@@ -500,41 +505,48 @@ class ResentValues {
 }
 
 /**
- * The producer id and epoch under which a leader appended each offset of each partition (the
- * last append at an offset: what survives a truncation). A duplicate is Kafka's only when its
- * copies, in offset order, carry one producer id with strictly growing epochs: each copy then
- * came under an epoch newer than every copy before it, which no broker dedupes (a new epoch
- * starts at sequence 0, ProducerAppendInfo.checkSequence). A later copy under the same epoch
- * is a retry the dedupe window (the last five batches) should have caught; one under an older
- * epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch fences (INVALID_PRODUCER_EPOCH).
+ * The producer id and epoch under which a leader appended each value at each offset of each
+ * partition (the last such append of that value there). Keyed by offset and value, not by
+ * offset alone: a deposed leader's divergent append at an offset is truncated away later, and
+ * what survives there may be an earlier leader's append of another value. A duplicate is
+ * Kafka's only when its copies, in offset order, carry one producer id with strictly growing
+ * epochs: each copy then came under an epoch newer than every copy before it, which no broker
+ * dedupes (a new epoch starts at sequence 0, ProducerAppendInfo.checkSequence). A later copy
+ * under the same epoch is a retry the dedupe window (the last five batches) should have
+ * caught; one under an older epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch
+ * fences (INVALID_PRODUCER_EPOCH).
  */
 class AppendIdentities {
-  private readonly byPartition = new Map<number, { ids: number[]; epochs: number[] }>();
+  /** Partition → "offset\0value" → the appending producer's id and epoch. */
+  private readonly byPartition = new Map<number, Map<string, { id: number; epoch: number }>>();
 
-  record(partition: number, firstOffset: number, count: number, producerId: number, producerEpoch: number): void {
+  record(partition: number, firstOffset: number, values: readonly string[], producerId: number, epoch: number): void {
     let p = this.byPartition.get(partition);
     if (p === undefined) {
-      p = { ids: [], epochs: [] };
+      p = new Map();
       this.byPartition.set(partition, p);
     }
-    for (let o = firstOffset; o < firstOffset + count; o++) {
-      p.ids[o] = producerId;
-      p.epochs[o] = producerEpoch;
-    }
+    const identity = { id: producerId, epoch };
+    for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
   }
 
-  /** True when the copies at `offsets` carry one producer id with strictly growing epochs in offset order. */
-  newerEpochEachCopy(partition: number, offsets: readonly number[]): boolean {
+  /** True when the copies of `value` at `offsets` carry one producer id with strictly growing epochs in offset order. */
+  newerEpochEachCopy(partition: number, value: string, offsets: readonly number[]): boolean {
     const p = this.byPartition.get(partition);
     if (p === undefined || offsets.length < 2) return false;
     const sorted = [...offsets].sort((x, y) => x - y);
     for (let i = 1; i < sorted.length; i++) {
-      const [before, after] = [sorted[i - 1], sorted[i]];
-      const id = p.ids[after];
-      if (id === undefined || id !== p.ids[before] || !(p.epochs[after] > p.epochs[before])) return false;
+      const before = p.get(offsetValueKey(sorted[i - 1], value));
+      const after = p.get(offsetValueKey(sorted[i], value));
+      if (before === undefined || after === undefined || after.id !== before.id || !(after.epoch > before.epoch))
+        return false;
     }
     return true;
   }
+}
+
+function offsetValueKey(offset: number, value: string): string {
+  return `${offset}\u0000${value}`;
 }
 
 function valueKey(topic: string, partition: number, value: string): string {
@@ -674,7 +686,9 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
     const values = a.values ?? [];
     const resends = values.map((v) => evidence.resent.of(topic, partition, v));
     if (values.length === 0 || !resends.every((r) => r !== undefined)) return undefined;
-    return evidence.appended.newerEpochEachCopy(partition, a.offsets ?? []) ? resends[0] : undefined;
+    // A duplicate names one value (checkers/kafka.ts duplicates); every copy must be a resend.
+    const offsets = a.offsets ?? [];
+    return values.every((v) => evidence.appended.newerEpochEachCopy(partition, v, offsets)) ? resends[0] : undefined;
   }
   if (a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') return undefined;
   const [from, to] = a.values ?? [];

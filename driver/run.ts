@@ -298,7 +298,7 @@ class SeedRun {
       case 'append':
         if (ev.topic === TOPIC && ev.producerId !== undefined && ev.producerEpoch !== undefined) {
           const producer = { id: ev.producerId, epoch: ev.producerEpoch };
-          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values.length, producer);
+          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values, producer);
         }
         break;
       case 'registered':

@@ -255,8 +255,8 @@ describe('kip-360-resend', () => {
   /** Copies at offsets 0 and 5 of t/0, under producer 7 at these epochs (and t/1 alike). */
   const appendCopies = (tracker: PromiseTracker, first: number, second: number) => {
     for (const p of [0, 1]) {
-      tracker.onLeaderAppend(p, 0, 1, { id: 7, epoch: first });
-      tracker.onLeaderAppend(p, 5, 1, { id: 7, epoch: second });
+      tracker.onLeaderAppend(p, 0, ['a'], { id: 7, epoch: first });
+      tracker.onLeaderAppend(p, 5, ['a'], { id: 7, epoch: second });
     }
   };
 
@@ -285,6 +285,21 @@ describe('kip-360-resend', () => {
     const { tracker } = setup();
     tracker.onResequenced(200, 't', 0, 1, ['a']);
     expect(judge(tracker, dup('a'))).toBeUndefined(); // no append seen: no evidence
+  });
+
+  // Seed 50069961 of base 50000000 (swarm, correct model): leader 1 appended 'a' at offset 0
+  // under epoch 0; a deposed leader appended another producer's value at offset 0 in its own
+  // epoch, which was truncated away later; the re-sent 'a' came at offset 5 under epoch 1.
+  // The identity of offset 0 is the surviving value's, not the last append's there.
+  it("a divergent append at the same offset, truncated later, does not hide the surviving copy's identity", () => {
+    const { tracker } = setup();
+    appendCopies(tracker, 0, 1);
+    tracker.onLeaderAppend(0, 0, ['z'], { id: 9, epoch: 0 });
+    tracker.onResequenced(200, 't', 0, 1, ['a']);
+    expect(judge(tracker, dup('a'))?.rule).toBe('kip-360-resend');
+    // The divergent value's own identity is kept apart: a copy of 'z' at offset 5 has none.
+    tracker.onResequenced(200, 't', 0, 1, ['z']);
+    expect(judge(tracker, dup('z'))).toBeUndefined();
   });
 
   it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
