@@ -219,6 +219,8 @@ export class FaultInjector {
       case 'unclean-shutdown':
       case 'producer-resequenced':
       case 'quorum':
+      case 'log-start':
+      case 'fetch-served':
         return undefined;
       default:
         return assertNever(ev);

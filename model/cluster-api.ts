@@ -6,6 +6,7 @@ import type { ActorFactory, Message, NodeContext, SimulationApi } from '../harne
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot, QuorumStateChange, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';
+import type { LogStartReason } from './replica-log.ts';
 
 export interface KafkaCluster {
   readonly spec: ClusterSpec;
@@ -79,6 +80,24 @@ export type ModelProbe =
       producerEpoch?: number;
     }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
+  /**
+   * A replica's log start offset moved from `from` to `to` (replica-log.ts LogStartMove): up by
+   * segment deletion (retention) or with the leader's, down by a truncation below it; `hw`
+   * and `leo` right after.
+   */
+  | {
+      kind: 'log-start';
+      broker: number;
+      topic: string;
+      partition: number;
+      from: number;
+      to: number;
+      reason: LogStartReason;
+      hw: number;
+      leo: number;
+    }
+  /** A leader served records from `fromOffset` in a fetch answer (checked against its log start). */
+  | { kind: 'fetch-served'; broker: number; topic: string; partition: number; fromOffset: number }
   | {
       kind: 'partition';
       topic: string;

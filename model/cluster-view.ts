@@ -192,10 +192,11 @@ export class ClusterView {
           up: true,
           role: p.role,
           leaderEpoch: p.leaderEpoch,
-          logStartOffset: 0,
+          logStartOffset: p.log.logStartOffset,
           leo: p.log.leo,
           hw: p.log.hw,
-          records: p.log.records,
+          // records[i] is offset logStartOffset + i (a copy only once retention moved it).
+          records: p.log.logStartOffset === 0 ? p.log.records : p.log.records.slice(p.log.logStartOffset),
           epochCache: p.log.epochs.entries,
           partitionEpoch: p.partitionEpoch,
         };
@@ -223,15 +224,16 @@ export class ClusterView {
     const disk = this.sim.disk(broker);
     const dir = `${topic}-${partition}`;
     let records = readSegments(disk, dir) as readonly RecordView[];
-    // What recovery would keep at most: up to the first torn entry or offset gap.
-    const bad = records.findIndex((r, i) => isTorn(r) || r.offset !== i);
+    // What recovery would keep at most: up to the first torn entry or offset gap, from the first segment.
+    const first = segmentFiles(disk, dir)[0]?.baseOffset ?? 0;
+    const bad = records.findIndex((r, i) => isTorn(r) || r.offset !== first + i);
     if (bad >= 0) records = records.slice(0, bad);
     const epochCache = (disk.read(`${dir}/leader-epoch-checkpoint`) as readonly EpochEntry[]).filter((e) => !isTorn(e));
     let hw = 0;
     for (const e of disk.read(HW_CHECKPOINT_FILE)) {
       const o = e as { topic?: string; partition?: number; offset?: number };
       if (o.topic === topic && o.partition === partition && typeof o.offset === 'number')
-        hw = Math.min(o.offset, records.length);
+        hw = Math.max(first, Math.min(o.offset, first + records.length));
     }
     return {
       broker,
@@ -240,8 +242,8 @@ export class ClusterView {
       up: false,
       role: 'none',
       leaderEpoch: -1,
-      logStartOffset: 0,
-      leo: records.length,
+      logStartOffset: first,
+      leo: first + records.length,
       hw,
       records,
       epochCache,

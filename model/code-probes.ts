@@ -662,6 +662,55 @@ const CODE_PROBES = {
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
   },
+  // --- retention and the log start offset (replica-log.ts, partition.ts, broker.ts; issue 12)
+  'retention-deleted-segment': {
+    kafka: 'UnifiedLog.deleteOldSegments → deleteSegments',
+    description: 'Retention (or a log start above them) deleted whole segments below the HW; the log start moved up.',
+  },
+  'retention-rolled-active-segment': {
+    kafka: 'UnifiedLog.deleteSegments (roll() before deleting every segment)',
+    description: 'Retention found every segment deletable, so the log rolled a new empty active segment first.',
+  },
+  'log-start-above-hw-refused': {
+    kafka: 'UnifiedLog.maybeIncrementLogStartOffset (OffsetOutOfRangeException above the HW)',
+    description: 'A move of the log start past the HW was refused (a follower behind its leader’s log start).',
+  },
+  'log-truncated-fully': {
+    kafka: 'UnifiedLog.truncateFullyAndStartAt',
+    description: 'A replica deleted its whole log and started again, empty, at a new offset.',
+  },
+  'truncate-below-log-start': {
+    kafka: 'UnifiedLog.truncateTo (logStartOffset = min(targetOffset, logStartOffset))',
+    description: 'A truncation cut below the log start offset (inside the first segment) and brought it down.',
+  },
+  'epoch-cache-truncated-from-start': {
+    kafka: 'LeaderEpochFileCache.truncateFromStart',
+    description: 'The log start moved up past epoch-cache entries: they went and the first now starts at it.',
+  },
+  'log-recovery-below-log-start': {
+    kafka: 'LogLoader.recoverLog (deleteSegmentsIfLogStartGreaterThanLogEnd)',
+    description: 'Recovery found the log ending below the checkpointed log start: deleted whole, restarted at it.',
+  },
+  'fetch-below-log-start': {
+    kafka: 'UnifiedLog.read (checkLogStartOffset)',
+    description: "A fetch asked for an offset below the leader's log start offset (OFFSET_OUT_OF_RANGE).",
+  },
+  'follower-log-start-from-leader': {
+    kafka: 'ReplicaFetcherThread.processPartitionData (maybeIncrementLogStartOffset, LeaderOffsetIncremented)',
+    description: "A follower moved its log start up to the leader's, given in the fetch response.",
+  },
+  'follower-truncated-fully-to-leader-start': {
+    kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate (truncateFullyAndStartAt)',
+    description: "A follower whose log ended below the leader's log start deleted its log and restarted at it.",
+  },
+  'hw-raised-to-log-start': {
+    kafka: 'UnifiedLog.updateHighWatermark (a HW below the log start offset becomes the log start)',
+    description: "A replica's new HW (a follower told a new leader's lagging HW) was below its log start: raised.",
+  },
+  'log-start-checkpoint-written': {
+    kafka: 'LogManager.checkpointLogStartOffsets',
+    description: 'The broker wrote log-start-offset-checkpoint with a log start above its first segment.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -111,10 +111,26 @@ export class ProducerStates {
    */
   keepOnTruncate = false;
 
-  /** Rebuild from the log (after recovery or truncation). */
-  rebuild(records: readonly ModelRecord[]): void {
+  /** Rebuild from the log's records at and above `from` (its log start), after recovery. */
+  rebuild(records: readonly ModelRecord[], from = 0): void {
     this.producers.clear();
-    this.onRecords(records, 0, records.length);
+    this.onRecords(records, from, records.length);
+  }
+
+  /**
+   * After a truncation (ProducerStateManager.truncateAndReload): the producers whose last
+   * batch lies below the log start `from` (a snapshot at or below the target holds them) are
+   * kept; the others are rebuilt from the log from `from` on.
+   */
+  reload(records: readonly ModelRecord[], from: number): void {
+    const kept: Array<[number, ProducerEntry]> = [];
+    for (const [id, entry] of this.producers) {
+      const last = entry.batches[entry.batches.length - 1];
+      if (last !== undefined && last.lastOffset < from) kept.push([id, entry]);
+    }
+    this.producers.clear();
+    for (const [id, entry] of kept) this.producers.set(id, entry);
+    this.onRecords(records, from, records.length);
   }
 }
 

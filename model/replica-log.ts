@@ -53,9 +53,6 @@ export function segmentFile(baseOffset: number): string {
   return `${String(baseOffset).padStart(20, '0')}.log`;
 }
 
-/** The first segment's file. */
-const LOG_FILE = segmentFile(0);
-
 /** The segment files of a partition directory, in offset order, with their base offsets. */
 export function segmentFiles(disk: Disk, dir: string): Array<{ path: string; baseOffset: number }> {
   const out: Array<{ path: string; baseOffset: number }> = [];
@@ -80,6 +77,12 @@ interface Segment {
   bytes: number;
   /** Virtual time of its first append (µs), -1 while empty: log.roll.ms counts from it. */
   firstAppendUs: number;
+  /**
+   * LogSegment.largestTimestamp, which retention.ms compares with now: the latest append time
+   * (µs), or the file's creation while empty (its lastModified). The model's records carry no
+   * timestamp, so each replica uses its own append time (as with LogAppendTime).
+   */
+  largestUs: number;
 }
 
 /** What the broker gives a log: its settings, the clock and the scheduler. */
@@ -94,14 +97,35 @@ export interface LogOptions {
   schedule?: (task: () => void) => void;
   /** How the epoch cache writes its checkpoint after a truncation (epoch-cache.ts). */
   truncationFlush?: EpochTruncationFlush;
+  /** retention.ms (default 7 days; -1 = no time limit). */
+  retentionMs?: number;
+  /** retention.bytes (default -1 = no size limit). */
+  retentionBytes?: number;
+}
+
+/** Why the log start offset moved (UnifiedLog's LogStartOffsetIncrementReason, and the truncations). */
+export type LogStartReason = 'segment-deletion' | 'leader-log-start' | 'truncate-fully' | 'truncate-below' | 'recovery';
+
+/** A move of the log start offset: [from, to) left the log (to > from) or came back (to < from). */
+export interface LogStartMove {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: LogStartReason;
+  /** The HW and LEO right after the move. */
+  readonly hw: number;
+  readonly leo: number;
 }
 
 const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_ROLL_MS = 7 * 24 * 60 * 60 * 1000;
+/** retention.ms: 7 days (LogConfig / ServerLogConfigs.LOG_RETENTION_HOURS_DEFAULT 168). */
+const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface RecoveryInfo {
   /** The broker found `.kafka_cleanshutdown` at startup. */
   cleanShutdown: boolean;
+  /** From `log-start-offset-checkpoint`, 0 if absent. */
+  logStartCheckpoint?: number;
   /** From `recovery-point-offset-checkpoint`, 0 if absent. */
   recoveryPoint: number;
   /** From `replication-offset-checkpoint`, 0 if absent. */
@@ -116,11 +140,21 @@ export class ReplicaLog {
   readonly producers = new ProducerStates();
   /** Everything below is fsynced (Kafka's recovery point). */
   recoveryPoint = 0;
+  /**
+   * The log start offset (UnifiedLog.logStartOffset): records below it are gone (their array
+   * slots are holes) and never served. Moves up by segment deletion and with the leader's
+   * (maybeIncrementLogStartOffset), down only by a truncation below it.
+   */
+  logStartOffset = 0;
+  /** Told of every move of the log start offset (the partition's probe). */
+  onLogStartMove: ((move: LogStartMove) => void) | null = null;
   private unflushed = 0;
   /** The segments, in offset order; the last is the active one. */
   private segments: Segment[] = [];
   private readonly segmentBytes: number;
   private readonly rollUs: number;
+  private readonly retentionUs: number;
+  private readonly retentionBytes: number;
   private readonly nowUs: () => number;
   private readonly schedule: (task: () => void) => void;
 
@@ -133,6 +167,9 @@ export class ReplicaLog {
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.rollUs = (options.rollMs ?? DEFAULT_ROLL_MS) * 1000;
+    const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.retentionUs = retentionMs < 0 ? -1 : retentionMs * 1000;
+    this.retentionBytes = options.retentionBytes ?? -1;
     this.nowUs = options.nowUs ?? (() => 0);
     this.schedule = options.schedule ?? ((task) => task());
     this.epochs = new LeaderEpochCache(disk, dir, options.truncationFlush, options.schedule);
@@ -143,6 +180,24 @@ export class ReplicaLog {
     return this.segments.map((s) => s.baseOffset);
   }
 
+  /** Each segment: base offset, end offset (exclusive), bytes (kafka-log-dirs / kafka-dump-log views). */
+  segmentViews(): Array<{ baseOffset: number; endOffset: number; bytes: number; path: string }> {
+    const out: Array<{ baseOffset: number; endOffset: number; bytes: number; path: string }> = [];
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const end = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.records.length;
+      out.push({ baseOffset: seg.baseOffset, endOffset: end, bytes: seg.bytes, path: seg.path });
+    }
+    return out;
+  }
+
+  /** The log's size in bytes (UnifiedLog.size: every segment's). */
+  sizeBytes(): number {
+    let n = 0;
+    for (const seg of this.segments) n += seg.bytes;
+    return n;
+  }
+
   get leo(): number {
     return this.records.length;
   }
@@ -151,8 +206,16 @@ export class ReplicaLog {
     return this.hwOffset;
   }
 
-  /** Sets the high watermark, which must lie within [0, LEO]. */
+  /**
+   * Sets the high watermark, which must lie within [0, LEO]; one below the log start is raised
+   * to it (UnifiedLog.updateHighWatermark: "if (newHighWatermark < logStartOffset)
+   * logStartOffset"), e.g. a follower told a new leader's lagging HW.
+   */
   setHw(hw: number): void {
+    if (hw < this.logStartOffset) {
+      codeProbe('hw-raised-to-log-start');
+      hw = this.logStartOffset;
+    }
     assert(
       hw >= 0 && hw <= this.records.length,
       'HW within [0, LEO] in {}: HW {}, LEO {}',
@@ -198,6 +261,9 @@ export class ReplicaLog {
         firstChecked++;
     }
     this.records.length = 0;
+    // The records below the first segment are gone (retention deleted them): holes.
+    if (loaded.length > 0) this.records.length = loaded[0].baseOffset;
+    total += this.records.length;
     this.segments = [];
     let cutAt = -1; // the offset where an invalid batch was found
     for (let s = 0; s < loaded.length && cutAt < 0; s++) {
@@ -211,7 +277,7 @@ export class ReplicaLog {
         cutAt = this.records.length;
         break;
       }
-      this.segments.push({ baseOffset: seg.baseOffset, path: seg.path, bytes: 0, firstAppendUs: -1 });
+      this.segments.push({ baseOffset: seg.baseOffset, path: seg.path, bytes: 0, firstAppendUs: -1, largestUs: this.nowUs() });
       const active = this.segments[this.segments.length - 1];
       let batchStart = this.records.length;
       for (let i = 0; i < seg.entries.length; i++) {
@@ -230,18 +296,36 @@ export class ReplicaLog {
       if (cutAt < 0 && checked && batchStart < this.records.length) cutAt = batchStart;
     }
     if (cutAt >= 0 && cutAt < this.records.length) codeProbe('log-recovery-partial-batch');
-    const validEnd = cutAt >= 0 ? cutAt : this.records.length;
-    if (validEnd < total) codeProbe('log-recovery-dropped-tail');
-    this.records.length = validEnd;
-    this.cutSegmentsTo(validEnd);
+    const cutEnd = cutAt >= 0 ? cutAt : this.records.length;
+    if (cutEnd < total) codeProbe('log-recovery-dropped-tail');
+    this.records.length = cutEnd;
+    this.cutSegmentsTo(cutEnd);
     // log.roll.ms counts from the active segment's first batch's timestamp; the model's records
     // carry none, so from the load.
     const active = this.segments[this.segments.length - 1];
     if (active !== undefined && active.bytes > 0) active.firstAppendUs = this.nowUs();
+    // LogLoader.load: log start = max(log-start-offset-checkpoint, first segment's base offset);
+    // recoverLog.deleteSegmentsIfLogStartGreaterThanLogEnd: a log ending below the checkpointed
+    // log start is deleted whole and starts again, empty, at it.
+    const checkpointed = info.logStartCheckpoint ?? 0;
+    const firstBase = this.segments[0]?.baseOffset ?? checkpointed;
+    let validEnd = cutAt >= 0 ? cutAt : this.records.length;
+    if (validEnd < checkpointed) {
+      codeProbe('log-recovery-below-log-start');
+      this.dropAllSegments();
+      this.records.length = checkpointed;
+      validEnd = checkpointed;
+      this.segments.push(this.newSegment(checkpointed));
+      this.disk.writeFile(this.segments[0].path, []);
+    }
+    // Announced once the HW is set, below.
+    this.logStartOffset = Math.max(checkpointed, firstBase);
 
     this.epochs.load();
     if (!info.cleanShutdown) {
-      const from = Math.min(loaded[firstChecked]?.baseOffset ?? info.recoveryPoint, info.recoveryPoint, validEnd);
+      const checkedFrom = Math.min(loaded[firstChecked]?.baseOffset ?? info.recoveryPoint, info.recoveryPoint, validEnd);
+      // Never below the first segment kept (a recovery point below it: the records are gone).
+      const from = Math.max(checkedFrom, this.segments[0]?.baseOffset ?? checkedFrom);
       this.epochs.truncateFromEnd(from);
       let latest = this.epochs.latestEpoch();
       for (let i = from; i < validEnd; i++) {
@@ -253,12 +337,46 @@ export class ReplicaLog {
       }
     }
     this.epochs.truncateFromEnd(validEnd);
-    this.producers.rebuild(this.records);
+    // The earliest epoch's start may not have been flushed before a hard failure (LogLoader.load).
+    this.epochs.truncateFromStart(this.logStartOffset);
+    this.producers.rebuild(this.records, this.logStartOffset);
     this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
+    if (this.recoveryPoint < this.logStartOffset) this.recoveryPoint = this.logStartOffset;
     this.unflushed = validEnd - this.recoveryPoint;
     if (info.hwCheckpoint > validEnd) codeProbe('log-recovery-hw-above-log-end');
-    this.setHw(Math.max(0, Math.min(info.hwCheckpoint, validEnd)));
+    // UnifiedLog.updateHighWatermark keeps the HW within [log start, LEO].
+    this.setHw(Math.max(this.logStartOffset, Math.min(info.hwCheckpoint, validEnd)));
+    const start = this.logStartOffset;
+    if (start !== 0) this.onLogStartMove?.({ from: 0, to: start, reason: 'recovery', hw: this.hwOffset, leo: validEnd });
     return validEnd < total ? validEnd : -1;
+  }
+
+  /** A fresh segment at `baseOffset` (LogSegment.open); the caller creates its file. */
+  private newSegment(baseOffset: number): Segment {
+    const now = this.nowUs();
+    return { baseOffset, path: `${this.dir}/${segmentFile(baseOffset)}`, bytes: 0, firstAppendUs: -1, largestUs: now };
+  }
+
+  /** Deletes every segment file (truncateFullyAndStartAt, a log ending below its start). */
+  private dropAllSegments(): void {
+    for (const f of segmentFiles(this.disk, this.dir)) this.disk.delete(f.path);
+    this.segments = [];
+  }
+
+  /**
+   * Sets the log start offset and tells the partition. Records below it stay in memory while
+   * their segment exists (Kafka keeps them on disk, unserved); a deleted segment's are blanked.
+   */
+  private setLogStart(offset: number, reason: LogStartReason): void {
+    const from = this.logStartOffset;
+    this.logStartOffset = offset;
+    if (from !== offset) this.onLogStartMove?.({ from, to: offset, reason, hw: this.hwOffset, leo: this.records.length });
+  }
+
+  /** Blanks the records of deleted segments, [from, to): nothing may read them again. */
+  private blank(from: number, to: number): void {
+    const recs = this.records;
+    for (let o = from; o < to; o++) recs[o] = HOLE;
   }
 
   /**
@@ -291,7 +409,7 @@ export class ReplicaLog {
   private segmentForAppend(bytes: number): Segment {
     let active = this.segments[this.segments.length - 1];
     if (active === undefined) {
-      active = { baseOffset: 0, path: `${this.dir}/${LOG_FILE}`, bytes: 0, firstAppendUs: -1 };
+      active = this.newSegment(this.records.length);
       this.segments.push(active);
       return active;
     }
@@ -311,7 +429,7 @@ export class ReplicaLog {
    */
   private roll(): Segment {
     const base = this.records.length;
-    const seg: Segment = { baseOffset: base, path: `${this.dir}/${segmentFile(base)}`, bytes: 0, firstAppendUs: -1 };
+    const seg = this.newSegment(base);
     this.disk.writeFile(seg.path, []); // LogSegment.open creates the file
     this.segments.push(seg);
     this.schedule(() => this.flushUpTo(base));
@@ -398,7 +516,7 @@ export class ReplicaLog {
       const r = records[i] as ModelRecord;
       const firstInBatch =
         i === 0
-          ? first === 0 || this.records[first - 1].lastInBatch
+          ? first === 0 || this.records[first - 1] === undefined || this.records[first - 1].lastInBatch
           : records[i - 1] === undefined || (records[i - 1] as ModelRecord).lastInBatch;
       bytes += recordBytes(r, firstInBatch);
     }
@@ -417,12 +535,120 @@ export class ReplicaLog {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
       }
-      const firstInBatch = this.records.length === 0 || this.records[this.records.length - 1].lastInBatch;
+      const prev = this.records[this.records.length - 1];
+      const firstInBatch = prev === undefined || prev.lastInBatch;
       this.records.push(r);
       this.appendTo(seg, r, recordBytes(r, firstInBatch));
     }
     this.producers.onRecords(this.records, first, first + n);
     this.maybeFlush(n);
+  }
+
+  // ===================================================================================
+  // The log start offset and retention
+
+  /**
+   * UnifiedLog.deleteOldSegments (LogManager.cleanupLogs every log.retention.check.interval.ms):
+   * the segments below the log start, then by retention.bytes, then by retention.ms. Returns
+   * how many segments went.
+   */
+  deleteOldSegments(): number {
+    let deleted = this.deleteWhile((_seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset);
+    if (this.retentionBytes >= 0) {
+      // deleteRetentionSizeBreachedSegments: the oldest segments while the log stays ≥ retention.bytes.
+      const size = this.sizeBytes();
+      let diff = size - this.retentionBytes;
+      if (size >= this.retentionBytes)
+        deleted += this.deleteWhile((seg) => {
+          if (diff - seg.bytes < 0) return false;
+          diff -= seg.bytes;
+          return true;
+        });
+    }
+    if (this.retentionUs >= 0) {
+      // deleteRetentionMsBreachedSegments: now - segment.largestTimestamp > retention.ms.
+      const now = this.nowUs();
+      deleted += this.deleteWhile((seg) => now - seg.largestUs > this.retentionUs);
+    }
+    return deleted;
+  }
+
+  /**
+   * UnifiedLog.deletableSegments + deleteSegments: the oldest segments while `predicate` holds,
+   * each wholly below the HW ("we don't delete segments with offsets at or beyond the high
+   * watermark to ensure that the log start offset can never exceed it"), never a last segment
+   * that is empty; deleting them all rolls a new active segment first. The log start moves to
+   * the first segment kept (maybeIncrementLogStartOffset, reason SegmentDeletion), then the
+   * files go (LocalLog.removeAndDeleteSegments with asyncDelete: renamed `.deleted` and removed
+   * file.delete.delay.ms later; the model removes them at once, which a reader cannot tell apart).
+   */
+  private deleteWhile(predicate: (seg: Segment, next: Segment | undefined) => boolean): number {
+    const segs = this.segments;
+    let n = 0;
+    while (n < segs.length) {
+      const seg = segs[n];
+      const next = n + 1 < segs.length ? segs[n + 1] : undefined;
+      const upperBound = next !== undefined ? next.baseOffset : this.records.length;
+      const lastAndEmpty = next === undefined && seg.bytes === 0;
+      if (!(this.hwOffset >= upperBound && predicate(seg, next)) || lastAndEmpty) break;
+      n++;
+    }
+    if (n === 0) return 0;
+    if (n === segs.length) {
+      codeProbe('retention-rolled-active-segment');
+      this.roll();
+    }
+    const gone = this.segments.splice(0, n);
+    const keptBase = this.segments[0].baseOffset;
+    codeProbe('retention-deleted-segment');
+    this.maybeIncrementLogStartOffset(keptBase, 'segment-deletion');
+    for (const seg of gone) this.disk.delete(seg.path);
+    this.blank(gone[0].baseOffset, keptBase);
+    return n;
+  }
+
+  /**
+   * UnifiedLog.maybeIncrementLogStartOffset: never past the HW (OffsetOutOfRangeException);
+   * a higher start trims the epoch cache from the start (truncateFromStart, flushed as its
+   * version flushes truncations) and moves the recovery point up to it (updateLogStartOffset).
+   * The producer state keeps its producers (onLogStartOffsetIncremented drops only
+   * unreplicated transactions): they leave by producer.id.expiration.ms.
+   * Returns true when the log start moved.
+   */
+  maybeIncrementLogStartOffset(offset: number, reason: LogStartReason): boolean {
+    if (offset > this.hwOffset) {
+      codeProbe('log-start-above-hw-refused');
+      return false;
+    }
+    if (offset <= this.logStartOffset) return false;
+    if (this.recoveryPoint < offset) this.recoveryPoint = offset;
+    this.unflushed = this.records.length - this.recoveryPoint;
+    this.setLogStart(offset, reason);
+    this.epochs.truncateFromStart(offset);
+    return true;
+  }
+
+  /**
+   * UnifiedLog.truncateFullyAndStartAt (AbstractFetcherThread.fetchOffsetAndTruncate, when the
+   * leader's log start is above this log's end): every segment goes, a new one starts at
+   * `offset`, the epoch cache and producer state are cleared, log start = HW = LEO = offset.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    codeProbe('log-truncated-fully');
+    const oldFirst = this.segments[0]?.baseOffset ?? this.records.length;
+    this.dropAllSegments();
+    this.blank(Math.min(oldFirst, offset), Math.min(this.records.length, offset));
+    this.records.length = offset;
+    const seg = this.newSegment(offset);
+    this.disk.writeFile(seg.path, []);
+    this.segments.push(seg);
+    this.epochs.clearAndFlush();
+    this.producers.rebuild(this.records, offset);
+    // LocalLog.updateLogEndOffset: the recovery point only comes down to the new end.
+    if (this.recoveryPoint > offset) this.recoveryPoint = offset;
+    this.unflushed = offset - this.recoveryPoint;
+    this.hwOffset = offset;
+    this.setLogStart(offset, 'truncate-fully');
   }
 
   /** Discards every record at offset ≥ `offset`; returns false when there was nothing to cut. */
@@ -445,14 +671,25 @@ export class ReplicaLog {
     }
     if (this.hw > offset) codeProbe('truncate-below-hw');
     if (offset === 0) codeProbe('truncate-to-empty-log');
+    // UnifiedLog.truncateTo: below the first segment, truncateFullyAndStartAt(target).
+    if (offset < (this.segments[0]?.baseOffset ?? 0)) {
+      this.truncateFullyAndStartAt(offset);
+      return true;
+    }
     this.records.length = offset;
     this.cutSegmentsTo(offset);
     this.epochs.truncateFromEnd(offset);
     if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
     if (this.recoveryPoint > offset) this.recoveryPoint = offset;
     this.unflushed = offset - this.recoveryPoint;
-    // UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload (the zoo variant keeps it).
-    if (!this.producers.keepOnTruncate) this.producers.rebuild(this.records);
+    // logStartOffset = min(targetOffset, logStartOffset).
+    if (offset < this.logStartOffset) codeProbe('truncate-below-log-start');
+    if (offset < this.logStartOffset) this.setLogStart(offset, 'truncate-below');
+    // UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload (the zoo variant keeps it):
+    // the latest snapshot at or below the target, then the log. The model keeps no snapshot
+    // files; what a snapshot would restore of the producers whose batches lie below the log
+    // start, the state in memory still holds.
+    if (!this.producers.keepOnTruncate) this.producers.reload(this.records, this.logStartOffset);
     return true;
   }
 
@@ -462,6 +699,7 @@ export class ReplicaLog {
    * must not mutate it.
    */
   read(from: number, maxRecords: number, maxEnd: number): ModelRecord[] {
+    assert(from >= this.logStartOffset, 'read at or above the log start in {}: from {}, log start {}', this.dir, from, this.logStartOffset);
     let end = from + maxRecords;
     if (end > maxEnd) end = maxEnd;
     if (end <= from) return EMPTY;
@@ -484,7 +722,9 @@ export class ReplicaLog {
   private appendTo(seg: Segment, r: ModelRecord, bytes: number): void {
     this.disk.append(seg.path, r, bytes);
     seg.bytes += bytes;
-    if (seg.firstAppendUs < 0) seg.firstAppendUs = this.nowUs();
+    const now = this.nowUs();
+    if (seg.firstAppendUs < 0) seg.firstAppendUs = now;
+    seg.largestUs = now;
   }
 
   private maybeFlush(appended: number): void {
@@ -495,6 +735,8 @@ export class ReplicaLog {
 }
 
 const EMPTY: ModelRecord[] = [];
+/** A deleted record's slot: the array stays dense, and nothing reads below the first segment. */
+const HOLE = undefined as unknown as ModelRecord;
 
 /** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header, with its CRC. */
 const BATCH_OVERHEAD_BYTES = 61;

@@ -123,6 +123,7 @@ function facts({ records, cache, ...over }: Partial<ReplicaFacts> & { records: F
     leaderEpoch: 1,
     hw: 0,
     leo: records.length,
+    logStartOffset: 0,
     records,
     epochCache: cache,
     maximalIsr: [],
