@@ -78,6 +78,8 @@ interface PollInfo {
   op: Operation;
   /** As recorded: values may be numbers; compare String(value). */
   records: readonly PollRecord[];
+  /** The offset the poll read from, when the history says (gregor's polls do). */
+  from: number | undefined;
 }
 
 interface Part {
@@ -218,7 +220,7 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
         else w.push(s);
       } else if (a.f === 'poll') {
         const p = partOf(a.topic, a.partition);
-        p.polls.push({ op, records: a.records });
+        p.polls.push({ op, records: a.records, from: a.from });
         for (const r of a.records) {
           p.anyRead.add(String(r[1]));
           if (op.outcome === 'ok') p.okRead.add(String(r[1]));
@@ -452,15 +454,20 @@ class LostWrites {
 
   /**
    * True (and set aside) when the send's offset lay below the log start retention had reached
-   * on the partition by the time a read went past it: `polls`' first ok poll returning an
-   * offset above it, else `fallbackUs`.
+   * on the partition by the time a read went across it: the first ok poll of `polls` that read
+   * from at or below the offset to past it (a consumer that jumped over it by an offset reset
+   * did not read across it); with no such poll, any time (retention deleted it before a reader
+   * came, or never: then it is not excused).
    */
-  deletedByRetention(s: SendInfo, offset: number | undefined, polls: readonly PollInfo[], fallbackUs: number): boolean {
+  deletedByRetention(s: SendInfo, offset: number | undefined, polls: readonly PollInfo[]): boolean {
     if (offset === undefined || !this.retention.any(this.p.key)) return false;
-    let readUs = fallbackUs;
+    let readUs = Number.POSITIVE_INFINITY;
     for (const q of polls) {
       if (q.op.outcome !== 'ok' || q.op.complete === undefined || q.op.complete.time >= readUs) continue;
-      if (q.records.some((r) => r[0] > offset)) readUs = q.op.complete.time;
+      const n = q.records.length;
+      if (n === 0) continue;
+      const from = q.from ?? q.records[0][0];
+      if (from <= offset && q.records[n - 1][0] > offset) readUs = q.op.complete.time;
     }
     const logStart = this.retention.boundAt(this.p.key, readUs);
     if (offset >= logStart) return false;
@@ -479,8 +486,8 @@ class LostWrites {
       kind: 'deleted-by-retention',
       explanation:
         `${d.length} committed send(s) to ${this.p.key} at offsets ${d[0].offset}–${d[d.length - 1].offset} were ` +
-        `never read: retention had deleted them (a replica's log start offset had reached ${top} by the time a ` +
-        `read went past them), which Kafka's durability promise allows.`,
+        `never read: retention had deleted them (a replica's log start offset had reached ${top} before any read ` +
+        `went across them), which Kafka's durability promise allows.`,
       topic: this.p.topic,
       partition: this.p.partition,
       offsets: [d[0].offset, d[d.length - 1].offset],
@@ -528,8 +535,7 @@ function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites): void
     if (!s.committed || p.okRead.has(s.value)) continue;
     const li = vo.lastIndex.get(s.value);
     if (li === undefined || li > bound) continue;
-    const fallbackUs = maxReader?.op.complete?.time ?? Number.POSITIVE_INFINITY;
-    if (lost.deletedByRetention(s, s.offset ?? vo.offsets[li], p.polls, fallbackUs)) continue;
+    if (lost.deletedByRetention(s, s.offset ?? vo.offsets[li], p.polls)) continue;
     const why = `no poll ever returned it although polls read past it up to offset ${vo.offsets[bound]}`;
     lost.report(s, why, maxReader?.op.invoke.index, [vo.offsets[li]]);
   }
@@ -561,8 +567,6 @@ function finalReadLostWriteCases(
   let end = 0;
   const reads = new Set(judged.flatMap((f) => f.ops));
   const finalPolls = p.polls.filter((q) => reads.has(q.op));
-  let finalEndUs = 0;
-  for (const op of reads) finalEndUs = Math.max(finalEndUs, op.complete?.time ?? 0);
   for (const q of p.polls) {
     if (q.op.outcome !== 'ok' || !reads.has(q.op)) continue;
     for (const [o, v] of q.records) {
@@ -585,7 +589,7 @@ function finalReadLostWriteCases(
     if (!s.committed || values.has(s.value)) continue;
     const first = vo.firstIndex.get(s.value);
     const at = s.offset ?? (first !== undefined ? vo.offsets[first] : undefined);
-    if (lost.deletedByRetention(s, at, finalPolls, finalEndUs)) continue;
+    if (lost.deletedByRetention(s, at, finalPolls)) continue;
     const overtaken = s.op.outcome === 'ok' && s.op.completePos < latestInvoke;
     if ((at !== undefined && at < end) || complete) lost.report(s, what, finalOp, at === undefined ? [] : [at]);
     else if (overtaken) {

@@ -33,7 +33,11 @@
 //                        (UnifiedLog.read → checkLogStartOffset: OFFSET_OUT_OF_RANGE).
 //   deleted-above-hw     retention never deletes a record at or above the HW (UnifiedLog
 //                        .deletableSegments: only segments whose end is at or below the HW).
-// The records, epoch cache and producer state are judged at and above the log start only.
+// The records, epoch cache and producer state are judged at and above the log start only; the
+// epoch cache at and above the highest log start the replica has shown in any incarnation (a
+// log start lost with a log-start checkpoint not yet written comes back below a cache already
+// trimmed from the start, as in Kafka: LeaderEpochFileCache.truncateFromStart is checkpointed,
+// log-start-offset-checkpoint only every log.flush.start.offset.checkpoint.interval.ms).
 //
 // Assumes: the driver calls onReplica after every change of a live replica and onTruncate at
 // every truncation (so a truncation followed by appends in one handler is re-checked from the
@@ -86,6 +90,8 @@ export class ReplicaInvariants {
 
   /** Each replica's log start offset, as its moves announced it. */
   private readonly logStarts = new Map<string, number>();
+  /** Each replica's highest log start offset over all its incarnations. */
+  private readonly highestLogStarts = new Map<string, number>();
 
   /** The replica's log start moved (the model's 'log-start' probe). */
   onLogStart(
@@ -95,7 +101,9 @@ export class ReplicaInvariants {
     move: { from: number; to: number; reason: string; hw: number; leo: number },
     timeUs: number,
   ): void {
-    this.logStarts.set(`${broker}/${topic}/${partition}`, move.to);
+    const key = `${broker}/${topic}/${partition}`;
+    this.logStarts.set(key, move.to);
+    if (move.to > (this.highestLogStarts.get(key) ?? 0)) this.highestLogStarts.set(key, move.to);
     const w: Where = { broker, topic, partition, timeUs };
     this.checkLogStartBounds(move.to, move.hw, move.leo, w);
     if (move.reason === 'segment-deletion') this.checkDeletedBelowHw(move.from, move.to, move.hw, w);
@@ -160,7 +168,7 @@ export class ReplicaInvariants {
     // (checkedLeo moves back) or a new leader epoch (a leader's cache entry): an HW-only change
     // has nothing for them to check.
     if (f.leo !== s.leo || s.checkedLeo < f.leo || f.leaderEpoch !== s.leaderEpoch) {
-      this.checkEpochCache(f, s, ctx);
+      this.checkEpochCache(f, s, ctx, Math.max(f.logStartOffset, this.highestLogStarts.get(key) ?? 0));
       this.checkProducers(f, s, ctx);
     }
     if (f.role === 'leader') this.noteLeaderHw(part, f.leaderEpoch, f.hw);
@@ -174,11 +182,11 @@ export class ReplicaInvariants {
     s.checkedLeo = f.leo;
   }
 
-  private checkEpochCache(f: ReplicaFacts, s: Seen, w: Where): void {
+  /** `start`: the lowest offset judged (see the module comment). */
+  private checkEpochCache(f: ReplicaFacts, s: Seen, w: Where, start: number): void {
     const cache = f.epochCache;
     const records = f.records;
     const leo = f.leo;
-    const start = f.logStartOffset;
     for (let i = 0; i < cache.length; i++) {
       const e = cache[i];
       const at = e.startOffset < leo && e.startOffset >= start ? records[e.startOffset] : undefined;
