@@ -141,8 +141,8 @@ export class ReplicaInvariants {
       'deleted-above-hw',
       w,
       [from, to, hw],
-      `broker ${w.broker} deleted offsets ${from}–${to - 1} of ${w.topic}/${w.partition} by retention with its HW at ` +
-        `${hw}: segments at or above the HW must never be deleted (UnifiedLog.deletableSegments).`,
+      `broker ${w.broker} deleted offsets ${from}–${to - 1} of ${w.topic}/${w.partition} by retention with its HW ` +
+        `at ${hw}: segments at or above the HW must never be deleted (UnifiedLog.deletableSegments).`,
     );
   }
 

@@ -56,7 +56,10 @@ export interface Judges {
    * Judge the client history. `finalReadComplete`: the run's final read marked the end of
    * every partition and read it back, so a committed record it does not hold is lost.
    */
-  checkHistory(history: History, opts?: { finalReadComplete?: boolean; retention?: readonly RetentionDeletion[] }): Verdict;
+  checkHistory(
+    history: History,
+    opts?: { finalReadComplete?: boolean; retention?: readonly RetentionDeletion[] },
+  ): Verdict;
   /** A fresh monitor per run; minInsyncReplicas is the configuration in force. */
   createMonitor(opts: { minInsyncReplicas?: number }): SnapshotMonitor;
 }

@@ -834,7 +834,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     const starts: OffsetEntry[] = [];
     for (const p of this.partitionList) {
       const first = p.log.segmentBaseOffsets()[0] ?? 0;
-      if (p.log.logStartOffset > first) starts.push({ topic: p.topic, partition: p.partition, offset: p.log.logStartOffset });
+      if (p.log.logStartOffset > first)
+        starts.push({ topic: p.topic, partition: p.partition, offset: p.log.logStartOffset });
     }
     if (starts.length > 0) codeProbe('log-start-checkpoint-written');
     writeCheckpointFile(this.ctx, LOG_START_FILE, starts);

@@ -674,6 +674,9 @@ const CODE_PROBES = {
   'log-start-above-hw-refused': {
     kafka: 'UnifiedLog.maybeIncrementLogStartOffset (OffsetOutOfRangeException above the HW)',
     description: 'A move of the log start past the HW was refused (a follower behind its leader’s log start).',
+    reachable:
+      "no: a follower takes its leader's log start from an answer served at or above it (else OFFSET_OUT_OF_RANGE), " +
+      "after setting its HW to min(the leader's HW, its LEO), both at or above that log start",
   },
   'log-truncated-fully': {
     kafka: 'UnifiedLog.truncateFullyAndStartAt',
@@ -682,6 +685,9 @@ const CODE_PROBES = {
   'truncate-below-log-start': {
     kafka: 'UnifiedLog.truncateTo (logStartOffset = min(targetOffset, logStartOffset))',
     description: 'A truncation cut below the log start offset (inside the first segment) and brought it down.',
+    reachable:
+      'rarely (no seed in 2,000): a follower whose log start followed its leader into a segment must then ' +
+      'truncate below its own HW, which needs a run beyond the promise (power losses, the last leader elected)',
   },
   'epoch-cache-truncated-from-start': {
     kafka: 'LeaderEpochFileCache.truncateFromStart',
@@ -690,6 +696,9 @@ const CODE_PROBES = {
   'log-recovery-below-log-start': {
     kafka: 'LogLoader.recoverLog (deleteSegmentsIfLogStartGreaterThanLogEnd)',
     description: 'Recovery found the log ending below the checkpointed log start: deleted whole, restarted at it.',
+    reachable:
+      'rarely (no seed in 2,000): the log-start checkpoint must be durable while the segment at that offset ' +
+      'is not (a power loss right after a roll and before the journal commits the new file)',
   },
   'fetch-below-log-start': {
     kafka: 'UnifiedLog.read (checkLogStartOffset)',

@@ -154,8 +154,7 @@ export class Partition {
     this.timerTag = { type: 'partition-timer', topic, partition };
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
     log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
-    log.onLogStartMove = (m) =>
-      host.emit({ kind: 'log-start', broker: host.brokerId, topic, partition, ...m });
+    log.onLogStartMove = (m) => host.emit({ kind: 'log-start', broker: host.brokerId, topic, partition, ...m });
   }
 
   /** LogManager.cleanupLogs for this replica's log (UnifiedLog.deleteOldSegments); leaders and followers alike. */
@@ -957,7 +956,10 @@ export class Partition {
     this.log.setHw(leaderHw < leo ? leaderHw : leo);
     // ReplicaFetcherThread.processPartitionData: log.maybeIncrementLogStartOffset(leader's
     // log start, LeaderOffsetIncremented), after the HW.
-    if (resp.logStartOffset > this.log.logStartOffset && this.log.maybeIncrementLogStartOffset(resp.logStartOffset, 'leader-log-start'))
+    if (
+      resp.logStartOffset > this.log.logStartOffset &&
+      this.log.maybeIncrementLogStartOffset(resp.logStartOffset, 'leader-log-start')
+    )
       codeProbe('follower-log-start-from-leader');
     // No divergence in this answer: the variants' one-shot truncation step is over.
     f.truncationDone = true;

@@ -212,7 +212,7 @@ export class ReplicaLog {
    * logStartOffset"), e.g. a follower told a new leader's lagging HW.
    */
   setHw(hw: number): void {
-    if (hw < this.logStartOffset) {
+    if (hw >= 0 && hw < this.logStartOffset) {
       codeProbe('hw-raised-to-log-start');
       hw = this.logStartOffset;
     }
@@ -277,7 +277,13 @@ export class ReplicaLog {
         cutAt = this.records.length;
         break;
       }
-      this.segments.push({ baseOffset: seg.baseOffset, path: seg.path, bytes: 0, firstAppendUs: -1, largestUs: this.nowUs() });
+      this.segments.push({
+        baseOffset: seg.baseOffset,
+        path: seg.path,
+        bytes: 0,
+        firstAppendUs: -1,
+        largestUs: this.nowUs(),
+      });
       const active = this.segments[this.segments.length - 1];
       let batchStart = this.records.length;
       for (let i = 0; i < seg.entries.length; i++) {
@@ -304,37 +310,16 @@ export class ReplicaLog {
     // carry none, so from the load.
     const active = this.segments[this.segments.length - 1];
     if (active !== undefined && active.bytes > 0) active.firstAppendUs = this.nowUs();
-    // LogLoader.load: log start = max(log-start-offset-checkpoint, first segment's base offset);
-    // recoverLog.deleteSegmentsIfLogStartGreaterThanLogEnd: a log ending below the checkpointed
-    // log start is deleted whole and starts again, empty, at it.
-    const checkpointed = info.logStartCheckpoint ?? 0;
-    const firstBase = this.segments[0]?.baseOffset ?? checkpointed;
-    let validEnd = cutAt >= 0 ? cutAt : this.records.length;
-    if (validEnd < checkpointed) {
-      codeProbe('log-recovery-below-log-start');
-      this.dropAllSegments();
-      this.records.length = checkpointed;
-      validEnd = checkpointed;
-      this.segments.push(this.newSegment(checkpointed));
-      this.disk.writeFile(this.segments[0].path, []);
-    }
-    // Announced once the HW is set, below.
-    this.logStartOffset = Math.max(checkpointed, firstBase);
-
+    const validEnd = this.loadLogStart(info.logStartCheckpoint ?? 0, cutEnd);
     this.epochs.load();
     if (!info.cleanShutdown) {
-      const checkedFrom = Math.min(loaded[firstChecked]?.baseOffset ?? info.recoveryPoint, info.recoveryPoint, validEnd);
+      const checkedFrom = Math.min(
+        loaded[firstChecked]?.baseOffset ?? info.recoveryPoint,
+        info.recoveryPoint,
+        validEnd,
+      );
       // Never below the first segment kept (a recovery point below it: the records are gone).
-      const from = Math.max(checkedFrom, this.segments[0]?.baseOffset ?? checkedFrom);
-      this.epochs.truncateFromEnd(from);
-      let latest = this.epochs.latestEpoch();
-      for (let i = from; i < validEnd; i++) {
-        const r = this.records[i];
-        if (r.epoch !== latest) {
-          this.epochs.assign(r.epoch, r.offset);
-          latest = r.epoch;
-        }
-      }
+      this.reassignEpochs(Math.max(checkedFrom, this.segments[0]?.baseOffset ?? checkedFrom), validEnd);
     }
     this.epochs.truncateFromEnd(validEnd);
     // The earliest epoch's start may not have been flushed before a hard failure (LogLoader.load).
@@ -347,8 +332,43 @@ export class ReplicaLog {
     // UnifiedLog.updateHighWatermark keeps the HW within [log start, LEO].
     this.setHw(Math.max(this.logStartOffset, Math.min(info.hwCheckpoint, validEnd)));
     const start = this.logStartOffset;
-    if (start !== 0) this.onLogStartMove?.({ from: 0, to: start, reason: 'recovery', hw: this.hwOffset, leo: validEnd });
+    if (start !== 0)
+      this.onLogStartMove?.({ from: 0, to: start, reason: 'recovery', hw: this.hwOffset, leo: validEnd });
     return validEnd < total ? validEnd : -1;
+  }
+
+  /**
+   * LogLoader.load: log start = max(log-start-offset-checkpoint, first segment's base offset)
+   * (announced by recover once the HW is set); recoverLog.deleteSegmentsIfLogStartGreaterThanLogEnd:
+   * a log ending below the checkpointed log start is deleted whole and starts again, empty, at
+   * it. Returns the log end.
+   */
+  private loadLogStart(checkpointed: number, end: number): number {
+    const firstBase = this.segments[0]?.baseOffset ?? checkpointed;
+    let validEnd = end;
+    if (validEnd < checkpointed) {
+      codeProbe('log-recovery-below-log-start');
+      this.dropAllSegments();
+      this.records.length = checkpointed;
+      validEnd = checkpointed;
+      this.segments.push(this.newSegment(checkpointed));
+      this.disk.writeFile(this.segments[0].path, []);
+    }
+    this.logStartOffset = Math.max(checkpointed, firstBase);
+    return validEnd;
+  }
+
+  /** LogSegment.recover's leaderEpochCache.assign for each batch re-validated, [from, end). */
+  private reassignEpochs(from: number, end: number): void {
+    this.epochs.truncateFromEnd(from);
+    let latest = this.epochs.latestEpoch();
+    for (let i = from; i < end; i++) {
+      const r = this.records[i];
+      if (r.epoch !== latest) {
+        this.epochs.assign(r.epoch, r.offset);
+        latest = r.epoch;
+      }
+    }
   }
 
   /** A fresh segment at `baseOffset` (LogSegment.open); the caller creates its file. */
@@ -370,7 +390,8 @@ export class ReplicaLog {
   private setLogStart(offset: number, reason: LogStartReason): void {
     const from = this.logStartOffset;
     this.logStartOffset = offset;
-    if (from !== offset) this.onLogStartMove?.({ from, to: offset, reason, hw: this.hwOffset, leo: this.records.length });
+    if (from !== offset)
+      this.onLogStartMove?.({ from, to: offset, reason, hw: this.hwOffset, leo: this.records.length });
   }
 
   /** Blanks the records of deleted segments, [from, to): nothing may read them again. */
@@ -699,7 +720,13 @@ export class ReplicaLog {
    * must not mutate it.
    */
   read(from: number, maxRecords: number, maxEnd: number): ModelRecord[] {
-    assert(from >= this.logStartOffset, 'read at or above the log start in {}: from {}, log start {}', this.dir, from, this.logStartOffset);
+    assert(
+      from >= this.logStartOffset,
+      'read at or above the log start in {}: from {}, log start {}',
+      this.dir,
+      from,
+      this.logStartOffset,
+    );
     let end = from + maxRecords;
     if (end > maxEnd) end = maxEnd;
     if (end <= from) return EMPTY;

@@ -11,7 +11,8 @@ const errors = (v: Verdict) => [...new Set(v.anomalies.filter((a) => !a.informat
 const deletedAt = (logStartOffset: number, timeUs: number) => [{ topic: 't', partition: 0, logStartOffset, timeUs }];
 
 /** a@0..e@4 acknowledged; events are 10 µs apart (HistoryBuilder). */
-const sends = () => new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).send(1, 'd', 3).send(1, 'e', 4);
+const sends = () =>
+  new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1).send(1, 'c', 2).send(1, 'd', 3).send(1, 'e', 4);
 
 describe('records deleted by retention', () => {
   it('the final read from the log start: the records below it are deleted, not lost', () => {
@@ -29,10 +30,13 @@ describe('records deleted by retention', () => {
 
   it('a real loss above the deleted range is still lost', () => {
     // Retention deleted [0, 2); c@2 is missing from a read that went from 2 to 4.
-    const h = sends().assign(9, 0).reset(9, 2, 'earliest').poll(9, 2, [
-      [3, 'd'],
-      [4, 'e'],
-    ]);
+    const h = sends()
+      .assign(9, 0)
+      .reset(9, 2, 'earliest')
+      .poll(9, 2, [
+        [3, 'd'],
+        [4, 'e'],
+      ]);
     const v = checkKafka(h.events, { finalReadComplete: true, retention: deletedAt(2, 100) });
     expect(errors(v)).toContain('lost-write');
     expect(v.anomalies.find((a) => a.kind === 'lost-write')!.values).toEqual(['c']);
@@ -62,7 +66,7 @@ describe('records deleted by retention', () => {
     expect(errors(checkKafka(h.events, { finalReadComplete: true, retention: other }))).toEqual(['lost-write']);
   });
 
-  it("a consumer's reset past a deleted position: no poll-skip for the deleted values; latest's own skip informational", () => {
+  it("a reset past a deleted position: no poll-skip for the deleted values; latest's own skip informational", () => {
     // Process 5 read a, b; retention deleted [0, 3) at time 0; its fetch from 2 was out of range.
     const earliest = sends().pollValues(5, 0, ['a', 'b']).reset(5, 3, 'earliest').pollValues(5, 3, ['d', 'e']);
     expect(errors(checkKafka(earliest.events))).toEqual(['lost-write', 'poll-skip']); // without the deletion

@@ -92,7 +92,18 @@ describe('retention', () => {
     expect([log.logStartOffset, log.hw, log.leo]).toEqual([10, 10, 10]);
     expect(segmentFiles(disk, 't-0').map((f) => f.baseOffset)).toEqual([10]);
     expect(log.epochs.entries).toEqual([]);
-    log.appendAsFollower([{ offset: 10, epoch: 4, producerId: -1, sequence: -1, key: null, value: 'x', producerEpoch: -1, lastInBatch: true } as never]);
+    log.appendAsFollower([
+      {
+        offset: 10,
+        epoch: 4,
+        producerId: -1,
+        sequence: -1,
+        key: null,
+        value: 'x',
+        producerEpoch: -1,
+        lastInBatch: true,
+      } as never,
+    ]);
     expect(log.leo).toBe(11);
     expect(log.epochs.entries).toEqual([{ epoch: 4, startOffset: 10 }]);
   });
