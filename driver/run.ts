@@ -348,6 +348,9 @@ class SeedRun {
       this.timeline.push({ t: this.sim.now(), ...shown });
     } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });
+    } else if (this.wantTrace && ev.kind === 'log-start') {
+      const { hw: _hw, leo: _leo, ...shown } = ev;
+      this.timeline.push({ t: this.sim.now(), ...shown });
     }
   }
 

@@ -36,6 +36,8 @@ export interface KafkaCluster {
   describe(): string;
   /** `kafka-dump-log.sh` view of one replica: offset, leader epoch, value. */
   dumpLog(broker: number, topic: string, partition: number): string;
+  /** `kafka-log-dirs.sh --describe` of one replica, per segment: size, offsets, fsynced / written back / dirty. */
+  describeSegments(broker: number, topic: string, partition: number): string;
   snapshot(): ClusterSnapshot;
   /** One running broker's replica state, live (per-replica invariants at each change); undefined when none. */
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined;

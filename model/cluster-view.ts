@@ -33,6 +33,11 @@ import type { PartitionState } from './internal-protocol.ts';
 import { readSegments, segmentFile, segmentFiles, type ModelRecord } from './replica-log.ts';
 import { topicIdOf } from './topic-id.ts';
 
+/** `first–last` of [from, to), or `none`. */
+function rangeText(from: number, to: number): string {
+  return to > from ? `${from}–${to - 1}` : 'none';
+}
+
 export class ClusterView {
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
@@ -85,13 +90,50 @@ export class ClusterView {
     return lines.join('\n');
   }
 
+  /**
+   * `kafka-log-dirs.sh --describe` for one replica, one line per segment as
+   * `kafka-dump-log.sh` sizes them: base offset, size, the offsets it holds, and which of them
+   * are fsynced (below the recovery point), written back by the kernel, or dirty in the page
+   * cache. A broker that is down shows its segment files as its disk holds them.
+   */
+  describeSegments(broker: number, topic: string, partition: number): string {
+    const dir = `${topic}-${partition}`;
+    const p = this.sim.isUp(broker) ? brokerOn(this.sim, broker)?.partition(topic, partition) : undefined;
+    if (p === undefined) {
+      const disk = this.sim.disk(broker);
+      const files = segmentFiles(disk, dir);
+      const lines = [`${dir} on broker ${broker} (down): ${files.length} segment file(s) on disk`];
+      for (const f of files) {
+        const n = disk.length(f.path);
+        lines.push(
+          `  ${f.path}  offsets ${rangeText(f.baseOffset, f.baseOffset + n)}  on disk ${disk.durableLength(f.path)}`,
+        );
+      }
+      return lines.join('\n');
+    }
+    const log = p.log;
+    const lines = [
+      `${dir} on broker ${broker}: logStartOffset ${log.logStartOffset}  size ${log.sizeBytes()} bytes  ` +
+        `recoveryPoint ${log.recoveryPoint}  HW ${log.hw}  LEO ${log.leo}`,
+    ];
+    for (const s of log.segmentViews()) {
+      lines.push(
+        `  ${s.path}  baseOffset ${s.baseOffset}  size ${s.bytes} bytes  offsets ${rangeText(s.baseOffset, s.endOffset)}  ` +
+          `fsynced ${rangeText(s.baseOffset, s.fsyncedEnd)}  written back ${rangeText(s.fsyncedEnd, s.writtenBackEnd)}  ` +
+          `dirty ${rangeText(s.writtenBackEnd, s.endOffset)}`,
+      );
+    }
+    return lines.join('\n');
+  }
+
   dumpLog(broker: number, topic: string, partition: number): string {
     const r = this.replicaSnapshot(broker, topic, partition);
     // One `Dumping` header per segment file, as kafka-dump-log.sh --files prints for each.
     const dir = `${topic}-${partition}`;
     const bases = segmentFiles(this.sim.disk(broker), dir).map((f) => f.baseOffset);
     const state =
-      `on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ${r.leaderEpoch}, ` + `LEO ${r.leo}, HW ${r.hw})`;
+      `on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ${r.leaderEpoch}, ` +
+      `log start ${r.logStartOffset}, LEO ${r.leo}, HW ${r.hw})`;
     const lines: string[] = [`Dumping ${dir}/${segmentFile(bases[0] ?? 0)} ${state}`];
     const recs = r.records as readonly ModelRecord[];
     let start = 0;

@@ -85,6 +85,17 @@ interface Segment {
   largestUs: number;
 }
 
+/** One segment of a live log (ReplicaLog.segmentViews). */
+export interface SegmentView {
+  readonly path: string;
+  readonly baseOffset: number;
+  /** Exclusive: the next segment's base offset, or the LEO. */
+  readonly endOffset: number;
+  readonly bytes: number;
+  readonly fsyncedEnd: number;
+  readonly writtenBackEnd: number;
+}
+
 /** What the broker gives a log: its settings, the clock and the scheduler. */
 export interface LogOptions {
   /** log.segment.bytes (default 1 GiB). */
@@ -180,13 +191,28 @@ export class ReplicaLog {
     return this.segments.map((s) => s.baseOffset);
   }
 
-  /** Each segment: base offset, end offset (exclusive), bytes (kafka-log-dirs / kafka-dump-log views). */
-  segmentViews(): Array<{ baseOffset: number; endOffset: number; bytes: number; path: string }> {
-    const out: Array<{ baseOffset: number; endOffset: number; bytes: number; path: string }> = [];
+  /**
+   * Each segment as kafka-dump-log / kafka-log-dirs would show it, with where its records are:
+   * [baseOffset, fsyncedEnd) fsynced by Kafka (below the recovery point), [fsyncedEnd,
+   * writtenBackEnd) on disk by the kernel's writeback, [writtenBackEnd, endOffset) dirty in the
+   * page cache (lost at a power loss).
+   */
+  segmentViews(): SegmentView[] {
+    const out: SegmentView[] = [];
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i];
       const end = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.records.length;
-      out.push({ baseOffset: seg.baseOffset, endOffset: end, bytes: seg.bytes, path: seg.path });
+      const clamp = (o: number) => Math.max(seg.baseOffset, Math.min(o, end));
+      const fsyncedEnd = clamp(this.recoveryPoint);
+      const writtenBackEnd = Math.max(fsyncedEnd, clamp(seg.baseOffset + this.disk.durableLength(seg.path)));
+      out.push({
+        path: seg.path,
+        baseOffset: seg.baseOffset,
+        endOffset: end,
+        bytes: seg.bytes,
+        fsyncedEnd,
+        writtenBackEnd,
+      });
     }
     return out;
   }

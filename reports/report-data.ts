@@ -560,8 +560,9 @@ const TIMELINE_COLUMNS: {
     d.faultEv.id.push(e.id);
     d.faultEv.start.push(e.phase === 'start' ? 1 : 0);
   },
-  // Appends are carried by batches/verVal (replica-logs.ts).
+  // Appends are carried by batches/verVal (replica-logs.ts), log start moves as their cuts.
   append: () => undefined,
+  'log-start': () => undefined,
 };
 
 const pushTimelineEvent: TimelineSink = (e, ...rest) => (TIMELINE_COLUMNS[e.kind] as TimelineSink)(e, ...rest);

@@ -209,6 +209,7 @@ class ClusterStory {
       case 'truncate':
         return this.onTruncate(e);
       case 'quorum':
+      case 'log-start':
         return;
       default: {
         const never: never = e;

@@ -357,6 +357,7 @@ export class RecordStory {
       case 'truncate':
         return this.onTruncate(e);
       case 'quorum':
+      case 'log-start':
         return;
       default: {
         const never: never = e;
