@@ -232,6 +232,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     ctx.setTimer(initialUs, 'log-retention');
     ctx.setTimer(initialUs, 'recovery-point-checkpoint');
     ctx.setTimer(initialUs, 'log-start-checkpoint');
+    // UnifiedLog's PeriodicProducerExpirationCheck: every producer.id.expiration.check.interval.ms.
+    ctx.setTimer(producerExpirationCheckUs(this.config), 'producer-expiration');
   }
 
   // =====================================================================================
@@ -464,6 +466,14 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
             'recovery-point-checkpoint',
           );
           return;
+        case 'producer-expiration': {
+          const now = this.ctx.now();
+          const expirationUs = (this.config['producer.id.expiration.ms'] ?? 86_400_000) * 1000;
+          for (const p of this.partitionList)
+            if (p.log.producers.removeExpired(now, expirationUs) > 0) codeProbe('producer-ids-expired');
+          this.ctx.setTimer(producerExpirationCheckUs(this.config), 'producer-expiration');
+          return;
+        }
         case 'log-start-checkpoint':
           this.writeLogStartCheckpoint();
           this.ctx.setTimer(
@@ -550,6 +560,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   /** Clean shutdown: flush every log, write the checkpoints and the clean-shutdown marker. */
   onShutdown(): void {
     for (const p of this.partitionList) p.log.flush();
+    // UnifiedLog.close: a producer-state snapshot at the log end.
+    for (const p of this.partitionList) p.log.snapshotOnClose();
     // ReplicaManager.shutdown checkpoints the HWs; LogManager.shutdown the recovery points and log starts.
     this.writeHwCheckpoint();
     this.writeRecoveryPointCheckpoint();
@@ -896,6 +908,11 @@ function writeCheckpointFile(ctx: ModelContext, path: string, entries: OffsetEnt
   ctx.disk.fsync(tmp);
   ctx.disk.rename(tmp, path);
   ctx.disk.fsyncDir('.');
+}
+
+/** producer.id.expiration.check.interval.ms in µs (TransactionLogConfigs default 10 min). */
+function producerExpirationCheckUs(config: KafkaConfig): number {
+  return (config['producer.id.expiration.check.interval.ms'] ?? 600_000) * 1000;
 }
 
 /** LogManager's initial task delay: log.initial.task.delay.ms from 3.8, else InitialTaskDelayMs (30 s). */

@@ -716,6 +716,18 @@ const CODE_PROBES = {
     kafka: 'UnifiedLog.updateHighWatermark (a HW below the log start offset becomes the log start)',
     description: "A replica's new HW (a follower told a new leader's lagging HW) was below its log start: raised.",
   },
+  'producer-state-from-snapshot': {
+    kafka: 'UnifiedLog.rebuildProducerState → ProducerStateManager.truncateAndReload (loadFromSnapshot)',
+    description: 'Recovery loaded the producer state from a snapshot and replayed the log after it.',
+  },
+  'producer-snapshot-corrupt': {
+    kafka: 'ProducerStateManager.readSnapshot (CorruptSnapshotException: the file is deleted)',
+    description: 'Recovery found a producer-state snapshot cut by a power loss, deleted it and tried an older one.',
+  },
+  'producer-ids-expired': {
+    kafka: 'ProducerStateManager.removeExpiredProducers (producer.id.expiration.ms)',
+    description: 'Producers idle for producer.id.expiration.ms left a replica’s idempotence state.',
+  },
   'log-start-checkpoint-written': {
     kafka: 'LogManager.checkpointLogStartOffsets',
     description: 'The broker wrote log-start-offset-checkpoint with a log start above its first segment.',

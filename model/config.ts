@@ -46,6 +46,10 @@ export interface KafkaConfig {
   'log.flush.start.offset.checkpoint.interval.ms'?: number;
   /** log.initial.task.delay.ms (3.8+; default 30000): LogManager's periodic tasks start after it. */
   'log.initial.task.delay.ms'?: number;
+  /** producer.id.expiration.ms: an idle producer id leaves the idempotence state (default 86400000). */
+  'producer.id.expiration.ms'?: number;
+  /** producer.id.expiration.check.interval.ms (internal; default 600000). */
+  'producer.id.expiration.check.interval.ms'?: number;
   /** Consumer: how long a fetch waits at the leader for data. */
   'fetch.max.wait.ms': number;
   /** Consumer: records per poll at most. */

@@ -12,6 +12,14 @@
 //   (LocalLog.flush), and moves the recovery point there. `log.flush.interval.messages` (null
 //   = never) and a clean shutdown flush everything.
 // - `leader-epoch-checkpoint`: see epoch-cache.ts.
+// - producer-state snapshots `<offset, 20 digits>.snapshot` (ProducerStateManager.takeSnapshot):
+//   one at each roll, at the new segment's base offset, written to the page cache and fsynced
+//   by the roll's flush task (UnifiedLog.roll → flushProducerStateSnapshot), and one at a clean
+//   shutdown at the LEO, fsynced (UnifiedLog.close). Recovery loads the latest readable one at or
+//   below the recovered log end and replays the log from there (UnifiedLog.rebuildProducerState
+//   → ProducerStateManager.truncateAndReload); snapshots above a truncation point or of
+//   deleted segments are deleted (deleteProducerSnapshots), before the segment files, so the
+//   journal never keeps a snapshot whose log it has cut.
 // The broker keeps the per-broker files `replication-offset-checkpoint` (HW),
 // `recovery-point-offset-checkpoint` and `.kafka_cleanshutdown` (see broker.ts).
 //
@@ -51,6 +59,11 @@ export interface ModelRecord extends LogRecord {
 /** The file of the segment starting at `baseOffset` (LogFileUtils.logFile: 20 digits, `.log`). */
 export function segmentFile(baseOffset: number): string {
   return `${String(baseOffset).padStart(20, '0')}.log`;
+}
+
+/** The producer-state snapshot taken at `offset` (LogFileUtils.producerSnapshotFile). */
+function snapshotFile(dir: string, offset: number): string {
+  return `${dir}/${String(offset).padStart(20, '0')}.snapshot`;
 }
 
 /** The segment files of a partition directory, in offset order, with their base offsets. */
@@ -184,6 +197,57 @@ export class ReplicaLog {
     this.nowUs = options.nowUs ?? (() => 0);
     this.schedule = options.schedule ?? ((task) => task());
     this.epochs = new LeaderEpochCache(disk, dir, options.truncationFlush, options.schedule);
+    this.producers.nowUs = this.nowUs;
+  }
+
+  /** The producer-state snapshot files, oldest first, with their offsets. */
+  private snapshotFiles(): Array<{ path: string; offset: number }> {
+    const out: Array<{ path: string; offset: number }> = [];
+    for (const path of this.disk.list(`${this.dir}/`)) {
+      const name = path.slice(this.dir.length + 1);
+      if (/^\d{20}\.snapshot$/.test(name)) out.push({ path, offset: Number(name.slice(0, 20)) });
+    }
+    return out;
+  }
+
+  /** ProducerStateManager.takeSnapshot at `offset` (the LEO); fsynced at once with `sync`. */
+  private takeSnapshot(offset: number, sync: boolean): string {
+    const path = snapshotFile(this.dir, offset);
+    this.disk.writeFile(path, this.producers.snapshot());
+    if (sync) this.disk.fsync(path);
+    return path;
+  }
+
+  /** Deletes the snapshots `which` selects (deleteProducerSnapshots, truncateAndReload). */
+  private deleteSnapshots(which: (offset: number) => boolean): void {
+    for (const s of this.snapshotFiles()) if (which(s.offset)) this.disk.delete(s.path);
+  }
+
+  /** A clean shutdown's snapshot at the LEO (UnifiedLog.close → takeSnapshot). */
+  snapshotOnClose(): void {
+    this.takeSnapshot(this.records.length, true);
+  }
+
+  /**
+   * UnifiedLog.rebuildProducerState at load: snapshots above the log end go; the latest
+   * readable one at or below it (a corrupt one is deleted: CorruptSnapshotException) is loaded
+   * and the log replayed from max(its offset, the log start); none: the log from the log start.
+   */
+  private loadProducerState(end: number): void {
+    this.deleteSnapshots((o) => o > end);
+    const snaps = this.snapshotFiles();
+    for (let i = snaps.length - 1; i >= 0; i--) {
+      const entries = this.disk.read(snaps[i].path);
+      if (entries.some(isTorn)) {
+        codeProbe('producer-snapshot-corrupt');
+        this.disk.delete(snaps[i].path);
+        continue;
+      }
+      codeProbe('producer-state-from-snapshot');
+      this.producers.loadSnapshot(entries, this.records, Math.max(snaps[i].offset, this.logStartOffset));
+      return;
+    }
+    this.producers.rebuild(this.records, this.logStartOffset);
   }
 
   /** The segments' base offsets, oldest first (kafka-dump-log shows one file each). */
@@ -350,7 +414,7 @@ export class ReplicaLog {
     this.epochs.truncateFromEnd(validEnd);
     // The earliest epoch's start may not have been flushed before a hard failure (LogLoader.load).
     this.epochs.truncateFromStart(this.logStartOffset);
-    this.producers.rebuild(this.records, this.logStartOffset);
+    this.loadProducerState(validEnd);
     this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
     if (this.recoveryPoint < this.logStartOffset) this.recoveryPoint = this.logStartOffset;
     this.unflushed = validEnd - this.recoveryPoint;
@@ -479,7 +543,12 @@ export class ReplicaLog {
     const seg = this.newSegment(base);
     this.disk.writeFile(seg.path, []); // LogSegment.open creates the file
     this.segments.push(seg);
-    this.schedule(() => this.flushUpTo(base));
+    const snapshot = this.takeSnapshot(base, false);
+    this.schedule(() => {
+      // flushProducerStateSnapshot (Utils.flushFileIfExists), then the segments.
+      if (this.disk.exists(snapshot)) this.disk.fsync(snapshot);
+      this.flushUpTo(base);
+    });
     return seg;
   }
 
@@ -649,6 +718,8 @@ export class ReplicaLog {
     const keptBase = this.segments[0].baseOffset;
     codeProbe('retention-deleted-segment');
     this.maybeIncrementLogStartOffset(keptBase, 'segment-deletion');
+    const goneBases = new Set(gone.map((g) => g.baseOffset));
+    this.deleteSnapshots((o) => goneBases.has(o));
     for (const seg of gone) this.disk.delete(seg.path);
     this.blank(gone[0].baseOffset, keptBase);
     return n;
@@ -683,6 +754,7 @@ export class ReplicaLog {
   truncateFullyAndStartAt(offset: number): void {
     codeProbe('log-truncated-fully');
     const oldFirst = this.segments[0]?.baseOffset ?? this.records.length;
+    this.deleteSnapshots(() => true);
     this.dropAllSegments();
     this.blank(Math.min(oldFirst, offset), Math.min(this.records.length, offset));
     this.records.length = offset;
@@ -723,6 +795,7 @@ export class ReplicaLog {
       this.truncateFullyAndStartAt(offset);
       return true;
     }
+    this.deleteSnapshots((o) => o > offset);
     this.records.length = offset;
     this.cutSegmentsTo(offset);
     this.epochs.truncateFromEnd(offset);

@@ -125,3 +125,45 @@ describe('retention', () => {
     expect(segmentFiles(disk, 't-0').map((f) => f.baseOffset)).toEqual([9]);
   });
 });
+
+describe('producer-state snapshots and expiration', () => {
+  const idem = (log: ReplicaLog, value: string, seq: number) =>
+    log.appendAsLeader([{ key: null, value }], 1, 7, 0, seq);
+  const snapshots = (disk: SimDisk) => disk.list('t-0/').filter((p) => p.endsWith('.snapshot'));
+
+  it('a snapshot at each roll; recovery keeps a producer whose batches retention deleted', () => {
+    const disk = new SimDisk();
+    const first = setup({ segmentBytes: 200, retentionBytes: 0, disk });
+    idem(first.log, 'a', 0);
+    idem(first.log, 'b', 1);
+    one(first.log, 'c'); // rolls at 2: a snapshot holding producer 7 (last sequence 1)
+    one(first.log, 'd');
+    one(first.log, 'e'); // rolls at 4
+    expect(snapshots(disk)).toEqual(['t-0/00000000000000000002.snapshot', 't-0/00000000000000000004.snapshot']);
+    first.log.setHw(4);
+    first.log.deleteOldSegments(); // [0,2) and [2,4) go, with the snapshot at 2
+    expect(first.log.logStartOffset).toBe(4);
+    expect(snapshots(disk)).toEqual(['t-0/00000000000000000004.snapshot']);
+    const again = setup({ disk });
+    again.log.recover({ cleanShutdown: false, recoveryPoint: 0, hwCheckpoint: 5 });
+    // From the snapshot at 4: producer 7's next sequence is 2, a retry of 1 is a duplicate.
+    expect(again.log.producers.check(7, 0, 1, 1).kind).toBe('duplicate');
+    expect(again.log.producers.check(7, 0, 3, 3)).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    // Without the snapshot the log alone (from 4) knows nothing of producer 7: any sequence goes.
+    disk.delete('t-0/00000000000000000004.snapshot');
+    const bare = setup({ disk });
+    bare.log.recover({ cleanShutdown: false, recoveryPoint: 0, hwCheckpoint: 5 });
+    expect(bare.log.producers.check(7, 0, 3, 3).kind).toBe('append');
+  });
+
+  it('a truncation deletes the snapshots above it; a producer id expires after producer.id.expiration.ms', () => {
+    const { disk, log, at } = setup({ segmentBytes: 200 });
+    for (let i = 0; i < 5; i++) idem(log, `v${i}`, i);
+    expect(snapshots(disk)).toHaveLength(2);
+    log.truncateTo(3);
+    expect(snapshots(disk)).toEqual(['t-0/00000000000000000002.snapshot']);
+    at(60_000);
+    expect(log.producers.removeExpired(60_000_000, 60_000_000)).toBe(1);
+    expect(log.producers.check(7, 0, 9, 9).kind).toBe('append'); // no state: any sequence is taken
+  });
+});
