@@ -723,10 +723,16 @@ const CODE_PROBES = {
   'producer-snapshot-corrupt': {
     kafka: 'ProducerStateManager.readSnapshot (CorruptSnapshotException: the file is deleted)',
     description: 'Recovery found a producer-state snapshot cut by a power loss, deleted it and tried an older one.',
+    reachable:
+      'rarely (no seed in 2,000): the roll that writes a snapshot schedules its fsync at once, so it needs a torn ' +
+      'power loss between a roll and its flush task',
   },
   'producer-ids-expired': {
     kafka: 'ProducerStateManager.removeExpiredProducers (producer.id.expiration.ms)',
     description: 'Producers idle for producer.id.expiration.ms left a replica’s idempotence state.',
+    reachable:
+      "not with the scenarios' settings: producer.id.expiration.ms stays Kafka's 1 day (checked every 10 min), " +
+      'longer than any run; no scenario draws it shorter',
   },
   'log-start-checkpoint-written': {
     kafka: 'LogManager.checkpointLogStartOffsets',
