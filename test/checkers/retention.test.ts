@@ -4,7 +4,8 @@
 // elsewhere in the log, or after a read went across the record.
 
 import { describe, expect, it } from 'vitest';
-import { checkKafka, type Verdict } from '../../checkers/index.ts';
+import { checkHistory, checkKafka, type Verdict } from '../../checkers/index.ts';
+import { readHistory } from '../../checkers/readers/index.ts';
 import { HistoryBuilder } from './helpers.ts';
 
 const errors = (v: Verdict) => [...new Set(v.anomalies.filter((a) => !a.informational).map((a) => a.kind))];
@@ -81,5 +82,19 @@ describe('records deleted by retention', () => {
     // A forward reset whose position was not deleted is a poll-skip, retention or not.
     const notDeleted = sends().pollValues(5, 0, ['a', 'b']).reset(5, 5, 'latest');
     expect(errors(checkKafka(notDeleted.events, { retention: deletedAt(1, 0) }))).toEqual(['poll-skip']);
+  });
+});
+
+describe('a gregor trace carries its deletions by retention', () => {
+  it("npm run check reads them from the trace's timeline (log-start events by segment deletion)", () => {
+    const h = sends().assign(9, 0).reset(9, 3, 'earliest').pollValues(9, 3, ['d', 'e']);
+    const timeline = [
+      { t: 50, kind: 'log-start', broker: 1, topic: 't', partition: 0, from: 0, to: 3, reason: 'segment-deletion' },
+      { t: 60, kind: 'log-start', broker: 2, topic: 't', partition: 0, from: 0, to: 4, reason: 'leader-log-start' },
+    ];
+    const read = readHistory(JSON.stringify({ format: 'gregor-trace', history: h.events, timeline }), undefined);
+    expect(read.retention).toEqual([{ topic: 't', partition: 0, logStartOffset: 3, timeUs: 50 }]);
+    expect(checkHistory(read.history, { finalReadComplete: true, retention: read.retention }).valid).toBe(true);
+    expect(checkHistory(read.history, { finalReadComplete: true }).valid).toBe(false);
   });
 });
