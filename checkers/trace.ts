@@ -63,6 +63,16 @@ export type TimelineEvent =
       to: number;
       reason: string;
     }
+  /** A replica created a segment at `offset` (`change: 'segment'`) or moved its recovery point there. */
+  | {
+      t: number;
+      kind: 'storage';
+      broker: number;
+      topic: string;
+      partition: number;
+      change: 'segment' | 'recovery-point';
+      offset: number;
+    }
   /** The controller's record for a partition changed. */
   | {
       t: number;

@@ -221,6 +221,7 @@ export class FaultInjector {
       case 'quorum':
       case 'log-start':
       case 'fetch-served':
+      case 'storage':
         return undefined;
       default:
         return assertNever(ev);

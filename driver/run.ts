@@ -327,6 +327,10 @@ class SeedRun {
         // Checked against the replica's log start; no trigger waits for it, no timeline entry.
         this.replicaWatch?.onFetchServed(ev.broker, ev.topic, ev.partition, ev.fromOffset, this.sim.now());
         return;
+      case 'storage':
+        // For the report's segment view only.
+        if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+        return;
       case 'fenced':
       case 'controlled-shutdown':
         this.snapshotDue = true;

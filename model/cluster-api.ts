@@ -98,6 +98,15 @@ export type ModelProbe =
       hw: number;
       leo: number;
     }
+  /** A replica created a segment at `offset`, or its recovery point moved to `offset` (the report's segments). */
+  | {
+      kind: 'storage';
+      broker: number;
+      topic: string;
+      partition: number;
+      change: 'segment' | 'recovery-point';
+      offset: number;
+    }
   /** A leader served records from `fromOffset` in a fetch answer (checked against its log start). */
   | { kind: 'fetch-served'; broker: number; topic: string; partition: number; fromOffset: number }
   | {

@@ -155,6 +155,8 @@ export class Partition {
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
     log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
     log.onLogStartMove = (m) => host.emit({ kind: 'log-start', broker: host.brokerId, topic, partition, ...m });
+    log.onStorage = (c) =>
+      host.emit({ kind: 'storage', broker: host.brokerId, topic, partition, change: c.kind, offset: c.offset });
   }
 
   /** LogManager.cleanupLogs for this replica's log (UnifiedLog.deleteOldSegments); leaders and followers alike. */

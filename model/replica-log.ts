@@ -130,6 +130,12 @@ export interface LogOptions {
 /** Why the log start offset moved (UnifiedLog's LogStartOffsetIncrementReason, and the truncations). */
 export type LogStartReason = 'segment-deletion' | 'leader-log-start' | 'truncate-fully' | 'truncate-below' | 'recovery';
 
+/** A segment created at `offset` (roll, first append, recovery loading it), or the recovery point moved to it. */
+export interface StorageChange {
+  readonly kind: 'segment' | 'recovery-point';
+  readonly offset: number;
+}
+
 /** A move of the log start offset: [from, to) left the log (to > from) or came back (to < from). */
 export interface LogStartMove {
   readonly from: number;
@@ -172,6 +178,13 @@ export class ReplicaLog {
   logStartOffset = 0;
   /** Told of every move of the log start offset (the partition's probe). */
   onLogStartMove: ((move: LogStartMove) => void) | null = null;
+  /** Told of each new segment and each move of the recovery point (the report's segment view). */
+  onStorage: ((change: StorageChange) => void) | null = null;
+
+  private setRecoveryPoint(offset: number): void {
+    this.recoveryPoint = offset;
+    this.onStorage?.({ kind: 'recovery-point', offset });
+  }
   private unflushed = 0;
   /** The segments, in offset order; the last is the active one. */
   private segments: Segment[] = [];
@@ -374,6 +387,7 @@ export class ReplicaLog {
         firstAppendUs: -1,
         largestUs: this.nowUs(),
       });
+      this.onStorage?.({ kind: 'segment', offset: seg.baseOffset });
       const active = this.segments[this.segments.length - 1];
       let batchStart = this.records.length;
       for (let i = 0; i < seg.entries.length; i++) {
@@ -415,8 +429,10 @@ export class ReplicaLog {
     // The earliest epoch's start may not have been flushed before a hard failure (LogLoader.load).
     this.epochs.truncateFromStart(this.logStartOffset);
     this.loadProducerState(validEnd);
-    this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
-    if (this.recoveryPoint < this.logStartOffset) this.recoveryPoint = this.logStartOffset;
+    let point = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
+    if (point < this.logStartOffset) point = this.logStartOffset;
+    this.recoveryPoint = point;
+    this.onStorage?.({ kind: 'recovery-point', offset: point });
     this.unflushed = validEnd - this.recoveryPoint;
     if (info.hwCheckpoint > validEnd) codeProbe('log-recovery-hw-above-log-end');
     // UnifiedLog.updateHighWatermark keeps the HW within [log start, LEO].
@@ -463,6 +479,7 @@ export class ReplicaLog {
 
   /** A fresh segment at `baseOffset` (LogSegment.open); the caller creates its file. */
   private newSegment(baseOffset: number): Segment {
+    this.onStorage?.({ kind: 'segment', offset: baseOffset });
     const now = this.nowUs();
     return { baseOffset, path: `${this.dir}/${segmentFile(baseOffset)}`, bytes: 0, firstAppendUs: -1, largestUs: now };
   }
@@ -571,6 +588,7 @@ export class ReplicaLog {
     }
     if (newSegment) this.disk.fsyncDir(this.dir);
     this.recoveryPoint = target;
+    this.onStorage?.({ kind: 'recovery-point', offset: target });
     this.unflushed = this.records.length - target;
   }
 
@@ -739,7 +757,7 @@ export class ReplicaLog {
       return false;
     }
     if (offset <= this.logStartOffset) return false;
-    if (this.recoveryPoint < offset) this.recoveryPoint = offset;
+    if (this.recoveryPoint < offset) this.setRecoveryPoint(offset);
     this.unflushed = this.records.length - this.recoveryPoint;
     this.setLogStart(offset, reason);
     this.epochs.truncateFromStart(offset);
@@ -764,7 +782,7 @@ export class ReplicaLog {
     this.epochs.clearAndFlush();
     this.producers.rebuild(this.records, offset);
     // LocalLog.updateLogEndOffset: the recovery point only comes down to the new end.
-    if (this.recoveryPoint > offset) this.recoveryPoint = offset;
+    if (this.recoveryPoint > offset) this.setRecoveryPoint(offset);
     this.unflushed = offset - this.recoveryPoint;
     this.hwOffset = offset;
     this.setLogStart(offset, 'truncate-fully');
@@ -800,7 +818,7 @@ export class ReplicaLog {
     this.cutSegmentsTo(offset);
     this.epochs.truncateFromEnd(offset);
     if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
-    if (this.recoveryPoint > offset) this.recoveryPoint = offset;
+    if (this.recoveryPoint > offset) this.setRecoveryPoint(offset);
     this.unflushed = offset - this.recoveryPoint;
     // logStartOffset = min(targetOffset, logStartOffset).
     if (offset < this.logStartOffset) codeProbe('truncate-below-log-start');

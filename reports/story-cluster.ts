@@ -210,6 +210,7 @@ class ClusterStory {
         return this.onTruncate(e);
       case 'quorum':
       case 'log-start':
+      case 'storage':
         return;
       default: {
         const never: never = e;

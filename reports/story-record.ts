@@ -358,6 +358,7 @@ export class RecordStory {
         return this.onTruncate(e);
       case 'quorum':
       case 'log-start':
+      case 'storage':
         return;
       default: {
         const never: never = e;
