@@ -49,7 +49,9 @@ function recordLines(
     if (s !== segment && s >= 0) lines.push({ text: `Dumping ${dir}/${segmentName(seg.bases[s])}`, cls: 'meta' });
     segment = s;
     if (!rpShown && off >= seg.recoveryPoint) {
-      const text = `# ──── recovery point ${seg.recoveryPoint}: records below are fsynced; from here on in the page cache ────`;
+      const text =
+        `# ──── recovery point ${seg.recoveryPoint}: records below are fsynced; ` +
+        'from here on in the page cache ────';
       lines.push({ text, cls: 'meta' });
       rpShown = true;
     }
