@@ -117,10 +117,12 @@ export class ClusterView {
         `recoveryPoint ${log.recoveryPoint}  HW ${log.hw}  LEO ${log.leo}`,
     ];
     for (const s of log.segmentViews()) {
+      const offsets = rangeText(s.baseOffset, s.endOffset);
+      const fsynced = rangeText(s.baseOffset, s.fsyncedEnd);
+      const writtenBack = rangeText(s.fsyncedEnd, s.writtenBackEnd);
       lines.push(
-        `  ${s.path}  baseOffset ${s.baseOffset}  size ${s.bytes} bytes  offsets ${rangeText(s.baseOffset, s.endOffset)}  ` +
-          `fsynced ${rangeText(s.baseOffset, s.fsyncedEnd)}  written back ${rangeText(s.fsyncedEnd, s.writtenBackEnd)}  ` +
-          `dirty ${rangeText(s.writtenBackEnd, s.endOffset)}`,
+        `  ${s.path}  baseOffset ${s.baseOffset}  size ${s.bytes} bytes  offsets ${offsets}  ` +
+          `fsynced ${fsynced}  written back ${writtenBack}  dirty ${rangeText(s.writtenBackEnd, s.endOffset)}`,
       );
     }
     return lines.join('\n');
