@@ -18,7 +18,9 @@
 // entries, which replica-log.ts writes to `<offset>.snapshot` at each roll and reads back at
 // recovery. Expiration (removeExpiredProducers): a producer whose last batch is
 // producer.id.expiration.ms old leaves; its next batch, at any sequence, is then taken as a new
-// producer's (checkSequence: no current epoch, "accept writes with any sequence number").
+// producer's (checkSequence: no current epoch, "accept writes with any sequence number"; the
+// same in 3.6–4.1, so an expired or retention-deleted producer never gets UNKNOWN_PRODUCER_ID
+// from a produce: KIP-360 moved that case to the broker).
 // The model's records carry no timestamp: a producer's time is the replica's clock at its last
 // append (or at the rebuild that found it).
 // Asserted (model/assert.ts) for every batch fed in record by record: its records share the
