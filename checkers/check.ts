@@ -11,6 +11,7 @@ import { checkGroups, isGroupHistory } from './groups.ts';
 import type { Verdict } from './verdict.ts';
 import { HistoryInputError } from './errors.ts';
 import { checkKafka } from './kafka.ts';
+import type { RetentionDeletion } from './retention.ts';
 import { checkLinearizable } from './linear/index.ts';
 import { MODEL_NAMES, type ModelName } from './linear/models.ts';
 import { isClientProcess } from './ops.ts';
@@ -31,6 +32,8 @@ export interface CheckOptions {
   sourceLines?: readonly number[];
   /** Kafka histories: the final read saw the whole committed log (see KafkaCheckOptions). */
   finalReadComplete?: boolean;
+  /** Kafka histories: deletions by retention (see KafkaCheckOptions; a gregor trace carries them). */
+  retention?: readonly RetentionDeletion[];
 }
 
 export interface ModelGuess {
@@ -85,7 +88,11 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
   const verdicts: Verdict[] = [];
   if (hasMicroOps(history)) {
     // Jepsen's Kafka vocabulary: the anomaly and transactional checks, and no linearizability
-    const kafkaOpts = { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete };
+    const kafkaOpts = {
+      sourceLines: opts.sourceLines,
+      finalReadComplete: opts.finalReadComplete,
+      retention: opts.retention,
+    };
     verdicts.push(...checkKafkaAndTxn(history, kafkaOpts));
     if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
     verdicts[0].anomalies.push({
@@ -98,7 +105,12 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     return foldVerdicts(verdicts);
   }
   if (isKafkaHistory(history)) {
-    verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
+    const kafkaOpts = {
+      sourceLines: opts.sourceLines,
+      finalReadComplete: opts.finalReadComplete,
+      retention: opts.retention,
+    };
+    verdicts.push(checkKafka(history, kafkaOpts));
   }
   if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
   verdicts.push(

@@ -62,7 +62,9 @@ export interface ReplicaFacts {
   readonly leaderEpoch: number;
   readonly hw: number;
   readonly leo: number;
-  /** records[i].offset === i (the model's logs start at 0). */
+  /** The log start offset: records below it are deleted or unserved (never read them). */
+  readonly logStartOffset: number;
+  /** records[i].offset === i at and above logStartOffset (below: holes or unserved records). */
   readonly records: readonly FactRecord[];
   readonly epochCache: readonly EpochEntry[];
   /** Calls `each` with every producer id of the idempotence state, its epoch and its last batch. */

@@ -29,7 +29,14 @@
 //                        KAFKA-16541 broke it (a truncation's unsynced rewrite left an empty
 //                        checkpoint after an OS crash, and recovery rebuilds only past the
 //                        recovery point). A cache wrong there answers OffsetsForLeaderEpoch
-//                        for old epochs from the wrong entry.
+//                        for old epochs from the wrong entry. Judged at the highest log start
+//                        offset the replica has shown (in any incarnation) when that is above
+//                        its log start now: a log start moved up (truncateFromStart of the
+//                        cache, checkpointed at once) and then lost with a log-start checkpoint
+//                        not yet written (log.flush.start.offset.checkpoint.interval.ms; Kafka
+//                        writes it late on purpose, UnifiedLog.maybeIncrementLogStartOffset)
+//                        comes back below a cache that starts at the old log start, as in
+//                        Kafka (LogLoader.load).
 //   quorum-superset      (only when minInsyncReplicas is given) when the current leader's ISR
 //                        has ≥ min.insync.replicas members, its maximal ISR contains the ISR
 //                        and ELR of the partition state it has applied: the controller's
@@ -149,6 +156,8 @@ interface MonitorState {
   tenureHw: Map<string, number>;
   /** partition → offset → consumed value and when. */
   consumedAt: Map<string, Map<number, { value: string; timeUs: number }>>;
+  /** epoch-cache-complete: per replica (partition:broker), the highest log start offset it showed. */
+  maxLogStart: Map<string, number>;
   /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
   quorumAt: Map<string, Map<number, readonly number[]>>;
   /** isr-eligible: per partition, the controller's ISR in the previous snapshot. */
@@ -286,12 +295,16 @@ function firstEntryText(cache: ReplicaSnapshot['epochCache']): string {
 }
 
 /** epoch-cache-complete: the epoch cache of a live, loaded replica covers its first record. */
-function epochCacheComplete(v: SnapshotView, raise: Raise): void {
+function epochCacheComplete(v: SnapshotView, state: MonitorState, raise: Raise): void {
   for (const [k, rs] of v.replicas) {
     for (const r of rs) {
-      if (!r.up || r.role === 'none' || r.records.length === 0 || !isLive(v.brokers.get(r.broker))) continue;
-      const first = r.records[0];
-      const offset = r.logStartOffset;
+      if (!r.up) continue;
+      const seenKey = `${k}:${r.broker}`;
+      const highest = Math.max(state.maxLogStart.get(seenKey) ?? 0, r.logStartOffset);
+      state.maxLogStart.set(seenKey, highest);
+      if (r.role === 'none' || highest >= r.leo || !isLive(v.brokers.get(r.broker))) continue;
+      const offset = highest;
+      const first = r.records[offset - r.logStartOffset];
       let covering: { epoch: number; startOffset: number } | undefined;
       for (const e of r.epochCache) if (e.startOffset <= offset) covering = e;
       if (covering !== undefined && covering.epoch === first.epoch) continue;
@@ -527,6 +540,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     quorumAt: new Map(),
     previousIsr: new Map(),
     consumedSeen: 0,
+    maxLogStart: new Map(),
   };
   const reported = new Set<string>();
   const all: Anomaly[] = [];
@@ -551,7 +565,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     if (enabled.has('isr-eligible')) isrEligible(v, state, raise);
     if (enabled.has('quorum-superset')) quorumSuperset(v, state, opts.minInsyncReplicas!, raise);
     if (enabled.has('consistent-read')) consistentRead(s, v, state, raise);
-    if (enabled.has('epoch-cache-complete')) epochCacheComplete(v, raise);
+    if (enabled.has('epoch-cache-complete')) epochCacheComplete(v, state, raise);
     // The controller quorum's invariants (checkers/quorum-invariants.ts).
     for (const a of quorumAnomalies(s, (n) => enabled.has(n), quorumSeen)) {
       const full: Anomaly = { ...a, timesUs: a.timesUs ?? [s.timeUs] };

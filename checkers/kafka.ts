@@ -17,6 +17,12 @@
 //   nonmonotonic-send     a process's successive ok/info sends to a partition land at
 //                         positions that go backwards.
 //   unseen                acknowledged, never polled, not lost: a figure, not an error.
+//   deleted-by-retention  committed, never polled, and below a log start offset retention had
+//                         reached when a read went past it (checkers/retention.ts): not lost,
+//                         a figure with the offset range. A forward auto.offset.reset whose
+//                         position retention had deleted skips those values without a
+//                         poll-skip; under `latest` the values it skips above that log start
+//                         are the policy's, reported informational (never under `earliest`).
 //
 // Transactions (Jepsen's :txn, several micro-ops in one operation) are judged here micro-op by
 // micro-op, with one transactional rule: an operation of unknown outcome one of whose sends
@@ -33,6 +39,7 @@ import type { ConsumerReset, History } from './history.ts';
 import type { Anomaly, Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 import { kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
+import { RetentionBounds, type RetentionDeletion } from './retention.ts';
 
 export interface KafkaCheckOptions {
   /** Most anomalies reported per kind (the stats still count all). Default 50. */
@@ -47,6 +54,11 @@ export interface KafkaCheckOptions {
    * acknowledged. Default false.
    */
   finalReadComplete?: boolean;
+  /**
+   * Deletions by retention (checkers/retention.ts): a committed record below the log start
+   * retention had reached when a read went past it is not lost. Default none.
+   */
+  retention?: readonly RetentionDeletion[];
 }
 
 interface SendInfo {
@@ -66,6 +78,8 @@ interface PollInfo {
   op: Operation;
   /** As recorded: values may be numbers; compare String(value). */
   records: readonly PollRecord[];
+  /** The offset the poll read from, when the history says (gregor's polls do). */
+  from: number | undefined;
 }
 
 interface Part {
@@ -144,6 +158,7 @@ export function judgeKafka(
   const orders = new Map<string, VersionOrder>();
   let unseenTotal = 0;
   let lostTotal = 0;
+  const retention = new RetentionBounds(opts.retention);
   for (const key of [...parts.keys()].sort()) {
     const p = parts.get(key)!;
     const vo = versionOrder(p);
@@ -152,14 +167,15 @@ export function judgeKafka(
     duplicateCases(p, vo, out);
     phantomReadCases(p, out);
     g1aCases(p, out);
-    const lost = new LostWrites(p, out);
+    const lost = new LostWrites(p, out, retention);
     jepsenLostWriteCases(p, vo, lost);
     finalReadLostWriteCases(p, vo, finals.get(key) ?? [], opts.finalReadComplete === true, lost, out);
+    lost.reportDeleted();
     unseenTotal += unseenCases(p, lost.values, out);
     lostTotal += lost.count;
   }
   for (const procOps of byProcess(ops).values()) {
-    pollOrderCases(procOps, actions, orders, out);
+    pollOrderCases(procOps, actions, orders, out, retention);
     nonmonotonicSendCases(procOps, actions, orders, out);
   }
   const stats = kafkaStats(ops, actions, parts.size, unseenTotal, lostTotal);
@@ -204,7 +220,7 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
         else w.push(s);
       } else if (a.f === 'poll') {
         const p = partOf(a.topic, a.partition);
-        p.polls.push({ op, records: a.records });
+        p.polls.push({ op, records: a.records, from: a.from });
         for (const r of a.records) {
           p.anyRead.add(String(r[1]));
           if (op.outcome === 'ok') p.okRead.add(String(r[1]));
@@ -423,14 +439,64 @@ function g1aCases(p: Part, out: Findings): void {
   }
 }
 
-/** lost-write reports of one partition, each value once. */
+/** lost-write reports of one partition, each value once; sends retention deleted are set aside. */
 class LostWrites {
+  /** Values judged: lost, reported unseen beyond the final read, or deleted by retention. */
   readonly values = new Set<string>();
   count = 0;
+  /** Sends retention deleted before a read went past them: offset, value, the log start then. */
+  private readonly deleted: Array<{ offset: number; value: string; logStart: number; op: number }> = [];
   constructor(
     private readonly p: Part,
     private readonly out: Findings,
+    private readonly retention: RetentionBounds,
   ) {}
+
+  /**
+   * True (and set aside) when the send's offset lay below the log start retention had reached
+   * on the partition by the time a read went across it: the first ok poll of `polls` that read
+   * from at or below the offset to past it (a consumer that jumped over it by an offset reset
+   * did not read across it); with no such poll, any time (retention deleted it before a reader
+   * came, or never: then it is not excused).
+   */
+  deletedByRetention(s: SendInfo, offset: number | undefined, polls: readonly PollInfo[]): boolean {
+    if (offset === undefined || !this.retention.any(this.p.key)) return false;
+    let readUs = Number.POSITIVE_INFINITY;
+    for (const q of polls) {
+      if (q.op.outcome !== 'ok' || q.op.complete === undefined || q.op.complete.time >= readUs) continue;
+      const n = q.records.length;
+      if (n === 0) continue;
+      const from = q.from ?? q.records[0][0];
+      if (from <= offset && q.records[n - 1][0] > offset) readUs = q.op.complete.time;
+    }
+    const logStart = this.retention.boundAt(this.p.key, readUs);
+    if (offset >= logStart) return false;
+    if (!this.values.has(s.value)) this.deleted.push({ offset, value: s.value, logStart, op: s.op.invoke.index });
+    this.values.add(s.value);
+    return true;
+  }
+
+  /** One informational finding for the sends retention deleted, with their offsets. */
+  reportDeleted(): void {
+    const d = this.deleted;
+    if (d.length === 0) return;
+    d.sort((a, b) => a.offset - b.offset);
+    const top = Math.max(...d.map((x) => x.logStart));
+    this.out.report({
+      kind: 'deleted-by-retention',
+      explanation:
+        `${d.length} committed send(s) to ${this.p.key} at offsets ${d[0].offset}–${d[d.length - 1].offset} were ` +
+        `never read: retention had deleted them (a replica's log start offset had reached ${top} before any read ` +
+        `went across them), which Kafka's durability promise allows.`,
+      topic: this.p.topic,
+      partition: this.p.partition,
+      offsets: [d[0].offset, d[d.length - 1].offset],
+      values: d.slice(0, 10).map((x) => x.value),
+      ops: d.slice(0, 10).map((x) => x.op),
+      informational: true,
+    });
+  }
+
   report(s: SendInfo, why: string, witness: number | undefined, offsets: number[]): void {
     if (this.values.has(s.value)) return;
     this.values.add(s.value);
@@ -469,6 +535,7 @@ function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites): void
     if (!s.committed || p.okRead.has(s.value)) continue;
     const li = vo.lastIndex.get(s.value);
     if (li === undefined || li > bound) continue;
+    if (lost.deletedByRetention(s, s.offset ?? vo.offsets[li], p.polls)) continue;
     const why = `no poll ever returned it although polls read past it up to offset ${vo.offsets[bound]}`;
     lost.report(s, why, maxReader?.op.invoke.index, [vo.offsets[li]]);
   }
@@ -499,6 +566,7 @@ function finalReadLostWriteCases(
   const values = new Set<string>();
   let end = 0;
   const reads = new Set(judged.flatMap((f) => f.ops));
+  const finalPolls = p.polls.filter((q) => reads.has(q.op));
   for (const q of p.polls) {
     if (q.op.outcome !== 'ok' || !reads.has(q.op)) continue;
     for (const [o, v] of q.records) {
@@ -521,6 +589,7 @@ function finalReadLostWriteCases(
     if (!s.committed || values.has(s.value)) continue;
     const first = vo.firstIndex.get(s.value);
     const at = s.offset ?? (first !== undefined ? vo.offsets[first] : undefined);
+    if (lost.deletedByRetention(s, at, finalPolls)) continue;
     const overtaken = s.op.outcome === 'ok' && s.op.completePos < latestInvoke;
     if ((at !== undefined && at < end) || complete) lost.report(s, what, finalOp, at === undefined ? [] : [at]);
     else if (overtaken) {
@@ -586,6 +655,7 @@ function pollOrderCases(
   actions: readonly KafkaAction[][],
   orders: ReadonlyMap<string, VersionOrder>,
   out: Findings,
+  retention: RetentionBounds,
 ): void {
   const last = new Map<string, PollPosition>();
   /** Partition → the offset an auto.offset.reset moved the position to, until the next poll. */
@@ -604,7 +674,7 @@ function pollOrderCases(
         const key = partKey(a.topic, a.partition);
         resets.delete(key);
         if (a.reset !== undefined && a.offset !== undefined) {
-          judgeReset(op, a.offset, last.get(key), a, orders.get(key), out);
+          judgeReset(op, a.offset, last.get(key), a, orders.get(key), out, retention);
           resets.set(key, a.offset);
         }
         last.delete(key);
@@ -719,21 +789,31 @@ function judgeReset(
   where: { topic: string; partition: number; reset?: ConsumerReset },
   vo: VersionOrder | undefined,
   out: Findings,
+  retention: RetentionBounds,
 ): void {
   if (prev === undefined || vo === undefined || to <= prev.next) return;
+  const key = partKey(where.topic, where.partition);
+  // Values below the log start retention had reached by the reset were deleted, not skipped.
+  const logStart = retention.boundAt(key, op.complete?.time ?? op.invoke.time);
+  const from = Math.max(prev.next, logStart);
   const skipped: string[] = [];
   for (let i = 0; i < vo.offsets.length; i++) {
     const o = vo.offsets[i];
-    if (o >= prev.next && o < to) skipped.push(vo.byIndex[i]);
+    if (o >= from && o < to) skipped.push(vo.byIndex[i]);
   }
   if (skipped.length === 0) return;
-  const key = partKey(where.topic, where.partition);
+  // The position itself was deleted (the cause of the out-of-range), and `latest` is the
+  // policy the application chose for that: what it skips above the log start is its choice.
+  const policySkip = prev.next < logStart && where.reset === 'latest';
   out.report({
     kind: 'poll-skip',
+    ...(policySkip ? { informational: true } : {}),
     explanation:
       `Process ${String(op.process)} reset its position in ${key} (${resetCause(where.reset)}) from offset ` +
       `${prev.next}, after ${shown(prev.value)}, to offset ${to}, skipping ${skipped.length} value(s) of the log ` +
-      `(${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''}).`,
+      `(${skipped.slice(0, 3).map(shown).join(', ')}${skipped.length > 3 ? ', …' : ''})` +
+      (logStart > prev.next ? ` above offset ${logStart}, below which retention had deleted the log` : '') +
+      (policySkip ? ': its position had been deleted, and auto.offset.reset=latest skips by design.' : '.'),
     topic: where.topic,
     partition: where.partition,
     offsets: [prev.next, to],

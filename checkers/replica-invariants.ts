@@ -25,6 +25,19 @@
 //   leader-hw            a leader raises its HW only to offsets every member of its maximal ISR
 //                        has reached, as it knows their LEOs (Partition.maybeIncrementLeaderHW
 //                        with KIP-497's maximal ISR: committed ISR ∪ a pending expansion).
+//   log-start-hw-leo     log start offset ≤ HW ≤ LEO on every replica, at every change of the
+//                        replica and every move of its log start (UnifiedLog.updateHighWatermark
+//                        keeps the HW within [log start, LEO]; maybeIncrementLogStartOffset refuses
+//                        a log start above the HW).
+//   served-below-log-start  a replica never serves a fetch from below its log start offset
+//                        (UnifiedLog.read → checkLogStartOffset: OFFSET_OUT_OF_RANGE).
+//   deleted-above-hw     retention never deletes a record at or above the HW (UnifiedLog
+//                        .deletableSegments: only segments whose end is at or below the HW).
+// The records, epoch cache and producer state are judged at and above the log start only; the
+// epoch cache at and above the highest log start the replica has shown in any incarnation (a
+// log start lost with a log-start checkpoint not yet written comes back below a cache already
+// trimmed from the start, as in Kafka: LeaderEpochFileCache.truncateFromStart is checkpointed,
+// log-start-offset-checkpoint only every log.flush.start.offset.checkpoint.interval.ms).
 //
 // Assumes: the driver calls onReplica after every change of a live replica and onTruncate at
 // every truncation (so a truncation followed by appends in one handler is re-checked from the
@@ -35,7 +48,15 @@
 import type { ReplicaFacts } from './cluster-state.ts';
 import type { Anomaly } from './verdict.ts';
 
-const REPLICA_INVARIANT_NAMES = ['epoch-cache-log', 'producer-state-log', 'follower-hw', 'leader-hw'] as const;
+const REPLICA_INVARIANT_NAMES = [
+  'epoch-cache-log',
+  'producer-state-log',
+  'follower-hw',
+  'leader-hw',
+  'log-start-hw-leo',
+  'served-below-log-start',
+  'deleted-above-hw',
+] as const;
 export type ReplicaInvariantName = (typeof REPLICA_INVARIANT_NAMES)[number];
 
 interface Seen {
@@ -63,6 +84,66 @@ export class ReplicaInvariants {
   onRestart(broker: number): void {
     const prefix = `${broker}/`;
     for (const key of [...this.seen.keys()]) if (key.startsWith(prefix)) this.seen.delete(key);
+    // A new process's logs start at 0 until its recovery moves them (a 'log-start' move).
+    for (const key of [...this.logStarts.keys()]) if (key.startsWith(prefix)) this.logStarts.delete(key);
+  }
+
+  /** Each replica's log start offset, as its moves announced it. */
+  private readonly logStarts = new Map<string, number>();
+  /** Each replica's highest log start offset over all its incarnations. */
+  private readonly highestLogStarts = new Map<string, number>();
+
+  /** The replica's log start moved (the model's 'log-start' probe). */
+  onLogStart(
+    broker: number,
+    topic: string,
+    partition: number,
+    move: { from: number; to: number; reason: string; hw: number; leo: number },
+    timeUs: number,
+  ): void {
+    const key = `${broker}/${topic}/${partition}`;
+    this.logStarts.set(key, move.to);
+    if (move.to > (this.highestLogStarts.get(key) ?? 0)) this.highestLogStarts.set(key, move.to);
+    const w: Where = { broker, topic, partition, timeUs };
+    this.checkLogStartBounds(move.to, move.hw, move.leo, w);
+    if (move.reason === 'segment-deletion') this.checkDeletedBelowHw(move.from, move.to, move.hw, w);
+  }
+
+  /** The replica served records from `fromOffset` (the model's 'fetch-served' probe). */
+  onFetchServed(broker: number, topic: string, partition: number, fromOffset: number, timeUs: number): void {
+    const logStart = this.logStarts.get(`${broker}/${topic}/${partition}`) ?? 0;
+    if (fromOffset >= logStart) return;
+    this.report(
+      'served-below-log-start',
+      { broker, topic, partition, timeUs },
+      [fromOffset, logStart],
+      `broker ${broker} served ${topic}/${partition} from offset ${fromOffset}, below its log start offset ` +
+        `${logStart}: a fetch there must be answered OFFSET_OUT_OF_RANGE (UnifiedLog.read, checkLogStartOffset).`,
+    );
+  }
+
+  /** log start ≤ HW ≤ LEO. */
+  checkLogStartBounds(logStart: number, hw: number, leo: number, w: Where): void {
+    if (logStart <= hw && hw <= leo) return;
+    this.report(
+      'log-start-hw-leo',
+      w,
+      [logStart, hw, leo],
+      `broker ${w.broker}'s replica of ${w.topic}/${w.partition} has log start offset ${logStart}, HW ${hw} and ` +
+        `LEO ${leo}: they must keep log start ≤ HW ≤ LEO.`,
+    );
+  }
+
+  /** Retention deleted [from, to): never past the HW. */
+  checkDeletedBelowHw(from: number, to: number, hw: number, w: Where): void {
+    if (to <= hw) return;
+    this.report(
+      'deleted-above-hw',
+      w,
+      [from, to, hw],
+      `broker ${w.broker} deleted offsets ${from}–${to - 1} of ${w.topic}/${w.partition} by retention with its HW ` +
+        `at ${hw}: segments at or above the HW must never be deleted (UnifiedLog.deletableSegments).`,
+    );
   }
 
   /** A truncation of the replica to `toOffset`: records from there on are checked again. */
@@ -82,11 +163,12 @@ export class ReplicaInvariants {
       this.seen.set(key, s);
     }
     const ctx: Where = { broker, topic, partition, timeUs };
+    this.checkLogStartBounds(f.logStartOffset, f.hw, f.leo, ctx);
     // The log, its epoch cache and its producer state change only with the LEO, a truncation
     // (checkedLeo moves back) or a new leader epoch (a leader's cache entry): an HW-only change
     // has nothing for them to check.
     if (f.leo !== s.leo || s.checkedLeo < f.leo || f.leaderEpoch !== s.leaderEpoch) {
-      this.checkEpochCache(f, s, ctx);
+      this.checkEpochCache(f, s, ctx, Math.max(f.logStartOffset, this.highestLogStarts.get(key) ?? 0));
       this.checkProducers(f, s, ctx);
     }
     if (f.role === 'leader') this.noteLeaderHw(part, f.leaderEpoch, f.hw);
@@ -100,14 +182,15 @@ export class ReplicaInvariants {
     s.checkedLeo = f.leo;
   }
 
-  private checkEpochCache(f: ReplicaFacts, s: Seen, w: Where): void {
+  /** `start`: the lowest offset judged (see the module comment). */
+  private checkEpochCache(f: ReplicaFacts, s: Seen, w: Where, start: number): void {
     const cache = f.epochCache;
     const records = f.records;
     const leo = f.leo;
     for (let i = 0; i < cache.length; i++) {
       const e = cache[i];
-      const at = e.startOffset < leo ? records[e.startOffset] : undefined;
-      const before = e.startOffset > 0 && e.startOffset <= leo ? records[e.startOffset - 1] : undefined;
+      const at = e.startOffset < leo && e.startOffset >= start ? records[e.startOffset] : undefined;
+      const before = e.startOffset > start && e.startOffset <= leo ? records[e.startOffset - 1] : undefined;
       if (
         e.startOffset > leo ||
         (at !== undefined && at.epoch !== e.epoch) ||
@@ -127,7 +210,7 @@ export class ReplicaInvariants {
     }
     // Records appended (or rewritten after a truncation) since the last look.
     let j = cache.length - 1;
-    for (let o = leo - 1; o >= s.checkedLeo && o >= 0; o--) {
+    for (let o = leo - 1; o >= s.checkedLeo && o >= start; o--) {
       while (j >= 0 && cache[j].startOffset > o) j--;
       const epoch = j < 0 ? undefined : cache[j].epoch;
       if (records[o].epoch !== epoch) {
@@ -149,7 +232,9 @@ export class ReplicaInvariants {
     let bad: string | undefined;
     let badOffset = -1;
     f.forEachProducer((id, epoch, lastSeq, lastOffset) => {
-      if (bad !== undefined) return;
+      // A producer whose batches lie below the log start is kept until it expires (Kafka's
+      // onLogStartOffsetIncremented keeps producers): nothing left in the log to compare.
+      if (bad !== undefined || lastOffset < f.logStartOffset) return;
       const r = lastOffset < leo ? records[lastOffset] : undefined;
       if (
         r === undefined ||
@@ -168,7 +253,7 @@ export class ReplicaInvariants {
           ': the producer state no longer agrees with the log.';
       }
     });
-    if (bad === undefined && leo > s.checkedLeo && leo > 0) {
+    if (bad === undefined && leo > s.checkedLeo && leo > f.logStartOffset) {
       const last = records[leo - 1];
       if (last.lastInBatch && last.producerId >= 0) {
         let found = false;

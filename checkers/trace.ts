@@ -48,6 +48,31 @@ export type TimelineEvent =
       /** diverging-epoch | truncate-to-hw | recovery (power loss / torn tail) | ... */
       reason: string;
     }
+  /**
+   * A replica's log start offset moved from `from` to `to` (model/replica-log.ts): up when
+   * retention deleted segments ('segment-deletion'), with its leader's, or by a full
+   * truncation; down by a truncation below it. The records below it are no longer served.
+   */
+  | {
+      t: number;
+      kind: 'log-start';
+      broker: number;
+      topic: string;
+      partition: number;
+      from: number;
+      to: number;
+      reason: string;
+    }
+  /** A replica created a segment at `offset` (`change: 'segment'`) or moved its recovery point there. */
+  | {
+      t: number;
+      kind: 'storage';
+      broker: number;
+      topic: string;
+      partition: number;
+      change: 'segment' | 'recovery-point';
+      offset: number;
+    }
   /** The controller's record for a partition changed. */
   | {
       t: number;

@@ -205,6 +205,7 @@ function judge(o: Options, text: string): Judged {
       fastPath: o.fastPath,
       finalReadComplete: o.finalReadComplete,
       sourceLines: read.sourceLines,
+      retention: read.retention,
     });
     const notes = read.notes ?? [];
     return { file, format, events: read.history.length, history: read.history, model, modelNote, notes, verdict };

@@ -219,6 +219,9 @@ export class FaultInjector {
       case 'unclean-shutdown':
       case 'producer-resequenced':
       case 'quorum':
+      case 'log-start':
+      case 'fetch-served':
+      case 'storage':
         return undefined;
       default:
         return assertNever(ev);

@@ -22,6 +22,7 @@ import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
+import type { RetentionDeletion } from '../checkers/retention.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from '../model/cluster-api.ts';
 import type { ClusterSpec, VariantName } from '../model/config.ts';
@@ -55,7 +56,10 @@ export interface Judges {
    * Judge the client history. `finalReadComplete`: the run's final read marked the end of
    * every partition and read it back, so a committed record it does not hold is lost.
    */
-  checkHistory(history: History, opts?: { finalReadComplete?: boolean }): Verdict;
+  checkHistory(
+    history: History,
+    opts?: { finalReadComplete?: boolean; retention?: readonly RetentionDeletion[] },
+  ): Verdict;
   /** A fresh monitor per run; minInsyncReplicas is the configuration in force. */
   createMonitor(opts: { minInsyncReplicas?: number }): SnapshotMonitor;
 }
@@ -194,6 +198,8 @@ class SeedRun {
   private readonly sim: Simulation<ModelProbe>;
   private readonly timeline: TimelineEvent[] = [];
   private readonly extraAnomalies: Anomaly[] = [];
+  /** Each deletion by retention of the workload topic (a replica's log start moved up by segment deletion). */
+  private readonly retentionDeletions: RetentionDeletion[] = [];
   private cluster: KafkaCluster | undefined;
   private view: ClusterView | undefined;
   private injector: FaultInjector | undefined;
@@ -309,6 +315,22 @@ class SeedRun {
         this.replicaWatch?.onTruncate(ev.broker, ev.topic, ev.partition, ev.toOffset);
         this.snapshotDue = true;
         break;
+      case 'log-start':
+        if (ev.topic === TOPIC && ev.reason === 'segment-deletion' && ev.to > ev.from) {
+          const d = { topic: ev.topic, partition: ev.partition, logStartOffset: ev.to, timeUs: this.sim.now() };
+          this.retentionDeletions.push(d);
+        }
+        this.replicaWatch?.onLogStart(ev.broker, ev.topic, ev.partition, ev, this.sim.now());
+        this.snapshotDue = true;
+        break;
+      case 'fetch-served':
+        // Checked against the replica's log start; no trigger waits for it, no timeline entry.
+        this.replicaWatch?.onFetchServed(ev.broker, ev.topic, ev.partition, ev.fromOffset, this.sim.now());
+        return;
+      case 'storage':
+        // For the report's segment view only.
+        if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+        return;
       case 'fenced':
       case 'controlled-shutdown':
         this.snapshotDue = true;
@@ -332,6 +354,9 @@ class SeedRun {
       this.timeline.push({ t: this.sim.now(), ...shown });
     } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });
+    } else if (this.wantTrace && ev.kind === 'log-start') {
+      const { hw: _hw, leo: _leo, ...shown } = ev;
+      this.timeline.push({ t: this.sim.now(), ...shown });
     }
   }
 
@@ -509,7 +534,10 @@ class SeedRun {
     const isFinalReader = (process: number | string) =>
       typeof process === 'number' && clientOfProcess(process) === PROBE_CLIENT_ID;
     this.finalRead = { fromIndex, isFinalReader, complete: readDone };
-    this.historyVerdict = this.deps.judges.checkHistory(c.history, { finalReadComplete: readDone });
+    this.historyVerdict = this.deps.judges.checkHistory(c.history, {
+      finalReadComplete: readDone,
+      retention: this.retentionDeletions,
+    });
   }
 
   /** The run ended early: a budget (stuck) or an exception (crash). */

@@ -186,6 +186,16 @@ export class SimDisk implements Disk {
     return total;
   }
 
+  durableLength(path: string): number {
+    this.catchUp();
+    const file = this.files.get(path);
+    if (file === undefined) return 0;
+    const durable = file.durableEntries ?? file.entries;
+    let n = 0;
+    while (n < file.entries.length && n < file.durableCount && durable[n] === file.entries[n]) n++;
+    return n;
+  }
+
   /** Bytes in the durable image of the files the running system sees. */
   durableBytes(): number {
     this.catchUp();

@@ -130,6 +130,11 @@ export interface Disk {
   list(prefix?: string): string[];
   /** Bytes written but not yet fsynced, over all files. */
   unflushedBytes(): number;
+  /**
+   * Leading entries of the file that are in its durable image as the process sees them (written
+   * back or fsynced, unchanged since); the rest is dirty in the page cache. 0 for no file.
+   */
+  durableLength(path: string): number;
   /** Bytes currently durable, over all files. */
   durableBytes(): number;
 }

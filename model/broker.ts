@@ -7,8 +7,14 @@
 // - Per-broker files: `.kafka_cleanshutdown` (holds the broker epoch, written only by a clean
 //   shutdown; its absence at start means an unclean shutdown, KIP-966),
 //   `replication-offset-checkpoint` (HWs, every replica.high.watermark.checkpoint.interval.ms
-//   and at clean shutdown) and `recovery-point-offset-checkpoint` (flushed offsets), each
+//   and at clean shutdown), `recovery-point-offset-checkpoint` (flushed offsets, every
+//   log.flush.offset.checkpoint.interval.ms, 60 s) and `log-start-offset-checkpoint` (log
+//   starts above their first segment, every log.flush.start.offset.checkpoint.interval.ms,
+//   60 s), the last two on LogManager's scheduler after its initial task delay
+//   (LogManager.startupWithConfigOverrides) and at clean shutdown; each
 //   written to a temporary file, fsynced, renamed and the directory flushed (CheckpointFile);
+// - Retention: LogManager.cleanupLogs every log.retention.check.interval.ms (5 min; after the
+//   initial task delay) runs UnifiedLog.deleteOldSegments on every log, leader's or follower's;
 //   the marker is written in place and fsynced (CleanShutdownFileHandler), and deleted at
 //   start without a directory flush, as LogManager does.
 // - The broker acts on partitions only once it has applied the metadata log up to its own
@@ -55,6 +61,8 @@ const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 const METADATA_TOPIC = '__cluster_metadata';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+/** LogManager.LogStartOffsetCheckpointFile. */
+const LOG_START_FILE = 'log-start-offset-checkpoint';
 
 export interface BrokerParams {
   brokerId: number;
@@ -189,6 +197,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     // 2. Load every log found on disk.
     const recoveryPoints = readOffsets(disk.read(RECOVERY_POINT_FILE));
     const hws = readOffsets(disk.read(HW_CHECKPOINT_FILE));
+    const logStarts = readOffsets(disk.read(LOG_START_FILE));
     for (const dir of partitionDirs(disk.list())) {
       const dash = dir.lastIndexOf('-');
       const topic = dir.slice(0, dash);
@@ -199,6 +208,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
         cleanShutdown: this.cleanStart,
         recoveryPoint: recoveryPoints.get(key) ?? 0,
         hwCheckpoint: hws.get(key) ?? 0,
+        logStartCheckpoint: logStarts.get(key) ?? 0,
       });
       if (cutTo >= 0) p.emitTruncate(cutTo, 'recovery');
       p.announce();
@@ -216,6 +226,14 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
     ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
     ctx.setTimer(Math.max(1, Math.floor(this.lagMaxUs / 2)), 'isr-expiration');
+    // LogManager.startupWithConfigOverrides: kafka-log-retention, kafka-recovery-point-checkpoint
+    // and kafka-log-start-offset-checkpoint, each first after the initial task delay.
+    const initialUs = initialTaskDelayMs(this.config) * 1000;
+    ctx.setTimer(initialUs, 'log-retention');
+    ctx.setTimer(initialUs, 'recovery-point-checkpoint');
+    ctx.setTimer(initialUs, 'log-start-checkpoint');
+    // UnifiedLog's PeriodicProducerExpirationCheck: every producer.id.expiration.check.interval.ms.
+    ctx.setTimer(producerExpirationCheckUs(this.config), 'producer-expiration');
   }
 
   // =====================================================================================
@@ -329,7 +347,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
         return this.handleListOffsets(from, msg);
       case 'ListOffsetsResponse': {
         const p = this.partition(msg.topic, msg.partition);
-        if (p !== undefined) p.onListOffsetsResponse(msg.correlationId, msg.error, msg.offset);
+        if (p !== undefined) p.onListOffsetsResponse(msg.correlationId, msg.error, msg.offset, msg.logStartOffset);
         return;
       }
       case 'BrokerRegistrationResponse':
@@ -433,8 +451,35 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
           this.ctx.setTimer(this.config['broker.heartbeat.interval.ms'] * 1000, 'heartbeat');
           return;
         case 'hw-checkpoint':
-          this.writeCheckpoints();
+          this.writeHwCheckpoint();
           this.ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
+          return;
+        case 'log-retention':
+          // LogManager.cleanupLogs: every log, compacted ones aside (the model has none).
+          for (const p of this.partitionList) p.deleteOldSegments();
+          this.ctx.setTimer((this.config['log.retention.check.interval.ms'] ?? 300_000) * 1000, 'log-retention');
+          return;
+        case 'recovery-point-checkpoint':
+          this.writeRecoveryPointCheckpoint();
+          this.ctx.setTimer(
+            (this.config['log.flush.offset.checkpoint.interval.ms'] ?? 60_000) * 1000,
+            'recovery-point-checkpoint',
+          );
+          return;
+        case 'producer-expiration': {
+          const now = this.ctx.now();
+          const expirationUs = (this.config['producer.id.expiration.ms'] ?? 86_400_000) * 1000;
+          for (const p of this.partitionList)
+            if (p.log.producers.removeExpired(now, expirationUs) > 0) codeProbe('producer-ids-expired');
+          this.ctx.setTimer(producerExpirationCheckUs(this.config), 'producer-expiration');
+          return;
+        }
+        case 'log-start-checkpoint':
+          this.writeLogStartCheckpoint();
+          this.ctx.setTimer(
+            (this.config['log.flush.start.offset.checkpoint.interval.ms'] ?? 60_000) * 1000,
+            'log-start-checkpoint',
+          );
           return;
         case 'isr-expiration': {
           const now = this.ctx.now();
@@ -515,7 +560,12 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   /** Clean shutdown: flush every log, write the checkpoints and the clean-shutdown marker. */
   onShutdown(): void {
     for (const p of this.partitionList) p.log.flush();
-    this.writeCheckpoints();
+    // UnifiedLog.close: a producer-state snapshot at the log end.
+    for (const p of this.partitionList) p.log.snapshotOnClose();
+    // ReplicaManager.shutdown checkpoints the HWs; LogManager.shutdown the recovery points and log starts.
+    this.writeHwCheckpoint();
+    this.writeRecoveryPointCheckpoint();
+    this.writeLogStartCheckpoint();
     // CleanShutdownFileHandler.write: the marker written in place and fsynced (no rename).
     const disk = this.ctx.disk;
     disk.writeFile(CLEAN_SHUTDOWN_FILE, [{ brokerEpoch: this.epoch }]);
@@ -743,6 +793,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       partition: msg.partition,
       error,
       offset: error === 'NONE' ? p!.log.leo : -1,
+      logStartOffset: error === 'NONE' ? p!.log.logStartOffset : -1,
       leaderEpoch: p?.leaderEpoch ?? -1,
     } satisfies ReplicaResponse);
   }
@@ -775,15 +826,31 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     }
   }
 
-  private writeCheckpoints(): void {
+  /** ReplicaManager.checkpointHighWatermarks. */
+  private writeHwCheckpoint(): void {
     const hws: OffsetEntry[] = [];
-    const points: OffsetEntry[] = [];
-    for (const p of this.partitionList) {
-      hws.push({ topic: p.topic, partition: p.partition, offset: p.log.hw });
-      points.push({ topic: p.topic, partition: p.partition, offset: p.log.recoveryPoint });
-    }
+    for (const p of this.partitionList) hws.push({ topic: p.topic, partition: p.partition, offset: p.log.hw });
     writeCheckpointFile(this.ctx, HW_CHECKPOINT_FILE, hws);
+  }
+
+  /** LogManager.checkpointLogRecoveryOffsets. */
+  private writeRecoveryPointCheckpoint(): void {
+    const points: OffsetEntry[] = [];
+    for (const p of this.partitionList)
+      points.push({ topic: p.topic, partition: p.partition, offset: p.log.recoveryPoint });
     writeCheckpointFile(this.ctx, RECOVERY_POINT_FILE, points);
+  }
+
+  /** LogManager.checkpointLogStartOffsetsInDir: only logs whose start is above their first segment's base. */
+  private writeLogStartCheckpoint(): void {
+    const starts: OffsetEntry[] = [];
+    for (const p of this.partitionList) {
+      const first = p.log.segmentBaseOffsets()[0] ?? 0;
+      if (p.log.logStartOffset > first)
+        starts.push({ topic: p.topic, partition: p.partition, offset: p.log.logStartOffset });
+    }
+    if (starts.length > 0) codeProbe('log-start-checkpoint-written');
+    writeCheckpointFile(this.ctx, LOG_START_FILE, starts);
   }
 
   // =====================================================================================
@@ -815,6 +882,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       schedule: (task) => this.scheduleOnce(task),
       segmentBytes: this.config['log.segment.bytes'],
       rollMs: this.config['log.roll.ms'],
+      retentionMs: this.config['log.retention.ms'],
+      retentionBytes: this.config['log.retention.bytes'],
       nowUs: () => this.ctx.now(),
     });
     const p = new Partition(topic, partition, log, this);
@@ -839,6 +908,17 @@ function writeCheckpointFile(ctx: ModelContext, path: string, entries: OffsetEnt
   ctx.disk.fsync(tmp);
   ctx.disk.rename(tmp, path);
   ctx.disk.fsyncDir('.');
+}
+
+/** producer.id.expiration.check.interval.ms in µs (TransactionLogConfigs default 10 min). */
+function producerExpirationCheckUs(config: KafkaConfig): number {
+  return (config['producer.id.expiration.check.interval.ms'] ?? 600_000) * 1000;
+}
+
+/** LogManager's initial task delay: log.initial.task.delay.ms from 3.8, else InitialTaskDelayMs (30 s). */
+function initialTaskDelayMs(config: KafkaConfig): number {
+  if (!rulesOf(config['kafka.version']).initialTaskDelayConfigurable) return 30_000;
+  return config['log.initial.task.delay.ms'] ?? 30_000;
 }
 
 function readOffsets(entries: readonly unknown[]): Map<string, number> {

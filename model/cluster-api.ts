@@ -6,6 +6,7 @@ import type { ActorFactory, Message, NodeContext, SimulationApi } from '../harne
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot, QuorumStateChange, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';
+import type { LogStartReason } from './replica-log.ts';
 
 export interface KafkaCluster {
   readonly spec: ClusterSpec;
@@ -35,6 +36,8 @@ export interface KafkaCluster {
   describe(): string;
   /** `kafka-dump-log.sh` view of one replica: offset, leader epoch, value. */
   dumpLog(broker: number, topic: string, partition: number): string;
+  /** `kafka-log-dirs.sh --describe` of one replica, per segment: size, offsets, fsynced / written back / dirty. */
+  describeSegments(broker: number, topic: string, partition: number): string;
   snapshot(): ClusterSnapshot;
   /** One running broker's replica state, live (per-replica invariants at each change); undefined when none. */
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined;
@@ -79,6 +82,33 @@ export type ModelProbe =
       producerEpoch?: number;
     }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
+  /**
+   * A replica's log start offset moved from `from` to `to` (replica-log.ts LogStartMove): up by
+   * segment deletion (retention) or with the leader's, down by a truncation below it; `hw`
+   * and `leo` right after.
+   */
+  | {
+      kind: 'log-start';
+      broker: number;
+      topic: string;
+      partition: number;
+      from: number;
+      to: number;
+      reason: LogStartReason;
+      hw: number;
+      leo: number;
+    }
+  /** A replica created a segment at `offset`, or its recovery point moved to `offset` (the report's segments). */
+  | {
+      kind: 'storage';
+      broker: number;
+      topic: string;
+      partition: number;
+      change: 'segment' | 'recovery-point';
+      offset: number;
+    }
+  /** A leader served records from `fromOffset` in a fetch answer (checked against its log start). */
+  | { kind: 'fetch-served'; broker: number; topic: string; partition: number; fromOffset: number }
   | {
       kind: 'partition';
       topic: string;

@@ -33,6 +33,11 @@ import type { PartitionState } from './internal-protocol.ts';
 import { readSegments, segmentFile, segmentFiles, type ModelRecord } from './replica-log.ts';
 import { topicIdOf } from './topic-id.ts';
 
+/** `first–last` of [from, to), or `none`. */
+function rangeText(from: number, to: number): string {
+  return to > from ? `${from}–${to - 1}` : 'none';
+}
+
 export class ClusterView {
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
@@ -85,13 +90,52 @@ export class ClusterView {
     return lines.join('\n');
   }
 
+  /**
+   * `kafka-log-dirs.sh --describe` for one replica, one line per segment as
+   * `kafka-dump-log.sh` sizes them: base offset, size, the offsets it holds, and which of them
+   * are fsynced (below the recovery point), written back by the kernel, or dirty in the page
+   * cache. A broker that is down shows its segment files as its disk holds them.
+   */
+  describeSegments(broker: number, topic: string, partition: number): string {
+    const dir = `${topic}-${partition}`;
+    const p = this.sim.isUp(broker) ? brokerOn(this.sim, broker)?.partition(topic, partition) : undefined;
+    if (p === undefined) {
+      const disk = this.sim.disk(broker);
+      const files = segmentFiles(disk, dir);
+      const lines = [`${dir} on broker ${broker} (down): ${files.length} segment file(s) on disk`];
+      for (const f of files) {
+        const n = disk.length(f.path);
+        lines.push(
+          `  ${f.path}  offsets ${rangeText(f.baseOffset, f.baseOffset + n)}  on disk ${disk.durableLength(f.path)}`,
+        );
+      }
+      return lines.join('\n');
+    }
+    const log = p.log;
+    const lines = [
+      `${dir} on broker ${broker}: logStartOffset ${log.logStartOffset}  size ${log.sizeBytes()} bytes  ` +
+        `recoveryPoint ${log.recoveryPoint}  HW ${log.hw}  LEO ${log.leo}`,
+    ];
+    for (const s of log.segmentViews()) {
+      const offsets = rangeText(s.baseOffset, s.endOffset);
+      const fsynced = rangeText(s.baseOffset, s.fsyncedEnd);
+      const writtenBack = rangeText(s.fsyncedEnd, s.writtenBackEnd);
+      lines.push(
+        `  ${s.path}  baseOffset ${s.baseOffset}  size ${s.bytes} bytes  offsets ${offsets}  ` +
+          `fsynced ${fsynced}  written back ${writtenBack}  dirty ${rangeText(s.writtenBackEnd, s.endOffset)}`,
+      );
+    }
+    return lines.join('\n');
+  }
+
   dumpLog(broker: number, topic: string, partition: number): string {
     const r = this.replicaSnapshot(broker, topic, partition);
     // One `Dumping` header per segment file, as kafka-dump-log.sh --files prints for each.
     const dir = `${topic}-${partition}`;
     const bases = segmentFiles(this.sim.disk(broker), dir).map((f) => f.baseOffset);
     const state =
-      `on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ${r.leaderEpoch}, ` + `LEO ${r.leo}, HW ${r.hw})`;
+      `on broker ${broker} (${r.up ? r.role : 'down'}, leader epoch ${r.leaderEpoch}, ` +
+      `log start ${r.logStartOffset}, LEO ${r.leo}, HW ${r.hw})`;
     const lines: string[] = [`Dumping ${dir}/${segmentFile(bases[0] ?? 0)} ${state}`];
     const recs = r.records as readonly ModelRecord[];
     let start = 0;
@@ -192,10 +236,11 @@ export class ClusterView {
           up: true,
           role: p.role,
           leaderEpoch: p.leaderEpoch,
-          logStartOffset: 0,
+          logStartOffset: p.log.logStartOffset,
           leo: p.log.leo,
           hw: p.log.hw,
-          records: p.log.records,
+          // records[i] is offset logStartOffset + i (a copy only once retention moved it).
+          records: p.log.logStartOffset === 0 ? p.log.records : p.log.records.slice(p.log.logStartOffset),
           epochCache: p.log.epochs.entries,
           partitionEpoch: p.partitionEpoch,
         };
@@ -223,15 +268,16 @@ export class ClusterView {
     const disk = this.sim.disk(broker);
     const dir = `${topic}-${partition}`;
     let records = readSegments(disk, dir) as readonly RecordView[];
-    // What recovery would keep at most: up to the first torn entry or offset gap.
-    const bad = records.findIndex((r, i) => isTorn(r) || r.offset !== i);
+    // What recovery would keep at most: up to the first torn entry or offset gap, from the first segment.
+    const first = segmentFiles(disk, dir)[0]?.baseOffset ?? 0;
+    const bad = records.findIndex((r, i) => isTorn(r) || r.offset !== first + i);
     if (bad >= 0) records = records.slice(0, bad);
     const epochCache = (disk.read(`${dir}/leader-epoch-checkpoint`) as readonly EpochEntry[]).filter((e) => !isTorn(e));
     let hw = 0;
     for (const e of disk.read(HW_CHECKPOINT_FILE)) {
       const o = e as { topic?: string; partition?: number; offset?: number };
       if (o.topic === topic && o.partition === partition && typeof o.offset === 'number')
-        hw = Math.min(o.offset, records.length);
+        hw = Math.max(first, Math.min(o.offset, first + records.length));
     }
     return {
       broker,
@@ -240,8 +286,8 @@ export class ClusterView {
       up: false,
       role: 'none',
       leaderEpoch: -1,
-      logStartOffset: 0,
-      leo: records.length,
+      logStartOffset: first,
+      leo: first + records.length,
       hw,
       records,
       epochCache,

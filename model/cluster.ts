@@ -242,6 +242,10 @@ class SimulatedCluster implements KafkaCluster {
     return this.view.dumpLog(broker, topic, partition);
   }
 
+  describeSegments(broker: number, topic: string, partition: number): string {
+    return this.view.describeSegments(broker, topic, partition);
+  }
+
   snapshot(): ClusterSnapshot {
     this.scanHistory();
     return this.view.snapshot(this.acked, this.consumed);

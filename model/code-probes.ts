@@ -661,6 +661,82 @@ const CODE_PROBES = {
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
   },
+  // --- retention and the log start offset (replica-log.ts, partition.ts, broker.ts; issue 12)
+  'retention-deleted-segment': {
+    kafka: 'UnifiedLog.deleteOldSegments → deleteSegments',
+    description: 'Retention (or a log start above them) deleted whole segments below the HW; the log start moved up.',
+  },
+  'retention-rolled-active-segment': {
+    kafka: 'UnifiedLog.deleteSegments (roll() before deleting every segment)',
+    description: 'Retention found every segment deletable, so the log rolled a new empty active segment first.',
+  },
+  'log-start-above-hw-refused': {
+    kafka: 'UnifiedLog.maybeIncrementLogStartOffset (OffsetOutOfRangeException above the HW)',
+    description: 'A move of the log start past the HW was refused (a follower behind its leader’s log start).',
+    reachable:
+      "no: a follower takes its leader's log start from an answer served at or above it (else OFFSET_OUT_OF_RANGE), " +
+      "after setting its HW to min(the leader's HW, its LEO), both at or above that log start",
+  },
+  'log-truncated-fully': {
+    kafka: 'UnifiedLog.truncateFullyAndStartAt',
+    description: 'A replica deleted its whole log and started again, empty, at a new offset.',
+  },
+  'truncate-below-log-start': {
+    kafka: 'UnifiedLog.truncateTo (logStartOffset = min(targetOffset, logStartOffset))',
+    description: 'A truncation cut below the log start offset (inside the first segment) and brought it down.',
+    reachable:
+      'rarely (no seed in 2,000): a follower whose log start followed its leader into a segment must then ' +
+      'truncate below its own HW, which needs a run beyond the promise (power losses, the last leader elected)',
+  },
+  'epoch-cache-truncated-from-start': {
+    kafka: 'LeaderEpochFileCache.truncateFromStart',
+    description: 'The log start moved up past epoch-cache entries: they went and the first now starts at it.',
+  },
+  'log-recovery-below-log-start': {
+    kafka: 'LogLoader.recoverLog (deleteSegmentsIfLogStartGreaterThanLogEnd)',
+    description: 'Recovery found the log ending below the checkpointed log start: deleted whole, restarted at it.',
+    reachable:
+      'rarely (no seed in 2,000): the log-start checkpoint must be durable while the segment at that offset ' +
+      'is not (a power loss right after a roll and before the journal commits the new file)',
+  },
+  'fetch-below-log-start': {
+    kafka: 'UnifiedLog.read (checkLogStartOffset)',
+    description: "A fetch asked for an offset below the leader's log start offset (OFFSET_OUT_OF_RANGE).",
+  },
+  'follower-log-start-from-leader': {
+    kafka: 'ReplicaFetcherThread.processPartitionData (maybeIncrementLogStartOffset, LeaderOffsetIncremented)',
+    description: "A follower moved its log start up to the leader's, given in the fetch response.",
+  },
+  'follower-truncated-fully-to-leader-start': {
+    kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate (truncateFullyAndStartAt)',
+    description: "A follower whose log ended below the leader's log start deleted its log and restarted at it.",
+  },
+  'hw-raised-to-log-start': {
+    kafka: 'UnifiedLog.updateHighWatermark (a HW below the log start offset becomes the log start)',
+    description: "A replica's new HW (a follower told a new leader's lagging HW) was below its log start: raised.",
+  },
+  'producer-state-from-snapshot': {
+    kafka: 'UnifiedLog.rebuildProducerState → ProducerStateManager.truncateAndReload (loadFromSnapshot)',
+    description: 'Recovery loaded the producer state from a snapshot and replayed the log after it.',
+  },
+  'producer-snapshot-corrupt': {
+    kafka: 'ProducerStateManager.readSnapshot (CorruptSnapshotException: the file is deleted)',
+    description: 'Recovery found a producer-state snapshot cut by a power loss, deleted it and tried an older one.',
+    reachable:
+      'rarely (no seed in 2,000): the roll that writes a snapshot schedules its fsync at once, so it needs a torn ' +
+      'power loss between a roll and its flush task',
+  },
+  'producer-ids-expired': {
+    kafka: 'ProducerStateManager.removeExpiredProducers (producer.id.expiration.ms)',
+    description: 'Producers idle for producer.id.expiration.ms left a replica’s idempotence state.',
+    reachable:
+      "not with the scenarios' settings: producer.id.expiration.ms stays Kafka's 1 day (checked every 10 min), " +
+      'longer than any run; no scenario draws it shorter',
+  },
+  'log-start-checkpoint-written': {
+    kafka: 'LogManager.checkpointLogStartOffsets',
+    description: 'The broker wrote log-start-offset-checkpoint with a log start above its first segment.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

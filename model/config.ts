@@ -34,6 +34,22 @@ export interface KafkaConfig {
   'log.segment.bytes'?: number;
   /** log.roll.ms: a non-empty segment rolls once its first batch is this old (default 7 days). */
   'log.roll.ms'?: number;
+  /** log.retention.ms: segments whose newest record is older go (default 7 days; -1 = no limit). */
+  'log.retention.ms'?: number;
+  /** log.retention.bytes: the oldest segments go while the log is larger (default -1 = no limit). */
+  'log.retention.bytes'?: number;
+  /** log.retention.check.interval.ms: how often LogManager.cleanupLogs runs (default 300000). */
+  'log.retention.check.interval.ms'?: number;
+  /** log.flush.offset.checkpoint.interval.ms: recovery-point-offset-checkpoint (default 60000). */
+  'log.flush.offset.checkpoint.interval.ms'?: number;
+  /** log.flush.start.offset.checkpoint.interval.ms: log-start-offset-checkpoint (default 60000). */
+  'log.flush.start.offset.checkpoint.interval.ms'?: number;
+  /** log.initial.task.delay.ms (3.8+; default 30000): LogManager's periodic tasks start after it. */
+  'log.initial.task.delay.ms'?: number;
+  /** producer.id.expiration.ms: an idle producer id leaves the idempotence state (default 86400000). */
+  'producer.id.expiration.ms'?: number;
+  /** producer.id.expiration.check.interval.ms (internal; default 600000). */
+  'producer.id.expiration.check.interval.ms'?: number;
   /** Consumer: how long a fetch waits at the leader for data. */
   'fetch.max.wait.ms': number;
   /** Consumer: records per poll at most. */

@@ -127,6 +127,11 @@ export class LeaderEpochCache {
     let keep = n;
     while (keep > 0 && this.entries[keep - 1].startOffset >= endOffset) keep--;
     this.entries.length = keep;
+    this.writeTruncation();
+  }
+
+  /** A truncation's checkpoint write, as the version does it (see the module comment). */
+  private writeTruncation(): void {
     switch (this.truncationFlush) {
       case 'sync':
         this.writeToFile(true);
@@ -139,6 +144,28 @@ export class LeaderEpochCache {
         this.scheduleFlush(() => this.writeToFile(true));
         break;
     }
+  }
+
+  /**
+   * LeaderEpochFileCache.truncateFromStart (the log start moved up to `startOffset`): entries
+   * starting at or below it go and the last of them comes back starting at it. The checkpoint
+   * is written as the version writes truncations (truncateFromStartAsyncFlush from 3.8, an
+   * unsynced write in 3.7, flush() in 3.6), like truncateFromEnd.
+   */
+  truncateFromStart(startOffset: number): void {
+    let removed = 0;
+    while (removed < this.entries.length && this.entries[removed].startOffset <= startOffset) removed++;
+    if (removed === 0) return;
+    const first = { epoch: this.entries[removed - 1].epoch, startOffset };
+    if (removed > 1 || this.entries[0].startOffset !== startOffset) codeProbe('epoch-cache-truncated-from-start');
+    this.entries.splice(0, removed, first);
+    this.writeTruncation();
+  }
+
+  /** LeaderEpochFileCache.clearAndFlush (truncateFullyAndStartAt): no entries, written and fsynced. */
+  clearAndFlush(): void {
+    this.entries.length = 0;
+    this.writeToFile(true);
   }
 
   /**

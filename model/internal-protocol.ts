@@ -225,8 +225,10 @@ export type ReplicaResponse = {
   readonly topic: string;
   readonly partition: number;
   readonly error: ErrorCode;
-  /** The leader's log end offset. */
+  /** The leader's log end offset (ListOffsets LATEST_TIMESTAMP). */
   readonly offset: number;
+  /** The leader's log start offset (EARLIEST_TIMESTAMP; fetchOffsetAndTruncate asks for both). */
+  readonly logStartOffset: number;
   readonly leaderEpoch: number;
 };
 

@@ -154,6 +154,14 @@ export class Partition {
     this.timerTag = { type: 'partition-timer', topic, partition };
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
     log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
+    log.onLogStartMove = (m) => host.emit({ kind: 'log-start', broker: host.brokerId, topic, partition, ...m });
+    log.onStorage = (c) =>
+      host.emit({ kind: 'storage', broker: host.brokerId, topic, partition, change: c.kind, offset: c.offset });
+  }
+
+  /** LogManager.cleanupLogs for this replica's log (UnifiedLog.deleteOldSegments); leaders and followers alike. */
+  deleteOldSegments(): void {
+    if (this.log.deleteOldSegments() > 0) this.announce();
   }
 
   get isLeader(): boolean {
@@ -642,13 +650,23 @@ export class Partition {
         return this.fetchResponse(req, 'NONE', NO_RECORDS, { epoch: eo.epoch, endOffset: eo.endOffset });
       }
     }
+    // UnifiedLog.read: checkLogStartOffset, then LocalLog.read past the log end.
+    if (req.fetchOffset < log.logStartOffset) codeProbe('fetch-below-log-start');
     if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
-    if (req.fetchOffset > leaderLeo || req.fetchOffset < 0)
+    if (req.fetchOffset > leaderLeo || req.fetchOffset < log.logStartOffset)
       return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
     const hwAtRead = log.hw;
     // Followers read to the LEO, consumers to the HW.
     const maxEnd = isFollower ? leaderLeo : hwAtRead;
     const records = req.fetchOffset < maxEnd ? log.read(req.fetchOffset, req.maxRecords, maxEnd) : NO_RECORDS;
+    if (records.length > 0)
+      this.host.emit({
+        kind: 'fetch-served',
+        broker: this.host.brokerId,
+        topic: this.topic,
+        partition: this.partition,
+        fromOffset: req.fetchOffset,
+      });
     const resp = this.fetchResponse(req, 'NONE', records, undefined);
     if (remote !== undefined && updateFollowerState) this.updateFollowerFetchState(remote, req, leaderLeo);
     return resp;
@@ -677,7 +695,9 @@ export class Partition {
       partition: this.partition,
       error,
       highWatermark: this.role === 'leader' ? this.log.hw : -1,
-      logStartOffset: 0,
+      // The model's answers carry the leader's log start even with an error (a consumer's
+      // auto.offset.reset reads it there instead of a ListOffsets; client-fetcher.ts).
+      logStartOffset: this.role === 'leader' ? this.log.logStartOffset : -1,
       records,
       leaderEpoch: this.leaderEpoch,
     };
@@ -936,6 +956,13 @@ export class Partition {
     const leo = this.log.leo;
     if (leaderHw < this.log.hw) codeProbe('follower-hw-moved-back');
     this.log.setHw(leaderHw < leo ? leaderHw : leo);
+    // ReplicaFetcherThread.processPartitionData: log.maybeIncrementLogStartOffset(leader's
+    // log start, LeaderOffsetIncremented), after the HW.
+    if (
+      resp.logStartOffset > this.log.logStartOffset &&
+      this.log.maybeIncrementLogStartOffset(resp.logStartOffset, 'leader-log-start')
+    )
+      codeProbe('follower-log-start-from-leader');
     // No divergence in this answer: the variants' one-shot truncation step is over.
     f.truncationDone = true;
     this.announce();
@@ -974,7 +1001,7 @@ export class Partition {
     this.announce();
   }
 
-  onListOffsetsResponse(correlationId: number, error: string, leaderLeo: number): void {
+  onListOffsetsResponse(correlationId: number, error: string, leaderLeo: number, leaderStart: number): void {
     const f = this.fetch;
     if (f === null || f.listOffsetsCorrelationId !== correlationId || this.role !== 'follower') return;
     f.listOffsetsCorrelationId = 0;
@@ -983,9 +1010,17 @@ export class Partition {
       this.host.armFetchBackoff(this);
       return;
     }
-    // Kafka's fetchOffsetAndTruncate: a follower ahead of the leader cuts to its end.
+    // Kafka's fetchOffsetAndTruncate: a follower ahead of the leader cuts to its end; one
+    // whose log ends below the leader's log start deletes it and starts again there
+    // (truncateFullyAndStartAt). Kafka asks for the latest offset, then the earliest: the
+    // model's ListOffsets answers both at once.
     if (leaderLeo < this.log.leo) codeProbe('follower-truncated-to-leader-log-end');
     if (leaderLeo < this.log.leo && this.log.truncateTo(leaderLeo)) this.emitTruncate(leaderLeo, 'out-of-range');
+    else if (leaderLeo >= this.log.leo && leaderStart > this.log.leo) {
+      codeProbe('follower-truncated-fully-to-leader-start');
+      this.log.truncateFullyAndStartAt(leaderStart);
+      this.emitTruncate(leaderStart, 'out-of-range');
+    }
     f.lastFetchedEpoch = this.log.epochs.latestEpoch();
     this.announce();
     this.sendFetch();
@@ -1091,6 +1126,9 @@ class PartitionFacts implements ReplicaFacts {
   }
   get leo(): number {
     return this.p.log.leo;
+  }
+  get logStartOffset(): number {
+    return this.p.log.logStartOffset;
   }
   get records(): readonly ModelRecord[] {
     return this.p.log.records;

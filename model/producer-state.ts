@@ -14,6 +14,15 @@
 // - a producer with no state (new, or its batches were truncated away) may start anywhere.
 // Replicated batches are not checked (AppendOrigin.REPLICATION): onRecords takes them as they
 // are, a new epoch replacing the entry (ProducerStateEntry.addBatch).
+// Snapshots (ProducerStateManager.takeSnapshot / readSnapshot): the whole state as plain
+// entries, which replica-log.ts writes to `<offset>.snapshot` at each roll and reads back at
+// recovery. Expiration (removeExpiredProducers): a producer whose last batch is
+// producer.id.expiration.ms old leaves; its next batch, at any sequence, is then taken as a new
+// producer's (checkSequence: no current epoch, "accept writes with any sequence number"; the
+// same in 3.6–4.1, so an expired or retention-deleted producer never gets UNKNOWN_PRODUCER_ID
+// from a produce: KIP-360 moved that case to the broker).
+// The model's records carry no timestamp: a producer's time is the replica's clock at its last
+// append (or at the rebuild that found it).
 // Asserted (model/assert.ts) for every batch fed in record by record: its records share the
 // producer id, producer epoch and leader epoch, and their sequence numbers are consecutive.
 
@@ -34,6 +43,16 @@ export interface BatchMetadata {
 interface ProducerEntry {
   epoch: number;
   batches: BatchMetadata[];
+  /** ProducerStateEntry.lastTimestamp: µs of its last batch here. */
+  lastUs: number;
+}
+
+/** One producer in a snapshot file (ProducerStateManager.writeSnapshot's fields the model has). */
+interface SnapshotEntry {
+  readonly producerId: number;
+  readonly epoch: number;
+  readonly batches: readonly BatchMetadata[];
+  readonly lastUs: number;
 }
 
 export type SequenceCheck =
@@ -45,6 +64,8 @@ const APPEND: SequenceCheck = { kind: 'append' };
 
 export class ProducerStates {
   private readonly producers = new Map<number, ProducerEntry>();
+  /** The replica's clock (µs), for the producers' last timestamps. */
+  nowUs: () => number = () => 0;
 
   /** A leader's check of a client batch (the rules above, in Kafka's order). */
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
@@ -69,9 +90,10 @@ export class ProducerStates {
   onBatch(producerId: number, producerEpoch: number, batch: BatchMetadata): void {
     let entry = this.producers.get(producerId);
     if (entry === undefined || entry.epoch !== producerEpoch) {
-      entry = { epoch: producerEpoch, batches: [] };
+      entry = { epoch: producerEpoch, batches: [], lastUs: 0 };
       this.producers.set(producerId, entry);
     }
+    entry.lastUs = this.nowUs();
     entry.batches.push(batch);
     if (entry.batches.length > MAX_BATCHES_PER_PRODUCER) entry.batches.shift();
   }
@@ -111,10 +133,58 @@ export class ProducerStates {
    */
   keepOnTruncate = false;
 
-  /** Rebuild from the log (after recovery or truncation). */
-  rebuild(records: readonly ModelRecord[]): void {
+  /** The state as a snapshot's entries (ProducerStateManager.takeSnapshot). */
+  snapshot(): SnapshotEntry[] {
+    const out: SnapshotEntry[] = [];
+    for (const [producerId, e] of this.producers)
+      out.push({ producerId, epoch: e.epoch, batches: e.batches.slice(), lastUs: e.lastUs });
+    return out;
+  }
+
+  /** Replaces the state with a snapshot's (ProducerStateManager.loadFromSnapshot), then the log [from, end). */
+  loadSnapshot(entries: readonly unknown[], records: readonly ModelRecord[], from: number): void {
     this.producers.clear();
-    this.onRecords(records, 0, records.length);
+    for (const x of entries) {
+      const e = x as SnapshotEntry;
+      this.producers.set(e.producerId, { epoch: e.epoch, batches: e.batches.slice(), lastUs: e.lastUs });
+    }
+    this.onRecords(records, from, records.length);
+  }
+
+  /**
+   * ProducerStateManager.removeExpiredProducers: producers whose last batch is at least
+   * `expirationUs` old leave (UnifiedLog's producer-expiration check). Returns how many.
+   */
+  removeExpired(nowUs: number, expirationUs: number): number {
+    let n = 0;
+    for (const [id, e] of this.producers) {
+      if (nowUs - e.lastUs < expirationUs) continue;
+      this.producers.delete(id);
+      n++;
+    }
+    return n;
+  }
+
+  /** Rebuild from the log's records at and above `from` (its log start), after recovery. */
+  rebuild(records: readonly ModelRecord[], from = 0): void {
+    this.producers.clear();
+    this.onRecords(records, from, records.length);
+  }
+
+  /**
+   * After a truncation (ProducerStateManager.truncateAndReload): the producers whose last
+   * batch lies below the log start `from` (a snapshot at or below the target holds them) are
+   * kept; the others are rebuilt from the log from `from` on.
+   */
+  reload(records: readonly ModelRecord[], from: number): void {
+    const kept: Array<[number, ProducerEntry]> = [];
+    for (const [id, entry] of this.producers) {
+      const last = entry.batches[entry.batches.length - 1];
+      if (last !== undefined && last.lastOffset < from) kept.push([id, entry]);
+    }
+    this.producers.clear();
+    for (const [id, entry] of kept) this.producers.set(id, entry);
+    this.onRecords(records, from, records.length);
   }
 }
 

@@ -12,6 +12,14 @@
 //   (LocalLog.flush), and moves the recovery point there. `log.flush.interval.messages` (null
 //   = never) and a clean shutdown flush everything.
 // - `leader-epoch-checkpoint`: see epoch-cache.ts.
+// - producer-state snapshots `<offset, 20 digits>.snapshot` (ProducerStateManager.takeSnapshot):
+//   one at each roll, at the new segment's base offset, written to the page cache and fsynced
+//   by the roll's flush task (UnifiedLog.roll → flushProducerStateSnapshot), and one at a clean
+//   shutdown at the LEO, fsynced (UnifiedLog.close). Recovery loads the latest readable one at or
+//   below the recovered log end and replays the log from there (UnifiedLog.rebuildProducerState
+//   → ProducerStateManager.truncateAndReload); snapshots above a truncation point or of
+//   deleted segments are deleted (deleteProducerSnapshots), before the segment files, so the
+//   journal never keeps a snapshot whose log it has cut.
 // The broker keeps the per-broker files `replication-offset-checkpoint` (HW),
 // `recovery-point-offset-checkpoint` and `.kafka_cleanshutdown` (see broker.ts).
 //
@@ -53,8 +61,10 @@ export function segmentFile(baseOffset: number): string {
   return `${String(baseOffset).padStart(20, '0')}.log`;
 }
 
-/** The first segment's file. */
-const LOG_FILE = segmentFile(0);
+/** The producer-state snapshot taken at `offset` (LogFileUtils.producerSnapshotFile). */
+function snapshotFile(dir: string, offset: number): string {
+  return `${dir}/${String(offset).padStart(20, '0')}.snapshot`;
+}
 
 /** The segment files of a partition directory, in offset order, with their base offsets. */
 export function segmentFiles(disk: Disk, dir: string): Array<{ path: string; baseOffset: number }> {
@@ -80,6 +90,23 @@ interface Segment {
   bytes: number;
   /** Virtual time of its first append (µs), -1 while empty: log.roll.ms counts from it. */
   firstAppendUs: number;
+  /**
+   * LogSegment.largestTimestamp, which retention.ms compares with now: the latest append time
+   * (µs), or the file's creation while empty (its lastModified). The model's records carry no
+   * timestamp, so each replica uses its own append time (as with LogAppendTime).
+   */
+  largestUs: number;
+}
+
+/** One segment of a live log (ReplicaLog.segmentViews). */
+export interface SegmentView {
+  readonly path: string;
+  readonly baseOffset: number;
+  /** Exclusive: the next segment's base offset, or the LEO. */
+  readonly endOffset: number;
+  readonly bytes: number;
+  readonly fsyncedEnd: number;
+  readonly writtenBackEnd: number;
 }
 
 /** What the broker gives a log: its settings, the clock and the scheduler. */
@@ -94,14 +121,41 @@ export interface LogOptions {
   schedule?: (task: () => void) => void;
   /** How the epoch cache writes its checkpoint after a truncation (epoch-cache.ts). */
   truncationFlush?: EpochTruncationFlush;
+  /** retention.ms (default 7 days; -1 = no time limit). */
+  retentionMs?: number;
+  /** retention.bytes (default -1 = no size limit). */
+  retentionBytes?: number;
+}
+
+/** Why the log start offset moved (UnifiedLog's LogStartOffsetIncrementReason, and the truncations). */
+export type LogStartReason = 'segment-deletion' | 'leader-log-start' | 'truncate-fully' | 'truncate-below' | 'recovery';
+
+/** A segment created at `offset` (roll, first append, recovery loading it), or the recovery point moved to it. */
+export interface StorageChange {
+  readonly kind: 'segment' | 'recovery-point';
+  readonly offset: number;
+}
+
+/** A move of the log start offset: [from, to) left the log (to > from) or came back (to < from). */
+export interface LogStartMove {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: LogStartReason;
+  /** The HW and LEO right after the move. */
+  readonly hw: number;
+  readonly leo: number;
 }
 
 const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_ROLL_MS = 7 * 24 * 60 * 60 * 1000;
+/** retention.ms: 7 days (LogConfig / ServerLogConfigs.LOG_RETENTION_HOURS_DEFAULT 168). */
+const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface RecoveryInfo {
   /** The broker found `.kafka_cleanshutdown` at startup. */
   cleanShutdown: boolean;
+  /** From `log-start-offset-checkpoint`, 0 if absent. */
+  logStartCheckpoint?: number;
   /** From `recovery-point-offset-checkpoint`, 0 if absent. */
   recoveryPoint: number;
   /** From `replication-offset-checkpoint`, 0 if absent. */
@@ -116,11 +170,28 @@ export class ReplicaLog {
   readonly producers = new ProducerStates();
   /** Everything below is fsynced (Kafka's recovery point). */
   recoveryPoint = 0;
+  /**
+   * The log start offset (UnifiedLog.logStartOffset): records below it are gone (their array
+   * slots are holes) and never served. Moves up by segment deletion and with the leader's
+   * (maybeIncrementLogStartOffset), down only by a truncation below it.
+   */
+  logStartOffset = 0;
+  /** Told of every move of the log start offset (the partition's probe). */
+  onLogStartMove: ((move: LogStartMove) => void) | null = null;
+  /** Told of each new segment and each move of the recovery point (the report's segment view). */
+  onStorage: ((change: StorageChange) => void) | null = null;
+
+  private setRecoveryPoint(offset: number): void {
+    this.recoveryPoint = offset;
+    this.onStorage?.({ kind: 'recovery-point', offset });
+  }
   private unflushed = 0;
   /** The segments, in offset order; the last is the active one. */
   private segments: Segment[] = [];
   private readonly segmentBytes: number;
   private readonly rollUs: number;
+  private readonly retentionUs: number;
+  private readonly retentionBytes: number;
   private readonly nowUs: () => number;
   private readonly schedule: (task: () => void) => void;
 
@@ -133,14 +204,101 @@ export class ReplicaLog {
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.rollUs = (options.rollMs ?? DEFAULT_ROLL_MS) * 1000;
+    const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.retentionUs = retentionMs < 0 ? -1 : retentionMs * 1000;
+    this.retentionBytes = options.retentionBytes ?? -1;
     this.nowUs = options.nowUs ?? (() => 0);
     this.schedule = options.schedule ?? ((task) => task());
     this.epochs = new LeaderEpochCache(disk, dir, options.truncationFlush, options.schedule);
+    this.producers.nowUs = this.nowUs;
+  }
+
+  /** The producer-state snapshot files, oldest first, with their offsets. */
+  private snapshotFiles(): Array<{ path: string; offset: number }> {
+    const out: Array<{ path: string; offset: number }> = [];
+    for (const path of this.disk.list(`${this.dir}/`)) {
+      const name = path.slice(this.dir.length + 1);
+      if (/^\d{20}\.snapshot$/.test(name)) out.push({ path, offset: Number(name.slice(0, 20)) });
+    }
+    return out;
+  }
+
+  /** ProducerStateManager.takeSnapshot at `offset` (the LEO); fsynced at once with `sync`. */
+  private takeSnapshot(offset: number, sync: boolean): string {
+    const path = snapshotFile(this.dir, offset);
+    this.disk.writeFile(path, this.producers.snapshot());
+    if (sync) this.disk.fsync(path);
+    return path;
+  }
+
+  /** Deletes the snapshots `which` selects (deleteProducerSnapshots, truncateAndReload). */
+  private deleteSnapshots(which: (offset: number) => boolean): void {
+    for (const s of this.snapshotFiles()) if (which(s.offset)) this.disk.delete(s.path);
+  }
+
+  /** A clean shutdown's snapshot at the LEO (UnifiedLog.close → takeSnapshot). */
+  snapshotOnClose(): void {
+    this.takeSnapshot(this.records.length, true);
+  }
+
+  /**
+   * UnifiedLog.rebuildProducerState at load: snapshots above the log end go; the latest
+   * readable one at or below it (a corrupt one is deleted: CorruptSnapshotException) is loaded
+   * and the log replayed from max(its offset, the log start); none: the log from the log start.
+   */
+  private loadProducerState(end: number): void {
+    this.deleteSnapshots((o) => o > end);
+    const snaps = this.snapshotFiles();
+    for (let i = snaps.length - 1; i >= 0; i--) {
+      const entries = this.disk.read(snaps[i].path);
+      if (entries.some(isTorn)) {
+        codeProbe('producer-snapshot-corrupt');
+        this.disk.delete(snaps[i].path);
+        continue;
+      }
+      codeProbe('producer-state-from-snapshot');
+      this.producers.loadSnapshot(entries, this.records, Math.max(snaps[i].offset, this.logStartOffset));
+      return;
+    }
+    this.producers.rebuild(this.records, this.logStartOffset);
   }
 
   /** The segments' base offsets, oldest first (kafka-dump-log shows one file each). */
   segmentBaseOffsets(): number[] {
     return this.segments.map((s) => s.baseOffset);
+  }
+
+  /**
+   * Each segment as kafka-dump-log / kafka-log-dirs would show it, with where its records are:
+   * [baseOffset, fsyncedEnd) fsynced by Kafka (below the recovery point), [fsyncedEnd,
+   * writtenBackEnd) on disk by the kernel's writeback, [writtenBackEnd, endOffset) dirty in the
+   * page cache (lost at a power loss).
+   */
+  segmentViews(): SegmentView[] {
+    const out: SegmentView[] = [];
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const end = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.records.length;
+      const clamp = (o: number) => Math.max(seg.baseOffset, Math.min(o, end));
+      const fsyncedEnd = clamp(this.recoveryPoint);
+      const writtenBackEnd = Math.max(fsyncedEnd, clamp(seg.baseOffset + this.disk.durableLength(seg.path)));
+      out.push({
+        path: seg.path,
+        baseOffset: seg.baseOffset,
+        endOffset: end,
+        bytes: seg.bytes,
+        fsyncedEnd,
+        writtenBackEnd,
+      });
+    }
+    return out;
+  }
+
+  /** The log's size in bytes (UnifiedLog.size: every segment's). */
+  sizeBytes(): number {
+    let n = 0;
+    for (const seg of this.segments) n += seg.bytes;
+    return n;
   }
 
   get leo(): number {
@@ -151,8 +309,16 @@ export class ReplicaLog {
     return this.hwOffset;
   }
 
-  /** Sets the high watermark, which must lie within [0, LEO]. */
+  /**
+   * Sets the high watermark, which must lie within [0, LEO]; one below the log start is raised
+   * to it (UnifiedLog.updateHighWatermark: "if (newHighWatermark < logStartOffset)
+   * logStartOffset"), e.g. a follower told a new leader's lagging HW.
+   */
   setHw(hw: number): void {
+    if (hw >= 0 && hw < this.logStartOffset) {
+      codeProbe('hw-raised-to-log-start');
+      hw = this.logStartOffset;
+    }
     assert(
       hw >= 0 && hw <= this.records.length,
       'HW within [0, LEO] in {}: HW {}, LEO {}',
@@ -198,6 +364,9 @@ export class ReplicaLog {
         firstChecked++;
     }
     this.records.length = 0;
+    // The records below the first segment are gone (retention deleted them): holes.
+    if (loaded.length > 0) this.records.length = loaded[0].baseOffset;
+    total += this.records.length;
     this.segments = [];
     let cutAt = -1; // the offset where an invalid batch was found
     for (let s = 0; s < loaded.length && cutAt < 0; s++) {
@@ -211,7 +380,14 @@ export class ReplicaLog {
         cutAt = this.records.length;
         break;
       }
-      this.segments.push({ baseOffset: seg.baseOffset, path: seg.path, bytes: 0, firstAppendUs: -1 });
+      this.segments.push({
+        baseOffset: seg.baseOffset,
+        path: seg.path,
+        bytes: 0,
+        firstAppendUs: -1,
+        largestUs: this.nowUs(),
+      });
+      this.onStorage?.({ kind: 'segment', offset: seg.baseOffset });
       const active = this.segments[this.segments.length - 1];
       let batchStart = this.records.length;
       for (let i = 0; i < seg.entries.length; i++) {
@@ -230,35 +406,105 @@ export class ReplicaLog {
       if (cutAt < 0 && checked && batchStart < this.records.length) cutAt = batchStart;
     }
     if (cutAt >= 0 && cutAt < this.records.length) codeProbe('log-recovery-partial-batch');
-    const validEnd = cutAt >= 0 ? cutAt : this.records.length;
-    if (validEnd < total) codeProbe('log-recovery-dropped-tail');
-    this.records.length = validEnd;
-    this.cutSegmentsTo(validEnd);
+    const cutEnd = cutAt >= 0 ? cutAt : this.records.length;
+    if (cutEnd < total) codeProbe('log-recovery-dropped-tail');
+    this.records.length = cutEnd;
+    this.cutSegmentsTo(cutEnd);
     // log.roll.ms counts from the active segment's first batch's timestamp; the model's records
     // carry none, so from the load.
     const active = this.segments[this.segments.length - 1];
     if (active !== undefined && active.bytes > 0) active.firstAppendUs = this.nowUs();
-
+    const validEnd = this.loadLogStart(info.logStartCheckpoint ?? 0, cutEnd);
     this.epochs.load();
     if (!info.cleanShutdown) {
-      const from = Math.min(loaded[firstChecked]?.baseOffset ?? info.recoveryPoint, info.recoveryPoint, validEnd);
-      this.epochs.truncateFromEnd(from);
-      let latest = this.epochs.latestEpoch();
-      for (let i = from; i < validEnd; i++) {
-        const r = this.records[i];
-        if (r.epoch !== latest) {
-          this.epochs.assign(r.epoch, r.offset);
-          latest = r.epoch;
-        }
-      }
+      const checkedFrom = Math.min(
+        loaded[firstChecked]?.baseOffset ?? info.recoveryPoint,
+        info.recoveryPoint,
+        validEnd,
+      );
+      // Never below the first segment kept (a recovery point below it: the records are gone).
+      this.reassignEpochs(Math.max(checkedFrom, this.segments[0]?.baseOffset ?? checkedFrom), validEnd);
     }
     this.epochs.truncateFromEnd(validEnd);
-    this.producers.rebuild(this.records);
-    this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
+    // The earliest epoch's start may not have been flushed before a hard failure (LogLoader.load).
+    this.epochs.truncateFromStart(this.logStartOffset);
+    this.loadProducerState(validEnd);
+    let point = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
+    if (point < this.logStartOffset) point = this.logStartOffset;
+    this.recoveryPoint = point;
+    this.onStorage?.({ kind: 'recovery-point', offset: point });
     this.unflushed = validEnd - this.recoveryPoint;
     if (info.hwCheckpoint > validEnd) codeProbe('log-recovery-hw-above-log-end');
-    this.setHw(Math.max(0, Math.min(info.hwCheckpoint, validEnd)));
+    // UnifiedLog.updateHighWatermark keeps the HW within [log start, LEO].
+    this.setHw(Math.max(this.logStartOffset, Math.min(info.hwCheckpoint, validEnd)));
+    const start = this.logStartOffset;
+    if (start !== 0)
+      this.onLogStartMove?.({ from: 0, to: start, reason: 'recovery', hw: this.hwOffset, leo: validEnd });
     return validEnd < total ? validEnd : -1;
+  }
+
+  /**
+   * LogLoader.load: log start = max(log-start-offset-checkpoint, first segment's base offset)
+   * (announced by recover once the HW is set); recoverLog.deleteSegmentsIfLogStartGreaterThanLogEnd:
+   * a log ending below the checkpointed log start is deleted whole and starts again, empty, at
+   * it. Returns the log end.
+   */
+  private loadLogStart(checkpointed: number, end: number): number {
+    const firstBase = this.segments[0]?.baseOffset ?? checkpointed;
+    let validEnd = end;
+    if (validEnd < checkpointed) {
+      codeProbe('log-recovery-below-log-start');
+      this.dropAllSegments();
+      this.records.length = checkpointed;
+      validEnd = checkpointed;
+      this.segments.push(this.newSegment(checkpointed));
+      this.disk.writeFile(this.segments[0].path, []);
+    }
+    this.logStartOffset = Math.max(checkpointed, firstBase);
+    return validEnd;
+  }
+
+  /** LogSegment.recover's leaderEpochCache.assign for each batch re-validated, [from, end). */
+  private reassignEpochs(from: number, end: number): void {
+    this.epochs.truncateFromEnd(from);
+    let latest = this.epochs.latestEpoch();
+    for (let i = from; i < end; i++) {
+      const r = this.records[i];
+      if (r.epoch !== latest) {
+        this.epochs.assign(r.epoch, r.offset);
+        latest = r.epoch;
+      }
+    }
+  }
+
+  /** A fresh segment at `baseOffset` (LogSegment.open); the caller creates its file. */
+  private newSegment(baseOffset: number): Segment {
+    this.onStorage?.({ kind: 'segment', offset: baseOffset });
+    const now = this.nowUs();
+    return { baseOffset, path: `${this.dir}/${segmentFile(baseOffset)}`, bytes: 0, firstAppendUs: -1, largestUs: now };
+  }
+
+  /** Deletes every segment file (truncateFullyAndStartAt, a log ending below its start). */
+  private dropAllSegments(): void {
+    for (const f of segmentFiles(this.disk, this.dir)) this.disk.delete(f.path);
+    this.segments = [];
+  }
+
+  /**
+   * Sets the log start offset and tells the partition. Records below it stay in memory while
+   * their segment exists (Kafka keeps them on disk, unserved); a deleted segment's are blanked.
+   */
+  private setLogStart(offset: number, reason: LogStartReason): void {
+    const from = this.logStartOffset;
+    this.logStartOffset = offset;
+    if (from !== offset)
+      this.onLogStartMove?.({ from, to: offset, reason, hw: this.hwOffset, leo: this.records.length });
+  }
+
+  /** Blanks the records of deleted segments, [from, to): nothing may read them again. */
+  private blank(from: number, to: number): void {
+    const recs = this.records;
+    for (let o = from; o < to; o++) recs[o] = HOLE;
   }
 
   /**
@@ -291,7 +537,7 @@ export class ReplicaLog {
   private segmentForAppend(bytes: number): Segment {
     let active = this.segments[this.segments.length - 1];
     if (active === undefined) {
-      active = { baseOffset: 0, path: `${this.dir}/${LOG_FILE}`, bytes: 0, firstAppendUs: -1 };
+      active = this.newSegment(this.records.length);
       this.segments.push(active);
       return active;
     }
@@ -311,10 +557,15 @@ export class ReplicaLog {
    */
   private roll(): Segment {
     const base = this.records.length;
-    const seg: Segment = { baseOffset: base, path: `${this.dir}/${segmentFile(base)}`, bytes: 0, firstAppendUs: -1 };
+    const seg = this.newSegment(base);
     this.disk.writeFile(seg.path, []); // LogSegment.open creates the file
     this.segments.push(seg);
-    this.schedule(() => this.flushUpTo(base));
+    const snapshot = this.takeSnapshot(base, false);
+    this.schedule(() => {
+      // flushProducerStateSnapshot (Utils.flushFileIfExists), then the segments.
+      if (this.disk.exists(snapshot)) this.disk.fsync(snapshot);
+      this.flushUpTo(base);
+    });
     return seg;
   }
 
@@ -337,6 +588,7 @@ export class ReplicaLog {
     }
     if (newSegment) this.disk.fsyncDir(this.dir);
     this.recoveryPoint = target;
+    this.onStorage?.({ kind: 'recovery-point', offset: target });
     this.unflushed = this.records.length - target;
   }
 
@@ -398,7 +650,7 @@ export class ReplicaLog {
       const r = records[i] as ModelRecord;
       const firstInBatch =
         i === 0
-          ? first === 0 || this.records[first - 1].lastInBatch
+          ? first === 0 || this.records[first - 1] === undefined || this.records[first - 1].lastInBatch
           : records[i - 1] === undefined || (records[i - 1] as ModelRecord).lastInBatch;
       bytes += recordBytes(r, firstInBatch);
     }
@@ -417,12 +669,123 @@ export class ReplicaLog {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
       }
-      const firstInBatch = this.records.length === 0 || this.records[this.records.length - 1].lastInBatch;
+      const prev = this.records[this.records.length - 1];
+      const firstInBatch = prev === undefined || prev.lastInBatch;
       this.records.push(r);
       this.appendTo(seg, r, recordBytes(r, firstInBatch));
     }
     this.producers.onRecords(this.records, first, first + n);
     this.maybeFlush(n);
+  }
+
+  // ===================================================================================
+  // The log start offset and retention
+
+  /**
+   * UnifiedLog.deleteOldSegments (LogManager.cleanupLogs every log.retention.check.interval.ms):
+   * the segments below the log start, then by retention.bytes, then by retention.ms. Returns
+   * how many segments went.
+   */
+  deleteOldSegments(): number {
+    let deleted = this.deleteWhile((_seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset);
+    if (this.retentionBytes >= 0) {
+      // deleteRetentionSizeBreachedSegments: the oldest segments while the log stays ≥ retention.bytes.
+      const size = this.sizeBytes();
+      let diff = size - this.retentionBytes;
+      if (size >= this.retentionBytes)
+        deleted += this.deleteWhile((seg) => {
+          if (diff - seg.bytes < 0) return false;
+          diff -= seg.bytes;
+          return true;
+        });
+    }
+    if (this.retentionUs >= 0) {
+      // deleteRetentionMsBreachedSegments: now - segment.largestTimestamp > retention.ms.
+      const now = this.nowUs();
+      deleted += this.deleteWhile((seg) => now - seg.largestUs > this.retentionUs);
+    }
+    return deleted;
+  }
+
+  /**
+   * UnifiedLog.deletableSegments + deleteSegments: the oldest segments while `predicate` holds,
+   * each wholly below the HW ("we don't delete segments with offsets at or beyond the high
+   * watermark to ensure that the log start offset can never exceed it"), never a last segment
+   * that is empty; deleting them all rolls a new active segment first. The log start moves to
+   * the first segment kept (maybeIncrementLogStartOffset, reason SegmentDeletion), then the
+   * files go (LocalLog.removeAndDeleteSegments with asyncDelete: renamed `.deleted` and removed
+   * file.delete.delay.ms later; the model removes them at once, which a reader cannot tell apart).
+   */
+  private deleteWhile(predicate: (seg: Segment, next: Segment | undefined) => boolean): number {
+    const segs = this.segments;
+    let n = 0;
+    while (n < segs.length) {
+      const seg = segs[n];
+      const next = n + 1 < segs.length ? segs[n + 1] : undefined;
+      const upperBound = next !== undefined ? next.baseOffset : this.records.length;
+      const lastAndEmpty = next === undefined && seg.bytes === 0;
+      if (!(this.hwOffset >= upperBound && predicate(seg, next)) || lastAndEmpty) break;
+      n++;
+    }
+    if (n === 0) return 0;
+    if (n === segs.length) {
+      codeProbe('retention-rolled-active-segment');
+      this.roll();
+    }
+    const gone = this.segments.splice(0, n);
+    const keptBase = this.segments[0].baseOffset;
+    codeProbe('retention-deleted-segment');
+    this.maybeIncrementLogStartOffset(keptBase, 'segment-deletion');
+    const goneBases = new Set(gone.map((g) => g.baseOffset));
+    this.deleteSnapshots((o) => goneBases.has(o));
+    for (const seg of gone) this.disk.delete(seg.path);
+    this.blank(gone[0].baseOffset, keptBase);
+    return n;
+  }
+
+  /**
+   * UnifiedLog.maybeIncrementLogStartOffset: never past the HW (OffsetOutOfRangeException);
+   * a higher start trims the epoch cache from the start (truncateFromStart, flushed as its
+   * version flushes truncations) and moves the recovery point up to it (updateLogStartOffset).
+   * The producer state keeps its producers (onLogStartOffsetIncremented drops only
+   * unreplicated transactions): they leave by producer.id.expiration.ms.
+   * Returns true when the log start moved.
+   */
+  maybeIncrementLogStartOffset(offset: number, reason: LogStartReason): boolean {
+    if (offset > this.hwOffset) {
+      codeProbe('log-start-above-hw-refused');
+      return false;
+    }
+    if (offset <= this.logStartOffset) return false;
+    if (this.recoveryPoint < offset) this.setRecoveryPoint(offset);
+    this.unflushed = this.records.length - this.recoveryPoint;
+    this.setLogStart(offset, reason);
+    this.epochs.truncateFromStart(offset);
+    return true;
+  }
+
+  /**
+   * UnifiedLog.truncateFullyAndStartAt (AbstractFetcherThread.fetchOffsetAndTruncate, when the
+   * leader's log start is above this log's end): every segment goes, a new one starts at
+   * `offset`, the epoch cache and producer state are cleared, log start = HW = LEO = offset.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    codeProbe('log-truncated-fully');
+    const oldFirst = this.segments[0]?.baseOffset ?? this.records.length;
+    this.deleteSnapshots(() => true);
+    this.dropAllSegments();
+    this.blank(Math.min(oldFirst, offset), Math.min(this.records.length, offset));
+    this.records.length = offset;
+    const seg = this.newSegment(offset);
+    this.disk.writeFile(seg.path, []);
+    this.segments.push(seg);
+    this.epochs.clearAndFlush();
+    this.producers.rebuild(this.records, offset);
+    // LocalLog.updateLogEndOffset: the recovery point only comes down to the new end.
+    if (this.recoveryPoint > offset) this.setRecoveryPoint(offset);
+    this.unflushed = offset - this.recoveryPoint;
+    this.hwOffset = offset;
+    this.setLogStart(offset, 'truncate-fully');
   }
 
   /** Discards every record at offset ≥ `offset`; returns false when there was nothing to cut. */
@@ -445,14 +808,26 @@ export class ReplicaLog {
     }
     if (this.hw > offset) codeProbe('truncate-below-hw');
     if (offset === 0) codeProbe('truncate-to-empty-log');
+    // UnifiedLog.truncateTo: below the first segment, truncateFullyAndStartAt(target).
+    if (offset < (this.segments[0]?.baseOffset ?? 0)) {
+      this.truncateFullyAndStartAt(offset);
+      return true;
+    }
+    this.deleteSnapshots((o) => o > offset);
     this.records.length = offset;
     this.cutSegmentsTo(offset);
     this.epochs.truncateFromEnd(offset);
     if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
-    if (this.recoveryPoint > offset) this.recoveryPoint = offset;
+    if (this.recoveryPoint > offset) this.setRecoveryPoint(offset);
     this.unflushed = offset - this.recoveryPoint;
-    // UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload (the zoo variant keeps it).
-    if (!this.producers.keepOnTruncate) this.producers.rebuild(this.records);
+    // logStartOffset = min(targetOffset, logStartOffset).
+    if (offset < this.logStartOffset) codeProbe('truncate-below-log-start');
+    if (offset < this.logStartOffset) this.setLogStart(offset, 'truncate-below');
+    // UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload (the zoo variant keeps it):
+    // the latest snapshot at or below the target, then the log. The model keeps no snapshot
+    // files; what a snapshot would restore of the producers whose batches lie below the log
+    // start, the state in memory still holds.
+    if (!this.producers.keepOnTruncate) this.producers.reload(this.records, this.logStartOffset);
     return true;
   }
 
@@ -462,6 +837,13 @@ export class ReplicaLog {
    * must not mutate it.
    */
   read(from: number, maxRecords: number, maxEnd: number): ModelRecord[] {
+    assert(
+      from >= this.logStartOffset,
+      'read at or above the log start in {}: from {}, log start {}',
+      this.dir,
+      from,
+      this.logStartOffset,
+    );
     let end = from + maxRecords;
     if (end > maxEnd) end = maxEnd;
     if (end <= from) return EMPTY;
@@ -484,7 +866,9 @@ export class ReplicaLog {
   private appendTo(seg: Segment, r: ModelRecord, bytes: number): void {
     this.disk.append(seg.path, r, bytes);
     seg.bytes += bytes;
-    if (seg.firstAppendUs < 0) seg.firstAppendUs = this.nowUs();
+    const now = this.nowUs();
+    if (seg.firstAppendUs < 0) seg.firstAppendUs = now;
+    seg.largestUs = now;
   }
 
   private maybeFlush(appended: number): void {
@@ -495,6 +879,8 @@ export class ReplicaLog {
 }
 
 const EMPTY: ModelRecord[] = [];
+/** A deleted record's slot: the array stays dense, and nothing reads below the first segment. */
+const HOLE = undefined as unknown as ModelRecord;
 
 /** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header, with its CRC. */
 const BATCH_OVERHEAD_BYTES = 61;

@@ -19,6 +19,9 @@
 //   at once without fsync (KAFKA-15046, writeToFile(false); read on tags 3.7.0 and 3.7.1 and
 //   branch 3.7); 3.8 on schedule a fsynced write (KAFKA-16541's fix, commit 7c30eed66c4 in 3.8.0:
 //   truncateFromEndAsyncFlush; trunk and 3.9 name its task writeIfDirExists).
+// - LogManager's periodic tasks (retention check, recovery-point and log-start checkpoints)
+//   start after an initial delay: LogManager.InitialTaskDelayMs, fixed at 30 s in 3.6 and 3.7;
+//   from 3.8 the setting log.initial.task.delay.ms (ServerLogConfigs, default 30 s).
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
@@ -45,16 +48,28 @@ export interface VersionRules {
   readonly elrDefault: boolean;
   /** How a truncation of the leader-epoch cache reaches its checkpoint (KAFKA-15046, KAFKA-16541). */
   readonly epochTruncationFlush: EpochTruncationFlush;
+  /** log.initial.task.delay.ms exists (3.8; before, LogManager.InitialTaskDelayMs = 30 s). */
+  readonly initialTaskDelayConfigurable: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
-  '3.6': { strictMinIsrHw: false, elrAvailable: false, elrDefault: false, epochTruncationFlush: 'sync' },
-  '3.7': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'unsynced' },
-  '3.8': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'async' },
-  '3.9': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'async' },
-  '4.0': { strictMinIsrHw: true, elrAvailable: true, elrDefault: false, epochTruncationFlush: 'async' },
-  '4.1': { strictMinIsrHw: true, elrAvailable: true, elrDefault: true, epochTruncationFlush: 'async' },
+  '3.6': rules(false, false, false, 'sync', false),
+  '3.7': rules(true, true, false, 'unsynced', false),
+  '3.8': rules(true, true, false, 'async', true),
+  '3.9': rules(true, true, false, 'async', true),
+  '4.0': rules(true, true, false, 'async', true),
+  '4.1': rules(true, true, true, 'async', true),
 };
+
+function rules(
+  strictMinIsrHw: boolean,
+  elrAvailable: boolean,
+  elrDefault: boolean,
+  epochTruncationFlush: EpochTruncationFlush,
+  initialTaskDelayConfigurable: boolean,
+): VersionRules {
+  return { strictMinIsrHw, elrAvailable, elrDefault, epochTruncationFlush, initialTaskDelayConfigurable };
+}
 
 /** The rules of `version` (absent = the newest). */
 export function rulesOf(version: KafkaVersion | undefined): VersionRules {

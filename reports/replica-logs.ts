@@ -44,6 +44,7 @@ export interface ReplicaLogs {
 
 type AppendEvent = Extract<TimelineEvent, { kind: 'append' }>;
 type TruncateEvent = Extract<TimelineEvent, { kind: 'truncate' }>;
+type LogStartEvent = Extract<TimelineEvent, { kind: 'log-start' }>;
 
 /** Sorts timeline events by time, keeping array order for equal times. */
 export function sortTimeline(timeline: readonly TimelineEvent[]): TimelineEvent[] {
@@ -108,9 +109,22 @@ export function buildReplicaLogs(sortedTimeline: readonly TimelineEvent[]): Repl
     if (offsets.length > event.toOffset) offsets.length = Math.max(0, event.toOffset);
   };
 
+  // The records below a log start that moved up leave the served log: deleted by retention
+  // ('segment-deletion'), or below the leader's log start, or gone with a full truncation.
+  const onLogStart = (event: LogStartEvent) => {
+    if (event.to <= event.from) return;
+    const offsets = liveOf(tpName(event.topic, event.partition), event.broker);
+    const why = event.reason === 'segment-deletion' ? 'retention' : `log start (${event.reason})`;
+    for (let offset = event.from; offset < Math.min(event.to, offsets.length); offset++) {
+      if (offsets[offset] >= 0) cut(offsets[offset], event.t, why);
+      offsets[offset] = -1;
+    }
+  };
+
   for (const event of sortedTimeline) {
     if (event.kind === 'append') onAppend(event);
     else if (event.kind === 'truncate') onTruncate(event);
+    else if (event.kind === 'log-start') onLogStart(event);
   }
   return { versions, batches };
 }

@@ -260,6 +260,7 @@ function emptyData(): BaseData {
     verVal: [],
     cut: { v: [], t: [], why: [] },
     trunc: { t: [], b: [], tp: [], to: [], why: [] },
+    seg: { t: [], b: [], tp: [], off: [], rp: [] },
     faults: [],
     faultEv: { t: [], id: [], start: [] },
     focus: null,
@@ -421,7 +422,7 @@ function pushCluster(
   for (const e of timeline) pushTimelineEvent(e, base, strings, tps.index, lastHwLeo);
   pushRecordCopies(base, logs, strings, tps.ids);
   base.faults = faultsOf(trace, timeline);
-  for (const key of ['nodeEv', 'rep', 'part', 'quorum', 'batches', 'trunc', 'faultEv'] as const) {
+  for (const key of ['nodeEv', 'rep', 'part', 'quorum', 'batches', 'trunc', 'seg', 'faultEv'] as const) {
     (base[key] as { t: Col }).t = deltaEncode((base[key] as { t: Col }).t);
   }
 }
@@ -560,8 +561,17 @@ const TIMELINE_COLUMNS: {
     d.faultEv.id.push(e.id);
     d.faultEv.start.push(e.phase === 'start' ? 1 : 0);
   },
-  // Appends are carried by batches/verVal (replica-logs.ts).
+  // Appends are carried by batches/verVal (replica-logs.ts), log start moves as their cuts.
   append: () => undefined,
+  'log-start': () => undefined,
+  storage: (e, d, _strings, tpIndex) => {
+    const seg = d.seg!;
+    seg.t.push(e.t);
+    seg.b.push(e.broker);
+    seg.tp.push(tpIndex(e.topic, e.partition));
+    seg.off.push(e.offset);
+    seg.rp.push(e.change === 'recovery-point' ? 1 : 0);
+  },
 };
 
 const pushTimelineEvent: TimelineSink = (e, ...rest) => (TIMELINE_COLUMNS[e.kind] as TimelineSink)(e, ...rest);

@@ -209,6 +209,8 @@ class ClusterStory {
       case 'truncate':
         return this.onTruncate(e);
       case 'quorum':
+      case 'log-start':
+      case 'storage':
         return;
       default: {
         const never: never = e;

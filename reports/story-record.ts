@@ -357,6 +357,8 @@ export class RecordStory {
       case 'truncate':
         return this.onTruncate(e);
       case 'quorum':
+      case 'log-start':
+      case 'storage':
         return;
       default: {
         const never: never = e;

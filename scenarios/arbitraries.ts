@@ -72,11 +72,20 @@ export function swarmControllersArb(): fc.Arbitrary<1 | 3 | 5> {
  * than a run) is sometimes brought within a run, so automatic preferred-leader elections
  * happen amid the faults. Segments (log.segment.bytes, log.roll.ms; Kafka's 1 GiB and 7 days
  * never roll within a run) are drawn small enough to roll a few times, so rolls flush and
- * move the recovery point, and recovery starts past the first segments.
+ * move the recovery point, and recovery starts past the first segments. Retention (Kafka's
+ * retention.ms 7 days, retention.bytes unlimited, checked every 5 min after a 30 s initial
+ * delay: never within a run) is drawn, independently, small enough to delete segments in some
+ * seeds: retention.ms 30 s or 10 s (each 1 in 4), retention.bytes 16 KiB or 4 KiB (each 1 in
+ * 4), the check every 5 s or 1 s (each 1 in 3), LogManager's initial task delay 1 s (1 in 2;
+ * a setting from Kafka 3.8, fixed at 30 s before). The recovery-point checkpoint, every 60 s
+ * by default (log.flush.offset.checkpoint.interval.ms), is drawn every 5 s 1 in 2, so
+ * recovery from a checkpointed recovery point still happens within a run.
  */
 /** Kafka's defaults: log.segment.bytes 1 GiB, log.roll.ms 7 days (LogConfig, ServerLogConfigs). */
 const DEFAULT_SEGMENT_BYTES = 1_073_741_824;
 const DEFAULT_ROLL_MS = 604_800_000;
+/** Kafka's log.retention.ms default: 7 days (log.retention.hours 168). */
+const DEFAULT_RETENTION_MS = 604_800_000;
 
 export function timingArb(): fc.Arbitrary<TimingOverrides> {
   return fc
@@ -90,6 +99,11 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
       imbalanceCheck: fc.constantFrom(300, 300, 20, 5),
       segmentBytes: fc.constantFrom(DEFAULT_SEGMENT_BYTES, 8_192, 4_096, 2_048),
       rollMs: fc.constantFrom(DEFAULT_ROLL_MS, DEFAULT_ROLL_MS, 20_000, 8_000),
+      retentionMs: fc.constantFrom(DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, 30_000, 10_000),
+      retentionBytes: fc.constantFrom(-1, -1, 16_384, 4_096),
+      retentionCheckMs: fc.constantFrom(300_000, 5_000, 1_000),
+      initialTaskDelayMs: fc.constantFrom(30_000, 1_000),
+      recoveryCheckpointMs: fc.constantFrom(60_000, 5_000),
     })
     .map(
       ({
@@ -102,6 +116,11 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
         imbalanceCheck,
         segmentBytes,
         rollMs,
+        retentionMs,
+        retentionBytes,
+        retentionCheckMs,
+        initialTaskDelayMs,
+        recoveryCheckpointMs,
       }) => {
         const t: TimingOverrides = {};
         if (lag !== 30_000) t['replica.lag.time.max.ms'] = lag;
@@ -113,6 +132,11 @@ export function timingArb(): fc.Arbitrary<TimingOverrides> {
         if (imbalanceCheck !== 300) t['leader.imbalance.check.interval.seconds'] = imbalanceCheck;
         if (segmentBytes !== DEFAULT_SEGMENT_BYTES) t['log.segment.bytes'] = segmentBytes;
         if (rollMs !== DEFAULT_ROLL_MS) t['log.roll.ms'] = rollMs;
+        if (retentionMs !== DEFAULT_RETENTION_MS) t['log.retention.ms'] = retentionMs;
+        if (retentionBytes !== -1) t['log.retention.bytes'] = retentionBytes;
+        if (retentionCheckMs !== 300_000) t['log.retention.check.interval.ms'] = retentionCheckMs;
+        if (initialTaskDelayMs !== 30_000) t['log.initial.task.delay.ms'] = initialTaskDelayMs;
+        if (recoveryCheckpointMs !== 60_000) t['log.flush.offset.checkpoint.interval.ms'] = recoveryCheckpointMs;
         return t;
       },
     );

@@ -26,6 +26,12 @@ export type TimingOverrides = Partial<
     | 'leader.imbalance.check.interval.seconds'
     | 'log.segment.bytes'
     | 'log.roll.ms'
+    | 'log.retention.ms'
+    | 'log.retention.bytes'
+    | 'log.retention.check.interval.ms'
+    | 'log.flush.offset.checkpoint.interval.ms'
+    | 'log.flush.start.offset.checkpoint.interval.ms'
+    | 'log.initial.task.delay.ms'
   >
 >;
 

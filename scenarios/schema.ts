@@ -169,6 +169,13 @@ const timingSchema = z.strictObject({
   /** Segment rolls (LogConfig: segment.bytes ≥ 14, segment.ms ≥ 1). */
   'log.segment.bytes': count(14).optional(),
   'log.roll.ms': count(1).optional(),
+  /** Retention (LogConfig: retention.ms and retention.bytes ≥ -1, -1 = no limit). */
+  'log.retention.ms': z.number().int().min(-1).optional(),
+  'log.retention.bytes': z.number().int().min(-1).optional(),
+  'log.retention.check.interval.ms': count(1).optional(),
+  'log.flush.offset.checkpoint.interval.ms': count(1).optional(),
+  'log.flush.start.offset.checkpoint.interval.ms': count(1).optional(),
+  'log.initial.task.delay.ms': z.number().int().min(0).optional(),
 });
 
 const shapeSchema = z.strictObject({

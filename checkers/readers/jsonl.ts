@@ -5,6 +5,7 @@
 import type { History } from '../history.ts';
 import { HistoryInputError } from '../errors.ts';
 import { toHistoryEvent, type EventDraft } from './validate.ts';
+import type { RetentionDeletion } from '../retention.ts';
 import type { ReadResult } from './types.ts';
 
 function lineOfOffset(text: string, offset: number): number {
@@ -57,12 +58,14 @@ export function readJsonDocument(text: string, parsed?: unknown): ReadResult {
   }
   let events: unknown;
   let format: ReadResult['format'] = 'jsonl';
+  let retention: RetentionDeletion[] | undefined;
   if (Array.isArray(doc)) {
     events = doc;
   } else if (typeof doc === 'object' && doc !== null && (doc as { format?: unknown }).format === 'gregor-trace') {
     events = (doc as { history?: unknown }).history;
     format = 'trace';
     if (!Array.isArray(events)) throw new HistoryInputError('the trace has no "history" array');
+    retention = retentionOfTimeline((doc as { timeline?: unknown }).timeline);
   } else {
     throw new HistoryInputError('expected JSON lines, a JSON array of events or a gregor trace', 1);
   }
@@ -83,5 +86,19 @@ export function readJsonDocument(text: string, parsed?: unknown): ReadResult {
       throw e;
     }
   }
-  return { history, format };
+  return retention === undefined || retention.length === 0 ? { history, format } : { history, format, retention };
+}
+
+/** A trace timeline's deletions by retention: `log-start` events that moved up by segment deletion. */
+function retentionOfTimeline(timeline: unknown): RetentionDeletion[] {
+  const out: RetentionDeletion[] = [];
+  if (!Array.isArray(timeline)) return out;
+  for (const e of timeline as Array<Record<string, unknown>>) {
+    if (e?.kind !== 'log-start' || e.reason !== 'segment-deletion') continue;
+    const { topic, partition, from, to, t } = e;
+    if (typeof topic !== 'string' || typeof partition !== 'number' || typeof to !== 'number') continue;
+    if (typeof t !== 'number' || typeof from !== 'number' || to <= from) continue;
+    out.push({ topic, partition, logStartOffset: to, timeUs: t });
+  }
+  return out;
 }

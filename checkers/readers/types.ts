@@ -2,6 +2,7 @@
 // event the 1-based source line it came from (so later stages can name the line too).
 
 import type { History } from '../history.ts';
+import type { RetentionDeletion } from '../retention.ts';
 
 export type HistoryFormat = 'jsonl' | 'edn' | 'etcd-log' | 'trace';
 
@@ -12,4 +13,6 @@ export interface ReadResult {
   sourceLines?: number[];
   /** What the reader accepted but the user should know (e.g. time going backwards). */
   notes?: string[];
+  /** A gregor trace's deletions by retention (its timeline's `log-start` events by segment deletion). */
+  retention?: RetentionDeletion[];
 }

@@ -4,7 +4,17 @@
 // Assumes the skeleton's #dumplog / #dumplog-spacer / #dump-tabs and the decoded model.
 
 import { byId, el } from './dom.ts';
-import { M, brokerName, isFocusVersion, liveAt, nodeStateAt, replicaAt, verEp, versionsOf } from './model.ts';
+import {
+  M,
+  brokerName,
+  isFocusVersion,
+  liveAt,
+  nodeStateAt,
+  replicaAt,
+  segmentsAt,
+  verEp,
+  versionsOf,
+} from './model.ts';
 import { ui } from './state.ts';
 import { fmtTime } from './text.ts';
 
@@ -16,12 +26,35 @@ interface DumpLine {
 
 const DUMP = { lines: [] as DumpLine[], pool: [] as HTMLDivElement[], rowH: 18 };
 
-function recordLines(live: number[], hw: number): DumpLine[] {
+/** `<base offset, 20 digits>.log` (LogFileUtils.logFile). */
+function segmentName(base: number): string {
+  return `${String(base).padStart(20, '0')}.log`;
+}
+
+function recordLines(
+  live: number[],
+  hw: number,
+  seg: { bases: number[]; recoveryPoint: number },
+  dir: string,
+): DumpLine[] {
   const lines: DumpLine[] = [];
   let hwShown = false;
+  let rpShown = seg.recoveryPoint < 0;
+  let segment = -1; // index in seg.bases of the segment whose header was printed last
   live.forEach((x, q) => {
     const off = M.verOff[x];
     const batch = M.verBatch[x];
+    let s = segment;
+    while (s + 1 < seg.bases.length && seg.bases[s + 1] <= off) s++;
+    if (s !== segment && s >= 0) lines.push({ text: `Dumping ${dir}/${segmentName(seg.bases[s])}`, cls: 'meta' });
+    segment = s;
+    if (!rpShown && off >= seg.recoveryPoint) {
+      const text =
+        `# ──── recovery point ${seg.recoveryPoint}: records below are fsynced; ` +
+        'from here on in the page cache ────';
+      lines.push({ text, cls: 'meta' });
+      rpShown = true;
+    }
     if (!hwShown && hw >= 0 && off >= hw) {
       const text = `# ──── high watermark ${hw}: records below are not committed ────`;
       lines.push({ text, cls: 'hw' });
@@ -49,11 +82,14 @@ function recordLines(live: number[], hw: number): DumpLine[] {
 }
 
 function dumpLines(br: number): DumpLine[] {
-  const file = `/var/lib/kafka/data/${M.data.tps[ui.curTp]}/00000000000000000000.log`;
-  const lines: DumpLine[] = [{ text: `$ kafka-dump-log.sh --print-data-log --files ${file}`, cls: 'meta' }];
+  const dir = `/var/lib/kafka/data/${M.data.tps[ui.curTp]}`;
+  // With segment events (reports from issue 12 on), one `Dumping` header per segment file.
+  const seg = segmentsAt(ui.curTp, br, ui.scrubT);
+  const files = seg.bases.length > 0 ? `${dir}/*.log` : `${dir}/00000000000000000000.log`;
+  const lines: DumpLine[] = [{ text: `$ kafka-dump-log.sh --print-data-log --files ${files}`, cls: 'meta' }];
   const ns = nodeStateAt(br, ui.scrubT);
   if (!ns.up) lines.push({ text: `# ${brokerName(br)} is down (${ns.cause}): the log as it is on disk`, cls: 'hw' });
-  lines.push({ text: `Dumping ${file}`, cls: 'meta' });
+  if (seg.bases.length === 0) lines.push({ text: `Dumping ${files}`, cls: 'meta' });
   const live = (versionsOf(ui.curTp, br)?.list ?? []).filter((x) => liveAt(x, ui.scrubT));
   if (!live.length) {
     lines.push({ text: `# no records on ${brokerName(br)} at ${fmtTime(ui.scrubT)}`, cls: 'hw' });
@@ -61,7 +97,7 @@ function dumpLines(br: number): DumpLine[] {
   }
   lines.push({ text: `Log starting offset: ${M.verOff[live[0]]}`, cls: 'meta' });
   const r = replicaAt(ui.curTp, br, ui.scrubT);
-  return lines.concat(recordLines(live, r ? r.hw : -1));
+  return lines.concat(recordLines(live, r ? r.hw : -1, seg, dir));
 }
 
 export function renderDump(): void {

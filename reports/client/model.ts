@@ -111,7 +111,9 @@ function decodeReplicas(d: ReportData) {
   }
   const truncBy: ByTpBroker<number[]> = new Map();
   d.trunc.tp.forEach((tp, i) => nested(truncBy, tp, d.trunc.b[i]).push(i));
-  return { repT, repHw, repLeo, repBy, truncT: undelta(d.trunc.t), truncBy };
+  const segBy: ByTpBroker<number[]> = new Map();
+  (d.seg?.tp ?? []).forEach((tp, i) => nested(segBy, tp, d.seg!.b[i]).push(i));
+  return { repT, repHw, repLeo, repBy, truncT: undelta(d.trunc.t), truncBy, segT: undelta(d.seg?.t ?? []), segBy };
 }
 
 function decodeVersions(d: ReportData) {
@@ -215,6 +217,32 @@ export function replicaAt(tp: number, br: number, t: number): ReplicaState | nul
   if (k < 0) return null;
   const r = rows[k];
   return { row: r, role: M.data.rep.role[r], ep: M.data.rep.ep[r], hw: M.repHw[r], leo: M.repLeo[r] };
+}
+
+/**
+ * A replica's segments at t: the base offsets of the segments it created (a truncation to o
+ * drops those above o; a restart's recovery announces its segments again), and its recovery
+ * point (-1 unknown). Older reports have no segment events: no bases.
+ */
+export function segmentsAt(tp: number, br: number, t: number): { bases: number[]; recoveryPoint: number } {
+  const seg = M.data.seg;
+  const rows = M.segBy.get(tp)?.get(br) ?? [];
+  const cuts = M.truncBy.get(tp)?.get(br) ?? [];
+  const bases = new Set<number>();
+  let recoveryPoint = -1;
+  let c = 0;
+  for (const r of rows) {
+    if (M.segT[r] > t) break;
+    for (; c < cuts.length && M.truncT[cuts[c]] <= M.segT[r]; c++) dropAbove(bases, M.data.trunc.to[cuts[c]]);
+    if (seg!.rp[r] === 1) recoveryPoint = seg!.off[r];
+    else bases.add(seg!.off[r]);
+  }
+  for (; c < cuts.length && M.truncT[cuts[c]] <= t; c++) dropAbove(bases, M.data.trunc.to[cuts[c]]);
+  return { bases: [...bases].sort((a, b) => a - b), recoveryPoint };
+}
+
+function dropAbove(bases: Set<number>, offset: number): void {
+  for (const b of [...bases]) if (b > offset) bases.delete(b);
 }
 
 /** Row of the controller's partition record in force at t, or -1. */

@@ -15,6 +15,8 @@ import { registerHistory } from '../reports/register-history.ts';
 import { BREACH, WHITE_BOX_AT_US, expectedTrace, whiteBoxTrace } from '../reports/violation-traces.ts';
 import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
 import { launchChromium, openReport, pngSize, type Browser, type PageWatch } from './chromium.ts';
+import { runSeed } from '../../driver/run.ts';
+import { deps } from '../../driver/default-deps.ts';
 
 interface ReportApi {
   data: { focus: { sendOp: number } | null; cex: { failed: number } | null; counts: { ops: number } };
@@ -513,5 +515,28 @@ describe('campaign index', () => {
     expect(await linked.page.locator('#headline').textContent()).toBe('Violation: lost-write');
     await expectClean(linked);
     await linked.page.close();
+  });
+});
+
+describe('the report of a run with retention (issue 12)', () => {
+  it('kafka-dump-log: one Dumping header per segment, the recovery point, nothing below the log start', async () => {
+    // Seed 700002 of the swarm: retention deletes segments at 32 s (broker 1's log start → 73).
+    const result = runSeed(deps, 'swarm', 'correct', 700_002, { trace: true });
+    const trace = result.trace!;
+    const moves = (trace.timeline ?? []).filter((e) => e.kind === 'log-start' && e.reason === 'segment-deletion');
+    expect(moves.length).toBeGreaterThan(0);
+    const move = moves[0] as Extract<(typeof moves)[number], { kind: 'log-start' }>;
+    const watch = await openReport(browser, write('retention.html', renderViolationReport(trace)));
+    await ready(watch);
+    const page = watch.page;
+    await page.locator('#scrubber').fill(String(move.t + 1));
+    await page.locator('#dump-tabs button', { hasText: `broker-${move.broker}` }).click();
+    const dump = await page.evaluate(() => gregorReport.dumpText());
+    expect(dump).toContain(`Log starting offset: ${move.to}`);
+    expect(dump).toMatch(/Dumping \/var\/lib\/kafka\/data\/t-0\/\d{20}\.log/);
+    expect(dump).toMatch(/recovery point \d+: records below are fsynced/);
+    expect(dump).not.toContain(`| offset: ${move.to - 1} payload`);
+    await expectClean(watch);
+    await page.close();
   });
 });

@@ -123,6 +123,7 @@ function facts({ records, cache, ...over }: Partial<ReplicaFacts> & { records: F
     leaderEpoch: 1,
     hw: 0,
     leo: records.length,
+    logStartOffset: 0,
     records,
     epochCache: cache,
     maximalIsr: [],
@@ -219,5 +220,58 @@ describe('leader-hw and follower-hw', () => {
     r.onRestart(2);
     r.onReplica(2, 't', 0, facts({ records, cache, hw: 3 }), 1);
     expect(r.anomalies()).toEqual([]);
+  });
+});
+
+describe('the log start offset (issue 12): log-start-hw-leo, served-below-log-start, deleted-above-hw', () => {
+  const move = (from: number, to: number, hw: number, leo: number, reason = 'segment-deletion') => ({
+    from,
+    to,
+    reason,
+    hw,
+    leo,
+  });
+
+  it('accepts log start ≤ HW ≤ LEO, deletions up to the HW and reads from the log start', () => {
+    const w = new ReplicaInvariants();
+    w.onLogStart(1, 't', 0, move(0, 4, 4, 6), 0);
+    w.onFetchServed(1, 't', 0, 4, 1);
+    const records = log([1, 1, 1, 1, 1, 1]);
+    w.onReplica(1, 't', 0, facts({ records, cache: [{ epoch: 1, startOffset: 4 }], hw: 4, logStartOffset: 4 }), 2);
+    expect(w.anomalies()).toEqual([]);
+  });
+
+  it('log-start-hw-leo: a log start above the HW, in a move or in the replica facts', () => {
+    const a = new ReplicaInvariants();
+    a.onLogStart(1, 't', 0, move(0, 5, 4, 6, 'leader-log-start'), 0);
+    expect(kinds(a)).toEqual(['log-start-hw-leo']);
+    const b = new ReplicaInvariants();
+    const records = log([1, 1, 1, 1]);
+    b.onReplica(1, 't', 0, facts({ records, cache: [{ epoch: 1, startOffset: 3 }], hw: 2, logStartOffset: 3 }), 0);
+    expect(kinds(b)).toEqual(['log-start-hw-leo']);
+  });
+
+  it('served-below-log-start: a fetch served from below the log start its last move announced', () => {
+    const w = new ReplicaInvariants();
+    w.onLogStart(2, 't', 0, move(0, 4, 5, 6), 0);
+    w.onFetchServed(1, 't', 0, 0, 1); // another replica: its own log start (0)
+    w.onFetchServed(2, 't', 0, 3, 1);
+    expect(kinds(w)).toEqual(['served-below-log-start']);
+    // A restart forgets it: the new process's recovery announces its log start again.
+    const r = new ReplicaInvariants();
+    r.onLogStart(2, 't', 0, move(0, 4, 5, 6), 0);
+    r.onRestart(2);
+    r.onFetchServed(2, 't', 0, 0, 1);
+    expect(r.anomalies()).toEqual([]);
+  });
+
+  it('deleted-above-hw: retention that moves the log start past the HW', () => {
+    const w = new ReplicaInvariants();
+    w.onLogStart(1, 't', 0, move(0, 6, 4, 6), 0);
+    expect(kinds(w)).toContain('deleted-above-hw');
+    // The same move by a follower taking its leader's log start is judged by log-start-hw-leo only.
+    const f = new ReplicaInvariants();
+    f.onLogStart(1, 't', 0, move(0, 6, 4, 6, 'leader-log-start'), 0);
+    expect(kinds(f)).toEqual(['log-start-hw-leo']);
   });
 });

@@ -131,6 +131,10 @@ class StandIn implements KafkaCluster {
     return `Topic: t Leader: ${this.leaderCache}`;
   }
 
+  describeSegments(broker: number): string {
+    return `${LOG} on broker ${broker}: one file`;
+  }
+
   dumpLog(broker: number): string {
     return this.sim
       .disk(broker)
