@@ -20,7 +20,7 @@
 // producer id and flags; a batch ends at a record whose lastInBatch is not false.
 
 /** A record as this invariant reads it (the model's ModelRecord, structurally). */
-export interface TxnRecordView {
+interface TxnRecordView {
   readonly offset: number;
   readonly producerId: number;
   readonly value: string;

@@ -549,5 +549,25 @@ function collectRecords(
   return { next, epoch };
 }
 
+/**
+ * What a consumer of this isolation level returns from a fetch answer read from `from`
+ * (the fetch loop's own filter, for tests and white-box checks).
+ */
+export function consumerView(
+  resp: Extract<ClientResponse, { type: 'FetchResponse' }>,
+  from: number,
+  readCommitted: boolean,
+): { returned: LogRecord[]; next: number } {
+  const returned: LogRecord[] = [];
+  const seen = collectRecords(
+    resp.records,
+    from,
+    readCommitted ? abortedQueue(resp.abortedTransactions) : null,
+    [],
+    returned,
+  );
+  return { returned, next: seen.next };
+}
+
 /** Context of the fetch that stands in for ListOffsets (lookUpReset). */
 const RESET_LOOKUP = { type: 'reset-lookup' } as const;
