@@ -245,7 +245,7 @@ describe('what the partition refuses', () => {
 });
 
 describe('leader change and recovery', () => {
-  it('a new leader knows the open transaction from the records it replicated, and a marker through it closes it', () => {
+  it('a new leader knows the open transaction from the records it replicated; a marker through it closes it', () => {
     const { c, violations } = startedCluster({ config: { 'replica.lag.time.max.ms': 60_000 } });
     expect(txnProduce(c, 11, 0, ['o0', 'o1'])).toBe('NONE');
     expect(txnProduce(c, 12, 0, ['z0'])).toBe('NONE');
