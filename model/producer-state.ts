@@ -24,10 +24,11 @@
 // INVALID_TXN_STATE. An end-transaction marker (a control batch) is checked for its producer
 // epoch (INVALID_PRODUCER_EPOCH) and coordinator epoch (TRANSACTION_COORDINATOR_FENCED,
 // checkCoordinatorEpoch) unless replicated, then closes the open transaction (a CompletedTxn,
-// for the aborted-transaction index) and resets the entry (ProducerStateEntry.update: the new
-// producer and coordinator epochs, no batches). A completed transaction stays "unreplicated"
-// until the HW passes its marker (completeTxn, onHighWatermarkUpdated): the first unstable
-// offset is the earliest first offset of an ongoing or unreplicated transaction.
+// for the aborted-transaction index) and updates the entry (ProducerStateEntry.update: the
+// marker's producer and coordinator epochs; the batches are kept unless the epoch is new).
+// A completed transaction stays "unreplicated" until the HW passes its marker (completeTxn,
+// onHighWatermarkUpdated): the first unstable offset is the earliest first offset of an
+// ongoing or unreplicated transaction.
 
 import type { ErrorCode } from './client-protocol.ts';
 import { assert } from './assert.ts';
@@ -151,8 +152,9 @@ export class ProducerStates {
 
   /**
    * ProducerAppendInfo.appendEndTxnMarker then ProducerStateManager.update / completeTxn: the
-   * entry takes the marker's producer and coordinator epochs and loses its batches and open
-   * transaction; a non-empty transaction is returned completed (an empty one changes no LSO).
+   * entry takes the marker's producer and coordinator epochs and loses its open transaction
+   * (and its batches, if the producer epoch is new); a non-empty transaction is returned
+   * completed (an empty one changes no LSO).
    */
   onMarker(
     producerId: number,
@@ -163,7 +165,14 @@ export class ProducerStates {
   ): CompletedTxn | undefined {
     const entry = this.producers.get(producerId);
     const first = entry?.txnFirstOffset;
-    this.producers.set(producerId, { epoch: producerEpoch, batches: [], coordinatorEpoch });
+    // ProducerStateEntry.update(producerEpoch, coordinatorEpoch, ...): maybeUpdateProducerEpoch
+    // drops the batches only for a new producer epoch; the marker adds none.
+    if (entry === undefined || entry.epoch !== producerEpoch)
+      this.producers.set(producerId, { epoch: producerEpoch, batches: [], coordinatorEpoch });
+    else {
+      entry.coordinatorEpoch = coordinatorEpoch;
+      entry.txnFirstOffset = undefined;
+    }
     if (first === undefined) return undefined;
     const i = this.ongoingTxns.findIndex((t) => t.firstOffset === first);
     assert(i >= 0, 'an open transaction of producer {} at {} is ongoing', producerId, first);

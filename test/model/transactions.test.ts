@@ -10,6 +10,7 @@ import type { Partition } from '../../model/partition.ts';
 import type { ClientResponse } from '../../model/client-protocol.ts';
 import { consumerView } from '../../model/client-fetcher.ts';
 import { txnPartitionViolations, type TxnReplicaView } from '../../checkers/txn-partition.ts';
+import { ReplicaInvariants } from '../../checkers/replica-invariants.ts';
 import { createConsumer, type ConsumerActor } from '../../model/consumer.ts';
 import { createHistoryRecorder } from '../../model/history-recorder.ts';
 import type { IsolationLevel } from '../../model/client-protocol.ts';
@@ -23,7 +24,11 @@ function viewOf(p: Partition): TxnReplicaView {
   return { role: p.role, hw: p.log.hw, lso: p.log.lso, records: p.log.records, abortedTxns: p.log.abortedTxns };
 }
 
-/** A started cluster whose observer checks the invariant on every live replica after every event. */
+/**
+ * A started cluster whose observer checks, after every event, the transactional invariant and
+ * the per-replica invariants (checkers/replica-invariants.ts, which must take a marker for no
+ * producer batch) on every live replica.
+ */
 function startedCluster(config: ConstructorParameters<typeof TestCluster>[0] = {}): {
   c: TestCluster;
   violations: string[];
@@ -32,12 +37,27 @@ function startedCluster(config: ConstructorParameters<typeof TestCluster>[0] = {
   const violations: string[] = [];
   c.start();
   expect(c.runUntil(() => c.settled(), 30_000_000)).toBe(true);
+  const replicaInvariants = new ReplicaInvariants();
+  const incarnations = new Map<number, unknown>();
+  let truncations = 0;
   c.observer = () => {
+    const truncates = c.probesOf('truncate');
+    for (; truncations < truncates.length; truncations++) {
+      const e = truncates[truncations].e as unknown as { broker: number; toOffset: number };
+      replicaInvariants.onTruncate(e.broker, 't', 0, e.toOffset);
+    }
     for (const id of c.brokerIds) {
       if (!c.sim.isUp(id)) continue;
-      const p = c.broker(id).partition('t', 0);
-      if (p !== undefined) for (const v of txnPartitionViolations(viewOf(p))) violations.push(`broker ${id}: ${v}`);
+      const broker = c.broker(id);
+      if (incarnations.get(id) !== broker) replicaInvariants.onRestart(id);
+      incarnations.set(id, broker);
+      const p = broker.partition('t', 0);
+      if (p === undefined) continue;
+      for (const v of txnPartitionViolations(viewOf(p))) violations.push(`broker ${id}: ${v}`);
+      replicaInvariants.onReplica(id, 't', 0, p.facts, c.sim.now());
     }
+    for (const a of replicaInvariants.anomalies()) violations.push(JSON.stringify(a));
+    replicaInvariants.anomalies().length = 0;
   };
   return { c, violations };
 }
@@ -240,6 +260,20 @@ describe('what the partition refuses', () => {
     expect(leaderOf(c).writeTxnMarker(5, 2, { type: 'ABORT', coordinatorEpoch: 4 }).error).toBe('NONE');
     expect(allHwAt(c, 4)).toBe(true);
     expect(c.replica(follower).log.producers.openTransactions()).toEqual([]);
+    expect(violations).toEqual([]);
+  });
+});
+
+describe('idempotence across a marker', () => {
+  it("a retry of a committed transaction's batch is still a duplicate: a same-epoch marker keeps the batches", () => {
+    const { c, violations } = startedCluster();
+    expect(txnProduce(c, 6, 0, ['d0'])).toBe('NONE');
+    expect(leaderOf(c).writeTxnMarker(6, 0, { type: 'COMMIT', coordinatorEpoch: 0 }).error).toBe('NONE');
+    const opts = { producerId: 6, producerEpoch: 0, baseSequence: 0, transactional: true };
+    const retry = c.produceAndWait(c.state().leader, ['d0'], opts);
+    expect([errorOf(retry), retry.baseOffset]).toEqual(['NONE', 0]);
+    expect(leaderOf(c).log.leo).toBe(2);
+    expect(leaderOf(c).log.producers.openTransactions()).toEqual([]);
     expect(violations).toEqual([]);
   });
 });
