@@ -226,7 +226,7 @@ export class Partition {
       this.leaderEpochStartOffset = startOffset;
     }
     this.partitionEpoch = partitionEpoch;
-    if (isNewLeader && this.log.producers.firstUnstableOffset() >= 0) codeProbe('txn-leader-with-open-txn');
+    if (isNewLeader && this.log.producers.openTransactions().length > 0) codeProbe('txn-leader-with-open-txn');
     if (this.maybeIncrementHw()) this.onHwIncreased();
     this.announce();
     // Waiting fetches re-check against the new epoch (stale ones now fail and complete).
@@ -694,7 +694,9 @@ export class Partition {
     if (!isFollower && req.isolationLevel === 'read_committed') {
       if (maxEnd < hwAtRead && req.fetchOffset < hwAtRead) codeProbe('txn-fetch-bounded-by-lso');
       // LocalLog.addAbortedTransactions: the upper bound is the offset after the data read.
-      const aborted = log.collectAbortedTransactions(req.fetchOffset, req.fetchOffset + records.length);
+      // An empty read carries none (emptyFetchDataInfo with includeAbortedTxns: an empty list).
+      const aborted =
+        records.length === 0 ? [] : log.collectAbortedTransactions(req.fetchOffset, req.fetchOffset + records.length);
       if (aborted.length > 0) codeProbe('txn-fetch-aborted-transactions');
       resp.abortedTransactions = aborted;
     }

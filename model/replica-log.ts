@@ -289,7 +289,7 @@ export class ReplicaLog {
     this.epochs.truncateFromEnd(validEnd);
     this.abortedTxns.length = 0;
     this.producers.rebuild(this.records, (txn) => this.indexCompleted(txn));
-    if (this.producers.firstUnstableOffset() >= 0) codeProbe('txn-open-after-recovery');
+    if (this.producers.openTransactions().length > 0) codeProbe('txn-open-after-recovery');
     this.recoveryPoint = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
     this.unflushed = validEnd - this.recoveryPoint;
     if (info.hwCheckpoint > validEnd) codeProbe('log-recovery-hw-above-log-end');

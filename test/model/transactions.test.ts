@@ -16,6 +16,7 @@ import { createHistoryRecorder } from '../../model/history-recorder.ts';
 import type { IsolationLevel } from '../../model/client-protocol.ts';
 import type { PollValue } from '../../checkers/history.ts';
 import type { HistoryRecorder } from '../../model/client-api.ts';
+import { CONTROLLER_ID } from '../../model/config.ts';
 import { TestCluster, errorOf } from './helpers.ts';
 
 type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
@@ -298,6 +299,34 @@ describe('leader change and recovery', () => {
     expect(leaderOf(c).log.lso).toBe(5);
     const rc = readCommitted(c, 0);
     expect(values(consumerView(rc, 0, true).returned)).toEqual(['o0', 'o1']);
+    expect(violations).toEqual([]);
+  });
+
+  it('a deposed leader truncates its unreplicated ABORT: the index entry goes, the transaction is open again', () => {
+    const { c, violations } = startedCluster({ config: { 'replica.lag.time.max.ms': 60_000 } });
+    expect(txnProduce(c, 30, 0, ['q0'])).toBe('NONE');
+    expect(allHwAt(c, 1)).toBe(true);
+    const old = c.state().leader;
+    const others = [...c.brokerIds.filter((id) => id !== old), CONTROLLER_ID];
+    const cut = c.sim.network.cut({ kind: 'split', sideA: [old], sideB: others });
+    // Its committed ISR still has every member: the marker is appended, but reaches no one.
+    expect(c.replica(old).writeTxnMarker(30, 0, { type: 'ABORT', coordinatorEpoch: 0 }).error).toBe('NONE');
+    expect(c.replica(old).log.abortedTxns).toHaveLength(1);
+    expect(c.runUntil(() => c.state().leader !== old && c.state().leader > 0, 30_000_000)).toBe(true);
+    expect(c.runUntil(() => leaderOf(c).role === 'leader' && leaderOf(c).isr.length >= 2, 10_000_000)).toBe(true);
+    expect(leaderOf(c).log.producers.openTransactions()).toEqual([{ producerId: 30, firstOffset: 0 }]);
+    expect(leaderOf(c).writeTxnMarker(30, 0, { type: 'COMMIT', coordinatorEpoch: 1 }).error).toBe('NONE');
+    c.sim.network.heal(cut);
+    expect(c.runUntil(() => c.replica(old).role === 'follower' && c.replica(old).log.hw === 2, 30_000_000)).toBe(true);
+    expect(
+      c
+        .probesOf('truncate')
+        .filter((p) => p.node === old)
+        .map((p) => p.e.toOffset),
+    ).toEqual([1]);
+    expect(c.replica(old).log.abortedTxns).toEqual([]);
+    expect(c.replica(old).log.records.map((r) => r.control?.type ?? r.value)).toEqual(['q0', 'COMMIT']);
+    expect(c.replica(old).log.lso).toBe(2);
     expect(violations).toEqual([]);
   });
 
