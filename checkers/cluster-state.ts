@@ -51,6 +51,8 @@ export interface FactRecord extends RecordView {
   producerEpoch: number;
   /** Last record of its batch. */
   lastInBatch: boolean;
+  /** Set on a control record (a transaction marker): not a batch of the idempotence state. */
+  readonly control?: unknown;
 }
 
 /**

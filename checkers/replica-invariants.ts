@@ -14,7 +14,8 @@
 //   producer-state-log   the idempotence state agrees with the log: each producer's last batch
 //                        ends at an offset below the LEO where the log holds that producer's
 //                        record with the same producer epoch and last sequence, and a batch just
-//                        appended is its producer's last (ProducerStateManager.update on append;
+//                        appended (not a transaction marker) is its producer's last
+//                        (ProducerStateManager.update on append;
 //                        truncateAndReload / a rebuild from the log on truncation and recovery).
 //   follower-hw          a follower raises its HW only to what a leader of its leader epoch or
 //                        an older one has announced: the follower takes min(the leader's HW in
@@ -255,7 +256,8 @@ export class ReplicaInvariants {
     });
     if (bad === undefined && leo > s.checkedLeo && leo > f.logStartOffset) {
       const last = records[leo - 1];
-      if (last.lastInBatch && last.producerId >= 0) {
+      // A transaction marker is no batch of its producer's state (ProducerAppendInfo.appendEndTxnMarker).
+      if (last.lastInBatch && last.producerId >= 0 && last.control === undefined) {
         let found = false;
         f.forEachProducer((id, epoch, lastSeq, lastOffset) => {
           if (

@@ -26,6 +26,15 @@
 //   UNKNOWN_TOPIC_OR_PARTITION refresh metadata; UNKNOWN_LEADER_EPOCH waits for the broker to
 //   catch up. Each retry waits `retry.backoff.ms`.
 //
+// - isolation.level (KIP-98; default read_uncommitted, Kafka's): read_committed fetches say so,
+//   the leader answers up to its last stable offset with the aborted transactions overlapping
+//   the records, and the consumer drops, as CompletedFetch.nextFetchedRecord does, every
+//   transactional batch of a producer whose aborted transaction has begun at or below the
+//   batch's last offset, until that producer's ABORT marker. Control records (markers) are
+//   never returned, under either isolation level; the position moves past them and past
+//   dropped batches. A reset to `latest` under read_committed goes to the LSO (ListOffsets
+//   LATEST under READ_COMMITTED, Partition.fetchOffsetForTimestamp).
+//
 // History (checkers/history.ts): one process (a lane) per partition stream. `assign` op
 // (invoke + ok) when the stream starts (the application's seek), after detected truncation,
 // and at every reset by auto.offset.reset (then with `reset: 'earliest' | 'latest'`, so the
@@ -38,7 +47,8 @@ import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
 import type { AssignValue, ConsumerReset, PollValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
-import type { ClientResponse, LogRecord } from './client-protocol.ts';
+import type { AbortedTransaction, ClientResponse, LogRecord } from './client-protocol.ts';
+import type { ModelRecord } from './replica-log.ts';
 import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
@@ -105,7 +115,11 @@ export class PartitionFetcher implements RequestOwner {
     this.timeoutUs = msToUs(config['request.timeout.ms']);
     this.resetPolicy = options.resetPolicy ?? config['auto.offset.reset'] ?? 'latest';
     this.seeksAhead = options.variant === 'validation-seeks-ahead';
+    this.readCommitted = config['isolation.level'] === 'read_committed';
   }
+
+  /** isolation.level=read_committed. */
+  private readonly readCommitted: boolean;
 
   /** Start (or restart) the stream at `offset`: an assign op, then polls. */
   start(offset: number): void {
@@ -235,6 +249,7 @@ export class PartitionFetcher implements RequestOwner {
         currentLeaderEpoch: leaderEpoch,
         maxWaitMs: this.config['fetch.max.wait.ms'],
         maxRecords: this.config['max.poll.records'],
+        ...(this.readCommitted ? READ_COMMITTED : undefined),
       },
       this.timeoutUs,
       this,
@@ -262,6 +277,7 @@ export class PartitionFetcher implements RequestOwner {
         currentLeaderEpoch: leaderEpoch,
         maxWaitMs: 0,
         maxRecords: 0,
+        ...(this.readCommitted ? READ_COMMITTED : undefined),
       },
       this.timeoutUs,
       this,
@@ -316,22 +332,14 @@ export class PartitionFetcher implements RequestOwner {
         }
         const from = this.position;
         const pairs: Array<[number, string]> = [];
-        let kept: LogRecord[] | null = null;
-        let next = from;
-        const recs = r.records;
-        for (let i = 0; i < recs.length; i++) {
-          const rec = recs[i];
-          if (rec.offset < from) continue; // a batch may start below the fetch offset
-          pairs.push([rec.offset, rec.value]);
-          next = rec.offset + 1;
-          this.lastFetchedEpoch = rec.epoch;
-          if (kept === null) kept = [];
-          kept.push(rec);
-        }
-        this.position = next;
+        const kept: LogRecord[] = [];
+        const aborted = this.readCommitted ? abortedQueue(r.abortedTransactions) : null;
+        const seen = collectRecords(r.records, from, aborted, pairs, kept);
+        if (seen.epoch >= 0) this.lastFetchedEpoch = seen.epoch;
+        this.position = seen.next;
         this.stats.records += pairs.length;
         this.completePoll('ok', pairs, undefined);
-        const stop = this.options.afterPoll?.(this, kept ?? NO_RECORDS, r.highWatermark) ?? false;
+        const stop = this.options.afterPoll?.(this, kept.length > 0 ? kept : NO_RECORDS, r.highWatermark) ?? false;
         if (stop) {
           this.state = 'stopped';
           this.stopAfterRequest = false;
@@ -365,7 +373,7 @@ export class PartitionFetcher implements RequestOwner {
           return;
         }
         codeProbe('consumer-offset-reset');
-        this.reset(r.highWatermark, r.logStartOffset);
+        this.reset(this.latestOffset(r), r.logStartOffset);
         this.schedule(0);
         return;
       case 'NOT_ENOUGH_REPLICAS':
@@ -375,6 +383,8 @@ export class PartitionFetcher implements RequestOwner {
       case 'DUPLICATE_SEQUENCE_NUMBER':
       case 'UNKNOWN_PRODUCER_ID':
       case 'INVALID_PRODUCER_EPOCH':
+      case 'INVALID_TXN_STATE':
+      case 'TRANSACTION_COORDINATOR_FENCED':
         this.completePoll('fail', null, error);
         this.schedule(this.backoffUs);
         return;
@@ -390,8 +400,15 @@ export class PartitionFetcher implements RequestOwner {
       this.schedule(this.backoffUs);
       return;
     }
-    this.reset(r.highWatermark, r.logStartOffset);
+    this.reset(this.latestOffset(r), r.logStartOffset);
     this.schedule(0);
+  }
+
+  /** ListOffsets LATEST: the HW, or the LSO under read_committed (Partition.fetchOffsetForTimestamp). */
+  private latestOffset(r: Extract<ClientResponse, { type: 'FetchResponse' }>): number {
+    if (!this.readCommitted || r.lastStableOffset === undefined) return r.highWatermark;
+    if (this.resetPolicy === 'latest' && r.lastStableOffset < r.highWatermark) codeProbe('txn-consumer-reset-to-lso');
+    return r.lastStableOffset;
   }
 
   /**
@@ -443,6 +460,8 @@ export class PartitionFetcher implements RequestOwner {
       case 'DUPLICATE_SEQUENCE_NUMBER':
       case 'UNKNOWN_PRODUCER_ID':
       case 'INVALID_PRODUCER_EPOCH':
+      case 'INVALID_TXN_STATE':
+      case 'TRANSACTION_COORDINATOR_FENCED':
         this.schedule(this.backoffUs);
         return;
       default:
@@ -474,5 +493,81 @@ export class PartitionFetcher implements RequestOwner {
 }
 
 const NO_RECORDS: readonly LogRecord[] = [];
+const READ_COMMITTED = { isolationLevel: 'read_committed' } as const;
+
+/** CompletedFetch.abortedTransactions: the answer's aborted transactions by first offset. */
+function abortedQueue(list: readonly AbortedTransaction[] | undefined): AbortedTransaction[] {
+  return list === undefined ? [] : [...list].sort((a, b) => a.firstOffset - b.firstOffset);
+}
+
+/**
+ * CompletedFetch.nextFetchedRecord over one answer: appends the records the application sees
+ * (from `from` on) to `pairs` and `kept`, and returns the next fetch offset and the leader
+ * epoch of the last batch reaching it (lastEpoch, -1 if none). Control batches are
+ * skipped; with `aborted` (read_committed) a transactional batch of a producer whose aborted
+ * transaction began at or below the batch's last offset is skipped, until its ABORT marker.
+ */
+function collectRecords(
+  recs: readonly LogRecord[],
+  from: number,
+  aborted: AbortedTransaction[] | null,
+  pairs: Array<[number, string]>,
+  kept: LogRecord[],
+): { next: number; epoch: number } {
+  let next = from;
+  let epoch = -1;
+  const abortedProducers = aborted === null ? null : new Set<number>();
+  let batchStart = 0;
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i];
+    const lastInBatch = i === recs.length - 1 || (rec as ModelRecord).lastInBatch !== false;
+    if (!lastInBatch) continue;
+    const first = recs[batchStart];
+    const start = batchStart;
+    batchStart = i + 1;
+    if (rec.offset >= from) epoch = rec.epoch;
+    if (aborted !== null && abortedProducers !== null && first.producerId >= 0) {
+      // consumeAbortedTransactionsUpTo(batch.lastOffset)
+      while (aborted.length > 0 && aborted[0].firstOffset <= rec.offset)
+        abortedProducers.add(aborted.shift()!.producerId);
+      if (first.control?.type === 'ABORT') abortedProducers.delete(first.producerId);
+      else if (first.transactional === true && abortedProducers.has(first.producerId)) {
+        codeProbe('txn-consumer-skipped-aborted-batch');
+        if (rec.offset >= next) next = rec.offset + 1; // nextFetchOffset = batch.nextOffset()
+        continue;
+      }
+    }
+    for (let j = start; j <= i; j++) {
+      const r = recs[j];
+      if (r.offset < from) continue; // a batch may start below the fetch offset
+      next = r.offset + 1;
+      if (r.control !== undefined) continue; // control records are not returned to the user
+      pairs.push([r.offset, r.value]);
+      kept.push(r);
+    }
+  }
+  return { next, epoch };
+}
+
+/**
+ * What a consumer of this isolation level returns from a fetch answer read from `from`
+ * (the fetch loop's own filter, for tests and white-box checks).
+ */
+export function consumerView(
+  resp: Extract<ClientResponse, { type: 'FetchResponse' }>,
+  from: number,
+  readCommitted: boolean,
+): { returned: LogRecord[]; next: number } {
+  const returned: LogRecord[] = [];
+  const seen = collectRecords(
+    resp.records,
+    from,
+    readCommitted ? abortedQueue(resp.abortedTransactions) : null,
+    [],
+    returned,
+  );
+  return { returned, next: seen.next };
+}
+
 /** Context of the fetch that stands in for ListOffsets (lookUpReset). */
 const RESET_LOOKUP = { type: 'reset-lookup' } as const;

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'DUPLICATE_SEQUENCE_NUMBER'
   | 'UNKNOWN_PRODUCER_ID'
   | 'INVALID_PRODUCER_EPOCH' // a batch from an older producer epoch (fenced producer)
+  | 'INVALID_TXN_STATE' // a non-transactional batch from a producer with an open transaction
+  | 'TRANSACTION_COORDINATOR_FENCED' // a marker from an older coordinator epoch (WriteTxnMarkers)
   | 'OFFSET_OUT_OF_RANGE'
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'LEADER_NOT_AVAILABLE'
@@ -31,7 +33,29 @@ export interface LogRecord {
   sequence: number; // -1 when not idempotent
   key: string | null;
   value: string;
+  /**
+   * The batch's isTransactional attribute (KIP-98); absent on non-transactional batches, so
+   * records of runs without transactions are exactly what they were.
+   */
+  transactional?: true;
+  /** A control record (an end-transaction marker, KIP-98): never returned to applications. */
+  control?: ControlRecord;
 }
+
+/** EndTransactionMarker: COMMIT or ABORT (ControlRecordType) with the coordinator's epoch. */
+export interface ControlRecord {
+  readonly type: 'COMMIT' | 'ABORT';
+  readonly coordinatorEpoch: number;
+}
+
+/** FetchResponseData.AbortedTransaction: an aborted transaction overlapping the fetched range. */
+export interface AbortedTransaction {
+  readonly producerId: number;
+  readonly firstOffset: number;
+}
+
+/** Fetch isolation (IsolationLevel); absent on a request = read_uncommitted, Kafka's default. */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
 /** KIP-951: the leader a broker knows of, sent with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH. */
 interface CurrentLeader {
@@ -63,6 +87,8 @@ export type ClientRequest =
       producerEpoch: number;
       baseSequence: number;
       records: Array<{ key: string | null; value: string }>;
+      /** The batch is part of a transaction (RecordBatch.isTransactional); absent = not. */
+      transactional?: true;
     }
   | {
       type: 'FetchRequest';
@@ -80,6 +106,8 @@ export type ClientRequest =
       currentLeaderEpoch: number;
       maxWaitMs: number;
       maxRecords: number;
+      /** FetchRequest isolation_level (KIP-98): absent = read_uncommitted; consumers only. */
+      isolationLevel?: IsolationLevel;
     }
   | {
       type: 'OffsetsForLeaderEpochRequest';
@@ -125,6 +153,10 @@ export type ClientResponse =
       leaderEpoch: number;
       /** KIP-951, with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH: the leader this broker knows. */
       currentLeader?: CurrentLeader;
+      /** The leader's last stable offset; set on answers to read_committed fetches only. */
+      lastStableOffset?: number;
+      /** read_committed answers: the aborted transactions overlapping the records (KIP-98). */
+      abortedTransactions?: readonly AbortedTransaction[];
     }
   | {
       type: 'OffsetsForLeaderEpochResponse';

@@ -527,6 +527,8 @@ export class Sender implements RequestOwner {
         this.fatal(batch, error);
         return;
       case 'OFFSET_OUT_OF_RANGE':
+      case 'INVALID_TXN_STATE':
+      case 'TRANSACTION_COORDINATOR_FENCED':
         this.fatal(batch, error);
         return;
       default:

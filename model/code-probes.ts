@@ -737,6 +737,68 @@ const CODE_PROBES = {
     kafka: 'LogManager.checkpointLogStartOffsets',
     description: 'The broker wrote log-start-offset-checkpoint with a log start above its first segment.',
   },
+  // --- transactions on the partition (producer-state.ts, replica-log.ts, partition.ts; issue 17 item 2)
+  'txn-non-transactional-batch-in-open-txn': {
+    kafka: 'ProducerAppendInfo.appendDataBatch (InvalidTxnStateException)',
+    description: 'A non-transactional batch came from a producer with an open transaction: INVALID_TXN_STATE.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-marker-old-producer-epoch': {
+    kafka: 'ProducerAppendInfo.checkProducerEpoch (appendEndTxnMarker)',
+    description:
+      'A transaction marker carried an older producer epoch than the partition knows: INVALID_PRODUCER_EPOCH.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-marker-coordinator-fenced': {
+    kafka: 'ProducerAppendInfo.checkCoordinatorEpoch',
+    description: 'A transaction marker came from an older coordinator epoch: TRANSACTION_COORDINATOR_FENCED.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-marker-without-open-txn': {
+    kafka: 'ProducerAppendInfo.appendEndTxnMarker (currentTxnFirstOffset empty)',
+    description: 'A marker closed no transaction on this partition (an empty one): no CompletedTxn, no index entry.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-aborted-indexed': {
+    kafka: 'LogSegment.updateTxnIndex',
+    description: 'An ABORT marker closed a non-empty transaction: an entry went into the aborted-transaction index.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-index-truncated': {
+    kafka: 'TransactionIndex.truncateTo',
+    description: 'A truncation removed entries of the aborted-transaction index.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-open-after-recovery': {
+    kafka: 'UnifiedLog.rebuildProducerState (LogLoader)',
+    description: 'Recovery rebuilt a producer state with a transaction still open.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-leader-with-open-txn': {
+    kafka: 'Partition.makeLeader (the producer state carried by the follower)',
+    description: 'A replica became leader with an open transaction in its producer state.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-fetch-bounded-by-lso': {
+    kafka: 'UnifiedLog.read (FetchIsolation.TXN_COMMITTED)',
+    description: 'A read_committed fetch was bounded below the HW by the last stable offset.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-fetch-aborted-transactions': {
+    kafka: 'LocalLog.addAbortedTransactions',
+    description: 'A read_committed fetch answer carried aborted transactions overlapping its records.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-consumer-skipped-aborted-batch': {
+    kafka: 'CompletedFetch.nextFetchedRecord (isBatchAborted)',
+    description: 'A read_committed consumer skipped a batch of an aborted transaction.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
+  'txn-consumer-reset-to-lso': {
+    kafka: 'ListOffsets LATEST under READ_COMMITTED (Partition.fetchOffsetForTimestamp)',
+    description: 'A read_committed consumer reset its position to the last stable offset.',
+    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -4,6 +4,7 @@
 // converts to the kernel's µs at the edge.
 
 import { NEWEST_KAFKA_VERSION, rulesOf, type KafkaVersion } from './versions.ts';
+import type { IsolationLevel } from './client-protocol.ts';
 
 // The version table is part of the configuration contract (scenarios import only this file).
 export { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from './versions.ts';
@@ -56,6 +57,11 @@ export interface KafkaConfig {
   'max.poll.records': number;
   /** Consumer: where a position out of range goes (Kafka's default 'latest'). Optional; default 'latest'. */
   'auto.offset.reset'?: OffsetResetPolicy;
+  /**
+   * Consumer isolation.level (KIP-98): read_committed reads up to the last stable offset and
+   * drops aborted transactions. Optional; default read_uncommitted, Kafka's default.
+   */
+  'isolation.level'?: IsolationLevel;
   /** Optional (model addition): a follower fetch with no answer is resent after this long. Default 30000. */
   'replica.socket.timeout.ms'?: number;
   /** Optional (model addition): AlterPartition with no answer is resent after this long. Default 30000. */

@@ -20,10 +20,22 @@
 //   through AlterPartition, one at a time, and count only once the controller confirms.
 // Follower rules: fetch from LEO with the last fetched epoch; on DivergingEpoch truncate to
 // min(own end offset of that epoch, leader's), then fetch again; HW = min(leader HW, LEO).
+// Transactions (KIP-98; issue 17 item 2, the partition side; no coordinator yet):
+// - a transactional produce is checked and appended like an idempotent one, then
+//   INVALID_TXN_STATE for a non-transactional batch while its producer's transaction is open
+//   (ProducerAppendInfo.appendDataBatch); followers take the flags with the records;
+// - writeTxnMarker is Partition.appendRecordsToLeader with origin COORDINATOR (what
+//   KafkaApis.handleWriteTxnMarkersRequest does per partition): the leader appends a COMMIT or
+//   ABORT control batch after the min.insync.replicas check and the producer state's epoch
+//   checks (replica-log.ts appendMarkerAsLeader); the caller waits for the HW (acks=all);
+// - a read_committed consumer fetch (FetchIsolation.TXN_COMMITTED) reads up to the LSO, not
+//   the HW, and its answer carries the LSO and the aborted transactions overlapping the
+//   records read (LocalLog.addAbortedTransactions); a delayed one waits for the LSO to pass
+//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset).
 
 import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
-import type { LogRecord, ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
+import type { LogRecord, ClientRequest, ClientResponse, ControlRecord, ErrorCode } from './client-protocol.ts';
 import { elrEnabled, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
@@ -222,6 +234,7 @@ export class Partition {
       this.leaderEpochStartOffset = startOffset;
     }
     this.partitionEpoch = partitionEpoch;
+    if (isNewLeader && this.log.producers.openTransactions().length > 0) codeProbe('txn-leader-with-open-txn');
     if (this.maybeIncrementHw()) this.onHwIncreased();
     this.announce();
     // Waiting fetches re-check against the new epoch (stale ones now fail and complete).
@@ -354,6 +367,8 @@ export class Partition {
         baseOffset = check.batch.firstOffset;
         lastOffset = check.batch.lastOffset;
       } else {
+        const txnError = this.log.producers.checkTxnState(req.producerId, req.transactional === true);
+        if (txnError !== 'NONE') return this.produceError(from, req, txnError);
         baseOffset = this.appendAsLeader(req, n);
         lastOffset = baseOffset + n - 1;
       }
@@ -397,6 +412,7 @@ export class Partition {
       req.producerId,
       req.producerEpoch,
       req.baseSequence,
+      req.transactional === true,
     );
     if (n > 0) {
       this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch);
@@ -405,6 +421,31 @@ export class Partition {
       this.completeDelayedFetches(false);
     }
     return first;
+  }
+
+  /**
+   * WriteTxnMarkers for this partition (KafkaApis.handleWriteTxnMarkersRequest →
+   * ReplicaManager.appendRecords(requiredAcks = -1, origin = COORDINATOR) →
+   * Partition.appendRecordsToLeader): not the leader → NOT_LEADER_OR_FOLLOWER; the committed
+   * ISR below min.insync.replicas → NOT_ENOUGH_REPLICAS; then the producer state's checks.
+   * Returns the marker's offset; it is complete once the HW passes it (the caller waits).
+   */
+  writeTxnMarker(
+    producerId: number,
+    producerEpoch: number,
+    marker: ControlRecord,
+  ): { error: 'NONE'; offset: number } | { error: Exclude<ErrorCode, 'NONE'> } {
+    if (this.role !== 'leader') return { error: 'NOT_LEADER_OR_FOLLOWER' };
+    if (this.isr.length < this.minIsr) return { error: 'NOT_ENOUGH_REPLICAS' };
+    if (this.log.producers.openTransactions().every((t) => t.producerId !== producerId))
+      codeProbe('txn-marker-without-open-txn');
+    const result = this.log.appendMarkerAsLeader(marker, this.leaderEpoch, producerId, producerEpoch);
+    if (result.error !== 'NONE') return result;
+    this.emitAppend(result.offset, this.leaderEpoch, 1, producerId, producerEpoch);
+    if (this.maybeIncrementHw()) this.onHwIncreased();
+    this.announce();
+    this.completeDelayedFetches(false);
+    return result;
   }
 
   private completeProduce(to: number, correlationId: number, baseOffset: number, lastOffset: number): void {
@@ -656,8 +697,8 @@ export class Partition {
     if (req.fetchOffset > leaderLeo || req.fetchOffset < log.logStartOffset)
       return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
     const hwAtRead = log.hw;
-    // Followers read to the LEO, consumers to the HW.
-    const maxEnd = isFollower ? leaderLeo : hwAtRead;
+    // Followers read to the LEO, consumers to the HW, read_committed consumers to the LSO.
+    const maxEnd = isFollower ? leaderLeo : this.consumerFetchEnd(req);
     const records = req.fetchOffset < maxEnd ? log.read(req.fetchOffset, req.maxRecords, maxEnd) : NO_RECORDS;
     if (records.length > 0)
       this.host.emit({
@@ -668,8 +709,22 @@ export class Partition {
         fromOffset: req.fetchOffset,
       });
     const resp = this.fetchResponse(req, 'NONE', records, undefined);
+    if (!isFollower && req.isolationLevel === 'read_committed') {
+      if (maxEnd < hwAtRead && req.fetchOffset < hwAtRead) codeProbe('txn-fetch-bounded-by-lso');
+      // LocalLog.addAbortedTransactions: the upper bound is the offset after the data read.
+      // An empty read carries none (emptyFetchDataInfo with includeAbortedTxns: an empty list).
+      const aborted =
+        records.length === 0 ? [] : log.collectAbortedTransactions(req.fetchOffset, req.fetchOffset + records.length);
+      if (aborted.length > 0) codeProbe('txn-fetch-aborted-transactions');
+      resp.abortedTransactions = aborted;
+    }
     if (remote !== undefined && updateFollowerState) this.updateFollowerFetchState(remote, req, leaderLeo);
     return resp;
+  }
+
+  /** UnifiedLog.read's bound for a consumer: the HW, or the LSO under FetchIsolation.TXN_COMMITTED. */
+  private consumerFetchEnd(req: FetchRequest): number {
+    return req.isolationLevel === 'read_committed' ? this.log.lso : this.log.hw;
   }
 
   private checkLeaderEpochForFetch(currentLeaderEpoch: number): ErrorCode {
@@ -702,6 +757,8 @@ export class Partition {
       leaderEpoch: this.leaderEpoch,
     };
     if (divergingEpoch !== undefined) resp.divergingEpoch = divergingEpoch;
+    // FetchResponse last_stable_offset (-1 from a non-leader); the model sends it to read_committed fetches only.
+    if (req.isolationLevel === 'read_committed') resp.lastStableOffset = this.role === 'leader' ? this.log.lso : -1;
     return this.withCurrentLeader(resp);
   }
 
@@ -733,6 +790,7 @@ export class Partition {
     const leader = this.role === 'leader';
     const leo = this.log.leo;
     const hw = this.log.hw;
+    const lso = this.log.lso;
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const d = list[i];
@@ -742,7 +800,7 @@ export class Partition {
         !all &&
         leader &&
         d.leaderEpoch === this.leaderEpoch &&
-        (d.req.replicaId >= 0 ? leo : hw) <= d.req.fetchOffset
+        (d.req.replicaId >= 0 ? leo : d.req.isolationLevel === 'read_committed' ? lso : hw) <= d.req.fetchOffset
       ) {
         list[kept++] = d;
         continue;

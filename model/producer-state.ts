@@ -25,6 +25,19 @@
 // append (or at the rebuild that found it).
 // Asserted (model/assert.ts) for every batch fed in record by record: its records share the
 // producer id, producer epoch and leader epoch, and their sequence numbers are consecutive.
+//
+// Transactions (KIP-98; issue 17 item 2), after ProducerAppendInfo and ProducerStateManager:
+// each producer's entry carries its coordinator epoch and the first offset of its ongoing
+// transaction (currentTxnFirstOffset). A transactional data batch with none open begins one
+// (appendDataBatch); a non-transactional batch while one is open is refused with
+// INVALID_TXN_STATE. An end-transaction marker (a control batch) is checked for its producer
+// epoch (INVALID_PRODUCER_EPOCH) and coordinator epoch (TRANSACTION_COORDINATOR_FENCED,
+// checkCoordinatorEpoch) unless replicated, then closes the open transaction (a CompletedTxn,
+// for the aborted-transaction index) and updates the entry (ProducerStateEntry.update: the
+// marker's producer and coordinator epochs; the batches are kept unless the epoch is new).
+// A completed transaction stays "unreplicated" until the HW passes its marker (completeTxn,
+// onHighWatermarkUpdated): the first unstable offset is the earliest first offset of an
+// ongoing or unreplicated transaction.
 
 import type { ErrorCode } from './client-protocol.ts';
 import { assert } from './assert.ts';
@@ -45,6 +58,10 @@ interface ProducerEntry {
   batches: BatchMetadata[];
   /** ProducerStateEntry.lastTimestamp: µs of its last batch here. */
   lastUs: number;
+  /** ProducerStateEntry.coordinatorEpoch: of the last marker, -1 before any. */
+  coordinatorEpoch?: number;
+  /** ProducerStateEntry.currentTxnFirstOffset: the open transaction's first offset, absent if none. */
+  txnFirstOffset?: number;
 }
 
 /** One producer in a snapshot file (ProducerStateManager.writeSnapshot's fields the model has). */
@@ -53,6 +70,26 @@ interface SnapshotEntry {
   readonly epoch: number;
   readonly batches: readonly BatchMetadata[];
   readonly lastUs: number;
+  readonly coordinatorEpoch?: number;
+  readonly txnFirstOffset?: number;
+}
+
+type MarkerCheck = 'NONE' | 'INVALID_PRODUCER_EPOCH' | 'TRANSACTION_COORDINATOR_FENCED';
+
+/** CompletedTxn: a transaction a marker closed (firstOffset..lastOffset = the marker's offset). */
+export interface CompletedTxn {
+  readonly producerId: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly isAborted: boolean;
+}
+
+/** TxnMetadata of ProducerStateManager's ongoingTxns / unreplicatedTxns, keyed by first offset. */
+interface TxnMetadata {
+  readonly producerId: number;
+  readonly firstOffset: number;
+  /** The marker's offset once completed, -1 while ongoing. */
+  lastOffset: number;
 }
 
 export type SequenceCheck =
@@ -66,6 +103,10 @@ export class ProducerStates {
   private readonly producers = new Map<number, ProducerEntry>();
   /** The replica's clock (µs), for the producers' last timestamps. */
   nowUs: () => number = () => 0;
+  /** ProducerStateManager.ongoingTxns, in first-offset order (appended in log order). */
+  private readonly ongoingTxns: TxnMetadata[] = [];
+  /** ProducerStateManager.unreplicatedTxns: completed, marker not yet below the HW. */
+  private readonly unreplicatedTxns: TxnMetadata[] = [];
 
   /** A leader's check of a client batch (the rules above, in Kafka's order). */
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
@@ -90,12 +131,111 @@ export class ProducerStates {
   onBatch(producerId: number, producerEpoch: number, batch: BatchMetadata): void {
     let entry = this.producers.get(producerId);
     if (entry === undefined || entry.epoch !== producerEpoch) {
-      entry = { epoch: producerEpoch, batches: [], lastUs: 0 };
+      entry = withTxnStateOf({ epoch: producerEpoch, batches: [], lastUs: 0 }, entry);
       this.producers.set(producerId, entry);
     }
     entry.lastUs = this.nowUs();
     entry.batches.push(batch);
     if (entry.batches.length > MAX_BATCHES_PER_PRODUCER) entry.batches.shift();
+  }
+
+  // --- transactions (KIP-98) -------------------------------------------------------------
+
+  /**
+   * ProducerAppendInfo.appendDataBatch's transaction check, after the sequence check: a
+   * non-transactional batch while the producer's transaction is open is INVALID_TXN_STATE.
+   */
+  checkTxnState(producerId: number, transactional: boolean): ErrorCode {
+    const open = this.producers.get(producerId)?.txnFirstOffset;
+    if (open !== undefined && !transactional) codeProbe('txn-non-transactional-batch-in-open-txn');
+    return open !== undefined && !transactional ? 'INVALID_TXN_STATE' : 'NONE';
+  }
+
+  /** ProducerAppendInfo.appendDataBatch: a transactional batch with none open begins a transaction. */
+  onTransactionalBatch(producerId: number, firstOffset: number): void {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined || entry.txnFirstOffset !== undefined) return;
+    entry.txnFirstOffset = firstOffset;
+    this.ongoingTxns.push({ producerId, firstOffset, lastOffset: -1 });
+  }
+
+  /**
+   * A leader's (origin COORDINATOR) check of an end-transaction marker, as appendEndTxnMarker:
+   * checkProducerEpoch (an older producer epoch: InvalidProducerEpochException), then
+   * checkCoordinatorEpoch (an older coordinator epoch: TransactionCoordinatorFencedException).
+   */
+  checkMarker(producerId: number, producerEpoch: number, coordinatorEpoch: number): MarkerCheck {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return 'NONE';
+    if (producerEpoch < entry.epoch) codeProbe('txn-marker-old-producer-epoch');
+    if (producerEpoch < entry.epoch) return 'INVALID_PRODUCER_EPOCH';
+    if ((entry.coordinatorEpoch ?? -1) > coordinatorEpoch) codeProbe('txn-marker-coordinator-fenced');
+    if ((entry.coordinatorEpoch ?? -1) > coordinatorEpoch) return 'TRANSACTION_COORDINATOR_FENCED';
+    return 'NONE';
+  }
+
+  /**
+   * ProducerAppendInfo.appendEndTxnMarker then ProducerStateManager.update / completeTxn: the
+   * entry takes the marker's producer and coordinator epochs and loses its open transaction
+   * (and its batches, if the producer epoch is new); a non-empty transaction is returned
+   * completed (an empty one changes no LSO).
+   */
+  onMarker(
+    producerId: number,
+    producerEpoch: number,
+    coordinatorEpoch: number,
+    offset: number,
+    aborted: boolean,
+  ): CompletedTxn | undefined {
+    const entry = this.producers.get(producerId);
+    const first = entry?.txnFirstOffset;
+    // ProducerStateEntry.update(producerEpoch, coordinatorEpoch, ...): maybeUpdateProducerEpoch
+    // drops the batches only for a new producer epoch; the marker adds none.
+    if (entry === undefined || entry.epoch !== producerEpoch)
+      this.producers.set(producerId, { epoch: producerEpoch, batches: [], lastUs: this.nowUs(), coordinatorEpoch });
+    else {
+      entry.coordinatorEpoch = coordinatorEpoch;
+      entry.txnFirstOffset = undefined;
+    }
+    if (first === undefined) return undefined;
+    const i = this.ongoingTxns.findIndex((t) => t.firstOffset === first);
+    assert(i >= 0, 'an open transaction of producer {} at {} is ongoing', producerId, first);
+    const [txn] = this.ongoingTxns.splice(i, 1);
+    txn.lastOffset = offset;
+    insertByFirstOffset(this.unreplicatedTxns, txn);
+    return { producerId, firstOffset: first, lastOffset: offset, isAborted: aborted };
+  }
+
+  /**
+   * ProducerStateManager.lastStableOffset(completedTxn), the LSO the aborted index stores: the
+   * first offset of the earliest transaction still ongoing of another producer, else past the marker.
+   */
+  lastStableOffsetAfter(txn: CompletedTxn): number {
+    for (const t of this.ongoingTxns) if (t.producerId !== txn.producerId) return t.firstOffset;
+    return txn.lastOffset + 1;
+  }
+
+  /** ProducerStateManager.onHighWatermarkUpdated: completed transactions below the HW are done. */
+  onHighWatermarkUpdated(hw: number): void {
+    const u = this.unreplicatedTxns;
+    if (u.length === 0) return;
+    let kept = 0;
+    for (let i = 0; i < u.length; i++) if (u[i].lastOffset >= hw) u[kept++] = u[i];
+    u.length = kept;
+  }
+
+  /** ProducerStateManager.firstUnstableOffset: the earliest ongoing or unreplicated transaction, -1 if none. */
+  firstUnstableOffset(): number {
+    const ongoing = this.ongoingTxns[0]?.firstOffset ?? -1;
+    const unreplicated = this.unreplicatedTxns[0]?.firstOffset ?? -1;
+    if (unreplicated < 0) return ongoing;
+    if (ongoing < 0) return unreplicated;
+    return ongoing < unreplicated ? ongoing : unreplicated;
+  }
+
+  /** The open transactions as (producer id, first offset), earliest first (tests, invariants). */
+  openTransactions(): Array<{ producerId: number; firstOffset: number }> {
+    return this.ongoingTxns.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
   }
 
   /** Calls `each` with every producer's id, epoch and last batch (for checkers/replica-invariants.ts). */
@@ -106,21 +246,35 @@ export class ProducerStates {
     }
   }
 
-  /** Feed appended records (whole batches end with lastInBatch) into the state. */
-  onRecords(records: readonly ModelRecord[], from: number, to: number): void {
+  /**
+   * Feed appended records (whole batches end with lastInBatch) into the state, as a replicated
+   * append (AppendOrigin.REPLICATION: nothing is checked); `completed` hears of every
+   * transaction a marker among them closes (UnifiedLog.append, loadProducersFromRecords).
+   */
+  onRecords(records: readonly ModelRecord[], from: number, to: number, completed?: (txn: CompletedTxn) => void): void {
     let batchStart = from;
     for (let i = from; i < to; i++) {
       const r = records[i];
       if (i > batchStart) assertSameBatch(records[batchStart], r, i - batchStart);
       if (!r.lastInBatch) continue;
       const first = records[batchStart];
-      if (r.producerId >= 0) {
+      if (r.control !== undefined) {
+        const done = this.onMarker(
+          r.producerId,
+          r.producerEpoch,
+          r.control.coordinatorEpoch,
+          r.offset,
+          r.control.type === 'ABORT',
+        );
+        if (done !== undefined) completed?.(done);
+      } else if (r.producerId >= 0) {
         this.onBatch(r.producerId, r.producerEpoch, {
           firstSeq: first.sequence,
           lastSeq: r.sequence,
           firstOffset: first.offset,
           lastOffset: r.offset,
         });
+        if (r.transactional === true) this.onTransactionalBatch(r.producerId, first.offset);
       }
       batchStart = i + 1;
     }
@@ -133,42 +287,70 @@ export class ProducerStates {
    */
   keepOnTruncate = false;
 
-  /** The state as a snapshot's entries (ProducerStateManager.takeSnapshot). */
+  /** The state as a snapshot's entries (ProducerStateManager.takeSnapshot, with CoordinatorEpoch and CurrentTxnFirstOffset). */
   snapshot(): SnapshotEntry[] {
     const out: SnapshotEntry[] = [];
-    for (const [producerId, e] of this.producers)
-      out.push({ producerId, epoch: e.epoch, batches: e.batches.slice(), lastUs: e.lastUs });
+    for (const [producerId, e] of this.producers) {
+      const entry: { -readonly [K in keyof SnapshotEntry]: SnapshotEntry[K] } = {
+        producerId,
+        epoch: e.epoch,
+        batches: e.batches.slice(),
+        lastUs: e.lastUs,
+      };
+      if (e.coordinatorEpoch !== undefined) entry.coordinatorEpoch = e.coordinatorEpoch;
+      if (e.txnFirstOffset !== undefined) entry.txnFirstOffset = e.txnFirstOffset;
+      out.push(entry);
+    }
     return out;
   }
 
-  /** Replaces the state with a snapshot's (ProducerStateManager.loadFromSnapshot), then the log [from, end). */
-  loadSnapshot(entries: readonly unknown[], records: readonly ModelRecord[], from: number): void {
-    this.producers.clear();
+  /**
+   * Replaces the state with a snapshot's (ProducerStateManager.loadFromSnapshot: an entry with
+   * a current transaction's first offset is an ongoing transaction again), then the log [from, end).
+   */
+  loadSnapshot(
+    entries: readonly unknown[],
+    records: readonly ModelRecord[],
+    from: number,
+    completed?: (txn: CompletedTxn) => void,
+  ): void {
+    this.clear();
     for (const x of entries) {
       const e = x as SnapshotEntry;
-      this.producers.set(e.producerId, { epoch: e.epoch, batches: e.batches.slice(), lastUs: e.lastUs });
+      this.keep(e.producerId, {
+        epoch: e.epoch,
+        batches: e.batches.slice(),
+        lastUs: e.lastUs,
+        ...(e.coordinatorEpoch !== undefined ? { coordinatorEpoch: e.coordinatorEpoch } : {}),
+        ...(e.txnFirstOffset !== undefined ? { txnFirstOffset: e.txnFirstOffset } : {}),
+      });
     }
-    this.onRecords(records, from, records.length);
+    this.onRecords(records, from, records.length, completed);
   }
 
   /**
    * ProducerStateManager.removeExpiredProducers: producers whose last batch is at least
-   * `expirationUs` old leave (UnifiedLog's producer-expiration check). Returns how many.
+   * `expirationUs` old leave (UnifiedLog's producer-expiration check; isProducerExpired also
+   * keeps a producer with an open transaction). Returns how many.
    */
   removeExpired(nowUs: number, expirationUs: number): number {
     let n = 0;
     for (const [id, e] of this.producers) {
-      if (nowUs - e.lastUs < expirationUs) continue;
+      if (e.txnFirstOffset !== undefined || nowUs - e.lastUs < expirationUs) continue;
       this.producers.delete(id);
       n++;
     }
     return n;
   }
 
-  /** Rebuild from the log's records at and above `from` (its log start), after recovery. */
-  rebuild(records: readonly ModelRecord[], from = 0): void {
-    this.producers.clear();
-    this.onRecords(records, from, records.length);
+  /**
+   * Rebuild from the log's records at and above `from` (its log start), after recovery or
+   * truncation (ProducerStateManager.truncateAndReload / truncateFullyAndStartAt clear the
+   * transactions too).
+   */
+  rebuild(records: readonly ModelRecord[], from = 0, completed?: (txn: CompletedTxn) => void): void {
+    this.clear();
+    this.onRecords(records, from, records.length, completed);
   }
 
   /**
@@ -176,16 +358,42 @@ export class ProducerStates {
    * batch lies below the log start `from` (a snapshot at or below the target holds them) are
    * kept; the others are rebuilt from the log from `from` on.
    */
-  reload(records: readonly ModelRecord[], from: number): void {
+  reload(records: readonly ModelRecord[], from: number, completed?: (txn: CompletedTxn) => void): void {
     const kept: Array<[number, ProducerEntry]> = [];
     for (const [id, entry] of this.producers) {
       const last = entry.batches[entry.batches.length - 1];
       if (last !== undefined && last.lastOffset < from) kept.push([id, entry]);
     }
-    this.producers.clear();
-    for (const [id, entry] of kept) this.producers.set(id, entry);
-    this.onRecords(records, from, records.length);
+    this.clear();
+    for (const [id, entry] of kept) this.keep(id, entry);
+    this.onRecords(records, from, records.length, completed);
   }
+
+  private clear(): void {
+    this.producers.clear();
+    this.ongoingTxns.length = 0;
+    this.unreplicatedTxns.length = 0;
+  }
+
+  /** An entry loaded back (snapshot, or kept over a truncation), its open transaction ongoing again. */
+  private keep(producerId: number, entry: ProducerEntry): void {
+    this.producers.set(producerId, entry);
+    if (entry.txnFirstOffset !== undefined)
+      insertByFirstOffset(this.ongoingTxns, { producerId, firstOffset: entry.txnFirstOffset, lastOffset: -1 });
+  }
+}
+
+/** ProducerStateEntry.maybeUpdateProducerEpoch keeps the coordinator epoch and the open transaction. */
+function withTxnStateOf(entry: ProducerEntry, old: ProducerEntry | undefined): ProducerEntry {
+  if (old?.coordinatorEpoch !== undefined) entry.coordinatorEpoch = old.coordinatorEpoch;
+  if (old?.txnFirstOffset !== undefined) entry.txnFirstOffset = old.txnFirstOffset;
+  return entry;
+}
+
+function insertByFirstOffset(list: TxnMetadata[], txn: TxnMetadata): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1].firstOffset > txn.firstOffset) i--;
+  list.splice(i, 0, txn);
 }
 
 /** ProducerStateEntry.batchWithSequenceRange: the cached batch with exactly these sequences. */

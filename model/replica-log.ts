@@ -31,6 +31,18 @@
 // recovered range and trimmed to the new log end; the producer state is rebuilt from the log;
 // HW = checkpoint clamped to the LEO.
 //
+// Transactions (KIP-98; issue 17 item 2): a leader appends transactional data batches
+// (appendAsLeader with `transactional`) and end-transaction markers (appendMarkerAsLeader,
+// UnifiedLog.appendAsLeader with origin COORDINATOR: a one-record control batch). The
+// aborted-transaction index (Kafka's per-segment .txnindex, TransactionIndex) is kept in
+// memory for the whole log: an entry per aborted non-empty transaction, appended as its marker
+// is (LogSegment.updateTxnIndex), cut on truncation (TransactionIndex.truncateTo) and rebuilt
+// from the log on recovery (LogSegment.recover re-indexes the segments it reads; the model
+// rebuilds from every segment, which gives the same entries while the index files are intact).
+// The last stable offset (UnifiedLog.lastStableOffset) is the first unstable offset of the
+// producer state when it lies below the HW, else the HW; leaders and followers compute it
+// alike from their own HW.
+//
 // Records are immutable and shared by reference between replicas (a follower appends the
 // leader's objects); fetch responses are slices, never copies of the whole log.
 //
@@ -44,9 +56,9 @@
 import type { Disk } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { assert } from './assert.ts';
-import type { LogRecord } from './client-protocol.ts';
+import type { AbortedTransaction, ControlRecord, ErrorCode, LogRecord } from './client-protocol.ts';
 import { LeaderEpochCache, type EpochTruncationFlush } from './epoch-cache.ts';
-import { ProducerStates } from './producer-state.ts';
+import { ProducerStates, type CompletedTxn } from './producer-state.ts';
 import { codeProbe } from './code-probes.ts';
 
 /** A record as the model stores it: Kafka's batch header fields the log needs. */
@@ -151,6 +163,16 @@ const DEFAULT_ROLL_MS = 7 * 24 * 60 * 60 * 1000;
 /** retention.ms: 7 days (LogConfig / ServerLogConfigs.LOG_RETENTION_HOURS_DEFAULT 168). */
 const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** AbortedTxn, one entry of the aborted-transaction index (TransactionIndex). */
+export interface AbortedTxn {
+  readonly producerId: number;
+  readonly firstOffset: number;
+  /** The ABORT marker's offset. */
+  readonly lastOffset: number;
+  /** The LSO when the marker was appended (ProducerStateManager.lastStableOffset(completedTxn)). */
+  readonly lastStableOffset: number;
+}
+
 export interface RecoveryInfo {
   /** The broker found `.kafka_cleanshutdown` at startup. */
   cleanShutdown: boolean;
@@ -168,6 +190,8 @@ export class ReplicaLog {
   private hwOffset = 0;
   readonly epochs: LeaderEpochCache;
   readonly producers = new ProducerStates();
+  /** The aborted-transaction index, in marker-offset order (TransactionIndex). */
+  readonly abortedTxns: AbortedTxn[] = [];
   /** Everything below is fsynced (Kafka's recovery point). */
   recoveryPoint = 0;
   /**
@@ -263,6 +287,18 @@ export class ReplicaLog {
     this.producers.rebuild(this.records, this.logStartOffset);
   }
 
+  /**
+   * The aborted-transaction index after recovery: Kafka keeps it per segment (.txnindex,
+   * rebuilt with the segment when recovered, LogSegment.recover); the model keeps it in memory
+   * and rebuilds it by replaying the retained log on a state of its own (the producer state
+   * itself may come from a snapshot and replay only the log after it).
+   */
+  private rebuildAbortedIndex(): void {
+    this.abortedTxns.length = 0;
+    const scratch = new ProducerStates();
+    scratch.rebuild(this.records, this.logStartOffset, (txn) => this.indexCompleted(txn, scratch));
+  }
+
   /** The segments' base offsets, oldest first (kafka-dump-log shows one file each). */
   segmentBaseOffsets(): number[] {
     return this.segments.map((s) => s.baseOffset);
@@ -327,6 +363,16 @@ export class ReplicaLog {
       this.records.length,
     );
     this.hwOffset = hw;
+    this.producers.onHighWatermarkUpdated(hw);
+  }
+
+  /**
+   * UnifiedLog.lastStableOffset: the first unstable offset (the earliest transaction open or
+   * not yet replicated past the HW) when below the HW, else the HW.
+   */
+  get lso(): number {
+    const firstUnstable = this.producers.firstUnstableOffset();
+    return firstUnstable >= 0 && firstUnstable < this.hwOffset ? firstUnstable : this.hwOffset;
   }
 
   /** Kafka's assign(epoch, startOffset) on the epoch cache, for an epoch that starts within the log. */
@@ -429,6 +475,8 @@ export class ReplicaLog {
     // The earliest epoch's start may not have been flushed before a hard failure (LogLoader.load).
     this.epochs.truncateFromStart(this.logStartOffset);
     this.loadProducerState(validEnd);
+    this.rebuildAbortedIndex();
+    if (this.producers.openTransactions().length > 0) codeProbe('txn-open-after-recovery');
     let point = info.cleanShutdown ? validEnd : Math.min(info.recoveryPoint, validEnd);
     if (point < this.logStartOffset) point = this.logStartOffset;
     this.recoveryPoint = point;
@@ -602,6 +650,7 @@ export class ReplicaLog {
     producerId: number,
     producerEpoch: number,
     baseSequence: number,
+    transactional = false,
   ): number {
     const first = this.records.length;
     if (this.epochs.latestEpoch() !== leaderEpoch) this.epochs.assign(leaderEpoch, first);
@@ -621,6 +670,7 @@ export class ReplicaLog {
         producerEpoch,
         lastInBatch: i === n - 1,
       };
+      if (transactional) r.transactional = true;
       this.records.push(r);
       this.appendTo(seg, r, recordBytes(r, i === 0));
     }
@@ -631,6 +681,7 @@ export class ReplicaLog {
         firstOffset: first,
         lastOffset: first + n - 1,
       });
+      if (transactional) this.producers.onTransactionalBatch(producerId, first);
     }
     this.maybeFlush(n);
     return first;
@@ -674,7 +725,7 @@ export class ReplicaLog {
       this.records.push(r);
       this.appendTo(seg, r, recordBytes(r, firstInBatch));
     }
-    this.producers.onRecords(this.records, first, first + n);
+    this.producers.onRecords(this.records, first, first + n, (txn) => this.indexCompleted(txn));
     this.maybeFlush(n);
   }
 
@@ -786,6 +837,72 @@ export class ReplicaLog {
     this.unflushed = offset - this.recoveryPoint;
     this.hwOffset = offset;
     this.setLogStart(offset, 'truncate-fully');
+    this.abortedTxns.length = 0;
+  }
+
+  // ===================================================================================
+  // Transactions (issue 17 item 2)
+
+  /**
+   * UnifiedLog.appendAsLeader with origin COORDINATOR for WriteTxnMarkers: one control batch
+   * of one record (EndTransactionMarker) from `producerId`, checked by the producer state
+   * (ProducerAppendInfo.appendEndTxnMarker) and, when it closes a non-empty transaction,
+   * entered into the index with the LSO of that moment. Returns the marker's offset, or the
+   * error without appending.
+   */
+  appendMarkerAsLeader(
+    marker: ControlRecord,
+    leaderEpoch: number,
+    producerId: number,
+    producerEpoch: number,
+  ): { error: 'NONE'; offset: number } | { error: Exclude<ErrorCode, 'NONE'> } {
+    const error = this.producers.checkMarker(producerId, producerEpoch, marker.coordinatorEpoch);
+    if (error !== 'NONE') return { error };
+    const offset = this.records.length;
+    if (this.epochs.latestEpoch() !== leaderEpoch) this.epochs.assign(leaderEpoch, offset);
+    const r: ModelRecord = {
+      offset,
+      epoch: leaderEpoch,
+      producerId,
+      sequence: -1,
+      key: null,
+      value: marker.type,
+      producerEpoch,
+      lastInBatch: true,
+      transactional: true,
+      control: marker,
+    };
+    const bytes = recordBytes(r, true);
+    const seg = this.segmentForAppend(bytes);
+    this.records.push(r);
+    this.appendTo(seg, r, bytes);
+    this.producers.onRecords(this.records, offset, offset + 1, (txn) => this.indexCompleted(txn));
+    this.maybeFlush(1);
+    return { error: 'NONE', offset };
+  }
+
+  /** UnifiedLog.append: a completed transaction, aborted, enters the index (LogSegment.updateTxnIndex). */
+  private indexCompleted(txn: CompletedTxn, states: ProducerStates = this.producers): void {
+    if (!txn.isAborted) return;
+    codeProbe('txn-aborted-indexed');
+    const lastStableOffset = states.lastStableOffsetAfter(txn);
+    const { producerId, firstOffset, lastOffset } = txn;
+    this.abortedTxns.push({ producerId, firstOffset, lastOffset, lastStableOffset });
+  }
+
+  /**
+   * TransactionIndex.collectAbortedTxns over the log (LocalLog.collectAbortedTransactions): the
+   * aborted transactions overlapping [fetchOffset, upperBoundOffset), i.e. whose marker is at or
+   * after fetchOffset and whose first offset is below the bound.
+   */
+  collectAbortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTransaction[] {
+    const out: AbortedTransaction[] = [];
+    for (const t of this.abortedTxns) {
+      if (t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset)
+        out.push({ producerId: t.producerId, firstOffset: t.firstOffset });
+      if (t.lastStableOffset >= upperBoundOffset) break;
+    }
+    return out;
   }
 
   /** Discards every record at offset ≥ `offset`; returns false when there was nothing to cut. */
@@ -823,12 +940,26 @@ export class ReplicaLog {
     // logStartOffset = min(targetOffset, logStartOffset).
     if (offset < this.logStartOffset) codeProbe('truncate-below-log-start');
     if (offset < this.logStartOffset) this.setLogStart(offset, 'truncate-below');
+    // LogSegment.truncateTo → TransactionIndex.truncateTo: entries whose marker is cut go.
+    this.truncateAbortedTxns(offset);
     // UnifiedLog.truncateTo → ProducerStateManager.truncateAndReload (the zoo variant keeps it):
     // the latest snapshot at or below the target, then the log. The model keeps no snapshot
     // files; what a snapshot would restore of the producers whose batches lie below the log
     // start, the state in memory still holds.
-    if (!this.producers.keepOnTruncate) this.producers.reload(this.records, this.logStartOffset);
+    if (!this.producers.keepOnTruncate) {
+      this.producers.reload(this.records, this.logStartOffset);
+      this.producers.onHighWatermarkUpdated(this.hwOffset);
+    }
     return true;
+  }
+
+  /** TransactionIndex.truncateTo: drops the entries whose marker lies at or above `offset`. */
+  private truncateAbortedTxns(offset: number): void {
+    const list = this.abortedTxns;
+    let kept = list.length;
+    while (kept > 0 && list[kept - 1].lastOffset >= offset) kept--;
+    if (kept < list.length) codeProbe('txn-index-truncated');
+    list.length = kept;
   }
 
   /**

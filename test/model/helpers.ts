@@ -13,7 +13,7 @@ import type { KraftController } from '../../model/controller.ts';
 import { addKafkaServers } from '../../model/cluster.ts';
 import { brokerOn, controllerOn } from '../../model/combined-server.ts';
 import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant, type TopicSpec } from '../../model/config.ts';
-import type { ClientResponse, ErrorCode } from '../../model/client-protocol.ts';
+import type { ClientResponse, ErrorCode, IsolationLevel } from '../../model/client-protocol.ts';
 import type { PartitionState } from '../../model/internal-protocol.ts';
 import { ClusterView } from '../../model/cluster-view.ts';
 import { MetadataCommitLog } from '../../model/metadata-image.ts';
@@ -219,6 +219,9 @@ export class TestCluster {
       producerId?: number;
       baseSequence?: number;
       timeoutMs?: number;
+      producerEpoch?: number;
+      /** A transactional batch (issue 17). */
+      transactional?: boolean;
     } = {},
   ): number {
     const correlationId = ++this.correlation;
@@ -232,9 +235,10 @@ export class TestCluster {
       topic: opts.topic ?? 't',
       partition: opts.partition ?? 0,
       producerId: opts.producerId ?? -1,
-      producerEpoch: 0,
+      producerEpoch: opts.producerEpoch ?? 0,
       baseSequence: opts.baseSequence ?? -1,
       records: values.map((value) => ({ key: null, value })),
+      ...(opts.transactional === true ? { transactional: true } : undefined),
     } as Message);
     return correlationId;
   }
@@ -243,7 +247,7 @@ export class TestCluster {
   fetch(
     broker: number,
     fetchOffset: number,
-    opts: { topic?: string; partition?: number; currentLeaderEpoch?: number } = {},
+    opts: { topic?: string; partition?: number; currentLeaderEpoch?: number; isolationLevel?: IsolationLevel } = {},
   ): number {
     const correlationId = ++this.correlation;
     this.raw().ctx.send(broker, {
@@ -258,6 +262,7 @@ export class TestCluster {
       currentLeaderEpoch: opts.currentLeaderEpoch ?? -1,
       maxWaitMs: 0,
       maxRecords: 1000,
+      ...(opts.isolationLevel === undefined ? undefined : { isolationLevel: opts.isolationLevel }),
     } as Message);
     return correlationId;
   }
