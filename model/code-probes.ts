@@ -662,6 +662,31 @@ const CODE_PROBES = {
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
   },
+  // --- the ZooKeeper-mode controller and brokers in a cluster (zk-controller.ts, zk-broker.ts)
+  'zk-alter-partition-applied': {
+    kafka: 'KafkaController.processAlterPartition (KafkaZkClient.updateLeaderAndIsr)',
+    description: 'The ZooKeeper-mode controller wrote a leader’s ISR change to the partition state znode.',
+  },
+  'zk-alter-partition-stale-broker-epoch': {
+    kafka: 'KafkaController.tryProcessAlterPartition (STALE_BROKER_EPOCH)',
+    description: 'An AlterPartition came from a broker not live with that epoch (its session expired or it bounced).',
+  },
+  'zk-alter-partition-stale-version': {
+    kafka: 'KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION)',
+    description: 'An AlterPartition named an older partition epoch (zkVersion) than the controller has.',
+  },
+  'zk-request-stale-controller-epoch': {
+    kafka: 'ReplicaManager.becomeLeaderOrFollower / maybeUpdateMetadataCache (STALE_CONTROLLER_EPOCH)',
+    description: 'A broker rejected a LeaderAndIsr or UpdateMetadata of an older controller epoch.',
+  },
+  'zk-request-stale-broker-epoch': {
+    kafka: 'KafkaApis.handleLeaderAndIsrRequest (ZkSupport.isBrokerEpochStale, KIP-380)',
+    description: 'A broker rejected a controller request addressed to an earlier registration of itself.',
+  },
+  'zk-controller-request-resent': {
+    kafka: 'ControllerChannelManager.RequestSendThread.doWork (retry after a failed send)',
+    description: 'The controller sent a request again to a broker after the connection failed or timed out.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -58,6 +58,8 @@ export interface ZkControllerHost {
   onControllerFailover(epoch: number, epochZkVersion: number): void;
   /** KafkaController.onControllerResignation (also on Expire, whether it was active or not). */
   onControllerResignation(): void;
+  /** KafkaZkClient.registerBroker succeeded: `brokerEpoch` is the registration znode's czxid (KIP-380). */
+  onRegistered?(brokerEpoch: number): void;
   /** KafkaServer.startup failed: the registration znode belongs to another session. */
   onRegistrationFailed?(error: ZkErrorCode): void;
   /** A watch fired on a path other than /controller (the controller's other handlers). */
@@ -323,6 +325,7 @@ export class ZkKafkaBroker {
   private registered(result: ZkOpResult | undefined, done: () => void): void {
     this.brokerEpoch = result?.stat?.czxid ?? -1;
     this.registeredSessionId = this.client.sessionId;
+    this.host.onRegistered?.(this.brokerEpoch);
     done();
   }
 

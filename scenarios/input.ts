@@ -4,7 +4,14 @@
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
 import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
-import type { ClusterSpec, KafkaConfig, KafkaVersion, OffsetResetPolicy, WorkloadSpec } from '../model/config.ts';
+import type {
+  ClusterSpec,
+  KafkaConfig,
+  KafkaVersion,
+  OffsetResetPolicy,
+  WorkloadSpec,
+  ZooKeeperSpec,
+} from '../model/config.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import { parseScenarioInput, targetsOf } from './schema.ts';
 
@@ -26,6 +33,7 @@ export type TimingOverrides = Partial<
     | 'leader.imbalance.check.interval.seconds'
     | 'log.segment.bytes'
     | 'log.roll.ms'
+    | 'zookeeper.session.timeout.ms'
   >
 >;
 
@@ -46,6 +54,11 @@ export interface ClusterShape {
   timing: TimingOverrides;
   /** kafka.version (model/versions.ts): its defaults and rules; absent = the newest. */
   kafkaVersion?: KafkaVersion;
+  /**
+   * ZooKeeper mode (issue 16): brokers with a ZooKeeper ensemble of 1 or 3 servers (and a
+   * chroot, as seed 002's `/kafka-broker`); `controllers` is then unused. Absent = KRaft.
+   */
+  zookeeper?: ZooKeeperSpec;
 }
 
 export interface WorkloadShape {
@@ -86,6 +99,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     brokers: shape.brokers,
     controllers: shape.controllers ?? 1,
     ...(shape.combined === true ? { combined: true } : {}),
+    ...(shape.zookeeper !== undefined ? { zookeeper: shape.zookeeper } : {}),
     topics: [{ name: TOPIC, partitions: shape.partitions, replicationFactor: shape.replicationFactor }],
     producers: workload.producers,
     consumers: workload.consumers,

@@ -23,7 +23,7 @@ class Broker implements Actor<Message> {
     this.core = new ZkControllerCore(
       () => this.zk,
       ctx.id,
-      (to, req) => ctx.send(to, req),
+      { send: (to, req) => ctx.send(to, req) },
     );
     this.zk = new ZkKafkaBroker(
       ctx,
