@@ -179,6 +179,12 @@ export class PromiseTracker {
     private readonly view: ClusterView,
     private readonly isUp: (broker: number) => boolean,
     private readonly nowUs: () => number,
+    /**
+     * ZooKeeper mode (issue 16): no unclean-shutdown handling (KIP-966 is KRaft's; a ZooKeeper
+     * controller that did not see a broker go away keeps it in the ISR and may elect it), so
+     * one replica that lost unflushed data in a power loss is beyond the promise.
+     */
+    private readonly zookeeperMode = false,
   ) {}
 
   /** The run went beyond the durability promise at some point: every anomaly is expected. */
@@ -269,10 +275,13 @@ export class PromiseTracker {
       const where = over.partition === undefined ? 'a partition' : `${this.view.topic}/${over.partition}`;
       const breach: PromiseBreach = {
         rule: 'min-isr-power-loss',
-        explanation:
-          `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
-          `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
-          `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
+        explanation: this.zookeeperMode
+          ? `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
+            're-fetched it: in ZooKeeper mode Kafka has no unclean-shutdown handling (KIP-966 is KRaft’s), so ' +
+            'such a replica may stay in the ISR and be elected without what it lost.'
+          : `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
+            `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
+            `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
         nodes: over.nodes,
         atUs: this.nowUs(),
         event,
@@ -366,13 +375,15 @@ export class PromiseTracker {
   /** Every partition with ≥ minInsync damaged replicas, and those replicas (none: empty). */
   private overMinIsr(set: DamageSet): { partition?: number; nodes: number[] }[] {
     const partitions = this.view.partitions();
+    // How many replicas that lost data make a breach: min.insync.replicas, or one in ZooKeeper mode.
+    const limit = this.zookeeperMode ? 1 : this.minInsync;
     if (partitions.length === 0) {
-      return set.brokers.size >= this.minInsync ? [{ nodes: [...set.brokers.keys()].sort((a, b) => a - b) }] : [];
+      return set.brokers.size >= limit ? [{ nodes: [...set.brokers.keys()].sort((a, b) => a - b) }] : [];
     }
     const out: { partition?: number; nodes: number[] }[] = [];
     for (const p of partitions) {
       const replicas = this.view.record(p)!.replicas;
-      if (set.countFor(p, replicas) >= this.minInsync) out.push({ partition: p, nodes: set.damagedOf(p, replicas) });
+      if (set.countFor(p, replicas) >= limit) out.push({ partition: p, nodes: set.damagedOf(p, replicas) });
     }
     return out;
   }

@@ -243,6 +243,7 @@ class SeedRun {
       view,
       (b) => sim.isUp(b),
       () => sim.now(),
+      this.spec.zookeeper !== undefined,
     );
     this.tracker = tracker;
     const nodes = {

@@ -27,6 +27,9 @@ export interface CodeProbeInfo {
   readonly reachable?: string;
 }
 
+/** Probes only ZooKeeper-mode runs reach (--controller zookeeper; the swarm draws KRaft). */
+const ZK_MODE_ONLY = 'in ZooKeeper-mode runs only (--controller zookeeper): the swarm draws KRaft mode (issue 16)';
+
 const CODE_PROBES = {
   // --- the replica log and its recovery (replica-log.ts)
   'log-recovery-torn-entry': {
@@ -611,6 +614,13 @@ const CODE_PROBES = {
     description: 'A conditional ZooKeeper write named a stale version: BADVERSION.',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
   },
+  'zk-client-connection-reset': {
+    kafka: 'NIOServerCnxn / ClientCnxn.SendThread (the TCP connection broke)',
+    description:
+      'A gap in a client connection’s messages (a cut dropped some): the connection is dropped, the client ' +
+      'reconnects.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-watch-fired': {
     kafka: 'WatchManager.triggerWatch',
     description: 'A ZooKeeper server sent a watch event to a client.',
@@ -666,26 +676,37 @@ const CODE_PROBES = {
   'zk-alter-partition-applied': {
     kafka: 'KafkaController.processAlterPartition (KafkaZkClient.updateLeaderAndIsr)',
     description: 'The ZooKeeper-mode controller wrote a leader’s ISR change to the partition state znode.',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-alter-partition-stale-broker-epoch': {
     kafka: 'KafkaController.tryProcessAlterPartition (STALE_BROKER_EPOCH)',
     description: 'An AlterPartition came from a broker not live with that epoch (its session expired or it bounced).',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-alter-partition-stale-version': {
     kafka: 'KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION)',
     description: 'An AlterPartition named an older partition epoch (zkVersion) than the controller has.',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-request-stale-controller-epoch': {
     kafka: 'ReplicaManager.becomeLeaderOrFollower / maybeUpdateMetadataCache (STALE_CONTROLLER_EPOCH)',
     description: 'A broker rejected a LeaderAndIsr or UpdateMetadata of an older controller epoch.',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-request-stale-broker-epoch': {
     kafka: 'KafkaApis.handleLeaderAndIsrRequest (ZkSupport.isBrokerEpochStale, KIP-380)',
     description: 'A broker rejected a controller request addressed to an earlier registration of itself.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-registration-failed': {
+    kafka: 'KafkaZkClient.CheckedEphemeral.getAfterNodeExists (startup fails: another session owns /brokers/ids/N)',
+    description: 'A restarted broker found its registration still held by its previous process’s session.',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-controller-request-resent': {
     kafka: 'ControllerChannelManager.RequestSendThread.doWork (retry after a failed send)',
     description: 'The controller sent a request again to a broker after the connection failed or timed out.',
+    reachable: ZK_MODE_ONLY,
   },
 } as const satisfies Record<string, CodeProbeInfo>;
 

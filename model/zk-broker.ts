@@ -38,7 +38,12 @@ import type { ClientRequest, ClientResponse } from './client-protocol.ts';
 import { codeProbe } from './code-probes.ts';
 import type { ControllerRequest, ControllerResponse, PartitionState } from './internal-protocol.ts';
 import type { Partition, PendingIsrChange } from './partition.ts';
-import { ZkControllerCore, type ZkControlRequest, type ZkLeaderAndIsr, type ZkUpdateMetadata } from './zk-controller.ts';
+import {
+  ZkControllerCore,
+  type ZkControlRequest,
+  type ZkLeaderAndIsr,
+  type ZkUpdateMetadata,
+} from './zk-controller.ts';
 import { ZkKafkaBroker, type ZkKafkaOptions } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
 
@@ -217,7 +222,8 @@ export class ZkBroker extends Broker {
       this.metadataControllerId = req.controllerId;
       // ZkMetadataCache.updateMetadata: the live brokers are replaced, the partitions' states merged.
       this.imageBrokers.clear();
-      for (const id of req.liveBrokers) this.imageBrokers.set(id, { epoch: 0, fenced: false, inControlledShutdown: false });
+      for (const id of req.liveBrokers)
+        this.imageBrokers.set(id, { epoch: 0, fenced: false, inControlledShutdown: false });
       for (const s of req.partitions) {
         let list = this.imagePartitions.get(s.topic);
         if (list === undefined) {
@@ -271,23 +277,22 @@ export class ZkBroker extends Broker {
     from: number,
     req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>,
   ): void {
-    const reply = (a: { error: ControllerResponse['error']; leader: number; leaderEpoch: number }) => (
-      partitionEpoch: number,
-      isr: readonly number[],
-    ): void => {
-      const response: ControllerResponse = {
-        type: 'AlterPartitionResponse',
-        correlationId: req.correlationId,
-        topic: req.topic,
-        partition: req.partition,
-        error: a.error,
-        leader: a.leader,
-        leaderEpoch: a.leaderEpoch,
-        partitionEpoch,
-        isr,
+    const reply =
+      (a: { error: ControllerResponse['error']; leader: number; leaderEpoch: number }) =>
+      (partitionEpoch: number, isr: readonly number[]): void => {
+        const response: ControllerResponse = {
+          type: 'AlterPartitionResponse',
+          correlationId: req.correlationId,
+          topic: req.topic,
+          partition: req.partition,
+          error: a.error,
+          leader: a.leader,
+          leaderEpoch: a.leaderEpoch,
+          partitionEpoch,
+          isr,
+        };
+        this.ctx.send(from, response);
       };
-      this.ctx.send(from, response);
-    };
     if (!this.zk.isActive()) return reply({ error: 'NOT_CONTROLLER', leader: -1, leaderEpoch: -1 })(-1, []);
     const request = {
       brokerId: req.brokerId,

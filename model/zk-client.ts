@@ -26,6 +26,7 @@
 // Assumes the host passes every ZooKeeper message (isZkMessage) and timer it gets to it.
 
 import type { ModelContext } from './cluster-api.ts';
+import { codeProbe } from './code-probes.ts';
 import type { ZkErrorCode, ZkEventType, ZkMessage, ZkOp, ZkOpResult, ZkWriteOp } from './zk-protocol.ts';
 
 export interface ZkClientOptions {
@@ -82,6 +83,10 @@ export class ZkClient {
   private readonly existWatches = new Set<string>();
   private readonly childWatches = new Set<string>();
   private lastRecvUs = 0;
+  /** Sequence numbers on the current connection (the server's side: ZkServer.acceptClientMessage). */
+  private toServerSeq = 0;
+  /** -1 until the ConnectResponse opens the connection: what comes before is the last one's. */
+  private fromServerSeq = -1;
   private lastSendUs = 0;
   private gen = 0;
 
@@ -127,7 +132,7 @@ export class ZkClient {
   private send(msg: ZkMessage): void {
     if (this.server < 0) return;
     this.lastSendUs = this.ctx.now();
-    this.ctx.send(this.server, msg);
+    this.ctx.send(this.server, { ...msg, seq: ++this.toServerSeq } as ZkMessage);
   }
 
   private attempt(): void {
@@ -136,6 +141,8 @@ export class ZkClient {
     this.server = this.hosts[this.hostIndex];
     this.hostIndex = (this.hostIndex + 1) % this.hosts.length;
     this.lastRecvUs = this.ctx.now();
+    this.toServerSeq = 0;
+    this.fromServerSeq = -1;
     this.send({
       type: 'ZkConnect',
       sessionId: this.sessionId,
@@ -209,9 +216,33 @@ export class ZkClient {
     if (peer === this.server) this.disconnect();
   }
 
+  /**
+   * One TCP connection loses nothing unless it breaks: a gap in the server's sequence numbers
+   * is where the simulated network's cut reset it (the kernel tells neither end), so the
+   * client disconnects (SendThread's IOException path). Messages from before the current
+   * connection's ConnectResponse belong to an earlier connection and are ignored.
+   */
+  private acceptSeq(msg: ZkMessage): boolean {
+    const seq = 'seq' in msg && typeof msg.seq === 'number' ? msg.seq : undefined;
+    if (seq === undefined) return true;
+    if (this.fromServerSeq < 0) {
+      if (msg.type !== 'ZkConnectResponse' && msg.type !== 'ZkClose') return false;
+      this.fromServerSeq = seq;
+      return true;
+    }
+    if (seq !== this.fromServerSeq + 1) {
+      codeProbe('zk-client-connection-reset');
+      this.disconnect();
+      return false;
+    }
+    this.fromServerSeq = seq;
+    return true;
+  }
+
   /** The host's messages: true when it was this client's. */
   handleMessage(from: number, msg: ZkMessage): boolean {
     if (from !== this.server) return msg.type === 'ZkResponse' || msg.type === 'ZkWatchEvent' || msg.type === 'ZkClose';
+    if (!this.acceptSeq(msg)) return true;
     this.lastRecvUs = this.ctx.now();
     switch (msg.type) {
       case 'ZkConnectResponse':

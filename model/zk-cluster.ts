@@ -46,13 +46,20 @@ export function addZooKeeperCluster(
   if (zk === undefined) throw new Error('addZooKeeperCluster: not a ZooKeeper-mode spec');
   if (spec.brokers < 1 || spec.brokers > 9) throw new Error(`cluster: 1..9 brokers, got ${spec.brokers}`);
   const servers = zkServerIds(zk.servers);
-  for (const id of servers) sim.addNode({ id, name: `zookeeper-${id - servers[0] + 1}`, factory: createZkServer({ servers }) });
+  for (const id of servers)
+    sim.addNode({ id, name: `zookeeper-${id - servers[0] + 1}`, factory: createZkServer({ servers }) });
   const sessionTimeoutMs = spec.config['zookeeper.session.timeout.ms'] ?? DEFAULT_SESSION_TIMEOUT_MS;
   const brokerIds: number[] = [];
   for (let id = 1; id <= spec.brokers; id++) {
     brokerIds.push(id);
     // controllerIds: unused in ZooKeeper mode (the Raft observer it names never starts).
-    const params: BrokerParams = { brokerId: id, controllerIds: servers, commitLog, config: spec.config, variant: spec.variant };
+    const params: BrokerParams = {
+      brokerId: id,
+      controllerIds: servers,
+      commitLog,
+      config: spec.config,
+      variant: spec.variant,
+    };
     sim.addNode({
       id,
       name: `broker-${id}`,
@@ -68,7 +75,7 @@ export function addZooKeeperCluster(
 }
 
 /** AdminUtils.assignReplicasToBrokersRackUnaware (server-common AdminUtils, 3.6). */
-export function assignReplicasRackUnaware(
+function assignReplicasRackUnaware(
   partitions: number,
   replicationFactor: number,
   brokers: readonly number[],
@@ -203,7 +210,9 @@ export class ZkClusterView extends ClusterView {
     return this.state().partitions;
   }
 
-  override registration(brokerId: number): { epoch: number; fenced: boolean; inControlledShutdown?: boolean } | undefined {
+  override registration(
+    brokerId: number,
+  ): { epoch: number; fenced: boolean; inControlledShutdown?: boolean } | undefined {
     const czxid = this.state().registered.get(brokerId);
     return czxid === undefined ? undefined : { epoch: czxid, fenced: false };
   }

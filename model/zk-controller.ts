@@ -74,7 +74,7 @@ export interface ZkLeaderAndIsr {
 }
 
 /** One partition's state in an UpdateMetadataRequest (UpdateMetadataPartitionState). */
-export interface ZkPartitionMetadata {
+interface ZkPartitionMetadata {
   readonly topic: string;
   readonly partition: number;
   readonly leader: number;
@@ -156,6 +156,8 @@ export class ZkControllerCore {
   readonly liveBrokers = new Map<number, number>();
   /** ControllerContext.partitionLeadershipInfo. */
   readonly partitionStates = new Map<string, Known>();
+  /** Partitions in OfflinePartition (PartitionStateMachine): elected again on any broker startup. */
+  private readonly offline = new Set<string>();
   /** ControllerContext.partitionAssignments, from /brokers/topics. */
   private readonly partitions: ZkPartitionSpec[] = [];
 
@@ -171,6 +173,7 @@ export class ZkControllerCore {
     this.epoch = epoch;
     this.liveBrokers.clear();
     this.partitionStates.clear();
+    this.offline.clear();
     this.partitions.length = 0;
     this.zk().submit((done) =>
       this.readLiveBrokers((live) => {
@@ -355,6 +358,7 @@ export class ZkControllerCore {
         const leader = p.replicas.find((r) => this.liveBrokers.has(r) && s.isr.includes(r));
         if (leader === undefined) {
           codeProbe('zk-offline-partition-no-candidate');
+          this.offline.add(key(p));
           return undefined;
         }
         const isr = s.isr.filter((r) => this.liveBrokers.has(r));
@@ -400,17 +404,24 @@ export class ZkControllerCore {
         },
         () =>
           // onBrokerStartup: offline partitions may elect now; new replicas hear their state.
-          this.forEachPartition((p, next) => {
-            const known = this.partitionStates.get(key(p));
-            if (known !== undefined && !this.liveBrokers.has(known.state.leader)) return this.elect(p, next);
-            const newcomers = p.replicas.filter((r) => started.includes(r));
-            if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
-            next();
-          }, () => {
-            // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker.
-            this.sendUpdateMetadata();
-            done();
-          }),
+          this.forEachPartition(
+            (p, next) => {
+              // triggerOnlinePartitionStateChange: OfflinePartition (even if its old leader is back) and
+              // partitions whose leader is not live are elected (a new leader epoch either way).
+              const known = this.partitionStates.get(key(p));
+              const offline =
+                this.offline.has(key(p)) || (known !== undefined && !this.liveBrokers.has(known.state.leader));
+              if (known !== undefined && offline) return this.elect(p, next);
+              const newcomers = p.replicas.filter((r) => started.includes(r));
+              if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
+              next();
+            },
+            () => {
+              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker.
+              this.sendUpdateMetadata();
+              done();
+            },
+          ),
       );
     });
   }
@@ -458,6 +469,7 @@ export class ZkControllerCore {
    */
   private applied(p: ZkPartitionSpec, state: ZkPartitionState, zkVersion: number, to: readonly number[]): void {
     this.partitionStates.set(key(p), { state, zkVersion });
+    if (state.leader >= 0) this.offline.delete(key(p));
     this.out.emit?.({
       kind: 'partition',
       topic: p.topic,
@@ -508,7 +520,11 @@ export class ZkControllerCore {
    * event: the checks against the cached state, then KafkaZkClient.updateLeaderAndIsr at the
    * partition epoch the leader sent, behind the controller epoch check.
    */
-  processAlterPartition(req: ZkAlterPartition, reply: (answer: ZkAlterPartitionAnswer) => void, done: () => void): void {
+  processAlterPartition(
+    req: ZkAlterPartition,
+    reply: (answer: ZkAlterPartitionAnswer) => void,
+    done: () => void,
+  ): void {
     const fail = (error: ControllerErrorCode): void => {
       reply({ error, leader: -1, leaderEpoch: -1, partitionEpoch: -1, isr: [] });
       done();

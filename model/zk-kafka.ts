@@ -81,6 +81,9 @@ type ControllerEvent =
 const TOP_LEVEL_PATHS = ['/brokers/ids', '/brokers/topics', '/isr_change_notification'];
 const CONTROLLER = '/controller';
 const CONTROLLER_EPOCH = '/controller_epoch';
+/** How soon a broker whose startup failed on its registration tries again (its supervisor's restart). */
+const REGISTRATION_RETRY_MS = 1000;
+const REGISTRATION_RETRY_TAG = 'zk-kafka-register-retry';
 /** KafkaController.InitialControllerEpoch. */
 const INITIAL_CONTROLLER_EPOCH = 0;
 
@@ -97,6 +100,7 @@ export class ZkKafkaBroker {
   private busy = false;
   /** The session the broker registered with (KafkaZkClient.currentZooKeeperSessionId). */
   private registeredSessionId = -1;
+  private retryRegistration: (() => void) | undefined;
   /** The chroot-less client of createChrootIfNecessary, while it lives. */
   private bootstrap: ZkClient | undefined;
 
@@ -138,6 +142,12 @@ export class ZkKafkaBroker {
   }
 
   handleTimer(tag: unknown): boolean {
+    if (tag === REGISTRATION_RETRY_TAG) {
+      const retry = this.retryRegistration;
+      this.retryRegistration = undefined;
+      retry?.();
+      return true;
+    }
     return this.bootstrap?.handleTimer(tag) === true || this.client.handleTimer(tag);
   }
 
@@ -298,14 +308,14 @@ export class ZkKafkaBroker {
         ),
       (error, _r, results) => {
         if (error === 'OK') return this.registered(results?.[1], done);
-        if (error !== 'NODEEXISTS') return this.registrationFailed(error);
+        if (error !== 'NODEEXISTS') return this.registrationFailed(error, done);
         // CheckedEphemeral.getAfterNodeExists.
         this.request(
           (c, cb) => c.getData(path, false, cb),
           (e2, r2) => {
             const owner = r2?.stat?.ephemeralOwner;
             if (e2 === 'NONODE') return this.registerBroker(done);
-            if (e2 !== 'OK' || owner === undefined) return this.registrationFailed(e2);
+            if (e2 !== 'OK' || owner === undefined) return this.registrationFailed(e2, done);
             if (owner === this.client.sessionId) return this.registered(r2, done);
             if (owner === this.registeredSessionId) {
               // KAFKA-7165: a node of the session this broker registered with before.
@@ -315,7 +325,7 @@ export class ZkKafkaBroker {
               );
               return;
             }
-            this.registrationFailed('NODEEXISTS');
+            this.registrationFailed('NODEEXISTS', done);
           },
         );
       },
@@ -329,8 +339,20 @@ export class ZkKafkaBroker {
     done();
   }
 
-  private registrationFailed(error: ZkErrorCode): void {
+  /**
+   * KafkaServer.startup fails ("node already exists and owner … does not match current
+   * session": the previous process's session has not expired yet) and the process exits; its
+   * supervisor starts it again. The model keeps the process and registers again after
+   * REGISTRATION_RETRY_MS: it has served nothing yet, so a restart would rebuild the same state.
+   */
+  private registrationFailed(error: ZkErrorCode, done: () => void): void {
+    codeProbe('zk-registration-failed');
     this.host.onRegistrationFailed?.(error);
+    const gen = this.generation;
+    this.retryRegistration = () => {
+      if (gen === this.generation) this.registerBroker(done);
+    };
+    this.ctx.setTimer(REGISTRATION_RETRY_MS * 1000, REGISTRATION_RETRY_TAG);
   }
 
   // =====================================================================================

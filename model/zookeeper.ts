@@ -69,6 +69,16 @@ import {
 } from './zk-protocol.ts';
 import { ZkDataTree, ZkPrepView, type ZkApplied } from './zk-tree.ts';
 
+/** What a server sends a client, and what a client sends a server, on their connection. */
+const CLIENT_BOUND: ReadonlySet<string> = new Set([
+  'ZkConnectResponse',
+  'ZkResponse',
+  'ZkWatchEvent',
+  'ZkClientPong',
+  'ZkClose',
+]);
+const CLIENT_SENT: ReadonlySet<string> = new Set(['ZkConnect', 'ZkRequest', 'ZkClientPing', 'ZkSetWatches', 'ZkClose']);
+
 /** Node ids of ZooKeeper servers: ZK_FIRST_ID + i for myid i + 1. */
 const ZK_FIRST_ID = 500;
 
@@ -191,6 +201,9 @@ export class ZkServer implements Actor<Message> {
   private toLeaderSeq = 0;
   private fromLeaderSeq = 1;
   private readonly toLearnerSeq = new Map<number, number>();
+  /** Sequence numbers of the client connections (see acceptClientMessage). */
+  private readonly toClientSeq = new Map<number, number>();
+  private readonly fromClientSeq = new Map<number, number>();
   private readonly fromLearnerSeq = new Map<number, number>();
 
   // Clients served here
@@ -218,6 +231,12 @@ export class ZkServer implements Actor<Message> {
 
   /** The last zxid in the log (ZKDatabase.getDataTreeLastProcessedZxid at recovery). */
   private send(to: number, msg: ZkMessage): void {
+    if (CLIENT_BOUND.has(msg.type)) {
+      const seq = (this.toClientSeq.get(to) ?? 0) + 1;
+      this.toClientSeq.set(to, seq);
+      this.ctx.send(to, { ...msg, seq } as ZkMessage);
+      return;
+    }
     if (!ZK_STREAM_TYPES.has(msg.type)) {
       this.ctx.send(to, msg);
       return;
@@ -228,6 +247,34 @@ export class ZkServer implements Actor<Message> {
       this.toLearnerSeq.set(to, seq);
     } else seq = ++this.toLeaderSeq;
     this.ctx.send(to, { ...msg, seq } as ZkMessage);
+  }
+
+  /**
+   * A client connection is one TCP connection (NIOServerCnxn): nothing on it is lost unless
+   * it breaks. The simulated network drops what a cut catches without telling either end,
+   * so a gap in the client's sequence numbers is where TCP would have reset: the server
+   * drops the connection and tells the client (it reconnects, its requests fail with
+   * CONNECTIONLOSS). A ConnectRequest opens a connection.
+   */
+  private acceptClientMessage(client: number, m: ZkMessage): boolean {
+    const seq = 'seq' in m && typeof m.seq === 'number' ? m.seq : 0;
+    if (m.type === 'ZkConnect') {
+      this.fromClientSeq.set(client, seq);
+      this.toClientSeq.set(client, 0);
+      return true;
+    }
+    const last = this.fromClientSeq.get(client);
+    if (last === undefined) return true;
+    if (seq !== last + 1) {
+      codeProbe('zk-client-connection-reset');
+      this.fromClientSeq.delete(client);
+      const sessionId = this.conns.get(client) ?? this.askedSession.get(client);
+      if (sessionId !== undefined) this.close(client, sessionId);
+      else this.dropConnection(client);
+      return false;
+    }
+    this.fromClientSeq.set(client, seq);
+    return true;
   }
 
   /**
@@ -283,6 +330,7 @@ export class ZkServer implements Actor<Message> {
 
   private handle(from: number, m: ZkMessage): void {
     if (ZK_STREAM_TYPES.has(m.type) && !this.acceptStream(from, m)) return;
+    if (CLIENT_SENT.has(m.type) && !this.acceptClientMessage(from, m)) return;
     switch (m.type) {
       case 'ZkNotification':
         return this.onNotification(from, m);

@@ -20,11 +20,7 @@ class Broker implements Actor<Message> {
   readonly received: ZkLeaderAndIsr[] = [];
 
   constructor(ctx: NodeContext<Message, ModelProbe>, servers: number[]) {
-    this.core = new ZkControllerCore(
-      () => this.zk,
-      ctx.id,
-      { send: (to, req) => ctx.send(to, req) },
-    );
+    this.core = new ZkControllerCore(() => this.zk, ctx.id, { send: (to, req) => ctx.send(to, req) });
     this.zk = new ZkKafkaBroker(
       ctx,
       { brokerId: ctx.id, servers, sessionTimeoutMs: 6000, chroot: '/kafka-broker' },
