@@ -486,7 +486,7 @@ export interface PromiseEvidence {
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
-type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
+type Excuse = 'lost' | 'lost-acked' | 'consequence' | 'committed' | 'retried-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -497,6 +497,9 @@ type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
  *   before the breach and at most one copy of each left in the completed final read. Copies
  *   that all survive are a dedupe failure, never excused by a loss;
  * - 'lost': the loss of the records it names; every one must have been sent before the breach;
+ * - 'lost-acked': acked-durable names the acknowledged record, then what the leader holds at its
+ *   offset instead (a record the reused offset took, perhaps sent after the breach): the
+ *   acknowledged one must have been sent before the breach;
  * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
  *   loss); one of the records it names must have been sent before the breach;
@@ -506,7 +509,7 @@ type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
   ['lost-write', 'lost'],
-  ['acked-durable', 'lost'],
+  ['acked-durable', 'lost-acked'],
   ['consistent-read', 'consequence'],
   ['inconsistent-offsets', 'consequence'],
   ['nonmonotonic-send', 'consequence'],
@@ -549,6 +552,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
   switch (excuse) {
     case 'lost':
       return sentBefore(a, b, evidence, true);
+    case 'lost-acked':
+      return sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true);
     case 'consequence':
       return sentBefore(a, b, evidence, false);
     case 'committed':

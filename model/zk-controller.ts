@@ -10,9 +10,11 @@
 //   brokers and their epochs are read from /brokers/ids (a child watch is set: BrokerChange),
 //   each partition's state with its zkVersion; a partition without state is initialized
 //   (PartitionStateMachine.initializeLeaderAndIsrForPartitions: leader = the first live
-//   replica of the assignment, ISR = the live replicas, leader epoch 0); one whose leader is
-//   not live is elected (triggerOnlinePartitionStateChange); then every live replica is sent
-//   the partition's LeaderAndIsr (ReplicaStateMachine.startup → OnlineReplica).
+//   replica of the assignment, ISR = the live replicas, leader epoch 0); replicas on brokers
+//   not live leave the ISR (ReplicaStateMachine.startup → OfflineReplica), then a partition
+//   whose leader is not live is elected (PartitionStateMachine.startup →
+//   triggerOnlinePartitionStateChange); every live replica is sent the partition's
+//   LeaderAndIsr (ReplicaStateMachine.startup → OnlineReplica).
 // - Election (Election.leaderForOffline, offlinePartitionLeaderElection): the first replica
 //   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
 //   the leader epoch is bumped. No candidate: the partition stays offline (no write).
@@ -220,9 +222,15 @@ export class ZkControllerCore {
         this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
           if (state === undefined) return this.initialize(p, next);
           this.partitionStates.set(key(p), { state, zkVersion });
-          if (!this.liveBrokers.has(state.leader)) return this.elect(p, next);
-          this.sendLeaderAndIsr(p, p.replicas);
-          next();
+          // ReplicaStateMachine.startup: replicas on brokers not live go OfflineReplica (they
+          // leave the ISR); then PartitionStateMachine.startup elects where the leader is gone.
+          const dead = p.replicas.filter((r) => !this.liveBrokers.has(r));
+          this.removeEach(p, dead, () => {
+            const known = this.partitionStates.get(key(p));
+            if (known === undefined || !this.liveBrokers.has(known.state.leader)) return this.elect(p, next);
+            this.sendLeaderAndIsr(p, p.replicas);
+            next();
+          });
         }),
       done,
     );
@@ -409,9 +417,10 @@ export class ZkControllerCore {
               // triggerOnlinePartitionStateChange: OfflinePartition (even if its old leader is back) and
               // partitions whose leader is not live are elected (a new leader epoch either way).
               const known = this.partitionStates.get(key(p));
-              const offline =
-                this.offline.has(key(p)) || (known !== undefined && !this.liveBrokers.has(known.state.leader));
-              if (known !== undefined && offline) return this.elect(p, next);
+              // NewPartition (no replica was live when it was created) is initialized now.
+              if (known === undefined) return this.initialize(p, next);
+              const offline = this.offline.has(key(p)) || !this.liveBrokers.has(known.state.leader);
+              if (offline) return this.elect(p, next);
               const newcomers = p.replicas.filter((r) => started.includes(r));
               if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
               next();

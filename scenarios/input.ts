@@ -133,6 +133,28 @@ export interface ShapeOverrides {
   controllers?: 1 | 3 | 5;
   /** Combined mode (true) or dedicated controllers (false). */
   combined?: boolean;
+  /** The controller mode: KRaft (the drawn default) or ZooKeeper (issue 16). */
+  controller?: 'kraft' | 'zookeeper';
+}
+
+/** The newest Kafka release with ZooKeeper mode (4.0 removed it: KIP-833). */
+const NEWEST_ZOOKEEPER_VERSION: KafkaVersion = '3.9';
+
+/**
+ * The shape in ZooKeeper mode: the ensemble (3 servers, or 1 as in seed 000) and the chroot
+ * of seed 002 are chosen from the drawn input (its number of sends), so the choice is as
+ * random as the draw and needs no draw of its own (the KRaft draws stay as they are); a
+ * version without ZooKeeper mode (4.x) becomes the newest with it.
+ */
+function inZooKeeperMode(input: ScenarioInput, shape: ClusterShape): ClusterShape {
+  const sends = input.workload.sends;
+  const { controllers: _voters, combined: _combined, ...rest } = shape;
+  const version = shape.kafkaVersion;
+  return {
+    ...rest,
+    kafkaVersion: version !== undefined && version.startsWith('3.') ? version : NEWEST_ZOOKEEPER_VERSION,
+    zookeeper: { servers: sends % 4 === 0 ? 1 : 3, ...(sends % 3 === 0 ? { chroot: '/kafka-broker' } : {}) },
+  };
 }
 
 /**
@@ -153,10 +175,12 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   const replicationFactor = o.replicationFactor ?? Math.min(brokers, Math.max(d.replicationFactor, o.minInsync ?? 1));
   const minInsync = o.minInsync ?? Math.min(d.minInsync, replicationFactor);
   const partitions = o.partitions ?? d.partitions;
-  const shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
+  let shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
   if (o.controllers !== undefined) shape.controllers = o.controllers;
   if (combined) shape.combined = true;
   else delete shape.combined;
+  if (o.controller === 'zookeeper') shape = inZooKeeperMode(input, shape);
+  else if (o.controller === 'kraft') delete shape.zookeeper;
   const faults = input.faults
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
     .map((f) => clampPartitions(f, partitions));
