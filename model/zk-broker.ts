@@ -171,7 +171,7 @@ export class ZkBroker extends Broker {
   /** KafkaServer.shutdown: the logs and checkpoints (Broker.onShutdown), then the session closes. */
   override onShutdown(): void {
     super.onShutdown();
-    this.zk.client.close();
+    this.zk.close();
   }
 
   // =====================================================================================

@@ -181,6 +181,17 @@ export class ZkKafkaBroker {
     this.next();
   }
 
+  /**
+   * KafkaServer.shutdown → KafkaZkClient.close: the session closes (its ephemerals go at once)
+   * and nothing of this client's runs any more.
+   */
+  close(): void {
+    this.generation++;
+    this.queue.length = 0;
+    this.busy = true;
+    this.client.close();
+  }
+
   /** Queues a controller event of the host's (dropped if the session expires first). */
   submit(task: ZkControllerTask): void {
     this.enqueue(task);
@@ -231,12 +242,16 @@ export class ZkKafkaBroker {
     }
   }
 
-  /** retryRequestUntilConnected: CONNECTIONLOSS is retried; a stale session's answers are dropped. */
+  /**
+   * retryRequestUntilConnected: CONNECTIONLOSS is retried; a stale session's answers are
+   * dropped, and so is SESSIONEXPIRED (the request throws and its controller event ends; the
+   * session's Expired event reinitializes the client: ZooKeeperClient's expiry handling).
+   */
   request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
     const gen = this.generation;
     const attempt = (): void =>
       issue(via ?? this.client, (error, result, results) => {
-        if (gen !== this.generation) return;
+        if (gen !== this.generation || error === 'SESSIONEXPIRED') return;
         if (error === 'CONNECTIONLOSS') attempt();
         else cb(error, result, results);
       });
