@@ -614,11 +614,9 @@ const CODE_PROBES = {
     description: 'A conditional ZooKeeper write named a stale version: BADVERSION.',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
   },
-  'zk-client-connection-reset': {
-    kafka: 'NIOServerCnxn / ClientCnxn.SendThread (the TCP connection broke)',
-    description:
-      'A gap in a client connection’s messages (a cut dropped some): the connection is dropped, the client ' +
-      'reconnects.',
+  'zk-client-connection-resend': {
+    kafka: 'NIOServerCnxn / ClientCnxn.SendThread over TCP (retransmission)',
+    description: 'A cut dropped messages of a ZooKeeper client connection: they were sent again, as TCP would.',
     reachable: ZK_MODE_ONLY,
   },
   'zk-watch-fired': {

@@ -27,6 +27,7 @@
 
 import type { ModelContext } from './cluster-api.ts';
 import { codeProbe } from './code-probes.ts';
+import { ZkConnectionEnd } from './zk-connection.ts';
 import type { ZkErrorCode, ZkEventType, ZkMessage, ZkOp, ZkOpResult, ZkWriteOp } from './zk-protocol.ts';
 
 export interface ZkClientOptions {
@@ -83,10 +84,9 @@ export class ZkClient {
   private readonly existWatches = new Set<string>();
   private readonly childWatches = new Set<string>();
   private lastRecvUs = 0;
-  /** Sequence numbers on the current connection (the server's side: ZkServer.acceptClientMessage). */
-  private toServerSeq = 0;
-  /** -1 until the ConnectResponse opens the connection: what comes before is the last one's. */
-  private fromServerSeq = -1;
+  /** The client's end of the current connection (model/zk-connection.ts). */
+  private conn = new ZkConnectionEnd();
+  private awaitingOpen = true;
   private lastSendUs = 0;
   private gen = 0;
 
@@ -132,7 +132,7 @@ export class ZkClient {
   private send(msg: ZkMessage): void {
     if (this.server < 0) return;
     this.lastSendUs = this.ctx.now();
-    this.ctx.send(this.server, { ...msg, seq: ++this.toServerSeq } as ZkMessage);
+    this.ctx.send(this.server, this.conn.stamp(msg));
   }
 
   private attempt(): void {
@@ -141,8 +141,8 @@ export class ZkClient {
     this.server = this.hosts[this.hostIndex];
     this.hostIndex = (this.hostIndex + 1) % this.hosts.length;
     this.lastRecvUs = this.ctx.now();
-    this.toServerSeq = 0;
-    this.fromServerSeq = -1;
+    this.conn = new ZkConnectionEnd();
+    this.awaitingOpen = true;
     this.send({
       type: 'ZkConnect',
       sessionId: this.sessionId,
@@ -217,26 +217,26 @@ export class ZkClient {
   }
 
   /**
-   * One TCP connection loses nothing unless it breaks: a gap in the server's sequence numbers
-   * is where the simulated network's cut reset it (the kernel tells neither end), so the
-   * client disconnects (SendThread's IOException path). Messages from before the current
+   * One TCP connection loses nothing unless it breaks (model/zk-connection.ts): a gap in the
+   * server's numbers is asked again, duplicates are dropped. Messages from before the current
    * connection's ConnectResponse belong to an earlier connection and are ignored.
    */
   private acceptSeq(msg: ZkMessage): boolean {
-    const seq = 'seq' in msg && typeof msg.seq === 'number' ? msg.seq : undefined;
-    if (seq === undefined) return true;
-    if (this.fromServerSeq < 0) {
-      if (msg.type !== 'ZkConnectResponse' && msg.type !== 'ZkClose') return false;
-      this.fromServerSeq = seq;
-      return true;
-    }
-    if (seq !== this.fromServerSeq + 1) {
-      codeProbe('zk-client-connection-reset');
-      this.disconnect();
+    if (msg.type === 'ZkResend') {
+      for (const m of this.conn.resendFrom(msg.from)) this.ctx.send(this.server, m);
       return false;
     }
-    this.fromServerSeq = seq;
-    return true;
+    if (typeof (msg as { seq?: unknown }).seq !== 'number') return true;
+    // Before the ConnectResponse (or a refusal) opens it, what comes is an earlier connection's.
+    if (this.awaitingOpen && msg.type !== 'ZkConnectResponse' && msg.type !== 'ZkClose') return false;
+    this.awaitingOpen = false;
+    const arrival = this.conn.arrive(msg);
+    if (arrival === 'gap') {
+      codeProbe('zk-client-connection-resend');
+      const resend: ZkMessage = { type: 'ZkResend', from: this.conn.expected() };
+      this.ctx.send(this.server, resend);
+    }
+    return arrival === 'deliver';
   }
 
   /** The host's messages: true when it was this client's. */

@@ -98,19 +98,20 @@ function assignReplicasRackUnaware(
 
 /** kafka-topics.sh --create against ZooKeeper: writes each topic's assignment znode once. */
 class ZkAdmin implements Actor<Message> {
-  private readonly client: ZkClient;
+  private client: ZkClient;
+  private generation = 0;
   private readonly assignments: string[];
   private next = 0;
 
   constructor(
     private readonly ctx: ModelContext,
-    servers: readonly number[],
-    sessionTimeoutMs: number,
-    chroot: string | undefined,
+    private readonly servers: readonly number[],
+    private readonly sessionTimeoutMs: number,
+    private readonly chroot: string | undefined,
     private readonly topics: readonly TopicSpec[],
     brokers: readonly number[],
   ) {
-    this.client = new ZkClient(ctx, { servers, sessionTimeoutMs, chroot, timerKey: 'admin' }, () => {});
+    this.client = this.newClient();
     this.assignments = topics.map((t) => {
       // RAND.nextInt(brokerList.size()) twice: the start index and the replica shift.
       const start = ctx.rng.intBetween(0, brokers.length - 1);
@@ -121,9 +122,20 @@ class ZkAdmin implements Actor<Message> {
     this.createNext();
   }
 
+  /** A client with a session of its own (after an expiry the tool runs again with a new one). */
+  private newClient(): ZkClient {
+    const { servers, sessionTimeoutMs, chroot } = this;
+    const timerKey = `admin-${++this.generation}`;
+    return new ZkClient(this.ctx, { servers, sessionTimeoutMs, chroot, timerKey }, () => {});
+  }
+
   private createNext(): void {
     const topic = this.topics[this.next];
     if (topic === undefined) return;
+    if (this.client.state === 'expired') {
+      this.client = this.newClient();
+      this.client.start();
+    }
     this.client.create(
       `/brokers/topics/${topic.name}`,
       this.assignments[this.next],

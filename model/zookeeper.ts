@@ -54,6 +54,7 @@ import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
 import type { Actor, Message } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { codeProbe } from './code-probes.ts';
+import { ZkConnectionEnd } from './zk-connection.ts';
 import { assert } from './assert.ts';
 import {
   isZkMessage,
@@ -77,7 +78,14 @@ const CLIENT_BOUND: ReadonlySet<string> = new Set([
   'ZkClientPong',
   'ZkClose',
 ]);
-const CLIENT_SENT: ReadonlySet<string> = new Set(['ZkConnect', 'ZkRequest', 'ZkClientPing', 'ZkSetWatches', 'ZkClose']);
+const CLIENT_SENT: ReadonlySet<string> = new Set([
+  'ZkConnect',
+  'ZkRequest',
+  'ZkClientPing',
+  'ZkSetWatches',
+  'ZkClose',
+  'ZkResend',
+]);
 
 /** Node ids of ZooKeeper servers: ZK_FIRST_ID + i for myid i + 1. */
 const ZK_FIRST_ID = 500;
@@ -201,9 +209,8 @@ export class ZkServer implements Actor<Message> {
   private toLeaderSeq = 0;
   private fromLeaderSeq = 1;
   private readonly toLearnerSeq = new Map<number, number>();
-  /** Sequence numbers of the client connections (see acceptClientMessage). */
-  private readonly toClientSeq = new Map<number, number>();
-  private readonly fromClientSeq = new Map<number, number>();
+  /** This server's ends of its client connections (model/zk-connection.ts). */
+  private readonly clientConns = new Map<number, ZkConnectionEnd>();
   private readonly fromLearnerSeq = new Map<number, number>();
 
   // Clients served here
@@ -232,9 +239,8 @@ export class ZkServer implements Actor<Message> {
   /** The last zxid in the log (ZKDatabase.getDataTreeLastProcessedZxid at recovery). */
   private send(to: number, msg: ZkMessage): void {
     if (CLIENT_BOUND.has(msg.type)) {
-      const seq = (this.toClientSeq.get(to) ?? 0) + 1;
-      this.toClientSeq.set(to, seq);
-      this.ctx.send(to, { ...msg, seq } as ZkMessage);
+      const conn = this.clientConns.get(to);
+      this.ctx.send(to, conn === undefined ? msg : conn.stamp(msg));
       return;
     }
     if (!ZK_STREAM_TYPES.has(msg.type)) {
@@ -250,31 +256,30 @@ export class ZkServer implements Actor<Message> {
   }
 
   /**
-   * A client connection is one TCP connection (NIOServerCnxn): nothing on it is lost unless
-   * it breaks. The simulated network drops what a cut catches without telling either end,
-   * so a gap in the client's sequence numbers is where TCP would have reset: the server
-   * drops the connection and tells the client (it reconnects, its requests fail with
-   * CONNECTIONLOSS). A ConnectRequest opens a connection.
+   * A client connection is one TCP connection (NIOServerCnxn): nothing on it is lost while it
+   * lives (model/zk-connection.ts: a gap is asked again, duplicates dropped). A
+   * ConnectRequest opens a connection.
    */
   private acceptClientMessage(client: number, m: ZkMessage): boolean {
-    const seq = 'seq' in m && typeof m.seq === 'number' ? m.seq : 0;
     if (m.type === 'ZkConnect') {
-      this.fromClientSeq.set(client, seq);
-      this.toClientSeq.set(client, 0);
+      const conn = new ZkConnectionEnd();
+      conn.arrive(m);
+      this.clientConns.set(client, conn);
       return true;
     }
-    const last = this.fromClientSeq.get(client);
-    if (last === undefined) return true;
-    if (seq !== last + 1) {
-      codeProbe('zk-client-connection-reset');
-      this.fromClientSeq.delete(client);
-      const sessionId = this.conns.get(client) ?? this.askedSession.get(client);
-      if (sessionId !== undefined) this.close(client, sessionId);
-      else this.dropConnection(client);
+    const conn = this.clientConns.get(client);
+    if (conn === undefined) return true;
+    if (m.type === 'ZkResend') {
+      for (const r of conn.resendFrom(m.from)) this.ctx.send(client, r);
       return false;
     }
-    this.fromClientSeq.set(client, seq);
-    return true;
+    const arrival = conn.arrive(m);
+    if (arrival === 'gap') {
+      codeProbe('zk-client-connection-resend');
+      const resend: ZkMessage = { type: 'ZkResend', from: conn.expected() };
+      this.ctx.send(client, resend);
+    }
+    return arrival === 'deliver';
   }
 
   /**
@@ -963,6 +968,7 @@ export class ZkServer implements Actor<Message> {
   }
 
   private dropConnection(client: number): void {
+    this.clientConns.delete(client);
     const sessionId = this.conns.get(client);
     this.conns.delete(client);
     this.pendingConnect.delete(client);
