@@ -566,53 +566,53 @@ const CODE_PROBES = {
   'zk-leader-change': {
     kafka: 'Leader.lead (waitForNewLeaderAck)',
     description: 'A ZooKeeper server established leadership in an epoch after an earlier one (a leader change).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-leader-lost-quorum': {
     kafka: 'Leader.lead ("Not sufficient followers synced")',
     description: 'A ZooKeeper leader heard from fewer than a quorum within syncLimit ticks and went LOOKING.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-follower-lost-leader': {
     kafka: 'Follower.followLeader (socket read timeout)',
     description:
       'A ZooKeeper follower heard nothing from its leader within syncLimit (initLimit) ticks and went LOOKING.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-follower-truncated': {
     kafka: 'Learner.syncWithLeader (TRUNC)',
     description: 'A ZooKeeper follower dropped logged transactions its new leader does not have.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-session-expired': {
     kafka: 'SessionTrackerImpl.run → ZooKeeperServer.expire',
     description: 'The ZooKeeper leader expired a session that was not touched within its timeout.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-reconnect-expired': {
     kafka: 'ZooKeeperServer.finishSessionInit',
     description: 'A client reconnecting with an expired session was told so (timeout 0).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-session-moved': {
     kafka: 'LearnerHandler REVALIDATE (SessionTrackerImpl.setOwner)',
     description: 'A session reconnected through another ZooKeeper server, which became its owner.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-session-moved-write-refused': {
     kafka: 'SessionTrackerImpl.checkSession (SessionMovedException)',
     description: 'A write came through a server that no longer owns the session: SESSIONMOVED.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-connect-refused-client-ahead': {
     kafka: 'ZooKeeperServer.processConnectRequest',
     description: 'A server refused a client that has seen a newer zxid than the server has.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-bad-version': {
     kafka: 'PrepRequestProcessor.checkAndIncVersion',
     description: 'A conditional ZooKeeper write named a stale version: BADVERSION.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-client-connection-resend': {
     kafka: 'NIOServerCnxn / ClientCnxn.SendThread over TCP (retransmission)',
@@ -622,7 +622,7 @@ const CODE_PROBES = {
   'zk-watch-fired': {
     kafka: 'WatchManager.triggerWatch',
     description: 'A ZooKeeper server sent a watch event to a client.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   // --- clients killed and restarted (client-net.ts; issue 18)
   'client-answer-to-earlier-incarnation-dropped': {
@@ -653,22 +653,22 @@ const CODE_PROBES = {
   'zk-controller-elected': {
     kafka: 'KafkaController.elect (registerControllerAndIncrementControllerEpoch)',
     description: 'A broker created /controller and bumped /controller_epoch: it is the controller.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-controller-moved': {
     kafka: 'KafkaZkClient.handleUnwrappedCheckOp (ControllerMovedException)',
     description: 'A controller write failed the /controller_epoch version check: a newer controller exists.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-broker-reregistered': {
     kafka: 'KafkaController.processRegisterBrokerAndReelect',
     description: 'After its session expired a broker registered again, with a new broker epoch (czxid).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-offline-partition-no-candidate': {
     kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection',
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   // --- the ZooKeeper-mode controller and brokers in a cluster (zk-controller.ts, zk-broker.ts)
   'zk-alter-partition-applied': {
