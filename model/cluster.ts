@@ -125,12 +125,12 @@ class SimulatedCluster implements KafkaCluster {
     const config = spec.config;
     if (spec.zookeeper !== undefined) {
       // ZooKeeper mode (model/zk-cluster.ts): the ensemble's servers stand where the voters do.
-      const { brokerIds, servers } = addZooKeeperCluster(sim, spec, this.commitLog);
+      const { brokerIds, servers, record } = addZooKeeperCluster(sim, spec, this.commitLog);
       this.brokerIds = brokerIds;
       this.controllerIds = servers;
       this.controllerId = servers[0];
       const chroot = spec.zookeeper.chroot ?? '';
-      this.view = new ZkClusterView(sim, brokerIds, topics, config, servers, this.commitLog, chroot);
+      this.view = new ZkClusterView(sim, brokerIds, topics, config, servers, this.commitLog, chroot, record);
       this.tools = [ZK_ADMIN_ID];
     } else {
       const { brokerIds, voters } = addKafkaServers(sim, spec, this.commitLog);

@@ -46,6 +46,7 @@ import {
 } from './zk-controller.ts';
 import { ZkKafkaBroker, type ZkKafkaOptions } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
+import type { ZkRecord } from './zk-record.ts';
 
 /** A controller request as it travels: with the channel's correlation id. */
 type ZkControlMessage = ZkControlRequest & { readonly correlationId: number };
@@ -62,8 +63,12 @@ const CHANNEL_SWEEP_US = 1_000_000;
 /** Producer ids per registration block. */
 const PRODUCER_ID_BLOCK = 1000;
 
-export function createZkBroker(params: BrokerParams, zk: Omit<ZkKafkaOptions, 'brokerId'>): ModelActorFactory {
-  return (ctx) => new ZkBroker(ctx, params, zk);
+export function createZkBroker(
+  params: BrokerParams,
+  zk: Omit<ZkKafkaOptions, 'brokerId'>,
+  record?: ZkRecord,
+): ModelActorFactory {
+  return (ctx) => new ZkBroker(ctx, params, zk, record);
 }
 
 export class ZkBroker extends Broker {
@@ -76,9 +81,17 @@ export class ZkBroker extends Broker {
   private readonly channel: ControllerChannel;
   private producerIdCount = 0;
 
-  constructor(ctx: ModelContext, params: BrokerParams, zkOpts: Omit<ZkKafkaOptions, 'brokerId'>) {
+  constructor(
+    ctx: ModelContext,
+    params: BrokerParams,
+    zkOpts: Omit<ZkKafkaOptions, 'brokerId'>,
+    private readonly record?: ZkRecord,
+  ) {
     super(ctx, { ...params, zookeeper: true });
-    this.channel = new ControllerChannel(ctx, (params.config['controller.socket.timeout.ms'] ?? 30_000) * 1000);
+    const timeoutUs = (params.config['controller.socket.timeout.ms'] ?? 30_000) * 1000;
+    this.channel = new ControllerChannel(ctx, timeoutUs, (req) =>
+      record?.onControllerActs(params.brokerId, req.controllerEpoch),
+    );
     this.controller = new ZkControllerCore(() => this.zk, params.brokerId, {
       send: (to, request) => this.channel.send(to, request),
       emit: (event) => ctx.emit(event),
@@ -189,6 +202,7 @@ export class ZkBroker extends Broker {
       return 'STALE_CONTROLLER_EPOCH';
     }
     this.controllerEpochSeen = req.controllerEpoch;
+    this.record?.onBrokerActs(this.brokerId, this.ctx.incarnation, req.controllerEpoch);
     return 'NONE';
   }
 
@@ -213,6 +227,7 @@ export class ZkBroker extends Broker {
     if (req.leaderEpoch <= p.leaderEpoch) return;
     if (req.leader === me) p.makeLeader(req.replicas, req.isr, req.leaderEpoch, req.zkVersion);
     else p.makeFollower(req.replicas, req.leader, req.leaderEpoch, req.zkVersion);
+    this.record?.onBrokerApplies(me, req.topic, req.partition, req.leaderEpoch);
   }
 
   /** KafkaApis.handleUpdateMetadataRequest → ReplicaManager.maybeUpdateMetadataCache. */
@@ -342,6 +357,8 @@ class ControllerChannel {
   constructor(
     private readonly ctx: ModelContext,
     readonly timeoutUs: number,
+    /** Instrumentation: each request put on the wire (model/zk-record.ts). */
+    private readonly onTransmit: (request: ZkControlRequest) => void,
   ) {}
 
   /** ControllerChannelManager.shutdown / startup: every queue dropped. */
@@ -373,6 +390,7 @@ class ControllerChannel {
     }
     q.inFlight = ++this.correlation;
     q.sentAtUs = this.ctx.now();
+    this.onTransmit(head);
     const message: ZkControlMessage = { ...head, correlationId: q.inFlight };
     this.ctx.send(to, message);
   }

@@ -27,6 +27,7 @@ import { topicIdOf } from './topic-id.ts';
 import { encodeAssignment } from './zk-controller.ts';
 import { ZkBroker, createZkBroker } from './zk-broker.ts';
 import { ZkClient } from './zk-client.ts';
+import { ZkRecord } from './zk-record.ts';
 import { isZkMessage } from './zk-protocol.ts';
 import { createZkServer, zkServerIds, ZkServer } from './zookeeper.ts';
 
@@ -41,7 +42,7 @@ export function addZooKeeperCluster(
   sim: SimulationApi<ModelProbe>,
   spec: Pick<ClusterSpec, 'brokers' | 'topics' | 'config' | 'variant' | 'zookeeper'>,
   commitLog: MetadataCommitLog,
-): { brokerIds: number[]; servers: number[] } {
+): { brokerIds: number[]; servers: number[]; record: ZkRecord } {
   const zk = spec.zookeeper;
   if (zk === undefined) throw new Error('addZooKeeperCluster: not a ZooKeeper-mode spec');
   if (spec.brokers < 1 || spec.brokers > 9) throw new Error(`cluster: 1..9 brokers, got ${spec.brokers}`);
@@ -49,6 +50,16 @@ export function addZooKeeperCluster(
   for (const id of servers)
     sim.addNode({ id, name: `zookeeper-${id - servers[0] + 1}`, factory: createZkServer({ servers }) });
   const sessionTimeoutMs = spec.config['zookeeper.session.timeout.ms'] ?? DEFAULT_SESSION_TIMEOUT_MS;
+  const chrootPath = zk.chroot ?? '';
+  const record = new ZkRecord(
+    (topic, partition) => {
+      const server = mostAdvanced(sim, servers);
+      const node = server?.tree.get(`${chrootPath}/brokers/topics/${topic}/partitions/${partition}/state`);
+      if (node === undefined || node.data === '') return undefined;
+      return { leaderEpoch: (JSON.parse(node.data) as { leader_epoch: number }).leader_epoch };
+    },
+    () => sim.now(),
+  );
   const brokerIds: number[] = [];
   for (let id = 1; id <= spec.brokers; id++) {
     brokerIds.push(id);
@@ -63,7 +74,7 @@ export function addZooKeeperCluster(
     sim.addNode({
       id,
       name: `broker-${id}`,
-      factory: createZkBroker(params, { servers, sessionTimeoutMs, chroot: zk.chroot }),
+      factory: createZkBroker(params, { servers, sessionTimeoutMs, chroot: zk.chroot }, record),
     });
   }
   sim.addNode({
@@ -71,7 +82,18 @@ export function addZooKeeperCluster(
     name: 'admin',
     factory: (ctx) => new ZkAdmin(ctx, servers, sessionTimeoutMs, zk.chroot, spec.topics, brokerIds),
   });
-  return { brokerIds, servers };
+  return { brokerIds, servers, record };
+}
+
+/** The running server that has applied the most: ZooKeeper's committed state as the views read it. */
+function mostAdvanced(sim: SimulationApi<ModelProbe>, servers: readonly number[]): ZkServer | undefined {
+  let best: ZkServer | undefined;
+  for (const id of servers) {
+    const s = sim.actor<ZkServer>(id);
+    if (s instanceof ZkServer && (best === undefined || s.tree.lastProcessedZxid > best.tree.lastProcessedZxid))
+      best = s;
+  }
+  return best;
 }
 
 /** AdminUtils.assignReplicasToBrokersRackUnaware (server-common AdminUtils, 3.6). */
@@ -184,6 +206,7 @@ export class ZkClusterView extends ClusterView {
     readonly servers: readonly number[],
     commitLog: MetadataCommitLog,
     private readonly chroot: string,
+    private readonly record: ZkRecord,
   ) {
     super(sim, brokerIds, topicList, config, servers, commitLog);
   }
@@ -201,12 +224,7 @@ export class ZkClusterView extends ClusterView {
   private state(): ZkState {
     const now = this.sim.now();
     if (now === this.lastReadUs) return this.last;
-    let best: ZkServer | undefined;
-    for (const id of this.servers) {
-      const s = this.sim.actor<ZkServer>(id);
-      if (s instanceof ZkServer && (best === undefined || s.tree.lastProcessedZxid > best.tree.lastProcessedZxid))
-        best = s;
-    }
+    const best = mostAdvanced(this.sim, this.servers);
     if (best !== undefined) {
       this.last = readState(best, this.chroot, this.topicList);
       this.lastReadUs = now;
@@ -229,8 +247,9 @@ export class ZkClusterView extends ClusterView {
     return czxid === undefined ? undefined : { epoch: czxid, fenced: false };
   }
 
+  /** No KRaft quorum; the violations are the ZooKeeper-mode record's (model/zk-record.ts). */
   override quorumSnapshot(): QuorumSnapshot {
-    return { voters: [], committedEnd: 0, violations: [] };
+    return { voters: [], committedEnd: 0, violations: this.record.violations };
   }
 
   /**

@@ -68,6 +68,8 @@ describe('a ZooKeeper-mode cluster (--controller zookeeper)', () => {
     expect(p.role).toBe('leader');
     expect(p.leaderEpoch).toBe(state.leaderEpoch);
     expect(p.partitionEpoch).toBeLessThanOrEqual(state.partitionEpoch);
+    // The mode's invariants (model/zk-record.ts) found nothing.
+    expect(c.cluster.snapshot().quorum?.violations).toEqual([]);
   });
 
   it('refuses a LeaderAndIsr of an older controller epoch, and one for an older registration', () => {
@@ -104,6 +106,13 @@ describe('a ZooKeeper-mode cluster (--controller zookeeper)', () => {
     ]);
     expect(b.partition(TOPIC, 0)?.role).toBe('follower');
     expect(b.partition(TOPIC, 0)?.leaderEpoch).toBe(state.leaderEpoch);
+    expect(c.cluster.snapshot().quorum?.violations).toEqual([]);
+    // Planted: a zombie's request with the current epochs is acted on, ahead of ZooKeeper's state.
+    fake.ctx.send(follower, request(3, b.controllerEpochSeen, b.brokerEpoch()));
+    expect(c.runUntil(() => fake.answers.length === 3, 5_000)).toBe(true);
+    expect(b.partition(TOPIC, 0)?.role).toBe('leader');
+    const violations = c.cluster.snapshot().quorum?.violations ?? [];
+    expect(violations.map((v) => v.invariant)).toEqual(['zk-broker-ahead-of-zookeeper']);
   });
 
   it('the leader dies: once its session expires the controller elects from the ISR in ZooKeeper', () => {
