@@ -701,6 +701,11 @@ const CODE_PROBES = {
     description: 'A restarted broker found its registration still held by its previous process’s session.',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-control-request-before-startup': {
+    kafka: 'KafkaServer.startup (socketServer.enableRequestProcessing after the registration)',
+    description: 'A controller request reached a broker process that had not registered yet: refused, sent again.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-controller-request-resent': {
     kafka: 'ControllerChannelManager.RequestSendThread.doWork (retry after a failed send)',
     description: 'The controller sent a request again to a broker after the connection failed or timed out.',

@@ -54,7 +54,8 @@ type ZkControlMessage = ZkControlRequest & { readonly correlationId: number };
 interface ZkControlResponse {
   readonly type: 'ZkControlResponse';
   readonly correlationId: number;
-  readonly error: 'NONE' | 'STALE_BROKER_EPOCH' | 'STALE_CONTROLLER_EPOCH';
+  /** NOT_STARTED: no request processing yet (the model's stand-in for a refused connection). */
+  readonly error: 'NONE' | 'STALE_BROKER_EPOCH' | 'STALE_CONTROLLER_EPOCH' | 'NOT_STARTED';
 }
 
 /** RequestSendThread.backoff. */
@@ -150,11 +151,16 @@ export class ZkBroker extends Broker {
     const msg = message as ZkControlMessage | ZkControlResponse | ControllerRequest | ClientRequest;
     switch (msg.type) {
       case 'ZkLeaderAndIsr':
-        return this.onLeaderAndIsr(from, msg);
       case 'ZkUpdateMetadata':
-        return this.onUpdateMetadata(from, msg);
+        // KafkaServer.startup enables request processing only once the broker is registered:
+        // before, the controller's connection is refused and it tries again (RequestSendThread).
+        if (!this.caughtUp) {
+          codeProbe('zk-control-request-before-startup');
+          return this.answer(from, msg.correlationId, 'NOT_STARTED');
+        }
+        return msg.type === 'ZkLeaderAndIsr' ? this.onLeaderAndIsr(from, msg) : this.onUpdateMetadata(from, msg);
       case 'ZkControlResponse':
-        return this.channel.onResponse(from, msg.correlationId);
+        return this.channel.onResponse(from, msg.correlationId, msg.error);
       case 'AlterPartitionRequest':
         return this.onAlterPartitionRequest(from, msg);
       case 'InitProducerIdRequest':
@@ -395,9 +401,11 @@ class ControllerChannel {
     this.ctx.send(to, message);
   }
 
-  onResponse(from: number, correlationId: number): void {
+  onResponse(from: number, correlationId: number, error: ZkControlResponse['error']): void {
     const q = this.queues.get(from);
     if (q === undefined || q.inFlight !== correlationId) return;
+    // Not started: a refused connection, the same request again after the backoff.
+    if (error === 'NOT_STARTED') return this.onDisconnect(from);
     q.items.shift();
     this.transmit(from, q);
   }

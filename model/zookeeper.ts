@@ -35,7 +35,8 @@
 //   closeSession transaction that deletes its ephemerals. A new leader gives every known
 //   session a full timeout. A client reconnecting to a follower is revalidated by the leader
 //   (REVALIDATE), which moves the session's owner; a write from a server that is no longer
-//   the owner fails with SESSIONMOVED. Negotiated timeouts are clamped to
+//   the owner fails with SESSIONMOVED, which closes its connection (FinalRequestProcessor,
+//   ZOOKEEPER-710). Negotiated timeouts are clamped to
 //   [2, 20] × tickTime. A server refuses a client that has seen a newer zxid than its own.
 // - Per-session order (CommitProcessor): a session's reads wait behind its own earlier
 //   writes on the server it is connected to; reads are served from the server's own tree
@@ -1140,6 +1141,13 @@ export class ZkServer implements Actor<Message> {
     const req = this.inflight.get(entry.sessionId);
     if (req !== undefined && req.cxid === entry.cxid) {
       this.inflight.delete(entry.sessionId);
+      // FinalRequestProcessor: SessionMovedException is a connection-level error (ZOOKEEPER-710:
+      // a client that reconnected elsewhere while a late revalidation moved its session back):
+      // the connection closes instead of answering, and the client reconnects.
+      if (txn.kind === 'error' && txn.code === 'SESSIONMOVED') {
+        this.close(req.client, entry.sessionId);
+        return;
+      }
       this.send(req.client, {
         type: 'ZkResponse',
         cxid: req.cxid,
