@@ -212,6 +212,8 @@ export class ZkServer implements Actor<Message> {
   private readonly toLearnerSeq = new Map<number, number>();
   /** This server's ends of its client connections (model/zk-connection.ts). */
   private readonly clientConns = new Map<number, ZkConnectionEnd>();
+  /** The ConnectRequest being handled (acceptClientMessage → onConnect). */
+  private connectingMessage: ZkMessage | undefined;
   private readonly fromLearnerSeq = new Map<number, number>();
 
   // Clients served here
@@ -263,9 +265,8 @@ export class ZkServer implements Actor<Message> {
    */
   private acceptClientMessage(client: number, m: ZkMessage): boolean {
     if (m.type === 'ZkConnect') {
-      const conn = new ZkConnectionEnd();
-      conn.arrive(m);
-      this.clientConns.set(client, conn);
+      // Opened in onConnect, once the client's previous connection is dropped.
+      this.connectingMessage = m;
       return true;
     }
     const conn = this.clientConns.get(client);
@@ -984,6 +985,11 @@ export class ZkServer implements Actor<Message> {
   /** ZooKeeperServer.processConnectRequest. */
   private onConnect(client: number, sessionId: number, timeoutMs: number, lastZxidSeen: number): void {
     if (this.conns.has(client) || this.pendingConnect.has(client)) this.dropConnection(client);
+    // The new connection's end (model/zk-connection.ts), opened by this ConnectRequest.
+    const conn = new ZkConnectionEnd();
+    if (this.connectingMessage !== undefined) conn.arrive(this.connectingMessage);
+    this.connectingMessage = undefined;
+    this.clientConns.set(client, conn);
     if (!this.serving) {
       this.send(client, { type: 'ZkClose', sessionId });
       return;
