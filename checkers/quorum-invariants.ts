@@ -18,6 +18,10 @@
 //                               (what they touch, unless the active controller's uncommitted tail
 //                               touched it again), and in full at a claim and after a renounce
 //                               (QuorumController.renounce reverts what was not committed).
+// In ZooKeeper mode (issue 16) the same snapshot field carries model/zk-record.ts's record:
+//   zk-one-controller-per-epoch   one broker acts as controller per controller epoch;
+//   zk-stale-controller-epoch     a broker never acts on a request of an older controller epoch;
+//   zk-broker-ahead-of-zookeeper  a broker's leader epoch is never newer than ZooKeeper's state.
 // Assumes: violations arrive in order and are reported once each (by position).
 
 import type { ClusterSnapshot } from './cluster-state.ts';
@@ -28,7 +32,10 @@ export type QuorumInvariantName =
   | 'raft-stale-leader'
   | 'raft-committed-durable'
   | 'metadata-applied-committed'
-  | 'controller-state-committed';
+  | 'controller-state-committed'
+  | 'zk-one-controller-per-epoch'
+  | 'zk-stale-controller-epoch'
+  | 'zk-broker-ahead-of-zookeeper';
 
 export const QUORUM_INVARIANT_NAMES: readonly QuorumInvariantName[] = [
   'raft-one-leader-per-epoch',
@@ -36,6 +43,9 @@ export const QUORUM_INVARIANT_NAMES: readonly QuorumInvariantName[] = [
   'raft-committed-durable',
   'metadata-applied-committed',
   'controller-state-committed',
+  'zk-one-controller-per-epoch',
+  'zk-stale-controller-epoch',
+  'zk-broker-ahead-of-zookeeper',
 ];
 
 /** The quorum's new violations in this snapshot, as anomalies (`seen` counts those already taken). */

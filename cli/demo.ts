@@ -29,9 +29,17 @@ const DEFAULT_OUT = 'gregor-out';
 const KILL_AT_MS = 10_000;
 const DOWN_MS = 90_000;
 
-const FLAGS: Record<string, FlagSpec> = { seed: { kind: 'value' }, out: { kind: 'value' }, help: { kind: 'bool' } };
+const FLAGS: Record<string, FlagSpec> = {
+  seed: { kind: 'value' },
+  out: { kind: 'value' },
+  controller: { kind: 'value' },
+  help: { kind: 'bool' },
+};
 
-const USAGE = `usage: npm run demo -- [--seed S] [--out DIR]
+/** ZooKeeper mode's default seed: its admin draws the assignment 2,1,3 of seed 000's describe. */
+const DEFAULT_ZK_DEMO_SEED = 4;
+
+const USAGE = `usage: npm run demo -- [--seed S] [--out DIR] [--controller kraft|zookeeper]
 
 The classic demo: 3 brokers, a topic with replication factor 3, kill -9 the leader, watch.
 Prints kafka-topics.sh --describe before and after, a send and a poll that still work,
@@ -39,6 +47,8 @@ and writes the run's HTML report and trace.
 
   --seed S    simulation seed (default ${DEFAULT_DEMO_SEED}); the same seed prints the same story
   --out DIR   where the report and trace go (default ./${DEFAULT_OUT})
+  --controller MODE  kraft (default) or zookeeper: seed 000's cluster, three brokers and one ZooKeeper,
+              Kafka 3.9 (default seed ${DEFAULT_ZK_DEMO_SEED})
   --help      this text`;
 
 /** The demo's input: the classic shape, a steady producer, one kill of the leader. */
@@ -55,6 +65,36 @@ const DEMO_INPUT: ScenarioInput = {
 };
 
 type PartitionRecord = Extract<TimelineEvent, { kind: 'partition' }>;
+
+/** The demo in ZooKeeper mode (issue 16): seed 000's one ZooKeeper server, Kafka 3.9. */
+function zookeeperDemoInput(): ScenarioInput {
+  const { controllers: _voters, ...shape } = DEMO_INPUT.shape;
+  return { ...DEMO_INPUT, shape: { ...shape, kafkaVersion: '3.9', zookeeper: { servers: 1 } } };
+}
+
+/**
+ * `kafka-topics.sh --describe --topic T` as Kafka 2.8–3.x prints it against a ZooKeeper-mode
+ * cluster (TopicCommand: topic-level config overrides only, none here; no ELR columns), as
+ * seed 000 shows it.
+ */
+export function kafkaTopicsDescribeZk(
+  topicId: string,
+  partitions: ReadonlyArray<Pick<PartitionRecord, 'topic' | 'partition' | 'leader' | 'replicas' | 'isr'>>,
+): string {
+  const sorted = [...partitions].sort((a, b) => a.partition - b.partition);
+  const first = sorted[0];
+  const lines = [
+    `Topic: ${first.topic}\tTopicId: ${topicId}\tPartitionCount: ${sorted.length}\t` +
+      `ReplicationFactor: ${first.replicas.length}\tConfigs: `,
+  ];
+  for (const p of sorted) {
+    lines.push(
+      `\tTopic: ${p.topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\t` +
+        `Replicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`,
+    );
+  }
+  return lines.join('\n');
+}
 
 /**
  * `kafka-topics.sh --describe --topic T` as Kafka 4.x prints it: TopicCommand.java,
@@ -159,7 +199,7 @@ function sendAndPollAfter(
 }
 
 /** The story, line by line, from the trace of the demo's run. */
-function demoStory(trace: Trace, paths: { report: string; trace: string }): string[] {
+function demoStory(trace: Trace, paths: { report: string; trace: string }, zookeeper: boolean): string[] {
   const fault = trace.faults[0];
   const killUs = fault?.startUs ?? KILL_AT_MS * 1000;
   const restartUs = fault?.endUs ?? (KILL_AT_MS + DOWN_MS) * 1000;
@@ -169,16 +209,17 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
   const afterUs = restartUs - 1000;
   const after = partitionAt(trace.timeline, afterUs);
   const describeCmd = `$ kafka-topics.sh --bootstrap-server localhost:9092 --describe --topic ${TOPIC}`;
+  const describe = (p: PartitionRecord) =>
+    zookeeper ? kafkaTopicsDescribeZk(topicId, [p]) : kafkaTopicsDescribe(topicId, minIsr, [p]);
   const out = [
-    `gregor demo, seed ${trace.seed}: 3 brokers, topic ${TOPIC} ` +
-      `(1 partition, replication factor 3, min.insync.replicas=${minIsr}),`,
+    `gregor demo, seed ${trace.seed}: 3 brokers${zookeeper ? ' and one ZooKeeper server (Kafka 3.9)' : ''}, ` +
+      `topic ${TOPIC} (1 partition, replication factor 3, min.insync.replicas=${minIsr}),`,
     'one producer (acks=all, idempotent) and one consumer, on a simulated cluster and a virtual clock.',
     '',
     `${describeCmd}        # at ${secs(killUs)}`,
-    kafkaTopicsDescribe(topicId, minIsr, [before]),
+    describe(before),
     '',
-    ...quorumStatusAt(trace, killUs - 1),
-    '',
+    ...(zookeeper ? [] : [...quorumStatusAt(trace, killUs - 1), '']),
   ];
   for (const e of trace.timeline) {
     if (e.t < killUs || e.t >= restartUs) continue;
@@ -190,12 +231,7 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
           `leader epoch ${e.leaderEpoch}, ISR ${e.isr.join(',')}`,
       );
   }
-  out.push(
-    '',
-    `${describeCmd}        # at ${secs(afterUs)}, the old leader still down`,
-    kafkaTopicsDescribe(topicId, minIsr, [after]),
-    '',
-  );
+  out.push('', `${describeCmd}        # at ${secs(afterUs)}, the old leader still down`, describe(after), '');
   const works = sendAndPollAfter(trace.history, after.t);
   if (works === undefined) out.push(`no send was acknowledged after ${secs(after.t)}`);
   else {
@@ -207,7 +243,9 @@ function demoStory(trace: Trace, paths: { report: string; trace: string }): stri
       out.push(
         `the producer's acknowledgements paused from ${secs(lastBefore.time)} to ${secs(works.send.time)}: ` +
           'its connection to the killed leader reset at once, but the controller elects a new leader only ' +
-          'when the dead broker misses its session (broker.session.timeout.ms, 9 s)',
+          (zookeeper
+            ? 'when the dead broker’s ZooKeeper session expires (zookeeper.session.timeout.ms, 18 s)'
+            : 'when the dead broker misses its session (broker.session.timeout.ms, 9 s)'),
       );
     }
     out.push(`still working with broker ${before.leader} gone:`);
@@ -244,6 +282,7 @@ async function demoMain(
 ): Promise<number> {
   let seed: number;
   let outDir: string;
+  let zookeeper: boolean;
   try {
     const p = parseArgs(argv, FLAGS);
     if (bool(p, 'help')) {
@@ -252,8 +291,13 @@ async function demoMain(
     }
     if (p.positional.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])} (see --help)`);
+    const mode = str(p, 'controller') ?? 'kraft';
+    if (mode !== 'kraft' && mode !== 'zookeeper')
+      throw new UsageError(`--controller must be kraft or zookeeper, got ${JSON.stringify(mode)}`);
+    zookeeper = mode === 'zookeeper';
     const seedText = str(p, 'seed');
-    seed = seedText === undefined ? DEFAULT_DEMO_SEED : parseCount('seed', seedText);
+    const defaultSeed = zookeeper ? DEFAULT_ZK_DEMO_SEED : DEFAULT_DEMO_SEED;
+    seed = seedText === undefined ? defaultSeed : parseCount('seed', seedText);
     outDir = str(p, 'out') ?? DEFAULT_OUT;
     if (outDir.trim() === '') throw new UsageError('--out needs a directory');
   } catch (err) {
@@ -264,14 +308,15 @@ async function demoMain(
     throw err;
   }
   const deps = await loadDeps(DEFAULT_DEPS_MODULE);
-  const r = runScenario(deps, { seed, scenario: 'demo', variant: 'correct', input: DEMO_INPUT, trace: true });
+  const input = zookeeper ? zookeeperDemoInput() : DEMO_INPUT;
+  const r = runScenario(deps, { seed, scenario: 'demo', variant: 'correct', input, trace: true });
   mkdirSync(outDir, { recursive: true });
   const paths = { report: join(outDir, `demo-seed-${seed}.html`), trace: join(outDir, `demo-seed-${seed}.trace.json`) };
   if (r.trace === undefined) throw new Error('the run kept no trace');
   const trace = sealTrace({ ...r.trace, command: `npm run replay -- ${paths.trace}` });
   writeFileSync(paths.trace, `${JSON.stringify(trace)}\n`);
   writeFileSync(paths.report, renderViolationReport(trace));
-  io.stdout.write(`${demoStory(trace, paths).join('\n')}\n`);
+  io.stdout.write(`${demoStory(trace, paths, zookeeper).join('\n')}\n`);
   return exitCodeForOutcome(r.outcome);
 }
 

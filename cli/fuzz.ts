@@ -64,6 +64,7 @@ const FLAGS: Record<string, FlagSpec> = {
   partitions: { kind: 'value' },
   controllers: { kind: 'value' },
   combined: { kind: 'bool' },
+  controller: { kind: 'value' },
   seeds: { kind: 'value' },
   seed: { kind: 'value' },
   'base-seed': { kind: 'value' },
@@ -99,6 +100,8 @@ violation to a small counterexample and writes its trace and HTML report.
   --controllers N          its KRaft controller quorum voters (1, 3 or 5; the swarm draws 3 or 1)
   --combined               combined mode: the voters run on brokers 1..N, each node a broker and a controller
                            in one process (process.roles=broker,controller; the swarm draws it sometimes)
+  --controller MODE      kraft (default) or zookeeper: brokers with a ZooKeeper ensemble (3 servers, or 1;
+                           sometimes the chroot /kafka-broker) and the ZooKeeper-mode controller; Kafka 3.x
   --variant NAME         protocol or configuration variant (default correct; see --list)
   --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
                          (default ${NEWEST_KAFKA_VERSION})
@@ -307,7 +310,15 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
 }
 
 /** The flags that choose a campaign's inputs besides --scenario. */
-const KNOBS = ['brokers', 'replication-factor', 'min-insync', 'partitions', 'controllers', 'combined'] as const;
+const KNOBS = [
+  'brokers',
+  'replication-factor',
+  'min-insync',
+  'partitions',
+  'controllers',
+  'combined',
+  'controller',
+] as const;
 const INPUT_FLAGS = ['scenario-file', 'print', ...KNOBS];
 
 interface InputChoice {
@@ -361,7 +372,7 @@ function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
 }
 
 function parseKnobs(p: Parsed): ShapeOverrides {
-  const knob = (name: Exclude<(typeof KNOBS)[number], 'combined'>, max: number) => {
+  const knob = (name: Exclude<(typeof KNOBS)[number], 'combined' | 'controller'>, max: number) => {
     const text = str(p, name);
     return text === undefined ? undefined : parseCount(name, text, 1, max);
   };
@@ -385,6 +396,16 @@ function parseKnobs(p: Parsed): ShapeOverrides {
     const voters = controllers ?? 1;
     if (brokers !== undefined && controllers !== undefined && voters > brokers)
       throw new UsageError(`--combined runs a voter on each of brokers 1..${voters}, but --brokers is ${brokers}`);
+  }
+  const mode = str(p, 'controller');
+  if (mode !== undefined) {
+    if (mode !== 'kraft' && mode !== 'zookeeper')
+      throw new UsageError(`--controller must be kraft or zookeeper, got ${JSON.stringify(mode)}`);
+    if (mode === 'zookeeper' && (controllers !== undefined || o.combined === true))
+      throw new UsageError('--controllers and --combined configure KRaft voters; ZooKeeper mode has none');
+    if (mode === 'zookeeper' && p.flags.has('kafka-version') && !str(p, 'kafka-version')?.startsWith('3.'))
+      throw new UsageError('ZooKeeper mode runs on Kafka 3.x (4.0 removed it); --kafka-version must be 3.6–3.9');
+    o.controller = mode;
   }
   if (brokers !== undefined && replicationFactor !== undefined && replicationFactor > brokers) {
     throw new UsageError(`--replication-factor ${replicationFactor} exceeds --brokers ${brokers}`);

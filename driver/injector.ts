@@ -18,6 +18,7 @@ import type { CutShape, NodeId, SimulationApi } from '../harness/types.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
 import type { Broker } from '../model/broker.ts';
 import { brokerOn, controllerOn } from '../model/combined-server.ts';
+import { ZkBroker } from '../model/zk-broker.ts';
 import type { PromiseBreach } from '../checkers/verdict.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
 import { describeAction } from '../scenarios/faults.ts';
@@ -519,8 +520,15 @@ export class FaultInjector {
     return true;
   }
 
-  /** The active controller (a running voter that has claimed), else the first running voter, else the first. */
+  /**
+   * The active controller (a running voter that has claimed; in ZooKeeper mode the broker that
+   * believes it was elected), else the first running voter, else the first.
+   */
   activeController(): number {
+    for (const id of this.nodes.brokerIds) {
+      const b = brokerOn(this.sim, id);
+      if (b instanceof ZkBroker && b.zk.isActive()) return id;
+    }
     const ids = this.nodes.controllerIds;
     for (const id of ids) if (controllerOn(this.sim, id)?.active === true) return id;
     for (const id of ids) if (this.sim.isUp(id)) return id;

@@ -201,6 +201,12 @@ export class PromiseTracker {
     private readonly view: ClusterView,
     private readonly isUp: (broker: number) => boolean,
     private readonly nowUs: () => number,
+    /**
+     * ZooKeeper mode (issue 16): no unclean-shutdown handling (KIP-966 is KRaft's; a ZooKeeper
+     * controller that did not see a broker go away keeps it in the ISR and may elect it), so
+     * one replica that lost unflushed data in a power loss is beyond the promise.
+     */
+    private readonly zookeeperMode = false,
   ) {}
 
   /** The run went beyond the durability promise at some point: every anomaly is expected. */
@@ -257,7 +263,7 @@ export class PromiseTracker {
       this.lostData.extend(b, partition, hw, !this.powerDown.has(b));
       damaged.push(b);
     }
-    if (damaged.length === 0 || this.lostData.countFor(partition, record.replicas) < this.minInsync) return;
+    if (damaged.length === 0 || this.lostData.countFor(partition, record.replicas) < this.lossLimit) return;
     const nodes = this.lostData.damagedOf(partition, record.replicas);
     this.pushDurability({
       rule: 'min-isr-power-loss',
@@ -356,10 +362,13 @@ export class PromiseTracker {
       const where = over.partition === undefined ? 'a partition' : `${this.view.topic}/${over.partition}`;
       const breach: PromiseBreach = {
         rule: 'min-isr-power-loss',
-        explanation:
-          `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
-          `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
-          `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
+        explanation: this.zookeeperMode
+          ? `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
+            're-fetched it: in ZooKeeper mode Kafka has no unclean-shutdown handling (KIP-966 is KRaft’s), so ' +
+            'such a replica may stay in the ISR and be elected without what it lost.'
+          : `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
+            `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
+            `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
         nodes: over.nodes,
         atUs: this.nowUs(),
         event,
@@ -455,16 +464,22 @@ export class PromiseTracker {
     return targets;
   }
 
+  /** How many replicas that lost data make a breach: min.insync.replicas, or one in ZooKeeper mode. */
+  private get lossLimit(): number {
+    return this.zookeeperMode ? 1 : this.minInsync;
+  }
+
   /** Every partition with ≥ minInsync damaged replicas, and those replicas (none: empty). */
   private overMinIsr(set: DamageSet): { partition?: number; nodes: number[] }[] {
     const partitions = this.view.partitions();
+    const limit = this.lossLimit;
     if (partitions.length === 0) {
-      return set.brokers.size >= this.minInsync ? [{ nodes: [...set.brokers.keys()].sort((a, b) => a - b) }] : [];
+      return set.brokers.size >= limit ? [{ nodes: [...set.brokers.keys()].sort((a, b) => a - b) }] : [];
     }
     const out: { partition?: number; nodes: number[] }[] = [];
     for (const p of partitions) {
       const replicas = this.view.record(p)!.replicas;
-      if (set.countFor(p, replicas) >= this.minInsync) out.push({ partition: p, nodes: set.damagedOf(p, replicas) });
+      if (set.countFor(p, replicas) >= limit) out.push({ partition: p, nodes: set.damagedOf(p, replicas) });
     }
     return out;
   }
@@ -574,7 +589,7 @@ export interface PromiseEvidence {
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
-type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
+type Excuse = 'lost' | 'lost-acked' | 'consequence' | 'committed' | 'retried-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -585,6 +600,9 @@ type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
  *   before the breach and at most one copy of each left in the completed final read. Copies
  *   that all survive are a dedupe failure, never excused by a loss;
  * - 'lost': the loss of the records it names; every one must have been sent before the breach;
+ * - 'lost-acked': acked-durable names the acknowledged record, then what the leader holds at its
+ *   offset instead (a record the reused offset took, perhaps sent after the breach): the
+ *   acknowledged one must have been sent before the breach;
  * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
  *   loss); one of the records it names must have been sent before the breach;
@@ -594,7 +612,7 @@ type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
   ['lost-write', 'lost'],
-  ['acked-durable', 'lost'],
+  ['acked-durable', 'lost-acked'],
   ['consistent-read', 'consequence'],
   ['inconsistent-offsets', 'consequence'],
   ['nonmonotonic-send', 'consequence'],
@@ -637,6 +655,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
   switch (excuse) {
     case 'lost':
       return sentBefore(a, b, evidence, true);
+    case 'lost-acked':
+      return sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true);
     case 'consequence':
       return sentBefore(a, b, evidence, false);
     case 'committed':

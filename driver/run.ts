@@ -249,6 +249,7 @@ class SeedRun {
       view,
       (b) => sim.isUp(b),
       () => sim.now(),
+      this.spec.zookeeper !== undefined,
     );
     this.tracker = tracker;
     const nodes = {

@@ -77,6 +77,12 @@ export interface BrokerParams {
    * commits this broker applies; absent = the broker fetches as an observer of its own.
    */
   metadataRaft?: RaftReplica;
+  /**
+   * ZooKeeper mode (model/zk-broker.ts extends this class): no registration with a KRaft
+   * controller and no metadata log; the subclass registers in ZooKeeper and acts on the
+   * controller's LeaderAndIsr and UpdateMetadata. Absent = KRaft mode.
+   */
+  zookeeper?: boolean;
 }
 
 export type BrokerMessage =
@@ -216,12 +222,15 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     // The marker is consumed: a crash from here on is an unclean shutdown.
     if (disk.exists(CLEAN_SHUTDOWN_FILE)) disk.delete(CLEAN_SHUTDOWN_FILE);
     // 3. Register, replicate metadata, start the periodic tasks.
-    this.sendRegistration();
-    if (params.metadataRaft === undefined) this.raft.start();
-    // A listener registered late is caught up with what is committed (KafkaRaftClient.pollListeners).
-    else if (this.raft.hw > 0) {
-      codeProbe('combined-broker-caught-up-from-voter-log');
-      this.handleCommit(0, this.raft.hw);
+    // ZooKeeper mode: the subclass registers in ZooKeeper instead (model/zk-broker.ts).
+    if (params.zookeeper !== true) {
+      this.sendRegistration();
+      if (params.metadataRaft === undefined) this.raft.start();
+      // A listener registered late is caught up with what is committed (KafkaRaftClient.pollListeners).
+      else if (this.raft.hw > 0) {
+        codeProbe('combined-broker-caught-up-from-voter-log');
+        this.handleCommit(0, this.raft.hw);
+      }
     }
     ctx.setTimer(SWEEP_INTERVAL_US, 'sweep');
     ctx.setTimer(this.config['replica.high.watermark.checkpoint.interval.ms'] * 1000, 'hw-checkpoint');
@@ -876,7 +885,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
     return list === undefined ? undefined : list[partition];
   }
 
-  private createPartition(topic: string, partition: number): Partition {
+  protected createPartition(topic: string, partition: number): Partition {
     const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages'], {
       truncationFlush: rulesOf(this.config['kafka.version']).epochTruncationFlush,
       schedule: (task) => this.scheduleOnce(task),

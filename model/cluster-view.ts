@@ -29,7 +29,6 @@ import type { KafkaConfig, TopicSpec } from './config.ts';
 import { HW_CHECKPOINT_FILE } from './broker.ts';
 import { brokerOn, controllerOn } from './combined-server.ts';
 import type { KraftController } from './controller.ts';
-import type { PartitionState } from './internal-protocol.ts';
 import { readSegments, segmentFile, segmentFiles, type ModelRecord } from './replica-log.ts';
 import { topicIdOf } from './topic-id.ts';
 
@@ -40,7 +39,7 @@ function rangeText(from: number, to: number): string {
 
 export class ClusterView {
   constructor(
-    private readonly sim: SimulationApi<ModelProbe>,
+    protected readonly sim: SimulationApi<ModelProbe>,
     readonly brokerIds: readonly number[],
     private readonly topics: readonly TopicSpec[],
     private readonly config: KafkaConfig,
@@ -58,13 +57,23 @@ export class ClusterView {
   }
 
   /** The controller's view: the image of the committed metadata log. */
-  controllerPartitions(): readonly PartitionState[] {
-    return this.commitLog.image.partitions;
+  controllerPartitions(): readonly PartitionView[] {
+    return this.commitLog.image.partitions as readonly PartitionView[];
+  }
+
+  /** Whether an active controller runs (ZooKeeper mode overrides: model/zk-cluster.ts). */
+  controllerUp(): boolean {
+    return this.controller() !== undefined;
+  }
+
+  /** The controller's registration of a broker: the committed image's. */
+  registration(brokerId: number): { epoch: number; fenced: boolean; inControlledShutdown?: boolean } | undefined {
+    return this.commitLog.image.brokers.get(brokerId);
   }
 
   describe(): string {
     const up = this.controller() !== undefined;
-    const partitions = this.controllerPartitions();
+    const partitions = this.commitLog.image.partitions;
     const lines: string[] = [];
     if (!up) lines.push('(no active controller: the view of the committed metadata log)');
     const config = this.config;
@@ -167,14 +176,12 @@ export class ClusterView {
   }
 
   snapshot(acked: readonly AckedRecord[], consumed: readonly ConsumedRecord[]): ClusterSnapshot {
-    const controller = this.controller();
     const partitions = this.controllerPartitions();
-    const image = this.commitLog.image;
     const brokers: BrokerView[] = [];
     for (const id of this.brokerIds) {
       const up = this.sim.isUp(id);
       const actor = up ? brokerOn(this.sim, id) : undefined;
-      const reg = image.brokers.get(id);
+      const reg = this.registration(id);
       brokers.push({
         id,
         up,
@@ -191,7 +198,7 @@ export class ClusterView {
     return {
       timeUs: this.sim.now(),
       brokers,
-      controller: { up: controller !== undefined, partitions: partitions as readonly PartitionView[] },
+      controller: { up: this.controllerUp(), partitions },
       replicas,
       acked,
       consumed,

@@ -34,6 +34,7 @@ import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
 import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
 import type { ClientStatus } from './client-api.ts';
+import { addZooKeeperCluster, ZK_ADMIN_ID, ZkClusterView } from './zk-cluster.ts';
 
 /** Replicas of partition `p` of the `topicIndex`-th topic, preferred leader first. */
 function assignReplicas(brokers: number, topicIndex: number, topic: TopicSpec, p: number): number[] {
@@ -112,19 +113,34 @@ class SimulatedCluster implements KafkaCluster {
   private readonly acked: AckedRecord[] = [];
   private readonly consumed: ConsumedRecord[] = [];
   private scannedHistory = 0;
+  /** Nodes started after the brokers: ZooKeeper mode's admin. */
+  private readonly tools: readonly number[];
 
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
     readonly spec: ClusterSpec,
     readonly workload: WorkloadSpec,
   ) {
-    const { brokerIds, voters } = addKafkaServers(sim, spec, this.commitLog);
-    this.brokerIds = brokerIds;
-    this.controllerIds = voters;
-    this.controllerId = voters[0];
     const topics = spec.topics;
     const config = spec.config;
-    this.view = new ClusterView(sim, brokerIds, topics, config, voters, this.commitLog);
+    if (spec.zookeeper !== undefined) {
+      // ZooKeeper mode (model/zk-cluster.ts): the ensemble's servers stand where the voters do.
+      const { brokerIds, servers, record } = addZooKeeperCluster(sim, spec, this.commitLog);
+      this.brokerIds = brokerIds;
+      this.controllerIds = servers;
+      this.controllerId = servers[0];
+      const chroot = spec.zookeeper.chroot ?? '';
+      this.view = new ZkClusterView(sim, brokerIds, topics, config, servers, this.commitLog, chroot, record);
+      this.tools = [ZK_ADMIN_ID];
+    } else {
+      const { brokerIds, voters } = addKafkaServers(sim, spec, this.commitLog);
+      this.brokerIds = brokerIds;
+      this.controllerIds = voters;
+      this.controllerId = voters[0];
+      this.view = new ClusterView(sim, brokerIds, topics, config, voters, this.commitLog);
+      this.tools = [];
+    }
+    const brokerIds = this.brokerIds;
 
     const producerIds: number[] = [];
     const producers = Math.max(0, spec.producers);
@@ -193,6 +209,7 @@ class SimulatedCluster implements KafkaCluster {
     // KafkaRaftServer.startup: the controller role first (a combined node starts both at once).
     for (const id of this.controllerIds) if (!this.brokerIds.includes(id)) this.sim.start(id);
     for (const id of this.brokerIds) this.sim.start(id);
+    for (const id of this.tools) this.sim.start(id);
     for (const id of this.producerIds) this.sim.start(id);
     for (const id of this.consumerIds) this.sim.start(id);
     this.sim.start(PROBE_CLIENT_ID);

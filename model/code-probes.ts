@@ -27,6 +27,9 @@ export interface CodeProbeInfo {
   readonly reachable?: string;
 }
 
+/** Probes only ZooKeeper-mode runs reach (--controller zookeeper; the swarm draws KRaft). */
+const ZK_MODE_ONLY = 'in ZooKeeper-mode runs only (--controller zookeeper): the swarm draws KRaft mode (issue 16)';
+
 const CODE_PROBES = {
   // --- the replica log and its recovery (replica-log.ts)
   'log-recovery-torn-entry': {
@@ -562,58 +565,63 @@ const CODE_PROBES = {
   'zk-leader-change': {
     kafka: 'Leader.lead (waitForNewLeaderAck)',
     description: 'A ZooKeeper server established leadership in an epoch after an earlier one (a leader change).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-leader-lost-quorum': {
     kafka: 'Leader.lead ("Not sufficient followers synced")',
     description: 'A ZooKeeper leader heard from fewer than a quorum within syncLimit ticks and went LOOKING.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-follower-lost-leader': {
     kafka: 'Follower.followLeader (socket read timeout)',
     description:
       'A ZooKeeper follower heard nothing from its leader within syncLimit (initLimit) ticks and went LOOKING.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-follower-truncated': {
     kafka: 'Learner.syncWithLeader (TRUNC)',
     description: 'A ZooKeeper follower dropped logged transactions its new leader does not have.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-session-expired': {
     kafka: 'SessionTrackerImpl.run → ZooKeeperServer.expire',
     description: 'The ZooKeeper leader expired a session that was not touched within its timeout.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-reconnect-expired': {
     kafka: 'ZooKeeperServer.finishSessionInit',
     description: 'A client reconnecting with an expired session was told so (timeout 0).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-session-moved': {
     kafka: 'LearnerHandler REVALIDATE (SessionTrackerImpl.setOwner)',
     description: 'A session reconnected through another ZooKeeper server, which became its owner.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-session-moved-write-refused': {
     kafka: 'SessionTrackerImpl.checkSession (SessionMovedException)',
     description: 'A write came through a server that no longer owns the session: SESSIONMOVED.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-connect-refused-client-ahead': {
     kafka: 'ZooKeeperServer.processConnectRequest',
     description: 'A server refused a client that has seen a newer zxid than the server has.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-bad-version': {
     kafka: 'PrepRequestProcessor.checkAndIncVersion',
     description: 'A conditional ZooKeeper write named a stale version: BADVERSION.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-client-connection-resend': {
+    kafka: 'NIOServerCnxn / ClientCnxn.SendThread over TCP (retransmission)',
+    description: 'A cut dropped messages of a ZooKeeper client connection: they were sent again, as TCP would.',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-watch-fired': {
     kafka: 'WatchManager.triggerWatch',
     description: 'A ZooKeeper server sent a watch event to a client.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   // --- clients killed and restarted (client-net.ts; issue 18)
   'client-answer-to-earlier-incarnation-dropped': {
@@ -644,22 +652,63 @@ const CODE_PROBES = {
   'zk-controller-elected': {
     kafka: 'KafkaController.elect (registerControllerAndIncrementControllerEpoch)',
     description: 'A broker created /controller and bumped /controller_epoch: it is the controller.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-controller-moved': {
     kafka: 'KafkaZkClient.handleUnwrappedCheckOp (ControllerMovedException)',
     description: 'A controller write failed the /controller_epoch version check: a newer controller exists.',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-broker-reregistered': {
     kafka: 'KafkaController.processRegisterBrokerAndReelect',
     description: 'After its session expired a broker registered again, with a new broker epoch (czxid).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
   },
   'zk-offline-partition-no-candidate': {
     kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection',
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
-    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+    reachable: ZK_MODE_ONLY,
+  },
+  // --- the ZooKeeper-mode controller and brokers in a cluster (zk-controller.ts, zk-broker.ts)
+  'zk-alter-partition-applied': {
+    kafka: 'KafkaController.processAlterPartition (KafkaZkClient.updateLeaderAndIsr)',
+    description: 'The ZooKeeper-mode controller wrote a leader’s ISR change to the partition state znode.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-alter-partition-stale-broker-epoch': {
+    kafka: 'KafkaController.tryProcessAlterPartition (STALE_BROKER_EPOCH)',
+    description: 'An AlterPartition came from a broker not live with that epoch (its session expired or it bounced).',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-alter-partition-stale-version': {
+    kafka: 'KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION)',
+    description: 'An AlterPartition named an older partition epoch (zkVersion) than the controller has.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-request-stale-controller-epoch': {
+    kafka: 'ReplicaManager.becomeLeaderOrFollower / maybeUpdateMetadataCache (STALE_CONTROLLER_EPOCH)',
+    description: 'A broker rejected a LeaderAndIsr or UpdateMetadata of an older controller epoch.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-request-stale-broker-epoch': {
+    kafka: 'KafkaApis.handleLeaderAndIsrRequest (ZkSupport.isBrokerEpochStale, KIP-380)',
+    description: 'A broker rejected a controller request addressed to an earlier registration of itself.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-registration-failed': {
+    kafka: 'KafkaZkClient.CheckedEphemeral.getAfterNodeExists (startup fails: another session owns /brokers/ids/N)',
+    description: 'A restarted broker found its registration still held by its previous process’s session.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-control-request-before-startup': {
+    kafka: 'KafkaServer.startup (socketServer.enableRequestProcessing after the registration)',
+    description: 'A controller request reached a broker process that had not registered yet: refused, sent again.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-controller-request-resent': {
+    kafka: 'ControllerChannelManager.RequestSendThread.doWork (retry after a failed send)',
+    description: 'The controller sent a request again to a broker after the connection failed or timed out.',
+    reachable: ZK_MODE_ONLY,
   },
   // --- retention and the log start offset (replica-log.ts, partition.ts, broker.ts; issue 12)
   'retention-deleted-segment': {

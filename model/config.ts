@@ -80,6 +80,8 @@ export interface KafkaConfig {
   'auto.leader.rebalance.enable'?: boolean;
   /** Optional: how often the controller checks for imbalanced leaders. Default 300 (Kafka's). */
   'leader.imbalance.check.interval.seconds'?: number;
+  /** Optional, ZooKeeper mode: the brokers' ZooKeeper session timeout. Default 18000 (Kafka's). */
+  'zookeeper.session.timeout.ms'?: number;
 }
 
 /** The automatic leader rebalance's period in µs, 0 when auto.leader.rebalance.enable is off. */
@@ -172,6 +174,20 @@ export interface ClusterSpec {
   config: KafkaConfig;
   /** Protocol variant in force ('correct' = today's Kafka). Config variants are applied to `config` by scenarios. */
   variant: 'correct' | ProtocolVariant;
+  /**
+   * ZooKeeper mode (issue 16; model/zk-cluster.ts): the brokers run with a ZooKeeper ensemble
+   * and elect the ZooKeeper-mode controller among themselves; `controllers` and `combined`
+   * do not apply. Absent = KRaft mode.
+   */
+  zookeeper?: ZooKeeperSpec;
+}
+
+/** The ZooKeeper ensemble of a ZooKeeper-mode cluster (zookeeper.connect). */
+export interface ZooKeeperSpec {
+  /** 1 or 3 servers (node ids 500, 501, 502). */
+  servers: 1 | 3;
+  /** The chroot of zookeeper.connect, e.g. '/kafka-broker' (seed 002); absent = none. */
+  chroot?: string;
 }
 
 export interface WorkloadSpec {

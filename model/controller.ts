@@ -95,8 +95,9 @@ export interface BrokerRegistration {
 
 /**
  * The seam every controller mode implements for the cluster driver (describe, snapshots).
- * KRaft is the one mode today; a ZooKeeper-mode controller (a later issue) plugs in here and
- * drives brokers through the same Broker entry points (image updates, applyPartitionState).
+ * KRaft runs its controllers as nodes of their own. ZooKeeper mode has none: its controller
+ * runs inside the broker the ensemble elects (model/zk-broker.ts, zk-controller.ts), and the
+ * cluster is built from ClusterSpec.zookeeper (model/zk-cluster.ts).
  */
 interface ControllerNode {
   readonly mode: 'kraft' | 'zookeeper';
@@ -111,7 +112,10 @@ export function createController(mode: ControllerMode, params: ControllerParams)
     case 'kraft':
       return (ctx) => new KraftController(ctx, params);
     case 'zookeeper':
-      throw new Error('ZooKeeper-mode controller: not implemented yet (a later issue); use kraft');
+      throw new Error(
+        'ZooKeeper mode has no controller node: its controller runs in the brokers (model/zk-broker.ts); ' +
+          'build the cluster from ClusterSpec.zookeeper (model/zk-cluster.ts)',
+      );
     default:
       return assertNever(mode, 'controller mode');
   }

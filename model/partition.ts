@@ -69,6 +69,11 @@ export interface PartitionHost {
   /** Send a follower fetch again after replica.fetch.backoff.ms. */
   armFetchBackoff(p: Partition): void;
   sendAlterPartition(p: Partition, change: PendingIsrChange): void;
+  /**
+   * ZooKeeper mode: a follower is ISR-eligible when its broker is alive in the metadata cache
+   * (Partition.isReplicaIsrEligible's ZkMetadataCache case), with no broker-epoch check.
+   */
+  readonly zkMetadataCache?: boolean;
   /** Fetch the leader's log end offset (ListOffsets) after OFFSET_OUT_OF_RANGE. */
   sendListOffsets(p: Partition): void;
 }
@@ -567,11 +572,12 @@ export class Partition {
     return r.leo === leaderLeo || nowUs - r.lastCaughtUpTimeUs <= this.host.lagMaxUs;
   }
 
-  /** KRaft isReplicaIsrEligible: unfenced, and its fetch's broker epoch is the current one (KIP-903). */
+  /** KRaft isReplicaIsrEligible: unfenced, and its fetch's broker epoch is the current one (KIP-903); ZK: alive. */
   private isIsrEligible(r: RemoteReplica): boolean {
     const current = this.host.unfencedBrokerEpoch(r.brokerId);
     if (current < 0) codeProbe('isr-ineligible-fenced-broker');
     if (current < 0) return false;
+    if (this.host.zkMetadataCache === true) return true;
     if (r.fetchedBrokerEpoch === null) return false;
     // Variant stale-broker-epoch (undoes KIP-903): any broker epoch will do.
     if (this.host.variant === 'stale-broker-epoch') return true;

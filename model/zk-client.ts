@@ -26,6 +26,8 @@
 // Assumes the host passes every ZooKeeper message (isZkMessage) and timer it gets to it.
 
 import type { ModelContext } from './cluster-api.ts';
+import { codeProbe } from './code-probes.ts';
+import { ZkConnectionEnd } from './zk-connection.ts';
 import type { ZkErrorCode, ZkEventType, ZkMessage, ZkOp, ZkOpResult, ZkWriteOp } from './zk-protocol.ts';
 
 export interface ZkClientOptions {
@@ -82,6 +84,9 @@ export class ZkClient {
   private readonly existWatches = new Set<string>();
   private readonly childWatches = new Set<string>();
   private lastRecvUs = 0;
+  /** The client's end of the current connection (model/zk-connection.ts). */
+  private conn = new ZkConnectionEnd();
+  private awaitingOpen = true;
   private lastSendUs = 0;
   private gen = 0;
 
@@ -127,7 +132,7 @@ export class ZkClient {
   private send(msg: ZkMessage): void {
     if (this.server < 0) return;
     this.lastSendUs = this.ctx.now();
-    this.ctx.send(this.server, msg);
+    this.ctx.send(this.server, this.conn.stamp(msg));
   }
 
   private attempt(): void {
@@ -136,6 +141,8 @@ export class ZkClient {
     this.server = this.hosts[this.hostIndex];
     this.hostIndex = (this.hostIndex + 1) % this.hosts.length;
     this.lastRecvUs = this.ctx.now();
+    this.conn = new ZkConnectionEnd();
+    this.awaitingOpen = true;
     this.send({
       type: 'ZkConnect',
       sessionId: this.sessionId,
@@ -209,9 +216,33 @@ export class ZkClient {
     if (peer === this.server) this.disconnect();
   }
 
+  /**
+   * One TCP connection loses nothing unless it breaks (model/zk-connection.ts): a gap in the
+   * server's numbers is asked again, duplicates are dropped. Messages from before the current
+   * connection's ConnectResponse belong to an earlier connection and are ignored.
+   */
+  private acceptSeq(msg: ZkMessage): boolean {
+    if (msg.type === 'ZkResend') {
+      for (const m of this.conn.resendFrom(msg.from)) this.ctx.send(this.server, m);
+      return false;
+    }
+    if (typeof (msg as { seq?: unknown }).seq !== 'number') return true;
+    // Before the ConnectResponse (or a refusal) opens it, what comes is an earlier connection's.
+    if (this.awaitingOpen && msg.type !== 'ZkConnectResponse' && msg.type !== 'ZkClose') return false;
+    this.awaitingOpen = false;
+    const arrival = this.conn.arrive(msg);
+    if (arrival === 'gap') {
+      codeProbe('zk-client-connection-resend');
+      const resend: ZkMessage = { type: 'ZkResend', from: this.conn.expected() };
+      this.ctx.send(this.server, resend);
+    }
+    return arrival === 'deliver';
+  }
+
   /** The host's messages: true when it was this client's. */
   handleMessage(from: number, msg: ZkMessage): boolean {
     if (from !== this.server) return msg.type === 'ZkResponse' || msg.type === 'ZkWatchEvent' || msg.type === 'ZkClose';
+    if (!this.acceptSeq(msg)) return true;
     this.lastRecvUs = this.ctx.now();
     switch (msg.type) {
       case 'ZkConnectResponse':

@@ -10,9 +10,11 @@
 //   brokers and their epochs are read from /brokers/ids (a child watch is set: BrokerChange),
 //   each partition's state with its zkVersion; a partition without state is initialized
 //   (PartitionStateMachine.initializeLeaderAndIsrForPartitions: leader = the first live
-//   replica of the assignment, ISR = the live replicas, leader epoch 0); one whose leader is
-//   not live is elected (triggerOnlinePartitionStateChange); then every live replica is sent
-//   the partition's LeaderAndIsr (ReplicaStateMachine.startup → OnlineReplica).
+//   replica of the assignment, ISR = the live replicas, leader epoch 0); replicas on brokers
+//   not live leave the ISR (ReplicaStateMachine.startup → OfflineReplica), then a partition
+//   whose leader is not live is elected (PartitionStateMachine.startup →
+//   triggerOnlinePartitionStateChange); every live replica is sent the partition's
+//   LeaderAndIsr (ReplicaStateMachine.startup → OnlineReplica).
 // - Election (Election.leaderForOffline, offlinePartitionLeaderElection): the first replica
 //   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
 //   the leader epoch is bumped. No candidate: the partition stays offline (no write).
@@ -26,13 +28,26 @@
 // - Every write is a read-modify-write at the zkVersion read, retried from a fresh read on
 //   BADVERSION (updatesToRetry); ControllerMovedException (the epoch check failed) stops the
 //   work and resigns.
-// Not yet: ISR changes from leaders (AlterPartition with IBP ≥ 2.7, or the leader's own
-// conditional write and /isr_change_notification before), UpdateMetadata and StopReplica,
-// the brokers' side (LeaderAndIsr fenced by controller epoch in ReplicaManager),
-// ControllerChannelManager's queues and resends, topic creation through /brokers/topics,
-// preferred leader election, controlled shutdown, reassignment, deletion.
+// - UpdateMetadata (ControllerBrokerRequestBatch.addUpdateMetadataRequestForBrokers): after
+//   every change of partition state and every broker change, each live broker is sent the
+//   live brokers and the partitions' states (the model sends every partition each time:
+//   Kafka sends the changed ones, which a broker merges into the same cache).
+// - AlterPartition (KafkaController.processAlterPartition, IBP ≥ 2.7: every kafka.version the
+//   model has): the leader's broker must be live with the epoch it sent (else
+//   STALE_BROKER_EPOCH); against the cached state, a newer leader or partition epoch is
+//   NOT_CONTROLLER, an older leader epoch FENCED_LEADER_EPOCH, the same leader, leader epoch
+//   and ISR is answered as it is, an older partition epoch INVALID_UPDATE_VERSION, an ISR
+//   member not live INELIGIBLE_REPLICA; else the state znode is written at the partition
+//   epoch (the zkVersion) the leader sent, BADVERSION answering INVALID_UPDATE_VERSION.
+// Not modelled: the leader's own conditional ISR write and /isr_change_notification (IBP
+// < 2.7: no kafka.version the model has runs it), StopReplica (sent only for deletion,
+// reassignment and controlled shutdown, none of which the model has), preferred leader
+// election, controlled shutdown (ZooKeeper mode stops as with controlled.shutdown.enable
+// false: the session closes and the controller elects), reassignment, deletion.
 
+import type { ModelProbe } from './cluster-api.ts';
 import { codeProbe } from './code-probes.ts';
+import type { ControllerErrorCode } from './internal-protocol.ts';
 import type { ZkClientEvent } from './zk-client.ts';
 import type { ZkKafkaBroker, ZkPartitionState } from './zk-kafka.ts';
 
@@ -58,6 +73,58 @@ export interface ZkLeaderAndIsr {
   /** The state znode's version (the partition epoch). */
   readonly zkVersion: number;
   readonly replicas: readonly number[];
+}
+
+/** One partition's state in an UpdateMetadataRequest (UpdateMetadataPartitionState). */
+interface ZkPartitionMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly zkVersion: number;
+  readonly replicas: readonly number[];
+}
+
+/** UpdateMetadataRequest: the live brokers and the partitions' states. */
+export interface ZkUpdateMetadata {
+  readonly type: 'ZkUpdateMetadata';
+  readonly controllerId: number;
+  readonly controllerEpoch: number;
+  readonly brokerEpoch: number;
+  readonly liveBrokers: readonly number[];
+  readonly partitions: readonly ZkPartitionMetadata[];
+}
+
+/** What the controller sends brokers through ControllerChannelManager. */
+export type ZkControlRequest = ZkLeaderAndIsr | ZkUpdateMetadata;
+
+/** AlterPartition as the leader sends it (AlterPartitionRequestData, one partition). */
+export interface ZkAlterPartition {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly newIsr: readonly number[];
+}
+
+/** The answer to an AlterPartition: an error, or the partition's state after it. */
+export interface ZkAlterPartitionAnswer {
+  readonly error: ControllerErrorCode;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly isr: readonly number[];
+}
+
+/** What the controller's host does for it: send to brokers (its channel manager), announce changes. */
+export interface ZkControllerOut {
+  send(to: number, request: ZkControlRequest): void;
+  emit?(event: ModelProbe): void;
+  /** ControllerChannelManager.removeBroker: a failed (or bounced) broker's queue goes. */
+  dropBroker?(id: number): void;
 }
 
 interface Known {
@@ -91,13 +158,15 @@ export class ZkControllerCore {
   readonly liveBrokers = new Map<number, number>();
   /** ControllerContext.partitionLeadershipInfo. */
   readonly partitionStates = new Map<string, Known>();
+  /** Partitions in OfflinePartition (PartitionStateMachine): elected again on any broker startup. */
+  private readonly offline = new Set<string>();
   /** ControllerContext.partitionAssignments, from /brokers/topics. */
   private readonly partitions: ZkPartitionSpec[] = [];
 
   constructor(
     private readonly zk: () => ZkKafkaBroker,
     private readonly brokerId: number,
-    private readonly send: (to: number, request: ZkLeaderAndIsr) => void,
+    private readonly out: ZkControllerOut,
   ) {}
 
   /** KafkaController.onControllerFailover. */
@@ -106,13 +175,18 @@ export class ZkControllerCore {
     this.epoch = epoch;
     this.liveBrokers.clear();
     this.partitionStates.clear();
+    this.offline.clear();
     this.partitions.length = 0;
     this.zk().submit((done) =>
       this.readLiveBrokers((live) => {
         for (const [id, e] of live) this.liveBrokers.set(id, e);
         this.readTopics((specs) => {
           this.partitions.push(...specs);
-          this.failoverPartitions(done);
+          // sendUpdateMetadataRequest to every live broker, once the states are read.
+          this.failoverPartitions(() => {
+            this.sendUpdateMetadata();
+            done();
+          });
         });
       }),
     );
@@ -148,9 +222,15 @@ export class ZkControllerCore {
         this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
           if (state === undefined) return this.initialize(p, next);
           this.partitionStates.set(key(p), { state, zkVersion });
-          if (!this.liveBrokers.has(state.leader)) return this.elect(p, next);
-          this.sendLeaderAndIsr(p, p.replicas);
-          next();
+          // ReplicaStateMachine.startup: replicas on brokers not live go OfflineReplica (they
+          // leave the ISR); then PartitionStateMachine.startup elects where the leader is gone.
+          const dead = p.replicas.filter((r) => !this.liveBrokers.has(r));
+          this.removeEach(p, dead, () => {
+            const known = this.partitionStates.get(key(p));
+            if (known === undefined || !this.liveBrokers.has(known.state.leader)) return this.elect(p, next);
+            this.sendLeaderAndIsr(p, p.replicas);
+            next();
+          });
         }),
       done,
     );
@@ -231,8 +311,7 @@ export class ZkControllerCore {
       this.zk().writePartitionState(p.topic, p.partition, state, -1, (r) => {
         if (r.kind === 'controller-moved') return this.moved(next);
         if (r.kind === 'ok') {
-          this.partitionStates.set(key(p), { state, zkVersion: r.zkVersion });
-          this.sendLeaderAndIsr(p, state.isr);
+          this.applied(p, state, r.zkVersion, state.isr);
           return next();
         }
         // Created meanwhile (NODEEXISTS): elect from what is there.
@@ -273,10 +352,7 @@ export class ZkControllerCore {
       this.zk().writePartitionState(p.topic, p.partition, written, zkVersion, (r) => {
         if (r.kind === 'bad-version') return this.update(p, change, next);
         if (r.kind === 'controller-moved') return this.moved(next);
-        if (r.kind === 'ok') {
-          this.partitionStates.set(key(p), { state: written, zkVersion: r.zkVersion });
-          this.sendLeaderAndIsr(p, p.replicas);
-        }
+        if (r.kind === 'ok') this.applied(p, written, r.zkVersion, p.replicas);
         next();
       });
     });
@@ -290,6 +366,7 @@ export class ZkControllerCore {
         const leader = p.replicas.find((r) => this.liveBrokers.has(r) && s.isr.includes(r));
         if (leader === undefined) {
           codeProbe('zk-offline-partition-no-candidate');
+          this.offline.add(key(p));
           return undefined;
         }
         const isr = s.isr.filter((r) => this.liveBrokers.has(r));
@@ -322,6 +399,7 @@ export class ZkControllerCore {
       for (const [id, e] of live) if (this.liveBrokers.get(id) !== e) started.push(id);
       this.liveBrokers.clear();
       for (const [id, e] of live) this.liveBrokers.set(id, e);
+      for (const id of failed) this.out.dropBroker?.(id);
       // onReplicasBecomeOffline: partitions led by a failed broker are elected, then the
       // failed replicas leave the ISRs.
       this.forEachPartition(
@@ -334,13 +412,25 @@ export class ZkControllerCore {
         },
         () =>
           // onBrokerStartup: offline partitions may elect now; new replicas hear their state.
-          this.forEachPartition((p, next) => {
-            const known = this.partitionStates.get(key(p));
-            if (known !== undefined && !this.liveBrokers.has(known.state.leader)) return this.elect(p, next);
-            const newcomers = p.replicas.filter((r) => started.includes(r));
-            if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
-            next();
-          }, done),
+          this.forEachPartition(
+            (p, next) => {
+              // triggerOnlinePartitionStateChange: OfflinePartition (even if its old leader is back) and
+              // partitions whose leader is not live are elected (a new leader epoch either way).
+              const known = this.partitionStates.get(key(p));
+              // NewPartition (no replica was live when it was created) is initialized now.
+              if (known === undefined) return this.initialize(p, next);
+              const offline = this.offline.has(key(p)) || !this.liveBrokers.has(known.state.leader);
+              if (offline) return this.elect(p, next);
+              const newcomers = p.replicas.filter((r) => started.includes(r));
+              if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
+              next();
+            },
+            () => {
+              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker.
+              this.sendUpdateMetadata();
+              done();
+            },
+          ),
       );
     });
   }
@@ -366,7 +456,7 @@ export class ZkControllerCore {
     for (const broker of to) {
       const brokerEpoch = this.liveBrokers.get(broker);
       if (brokerEpoch === undefined) continue;
-      this.send(broker, {
+      this.out.send(broker, {
         type: 'ZkLeaderAndIsr',
         controllerId: this.brokerId,
         controllerEpoch: this.epoch,
@@ -381,8 +471,127 @@ export class ZkControllerCore {
       });
     }
   }
+
+  /**
+   * A state written to ZooKeeper: ControllerContext.putPartitionLeadershipInfo, then
+   * LeaderAndIsr to `to` and UpdateMetadata to every live broker (sendRequestsToBrokers).
+   */
+  private applied(p: ZkPartitionSpec, state: ZkPartitionState, zkVersion: number, to: readonly number[]): void {
+    this.partitionStates.set(key(p), { state, zkVersion });
+    if (state.leader >= 0) this.offline.delete(key(p));
+    this.out.emit?.({
+      kind: 'partition',
+      topic: p.topic,
+      partition: p.partition,
+      leader: state.leader,
+      leaderEpoch: state.leaderEpoch,
+      partitionEpoch: zkVersion,
+      replicas: p.replicas.slice(),
+      isr: state.isr.slice(),
+      elr: [],
+    });
+    this.sendLeaderAndIsr(p, to);
+    this.sendUpdateMetadata();
+  }
+
+  /** ControllerBrokerRequestBatch.addUpdateMetadataRequestForBrokers, to every live broker. */
+  private sendUpdateMetadata(): void {
+    const partitions: ZkPartitionMetadata[] = [];
+    for (const p of this.partitions) {
+      const known = this.partitionStates.get(key(p));
+      if (known === undefined) continue;
+      const s = known.state;
+      partitions.push({
+        topic: p.topic,
+        partition: p.partition,
+        leader: s.leader,
+        leaderEpoch: s.leaderEpoch,
+        isr: s.isr,
+        zkVersion: known.zkVersion,
+        replicas: p.replicas,
+      });
+    }
+    const liveBrokers = [...this.liveBrokers.keys()].sort((a, b) => a - b);
+    for (const [broker, brokerEpoch] of this.liveBrokers) {
+      this.out.send(broker, {
+        type: 'ZkUpdateMetadata',
+        controllerId: this.brokerId,
+        controllerEpoch: this.epoch,
+        brokerEpoch,
+        liveBrokers,
+        partitions,
+      });
+    }
+  }
+
+  /**
+   * KafkaController.processAlterPartition (tryProcessAlterPartition), run as a controller
+   * event: the checks against the cached state, then KafkaZkClient.updateLeaderAndIsr at the
+   * partition epoch the leader sent, behind the controller epoch check.
+   */
+  processAlterPartition(
+    req: ZkAlterPartition,
+    reply: (answer: ZkAlterPartitionAnswer) => void,
+    done: () => void,
+  ): void {
+    const fail = (error: ControllerErrorCode): void => {
+      reply({ error, leader: -1, leaderEpoch: -1, partitionEpoch: -1, isr: [] });
+      done();
+    };
+    if (!this.active) return fail('NOT_CONTROLLER');
+    if (this.liveBrokers.get(req.brokerId) !== req.brokerEpoch) {
+      codeProbe('zk-alter-partition-stale-broker-epoch');
+      return fail('STALE_BROKER_EPOCH');
+    }
+    const p = this.partitions.find((x) => x.topic === req.topic && x.partition === req.partition);
+    const known = p === undefined ? undefined : this.partitionStates.get(key(p));
+    if (p === undefined || known === undefined) return fail('UNKNOWN_TOPIC_OR_PARTITION');
+    const current = known.state;
+    if (req.partitionEpoch > known.zkVersion || req.leaderEpoch > current.leaderEpoch) return fail('NOT_CONTROLLER');
+    if (req.leaderEpoch < current.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
+    // LeaderAndIsr.equalsAllowStalePartitionEpoch: already in the desired state.
+    if (req.brokerId === current.leader && sameMembers(req.newIsr, current.isr)) {
+      reply({ error: 'NONE', ...answerOf(current, known.zkVersion) });
+      return done();
+    }
+    if (req.partitionEpoch < known.zkVersion) {
+      codeProbe('zk-alter-partition-stale-version');
+      return fail('INVALID_UPDATE_VERSION');
+    }
+    // KIP-841: every ISR member must be live (not shutting down).
+    if (req.newIsr.some((b) => !this.liveBrokers.has(b))) return fail('INELIGIBLE_REPLICA');
+    const state: ZkPartitionState = {
+      leader: req.brokerId,
+      leaderEpoch: req.leaderEpoch,
+      isr: req.newIsr,
+      controllerEpoch: this.epoch,
+    };
+    const alive = this.sameRun();
+    this.zk().writePartitionState(p.topic, p.partition, state, req.partitionEpoch, (r) => {
+      if (r.kind === 'ok' && alive()) {
+        codeProbe('zk-alter-partition-applied');
+        // updateLeaderAndIsrCache, then UpdateMetadata (no LeaderAndIsr: the leader has the answer).
+        this.applied(p, state, r.zkVersion, []);
+        reply({ error: 'NONE', ...answerOf(state, r.zkVersion) });
+        return done();
+      }
+      if (r.kind === 'ok') return fail('NOT_CONTROLLER');
+      if (r.kind === 'bad-version') return fail('INVALID_UPDATE_VERSION');
+      // ControllerMovedException inside tryProcessAlterPartition's try: Kafka answers
+      // UNKNOWN_SERVER_ERROR, which the leader retries as it retries NOT_CONTROLLER.
+      fail('NOT_CONTROLLER');
+    });
+  }
 }
 
 function key(p: ZkPartitionSpec): string {
   return `${p.topic}-${p.partition}`;
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function answerOf(s: ZkPartitionState, zkVersion: number): Omit<ZkAlterPartitionAnswer, 'error'> {
+  return { leader: s.leader, leaderEpoch: s.leaderEpoch, partitionEpoch: zkVersion, isr: s.isr };
 }

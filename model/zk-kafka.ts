@@ -58,6 +58,8 @@ export interface ZkControllerHost {
   onControllerFailover(epoch: number, epochZkVersion: number): void;
   /** KafkaController.onControllerResignation (also on Expire, whether it was active or not). */
   onControllerResignation(): void;
+  /** KafkaZkClient.registerBroker succeeded: `brokerEpoch` is the registration znode's czxid (KIP-380). */
+  onRegistered?(brokerEpoch: number): void;
   /** KafkaServer.startup failed: the registration znode belongs to another session. */
   onRegistrationFailed?(error: ZkErrorCode): void;
   /** A watch fired on a path other than /controller (the controller's other handlers). */
@@ -79,6 +81,9 @@ type ControllerEvent =
 const TOP_LEVEL_PATHS = ['/brokers/ids', '/brokers/topics', '/isr_change_notification'];
 const CONTROLLER = '/controller';
 const CONTROLLER_EPOCH = '/controller_epoch';
+/** How soon a broker whose startup failed on its registration tries again (its supervisor's restart). */
+const REGISTRATION_RETRY_MS = 1000;
+const REGISTRATION_RETRY_TAG = 'zk-kafka-register-retry';
 /** KafkaController.InitialControllerEpoch. */
 const INITIAL_CONTROLLER_EPOCH = 0;
 
@@ -95,6 +100,7 @@ export class ZkKafkaBroker {
   private busy = false;
   /** The session the broker registered with (KafkaZkClient.currentZooKeeperSessionId). */
   private registeredSessionId = -1;
+  private retryRegistration: (() => void) | undefined;
   /** The chroot-less client of createChrootIfNecessary, while it lives. */
   private bootstrap: ZkClient | undefined;
 
@@ -136,6 +142,12 @@ export class ZkKafkaBroker {
   }
 
   handleTimer(tag: unknown): boolean {
+    if (tag === REGISTRATION_RETRY_TAG) {
+      const retry = this.retryRegistration;
+      this.retryRegistration = undefined;
+      retry?.();
+      return true;
+    }
     return this.bootstrap?.handleTimer(tag) === true || this.client.handleTimer(tag);
   }
 
@@ -167,6 +179,17 @@ export class ZkKafkaBroker {
     this.client.start();
     this.queue.push('Expire', 'RegisterBrokerAndReelect');
     this.next();
+  }
+
+  /**
+   * KafkaServer.shutdown → KafkaZkClient.close: the session closes (its ephemerals go at once)
+   * and nothing of this client's runs any more.
+   */
+  close(): void {
+    this.generation++;
+    this.queue.length = 0;
+    this.busy = true;
+    this.client.close();
   }
 
   /** Queues a controller event of the host's (dropped if the session expires first). */
@@ -219,12 +242,16 @@ export class ZkKafkaBroker {
     }
   }
 
-  /** retryRequestUntilConnected: CONNECTIONLOSS is retried; a stale session's answers are dropped. */
+  /**
+   * retryRequestUntilConnected: CONNECTIONLOSS is retried; a stale session's answers are
+   * dropped, and so is SESSIONEXPIRED (the request throws and its controller event ends; the
+   * session's Expired event reinitializes the client: ZooKeeperClient's expiry handling).
+   */
   request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
     const gen = this.generation;
     const attempt = (): void =>
       issue(via ?? this.client, (error, result, results) => {
-        if (gen !== this.generation) return;
+        if (gen !== this.generation || error === 'SESSIONEXPIRED') return;
         if (error === 'CONNECTIONLOSS') attempt();
         else cb(error, result, results);
       });
@@ -296,14 +323,14 @@ export class ZkKafkaBroker {
         ),
       (error, _r, results) => {
         if (error === 'OK') return this.registered(results?.[1], done);
-        if (error !== 'NODEEXISTS') return this.registrationFailed(error);
+        if (error !== 'NODEEXISTS') return this.registrationFailed(error, done);
         // CheckedEphemeral.getAfterNodeExists.
         this.request(
           (c, cb) => c.getData(path, false, cb),
           (e2, r2) => {
             const owner = r2?.stat?.ephemeralOwner;
             if (e2 === 'NONODE') return this.registerBroker(done);
-            if (e2 !== 'OK' || owner === undefined) return this.registrationFailed(e2);
+            if (e2 !== 'OK' || owner === undefined) return this.registrationFailed(e2, done);
             if (owner === this.client.sessionId) return this.registered(r2, done);
             if (owner === this.registeredSessionId) {
               // KAFKA-7165: a node of the session this broker registered with before.
@@ -313,7 +340,7 @@ export class ZkKafkaBroker {
               );
               return;
             }
-            this.registrationFailed('NODEEXISTS');
+            this.registrationFailed('NODEEXISTS', done);
           },
         );
       },
@@ -323,11 +350,24 @@ export class ZkKafkaBroker {
   private registered(result: ZkOpResult | undefined, done: () => void): void {
     this.brokerEpoch = result?.stat?.czxid ?? -1;
     this.registeredSessionId = this.client.sessionId;
+    this.host.onRegistered?.(this.brokerEpoch);
     done();
   }
 
-  private registrationFailed(error: ZkErrorCode): void {
+  /**
+   * KafkaServer.startup fails ("node already exists and owner … does not match current
+   * session": the previous process's session has not expired yet) and the process exits; its
+   * supervisor starts it again. The model keeps the process and registers again after
+   * REGISTRATION_RETRY_MS: it has served nothing yet, so a restart would rebuild the same state.
+   */
+  private registrationFailed(error: ZkErrorCode, done: () => void): void {
+    codeProbe('zk-registration-failed');
     this.host.onRegistrationFailed?.(error);
+    const gen = this.generation;
+    this.retryRegistration = () => {
+      if (gen === this.generation) this.registerBroker(done);
+    };
+    this.ctx.setTimer(REGISTRATION_RETRY_MS * 1000, REGISTRATION_RETRY_TAG);
   }
 
   // =====================================================================================

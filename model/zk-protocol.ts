@@ -126,6 +126,8 @@ type ZkClientMessage =
   | { readonly type: 'ZkWatchEvent'; readonly event: ZkEventType; readonly path: string; readonly zxid: number }
   | { readonly type: 'ZkClientPing'; readonly sessionId: number }
   | { readonly type: 'ZkClientPong' }
+  /** Send again from `from` on (model/zk-connection.ts: what TCP would have retransmitted). */
+  | { readonly type: 'ZkResend'; readonly from: number }
   /** SetWatches after a reconnect (ClientCnxn.primeConnection). */
   | {
       readonly type: 'ZkSetWatches';
@@ -236,6 +238,7 @@ const ZK_TYPES = new Set<string>([
   'ZkWatchEvent',
   'ZkClientPing',
   'ZkClientPong',
+  'ZkResend',
   'ZkSetWatches',
   'ZkClose',
   'ZkNotification',

@@ -35,7 +35,8 @@
 //   closeSession transaction that deletes its ephemerals. A new leader gives every known
 //   session a full timeout. A client reconnecting to a follower is revalidated by the leader
 //   (REVALIDATE), which moves the session's owner; a write from a server that is no longer
-//   the owner fails with SESSIONMOVED. Negotiated timeouts are clamped to
+//   the owner fails with SESSIONMOVED, which closes its connection (FinalRequestProcessor,
+//   ZOOKEEPER-710). Negotiated timeouts are clamped to
 //   [2, 20] × tickTime. A server refuses a client that has seen a newer zxid than its own.
 // - Per-session order (CommitProcessor): a session's reads wait behind its own earlier
 //   writes on the server it is connected to; reads are served from the server's own tree
@@ -54,6 +55,7 @@ import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
 import type { Actor, Message } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { codeProbe } from './code-probes.ts';
+import { ZkConnectionEnd } from './zk-connection.ts';
 import { assert } from './assert.ts';
 import {
   isZkMessage,
@@ -68,6 +70,23 @@ import {
   ZK_STREAM_TYPES,
 } from './zk-protocol.ts';
 import { ZkDataTree, ZkPrepView, type ZkApplied } from './zk-tree.ts';
+
+/** What a server sends a client, and what a client sends a server, on their connection. */
+const CLIENT_BOUND: ReadonlySet<string> = new Set([
+  'ZkConnectResponse',
+  'ZkResponse',
+  'ZkWatchEvent',
+  'ZkClientPong',
+  'ZkClose',
+]);
+const CLIENT_SENT: ReadonlySet<string> = new Set([
+  'ZkConnect',
+  'ZkRequest',
+  'ZkClientPing',
+  'ZkSetWatches',
+  'ZkClose',
+  'ZkResend',
+]);
 
 /** Node ids of ZooKeeper servers: ZK_FIRST_ID + i for myid i + 1. */
 const ZK_FIRST_ID = 500;
@@ -191,6 +210,10 @@ export class ZkServer implements Actor<Message> {
   private toLeaderSeq = 0;
   private fromLeaderSeq = 1;
   private readonly toLearnerSeq = new Map<number, number>();
+  /** This server's ends of its client connections (model/zk-connection.ts). */
+  private readonly clientConns = new Map<number, ZkConnectionEnd>();
+  /** The ConnectRequest being handled (acceptClientMessage → onConnect). */
+  private connectingMessage: ZkMessage | undefined;
   private readonly fromLearnerSeq = new Map<number, number>();
 
   // Clients served here
@@ -218,6 +241,11 @@ export class ZkServer implements Actor<Message> {
 
   /** The last zxid in the log (ZKDatabase.getDataTreeLastProcessedZxid at recovery). */
   private send(to: number, msg: ZkMessage): void {
+    if (CLIENT_BOUND.has(msg.type)) {
+      const conn = this.clientConns.get(to);
+      this.ctx.send(to, conn === undefined ? msg : conn.stamp(msg));
+      return;
+    }
     if (!ZK_STREAM_TYPES.has(msg.type)) {
       this.ctx.send(to, msg);
       return;
@@ -228,6 +256,32 @@ export class ZkServer implements Actor<Message> {
       this.toLearnerSeq.set(to, seq);
     } else seq = ++this.toLeaderSeq;
     this.ctx.send(to, { ...msg, seq } as ZkMessage);
+  }
+
+  /**
+   * A client connection is one TCP connection (NIOServerCnxn): nothing on it is lost while it
+   * lives (model/zk-connection.ts: a gap is asked again, duplicates dropped). A
+   * ConnectRequest opens a connection.
+   */
+  private acceptClientMessage(client: number, m: ZkMessage): boolean {
+    if (m.type === 'ZkConnect') {
+      // Opened in onConnect, once the client's previous connection is dropped.
+      this.connectingMessage = m;
+      return true;
+    }
+    const conn = this.clientConns.get(client);
+    if (conn === undefined) return true;
+    if (m.type === 'ZkResend') {
+      for (const r of conn.resendFrom(m.from)) this.ctx.send(client, r);
+      return false;
+    }
+    const arrival = conn.arrive(m);
+    if (arrival === 'gap') {
+      codeProbe('zk-client-connection-resend');
+      const resend: ZkMessage = { type: 'ZkResend', from: conn.expected() };
+      this.ctx.send(client, resend);
+    }
+    return arrival === 'deliver';
   }
 
   /**
@@ -283,6 +337,7 @@ export class ZkServer implements Actor<Message> {
 
   private handle(from: number, m: ZkMessage): void {
     if (ZK_STREAM_TYPES.has(m.type) && !this.acceptStream(from, m)) return;
+    if (CLIENT_SENT.has(m.type) && !this.acceptClientMessage(from, m)) return;
     switch (m.type) {
       case 'ZkNotification':
         return this.onNotification(from, m);
@@ -915,6 +970,7 @@ export class ZkServer implements Actor<Message> {
   }
 
   private dropConnection(client: number): void {
+    this.clientConns.delete(client);
     const sessionId = this.conns.get(client);
     this.conns.delete(client);
     this.pendingConnect.delete(client);
@@ -929,6 +985,11 @@ export class ZkServer implements Actor<Message> {
   /** ZooKeeperServer.processConnectRequest. */
   private onConnect(client: number, sessionId: number, timeoutMs: number, lastZxidSeen: number): void {
     if (this.conns.has(client) || this.pendingConnect.has(client)) this.dropConnection(client);
+    // The new connection's end (model/zk-connection.ts), opened by this ConnectRequest.
+    const conn = new ZkConnectionEnd();
+    if (this.connectingMessage !== undefined) conn.arrive(this.connectingMessage);
+    this.connectingMessage = undefined;
+    this.clientConns.set(client, conn);
     if (!this.serving) {
       this.send(client, { type: 'ZkClose', sessionId });
       return;
@@ -1086,6 +1147,13 @@ export class ZkServer implements Actor<Message> {
     const req = this.inflight.get(entry.sessionId);
     if (req !== undefined && req.cxid === entry.cxid) {
       this.inflight.delete(entry.sessionId);
+      // FinalRequestProcessor: SessionMovedException is a connection-level error (ZOOKEEPER-710:
+      // a client that reconnected elsewhere while a late revalidation moved its session back):
+      // the connection closes instead of answering, and the client reconnects.
+      if (txn.kind === 'error' && txn.code === 'SESSIONMOVED') {
+        this.close(req.client, entry.sessionId);
+        return;
+      }
       this.send(req.client, {
         type: 'ZkResponse',
         cxid: req.cxid,

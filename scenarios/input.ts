@@ -4,7 +4,14 @@
 // variant over it (driver/run.ts), so no generator can know which variant is on.
 
 import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
-import type { ClusterSpec, KafkaConfig, KafkaVersion, OffsetResetPolicy, WorkloadSpec } from '../model/config.ts';
+import type {
+  ClusterSpec,
+  KafkaConfig,
+  KafkaVersion,
+  OffsetResetPolicy,
+  WorkloadSpec,
+  ZooKeeperSpec,
+} from '../model/config.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import { parseScenarioInput, targetsOf } from './schema.ts';
 
@@ -32,6 +39,7 @@ export type TimingOverrides = Partial<
     | 'log.flush.offset.checkpoint.interval.ms'
     | 'log.flush.start.offset.checkpoint.interval.ms'
     | 'log.initial.task.delay.ms'
+    | 'zookeeper.session.timeout.ms'
   >
 >;
 
@@ -52,6 +60,11 @@ export interface ClusterShape {
   timing: TimingOverrides;
   /** kafka.version (model/versions.ts): its defaults and rules; absent = the newest. */
   kafkaVersion?: KafkaVersion;
+  /**
+   * ZooKeeper mode (issue 16): brokers with a ZooKeeper ensemble of 1 or 3 servers (and a
+   * chroot, as seed 002's `/kafka-broker`); `controllers` is then unused. Absent = KRaft.
+   */
+  zookeeper?: ZooKeeperSpec;
 }
 
 export interface WorkloadShape {
@@ -92,6 +105,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     brokers: shape.brokers,
     controllers: shape.controllers ?? 1,
     ...(shape.combined === true ? { combined: true } : {}),
+    ...(shape.zookeeper !== undefined ? { zookeeper: shape.zookeeper } : {}),
     topics: [{ name: TOPIC, partitions: shape.partitions, replicationFactor: shape.replicationFactor }],
     producers: workload.producers,
     consumers: workload.consumers,
@@ -125,6 +139,28 @@ export interface ShapeOverrides {
   controllers?: 1 | 3 | 5;
   /** Combined mode (true) or dedicated controllers (false). */
   combined?: boolean;
+  /** The controller mode: KRaft (the drawn default) or ZooKeeper (issue 16). */
+  controller?: 'kraft' | 'zookeeper';
+}
+
+/** The newest Kafka release with ZooKeeper mode (4.0 removed it: KIP-833). */
+const NEWEST_ZOOKEEPER_VERSION: KafkaVersion = '3.9';
+
+/**
+ * The shape in ZooKeeper mode: the ensemble (3 servers, or 1 as in seed 000) and the chroot
+ * of seed 002 are chosen from the drawn input (its number of sends), so the choice is as
+ * random as the draw and needs no draw of its own (the KRaft draws stay as they are); a
+ * version without ZooKeeper mode (4.x) becomes the newest with it.
+ */
+function inZooKeeperMode(input: ScenarioInput, shape: ClusterShape): ClusterShape {
+  const sends = input.workload.sends;
+  const { controllers: _voters, combined: _combined, ...rest } = shape;
+  const version = shape.kafkaVersion;
+  return {
+    ...rest,
+    kafkaVersion: version !== undefined && version.startsWith('3.') ? version : NEWEST_ZOOKEEPER_VERSION,
+    zookeeper: { servers: sends % 4 === 0 ? 1 : 3, ...(sends % 3 === 0 ? { chroot: '/kafka-broker' } : {}) },
+  };
 }
 
 /**
@@ -145,10 +181,12 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   const replicationFactor = o.replicationFactor ?? Math.min(brokers, Math.max(d.replicationFactor, o.minInsync ?? 1));
   const minInsync = o.minInsync ?? Math.min(d.minInsync, replicationFactor);
   const partitions = o.partitions ?? d.partitions;
-  const shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
+  let shape: ClusterShape = { ...d, brokers, replicationFactor, minInsync, partitions };
   if (o.controllers !== undefined) shape.controllers = o.controllers;
   if (combined) shape.combined = true;
   else delete shape.combined;
+  if (o.controller === 'zookeeper') shape = inZooKeeperMode(input, shape);
+  else if (o.controller === 'kraft') delete shape.zookeeper;
   const faults = input.faults
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
     .map((f) => clampPartitions(f, partitions));

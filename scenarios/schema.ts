@@ -176,6 +176,8 @@ const timingSchema = z.strictObject({
   'log.flush.offset.checkpoint.interval.ms': count(1).optional(),
   'log.flush.start.offset.checkpoint.interval.ms': count(1).optional(),
   'log.initial.task.delay.ms': z.number().int().min(0).optional(),
+  /** ZooKeeper mode: the brokers' session timeout (ZooKeeper negotiates it into [4000, 40000]). */
+  'zookeeper.session.timeout.ms': timingMs.optional(),
 });
 
 const shapeSchema = z.strictObject({
@@ -190,6 +192,16 @@ const shapeSchema = z.strictObject({
   timing: timingSchema,
   /** kafka.version whose defaults and rules apply (model/versions.ts); absent = the newest. */
   kafkaVersion: z.enum(KAFKA_VERSIONS).optional(),
+  /** ZooKeeper mode (issue 16): the ensemble's size and chroot; absent = KRaft. */
+  zookeeper: z
+    .strictObject({
+      servers: z.union([z.literal(1), z.literal(3)]),
+      chroot: z
+        .string()
+        .regex(/^(\/[A-Za-z0-9_.-]+)+$/)
+        .optional(),
+    })
+    .optional(),
 });
 
 const workloadSchema = z.strictObject({
@@ -257,6 +269,11 @@ function shapeProblems(s: ClusterShape): Problem[] {
         'every acks=all send would fail',
     });
   }
+  if (s.zookeeper !== undefined && s.combined === true)
+    out.push({ path: ['combined'], message: 'ZooKeeper mode has no KRaft voters to combine with brokers' });
+  // Kafka 4.0 removed ZooKeeper mode (KIP-500, KIP-833): 3.x runs it.
+  if (s.zookeeper !== undefined && s.kafkaVersion !== undefined && !s.kafkaVersion.startsWith('3.'))
+    out.push({ path: ['kafkaVersion'], message: `ZooKeeper mode runs on Kafka 3.x, got ${s.kafkaVersion}` });
   if (s.combined === true && (s.controllers ?? 1) > s.brokers) {
     out.push({
       path: ['combined'],

@@ -75,6 +75,23 @@ describe('npm run demo', () => {
   });
 });
 
+describe('npm run demo -- --controller zookeeper (issue 16)', () => {
+  it("plays seed 000's cluster: describe as Kafka 2.8–3.x prints it, the leader moves once its session expires", () => {
+    const r = demo(['--controller', 'zookeeper', '--out', tmp]);
+    expect(r.code).toBe(0);
+    const topic = /^Topic: t\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 1\tReplicationFactor: 3\tConfigs: $/;
+    expect(r.stdout.split('\n').filter((l) => topic.test(l))).toHaveLength(2);
+    const partition = /^\tTopic: t\tPartition: 0\tLeader: (\d)\tReplicas: ([\d,]+)\tIsr: ([\d,]+)$/gm;
+    const [before, after] = [...r.stdout.matchAll(partition)].map((m) => ({ leader: Number(m[1]), isr: m[3] }));
+    expect(before).toEqual({ leader: 2, isr: '2,1,3' });
+    expect(r.stdout).toContain('\tReplicas: 2,1,3\t');
+    expect(after.leader).not.toBe(2);
+    expect(after.isr.split(',')).not.toContain('2');
+    expect(r.stdout).toContain('ZooKeeper session expires');
+    expect(r.stdout).toMatch(/^verdict: ok /m);
+  });
+});
+
 describe('kafka-topics.sh --describe, as TopicCommand.java prints it', () => {
   it('tab-separated, Elr and LastKnownElr columns (Kafka 4.x), non-default configs only', () => {
     const text = kafkaTopicsDescribe('AAAAAAAAAAAAAAAAAAAAAA', 2, [

@@ -76,6 +76,9 @@ describe('fuzz: usage', () => {
     ['unknown flag', ['--frobnicate']],
     ['stray argument', ['swarm']],
     ['--merge of a missing directory', ['--merge', '/nonexistent/gregor']],
+    ['unknown --controller', ['--controller', 'zk']],
+    ['ZooKeeper mode with KRaft voters', ['--controller', 'zookeeper', '--controllers', '3']],
+    ['ZooKeeper mode on Kafka 4.x', ['--controller', 'zookeeper', '--kafka-version', '4.1']],
   ];
   for (const [what, args] of bad) {
     it(`bad input: ${what} → one line on stderr, exit 2, nothing written`, () => {

@@ -16,7 +16,7 @@ import {
 } from '../../driver/promise.ts';
 
 /** A tracker over topic t with min.insync.replicas 2 and one partition on brokers 1..3, at a settable clock. */
-function setup(minInsync = 2) {
+function setup(minInsync = 2, zookeeperMode = false) {
   const view = new ClusterView('t', [1, 2, 3]);
   const clock = { nowUs: 0 };
   const up = new Set([1, 2, 3]);
@@ -25,6 +25,7 @@ function setup(minInsync = 2) {
     view,
     (b) => up.has(b),
     () => clock.nowUs,
+    zookeeperMode,
   );
   /** A controller record of t/0, fed to the view and the tracker as the driver does. */
   const record = (leader: number, isr: number[], elr: number[] = []) => {
@@ -105,6 +106,41 @@ describe('min-isr-power-loss', () => {
   });
 });
 
+describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
+  it('one replica that lost data is a breach: no unclean-shutdown handling keeps it out of the ISR', () => {
+    const { tracker, clock } = setup(2, true);
+    clock.nowUs = 41_200_000;
+    const breach = tracker.powerLoss([1], 'power loss of broker 1');
+    expect(breach).toMatchObject({ rule: 'min-isr-power-loss', partition: 0, nodes: [1] });
+    expect(breach?.explanation).toContain('ZooKeeper mode');
+    expect(judge(tracker, lost)).toBe(breach);
+    // The same power loss in KRaft mode stays within the promise (KIP-966).
+    expect(setup(2, false).tracker.powerLoss([1], 'power loss of broker 1')).toBeUndefined();
+  });
+});
+
+describe('acked-durable beyond the promise', () => {
+  it('is excused by the acknowledged record sent before the breach, whatever took its offset after', () => {
+    const { tracker, clock } = setup();
+    clock.nowUs = 41_200_000;
+    const breach = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    // The leader now holds 'w' (sent after the breach) where 'v' (sent before it) was acknowledged.
+    const overwritten: Anomaly = {
+      kind: 'acked-durable',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      offsets: [0],
+      values: ['v', 'w'],
+    };
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
+    expect(judge(tracker, overwritten, [overwritten], history)).toBe(breach);
+    // An acknowledged record sent after the breach is still Kafka's to keep.
+    const late: Anomaly = { ...overwritten, values: ['w', 'v'] };
+    expect(judge(tracker, late, [late], history)).toBeUndefined();
+  });
+});
+
 describe('last-known-leader-elected', () => {
   it('a broker that lost data, elected from outside ISR and ELR after ≥ min ISR unclean shutdowns', () => {
     const { tracker, record, clock } = setup(3);
@@ -171,9 +207,13 @@ describe('a durability breach excuses only the loss of records sent before it, a
     for (const kind of ['lost-write', 'acked-durable']) {
       expect(judge(tracker, on(kind, ['early']), undefined, history)).toBe(breach);
       expect(judge(tracker, on(kind, ['late']), undefined, history)).toBeUndefined();
-      expect(judge(tracker, on(kind, ['early', 'late']), undefined, history)).toBeUndefined();
       expect(judge(tracker, on(kind, ['never-sent']), undefined, history)).toBeUndefined();
     }
+    // lost-write names lost records: every one must predate the breach.
+    expect(judge(tracker, on('lost-write', ['early', 'late']), undefined, history)).toBeUndefined();
+    // acked-durable names the acknowledged record, then what the leader holds at its offset.
+    expect(judge(tracker, on('acked-durable', ['early', 'late']), undefined, history)).toBe(breach);
+    expect(judge(tracker, on('acked-durable', ['late', 'early']), undefined, history)).toBeUndefined();
   });
 
   it("a loss's consequences name a record sent before the breach (an offset reused, a read undone)", () => {

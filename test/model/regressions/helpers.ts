@@ -23,7 +23,8 @@ export function rerun(seed: number, input: ScenarioInput, variant: VariantName =
   return { result, failing };
 }
 
-/** The scenario input stored for `seed` in fixtures/seed-SEED.json (a shrunk trace's input). */
-export function fixtureInput(seed: number): ScenarioInput {
-  return JSON.parse(readFileSync(new URL(`./fixtures/seed-${seed}.json`, import.meta.url), 'utf8')) as ScenarioInput;
+/** The scenario input stored for `seed` in fixtures/seed-SEED[-SUFFIX].json (a shrunk trace's input). */
+export function fixtureInput(seed: number, suffix?: string): ScenarioInput {
+  const name = suffix === undefined ? `seed-${seed}` : `seed-${seed}-${suffix}`;
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as ScenarioInput;
 }

@@ -1,0 +1,441 @@
+// A Kafka broker in ZooKeeper mode (Kafka 2.8–3.x, read at tag 3.6.2), issue 16 items 1–2 in
+// a cluster: the KRaft broker's logs, replicas and client handling (model/broker.ts, which
+// this class extends) with ZooKeeper in place of the metadata log. It registers under
+// /brokers/ids and may be elected controller (model/zk-kafka.ts); as controller it runs
+// model/zk-controller.ts and sends its requests through a ControllerChannelManager; as a
+// broker it acts on the controller's LeaderAndIsr and UpdateMetadata, fenced by controller
+// epoch and broker epoch, and sends its ISR changes to the controller as AlterPartition.
+//
+// Rules (each from the Kafka class and method named):
+// - KafkaApis.handleLeaderAndIsrRequest / handleUpdateMetadataRequest: a request addressed to
+//   an older registration of this broker (its broker epoch below this broker's current one:
+//   ZkBrokerEpochManager.isBrokerEpochStale, KIP-380) is refused with STALE_BROKER_EPOCH.
+// - ReplicaManager.becomeLeaderOrFollower: a LeaderAndIsr of a controller epoch older than the
+//   newest this broker has acted on is refused (STALE_CONTROLLER_EPOCH); else the broker takes
+//   the request's controller epoch and, for a partition whose leader epoch is newer than its
+//   own (equal is ignored from a ZooKeeper controller), becomes leader or follower with the
+//   request's leader, ISR and zkVersion (the partition epoch).
+// - ReplicaManager.maybeUpdateMetadataCache: an UpdateMetadata of an older controller epoch is
+//   refused; else the metadata cache (ZkMetadataCache.updateMetadata) takes the live brokers,
+//   the partitions' states and the controller id, which clients read and to which the broker
+//   sends AlterPartition (MetadataCacheControllerNodeProvider).
+// - Partition.isReplicaIsrEligible with a ZkMetadataCache: a follower alive in the cache may
+//   join the ISR (no broker-epoch check; the controller refuses members not live).
+// - ControllerChannelManager: one queue per live broker, one request in flight; a failed or
+//   timed-out send (controller.socket.timeout.ms) is retried after 100 ms (RequestSendThread
+//   backoff) until it is answered. A new controller starts with empty queues; a resigning one
+//   drops them (ControllerChannelManager.shutdown), as does a broker that left the live set.
+// - Producer ids (ProducerIdManager): blocks unique per registration (the model numbers them
+//   from the registration's czxid instead of /latest_producer_id_block).
+// - A clean stop closes the ZooKeeper session (KafkaServer.shutdown → zkClient.close), so its
+//   registration goes at once; controlled shutdown (ControlledShutdownRequest) is not
+//   modelled: the broker stops as with controlled.shutdown.enable=false.
+
+import type { Message } from '../harness/types.ts';
+import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
+import { Broker, type BrokerParams } from './broker.ts';
+import type { ClientRequest, ClientResponse } from './client-protocol.ts';
+import { codeProbe } from './code-probes.ts';
+import type { ControllerRequest, ControllerResponse, PartitionState } from './internal-protocol.ts';
+import type { Partition, PendingIsrChange } from './partition.ts';
+import {
+  ZkControllerCore,
+  type ZkControlRequest,
+  type ZkLeaderAndIsr,
+  type ZkUpdateMetadata,
+} from './zk-controller.ts';
+import { ZkKafkaBroker, type ZkKafkaOptions } from './zk-kafka.ts';
+import { isZkMessage } from './zk-protocol.ts';
+import type { ZkRecord } from './zk-record.ts';
+
+/** A controller request as it travels: with the channel's correlation id. */
+type ZkControlMessage = ZkControlRequest & { readonly correlationId: number };
+
+interface ZkControlResponse {
+  readonly type: 'ZkControlResponse';
+  readonly correlationId: number;
+  /** NOT_STARTED: no request processing yet (the model's stand-in for a refused connection). */
+  readonly error: 'NONE' | 'STALE_BROKER_EPOCH' | 'STALE_CONTROLLER_EPOCH' | 'NOT_STARTED';
+}
+
+/** RequestSendThread.backoff. */
+const CHANNEL_BACKOFF_US = 100_000;
+const CHANNEL_SWEEP_US = 1_000_000;
+/** Producer ids per registration block. */
+const PRODUCER_ID_BLOCK = 1000;
+
+export function createZkBroker(
+  params: BrokerParams,
+  zk: Omit<ZkKafkaOptions, 'brokerId'>,
+  record?: ZkRecord,
+): ModelActorFactory {
+  return (ctx) => new ZkBroker(ctx, params, zk, record);
+}
+
+export class ZkBroker extends Broker {
+  readonly zk: ZkKafkaBroker;
+  readonly controller: ZkControllerCore;
+  /** ReplicaManager.controllerEpoch: the newest controller epoch this broker has acted on. */
+  controllerEpochSeen = 0;
+  /** The metadata cache's controller id (from UpdateMetadata), -1 unknown. */
+  private metadataControllerId = -1;
+  private readonly channel: ControllerChannel;
+  private producerIdCount = 0;
+
+  constructor(
+    ctx: ModelContext,
+    params: BrokerParams,
+    zkOpts: Omit<ZkKafkaOptions, 'brokerId'>,
+    private readonly record?: ZkRecord,
+  ) {
+    super(ctx, { ...params, zookeeper: true });
+    const timeoutUs = (params.config['controller.socket.timeout.ms'] ?? 30_000) * 1000;
+    this.channel = new ControllerChannel(ctx, timeoutUs, (req) =>
+      record?.onControllerActs(params.brokerId, req.controllerEpoch),
+    );
+    this.controller = new ZkControllerCore(() => this.zk, params.brokerId, {
+      send: (to, request) => this.channel.send(to, request),
+      emit: (event) => ctx.emit(event),
+      dropBroker: (id) => this.channel.drop(id),
+    });
+    this.zk = new ZkKafkaBroker(
+      ctx,
+      { ...zkOpts, brokerId: params.brokerId },
+      {
+        onRegistered: (brokerEpoch) => this.onRegistered(brokerEpoch),
+        onControllerFailover: (epoch) => {
+          this.channel.clear();
+          this.controller.onControllerFailover(epoch);
+        },
+        onControllerResignation: () => {
+          this.channel.clear();
+          this.controller.onControllerResignation();
+        },
+        onZNodeEvent: (e) => this.controller.onZNodeEvent(e),
+      },
+    );
+    this.zk.start();
+    ctx.setTimer(CHANNEL_SWEEP_US, 'zk-channel-sweep');
+  }
+
+  /** Partition.isReplicaIsrEligible: ZkMetadataCache.hasAliveBroker. */
+  get zkMetadataCache(): boolean {
+    return true;
+  }
+
+  override brokerEpoch(): number {
+    return this.zk === undefined ? -1 : this.zk.brokerEpoch;
+  }
+
+  /** ZkMetadataCache.hasAliveBroker: 0 when alive (no epoch to compare in ZooKeeper mode), else -1. */
+  override unfencedBrokerEpoch(brokerId: number): number {
+    const b = this.imageBrokers.get(brokerId);
+    return b === undefined || b.fenced ? -1 : 0;
+  }
+
+  private onRegistered(brokerEpoch: number): void {
+    // KafkaServer.startup: request processing starts once the broker is registered.
+    this.caughtUp = true;
+    this.producerIdCount = 0;
+    this.emit({ kind: 'registered', broker: this.brokerId, brokerEpoch });
+  }
+
+  // =====================================================================================
+  // Dispatch
+
+  override onMessage(from: number, message: Message): void {
+    if (isZkMessage(message)) {
+      this.zk.handleMessage(from, message);
+      return;
+    }
+    const msg = message as ZkControlMessage | ZkControlResponse | ControllerRequest | ClientRequest;
+    switch (msg.type) {
+      case 'ZkLeaderAndIsr':
+      case 'ZkUpdateMetadata':
+        // KafkaServer.startup enables request processing only once the broker is registered:
+        // before, the controller's connection is refused and it tries again (RequestSendThread).
+        if (!this.caughtUp) {
+          codeProbe('zk-control-request-before-startup');
+          return this.answer(from, msg.correlationId, 'NOT_STARTED');
+        }
+        return msg.type === 'ZkLeaderAndIsr' ? this.onLeaderAndIsr(from, msg) : this.onUpdateMetadata(from, msg);
+      case 'ZkControlResponse':
+        return this.channel.onResponse(from, msg.correlationId, msg.error);
+      case 'AlterPartitionRequest':
+        return this.onAlterPartitionRequest(from, msg);
+      case 'InitProducerIdRequest':
+        return this.onInitProducerId(from, msg);
+      default:
+        super.onMessage(from, message);
+    }
+  }
+
+  override onTimer(tag: unknown): void {
+    if (this.zk.handleTimer(tag)) return;
+    if (tag === 'zk-channel-sweep') {
+      this.channel.sweep();
+      this.ctx.setTimer(CHANNEL_SWEEP_US, 'zk-channel-sweep');
+      return;
+    }
+    if (this.channel.onTimer(tag)) return;
+    super.onTimer(tag);
+  }
+
+  override onDisconnect(peer: number): void {
+    this.zk.handleDisconnect(peer);
+    this.channel.onDisconnect(peer);
+    super.onDisconnect(peer);
+  }
+
+  /** KafkaServer.shutdown: the logs and checkpoints (Broker.onShutdown), then the session closes. */
+  override onShutdown(): void {
+    super.onShutdown();
+    this.zk.close();
+  }
+
+  // =====================================================================================
+  // The controller's requests
+
+  /** The fencing both control requests share (KafkaApis, then ReplicaManager). */
+  private fenceControlRequest(req: ZkControlMessage): ZkControlResponse['error'] {
+    const own = this.zk.brokerEpoch;
+    if (req.brokerEpoch !== -1 && req.brokerEpoch < own) {
+      codeProbe('zk-request-stale-broker-epoch');
+      return 'STALE_BROKER_EPOCH';
+    }
+    if (req.controllerEpoch < this.controllerEpochSeen) {
+      codeProbe('zk-request-stale-controller-epoch');
+      return 'STALE_CONTROLLER_EPOCH';
+    }
+    this.controllerEpochSeen = req.controllerEpoch;
+    this.record?.onBrokerActs(this.brokerId, this.ctx.incarnation, req.controllerEpoch);
+    return 'NONE';
+  }
+
+  private answer(to: number, correlationId: number, error: ZkControlResponse['error']): void {
+    const response: ZkControlResponse = { type: 'ZkControlResponse', correlationId, error };
+    this.ctx.send(to, response);
+  }
+
+  /** KafkaApis.handleLeaderAndIsrRequest → ReplicaManager.becomeLeaderOrFollower. */
+  private onLeaderAndIsr(from: number, req: ZkLeaderAndIsr & { readonly correlationId: number }): void {
+    const error = this.fenceControlRequest(req);
+    if (error === 'NONE') this.becomeLeaderOrFollower(req);
+    this.answer(from, req.correlationId, error);
+  }
+
+  private becomeLeaderOrFollower(req: ZkLeaderAndIsr): void {
+    const me = this.brokerId;
+    // "Ignoring LeaderAndIsr request … as itself is not in assigned replica list".
+    if (!req.replicas.includes(me)) return;
+    const p = this.partition(req.topic, req.partition) ?? this.createPartition(req.topic, req.partition);
+    // Only a newer leader epoch is acted on (a ZooKeeper controller's equal epoch is ignored).
+    if (req.leaderEpoch <= p.leaderEpoch) return;
+    if (req.leader === me) p.makeLeader(req.replicas, req.isr, req.leaderEpoch, req.zkVersion);
+    else p.makeFollower(req.replicas, req.leader, req.leaderEpoch, req.zkVersion);
+    this.record?.onBrokerApplies(me, req.topic, req.partition, req.leaderEpoch);
+  }
+
+  /** KafkaApis.handleUpdateMetadataRequest → ReplicaManager.maybeUpdateMetadataCache. */
+  private onUpdateMetadata(from: number, req: ZkUpdateMetadata & { readonly correlationId: number }): void {
+    const error = this.fenceControlRequest(req);
+    if (error === 'NONE') {
+      this.metadataControllerId = req.controllerId;
+      // ZkMetadataCache.updateMetadata: the live brokers are replaced, the partitions' states merged.
+      this.imageBrokers.clear();
+      for (const id of req.liveBrokers)
+        this.imageBrokers.set(id, { epoch: 0, fenced: false, inControlledShutdown: false });
+      for (const s of req.partitions) {
+        let list = this.imagePartitions.get(s.topic);
+        if (list === undefined) {
+          list = [];
+          this.imagePartitions.set(s.topic, list);
+        }
+        const state: PartitionState = {
+          topic: s.topic,
+          partition: s.partition,
+          replicas: s.replicas,
+          isr: s.isr,
+          elr: [],
+          leader: s.leader,
+          leaderEpoch: s.leaderEpoch,
+          partitionEpoch: s.zkVersion,
+        };
+        list[s.partition] = state;
+      }
+    }
+    this.answer(from, req.correlationId, error);
+  }
+
+  // =====================================================================================
+  // AlterPartition: the leader's side and the controller's
+
+  /** DefaultAlterPartitionManager: to the controller the metadata cache names. */
+  override sendAlterPartition(p: Partition, change: PendingIsrChange): void {
+    if (change.correlationId !== 0) codeProbe('alter-partition-resent-after-timeout');
+    const correlationId = this.nextCorrelationId();
+    change.correlationId = correlationId;
+    const to = this.metadataControllerId;
+    // No controller known yet: the sweep sends it again once the deadline passes.
+    change.deadlineUs = this.nowUs() + (to < 0 ? CHANNEL_SWEEP_US : this.channel.timeoutUs);
+    if (to < 0) return;
+    const request: ControllerRequest = {
+      type: 'AlterPartitionRequest',
+      correlationId,
+      brokerId: this.brokerId,
+      brokerEpoch: this.zk.brokerEpoch,
+      topic: p.topic,
+      partition: p.partition,
+      leaderEpoch: change.leaderEpoch,
+      partitionEpoch: change.partitionEpoch,
+      newIsrWithEpochs: change.brokerStates,
+    };
+    this.ctx.send(to, request);
+  }
+
+  /** KafkaApis.handleAlterPartitionRequest → KafkaController.alterPartitions (an event in turn). */
+  private onAlterPartitionRequest(
+    from: number,
+    req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>,
+  ): void {
+    const reply =
+      (a: { error: ControllerResponse['error']; leader: number; leaderEpoch: number }) =>
+      (partitionEpoch: number, isr: readonly number[]): void => {
+        const response: ControllerResponse = {
+          type: 'AlterPartitionResponse',
+          correlationId: req.correlationId,
+          topic: req.topic,
+          partition: req.partition,
+          error: a.error,
+          leader: a.leader,
+          leaderEpoch: a.leaderEpoch,
+          partitionEpoch,
+          isr,
+        };
+        this.ctx.send(from, response);
+      };
+    if (!this.zk.isActive()) return reply({ error: 'NOT_CONTROLLER', leader: -1, leaderEpoch: -1 })(-1, []);
+    const request = {
+      brokerId: req.brokerId,
+      brokerEpoch: req.brokerEpoch,
+      topic: req.topic,
+      partition: req.partition,
+      leaderEpoch: req.leaderEpoch,
+      partitionEpoch: req.partitionEpoch,
+      newIsr: req.newIsrWithEpochs.map((s) => s.brokerId),
+    };
+    this.zk.submit((done) =>
+      this.controller.processAlterPartition(request, (a) => reply(a)(a.partitionEpoch, a.isr), done),
+    );
+  }
+
+  /** InitProducerId: ids from a block unique to this registration. */
+  private onInitProducerId(from: number, msg: Extract<ClientRequest, { type: 'InitProducerIdRequest' }>): void {
+    const czxid = this.zk.brokerEpoch;
+    const ok = czxid >= 0 && this.producerIdCount < PRODUCER_ID_BLOCK;
+    if (!ok) codeProbe('init-producer-id-before-registration');
+    // A compact number for the zxid (epoch, counter) of the registration, then the count in its block.
+    const block = Math.floor(czxid / 2 ** 32) * 2 ** 20 + (czxid % 2 ** 32);
+    const response: ClientResponse = {
+      type: 'InitProducerIdResponse',
+      correlationId: msg.correlationId,
+      error: ok ? 'NONE' : 'BROKER_NOT_AVAILABLE',
+      producerId: ok ? block * PRODUCER_ID_BLOCK + this.producerIdCount++ : -1,
+      producerEpoch: ok ? 0 : -1,
+    };
+    this.ctx.send(from, response);
+  }
+}
+
+interface ChannelQueue {
+  readonly items: ZkControlRequest[];
+  /** The correlation id of the head in flight, 0 when none. */
+  inFlight: number;
+  sentAtUs: number;
+}
+
+/** ControllerChannelManager with one RequestSendThread per broker. */
+class ControllerChannel {
+  private readonly queues = new Map<number, ChannelQueue>();
+  private correlation = 0;
+  private generation = 0;
+
+  constructor(
+    private readonly ctx: ModelContext,
+    readonly timeoutUs: number,
+    /** Instrumentation: each request put on the wire (model/zk-record.ts). */
+    private readonly onTransmit: (request: ZkControlRequest) => void,
+  ) {}
+
+  /** ControllerChannelManager.shutdown / startup: every queue dropped. */
+  clear(): void {
+    this.queues.clear();
+    this.generation++;
+  }
+
+  /** ControllerChannelManager.removeBroker. */
+  drop(id: number): void {
+    this.queues.delete(id);
+  }
+
+  send(to: number, request: ZkControlRequest): void {
+    let q = this.queues.get(to);
+    if (q === undefined) {
+      q = { items: [], inFlight: 0, sentAtUs: 0 };
+      this.queues.set(to, q);
+    }
+    q.items.push(request);
+    if (q.inFlight === 0) this.transmit(to, q);
+  }
+
+  private transmit(to: number, q: ChannelQueue): void {
+    const head = q.items[0];
+    if (head === undefined) {
+      q.inFlight = 0;
+      return;
+    }
+    q.inFlight = ++this.correlation;
+    q.sentAtUs = this.ctx.now();
+    this.onTransmit(head);
+    const message: ZkControlMessage = { ...head, correlationId: q.inFlight };
+    this.ctx.send(to, message);
+  }
+
+  onResponse(from: number, correlationId: number, error: ZkControlResponse['error']): void {
+    const q = this.queues.get(from);
+    if (q === undefined || q.inFlight !== correlationId) return;
+    // Not started: a refused connection, the same request again after the backoff.
+    if (error === 'NOT_STARTED') return this.onDisconnect(from);
+    q.items.shift();
+    this.transmit(from, q);
+  }
+
+  /** The connection failed: the head goes again after the backoff. */
+  onDisconnect(peer: number): void {
+    const q = this.queues.get(peer);
+    if (q === undefined || q.inFlight === 0) return;
+    q.inFlight = -1;
+    this.ctx.setTimer(CHANNEL_BACKOFF_US, { zkChannel: peer, generation: this.generation });
+  }
+
+  onTimer(tag: unknown): boolean {
+    if (typeof tag !== 'object' || tag === null || !('zkChannel' in tag)) return false;
+    const t = tag as { zkChannel: number; generation: number };
+    const q = this.queues.get(t.zkChannel);
+    if (t.generation !== this.generation || q === undefined || q.inFlight !== -1) return true;
+    codeProbe('zk-controller-request-resent');
+    this.transmit(t.zkChannel, q);
+    return true;
+  }
+
+  /** A request unanswered within the socket timeout is sent again. */
+  sweep(): void {
+    const now = this.ctx.now();
+    for (const [to, q] of this.queues) {
+      if (q.inFlight > 0 && now - q.sentAtUs >= this.timeoutUs) {
+        codeProbe('zk-controller-request-resent');
+        this.transmit(to, q);
+      }
+    }
+  }
+}

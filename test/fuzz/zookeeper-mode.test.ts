@@ -1,0 +1,36 @@
+// `--controller zookeeper` (issue 16) over a named scenario's draw: the input records the mode
+// (the ensemble and its chroot) so a trace replays it bit for bit, the schema takes it back,
+// and Kafka 4.x (which removed the mode) is refused in it.
+
+import { describe, expect, it } from 'vitest';
+import { generateInput, runScenario } from '../../driver/run.ts';
+import { deps } from '../../driver/default-deps.ts';
+import { overrideShape } from '../../scenarios/input.ts';
+import { parseScenarioInput } from '../../scenarios/schema.ts';
+
+describe('ZooKeeper mode in scenario inputs', () => {
+  it('records the mode, passes the schema and runs the same twice', () => {
+    const drawn = generateInput('swarm', 7);
+    const input = overrideShape(drawn, { controller: 'zookeeper' });
+    expect(input.shape.zookeeper?.servers === 1 || input.shape.zookeeper?.servers === 3).toBe(true);
+    expect(input.shape.kafkaVersion?.startsWith('3.')).toBe(true);
+    expect(input.shape.controllers).toBeUndefined();
+    expect(input.faults).toEqual(drawn.faults);
+    const parsed = parseScenarioInput(JSON.parse(JSON.stringify(input)));
+    expect(parsed.ok).toBe(true);
+    const a = runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input });
+    const b = runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input });
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).not.toBe(runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input: drawn }).hash);
+    // Back to KRaft: the mode's field goes.
+    expect(overrideShape(input, { controller: 'kraft' }).shape.zookeeper).toBeUndefined();
+  });
+
+  it('the schema refuses ZooKeeper mode on Kafka 4.x and combined with KRaft voters', () => {
+    const input = overrideShape(generateInput('swarm', 7), { controller: 'zookeeper' });
+    const on41 = { ...input, shape: { ...input.shape, kafkaVersion: '4.1' } };
+    expect(parseScenarioInput(on41).ok).toBe(false);
+    const combined = { ...input, shape: { ...input.shape, combined: true } };
+    expect(parseScenarioInput(combined).ok).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+// The ZooKeeper-mode invariants (model/zk-record.ts) on planted sequences: each flags its
+// break and stays quiet on the sequence Kafka allows (a zombie of an older epoch acting, a
+// broker taking newer epochs, a broker behind ZooKeeper).
+
+import { describe, expect, it } from 'vitest';
+import { ZkRecord } from '../../model/zk-record.ts';
+import { quorumAnomalies } from '../../checkers/quorum-invariants.ts';
+import type { ClusterSnapshot } from '../../checkers/cluster-state.ts';
+
+/** A record over a ZooKeeper whose partition state has `zkLeaderEpoch` (null: no state yet). */
+function record(zkLeaderEpoch: number | null = 3) {
+  return new ZkRecord(
+    () => (zkLeaderEpoch === null ? undefined : { leaderEpoch: zkLeaderEpoch }),
+    () => 1_000,
+  );
+}
+
+describe('ZooKeeper-mode invariants', () => {
+  it('zk-one-controller-per-epoch: a second broker acting in an epoch; a zombie of an older epoch is allowed', () => {
+    const r = record();
+    r.onControllerActs(1, 1);
+    r.onControllerActs(2, 2);
+    r.onControllerActs(1, 1); // the zombie of epoch 1 still sends
+    expect(r.violations).toEqual([]);
+    r.onControllerActs(3, 2);
+    expect(r.violations.map((v) => v.invariant)).toEqual(['zk-one-controller-per-epoch']);
+  });
+
+  it('zk-stale-controller-epoch: a broker acting on an older epoch; a new incarnation starts afresh', () => {
+    const r = record();
+    r.onBrokerActs(1, 1, 1);
+    r.onBrokerActs(1, 1, 2);
+    r.onBrokerActs(1, 2, 1); // restarted: its ReplicaManager knows no epoch yet
+    expect(r.violations).toEqual([]);
+    r.onBrokerActs(1, 1, 1);
+    expect(r.violations.map((v) => v.invariant)).toEqual(['zk-stale-controller-epoch']);
+  });
+
+  it('zk-broker-ahead-of-zookeeper: a leader epoch ZooKeeper does not have yet, or no state at all', () => {
+    const r = record(3);
+    r.onBrokerApplies(1, 't', 0, 3);
+    r.onBrokerApplies(2, 't', 0, 2);
+    expect(r.violations).toEqual([]);
+    r.onBrokerApplies(2, 't', 0, 4);
+    const none = record(null);
+    none.onBrokerApplies(1, 't', 0, 0);
+    expect([...r.violations, ...none.violations].map((v) => v.invariant)).toEqual([
+      'zk-broker-ahead-of-zookeeper',
+      'zk-broker-ahead-of-zookeeper',
+    ]);
+  });
+
+  it('reach the checkers as anomalies through the snapshot', () => {
+    const r = record();
+    r.onControllerActs(1, 1);
+    r.onControllerActs(2, 1);
+    const s = { quorum: { voters: [], committedEnd: 0, violations: r.violations } } as unknown as ClusterSnapshot;
+    const anomalies = quorumAnomalies(s, () => true, { count: 0 });
+    expect(anomalies.map((a) => a.kind)).toEqual(['zk-one-controller-per-epoch']);
+  });
+});
