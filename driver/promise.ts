@@ -545,7 +545,7 @@ class AppendIdentities {
     for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
   }
 
-  /** True when the copies of `value` at `offsets` carry one producer id with strictly growing epochs in offset order. */
+  /** True when the copies of `value` at `offsets` carry one producer id, epochs strictly growing in offset order. */
   newerEpochEachCopy(partition: number, value: string, offsets: readonly number[]): boolean {
     const p = this.byPartition.get(partition);
     if (p === undefined || offsets.length < 2) return false;
