@@ -287,7 +287,7 @@ export class ProducerStates {
    */
   keepOnTruncate = false;
 
-  /** The state as a snapshot's entries (ProducerStateManager.takeSnapshot: CoordinatorEpoch, CurrentTxnFirstOffset too). */
+  /** The state as a snapshot's entries (ProducerStateManager.takeSnapshot, with the transaction fields). */
   snapshot(): SnapshotEntry[] {
     const out: SnapshotEntry[] = [];
     for (const [producerId, e] of this.producers) {
