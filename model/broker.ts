@@ -46,6 +46,8 @@ import { LOG_FILE, ReplicaLog } from './replica-log.ts';
 import { codeProbe } from './code-probes.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
+import { GroupHost, type GroupHostBroker, type GroupTimerTag } from './group-host.ts';
+import { OFFSETS_TOPIC } from './config.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
@@ -94,7 +96,7 @@ export function createBroker(params: BrokerParams): ModelActorFactory {
   return (ctx) => new Broker(ctx, params);
 }
 
-export class Broker implements Actor<Message>, PartitionHost, RaftHost {
+export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHostBroker {
   readonly brokerId: number;
   readonly config: KafkaConfig;
   readonly variant: 'correct' | ProtocolVariant;
@@ -137,6 +139,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   readonly partitions = new Map<string, Partition[]>();
   readonly partitionList: Partition[] = [];
   private readonly armedTimers = new Map<Partition, number[]>();
+  /** The group coordinators of the `__consumer_offsets` partitions this broker leads. */
+  readonly groups: GroupHost = new GroupHost(this);
 
   constructor(
     readonly ctx: ModelContext,
@@ -211,6 +215,15 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
 
   emit(event: ModelProbe): void {
     this.ctx.emit(event);
+    // A `__consumer_offsets` replica changed role, epoch or HW: its coordinator follows.
+    if (event.kind === 'replica' && event.topic === OFFSETS_TOPIC) {
+      const p = this.partition(event.topic, event.partition);
+      if (p !== undefined) this.groups.onReplica(p);
+    }
+  }
+
+  setTimer(delayUs: number, tag: unknown): void {
+    this.ctx.setTimer(delayUs, tag);
   }
 
   nextCorrelationId(): number {
@@ -299,6 +312,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       }
       case 'ProduceRequest':
         return this.routeProduce(from, msg);
+      case 'FindCoordinatorRequest':
+        return this.groups.handleFindCoordinator(from, msg);
+      case 'GroupRequest':
+        return this.groups.handleGroupRequest(from, msg);
       case 'MetadataRequest':
         return this.handleMetadataRequest(from, msg);
       case 'InitProducerIdRequest':
@@ -329,6 +346,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       case 'InitProducerIdResponse':
       case 'ProduceResponse':
       case 'OffsetsForLeaderEpochResponse':
+      case 'FindCoordinatorResponse':
+      case 'GroupResponse':
       case 'BrokerRegistrationRequest':
       case 'BrokerHeartbeatRequest':
       case 'MetadataFetchRequest':
@@ -436,6 +455,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       }
     }
     const t = tag as { type: string; topic: string; partition: number };
+    if (t.type === 'group-load' || t.type === 'group-expire') return this.groups.onTimer(tag as GroupTimerTag);
     const p = this.partition(t.topic, t.partition);
     if (p === undefined) return;
     if (t.type === 'partition-timer') {

@@ -18,6 +18,8 @@ import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import {
   controllerIdsOf,
   FIRST_CONSUMER_ID,
+  FIRST_GROUP_CONSUMER_ID,
+  OFFSETS_TOPIC,
   FIRST_PRODUCER_ID,
   PROBE_CLIENT_ID,
   type ClusterSpec,
@@ -31,6 +33,8 @@ import { ClusterView } from './cluster-view.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
+import { createGroupConsumer } from './group-consumer.ts';
+import { offsetsTopicPartitions } from './group-host.ts';
 import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
 import type { ClientStatus } from './client-api.ts';
 
@@ -42,6 +46,19 @@ export function assignReplicas(brokers: number, topicIndex: number, topic: Topic
   const replicas: number[] = [];
   for (let i = 0; i < topic.replicationFactor; i++) replicas.push(((start + i) % brokers) + 1);
   return replicas;
+}
+
+/**
+ * `__consumer_offsets` (issue 15), when the workload has a group: created at first boot like
+ * the other topics (Kafka creates it at the first FindCoordinator:
+ * KafkaApis.handleFindCoordinatorRequest → AutoTopicCreationManager), with
+ * offsets.topic.num.partitions and offsets.topic.replication.factor (at most the brokers).
+ */
+function internalTopics(spec: ClusterSpec, groupConsumers: number): TopicSpec[] {
+  if (groupConsumers === 0) return [];
+  const config = spec.config;
+  const replicationFactor = Math.min(spec.brokers, config['offsets.topic.replication.factor'] ?? 3);
+  return [{ name: OFFSETS_TOPIC, partitions: offsetsTopicPartitions(config), replicationFactor }];
 }
 
 export const buildCluster: BuildCluster = (sim, spec, workload) => new SimulatedCluster(sim, spec, workload);
@@ -65,8 +82,7 @@ class SimulatedCluster implements KafkaCluster {
     readonly workload: WorkloadSpec,
   ) {
     if (spec.brokers < 1 || spec.brokers > 9) throw new Error(`cluster: 1..9 brokers, got ${spec.brokers}`);
-    const brokerIds: number[] = [];
-    for (let i = 1; i <= spec.brokers; i++) brokerIds.push(i);
+    const brokerIds = Array.from({ length: spec.brokers }, (_, i) => i + 1);
     this.brokerIds = brokerIds;
     const voters = controllerIdsOf(spec);
     if (![1, 3, 5].includes(voters.length)) throw new Error(`cluster: 1, 3 or 5 controllers, got ${voters.length}`);
@@ -75,8 +91,10 @@ class SimulatedCluster implements KafkaCluster {
     const topics = spec.topics;
     const commitLog = this.commitLog;
     this.view = new ClusterView(sim, brokerIds, topics, spec.config, voters, commitLog);
-    const topicIndex = new Map(topics.map((t, i) => [t.name, i] as const));
     const config = spec.config;
+    const groupConsumers = Math.max(0, workload.groupConsumers ?? 0);
+    const created = [...topics, ...internalTopics(spec, groupConsumers)];
+    const topicIndex = new Map(created.map((t, i) => [t.name, i] as const));
 
     for (const id of voters) {
       sim.addNode({
@@ -88,7 +106,7 @@ class SimulatedCluster implements KafkaCluster {
           commitLog,
           config,
           variant: spec.variant,
-          topics,
+          topics: created,
           assignment: (t, p) => assignReplicas(spec.brokers, topicIndex.get(t.name)!, t, p),
         }),
       });
@@ -145,6 +163,7 @@ class SimulatedCluster implements KafkaCluster {
         }),
       });
     }
+    for (let i = 0; i < groupConsumers; i++) consumerIds.push(this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
     this.consumerIds = consumerIds;
 
     sim.addNode({
@@ -158,6 +177,25 @@ class SimulatedCluster implements KafkaCluster {
         recorder: this.recorder,
       }),
     });
+  }
+
+  /** A subscribe-mode consumer of the workload's group (issue 15). */
+  private addGroupConsumer(id: number): number {
+    this.sim.addNode({
+      id,
+      name: `group-consumer-${id}`,
+      factory: createGroupConsumer({
+        clientId: id,
+        bootstrapBrokers: this.brokerIds.slice(),
+        config: this.spec.config,
+        topics: this.spec.topics,
+        workload: this.workload,
+        group: this.workload.group ?? 'g1',
+        recorder: this.recorder,
+        variant: this.spec.variant,
+      }),
+    });
+    return id;
   }
 
   get history(): History {
