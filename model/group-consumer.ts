@@ -190,10 +190,11 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   }
 
   private instant(f: string, value: unknown): void {
+    const process = this.process;
     this.gate.instant(() => {
       const time = this.ctx.now();
-      this.recorder.record({ time, process: this.process, type: 'invoke', f, value });
-      this.recorder.record({ time, process: this.process, type: 'ok', f, value });
+      this.recorder.record({ time, process, type: 'invoke', f, value });
+      this.recorder.record({ time, process, type: 'ok', f, value });
     });
   }
 
@@ -385,19 +386,21 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   /** refreshCommittedOffsetsIfNeeded: OffsetFetch, then the positions. */
   private fetchCommitted(generation: number): void {
     const partitions = this.owned.slice();
+    const { gate, process } = this;
     const go = (): void => {
-      if (this.phase !== 'stable' || this.generation !== generation || this.coordinator < 0) {
-        this.gate.release();
-        if (this.phase === 'stable' && this.generation === generation) this.retryFetchCommitted(generation);
+      const current = process === this.process && this.phase === 'stable' && this.generation === generation;
+      if (!current || this.coordinator < 0) {
+        gate.release();
+        if (current) this.retryFetchCommitted(generation);
         return;
       }
       const offsets: GroupOffset[] = partitions.map((tp) => ({ ...tp, offset: null }));
       this.record('invoke', 'fetch-offsets', { group: this.group, offsets });
-      const context: RequestContext = { kind: 'fetch-offsets', generation, process: this.process, gate: this.gate };
+      const context: RequestContext = { kind: 'fetch-offsets', generation, process, gate };
       this.send({ type: 'OffsetFetch', group: this.group, partitions }, context);
     };
     const attempt = (): void => {
-      if (this.gate.acquire(attempt)) go();
+      if (gate.acquire(attempt)) go();
     };
     attempt();
   }
@@ -502,12 +505,13 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     }
     this.commitInFlight = true;
     this.afterCommit = then;
+    const { gate, process } = this;
     const go = (): void => {
       const generation = this.generation;
       const memberId = this.memberId;
       const offsets = this.consumed();
-      if (offsets.length === 0 || this.coordinator < 0 || generation < 0) {
-        this.gate.release();
+      if (process !== this.process || offsets.length === 0 || this.coordinator < 0 || generation < 0) {
+        gate.release();
         return this.finishCommit();
       }
       this.record('invoke', 'commit', { group: this.group, member: memberId, generation, offsets });
@@ -524,10 +528,10 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
         })),
       };
       const value = { group: this.group, member: memberId, generation, offsets };
-      this.send(body, { kind: 'commit', value, process: this.process, gate: this.gate });
+      this.send(body, { kind: 'commit', value, process, gate });
     };
     const attempt = (): void => {
-      if (this.gate.acquire(attempt)) go();
+      if (gate.acquire(attempt)) go();
     };
     attempt();
   }
@@ -591,7 +595,9 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     if (this.phase !== 'stable') return;
     this.phase = 'joining';
     for (const f of this.streams.values()) f.stop();
+    const process = this.process;
     const join = (): void => {
+      if (process !== this.process) return;
       this.revoke();
       if (this.phase !== 'joining') return;
       this.phase = 'unjoined';
@@ -612,7 +618,9 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     const wasMember = this.phase === 'stable';
     this.phase = 'closing';
     for (const f of this.streams.values()) f.stop();
+    const process = this.process;
     const go = (): void => {
+      if (process !== this.process) return;
       this.revoke();
       this.instant('leave', { group: this.group, member: this.memberId });
       if (this.coordinator < 0 || this.memberId === '') return this.closed();
