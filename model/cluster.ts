@@ -163,8 +163,11 @@ class SimulatedCluster implements KafkaCluster {
         }),
       });
     }
-    for (let i = 0; i < groupConsumers; i++) consumerIds.push(this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
-    this.consumerIds = consumerIds;
+    // Group members first: a fault naming "consumer i" hits a member of the group when there is one.
+    const members = Array.from({ length: groupConsumers }, (_, i) =>
+      this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i),
+    );
+    this.consumerIds = [...members, ...consumerIds];
 
     sim.addNode({
       id: PROBE_CLIENT_ID,

@@ -231,6 +231,10 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   }
 
   private sendJoin(): void {
+    if (this.coordinator < 0) {
+      this.phase = 'unjoined';
+      return this.resume();
+    }
     this.phase = 'joining';
     this.send(
       {
@@ -349,6 +353,11 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     }
     this.memberId = r.memberId;
     this.generation = r.generation;
+    if (this.coordinator < 0) {
+      // the coordinator was lost meanwhile (AbstractCoordinator: the join future fails)
+      this.phase = 'unjoined';
+      return this.resume();
+    }
     this.phase = 'syncing';
     const body: GroupRequest = {
       type: 'SyncGroup',

@@ -17,6 +17,8 @@
 // name), member ids handed out by the coordinator (KIP-394: MEMBER_ID_REQUIRED first). The
 // host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Not yet hosted by brokers.
 
+import { codeProbe } from './code-probes.ts';
+
 type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
 export type GroupError =
@@ -543,7 +545,10 @@ export class GroupCoordinatorShard {
     for (const g of this.groups.values()) {
       for (const [id, t] of g.pending) if (t <= nowUs) g.pending.delete(id);
       for (const m of [...g.members.values()]) {
-        if (m.heartbeatDeadlineUs <= nowUs && g.members.has(m.id)) merge(out, this.removeMember(g, m, nowUs));
+        if (m.heartbeatDeadlineUs > nowUs || !g.members.has(m.id)) continue;
+        // GroupMetadataManager.onClassicGroupMemberSessionTimeout
+        codeProbe('group-member-expired');
+        merge(out, this.removeMember(g, m, nowUs));
       }
       if (g.joinDeadlineUs <= nowUs && g.state === 'PreparingRebalance') merge(out, this.completeJoin(g, nowUs));
       if (g.syncDeadlineUs <= nowUs && g.state === 'CompletingRebalance') {
