@@ -27,10 +27,13 @@
 // - Leaving (workload churn: KafkaConsumer.close): a last synchronous commit, LeaveGroup,
 //   then, after a while, a new subscription as a new member.
 //
-// History (checkers/history.ts, docs/readme-checkers.md): one process per membership, all its
-// operations one at a time (an OpGate): `subscribe`, `assignment` (with generation),
-// `fetch-offsets`, `commit` (ok; fail on a definite refusal; info on NOT_COORDINATOR or no
-// answer: the write may have committed), `leave`, and the polls and seeks of its streams.
+// History (checkers/history.ts, docs/readme-checkers.md): two processes per membership, each
+// with one operation at a time (an OpGate). The member's own: `subscribe`, `assignment` (with
+// generation), `leave`, and the polls and seeks of its streams (what the checker counts as
+// delivered to the member). Its offsets process: `fetch-offsets` and `commit` (ok; fail on a
+// definite refusal; info on NOT_COORDINATOR or no answer: the write may have committed),
+// naming group, member and generation, so a commit in flight never holds up the polls (an
+// asynchronous commit does not block KafkaConsumer.poll).
 //
 // Assumes: the group's topics are the workload's (their partition counts fixed); auto.offset.reset
 // `none` read as `earliest` for members (see resetPolicy); no
@@ -124,6 +127,7 @@ class ProcessGate implements OpGate {
 export class GroupConsumerActor extends ClientActorBase implements ClientStatus, RequestOwner {
   private phase: Phase = 'unjoined';
   private coordinator = -1;
+  private lastCoordinator = -1;
   private finding = false;
   private nextBootstrap = 0;
   private memberId = '';
@@ -132,7 +136,11 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   private readonly streams = new Map<string, PartitionFetcher>();
   private process = -1;
   private gate = new ProcessGate();
-  private heartbeatInFlight = false;
+  /** The membership's second process: its commits and offset fetches, one at a time. */
+  private offsetsProcess = -1;
+  private offsetsGate = new ProcessGate();
+  /** Requests in flight to the coordinator (its connection). */
+  private readonly inFlight = new Set<PendingRequest>();
   private lastHeartbeatOkUs = 0;
   private commitInFlight = false;
   /** A rejoin waits for the synchronous commit on revoke. */
@@ -179,6 +187,8 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   private subscribe(): void {
     this.process = this.lanes.take();
     this.gate = new ProcessGate();
+    this.offsetsProcess = this.lanes.take();
+    this.offsetsGate = new ProcessGate();
     this.phase = 'unjoined';
     this.memberId = '';
     this.generation = -1;
@@ -210,24 +220,37 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   private findCoordinator(): void {
     if (this.finding) return;
     this.finding = true;
+    // NetworkClient.leastLoadedNode, roughly: the brokers in turn, not the coordinator whose
+    // connection was just closed (markCoordinatorUnknown) when there is another
     const brokers = this.params.bootstrapBrokers;
-    const node = brokers[this.nextBootstrap++ % brokers.length];
+    let node = brokers[this.nextBootstrap++ % brokers.length];
+    if (node === this.lastCoordinator && brokers.length > 1) node = brokers[this.nextBootstrap++ % brokers.length];
     const correlationId = this.net.correlationId();
     this.net.request(node, { type: 'FindCoordinatorRequest', correlationId, group: this.group }, this.timeoutUs, this, {
       kind: 'find',
     });
   }
 
+  /**
+   * AbstractCoordinator.markCoordinatorUnknown: the coordinator is forgotten and its connection
+   * closed (client.disconnectAsync), so every request in flight to it fails (a disconnect).
+   */
   private markCoordinatorUnknown(): void {
     if (this.coordinator < 0) return;
     codeProbe('group-coordinator-moved');
     this.stats.coordinatorMoves++;
+    this.lastCoordinator = this.coordinator;
     this.coordinator = -1;
+    const victims = [...this.inFlight];
+    this.inFlight.clear();
+    for (const v of victims) this.net.abandon(v);
+    for (const v of victims) this.onNoResponse(v, 'disconnect');
   }
 
   private send(body: GroupRequest, context: RequestContext): void {
     const correlationId = this.net.correlationId();
-    this.net.request(this.coordinator, { type: 'GroupRequest', correlationId, body }, this.timeoutUs, this, context);
+    const msg = { type: 'GroupRequest', correlationId, body } as const;
+    this.inFlight.add(this.net.request(this.coordinator, msg, this.timeoutUs, this, context));
   }
 
   private sendJoin(): void {
@@ -253,6 +276,7 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   }
 
   onResponse(request: PendingRequest, response: ClientResponse): void {
+    this.inFlight.delete(request);
     const context = request.context as RequestContext;
     if (response.type === 'FindCoordinatorResponse') {
       this.finding = false;
@@ -267,6 +291,7 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   }
 
   onNoResponse(request: PendingRequest, _reason: NoResponseReason): void {
+    this.inFlight.delete(request);
     const context = request.context as RequestContext;
     switch (context.kind) {
       case 'find':
@@ -274,7 +299,6 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
         this.retryLater();
         return;
       case 'heartbeat':
-        this.heartbeatInFlight = false;
         this.markCoordinatorUnknown();
         return;
       case 'commit':
@@ -395,16 +419,18 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   /** refreshCommittedOffsetsIfNeeded: OffsetFetch, then the positions. */
   private fetchCommitted(generation: number): void {
     const partitions = this.owned.slice();
-    const { gate, process } = this;
+    const member = this.process;
+    const gate = this.offsetsGate;
+    const process = this.offsetsProcess;
     const go = (): void => {
-      const current = process === this.process && this.phase === 'stable' && this.generation === generation;
+      const current = member === this.process && this.phase === 'stable' && this.generation === generation;
       if (!current || this.coordinator < 0) {
         gate.release();
         if (current) this.retryFetchCommitted(generation);
         return;
       }
       const offsets: GroupOffset[] = partitions.map((tp) => ({ ...tp, offset: null }));
-      this.record('invoke', 'fetch-offsets', { group: this.group, offsets });
+      this.record('invoke', 'fetch-offsets', { group: this.group, offsets }, undefined, process);
       const context: RequestContext = { kind: 'fetch-offsets', generation, process, gate };
       this.send({ type: 'OffsetFetch', group: this.group, partitions }, context);
     };
@@ -514,16 +540,18 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     }
     this.commitInFlight = true;
     this.afterCommit = then;
-    const { gate, process } = this;
+    const member = this.process;
+    const gate = this.offsetsGate;
+    const process = this.offsetsProcess;
     const go = (): void => {
       const generation = this.generation;
       const memberId = this.memberId;
       const offsets = this.consumed();
-      if (process !== this.process || offsets.length === 0 || this.coordinator < 0 || generation < 0) {
+      if (member !== this.process || offsets.length === 0 || this.coordinator < 0 || generation < 0) {
         gate.release();
         return this.finishCommit();
       }
-      this.record('invoke', 'commit', { group: this.group, member: memberId, generation, offsets });
+      this.record('invoke', 'commit', { group: this.group, member: memberId, generation, offsets }, undefined, process);
       const body: GroupRequest = {
         type: 'OffsetCommit',
         group: this.group,
@@ -578,12 +606,10 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
 
   /** HeartbeatResponseHandler. */
   private onHeartbeat(generation: number, error: string): void {
-    this.heartbeatInFlight = false;
     if (generation !== this.generation) return;
-    if (error === 'NONE') {
-      this.lastHeartbeatOkUs = this.ctx.now();
-      return;
-    }
+    // HeartbeatThread: an answer, or REBALANCE_IN_PROGRESS, resets the session (receiveHeartbeat)
+    if (error === 'NONE' || error === 'REBALANCE_IN_PROGRESS') this.lastHeartbeatOkUs = this.ctx.now();
+    if (error === 'NONE') return;
     if (this.coordinatorError(error)) return;
     if (error === 'REBALANCE_IN_PROGRESS') return this.rejoin();
     if (error === 'UNKNOWN_MEMBER_ID' || error === 'ILLEGAL_GENERATION') this.lose(error);
@@ -676,12 +702,13 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
 
   /** HeartbeatThread: a heartbeat per interval while a member; the session judged locally. */
   private heartbeat(): void {
-    if (this.phase !== 'stable' || this.heartbeatInFlight) return;
+    if (this.phase !== 'stable') return;
     if (this.coordinator < 0) return this.resume();
-    // AbstractCoordinator.HeartbeatThread: no answer within the session timeout: coordinator unknown
+    // AbstractCoordinator.HeartbeatThread: no answer within the session timeout (Heartbeat
+    // .sessionTimeoutExpired): coordinator unknown, its connection closed, found again
     if (this.ctx.now() - this.lastHeartbeatOkUs > msToUs(this.sessionTimeoutMs)) this.markCoordinatorUnknown();
     if (this.coordinator < 0) return this.resume();
-    this.heartbeatInFlight = true;
+    // Heartbeat.shouldHeartbeat: one per interval, whether or not the last one was answered
     const generation = this.generation;
     this.send(
       { type: 'Heartbeat', group: this.group, memberId: this.memberId, generation },

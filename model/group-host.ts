@@ -119,6 +119,7 @@ export class GroupHost {
   private elect(p: Partition): void {
     const config = {
       'group.initial.rebalance.delay.ms': this.broker.config['group.initial.rebalance.delay.ms'] ?? 3000,
+      acceptStaleCommits: this.broker.variant === 'stale-generation-commit',
     };
     const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
     const h: Hosted = { shard, clients: new Map(), armedAtUs: Number.POSITIVE_INFINITY };
