@@ -242,7 +242,6 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     this.lastCoordinator = this.coordinator;
     this.coordinator = -1;
     const victims = [...this.inFlight];
-    this.inFlight.clear();
     for (const v of victims) this.net.abandon(v);
     for (const v of victims) this.onNoResponse(v, 'disconnect');
   }
@@ -276,8 +275,8 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   }
 
   onResponse(request: PendingRequest, response: ClientResponse): void {
-    this.inFlight.delete(request);
     const context = request.context as RequestContext;
+    if (context.kind !== 'find' && !this.inFlight.delete(request)) return;
     if (response.type === 'FindCoordinatorResponse') {
       this.finding = false;
       if (response.error === 'NONE') {
@@ -291,8 +290,9 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   }
 
   onNoResponse(request: PendingRequest, _reason: NoResponseReason): void {
-    this.inFlight.delete(request);
     const context = request.context as RequestContext;
+    // a coordinator request already failed by markCoordinatorUnknown is not failed twice
+    if (context.kind !== 'find' && !this.inFlight.delete(request)) return;
     switch (context.kind) {
       case 'find':
         this.finding = false;
