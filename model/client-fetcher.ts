@@ -102,9 +102,8 @@ export class PartitionFetcher implements RequestOwner {
   private stopAfterRequest = false;
   /** This stream holds its gate (a poll in flight on a shared process). */
   private holdsGate = false;
-  private readonly wakeFromGate = (): void => {
-    if (this.state === 'waiting' && this.timer === -1) this.step();
-  };
+  /** Bumped at every start and stop: a wake-up from the gate for an earlier stream is void. */
+  private gateTicket = 0;
   private readonly backoffUs: number;
   private readonly timeoutUs: number;
   /** Figures for tests and reports. */
@@ -141,6 +140,7 @@ export class PartitionFetcher implements RequestOwner {
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     this.stopAfterRequest = false;
+    this.gateTicket++;
     this.assign(offset, epoch, undefined);
     this.validatedEpoch = -1;
     this.resetPending = false;
@@ -158,6 +158,7 @@ export class PartitionFetcher implements RequestOwner {
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     this.stopAfterRequest = false;
+    this.gateTicket++;
     this.validatedEpoch = -1;
     this.lastFetchedEpoch = -1;
     this.resetPending = true;
@@ -166,6 +167,7 @@ export class PartitionFetcher implements RequestOwner {
 
   /** Stop polling (an outstanding request is allowed to complete and is recorded). */
   stop(): void {
+    this.gateTicket++;
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     if (this.state === 'waiting' || this.state === 'awaiting-metadata') this.state = 'stopped';
@@ -174,6 +176,11 @@ export class PartitionFetcher implements RequestOwner {
 
   isStopped(): boolean {
     return this.state === 'stopped';
+  }
+
+  /** The position is known (not awaiting a reset by auto.offset.reset: SubscriptionState.hasValidPosition). */
+  hasValidPosition(): boolean {
+    return !this.resetPending;
   }
 
   onWake(): void {
@@ -267,7 +274,11 @@ export class PartitionFetcher implements RequestOwner {
   private fetch(leader: number, leaderEpoch: number): void {
     const gate = this.options.gate;
     if (gate !== undefined) {
-      if (!gate.acquire(this.wakeFromGate)) {
+      const ticket = this.gateTicket;
+      const wake = (): void => {
+        if (ticket === this.gateTicket && this.state === 'waiting' && this.timer === -1) this.step();
+      };
+      if (!gate.acquire(wake)) {
         this.state = 'waiting';
         return;
       }

@@ -134,6 +134,8 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   private generation = -1;
   private owned: TopicPartition[] = [];
   private readonly streams = new Map<string, PartitionFetcher>();
+  /** Owned partitions whose stream got its position in this generation (committed or reset). */
+  private readonly positioned = new Set<string>();
   private process = -1;
   private gate = new ProcessGate();
   /** The membership's second process: its commits and offset fetches, one at a time. */
@@ -409,6 +411,7 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     this.stats.generations++;
     if (this.stats.generations > 1) codeProbe('group-rebalance');
     this.owned = r.assignment.slice();
+    this.positioned.clear();
     const partitions = this.owned.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
     this.instant('assignment', { group: this.group, member: this.memberId, generation, partitions });
     if (this.owned.length > 0) this.fetchCommitted(generation);
@@ -491,6 +494,7 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   /** The stream of an owned partition from its committed offset, or by auto.offset.reset. */
   private startStream(tp: TopicPartition, offset: number, leaderEpoch: number): void {
     const key = tpKey(tp);
+    this.positioned.add(key);
     let f = this.streams.get(key);
     if (f !== undefined && !f.isStopped()) return;
     if (f === undefined) {
@@ -524,7 +528,8 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
     const out: GroupOffset[] = [];
     for (const tp of this.owned) {
       const f = this.streams.get(tpKey(tp));
-      if (f === undefined || f.isStopped()) continue;
+      // positions of this generation only (stopped for a revocation or not, they still count)
+      if (f === undefined || !this.positioned.has(tpKey(tp)) || !f.hasValidPosition()) continue;
       const o: GroupOffset = { topic: tp.topic, partition: tp.partition, offset: f.position };
       if (f.lastFetchedEpoch >= 0) o.leaderEpoch = f.lastFetchedEpoch;
       out.push(o);
@@ -645,6 +650,7 @@ export class GroupConsumerActor extends ClientActorBase implements ClientStatus,
   private revoke(): void {
     for (const f of this.streams.values()) f.stop();
     this.owned = [];
+    this.positioned.clear();
   }
 
   /** KafkaConsumer.close: a last commit, LeaveGroup, and a new subscription later. */
