@@ -164,10 +164,7 @@ class SimulatedCluster implements KafkaCluster {
       });
     }
     // Group members first: a fault naming "consumer i" hits a member of the group when there is one.
-    const members = Array.from({ length: groupConsumers }, (_, i) =>
-      this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i),
-    );
-    this.consumerIds = [...members, ...consumerIds];
+    this.consumerIds = [...this.addGroupConsumers(groupConsumers), ...consumerIds];
 
     sim.addNode({
       id: PROBE_CLIENT_ID,
@@ -182,7 +179,11 @@ class SimulatedCluster implements KafkaCluster {
     });
   }
 
-  /** A subscribe-mode consumer of the workload's group (issue 15). */
+  /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
+  private addGroupConsumers(n: number): number[] {
+    return Array.from({ length: n }, (_, i) => this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
+  }
+
   private addGroupConsumer(id: number): number {
     this.sim.addNode({
       id,

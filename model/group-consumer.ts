@@ -124,7 +124,7 @@ class ProcessGate implements OpGate {
   }
 }
 
-export class GroupConsumerActor extends ClientActorBase implements ClientStatus, RequestOwner {
+class GroupConsumerActor extends ClientActorBase implements ClientStatus, RequestOwner {
   private phase: Phase = 'unjoined';
   private coordinator = -1;
   private lastCoordinator = -1;
