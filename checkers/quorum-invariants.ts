@@ -13,8 +13,10 @@
 //                               first (log matching below the HW);
 //   metadata-applied-committed  a broker applies only committed records, never one above the
 //                               Raft HW (MetadataLoader.handleCommit);
-//   controller-state-committed  every voter's controller state is the image of its committed
-//                               prefix when it becomes the active controller
+//   controller-state-committed  every voter's controller state agrees with the image of its own
+//                               committed prefix: on every voter each time its HW passes records
+//                               (what they touch, unless the active controller's uncommitted tail
+//                               touched it again), and in full at a claim and after a renounce
 //                               (QuorumController.renounce reverts what was not committed).
 // Assumes: violations arrive in order and are reported once each (by position).
 

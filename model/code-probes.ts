@@ -517,6 +517,62 @@ const CODE_PROBES = {
     kafka: 'QuorumController.appendWriteEvent (NotControllerException)',
     description: 'A voter that is not the active controller answered a broker request NOT_CONTROLLER.',
   },
+  // --- the ZooKeeper ensemble (zookeeper.ts, zk-tree.ts)
+  'zk-leader-change': {
+    kafka: 'Leader.lead (waitForNewLeaderAck)',
+    description: 'A ZooKeeper server established leadership in an epoch after an earlier one (a leader change).',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-leader-lost-quorum': {
+    kafka: 'Leader.lead ("Not sufficient followers synced")',
+    description: 'A ZooKeeper leader heard from fewer than a quorum within syncLimit ticks and went LOOKING.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-follower-lost-leader': {
+    kafka: 'Follower.followLeader (socket read timeout)',
+    description:
+      'A ZooKeeper follower heard nothing from its leader within syncLimit (initLimit) ticks and went LOOKING.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-follower-truncated': {
+    kafka: 'Learner.syncWithLeader (TRUNC)',
+    description: 'A ZooKeeper follower dropped logged transactions its new leader does not have.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-session-expired': {
+    kafka: 'SessionTrackerImpl.run → ZooKeeperServer.expire',
+    description: 'The ZooKeeper leader expired a session that was not touched within its timeout.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-reconnect-expired': {
+    kafka: 'ZooKeeperServer.finishSessionInit',
+    description: 'A client reconnecting with an expired session was told so (timeout 0).',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-session-moved': {
+    kafka: 'LearnerHandler REVALIDATE (SessionTrackerImpl.setOwner)',
+    description: 'A session reconnected through another ZooKeeper server, which became its owner.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-session-moved-write-refused': {
+    kafka: 'SessionTrackerImpl.checkSession (SessionMovedException)',
+    description: 'A write came through a server that no longer owns the session: SESSIONMOVED.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-connect-refused-client-ahead': {
+    kafka: 'ZooKeeperServer.processConnectRequest',
+    description: 'A server refused a client that has seen a newer zxid than the server has.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-bad-version': {
+    kafka: 'PrepRequestProcessor.checkAndIncVersion',
+    description: 'A conditional ZooKeeper write named a stale version: BADVERSION.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  'zk-watch-fired': {
+    kafka: 'WatchManager.triggerWatch',
+    description: 'A ZooKeeper server sent a watch event to a client.',
+    reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {
     kafka: 'CoordinatorRuntime.scheduleLoadOperation',

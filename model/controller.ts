@@ -60,7 +60,7 @@ import {
   type RaftMessage,
 } from './internal-protocol.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
-import type { MetadataCommitLog } from './metadata-image.ts';
+import type { MetadataCommitLog, VoterState } from './metadata-image.ts';
 import { buildPartitionChange, NO_LEADER, type Election } from './partition-change.ts';
 import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
 import {
@@ -130,7 +130,7 @@ interface DeferredReply {
 
 const SESSION_CHECK_US = 500_000;
 
-export class KraftController implements Actor<Message>, ControllerNode, RaftHost {
+export class KraftController implements Actor<Message>, ControllerNode, RaftHost, VoterState {
   readonly mode = 'kraft' as const;
   readonly raft: RaftReplica;
   /** Claimed: the active controller of raft epoch `activeEpoch`. */
@@ -176,6 +176,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     this.variant = params.variant;
     this.params = params;
     this.commitLog = params.commitLog;
+    this.commitLog.onVoterStart(params.controllerId);
     ctx.setTimer(SESSION_CHECK_US, 'session-check');
     this.balanceIntervalUs = leaderBalanceIntervalUs(config);
     if (this.balanceIntervalUs > 0) ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
@@ -201,12 +202,16 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
 
   /** handleCommit: announce, apply (a non-active voter), and send the answers now committed. */
   handleCommit(from: number, to: number): void {
-    this.commitLog.onCommit(this.params.controllerId, this.raft.log, from, to, this.ctx);
+    const log = this.raft.log;
+    this.commitLog.onCommit(this.params.controllerId, log, from, to, this.ctx);
     if (!this.active) {
-      const log = this.raft.log;
       for (let o = Math.max(from, this.appliedEnd); o < to; o++) this.replay(log[o].record, o);
       if (to > this.appliedEnd) this.appliedEnd = to;
-    } else if (this.deferred.length > 0) {
+    }
+    // Instrumentation: this voter's state agrees with its committed prefix where it just grew.
+    const range = { from, to, appliedEnd: this.appliedEnd };
+    this.commitLog.checkVoterCommit(this.params.controllerId, this, log, range, this.ctx.now());
+    if (this.active && this.deferred.length > 0) {
       const hw = this.raft.hw;
       let i = 0;
       while (i < this.deferred.length && this.deferred[i].end <= hw) i++;
@@ -221,7 +226,11 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   handleStateChange(): void {
     const raft = this.raft;
     if (raft.role === 'leader') this.commitLog.onLeader(raft.epoch, this.params.controllerId, this.ctx.now());
-    if (this.active && (raft.role !== 'leader' || raft.epoch !== this.activeEpoch)) this.renounce();
+    if (this.active && (raft.role !== 'leader' || raft.epoch !== this.activeEpoch)) {
+      this.renounce();
+      // Instrumentation: what renounce kept is exactly the committed prefix.
+      this.commitLog.checkVoterState(this.params.controllerId, this, 'renounce', this.ctx.now());
+    }
     this.maybeClaim();
   }
 
@@ -235,7 +244,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     this.active = true;
     this.activeEpoch = raft.epoch;
     codeProbe('controller-claimed');
-    this.commitLog.onClaim(this.params.controllerId, this.partitionList, (id) => this.brokers.get(id), this.ctx.now());
+    this.commitLog.checkVoterState(this.params.controllerId, this, 'claim', this.ctx.now());
     // A fresh heartbeat session for every registered broker (BrokerHeartbeatManager).
     const now = this.ctx.now();
     this.lastContactUs.clear();
@@ -300,6 +309,10 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
 
   registration(brokerId: number): BrokerRegistration | undefined {
     return this.brokers.get(brokerId);
+  }
+
+  brokerCount(): number {
+    return this.brokers.size;
   }
 
   // =====================================================================================
@@ -820,7 +833,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     }
   }
 
-  private partitionOf(topic: string, partition: number): PartitionState | undefined {
+  partitionOf(topic: string, partition: number): PartitionState | undefined {
     const list = this.byTopic.get(topic);
     return list === undefined ? undefined : list[partition];
   }

@@ -14,13 +14,18 @@
 //                              committed there before (a committed record lost or changed);
 //   metadata-applied-committed a broker applied an entry that is not the committed one at its
 //                              offset, or above the cluster's commit point;
-//   controller-state-committed a new active controller's state differs from the image of the
-//                              committed log it claimed on.
+//   controller-state-committed a voter's controller state differs from the image of its own
+//                              committed prefix: checked on every voter whenever its HW passes
+//                              records (the keys those records touch, and the entity counts), and
+//                              in full when it claims or renounces. Each voter has a shadow image
+//                              fed only by its own commits (reset when it restarts), so the check
+//                              costs one image update per committed record and voter, never a
+//                              replay.
 
 import type { ModelContext } from './cluster-api.ts';
 import type { MetadataRecord, PartitionState, RaftEntry } from './internal-protocol.ts';
 
-export interface Registration {
+interface Registration {
   readonly brokerId: number;
   readonly epoch: number;
   readonly incarnation: number;
@@ -41,11 +46,27 @@ export interface QuorumViolation {
   readonly detail: string;
 }
 
+/**
+ * A voter's controller state as the agreement check reads it: QuorumController's image of the
+ * records it applied (for the active controller, its uncommitted ones too).
+ */
+export interface VoterState {
+  partitionStates(): readonly PartitionState[];
+  partitionOf(topic: string, partition: number): PartitionState | undefined;
+  registration(brokerId: number): Registration | undefined;
+  brokerCount(): number;
+}
+
 /** Partitions and registrations from applying metadata records in order. */
 class MetadataImage {
   readonly partitions: PartitionState[] = [];
   private readonly index = new Map<string, number>();
   readonly brokers = new Map<number, Registration>();
+
+  partitionOf(topic: string, partition: number): PartitionState | undefined {
+    const i = this.index.get(`${topic}\u0000${partition}`);
+    return i === undefined ? undefined : this.partitions[i];
+  }
 
   apply(r: MetadataRecord): void {
     switch (r.type) {
@@ -93,6 +114,8 @@ export class MetadataCommitLog {
   /** epoch → the voter that became leader in it. */
   readonly epochLeaders = new Map<number, number>();
   private readonly reported = new Set<string>();
+  /** Per voter: the image of its own committed prefix (what its state must agree with). */
+  private readonly voterImages = new Map<number, MetadataImage>();
 
   private raise(invariant: QuorumInvariant, key: string, timeUs: number, detail: string): void {
     if (this.reported.has(key)) return;
@@ -123,10 +146,26 @@ export class MetadataCommitLog {
     );
   }
 
+  /** A voter (re)started: its state and committed prefix start empty (its HW is 0 until it learns one). */
+  onVoterStart(voter: number): void {
+    this.voterImages.set(voter, new MetadataImage());
+  }
+
+  private voterImage(voter: number): MetadataImage {
+    let image = this.voterImages.get(voter);
+    if (image === undefined) {
+      image = new MetadataImage();
+      this.voterImages.set(voter, image);
+    }
+    return image;
+  }
+
   /** A voter's HW passed log[from, to): check it against the committed copy; announce what is new. */
   onCommit(voter: number, log: readonly RaftEntry[], from: number, to: number, ctx: ModelContext): void {
+    const own = this.voterImage(voter);
     for (let o = from; o < to; o++) {
       const e = log[o];
+      own.apply(e.record);
       if (o < this.entries.length) {
         if (this.entries[o] !== e) {
           const was = this.entries[o];
@@ -162,28 +201,66 @@ export class MetadataCommitLog {
     }
   }
 
-  /** A new active controller claimed with this state: it must be the committed image. */
-  onClaim(
+  /**
+   * After a voter applied what its HW passed, log[from, to): every key those records touch must
+   * read in its state as in its committed prefix, unless a record it applied above the HW (the
+   * active controller's uncommitted tail, log[to, appliedEnd)) touched the key again; with no
+   * such tail, the entity counts must match too.
+   */
+  checkVoterCommit(
     voter: number,
-    partitions: readonly PartitionState[],
-    registration: (id: number) => Registration | undefined,
+    state: VoterState,
+    log: readonly RaftEntry[],
+    range: { from: number; to: number; appliedEnd: number },
     timeUs: number,
   ): void {
-    const image = this.image;
-    const same =
-      partitions.length === image.partitions.length &&
-      partitions.every((p, i) => p === image.partitions[i]) &&
-      [...image.brokers.values()].every((b) => {
-        const r = registration(b.brokerId);
-        return r !== undefined && r.epoch === b.epoch && r.fenced === b.fenced;
-      });
-    if (!same)
-      this.raise(
-        'controller-state-committed',
-        `claim ${voter} ${timeUs}`,
+    const own = this.voterImage(voter);
+    const { from, to, appliedEnd } = range;
+    if (appliedEnd <= to && !sameCounts(state, own))
+      return this.stateDiffers(
+        voter,
         timeUs,
-        `voter ${voter} became the active controller with a state that is not its committed metadata log's`,
+        `holds ${countsOf(state)}, its committed prefix [0, ${to}) ${countsOf(own)}`,
       );
+    let tail: Set<string> | undefined;
+    for (let o = from; o < to; o++) {
+      const r = log[o].record;
+      const key = keyOf(r);
+      if (key === undefined) continue;
+      if (appliedEnd > to) {
+        tail ??= keysOf(log, to, appliedEnd);
+        if (tail.has(key)) continue;
+      }
+      const why = differenceAt(r, state, own);
+      if (why !== undefined) return this.stateDiffers(voter, timeUs, `${why} after its HW passed offset ${o}`);
+    }
+  }
+
+  /** A voter claimed (became the active controller) or renounced: its whole state against its committed prefix. */
+  checkVoterState(voter: number, state: VoterState, when: 'claim' | 'renounce', timeUs: number): void {
+    const own = this.voterImage(voter);
+    let why: string | undefined;
+    if (!sameCounts(state, own)) why = `holds ${countsOf(state)}, its committed prefix ${countsOf(own)}`;
+    for (let i = 0; why === undefined && i < own.partitions.length; i++) {
+      const p = own.partitions[i];
+      if (state.partitionOf(p.topic, p.partition) !== p) why = `partition ${p.topic}-${p.partition} differs`;
+    }
+    for (const b of own.brokers.values()) {
+      if (why !== undefined) break;
+      if (!sameRegistration(state.registration(b.brokerId), b))
+        why = `the registration of broker ${b.brokerId} differs`;
+    }
+    if (why !== undefined)
+      this.stateDiffers(voter, timeUs, `${why} when it ${when === 'claim' ? 'claimed' : 'renounced'}`);
+  }
+
+  private stateDiffers(voter: number, timeUs: number, why: string): void {
+    this.raise(
+      'controller-state-committed',
+      `state ${voter}`,
+      timeUs,
+      `voter ${voter}'s controller state is not the image of its committed metadata log: ${why}`,
+    );
   }
 
   /** One probe per committed record, as the single controller announced it on commit. */
@@ -224,6 +301,75 @@ export class MetadataCommitLog {
       }
     }
   }
+}
+
+/** The controller state's key a record writes (none for a LeaderChange). */
+function keyOf(r: MetadataRecord): string | undefined {
+  switch (r.type) {
+    case 'Partition':
+      return `p${r.state.topic}\u0000${r.state.partition}`;
+    case 'RegisterBroker':
+    case 'BrokerFencing':
+      return `b${r.brokerId}`;
+    case 'LeaderChange':
+      return undefined;
+    default: {
+      const never: never = r;
+      throw new Error(`metadata key: ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function keysOf(log: readonly RaftEntry[], from: number, to: number): Set<string> {
+  const keys = new Set<string>();
+  for (let o = from; o < to && o < log.length; o++) {
+    const key = keyOf(log[o].record);
+    if (key !== undefined) keys.add(key);
+  }
+  return keys;
+}
+
+/** How the state and the committed image differ at the key `r` writes, if they do. */
+function differenceAt(r: MetadataRecord, state: VoterState, image: MetadataImage): string | undefined {
+  switch (r.type) {
+    case 'Partition': {
+      const { topic, partition } = r.state;
+      return state.partitionOf(topic, partition) === image.partitionOf(topic, partition)
+        ? undefined
+        : `partition ${topic}-${partition} differs`;
+    }
+    case 'RegisterBroker':
+    case 'BrokerFencing':
+      return sameRegistration(state.registration(r.brokerId), image.brokers.get(r.brokerId))
+        ? undefined
+        : `the registration of broker ${r.brokerId} differs`;
+    case 'LeaderChange':
+      return undefined;
+    default: {
+      const never: never = r;
+      throw new Error(`metadata difference: ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function sameRegistration(a: Registration | undefined, b: Registration | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.epoch === b.epoch &&
+    a.incarnation === b.incarnation &&
+    a.fenced === b.fenced &&
+    (a.inControlledShutdown === true) === (b.inControlledShutdown === true)
+  );
+}
+
+function sameCounts(state: VoterState, image: MetadataImage): boolean {
+  return state.partitionStates().length === image.partitions.length && state.brokerCount() === image.brokers.size;
+}
+
+function countsOf(x: VoterState | MetadataImage): string {
+  const partitions = x instanceof MetadataImage ? x.partitions.length : x.partitionStates().length;
+  const brokers = x instanceof MetadataImage ? x.brokers.size : x.brokerCount();
+  return `${partitions} partitions and ${brokers} registrations`;
 }
 
 function describe(e: RaftEntry | undefined): string {
