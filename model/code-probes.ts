@@ -573,6 +573,7 @@ const CODE_PROBES = {
     kafka: 'WatchManager.triggerWatch',
     description: 'A ZooKeeper server sent a watch event to a client.',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {
     kafka: 'CoordinatorRuntime.scheduleLoadOperation',
