@@ -4,7 +4,7 @@
 // checkers and folds their verdicts: invalid if any checker found an error, else "unknown"
 // if linearizability ran out of budget, else valid. Kafka histories always get the anomaly
 // checks, whatever linearizability model is asked for; histories in Jepsen's Kafka vocabulary
-// (micro-op lists) get only those (see checkers/kafka-actions.ts).
+// (micro-op lists) get only those and the transactional checks (checkers/txn.ts).
 
 import { GROUP_OPS, type History } from './history.ts';
 import { checkGroups, isGroupHistory } from './groups.ts';
@@ -15,6 +15,7 @@ import { checkLinearizable } from './linear/index.ts';
 import { MODEL_NAMES, type ModelName } from './linear/models.ts';
 import { isClientProcess } from './ops.ts';
 import { hasMicroOps } from './kafka-actions.ts';
+import { checkKafkaAndTxn } from './txn.ts';
 
 export interface CheckOptions {
   /** Linearizability model; guessed from the operations when absent. */
@@ -82,11 +83,11 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     model = guess.model;
   }
   const verdicts: Verdict[] = [];
-  if (isKafkaHistory(history)) {
-    verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
-  }
-  if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
   if (hasMicroOps(history)) {
+    // Jepsen's Kafka vocabulary: the anomaly and transactional checks, and no linearizability
+    const kafkaOpts = { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete };
+    verdicts.push(...checkKafkaAndTxn(history, kafkaOpts));
+    if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
     verdicts[0].anomalies.push({
       kind: 'not-judged',
       explanation:
@@ -96,6 +97,10 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     });
     return foldVerdicts(verdicts);
   }
+  if (isKafkaHistory(history)) {
+    verdicts.push(checkKafka(history, { sourceLines: opts.sourceLines, finalReadComplete: opts.finalReadComplete }));
+  }
+  if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
   verdicts.push(
     checkLinearizable(history, {
       model,

@@ -3,7 +3,7 @@
 // Nothing here imports the model or the kernel (DESIGN §1): any history can be judged.
 
 export type { History, HistoryEvent, OpType, SendValue, PollValue, AssignValue } from './history.ts';
-export type { Verdict, Anomaly, Validity, LinearizabilityCounterexample } from './verdict.ts';
+export type { Verdict, Anomaly, CycleStep, Validity, LinearizabilityCounterexample } from './verdict.ts';
 export { HistoryInputError } from './errors.ts';
 
 export {
@@ -25,6 +25,7 @@ export type { CheckOptions, ModelGuess } from './check.ts';
 
 export { checkKafka, type KafkaCheckOptions } from './kafka.ts';
 export { checkGroups, isGroupHistory } from './groups.ts';
+export { checkTxn, type TxnCheckOptions } from './txn.ts';
 
 export { checkLinearizable, checkPartitions } from './linear/index.ts';
 export type { LinearizabilityOptions, PartitionOutcome } from './linear/index.ts';

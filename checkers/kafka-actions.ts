@@ -57,7 +57,8 @@ function jepsenActions(op: Operation): KafkaAction[] {
       const sent = mop[2];
       const pair = Array.isArray(sent) ? (sent as readonly unknown[]) : undefined;
       const value = String(pair !== undefined ? pair[1] : sent);
-      const offset = op.outcome === 'ok' && typeof pair?.[0] === 'number' ? pair[0] : undefined;
+      // An unknown-outcome transaction may still report offsets of sends that completed (Jepsen keeps them).
+      const offset = op.outcome !== 'fail' && typeof pair?.[0] === 'number' ? pair[0] : undefined;
       out.push({ f: 'send', topic: JEPSEN_KEY_TOPIC, partition: Number(mop[1]), value, offset });
     } else if (mop[0] === 'poll' && typeof mop[1] === 'object' && mop[1] !== null) {
       for (const [key, pairs] of Object.entries(mop[1] as Record<string, PollRecord[]>)) {

@@ -17,7 +17,11 @@
 //   nonmonotonic-send     a process's successive ok/info sends to a partition land at
 //                         positions that go backwards.
 //   unseen                acknowledged, never polled, not lost: a figure, not an error.
-//   not-judged            what the checker did not judge (transactional atomicity): a note.
+//
+// Transactions (Jepsen's :txn, several micro-ops in one operation) are judged here micro-op by
+// micro-op, with one transactional rule: an operation of unknown outcome one of whose sends
+// was polled committed all its sends (atomicity). Their other anomalies (cycles, intermediate
+// and precommitted reads) are checkers/txn.ts's.
 //
 // The version order of a partition is built, as in Jepsen, from every poll (ok, info, fail
 // alike: polls only ever return stored data) and from the offsets of sends that must have
@@ -28,7 +32,7 @@
 import type { ConsumerReset, History } from './history.ts';
 import type { Anomaly, Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
-import { isMicroOpValue, kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
+import { kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
 
 export interface KafkaCheckOptions {
   /** Most anomalies reported per kind (the stats still count all). Default 50. */
@@ -48,8 +52,14 @@ export interface KafkaCheckOptions {
 interface SendInfo {
   op: Operation;
   value: string;
-  /** Acknowledged offset (ok sends that report one). */
+  /** The offset the send reported (ok, or info sends of a transaction that report one). */
   offset: number | undefined;
+  /**
+   * Its effect is certain (Jepsen's must-have-committed?): the operation was ok, or of unknown
+   * outcome and some poll returned one of its sends, to any partition: a transaction commits
+   * all its sends or none.
+   */
+  committed: boolean;
 }
 
 interface PollInfo {
@@ -73,7 +83,7 @@ interface Part {
   sendsEnd: number;
 }
 
-interface VersionOrder {
+export interface VersionOrder {
   /** offset → values there, first seen first, with a few witnesses (op indices) each. */
   log: Map<number, Array<{ value: string; ops: number[] }>>;
   /** Offsets holding a value, ascending; offsets[i] is the offset of dense index i. */
@@ -119,7 +129,15 @@ class Findings {
 /** Judges a Kafka history (gregor's or Jepsen's vocabulary); see the taxonomy above. */
 export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verdict {
   const ops = pairOperations(history, opts.sourceLines);
-  const actions = ops.map(kafkaActions);
+  return judgeKafka(ops, ops.map(kafkaActions), opts).verdict;
+}
+
+/** checkKafka over operations already paired and read, with the version orders it built (for checkers/txn.ts). */
+export function judgeKafka(
+  ops: readonly Operation[],
+  actions: readonly KafkaAction[][],
+  opts: KafkaCheckOptions = {},
+): { verdict: Verdict; orders: Map<string, VersionOrder> } {
   const parts = gatherParts(ops, actions);
   const finals = finalReads(ops, actions, parts);
   const out = new Findings(opts.maxPerKind ?? 50);
@@ -144,11 +162,10 @@ export function checkKafka(history: History, opts: KafkaCheckOptions = {}): Verd
     pollOrderCases(procOps, actions, orders, out);
     nonmonotonicSendCases(procOps, actions, orders, out);
   }
-  notJudgedCases(ops, out);
   const stats = kafkaStats(ops, actions, parts.size, unseenTotal, lostTotal);
   for (const [kind, c] of Object.entries(out.counts)) stats[`anomalies.${kind}`] = c;
   const errors = out.anomalies.filter((a) => !a.informational);
-  return { valid: errors.length === 0, checker: 'kafka', anomalies: out.anomalies, stats };
+  return { verdict: { valid: errors.length === 0, checker: 'kafka', anomalies: out.anomalies, stats }, orders };
 }
 
 // --- gathering -------------------------------------------------------------------------------
@@ -179,7 +196,7 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
     for (const a of actions[op.id]) {
       if (a.f === 'send') {
         const p = partOf(a.topic, a.partition);
-        const s: SendInfo = { op, value: a.value, offset: a.offset };
+        const s: SendInfo = { op, value: a.value, offset: a.offset, committed: op.outcome === 'ok' };
         p.sends.push(s);
         p.sendsEnd = Math.max(p.sendsEnd, op.completePos >= 0 ? op.completePos : op.invokePos);
         const w = p.writers.get(s.value);
@@ -195,12 +212,23 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
       }
     }
   }
+  markCommitted(parts);
   return parts;
 }
 
-/** A send whose effect is certain: ok, or info and its value was read (Jepsen's must-have-committed?). */
-function committed(p: Part, s: SendInfo): boolean {
-  return s.op.outcome === 'ok' || (s.op.outcome === 'info' && p.anyRead.has(s.value));
+/** SendInfo.committed for unknown-outcome operations: some poll returned one of their sends. */
+function markCommitted(parts: ReadonlyMap<string, Part>): void {
+  const seen = new Set<Operation>();
+  for (const p of parts.values())
+    for (const s of p.sends) if (s.op.outcome === 'info' && p.anyRead.has(s.value)) seen.add(s.op);
+  for (const p of parts.values()) for (const s of p.sends) if (seen.has(s.op)) s.committed = true;
+}
+
+/** Each partition's version order (see the taxonomy above), by `topic/partition`. */
+export function versionOrders(ops: readonly Operation[], actions: readonly KafkaAction[][]): Map<string, VersionOrder> {
+  const orders = new Map<string, VersionOrder>();
+  for (const [key, p] of gatherParts(ops, actions)) orders.set(key, versionOrder(p));
+  return orders;
 }
 
 /** The partition's version order: committed sends' offsets and every poll's records. */
@@ -212,12 +240,16 @@ function versionOrder(p: Part): VersionOrder {
       log.set(offset, [{ value, ops: [opIndex] }]);
       return;
     }
-    const e = at.find((x) => x.value === value);
+    let e: { value: string; ops: number[] } | undefined;
+    for (let k = 0; k < at.length && e === undefined; k++) if (at[k].value === value) e = at[k];
     if (e === undefined) at.push({ value, ops: [opIndex] });
     else if (e.ops.length < WITNESSES && !e.ops.includes(opIndex)) e.ops.push(opIndex);
   };
-  for (const s of p.sends) if (s.offset !== undefined && committed(p, s)) note(s.offset, s.value, s.op.invoke.index);
-  for (const q of p.polls) for (const [o, v] of q.records) note(o, String(v), q.op.invoke.index);
+  for (const s of p.sends) if (s.offset !== undefined && s.committed) note(s.offset, s.value, s.op.invoke.index);
+  for (const q of p.polls) {
+    const records = q.records;
+    for (let r = 0; r < records.length; r++) note(records[r][0], String(records[r][1]), q.op.invoke.index);
+  }
 
   const offsets = [...log.keys()].sort((a, b) => a - b);
   const vo: VersionOrder = {
@@ -374,11 +406,13 @@ function g1aCases(p: Part, out: Findings): void {
     if (w === undefined || !w.every((x) => x.op.outcome === 'fail')) continue;
     const { q, o } = witnessOf(p, v);
     const error = w[0].op.complete?.error;
+    const failed =
+      w[0].op.f === 'txn' ? 'the transaction that sent it was aborted' : 'the send of that value definitely failed';
     out.report({
       kind: 'G1a',
       explanation:
         `A poll of ${p.key} by process ${String(q.op.process)} returned ${shown(v)} at offset ${o}, ` +
-        `but the send of that value definitely failed${error ? ` (${error})` : ''}.`,
+        `but ${failed}${error ? ` (${error})` : ''}.`,
       topic: p.topic,
       partition: p.partition,
       offsets: [o],
@@ -404,7 +438,7 @@ class LostWrites {
     const acked =
       s.op.outcome === 'ok'
         ? `acknowledged${s.offset !== undefined ? ` at offset ${s.offset}` : ''}`
-        : 'of unknown outcome but seen by a poll';
+        : 'of unknown outcome, but its operation committed (a poll returned one of its records)';
     const ops = [s.op.invoke.index];
     if (witness !== undefined) ops.push(witness);
     this.out.report({
@@ -432,7 +466,7 @@ function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites): void
   const top = vo.byIndex[bound];
   const maxReader = p.polls.find((q) => q.op.outcome === 'ok' && q.records.some((r) => String(r[1]) === top));
   for (const s of p.sends) {
-    if (!committed(p, s) || p.okRead.has(s.value)) continue;
+    if (!s.committed || p.okRead.has(s.value)) continue;
     const li = vo.lastIndex.get(s.value);
     if (li === undefined || li > bound) continue;
     const why = `no poll ever returned it although polls read past it up to offset ${vo.offsets[bound]}`;
@@ -484,7 +518,7 @@ function finalReadLostWriteCases(
     `not contain it`;
   const beyond: SendInfo[] = [];
   for (const s of p.sends) {
-    if (!committed(p, s) || values.has(s.value)) continue;
+    if (!s.committed || values.has(s.value)) continue;
     const first = vo.firstIndex.get(s.value);
     const at = s.offset ?? (first !== undefined ? vo.offsets[first] : undefined);
     const overtaken = s.op.outcome === 'ok' && s.op.completePos < latestInvoke;
@@ -793,21 +827,6 @@ function nonmonotonicSendCases(
       });
     }
   }
-}
-
-/** not-judged: operations with several micro-ops (Jepsen transactions) are checked micro-op by micro-op. */
-function notJudgedCases(ops: readonly Operation[], out: Findings): void {
-  const several = (op: Operation): boolean => isMicroOpValue(op.invoke) && (op.invoke.value as unknown[]).length > 1;
-  const txns = ops.filter((op) => op.f === 'txn' || several(op));
-  if (txns.length === 0) return;
-  out.report({
-    kind: 'not-judged',
-    explanation:
-      `${txns.length} operation(s) hold several micro-ops (Jepsen transactions): each micro-op is ` +
-      `checked in order, but transactional atomicity (all or none visible, read committed) is not judged.`,
-    ops: txns.slice(0, 10).map((op) => op.invoke.index),
-    informational: true,
-  });
 }
 
 function kafkaStats(

@@ -7,7 +7,8 @@ export type Validity = true | false | 'unknown';
 export interface Anomaly {
   /**
    * Black-box: lost-write, duplicate, inconsistent-offsets, nonmonotonic-poll, poll-skip,
-   * nonmonotonic-send, G1a, unseen, nonlinearizable.
+   * nonmonotonic-send, G1a, unseen, nonlinearizable; transactional: G0, G1b, G1c, G1c-realtime,
+   * precommitted-read, int-send-skip.
    * White-box: acked-durable, log-matching, candidate-complete, consistent-read,
    * hw-monotonic, one-leader-per-epoch, liveness.
    * Harness: stuck, crash.
@@ -29,6 +30,27 @@ export interface Anomaly {
   expectedBecause?: PromiseBreach;
   /** Not an error by itself (e.g. unseen): reported as a figure. */
   informational?: boolean;
+  /** A dependency cycle (G0, G1c, G1c-realtime; checkers/txn.ts): its edges in order, back to the first. */
+  cycle?: CycleStep[];
+}
+
+/** One edge of a dependency cycle between two operations, with the reason it exists. */
+export interface CycleStep {
+  /** History indices of the invokes of the operations the edge leaves and enters. */
+  from: number;
+  to: number;
+  /**
+   * ww: `from`'s record immediately precedes `to`'s in a partition's log; wr: `to` polled a
+   * record `from` sent; rt: `from` completed before `to` was invoked.
+   */
+  rel: 'ww' | 'wr' | 'rt';
+  topic?: string;
+  partition?: number;
+  /** ww: both records' offsets; wr: the polled record's. */
+  offsets?: number[];
+  values?: string[];
+  /** One sentence. */
+  explanation: string;
 }
 
 /**

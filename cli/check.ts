@@ -25,8 +25,9 @@ import {
 const USAGE = `usage: npm run check -- HISTORY [options]
 
 Judges a history: Kafka histories (send/poll) get the Kafka anomaly and durability checks and
-linearizability against a log (consumer-group histories: the committed-offset checks too);
-register and key-value histories get linearizability.
+linearizability against a log (consumer-group histories: the committed-offset checks too;
+Jepsen's transactional histories, :txn micro-ops: the transactional checks, G1c cycles with
+their edges); register and key-value histories get linearizability.
 
 options:
   --model M         log | log-strict | register | cas-register | kv (default: guessed:
@@ -92,7 +93,10 @@ function summary(d: Described, v: Verdict): string {
   const byKind = new Map<string, number>();
   for (const a of errors) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
   if (byKind.size > 0) lines.push(`anomalies: ${[...byKind].map(([k, c]) => `${k} ×${c}`).join(', ')}`);
-  for (const a of errors.slice(0, 5)) lines.push(`  - ${a.kind}: ${a.explanation}`);
+  for (const a of errors.slice(0, 5)) {
+    lines.push(`  - ${a.kind}: ${a.explanation}`);
+    for (const step of a.cycle ?? []) lines.push(`      ${step.rel}: ${step.explanation}`);
+  }
   if (errors.length > 5) lines.push(`  … ${errors.length - 5} more (use --json for all)`);
   if (v.counterexample !== undefined) {
     const ce = v.counterexample;
@@ -192,7 +196,7 @@ function judge(o: Options, text: string): Judged {
     }
     if (hasMicroOps(read.history)) {
       model = undefined;
-      modelNote = "Jepsen's Kafka micro-ops: the Kafka anomaly checks only";
+      modelNote = "Jepsen's Kafka micro-ops: the Kafka anomaly and transactional checks only";
     } else if (isKafkaHistory(read.history)) modelNote += '; Kafka anomaly checks too';
     const verdict = checkHistory(read.history, {
       model,

@@ -203,6 +203,7 @@ function anomaliesOf(verdict: Verdict): ReportData['anomalies'] {
     details: anomalyDetails(a),
     informational: a.informational === true,
     expected: a.expected === true,
+    ...(a.cycle !== undefined ? { cycle: a.cycle.map((c) => ({ rel: c.rel, text: c.explanation })) } : {}),
   }));
 }
 

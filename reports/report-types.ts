@@ -57,7 +57,15 @@ export interface ReportData {
   meta: Array<[string, string]>;
   config: Array<[string, string]>;
   command: string;
-  anomalies: Array<{ kind: string; explanation: string; details: string; informational: boolean; expected: boolean }>;
+  anomalies: Array<{
+    kind: string;
+    explanation: string;
+    details: string;
+    informational: boolean;
+    expected: boolean;
+    /** A dependency cycle's edges (checkers/txn.ts), each with its relation and reason. */
+    cycle?: Array<{ rel: string; text: string }>;
+  }>;
   strings: string[];
   lanes: Array<{ name: string; kind: string }>;
   ops: OpColumns;

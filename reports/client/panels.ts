@@ -161,6 +161,15 @@ export function renderDetails(): void {
       el('span', '', a.explanation),
     );
     if (a.details) d.appendChild(el('div', 'details', a.details));
+    if (a.cycle) {
+      const ol = el('ol', 'cycle');
+      for (const step of a.cycle) {
+        const li = el('li');
+        li.append(el('span', 'kind', step.rel), el('span', '', ` ${step.text}`));
+        ol.appendChild(li);
+      }
+      d.appendChild(ol);
+    }
     list.appendChild(d);
   }
   if (!M.data.anomalies.length) list.appendChild(el('p', 'muted', 'none'));
