@@ -16,6 +16,7 @@
 import { match } from 'ts-pattern';
 import type { CutShape, NodeId, SimulationApi } from '../harness/types.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
+import type { Broker } from '../model/broker.ts';
 import type { KraftController } from '../model/controller.ts';
 import type { PromiseBreach } from '../checkers/verdict.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
@@ -115,6 +116,14 @@ export class FaultInjector {
     this.records = faults.map((fault, i) => ({ id: i + 1, fault, state: 'armed' }));
   }
 
+  /** Some fault waits for a code probe (the driver then passes every probe hit to onCodeProbe). */
+  waitsForCodeProbes(): boolean {
+    return this.records.some((r) => {
+      const t = r.fault.trigger;
+      return t.kind !== 'at' && t.event?.probe === 'code';
+    });
+  }
+
   /** Schedules time triggers and arms event triggers. Call once, before the run. */
   arm(): void {
     for (const record of this.records) {
@@ -130,9 +139,10 @@ export class FaultInjector {
   }
 
   private armEvent(record: FaultRecord, event: EventPattern, nth: number, delayUs: number, notBeforeUs: number): void {
-    const list = this.armedByProbe.get(event.probe) ?? [];
+    const key = armedKey(event);
+    const list = this.armedByProbe.get(key) ?? [];
     list.push({ record, count: 0, event, nth, delayUs, notBeforeUs });
-    this.armedByProbe.set(event.probe, list);
+    this.armedByProbe.set(key, list);
     this.armedCount++;
   }
 
@@ -157,6 +167,18 @@ export class FaultInjector {
     if (list === undefined || list.length === 0) return;
     const m = this.triggerMatchOf(event);
     if (m !== undefined) this.matchAll(list, m.subjects, m.partition, m.change, m.appended);
+  }
+
+  /**
+   * The model reached code probe `name` (model/code-probes.ts), inside the handler of the node
+   * it ran on: that node is the event's subject (a broker trigger filter compares with it).
+   */
+  onCodeProbe(name: string): void {
+    if (this.armedCount === 0) return;
+    const list = this.armedByProbe.get(`code:${name}`);
+    if (list === undefined || list.length === 0) return;
+    const node = this.sim.runningNode();
+    this.matchAll(list, node === undefined ? [] : [node], null, undefined, 0);
   }
 
   /**
@@ -203,6 +225,13 @@ export class FaultInjector {
     }
   }
 
+  /** Produce requests waiting for acks=all at `broker`'s replica of the partition (white-box: its own view). */
+  private producesWaitingAt(broker: number, partition: number): number {
+    if (!this.sim.isUp(broker)) return 0;
+    // Partial: a stand-in cluster's brokers (test/fuzz/stand-in) have no partitions to look at.
+    return this.sim.actor<Partial<Broker>>(broker)?.partition?.(this.view.topic, partition)?.delayedProduceCount() ?? 0;
+  }
+
   private onTopic(topic: string): boolean {
     return topic === this.view.topic;
   }
@@ -236,6 +265,13 @@ export class FaultInjector {
       const list = this.armedByProbe.get('leader-change');
       if (list !== undefined && list.length > 0)
         this.matchAll(list, prev.leader >= 0 ? [cur.leader, prev.leader] : [cur.leader], c.partition, undefined, 0);
+    }
+    if (prev !== undefined && prev.leader >= 0 && prev.leader !== cur.leader) {
+      const list = this.armedByProbe.get('deposed-with-produce-in-flight');
+      if (list !== undefined && list.length > 0 && this.producesWaitingAt(prev.leader, c.partition) > 0) {
+        const subjects = cur.leader >= 0 ? [prev.leader, cur.leader] : [prev.leader];
+        this.matchAll(list, subjects, c.partition, undefined, 0);
+      }
     }
     if (prev !== undefined && !sameSet(prev.isr, cur.isr)) {
       const list = this.armedByProbe.get('isr-change');
@@ -299,6 +335,9 @@ export class FaultInjector {
         .with({ kind: 'restart' }, (x) => {
           const node = this.resolve(x.target, subjects);
           if (node === undefined) return this.skip(record, 'target not resolvable');
+          // A voter's graceful resignation and a client's close() are not modelled (docs/readme-fuzz.md).
+          if (!this.isBroker(node))
+            return this.skip(record, `a clean shutdown of ${this.nameOf(node)} is not modelled`);
           return this.fireNodeDown(record, node, x.downMs, 'shutdown', this.nameOf(node));
         })
         .with({ kind: 'power-loss' }, (x) => this.firePowerLoss(record, x, subjects))
@@ -414,17 +453,18 @@ export class FaultInjector {
     a: Extract<FaultAction, { kind: 'power-loss' }>,
     subjects: readonly number[],
   ): boolean {
-    const brokers = uniq(
-      a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined && this.isBroker(n)),
-    );
-    if (brokers.length === 0) return this.skip(record, 'no broker to power off');
-    for (const b of brokers) {
+    // Any node: a broker or voter loses what it had not flushed; a client, which keeps nothing
+    // on disk, just dies without its peers being told (a machine without power sends no reset).
+    const nodes = uniq(a.targets.map((t) => this.resolve(t, subjects)).filter((n): n is number => n !== undefined));
+    if (nodes.length === 0) return this.skip(record, 'nothing to power off');
+    for (const n of nodes) {
       // Writeback: some unflushed writes may have reached the disk before the power went out.
-      this.sim.powerLoss(b, { tornTail: a.tornTail, writeback: true });
-      this.hold(b, record.id);
+      this.sim.powerLoss(n, { tornTail: a.tornTail, writeback: true });
+      this.hold(n, record.id);
     }
-    const what = `power loss of ${brokers.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
-    const breach = this.promise.powerLoss(brokers, what);
+    const what = `power loss of ${nodes.map((b) => this.nameOf(b)).join(' + ')}${a.tornTail ? ' (torn tail)' : ''}`;
+    const brokers = nodes.filter((n) => this.isBroker(n));
+    const breach = brokers.length === 0 ? undefined : this.promise.powerLoss(brokers, what);
     if (breach !== undefined) record.breach = breach;
     this.start(
       record,
@@ -434,7 +474,7 @@ export class FaultInjector {
       record,
       this.sim.now() + a.downMs * 1000,
       () => {
-        for (const b of brokers) this.release(b, record.id);
+        for (const n of nodes) this.release(n, record.id);
         this.end(record);
       },
       () => this.end(record),
@@ -778,6 +818,11 @@ function describeShape(s: CutShape, name: (n: number) => string): string {
     .with({ kind: 'one-way' }, (x) => `one-way cut {${names(x.from)}} → {${names(x.to)}}`)
     .with({ kind: 'link' }, (x) => `cut the link ${name(x.a)} ↔ ${name(x.b)}`)
     .exhaustive();
+}
+
+/** The armed-list key of an event pattern: the probe kind, or the code probe's own name. */
+function armedKey(e: EventPattern): string {
+  return e.probe === 'code' ? `code:${e.codeProbe ?? ''}` : e.probe;
 }
 
 function sameSet(a: readonly number[], b: readonly number[]): boolean {

@@ -16,7 +16,7 @@
 
 import fc from 'fast-check';
 import { Simulation } from '../harness/simulation.ts';
-import { startCodeProbes } from '../harness/code-probes.ts';
+import { listenCodeProbes, startCodeProbes } from '../harness/code-probes.ts';
 import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
@@ -389,7 +389,13 @@ class SeedRun {
     const injector = this.injector!;
     this.cluster!.start();
     injector.arm();
-    this.runUntil(this.input.healAtMs * 1000, () => injector.quiescent(), 'under faults');
+    // Code-probe triggers hear every probe hit while faults may still fire (only when some wait for one).
+    const unlisten = injector.waitsForCodeProbes() ? listenCodeProbes((name) => injector.onCodeProbe(name)) : undefined;
+    try {
+      this.runUntil(this.input.healAtMs * 1000, () => injector.quiescent(), 'under faults');
+    } finally {
+      unlisten?.();
+    }
     injector.healAll();
     const healedAtUs = this.sim.now();
     this.liveness = createLivenessTracker({

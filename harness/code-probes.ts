@@ -8,6 +8,9 @@
 //   check; with one, a map lookup and a bit set. Nothing allocates on a hit.
 // - Probes only observe: they never touch the simulation, its clock, its queue, its random
 //   streams or its hash, so a run's events and hash are the same with recording on or off.
+// - A driver may also listen to every hit (`listenCodeProbes`, for fault triggers that wait
+//   for a probe). That listener is installed independently of recording, so what it makes the
+//   driver do does not depend on whether probes are being recorded either.
 // - One recorder at a time per thread (a run is synchronous; each worker thread has its own
 //   module instance). `startCodeProbes` installs one and returns the handle that removes it
 //   again and restores whatever was installed before (runs may nest, e.g. while shrinking).
@@ -38,10 +41,26 @@ class CodeProbeRecorder {
 }
 
 let active: CodeProbeRecorder | null = null;
+let listener: ((name: string) => void) | null = null;
 
-/** Marks a probe as reached by the current run, if one is recording. */
+/** Marks a probe as reached by the current run, if one is recording; tells the listener, if any. */
 export function hitCodeProbe(name: string): void {
   if (active !== null) active.hit(name);
+  if (listener !== null) listener(name);
+}
+
+/**
+ * Calls `fn` on every probe hit (synchronously, inside the handler that hit it) until the
+ * returned function is called, which restores the listener installed before (runs may nest).
+ */
+export function listenCodeProbes(fn: (name: string) => void): () => void {
+  const previous = listener;
+  listener = fn;
+  let removed = false;
+  return () => {
+    if (!removed && listener === fn) listener = previous;
+    removed = true;
+  };
 }
 
 /** A recording in progress; `stop()` ends it and returns the probes hit, in catalog order. */

@@ -217,6 +217,10 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     }
   }
 
+  runningNode(): NodeId | undefined {
+    return this.runningIndex === -1 ? undefined : this.slots[this.runningIndex].id;
+  }
+
   nodeIds(): NodeId[] {
     return this.slots.map((slot) => slot.id);
   }

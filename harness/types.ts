@@ -232,6 +232,8 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
 
   addNode<M extends Message>(spec: NodeSpec<M, P>): void;
   nodeIds(): NodeId[];
+  /** The node whose handler is running right now, or undefined (a driver callback, or between events). */
+  runningNode(): NodeId | undefined;
   nodeName(id: NodeId): string;
   isUp(id: NodeId): boolean;
   /** The live actor of a running node (for white-box inspection), or undefined when down. */

@@ -17,6 +17,15 @@
 //   outstanding requests and re-armed lazily when it fires (a request answered in time just
 //   leaves the set). Timeouts fire at exactly `sent + timeout`, as with a timer per request,
 //   at two heap operations less per request. Its tag is plain data: {type:'request-timeout'}.
+// - Each incarnation of a client (a process started anew after a kill -9) numbers its requests
+//   in a range of correlation ids of its own. In Kafka a response travels on the connection
+//   its request went out on (NetworkClient.handleCompletedReceives takes the next in-flight
+//   request of that connection, InFlightRequests.completeNext), and a dead process's
+//   connections die with it, so the new process, whose NetworkClient counts from 0 again
+//   (NetworkClient.nextCorrelationId), never sees an answer meant for the old one. The
+//   simulated network keys links by node, not by connection: a broker's late answer to the
+//   old incarnation reaches the new one, and only a disjoint id range keeps it from being
+//   taken as the answer to the new incarnation's request with the same id (issue 18).
 
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
@@ -44,14 +53,25 @@ export interface PendingRequest {
 const REQUEST_TIMEOUT_TAG = { type: 'request-timeout' } as const;
 export type RequestTimeoutTag = typeof REQUEST_TIMEOUT_TAG;
 
+/**
+ * Correlation ids per client incarnation: incarnation k (1-based) numbers from
+ * (k - 1) * CORRELATION_IDS_PER_INCARNATION + 1; no run sends that many requests from one.
+ */
+const CORRELATION_IDS_PER_INCARNATION = 1 << 24;
+
 export class ClientNet {
-  private nextCorrelationId = 1;
+  private nextCorrelationId: number;
+  /** The first correlation id of this incarnation's range. */
+  private readonly firstCorrelationId: number;
   private readonly pending = new Map<number, PendingRequest>();
   private readonly inFlightByNode = new Map<number, number>();
   private timer: TimerHandle = -1;
   private timerAtUs = Infinity;
 
-  constructor(private readonly ctx: ModelContext) {}
+  constructor(private readonly ctx: ModelContext) {
+    this.firstCorrelationId = Math.max(0, ctx.incarnation - 1) * CORRELATION_IDS_PER_INCARNATION + 1;
+    this.nextCorrelationId = this.firstCorrelationId;
+  }
 
   /** A fresh correlation id for the next request. */
   correlationId(): number {
@@ -92,6 +112,10 @@ export class ClientNet {
   /** Deliver an incoming message; false when it answers nothing outstanding. */
   handleMessage(from: number, msg: ClientResponse): boolean {
     const req = this.pending.get(msg.correlationId);
+    if (req === undefined && msg.correlationId < this.firstCorrelationId) {
+      codeProbe('client-answer-to-earlier-incarnation-dropped');
+      return false;
+    }
     if (req === undefined || req.node !== from || !answers(req.type, msg.type)) return false;
     this.forget(req);
     req.owner.onResponse(req, msg);

@@ -177,10 +177,9 @@ const CODE_PROBES = {
   },
   'alter-partition-retry-backoff': {
     kafka: 'AlterPartitionManager',
-    description: 'An AlterPartition got a retriable error and is resent after a backoff.',
-    reachable:
-      'no: the retriable errors (STALE_BROKER_EPOCH, NOT_CONTROLLER) need a controller that lost a ' +
-      'registration or metadata, and it never does',
+    description:
+      'An AlterPartition got a retriable error (NOT_CONTROLLER from a voter that is not the active ' +
+      'controller) and is resent after a backoff.',
   },
   // --- fetch served by the leader (partition.ts)
   'fetch-fenced-follower': {
@@ -282,8 +281,9 @@ const CODE_PROBES = {
     kafka: 'KafkaRaftClient (log recovery)',
     description: 'The controller restarted and discarded a torn tail of the metadata log.',
     reachable:
-      'no: the controller fsyncs every change within the event that makes it, and its faults (kill -9) keep ' +
-      'the page cache anyway',
+      'no: every voter fsyncs its metadata log within the event that appends to it (the leader before it ' +
+      'counts itself, a follower before its next fetch), so a power loss, which falls between events, finds ' +
+      'nothing unflushed to tear',
   },
   'controller-duplicate-registration-refused': {
     kafka: 'ClusterControlManager.registerBroker',
@@ -322,6 +322,9 @@ const CODE_PROBES = {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
     description:
       'An AlterPartition came from a non-leader or proposed an ISR without the leader or with a non-replica.',
+    reachable:
+      'no: none of its three reasons can happen (alter-partition-invalid-not-leader, ' +
+      'alter-partition-invalid-isr-member, alter-partition-invalid-isr-without-leader say why)',
   },
   'alter-partition-rejected-fenced-leader-epoch': {
     kafka: 'ReplicationControlManager.validateAlterPartitionData',
@@ -373,9 +376,11 @@ const CODE_PROBES = {
     description: 'With ISR and ELR empty, the last known leader was elected again (an unclean election).',
   },
   'election-unclean': {
-    kafka: 'PartitionChangeBuilder.electLeader (unclean.leader.election.enable)',
-    description: 'A replica outside the ISR and ELR was elected leader.',
-    reachable: 'not in the correct model: needs unclean.leader.election.enable (variant unclean-election)',
+    kafka: 'PartitionChangeBuilder.electLeader (unclean.leader.election.enable, or Election.UNCLEAN of ElectLeaders)',
+    description:
+      'A replica outside the ISR and ELR was elected leader: by unclean.leader.election.enable (variant ' +
+      "unclean-election), or in the correct model by an admin's kafka-leader-election.sh --election-type " +
+      'UNCLEAN on a leaderless partition (the leader-election fault; beyond the promise).',
   },
   'partition-went-offline': {
     kafka: 'PartitionChangeBuilder.build (NO_LEADER)',
@@ -573,6 +578,32 @@ const CODE_PROBES = {
     kafka: 'WatchManager.triggerWatch',
     description: 'A ZooKeeper server sent a watch event to a client.',
     reachable: 'not yet: ZooKeeper mode is not in the swarm (issue 16, items 2–3)',
+  },
+  // --- clients killed and restarted (client-net.ts; issue 18)
+  'client-answer-to-earlier-incarnation-dropped': {
+    kafka:
+      'NetworkClient.handleCompletedReceives (InFlightRequests.completeNext: answers come on their own connection)',
+    description: "A client dropped a broker's answer to a request of its previous incarnation (killed meanwhile).",
+  },
+  // --- why an AlterPartition was INVALID_REQUEST (controller.ts validateAlterPartition; issue 18)
+  'alter-partition-invalid-not-leader': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (brokerId != partition.leader)',
+    description: 'An AlterPartition with the current leader epoch came from a broker that is not the leader.',
+    reachable:
+      'no: every change of leader bumps the leader epoch (PartitionChangeBuilder), so a request from a ' +
+      'deposed leader fails FENCED_LEADER_EPOCH first',
+  },
+  'alter-partition-invalid-isr-member': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (Replicas.validateIsr)',
+    description: 'An AlterPartition proposed an ISR with a broker outside the replica set, or one twice.',
+    reachable:
+      'no: the model never reassigns replicas, and a leader builds its ISR from the replica set without ' +
+      'duplicates',
+  },
+  'alter-partition-invalid-isr-without-leader': {
+    kafka: 'ReplicationControlManager.validateAlterPartitionData (Replicas.contains(newIsr, partition.leader))',
+    description: 'An AlterPartition proposed an ISR without the leader.',
+    reachable: 'no: a leader never proposes to remove itself (Partition.maybeShrinkIsr keeps the leader)',
   },
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {

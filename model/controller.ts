@@ -706,7 +706,10 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   ): ControllerErrorCode {
     if (req.leaderEpoch > s.leaderEpoch || req.partitionEpoch > s.partitionEpoch) return 'NOT_CONTROLLER';
     if (req.leaderEpoch < s.leaderEpoch) return 'FENCED_LEADER_EPOCH';
-    if (req.brokerId !== s.leader) return 'INVALID_REQUEST';
+    if (req.brokerId !== s.leader) {
+      codeProbe('alter-partition-invalid-not-leader');
+      return 'INVALID_REQUEST';
+    }
     // Variant unfenced-alter-partition undoes the partition-epoch fence (the zkVersion
     // conditional update of ZooKeeper days, the partition epoch of KIP-497/KRaft): an ISR
     // change computed from a stale view of the ISR then overwrites newer controller decisions.
@@ -716,9 +719,15 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     // Replicas.validateIsr (members are replicas, no duplicates), then the leader must be in it.
     for (let i = 0; i < newIsr.length; i++) {
       const b = newIsr[i].brokerId;
-      if (!s.replicas.includes(b) || newIsr.findIndex((x) => x.brokerId === b) !== i) return 'INVALID_REQUEST';
+      if (!s.replicas.includes(b) || newIsr.findIndex((x) => x.brokerId === b) !== i) {
+        codeProbe('alter-partition-invalid-isr-member');
+        return 'INVALID_REQUEST';
+      }
     }
-    if (!newIsr.some((b) => b.brokerId === s.leader)) return 'INVALID_REQUEST';
+    if (!newIsr.some((b) => b.brokerId === s.leader)) {
+      codeProbe('alter-partition-invalid-isr-without-leader');
+      return 'INVALID_REQUEST';
+    }
     // ineligibleReplicasForIsr: not registered, shutting down (KIP-841), fenced, stale epoch (KIP-903).
     for (const b of newIsr) {
       const reg = this.brokers.get(b.brokerId);

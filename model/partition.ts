@@ -458,6 +458,11 @@ export class Partition {
     return resp;
   }
 
+  /** Produce requests waiting in purgatory for acks=all (white-box, for the driver's triggers). */
+  delayedProduceCount(): number {
+    return this.delayedProduces.length;
+  }
+
   private failDelayedProduces(error: ErrorCode): void {
     const list = this.delayedProduces;
     if (list.length === 0) return;

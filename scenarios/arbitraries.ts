@@ -16,6 +16,7 @@
 // - Nothing here knows the protocol variant; the driver applies it over the generated input.
 
 import fc from 'fast-check';
+import { CODE_PROBE_INFO, CODE_PROBE_NAMES, type CodeProbeName } from '../model/code-probes.ts';
 import type { ClusterShape, GroupShape, TimingOverrides, WorkloadShape } from './input.ts';
 import {
   FAULT_KINDS,
@@ -211,6 +212,21 @@ export function endpointArb(shape: { brokers: number; partitions: number }): fc.
   );
 }
 
+/**
+ * A node that a kill -9 or a power loss may hit: mostly a broker, sometimes the active
+ * controller or another voter, sometimes a client (a producer or consumer comes back as a
+ * new incarnation). Issue 18: every fault kind on every node kind that can suffer it.
+ */
+export function processTargetArb(shape: { brokers: number; partitions: number }): fc.Arbitrary<Target> {
+  return fc.oneof(
+    { arbitrary: brokerTargetArb(shape), weight: 8 },
+    { arbitrary: fc.constant<Target>({ kind: 'controller' }), weight: 1 },
+    { arbitrary: fc.integer({ min: 0, max: 4 }).map((index): Target => ({ kind: 'voter', index })), weight: 1 },
+    { arbitrary: fc.integer({ min: 0, max: 2 }).map((index): Target => ({ kind: 'producer', index })), weight: 1 },
+    { arbitrary: fc.integer({ min: 0, max: 1 }).map((index): Target => ({ kind: 'consumer', index })), weight: 1 },
+  );
+}
+
 // --- triggers --------------------------------------------------------------------------------
 
 export interface TriggerOptions {
@@ -234,7 +250,16 @@ const DEFAULT_PROBE_WEIGHTS: Record<EventPattern['probe'], number> = {
   'isr-change': 3,
   fenced: 1,
   registered: 1,
+  // Small weights: a code probe of the catalog (any the correct model can reach), and the
+  // deposition of a leader with produces waiting on it.
+  code: 1,
+  'deposed-with-produce-in-flight': 1,
 };
+
+/** Code probes a trigger may wait for: those the correct model can reach (model/code-probes.ts). */
+export const TRIGGER_CODE_PROBES: readonly CodeProbeName[] = CODE_PROBE_NAMES.filter(
+  (n) => CODE_PROBE_INFO[n].reachable === undefined,
+);
 
 export function eventPatternArb(
   shape: { brokers: number; partitions: number },
@@ -244,19 +269,22 @@ export function eventPatternArb(
     probes !== undefined
       ? fc.oneof(...probes)
       : fc.oneof(...TRIGGER_PROBES.map((p) => ({ arbitrary: fc.constant(p), weight: DEFAULT_PROBE_WEIGHTS[p] })));
-  return fc.record({
-    probe,
-    broker: fc.oneof(
-      { arbitrary: fc.constant(null), weight: 3 },
-      { arbitrary: fc.integer({ min: 1, max: shape.brokers }), weight: 1 },
-    ),
-    partition: fc.oneof(
-      { arbitrary: fc.constant(null), weight: 3 },
-      { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 },
-    ),
-    change: fc.constantFrom('any' as const, 'expand' as const, 'shrink' as const),
-    appendedOnly: fc.boolean(),
-  });
+  return fc
+    .record({
+      probe,
+      broker: fc.oneof(
+        { arbitrary: fc.constant(null), weight: 3 },
+        { arbitrary: fc.integer({ min: 1, max: shape.brokers }), weight: 1 },
+      ),
+      partition: fc.oneof(
+        { arbitrary: fc.constant(null), weight: 3 },
+        { arbitrary: fc.integer({ min: 0, max: shape.partitions - 1 }), weight: 1 },
+      ),
+      change: fc.constantFrom('any' as const, 'expand' as const, 'shrink' as const),
+      appendedOnly: fc.boolean(),
+      codeProbe: fc.constantFrom(...TRIGGER_CODE_PROBES),
+    })
+    .map(({ codeProbe, ...rest }): EventPattern => (rest.probe === 'code' ? { ...rest, codeProbe } : rest));
 }
 
 const FREQUENT_PROBES: ReadonlySet<EventPattern['probe']> = new Set(['produce-ack', 'follower-fetch']);
@@ -294,6 +322,8 @@ export function triggerArb(
 export interface FaultArbOptions extends TriggerOptions {
   /** Probability weight of a correlated (multi-broker) power loss against a single one (default 1:9). */
   correlatedWeight?: number;
+  /** Kill -9 and power loss hit brokers only (named scenarios about brokers); default: any node kind. */
+  brokersOnly?: boolean;
 }
 
 type Shape = { brokers: number; partitions: number };
@@ -312,14 +342,15 @@ function cutArb(shape: Shape): fc.Arbitrary<CutSpec> {
 
 export function actionArb(kind: FaultKind, shape: Shape, opts: FaultArbOptions): fc.Arbitrary<FaultAction> {
   const broker = brokerTargetArb(shape);
+  const anyNode = opts.brokersOnly === true ? broker : processTargetArb(shape);
   switch (kind) {
     case 'crash':
-      return fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r }));
+      return fc.record({ target: anyNode, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r }));
     case 'restart':
       return fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'restart', ...r }));
     case 'power-loss': {
       const single = fc
-        .record({ target: broker, downMs: outageMsArb(), tornTail: fc.boolean() })
+        .record({ target: anyNode, downMs: outageMsArb(), tornTail: fc.boolean() })
         .map(
           ({ target, downMs, tornTail }): FaultAction => ({ kind: 'power-loss', targets: [target], downMs, tornTail }),
         );

@@ -7,7 +7,11 @@
 // consumers have the node ids of model/config.ts; every fault heals by itself after its
 // duration (a cut heals, a crashed node restarts), and the driver heals whatever is left at
 // the schedule's heal time, so liveness can always be judged after it.
-// Nothing here knows which protocol variant is on.
+// Nothing here knows which protocol variant is on. Code-probe triggers name probes of the
+// model's catalog (model/code-probes.ts), the one part of the model besides its config that
+// the vocabulary knows.
+
+import type { CodeProbeName } from '../model/code-probes.ts';
 
 /** A broker or other node, named by role; resolved when the fault fires. */
 export type Target =
@@ -42,11 +46,18 @@ export type CutSpec =
   | { shape: 'link'; a: Target; b: Target };
 
 export type FaultAction =
-  /** kill -9 of a broker; it restarts after downMs (page cache survives). */
+  /**
+   * kill -9 of a broker, a controller voter or a client; it restarts after downMs (page cache
+   * survives). A client comes back as a new incarnation: new connections, new producer id.
+   */
   | { kind: 'crash'; target: Target; downMs: number }
   /** Clean shutdown of a broker (flushes, writes its clean-shutdown marker); it restarts after downMs. */
   | { kind: 'restart'; target: Target; downMs: number }
-  /** Machine crash of one or more brokers at the same instant (correlated when several); restart after downMs. */
+  /**
+   * Machine crash of one or more nodes at the same instant (correlated when several); restart after downMs.
+   * A broker or voter loses what it had not flushed; a client has no durable state, so for it this is a
+   * kill -9 that no peer is told of (no connection reset: the machine is gone).
+   */
   | { kind: 'power-loss'; targets: Target[]; downMs: number; tornTail: boolean }
   | { kind: 'cut'; cut: CutSpec; durationMs: number }
   /** Extra latency on every link of a broker (peer null), or on its links with one peer. */
@@ -117,7 +128,14 @@ export type TriggerProbe =
   /** The controller fenced a broker. */
   | 'fenced'
   /** A broker (re)registered. */
-  | 'registered';
+  | 'registered'
+  /** The model reached the code probe `codeProbe` (model/code-probes.ts); the broker is the node it ran on. */
+  | 'code'
+  /**
+   * The controller moved a partition's leadership away from a broker that still holds produce
+   * requests waiting for acks=all (derived: the deposed leader has not learned it yet).
+   */
+  | 'deposed-with-produce-in-flight';
 
 export const TRIGGER_PROBES: readonly TriggerProbe[] = [
   'produce-ack',
@@ -129,6 +147,8 @@ export const TRIGGER_PROBES: readonly TriggerProbe[] = [
   'isr-change',
   'fenced',
   'registered',
+  'code',
+  'deposed-with-produce-in-flight',
 ];
 
 export type IsrChange = 'shrink' | 'expand' | 'any';
@@ -143,6 +163,8 @@ export interface EventPattern {
   change: IsrChange;
   /** For follower-fetch: only fetches that appended records. */
   appendedOnly: boolean;
+  /** For 'code' (and only there): the code probe waited for. */
+  codeProbe?: CodeProbeName;
 }
 
 export type Trigger =
@@ -253,6 +275,8 @@ const PROBE_PHRASE: Record<TriggerProbe, string> = {
   'isr-change': 'changes the ISR',
   fenced: 'is fenced by the controller',
   registered: 'registers with the controller',
+  code: 'reaches a code probe',
+  'deposed-with-produce-in-flight': 'is deposed while produces wait on it',
 };
 
 export function describeTrigger(t: Trigger): string {
@@ -271,6 +295,7 @@ export function describeTrigger(t: Trigger): string {
 
 function eventPhrase(e: EventPattern): string {
   const who = e.broker === null ? 'a broker' : `broker ${e.broker}`;
+  if (e.probe === 'code') return `${e.broker === null ? 'the model' : who} reaches code probe ${e.codeProbe ?? '?'}`;
   let what = `${who} ${PROBE_PHRASE[e.probe]}`;
   if (e.probe === 'follower-fetch' && e.appendedOnly) what += ' and appends';
   if (

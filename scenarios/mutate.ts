@@ -10,7 +10,15 @@
 // made it and anyone re-running it get the same input. Nothing here knows the variant.
 
 import fc from 'fast-check';
-import { actionArb, brokerTargetArb, endpointArb, faultArb, triggerArb } from './arbitraries.ts';
+import {
+  TRIGGER_CODE_PROBES,
+  actionArb,
+  brokerTargetArb,
+  endpointArb,
+  faultArb,
+  processTargetArb,
+  triggerArb,
+} from './arbitraries.ts';
 import { afterDelayUsArb, delayUsArb, outageMsArb } from './durations.ts';
 import { FAULT_KINDS, type Fault, type FaultAction, type Target, type Trigger } from './faults.ts';
 import type { ScenarioInput } from './input.ts';
@@ -125,6 +133,12 @@ function shiftedTriggerArb(t: Trigger, windowMs: number): fc.Arbitrary<Trigger> 
     case 'on':
       return fc.oneof(
         fc.integer({ min: -3, max: 3 }).map((d): Trigger => ({ ...t, nth: Math.max(1, t.nth + d) })),
+        // A code-probe trigger may wait for another probe of the catalog instead.
+        t.event.probe === 'code'
+          ? fc
+              .constantFrom(...TRIGGER_CODE_PROBES)
+              .map((codeProbe): Trigger => ({ ...t, event: { ...t.event, codeProbe } }))
+          : fc.integer({ min: -3, max: 3 }).map((d): Trigger => ({ ...t, nth: Math.max(1, t.nth + d) })),
         fc
           .integer({ min: -Math.ceil(windowMs / 4), max: Math.ceil(windowMs / 4) })
           .map((d): Trigger => ({ ...t, afterMs: clamp(t.afterMs + d, 0, windowMs) })),
@@ -144,15 +158,17 @@ function shiftedTriggerArb(t: Trigger, windowMs: number): fc.Arbitrary<Trigger> 
 function retargetedArb(a: FaultAction, shape: Shape): fc.Arbitrary<FaultAction> {
   const broker = brokerTargetArb(shape);
   const endpoint = endpointArb(shape);
+  const anyNode = processTargetArb(shape);
   switch (a.kind) {
     case 'crash':
+      return anyNode.map((target): FaultAction => ({ ...a, target }));
     case 'restart':
       return broker.map((target): FaultAction => ({ ...a, target }));
     case 'pause':
       return endpoint.map((target): FaultAction => ({ ...a, target }));
     case 'power-loss':
       return fc
-        .record({ i: fc.integer({ min: 0, max: a.targets.length - 1 }), t: broker })
+        .record({ i: fc.integer({ min: 0, max: a.targets.length - 1 }), t: anyNode })
         .map(({ i, t }): FaultAction => ({ ...a, targets: a.targets.map((x, j): Target => (j === i ? t : x)) }));
     case 'slow':
       return fc.oneof(

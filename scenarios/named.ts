@@ -154,7 +154,10 @@ const powerLoss: ScenarioDef = {
   description:
     'machine crashes that lose unflushed data: leader, followers, now and then a whole rack (beyond the promise)',
   arbitrary: build(shapeArb(), workloadArb(), (shape) =>
-    fc.array(faultArb('power-loss', shape, opts({ correlatedWeight: 2 })), { minLength: 1, maxLength: 3 }),
+    fc.array(faultArb('power-loss', shape, opts({ correlatedWeight: 2, brokersOnly: true })), {
+      minLength: 1,
+      maxLength: 3,
+    }),
   ),
 };
 
@@ -166,7 +169,7 @@ const rollingRestart: ScenarioDef = {
     return fc
       .tuple(
         fc.array(rolling, { minLength: 1, maxLength: 2 }),
-        fc.array(faultArb('crash', shape, opts()), { maxLength: 1 }),
+        fc.array(faultArb('crash', shape, opts({ brokersOnly: true })), { maxLength: 1 }),
       )
       .map(([a, b]) => [...a, ...b]);
   }),
@@ -199,7 +202,7 @@ const controllerFailover: ScenarioDef = {
         outageMsArb().map((durationMs): FaultAction => ({ kind: 'pause', target: active, durationMs })),
       ),
     );
-    const other = fc.oneof(faultArb('crash', shape, opts()), faultArb('cut', shape, opts()));
+    const other = fc.oneof(faultArb('crash', shape, opts({ brokersOnly: true })), faultArb('cut', shape, opts()));
     return fc
       .tuple(fc.array(ctl, { minLength: 1, maxLength: 3 }), fc.array(other, { maxLength: 2 }))
       .map(([a, b]) => [...a, ...b]);

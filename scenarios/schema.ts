@@ -10,6 +10,7 @@
 // is the driver's decision, not the file's.
 
 import { z } from 'zod';
+import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import { KAFKA_VERSIONS } from '../model/config.ts';
 import {
   FAULT_KINDS,
@@ -116,6 +117,11 @@ const eventSchema = z.strictObject({
   partition: nonNegative.nullable(),
   change: z.enum(['shrink', 'expand', 'any']),
   appendedOnly: z.boolean(),
+  codeProbe: z
+    .enum(CODE_PROBE_NAMES, {
+      error: (iss) => `expected a code probe of model/code-probes.ts, got ${shown(iss.input)}`,
+    })
+    .optional(),
 });
 
 const triggerSchema = kinds(
@@ -275,6 +281,10 @@ function faultProblems(f: Fault, shape: ClusterShape): Problem[] {
   if (event !== undefined) {
     brokerId(['trigger', 'event', 'broker'], event.broker);
     partition(['trigger', 'event', 'partition'], event.partition);
+    if (event.probe === 'code' && event.codeProbe === undefined)
+      out.push({ path: ['trigger', 'event', 'codeProbe'], message: "expected a code probe for probe 'code'" });
+    if (event.probe !== 'code' && event.codeProbe !== undefined)
+      out.push({ path: ['trigger', 'event', 'codeProbe'], message: "expected no codeProbe unless probe is 'code'" });
   }
   return out;
 }

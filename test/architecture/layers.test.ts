@@ -14,7 +14,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   harness: [],
   checkers: [],
   model: ['harness', 'types:checkers/history.ts', 'types:checkers/cluster-state.ts'],
-  scenarios: ['model/config.ts', 'types:harness'],
+  scenarios: ['model/config.ts', 'model/code-probes.ts', 'types:harness'],
   reports: ['checkers'],
   driver: ['harness', 'model', 'scenarios', 'checkers', 'reports'],
   campaign: ['harness', 'model', 'scenarios', 'checkers', 'reports', 'driver'],

@@ -303,12 +303,37 @@ describe('the schema covers the vocabulary of scenarios/faults.ts', () => {
           kind: 'after',
           delayUs: 0,
           nth: 2,
-          event: { probe, broker: 1, partition: 1, change: 'shrink', appendedOnly: true },
+          event: {
+            probe,
+            broker: 1,
+            partition: 1,
+            change: 'shrink',
+            appendedOnly: true,
+            ...(probe === 'code' ? { codeProbe: 'truncate-below-hw' } : {}),
+          },
         };
         const r = parseScenarioInput({ ...x, faults: [{ trigger, action: actions[kind] }] });
         expect(r.ok, `${kind} / ${probe}: ${r.ok ? '' : r.reason}`).toBe(true);
       }
     }
+  });
+
+  it("a code-probe trigger names a probe of the catalog, and only probe 'code' names one", () => {
+    const x = example();
+    const action = { kind: 'crash', target: { kind: 'producer', index: 0 }, downMs: 1 };
+    const event = { probe: 'code', broker: null, partition: null, change: 'any', appendedOnly: false };
+    const withEvent = (e: Record<string, unknown>) =>
+      parseScenarioInput({
+        ...x,
+        faults: [{ trigger: { kind: 'on', event: e, nth: 1, afterMs: 0, delayUs: 0 }, action }],
+      });
+    expect(withEvent({ ...event, codeProbe: 'election-from-elr' }).ok).toBe(true);
+    const missing = withEvent(event);
+    expect(missing.ok ? '' : missing.reason).toMatch(/codeProbe: expected a code probe for probe 'code'/);
+    const unknown = withEvent({ ...event, codeProbe: 'no-such-probe' });
+    expect(unknown.ok ? '' : unknown.reason).toMatch(/expected a code probe of model\/code-probes.ts/);
+    const stray = withEvent({ ...event, probe: 'truncate', codeProbe: 'election-from-elr' });
+    expect(stray.ok ? '' : stray.reason).toMatch(/expected no codeProbe unless probe is 'code'/);
   });
 
   it('an older trace label beyondPromise is accepted, and may be left out', () => {

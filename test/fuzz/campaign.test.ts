@@ -6,11 +6,10 @@
 // resumed from its journal reports what an uninterrupted one does; a merge names missing and
 // partial shards; each campaign keeps its own index page.
 
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCampaign, type FuzzOptions } from '../../campaign/fuzz.ts';
+import { runCampaign } from '../../campaign/fuzz.ts';
 import { scanSeeds } from '../../campaign/campaign.ts';
 import { mergeDirs, MergeInputError } from '../../campaign/merge.ts';
 import { readJournal } from '../../campaign/journal.ts';
@@ -21,35 +20,19 @@ import { shrinkFailure } from '../../campaign/shrink.ts';
 import { standInCluster } from './stand-in/cluster.ts';
 import { standInJudges } from './stand-in/judges.ts';
 import type { Trace } from '../../checkers/trace.ts';
+import { campaignKit, Sink } from './campaign-kit.ts';
 
 const standIn = (name: string) => new URL(`./stand-in/deps-${name}.ts`, import.meta.url).href;
-const tmp = mkdtempSync(join(tmpdir(), 'gregor-campaign-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let dirCount = 0;
-const freshDir = () => join(tmp, `out-${dirCount++}`);
-
-function base(over: Partial<FuzzOptions>): FuzzOptions {
-  return {
-    scenario: 'power-loss',
-    variant: 'correct',
-    range: { baseSeed: 100, count: 60 },
-    workers: 1,
-    maxViolations: 0,
-    checkDeterminism: false,
-    outDir: freshDir(),
-    shrinkRuns: 30,
-    depsModule: standIn('nofsync'),
-    ...over,
-  };
-}
-
-class Sink {
-  text = '';
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
+const { tmp, freshDir, base } = campaignKit('gregor-campaign-', {
+  scenario: 'power-loss',
+  variant: 'correct',
+  range: { baseSeed: 100, count: 60 },
+  workers: 1,
+  maxViolations: 0,
+  checkDeterminism: false,
+  shrinkRuns: 30,
+  depsModule: standIn('nofsync'),
+});
 
 describe('campaign', () => {
   it('gives the same results with 2 workers as with 1, in seed order', async () => {

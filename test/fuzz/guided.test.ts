@@ -4,11 +4,9 @@
 // results; a violation found by a mutated input writes a trace that replays to its hash and
 // a scenario file that re-runs it.
 
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCampaign, type FuzzOptions } from '../../campaign/fuzz.ts';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { runCampaign } from '../../campaign/fuzz.ts';
 import { GENERATION_SEEDS, GuidedPlanner } from '../../campaign/guided.ts';
 import { replayMain } from '../../cli/replay.ts';
 import { generateInput } from '../../driver/run.ts';
@@ -18,34 +16,18 @@ import { mutateInput } from '../../scenarios/mutate.ts';
 import { SWARM_MAX_FAULTS } from '../../scenarios/named.ts';
 import { parseScenarioInput } from '../../scenarios/schema.ts';
 import type { SeedResult } from '../../campaign/tasks.ts';
+import { campaignKit, Sink } from './campaign-kit.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'gregor-guided-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let dirCount = 0;
-const freshDir = () => join(tmp, `out-${dirCount++}`);
-
-function base(over: Partial<FuzzOptions>): FuzzOptions {
-  return {
-    scenario: 'swarm',
-    variant: 'correct',
-    range: { baseSeed: 7, count: 2 * GENERATION_SEEDS + 20 },
-    workers: 1,
-    maxViolations: 0,
-    checkDeterminism: false,
-    outDir: freshDir(),
-    shrinkRuns: 0,
-    guided: true,
-    ...over,
-  };
-}
-
-class Sink {
-  text = '';
-  write(s: string): boolean {
-    this.text += s;
-    return true;
-  }
-}
+const { freshDir, base } = campaignKit('gregor-guided-', {
+  scenario: 'swarm',
+  variant: 'correct',
+  range: { baseSeed: 7, count: 2 * GENERATION_SEEDS + 20 },
+  workers: 1,
+  maxViolations: 0,
+  checkDeterminism: false,
+  shrinkRuns: 0,
+  guided: true,
+});
 
 describe('mutated inputs', () => {
   it('are valid inputs of the same shape and workload, the same for the same seed', () => {

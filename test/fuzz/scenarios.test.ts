@@ -125,6 +125,31 @@ describe('swarm', () => {
     expect(Math.max(...inputs.map((i) => i.faults.length))).toBeLessThanOrEqual(SWARM_MAX_FAULTS);
   });
 
+  it('kills and powers off every node kind, and waits for code probes and deposed leaders now and then', () => {
+    const faults = Array.from({ length: 1500 }, (_, seed) => generateInput('swarm', 10_000 + seed)).flatMap(
+      (i) => i.faults,
+    );
+    const hit = new Set<string>();
+    for (const f of faults) {
+      const a = f.action;
+      const targets = a.kind === 'crash' ? [a.target] : a.kind === 'power-loss' ? a.targets : [];
+      for (const t of targets) hit.add(`${a.kind}:${t.kind === 'leader' || t.kind === 'follower' ? 'broker' : t.kind}`);
+    }
+    for (const node of ['broker', 'controller', 'voter', 'producer', 'consumer'])
+      for (const kind of ['crash', 'power-loss']) expect(hit.has(`${kind}:${node}`), `${kind}:${node}`).toBe(true);
+    const events = faults.flatMap((f) =>
+      f.trigger.kind === 'at' || f.trigger.event === undefined ? [] : [f.trigger.event],
+    );
+    const code = events.filter((e) => e.probe === 'code');
+    const deposed = events.filter((e) => e.probe === 'deposed-with-produce-in-flight');
+    expect(code.length).toBeGreaterThan(0);
+    expect(deposed.length).toBeGreaterThan(0);
+    // Small weights: each well under a tenth of the event triggers.
+    expect(code.length / events.length).toBeLessThan(0.1);
+    expect(deposed.length / events.length).toBeLessThan(0.1);
+    expect(new Set(code.map((e) => e.codeProbe)).size).toBeGreaterThan(5);
+  });
+
   it('fires most faults on protocol events or chained to them, with small delays, and uses every cut shape', () => {
     const faults = inputs.flatMap((i) => i.faults);
     const onEvent = faults.filter((f) => f.trigger.kind === 'on');

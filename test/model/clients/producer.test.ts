@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { SendValue } from '../../../checkers/history.ts';
+import type { ClientResponse } from '../../../model/client-protocol.ts';
 import { partitionForKey } from '../../../model/partitioner.ts';
 import type { ProducerActor } from '../../../model/producer.ts';
 import type { ProduceHook } from './fake-broker.ts';
@@ -270,6 +271,54 @@ describe('client restarts', () => {
     const after = new Set(events.filter((e) => e.time >= 400_000).map((e) => e.process));
     for (const p of after) expect(before.has(p)).toBe(false);
     expect(rig.sim.actor<ProducerActor>(P)!.done()).toBe(true);
+  });
+});
+
+describe('client incarnations and late answers', () => {
+  // Issue 18: a broker's late answer to a produce of a killed producer must not be taken as the
+  // answer to the new incarnation's request with the same correlation id (seed 529984 of an
+  // earlier swarm with client crashes acknowledged a record at an offset holding another one).
+  it("a late answer to the dead incarnation's produce is not the new incarnation's answer", () => {
+    const answeredLate: Array<{ correlationId: number; topic: string; partition: number; value: string }> = [];
+    const rig = fakeRig(41, {
+      // Before the crash: appended, answer held back; after the restart: nothing until 600 ms.
+      hook: (req, b) => {
+        if (b.ctx.now() < 250_000) {
+          answeredLate.push({ ...req, value: req.records[0].value });
+          return 'append-silently';
+        }
+        return b.ctx.now() < 600_000 ? 'silence' : 'append';
+      },
+    });
+    addProducer(rig, P, { sends: 20, sendIntervalMs: 20 });
+    rig.sim.at(250_000, 'crash producer', () => rig.sim.crash(P));
+    rig.sim.at(260_000, 'restart producer', () => rig.sim.start(P));
+    // The broker answers the old incarnation's produces now, over what is a new connection in the model.
+    rig.sim.at(450_000, 'late answers', () => {
+      const broker = rig.broker(1);
+      const log = broker.log('t', 0);
+      for (const r of answeredLate) {
+        const baseOffset = log.findIndex((x) => x.value === r.value);
+        const answer: ClientResponse = {
+          type: 'ProduceResponse',
+          correlationId: r.correlationId,
+          topic: r.topic,
+          partition: r.partition,
+          error: 'NONE',
+          baseOffset,
+        };
+        broker.ctx.send(P, answer);
+      }
+    });
+    rig.sim.run({ untilUs: 20_000_000 });
+    expect(answeredLate.length).toBeGreaterThan(0);
+    const events = rig.recorder.events;
+    assertWellFormed(events);
+    const log = rig.broker(1).log('t', 0);
+    const ok = sendValues(events, 'ok');
+    expect(ok.length).toBeGreaterThan(0);
+    // Every acknowledged send is in the log at the offset it was acknowledged at.
+    for (const v of ok) expect(log[v.offset!]?.value).toBe(v.value);
   });
 });
 
