@@ -31,7 +31,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'kip-101': [1, 50],
   'no-epoch-fencing': [1, 34],
   'isr-expand-on-hw': [2_000_001, 2_000_101],
-  'hw-on-current-isr': [1_000_001, 1_000_008],
+  'hw-on-current-isr': [2_000_001, 2_000_166],
   'unfenced-alter-partition': [1_000_001, 1_000_288],
   'stale-broker-epoch': [2_000_001, 2_000_018],
   'last-replica-standing': [1, 15],
