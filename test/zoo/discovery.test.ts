@@ -42,7 +42,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'vote-without-log-check': [1, 101],
   'alter-partition-before-commit': [1, 144],
   'coordinator-acks-1': [1, 127],
-  'stale-generation-commit': [1, 344],
+  'stale-generation-commit': [1, 416],
   'coordinator-serves-before-load': [1, 43],
 };
 
