@@ -159,8 +159,14 @@ const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>([
  * restart, and every crash and power loss the fault injector carries out.
  */
 export class PromiseTracker {
-  /** Every breach so far, in the order they happened. */
-  readonly breaches: PromiseBreach[] = [];
+  /** Every breach so far, in the order they happened (the companion's too: one shared list). */
+  readonly breaches: PromiseBreach[];
+  /**
+   * The tracker of `__consumer_offsets` (issue 15), when the workload has a consumer group:
+   * the same rules over that topic's partitions; its breaches are this tracker's, and every
+   * restart, registration, crash and power loss reaches it too.
+   */
+  private companionTracker: PromiseTracker | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
   /** The producer id and epoch of each record leaders appended. */
@@ -179,7 +185,17 @@ export class PromiseTracker {
     private readonly view: ClusterView,
     private readonly isUp: (broker: number) => boolean,
     private readonly nowUs: () => number,
-  ) {}
+    breaches: PromiseBreach[] = [],
+  ) {
+    this.breaches = breaches;
+  }
+
+  /** A tracker of another topic (`view`) whose breaches are this one's, fed the same node events. */
+  companion(view: ClusterView): PromiseTracker {
+    const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.breaches);
+    this.companionTracker = c;
+    return c;
+  }
 
   /** The run went beyond the durability promise at some point: every anomaly is expected. */
   get beyondPromise(): boolean {
@@ -197,6 +213,7 @@ export class PromiseTracker {
   /** A broker restarted: partitions with nothing to re-fetch have their data back at once. */
   onRestart(broker: number): void {
     this.lostData.restartedNow(broker);
+    this.companionTracker?.onRestart(broker);
   }
 
   /**
@@ -208,6 +225,7 @@ export class PromiseTracker {
    */
   onRegistered(broker: number): void {
     this.unclean.restartedNow(broker);
+    this.companionTracker?.onRegistered(broker);
   }
 
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
@@ -250,6 +268,7 @@ export class PromiseTracker {
   /** Brokers are killed (-9) now: no data lost, but an unclean shutdown (never a breach by itself). */
   crash(brokers: readonly number[]): void {
     for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
+    this.companionTracker?.crash(brokers);
   }
 
   /**
@@ -258,6 +277,11 @@ export class PromiseTracker {
    * has ≥ min.insync.replicas replicas that lost data.
    */
   powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
+    const other = this.companionTracker?.powerLoss(brokers, event);
+    return this.ownPowerLoss(brokers, event) ?? other;
+  }
+
+  private ownPowerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
     for (const b of brokers) {
       const targets = this.targetsOf(b);
       this.lostData.add(b, targets);
@@ -296,6 +320,7 @@ export class PromiseTracker {
    * incarnation that never registered is counted from now on.
    */
   onUncleanRegistration(broker: number): void {
+    this.companionTracker?.onUncleanRegistration(broker);
     if (this.unclean.has(broker)) return;
     this.unclean.addRestarted(broker, this.targetsOf(broker));
   }

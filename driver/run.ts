@@ -25,7 +25,7 @@ import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from '../model/cluster-api.ts';
 import type { ClusterSpec, VariantName } from '../model/config.ts';
-import { PROBE_CLIENT_ID } from '../model/config.ts';
+import { OFFSETS_TOPIC, PROBE_CLIENT_ID } from '../model/config.ts';
 import { clientOfProcess } from '../model/client-process.ts';
 import { topicIdOf } from '../model/topic-id.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
@@ -198,6 +198,8 @@ class SeedRun {
   private view: ClusterView | undefined;
   private injector: FaultInjector | undefined;
   private tracker: PromiseTracker | undefined;
+  private offsetsView: ClusterView | undefined;
+  private offsetsTracker: PromiseTracker | undefined;
   private monitor: SnapshotMonitor | undefined;
   /** Per-replica invariants at each replica change (undefined when switched off). */
   private readonly replicaWatch: ReplicaInvariants | undefined;
@@ -245,6 +247,12 @@ class SeedRun {
       () => sim.now(),
     );
     this.tracker = tracker;
+    // `__consumer_offsets` under the same promise (issue 15), when the workload has a group.
+    if (this.input.workload.group !== undefined) {
+      const offsetsView = new ClusterView(OFFSETS_TOPIC, c.brokerIds);
+      this.offsetsView = offsetsView;
+      this.offsetsTracker = tracker.companion(offsetsView);
+    }
     const nodes = {
       brokerIds: c.brokerIds,
       controllerId: c.controllerId,
@@ -272,6 +280,11 @@ class SeedRun {
     const injector = this.injector!;
     switch (ev.kind) {
       case 'partition': {
+        const offsets = this.offsetsView?.applyPartitionEvent(ev);
+        if (offsets !== undefined) {
+          const { partition, current, previous } = offsets;
+          this.offsetsTracker!.onPartition(partition, current.isr, previous, current.leader);
+        }
         const change = this.view!.applyPartitionEvent(ev);
         if (change !== undefined) {
           tracker.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
@@ -283,6 +296,8 @@ class SeedRun {
       }
       case 'replica':
         if (ev.topic === TOPIC) tracker.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
+        else if (ev.topic === OFFSETS_TOPIC)
+          this.offsetsTracker?.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
         if (this.replicaWatch !== undefined) {
           const facts = this.cluster!.replicaFacts(ev.broker, ev.topic, ev.partition);
           if (facts !== undefined)

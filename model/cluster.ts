@@ -18,6 +18,8 @@ import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import {
   controllerIdsOf,
   FIRST_CONSUMER_ID,
+  FIRST_GROUP_CONSUMER_ID,
+  OFFSETS_TOPIC,
   FIRST_PRODUCER_ID,
   PROBE_CLIENT_ID,
   type ClusterSpec,
@@ -32,6 +34,8 @@ import { ClusterView } from './cluster-view.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
+import { createGroupConsumer } from './group-consumer.ts';
+import { offsetsTopicPartitions } from './group-host.ts';
 import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
 import type { ClientStatus } from './client-api.ts';
 
@@ -98,6 +102,19 @@ export function addKafkaServers(
   return { brokerIds, voters };
 }
 
+/**
+ * `__consumer_offsets` (issue 15), when the workload has a group: created at first boot like
+ * the other topics (Kafka creates it at the first FindCoordinator:
+ * KafkaApis.handleFindCoordinatorRequest → AutoTopicCreationManager), with
+ * offsets.topic.num.partitions and offsets.topic.replication.factor (at most the brokers).
+ */
+function internalTopics(spec: ClusterSpec, groupConsumers: number): TopicSpec[] {
+  if (groupConsumers === 0) return [];
+  const config = spec.config;
+  const replicationFactor = Math.min(spec.brokers, config['offsets.topic.replication.factor'] ?? 3);
+  return [{ name: OFFSETS_TOPIC, partitions: offsetsTopicPartitions(config), replicationFactor }];
+}
+
 export const buildCluster: BuildCluster = (sim, spec, workload) => new SimulatedCluster(sim, spec, workload);
 
 class SimulatedCluster implements KafkaCluster {
@@ -118,7 +135,10 @@ class SimulatedCluster implements KafkaCluster {
     readonly spec: ClusterSpec,
     readonly workload: WorkloadSpec,
   ) {
-    const { brokerIds, voters } = addKafkaServers(sim, spec, this.commitLog);
+    const groupConsumers = Math.max(0, workload.groupConsumers ?? 0);
+    // The controllers create the workload's topics and, with a group, __consumer_offsets.
+    const created = [...spec.topics, ...internalTopics(spec, groupConsumers)];
+    const { brokerIds, voters } = addKafkaServers(sim, { ...spec, topics: created }, this.commitLog);
     this.brokerIds = brokerIds;
     this.controllerIds = voters;
     this.controllerId = voters[0];
@@ -170,7 +190,8 @@ class SimulatedCluster implements KafkaCluster {
         }),
       });
     }
-    this.consumerIds = consumerIds;
+    // Group members first: a fault naming "consumer i" hits a member of the group when there is one.
+    this.consumerIds = [...this.addGroupConsumers(groupConsumers), ...consumerIds];
 
     sim.addNode({
       id: PROBE_CLIENT_ID,
@@ -183,6 +204,29 @@ class SimulatedCluster implements KafkaCluster {
         recorder: this.recorder,
       }),
     });
+  }
+
+  /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
+  private addGroupConsumers(n: number): number[] {
+    return Array.from({ length: n }, (_, i) => this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
+  }
+
+  private addGroupConsumer(id: number): number {
+    this.sim.addNode({
+      id,
+      name: `group-consumer-${id}`,
+      factory: createGroupConsumer({
+        clientId: id,
+        bootstrapBrokers: this.brokerIds.slice(),
+        config: this.spec.config,
+        topics: this.spec.topics,
+        workload: this.workload,
+        group: this.workload.group ?? 'g1',
+        recorder: this.recorder,
+        variant: this.spec.variant,
+      }),
+    });
+    return id;
   }
 
   get history(): History {

@@ -59,7 +59,28 @@ export interface WorkloadShape {
   pollIntervalMs: number;
   /** The consumers' auto.offset.reset; absent = Kafka's default, 'latest'. */
   autoOffsetReset?: OffsetResetPolicy;
+  /** Subscribe-mode consumers of one consumer group (issue 15); absent = none. */
+  group?: GroupShape;
 }
+
+/** A consumer group of the workload: its members, their churn and the group settings. */
+export interface GroupShape {
+  /** Members (group consumers), each subscribed to the topic. */
+  consumers: number;
+  /** Mean time a member stays before it leaves and rejoins as a new member, ms; 0 = never. */
+  churnMs: number;
+  /** offsets.topic.num.partitions. */
+  offsetsPartitions: number;
+  /** session.timeout.ms of the members. */
+  sessionTimeoutMs: number;
+  /** heartbeat.interval.ms of the members. */
+  heartbeatIntervalMs: number;
+  /** auto.commit.interval.ms of the members (enable.auto.commit is on). */
+  autoCommitIntervalMs: number;
+}
+
+/** The group every scenario's members join. */
+export const GROUP = 'g1';
 
 export interface ScenarioInput {
   shape: ClusterShape;
@@ -82,6 +103,17 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     'min.insync.replicas': shape.minInsync,
   };
   if (workload.autoOffsetReset !== undefined) config['auto.offset.reset'] = workload.autoOffsetReset;
+  const g = workload.group;
+  if (g !== undefined) {
+    // __consumer_offsets as durable as the topic: the same replication factor (and the broker's min ISR)
+    config['offsets.topic.num.partitions'] = g.offsetsPartitions;
+    config['offsets.topic.replication.factor'] = shape.replicationFactor;
+    config['session.timeout.ms'] = g.sessionTimeoutMs;
+    config['heartbeat.interval.ms'] = g.heartbeatIntervalMs;
+    config['auto.commit.interval.ms'] = g.autoCommitIntervalMs;
+    config['enable.auto.commit'] = true;
+    config['group.initial.rebalance.delay.ms'] = 0;
+  }
   return {
     brokers: shape.brokers,
     controllers: shape.controllers ?? 1,
@@ -96,7 +128,18 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
 
 export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
   const w = input.workload;
-  return { sends: w.sends, keys: w.keys, sendIntervalMs: w.sendIntervalMs, pollIntervalMs: w.pollIntervalMs };
+  const spec: WorkloadSpec = {
+    sends: w.sends,
+    keys: w.keys,
+    sendIntervalMs: w.sendIntervalMs,
+    pollIntervalMs: w.pollIntervalMs,
+  };
+  if (w.group !== undefined) {
+    spec.groupConsumers = w.group.consumers;
+    spec.group = GROUP;
+    spec.groupChurnMs = w.group.churnMs;
+  }
+  return spec;
 }
 
 /**

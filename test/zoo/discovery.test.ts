@@ -41,6 +41,9 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'no-check-quorum': [1, 87],
   'vote-without-log-check': [1, 87],
   'alter-partition-before-commit': [1, 294],
+  'coordinator-acks-1': [1, 127],
+  'stale-generation-commit': [1, 416],
+  'coordinator-serves-before-load': [1, 43],
 };
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
