@@ -48,6 +48,8 @@
 
 import type { History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
+import { OFFSETS_TOPIC } from '../model/config.ts';
+import { partitionFor } from '../model/group-host.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 interface Damage {
@@ -167,14 +169,19 @@ export class PromiseTracker {
    * restart, registration, crash and power loss reaches it too.
    */
   private companionTracker: PromiseTracker | undefined;
+  /** offsets.topic.num.partitions, once a companion tracks `__consumer_offsets` (groups hash onto them). */
+  private offsetsPartitions: number | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
-  /** Each durability breach → the highest leader HW of each partition when it happened. */
-  readonly hwAtBreach = new Map<PromiseBreach, ReadonlyMap<number, number>>();
+  /**
+   * Each durability breach → the highest leader HW of each partition of the breach's topic when
+   * it happened (shared with the companion, whose breaches are of its own topic).
+   */
+  readonly hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>>;
   /** Lost unflushed data (power loss): the durability promise. */
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
@@ -185,16 +192,30 @@ export class PromiseTracker {
     private readonly view: ClusterView,
     private readonly isUp: (broker: number) => boolean,
     private readonly nowUs: () => number,
-    breaches: PromiseBreach[] = [],
+    shared: { breaches: PromiseBreach[]; hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>> } = {
+      breaches: [],
+      hwAtBreach: new Map(),
+    },
   ) {
-    this.breaches = breaches;
+    this.breaches = shared.breaches;
+    this.hwAtBreach = shared.hwAtBreach;
   }
 
-  /** A tracker of another topic (`view`) whose breaches are this one's, fed the same node events. */
-  companion(view: ClusterView): PromiseTracker {
-    const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.breaches);
+  /**
+   * The tracker of `__consumer_offsets` (`view`, `partitions` = offsets.topic.num.partitions):
+   * its breaches are this one's, and it is fed the same node events.
+   */
+  companion(view: ClusterView, partitions: number): PromiseTracker {
+    const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach };
+    const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, shared);
     this.companionTracker = c;
+    this.offsetsPartitions = partitions;
     return c;
+  }
+
+  /** The `__consumer_offsets` partition of `group` (its coordinator's), when the run has a group. */
+  offsetsPartitionOf(group: string): number | undefined {
+    return this.offsetsPartitions === undefined ? undefined : partitionFor(group, this.offsetsPartitions);
   }
 
   /** The run went beyond the durability promise at some point: every anomaly is expected. */
@@ -257,6 +278,7 @@ export class PromiseTracker {
           `Broker ${leader} lost data in a power loss and was elected leader of ${this.view.topic}/${partition} from ` +
           `outside the ISR and ELR (KIP-966's last known leader, after ${this.minInsync} or more unclean shutdowns): ` +
           `Kafka promises to keep acknowledged writes only through fewer than min.insync.replicas unclean shutdowns.`,
+        topic: this.view.topic,
         partition,
         nodes: [leader],
         atUs: this.nowUs(),
@@ -297,6 +319,7 @@ export class PromiseTracker {
           `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
           `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
           `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
+        topic: this.view.topic,
         nodes: over.nodes,
         atUs: this.nowUs(),
         event,
@@ -336,6 +359,7 @@ export class PromiseTracker {
         `An administrator requested an unclean leader election of ${this.view.topic}/${partition} and broker ` +
         `${leader}, outside the ISR and ELR, was elected: Kafka keeps acknowledged writes only through clean ` +
         `elections; an unclean one may lose what the ISR had committed.`,
+      topic: this.view.topic,
       partition,
       nodes: [leader],
       atUs: this.nowUs(),
@@ -365,6 +389,7 @@ export class PromiseTracker {
         `${topic}/${partition} from 0 after an earlier batch's outcome became unknown (KIP-360) and re-sent ` +
         `${values.length} value(s): Kafka's idempotence does not cover that resend (KAFKA-14034), so a copy ` +
         `appended under the old epoch and another under the new one are Kafka's.`,
+      topic,
       partition,
       nodes: [producer],
       atUs: this.nowUs(),
@@ -495,12 +520,16 @@ export interface PromiseEvidence {
    * when the final read did not complete (then no duplicate is excused by a loss).
    */
   readonly finalCopies: ReadonlyMap<string, number> | undefined;
+  /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
+  readonly eventTimeUs: (historyIndex: number) => number | undefined;
+  /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
+  readonly offsetsPartitionOf: (group: string) => number | undefined;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
-type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
+type Excuse = 'lost' | 'lost-commit' | 'consequence' | 'committed' | 'retried-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -516,6 +545,13 @@ type Excuse = 'lost' | 'consequence' | 'committed' | 'retried-after-loss';
  *   loss); one of the records it names must have been sent before the breach;
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
+ * - 'lost-commit': the loss of an acknowledged offset commit (checkers/groups.ts), judged against
+ *   the breaches of its group's `__consumer_offsets` partition (placeOf), as 'lost' is for
+ *   records: the commit must have been sent (invoked) before the breach. The same promise holds
+ *   for it as for an acks=all record: the coordinator answers a commit once the partition's HW
+ *   passes it (CoordinatorRuntime.onHighWatermarkUpdated), and the HW advances only while the
+ *   ISR has min.insync.replicas members (Partition.maybeIncrementLeaderHW, isUnderMinIsr), so
+ *   an answered commit sits on min.insync.replicas replicas, as an acknowledged record does.
  */
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
@@ -529,6 +565,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['log-matching', 'consequence'],
   ['candidate-complete', 'committed'],
   ['hw-monotonic', 'committed'],
+  ['lost-commit', 'lost-commit'],
 ]);
 
 /**
@@ -551,18 +588,37 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (resend !== undefined) return resend;
   const excuse = DURABILITY_EXCUSES.get(a.kind);
   if (excuse === undefined) return undefined;
+  const place = placeOf(a, excuse, evidence);
+  if (place === undefined) return undefined;
   for (const b of evidence.breaches) {
     if (!DURABILITY_RULES.has(b.rule)) continue;
-    if (a.partition !== undefined && b.partition !== undefined && b.partition !== a.partition) continue;
+    if (place.topic !== undefined && b.topic !== undefined && b.topic !== place.topic) continue;
+    if (place.partition !== undefined && b.partition !== undefined && b.partition !== place.partition) continue;
     if (excused(excuse, a, b, evidence)) return b;
   }
   return undefined;
+}
+
+/**
+ * The topic and partition whose breaches may excuse `a`: its own, or for a lost commit its
+ * group's `__consumer_offsets` partition (undefined when the run has no group to place it).
+ */
+function placeOf(
+  a: Anomaly,
+  excuse: Excuse,
+  evidence: PromiseEvidence,
+): { topic?: string; partition?: number } | undefined {
+  if (excuse !== 'lost-commit') return { topic: a.topic, partition: a.partition };
+  const partition = a.group === undefined ? undefined : evidence.offsetsPartitionOf(a.group);
+  return partition === undefined ? undefined : { topic: OFFSETS_TOPIC, partition };
 }
 
 function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   switch (excuse) {
     case 'lost':
       return sentBefore(a, b, evidence, true);
+    case 'lost-commit':
+      return commitSentBefore(a, b, evidence);
     case 'consequence':
       return sentBefore(a, b, evidence, false);
     case 'committed':
@@ -594,6 +650,13 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
     return t !== undefined && t < b.atUs;
   };
   return all ? values.every(before) : values.some(before);
+}
+
+/** The commit a lost-commit names (its first op, the commit's invoke) was sent before breach `b`. */
+function commitSentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const invoke = a.ops?.[0];
+  const t = invoke === undefined ? undefined : evidence.eventTimeUs(invoke);
+  return t !== undefined && t < b.atUs;
 }
 
 /** Some offset `a` finds missing (from its lowest offset on) was committed when breach `b` happened. */
@@ -680,6 +743,8 @@ export function promiseEvidence(
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
     hwAtBreach: tracker.hwAtBreach,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
+    eventTimeUs: (i) => history[i]?.time,
+    offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

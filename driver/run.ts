@@ -28,6 +28,7 @@ import type { ClusterSpec, VariantName } from '../model/config.ts';
 import { OFFSETS_TOPIC, PROBE_CLIENT_ID } from '../model/config.ts';
 import { clientOfProcess } from '../model/client-process.ts';
 import { topicIdOf } from '../model/topic-id.ts';
+import { offsetsTopicPartitions } from '../model/group-host.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
@@ -251,7 +252,7 @@ class SeedRun {
     if (this.input.workload.group !== undefined) {
       const offsetsView = new ClusterView(OFFSETS_TOPIC, c.brokerIds);
       this.offsetsView = offsetsView;
-      this.offsetsTracker = tracker.companion(offsetsView);
+      this.offsetsTracker = tracker.companion(offsetsView, offsetsTopicPartitions(this.spec.config));
     }
     const nodes = {
       brokerIds: c.brokerIds,

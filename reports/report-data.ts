@@ -374,7 +374,7 @@ function openingOf(story: Story, tpIndex: TpIndex, endUs: number): BaseData['ope
 function expectedOf(anomaly: Anomaly | undefined): BaseData['expected'] {
   const breach = anomaly?.expected ? anomaly.expectedBecause : undefined;
   if (!breach) return null;
-  const topic = anomaly?.topic;
+  const topic = breach.topic ?? anomaly?.topic;
   return {
     rule: breach.rule,
     explanation: breach.explanation,
