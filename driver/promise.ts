@@ -529,7 +529,7 @@ export interface PromiseEvidence {
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
-type Excuse = 'lost' | 'lost-commit' | 'consequence' | 'committed' | 'retried-after-loss';
+type Excuse = 'lost' | 'lost-commit' | 'group-consequence' | 'consequence' | 'committed' | 'retried-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -552,6 +552,14 @@ type Excuse = 'lost' | 'lost-commit' | 'consequence' | 'committed' | 'retried-af
  *   passes it (CoordinatorRuntime.onHighWatermarkUpdated), and the HW advances only while the
  *   ISR has min.insync.replicas members (Partition.maybeIncrementLeaderHW, isUnderMinIsr), so
  *   an answered commit sits on min.insync.replicas replicas, as an acknowledged record does.
+ * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
+ *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
+ *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
+ *   coordinator that reloads without the lost generation hands its number out again
+ *   (shared-ownership) and accepts commits of the generation before it
+ *   (stale-generation-commit). The operation whose state was lost — the anomaly's first op:
+ *   the earlier hand-out of the generation, or the later generation's assignment — must have
+ *   been invoked before the breach.
  */
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
@@ -566,6 +574,8 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['candidate-complete', 'committed'],
   ['hw-monotonic', 'committed'],
   ['lost-commit', 'lost-commit'],
+  ['shared-ownership', 'group-consequence'],
+  ['stale-generation-commit', 'group-consequence'],
 ]);
 
 /**
@@ -608,7 +618,7 @@ function placeOf(
   excuse: Excuse,
   evidence: PromiseEvidence,
 ): { topic?: string; partition?: number } | undefined {
-  if (excuse !== 'lost-commit') return { topic: a.topic, partition: a.partition };
+  if (excuse !== 'lost-commit' && excuse !== 'group-consequence') return { topic: a.topic, partition: a.partition };
   const partition = a.group === undefined ? undefined : evidence.offsetsPartitionOf(a.group);
   return partition === undefined ? undefined : { topic: OFFSETS_TOPIC, partition };
 }
@@ -618,7 +628,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
     case 'lost':
       return sentBefore(a, b, evidence, true);
     case 'lost-commit':
-      return commitSentBefore(a, b, evidence);
+    case 'group-consequence':
+      return firstOpBefore(a, b, evidence);
     case 'consequence':
       return sentBefore(a, b, evidence, false);
     case 'committed':
@@ -652,8 +663,11 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
   return all ? values.every(before) : values.some(before);
 }
 
-/** The commit a lost-commit names (its first op, the commit's invoke) was sent before breach `b`. */
-function commitSentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+/**
+ * The first operation a group anomaly names (a lost commit's commit; a stale commit's later
+ * assignment; a shared generation's first hand-out) was invoked before breach `b`.
+ */
+function firstOpBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   const invoke = a.ops?.[0];
   const t = invoke === undefined ? undefined : evidence.eventTimeUs(invoke);
   return t !== undefined && t < b.atUs;

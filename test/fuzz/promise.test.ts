@@ -323,6 +323,18 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, { ...lostCommit('g1', 0), group: undefined }, undefined, history)).toBeUndefined();
   });
 
+  it('a generation reused or a stale commit accepted: expected when the state lost was written before', () => {
+    const { tracker, breach } = beyond();
+    for (const kind of ['shared-ownership', 'stale-generation-commit']) {
+      const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind, ops: [first, 2] });
+      expect(judge(tracker, a(0), undefined, history)).toBe(breach); // the first hand-out before the breach
+      expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
+      expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
+    }
+    for (const kind of ['commit-skip', 'excess-duplicate'])
+      expect(judge(tracker, { ...lostCommit('g1', 0), kind }, undefined, history)).toBeUndefined();
+  });
+
   it('without a group in the run (no companion), a lost commit is never excused', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');

@@ -14,6 +14,16 @@
 // min.insync.replicas), no more: its loss is expected. It was reported because a breach named
 // no topic (the t/0 breach could only excuse partition-0 anomalies, of either topic), and no
 // group anomaly was in DURABILITY_EXCUSES.
+//
+// Swarm seed 31004258 (base 31000000, shrunk to 4 faults), reported as stale-generation-commit
+// and shared-ownership: g1 (on __consumer_offsets/0 of 2) had handed generation 2 to
+// member-0-1-1 when all three brokers lost power at 12.7 s with a torn tail (a breach of
+// __consumer_offsets/0: three replicas lost data, min.insync.replicas is 2). The partition came
+// back empty; the reloaded coordinator knew no generation, handed generation 1 out again (to
+// member-0-3-0: shared-ownership with member-0-1-0's generation 1) and accepted that member's
+// generation-1 commits although generation 2 had been handed out. Both follow from the loss of
+// GroupMetadata records written before the breach, as an offset reused follows from a lost
+// record: expected ('group-consequence'), judged on the group's partition.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -38,5 +48,21 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
     for (const a of offsets) expect(a.expectedBecause).toMatchObject({ topic: '__consumer_offsets', partition: 2 });
     for (const a of result.verdict.anomalies.filter((x) => x.topic === 't' && x.kind !== 'lost-commit'))
       expect(a.expectedBecause).toMatchObject({ topic: 't', partition: 0 });
+  });
+
+  it('seed 31004258: a generation lost with its __consumer_offsets partition, handed out again', () => {
+    const { result, failing } = rerun(31004258, fixtureInput(31004258));
+    expect(failing).toEqual([]);
+    const kinds = ['stale-generation-commit', 'shared-ownership'];
+    const group = result.verdict.anomalies.filter((a) => kinds.includes(a.kind));
+    expect(new Set(group.map((a) => a.kind))).toEqual(new Set(kinds));
+    for (const a of group) {
+      expect(a).toMatchObject({ expected: true, group: 'g1' });
+      expect(a.expectedBecause).toMatchObject({
+        rule: 'min-isr-power-loss',
+        topic: '__consumer_offsets',
+        partition: 0,
+      });
+    }
   });
 });
