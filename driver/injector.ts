@@ -219,6 +219,7 @@ export class FaultInjector {
       case 'unclean-shutdown':
       case 'producer-resequenced':
       case 'quorum':
+      case 'coordinator-serving':
         return undefined;
       default:
         return assertNever(ev);

@@ -36,6 +36,7 @@ import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
 import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
+import { CoordinatorInvariants } from '../checkers/coordinator-invariants.ts';
 import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
@@ -204,6 +205,8 @@ class SeedRun {
   private monitor: SnapshotMonitor | undefined;
   /** Per-replica invariants at each replica change (undefined when switched off). */
   private readonly replicaWatch: ReplicaInvariants | undefined;
+  /** The group coordinator's invariants, at each coordinator that begins to serve (issue 15). */
+  private readonly coordinatorWatch = new CoordinatorInvariants();
   /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
   private liveness: LivenessTracker | undefined;
   private outcomeOverride: 'stuck' | 'crash' | undefined;
@@ -285,6 +288,7 @@ class SeedRun {
         if (offsets !== undefined) {
           const { partition, current, previous } = offsets;
           this.offsetsTracker!.onPartition(partition, current.isr, previous, current.leader);
+          this.coordinatorWatch.onLeaderRecord(partition, current.leader, ev.leaderEpoch);
         }
         const change = this.view!.applyPartitionEvent(ev);
         if (change !== undefined) {
@@ -331,6 +335,9 @@ class SeedRun {
         break;
       case 'quorum':
         if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+        return;
+      case 'coordinator-serving':
+        this.coordinatorWatch.onServing({ ...ev, timeUs: this.sim.now() });
         return;
       case 'produce-ack':
       case 'alter-partition-sent':
@@ -567,7 +574,7 @@ class SeedRun {
         });
       }
     }
-    const replicaAnomalies = this.replicaWatch?.anomalies() ?? [];
+    const replicaAnomalies = [...(this.replicaWatch?.anomalies() ?? []), ...this.coordinatorWatch.anomalies()];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {

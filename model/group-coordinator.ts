@@ -18,6 +18,7 @@
 // host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Not yet hosted by brokers.
 
 import { codeProbe } from './code-probes.ts';
+import type { CoordinatorGroupState } from './cluster-api.ts';
 
 type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
@@ -277,6 +278,19 @@ export class GroupCoordinatorShard {
   /** A group's state, for views and invariants. */
   describe(id: string): Readonly<Group> | undefined {
     return this.groups.get(id);
+  }
+
+  /** Every group's generation, members and latest offsets (the coordinator invariants' view). */
+  groupStates(): CoordinatorGroupState[] {
+    return [...this.groups.values()].map((g) => ({
+      group: g.id,
+      generation: g.generation,
+      members: [...g.members.keys()],
+      offsets: [...g.offsets].map(([key, o]) => {
+        const cut = key.lastIndexOf('/');
+        return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)), offset: o.offset };
+      }),
+    }));
   }
 
   /** Handles one request; `token` names it in the replies. */

@@ -128,6 +128,7 @@ export class GroupHost {
     if (this.broker.variant === 'coordinator-serves-before-load') {
       // Variant: serves at once, from an empty state; the log is never replayed.
       shard.load([], p.log.hw, this.broker.nowUs());
+      this.announceServing(p, shard);
       return;
     }
     const tag: GroupTimerTag = { type: 'group-load', partition: p.partition, leaderEpoch: p.leaderEpoch };
@@ -152,12 +153,25 @@ export class GroupHost {
       const records: Array<{ offset: number; record: GroupRecord }> = [];
       for (const r of p.log.records) records.push({ offset: r.offset, record: JSON.parse(r.value) as GroupRecord });
       h.shard.load(records, p.log.hw, now);
+      this.announceServing(p, h.shard);
       this.arm(h);
       return;
     }
     h.armedAtUs = Number.POSITIVE_INFINITY;
     if (h.shard.nextDeadlineUs() <= now) this.apply(h, p, h.shard.expire(now));
     this.arm(h);
+  }
+
+  /** The coordinator serves from now on: its groups and the log it loaded (the coordinator invariants). */
+  private announceServing(p: Partition, shard: GroupCoordinatorShard): void {
+    this.broker.emit({
+      kind: 'coordinator-serving',
+      broker: this.broker.brokerId,
+      partition: p.partition,
+      leaderEpoch: shard.leaderEpoch,
+      groups: shard.groupStates(),
+      log: p.log.records.map((r) => r.value),
+    });
   }
 
   private arm(h: Hosted): void {

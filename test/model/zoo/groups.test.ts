@@ -94,6 +94,8 @@ describe('zoo: the group coordinator variants on hand-built schedules', () => {
   it('coordinator-serves-before-load: a new coordinator serving before its load forgets the group', () => {
     const kinds = failingKinds('coordinator-serves-before-load', coordinatorCrash);
     expect(kinds.some((k) => k === 'lost-commit' || k === 'stale-generation-commit')).toBe(true);
+    // the white-box invariant sees it at the move itself: the state served is not the log's replay
+    expect(kinds).toContain('coordinator-state-loaded');
     expect(failingKinds('correct', coordinatorCrash)).toEqual([]);
   });
 });
