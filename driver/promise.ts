@@ -557,9 +557,12 @@ type Excuse = 'lost' | 'lost-commit' | 'group-consequence' | 'consequence' | 'co
  *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
  *   coordinator that reloads without the lost generation hands its number out again
  *   (shared-ownership) and accepts commits of the generation before it
- *   (stale-generation-commit). The operation whose state was lost — the anomaly's first op:
- *   the earlier hand-out of the generation, or the later generation's assignment — must have
- *   been invoked before the breach.
+ *   (stale-generation-commit); a member handed the partition re-reads records below a lost
+ *   commit (excess-duplicate naming the commit it read below: two ops, the commit first; a
+ *   member reading one offset twice in one generation names one op and is never excused).
+ *   The operation whose state was lost — the anomaly's first op: the earlier hand-out of the
+ *   generation, the later generation's assignment, or the commit — must have been invoked
+ *   before the breach.
  */
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
@@ -576,6 +579,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['lost-commit', 'lost-commit'],
   ['shared-ownership', 'group-consequence'],
   ['stale-generation-commit', 'group-consequence'],
+  ['excess-duplicate', 'group-consequence'],
 ]);
 
 /**
@@ -628,8 +632,9 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
     case 'lost':
       return sentBefore(a, b, evidence, true);
     case 'lost-commit':
-    case 'group-consequence':
       return firstOpBefore(a, b, evidence);
+    case 'group-consequence':
+      return (a.kind !== 'excess-duplicate' || (a.ops?.length ?? 0) >= 2) && firstOpBefore(a, b, evidence);
     case 'consequence':
       return sentBefore(a, b, evidence, false);
     case 'committed':

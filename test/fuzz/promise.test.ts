@@ -331,8 +331,13 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
       expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
       expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
     }
-    for (const kind of ['commit-skip', 'excess-duplicate'])
-      expect(judge(tracker, { ...lostCommit('g1', 0), kind }, undefined, history)).toBeUndefined();
+    // re-read below a commit sent before the breach (the commit first): expected; a re-read in one generation
+    // (one op) or a skip: never
+    const reread = { ...lostCommit('g1', 0), kind: 'excess-duplicate' };
+    expect(judge(tracker, reread, undefined, history)).toBe(breach);
+    expect(judge(tracker, { ...reread, ops: [1, 2] }, undefined, history)).toBeUndefined();
+    expect(judge(tracker, { ...reread, ops: [0] }, undefined, history)).toBeUndefined();
+    expect(judge(tracker, { ...lostCommit('g1', 0), kind: 'commit-skip' }, undefined, history)).toBeUndefined();
   });
 
   it('without a group in the run (no companion), a lost commit is never excused', () => {

@@ -24,6 +24,12 @@
 // generation-1 commits although generation 2 had been handed out. Both follow from the loss of
 // GroupMetadata records written before the breach, as an offset reused follows from a lost
 // record: expected ('group-consequence'), judged on the group's partition.
+//
+// Swarm seed 31010445 (base 31000000), reported as excess-duplicate: g1 committed offset 31 of
+// t-0 (on __consumer_offsets/2), then broker 3, which had lost data in a power loss, was
+// elected leader of __consumer_offsets/2 from outside its ISR and ELR (last-known-leader-elected,
+// 67.3 s). The commit was gone (lost-commit, expected), the group's next owner of t-0 fetched 16
+// and read 16..30 again: a re-read below a commit sent before the breach, expected with it.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -63,6 +69,17 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
         topic: '__consumer_offsets',
         partition: 0,
       });
+    }
+  });
+
+  it('seed 31010445: records re-read below a commit lost with the last known leader of its partition', () => {
+    const { result, failing } = rerun(31010445, fixtureInput(31010445));
+    expect(failing).toEqual([]);
+    const rereads = result.verdict.anomalies.filter((a) => a.kind === 'excess-duplicate');
+    expect(rereads.length).toBeGreaterThan(0);
+    for (const a of rereads) {
+      expect(a).toMatchObject({ expected: true, group: 'g1' });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: '__consumer_offsets' });
     }
   });
 });
