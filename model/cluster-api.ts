@@ -33,6 +33,11 @@ export interface KafkaCluster {
   finalReadDone(): boolean;
   /** `kafka-topics.sh --describe` view of the controller's metadata. */
   describe(): string;
+  /**
+   * `kafka-consumer-groups.sh --describe --group G` (ConsumerGroupCommand.printOffsets) from the
+   * group's loaded coordinator: committed offsets, the partitions' HWs, members.
+   */
+  describeGroup(group: string): string;
   /** `kafka-dump-log.sh` view of one replica: offset, leader epoch, value. */
   dumpLog(broker: number, topic: string, partition: number): string;
   snapshot(): ClusterSnapshot;

@@ -13,7 +13,7 @@
 
 import type { SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord, ReplicaFacts } from '../checkers/cluster-state.ts';
-import type { History, PollValue, SendValue } from '../checkers/history.ts';
+import type { AssignmentValue, History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import {
   controllerIdsOf,
@@ -35,9 +35,29 @@ import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
 import { createGroupConsumer } from './group-consumer.ts';
-import { offsetsTopicPartitions } from './group-host.ts';
+import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
+import type { GroupCoordinatorShard, GroupRecord } from './group-coordinator.ts';
+import { consumerGroupDescribeText, type DescribedMember, describeRows } from './group-describe.ts';
+import { clientOfProcess } from './client-process.ts';
+import type { Broker } from './broker.ts';
 import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
 import type { ClientStatus } from './client-api.ts';
+
+/**
+ * The committed offsets of `group` as the coordinator on `broker` holds them: its
+ * `__consumer_offsets/partition` replayed below the HW (the last committed offset).
+ */
+function committedOffsets(broker: Broker, partition: number, group: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const log = broker.partition(OFFSETS_TOPIC, partition)?.log;
+  if (log === undefined) return out;
+  for (const r of log.records) {
+    if (r.offset >= log.hw) break;
+    const rec = JSON.parse(r.value) as GroupRecord;
+    if (rec.type === 'OffsetCommit' && rec.group === group) out.set(`${rec.topic}/${rec.partition}`, rec.offset);
+  }
+  return out;
+}
 
 /** Replicas of partition `p` of the `topicIndex`-th topic, preferred leader first. */
 function assignReplicas(brokers: number, topicIndex: number, topic: TopicSpec, p: number): number[] {
@@ -284,6 +304,50 @@ class SimulatedCluster implements KafkaCluster {
 
   dumpLog(broker: number, topic: string, partition: number): string {
     return this.view.dumpLog(broker, topic, partition);
+  }
+
+  describeGroup(group: string): string {
+    const coordinator = this.coordinatorOf(group);
+    if (coordinator === undefined)
+      return '\nError: Executing consumer group command failed due to The coordinator is not available.\n';
+    const { broker, shard } = coordinator;
+    const g = shard.describe(group);
+    const members: DescribedMember[] = [...(g?.members.values() ?? [])].map((m) => {
+      const name = this.memberClients().get(m.id) ?? '-';
+      return { memberId: m.id, host: `/${name}`, clientId: name, partitions: m.assignment };
+    });
+    const logEndOffset = (topic: string, partition: number): number | undefined => {
+      const leader = this.view
+        .controllerPartitions()
+        .find((s) => s.topic === topic && s.partition === partition)?.leader;
+      return leader === undefined || leader < 0 ? undefined : this.replicaFacts(leader, topic, partition)?.hw;
+    };
+    const rows = describeRows(members, committedOffsets(broker, shard.partition, group), logEndOffset);
+    return consumerGroupDescribeText(group, g?.state ?? 'Dead', rows);
+  }
+
+  /** The loaded coordinator of `group` on a running broker (the highest leader epoch), if any. */
+  private coordinatorOf(group: string): { broker: Broker; shard: GroupCoordinatorShard } | undefined {
+    const partition = partitionFor(group, offsetsTopicPartitions(this.spec.config));
+    let best: { broker: Broker; shard: GroupCoordinatorShard } | undefined;
+    for (const id of this.brokerIds) {
+      const broker = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
+      const shard = broker?.groups.shard(partition);
+      if (broker === undefined || shard === undefined || !shard.isLoaded()) continue;
+      if (best === undefined || shard.leaderEpoch > best.shard.leaderEpoch) best = { broker, shard };
+    }
+    return best;
+  }
+
+  /** Member id → the name of the client node it was handed to (the history's assignments). */
+  private memberClients(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const e of this.recorder.events) {
+      if (e.f !== 'assignment' || e.type !== 'ok') continue;
+      const client = clientOfProcess(e.process);
+      if (client !== undefined) out.set((e.value as AssignmentValue).member, this.sim.nodeName(client));
+    }
+    return out;
   }
 
   snapshot(): ClusterSnapshot {

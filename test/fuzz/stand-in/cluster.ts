@@ -131,6 +131,10 @@ class StandIn implements KafkaCluster {
     return `Topic: t Leader: ${this.leaderCache}`;
   }
 
+  describeGroup(group: string): string {
+    return `\nError: Consumer group '${group}' does not exist.\n`;
+  }
+
   dumpLog(broker: number): string {
     return this.sim
       .disk(broker)
