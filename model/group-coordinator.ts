@@ -15,7 +15,7 @@
 //   NOT_COORDINATOR (`unload`).
 // Assumes: dynamic members only (no group.instance.id), one protocol (the client's assignor
 // name), member ids handed out by the coordinator (KIP-394: MEMBER_ID_REQUIRED first). The
-// host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Not yet hosted by brokers.
+// host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Hosted by the brokers: model/group-host.ts.
 
 import { codeProbe } from './code-probes.ts';
 import type { CoordinatorGroupState } from './cluster-api.ts';
