@@ -106,7 +106,9 @@ export function oneCoordinatorPerEpoch(
   if (why === undefined) return undefined;
   return {
     kind: 'coordinator-one-per-epoch',
-    explanation: `Broker ${ev.broker} began to coordinate the groups of ${where} in leader epoch ${ev.leaderEpoch}, but ${why}.`,
+    explanation:
+      `Broker ${ev.broker} began to coordinate the groups of ${where} in leader epoch ${ev.leaderEpoch}, ` +
+      `but ${why}.`,
     topic: OFFSETS_TOPIC,
     partition: ev.partition,
     nodes: firstServer !== undefined && firstServer !== ev.broker ? [firstServer, ev.broker] : [ev.broker],
