@@ -692,6 +692,10 @@ const CODE_PROBES = {
     kafka: 'AbstractCoordinator.markCoordinatorUnknown',
     description: 'A member lost its coordinator (NOT_COORDINATOR, disconnect or timeout) and looks for it again.',
   },
+  'group-manual-commit': {
+    kafka: 'KafkaConsumer.commitAsync (ConsumerCoordinator.commitOffsetsAsync)',
+    description: 'With enable.auto.commit=false, a member committed its positions after a poll that returned records.',
+  },
   'group-no-committed-offset': {
     kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
     description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',

@@ -24,6 +24,9 @@
 // - Auto commit every auto.commit.interval.ms (maybeAutoCommitOffsetsAsync) of the positions
 //   of owned partitions, with generation and member id, and the position's offset epoch
 //   (the committed leader epoch, KIP-320).
+// - With enable.auto.commit=false, manual commits: after each poll that returned records the
+//   application commits its positions (KafkaConsumer.commitAsync); no commit at a rebalance
+//   or a close (no rebalance listener).
 // - Leaving (workload churn: KafkaConsumer.close): a last synchronous commit, LeaveGroup,
 //   then, after a while, a new subscription as a new member.
 //
@@ -503,6 +506,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         variant: this.params.variant,
         gate: this.gate,
         resetPolicy: this.resetPolicy(),
+        afterPoll: (_f, records) => this.afterPoll(records.length),
       });
       this.streams.set(key, f);
     }
@@ -535,6 +539,19 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       out.push(o);
     }
     return out;
+  }
+
+  /**
+   * enable.auto.commit=false: the application commits its positions (KafkaConsumer.commitAsync:
+   * ConsumerCoordinator.commitOffsetsAsync of SubscriptionState.allConsumed) after each poll
+   * that returned records, once it has processed them; a commit still in flight is not doubled
+   * (the next poll's commit carries the later positions). Never stops the stream.
+   */
+  private afterPoll(records: number): boolean {
+    if (this.autoCommit || records === 0) return false;
+    codeProbe('group-manual-commit');
+    this.commit(null);
+    return false;
   }
 
   /** OffsetCommit of the consumed positions; `then` runs when it completes (sync commit). */

@@ -190,7 +190,8 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
 /**
  * A consumer group (issue 15): 1–3 members, churning or not, a `__consumer_offsets` of 1–3
  * partitions (Kafka's default 50 would multiply the replication work), sessions of 6–15 s
- * (heartbeats at a third or less), auto commits every 0.2–5 s.
+ * (heartbeats at a third or less), auto commits every 0.2–5 s, or (one group in two) manual
+ * commits after each poll that returned records (drawn last: the other fields keep their draws).
  */
 export function groupArb(): fc.Arbitrary<GroupShape> {
   return fc
@@ -201,11 +202,13 @@ export function groupArb(): fc.Arbitrary<GroupShape> {
       sessionTimeoutMs: fc.integer({ min: 6_000, max: 15_000 }),
       heartbeatThirds: fc.integer({ min: 3, max: 6 }),
       autoCommitIntervalMs: fc.integer({ min: 200, max: 5_000 }),
+      manualCommit: fc.boolean(),
     })
     .map(
-      ({ heartbeatThirds, ...g }): GroupShape => ({
+      ({ heartbeatThirds, manualCommit, ...g }): GroupShape => ({
         ...g,
         heartbeatIntervalMs: Math.floor(g.sessionTimeoutMs / heartbeatThirds),
+        ...(manualCommit ? { manualCommit: true } : {}),
       }),
     );
 }

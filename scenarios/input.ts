@@ -75,8 +75,13 @@ export interface GroupShape {
   sessionTimeoutMs: number;
   /** heartbeat.interval.ms of the members. */
   heartbeatIntervalMs: number;
-  /** auto.commit.interval.ms of the members (enable.auto.commit is on). */
+  /** auto.commit.interval.ms of the members (when enable.auto.commit is on). */
   autoCommitIntervalMs: number;
+  /**
+   * enable.auto.commit=false: each member commits (OffsetCommit of its positions, commitAsync)
+   * after each poll that returned records, once it has processed them. Absent: auto commit.
+   */
+  manualCommit?: boolean;
 }
 
 /** The group every scenario's members join. */
@@ -111,7 +116,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     config['session.timeout.ms'] = g.sessionTimeoutMs;
     config['heartbeat.interval.ms'] = g.heartbeatIntervalMs;
     config['auto.commit.interval.ms'] = g.autoCommitIntervalMs;
-    config['enable.auto.commit'] = true;
+    config['enable.auto.commit'] = g.manualCommit !== true;
     config['group.initial.rebalance.delay.ms'] = 0;
   }
   return {

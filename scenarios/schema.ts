@@ -201,6 +201,7 @@ const workloadSchema = z.strictObject({
       sessionTimeoutMs: count(1),
       heartbeatIntervalMs: count(1),
       autoCommitIntervalMs: count(1),
+      manualCommit: z.boolean().optional(),
     })
     .optional(),
 });
