@@ -311,6 +311,17 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, onT(2), undefined, history)).toBeUndefined();
     expect(judge(tracker, onT(0), undefined, history)).toBeUndefined();
     const short = (topic: string): Anomaly => ({ kind: 'candidate-complete', explanation: 'x', topic, partition: 2 });
+    // replicas of __consumer_offsets disagreeing: judged by the offset (committed at the breach: HW 5), not values
+    const disagree = (o: number): Anomaly => ({
+      kind: 'log-matching',
+      explanation: 'x',
+      topic: '__consumer_offsets',
+      partition: 2,
+      offsets: [o],
+      values: ['{}', '{}'],
+    });
+    expect(judge(tracker, disagree(4), undefined, history)).toBe(breach);
+    expect(judge(tracker, disagree(5), undefined, history)).toBeUndefined();
     expect(judge(tracker, { ...short('__consumer_offsets'), offsets: [2, 5] }, undefined, history)).toBe(breach);
     expect(judge(tracker, { ...short('t'), offsets: [2, 5] }, undefined, history)).toBeUndefined();
   });

@@ -30,6 +30,12 @@
 // elected leader of __consumer_offsets/2 from outside its ISR and ELR (last-known-leader-elected,
 // 67.3 s). The commit was gone (lost-commit, expected), the group's next owner of t-0 fetched 16
 // and read 16..30 again: a re-read below a commit sent before the breach, expected with it.
+//
+// Swarm seed 32002306 (base 32000000), reported as log-matching on __consumer_offsets/0: broker
+// 3, back empty, was elected last known leader of __consumer_offsets/0 (29.9 s); the new
+// coordinator wrote its own GroupMetadata at offset 0 while broker 2 still held the old one
+// there, below both HWs. Offset 0 was committed when the breach happened: the disagreement is
+// the loss's, expected ('committed' for the coordinator's records, which no client sent).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -79,6 +85,17 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
     expect(rereads.length).toBeGreaterThan(0);
     for (const a of rereads) {
       expect(a).toMatchObject({ expected: true, group: 'g1' });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: '__consumer_offsets' });
+    }
+  });
+
+  it('seed 32002306: replicas of __consumer_offsets disagreeing at an offset committed before the breach', () => {
+    const { result, failing } = rerun(32002306, fixtureInput(32002306));
+    expect(failing).toEqual([]);
+    const disagree = result.verdict.anomalies.filter((a) => a.kind === 'log-matching');
+    expect(disagree.length).toBeGreaterThan(0);
+    for (const a of disagree) {
+      expect(a).toMatchObject({ expected: true, topic: '__consumer_offsets', partition: 0 });
       expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: '__consumer_offsets' });
     }
   });
