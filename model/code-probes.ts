@@ -696,6 +696,11 @@ const CODE_PROBES = {
     kafka: 'KafkaConsumer.commitAsync (ConsumerCoordinator.commitOffsetsAsync)',
     description: 'With enable.auto.commit=false, a member committed its positions after a poll that returned records.',
   },
+  'group-poll-timeout': {
+    kafka: 'AbstractCoordinator.HeartbeatThread (handlePollTimeoutExpiry → maybeLeaveGroup)',
+    description:
+      'A member stalled past max.poll.interval.ms: it left the group and reset its generation and member id.',
+  },
   'group-no-committed-offset': {
     kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
     description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',

@@ -190,6 +190,12 @@ export interface WorkloadSpec {
   group?: string;
   /** Mean time a group consumer stays before it leaves (and rejoins as a new member), ms; 0 = never. */
   groupChurnMs?: number;
+  /**
+   * The application stalls between two polls (processing a batch) after an exponential time of
+   * mean `everyMs`, for `forMs`; past max.poll.interval.ms the member leaves (poll timeout).
+   * Absent: it polls continuously.
+   */
+  groupStall?: { everyMs: number; forMs: number };
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */

@@ -38,9 +38,15 @@
 // naming group, member and generation, so a commit in flight never holds up the polls (an
 // asynchronous commit does not block KafkaConsumer.poll).
 //
+// - Stalls (WorkloadSpec.groupStall): the application stops polling for a while (processing);
+//   heartbeats go on; past max.poll.interval.ms the heartbeat thread leaves the group
+//   (AbstractCoordinator.HeartbeatThread → maybeLeaveGroup: LeaveGroup, generation and member
+//   id reset, partitions lost) and the member joins again as a new one when it polls again.
+//
 // Assumes: the group's topics are the workload's (their partition counts fixed); auto.offset.reset
-// `none` read as `earliest` for members (see resetPolicy); no
-// max.poll.interval.ms expiry (the application polls continuously); dynamic membership only.
+// `none` read as `earliest` for members (see resetPolicy); a JoinGroup or SyncGroup already in
+// flight when a stall begins completes in the background (Kafka drives them from poll());
+// dynamic membership only.
 
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import type { ClientStatus, HistoryRecorder } from './client-api.ts';
@@ -67,7 +73,13 @@ export interface GroupConsumerParams {
 
 type Phase = 'unjoined' | 'joining' | 'syncing' | 'stable' | 'closing' | 'closed';
 
-type GroupTimer = 'group-heartbeat' | 'group-autocommit' | 'group-retry' | 'group-leave' | 'group-rejoin';
+type GroupTimer =
+  | 'group-heartbeat'
+  | 'group-autocommit'
+  | 'group-retry'
+  | 'group-leave'
+  | 'group-rejoin'
+  | 'group-stall';
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
@@ -147,6 +159,13 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   /** Requests in flight to the coordinator (its connection). */
   private readonly inFlight = new Set<PendingRequest>();
   private lastHeartbeatOkUs = 0;
+  /** The application is between two polls (processing): it holds `stallGate`, so no stream polls. */
+  private stalling = false;
+  private stallGate: ProcessGate | undefined;
+  private stallTicket = 0;
+  /** A churn leave (KafkaConsumer.close) that came during a stall: the application closes once it is back. */
+  private leaveAfterStall = false;
+  private readonly maxPollIntervalUs: number;
   private commitInFlight = false;
   /** A rejoin waits for the synchronous commit on revoke. */
   private afterCommit: (() => void) | null = null;
@@ -177,6 +196,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.heartbeatUs = msToUs(c['heartbeat.interval.ms'] ?? 3_000);
     this.autoCommit = c['enable.auto.commit'] ?? true;
     this.autoCommitUs = msToUs(c['auto.commit.interval.ms'] ?? 5_000);
+    this.maxPollIntervalUs = msToUs(this.rebalanceTimeoutMs);
+    this.scheduleStall();
     this.metadata.requestUpdate();
     this.subscribe();
     ctx.setTimer(this.heartbeatUs, 'group-heartbeat');
@@ -219,7 +240,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private resume(): void {
     if (this.phase === 'closed') return;
     if (this.coordinator < 0) return this.findCoordinator();
-    if (this.phase === 'unjoined') this.sendJoin();
+    // the application thread joins, in poll() (ensureActiveGroup): not while it is stalled
+    if (this.phase === 'unjoined' && !this.stalling) this.sendJoin();
   }
 
   private findCoordinator(): void {
@@ -314,6 +336,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         this.completeFetchOffsets(context, null, 'info');
         this.markCoordinatorUnknown();
         return;
+      case 'poll-timeout-leave':
+        return;
       case 'join':
       case 'sync':
       case 'leave':
@@ -347,6 +371,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       case 'leave':
         return this.closed();
       case 'find':
+      case 'poll-timeout-leave':
         return;
       default:
         unreachable(context);
@@ -696,7 +721,88 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.ctx.setTimer(msToUs(this.sessionTimeoutMs / 4), 'group-rejoin');
   }
 
+  // --- stalls between polls (max.poll.interval.ms) -------------------------------------------
+
+  private scheduleStall(): void {
+    const s = this.params.workload.groupStall;
+    if (s !== undefined) this.ctx.setTimer(exponentialGapUs(this.ctx.rng, s.everyMs), 'group-stall');
+  }
+
+  /**
+   * The application stops calling poll() to process what it got, once the poll in flight is
+   * answered: it takes the member's process, so no stream polls (and no auto commit, which
+   * runs inside poll()). Heartbeats go on (the heartbeat thread); past max.poll.interval.ms the
+   * poll timer expires (pollTimeout).
+   */
+  private stall(): void {
+    const s = this.params.workload.groupStall;
+    if (s === undefined || this.stalling || this.phase === 'closing' || this.phase === 'closed')
+      return this.scheduleStall();
+    const gate = this.gate;
+    const begin = (): void => {
+      if (gate !== this.gate || this.stalling || this.phase === 'closing' || this.phase === 'closed') {
+        gate.release();
+        return this.scheduleStall();
+      }
+      this.stalling = true;
+      this.stallGate = gate;
+      const ticket = ++this.stallTicket;
+      this.ctx.setTimer(msToUs(s.forMs), { type: 'group-stall-end', ticket });
+      this.ctx.setTimer(this.maxPollIntervalUs, { type: 'group-poll-timeout', ticket });
+    };
+    const attempt = (): void => {
+      if (gate.acquire(attempt)) begin();
+    };
+    attempt();
+  }
+
+  /**
+   * AbstractCoordinator.HeartbeatThread: the poll timer expired (Heartbeat.pollTimeoutExpired →
+   * handlePollTimeoutExpiry → maybeLeaveGroup): a member with a member id sends LeaveGroup
+   * once (no resend), and its generation and member id are reset (resetGenerationOnLeaveGroup);
+   * its partitions are lost (onJoinPrepare with no generation: onPartitionsLost, no commit).
+   * It joins again as a new member at its next poll (stallEnd).
+   */
+  private pollTimeout(): void {
+    codeProbe('group-poll-timeout');
+    const memberId = this.memberId;
+    if (memberId !== '' && this.coordinator >= 0 && this.phase !== 'unjoined')
+      this.send({ type: 'LeaveGroup', group: this.group, memberId }, { kind: 'poll-timeout-leave' });
+    if (memberId !== '') {
+      // the stall holds the member's process: nothing else is in flight on it
+      const time = this.ctx.now();
+      const value = { group: this.group, member: memberId };
+      this.recorder.record({ time, process: this.process, type: 'invoke', f: 'leave', value });
+      this.recorder.record({ time, process: this.process, type: 'ok', f: 'leave', value });
+    }
+    this.revoke();
+    this.memberId = '';
+    this.generation = -1;
+    if (this.phase !== 'closing' && this.phase !== 'closed') this.phase = 'unjoined';
+  }
+
+  /** The application polls again: it joins if it left (ensureActiveGroup), and its streams go on. */
+  private stallEnd(): void {
+    this.stalling = false;
+    const gate = this.stallGate;
+    this.stallGate = undefined;
+    gate?.release();
+    this.scheduleStall();
+    if (this.leaveAfterStall) {
+      this.leaveAfterStall = false;
+      return this.leave();
+    }
+    this.resume();
+  }
+
   override onTimer(rawTag: unknown): void {
+    if (typeof rawTag === 'object' && rawTag !== null) {
+      const t = rawTag as { type?: string; ticket?: number };
+      if (t.type === 'group-stall-end' || t.type === 'group-poll-timeout') {
+        if (!this.stalling || t.ticket !== this.stallTicket) return;
+        return t.type === 'group-stall-end' ? this.stallEnd() : this.pollTimeout();
+      }
+    }
     if (typeof rawTag === 'object' && rawTag !== null && (rawTag as { type?: string }).type === 'group-refetch') {
       const generation = (rawTag as { generation: number }).generation;
       if (this.phase === 'stable' && this.generation === generation) this.fetchCommitted(generation);
@@ -710,12 +816,19 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         return this.heartbeat();
       case 'group-autocommit':
         this.ctx.setTimer(this.autoCommitUs, 'group-autocommit');
-        if (this.phase === 'stable') this.commit(null);
+        // maybeAutoCommitOffsetsAsync runs inside poll(): none while the application is stalled
+        if (this.phase === 'stable' && !this.stalling) this.commit(null);
         return;
       case 'group-retry':
         return this.resume();
       case 'group-leave':
+        if (this.stalling) {
+          this.leaveAfterStall = true;
+          return;
+        }
         return this.leave();
+      case 'group-stall':
+        return this.stall();
       case 'group-rejoin':
         return this.subscribe();
       default:
@@ -752,4 +865,6 @@ type RequestContext =
       gate: ProcessGate;
     }
   | { kind: 'fetch-offsets'; generation: number; process: number; gate: ProcessGate }
-  | { kind: 'leave' };
+  | { kind: 'leave' }
+  /** maybeLeaveGroup's LeaveGroup: a minimal-effort attempt, its answer ignored. */
+  | { kind: 'poll-timeout-leave' };

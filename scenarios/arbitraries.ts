@@ -191,7 +191,9 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
  * A consumer group (issue 15): 1–3 members, churning or not, a `__consumer_offsets` of 1–3
  * partitions (Kafka's default 50 would multiply the replication work), sessions of 6–15 s
  * (heartbeats at a third or less), auto commits every 0.2–5 s, or (one group in two) manual
- * commits after each poll that returned records (drawn last: the other fields keep their draws).
+ * commits after each poll that returned records, and (one group in three) members whose
+ * application stalls 2–20 s between polls every 10–40 s on average, with max.poll.interval.ms
+ * 3–15 s (drawn last: the other fields keep their draws).
  */
 export function groupArb(): fc.Arbitrary<GroupShape> {
   return fc
@@ -203,12 +205,24 @@ export function groupArb(): fc.Arbitrary<GroupShape> {
       heartbeatThirds: fc.integer({ min: 3, max: 6 }),
       autoCommitIntervalMs: fc.integer({ min: 200, max: 5_000 }),
       manualCommit: fc.boolean(),
+      stall: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(undefined) },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            everyMs: fc.integer({ min: 10_000, max: 40_000 }),
+            forMs: fc.integer({ min: 2_000, max: 20_000 }),
+            maxPollIntervalMs: fc.integer({ min: 3_000, max: 15_000 }),
+          }),
+        },
+      ),
     })
     .map(
-      ({ heartbeatThirds, manualCommit, ...g }): GroupShape => ({
+      ({ heartbeatThirds, manualCommit, stall, ...g }): GroupShape => ({
         ...g,
         heartbeatIntervalMs: Math.floor(g.sessionTimeoutMs / heartbeatThirds),
         ...(manualCommit ? { manualCommit: true } : {}),
+        ...(stall !== undefined ? { stall } : {}),
       }),
     );
 }

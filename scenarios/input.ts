@@ -82,6 +82,12 @@ export interface GroupShape {
    * after each poll that returned records, once it has processed them. Absent: auto commit.
    */
   manualCommit?: boolean;
+  /**
+   * The members' application stalls between polls (processing) after an exponential time of
+   * mean `everyMs`, for `forMs`, with max.poll.interval.ms `maxPollIntervalMs` (a stall past it:
+   * the member leaves the group). Absent: the members poll continuously (Kafka's 300 s).
+   */
+  stall?: { everyMs: number; forMs: number; maxPollIntervalMs: number };
 }
 
 /** The group every scenario's members join. */
@@ -117,6 +123,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     config['heartbeat.interval.ms'] = g.heartbeatIntervalMs;
     config['auto.commit.interval.ms'] = g.autoCommitIntervalMs;
     config['enable.auto.commit'] = g.manualCommit !== true;
+    if (g.stall !== undefined) config['max.poll.interval.ms'] = g.stall.maxPollIntervalMs;
     config['group.initial.rebalance.delay.ms'] = 0;
   }
   return {
@@ -143,6 +150,7 @@ export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
     spec.groupConsumers = w.group.consumers;
     spec.group = GROUP;
     spec.groupChurnMs = w.group.churnMs;
+    if (w.group.stall !== undefined) spec.groupStall = { everyMs: w.group.stall.everyMs, forMs: w.group.stall.forMs };
   }
   return spec;
 }
