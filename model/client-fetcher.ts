@@ -93,6 +93,14 @@ export class PartitionFetcher implements RequestOwner {
   private validatingEpoch = -1;
   /** Set while the position must be reset by auto.offset.reset (Kafka's AWAIT_RESET). */
   private resetPending = false;
+  /**
+   * The last seek (`assign` with the position it set) is in the history. On a shared process
+   * (a group member's gate) it is recorded once the process is free, while the position holds
+   * at once; a commit of the position before its seek is recorded would name an offset the
+   * history has not reached (group-consumer.ts commits only recorded positions).
+   */
+  private seekRecorded = true;
+  private seekTicket = 0;
   private readonly resetPolicy: OffsetResetPolicy;
   /** Zoo variant validation-seeks-ahead in force. */
   private readonly seeksAhead: boolean;
@@ -183,6 +191,11 @@ export class PartitionFetcher implements RequestOwner {
     return !this.resetPending;
   }
 
+  /** The seek that set the position is in the history (see seekRecorded). */
+  positionRecorded(): boolean {
+    return this.seekRecorded;
+  }
+
   onWake(): void {
     this.timer = -1;
     if (this.state === 'waiting') this.step();
@@ -211,14 +224,18 @@ export class PartitionFetcher implements RequestOwner {
       invoke.reset = reset;
       ok.reset = reset;
     }
+    const ticket = ++this.seekTicket;
+    this.seekRecorded = false;
     const record = (): void => {
       const t = this.ctx.now();
       this.recorder.record({ time: t, process: this.process, type: 'invoke', f: 'assign', value: invoke });
       this.recorder.record({ time: t, process: this.process, type: 'ok', f: 'assign', value: ok });
+      if (ticket === this.seekTicket) this.seekRecorded = true;
     };
     if (this.options.gate === undefined) {
       this.recorder.record({ time: now, process: this.process, type: 'invoke', f: 'assign', value: invoke });
       this.recorder.record({ time: now, process: this.process, type: 'ok', f: 'assign', value: ok });
+      this.seekRecorded = true;
     } else this.options.gate.instant(record);
     this.position = offset;
     this.lastFetchedEpoch = epoch;

@@ -558,7 +558,9 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     for (const tp of this.owned) {
       const f = this.streams.get(tpKey(tp));
       // positions of this generation only (stopped for a revocation or not, they still count)
-      if (f === undefined || !this.positioned.has(tpKey(tp)) || !f.hasValidPosition()) continue;
+      // a position whose seek the history has not recorded yet is left for the next commit
+      if (f === undefined || !this.positioned.has(tpKey(tp)) || !f.hasValidPosition() || !f.positionRecorded())
+        continue;
       const o: GroupOffset = { topic: tp.topic, partition: tp.partition, offset: f.position };
       if (f.lastFetchedEpoch >= 0) o.leaderEpoch = f.lastFetchedEpoch;
       out.push(o);
