@@ -529,7 +529,14 @@ export interface PromiseEvidence {
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
-type Excuse = 'lost' | 'lost-commit' | 'group-consequence' | 'consequence' | 'committed' | 'retried-after-loss';
+type Excuse =
+  | 'lost'
+  | 'lost-commit'
+  | 'group-consequence'
+  | 'reread-after-loss'
+  | 'consequence'
+  | 'committed'
+  | 'retried-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -563,6 +570,11 @@ type Excuse = 'lost' | 'lost-commit' | 'group-consequence' | 'consequence' | 'co
  *   The operation whose state was lost — the anomaly's first op: the earlier hand-out of the
  *   generation, the later generation's assignment, or the commit — must have been invoked
  *   before the breach.
+ * - 'reread-after-loss' (excess-duplicate, on the data partition it names): the record re-read
+ *   sat at an offset committed when that partition's breach happened, and the re-read came
+ *   after the breach: the loss gave the offset to another record (an offset reused, as
+ *   'consequence' excuses for records), and the group's committed offset, past the lost log's
+ *   end, sent the member back (out of range or truncation reset).
  */
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
@@ -600,15 +612,19 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
   const resend = resendBehind(a, evidence);
   if (resend !== undefined) return resend;
-  const excuse = excuseOf(a);
-  if (excuse === undefined) return undefined;
-  const place = placeOf(a, excuse, evidence);
-  if (place === undefined) return undefined;
-  for (const b of evidence.breaches) {
-    if (!DURABILITY_RULES.has(b.rule)) continue;
-    if (place.topic !== undefined && b.topic !== undefined && b.topic !== place.topic) continue;
-    if (place.partition !== undefined && b.partition !== undefined && b.partition !== place.partition) continue;
-    if (excused(excuse, a, b, evidence)) return b;
+  const first = excuseOf(a);
+  if (first === undefined) return undefined;
+  // a group's re-read may also follow from a loss of the data partition it re-read (reread-after-loss)
+  const excuses: Excuse[] = a.kind === 'excess-duplicate' ? [first, 'reread-after-loss'] : [first];
+  for (const excuse of excuses) {
+    const place = placeOf(a, excuse, evidence);
+    if (place === undefined) continue;
+    for (const b of evidence.breaches) {
+      if (!DURABILITY_RULES.has(b.rule)) continue;
+      if (place.topic !== undefined && b.topic !== undefined && b.topic !== place.topic) continue;
+      if (place.partition !== undefined && b.partition !== undefined && b.partition !== place.partition) continue;
+      if (excused(excuse, a, b, evidence)) return b;
+    }
   }
   return undefined;
 }
@@ -645,6 +661,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return sentBefore(a, b, evidence, true);
     case 'lost-commit':
       return firstOpBefore(a, b, evidence);
+    case 'reread-after-loss':
+      return committedBefore(a, b, evidence) && lastOpAfter(a, b, evidence);
     case 'group-consequence':
       return (a.kind !== 'excess-duplicate' || (a.ops?.length ?? 0) >= 2) && firstOpBefore(a, b, evidence);
     case 'consequence':
@@ -678,6 +696,13 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
     return t !== undefined && t < b.atUs;
   };
   return all ? values.every(before) : values.some(before);
+}
+
+/** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */
+function lastOpAfter(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  const t = ops.length === 0 ? undefined : evidence.eventTimeUs(ops[ops.length - 1]);
+  return t !== undefined && t >= b.atUs;
 }
 
 /**

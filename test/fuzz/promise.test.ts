@@ -351,6 +351,34 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, { ...lostCommit('g1', 0), kind: 'commit-skip' }, undefined, history)).toBeUndefined();
   });
 
+  it('a re-read of an offset committed when its data partition lost it, after the loss: expected', () => {
+    const { tracker } = setup(); // t/0: broker 1 leads with HW 6; brokers 1 and 2 lose power at 0 s
+    tracker.onReplica(1, 0, 'leader', 6, 6);
+    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    expect(t0).toMatchObject({ topic: 't', partition: 0 });
+    // history: a commit at 0.5 s (index 0) and re-read polls before (index 1) and after (index 2) the breach
+    const times: History = [0.5, 0, 2].map((s, index) => ({
+      index,
+      time: s * 1_000_000 - (index === 1 ? 1 : 0),
+      process: 300,
+      type: 'invoke' as const,
+      f: 'poll',
+      value: null,
+    }));
+    const reread = (offset: number, poll: number): Anomaly => ({
+      kind: 'excess-duplicate',
+      explanation: 'x',
+      group: 'g9',
+      topic: 't',
+      partition: 0,
+      ops: [0, poll],
+      offsets: [offset],
+    });
+    expect(judge(tracker, reread(5, 2), undefined, times)).toBe(t0); // committed at the loss (HW 6), read after
+    expect(judge(tracker, reread(6, 2), undefined, times)).toBeUndefined(); // not committed then
+    expect(judge(tracker, reread(5, 1), undefined, times)).toBeUndefined(); // read before the loss
+  });
+
   it('without a group in the run (no companion), a lost commit is never excused', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');

@@ -36,6 +36,13 @@
 // coordinator wrote its own GroupMetadata at offset 0 while broker 2 still held the old one
 // there, below both HWs. Offset 0 was committed when the breach happened: the disagreement is
 // the loss's, expected ('committed' for the coordinator's records, which no client sent).
+//
+// Swarm seed 35001712 (base 35000000), reported as excess-duplicate: g1 read t-0 up to offset
+// 43 and committed 44 (20.6 s); at 44.2 s broker 3, back empty, was elected last known leader
+// of t/0 (a breach of t/0: its log ends at 0). Producers wrote t/0 again from offset 0, and a
+// later member, sent back from the committed 44 past the new log's end, read offset 38 again:
+// another record at an offset the loss reused ('reread-after-loss': the offset committed at
+// the breach, the re-read after it).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -97,6 +104,17 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
     for (const a of disagree) {
       expect(a).toMatchObject({ expected: true, topic: '__consumer_offsets', partition: 0 });
       expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: '__consumer_offsets' });
+    }
+  });
+
+  it('seed 35001712: a group re-reads an offset the loss of its data partition reused', () => {
+    const { result, failing } = rerun(35001712, fixtureInput(35001712));
+    expect(failing).toEqual([]);
+    const rereads = result.verdict.anomalies.filter((a) => a.kind === 'excess-duplicate');
+    expect(rereads.length).toBeGreaterThan(0);
+    for (const a of rereads) {
+      expect(a).toMatchObject({ expected: true, topic: 't', partition: 0 });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: 't', partition: 0 });
     }
   });
 });
