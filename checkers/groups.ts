@@ -324,6 +324,7 @@ function staleGenerationCases(g: Gathered, out: Findings): void {
       )!;
       out.report({
         kind: 'stale-generation-commit',
+        group: c.group,
         explanation:
           `group ${c.group}: a commit by ${c.member ?? 'a member'} naming generation ${c.generation} was ` +
           `acknowledged, though ${later.v.member} had already been handed generation ${later.v.generation} ` +
@@ -347,6 +348,7 @@ function sharedOwnershipCases(g: Gathered, out: Findings): void {
       else if (first.member !== v.member) {
         out.report({
           kind: 'shared-ownership',
+          group: v.group,
           explanation:
             `group ${v.group}, generation ${v.generation}: ${x.topic}-${x.partition} was handed to both ` +
             `${first.member} and ${v.member}; one generation has one owner per partition.`,
@@ -385,6 +387,7 @@ function lostCommitCases(p: GroupPart, out: Findings): void {
     if (worst === undefined) continue;
     out.report({
       kind: 'lost-commit',
+      group: p.group,
       explanation:
         `group ${p.group}: the commit of offset ${worst.offset} for ${p.topic}-${p.partition} was acknowledged ` +
         `(event ${worst.donePos}), yet a later fetch of the group's offset returned ` +
@@ -428,6 +431,7 @@ function commitSkipCases(p: GroupPart, known: ReadonlySet<number>, out: Findings
     for (const o of missing) reported.add(o);
     out.report({
       kind: 'commit-skip',
+      group: p.group,
       explanation:
         `group ${p.group}: ${p.topic}-${p.partition} offset${missing.length > 1 ? 's' : ''} ` +
         `${shownOffsets(missing)} ${missing.length > 1 ? 'lie' : 'lies'} below the group's committed ` +
@@ -478,6 +482,7 @@ function duplicateCases(p: GroupPart, out: Findings): number {
       if (!excess) continue;
       out.report({
         kind: 'excess-duplicate',
+        group: p.group,
         explanation: committedPast
           ? `group ${p.group}: ${p.topic}-${p.partition} offset ${o} was returned again to ${x.m.member} in ` +
             `generation ${x.m.generation}, though the group had committed offset ${committedPast.offset} ` +

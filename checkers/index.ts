@@ -24,6 +24,7 @@ export { hasMicroOps } from './kafka-actions.ts';
 export type { CheckOptions, ModelGuess } from './check.ts';
 
 export { checkKafka, type KafkaCheckOptions } from './kafka.ts';
+export { checkGroups, isGroupHistory } from './groups.ts';
 export { checkTxn, type TxnCheckOptions } from './txn.ts';
 
 export { checkLinearizable, checkPartitions } from './linear/index.ts';

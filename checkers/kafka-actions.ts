@@ -95,6 +95,11 @@ export function kafkaActions(op: Operation): KafkaAction[] {
       const from = done?.offset ?? inv.offset;
       return [{ f: 'poll', topic: inv.topic, partition: inv.partition, from, records: done?.records ?? [] }];
     }
+    case 'assignment':
+      // gregor's group assignment (a new generation): every position the member had is
+      // dropped (the eager protocol revokes all partitions before a new generation; the member
+      // then seeks to the committed offset or resets), and the member is subscribed.
+      return [{ f: 'assignment', partitions: [], subscribe: true }];
     case 'assign':
     case 'subscribe': {
       if (Array.isArray(op.invoke.value)) return jepsenAssignment(op);

@@ -87,6 +87,10 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
       windowSnapshots++;
       const brokers = new Map(s.brokers.map((b) => [b.id, b]));
       for (const v of s.controller.partitions) {
+        // Internal topics (`__consumer_offsets`: Kafka's Topic.isInternal names start with
+        // "__") take no client writes, so the probe never sends to them: their liveness shows
+        // through the consumer group instead.
+        if (v.topic.startsWith('__')) continue;
         const p = progress(v.topic, v.partition);
         p.snapshots++;
         p.replicas = v.replicas.length;

@@ -20,6 +20,8 @@ export interface Anomaly {
   ops?: number[];
   topic?: string;
   partition?: number;
+  /** The consumer group (the committed-offset checker's anomalies, checkers/groups.ts). */
+  group?: string;
   offsets?: number[];
   values?: string[];
   nodes?: number[];
@@ -63,6 +65,8 @@ export interface PromiseBreach {
   rule: string;
   /** One sentence: what Kafka promises and how this run went beyond it. */
   explanation: string;
+  /** The topic of `partition` (a breach of `__consumer_offsets/2` says nothing of `t/2`). */
+  topic?: string;
   partition?: number;
   /** Brokers whose faults made the breach. */
   nodes?: number[];

@@ -1,14 +1,18 @@
 // The model and the checkers a real campaign uses (the "deps module" of campaign/tasks.ts):
 // the simulated Kafka cluster of model/cluster.ts; the Kafka anomaly checker over the
-// history; the white-box invariant monitor over snapshots taken during the run.
+// history, and the committed-offset checker (checkers/groups.ts) over every history with a
+// consumer group; the white-box invariant monitor over snapshots taken during the run.
 // Liveness is judged in driver/run.ts with the checkers' liveness tracker.
 
 import { buildCluster } from '../model/cluster.ts';
-import { checkKafka, createInvariantMonitor } from '../checkers/index.ts';
+import { checkGroups, checkKafka, createInvariantMonitor, isGroupHistory, type Verdict } from '../checkers/index.ts';
 import type { Judges, RunDeps } from './run.ts';
 
 export const judges: Judges = {
-  checkHistory: (history, opts) => checkKafka(history, opts),
+  checkHistory: (history, opts) => {
+    const kafka = checkKafka(history, opts);
+    return isGroupHistory(history) ? withGroups(kafka, checkGroups(history)) : kafka;
+  },
   createMonitor: (opts) => {
     const m = createInvariantMonitor(
       opts.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: opts.minInsyncReplicas },
@@ -18,3 +22,17 @@ export const judges: Judges = {
 };
 
 export const deps: RunDeps = { buildCluster, judges };
+
+/** The Kafka verdict with the committed-offset checker's anomalies and figures (`groups.` prefixed). */
+function withGroups(kafka: Verdict, groups: Verdict): Verdict {
+  const stats = { ...kafka.stats };
+  for (const [k, x] of Object.entries(groups.stats ?? {})) stats[`groups.${k}`] = x;
+  const valid = kafka.valid === false || groups.valid === false ? false : kafka.valid === 'unknown' ? 'unknown' : true;
+  return {
+    ...kafka,
+    valid,
+    checker: `${kafka.checker}+groups`,
+    anomalies: [...kafka.anomalies, ...groups.anomalies],
+    stats,
+  };
+}

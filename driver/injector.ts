@@ -223,6 +223,7 @@ export class FaultInjector {
       case 'log-start':
       case 'fetch-served':
       case 'storage':
+      case 'coordinator-serving':
         return undefined;
       default:
         return assertNever(ev);

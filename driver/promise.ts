@@ -48,6 +48,8 @@
 
 import type { History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
+import { OFFSETS_TOPIC } from '../model/config.ts';
+import { partitionFor } from '../model/group-host.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 interface Damage {
@@ -172,16 +174,27 @@ const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>([
  * restart, and every crash and power loss the fault injector carries out.
  */
 export class PromiseTracker {
-  /** Every breach so far, in the order they happened. */
-  readonly breaches: PromiseBreach[] = [];
+  /** Every breach so far, in the order they happened (the companion's too: one shared list). */
+  readonly breaches: PromiseBreach[];
+  /**
+   * The tracker of `__consumer_offsets` (issue 15), when the workload has a consumer group:
+   * the same rules over that topic's partitions; its breaches are this tracker's, and every
+   * restart, registration, crash and power loss reaches it too.
+   */
+  private companionTracker: PromiseTracker | undefined;
+  /** offsets.topic.num.partitions, once a companion tracks `__consumer_offsets` (groups hash onto them). */
+  private offsetsPartitions: number | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
-  /** Each durability breach → the highest leader HW of each partition when it happened. */
-  readonly hwAtBreach = new Map<PromiseBreach, ReadonlyMap<number, number>>();
+  /**
+   * Each durability breach → the highest leader HW of each partition of the breach's topic when
+   * it happened (shared with the companion, whose breaches are of its own topic).
+   */
+  readonly hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>>;
   /** Lost unflushed data (power loss): the durability promise. */
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
@@ -207,7 +220,31 @@ export class PromiseTracker {
      * one replica that lost unflushed data in a power loss is beyond the promise.
      */
     private readonly zookeeperMode = false,
-  ) {}
+    shared: { breaches: PromiseBreach[]; hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>> } = {
+      breaches: [],
+      hwAtBreach: new Map(),
+    },
+  ) {
+    this.breaches = shared.breaches;
+    this.hwAtBreach = shared.hwAtBreach;
+  }
+
+  /**
+   * The tracker of `__consumer_offsets` (`view`, `partitions` = offsets.topic.num.partitions):
+   * its breaches are this one's, and it is fed the same node events.
+   */
+  companion(view: ClusterView, partitions: number): PromiseTracker {
+    const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach };
+    const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.zookeeperMode, shared);
+    this.companionTracker = c;
+    this.offsetsPartitions = partitions;
+    return c;
+  }
+
+  /** The `__consumer_offsets` partition of `group` (its coordinator's), when the run has a group. */
+  offsetsPartitionOf(group: string): number | undefined {
+    return this.offsetsPartitions === undefined ? undefined : partitionFor(group, this.offsetsPartitions);
+  }
 
   /** The run went beyond the durability promise at some point: every anomaly is expected. */
   get beyondPromise(): boolean {
@@ -230,6 +267,7 @@ export class PromiseTracker {
   onRestart(broker: number): void {
     this.powerDown.delete(broker);
     this.lostData.restartedNow(broker);
+    this.companionTracker?.onRestart(broker);
   }
 
   /**
@@ -272,6 +310,7 @@ export class PromiseTracker {
         `then committed, counting their log ends of before the losses: ${nodes.length} ≥ min.insync.replicas ` +
         `(${this.minInsync}), more than Kafka promises to survive (KIP-966: MinISR-1 tolerance to data loss ` +
         `unclean shutdown events).`,
+      topic: this.view.topic,
       partition,
       nodes,
       atUs: this.nowUs(),
@@ -297,6 +336,7 @@ export class PromiseTracker {
    */
   onRegistered(broker: number): void {
     this.unclean.restartedNow(broker);
+    this.companionTracker?.onRegistered(broker);
   }
 
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
@@ -328,6 +368,7 @@ export class PromiseTracker {
           `Broker ${leader} lost data in a power loss and was elected leader of ${this.view.topic}/${partition} from ` +
           `outside the ISR and ELR (KIP-966's last known leader, after ${this.minInsync} or more unclean shutdowns): ` +
           `Kafka promises to keep acknowledged writes only through fewer than min.insync.replicas unclean shutdowns.`,
+        topic: this.view.topic,
         partition,
         nodes: [leader],
         atUs: this.nowUs(),
@@ -339,6 +380,7 @@ export class PromiseTracker {
   /** Brokers are killed (-9) now: no data lost, but an unclean shutdown (never a breach by itself). */
   crash(brokers: readonly number[]): void {
     for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
+    this.companionTracker?.crash(brokers);
   }
 
   /**
@@ -347,6 +389,11 @@ export class PromiseTracker {
    * has ≥ min.insync.replicas replicas that lost data.
    */
   powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
+    const other = this.companionTracker?.powerLoss(brokers, event);
+    return this.ownPowerLoss(brokers, event) ?? other;
+  }
+
+  private ownPowerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
     for (const b of brokers) {
       const targets = this.targetsOf(b);
       this.lostData.add(b, targets);
@@ -369,6 +416,7 @@ export class PromiseTracker {
           : `Brokers ${over.nodes.join(', ')} of ${where} lost unflushed data in power losses and had not ` +
             `re-fetched it: ${over.nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka ` +
             `promises to survive (KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).`,
+        topic: this.view.topic,
         nodes: over.nodes,
         atUs: this.nowUs(),
         event,
@@ -392,6 +440,7 @@ export class PromiseTracker {
    * incarnation that never registered is counted from now on.
    */
   onUncleanRegistration(broker: number): void {
+    this.companionTracker?.onUncleanRegistration(broker);
     if (this.unclean.has(broker)) return;
     this.unclean.addRestarted(broker, this.targetsOf(broker));
   }
@@ -407,6 +456,7 @@ export class PromiseTracker {
         `An administrator requested an unclean leader election of ${this.view.topic}/${partition} and broker ` +
         `${leader}, outside the ISR and ELR, was elected: Kafka keeps acknowledged writes only through clean ` +
         `elections; an unclean one may lose what the ISR had committed.`,
+      topic: this.view.topic,
       partition,
       nodes: [leader],
       atUs: this.nowUs(),
@@ -441,6 +491,7 @@ export class PromiseTracker {
         `${topic}/${partition} from 0 after an earlier batch's outcome became unknown (KIP-360) and re-sent ` +
         `${values.length} value(s): Kafka's idempotence does not cover that resend (KAFKA-14034), so a copy ` +
         `appended under the old epoch and another under the new one are Kafka's.`,
+      topic,
       partition,
       nodes: [producer],
       atUs: this.nowUs(),
@@ -584,12 +635,24 @@ export interface PromiseEvidence {
    * when the final read did not complete (then no duplicate is excused by a loss).
    */
   readonly finalCopies: ReadonlyMap<string, number> | undefined;
+  /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
+  readonly eventTimeUs: (historyIndex: number) => number | undefined;
+  /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
+  readonly offsetsPartitionOf: (group: string) => number | undefined;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
 const HARNESS_KINDS: ReadonlySet<string> = new Set(['stuck', 'crash']);
 
-type Excuse = 'lost' | 'lost-acked' | 'consequence' | 'committed' | 'retried-after-loss';
+type Excuse =
+  | 'lost'
+  | 'lost-acked'
+  | 'lost-commit'
+  | 'group-consequence'
+  | 'reread-after-loss'
+  | 'consequence'
+  | 'committed'
+  | 'retried-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -608,6 +671,29 @@ type Excuse = 'lost' | 'lost-acked' | 'consequence' | 'committed' | 'retried-aft
  *   loss); one of the records it names must have been sent before the breach;
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
+ * - 'lost-commit': the loss of an acknowledged offset commit (checkers/groups.ts), judged against
+ *   the breaches of its group's `__consumer_offsets` partition (placeOf), as 'lost' is for
+ *   records: the commit must have been sent (invoked) before the breach. The same promise holds
+ *   for it as for an acks=all record: the coordinator answers a commit once the partition's HW
+ *   passes it (CoordinatorRuntime.onHighWatermarkUpdated), and the HW advances only while the
+ *   ISR has min.insync.replicas members (Partition.maybeIncrementLeaderHW, isUnderMinIsr), so
+ *   an answered commit sits on min.insync.replicas replicas, as an acknowledged record does.
+ * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
+ *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
+ *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
+ *   coordinator that reloads without the lost generation hands its number out again
+ *   (shared-ownership) and accepts commits of the generation before it
+ *   (stale-generation-commit); a member handed the partition re-reads records below a lost
+ *   commit (excess-duplicate naming the commit it read below: two ops, the commit first; a
+ *   member reading one offset twice in one generation names one op and is never excused).
+ *   The operation whose state was lost — the anomaly's first op: the earlier hand-out of the
+ *   generation, the later generation's assignment, or the commit — must have been invoked
+ *   before the breach.
+ * - 'reread-after-loss' (excess-duplicate, on the data partition it names): the record re-read
+ *   sat at an offset committed when that partition's breach happened, and the re-read came
+ *   after the breach: the loss gave the offset to another record (an offset reused, as
+ *   'consequence' excuses for records), and the group's committed offset, past the lost log's
+ *   end, sent the member back (out of range or truncation reset).
  */
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
@@ -621,6 +707,10 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['log-matching', 'consequence'],
   ['candidate-complete', 'committed'],
   ['hw-monotonic', 'committed'],
+  ['lost-commit', 'lost-commit'],
+  ['shared-ownership', 'group-consequence'],
+  ['stale-generation-commit', 'group-consequence'],
+  ['excess-duplicate', 'group-consequence'],
 ]);
 
 /**
@@ -641,14 +731,47 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
   const resend = resendBehind(a, evidence);
   if (resend !== undefined) return resend;
-  const excuse = DURABILITY_EXCUSES.get(a.kind);
-  if (excuse === undefined) return undefined;
-  for (const b of evidence.breaches) {
-    if (!DURABILITY_RULES.has(b.rule)) continue;
-    if (a.partition !== undefined && b.partition !== undefined && b.partition !== a.partition) continue;
-    if (excused(excuse, a, b, evidence)) return b;
+  const first = excuseOf(a);
+  if (first === undefined) return undefined;
+  // a group's re-read may also follow from a loss of the data partition it re-read (reread-after-loss)
+  const excuses: Excuse[] = a.kind === 'excess-duplicate' ? [first, 'reread-after-loss'] : [first];
+  for (const excuse of excuses) {
+    const place = placeOf(a, excuse, evidence);
+    if (place === undefined) continue;
+    for (const b of evidence.breaches) {
+      if (!DURABILITY_RULES.has(b.rule)) continue;
+      if (place.topic !== undefined && b.topic !== undefined && b.topic !== place.topic) continue;
+      if (place.partition !== undefined && b.partition !== undefined && b.partition !== place.partition) continue;
+      if (excused(excuse, a, b, evidence)) return b;
+    }
   }
   return undefined;
+}
+
+/**
+ * How a breach may excuse `a` (DURABILITY_EXCUSES). Replicas of `__consumer_offsets` that
+ * disagree (log-matching) name the coordinator's records, which no client sent, so the
+ * records' send times cannot judge them: the disagreement must lie at an offset committed when
+ * the breach happened ('committed'), which implies what 'consequence' asks of a data topic
+ * (the record there then was written before the breach).
+ */
+function excuseOf(a: Anomaly): Excuse | undefined {
+  if (a.kind === 'log-matching' && a.topic === OFFSETS_TOPIC) return 'committed';
+  return DURABILITY_EXCUSES.get(a.kind);
+}
+
+/**
+ * The topic and partition whose breaches may excuse `a`: its own, or for a lost commit its
+ * group's `__consumer_offsets` partition (undefined when the run has no group to place it).
+ */
+function placeOf(
+  a: Anomaly,
+  excuse: Excuse,
+  evidence: PromiseEvidence,
+): { topic?: string; partition?: number } | undefined {
+  if (excuse !== 'lost-commit' && excuse !== 'group-consequence') return { topic: a.topic, partition: a.partition };
+  const partition = a.group === undefined ? undefined : evidence.offsetsPartitionOf(a.group);
+  return partition === undefined ? undefined : { topic: OFFSETS_TOPIC, partition };
 }
 
 function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
@@ -657,6 +780,12 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return sentBefore(a, b, evidence, true);
     case 'lost-acked':
       return sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true);
+    case 'lost-commit':
+      return firstOpBefore(a, b, evidence);
+    case 'reread-after-loss':
+      return committedBefore(a, b, evidence) && lastOpAfter(a, b, evidence);
+    case 'group-consequence':
+      return (a.kind !== 'excess-duplicate' || (a.ops?.length ?? 0) >= 2) && firstOpBefore(a, b, evidence);
     case 'consequence':
       return sentBefore(a, b, evidence, false);
     case 'committed':
@@ -688,6 +817,23 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
     return t !== undefined && t < b.atUs;
   };
   return all ? values.every(before) : values.some(before);
+}
+
+/** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */
+function lastOpAfter(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  const t = ops.length === 0 ? undefined : evidence.eventTimeUs(ops[ops.length - 1]);
+  return t !== undefined && t >= b.atUs;
+}
+
+/**
+ * The first operation a group anomaly names (a lost commit's commit; a stale commit's later
+ * assignment; a shared generation's first hand-out) was invoked before breach `b`.
+ */
+function firstOpBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const invoke = a.ops?.[0];
+  const t = invoke === undefined ? undefined : evidence.eventTimeUs(invoke);
+  return t !== undefined && t < b.atUs;
 }
 
 /** Some offset `a` finds missing (from its lowest offset on) was committed when breach `b` happened. */
@@ -776,6 +922,8 @@ export function promiseEvidence(
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
     hwAtBreach: tracker.hwAtBreach,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
+    eventTimeUs: (i) => history[i]?.time,
+    offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

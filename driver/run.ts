@@ -26,9 +26,10 @@ import type { RetentionDeletion } from '../checkers/retention.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from '../model/cluster-api.ts';
 import type { ClusterSpec, VariantName } from '../model/config.ts';
-import { PROBE_CLIENT_ID } from '../model/config.ts';
+import { OFFSETS_TOPIC, PROBE_CLIENT_ID } from '../model/config.ts';
 import { clientOfProcess } from '../model/client-process.ts';
 import { topicIdOf } from '../model/topic-id.ts';
+import { offsetsTopicPartitions } from '../model/group-host.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
@@ -36,6 +37,7 @@ import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
 import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
+import { CoordinatorInvariants } from '../checkers/coordinator-invariants.ts';
 import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
@@ -204,9 +206,13 @@ class SeedRun {
   private view: ClusterView | undefined;
   private injector: FaultInjector | undefined;
   private tracker: PromiseTracker | undefined;
+  private offsetsView: ClusterView | undefined;
+  private offsetsTracker: PromiseTracker | undefined;
   private monitor: SnapshotMonitor | undefined;
   /** Per-replica invariants at each replica change (undefined when switched off). */
   private readonly replicaWatch: ReplicaInvariants | undefined;
+  /** The group coordinator's invariants, at each coordinator that begins to serve (issue 15). */
+  private readonly coordinatorWatch = new CoordinatorInvariants();
   /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
   private liveness: LivenessTracker | undefined;
   private outcomeOverride: 'stuck' | 'crash' | undefined;
@@ -252,6 +258,12 @@ class SeedRun {
       this.spec.zookeeper !== undefined,
     );
     this.tracker = tracker;
+    // `__consumer_offsets` under the same promise (issue 15), when the workload has a group.
+    if (this.input.workload.group !== undefined) {
+      const offsetsView = new ClusterView(OFFSETS_TOPIC, c.brokerIds);
+      this.offsetsView = offsetsView;
+      this.offsetsTracker = tracker.companion(offsetsView, offsetsTopicPartitions(this.spec.config));
+    }
     const nodes = {
       brokerIds: c.brokerIds,
       controllerId: c.controllerId,
@@ -273,28 +285,47 @@ class SeedRun {
     sim.onNodeTransition((node, transition) => this.onNodeTransition(node, transition));
   }
 
+  /** The promise tracker of `topic`: the scenario's, or `__consumer_offsets`' when the run has a group. */
+  private trackerOf(topic: string): PromiseTracker | undefined {
+    if (topic === TOPIC) return this.tracker;
+    return topic === OFFSETS_TOPIC ? this.offsetsTracker : undefined;
+  }
+
+  /** A controller record: both cluster views, both trackers, the coordinator watch, the injector. */
+  private onPartitionProbe(ev: Extract<ModelProbe, { kind: 'partition' }>): void {
+    const offsets = this.offsetsView?.applyPartitionEvent(ev);
+    if (offsets !== undefined) {
+      const { partition, current, previous } = offsets;
+      this.offsetsTracker!.onPartition(partition, current.isr, previous, current.leader);
+      this.coordinatorWatch.onLeaderRecord(partition, current.leader, ev.leaderEpoch);
+    }
+    const change = this.view!.applyPartitionEvent(ev);
+    if (change !== undefined) {
+      this.tracker!.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
+      this.injector!.onPartitionChange(change);
+    }
+    this.snapshotDue = true;
+    if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+  }
+
+  /** A replica's HW or LEO changed: its topic's tracker and the replica invariants. */
+  private onReplicaProbe(ev: Extract<ModelProbe, { kind: 'replica' }>): void {
+    this.trackerOf(ev.topic)?.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
+    if (this.replicaWatch === undefined) return;
+    const facts = this.cluster!.replicaFacts(ev.broker, ev.topic, ev.partition);
+    if (facts !== undefined) this.replicaWatch.onReplica(ev.broker, ev.topic, ev.partition, facts, this.sim.now());
+  }
+
   /** Every model probe: the cluster view, the promise tracker, the injector's triggers, snapshots, the timeline. */
   private onProbe(ev: ModelProbe): void {
     const tracker = this.tracker!;
     const injector = this.injector!;
     switch (ev.kind) {
-      case 'partition': {
-        const change = this.view!.applyPartitionEvent(ev);
-        if (change !== undefined) {
-          tracker.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
-          injector.onPartitionChange(change);
-        }
-        this.snapshotDue = true;
-        if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
+      case 'partition':
+        this.onPartitionProbe(ev);
         return;
-      }
       case 'replica':
-        if (ev.topic === TOPIC) tracker.onReplica(ev.broker, ev.partition, ev.role, ev.hw, ev.leo);
-        if (this.replicaWatch !== undefined) {
-          const facts = this.cluster!.replicaFacts(ev.broker, ev.topic, ev.partition);
-          if (facts !== undefined)
-            this.replicaWatch.onReplica(ev.broker, ev.topic, ev.partition, facts, this.sim.now());
-        }
+        this.onReplicaProbe(ev);
         break;
       case 'unclean-shutdown':
         tracker.onUncleanRegistration(ev.broker);
@@ -340,8 +371,11 @@ class SeedRun {
         if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
         return;
       case 'follower-fetch':
-        if (ev.topic === TOPIC) tracker.onFollowerFetch(ev.broker, ev.partition);
+        this.trackerOf(ev.topic)?.onFollowerFetch(ev.broker, ev.partition);
         break;
+      case 'coordinator-serving':
+        this.coordinatorWatch.onServing({ ...ev, timeUs: this.sim.now() });
+        return;
       case 'produce-ack':
       case 'alter-partition-sent':
       case 'alter-partition-applied':
@@ -582,7 +616,7 @@ class SeedRun {
         });
       }
     }
-    const replicaAnomalies = this.replicaWatch?.anomalies() ?? [];
+    const replicaAnomalies = [...(this.replicaWatch?.anomalies() ?? []), ...this.coordinatorWatch.anomalies()];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {

@@ -55,6 +55,8 @@ import { rulesOf } from './versions.ts';
 import { codeProbe } from './code-probes.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
+import { GroupHost, type GroupHostBroker, type GroupTimerTag } from './group-host.ts';
+import { OFFSETS_TOPIC } from './config.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 /** KafkaRaftServer.MetadataTopic. */
@@ -118,7 +120,7 @@ export function createBroker(params: BrokerParams): ModelActorFactory {
   return (ctx) => new Broker(ctx, params);
 }
 
-export class Broker implements Actor<Message>, PartitionHost, RaftHost {
+export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHostBroker {
   readonly brokerId: number;
   readonly config: KafkaConfig;
   readonly variant: 'correct' | ProtocolVariant;
@@ -163,6 +165,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
   /** Tasks for the broker's scheduler thread (scheduleOnce), run by the `scheduler` timer. */
   private scheduled: Array<() => void> = [];
   private readonly armedTimers = new Map<Partition, number[]>();
+  /** The group coordinators of the `__consumer_offsets` partitions this broker leads. */
+  readonly groups: GroupHost = new GroupHost(this);
 
   constructor(
     readonly ctx: ModelContext,
@@ -258,6 +262,15 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
 
   emit(event: ModelProbe): void {
     this.ctx.emit(event);
+    // A `__consumer_offsets` replica changed role, epoch or HW: its coordinator follows.
+    if (event.kind === 'replica' && event.topic === OFFSETS_TOPIC) {
+      const p = this.partition(event.topic, event.partition);
+      if (p !== undefined) this.groups.onReplica(p);
+    }
+  }
+
+  setTimer(delayUs: number, tag: unknown): void {
+    this.ctx.setTimer(delayUs, tag);
   }
 
   nextCorrelationId(): number {
@@ -346,6 +359,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       }
       case 'ProduceRequest':
         return this.routeProduce(from, msg);
+      case 'FindCoordinatorRequest':
+        return this.groups.handleFindCoordinator(from, msg);
+      case 'GroupRequest':
+        return this.groups.handleGroupRequest(from, msg);
       case 'MetadataRequest':
         return this.handleMetadataRequest(from, msg);
       case 'InitProducerIdRequest':
@@ -376,6 +393,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       case 'InitProducerIdResponse':
       case 'ProduceResponse':
       case 'OffsetsForLeaderEpochResponse':
+      case 'FindCoordinatorResponse':
+      case 'GroupResponse':
       case 'BrokerRegistrationRequest':
       case 'BrokerHeartbeatRequest':
       case 'MetadataFetchRequest':
@@ -513,6 +532,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost {
       }
     }
     const t = tag as { type: string; topic: string; partition: number };
+    if (t.type === 'group-load' || t.type === 'group-expire') return this.groups.onTimer(tag as GroupTimerTag);
     const p = this.partition(t.topic, t.partition);
     if (p === undefined) return;
     if (t.type === 'partition-timer') {

@@ -39,6 +39,8 @@ const RESPONSE_TYPES: ReadonlySet<string> = new Set<ClientResponse['type']>([
   'ProduceResponse',
   'FetchResponse',
   'OffsetsForLeaderEpochResponse',
+  'FindCoordinatorResponse',
+  'GroupResponse',
 ]);
 
 export abstract class ClientActorBase implements Actor<Message> {

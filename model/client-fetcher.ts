@@ -74,6 +74,23 @@ export interface FetcherOptions {
   afterPoll?: (fetcher: PartitionFetcher, records: readonly LogRecord[], highWatermark: number) => boolean;
   /** Overrides the client's auto.offset.reset (the driver's probe and final read never stop). */
   resetPolicy?: OffsetResetPolicy;
+  /**
+   * A group member's one history process (group-consumer.ts): its polls and seeks are
+   * recorded only while the process has no other operation in flight.
+   */
+  gate?: OpGate;
+}
+
+/**
+ * One history process shared by several streams and the group member's own operations
+ * (commit, fetch-offsets): one operation in flight at a time (checkers/history.ts).
+ */
+export interface OpGate {
+  /** Records `record` (an instant op: invoke and ok) now if the process is free, else once it is, in order. */
+  instant(record: () => void): void;
+  /** True when the caller may start an operation now (the gate is its until release); else `wake` is called later. */
+  acquire(wake: () => void): boolean;
+  release(): void;
 }
 
 export class PartitionFetcher implements RequestOwner {
@@ -86,6 +103,14 @@ export class PartitionFetcher implements RequestOwner {
   private validatingEpoch = -1;
   /** Set while the position must be reset by auto.offset.reset (Kafka's AWAIT_RESET). */
   private resetPending = false;
+  /**
+   * The last seek (`assign` with the position it set) is in the history. On a shared process
+   * (a group member's gate) it is recorded once the process is free, while the position holds
+   * at once; a commit of the position before its seek is recorded would name an offset the
+   * history has not reached (group-consumer.ts commits only recorded positions).
+   */
+  private seekRecorded = true;
+  private seekTicket = 0;
   private readonly resetPolicy: OffsetResetPolicy;
   /** Zoo variant validation-seeks-ahead in force. */
   private readonly seeksAhead: boolean;
@@ -93,6 +118,10 @@ export class PartitionFetcher implements RequestOwner {
   private readonly wakeTag: FetchWakeTag;
   private pollInvoke: PollValue | null = null;
   private stopAfterRequest = false;
+  /** This stream holds its gate (a poll in flight on a shared process). */
+  private holdsGate = false;
+  /** Bumped at every start and stop: a wake-up from the gate for an earlier stream is void. */
+  private gateTicket = 0;
   private readonly backoffUs: number;
   private readonly timeoutUs: number;
   /** Figures for tests and reports. */
@@ -121,22 +150,46 @@ export class PartitionFetcher implements RequestOwner {
   /** isolation.level=read_committed. */
   private readonly readCommitted: boolean;
 
-  /** Start (or restart) the stream at `offset`: an assign op, then polls. */
-  start(offset: number): void {
+  /**
+   * Start (or restart) the stream at `offset`: an assign op, then polls. `epoch` is the
+   * position's offset epoch when known (a committed leader epoch, KIP-320): the position is
+   * then validated against the leader first.
+   */
+  start(offset: number, epoch = -1): void {
     if (this.state === 'fetching' || this.state === 'validating' || this.state === 'resetting') {
       throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
     }
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     this.stopAfterRequest = false;
-    this.assign(offset, -1, undefined);
+    this.gateTicket++;
+    this.assign(offset, epoch, undefined);
     this.validatedEpoch = -1;
     this.resetPending = false;
     this.schedule(0);
   }
 
+  /**
+   * Start the stream with no position: it is reset by auto.offset.reset first (a group
+   * member with no committed offset: SubscriptionState.requestOffsetReset).
+   */
+  startWithReset(): void {
+    if (this.state === 'fetching' || this.state === 'validating' || this.state === 'resetting') {
+      throw new Error(`fetcher ${this.topic}/${this.partition}: start while a request is out`);
+    }
+    if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
+    this.timer = -1;
+    this.stopAfterRequest = false;
+    this.gateTicket++;
+    this.validatedEpoch = -1;
+    this.lastFetchedEpoch = -1;
+    this.resetPending = true;
+    this.schedule(0);
+  }
+
   /** Stop polling (an outstanding request is allowed to complete and is recorded). */
   stop(): void {
+    this.gateTicket++;
     if (this.timer !== -1) this.ctx.cancelTimer(this.timer);
     this.timer = -1;
     if (this.state === 'waiting' || this.state === 'awaiting-metadata') this.state = 'stopped';
@@ -145,6 +198,16 @@ export class PartitionFetcher implements RequestOwner {
 
   isStopped(): boolean {
     return this.state === 'stopped';
+  }
+
+  /** The position is known (not awaiting a reset by auto.offset.reset: SubscriptionState.hasValidPosition). */
+  hasValidPosition(): boolean {
+    return !this.resetPending;
+  }
+
+  /** The seek that set the position is in the history (see seekRecorded). */
+  positionRecorded(): boolean {
+    return this.seekRecorded;
   }
 
   onWake(): void {
@@ -175,8 +238,19 @@ export class PartitionFetcher implements RequestOwner {
       invoke.reset = reset;
       ok.reset = reset;
     }
-    this.recorder.record({ time: now, process: this.process, type: 'invoke', f: 'assign', value: invoke });
-    this.recorder.record({ time: now, process: this.process, type: 'ok', f: 'assign', value: ok });
+    const ticket = ++this.seekTicket;
+    this.seekRecorded = false;
+    const record = (): void => {
+      const t = this.ctx.now();
+      this.recorder.record({ time: t, process: this.process, type: 'invoke', f: 'assign', value: invoke });
+      this.recorder.record({ time: t, process: this.process, type: 'ok', f: 'assign', value: ok });
+      if (ticket === this.seekTicket) this.seekRecorded = true;
+    };
+    if (this.options.gate === undefined) {
+      this.recorder.record({ time: now, process: this.process, type: 'invoke', f: 'assign', value: invoke });
+      this.recorder.record({ time: now, process: this.process, type: 'ok', f: 'assign', value: ok });
+      this.seekRecorded = true;
+    } else this.options.gate.instant(record);
     this.position = offset;
     this.lastFetchedEpoch = epoch;
   }
@@ -229,6 +303,18 @@ export class PartitionFetcher implements RequestOwner {
   }
 
   private fetch(leader: number, leaderEpoch: number): void {
+    const gate = this.options.gate;
+    if (gate !== undefined) {
+      const ticket = this.gateTicket;
+      const wake = (): void => {
+        if (ticket === this.gateTicket && this.state === 'waiting' && this.timer === -1) this.step();
+      };
+      if (!gate.acquire(wake)) {
+        this.state = 'waiting';
+        return;
+      }
+      this.holdsGate = true;
+    }
     this.state = 'fetching';
     this.stats.polls++;
     const invoke: PollValue = { topic: this.topic, partition: this.partition, offset: this.position };
@@ -288,6 +374,22 @@ export class PartitionFetcher implements RequestOwner {
   // --- answers -----------------------------------------------------------------------------
 
   onResponse(request: PendingRequest, response: ClientResponse): void {
+    const held = this.heldBy(request);
+    this.handleResponse(request, response);
+    if (held) this.options.gate!.release();
+  }
+
+  /**
+   * Whether `request` is the poll that holds the gate; the gate is let go once its answer is
+   * recorded (a poll started while handling it waits for the gate like any other).
+   */
+  private heldBy(request: PendingRequest): boolean {
+    const held = this.holdsGate && request.type === 'FetchRequest' && request.context !== RESET_LOOKUP;
+    if (held) this.holdsGate = false;
+    return held;
+  }
+
+  private handleResponse(request: PendingRequest, response: ClientResponse): void {
     switch (response.type) {
       case 'FetchResponse':
         if (request.context === RESET_LOOKUP) this.onResetLookup(response);
@@ -299,6 +401,8 @@ export class PartitionFetcher implements RequestOwner {
       case 'MetadataResponse':
       case 'InitProducerIdResponse':
       case 'ProduceResponse':
+      case 'FindCoordinatorResponse':
+      case 'GroupResponse':
         throw new Error(`fetcher: unexpected ${response.type}`);
       default:
         unreachable(response);
@@ -306,9 +410,11 @@ export class PartitionFetcher implements RequestOwner {
   }
 
   onNoResponse(request: PendingRequest, reason: NoResponseReason): void {
+    const held = this.heldBy(request);
     this.metadata.requestUpdate();
     if (request.type === 'FetchRequest' && request.context !== RESET_LOOKUP) this.completePoll('info', null, reason);
     this.schedule(this.backoffUs);
+    if (held) this.options.gate!.release();
   }
 
   private completePoll(

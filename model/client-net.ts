@@ -199,6 +199,10 @@ function answers(request: ClientRequest['type'], response: ClientResponse['type'
       return response === 'FetchResponse';
     case 'OffsetsForLeaderEpochRequest':
       return response === 'OffsetsForLeaderEpochResponse';
+    case 'FindCoordinatorRequest':
+      return response === 'FindCoordinatorResponse';
+    case 'GroupRequest':
+      return response === 'GroupResponse';
     default:
       return unreachable(request);
   }

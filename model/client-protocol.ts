@@ -2,7 +2,12 @@
 // Produce, Fetch (consumers and followers alike) and OffsetsForLeaderEpoch. One partition per
 // request keeps the model small; Kafka batches many partitions per request, which changes
 // nothing for replication safety. Field names follow Kafka's protocol (KIP-320 epochs,
-// KIP-392/595-style DivergingEpoch in Fetch responses).
+// KIP-392/595-style DivergingEpoch in Fetch responses). The group protocol (issue 15):
+// FindCoordinator, and the classic group and offset requests carried as one `GroupRequest`
+// message whose body is model/group-coordinator.ts's GroupRequest (JoinGroup, SyncGroup,
+// Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch).
+
+import type { GroupRequest, GroupResponse } from './group-coordinator.ts';
 
 export type ErrorCode =
   | 'NONE'
@@ -74,6 +79,10 @@ export interface PartitionMetadata {
 
 export type ClientRequest =
   | { type: 'MetadataRequest'; correlationId: number; topics: string[] }
+  /** FindCoordinator (key type GROUP): any broker names the leader of the group's partition. */
+  | { type: 'FindCoordinatorRequest'; correlationId: number; group: string }
+  /** A classic group or offset request for the coordinator (model/group-coordinator.ts). */
+  | { type: 'GroupRequest'; correlationId: number; body: GroupRequest }
   | { type: 'InitProducerIdRequest'; correlationId: number }
   | {
       type: 'ProduceRequest';
@@ -120,6 +129,14 @@ export type ClientRequest =
     };
 
 export type ClientResponse =
+  | {
+      type: 'FindCoordinatorResponse';
+      correlationId: number;
+      /** NONE, or COORDINATOR_NOT_AVAILABLE while the group's partition has no leader. */
+      error: 'NONE' | 'COORDINATOR_NOT_AVAILABLE';
+      nodeId: number;
+    }
+  | { type: 'GroupResponse'; correlationId: number; body: GroupResponse }
   | { type: 'MetadataResponse'; correlationId: number; brokers: number[]; partitions: PartitionMetadata[] }
   | {
       type: 'InitProducerIdResponse';

@@ -414,6 +414,8 @@ export class Sender implements RequestOwner {
       case 'MetadataResponse':
       case 'FetchResponse':
       case 'OffsetsForLeaderEpochResponse':
+      case 'FindCoordinatorResponse':
+      case 'GroupResponse':
         throw new Error(`sender: unexpected ${response.type}`);
       default:
         unreachable(response);

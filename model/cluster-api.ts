@@ -34,6 +34,11 @@ export interface KafkaCluster {
   finalReadDone(): boolean;
   /** `kafka-topics.sh --describe` view of the controller's metadata. */
   describe(): string;
+  /**
+   * `kafka-consumer-groups.sh --describe --group G` (ConsumerGroupCommand.printOffsets) from the
+   * group's loaded coordinator: committed offsets, the partitions' HWs, members.
+   */
+  describeGroup(group: string): string;
   /** `kafka-dump-log.sh` view of one replica: offset, leader epoch, value. */
   dumpLog(broker: number, topic: string, partition: number): string;
   /** `kafka-log-dirs.sh --describe` of one replica, per segment: size, offsets, fsynced / written back / dirty. */
@@ -50,6 +55,14 @@ export type ModelContext = NodeContext<Message, ModelProbe>;
 
 /** How the model builds its nodes. */
 export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
+
+/** One group as its coordinator serves it (the 'coordinator-serving' probe). */
+export interface CoordinatorGroupState {
+  group: string;
+  generation: number;
+  members: string[];
+  offsets: Array<{ topic: string; partition: number; offset: number }>;
+}
 
 /**
  * Probe events the model emits via ctx.emit: the kernel's probe type parameter (Simulation<ModelProbe>,
@@ -151,6 +164,19 @@ export type ModelProbe =
   | { kind: 'fenced'; broker: number }
   /** The controller put a broker in controlled shutdown (KIP-841): its ISRs and leaderships go. */
   | { kind: 'controlled-shutdown'; broker: number; brokerEpoch: number }
+  /**
+   * A group coordinator began to serve `partition` of `__consumer_offsets` on `broker` in
+   * `leaderEpoch` (after loading it, model/group-host.ts): the groups as it serves them, and
+   * the partition's log on the broker at that moment (each record's value, offset 0 on).
+   */
+  | {
+      kind: 'coordinator-serving';
+      broker: number;
+      partition: number;
+      leaderEpoch: number;
+      groups: CoordinatorGroupState[];
+      log: string[];
+    }
   /**
    * An idempotent producer restarted a partition's sequences under a new producer id (KIP-360)
    * and re-sends these values, some attempt of which may already have been appended.

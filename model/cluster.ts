@@ -13,11 +13,13 @@
 
 import type { SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord, ReplicaFacts } from '../checkers/cluster-state.ts';
-import type { History, PollValue, SendValue } from '../checkers/history.ts';
+import type { AssignmentValue, History, PollValue, SendValue } from '../checkers/history.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
 import {
   controllerIdsOf,
   FIRST_CONSUMER_ID,
+  FIRST_GROUP_CONSUMER_ID,
+  OFFSETS_TOPIC,
   FIRST_PRODUCER_ID,
   PROBE_CLIENT_ID,
   type ClusterSpec,
@@ -32,9 +34,31 @@ import { ClusterView } from './cluster-view.ts';
 import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
+import { createGroupConsumer } from './group-consumer.ts';
+import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
+import type { GroupCoordinatorShard, GroupRecord } from './group-coordinator.ts';
+import { consumerGroupDescribeText, type DescribedMember, describeRows } from './group-describe.ts';
+import { clientOfProcess } from './client-process.ts';
+import type { Broker } from './broker.ts';
 import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
 import type { ClientStatus } from './client-api.ts';
 import { addZooKeeperCluster, ZK_ADMIN_ID, ZkClusterView } from './zk-cluster.ts';
+
+/**
+ * The committed offsets of `group` as the coordinator on `broker` holds them: its
+ * `__consumer_offsets/partition` replayed below the HW (the last committed offset).
+ */
+function committedOffsets(broker: Broker, partition: number, group: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const log = broker.partition(OFFSETS_TOPIC, partition)?.log;
+  if (log === undefined) return out;
+  for (const r of log.records) {
+    if (r.offset >= log.hw) break;
+    const rec = JSON.parse(r.value) as GroupRecord;
+    if (rec.type === 'OffsetCommit' && rec.group === group) out.set(`${rec.topic}/${rec.partition}`, rec.offset);
+  }
+  return out;
+}
 
 /** Replicas of partition `p` of the `topicIndex`-th topic, preferred leader first. */
 function assignReplicas(brokers: number, topicIndex: number, topic: TopicSpec, p: number): number[] {
@@ -99,6 +123,19 @@ export function addKafkaServers(
   return { brokerIds, voters };
 }
 
+/**
+ * `__consumer_offsets` (issue 15), when the workload has a group: created at first boot like
+ * the other topics (Kafka creates it at the first FindCoordinator:
+ * KafkaApis.handleFindCoordinatorRequest → AutoTopicCreationManager), with
+ * offsets.topic.num.partitions and offsets.topic.replication.factor (at most the brokers).
+ */
+function internalTopics(spec: ClusterSpec, groupConsumers: number): TopicSpec[] {
+  if (groupConsumers === 0) return [];
+  const config = spec.config;
+  const replicationFactor = Math.min(spec.brokers, config['offsets.topic.replication.factor'] ?? 3);
+  return [{ name: OFFSETS_TOPIC, partitions: offsetsTopicPartitions(config), replicationFactor }];
+}
+
 export const buildCluster: BuildCluster = (sim, spec, workload) => new SimulatedCluster(sim, spec, workload);
 
 class SimulatedCluster implements KafkaCluster {
@@ -121,6 +158,10 @@ class SimulatedCluster implements KafkaCluster {
     readonly spec: ClusterSpec,
     readonly workload: WorkloadSpec,
   ) {
+    const groupConsumers = Math.max(0, workload.groupConsumers ?? 0);
+    // The controllers create the workload's topics and, with a group, __consumer_offsets
+    // (KRaft mode; ZooKeeper mode's admin creates the workload's topics only).
+    const created = [...spec.topics, ...internalTopics(spec, groupConsumers)];
     const topics = spec.topics;
     const config = spec.config;
     if (spec.zookeeper !== undefined) {
@@ -133,7 +174,7 @@ class SimulatedCluster implements KafkaCluster {
       this.view = new ZkClusterView(sim, brokerIds, topics, config, servers, this.commitLog, chroot, record);
       this.tools = [ZK_ADMIN_ID];
     } else {
-      const { brokerIds, voters } = addKafkaServers(sim, spec, this.commitLog);
+      const { brokerIds, voters } = addKafkaServers(sim, { ...spec, topics: created }, this.commitLog);
       this.brokerIds = brokerIds;
       this.controllerIds = voters;
       this.controllerId = voters[0];
@@ -186,7 +227,8 @@ class SimulatedCluster implements KafkaCluster {
         }),
       });
     }
-    this.consumerIds = consumerIds;
+    // Group members first: a fault naming "consumer i" hits a member of the group when there is one.
+    this.consumerIds = [...this.addGroupConsumers(groupConsumers), ...consumerIds];
 
     sim.addNode({
       id: PROBE_CLIENT_ID,
@@ -199,6 +241,29 @@ class SimulatedCluster implements KafkaCluster {
         recorder: this.recorder,
       }),
     });
+  }
+
+  /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
+  private addGroupConsumers(n: number): number[] {
+    return Array.from({ length: n }, (_, i) => this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
+  }
+
+  private addGroupConsumer(id: number): number {
+    this.sim.addNode({
+      id,
+      name: `group-consumer-${id}`,
+      factory: createGroupConsumer({
+        clientId: id,
+        bootstrapBrokers: this.brokerIds.slice(),
+        config: this.spec.config,
+        topics: this.spec.topics,
+        workload: this.workload,
+        group: this.workload.group ?? 'g1',
+        recorder: this.recorder,
+        variant: this.spec.variant,
+      }),
+    });
+    return id;
   }
 
   get history(): History {
@@ -261,6 +326,50 @@ class SimulatedCluster implements KafkaCluster {
 
   describeSegments(broker: number, topic: string, partition: number): string {
     return this.view.describeSegments(broker, topic, partition);
+  }
+
+  describeGroup(group: string): string {
+    const coordinator = this.coordinatorOf(group);
+    if (coordinator === undefined)
+      return '\nError: Executing consumer group command failed due to The coordinator is not available.\n';
+    const { broker, shard } = coordinator;
+    const g = shard.describe(group);
+    const members: DescribedMember[] = [...(g?.members.values() ?? [])].map((m) => {
+      const name = this.memberClients().get(m.id) ?? '-';
+      return { memberId: m.id, host: `/${name}`, clientId: name, partitions: m.assignment };
+    });
+    const logEndOffset = (topic: string, partition: number): number | undefined => {
+      const leader = this.view
+        .controllerPartitions()
+        .find((s) => s.topic === topic && s.partition === partition)?.leader;
+      return leader === undefined || leader < 0 ? undefined : this.replicaFacts(leader, topic, partition)?.hw;
+    };
+    const rows = describeRows(members, committedOffsets(broker, shard.partition, group), logEndOffset);
+    return consumerGroupDescribeText(group, g?.state ?? 'Dead', rows);
+  }
+
+  /** The loaded coordinator of `group` on a running broker (the highest leader epoch), if any. */
+  private coordinatorOf(group: string): { broker: Broker; shard: GroupCoordinatorShard } | undefined {
+    const partition = partitionFor(group, offsetsTopicPartitions(this.spec.config));
+    let best: { broker: Broker; shard: GroupCoordinatorShard } | undefined;
+    for (const id of this.brokerIds) {
+      const broker = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
+      const shard = broker?.groups.shard(partition);
+      if (broker === undefined || shard === undefined || !shard.isLoaded()) continue;
+      if (best === undefined || shard.leaderEpoch > best.shard.leaderEpoch) best = { broker, shard };
+    }
+    return best;
+  }
+
+  /** Member id → the name of the client node it was handed to (the history's assignments). */
+  private memberClients(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const e of this.recorder.events) {
+      if (e.f !== 'assignment' || e.type !== 'ok') continue;
+      const client = clientOfProcess(e.process);
+      if (client !== undefined) out.set((e.value as AssignmentValue).member, this.sim.nodeName(client));
+    }
+    return out;
   }
 
   snapshot(): ClusterSnapshot {

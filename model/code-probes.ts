@@ -848,6 +848,49 @@ const CODE_PROBES = {
     description: 'A read_committed consumer reset its position to the last stable offset.',
     reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
   },
+  // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
+  'group-coordinator-elected': {
+    kafka: 'CoordinatorRuntime.scheduleLoadOperation',
+    description: 'A broker became leader of a __consumer_offsets partition and started loading its coordinator.',
+  },
+  'group-coordinator-loaded': {
+    kafka: 'CoordinatorLoaderImpl.load',
+    description: 'A coordinator replayed its __consumer_offsets partition and began to serve.',
+  },
+  'group-coordinator-resigned': {
+    kafka: 'CoordinatorRuntime.scheduleUnloadOperation',
+    description: 'A broker lost leadership of a __consumer_offsets partition and unloaded its coordinator.',
+  },
+  'group-commit-rejected': {
+    kafka: 'ClassicGroup.validateOffsetCommit',
+    description:
+      'An offset commit was refused (stale generation, unknown member, rebalance in progress, not coordinator).',
+  },
+  'group-member-expired': {
+    kafka: 'GroupMetadataManager.onClassicGroupMemberSessionTimeout',
+    description: 'A member missed its session timeout and the coordinator removed it from the group.',
+  },
+  'group-rebalance': {
+    kafka: 'ConsumerCoordinator.onJoinComplete',
+    description: 'A member was handed the assignment of a new generation after its first.',
+  },
+  'group-coordinator-moved': {
+    kafka: 'AbstractCoordinator.markCoordinatorUnknown',
+    description: 'A member lost its coordinator (NOT_COORDINATOR, disconnect or timeout) and looks for it again.',
+  },
+  'group-manual-commit': {
+    kafka: 'KafkaConsumer.commitAsync (ConsumerCoordinator.commitOffsetsAsync)',
+    description: 'With enable.auto.commit=false, a member committed its positions after a poll that returned records.',
+  },
+  'group-poll-timeout': {
+    kafka: 'AbstractCoordinator.HeartbeatThread (handlePollTimeoutExpiry → maybeLeaveGroup)',
+    description:
+      'A member stalled past max.poll.interval.ms: it left the group and reset its generation and member id.',
+  },
+  'group-no-committed-offset': {
+    kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
+    description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -82,6 +82,23 @@ export interface KafkaConfig {
   'leader.imbalance.check.interval.seconds'?: number;
   /** Optional, ZooKeeper mode: the brokers' ZooKeeper session timeout. Default 18000 (Kafka's). */
   'zookeeper.session.timeout.ms'?: number;
+  // --- consumer groups (issue 15)
+  /** Optional: partitions of `__consumer_offsets`. Default 50 (Kafka's). */
+  'offsets.topic.num.partitions'?: number;
+  /** Optional: replication factor of `__consumer_offsets`. Default 3 (Kafka's), at most the brokers. */
+  'offsets.topic.replication.factor'?: number;
+  /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */
+  'group.initial.rebalance.delay.ms'?: number;
+  /** Optional (consumer): session.timeout.ms. Default 45000 (Kafka's). */
+  'session.timeout.ms'?: number;
+  /** Optional (consumer): heartbeat.interval.ms. Default 3000 (Kafka's). */
+  'heartbeat.interval.ms'?: number;
+  /** Optional (consumer): max.poll.interval.ms, also the rebalance timeout. Default 300000 (Kafka's). */
+  'max.poll.interval.ms'?: number;
+  /** Optional (consumer): enable.auto.commit. Default true (Kafka's). */
+  'enable.auto.commit'?: boolean;
+  /** Optional (consumer): auto.commit.interval.ms. Default 5000 (Kafka's). */
+  'auto.commit.interval.ms'?: number;
 }
 
 /** The automatic leader rebalance's period in µs, 0 when auto.leader.rebalance.enable is off. */
@@ -143,6 +160,9 @@ export const PROTOCOL_VARIANTS = [
   'no-check-quorum',
   'vote-without-log-check',
   'alter-partition-before-commit',
+  'coordinator-acks-1',
+  'stale-generation-commit',
+  'coordinator-serves-before-load',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
@@ -199,6 +219,21 @@ export interface WorkloadSpec {
   sendIntervalMs: number;
   /** Consumers poll continuously with this gap between polls, ms. */
   pollIntervalMs: number;
+  /**
+   * Subscribe-mode consumers of one group (issue 15), absent or 0 = none. They join group
+   * `group`, subscribe to every workload topic and come and go (`groupChurnMs`).
+   */
+  groupConsumers?: number;
+  /** The group's id. Default 'g1'. */
+  group?: string;
+  /** Mean time a group consumer stays before it leaves (and rejoins as a new member), ms; 0 = never. */
+  groupChurnMs?: number;
+  /**
+   * The application stalls between two polls (processing a batch) after an exponential time of
+   * mean `everyMs`, for `forMs`; past max.poll.interval.ms the member leaves (poll timeout).
+   * Absent: it polls continuously.
+   */
+  groupStall?: { everyMs: number; forMs: number };
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */
@@ -214,5 +249,9 @@ export function controllerIdsOf(spec: Pick<ClusterSpec, 'controllers' | 'combine
 }
 export const FIRST_PRODUCER_ID = 200;
 export const FIRST_CONSUMER_ID = 300;
+/** The internal topic of consumer groups' offsets and metadata (Topic.GROUP_METADATA_TOPIC_NAME). */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+/** Subscribe-mode (group) consumers: 500, 501, … */
+export const FIRST_GROUP_CONSUMER_ID = 500;
 /** The client that runs the liveness probe and the final read. */
 export const PROBE_CLIENT_ID = 400;

@@ -15,7 +15,10 @@
 //   NOT_COORDINATOR (`unload`).
 // Assumes: dynamic members only (no group.instance.id), one protocol (the client's assignor
 // name), member ids handed out by the coordinator (KIP-394: MEMBER_ID_REQUIRED first). The
-// host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Not yet hosted by brokers.
+// host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Hosted by the brokers: model/group-host.ts.
+
+import { codeProbe } from './code-probes.ts';
+import type { CoordinatorGroupState } from './cluster-api.ts';
 
 type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
@@ -130,7 +133,7 @@ interface Group {
   pendingSync: Set<string>;
   joinDeadlineUs: number;
   syncDeadlineUs: number;
-  /** The committed offsets (what OffsetFetch sees). */
+  /** The latest offsets, committed or still being written (what OffsetFetch reads). */
   offsets: Map<string, { offset: number; leaderEpoch: number }>;
 }
 
@@ -145,6 +148,8 @@ interface PendingWrite {
 
 export interface CoordinatorConfig {
   'group.initial.rebalance.delay.ms': number;
+  /** Zoo variant stale-generation-commit: OffsetCommit skips the member and generation checks. */
+  acceptStaleCommits?: boolean;
 }
 
 const NEVER = Number.POSITIVE_INFINITY;
@@ -169,13 +174,18 @@ export class GroupCoordinatorShard {
     return this.loaded;
   }
 
-  /** CoordinatorLoaderImpl: replays the partition's records, then serves (heartbeats rescheduled). */
+  /**
+   * CoordinatorLoaderImpl: replays every record of the log (FetchIsolation.LOG_END), then
+   * serves (heartbeats rescheduled: GroupMetadataManager.onLoaded). Records above the HW are
+   * not committed yet: a read waits for them (see fetchOffsets).
+   */
   load(records: ReadonlyArray<{ offset: number; record: GroupRecord }>, highWatermark: number, nowUs: number): void {
-    // the group metadata of the whole log, the offsets up to the HW (the rest as they commit)
+    let last = -1;
     for (const { offset, record } of records) {
-      if (offset < highWatermark || record.type === 'GroupMetadata') this.replay(record, nowUs);
-      else this.pendingWrites.push({ endOffset: offset, replies: [], records: [record] });
+      this.replay(record, nowUs);
+      last = offset;
     }
+    if (last >= highWatermark) this.pendingWrites.push({ endOffset: last, replies: [], records: [] });
     this.loaded = true;
     this.stats.loads++;
   }
@@ -200,11 +210,10 @@ export class GroupCoordinatorShard {
   }
 
   /** The partition's HW moved: writes below it are committed and answered. */
-  advanceCommitted(highWatermark: number, nowUs: number): Reply[] {
+  advanceCommitted(highWatermark: number): Reply[] {
     const out: Reply[] = [];
     while (this.pendingWrites.length > 0 && this.pendingWrites[0].endOffset < highWatermark) {
       const w = this.pendingWrites.shift()!;
-      for (const r of w.records) this.replay(r, nowUs);
       out.push(...w.replies);
       if (w.onCommit !== undefined) out.push(...w.onCommit());
     }
@@ -221,7 +230,7 @@ export class GroupCoordinatorShard {
     });
   }
 
-  /** Applies a committed record (load, and own writes once committed). */
+  /** Applies a record of the log (load; a commit's record is applied as it is written). */
   private replay(record: GroupRecord, nowUs: number): void {
     const g = this.group(record.group);
     if (record.type === 'OffsetCommit') {
@@ -269,6 +278,19 @@ export class GroupCoordinatorShard {
   /** A group's state, for views and invariants. */
   describe(id: string): Readonly<Group> | undefined {
     return this.groups.get(id);
+  }
+
+  /** Every group's generation, members and latest offsets (the coordinator invariants' view). */
+  groupStates(): CoordinatorGroupState[] {
+    return [...this.groups.values()].map((g) => ({
+      group: g.id,
+      generation: g.generation,
+      members: [...g.members.keys()],
+      offsets: [...g.offsets].map(([key, o]) => {
+        const cut = key.lastIndexOf('/');
+        return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)), offset: o.offset };
+      }),
+    }));
   }
 
   /** Handles one request; `token` names it in the replies. */
@@ -486,6 +508,8 @@ export class GroupCoordinatorShard {
     else if (req.generation < 0 && req.memberId === '') error = 'UNKNOWN_MEMBER_ID';
     else error = this.memberError(g, req.memberId, req.generation);
     if (error === 'NONE' && g.state === 'CompletingRebalance') error = 'REBALANCE_IN_PROGRESS';
+    // Variant stale-generation-commit: the commit is accepted whatever member and generation it names.
+    if (this.config.acceptStaleCommits === true) error = 'NONE';
     if (error !== 'NONE') {
       this.stats.commitsRejected++;
       return now({ token, response: { type: 'OffsetCommit', error } });
@@ -494,17 +518,29 @@ export class GroupCoordinatorShard {
     const m = g.members.get(req.memberId);
     if (m !== undefined) m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
     const records: GroupRecord[] = req.offsets.map((o) => ({ type: 'OffsetCommit', group: g.id, ...o }));
+    // OffsetMetadataManager.replay: the in-memory (timeline) offsets take the write at once
+    for (const r of records)
+      if (r.type === 'OffsetCommit') g.offsets.set(tpKey(r), { offset: r.offset, leaderEpoch: r.leaderEpoch });
     return { records, replies: [], afterCommit: [{ token, response: { type: 'OffsetCommit', error: 'NONE' } }] };
   }
 
-  /** OffsetMetadataManager.fetchOffsets: the committed offsets (-1: none). */
+  /**
+   * OffsetFetch with requireStable (the consumer's ConsumerCoordinator always sets it):
+   * GroupCoordinatorService.fetchOffsets runs it as a write with no records, reading the
+   * latest offsets (fetchOffsets(request, Long.MAX_VALUE)) and answering once everything
+   * written so far is committed (-1: none).
+   */
   private fetchOffsets(token: number, req: Extract<GroupRequest, { type: 'OffsetFetch' }>): Effect {
     const g = this.groups.get(req.group);
     const offsets = req.partitions.map((tp) => {
       const c = g?.offsets.get(tpKey(tp));
       return { ...tp, offset: c?.offset ?? -1, leaderEpoch: c?.leaderEpoch ?? -1 };
     });
-    return now({ token, response: { type: 'OffsetFetch', error: 'NONE', offsets } });
+    const reply: Reply = { token, response: { type: 'OffsetFetch', error: 'NONE', offsets } };
+    const last = this.pendingWrites[this.pendingWrites.length - 1];
+    if (last === undefined) return now(reply);
+    last.replies.push(reply);
+    return now();
   }
 
   /** The earliest deadline of any group (heartbeat, join, sync), µs. */
@@ -523,7 +559,10 @@ export class GroupCoordinatorShard {
     for (const g of this.groups.values()) {
       for (const [id, t] of g.pending) if (t <= nowUs) g.pending.delete(id);
       for (const m of [...g.members.values()]) {
-        if (m.heartbeatDeadlineUs <= nowUs && g.members.has(m.id)) merge(out, this.removeMember(g, m, nowUs));
+        if (m.heartbeatDeadlineUs > nowUs || !g.members.has(m.id)) continue;
+        // GroupMetadataManager.onClassicGroupMemberSessionTimeout
+        codeProbe('group-member-expired');
+        merge(out, this.removeMember(g, m, nowUs));
       }
       if (g.joinDeadlineUs <= nowUs && g.state === 'PreparingRebalance') merge(out, this.completeJoin(g, nowUs));
       if (g.syncDeadlineUs <= nowUs && g.state === 'CompletingRebalance') {

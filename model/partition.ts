@@ -410,6 +410,22 @@ export class Partition {
     this.host.armPartitionTimer(this, deadlineUs);
   }
 
+  /**
+   * A coordinator's write (CoordinatorPartitionWriter.append: ReplicaManager.appendRecords with
+   * requiredAcks = 1, AppendOrigin.COORDINATOR): appended as leader with no producer id and no
+   * min ISR check; the coordinator waits for the HW itself. Returns the first offset.
+   */
+  appendAsCoordinator(batch: ReadonlyArray<{ key: string | null; value: string }>): number {
+    const first = this.log.appendAsLeader(batch, this.leaderEpoch, -1, -1, -1);
+    if (batch.length > 0) {
+      this.emitAppend(first, this.leaderEpoch, batch.length, -1, -1);
+      if (this.maybeIncrementHw()) this.onHwIncreased();
+      this.announce();
+      this.completeDelayedFetches(false);
+    }
+    return first;
+  }
+
   private appendAsLeader(req: ProduceRequest, n: number): number {
     const first = this.log.appendAsLeader(
       req.records,

@@ -7,7 +7,7 @@
 //
 // Assumes the trace follows checkers/trace.ts; it depends on nothing else of the simulator.
 
-import type { History } from '../checkers/history.ts';
+import type { AssignmentValue, CommitValue, History } from '../checkers/history.ts';
 import type { Trace, TimelineEvent } from '../checkers/trace.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import { clip, compareProcesses, formatTimeUs, processKey, showValue, tpName } from './format.ts';
@@ -77,6 +77,58 @@ function laneKind(role: string | undefined, ops: Operation[]): string {
 interface OpsBuild {
   lanes: ReportData['lanes'];
   ops: OpColumns;
+  /** The lane of each operation, by operation index. */
+  laneOfOp: number[];
+}
+
+/**
+ * The groups' data (ReportData.groups): each ok `assignment` of a member opens a span of its
+ * lane until the lane's next assignment or leave (or the end); each ok `commit` is listed at
+ * its completion. Undefined when the history has no group operation.
+ */
+function groupsOf(
+  paired: PairedHistory,
+  laneOfOp: readonly number[],
+  tpIndex: (topic: string, partition: number) => number,
+  endUs: number,
+  clientOf: (process: number | string) => string,
+): ReportData['groups'] {
+  const spans: NonNullable<ReportData['groups']>['spans'] = [];
+  const commits: NonNullable<ReportData['groups']>['commits'] = [];
+  const open = new Map<number, (typeof spans)[number]>();
+  for (const op of paired.ops) {
+    const f = op.invoke.f;
+    if (op.status !== 'ok' || (f !== 'assignment' && f !== 'leave' && f !== 'commit')) continue;
+    const lane = laneOfOp[op.index];
+    const at = op.endUs ?? op.startUs;
+    if (f === 'commit') {
+      const v = op.invoke.value as CommitValue;
+      for (const o of v.offsets ?? [])
+        if (typeof o.offset === 'number')
+          commits.push({ t: at, group: v.group, tp: tpIndex(o.topic, o.partition), offset: o.offset });
+      continue;
+    }
+    const before = open.get(lane);
+    if (before !== undefined) before.t1 = at;
+    open.delete(lane);
+    if (f === 'leave') continue;
+    const v = (op.completion?.value ?? op.invoke.value) as AssignmentValue;
+    const span = {
+      lane,
+      t0: at,
+      t1: endUs,
+      group: v.group,
+      member: v.member,
+      client: clientOf(op.process),
+      gen: v.generation,
+      tps: v.partitions.map((x) => tpIndex(x.topic, x.partition)),
+    };
+    spans.push(span);
+    open.set(lane, span);
+  }
+  if (spans.length === 0 && commits.length === 0) return undefined;
+  commits.sort((a, b) => a.t - b.t);
+  return { spans, commits };
 }
 
 function buildOps(
@@ -114,10 +166,12 @@ function buildOps(
     err: [],
     hi: [],
   };
+  const laneOfOp: number[] = [];
   for (const op of paired.ops) {
     const send = sendOf(op);
     const poll = send ? undefined : pollOf(op);
-    ops.lane.push(laneOf.get(processKey(op.process))!);
+    laneOfOp[op.index] = laneOf.get(processKey(op.process))!;
+    ops.lane.push(laneOfOp[op.index]);
     ops.t0.push(op.startUs);
     ops.dur.push(op.endUs === undefined ? -1 : op.endUs - op.startUs);
     ops.st.push(STATUS_CODE[op.status]);
@@ -146,7 +200,7 @@ function buildOps(
     }
   }
   ops.t0 = deltaEncode(ops.t0);
-  return { lanes, ops };
+  return { lanes, ops, laneOfOp };
 }
 
 function anomalyDetails(anomaly: Anomaly): string {
@@ -375,7 +429,7 @@ function openingOf(story: Story, tpIndex: TpIndex, endUs: number): BaseData['ope
 function expectedOf(anomaly: Anomaly | undefined): BaseData['expected'] {
   const breach = anomaly?.expected ? anomaly.expectedBecause : undefined;
   if (!breach) return null;
-  const topic = anomaly?.topic;
+  const topic = breach.topic ?? anomaly?.topic;
   return {
     rule: breach.rule,
     explanation: breach.explanation,
@@ -451,8 +505,10 @@ export function buildViolationData(trace: Trace): { data: ReportData; story: Sto
     const owner = clientNodeOf(trace, op.process);
     if (owner) roles.set(processKey(op.process), owner.node.role);
   }
-  const { lanes, ops } = buildOps(paired, strings, tps.index, nodeNamer(trace), roles);
+  const { lanes, ops, laneOfOp } = buildOps(paired, strings, tps.index, nodeNamer(trace), roles);
   pushCluster(base, trace, timeline, logs, strings, tps);
+  const clientOf = (p: number | string) => clientNodeOf(trace, p)?.node.name ?? `process ${p}`;
+  base.groups = groupsOf(paired, laneOfOp, tps.index, traceEndUs(trace, timeline), clientOf);
   if (story.focus) base.focus = focusData(story.focus, tps.index);
   base.story = story.steps.map((s) => ({
     t: s.timeUs,
@@ -591,7 +647,8 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
   const paired = pairOperations(history);
   const base = emptyData();
   const nameOf = (p: number | string) => `process ${p}`;
-  const { lanes, ops } = buildOps(paired, strings, tpIndexer(base).index, nameOf, new Map());
+  const tpIndex = tpIndexer(base).index;
+  const { lanes, ops, laneOfOp } = buildOps(paired, strings, tpIndex, nameOf, new Map());
   const anomaly = primaryAnomaly(verdict);
   const headline = headlineOf(verdict, anomaly);
   const counterexample = verdict.counterexample;
@@ -607,6 +664,7 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
     if (headline.status === 'violation' && !anomaly) headline.sentence = counterexample.reason;
   }
   const endUs = history.length ? history[history.length - 1].time : 0;
+  base.groups = groupsOf(paired, laneOfOp, tpIndex, endUs, nameOf);
   const stats = Object.entries(verdict.stats ?? {})
     .filter(([k]) => k !== 'operations')
     .map(([k, v]): [string, string] => [k, String(v)]);

@@ -129,6 +129,25 @@ export interface ReportData {
     partition: string | null;
     nodes: number[];
   } | null;
+  /**
+   * Consumer groups (issue 15), from the history: each assignment a member was handed (its
+   * lane, from when until its next assignment or leave, the generation and partitions as tps
+   * indices), and every acknowledged commit (completion time, tps index, offset).
+   */
+  groups?: {
+    spans: Array<{
+      lane: number;
+      t0: number;
+      t1: number;
+      group: string;
+      member: string;
+      /** The client node's name (CLIENT-ID; HOST is "/" and it). */
+      client: string;
+      gen: number;
+      tps: number[];
+    }>;
+    commits: Array<{ t: number; group: string; tp: number; offset: number }>;
+  };
   /** Check reports: the linearizability counterexample in op indices. */
   cex: { prefix: number[]; failed: number; reason: string; partitionKey: string | null } | null;
   /** Figures about the data itself (the client shows them; tests read them). */

@@ -17,7 +17,7 @@
 
 import fc from 'fast-check';
 import { CODE_PROBE_INFO, CODE_PROBE_NAMES, type CodeProbeName } from '../model/code-probes.ts';
-import type { ClusterShape, TimingOverrides, WorkloadShape } from './input.ts';
+import type { ClusterShape, GroupShape, TimingOverrides, WorkloadShape } from './input.ts';
 import {
   FAULT_KINDS,
   TRIGGER_PROBES,
@@ -214,6 +214,46 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
       { arbitrary: fc.constant('none' as const), weight: 1 },
     ),
   });
+}
+
+/**
+ * A consumer group (issue 15): 1–3 members, churning or not, a `__consumer_offsets` of 1–3
+ * partitions (Kafka's default 50 would multiply the replication work), sessions of 6–15 s
+ * (heartbeats at a third or less), auto commits every 0.2–5 s, or (one group in two) manual
+ * commits after each poll that returned records, and (one group in three) members whose
+ * application stalls 2–20 s between polls every 10–40 s on average, with max.poll.interval.ms
+ * 3–15 s (drawn last: the other fields keep their draws).
+ */
+export function groupArb(): fc.Arbitrary<GroupShape> {
+  return fc
+    .record({
+      consumers: fc.integer({ min: 1, max: 3 }),
+      churnMs: fc.oneof(fc.constant(0), fc.integer({ min: 5_000, max: 40_000 })),
+      offsetsPartitions: fc.integer({ min: 1, max: 3 }),
+      sessionTimeoutMs: fc.integer({ min: 6_000, max: 15_000 }),
+      heartbeatThirds: fc.integer({ min: 3, max: 6 }),
+      autoCommitIntervalMs: fc.integer({ min: 200, max: 5_000 }),
+      manualCommit: fc.boolean(),
+      stall: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(undefined) },
+        {
+          weight: 1,
+          arbitrary: fc.record({
+            everyMs: fc.integer({ min: 10_000, max: 40_000 }),
+            forMs: fc.integer({ min: 2_000, max: 20_000 }),
+            maxPollIntervalMs: fc.integer({ min: 3_000, max: 15_000 }),
+          }),
+        },
+      ),
+    })
+    .map(
+      ({ heartbeatThirds, manualCommit, stall, ...g }): GroupShape => ({
+        ...g,
+        heartbeatIntervalMs: Math.floor(g.sessionTimeoutMs / heartbeatThirds),
+        ...(manualCommit ? { manualCommit: true } : {}),
+        ...(stall !== undefined ? { stall } : {}),
+      }),
+    );
 }
 
 // --- targets ---------------------------------------------------------------------------------

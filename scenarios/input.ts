@@ -78,7 +78,39 @@ export interface WorkloadShape {
   pollIntervalMs: number;
   /** The consumers' auto.offset.reset; absent = Kafka's default, 'latest'. */
   autoOffsetReset?: OffsetResetPolicy;
+  /** Subscribe-mode consumers of one consumer group (issue 15); absent = none. */
+  group?: GroupShape;
 }
+
+/** A consumer group of the workload: its members, their churn and the group settings. */
+export interface GroupShape {
+  /** Members (group consumers), each subscribed to the topic. */
+  consumers: number;
+  /** Mean time a member stays before it leaves and rejoins as a new member, ms; 0 = never. */
+  churnMs: number;
+  /** offsets.topic.num.partitions. */
+  offsetsPartitions: number;
+  /** session.timeout.ms of the members. */
+  sessionTimeoutMs: number;
+  /** heartbeat.interval.ms of the members. */
+  heartbeatIntervalMs: number;
+  /** auto.commit.interval.ms of the members (when enable.auto.commit is on). */
+  autoCommitIntervalMs: number;
+  /**
+   * enable.auto.commit=false: each member commits (OffsetCommit of its positions, commitAsync)
+   * after each poll that returned records, once it has processed them. Absent: auto commit.
+   */
+  manualCommit?: boolean;
+  /**
+   * The members' application stalls between polls (processing) after an exponential time of
+   * mean `everyMs`, for `forMs`, with max.poll.interval.ms `maxPollIntervalMs` (a stall past it:
+   * the member leaves the group). Absent: the members poll continuously (Kafka's 300 s).
+   */
+  stall?: { everyMs: number; forMs: number; maxPollIntervalMs: number };
+}
+
+/** The group every scenario's members join. */
+export const GROUP = 'g1';
 
 export interface ScenarioInput {
   shape: ClusterShape;
@@ -101,6 +133,18 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     'min.insync.replicas': shape.minInsync,
   };
   if (workload.autoOffsetReset !== undefined) config['auto.offset.reset'] = workload.autoOffsetReset;
+  const g = workload.group;
+  if (g !== undefined) {
+    // __consumer_offsets as durable as the topic: the same replication factor (and the broker's min ISR)
+    config['offsets.topic.num.partitions'] = g.offsetsPartitions;
+    config['offsets.topic.replication.factor'] = shape.replicationFactor;
+    config['session.timeout.ms'] = g.sessionTimeoutMs;
+    config['heartbeat.interval.ms'] = g.heartbeatIntervalMs;
+    config['auto.commit.interval.ms'] = g.autoCommitIntervalMs;
+    config['enable.auto.commit'] = g.manualCommit !== true;
+    if (g.stall !== undefined) config['max.poll.interval.ms'] = g.stall.maxPollIntervalMs;
+    config['group.initial.rebalance.delay.ms'] = 0;
+  }
   return {
     brokers: shape.brokers,
     controllers: shape.controllers ?? 1,
@@ -116,7 +160,19 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
 
 export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
   const w = input.workload;
-  return { sends: w.sends, keys: w.keys, sendIntervalMs: w.sendIntervalMs, pollIntervalMs: w.pollIntervalMs };
+  const spec: WorkloadSpec = {
+    sends: w.sends,
+    keys: w.keys,
+    sendIntervalMs: w.sendIntervalMs,
+    pollIntervalMs: w.pollIntervalMs,
+  };
+  if (w.group !== undefined) {
+    spec.groupConsumers = w.group.consumers;
+    spec.group = GROUP;
+    spec.groupChurnMs = w.group.churnMs;
+    if (w.group.stall !== undefined) spec.groupStall = { everyMs: w.group.stall.everyMs, forMs: w.group.stall.forMs };
+  }
+  return spec;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   actionArb,
   brokerTargetArb,
   faultArb,
+  groupArb,
   scheduleArb,
   shapeArb,
   swarmArb,
@@ -226,23 +227,79 @@ export function windowFor(w: WorkloadShape): number {
   return Math.min(WINDOW_MS, Math.max(5_000, Math.floor(0.8 * spanMs)));
 }
 
+/** The share of swarm seeds whose workload has a consumer group: one in GROUP_ONE_IN. */
+const GROUP_ONE_IN = 5;
+
+/**
+ * A consumer group drawn after everything else (the earlier draws of a seed stay as they
+ * were), in one seed out of GROUP_ONE_IN.
+ */
+function withSometimesGroup(input: fc.Arbitrary<ScenarioInput>): fc.Arbitrary<ScenarioInput> {
+  return input.chain((i) =>
+    fc
+      .tuple(fc.integer({ min: 1, max: GROUP_ONE_IN }), groupArb())
+      .map(([k, group]): ScenarioInput => (k === 1 ? { ...i, workload: { ...i.workload, group } } : i)),
+  );
+}
+
 const swarm: ScenarioDef = {
   name: 'swarm',
   description:
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
-    '(swarm testing)',
-  arbitrary: fc
-    .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
-    .chain(([shape, workload, sw]) =>
-      scheduleArb(sw, shape, {
-        ...opts(),
-        windowMs: windowFor(workload),
-        minFaults: 0,
-        maxFaults: SWARM_MAX_FAULTS,
-      }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
-    )
+    '(swarm testing); a consumer group in one seed of five',
+  arbitrary: withSometimesGroup(
+    fc
+      .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
+      .chain(([shape, workload, sw]) =>
+        scheduleArb(sw, shape, {
+          ...opts(),
+          windowMs: windowFor(workload),
+          minFaults: 0,
+          maxFaults: SWARM_MAX_FAULTS,
+        }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
+      ),
+  )
     // Drawn last, so every other draw of a seed stays what it was before combined mode existed.
     .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined))),
+};
+
+/**
+ * Consumer groups (issue 15): members come and go, the coordinator's broker (any broker, the
+ * leader of the topic's partition 0 among them) crashes or loses power, members are cut off
+ * from brokers past their session timeout.
+ */
+const consumerGroup: ScenarioDef = {
+  name: 'consumer-group',
+  description:
+    'a consumer group: members come and go, brokers hosting the coordinator crash and lose power, members are ' +
+    'cut off from the coordinator',
+  arbitrary: fc
+    .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 50 }), groupArb())
+    .chain(([shape, workload, group]) => {
+      const broker = fc.integer({ min: 1, max: shape.brokers }).map((id): Target => ({ kind: 'broker', id }));
+      const member = fc.integer({ min: 0, max: 5 }).map((index): Target => ({ kind: 'consumer', index }));
+      const cut = fc.tuple(member, broker).map(([a, b]): CutSpec => ({ shape: 'link', a, b }));
+      const fault = fc.oneof(
+        withTrigger(
+          shape,
+          fc.record({ cut, durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'cut', ...r })),
+        ),
+        withTrigger(
+          shape,
+          fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })),
+        ),
+        faultArb('power-loss', shape, opts()),
+        faultArb('crash', shape, opts()),
+      );
+      return fc.array(fault, { minLength: 1, maxLength: 4 }).map(
+        (faults): ScenarioInput => ({
+          shape,
+          workload: { ...workload, group: { ...group, consumers: Math.max(2, group.consumers) } },
+          faults,
+          healAtMs: HEAL_AT_MS,
+        }),
+      );
+    }),
 };
 
 /** The benchmark's standard scenario (DESIGN §8): fixed shape and workload, swarm faults. */
@@ -293,6 +350,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   powerLoss,
   rollingRestart,
   controllerFailover,
+  consumerGroup,
   standard,
 ].map(unbiased);
 

@@ -212,6 +212,18 @@ const workloadSchema = z.strictObject({
   sendIntervalMs: nonNegative,
   pollIntervalMs: nonNegative,
   autoOffsetReset: z.enum(['latest', 'earliest', 'none']).optional(),
+  group: z
+    .strictObject({
+      consumers: count(1).max(MAX_CLIENTS),
+      churnMs: nonNegative,
+      offsetsPartitions: count(1).max(MAX_PARTITIONS),
+      sessionTimeoutMs: count(1),
+      heartbeatIntervalMs: count(1),
+      autoCommitIntervalMs: count(1),
+      manualCommit: z.boolean().optional(),
+      stall: z.strictObject({ everyMs: count(1), forMs: count(1), maxPollIntervalMs: count(1) }).optional(),
+    })
+    .optional(),
 });
 
 const scenarioInputSchema = z

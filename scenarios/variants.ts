@@ -39,6 +39,12 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'vote-without-log-check': "KRaft: a voter grants its vote without comparing the candidate's log with its own",
   'alter-partition-before-commit':
     'KRaft: the active controller answers AlterPartition before its record is committed by the quorum',
+  'coordinator-acks-1':
+    'group coordinator: an offset commit is answered once appended to the leader, before its __consumer_offsets ' +
+    'write is committed',
+  'stale-generation-commit': 'group coordinator: an offset commit naming a stale generation (or member) is accepted',
+  'coordinator-serves-before-load':
+    'group coordinator: a new __consumer_offsets leader serves group state before loading it from the log',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -20,6 +20,7 @@ import {
   str,
 } from './model.ts';
 import { quorumModeLine, quorumStatusLines, type VoterAt } from '../quorum-status.ts';
+import { consumerGroupLines, type DescribeRow, orderRows } from '../consumer-groups.ts';
 import { actions, ui } from './state.ts';
 import { fmtTime, quote } from './text.ts';
 
@@ -68,6 +69,63 @@ function renderDescribe(): void {
   }
   for (const s of leaderDisagreements(ui.curTp, ui.scrubT)) pre.appendChild(el('span', 'note', `# ${s}\n`));
   renderQuorumStatus(pre);
+  renderConsumerGroups(pre);
+}
+
+/** The partition leader's HW at t (ListOffsets LATEST, READ_UNCOMMITTED), when a leader is known and up. */
+function logEndAt(tp: number, t: number): number | undefined {
+  const r = partitionAt(tp, t);
+  const leader = r < 0 ? -1 : M.data.part.leader[r];
+  if (leader < 0 || !nodeStateAt(leader, t).up) return undefined;
+  return replicaAt(tp, leader, t)?.hw;
+}
+
+/** kafka-consumer-groups.sh --describe --group G at the scrubber's moment, for each group of the run. */
+function renderConsumerGroups(pre: HTMLElement): void {
+  const g = M.data.groups;
+  if (g === undefined) return;
+  const t = ui.scrubT;
+  const groups = [...new Set([...g.spans.map((s) => s.group), ...g.commits.map((c) => c.group)])].sort();
+  for (const group of groups) {
+    const committed = new Map<number, number>();
+    for (const c of g.commits) {
+      if (c.t > t) break;
+      if (c.group === group) committed.set(c.tp, c.offset);
+    }
+    const row = (tp: number, member: DescribeRow['member']): DescribeRow => ({
+      topic: M.data.tpTopic[tp],
+      partition: M.data.tpPartition[tp],
+      current: committed.get(tp),
+      logEnd: logEndAt(tp, t),
+      member,
+    });
+    const rows: DescribeRow[] = [];
+    const owned = new Set<number>();
+    for (const s of g.spans) {
+      if (s.group !== group || s.t0 > t || s.t1 <= t) continue;
+      for (const tp of s.tps) {
+        owned.add(tp);
+        rows.push(row(tp, { id: s.member, host: `/${s.client}`, clientId: s.client }));
+      }
+    }
+    for (const tp of committed.keys()) if (!owned.has(tp)) rows.push(row(tp, undefined));
+    pre.appendChild(
+      el(
+        'span',
+        'prompt',
+        `\n$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group ${group}\n`,
+      ),
+    );
+    if (rows.length === 0) {
+      pre.appendChild(el('span', '', `\nError: Consumer group '${group}' does not exist.\n`));
+      continue;
+    }
+    if (owned.size === 0) pre.appendChild(el('span', '', `\nConsumer group '${group}' has no active members.\n`));
+    pre.appendChild(el('span', '', `\n${consumerGroupLines(group, orderRows(rows)).join('\n')}\n`));
+    pre.appendChild(
+      el('span', 'note', '# CURRENT-OFFSET: the last commit acknowledged by this moment (the history)\n'),
+    );
+  }
 }
 
 /** kafka-metadata-quorum.sh describe --status at the scrubber's moment (runs with Raft events). */

@@ -120,6 +120,8 @@ function hoverLines(e: MouseEvent): string[] | null {
       return controllerLines(t);
     case 'voter':
       return voterLines(lane.id, lane.label, t);
+    case 'member':
+      return memberLines(lane.id, lane.label, t);
     case 'group':
       return null;
     default: {
@@ -127,6 +129,14 @@ function hoverLines(e: MouseEvent): string[] | null {
       return never;
     }
   }
+}
+
+/** A group member's generation and assignment at `t` (its lane's span then). */
+function memberLines(clientLane: number, label: string, t: number): string[] {
+  const s = M.data.groups?.spans.find((x) => x.lane === clientLane && x.t0 <= t && t < x.t1);
+  if (s === undefined) return [label, 'not a member of a group then'];
+  const tps = s.tps.map((tp) => M.data.tps[tp]).join(', ') || 'no partition';
+  return [label, `${s.member} of group ${s.group}, generation ${s.gen}: ${tps}`, `since ${fmtTime(s.t0)}`];
 }
 
 /** A controller voter's Raft state at `t`. */

@@ -89,6 +89,24 @@ export function drawClientLane(ctx: CanvasRenderingContext2D, lane: number, y: n
   }
 }
 
+const GENERATION_COLORS = ['#0d9488', '#7c3aed', '#d97706', '#db2777', '#2563eb', '#65a30d'];
+
+/** A group member's lane: one band per assignment it was handed, its generation and partitions. */
+export function drawMemberLane(ctx: CanvasRenderingContext2D, lane: number, y: number, h: number, v: LaneView): void {
+  for (const s of M.data.groups?.spans ?? []) {
+    if (s.lane !== lane || s.t1 < v.t0 || s.t0 > v.t1) continue;
+    const xa = Math.max(v.labelW, v.X(s.t0));
+    const w = Math.min(v.W, v.X(s.t1)) - xa;
+    if (w <= 0) continue;
+    ctx.fillStyle = GENERATION_COLORS[s.gen % GENERATION_COLORS.length];
+    ctx.fillRect(xa, y + 2, Math.max(1, w - 1), h - 4);
+    if (w < 30) continue;
+    const tps = s.tps.map((tp) => M.data.tps[tp]).join(',') || '—';
+    ctx.fillStyle = '#ffffff';
+    ctx.fillText(fitText(ctx, `gen ${s.gen} · ${tps} · ${s.member}`, w - 6), xa + 3, y + h / 2);
+  }
+}
+
 function roleColor(role: number): string {
   return role === 1 ? '#2563eb' : role === 2 ? '#93c5fd' : '#e5e7eb';
 }

@@ -9,7 +9,14 @@ import { byId, fitText, sizeCanvas } from './dom.ts';
 import { M, replicaSet } from './model.ts';
 import { ui } from './state.ts';
 import { niceStep, tickLabel } from './text.ts';
-import { drawBrokerLane, drawClientLane, drawControllerLane, drawVoterLane, type LaneView } from './timeline-lanes.ts';
+import {
+  drawBrokerLane,
+  drawClientLane,
+  drawControllerLane,
+  drawMemberLane,
+  drawVoterLane,
+  type LaneView,
+} from './timeline-lanes.ts';
 
 export const LABEL_W = 150;
 const AXIS_MIN_H = 42;
@@ -17,7 +24,7 @@ const FAULT_ROW_H = 11;
 const MAX_FAULT_ROWS = 6;
 
 export interface Lane {
-  kind: 'group' | 'controller' | 'voter' | 'broker' | 'client';
+  kind: 'group' | 'controller' | 'voter' | 'broker' | 'client' | 'member';
   h: number;
   id: number;
   label: string;
@@ -71,7 +78,11 @@ export function buildLanes(): void {
     }
   }
   lanes.push(lane('group', 20, 'Clients'));
-  M.data.lanes.forEach((l, j) => lanes.push(lane('client', 22, l.name, j)));
+  M.data.lanes.forEach((l, j) => {
+    lanes.push(lane('client', 22, l.name, j));
+    // A group member's generations and assignments, under its operations (issue 15).
+    if (M.data.groups?.spans.some((s) => s.lane === j)) lanes.push(lane('member', 18, `${l.name} · generations`, j));
+  });
   let y = 0;
   TL.laneY = lanes.map((l) => {
     const y0 = y;
@@ -186,6 +197,7 @@ function drawLanes(ctx: CanvasRenderingContext2D, view: TimeView, X: (t: number)
     } else if (l.kind === 'client') drawClientLane(ctx, l.id, y, l.h, lv);
     else if (l.kind === 'broker') drawBrokerLane(ctx, l, y, lv);
     else if (l.kind === 'voter') drawVoterLane(ctx, l.id, y, l.h, lv);
+    else if (l.kind === 'member') drawMemberLane(ctx, l.id, y, l.h, lv);
     else drawControllerLane(ctx, y, l.h, lv);
     ctx.fillStyle = '#eef2f7';
     ctx.fillRect(LABEL_W, y + l.h - 1, view.W - LABEL_W, 1);

@@ -15,8 +15,9 @@ import { registerHistory } from '../reports/register-history.ts';
 import { BREACH, WHITE_BOX_AT_US, expectedTrace, whiteBoxTrace } from '../reports/violation-traces.ts';
 import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
 import { launchChromium, openReport, pngSize, type Browser, type PageWatch } from './chromium.ts';
-import { runSeed } from '../../driver/run.ts';
+import { runScenario, runSeed } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
+import type { ScenarioInput } from '../../scenarios/input.ts';
 
 interface ReportApi {
   data: { focus: { sendOp: number } | null; cex: { failed: number } | null; counts: { ops: number } };
@@ -254,6 +255,45 @@ describe('a trace written by the simulator', () => {
     expect(await page.locator('#story li.tone-loss').first().textContent()).toContain('That was the last copy.');
     const op = await page.evaluate(() => gregorReport.data.focus!.sendOp);
     expect(await hoverOp(watch, op)).toContain('producer-200 lane 0 · send "p200-1" → t-0@1');
+    await expectClean(watch);
+    await page.close();
+  });
+});
+
+describe('a consumer group run (issue 15)', () => {
+  it('describes the group at the scrubber and draws a lane of generations per member', async () => {
+    const input: ScenarioInput = {
+      shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
+      workload: {
+        producers: 1,
+        consumers: 0,
+        sends: 60,
+        keys: 0,
+        sendIntervalMs: 100,
+        pollIntervalMs: 100,
+        group: {
+          consumers: 2,
+          churnMs: 0,
+          offsetsPartitions: 1,
+          sessionTimeoutMs: 6_000,
+          heartbeatIntervalMs: 2_000,
+          autoCommitIntervalMs: 500,
+        },
+      },
+      faults: [],
+      healAtMs: 10_000,
+    };
+    const r = runScenario(deps, { seed: 5, scenario: 'consumer-group', variant: 'correct', input, trace: true });
+    const watch = await openReport(browser, write('group.html', renderViolationReport(r.trace!)));
+    await ready(watch);
+    const page = watch.page;
+    await page.evaluate(() => gregorReport.setTime(4 * 1_000_000));
+    const text = await page.evaluate(() => gregorReport.describeText());
+    expect(text).toContain('$ kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group g1');
+    expect(text).toMatch(/GROUP +TOPIC +PARTITION +CURRENT-OFFSET +LOG-END-OFFSET +LAG +CONSUMER-ID +HOST +CLIENT-ID/);
+    expect(text).toMatch(/\ng1 +t +0 +\d+ +\d+ +\d+ +member-\S+ +\/group-consumer-50[01] +group-consumer-50[01]\n/);
+    const labels = await page.evaluate(() => gregorReport.laneLabels());
+    expect(labels.filter((l) => l.endsWith('· generations'))).toHaveLength(2);
     await expectClean(watch);
     await page.close();
   });

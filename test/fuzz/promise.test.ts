@@ -282,6 +282,151 @@ describe('a durability breach excuses only the loss of records sent before it, a
   });
 });
 
+describe("__consumer_offsets: a breach names its topic, and excuses a group's lost commit by the records' rule", () => {
+  /**
+   * t/0 on brokers 1 and 3, __consumer_offsets/p (3 partitions; g1 hashes to 2, g2 to 0) on
+   * [2, 3], [3, 1], [1, 2]; broker 1 leads __consumer_offsets/2 with HW 5. Brokers 1 and 2 lose
+   * power at 10 s: a breach of __consumer_offsets/2 only (t/0 lost one replica of two).
+   */
+  const beyond = () => {
+    const view = new ClusterView('t', [1, 2, 3]);
+    const offsetsView = new ClusterView('__consumer_offsets', [1, 2, 3]);
+    const clock = { nowUs: 0 };
+    const tracker = new PromiseTracker(
+      2,
+      view,
+      () => true,
+      () => clock.nowUs,
+    );
+    const offsets = tracker.companion(offsetsView, 3);
+    const record = (v: ClusterView, topic: string, partition: number, replicas: number[]) =>
+      v.applyPartitionEvent({
+        kind: 'partition',
+        topic,
+        partition,
+        leader: replicas[0],
+        leaderEpoch: 1,
+        partitionEpoch: 1,
+        replicas,
+        isr: replicas,
+        elr: [],
+      });
+    record(view, 't', 0, [1, 3]);
+    for (const [p, replicas] of [
+      [0, [2, 3]],
+      [1, [3, 1]],
+      [2, [1, 2]],
+    ] as const)
+      record(offsetsView, '__consumer_offsets', p, [...replicas]);
+    offsets.onReplica(1, 2, 'leader', 5, 5);
+    clock.nowUs = 10_000_000;
+    const breach = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    return { tracker, breach };
+  };
+  /** Commits invoked at 2 s (index 0) and 12 s (index 1). */
+  const commit = (atUs: number, index: number): HistoryEvent => ({
+    index,
+    time: atUs,
+    process: 300,
+    type: 'invoke',
+    f: 'commit',
+    value: { group: 'g1', offsets: [{ topic: 't', partition: 0, offset: 4 }] },
+  });
+  const history: History = [commit(2_000_000, 0), commit(12_000_000, 1), send('v', 1_000_000)];
+  const lostCommit = (group: string, commitIndex: number): Anomaly => ({
+    kind: 'lost-commit',
+    explanation: 'x',
+    group,
+    topic: 't',
+    partition: 0,
+    ops: [commitIndex, 2],
+    offsets: [4, 2],
+  });
+
+  it("the breach is __consumer_offsets/2's, and excuses nothing of t/2 or of t/0", () => {
+    const { tracker, breach } = beyond();
+    expect(tracker.breaches).toEqual([breach]);
+    expect(breach).toMatchObject({ topic: '__consumer_offsets', partition: 2, rule: 'min-isr-power-loss' });
+    const onT = (partition: number): Anomaly => ({ ...lost, partition });
+    expect(judge(tracker, onT(2), undefined, history)).toBeUndefined();
+    expect(judge(tracker, onT(0), undefined, history)).toBeUndefined();
+    const short = (topic: string): Anomaly => ({ kind: 'candidate-complete', explanation: 'x', topic, partition: 2 });
+    // replicas of __consumer_offsets disagreeing: judged by the offset (committed at the breach: HW 5), not values
+    const disagree = (o: number): Anomaly => ({
+      kind: 'log-matching',
+      explanation: 'x',
+      topic: '__consumer_offsets',
+      partition: 2,
+      offsets: [o],
+      values: ['{}', '{}'],
+    });
+    expect(judge(tracker, disagree(4), undefined, history)).toBe(breach);
+    expect(judge(tracker, disagree(5), undefined, history)).toBeUndefined();
+    expect(judge(tracker, { ...short('__consumer_offsets'), offsets: [2, 5] }, undefined, history)).toBe(breach);
+    expect(judge(tracker, { ...short('t'), offsets: [2, 5] }, undefined, history)).toBeUndefined();
+  });
+
+  it('a lost commit sent before the breach of its group’s partition: expected; sent after, or elsewhere: not', () => {
+    const { tracker, breach } = beyond();
+    expect(judge(tracker, lostCommit('g1', 0), undefined, history)).toBe(breach);
+    expect(judge(tracker, lostCommit('g1', 1), undefined, history)).toBeUndefined(); // sent after the breach
+    expect(judge(tracker, lostCommit('g2', 0), undefined, history)).toBeUndefined(); // g2 lives on partition 0
+    expect(judge(tracker, { ...lostCommit('g1', 0), group: undefined }, undefined, history)).toBeUndefined();
+  });
+
+  it('a generation reused or a stale commit accepted: expected when the state lost was written before', () => {
+    const { tracker, breach } = beyond();
+    for (const kind of ['shared-ownership', 'stale-generation-commit']) {
+      const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind, ops: [first, 2] });
+      expect(judge(tracker, a(0), undefined, history)).toBe(breach); // the first hand-out before the breach
+      expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
+      expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
+    }
+    // re-read below a commit sent before the breach (the commit first): expected; a re-read in one generation
+    // (one op) or a skip: never
+    const reread = { ...lostCommit('g1', 0), kind: 'excess-duplicate' };
+    expect(judge(tracker, reread, undefined, history)).toBe(breach);
+    expect(judge(tracker, { ...reread, ops: [1, 2] }, undefined, history)).toBeUndefined();
+    expect(judge(tracker, { ...reread, ops: [0] }, undefined, history)).toBeUndefined();
+    expect(judge(tracker, { ...lostCommit('g1', 0), kind: 'commit-skip' }, undefined, history)).toBeUndefined();
+  });
+
+  it('a re-read of an offset committed when its data partition lost it, after the loss: expected', () => {
+    const { tracker } = setup(); // t/0: broker 1 leads with HW 6; brokers 1 and 2 lose power at 0 s
+    tracker.onReplica(1, 0, 'leader', 6, 6);
+    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    expect(t0).toMatchObject({ topic: 't', partition: 0 });
+    // history: a commit at 0.5 s (index 0) and re-read polls before (index 1) and after (index 2) the breach
+    const times: History = [0.5, 0, 2].map((s, index) => ({
+      index,
+      time: s * 1_000_000 - (index === 1 ? 1 : 0),
+      process: 300,
+      type: 'invoke' as const,
+      f: 'poll',
+      value: null,
+    }));
+    const reread = (offset: number, poll: number): Anomaly => ({
+      kind: 'excess-duplicate',
+      explanation: 'x',
+      group: 'g9',
+      topic: 't',
+      partition: 0,
+      ops: [0, poll],
+      offsets: [offset],
+    });
+    expect(judge(tracker, reread(5, 2), undefined, times)).toBe(t0); // committed at the loss (HW 6), read after
+    expect(judge(tracker, reread(6, 2), undefined, times)).toBeUndefined(); // not committed then
+    expect(judge(tracker, reread(5, 1), undefined, times)).toBeUndefined(); // read before the loss
+  });
+
+  it('without a group in the run (no companion), a lost commit is never excused', () => {
+    const { tracker } = setup();
+    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    expect(tracker.beyondPromise).toBe(true);
+    expect(judge(tracker, lostCommit('g1', 0), undefined, history)).toBeUndefined();
+  });
+});
+
 describe('kip-360-resend', () => {
   const dup = (value: string, partition = 0): Anomaly => ({
     kind: 'duplicate',

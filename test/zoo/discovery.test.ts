@@ -27,7 +27,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'acks-1': [1, 11],
   'min-insync-1': [4_000_001, 4_000_042],
   'unclean-election': [2_000_001, 2_000_082],
-  'truncate-to-hw': [2_000_001, 2_000_022],
+  'truncate-to-hw': [2_000_001, 2_000_005],
   'kip-101': [1, 36],
   'no-epoch-fencing': [1, 67],
   'isr-expand-on-hw': [2_000_001, 2_001_514],
@@ -41,6 +41,9 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'no-check-quorum': [1, 87],
   'vote-without-log-check': [1, 87],
   'alter-partition-before-commit': [1, 294],
+  'coordinator-acks-1': [1, 178],
+  'stale-generation-commit': [1, 459],
+  'coordinator-serves-before-load': [1, 16],
 };
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];

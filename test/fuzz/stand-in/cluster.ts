@@ -135,6 +135,10 @@ class StandIn implements KafkaCluster {
     return `${LOG} on broker ${broker}: one file`;
   }
 
+  describeGroup(group: string): string {
+    return `\nError: Consumer group '${group}' does not exist.\n`;
+  }
+
   dumpLog(broker: number): string {
     return this.sim
       .disk(broker)

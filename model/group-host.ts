@@ -1,0 +1,254 @@
+// The group coordinator hosted by a broker (issue 15): one GroupCoordinatorShard
+// (group-coordinator.ts) per `__consumer_offsets` partition this broker leads, as Kafka's
+// CoordinatorRuntime runs GroupCoordinatorShard on the partition leaders.
+//
+// Rules, each from Kafka's source:
+// - Groups are hashed onto partitions: GroupCoordinatorService.partitionFor =
+//   Utils.abs(groupId.hashCode()) % offsets.topic.num.partitions (Java's String.hashCode;
+//   Utils.abs maps Integer.MIN_VALUE to 0).
+// - FindCoordinator (KafkaApis.handleFindCoordinatorRequest): any broker names the leader of
+//   the group's partition from its metadata image, or COORDINATOR_NOT_AVAILABLE when it has
+//   none (or the topic is not there yet).
+// - Becoming leader of a partition (CoordinatorRuntime.scheduleLoadOperation, called from
+//   the broker's metadata publisher on election) creates a shard that answers
+//   COORDINATOR_LOAD_IN_PROGRESS until CoordinatorLoaderImpl has replayed the whole log (read
+//   with FetchIsolation.LOG_END), then serves; the load runs on the loader thread, modelled as
+//   a delay of LOAD_DELAY_US. Losing leadership (scheduleUnloadOperation) discards the shard
+//   and fails its pending writes NOT_COORDINATOR.
+// - Writes (CoordinatorPartitionWriter.append) append to the local leader with requiredAcks
+//   = 1, no min ISR check; the runtime answers a write once the partition's HW passes it
+//   (CoordinatorRuntime.onHighWatermarkUpdated): acks=all semantics.
+// - A request for a partition this broker does not lead is answered NOT_COORDINATOR
+//   (CoordinatorRuntime.scheduleWriteOperation: NotCoordinatorException).
+// Zoo variants (model switches, issue 15): coordinator-acks-1 answers writes at append;
+// coordinator-serves-before-load serves a new leadership at once from an empty state (no load).
+//
+// Assumes: records of `__consumer_offsets` are the shard's GroupRecords, JSON in the record
+// value (key = the group id), appended by the leader with no producer id.
+
+import type { ModelProbe } from './cluster-api.ts';
+import type { ClientRequest, ClientResponse } from './client-protocol.ts';
+import { OFFSETS_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import type { Partition } from './partition.ts';
+import type { PartitionState } from './internal-protocol.ts';
+import {
+  GroupCoordinatorShard,
+  type Effect,
+  type GroupRecord,
+  type GroupRequest,
+  type GroupResponse,
+  type Reply,
+} from './group-coordinator.ts';
+import { unreachable } from './client-net.ts';
+import { codeProbe } from './code-probes.ts';
+
+/** CoordinatorLoaderImpl runs on its own thread: the time a load takes in the model. */
+const LOAD_DELAY_US = 5_000;
+
+/** Java's String.hashCode (UTF-16 code units, 32-bit wrap-around). */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** GroupCoordinatorService.partitionFor: Utils.abs(groupId.hashCode()) % partitions. */
+export function partitionFor(group: string, partitions: number): number {
+  const h = javaStringHash(group);
+  const abs = h === -2147483648 ? 0 : Math.abs(h);
+  return abs % partitions;
+}
+
+/** offsets.topic.num.partitions as configured (Kafka's default 50). */
+export function offsetsTopicPartitions(config: KafkaConfig): number {
+  return config['offsets.topic.num.partitions'] ?? 50;
+}
+
+/** What the group host needs from its broker. */
+export interface GroupHostBroker {
+  readonly brokerId: number;
+  readonly config: KafkaConfig;
+  readonly variant: 'correct' | ProtocolVariant;
+  readonly imagePartitions: ReadonlyMap<string, PartitionState[]>;
+  readonly caughtUp: boolean;
+  nowUs(): number;
+  send(to: number, msg: ClientResponse): void;
+  emit(event: ModelProbe): void;
+  setTimer(delayUs: number, tag: unknown): void;
+  partition(topic: string, partition: number): Partition | undefined;
+}
+
+export interface GroupTimerTag {
+  readonly type: 'group-load' | 'group-expire';
+  readonly partition: number;
+  readonly leaderEpoch: number;
+}
+
+interface Hosted {
+  shard: GroupCoordinatorShard;
+  /** Pending requests: token → (client, correlation id). */
+  clients: Map<number, { to: number; correlationId: number }>;
+  armedAtUs: number;
+}
+
+export class GroupHost {
+  private readonly hosted = new Map<number, Hosted>();
+  private nextToken = 1;
+
+  constructor(private readonly broker: GroupHostBroker) {}
+
+  /** The shard of `partition`, if this broker leads it (views, invariants, tests). */
+  shard(partition: number): GroupCoordinatorShard | undefined {
+    return this.hosted.get(partition)?.shard;
+  }
+
+  /**
+   * A replica of `__consumer_offsets` changed role, epoch or HW (the partition's 'replica'
+   * announcement): elect or resign the coordinator (GroupCoordinatorService.onElection /
+   * onResignation), or answer the writes the HW now covers.
+   */
+  onReplica(p: Partition): void {
+    const h = this.hosted.get(p.partition);
+    if (h !== undefined && (p.role !== 'leader' || p.leaderEpoch !== h.shard.leaderEpoch)) this.resign(p.partition, h);
+    if (p.role !== 'leader') return;
+    const now = this.hosted.get(p.partition);
+    if (now === undefined) return this.elect(p);
+    if (now.shard.isLoaded()) this.deliver(now, now.shard.advanceCommitted(p.log.hw));
+  }
+
+  private elect(p: Partition): void {
+    const config = {
+      'group.initial.rebalance.delay.ms': this.broker.config['group.initial.rebalance.delay.ms'] ?? 3000,
+      acceptStaleCommits: this.broker.variant === 'stale-generation-commit',
+    };
+    const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
+    const h: Hosted = { shard, clients: new Map(), armedAtUs: Number.POSITIVE_INFINITY };
+    this.hosted.set(p.partition, h);
+    codeProbe('group-coordinator-elected');
+    if (this.broker.variant === 'coordinator-serves-before-load') {
+      // Variant: serves at once, from an empty state; the log is never replayed.
+      shard.load([], p.log.hw, this.broker.nowUs());
+      this.announceServing(p, shard);
+      return;
+    }
+    const tag: GroupTimerTag = { type: 'group-load', partition: p.partition, leaderEpoch: p.leaderEpoch };
+    this.broker.setTimer(LOAD_DELAY_US, tag);
+  }
+
+  private resign(partition: number, h: Hosted): void {
+    this.hosted.delete(partition);
+    codeProbe('group-coordinator-resigned');
+    this.deliver(h, h.shard.unload());
+  }
+
+  onTimer(tag: GroupTimerTag): void {
+    const h = this.hosted.get(tag.partition);
+    if (h === undefined || h.shard.leaderEpoch !== tag.leaderEpoch) return;
+    const p = this.broker.partition(OFFSETS_TOPIC, tag.partition);
+    if (p === undefined || p.role !== 'leader') return;
+    const now = this.broker.nowUs();
+    if (tag.type === 'group-load') {
+      if (h.shard.isLoaded()) return;
+      codeProbe('group-coordinator-loaded');
+      const records: Array<{ offset: number; record: GroupRecord }> = [];
+      for (const r of p.log.records) records.push({ offset: r.offset, record: JSON.parse(r.value) as GroupRecord });
+      h.shard.load(records, p.log.hw, now);
+      this.announceServing(p, h.shard);
+      this.arm(h);
+      return;
+    }
+    h.armedAtUs = Number.POSITIVE_INFINITY;
+    if (h.shard.nextDeadlineUs() <= now) this.apply(h, p, h.shard.expire(now));
+    this.arm(h);
+  }
+
+  /** The coordinator serves from now on: its groups and the log it loaded (the coordinator invariants). */
+  private announceServing(p: Partition, shard: GroupCoordinatorShard): void {
+    this.broker.emit({
+      kind: 'coordinator-serving',
+      broker: this.broker.brokerId,
+      partition: p.partition,
+      leaderEpoch: shard.leaderEpoch,
+      groups: shard.groupStates(),
+      log: p.log.records.map((r) => r.value),
+    });
+  }
+
+  private arm(h: Hosted): void {
+    const at = h.shard.nextDeadlineUs();
+    if (at === Number.POSITIVE_INFINITY || at >= h.armedAtUs) return;
+    h.armedAtUs = at;
+    const tag: GroupTimerTag = { type: 'group-expire', partition: h.shard.partition, leaderEpoch: h.shard.leaderEpoch };
+    this.broker.setTimer(Math.max(0, at - this.broker.nowUs()), tag);
+  }
+
+  /** KafkaApis.handleFindCoordinatorRequest (key type GROUP). */
+  handleFindCoordinator(from: number, msg: Extract<ClientRequest, { type: 'FindCoordinatorRequest' }>): void {
+    const n = offsetsTopicPartitions(this.broker.config);
+    const s = this.broker.imagePartitions.get(OFFSETS_TOPIC)?.[partitionFor(msg.group, n)];
+    const leader = s === undefined ? -1 : s.leader;
+    this.broker.send(from, {
+      type: 'FindCoordinatorResponse',
+      correlationId: msg.correlationId,
+      error: leader < 0 ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE',
+      nodeId: leader,
+    });
+  }
+
+  /** A group or offset request: to the shard of the group's partition, if this broker leads it. */
+  handleGroupRequest(from: number, msg: Extract<ClientRequest, { type: 'GroupRequest' }>): void {
+    const partition = partitionFor(msg.body.group, offsetsTopicPartitions(this.broker.config));
+    const h = this.hosted.get(partition);
+    const p = this.broker.partition(OFFSETS_TOPIC, partition);
+    if (h === undefined || p === undefined || p.role !== 'leader' || !this.broker.caughtUp) {
+      const body = notCoordinator(msg.body.type);
+      this.broker.send(from, { type: 'GroupResponse', correlationId: msg.correlationId, body });
+      return;
+    }
+    const token = this.nextToken++;
+    h.clients.set(token, { to: from, correlationId: msg.correlationId });
+    this.apply(h, p, h.shard.handle(token, msg.body, this.broker.nowUs()));
+    this.arm(h);
+  }
+
+  /** Appends an effect's records to the partition (CoordinatorPartitionWriter.append) and answers. */
+  private apply(h: Hosted, p: Partition, effect: Effect): void {
+    this.deliver(h, effect.replies);
+    if (effect.records.length === 0) return;
+    p.appendAsCoordinator(effect.records.map((r) => ({ key: r.group, value: JSON.stringify(r) })));
+    h.shard.appended(p.log.leo - 1, effect);
+    if (this.broker.variant === 'coordinator-acks-1') {
+      // Variant: the write is answered once appended to the leader (requiredAcks = 1 semantics).
+      this.deliver(h, h.shard.advanceCommitted(p.log.leo));
+      return;
+    }
+    this.deliver(h, h.shard.advanceCommitted(p.log.hw));
+  }
+
+  private deliver(h: Hosted, replies: readonly Reply[]): void {
+    for (const r of replies) {
+      const c = h.clients.get(r.token);
+      if (c === undefined) continue;
+      h.clients.delete(r.token);
+      if (r.response.type === 'OffsetCommit' && r.response.error !== 'NONE') codeProbe('group-commit-rejected');
+      this.broker.send(c.to, { type: 'GroupResponse', correlationId: c.correlationId, body: r.response });
+    }
+  }
+}
+
+function notCoordinator(type: GroupRequest['type']): GroupResponse {
+  switch (type) {
+    case 'JoinGroup':
+      return { type, error: 'NOT_COORDINATOR', memberId: '', generation: -1, leader: null, members: [] };
+    case 'SyncGroup':
+      return { type, error: 'NOT_COORDINATOR', assignment: [] };
+    case 'Heartbeat':
+    case 'LeaveGroup':
+    case 'OffsetCommit':
+      return { type, error: 'NOT_COORDINATOR' };
+    case 'OffsetFetch':
+      return { type, error: 'NOT_COORDINATOR', offsets: [] };
+    default:
+      return unreachable(type);
+  }
+}

@@ -1,0 +1,120 @@
+// A breach of `__consumer_offsets` excuses the group's lost commit, and names its topic
+// (issue 15; driver/promise.ts PromiseBreach.topic, placeOf, the 'lost-commit' excuse).
+//
+// Swarm seed 31000499 (base 31000000, the correct model, drawn when the swarm still drew
+// combined mode; the fixture keeps `combined: true`), reported as `lost-commit` and
+// `candidate-complete` on __consumer_offsets/2: a group g1 of three members (g1 hashes to
+// __consumer_offsets/2 of 3) auto-commits every 253 ms while the leaders of t/0 and of
+// __consumer_offsets/2, both on brokers 1 and 2, are cut from their followers and lose power
+// twice. At 67.6 s broker 2 lost power while broker 1 had not re-fetched what its own power loss
+// took: two of the partitions' replicas lost unflushed data, min.insync.replicas is 2 — a
+// breach of both partitions (min-isr-power-loss). The commit of offset 4 for t-0, sent and
+// answered before it, was gone: a later OffsetFetch returned 2. Kafka promises an answered
+// commit what it promises an acknowledged record (its HW passed it with the ISR at
+// min.insync.replicas), no more: its loss is expected. It was reported because a breach named
+// no topic (the t/0 breach could only excuse partition-0 anomalies, of either topic), and no
+// group anomaly was in DURABILITY_EXCUSES.
+//
+// Swarm seed 31004258 (base 31000000, shrunk to 4 faults), reported as stale-generation-commit
+// and shared-ownership: g1 (on __consumer_offsets/0 of 2) had handed generation 2 to
+// member-0-1-1 when all three brokers lost power at 12.7 s with a torn tail (a breach of
+// __consumer_offsets/0: three replicas lost data, min.insync.replicas is 2). The partition came
+// back empty; the reloaded coordinator knew no generation, handed generation 1 out again (to
+// member-0-3-0: shared-ownership with member-0-1-0's generation 1) and accepted that member's
+// generation-1 commits although generation 2 had been handed out. Both follow from the loss of
+// GroupMetadata records written before the breach, as an offset reused follows from a lost
+// record: expected ('group-consequence'), judged on the group's partition.
+//
+// Swarm seed 31010445 (base 31000000), reported as excess-duplicate: g1 committed offset 31 of
+// t-0 (on __consumer_offsets/2), then broker 3, which had lost data in a power loss, was
+// elected leader of __consumer_offsets/2 from outside its ISR and ELR (last-known-leader-elected,
+// 67.3 s). The commit was gone (lost-commit, expected), the group's next owner of t-0 fetched 16
+// and read 16..30 again: a re-read below a commit sent before the breach, expected with it.
+//
+// Swarm seed 32002306 (base 32000000), reported as log-matching on __consumer_offsets/0: broker
+// 3, back empty, was elected last known leader of __consumer_offsets/0 (29.9 s); the new
+// coordinator wrote its own GroupMetadata at offset 0 while broker 2 still held the old one
+// there, below both HWs. Offset 0 was committed when the breach happened: the disagreement is
+// the loss's, expected ('committed' for the coordinator's records, which no client sent).
+//
+// Swarm seed 35001712 (base 35000000), reported as excess-duplicate: g1 read t-0 up to offset
+// 43 and committed 44 (20.6 s); at 44.2 s broker 3, back empty, was elected last known leader
+// of t/0 (a breach of t/0: its log ends at 0). Producers wrote t/0 again from offset 0, and a
+// later member, sent back from the committed 44 past the new log's end, read offset 38 again:
+// another record at an offset the loss reused ('reread-after-loss': the offset committed at
+// the breach, the re-read after it).
+
+import { describe, expect, it } from 'vitest';
+import { fixtureInput, rerun } from './helpers.ts';
+
+describe('a lost commit beyond the promise of its __consumer_offsets partition', () => {
+  it('seed 31000499: the commit sent before the power loss of the partition is expected, by that breach', () => {
+    const { result, failing } = rerun(31000499, fixtureInput(31000499));
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('expected-loss');
+    const lost = result.verdict.anomalies.filter((a) => a.kind === 'lost-commit');
+    expect(lost.length).toBeGreaterThan(0);
+    for (const a of lost) {
+      expect(a).toMatchObject({ expected: true, group: 'g1', topic: 't', partition: 0 });
+      expect(a.expectedBecause).toMatchObject({
+        rule: 'min-isr-power-loss',
+        topic: '__consumer_offsets',
+        partition: 2,
+      });
+    }
+    const offsets = result.verdict.anomalies.filter((a) => a.topic === '__consumer_offsets');
+    expect(offsets.map((a) => a.kind)).toContain('candidate-complete');
+    for (const a of offsets) expect(a.expectedBecause).toMatchObject({ topic: '__consumer_offsets', partition: 2 });
+    for (const a of result.verdict.anomalies.filter((x) => x.topic === 't' && x.kind !== 'lost-commit'))
+      expect(a.expectedBecause).toMatchObject({ topic: 't', partition: 0 });
+  });
+
+  it('seed 31004258: a generation lost with its __consumer_offsets partition, handed out again', () => {
+    const { result, failing } = rerun(31004258, fixtureInput(31004258));
+    expect(failing).toEqual([]);
+    const kinds = ['stale-generation-commit', 'shared-ownership'];
+    const group = result.verdict.anomalies.filter((a) => kinds.includes(a.kind));
+    expect(new Set(group.map((a) => a.kind))).toEqual(new Set(kinds));
+    for (const a of group) {
+      expect(a).toMatchObject({ expected: true, group: 'g1' });
+      expect(a.expectedBecause).toMatchObject({
+        rule: 'min-isr-power-loss',
+        topic: '__consumer_offsets',
+        partition: 0,
+      });
+    }
+  });
+
+  it('seed 31010445: records re-read below a commit lost with the last known leader of its partition', () => {
+    const { result, failing } = rerun(31010445, fixtureInput(31010445));
+    expect(failing).toEqual([]);
+    const rereads = result.verdict.anomalies.filter((a) => a.kind === 'excess-duplicate');
+    expect(rereads.length).toBeGreaterThan(0);
+    for (const a of rereads) {
+      expect(a).toMatchObject({ expected: true, group: 'g1' });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: '__consumer_offsets' });
+    }
+  });
+
+  it('seed 32002306: replicas of __consumer_offsets disagreeing at an offset committed before the breach', () => {
+    const { result, failing } = rerun(32002306, fixtureInput(32002306));
+    expect(failing).toEqual([]);
+    const disagree = result.verdict.anomalies.filter((a) => a.kind === 'log-matching');
+    expect(disagree.length).toBeGreaterThan(0);
+    for (const a of disagree) {
+      expect(a).toMatchObject({ expected: true, topic: '__consumer_offsets', partition: 0 });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: '__consumer_offsets' });
+    }
+  });
+
+  it('seed 35001712: a group re-reads an offset the loss of its data partition reused', () => {
+    const { result, failing } = rerun(35001712, fixtureInput(35001712));
+    expect(failing).toEqual([]);
+    const rereads = result.verdict.anomalies.filter((a) => a.kind === 'excess-duplicate');
+    expect(rereads.length).toBeGreaterThan(0);
+    for (const a of rereads) {
+      expect(a).toMatchObject({ expected: true, topic: 't', partition: 0 });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: 't', partition: 0 });
+    }
+  });
+});
