@@ -911,8 +911,12 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       schedule: (task) => this.scheduleOnce(task),
       segmentBytes: this.config['log.segment.bytes'],
       rollMs: this.config['log.roll.ms'],
-      retentionMs: this.config['log.retention.ms'],
-      retentionBytes: this.config['log.retention.bytes'],
+      // __consumer_offsets has cleanup.policy=compact (GroupCoordinator.offsetsTopicConfigs), and
+      // UnifiedLog.deleteOldSegments deletes by retention only under the delete policy
+      // (config.delete); compaction itself is not modelled, so its log is never cut.
+      ...(topic === OFFSETS_TOPIC
+        ? { retentionMs: -1, retentionBytes: -1 }
+        : { retentionMs: this.config['log.retention.ms'], retentionBytes: this.config['log.retention.bytes'] }),
       nowUs: () => this.ctx.now(),
     });
     const p = new Partition(topic, partition, log, this);
