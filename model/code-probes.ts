@@ -887,6 +887,11 @@ const CODE_PROBES = {
     description:
       'A member stalled past max.poll.interval.ms: it left the group and reset its generation and member id.',
   },
+  'group-stale-join-dropped': {
+    kafka: 'ClassicKafkaConsumer.close (closeQuietly(client)); AbstractCoordinator.JoinGroupResponseHandler',
+    description:
+      'The answer (or failure) of a join or sync of an earlier membership or join came back: it was ignored.',
+  },
   'group-no-committed-offset': {
     kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
     description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',

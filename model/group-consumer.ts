@@ -293,7 +293,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         sessionTimeoutMs: this.sessionTimeoutMs,
         rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       },
-      { kind: 'join' },
+      { kind: 'join', member: this.process },
     );
   }
 
@@ -304,6 +304,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   onResponse(request: PendingRequest, response: ClientResponse): void {
     const context = request.context as RequestContext;
     if (context.kind !== 'find' && !this.inFlight.delete(request)) return;
+    if (this.staleRequest(context)) return;
     if (response.type === 'FindCoordinatorResponse') {
       this.finding = false;
       if (response.error === 'NONE') {
@@ -320,6 +321,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const context = request.context as RequestContext;
     // a coordinator request already failed by markCoordinatorUnknown is not failed twice
     if (context.kind !== 'find' && !this.inFlight.delete(request)) return;
+    if (this.staleRequest(context)) return;
     switch (context.kind) {
       case 'find':
         this.finding = false;
@@ -349,6 +351,26 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       default:
         unreachable(context);
     }
+  }
+
+  /**
+   * A join or sync sent by an earlier membership (a consumer since closed, or a join the member
+   * has since given up): its answer, or its failure, is nobody's. ClassicKafkaConsumer.close
+   * closes the consumer's NetworkClient (closeQuietly(client)), so a closed consumer's requests
+   * reach no later consumer; and AbstractCoordinator acts on the outcome of its current join
+   * only (joinFuture, JoinGroupResponseHandler/SyncGroupResponseHandler check the generation).
+   * Without this a sync that timed out after close() sent the closed member back to join, on
+   * its old process, beside its successor (correct-model seed 60007870).
+   */
+  private staleRequest(context: RequestContext): boolean {
+    if (context.kind !== 'join' && context.kind !== 'sync') return false;
+    const current =
+      context.member === this.process &&
+      (context.kind === 'join'
+        ? this.phase === 'joining'
+        : this.phase === 'syncing' && context.generation === this.generation);
+    if (!current) codeProbe('group-stale-join-dropped');
+    return !current;
   }
 
   private onGroupResponse(context: RequestContext, r: GroupResponse): void {
@@ -420,7 +442,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       generation: r.generation,
     };
     if (r.leader === this.memberId) body.assignments = rangeAssign(r.members, this.params.topics);
-    this.send(body, { kind: 'sync', generation: r.generation });
+    this.send(body, { kind: 'sync', generation: r.generation, member: this.process });
   }
 
   /** SyncGroupResponseHandler, then ConsumerCoordinator.onJoinComplete. */
@@ -857,8 +879,9 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
 
 type RequestContext =
   | { kind: 'find' }
-  | { kind: 'join' }
-  | { kind: 'sync'; generation: number }
+  /** `member`: the membership's process when sent (see staleRequest). */
+  | { kind: 'join'; member: number }
+  | { kind: 'sync'; generation: number; member: number }
   | { kind: 'heartbeat'; generation: number }
   | {
       kind: 'commit';
