@@ -159,7 +159,12 @@ class DamageSet {
 }
 
 /** The rules a breach names (PromiseBreach.rule). */
-type PromiseRule = 'min-isr-power-loss' | 'last-known-leader-elected' | 'kip-360-resend' | 'admin-unclean-election';
+type PromiseRule =
+  | 'min-isr-power-loss'
+  | 'last-known-leader-elected'
+  | 'kip-360-resend'
+  | 'producer-state-lost'
+  | 'admin-unclean-election';
 
 /** Rules that take the whole run beyond the durability promise (every anomaly of it expected). */
 const DURABILITY_RULES: ReadonlySet<string> = new Set<PromiseRule>([
@@ -472,8 +477,37 @@ export class PromiseTracker {
     firstOffset: number,
     values: readonly string[],
     producer: { id: number; epoch: number },
+    unknownProducer = false,
   ): void {
-    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch);
+    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch, unknownProducer);
+    if (unknownProducer) this.onProducerStateLost(partition, firstOffset, values, producer.id);
+  }
+
+  /**
+   * A leader with no state for producer `producerId` took its batch at a sequence above 0 as a
+   * new producer's (ProducerAppendInfo.checkSequence: "If there is no current producer epoch
+   * (possibly because all producer records have been deleted due to retention or the
+   * DeleteRecords API) accept writes with any sequence number"; ProducerStateManager
+   * .truncateFullyAndStartAt and removeExpiredProducers forget producers too). A retry of a batch
+   * it appended before is then appended again: idempotence does not cover it.
+   */
+  private onProducerStateLost(partition: number, firstOffset: number, values: readonly string[], id: number): void {
+    const topic = this.view.topic;
+    const breach: PromiseBreach = {
+      rule: 'producer-state-lost',
+      explanation:
+        `The leader of ${topic}/${partition} had no state for producer id ${id} (its batches were deleted by ` +
+        `retention or a full truncation) and appended its batch at offset ${firstOffset} as a new producer's, ` +
+        `at any sequence (ProducerAppendInfo.checkSequence): Kafka's idempotence cannot dedupe a retry of a ` +
+        `batch whose producer state is gone.`,
+      topic,
+      partition,
+      nodes: [id],
+      atUs: this.nowUs(),
+      event: `append of ${values.length} value(s) of producer id ${id} at ${topic}/${partition} offset ${firstOffset}`,
+    };
+    this.breaches.push(breach);
+    this.resent.add(topic, partition, values, breach);
   }
 
   /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new epoch. */
@@ -550,19 +584,19 @@ export class PromiseTracker {
  * or appended a batch of an epoch it should have fenced).
  */
 class ResentValues {
-  /** "topic/partition\0value" → the first resend of it. */
+  /** "rule\0topic/partition\0value" → the first resend of it by that rule. */
   private readonly byValue = new Map<string, PromiseBreach>();
 
   add(topic: string, partition: number, values: readonly string[], breach: PromiseBreach): void {
     for (const v of values) {
-      const key = valueKey(topic, partition, v);
+      const key = `${breach.rule}\u0000${valueKey(topic, partition, v)}`;
       if (!this.byValue.has(key)) this.byValue.set(key, breach);
     }
   }
 
-  /** The resend of a value, or undefined when it was never re-sent under a new identity. */
-  of(topic: string, partition: number, value: string): PromiseBreach | undefined {
-    return this.byValue.get(valueKey(topic, partition, value));
+  /** The resend of a value by `rule`, or undefined when it was never so re-sent. */
+  of(topic: string, partition: number, value: string, rule: PromiseRule): PromiseBreach | undefined {
+    return this.byValue.get(`${rule}\u0000${valueKey(topic, partition, value)}`);
   }
 
   get size(): number {
@@ -583,16 +617,23 @@ class ResentValues {
  * fences (INVALID_PRODUCER_EPOCH).
  */
 class AppendIdentities {
-  /** Partition → "offset\0value" → the appending producer's id and epoch. */
-  private readonly byPartition = new Map<number, Map<string, { id: number; epoch: number }>>();
+  /** Partition → "offset\0value" → the appending producer's id and epoch (asNew: taken as a new producer's). */
+  private readonly byPartition = new Map<number, Map<string, { id: number; epoch: number; asNew: boolean }>>();
 
-  record(partition: number, firstOffset: number, values: readonly string[], producerId: number, epoch: number): void {
+  record(
+    partition: number,
+    firstOffset: number,
+    values: readonly string[],
+    producerId: number,
+    epoch: number,
+    asNew = false,
+  ): void {
     let p = this.byPartition.get(partition);
     if (p === undefined) {
       p = new Map();
       this.byPartition.set(partition, p);
     }
-    const identity = { id: producerId, epoch };
+    const identity = { id: producerId, epoch, asNew };
     for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
   }
 
@@ -606,6 +647,20 @@ class AppendIdentities {
       const after = p.get(offsetValueKey(sorted[i], value));
       if (before === undefined || after === undefined || after.id !== before.id || !(after.epoch > before.epoch))
         return false;
+    }
+    return true;
+  }
+
+  /** True when each copy of `value` after the first came under the same producer id, taken as a new producer's. */
+  laterCopiesAsNew(partition: number, value: string, offsets: readonly number[]): boolean {
+    const p = this.byPartition.get(partition);
+    if (p === undefined || offsets.length < 2) return false;
+    const sorted = [...offsets].sort((x, y) => x - y);
+    const first = p.get(offsetValueKey(sorted[0], value));
+    if (first === undefined) return false;
+    for (let i = 1; i < sorted.length; i++) {
+      const later = p.get(offsetValueKey(sorted[i], value));
+      if (later === undefined || later.id !== first.id || !later.asNew) return false;
     }
     return true;
   }
@@ -849,12 +904,24 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
   const topic = a.topic;
   const partition = a.partition;
   if (a.kind === 'duplicate') {
+    // A duplicate names one value (checkers/kafka.ts duplicates); every copy must be explained.
     const values = a.values ?? [];
-    const resends = values.map((v) => evidence.resent.of(topic, partition, v));
-    if (values.length === 0 || !resends.every((r) => r !== undefined)) return undefined;
-    // A duplicate names one value (checkers/kafka.ts duplicates); every copy must be a resend.
     const offsets = a.offsets ?? [];
-    return values.every((v) => evidence.appended.newerEpochEachCopy(partition, v, offsets)) ? resends[0] : undefined;
+    if (values.length === 0) return undefined;
+    const byRule = (rule: PromiseRule) => values.map((v) => evidence.resent.of(topic, partition, v, rule));
+    const resends = byRule('kip-360-resend');
+    if (
+      resends.every((r) => r !== undefined) &&
+      values.every((v) => evidence.appended.newerEpochEachCopy(partition, v, offsets))
+    )
+      return resends[0];
+    const retaken = byRule('producer-state-lost');
+    if (
+      retaken.every((r) => r !== undefined) &&
+      values.every((v) => evidence.appended.laterCopiesAsNew(partition, v, offsets))
+    )
+      return retaken[0];
+    return undefined;
   }
   if (a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') return undefined;
   const [from, to] = a.values ?? [];

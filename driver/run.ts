@@ -336,7 +336,7 @@ class SeedRun {
       case 'append':
         if (ev.topic === TOPIC && ev.producerId !== undefined && ev.producerEpoch !== undefined) {
           const producer = { id: ev.producerId, epoch: ev.producerEpoch };
-          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values, producer);
+          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values, producer, ev.unknownProducer === true);
         }
         break;
       case 'registered':
@@ -385,7 +385,7 @@ class SeedRun {
     }
     injector.onProbe(ev);
     if (this.wantTrace && ev.kind === 'append') {
-      const { producerId: _id, producerEpoch: _epoch, ...shown } = ev;
+      const { producerId: _id, producerEpoch: _epoch, unknownProducer: _new, ...shown } = ev;
       this.timeline.push({ t: this.sim.now(), ...shown });
     } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });

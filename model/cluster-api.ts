@@ -93,6 +93,12 @@ export type ModelProbe =
       /** A leader's append of an idempotent producer's batch: its producer id and epoch. */
       producerId?: number;
       producerEpoch?: number;
+      /**
+       * The leader had no state for that producer and took a batch at a sequence above 0 as a
+       * new producer's (ProducerAppendInfo.checkSequence: "accept writes with any sequence
+       * number" — its batches were deleted by retention or a full truncation).
+       */
+      unknownProducer?: true;
     }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
   /**

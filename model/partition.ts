@@ -374,7 +374,7 @@ export class Partition {
       } else {
         const txnError = this.log.producers.checkTxnState(req.producerId, req.transactional === true);
         if (txnError !== 'NONE') return this.produceError(from, req, txnError);
-        baseOffset = this.appendAsLeader(req, n);
+        baseOffset = this.appendAsLeader(req, n, check.unknownProducer === true);
         lastOffset = baseOffset + n - 1;
       }
     } else {
@@ -426,7 +426,7 @@ export class Partition {
     return first;
   }
 
-  private appendAsLeader(req: ProduceRequest, n: number): number {
+  private appendAsLeader(req: ProduceRequest, n: number, unknownProducer = false): number {
     const first = this.log.appendAsLeader(
       req.records,
       this.leaderEpoch,
@@ -436,7 +436,7 @@ export class Partition {
       req.transactional === true,
     );
     if (n > 0) {
-      this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch);
+      this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch, unknownProducer);
       if (this.maybeIncrementHw()) this.onHwIncreased();
       this.announce();
       this.completeDelayedFetches(false);
@@ -1136,7 +1136,14 @@ export class Partition {
     });
   }
 
-  private emitAppend(first: number, epoch: number, n: number, producerId: number, producerEpoch: number): void {
+  private emitAppend(
+    first: number,
+    epoch: number,
+    n: number,
+    producerId: number,
+    producerEpoch: number,
+    unknownProducer = false,
+  ): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
@@ -1144,7 +1151,8 @@ export class Partition {
     const probe = { broker: this.host.brokerId, topic, partition, firstOffset: first, epoch, values };
     // A leader's append of an idempotent batch names its producer (driver/promise.ts AppendIdentities).
     if (producerId < 0) this.host.emit({ kind: 'append', ...probe });
-    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch });
+    else if (!unknownProducer) this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch });
+    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch, unknownProducer });
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {

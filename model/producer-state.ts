@@ -93,11 +93,13 @@ interface TxnMetadata {
 }
 
 export type SequenceCheck =
-  | { readonly kind: 'append' }
+  | { readonly kind: 'append'; readonly unknownProducer?: true }
   | { readonly kind: 'duplicate'; readonly batch: BatchMetadata }
   | { readonly kind: 'error'; readonly error: ErrorCode };
 
 const APPEND: SequenceCheck = { kind: 'append' };
+/** A batch of a producer this replica has no state for, at a sequence above 0: taken as new. */
+const APPEND_UNKNOWN: SequenceCheck = { kind: 'append', unknownProducer: true };
 
 export class ProducerStates {
   private readonly producers = new Map<number, ProducerEntry>();
@@ -112,7 +114,7 @@ export class ProducerStates {
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
     if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
-    if (entry === undefined) return APPEND;
+    if (entry === undefined) return firstSeq > 0 ? APPEND_UNKNOWN : APPEND;
     if (producerEpoch === entry.epoch) {
       const dup = findDuplicate(entry.batches, firstSeq, lastSeq);
       if (dup !== undefined) return { kind: 'duplicate', batch: dup };

@@ -487,6 +487,23 @@ describe('kip-360-resend', () => {
     expect(judge(tracker, dup('z'))).toBeUndefined();
   });
 
+  it('a later copy the leader took as a new producer’s (no producer state) is Kafka’s; a plain retry is not', () => {
+    const { tracker } = setup();
+    tracker.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 });
+    tracker.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 0 }, true);
+    expect(judge(tracker, dup('a'))?.rule).toBe('producer-state-lost');
+    expect(tracker.beyondPromise).toBe(false);
+    const plain = setup().tracker;
+    plain.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 });
+    plain.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 0 });
+    expect(judge(plain, dup('a'))).toBeUndefined();
+    // Another producer id's copy taken as new does not explain this duplicate.
+    const other = setup().tracker;
+    other.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 });
+    other.onLeaderAppend(0, 5, ['a'], { id: 8, epoch: 0 }, true);
+    expect(judge(other, dup('a'))).toBeUndefined();
+  });
+
   it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
     const { tracker } = setup();
     appendCopies(tracker, 0, 1);

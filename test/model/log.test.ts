@@ -219,6 +219,6 @@ describe('producer idempotence state', () => {
     expect(s.check(1, 0, 6, 6)).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
     expect(s.check(1, 1, 0, 0)).toMatchObject({ kind: 'duplicate', batch: { firstOffset: 9 } });
     expect(s.check(1, 1, 1, 1)).toEqual({ kind: 'append' });
-    expect(s.check(2, 0, 41, 41)).toEqual({ kind: 'append' }); // unknown producer: any sequence
+    expect(s.check(2, 0, 41, 41)).toEqual({ kind: 'append', unknownProducer: true }); // unknown producer: any sequence
   });
 });
