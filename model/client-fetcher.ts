@@ -200,6 +200,11 @@ export class PartitionFetcher implements RequestOwner {
     return this.state === 'stopped';
   }
 
+  /** Stopped, but a request it sent is still out (the stream ends once it is answered). */
+  isStopping(): boolean {
+    return this.state !== 'stopped' && this.stopAfterRequest;
+  }
+
   /** The position is known (not awaiting a reset by auto.offset.reset: SubscriptionState.hasValidPosition). */
   hasValidPosition(): boolean {
     return !this.resetPending;
@@ -390,6 +395,18 @@ export class PartitionFetcher implements RequestOwner {
   }
 
   private handleResponse(request: PendingRequest, response: ClientResponse): void {
+    if (
+      this.stopAfterRequest &&
+      (response.type === 'OffsetsForLeaderEpochResponse' || request.context === RESET_LOOKUP)
+    ) {
+      // A stopped stream's partition is no longer assigned: the answer to its validation or
+      // reset is dropped, the position neither moved nor sought (SubscriptionState
+      // .maybeCompleteValidation and maybeSeekUnvalidated: "Skipping ... not currently assigned").
+      codeProbe('consumer-answer-after-revocation-dropped');
+      this.stopAfterRequest = false;
+      this.state = 'stopped';
+      return;
+    }
     switch (response.type) {
       case 'FetchResponse':
         if (request.context === RESET_LOOKUP) this.onResetLookup(response);

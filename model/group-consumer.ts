@@ -524,6 +524,14 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const key = tpKey(tp);
     this.positioned.add(key);
     let f = this.streams.get(key);
+    if (f !== undefined && f.isStopping()) {
+      // The stream of an earlier assignment, revoked with a request still out (a validation
+      // can wait request.timeout.ms on a lost broker): the new assignment starts afresh, as
+      // Kafka's does (SubscriptionState.assignFromSubscribed: a partition revoked by onJoinPrepare
+      // comes back as a new TopicPartitionState), at the committed offset, never at the old position.
+      codeProbe('group-stream-revoked-with-request-out');
+      f = undefined;
+    }
     if (f !== undefined && !f.isStopped()) return;
     if (f === undefined) {
       f = this.createFetcher(tp.topic, tp.partition, this.process, {
