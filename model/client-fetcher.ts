@@ -22,6 +22,9 @@
 //   stops reading the partition. The model reads the reset target off the error response
 //   itself (the same leader's HW and log start a ListOffsets would return); an undefined
 //   validation answer has no such figures, so it asks with a zero-record fetch instead.
+// - A stopped stream (a group member's revoked partition) lets its request complete; a poll is
+//   recorded, but the answer to a validation or reset lookup is dropped (SubscriptionState
+//   .maybeCompleteValidation / maybeSeekUnvalidated skip a partition no longer assigned).
 // - Other errors: FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE /
 //   UNKNOWN_TOPIC_OR_PARTITION refresh metadata; UNKNOWN_LEADER_EPOCH waits for the broker to
 //   catch up. Each retry waits `retry.backoff.ms`.

@@ -12,7 +12,8 @@
 // - On an assignment (ConsumerCoordinator.onJoinComplete) it fetches the committed offsets
 //   (OffsetFetch; refreshCommittedOffsetsIfNeeded) and starts each partition at its committed
 //   offset with the committed leader epoch (KIP-320: validated against the leader first), or,
-//   with no committed offset, by auto.offset.reset.
+//   with no committed offset, by auto.offset.reset; a partition handed back while the stream of
+//   its earlier assignment still has a request out starts a fresh stream (assignFromSubscribed).
 // - Heartbeats every heartbeat.interval.ms (AbstractCoordinator.HeartbeatThread):
 //   REBALANCE_IN_PROGRESS → rejoin; ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID → the generation
 //   (and member id) reset, partitions lost, rejoin; NOT_COORDINATOR /
