@@ -22,6 +22,9 @@
 //   stops reading the partition. The model reads the reset target off the error response
 //   itself (the same leader's HW and log start a ListOffsets would return); an undefined
 //   validation answer has no such figures, so it asks with a zero-record fetch instead.
+// - A stopped stream (a group member's revoked partition) lets its request complete; a poll is
+//   recorded, but the answer to a validation or reset lookup is dropped (SubscriptionState
+//   .maybeCompleteValidation / maybeSeekUnvalidated skip a partition no longer assigned).
 // - Other errors: FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE /
 //   UNKNOWN_TOPIC_OR_PARTITION refresh metadata; UNKNOWN_LEADER_EPOCH waits for the broker to
 //   catch up. Each retry waits `retry.backoff.ms`.
@@ -198,6 +201,11 @@ export class PartitionFetcher implements RequestOwner {
 
   isStopped(): boolean {
     return this.state === 'stopped';
+  }
+
+  /** Stopped, but a request it sent is still out (the stream ends once it is answered). */
+  isStopping(): boolean {
+    return this.state !== 'stopped' && this.stopAfterRequest;
   }
 
   /** The position is known (not awaiting a reset by auto.offset.reset: SubscriptionState.hasValidPosition). */
@@ -390,6 +398,18 @@ export class PartitionFetcher implements RequestOwner {
   }
 
   private handleResponse(request: PendingRequest, response: ClientResponse): void {
+    if (
+      this.stopAfterRequest &&
+      (response.type === 'OffsetsForLeaderEpochResponse' || request.context === RESET_LOOKUP)
+    ) {
+      // A stopped stream's partition is no longer assigned: the answer to its validation or
+      // reset is dropped, the position neither moved nor sought (SubscriptionState
+      // .maybeCompleteValidation and maybeSeekUnvalidated: "Skipping ... not currently assigned").
+      codeProbe('consumer-answer-after-revocation-dropped');
+      this.stopAfterRequest = false;
+      this.state = 'stopped';
+      return;
+    }
     switch (response.type) {
       case 'FetchResponse':
         if (request.context === RESET_LOOKUP) this.onResetLookup(response);

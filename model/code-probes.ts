@@ -471,6 +471,11 @@ const CODE_PROBES = {
     description: 'Validating its position, a consumer learnt the leader knows no epoch up to its own: back to 0.',
     reachable: 'not in the correct model: same reason as epoch-lookup-above-latest',
   },
+  'consumer-answer-after-revocation-dropped': {
+    kafka: 'SubscriptionState.maybeCompleteValidation / maybeSeekUnvalidated',
+    description:
+      "A group member's validation or reset answer came after its partition was revoked: dropped, nothing sought.",
+  },
   // --- controlled shutdown, connection resets, elections on request (issue 13)
   'controlled-shutdown-begun': {
     kafka: 'ReplicationControlManager.handleBrokerInControlledShutdown (KIP-841)',
@@ -895,6 +900,12 @@ const CODE_PROBES = {
   'group-no-committed-offset': {
     kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
     description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',
+  },
+  'group-stream-revoked-with-request-out': {
+    kafka: 'SubscriptionState.assignFromSubscribed (ConsumerCoordinator.onJoinPrepare, onJoinComplete)',
+    description:
+      'A member was handed a partition again while the stream of its earlier assignment still had a request out: ' +
+      'it started afresh at the committed offset.',
   },
 } as const satisfies Record<string, CodeProbeInfo>;
 

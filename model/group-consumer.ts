@@ -12,7 +12,8 @@
 // - On an assignment (ConsumerCoordinator.onJoinComplete) it fetches the committed offsets
 //   (OffsetFetch; refreshCommittedOffsetsIfNeeded) and starts each partition at its committed
 //   offset with the committed leader epoch (KIP-320: validated against the leader first), or,
-//   with no committed offset, by auto.offset.reset.
+//   with no committed offset, by auto.offset.reset; a partition handed back while the stream of
+//   its earlier assignment still has a request out starts a fresh stream (assignFromSubscribed).
 // - Heartbeats every heartbeat.interval.ms (AbstractCoordinator.HeartbeatThread):
 //   REBALANCE_IN_PROGRESS → rejoin; ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID → the generation
 //   (and member id) reset, partitions lost, rejoin; NOT_COORDINATOR /
@@ -546,6 +547,14 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const key = tpKey(tp);
     this.positioned.add(key);
     let f = this.streams.get(key);
+    if (f !== undefined && f.isStopping()) {
+      // The stream of an earlier assignment, revoked with a request still out (a validation
+      // can wait request.timeout.ms on a lost broker): the new assignment starts afresh, as
+      // Kafka's does (SubscriptionState.assignFromSubscribed: a partition revoked by onJoinPrepare
+      // comes back as a new TopicPartitionState), at the committed offset, never at the old position.
+      codeProbe('group-stream-revoked-with-request-out');
+      f = undefined;
+    }
     if (f !== undefined && !f.isStopped()) return;
     if (f === undefined) {
       f = this.createFetcher(tp.topic, tp.partition, this.process, {

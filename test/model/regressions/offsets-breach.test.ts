@@ -107,11 +107,21 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
     }
   });
 
-  it('seed 35001712: a group re-reads an offset the loss of its data partition reused', () => {
+  // Since members start a partition handed back to them afresh (revoked-stream-request-out.test.ts),
+  // this run takes another course after the breach: no member reads t-0 again below 44 (the
+  // producers have stopped by then), so the group's re-read no longer arises; the consumers'
+  // re-reads of the reused offsets (consistent-read) still do, and any group re-read is expected.
+  it('seed 35001712: re-reads of offsets the loss of the data partition reused are expected', () => {
     const { result, failing } = rerun(35001712, fixtureInput(35001712));
     expect(failing).toEqual([]);
+    expect(result.outcome).toBe('expected-loss');
+    const reads = result.verdict.anomalies.filter((a) => a.kind === 'consistent-read');
+    expect(reads.length).toBeGreaterThan(0);
+    for (const a of reads) {
+      expect(a).toMatchObject({ expected: true });
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: 't', partition: 0 });
+    }
     const rereads = result.verdict.anomalies.filter((a) => a.kind === 'excess-duplicate');
-    expect(rereads.length).toBeGreaterThan(0);
     for (const a of rereads) {
       expect(a).toMatchObject({ expected: true, topic: 't', partition: 0 });
       expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: 't', partition: 0 });
