@@ -15,7 +15,7 @@ import { registerHistory } from '../reports/register-history.ts';
 import { BREACH, WHITE_BOX_AT_US, expectedTrace, whiteBoxTrace } from '../reports/violation-traces.ts';
 import { syntheticTrace } from '../fixtures/traces/synthetic.ts';
 import { launchChromium, openReport, pngSize, type Browser, type PageWatch } from './chromium.ts';
-import { runScenario, runSeed } from '../../driver/run.ts';
+import { generateInput, runScenario } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
 
@@ -560,8 +560,17 @@ describe('campaign index', () => {
 
 describe('the report of a run with retention (issue 12)', () => {
   it('kafka-dump-log: one Dumping header per segment, the recovery point, nothing below the log start', async () => {
-    // Seed 700002 of the swarm: retention deletes segments at 32 s (broker 1's log start → 73).
-    const result = runSeed(deps, 'swarm', 'correct', 700_002, { trace: true });
+    // Seed 700002 of the swarm, with retention applied (the swarm draws it but does not apply it
+    // for now): retention.ms 10 s, checked every second, so it deletes segments within the run.
+    const drawn = generateInput('swarm', 700_002);
+    const timing = {
+      ...drawn.shape.timing,
+      'log.retention.ms': 10_000,
+      'log.retention.check.interval.ms': 1_000,
+      'log.initial.task.delay.ms': 1_000,
+    };
+    const input: ScenarioInput = { ...drawn, shape: { ...drawn.shape, timing } };
+    const result = runScenario(deps, { seed: 700_002, scenario: 'swarm', variant: 'correct', input, trace: true });
     const trace = result.trace!;
     const moves = (trace.timeline ?? []).filter((e) => e.kind === 'log-start' && e.reason === 'segment-deletion');
     expect(moves.length).toBeGreaterThan(0);
