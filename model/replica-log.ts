@@ -250,7 +250,8 @@ export class ReplicaLog {
   /** ProducerStateManager.takeSnapshot at `offset` (the LEO); fsynced at once with `sync`. */
   private takeSnapshot(offset: number, sync: boolean): string {
     const path = snapshotFile(this.dir, offset);
-    this.disk.writeFile(path, this.producers.snapshot());
+    const entries = this.producers.snapshot();
+    this.disk.writeFile(path, [{ snapshotHeader: true, producers: entries.length }, ...entries]);
     if (sync) this.disk.fsync(path);
     return path;
   }
@@ -274,8 +275,8 @@ export class ReplicaLog {
     this.deleteSnapshots((o) => o > end);
     const snaps = this.snapshotFiles();
     for (let i = snaps.length - 1; i >= 0; i--) {
-      const entries = this.disk.read(snaps[i].path);
-      if (entries.some(isTorn)) {
+      const entries = snapshotEntries(this.disk.read(snaps[i].path));
+      if (entries === undefined) {
         codeProbe('producer-snapshot-corrupt');
         this.disk.delete(snaps[i].path);
         continue;
@@ -1022,4 +1023,17 @@ const RECORD_OVERHEAD_BYTES = 7;
 function recordBytes(r: ModelRecord, firstInBatch: boolean): number {
   const body = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + r.value.length;
   return firstInBatch ? BATCH_OVERHEAD_BYTES + body : body;
+}
+
+/**
+ * A producer snapshot file's entries, or undefined when it is corrupt (ProducerStateManager
+ * .readSnapshot: the file starts with a version and a CRC over the entries; an empty file, a
+ * torn one or one whose entries a power loss cut short fails schema or CRC validation:
+ * CorruptSnapshotException). The model's header holds the entry count in place of the CRC.
+ */
+function snapshotEntries(content: readonly unknown[]): unknown[] | undefined {
+  if (content.some(isTorn)) return undefined;
+  const header = content[0] as { snapshotHeader?: boolean; producers?: number } | undefined;
+  if (header?.snapshotHeader !== true || header.producers !== content.length - 1) return undefined;
+  return content.slice(1);
 }
