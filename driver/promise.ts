@@ -312,9 +312,12 @@ export class PromiseTracker {
       rule: 'min-isr-power-loss',
       explanation:
         `Brokers ${nodes.join(', ')} of ${this.view.topic}/${partition} lost data in power losses that its leader ` +
-        `then committed, counting their log ends of before the losses: ${nodes.length} ≥ min.insync.replicas ` +
-        `(${this.minInsync}), more than Kafka promises to survive (KIP-966: MinISR-1 tolerance to data loss ` +
-        `unclean shutdown events).`,
+        `then committed, counting their log ends of before the losses: ` +
+        (this.zookeeperMode
+          ? 'in ZooKeeper mode Kafka has no unclean-shutdown handling (KIP-966 is KRaft’s), so one such replica ' +
+            'is already beyond the promise.'
+          : `${nodes.length} ≥ min.insync.replicas (${this.minInsync}), more than Kafka promises to survive ` +
+            '(KIP-966: MinISR-1 tolerance to data loss unclean shutdown events).'),
       topic: this.view.topic,
       partition,
       nodes,

@@ -10,17 +10,7 @@ import type { ModelProbe } from '../../model/cluster-api.ts';
 import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
 import { ZkKafkaBroker, type ZkStateWrite } from '../../model/zk-kafka.ts';
 import { isZkMessage } from '../../model/zk-protocol.ts';
-import { startCodeProbes } from '../../harness/code-probes.ts';
-import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
-
-function recording(body: () => void): string[] {
-  const rec = startCodeProbes(CODE_PROBE_NAMES);
-  try {
-    body();
-  } finally {
-    return rec.stop();
-  }
-}
+import { recordingCodeProbes as recording } from './helpers.ts';
 
 /** A broker process reduced to its ZooKeeper side. */
 class ZkOnlyBroker implements Actor<Message> {

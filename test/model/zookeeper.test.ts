@@ -4,10 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../harness/index.ts';
-import { startCodeProbes } from '../../harness/code-probes.ts';
 import type { Actor, Message, NodeContext } from '../../harness/types.ts';
 import type { ModelProbe } from '../../model/cluster-api.ts';
-import { CODE_PROBE_NAMES } from '../../model/code-probes.ts';
+import { recordingCodeProbes as recording } from './helpers.ts';
 import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
 import { ZkClient, type ZkClientEvent, type ZkClientOptions } from '../../model/zk-client.ts';
 import { isZkMessage, type ZkErrorCode, type ZkOpResult } from '../../model/zk-protocol.ts';
@@ -144,15 +143,6 @@ class Ensemble {
 
   create(c: ZkTestClient, path: string, data = '', ephemeral = false, sequential = false): Answer {
     return this.call((cb) => c.client.create(path, data, { ephemeral, sequential }, cb));
-  }
-}
-
-function recording(body: () => void): string[] {
-  const rec = startCodeProbes(CODE_PROBE_NAMES);
-  try {
-    body();
-  } finally {
-    return rec.stop();
   }
 }
 
