@@ -40,7 +40,9 @@ import { fixtureInput, rerun } from '../regressions/helpers.ts';
 
 describe('finding: a duplicate answered at an offset a divergent follower kept below the log start', () => {
   it('seed 61016229: an acknowledged record at offset 70 of t/0 that the committed log does not hold', () => {
-    const { failing } = rerun(61016229, fixtureInput(61016229));
+    const { result, failing } = rerun(61016229, fixtureInput(61016229));
+    // Step 4, as the model announces it.
+    expect(result.codeProbes).toContain('follower-kept-records-below-leader-log-start');
     expect(failing.some((f) => f.startsWith('inconsistent-offsets: Offset 70 of t/0'))).toBe(true);
     expect(failing.every((f) => /offset 70|Offset 70/.test(f))).toBe(true);
   });
