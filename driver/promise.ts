@@ -5,6 +5,9 @@
 // - 'min-isr-power-loss' (durability (a) below; KIP-966 "MinISR-1 tolerance");
 // - 'last-known-leader-elected' (durability (b) below; KIP-966, PartitionChangeBuilder);
 // - 'kip-360-resend' (ResentValues and AppendIdentities below; KIP-360, KAFKA-14034);
+// - 'producer-state-lost' (a leader with no state for a producer took its retry as new, then its
+//   next retries in sequence: onProducerStateLost and AppendIdentities below; ProducerAppendInfo
+//   .checkSequence);
 // - 'admin-unclean-election' (an operator's kafka-leader-election.sh --election-type UNCLEAN
 //   that elected a replica from outside the ISR and ELR: ReplicationControlManager.electLeader
 //   with PartitionChangeBuilder.Election.UNCLEAN; the operator accepted losing committed
