@@ -5,6 +5,9 @@
 // - 'min-isr-power-loss' (durability (a) below; KIP-966 "MinISR-1 tolerance");
 // - 'last-known-leader-elected' (durability (b) below; KIP-966, PartitionChangeBuilder);
 // - 'kip-360-resend' (ResentValues and AppendIdentities below; KIP-360, KAFKA-14034);
+// - 'producer-state-lost' (a leader with no state for a producer took its retry as new, then its
+//   next retries in sequence: onProducerStateLost and AppendIdentities below; ProducerAppendInfo
+//   .checkSequence);
 // - 'admin-unclean-election' (an operator's kafka-leader-election.sh --election-type UNCLEAN
 //   that elected a replica from outside the ISR and ELR: ReplicationControlManager.electLeader
 //   with PartitionChangeBuilder.Election.UNCLEAN; the operator accepted losing committed
@@ -481,9 +484,10 @@ export class PromiseTracker {
     values: readonly string[],
     producer: { id: number; epoch: number },
     unknownProducer = false,
+    leader: { broker: number; leaderEpoch: number } = { broker: -1, leaderEpoch: -1 },
   ): void {
-    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch, unknownProducer);
-    if (unknownProducer) this.onProducerStateLost(partition, firstOffset, values, producer.id);
+    const lost = unknownProducer ? this.onProducerStateLost(partition, firstOffset, values, producer.id) : undefined;
+    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch, lost, leader);
   }
 
   /**
@@ -494,7 +498,12 @@ export class PromiseTracker {
    * .truncateFullyAndStartAt and removeExpiredProducers forget producers too). A retry of a batch
    * it appended before is then appended again: idempotence does not cover it.
    */
-  private onProducerStateLost(partition: number, firstOffset: number, values: readonly string[], id: number): void {
+  private onProducerStateLost(
+    partition: number,
+    firstOffset: number,
+    values: readonly string[],
+    id: number,
+  ): PromiseBreach {
     const topic = this.view.topic;
     const breach: PromiseBreach = {
       rule: 'producer-state-lost',
@@ -502,7 +511,8 @@ export class PromiseTracker {
         `The leader of ${topic}/${partition} had no state for producer id ${id} (its batches were deleted by ` +
         `retention or a full truncation) and appended its batch at offset ${firstOffset} as a new producer's, ` +
         `at any sequence (ProducerAppendInfo.checkSequence): Kafka's idempotence cannot dedupe a retry of a ` +
-        `batch whose producer state is gone.`,
+        `batch whose producer state is gone, nor a retry of its next batches, which follow in sequence the ` +
+        `state it re-learned from this one.`,
       topic,
       partition,
       nodes: [id],
@@ -511,6 +521,7 @@ export class PromiseTracker {
     };
     this.breaches.push(breach);
     this.resent.add(topic, partition, values, breach);
+    return breach;
   }
 
   /** Feed every 'producer-resequenced' probe: the producer re-sends `values` under a new epoch. */
@@ -620,8 +631,10 @@ class ResentValues {
  * fences (INVALID_PRODUCER_EPOCH).
  */
 class AppendIdentities {
-  /** Partition → "offset\0value" → the appending producer's id and epoch (asNew: taken as a new producer's). */
-  private readonly byPartition = new Map<number, Map<string, { id: number; epoch: number; asNew: boolean }>>();
+  /** Partition → "offset\0value" → the appending producer's id and epoch, and the state it was appended on. */
+  private readonly byPartition = new Map<number, Map<string, AppendIdentity>>();
+  /** "partition\0producer id" → the leader that last re-learned that producer from a batch it took as new. */
+  private readonly relearning = new Map<string, Relearning>();
 
   record(
     partition: number,
@@ -629,15 +642,50 @@ class AppendIdentities {
     values: readonly string[],
     producerId: number,
     epoch: number,
-    asNew = false,
+    lost: PromiseBreach | undefined,
+    leader: { broker: number; leaderEpoch: number },
   ): void {
     let p = this.byPartition.get(partition);
     if (p === undefined) {
       p = new Map();
       this.byPartition.set(partition, p);
     }
-    const identity = { id: producerId, epoch, asNew };
+    const identity: AppendIdentity = {
+      id: producerId,
+      epoch,
+      relearned: this.relearnedState(partition, firstOffset, producerId, epoch, lost, leader),
+    };
     for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
+  }
+
+  /**
+   * The re-learned state a leader's append of producer `producerId` rests on: a batch taken as new
+   * (`lost`) starts it; the same leader's later appends of that producer and epoch in the same
+   * leader epoch continue it (ProducerAppendInfo.checkSequence finds them in sequence with the
+   * batch taken as new, and ProducerStateEntry.findDuplicateBatch sees only the batches since).
+   * Any other leader's append of the producer ends it.
+   */
+  private relearnedState(
+    partition: number,
+    firstOffset: number,
+    producerId: number,
+    epoch: number,
+    lost: PromiseBreach | undefined,
+    leader: { broker: number; leaderEpoch: number },
+  ): AppendIdentity['relearned'] {
+    const key = `${partition}\u0000${producerId}`;
+    if (lost !== undefined) {
+      this.relearning.set(key, { ...leader, epoch, fromOffset: firstOffset, breach: lost });
+      return { breach: lost, fromOffset: firstOffset, asNew: true };
+    }
+    const r = this.relearning.get(key);
+    if (r === undefined) return undefined;
+    const sameChain = r.broker === leader.broker && r.leaderEpoch === leader.leaderEpoch && r.epoch === epoch;
+    if (!sameChain || leader.broker < 0 || firstOffset <= r.fromOffset) {
+      this.relearning.delete(key);
+      return undefined;
+    }
+    return { breach: r.breach, fromOffset: r.fromOffset, asNew: false };
   }
 
   /** True when the copies of `value` at `offsets` carry one producer id, epochs strictly growing in offset order. */
@@ -663,10 +711,53 @@ class AppendIdentities {
     if (first === undefined) return false;
     for (let i = 1; i < sorted.length; i++) {
       const later = p.get(offsetValueKey(sorted[i], value));
-      if (later === undefined || later.id !== first.id || !later.asNew) return false;
+      if (later === undefined || later.id !== first.id || later.relearned?.asNew !== true) return false;
     }
     return true;
   }
+
+  /**
+   * The state loss behind the copies of `value` after the first, when each came under the first's
+   * producer id on a state its leader re-learned (taken as new, or in sequence after such a
+   * batch) from a batch appended after the first copy: a retry of a batch whose state was gone
+   * before the re-learning. Undefined otherwise.
+   */
+  relearnedAfterFirstCopy(partition: number, value: string, offsets: readonly number[]): PromiseBreach | undefined {
+    const p = this.byPartition.get(partition);
+    if (p === undefined || offsets.length < 2) return undefined;
+    const sorted = [...offsets].sort((x, y) => x - y);
+    const first = p.get(offsetValueKey(sorted[0], value));
+    if (first === undefined) return undefined;
+    let breach: PromiseBreach | undefined;
+    for (let i = 1; i < sorted.length; i++) {
+      const later = p.get(offsetValueKey(sorted[i], value));
+      const r = later?.relearned;
+      if (later === undefined || later.id !== first.id || r === undefined || r.fromOffset <= sorted[0])
+        return undefined;
+      breach ??= r.breach;
+    }
+    return breach;
+  }
+}
+
+interface AppendIdentity {
+  id: number;
+  epoch: number;
+  /**
+   * The leader appended it on a producer state re-learned after a loss (ProducerAppendInfo
+   * .checkSequence took a batch at offset `fromOffset` as a new producer's: `breach`); `asNew`:
+   * this is that batch.
+   */
+  relearned: { breach: PromiseBreach; fromOffset: number; asNew: boolean } | undefined;
+}
+
+/** A leader (broker, leader epoch) that re-learned a producer's epoch from a batch it took as new. */
+interface Relearning {
+  broker: number;
+  leaderEpoch: number;
+  epoch: number;
+  fromOffset: number;
+  breach: PromiseBreach;
 }
 
 function offsetValueKey(offset: number, value: string): string {
@@ -924,6 +1015,9 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
       values.every((v) => evidence.appended.laterCopiesAsNew(partition, v, offsets))
     )
       return retaken[0];
+    // A retry in sequence after the batch taken as new: only once its first copy is gone from the log.
+    const relearned = values.map((v) => evidence.appended.relearnedAfterFirstCopy(partition, v, offsets));
+    if (relearned.every((r) => r !== undefined) && atMostOneCopyLeft(a, evidence)) return relearned[0];
     return undefined;
   }
   if (a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') return undefined;

@@ -336,7 +336,15 @@ class SeedRun {
       case 'append':
         if (ev.topic === TOPIC && ev.producerId !== undefined && ev.producerEpoch !== undefined) {
           const producer = { id: ev.producerId, epoch: ev.producerEpoch };
-          tracker.onLeaderAppend(ev.partition, ev.firstOffset, ev.values, producer, ev.unknownProducer === true);
+          const leader = { broker: ev.broker, leaderEpoch: ev.epoch };
+          tracker.onLeaderAppend(
+            ev.partition,
+            ev.firstOffset,
+            ev.values,
+            producer,
+            ev.unknownProducer === true,
+            leader,
+          );
         }
         break;
       case 'registered':

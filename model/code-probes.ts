@@ -291,6 +291,13 @@ const CODE_PROBES = {
     kafka: 'AbstractFetcherThread.truncateOnFetchResponse',
     description: 'A follower truncated its log on a DivergingEpoch answer.',
   },
+  'follower-kept-records-below-leader-log-start': {
+    kafka: 'LeaderEpochFileCache.endOffsetFor after truncateFromStart; AbstractFetcherThread.getOffsetTruncationState',
+    description:
+      "A follower's divergence truncation stopped at or below the leader's log start: the records it keeps below " +
+      'it, the leader can no longer confirm (the shape of test/model/findings/divergence-below-log-start.test.ts).',
+    reachable: SWARM_WITHOUT_RETENTION,
+  },
   'follower-diverged-unknown-leader-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279)',
     description:

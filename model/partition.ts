@@ -1010,7 +1010,7 @@ export class Partition {
     }
     const diverging = resp.divergingEpoch;
     if (diverging !== undefined) {
-      this.truncateOnDivergence(diverging.epoch, diverging.endOffset);
+      this.truncateOnDivergence(diverging.epoch, diverging.endOffset, resp.logStartOffset);
       f.lastFetchedEpoch = this.log.epochs.latestEpoch();
       this.sendFetch();
       return;
@@ -1050,7 +1050,7 @@ export class Partition {
   }
 
   /** AbstractFetcherThread.getOffsetTruncationState for a DivergingEpoch answer. */
-  private truncateOnDivergence(leaderEpoch: number, leaderEndOffset: number): void {
+  private truncateOnDivergence(leaderEpoch: number, leaderEndOffset: number, leaderLogStart: number): void {
     const log = this.log;
     const leo = log.leo;
     let target: number;
@@ -1076,6 +1076,11 @@ export class Partition {
     }
     if (target < leo) codeProbe('follower-truncated-on-divergence');
     if (log.truncateTo(target)) this.emitTruncate(target, 'diverging-epoch');
+    // The answer sat at or below the leader's log start (LeaderEpochFileCache.endOffsetFor after
+    // truncateFromStart: "this may be inaccurate"): what the follower keeps below it, the leader
+    // no longer has, so nothing reconciles it (test/model/findings/divergence-below-log-start).
+    if (leaderEndOffset !== UNDEFINED_EPOCH_OFFSET && leaderEndOffset <= leaderLogStart && target > log.logStartOffset)
+      codeProbe('follower-kept-records-below-leader-log-start');
     // Pre-KIP-279 followers asked once and took the answer as final.
     if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
     this.announce();

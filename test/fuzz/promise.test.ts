@@ -504,6 +504,52 @@ describe('kip-360-resend', () => {
     expect(judge(other, dup('a'))).toBeUndefined();
   });
 
+  // Seeds 63012137 and 63014575 of base 63000000 (swarm, retention applied): the leader took the
+  // retry of 'b' as a new producer's batch (its state was gone with the deleted segments), then
+  // the retry of 'c', the next sequence, in sequence after it: both copies of 'c' are Kafka's.
+  it('a retry in sequence after the batch taken as new, by that leader in that leader epoch, once its first copy is gone', () => {
+    const leader2 = { broker: 2, leaderEpoch: 5 };
+    /** 'b' and 'c' at offsets 0 and 1 under producer 7, then again at 5 and 6 by `second`'s leader. */
+    const run = (second: { broker: number; leaderEpoch: number }, epochOfC = 0) => {
+      const { tracker } = setup();
+      tracker.onLeaderAppend(0, 0, ['b'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 1 });
+      tracker.onLeaderAppend(0, 1, ['c'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 1 });
+      tracker.onLeaderAppend(0, 5, ['b'], { id: 7, epoch: 0 }, true, leader2);
+      tracker.onLeaderAppend(0, 6, ['c'], { id: 7, epoch: epochOfC }, false, second);
+      return tracker;
+    };
+    const dupC: Anomaly = {
+      kind: 'duplicate',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      values: ['c'],
+      offsets: [1, 6],
+    };
+    const history: History = [send('c', 1_000_000)];
+    /** A complete final read (process 400000's) holding 'c' at these offsets. */
+    const finalRead = (offsets: number[]): FinalRead => {
+      const records = offsets.map((o) => [o, 'c']);
+      const poll: HistoryEvent = {
+        index: 1,
+        time: 90_000_000,
+        process: 400000,
+        type: 'ok',
+        f: 'poll',
+        value: { topic: 't', partition: 0, offset: 0, records },
+      };
+      history[1] = poll;
+      return { fromIndex: 1, isFinalReader: (p) => p === 400000, complete: true };
+    };
+    const judgeC = (tracker: PromiseTracker, f: FinalRead) =>
+      expectedBecause(dupC, promiseEvidence(tracker, [dupC], history, f));
+    expect(judgeC(run(leader2), finalRead([6]))?.rule).toBe('producer-state-lost');
+    expect(judgeC(run(leader2), finalRead([1, 6]))).toBeUndefined(); // the first copy still in the log
+    expect(judgeC(run({ broker: 1, leaderEpoch: 6 }), finalRead([6]))).toBeUndefined(); // another leader
+    expect(judgeC(run({ broker: 2, leaderEpoch: 6 }), finalRead([6]))).toBeUndefined(); // a later leader epoch
+    expect(judgeC(run(leader2, 1), finalRead([6]))).toBeUndefined(); // another producer epoch
+  });
+
   it('the poll anomalies the second copy causes follow the duplicate; others do not', () => {
     const { tracker } = setup();
     appendCopies(tracker, 0, 1);
