@@ -163,6 +163,7 @@ export const PROTOCOL_VARIANTS = [
   'coordinator-acks-1',
   'stale-generation-commit',
   'coordinator-serves-before-load',
+  'zombie-controller',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
