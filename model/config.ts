@@ -167,6 +167,9 @@ export const PROTOCOL_VARIANTS = [
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
+/** Protocol variants of ZooKeeper mode's own rules: they show only with `--controller zookeeper`. */
+export const ZOOKEEPER_VARIANTS: readonly ProtocolVariant[] = ['zombie-controller'];
+
 /** Configuration-level variants: unsafe settings over the default scenario. */
 export const CONFIG_VARIANTS = ['acks-1', 'min-insync-1', 'unclean-election'] as const;
 export type ConfigVariant = (typeof CONFIG_VARIANTS)[number];
