@@ -35,7 +35,7 @@ describe('ZooKeeper mode in scenario inputs', () => {
     expect(parseScenarioInput(combined).ok).toBe(false);
   });
 
-  it('drops a drawn consumer group (its members took ZooKeeper servers\' node ids) and refuses one given', () => {
+  it("drops a drawn consumer group (its members took ZooKeeper servers' node ids) and refuses one given", () => {
     // Swarm seed 0 draws a group: in ZooKeeper mode it threw "node 500 already exists".
     const drawn = generateInput('swarm', 0);
     expect(drawn.workload.group).toBeDefined();
