@@ -199,11 +199,7 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   const inputs = parseInputFlags(p, parseVersion(p));
   if (bool(p, 'print')) return { print: printedInput(p, inputs) };
   const scenario = inputs.scenario;
-  const variantText = str(p, 'variant') ?? 'correct';
-  if (!isVariantName(variantText))
-    throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
-  if (isZooKeeperVariant(variantText) && !inZooKeeperMode(inputs))
-    throw new UsageError(`${variantText} changes a rule of ZooKeeper mode only: add --controller zookeeper`);
+  const variantText = parseVariant(p, inputs);
   const seedsText = str(p, 'seeds');
   const seedText = str(p, 'seed');
   if (seedsText !== undefined && seedText !== undefined) throw new UsageError('give --seeds N or --seed S, not both');
@@ -336,6 +332,16 @@ function parseVersion(p: Parsed): KafkaVersion {
   if (!isKafkaVersion(text)) {
     throw new UsageError(`unknown --kafka-version ${JSON.stringify(text)}; versions: ${KAFKA_VERSIONS.join(', ')}`);
   }
+  return text;
+}
+
+/** --variant: a known name, and a ZooKeeper-mode one only with ZooKeeper-mode inputs. */
+function parseVariant(p: Parsed, inputs: InputChoice): VariantName {
+  const text = str(p, 'variant') ?? 'correct';
+  if (!isVariantName(text))
+    throw new UsageError(`unknown variant ${JSON.stringify(text)}; variants: ${VARIANT_NAMES.join(', ')}`);
+  if (isZooKeeperVariant(text) && !inZooKeeperMode(inputs))
+    throw new UsageError(`${text} changes a rule of ZooKeeper mode only: add --controller zookeeper`);
   return text;
 }
 
