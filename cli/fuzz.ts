@@ -30,7 +30,7 @@ import {
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
 import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
-import type { VariantName } from '../model/config.ts';
+import { type VariantName, ZOOKEEPER_VARIANTS } from '../model/config.ts';
 import { runCampaign } from '../campaign/fuzz.ts';
 import { mergeDirs, MergeInputError } from '../campaign/merge.ts';
 import { createProgress } from '../campaign/progress.ts';
@@ -199,9 +199,7 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
   const inputs = parseInputFlags(p, parseVersion(p));
   if (bool(p, 'print')) return { print: printedInput(p, inputs) };
   const scenario = inputs.scenario;
-  const variantText = str(p, 'variant') ?? 'correct';
-  if (!isVariantName(variantText))
-    throw new UsageError(`unknown variant ${JSON.stringify(variantText)}; variants: ${VARIANT_NAMES.join(', ')}`);
+  const variantText = parseVariant(p, inputs);
   const seedsText = str(p, 'seeds');
   const seedText = str(p, 'seed');
   if (seedsText !== undefined && seedText !== undefined) throw new UsageError('give --seeds N or --seed S, not both');
@@ -335,6 +333,27 @@ function parseVersion(p: Parsed): KafkaVersion {
     throw new UsageError(`unknown --kafka-version ${JSON.stringify(text)}; versions: ${KAFKA_VERSIONS.join(', ')}`);
   }
   return text;
+}
+
+/** --variant: a known name, and a ZooKeeper-mode one only with ZooKeeper-mode inputs. */
+function parseVariant(p: Parsed, inputs: InputChoice): VariantName {
+  const text = str(p, 'variant') ?? 'correct';
+  if (!isVariantName(text))
+    throw new UsageError(`unknown variant ${JSON.stringify(text)}; variants: ${VARIANT_NAMES.join(', ')}`);
+  if (isZooKeeperVariant(text) && !inZooKeeperMode(inputs))
+    throw new UsageError(`${text} changes a rule of ZooKeeper mode only: add --controller zookeeper`);
+  return text;
+}
+
+function isZooKeeperVariant(v: VariantName): boolean {
+  return (ZOOKEEPER_VARIANTS as readonly string[]).includes(v);
+}
+
+/** Whether the chosen inputs run in ZooKeeper mode (`--controller zookeeper`, or a file's shape). */
+function inZooKeeperMode(inputs: InputChoice): boolean {
+  const plan = inputs.input;
+  if (plan === undefined) return false;
+  return plan.kind === 'fixed' ? plan.input.shape.zookeeper !== undefined : plan.overrides.controller === 'zookeeper';
 }
 
 function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {

@@ -707,6 +707,11 @@ const CODE_PROBES = {
     description: 'A broker rejected a LeaderAndIsr or UpdateMetadata of an older controller epoch.',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-request-stale-controller-epoch-accepted': {
+    kafka: 'ReplicaManager.becomeLeaderOrFollower / maybeUpdateMetadataCache without the check (KAFKA-532)',
+    description: 'A broker acted on a LeaderAndIsr or UpdateMetadata of an older controller epoch (a zombie).',
+    reachable: 'not in the correct model: only with the zombie-controller variant, in ZooKeeper mode',
+  },
   'zk-request-stale-broker-epoch': {
     kafka: 'KafkaApis.handleLeaderAndIsrRequest (ZkSupport.isBrokerEpochStale, KIP-380)',
     description: 'A broker rejected a controller request addressed to an earlier registration of itself.',

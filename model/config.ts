@@ -163,8 +163,12 @@ export const PROTOCOL_VARIANTS = [
   'coordinator-acks-1',
   'stale-generation-commit',
   'coordinator-serves-before-load',
+  'zombie-controller',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
+
+/** Protocol variants of ZooKeeper mode's own rules: they show only with `--controller zookeeper`. */
+export const ZOOKEEPER_VARIANTS: readonly ProtocolVariant[] = ['zombie-controller'];
 
 /** Configuration-level variants: unsafe settings over the default scenario. */
 export const CONFIG_VARIANTS = ['acks-1', 'min-insync-1', 'unclean-election'] as const;

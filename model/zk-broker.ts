@@ -14,7 +14,8 @@
 //   newest this broker has acted on is refused (STALE_CONTROLLER_EPOCH); else the broker takes
 //   the request's controller epoch and, for a partition whose leader epoch is newer than its
 //   own (equal is ignored from a ZooKeeper controller), becomes leader or follower with the
-//   request's leader, ISR and zkVersion (the partition epoch).
+//   request's leader, ISR and zkVersion (the partition epoch). Variant zombie-controller drops
+//   the controller-epoch refusal (as before KAFKA-532 gave control requests a controller epoch).
 // - ReplicaManager.maybeUpdateMetadataCache: an UpdateMetadata of an older controller epoch is
 //   refused; else the metadata cache (ZkMetadataCache.updateMetadata) takes the live brokers,
 //   the partitions' states and the controller id, which clients read and to which the broker
@@ -204,8 +205,13 @@ export class ZkBroker extends Broker {
       return 'STALE_BROKER_EPOCH';
     }
     if (req.controllerEpoch < this.controllerEpochSeen) {
-      codeProbe('zk-request-stale-controller-epoch');
-      return 'STALE_CONTROLLER_EPOCH';
+      // Variant zombie-controller: the check KAFKA-532 brought (ReplicaManager.becomeLeaderOrFollower,
+      // maybeUpdateMetadataCache at 3.6.2) is gone, so a zombie controller's request is acted on.
+      if (this.variant === 'zombie-controller') codeProbe('zk-request-stale-controller-epoch-accepted');
+      else {
+        codeProbe('zk-request-stale-controller-epoch');
+        return 'STALE_CONTROLLER_EPOCH';
+      }
     }
     this.controllerEpochSeen = req.controllerEpoch;
     this.record?.onBrokerActs(this.brokerId, this.ctx.incarnation, req.controllerEpoch);

@@ -53,6 +53,7 @@ export function addZooKeeperCluster(
   const chrootPath = zk.chroot ?? '';
   const record = new ZkRecord(
     (topic, partition) => {
+      if (runningServers(sim, servers) <= servers.length / 2) return 'unknown';
       const server = mostAdvanced(sim, servers);
       const node = server?.tree.get(`${chrootPath}/brokers/topics/${topic}/partitions/${partition}/state`);
       if (node === undefined || node.data === '') return undefined;
@@ -83,6 +84,11 @@ export function addZooKeeperCluster(
     factory: (ctx) => new ZkAdmin(ctx, servers, sessionTimeoutMs, zk.chroot, spec.topics, brokerIds),
   });
   return { brokerIds, servers, record };
+}
+
+/** How many of the ensemble's servers run (a quorum of them holds ZooKeeper's committed state). */
+function runningServers(sim: SimulationApi<ModelProbe>, servers: readonly number[]): number {
+  return servers.filter((id) => sim.actor<ZkServer>(id) instanceof ZkServer).length;
 }
 
 /** The running server that has applied the most: ZooKeeper's committed state as the views read it. */

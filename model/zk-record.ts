@@ -12,7 +12,9 @@
 //                                 partition state in ZooKeeper (the controller writes the state
 //                                 znode before it sends LeaderAndIsr).
 // Assumes `zkState` reads ZooKeeper's committed state (the most advanced running server's
-// tree), so a state a broker acts on has been committed there first.
+// tree), so a state a broker acts on has been committed there first; and says 'unknown' when
+// fewer than a quorum of servers run (the committed state is then on stopped servers' disks,
+// and no running tree need hold it): the third invariant is not judged then.
 
 export interface ZkRecordViolation {
   readonly invariant: 'zk-one-controller-per-epoch' | 'zk-stale-controller-epoch' | 'zk-broker-ahead-of-zookeeper';
@@ -20,8 +22,11 @@ export interface ZkRecordViolation {
   readonly detail: string;
 }
 
-/** ZooKeeper's partition state as the record compares against it (undefined: none yet). */
-export type ZkStateReader = (topic: string, partition: number) => { leaderEpoch: number } | undefined;
+/**
+ * ZooKeeper's partition state as the record compares against it (undefined: none yet;
+ * 'unknown': fewer than a quorum of servers run, so ZooKeeper's state cannot be read).
+ */
+export type ZkStateReader = (topic: string, partition: number) => { leaderEpoch: number } | undefined | 'unknown';
 
 export class ZkRecord {
   readonly violations: ZkRecordViolation[] = [];
@@ -66,6 +71,7 @@ export class ZkRecord {
   /** A broker became leader or follower of a partition in `leaderEpoch` (LeaderAndIsr). */
   onBrokerApplies(broker: number, topic: string, partition: number, leaderEpoch: number): void {
     const state = this.zkState(topic, partition);
+    if (state === 'unknown') return;
     if (state !== undefined && leaderEpoch <= state.leaderEpoch) return;
     this.violate(
       'zk-broker-ahead-of-zookeeper',

@@ -241,12 +241,24 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   if (o.controllers !== undefined) shape.controllers = o.controllers;
   if (combined) shape.combined = true;
   else delete shape.combined;
-  if (o.controller === 'zookeeper') shape = inZooKeeperMode(input, shape);
-  else if (o.controller === 'kraft') delete shape.zookeeper;
+  let workload = input.workload;
+  if (o.controller === 'zookeeper') {
+    shape = inZooKeeperMode(input, shape);
+    workload = withoutGroup(workload);
+  } else if (o.controller === 'kraft') delete shape.zookeeper;
   const faults = input.faults
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
     .map((f) => clampPartitions(f, partitions));
-  return { ...input, shape, faults };
+  return { ...input, shape, workload, faults };
+}
+
+/**
+ * The workload without its consumer group: groups are not modelled in ZooKeeper mode (its
+ * brokers host no group coordinator), so a drawn group is dropped there.
+ */
+function withoutGroup(w: WorkloadShape): WorkloadShape {
+  const { group: _group, ...rest } = w;
+  return rest;
 }
 
 function namedBrokers(f: Fault): number[] {

@@ -231,6 +231,9 @@ const scenarioInputSchema = z
   .superRefine((input, ctx) => {
     for (const p of shapeProblems(input.shape))
       ctx.addIssue({ code: 'custom', path: ['shape', ...p.path], message: p.message });
+    // Consumer groups are not modelled in ZooKeeper mode (scenarios/input.ts withoutGroup).
+    if (input.shape.zookeeper !== undefined && input.workload.group !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['workload', 'group'], message: 'ZooKeeper mode has no consumer groups' });
     input.faults.forEach((f, i) => {
       for (const p of faultProblems(f, input.shape))
         ctx.addIssue({ code: 'custom', path: ['faults', i, ...p.path], message: p.message });

@@ -45,6 +45,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'stale-generation-commit': 'group coordinator: an offset commit naming a stale generation (or member) is accepted',
   'coordinator-serves-before-load':
     'group coordinator: a new __consumer_offsets leader serves group state before loading it from the log',
+  'zombie-controller':
+    'ZooKeeper mode, pre-KAFKA-532: brokers act on LeaderAndIsr and UpdateMetadata of an older controller epoch',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -79,6 +79,7 @@ describe('fuzz: usage', () => {
     ['unknown --controller', ['--controller', 'zk']],
     ['ZooKeeper mode with KRaft voters', ['--controller', 'zookeeper', '--controllers', '3']],
     ['ZooKeeper mode on Kafka 4.x', ['--controller', 'zookeeper', '--kafka-version', '4.1']],
+    ['a ZooKeeper-mode variant in KRaft mode', ['--variant', 'zombie-controller']],
   ];
   for (const [what, args] of bad) {
     it(`bad input: ${what} → one line on stderr, exit 2, nothing written`, () => {

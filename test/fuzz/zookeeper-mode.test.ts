@@ -1,6 +1,7 @@
 // `--controller zookeeper` (issue 16) over a named scenario's draw: the input records the mode
 // (the ensemble and its chroot) so a trace replays it bit for bit, the schema takes it back,
-// and Kafka 4.x (which removed the mode) is refused in it.
+// and Kafka 4.x (which removed the mode) is refused in it, and so is a consumer group (not
+// modelled in the mode: a drawn one is dropped).
 
 import { describe, expect, it } from 'vitest';
 import { generateInput, runScenario } from '../../driver/run.ts';
@@ -32,5 +33,19 @@ describe('ZooKeeper mode in scenario inputs', () => {
     expect(parseScenarioInput(on41).ok).toBe(false);
     const combined = { ...input, shape: { ...input.shape, combined: true } };
     expect(parseScenarioInput(combined).ok).toBe(false);
+  });
+
+  it("drops a drawn consumer group (its members took ZooKeeper servers' node ids) and refuses one given", () => {
+    // Swarm seed 0 draws a group: in ZooKeeper mode it threw "node 500 already exists".
+    const drawn = generateInput('swarm', 0);
+    expect(drawn.workload.group).toBeDefined();
+    const input = overrideShape(drawn, { controller: 'zookeeper' });
+    expect(input.workload.group).toBeUndefined();
+    expect(input.workload.sends).toBe(drawn.workload.sends);
+    const r = runScenario(deps, { seed: 0, scenario: 'swarm', variant: 'correct', input });
+    expect(r.error).toBeUndefined();
+    expect(r.eventCount).toBeGreaterThan(0);
+    const withGroup = { ...input, workload: drawn.workload };
+    expect(parseScenarioInput(withGroup).ok).toBe(false);
   });
 });

@@ -8,9 +8,12 @@ import { quorumAnomalies } from '../../checkers/quorum-invariants.ts';
 import type { ClusterSnapshot } from '../../checkers/cluster-state.ts';
 
 /** A record over a ZooKeeper whose partition state has `zkLeaderEpoch` (null: no state yet). */
-function record(zkLeaderEpoch: number | null = 3) {
+function record(zkLeaderEpoch: number | null | 'unknown' = 3) {
   return new ZkRecord(
-    () => (zkLeaderEpoch === null ? undefined : { leaderEpoch: zkLeaderEpoch }),
+    () =>
+      zkLeaderEpoch === null || zkLeaderEpoch === 'unknown'
+        ? (zkLeaderEpoch ?? undefined)
+        : { leaderEpoch: zkLeaderEpoch },
     () => 1_000,
   );
 }
@@ -48,6 +51,10 @@ describe('ZooKeeper-mode invariants', () => {
       'zk-broker-ahead-of-zookeeper',
       'zk-broker-ahead-of-zookeeper',
     ]);
+    // No quorum of servers running: ZooKeeper's state is unknown and nothing is judged.
+    const unknown = record('unknown');
+    unknown.onBrokerApplies(1, 't', 0, 5);
+    expect(unknown.violations).toEqual([]);
   });
 
   it('reach the checkers as anomalies through the snapshot', () => {
