@@ -94,6 +94,11 @@ const CODE_PROBES = {
       'rarely if ever: a roll flushes the previous segment on the scheduler before the new one gets data, so it ' +
       'needs a power loss between a roll and its flush task',
   },
+  'log-recovery-trusted-torn-batch': {
+    kafka: 'LogSegment.recover (without batch.ensureValid)',
+    description: 'Recovery kept a torn batch without checking its CRC: records whose pages never reached the disk.',
+    reachable: 'not in the correct model: only with the zoo variant recovery-trusts-tail',
+  },
   // --- the leader-epoch cache (epoch-cache.ts)
   'epoch-cache-non-monotonic-dropped': {
     kafka: 'LeaderEpochFileCache.assign (maybeTruncateNonMonotonicEntries)',

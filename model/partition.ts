@@ -171,6 +171,7 @@ export class Partition {
     this.timerTag = { type: 'partition-timer', topic, partition };
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
     log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
+    log.trustTornTail = host.variant === 'recovery-trusts-tail';
     log.onLogStartMove = (m) => host.emit({ kind: 'log-start', broker: host.brokerId, topic, partition, ...m });
     log.onStorage = (c) =>
       host.emit({ kind: 'storage', broker: host.brokerId, topic, partition, change: c.kind, offset: c.offset });
