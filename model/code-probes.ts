@@ -310,6 +310,13 @@ const CODE_PROBES = {
     kafka: 'UnifiedLog.maybeUpdateHighWatermark',
     description: "A follower's high watermark moved backwards to its new leader's.",
   },
+  'follower-no-epoch-truncated-to-hw': {
+    kafka: 'ReplicaManager.initialFetchOffset, AbstractFetcherThread.truncateToHighWatermark',
+    description: 'A follower with records but no leader-epoch cache entry cut its log to its high watermark.',
+    reachable:
+      'not on the newest version: a log with records has a cache entry unless a power loss emptied the ' +
+      'checkpoint (kafka.version 3.7, KAFKA-16541; e.g. --scenario swarm@3.7)',
+  },
   // --- the broker (broker.ts)
   'broker-reregisters-after-stale-epoch': {
     kafka: 'BrokerLifecycleManager (heartbeat STALE_BROKER_EPOCH)',
