@@ -102,6 +102,8 @@ interface Segment {
   bytes: number;
   /** Virtual time of its first append (µs), -1 while empty: log.roll.ms counts from it. */
   firstAppendUs: number;
+  /** Virtual time it was created (rolled, or loaded by recovery), µs. */
+  readonly createdUs: number;
   /**
    * LogSegment.largestTimestamp, which retention.ms compares with now: the latest append time
    * (µs), or the file's creation while empty (its lastModified). The model's records carry no
@@ -119,6 +121,10 @@ export interface SegmentView {
   readonly bytes: number;
   readonly fsyncedEnd: number;
   readonly writtenBackEnd: number;
+  /** When it was created (rolled, or loaded at the broker's start), µs of virtual time. */
+  readonly createdUs: number;
+  /** Its latest append (LogSegment.largestTimestamp with LogAppendTime), or its creation while empty, µs. */
+  readonly modifiedUs: number;
 }
 
 /** What the broker gives a log: its settings, the clock and the scheduler. */
@@ -142,9 +148,13 @@ export interface LogOptions {
 /** Why the log start offset moved (UnifiedLog's LogStartOffsetIncrementReason, and the truncations). */
 export type LogStartReason = 'segment-deletion' | 'leader-log-start' | 'truncate-fully' | 'truncate-below' | 'recovery';
 
-/** A segment created at `offset` (roll, first append, recovery loading it), or the recovery point moved to it. */
+/**
+ * A segment created at `offset` (roll, first append, recovery loading it), the segment at
+ * `offset` deleted (retention, truncation, recovery cutting the log), or the recovery point
+ * moved to it.
+ */
 export interface StorageChange {
-  readonly kind: 'segment' | 'recovery-point';
+  readonly kind: 'segment' | 'segment-deleted' | 'recovery-point';
   readonly offset: number;
 }
 
@@ -328,6 +338,8 @@ export class ReplicaLog {
         bytes: seg.bytes,
         fsyncedEnd,
         writtenBackEnd,
+        createdUs: seg.createdUs,
+        modifiedUs: seg.largestUs,
       });
     }
     return out;
@@ -434,6 +446,7 @@ export class ReplicaLog {
         path: seg.path,
         bytes: 0,
         firstAppendUs: -1,
+        createdUs: this.nowUs(),
         largestUs: this.nowUs(),
       });
       this.onStorage?.({ kind: 'segment', offset: seg.baseOffset });
@@ -571,11 +584,13 @@ export class ReplicaLog {
   private newSegment(baseOffset: number): Segment {
     this.onStorage?.({ kind: 'segment', offset: baseOffset });
     const now = this.nowUs();
-    return { baseOffset, path: `${this.dir}/${segmentFile(baseOffset)}`, bytes: 0, firstAppendUs: -1, largestUs: now };
+    const path = `${this.dir}/${segmentFile(baseOffset)}`;
+    return { baseOffset, path, bytes: 0, firstAppendUs: -1, createdUs: now, largestUs: now };
   }
 
   /** Deletes every segment file (truncateFullyAndStartAt, a log ending below its start). */
   private dropAllSegments(): void {
+    for (const seg of this.segments) this.onStorage?.({ kind: 'segment-deleted', offset: seg.baseOffset });
     for (const f of segmentFiles(this.disk, this.dir)) this.disk.delete(f.path);
     this.segments = [];
   }
@@ -605,6 +620,7 @@ export class ReplicaLog {
     while (this.segments.length > 1 && this.segments[this.segments.length - 1].baseOffset > offset) {
       const gone = this.segments.pop()!;
       codeProbe('truncate-deletes-segment');
+      this.onStorage?.({ kind: 'segment-deleted', offset: gone.baseOffset });
       this.disk.delete(gone.path);
     }
     // Files past the last kept segment (a recovery that stopped early) go too.
@@ -831,7 +847,10 @@ export class ReplicaLog {
     this.maybeIncrementLogStartOffset(keptBase, 'segment-deletion');
     const goneBases = new Set(gone.map((g) => g.baseOffset));
     this.deleteSnapshots((o) => goneBases.has(o));
-    for (const seg of gone) this.disk.delete(seg.path);
+    for (const seg of gone) {
+      this.onStorage?.({ kind: 'segment-deleted', offset: seg.baseOffset });
+      this.disk.delete(seg.path);
+    }
     this.blank(gone[0].baseOffset, keptBase);
     return n;
   }
