@@ -408,14 +408,9 @@ export class ReplicaLog {
    * nothing was discarded.
    */
   recover(info: RecoveryInfo): number {
-    const files = segmentFiles(this.disk, this.dir);
-    const loaded: Array<{ path: string; baseOffset: number; entries: readonly unknown[] }> = [];
+    const loaded = segmentFiles(this.disk, this.dir).map((f) => ({ ...f, entries: this.disk.read(f.path) }));
     let total = 0;
-    for (const f of files) {
-      const entries = this.disk.read(f.path);
-      loaded.push({ ...f, entries });
-      total += entries.length;
-    }
+    for (const f of loaded) total += f.entries.length;
     // Validate: on an unclean start from the segment holding the recovery point (the ones
     // below are trusted unread); on a clean start nothing (but see cleanStartTorn).
     let firstChecked = loaded.length;

@@ -32,12 +32,7 @@ function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}.log`;
 }
 
-function recordLines(
-  live: number[],
-  hw: number,
-  seg: SegmentsAt,
-  dir: string,
-): DumpLine[] {
+function recordLines(live: number[], hw: number, seg: SegmentsAt, dir: string): DumpLine[] {
   const lines: DumpLine[] = [];
   let hwShown = false;
   let rpShown = seg.recoveryPoint < 0;

@@ -26,29 +26,31 @@ import { othersThan, runSchedule, type Schedule } from './zoo/harness.ts';
 const STOP_TIMEOUT_US = 30_000_000;
 
 /** The schedule; `beforeLastStart` acts on B's disk while it is down after its power loss. */
-const scheduleWith = (beforeLastStart: (c: TestCluster, b: number) => void): Schedule => (c) => {
-  const a = c.state().leader;
-  for (let i = 0; i < 5; i++) c.produceAndWait(a, [`r${i}`]);
-  for (const f of othersThan(c, a)) {
-    let down = false;
-    c.sim.requestStop(f, STOP_TIMEOUT_US, () => (down = true));
-    c.runUntil(() => down, STOP_TIMEOUT_US);
-    c.sim.start(f);
-    c.runUntil(() => c.state().isr.includes(f) && c.replica(f).log.leo === 5, 60_000_000);
-  }
-  c.sim.crash(a);
-  c.runUntil(() => c.leaderReady(a), 30_000_000);
-  const b = c.state().leader;
-  expect(c.replica(b).log.epochs.entries.at(-1)?.startOffset).toBe(5);
-  c.sim.crash(b);
-  c.runUntil(() => c.leaderReady(b), 30_000_000);
-  c.sim.start(b);
-  c.runFor(10_000_000);
-  c.sim.powerLoss(b);
-  beforeLastStart(c, b);
-  c.sim.start(b);
-  c.runFor(10_000_000);
-};
+const scheduleWith =
+  (beforeLastStart: (c: TestCluster, b: number) => void): Schedule =>
+  (c) => {
+    const a = c.state().leader;
+    for (let i = 0; i < 5; i++) c.produceAndWait(a, [`r${i}`]);
+    for (const f of othersThan(c, a)) {
+      let down = false;
+      c.sim.requestStop(f, STOP_TIMEOUT_US, () => (down = true));
+      c.runUntil(() => down, STOP_TIMEOUT_US);
+      c.sim.start(f);
+      c.runUntil(() => c.state().isr.includes(f) && c.replica(f).log.leo === 5, 60_000_000);
+    }
+    c.sim.crash(a);
+    c.runUntil(() => c.leaderReady(a), 30_000_000);
+    const b = c.state().leader;
+    expect(c.replica(b).log.epochs.entries.at(-1)?.startOffset).toBe(5);
+    c.sim.crash(b);
+    c.runUntil(() => c.leaderReady(b), 30_000_000);
+    c.sim.start(b);
+    c.runFor(10_000_000);
+    c.sim.powerLoss(b);
+    beforeLastStart(c, b);
+    c.sim.start(b);
+    c.runFor(10_000_000);
+  };
 const schedule = scheduleWith(() => {});
 
 // Small segments: recovery re-reads only the segments from the one holding the recovery point
@@ -98,7 +100,9 @@ describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a powe
       );
     });
     expect(hit).toContain('follower-no-epoch-truncated-to-hw');
-    const cuts = out!.cluster.probesOf('truncate').map((p) => p.e as unknown as { broker: number; toOffset: number; reason: string });
+    const cuts = out!.cluster
+      .probesOf('truncate')
+      .map((p) => p.e as unknown as { broker: number; toOffset: number; reason: string });
     expect(cuts).toContainEqual(expect.objectContaining({ broker: b, toOffset: 2, reason: 'no-epoch' }));
     expect(out!.cluster.replica(b).log.leo).toBe(5);
   });

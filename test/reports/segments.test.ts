@@ -51,6 +51,8 @@ describe('segments in the trace and the report', () => {
     const { data } = buildViolationData(trace);
     const codes = new Set(data.seg!.rp);
     expect([...codes].sort()).toEqual([0, 1, 2]);
-    expect(data.seg!.rp.filter((c) => c === 2).length).toBe(storage.filter((e) => e.change === 'segment-deleted').length);
+    expect(data.seg!.rp.filter((c) => c === 2).length).toBe(
+      storage.filter((e) => e.change === 'segment-deleted').length,
+    );
   });
 });
