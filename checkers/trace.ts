@@ -70,7 +70,7 @@ export type TimelineEvent =
       broker: number;
       topic: string;
       partition: number;
-      change: 'segment' | 'recovery-point';
+      change: 'segment' | 'segment-deleted' | 'recovery-point';
       offset: number;
     }
   /** The controller's record for a partition changed. */

@@ -39,10 +39,12 @@
 //   at its old length (nothing new visible), or at its new length with the entries whose pages
 //   all reached the disk up to the first that did not — a stale tail or a hole of zeros, which
 //   a reader finds invalid (Kafka: a bad CRC, a malformed checkpoint line). A reader stops at
-//   the first invalid entry, as Kafka's do, so the rest is summarised by one TornEntry.
+//   the first invalid entry, as Kafka's do, so the rest is summarised by one TornEntry, which
+//   also records, entry by entry, what the rest of the file holds (which pages reached the
+//   disk) for a reader that checks nothing (the zoo's recovery-trusts-tail).
 // - Entries are stored by reference and must be treated as immutable by writers.
 
-import type { Disk, Rng, TornEntry } from './types.ts';
+import type { Disk, Rng, TornEntry, TornTailEntry } from './types.ts';
 
 /** The page size of x86-64 Linux. */
 const PAGE_BYTES = 4096;
@@ -281,7 +283,7 @@ export class SimDisk implements Disk {
     const entries = file.entries.slice(0, keep);
     const sizes = file.sizes.slice(0, keep);
     if (keep < n) {
-      const torn: TornEntry = { torn: true, partial: file.entries[keep] };
+      const torn: TornEntry = { torn: true, partial: file.entries[keep], tail: tornTail(file, keep, start, written) };
       entries.push(torn);
       sizes.push(0);
     }
@@ -404,6 +406,22 @@ export class SimDisk implements Disk {
     }
     return file;
   }
+}
+
+/** The entries from `from` (starting at byte `start`) to the file's end, with which of their pages reached the disk. */
+function tornTail(file: Inode, from: number, start: number, written: ReadonlySet<number>): TornTailEntry[] {
+  const tail: TornTailEntry[] = [];
+  let at = start;
+  for (let i = from; i < file.entries.length; i++) {
+    const size = file.sizes[i];
+    tail.push({
+      entry: file.entries[i],
+      headWritten: written.has(Math.floor(at / PAGE_BYTES)),
+      allWritten: allWritten(written, at, size),
+    });
+    at += size;
+  }
+  return tail;
 }
 
 function allWritten(written: ReadonlySet<number>, start: number, size: number): boolean {

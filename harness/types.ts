@@ -100,6 +100,20 @@ export interface TornEntry {
   readonly torn: true;
   /** The entry that was being written; its bytes are not trustworthy. */
   readonly partial: unknown;
+  /**
+   * What the file holds from the torn entry to its (new) end, entry by entry, as the page
+   * cache had them: whether the page of the entry's first byte reached the disk, and whether
+   * all its pages did (the bytes of a page that did not read back as zeros). A reader that
+   * checks nothing (no CRC) would find these bytes; a careful one stops at `partial`.
+   */
+  readonly tail: readonly TornTailEntry[];
+}
+
+/** One entry of a torn file's tail (TornEntry.tail). */
+export interface TornTailEntry {
+  readonly entry: unknown;
+  readonly headWritten: boolean;
+  readonly allWritten: boolean;
 }
 
 /**

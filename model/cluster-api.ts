@@ -123,7 +123,7 @@ export type ModelProbe =
       broker: number;
       topic: string;
       partition: number;
-      change: 'segment' | 'recovery-point';
+      change: 'segment' | 'segment-deleted' | 'recovery-point';
       offset: number;
     }
   /** A leader served records from `fromOffset` in a fetch answer (checked against its log start). */

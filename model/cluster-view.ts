@@ -101,9 +101,10 @@ export class ClusterView {
 
   /**
    * `kafka-log-dirs.sh --describe` for one replica, one line per segment as
-   * `kafka-dump-log.sh` sizes them: base offset, size, the offsets it holds, and which of them
-   * are fsynced (below the recovery point), written back by the kernel, or dirty in the page
-   * cache. A broker that is down shows its segment files as its disk holds them.
+   * `kafka-dump-log.sh` sizes them: base offset, size, the offsets it holds, when it was rolled
+   * (created, or loaded at the broker's start) and last modified (its latest append), and which
+   * of its offsets are fsynced (below the recovery point), written back by the kernel, or dirty
+   * in the page cache. A broker that is down shows its segment files as its disk holds them.
    */
   describeSegments(broker: number, topic: string, partition: number): string {
     const dir = `${topic}-${partition}`;
@@ -131,6 +132,7 @@ export class ClusterView {
       const writtenBack = rangeText(s.fsyncedEnd, s.writtenBackEnd);
       lines.push(
         `  ${s.path}  baseOffset ${s.baseOffset}  size ${s.bytes} bytes  offsets ${offsets}  ` +
+          `rolled ${secondsText(s.createdUs)}  modified ${secondsText(s.modifiedUs)}  ` +
           `fsynced ${fsynced}  written back ${writtenBack}  dirty ${rangeText(s.writtenBackEnd, s.endOffset)}`,
       );
     }
@@ -300,4 +302,9 @@ export class ClusterView {
       epochCache,
     };
   }
+}
+
+/** Virtual µs as seconds with millisecond precision, e.g. `12.345 s`. */
+function secondsText(us: number): string {
+  return `${(us / 1_000_000).toFixed(3)} s`;
 }

@@ -94,6 +94,11 @@ const CODE_PROBES = {
       'rarely if ever: a roll flushes the previous segment on the scheduler before the new one gets data, so it ' +
       'needs a power loss between a roll and its flush task',
   },
+  'log-recovery-trusted-torn-batch': {
+    kafka: 'LogSegment.recover (without batch.ensureValid)',
+    description: 'Recovery kept a torn batch without checking its CRC: records whose pages never reached the disk.',
+    reachable: 'not in the correct model: only with the zoo variant recovery-trusts-tail',
+  },
   // --- the leader-epoch cache (epoch-cache.ts)
   'epoch-cache-non-monotonic-dropped': {
     kafka: 'LeaderEpochFileCache.assign (maybeTruncateNonMonotonicEntries)',
@@ -311,6 +316,13 @@ const CODE_PROBES = {
   'follower-hw-moved-back': {
     kafka: 'UnifiedLog.maybeUpdateHighWatermark',
     description: "A follower's high watermark moved backwards to its new leader's.",
+  },
+  'follower-no-epoch-truncated-to-hw': {
+    kafka: 'ReplicaManager.initialFetchOffset, AbstractFetcherThread.truncateToHighWatermark',
+    description: 'A follower with records but no leader-epoch cache entry cut its log to its high watermark.',
+    reachable:
+      'not on the newest version: a log with records has a cache entry unless a power loss emptied the ' +
+      'checkpoint (kafka.version 3.7, KAFKA-16541; e.g. --scenario swarm@3.7)',
   },
   // --- the broker (broker.ts)
   'broker-reregisters-after-stale-epoch': {

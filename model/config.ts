@@ -156,6 +156,7 @@ export const PROTOCOL_VARIANTS = [
   'last-replica-standing',
   'validation-seeks-ahead',
   'no-producer-state-reload',
+  'recovery-trusts-tail',
   'controlled-shutdown-isr',
   'no-check-quorum',
   'vote-without-log-check',

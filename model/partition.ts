@@ -171,6 +171,7 @@ export class Partition {
     this.timerTag = { type: 'partition-timer', topic, partition };
     this.backoffTag = { type: 'fetch-backoff', topic, partition };
     log.producers.keepOnTruncate = host.variant === 'no-producer-state-reload';
+    log.trustTornTail = host.variant === 'recovery-trusts-tail';
     log.onLogStartMove = (m) => host.emit({ kind: 'log-start', broker: host.brokerId, topic, partition, ...m });
     log.onStorage = (c) =>
       host.emit({ kind: 'storage', broker: host.brokerId, topic, partition, change: c.kind, offset: c.offset });
@@ -270,6 +271,13 @@ export class Partition {
         // Variant truncate-to-hw (undoes KIP-101): a follower cuts its log back to its own
         // high watermark when it starts following, instead of asking the leader.
         if (this.log.truncateTo(this.log.hw)) this.emitTruncate(this.log.hw, 'truncate-to-hw');
+      } else if (this.log.epochs.latestEpoch() === UNDEFINED_EPOCH && this.log.leo > this.log.hw) {
+        // A log with records and no leader-epoch cache entry (a checkpoint a power loss emptied,
+        // KAFKA-16541 in Kafka 3.7): ReplicaManager.initialFetchOffset starts the fetcher at the
+        // HW, and AbstractFetcherThread.partitionFetchState puts it in Truncating, which
+        // maybeTruncate → truncateToHighWatermark serves for partitions without an epoch.
+        codeProbe('follower-no-epoch-truncated-to-hw');
+        if (this.log.truncateTo(this.log.hw)) this.emitTruncate(this.log.hw, 'no-epoch');
       }
       this.startFetcher();
     }

@@ -53,7 +53,7 @@
 // appended records at consecutive offsets; the records of one batch with one producer and
 // consecutive sequence numbers (producer-state.ts).
 
-import type { Disk } from '../harness/types.ts';
+import type { Disk, TornEntry } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { assert } from './assert.ts';
 import type { AbortedTransaction, ControlRecord, ErrorCode, LogRecord } from './client-protocol.ts';
@@ -102,6 +102,8 @@ interface Segment {
   bytes: number;
   /** Virtual time of its first append (µs), -1 while empty: log.roll.ms counts from it. */
   firstAppendUs: number;
+  /** Virtual time it was created (rolled, or loaded by recovery), µs. */
+  readonly createdUs: number;
   /**
    * LogSegment.largestTimestamp, which retention.ms compares with now: the latest append time
    * (µs), or the file's creation while empty (its lastModified). The model's records carry no
@@ -119,6 +121,10 @@ export interface SegmentView {
   readonly bytes: number;
   readonly fsyncedEnd: number;
   readonly writtenBackEnd: number;
+  /** When it was created (rolled, or loaded at the broker's start), µs of virtual time. */
+  readonly createdUs: number;
+  /** Its latest append (LogSegment.largestTimestamp with LogAppendTime), or its creation while empty, µs. */
+  readonly modifiedUs: number;
 }
 
 /** What the broker gives a log: its settings, the clock and the scheduler. */
@@ -142,9 +148,13 @@ export interface LogOptions {
 /** Why the log start offset moved (UnifiedLog's LogStartOffsetIncrementReason, and the truncations). */
 export type LogStartReason = 'segment-deletion' | 'leader-log-start' | 'truncate-fully' | 'truncate-below' | 'recovery';
 
-/** A segment created at `offset` (roll, first append, recovery loading it), or the recovery point moved to it. */
+/**
+ * A segment created at `offset` (roll, first append, recovery loading it), the segment at
+ * `offset` deleted (retention, truncation, recovery cutting the log), or the recovery point
+ * moved to it.
+ */
 export interface StorageChange {
-  readonly kind: 'segment' | 'recovery-point';
+  readonly kind: 'segment' | 'segment-deleted' | 'recovery-point';
   readonly offset: number;
 }
 
@@ -204,6 +214,8 @@ export class ReplicaLog {
   onLogStartMove: ((move: LogStartMove) => void) | null = null;
   /** Told of each new segment and each move of the recovery point (the report's segment view). */
   onStorage: ((change: StorageChange) => void) | null = null;
+  /** Variant recovery-trusts-tail: recovery reads a torn tail without CRC checks (trustTail). */
+  trustTornTail = false;
 
   private setRecoveryPoint(offset: number): void {
     this.recoveryPoint = offset;
@@ -326,6 +338,8 @@ export class ReplicaLog {
         bytes: seg.bytes,
         fsyncedEnd,
         writtenBackEnd,
+        createdUs: seg.createdUs,
+        modifiedUs: seg.largestUs,
       });
     }
     return out;
@@ -394,14 +408,9 @@ export class ReplicaLog {
    * nothing was discarded.
    */
   recover(info: RecoveryInfo): number {
-    const files = segmentFiles(this.disk, this.dir);
-    const loaded: Array<{ path: string; baseOffset: number; entries: readonly unknown[] }> = [];
+    const loaded = segmentFiles(this.disk, this.dir).map((f) => ({ ...f, entries: this.disk.read(f.path) }));
     let total = 0;
-    for (const f of files) {
-      const entries = this.disk.read(f.path);
-      loaded.push({ ...f, entries });
-      total += entries.length;
-    }
+    for (const f of loaded) total += f.entries.length;
     // Validate: on an unclean start from the segment holding the recovery point (the ones
     // below are trusted unread); on a clean start nothing (but see cleanStartTorn).
     let firstChecked = loaded.length;
@@ -432,6 +441,7 @@ export class ReplicaLog {
         path: seg.path,
         bytes: 0,
         firstAppendUs: -1,
+        createdUs: this.nowUs(),
         largestUs: this.nowUs(),
       });
       this.onStorage?.({ kind: 'segment', offset: seg.baseOffset });
@@ -441,6 +451,11 @@ export class ReplicaLog {
         const e = seg.entries[i];
         if (isTorn(e)) {
           codeProbe(checked ? 'log-recovery-torn-entry' : 'clean-start-torn-log');
+          if (checked && this.trustTornTail) {
+            const trusted = this.trustTail(e, seg.path, i, active, batchStart);
+            batchStart = trusted.batchStart;
+            if (!trusted.cut) break;
+          }
           cutAt = batchStart;
           break;
         }
@@ -493,6 +508,40 @@ export class ReplicaLog {
   }
 
   /**
+   * Variant recovery-trusts-tail: LogSegment.recover without `batch.ensureValid()` (the CRC
+   * check). The batch iterator (FileLogInputStream.nextBatch) still reads each batch's header
+   * and length, so a batch whose header page never reached the disk (zeros: a size below the
+   * record overhead, CorruptRecordException) still stops the read; but a batch whose header
+   * did reach it is taken whole, the records whose pages did not come back as zeros. Rewrites
+   * the segment file's tail to what was read (the bytes are on disk already; the model's file
+   * holds entries, not bytes). Returns the start of the batch being read and whether the read
+   * stopped (cut there).
+   */
+  private trustTail(
+    torn: TornEntry,
+    path: string,
+    index: number,
+    active: Segment,
+    batchStart: number,
+  ): { batchStart: number; cut: boolean } {
+    this.disk.truncate(path, index);
+    let start = batchStart;
+    for (const t of torn.tail) {
+      const r = t.entry as ModelRecord;
+      const headerLost = this.records.length === start && !t.headWritten;
+      if (headerLost || (r.control !== undefined && !t.allWritten)) return { batchStart: start, cut: true };
+      if (!t.allWritten) codeProbe('log-recovery-trusted-torn-batch');
+      const kept = t.allWritten ? r : zeroed(r);
+      const bytes = recordBytes(kept, this.records.length === start);
+      this.records.push(kept);
+      this.disk.append(path, kept, bytes);
+      active.bytes += bytes;
+      if (kept.lastInBatch) start = this.records.length;
+    }
+    return { batchStart: start, cut: false };
+  }
+
+  /**
    * LogLoader.load: log start = max(log-start-offset-checkpoint, first segment's base offset)
    * (announced by recover once the HW is set); recoverLog.deleteSegmentsIfLogStartGreaterThanLogEnd:
    * a log ending below the checkpointed log start is deleted whole and starts again, empty, at
@@ -530,11 +579,13 @@ export class ReplicaLog {
   private newSegment(baseOffset: number): Segment {
     this.onStorage?.({ kind: 'segment', offset: baseOffset });
     const now = this.nowUs();
-    return { baseOffset, path: `${this.dir}/${segmentFile(baseOffset)}`, bytes: 0, firstAppendUs: -1, largestUs: now };
+    const path = `${this.dir}/${segmentFile(baseOffset)}`;
+    return { baseOffset, path, bytes: 0, firstAppendUs: -1, createdUs: now, largestUs: now };
   }
 
   /** Deletes every segment file (truncateFullyAndStartAt, a log ending below its start). */
   private dropAllSegments(): void {
+    for (const seg of this.segments) this.onStorage?.({ kind: 'segment-deleted', offset: seg.baseOffset });
     for (const f of segmentFiles(this.disk, this.dir)) this.disk.delete(f.path);
     this.segments = [];
   }
@@ -564,6 +615,7 @@ export class ReplicaLog {
     while (this.segments.length > 1 && this.segments[this.segments.length - 1].baseOffset > offset) {
       const gone = this.segments.pop()!;
       codeProbe('truncate-deletes-segment');
+      this.onStorage?.({ kind: 'segment-deleted', offset: gone.baseOffset });
       this.disk.delete(gone.path);
     }
     // Files past the last kept segment (a recovery that stopped early) go too.
@@ -790,7 +842,10 @@ export class ReplicaLog {
     this.maybeIncrementLogStartOffset(keptBase, 'segment-deletion');
     const goneBases = new Set(gone.map((g) => g.baseOffset));
     this.deleteSnapshots((o) => goneBases.has(o));
-    for (const seg of gone) this.disk.delete(seg.path);
+    for (const seg of gone) {
+      this.onStorage?.({ kind: 'segment-deleted', offset: seg.baseOffset });
+      this.disk.delete(seg.path);
+    }
     this.blank(gone[0].baseOffset, keptBase);
     return n;
   }
@@ -1020,6 +1075,11 @@ const BATCH_OVERHEAD_BYTES = 61;
 const RECORD_OVERHEAD_BYTES = 7;
 
 /** Bytes one record takes in the segment file (the batch header counted on its first record). */
+/** A record whose bytes after the batch header read back as zeros (a page that never reached the disk). */
+function zeroed(r: ModelRecord): ModelRecord {
+  return { ...r, key: r.key === null ? null : '\u0000'.repeat(r.key.length), value: '\u0000'.repeat(r.value.length) };
+}
+
 function recordBytes(r: ModelRecord, firstInBatch: boolean): number {
   const body = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + r.value.length;
   return firstInBatch ? BATCH_OVERHEAD_BYTES + body : body;

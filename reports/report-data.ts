@@ -626,7 +626,7 @@ const TIMELINE_COLUMNS: {
     seg.b.push(e.broker);
     seg.tp.push(tpIndex(e.topic, e.partition));
     seg.off.push(e.offset);
-    seg.rp.push(e.change === 'recovery-point' ? 1 : 0);
+    seg.rp.push(SEGMENT_CHANGE_CODES[e.change]);
   },
 };
 
@@ -703,3 +703,6 @@ export function buildCheckData(history: History, verdict: Verdict, meta: CheckMe
     },
   };
 }
+
+/** The `seg.rp` column's codes (report-types.ts ReportData.seg). */
+const SEGMENT_CHANGE_CODES = { segment: 0, 'recovery-point': 1, 'segment-deleted': 2 } as const;

@@ -93,7 +93,10 @@ export interface ReportData {
   /** Truncated copies: version index, time, reason (string id). */
   cut: { v: Col; t: Col; why: Col };
   trunc: { t: Col; b: Col; tp: Col; to: Col; why: Col };
-  /** Segments created (rp 0: at offset `off`) and recovery-point moves (rp 1); absent in older reports. */
+  /**
+   * Segments created (rp 0: at offset `off`), recovery-point moves (rp 1) and segments deleted
+   * (rp 2: the one at `off`; reports from before issue 12 item 6 have none); absent in older reports.
+   */
   seg?: { t: Col; b: Col; tp: Col; off: Col; rp: Col };
   faults: Array<{
     id: number;

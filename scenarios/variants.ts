@@ -33,6 +33,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     "consumer: KIP-320 validation moves the position to the leader's end offset for its epoch, even one ahead of it",
   'no-producer-state-reload':
     'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
+  'recovery-trusts-tail':
+    'storage: recovery after a power loss reads the log past the recovery point without CRC checks (ensureValid)',
   'controlled-shutdown-isr': 'pre-KIP-841 (KAFKA-13916): a broker in controlled shutdown rejoins the ISR',
   'no-check-quorum':
     'KRaft without check quorum (KAFKA-15489): a Raft leader cut off from the other voters never resigns',

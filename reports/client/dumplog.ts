@@ -12,6 +12,7 @@ import {
   nodeStateAt,
   replicaAt,
   segmentsAt,
+  type SegmentsAt,
   verEp,
   versionsOf,
 } from './model.ts';
@@ -31,12 +32,7 @@ function segmentName(base: number): string {
   return `${String(base).padStart(20, '0')}.log`;
 }
 
-function recordLines(
-  live: number[],
-  hw: number,
-  seg: { bases: number[]; recoveryPoint: number },
-  dir: string,
-): DumpLine[] {
+function recordLines(live: number[], hw: number, seg: SegmentsAt, dir: string): DumpLine[] {
   const lines: DumpLine[] = [];
   let hwShown = false;
   let rpShown = seg.recoveryPoint < 0;
@@ -81,6 +77,29 @@ function recordLines(
   return lines;
 }
 
+/**
+ * The segments as describe's `kafka-log-dirs` view lists them (model/cluster-view.ts
+ * describeSegments): file, offsets, when rolled, and which offsets are fsynced (below the
+ * recovery point) or only in the page cache. Write-back by the kernel is not in the trace.
+ */
+function segmentLines(seg: SegmentsAt, leo: number): DumpLine[] {
+  const lines: DumpLine[] = [];
+  seg.bases.forEach((base, i) => {
+    const end = i + 1 < seg.bases.length ? seg.bases[i + 1] : Math.max(base, leo);
+    const rp = seg.recoveryPoint < 0 ? -1 : Math.max(base, Math.min(seg.recoveryPoint, end));
+    const state = rp < 0 ? '' : `  fsynced ${rangeText(base, rp)}  page cache ${rangeText(rp, end)}`;
+    const text =
+      `# segment ${segmentName(base)}  offsets ${rangeText(base, end)}  ` +
+      `rolled ${fmtTime(seg.createdAt[i])}${state}`;
+    lines.push({ text, cls: 'meta' });
+  });
+  return lines;
+}
+
+function rangeText(from: number, to: number): string {
+  return to > from ? `${from}–${to - 1}` : 'none';
+}
+
 function dumpLines(br: number): DumpLine[] {
   const dir = `/var/lib/kafka/data/${M.data.tps[ui.curTp]}`;
   // With segment events (reports from issue 12 on), one `Dumping` header per segment file.
@@ -95,6 +114,7 @@ function dumpLines(br: number): DumpLine[] {
     lines.push({ text: `# no records on ${brokerName(br)} at ${fmtTime(ui.scrubT)}`, cls: 'hw' });
     return lines;
   }
+  lines.push(...segmentLines(seg, M.verOff[live[live.length - 1]] + 1));
   lines.push({ text: `Log starting offset: ${M.verOff[live[0]]}`, cls: 'meta' });
   const r = replicaAt(ui.curTp, br, ui.scrubT);
   return lines.concat(recordLines(live, r ? r.hw : -1, seg, dir));

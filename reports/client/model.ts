@@ -220,29 +220,39 @@ export function replicaAt(tp: number, br: number, t: number): ReplicaState | nul
 }
 
 /**
- * A replica's segments at t: the base offsets of the segments it created (a truncation to o
- * drops those above o; a restart's recovery announces its segments again), and its recovery
+ * A replica's segments at t: the base offsets of the segments it created and has not deleted
+ * (retention and truncation announce each deletion; a truncation to o also drops those above
+ * o, for reports without deletion events; a restart's recovery announces its segments again), and its recovery
  * point (-1 unknown). Older reports have no segment events: no bases.
  */
-export function segmentsAt(tp: number, br: number, t: number): { bases: number[]; recoveryPoint: number } {
+export function segmentsAt(tp: number, br: number, t: number): SegmentsAt {
   const seg = M.data.seg;
   const rows = M.segBy.get(tp)?.get(br) ?? [];
   const cuts = M.truncBy.get(tp)?.get(br) ?? [];
-  const bases = new Set<number>();
+  const created = new Map<number, number>(); // base offset → when it was created (or loaded)
   let recoveryPoint = -1;
   let c = 0;
   for (const r of rows) {
     if (M.segT[r] > t) break;
-    for (; c < cuts.length && M.truncT[cuts[c]] <= M.segT[r]; c++) dropAbove(bases, M.data.trunc.to[cuts[c]]);
+    for (; c < cuts.length && M.truncT[cuts[c]] <= M.segT[r]; c++) dropAbove(created, M.data.trunc.to[cuts[c]]);
     if (seg!.rp[r] === 1) recoveryPoint = seg!.off[r];
-    else bases.add(seg!.off[r]);
+    else if (seg!.rp[r] === 2) created.delete(seg!.off[r]);
+    else created.set(seg!.off[r], M.segT[r]);
   }
-  for (; c < cuts.length && M.truncT[cuts[c]] <= t; c++) dropAbove(bases, M.data.trunc.to[cuts[c]]);
-  return { bases: [...bases].sort((a, b) => a - b), recoveryPoint };
+  for (; c < cuts.length && M.truncT[cuts[c]] <= t; c++) dropAbove(created, M.data.trunc.to[cuts[c]]);
+  const bases = [...created.keys()].sort((a, b) => a - b);
+  return { bases, createdAt: bases.map((b) => created.get(b)!), recoveryPoint };
 }
 
-function dropAbove(bases: Set<number>, offset: number): void {
-  for (const b of [...bases]) if (b > offset) bases.delete(b);
+/** segmentsAt's answer: base offsets in order, when each was created (µs), the recovery point. */
+export interface SegmentsAt {
+  bases: number[];
+  createdAt: number[];
+  recoveryPoint: number;
+}
+
+function dropAbove(created: Map<number, number>, offset: number): void {
+  for (const b of [...created.keys()]) if (b > offset) created.delete(b);
 }
 
 /** Row of the controller's partition record in force at t, or -1. */

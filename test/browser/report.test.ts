@@ -584,6 +584,9 @@ describe('the report of a run with retention (issue 12)', () => {
     expect(dump).toContain(`Log starting offset: ${move.to}`);
     expect(dump).toMatch(/Dumping \/var\/lib\/kafka\/data\/t-0\/\d{20}\.log/);
     expect(dump).toMatch(/recovery point \d+: records below are fsynced/);
+    // The segments it has then (deleted ones gone), as describe's kafka-log-dirs view lists them.
+    expect(dump).toMatch(/# segment \d{20}\.log {2}offsets \d+–\d+ {2}rolled .* {2}fsynced /);
+    expect(dump).not.toMatch(new RegExp(`# segment ${String(0).padStart(20, '0')}\\.log`));
     expect(dump).not.toContain(`| offset: ${move.to - 1} payload`);
     await expectClean(watch);
     await page.close();

@@ -371,9 +371,15 @@ describe('background writeback', () => {
     expect(stale.slice(0, 1)).toEqual(['a']);
     expect(stale).toHaveLength(2);
     expect(isTorn(stale[1]) && stale[1].partial).toBe('b');
+    // The rest of the file, for a reader without CRC checks: 'b' starts on the written page 0.
+    expect(isTorn(stale[1]) && stale[1].tail).toEqual([
+      { entry: 'b', headWritten: true, allWritten: false },
+      { entry: 'c', headWritten: false, allWritten: false },
+    ]);
     const hole = lose(0); // nothing new written, the size committed: 'b' reads back as zeros
     expect(hole).toHaveLength(2);
     expect(isTorn(hole[1])).toBe(true);
+    expect(isTorn(hole[1]) && hole[1].tail.map((t) => t.headWritten)).toEqual([false, false]);
   });
 });
 

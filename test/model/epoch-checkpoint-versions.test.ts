@@ -19,32 +19,39 @@
 
 import { describe, expect, it } from 'vitest';
 import { KAFKA_VERSIONS, type KafkaVersion } from '../../model/versions.ts';
+import { HW_CHECKPOINT_FILE } from '../../model/broker.ts';
+import { recordingCodeProbes, type TestCluster } from './helpers.ts';
 import { othersThan, runSchedule, type Schedule } from './zoo/harness.ts';
 
 const STOP_TIMEOUT_US = 30_000_000;
 
-const schedule: Schedule = (c) => {
-  const a = c.state().leader;
-  for (let i = 0; i < 5; i++) c.produceAndWait(a, [`r${i}`]);
-  for (const f of othersThan(c, a)) {
-    let down = false;
-    c.sim.requestStop(f, STOP_TIMEOUT_US, () => (down = true));
-    c.runUntil(() => down, STOP_TIMEOUT_US);
-    c.sim.start(f);
-    c.runUntil(() => c.state().isr.includes(f) && c.replica(f).log.leo === 5, 60_000_000);
-  }
-  c.sim.crash(a);
-  c.runUntil(() => c.leaderReady(a), 30_000_000);
-  const b = c.state().leader;
-  expect(c.replica(b).log.epochs.entries.at(-1)?.startOffset).toBe(5);
-  c.sim.crash(b);
-  c.runUntil(() => c.leaderReady(b), 30_000_000);
-  c.sim.start(b);
-  c.runFor(10_000_000);
-  c.sim.powerLoss(b);
-  c.sim.start(b);
-  c.runFor(10_000_000);
-};
+/** The schedule; `beforeLastStart` acts on B's disk while it is down after its power loss. */
+const scheduleWith =
+  (beforeLastStart: (c: TestCluster, b: number) => void): Schedule =>
+  (c) => {
+    const a = c.state().leader;
+    for (let i = 0; i < 5; i++) c.produceAndWait(a, [`r${i}`]);
+    for (const f of othersThan(c, a)) {
+      let down = false;
+      c.sim.requestStop(f, STOP_TIMEOUT_US, () => (down = true));
+      c.runUntil(() => down, STOP_TIMEOUT_US);
+      c.sim.start(f);
+      c.runUntil(() => c.state().isr.includes(f) && c.replica(f).log.leo === 5, 60_000_000);
+    }
+    c.sim.crash(a);
+    c.runUntil(() => c.leaderReady(a), 30_000_000);
+    const b = c.state().leader;
+    expect(c.replica(b).log.epochs.entries.at(-1)?.startOffset).toBe(5);
+    c.sim.crash(b);
+    c.runUntil(() => c.leaderReady(b), 30_000_000);
+    c.sim.start(b);
+    c.runFor(10_000_000);
+    c.sim.powerLoss(b);
+    beforeLastStart(c, b);
+    c.sim.start(b);
+    c.runFor(10_000_000);
+  };
+const schedule = scheduleWith(() => {});
 
 // Small segments: recovery re-reads only the segments from the one holding the recovery point
 // (LogLoader.recoverLog), so the older records' epochs come from the checkpoint alone.
@@ -61,5 +68,42 @@ describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a powe
     for (const version of KAFKA_VERSIONS.filter((v) => v !== '3.7')) {
       expect([version, onVersion(version).anomalies]).toEqual([version, []]);
     }
+  });
+
+  // Kafka 3.x with no epoch for a log that has records: ReplicaManager.initialFetchOffset starts
+  // the fetcher at the HW and AbstractFetcherThread.truncateToHighWatermark cuts the log there.
+  // While B is down its disk is set to what 3.7 leaves after a truncation's unsynced checkpoint
+  // write, a clean shutdown (whose marker fsync commits the rename; the checkpoint's data is
+  // not yet written back) and a power loss within 30 s: the clean-shutdown marker, an empty
+  // leader-epoch checkpoint, and (to make the cut visible) a HW checkpoint at 2. A clean start
+  // trusts the log unread, so nothing rebuilds the cache: B has records 0..4, no epoch, HW 2,
+  // and cuts to 2 before fetching them again.
+  it('3.7: a follower whose cache is empty truncates to its high watermark, then catches up', () => {
+    let b = -1;
+    const emptyCheckpoint = (c: TestCluster, id: number) => {
+      b = id;
+      const disk = c.sim.disk(id);
+      const write = (path: string, entries: unknown[]) => {
+        disk.writeFile(path, entries);
+        disk.fsync(path);
+      };
+      write('.kafka_cleanshutdown', [{ brokerEpoch: 1 }]);
+      write('t-0/leader-epoch-checkpoint', []);
+      write(HW_CHECKPOINT_FILE, [{ topic: 't', partition: 0, offset: 2 }]);
+    };
+    let out: ReturnType<typeof runSchedule> | undefined;
+    const hit = recordingCodeProbes(() => {
+      out = runSchedule(
+        'correct',
+        { config: { 'kafka.version': '3.7', 'log.segment.bytes': 200 } },
+        scheduleWith(emptyCheckpoint),
+      );
+    });
+    expect(hit).toContain('follower-no-epoch-truncated-to-hw');
+    const cuts = out!.cluster
+      .probesOf('truncate')
+      .map((p) => p.e as unknown as { broker: number; toOffset: number; reason: string });
+    expect(cuts).toContainEqual(expect.objectContaining({ broker: b, toOffset: 2, reason: 'no-epoch' }));
+    expect(out!.cluster.replica(b).log.leo).toBe(5);
   });
 });

@@ -59,7 +59,9 @@ describe('retention in a cluster', () => {
     const leader = c.brokerIds.find((b) => brokerOn(sim, b)!.partition('t', 0)!.role === 'leader')!;
     const text = c.describeSegments(leader, 't', 0);
     expect(text).toMatch(/^t-0 on broker \d: logStartOffset \d+ {2}size \d+ bytes {2}recoveryPoint \d+/);
-    expect(text).toMatch(/baseOffset \d+ {2}size \d+ bytes {2}offsets \d+–\d+ {2}fsynced .* written back .* dirty /);
+    expect(text).toMatch(
+      /baseOffset \d+ {2}size \d+ bytes {2}offsets \d+–\d+ {2}rolled \d+\.\d{3} s {2}modified \d+\.\d{3} s {2}fsynced .* written back .* dirty /,
+    );
     c.startFinalRead();
     sim.run({ untilUs: sim.now() + 10_000_000 });
     expect(c.finalReadDone()).toBe(true);

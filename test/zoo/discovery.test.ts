@@ -43,6 +43,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'last-replica-standing': [1, 107],
   'validation-seeks-ahead': [1, 1],
   'no-producer-state-reload': [1, 11],
+  'recovery-trusts-tail': [1_000_001, 1_000_808],
   'controlled-shutdown-isr': [1, 11],
   'no-check-quorum': [1, 87],
   'vote-without-log-check': [1, 87],
