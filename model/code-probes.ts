@@ -35,6 +35,9 @@ const SWARM_WITHOUT_RETENTION =
   'not in the swarm for now: it draws retention settings but does not apply them ' +
   '(SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts)';
 
+/** Transactions are not drawn by any scenario yet (issue 17). */
+const TXN_NOT_IN_SWARM = 'not yet: no transactional producer in the swarm (issue 17 items 2, 3, 5)';
+
 const CODE_PROBES = {
   // --- the replica log and its recovery (replica-log.ts)
   'log-recovery-torn-entry': {
@@ -920,6 +923,85 @@ const CODE_PROBES = {
     description:
       'A member was handed a partition again while the stream of its earlier assignment still had a request out: ' +
       'it started afresh at the committed offset.',
+  },
+  // --- the transaction coordinator (txn-host.ts, txn-coordinator.ts)
+  'txn-coordinator-loaded': {
+    kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition',
+    description:
+      'A broker leading a __transaction_state partition replayed its log and began to serve as transaction coordinator.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-resigned': {
+    kafka: 'TransactionCoordinator.onResignation',
+    description:
+      'A broker lost leadership of a __transaction_state partition and dropped its transaction coordinator.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-loaded-prepared': {
+    kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition (transactionsPendingForCompletion)',
+    description:
+      'A new coordinator loaded a transaction in PrepareCommit or PrepareAbort and sent its markers again.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-append-refused': {
+    kafka: 'TransactionStateManager.appendTransactionToLog (updateCacheCallback)',
+    description:
+      'A write to __transaction_state was refused (below min ISR or not leader); the transition was dropped.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-append-timed-out': {
+    kafka: 'TransactionStateManager.appendTransactionToLog (REQUEST_TIMED_OUT)',
+    description:
+      'A write to __transaction_state was not committed within the transaction timeout; the transition was dropped.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-append-not-enough-replicas': {
+    kafka: 'TransactionStateManager.appendTransactionToLog (NOT_ENOUGH_REPLICAS_AFTER_APPEND)',
+    description:
+      'A write to __transaction_state was committed while the ISR was below min ISR and was reported failed.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-init-fences-ongoing': {
+    kafka: 'TransactionCoordinator.handleInitProducerId (PrepareEpochFence)',
+    description:
+      'InitProducerId found an ongoing transaction: the coordinator bumped the epoch and aborted it.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-producer-fenced': {
+    kafka: 'TransactionCoordinator.handleAddPartitionsToTransaction / endTransaction',
+    description:
+      'A transactional request from an older producer epoch was answered PRODUCER_FENCED.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-timeout-abort': {
+    kafka: 'TransactionCoordinator.abortTimedOutTransactions',
+    description:
+      'An ongoing transaction outlived its transaction.timeout.ms: the coordinator fenced its epoch and aborted it.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-complete-retried': {
+    kafka: 'TransactionMarkerChannelManager.tryAppendToLog',
+    description:
+      'Writing CompleteCommit/CompleteAbort found __transaction_state unavailable and was queued for a retry.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-marker-retried': {
+    kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
+    description:
+      'A transaction marker failed with a retriable error (or no answer) and was sent again.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-marker-sending-cancelled': {
+    kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
+    description:
+      'A marker was refused (INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED): the sending was cancelled.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-marker-leader-unknown': {
+    kafka: 'TransactionMarkerChannelManager.addTxnMarkersToBrokerQueue (unknown broker queue)',
+    description:
+      'A marker waited because its partition had no leader.',
+    reachable: TXN_NOT_IN_SWARM,
   },
 } as const satisfies Record<string, CodeProbeInfo>;
 

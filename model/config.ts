@@ -87,6 +87,17 @@ export interface KafkaConfig {
   'offsets.topic.num.partitions'?: number;
   /** Optional: replication factor of `__consumer_offsets`. Default 3 (Kafka's), at most the brokers. */
   'offsets.topic.replication.factor'?: number;
+  // --- transactions (issue 17)
+  /** Optional: partitions of `__transaction_state`. Default 50 (Kafka's). */
+  'transaction.state.log.num.partitions'?: number;
+  /** Optional: replication factor of `__transaction_state`. Default 3 (Kafka's), at most the brokers. */
+  'transaction.state.log.replication.factor'?: number;
+  /** Optional: min.insync.replicas of `__transaction_state`. Default 2 (Kafka's). */
+  'transaction.state.log.min.isr'?: number;
+  /** Optional: the largest transaction.timeout.ms a producer may ask for. Default 900000 (Kafka's). */
+  'transaction.max.timeout.ms'?: number;
+  /** Optional: how often the coordinator aborts timed-out transactions. Default 10000 (Kafka's). */
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms'?: number;
   /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */
   'group.initial.rebalance.delay.ms'?: number;
   /** Optional (consumer): session.timeout.ms. Default 45000 (Kafka's). */
@@ -251,6 +262,8 @@ export const FIRST_PRODUCER_ID = 200;
 export const FIRST_CONSUMER_ID = 300;
 /** The internal topic of consumer groups' offsets and metadata (Topic.GROUP_METADATA_TOPIC_NAME). */
 export const OFFSETS_TOPIC = '__consumer_offsets';
+/** The internal topic of transaction coordinators' state (Topic.TRANSACTION_STATE_TOPIC_NAME). */
+export const TXN_STATE_TOPIC = '__transaction_state';
 /** Subscribe-mode (group) consumers: 500, 501, … */
 export const FIRST_GROUP_CONSUMER_ID = 500;
 /** The client that runs the liveness probe and the final read. */
