@@ -836,7 +836,10 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
   }
 
   /** KafkaApis.handleFindCoordinatorRequest, key type TRANSACTION (txn-host.ts). */
-  private handleFindTxnCoordinator(from: number, msg: Extract<ClientRequest, { type: 'FindCoordinatorRequest' }>): void {
+  private handleFindTxnCoordinator(
+    from: number,
+    msg: Extract<ClientRequest, { type: 'FindCoordinatorRequest' }>,
+  ): void {
     const leader = this.txns.findCoordinator(msg.group);
     this.send(from, {
       type: 'FindCoordinatorResponse',

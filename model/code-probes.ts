@@ -933,14 +933,12 @@ const CODE_PROBES = {
   },
   'txn-coordinator-resigned': {
     kafka: 'TransactionCoordinator.onResignation',
-    description:
-      'A broker lost leadership of a __transaction_state partition and dropped its transaction coordinator.',
+    description: 'A broker lost leadership of a __transaction_state partition and dropped its transaction coordinator.',
     reachable: TXN_NOT_IN_SWARM,
   },
   'txn-coordinator-loaded-prepared': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition (transactionsPendingForCompletion)',
-    description:
-      'A new coordinator loaded a transaction in PrepareCommit or PrepareAbort and sent its markers again.',
+    description: 'A new coordinator loaded a transaction in PrepareCommit or PrepareAbort and sent its markers again.',
     reachable: TXN_NOT_IN_SWARM,
   },
   'txn-coordinator-append-refused': {
@@ -963,14 +961,12 @@ const CODE_PROBES = {
   },
   'txn-coordinator-init-fences-ongoing': {
     kafka: 'TransactionCoordinator.handleInitProducerId (PrepareEpochFence)',
-    description:
-      'InitProducerId found an ongoing transaction: the coordinator bumped the epoch and aborted it.',
+    description: 'InitProducerId found an ongoing transaction: the coordinator bumped the epoch and aborted it.',
     reachable: TXN_NOT_IN_SWARM,
   },
   'txn-coordinator-producer-fenced': {
     kafka: 'TransactionCoordinator.handleAddPartitionsToTransaction / endTransaction',
-    description:
-      'A transactional request from an older producer epoch was answered PRODUCER_FENCED.',
+    description: 'A transactional request from an older producer epoch was answered PRODUCER_FENCED.',
     reachable: TXN_NOT_IN_SWARM,
   },
   'txn-coordinator-timeout-abort': {
@@ -987,8 +983,7 @@ const CODE_PROBES = {
   },
   'txn-marker-retried': {
     kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
-    description:
-      'A transaction marker failed with a retriable error (or no answer) and was sent again.',
+    description: 'A transaction marker failed with a retriable error (or no answer) and was sent again.',
     reachable: TXN_NOT_IN_SWARM,
   },
   'txn-marker-sending-cancelled': {
@@ -999,8 +994,7 @@ const CODE_PROBES = {
   },
   'txn-marker-leader-unknown': {
     kafka: 'TransactionMarkerChannelManager.addTxnMarkersToBrokerQueue (unknown broker queue)',
-    description:
-      'A marker waited because its partition had no leader.',
+    description: 'A marker waited because its partition had no leader.',
     reachable: TXN_NOT_IN_SWARM,
   },
 } as const satisfies Record<string, CodeProbeInfo>;

@@ -54,7 +54,13 @@ export type TxnRequestBody =
       /** KIP-360: the producer id and epoch the producer has, to bump after an error. */
       expected?: { producerId: number; producerEpoch: number };
     }
-  | { type: 'AddPartitionsToTxn'; transactionalId: string; producerId: number; producerEpoch: number; partitions: string[] }
+  | {
+      type: 'AddPartitionsToTxn';
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      partitions: string[];
+    }
   | { type: 'EndTxn'; transactionalId: string; producerId: number; producerEpoch: number; committed: boolean };
 
 export type TxnResponseBody =
@@ -93,7 +99,9 @@ export interface MarkerSend {
 export interface TxnShardHost {
   nowMs(): number;
   /** Appends to the local leader of the shard's partition (the min ISR checked); the offset or an error. */
-  append(t: TxnTransit): { error: 'NONE'; offset: number } | { error: 'NOT_ENOUGH_REPLICAS' | 'NOT_LEADER_OR_FOLLOWER' };
+  append(
+    t: TxnTransit,
+  ): { error: 'NONE'; offset: number } | { error: 'NOT_ENOUGH_REPLICAS' | 'NOT_LEADER_OR_FOLLOWER' };
   /** ProducerIdManager.generateProducerId. */
   allocateProducerId(): number;
   /** Sends one marker to the partition's leader; the answer comes back as `onMarkerResult`. */
@@ -382,7 +390,12 @@ export class TxnCoordinatorShard {
     }
     this.appendTransactionToLog(transit, (e) =>
       e === 'NONE'
-        ? reply({ type: 'InitProducerId', error: 'NONE', producerId: transit.producerId, producerEpoch: transit.producerEpoch })
+        ? reply({
+            type: 'InitProducerId',
+            error: 'NONE',
+            producerId: transit.producerId,
+            producerEpoch: transit.producerEpoch,
+          })
         : fail(e),
     );
   }
@@ -444,7 +457,8 @@ export class TxnCoordinatorShard {
       codeProbe('txn-coordinator-producer-fenced');
       return cb('PRODUCER_FENCED');
     }
-    if (md.pendingTransitionInProgress() && md.pendingState !== 'PrepareEpochFence') return cb('CONCURRENT_TRANSACTIONS');
+    if (md.pendingTransitionInProgress() && md.pendingState !== 'PrepareEpochFence')
+      return cb('CONCURRENT_TRANSACTIONS');
     const wanted = committed ? 'CompleteCommit' : 'CompleteAbort';
     switch (md.state) {
       case 'Ongoing':
@@ -454,7 +468,9 @@ export class TxnCoordinatorShard {
         return cb(md.state === wanted ? 'NONE' : 'INVALID_TXN_STATE');
       case 'PrepareCommit':
       case 'PrepareAbort':
-        return cb(md.state === (committed ? 'PrepareCommit' : 'PrepareAbort') ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE');
+        return cb(
+          md.state === (committed ? 'PrepareCommit' : 'PrepareAbort') ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE',
+        );
       case 'Empty':
         return cb('INVALID_TXN_STATE');
       case 'PrepareEpochFence':

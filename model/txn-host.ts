@@ -72,7 +72,12 @@ export interface TxnHostBroker {
 export type TxnTimerTag =
   | { readonly type: 'txn-load' | 'txn-expire'; readonly partition: number; readonly leaderEpoch: number }
   | { readonly type: 'txn-abort-scan' }
-  | { readonly type: 'txn-marker-retry'; readonly partition: number; readonly leaderEpoch: number; readonly m: MarkerSend }
+  | {
+      readonly type: 'txn-marker-retry';
+      readonly partition: number;
+      readonly leaderEpoch: number;
+      readonly m: MarkerSend;
+    }
   | { readonly type: 'txn-marker-timeout'; readonly correlationId: number };
 
 interface InFlightMarker {
@@ -227,7 +232,9 @@ export class TxnHost {
 
   private leads(partition: number, s: TxnCoordinatorShard): boolean {
     const p = this.broker.partition(TXN_STATE_TOPIC, partition);
-    return p !== undefined && p.role === 'leader' && p.leaderEpoch === s.coordinatorEpoch && this.shards.get(partition) === s;
+    return (
+      p !== undefined && p.role === 'leader' && p.leaderEpoch === s.coordinatorEpoch && this.shards.get(partition) === s
+    );
   }
 
   private onShardTimer(tag: { type: 'txn-load' | 'txn-expire'; partition: number; leaderEpoch: number }): void {
@@ -258,7 +265,8 @@ export class TxnHost {
     const s = this.shards.get(partition);
     const reply = (body: Extract<TxnMessage, { type: 'TxnResponse' }>['body']): void =>
       this.broker.send(from, { type: 'TxnResponse', correlationId: msg.correlationId, body });
-    if (s === undefined || !this.leads(partition, s) || !this.broker.caughtUp) return reply(notCoordinator(msg.body.type));
+    if (s === undefined || !this.leads(partition, s) || !this.broker.caughtUp)
+      return reply(notCoordinator(msg.body.type));
     s.handle(msg.body, reply);
   }
 

@@ -51,7 +51,11 @@ function txn<T extends TxnRequestBody['type']>(
   retry = true,
 ): Extract<TxnResponseBody, { type: T }> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const f = c.request(live(c), { type: 'FindCoordinatorRequest', group: body.transactionalId, keyType: 'TRANSACTION' });
+    const f = c.request(live(c), {
+      type: 'FindCoordinatorRequest',
+      group: body.transactionalId,
+      keyType: 'TRANSACTION',
+    });
     expect(c.runUntil(() => c.answer(f) !== undefined, 5_000_000)).toBe(true);
     const found = c.answer<FindCoordinatorResponse>(f) as FindCoordinatorResponse;
     if (found.error === 'NONE' && c.sim.isUp(found.nodeId)) {
@@ -125,13 +129,21 @@ describe('the transaction coordinator', () => {
     expect(p.epoch).toBe(0);
     begin(c, 'tx', p, ['a', 'b']);
     expect(readCommitted(c, 0)).toEqual([]);
-    const end = txn(c, { type: 'EndTxn', transactionalId: 'tx', producerId: p.pid, producerEpoch: p.epoch, committed: true });
+    const end = txn(c, {
+      type: 'EndTxn',
+      transactionalId: 'tx',
+      producerId: p.pid,
+      producerEpoch: p.epoch,
+      committed: true,
+    });
     expect(end.error).toBe('NONE');
     expect(c.runUntil(() => coordinatorState(c, 'tx') === 'CompleteCommit/0', 10_000_000)).toBe(true);
     expect(txnLog(c, 'tx')).toEqual(['Empty/0', 'Ongoing/0', 'PrepareCommit/0', 'CompleteCommit/0']);
     expect(markers(c, 0)).toEqual([`COMMIT@${p.pid}`]);
     expect(markers(c, 1)).toEqual([`COMMIT@${p.pid}`]);
-    expect(c.runUntil(() => readCommitted(c, 0).length === 1 && readCommitted(c, 1).length === 1, 5_000_000)).toBe(true);
+    expect(c.runUntil(() => readCommitted(c, 0).length === 1 && readCommitted(c, 1).length === 1, 5_000_000)).toBe(
+      true,
+    );
     expect([...readCommitted(c, 0), ...readCommitted(c, 1)]).toEqual(['a', 'b']);
   });
 
@@ -148,7 +160,13 @@ describe('the transaction coordinator', () => {
     expect(markers(c, 0)).toEqual([`ABORT@${first.pid}`]);
     expect(markers(c, 1)).toEqual([`ABORT@${first.pid}`]);
     // The first instance is fenced at the coordinator and at the partitions.
-    const end = txn(c, { type: 'EndTxn', transactionalId: 'tx', producerId: first.pid, producerEpoch: 0, committed: true });
+    const end = txn(c, {
+      type: 'EndTxn',
+      transactionalId: 'tx',
+      producerId: first.pid,
+      producerEpoch: 0,
+      committed: true,
+    });
     expect(end.error).toBe('PRODUCER_FENCED');
     expect(produce(c, 0, first.pid, 0, 1, ['late'])).toBe('INVALID_PRODUCER_EPOCH');
     expect(readCommitted(c, 0)).toEqual([]);
@@ -174,7 +192,13 @@ describe('the transaction coordinator', () => {
     expect(coordinator).not.toBe(other);
     // Markers from the coordinator to t-0's leader are lost from now on.
     c.sim.network.cut({ kind: 'one-way', from: [coordinator], to: [other] });
-    const end = txn(c, { type: 'EndTxn', transactionalId: 'tx', producerId: p.pid, producerEpoch: p.epoch, committed: true });
+    const end = txn(c, {
+      type: 'EndTxn',
+      transactionalId: 'tx',
+      producerId: p.pid,
+      producerEpoch: p.epoch,
+      committed: true,
+    });
     expect(end.error).toBe('NONE');
     expect(coordinatorState(c, 'tx')).toBe('PrepareCommit/0');
     c.runFor(1_000_000);
