@@ -368,6 +368,7 @@ export class TxnProducerActor implements Actor<Message> {
       type: 'invoke',
       f: 'txn',
       value: sends.map((s) => ['send', s.partition, s.value]),
+      topic: this.p.topic.name,
     });
     this.phase = 'add';
     this.step();
@@ -403,7 +404,7 @@ export class TxnProducerActor implements Actor<Message> {
       type === 'ok'
         ? t.sends.map((s) => ['send', s.partition, s.offset >= 0 ? [s.offset, s.value] : s.value])
         : t.sends.map((s) => ['send', s.partition, s.value]);
-    const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value };
+    const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, topic: this.p.topic.name };
     this.p.recorder.record(error === undefined ? ev : { ...ev, error });
     this.txn = null;
   }

@@ -1,9 +1,8 @@
 // The transactional producer (model/txn-producer.ts) end to end on real brokers with the
 // transaction coordinator: its history (`txn` operations in Jepsen's vocabulary) and a
 // read_committed consumer's polls are judged by the Kafka and transactional checkers
-// (checkers/txn.ts). The topic is named `key`, the topic Jepsen's keys are read under
-// (checkers/kafka-actions.ts), so the producer's keys and the consumer's polls name the same
-// partitions.
+// (checkers/txn.ts). The producer's operations name their topic, so their Jepsen keys are read
+// as that topic's partitions (checkers/kafka-actions.ts), the ones the consumer polls.
 
 import { describe, expect, it } from 'vitest';
 import { TXN_STATE_TOPIC } from '../../model/config.ts';
@@ -15,7 +14,7 @@ import { checkKafkaAndTxn } from '../../checkers/txn.ts';
 import { historyProblems } from '../../model/history-recorder.ts';
 import { TestCluster } from './helpers.ts';
 
-const TOPIC = { name: 'key', partitions: 3, replicationFactor: 3 };
+const TOPIC = { name: 't', partitions: 3, replicationFactor: 3 };
 
 function cluster(): TestCluster {
   const c = new TestCluster({
@@ -23,7 +22,7 @@ function cluster(): TestCluster {
     config: { 'transaction.state.log.num.partitions': 1 },
   });
   c.start();
-  expect(c.runUntil(() => c.settled('key', 0) && c.settled(TXN_STATE_TOPIC, 0), 30_000_000)).toBe(true);
+  expect(c.runUntil(() => c.settled('t', 0) && c.settled(TXN_STATE_TOPIC, 0), 30_000_000)).toBe(true);
   return c;
 }
 
@@ -59,7 +58,7 @@ function addReadCommittedConsumer(c: TestCluster, id: number, recorder: HistoryR
       config: { ...c.config, 'isolation.level': 'read_committed', 'auto.offset.reset': 'earliest' },
       topics: [TOPIC],
       workload: { sends: 0, keys: 0, sendIntervalMs: 10, pollIntervalMs: 10 },
-      assignment: [0, 1, 2].map((partition) => ({ topic: 'key', partition })),
+      assignment: [0, 1, 2].map((partition) => ({ topic: 't', partition })),
       recorder,
     }),
   });
