@@ -935,10 +935,14 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
   return undefined;
 }
 
-/** "topic/partition\0value" → the time of its first send, from the history's send invokes. */
+/**
+ * "topic/partition\0value" → the time of its first send, from the history's send invokes (a
+ * transaction's sends: its invoke, like a send's, precedes the produce requests).
+ */
 function sendTimes(history: History): Map<string, number> {
   const out = new Map<string, number>();
   for (const e of history) {
+    if (e.type === 'invoke' && e.f === 'txn' && typeof e.topic === 'string') addTxnSendTimes(out, e.topic, e);
     if (e.type !== 'invoke' || e.f !== 'send') continue;
     const v = e.value as { topic?: unknown; partition?: unknown; value?: unknown } | null;
     if (typeof v?.topic !== 'string' || typeof v.partition !== 'number' || typeof v.value !== 'string') continue;
@@ -946,6 +950,16 @@ function sendTimes(history: History): Map<string, number> {
     if (!out.has(key)) out.set(key, e.time);
   }
   return out;
+}
+
+/** The sends of a gregor transaction (model/txn-producer.ts: `[send partition value]` micro-ops on `topic`). */
+function addTxnSendTimes(out: Map<string, number>, topic: string, e: History[number]): void {
+  if (!Array.isArray(e.value)) return;
+  for (const m of e.value as unknown[]) {
+    if (!Array.isArray(m) || m[0] !== 'send' || typeof m[1] !== 'number' || typeof m[2] !== 'string') continue;
+    const key = valueKey(topic, m[1], m[2]);
+    if (!out.has(key)) out.set(key, e.time);
+  }
 }
 
 /** "topic/partition\0value" → the number of offsets holding it in the polls from history index `from` on. */

@@ -245,6 +245,26 @@ export interface WorkloadSpec {
    * Absent: it polls continuously.
    */
   groupStall?: { everyMs: number; forMs: number };
+  /** Transactional producers (issue 17, model/txn-producer.ts); absent = none. */
+  transactions?: TxnWorkload;
+}
+
+/** The transactional part of a workload: producers running transactions on the workload's topic. */
+export interface TxnWorkload {
+  /** Transactional producers; producer i uses transactional.id `tx-${i % ids}`. */
+  producers: number;
+  /** Distinct transactional ids (fewer than producers: instances sharing an id fence each other). */
+  ids: number;
+  /** Transactions over all producers. */
+  transactions: number;
+  /** Sends per transaction: 1..maxSends. */
+  maxSends: number;
+  /** The share of transactions the application aborts. */
+  abortRatio: number;
+  /** transaction.timeout.ms. */
+  timeoutMs: number;
+  /** Mean gap between a producer's transactions, ms. */
+  intervalMs: number;
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */
@@ -264,6 +284,8 @@ export const FIRST_CONSUMER_ID = 300;
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** The internal topic of transaction coordinators' state (Topic.TRANSACTION_STATE_TOPIC_NAME). */
 export const TXN_STATE_TOPIC = '__transaction_state';
+/** Transactional producers: 600, 601, … */
+export const FIRST_TXN_PRODUCER_ID = 600;
 /** Subscribe-mode (group) consumers: 500, 501, … */
 export const FIRST_GROUP_CONSUMER_ID = 500;
 /** The client that runs the liveness probe and the final read. */

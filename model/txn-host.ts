@@ -51,7 +51,7 @@ export function txnTopicPartitions(config: KafkaConfig): number {
 }
 
 /** TransactionStateManager.partitionFor. */
-export function txnPartitionFor(transactionalId: string, config: KafkaConfig): number {
+function txnPartitionFor(transactionalId: string, config: KafkaConfig): number {
   return partitionFor(transactionalId, txnTopicPartitions(config));
 }
 
