@@ -182,11 +182,12 @@ export class PromiseTracker {
   /** Every breach so far, in the order they happened (the companion's too: one shared list). */
   readonly breaches: PromiseBreach[];
   /**
-   * The tracker of `__consumer_offsets` (issue 15), when the workload has a consumer group:
-   * the same rules over that topic's partitions; its breaches are this tracker's, and every
-   * restart, registration, crash and power loss reaches it too.
+   * The trackers of `__consumer_offsets` (issue 15), when the workload has a consumer group,
+   * and of `__transaction_state` (issue 17), when it has transactional producers: the same
+   * rules over those topics' partitions; their breaches are this tracker's, and every restart,
+   * registration, crash and power loss reaches them too.
    */
-  private companionTracker: PromiseTracker | undefined;
+  private readonly companions: PromiseTracker[] = [];
   /** offsets.topic.num.partitions, once a companion tracks `__consumer_offsets` (groups hash onto them). */
   private offsetsPartitions: number | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
@@ -235,14 +236,14 @@ export class PromiseTracker {
   }
 
   /**
-   * The tracker of `__consumer_offsets` (`view`, `partitions` = offsets.topic.num.partitions):
-   * its breaches are this one's, and it is fed the same node events.
+   * The tracker of an internal topic (`view`; for `__consumer_offsets`, `partitions` =
+   * offsets.topic.num.partitions): its breaches are this one's, and it is fed the same node events.
    */
   companion(view: ClusterView, partitions: number): PromiseTracker {
     const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach };
     const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.zookeeperMode, shared);
-    this.companionTracker = c;
-    this.offsetsPartitions = partitions;
+    this.companions.push(c);
+    if (view.topic === OFFSETS_TOPIC) this.offsetsPartitions = partitions;
     return c;
   }
 
@@ -272,7 +273,7 @@ export class PromiseTracker {
   onRestart(broker: number): void {
     this.powerDown.delete(broker);
     this.lostData.restartedNow(broker);
-    this.companionTracker?.onRestart(broker);
+    for (const c of this.companions) c.onRestart(broker);
   }
 
   /**
@@ -344,7 +345,7 @@ export class PromiseTracker {
    */
   onRegistered(broker: number): void {
     this.unclean.restartedNow(broker);
-    this.companionTracker?.onRegistered(broker);
+    for (const c of this.companions) c.onRegistered(broker);
   }
 
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
@@ -388,7 +389,7 @@ export class PromiseTracker {
   /** Brokers are killed (-9) now: no data lost, but an unclean shutdown (never a breach by itself). */
   crash(brokers: readonly number[]): void {
     for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
-    this.companionTracker?.crash(brokers);
+    for (const c of this.companions) c.crash(brokers);
   }
 
   /**
@@ -397,7 +398,8 @@ export class PromiseTracker {
    * has ≥ min.insync.replicas replicas that lost data.
    */
   powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
-    const other = this.companionTracker?.powerLoss(brokers, event);
+    let other: PromiseBreach | undefined;
+    for (const c of this.companions) other = other ?? c.powerLoss(brokers, event);
     return this.ownPowerLoss(brokers, event) ?? other;
   }
 
@@ -448,7 +450,7 @@ export class PromiseTracker {
    * incarnation that never registered is counted from now on.
    */
   onUncleanRegistration(broker: number): void {
-    this.companionTracker?.onUncleanRegistration(broker);
+    for (const c of this.companions) c.onUncleanRegistration(broker);
     if (this.unclean.has(broker)) return;
     this.unclean.addRestarted(broker, this.targetsOf(broker));
   }
