@@ -48,7 +48,7 @@
 
 import type { History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
-import { OFFSETS_TOPIC } from '../model/config.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../model/config.ts';
 import { partitionFor } from '../model/group-host.ts';
 import type { ClusterView } from './cluster-view.ts';
 
@@ -192,6 +192,8 @@ export class PromiseTracker {
   private offsetsPartitions: number | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
+  /** Set by the driver before judging: partitions left with a hanging transaction (KafkaCluster.hangingTransactions). */
+  hangingTransactions: readonly string[] = [];
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
@@ -699,6 +701,8 @@ export interface PromiseEvidence {
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
   readonly offsetsPartitionOf: (group: string) => number | undefined;
+  /** "topic/partition" of the partitions with a hanging transaction at the end of the run (KafkaCluster). */
+  readonly hangingTransactions: ReadonlySet<string>;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
@@ -791,6 +795,8 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
   const resend = resendBehind(a, evidence);
   if (resend !== undefined) return resend;
+  const hanging = hangingTxnBreach(a, evidence);
+  if (hanging !== undefined) return hanging;
   const first = excuseOf(a);
   if (first === undefined) return undefined;
   // a group's re-read may also follow from a loss of the data partition it re-read (reread-after-loss)
@@ -806,6 +812,23 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
     }
   }
   return undefined;
+}
+
+/**
+ * A liveness failure behind a hanging transaction after a durability breach of
+ * `__transaction_state` (issue 17): that breach. The coordinator lost the records of a
+ * transaction (TransactionStateManager.loadTransactionsForTxnTopicPartition loads only what the
+ * log kept), so it never writes the transaction's markers and never times it out; the
+ * transaction's partitions keep an open transaction no coordinator knows, and their last stable
+ * offset stays below it, so read_committed reads (the liveness probe, the final read) stop
+ * there for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh
+ * abort` ends it, KIP-664). The anomaly must name such a partition, or name none (the final
+ * read of every partition).
+ */
+function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  if (a.kind !== 'liveness' || evidence.hangingTransactions.size === 0) return undefined;
+  if (a.topic !== undefined && !evidence.hangingTransactions.has(`${a.topic}/${a.partition}`)) return undefined;
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC);
 }
 
 /**
@@ -1010,6 +1033,7 @@ export function promiseEvidence(
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
+    hangingTransactions: new Set(tracker.hangingTransactions),
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

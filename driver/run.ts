@@ -634,6 +634,7 @@ class SeedRun {
     const replicaAnomalies = [...(this.replicaWatch?.anomalies() ?? []), ...this.coordinatorWatch.anomalies()];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
+    if (this.tracker !== undefined) this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? [];
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,
       finalRead: this.finalRead,

@@ -308,6 +308,30 @@ class SimulatedCluster implements KafkaCluster {
     return id;
   }
 
+  hangingTransactions(): string[] {
+    if (this.workload.transactions === undefined) return [];
+    const known = new Set<number>();
+    for (const id of this.brokerIds) {
+      const b = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
+      if (b === undefined) continue;
+      for (let p = 0; p < txnTopicPartitions(this.spec.config); p++) {
+        for (const md of b.txns.shard(p)?.txns.values() ?? []) {
+          const open = md.state === 'Ongoing' || md.state === 'PrepareCommit' || md.state === 'PrepareAbort';
+          if (open || md.pendingState !== null) known.add(md.producerId);
+        }
+      }
+    }
+    const topics = new Set(this.spec.topics.map((t) => t.name));
+    const out: string[] = [];
+    for (const s of this.view.controllerPartitions()) {
+      if (!topics.has(s.topic)) continue;
+      const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
+      const open = b?.partition(s.topic, s.partition)?.log.producers.openTransactions() ?? [];
+      if (open.some((o) => !known.has(o.producerId))) out.push(`${s.topic}/${s.partition}`);
+    }
+    return out;
+  }
+
   get history(): History {
     return this.recorder.events;
   }
