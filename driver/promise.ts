@@ -193,7 +193,7 @@ export class PromiseTracker {
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
   /** Set by the driver before judging: partitions left with a hanging transaction (KafkaCluster.hangingTransactions). */
-  hangingTransactions: readonly string[] = [];
+  hangingTransactions: ReadonlyMap<string, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
@@ -701,8 +701,8 @@ export interface PromiseEvidence {
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
   readonly offsetsPartitionOf: (group: string) => number | undefined;
-  /** "topic/partition" of the partitions with a hanging transaction at the end of the run (KafkaCluster). */
-  readonly hangingTransactions: ReadonlySet<string>;
+  /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
+  readonly hangingTransactions: ReadonlyMap<string, number>;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
@@ -815,19 +815,29 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
 }
 
 /**
- * A liveness failure behind a hanging transaction after a durability breach of
- * `__transaction_state` (issue 17): that breach. The coordinator lost the records of a
- * transaction (TransactionStateManager.loadTransactionsForTxnTopicPartition loads only what the
- * log kept), so it never writes the transaction's markers and never times it out; the
- * transaction's partitions keep an open transaction no coordinator knows, and their last stable
- * offset stays below it, so read_committed reads (the liveness probe, the final read) stop
- * there for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh
- * abort` ends it, KIP-664). The anomaly must name such a partition, or name none (the final
- * read of every partition).
+ * What a hanging transaction after a durability breach of `__transaction_state` explains
+ * (issue 17): that breach. The coordinator lost the records of a transaction
+ * (TransactionStateManager.loadTransactionsForTxnTopicPartition loads only what the log kept),
+ * so it never writes the transaction's markers and never times it out; the transaction's
+ * partitions keep an open transaction no coordinator knows, and their last stable offset stays
+ * at its first offset, so read_committed reads (the liveness probe, the final read) stop there
+ * for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh abort` ends
+ * it, KIP-664). Explained: a liveness failure naming such a partition or none (the final read
+ * of every partition), and a lost write on such a partition at or above that first offset
+ * (acknowledged, but no read_committed read can reach it).
  */
 function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
-  if (a.kind !== 'liveness' || evidence.hangingTransactions.size === 0) return undefined;
-  if (a.topic !== undefined && !evidence.hangingTransactions.has(`${a.topic}/${a.partition}`)) return undefined;
+  const hanging = evidence.hangingTransactions;
+  if (hanging.size === 0) return undefined;
+  const firstOffset = a.topic === undefined ? undefined : hanging.get(`${a.topic}/${a.partition}`);
+  if (a.kind === 'liveness') {
+    if (a.topic !== undefined && firstOffset === undefined) return undefined;
+  } else if (a.kind === 'lost-write') {
+    const offsets = a.offsets ?? [];
+    if (firstOffset === undefined || offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;
+  } else {
+    return undefined;
+  }
   return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC);
 }
 
@@ -1033,7 +1043,7 @@ export function promiseEvidence(
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
-    hangingTransactions: new Set(tracker.hangingTransactions),
+    hangingTransactions: tracker.hangingTransactions,
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

@@ -634,7 +634,8 @@ class SeedRun {
     const replicaAnomalies = [...(this.replicaWatch?.anomalies() ?? []), ...this.coordinatorWatch.anomalies()];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
-    if (this.tracker !== undefined) this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? [];
+    if (this.tracker !== undefined)
+      this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? new Map();
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,
       finalRead: this.finalRead,

@@ -46,11 +46,11 @@ export interface KafkaCluster {
   snapshot(): ClusterSnapshot;
   /**
    * Transactions open on a leader of a workload topic whose producer id no serving transaction
-   * coordinator has in Ongoing, PrepareCommit or PrepareAbort (issue 17): "topic/partition"
-   * keys. Nothing will ever end them, so the partition's LSO stays below them (a hanging
-   * transaction). Absent where the cluster has no transactions.
+   * coordinator has in Ongoing, PrepareCommit or PrepareAbort (issue 17): "topic/partition" →
+   * the first offset of the earliest. Nothing will ever end them, so the partition's LSO stays
+   * at or below that offset (a hanging transaction). Absent where the cluster has no transactions.
    */
-  hangingTransactions?(): string[];
+  hangingTransactions?(): Map<string, number>;
   /** One running broker's replica state, live (per-replica invariants at each change); undefined when none. */
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined;
 }

@@ -308,8 +308,9 @@ class SimulatedCluster implements KafkaCluster {
     return id;
   }
 
-  hangingTransactions(): string[] {
-    if (this.workload.transactions === undefined) return [];
+  hangingTransactions(): Map<string, number> {
+    const out = new Map<string, number>();
+    if (this.workload.transactions === undefined) return out;
     const known = new Set<number>();
     for (const id of this.brokerIds) {
       const b = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
@@ -322,12 +323,12 @@ class SimulatedCluster implements KafkaCluster {
       }
     }
     const topics = new Set(this.spec.topics.map((t) => t.name));
-    const out: string[] = [];
     for (const s of this.view.controllerPartitions()) {
       if (!topics.has(s.topic)) continue;
       const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
       const open = b?.partition(s.topic, s.partition)?.log.producers.openTransactions() ?? [];
-      if (open.some((o) => !known.has(o.producerId))) out.push(`${s.topic}/${s.partition}`);
+      const hanging = open.filter((o) => !known.has(o.producerId)).map((o) => o.firstOffset);
+      if (hanging.length > 0) out.set(`${s.topic}/${s.partition}`, Math.min(...hanging));
     }
     return out;
   }
