@@ -35,8 +35,8 @@ const SWARM_WITHOUT_RETENTION =
   'not in the swarm for now: it draws retention settings but does not apply them ' +
   '(SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts)';
 
-/** Transactions are not drawn by any scenario yet (issue 17). */
-const TXN_NOT_IN_SWARM = 'not yet: no transactional producer in the swarm (issue 17 items 2, 3, 5)';
+/** Transactions: only the `transactions` scenario draws transactional producers, not the swarm (issue 17). */
+const TXN_NOT_IN_SWARM = 'not in the swarm: only the transactions scenario draws transactional producers (issue 17)';
 
 const CODE_PROBES = {
   // --- the replica log and its recovery (replica-log.ts)
@@ -812,63 +812,63 @@ const CODE_PROBES = {
   'txn-non-transactional-batch-in-open-txn': {
     kafka: 'ProducerAppendInfo.appendDataBatch (InvalidTxnStateException)',
     description: 'A non-transactional batch came from a producer with an open transaction: INVALID_TXN_STATE.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-marker-old-producer-epoch': {
     kafka: 'ProducerAppendInfo.checkProducerEpoch (appendEndTxnMarker)',
     description:
       'A transaction marker carried an older producer epoch than the partition knows: INVALID_PRODUCER_EPOCH.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-marker-coordinator-fenced': {
     kafka: 'ProducerAppendInfo.checkCoordinatorEpoch',
     description: 'A transaction marker came from an older coordinator epoch: TRANSACTION_COORDINATOR_FENCED.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-marker-without-open-txn': {
     kafka: 'ProducerAppendInfo.appendEndTxnMarker (currentTxnFirstOffset empty)',
     description: 'A marker closed no transaction on this partition (an empty one): no CompletedTxn, no index entry.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-aborted-indexed': {
     kafka: 'LogSegment.updateTxnIndex',
     description: 'An ABORT marker closed a non-empty transaction: an entry went into the aborted-transaction index.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-index-truncated': {
     kafka: 'TransactionIndex.truncateTo',
     description: 'A truncation removed entries of the aborted-transaction index.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-open-after-recovery': {
     kafka: 'UnifiedLog.rebuildProducerState (LogLoader)',
     description: 'Recovery rebuilt a producer state with a transaction still open.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-leader-with-open-txn': {
     kafka: 'Partition.makeLeader (the producer state carried by the follower)',
     description: 'A replica became leader with an open transaction in its producer state.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-fetch-bounded-by-lso': {
     kafka: 'UnifiedLog.read (FetchIsolation.TXN_COMMITTED)',
     description: 'A read_committed fetch was bounded below the HW by the last stable offset.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-fetch-aborted-transactions': {
     kafka: 'LocalLog.addAbortedTransactions',
     description: 'A read_committed fetch answer carried aborted transactions overlapping its records.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-consumer-skipped-aborted-batch': {
     kafka: 'CompletedFetch.nextFetchedRecord (isBatchAborted)',
     description: 'A read_committed consumer skipped a batch of an aborted transaction.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-consumer-reset-to-lso': {
     kafka: 'ListOffsets LATEST under READ_COMMITTED (Partition.fetchOffsetForTimestamp)',
     description: 'A read_committed consumer reset its position to the last stable offset.',
-    reachable: 'not yet: no transactional producer or coordinator in the swarm (issue 17 items 1, 3, 5)',
+    reachable: TXN_NOT_IN_SWARM,
   },
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {
