@@ -147,6 +147,15 @@ export class TxnCoordinatorShard {
   /** txnLogAppendRetryQueue. */
   private retryAppends: PendingComplete[] = [];
   private nextSendingId = 1;
+  /** The partitions of each transaction in PrepareCommit/PrepareAbort (for `completed`). */
+  private readonly prepared = new Map<string, readonly string[]>();
+  /** Transactions this coordinator completed (CompleteCommit/CompleteAbort committed): white-box invariants. */
+  readonly completed: Array<{
+    transactionalId: string;
+    producerId: number;
+    result: 'COMMIT' | 'ABORT';
+    partitions: readonly string[];
+  }> = [];
   private busy = 0;
   private recheckHw = -1;
 
@@ -174,6 +183,7 @@ export class TxnCoordinatorShard {
       this.loaded = true;
       for (const md of this.txns.values()) {
         if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') continue;
+        this.prepared.set(md.transactionalId, [...md.partitions]);
         codeProbe('txn-coordinator-loaded-prepared');
         const complete = md.prepareComplete(this.host.nowMs());
         this.addTxnMarkersToSend(md.state === 'PrepareCommit' ? 'COMMIT' : 'ABORT', md, complete);
@@ -324,8 +334,19 @@ export class TxnCoordinatorShard {
       const md = this.txns.get(w.transit.transactionalId);
       if (md === undefined) throw new Error(`no metadata for ${w.transit.transactionalId}`);
       md.completeTransitionTo(w.transit);
+      this.noteCompletion(w.transit);
       w.callback('NONE');
     }
+  }
+
+  /** Remembers prepared partitions, and completed transactions with them (white-box invariants). */
+  private noteCompletion(t: TxnTransit): void {
+    if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') this.prepared.set(t.transactionalId, t.partitions);
+    if (t.state !== 'CompleteCommit' && t.state !== 'CompleteAbort') return;
+    const partitions = this.prepared.get(t.transactionalId) ?? [];
+    this.prepared.delete(t.transactionalId);
+    const result = t.state === 'CompleteCommit' ? 'COMMIT' : 'ABORT';
+    this.completed.push({ transactionalId: t.transactionalId, producerId: t.producerId, result, partitions });
   }
 
   /** TransactionStateManager.appendTransactionToLog. */
