@@ -174,6 +174,7 @@ export const PROTOCOL_VARIANTS = [
   'coordinator-acks-1',
   'stale-generation-commit',
   'coordinator-serves-before-load',
+  'read-committed-hw',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

@@ -801,7 +801,15 @@ export class Partition {
 
   /** UnifiedLog.read's bound for a consumer: the HW, or the LSO under FetchIsolation.TXN_COMMITTED. */
   private consumerFetchEnd(req: FetchRequest): number {
-    return req.isolationLevel === 'read_committed' ? this.log.lso : this.log.hw;
+    return req.isolationLevel === 'read_committed' ? this.readCommittedEnd() : this.log.hw;
+  }
+
+  /**
+   * The LSO (UnifiedLog.fetchLastStableOffsetMetadata). Variant read-committed-hw: the HW, as if
+   * FetchIsolation.TXN_COMMITTED read like HIGH_WATERMARK (records of open transactions served).
+   */
+  private readCommittedEnd(): number {
+    return this.host.variant === 'read-committed-hw' ? this.log.hw : this.log.lso;
   }
 
   private checkLeaderEpochForFetch(currentLeaderEpoch: number): ErrorCode {
@@ -867,7 +875,7 @@ export class Partition {
     const leader = this.role === 'leader';
     const leo = this.log.leo;
     const hw = this.log.hw;
-    const lso = this.log.lso;
+    const lso = this.readCommittedEnd();
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const d = list[i];

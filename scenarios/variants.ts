@@ -45,6 +45,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'stale-generation-commit': 'group coordinator: an offset commit naming a stale generation (or member) is accepted',
   'coordinator-serves-before-load':
     'group coordinator: a new __consumer_offsets leader serves group state before loading it from the log',
+  'read-committed-hw':
+    'transactions: a read_committed fetch is bounded by the high watermark instead of the last stable offset',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
