@@ -27,6 +27,11 @@ export interface HistoryEvent {
   error?: string;
   /** Jepsen's `:seek-to-beginning? true` on an `assign` of keys: positions them at offset 0. */
   seekToBeginning?: boolean;
+  /**
+   * gregor's transactional producers (model/txn-producer.ts): the topic whose partitions a
+   * micro-op operation's keys are; absent (Jepsen's own histories) = topic "key".
+   */
+  topic?: string;
 }
 
 // --- Kafka operation values -------------------------------------------------------------

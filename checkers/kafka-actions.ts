@@ -5,8 +5,9 @@
 // `[:send k [offset v]]`, `[:poll]` completed as `[:poll {k [[offset v] ...]}]`, and `assign`
 // / `subscribe` whose value is a list of integer keys (`:seek-to-beginning? true` on an
 // assign moves to offset 0). Each Jepsen key k is reported as partition k of topic "key".
-// Micro-ops are taken in order, as if one after the other; transactional atomicity is not
-// judged. Assumes the values were validated by checkers/readers/validate.ts.
+// A micro-op event that names a `topic` (gregor's transactional producer) has its keys read as
+// partitions of that topic instead. Micro-ops are taken in order, as if one after the other;
+// transactional atomicity is not judged. Assumes the values were validated by checkers/readers/validate.ts.
 
 import type { AssignValue, ConsumerReset, HistoryEvent, PollValue, SendValue } from './history.ts';
 import type { Operation } from './ops.ts';
@@ -52,6 +53,7 @@ export function pollsAssigned(op: Operation): boolean {
 /** The Kafka actions of a Jepsen micro-op operation, in micro-op order. */
 function jepsenActions(op: Operation): KafkaAction[] {
   const out: KafkaAction[] = [];
+  const topic = op.invoke.topic ?? JEPSEN_KEY_TOPIC;
   for (const mop of microOps(op)) {
     if (mop[0] === 'send') {
       const sent = mop[2];
@@ -59,10 +61,10 @@ function jepsenActions(op: Operation): KafkaAction[] {
       const value = String(pair !== undefined ? pair[1] : sent);
       // An unknown-outcome transaction may still report offsets of sends that completed (Jepsen keeps them).
       const offset = op.outcome !== 'fail' && typeof pair?.[0] === 'number' ? pair[0] : undefined;
-      out.push({ f: 'send', topic: JEPSEN_KEY_TOPIC, partition: Number(mop[1]), value, offset });
+      out.push({ f: 'send', topic, partition: Number(mop[1]), value, offset });
     } else if (mop[0] === 'poll' && typeof mop[1] === 'object' && mop[1] !== null) {
       for (const [key, pairs] of Object.entries(mop[1] as Record<string, PollRecord[]>)) {
-        out.push({ f: 'poll', topic: JEPSEN_KEY_TOPIC, partition: Number(key), from: undefined, records: pairs });
+        out.push({ f: 'poll', topic, partition: Number(key), from: undefined, records: pairs });
       }
     }
   }

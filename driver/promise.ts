@@ -51,7 +51,7 @@
 
 import type { History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
-import { OFFSETS_TOPIC } from '../model/config.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../model/config.ts';
 import { partitionFor } from '../model/group-host.ts';
 import type { ClusterView } from './cluster-view.ts';
 
@@ -185,15 +185,18 @@ export class PromiseTracker {
   /** Every breach so far, in the order they happened (the companion's too: one shared list). */
   readonly breaches: PromiseBreach[];
   /**
-   * The tracker of `__consumer_offsets` (issue 15), when the workload has a consumer group:
-   * the same rules over that topic's partitions; its breaches are this tracker's, and every
-   * restart, registration, crash and power loss reaches it too.
+   * The trackers of `__consumer_offsets` (issue 15), when the workload has a consumer group,
+   * and of `__transaction_state` (issue 17), when it has transactional producers: the same
+   * rules over those topics' partitions; their breaches are this tracker's, and every restart,
+   * registration, crash and power loss reaches them too.
    */
-  private companionTracker: PromiseTracker | undefined;
+  private readonly companions: PromiseTracker[] = [];
   /** offsets.topic.num.partitions, once a companion tracks `__consumer_offsets` (groups hash onto them). */
   private offsetsPartitions: number | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
+  /** Set by the driver before judging: partitions left with a hanging transaction (KafkaCluster.hangingTransactions). */
+  hangingTransactions: ReadonlyMap<string, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
@@ -238,14 +241,14 @@ export class PromiseTracker {
   }
 
   /**
-   * The tracker of `__consumer_offsets` (`view`, `partitions` = offsets.topic.num.partitions):
-   * its breaches are this one's, and it is fed the same node events.
+   * The tracker of an internal topic (`view`; for `__consumer_offsets`, `partitions` =
+   * offsets.topic.num.partitions): its breaches are this one's, and it is fed the same node events.
    */
   companion(view: ClusterView, partitions: number): PromiseTracker {
     const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach };
     const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.zookeeperMode, shared);
-    this.companionTracker = c;
-    this.offsetsPartitions = partitions;
+    this.companions.push(c);
+    if (view.topic === OFFSETS_TOPIC) this.offsetsPartitions = partitions;
     return c;
   }
 
@@ -275,7 +278,7 @@ export class PromiseTracker {
   onRestart(broker: number): void {
     this.powerDown.delete(broker);
     this.lostData.restartedNow(broker);
-    this.companionTracker?.onRestart(broker);
+    for (const c of this.companions) c.onRestart(broker);
   }
 
   /**
@@ -347,7 +350,7 @@ export class PromiseTracker {
    */
   onRegistered(broker: number): void {
     this.unclean.restartedNow(broker);
-    this.companionTracker?.onRegistered(broker);
+    for (const c of this.companions) c.onRegistered(broker);
   }
 
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
@@ -391,7 +394,7 @@ export class PromiseTracker {
   /** Brokers are killed (-9) now: no data lost, but an unclean shutdown (never a breach by itself). */
   crash(brokers: readonly number[]): void {
     for (const b of brokers) this.unclean.add(b, this.targetsOf(b));
-    this.companionTracker?.crash(brokers);
+    for (const c of this.companions) c.crash(brokers);
   }
 
   /**
@@ -400,7 +403,8 @@ export class PromiseTracker {
    * has ≥ min.insync.replicas replicas that lost data.
    */
   powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
-    const other = this.companionTracker?.powerLoss(brokers, event);
+    let other: PromiseBreach | undefined;
+    for (const c of this.companions) other = other ?? c.powerLoss(brokers, event);
     return this.ownPowerLoss(brokers, event) ?? other;
   }
 
@@ -451,7 +455,7 @@ export class PromiseTracker {
    * incarnation that never registered is counted from now on.
    */
   onUncleanRegistration(broker: number): void {
-    this.companionTracker?.onUncleanRegistration(broker);
+    for (const c of this.companions) c.onUncleanRegistration(broker);
     if (this.unclean.has(broker)) return;
     this.unclean.addRestarted(broker, this.targetsOf(broker));
   }
@@ -788,6 +792,8 @@ export interface PromiseEvidence {
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
   readonly offsetsPartitionOf: (group: string) => number | undefined;
+  /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
+  readonly hangingTransactions: ReadonlyMap<string, number>;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
@@ -880,6 +886,8 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
   const resend = resendBehind(a, evidence);
   if (resend !== undefined) return resend;
+  const hanging = hangingTxnBreach(a, evidence);
+  if (hanging !== undefined) return hanging;
   const first = excuseOf(a);
   if (first === undefined) return undefined;
   // a group's re-read may also follow from a loss of the data partition it re-read (reread-after-loss)
@@ -895,6 +903,33 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
     }
   }
   return undefined;
+}
+
+/**
+ * What a hanging transaction after a durability breach of `__transaction_state` explains
+ * (issue 17): that breach. The coordinator lost the records of a transaction
+ * (TransactionStateManager.loadTransactionsForTxnTopicPartition loads only what the log kept),
+ * so it never writes the transaction's markers and never times it out; the transaction's
+ * partitions keep an open transaction no coordinator knows, and their last stable offset stays
+ * at its first offset, so read_committed reads (the liveness probe, the final read) stop there
+ * for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh abort` ends
+ * it, KIP-664). Explained: a liveness failure naming such a partition or none (the final read
+ * of every partition), and a lost write on such a partition at or above that first offset
+ * (acknowledged, but no read_committed read can reach it).
+ */
+function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  const hanging = evidence.hangingTransactions;
+  if (hanging.size === 0) return undefined;
+  const firstOffset = a.topic === undefined ? undefined : hanging.get(`${a.topic}/${a.partition}`);
+  if (a.kind === 'liveness') {
+    if (a.topic !== undefined && firstOffset === undefined) return undefined;
+  } else if (a.kind === 'lost-write') {
+    const offsets = a.offsets ?? [];
+    if (firstOffset === undefined || offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;
+  } else {
+    return undefined;
+  }
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC);
 }
 
 /**
@@ -1029,10 +1064,14 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
   return undefined;
 }
 
-/** "topic/partition\0value" → the time of its first send, from the history's send invokes. */
+/**
+ * "topic/partition\0value" → the time of its first send, from the history's send invokes (a
+ * transaction's sends: its invoke, like a send's, precedes the produce requests).
+ */
 function sendTimes(history: History): Map<string, number> {
   const out = new Map<string, number>();
   for (const e of history) {
+    if (e.type === 'invoke' && e.f === 'txn' && typeof e.topic === 'string') addTxnSendTimes(out, e.topic, e);
     if (e.type !== 'invoke' || e.f !== 'send') continue;
     const v = e.value as { topic?: unknown; partition?: unknown; value?: unknown } | null;
     if (typeof v?.topic !== 'string' || typeof v.partition !== 'number' || typeof v.value !== 'string') continue;
@@ -1040,6 +1079,16 @@ function sendTimes(history: History): Map<string, number> {
     if (!out.has(key)) out.set(key, e.time);
   }
   return out;
+}
+
+/** The sends of a gregor transaction (model/txn-producer.ts: `[send partition value]` micro-ops on `topic`). */
+function addTxnSendTimes(out: Map<string, number>, topic: string, e: History[number]): void {
+  if (!Array.isArray(e.value)) return;
+  for (const m of e.value as unknown[]) {
+    if (!Array.isArray(m) || m[0] !== 'send' || typeof m[1] !== 'number' || typeof m[2] !== 'string') continue;
+    const key = valueKey(topic, m[1], m[2]);
+    if (!out.has(key)) out.set(key, e.time);
+  }
 }
 
 /** "topic/partition\0value" → the number of offsets holding it in the polls from history index `from` on. */
@@ -1088,6 +1137,7 @@ export function promiseEvidence(
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
+    hangingTransactions: tracker.hangingTransactions,
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

@@ -26,10 +26,11 @@ import type { RetentionDeletion } from '../checkers/retention.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
 import type { BuildCluster, KafkaCluster, ModelProbe } from '../model/cluster-api.ts';
 import type { ClusterSpec, VariantName } from '../model/config.ts';
-import { OFFSETS_TOPIC, PROBE_CLIENT_ID } from '../model/config.ts';
+import { OFFSETS_TOPIC, PROBE_CLIENT_ID, TXN_STATE_TOPIC } from '../model/config.ts';
 import { clientOfProcess } from '../model/client-process.ts';
 import { topicIdOf } from '../model/topic-id.ts';
 import { offsetsTopicPartitions } from '../model/group-host.ts';
+import { txnTopicPartitions } from '../model/txn-host.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
@@ -208,6 +209,8 @@ class SeedRun {
   private tracker: PromiseTracker | undefined;
   private offsetsView: ClusterView | undefined;
   private offsetsTracker: PromiseTracker | undefined;
+  private txnStateView: ClusterView | undefined;
+  private txnStateTracker: PromiseTracker | undefined;
   private monitor: SnapshotMonitor | undefined;
   /** Per-replica invariants at each replica change (undefined when switched off). */
   private readonly replicaWatch: ReplicaInvariants | undefined;
@@ -264,6 +267,12 @@ class SeedRun {
       this.offsetsView = offsetsView;
       this.offsetsTracker = tracker.companion(offsetsView, offsetsTopicPartitions(this.spec.config));
     }
+    // `__transaction_state` under the same promise (issue 17), when the workload is transactional.
+    if (this.input.workload.transactions !== undefined) {
+      const txnView = new ClusterView(TXN_STATE_TOPIC, c.brokerIds);
+      this.txnStateView = txnView;
+      this.txnStateTracker = tracker.companion(txnView, txnTopicPartitions(this.spec.config));
+    }
     const nodes = {
       brokerIds: c.brokerIds,
       controllerId: c.controllerId,
@@ -288,6 +297,7 @@ class SeedRun {
   /** The promise tracker of `topic`: the scenario's, or `__consumer_offsets`' when the run has a group. */
   private trackerOf(topic: string): PromiseTracker | undefined {
     if (topic === TOPIC) return this.tracker;
+    if (topic === TXN_STATE_TOPIC) return this.txnStateTracker;
     return topic === OFFSETS_TOPIC ? this.offsetsTracker : undefined;
   }
 
@@ -298,6 +308,11 @@ class SeedRun {
       const { partition, current, previous } = offsets;
       this.offsetsTracker!.onPartition(partition, current.isr, previous, current.leader);
       this.coordinatorWatch.onLeaderRecord(partition, current.leader, ev.leaderEpoch);
+    }
+    const txnState = this.txnStateView?.applyPartitionEvent(ev);
+    if (txnState !== undefined) {
+      const { partition, current, previous } = txnState;
+      this.txnStateTracker!.onPartition(partition, current.isr, previous, current.leader);
     }
     const change = this.view!.applyPartitionEvent(ev);
     if (change !== undefined) {
@@ -627,6 +642,8 @@ class SeedRun {
     const replicaAnomalies = [...(this.replicaWatch?.anomalies() ?? []), ...this.coordinatorWatch.anomalies()];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
+    if (this.tracker !== undefined)
+      this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? new Map();
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,
       finalRead: this.finalRead,

@@ -56,7 +56,9 @@ import { codeProbe } from './code-probes.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
 import { GroupHost, type GroupHostBroker, type GroupTimerTag } from './group-host.ts';
-import { OFFSETS_TOPIC } from './config.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from './config.ts';
+import { TxnHost, type TxnHostBroker, type TxnTimerTag } from './txn-host.ts';
+import type { TxnMessage } from './txn-coordinator.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 /** KafkaRaftServer.MetadataTopic. */
@@ -94,6 +96,7 @@ export type BrokerMessage =
   | ControllerResponse
   | ReplicaRequest
   | ReplicaResponse
+  | TxnMessage
   | RaftMessage;
 
 interface OffsetEntry {
@@ -120,7 +123,7 @@ export function createBroker(params: BrokerParams): ModelActorFactory {
   return (ctx) => new Broker(ctx, params);
 }
 
-export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHostBroker {
+export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHostBroker, TxnHostBroker {
   readonly brokerId: number;
   readonly config: KafkaConfig;
   readonly variant: 'correct' | ProtocolVariant;
@@ -167,6 +170,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
   private readonly armedTimers = new Map<Partition, number[]>();
   /** The group coordinators of the `__consumer_offsets` partitions this broker leads. */
   readonly groups: GroupHost = new GroupHost(this);
+  /** The transaction coordinators of the `__transaction_state` partitions this broker leads. */
+  readonly txns: TxnHost = new TxnHost(this);
 
   constructor(
     readonly ctx: ModelContext,
@@ -267,6 +272,11 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       const p = this.partition(event.topic, event.partition);
       if (p !== undefined) this.groups.onReplica(p);
     }
+    // A `__transaction_state` replica changed: its transaction coordinator follows.
+    if (event.kind === 'replica' && event.topic === TXN_STATE_TOPIC) {
+      const p = this.partition(event.topic, event.partition);
+      if (p !== undefined) this.txns.onReplica(p);
+    }
   }
 
   setTimer(delayUs: number, tag: unknown): void {
@@ -360,7 +370,14 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       case 'ProduceRequest':
         return this.routeProduce(from, msg);
       case 'FindCoordinatorRequest':
+        if (msg.keyType === 'TRANSACTION') return this.handleFindTxnCoordinator(from, msg);
         return this.groups.handleFindCoordinator(from, msg);
+      case 'TxnRequest':
+        return this.txns.handleTxnRequest(from, msg);
+      case 'WriteTxnMarkersRequest':
+        return this.txns.handleWriteTxnMarkers(from, msg);
+      case 'WriteTxnMarkersResponse':
+        return this.txns.onMarkerResponse(msg);
       case 'GroupRequest':
         return this.groups.handleGroupRequest(from, msg);
       case 'MetadataRequest':
@@ -395,6 +412,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       case 'OffsetsForLeaderEpochResponse':
       case 'FindCoordinatorResponse':
       case 'GroupResponse':
+      case 'TxnResponse':
       case 'BrokerRegistrationRequest':
       case 'BrokerHeartbeatRequest':
       case 'MetadataFetchRequest':
@@ -533,6 +551,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
     }
     const t = tag as { type: string; topic: string; partition: number };
     if (t.type === 'group-load' || t.type === 'group-expire') return this.groups.onTimer(tag as GroupTimerTag);
+    if (t.type.startsWith('txn-')) return this.txns.onTimer(tag as TxnTimerTag);
     const p = this.partition(t.topic, t.partition);
     if (p === undefined) return;
     if (t.type === 'partition-timer') {
@@ -797,15 +816,36 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       } satisfies ClientResponse);
       return;
     }
-    // Unique cluster-wide: a broker epoch is a metadata log offset, never reused (Kafka
-    // hands out producer-id blocks from the controller for the same reason).
-    const producerId = this.epoch * 1_000_000 + this.producerIdCounter++;
+    const producerId = this.allocateProducerId();
     this.send(from, {
       type: 'InitProducerIdResponse',
       correlationId: msg.correlationId,
       error: 'NONE',
       producerId,
       producerEpoch: 0,
+    } satisfies ClientResponse);
+  }
+
+  /**
+   * ProducerIdManager.generateProducerId: unique cluster-wide, since a broker epoch is a
+   * metadata log offset, never reused (Kafka hands out producer-id blocks from the controller
+   * for the same reason). Only called once registered.
+   */
+  allocateProducerId(): number {
+    return this.epoch * 1_000_000 + this.producerIdCounter++;
+  }
+
+  /** KafkaApis.handleFindCoordinatorRequest, key type TRANSACTION (txn-host.ts). */
+  private handleFindTxnCoordinator(
+    from: number,
+    msg: Extract<ClientRequest, { type: 'FindCoordinatorRequest' }>,
+  ): void {
+    const leader = this.txns.findCoordinator(msg.group);
+    this.send(from, {
+      type: 'FindCoordinatorResponse',
+      correlationId: msg.correlationId,
+      error: leader < 0 ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE',
+      nodeId: leader,
     } satisfies ClientResponse);
   }
 
@@ -914,7 +954,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       // __consumer_offsets has cleanup.policy=compact (GroupCoordinator.offsetsTopicConfigs), and
       // UnifiedLog.deleteOldSegments deletes by retention only under the delete policy
       // (config.delete); compaction itself is not modelled, so its log is never cut.
-      ...(topic === OFFSETS_TOPIC
+      ...(topic === OFFSETS_TOPIC || topic === TXN_STATE_TOPIC
         ? { retentionMs: -1, retentionBytes: -1 }
         : { retentionMs: this.config['log.retention.ms'], retentionBytes: this.config['log.retention.bytes'] }),
       nowUs: () => this.ctx.now(),

@@ -80,7 +80,14 @@ export interface PartitionMetadata {
 export type ClientRequest =
   | { type: 'MetadataRequest'; correlationId: number; topics: string[] }
   /** FindCoordinator (key type GROUP): any broker names the leader of the group's partition. */
-  | { type: 'FindCoordinatorRequest'; correlationId: number; group: string }
+  | {
+      type: 'FindCoordinatorRequest';
+      correlationId: number;
+      /** The key: a group id, or a transactional id with keyType TRANSACTION. */
+      group: string;
+      /** FindCoordinatorRequest key_type: absent = GROUP. */
+      keyType?: 'TRANSACTION';
+    }
   /** A classic group or offset request for the coordinator (model/group-coordinator.ts). */
   | { type: 'GroupRequest'; correlationId: number; body: GroupRequest }
   | { type: 'InitProducerIdRequest'; correlationId: number }

@@ -44,6 +44,13 @@ export interface KafkaCluster {
   /** `kafka-log-dirs.sh --describe` of one replica, per segment: size, offsets, fsynced / written back / dirty. */
   describeSegments(broker: number, topic: string, partition: number): string;
   snapshot(): ClusterSnapshot;
+  /**
+   * Transactions open on a leader of a workload topic whose producer id no serving transaction
+   * coordinator has in Ongoing, PrepareCommit or PrepareAbort (issue 17): "topic/partition" →
+   * the first offset of the earliest. Nothing will ever end them, so the partition's LSO stays
+   * at or below that offset (a hanging transaction). Absent where the cluster has no transactions.
+   */
+  hangingTransactions?(): Map<string, number>;
   /** One running broker's replica state, live (per-replica invariants at each change); undefined when none. */
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined;
 }

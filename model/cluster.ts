@@ -21,7 +21,9 @@ import {
   FIRST_GROUP_CONSUMER_ID,
   OFFSETS_TOPIC,
   FIRST_PRODUCER_ID,
+  FIRST_TXN_PRODUCER_ID,
   PROBE_CLIENT_ID,
+  TXN_STATE_TOPIC,
   type ClusterSpec,
   type TopicSpec,
   type WorkloadSpec,
@@ -35,6 +37,8 @@ import { createHistoryRecorder } from './history-recorder.ts';
 import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
 import { createGroupConsumer } from './group-consumer.ts';
+import { createTxnProducer } from './txn-producer.ts';
+import { txnTopicPartitions } from './txn-host.ts';
 import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
 import type { GroupCoordinatorShard, GroupRecord } from './group-coordinator.ts';
 import { consumerGroupDescribeText, type DescribedMember, describeRows } from './group-describe.ts';
@@ -129,11 +133,20 @@ export function addKafkaServers(
  * KafkaApis.handleFindCoordinatorRequest → AutoTopicCreationManager), with
  * offsets.topic.num.partitions and offsets.topic.replication.factor (at most the brokers).
  */
-function internalTopics(spec: ClusterSpec, groupConsumers: number): TopicSpec[] {
-  if (groupConsumers === 0) return [];
+function internalTopics(spec: ClusterSpec, workload: WorkloadSpec): TopicSpec[] {
+  const out: TopicSpec[] = [];
   const config = spec.config;
-  const replicationFactor = Math.min(spec.brokers, config['offsets.topic.replication.factor'] ?? 3);
-  return [{ name: OFFSETS_TOPIC, partitions: offsetsTopicPartitions(config), replicationFactor }];
+  if ((workload.groupConsumers ?? 0) > 0) {
+    const replicationFactor = Math.min(spec.brokers, config['offsets.topic.replication.factor'] ?? 3);
+    out.push({ name: OFFSETS_TOPIC, partitions: offsetsTopicPartitions(config), replicationFactor });
+  }
+  // __transaction_state (issue 17), when the workload has transactional producers: created at
+  // first boot too (Kafka creates it at the first FindCoordinator of key type TRANSACTION).
+  if (workload.transactions !== undefined) {
+    const replicationFactor = Math.min(spec.brokers, config['transaction.state.log.replication.factor'] ?? 3);
+    out.push({ name: TXN_STATE_TOPIC, partitions: txnTopicPartitions(config), replicationFactor });
+  }
+  return out;
 }
 
 export const buildCluster: BuildCluster = (sim, spec, workload) => new SimulatedCluster(sim, spec, workload);
@@ -161,7 +174,7 @@ class SimulatedCluster implements KafkaCluster {
     const groupConsumers = Math.max(0, workload.groupConsumers ?? 0);
     // The controllers create the workload's topics and, with a group, __consumer_offsets
     // (KRaft mode; ZooKeeper mode's admin creates the workload's topics only).
-    const created = [...spec.topics, ...internalTopics(spec, groupConsumers)];
+    const created = [...spec.topics, ...internalTopics(spec, workload)];
     const topics = spec.topics;
     const config = spec.config;
     if (spec.zookeeper !== undefined) {
@@ -201,6 +214,7 @@ class SimulatedCluster implements KafkaCluster {
       });
       sim.addNode({ id, name: `producer-${id}`, factory });
     }
+    producerIds.push(...this.addTxnProducers());
     this.producerIds = producerIds;
 
     const all: Array<{ topic: string; partition: number }> = [];
@@ -243,6 +257,34 @@ class SimulatedCluster implements KafkaCluster {
     });
   }
 
+  /** The workload's transactional producers (issue 17), their ids; they write to the first topic. */
+  private addTxnProducers(): number[] {
+    const t = this.workload.transactions;
+    if (t === undefined) return [];
+    const ids: number[] = [];
+    for (let i = 0; i < t.producers; i++) {
+      const id = FIRST_TXN_PRODUCER_ID + i;
+      const transactions = Math.floor(t.transactions / t.producers) + (i < t.transactions % t.producers ? 1 : 0);
+      const factory = createTxnProducer({
+        clientId: id,
+        bootstrapBrokers: this.brokerIds.slice(),
+        config: this.spec.config,
+        topic: this.spec.topics[0],
+        transactionalId: `tx-${i % t.ids}`,
+        transactions,
+        maxSends: t.maxSends,
+        abortRatio: t.abortRatio,
+        transactionTimeoutMs: t.timeoutMs,
+        intervalMs: t.intervalMs,
+        valuePrefix: `x${id}-`,
+        recorder: this.recorder,
+      });
+      this.sim.addNode({ id, name: `txn-producer-${id}`, factory });
+      ids.push(id);
+    }
+    return ids;
+  }
+
   /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
   private addGroupConsumers(n: number): number[] {
     return Array.from({ length: n }, (_, i) => this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
@@ -264,6 +306,31 @@ class SimulatedCluster implements KafkaCluster {
       }),
     });
     return id;
+  }
+
+  hangingTransactions(): Map<string, number> {
+    const out = new Map<string, number>();
+    if (this.workload.transactions === undefined) return out;
+    const known = new Set<number>();
+    for (const id of this.brokerIds) {
+      const b = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
+      if (b === undefined) continue;
+      for (let p = 0; p < txnTopicPartitions(this.spec.config); p++) {
+        for (const md of b.txns.shard(p)?.txns.values() ?? []) {
+          const open = md.state === 'Ongoing' || md.state === 'PrepareCommit' || md.state === 'PrepareAbort';
+          if (open || md.pendingState !== null) known.add(md.producerId);
+        }
+      }
+    }
+    const topics = new Set(this.spec.topics.map((t) => t.name));
+    for (const s of this.view.controllerPartitions()) {
+      if (!topics.has(s.topic)) continue;
+      const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
+      const open = b?.partition(s.topic, s.partition)?.log.producers.openTransactions() ?? [];
+      const hanging = open.filter((o) => !known.has(o.producerId)).map((o) => o.firstOffset);
+      if (hanging.length > 0) out.set(`${s.topic}/${s.partition}`, Math.min(...hanging));
+    }
+    return out;
   }
 
   get history(): History {

@@ -87,6 +87,17 @@ export interface KafkaConfig {
   'offsets.topic.num.partitions'?: number;
   /** Optional: replication factor of `__consumer_offsets`. Default 3 (Kafka's), at most the brokers. */
   'offsets.topic.replication.factor'?: number;
+  // --- transactions (issue 17)
+  /** Optional: partitions of `__transaction_state`. Default 50 (Kafka's). */
+  'transaction.state.log.num.partitions'?: number;
+  /** Optional: replication factor of `__transaction_state`. Default 3 (Kafka's), at most the brokers. */
+  'transaction.state.log.replication.factor'?: number;
+  /** Optional: min.insync.replicas of `__transaction_state`. Default 2 (Kafka's). */
+  'transaction.state.log.min.isr'?: number;
+  /** Optional: the largest transaction.timeout.ms a producer may ask for. Default 900000 (Kafka's). */
+  'transaction.max.timeout.ms'?: number;
+  /** Optional: how often the coordinator aborts timed-out transactions. Default 10000 (Kafka's). */
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms'?: number;
   /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */
   'group.initial.rebalance.delay.ms'?: number;
   /** Optional (consumer): session.timeout.ms. Default 45000 (Kafka's). */
@@ -165,6 +176,7 @@ export const PROTOCOL_VARIANTS = [
   'stale-generation-commit',
   'coordinator-serves-before-load',
   'zombie-controller',
+  'read-committed-hw',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
@@ -239,6 +251,26 @@ export interface WorkloadSpec {
    * Absent: it polls continuously.
    */
   groupStall?: { everyMs: number; forMs: number };
+  /** Transactional producers (issue 17, model/txn-producer.ts); absent = none. */
+  transactions?: TxnWorkload;
+}
+
+/** The transactional part of a workload: producers running transactions on the workload's topic. */
+export interface TxnWorkload {
+  /** Transactional producers; producer i uses transactional.id `tx-${i % ids}`. */
+  producers: number;
+  /** Distinct transactional ids (fewer than producers: instances sharing an id fence each other). */
+  ids: number;
+  /** Transactions over all producers. */
+  transactions: number;
+  /** Sends per transaction: 1..maxSends. */
+  maxSends: number;
+  /** The share of transactions the application aborts. */
+  abortRatio: number;
+  /** transaction.timeout.ms. */
+  timeoutMs: number;
+  /** Mean gap between a producer's transactions, ms. */
+  intervalMs: number;
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */
@@ -256,6 +288,10 @@ export const FIRST_PRODUCER_ID = 200;
 export const FIRST_CONSUMER_ID = 300;
 /** The internal topic of consumer groups' offsets and metadata (Topic.GROUP_METADATA_TOPIC_NAME). */
 export const OFFSETS_TOPIC = '__consumer_offsets';
+/** The internal topic of transaction coordinators' state (Topic.TRANSACTION_STATE_TOPIC_NAME). */
+export const TXN_STATE_TOPIC = '__transaction_state';
+/** Transactional producers: 600, 601, … */
+export const FIRST_TXN_PRODUCER_ID = 600;
 /** Subscribe-mode (group) consumers: 500, 501, … */
 export const FIRST_GROUP_CONSUMER_ID = 500;
 /** The client that runs the liveness probe and the final read. */

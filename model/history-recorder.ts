@@ -36,6 +36,7 @@ export function createHistoryRecorder(): HistoryRecorder {
       };
       if (event.key !== undefined) full.key = event.key;
       if (event.error !== undefined) full.error = event.error;
+      if (event.topic !== undefined) full.topic = event.topic;
       events.push(full);
       return full;
     },

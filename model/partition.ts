@@ -36,7 +36,7 @@
 import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ControlRecord, ErrorCode } from './client-protocol.ts';
-import { elrEnabled, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import { elrEnabled, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
@@ -106,6 +106,8 @@ interface DelayedProduce {
   readonly baseOffset: number;
   readonly requiredOffset: number;
   readonly deadlineUs: number;
+  /** A WriteTxnMarkers append (writeTxnMarkerAndWait): answered through this, not a ProduceResponse. */
+  readonly onMarkerDone?: (error: ErrorCode) => void;
 }
 
 interface DelayedFetch {
@@ -192,7 +194,12 @@ export class Partition {
   }
 
   private get minIsr(): number {
-    const configured = this.host.config['min.insync.replicas'];
+    // __transaction_state's topic config: min.insync.replicas = transaction.state.log.min.isr
+    // (TransactionStateManager.transactionTopicConfigs).
+    const configured =
+      this.topic === TXN_STATE_TOPIC
+        ? (this.host.config['transaction.state.log.min.isr'] ?? 2)
+        : this.host.config['min.insync.replicas'];
     const rf = this.replicas.length;
     return configured < rf ? configured : rf;
   }
@@ -477,6 +484,49 @@ export class Partition {
     return result;
   }
 
+  /**
+   * WriteTxnMarkers for this partition, answered once the HW passes the marker (KafkaApis
+   * handleWriteTxnMarkersRequest: appendRecords with requiredAcks = -1, timeout =
+   * request.timeout.ms): like an acks=all produce, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the
+   * ISR shrank below min.insync.replicas meanwhile.
+   */
+  writeTxnMarkerAndWait(
+    producerId: number,
+    producerEpoch: number,
+    marker: ControlRecord,
+    timeoutMs: number,
+    done: (error: ErrorCode) => void,
+  ): void {
+    const r = this.writeTxnMarker(producerId, producerEpoch, marker);
+    if (r.error !== 'NONE') return done(r.error);
+    const requiredOffset = r.offset + 1;
+    if (this.log.hw >= requiredOffset) return done(this.afterAppendError());
+    const deadlineUs = this.host.nowUs() + timeoutMs * 1000;
+    this.delayedProduces.push({
+      from: -1,
+      correlationId: -1,
+      baseOffset: r.offset,
+      requiredOffset,
+      deadlineUs,
+      onMarkerDone: done,
+    });
+    this.host.armPartitionTimer(this, deadlineUs);
+  }
+
+  /** The committed ISR is below min.insync.replicas (an acks=all append is refused). */
+  belowMinIsr(): boolean {
+    return this.isr.length < this.minIsr;
+  }
+
+  /** The maximal ISR is below min.insync.replicas (a completed acks=all append reports it). */
+  belowMinIsrAfterAppend(): boolean {
+    return this.maximalIsr.length < this.minIsr;
+  }
+
+  private afterAppendError(): ErrorCode {
+    return this.maximalIsr.length >= this.minIsr ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+  }
+
   private completeProduce(to: number, correlationId: number, baseOffset: number, lastOffset: number): void {
     const error: ErrorCode = this.maximalIsr.length >= this.minIsr ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
     if (error !== 'NONE') codeProbe('produce-not-enough-replicas-after-append');
@@ -532,6 +582,10 @@ export class Partition {
     codeProbe('delayed-produce-failed-on-leadership-loss');
     this.delayedProduces = [];
     for (const d of list) {
+      if (d.onMarkerDone !== undefined) {
+        d.onMarkerDone(error);
+        continue;
+      }
       const resp: ProduceResponse = {
         type: 'ProduceResponse',
         correlationId: d.correlationId,
@@ -551,8 +605,9 @@ export class Partition {
       let kept = 0;
       for (let i = 0; i < list.length; i++) {
         const d = list[i];
-        if (d.requiredOffset <= hw) this.completeProduce(d.from, d.correlationId, d.baseOffset, d.requiredOffset - 1);
-        else list[kept++] = d;
+        if (d.requiredOffset > hw) list[kept++] = d;
+        else if (d.onMarkerDone !== undefined) d.onMarkerDone(this.afterAppendError());
+        else this.completeProduce(d.from, d.correlationId, d.baseOffset, d.requiredOffset - 1);
       }
       if (kept !== list.length) list.length = kept;
     }
@@ -754,7 +809,15 @@ export class Partition {
 
   /** UnifiedLog.read's bound for a consumer: the HW, or the LSO under FetchIsolation.TXN_COMMITTED. */
   private consumerFetchEnd(req: FetchRequest): number {
-    return req.isolationLevel === 'read_committed' ? this.log.lso : this.log.hw;
+    return req.isolationLevel === 'read_committed' ? this.readCommittedEnd() : this.log.hw;
+  }
+
+  /**
+   * The LSO (UnifiedLog.fetchLastStableOffsetMetadata). Variant read-committed-hw: the HW, as if
+   * FetchIsolation.TXN_COMMITTED read like HIGH_WATERMARK (records of open transactions served).
+   */
+  private readCommittedEnd(): number {
+    return this.host.variant === 'read-committed-hw' ? this.log.hw : this.log.lso;
   }
 
   private checkLeaderEpochForFetch(currentLeaderEpoch: number): ErrorCode {
@@ -820,7 +883,7 @@ export class Partition {
     const leader = this.role === 'leader';
     const leo = this.log.leo;
     const hw = this.log.hw;
-    const lso = this.log.lso;
+    const lso = this.readCommittedEnd();
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const d = list[i];
@@ -852,7 +915,9 @@ export class Partition {
       let kept = 0;
       for (let i = 0; i < produces.length; i++) {
         const d = produces[i];
-        if (d.deadlineUs <= nowUs) {
+        if (d.deadlineUs <= nowUs && d.onMarkerDone !== undefined) {
+          d.onMarkerDone('REQUEST_TIMED_OUT');
+        } else if (d.deadlineUs <= nowUs) {
           codeProbe('delayed-produce-timed-out');
           this.host.send(d.from, {
             type: 'ProduceResponse',

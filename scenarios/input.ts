@@ -9,6 +9,7 @@ import type {
   KafkaConfig,
   KafkaVersion,
   OffsetResetPolicy,
+  TxnWorkload,
   WorkloadSpec,
   ZooKeeperSpec,
 } from '../model/config.ts';
@@ -80,6 +81,14 @@ export interface WorkloadShape {
   autoOffsetReset?: OffsetResetPolicy;
   /** Subscribe-mode consumers of one consumer group (issue 15); absent = none. */
   group?: GroupShape;
+  /** Transactional producers (issue 17); the consumers then read at read_committed. Absent = none. */
+  transactions?: TxnShape;
+}
+
+/** The transactional producers of a workload (model/config.ts TxnWorkload) and `__transaction_state`. */
+export interface TxnShape extends TxnWorkload {
+  /** transaction.state.log.num.partitions. */
+  statePartitions: number;
 }
 
 /** A consumer group of the workload: its members, their churn and the group settings. */
@@ -145,6 +154,14 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     if (g.stall !== undefined) config['max.poll.interval.ms'] = g.stall.maxPollIntervalMs;
     config['group.initial.rebalance.delay.ms'] = 0;
   }
+  const t = workload.transactions;
+  if (t !== undefined) {
+    // __transaction_state as durable as the topic; every consumer (and the final read) at read_committed.
+    config['transaction.state.log.num.partitions'] = t.statePartitions;
+    config['transaction.state.log.replication.factor'] = shape.replicationFactor;
+    config['transaction.state.log.min.isr'] = shape.minInsync;
+    config['isolation.level'] = 'read_committed';
+  }
   return {
     brokers: shape.brokers,
     controllers: shape.controllers ?? 1,
@@ -171,6 +188,10 @@ export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
     spec.group = GROUP;
     spec.groupChurnMs = w.group.churnMs;
     if (w.group.stall !== undefined) spec.groupStall = { everyMs: w.group.stall.everyMs, forMs: w.group.stall.forMs };
+  }
+  if (w.transactions !== undefined) {
+    const { statePartitions: _, ...txn } = w.transactions;
+    spec.transactions = txn;
   }
   return spec;
 }

@@ -23,7 +23,7 @@ import {
 } from './arbitraries.ts';
 import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
-import type { ClusterShape, ScenarioInput, WorkloadShape } from './input.ts';
+import type { ClusterShape, ScenarioInput, TxnShape, WorkloadShape } from './input.ts';
 import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
@@ -302,6 +302,69 @@ const consumerGroup: ScenarioDef = {
     }),
 };
 
+/** The transactional part of the `transactions` scenario's workload. */
+function txnShapeArb(): fc.Arbitrary<TxnShape> {
+  return fc.record({
+    producers: fc.integer({ min: 1, max: 3 }),
+    // Fewer ids than producers: instances sharing a transactional.id fence each other.
+    ids: fc.integer({ min: 1, max: 2 }),
+    transactions: fc.integer({ min: 10, max: 40 }),
+    maxSends: fc.integer({ min: 1, max: 4 }),
+    abortRatio: fc.constantFrom(0, 0.2, 0.4),
+    // Short timeouts let the coordinator abort transactions stalled by faults.
+    timeoutMs: fc.oneof(fc.integer({ min: 2_000, max: 10_000 }), fc.constant(60_000)),
+    intervalMs: fc.integer({ min: 50, max: 1_000 }),
+    statePartitions: fc.integer({ min: 1, max: 3 }),
+  });
+}
+
+/**
+ * Transactions (issue 17): transactional producers (instances sharing a transactional.id fence
+ * each other) and read_committed consumers; brokers (the transaction coordinators and the
+ * partition leaders among them) crash and lose power, links between brokers are cut (markers
+ * in flight), transactional producers are cut off or paused past their transaction timeout.
+ */
+const transactions: ScenarioDef = {
+  name: 'transactions',
+  description:
+    'transactional producers and read_committed consumers: coordinators crash and lose power, producers sharing ' +
+    'a transactional.id fence each other, cuts during the marker phase, paused producers time out',
+  arbitrary: fc
+    .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 10, maxSends: 50 }), txnShapeArb())
+    .chain(([shape, workload, txn]) => {
+      const broker = fc.integer({ min: 1, max: shape.brokers }).map((id): Target => ({ kind: 'broker', id }));
+      const producer = fc.integer({ min: 0, max: 5 }).map((index): Target => ({ kind: 'producer', index }));
+      const brokerCut = fc.tuple(broker, broker).map(([a, b]): CutSpec => ({ shape: 'link', a, b }));
+      const producerCut = fc.tuple(producer, broker).map(([a, b]): CutSpec => ({ shape: 'link', a, b }));
+      const fault = fc.oneof(
+        withTrigger(
+          shape,
+          fc
+            .record({ cut: fc.oneof(brokerCut, producerCut), durationMs: outageMsArb() })
+            .map((r): FaultAction => ({ kind: 'cut', ...r })),
+        ),
+        withTrigger(
+          shape,
+          fc.record({ target: broker, downMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'crash', ...r })),
+        ),
+        withTrigger(
+          shape,
+          fc.record({ target: producer, durationMs: outageMsArb() }).map((r): FaultAction => ({ kind: 'pause', ...r })),
+        ),
+        faultArb('power-loss', shape, opts()),
+        faultArb('crash', shape, opts()),
+      );
+      return fc.array(fault, { minLength: 1, maxLength: 4 }).map(
+        (faults): ScenarioInput => ({
+          shape,
+          workload: { ...workload, transactions: txn },
+          faults,
+          healAtMs: HEAL_AT_MS,
+        }),
+      );
+    }),
+};
+
 /** The benchmark's standard scenario (DESIGN §8): fixed shape and workload, swarm faults. */
 const standard: ScenarioDef = {
   name: 'standard',
@@ -351,6 +414,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   rollingRestart,
   controllerFailover,
   consumerGroup,
+  transactions,
   standard,
 ].map(unbiased);
 

@@ -224,6 +224,18 @@ const workloadSchema = z.strictObject({
       stall: z.strictObject({ everyMs: count(1), forMs: count(1), maxPollIntervalMs: count(1) }).optional(),
     })
     .optional(),
+  transactions: z
+    .strictObject({
+      producers: count(1).max(MAX_CLIENTS),
+      ids: count(1).max(MAX_CLIENTS),
+      transactions: nonNegative,
+      maxSends: count(1),
+      abortRatio: z.number().min(0).max(1),
+      timeoutMs: count(1),
+      intervalMs: nonNegative,
+      statePartitions: count(1).max(MAX_PARTITIONS),
+    })
+    .optional(),
 });
 
 const scenarioInputSchema = z

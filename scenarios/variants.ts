@@ -49,6 +49,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     'group coordinator: a new __consumer_offsets leader serves group state before loading it from the log',
   'zombie-controller':
     'ZooKeeper mode, pre-KAFKA-532: brokers act on LeaderAndIsr and UpdateMetadata of an older controller epoch',
+  'read-committed-hw':
+    'transactions: a read_committed fetch is bounded by the high watermark instead of the last stable offset',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -32,7 +32,7 @@ const REQUIRED = [
   'swarm',
 ];
 /** Beyond the list: the benchmark's standard scenario. */
-const EXTRA = ['standard', 'consumer-group'];
+const EXTRA = ['standard', 'consumer-group', 'transactions'];
 
 /** Each fault's outage or duration (an election has none: it is done at once). */
 function durationsOf(input: ScenarioInput): number[] {

@@ -267,6 +267,18 @@ export class TestCluster {
     return correlationId;
   }
 
+  /** Sends any request (with a fresh correlation id) from the raw client; returns the id. */
+  request(broker: number, msg: { type: string } & Record<string, unknown>): number {
+    const correlationId = ++this.correlation;
+    this.raw().ctx.send(broker, { ...msg, correlationId } as Message);
+    return correlationId;
+  }
+
+  /** The raw client's answer to a request, of any type. */
+  answer<T>(correlationId: number): T | undefined {
+    return this.raw().responses.get(correlationId) as T | undefined;
+  }
+
   response(correlationId: number): ClientResponse | undefined {
     return this.raw().responses.get(correlationId);
   }

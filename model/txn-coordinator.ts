@@ -1,0 +1,598 @@
+// The transaction coordinator of one `__transaction_state` partition for one leader epoch
+// (issue 17 item 1), after Kafka 3.9's TransactionCoordinator.scala (the request handlers),
+// TransactionStateManager.scala (the cache, appends, load) and
+// TransactionMarkerChannelManager.scala with TransactionMarkerRequestCompletionHandler.scala
+// (the marker phase). The host (txn-host.ts) owns the partition, the network and time.
+//
+// Rules, each from Kafka's source (3.9.0-rc3):
+// - Requests before the load ends: COORDINATOR_LOAD_IN_PROGRESS
+//   (TransactionStateManager.getAndMaybeAddTransactionState); a shard that lost its
+//   leadership is dropped: the host answers NOT_COORDINATOR.
+// - Every transition is written to the log first (appendTransactionToLog: acks=-1, timeout =
+//   the transaction timeout) and taken into the cache only once committed
+//   (completeTransitionTo); an append error is mapped (NOT_ENOUGH_REPLICAS,
+//   NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT → COORDINATOR_NOT_AVAILABLE;
+//   NOT_LEADER_OR_FOLLOWER → NOT_COORDINATOR) and resets the pending state.
+// - InitProducerId, AddPartitionsToTxn and EndTxn check and transit as
+//   TransactionCoordinator.handleInitProducerId / prepareInitProducerIdTransit,
+//   handleAddPartitionsToTransaction and endTransaction do; InitProducerId on an Ongoing
+//   transaction fences the epoch, aborts it and answers CONCURRENT_TRANSACTIONS.
+// - EndTxn answers once PrepareCommit/PrepareAbort is committed, then sends a marker to each
+//   partition of the transaction (addTxnMarkersToSend); each NONE removes the partition,
+//   retriable errors resend, INVALID_PRODUCER_EPOCH / TRANSACTION_COORDINATOR_FENCED cancel
+//   the sending; when none is left CompleteCommit/CompleteAbort is written
+//   (maybeWriteTxnCompletion → tryAppendToLog, retried on COORDINATOR_NOT_AVAILABLE).
+// - Load (loadTransactionsForTxnTopicPartition): every record to the log end
+//   (FetchIsolation.LOG_END), the last per id wins; PrepareCommit/PrepareAbort ones get their
+//   markers sent again.
+// - abortTimedOutTransactions: an Ongoing transaction past its timeout, with no transition
+//   pending, is fenced (epoch + 1) and aborted.
+// Assumes: one transaction coordinator epoch = the partition's leader epoch (as Kafka's
+// coordinatorEpoch); no transactional.id expiration; KIP-890 (verification, the per-transaction
+// epoch bump) is not modelled; a request's partitions are "topic/partition" strings.
+
+import { codeProbe } from './code-probes.ts';
+import type { ErrorCode } from './client-protocol.ts';
+import { NO_PRODUCER_EPOCH, TxnMetadata, metadataFromRecord, type TxnTransit } from './txn-metadata.ts';
+
+export type TxnError =
+  | 'NONE'
+  | 'NOT_COORDINATOR'
+  | 'COORDINATOR_LOAD_IN_PROGRESS'
+  | 'COORDINATOR_NOT_AVAILABLE'
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'PRODUCER_FENCED'
+  | 'INVALID_PRODUCER_ID_MAPPING'
+  | 'INVALID_TXN_STATE'
+  | 'INVALID_TRANSACTION_TIMEOUT';
+
+export type TxnRequestBody =
+  | {
+      type: 'InitProducerId';
+      transactionalId: string;
+      transactionTimeoutMs: number;
+      /** KIP-360: the producer id and epoch the producer has, to bump after an error. */
+      expected?: { producerId: number; producerEpoch: number };
+    }
+  | {
+      type: 'AddPartitionsToTxn';
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      partitions: string[];
+    }
+  | { type: 'EndTxn'; transactionalId: string; producerId: number; producerEpoch: number; committed: boolean };
+
+export type TxnResponseBody =
+  | { type: 'InitProducerId'; error: TxnError; producerId: number; producerEpoch: number }
+  | { type: 'AddPartitionsToTxn'; error: TxnError }
+  | { type: 'EndTxn'; error: TxnError };
+
+/** Coordinator-bound messages (the wire form of the bodies above) and WriteTxnMarkers between brokers. */
+export type TxnMessage =
+  | { type: 'TxnRequest'; correlationId: number; body: TxnRequestBody }
+  | { type: 'TxnResponse'; correlationId: number; body: TxnResponseBody }
+  | {
+      type: 'WriteTxnMarkersRequest';
+      correlationId: number;
+      producerId: number;
+      producerEpoch: number;
+      coordinatorEpoch: number;
+      result: 'COMMIT' | 'ABORT';
+      topic: string;
+      partition: number;
+    }
+  | { type: 'WriteTxnMarkersResponse'; correlationId: number; topic: string; partition: number; error: ErrorCode };
+
+/** One marker to write (TxnMarkerEntry for one partition), tagged with its sending. */
+export interface MarkerSend {
+  readonly transactionalId: string;
+  readonly sendingId: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly coordinatorEpoch: number;
+  readonly result: 'COMMIT' | 'ABORT';
+  readonly tp: string;
+}
+
+/** What a shard needs from its host. */
+export interface TxnShardHost {
+  nowMs(): number;
+  /** Appends to the local leader of the shard's partition (the min ISR checked); the offset or an error. */
+  append(
+    t: TxnTransit,
+  ): { error: 'NONE'; offset: number } | { error: 'NOT_ENOUGH_REPLICAS' | 'NOT_LEADER_OR_FOLLOWER' };
+  /** ProducerIdManager.generateProducerId. */
+  allocateProducerId(): number;
+  /** Sends one marker to the partition's leader; the answer comes back as `onMarkerResult`. */
+  sendMarker(m: MarkerSend): void;
+}
+
+type Callback = (error: TxnError) => void;
+
+interface PendingWrite {
+  readonly endOffset: number;
+  readonly deadlineMs: number;
+  readonly transit: TxnTransit;
+  readonly retryOnError: boolean;
+  readonly callback: Callback;
+}
+
+/** TransactionMarkerChannelManager's PendingCompleteTxn. */
+interface PendingComplete {
+  readonly id: number;
+  readonly complete: TxnTransit;
+}
+
+const RETRIABLE_MARKER_ERRORS: ReadonlySet<string> = new Set<ErrorCode | 'DISCONNECTED'>([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
+  'DISCONNECTED',
+]);
+
+export interface TxnCoordinatorConfig {
+  /** transaction.max.timeout.ms. */
+  readonly maxTimeoutMs: number;
+}
+
+export class TxnCoordinatorShard {
+  readonly txns = new Map<string, TxnMetadata>();
+  private loaded = false;
+  private writes: PendingWrite[] = [];
+  /** transactionsWithPendingMarkers. */
+  private readonly pendingMarkers = new Map<string, PendingComplete>();
+  /** txnLogAppendRetryQueue. */
+  private retryAppends: PendingComplete[] = [];
+  private nextSendingId = 1;
+  /** The partitions of each transaction in PrepareCommit/PrepareAbort (for `completed`). */
+  private readonly prepared = new Map<string, readonly string[]>();
+  /** Transactions this coordinator completed (CompleteCommit/CompleteAbort committed): white-box invariants. */
+  readonly completed: Array<{
+    transactionalId: string;
+    producerId: number;
+    result: 'COMMIT' | 'ABORT';
+    partitions: readonly string[];
+  }> = [];
+  private busy = 0;
+  private recheckHw = -1;
+
+  constructor(
+    readonly partition: number,
+    /** The partition's leader epoch: Kafka's coordinatorEpoch. */
+    readonly coordinatorEpoch: number,
+    private readonly host: TxnShardHost,
+    private readonly config: TxnCoordinatorConfig,
+  ) {}
+
+  isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** Transactions whose markers are being sent (white-box, views). */
+  pendingMarkerCount(): number {
+    return this.pendingMarkers.size;
+  }
+
+  /** loadTransactionsForTxnTopicPartition: replay to the log end, then complete the prepared ones. */
+  load(records: readonly TxnTransit[], hw: number): void {
+    this.run(() => {
+      for (const t of records) this.txns.set(t.transactionalId, metadataFromRecord(t));
+      this.loaded = true;
+      for (const md of this.txns.values()) {
+        if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') continue;
+        this.prepared.set(md.transactionalId, [...md.partitions]);
+        codeProbe('txn-coordinator-loaded-prepared');
+        const complete = md.prepareComplete(this.host.nowMs());
+        this.addTxnMarkersToSend(md.state === 'PrepareCommit' ? 'COMMIT' : 'ABORT', md, complete);
+      }
+      this.advanceCommitted(hw);
+    });
+  }
+
+  /** Resigned: pending writes fail NOT_COORDINATOR; markers are dropped (removeMarkersForTxnTopicPartition). */
+  unload(): void {
+    const writes = this.writes;
+    this.writes = [];
+    this.pendingMarkers.clear();
+    this.retryAppends = [];
+    for (const w of writes) w.callback('NOT_COORDINATOR');
+  }
+
+  handle(req: TxnRequestBody, reply: (r: TxnResponseBody) => void): void {
+    this.run(() => {
+      if (!this.loaded) return reply(errorResponse(req.type, 'COORDINATOR_LOAD_IN_PROGRESS'));
+      switch (req.type) {
+        case 'InitProducerId':
+          return this.handleInitProducerId(req, reply);
+        case 'AddPartitionsToTxn':
+          return this.handleAddPartitions(req, (error) => reply({ type: req.type, error }));
+        case 'EndTxn':
+          return this.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed, true, (e) =>
+            reply({ type: 'EndTxn', error: e }),
+          );
+        default:
+          return unknownRequest(req);
+      }
+    });
+  }
+
+  /** The partition's HW moved (enoughReplicas: the ISR still meets min.insync.replicas). */
+  onHighWatermark(hw: number, enoughReplicas = true): void {
+    this.run(() => this.advanceCommitted(hw, enoughReplicas));
+  }
+
+  /** Expires appends past their timeout (DelayedProduce: REQUEST_TIMED_OUT). */
+  expireWrites(nowMs: number): void {
+    this.run(() => {
+      const expired = this.writes.filter((w) => w.deadlineMs <= nowMs);
+      if (expired.length === 0) return;
+      this.writes = this.writes.filter((w) => w.deadlineMs > nowMs);
+      codeProbe('txn-coordinator-append-timed-out');
+      for (const w of expired) this.appendFailed(w.transit, 'COORDINATOR_NOT_AVAILABLE', w.retryOnError, w.callback);
+    });
+  }
+
+  /** The earliest append deadline. */
+  nextWriteDeadlineMs(): number {
+    let at = Number.POSITIVE_INFINITY;
+    for (const w of this.writes) at = Math.min(at, w.deadlineMs);
+    return at;
+  }
+
+  /** TransactionCoordinator.abortTimedOutTransactions (with TransactionStateManager.timedOutTransactions). */
+  abortTimedOutTransactions(nowMs: number): void {
+    this.run(() => {
+      if (!this.loaded) return;
+      for (const md of [...this.txns.values()]) {
+        if (md.pendingTransitionInProgress() || md.state !== 'Ongoing') continue;
+        if (!(md.txnStartMs + md.txnTimeoutMs < nowMs)) continue;
+        codeProbe('txn-coordinator-timeout-abort');
+        const fence = md.prepareFenceProducerEpoch();
+        this.endTransaction(md.transactionalId, fence.producerId, fence.producerEpoch, false, false, () => {});
+      }
+    });
+  }
+
+  /** TransactionMarkerChannelManager.retryLogAppends: completions that found the log unavailable. */
+  retryLogAppends(): void {
+    this.run(() => {
+      const queue = this.retryAppends;
+      this.retryAppends = [];
+      for (const p of queue) this.tryAppendToLog(p.complete);
+    });
+  }
+
+  hasRetryAppends(): boolean {
+    return this.retryAppends.length > 0;
+  }
+
+  /**
+   * TransactionMarkerRequestCompletionHandler.onComplete for one partition: 'retry' asks the
+   * host to send the marker again (to the leader it looks up then).
+   */
+  onMarkerResult(m: MarkerSend, error: ErrorCode | 'DISCONNECTED'): 'retry' | 'done' {
+    let out: 'retry' | 'done' = 'done';
+    this.run(() => {
+      const pending = this.pendingMarkers.get(m.transactionalId);
+      const md = this.txns.get(m.transactionalId);
+      if (pending === undefined || pending.id !== m.sendingId || md === undefined) return;
+      if (error === 'NONE') {
+        md.removePartition(m.tp);
+        this.maybeWriteTxnCompletion(m.transactionalId);
+      } else if (RETRIABLE_MARKER_ERRORS.has(error)) {
+        codeProbe('txn-marker-retried');
+        out = 'retry';
+      } else if (error === 'INVALID_PRODUCER_EPOCH' || error === 'TRANSACTION_COORDINATOR_FENCED') {
+        codeProbe('txn-marker-sending-cancelled');
+        this.pendingMarkers.delete(m.transactionalId);
+      } else {
+        throw new Error(`unexpected marker error ${error} for ${m.transactionalId} on ${m.tp}`);
+      }
+    });
+    return out;
+  }
+
+  /** Is this marker sending still wanted (not cancelled, not completed)? */
+  markerWanted(m: MarkerSend): boolean {
+    const p = this.pendingMarkers.get(m.transactionalId);
+    return p !== undefined && p.id === m.sendingId;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  /** Runs an entry point; HW moves announced meanwhile (by our own appends) are applied after it. */
+  private run(fn: () => void): void {
+    this.busy++;
+    try {
+      fn();
+    } finally {
+      this.busy--;
+    }
+    if (this.busy === 0 && this.recheckHw >= 0) {
+      const hw = this.recheckHw;
+      this.recheckHw = -1;
+      this.run(() => this.advanceCommitted(hw));
+    }
+  }
+
+  private advanceCommitted(hw: number, enoughReplicas = true): void {
+    if (this.busy > 1) {
+      this.recheckHw = Math.max(this.recheckHw, hw);
+      return;
+    }
+    while (this.writes.length > 0 && this.writes[0].endOffset < hw) {
+      const w = this.writes.shift() as PendingWrite;
+      // DelayedProduce completes with NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank meanwhile.
+      if (!enoughReplicas) {
+        codeProbe('txn-coordinator-append-not-enough-replicas');
+        this.appendFailed(w.transit, 'COORDINATOR_NOT_AVAILABLE', w.retryOnError, w.callback);
+        continue;
+      }
+      const md = this.txns.get(w.transit.transactionalId);
+      if (md === undefined) throw new Error(`no metadata for ${w.transit.transactionalId}`);
+      md.completeTransitionTo(w.transit);
+      this.noteCompletion(w.transit);
+      w.callback('NONE');
+    }
+  }
+
+  /** Remembers prepared partitions, and completed transactions with them (white-box invariants). */
+  private noteCompletion(t: TxnTransit): void {
+    if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') this.prepared.set(t.transactionalId, t.partitions);
+    if (t.state !== 'CompleteCommit' && t.state !== 'CompleteAbort') return;
+    const partitions = this.prepared.get(t.transactionalId) ?? [];
+    this.prepared.delete(t.transactionalId);
+    const result = t.state === 'CompleteCommit' ? 'COMMIT' : 'ABORT';
+    this.completed.push({ transactionalId: t.transactionalId, producerId: t.producerId, result, partitions });
+  }
+
+  /** TransactionStateManager.appendTransactionToLog. */
+  private appendTransactionToLog(t: TxnTransit, callback: Callback, retryOnError = false): void {
+    const r = this.host.append(t);
+    if (r.error !== 'NONE') {
+      const mapped: TxnError = r.error === 'NOT_ENOUGH_REPLICAS' ? 'COORDINATOR_NOT_AVAILABLE' : 'NOT_COORDINATOR';
+      codeProbe('txn-coordinator-append-refused');
+      this.appendFailed(t, mapped, retryOnError, callback);
+      return;
+    }
+    const w: PendingWrite = {
+      endOffset: r.offset,
+      deadlineMs: this.host.nowMs() + t.txnTimeoutMs,
+      transit: t,
+      retryOnError,
+      callback,
+    };
+    let i = this.writes.length;
+    while (i > 0 && this.writes[i - 1].endOffset > w.endOffset) i--;
+    this.writes.splice(i, 0, w);
+  }
+
+  /** updateCacheCallback's error path: the pending state is reset unless the caller retries. */
+  private appendFailed(t: TxnTransit, error: TxnError, retryOnError: boolean, callback: Callback): void {
+    const md = this.txns.get(t.transactionalId);
+    if (md !== undefined && !(retryOnError && error === 'COORDINATOR_NOT_AVAILABLE')) md.pendingState = null;
+    callback(error);
+  }
+
+  private handleInitProducerId(
+    req: Extract<TxnRequestBody, { type: 'InitProducerId' }>,
+    reply: (r: TxnResponseBody) => void,
+  ): void {
+    const fail = (error: TxnError): void => reply(errorResponse('InitProducerId', error));
+    // TransactionStateManager.validateTransactionTimeoutMs
+    if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > this.config.maxTimeoutMs)
+      return fail('INVALID_TRANSACTION_TIMEOUT');
+    let md = this.txns.get(req.transactionalId);
+    if (md === undefined) {
+      md = new TxnMetadata(req.transactionalId, {
+        producerId: this.host.allocateProducerId(),
+        lastProducerId: -1,
+        producerEpoch: NO_PRODUCER_EPOCH,
+        lastProducerEpoch: NO_PRODUCER_EPOCH,
+        txnTimeoutMs: req.transactionTimeoutMs,
+        state: 'Empty',
+        partitions: [],
+        txnStartMs: -1,
+        lastUpdateMs: this.host.nowMs(),
+      });
+      this.txns.set(req.transactionalId, md);
+    }
+    const transit = this.prepareInitProducerIdTransit(md, req);
+    if (typeof transit === 'string') return fail(transit);
+    if (transit.state === 'PrepareEpochFence') {
+      codeProbe('txn-coordinator-init-fences-ongoing');
+      this.endTransaction(req.transactionalId, transit.producerId, transit.producerEpoch, false, false, (e) =>
+        fail(e === 'NONE' ? 'CONCURRENT_TRANSACTIONS' : e),
+      );
+      return;
+    }
+    this.appendTransactionToLog(transit, (e) =>
+      e === 'NONE'
+        ? reply({
+            type: 'InitProducerId',
+            error: 'NONE',
+            producerId: transit.producerId,
+            producerEpoch: transit.producerEpoch,
+          })
+        : fail(e),
+    );
+  }
+
+  /** TransactionCoordinator.prepareInitProducerIdTransit (no producer id rotation: epochs never run out). */
+  private prepareInitProducerIdTransit(
+    md: TxnMetadata,
+    req: Extract<TxnRequestBody, { type: 'InitProducerId' }>,
+  ): TxnTransit | TxnError {
+    if (md.pendingTransitionInProgress()) return 'CONCURRENT_TRANSACTIONS';
+    const expected = req.expected;
+    if (expected !== undefined && !(md.producerEpoch === NO_PRODUCER_EPOCH || expected.producerId === md.producerId)) {
+      codeProbe('txn-coordinator-producer-fenced');
+      return 'PRODUCER_FENCED';
+    }
+    switch (md.state) {
+      case 'PrepareAbort':
+      case 'PrepareCommit':
+        return 'CONCURRENT_TRANSACTIONS';
+      case 'CompleteAbort':
+      case 'CompleteCommit':
+      case 'Empty':
+        return md.prepareIncrementProducerEpoch(req.transactionTimeoutMs, expected?.producerEpoch, this.host.nowMs());
+      case 'Ongoing':
+        return md.prepareFenceProducerEpoch();
+      case 'PrepareEpochFence':
+        throw new Error(`${md.transactionalId}: state PrepareEpochFence is never reached`);
+      default:
+        return unknownRequest(md.state);
+    }
+  }
+
+  /** TransactionCoordinator.handleAddPartitionsToTransaction. */
+  private handleAddPartitions(req: Extract<TxnRequestBody, { type: 'AddPartitionsToTxn' }>, cb: Callback): void {
+    const md = this.txns.get(req.transactionalId);
+    if (md === undefined || md.producerId !== req.producerId) return cb('INVALID_PRODUCER_ID_MAPPING');
+    if (md.producerEpoch !== req.producerEpoch) {
+      codeProbe('txn-coordinator-producer-fenced');
+      return cb('PRODUCER_FENCED');
+    }
+    if (md.pendingTransitionInProgress()) return cb('CONCURRENT_TRANSACTIONS');
+    if (md.state === 'PrepareCommit' || md.state === 'PrepareAbort') return cb('CONCURRENT_TRANSACTIONS');
+    if (md.state === 'Ongoing' && req.partitions.every((p) => md.partitions.has(p))) return cb('NONE');
+    this.appendTransactionToLog(md.prepareAddPartitions(req.partitions, this.host.nowMs()), cb);
+  }
+
+  /** TransactionCoordinator.endTransaction, up to the PrepareCommit/PrepareAbort append. */
+  private endTransaction(
+    id: string,
+    producerId: number,
+    producerEpoch: number,
+    committed: boolean,
+    isFromClient: boolean,
+    cb: Callback,
+  ): void {
+    const md = this.txns.get(id);
+    if (md === undefined || md.producerId !== producerId) return cb('INVALID_PRODUCER_ID_MAPPING');
+    if ((isFromClient && producerEpoch !== md.producerEpoch) || producerEpoch < md.producerEpoch) {
+      codeProbe('txn-coordinator-producer-fenced');
+      return cb('PRODUCER_FENCED');
+    }
+    if (md.pendingTransitionInProgress() && md.pendingState !== 'PrepareEpochFence')
+      return cb('CONCURRENT_TRANSACTIONS');
+    const wanted = committed ? 'CompleteCommit' : 'CompleteAbort';
+    switch (md.state) {
+      case 'Ongoing':
+        break;
+      case 'CompleteCommit':
+      case 'CompleteAbort':
+        return cb(md.state === wanted ? 'NONE' : 'INVALID_TXN_STATE');
+      case 'PrepareCommit':
+      case 'PrepareAbort':
+        return cb(
+          md.state === (committed ? 'PrepareCommit' : 'PrepareAbort') ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE',
+        );
+      case 'Empty':
+        return cb('INVALID_TXN_STATE');
+      case 'PrepareEpochFence':
+        throw new Error(`${id}: state PrepareEpochFence is never reached`);
+      default:
+        return unknownRequest(md.state);
+    }
+    let isEpochFence = false;
+    if (!committed && md.pendingState === 'PrepareEpochFence') {
+      // The fence's epoch goes into the metadata now, before the PrepareAbort is written.
+      isEpochFence = true;
+      md.pendingState = null;
+      md.producerEpoch = producerEpoch;
+      md.lastProducerEpoch = NO_PRODUCER_EPOCH;
+    }
+    const transit = md.prepareAbortOrCommit(committed ? 'PrepareCommit' : 'PrepareAbort', this.host.nowMs());
+    this.appendTransactionToLog(transit, (error) => {
+      if (error !== 'NONE') {
+        if (isEpochFence && this.txns.get(id) === md) md.hasFailedEpochFence = true;
+        return cb(error);
+      }
+      this.afterPrepareCommitted(md, producerId, producerEpoch, committed, cb);
+    });
+  }
+
+  /** endTransaction's sendTxnMarkersCallback: answer, then send the markers. */
+  private afterPrepareCommitted(
+    md: TxnMetadata,
+    producerId: number,
+    producerEpoch: number,
+    committed: boolean,
+    cb: Callback,
+  ): void {
+    if (md.producerId !== producerId) return cb('INVALID_PRODUCER_ID_MAPPING');
+    if (md.producerEpoch !== producerEpoch) return cb('PRODUCER_FENCED');
+    if (md.pendingTransitionInProgress()) return cb('CONCURRENT_TRANSACTIONS');
+    const prepared = committed ? 'PrepareCommit' : 'PrepareAbort';
+    if (md.state !== prepared) return cb('INVALID_TXN_STATE');
+    const complete = md.prepareComplete(this.host.nowMs());
+    cb('NONE');
+    this.addTxnMarkersToSend(committed ? 'COMMIT' : 'ABORT', md, complete);
+  }
+
+  /** TransactionMarkerChannelManager.addTxnMarkersToSend. */
+  private addTxnMarkersToSend(result: 'COMMIT' | 'ABORT', md: TxnMetadata, complete: TxnTransit): void {
+    const pending: PendingComplete = { id: this.nextSendingId++, complete };
+    this.pendingMarkers.set(md.transactionalId, pending);
+    for (const tp of [...md.partitions].sort()) {
+      this.host.sendMarker({
+        transactionalId: md.transactionalId,
+        sendingId: pending.id,
+        producerId: md.producerId,
+        producerEpoch: md.producerEpoch,
+        coordinatorEpoch: this.coordinatorEpoch,
+        result,
+        tp,
+      });
+    }
+    this.maybeWriteTxnCompletion(md.transactionalId);
+  }
+
+  /** TransactionMarkerChannelManager.maybeWriteTxnCompletion / writeTxnCompletion. */
+  private maybeWriteTxnCompletion(id: string): void {
+    const pending = this.pendingMarkers.get(id);
+    const md = this.txns.get(id);
+    if (pending === undefined || md === undefined || md.partitions.size > 0) return;
+    this.pendingMarkers.delete(id);
+    this.tryAppendToLog(pending.complete);
+  }
+
+  /** TransactionMarkerChannelManager.tryAppendToLog. */
+  private tryAppendToLog(complete: TxnTransit): void {
+    this.appendTransactionToLog(
+      complete,
+      (error) => {
+        if (error !== 'COORDINATOR_NOT_AVAILABLE') return;
+        codeProbe('txn-coordinator-complete-retried');
+        this.retryAppends.push({ id: 0, complete });
+      },
+      true,
+    );
+  }
+}
+
+function errorResponse(type: TxnRequestBody['type'], error: TxnError): TxnResponseBody {
+  switch (type) {
+    case 'InitProducerId':
+      return { type, error, producerId: -1, producerEpoch: -1 };
+    case 'AddPartitionsToTxn':
+    case 'EndTxn':
+      return { type, error };
+    default:
+      return unknownRequest(type);
+  }
+}
+
+/** A shard that lost its leadership, or a broker that has none: NOT_COORDINATOR. */
+export function notCoordinator(type: TxnRequestBody['type']): TxnResponseBody {
+  return errorResponse(type, 'NOT_COORDINATOR');
+}
+
+function unknownRequest(x: never): never {
+  throw new Error(`unknown transaction request ${JSON.stringify(x)}`);
+}

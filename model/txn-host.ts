@@ -1,0 +1,293 @@
+// The transaction coordinator hosted by a broker (issue 17 item 1): one TxnCoordinatorShard
+// (txn-coordinator.ts) per `__transaction_state` partition this broker leads, the marker
+// channel to partition leaders, and the WriteTxnMarkers handler every broker runs.
+//
+// Rules, each from Kafka's source (3.9.0-rc3):
+// - Transactional ids are hashed onto partitions: TransactionStateManager.partitionFor =
+//   Utils.abs(transactionalId.hashCode) % transaction.state.log.num.partitions.
+// - FindCoordinator with key type TRANSACTION (KafkaApis.handleFindCoordinatorRequest): the
+//   leader of the id's partition in the metadata image, or COORDINATOR_NOT_AVAILABLE.
+// - Election (TransactionCoordinator.onElection): the coordinator epoch is the partition's
+//   leader epoch; the load runs on the scheduler thread (modelled as LOAD_DELAY_US) and
+//   requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS. Resignation (onResignation) drops
+//   the shard: its pending appends fail NOT_COORDINATOR, its markers are forgotten.
+// - Appends (TransactionStateManager.appendTransactionToLog): ReplicaManager.appendRecords
+//   with requiredAcks = -1 and origin COORDINATOR: refused below min.insync.replicas
+//   (transaction.state.log.min.isr is the topic's min.insync.replicas), complete when the HW
+//   passes them.
+// - Markers (TransactionMarkerChannelManager, an InterBrokerSendThread): one WriteTxnMarkers
+//   per partition to the leader the image names; an unknown leader waits in the unknown-broker
+//   queue (retried every MARKER_RETRY_US here), a request unanswered within request.timeout.ms
+//   is a disconnect (TransactionMarkerRequestCompletionHandler: the markers are requeued).
+// - WriteTxnMarkers at the partition leader (KafkaApis.handleWriteTxnMarkersRequest):
+//   appendRecords(requiredAcks = -1, origin COORDINATOR) per partition, answered once the HW
+//   passes the marker (Partition.writeTxnMarkerAndWait).
+// - abortTimedOutTransactions every transaction.abort.timed.out.transaction.cleanup.interval.ms.
+// Assumes: records of `__transaction_state` are TxnTransit JSON (key = the transactional id).
+
+import type { ErrorCode } from './client-protocol.ts';
+import { TXN_STATE_TOPIC, type KafkaConfig } from './config.ts';
+import type { Partition } from './partition.ts';
+import type { PartitionState } from './internal-protocol.ts';
+import { partitionFor } from './group-host.ts';
+import { codeProbe } from './code-probes.ts';
+import type { TxnTransit } from './txn-metadata.ts';
+import {
+  TxnCoordinatorShard,
+  notCoordinator,
+  type MarkerSend,
+  type TxnMessage,
+  type TxnShardHost,
+} from './txn-coordinator.ts';
+
+/** TransactionStateManager's load runs on the scheduler thread: its time in the model. */
+const LOAD_DELAY_US = 5_000;
+/** The marker sender thread's retry of an unknown leader or a failed send (InterBrokerSendThread polls). */
+const MARKER_RETRY_US = 100_000;
+
+/** transaction.state.log.num.partitions as configured (Kafka's default 50). */
+export function txnTopicPartitions(config: KafkaConfig): number {
+  return config['transaction.state.log.num.partitions'] ?? 50;
+}
+
+/** TransactionStateManager.partitionFor. */
+function txnPartitionFor(transactionalId: string, config: KafkaConfig): number {
+  return partitionFor(transactionalId, txnTopicPartitions(config));
+}
+
+/** What the transaction host needs from its broker. */
+export interface TxnHostBroker {
+  readonly brokerId: number;
+  readonly config: KafkaConfig;
+  readonly imagePartitions: ReadonlyMap<string, PartitionState[]>;
+  readonly caughtUp: boolean;
+  nowUs(): number;
+  send(to: number, msg: TxnMessage): void;
+  setTimer(delayUs: number, tag: unknown): void;
+  nextCorrelationId(): number;
+  partition(topic: string, partition: number): Partition | undefined;
+  allocateProducerId(): number;
+}
+
+export type TxnTimerTag =
+  | { readonly type: 'txn-load' | 'txn-expire'; readonly partition: number; readonly leaderEpoch: number }
+  | { readonly type: 'txn-abort-scan' }
+  | {
+      readonly type: 'txn-marker-retry';
+      readonly partition: number;
+      readonly leaderEpoch: number;
+      readonly m: MarkerSend;
+    }
+  | { readonly type: 'txn-marker-timeout'; readonly correlationId: number };
+
+interface InFlightMarker {
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly m: MarkerSend;
+}
+
+export class TxnHost {
+  private readonly shards = new Map<number, TxnCoordinatorShard>();
+  private readonly inFlight = new Map<number, InFlightMarker>();
+  private scanArmed = false;
+
+  constructor(private readonly broker: TxnHostBroker) {}
+
+  /** The shard of `partition`, if this broker leads it (views, invariants, tests). */
+  shard(partition: number): TxnCoordinatorShard | undefined {
+    return this.shards.get(partition);
+  }
+
+  /** A `__transaction_state` replica changed role, epoch or HW: elect, resign, or complete appends. */
+  onReplica(p: Partition): void {
+    const s = this.shards.get(p.partition);
+    if (s !== undefined && (p.role !== 'leader' || p.leaderEpoch !== s.coordinatorEpoch)) {
+      this.shards.delete(p.partition);
+      codeProbe('txn-coordinator-resigned');
+      s.unload();
+    }
+    if (p.role !== 'leader') return;
+    const now = this.shards.get(p.partition);
+    if (now === undefined) return this.elect(p);
+    if (now.isLoaded()) now.onHighWatermark(p.log.hw, !p.belowMinIsrAfterAppend());
+  }
+
+  private elect(p: Partition): void {
+    const maxTimeoutMs = this.broker.config['transaction.max.timeout.ms'] ?? 900_000;
+    const shard = new TxnCoordinatorShard(p.partition, p.leaderEpoch, this.shardHost(p.partition), { maxTimeoutMs });
+    this.shards.set(p.partition, shard);
+    this.broker.setTimer(LOAD_DELAY_US, { type: 'txn-load', partition: p.partition, leaderEpoch: p.leaderEpoch });
+    if (!this.scanArmed) {
+      this.scanArmed = true;
+      this.broker.setTimer(this.abortScanIntervalUs(), { type: 'txn-abort-scan' } satisfies TxnTimerTag);
+    }
+  }
+
+  private abortScanIntervalUs(): number {
+    return (this.broker.config['transaction.abort.timed.out.transaction.cleanup.interval.ms'] ?? 10_000) * 1000;
+  }
+
+  /** The shard's view of its partition and of the network. */
+  private shardHost(partition: number): TxnShardHost {
+    const b = this.broker;
+    return {
+      nowMs: () => Math.floor(b.nowUs() / 1000),
+      allocateProducerId: () => b.allocateProducerId(),
+      append: (t: TxnTransit) => {
+        const p = b.partition(TXN_STATE_TOPIC, partition);
+        if (p === undefined || p.role !== 'leader') return { error: 'NOT_LEADER_OR_FOLLOWER' };
+        if (p.belowMinIsr()) return { error: 'NOT_ENOUGH_REPLICAS' };
+        const offset = p.appendAsCoordinator([{ key: t.transactionalId, value: JSON.stringify(t) }]);
+        this.armExpiry(partition);
+        return { error: 'NONE', offset };
+      },
+      sendMarker: (m: MarkerSend) => this.sendMarker(partition, m),
+    };
+  }
+
+  private armExpiry(partition: number): void {
+    const s = this.shards.get(partition);
+    if (s === undefined) return;
+    const at = s.nextWriteDeadlineMs();
+    if (at === Number.POSITIVE_INFINITY) return;
+    const delayUs = Math.max(0, at * 1000 - this.broker.nowUs()) + 1000;
+    this.broker.setTimer(delayUs, { type: 'txn-expire', partition, leaderEpoch: s.coordinatorEpoch });
+  }
+
+  private sendMarker(partition: number, m: MarkerSend): void {
+    const s = this.shards.get(partition);
+    if (s === undefined || s.coordinatorEpoch !== m.coordinatorEpoch) return;
+    const slash = m.tp.lastIndexOf('/');
+    const topic = m.tp.slice(0, slash);
+    const tpPartition = Number(m.tp.slice(slash + 1));
+    const leader = this.broker.imagePartitions.get(topic)?.[tpPartition]?.leader ?? -1;
+    if (leader < 0) {
+      codeProbe('txn-marker-leader-unknown');
+      return this.retryMarker(partition, m);
+    }
+    const correlationId = this.broker.nextCorrelationId();
+    this.inFlight.set(correlationId, { partition, leaderEpoch: m.coordinatorEpoch, m });
+    this.broker.send(leader, {
+      type: 'WriteTxnMarkersRequest',
+      correlationId,
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      coordinatorEpoch: m.coordinatorEpoch,
+      result: m.result,
+      topic,
+      partition: tpPartition,
+    });
+    const timeoutUs = (this.broker.config['request.timeout.ms'] ?? 30_000) * 1000;
+    this.broker.setTimer(timeoutUs, { type: 'txn-marker-timeout', correlationId } satisfies TxnTimerTag);
+  }
+
+  private retryMarker(partition: number, m: MarkerSend): void {
+    const tag: TxnTimerTag = { type: 'txn-marker-retry', partition, leaderEpoch: m.coordinatorEpoch, m };
+    this.broker.setTimer(MARKER_RETRY_US, tag);
+  }
+
+  /** The leader's answer to one marker (TransactionMarkerRequestCompletionHandler). */
+  onMarkerResponse(msg: Extract<TxnMessage, { type: 'WriteTxnMarkersResponse' }>): void {
+    this.markerAnswered(msg.correlationId, msg.error);
+  }
+
+  private markerAnswered(correlationId: number, error: ErrorCode | 'DISCONNECTED'): void {
+    const f = this.inFlight.get(correlationId);
+    if (f === undefined) return;
+    this.inFlight.delete(correlationId);
+    const s = this.shards.get(f.partition);
+    if (s === undefined || s.coordinatorEpoch !== f.leaderEpoch) return;
+    if (s.onMarkerResult(f.m, error) === 'retry') this.retryMarker(f.partition, f.m);
+  }
+
+  onTimer(tag: TxnTimerTag): void {
+    switch (tag.type) {
+      case 'txn-abort-scan':
+        return this.abortScan();
+      case 'txn-marker-timeout':
+        return this.markerAnswered(tag.correlationId, 'DISCONNECTED');
+      case 'txn-marker-retry': {
+        const s = this.shards.get(tag.partition);
+        if (s === undefined || s.coordinatorEpoch !== tag.leaderEpoch || !s.markerWanted(tag.m)) return;
+        return this.sendMarker(tag.partition, tag.m);
+      }
+      case 'txn-load':
+      case 'txn-expire':
+        return this.onShardTimer(tag);
+      default:
+        return unknownTag(tag);
+    }
+  }
+
+  private abortScan(): void {
+    const nowMs = Math.floor(this.broker.nowUs() / 1000);
+    for (const [partition, s] of [...this.shards]) {
+      if (!this.leads(partition, s)) continue;
+      s.abortTimedOutTransactions(nowMs);
+      // TransactionMarkerChannelManager.generateRequests: retryLogAppends first.
+      if (s.hasRetryAppends()) s.retryLogAppends();
+    }
+    this.broker.setTimer(this.abortScanIntervalUs(), { type: 'txn-abort-scan' } satisfies TxnTimerTag);
+  }
+
+  private leads(partition: number, s: TxnCoordinatorShard): boolean {
+    const p = this.broker.partition(TXN_STATE_TOPIC, partition);
+    return (
+      p !== undefined && p.role === 'leader' && p.leaderEpoch === s.coordinatorEpoch && this.shards.get(partition) === s
+    );
+  }
+
+  private onShardTimer(tag: { type: 'txn-load' | 'txn-expire'; partition: number; leaderEpoch: number }): void {
+    const s = this.shards.get(tag.partition);
+    if (s === undefined || s.coordinatorEpoch !== tag.leaderEpoch || !this.leads(tag.partition, s)) return;
+    const p = this.broker.partition(TXN_STATE_TOPIC, tag.partition) as Partition;
+    if (tag.type === 'txn-expire') {
+      s.expireWrites(Math.floor(this.broker.nowUs() / 1000));
+      this.armExpiry(tag.partition);
+      return;
+    }
+    if (s.isLoaded()) return;
+    codeProbe('txn-coordinator-loaded');
+    const records = p.log.records.map((r) => JSON.parse(r.value) as TxnTransit);
+    s.load(records, p.log.hw);
+  }
+
+  /** FindCoordinator, key type TRANSACTION. */
+  findCoordinator(transactionalId: string): number {
+    const n = txnTopicPartitions(this.broker.config);
+    const s = this.broker.imagePartitions.get(TXN_STATE_TOPIC)?.[partitionFor(transactionalId, n)];
+    return s === undefined ? -1 : s.leader;
+  }
+
+  /** A request for the coordinator of its transactional id: to the shard, if this broker leads its partition. */
+  handleTxnRequest(from: number, msg: Extract<TxnMessage, { type: 'TxnRequest' }>): void {
+    const partition = txnPartitionFor(msg.body.transactionalId, this.broker.config);
+    const s = this.shards.get(partition);
+    const reply = (body: Extract<TxnMessage, { type: 'TxnResponse' }>['body']): void =>
+      this.broker.send(from, { type: 'TxnResponse', correlationId: msg.correlationId, body });
+    if (s === undefined || !this.leads(partition, s) || !this.broker.caughtUp)
+      return reply(notCoordinator(msg.body.type));
+    s.handle(msg.body, reply);
+  }
+
+  /** KafkaApis.handleWriteTxnMarkersRequest for one partition. */
+  handleWriteTxnMarkers(from: number, msg: Extract<TxnMessage, { type: 'WriteTxnMarkersRequest' }>): void {
+    const p = this.broker.partition(msg.topic, msg.partition);
+    const answer = (error: ErrorCode): void =>
+      this.broker.send(from, {
+        type: 'WriteTxnMarkersResponse',
+        correlationId: msg.correlationId,
+        topic: msg.topic,
+        partition: msg.partition,
+        error,
+      });
+    if (p === undefined || !this.broker.caughtUp) return answer('NOT_LEADER_OR_FOLLOWER');
+    const marker = { type: msg.result, coordinatorEpoch: msg.coordinatorEpoch } as const;
+    const timeoutMs = this.broker.config['request.timeout.ms'] ?? 30_000;
+    p.writeTxnMarkerAndWait(msg.producerId, msg.producerEpoch, marker, timeoutMs, answer);
+  }
+}
+
+function unknownTag(t: never): never {
+  throw new Error(`unknown transaction timer ${JSON.stringify(t)}`);
+}

@@ -1,0 +1,415 @@
+// The transactional producer (issue 17 item 2): an application that runs transactions
+// through Kafka's TransactionManager protocol — initTransactions (FindCoordinator with key
+// type TRANSACTION, InitProducerId with its transactional.id), then per transaction
+// beginTransaction, AddPartitionsToTxn for the partitions it will write, transactional
+// produces (idempotent sequences per partition, reset with each new epoch), and EndTxn to
+// commit or abort. Each transaction is one history operation `txn` in Jepsen's vocabulary:
+// invoke `[[send k v] ...]`, ok `[[send k [offset v]] ...]` (key k = partition k of the one
+// topic), `fail` when it is known aborted, `info` when its outcome is unknown.
+//
+// Rules, from Kafka's clients (TransactionManager, Sender) 3.9:
+// - One request at a time (TransactionManager's pendingRequests are sent one by one; the
+//   model also waits for each produce before the next, a simplification of the pipeline).
+// - Retriable coordinator errors (COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS)
+//   retry after retry.backoff.ms; NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE or no answer
+//   within request.timeout.ms look the coordinator up again (lookupCoordinator).
+// - PRODUCER_FENCED / INVALID_PRODUCER_EPOCH are fatal (ProducerFencedException): the
+//   application closes this producer and opens a new one with the same transactional.id.
+// - OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_TXN_STATE on a produce are
+//   abortable: the application aborts, and the next transaction first bumps the epoch with
+//   InitProducerId carrying the current id and epoch (KIP-360, bumpIdempotentProducerEpoch).
+// - The outcome recorded: ok once EndTxn(commit) answered NONE; fail when the application
+//   aborted (EndTxn(abort) sent) or the producer was fenced before any EndTxn(commit) was
+//   sent; info when fenced after an EndTxn(commit) was sent (it may have been written).
+// Assumes: metadata is refreshed whole from any bootstrap broker; the transaction's partitions
+// are added all at once before its first send (the TransactionManager batches them too).
+
+import type { Actor, Message } from '../harness/types.ts';
+import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
+import type { HistoryRecorder } from './client-api.ts';
+import type { ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
+import type { KafkaConfig, TopicSpec } from './config.ts';
+import type { TxnMessage, TxnRequestBody, TxnResponseBody } from './txn-coordinator.ts';
+import { LaneAllocator } from './client-process.ts';
+import { exponentialGapUs } from './client-base.ts';
+
+export interface TxnProducerParams {
+  readonly clientId: number;
+  readonly bootstrapBrokers: readonly number[];
+  readonly config: KafkaConfig;
+  readonly topic: TopicSpec;
+  readonly transactionalId: string;
+  /** Transactions to run, over all incarnations. */
+  readonly transactions: number;
+  /** Sends per transaction: 1..maxSends, drawn. */
+  readonly maxSends: number;
+  /** The share of transactions the application aborts. */
+  readonly abortRatio: number;
+  /** transaction.timeout.ms. */
+  readonly transactionTimeoutMs: number;
+  /** Mean gap between transactions. */
+  readonly intervalMs: number;
+  readonly valuePrefix: string;
+  readonly recorder: HistoryRecorder;
+}
+
+interface Progress {
+  issued: number;
+  values: number;
+}
+
+type Phase = 'metadata' | 'init' | 'idle' | 'add' | 'send' | 'end' | 'done';
+
+interface Txn {
+  readonly process: number;
+  readonly sends: Array<{ partition: number; value: string; offset: number }>;
+  readonly abort: boolean;
+  next: number;
+  /** An EndTxn(commit) was sent: a later fence leaves the outcome unknown. */
+  commitSent: boolean;
+  /** An abortable error: end with abort, then bump the epoch. */
+  abortable: boolean;
+}
+
+type TimerTag =
+  | { readonly type: 'txnp-timeout'; readonly correlationId: number }
+  | { readonly type: 'txnp-retry' }
+  | { readonly type: 'txnp-next' };
+
+type Response = ClientResponse | TxnMessage;
+
+const RETRY_PRODUCE: ReadonlySet<string> = new Set<ErrorCode>([
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'BROKER_NOT_AVAILABLE',
+]);
+
+export function createTxnProducer(params: TxnProducerParams): ModelActorFactory {
+  const progress: Progress = { issued: 0, values: 0 };
+  const lanes = new LaneAllocator(params.clientId);
+  return (ctx) => new TxnProducerActor(ctx, params, progress, lanes);
+}
+
+export class TxnProducerActor implements Actor<Message> {
+  private phase: Phase = 'metadata';
+  private leaders: number[] = [];
+  private coordinator = -1;
+  private producerId = -1;
+  private epoch = -1;
+  /** KIP-360: bump the epoch (InitProducerId with the current id and epoch) before the next transaction. */
+  private bumpEpoch = false;
+  private readonly sequences = new Map<number, number>();
+  private txn: Txn | null = null;
+  private inflight = -1;
+  private correlation = 0;
+  private bootstrap = 0;
+  private readonly process: number;
+
+  constructor(
+    private readonly ctx: ModelContext,
+    private readonly p: TxnProducerParams,
+    private readonly progress: Progress,
+    lanes: LaneAllocator,
+  ) {
+    lanes.beginIncarnation(ctx.incarnation);
+    this.process = lanes.take();
+    this.step();
+  }
+
+  /** Every transaction issued has completed (or is cut off by a crash). */
+  done(): boolean {
+    return this.progress.issued >= this.p.transactions && this.txn === null;
+  }
+
+  onMessage(_from: number, msg: Message): void {
+    const r = msg as Response;
+    if (!('correlationId' in r) || r.correlationId !== this.inflight) return;
+    this.inflight = -1;
+    switch (r.type) {
+      case 'MetadataResponse':
+        return this.onMetadata(r);
+      case 'FindCoordinatorResponse':
+        if (r.error !== 'NONE') return this.retry();
+        this.coordinator = r.nodeId;
+        return this.step();
+      case 'TxnResponse':
+        return this.onTxnResponse(r.body);
+      case 'ProduceResponse':
+        return this.onProduce(r.error, r.baseOffset);
+      default:
+        return;
+    }
+  }
+
+  onTimer(raw: unknown): void {
+    const tag = raw as TimerTag;
+    switch (tag.type) {
+      case 'txnp-timeout':
+        if (tag.correlationId !== this.inflight) return;
+        this.inflight = -1;
+        // No answer: the coordinator may have moved, the leader too.
+        if (this.phase === 'send') this.phase = 'metadata';
+        else if (this.phase !== 'metadata') this.coordinator = -1;
+        return this.retry();
+      case 'txnp-retry':
+        return this.step();
+      case 'txnp-next':
+        return this.beginTransaction();
+      default:
+        return unknownTag(tag);
+    }
+  }
+
+  // --- requests
+
+  private step(): void {
+    if (this.inflight >= 0) return;
+    if (this.phase !== 'metadata' && this.phase !== 'done' && this.phase !== 'idle' && this.phase !== 'send') {
+      if (this.coordinator < 0) return this.findCoordinator();
+    }
+    switch (this.phase) {
+      case 'metadata':
+        return this.request(this.p.bootstrapBrokers[this.bootstrap++ % this.p.bootstrapBrokers.length], {
+          type: 'MetadataRequest',
+          correlationId: 0,
+          topics: [this.p.topic.name],
+        });
+      case 'init':
+        return this.coordinatorRequest(this.initRequest());
+      case 'idle':
+        return this.scheduleNext();
+      case 'add':
+        return this.coordinatorRequest(this.addRequest());
+      case 'send':
+        return this.sendNext();
+      case 'end':
+        return this.coordinatorRequest(this.endRequest());
+      case 'done':
+        return;
+      default:
+        return unknownTag(this.phase);
+    }
+  }
+
+  private request(to: number, msg: ClientRequest | TxnMessage): void {
+    const correlationId = ++this.correlation + this.ctx.incarnation * 1_000_000;
+    this.inflight = correlationId;
+    const out: ClientRequest | TxnMessage = { ...msg, correlationId };
+    this.ctx.send(to, out);
+    const timeoutUs = this.p.config['request.timeout.ms'] * 1000;
+    this.ctx.setTimer(timeoutUs, { type: 'txnp-timeout', correlationId } satisfies TimerTag);
+  }
+
+  private findCoordinator(): void {
+    const to = this.p.bootstrapBrokers[this.bootstrap++ % this.p.bootstrapBrokers.length];
+    this.request(to, {
+      type: 'FindCoordinatorRequest',
+      correlationId: 0,
+      group: this.p.transactionalId,
+      keyType: 'TRANSACTION',
+    });
+  }
+
+  private coordinatorRequest(body: TxnRequestBody): void {
+    this.request(this.coordinator, { type: 'TxnRequest', correlationId: 0, body });
+  }
+
+  private retry(): void {
+    this.ctx.setTimer(this.p.config['retry.backoff.ms'] * 1000, { type: 'txnp-retry' } satisfies TimerTag);
+  }
+
+  private initRequest(): TxnRequestBody {
+    const base = { type: 'InitProducerId', transactionalId: this.p.transactionalId } as const;
+    const expected = this.bumpEpoch ? { expected: { producerId: this.producerId, producerEpoch: this.epoch } } : {};
+    return { ...base, transactionTimeoutMs: this.p.transactionTimeoutMs, ...expected };
+  }
+
+  private addRequest(): TxnRequestBody {
+    const t = this.txn as Txn;
+    const partitions = [...new Set(t.sends.map((s) => `${this.p.topic.name}/${s.partition}`))].sort();
+    const ids = { transactionalId: this.p.transactionalId, producerId: this.producerId, producerEpoch: this.epoch };
+    return { type: 'AddPartitionsToTxn', ...ids, partitions };
+  }
+
+  private endRequest(): TxnRequestBody {
+    const t = this.txn as Txn;
+    const committed = !t.abort && !t.abortable;
+    if (committed) t.commitSent = true;
+    const ids = { transactionalId: this.p.transactionalId, producerId: this.producerId, producerEpoch: this.epoch };
+    return { type: 'EndTxn', ...ids, committed };
+  }
+
+  private sendNext(): void {
+    const t = this.txn as Txn;
+    const s = t.sends[t.next];
+    const leader = this.leaders[s.partition] ?? -1;
+    if (leader < 0) {
+      this.phase = 'metadata';
+      return this.retry();
+    }
+    this.request(leader, {
+      type: 'ProduceRequest',
+      correlationId: 0,
+      acks: -1,
+      timeoutMs: this.p.config['request.timeout.ms'],
+      topic: this.p.topic.name,
+      partition: s.partition,
+      producerId: this.producerId,
+      producerEpoch: this.epoch,
+      baseSequence: this.sequences.get(s.partition) ?? 0,
+      records: [{ key: null, value: s.value }],
+      transactional: true,
+    });
+  }
+
+  // --- answers
+
+  private onMetadata(r: Extract<ClientResponse, { type: 'MetadataResponse' }>): void {
+    const leaders: number[] = [];
+    for (const m of r.partitions) if (m.topic === this.p.topic.name) leaders[m.partition] = m.leader;
+    this.leaders = leaders;
+    const known = leaders.filter((l) => l >= 0).length === this.p.topic.partitions;
+    if (!known) return this.retry();
+    this.phase = this.txn !== null ? 'send' : this.producerId < 0 || this.bumpEpoch ? 'init' : 'idle';
+    this.step();
+  }
+
+  private onTxnResponse(body: TxnResponseBody): void {
+    switch (body.error) {
+      case 'NONE':
+        return this.onTxnSuccess(body);
+      case 'NOT_COORDINATOR':
+      case 'COORDINATOR_NOT_AVAILABLE':
+        this.coordinator = -1;
+        return this.retry();
+      case 'COORDINATOR_LOAD_IN_PROGRESS':
+      case 'CONCURRENT_TRANSACTIONS':
+        return this.retry();
+      case 'PRODUCER_FENCED':
+      case 'INVALID_PRODUCER_ID_MAPPING':
+      case 'INVALID_TXN_STATE':
+      case 'INVALID_TRANSACTION_TIMEOUT':
+        return this.fenced(body.error);
+      default:
+        return unknownTag(body.error);
+    }
+  }
+
+  private onTxnSuccess(body: TxnResponseBody): void {
+    switch (body.type) {
+      case 'InitProducerId':
+        this.producerId = body.producerId;
+        this.epoch = body.producerEpoch;
+        this.bumpEpoch = false;
+        this.sequences.clear();
+        this.phase = 'idle';
+        return this.step();
+      case 'AddPartitionsToTxn':
+        this.phase = 'send';
+        return this.step();
+      case 'EndTxn':
+        return this.endTransaction();
+      default:
+        return unknownTag(body);
+    }
+  }
+
+  private onProduce(error: ErrorCode, baseOffset: number): void {
+    const t = this.txn as Txn;
+    const s = t.sends[t.next];
+    if (error === 'NONE' || error === 'DUPLICATE_SEQUENCE_NUMBER') {
+      s.offset = error === 'NONE' ? baseOffset : -1;
+      this.sequences.set(s.partition, (this.sequences.get(s.partition) ?? 0) + 1);
+      t.next++;
+      if (t.next >= t.sends.length) this.phase = 'end';
+      return this.step();
+    }
+    if (RETRY_PRODUCE.has(error)) {
+      this.phase = 'metadata';
+      return this.retry();
+    }
+    if (error === 'INVALID_PRODUCER_EPOCH') return this.fenced(error);
+    // OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_TXN_STATE: abortable.
+    t.abortable = true;
+    this.phase = 'end';
+    this.step();
+  }
+
+  // --- transactions
+
+  private scheduleNext(): void {
+    if (this.progress.issued >= this.p.transactions) {
+      this.phase = 'done';
+      return;
+    }
+    this.ctx.setTimer(exponentialGapUs(this.ctx.rng, this.p.intervalMs), { type: 'txnp-next' } satisfies TimerTag);
+  }
+
+  private beginTransaction(): void {
+    if (this.phase !== 'idle' || this.txn !== null || this.progress.issued >= this.p.transactions) return;
+    this.progress.issued++;
+    const n = 1 + this.ctx.rng.intBetween(0, this.p.maxSends - 1);
+    const sends: Txn['sends'] = [];
+    for (let i = 0; i < n; i++) {
+      const partition = this.ctx.rng.intBetween(0, this.p.topic.partitions - 1);
+      sends.push({ partition, value: `${this.p.valuePrefix}${this.progress.values++}`, offset: -1 });
+    }
+    const abort = this.ctx.rng.next() < this.p.abortRatio;
+    this.txn = { process: this.process, sends, abort, next: 0, commitSent: false, abortable: false };
+    this.p.recorder.record({
+      time: this.ctx.now(),
+      process: this.process,
+      type: 'invoke',
+      f: 'txn',
+      value: sends.map((s) => ['send', s.partition, s.value]),
+      topic: this.p.topic.name,
+    });
+    this.phase = 'add';
+    this.step();
+  }
+
+  /** EndTxn answered NONE: committed, or aborted by the application. */
+  private endTransaction(): void {
+    const t = this.txn as Txn;
+    const committed = !t.abort && !t.abortable;
+    if (committed) this.complete('ok');
+    else this.complete('fail', t.abortable ? 'abortable-error' : 'aborted');
+    if (!committed && t.abortable) this.bumpEpoch = true;
+    this.phase = this.bumpEpoch ? 'init' : 'idle';
+    this.step();
+  }
+
+  /** A fatal error: the application closes this producer and opens a new one (same transactional.id). */
+  private fenced(error: string): void {
+    const t = this.txn;
+    if (t !== null) this.complete(t.commitSent ? 'info' : 'fail', error);
+    this.producerId = -1;
+    this.epoch = -1;
+    this.bumpEpoch = false;
+    this.sequences.clear();
+    this.coordinator = -1;
+    this.phase = 'init';
+    this.retry();
+  }
+
+  private complete(type: 'ok' | 'fail' | 'info', error?: string): void {
+    const t = this.txn as Txn;
+    const value =
+      type === 'ok'
+        ? t.sends.map((s) => ['send', s.partition, s.offset >= 0 ? [s.offset, s.value] : s.value])
+        : t.sends.map((s) => ['send', s.partition, s.value]);
+    const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, topic: this.p.topic.name };
+    this.p.recorder.record(error === undefined ? ev : { ...ev, error });
+    this.txn = null;
+  }
+}
+
+function unknownTag(x: never): never {
+  throw new Error(`transactional producer: unexpected ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,73 @@
+// Shared scaffolding of the transactional producer tests: a cluster with the workload topic `t`
+// (3 partitions) and `__transaction_state` (1 partition), the model's transactional producer
+// (transactional.id tx-1) and a read_committed consumer of every partition.
+
+import { expect } from 'vitest';
+import { TXN_STATE_TOPIC } from '../../model/config.ts';
+import { createConsumer } from '../../model/consumer.ts';
+import { createTxnProducer, type TxnProducerActor } from '../../model/txn-producer.ts';
+import type { HistoryRecorder } from '../../model/client-api.ts';
+import { TestCluster } from './helpers.ts';
+
+const TOPIC = { name: 't', partitions: 3, replicationFactor: 3 };
+
+/** `brokers` brokers; `__transaction_state` with replication factor `txnStateRf`. */
+export function txnCluster(brokers = 3, txnStateRf = 3): TestCluster {
+  const c = new TestCluster({
+    brokers,
+    topics: [TOPIC, { name: TXN_STATE_TOPIC, partitions: 1, replicationFactor: txnStateRf }],
+    config: { 'transaction.state.log.num.partitions': 1 },
+  });
+  c.start();
+  expect(c.runUntil(() => c.settled('t', 0) && c.settled(TXN_STATE_TOPIC, 0), 30_000_000)).toBe(true);
+  return c;
+}
+
+export function addProducer(
+  c: TestCluster,
+  id: number,
+  recorder: HistoryRecorder,
+  transactions: number,
+  prefix: string,
+) {
+  c.sim.addNode({
+    id,
+    name: `txn-producer-${id}`,
+    factory: createTxnProducer({
+      clientId: id,
+      bootstrapBrokers: c.brokerIds,
+      config: c.config,
+      topic: TOPIC,
+      transactionalId: 'tx-1',
+      transactions,
+      maxSends: 3,
+      abortRatio: 0.3,
+      transactionTimeoutMs: 10_000,
+      intervalMs: 50,
+      valuePrefix: prefix,
+      recorder,
+    }),
+  });
+  c.sim.start(id);
+}
+
+export function addReadCommittedConsumer(c: TestCluster, id: number, recorder: HistoryRecorder): void {
+  c.sim.addNode({
+    id,
+    name: `consumer-${id}`,
+    factory: createConsumer({
+      clientId: id,
+      bootstrapBrokers: c.brokerIds,
+      config: { ...c.config, 'isolation.level': 'read_committed', 'auto.offset.reset': 'earliest' },
+      topics: [TOPIC],
+      workload: { sends: 0, keys: 0, sendIntervalMs: 10, pollIntervalMs: 10 },
+      assignment: [0, 1, 2].map((partition) => ({ topic: 't', partition })),
+      recorder,
+    }),
+  });
+  c.sim.start(id);
+}
+
+export function producerDone(c: TestCluster, id: number): boolean {
+  return c.sim.actor<TxnProducerActor>(id)?.done() === true;
+}

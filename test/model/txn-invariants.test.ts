@@ -1,0 +1,102 @@
+// The transaction coordinator's white-box invariants (checkers/txn-coordinator-invariants.ts):
+// what each catches on hand-made views, and the model keeping both after every event of runs
+// with transactional producers, a second instance fencing the first, a coordinator crash and
+// markers cut off on their way to a partition leader.
+
+import { describe, expect, it } from 'vitest';
+import { TXN_STATE_TOPIC } from '../../model/config.ts';
+import { createHistoryRecorder } from '../../model/history-recorder.ts';
+import {
+  completedMarkerViolations,
+  coordinatorEpochViolations,
+  type CompletedTxnView,
+  type LeaderLogView,
+  type TxnShardView,
+} from '../../checkers/txn-coordinator-invariants.ts';
+import type { TestCluster } from './helpers.ts';
+import { addProducer, addReadCommittedConsumer, producerDone, txnCluster } from './txn-helpers.ts';
+
+describe('the invariants on hand-made views', () => {
+  it('one-coordinator-per-epoch: two loaded coordinators of one partition and epoch', () => {
+    const shard = (broker: number, epoch: number, loaded = true): TxnShardView => ({
+      broker,
+      partition: 0,
+      coordinatorEpoch: epoch,
+      loaded,
+    });
+    expect(coordinatorEpochViolations([shard(1, 3), shard(2, 4)])).toEqual([]);
+    expect(coordinatorEpochViolations([shard(1, 3), shard(2, 3, false)])).toEqual([]);
+    expect(coordinatorEpochViolations([shard(1, 3), shard(2, 3)])).toHaveLength(1);
+  });
+
+  it('markers-before-complete: a completed transaction without its marker below the HW', () => {
+    const done: CompletedTxnView = { transactionalId: 'tx', producerId: 7, result: 'COMMIT', partitions: ['t/0'] };
+    const log = (hw: number): LeaderLogView => ({
+      hw,
+      records: [
+        { offset: 0, producerId: 7 },
+        { offset: 1, producerId: 7, control: { type: 'COMMIT' } },
+      ],
+    });
+    expect(completedMarkerViolations([done], () => log(2))).toEqual([]);
+    expect(completedMarkerViolations([done], () => log(1))).toHaveLength(1);
+    expect(completedMarkerViolations([{ ...done, result: 'ABORT' }], () => log(2))).toHaveLength(1);
+  });
+});
+
+/** Both invariants over the live cluster. */
+function violations(c: TestCluster): { found: string[]; completed: number } {
+  const shards: TxnShardView[] = [];
+  const completed: CompletedTxnView[] = [];
+  for (const id of c.brokerIds) {
+    if (!c.sim.isUp(id)) continue;
+    const s = c.broker(id).txns.shard(0);
+    if (s === undefined) continue;
+    shards.push({ broker: id, partition: 0, coordinatorEpoch: s.coordinatorEpoch, loaded: s.isLoaded() });
+    completed.push(...s.completed);
+  }
+  const leaderLog = (tp: string): LeaderLogView | undefined => {
+    const [topic, partition] = [tp.slice(0, tp.lastIndexOf('/')), Number(tp.slice(tp.lastIndexOf('/') + 1))];
+    const leader = c.state(topic, partition).leader;
+    if (leader < 0 || !c.sim.isUp(leader)) return undefined;
+    const p = c.replica(leader, topic, partition);
+    return p.role === 'leader' ? { hw: p.log.hw, records: p.log.records } : undefined;
+  };
+  const found = [...coordinatorEpochViolations(shards), ...completedMarkerViolations(completed, leaderLog)];
+  return { found, completed: completed.length };
+}
+
+describe('the model keeps the coordinator invariants', () => {
+  it('after every event, with fencing instances, a coordinator crash and a cut marker phase', () => {
+    // 4 brokers: __transaction_state on brokers 2 and 3, t/0 led by broker 1 (cut off from the coordinator below).
+    const c = txnCluster(4, 2);
+    const recorder = createHistoryRecorder();
+    const found = new Set<string>();
+    let completed = 0;
+    c.observer = () => {
+      const v = violations(c);
+      for (const f of v.found) found.add(f);
+      completed = Math.max(completed, v.completed);
+    };
+    addProducer(c, 200, recorder, 60, 'a');
+    addReadCommittedConsumer(c, 300, recorder);
+    c.runFor(300_000);
+    addProducer(c, 201, recorder, 60, 'b');
+    c.runFor(300_000);
+    const coordinator = c.state(TXN_STATE_TOPIC, 0).leader;
+    c.sim.crash(coordinator);
+    c.runFor(5_000_000);
+    c.sim.start(coordinator);
+    // The coordinator's requests to t/0's leader (markers, its follower fetches) are lost for 10 s.
+    const now = c.state(TXN_STATE_TOPIC, 0).leader;
+    const other = c.state('t', 0).leader;
+    expect(c.state(TXN_STATE_TOPIC, 0).replicas).not.toContain(other);
+    const cut = c.sim.network.cut({ kind: 'one-way', from: [now], to: [other] });
+    c.runFor(10_000_000);
+    c.sim.network.heal(cut);
+    expect(c.runUntil(() => producerDone(c, 200) && producerDone(c, 201), 300_000_000)).toBe(true);
+    c.runFor(2_000_000);
+    expect([...found]).toEqual([]);
+    expect(completed).toBeGreaterThan(3);
+  });
+});
