@@ -481,6 +481,11 @@ const CODE_PROBES = {
     description:
       "A group member's validation or reset answer came after its partition was revoked: dropped, nothing sought.",
   },
+  'consumer-poll-abandoned-at-revocation': {
+    kafka: 'FetchCollector.fetchRecords ("no longer assigned") / ConsumerCoordinator.onJoinPrepare',
+    description:
+      "A group member's partitions were revoked with a poll in flight: its records will never reach the application.",
+  },
   // --- controlled shutdown, connection resets, elections on request (issue 13)
   'controlled-shutdown-begun': {
     kafka: 'ReplicationControlManager.handleBrokerInControlledShutdown (KIP-841)',

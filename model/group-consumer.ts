@@ -19,9 +19,10 @@
 //   (and member id) reset, partitions lost, rejoin; NOT_COORDINATOR /
 //   COORDINATOR_NOT_AVAILABLE / no answer → coordinator unknown (markCoordinatorUnknown),
 //   found again. A member that cannot reach its coordinator keeps fetching what it owns.
-// - Eager rebalance (ConsumerCoordinator.onJoinPrepare): the fetches stop, the consumed
-//   positions are committed synchronously when enable.auto.commit (maybeAutoCommitOffsetsSync),
-//   all partitions are revoked, then JoinGroup with the member id.
+// - Eager rebalance (ConsumerCoordinator.onJoinPrepare): the fetches stop (a poll in flight
+//   is abandoned: its records never reach the application), the consumed positions are
+//   committed synchronously when enable.auto.commit (maybeAutoCommitOffsetsSync), all
+//   partitions are revoked, then JoinGroup with the member id.
 // - Auto commit every auto.commit.interval.ms (maybeAutoCommitOffsetsAsync) of the positions
 //   of owned partitions, with generation and member id, and the position's offset epoch
 //   (the committed leader epoch, KIP-320).
@@ -709,7 +710,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private rejoin(): void {
     if (this.phase !== 'stable') return;
     this.phase = 'joining';
-    for (const f of this.streams.values()) f.stop();
+    this.stopStreams();
     const process = this.process;
     const join = (): void => {
       if (process !== this.process) return;
@@ -722,8 +723,21 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     else join();
   }
 
-  private revoke(): void {
+  /**
+   * The streams stop, and a poll in flight is abandoned: once the member begins a rebalance,
+   * a close or loses its partitions, no record fetched for them reaches the application
+   * (ConsumerCoordinator.onJoinPrepare revokes them; FetchCollector.fetchRecords drops fetched
+   * records of a partition no longer assigned). The member's process is then free for its next
+   * assignment, which Kafka hands the application in its next poll() (onJoinComplete), never
+   * after a fetch in flight: the application thread does not wait on fetches.
+   */
+  private stopStreams(): void {
     for (const f of this.streams.values()) f.stop();
+    for (const f of this.streams.values()) f.abandonPoll();
+  }
+
+  private revoke(): void {
+    this.stopStreams();
     this.owned = [];
     this.positioned.clear();
   }
@@ -733,7 +747,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     if (this.phase === 'closing' || this.phase === 'closed') return;
     const wasMember = this.phase === 'stable';
     this.phase = 'closing';
-    for (const f of this.streams.values()) f.stop();
+    this.stopStreams();
     const process = this.process;
     const go = (): void => {
       if (process !== this.process) return;
