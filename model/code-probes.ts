@@ -920,6 +920,11 @@ const CODE_PROBES = {
     kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
     description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',
   },
+  'group-coordinator-stale-cache-served': {
+    kafka: 'GroupMetadataManager.loadGroup (addGroup: putIfNotExists), before KAFKA-10614',
+    description: 'A broker leading a __consumer_offsets partition again kept the groups it had cached when it lost it.',
+    reachable: 'not in the correct model: only the stale-coordinator-cache variant keeps a resigned shard',
+  },
   'group-stream-revoked-with-request-out': {
     kafka: 'SubscriptionState.assignFromSubscribed (ConsumerCoordinator.onJoinPrepare, onJoinComplete)',
     description:

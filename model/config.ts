@@ -163,6 +163,7 @@ export const PROTOCOL_VARIANTS = [
   'coordinator-acks-1',
   'stale-generation-commit',
   'coordinator-serves-before-load',
+  'stale-coordinator-cache',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

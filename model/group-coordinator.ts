@@ -190,6 +190,26 @@ export class GroupCoordinatorShard {
     this.stats.loads++;
   }
 
+  /**
+   * Zoo variant stale-coordinator-cache (KAFKA-7447): the load replays the log, then every group
+   * `stale` (this broker's shard of an earlier leadership, never discarded) still caches is kept
+   * as cached, as Kafka's GroupMetadataManager.loadGroup did: addGroup is a putIfNotExists, and
+   * "Attempt to load group ... failed because there is already a cached group". Only its
+   * members' session deadlines restart (GroupCoordinator.onGroupLoaded reschedules heartbeats).
+   */
+  loadKeepingCache(
+    stale: GroupCoordinatorShard,
+    records: ReadonlyArray<{ offset: number; record: GroupRecord }>,
+    highWatermark: number,
+    nowUs: number,
+  ): void {
+    this.load(records, highWatermark, nowUs);
+    for (const [id, g] of stale.groups) {
+      for (const m of g.members.values()) m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
+      this.groups.set(id, g);
+    }
+  }
+
   /** Resigned leadership: pending writes fail NOT_COORDINATOR; the shard is discarded. */
   unload(): Reply[] {
     const replies = this.pendingWrites.flatMap((w) =>

@@ -45,6 +45,9 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'stale-generation-commit': 'group coordinator: an offset commit naming a stale generation (or member) is accepted',
   'coordinator-serves-before-load':
     'group coordinator: a new __consumer_offsets leader serves group state before loading it from the log',
+  'stale-coordinator-cache':
+    'group coordinator (KAFKA-7447): a broker that leads a __consumer_offsets partition again keeps serving the ' +
+    'groups it cached before, not its log',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

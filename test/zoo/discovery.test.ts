@@ -41,9 +41,10 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'no-check-quorum': [1, 87],
   'vote-without-log-check': [1, 87],
   'alter-partition-before-commit': [1, 294],
-  'coordinator-acks-1': [1, 178],
-  'stale-generation-commit': [1, 459],
-  'coordinator-serves-before-load': [1, 16],
+  'coordinator-acks-1': [1, 33],
+  'stale-generation-commit': [1, 415],
+  'coordinator-serves-before-load': [1, 32],
+  'stale-coordinator-cache': [1, 74],
 };
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
