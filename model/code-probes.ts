@@ -925,6 +925,11 @@ const CODE_PROBES = {
     description: 'A broker leading a __consumer_offsets partition again kept the groups it had cached when it lost it.',
     reachable: 'not in the correct model: only the stale-coordinator-cache variant keeps a resigned shard',
   },
+  'group-cooperative-revoke-and-rejoin': {
+    kafka: 'ConsumerCoordinator.onJoinComplete (COOPERATIVE: requestRejoin after revoking)',
+    description:
+      'A cooperative member revoked the partitions its new assignment took away and rejoined to hand them over.',
+  },
   'group-stream-revoked-with-request-out': {
     kafka: 'SubscriptionState.assignFromSubscribed (ConsumerCoordinator.onJoinPrepare, onJoinComplete)',
     description:
