@@ -492,7 +492,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   /**
    * ConsumerCoordinator.onJoinComplete, COOPERATIVE: the owned partitions not in the new
    * assignment are revoked (their streams stop, a poll in flight abandoned); the ones kept go on
-   * from their positions, never sought again. Returns how many were revoked.
+   * from their positions, never sought again (SubscriptionState.assignFromSubscribed keeps the
+   * TopicPartitionState of a partition still assigned). Returns how many were revoked.
    */
   private revokeNotAssigned(assignment: readonly TopicPartition[]): number {
     const keep = new Set(assignment.map(tpKey));
