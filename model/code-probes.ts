@@ -930,6 +930,11 @@ const CODE_PROBES = {
     description:
       'A cooperative member revoked the partitions its new assignment took away and rejoined to hand them over.',
   },
+  'group-cooperative-partitions-lost-before-join': {
+    kafka: 'ConsumerCoordinator.onJoinPrepare (no generation: invokePartitionsLost)',
+    description:
+      'A cooperative member whose generation was reset during a rebalance lost its partitions before joining again.',
+  },
   'group-stream-revoked-with-request-out': {
     kafka: 'SubscriptionState.assignFromSubscribed (ConsumerCoordinator.onJoinPrepare, onJoinComplete)',
     description:

@@ -295,6 +295,13 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       this.phase = 'unjoined';
       return this.resume();
     }
+    if (this.generation < 0 && this.owned.length > 0) {
+      // ConsumerCoordinator.onJoinPrepare with no generation (reset by an error answer while a
+      // cooperative member kept its partitions through the rebalance): they are lost
+      // (invokePartitionsLost, assignFromSubscribed(empty)), not claimed in the next join
+      codeProbe('group-cooperative-partitions-lost-before-join');
+      this.revoke();
+    }
     this.phase = 'joining';
     this.send(
       {
@@ -432,7 +439,10 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         this.memberId = r.memberId;
         return this.sendJoin();
       case 'UNKNOWN_MEMBER_ID':
+        // AbstractCoordinator.resetStateOnResponseError → resetStateAndGeneration: member id and
+        // generation reset (the next onJoinPrepare loses what a cooperative member still owns)
         this.memberId = '';
+        this.generation = -1;
         this.phase = 'unjoined';
         return this.retryLater();
       default:
