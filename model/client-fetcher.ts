@@ -22,9 +22,11 @@
 //   stops reading the partition. The model reads the reset target off the error response
 //   itself (the same leader's HW and log start a ListOffsets would return); an undefined
 //   validation answer has no such figures, so it asks with a zero-record fetch instead.
-// - A stopped stream (a group member's revoked partition) lets its request complete; a poll is
-//   recorded, but the answer to a validation or reset lookup is dropped (SubscriptionState
-//   .maybeCompleteValidation / maybeSeekUnvalidated skip a partition no longer assigned).
+// - A stopped stream (a group member's revoked partition) lets its request complete; the
+//   answer to a validation or reset lookup is dropped (SubscriptionState
+//   .maybeCompleteValidation / maybeSeekUnvalidated skip a partition no longer assigned). A
+//   poll in flight at a revocation is abandoned by the group member (abandonPoll): `info`,
+//   error `revoked`, no records (FetchCollector.fetchRecords: "no longer assigned").
 // - Other errors: FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE /
 //   UNKNOWN_TOPIC_OR_PARTITION refresh metadata; UNKNOWN_LEADER_EPOCH waits for the broker to
 //   catch up. Each retry waits `retry.backoff.ms`.
@@ -44,7 +46,7 @@
 // checker can judge the jump: checkers/kafka.ts). Each Fetch is a `poll` op: invoke
 // {topic, partition, offset}; ok with the records, consecutive [offset, value] pairs
 // (possibly none); fail on an error answer (a poll changes nothing); info when no answer
-// came (timeout, disconnect).
+// came (timeout, disconnect) or the poll was abandoned at a revocation (revoked).
 
 import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
@@ -120,6 +122,8 @@ export class PartitionFetcher implements RequestOwner {
   private timer: TimerHandle = -1;
   private readonly wakeTag: FetchWakeTag;
   private pollInvoke: PollValue | null = null;
+  /** The Fetch of the poll in flight (abandonPoll forgets it). */
+  private pollRequest: PendingRequest | null = null;
   private stopAfterRequest = false;
   /** This stream holds its gate (a poll in flight on a shared process). */
   private holdsGate = false;
@@ -197,6 +201,31 @@ export class PartitionFetcher implements RequestOwner {
     this.timer = -1;
     if (this.state === 'waiting' || this.state === 'awaiting-metadata') this.state = 'stopped';
     else if (this.state !== 'stopped') this.stopAfterRequest = true;
+  }
+
+  /**
+   * A group member's partition is revoked while its poll is in flight (call after stop()):
+   * whatever the Fetch brings back never reaches the application. In Kafka the application
+   * thread is not blocked on a fetch; the answer lands in the fetch buffer, and the next
+   * poll() finds the partition no longer assigned (ConsumerCoordinator.onJoinPrepare:
+   * SubscriptionState.assignFromSubscribed(empty)) and drops it (FetchCollector.fetchRecords:
+   * "Not returning fetched records ... since it is no longer assigned"). The poll ends as
+   * `info` with error `revoked` and no records, the request is forgotten, and the member's
+   * process is free at once for what follows (its next assignment).
+   */
+  abandonPoll(): void {
+    const request = this.pollRequest;
+    if (request === null || this.state !== 'fetching' || !this.stopAfterRequest) return;
+    codeProbe('consumer-poll-abandoned-at-revocation');
+    this.pollRequest = null;
+    this.net.abandon(request);
+    this.stopAfterRequest = false;
+    this.state = 'stopped';
+    this.completePoll('info', null, 'revoked');
+    if (this.holdsGate) {
+      this.holdsGate = false;
+      this.options.gate!.release();
+    }
   }
 
   isStopped(): boolean {
@@ -328,7 +357,7 @@ export class PartitionFetcher implements RequestOwner {
     const invoke: PollValue = { topic: this.topic, partition: this.partition, offset: this.position };
     this.pollInvoke = invoke;
     this.recorder.record({ time: this.ctx.now(), process: this.process, type: 'invoke', f: 'poll', value: invoke });
-    this.net.request(
+    this.pollRequest = this.net.request(
       leader,
       {
         type: 'FetchRequest',
@@ -392,6 +421,7 @@ export class PartitionFetcher implements RequestOwner {
    * recorded (a poll started while handling it waits for the gate like any other).
    */
   private heldBy(request: PendingRequest): boolean {
+    if (request === this.pollRequest) this.pollRequest = null;
     const held = this.holdsGate && request.type === 'FetchRequest' && request.context !== RESET_LOOKUP;
     if (held) this.holdsGate = false;
     return held;

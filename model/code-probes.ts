@@ -503,6 +503,11 @@ const CODE_PROBES = {
     description:
       "A group member's validation or reset answer came after its partition was revoked: dropped, nothing sought.",
   },
+  'consumer-poll-abandoned-at-revocation': {
+    kafka: 'FetchCollector.fetchRecords ("no longer assigned") / ConsumerCoordinator.onJoinPrepare',
+    description:
+      "A group member's partitions were revoked with a poll in flight: its records will never reach the application.",
+  },
   // --- controlled shutdown, connection resets, elections on request (issue 13)
   'controlled-shutdown-begun': {
     kafka: 'ReplicationControlManager.handleBrokerInControlledShutdown (KIP-841)',
@@ -941,6 +946,21 @@ const CODE_PROBES = {
   'group-no-committed-offset': {
     kafka: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded',
     description: 'A member had no committed offset for an assigned partition and reset it by auto.offset.reset.',
+  },
+  'group-coordinator-stale-cache-served': {
+    kafka: 'GroupMetadataManager.loadGroup (addGroup: putIfNotExists), before KAFKA-10614',
+    description: 'A broker leading a __consumer_offsets partition again kept the groups it had cached when it lost it.',
+    reachable: 'not in the correct model: only the stale-coordinator-cache variant keeps a resigned shard',
+  },
+  'group-cooperative-revoke-and-rejoin': {
+    kafka: 'ConsumerCoordinator.onJoinComplete (COOPERATIVE: requestRejoin after revoking)',
+    description:
+      'A cooperative member revoked the partitions its new assignment took away and rejoined to hand them over.',
+  },
+  'group-cooperative-partitions-lost-before-join': {
+    kafka: 'ConsumerCoordinator.onJoinPrepare (no generation: invokePartitionsLost)',
+    description:
+      'A cooperative member whose generation was reset during a rebalance lost its partitions before joining again.',
   },
   'group-stream-revoked-with-request-out': {
     kafka: 'SubscriptionState.assignFromSubscribed (ConsumerCoordinator.onJoinPrepare, onJoinComplete)',

@@ -110,6 +110,12 @@ export interface KafkaConfig {
   'enable.auto.commit'?: boolean;
   /** Optional (consumer): auto.commit.interval.ms. Default 5000 (Kafka's). */
   'auto.commit.interval.ms'?: number;
+  /**
+   * Optional (consumer): partition.assignment.strategy, one assignor: `range` (RangeAssignor,
+   * eager) or `cooperative-sticky` (CooperativeStickyAssignor, KIP-429). Default `range` (Kafka's
+   * default list is [RangeAssignor, CooperativeStickyAssignor], whose first is used).
+   */
+  'partition.assignment.strategy'?: 'range' | 'cooperative-sticky';
 }
 
 /** The automatic leader rebalance's period in µs, 0 when auto.leader.rebalance.enable is off. */
@@ -177,6 +183,7 @@ export const PROTOCOL_VARIANTS = [
   'coordinator-serves-before-load',
   'zombie-controller',
   'read-committed-hw',
+  'stale-coordinator-cache',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

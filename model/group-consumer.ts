@@ -8,7 +8,9 @@
 //   .ensureCoordinatorReady / lookupCoordinator), joins (JoinGroup; MEMBER_ID_REQUIRED
 //   first, KIP-394), and syncs (SyncGroup); the leader computes the eager range assignment
 //   (RangeAssignor.assign: per topic, members sorted by id, partitions split in contiguous
-//   ranges, the first `n % members` one larger).
+//   ranges, the first `n % members` one larger), or, with partition.assignment.strategy=
+//   cooperative-sticky, the cooperative-sticky assignment (group-assignor.ts); the JoinGroup
+//   carries the member's owned partitions and generation (ConsumerCoordinator.metadata).
 // - On an assignment (ConsumerCoordinator.onJoinComplete) it fetches the committed offsets
 //   (OffsetFetch; refreshCommittedOffsetsIfNeeded) and starts each partition at its committed
 //   offset with the committed leader epoch (KIP-320: validated against the leader first), or,
@@ -19,9 +21,13 @@
 //   (and member id) reset, partitions lost, rejoin; NOT_COORDINATOR /
 //   COORDINATOR_NOT_AVAILABLE / no answer → coordinator unknown (markCoordinatorUnknown),
 //   found again. A member that cannot reach its coordinator keeps fetching what it owns.
-// - Eager rebalance (ConsumerCoordinator.onJoinPrepare): the fetches stop, the consumed
-//   positions are committed synchronously when enable.auto.commit (maybeAutoCommitOffsetsSync),
-//   all partitions are revoked, then JoinGroup with the member id.
+// - Eager rebalance (ConsumerCoordinator.onJoinPrepare): the fetches stop (a poll in flight
+//   is abandoned: its records never reach the application), the consumed positions are
+//   committed synchronously when enable.auto.commit (maybeAutoCommitOffsetsSync), all
+//   partitions are revoked, then JoinGroup with the member id. Cooperative (KIP-429): the
+//   member keeps fetching what it owns through the rebalance; on its assignment it revokes
+//   only what it lost (then rejoins at once: requestRejoin), keeps the rest at its positions
+//   and fetches the committed offsets of the added partitions only.
 // - Auto commit every auto.commit.interval.ms (maybeAutoCommitOffsetsAsync) of the positions
 //   of owned partitions, with generation and member id, and the position's offset epoch
 //   (the committed leader epoch, KIP-320).
@@ -59,6 +65,7 @@ import { msToUs, unreachable, type NoResponseReason, type PendingRequest, type R
 import type { OpGate, PartitionFetcher } from './client-fetcher.ts';
 import type { KafkaConfig, OffsetResetPolicy, ProtocolVariant, TopicSpec, WorkloadSpec } from './config.ts';
 import type { GroupRequest, GroupResponse, TopicPartition } from './group-coordinator.ts';
+import { cooperativeStickyAssign } from './group-assignor.ts';
 import { codeProbe } from './code-probes.ts';
 
 export interface GroupConsumerParams {
@@ -178,6 +185,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private readonly heartbeatUs: number;
   private readonly autoCommit: boolean;
   private readonly autoCommitUs: number;
+  /** partition.assignment.strategy=cooperative-sticky: the COOPERATIVE rebalance protocol (KIP-429). */
+  private readonly cooperative: boolean;
   /** Figures for tests and probes. */
   readonly stats = { generations: 0, commits: 0, commitsFailed: 0, coordinatorMoves: 0 };
 
@@ -198,6 +207,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.autoCommit = c['enable.auto.commit'] ?? true;
     this.autoCommitUs = msToUs(c['auto.commit.interval.ms'] ?? 5_000);
     this.maxPollIntervalUs = msToUs(this.rebalanceTimeoutMs);
+    this.cooperative = c['partition.assignment.strategy'] === 'cooperative-sticky';
     this.scheduleStall();
     this.metadata.requestUpdate();
     this.subscribe();
@@ -285,6 +295,13 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       this.phase = 'unjoined';
       return this.resume();
     }
+    if (this.generation < 0 && this.owned.length > 0) {
+      // ConsumerCoordinator.onJoinPrepare with no generation (reset by an error answer while a
+      // cooperative member kept its partitions through the rebalance): they are lost
+      // (invokePartitionsLost, assignFromSubscribed(empty)), not claimed in the next join
+      codeProbe('group-cooperative-partitions-lost-before-join');
+      this.revoke();
+    }
     this.phase = 'joining';
     this.send(
       {
@@ -293,6 +310,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         memberId: this.memberId,
         sessionTimeoutMs: this.sessionTimeoutMs,
         rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+        // ConsumerCoordinator.metadata: the owned partitions and generation (KIP-429, KIP-792)
+        subscription: { owned: this.owned.slice(), generation: this.generation },
       },
       { kind: 'join', member: this.process },
     );
@@ -420,7 +439,10 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         this.memberId = r.memberId;
         return this.sendJoin();
       case 'UNKNOWN_MEMBER_ID':
+        // AbstractCoordinator.resetStateOnResponseError → resetStateAndGeneration: member id and
+        // generation reset (the next onJoinPrepare loses what a cooperative member still owns)
         this.memberId = '';
+        this.generation = -1;
         this.phase = 'unjoined';
         return this.retryLater();
       default:
@@ -442,7 +464,10 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       memberId: this.memberId,
       generation: r.generation,
     };
-    if (r.leader === this.memberId) body.assignments = rangeAssign(r.members, this.params.topics);
+    if (r.leader === this.memberId)
+      body.assignments = this.cooperative
+        ? cooperativeStickyAssign(r.members, r.subscriptions ?? new Map(), this.params.topics)
+        : rangeAssign(r.members, this.params.topics);
     this.send(body, { kind: 'sync', generation: r.generation, member: this.process });
   }
 
@@ -461,18 +486,47 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.lastHeartbeatOkUs = this.ctx.now();
     this.stats.generations++;
     if (this.stats.generations > 1) codeProbe('group-rebalance');
+    const revoked = this.cooperative ? this.revokeNotAssigned(r.assignment) : 0;
     this.owned = r.assignment.slice();
-    this.positioned.clear();
+    if (!this.cooperative) this.positioned.clear();
     const partitions = this.owned.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
     this.instant('assignment', { group: this.group, member: this.memberId, generation, partitions });
-    if (this.owned.length > 0) this.fetchCommitted(generation);
+    if (this.owned.some((tp) => !this.positioned.has(tpKey(tp)))) this.fetchCommitted(generation);
+    if (revoked > 0) {
+      // ConsumerCoordinator.onJoinComplete (COOPERATIVE): revoked partitions → requestRejoin
+      codeProbe('group-cooperative-revoke-and-rejoin');
+      this.rejoin();
+    }
+  }
+
+  /**
+   * ConsumerCoordinator.onJoinComplete, COOPERATIVE: the owned partitions not in the new
+   * assignment are revoked (their streams stop, a poll in flight abandoned); the ones kept go on
+   * from their positions, never sought again (SubscriptionState.assignFromSubscribed keeps the
+   * TopicPartitionState of a partition still assigned). Returns how many were revoked.
+   */
+  private revokeNotAssigned(assignment: readonly TopicPartition[]): number {
+    const keep = new Set(assignment.map(tpKey));
+    let revoked = 0;
+    for (const tp of this.owned) {
+      const key = tpKey(tp);
+      if (keep.has(key)) continue;
+      revoked++;
+      this.positioned.delete(key);
+      const f = this.streams.get(key);
+      f?.stop();
+      f?.abandonPoll();
+    }
+    return revoked;
   }
 
   // --- offsets -----------------------------------------------------------------------------
 
   /** refreshCommittedOffsetsIfNeeded: OffsetFetch, then the positions. */
   private fetchCommitted(generation: number): void {
-    const partitions = this.owned.slice();
+    // the owned partitions with no position in this generation (cooperative: the added ones)
+    const partitions = this.owned.filter((tp) => !this.positioned.has(tpKey(tp)));
+    if (partitions.length === 0) return;
     const member = this.process;
     const gate = this.offsetsGate;
     const process = this.offsetsProcess;
@@ -705,15 +759,20 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.resume();
   }
 
-  /** onJoinPrepare (eager): stop fetching, commit the consumed positions, revoke, rejoin. */
+  /**
+   * onJoinPrepare: commit the consumed positions, then rejoin. Eager: the fetches stop and
+   * every partition is revoked first. Cooperative (KIP-429): only partitions no longer
+   * subscribed are revoked (none: the subscription never changes), so the member keeps
+   * fetching what it owns through the rebalance.
+   */
   private rejoin(): void {
     if (this.phase !== 'stable') return;
     this.phase = 'joining';
-    for (const f of this.streams.values()) f.stop();
+    if (!this.cooperative) this.stopStreams();
     const process = this.process;
     const join = (): void => {
       if (process !== this.process) return;
-      this.revoke();
+      if (!this.cooperative) this.revoke();
       if (this.phase !== 'joining') return;
       this.phase = 'unjoined';
       this.resume();
@@ -722,8 +781,21 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     else join();
   }
 
-  private revoke(): void {
+  /**
+   * The streams stop, and a poll in flight is abandoned: once the member begins a rebalance,
+   * a close or loses its partitions, no record fetched for them reaches the application
+   * (ConsumerCoordinator.onJoinPrepare revokes them; FetchCollector.fetchRecords drops fetched
+   * records of a partition no longer assigned). The member's process is then free for its next
+   * assignment, which Kafka hands the application in its next poll() (onJoinComplete), never
+   * after a fetch in flight: the application thread does not wait on fetches.
+   */
+  private stopStreams(): void {
     for (const f of this.streams.values()) f.stop();
+    for (const f of this.streams.values()) f.abandonPoll();
+  }
+
+  private revoke(): void {
+    this.stopStreams();
     this.owned = [];
     this.positioned.clear();
   }
@@ -733,7 +805,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     if (this.phase === 'closing' || this.phase === 'closed') return;
     const wasMember = this.phase === 'stable';
     this.phase = 'closing';
-    for (const f of this.streams.values()) f.stop();
+    this.stopStreams();
     const process = this.process;
     const go = (): void => {
       if (process !== this.process) return;

@@ -14,7 +14,8 @@
 //   COORDINATOR_LOAD_IN_PROGRESS until then; a resigning one fails its pending writes
 //   NOT_COORDINATOR (`unload`).
 // Assumes: dynamic members only (no group.instance.id), one protocol (the client's assignor
-// name), member ids handed out by the coordinator (KIP-394: MEMBER_ID_REQUIRED first). The
+// name; the members' subscription metadata kept per member and handed to the leader unread),
+// member ids handed out by the coordinator (KIP-394: MEMBER_ID_REQUIRED first). The
 // host owns time: it calls `expire(nowUs)` at `nextDeadlineUs()`. Hosted by the brokers: model/group-host.ts.
 
 import { codeProbe } from './code-probes.ts';
@@ -36,6 +37,15 @@ export interface TopicPartition {
   partition: number;
 }
 
+/**
+ * The member's protocol metadata the coordinator keeps and hands the leader (ConsumerProtocol
+ * Subscription: ownedPartitions and generationId, KIP-429 / KIP-792), opaque to the coordinator.
+ */
+export interface MemberSubscription {
+  owned: TopicPartition[];
+  generation: number;
+}
+
 /** The records of `__consumer_offsets` (GroupCoordinatorRecordHelpers). */
 export type GroupRecord =
   | {
@@ -53,7 +63,14 @@ export type GroupRecord =
   | { type: 'OffsetCommit'; group: string; topic: string; partition: number; offset: number; leaderEpoch: number };
 
 export type GroupRequest =
-  | { type: 'JoinGroup'; group: string; memberId: string; sessionTimeoutMs: number; rebalanceTimeoutMs: number }
+  | {
+      type: 'JoinGroup';
+      group: string;
+      memberId: string;
+      sessionTimeoutMs: number;
+      rebalanceTimeoutMs: number;
+      subscription?: MemberSubscription;
+    }
   | {
       type: 'SyncGroup';
       group: string;
@@ -80,6 +97,8 @@ export type GroupResponse =
       generation: number;
       leader: string | null;
       members: string[];
+      /** To the leader: each member's subscription (JoinGroupResponseMember.metadata). */
+      subscriptions?: Map<string, MemberSubscription>;
     }
   | { type: 'SyncGroup'; error: GroupError; assignment: TopicPartition[] }
   | { type: 'Heartbeat'; error: GroupError }
@@ -114,6 +133,8 @@ interface Member {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   assignment: TopicPartition[];
+  /** The metadata of its last JoinGroup (ClassicGroupMember.supportedProtocols). */
+  subscription?: MemberSubscription;
   /** The pending JoinGroup's token (ClassicGroupMember.isAwaitingJoin), or -1. */
   joinToken: number;
   /** The pending SyncGroup's token (isAwaitingSync), or -1. */
@@ -188,6 +209,26 @@ export class GroupCoordinatorShard {
     if (last >= highWatermark) this.pendingWrites.push({ endOffset: last, replies: [], records: [] });
     this.loaded = true;
     this.stats.loads++;
+  }
+
+  /**
+   * Zoo variant stale-coordinator-cache (KAFKA-7447): the load replays the log, then every group
+   * `stale` (this broker's shard of an earlier leadership, never discarded) still caches is kept
+   * as cached, as Kafka's GroupMetadataManager.loadGroup did: addGroup is a putIfNotExists, and
+   * "Attempt to load group ... failed because there is already a cached group". Only its
+   * members' session deadlines restart (GroupCoordinator.onGroupLoaded reschedules heartbeats).
+   */
+  loadKeepingCache(
+    stale: GroupCoordinatorShard,
+    records: ReadonlyArray<{ offset: number; record: GroupRecord }>,
+    highWatermark: number,
+    nowUs: number,
+  ): void {
+    this.load(records, highWatermark, nowUs);
+    for (const [id, g] of stale.groups) {
+      for (const m of g.members.values()) m.heartbeatDeadlineUs = nowUs + m.sessionTimeoutMs * 1000;
+      this.groups.set(id, g);
+    }
   }
 
   /** Resigned leadership: pending writes fail NOT_COORDINATOR; the shard is discarded. */
@@ -342,6 +383,7 @@ export class GroupCoordinatorShard {
       replies.push({ token: m.joinToken, response: joinError('REBALANCE_IN_PROGRESS', m.id) });
     }
     m.joinToken = token;
+    m.subscription = req.subscription;
     m.heartbeatDeadlineUs = nowUs + m.rebalanceTimeoutMs * 1000;
     const out: Effect = now(...replies);
     if (g.state !== 'PreparingRebalance') merge(out, this.prepareRebalance(g, nowUs));
@@ -389,15 +431,18 @@ export class GroupCoordinatorShard {
     }
     g.state = 'CompletingRebalance';
     const ids = [...g.members.keys()];
+    const subscriptions = new Map<string, MemberSubscription>();
+    for (const m of g.members.values()) if (m.subscription !== undefined) subscriptions.set(m.id, m.subscription);
     for (const m of g.members.values()) {
-      const members = m.id === g.leader ? ids : [];
+      const leader = m.id === g.leader;
       const response: GroupResponse = {
         type: 'JoinGroup',
         error: 'NONE',
         memberId: m.id,
         generation: g.generation,
         leader: g.leader,
-        members,
+        members: leader ? ids : [],
+        ...(leader ? { subscriptions } : {}),
       };
       replies.push({ token: m.joinToken, response });
       m.joinToken = -1;

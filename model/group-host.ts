@@ -21,7 +21,13 @@
 // - A request for a partition this broker does not lead is answered NOT_COORDINATOR
 //   (CoordinatorRuntime.scheduleWriteOperation: NotCoordinatorException).
 // Zoo variants (model switches, issue 15): coordinator-acks-1 answers writes at append;
-// coordinator-serves-before-load serves a new leadership at once from an empty state (no load).
+// coordinator-serves-before-load serves a new leadership at once from an empty state (no load);
+// stale-coordinator-cache (KAFKA-7447) keeps the shard of a resigned leadership and, leading the
+// partition again, serves the groups it cached then instead of its log's. Kafka guards against
+// that by ordering loads and unloads by the partition's leader epoch: CoordinatorRuntime
+// .scheduleUnloadOperation closes and removes the context of an older epoch, and
+// scheduleLoadOperation loads a new one (before KAFKA-10614, GroupMetadataManager's unload and
+// load ran unordered and loadGroup kept an already-cached group: putIfNotExists).
 //
 // Assumes: records of `__consumer_offsets` are the shard's GroupRecords, JSON in the record
 // value (key = the group id), appended by the leader with no producer id.
@@ -93,6 +99,8 @@ interface Hosted {
 
 export class GroupHost {
   private readonly hosted = new Map<number, Hosted>();
+  /** Variant stale-coordinator-cache: the shard each resigned leadership left behind. */
+  private readonly staleShards = new Map<number, GroupCoordinatorShard>();
   private nextToken = 1;
 
   constructor(private readonly broker: GroupHostBroker) {}
@@ -139,6 +147,8 @@ export class GroupHost {
     this.hosted.delete(partition);
     codeProbe('group-coordinator-resigned');
     this.deliver(h, h.shard.unload());
+    // Variant: the unloaded shard's groups stay cached (never removed from the cache).
+    if (this.broker.variant === 'stale-coordinator-cache') this.staleShards.set(partition, h.shard);
   }
 
   onTimer(tag: GroupTimerTag): void {
@@ -152,7 +162,13 @@ export class GroupHost {
       codeProbe('group-coordinator-loaded');
       const records: Array<{ offset: number; record: GroupRecord }> = [];
       for (const r of p.log.records) records.push({ offset: r.offset, record: JSON.parse(r.value) as GroupRecord });
-      h.shard.load(records, p.log.hw, now);
+      const stale = this.staleShards.get(tag.partition);
+      if (stale !== undefined) {
+        // Variant stale-coordinator-cache: the groups cached by an earlier leadership win over the log.
+        codeProbe('group-coordinator-stale-cache-served');
+        this.staleShards.delete(tag.partition);
+        h.shard.loadKeepingCache(stale, records, p.log.hw, now);
+      } else h.shard.load(records, p.log.hw, now);
       this.announceServing(p, h.shard);
       this.arm(h);
       return;

@@ -230,7 +230,8 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
  * (heartbeats at a third or less), auto commits every 0.2–5 s, or (one group in two) manual
  * commits after each poll that returned records, and (one group in three) members whose
  * application stalls 2–20 s between polls every 10–40 s on average, with max.poll.interval.ms
- * 3–15 s (drawn last: the other fields keep their draws).
+ * 3–15 s, and (one group in two) the cooperative-sticky assignor (KIP-429) instead of the range
+ * assignor (stall and assignor drawn last: the other fields keep their draws).
  */
 export function groupArb(): fc.Arbitrary<GroupShape> {
   return fc
@@ -253,13 +254,15 @@ export function groupArb(): fc.Arbitrary<GroupShape> {
           }),
         },
       ),
+      cooperative: fc.boolean(),
     })
     .map(
-      ({ heartbeatThirds, manualCommit, stall, ...g }): GroupShape => ({
+      ({ heartbeatThirds, manualCommit, stall, cooperative, ...g }): GroupShape => ({
         ...g,
         heartbeatIntervalMs: Math.floor(g.sessionTimeoutMs / heartbeatThirds),
         ...(manualCommit ? { manualCommit: true } : {}),
         ...(stall !== undefined ? { stall } : {}),
+        ...(cooperative ? { assignor: 'cooperative-sticky' as const } : {}),
       }),
     );
 }

@@ -116,6 +116,11 @@ export interface GroupShape {
    * the member leaves the group). Absent: the members poll continuously (Kafka's 300 s).
    */
   stall?: { everyMs: number; forMs: number; maxPollIntervalMs: number };
+  /**
+   * partition.assignment.strategy of the members: `cooperative-sticky` (KIP-429: incremental
+   * rebalances). Absent: `range` (eager).
+   */
+  assignor?: 'cooperative-sticky';
 }
 
 /** The group every scenario's members join. */
@@ -152,6 +157,7 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     config['auto.commit.interval.ms'] = g.autoCommitIntervalMs;
     config['enable.auto.commit'] = g.manualCommit !== true;
     if (g.stall !== undefined) config['max.poll.interval.ms'] = g.stall.maxPollIntervalMs;
+    if (g.assignor !== undefined) config['partition.assignment.strategy'] = g.assignor;
     config['group.initial.rebalance.delay.ms'] = 0;
   }
   const t = workload.transactions;

@@ -222,6 +222,7 @@ const workloadSchema = z.strictObject({
       autoCommitIntervalMs: count(1),
       manualCommit: z.boolean().optional(),
       stall: z.strictObject({ everyMs: count(1), forMs: count(1), maxPollIntervalMs: count(1) }).optional(),
+      assignor: z.literal('cooperative-sticky').optional(),
     })
     .optional(),
   transactions: z

@@ -51,6 +51,9 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     'ZooKeeper mode, pre-KAFKA-532: brokers act on LeaderAndIsr and UpdateMetadata of an older controller epoch',
   'read-committed-hw':
     'transactions: a read_committed fetch is bounded by the high watermark instead of the last stable offset',
+  'stale-coordinator-cache':
+    'group coordinator (KAFKA-7447): a broker that leads a __consumer_offsets partition again keeps serving the ' +
+    'groups it cached before, not its log',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
