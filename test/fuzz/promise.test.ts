@@ -507,7 +507,7 @@ describe('kip-360-resend', () => {
   // Seeds 63012137 and 63014575 of base 63000000 (swarm, retention applied): the leader took the
   // retry of 'b' as a new producer's batch (its state was gone with the deleted segments), then
   // the retry of 'c', the next sequence, in sequence after it: both copies of 'c' are Kafka's.
-  it('a retry in sequence after the batch taken as new, by that leader in that epoch, once its first copy is gone', () => {
+  it('a retry in sequence after the batch taken as new, by its leader in its epoch, first copy gone', () => {
     const leader2 = { broker: 2, leaderEpoch: 5 };
     /** 'b' and 'c' at offsets 0 and 1 under producer 7, then again at 5 and 6 by `second`'s leader. */
     const run = (second: { broker: number; leaderEpoch: number }, epochOfC = 0) => {
