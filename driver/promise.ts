@@ -195,7 +195,7 @@ export class PromiseTracker {
   private offsetsPartitions: number | undefined;
   /** Values re-sent under a new producer identity (KIP-360). */
   readonly resent = new ResentValues();
-  /** Set by the driver before judging: partitions left with a hanging transaction (KafkaCluster.hangingTransactions). */
+  /** Set by the driver before judging: partitions left with a hanging transaction (KafkaCluster.hangingTransactions) */
   hangingTransactions: ReadonlyMap<string, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();

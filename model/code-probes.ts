@@ -972,7 +972,8 @@ const CODE_PROBES = {
   'txn-coordinator-loaded': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition',
     description:
-      'A broker leading a __transaction_state partition replayed its log and began to serve as transaction coordinator.',
+      'A broker leading a __transaction_state partition replayed its log and began to serve as transaction ' +
+      'coordinator.',
     reachable: TXN_NOT_IN_SWARM,
   },
   'txn-coordinator-resigned': {

@@ -60,7 +60,10 @@ describe('retention in a cluster', () => {
     const text = c.describeSegments(leader, 't', 0);
     expect(text).toMatch(/^t-0 on broker \d: logStartOffset \d+ {2}size \d+ bytes {2}recoveryPoint \d+/);
     expect(text).toMatch(
-      /baseOffset \d+ {2}size \d+ bytes {2}offsets \d+–\d+ {2}rolled \d+\.\d{3} s {2}modified \d+\.\d{3} s {2}fsynced .* written back .* dirty /,
+      new RegExp(
+        String.raw`baseOffset \d+ {2}size \d+ bytes {2}offsets \d+–\d+ {2}rolled \d+\.\d{3} s {2}` +
+          String.raw`modified \d+\.\d{3} s {2}fsynced .* written back .* dirty `,
+      ),
     );
     c.startFinalRead();
     sim.run({ untilUs: sim.now() + 10_000_000 });
