@@ -11,8 +11,13 @@
 // Two more figures (issue 18 item 5), each measured side by side in this run:
 // - `pool efficiency: X`: the 2-worker pool's events/s over the sum of what 2 independent
 //   single-threaded processes reach running the same seeds (half each) at the same time on
-//   this machine (each `--solo`, warmed up like the pool). Target ≥ 0.95: what the pool costs
-//   beyond the machine's own scaling (seeds are batched per task, campaign/campaign.ts).
+//   this machine (each a `--solo` process, warmed up like the pool and kept alive between
+//   rounds). The pool and the pair run in alternating order, R rounds (`--pool-rounds`), and
+//   the figure is the median of the per-round ratios, so a shared machine's changing load
+//   touches both sides of a ratio alike. Target ≥ 0.95: what the pool costs beyond the
+//   machine's own scaling (seeds are batched per task, campaign/campaign.ts). Printed beside
+//   it, the same ratio in events per CPU-second (the pool process's CPU time, all its
+//   threads, against the pair's): the pool's own overhead without the idle time.
 // - `model/bare-loop ratio: X`: the model's events/s on the standard scenario in this thread
 //   (CPU time, runScenario on the measured seeds) over the bare binary-heap loop's
 //   (bench/bare-loop.ts, population BARE_POPULATION) run right next to it, the median of the
@@ -20,19 +25,20 @@
 //
 // Targets (issue 5): ≥ 1,000,000 simulated events/s on one core; 2 workers ≥ 1.8× one.
 // Usage: npx tsx bench/fuzz.ts [--seeds N] [--warmup W] [--base-seed B] [--controllers 1|3|5] [--combined]
-//   [--rounds R] [--batch S]
+//   [--rounds R] [--pool-rounds P] [--batch S]
 //   (default: 600 measured seeds from seed 1 after W = 250 warm-up seeds per worker, R = 5 rounds
-//   of the model against the bare loop)
+//   of the model against the bare loop, P = 3 rounds of the pool against 2 processes)
 // The load average is printed: on a shared machine other processes take cores too.
 
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { deps } from '../driver/default-deps.ts';
 import { runScenario } from '../driver/run.ts';
 import { inputFor } from '../campaign/tasks.ts';
 import { cpuMs, median, runBare } from './bare-loop.ts';
-import { createExecutor } from '../campaign/executor.ts';
+import { createExecutor, type Executor } from '../campaign/executor.ts';
 import { scanSeeds } from '../campaign/campaign.ts';
 import { digestOf } from '../campaign/summary.ts';
 import { DEFAULT_DEPS_MODULE, type InputPlan } from '../campaign/tasks.ts';
@@ -54,6 +60,7 @@ if (controllers !== 1 && controllers !== 3 && controllers !== 5) throw new Error
 const combined = process.argv.includes('--combined');
 const input: InputPlan = { kind: 'overrides', overrides: combined ? { controllers, combined } : { controllers } };
 const rounds = arg('rounds', 5);
+const poolRounds = arg('pool-rounds', 3);
 /** --batch N: seeds per pool task (default: the campaign's own, campaign/campaign.ts); 1 = before batching. */
 const batchIndex = process.argv.indexOf('--batch');
 const batchSeeds = batchIndex === -1 ? undefined : arg('batch', 1);
@@ -65,87 +72,161 @@ interface Figures {
   seeds: number;
   events: number;
   wallS: number;
+  /** CPU seconds of this process (every thread) over the measured seeds. */
+  cpuS: number;
   seedsPerS: number;
   eventsPerS: number;
   digest: string;
   outcomes: Record<string, number>;
 }
 
-async function measure(workers: number, range = { baseSeed, count: seeds }): Promise<Figures> {
+/** Warms an executor up on other seeds: every worker thread loading tsx and the model, and the JIT. */
+async function warmUp(executor: Executor, workers: number): Promise<void> {
+  // The model reaches its steady speed after a couple of hundred runs per thread.
+  await scanSeeds({
+    scenario: SCENARIO,
+    variant: 'correct',
+    range: { baseSeed: 1_000_000, count: warmup * workers },
+    input,
+    workers,
+    maxViolations: 0,
+    checkDeterminism: false,
+    executor,
+  });
+}
+
+/** The measured seeds on a warm executor. */
+async function measureOn(executor: Executor, range = { baseSeed, count: seeds }): Promise<Figures> {
+  const workers = executor.workers;
+  const started = process.hrtime.bigint();
+  const cpu0 = cpuMs();
+  const scan = await scanSeeds({
+    scenario: SCENARIO,
+    variant: 'correct',
+    range,
+    input,
+    workers,
+    ...(batchSeeds === undefined ? {} : { batchSeeds }),
+    maxViolations: 0,
+    checkDeterminism: false,
+    executor,
+  });
+  const cpuS = (cpuMs() - cpu0) / 1000;
+  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const events = scan.results.reduce((a, r) => a + r.events, 0);
+  const outcomes: Record<string, number> = {};
+  for (const r of scan.results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  return {
+    workers,
+    seeds: scan.results.length,
+    events,
+    wallS,
+    cpuS,
+    seedsPerS: scan.results.length / wallS,
+    eventsPerS: events / wallS,
+    digest: digestOf(scan.results),
+    outcomes,
+  };
+}
+
+/**
+ * --solo: one warm single-threaded process for the pool-efficiency figure. It warms up, says
+ * `ready`, then for each line `BASE COUNT` on stdin measures that seed range and prints one
+ * JSON line ({events, wallS, cpuS}); it ends with stdin.
+ */
+async function soloServer(): Promise<void> {
+  const executor = createExecutor(1, DEFAULT_DEPS_MODULE);
+  await warmUp(executor, 1);
+  console.log('ready');
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    const [base, count] = line.trim().split(' ').map(Number);
+    const f = await measureOn(executor, { baseSeed: base, count });
+    console.log(JSON.stringify({ events: f.events, wallS: f.wallS, cpuS: f.cpuS }));
+  }
+}
+
+if (process.argv.includes('--solo')) {
+  await soloServer();
+  process.exit(0);
+}
+
+async function measure(workers: number): Promise<Figures> {
   const executor = createExecutor(workers, DEFAULT_DEPS_MODULE);
   try {
-    // Warm-up on other seeds: every worker thread loading tsx and the model, and the JIT
-    // (the model reaches its steady speed after a couple of hundred runs per thread).
-    await scanSeeds({
-      scenario: SCENARIO,
-      variant: 'correct',
-      range: { baseSeed: 1_000_000, count: warmup * workers },
-      input,
-      workers,
-      maxViolations: 0,
-      checkDeterminism: false,
-      executor,
-    });
-    const started = process.hrtime.bigint();
-    const scan = await scanSeeds({
-      scenario: SCENARIO,
-      variant: 'correct',
-      range,
-      input,
-      workers,
-      ...(batchSeeds === undefined ? {} : { batchSeeds }),
-      maxViolations: 0,
-      checkDeterminism: false,
-      executor,
-    });
-    const wallS = Number(process.hrtime.bigint() - started) / 1e9;
-    const events = scan.results.reduce((a, r) => a + r.events, 0);
-    const outcomes: Record<string, number> = {};
-    for (const r of scan.results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-    return {
-      workers,
-      seeds: scan.results.length,
-      events,
-      wallS,
-      seedsPerS: scan.results.length / wallS,
-      eventsPerS: events / wallS,
-      digest: digestOf(scan.results),
-      outcomes,
-    };
+    await warmUp(executor, workers);
+    return await measureOn(executor);
   } finally {
     await executor.destroy();
   }
 }
 
-/** --solo: one single-threaded measurement of a seed range, as one JSON line (for the pool-efficiency figure). */
-if (process.argv.includes('--solo')) {
-  const f = await measure(1);
-  console.log(JSON.stringify({ events: f.events, wallS: f.wallS }));
-  process.exit(0);
+/** A warm `--solo` child process: ask it to measure a seed range. */
+interface Solo {
+  measure(base: number, count: number): Promise<{ events: number; wallS: number; cpuS: number }>;
+  end(): void;
 }
 
-/** N independent single-threaded processes side by side, each on 1/N of the seeds: their summed events/s. */
-async function sideBySide(n: number): Promise<number> {
-  const script = fileURLToPath(import.meta.url);
-  const per = Math.floor(seeds / n);
-  const runs = Array.from({ length: n }, (_, i) => {
-    const args = ['--import', 'tsx', script, '--solo', '--seeds', String(per), '--warmup', String(warmup)];
-    args.push('--base-seed', String(baseSeed + i * per), '--controllers', String(controllers));
-    return new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      child.on('error', reject);
-      child.on('close', () => {
-        const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { events?: number; wallS?: number };
-        if (last.events === undefined || last.wallS === undefined) reject(new Error(`--solo printed ${out}`));
-        else resolve(last.events / last.wallS);
-      });
-    });
-  });
-  return (await Promise.all(runs)).reduce((a, b) => a + b, 0);
+function startSolo(): Promise<Solo> {
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--solo', '--warmup', String(warmup)];
+  args.push('--controllers', String(controllers), ...(combined ? ['--combined'] : []));
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await replies.next();
+    if (r.done === true) throw new Error('a --solo process ended early');
+    return r.value;
+  };
+  const solo: Solo = {
+    async measure(base, count) {
+      child.stdin.write(`${base} ${count}\n`);
+      return JSON.parse(await next()) as { events: number; wallS: number; cpuS: number };
+    },
+    end: () => child.stdin.end(),
+  };
+  return next().then(() => solo);
+}
+
+/** N warm single-threaded processes side by side, each on 1/N of the seeds: summed events per wall and CPU second. */
+async function sideBySide(solos: readonly Solo[]): Promise<{ eventsPerS: number; eventsPerCpuS: number }> {
+  const per = Math.floor(seeds / solos.length);
+  const runs = await Promise.all(solos.map((s, i) => s.measure(baseSeed + i * per, per)));
+  const events = runs.reduce((a, r) => a + r.events, 0);
+  const cpuS = runs.reduce((a, r) => a + r.cpuS, 0);
+  return { eventsPerS: runs.reduce((a, r) => a + r.events / r.wallS, 0), eventsPerCpuS: events / cpuS };
+}
+
+/** Pool efficiency: the warm pool and the warm pair of processes in alternating order, median of the round ratios. */
+async function poolEfficiency(
+  workers: number,
+): Promise<{ pool: Figures[]; alone: number[]; ratios: number[]; cpuRatios: number[] }> {
+  const executor = createExecutor(workers, DEFAULT_DEPS_MODULE);
+  const starting = Array.from({ length: workers }, () => startSolo());
+  const out = { pool: [] as Figures[], alone: [] as number[], ratios: [] as number[], cpuRatios: [] as number[] };
+  let solos: Solo[] = [];
+  try {
+    await warmUp(executor, workers);
+    solos = await Promise.all(starting);
+    for (let r = 0; r < poolRounds; r++) {
+      let pool: Figures;
+      let alone: { eventsPerS: number; eventsPerCpuS: number };
+      if (r % 2 === 0) {
+        pool = await measureOn(executor);
+        alone = await sideBySide(solos);
+      } else {
+        alone = await sideBySide(solos);
+        pool = await measureOn(executor);
+      }
+      out.pool.push(pool);
+      out.alone.push(alone.eventsPerS);
+      out.ratios.push(pool.eventsPerS / alone.eventsPerS);
+      out.cpuRatios.push(pool.events / pool.cpuS / alone.eventsPerCpuS);
+    }
+  } finally {
+    for (const s of solos) s.end();
+    await executor.destroy();
+  }
+  return out;
 }
 
 /** The model on the measured seeds in this thread (CPU time) against the bare loop, round by round. */
@@ -193,26 +274,31 @@ console.log(
   `1 worker : ${one.seeds} seeds in ${one.wallS.toFixed(2)} s — ${one.seedsPerS.toFixed(1)} seeds/s, ` +
     `${fmt(one.eventsPerS)} events/s (${fmt(one.events / one.seeds)} events/seed) ${JSON.stringify(one.outcomes)}`,
 );
-const two = await measure(2);
+const eff = await poolEfficiency(2);
+const two = eff.pool[0];
+const twoEventsPerS = median(eff.pool.map((f) => f.eventsPerS));
 console.log(
-  `2 workers: ${two.seeds} seeds in ${two.wallS.toFixed(2)} s — ${two.seedsPerS.toFixed(1)} seeds/s, ` +
-    `${fmt(two.eventsPerS)} events/s`,
+  `2 workers: ${two.seeds} seeds in ${median(eff.pool.map((f) => f.wallS)).toFixed(2)} s — ` +
+    `${median(eff.pool.map((f) => f.seedsPerS)).toFixed(1)} seeds/s, ${fmt(twoEventsPerS)} events/s ` +
+    `(median of ${poolRounds} rounds)`,
 );
-const speedup = two.eventsPerS / one.eventsPerS;
+const speedup = twoEventsPerS / one.eventsPerS;
+const digestsAgree = eff.pool.every((f) => f.digest === one.digest);
 console.log(`load average now ${loadavg()[0].toFixed(2)}`);
 console.log(
   `2 workers / 1 worker: ${speedup.toFixed(2)}× (target ≥ ` +
-    `1.8×)${two.digest === one.digest ? '' : ' — DIGESTS DIFFER: results depend on the worker count!'}`,
+    `1.8×)${digestsAgree ? '' : ' — DIGESTS DIFFER: results depend on the worker count!'}`,
 );
 console.log(
   `one core: ${fmt(one.eventsPerS)} simulated events/s (target ≥ 1,000,000: ` +
     `${one.eventsPerS >= 1_000_000 ? 'met' : 'not met'})`,
 );
-const alone = await sideBySide(2);
-const efficiency = two.eventsPerS / alone;
+const efficiency = median(eff.ratios);
 console.log(
-  `2 independent single-threaded processes side by side: ${fmt(alone)} events/s in all; the 2-worker pool ` +
-    `${fmt(two.eventsPerS)} (target ≥ 0.95 of them: ${efficiency >= 0.95 ? 'met' : 'not met'})`,
+  `2 independent single-threaded processes side by side: ${fmt(median(eff.alone))} events/s in all; the 2-worker ` +
+    `pool ${fmt(twoEventsPerS)}; round ratios ${eff.ratios.map((x) => x.toFixed(3)).join(', ')} ` +
+    `(target ≥ 0.95: ${efficiency >= 0.95 ? 'met' : 'not met'}); in events per CPU-second ` +
+    `${median(eff.cpuRatios).toFixed(3)} (rounds ${eff.cpuRatios.map((x) => x.toFixed(3)).join(', ')})`,
 );
 console.log(`pool efficiency: ${efficiency.toFixed(3)}`);
 const vsBare = modelAgainstBare();
@@ -223,4 +309,4 @@ console.log(
 );
 console.log(`model/bare-loop ratio: ${vsBare.ratio.toFixed(3)}`);
 console.log(`events/s: ${Math.round(one.eventsPerS)}`);
-if (two.digest !== one.digest) process.exitCode = 1;
+if (!digestsAgree) process.exitCode = 1;

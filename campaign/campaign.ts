@@ -41,20 +41,29 @@ export interface CampaignOptions {
   /** A seed's own input plan, instead of `input` (guided campaigns: campaign/guided.ts). */
   inputOf?: (seed: number) => InputPlan | undefined;
   /**
-   * Seeds per task sent to the executor (default: defaultBatch). Results are the same for
-   * every batch size and worker count; batches only save a worker pool its per-task messages.
+   * Seeds per task sent to the executor, fixed (default: the adaptive size of batchSize).
+   * Results are the same for every batch size and worker count; batches only save a worker
+   * pool its per-task messages.
    */
   batchSeeds?: number;
 }
 
+/** The most seeds one pool task carries: its round trip is then negligible beside its runs. */
+const MAX_BATCH_SEEDS = 16;
+/** Pool tasks per worker that the seeds not yet sent are cut into, at the least. */
+const TASKS_PER_WORKER = 4;
+
 /**
- * Seeds per task: one in this thread (no messages to save); on a pool, enough to make the
- * per-task round trip negligible (16) while every worker still gets at least 16 tasks, so the
- * last ones do not leave a thread idle for long.
+ * Seeds in the next task: one in this thread (no messages to save); on a pool, guided
+ * self-scheduling (Polychronopoulos and Kuck, 1987): a share of the seeds not yet sent,
+ * `remaining / (workers × TASKS_PER_WORKER)`, at most MAX_BATCH_SEEDS and at least one. Long
+ * campaigns run full batches; the last tasks shrink to single seeds, so no worker idles at
+ * the end while another runs a long batch, and progress stays smooth.
  */
-function defaultBatch(total: number, workers: number): number {
+export function batchSize(remaining: number, workers: number, fixed?: number): number {
+  if (fixed !== undefined) return fixed;
   if (workers <= 1) return 1;
-  return Math.max(1, Math.min(16, Math.floor(total / (workers * 16))));
+  return Math.max(1, Math.min(MAX_BATCH_SEEDS, Math.floor(remaining / (workers * TASKS_PER_WORKER))));
 }
 
 export interface CampaignProgress {
@@ -88,7 +97,6 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
   const executor = opts.executor ?? createExecutor(opts.workers, opts.depsModule ?? DEFAULT_DEPS_MODULE);
   const positions = shardPositions(opts.range);
   const maxInFlight = Math.max(1, executor.workers * 2);
-  const batch = opts.batchSeeds ?? defaultBatch(total, executor.workers);
   const results: (SeedResult | undefined)[] = [];
   const controllers = new Map<number, AbortController>();
   let nextK = 0;
@@ -124,6 +132,7 @@ export async function scanSeeds(opts: CampaignOptions): Promise<CampaignScan> {
           // The next batch: up to `batch` consecutive seeds not judged before (--resume).
           const ks: number[] = [];
           const tasks: SeedTask[] = [];
+          const batch = batchSize(total - nextK, executor.workers, opts.batchSeeds);
           while (ks.length < batch && nextK < total) {
             const k = nextK++;
             const seed = seedAt(opts.range, positions.next().value as number);

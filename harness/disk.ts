@@ -349,6 +349,12 @@ export class SimDisk implements Disk {
 
   /** The journal commits: truncations and the namespace become durable. */
   private commit(): void {
+    // Most fsyncs have no truncation pending: skip the set's iterator.
+    if (this.cut.size > 0) this.commitCuts();
+    this.durableNames = null;
+  }
+
+  private commitCuts(): void {
     for (const file of this.cut) {
       if (file.pendingCut < file.durableCount) file.durableCount = file.pendingCut;
       // Below the cut the page cache never changed: the durable image is its prefix again.
@@ -357,7 +363,6 @@ export class SimDisk implements Disk {
       file.pendingCut = -1;
     }
     this.cut.clear();
-    this.durableNames = null;
   }
 
   /** An unlinked file: its dirty pages are dropped; only the committed namespace can still name it. */

@@ -129,7 +129,7 @@ export class RaftReplica {
   private readonly requestTimeoutUs: number;
   /** Bumped on every transition: older state timers are ignored. */
   private gen = 0;
-  private checkQuorumFetched = new Set<number>();
+  private readonly checkQuorumFetched = new Set<number>();
   private checkQuorumDeadlineUs = 0;
   private granted = new Set<number>();
   private rejected = new Set<number>();
@@ -143,6 +143,8 @@ export class RaftReplica {
   private nextVoterIndex = 0;
   private correlation = 0;
   private parked: ParkedFetch[] = [];
+  /** maybeUpdateLeaderHw's voter end offsets, reused. */
+  private readonly voterOffsetsScratch: number[] = [];
   private readonly announced: { role: RaftRole | ''; epoch: number; leaderId: number; hw: number } = {
     role: '',
     epoch: -1,
@@ -514,7 +516,8 @@ export class RaftReplica {
   }
 
   private resetCheckQuorum(): void {
-    this.checkQuorumFetched = new Set();
+    // Cleared, not replaced: it resets on most voter fetches (no Set allocated each time).
+    this.checkQuorumFetched.clear();
     this.checkQuorumDeadlineUs = this.ctx.now() + this.checkQuorumTimeoutUs();
     if (this.params.voters.length === 1) this.checkQuorumDeadlineUs = Number.POSITIVE_INFINITY;
   }
@@ -710,12 +713,18 @@ export class RaftReplica {
     this.send(to, msg);
   }
 
-  /** LeaderState.maybeUpdateHighWatermark; true when it moved (parked fetches then answered). */
+  /**
+   * LeaderState.maybeUpdateHighWatermark; true when it moved (parked fetches then answered).
+   * The voters' end offsets by descending order, the one at index voters/2 (what a majority
+   * holds); sorted in a scratch array this leader reuses (it runs on every voter fetch).
+   */
   private maybeUpdateLeaderHw(): boolean {
-    const offsets: number[] = [];
-    for (const v of this.params.voters) offsets.push(this.progress.get(v)?.endOffset ?? -1);
-    offsets.sort((a, b) => b - a);
-    const candidate = offsets[Math.floor(this.params.voters.length / 2)];
+    const offsets = this.voterOffsetsScratch;
+    const voters = this.params.voters;
+    offsets.length = voters.length;
+    for (let i = 0; i < voters.length; i++) offsets[i] = this.progress.get(voters[i])?.endOffset ?? -1;
+    sortDescending(offsets);
+    const candidate = offsets[Math.floor(voters.length / 2)];
     if (candidate <= this.epochStartOffset || candidate <= this.hw) return false;
     this.advanceHw(candidate);
     this.completeParked();
@@ -859,5 +868,18 @@ export class RaftReplica {
       this.ctx.disk.truncate(METADATA_LOG, valid);
     }
     for (let i = 0; i < valid; i++) this.log.push(entries[i] as RaftEntry);
+  }
+}
+
+/** Sorts a few numbers in place, largest first (insertion sort: no allocation, unlike Array.sort). */
+function sortDescending(xs: number[]): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i];
+    let j = i - 1;
+    while (j >= 0 && xs[j] < x) {
+      xs[j + 1] = xs[j];
+      j--;
+    }
+    xs[j + 1] = x;
   }
 }

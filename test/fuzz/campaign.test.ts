@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCampaign } from '../../campaign/fuzz.ts';
-import { scanSeeds } from '../../campaign/campaign.ts';
+import { batchSize, scanSeeds } from '../../campaign/campaign.ts';
 import { mergeDirs, MergeInputError } from '../../campaign/merge.ts';
 import { readJournal } from '../../campaign/journal.ts';
 import { replayMain } from '../../cli/replay.ts';
@@ -18,7 +18,8 @@ import { checkDeterminism } from '../../driver/determinism.ts';
 import { generateInput, runScenario } from '../../driver/run.ts';
 import { shrinkFailure } from '../../campaign/shrink.ts';
 import { digestOf } from '../../campaign/summary.ts';
-import { createExecutor } from '../../campaign/executor.ts';
+import { createExecutor, type Executor } from '../../campaign/executor.ts';
+import type { Task } from '../../campaign/tasks.ts';
 import { standInCluster } from './stand-in/cluster.ts';
 import { standInJudges } from './stand-in/judges.ts';
 import type { Trace } from '../../checkers/trace.ts';
@@ -102,12 +103,14 @@ describe('campaign', () => {
       });
     const one = await scan(1);
     expect(one.failures.length).toBeGreaterThanOrEqual(2);
-    for (const [workers, batch] of [
+    const cases: [number, number | undefined][] = [
+      [2, undefined],
       [2, 1],
       [2, 4],
       [2, 16],
       [1, 7],
-    ]) {
+    ];
+    for (const [workers, batch] of cases) {
       const other = await scan(workers, batch);
       expect(digestOf(other.results)).toBe(digestOf(one.results));
       expect(other.results).toEqual(one.results.map((r) => ({ ...r, wallMs: other.results[r.seed - 100].wallMs })));
@@ -116,6 +119,38 @@ describe('campaign', () => {
       expect(stopped.results.length).toBe(one.failures[1].seed - 100 + 1);
     }
     await pool.destroy();
+  });
+
+  it('cuts a pool campaign into full batches, then ever smaller ones down to single seeds at the end', async () => {
+    // A pool of 2 as the campaign sees it, running its tasks in this thread and noting their sizes.
+    const inner = createExecutor(1, standIn('ok'));
+    const sizes: number[] = [];
+    const recording: Executor = {
+      workers: 2,
+      run: (task: Task, signal?: AbortSignal) => {
+        sizes.push(task.type === 'seeds' ? task.tasks.length : 1);
+        return inner.run(task, signal);
+      },
+      destroy: () => inner.destroy(),
+    };
+    const scan = await scanSeeds({
+      scenario: 'power-loss',
+      variant: 'correct',
+      range: { baseSeed: 100, count: 160 },
+      workers: 2,
+      maxViolations: 0,
+      checkDeterminism: false,
+      depsModule: standIn('ok'),
+      executor: recording,
+    });
+    expect(scan.results.map((r) => r.seed)).toEqual(Array.from({ length: 160 }, (_, i) => 100 + i));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(160);
+    expect(sizes[0]).toBe(16);
+    expect(sizes.slice(-4)).toEqual([1, 1, 1, 1]);
+    for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1]);
+    expect(batchSize(10_000, 1)).toBe(1);
+    expect(batchSize(10_000, 8)).toBe(16);
+    expect(batchSize(10_000, 8, 3)).toBe(3);
   });
 
   it('merged shards equal the unsharded campaign', async () => {
