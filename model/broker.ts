@@ -551,7 +551,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
     }
     const t = tag as { type: string; topic: string; partition: number };
     if (t.type === 'group-load' || t.type === 'group-expire') return this.groups.onTimer(tag as GroupTimerTag);
-    if (t.type.startsWith('txn-')) return this.txns.onTimer(tag as TxnTimerTag);
+    // ZooKeeper mode's own timer tags (zk-broker.ts) carry no `type`: they fall through to no partition.
+    if (typeof t.type === 'string' && t.type.startsWith('txn-')) return this.txns.onTimer(tag as TxnTimerTag);
     const p = this.partition(t.topic, t.partition);
     if (p === undefined) return;
     if (t.type === 'partition-timer') {
