@@ -843,7 +843,13 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       offset: o.offset as number,
       leaderEpoch: o.leaderEpoch ?? -1,
     }));
-    const body: GroupRequest = { type: 'OffsetCommit', group: v.group, memberId: v.member, generation: v.generation, offsets };
+    const body: GroupRequest = {
+      type: 'OffsetCommit',
+      group: v.group,
+      memberId: v.member,
+      generation: v.generation,
+      offsets,
+    };
     this.send(body, { kind: 'commit-sync', ticket });
   }
 

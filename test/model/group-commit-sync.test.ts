@@ -2,7 +2,7 @@
 // hand-built schedules run through the driver and judged by the committed-offset checker.
 // Cluster: 3 brokers, topic t (2 partitions, RF 3), `__consumer_offsets` of 1 partition led by
 // broker 2 (the coordinator), one producer, two members committing with commitSync().
-// - Coordinator move: member 0's link to broker 2 is slowed by 3 s from 10 s, so each of its
+// - Coordinator move: member 1's link to broker 2 is slowed by 3 s from 10 s, so each of its
 //   commits is in flight for 3 s; broker 2 crashes at 12.5 s. The commit in flight loses its
 //   connection, the member finds the new coordinator and the same commit is sent again and
 //   answered: one invoke, one ok, after the crash.
@@ -43,12 +43,13 @@ const input = (faults: Fault[], commitSync = true): ScenarioInput => ({
 
 const coordinator = { kind: 'broker', id: 2 } as const;
 const member0 = { kind: 'consumer', index: 0 } as const;
+const member1 = { kind: 'consumer', index: 1 } as const;
 const CRASH_US = 12_500_000;
 
 const coordinatorMove: Fault[] = [
   {
     trigger: { kind: 'at', atMs: 10_000 },
-    action: { kind: 'slow', target: coordinator, peer: member0, extraMs: 3_000, durationMs: 20_000 },
+    action: { kind: 'slow', target: coordinator, peer: member1, extraMs: 3_000, durationMs: 20_000 },
   },
   { trigger: { kind: 'at', atMs: 12_500 }, action: { kind: 'crash', target: coordinator, downMs: 5_000 } },
 ];
@@ -58,7 +59,13 @@ const rebalance: Fault[] = [
 ];
 
 function run(faults: Fault[], commitSync = true) {
-  const r = runScenario(deps, { seed: 1, scenario: 'consumer-group', variant: 'correct', input: input(faults, commitSync), trace: true });
+  const r = runScenario(deps, {
+    seed: 1,
+    scenario: 'consumer-group',
+    variant: 'correct',
+    input: input(faults, commitSync),
+    trace: true,
+  });
   return { r, commits: r.trace!.history.filter((e) => e.f === 'commit') };
 }
 
