@@ -196,8 +196,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   /** The commitSync() the application is blocked in (queued for its process or running), if any. */
   private syncCommit: SyncCommit | null = null;
   private syncTicket = 0;
-  /** A commitSync() waits for the member's process. */
-  private syncQueued = false;
+  /** The member's process (its gate) a commitSync() waits for, if any. */
+  private syncQueuedOn: ProcessGate | null = null;
   /** partition.assignment.strategy=cooperative-sticky: the COOPERATIVE rebalance protocol (KIP-429). */
   private readonly cooperative: boolean;
   /** Figures for tests and probes. */
@@ -774,12 +774,12 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
    * already waiting for the process commits the later positions (one call, not two).
    */
   private commitSync(): void {
-    if (this.syncQueued || this.syncCommit !== null) return;
-    this.syncQueued = true;
+    if (this.syncQueuedOn === this.gate || this.syncCommit !== null) return;
     const appGate = this.gate;
+    this.syncQueuedOn = appGate;
     const member = this.process;
     const begin = (): void => {
-      this.syncQueued = false;
+      if (this.syncQueuedOn === appGate) this.syncQueuedOn = null;
       if (appGate !== this.gate || member !== this.process || this.phase === 'closing' || this.phase === 'closed')
         return appGate.release();
       this.stalling = true;
@@ -824,9 +824,12 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const s = this.syncCommit;
     if (s === null || s.ticket !== ticket) return;
     if (this.ctx.now() >= s.deadlineUs) return this.finishCommitSync(s, 'info', 'TimeoutException');
-    if (this.phase !== 'stable' || this.generation !== s.value.generation || this.memberId !== s.value.member) {
+    if (this.generation < 0 || this.generation !== s.value.generation || this.memberId !== s.value.member) {
       // sendOffsetCommitRequest: generationIfStable() == null → RebalanceInProgressException when
-      // rebalanceInProgress(), else CommitFailedException; no request sent
+      // rebalanceInProgress(), else CommitFailedException; no request sent. A rebalance the
+      // heartbeat thread learnt of (requestRejoin) leaves the generation as it is: the blocked
+      // application has not rejoined yet, so the commit goes on with it (the model revokes
+      // early, in rejoin, but keeps the generation).
       const rebalancing = this.phase === 'joining' || this.phase === 'syncing';
       return this.finishCommitSync(s, 'fail', rebalancing ? 'RebalanceInProgressException' : 'CommitFailedException');
     }
