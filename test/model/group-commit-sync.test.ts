@@ -9,6 +9,9 @@
 // - Rebalance: member 0 is paused 9 s (past its 6 s session); the group moves to a new
 //   generation without it; its commitSync() is refused (UNKNOWN_MEMBER_ID → CommitFailedException)
 //   and recorded as fail.
+// - Timeout: member 1 is cut off from broker 2 for 70 s; its commitSync() finds broker 2 again
+//   and again (the other brokers answer FindCoordinator) and is never answered: it gives up
+//   after default.api.timeout.ms (60 s) with TimeoutException, recorded as info.
 
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../driver/run.ts';
@@ -17,7 +20,7 @@ import type { HistoryEvent } from '../../checkers/history.ts';
 import type { Fault } from '../../scenarios/faults.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
 
-const input = (faults: Fault[], commitSync = true): ScenarioInput => ({
+const input = (faults: Fault[], commitSync = true, healAtMs = 60_000): ScenarioInput => ({
   shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
   workload: {
     producers: 1,
@@ -38,7 +41,7 @@ const input = (faults: Fault[], commitSync = true): ScenarioInput => ({
     },
   },
   faults,
-  healAtMs: 60_000,
+  healAtMs,
 });
 
 const coordinator = { kind: 'broker', id: 2 } as const;
@@ -58,12 +61,19 @@ const rebalance: Fault[] = [
   { trigger: { kind: 'at', atMs: 10_000 }, action: { kind: 'pause', target: member0, durationMs: 9_000 } },
 ];
 
-function run(faults: Fault[], commitSync = true) {
+const timeout: Fault[] = [
+  {
+    trigger: { kind: 'at', atMs: 10_000 },
+    action: { kind: 'cut', cut: { shape: 'link', a: member1, b: coordinator }, durationMs: 70_000 },
+  },
+];
+
+function run(faults: Fault[], commitSync = true, healAtMs = 60_000) {
   const r = runScenario(deps, {
     seed: 1,
     scenario: 'consumer-group',
     variant: 'correct',
-    input: input(faults, commitSync),
+    input: input(faults, commitSync, healAtMs),
     trace: true,
   });
   return { r, commits: r.trace!.history.filter((e) => e.f === 'commit') };
@@ -98,5 +108,16 @@ describe('commitSync() between polls', () => {
     expect(failed.every((e) => String(e.error).startsWith('CommitFailedException'))).toBe(true);
     // with commitAsync the same schedule never blocks the member: no commitSync probe
     expect(run(rebalance, false).r.codeProbes).not.toContain('group-commit-sync');
+  });
+
+  it('a commitSync never answered gives up after default.api.timeout.ms, indeterminate (info)', () => {
+    const { r, commits } = run(timeout, true, 100_000);
+    expect(r.outcome).toBe('ok');
+    const timedOut = completions(commits).filter((c) => c.end.error === 'TimeoutException');
+    expect(timedOut.length).toBeGreaterThan(0);
+    for (const c of timedOut) {
+      expect(c.end.type).toBe('info');
+      expect(Number(c.end.time) - c.invokeUs).toBeGreaterThanOrEqual(60_000_000);
+    }
   });
 });
