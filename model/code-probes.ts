@@ -929,6 +929,14 @@ const CODE_PROBES = {
     kafka: 'AbstractCoordinator.markCoordinatorUnknown',
     description: 'A member lost its coordinator (NOT_COORDINATOR, disconnect or timeout) and looks for it again.',
   },
+  'group-commit-sync': {
+    kafka: 'KafkaConsumer.commitSync (ConsumerCoordinator.commitOffsetsSync)',
+    description: 'A member blocked in commitSync() after a poll that returned records, and sent its positions.',
+  },
+  'group-commit-sync-retry': {
+    kafka: 'ConsumerCoordinator.commitOffsetsSync (retriable error: timer.sleep(retryBackoff), again)',
+    description: 'A commitSync() met a retriable error or an unknown coordinator and tried again after a backoff.',
+  },
   'group-manual-commit': {
     kafka: 'KafkaConsumer.commitAsync (ConsumerCoordinator.commitOffsetsAsync)',
     description: 'With enable.auto.commit=false, a member committed its positions after a poll that returned records.',

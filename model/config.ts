@@ -110,6 +110,10 @@ export interface KafkaConfig {
   'enable.auto.commit'?: boolean;
   /** Optional (consumer): auto.commit.interval.ms. Default 5000 (Kafka's). */
   'auto.commit.interval.ms'?: number;
+  /** Optional (consumer): retry.backoff.max.ms, the cap of the exponential retry backoff. Default 1000 (Kafka's). */
+  'retry.backoff.max.ms'?: number;
+  /** Optional (consumer): default.api.timeout.ms, the bound of a blocking commitSync(). Default 60000 (Kafka's). */
+  'default.api.timeout.ms'?: number;
   /**
    * Optional (consumer): partition.assignment.strategy, one assignor: `range` (RangeAssignor,
    * eager) or `cooperative-sticky` (CooperativeStickyAssignor, KIP-429). Default `range` (Kafka's
@@ -258,6 +262,11 @@ export interface WorkloadSpec {
    * Absent: it polls continuously.
    */
   groupStall?: { everyMs: number; forMs: number };
+  /**
+   * With enable.auto.commit=false: the members commit with a blocking KafkaConsumer.commitSync()
+   * after each poll that returned records, instead of commitAsync(). Absent: commitAsync().
+   */
+  groupCommitSync?: boolean;
   /** Transactional producers (issue 17, model/txn-producer.ts); absent = none. */
   transactions?: TxnWorkload;
 }

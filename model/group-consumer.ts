@@ -33,7 +33,11 @@
 //   (the committed leader epoch, KIP-320).
 // - With enable.auto.commit=false, manual commits: after each poll that returned records the
 //   application commits its positions (KafkaConsumer.commitAsync); no commit at a rebalance
-//   or a close (no rebalance listener).
+//   or a close (no rebalance listener). With WorkloadSpec.groupCommitSync the application
+//   commits with a blocking KafkaConsumer.commitSync() instead (ConsumerCoordinator
+//   .commitOffsetsSync): it polls no more until the commit is answered, retried across
+//   retriable errors and coordinator moves, refused (CommitFailedException,
+//   RebalanceInProgressException) or given up after default.api.timeout.ms (see commitSync).
 // - Leaving (workload churn: KafkaConsumer.close): a last synchronous commit, LeaveGroup,
 //   then, after a while, a new subscription as a new member.
 //
@@ -185,10 +189,19 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private readonly heartbeatUs: number;
   private readonly autoCommit: boolean;
   private readonly autoCommitUs: number;
+  /** WorkloadSpec.groupCommitSync (with enable.auto.commit=false): manual commits by commitSync(). */
+  private readonly commitSyncMode: boolean;
+  /** default.api.timeout.ms: the bound of a commitSync(). */
+  private readonly apiTimeoutUs: number;
+  /** The commitSync() the application is blocked in (queued for its process or running), if any. */
+  private syncCommit: SyncCommit | null = null;
+  private syncTicket = 0;
+  /** The member's process (its gate) a commitSync() waits for, if any. */
+  private syncQueuedOn: ProcessGate | null = null;
   /** partition.assignment.strategy=cooperative-sticky: the COOPERATIVE rebalance protocol (KIP-429). */
   private readonly cooperative: boolean;
   /** Figures for tests and probes. */
-  readonly stats = { generations: 0, commits: 0, commitsFailed: 0, coordinatorMoves: 0 };
+  readonly stats = { generations: 0, commits: 0, commitsFailed: 0, coordinatorMoves: 0, commitSyncRetries: 0 };
 
   constructor(
     ctx: ModelContext,
@@ -206,6 +219,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.heartbeatUs = msToUs(c['heartbeat.interval.ms'] ?? 3_000);
     this.autoCommit = c['enable.auto.commit'] ?? true;
     this.autoCommitUs = msToUs(c['auto.commit.interval.ms'] ?? 5_000);
+    this.commitSyncMode = !this.autoCommit && params.workload.groupCommitSync === true;
+    this.apiTimeoutUs = msToUs(c['default.api.timeout.ms'] ?? 60_000);
     this.maxPollIntervalUs = msToUs(this.rebalanceTimeoutMs);
     this.cooperative = c['partition.assignment.strategy'] === 'cooperative-sticky';
     this.scheduleStall();
@@ -358,6 +373,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         this.completeFetchOffsets(context, null, 'info');
         this.markCoordinatorUnknown();
         return;
+      case 'commit-sync':
+        return this.onCommitSyncNoResponse(context.ticket);
       case 'poll-timeout-leave':
         return;
       case 'join':
@@ -409,6 +426,9 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         return;
       case 'fetch-offsets':
         if (r.type === 'OffsetFetch') this.onFetchOffsets(context, r);
+        return;
+      case 'commit-sync':
+        if (r.type === 'OffsetCommit') this.onCommitSync(context.ticket, r.error);
         return;
       case 'leave':
         return this.closed();
@@ -662,7 +682,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private afterPoll(records: number): boolean {
     if (this.autoCommit || records === 0) return false;
     codeProbe('group-manual-commit');
-    this.commit(null);
+    if (this.commitSyncMode) this.commitSync();
+    else this.commit(null);
     return false;
   }
 
@@ -707,6 +728,12 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     attempt();
   }
 
+  /** default.api.timeout.ms passed with an attempt in flight: client.poll(future, timer) returns, the loop ends. */
+  private commitSyncDeadline(ticket: number): void {
+    const s = this.syncCommit;
+    if (s !== null && s.ticket === ticket) this.finishCommitSync(s, 'info', 'TimeoutException');
+  }
+
   private finishCommit(): void {
     this.commitInFlight = false;
     const then = this.afterCommit;
@@ -734,6 +761,192 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     if (this.coordinatorError(error)) return;
     if (error === 'UNKNOWN_MEMBER_ID' || error === 'ILLEGAL_GENERATION') this.lose(error);
     else if (error === 'REBALANCE_IN_PROGRESS') this.rejoin();
+  }
+
+  // --- commitSync() -----------------------------------------------------------------------
+
+  /**
+   * KafkaConsumer.commitSync() after a poll that returned records (ClassicKafkaConsumer.commitSync:
+   * ConsumerCoordinator.commitOffsetsSync of SubscriptionState.allConsumed with a timer of
+   * default.api.timeout.ms). The application thread blocks: it takes the member's process (no
+   * stream polls, no join, a churn close waits) until the commit ends; the heartbeat thread goes
+   * on and past max.poll.interval.ms leaves the group as in a stall (pollTimeout). A commitSync
+   * already waiting for the process commits the later positions (one call, not two).
+   */
+  private commitSync(): void {
+    if (this.syncQueuedOn === this.gate || this.syncCommit !== null) return;
+    const appGate = this.gate;
+    this.syncQueuedOn = appGate;
+    const member = this.process;
+    const begin = (): void => {
+      if (this.syncQueuedOn === appGate) this.syncQueuedOn = null;
+      if (appGate !== this.gate || member !== this.process || this.phase === 'closing' || this.phase === 'closed')
+        return appGate.release();
+      this.stalling = true;
+      this.stallGate = appGate;
+      const ticket = ++this.stallTicket;
+      this.ctx.setTimer(this.maxPollIntervalUs, { type: 'group-poll-timeout', ticket });
+      this.startCommitSync(this.ctx.now() + this.apiTimeoutUs);
+    };
+    const attempt = (): void => {
+      if (appGate.acquire(attempt)) begin();
+    };
+    attempt();
+  }
+
+  /** The commit's invoke once the offsets process is free; its offsets fixed at the call (allConsumed). */
+  private startCommitSync(deadlineUs: number): void {
+    const gate = this.offsetsGate;
+    const process = this.offsetsProcess;
+    const go = (): void => {
+      const offsets = this.consumed();
+      if (offsets.length === 0) {
+        // commitOffsetsSync: empty offsets → no request (invokePendingAsyncCommits)
+        gate.release();
+        return this.applicationBack();
+      }
+      codeProbe('group-commit-sync');
+      const value = { group: this.group, member: this.memberId, generation: this.generation, offsets };
+      this.record('invoke', 'commit', value, undefined, process);
+      const ticket = ++this.syncTicket;
+      this.syncCommit = { ticket, value, process, gate, deadlineUs, attempts: 0, inFlight: false, maybeApplied: false };
+      this.ctx.setTimer(Math.max(0, deadlineUs - this.ctx.now()), { type: 'group-commit-sync-deadline', ticket });
+      this.attemptCommitSync(ticket);
+    };
+    const attempt = (): void => {
+      if (gate.acquire(attempt)) go();
+    };
+    attempt();
+  }
+
+  /** One turn of commitOffsetsSync's loop: coordinatorUnknownAndUnreadySync, then sendOffsetCommitRequest. */
+  private attemptCommitSync(ticket: number): void {
+    const s = this.syncCommit;
+    if (s === null || s.ticket !== ticket) return;
+    if (this.ctx.now() >= s.deadlineUs) return this.finishCommitSync(s, 'info', 'TimeoutException');
+    if (this.generation < 0 || this.generation !== s.value.generation || this.memberId !== s.value.member) {
+      // sendOffsetCommitRequest: generationIfStable() == null → RebalanceInProgressException when
+      // rebalanceInProgress(), else CommitFailedException; no request sent. A rebalance the
+      // heartbeat thread learnt of (requestRejoin) leaves the generation as it is: the blocked
+      // application has not rejoined yet, so the commit goes on with it (the model revokes
+      // early, in rejoin, but keeps the generation).
+      const rebalancing = this.phase === 'joining' || this.phase === 'syncing';
+      return this.finishCommitSync(s, 'fail', rebalancing ? 'RebalanceInProgressException' : 'CommitFailedException');
+    }
+    if (this.coordinator < 0) {
+      // coordinatorUnknownAndUnreadySync → ensureCoordinatorReady(timer): FindCoordinator, backoff
+      this.resume();
+      return this.sleepCommitSync(s);
+    }
+    s.inFlight = true;
+    const v = s.value;
+    const offsets = v.offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset as number,
+      leaderEpoch: o.leaderEpoch ?? -1,
+    }));
+    const body: GroupRequest = {
+      type: 'OffsetCommit',
+      group: v.group,
+      memberId: v.member,
+      generation: v.generation,
+      offsets,
+    };
+    this.send(body, { kind: 'commit-sync', ticket });
+  }
+
+  /**
+   * commitOffsetsSync after a retriable failure: timer.sleep(retryBackoff.backoff(attempts++))
+   * (AbstractCoordinator.retryBackoff: ExponentialBackoff of retry.backoff.ms, base 2, capped at
+   * retry.backoff.max.ms; its ±20% jitter left out), at most the time left (Timer.sleep), then
+   * again while timer.notExpired().
+   */
+  private sleepCommitSync(s: SyncCommit): void {
+    codeProbe('group-commit-sync-retry');
+    this.stats.commitSyncRetries++;
+    const maxUs = msToUs(this.params.config['retry.backoff.max.ms'] ?? 1_000);
+    const backoffUs = Math.min(maxUs, this.backoffUs * 2 ** Math.min(s.attempts++, 30));
+    const leftUs = s.deadlineUs - this.ctx.now();
+    if (leftUs <= 0) return this.finishCommitSync(s, 'info', 'TimeoutException');
+    this.ctx.setTimer(Math.min(backoffUs, leftUs), { type: 'group-commit-sync-retry', ticket: s.ticket });
+  }
+
+  /** OffsetCommitResponseHandler.handle, as commitOffsetsSync acts on it (3.9). */
+  private onCommitSync(ticket: number, error: string): void {
+    const s = this.syncCommit;
+    if (s === null || s.ticket !== ticket) return;
+    s.inFlight = false;
+    switch (error) {
+      case 'NONE':
+        return this.finishCommitSync(s, 'ok');
+      case 'COORDINATOR_LOAD_IN_PROGRESS':
+      case 'UNKNOWN_TOPIC_OR_PARTITION':
+        // "just retry"
+        return this.sleepCommitSync(s);
+      case 'COORDINATOR_NOT_AVAILABLE':
+      case 'NOT_COORDINATOR':
+      case 'REQUEST_TIMED_OUT':
+        // markCoordinatorUnknown, retriable; NOT_COORDINATOR / REQUEST_TIMED_OUT may answer a
+        // write that was appended and may still commit (as for commitAsync: unknown)
+        if (error !== 'COORDINATOR_NOT_AVAILABLE') s.maybeApplied = true;
+        this.markCoordinatorUnknown();
+        return this.sleepCommitSync(s);
+      case 'REBALANCE_IN_PROGRESS':
+        // requestRejoin, RebalanceInProgressException (not retriable: commitSync throws)
+        this.finishCommitSync(s, 'fail', 'RebalanceInProgressException');
+        return this.rejoin();
+      case 'UNKNOWN_MEMBER_ID':
+      case 'ILLEGAL_GENERATION':
+        // generation unchanged (the application thread is blocked here): resetStateOnResponseError,
+        // CommitFailedException
+        this.finishCommitSync(s, 'fail', `CommitFailedException (${error})`);
+        return this.lose(error);
+      default:
+        return this.finishCommitSync(s, 'fail', error);
+    }
+  }
+
+  /**
+   * No answer (a disconnect, or request.timeout.ms: NetworkClient fails it as a disconnect):
+   * CoordinatorResponseHandler.onFailure marks the coordinator unknown; DisconnectException is
+   * retriable. The write may have been applied.
+   */
+  private onCommitSyncNoResponse(ticket: number): void {
+    const s = this.syncCommit;
+    if (s === null || s.ticket !== ticket) return;
+    s.inFlight = false;
+    s.maybeApplied = true;
+    this.markCoordinatorUnknown();
+    this.sleepCommitSync(s);
+  }
+
+  /**
+   * The commitSync() ends: ok; fail on a definite refusal (info instead when an earlier attempt
+   * may have been applied); info on a timeout (commitOffsetsSync returns false →
+   * TimeoutException: the last attempt may still be in flight and commit).
+   */
+  private finishCommitSync(s: SyncCommit, type: 'ok' | 'fail' | 'info', error?: string): void {
+    const outcome = type === 'fail' && s.maybeApplied ? 'info' : type;
+    this.record(outcome, 'commit', s.value, error, s.process);
+    if (outcome === 'ok') this.stats.commits++;
+    else this.stats.commitsFailed++;
+    this.syncCommit = null;
+    s.gate.release();
+    this.applicationBack();
+  }
+
+  /** The application thread is back from a blocking commitSync(): its process freed, it polls again. */
+  private applicationBack(): void {
+    this.stalling = false;
+    const gate = this.stallGate;
+    this.stallGate = undefined;
+    gate?.release();
+    if (this.leaveAfterStall) {
+      this.leaveAfterStall = false;
+      return this.leave();
+    }
+    this.resume();
   }
 
   // --- membership --------------------------------------------------------------------------
@@ -908,6 +1121,11 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         return t.type === 'group-stall-end' ? this.stallEnd() : this.pollTimeout();
       }
     }
+    if (typeof rawTag === 'object' && rawTag !== null) {
+      const t = rawTag as { type?: string; ticket?: number };
+      if (t.type === 'group-commit-sync-retry') return this.attemptCommitSync(t.ticket!);
+      if (t.type === 'group-commit-sync-deadline') return this.commitSyncDeadline(t.ticket!);
+    }
     if (typeof rawTag === 'object' && rawTag !== null && (rawTag as { type?: string }).type === 'group-refetch') {
       const generation = (rawTag as { generation: number }).generation;
       if (this.phase === 'stable' && this.generation === generation) this.fetchCommitted(generation);
@@ -958,6 +1176,22 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   }
 }
 
+/** A commitSync() in progress (commitOffsetsSync's loop). */
+interface SyncCommit {
+  ticket: number;
+  /** The history value of its invoke: offsets fixed at the call, the same on every attempt. */
+  value: { group: string; member: string; generation: number; offsets: GroupOffset[] };
+  /** Its history process (the membership's offsets process) and that process's gate. */
+  process: number;
+  gate: ProcessGate;
+  /** default.api.timeout.ms after the call. */
+  deadlineUs: number;
+  attempts: number;
+  inFlight: boolean;
+  /** An earlier attempt may have been applied (no answer, NOT_COORDINATOR, REQUEST_TIMED_OUT). */
+  maybeApplied: boolean;
+}
+
 type RequestContext =
   | { kind: 'find' }
   /** `member`: the membership's process when sent (see staleRequest). */
@@ -971,6 +1205,8 @@ type RequestContext =
       gate: ProcessGate;
     }
   | { kind: 'fetch-offsets'; generation: number; process: number; gate: ProcessGate }
+  /** An attempt of the commitSync() numbered `ticket` (see SyncCommit). */
+  | { kind: 'commit-sync'; ticket: number }
   | { kind: 'leave' }
   /** maybeLeaveGroup's LeaveGroup: a minimal-effort attempt, its answer ignored. */
   | { kind: 'poll-timeout-leave' };

@@ -228,9 +228,9 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
  * A consumer group (issue 15): 1–3 members, churning or not, a `__consumer_offsets` of 1–3
  * partitions (Kafka's default 50 would multiply the replication work), sessions of 6–15 s
  * (heartbeats at a third or less), auto commits every 0.2–5 s, or (one group in two) manual
- * commits after each poll that returned records, and (one group in three) members whose
- * application stalls 2–20 s between polls every 10–40 s on average, with max.poll.interval.ms
- * 3–15 s, and (one group in two) the cooperative-sticky assignor (KIP-429) instead of the range
+ * commits after each poll that returned records (commitAsync, or commitSync for half of them),
+ * and (one group in three) members whose application stalls 2–20 s between polls every 10–40 s
+ * on average, with max.poll.interval.ms 3–15 s, and (one group in two) the cooperative-sticky assignor (KIP-429) instead of the range
  * assignor (stall and assignor drawn last: the other fields keep their draws).
  */
 export function groupArb(): fc.Arbitrary<GroupShape> {
@@ -261,6 +261,10 @@ export function groupArb(): fc.Arbitrary<GroupShape> {
         ...g,
         heartbeatIntervalMs: Math.floor(g.sessionTimeoutMs / heartbeatThirds),
         ...(manualCommit ? { manualCommit: true } : {}),
+        // commitSync() instead of commitAsync() for one manual-commit group in two, by the parity
+        // of autoCommitIntervalMs (already drawn, unused without auto commit): no new draw, so
+        // every seed keeps its inputs
+        ...(manualCommit && g.autoCommitIntervalMs % 2 === 1 ? { commitSync: true } : {}),
         ...(stall !== undefined ? { stall } : {}),
         ...(cooperative ? { assignor: 'cooperative-sticky' as const } : {}),
       }),

@@ -110,6 +110,8 @@ export interface GroupShape {
    * after each poll that returned records, once it has processed them. Absent: auto commit.
    */
   manualCommit?: boolean;
+  /** With manualCommit: the members commit with a blocking commitSync() instead of commitAsync(). */
+  commitSync?: boolean;
   /**
    * The members' application stalls between polls (processing) after an exponential time of
    * mean `everyMs`, for `forMs`, with max.poll.interval.ms `maxPollIntervalMs` (a stall past it:
@@ -194,6 +196,7 @@ export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
     spec.group = GROUP;
     spec.groupChurnMs = w.group.churnMs;
     if (w.group.stall !== undefined) spec.groupStall = { everyMs: w.group.stall.everyMs, forMs: w.group.stall.forMs };
+    if (w.group.manualCommit === true && w.group.commitSync === true) spec.groupCommitSync = true;
   }
   if (w.transactions !== undefined) {
     const { statePartitions: _, ...txn } = w.transactions;

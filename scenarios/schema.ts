@@ -221,6 +221,7 @@ const workloadSchema = z.strictObject({
       heartbeatIntervalMs: count(1),
       autoCommitIntervalMs: count(1),
       manualCommit: z.boolean().optional(),
+      commitSync: z.boolean().optional(),
       stall: z.strictObject({ everyMs: count(1), forMs: count(1), maxPollIntervalMs: count(1) }).optional(),
       assignor: z.literal('cooperative-sticky').optional(),
     })
