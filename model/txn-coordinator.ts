@@ -375,6 +375,7 @@ export class TxnCoordinatorShard {
       this.appendFailed(t, mapped, retryOnError, callback);
       return;
     }
+    if (t.state === 'PrepareCommit') codeProbe('txn-coordinator-prepare-commit-written');
     // Variant markers-before-prepare-committed: the PrepareCommit counts as written at the local append.
     if (this.config.variant === 'markers-before-prepare-committed' && t.state === 'PrepareCommit')
       return this.writeCommitted(t, callback);
