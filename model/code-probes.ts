@@ -1050,6 +1050,19 @@ const CODE_PROBES = {
     description: 'A marker waited because its partition had no leader.',
     reachable: TXN_NOT_IN_SWARM,
   },
+  'txn-coordinator-prepare-commit-written': {
+    kafka: 'TransactionCoordinator.endTransaction (appendTransactionToLog of PrepareCommit)',
+    description:
+      "A coordinator appended a PrepareCommit: the transaction's commit point, where a fault is most harmful " +
+      '(the transactions scenario crashes the coordinator on it).',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-coordinator-resigned-prepare-pending': {
+    kafka: 'TransactionStateManager.appendTransactionToLog (NOT_COORDINATOR) / TransactionCoordinator.onResignation',
+    description:
+      'A coordinator lost its __transaction_state leadership while a PrepareCommit it wrote was not yet committed.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -188,6 +188,7 @@ export const PROTOCOL_VARIANTS = [
   'zombie-controller',
   'read-committed-hw',
   'stale-coordinator-cache',
+  'markers-before-prepare-committed',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 

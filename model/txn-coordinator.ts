@@ -27,12 +27,19 @@
 //   markers sent again.
 // - abortTimedOutTransactions: an Ongoing transaction past its timeout, with no transition
 //   pending, is fenced (epoch + 1) and aborted.
+// Zoo variant markers-before-prepare-committed: appendTransactionToLog's callback for a
+// PrepareCommit runs at the local append, so EndTxn is answered and the COMMIT markers go out
+// before the record is committed; Kafka runs it (TransactionCoordinator.endTransaction's
+// sendTxnMarkersCallback) only once the acks=-1 append (TransactionLog.EnforcedRequiredAcks)
+// completes. A new coordinator that loads a log without it aborts a transaction already
+// committed in some partitions.
 // Assumes: one transaction coordinator epoch = the partition's leader epoch (as Kafka's
 // coordinatorEpoch); no transactional.id expiration; KIP-890 (verification, the per-transaction
 // epoch bump) is not modelled; a request's partitions are "topic/partition" strings.
 
 import { codeProbe } from './code-probes.ts';
 import type { ErrorCode } from './client-protocol.ts';
+import type { ProtocolVariant } from './config.ts';
 import { NO_PRODUCER_EPOCH, TxnMetadata, metadataFromRecord, type TxnTransit } from './txn-metadata.ts';
 
 export type TxnError =
@@ -136,6 +143,7 @@ const RETRIABLE_MARKER_ERRORS: ReadonlySet<string> = new Set<ErrorCode | 'DISCON
 export interface TxnCoordinatorConfig {
   /** transaction.max.timeout.ms. */
   readonly maxTimeoutMs: number;
+  readonly variant: 'correct' | ProtocolVariant;
 }
 
 export class TxnCoordinatorShard {
@@ -195,6 +203,7 @@ export class TxnCoordinatorShard {
   /** Resigned: pending writes fail NOT_COORDINATOR; markers are dropped (removeMarkersForTxnTopicPartition). */
   unload(): void {
     const writes = this.writes;
+    if (writes.some((w) => w.transit.state === 'PrepareCommit')) codeProbe('txn-coordinator-resigned-prepare-pending');
     this.writes = [];
     this.pendingMarkers.clear();
     this.retryAppends = [];
@@ -331,12 +340,17 @@ export class TxnCoordinatorShard {
         this.appendFailed(w.transit, 'COORDINATOR_NOT_AVAILABLE', w.retryOnError, w.callback);
         continue;
       }
-      const md = this.txns.get(w.transit.transactionalId);
-      if (md === undefined) throw new Error(`no metadata for ${w.transit.transactionalId}`);
-      md.completeTransitionTo(w.transit);
-      this.noteCompletion(w.transit);
-      w.callback('NONE');
+      this.writeCommitted(w.transit, w.callback);
     }
+  }
+
+  /** updateCacheCallback on success: the metadata takes the transition, then the caller's callback runs. */
+  private writeCommitted(t: TxnTransit, callback: Callback): void {
+    const md = this.txns.get(t.transactionalId);
+    if (md === undefined) throw new Error(`no metadata for ${t.transactionalId}`);
+    md.completeTransitionTo(t);
+    this.noteCompletion(t);
+    callback('NONE');
   }
 
   /** Remembers prepared partitions, and completed transactions with them (white-box invariants). */
@@ -349,7 +363,10 @@ export class TxnCoordinatorShard {
     this.completed.push({ transactionalId: t.transactionalId, producerId: t.producerId, result, partitions });
   }
 
-  /** TransactionStateManager.appendTransactionToLog. */
+  /**
+   * TransactionStateManager.appendTransactionToLog: ReplicaManager.appendRecords with
+   * requiredAcks = TransactionLog.EnforcedRequiredAcks (-1), so the callback waits for the HW.
+   */
   private appendTransactionToLog(t: TxnTransit, callback: Callback, retryOnError = false): void {
     const r = this.host.append(t);
     if (r.error !== 'NONE') {
@@ -358,6 +375,10 @@ export class TxnCoordinatorShard {
       this.appendFailed(t, mapped, retryOnError, callback);
       return;
     }
+    if (t.state === 'PrepareCommit') codeProbe('txn-coordinator-prepare-commit-written');
+    // Variant markers-before-prepare-committed: the PrepareCommit counts as written at the local append.
+    if (this.config.variant === 'markers-before-prepare-committed' && t.state === 'PrepareCommit')
+      return this.writeCommitted(t, callback);
     const w: PendingWrite = {
       endOffset: r.offset,
       deadlineMs: this.host.nowMs() + t.txnTimeoutMs,

@@ -26,7 +26,7 @@
 // Assumes: records of `__transaction_state` are TxnTransit JSON (key = the transactional id).
 
 import type { ErrorCode } from './client-protocol.ts';
-import { TXN_STATE_TOPIC, type KafkaConfig } from './config.ts';
+import { TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import type { Partition } from './partition.ts';
 import type { PartitionState } from './internal-protocol.ts';
 import { partitionFor } from './group-host.ts';
@@ -59,6 +59,7 @@ function txnPartitionFor(transactionalId: string, config: KafkaConfig): number {
 export interface TxnHostBroker {
   readonly brokerId: number;
   readonly config: KafkaConfig;
+  readonly variant: 'correct' | ProtocolVariant;
   readonly imagePartitions: ReadonlyMap<string, PartitionState[]>;
   readonly caughtUp: boolean;
   nowUs(): number;
@@ -114,7 +115,8 @@ export class TxnHost {
 
   private elect(p: Partition): void {
     const maxTimeoutMs = this.broker.config['transaction.max.timeout.ms'] ?? 900_000;
-    const shard = new TxnCoordinatorShard(p.partition, p.leaderEpoch, this.shardHost(p.partition), { maxTimeoutMs });
+    const config = { maxTimeoutMs, variant: this.broker.variant };
+    const shard = new TxnCoordinatorShard(p.partition, p.leaderEpoch, this.shardHost(p.partition), config);
     this.shards.set(p.partition, shard);
     this.broker.setTimer(LOAD_DELAY_US, { type: 'txn-load', partition: p.partition, leaderEpoch: p.leaderEpoch });
     if (!this.scanArmed) {

@@ -319,16 +319,50 @@ function txnShapeArb(): fc.Arbitrary<TxnShape> {
 }
 
 /**
+ * The coordinator crashes at a transaction's commit point: right after (delayUs) it appends the
+ * nth PrepareCommit, the broker it runs on (the event's subject) is killed, dropping what it
+ * has in flight (replication of the PrepareCommit, markers).
+ */
+function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
+  return fc
+    .record({
+      nth: fc.integer({ min: 1, max: 3 }),
+      afterMs: fc.integer({ min: 0, max: WINDOW_MS }),
+      delayUs: delayUsArb(),
+      downMs: outageMsArb(),
+    })
+    .map(
+      ({ downMs, ...r }): Fault => ({
+        trigger: {
+          kind: 'on',
+          event: {
+            probe: 'code',
+            broker: null,
+            partition: null,
+            change: 'any',
+            appendedOnly: false,
+            codeProbe: 'txn-coordinator-prepare-commit-written',
+          },
+          ...r,
+        },
+        action: { kind: 'crash', target: { kind: 'subject', index: 0 }, downMs },
+      }),
+    );
+}
+
+/**
  * Transactions (issue 17): transactional producers (instances sharing a transactional.id fence
  * each other) and read_committed consumers; brokers (the transaction coordinators and the
- * partition leaders among them) crash and lose power, links between brokers are cut (markers
- * in flight), transactional producers are cut off or paused past their transaction timeout.
+ * partition leaders among them) crash and lose power, a coordinator crashes at a commit point,
+ * links between brokers are cut (markers in flight), transactional producers are cut off or
+ * paused past their transaction timeout.
  */
 const transactions: ScenarioDef = {
   name: 'transactions',
   description:
-    'transactional producers and read_committed consumers: coordinators crash and lose power, producers sharing ' +
-    'a transactional.id fence each other, cuts during the marker phase, paused producers time out',
+    'transactional producers and read_committed consumers: coordinators crash (also at a commit point) and lose ' +
+    'power, producers sharing a transactional.id fence each other, cuts during the marker phase, paused producers ' +
+    'time out',
   arbitrary: fc
     .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 10, maxSends: 50 }), txnShapeArb())
     .chain(([shape, workload, txn]) => {
@@ -353,6 +387,7 @@ const transactions: ScenarioDef = {
         ),
         faultArb('power-loss', shape, opts()),
         faultArb('crash', shape, opts()),
+        crashAtCommitPointArb(),
       );
       return fc.array(fault, { minLength: 1, maxLength: 4 }).map(
         (faults): ScenarioInput => ({

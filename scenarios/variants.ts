@@ -54,6 +54,9 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'stale-coordinator-cache':
     'group coordinator (KAFKA-7447): a broker that leads a __consumer_offsets partition again keeps serving the ' +
     'groups it cached before, not its log',
+  'markers-before-prepare-committed':
+    'transactions: the coordinator answers EndTxn and sends the COMMIT markers once PrepareCommit is appended, ' +
+    'before it is committed in __transaction_state',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
