@@ -906,16 +906,24 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
 }
 
 /**
- * What a hanging transaction after a durability breach of `__transaction_state` explains
- * (issue 17): that breach. The coordinator lost the records of a transaction
- * (TransactionStateManager.loadTransactionsForTxnTopicPartition loads only what the log kept),
- * so it never writes the transaction's markers and never times it out; the transaction's
- * partitions keep an open transaction no coordinator knows, and their last stable offset stays
- * at its first offset, so read_committed reads (the liveness probe, the final read) stop there
- * for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh abort` ends
- * it, KIP-664). Explained: a liveness failure naming such a partition or none (the final read
- * of every partition), and a lost write on such a partition at or above that first offset
- * (acknowledged, but no read_committed read can reach it).
+ * What a hanging transaction after a durability breach explains (issue 17): that breach, of
+ * `__transaction_state` or of the hanging partition itself.
+ * - `__transaction_state`: the coordinator lost the records of a transaction
+ *   (TransactionStateManager.loadTransactionsForTxnTopicPartition loads only what the log kept),
+ *   so it never writes the transaction's markers and never times it out.
+ * - The data partition: its replicas lost the transaction's marker but kept its records (seed
+ *   92001250: both replicas of t/0 lost power). The coordinator had its marker acknowledged
+ *   (KafkaApis.handleWriteTxnMarkersRequest appends it with requiredAcks = -1), dropped it
+ *   (TransactionMarkerRequestCompletionHandler.onComplete, Errors.NONE) and completed the
+ *   transaction, so it never writes it again; the replica's recovery re-opens the transaction
+ *   from the records the log kept (ProducerStateManager.update of a transactional batch, no
+ *   marker after it).
+ * Either way the partition keeps an open transaction no coordinator knows, and its last stable
+ * offset stays at its first offset, so read_committed reads (the liveness probe, the final read)
+ * stop there for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh
+ * abort` ends it, KIP-664). Explained: a liveness failure naming such a partition or none (the
+ * final read of every partition), and a lost write on such a partition at or above that first
+ * offset (acknowledged, but no read_committed read can reach it).
  */
 function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   const hanging = evidence.hangingTransactions;
@@ -929,7 +937,13 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
   } else {
     return undefined;
   }
-  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC);
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, hanging));
+}
+
+/** `b` is of `__transaction_state`, or of a partition left with a hanging transaction. */
+function breachMayHang(b: PromiseBreach, hanging: ReadonlyMap<string, number>): boolean {
+  if (b.topic === TXN_STATE_TOPIC) return true;
+  return b.topic !== undefined && b.partition !== undefined && hanging.has(`${b.topic}/${b.partition}`);
 }
 
 /**
