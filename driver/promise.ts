@@ -794,6 +794,8 @@ export interface PromiseEvidence {
   readonly offsetsPartitionOf: (group: string) => number | undefined;
   /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
   readonly hangingTransactions: ReadonlyMap<string, number>;
+  /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
+  readonly txnSentAtUs: ReadonlyMap<string, number>;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
@@ -888,6 +890,11 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (resend !== undefined) return resend;
   const hanging = hangingTxnBreach(a, evidence);
   if (hanging !== undefined) return hanging;
+  return lossBreach(a, evidence) ?? sharedEpochBreach(a, evidence);
+}
+
+/** The first durability breach of `a`'s place that excuses it (DURABILITY_EXCUSES), if any. */
+function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   const first = excuseOf(a);
   if (first === undefined) return undefined;
   // a group's re-read may also follow from a loss of the data partition it re-read (reread-after-loss)
@@ -938,6 +945,39 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     return undefined;
   }
   return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, hanging));
+}
+
+/** Anomalies two producer instances sharing one producer id and epoch lead to (sharedEpochBreach). */
+const SHARED_EPOCH_KINDS: ReadonlySet<string> = new Set([
+  'lost-write',
+  'acked-durable',
+  'inconsistent-offsets',
+  'consistent-read',
+  'nonmonotonic-send',
+  'duplicate',
+]);
+
+/**
+ * What a durability breach of `__transaction_state` explains on the data partitions (seed
+ * 1000016 of the transactions scenario): its records sent transactionally after it. The
+ * coordinator reloads only what the log kept (TransactionStateManager.
+ * loadTransactionsForTxnTopicPartition), so an epoch bump it had committed and lost (an
+ * InitProducerId's Empty at epoch E) is made again for the next instance of the transactional
+ * id (TransactionCoordinator.prepareInitProducerIdTransit, TransactionMetadata.
+ * prepareIncrementProducerEpoch): two live instances then hold one producer id at epoch E, and
+ * neither is fenced. Partition leaders cannot tell their batches apart: a batch of one at the
+ * sequences of the other's is a duplicate (ProducerStateEntry.findDuplicateBatch compares the
+ * epoch and the sequence range only) and is acknowledged at the other's offsets, records never
+ * appended. Explained: an anomaly of SHARED_EPOCH_KINDS whose every value was sent within a
+ * `txn` operation, one of them at or after the breach (the second instance's epoch comes from
+ * the reloaded coordinator).
+ */
+function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  if (!SHARED_EPOCH_KINDS.has(a.kind) || a.topic === undefined || a.partition === undefined) return undefined;
+  const sent = (a.values ?? []).map((v) => evidence.txnSentAtUs.get(valueKey(a.topic!, a.partition!, v)));
+  if (sent.length === 0 || sent.some((t) => t === undefined)) return undefined;
+  const lastUs = Math.max(...(sent as number[]));
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC && lastUs >= b.atUs);
 }
 
 /** `b` is of `__transaction_state`, or of a partition left with a hanging transaction. */
@@ -1095,6 +1135,14 @@ function sendTimes(history: History): Map<string, number> {
   return out;
 }
 
+/** "topic/partition\0value" → the time of its first send within a `txn` operation. */
+function txnSendTimes(history: History): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of history)
+    if (e.type === 'invoke' && e.f === 'txn' && typeof e.topic === 'string') addTxnSendTimes(out, e.topic, e);
+  return out;
+}
+
 /** The sends of a gregor transaction (model/txn-producer.ts: `[send partition value]` micro-ops on `topic`). */
 function addTxnSendTimes(out: Map<string, number>, topic: string, e: History[number]): void {
   if (!Array.isArray(e.value)) return;
@@ -1147,6 +1195,7 @@ export function promiseEvidence(
     appended: tracker.appended,
     resentDuplicates: new Map(),
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
+    txnSentAtUs: tracker.breaches.length === 0 ? new Map() : txnSendTimes(history),
     hwAtBreach: tracker.hwAtBreach,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
