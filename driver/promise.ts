@@ -809,7 +809,8 @@ type Excuse =
   | 'reread-after-loss'
   | 'consequence'
   | 'committed'
-  | 'retried-after-loss';
+  | 'retried-after-loss'
+  | 'aborted-before-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -851,6 +852,14 @@ type Excuse =
  *   after the breach: the loss gave the offset to another record (an offset reused, as
  *   'consequence' excuses for records), and the group's committed offset, past the lost log's
  *   end, sent the member back (out of range or truncation reset).
+ * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
+ *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
+ *   transactions scenario): the partition lost the ABORT marker but kept the records, which
+ *   re-open the producer's transaction on recovery; the next marker for that producer (a COMMIT
+ *   the reloaded coordinator resends for a later transaction left in PrepareCommit,
+ *   TransactionCoordinator.onElection → TransactionMarkerChannelManager.addTxnMarkersToSend)
+ *   completes whatever transaction is open (ProducerAppendInfo.appendEndTxnMarker: from
+ *   currentTxnFirstOffset), committing the aborted records.
  */
 const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>([
   ['duplicate', 'retried-after-loss'],
@@ -868,6 +877,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['shared-ownership', 'group-consequence'],
   ['stale-generation-commit', 'group-consequence'],
   ['excess-duplicate', 'group-consequence'],
+  ['G1a', 'aborted-before-loss'],
 ]);
 
 /**
@@ -1030,9 +1040,24 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return committedBefore(a, b, evidence);
     case 'retried-after-loss':
       return sentBefore(a, b, evidence, true) && atMostOneCopyLeft(a, evidence);
+    case 'aborted-before-loss':
+      return abortedBefore(a, b, evidence);
     default:
       return assertNever(excuse);
   }
+}
+
+/** G1a: the abort answered (timesUs[0]) before `b`, every value sent within a `txn` operation before it. */
+function abortedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const abortedUs = a.timesUs?.[0];
+  const values = a.values ?? [];
+  if (abortedUs === undefined || abortedUs >= b.atUs || a.topic === undefined || a.partition === undefined)
+    return false;
+  if (values.length === 0) return false;
+  return values.every((v) => {
+    const t = evidence.txnSentAtUs.get(valueKey(a.topic!, a.partition!, v));
+    return t !== undefined && t < b.atUs;
+  });
 }
 
 /** The completed final read holds at most one copy of each value `a` names. */

@@ -1,0 +1,29 @@
+// Regression (driver: the promise, G1a after a loss). The transactions scenario (campaign of
+// base seed 94000000 after the fixes for seeds 92001250 and 1000016) reported on the correct
+// model, seed 94000981: "A poll of t/0 by process 400000 returned "x600-29" at offset 66, but
+// the transaction that sent it was aborted", after a power loss of all three brokers (beyond
+// the promise).
+//
+// The chain: x600-29 and x600-30 (offsets 66, 67) were aborted at 7.77 s, the ABORT marker at
+// 68 opening a new, unflushed segment; the power loss cuts every replica of t/0 to 68 and
+// `__transaction_state`/1 to its PrepareCommit of a later transaction (offset 62). The records
+// kept re-open the producer's transaction on recovery; the reloaded coordinator resends that
+// COMMIT, t/0 appends it at 68, and it completes the open transaction from 66
+// (ProducerAppendInfo.appendEndTxnMarker): the aborted records are committed. Kafka does the
+// same; the promise now explains a G1a of records whose abort was answered before a breach of
+// their partition.
+
+import { describe, expect, it } from 'vitest';
+import { fixtureInput, rerun } from './helpers.ts';
+
+describe('an aborted transaction committed by a later marker after its ABORT was lost', () => {
+  it('seed 94000981: the aborted reads are explained by the power loss of t/0', () => {
+    const { result, failing } = rerun(94000981, fixtureInput(94000981));
+    expect(failing).toEqual([]);
+    const g1a = result.verdict.anomalies.filter((a) => a.kind === 'G1a');
+    expect(g1a.map((a) => a.offsets)).toEqual([[66], [67]]);
+    expect(g1a.every((a) => a.expectedBecause?.rule === 'min-isr-power-loss' && a.expectedBecause.topic === 't')).toBe(
+      true,
+    );
+  });
+});
