@@ -230,8 +230,9 @@ export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<WorkloadSh
  * (heartbeats at a third or less), auto commits every 0.2–5 s, or (one group in two) manual
  * commits after each poll that returned records (commitAsync, or commitSync for half of them),
  * and (one group in three) members whose application stalls 2–20 s between polls every 10–40 s
- * on average, with max.poll.interval.ms 3–15 s, and (one group in two) the cooperative-sticky assignor (KIP-429) instead of the range
- * assignor (stall and assignor drawn last: the other fields keep their draws).
+ * on average, with max.poll.interval.ms 3–15 s, and (one group in two) the cooperative-sticky
+ * assignor (KIP-429) instead of the range assignor (stall and assignor drawn last: the other
+ * fields keep their draws).
  */
 export function groupArb(): fc.Arbitrary<GroupShape> {
   return fc
