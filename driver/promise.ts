@@ -230,7 +230,7 @@ export class PromiseTracker {
      * controller that did not see a broker go away keeps it in the ISR and may elect it), so
      * one replica that lost unflushed data in a power loss is beyond the promise.
      */
-    private readonly zookeeperMode = false,
+    readonly zookeeperMode = false,
     shared: { breaches: PromiseBreach[]; hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>> } = {
       breaches: [],
       hwAtBreach: new Map(),
@@ -794,6 +794,8 @@ export interface PromiseEvidence {
   readonly offsetsPartitionOf: (group: string) => number | undefined;
   /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
   readonly hangingTransactions: ReadonlyMap<string, number>;
+  /** The run's brokers are in ZooKeeper mode (reopenedInEpoch). */
+  readonly zookeeperMode: boolean;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
   readonly txnSentAtUs: ReadonlyMap<string, number>;
 }
@@ -820,10 +822,12 @@ type Excuse =
  *   have recognised the retry, ProducerStateManager's, was lost with the copy): every value sent
  *   before the breach and at most one copy of each left in the completed final read. Copies
  *   that all survive are a dedupe failure, never excused by a loss;
- * - 'lost': the loss of the records it names; every one must have been sent before the breach;
+ * - 'lost': the loss of the records it names; every one must have been sent before the breach,
+ *   or (ZooKeeper mode) acknowledged at an offset committed at the breach (reopenedInEpoch);
  * - 'lost-acked': acked-durable names the acknowledged record, then what the leader holds at its
  *   offset instead (a record the reused offset took, perhaps sent after the breach): the
- *   acknowledged one must have been sent before the breach;
+ *   acknowledged one must have been sent before the breach, or (ZooKeeper mode) acknowledged at
+ *   an offset committed at the breach (reopenedInEpoch);
  * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
  *   loss); one of the records it names must have been sent before the breach;
@@ -1025,9 +1029,11 @@ function placeOf(
 function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   switch (excuse) {
     case 'lost':
-      return sentBefore(a, b, evidence, true);
+      return sentBefore(a, b, evidence, true) || reopenedInEpoch(a, b, evidence);
     case 'lost-acked':
-      return sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true);
+      return (
+        sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true) || reopenedInEpoch(a, b, evidence)
+      );
     case 'lost-commit':
       return firstOpBefore(a, b, evidence);
     case 'reread-after-loss':
@@ -1080,6 +1086,29 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
     return t !== undefined && t < b.atUs;
   };
   return all ? values.every(before) : values.some(before);
+}
+
+/**
+ * ZooKeeper mode: every offset `a` names (a record acknowledged there, perhaps after breach
+ * `b`) was committed when `b`, a power loss, happened (seed 99004432). The broker that lost
+ * those offsets may lead again in the same leader epoch: a ZooKeeper controller that fails
+ * over finds it live and leading and keeps its epoch (KafkaController.onControllerFailover →
+ * PartitionStateMachine.initializePartitionState: a live leader is OnlinePartition, no
+ * election), and the restarted broker, whose Partition has no epoch yet, takes that epoch as
+ * new (ReplicaManager.becomeLeaderOrFollower: requestLeaderEpoch > currentLeaderEpoch). It
+ * appends new records at the lost offsets in that same epoch while a follower keeps the old
+ * ones there: the follower's truncation compares epochs only (LeaderEpochFileCache
+ * .endOffsetFor of the follower's last fetched epoch, the leader's log end while that epoch
+ * is its latest), so it keeps its own records below that end. A record acknowledged at such
+ * an offset sits beside a replica holding another one there, which may be elected and keep
+ * it. KRaft bumps the epoch on every such return (KIP-966), so this is ZooKeeper mode's alone.
+ */
+function reopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const offsets = a.offsets ?? [];
+  if (!evidence.zookeeperMode || b.rule !== 'min-isr-power-loss') return false;
+  if (a.partition === undefined || offsets.length === 0) return false;
+  const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
+  return offsets.every((o) => o < hw);
 }
 
 /** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */
@@ -1226,6 +1255,7 @@ export function promiseEvidence(
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
     hangingTransactions: tracker.hangingTransactions,
+    zookeeperMode: tracker.zookeeperMode,
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();
