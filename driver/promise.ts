@@ -37,7 +37,9 @@
 //   past (a) or (b) is beyond the promise for the records sent before that breach: their
 //   loss, and what a loss leads to (their offsets reused, a consumer that read them, a
 //   replica elected without them), is expected; nothing else is (records sent after the
-//   breach, duplicates other than KIP-360 resends, liveness: expectedBecause). Without a power
+//   breach, duplicates other than KIP-360 resends, liveness: expectedBecause), but in
+//   ZooKeeper mode the loss of a record acknowledged after the breach at an offset committed
+//   at it (reopenedInEpoch: the damaged leader may keep its epoch). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -895,7 +897,8 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
  * - A loss of records sent before a durability breach (min-isr-power-loss,
  *   last-known-leader-elected, admin-unclean-election) of its partition, or a consequence of
  *   such a loss (DURABILITY_EXCUSES): the first such breach. Kafka promises nothing about
- *   records committed before it; it still promises everything about records sent after it,
+ *   records committed before it (nor, in ZooKeeper mode, about records acknowledged after it
+ *   at the offsets it may lose: reopenedInEpoch); it still promises everything about records sent after it,
  *   idempotence (no other duplicate) and availability (liveness is judged in every run).
  */
 export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
