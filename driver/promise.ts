@@ -37,7 +37,9 @@
 //   past (a) or (b) is beyond the promise for the records sent before that breach: their
 //   loss, and what a loss leads to (their offsets reused, a consumer that read them, a
 //   replica elected without them), is expected; nothing else is (records sent after the
-//   breach, duplicates other than KIP-360 resends, liveness: expectedBecause). Without a power
+//   breach, duplicates other than KIP-360 resends, liveness: expectedBecause), but in
+//   ZooKeeper mode the loss of a record acknowledged after the breach at an offset committed
+//   at it (reopenedInEpoch: the damaged leader may keep its epoch). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -230,7 +232,7 @@ export class PromiseTracker {
      * controller that did not see a broker go away keeps it in the ISR and may elect it), so
      * one replica that lost unflushed data in a power loss is beyond the promise.
      */
-    private readonly zookeeperMode = false,
+    readonly zookeeperMode = false,
     shared: { breaches: PromiseBreach[]; hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>> } = {
       breaches: [],
       hwAtBreach: new Map(),
@@ -794,6 +796,8 @@ export interface PromiseEvidence {
   readonly offsetsPartitionOf: (group: string) => number | undefined;
   /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
   readonly hangingTransactions: ReadonlyMap<string, number>;
+  /** The run's brokers are in ZooKeeper mode (reopenedInEpoch). */
+  readonly zookeeperMode: boolean;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
   readonly txnSentAtUs: ReadonlyMap<string, number>;
 }
@@ -820,10 +824,12 @@ type Excuse =
  *   have recognised the retry, ProducerStateManager's, was lost with the copy): every value sent
  *   before the breach and at most one copy of each left in the completed final read. Copies
  *   that all survive are a dedupe failure, never excused by a loss;
- * - 'lost': the loss of the records it names; every one must have been sent before the breach;
+ * - 'lost': the loss of the records it names; every one must have been sent before the breach,
+ *   or (ZooKeeper mode) acknowledged at an offset committed at the breach (reopenedInEpoch);
  * - 'lost-acked': acked-durable names the acknowledged record, then what the leader holds at its
  *   offset instead (a record the reused offset took, perhaps sent after the breach): the
- *   acknowledged one must have been sent before the breach;
+ *   acknowledged one must have been sent before the breach, or (ZooKeeper mode) acknowledged at
+ *   an offset committed at the breach (reopenedInEpoch);
  * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
  *   loss); one of the records it names must have been sent before the breach;
@@ -891,7 +897,8 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
  * - A loss of records sent before a durability breach (min-isr-power-loss,
  *   last-known-leader-elected, admin-unclean-election) of its partition, or a consequence of
  *   such a loss (DURABILITY_EXCUSES): the first such breach. Kafka promises nothing about
- *   records committed before it; it still promises everything about records sent after it,
+ *   records committed before it (nor, in ZooKeeper mode, about records acknowledged after it
+ *   at the offsets it may lose: reopenedInEpoch); it still promises everything about records sent after it,
  *   idempotence (no other duplicate) and availability (liveness is judged in every run).
  */
 export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
@@ -1025,9 +1032,11 @@ function placeOf(
 function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   switch (excuse) {
     case 'lost':
-      return sentBefore(a, b, evidence, true);
+      return sentBefore(a, b, evidence, true) || reopenedInEpoch(a, b, evidence);
     case 'lost-acked':
-      return sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true);
+      return (
+        sentBefore({ ...a, values: (a.values ?? []).slice(0, 1) }, b, evidence, true) || reopenedInEpoch(a, b, evidence)
+      );
     case 'lost-commit':
       return firstOpBefore(a, b, evidence);
     case 'reread-after-loss':
@@ -1080,6 +1089,29 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
     return t !== undefined && t < b.atUs;
   };
   return all ? values.every(before) : values.some(before);
+}
+
+/**
+ * ZooKeeper mode: every offset `a` names (a record acknowledged there, perhaps after breach
+ * `b`) was committed when `b`, a power loss, happened (seed 99004432). The broker that lost
+ * those offsets may lead again in the same leader epoch: a ZooKeeper controller that fails
+ * over finds it live and leading and keeps its epoch (KafkaController.onControllerFailover →
+ * PartitionStateMachine.initializePartitionState: a live leader is OnlinePartition, no
+ * election), and the restarted broker, whose Partition has no epoch yet, takes that epoch as
+ * new (ReplicaManager.becomeLeaderOrFollower: requestLeaderEpoch > currentLeaderEpoch). It
+ * appends new records at the lost offsets in that same epoch while a follower keeps the old
+ * ones there: the follower's truncation compares epochs only (LeaderEpochFileCache
+ * .endOffsetFor of the follower's last fetched epoch, the leader's log end while that epoch
+ * is its latest), so it keeps its own records below that end. A record acknowledged at such
+ * an offset sits beside a replica holding another one there, which may be elected and keep
+ * it. KRaft bumps the epoch on every such return (KIP-966), so this is ZooKeeper mode's alone.
+ */
+function reopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const offsets = a.offsets ?? [];
+  if (!evidence.zookeeperMode || b.rule !== 'min-isr-power-loss') return false;
+  if (a.partition === undefined || offsets.length === 0) return false;
+  const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
+  return offsets.every((o) => o < hw);
 }
 
 /** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */
@@ -1226,6 +1258,7 @@ export function promiseEvidence(
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
     hangingTransactions: tracker.hangingTransactions,
+    zookeeperMode: tracker.zookeeperMode,
   };
   if (tracker.resent.size === 0) return base;
   const resentDuplicates = new Map<string, PromiseBreach>();

@@ -117,6 +117,28 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
     // The same power loss in KRaft mode stays within the promise (KIP-966).
     expect(setup(2, false).tracker.powerLoss([1], 'power loss of broker 1')).toBeUndefined();
   });
+
+  it('excuses a record sent after it only at an offset committed when it happened (the epoch kept)', () => {
+    // Seed 99004432: the damaged broker leads again in the same leader epoch and appends at the
+    // offsets it lost while a follower keeps the old records there (reopenedInEpoch).
+    const after = (offset: number): Anomaly => ({ ...lost, values: ['w'], offsets: [offset] });
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
+    const zk = setup(2, true);
+    zk.tracker.onReplica(1, 0, 'leader', 5, 5);
+    zk.clock.nowUs = 41_200_000;
+    const breach = zk.tracker.powerLoss([2], 'power loss of broker 2');
+    expect(judge(zk.tracker, after(3), undefined, history)).toBe(breach);
+    expect(judge(zk.tracker, { ...after(3), kind: 'acked-durable', values: ['w', 'v'] }, undefined, history)).toBe(
+      breach,
+    );
+    expect(judge(zk.tracker, after(5), undefined, history)).toBeUndefined(); // above the HW of the breach
+    // KRaft mode: a leader back from a power loss always comes with a new epoch (KIP-966).
+    const kraft = setup(2, false);
+    kraft.tracker.onReplica(1, 0, 'leader', 5, 5);
+    kraft.clock.nowUs = 41_200_000;
+    expect(kraft.tracker.powerLoss([2, 3], 'power loss of broker 2 + broker 3')).toBeDefined();
+    expect(judge(kraft.tracker, after(3), undefined, history)).toBeUndefined();
+  });
 });
 
 describe('acked-durable beyond the promise', () => {
