@@ -742,6 +742,11 @@ const CODE_PROBES = {
     description: 'A restarted broker found its registration still held by its previous process’s session.',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-chroot-startup-failed': {
+    kafka: 'KafkaZkClient.apply (createChrootIfNecessary: pathExists throws on an expired session) → KafkaServer.startup',
+    description: 'A starting broker’s chroot client lost its session: startup failed, and the broker starts over.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-control-request-before-startup': {
     kafka: 'KafkaServer.startup (socketServer.enableRequestProcessing after the registration)',
     description: 'A controller request reached a broker process that had not registered yet: refused, sent again.',

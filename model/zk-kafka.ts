@@ -103,6 +103,8 @@ export class ZkKafkaBroker {
   private retryRegistration: (() => void) | undefined;
   /** The chroot-less client of createChrootIfNecessary, while it lives. */
   private bootstrap: ZkClient | undefined;
+  /** How many chroot clients this broker made (one per startup attempt). */
+  private chrootClients = 0;
 
   constructor(
     private readonly ctx: ModelContext,
@@ -283,6 +285,12 @@ export class ZkKafkaBroker {
     );
   }
 
+  /** A fresh timer key for each chroot client, so no timer of an earlier one reaches it. */
+  private chrootTimerKey(): string {
+    this.chrootClients++;
+    return this.chrootClients === 1 ? 'zk-kafka-chroot' : `zk-kafka-chroot-${this.chrootClients}`;
+  }
+
   /** KafkaServer.createChrootIfNecessary: a client without the chroot makes sure it exists. */
   private createChrootIfNecessary(done: () => void): void {
     const chroot = this.opts.chroot;
@@ -290,10 +298,14 @@ export class ZkKafkaBroker {
       done();
       return;
     }
+    const gen = this.generation;
     const bootstrap = new ZkClient(
       this.ctx,
-      { servers: this.opts.servers, sessionTimeoutMs: this.opts.sessionTimeoutMs, timerKey: 'zk-kafka-chroot' },
-      () => {},
+      { servers: this.opts.servers, sessionTimeoutMs: this.opts.sessionTimeoutMs, timerKey: this.chrootTimerKey() },
+      (e) => {
+        if (e.type === 'None' && e.state === 'Expired' && this.bootstrap === bootstrap && gen === this.generation)
+          this.chrootStartupFailed(done);
+      },
     );
     this.bootstrap = bootstrap;
     bootstrap.start();
@@ -306,6 +318,26 @@ export class ZkKafkaBroker {
         }),
       bootstrap,
     );
+  }
+
+  /**
+   * The chroot client's session expired before it made sure of the chroot: its request fails
+   * with SESSIONEXPIRED (KafkaZkClient.pathExists throws it; so does ZooKeeperClient's
+   * constructor, waitUntilConnected, when the state is CLOSED), KafkaZkClient.apply with
+   * createChrootIfNecessary throws, KafkaServer.startup fails ("Fatal error during KafkaServer
+   * startup") and Kafka.main exits (Exit.exit(1)); its supervisor starts it again. As with
+   * registrationFailed, the model keeps the process and starts over with a new chroot client
+   * after REGISTRATION_RETRY_MS. Without this the broker waited on a dead client for good.
+   */
+  private chrootStartupFailed(done: () => void): void {
+    codeProbe('zk-chroot-startup-failed');
+    this.bootstrap?.close();
+    this.bootstrap = undefined;
+    const gen = this.generation;
+    this.retryRegistration = () => {
+      if (gen === this.generation) this.createChrootIfNecessary(done);
+    };
+    this.ctx.setTimer(REGISTRATION_RETRY_MS * 1000, REGISTRATION_RETRY_TAG);
   }
 
   /** KafkaZkClient.registerBroker (CheckedEphemeral.create): the czxid is the broker epoch. */
