@@ -743,7 +743,7 @@ const CODE_PROBES = {
     reachable: ZK_MODE_ONLY,
   },
   'zk-chroot-startup-failed': {
-    kafka: 'KafkaZkClient.apply (createChrootIfNecessary: pathExists throws on an expired session) → KafkaServer.startup',
+    kafka: 'KafkaZkClient.apply (createChrootIfNecessary: an expired session throws) → KafkaServer.startup',
     description: 'A starting broker’s chroot client lost its session: startup failed, and the broker starts over.',
     reachable: ZK_MODE_ONLY,
   },
