@@ -19,30 +19,14 @@ import { deps } from '../../driver/default-deps.ts';
 import type { HistoryEvent } from '../../checkers/history.ts';
 import type { Fault } from '../../scenarios/faults.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
+import { groupScenarioInput } from './group-input.ts';
 
-const input = (faults: Fault[], commitSync = true, healAtMs = 60_000): ScenarioInput => ({
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
-  workload: {
-    producers: 1,
-    consumers: 0,
-    sends: 200,
-    keys: 0,
-    sendIntervalMs: 200,
-    pollIntervalMs: 100,
-    group: {
-      consumers: 2,
-      churnMs: 0,
-      offsetsPartitions: 1,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 2_000,
-      autoCommitIntervalMs: 1_000,
-      manualCommit: true,
-      ...(commitSync ? { commitSync: true } : {}),
-    },
-  },
-  faults,
-  healAtMs,
-});
+const input = (faults: Fault[], commitSync = true, healAtMs = 60_000): ScenarioInput =>
+  groupScenarioInput(faults, {
+    partitions: 2,
+    group: { manualCommit: true, ...(commitSync ? { commitSync: true } : {}) },
+    healAtMs,
+  });
 
 const coordinator = { kind: 'broker', id: 2 } as const;
 const member0 = { kind: 'consumer', index: 0 } as const;

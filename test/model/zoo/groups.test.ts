@@ -22,30 +22,9 @@ import { deps } from '../../../driver/default-deps.ts';
 import type { VariantName } from '../../../model/config.ts';
 import type { Fault } from '../../../scenarios/faults.ts';
 import type { ScenarioInput } from '../../../scenarios/input.ts';
+import { groupScenarioInput } from '../group-input.ts';
 
-function input(faults: Fault[]): ScenarioInput {
-  return {
-    shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 1, controllers: 1, timing: {} },
-    workload: {
-      producers: 1,
-      consumers: 0,
-      sends: 200,
-      keys: 0,
-      sendIntervalMs: 200,
-      pollIntervalMs: 100,
-      group: {
-        consumers: 2,
-        churnMs: 0,
-        offsetsPartitions: 1,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 2_000,
-        autoCommitIntervalMs: 1_000,
-      },
-    },
-    faults,
-    healAtMs: 60_000,
-  };
-}
+const input = (faults: Fault[]): ScenarioInput => groupScenarioInput(faults);
 
 const coordinator = { kind: 'broker', id: 2 } as const;
 const member0 = { kind: 'consumer', index: 0 } as const;

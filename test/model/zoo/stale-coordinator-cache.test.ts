@@ -23,40 +23,17 @@ import { isFailing, runScenario } from '../../../driver/run.ts';
 import { deps } from '../../../driver/default-deps.ts';
 import type { VariantName } from '../../../model/config.ts';
 import type { ScenarioInput } from '../../../scenarios/input.ts';
+import { groupScenarioInput } from '../group-input.ts';
 
-const coordinatorIsolated: ScenarioInput = {
-  shape: {
-    brokers: 3,
-    replicationFactor: 3,
-    minInsync: 2,
-    partitions: 1,
-    controllers: 1,
-    timing: { 'leader.imbalance.check.interval.seconds': 10 },
-  },
-  workload: {
-    producers: 1,
-    consumers: 0,
-    sends: 200,
-    keys: 0,
-    sendIntervalMs: 200,
-    pollIntervalMs: 100,
-    group: {
-      consumers: 2,
-      churnMs: 0,
-      offsetsPartitions: 1,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 2_000,
-      autoCommitIntervalMs: 1_000,
-    },
-  },
-  faults: [
+const coordinatorIsolated: ScenarioInput = groupScenarioInput(
+  [
     {
       trigger: { kind: 'at', atMs: 10_000 },
       action: { kind: 'cut', cut: { shape: 'isolate', node: { kind: 'broker', id: 2 } }, durationMs: 12_000 },
     },
   ],
-  healAtMs: 60_000,
-};
+  { timing: { 'leader.imbalance.check.interval.seconds': 10 } },
+);
 
 function run(variant: VariantName): { kinds: string[]; probes: readonly string[] } {
   const r = runScenario(deps, { seed: 1, scenario: 'consumer-group', variant, input: coordinatorIsolated });
