@@ -71,3 +71,26 @@ export function addReadCommittedConsumer(c: TestCluster, id: number, recorder: H
 export function producerDone(c: TestCluster, id: number): boolean {
   return c.sim.actor<TxnProducerActor>(id)?.done() === true;
 }
+
+/**
+ * The fencing schedule two tests share: instance 200 (records `first`) and a read_committed
+ * consumer start; 0.3 s later instance 201 (records `second`) opens the same transactional.id and
+ * fences it; 0.3 s after that the coordinator (`__transaction_state`'s leader) crashes for 5 s.
+ */
+export function fenceThenCrashCoordinator(
+  c: TestCluster,
+  recorder: HistoryRecorder,
+  transactions: number,
+  first: string,
+  second: string,
+): void {
+  addProducer(c, 200, recorder, transactions, first);
+  addReadCommittedConsumer(c, 300, recorder);
+  c.runFor(300_000);
+  addProducer(c, 201, recorder, transactions, second);
+  c.runFor(300_000);
+  const coordinator = c.state(TXN_STATE_TOPIC, 0).leader;
+  c.sim.crash(coordinator);
+  c.runFor(5_000_000);
+  c.sim.start(coordinator);
+}

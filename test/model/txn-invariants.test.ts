@@ -14,7 +14,7 @@ import {
   type TxnShardView,
 } from '../../checkers/txn-coordinator-invariants.ts';
 import type { TestCluster } from './helpers.ts';
-import { addProducer, addReadCommittedConsumer, producerDone, txnCluster } from './txn-helpers.ts';
+import { fenceThenCrashCoordinator, producerDone, txnCluster } from './txn-helpers.ts';
 
 describe('the invariants on hand-made views', () => {
   it('one-coordinator-per-epoch: two loaded coordinators of one partition and epoch', () => {
@@ -78,15 +78,7 @@ describe('the model keeps the coordinator invariants', () => {
       for (const f of v.found) found.add(f);
       completed = Math.max(completed, v.completed);
     };
-    addProducer(c, 200, recorder, 60, 'a');
-    addReadCommittedConsumer(c, 300, recorder);
-    c.runFor(300_000);
-    addProducer(c, 201, recorder, 60, 'b');
-    c.runFor(300_000);
-    const coordinator = c.state(TXN_STATE_TOPIC, 0).leader;
-    c.sim.crash(coordinator);
-    c.runFor(5_000_000);
-    c.sim.start(coordinator);
+    fenceThenCrashCoordinator(c, recorder, 60, 'a', 'b');
     // The coordinator's requests to t/0's leader (markers, its follower fetches) are lost for 10 s.
     const now = c.state(TXN_STATE_TOPIC, 0).leader;
     const other = c.state('t', 0).leader;

@@ -5,11 +5,16 @@
 // as that topic's partitions (checkers/kafka-actions.ts), the ones the consumer polls.
 
 import { describe, expect, it } from 'vitest';
-import { TXN_STATE_TOPIC } from '../../model/config.ts';
 import { createHistoryRecorder, historyProblems } from '../../model/history-recorder.ts';
 import type { HistoryRecorder } from '../../model/client-api.ts';
 import { checkKafkaAndTxn } from '../../checkers/txn.ts';
-import { addProducer, addReadCommittedConsumer, producerDone, txnCluster as cluster } from './txn-helpers.ts';
+import {
+  addProducer,
+  addReadCommittedConsumer,
+  fenceThenCrashCoordinator,
+  producerDone,
+  txnCluster as cluster,
+} from './txn-helpers.ts';
 
 function outcomes(recorder: HistoryRecorder): Record<string, number> {
   const out: Record<string, number> = {};
@@ -49,15 +54,7 @@ describe('the transactional producer', () => {
   it('a second instance with the same transactional.id fences the first; a coordinator crash is survived', () => {
     const c = cluster();
     const recorder = createHistoryRecorder();
-    addProducer(c, 200, recorder, 15, 'a');
-    addReadCommittedConsumer(c, 300, recorder);
-    c.runFor(300_000);
-    addProducer(c, 201, recorder, 15, 'b');
-    c.runFor(300_000);
-    const coordinator = c.state(TXN_STATE_TOPIC, 0).leader;
-    c.sim.crash(coordinator);
-    c.runFor(5_000_000);
-    c.sim.start(coordinator);
+    fenceThenCrashCoordinator(c, recorder, 15, 'a', 'b');
     expect(c.runUntil(() => producerDone(c, 200) && producerDone(c, 201), 300_000_000)).toBe(true);
     c.runFor(5_000_000);
     expect(historyProblems(recorder.events)).toEqual([]);
