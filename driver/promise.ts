@@ -362,6 +362,10 @@ export class PromiseTracker {
     previous?: { readonly leader: number; readonly isr: readonly number[]; readonly elr: readonly number[] },
     leader?: number,
   ): void {
+    // (b) is judged on the unclean shutdowns of before this record: the ISR an election from
+    // outside the ISR and ELR sets (the new leader alone, PartitionChangeBuilder) is its
+    // consequence, not the end of that leader's unclean shutdown (seed 100018392).
+    const uncleanBefore = this.unclean.countFor(partition, this.view.record(partition)?.replicas ?? []);
     if (this.unclean.brokers.size > 0) this.unclean.isrChanged(partition, isr);
     // (b): a leader elected from outside the ISR and ELR (the last known leader; the same
     // change may first empty the ELR, an unclean restart removing its last member), while it
@@ -376,7 +380,7 @@ export class PromiseTracker {
       this.lostData.isDamaged(leader, partition) &&
       // KIP-966's precondition, asserted rather than assumed: an ISR and ELR emptied by
       // fewer unclean shutdowns would be a model bug, not a run beyond the promise.
-      this.unclean.countFor(partition, this.view.record(partition)?.replicas ?? []) >= this.minInsync
+      uncleanBefore >= this.minInsync
     ) {
       this.pushDurability({
         rule: 'last-known-leader-elected',

@@ -180,6 +180,32 @@ describe('last-known-leader-elected', () => {
     expect(judge(tracker, lost)).toBe(breach);
   });
 
+  it('the ISR the election itself sets does not end the new leader’s unclean shutdown (seed 100018392)', () => {
+    const { tracker, record, up, clock } = setup(2);
+    tracker.onReplica(1, 0, 'leader', 12, 16);
+    tracker.onReplica(3, 0, 'follower', 12, 16);
+    expect(tracker.powerLoss([3], 'power loss of broker 3')).toBeUndefined(); // 1 < 2 lost data
+    tracker.onRestart(3);
+    tracker.onReplica(3, 0, 'none', 12, 13); // came back without 13..15
+    record(1, [1, 3]); // broker 2 shrunk out; 3 still listed: not re-registered yet
+    tracker.onReplica(1, 0, 'leader', 16, 16); // committed over 3's log end of before its loss
+    up.delete(1);
+    tracker.crash([1]);
+    record(3, [3], [1]); // 1 fenced, 3 elected from the ISR
+    record(-1, [], [1, 3]); // 3's old registration fenced
+    tracker.onUncleanRegistration(3);
+    record(-1, [], [1]); // handleBrokerUncleanShutdown
+    tracker.onRegistered(3);
+    up.add(1);
+    tracker.onUncleanRegistration(1);
+    clock.nowUs = 62_000_000;
+    record(3, [3], []); // ISR and ELR empty: the last known leader, ISR reset to it
+    tracker.onRegistered(1);
+    expect(tracker.breaches).toHaveLength(1);
+    expect(tracker.breaches[0]).toMatchObject({ rule: 'last-known-leader-elected', partition: 0, nodes: [3] });
+    expect(judge(tracker, lost)).toBe(tracker.breaches[0]);
+  });
+
   it('the same election of a broker that lost nothing is no breach', () => {
     const { tracker, record } = setup(3);
     tracker.crash([1, 2, 3]);
