@@ -948,7 +948,11 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
 
   protected createPartition(topic: string, partition: number): Partition {
     const log = new ReplicaLog(this.ctx.disk, `${topic}-${partition}`, this.config['log.flush.interval.messages'], {
-      truncationFlush: rulesOf(this.config['kafka.version']).epochTruncationFlush,
+      // Variant epoch-checkpoint-unsynced: Kafka 3.7's unsynced rewrite at any version (KAFKA-16541).
+      truncationFlush:
+        this.variant === 'epoch-checkpoint-unsynced'
+          ? 'unsynced'
+          : rulesOf(this.config['kafka.version']).epochTruncationFlush,
       schedule: (task) => this.scheduleOnce(task),
       segmentBytes: this.config['log.segment.bytes'],
       rollMs: this.config['log.roll.ms'],

@@ -126,7 +126,9 @@ const CODE_PROBES = {
   'epoch-checkpoint-unsynced-write': {
     kafka: 'LeaderEpochFileCache.truncateFromEnd (3.7, KAFKA-15046: writeToFile(false))',
     description: 'A truncation rewrote the epoch checkpoint without fsync or directory flush (Kafka 3.7; KAFKA-16541).',
-    reachable: 'not on the newest version: only with kafka.version 3.7 (e.g. --scenario swarm@3.7)',
+    reachable:
+      'not on the newest version: only with kafka.version 3.7 (e.g. --scenario swarm@3.7) or the zoo variant ' +
+      'epoch-checkpoint-unsynced',
   },
   // --- idempotent produce on the leader (partition.ts, producer-state.ts)
   'produce-duplicate-batch': {

@@ -178,6 +178,7 @@ export const PROTOCOL_VARIANTS = [
   'validation-seeks-ahead',
   'no-producer-state-reload',
   'recovery-trusts-tail',
+  'epoch-checkpoint-unsynced',
   'controlled-shutdown-isr',
   'no-check-quorum',
   'vote-without-log-check',

@@ -35,6 +35,9 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     'producer state: a truncated replica keeps the ids, epochs and sequences of the batches it cut away',
   'recovery-trusts-tail':
     'storage: recovery after a power loss reads the log past the recovery point without CRC checks (ensureValid)',
+  'epoch-checkpoint-unsynced':
+    'storage (KAFKA-16541, Kafka 3.7): a truncation rewrites the leader-epoch checkpoint without fsync, so an OS ' +
+    'crash can leave it empty or stale',
   'controlled-shutdown-isr': 'pre-KIP-841 (KAFKA-13916): a broker in controlled shutdown rejoins the ISR',
   'no-check-quorum':
     'KRaft without check quorum (KAFKA-15489): a Raft leader cut off from the other voters never resigns',

@@ -21,42 +21,17 @@ import { describe, expect, it } from 'vitest';
 import { KAFKA_VERSIONS, type KafkaVersion } from '../../model/versions.ts';
 import { HW_CHECKPOINT_FILE } from '../../model/broker.ts';
 import { recordingCodeProbes, type TestCluster } from './helpers.ts';
-import { othersThan, runSchedule, type Schedule } from './zoo/harness.ts';
-
-const STOP_TIMEOUT_US = 30_000_000;
-
-/** The schedule; `beforeLastStart` acts on B's disk while it is down after its power loss. */
-const scheduleWith =
-  (beforeLastStart: (c: TestCluster, b: number) => void): Schedule =>
-  (c) => {
-    const a = c.state().leader;
-    for (let i = 0; i < 5; i++) c.produceAndWait(a, [`r${i}`]);
-    for (const f of othersThan(c, a)) {
-      let down = false;
-      c.sim.requestStop(f, STOP_TIMEOUT_US, () => (down = true));
-      c.runUntil(() => down, STOP_TIMEOUT_US);
-      c.sim.start(f);
-      c.runUntil(() => c.state().isr.includes(f) && c.replica(f).log.leo === 5, 60_000_000);
-    }
-    c.sim.crash(a);
-    c.runUntil(() => c.leaderReady(a), 30_000_000);
-    const b = c.state().leader;
-    expect(c.replica(b).log.epochs.entries.at(-1)?.startOffset).toBe(5);
-    c.sim.crash(b);
-    c.runUntil(() => c.leaderReady(b), 30_000_000);
-    c.sim.start(b);
-    c.runFor(10_000_000);
-    c.sim.powerLoss(b);
-    beforeLastStart(c, b);
-    c.sim.start(b);
-    c.runFor(10_000_000);
-  };
-const schedule = scheduleWith(() => {});
+import { runSchedule } from './zoo/harness.ts';
+import {
+  epochCheckpointConfig,
+  epochCheckpointSchedule as schedule,
+  epochCheckpointScheduleWith as scheduleWith,
+} from './zoo/epoch-checkpoint-schedule.ts';
 
 // Small segments: recovery re-reads only the segments from the one holding the recovery point
 // (LogLoader.recoverLog), so the older records' epochs come from the checkpoint alone.
 const onVersion = (version: KafkaVersion) =>
-  runSchedule('correct', { config: { 'kafka.version': version, 'log.segment.bytes': 200 } }, schedule);
+  runSchedule('correct', { config: { 'kafka.version': version, ...epochCheckpointConfig } }, schedule);
 
 describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a power loss', () => {
   it('Kafka 3.7 leaves an empty epoch checkpoint: the cache misses the old epochs', () => {
@@ -95,7 +70,7 @@ describe('KAFKA-16541: the leader-epoch checkpoint after a truncation and a powe
     const hit = recordingCodeProbes(() => {
       out = runSchedule(
         'correct',
-        { config: { 'kafka.version': '3.7', 'log.segment.bytes': 200 } },
+        { config: { 'kafka.version': '3.7', ...epochCheckpointConfig } },
         scheduleWith(emptyCheckpoint),
       );
     });

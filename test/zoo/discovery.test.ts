@@ -47,6 +47,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'validation-seeks-ahead': [1, 8],
   'no-producer-state-reload': [1, 3],
   'recovery-trusts-tail': [1_000_001, 1_000_808],
+  'epoch-checkpoint-unsynced': [1, 317],
   'controlled-shutdown-isr': [1, 4],
   'no-check-quorum': [1, 12],
   'vote-without-log-check': [1, 17],
