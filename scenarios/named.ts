@@ -389,13 +389,17 @@ const transactions: ScenarioDef = {
         faultArb('crash', shape, opts()),
         crashAtCommitPointArb(),
       );
-      return fc.array(fault, { minLength: 1, maxLength: 4 }).map(
-        (faults): ScenarioInput => ({
-          shape,
-          workload: { ...workload, transactions: txn },
-          faults,
-          healAtMs: HEAL_AT_MS,
-        }),
+      return fc.array(fault, { minLength: 1, maxLength: 4 }).chain((faults) =>
+        // Drawn last, so the inputs drawn before keep their values: the share of transactions
+        // that consume-transform-produce (0: none, the workload as before it existed).
+        fc.constantFrom(0, 0.3, 0.7).map(
+          (consumeRatio): ScenarioInput => ({
+            shape,
+            workload: { ...workload, transactions: consumeRatio > 0 ? { ...txn, consumeRatio } : txn },
+            faults,
+            healAtMs: HEAL_AT_MS,
+          }),
+        ),
       );
     }),
 };
