@@ -162,13 +162,13 @@ export class TxnProducerActor implements Actor<Message> {
   private inflight = -1;
   private correlation = 0;
   private bootstrap = 0;
-  private process: number;
+  private readonly process: number;
 
   constructor(
     private readonly ctx: ModelContext,
     private readonly p: TxnProducerParams,
     private readonly progress: Progress,
-    private readonly lanes: LaneAllocator,
+    lanes: LaneAllocator,
   ) {
     lanes.beginIncarnation(ctx.incarnation);
     this.process = lanes.take();
@@ -637,9 +637,6 @@ export class TxnProducerActor implements Actor<Message> {
     const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, topic: this.p.topic.name };
     this.p.recorder.record(error === undefined ? ev : { ...ev, error });
     this.txn = null;
-    // The application seeks back to the committed offset after a transaction not known committed
-    // (its polls may be read again): a new process, as Jepsen replaces a client whose operation failed.
-    if (t.consumed !== undefined && type !== 'ok') this.process = this.lanes.take();
   }
 }
 
