@@ -247,7 +247,8 @@ export class GroupCoordinatorShard {
       // CoordinatorLoaderImpl: a control batch → replayEndTransactionMarker; a data batch →
       // replay(offset, batch.producerId, …) (OffsetMetadataManager.replay: pending when transactional).
       if ('marker' in r) this.replayEndTransactionMarker(r.marker.producerId, r.marker.result);
-      else if ((r.producerId ?? -1) >= 0 && r.record.type === 'OffsetCommit') this.replayTxnOffset(r.record, r.producerId!, r.offset);
+      else if ((r.producerId ?? -1) >= 0 && r.record.type === 'OffsetCommit')
+        this.replayTxnOffset(r.record, r.producerId!, r.offset);
       else this.replay(r.record, nowUs, r.offset);
       last = r.offset;
     }

@@ -102,7 +102,8 @@ interface Hosted {
 
 /** A `__consumer_offsets` record as the load reads it: a group record or a transaction marker. */
 function loadedRecord(r: LogRecord): LoadedRecord {
-  if (r.control !== undefined) return { offset: r.offset, marker: { producerId: r.producerId, result: r.control.type } };
+  if (r.control !== undefined)
+    return { offset: r.offset, marker: { producerId: r.producerId, result: r.control.type } };
   const record = JSON.parse(r.value) as GroupRecord;
   return r.producerId >= 0 ? { offset: r.offset, record, producerId: r.producerId } : { offset: r.offset, record };
 }
@@ -112,7 +113,8 @@ function loadedRecord(r: LogRecord): LoadedRecord {
  * record with its batch's producer id, as JSON; a plain group record as it is.
  */
 function servedValue(r: LogRecord): string {
-  if (r.control !== undefined) return JSON.stringify({ type: 'EndTxnMarker', producerId: r.producerId, result: r.control.type });
+  if (r.control !== undefined)
+    return JSON.stringify({ type: 'EndTxnMarker', producerId: r.producerId, result: r.control.type });
   if (r.producerId < 0) return r.value;
   return JSON.stringify({ ...(JSON.parse(r.value) as object), producerId: r.producerId });
 }

@@ -80,7 +80,8 @@ function offsetsMicroOpError(mop: readonly unknown[]): string | undefined {
   for (const [k, o] of Object.entries(m)) {
     if (!/^\d+$/.test(k)) return `${String(mop[0])} micro-op key ${describe(k)} is not an integer >= 0`;
     const nullOk = mop[0] === 'fetch-offsets' && o === null;
-    if (!nullOk && !isNonNegInt(o)) return `${String(mop[0])} micro-op offset ${describe(o)} of key ${k} is not an offset`;
+    if (!nullOk && !isNonNegInt(o))
+      return `${String(mop[0])} micro-op offset ${describe(o)} of key ${k} is not an offset`;
   }
   return undefined;
 }
