@@ -15,7 +15,11 @@ import {
   type Reply,
 } from '../../model/group-coordinator.ts';
 import type { TxnMessage, TxnRequestBody, TxnResponseBody } from '../../model/txn-coordinator.ts';
-import { TestCluster } from './helpers.ts';
+import { TestCluster, recordingCodeProbes } from './helpers.ts';
+import { addProducer, addReadCommittedConsumer, producerDone, txnCluster } from './txn-helpers.ts';
+import { createHistoryRecorder, historyProblems } from '../../model/history-recorder.ts';
+import { checkTxnOffsets } from '../../checkers/txn-offsets.ts';
+import { checkKafkaAndTxn } from '../../checkers/txn.ts';
 
 type FindCoordinatorResponse = Extract<ClientResponse, { type: 'FindCoordinatorResponse' }>;
 type GroupResponseMsg = Extract<ClientResponse, { type: 'GroupResponse' }>;
@@ -318,5 +322,39 @@ describe('the group coordinator’s TxnOffsetCommit checks (KIP-447)', () => {
     );
     expect(shard.describe(GROUP)?.offsets.get('t/0')?.offset).toBe(4);
     expect(shard.hasPendingTxnOffsets(GROUP, TP)).toBe(false);
+  });
+});
+
+describe('consume-transform-produce with the model’s transactional producer', () => {
+  it('fenced instances and a group coordinator crash: offsets move only with committed transactions', () => {
+    const c = txnCluster(3, 3, true);
+    const recorder = createHistoryRecorder();
+    const probes = recordingCodeProbes(() => {
+      addProducer(c, 200, recorder, 25, 'a', 1);
+      addReadCommittedConsumer(c, 300, recorder);
+      c.runFor(300_000);
+      // A second instance of tx-1 fences the first (and shares its group, ctp).
+      addProducer(c, 201, recorder, 25, 'b', 1);
+      c.runFor(500_000);
+      // The group coordinator (__consumer_offsets' leader) crashes for 5 s, transactions open.
+      const coordinator = c.state(OFFSETS_TOPIC, 0).leader;
+      c.sim.crash(coordinator);
+      c.runFor(5_000_000);
+      c.sim.start(coordinator);
+      expect(c.runUntil(() => producerDone(c, 200) && producerDone(c, 201), 300_000_000)).toBe(true);
+      c.runFor(5_000_000);
+    });
+    expect(historyProblems(recorder.events)).toEqual([]);
+    const committedOffsets = recorder.events.filter(
+      (e) => e.f === 'txn' && e.type === 'ok' && JSON.stringify(e.value).includes('"send-offsets","ctp",{'),
+    );
+    expect(committedOffsets.length).toBeGreaterThan(5);
+    const offsets = checkTxnOffsets(recorder.events);
+    expect(offsets.anomalies).toEqual([]);
+    expect(offsets.stats?.consumes).toBeGreaterThan(10);
+    const [kafka, txn] = checkKafkaAndTxn(recorder.events, { finalReadComplete: false });
+    expect(kafka.anomalies.filter((a) => a.informational !== true)).toEqual([]);
+    expect(txn.anomalies.filter((a) => a.informational !== true)).toEqual([]);
+    expect(probes).toEqual(expect.arrayContaining(['txn-coordinator-add-offsets', 'group-txn-offsets-committed']));
   });
 });
