@@ -1100,7 +1100,8 @@ const CODE_PROBES = {
   'group-txn-offset-older-than-committed': {
     kafka: 'OffsetMetadataManager.replayEndTransactionMarker (existing recordOffset is higher)',
     description:
-      'A committed transactional offset was not materialized: a later record already holds an offset for the partition.',
+      'A committed transactional offset was not materialized: a later record already holds an offset for the ' +
+      'partition.',
     reachable: 'not in the scenarios: no group mixes transactional and plain offset commits',
   },
   'group-offset-fetch-unstable': {

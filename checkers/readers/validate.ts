@@ -72,7 +72,8 @@ function microOpError(mop: unknown): string | undefined {
  * `[send-offsets group {k offset}]`.
  */
 function offsetsMicroOpError(mop: readonly unknown[]): string | undefined {
-  const shape = `${String(mop[0])} micro-op ${describe(mop)} is not [${String(mop[0])} group] or [${String(mop[0])} group {key offset}]`;
+  const name = String(mop[0]);
+  const shape = `${name} micro-op ${describe(mop)} is not [${name} group] or [${name} group {key offset}]`;
   if (typeof mop[1] !== 'string' || mop.length > 3) return shape;
   if (mop.length === 2) return undefined;
   const m: unknown = mop[2];
