@@ -12,7 +12,7 @@ import { TestCluster } from './helpers.ts';
 
 const TOPIC = { name: 't', partitions: 3, replicationFactor: 3 };
 
-/** `brokers` brokers; `__transaction_state` with replication factor `txnStateRf`; `__consumer_offsets` with `offsets`. */
+/** `brokers` brokers; `__transaction_state` with replication factor `txnStateRf`; `__consumer_offsets` if `offsets`. */
 export function txnCluster(brokers = 3, txnStateRf = 3, offsets = false): TestCluster {
   const offsetsTopic = { name: OFFSETS_TOPIC, partitions: 1, replicationFactor: Math.min(3, brokers) };
   const c = new TestCluster({
