@@ -406,7 +406,12 @@ export class PromiseTracker {
    */
   powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
     let other: PromiseBreach | undefined;
-    for (const c of this.companions) other = other ?? c.powerLoss(brokers, event);
+    // Every companion takes the power loss (each records its own topic's breach), not only
+    // until one reports a breach: with two companions the second's breach was missed.
+    for (const c of this.companions) {
+      const breach = c.powerLoss(brokers, event);
+      other = other ?? breach;
+    }
     return this.ownPowerLoss(brokers, event) ?? other;
   }
 
