@@ -847,6 +847,12 @@ type Excuse =
  *   passes it (CoordinatorRuntime.onHighWatermarkUpdated), and the HW advances only while the
  *   ISR has min.insync.replicas members (Partition.maybeIncrementLeaderHW, isUnderMinIsr), so
  *   an answered commit sits on min.insync.replicas replicas, as an acknowledged record does.
+ *   The transactional offsets checker's anomalies (checkers/txn-offsets.ts) are judged alike,
+ *   their first op the transaction whose records the loss took: lost-txn-offsets (the committed
+ *   transaction's offsets lost), double-consume (the earlier transaction's, so the later one
+ *   re-read from below them; seed 689 of the transactions scenario, base 1), aborted-offsets-read
+ *   (the aborted transaction's ABORT marker lost and its pending offsets kept, which the next
+ *   COMMIT of the same producer id materializes: OffsetMetadataManager.replayEndTransactionMarker).
  * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
  *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
  *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
@@ -885,6 +891,9 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['candidate-complete', 'committed'],
   ['hw-monotonic', 'committed'],
   ['lost-commit', 'lost-commit'],
+  ['lost-txn-offsets', 'lost-commit'],
+  ['double-consume', 'lost-commit'],
+  ['aborted-offsets-read', 'lost-commit'],
   ['shared-ownership', 'group-consequence'],
   ['stale-generation-commit', 'group-consequence'],
   ['excess-duplicate', 'group-consequence'],

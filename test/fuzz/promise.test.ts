@@ -421,6 +421,16 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, { ...lostCommit('g1', 0), group: undefined }, undefined, history)).toBeUndefined();
   });
 
+  it('transactional offsets lost, re-consumed or aborted ones read: expected when the transaction came before', () => {
+    const { tracker, breach } = beyond();
+    for (const kind of ['lost-txn-offsets', 'double-consume', 'aborted-offsets-read']) {
+      const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind, ops: [first, 2] });
+      expect(judge(tracker, a(0), undefined, history)).toBe(breach); // its first transaction before the breach
+      expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // after it
+      expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined(); // another partition
+    }
+  });
+
   it('a generation reused or a stale commit accepted: expected when the state lost was written before', () => {
     const { tracker, breach } = beyond();
     for (const kind of ['shared-ownership', 'stale-generation-commit']) {
