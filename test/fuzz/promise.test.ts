@@ -305,7 +305,7 @@ describe('a durability breach excuses only the loss of records sent before it, a
 });
 
 describe('two companions: a power loss reaches both internal topics', () => {
-  it('records a breach of __consumer_offsets and one of __transaction_state (regression: the second was skipped)', () => {
+  it('records a breach of __consumer_offsets and of __transaction_state (regression: the second was skipped)', () => {
     // Seeds 1858 and 1983 of the transactions scenario (base 1, consume-transform-produce on): a
     // power loss of every broker breached both; only the first companion's breach was recorded,
     // so __transaction_state's candidate-complete went unexcused.
