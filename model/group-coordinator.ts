@@ -709,20 +709,26 @@ export class GroupCoordinatorShard {
     // OffsetMetadataManager.fetchOffsets with requireStable: UNSTABLE_OFFSET_COMMIT for a
     // partition with a pending transactional offset; the consumer fails the whole fetch on it
     // (ConsumerCoordinator.OffsetFetchResponseHandler) and retries, so one error answers all.
+    // Like any answer of this write with no records, it waits for what was written before it.
+    const reply: Reply = { token, response: this.offsetsAnswer(req) };
+    const last = this.pendingWrites[this.pendingWrites.length - 1];
+    if (last === undefined) return now(reply);
+    last.replies.push(reply);
+    return now();
+  }
+
+  /** What OffsetFetch answers now: UNSTABLE_OFFSET_COMMIT, or the latest offsets (-1: none). */
+  private offsetsAnswer(req: Extract<GroupRequest, { type: 'OffsetFetch' }>): GroupResponse {
     if (req.partitions.some((tp) => this.hasPendingTxnOffsets(req.group, tp))) {
       codeProbe('group-offset-fetch-unstable');
-      return now({ token, response: { type: 'OffsetFetch', error: 'UNSTABLE_OFFSET_COMMIT', offsets: [] } });
+      return { type: 'OffsetFetch', error: 'UNSTABLE_OFFSET_COMMIT', offsets: [] };
     }
     const g = this.groups.get(req.group);
     const offsets = req.partitions.map((tp) => {
       const c = g?.offsets.get(tpKey(tp));
       return { ...tp, offset: c?.offset ?? -1, leaderEpoch: c?.leaderEpoch ?? -1 };
     });
-    const reply: Reply = { token, response: { type: 'OffsetFetch', error: 'NONE', offsets } };
-    const last = this.pendingWrites[this.pendingWrites.length - 1];
-    if (last === undefined) return now(reply);
-    last.replies.push(reply);
-    return now();
+    return { type: 'OffsetFetch', error: 'NONE', offsets };
   }
 
   /** The earliest deadline of any group (heartbeat, join, sync), µs. */
