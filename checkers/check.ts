@@ -17,6 +17,7 @@ import { MODEL_NAMES, type ModelName } from './linear/models.ts';
 import { isClientProcess } from './ops.ts';
 import { hasMicroOps } from './kafka-actions.ts';
 import { checkKafkaAndTxn } from './txn.ts';
+import { checkTxnOffsets, isTxnOffsetsHistory } from './txn-offsets.ts';
 
 export interface CheckOptions {
   /** Linearizability model; guessed from the operations when absent. */
@@ -95,6 +96,7 @@ export function checkHistory(history: History, opts: CheckOptions = {}): Verdict
     };
     verdicts.push(...checkKafkaAndTxn(history, kafkaOpts));
     if (isGroupHistory(history)) verdicts.push(checkGroups(history, { sourceLines: opts.sourceLines }));
+    if (isTxnOffsetsHistory(history)) verdicts.push(checkTxnOffsets(history, { sourceLines: opts.sourceLines }));
     verdicts[0].anomalies.push({
       kind: 'not-judged',
       explanation:

@@ -13,7 +13,11 @@
 //                               replay of its partition's log on the new leader, record by
 //                               record (CoordinatorLoaderImpl.load → GroupCoordinatorShard.replay:
 //                               GroupMetadata sets a group's generation and members,
-//                               OffsetCommit a partition's committed offset). That log holds the
+//                               OffsetCommit a partition's committed offset; a transactional
+//                               one, its batch's producer id set, waits for its producer's
+//                               marker: COMMIT makes it committed unless a later record holds
+//                               one, ABORT drops it: OffsetMetadataManager.replay,
+//                               replayEndTransactionMarker). That log holds the
 //                               partition's committed prefix (the replica invariants and
 //                               candidate-complete judge that); so the served state is the
 //                               committed prefix's, plus the new leader's uncommitted tail,
@@ -40,7 +44,10 @@ export interface CoordinatorServing {
   partition: number;
   leaderEpoch: number;
   groups: readonly ServedGroup[];
-  /** The values of the partition's log on `broker` (JSON group records), offset 0 on. */
+  /**
+   * The values of the partition's log on `broker` (JSON group records; a transactional one with
+   * its batch's `producerId`; a marker as `{"type":"EndTxnMarker","producerId","result"}`), offset 0 on.
+   */
   log: readonly string[];
   timeUs: number;
 }
@@ -145,28 +152,48 @@ export function stateIsLogReplay(ev: CoordinatorServing): Anomaly | undefined {
 /** The groups a log's records build, in canonical form (GroupCoordinatorShard.replay). */
 function replayGroups(log: readonly string[]): Map<string, ServedGroup> {
   const groups = new Map<string, ServedGroup>();
-  const offsets = new Map<string, Map<string, { topic: string; partition: number; offset: number }>>();
+  const offsets = new Map<string, Map<string, { topic: string; partition: number; offset: number; at: number }>>();
   const of = (group: string): ServedGroup => {
     let g = groups.get(group);
     if (g === undefined) groups.set(group, (g = { group, generation: 0, members: [], offsets: [] }));
     return g;
   };
-  for (const value of log) {
+  type Entry = { topic: string; partition: number; offset: number; at: number };
+  const committed = (group: string): Map<string, Entry> => {
+    let m = offsets.get(group);
+    if (m === undefined) offsets.set(group, (m = new Map()));
+    return m;
+  };
+  /** producer id → the pending transactional offsets, as [group, key, entry]. */
+  const pending = new Map<number, Array<[string, string, Entry]>>();
+  for (const [at, value] of log.entries()) {
     const r = JSON.parse(value) as Record<string, unknown>;
+    if (r.type === 'EndTxnMarker') {
+      const list = pending.get(Number(r.producerId)) ?? [];
+      pending.delete(Number(r.producerId));
+      if (r.result !== 'COMMIT') continue;
+      for (const [group, key, e] of list) {
+        const m = committed(group);
+        const before = m.get(key);
+        if (before === undefined || e.at > before.at) m.set(key, e);
+      }
+      continue;
+    }
     const group = String(r.group);
     const g = of(group);
     if (r.type === 'OffsetCommit') {
       const topic = String(r.topic);
       const partition = Number(r.partition);
-      let m = offsets.get(group);
-      if (m === undefined) offsets.set(group, (m = new Map()));
-      m.set(`${topic}/${partition}`, { topic, partition, offset: Number(r.offset) });
+      const e: Entry = { topic, partition, offset: Number(r.offset), at };
+      const key = `${topic}/${partition}`;
+      if (typeof r.producerId !== 'number') committed(group).set(key, e);
+      else pending.set(r.producerId, [...(pending.get(r.producerId) ?? []), [group, key, e]]);
     } else if (r.type === 'GroupMetadata') {
       g.generation = Number(r.generation);
       g.members = (r.members as Array<{ memberId: string }>).map((m) => m.memberId);
     }
   }
-  for (const [group, m] of offsets) of(group).offsets = [...m.values()];
+  for (const [group, m] of offsets) of(group).offsets = [...m.values()].map(({ at: _, ...o }) => o);
   return new Map([...groups].map(([k, g]) => [k, canonical(g)] as const));
 }
 

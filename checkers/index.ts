@@ -26,6 +26,7 @@ export type { CheckOptions, ModelGuess } from './check.ts';
 export { checkKafka, type KafkaCheckOptions } from './kafka.ts';
 export { checkGroups, isGroupHistory } from './groups.ts';
 export { checkTxn, type TxnCheckOptions } from './txn.ts';
+export { checkTxnOffsets, isTxnOffsetsHistory } from './txn-offsets.ts';
 
 export { checkLinearizable, checkPartitions } from './linear/index.ts';
 export type { LinearizabilityOptions, PartitionOutcome } from './linear/index.ts';

@@ -6,7 +6,9 @@
 // / `subscribe` whose value is a list of integer keys (`:seek-to-beginning? true` on an
 // assign moves to offset 0). Each Jepsen key k is reported as partition k of topic "key".
 // A micro-op event that names a `topic` (gregor's transactional producer) has its keys read as
-// partitions of that topic instead. Micro-ops are taken in order, as if one after the other;
+// partitions of that topic instead. gregor's `[fetch-offsets group {k offset}]` positions the
+// process on those keys (an assign at the committed offset); `send-offsets` is not a Kafka action
+// here (checkers/txn-offsets.ts judges it). Micro-ops are taken in order, as if one after the other;
 // transactional atomicity is not judged. Assumes the values were validated by checkers/readers/validate.ts.
 
 import type { AssignValue, ConsumerReset, HistoryEvent, PollValue, SendValue } from './history.ts';
@@ -65,6 +67,12 @@ function jepsenActions(op: Operation): KafkaAction[] {
     } else if (mop[0] === 'poll' && typeof mop[1] === 'object' && mop[1] !== null) {
       for (const [key, pairs] of Object.entries(mop[1] as Record<string, PollRecord[]>)) {
         out.push({ f: 'poll', topic, partition: Number(key), from: undefined, records: pairs });
+      }
+    } else if (mop[0] === 'fetch-offsets' && typeof mop[2] === 'object' && mop[2] !== null) {
+      // gregor's consume-transform-produce: the consumer starts from the group's committed
+      // offset (a seek; none: where auto.offset.reset puts it).
+      for (const [key, offset] of Object.entries(mop[2] as Record<string, number | null>)) {
+        out.push({ f: 'assign', topic, partition: Number(key), offset: offset ?? undefined });
       }
     }
   }

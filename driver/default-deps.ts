@@ -1,17 +1,27 @@
 // The model and the checkers a real campaign uses (the "deps module" of campaign/tasks.ts):
 // the simulated Kafka cluster of model/cluster.ts; the Kafka anomaly checker over the
 // history, and the committed-offset checker (checkers/groups.ts) over every history with a
-// consumer group; the white-box invariant monitor over snapshots taken during the run.
+// consumer group, the transactional offsets checker (checkers/txn-offsets.ts) over every history
+// whose transactions commit offsets; the white-box invariant monitor over snapshots taken during the run.
 // Liveness is judged in driver/run.ts with the checkers' liveness tracker.
 
 import { buildCluster } from '../model/cluster.ts';
-import { checkGroups, checkKafka, createInvariantMonitor, isGroupHistory, type Verdict } from '../checkers/index.ts';
+import {
+  checkGroups,
+  checkKafka,
+  checkTxnOffsets,
+  createInvariantMonitor,
+  isGroupHistory,
+  isTxnOffsetsHistory,
+  type Verdict,
+} from '../checkers/index.ts';
 import type { Judges, RunDeps } from './run.ts';
 
 export const judges: Judges = {
   checkHistory: (history, opts) => {
     const kafka = checkKafka(history, opts);
-    return isGroupHistory(history) ? withGroups(kafka, checkGroups(history)) : kafka;
+    const grouped = isGroupHistory(history) ? withGroups(kafka, checkGroups(history)) : kafka;
+    return isTxnOffsetsHistory(history) ? withGroups(grouped, checkTxnOffsets(history), 'txn-offsets') : grouped;
   },
   createMonitor: (opts) => {
     const m = createInvariantMonitor(
@@ -23,15 +33,15 @@ export const judges: Judges = {
 
 export const deps: RunDeps = { buildCluster, judges };
 
-/** The Kafka verdict with the committed-offset checker's anomalies and figures (`groups.` prefixed). */
-function withGroups(kafka: Verdict, groups: Verdict): Verdict {
+/** The Kafka verdict with an offsets checker's anomalies and figures (`groups.` / `txn-offsets.` prefixed). */
+function withGroups(kafka: Verdict, groups: Verdict, name = 'groups'): Verdict {
   const stats = { ...kafka.stats };
-  for (const [k, x] of Object.entries(groups.stats ?? {})) stats[`groups.${k}`] = x;
+  for (const [k, x] of Object.entries(groups.stats ?? {})) stats[`${name}.${k}`] = x;
   const valid = kafka.valid === false || groups.valid === false ? false : kafka.valid === 'unknown' ? 'unknown' : true;
   return {
     ...kafka,
     valid,
-    checker: `${kafka.checker}+groups`,
+    checker: `${kafka.checker}+${name}`,
     anomalies: [...kafka.anomalies, ...groups.anomalies],
     stats,
   };

@@ -410,7 +410,12 @@ export class PromiseTracker {
    */
   powerLoss(brokers: readonly number[], event: string): PromiseBreach | undefined {
     let other: PromiseBreach | undefined;
-    for (const c of this.companions) other = other ?? c.powerLoss(brokers, event);
+    // Every companion takes the power loss (each records its own topic's breach), not only
+    // until one reports a breach: with two companions the second's breach was missed.
+    for (const c of this.companions) {
+      const breach = c.powerLoss(brokers, event);
+      other = other ?? breach;
+    }
     return this.ownPowerLoss(brokers, event) ?? other;
   }
 
@@ -846,6 +851,12 @@ type Excuse =
  *   passes it (CoordinatorRuntime.onHighWatermarkUpdated), and the HW advances only while the
  *   ISR has min.insync.replicas members (Partition.maybeIncrementLeaderHW, isUnderMinIsr), so
  *   an answered commit sits on min.insync.replicas replicas, as an acknowledged record does.
+ *   The transactional offsets checker's anomalies (checkers/txn-offsets.ts) are judged alike,
+ *   their first op the transaction whose records the loss took: lost-txn-offsets (the committed
+ *   transaction's offsets lost), double-consume (the earlier transaction's, so the later one
+ *   re-read from below them; seed 689 of the transactions scenario, base 1), aborted-offsets-read
+ *   (the aborted transaction's ABORT marker lost and its pending offsets kept, which the next
+ *   COMMIT of the same producer id materializes: OffsetMetadataManager.replayEndTransactionMarker).
  * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
  *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
  *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
@@ -884,6 +895,9 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['candidate-complete', 'committed'],
   ['hw-monotonic', 'committed'],
   ['lost-commit', 'lost-commit'],
+  ['lost-txn-offsets', 'lost-commit'],
+  ['double-consume', 'lost-commit'],
+  ['aborted-offsets-read', 'lost-commit'],
   ['shared-ownership', 'group-consequence'],
   ['stale-generation-commit', 'group-consequence'],
   ['excess-duplicate', 'group-consequence'],

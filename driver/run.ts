@@ -261,8 +261,9 @@ class SeedRun {
       this.spec.zookeeper !== undefined,
     );
     this.tracker = tracker;
-    // `__consumer_offsets` under the same promise (issue 15), when the workload has a group.
-    if (this.input.workload.group !== undefined) {
+    // `__consumer_offsets` under the same promise (issue 15), when the workload has a group
+    // (or consume-transform-produce transactions, which commit a group's offsets).
+    if (this.input.workload.group !== undefined || (this.input.workload.transactions?.consumeRatio ?? 0) > 0) {
       const offsetsView = new ClusterView(OFFSETS_TOPIC, c.brokerIds);
       this.offsetsView = offsetsView;
       this.offsetsTracker = tracker.companion(offsetsView, offsetsTopicPartitions(this.spec.config));

@@ -836,6 +836,11 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
     return this.epoch * 1_000_000 + this.producerIdCounter++;
   }
 
+  /** WriteTxnMarkers for a `__consumer_offsets` partition: the group coordinator writes it (txn-host.ts). */
+  completeGroupTransaction(...args: Parameters<GroupHost['completeTransaction']>): void {
+    this.groups.completeTransaction(...args);
+  }
+
   /** KafkaApis.handleFindCoordinatorRequest, key type TRANSACTION (txn-host.ts). */
   private handleFindTxnCoordinator(
     from: number,

@@ -136,7 +136,7 @@ export function addKafkaServers(
 function internalTopics(spec: ClusterSpec, workload: WorkloadSpec): TopicSpec[] {
   const out: TopicSpec[] = [];
   const config = spec.config;
-  if ((workload.groupConsumers ?? 0) > 0) {
+  if ((workload.groupConsumers ?? 0) > 0 || (workload.transactions?.consumeRatio ?? 0) > 0) {
     const replicationFactor = Math.min(spec.brokers, config['offsets.topic.replication.factor'] ?? 3);
     out.push({ name: OFFSETS_TOPIC, partitions: offsetsTopicPartitions(config), replicationFactor });
   }
@@ -278,6 +278,15 @@ class SimulatedCluster implements KafkaCluster {
         intervalMs: t.intervalMs,
         valuePrefix: `x${id}-`,
         recorder: this.recorder,
+        // Consume-transform-produce: one group per transactional id (its instances share it),
+        // consuming one partition of the topic.
+        ...((t.consumeRatio ?? 0) > 0
+          ? {
+              consumeRatio: t.consumeRatio,
+              group: `ctp-tx-${i % t.ids}`,
+              sourcePartition: (i % t.ids) % this.spec.topics[0].partitions,
+            }
+          : {}),
       });
       this.sim.addNode({ id, name: `txn-producer-${id}`, factory });
       ids.push(id);

@@ -1070,6 +1070,60 @@ const CODE_PROBES = {
       'A coordinator lost its __transaction_state leadership while a PrepareCommit it wrote was not yet committed.',
     reachable: TXN_NOT_IN_SWARM,
   },
+  // --- consume-transform-produce: AddOffsetsToTxn, TxnOffsetCommit, markers on __consumer_offsets
+  'txn-coordinator-add-offsets': {
+    kafka: 'KafkaApis.handleAddOffsetsToTxnRequest (TransactionCoordinator.handleAddPartitionsToTransaction)',
+    description: "A transaction added its group's __consumer_offsets partition (sendOffsetsToTransaction).",
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-offset-commit-old-producer-epoch': {
+    kafka: 'ProducerAppendInfo.checkProducerEpoch (origin COORDINATOR)',
+    description:
+      "A TxnOffsetCommit's transactional batch named an older producer epoch than the partition's producer " +
+      'state: INVALID_PRODUCER_EPOCH (a fenced producer).',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'group-txn-offset-commit-fenced': {
+    kafka: 'OffsetMetadataManager.validateTransactionalOffsetCommit (ClassicGroup.validateOffsetCommit, KIP-447)',
+    description:
+      'A TxnOffsetCommit named an unknown member or another generation: UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION.',
+    reachable: 'not in the scenarios: their consume-transform-produce transactions commit without a generation',
+  },
+  'group-txn-offsets-committed': {
+    kafka: 'OffsetMetadataManager.replayEndTransactionMarker (COMMIT)',
+    description: "A COMMIT marker made a producer's pending transactional offsets the group's committed offsets.",
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'group-txn-offsets-aborted': {
+    kafka: 'OffsetMetadataManager.replayEndTransactionMarker (ABORT)',
+    description: "An ABORT marker dropped a producer's pending transactional offsets.",
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'group-txn-offset-older-than-committed': {
+    kafka: 'OffsetMetadataManager.replayEndTransactionMarker (existing recordOffset is higher)',
+    description:
+      'A committed transactional offset was not materialized: a later record already holds an offset for the ' +
+      'partition.',
+    reachable: 'not in the scenarios: no group mixes transactional and plain offset commits',
+  },
+  'group-offset-fetch-unstable': {
+    kafka: 'OffsetMetadataManager.fetchOffsets (requireStable, hasPendingTransactionalOffsets)',
+    description: 'An OffsetFetch found a pending transactional offset: UNSTABLE_OFFSET_COMMIT (KIP-447).',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'group-txn-pending-offsets-loaded': {
+    kafka: 'CoordinatorLoaderImpl.load (OffsetMetadataManager.replay with a producer id)',
+    description:
+      'A new group coordinator loaded transactional offsets whose marker its log does not hold yet: still pending.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'group-txn-marker-refused': {
+    kafka: 'CoordinatorRuntime.CoordinatorContext.completeTransaction (partitionWriter.append throws)',
+    description:
+      'A WriteTxnMarkers for __consumer_offsets failed at the group coordinator (not leading or loaded, or the ' +
+      "partition's producer state refused it).",
+    reachable: TXN_NOT_IN_SWARM,
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

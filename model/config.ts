@@ -289,6 +289,11 @@ export interface TxnWorkload {
   timeoutMs: number;
   /** Mean gap between a producer's transactions, ms. */
   intervalMs: number;
+  /**
+   * The share of transactions that consume-transform-produce (poll the source partition, send,
+   * commit the group's offsets in the transaction); absent or 0: none.
+   */
+  consumeRatio?: number;
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */

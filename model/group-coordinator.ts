@@ -30,7 +30,12 @@ export type GroupError =
   | 'ILLEGAL_GENERATION'
   | 'REBALANCE_IN_PROGRESS'
   | 'COORDINATOR_LOAD_IN_PROGRESS'
-  | 'NOT_COORDINATOR';
+  | 'NOT_COORDINATOR'
+  | 'COORDINATOR_NOT_AVAILABLE'
+  /** OffsetFetch with requireStable while a transactional offset is pending (KIP-447). */
+  | 'UNSTABLE_OFFSET_COMMIT'
+  /** TxnOffsetCommit: the partition's producer state knows a newer epoch (ProducerAppendInfo). */
+  | 'INVALID_PRODUCER_EPOCH';
 
 export interface TopicPartition {
   topic: string;
@@ -87,6 +92,20 @@ export type GroupRequest =
       generation: number;
       offsets: Array<TopicPartition & { offset: number; leaderEpoch: number }>;
     }
+  | {
+      /**
+       * TxnOffsetCommit (KIP-98; KIP-447's member id and generation): offsets committed within the
+       * producer's transaction, pending until its marker reaches this partition.
+       */
+      type: 'TxnOffsetCommit';
+      group: string;
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      memberId: string;
+      generation: number;
+      offsets: Array<TopicPartition & { offset: number; leaderEpoch: number }>;
+    }
   | { type: 'OffsetFetch'; group: string; partitions: TopicPartition[] };
 
 export type GroupResponse =
@@ -104,6 +123,7 @@ export type GroupResponse =
   | { type: 'Heartbeat'; error: GroupError }
   | { type: 'LeaveGroup'; error: GroupError }
   | { type: 'OffsetCommit'; error: GroupError }
+  | { type: 'TxnOffsetCommit'; error: GroupError }
   | {
       type: 'OffsetFetch';
       error: GroupError;
@@ -126,6 +146,20 @@ export interface Effect {
   replies: Reply[];
   afterCommit: Reply[];
   onCommit?: () => Reply[];
+  /** A transactional write (TxnOffsetCommit): the batch carries the producer's id and epoch. */
+  txn?: { producerId: number; producerEpoch: number };
+}
+
+/** A record of the log as the load reads it: a data record (with its batch's producer id) or a marker. */
+export type LoadedRecord =
+  | { offset: number; record: GroupRecord; producerId?: number }
+  | { offset: number; marker: { producerId: number; result: 'COMMIT' | 'ABORT' } };
+
+/** A committed or pending offset, with the log offset of its record (OffsetAndMetadata.recordOffset). */
+interface OffsetEntry {
+  offset: number;
+  leaderEpoch: number;
+  recordOffset: number;
 }
 
 interface Member {
@@ -155,7 +189,7 @@ interface Group {
   joinDeadlineUs: number;
   syncDeadlineUs: number;
   /** The latest offsets, committed or still being written (what OffsetFetch reads). */
-  offsets: Map<string, { offset: number; leaderEpoch: number }>;
+  offsets: Map<string, OffsetEntry>;
 }
 
 interface PendingWrite {
@@ -174,10 +208,17 @@ export interface CoordinatorConfig {
 }
 
 const NEVER = Number.POSITIVE_INFINITY;
+/** The record offset of an offset whose record is being appended (set by `appended`). */
+const APPENDING = Number.MAX_SAFE_INTEGER;
 const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
 export class GroupCoordinatorShard {
   private readonly groups = new Map<string, Group>();
+  /**
+   * OffsetMetadataManager.pendingTransactionalOffsets: producer id → group → "topic/partition"
+   * → the offset its TxnOffsetCommit wrote, until the transaction's marker.
+   */
+  private readonly pendingTxnOffsets = new Map<number, Map<string, Map<string, OffsetEntry>>>();
   private pendingWrites: PendingWrite[] = [];
   private loaded = false;
   private nextMemberId = 0;
@@ -200,11 +241,16 @@ export class GroupCoordinatorShard {
    * serves (heartbeats rescheduled: GroupMetadataManager.onLoaded). Records above the HW are
    * not committed yet: a read waits for them (see fetchOffsets).
    */
-  load(records: ReadonlyArray<{ offset: number; record: GroupRecord }>, highWatermark: number, nowUs: number): void {
+  load(records: ReadonlyArray<LoadedRecord>, highWatermark: number, nowUs: number): void {
     let last = -1;
-    for (const { offset, record } of records) {
-      this.replay(record, nowUs);
-      last = offset;
+    for (const r of records) {
+      // CoordinatorLoaderImpl: a control batch → replayEndTransactionMarker; a data batch →
+      // replay(offset, batch.producerId, …) (OffsetMetadataManager.replay: pending when transactional).
+      if ('marker' in r) this.replayEndTransactionMarker(r.marker.producerId, r.marker.result);
+      else if ((r.producerId ?? -1) >= 0 && r.record.type === 'OffsetCommit')
+        this.replayTxnOffset(r.record, r.producerId!, r.offset);
+      else this.replay(r.record, nowUs, r.offset);
+      last = r.offset;
     }
     if (last >= highWatermark) this.pendingWrites.push({ endOffset: last, replies: [], records: [] });
     this.loaded = true;
@@ -220,7 +266,7 @@ export class GroupCoordinatorShard {
    */
   loadKeepingCache(
     stale: GroupCoordinatorShard,
-    records: ReadonlyArray<{ offset: number; record: GroupRecord }>,
+    records: ReadonlyArray<LoadedRecord>,
     highWatermark: number,
     nowUs: number,
   ): void {
@@ -263,6 +309,14 @@ export class GroupCoordinatorShard {
 
   /** The host appended this effect's records, the last at `endOffset`; its commit replies wait. */
   appended(endOffset: number, effect: Effect): void {
+    const base = endOffset - effect.records.length + 1;
+    effect.records.forEach((r, i) => {
+      if (r.type !== 'OffsetCommit') return;
+      // OffsetMetadataManager.replay of the written record, with its offset in the log.
+      if (effect.txn !== undefined) return this.replayTxnOffset(r, effect.txn.producerId, base + i);
+      const e = this.groups.get(r.group)?.offsets.get(tpKey(r));
+      if (e !== undefined && e.recordOffset === APPENDING) e.recordOffset = base + i;
+    });
     this.pendingWrites.push({
       endOffset,
       replies: effect.afterCommit,
@@ -272,10 +326,10 @@ export class GroupCoordinatorShard {
   }
 
   /** Applies a record of the log (load; a commit's record is applied as it is written). */
-  private replay(record: GroupRecord, nowUs: number): void {
+  private replay(record: GroupRecord, nowUs: number, recordOffset: number): void {
     const g = this.group(record.group);
     if (record.type === 'OffsetCommit') {
-      g.offsets.set(tpKey(record), { offset: record.offset, leaderEpoch: record.leaderEpoch });
+      g.offsets.set(tpKey(record), { offset: record.offset, leaderEpoch: record.leaderEpoch, recordOffset });
       return;
     }
     if (this.loaded) return; // GroupMetadata committing later: the in-memory group is already ahead
@@ -294,6 +348,54 @@ export class GroupCoordinatorShard {
       });
     }
     g.state = g.members.size === 0 ? 'Empty' : 'Stable';
+  }
+
+  /**
+   * OffsetMetadataManager.replay of a transactional OffsetCommit record (its batch's producer
+   * id set): into pendingTransactionalOffsets (the group is created if missing, as a simple group).
+   */
+  private replayTxnOffset(r: Extract<GroupRecord, { type: 'OffsetCommit' }>, producerId: number, at: number): void {
+    this.group(r.group);
+    let byGroup = this.pendingTxnOffsets.get(producerId);
+    if (byGroup === undefined) this.pendingTxnOffsets.set(producerId, (byGroup = new Map()));
+    let byTp = byGroup.get(r.group);
+    if (byTp === undefined) byGroup.set(r.group, (byTp = new Map()));
+    byTp.set(tpKey(r), { offset: r.offset, leaderEpoch: r.leaderEpoch, recordOffset: at });
+  }
+
+  /**
+   * OffsetMetadataManager.replayEndTransactionMarker: the producer's pending offsets go; on
+   * COMMIT each becomes the committed offset unless a later record (a higher record offset)
+   * already holds one ("we always keep the most recent committed offset").
+   */
+  replayEndTransactionMarker(producerId: number, result: 'COMMIT' | 'ABORT'): void {
+    const pending = this.pendingTxnOffsets.get(producerId);
+    if (pending === undefined) return;
+    this.pendingTxnOffsets.delete(producerId);
+    codeProbe(result === 'COMMIT' ? 'group-txn-offsets-committed' : 'group-txn-offsets-aborted');
+    if (result === 'ABORT') return;
+    for (const [group, byTp] of pending) {
+      const g = this.group(group);
+      for (const [key, e] of byTp) {
+        const existing = g.offsets.get(key);
+        if (existing !== undefined && e.recordOffset <= existing.recordOffset) {
+          codeProbe('group-txn-offset-older-than-committed');
+          continue;
+        }
+        g.offsets.set(key, e);
+      }
+    }
+  }
+
+  /** Any transactional offset pending (a probe after a load). */
+  hasAnyPendingTxnOffsets(): boolean {
+    return this.pendingTxnOffsets.size > 0;
+  }
+
+  /** OffsetMetadataManager.hasPendingTransactionalOffsets. */
+  hasPendingTxnOffsets(group: string, tp: TopicPartition): boolean {
+    for (const byGroup of this.pendingTxnOffsets.values()) if (byGroup.get(group)?.has(tpKey(tp)) === true) return true;
+    return false;
   }
 
   private group(id: string): Group {
@@ -348,6 +450,8 @@ export class GroupCoordinatorShard {
         return this.leave(token, req, nowUs);
       case 'OffsetCommit':
         return this.commit(token, req, nowUs);
+      case 'TxnOffsetCommit':
+        return this.txnCommit(token, req);
       case 'OffsetFetch':
         return this.fetchOffsets(token, req);
       default:
@@ -565,8 +669,34 @@ export class GroupCoordinatorShard {
     const records: GroupRecord[] = req.offsets.map((o) => ({ type: 'OffsetCommit', group: g.id, ...o }));
     // OffsetMetadataManager.replay: the in-memory (timeline) offsets take the write at once
     for (const r of records)
-      if (r.type === 'OffsetCommit') g.offsets.set(tpKey(r), { offset: r.offset, leaderEpoch: r.leaderEpoch });
+      if (r.type === 'OffsetCommit')
+        g.offsets.set(tpKey(r), { offset: r.offset, leaderEpoch: r.leaderEpoch, recordOffset: APPENDING });
     return { records, replies: [], afterCommit: [{ token, response: { type: 'OffsetCommit', error: 'NONE' } }] };
+  }
+
+  /**
+   * OffsetMetadataManager.commitTransactionalOffset after validateTransactionalOffsetCommit: an
+   * unknown group is accepted only without a generation (a simple group, created), else
+   * ILLEGAL_GENERATION; then ClassicGroup.validateOffsetCommit with isTransactional (KIP-447:
+   * a member id or generation must name the current member and generation; no
+   * REBALANCE_IN_PROGRESS check). The records are written as a transactional batch (the host
+   * checks the producer's epoch there) and replayed into the pending offsets once appended.
+   */
+  private txnCommit(token: number, req: Extract<GroupRequest, { type: 'TxnOffsetCommit' }>): Effect {
+    const g = this.groups.get(req.group);
+    let error: GroupError = 'NONE';
+    if (g === undefined) error = req.generation < 0 ? 'NONE' : 'ILLEGAL_GENERATION';
+    else if (req.generation < 0 && g.state === 'Empty') error = 'NONE';
+    else if (req.generation >= 0 || req.memberId !== '') error = this.memberError(g, req.memberId, req.generation);
+    if (error !== 'NONE') {
+      codeProbe('group-txn-offset-commit-fenced');
+      this.stats.commitsRejected++;
+      return now({ token, response: { type: 'TxnOffsetCommit', error } });
+    }
+    this.group(req.group);
+    const records: GroupRecord[] = req.offsets.map((o) => ({ type: 'OffsetCommit', group: req.group, ...o }));
+    const afterCommit: Reply[] = [{ token, response: { type: 'TxnOffsetCommit', error: 'NONE' } }];
+    return { records, replies: [], afterCommit, txn: { producerId: req.producerId, producerEpoch: req.producerEpoch } };
   }
 
   /**
@@ -576,16 +706,29 @@ export class GroupCoordinatorShard {
    * written so far is committed (-1: none).
    */
   private fetchOffsets(token: number, req: Extract<GroupRequest, { type: 'OffsetFetch' }>): Effect {
+    // OffsetMetadataManager.fetchOffsets with requireStable: UNSTABLE_OFFSET_COMMIT for a
+    // partition with a pending transactional offset; the consumer fails the whole fetch on it
+    // (ConsumerCoordinator.OffsetFetchResponseHandler) and retries, so one error answers all.
+    // Like any answer of this write with no records, it waits for what was written before it.
+    const reply: Reply = { token, response: this.offsetsAnswer(req) };
+    const last = this.pendingWrites[this.pendingWrites.length - 1];
+    if (last === undefined) return now(reply);
+    last.replies.push(reply);
+    return now();
+  }
+
+  /** What OffsetFetch answers now: UNSTABLE_OFFSET_COMMIT, or the latest offsets (-1: none). */
+  private offsetsAnswer(req: Extract<GroupRequest, { type: 'OffsetFetch' }>): GroupResponse {
+    if (req.partitions.some((tp) => this.hasPendingTxnOffsets(req.group, tp))) {
+      codeProbe('group-offset-fetch-unstable');
+      return { type: 'OffsetFetch', error: 'UNSTABLE_OFFSET_COMMIT', offsets: [] };
+    }
     const g = this.groups.get(req.group);
     const offsets = req.partitions.map((tp) => {
       const c = g?.offsets.get(tpKey(tp));
       return { ...tp, offset: c?.offset ?? -1, leaderEpoch: c?.leaderEpoch ?? -1 };
     });
-    const reply: Reply = { token, response: { type: 'OffsetFetch', error: 'NONE', offsets } };
-    const last = this.pendingWrites[this.pendingWrites.length - 1];
-    if (last === undefined) return now(reply);
-    last.replies.push(reply);
-    return now();
+    return { type: 'OffsetFetch', error: 'NONE', offsets };
   }
 
   /** The earliest deadline of any group (heartbeat, join, sync), µs. */
@@ -666,6 +809,7 @@ function errorResponseOfType(type: GroupResponse['type'], error: GroupError): Gr
     case 'Heartbeat':
     case 'LeaveGroup':
     case 'OffsetCommit':
+    case 'TxnOffsetCommit':
       return { type, error };
     case 'OffsetFetch':
       return { type, error, offsets: [] };

@@ -33,7 +33,7 @@
 // value (key = the group id), appended by the leader with no producer id.
 
 import type { ModelProbe } from './cluster-api.ts';
-import type { ClientRequest, ClientResponse } from './client-protocol.ts';
+import type { ClientRequest, ClientResponse, ErrorCode, LogRecord } from './client-protocol.ts';
 import { OFFSETS_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import type { Partition } from './partition.ts';
 import type { PartitionState } from './internal-protocol.ts';
@@ -43,6 +43,7 @@ import {
   type GroupRecord,
   type GroupRequest,
   type GroupResponse,
+  type LoadedRecord,
   type Reply,
 } from './group-coordinator.ts';
 import { unreachable } from './client-net.ts';
@@ -95,6 +96,27 @@ interface Hosted {
   /** Pending requests: token → (client, correlation id). */
   clients: Map<number, { to: number; correlationId: number }>;
   armedAtUs: number;
+  /** Markers written for WriteTxnMarkers, answered once the HW passes them (deferredEventQueue). */
+  markerWaits: Array<{ offset: number; deadlineUs: number; done: (error: ErrorCode) => void }>;
+}
+
+/** A `__consumer_offsets` record as the load reads it: a group record or a transaction marker. */
+function loadedRecord(r: LogRecord): LoadedRecord {
+  if (r.control !== undefined)
+    return { offset: r.offset, marker: { producerId: r.producerId, result: r.control.type } };
+  const record = JSON.parse(r.value) as GroupRecord;
+  return r.producerId >= 0 ? { offset: r.offset, record, producerId: r.producerId } : { offset: r.offset, record };
+}
+
+/**
+ * A record's value for the coordinator invariants' replay: a marker, or a transactional
+ * record with its batch's producer id, as JSON; a plain group record as it is.
+ */
+function servedValue(r: LogRecord): string {
+  if (r.control !== undefined)
+    return JSON.stringify({ type: 'EndTxnMarker', producerId: r.producerId, result: r.control.type });
+  if (r.producerId < 0) return r.value;
+  return JSON.stringify({ ...(JSON.parse(r.value) as object), producerId: r.producerId });
 }
 
 export class GroupHost {
@@ -122,6 +144,49 @@ export class GroupHost {
     const now = this.hosted.get(p.partition);
     if (now === undefined) return this.elect(p);
     if (now.shard.isLoaded()) this.deliver(now, now.shard.advanceCommitted(p.log.hw));
+    this.completeMarkers(now, p.log.hw);
+  }
+
+  /** Markers below the HW are written: WriteTxnMarkers answers NONE for them. */
+  private completeMarkers(h: Hosted, hw: number): void {
+    if (h.markerWaits.length === 0) return;
+    const done = h.markerWaits.filter((w) => w.offset < hw);
+    h.markerWaits = h.markerWaits.filter((w) => w.offset >= hw);
+    for (const w of done) w.done('NONE');
+  }
+
+  /**
+   * GroupCoordinatorService.completeTransaction → CoordinatorRuntime.scheduleTransactionCompletion
+   * for a marker of WriteTxnMarkers (KafkaApis.handleWriteTxnMarkersRequest with the new group
+   * coordinator). Not leading or not loaded (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS:
+   * withActiveContextOrThrow) answers NOT_LEADER_OR_FOLLOWER, as KafkaApis translates them.
+   * CoordinatorContext.completeTransaction appends the marker (requiredAcks = 1; the producer
+   * state's checks may refuse it) and replays it (replayEndTransactionMarker; Kafka replays
+   * first and reverts on a failed append, the same state); the answer waits for the HW
+   * (deferredEventQueue), or times out (OperationTimeout: REQUEST_TIMED_OUT).
+   */
+  completeTransaction(
+    partition: number,
+    m: { producerId: number; producerEpoch: number; coordinatorEpoch: number; result: 'COMMIT' | 'ABORT' },
+    timeoutMs: number,
+    done: (error: ErrorCode) => void,
+  ): void {
+    const h = this.hosted.get(partition);
+    const p = this.broker.partition(OFFSETS_TOPIC, partition);
+    if (h === undefined || p === undefined || p.role !== 'leader' || !h.shard.isLoaded()) {
+      codeProbe('group-txn-marker-refused');
+      return done('NOT_LEADER_OR_FOLLOWER');
+    }
+    const marker = { type: m.result, coordinatorEpoch: m.coordinatorEpoch } as const;
+    const r = p.appendMarkerAsCoordinator(m.producerId, m.producerEpoch, marker);
+    if (r.error !== 'NONE') {
+      codeProbe('group-txn-marker-refused');
+      return done(r.error);
+    }
+    h.shard.replayEndTransactionMarker(m.producerId, m.result);
+    h.markerWaits.push({ offset: r.offset, deadlineUs: this.broker.nowUs() + timeoutMs * 1000, done });
+    this.completeMarkers(h, p.log.hw);
+    this.arm(h);
   }
 
   private elect(p: Partition): void {
@@ -130,7 +195,7 @@ export class GroupHost {
       acceptStaleCommits: this.broker.variant === 'stale-generation-commit',
     };
     const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
-    const h: Hosted = { shard, clients: new Map(), armedAtUs: Number.POSITIVE_INFINITY };
+    const h: Hosted = { shard, clients: new Map(), armedAtUs: Number.POSITIVE_INFINITY, markerWaits: [] };
     this.hosted.set(p.partition, h);
     codeProbe('group-coordinator-elected');
     if (this.broker.variant === 'coordinator-serves-before-load') {
@@ -147,6 +212,10 @@ export class GroupHost {
     this.hosted.delete(partition);
     codeProbe('group-coordinator-resigned');
     this.deliver(h, h.shard.unload());
+    // CoordinatorRuntime unload: the deferred events fail (NotCoordinatorException → NOT_LEADER_OR_FOLLOWER).
+    const waits = h.markerWaits;
+    h.markerWaits = [];
+    for (const w of waits) w.done('NOT_LEADER_OR_FOLLOWER');
     // Variant: the unloaded shard's groups stay cached (never removed from the cache).
     if (this.broker.variant === 'stale-coordinator-cache') this.staleShards.set(partition, h.shard);
   }
@@ -160,8 +229,7 @@ export class GroupHost {
     if (tag.type === 'group-load') {
       if (h.shard.isLoaded()) return;
       codeProbe('group-coordinator-loaded');
-      const records: Array<{ offset: number; record: GroupRecord }> = [];
-      for (const r of p.log.records) records.push({ offset: r.offset, record: JSON.parse(r.value) as GroupRecord });
+      const records = p.log.records.map(loadedRecord);
       const stale = this.staleShards.get(tag.partition);
       if (stale !== undefined) {
         // Variant stale-coordinator-cache: the groups cached by an earlier leadership win over the log.
@@ -169,12 +237,16 @@ export class GroupHost {
         this.staleShards.delete(tag.partition);
         h.shard.loadKeepingCache(stale, records, p.log.hw, now);
       } else h.shard.load(records, p.log.hw, now);
+      if (h.shard.hasAnyPendingTxnOffsets()) codeProbe('group-txn-pending-offsets-loaded');
       this.announceServing(p, h.shard);
       this.arm(h);
       return;
     }
     h.armedAtUs = Number.POSITIVE_INFINITY;
     if (h.shard.nextDeadlineUs() <= now) this.apply(h, p, h.shard.expire(now));
+    const expired = h.markerWaits.filter((w) => w.deadlineUs <= now);
+    h.markerWaits = h.markerWaits.filter((w) => w.deadlineUs > now);
+    for (const w of expired) w.done('REQUEST_TIMED_OUT');
     this.arm(h);
   }
 
@@ -186,12 +258,13 @@ export class GroupHost {
       partition: p.partition,
       leaderEpoch: shard.leaderEpoch,
       groups: shard.groupStates(),
-      log: p.log.records.map((r) => r.value),
+      log: p.log.records.map(servedValue),
     });
   }
 
   private arm(h: Hosted): void {
-    const at = h.shard.nextDeadlineUs();
+    let at = h.shard.nextDeadlineUs();
+    for (const w of h.markerWaits) at = Math.min(at, w.deadlineUs);
     if (at === Number.POSITIVE_INFINITY || at >= h.armedAtUs) return;
     h.armedAtUs = at;
     const tag: GroupTimerTag = { type: 'group-expire', partition: h.shard.partition, leaderEpoch: h.shard.leaderEpoch };
@@ -231,6 +304,7 @@ export class GroupHost {
   private apply(h: Hosted, p: Partition, effect: Effect): void {
     this.deliver(h, effect.replies);
     if (effect.records.length === 0) return;
+    if (effect.txn !== undefined) return this.applyTxn(h, p, effect, effect.txn);
     p.appendAsCoordinator(effect.records.map((r) => ({ key: r.group, value: JSON.stringify(r) })));
     h.shard.appended(p.log.leo - 1, effect);
     if (this.broker.variant === 'coordinator-acks-1') {
@@ -238,6 +312,26 @@ export class GroupHost {
       this.deliver(h, h.shard.advanceCommitted(p.log.leo));
       return;
     }
+    this.deliver(h, h.shard.advanceCommitted(p.log.hw));
+  }
+
+  /**
+   * A transactional write (TxnOffsetCommit): appended as the producer's transactional batch; a
+   * refusal (an older producer epoch) fails the write with that error (GroupCoordinatorService
+   * .handleOperationException passes INVALID_PRODUCER_EPOCH on as it is).
+   */
+  private applyTxn(h: Hosted, p: Partition, effect: Effect, txn: { producerId: number; producerEpoch: number }): void {
+    const batch = effect.records.map((r) => ({ key: r.group, value: JSON.stringify(r) }));
+    const r = p.appendTxnAsCoordinator(batch, txn.producerId, txn.producerEpoch);
+    if (r.error !== 'NONE') {
+      const error = r.error === 'INVALID_PRODUCER_EPOCH' ? 'INVALID_PRODUCER_EPOCH' : 'NOT_COORDINATOR';
+      this.deliver(
+        h,
+        effect.afterCommit.map((x) => ({ token: x.token, response: { type: 'TxnOffsetCommit', error } })),
+      );
+      return;
+    }
+    h.shard.appended(r.offset + batch.length - 1, effect);
     this.deliver(h, h.shard.advanceCommitted(p.log.hw));
   }
 
@@ -261,6 +355,7 @@ function notCoordinator(type: GroupRequest['type']): GroupResponse {
     case 'Heartbeat':
     case 'LeaveGroup':
     case 'OffsetCommit':
+    case 'TxnOffsetCommit':
       return { type, error: 'NOT_COORDINATOR' };
     case 'OffsetFetch':
       return { type, error: 'NOT_COORDINATOR', offsets: [] };

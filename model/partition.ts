@@ -441,6 +441,49 @@ export class Partition {
     return first;
   }
 
+  /**
+   * A group coordinator's transactional write (TxnOffsetCommit: CoordinatorRuntime appends a
+   * transactional batch with the producer's id and epoch, base sequence 0, through
+   * CoordinatorPartitionWriter.append: requiredAcks = 1, origin COORDINATOR): the producer
+   * state's epoch check (ProducerAppendInfo.maybeValidateDataBatch, no sequence check for this
+   * origin), then the append. Returns the first offset or the error.
+   */
+  appendTxnAsCoordinator(
+    batch: ReadonlyArray<{ key: string | null; value: string }>,
+    producerId: number,
+    producerEpoch: number,
+  ): { error: 'NONE'; offset: number } | { error: Exclude<ErrorCode, 'NONE'> } {
+    if (this.role !== 'leader') return { error: 'NOT_LEADER_OR_FOLLOWER' };
+    const error = this.log.producers.checkCoordinatorBatch(producerId, producerEpoch);
+    if (error !== 'NONE') return { error };
+    const first = this.log.appendAsLeader(batch, this.leaderEpoch, producerId, producerEpoch, 0, true);
+    this.emitAppend(first, this.leaderEpoch, batch.length, producerId, producerEpoch);
+    if (this.maybeIncrementHw()) this.onHwIncreased();
+    this.announce();
+    this.completeDelayedFetches(false);
+    return { error: 'NONE', offset: first };
+  }
+
+  /**
+   * A group coordinator's end-transaction marker (CoordinatorRuntime completeTransaction →
+   * CoordinatorPartitionWriter.append of MemoryRecords.withEndTransactionMarker: requiredAcks =
+   * 1, origin COORDINATOR, so no min.insync.replicas check), after the producer state's checks.
+   */
+  appendMarkerAsCoordinator(
+    producerId: number,
+    producerEpoch: number,
+    marker: ControlRecord,
+  ): { error: 'NONE'; offset: number } | { error: Exclude<ErrorCode, 'NONE'> } {
+    if (this.role !== 'leader') return { error: 'NOT_LEADER_OR_FOLLOWER' };
+    const result = this.log.appendMarkerAsLeader(marker, this.leaderEpoch, producerId, producerEpoch);
+    if (result.error !== 'NONE') return result;
+    this.emitAppend(result.offset, this.leaderEpoch, 1, producerId, producerEpoch);
+    if (this.maybeIncrementHw()) this.onHwIncreased();
+    this.announce();
+    this.completeDelayedFetches(false);
+    return result;
+  }
+
   private appendAsLeader(req: ProduceRequest, n: number, unknownProducer = false): number {
     const first = this.log.appendAsLeader(
       req.records,

@@ -141,6 +141,16 @@ export class ProducerStates {
     if (entry.batches.length > MAX_BATCHES_PER_PRODUCER) entry.batches.shift();
   }
 
+  /**
+   * ProducerAppendInfo.maybeValidateDataBatch for origin COORDINATOR (a group coordinator's
+   * transactional offset commit): checkProducerEpoch only, no sequence check.
+   */
+  checkCoordinatorBatch(producerId: number, producerEpoch: number): ErrorCode {
+    const entry = this.producers.get(producerId);
+    if (entry !== undefined && producerEpoch < entry.epoch) codeProbe('txn-offset-commit-old-producer-epoch');
+    return entry !== undefined && producerEpoch < entry.epoch ? 'INVALID_PRODUCER_EPOCH' : 'NONE';
+  }
+
   // --- transactions (KIP-98) -------------------------------------------------------------
 
   /**

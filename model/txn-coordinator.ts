@@ -13,6 +13,8 @@
 //   (completeTransitionTo); an append error is mapped (NOT_ENOUGH_REPLICAS,
 //   NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT → COORDINATOR_NOT_AVAILABLE;
 //   NOT_LEADER_OR_FOLLOWER → NOT_COORDINATOR) and resets the pending state.
+// - AddOffsetsToTxn is AddPartitionsToTxn of the group's `__consumer_offsets` partition
+//   (KafkaApis.handleAddOffsetsToTxnRequest → handleAddPartitionsToTransaction).
 // - InitProducerId, AddPartitionsToTxn and EndTxn check and transit as
 //   TransactionCoordinator.handleInitProducerId / prepareInitProducerIdTransit,
 //   handleAddPartitionsToTransaction and endTransaction do; InitProducerId on an Ongoing
@@ -68,11 +70,20 @@ export type TxnRequestBody =
       producerEpoch: number;
       partitions: string[];
     }
+  | {
+      /** KafkaApis.handleAddOffsetsToTxnRequest: the group's `__consumer_offsets` partition joins the transaction. */
+      type: 'AddOffsetsToTxn';
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      groupId: string;
+    }
   | { type: 'EndTxn'; transactionalId: string; producerId: number; producerEpoch: number; committed: boolean };
 
 export type TxnResponseBody =
   | { type: 'InitProducerId'; error: TxnError; producerId: number; producerEpoch: number }
   | { type: 'AddPartitionsToTxn'; error: TxnError }
+  | { type: 'AddOffsetsToTxn'; error: TxnError }
   | { type: 'EndTxn'; error: TxnError };
 
 /** Coordinator-bound messages (the wire form of the bodies above) and WriteTxnMarkers between brokers. */
@@ -113,6 +124,8 @@ export interface TxnShardHost {
   allocateProducerId(): number;
   /** Sends one marker to the partition's leader; the answer comes back as `onMarkerResult`. */
   sendMarker(m: MarkerSend): void;
+  /** The group's `__consumer_offsets` partition, "topic/partition" (GroupCoordinator.partitionFor). */
+  offsetsPartitionOf(groupId: string): string;
 }
 
 type Callback = (error: TxnError) => void;
@@ -218,6 +231,14 @@ export class TxnCoordinatorShard {
           return this.handleInitProducerId(req, reply);
         case 'AddPartitionsToTxn':
           return this.handleAddPartitions(req, (error) => reply({ type: req.type, error }));
+        case 'AddOffsetsToTxn': {
+          // KafkaApis.handleAddOffsetsToTxnRequest: handleAddPartitionsToTransaction with the
+          // group's __consumer_offsets partition; its marker then goes out as any partition's.
+          codeProbe('txn-coordinator-add-offsets');
+          const partitions = [this.host.offsetsPartitionOf(req.groupId)];
+          const add = { ...req, type: 'AddPartitionsToTxn', partitions } as const;
+          return this.handleAddPartitions(add, (error) => reply({ type: req.type, error }));
+        }
         case 'EndTxn':
           return this.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed, true, (e) =>
             reply({ type: 'EndTxn', error: e }),
@@ -602,6 +623,7 @@ function errorResponse(type: TxnRequestBody['type'], error: TxnError): TxnRespon
     case 'InitProducerId':
       return { type, error, producerId: -1, producerEpoch: -1 };
     case 'AddPartitionsToTxn':
+    case 'AddOffsetsToTxn':
     case 'EndTxn':
       return { type, error };
     default:

@@ -21,15 +21,18 @@
 //   is a disconnect (TransactionMarkerRequestCompletionHandler: the markers are requeued).
 // - WriteTxnMarkers at the partition leader (KafkaApis.handleWriteTxnMarkersRequest):
 //   appendRecords(requiredAcks = -1, origin COORDINATOR) per partition, answered once the HW
-//   passes the marker (Partition.writeTxnMarkerAndWait).
+//   passes the marker (Partition.writeTxnMarkerAndWait); a `__consumer_offsets` partition's
+//   marker is the group coordinator's to write (groupCoordinator.completeTransaction, with the
+//   new group coordinator; its COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS and
+//   NOT_COORDINATOR answer NOT_LEADER_OR_FOLLOWER).
 // - abortTimedOutTransactions every transaction.abort.timed.out.transaction.cleanup.interval.ms.
 // Assumes: records of `__transaction_state` are TxnTransit JSON (key = the transactional id).
 
 import type { ErrorCode } from './client-protocol.ts';
-import { TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import type { Partition } from './partition.ts';
 import type { PartitionState } from './internal-protocol.ts';
-import { partitionFor } from './group-host.ts';
+import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
 import { codeProbe } from './code-probes.ts';
 import type { TxnTransit } from './txn-metadata.ts';
 import {
@@ -68,6 +71,16 @@ export interface TxnHostBroker {
   nextCorrelationId(): number;
   partition(topic: string, partition: number): Partition | undefined;
   allocateProducerId(): number;
+  /**
+   * WriteTxnMarkers for a `__consumer_offsets` partition, delegated to the group coordinator
+   * (GroupCoordinator.completeTransaction); `done` gets the partition's error.
+   */
+  completeGroupTransaction(
+    partition: number,
+    marker: { producerId: number; producerEpoch: number; coordinatorEpoch: number; result: 'COMMIT' | 'ABORT' },
+    timeoutMs: number,
+    done: (error: ErrorCode) => void,
+  ): void;
 }
 
 export type TxnTimerTag =
@@ -144,6 +157,8 @@ export class TxnHost {
         return { error: 'NONE', offset };
       },
       sendMarker: (m: MarkerSend) => this.sendMarker(partition, m),
+      offsetsPartitionOf: (groupId: string) =>
+        `${OFFSETS_TOPIC}/${partitionFor(groupId, offsetsTopicPartitions(b.config))}`,
     };
   }
 
@@ -284,8 +299,15 @@ export class TxnHost {
         error,
       });
     if (p === undefined || !this.broker.caughtUp) return answer('NOT_LEADER_OR_FOLLOWER');
-    const marker = { type: msg.result, coordinatorEpoch: msg.coordinatorEpoch } as const;
     const timeoutMs = this.broker.config['request.timeout.ms'] ?? 30_000;
+    if (msg.topic === OFFSETS_TOPIC) {
+      // "When the new group coordinator is used, writing the end marker is fully delegated to
+      // the group coordinator" (groupCoordinator.completeTransaction).
+      const { producerId, producerEpoch, coordinatorEpoch, result } = msg;
+      const m = { producerId, producerEpoch, coordinatorEpoch, result };
+      return this.broker.completeGroupTransaction(msg.partition, m, timeoutMs, answer);
+    }
+    const marker = { type: msg.result, coordinatorEpoch: msg.coordinatorEpoch } as const;
     p.writeTxnMarkerAndWait(msg.producerId, msg.producerEpoch, marker, timeoutMs, answer);
   }
 }

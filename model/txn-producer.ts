@@ -21,8 +21,24 @@
 // - The outcome recorded: ok once EndTxn(commit) answered NONE; fail when the application
 //   aborted (EndTxn(abort) sent) or the producer was fenced before any EndTxn(commit) was
 //   sent; info when fenced after an EndTxn(commit) was sent (it may have been written).
+// Consume-transform-produce (KIP-98, KIP-447; Jepsen's transactional workload polls and sends in
+// one transaction): a drawn share of transactions (`consumeRatio`) first fetches the group's
+// committed offset of the source partition (OffsetFetch with requireStable, as the consumer's
+// ConsumerCoordinator always asks: UNSTABLE_OFFSET_COMMIT retries), polls it at
+// read_committed from there, sends, then sendOffsetsToTransaction: AddOffsetsToTxn to the
+// transaction coordinator (AddOffsetsToTxnHandler), then TxnOffsetCommit to the group
+// coordinator (TxnOffsetCommitHandler: COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+// REQUEST_TIMED_OUT look it up again; other retriable errors retry; UNKNOWN_MEMBER_ID,
+// ILLEGAL_GENERATION are abortable; INVALID_PRODUCER_EPOCH, PRODUCER_FENCED fatal), committing
+// the position after the records polled. The transaction's micro-ops add, in gregor's
+// extension of Jepsen's vocabulary, `[fetch-offsets group {k offset-or-null}]` (what the
+// transaction started from) and `[send-offsets group {k offset}]` (what it committed), with
+// `[poll {k [[offset v] ...]}]`. Without records polled no offsets are sent.
 // Assumes: metadata is refreshed whole from any bootstrap broker; the transaction's partitions
-// are added all at once before its first send (the TransactionManager batches them too).
+// are added all at once before its first send (the TransactionManager batches them too); the
+// consumer is a standalone one (assign, no group membership: generation -1 in TxnOffsetCommit,
+// a simple group), one group per transactional id, so instances sharing the id (and fencing
+// each other) share the group; one poll per transaction.
 
 import type { Actor, Message } from '../harness/types.ts';
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
@@ -30,8 +46,10 @@ import type { HistoryRecorder } from './client-api.ts';
 import type { ClientRequest, ClientResponse, ErrorCode } from './client-protocol.ts';
 import type { KafkaConfig, TopicSpec } from './config.ts';
 import type { TxnMessage, TxnRequestBody, TxnResponseBody } from './txn-coordinator.ts';
+import type { GroupRequest, GroupResponse } from './group-coordinator.ts';
 import { LaneAllocator } from './client-process.ts';
 import { exponentialGapUs } from './client-base.ts';
+import { consumerView } from './client-fetcher.ts';
 
 export interface TxnProducerParams {
   readonly clientId: number;
@@ -51,6 +69,12 @@ export interface TxnProducerParams {
   readonly intervalMs: number;
   readonly valuePrefix: string;
   readonly recorder: HistoryRecorder;
+  /** The share of transactions that consume-transform-produce (absent or 0: none; nothing drawn). */
+  readonly consumeRatio?: number;
+  /** The consumer group whose offsets those transactions commit. */
+  readonly group?: string;
+  /** The partition of the topic they consume. */
+  readonly sourcePartition?: number;
 }
 
 interface Progress {
@@ -58,7 +82,29 @@ interface Progress {
   values: number;
 }
 
-type Phase = 'metadata' | 'init' | 'idle' | 'add' | 'send' | 'end' | 'done';
+type Phase =
+  | 'metadata'
+  | 'init'
+  | 'idle'
+  | 'offset-fetch'
+  | 'poll'
+  | 'add'
+  | 'send'
+  | 'add-offsets'
+  | 'txn-offset-commit'
+  | 'end'
+  | 'done';
+
+/** What a consume-transform-produce transaction read: the committed offset, the records, the new offset. */
+interface Consumed {
+  /** The group's committed offset it started from (null: none), once fetched. */
+  fetched: number | null | undefined;
+  records: Array<[number, string]> | undefined;
+  /** The position after the records polled: the offset sendOffsetsToTransaction commits. */
+  next: number;
+  /** The TxnOffsetCommit was answered NONE. */
+  offsetsSent: boolean;
+}
 
 interface Txn {
   readonly process: number;
@@ -69,6 +115,8 @@ interface Txn {
   commitSent: boolean;
   /** An abortable error: end with abort, then bump the epoch. */
   abortable: boolean;
+  /** Consume-transform-produce: what it read (undefined: a send-only transaction). */
+  readonly consumed?: Consumed;
 }
 
 type TimerTag =
@@ -98,8 +146,13 @@ export function createTxnProducer(params: TxnProducerParams): ModelActorFactory 
 
 export class TxnProducerActor implements Actor<Message> {
   private phase: Phase = 'metadata';
+  /** The phase a metadata refresh returns to within a transaction. */
+  private resume: Phase = 'send';
   private leaders: number[] = [];
+  private leaderEpochs: number[] = [];
   private coordinator = -1;
+  /** The group coordinator (consume-transform-produce), -1 when unknown. */
+  private groupCoordinator = -1;
   private producerId = -1;
   private epoch = -1;
   /** KIP-360: bump the epoch (InitProducerId with the current id and epoch) before the next transaction. */
@@ -136,8 +189,13 @@ export class TxnProducerActor implements Actor<Message> {
         return this.onMetadata(r);
       case 'FindCoordinatorResponse':
         if (r.error !== 'NONE') return this.retry();
-        this.coordinator = r.nodeId;
+        if (this.groupPhase()) this.groupCoordinator = r.nodeId;
+        else this.coordinator = r.nodeId;
         return this.step();
+      case 'GroupResponse':
+        return this.onGroupResponse(r.body);
+      case 'FetchResponse':
+        return this.onPoll(r);
       case 'TxnResponse':
         return this.onTxnResponse(r.body);
       case 'ProduceResponse':
@@ -154,7 +212,8 @@ export class TxnProducerActor implements Actor<Message> {
         if (tag.correlationId !== this.inflight) return;
         this.inflight = -1;
         // No answer: the coordinator may have moved, the leader too.
-        if (this.phase === 'send') this.phase = 'metadata';
+        if (this.phase === 'send' || this.phase === 'poll') this.refreshMetadata();
+        else if (this.groupPhase()) this.groupCoordinator = -1;
         else if (this.phase !== 'metadata') this.coordinator = -1;
         return this.retry();
       case 'txnp-retry':
@@ -168,11 +227,26 @@ export class TxnProducerActor implements Actor<Message> {
 
   // --- requests
 
+  /** The phases that talk to the group coordinator. */
+  private groupPhase(): boolean {
+    return this.phase === 'offset-fetch' || this.phase === 'txn-offset-commit';
+  }
+
+  private needsTxnCoordinator(): boolean {
+    const p = this.phase;
+    return p === 'init' || p === 'add' || p === 'add-offsets' || p === 'end';
+  }
+
+  /** Leaders are looked up again; the transaction resumes in the phase it was in. */
+  private refreshMetadata(): void {
+    if (this.phase !== 'metadata') this.resume = this.phase;
+    this.phase = 'metadata';
+  }
+
   private step(): void {
     if (this.inflight >= 0) return;
-    if (this.phase !== 'metadata' && this.phase !== 'done' && this.phase !== 'idle' && this.phase !== 'send') {
-      if (this.coordinator < 0) return this.findCoordinator();
-    }
+    if (this.needsTxnCoordinator() && this.coordinator < 0) return this.findCoordinator();
+    if (this.groupPhase() && this.groupCoordinator < 0) return this.findGroupCoordinator();
     switch (this.phase) {
       case 'metadata':
         return this.request(this.p.bootstrapBrokers[this.bootstrap++ % this.p.bootstrapBrokers.length], {
@@ -188,6 +262,14 @@ export class TxnProducerActor implements Actor<Message> {
         return this.coordinatorRequest(this.addRequest());
       case 'send':
         return this.sendNext();
+      case 'offset-fetch':
+        return this.groupRequest({ type: 'OffsetFetch', group: this.p.group ?? '', partitions: [this.source()] });
+      case 'poll':
+        return this.poll();
+      case 'add-offsets':
+        return this.coordinatorRequest(this.addOffsetsRequest());
+      case 'txn-offset-commit':
+        return this.groupRequest(this.txnOffsetCommitRequest());
       case 'end':
         return this.coordinatorRequest(this.endRequest());
       case 'done':
@@ -214,6 +296,57 @@ export class TxnProducerActor implements Actor<Message> {
       group: this.p.transactionalId,
       keyType: 'TRANSACTION',
     });
+  }
+
+  private findGroupCoordinator(): void {
+    const to = this.p.bootstrapBrokers[this.bootstrap++ % this.p.bootstrapBrokers.length];
+    this.request(to, { type: 'FindCoordinatorRequest', correlationId: 0, group: this.p.group ?? '' });
+  }
+
+  private groupRequest(body: GroupRequest): void {
+    this.request(this.groupCoordinator, { type: 'GroupRequest', correlationId: 0, body });
+  }
+
+  private source(): { topic: string; partition: number } {
+    return { topic: this.p.topic.name, partition: this.p.sourcePartition ?? 0 };
+  }
+
+  /** A read_committed fetch of the source partition from the committed offset (none: the earliest, 0). */
+  private poll(): void {
+    const c = (this.txn as Txn).consumed as Consumed;
+    const partition = this.source().partition;
+    const leader = this.leaders[partition] ?? -1;
+    if (leader < 0) {
+      this.refreshMetadata();
+      return this.retry();
+    }
+    this.request(leader, {
+      type: 'FetchRequest',
+      correlationId: 0,
+      replicaId: -1,
+      replicaEpoch: -1,
+      topic: this.p.topic.name,
+      partition,
+      fetchOffset: c.fetched ?? 0,
+      lastFetchedEpoch: -1,
+      currentLeaderEpoch: this.leaderEpochs[partition] ?? -1,
+      maxWaitMs: this.p.config['fetch.max.wait.ms'],
+      maxRecords: this.p.config['max.poll.records'],
+      isolationLevel: 'read_committed',
+    });
+  }
+
+  private addOffsetsRequest(): TxnRequestBody {
+    const ids = { transactionalId: this.p.transactionalId, producerId: this.producerId, producerEpoch: this.epoch };
+    return { type: 'AddOffsetsToTxn', ...ids, groupId: this.p.group ?? '' };
+  }
+
+  /** TxnOffsetCommit of the position after the records polled; a standalone consumer: no member, no generation. */
+  private txnOffsetCommitRequest(): GroupRequest {
+    const c = (this.txn as Txn).consumed as Consumed;
+    const ids = { transactionalId: this.p.transactionalId, producerId: this.producerId, producerEpoch: this.epoch };
+    const offsets = [{ ...this.source(), offset: c.next, leaderEpoch: -1 }];
+    return { type: 'TxnOffsetCommit', group: this.p.group ?? '', ...ids, memberId: '', generation: -1, offsets };
   }
 
   private coordinatorRequest(body: TxnRequestBody): void {
@@ -250,7 +383,7 @@ export class TxnProducerActor implements Actor<Message> {
     const s = t.sends[t.next];
     const leader = this.leaders[s.partition] ?? -1;
     if (leader < 0) {
-      this.phase = 'metadata';
+      this.refreshMetadata();
       return this.retry();
     }
     this.request(leader, {
@@ -272,11 +405,17 @@ export class TxnProducerActor implements Actor<Message> {
 
   private onMetadata(r: Extract<ClientResponse, { type: 'MetadataResponse' }>): void {
     const leaders: number[] = [];
-    for (const m of r.partitions) if (m.topic === this.p.topic.name) leaders[m.partition] = m.leader;
+    const epochs: number[] = [];
+    for (const m of r.partitions) {
+      if (m.topic !== this.p.topic.name) continue;
+      leaders[m.partition] = m.leader;
+      epochs[m.partition] = m.leaderEpoch;
+    }
     this.leaders = leaders;
+    this.leaderEpochs = epochs;
     const known = leaders.filter((l) => l >= 0).length === this.p.topic.partitions;
     if (!known) return this.retry();
-    this.phase = this.txn !== null ? 'send' : this.producerId < 0 || this.bumpEpoch ? 'init' : 'idle';
+    this.phase = this.txn !== null ? this.resume : this.producerId < 0 || this.bumpEpoch ? 'init' : 'idle';
     this.step();
   }
 
@@ -313,6 +452,9 @@ export class TxnProducerActor implements Actor<Message> {
       case 'AddPartitionsToTxn':
         this.phase = 'send';
         return this.step();
+      case 'AddOffsetsToTxn':
+        this.phase = 'txn-offset-commit';
+        return this.step();
       case 'EndTxn':
         return this.endTransaction();
       default:
@@ -327,17 +469,83 @@ export class TxnProducerActor implements Actor<Message> {
       s.offset = error === 'NONE' ? baseOffset : -1;
       this.sequences.set(s.partition, (this.sequences.get(s.partition) ?? 0) + 1);
       t.next++;
-      if (t.next >= t.sends.length) this.phase = 'end';
+      if (t.next >= t.sends.length) this.phase = this.afterSends(t);
       return this.step();
     }
     if (RETRY_PRODUCE.has(error)) {
-      this.phase = 'metadata';
+      this.refreshMetadata();
       return this.retry();
     }
     if (error === 'INVALID_PRODUCER_EPOCH') return this.fenced(error);
     // OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_TXN_STATE: abortable.
     t.abortable = true;
     this.phase = 'end';
+    this.step();
+  }
+
+  /** After the sends: sendOffsetsToTransaction when records were polled, else EndTxn. */
+  private afterSends(t: Txn): Phase {
+    const c = t.consumed;
+    return c !== undefined && (c.records?.length ?? 0) > 0 && !t.abortable ? 'add-offsets' : 'end';
+  }
+
+  /** The group coordinator's answers: OffsetFetch (requireStable), TxnOffsetCommit. */
+  private onGroupResponse(body: GroupResponse): void {
+    const t = this.txn;
+    if (t === null || t.consumed === undefined) return;
+    switch (body.error) {
+      case 'NONE':
+        break;
+      case 'NOT_COORDINATOR':
+      case 'COORDINATOR_NOT_AVAILABLE':
+        this.groupCoordinator = -1;
+        return this.retry();
+      case 'COORDINATOR_LOAD_IN_PROGRESS':
+      case 'UNSTABLE_OFFSET_COMMIT':
+      case 'REBALANCE_IN_PROGRESS':
+        return this.retry();
+      case 'UNKNOWN_MEMBER_ID':
+      case 'ILLEGAL_GENERATION':
+      case 'MEMBER_ID_REQUIRED':
+        // TxnOffsetCommitHandler: CommitFailedException, abortable.
+        t.abortable = true;
+        this.phase = 'end';
+        return this.step();
+      case 'INVALID_PRODUCER_EPOCH':
+        return this.fenced('PRODUCER_FENCED');
+      default:
+        return unknownTag(body.error);
+    }
+    if (body.type === 'OffsetFetch') {
+      const o = body.offsets[0];
+      t.consumed.fetched = o === undefined || o.offset < 0 ? null : o.offset;
+      this.phase = 'poll';
+    } else if (body.type === 'TxnOffsetCommit') {
+      t.consumed.offsetsSent = true;
+      this.phase = 'end';
+    }
+    this.step();
+  }
+
+  /** The poll's answer (read_committed: aborted and control records filtered as the consumer does). */
+  private onPoll(r: Extract<ClientResponse, { type: 'FetchResponse' }>): void {
+    const t = this.txn;
+    if (t === null || t.consumed === undefined) return;
+    const c = t.consumed;
+    const from = c.fetched ?? 0;
+    if (r.error === 'OFFSET_OUT_OF_RANGE') {
+      // The committed offset is beyond the log (a loss): nothing read; the transaction only sends.
+      c.records = [];
+      c.next = from;
+    } else if (r.error !== 'NONE') {
+      this.refreshMetadata();
+      return this.retry();
+    } else {
+      const view = consumerView(r, from, true);
+      c.records = view.returned.map((x): [number, string] => [x.offset, x.value]);
+      c.next = view.next;
+    }
+    this.phase = 'add';
     this.step();
   }
 
@@ -361,16 +569,22 @@ export class TxnProducerActor implements Actor<Message> {
       sends.push({ partition, value: `${this.p.valuePrefix}${this.progress.values++}`, offset: -1 });
     }
     const abort = this.ctx.rng.next() < this.p.abortRatio;
-    this.txn = { process: this.process, sends, abort, next: 0, commitSent: false, abortable: false };
+    // Drawn only when the workload consumes, so send-only workloads draw what they did before.
+    const ratio = this.p.consumeRatio ?? 0;
+    const consume = ratio > 0 && this.ctx.rng.next() < ratio;
+    const consumed: Consumed | undefined = consume
+      ? { fetched: undefined, records: undefined, next: -1, offsetsSent: false }
+      : undefined;
+    this.txn = { process: this.process, sends, abort, next: 0, commitSent: false, abortable: false, consumed };
     this.p.recorder.record({
       time: this.ctx.now(),
       process: this.process,
       type: 'invoke',
       f: 'txn',
-      value: sends.map((s) => ['send', s.partition, s.value]),
+      value: this.microOps(this.txn, false, false),
       topic: this.p.topic.name,
     });
-    this.phase = 'add';
+    this.phase = consume ? 'offset-fetch' : 'add';
     this.step();
   }
 
@@ -398,12 +612,28 @@ export class TxnProducerActor implements Actor<Message> {
     this.retry();
   }
 
+  /**
+   * The transaction's micro-ops: its sends (with their offsets when `committed` and known) and,
+   * when it consumes, fetch-offsets, poll and send-offsets around them, with what they found
+   * when `done` (a fetch or poll not made yet, or offsets never sent, are shown as invoked).
+   */
+  private microOps(t: Txn, done: boolean, committed: boolean): unknown[] {
+    const sends = t.sends.map((s) => ['send', s.partition, committed && s.offset >= 0 ? [s.offset, s.value] : s.value]);
+    const c = t.consumed;
+    if (c === undefined) return sends;
+    const group = this.p.group ?? '';
+    const k = String(this.source().partition);
+    const fetched = done && c.fetched !== undefined;
+    const fetch = fetched ? ['fetch-offsets', group, { [k]: c.fetched }] : ['fetch-offsets', group];
+    const poll = done && c.records !== undefined ? ['poll', { [k]: c.records }] : ['poll'];
+    const offsets = done && c.offsetsSent ? ['send-offsets', group, { [k]: c.next }] : ['send-offsets', group];
+    return [fetch, poll, ...sends, offsets];
+  }
+
   private complete(type: 'ok' | 'fail' | 'info', error?: string): void {
     const t = this.txn as Txn;
-    const value =
-      type === 'ok'
-        ? t.sends.map((s) => ['send', s.partition, s.offset >= 0 ? [s.offset, s.value] : s.value])
-        : t.sends.map((s) => ['send', s.partition, s.value]);
+    // Not known committed: sends as invoked, and what the fetch and poll found, the offsets sent.
+    const value = this.microOps(t, type === 'ok' || t.consumed !== undefined, type === 'ok');
     const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, topic: this.p.topic.name };
     this.p.recorder.record(error === undefined ? ev : { ...ev, error });
     this.txn = null;

@@ -169,6 +169,12 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     config['transaction.state.log.replication.factor'] = shape.replicationFactor;
     config['transaction.state.log.min.isr'] = shape.minInsync;
     config['isolation.level'] = 'read_committed';
+    if ((t.consumeRatio ?? 0) > 0 && g === undefined) {
+      // __consumer_offsets for the consume-transform-produce groups: as many partitions as
+      // __transaction_state, as durable as the topic.
+      config['offsets.topic.num.partitions'] = t.statePartitions;
+      config['offsets.topic.replication.factor'] = shape.replicationFactor;
+    }
   }
   return {
     brokers: shape.brokers,

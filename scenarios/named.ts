@@ -355,14 +355,16 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
  * each other) and read_committed consumers; brokers (the transaction coordinators and the
  * partition leaders among them) crash and lose power, a coordinator crashes at a commit point,
  * links between brokers are cut (markers in flight), transactional producers are cut off or
- * paused past their transaction timeout.
+ * paused past their transaction timeout. A drawn share of transactions (0, 0.3 or 0.7) consume-
+ * transform-produce: they poll a partition at read_committed and commit their group's offsets
+ * within the transaction (AddOffsetsToTxn, TxnOffsetCommit).
  */
 const transactions: ScenarioDef = {
   name: 'transactions',
   description:
     'transactional producers and read_committed consumers: coordinators crash (also at a commit point) and lose ' +
     'power, producers sharing a transactional.id fence each other, cuts during the marker phase, paused producers ' +
-    'time out',
+    'time out; a share of transactions consume-transform-produce (offsets committed in the transaction)',
   arbitrary: fc
     .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 10, maxSends: 50 }), txnShapeArb())
     .chain(([shape, workload, txn]) => {
@@ -389,13 +391,17 @@ const transactions: ScenarioDef = {
         faultArb('crash', shape, opts()),
         crashAtCommitPointArb(),
       );
-      return fc.array(fault, { minLength: 1, maxLength: 4 }).map(
-        (faults): ScenarioInput => ({
-          shape,
-          workload: { ...workload, transactions: txn },
-          faults,
-          healAtMs: HEAL_AT_MS,
-        }),
+      return fc.array(fault, { minLength: 1, maxLength: 4 }).chain((faults) =>
+        // Drawn last, so the inputs drawn before keep their values: the share of transactions
+        // that consume-transform-produce (0: none, the workload as before it existed).
+        fc.constantFrom(0, 0.3, 0.7).map(
+          (consumeRatio): ScenarioInput => ({
+            shape,
+            workload: { ...workload, transactions: consumeRatio > 0 ? { ...txn, consumeRatio } : txn },
+            faults,
+            healAtMs: HEAL_AT_MS,
+          }),
+        ),
       );
     }),
 };

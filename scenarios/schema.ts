@@ -236,6 +236,7 @@ const workloadSchema = z.strictObject({
       timeoutMs: count(1),
       intervalMs: nonNegative,
       statePartitions: count(1).max(MAX_PARTITIONS),
+      consumeRatio: z.number().min(0).max(1).optional(),
     })
     .optional(),
 });

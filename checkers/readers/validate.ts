@@ -62,7 +62,29 @@ function microOpError(mop: unknown): string | undefined {
     }
     return undefined;
   }
-  return `micro-op ${describe(mop)} is neither :send nor :poll`;
+  if (mop[0] === 'fetch-offsets' || mop[0] === 'send-offsets') return offsetsMicroOpError(mop);
+  return `micro-op ${describe(mop)} is neither :send nor :poll (nor gregor's fetch-offsets, send-offsets)`;
+}
+
+/**
+ * gregor's consume-transform-produce micro-ops (model/txn-producer.ts): `[fetch-offsets group]`
+ * completed as `[fetch-offsets group {k offset-or-null}]`, `[send-offsets group]` as
+ * `[send-offsets group {k offset}]`.
+ */
+function offsetsMicroOpError(mop: readonly unknown[]): string | undefined {
+  const name = String(mop[0]);
+  const shape = `${name} micro-op ${describe(mop)} is not [${name} group] or [${name} group {key offset}]`;
+  if (typeof mop[1] !== 'string' || mop.length > 3) return shape;
+  if (mop.length === 2) return undefined;
+  const m: unknown = mop[2];
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return shape;
+  for (const [k, o] of Object.entries(m)) {
+    if (!/^\d+$/.test(k)) return `${String(mop[0])} micro-op key ${describe(k)} is not an integer >= 0`;
+    const nullOk = mop[0] === 'fetch-offsets' && o === null;
+    if (!nullOk && !isNonNegInt(o))
+      return `${String(mop[0])} micro-op offset ${describe(o)} of key ${k} is not an offset`;
+  }
+  return undefined;
 }
 
 /** Jepsen's Kafka workload shapes: micro-op lists (send, poll, txn) and key lists (assign, subscribe). */

@@ -71,6 +71,34 @@ describe('coordinator-state-loaded: the state served after a move is the replay 
   });
 });
 
+describe('coordinator-state-loaded with transactional offsets (pending until their marker)', () => {
+  const txnCommit = (offset: number, producerId: number) =>
+    JSON.stringify({ ...(JSON.parse(commit(offset)) as object), producerId });
+  const marker = (producerId: number, result: 'COMMIT' | 'ABORT') =>
+    JSON.stringify({ type: 'EndTxnMarker', producerId, result });
+  const g = (offsets: Array<{ topic: string; partition: number; offset: number }>): ServedGroup[] => [
+    { group: 'g1', generation: 0, members: [], offsets },
+  ];
+  const at = (offset: number) => [{ topic: 't', partition: 0, offset }];
+
+  it('a COMMIT makes the offset committed, an ABORT drops it, a pending one is not served', () => {
+    const committed = [commit(3), txnCommit(7, 5), marker(5, 'COMMIT')];
+    expect(stateIsLogReplay(serving({ log: committed, groups: g(at(7)) }))).toBeUndefined();
+    const aborted = [commit(3), txnCommit(7, 5), marker(5, 'ABORT')];
+    expect(stateIsLogReplay(serving({ log: aborted, groups: g(at(3)) }))).toBeUndefined();
+    const pending = [commit(3), txnCommit(7, 5), marker(6, 'COMMIT')];
+    expect(stateIsLogReplay(serving({ log: pending, groups: g(at(3)) }))).toBeUndefined();
+    // A coordinator that served the pending offset (or dropped a committed one) breaks it.
+    expect(stateIsLogReplay(serving({ log: pending, groups: g(at(7)) }))?.kind).toBe('coordinator-state-loaded');
+    expect(stateIsLogReplay(serving({ log: committed, groups: g(at(3)) }))?.kind).toBe('coordinator-state-loaded');
+  });
+
+  it('a COMMIT keeps a plain commit written after the transactional one', () => {
+    const log = [txnCommit(7, 5), commit(4), marker(5, 'COMMIT')];
+    expect(stateIsLogReplay(serving({ log, groups: g(at(4)) }))).toBeUndefined();
+  });
+});
+
 describe('coordinator-one-per-epoch: one coordinator per __consumer_offsets partition and leader epoch', () => {
   it("holds for the controller's leader, serving first", () => {
     expect(oneCoordinatorPerEpoch(serving(), 2, undefined)).toBeUndefined();

@@ -330,6 +330,31 @@ describe('a durability breach excuses only the loss of records sent before it, a
   });
 });
 
+describe('two companions: a power loss reaches both internal topics', () => {
+  it('records a breach of __consumer_offsets and of __transaction_state (regression: the second was skipped)', () => {
+    // Seeds 1858 and 1983 of the transactions scenario (base 1, consume-transform-produce on): a
+    // power loss of every broker breached both; only the first companion's breach was recorded,
+    // so __transaction_state's candidate-complete went unexcused.
+    const tracker = new PromiseTracker(
+      2,
+      new ClusterView('t', [1, 2, 3]),
+      () => true,
+      () => 5,
+    );
+    const views = ['__consumer_offsets', '__transaction_state'].map((topic) => {
+      const v = new ClusterView(topic, [1, 2, 3]);
+      tracker.companion(v, 1);
+      const ev = { kind: 'partition' as const, topic, partition: 0, leader: 1, leaderEpoch: 1, partitionEpoch: 1 };
+      v.applyPartitionEvent({ ...ev, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
+      return v;
+    });
+    expect(views).toHaveLength(2);
+    tracker.powerLoss([1, 2, 3], 'power loss of broker 1 + broker 2 + broker 3');
+    const internal = tracker.breaches.map((b) => b.topic).filter((t) => t !== 't');
+    expect(internal.sort()).toEqual(['__consumer_offsets', '__transaction_state']);
+  });
+});
+
 describe("__consumer_offsets: a breach names its topic, and excuses a group's lost commit by the records' rule", () => {
   /**
    * t/0 on brokers 1 and 3, __consumer_offsets/p (3 partitions; g1 hashes to 2, g2 to 0) on
@@ -420,6 +445,16 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, lostCommit('g1', 1), undefined, history)).toBeUndefined(); // sent after the breach
     expect(judge(tracker, lostCommit('g2', 0), undefined, history)).toBeUndefined(); // g2 lives on partition 0
     expect(judge(tracker, { ...lostCommit('g1', 0), group: undefined }, undefined, history)).toBeUndefined();
+  });
+
+  it('transactional offsets lost, re-consumed or aborted ones read: expected when the transaction came before', () => {
+    const { tracker, breach } = beyond();
+    for (const kind of ['lost-txn-offsets', 'double-consume', 'aborted-offsets-read']) {
+      const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind, ops: [first, 2] });
+      expect(judge(tracker, a(0), undefined, history)).toBe(breach); // its first transaction before the breach
+      expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // after it
+      expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined(); // another partition
+    }
   });
 
   it('a generation reused or a stale commit accepted: expected when the state lost was written before', () => {

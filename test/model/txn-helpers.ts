@@ -1,9 +1,10 @@
 // Shared scaffolding of the transactional producer tests: a cluster with the workload topic `t`
-// (3 partitions) and `__transaction_state` (1 partition), the model's transactional producer
-// (transactional.id tx-1) and a read_committed consumer of every partition.
+// (3 partitions) and `__transaction_state` (1 partition), with `__consumer_offsets` (1 partition)
+// for consume-transform-produce, the model's transactional producer (transactional.id tx-1) and
+// a read_committed consumer of every partition.
 
 import { expect } from 'vitest';
-import { TXN_STATE_TOPIC } from '../../model/config.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../../model/config.ts';
 import { createConsumer } from '../../model/consumer.ts';
 import { createTxnProducer, type TxnProducerActor } from '../../model/txn-producer.ts';
 import type { HistoryRecorder } from '../../model/client-api.ts';
@@ -11,15 +12,21 @@ import { TestCluster } from './helpers.ts';
 
 const TOPIC = { name: 't', partitions: 3, replicationFactor: 3 };
 
-/** `brokers` brokers; `__transaction_state` with replication factor `txnStateRf`. */
-export function txnCluster(brokers = 3, txnStateRf = 3): TestCluster {
+/** `brokers` brokers; `__transaction_state` with replication factor `txnStateRf`; `__consumer_offsets` if `offsets`. */
+export function txnCluster(brokers = 3, txnStateRf = 3, offsets = false): TestCluster {
+  const offsetsTopic = { name: OFFSETS_TOPIC, partitions: 1, replicationFactor: Math.min(3, brokers) };
   const c = new TestCluster({
     brokers,
-    topics: [TOPIC, { name: TXN_STATE_TOPIC, partitions: 1, replicationFactor: txnStateRf }],
-    config: { 'transaction.state.log.num.partitions': 1 },
+    topics: [
+      TOPIC,
+      { name: TXN_STATE_TOPIC, partitions: 1, replicationFactor: txnStateRf },
+      ...(offsets ? [offsetsTopic] : []),
+    ],
+    config: { 'transaction.state.log.num.partitions': 1, 'offsets.topic.num.partitions': 1 },
   });
   c.start();
-  expect(c.runUntil(() => c.settled('t', 0) && c.settled(TXN_STATE_TOPIC, 0), 30_000_000)).toBe(true);
+  const settled = () => c.settled('t', 0) && c.settled(TXN_STATE_TOPIC, 0) && (!offsets || c.settled(OFFSETS_TOPIC, 0));
+  expect(c.runUntil(settled, 30_000_000)).toBe(true);
   return c;
 }
 
@@ -29,7 +36,10 @@ export function addProducer(
   recorder: HistoryRecorder,
   transactions: number,
   prefix: string,
+  /** Consume-transform-produce: the share of transactions that poll t-0 and commit group ctp's offsets. */
+  consumeRatio = 0,
 ) {
+  const consume = consumeRatio > 0 ? { consumeRatio, group: 'ctp', sourcePartition: 0 } : {};
   c.sim.addNode({
     id,
     name: `txn-producer-${id}`,
@@ -46,6 +56,7 @@ export function addProducer(
       intervalMs: 50,
       valuePrefix: prefix,
       recorder,
+      ...consume,
     }),
   });
   c.sim.start(id);

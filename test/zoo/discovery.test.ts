@@ -60,7 +60,8 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'zombie-controller': [0, 173, 'zookeeper'],
   // Transactions are drawn by the transactions scenario only, not the swarm (issue 17).
   'read-committed-hw': [1, 3, 'transactions'],
-  'markers-before-prepare-committed': [1, 376, 'transactions'],
+  // Seed 376 until the scenario drew consume-transform-produce (its share drawn last: inputs kept, runs not).
+  'markers-before-prepare-committed': [1, 8, 'transactions'],
 };
 
 /** KRaft-era variants found again in ZooKeeper mode (issue 16 item 6): [variant, base, seed when written]. */
