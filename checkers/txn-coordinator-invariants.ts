@@ -118,7 +118,7 @@ function hasCommittedMarker(log: LeaderLogView, t: CompletedTxnView): boolean {
   return false;
 }
 
-/** What the driver sees of the transaction coordinators at one look: the loaded or loading shards, the leaders' logs. */
+/** What the driver sees of the transaction coordinators at one look: the shards, the leaders' logs. */
 export interface TxnCoordinatorLook {
   readonly shards: ReadonlyArray<TxnShardView & { readonly completed: readonly CompletedTxnView[] }>;
   leaderLog(tp: string): LeaderLogView | undefined;
