@@ -484,7 +484,7 @@ describe('a breach of __transaction_state excuses only the records of instances 
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
     return tracker;
   };
-  /** A `txn` invoke of `values` on t/0 by `process` at `atUs`, producer 3000001 at `epoch` (undefined: none recorded). */
+  /** A `txn` invoke of `values` on t/0 by `process` at `atUs`, producer 3000001 at `epoch` (undefined: none). */
   const txn = (process: number, atUs: number, epoch: number | undefined, values: string[]): HistoryEvent => ({
     index: 0,
     time: atUs,
