@@ -249,14 +249,15 @@ const TXN_ONE_IN = 5;
  * Transactional producers (issue 17), drawn after everything else (the earlier draws of a seed
  * stay as they were), in one seed out of TXN_ONE_IN: the `transactions` scenario's shape, and
  * up to two of its coordinator faults the swarm has no kind for (a crash at a commit point),
- * after the seed's own faults.
+ * after the seed's own faults (within SWARM_MAX_FAULTS in all).
  */
 function withSometimesTransactions(i: ScenarioInput): fc.Arbitrary<ScenarioInput> {
   return fc
     .tuple(fc.integer({ min: 1, max: TXN_ONE_IN }), txnShapeArb(), fc.array(crashAtCommitPointArb(), { maxLength: 2 }))
     .map(([k, transactions, commitPointCrashes]): ScenarioInput => {
       if (k !== 1) return i;
-      return { ...i, workload: { ...i.workload, transactions }, faults: [...i.faults, ...commitPointCrashes] };
+      const added = commitPointCrashes.slice(0, Math.max(0, SWARM_MAX_FAULTS - i.faults.length));
+      return { ...i, workload: { ...i.workload, transactions }, faults: [...i.faults, ...added] };
     });
 }
 
