@@ -77,7 +77,7 @@ export interface TxnCoordinatorsState {
     }>;
   }>;
   /** "topic/partition" → its running leader's log (undefined: no leader, or not running). */
-  leaderLog(tp: string): { hw: number; logStartOffset: number; records: readonly LeaderRecord[] } | undefined;
+  leaderLog(tp: string): { logStartOffset: number; records: readonly LeaderRecord[] } | undefined;
 }
 
 /** A leader log record as the transaction invariants read it. */

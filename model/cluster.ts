@@ -356,7 +356,7 @@ class SimulatedCluster implements KafkaCluster {
     const b = leader !== undefined && leader >= 0 && this.sim.isUp(leader) ? brokerOn(this.sim, leader) : undefined;
     const p = b?.partition(topic, partition);
     if (p === undefined || p.role !== 'leader') return undefined;
-    return { hw: p.log.hw, logStartOffset: p.log.logStartOffset, records: p.log.records };
+    return { logStartOffset: p.log.logStartOffset, records: p.log.records };
   }
 
   get history(): History {
