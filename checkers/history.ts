@@ -32,6 +32,13 @@ export interface HistoryEvent {
    * micro-op operation's keys are; absent (Jepsen's own histories) = topic "key".
    */
   topic?: string;
+  /**
+   * gregor's transactional producers: the producer id and epoch InitProducerId answered, under
+   * which the `txn` operation's sends were produced (one epoch per transaction: a new epoch
+   * comes only between transactions). Absent in Jepsen's histories.
+   */
+  producerId?: number;
+  producerEpoch?: number;
 }
 
 // --- Kafka operation values -------------------------------------------------------------

@@ -809,6 +809,13 @@ export interface PromiseEvidence {
   readonly zookeeperMode: boolean;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
   readonly txnSentAtUs: ReadonlyMap<string, number>;
+  /** "topic/partition\0value" → "producerId/epoch" of the `txn` operation that first sent it. */
+  readonly txnEpochOf: ReadonlyMap<string, string>;
+  /**
+   * "producerId/epoch" held by two or more instances (history processes) → the time (µs) the
+   * second of them first invoked a `txn` operation under it (sharedEpochBreach).
+   */
+  readonly sharedEpochSinceUs: ReadonlyMap<string, number>;
 }
 
 /** Anomalies of the harness itself: never excused by Kafka's promise. */
@@ -994,25 +1001,31 @@ const SHARED_EPOCH_KINDS: ReadonlySet<string> = new Set([
 
 /**
  * What a durability breach of `__transaction_state` explains on the data partitions (seed
- * 1000016 of the transactions scenario): its records sent transactionally after it. The
- * coordinator reloads only what the log kept (TransactionStateManager.
- * loadTransactionsForTxnTopicPartition), so an epoch bump it had committed and lost (an
- * InitProducerId's Empty at epoch E) is made again for the next instance of the transactional
- * id (TransactionCoordinator.prepareInitProducerIdTransit, TransactionMetadata.
- * prepareIncrementProducerEpoch): two live instances then hold one producer id at epoch E, and
- * neither is fenced. Partition leaders cannot tell their batches apart: a batch of one at the
- * sequences of the other's is a duplicate (ProducerStateEntry.findDuplicateBatch compares the
- * epoch and the sequence range only) and is acknowledged at the other's offsets, records never
- * appended. Explained: an anomaly of SHARED_EPOCH_KINDS whose every value was sent within a
- * `txn` operation, one of them at or after the breach (the second instance's epoch comes from
- * the reloaded coordinator).
+ * 1000016 of the transactions scenario): the records of two producer instances that held one
+ * producer id and epoch after it. The coordinator reloads only what the log kept
+ * (TransactionStateManager.loadTransactionsForTxnTopicPartition), so an epoch bump it had
+ * committed and lost (an InitProducerId's Empty at epoch E) is made again for the next instance
+ * of the transactional id (TransactionCoordinator.prepareInitProducerIdTransit,
+ * TransactionMetadata.prepareIncrementProducerEpoch): two live instances then hold one producer
+ * id at epoch E, and neither is fenced. Partition leaders cannot tell their batches apart: a
+ * batch of one at the sequences of the other's is a duplicate (ProducerStateEntry.
+ * findDuplicateBatch compares the epoch and the sequence range only) and is acknowledged at the
+ * other's offsets, records never appended. Explained: an anomaly of SHARED_EPOCH_KINDS whose
+ * every value was sent within a `txn` operation under one shared (producer id, epoch) (the
+ * history's producerId/producerEpoch), whose second instance began at or after the breach.
+ * An instance is a history process (a producer node's incarnation); a process that gets the
+ * same epoch twice is not told apart, so such a case stays a violation.
  */
 function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (!SHARED_EPOCH_KINDS.has(a.kind) || a.topic === undefined || a.partition === undefined) return undefined;
-  const sent = (a.values ?? []).map((v) => evidence.txnSentAtUs.get(valueKey(a.topic!, a.partition!, v)));
-  if (sent.length === 0 || sent.some((t) => t === undefined)) return undefined;
-  const lastUs = Math.max(...(sent as number[]));
-  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC && lastUs >= b.atUs);
+  const epochs = new Set((a.values ?? []).map((v) => evidence.txnEpochOf.get(valueKey(a.topic!, a.partition!, v))));
+  if (epochs.size !== 1) return undefined;
+  const [epoch] = epochs;
+  const sharedSinceUs = epoch === undefined ? undefined : evidence.sharedEpochSinceUs.get(epoch);
+  if (sharedSinceUs === undefined) return undefined;
+  return evidence.breaches.find(
+    (b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC && sharedSinceUs >= b.atUs,
+  );
 }
 
 /** `b` is of `__transaction_state`, or of a partition left with a hanging transaction. */
@@ -1228,6 +1241,46 @@ function addTxnSendTimes(out: Map<string, number>, topic: string, e: History[num
   }
 }
 
+/** "producerId/epoch" of a gregor `txn` invoke (undefined: none recorded, e.g. a Jepsen history). */
+function txnEpochKey(e: History[number]): string | undefined {
+  if (typeof e.producerId !== 'number' || typeof e.producerEpoch !== 'number') return undefined;
+  return `${e.producerId}/${e.producerEpoch}`;
+}
+
+/** "topic/partition\0value" → "producerId/epoch" of the first `txn` invoke that sent it. */
+function txnSendEpochs(history: History): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of history) {
+    if (e.type !== 'invoke' || e.f !== 'txn' || typeof e.topic !== 'string' || !Array.isArray(e.value)) continue;
+    const epoch = txnEpochKey(e);
+    if (epoch === undefined) continue;
+    for (const m of e.value as unknown[]) {
+      if (!Array.isArray(m) || m[0] !== 'send' || typeof m[1] !== 'number' || typeof m[2] !== 'string') continue;
+      const key = valueKey(e.topic, m[1], m[2]);
+      if (!out.has(key)) out.set(key, epoch);
+    }
+  }
+  return out;
+}
+
+/** "producerId/epoch" whose `txn` invokes come from two or more processes → the second one's first invoke (µs). */
+function sharedEpochs(history: History): Map<string, number> {
+  const firstUs = new Map<string, Map<number | string, number>>();
+  for (const e of history) {
+    const epoch = e.type === 'invoke' && e.f === 'txn' ? txnEpochKey(e) : undefined;
+    if (epoch === undefined) continue;
+    let byProcess = firstUs.get(epoch);
+    if (byProcess === undefined) firstUs.set(epoch, (byProcess = new Map()));
+    if (!byProcess.has(e.process)) byProcess.set(e.process, e.time);
+  }
+  const out = new Map<string, number>();
+  for (const [epoch, byProcess] of firstUs) {
+    if (byProcess.size < 2) continue;
+    out.set(epoch, [...byProcess.values()].sort((x, y) => x - y)[1]);
+  }
+  return out;
+}
+
 /** "topic/partition\0value" → the number of offsets holding it in the polls from history index `from` on. */
 function copiesRead(history: History, from: number, isFinalReader: (process: number | string) => boolean) {
   const offsets = new Map<string, Set<number>>();
@@ -1271,6 +1324,8 @@ export function promiseEvidence(
     resentDuplicates: new Map(),
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
     txnSentAtUs: tracker.breaches.length === 0 ? new Map() : txnSendTimes(history),
+    txnEpochOf: tracker.breaches.length === 0 ? new Map() : txnSendEpochs(history),
+    sharedEpochSinceUs: tracker.breaches.length === 0 ? new Map() : sharedEpochs(history),
     hwAtBreach: tracker.hwAtBreach,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,

@@ -39,6 +39,7 @@ import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
 import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
 import { CoordinatorInvariants } from '../checkers/coordinator-invariants.ts';
+import { TxnCoordinatorInvariants } from '../checkers/txn-coordinator-invariants.ts';
 import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
 
@@ -216,6 +217,8 @@ class SeedRun {
   private readonly replicaWatch: ReplicaInvariants | undefined;
   /** The group coordinator's invariants, at each coordinator that begins to serve (issue 15). */
   private readonly coordinatorWatch = new CoordinatorInvariants();
+  /** The transaction coordinators' invariants, at each snapshot while the promise holds (issue 17). */
+  private readonly txnCoordinatorWatch = new TxnCoordinatorInvariants();
   /** Judges liveness from the heal on (DESIGN §5); created at the heal. */
   private liveness: LivenessTracker | undefined;
   private outcomeOverride: 'stuck' | 'crash' | undefined;
@@ -436,6 +439,18 @@ class SeedRun {
     const snap = this.cluster!.snapshot();
     this.monitor!.observe(snap);
     this.liveness?.observe(snap);
+    this.observeTxnCoordinators();
+  }
+
+  /**
+   * The transaction coordinators' invariants, in runs with transactions, until the first
+   * durability breach (a breach may take a marker or a coordinator's record with it:
+   * checkers/txn-coordinator-invariants.ts assumes none).
+   */
+  private observeTxnCoordinators(): void {
+    if (this.input.workload.transactions === undefined || this.tracker!.beyondPromise) return;
+    const look = this.cluster!.txnCoordinators?.();
+    if (look !== undefined) this.txnCoordinatorWatch.observe(look, this.sim.now());
   }
 
   /** Runs until `done` (checked between events) or `untilUs`; enforces the budgets. */
@@ -640,7 +655,11 @@ class SeedRun {
         });
       }
     }
-    const replicaAnomalies = [...(this.replicaWatch?.anomalies() ?? []), ...this.coordinatorWatch.anomalies()];
+    const replicaAnomalies = [
+      ...(this.replicaWatch?.anomalies() ?? []),
+      ...this.coordinatorWatch.anomalies(),
+      ...this.txnCoordinatorWatch.anomalies(),
+    ];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
     if (this.tracker !== undefined)

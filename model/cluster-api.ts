@@ -51,8 +51,40 @@ export interface KafkaCluster {
    * at or below that offset (a hanging transaction). Absent where the cluster has no transactions.
    */
   hangingTransactions?(): Map<string, number>;
+  /**
+   * The transaction coordinators as the white-box invariants read them (checkers/
+   * txn-coordinator-invariants.ts): each running broker's shards, and a partition's leader log.
+   * Absent where the cluster has no transactions.
+   */
+  txnCoordinators?(): TxnCoordinatorsState;
   /** One running broker's replica state, live (per-replica invariants at each change); undefined when none. */
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined;
+}
+
+/** The transaction coordinators' state on running brokers (KafkaCluster.txnCoordinators). */
+export interface TxnCoordinatorsState {
+  readonly shards: ReadonlyArray<{
+    readonly broker: number;
+    readonly partition: number;
+    readonly coordinatorEpoch: number;
+    readonly loaded: boolean;
+    /** Transactions whose CompleteCommit/CompleteAbort this shard had committed (a live list). */
+    readonly completed: ReadonlyArray<{
+      readonly transactionalId: string;
+      readonly producerId: number;
+      readonly result: 'COMMIT' | 'ABORT';
+      readonly partitions: readonly string[];
+    }>;
+  }>;
+  /** "topic/partition" → its running leader's log (undefined: no leader, or not running). */
+  leaderLog(tp: string): { logStartOffset: number; records: readonly LeaderRecord[] } | undefined;
+}
+
+/** A leader log record as the transaction invariants read it. */
+interface LeaderRecord {
+  readonly offset: number;
+  readonly producerId: number;
+  readonly control?: { readonly type: 'COMMIT' | 'ABORT' };
 }
 
 export type BuildCluster = (sim: SimulationApi<ModelProbe>, spec: ClusterSpec, workload: WorkloadSpec) => KafkaCluster;

@@ -14,7 +14,7 @@
 import type { SimulationApi } from '../harness/types.ts';
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { AssignmentValue, History, PollValue, SendValue } from '../checkers/history.ts';
-import type { BuildCluster, KafkaCluster, ModelProbe } from './cluster-api.ts';
+import type { BuildCluster, KafkaCluster, ModelProbe, TxnCoordinatorsState } from './cluster-api.ts';
 import {
   controllerIdsOf,
   FIRST_CONSUMER_ID,
@@ -340,6 +340,32 @@ class SimulatedCluster implements KafkaCluster {
       if (hanging.length > 0) out.set(`${s.topic}/${s.partition}`, Math.min(...hanging));
     }
     return out;
+  }
+
+  txnCoordinators(): TxnCoordinatorsState {
+    const shards: Array<TxnCoordinatorsState['shards'][number]> = [];
+    for (const id of this.brokerIds) {
+      const b = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
+      if (b === undefined) continue;
+      for (let p = 0; p < txnTopicPartitions(this.spec.config); p++) {
+        const s = b.txns.shard(p);
+        if (s === undefined) continue;
+        const { coordinatorEpoch, completed } = s;
+        shards.push({ broker: id, partition: p, coordinatorEpoch, loaded: s.isLoaded(), completed });
+      }
+    }
+    return { shards, leaderLog: (tp) => this.leaderLogOf(tp) };
+  }
+
+  /** The running leader's log of "topic/partition" (undefined: none). */
+  private leaderLogOf(tp: string): ReturnType<TxnCoordinatorsState['leaderLog']> {
+    const cut = tp.lastIndexOf('/');
+    const [topic, partition] = [tp.slice(0, cut), Number(tp.slice(cut + 1))];
+    const leader = this.view.controllerPartitions().find((s) => s.topic === topic && s.partition === partition)?.leader;
+    const b = leader !== undefined && leader >= 0 && this.sim.isUp(leader) ? brokerOn(this.sim, leader) : undefined;
+    const p = b?.partition(topic, partition);
+    if (p === undefined || p.role !== 'leader') return undefined;
+    return { logStartOffset: p.log.logStartOffset, records: p.log.records };
   }
 
   get history(): History {

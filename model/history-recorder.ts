@@ -37,6 +37,8 @@ export function createHistoryRecorder(): HistoryRecorder {
       if (event.key !== undefined) full.key = event.key;
       if (event.error !== undefined) full.error = event.error;
       if (event.topic !== undefined) full.topic = event.topic;
+      if (event.producerId !== undefined) full.producerId = event.producerId;
+      if (event.producerEpoch !== undefined) full.producerEpoch = event.producerEpoch;
       events.push(full);
       return full;
     },

@@ -5,7 +5,8 @@
 // produces (idempotent sequences per partition, reset with each new epoch), and EndTxn to
 // commit or abort. Each transaction is one history operation `txn` in Jepsen's vocabulary:
 // invoke `[[send k v] ...]`, ok `[[send k [offset v]] ...]` (key k = partition k of the one
-// topic), `fail` when it is known aborted, `info` when its outcome is unknown.
+// topic), `fail` when it is known aborted, `info` when its outcome is unknown; each event also
+// carries the producer id and epoch the transaction's sends use.
 //
 // Rules, from Kafka's clients (TransactionManager, Sender) 3.9:
 // - One request at a time (TransactionManager's pendingRequests are sent one by one; the
@@ -582,7 +583,7 @@ export class TxnProducerActor implements Actor<Message> {
       type: 'invoke',
       f: 'txn',
       value: this.microOps(this.txn, false, false),
-      topic: this.p.topic.name,
+      ...this.operationIds(),
     });
     this.phase = consume ? 'offset-fetch' : 'add';
     this.step();
@@ -634,9 +635,18 @@ export class TxnProducerActor implements Actor<Message> {
     const t = this.txn as Txn;
     // Not known committed: sends as invoked, and what the fetch and poll found, the offsets sent.
     const value = this.microOps(t, type === 'ok' || t.consumed !== undefined, type === 'ok');
-    const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, topic: this.p.topic.name };
+    const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, ...this.operationIds() };
     this.p.recorder.record(error === undefined ? ev : { ...ev, error });
     this.txn = null;
+  }
+
+  /**
+   * The topic of a `txn` operation's keys, and the producer id and epoch its sends carry (as
+   * InitProducerId answered them; the promise tracker tells two instances sharing one epoch by
+   * them, driver/promise.ts sharedEpochBreach).
+   */
+  private operationIds(): { topic: string; producerId: number; producerEpoch: number } {
+    return { topic: this.p.topic.name, producerId: this.producerId, producerEpoch: this.epoch };
   }
 }
 

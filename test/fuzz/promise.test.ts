@@ -510,6 +510,95 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   });
 });
 
+describe('a breach of __transaction_state excuses only the records of instances sharing one producer epoch', () => {
+  /**
+   * t/0 on brokers 1 and 3, __transaction_state/0 on [1, 2]; brokers 1 and 2 lose power at 10 s:
+   * a breach of __transaction_state/0 only (t/0 lost one replica of two).
+   */
+  const beyond = () => {
+    const view = new ClusterView('t', [1, 2, 3]);
+    const txnView = new ClusterView('__transaction_state', [1, 2, 3]);
+    const clock = { nowUs: 0 };
+    const tracker = new PromiseTracker(
+      2,
+      view,
+      () => true,
+      () => clock.nowUs,
+    );
+    const txnState = tracker.companion(txnView, 1);
+    const record = (v: ClusterView, topic: string, replicas: number[]) =>
+      v.applyPartitionEvent({
+        kind: 'partition',
+        topic,
+        partition: 0,
+        leader: replicas[0],
+        leaderEpoch: 1,
+        partitionEpoch: 1,
+        replicas,
+        isr: replicas,
+        elr: [],
+      });
+    record(view, 't', [1, 3]);
+    record(txnView, '__transaction_state', [1, 2]);
+    txnState.onReplica(1, 0, 'leader', 5, 5);
+    clock.nowUs = 10_000_000;
+    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    return tracker;
+  };
+  /** A `txn` invoke of `values` on t/0 by `process` at `atUs`, producer 3000001 at `epoch` (undefined: none). */
+  const txn = (process: number, atUs: number, epoch: number | undefined, values: string[]): HistoryEvent => ({
+    index: 0,
+    time: atUs,
+    process,
+    type: 'invoke',
+    f: 'txn',
+    value: values.map((v) => ['send', 0, v]),
+    topic: 't',
+    ...(epoch === undefined ? {} : { producerId: 3000001, producerEpoch: epoch }),
+  });
+  const lostWrite = (value: string): Anomaly => ({ ...lost, values: [value], offsets: [71] });
+  const twoValues: Anomaly = {
+    kind: 'inconsistent-offsets',
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values: ['a-1', 'b-1'],
+  };
+  /** Instance a (process 600) took epoch 7 at 5 s; instance b (601) at `bEpoch` from `bAtUs` on. */
+  const history = (bEpoch: number | undefined, bAtUs = 12_000_000, aEpoch: number | undefined = 7): History => [
+    txn(600, 5_000_000, aEpoch, ['a-0']),
+    txn(600, 13_000_000, aEpoch, ['a-1']),
+    txn(601, bAtUs, bEpoch, ['b-0']),
+    txn(601, bAtUs + 2_000_000, bEpoch, ['b-1']),
+  ];
+
+  it('two instances at one epoch, the second from after the breach: their records are excused', () => {
+    const tracker = beyond();
+    expect(tracker.breaches.map((b) => b.topic)).toEqual(['__transaction_state']);
+    expect(judge(tracker, lostWrite('b-1'), undefined, history(7))?.topic).toBe('__transaction_state');
+    expect(judge(tracker, twoValues, undefined, history(7))?.topic).toBe('__transaction_state');
+  });
+
+  it('the same anomalies of records sent after the breach under two different epochs: violations', () => {
+    const tracker = beyond();
+    expect(judge(tracker, lostWrite('b-1'), undefined, history(8))).toBeUndefined();
+    expect(judge(tracker, twoValues, undefined, history(8))).toBeUndefined();
+  });
+
+  it('an epoch shared since before the breach, or records of another epoch: violations', () => {
+    const tracker = beyond();
+    expect(judge(tracker, lostWrite('b-1'), undefined, history(7, 6_000_000))).toBeUndefined();
+    const third = [...history(7), txn(602, 14_000_000, 9, ['c-0'])];
+    expect(judge(tracker, lostWrite('c-0'), undefined, third)).toBeUndefined();
+    expect(judge(tracker, { ...twoValues, values: ['a-1', 'c-0'] }, undefined, third)).toBeUndefined();
+  });
+
+  it('a history without producer ids (Jepsen): never excused', () => {
+    const tracker = beyond();
+    expect(judge(tracker, lostWrite('b-1'), undefined, history(undefined, 12_000_000, undefined))).toBeUndefined();
+  });
+});
+
 describe('kip-360-resend', () => {
   const dup = (value: string, partition = 0): Anomaly => ({
     kind: 'duplicate',

@@ -21,6 +21,7 @@ import {
   type ScenarioInput,
 } from '../../scenarios/index.ts';
 import { generateInput } from '../../driver/run.ts';
+import { overrideShape } from '../../scenarios/input.ts';
 
 const REQUIRED = [
   'leader-failover',
@@ -163,6 +164,25 @@ describe('swarm', () => {
       expect(probes.has(p as never), p).toBe(true);
     const shapes = new Set(faults.flatMap((f) => (f.action.kind === 'cut' ? [f.action.cut.shape] : [])));
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
+  });
+
+  it('draws transactional producers in about one seed of five, after every other draw, not in ZooKeeper mode', () => {
+    const txn = inputs.filter((i) => i.workload.transactions !== undefined);
+    expect(txn.length / inputs.length).toBeGreaterThan(0.12);
+    expect(txn.length / inputs.length).toBeLessThan(0.28);
+    const commitPoint = (f: ScenarioInput['faults'][number]) =>
+      f.trigger.kind === 'on' && f.trigger.event.codeProbe === 'txn-coordinator-prepare-commit-written';
+    // The coordinator's commit-point crashes come after the seed's own faults, and only with transactions.
+    for (const i of inputs) {
+      const at = i.faults.findIndex(commitPoint);
+      if (at < 0) continue;
+      expect(i.workload.transactions).toBeDefined();
+      expect(i.faults.slice(at).every(commitPoint)).toBe(true);
+    }
+    expect(txn.some((i) => i.faults.some(commitPoint))).toBe(true);
+    const zk = overrideShape(txn[0], { controller: 'zookeeper' });
+    expect(zk.workload.transactions).toBeUndefined();
+    expect(zk.faults.some(commitPoint)).toBe(false);
   });
 
   it('patterns.ts needs nothing from arbitraries.ts at run time (no import cycle between them)', () => {

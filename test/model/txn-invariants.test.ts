@@ -12,6 +12,7 @@ import {
   type CompletedTxnView,
   type LeaderLogView,
   type TxnShardView,
+  TxnCoordinatorInvariants,
 } from '../../checkers/txn-coordinator-invariants.ts';
 import type { TestCluster } from './helpers.ts';
 import { fenceThenCrashCoordinator, producerDone, txnCluster } from './txn-helpers.ts';
@@ -29,18 +30,70 @@ describe('the invariants on hand-made views', () => {
     expect(coordinatorEpochViolations([shard(1, 3), shard(2, 3)])).toHaveLength(1);
   });
 
-  it('markers-before-complete: a completed transaction without its marker below the HW', () => {
+  it('markers-before-complete: a completed transaction without its marker in the leader log', () => {
     const done: CompletedTxnView = { transactionalId: 'tx', producerId: 7, result: 'COMMIT', partitions: ['t/0'] };
-    const log = (hw: number): LeaderLogView => ({
-      hw,
+    const log = (withMarker: boolean): LeaderLogView => ({
       records: [
         { offset: 0, producerId: 7 },
-        { offset: 1, producerId: 7, control: { type: 'COMMIT' } },
+        ...(withMarker ? [{ offset: 1, producerId: 7, control: { type: 'COMMIT' as const } }] : []),
       ],
     });
-    expect(completedMarkerViolations([done], () => log(2))).toEqual([]);
-    expect(completedMarkerViolations([done], () => log(1))).toHaveLength(1);
-    expect(completedMarkerViolations([{ ...done, result: 'ABORT' }], () => log(2))).toHaveLength(1);
+    expect(completedMarkerViolations([done], () => log(true))).toEqual([]);
+    expect(completedMarkerViolations([done], () => log(false))).toHaveLength(1);
+    expect(completedMarkerViolations([{ ...done, result: 'ABORT' }], () => log(true))).toHaveLength(1);
+    expect(completedMarkerViolations([{ ...done, producerId: 8 }], () => log(true))).toHaveLength(1);
+  });
+});
+
+describe('TxnCoordinatorInvariants: the driver monitor over its looks', () => {
+  const done: CompletedTxnView = { transactionalId: 'tx', producerId: 7, result: 'COMMIT', partitions: ['t/0'] };
+  const marker = { offset: 1, producerId: 7, control: { type: 'COMMIT' as const } };
+  /** The leader log of t/0 up to offset `leo` (the COMMIT marker at offset 1), from `logStartOffset`. */
+  const log = (leo: number, logStartOffset = 0): LeaderLogView => ({
+    logStartOffset,
+    records: [{ offset: 0, producerId: 7 }, marker].slice(0, leo),
+  });
+
+  it('judges each completed transaction once, at the first look after it completed', () => {
+    const m = new TxnCoordinatorInvariants();
+    const completed: CompletedTxnView[] = [];
+    const shards = [{ broker: 1, partition: 0, coordinatorEpoch: 3, loaded: true, completed }];
+    m.observe({ shards, leaderLog: () => log(1) }, 10);
+    expect(m.anomalies()).toEqual([]);
+    completed.push(done);
+    m.observe({ shards, leaderLog: () => log(2) }, 20);
+    m.observe({ shards, leaderLog: () => log(1) }, 30); // judged already
+    expect(m.anomalies()).toEqual([]);
+    completed.push({ ...done, transactionalId: 'tx2' });
+    m.observe({ shards, leaderLog: () => log(1) }, 40);
+    m.observe({ shards, leaderLog: () => log(1) }, 50);
+    expect(m.anomalies()).toMatchObject([{ kind: 'txn-markers-before-complete', timesUs: [40] }]);
+    expect(m.anomalies()[0].explanation).toMatch(/tx2.*t\/0 has no COMMIT marker/);
+  });
+
+  it('a marker missing below a log start moved up by retention proves nothing', () => {
+    const m = new TxnCoordinatorInvariants();
+    const shards = [{ broker: 1, partition: 0, coordinatorEpoch: 3, loaded: true, completed: [done] }];
+    m.observe({ shards, leaderLog: () => ({ logStartOffset: 4, records: [] }) }, 10);
+    expect(m.anomalies()).toEqual([]);
+  });
+
+  it('two loaded coordinators of one partition and epoch: one anomaly naming both brokers', () => {
+    const m = new TxnCoordinatorInvariants();
+    const shard = (broker: number, loaded: boolean) => ({
+      broker,
+      partition: 0,
+      coordinatorEpoch: 3,
+      loaded,
+      completed: [],
+    });
+    m.observe({ shards: [shard(1, true), shard(2, false)], leaderLog: () => undefined }, 10);
+    expect(m.anomalies()).toEqual([]);
+    m.observe({ shards: [shard(1, true), shard(2, true)], leaderLog: () => undefined }, 20);
+    m.observe({ shards: [shard(1, true), shard(2, true)], leaderLog: () => undefined }, 30);
+    expect(m.anomalies()).toMatchObject([
+      { kind: 'txn-one-coordinator-per-epoch', topic: '__transaction_state', partition: 0, nodes: [1, 2] },
+    ]);
   });
 });
 
@@ -60,7 +113,7 @@ function violations(c: TestCluster): { found: string[]; completed: number } {
     const leader = c.state(topic, partition).leader;
     if (leader < 0 || !c.sim.isUp(leader)) return undefined;
     const p = c.replica(leader, topic, partition);
-    return p.role === 'leader' ? { hw: p.log.hw, records: p.log.records } : undefined;
+    return p.role === 'leader' ? { records: p.log.records } : undefined;
   };
   const found = [...coordinatorEpochViolations(shards), ...completedMarkerViolations(completed, leaderLog)];
   return { found, completed: completed.length };
