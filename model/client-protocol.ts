@@ -36,7 +36,7 @@ export interface ProducedRecord {
   padBytes?: number;
 }
 
-/** DefaultRecord.sizeOfBodyInBytes's one-byte fields: attributes, the two deltas, key and value lengths, header count. */
+/** DefaultRecord.sizeOfBodyInBytes's one-byte fields: attributes, both deltas, key and value lengths, headers. */
 const BODY_FIXED_BYTES = 6;
 
 /** ByteUtils.sizeOfVarint of a non-negative int (zigzag: 7 bits a byte, the lowest for the sign). */

@@ -52,7 +52,7 @@ import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
 import { codeProbe } from './code-probes.ts';
 
-/** ProducerConfig batch.size's default (BATCH_SIZE_CONFIG, 16384 at 3.9): a batch's bytes at most, past its first record. */
+/** ProducerConfig's batch.size default (16384 at 3.9): a batch's bytes at most, past its first record. */
 const BATCH_SIZE_BYTES = 16_384;
 /** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: MemoryRecordsBuilder counts the batch header in what a batch holds. */
 const BATCH_HEADER_BYTES = 61;
