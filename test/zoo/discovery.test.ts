@@ -41,7 +41,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'no-epoch-fencing': [1, 36],
   'isr-expand-on-hw': [2_000_001, 2_000_333],
   'hw-on-current-isr': [1_000_001, 1_000_013],
-  'unfenced-alter-partition': [1, 495],
+  'unfenced-alter-partition': [3_000_001, 3_000_204],
   'stale-broker-epoch': [2_000_001, 2_000_279],
   'last-replica-standing': [1, 248],
   'validation-seeks-ahead': [1, 8],
