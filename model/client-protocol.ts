@@ -29,6 +29,32 @@ export type ErrorCode =
   | 'STALE_BROKER_EPOCH'
   | 'BROKER_NOT_AVAILABLE';
 
+/** A record as a producer sends it: key, value label and the value's padding (LogRecord.padBytes). */
+export interface ProducedRecord {
+  key: string | null;
+  value: string;
+  padBytes?: number;
+}
+
+/** DefaultRecord.sizeOfBodyInBytes's one-byte fields: attributes, both deltas, key and value lengths, headers. */
+const BODY_FIXED_BYTES = 6;
+
+/** ByteUtils.sizeOfVarint of a non-negative int (zigzag: 7 bits a byte, the lowest for the sign). */
+function varintBytes(n: number): number {
+  return n < 64 ? 1 : n < 8_192 ? 2 : n < 1_048_576 ? 3 : 4;
+}
+
+/**
+ * Bytes one record takes in a batch (DefaultRecord.sizeInBytes: the body, then the varint of its
+ * size; sizeOfBodyInBytes: attributes, offset and timestamp deltas, key and value each after its
+ * varint length, header count). The deltas are counted as one byte each.
+ */
+export function recordSizeBytes(r: ProducedRecord): number {
+  const valueBytes = r.value.length + (r.padBytes ?? 0);
+  const bodyBytes = BODY_FIXED_BYTES + (r.key?.length ?? 0) + valueBytes + varintBytes(valueBytes) - 1;
+  return bodyBytes + varintBytes(bodyBytes);
+}
+
 /** A record on the wire and in the log. Immutable once created. */
 export interface LogRecord {
   offset: number;
@@ -38,6 +64,12 @@ export interface LogRecord {
   sequence: number; // -1 when not idempotent
   key: string | null;
   value: string;
+  /**
+   * Bytes the value carries beyond its label `value` (the payload of a real producer's value,
+   * which the model does not store: only its size counts, for batch.size and the segment files);
+   * absent = none, so records of workloads without value sizes are exactly what they were.
+   */
+  padBytes?: number;
   /**
    * The batch's isTransactional attribute (KIP-98); absent on non-transactional batches, so
    * records of runs without transactions are exactly what they were.
@@ -102,7 +134,7 @@ export type ClientRequest =
       producerId: number;
       producerEpoch: number;
       baseSequence: number;
-      records: Array<{ key: string | null; value: string }>;
+      records: ProducedRecord[];
       /** The batch is part of a transaction (RecordBatch.isTransactional); absent = not. */
       transactional?: true;
     }

@@ -44,15 +44,18 @@ import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
 import type { SendValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
-import type { ClientResponse, ErrorCode } from './client-protocol.ts';
+import type { ClientResponse, ErrorCode, ProducedRecord } from './client-protocol.ts';
+import { recordSizeBytes } from './client-protocol.ts';
 import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
 import { msToUs, unreachable } from './client-net.ts';
 import type { KafkaConfig } from './config.ts';
 import { codeProbe } from './code-probes.ts';
 
-/** Records per ProduceRequest at most (Kafka bounds a batch by batch.size bytes). */
-const MAX_BATCH_RECORDS = 64;
+/** ProducerConfig's batch.size default (16384 at 3.9): a batch's bytes at most, past its first record. */
+const BATCH_SIZE_BYTES = 16_384;
+/** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: MemoryRecordsBuilder counts the batch header in what a batch holds. */
+const BATCH_HEADER_BYTES = 61;
 /** Kafka's broker keeps the last five batches per producer for dedupe; so must the client's in-flight window. */
 const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 /** Short.MAX_VALUE: past it an idempotent producer asks for a new producer id (resetIdempotentProducerId). */
@@ -79,6 +82,8 @@ export class SendOp {
     readonly value: string,
     readonly process: number,
     readonly createdUs: number,
+    /** The value's bytes beyond its label (LogRecord.padBytes); 0 = none. */
+    readonly padBytes = 0,
   ) {}
 }
 
@@ -93,18 +98,39 @@ export class Batch {
   retryAtUs = 0;
   lastError = '';
   done = false;
-  readonly records: Array<{ key: string | null; value: string }>;
+  readonly records: ProducedRecord[];
   constructor(
     readonly id: number,
     readonly part: PartitionState,
     readonly sends: SendOp[],
     readonly deadlineUs: number,
   ) {
-    this.records = sends.map((s) => ({ key: s.key, value: s.value }));
+    this.records = sends.map((s) =>
+      s.padBytes > 0 ? { key: s.key, value: s.value, padBytes: s.padBytes } : { key: s.key, value: s.value },
+    );
   }
   get lastSequence(): number {
     return this.baseSequence + this.sends.length - 1;
   }
+}
+
+/**
+ * How many of the queued sends, from the head, one batch takes: RecordAccumulator.tryAppend
+ * appends to the open batch while MemoryRecordsBuilder.hasRoomFor says yes — always for its
+ * first record, then while the header and the records so far plus the next one fit in
+ * batch.size (estimatedBytesWritten + recordSize <= writeLimit, uncompressed).
+ */
+function batchCount(queue: readonly SendOp[]): number {
+  if (queue.length === 0) return 0;
+  let bytes = BATCH_HEADER_BYTES + recordSizeBytes(queue[0]);
+  let n = 1;
+  while (n < queue.length) {
+    const next = recordSizeBytes(queue[n]);
+    if (bytes + next > BATCH_SIZE_BYTES) break;
+    bytes += next;
+    n++;
+  }
+  return n;
 }
 
 export class PartitionState {
@@ -201,9 +227,9 @@ export class Sender implements RequestOwner {
   }
 
   /** The application calls send(): record the invoke, queue the record. */
-  send(topic: string, partition: number, key: string | null, value: string, process: number): SendOp {
+  send(topic: string, partition: number, key: string | null, value: string, process: number, padBytes = 0): SendOp {
     const now = this.ctx.now();
-    const op = new SendOp(this.nextSendId++, topic, partition, key, value, process, now);
+    const op = new SendOp(this.nextSendId++, topic, partition, key, value, process, now, padBytes);
     const invoke: SendValue = { topic, partition, key, value };
     this.recorder.record({ time: now, process, type: 'invoke', f: 'send', value: invoke });
     this.liveCount++;
@@ -346,8 +372,7 @@ export class Sender implements RequestOwner {
         part.lastAckedSequence = -1;
       }
     }
-    const count = Math.min(part.queue.length, MAX_BATCH_RECORDS);
-    const sends = part.queue.splice(0, count);
+    const sends = part.queue.splice(0, batchCount(part.queue));
     let deadlineUs = Infinity;
     for (const s of sends) {
       s.state = 'batched';

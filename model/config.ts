@@ -271,6 +271,18 @@ export interface WorkloadSpec {
   groupCommitSync?: boolean;
   /** Transactional producers (issue 17, model/txn-producer.ts); absent = none. */
   transactions?: TxnWorkload;
+  /**
+   * The workload producers' value sizes in bytes, each drawn uniformly in [min, max]: the value
+   * is its label `p<id>-<n>` padded to that size (LogRecord.padBytes; a size below the label's
+   * length is the label). Absent: values are their labels alone (7–9 bytes).
+   */
+  valueBytes?: ValueBytes;
+}
+
+/** A range of value sizes, bytes. */
+export interface ValueBytes {
+  min: number;
+  max: number;
 }
 
 /** The transactional part of a workload: producers running transactions on the workload's topic. */

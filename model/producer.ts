@@ -1,8 +1,10 @@
 // The workload's producer client: makes `params.sends` sends with unique values
-// `${valuePrefix}${n}`, gaps drawn from an exponential distribution with mean
-// WorkloadSpec.sendIntervalMs (ctx.rng), keys k0..k{keys-1} (or none) mapped to partitions
-// by Kafka's partitioner, over the topics it is given (picked uniformly). Delivery,
-// retries, timeouts and idempotence live in client-sender.ts, which also records the history.
+// `${valuePrefix}${n}` (padded to a drawn size when the workload has `valueBytes`: only the
+// size is kept, as LogRecord.padBytes, so histories and reports show the label), gaps drawn
+// from an exponential distribution with mean WorkloadSpec.sendIntervalMs (ctx.rng), keys
+// k0..k{keys-1} (or none) mapped to partitions by Kafka's partitioner, over the topics it is
+// given (picked uniformly). Delivery, retries, timeouts and idempotence live in
+// client-sender.ts, which also records the history.
 //
 // Concurrency: the application keeps at most PRODUCER_LANES sends outstanding; each lane is
 // one history process (one op in flight per process). When every lane is busy the next send
@@ -89,9 +91,13 @@ export class ProducerActor extends ClientActorBase implements ClientStatus {
     const topic = topics.length === 1 ? topics[0] : this.ctx.rng.pick(topics);
     const key = workload.keys > 0 ? `k${this.ctx.rng.intBetween(0, workload.keys - 1)}` : null;
     const partition = this.partitioner.partition(topic.name, key, topic.partitions);
+    const value = `${this.params.valuePrefix}${n}`;
+    const size = workload.valueBytes;
+    // Drawn only for a workload with value sizes: the draws of every other workload stay as they were.
+    const padBytes = size === undefined ? 0 : Math.max(0, this.ctx.rng.intBetween(size.min, size.max) - value.length);
     const process = this.lanes.take();
     this.lanesInUse++;
-    this.sender!.send(topic.name, partition, key, `${this.params.valuePrefix}${n}`, process);
+    this.sender!.send(topic.name, partition, key, value, process, padBytes);
   }
 
   private onSendDone(op: SendOp): void {

@@ -56,7 +56,8 @@
 import type { Disk, TornEntry } from '../harness/types.ts';
 import { isTorn } from '../harness/disk.ts';
 import { assert } from './assert.ts';
-import type { AbortedTransaction, ControlRecord, ErrorCode, LogRecord } from './client-protocol.ts';
+import type { AbortedTransaction, ControlRecord, ErrorCode, LogRecord, ProducedRecord } from './client-protocol.ts';
+import { recordSizeBytes } from './client-protocol.ts';
 import { LeaderEpochCache, type EpochTruncationFlush } from './epoch-cache.ts';
 import { ProducerStates, type CompletedTxn } from './producer-state.ts';
 import { codeProbe } from './code-probes.ts';
@@ -698,7 +699,7 @@ export class ReplicaLog {
    * checked the producer sequence.
    */
   appendAsLeader(
-    batch: ReadonlyArray<{ key: string | null; value: string }>,
+    batch: readonly ProducedRecord[],
     leaderEpoch: number,
     producerId: number,
     producerEpoch: number,
@@ -709,8 +710,7 @@ export class ReplicaLog {
     if (this.epochs.latestEpoch() !== leaderEpoch) this.epochs.assign(leaderEpoch, first);
     const n = batch.length;
     let batchBytes = BATCH_OVERHEAD_BYTES;
-    for (let i = 0; i < n; i++)
-      batchBytes += RECORD_OVERHEAD_BYTES + (batch[i].key?.length ?? 0) + batch[i].value.length;
+    for (let i = 0; i < n; i++) batchBytes += recordSizeBytes(batch[i]);
     const seg = this.segmentForAppend(batchBytes);
     for (let i = 0; i < n; i++) {
       const r: ModelRecord = {
@@ -723,6 +723,8 @@ export class ReplicaLog {
         producerEpoch,
         lastInBatch: i === n - 1,
       };
+      const padBytes = batch[i].padBytes;
+      if (padBytes !== undefined && padBytes > 0) r.padBytes = padBytes;
       if (transactional) r.transactional = true;
       this.records.push(r);
       this.appendTo(seg, r, recordBytes(r, i === 0));
@@ -1071,17 +1073,15 @@ const HOLE = undefined as unknown as ModelRecord;
 
 /** DefaultRecordBatch.RECORD_BATCH_OVERHEAD: the batch header, with its CRC. */
 const BATCH_OVERHEAD_BYTES = 61;
-/** DefaultRecord.sizeInBytes for small records: length, attributes, deltas, key and value lengths, headers. */
-const RECORD_OVERHEAD_BYTES = 7;
 
-/** Bytes one record takes in the segment file (the batch header counted on its first record). */
 /** A record whose bytes after the batch header read back as zeros (a page that never reached the disk). */
 function zeroed(r: ModelRecord): ModelRecord {
   return { ...r, key: r.key === null ? null : '\u0000'.repeat(r.key.length), value: '\u0000'.repeat(r.value.length) };
 }
 
+/** Bytes one record takes in the segment file (the batch header counted on its first record). */
 function recordBytes(r: ModelRecord, firstInBatch: boolean): number {
-  const body = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + r.value.length;
+  const body = recordSizeBytes(r);
   return firstInBatch ? BATCH_OVERHEAD_BYTES + body : body;
 }
 

@@ -10,6 +10,7 @@ import type {
   KafkaVersion,
   OffsetResetPolicy,
   TxnWorkload,
+  ValueBytes,
   WorkloadSpec,
   ZooKeeperSpec,
 } from '../model/config.ts';
@@ -83,6 +84,11 @@ export interface WorkloadShape {
   group?: GroupShape;
   /** Transactional producers (issue 17); the consumers then read at read_committed. Absent = none. */
   transactions?: TxnShape;
+  /**
+   * The producers' value sizes, bytes (model/config.ts WorkloadSpec.valueBytes): each value is
+   * its label padded to a size drawn in [min, max]. Absent = the labels alone (7–9 bytes).
+   */
+  valueBytes?: ValueBytes;
 }
 
 /** The transactional producers of a workload (model/config.ts TxnWorkload) and `__transaction_state`. */
@@ -208,6 +214,7 @@ export function workloadSpecOf(input: ScenarioInput): WorkloadSpec {
     const { statePartitions: _, ...txn } = w.transactions;
     spec.transactions = txn;
   }
+  if (w.valueBytes !== undefined) spec.valueBytes = { ...w.valueBytes };
   return spec;
 }
 

@@ -18,6 +18,7 @@ import {
   swarmCombinedArb,
   swarmControllersArb,
   triggerArb,
+  valueBytesArb,
   workloadArb,
   type FaultArbOptions,
 } from './arbitraries.ts';
@@ -154,11 +155,13 @@ const powerLoss: ScenarioDef = {
   name: 'power-loss',
   description:
     'machine crashes that lose unflushed data: leader, followers, now and then a whole rack (beyond the promise)',
-  arbitrary: build(shapeArb(), workloadArb(), (shape) =>
-    fc.array(faultArb('power-loss', shape, opts({ correlatedWeight: 2, brokersOnly: true })), {
-      minLength: 1,
-      maxLength: 3,
-    }),
+  arbitrary: withValueBytes(
+    build(shapeArb(), workloadArb(), (shape) =>
+      fc.array(faultArb('power-loss', shape, opts({ correlatedWeight: 2, brokersOnly: true })), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+    ),
   ),
 };
 
@@ -261,27 +264,41 @@ function withSometimesTransactions(i: ScenarioInput): fc.Arbitrary<ScenarioInput
     });
 }
 
+/**
+ * Value sizes (valueBytesArb) drawn after everything else: the other draws of a seed stay as
+ * they were (its run changes, as larger records fill batches, pages and segments differently).
+ */
+function withValueBytes(input: fc.Arbitrary<ScenarioInput>): fc.Arbitrary<ScenarioInput> {
+  return input.chain((i) =>
+    valueBytesArb().map(
+      (valueBytes): ScenarioInput => (valueBytes === undefined ? i : { ...i, workload: { ...i.workload, valueBytes } }),
+    ),
+  );
+}
+
 const swarm: ScenarioDef = {
   name: 'swarm',
   description:
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
     '(swarm testing); a consumer group in one seed of five, transactional producers in one of five',
-  arbitrary: withSometimesGroup(
-    fc
-      .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
-      .chain(([shape, workload, sw]) =>
-        scheduleArb(sw, shape, {
-          ...opts(),
-          windowMs: windowFor(workload),
-          minFaults: 0,
-          maxFaults: SWARM_MAX_FAULTS,
-        }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
-      ),
-  )
-    // Drawn last, so every other draw of a seed stays what it was before combined mode existed.
-    .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined)))
-    // Drawn after that, for the same reason (transactions came after combined mode).
-    .chain(withSometimesTransactions),
+  arbitrary: withValueBytes(
+    withSometimesGroup(
+      fc
+        .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
+        .chain(([shape, workload, sw]) =>
+          scheduleArb(sw, shape, {
+            ...opts(),
+            windowMs: windowFor(workload),
+            minFaults: 0,
+            maxFaults: SWARM_MAX_FAULTS,
+          }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
+        ),
+    )
+      // Drawn after the group, so every other draw of a seed stays what it was before combined mode existed.
+      .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined)))
+      // Drawn after that, for the same reason (transactions came after combined mode).
+      .chain(withSometimesTransactions),
+  ),
 };
 
 /**

@@ -30,6 +30,8 @@ export const MAX_BROKERS = 9;
 export const MAX_PARTITIONS = 64;
 /** Producers and consumers each (their node ids are 200+i and 300+i). */
 const MAX_CLIENTS = 99;
+/** A value's bytes at most: one record fits a ProduceRequest (max.request.size 1 MiB, ProducerConfig's default). */
+const MAX_VALUE_BYTES = 1_000_000;
 
 const count = (min: number) => z.int().min(min);
 const nonNegative = count(0);
@@ -239,6 +241,9 @@ const workloadSchema = z.strictObject({
       consumeRatio: z.number().min(0).max(1).optional(),
     })
     .optional(),
+  valueBytes: z
+    .strictObject({ min: nonNegative.max(MAX_VALUE_BYTES), max: nonNegative.max(MAX_VALUE_BYTES) })
+    .optional(),
 });
 
 const scenarioInputSchema = z
@@ -249,6 +254,9 @@ const scenarioInputSchema = z
     // Consumer groups are not modelled in ZooKeeper mode (scenarios/input.ts withoutGroup).
     if (input.shape.zookeeper !== undefined && input.workload.group !== undefined)
       ctx.addIssue({ code: 'custom', path: ['workload', 'group'], message: 'ZooKeeper mode has no consumer groups' });
+    const size = input.workload.valueBytes;
+    if (size !== undefined && size.min > size.max)
+      ctx.addIssue({ code: 'custom', path: ['workload', 'valueBytes'], message: 'min must not exceed max' });
     input.faults.forEach((f, i) => {
       for (const p of faultProblems(f, input.shape))
         ctx.addIssue({ code: 'custom', path: ['faults', i, ...p.path], message: p.message });

@@ -200,6 +200,24 @@ describe('swarm', () => {
     expect(beyond.length / inputs.length).toBeLessThan(0.15);
     for (const i of inputs) for (const f of i.faults) expect(Object.keys(f).sort()).toEqual(['action', 'trigger']);
   });
+
+  it('pads values to 10–1,200 bytes in about three seeds of four, and keeps the bare labels in the rest', () => {
+    const sized = inputs.filter((i) => i.workload.valueBytes !== undefined);
+    expect(sized.length / inputs.length).toBeGreaterThan(0.65);
+    expect(sized.length / inputs.length).toBeLessThan(0.85);
+    for (const { workload } of sized) {
+      const { min, max } = workload.valueBytes!;
+      expect([min >= 10, min <= 300, max >= min, max - min <= 900]).toEqual([true, true, true, true]);
+    }
+    // A file may give any range up to a megabyte, but not an empty one.
+    const withRange = (min: number, max: number) => ({
+      ...inputs[0],
+      workload: { ...inputs[0].workload, valueBytes: { min, max } },
+    });
+    expect(invalidInputReason(withRange(1_000, 1_000))).toBeUndefined();
+    expect(invalidInputReason(withRange(500, 100))).toMatch(/valueBytes/);
+    expect(invalidInputReason(withRange(0, 2_000_000))).toMatch(/valueBytes/);
+  });
 });
 
 describe('variants', () => {

@@ -98,4 +98,19 @@ describe('segments', () => {
     expect(recovered.records.map((r) => r.value)).toEqual(['v0', 'v1', 'v2']);
     expect(disk.exists('t-0/00000000000000000004.log')).toBe(false);
   });
+
+  it("a value's padding counts in the segment's bytes (DefaultRecord.sizeInBytes) and survives recovery", () => {
+    const { disk, log } = setup({ segmentBytes: 2_048 });
+    // 1,000-byte values: 61 header + 1,009 record = 1,070 bytes a batch, so one batch a segment.
+    for (let i = 0; i < 3; i++) log.appendAsLeader([{ key: null, value: `v${i}`, padBytes: 998 }], 1, -1, -1, -1);
+    expect(log.segmentBaseOffsets()).toEqual([0, 1, 2]);
+    expect(log.sizeBytes()).toBe(3 * 1_070);
+    // A bare label keeps the small-record size of before: 61 + 7 + 2 bytes.
+    one(log, 'v3');
+    expect(log.sizeBytes()).toBe(3 * 1_070 + 70);
+    const recovered = new ReplicaLog(disk, 't-0', null, { segmentBytes: 2_048 });
+    recovered.recover({ cleanShutdown: true, recoveryPoint: 4, hwCheckpoint: 0 });
+    expect(recovered.records.map((r) => r.padBytes)).toEqual([998, 998, 998, undefined]);
+    expect(recovered.sizeBytes()).toBe(3 * 1_070 + 70);
+  });
 });

@@ -250,6 +250,7 @@ export class FakeBroker implements Actor<Message> {
         sequence: msg.producerId >= 0 ? msg.baseSequence + i : -1,
         key: r.key,
         value: r.value,
+        ...(r.padBytes !== undefined ? { padBytes: r.padBytes } : {}),
       }),
     );
     return { error: 'NONE', baseOffset };

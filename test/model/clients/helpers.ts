@@ -8,6 +8,7 @@ import {
   type ClusterSpec,
   type KafkaConfig,
   type TopicSpec,
+  type ValueBytes,
   type WorkloadSpec,
 } from '../../../model/config.ts';
 import { createHistoryRecorder, historyProblems } from '../../../model/history-recorder.ts';
@@ -61,6 +62,7 @@ export function addProducer(
     keys?: number;
     sendIntervalMs?: number;
     prefix?: string;
+    valueBytes?: ValueBytes;
   },
 ): void {
   const workload: WorkloadSpec = {
@@ -69,6 +71,7 @@ export function addProducer(
     sendIntervalMs: opts.sendIntervalMs ?? 10,
     pollIntervalMs: 10,
   };
+  if (opts.valueBytes !== undefined) workload.valueBytes = opts.valueBytes;
   rig.sim.addNode({
     id,
     name: `producer-${id}`,

@@ -335,4 +335,26 @@ describe('determinism', () => {
     expect(b.history).toBe(a.history);
     expect(b.hash).toBe(a.hash);
   });
+
+  it('pads values to the drawn size and closes a batch at batch.size bytes (MemoryRecordsBuilder.hasRoomFor)', () => {
+    // The first request is never answered: while it times out (1 s) the other sends queue up.
+    const rig = fakeRig(31, { hook: firstRequest('silence') });
+    const config = { ...FAST_CONFIG, 'max.in.flight.requests.per.connection': 1 };
+    addProducer(rig, P, { sends: 10, sendIntervalMs: 1, config, valueBytes: { min: 4_000, max: 4_000 } });
+    rig.sim.run({ untilUs: 5_000_000 });
+    const requests = rig.broker(1).received.filter((m) => m.type === 'ProduceRequest');
+    // 61 bytes of batch header + 4 records of 4,009 bytes = 16,097 ≤ 16,384; a fifth does not fit.
+    const counts = requests.map((r) => r.records.length);
+    expect(Math.max(...counts)).toBe(4);
+    for (const r of requests) for (const rec of r.records) expect(rec.value.length + (rec.padBytes ?? 0)).toBe(4_000);
+    const ok = sendValues(rig.recorder.events, 'ok');
+    expect(ok).toHaveLength(10);
+    // The history keeps the labels; the log's records carry the padding.
+    for (const v of ok) expect(v.value).toMatch(/^v200-\d+$/);
+    const sizes = rig
+      .broker(1)
+      .log('t', 0)
+      .map((r) => r.value.length + (r.padBytes ?? 0));
+    expect(sizes).toEqual(Array(10).fill(4_000));
+  });
 });
