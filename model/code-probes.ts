@@ -1023,6 +1023,11 @@ const CODE_PROBES = {
       'A member learnt it was fenced (FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID): partitions lost, rejoin at 0.',
     reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
+  'group-consumer-fatal-error': {
+    kafka: 'ConsumerHeartbeatRequestManager.onErrorResponse (default branch: handleFatalFailure)',
+    description: 'A heartbeat got an error the client does not retry (GROUP_ID_NOT_FOUND): the member stopped.',
+    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
+  },
   'group-consumer-commit-stale-epoch': {
     kafka: 'ConsumerGroup.validateOffsetCommit',
     description: 'An offset commit of a consumer group member named another member epoch: STALE_MEMBER_EPOCH.',
