@@ -25,6 +25,7 @@ import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, TxnShape, WorkloadShape } from './input.ts';
 import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
+import { consumerProtocolAvailable } from '../model/versions.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
@@ -299,8 +300,18 @@ const consumerGroup: ScenarioDef = {
           healAtMs: HEAL_AT_MS,
         }),
       );
-    }),
+    })
+    // group.protocol drawn last (every earlier draw of a seed stays what it was): KIP-848's
+    // consumer protocol for one group in two where the Kafka version has it (4.0 on)
+    .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
 };
+
+/** The group's members on the consumer protocol (KIP-848) when drawn and the version has it. */
+function withGroupProtocol(input: ScenarioInput, consumer: boolean): ScenarioInput {
+  const group = input.workload.group;
+  if (!consumer || group === undefined || !consumerProtocolAvailable(input.shape.kafkaVersion)) return input;
+  return { ...input, workload: { ...input.workload, group: { ...group, protocol: 'consumer' } } };
+}
 
 /** The transactional part of the `transactions` scenario's workload. */
 function txnShapeArb(): fc.Arbitrary<TxnShape> {
