@@ -504,6 +504,18 @@ export function validateConsumerOffsetCommit(
   return m.memberEpoch === memberEpoch ? 'NONE' : 'STALE_MEMBER_EPOCH';
 }
 
+/**
+ * ConsumerGroup.maybeUpdateGroupState: Empty with no members, Assigning while the group epoch is
+ * above the target assignment's, Reconciling while a member is not reconciled to it, else Stable.
+ */
+export function consumerGroupState(g: ConsumerGroup): 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' {
+  if (g.members.size === 0) return 'Empty';
+  if (g.groupEpoch > g.assignmentEpoch) return 'Assigning';
+  for (const m of g.members.values())
+    if (!(m.state === 'STABLE' && m.memberEpoch === g.assignmentEpoch)) return 'Reconciling';
+  return 'Stable';
+}
+
 /** The white-box invariant: no partition in two members' current assignments (assigned or revoking). */
 export function doublyOwned(g: ConsumerGroup): string[] {
   const seen = new Map<string, string>();

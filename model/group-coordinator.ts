@@ -745,10 +745,10 @@ export class GroupCoordinatorShard {
     let error: GroupError = 'NONE';
     const cg = this.consumerGroups.get(req.group);
     if (cg !== undefined) error = validateConsumerOffsetCommit(cg, req.memberId, req.generation);
-    if (error === 'STALE_MEMBER_EPOCH') codeProbe('group-consumer-commit-stale-epoch');
     else if (req.generation < 0 && g.state === 'Empty') error = 'NONE';
     else if (req.generation < 0 && req.memberId === '') error = 'UNKNOWN_MEMBER_ID';
     else error = this.memberError(g, req.memberId, req.generation);
+    if (error === 'STALE_MEMBER_EPOCH') codeProbe('group-consumer-commit-stale-epoch');
     if (error === 'NONE' && g.state === 'CompletingRebalance') error = 'REBALANCE_IN_PROGRESS';
     // Variant stale-generation-commit: the commit is accepted whatever member and generation it names.
     if (this.config.acceptStaleCommits === true) error = 'NONE';
