@@ -80,7 +80,12 @@ export function consumerGroupDescribeText(group: string, state: string, rows: re
   let out = '';
   if (state === 'Empty') out += `\nConsumer group '${group}' has no active members.\n`;
   // ConsumerGroupCommand.shouldPrintMemberState: KIP-848's Assigning and Reconciling too
-  if (state === 'PreparingRebalance' || state === 'CompletingRebalance' || state === 'Assigning' || state === 'Reconciling')
+  if (
+    state === 'PreparingRebalance' ||
+    state === 'CompletingRebalance' ||
+    state === 'Assigning' ||
+    state === 'Reconciling'
+  )
     out += `\nWarning: Consumer group '${group}' is rebalancing.\n`;
   const wide = (values: string[]) => Math.max(15, ...values.map((v) => v.length));
   const g = wide([group]);
