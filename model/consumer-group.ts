@@ -95,7 +95,7 @@ export interface ConsumerHeartbeatRequest {
   owned: TopicPartition[] | null;
 }
 
-export type ConsumerHeartbeatError =
+type ConsumerHeartbeatError =
   | 'NONE'
   | 'UNKNOWN_MEMBER_ID'
   | 'FENCED_MEMBER_EPOCH'
@@ -115,9 +115,9 @@ export interface ConsumerHeartbeatResponse {
 }
 
 /** LEAVE_GROUP_MEMBER_EPOCH (ConsumerGroupHeartbeatRequest). */
-export const LEAVE_GROUP_MEMBER_EPOCH = -1;
+const LEAVE_GROUP_MEMBER_EPOCH = -1;
 
-export const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
+const tpKey = (tp: TopicPartition): string => `${tp.topic}/${tp.partition}`;
 
 const byPartition = (a: TopicPartition, b: TopicPartition): number =>
   a.topic.localeCompare(b.topic) || a.partition - b.partition;
