@@ -38,10 +38,6 @@ const SWARM_WITHOUT_RETENTION =
 /** Transactions: only the `transactions` scenario draws transactional producers, not the swarm (issue 17). */
 const TXN_NOT_IN_SWARM = 'not in the swarm: only the transactions scenario draws transactional producers (issue 17)';
 
-/** KIP-848 consumer groups: only the consumer-group scenario draws group.protocol=consumer. */
-const GROUP_PROTOCOL_NOT_IN_SWARM =
-  'not in the swarm: only the consumer-group scenario draws group.protocol=consumer (KIP-848)';
-
 const CODE_PROBES = {
   // --- the replica log and its recovery (replica-log.ts)
   'log-recovery-torn-entry': {
@@ -989,49 +985,40 @@ const CODE_PROBES = {
   'group-consumer-fenced-member-epoch': {
     kafka: 'GroupMetadataManager.throwIfConsumerGroupMemberEpochIsInvalid',
     description: 'A ConsumerGroupHeartbeat named a member epoch the coordinator does not accept: FENCED_MEMBER_EPOCH.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-revocation-pending': {
     kafka: 'CurrentAssignmentBuilder.computeNextAssignment',
     description: 'A consumer group member was asked to revoke partitions and stays at its epoch until it does.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-revocation-acked': {
     kafka: 'CurrentAssignmentBuilder.build (UNREVOKED_PARTITIONS)',
     description: 'A consumer group member acknowledged a revocation by a heartbeat no longer reporting the partitions.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-partition-unreleased': {
     kafka: 'CurrentAssignmentBuilder.computeNextAssignment',
     description:
       "A partition of a member's target was still owned by another member: held back (UNRELEASED_PARTITIONS).",
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-session-expired': {
     kafka: 'GroupMetadataManager.scheduleConsumerGroupSessionTimeout',
     description: 'A consumer group member sent no heartbeat within group.consumer.session.timeout.ms: fenced.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-rebalance-timeout': {
     kafka: 'GroupMetadataManager.scheduleConsumerGroupRebalanceTimeout',
     description: 'A consumer group member did not revoke its partitions within its rebalance timeout: fenced.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-member-fenced': {
     kafka: 'AbstractMembershipManager.transitionToFenced',
     description:
       'A member learnt it was fenced (FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID): partitions lost, rejoin at 0.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-fatal-error': {
     kafka: 'ConsumerHeartbeatRequestManager.onErrorResponse (default branch: handleFatalFailure)',
     description: 'A heartbeat got an error the client does not retry (GROUP_ID_NOT_FOUND): the member stopped.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   'group-consumer-commit-stale-epoch': {
     kafka: 'ConsumerGroup.validateOffsetCommit',
     description: 'An offset commit of a consumer group member named another member epoch: STALE_MEMBER_EPOCH.',
-    reachable: GROUP_PROTOCOL_NOT_IN_SWARM,
   },
   // --- the transaction coordinator (txn-host.ts, txn-coordinator.ts)
   'txn-coordinator-loaded': {

@@ -246,7 +246,7 @@ const swarm: ScenarioDef = {
   name: 'swarm',
   description:
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
-    '(swarm testing); a consumer group in one seed of five',
+    '(swarm testing); a consumer group in one seed of five (on the KIP-848 consumer protocol in one of two)',
   arbitrary: withSometimesGroup(
     fc
       .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
@@ -260,7 +260,9 @@ const swarm: ScenarioDef = {
       ),
   )
     // Drawn last, so every other draw of a seed stays what it was before combined mode existed.
-    .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined))),
+    .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined)))
+    // And group.protocol after it (KIP-848, for a drawn group where the version has it).
+    .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
 };
 
 /**
