@@ -212,6 +212,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private fullHeartbeat = true;
   /** KIP-848: a heartbeat acknowledging a reconciliation waits for the one in flight. */
   private ackPending = false;
+  /** KIP-848: bumped whenever every partition is revoked or lost (offset fetches of before are void). */
+  private ownershipTicket = 0;
   /** KIP-848: the member epoch of the last `assignment` recorded. */
   private recordedEpoch = -1;
   /** Figures for tests and probes. */
@@ -730,7 +732,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.revokeNotAssigned(target);
     this.owned = target.slice();
     this.recordAssignment();
-    if (this.owned.some((tp) => !this.positioned.has(tpKey(tp)))) this.fetchCommitted(this.generation);
+    if (this.owned.some((tp) => !this.positioned.has(tpKey(tp)))) this.fetchCommitted(this.offsetsEpoch());
     if (this.coordinator < 0) return;
     if (this.heartbeatInFlight) this.ackPending = true;
     else this.sendConsumerHeartbeat(this.generation);
@@ -765,6 +767,15 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
 
   // --- offsets -----------------------------------------------------------------------------
 
+  /**
+   * What an offset fetch belongs to: the classic generation, or (KIP-848) the membership's
+   * ownership, which outlives the member epoch: the epoch moves at every acknowledged
+   * reconciliation, while the partitions the fetch is for stay the member's until revoked.
+   */
+  private offsetsEpoch(): number {
+    return this.consumerProtocol ? this.ownershipTicket : this.generation;
+  }
+
   /** refreshCommittedOffsetsIfNeeded: OffsetFetch, then the positions. */
   private fetchCommitted(generation: number): void {
     // the owned partitions with no position in this generation (cooperative: the added ones)
@@ -774,7 +785,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const gate = this.offsetsGate;
     const process = this.offsetsProcess;
     const go = (): void => {
-      const current = member === this.process && this.phase === 'stable' && this.generation === generation;
+      const current = member === this.process && this.phase === 'stable' && this.offsetsEpoch() === generation;
       if (!current || this.coordinator < 0) {
         gate.release();
         if (current) this.retryFetchCommitted(generation);
@@ -822,7 +833,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const error = type === 'ok' ? undefined : (r?.error ?? 'no answer');
     this.record(type, 'fetch-offsets', { group: this.group, offsets }, error, context.process);
     context.gate.release();
-    if (type !== 'ok' && this.phase === 'stable' && this.generation === context.generation)
+    if (type !== 'ok' && this.phase === 'stable' && this.offsetsEpoch() === context.generation)
       this.retryFetchCommitted(context.generation);
   }
 
@@ -835,8 +846,10 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       return this.completeFetchOffsets(context, r, 'fail');
     }
     this.completeFetchOffsets(context, r, 'ok');
-    if (this.phase !== 'stable' || this.generation !== context.generation) return;
-    for (const o of r.offsets) this.startStream(o, o.offset, o.leaderEpoch);
+    if (this.phase !== 'stable' || this.offsetsEpoch() !== context.generation) return;
+    // KIP-848: a partition revoked while its offset was fetched is not started
+    const owned = new Set(this.owned.map(tpKey));
+    for (const o of r.offsets) if (owned.has(tpKey(o))) this.startStream(o, o.offset, o.leaderEpoch);
   }
 
   /** The stream of an owned partition from its committed offset, or by auto.offset.reset. */
@@ -1234,6 +1247,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   }
 
   private revoke(): void {
+    this.ownershipTicket++;
     this.stopStreams();
     this.owned = [];
     this.positioned.clear();
@@ -1359,7 +1373,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     }
     if (typeof rawTag === 'object' && rawTag !== null && (rawTag as { type?: string }).type === 'group-refetch') {
       const generation = (rawTag as { generation: number }).generation;
-      if (this.phase === 'stable' && this.generation === generation) this.fetchCommitted(generation);
+      if (this.phase === 'stable' && this.offsetsEpoch() === generation) this.fetchCommitted(generation);
       return;
     }
     if (typeof rawTag !== 'string') return super.onTimer(rawTag);

@@ -63,6 +63,13 @@ describe('the consumer group protocol (KIP-848) in a run', () => {
     expect(a.every(({ v }) => v.protocol === 'consumer')).toBe(true);
     expect(handedOverBeforeRevoked(history)).toEqual([]);
     expect(history.filter((e) => e.f === 'commit' && e.type === 'ok').length).toBeGreaterThan(0);
+    // every partition is consumed by the group (members started from committed offsets)
+    const polled = new Set<number>();
+    for (const e of history) {
+      const v = e.value as { partition?: number; records?: unknown[] };
+      if (e.f === 'poll' && e.type === 'ok' && (v.records?.length ?? 0) > 0) polled.add(v.partition!);
+    }
+    expect([...polled].sort()).toEqual([0, 1, 2]);
   });
 
   it('a member cut off past its session timeout is fenced, loses its partitions and rejoins at epoch 0', () => {
