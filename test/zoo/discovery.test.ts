@@ -39,7 +39,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'truncate-to-hw': [2_000_001, 2_000_020],
   'kip-101': [1, 32],
   'no-epoch-fencing': [1, 36],
-  'isr-expand-on-hw': [2_000_001, 2_000_333],
+  'isr-expand-on-hw': [2_000_001, 2_000_183],
   'hw-on-current-isr': [1_000_001, 1_000_015],
   'unfenced-alter-partition': [1_000_001, 1_000_310],
   'stale-broker-epoch': [2_000_001, 2_000_279],
