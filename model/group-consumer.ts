@@ -691,7 +691,17 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     if (this.stats.generations > 1) codeProbe('group-rebalance');
     const partitions = this.owned.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
     const value = { group: this.group, member: this.memberId, generation: this.generation, partitions };
-    this.instant('assignment', { ...value, protocol: 'consumer' });
+    // The application learns it at its next poll (queued behind a stall or a commitSync): by
+    // then the partitions may be gone (fenced, left past max.poll.interval.ms): not recorded.
+    const ticket = this.ownershipTicket;
+    const process = this.process;
+    this.gate.instant(() => {
+      if (ticket !== this.ownershipTicket || process !== this.process) return;
+      const time = this.ctx.now();
+      const v = { ...value, protocol: 'consumer' };
+      this.recorder.record({ time, process, type: 'invoke', f: 'assignment', value: v });
+      this.recorder.record({ time, process, type: 'ok', f: 'assignment', value: v });
+    });
   }
 
   /**
@@ -1338,7 +1348,9 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       this.recorder.record({ time, process: this.process, type: 'ok', f: 'leave', value });
     }
     this.revoke();
-    this.memberId = '';
+    // KIP-848 keeps the member id (MembershipManagerImpl.transitionToSendingLeaveGroup resets the
+    // epoch only; maybeRejoinStaleMember joins again at epoch 0 under it)
+    if (!this.consumerProtocol) this.memberId = '';
     this.generation = -1;
     this.resetConsumerProtocolState();
     if (this.phase !== 'closing' && this.phase !== 'closed') this.phase = 'unjoined';

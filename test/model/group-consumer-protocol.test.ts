@@ -98,6 +98,32 @@ describe('the consumer group protocol (KIP-848) in a run', () => {
     expect(after[0].v.generation).toBeGreaterThan(before[before.length - 1].v.generation);
   });
 
+  it('a stall past max.poll.interval.ms: a leave heartbeat, then a join at epoch 0 under the same member id', () => {
+    const input = groupScenarioInput([], {
+      partitions: 3,
+      group: {
+        consumers: 2,
+        churnMs: 0,
+        protocol: 'consumer',
+        stall: { everyMs: 8_000, forMs: 9_000, maxPollIntervalMs: 4_000 },
+      },
+      healAtMs: 40_000,
+    });
+    const r = runScenario(deps, { seed: 4, scenario: 'consumer-group', variant: 'correct', input, trace: true });
+    expect(r.verdict.anomalies.filter(isFailing)).toEqual([]);
+    const history = r.trace!.history;
+    const leaves = history.filter((e) => e.f === 'leave' && e.type === 'ok');
+    expect(leaves.length).toBeGreaterThan(0);
+    for (const leave of leaves) {
+      const left = (leave.value as { member: string }).member;
+      const before = assignments(history).filter(({ e }) => e.process === leave.process && e.time < leave.time);
+      const later = assignments(history).filter(({ e }) => e.process === leave.process && e.time > leave.time);
+      if (later.length === 0) continue;
+      expect(later[0].v.member).toBe(left);
+      expect(later[0].v.generation).toBeGreaterThan(before[before.length - 1].v.generation);
+    }
+  });
+
   it('Kafka 3.9 has no consumer protocol by default: the members stay classic', () => {
     const { r, history } = run([], 0, '3.9');
     expect(r.verdict.anomalies.filter(isFailing)).toEqual([]);
