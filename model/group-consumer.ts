@@ -212,6 +212,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private fullHeartbeat = true;
   /** KIP-848: a heartbeat acknowledging a reconciliation waits for the one in flight. */
   private ackPending = false;
+  /** KIP-848: the number of the latest heartbeat sent (only its answer counts). */
+  private heartbeatSeq = 0;
   /** KIP-848: bumped whenever every partition is revoked or lost (offset fetches of before are void). */
   private ownershipTicket = 0;
   /** KIP-848: the member epoch of the last `assignment` recorded. */
@@ -424,7 +426,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
    * its old process, beside its successor (correct-model seed 60007870).
    */
   private staleRequest(context: RequestContext): boolean {
-    if (context.kind === 'consumer-heartbeat') return context.member !== this.process;
+    if (context.kind === 'consumer-heartbeat')
+      return context.member !== this.process || context.seq !== this.heartbeatSeq;
     if (context.kind !== 'join' && context.kind !== 'sync') return false;
     const current =
       context.member === this.process &&
@@ -571,6 +574,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   // --- the consumer group protocol (KIP-848) -----------------------------------------------
 
   private resetConsumerProtocolState(): void {
+    // a heartbeat still in flight is no longer the member's (its answer is ignored)
+    this.heartbeatSeq++;
     this.target = null;
     this.reconciling = false;
     this.heartbeatInFlight = false;
@@ -599,7 +604,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       topics: full ? this.params.topics.map((t) => t.name) : null,
       owned: memberEpoch === 0 ? [] : this.owned.slice(),
     };
-    this.send(body, { kind: 'consumer-heartbeat', member: this.process, memberEpoch });
+    const seq = ++this.heartbeatSeq;
+    this.send(body, { kind: 'consumer-heartbeat', member: this.process, memberEpoch, seq });
   }
 
   /** AbstractMembershipManager.leaveGroup: a heartbeat with LEAVE_GROUP_MEMBER_EPOCH (-1). */
@@ -1457,7 +1463,7 @@ type RequestContext =
   | { kind: 'sync'; generation: number; member: number }
   | { kind: 'heartbeat'; generation: number }
   /** KIP-848: a ConsumerGroupHeartbeat of the membership `member`, naming `memberEpoch`. */
-  | { kind: 'consumer-heartbeat'; member: number; memberEpoch: number }
+  | { kind: 'consumer-heartbeat'; member: number; memberEpoch: number; seq: number }
   | {
       kind: 'commit';
       value: { group: string; member: string; generation: number; offsets: GroupOffset[] };
