@@ -21,7 +21,15 @@
 //                               partition's committed prefix (the replica invariants and
 //                               candidate-complete judge that); so the served state is the
 //                               committed prefix's, plus the new leader's uncommitted tail,
-//                               which it will commit or lose with its leadership.
+//                               which it will commit or lose with its leadership. A KIP-848
+//                               consumer group's generation is its group epoch
+//                               (ConsumerGroupMetadata) and its members those with a
+//                               ConsumerGroupMemberMetadata record not yet tombstoned.
+//   coordinator-partition-one-owner  in a consumer group (KIP-848) a coordinator serves, no
+//                               partition is in two members' current assignments (assigned or
+//                               pending revocation): CurrentAssignmentBuilder gives a partition
+//                               only once its previous owner revoked it (ModernGroup
+//                               .addPartitionEpochs refuses otherwise).
 // The replay here is the checker's own, from the records' JSON (the model's GroupRecord:
 // model/group-coordinator.ts), not the model's.
 // Assumes: the driver feeds every controller record of `__consumer_offsets` (onLeaderRecord)
@@ -36,6 +44,8 @@ export interface ServedGroup {
   generation: number;
   members: string[];
   offsets: Array<{ topic: string; partition: number; offset: number }>;
+  /** A consumer group's (KIP-848) current assignments, per member. */
+  owners?: ReadonlyArray<{ member: string; partitions: ReadonlyArray<{ topic: string; partition: number }> }>;
 }
 
 /** A coordinator began to serve `partition` of `__consumer_offsets` on `broker` in `leaderEpoch`. */
@@ -83,6 +93,7 @@ export class CoordinatorInvariants {
     const elected = this.elected.get(ev.partition)?.get(ev.leaderEpoch);
     this.report(ev, oneCoordinatorPerEpoch(ev, elected, first));
     this.report(ev, stateIsLogReplay(ev));
+    this.report(ev, onePartitionOwner(ev));
   }
 
   private report(ev: CoordinatorServing, a: Anomaly | undefined): void {
@@ -149,6 +160,36 @@ export function stateIsLogReplay(ev: CoordinatorServing): Anomaly | undefined {
   return undefined;
 }
 
+/** coordinator-partition-one-owner: the first partition two members of a served consumer group own. */
+export function onePartitionOwner(ev: CoordinatorServing): Anomaly | undefined {
+  for (const g of ev.groups) {
+    const owner = new Map<string, string>();
+    for (const o of g.owners ?? []) {
+      for (const tp of o.partitions) {
+        const key = `${tp.topic}-${tp.partition}`;
+        const first = owner.get(key);
+        if (first === undefined || first === o.member) {
+          owner.set(key, o.member);
+          continue;
+        }
+        return {
+          kind: 'coordinator-partition-one-owner',
+          explanation:
+            `Broker ${ev.broker} began to coordinate ${OFFSETS_TOPIC}/${ev.partition} (leader epoch ` +
+            `${ev.leaderEpoch}) with ${key} in the current assignments of both ${first} and ${o.member} ` +
+            `in consumer group ${g.group}: a partition goes to a member only once its previous owner revoked it.`,
+          topic: OFFSETS_TOPIC,
+          partition: ev.partition,
+          group: g.group,
+          nodes: [ev.broker],
+          timesUs: [ev.timeUs],
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The groups a log's records build, in canonical form (GroupCoordinatorShard.replay). */
 function replayGroups(log: readonly string[]): Map<string, ServedGroup> {
   const groups = new Map<string, ServedGroup>();
@@ -191,6 +232,13 @@ function replayGroups(log: readonly string[]): Map<string, ServedGroup> {
     } else if (r.type === 'GroupMetadata') {
       g.generation = Number(r.generation);
       g.members = (r.members as Array<{ memberId: string }>).map((m) => m.memberId);
+    } else if (r.type === 'ConsumerGroupMetadata') {
+      // KIP-848: the group epoch
+      g.generation = Number(r.epoch);
+    } else if (r.type === 'ConsumerGroupMemberMetadata') {
+      const id = String(r.memberId);
+      g.members = g.members.filter((m) => m !== id);
+      if (r.value !== null) g.members.push(id);
     }
   }
   for (const [group, m] of offsets) of(group).offsets = [...m.values()].map(({ at: _, ...o }) => o);

@@ -7,11 +7,15 @@
 //                            explains the lower value.
 //   stale-generation-commit  a commit naming generation g was acknowledged although it was
 //                            invoked after a member of the group had been handed the
-//                            assignment of a later generation (Kafka answers ILLEGAL_GENERATION).
+//                            assignment of a later generation (Kafka answers ILLEGAL_GENERATION);
+//                            in a KIP-848 consumer group, after its own member had been handed
+//                            a later member epoch (STALE_MEMBER_EPOCH).
 //   commit-skip              at-least-once across rebalances: a record below a committed offset
 //                            (acknowledged, or seen by a fetch) was never returned to a member
 //                            of the group that owned its partition, before that commit.
-//   shared-ownership         two members were handed one partition in the same generation.
+//   shared-ownership         two members were handed one partition in the same generation (a
+//                            KIP-848 member epoch: a partition goes to a new owner at a later
+//                            epoch than its previous owner's, only after that owner revoked it).
 //   excess-duplicate         a record returned to the group again although the group had
 //                            committed past it before the member's assignment (or the member
 //                            already had it in this generation), with no reset in between:
@@ -296,21 +300,30 @@ function gatherDeliveries(g: Gathered, op: Operation, m: Membership, actions: re
 
 // --- the anomalies ---------------------------------------------------------------------------
 
-/** A commit is stale when, before its invoke, a member was handed a later generation of its group. */
+/**
+ * A commit is stale when, before its invoke, a member was handed a later generation of its group;
+ * in a KIP-848 consumer group (assignments with protocol `consumer`), when its own member was
+ * handed a later member epoch: members reconcile at their own pace, each at its own epoch, and
+ * the coordinator checks a commit's epoch against its member's (ConsumerGroup.validateOffsetCommit).
+ */
 function markStale(g: Gathered): void {
-  const done = new Map<string, Array<{ pos: number; generation: number }>>();
-  for (const { op, v } of g.assignments) {
-    let l = done.get(v.group);
-    if (l === undefined) done.set(v.group, (l = []));
-    l.push({ pos: op.completePos, generation: v.generation });
-  }
   for (const p of g.parts.values()) {
-    const l = done.get(p.group) ?? [];
     for (const c of p.commits) {
       if (c.generation === undefined) continue;
-      c.stale = l.some((a) => a.pos < c.invokePos && a.generation > c.generation!);
+      c.stale = laterAssignment(g, c) !== undefined;
     }
   }
+}
+
+/** The first assignment that makes commit `c` stale (see markStale), if any. */
+function laterAssignment(g: Gathered, c: Commit): { op: Operation; v: AssignmentValue } | undefined {
+  return g.assignments.find(
+    (a) =>
+      a.v.group === c.group &&
+      a.op.completePos < c.invokePos &&
+      a.v.generation > c.generation! &&
+      (a.v.protocol !== 'consumer' || a.v.member === c.member),
+  );
 }
 
 function staleGenerationCases(g: Gathered, out: Findings): void {
@@ -319,9 +332,7 @@ function staleGenerationCases(g: Gathered, out: Findings): void {
     for (const c of p.commits) {
       if (!c.stale || !c.acked || seen.has(c.op.id)) continue;
       seen.add(c.op.id);
-      const later = g.assignments.find(
-        (a) => a.v.group === c.group && a.op.completePos < c.invokePos && a.v.generation > c.generation!,
-      )!;
+      const later = laterAssignment(g, c)!;
       out.report({
         kind: 'stale-generation-commit',
         group: c.group,

@@ -123,8 +123,15 @@ export interface SubscribeValue {
 export interface AssignmentValue {
   group: string;
   member: string;
+  /** The generation; with protocol `consumer` (KIP-848), the member epoch. */
   generation: number;
   partitions: GroupPartition[];
+  /**
+   * `consumer`: a member of a KIP-848 consumer group (group.protocol=consumer), whose epoch is
+   * its own: members of one group are at different epochs while they reconcile, and a commit is
+   * judged against its member's epoch only (ConsumerGroup.validateOffsetCommit). Absent: classic.
+   */
+  protocol?: 'consumer';
 }
 
 /** One partition's offset in a group operation: the next offset to consume (Kafka's meaning). */

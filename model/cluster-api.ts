@@ -98,9 +98,12 @@ export type ModelActorFactory = ActorFactory<Message, ModelProbe>;
 /** One group as its coordinator serves it (the 'coordinator-serving' probe). */
 export interface CoordinatorGroupState {
   group: string;
+  /** A classic group's generation; a consumer group's (KIP-848) group epoch. */
   generation: number;
   members: string[];
   offsets: Array<{ topic: string; partition: number; offset: number }>;
+  /** A consumer group's (KIP-848) current assignments: each member's assigned and revoking partitions. */
+  owners?: Array<{ member: string; partitions: Array<{ topic: string; partition: number }> }>;
 }
 
 /**

@@ -42,6 +42,7 @@ import { txnTopicPartitions } from './txn-host.ts';
 import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
 import type { GroupCoordinatorShard, GroupRecord } from './group-coordinator.ts';
 import { consumerGroupDescribeText, type DescribedMember, describeRows } from './group-describe.ts';
+import { consumerGroupState } from './consumer-group.ts';
 import { clientOfProcess } from './client-process.ts';
 import type { Broker } from './broker.ts';
 import { createProbeClient, type ProbeClientActor } from './probe-client.ts';
@@ -436,7 +437,12 @@ class SimulatedCluster implements KafkaCluster {
       return '\nError: Executing consumer group command failed due to The coordinator is not available.\n';
     const { broker, shard } = coordinator;
     const g = shard.describe(group);
-    const members: DescribedMember[] = [...(g?.members.values() ?? [])].map((m) => {
+    // a KIP-848 consumer group: each member's current assignment (ConsumerGroupDescription)
+    const cg = shard.describeConsumerGroup(group);
+    const assignments = cg
+      ? [...cg.members.values()].map((m) => ({ id: m.id, assignment: m.assigned }))
+      : [...(g?.members.values() ?? [])];
+    const members: DescribedMember[] = assignments.map((m) => {
       const name = this.memberClients().get(m.id) ?? '-';
       return { memberId: m.id, host: `/${name}`, clientId: name, partitions: m.assignment };
     });
@@ -447,7 +453,8 @@ class SimulatedCluster implements KafkaCluster {
       return leader === undefined || leader < 0 ? undefined : this.replicaFacts(leader, topic, partition)?.hw;
     };
     const rows = describeRows(members, committedOffsets(broker, shard.partition, group), logEndOffset);
-    return consumerGroupDescribeText(group, g?.state ?? 'Dead', rows);
+    const state = cg ? consumerGroupState(cg) : (g?.state ?? 'Dead');
+    return consumerGroupDescribeText(group, state, rows);
   }
 
   /** The loaded coordinator of `group` on a running broker (the highest leader epoch), if any. */

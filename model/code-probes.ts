@@ -979,6 +979,45 @@ const CODE_PROBES = {
       'A member was handed a partition again while the stream of its earlier assignment still had a request out: ' +
       'it started afresh at the committed offset.',
   },
+  // --- consumer groups, KIP-848 (consumer-group.ts, group-coordinator.ts, group-consumer.ts)
+  'group-consumer-fenced-member-epoch': {
+    kafka: 'GroupMetadataManager.throwIfConsumerGroupMemberEpochIsInvalid',
+    description: 'A ConsumerGroupHeartbeat named a member epoch the coordinator does not accept: FENCED_MEMBER_EPOCH.',
+  },
+  'group-consumer-revocation-pending': {
+    kafka: 'CurrentAssignmentBuilder.computeNextAssignment',
+    description: 'A consumer group member was asked to revoke partitions and stays at its epoch until it does.',
+  },
+  'group-consumer-revocation-acked': {
+    kafka: 'CurrentAssignmentBuilder.build (UNREVOKED_PARTITIONS)',
+    description: 'A consumer group member acknowledged a revocation by a heartbeat no longer reporting the partitions.',
+  },
+  'group-consumer-partition-unreleased': {
+    kafka: 'CurrentAssignmentBuilder.computeNextAssignment',
+    description:
+      "A partition of a member's target was still owned by another member: held back (UNRELEASED_PARTITIONS).",
+  },
+  'group-consumer-session-expired': {
+    kafka: 'GroupMetadataManager.scheduleConsumerGroupSessionTimeout',
+    description: 'A consumer group member sent no heartbeat within group.consumer.session.timeout.ms: fenced.',
+  },
+  'group-consumer-rebalance-timeout': {
+    kafka: 'GroupMetadataManager.scheduleConsumerGroupRebalanceTimeout',
+    description: 'A consumer group member did not revoke its partitions within its rebalance timeout: fenced.',
+  },
+  'group-consumer-member-fenced': {
+    kafka: 'AbstractMembershipManager.transitionToFenced',
+    description:
+      'A member learnt it was fenced (FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID): partitions lost, rejoin at 0.',
+  },
+  'group-consumer-fatal-error': {
+    kafka: 'ConsumerHeartbeatRequestManager.onErrorResponse (default branch: handleFatalFailure)',
+    description: 'A heartbeat got an error the client does not retry (GROUP_ID_NOT_FOUND): the member stopped.',
+  },
+  'group-consumer-commit-stale-epoch': {
+    kafka: 'ConsumerGroup.validateOffsetCommit',
+    description: 'An offset commit of a consumer group member named another member epoch: STALE_MEMBER_EPOCH.',
+  },
   // --- the transaction coordinator (txn-host.ts, txn-coordinator.ts)
   'txn-coordinator-loaded': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition',

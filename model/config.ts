@@ -7,7 +7,13 @@ import { NEWEST_KAFKA_VERSION, rulesOf, type KafkaVersion } from './versions.ts'
 import type { IsolationLevel } from './client-protocol.ts';
 
 // The version table is part of the configuration contract (scenarios import only this file).
-export { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from './versions.ts';
+export {
+  consumerProtocolAvailable,
+  isKafkaVersion,
+  KAFKA_VERSIONS,
+  NEWEST_KAFKA_VERSION,
+  type KafkaVersion,
+} from './versions.ts';
 
 export interface KafkaConfig {
   /** The Kafka release whose defaults and rules apply (model/versions.ts); absent = the newest. */
@@ -100,6 +106,15 @@ export interface KafkaConfig {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms'?: number;
   /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */
   'group.initial.rebalance.delay.ms'?: number;
+  /** Optional (broker, KIP-848): a consumer group member's session timeout. Default 45000 (Kafka's). */
+  'group.consumer.session.timeout.ms'?: number;
+  /** Optional (broker, KIP-848): a consumer group member's heartbeat interval. Default 5000 (Kafka's). */
+  'group.consumer.heartbeat.interval.ms'?: number;
+  /**
+   * Optional (consumer): group.protocol, `classic` (the default) or `consumer` (KIP-848, GA in
+   * Kafka 4.0: the model refuses it before; see versions.ts consumerProtocolAvailable).
+   */
+  'group.protocol'?: 'classic' | 'consumer';
   /** Optional (consumer): session.timeout.ms. Default 45000 (Kafka's). */
   'session.timeout.ms'?: number;
   /** Optional (consumer): heartbeat.interval.ms. Default 3000 (Kafka's). */

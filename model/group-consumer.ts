@@ -69,6 +69,8 @@ import { msToUs, unreachable, type NoResponseReason, type PendingRequest, type R
 import type { OpGate, PartitionFetcher } from './client-fetcher.ts';
 import type { KafkaConfig, OffsetResetPolicy, ProtocolVariant, TopicSpec, WorkloadSpec } from './config.ts';
 import type { GroupRequest, GroupResponse, TopicPartition } from './group-coordinator.ts';
+import type { ConsumerHeartbeatResponse } from './consumer-group.ts';
+import { consumerProtocolAvailable } from './versions.ts';
 import { cooperativeStickyAssign } from './group-assignor.ts';
 import { codeProbe } from './code-probes.ts';
 
@@ -200,6 +202,22 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private syncQueuedOn: ProcessGate | null = null;
   /** partition.assignment.strategy=cooperative-sticky: the COOPERATIVE rebalance protocol (KIP-429). */
   private readonly cooperative: boolean;
+  /** group.protocol=consumer (KIP-848): ConsumerGroupHeartbeat instead of JoinGroup/SyncGroup/Heartbeat. */
+  private readonly consumerProtocol: boolean;
+  /** KIP-848: the latest assignment the coordinator sent, not reconciled yet (currentTargetAssignment). */
+  private target: TopicPartition[] | null = null;
+  private reconciling = false;
+  private heartbeatInFlight = false;
+  /** KIP-848: the next heartbeat carries every field (HeartbeatState.reset after an error). */
+  private fullHeartbeat = true;
+  /** KIP-848: a heartbeat acknowledging a reconciliation waits for the one in flight. */
+  private ackPending = false;
+  /** KIP-848: the number of the latest heartbeat sent (only its answer counts). */
+  private heartbeatSeq = 0;
+  /** KIP-848: bumped whenever every partition is revoked or lost (offset fetches of before are void). */
+  private ownershipTicket = 0;
+  /** KIP-848: the member epoch of the last `assignment` recorded. */
+  private recordedEpoch = -1;
   /** Figures for tests and probes. */
   readonly stats = { generations: 0, commits: 0, commitsFailed: 0, coordinatorMoves: 0, commitSyncRetries: 0 };
 
@@ -223,6 +241,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.apiTimeoutUs = msToUs(c['default.api.timeout.ms'] ?? 60_000);
     this.maxPollIntervalUs = msToUs(this.rebalanceTimeoutMs);
     this.cooperative = c['partition.assignment.strategy'] === 'cooperative-sticky';
+    this.consumerProtocol = c['group.protocol'] === 'consumer' && consumerProtocolAvailable(c['kafka.version']);
     this.scheduleStall();
     this.metadata.requestUpdate();
     this.subscribe();
@@ -244,6 +263,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     this.phase = 'unjoined';
     this.memberId = '';
     this.generation = -1;
+    this.resetConsumerProtocolState();
     const topics = this.params.topics.map((t) => t.name);
     this.instant('subscribe', { group: this.group, topics });
     const churnMs = this.params.workload.groupChurnMs ?? 0;
@@ -310,6 +330,10 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       this.phase = 'unjoined';
       return this.resume();
     }
+    if (this.consumerProtocol) {
+      this.phase = 'joining';
+      return this.sendConsumerHeartbeat(0);
+    }
     if (this.generation < 0 && this.owned.length > 0) {
       // ConsumerCoordinator.onJoinPrepare with no generation (reset by an error answer while a
       // cooperative member kept its partitions through the rebalance): they are lost
@@ -365,6 +389,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       case 'heartbeat':
         this.markCoordinatorUnknown();
         return;
+      case 'consumer-heartbeat':
+        return this.onConsumerHeartbeatFailed(context);
       case 'commit':
         this.completeCommit(context, 'info', 'no answer');
         this.markCoordinatorUnknown();
@@ -400,6 +426,8 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
    * its old process, beside its successor (correct-model seed 60007870).
    */
   private staleRequest(context: RequestContext): boolean {
+    if (context.kind === 'consumer-heartbeat')
+      return context.member !== this.process || context.seq !== this.heartbeatSeq;
     if (context.kind !== 'join' && context.kind !== 'sync') return false;
     const current =
       context.member === this.process &&
@@ -420,6 +448,9 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         return;
       case 'heartbeat':
         if (r.type === 'Heartbeat') this.onHeartbeat(context.generation, r.error);
+        return;
+      case 'consumer-heartbeat':
+        if (r.type === 'ConsumerGroupHeartbeat') this.onConsumerHeartbeat(context, r);
         return;
       case 'commit':
         if (r.type === 'OffsetCommit') this.onCommit(context, r.error);
@@ -540,7 +571,226 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     return revoked;
   }
 
+  // --- the consumer group protocol (KIP-848) -----------------------------------------------
+
+  private resetConsumerProtocolState(): void {
+    // a heartbeat still in flight is no longer the member's (its answer is ignored)
+    this.heartbeatSeq++;
+    this.target = null;
+    this.reconciling = false;
+    this.heartbeatInFlight = false;
+    this.fullHeartbeat = true;
+    this.ackPending = false;
+    this.recordedEpoch = -1;
+  }
+
+  /**
+   * ConsumerHeartbeatRequestManager.makeHeartbeatRequest (HeartbeatState.buildRequestData): the
+   * member epoch and owned partitions; the rebalance timeout (max.poll.interval.ms) and the
+   * subscribed topics on a full request (a join, or the first after an error). The model always
+   * sends the owned partitions (Kafka: when changed since the last sent), which the coordinator
+   * reads the same way.
+   */
+  private sendConsumerHeartbeat(memberEpoch: number): void {
+    const full = memberEpoch === 0 || this.fullHeartbeat;
+    this.fullHeartbeat = false;
+    this.heartbeatInFlight = true;
+    const body: GroupRequest = {
+      type: 'ConsumerGroupHeartbeat',
+      group: this.group,
+      memberId: this.memberId,
+      memberEpoch,
+      rebalanceTimeoutMs: full ? this.rebalanceTimeoutMs : -1,
+      topics: full ? this.params.topics.map((t) => t.name) : null,
+      owned: memberEpoch === 0 ? [] : this.owned.slice(),
+    };
+    const seq = ++this.heartbeatSeq;
+    this.send(body, { kind: 'consumer-heartbeat', member: this.process, memberEpoch, seq });
+  }
+
+  /** AbstractMembershipManager.leaveGroup: a heartbeat with LEAVE_GROUP_MEMBER_EPOCH (-1). */
+  private sendConsumerLeave(context: Extract<RequestContext, { kind: 'leave' | 'poll-timeout-leave' }>): void {
+    const body: GroupRequest = {
+      type: 'ConsumerGroupHeartbeat',
+      group: this.group,
+      memberId: this.memberId,
+      memberEpoch: -1,
+      rebalanceTimeoutMs: -1,
+      topics: null,
+      owned: null,
+    };
+    this.send(body, context);
+  }
+
+  /** ConsumerHeartbeatRequestManager.poll: one heartbeat per interval, none while one is in flight. */
+  private consumerHeartbeatTick(): void {
+    if (this.coordinator < 0) return this.resume();
+    if (!this.heartbeatInFlight) this.sendConsumerHeartbeat(this.generation);
+  }
+
+  /** ConsumerHeartbeatRequestManager.onResponse / onErrorResponse (3.9; AbstractHeartbeatRequestManager, trunk). */
+  private onConsumerHeartbeat(
+    context: Extract<RequestContext, { kind: 'consumer-heartbeat' }>,
+    r: ConsumerHeartbeatResponse,
+  ): void {
+    this.heartbeatInFlight = false;
+    if (this.phase !== 'joining' && this.phase !== 'stable') return;
+    switch (r.error) {
+      case 'NONE':
+        return this.onConsumerHeartbeatSuccess(r);
+      case 'FENCED_MEMBER_EPOCH':
+      case 'UNKNOWN_MEMBER_ID':
+        return this.consumerFenced();
+      case 'NOT_COORDINATOR':
+      case 'COORDINATOR_LOAD_IN_PROGRESS':
+        // markCoordinatorUnknown (not for a load in progress), the next heartbeat full, retried
+        return this.onConsumerHeartbeatFailed(context, r.error === 'COORDINATOR_LOAD_IN_PROGRESS');
+      case 'GROUP_ID_NOT_FOUND':
+      case 'INVALID_REQUEST':
+        return this.consumerFatal(r.error);
+      default:
+        return unreachable(r.error);
+    }
+  }
+
+  /**
+   * No answer, or a coordinator error: HeartbeatState.reset (the next request is full), the
+   * coordinator found again unless it is loading (then retry.backoff.ms); a join not answered
+   * is sent again.
+   */
+  private onConsumerHeartbeatFailed(
+    context: Extract<RequestContext, { kind: 'consumer-heartbeat' }>,
+    loading = false,
+  ): void {
+    this.heartbeatInFlight = false;
+    this.fullHeartbeat = true;
+    if (!loading) this.markCoordinatorUnknown();
+    if (context.memberEpoch === 0 && this.phase === 'joining') {
+      this.phase = 'unjoined';
+      this.retryLater();
+    }
+  }
+
+  /**
+   * AbstractMembershipManager.onHeartbeatSuccess: the member id and epoch the coordinator
+   * answered; an assignment in the answer becomes the target to reconcile.
+   */
+  private onConsumerHeartbeatSuccess(r: ConsumerHeartbeatResponse): void {
+    if (r.memberEpoch < 0) return;
+    this.memberId = r.memberId;
+    this.generation = r.memberEpoch;
+    this.lastHeartbeatOkUs = this.ctx.now();
+    if (this.phase === 'joining') this.phase = 'stable';
+    if (r.assignment !== undefined) this.target = r.assignment.slice();
+    if (this.target !== null) this.maybeReconcile();
+    else if (!this.reconciling && this.generation !== this.recordedEpoch) this.recordAssignment();
+    if (this.ackPending && !this.heartbeatInFlight) {
+      this.ackPending = false;
+      this.sendConsumerHeartbeat(this.generation);
+    }
+  }
+
+  /** The member's partitions at its epoch, in the history (the classic SyncGroup's `assignment`). */
+  private recordAssignment(): void {
+    this.recordedEpoch = this.generation;
+    this.stats.generations++;
+    if (this.stats.generations > 1) codeProbe('group-rebalance');
+    const partitions = this.owned.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
+    const value = { group: this.group, member: this.memberId, generation: this.generation, partitions };
+    // The application learns it at its next poll (queued behind a stall or a commitSync): by
+    // then the partitions may be gone (fenced, left past max.poll.interval.ms): not recorded.
+    const ticket = this.ownershipTicket;
+    const process = this.process;
+    this.gate.instant(() => {
+      if (ticket !== this.ownershipTicket || process !== this.process) return;
+      const time = this.ctx.now();
+      const v = { ...value, protocol: 'consumer' };
+      this.recorder.record({ time, process, type: 'invoke', f: 'assignment', value: v });
+      this.recorder.record({ time, process, type: 'ok', f: 'assignment', value: v });
+    });
+  }
+
+  /**
+   * AbstractMembershipManager.maybeReconcile: the partitions owned but no longer assigned are
+   * revoked and the new ones added, after an auto commit of the consumed positions
+   * (maybeAutoCommitSyncBeforeRevocation; the model makes one attempt); then the member
+   * acknowledges at once (ACKNOWLEDGING: a heartbeat with its owned partitions). A target that
+   * changes meanwhile is reconciled next.
+   */
+  private maybeReconcile(): void {
+    if (this.reconciling || this.target === null || this.phase !== 'stable') return;
+    const process = this.process;
+    this.reconciling = true;
+    const go = (): void => {
+      if (process !== this.process || !this.reconciling) return;
+      this.reconciling = false;
+      const target = this.target;
+      this.target = null;
+      if (this.phase !== 'stable' || target === null) return;
+      this.revokeAndAssign(target);
+      if (this.target !== null) this.maybeReconcile();
+    };
+    const owned = new Set(this.owned.map(tpKey));
+    const revoking = this.owned.some((tp) => !this.target!.some((x) => tpKey(x) === tpKey(tp)));
+    const adding = this.target.some((tp) => !owned.has(tpKey(tp)));
+    if (!revoking && !adding) {
+      this.reconciling = false;
+      this.target = null;
+      if (this.generation !== this.recordedEpoch) this.recordAssignment();
+      return;
+    }
+    if (this.autoCommit) this.commit(go);
+    else go();
+  }
+
+  /** AbstractMembershipManager.revokeAndAssign, then ACKNOWLEDGING: the heartbeat goes now. */
+  private revokeAndAssign(target: readonly TopicPartition[]): void {
+    this.revokeNotAssigned(target);
+    this.owned = target.slice();
+    this.recordAssignment();
+    if (this.owned.some((tp) => !this.positioned.has(tpKey(tp)))) this.fetchCommitted(this.offsetsEpoch());
+    if (this.coordinator < 0) return;
+    if (this.heartbeatInFlight) this.ackPending = true;
+    else this.sendConsumerHeartbeat(this.generation);
+  }
+
+  /**
+   * AbstractMembershipManager.transitionToFenced: the epoch reset, the partitions lost (no
+   * commit), then a join at epoch 0 with the same member id (after retry.backoff.ms in the
+   * model: Kafka rejoins once the application thread ran onPartitionsLost).
+   */
+  private consumerFenced(): void {
+    codeProbe('group-consumer-member-fenced');
+    this.generation = -1;
+    this.revoke();
+    this.resetConsumerProtocolState();
+    this.phase = 'unjoined';
+    this.retryLater();
+  }
+
+  /**
+   * transitionToFatal (an error the client does not retry: the default branch of
+   * onErrorResponse): the member releases its partitions and the application's poll throws; the
+   * model's application closes the consumer and subscribes anew later.
+   */
+  private consumerFatal(error: string): void {
+    codeProbe('group-consumer-fatal-error');
+    this.revoke();
+    this.instant('leave', { group: this.group, member: this.memberId, error });
+    this.resetConsumerProtocolState();
+    this.closed();
+  }
+
   // --- offsets -----------------------------------------------------------------------------
+
+  /**
+   * What an offset fetch belongs to: the classic generation, or (KIP-848) the membership's
+   * ownership, which outlives the member epoch: the epoch moves at every acknowledged
+   * reconciliation, while the partitions the fetch is for stay the member's until revoked.
+   */
+  private offsetsEpoch(): number {
+    return this.consumerProtocol ? this.ownershipTicket : this.generation;
+  }
 
   /** refreshCommittedOffsetsIfNeeded: OffsetFetch, then the positions. */
   private fetchCommitted(generation: number): void {
@@ -551,7 +801,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const gate = this.offsetsGate;
     const process = this.offsetsProcess;
     const go = (): void => {
-      const current = member === this.process && this.phase === 'stable' && this.generation === generation;
+      const current = member === this.process && this.phase === 'stable' && this.offsetsEpoch() === generation;
       if (!current || this.coordinator < 0) {
         gate.release();
         if (current) this.retryFetchCommitted(generation);
@@ -599,7 +849,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     const error = type === 'ok' ? undefined : (r?.error ?? 'no answer');
     this.record(type, 'fetch-offsets', { group: this.group, offsets }, error, context.process);
     context.gate.release();
-    if (type !== 'ok' && this.phase === 'stable' && this.generation === context.generation)
+    if (type !== 'ok' && this.phase === 'stable' && this.offsetsEpoch() === context.generation)
       this.retryFetchCommitted(context.generation);
   }
 
@@ -612,8 +862,10 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       return this.completeFetchOffsets(context, r, 'fail');
     }
     this.completeFetchOffsets(context, r, 'ok');
-    if (this.phase !== 'stable' || this.generation !== context.generation) return;
-    for (const o of r.offsets) this.startStream(o, o.offset, o.leaderEpoch);
+    if (this.phase !== 'stable' || this.offsetsEpoch() !== context.generation) return;
+    // KIP-848: a partition revoked while its offset was fetched is not started
+    const owned = new Set(this.owned.map(tpKey));
+    for (const o of r.offsets) if (owned.has(tpKey(o))) this.startStream(o, o.offset, o.leaderEpoch);
   }
 
   /** The stream of an owned partition from its committed offset, or by auto.offset.reset. */
@@ -759,6 +1011,9 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     // NOT_COORDINATOR may answer a write that was appended and then lost its leader: unknown.
     this.completeCommit(context, error === 'NOT_COORDINATOR' ? 'info' : 'fail', error);
     if (this.coordinatorError(error)) return;
+    // KIP-848: membership is the heartbeat's business; a refused commit (STALE_MEMBER_EPOCH,
+    // UNKNOWN_MEMBER_ID) only fails (CommitRequestManager: the commit future fails)
+    if (this.consumerProtocol) return;
     if (error === 'UNKNOWN_MEMBER_ID' || error === 'ILLEGAL_GENERATION') this.lose(error);
     else if (error === 'REBALANCE_IN_PROGRESS') this.rejoin();
   }
@@ -901,7 +1156,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
         // generation unchanged (the application thread is blocked here): resetStateOnResponseError,
         // CommitFailedException
         this.finishCommitSync(s, 'fail', `CommitFailedException (${error})`);
-        return this.lose(error);
+        return this.consumerProtocol ? undefined : this.lose(error);
       default:
         return this.finishCommitSync(s, 'fail', error);
     }
@@ -1008,6 +1263,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   }
 
   private revoke(): void {
+    this.ownershipTicket++;
     this.stopStreams();
     this.owned = [];
     this.positioned.clear();
@@ -1025,6 +1281,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       this.revoke();
       this.instant('leave', { group: this.group, member: this.memberId });
       if (this.coordinator < 0 || this.memberId === '') return this.closed();
+      if (this.consumerProtocol) return this.sendConsumerLeave({ kind: 'leave' });
       this.send({ type: 'LeaveGroup', group: this.group, memberId: this.memberId }, { kind: 'leave' });
     };
     if (this.autoCommit && wasMember) this.commit(go);
@@ -1084,8 +1341,11 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   private pollTimeout(): void {
     codeProbe('group-poll-timeout');
     const memberId = this.memberId;
-    if (memberId !== '' && this.coordinator >= 0 && this.phase !== 'unjoined')
-      this.send({ type: 'LeaveGroup', group: this.group, memberId }, { kind: 'poll-timeout-leave' });
+    if (memberId !== '' && this.coordinator >= 0 && this.phase !== 'unjoined') {
+      // KIP-848: HeartbeatRequestManager.poll, poll timer expired: a leave heartbeat, its answer ignored
+      if (this.consumerProtocol) this.sendConsumerLeave({ kind: 'poll-timeout-leave' });
+      else this.send({ type: 'LeaveGroup', group: this.group, memberId }, { kind: 'poll-timeout-leave' });
+    }
     if (memberId !== '') {
       // the stall holds the member's process: nothing else is in flight on it
       const time = this.ctx.now();
@@ -1094,8 +1354,11 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
       this.recorder.record({ time, process: this.process, type: 'ok', f: 'leave', value });
     }
     this.revoke();
-    this.memberId = '';
+    // KIP-848 keeps the member id (MembershipManagerImpl.transitionToSendingLeaveGroup resets the
+    // epoch only; maybeRejoinStaleMember joins again at epoch 0 under it)
+    if (!this.consumerProtocol) this.memberId = '';
     this.generation = -1;
+    this.resetConsumerProtocolState();
     if (this.phase !== 'closing' && this.phase !== 'closed') this.phase = 'unjoined';
   }
 
@@ -1128,7 +1391,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
     }
     if (typeof rawTag === 'object' && rawTag !== null && (rawTag as { type?: string }).type === 'group-refetch') {
       const generation = (rawTag as { generation: number }).generation;
-      if (this.phase === 'stable' && this.generation === generation) this.fetchCommitted(generation);
+      if (this.phase === 'stable' && this.offsetsEpoch() === generation) this.fetchCommitted(generation);
       return;
     }
     if (typeof rawTag !== 'string') return super.onTimer(rawTag);
@@ -1162,6 +1425,7 @@ class GroupConsumerActor extends ClientActorBase implements ClientStatus, Reques
   /** HeartbeatThread: a heartbeat per interval while a member; the session judged locally. */
   private heartbeat(): void {
     if (this.phase !== 'stable') return;
+    if (this.consumerProtocol) return this.consumerHeartbeatTick();
     if (this.coordinator < 0) return this.resume();
     // AbstractCoordinator.HeartbeatThread: no answer within the session timeout (Heartbeat
     // .sessionTimeoutExpired): coordinator unknown, its connection closed, found again
@@ -1198,6 +1462,8 @@ type RequestContext =
   | { kind: 'join'; member: number }
   | { kind: 'sync'; generation: number; member: number }
   | { kind: 'heartbeat'; generation: number }
+  /** KIP-848: a ConsumerGroupHeartbeat of the membership `member`, naming `memberEpoch`. */
+  | { kind: 'consumer-heartbeat'; member: number; memberEpoch: number; seq: number }
   | {
       kind: 'commit';
       value: { group: string; member: string; generation: number; offsets: GroupOffset[] };

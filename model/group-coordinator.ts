@@ -20,6 +20,19 @@
 
 import { codeProbe } from './code-probes.ts';
 import type { CoordinatorGroupState } from './cluster-api.ts';
+import {
+  consumerGroupHeartbeat,
+  doublyOwned,
+  fenceMember,
+  newConsumerGroup,
+  replayConsumerRecord,
+  validateConsumerOffsetCommit,
+  type ConsumerGroup,
+  type ConsumerGroupContext,
+  type ConsumerGroupRecord,
+  type ConsumerHeartbeatRequest,
+  type ConsumerHeartbeatResponse,
+} from './consumer-group.ts';
 
 type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
@@ -35,7 +48,9 @@ export type GroupError =
   /** OffsetFetch with requireStable while a transactional offset is pending (KIP-447). */
   | 'UNSTABLE_OFFSET_COMMIT'
   /** TxnOffsetCommit: the partition's producer state knows a newer epoch (ProducerAppendInfo). */
-  | 'INVALID_PRODUCER_EPOCH';
+  | 'INVALID_PRODUCER_EPOCH'
+  /** OffsetCommit of a consumer group (KIP-848) naming another member epoch. */
+  | 'STALE_MEMBER_EPOCH';
 
 export interface TopicPartition {
   topic: string;
@@ -65,7 +80,8 @@ export type GroupRecord =
         assignment: TopicPartition[];
       }>;
     }
-  | { type: 'OffsetCommit'; group: string; topic: string; partition: number; offset: number; leaderEpoch: number };
+  | { type: 'OffsetCommit'; group: string; topic: string; partition: number; offset: number; leaderEpoch: number }
+  | ConsumerGroupRecord;
 
 export type GroupRequest =
   | {
@@ -106,7 +122,8 @@ export type GroupRequest =
       generation: number;
       offsets: Array<TopicPartition & { offset: number; leaderEpoch: number }>;
     }
-  | { type: 'OffsetFetch'; group: string; partitions: TopicPartition[] };
+  | { type: 'OffsetFetch'; group: string; partitions: TopicPartition[] }
+  | ConsumerHeartbeatRequest;
 
 export type GroupResponse =
   | {
@@ -128,7 +145,8 @@ export type GroupResponse =
       type: 'OffsetFetch';
       error: GroupError;
       offsets: Array<TopicPartition & { offset: number; leaderEpoch: number }>;
-    };
+    }
+  | ConsumerHeartbeatResponse;
 
 /** A response for the request the host tagged `token`. */
 export interface Reply {
@@ -203,8 +221,23 @@ interface PendingWrite {
 
 export interface CoordinatorConfig {
   'group.initial.rebalance.delay.ms': number;
+  /** KIP-848: the consumer groups' session timeout and heartbeat interval (GroupCoordinatorConfig). */
+  'group.consumer.session.timeout.ms'?: number;
+  'group.consumer.heartbeat.interval.ms'?: number;
+  /** A subscribed topic's partition count (the metadata image), -1 if unknown. */
+  topicPartitions?: (topic: string) => number;
   /** Zoo variant stale-generation-commit: OffsetCommit skips the member and generation checks. */
   acceptStaleCommits?: boolean;
+}
+
+/** A consumer group member's timers (GroupMetadataManager's session and rebalance timeouts). */
+interface ConsumerTimers {
+  group: string;
+  member: string;
+  sessionUs: number;
+  /** The rebalance timeout, armed while the member revokes at `rebalanceEpoch`. */
+  rebalanceUs: number;
+  rebalanceEpoch: number;
 }
 
 const NEVER = Number.POSITIVE_INFINITY;
@@ -219,6 +252,10 @@ export class GroupCoordinatorShard {
    * → the offset its TxnOffsetCommit wrote, until the transaction's marker.
    */
   private readonly pendingTxnOffsets = new Map<number, Map<string, Map<string, OffsetEntry>>>();
+  /** KIP-848 consumer groups (their offsets live in `groups`, as OffsetMetadataManager keeps them apart). */
+  private readonly consumerGroups = new Map<string, ConsumerGroup>();
+  /** Each consumer group member's session and rebalance deadlines: `${group}\u0000${member}`. */
+  private readonly consumerTimers = new Map<string, ConsumerTimers>();
   private pendingWrites: PendingWrite[] = [];
   private loaded = false;
   private nextMemberId = 0;
@@ -253,6 +290,7 @@ export class GroupCoordinatorShard {
       last = r.offset;
     }
     if (last >= highWatermark) this.pendingWrites.push({ endOffset: last, replies: [], records: [] });
+    this.onLoadedConsumerGroups(nowUs);
     this.loaded = true;
     this.stats.loads++;
   }
@@ -327,6 +365,7 @@ export class GroupCoordinatorShard {
 
   /** Applies a record of the log (load; a commit's record is applied as it is written). */
   private replay(record: GroupRecord, nowUs: number, recordOffset: number): void {
+    if (record.type !== 'OffsetCommit' && record.type !== 'GroupMetadata') return this.replayConsumer(record);
     const g = this.group(record.group);
     if (record.type === 'OffsetCommit') {
       g.offsets.set(tpKey(record), { offset: record.offset, leaderEpoch: record.leaderEpoch, recordOffset });
@@ -387,6 +426,26 @@ export class GroupCoordinatorShard {
     }
   }
 
+  /** A consumer group record (written now, or loaded): GroupMetadataManager.replay. */
+  private replayConsumer(record: ConsumerGroupRecord): void {
+    let g = this.consumerGroups.get(record.group);
+    if (g === undefined) this.consumerGroups.set(record.group, (g = newConsumerGroup(record.group)));
+    replayConsumerRecord(g, record);
+  }
+
+  /** GroupMetadataManager.onLoaded: each member's session timeout, and rebalance timeout if revoking. */
+  private onLoadedConsumerGroups(nowUs: number): void {
+    for (const g of this.consumerGroups.values()) {
+      for (const m of g.members.values()) {
+        const t = this.timersOf(g.id, m.id, nowUs);
+        if (m.state === 'UNREVOKED_PARTITIONS') {
+          t.rebalanceUs = nowUs + m.rebalanceTimeoutMs * 1000;
+          t.rebalanceEpoch = m.memberEpoch;
+        }
+      }
+    }
+  }
+
   /** Any transactional offset pending (a probe after a load). */
   hasAnyPendingTxnOffsets(): boolean {
     return this.pendingTxnOffsets.size > 0;
@@ -396,6 +455,27 @@ export class GroupCoordinatorShard {
   hasPendingTxnOffsets(group: string, tp: TopicPartition): boolean {
     for (const byGroup of this.pendingTxnOffsets.values()) if (byGroup.get(group)?.has(tpKey(tp)) === true) return true;
     return false;
+  }
+
+  private timersOf(group: string, member: string, nowUs: number): ConsumerTimers {
+    const key = `${group}\u0000${member}`;
+    let t = this.consumerTimers.get(key);
+    if (t === undefined) {
+      t = { group, member, sessionUs: NEVER, rebalanceUs: NEVER, rebalanceEpoch: -1 };
+      this.consumerTimers.set(key, t);
+    }
+    t.sessionUs = nowUs + (this.config['group.consumer.session.timeout.ms'] ?? 45_000) * 1000;
+    return t;
+  }
+
+  /** A consumer group, for views and tests. */
+  describeConsumerGroup(id: string): Readonly<ConsumerGroup> | undefined {
+    return this.consumerGroups.get(id);
+  }
+
+  /** The white-box invariant over every consumer group: partitions in two members' current assignments. */
+  doublyOwnedPartitions(): string[] {
+    return [...this.consumerGroups.values()].flatMap((g) => doublyOwned(g).map((x) => `${g.id}: ${x}`));
   }
 
   private group(id: string): Group {
@@ -425,15 +505,31 @@ export class GroupCoordinatorShard {
 
   /** Every group's generation, members and latest offsets (the coordinator invariants' view). */
   groupStates(): CoordinatorGroupState[] {
-    return [...this.groups.values()].map((g) => ({
+    const consumer = [...this.consumerGroups.values()].map((g) => ({
+      group: g.id,
+      generation: g.groupEpoch,
+      members: [...g.members.keys()],
+      offsets: this.offsetsOf(this.groups.get(g.id)),
+      owners: [...g.members.values()].map((m) => ({
+        member: m.id,
+        partitions: [...m.assigned, ...m.pendingRevocation],
+      })),
+    }));
+    const classic = [...this.groups.values()].filter((g) => !this.consumerGroups.has(g.id));
+    const classicStates = classic.map((g) => ({
       group: g.id,
       generation: g.generation,
       members: [...g.members.keys()],
-      offsets: [...g.offsets].map(([key, o]) => {
-        const cut = key.lastIndexOf('/');
-        return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)), offset: o.offset };
-      }),
+      offsets: this.offsetsOf(g),
     }));
+    return [...consumer, ...classicStates];
+  }
+
+  private offsetsOf(g: Group | undefined): CoordinatorGroupState['offsets'] {
+    return [...(g?.offsets ?? [])].map(([key, o]) => {
+      const cut = key.lastIndexOf('/');
+      return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)), offset: o.offset };
+    });
   }
 
   /** Handles one request; `token` names it in the replies. */
@@ -454,9 +550,107 @@ export class GroupCoordinatorShard {
         return this.txnCommit(token, req);
       case 'OffsetFetch':
         return this.fetchOffsets(token, req);
+      case 'ConsumerGroupHeartbeat':
+        return this.consumerHeartbeat(token, req, nowUs);
       default:
         return unreachable(req);
     }
+  }
+
+  /**
+   * ConsumerGroupHeartbeat (KIP-848), a write operation of the runtime: its records are replayed
+   * at once and its answer waits for them to commit (with no records, for the writes before it:
+   * CoordinatorRuntime answers a write without records once the last written offset commits).
+   */
+  private consumerHeartbeat(token: number, req: ConsumerHeartbeatRequest, nowUs: number): Effect {
+    const records: GroupRecord[] = [];
+    const ctx: ConsumerGroupContext = {
+      write: (rs) => {
+        for (const r of rs) {
+          this.replayConsumer(r);
+          records.push(r);
+        }
+      },
+      partitions: this.config.topicPartitions ?? (() => -1),
+      heartbeatIntervalMs: this.config['group.consumer.heartbeat.interval.ms'] ?? 5_000,
+    };
+    let g = this.consumerGroups.get(req.group);
+    const classic = this.groups.get(req.group);
+    if (g === undefined && req.memberEpoch === 0 && (classic === undefined || classic.members.size === 0)) {
+      // getOrMaybeCreateConsumerGroup: a join creates the group (in memory until its records)
+      g = newConsumerGroup(req.group);
+      this.consumerGroups.set(req.group, g);
+    }
+    const memberId = `consumer-${this.partition}-${this.leaderEpoch}-${this.nextMemberId}`;
+    const response = consumerGroupHeartbeat(g, req, memberId, ctx);
+    if (req.memberId === '' && response.error === 'NONE') this.nextMemberId++;
+    if (response.error === 'NONE' && g !== undefined) this.consumerTimersAfter(g, req, response, records, nowUs);
+    const reply: Reply = { token, response };
+    if (records.length > 0) return { records, replies: [], afterCommit: [reply] };
+    const last = this.pendingWrites[this.pendingWrites.length - 1];
+    if (response.error !== 'NONE' || last === undefined) return now(reply);
+    last.replies.push(reply);
+    return now();
+  }
+
+  /**
+   * scheduleConsumerGroupSessionTimeout after each heartbeat; the rebalance timeout armed when
+   * the member moved to UNREVOKED_PARTITIONS, cancelled when it moved elsewhere (maybeReconcile);
+   * both cancelled when it left (cancelTimers).
+   */
+  private consumerTimersAfter(
+    g: ConsumerGroup,
+    req: ConsumerHeartbeatRequest,
+    response: ConsumerHeartbeatResponse,
+    records: readonly GroupRecord[],
+    nowUs: number,
+  ): void {
+    const key = `${g.id}\u0000${response.memberId}`;
+    const m = g.members.get(response.memberId);
+    if (req.memberEpoch < 0 || m === undefined) {
+      this.consumerTimers.delete(key);
+      return;
+    }
+    const t = this.timersOf(g.id, m.id, nowUs);
+    const moved = records.some((r) => r.type === 'ConsumerGroupCurrentMemberAssignment' && r.memberId === m.id);
+    if (!moved) return;
+    if (m.state === 'UNREVOKED_PARTITIONS') {
+      t.rebalanceUs = nowUs + m.rebalanceTimeoutMs * 1000;
+      t.rebalanceEpoch = m.memberEpoch;
+    } else t.rebalanceUs = NEVER;
+  }
+
+  /** The session or rebalance timeout of a consumer group member fired: it is fenced. */
+  private expireConsumerMembers(nowUs: number): Effect {
+    const out: Effect = now();
+    for (const [key, t] of [...this.consumerTimers]) {
+      const g = this.consumerGroups.get(t.group);
+      const m = g?.members.get(t.member);
+      if (g === undefined || m === undefined) {
+        this.consumerTimers.delete(key);
+        continue;
+      }
+      const session = t.sessionUs <= nowUs;
+      // scheduleConsumerGroupRebalanceTimeout: only if the member is still at that epoch
+      const rebalance = t.rebalanceUs <= nowUs && m.memberEpoch === t.rebalanceEpoch;
+      if (t.rebalanceUs <= nowUs) t.rebalanceUs = NEVER;
+      if (!session && !rebalance) continue;
+      codeProbe(session ? 'group-consumer-session-expired' : 'group-consumer-rebalance-timeout');
+      this.consumerTimers.delete(key);
+      const records: GroupRecord[] = [];
+      fenceMember(g, m, {
+        write: (rs) => {
+          for (const r of rs) {
+            this.replayConsumer(r);
+            records.push(r);
+          }
+        },
+        partitions: () => -1,
+        heartbeatIntervalMs: 0,
+      });
+      merge(out, { records, replies: [], afterCommit: [] });
+    }
+    return out;
   }
 
   /** GroupMetadataManager.classicGroupJoinToClassicGroup: new members (KIP-394) and rejoins. */
@@ -653,9 +847,12 @@ export class GroupCoordinatorShard {
   private commit(token: number, req: Extract<GroupRequest, { type: 'OffsetCommit' }>, nowUs: number): Effect {
     const g = this.group(req.group);
     let error: GroupError = 'NONE';
-    if (req.generation < 0 && g.state === 'Empty') error = 'NONE';
+    const cg = this.consumerGroups.get(req.group);
+    if (cg !== undefined) error = validateConsumerOffsetCommit(cg, req.memberId, req.generation);
+    else if (req.generation < 0 && g.state === 'Empty') error = 'NONE';
     else if (req.generation < 0 && req.memberId === '') error = 'UNKNOWN_MEMBER_ID';
     else error = this.memberError(g, req.memberId, req.generation);
+    if (error === 'STALE_MEMBER_EPOCH') codeProbe('group-consumer-commit-stale-epoch');
     if (error === 'NONE' && g.state === 'CompletingRebalance') error = 'REBALANCE_IN_PROGRESS';
     // Variant stale-generation-commit: the commit is accepted whatever member and generation it names.
     if (this.config.acceptStaleCommits === true) error = 'NONE';
@@ -738,12 +935,13 @@ export class GroupCoordinatorShard {
       t = Math.min(t, g.joinDeadlineUs, g.syncDeadlineUs, ...g.pending.values());
       for (const m of g.members.values()) t = Math.min(t, m.heartbeatDeadlineUs);
     }
+    for (const c of this.consumerTimers.values()) t = Math.min(t, c.sessionUs, c.rebalanceUs);
     return t;
   }
 
   /** Fires every deadline due at `nowUs`: session expiry, join completion, sync expiry. */
   expire(nowUs: number): Effect {
-    const out: Effect = now();
+    const out: Effect = this.expireConsumerMembers(nowUs);
     for (const g of this.groups.values()) {
       for (const [id, t] of g.pending) if (t <= nowUs) g.pending.delete(id);
       for (const m of [...g.members.values()]) {
@@ -806,13 +1004,25 @@ function errorResponseOfType(type: GroupResponse['type'], error: GroupError): Gr
       return joinError(error, '');
     case 'SyncGroup':
       return syncError(error);
+    // One case each: a union of four types with every GroupError is too many combinations to narrow.
     case 'Heartbeat':
+      return { type, error };
     case 'LeaveGroup':
+      return { type, error };
     case 'OffsetCommit':
+      return { type, error };
     case 'TxnOffsetCommit':
       return { type, error };
     case 'OffsetFetch':
       return { type, error, offsets: [] };
+    case 'ConsumerGroupHeartbeat':
+      return {
+        type,
+        error: error === 'COORDINATOR_LOAD_IN_PROGRESS' ? error : 'NOT_COORDINATOR',
+        memberId: '',
+        memberEpoch: -1,
+        heartbeatIntervalMs: 0,
+      };
     default:
       return unreachable(type);
   }

@@ -12,7 +12,8 @@
 // - the columns: "%-G %-T %-10s %-15s %-15s %-15s %-C %-H %s", G, T, C and H at least 15 wide
 //   (printOffsetFormat), each line after a newline, then println;
 // - "Consumer group 'G' has no active members." (Empty), "Warning: Consumer group 'G' is
-//   rebalancing." (PreparingRebalance, CompletingRebalance), and "Error: Consumer group 'G'
+//   rebalancing." (PreparingRebalance, CompletingRebalance; a KIP-848 consumer group's
+//   Assigning, Reconciling), and "Error: Consumer group 'G'
 //   does not exist." when there is nothing to show (shouldPrintMemberState).
 // Assumes the caller found the group's loaded coordinator (or none: COORDINATOR_NOT_AVAILABLE).
 
@@ -78,7 +79,13 @@ export function consumerGroupDescribeText(group: string, state: string, rows: re
   if (rows.length === 0) return `\nError: Consumer group '${group}' does not exist.\n`;
   let out = '';
   if (state === 'Empty') out += `\nConsumer group '${group}' has no active members.\n`;
-  if (state === 'PreparingRebalance' || state === 'CompletingRebalance')
+  // ConsumerGroupCommand.shouldPrintMemberState: KIP-848's Assigning and Reconciling too
+  if (
+    state === 'PreparingRebalance' ||
+    state === 'CompletingRebalance' ||
+    state === 'Assigning' ||
+    state === 'Reconciling'
+  )
     out += `\nWarning: Consumer group '${group}' is rebalancing.\n`;
   const wide = (values: string[]) => Math.max(15, ...values.map((v) => v.length));
   const g = wide([group]);

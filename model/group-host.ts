@@ -190,8 +190,14 @@ export class GroupHost {
   }
 
   private elect(p: Partition): void {
+    const c = this.broker.config;
     const config = {
-      'group.initial.rebalance.delay.ms': this.broker.config['group.initial.rebalance.delay.ms'] ?? 3000,
+      'group.initial.rebalance.delay.ms': c['group.initial.rebalance.delay.ms'] ?? 3000,
+      // GroupCoordinatorConfig: KIP-848's session timeout (45 s) and heartbeat interval (5 s)
+      'group.consumer.session.timeout.ms': c['group.consumer.session.timeout.ms'] ?? 45_000,
+      'group.consumer.heartbeat.interval.ms': c['group.consumer.heartbeat.interval.ms'] ?? 5_000,
+      // the subscribed topics' partition counts, from the broker's metadata image
+      topicPartitions: (topic: string): number => this.broker.imagePartitions.get(topic)?.length ?? -1,
       acceptStaleCommits: this.broker.variant === 'stale-generation-commit',
     };
     const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
@@ -359,6 +365,8 @@ function notCoordinator(type: GroupRequest['type']): GroupResponse {
       return { type, error: 'NOT_COORDINATOR' };
     case 'OffsetFetch':
       return { type, error: 'NOT_COORDINATOR', offsets: [] };
+    case 'ConsumerGroupHeartbeat':
+      return { type, error: 'NOT_COORDINATOR', memberId: '', memberEpoch: -1, heartbeatIntervalMs: 0 };
     default:
       return unreachable(type);
   }

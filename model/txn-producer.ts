@@ -51,6 +51,7 @@ import type { GroupRequest, GroupResponse } from './group-coordinator.ts';
 import { LaneAllocator } from './client-process.ts';
 import { exponentialGapUs } from './client-base.ts';
 import { consumerView } from './client-fetcher.ts';
+import { assert } from './assert.ts';
 
 export interface TxnProducerParams {
   readonly clientId: number;
@@ -494,7 +495,8 @@ export class TxnProducerActor implements Actor<Message> {
   private onGroupResponse(body: GroupResponse): void {
     const t = this.txn;
     if (t === null || t.consumed === undefined) return;
-    switch (body.error) {
+    const error = body.error;
+    switch (error) {
       case 'NONE':
         break;
       case 'NOT_COORDINATOR':
@@ -514,8 +516,14 @@ export class TxnProducerActor implements Actor<Message> {
         return this.step();
       case 'INVALID_PRODUCER_EPOCH':
         return this.fenced('PRODUCER_FENCED');
+      case 'FENCED_MEMBER_EPOCH':
+      case 'GROUP_ID_NOT_FOUND':
+      case 'INVALID_REQUEST':
+      case 'STALE_MEMBER_EPOCH':
+        // KIP-848 consumer-group answers: the workload's consumer is standalone (generation -1).
+        return assert(false, 'no consumer-group error ({}) to a TxnOffsetCommit or OffsetFetch', error);
       default:
-        return unknownTag(body.error);
+        return unknownTag(error);
     }
     if (body.type === 'OffsetFetch') {
       const o = body.offsets[0];

@@ -29,6 +29,17 @@
 
 import type { EpochTruncationFlush } from './epoch-cache.ts';
 
+/**
+ * KIP-848's consumer group protocol (group.protocol=consumer) is on by default from 4.0:
+ * GroupCoordinatorConfig.GROUP_COORDINATOR_REBALANCE_PROTOCOLS_DEFAULT is [classic, consumer] on
+ * trunk (4.0.0-SNAPSHOT), [classic] on 3.9.0-rc3 (early access: docs/upgrade.html "not recommended
+ * for use in production"). The model offers it from 4.0 on.
+ */
+export function consumerProtocolAvailable(version: KafkaVersion | undefined): boolean {
+  const v = version ?? NEWEST_KAFKA_VERSION;
+  return KAFKA_VERSIONS.indexOf(v) >= KAFKA_VERSIONS.indexOf('4.0');
+}
+
 /** Oldest first; the last is the default. */
 export const KAFKA_VERSIONS = ['3.6', '3.7', '3.8', '3.9', '4.0', '4.1'] as const;
 export type KafkaVersion = (typeof KAFKA_VERSIONS)[number];

@@ -129,6 +129,13 @@ export interface GroupShape {
    * rebalances). Absent: `range` (eager).
    */
   assignor?: 'cooperative-sticky';
+  /**
+   * group.protocol=consumer: the members use KIP-848's consumer group protocol (the server-side
+   * uniform assignor; `assignor` then unused), the brokers' group.consumer.session.timeout.ms and
+   * group.consumer.heartbeat.interval.ms set to the drawn session timeout and heartbeat interval.
+   * Absent: the classic protocol.
+   */
+  protocol?: 'consumer';
 }
 
 /** The group every scenario's members join. */
@@ -166,6 +173,11 @@ export function clusterSpecOf(input: ScenarioInput): ClusterSpec {
     config['enable.auto.commit'] = g.manualCommit !== true;
     if (g.stall !== undefined) config['max.poll.interval.ms'] = g.stall.maxPollIntervalMs;
     if (g.assignor !== undefined) config['partition.assignment.strategy'] = g.assignor;
+    if (g.protocol === 'consumer') {
+      config['group.protocol'] = 'consumer';
+      config['group.consumer.session.timeout.ms'] = g.sessionTimeoutMs;
+      config['group.consumer.heartbeat.interval.ms'] = g.heartbeatIntervalMs;
+    }
     config['group.initial.rebalance.delay.ms'] = 0;
   }
   const t = workload.transactions;

@@ -25,7 +25,7 @@ import {
 import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, TxnShape, WorkloadShape } from './input.ts';
-import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
+import { consumerProtocolAvailable, isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
@@ -280,7 +280,8 @@ const swarm: ScenarioDef = {
   name: 'swarm',
   description:
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
-    '(swarm testing); a consumer group in one seed of five, transactional producers in one of five',
+    '(swarm testing); a consumer group in one seed of five (on the KIP-848 consumer protocol in one of two), ' +
+    'transactional producers in one of five',
   arbitrary: withValueBytes(
     withSometimesGroup(
       fc
@@ -297,7 +298,9 @@ const swarm: ScenarioDef = {
       // Drawn after the group, so every other draw of a seed stays what it was before combined mode existed.
       .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined)))
       // Drawn after that, for the same reason (transactions came after combined mode).
-      .chain(withSometimesTransactions),
+      .chain(withSometimesTransactions)
+      // And group.protocol after it (KIP-848, for a drawn group where the version has it).
+      .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
   ),
 };
 
@@ -337,8 +340,18 @@ const consumerGroup: ScenarioDef = {
           healAtMs: HEAL_AT_MS,
         }),
       );
-    }),
+    })
+    // group.protocol drawn last (every earlier draw of a seed stays what it was): KIP-848's
+    // consumer protocol for one group in two where the Kafka version has it (4.0 on)
+    .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
 };
+
+/** The group's members on the consumer protocol (KIP-848) when drawn and the version has it. */
+function withGroupProtocol(input: ScenarioInput, consumer: boolean): ScenarioInput {
+  const group = input.workload.group;
+  if (!consumer || group === undefined || !consumerProtocolAvailable(input.shape.kafkaVersion)) return input;
+  return { ...input, workload: { ...input.workload, group: { ...group, protocol: 'consumer' } } };
+}
 
 /** The transactional part of the `transactions` scenario's workload. */
 function txnShapeArb(): fc.Arbitrary<TxnShape> {

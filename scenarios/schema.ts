@@ -226,6 +226,7 @@ const workloadSchema = z.strictObject({
       commitSync: z.boolean().optional(),
       stall: z.strictObject({ everyMs: count(1), forMs: count(1), maxPollIntervalMs: count(1) }).optional(),
       assignor: z.literal('cooperative-sticky').optional(),
+      protocol: z.literal('consumer').optional(),
     })
     .optional(),
   transactions: z

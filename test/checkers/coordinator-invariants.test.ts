@@ -8,6 +8,7 @@ import {
   CoordinatorInvariants,
   type CoordinatorServing,
   oneCoordinatorPerEpoch,
+  onePartitionOwner,
   type ServedGroup,
   stateIsLogReplay,
 } from '../../checkers/coordinator-invariants.ts';
@@ -122,5 +123,41 @@ describe('coordinator-one-per-epoch: one coordinator per __consumer_offsets part
     m.onServing(serving({ broker: 3, leaderEpoch: 4 }));
     expect(m.anomalies().map((a) => a.kind)).toEqual(['coordinator-one-per-epoch']);
     expect(m.anomalies()[0].explanation).toMatch(/broker 1 already served it/);
+  });
+});
+
+describe('coordinator-partition-one-owner and consumer group records (KIP-848)', () => {
+  const cg = (r: Record<string, unknown>) => JSON.stringify({ group: 'g1', ...r });
+  const cgLog = [
+    cg({ type: 'ConsumerGroupMemberMetadata', memberId: 'a', value: { rebalanceTimeoutMs: 1, topics: ['t'] } }),
+    cg({ type: 'ConsumerGroupMetadata', epoch: 1 }),
+    cg({ type: 'ConsumerGroupMemberMetadata', memberId: 'b', value: { rebalanceTimeoutMs: 1, topics: ['t'] } }),
+    cg({ type: 'ConsumerGroupMetadata', epoch: 2 }),
+    cg({ type: 'ConsumerGroupMemberMetadata', memberId: 'a', value: null }),
+    cg({ type: 'ConsumerGroupMetadata', epoch: 3 }),
+  ];
+  const owners = (a: number[], b: number[]) => [
+    { member: 'b', partitions: a.map((partition) => ({ topic: 't', partition })) },
+    { member: 'c', partitions: b.map((partition) => ({ topic: 't', partition })) },
+  ];
+  const group = (o: ServedGroup['owners']): ServedGroup => ({
+    group: 'g1',
+    generation: 3,
+    members: ['b'],
+    offsets: [],
+    owners: o,
+  });
+
+  it('the group epoch and members are the replay of the consumer group records', () => {
+    expect(stateIsLogReplay(serving({ log: cgLog, groups: [group([])] }))).toBeUndefined();
+    const wrong = { ...group([]), members: ['a', 'b'] };
+    expect(stateIsLogReplay(serving({ log: cgLog, groups: [wrong] }))?.kind).toBe('coordinator-state-loaded');
+  });
+
+  it('fires when two members own one partition, not otherwise', () => {
+    expect(onePartitionOwner(serving({ log: cgLog, groups: [group(owners([0, 1], [2]))] }))).toBeUndefined();
+    const a = onePartitionOwner(serving({ log: cgLog, groups: [group(owners([0, 1], [1]))] }));
+    expect(a?.kind).toBe('coordinator-partition-one-owner');
+    expect(a?.explanation).toMatch(/t-1 .* both b and c/);
   });
 });

@@ -29,6 +29,11 @@ class GroupHistory extends HistoryBuilder {
     const v = { group: 'g', member, generation, partitions };
     return this.invoke(p, 'assignment', v).ok(p, 'assignment', v);
   }
+  /** A KIP-848 member's assignment at its member epoch. */
+  handOutEpoch(p: number, member: string, epoch: number, partitions = [tp0]): this {
+    const v = { group: 'g', member, generation: epoch, partitions, protocol: 'consumer' };
+    return this.invoke(p, 'assignment', v).ok(p, 'assignment', v);
+  }
   consume(p: number, from: number, to: number): this {
     const records: Array<[number, string]> = [];
     for (let o = from; o < to; o++) records.push([o, `v${o}`]);
@@ -191,6 +196,29 @@ describe('committed-offset checker: histories that must fail', () => {
     });
     r.consume(1, 2, 4);
     expect(errors(checkGroups(r.events))).toEqual([]);
+  });
+});
+
+describe('committed-offset checker: KIP-848 consumer groups (member epochs)', () => {
+  const tp1 = { topic: 't', partition: 1 };
+  it('a member still at epoch 1 commits after another was handed epoch 2: its own epoch, valid', () => {
+    const h = new GroupHistory()
+      .handOutEpoch(1, 'a', 1, [tp0, tp1])
+      .consume(1, 0, 4)
+      .handOutEpoch(2, 'b', 2, [])
+      .handOutEpoch(1, 'a', 1, [tp0])
+      .commit(1, 'a', 1, 4);
+    expect(errors(checkGroups(h.events))).toEqual([]);
+  });
+
+  it('a member commits at epoch 1 after it was itself handed epoch 2: stale-generation-commit', () => {
+    const h = new GroupHistory().handOutEpoch(1, 'a', 1).consume(1, 0, 4).handOutEpoch(1, 'a', 2).commit(1, 'a', 1, 4);
+    expect(errors(checkGroups(h.events))).toEqual(['stale-generation-commit']);
+  });
+
+  it('two members handed one partition at one member epoch: shared-ownership', () => {
+    const h = new GroupHistory().handOutEpoch(1, 'a', 3).handOutEpoch(2, 'b', 3);
+    expect(errors(checkGroups(h.events))).toEqual(['shared-ownership']);
   });
 });
 

@@ -62,6 +62,36 @@ describe('kafka-consumer-groups.sh --describe --group', () => {
     expect(rows[0].indexOf(' 0 ') + 1).toBe(lines[1].indexOf('PARTITION'));
   });
 
+  it("a KIP-848 consumer group: the members' current assignments, its state from ConsumerGroup", () => {
+    const consumer: ScenarioInput = {
+      ...input,
+      workload: { ...input.workload, group: { ...input.workload.group!, protocol: 'consumer' } },
+    };
+    const sim = new Simulation<ModelProbe>({ seed: 3 });
+    const cluster = buildCluster(sim, clusterSpecOf(consumer), workloadSpecOf(consumer));
+    cluster.start();
+    sim.run({ untilUs: 8_000_000 });
+    const lines = cluster.describeGroup('g1').split('\n');
+    expect(lines[1]).toMatch(HEADER);
+    const rows = lines.slice(2).filter((l) => l !== '');
+    expect(rows).toHaveLength(2);
+    const members = rows.map((row) => row.split(/ +/)[6]);
+    for (const m of members) expect(m).toMatch(/^consumer-0-\d+-\d+$/);
+    // two members, one partition each: one owner per partition
+    expect(new Set(members).size).toBe(2);
+    expect(consumerGroupDescribeText('g1', 'Reconciling', [])).toMatch(/does not exist/);
+    const row = {
+      topic: 't',
+      partition: 0,
+      currentOffset: 1,
+      logEndOffset: 2,
+      consumerId: 'm',
+      host: '/c',
+      clientId: 'c',
+    };
+    expect(consumerGroupDescribeText('g1', 'Assigning', [row])).toMatch(/Warning: Consumer group 'g1' is rebalancing/);
+  });
+
   it("the partitions no member owns, an empty group's note, and a group with nothing", () => {
     const committed = new Map([
       ['t/1', 7],

@@ -39,7 +39,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'truncate-to-hw': [2_000_001, 2_000_027],
   'kip-101': [1, 137],
   'no-epoch-fencing': [1, 36],
-  'isr-expand-on-hw': [2_000_001, 2_000_333],
+  'isr-expand-on-hw': [2_000_001, 2_000_183],
   'hw-on-current-isr': [1_000_001, 1_000_013],
   'unfenced-alter-partition': [3_000_001, 3_000_204],
   'stale-broker-epoch': [2_000_001, 2_000_279],
