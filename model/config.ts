@@ -189,6 +189,7 @@ export const PROTOCOL_VARIANTS = [
   'read-committed-hw',
   'stale-coordinator-cache',
   'markers-before-prepare-committed',
+  'hanging-transaction',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
