@@ -96,6 +96,11 @@ export interface KafkaConfig {
   'transaction.state.log.min.isr'?: number;
   /** Optional: the largest transaction.timeout.ms a producer may ask for. Default 900000 (Kafka's). */
   'transaction.max.timeout.ms'?: number;
+  /**
+   * Optional: KIP-890 part 1's check that a transactional batch's partition is in its ongoing
+   * transaction before the leader appends it. Default true (Kafka's, from 3.6).
+   */
+  'transaction.partition.verification.enable'?: boolean;
   /** Optional: how often the coordinator aborts timed-out transactions. Default 10000 (Kafka's). */
   'transaction.abort.timed.out.transaction.cleanup.interval.ms'?: number;
   /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */

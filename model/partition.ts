@@ -394,7 +394,8 @@ export class Partition {
    */
   txnVerificationEnabled(): boolean {
     if (this.host.variant === 'hanging-transaction') return false;
-    return rulesOf(this.host.config['kafka.version']).txnPartitionVerification;
+    if (!rulesOf(this.host.config['kafka.version']).txnPartitionVerification) return false;
+    return this.host.config['transaction.partition.verification.enable'] ?? true;
   }
 
   /**
