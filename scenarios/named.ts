@@ -24,7 +24,7 @@ import {
 import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, TxnShape, WorkloadShape } from './input.ts';
-import { isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
+import { DEFAULT_KAFKA_CONFIG, isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
@@ -351,6 +351,36 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
 }
 
 /**
+ * KIP-890's late produce: for a moment (durationMs) the link between a producer and a
+ * partition's leader is slowed by just over delivery.timeout.ms, so a transactional produce sent
+ * then reaches the leader after the producer gave up on it and aborted its transaction (a
+ * request stalled in the network or the leader's request queue), and before the producer's next
+ * transaction writes that partition again.
+ */
+function lateProduceArb(shape: ClusterShape): fc.Arbitrary<Fault> {
+  return fc
+    .record({
+      atMs: fc.integer({ min: 0, max: WINDOW_MS }),
+      producer: fc.integer({ min: 0, max: 5 }),
+      partition: fc.integer({ min: 0, max: shape.partitions - 1 }),
+      beyondMs: fc.integer({ min: 50, max: 2_000 }),
+      durationMs: fc.integer({ min: 100, max: 3_000 }),
+    })
+    .map(
+      (r): Fault => ({
+        trigger: { kind: 'at', atMs: r.atMs },
+        action: {
+          kind: 'slow',
+          target: { kind: 'producer', index: r.producer },
+          peer: { kind: 'leader', partition: r.partition },
+          extraMs: DEFAULT_KAFKA_CONFIG['delivery.timeout.ms'] + r.beyondMs,
+          durationMs: r.durationMs,
+        },
+      }),
+    );
+}
+
+/**
  * Transactions (issue 17): transactional producers (instances sharing a transactional.id fence
  * each other) and read_committed consumers; brokers (the transaction coordinators and the
  * partition leaders among them) crash and lose power, a coordinator crashes at a commit point,
@@ -362,7 +392,7 @@ const transactions: ScenarioDef = {
   description:
     'transactional producers and read_committed consumers: coordinators crash (also at a commit point) and lose ' +
     'power, producers sharing a transactional.id fence each other, cuts during the marker phase, paused producers ' +
-    'time out',
+    'time out, a produce arrives after its transaction was aborted',
   arbitrary: fc
     .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 10, maxSends: 50 }), txnShapeArb())
     .chain(([shape, workload, txn]) => {
@@ -389,11 +419,13 @@ const transactions: ScenarioDef = {
         faultArb('crash', shape, opts()),
         crashAtCommitPointArb(),
       );
-      return fc.array(fault, { minLength: 1, maxLength: 4 }).map(
-        (faults): ScenarioInput => ({
+      // The late produce is drawn last, so the draws before it are those of seeds drawn before it existed.
+      const late = fc.option(lateProduceArb(shape), { freq: 2, nil: null });
+      return fc.tuple(fc.array(fault, { minLength: 1, maxLength: 4 }), late).map(
+        ([faults, lateProduce]): ScenarioInput => ({
           shape,
           workload: { ...workload, transactions: txn },
-          faults,
+          faults: lateProduce === null ? faults : [...faults, lateProduce],
           healAtMs: HEAL_AT_MS,
         }),
       );
