@@ -352,19 +352,22 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
 
 /**
  * KIP-890's late produce: for a moment (durationMs) the link between a producer and a
- * partition's leader is slowed by just over delivery.timeout.ms, so a transactional produce sent
- * then reaches the leader after the producer gave up on it and aborted its transaction (a
- * request stalled in the network or the leader's request queue), and before the producer's next
- * transaction writes that partition again.
+ * partition's leader is slowed by just over request.timeout.ms, so a produce of a transaction
+ * the application aborts, sent then, times out, is not resent, and reaches the leader after the
+ * ABORT marker (a request stalled in the network or the leader's request queue).
  */
-function lateProduceArb(shape: ClusterShape): fc.Arbitrary<Fault> {
+function lateProduceArb(shape: ClusterShape, workload: WorkloadShape, txn: TxnShape): fc.Arbitrary<Fault> {
+  const requestTimeoutMs = shape.timing['request.timeout.ms'] ?? DEFAULT_KAFKA_CONFIG['request.timeout.ms'];
+  // While the transactional producers run (about one transaction per intervalMs).
+  const busyMs = Math.min(WINDOW_MS, txn.transactions * txn.intervalMs);
   return fc
     .record({
-      atMs: fc.integer({ min: 0, max: WINDOW_MS }),
-      producer: fc.integer({ min: 0, max: 5 }),
+      atMs: fc.integer({ min: 0, max: busyMs }),
+      // A transactional producer: they follow the plain ones in the cluster's producer ids.
+      producer: fc.integer({ min: workload.producers, max: workload.producers + txn.producers - 1 }),
       partition: fc.integer({ min: 0, max: shape.partitions - 1 }),
       beyondMs: fc.integer({ min: 50, max: 2_000 }),
-      durationMs: fc.integer({ min: 100, max: 3_000 }),
+      durationMs: fc.integer({ min: 1_000, max: 10_000 }),
     })
     .map(
       (r): Fault => ({
@@ -373,7 +376,7 @@ function lateProduceArb(shape: ClusterShape): fc.Arbitrary<Fault> {
           kind: 'slow',
           target: { kind: 'producer', index: r.producer },
           peer: { kind: 'leader', partition: r.partition },
-          extraMs: DEFAULT_KAFKA_CONFIG['delivery.timeout.ms'] + r.beyondMs,
+          extraMs: requestTimeoutMs + r.beyondMs,
           durationMs: r.durationMs,
         },
       }),
@@ -420,7 +423,7 @@ const transactions: ScenarioDef = {
         crashAtCommitPointArb(),
       );
       // The late produce is drawn last, so the draws before it are those of seeds drawn before it existed.
-      const late = fc.option(lateProduceArb(shape), { freq: 2, nil: null });
+      const late = fc.option(lateProduceArb(shape, workload, txn), { freq: 2, nil: null });
       return fc.tuple(fc.array(fault, { minLength: 1, maxLength: 4 }), late).map(
         ([faults, lateProduce]): ScenarioInput => ({
           shape,
