@@ -1109,13 +1109,6 @@ const CODE_PROBES = {
       'and the epoch bumped, the request may still arrive.',
     reachable: TXN_NOT_IN_SWARM,
   },
-  'txn-producer-send-abandoned-at-abort': {
-    kafka: 'Sender.maybeSendAndPollTransactionalRequest (RecordAccumulator.abortUndrainedBatches)',
-    description:
-      'A produce of a transaction the application aborts timed out and was not resent: EndTxn(abort) went out ' +
-      'with the request possibly still on its way.',
-    reachable: TXN_NOT_IN_SWARM,
-  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -23,8 +23,6 @@
 //   attempt (Kafka counts from the append to the accumulator), fails even with its request on
 //   the wire: abortable, the application aborts and the epoch is bumped. The request may still
 //   arrive: KIP-890's late produce.
-// - A transaction the application aborts (abortTransaction after its sends): a produce with no
-//   answer within request.timeout.ms is not resent (abortUndrainedBatches); EndTxn(abort) follows.
 // - The outcome recorded: ok once EndTxn(commit) answered NONE; fail when the application
 //   aborted (EndTxn(abort) sent) or the producer was fenced before any EndTxn(commit) was
 //   sent; info when fenced after an EndTxn(commit) was sent (it may have been written).
@@ -166,7 +164,6 @@ export class TxnProducerActor implements Actor<Message> {
       case 'txnp-timeout':
         if (tag.correlationId !== this.inflight) return;
         this.inflight = -1;
-        if (this.phase === 'send' && this.txn?.abort === true) return this.abandonSend();
         // No answer: the coordinator may have moved, the leader too.
         if (this.phase === 'send') this.phase = 'metadata';
         else if (this.phase !== 'metadata') this.coordinator = -1;
@@ -413,21 +410,6 @@ export class TxnProducerActor implements Actor<Message> {
     codeProbe('txn-producer-batch-expired');
     this.inflight = -1;
     t.abortable = true;
-    this.phase = 'end';
-    this.step();
-  }
-
-  /**
-   * A produce of a transaction the application aborts got no answer within request.timeout.ms:
-   * Kafka's Sender re-enqueues the batch (a disconnect is retriable), and since the transaction
-   * is aborting, Sender.maybeSendAndPollTransactionalRequest fails it
-   * (RecordAccumulator.abortUndrainedBatches) instead of resending it; its sequence is given back
-   * (TxnPartitionMap.adjustSequencesDueToFailedBatch: the model counts a sequence only once
-   * acknowledged) and no epoch bump is asked for (maybeTransitionToErrorState while completing).
-   * Then EndTxn(abort) goes out; the request may still reach the leader.
-   */
-  private abandonSend(): void {
-    codeProbe('txn-producer-send-abandoned-at-abort');
     this.phase = 'end';
     this.step();
   }

@@ -351,36 +351,44 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
 }
 
 /**
- * KIP-890's late produce: for a moment (durationMs) the link between a producer and a
- * partition's leader is slowed by just over request.timeout.ms, so a produce of a transaction
- * the application aborts, sent then, times out, is not resent, and reaches the leader after the
- * ABORT marker (a request stalled in the network or the leader's request queue).
+ * KIP-890's late produce. The producers' delivery.timeout.ms is set to request.timeout.ms (the
+ * least Kafka accepts with linger.ms 0), below the transaction timeout, and the link between a
+ * transactional producer and a partition's leader is slowed by just over it until the heal: the
+ * produce sent first on it, and every retry, is answered too late; the send expires, the
+ * producer aborts its transaction (the ABORT marker carries its epoch, the coordinator did not
+ * time it out) and bumps its epoch, and the first attempt reaches the leader after the marker
+ * (a request stalled in the network or the leader's request queue).
  */
-function lateProduceArb(shape: ClusterShape, workload: WorkloadShape, txn: TxnShape): fc.Arbitrary<Fault> {
-  const requestTimeoutMs = shape.timing['request.timeout.ms'] ?? DEFAULT_KAFKA_CONFIG['request.timeout.ms'];
-  // While the transactional producers run (about one transaction per intervalMs).
-  const busyMs = Math.min(WINDOW_MS, txn.transactions * txn.intervalMs);
+function lateProduceArb(
+  shape: ClusterShape,
+  workload: WorkloadShape,
+  txn: TxnShape,
+): fc.Arbitrary<{ fault: Fault; deliveryTimeoutMs: number }> {
+  const deliveryTimeoutMs = shape.timing['request.timeout.ms'] ?? DEFAULT_KAFKA_CONFIG['request.timeout.ms'];
+  // While the transactional producers run (about one transaction per intervalMs), early enough
+  // for the slow link to outlast a send's delivery timeout before the heal.
+  const lastAtMs = Math.max(0, Math.min(HEAL_AT_MS - 2 * deliveryTimeoutMs, txn.transactions * txn.intervalMs));
   return fc
     .record({
-      atMs: fc.integer({ min: 0, max: busyMs }),
+      atMs: fc.integer({ min: 0, max: lastAtMs }),
       // A transactional producer: they follow the plain ones in the cluster's producer ids.
       producer: fc.integer({ min: workload.producers, max: workload.producers + txn.producers - 1 }),
       partition: fc.integer({ min: 0, max: shape.partitions - 1 }),
       beyondMs: fc.integer({ min: 50, max: 2_000 }),
-      durationMs: fc.integer({ min: 1_000, max: 10_000 }),
     })
-    .map(
-      (r): Fault => ({
+    .map((r) => ({
+      deliveryTimeoutMs,
+      fault: {
         trigger: { kind: 'at', atMs: r.atMs },
         action: {
           kind: 'slow',
           target: { kind: 'producer', index: r.producer },
           peer: { kind: 'leader', partition: r.partition },
-          extraMs: requestTimeoutMs + r.beyondMs,
-          durationMs: r.durationMs,
+          extraMs: deliveryTimeoutMs + r.beyondMs,
+          durationMs: HEAL_AT_MS - r.atMs,
         },
-      }),
-    );
+      },
+    }));
 }
 
 /**
@@ -425,10 +433,13 @@ const transactions: ScenarioDef = {
       // The late produce is drawn last, so the draws before it are those of seeds drawn before it existed.
       const late = fc.option(lateProduceArb(shape, workload, txn), { freq: 2, nil: null });
       return fc.tuple(fc.array(fault, { minLength: 1, maxLength: 4 }), late).map(
-        ([faults, lateProduce]): ScenarioInput => ({
-          shape,
+        ([faults, late]): ScenarioInput => ({
+          shape:
+            late === null
+              ? shape
+              : { ...shape, timing: { ...shape.timing, 'delivery.timeout.ms': late.deliveryTimeoutMs } },
           workload: { ...workload, transactions: txn },
-          faults: lateProduce === null ? faults : [...faults, lateProduce],
+          faults: late === null ? faults : [...faults, late.fault],
           healAtMs: HEAL_AT_MS,
         }),
       );

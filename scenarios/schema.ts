@@ -161,6 +161,8 @@ const timingSchema = z.strictObject({
   'broker.session.timeout.ms': timingMs.optional(),
   'replica.fetch.wait.max.ms': timingMs.optional(),
   'request.timeout.ms': timingMs.optional(),
+  /** The producers' delivery.timeout.ms (Kafka requires ≥ linger.ms + request.timeout.ms; the model has no linger). */
+  'delivery.timeout.ms': timingMs.optional(),
   'replica.socket.timeout.ms': timingMs.optional(),
   'controller.socket.timeout.ms': timingMs.optional(),
   /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
