@@ -1070,7 +1070,8 @@ const CODE_PROBES = {
   },
   // --- KIP-890 part 1: partition verification (broker.ts, txn-host.ts, partition.ts, txn-coordinator.ts)
   'txn-verification-requested': {
-    kafka: 'ReplicaManager.maybeStartTransactionVerificationForPartitions / AddPartitionsToTxnManager.verifyTransaction',
+    kafka:
+      'ReplicaManager.maybeStartTransactionVerificationForPartitions / AddPartitionsToTxnManager.verifyTransaction',
     description:
       "A partition leader asked the transaction coordinator whether a batch's partition is in its producer's " +
       'ongoing transaction before appending it (KIP-890 verification).',
@@ -1091,7 +1092,7 @@ const CODE_PROBES = {
   'txn-verification-guard-mismatch': {
     kafka: 'UnifiedLog.analyzeAndValidateProducerState (batchMissingRequiredVerification)',
     description:
-      "A verified batch found its VerificationGuard gone at the append (a marker or another transactional batch " +
+      'A verified batch found its VerificationGuard gone at the append (a marker or another transactional batch ' +
       'was written meanwhile): INVALID_TXN_STATE.',
     reachable: TXN_NOT_IN_SWARM,
   },

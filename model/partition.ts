@@ -31,7 +31,11 @@
 // - a read_committed consumer fetch (FetchIsolation.TXN_COMMITTED) reads up to the LSO, not
 //   the HW, and its answer carries the LSO and the aborted transactions overlapping the
 //   records read (LocalLog.addAbortedTransactions); a delayed one waits for the LSO to pass
-//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset).
+//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset);
+// - KIP-890 part 1 (3.6.0): a transactional batch of a producer with no transaction open here
+//   must bring the VerificationGuard the leader handed out when it started verifying it with
+//   the coordinator (the broker's verifyThenProduce); a marker or a transactional batch clears
+//   the guard, so a verification overtaken by the transaction's end fails INVALID_TXN_STATE.
 
 import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';

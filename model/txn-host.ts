@@ -23,6 +23,9 @@
 //   appendRecords(requiredAcks = -1, origin COORDINATOR) per partition, answered once the HW
 //   passes the marker (Partition.writeTxnMarkerAndWait).
 // - abortTimedOutTransactions every transaction.abort.timed.out.transaction.cleanup.interval.ms.
+// - KIP-890 part 1, at partition leaders (AddPartitionsToTxnManager.verifyTransaction): a
+//   transactional produce is verified with its transactional id's coordinator by an
+//   AddPartitionsToTxn with verifyOnly (VerifyPartitionsInTxn here), answered by the shard.
 // Assumes: records of `__transaction_state` are TxnTransit JSON (key = the transactional id).
 
 import type { ErrorCode } from './client-protocol.ts';

@@ -384,7 +384,16 @@ export class TxnProducerActor implements Actor<Message> {
     }
     const abort = this.ctx.rng.next() < this.p.abortRatio;
     const serial = this.progress.issued;
-    this.txn = { process: this.process, sends, abort, next: 0, serial, clocked: -1, commitSent: false, abortable: false };
+    this.txn = {
+      process: this.process,
+      sends,
+      abort,
+      next: 0,
+      serial,
+      clocked: -1,
+      commitSent: false,
+      abortable: false,
+    };
     this.p.recorder.record({
       time: this.ctx.now(),
       process: this.process,
