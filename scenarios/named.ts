@@ -350,11 +350,14 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
     );
 }
 
+/** How much longer than the delivery timeout the late-produce link stays slow: its first message's retries are late too. */
+const LATE_PRODUCE_MARGIN_MS = 2_000;
+
 /**
  * KIP-890's late produce. The producers' delivery.timeout.ms is set to request.timeout.ms (the
  * least Kafka accepts with linger.ms 0), below the transaction timeout, and the link between a
- * transactional producer and a partition's leader is slowed by just over it until the heal: the
- * produce sent first on it, and every retry, is answered too late; the send expires, the
+ * transactional producer and a partition's leader is slowed by just over it, for a little longer
+ * than it: the produce sent first on it, and every retry, is answered too late; the send expires, the
  * producer aborts its transaction (the ABORT marker carries its epoch, the coordinator did not
  * time it out) and bumps its epoch, and the first attempt reaches the leader after the marker
  * (a request stalled in the network or the leader's request queue).
@@ -366,8 +369,11 @@ function lateProduceArb(
 ): fc.Arbitrary<{ fault: Fault; deliveryTimeoutMs: number }> {
   const deliveryTimeoutMs = shape.timing['request.timeout.ms'] ?? DEFAULT_KAFKA_CONFIG['request.timeout.ms'];
   // While the transactional producers run (about one transaction per intervalMs), early enough
-  // for the slow link to outlast a send's delivery timeout before the heal.
-  const lastAtMs = Math.max(0, Math.min(HEAL_AT_MS - 2 * deliveryTimeoutMs, txn.transactions * txn.intervalMs));
+  // for the slow link to end before the heal.
+  const lastAtMs = Math.max(
+    0,
+    Math.min(HEAL_AT_MS - deliveryTimeoutMs - LATE_PRODUCE_MARGIN_MS, txn.transactions * txn.intervalMs),
+  );
   return fc
     .record({
       atMs: fc.integer({ min: 0, max: lastAtMs }),
@@ -385,7 +391,7 @@ function lateProduceArb(
           target: { kind: 'producer', index: r.producer },
           peer: { kind: 'leader', partition: r.partition },
           extraMs: deliveryTimeoutMs + r.beyondMs,
-          durationMs: HEAL_AT_MS - r.atMs,
+          durationMs: deliveryTimeoutMs + LATE_PRODUCE_MARGIN_MS,
         },
       },
     }));
