@@ -294,6 +294,11 @@ export interface TxnWorkload {
   timeoutMs: number;
   /** Mean gap between a producer's transactions, ms. */
   intervalMs: number;
+  /**
+   * The transactional producers' delivery.timeout.ms; absent = the cluster's. Kafka requires
+   * it ≥ linger.ms + request.timeout.ms (ProducerConfig; the model has no linger).
+   */
+  deliveryTimeoutMs?: number;
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */

@@ -28,7 +28,6 @@ export type TimingOverrides = Partial<
     | 'broker.session.timeout.ms'
     | 'replica.fetch.wait.max.ms'
     | 'request.timeout.ms'
-    | 'delivery.timeout.ms'
     | 'replica.socket.timeout.ms'
     | 'controller.socket.timeout.ms'
     | 'controlled.shutdown.enable'

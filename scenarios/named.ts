@@ -350,17 +350,17 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
     );
 }
 
-/** How much longer than the delivery timeout the late-produce link stays slow: its first message's retries are late too. */
+/** How much longer than the delivery timeout the late-produce link stays slow (the first message's retries too). */
 const LATE_PRODUCE_MARGIN_MS = 2_000;
 
 /**
- * KIP-890's late produce. The producers' delivery.timeout.ms is set to request.timeout.ms (the
- * least Kafka accepts with linger.ms 0), below the transaction timeout, and the link between a
- * transactional producer and a partition's leader is slowed by just over it, for a little longer
- * than it: the produce sent first on it, and every retry, is answered too late; the send expires, the
- * producer aborts its transaction (the ABORT marker carries its epoch, the coordinator did not
- * time it out) and bumps its epoch, and the first attempt reaches the leader after the marker
- * (a request stalled in the network or the leader's request queue).
+ * KIP-890's late produce. The transactional producers' delivery.timeout.ms is set to
+ * request.timeout.ms (the least Kafka accepts with linger.ms 0), below the transaction timeout,
+ * and the link between a transactional producer and a partition's leader is slowed by just over
+ * it, for a little longer than it: the produce sent first on it, and every retry, is answered
+ * too late; the send expires, the producer aborts its transaction (the ABORT marker carries its
+ * epoch, the coordinator did not time it out) and bumps its epoch, and the first attempt reaches
+ * the leader after the marker (a request stalled in the network or the leader's request queue).
  */
 function lateProduceArb(
   shape: ClusterShape,
@@ -440,11 +440,11 @@ const transactions: ScenarioDef = {
       const late = fc.option(lateProduceArb(shape, workload, txn), { freq: 2, nil: null });
       return fc.tuple(fc.array(fault, { minLength: 1, maxLength: 4 }), late).map(
         ([faults, late]): ScenarioInput => ({
-          shape:
-            late === null
-              ? shape
-              : { ...shape, timing: { ...shape.timing, 'delivery.timeout.ms': late.deliveryTimeoutMs } },
-          workload: { ...workload, transactions: txn },
+          shape,
+          workload: {
+            ...workload,
+            transactions: late === null ? txn : { ...txn, deliveryTimeoutMs: late.deliveryTimeoutMs },
+          },
           faults: late === null ? faults : [...faults, late.fault],
           healAtMs: HEAL_AT_MS,
         }),

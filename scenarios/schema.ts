@@ -161,8 +161,6 @@ const timingSchema = z.strictObject({
   'broker.session.timeout.ms': timingMs.optional(),
   'replica.fetch.wait.max.ms': timingMs.optional(),
   'request.timeout.ms': timingMs.optional(),
-  /** The producers' delivery.timeout.ms (Kafka requires ≥ linger.ms + request.timeout.ms; the model has no linger). */
-  'delivery.timeout.ms': timingMs.optional(),
   'replica.socket.timeout.ms': timingMs.optional(),
   'controller.socket.timeout.ms': timingMs.optional(),
   /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
@@ -237,6 +235,7 @@ const workloadSchema = z.strictObject({
       abortRatio: z.number().min(0).max(1),
       timeoutMs: count(1),
       intervalMs: nonNegative,
+      deliveryTimeoutMs: count(1).optional(),
       statePartitions: count(1).max(MAX_PARTITIONS),
     })
     .optional(),
