@@ -37,7 +37,7 @@
 
 import type { Actor, Message } from '../harness/types.ts';
 import type { ModelContext, ModelActorFactory, ModelProbe } from './cluster-api.ts';
-import type { ClientRequest, ClientResponse, PartitionMetadata } from './client-protocol.ts';
+import type { ClientRequest, ClientResponse, ErrorCode, PartitionMetadata } from './client-protocol.ts';
 import type { KafkaConfig, ProtocolVariant } from './config.ts';
 import {
   assertNever,
@@ -49,7 +49,7 @@ import {
   type ReplicaRequest,
   type ReplicaResponse,
 } from './internal-protocol.ts';
-import { Partition, type PartitionHost, type PendingIsrChange } from './partition.ts';
+import { Partition, SENTINEL_GUARD, type PartitionHost, type PendingIsrChange } from './partition.ts';
 import { ReplicaLog } from './replica-log.ts';
 import { rulesOf } from './versions.ts';
 import { codeProbe } from './code-probes.ts';
@@ -57,7 +57,7 @@ import { RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
 import { GroupHost, type GroupHostBroker, type GroupTimerTag } from './group-host.ts';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from './config.ts';
-import { TxnHost, type TxnHostBroker, type TxnTimerTag } from './txn-host.ts';
+import { TxnHost, type TxnHostBroker, type TxnTimerTag, type VerificationError } from './txn-host.ts';
 import type { TxnMessage } from './txn-coordinator.ts';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -378,6 +378,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
         return this.txns.handleWriteTxnMarkers(from, msg);
       case 'WriteTxnMarkersResponse':
         return this.txns.onMarkerResponse(msg);
+      case 'TxnResponse':
+        return this.txns.onTxnResponse(msg);
       case 'GroupRequest':
         return this.groups.handleGroupRequest(from, msg);
       case 'MetadataRequest':
@@ -412,7 +414,6 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       case 'OffsetsForLeaderEpochResponse':
       case 'FindCoordinatorResponse':
       case 'GroupResponse':
-      case 'TxnResponse':
       case 'BrokerRegistrationRequest':
       case 'BrokerHeartbeatRequest':
       case 'MetadataFetchRequest':
@@ -443,7 +444,48 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       }
       return;
     }
+    if (msg.transactional === true && msg.transactionalId !== undefined && p.txnVerificationEnabled())
+      return this.verifyThenProduce(from, msg, p, msg.transactionalId);
     p.handleProduce(from, msg);
+  }
+
+  /**
+   * KIP-890 part 1: ReplicaManager.handleProduceAppend for a transactional produce. The leader
+   * starts a verification (Partition.maybeStartTransactionVerification); with a guard it asks
+   * the coordinator (AddPartitionsToTxnManager) and appends with that guard once the answer is
+   * NONE; an error is answered as postVerificationCallback translates it.
+   */
+  private verifyThenProduce(
+    from: number,
+    msg: Extract<ClientRequest, { type: 'ProduceRequest' }>,
+    p: Partition,
+    transactionalId: string,
+  ): void {
+    const guard = p.maybeStartTransactionVerification(msg.producerId);
+    if (guard === 'NOT_LEADER_OR_FOLLOWER') return this.refuseProduce(from, msg, guard);
+    if (guard === SENTINEL_GUARD) return p.handleProduce(from, msg);
+    const ids = { transactionalId, producerId: msg.producerId, producerEpoch: msg.producerEpoch };
+    this.txns.verifyTransaction(ids, `${msg.topic}/${msg.partition}`, (error) => {
+      const refused = produceErrorOfVerification(error);
+      if (refused === 'INVALID_TXN_STATE' || refused === 'INVALID_PRODUCER_EPOCH')
+        codeProbe('txn-verification-rejected');
+      if (refused !== 'NONE') return this.refuseProduce(from, msg, refused);
+      const now = this.partition(msg.topic, msg.partition);
+      if (now === undefined) return this.refuseProduce(from, msg, 'NOT_LEADER_OR_FOLLOWER');
+      now.handleProduce(from, msg, guard);
+    });
+  }
+
+  private refuseProduce(from: number, msg: Extract<ClientRequest, { type: 'ProduceRequest' }>, error: ErrorCode): void {
+    if (msg.acks === 0) return;
+    this.send(from, {
+      type: 'ProduceResponse',
+      correlationId: msg.correlationId,
+      topic: msg.topic,
+      partition: msg.partition,
+      error,
+      baseOffset: -1,
+    } satisfies ClientResponse);
   }
 
   private routeOffsetsForLeaderEpoch(
@@ -1027,4 +1069,32 @@ function partitionDirs(paths: readonly string[]): string[] {
     if (/^\d{20}\.log$/.test(file) || file === 'leader-epoch-checkpoint') dirs.add(dir);
   }
   return [...dirs].sort();
+}
+
+/**
+ * ReplicaManager.handleProduceAppend's postVerificationCallback with AddPartitionsToTxnHandler's
+ * mapping: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH; INVALID_TXN_STATE as is; the retriable
+ * CONCURRENT_TRANSACTIONS, NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS,
+ * COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR → NOT_ENOUGH_REPLICAS (a retriable error old
+ * clients retry without a metadata refresh); others as they are.
+ */
+function produceErrorOfVerification(error: VerificationError): ErrorCode {
+  switch (error) {
+    case 'NONE':
+    case 'INVALID_TXN_STATE':
+    case 'INVALID_PRODUCER_ID_MAPPING':
+      return error;
+    case 'PRODUCER_FENCED':
+      return 'INVALID_PRODUCER_EPOCH';
+    case 'CONCURRENT_TRANSACTIONS':
+    case 'NETWORK_EXCEPTION':
+    case 'COORDINATOR_LOAD_IN_PROGRESS':
+    case 'COORDINATOR_NOT_AVAILABLE':
+    case 'NOT_COORDINATOR':
+      return 'NOT_ENOUGH_REPLICAS';
+    case 'INVALID_TRANSACTION_TIMEOUT':
+      throw new Error('a verification answered INVALID_TRANSACTION_TIMEOUT');
+    default:
+      return assertNever(error, 'verification error');
+  }
 }

@@ -540,6 +540,7 @@ export class PartitionFetcher implements RequestOwner {
       case 'UNKNOWN_PRODUCER_ID':
       case 'INVALID_PRODUCER_EPOCH':
       case 'INVALID_TXN_STATE':
+      case 'INVALID_PRODUCER_ID_MAPPING':
       case 'TRANSACTION_COORDINATOR_FENCED':
         this.completePoll('fail', null, error);
         this.schedule(this.backoffUs);
@@ -617,6 +618,7 @@ export class PartitionFetcher implements RequestOwner {
       case 'UNKNOWN_PRODUCER_ID':
       case 'INVALID_PRODUCER_EPOCH':
       case 'INVALID_TXN_STATE':
+      case 'INVALID_PRODUCER_ID_MAPPING':
       case 'TRANSACTION_COORDINATOR_FENCED':
         this.schedule(this.backoffUs);
         return;

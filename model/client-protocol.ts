@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'DUPLICATE_SEQUENCE_NUMBER'
   | 'UNKNOWN_PRODUCER_ID'
   | 'INVALID_PRODUCER_EPOCH' // a batch from an older producer epoch (fenced producer)
-  | 'INVALID_TXN_STATE' // a non-transactional batch from a producer with an open transaction
+  | 'INVALID_TXN_STATE' // a non-transactional batch in an open transaction; an unverified one (KIP-890)
+  | 'INVALID_PRODUCER_ID_MAPPING' // KIP-890 verification: the coordinator has another producer id
   | 'TRANSACTION_COORDINATOR_FENCED' // a marker from an older coordinator epoch (WriteTxnMarkers)
   | 'OFFSET_OUT_OF_RANGE'
   | 'UNKNOWN_TOPIC_OR_PARTITION'
@@ -137,6 +138,8 @@ export type ClientRequest =
       records: ProducedRecord[];
       /** The batch is part of a transaction (RecordBatch.isTransactional); absent = not. */
       transactional?: true;
+      /** ProduceRequest.transactionalId: absent = none (no KIP-890 verification, as Kafka with null). */
+      transactionalId?: string;
     }
   | {
       type: 'FetchRequest';

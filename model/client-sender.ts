@@ -555,6 +555,7 @@ export class Sender implements RequestOwner {
         return;
       case 'OFFSET_OUT_OF_RANGE':
       case 'INVALID_TXN_STATE':
+      case 'INVALID_PRODUCER_ID_MAPPING':
       case 'TRANSACTION_COORDINATOR_FENCED':
         this.fatal(batch, error);
         return;

@@ -269,7 +269,10 @@ class SimulatedCluster implements KafkaCluster {
       const factory = createTxnProducer({
         clientId: id,
         bootstrapBrokers: this.brokerIds.slice(),
-        config: this.spec.config,
+        config:
+          t.deliveryTimeoutMs === undefined
+            ? this.spec.config
+            : { ...this.spec.config, 'delivery.timeout.ms': t.deliveryTimeoutMs },
         topic: this.spec.topics[0],
         transactionalId: `tx-${i % t.ids}`,
         transactions,

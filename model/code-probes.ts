@@ -1145,6 +1145,48 @@ const CODE_PROBES = {
       "partition's producer state refused it).",
     reachable: TXN_NOT_IN_SWARM,
   },
+  // --- KIP-890 part 1: partition verification (broker.ts, txn-host.ts, partition.ts, txn-coordinator.ts)
+  'txn-verification-requested': {
+    kafka:
+      'ReplicaManager.maybeStartTransactionVerificationForPartitions / AddPartitionsToTxnManager.verifyTransaction',
+    description:
+      "A partition leader asked the transaction coordinator whether a batch's partition is in its producer's " +
+      'ongoing transaction before appending it (KIP-890 verification).',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-verification-partition-not-in-txn': {
+    kafka: 'TransactionCoordinator.handleVerifyPartitionsInTransaction',
+    description: "The coordinator answered a verification: the partition is not in the producer's transaction.",
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-verification-rejected': {
+    kafka: 'ReplicaManager.handleProduceAppend (postVerificationCallback)',
+    description:
+      'A partition leader refused a transactional batch the coordinator did not verify (INVALID_TXN_STATE or ' +
+      'INVALID_PRODUCER_EPOCH): a late produce that would have opened a hanging transaction.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-verification-guard-mismatch': {
+    kafka: 'UnifiedLog.analyzeAndValidateProducerState (batchMissingRequiredVerification)',
+    description:
+      'A verified batch found its VerificationGuard gone at the append (a marker or another transactional batch ' +
+      'was written meanwhile): INVALID_TXN_STATE.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-unverified-transaction-opened': {
+    kafka: 'ProducerAppendInfo.appendDataBatch (no KIP-890 verification)',
+    description:
+      'A transactional batch opened a transaction at a leader that did not verify it with the coordinator: the ' +
+      'way a hanging transaction opens.',
+    reachable: 'not in the correct model: only the hanging-transaction variant turns the verification off',
+  },
+  'txn-producer-batch-expired': {
+    kafka: 'Sender.getExpiredInflightBatches / TransactionManager.maybeTransitionToErrorState',
+    description:
+      'A transactional send passed delivery.timeout.ms with its request unanswered: the transaction is aborted ' +
+      'and the epoch bumped, the request may still arrive.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

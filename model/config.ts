@@ -102,6 +102,11 @@ export interface KafkaConfig {
   'transaction.state.log.min.isr'?: number;
   /** Optional: the largest transaction.timeout.ms a producer may ask for. Default 900000 (Kafka's). */
   'transaction.max.timeout.ms'?: number;
+  /**
+   * Optional: KIP-890 part 1's check that a transactional batch's partition is in its ongoing
+   * transaction before the leader appends it. Default true (Kafka's, from 3.6).
+   */
+  'transaction.partition.verification.enable'?: boolean;
   /** Optional: how often the coordinator aborts timed-out transactions. Default 10000 (Kafka's). */
   'transaction.abort.timed.out.transaction.cleanup.interval.ms'?: number;
   /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */
@@ -205,6 +210,7 @@ export const PROTOCOL_VARIANTS = [
   'read-committed-hw',
   'stale-coordinator-cache',
   'markers-before-prepare-committed',
+  'hanging-transaction',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
@@ -321,6 +327,11 @@ export interface TxnWorkload {
    * commit the group's offsets in the transaction); absent or 0: none.
    */
   consumeRatio?: number;
+  /**
+   * The transactional producers' delivery.timeout.ms; absent = the cluster's. Kafka requires
+   * it ≥ linger.ms + request.timeout.ms (ProducerConfig; the model has no linger).
+   */
+  deliveryTimeoutMs?: number;
 }
 
 /** Node ids: brokers 1..N, the KRaft controller voters (100, 101, …), producers and consumers. */

@@ -31,7 +31,11 @@
 // - a read_committed consumer fetch (FetchIsolation.TXN_COMMITTED) reads up to the LSO, not
 //   the HW, and its answer carries the LSO and the aborted transactions overlapping the
 //   records read (LocalLog.addAbortedTransactions); a delayed one waits for the LSO to pass
-//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset).
+//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset);
+// - KIP-890 part 1 (3.6.0): a transactional batch of a producer with no transaction open here
+//   must bring the VerificationGuard the leader handed out when it started verifying it with
+//   the coordinator (the broker's verifyThenProduce); a marker or a transactional batch clears
+//   the guard, so a verification overtaken by the transaction's end fails INVALID_TXN_STATE.
 
 import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
@@ -44,6 +48,9 @@ import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
 import { codeProbe } from './code-probes.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
+
+/** VerificationGuard.SENTINEL: no verification; never verifies. */
+export const SENTINEL_GUARD = 0;
 
 type FetchRequest = Extract<ClientRequest, { type: 'FetchRequest' }>;
 type ProduceRequest = Extract<ClientRequest, { type: 'ProduceRequest' }>;
@@ -152,6 +159,10 @@ export class Partition {
   remotes: RemoteReplica[] = [];
   leaderEpochStartOffset = -1;
   private delayedProduces: DelayedProduce[] = [];
+  /** ProducerStateManager.verificationStates (KIP-890): each producer's VerificationGuard, by producer id. */
+  private readonly verificationGuards = new Map<number, number>();
+  /** A new VerificationGuard is a new object in Kafka: here a number never used before on this replica. */
+  private nextVerificationGuard = SENTINEL_GUARD + 1;
   private delayedFetches: DelayedFetch[] = [];
   // --- follower state
   fetch: FollowerFetchState | null = null;
@@ -363,7 +374,53 @@ export class Partition {
   // =====================================================================================
   // Leader: produce
 
-  handleProduce(from: number, req: ProduceRequest): void {
+  /**
+   * KIP-890 part 1 (3.6.0): Partition.maybeStartTransactionVerification →
+   * UnifiedLog.maybeStartTransactionVerification. Not the leader: NOT_LEADER_OR_FOLLOWER; the
+   * producer has an ongoing transaction here: no verification (VerificationGuard.SENTINEL, 0);
+   * otherwise the producer's VerificationGuard, created if absent
+   * (ProducerStateManager.maybeCreateVerificationStateEntry), which the append must present.
+   */
+  maybeStartTransactionVerification(producerId: number): number | 'NOT_LEADER_OR_FOLLOWER' {
+    if (this.role !== 'leader') return 'NOT_LEADER_OR_FOLLOWER';
+    if (this.log.producers.hasOngoingTransaction(producerId)) return SENTINEL_GUARD;
+    let guard = this.verificationGuards.get(producerId);
+    if (guard === undefined) {
+      guard = this.nextVerificationGuard++;
+      this.verificationGuards.set(producerId, guard);
+    }
+    return guard;
+  }
+
+  /**
+   * transaction.partition.verification.enable (default true from 3.6, versions.ts); the zoo
+   * variant hanging-transaction turns it off, as before KIP-890.
+   */
+  txnVerificationEnabled(): boolean {
+    if (this.host.variant === 'hanging-transaction') return false;
+    if (!rulesOf(this.host.config['kafka.version']).txnPartitionVerification) return false;
+    return this.host.config['transaction.partition.verification.enable'] ?? true;
+  }
+
+  /**
+   * UnifiedLog.analyzeAndValidateProducerState's check, after the duplicate check: a
+   * transactional batch of a producer with no ongoing transaction here must present the
+   * producer's current VerificationGuard (batchMissingRequiredVerification), else
+   * InvalidTxnStateException.
+   */
+  private missingRequiredVerification(req: ProduceRequest, guard: number): boolean {
+    if (req.transactional !== true || this.log.producers.hasOngoingTransaction(req.producerId)) return false;
+    if (!this.txnVerificationEnabled()) {
+      codeProbe('txn-unverified-transaction-opened');
+      return false;
+    }
+    // VerificationGuard.verify: the SENTINEL never verifies.
+    const stored = this.verificationGuards.get(req.producerId) ?? SENTINEL_GUARD;
+    return stored === SENTINEL_GUARD || stored !== guard;
+  }
+
+  /** `guard`: the VerificationGuard the produce was verified with (KIP-890), 0 = none. */
+  handleProduce(from: number, req: ProduceRequest, guard = SENTINEL_GUARD): void {
     if (this.role !== 'leader') return this.produceError(from, req, 'NOT_LEADER_OR_FOLLOWER');
     const acks = req.acks;
     // NOT_ENOUGH_REPLICAS before append (committed ISR, Partition.appendRecordsToLeader).
@@ -380,6 +437,10 @@ export class Partition {
         req.baseSequence,
         req.baseSequence + n - 1,
       );
+      if (check.kind !== 'duplicate' && this.missingRequiredVerification(req, guard)) {
+        codeProbe('txn-verification-guard-mismatch');
+        return this.produceError(from, req, 'INVALID_TXN_STATE');
+      }
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.
@@ -485,6 +546,8 @@ export class Partition {
   }
 
   private appendAsLeader(req: ProduceRequest, n: number, unknownProducer = false): number {
+    // UnifiedLog.updateProducers: a transactional batch clears the producer's VerificationGuard.
+    if (req.transactional === true) this.verificationGuards.delete(req.producerId);
     const first = this.log.appendAsLeader(
       req.records,
       this.leaderEpoch,
@@ -520,6 +583,8 @@ export class Partition {
       codeProbe('txn-marker-without-open-txn');
     const result = this.log.appendMarkerAsLeader(marker, this.leaderEpoch, producerId, producerEpoch);
     if (result.error !== 'NONE') return result;
+    // UnifiedLog.updateProducers: a marker (a transactional control batch) clears the VerificationGuard.
+    this.verificationGuards.delete(producerId);
     this.emitAppend(result.offset, this.leaderEpoch, 1, producerId, producerEpoch);
     if (this.maybeIncrementHw()) this.onHwIncreased();
     this.announce();

@@ -163,6 +163,11 @@ export class ProducerStates {
     return open !== undefined && !transactional ? 'INVALID_TXN_STATE' : 'NONE';
   }
 
+  /** UnifiedLog.hasOngoingTransaction: the producer's entry has a currentTxnFirstOffset. */
+  hasOngoingTransaction(producerId: number): boolean {
+    return this.producers.get(producerId)?.txnFirstOffset !== undefined;
+  }
+
   /** ProducerAppendInfo.appendDataBatch: a transactional batch with none open begins a transaction. */
   onTransactionalBatch(producerId: number, firstOffset: number): void {
     const entry = this.producers.get(producerId);

@@ -36,8 +36,9 @@
 // completes. A new coordinator that loads a log without it aborts a transaction already
 // committed in some partitions.
 // Assumes: one transaction coordinator epoch = the partition's leader epoch (as Kafka's
-// coordinatorEpoch); no transactional.id expiration; KIP-890 (verification, the per-transaction
-// epoch bump) is not modelled; a request's partitions are "topic/partition" strings.
+// coordinatorEpoch); no transactional.id expiration; of KIP-890 only part 1's verification
+// (VerifyPartitionsInTxn) is modelled, not part 2's per-transaction epoch bump; a request's
+// partitions are "topic/partition" strings.
 
 import { codeProbe } from './code-probes.ts';
 import type { ErrorCode } from './client-protocol.ts';
@@ -78,13 +79,24 @@ export type TxnRequestBody =
       producerEpoch: number;
       groupId: string;
     }
-  | { type: 'EndTxn'; transactionalId: string; producerId: number; producerEpoch: number; committed: boolean };
+  | { type: 'EndTxn'; transactionalId: string; producerId: number; producerEpoch: number; committed: boolean }
+  | {
+      /** KIP-890: AddPartitionsToTxn v4 with verifyOnly, from a partition leader (AddPartitionsToTxnManager). */
+      type: 'VerifyPartitionsInTxn';
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      /** One "topic/partition": the model verifies one partition per request. */
+      partition: string;
+    };
 
 export type TxnResponseBody =
   | { type: 'InitProducerId'; error: TxnError; producerId: number; producerEpoch: number }
   | { type: 'AddPartitionsToTxn'; error: TxnError }
   | { type: 'AddOffsetsToTxn'; error: TxnError }
-  | { type: 'EndTxn'; error: TxnError };
+  | { type: 'EndTxn'; error: TxnError }
+  /** The partition's error: NONE when it is in the ongoing transaction. */
+  | { type: 'VerifyPartitionsInTxn'; error: TxnError };
 
 /** Coordinator-bound messages (the wire form of the bodies above) and WriteTxnMarkers between brokers. */
 export type TxnMessage =
@@ -243,6 +255,8 @@ export class TxnCoordinatorShard {
           return this.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed, true, (e) =>
             reply({ type: 'EndTxn', error: e }),
           );
+        case 'VerifyPartitionsInTxn':
+          return reply({ type: req.type, error: this.verifyPartitionInTransaction(req) });
         default:
           return unknownRequest(req);
       }
@@ -505,6 +519,25 @@ export class TxnCoordinatorShard {
     this.appendTransactionToLog(md.prepareAddPartitions(req.partitions, this.host.nowMs()), cb);
   }
 
+  /**
+   * TransactionCoordinator.handleVerifyPartitionsInTransaction (KIP-890 part 1, 3.6.0): no
+   * metadata or another producer id → INVALID_PRODUCER_ID_MAPPING, another epoch →
+   * PRODUCER_FENCED, PrepareCommit/PrepareAbort → CONCURRENT_TRANSACTIONS (the pending state is
+   * not checked), else NONE if the partition is in the transaction's partitions, and otherwise
+   * INVALID_TXN_STATE (3.6, 3.7; 3.9 answers TRANSACTION_ABORTABLE, which
+   * AddPartitionsToTxnManager turns back into INVALID_TXN_STATE for clients of the model's
+   * produce version: transactionSupportedOperation is not genericError).
+   */
+  private verifyPartitionInTransaction(req: Extract<TxnRequestBody, { type: 'VerifyPartitionsInTxn' }>): TxnError {
+    const md = this.txns.get(req.transactionalId);
+    if (md === undefined || md.producerId !== req.producerId) return 'INVALID_PRODUCER_ID_MAPPING';
+    if (md.producerEpoch !== req.producerEpoch) return 'PRODUCER_FENCED';
+    if (md.state === 'PrepareCommit' || md.state === 'PrepareAbort') return 'CONCURRENT_TRANSACTIONS';
+    if (md.partitions.has(req.partition)) return 'NONE';
+    codeProbe('txn-verification-partition-not-in-txn');
+    return 'INVALID_TXN_STATE';
+  }
+
   /** TransactionCoordinator.endTransaction, up to the PrepareCommit/PrepareAbort append. */
   private endTransaction(
     id: string,
@@ -625,6 +658,7 @@ function errorResponse(type: TxnRequestBody['type'], error: TxnError): TxnRespon
     case 'AddPartitionsToTxn':
     case 'AddOffsetsToTxn':
     case 'EndTxn':
+    case 'VerifyPartitionsInTxn':
       return { type, error };
     default:
       return unknownRequest(type);

@@ -26,6 +26,9 @@
 //   new group coordinator; its COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS and
 //   NOT_COORDINATOR answer NOT_LEADER_OR_FOLLOWER).
 // - abortTimedOutTransactions every transaction.abort.timed.out.transaction.cleanup.interval.ms.
+// - KIP-890 part 1, at partition leaders (AddPartitionsToTxnManager.verifyTransaction): a
+//   transactional produce is verified with its transactional id's coordinator by an
+//   AddPartitionsToTxn with verifyOnly (VerifyPartitionsInTxn here), answered by the shard.
 // Assumes: records of `__transaction_state` are TxnTransit JSON (key = the transactional id).
 
 import type { ErrorCode } from './client-protocol.ts';
@@ -39,6 +42,7 @@ import {
   TxnCoordinatorShard,
   notCoordinator,
   type MarkerSend,
+  type TxnError,
   type TxnMessage,
   type TxnShardHost,
 } from './txn-coordinator.ts';
@@ -92,7 +96,10 @@ export type TxnTimerTag =
       readonly leaderEpoch: number;
       readonly m: MarkerSend;
     }
-  | { readonly type: 'txn-marker-timeout'; readonly correlationId: number };
+  | { readonly type: 'txn-marker-timeout' | 'txn-verify-timeout'; readonly correlationId: number };
+
+/** What a verification comes back with: the coordinator's error, or NETWORK_EXCEPTION (no answer). */
+export type VerificationError = TxnError | 'NETWORK_EXCEPTION';
 
 interface InFlightMarker {
   readonly partition: number;
@@ -103,6 +110,8 @@ interface InFlightMarker {
 export class TxnHost {
   private readonly shards = new Map<number, TxnCoordinatorShard>();
   private readonly inFlight = new Map<number, InFlightMarker>();
+  /** AddPartitionsToTxnManager's verifications on the wire, by correlation id (KIP-890). */
+  private readonly verifications = new Map<number, (error: VerificationError) => void>();
   private scanArmed = false;
 
   constructor(private readonly broker: TxnHostBroker) {}
@@ -223,6 +232,8 @@ export class TxnHost {
         return this.abortScan();
       case 'txn-marker-timeout':
         return this.markerAnswered(tag.correlationId, 'DISCONNECTED');
+      case 'txn-verify-timeout':
+        return this.verificationAnswered(tag.correlationId, 'NETWORK_EXCEPTION');
       case 'txn-marker-retry': {
         const s = this.shards.get(tag.partition);
         if (s === undefined || s.coordinatorEpoch !== tag.leaderEpoch || !s.markerWanted(tag.m)) return;
@@ -267,6 +278,46 @@ export class TxnHost {
     codeProbe('txn-coordinator-loaded');
     const records = p.log.records.map((r) => JSON.parse(r.value) as TxnTransit);
     s.load(records, p.log.hw);
+  }
+
+  /**
+   * AddPartitionsToTxnManager.verifyTransaction (KIP-890 part 1): an AddPartitionsToTxn with
+   * verifyOnly to the coordinator of the transactional id, the leader of its
+   * `__transaction_state` partition in the metadata image (getTransactionCoordinator); none →
+   * COORDINATOR_NOT_AVAILABLE at once; no answer within request.timeout.ms (the
+   * InterBrokerSendThread's timeout) → NETWORK_EXCEPTION. The model sends each verification
+   * at once, one partition per request, not batched per coordinator node.
+   */
+  verifyTransaction(
+    ids: { transactionalId: string; producerId: number; producerEpoch: number },
+    partition: string,
+    callback: (error: VerificationError) => void,
+  ): void {
+    const node = this.findCoordinator(ids.transactionalId);
+    if (node < 0) return callback('COORDINATOR_NOT_AVAILABLE');
+    codeProbe('txn-verification-requested');
+    const correlationId = this.broker.nextCorrelationId();
+    this.verifications.set(correlationId, callback);
+    this.broker.send(node, {
+      type: 'TxnRequest',
+      correlationId,
+      body: { type: 'VerifyPartitionsInTxn', ...ids, partition },
+    });
+    const timeoutUs = (this.broker.config['request.timeout.ms'] ?? 30_000) * 1000;
+    this.broker.setTimer(timeoutUs, { type: 'txn-verify-timeout', correlationId } satisfies TxnTimerTag);
+  }
+
+  /** A coordinator's answer to a verification (AddPartitionsToTxnHandler.onComplete). */
+  onTxnResponse(msg: Extract<TxnMessage, { type: 'TxnResponse' }>): void {
+    if (msg.body.type !== 'VerifyPartitionsInTxn') return;
+    this.verificationAnswered(msg.correlationId, msg.body.error);
+  }
+
+  private verificationAnswered(correlationId: number, error: VerificationError): void {
+    const callback = this.verifications.get(correlationId);
+    if (callback === undefined) return;
+    this.verifications.delete(correlationId);
+    callback(error);
   }
 
   /** FindCoordinator, key type TRANSACTION. */

@@ -19,6 +19,11 @@
 // - OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_TXN_STATE on a produce are
 //   abortable: the application aborts, and the next transaction first bumps the epoch with
 //   InitProducerId carrying the current id and epoch (KIP-360, bumpIdempotentProducerEpoch).
+// - delivery.timeout.ms (Sender.getExpiredInflightBatches, TransactionManager
+//   .maybeTransitionToErrorState): a send not acknowledged within it, counted from its first
+//   attempt (Kafka counts from the append to the accumulator), fails even with its request on
+//   the wire: abortable, the application aborts and the epoch is bumped. The request may still
+//   arrive: KIP-890's late produce.
 // - The outcome recorded: ok once EndTxn(commit) answered NONE; fail when the application
 //   aborted (EndTxn(abort) sent) or the producer was fenced before any EndTxn(commit) was
 //   sent; info when fenced after an EndTxn(commit) was sent (it may have been written).
@@ -52,6 +57,7 @@ import { LaneAllocator } from './client-process.ts';
 import { exponentialGapUs } from './client-base.ts';
 import { consumerView } from './client-fetcher.ts';
 import { assert } from './assert.ts';
+import { codeProbe } from './code-probes.ts';
 
 export interface TxnProducerParams {
   readonly clientId: number;
@@ -113,6 +119,10 @@ interface Txn {
   readonly sends: Array<{ partition: number; value: string; offset: number }>;
   readonly abort: boolean;
   next: number;
+  /** Which transaction of this producer (the delivery-timeout timer names it). */
+  readonly serial: number;
+  /** The send whose delivery.timeout.ms clock runs (its first attempt went out), -1 before any. */
+  clocked: number;
   /** An EndTxn(commit) was sent: a later fence leaves the outcome unknown. */
   commitSent: boolean;
   /** An abortable error: end with abort, then bump the epoch. */
@@ -124,7 +134,8 @@ interface Txn {
 type TimerTag =
   | { readonly type: 'txnp-timeout'; readonly correlationId: number }
   | { readonly type: 'txnp-retry' }
-  | { readonly type: 'txnp-next' };
+  | { readonly type: 'txnp-next' }
+  | { readonly type: 'txnp-delivery-timeout'; readonly serial: number; readonly send: number };
 
 type Response = ClientResponse | TxnMessage;
 
@@ -222,6 +233,8 @@ export class TxnProducerActor implements Actor<Message> {
         return this.step();
       case 'txnp-next':
         return this.beginTransaction();
+      case 'txnp-delivery-timeout':
+        return this.onDeliveryTimeout(tag.serial, tag.send);
       default:
         return unknownTag(tag);
     }
@@ -383,6 +396,11 @@ export class TxnProducerActor implements Actor<Message> {
   private sendNext(): void {
     const t = this.txn as Txn;
     const s = t.sends[t.next];
+    if (t.clocked !== t.next) {
+      t.clocked = t.next;
+      const delayUs = this.p.config['delivery.timeout.ms'] * 1000;
+      this.ctx.setTimer(delayUs, { type: 'txnp-delivery-timeout', serial: t.serial, send: t.next } satisfies TimerTag);
+    }
     const leader = this.leaders[s.partition] ?? -1;
     if (leader < 0) {
       this.refreshMetadata();
@@ -400,6 +418,7 @@ export class TxnProducerActor implements Actor<Message> {
       baseSequence: this.sequences.get(s.partition) ?? 0,
       records: [{ key: null, value: s.value }],
       transactional: true,
+      transactionalId: this.p.transactionalId,
     });
   }
 
@@ -459,6 +478,9 @@ export class TxnProducerActor implements Actor<Message> {
         return this.step();
       case 'EndTxn':
         return this.endTransaction();
+      case 'VerifyPartitionsInTxn':
+        // Sent by partition leaders only (KIP-890), never answered to a producer.
+        return;
       default:
         return unknownTag(body);
     }
@@ -584,7 +606,18 @@ export class TxnProducerActor implements Actor<Message> {
     const consumed: Consumed | undefined = consume
       ? { fetched: undefined, records: undefined, next: -1, offsetsSent: false }
       : undefined;
-    this.txn = { process: this.process, sends, abort, next: 0, commitSent: false, abortable: false, consumed };
+    const serial = this.progress.issued;
+    this.txn = {
+      process: this.process,
+      sends,
+      abort,
+      next: 0,
+      serial,
+      clocked: -1,
+      commitSent: false,
+      abortable: false,
+      consumed,
+    };
     this.p.recorder.record({
       time: this.ctx.now(),
       process: this.process,
@@ -594,6 +627,23 @@ export class TxnProducerActor implements Actor<Message> {
       ...this.operationIds(),
     });
     this.phase = consume ? 'offset-fetch' : 'add';
+    this.step();
+  }
+
+  /**
+   * delivery.timeout.ms passed with the send not acknowledged (Sender.getExpiredInflightBatches
+   * expires a batch even with its request on the wire): the batch fails with a
+   * TimeoutException, which TransactionManager.maybeTransitionToErrorState makes an abortable
+   * error with epochBumpRequired. Its request may still reach the leader after the abort.
+   */
+  private onDeliveryTimeout(serial: number, send: number): void {
+    const t = this.txn;
+    if (t === null || t.serial !== serial || t.next !== send || t.abortable) return;
+    if (this.phase !== 'send' && this.phase !== 'metadata') return;
+    codeProbe('txn-producer-batch-expired');
+    this.inflight = -1;
+    t.abortable = true;
+    this.phase = 'end';
     this.step();
   }
 

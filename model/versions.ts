@@ -22,6 +22,15 @@
 // - LogManager's periodic tasks (retention check, recovery-point and log-start checkpoints)
 //   start after an initial delay: LogManager.InitialTaskDelayMs, fixed at 30 s in 3.6 and 3.7;
 //   from 3.8 the setting log.initial.task.delay.ms (ServerLogConfigs, default 30 s).
+// - KIP-890 part 1 (KAFKA-14402, 3.6.0): a partition leader verifies with the transaction
+//   coordinator that a transaction's partition was added before appending its first
+//   transactional batch (ReplicaManager.handleProduceAppend, AddPartitionsToTxnManager with
+//   verifyOnly, UnifiedLog's VerificationGuard), behind transaction.partition.verification.enable
+//   (KafkaConfig.TransactionPartitionVerificationEnable = true in 3.6 and 3.7;
+//   TransactionLogConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE_DEFAULT = true in 3.9); 3.5.0
+//   has no such setting. Every version of the model has it, on. KIP-890 part 2 (4.0,
+//   transaction.version 2: the epoch bump per transaction, partitions added implicitly) is not
+//   modelled: the model's producer is a transaction.version 1 client.
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
@@ -61,6 +70,8 @@ export interface VersionRules {
   readonly epochTruncationFlush: EpochTruncationFlush;
   /** log.initial.task.delay.ms exists (3.8; before, LogManager.InitialTaskDelayMs = 30 s). */
   readonly initialTaskDelayConfigurable: boolean;
+  /** KIP-890 part 1 (3.6.0): transaction.partition.verification.enable exists, default true. */
+  readonly txnPartitionVerification: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
@@ -79,7 +90,16 @@ function rules(
   epochTruncationFlush: EpochTruncationFlush,
   initialTaskDelayConfigurable: boolean,
 ): VersionRules {
-  return { strictMinIsrHw, elrAvailable, elrDefault, epochTruncationFlush, initialTaskDelayConfigurable };
+  // KIP-890 part 1 is in every version the model has (3.6 on).
+  const txnPartitionVerification = true;
+  return {
+    strictMinIsrHw,
+    elrAvailable,
+    elrDefault,
+    epochTruncationFlush,
+    initialTaskDelayConfigurable,
+    txnPartitionVerification,
+  };
 }
 
 /** The rules of `version` (absent = the newest). */

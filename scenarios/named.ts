@@ -25,7 +25,13 @@ import {
 import { delayUsArb, extraLatencyMsArb, outageMsArb } from './durations.ts';
 import type { CutSpec, Fault, FaultAction, Target, Trigger } from './faults.ts';
 import type { ClusterShape, ScenarioInput, TxnShape, WorkloadShape } from './input.ts';
-import { consumerProtocolAvailable, isKafkaVersion, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/config.ts';
+import {
+  consumerProtocolAvailable,
+  DEFAULT_KAFKA_CONFIG,
+  isKafkaVersion,
+  NEWEST_KAFKA_VERSION,
+  type KafkaVersion,
+} from '../model/config.ts';
 
 export const WINDOW_MS = 60_000;
 export const HEAL_AT_MS = 120_000;
@@ -401,6 +407,53 @@ function crashAtCommitPointArb(): fc.Arbitrary<Fault> {
     );
 }
 
+/** How much longer than the delivery timeout the late-produce link stays slow (the first message's retries too). */
+const LATE_PRODUCE_MARGIN_MS = 2_000;
+
+/**
+ * KIP-890's late produce. The transactional producers' delivery.timeout.ms is set to
+ * request.timeout.ms (the least Kafka accepts with linger.ms 0), below the transaction timeout,
+ * and the link between a transactional producer and a partition's leader is slowed by just over
+ * it, for a little longer than it: the produce sent first on it, and every retry, is answered
+ * too late; the send expires, the producer aborts its transaction (the ABORT marker carries its
+ * epoch, the coordinator did not time it out) and bumps its epoch, and the first attempt reaches
+ * the leader after the marker (a request stalled in the network or the leader's request queue).
+ */
+function lateProduceArb(
+  shape: ClusterShape,
+  workload: WorkloadShape,
+  txn: TxnShape,
+): fc.Arbitrary<{ fault: Fault; deliveryTimeoutMs: number }> {
+  const deliveryTimeoutMs = shape.timing['request.timeout.ms'] ?? DEFAULT_KAFKA_CONFIG['request.timeout.ms'];
+  // While the transactional producers run (about one transaction per intervalMs), early enough
+  // for the slow link to end before the heal.
+  const lastAtMs = Math.max(
+    0,
+    Math.min(HEAL_AT_MS - deliveryTimeoutMs - LATE_PRODUCE_MARGIN_MS, txn.transactions * txn.intervalMs),
+  );
+  return fc
+    .record({
+      atMs: fc.integer({ min: 0, max: lastAtMs }),
+      // A transactional producer: they follow the plain ones in the cluster's producer ids.
+      producer: fc.integer({ min: workload.producers, max: workload.producers + txn.producers - 1 }),
+      partition: fc.integer({ min: 0, max: shape.partitions - 1 }),
+      beyondMs: fc.integer({ min: 50, max: 2_000 }),
+    })
+    .map((r) => ({
+      deliveryTimeoutMs,
+      fault: {
+        trigger: { kind: 'at', atMs: r.atMs },
+        action: {
+          kind: 'slow',
+          target: { kind: 'producer', index: r.producer },
+          peer: { kind: 'leader', partition: r.partition },
+          extraMs: deliveryTimeoutMs + r.beyondMs,
+          durationMs: deliveryTimeoutMs + LATE_PRODUCE_MARGIN_MS,
+        },
+      },
+    }));
+}
+
 /**
  * Transactions (issue 17): transactional producers (instances sharing a transactional.id fence
  * each other) and read_committed consumers; brokers (the transaction coordinators and the
@@ -415,7 +468,8 @@ const transactions: ScenarioDef = {
   description:
     'transactional producers and read_committed consumers: coordinators crash (also at a commit point) and lose ' +
     'power, producers sharing a transactional.id fence each other, cuts during the marker phase, paused producers ' +
-    'time out; a share of transactions consume-transform-produce (offsets committed in the transaction)',
+    'time out, a produce arrives after its transaction was aborted; a share of transactions consume-transform-produce ' +
+    '(offsets committed in the transaction)',
   arbitrary: fc
     .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 10, maxSends: 50 }), txnShapeArb())
     .chain(([shape, workload, txn]) => {
@@ -442,17 +496,21 @@ const transactions: ScenarioDef = {
         faultArb('crash', shape, opts()),
         crashAtCommitPointArb(),
       );
-      return fc.array(fault, { minLength: 1, maxLength: 4 }).chain((faults) =>
+      // The late produce is drawn after the faults, so the draws before it are those of seeds drawn before it existed.
+      const late = fc.option(lateProduceArb(shape, workload, txn), { freq: 2, nil: null });
+      return fc.tuple(fc.array(fault, { minLength: 1, maxLength: 4 }), late).chain(([faults, late]) =>
         // Drawn last, so the inputs drawn before keep their values: the share of transactions
         // that consume-transform-produce (0: none, the workload as before it existed).
-        fc.constantFrom(0, 0.3, 0.7).map(
-          (consumeRatio): ScenarioInput => ({
+        fc.constantFrom(0, 0.3, 0.7).map((consumeRatio): ScenarioInput => {
+          let transactions = late === null ? txn : { ...txn, deliveryTimeoutMs: late.deliveryTimeoutMs };
+          if (consumeRatio > 0) transactions = { ...transactions, consumeRatio };
+          return {
             shape,
-            workload: { ...workload, transactions: consumeRatio > 0 ? { ...txn, consumeRatio } : txn },
-            faults,
+            workload: { ...workload, transactions },
+            faults: late === null ? faults : [...faults, late.fault],
             healAtMs: HEAL_AT_MS,
-          }),
-        ),
+          };
+        }),
       );
     }),
 };

@@ -238,6 +238,7 @@ const workloadSchema = z.strictObject({
       abortRatio: z.number().min(0).max(1),
       timeoutMs: count(1),
       intervalMs: nonNegative,
+      deliveryTimeoutMs: count(1).optional(),
       statePartitions: count(1).max(MAX_PARTITIONS),
       consumeRatio: z.number().min(0).max(1).optional(),
     })

@@ -60,6 +60,9 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
   'markers-before-prepare-committed':
     'transactions: the coordinator answers EndTxn and sends the COMMIT markers once PrepareCommit is appended, ' +
     'before it is committed in __transaction_state',
+  'hanging-transaction':
+    'transactions (before KIP-890): a partition leader appends a transactional batch without verifying with the ' +
+    'transaction coordinator that its partition is in an ongoing transaction',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

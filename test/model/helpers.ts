@@ -222,6 +222,8 @@ export class TestCluster {
       producerEpoch?: number;
       /** A transactional batch (issue 17). */
       transactional?: boolean;
+      /** ProduceRequest.transactionalId: the leader verifies the batch with its coordinator (KIP-890). */
+      transactionalId?: string;
     } = {},
   ): number {
     const correlationId = ++this.correlation;
@@ -239,6 +241,7 @@ export class TestCluster {
       baseSequence: opts.baseSequence ?? -1,
       records: values.map((value) => ({ key: null, value })),
       ...(opts.transactional === true ? { transactional: true } : undefined),
+      ...(opts.transactionalId !== undefined ? { transactionalId: opts.transactionalId } : undefined),
     } as Message);
     return correlationId;
   }

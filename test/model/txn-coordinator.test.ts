@@ -72,7 +72,8 @@ function txn<T extends TxnRequestBody['type']>(
 
 function produce(c: TestCluster, partition: number, pid: number, epoch: number, seq: number, values: string[]) {
   const leader = c.state('t', partition).leader;
-  const opts = { partition, producerId: pid, producerEpoch: epoch, baseSequence: seq, transactional: true };
+  const ids = { producerId: pid, producerEpoch: epoch, transactionalId: 'tx' };
+  const opts = { partition, ...ids, baseSequence: seq, transactional: true };
   return errorOf(c.produceAndWait(leader, values, opts));
 }
 

@@ -12,13 +12,18 @@
 // (ProducerAppendInfo.appendEndTxnMarker): the aborted records are committed. Kafka does the
 // same; the promise now explains a G1a of records whose abort was answered before a breach of
 // their partition.
+// The fixture was recorded before the model had KIP-890 part 1: with the leaders' verification
+// round trips the same input runs on another timeline, which no longer reaches the chain (none
+// of its steps is a produce the verification refuses: the re-opened transaction comes from the
+// log and the COMMIT from the coordinator). It reruns with the verification off (the
+// hanging-transaction variant), the model of that time.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('an aborted transaction committed by a later marker after its ABORT was lost', () => {
   it('seed 94000981: the aborted reads are explained by the power loss of t/0', () => {
-    const { result, failing } = rerun(94000981, fixtureInput(94000981));
+    const { result, failing } = rerun(94000981, fixtureInput(94000981), 'hanging-transaction');
     expect(failing).toEqual([]);
     const g1a = result.verdict.anomalies.filter((a) => a.kind === 'G1a');
     expect(g1a.map((a) => a.offsets)).toEqual([[66], [67]]);

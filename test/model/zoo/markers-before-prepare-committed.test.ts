@@ -78,7 +78,7 @@ function run(variant: 'correct' | ProtocolVariant): Outcome {
     [pa, 'a'],
     [pb, 'b'],
   ] as const) {
-    const opts = { partition, producerId, producerEpoch, baseSequence: 0, transactional: true };
+    const opts = { partition, producerId, producerEpoch, baseSequence: 0, transactional: true, transactionalId: 'tx' };
     expect(errorOf(c.produceAndWait(c.state('t', partition).leader, [value], opts))).toBe('NONE');
   }
 

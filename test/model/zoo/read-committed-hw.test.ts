@@ -46,7 +46,7 @@ function run(variant: 'correct' | ProtocolVariant): { open: string[]; afterAbort
   const { producerId, producerEpoch } = init as Extract<TxnResponseBody, { type: 'InitProducerId' }>;
   const ids = { transactionalId: 'tx', producerId, producerEpoch };
   expect(txn(c, { type: 'AddPartitionsToTxn', ...ids, partitions: ['t/0'] }).error).toBe('NONE');
-  const opts = { producerId, producerEpoch, baseSequence: 0, transactional: true };
+  const opts = { producerId, producerEpoch, baseSequence: 0, transactional: true, transactionalId: 'tx' };
   expect(errorOf(c.produceAndWait(c.state().leader, ['a0'], opts))).toBe('NONE');
   const read = (): string[] => {
     const r: FetchResponse = c.fetchAndWait(c.state().leader, 0, { isolationLevel: 'read_committed' });
