@@ -714,7 +714,8 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
   }
 
   private slot(id: NodeId): NodeSlot<P> {
-    const slot = this.slotById.get(id);
+    // isUp and actor run on every probe the driver hears: the array first, as sendFrom does.
+    const slot = id >= 0 && id < this.slotBySmallId.length ? this.slotBySmallId[id] : this.slotById.get(id);
     if (slot === undefined) throw new Error(`unknown node ${id}`);
     return slot;
   }

@@ -258,7 +258,7 @@ export class RaftReplica {
     const t = tag as { raft?: string; gen?: number; from?: number; correlationId?: number };
     if (typeof t !== 'object' || t === null || t.raft === undefined) return false;
     if (t.raft === 'fetch-expiry') {
-      const i = this.parked.findIndex((p) => p.from === t.from && p.req.correlationId === t.correlationId);
+      const i = this.parkedIndex(t.from, t.correlationId);
       if (i >= 0) {
         const p = this.parked[i];
         this.parked.splice(i, 1);
@@ -655,6 +655,15 @@ export class RaftReplica {
     this.ctx.setTimer(req.maxWaitMs * 1000, { raft: 'fetch-expiry', from, correlationId: req.correlationId });
   }
 
+  /** Index of the parked fetch from `from` with `correlationId`, -1 when answered already (no closure per expiry). */
+  private parkedIndex(from: number | undefined, correlationId: number | undefined): number {
+    const parked = this.parked;
+    for (let i = 0; i < parked.length; i++) {
+      if (parked[i].from === from && parked[i].req.correlationId === correlationId) return i;
+    }
+    return -1;
+  }
+
   /** LeaderState.updateCheckQuorumForFollowingVoter. */
   private updateCheckQuorum(voter: number): void {
     this.checkQuorumFetched.add(voter);
@@ -699,7 +708,7 @@ export class RaftReplica {
     const len = this.log.length;
     const serve = error === 'NONE' && divergingEpoch === undefined && fetchOffset < len;
     const end = Math.min(len, fetchOffset + MAX_ENTRIES_PER_FETCH);
-    const msg: FetchResponse = {
+    const msg: { -readonly [K in keyof FetchResponse]: FetchResponse[K] } = {
       type: 'MetadataFetchResponse',
       correlationId: req.correlationId,
       error,
@@ -708,8 +717,9 @@ export class RaftReplica {
       baseOffset: fetchOffset,
       entries: serve ? this.log.slice(fetchOffset, end) : [],
       highWatermark: this.role === 'leader' ? this.hw : -1,
-      ...(divergingEpoch !== undefined ? { divergingEpoch } : {}),
     };
+    // Set last, as the spread it replaces did (same key order), without a temporary object per answer.
+    if (divergingEpoch !== undefined) msg.divergingEpoch = divergingEpoch;
     this.send(to, msg);
   }
 
