@@ -706,8 +706,8 @@ function judgePoll(
   if (records.length === 0) return;
   resets.delete(key);
   const first = String(records[0][1]);
-  const here = { op, value: first, index: vo.indexOfOffset.get(records[0][0])! };
-  if (seekFrom !== undefined) judgeSeek(seekFrom, records[0][0], here, a, vo, out);
+  const firstIndex = vo.indexOfOffset.get(records[0][0])!;
+  if (seekFrom !== undefined) judgeSeek(seekFrom, records[0][0], { op, value: first, index: firstIndex }, a, vo, out);
   else if (prev !== undefined && !subscribed) {
     const i = vo.firstIndex.get(prev.value);
     const j = vo.firstIndex.get(first);
@@ -715,10 +715,16 @@ function judgePoll(
       reportStep(a, vo, { ...prev, index: i }, { op, value: first, index: j }, false, out);
     }
   }
+  // Nearly every step goes to the next position, which reportStep passes over: the Steps are
+  // built only for the others (this loop sees every record every poll returned).
+  let beforeIndex = firstIndex;
   for (let r = 1; r < records.length; r++) {
-    const before = { op, value: String(records[r - 1][1]), index: vo.indexOfOffset.get(records[r - 1][0])! };
-    const after = { op, value: String(records[r][1]), index: vo.indexOfOffset.get(records[r][0])! };
-    reportStep(a, vo, before, after, true, out);
+    const index = vo.indexOfOffset.get(records[r][0])!;
+    if (index - beforeIndex !== 1) {
+      const before = { op, value: String(records[r - 1][1]), index: beforeIndex };
+      reportStep(a, vo, before, { op, value: String(records[r][1]), index }, true, out);
+    }
+    beforeIndex = index;
   }
   const lastRecord = records[records.length - 1];
   last.set(key, { op, value: String(lastRecord[1]), next: lastRecord[0] + 1 });
