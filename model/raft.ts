@@ -676,8 +676,14 @@ export class RaftReplica {
     lastFetchedEpoch: number,
   ): { epoch: number; endOffset: number } | undefined {
     if (fetchOffset === 0) return undefined;
-    const end = this.endOffsetForEpoch(lastFetchedEpoch);
-    if (end.epoch !== lastFetchedEpoch || fetchOffset > end.endOffset) return end;
+    // endOffsetForEpoch(lastFetchedEpoch), inline: most fetches do not diverge, and this runs
+    // on every voter's and observer's fetch, so the answer object is made only when they do.
+    const log = this.log;
+    let i = log.length - 1;
+    while (i >= 0 && log[i].epoch > lastFetchedEpoch) i--;
+    const epoch = i >= 0 ? log[i].epoch : 0;
+    const endOffset = i + 1;
+    if (epoch !== lastFetchedEpoch || fetchOffset > endOffset) return { epoch, endOffset };
     return undefined;
   }
 
@@ -731,7 +737,7 @@ export class RaftReplica {
   private maybeUpdateLeaderHw(): boolean {
     const offsets = this.voterOffsetsScratch;
     const voters = this.params.voters;
-    offsets.length = voters.length;
+    if (offsets.length !== voters.length) offsets.length = voters.length;
     for (let i = 0; i < voters.length; i++) offsets[i] = this.progress.get(voters[i])?.endOffset ?? -1;
     sortDescending(offsets);
     const candidate = offsets[Math.floor(voters.length / 2)];
