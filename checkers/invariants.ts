@@ -181,35 +181,52 @@ interface SnapshotView {
 /** Reports a violation under a key; a key already reported is not reported again. */
 type Raise = (key: string, a: Anomaly) => void;
 
-function snapshotView(s: ClusterSnapshot): SnapshotView {
-  const brokers = new Map<number, BrokerView>();
-  for (const b of s.brokers) brokers.set(b.id, b);
-  const replicas = new Map<string, ReplicaSnapshot[]>();
-  for (const r of s.replicas) {
-    const k = pkey(r.topic, r.partition);
-    let l = replicas.get(k);
-    if (l === undefined) replicas.set(k, (l = []));
-    l.push(r);
+/**
+ * SnapshotView as a class: one is built at every snapshot, and its methods, unlike closures
+ * made per snapshot, cost nothing to create.
+ */
+class IndexedSnapshot implements SnapshotView {
+  readonly brokers = new Map<number, BrokerView>();
+  readonly replicas = new Map<string, ReplicaSnapshot[]>();
+  readonly views = new Map<string, PartitionView>();
+  private readonly leaderCache = new Map<string, ReplicaSnapshot | null>();
+
+  constructor(s: ClusterSnapshot) {
+    for (const b of s.brokers) this.brokers.set(b.id, b);
+    for (const r of s.replicas) {
+      const k = pkey(r.topic, r.partition);
+      let l = this.replicas.get(k);
+      if (l === undefined) this.replicas.set(k, (l = []));
+      l.push(r);
+    }
+    for (const p of s.controller.partitions) this.views.set(pkey(p.topic, p.partition), p);
   }
-  const views = new Map<string, PartitionView>();
-  for (const p of s.controller.partitions) views.set(pkey(p.topic, p.partition), p);
-  const replicaOf = (k: string, broker: number): ReplicaSnapshot | undefined =>
-    replicas.get(k)?.find((r) => r.broker === broker);
-  const findLeader = (k: string): ReplicaSnapshot | undefined => {
-    const v = views.get(k);
-    if (v === undefined || v.leader < 0 || !isLive(brokers.get(v.leader))) return undefined;
-    const r = replicaOf(k, v.leader);
-    return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
-  };
-  const leaderCache = new Map<string, ReplicaSnapshot | null>();
-  const currentLeader = (k: string): ReplicaSnapshot | undefined => {
-    const cached = leaderCache.get(k);
+
+  replicaOf(k: string, broker: number): ReplicaSnapshot | undefined {
+    const rs = this.replicas.get(k);
+    if (rs === undefined) return undefined;
+    for (const r of rs) if (r.broker === broker) return r;
+    return undefined;
+  }
+
+  currentLeader(k: string): ReplicaSnapshot | undefined {
+    const cached = this.leaderCache.get(k);
     if (cached !== undefined) return cached ?? undefined;
-    const found = findLeader(k);
-    leaderCache.set(k, found ?? null);
+    const found = this.findLeader(k);
+    this.leaderCache.set(k, found ?? null);
     return found;
-  };
-  return { brokers, replicas, views, replicaOf, currentLeader };
+  }
+
+  private findLeader(k: string): ReplicaSnapshot | undefined {
+    const v = this.views.get(k);
+    if (v === undefined || v.leader < 0 || !isLive(this.brokers.get(v.leader))) return undefined;
+    const r = this.replicaOf(k, v.leader);
+    return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
+  }
+}
+
+function snapshotView(s: ClusterSnapshot): SnapshotView {
+  return new IndexedSnapshot(s);
 }
 
 /** Live replicas in the leader role, with their partition key and broker. */
@@ -325,9 +342,19 @@ function epochCacheComplete(v: SnapshotView, state: MonitorState, raise: Raise):
 
 /** acked-durable: each acknowledged record is in the current leader's log at its offset. */
 function ackedDurable(s: ClusterSnapshot, v: SnapshotView, raise: Raise): void {
+  // Every acknowledged record at every snapshot: the partition key and its leader are looked up
+  // once per run of records of one partition, not built again for each record.
+  let topic: string | undefined;
+  let partition = -1;
+  let k = '';
+  let leader: ReplicaSnapshot | undefined;
   for (const a of s.acked) {
-    const k = pkey(a.topic, a.partition);
-    const leader = v.currentLeader(k);
+    if (a.topic !== topic || a.partition !== partition) {
+      topic = a.topic;
+      partition = a.partition;
+      k = pkey(topic, partition);
+      leader = v.currentLeader(k);
+    }
     if (leader === undefined || a.offset < leader.logStartOffset) continue;
     const rec = recordAt(leader, a.offset);
     if (rec !== undefined && rec.value === a.value) continue;
@@ -546,15 +573,21 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
   const all: Anomaly[] = [];
   const quorumSeen = { count: 0 };
 
+  // One `raise` for the monitor's life (not a closure made at every snapshot): `current` holds
+  // the snapshot being judged and the violations it found.
+  const current = { out: [] as Anomaly[], timeUs: 0 };
+  const raise: Raise = (key, a) => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    const full: Anomaly = { ...a, timesUs: a.timesUs ?? [current.timeUs] };
+    current.out.push(full);
+    all.push(full);
+  };
+
   const observe = (s: ClusterSnapshot): Anomaly[] => {
     const out: Anomaly[] = [];
-    const raise: Raise = (key, a) => {
-      if (reported.has(key)) return;
-      reported.add(key);
-      const full: Anomaly = { ...a, timesUs: a.timesUs ?? [s.timeUs] };
-      out.push(full);
-      all.push(full);
-    };
+    current.out = out;
+    current.timeUs = s.timeUs;
     const v = snapshotView(s);
     advanceTrueHw(v, state);
     if (enabled.has('one-leader-per-epoch')) oneLeaderPerEpoch(v, state, raise);

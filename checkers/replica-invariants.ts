@@ -69,10 +69,37 @@ interface Seen {
   checkedLeo: number;
 }
 
+/**
+ * Per-replica state found by (topic, partition, broker) through nested maps: the monitor runs
+ * at every HW or LEO change and every fetch served, where building and hashing a string key
+ * each time cost more than the check.
+ */
+class ByReplica<T> {
+  private readonly byTopic = new Map<string, Map<number, Map<number, T>>>();
+
+  get(topic: string, partition: number, broker: number): T | undefined {
+    return this.byTopic.get(topic)?.get(partition)?.get(broker);
+  }
+
+  set(topic: string, partition: number, broker: number, value: T): void {
+    let byPartition = this.byTopic.get(topic);
+    if (byPartition === undefined) this.byTopic.set(topic, (byPartition = new Map()));
+    let byBroker = byPartition.get(partition);
+    if (byBroker === undefined) byPartition.set(partition, (byBroker = new Map()));
+    byBroker.set(broker, value);
+  }
+
+  /** Forget every replica of `broker`. */
+  deleteBroker(broker: number): void {
+    for (const byPartition of this.byTopic.values())
+      for (const byBroker of byPartition.values()) byBroker.delete(broker);
+  }
+}
+
 export class ReplicaInvariants {
-  private readonly seen = new Map<string, Seen>();
-  /** topic/partition → leader epoch → the highest HW a leader of that epoch announced. */
-  private readonly leaderHw = new Map<string, Map<number, number>>();
+  private readonly seen = new ByReplica<Seen>();
+  /** topic → partition → leader epoch → the highest HW a leader of that epoch announced. */
+  private readonly leaderHw = new Map<string, Map<number, Map<number, number>>>();
   private readonly found: Anomaly[] = [];
   private readonly reported = new Set<string>();
 
@@ -83,16 +110,15 @@ export class ReplicaInvariants {
 
   /** Broker `broker` restarted: its next look at each replica is a baseline. */
   onRestart(broker: number): void {
-    const prefix = `${broker}/`;
-    for (const key of [...this.seen.keys()]) if (key.startsWith(prefix)) this.seen.delete(key);
+    this.seen.deleteBroker(broker);
     // A new process's logs start at 0 until its recovery moves them (a 'log-start' move).
-    for (const key of [...this.logStarts.keys()]) if (key.startsWith(prefix)) this.logStarts.delete(key);
+    this.logStarts.deleteBroker(broker);
   }
 
   /** Each replica's log start offset, as its moves announced it. */
-  private readonly logStarts = new Map<string, number>();
+  private readonly logStarts = new ByReplica<number>();
   /** Each replica's highest log start offset over all its incarnations. */
-  private readonly highestLogStarts = new Map<string, number>();
+  private readonly highestLogStarts = new ByReplica<number>();
 
   /** The replica's log start moved (the model's 'log-start' probe). */
   onLogStart(
@@ -102,9 +128,9 @@ export class ReplicaInvariants {
     move: { from: number; to: number; reason: string; hw: number; leo: number },
     timeUs: number,
   ): void {
-    const key = `${broker}/${topic}/${partition}`;
-    this.logStarts.set(key, move.to);
-    if (move.to > (this.highestLogStarts.get(key) ?? 0)) this.highestLogStarts.set(key, move.to);
+    this.logStarts.set(topic, partition, broker, move.to);
+    if (move.to > (this.highestLogStarts.get(topic, partition, broker) ?? 0))
+      this.highestLogStarts.set(topic, partition, broker, move.to);
     const w: Where = { broker, topic, partition, timeUs };
     this.checkLogStartBounds(move.to, move.hw, move.leo, w);
     if (move.reason === 'segment-deletion') this.checkDeletedBelowHw(move.from, move.to, move.hw, w);
@@ -112,7 +138,7 @@ export class ReplicaInvariants {
 
   /** The replica served records from `fromOffset` (the model's 'fetch-served' probe). */
   onFetchServed(broker: number, topic: string, partition: number, fromOffset: number, timeUs: number): void {
-    const logStart = this.logStarts.get(`${broker}/${topic}/${partition}`) ?? 0;
+    const logStart = this.logStarts.get(topic, partition, broker) ?? 0;
     if (fromOffset >= logStart) return;
     this.report(
       'served-below-log-start',
@@ -149,19 +175,17 @@ export class ReplicaInvariants {
 
   /** A truncation of the replica to `toOffset`: records from there on are checked again. */
   onTruncate(broker: number, topic: string, partition: number, toOffset: number): void {
-    const s = this.seen.get(`${broker}/${topic}/${partition}`);
+    const s = this.seen.get(topic, partition, broker);
     if (s !== undefined && toOffset < s.checkedLeo) s.checkedLeo = toOffset;
   }
 
   /** The replica changed (role, leader epoch, HW or LEO); `timeUs` is now. */
   onReplica(broker: number, topic: string, partition: number, f: ReplicaFacts, timeUs: number): void {
-    const key = `${broker}/${topic}/${partition}`;
-    const part = `${topic}/${partition}`;
-    let s = this.seen.get(key);
+    let s = this.seen.get(topic, partition, broker);
     const baseline = s === undefined;
     if (s === undefined) {
       s = { hw: f.hw, leaderEpoch: -2, leo: -1, checkedLeo: 0 };
-      this.seen.set(key, s);
+      this.seen.set(topic, partition, broker, s);
     }
     const ctx: Where = { broker, topic, partition, timeUs };
     this.checkLogStartBounds(f.logStartOffset, f.hw, f.leo, ctx);
@@ -169,13 +193,18 @@ export class ReplicaInvariants {
     // (checkedLeo moves back) or a new leader epoch (a leader's cache entry): an HW-only change
     // has nothing for them to check.
     if (f.leo !== s.leo || s.checkedLeo < f.leo || f.leaderEpoch !== s.leaderEpoch) {
-      this.checkEpochCache(f, s, ctx, Math.max(f.logStartOffset, this.highestLogStarts.get(key) ?? 0));
+      this.checkEpochCache(
+        f,
+        s,
+        ctx,
+        Math.max(f.logStartOffset, this.highestLogStarts.get(topic, partition, broker) ?? 0),
+      );
       this.checkProducers(f, s, ctx);
     }
-    if (f.role === 'leader') this.noteLeaderHw(part, f.leaderEpoch, f.hw);
+    if (f.role === 'leader') this.noteLeaderHw(topic, partition, f.leaderEpoch, f.hw);
     if (!baseline && f.hw > s.hw) {
       if (f.role === 'leader') this.checkLeaderHw(f, s.hw, ctx);
-      else if (f.role === 'follower') this.checkFollowerHw(f, part, s.hw, ctx);
+      else if (f.role === 'follower') this.checkFollowerHw(f, s.hw, ctx);
     }
     s.hw = f.hw;
     s.leo = f.leo;
@@ -280,9 +309,18 @@ export class ReplicaInvariants {
     if (bad !== undefined) this.report('producer-state-log', w, [badOffset], bad);
   }
 
-  private noteLeaderHw(part: string, epoch: number, hw: number): void {
-    let byEpoch = this.leaderHw.get(part);
-    if (byEpoch === undefined) this.leaderHw.set(part, (byEpoch = new Map()));
+  /** The leader-HW announcements of topic/partition, by leader epoch. */
+  private leaderHwOf(topic: string, partition: number): Map<number, number> | undefined {
+    return this.leaderHw.get(topic)?.get(partition);
+  }
+
+  private noteLeaderHw(topic: string, partition: number, epoch: number, hw: number): void {
+    let byEpoch = this.leaderHwOf(topic, partition);
+    if (byEpoch === undefined) {
+      let byPartition = this.leaderHw.get(topic);
+      if (byPartition === undefined) this.leaderHw.set(topic, (byPartition = new Map()));
+      byPartition.set(partition, (byEpoch = new Map()));
+    }
     if (hw > (byEpoch.get(epoch) ?? -1)) byEpoch.set(epoch, hw);
   }
 
@@ -305,9 +343,9 @@ export class ReplicaInvariants {
     }
   }
 
-  private checkFollowerHw(f: ReplicaFacts, part: string, before: number, w: Where): void {
+  private checkFollowerHw(f: ReplicaFacts, before: number, w: Where): void {
     let allowed = -1;
-    this.leaderHw.get(part)?.forEach((hw, epoch) => {
+    this.leaderHwOf(w.topic, w.partition)?.forEach((hw, epoch) => {
       if (epoch <= f.leaderEpoch && hw > allowed) allowed = hw;
     });
     if (f.hw <= allowed) return;

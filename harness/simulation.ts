@@ -70,6 +70,9 @@ const RESUME_CODE = 8;
 /** Distinct labels the hash interns; beyond it, labels are folded as text every time. */
 const MAX_INTERNED_LABELS = 4_096;
 
+/** Slots of the label memo (a power of two). */
+const LABEL_MEMO_SLOTS = 32;
+
 /** Node ids below this are looked up in an array rather than a map. */
 const SMALL_ID_LIMIT = 65_536;
 
@@ -144,6 +147,14 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
   private readonly slotBySmallId: Array<NodeSlot<P> | undefined> = [];
   private readonly hasher = new EventHash();
   private readonly labelIds = new Map<string, number>();
+  /**
+   * A direct-mapped memo of labelIds for the labels of the last events (LABEL_MEMO_SLOTS
+   * slots, by length, first and last character: labelMemoSlot): message types and timer tags
+   * are the same few constant strings, found here without hashing. It only remembers what
+   * labelIds assigned, so it never changes the hash.
+   */
+  private readonly labelMemo: Array<string | undefined> = new Array(LABEL_MEMO_SLOTS).fill(undefined);
+  private readonly labelMemoIds = new Int32Array(LABEL_MEMO_SLOTS);
   private readonly recordEvents: boolean;
   private readonly deepHash: boolean;
   private readonly recorded: KernelTraceEvent[] = [];
@@ -540,7 +551,16 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     // Labels are interned: the first occurrence folds the text, later ones only its number.
     // The encoding stays injective: a number ≥ 0, or -1 and the text (newly interned), or -2
     // and the text (the table is full: labels made unique per event are not kept forever).
-    const labelId = this.labelIds.get(label);
+    const memoSlot = labelMemoSlot(label);
+    let labelId: number | undefined;
+    if (this.labelMemo[memoSlot] === label) labelId = this.labelMemoIds[memoSlot];
+    else {
+      labelId = this.labelIds.get(label);
+      if (labelId !== undefined) {
+        this.labelMemo[memoSlot] = label;
+        this.labelMemoIds[memoSlot] = labelId;
+      }
+    }
     if (labelId !== undefined) h.int(labelId);
     else if (this.labelIds.size < MAX_INTERNED_LABELS) {
       this.labelIds.set(label, this.labelIds.size);
@@ -714,7 +734,8 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
   }
 
   private slot(id: NodeId): NodeSlot<P> {
-    const slot = this.slotById.get(id);
+    // isUp and actor run on every probe the driver hears: the array first, as sendFrom does.
+    const slot = id >= 0 && id < this.slotBySmallId.length ? this.slotBySmallId[id] : this.slotById.get(id);
     if (slot === undefined) throw new Error(`unknown node ${id}`);
     return slot;
   }
@@ -825,6 +846,14 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
 
 const KIND_NAME: KernelEventKind[] = [];
 for (const [name, code] of Object.entries(HASH_CODE)) KIND_NAME[code] = name as KernelEventKind;
+
+/**
+ * The label memo's slot: length and first and last character, mixed so that the model's
+ * frequent labels (its message types and timer tags) fall in different slots. '' gives NaN → 0.
+ */
+function labelMemoSlot(label: string): number {
+  return (label.length * 5 + label.charCodeAt(0) * 4 + label.charCodeAt(label.length - 1) * 3) & (LABEL_MEMO_SLOTS - 1);
+}
 
 function before(a: SimEvent, b: SimEvent): boolean {
   return a.timeUs < b.timeUs || (a.timeUs === b.timeUs && a.seq < b.seq);

@@ -52,7 +52,7 @@ import type { TimerHandle } from '../harness/types.ts';
 import type { ModelContext } from './cluster-api.ts';
 import type { AssignValue, ConsumerReset, PollValue } from '../checkers/history.ts';
 import type { HistoryRecorder } from './client-api.ts';
-import type { AbortedTransaction, ClientResponse, LogRecord } from './client-protocol.ts';
+import type { AbortedTransaction, ClientRequest, ClientResponse, LogRecord } from './client-protocol.ts';
 import type { ModelRecord } from './replica-log.ts';
 import type { ClientMetadata } from './client-metadata.ts';
 import type { ClientNet, NoResponseReason, PendingRequest, RequestOwner } from './client-net.ts';
@@ -357,27 +357,22 @@ export class PartitionFetcher implements RequestOwner {
     const invoke: PollValue = { topic: this.topic, partition: this.partition, offset: this.position };
     this.pollInvoke = invoke;
     this.recorder.record({ time: this.ctx.now(), process: this.process, type: 'invoke', f: 'poll', value: invoke });
-    this.pollRequest = this.net.request(
-      leader,
-      {
-        type: 'FetchRequest',
-        correlationId: this.net.correlationId(),
-        replicaId: -1,
-        replicaEpoch: -1,
-        topic: this.topic,
-        partition: this.partition,
-        fetchOffset: this.position,
-        // AbstractFetch.prepareFetchRequests: a consumer sends no last fetched epoch.
-        lastFetchedEpoch: -1,
-        currentLeaderEpoch: leaderEpoch,
-        maxWaitMs: this.config['fetch.max.wait.ms'],
-        maxRecords: this.config['max.poll.records'],
-        ...(this.readCommitted ? READ_COMMITTED : undefined),
-      },
-      this.timeoutUs,
-      this,
-      null,
-    );
+    const req: FetchRequest = {
+      type: 'FetchRequest',
+      correlationId: this.net.correlationId(),
+      replicaId: -1,
+      replicaEpoch: -1,
+      topic: this.topic,
+      partition: this.partition,
+      fetchOffset: this.position,
+      // AbstractFetch.prepareFetchRequests: a consumer sends no last fetched epoch.
+      lastFetchedEpoch: -1,
+      currentLeaderEpoch: leaderEpoch,
+      maxWaitMs: this.config['fetch.max.wait.ms'],
+      maxRecords: this.config['max.poll.records'],
+    };
+    if (this.readCommitted) req.isolationLevel = READ_COMMITTED;
+    this.pollRequest = this.net.request(leader, req, this.timeoutUs, this, null);
   }
 
   /**
@@ -386,26 +381,21 @@ export class PartitionFetcher implements RequestOwner {
    */
   private lookUpReset(leader: number, leaderEpoch: number): void {
     this.state = 'resetting';
-    this.net.request(
-      leader,
-      {
-        type: 'FetchRequest',
-        correlationId: this.net.correlationId(),
-        replicaId: -1,
-        replicaEpoch: -1,
-        topic: this.topic,
-        partition: this.partition,
-        fetchOffset: 0,
-        lastFetchedEpoch: -1,
-        currentLeaderEpoch: leaderEpoch,
-        maxWaitMs: 0,
-        maxRecords: 0,
-        ...(this.readCommitted ? READ_COMMITTED : undefined),
-      },
-      this.timeoutUs,
-      this,
-      RESET_LOOKUP,
-    );
+    const req: FetchRequest = {
+      type: 'FetchRequest',
+      correlationId: this.net.correlationId(),
+      replicaId: -1,
+      replicaEpoch: -1,
+      topic: this.topic,
+      partition: this.partition,
+      fetchOffset: 0,
+      lastFetchedEpoch: -1,
+      currentLeaderEpoch: leaderEpoch,
+      maxWaitMs: 0,
+      maxRecords: 0,
+    };
+    if (this.readCommitted) req.isolationLevel = READ_COMMITTED;
+    this.net.request(leader, req, this.timeoutUs, this, RESET_LOOKUP);
   }
 
   // --- answers -----------------------------------------------------------------------------
@@ -651,7 +641,10 @@ export class PartitionFetcher implements RequestOwner {
 }
 
 const NO_RECORDS: readonly LogRecord[] = [];
-const READ_COMMITTED = { isolationLevel: 'read_committed' } as const;
+/** Set last on a read_committed consumer's FetchRequest (the key order the spread it replaced gave). */
+const READ_COMMITTED = 'read_committed';
+
+type FetchRequest = Extract<ClientRequest, { type: 'FetchRequest' }>;
 
 /** CompletedFetch.abortedTransactions: the answer's aborted transactions by first offset. */
 function abortedQueue(list: readonly AbortedTransaction[] | undefined): AbortedTransaction[] {

@@ -258,7 +258,7 @@ export class RaftReplica {
     const t = tag as { raft?: string; gen?: number; from?: number; correlationId?: number };
     if (typeof t !== 'object' || t === null || t.raft === undefined) return false;
     if (t.raft === 'fetch-expiry') {
-      const i = this.parked.findIndex((p) => p.from === t.from && p.req.correlationId === t.correlationId);
+      const i = this.parkedIndex(t.from, t.correlationId);
       if (i >= 0) {
         const p = this.parked[i];
         this.parked.splice(i, 1);
@@ -655,6 +655,15 @@ export class RaftReplica {
     this.ctx.setTimer(req.maxWaitMs * 1000, { raft: 'fetch-expiry', from, correlationId: req.correlationId });
   }
 
+  /** Index of the parked fetch from `from` with `correlationId`, -1 when answered already (no closure per expiry). */
+  private parkedIndex(from: number | undefined, correlationId: number | undefined): number {
+    const parked = this.parked;
+    for (let i = 0; i < parked.length; i++) {
+      if (parked[i].from === from && parked[i].req.correlationId === correlationId) return i;
+    }
+    return -1;
+  }
+
   /** LeaderState.updateCheckQuorumForFollowingVoter. */
   private updateCheckQuorum(voter: number): void {
     this.checkQuorumFetched.add(voter);
@@ -667,8 +676,14 @@ export class RaftReplica {
     lastFetchedEpoch: number,
   ): { epoch: number; endOffset: number } | undefined {
     if (fetchOffset === 0) return undefined;
-    const end = this.endOffsetForEpoch(lastFetchedEpoch);
-    if (end.epoch !== lastFetchedEpoch || fetchOffset > end.endOffset) return end;
+    // endOffsetForEpoch(lastFetchedEpoch), inline: most fetches do not diverge, and this runs
+    // on every voter's and observer's fetch, so the answer object is made only when they do.
+    const log = this.log;
+    let i = log.length - 1;
+    while (i >= 0 && log[i].epoch > lastFetchedEpoch) i--;
+    const epoch = i >= 0 ? log[i].epoch : 0;
+    const endOffset = i + 1;
+    if (epoch !== lastFetchedEpoch || fetchOffset > endOffset) return { epoch, endOffset };
     return undefined;
   }
 
@@ -699,7 +714,7 @@ export class RaftReplica {
     const len = this.log.length;
     const serve = error === 'NONE' && divergingEpoch === undefined && fetchOffset < len;
     const end = Math.min(len, fetchOffset + MAX_ENTRIES_PER_FETCH);
-    const msg: FetchResponse = {
+    const msg: { -readonly [K in keyof FetchResponse]: FetchResponse[K] } = {
       type: 'MetadataFetchResponse',
       correlationId: req.correlationId,
       error,
@@ -708,8 +723,9 @@ export class RaftReplica {
       baseOffset: fetchOffset,
       entries: serve ? this.log.slice(fetchOffset, end) : [],
       highWatermark: this.role === 'leader' ? this.hw : -1,
-      ...(divergingEpoch !== undefined ? { divergingEpoch } : {}),
     };
+    // Set last, as the spread it replaces did (same key order), without a temporary object per answer.
+    if (divergingEpoch !== undefined) msg.divergingEpoch = divergingEpoch;
     this.send(to, msg);
   }
 
@@ -721,7 +737,7 @@ export class RaftReplica {
   private maybeUpdateLeaderHw(): boolean {
     const offsets = this.voterOffsetsScratch;
     const voters = this.params.voters;
-    offsets.length = voters.length;
+    if (offsets.length !== voters.length) offsets.length = voters.length;
     for (let i = 0; i < voters.length; i++) offsets[i] = this.progress.get(voters[i])?.endOffset ?? -1;
     sortDescending(offsets);
     const candidate = offsets[Math.floor(voters.length / 2)];
