@@ -22,6 +22,13 @@
 // - LogManager's periodic tasks (retention check, recovery-point and log-start checkpoints)
 //   start after an initial delay: LogManager.InitialTaskDelayMs, fixed at 30 s in 3.6 and 3.7;
 //   from 3.8 the setting log.initial.task.delay.ms (ServerLogConfigs, default 30 s).
+// - KIP-996 Pre-Vote (KAFKA-16164; KAFKA-17641 the Vote RPC's PreVote field, KAFKA-17642
+//   ProspectiveState): from 4.0. Evidence: commit 53364c53 of apache/kafka, whose
+//   gradle.properties says version=4.0.0, has raft/.../ProspectiveState.java and
+//   KafkaRaftClient.transitionToProspective; the 4.0 release notes list KIP-996; 3.9 has
+//   neither (tag 3.9.0-rc3). No setting gates it: a prospective whose PreVote a voter answers
+//   UNSUPPORTED_VERSION stands at once (handleVoteResponse), so a cluster of one version runs
+//   pre-vote from 4.0 on.
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
@@ -50,15 +57,17 @@ export interface VersionRules {
   readonly epochTruncationFlush: EpochTruncationFlush;
   /** log.initial.task.delay.ms exists (3.8; before, LogManager.InitialTaskDelayMs = 30 s). */
   readonly initialTaskDelayConfigurable: boolean;
+  /** KIP-996 (4.0): a voter asks for pre-votes in its epoch (Prospective) before it stands as candidate. */
+  readonly preVote: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
-  '3.6': rules(false, false, false, 'sync', false),
-  '3.7': rules(true, true, false, 'unsynced', false),
-  '3.8': rules(true, true, false, 'async', true),
-  '3.9': rules(true, true, false, 'async', true),
-  '4.0': rules(true, true, false, 'async', true),
-  '4.1': rules(true, true, true, 'async', true),
+  '3.6': rules(false, false, false, 'sync', false, false),
+  '3.7': rules(true, true, false, 'unsynced', false, false),
+  '3.8': rules(true, true, false, 'async', true, false),
+  '3.9': rules(true, true, false, 'async', true, false),
+  '4.0': rules(true, true, false, 'async', true, true),
+  '4.1': rules(true, true, true, 'async', true, true),
 };
 
 function rules(
@@ -67,8 +76,9 @@ function rules(
   elrDefault: boolean,
   epochTruncationFlush: EpochTruncationFlush,
   initialTaskDelayConfigurable: boolean,
+  preVote: boolean,
 ): VersionRules {
-  return { strictMinIsrHw, elrAvailable, elrDefault, epochTruncationFlush, initialTaskDelayConfigurable };
+  return { strictMinIsrHw, elrAvailable, elrDefault, epochTruncationFlush, initialTaskDelayConfigurable, preVote };
 }
 
 /** The rules of `version` (absent = the newest). */
