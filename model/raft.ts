@@ -723,24 +723,16 @@ export class RaftReplica {
 
   /** EpochState.canGrantVote of the current state, from 4.0 (KIP-996). */
   private canGrantVote(candidateId: number, logOk: boolean, preVote: boolean): boolean {
-    switch (this.role) {
-      case 'leader':
-        return false; // LeaderState.canGrantVote
-      case 'follower':
-        // FollowerState.canGrantVote: only a PreVote, only before a successful fetch from the leader.
-        if (preVote && this.hasFetchedFromLeader) codeProbe('raft-prevote-rejected-leader-known');
-        return preVote && !this.hasFetchedFromLeader && logOk;
-      case 'candidate':
-      case 'resigned':
-        return preVote && logOk; // CandidateState / ResignedState.canGrantVote
-      case 'unattached':
-      case 'prospective':
-        return unattachedOrProspectiveCanGrantVote(this.leaderId, this.votedId, candidateId, logOk, preVote);
-      default: {
-        const never: never = this.role;
-        throw new Error(`raft: role ${String(never)}`);
-      }
+    const state: GrantState = {
+      role: this.role,
+      leaderId: this.leaderId,
+      votedId: this.votedId,
+      hasFetchedFromLeader: this.hasFetchedFromLeader,
+    };
+    if (preVote && this.role === 'follower' && this.hasFetchedFromLeader) {
+      codeProbe('raft-prevote-rejected-leader-known');
     }
+    return canGrantVoteKip996(state, candidateId, logOk, preVote);
   }
 
   private handleVoteResponse(from: number, msg: Extract<RaftMessage, { type: 'VoteResponse' }>): void {
@@ -1051,11 +1043,41 @@ export class RaftReplica {
   }
 }
 
+/** What a voter's vote decision depends on, besides the request. */
+export interface GrantState {
+  readonly role: RaftRole;
+  readonly leaderId: number;
+  readonly votedId: number;
+  /** FollowerState.hasFetchedFromLeader. */
+  readonly hasFetchedFromLeader: boolean;
+}
+
+/** EpochState.canGrantVote of each state from 4.0 (KIP-996); `logOk`: the requester's log is not behind ours. */
+export function canGrantVoteKip996(s: GrantState, candidateId: number, logOk: boolean, preVote: boolean): boolean {
+  switch (s.role) {
+    case 'leader':
+      return false; // LeaderState.canGrantVote
+    case 'follower':
+      // FollowerState.canGrantVote: only a PreVote, only before a successful fetch from the leader.
+      return preVote && !s.hasFetchedFromLeader && logOk;
+    case 'candidate':
+    case 'resigned':
+      return preVote && logOk; // CandidateState / ResignedState.canGrantVote
+    case 'unattached':
+    case 'prospective':
+      return unattachedOrProspectiveCanGrantVote(s.leaderId, s.votedId, candidateId, logOk, preVote);
+    default: {
+      const never: never = s.role;
+      throw new Error(`raft: role ${String(never)}`);
+    }
+  }
+}
+
 /**
  * QuorumState.unattachedOrProspectiveCanGrantVote (4.0, KIP-996): a PreVote by the log alone;
  * a standard vote for the one already voted for, else not while a leader is known, else by the log.
  */
-export function unattachedOrProspectiveCanGrantVote(
+function unattachedOrProspectiveCanGrantVote(
   leaderId: number,
   votedId: number,
   candidateId: number,
