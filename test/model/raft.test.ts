@@ -1,6 +1,7 @@
 // KRaft's Raft (model/raft.ts) pinned by hand-built schedules on 3 controller voters, each run
 // with the white-box invariant monitor watching every event: the election's log comparison (and
-// from 4.0 the pre-vote that keeps a cut-off voter from bumping the epoch, KIP-996), the leader's resignation by check quorum, a follower voter truncating its diverging metadata log,
+// from 4.0 the pre-vote that keeps a cut-off voter from bumping the epoch, KIP-996), the
+// leader's resignation by check quorum, a follower voter truncating its diverging metadata log,
 // and a voter's power loss that loses unflushed metadata-log bytes but no committed record.
 
 import { describe, expect, it } from 'vitest';
