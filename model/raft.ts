@@ -82,6 +82,7 @@ export type RaftRole = RaftRoleName;
 
 type FetchRequest = Extract<ControllerRequest, { type: 'MetadataFetchRequest' }>;
 type FetchResponse = Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>;
+type VoteRequest = Extract<RaftMessage, { type: 'VoteRequest' }>;
 
 /** What the replica's owner hears. */
 export interface RaftHost {
@@ -648,7 +649,7 @@ export class RaftReplica {
   // Vote
 
   /** KafkaRaftClient.handleVoteRequest. */
-  private handleVoteRequest(from: number, req: Extract<RaftMessage, { type: 'VoteRequest' }>): void {
+  private handleVoteRequest(from: number, req: VoteRequest): void {
     if (!this.params.isVoter) return;
     const answer = (error: RaftErrorCode, voteGranted: boolean): void =>
       this.send(from, {
@@ -691,7 +692,7 @@ export class RaftReplica {
    * recorded by an unattached or prospective voter that has not voted (unattachedAddVotedState,
    * prospectiveAddVotedState: persisted, with a fresh election timeout). A PreVote records nothing.
    */
-  private decideVoteKip996(req: Extract<RaftMessage, { type: 'VoteRequest' }>, upToDate: boolean, logOk: boolean) {
+  private decideVoteKip996(req: VoteRequest, upToDate: boolean, logOk: boolean): boolean {
     const granted = this.canGrantVote(req.candidateId, logOk, req.preVote);
     if (!upToDate) this.probeLogBehind(req.preVote);
     if (req.preVote || !granted || this.votedId >= 0) return granted;
