@@ -40,16 +40,16 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'kip-101': [1, 32],
   'no-epoch-fencing': [1, 36],
   'isr-expand-on-hw': [2_000_001, 2_000_333],
-  'hw-on-current-isr': [1_000_001, 1_000_015],
+  'hw-on-current-isr': [1_000_001, 1_000_508],
   'unfenced-alter-partition': [1_000_001, 1_000_310],
-  'stale-broker-epoch': [2_000_001, 2_000_279],
+  'stale-broker-epoch': [3_000_001, 3_000_006],
   'last-replica-standing': [1, 148],
   'validation-seeks-ahead': [1, 8],
   'no-producer-state-reload': [1, 3],
   'recovery-trusts-tail': [1_000_001, 1_000_808],
   'controlled-shutdown-isr': [1, 4],
   'no-check-quorum': [1, 12],
-  'vote-without-log-check': [1, 17],
+  'vote-without-log-check': [1, 195],
   'alter-partition-before-commit': [1, 17],
   'coordinator-acks-1': [1, 5],
   'stale-generation-commit': [1, 81],
@@ -59,7 +59,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'zombie-controller': [0, 173, 'zookeeper'],
   // Transactions are drawn by the transactions scenario only, not the swarm (issue 17).
   'read-committed-hw': [1, 3, 'transactions'],
-  'markers-before-prepare-committed': [1, 376, 'transactions'],
+  'markers-before-prepare-committed': [1, 745, 'transactions'],
 };
 
 /** KRaft-era variants found again in ZooKeeper mode (issue 16 item 6): [variant, base, seed when written]. */
