@@ -110,24 +110,27 @@ function slowVoter(version: KafkaVersion): SlowVoterRun {
 }
 
 describe('a slow follower controller (after seed 100018392)', () => {
-  it('4.1 (pre-vote): the slow voter never bumps the epoch, the leader stays, the dead broker is fenced in 6 s', () => {
-    let run: SlowVoterRun | undefined;
-    const hit = recordingCodeProbes(() => {
-      run = slowVoter('4.1');
-    });
-    const r = run!;
-    expect(r.anomalies).toEqual([]);
-    expect(r.newLeaderEpochs).toEqual([]);
-    expect(r.slowVoterEpochs).toHaveLength(1);
-    // broker.session.timeout.ms, checked every 500 ms by the active controller.
-    expect(r.fencedAfterUs).toBeDefined();
-    expect(r.fencedAfterUs!).toBeLessThanOrEqual(6_500_000);
-    // It only ever asks for pre-votes, which time out (a round trip takes 2.6 s) and are refused:
-    // the other follower has fetched from the leader.
-    expect(r.slowVoterRoles.sort()).toEqual(['follower', 'prospective']);
-    expect(hit).toContain('raft-prospective-timed-out');
-    expect(hit).toContain('raft-prevote-rejected-leader-known');
-  });
+  it.each(['4.0', '4.1'] as const)(
+    '%s (pre-vote): the slow voter never bumps the epoch, the leader stays, the dead broker is fenced in 6 s',
+    (version) => {
+      let run: SlowVoterRun | undefined;
+      const hit = recordingCodeProbes(() => {
+        run = slowVoter(version);
+      });
+      const r = run!;
+      expect(r.anomalies).toEqual([]);
+      expect(r.newLeaderEpochs).toEqual([]);
+      expect(r.slowVoterEpochs).toHaveLength(1);
+      // broker.session.timeout.ms, checked every 500 ms by the active controller.
+      expect(r.fencedAfterUs).toBeDefined();
+      expect(r.fencedAfterUs!).toBeLessThanOrEqual(6_500_000);
+      // It only ever asks for pre-votes, which time out (a round trip takes 2.6 s) and are refused:
+      // the other follower has fetched from the leader.
+      expect(r.slowVoterRoles.sort()).toEqual(['follower', 'prospective']);
+      expect(hit).toContain('raft-prospective-timed-out');
+      expect(hit).toContain('raft-prevote-rejected-leader-known');
+    },
+  );
 
   it('3.9 (no pre-vote): the slow voter stands again and again, the leader changes, fencing waits', () => {
     const r = slowVoter('3.9');
