@@ -40,7 +40,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'kip-101': [1, 32],
   'no-epoch-fencing': [1, 36],
   'isr-expand-on-hw': [2_000_001, 2_000_333],
-  'hw-on-current-isr': [1_000_001, 1_000_508],
+  'hw-on-current-isr': [5_000_001, 5_000_079],
   'unfenced-alter-partition': [1_000_001, 1_000_310],
   'stale-broker-epoch': [3_000_001, 3_000_006],
   'last-replica-standing': [1, 148],
