@@ -137,8 +137,11 @@ export interface ClusterSnapshot {
   quorum?: QuorumSnapshot;
 }
 
-/** A controller voter's Raft role (QuorumState: Unattached, Follower, Candidate, Leader, Resigned). */
-export type RaftRoleName = 'unattached' | 'follower' | 'candidate' | 'leader' | 'resigned';
+/**
+ * A controller voter's Raft role (QuorumState: Unattached, Follower, Candidate, Leader, Resigned,
+ * and from Kafka 4.0 Prospective, KIP-996's pre-vote state).
+ */
+export type RaftRoleName = 'unattached' | 'follower' | 'prospective' | 'candidate' | 'leader' | 'resigned';
 
 /**
  * A controller voter's Raft state when its role, epoch, known leader or high watermark changed:

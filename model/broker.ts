@@ -193,6 +193,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
           fetchTimeoutMs: params.config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
           electionBackoffMaxMs: params.config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
           requestTimeoutMs: params.config['controller.quorum.request.timeout.ms'] ?? 2_000,
+          preVote: rulesOf(params.config['kafka.version']).preVote,
           variant: params.variant,
         },
         this,

@@ -569,7 +569,32 @@ const CODE_PROBES = {
   },
   'raft-fetch-timeout-election': {
     kafka: 'KafkaRaftClient.pollFollowerAsVoter',
-    description: 'A follower voter heard nothing from its leader within controller.quorum.fetch.timeout.ms and stood.',
+    description:
+      'A follower voter heard nothing from its leader within controller.quorum.fetch.timeout.ms and stood ' +
+      '(from 4.0: asked for pre-votes).',
+  },
+  'raft-prospective-won': {
+    kafka: 'KafkaRaftClient.handleVoteResponse (maybeTransitionToCandidate, KIP-996)',
+    description:
+      'A prospective voter had a majority of pre-votes granted and stood as candidate (kafka.version ≥ 4.0).',
+  },
+  'raft-prospective-lost': {
+    kafka: 'KafkaRaftClient.maybeHandleElectionLoss (prospectiveTransitionAfterElectionLoss, KIP-996)',
+    description:
+      'A majority refused a prospective voter its pre-votes: it went back to its leader, or unattached, ' +
+      'without bumping the epoch.',
+  },
+  'raft-prospective-timed-out': {
+    kafka: 'KafkaRaftClient.pollProspective (KIP-996)',
+    description: 'A prospective voter’s election timeout expired before a majority answered its pre-votes.',
+  },
+  'raft-prevote-rejected-leader-known': {
+    kafka: 'FollowerState.canGrantVote (hasFetchedFromLeader, KIP-996)',
+    description: 'A follower voter refused a pre-vote: it has fetched from its leader in this epoch.',
+  },
+  'raft-prevote-rejected-log-behind': {
+    kafka: 'QuorumState.unattachedOrProspectiveCanGrantVote (KIP-996)',
+    description: "A voter refused a pre-vote because the prospective's log is behind its own.",
   },
   'raft-check-quorum-resign': {
     kafka: 'LeaderState.timeUntilCheckQuorumExpires (pollLeader → transitionToResigned)',

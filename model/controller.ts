@@ -42,6 +42,7 @@
 //   in the ISR (all logs are empty); brokers are elected as they unfence.
 
 import type { Actor, Message } from '../harness/types.ts';
+import { rulesOf } from './versions.ts';
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import {
   elrEnabled,
@@ -209,6 +210,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         fetchTimeoutMs: config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
         electionBackoffMaxMs: config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
         requestTimeoutMs: config['controller.quorum.request.timeout.ms'] ?? 2_000,
+        preVote: rulesOf(config['kafka.version']).preVote,
         variant: params.variant,
       },
       this,

@@ -85,11 +85,16 @@ export type RaftErrorCode = 'NONE' | 'FENCED_LEADER_EPOCH' | 'UNKNOWN_LEADER_EPO
 export type RaftMessage =
   | {
       readonly type: 'VoteRequest';
+      /** The sender's epoch: a candidate's new one, or a prospective's current one (ReplicaEpoch). */
       readonly candidateEpoch: number;
       readonly candidateId: number;
       readonly lastOffsetEpoch: number;
       /** The candidate's log end offset. */
       readonly lastOffset: number;
+      /** KIP-996 (Vote v2's PreVote): a prospective asks whether it could win, binding no one. */
+      readonly preVote: boolean;
+      /** Matches the answer to its election round (Kafka: the request header's correlation id). */
+      readonly correlationId: number;
     }
   | {
       readonly type: 'VoteResponse';
@@ -97,6 +102,7 @@ export type RaftMessage =
       readonly leaderEpoch: number;
       readonly leaderId: number;
       readonly voteGranted: boolean;
+      readonly correlationId: number;
     }
   | { readonly type: 'BeginQuorumEpochRequest'; readonly leaderEpoch: number; readonly leaderId: number }
   | {

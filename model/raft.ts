@@ -44,7 +44,22 @@
 //   answer within controller.quorum.request.timeout.ms goes to another voter
 //   (pollFollowerAsObserver). Their log is memory only (the model's brokers re-fetch at
 //   start).
-// Not modelled: snapshots (the log is never cleaned), reconfiguration, pre-vote (KIP-996).
+// - Pre-Vote (KIP-996), from kafka.version 4.0 (model/versions.ts gives the evidence; read in
+//   apache/kafka commit 53364c53, version 4.0.0: KafkaRaftClient, QuorumState,
+//   ProspectiveState, FollowerState, ResignedState, CandidateState). A voter whose election
+//   or fetch timeout expires, or a candidate whose election timed out or backed off, becomes
+//   Prospective (QuorumState.transitionToProspective): same epoch, same known leader and vote,
+//   nothing persisted; it sends Vote with preVote=true at its current epoch
+//   (maybeSendVoteRequests). A majority of granted pre-votes makes it Candidate, the real
+//   election (maybeTransitionToCandidate); a majority rejected, or its election timeout,
+//   sends it back to follower of the leader it knew, else to unattached in the same epoch
+//   (prospectiveTransitionAfterElectionLoss). A pre-vote is granted (canGrantVote of each
+//   state) by an unattached, prospective, candidate or resigned voter whose log is not ahead;
+//   by a follower only before its first successful fetch from the leader (FollowerState's
+//   hasFetchedFromLeader); never by the leader; it records no vote. A resigned voter whose
+//   election timeout expires moves to unattached in the next epoch (pollResigned). Before
+//   4.0 the timeouts above start a candidate at once, as described before.
+// Not modelled: snapshots (the log is never cleaned), reconfiguration.
 
 import type { ModelContext } from './cluster-api.ts';
 import type { RaftRoleName } from '../checkers/cluster-state.ts';
@@ -67,6 +82,7 @@ export type RaftRole = RaftRoleName;
 
 type FetchRequest = Extract<ControllerRequest, { type: 'MetadataFetchRequest' }>;
 type FetchResponse = Extract<ControllerResponse, { type: 'MetadataFetchResponse' }>;
+type VoteRequest = Extract<RaftMessage, { type: 'VoteRequest' }>;
 
 /** What the replica's owner hears. */
 export interface RaftHost {
@@ -86,6 +102,8 @@ export interface RaftParams {
   readonly fetchTimeoutMs: number;
   readonly electionBackoffMaxMs: number;
   readonly requestTimeoutMs: number;
+  /** KIP-996 Pre-Vote (kafka.version ≥ 4.0: VersionRules.preVote). */
+  readonly preVote: boolean;
   readonly variant: 'correct' | ProtocolVariant;
 }
 
@@ -136,6 +154,10 @@ export class RaftReplica {
   private retries = 0;
   private backingOff = false;
   private lastFetchSuccessUs = 0;
+  /** FollowerState.hasFetchedFromLeader: a successful Fetch since following this leader (KIP-996). */
+  private hasFetchedFromLeader = false;
+  /** The correlation id of this election round's Vote requests; other answers are stale (KIP-996 mode). */
+  private voteCorrelationId = 0;
   /** Unattached or candidate: when the election timeout expires. */
   private electionDeadlineUs = 0;
   private fetchCorrelationId = 0;
@@ -188,7 +210,7 @@ export class RaftReplica {
       this.becomeUnattached(s.epoch, -1, false);
     }
     // A lone voter elects itself at once (QuorumState: the only voter becomes candidate, then leader).
-    if (this.params.isVoter && this.params.voters.length === 1 && this.role !== 'leader') this.becomeCandidate();
+    if (this.params.isVoter && this.params.voters.length === 1 && this.role !== 'leader') this.startElection();
   }
 
   endOffset(): number {
@@ -292,17 +314,29 @@ export class RaftReplica {
     const now = this.ctx.now();
     switch (this.role) {
       case 'unattached':
+        if (this.params.isVoter) this.startElection();
+        return;
       case 'resigned':
-        if (this.params.isVoter) this.becomeCandidate();
+        if (!this.params.isVoter) return;
+        // KIP-996 (pollResigned): unattached in the next epoch, with what is left of the timeout (none).
+        if (this.params.preVote) this.becomeUnattached(this.epoch + 1, -1);
+        else this.becomeCandidate();
+        return;
+      case 'prospective':
+        // pollProspective: the election timed out before a majority answered.
+        codeProbe('raft-prospective-timed-out');
+        this.prospectiveLost();
         return;
       case 'candidate':
         if (this.backingOff) {
+          // pollCandidate: the backoff is over; stand again (from 4.0: ask for pre-votes first).
           this.backingOff = false;
-          this.becomeCandidate();
+          this.startElection();
           return;
         }
-        // Election timed out: back off, then stand again (pollCandidate).
-        this.startBackingOff();
+        // Election timed out: back off, then stand again (pollCandidate); from 4.0, prospective at once.
+        if (this.params.preVote) this.becomeProspective();
+        else this.startBackingOff();
         return;
       case 'follower': {
         if (!this.params.isVoter) return;
@@ -312,7 +346,7 @@ export class RaftReplica {
           return;
         }
         codeProbe('raft-fetch-timeout-election');
-        this.becomeCandidate();
+        this.startElection();
         return;
       }
       case 'leader': {
@@ -397,9 +431,10 @@ export class RaftReplica {
   private becomeUnattached(epoch: number, votedId: number, announce = true): void {
     const wasLeader = this.role === 'leader';
     // QuorumState.transitionToUnattached: a candidate or an unattached voter keeps what is left
-    // of its election timeout (a disruptive candidate's higher epochs do not postpone it).
+    // of its election timeout (a disruptive candidate's higher epochs do not postpone it); from
+    // 4.0 also a resigned voter, and a prospective one unless a majority rejected it.
     const now = this.ctx.now();
-    const keep = announce && (this.role === 'candidate' || this.role === 'unattached');
+    const keep = announce && (this.role === 'candidate' || this.role === 'unattached' || this.keepsKip996Timeout());
     const timeoutUs = keep ? Math.max(0, this.electionDeadlineUs - now) : this.randomElectionTimeoutUs();
     this.electionDeadlineUs = now + timeoutUs;
     this.leaveState();
@@ -414,6 +449,12 @@ export class RaftReplica {
     this.stateChanged(announce || wasLeader);
   }
 
+  /** transitionToUnattached's extra cases in 4.0 (KIP-996). */
+  private keepsKip996Timeout(): boolean {
+    if (!this.params.preVote) return false;
+    return this.role === 'resigned' || (this.role === 'prospective' && !this.voteRejected());
+  }
+
   private becomeFollower(epoch: number, leaderId: number, announce = true): void {
     this.leaveState();
     this.votedId = epoch === this.epoch ? this.votedId : -1;
@@ -423,6 +464,7 @@ export class RaftReplica {
     this.retries = 0;
     this.persist();
     this.lastFetchSuccessUs = this.ctx.now();
+    this.hasFetchedFromLeader = false;
     if (this.params.isVoter) {
       this.ctx.setTimer(this.fetchTimeoutUs, { raft: 'state', gen: this.gen });
       this.sendVoterFetch();
@@ -436,8 +478,55 @@ export class RaftReplica {
     this.leaveState();
     this.role = 'resigned';
     this.leaderId = this.params.nodeId;
-    this.ctx.setTimer(this.randomElectionTimeoutUs(), { raft: 'state', gen: this.gen });
+    const timeoutUs = this.randomElectionTimeoutUs();
+    this.electionDeadlineUs = this.ctx.now() + timeoutUs;
+    this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
     this.stateChanged(announce);
+  }
+
+  /** A timeout calls an election: from 4.0 a pre-vote first (transitionToProspective), before it a candidacy. */
+  private startElection(): void {
+    if (this.params.preVote) this.becomeProspective();
+    else this.becomeCandidate();
+  }
+
+  /**
+   * QuorumState.transitionToProspective (KIP-996): the epoch, the known leader and the vote stay;
+   * nothing is persisted (memoryTransitionTo) and no leader change is fired. Retries carry over
+   * from a candidate. A lone voter stands at once (onBecomeProspective → maybeTransitionToCandidate).
+   */
+  private becomeProspective(): void {
+    const retries = this.role === 'candidate' ? this.retries + 1 : 1;
+    this.leaveState();
+    this.role = 'prospective';
+    this.retries = retries;
+    this.stateChanged(false);
+    this.startPreVoteRound();
+  }
+
+  /** ProspectiveState's constructor and its first poll: our own pre-vote, an election timer, PreVote to all. */
+  private startPreVoteRound(): void {
+    this.granted = new Set([this.params.nodeId]);
+    this.rejected = new Set();
+    if (this.granted.size >= this.majority) return this.becomeCandidate();
+    const timeoutUs = this.randomElectionTimeoutUs();
+    this.electionDeadlineUs = this.ctx.now() + timeoutUs;
+    this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
+    this.sendVoteRequests(true);
+  }
+
+  /** EpochElection.isVoteRejected: too few voters left to reach a majority. */
+  private voteRejected(): boolean {
+    return this.rejected.size > this.params.voters.length - this.majority;
+  }
+
+  /**
+   * prospectiveTransitionAfterElectionLoss: back to following the leader it knew, else unattached
+   * in the same epoch, keeping its vote (after a timeout with no election time left: a new round).
+   */
+  private prospectiveLost(): void {
+    if (this.leaderId >= 0) return this.becomeFollower(this.epoch, this.leaderId);
+    this.becomeUnattached(this.epoch, this.votedId);
   }
 
   /** transitionToCandidate: a new epoch, a vote for ourselves, Vote to every voter. */
@@ -447,7 +536,8 @@ export class RaftReplica {
 
   private becomeCandidateIn(epoch: number): void {
     this.leaveState();
-    const retries = this.role === 'candidate' ? this.retries + 1 : 1;
+    // Retries: one more after a candidacy; from 4.0 a prospective passes on its count (transitionToCandidate).
+    const retries = this.role === 'prospective' ? this.retries : this.role === 'candidate' ? this.retries + 1 : 1;
     this.role = 'candidate';
     this.epoch = epoch;
     this.leaderId = -1;
@@ -462,12 +552,21 @@ export class RaftReplica {
     const timeoutUs = this.randomElectionTimeoutUs();
     this.electionDeadlineUs = this.ctx.now() + timeoutUs;
     this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
+    this.sendVoteRequests(false);
+  }
+
+  /** buildVoteRequest at our epoch, to every other voter, one correlation id for the round. */
+  private sendVoteRequests(preVote: boolean): void {
+    const correlationId = this.nextCorrelation();
+    this.voteCorrelationId = correlationId;
     const req: RaftMessage = {
       type: 'VoteRequest',
-      candidateEpoch: epoch,
+      candidateEpoch: this.epoch,
       candidateId: this.params.nodeId,
       lastOffsetEpoch: this.lastEpoch(),
       lastOffset: this.log.length,
+      preVote,
+      correlationId,
     };
     for (const v of this.params.voters) if (v !== this.params.nodeId) this.send(v, req);
   }
@@ -537,8 +636,8 @@ export class RaftReplica {
       else this.becomeUnattached(leaderEpoch, -1);
       return true;
     }
-    const unknownLeader =
-      this.leaderId < 0 && (this.role === 'unattached' || this.role === 'candidate' || !this.params.isVoter);
+    const nominee = this.role === 'prospective' || this.role === 'candidate';
+    const unknownLeader = this.leaderId < 0 && (this.role === 'unattached' || nominee || !this.params.isVoter);
     if (leaderEpoch === this.epoch && leaderId >= 0 && leaderId !== this.params.nodeId && unknownLeader) {
       this.becomeFollower(leaderEpoch, leaderId);
       return true;
@@ -550,7 +649,7 @@ export class RaftReplica {
   // Vote
 
   /** KafkaRaftClient.handleVoteRequest. */
-  private handleVoteRequest(from: number, req: Extract<RaftMessage, { type: 'VoteRequest' }>): void {
+  private handleVoteRequest(from: number, req: VoteRequest): void {
     if (!this.params.isVoter) return;
     const answer = (error: RaftErrorCode, voteGranted: boolean): void =>
       this.send(from, {
@@ -559,14 +658,17 @@ export class RaftReplica {
         leaderEpoch: this.epoch,
         leaderId: this.leaderId,
         voteGranted,
+        correlationId: req.correlationId,
       });
     if (req.candidateEpoch < this.epoch) return answer('FENCED_LEADER_EPOCH', false);
+    // A higher epoch moves us there first, a PreVote's too (KIP-996: it carries the sender's epoch).
     if (req.candidateEpoch > this.epoch) this.becomeUnattached(req.candidateEpoch, -1);
     // The log comparison: the candidate's (last epoch, end offset) must not be behind ours.
     const upToDate =
       req.lastOffsetEpoch > this.lastEpoch() ||
       (req.lastOffsetEpoch === this.lastEpoch() && req.lastOffset >= this.log.length);
     const logOk = upToDate || this.params.variant === 'vote-without-log-check';
+    if (this.params.preVote) return answer('NONE', this.decideVoteKip996(req, upToDate, logOk));
     let granted = false;
     if (this.role === 'unattached' && this.leaderId < 0) {
       if (this.votedId >= 0) granted = this.votedId === req.candidateId;
@@ -585,8 +687,60 @@ export class RaftReplica {
     answer('NONE', granted);
   }
 
+  /**
+   * handleVoteRequest from 4.0 (KIP-996): QuorumState.canGrantVote, then a granted standard vote
+   * recorded by an unattached or prospective voter that has not voted (unattachedAddVotedState,
+   * prospectiveAddVotedState: persisted, with a fresh election timeout). A PreVote records nothing.
+   */
+  private decideVoteKip996(req: VoteRequest, upToDate: boolean, logOk: boolean): boolean {
+    const granted = this.canGrantVote(req.candidateId, logOk, req.preVote);
+    if (!upToDate) this.probeLogBehind(req.preVote);
+    if (req.preVote || !granted || this.votedId >= 0) return granted;
+    if (this.role !== 'unattached' && this.role !== 'prospective') return granted;
+    this.votedId = req.candidateId;
+    this.persist();
+    this.gen++;
+    if (this.role === 'prospective') {
+      // prospectiveAddVotedState: a new ProspectiveState (new election, every voter unrecorded again).
+      this.startPreVoteRound();
+      return granted;
+    }
+    const timeoutUs = this.randomElectionTimeoutUs();
+    this.electionDeadlineUs = this.ctx.now() + timeoutUs;
+    this.ctx.setTimer(timeoutUs, { raft: 'state', gen: this.gen });
+    return granted;
+  }
+
+  /** A vote that only the log comparison decides was asked by a voter whose log is behind ours. */
+  private probeLogBehind(preVote: boolean): void {
+    if (preVote) {
+      const byLog = this.role !== 'leader' && !(this.role === 'follower' && this.hasFetchedFromLeader);
+      if (byLog) codeProbe('raft-prevote-rejected-log-behind');
+      return;
+    }
+    const free = (this.role === 'unattached' || this.role === 'prospective') && this.votedId < 0 && this.leaderId < 0;
+    if (free) codeProbe('raft-vote-rejected-log-behind');
+  }
+
+  /** EpochState.canGrantVote of the current state, from 4.0 (KIP-996). */
+  private canGrantVote(candidateId: number, logOk: boolean, preVote: boolean): boolean {
+    const state: GrantState = {
+      role: this.role,
+      leaderId: this.leaderId,
+      votedId: this.votedId,
+      hasFetchedFromLeader: this.hasFetchedFromLeader,
+    };
+    if (preVote && this.role === 'follower' && this.hasFetchedFromLeader) {
+      codeProbe('raft-prevote-rejected-leader-known');
+    }
+    return canGrantVoteKip996(state, candidateId, logOk, preVote);
+  }
+
   private handleVoteResponse(from: number, msg: Extract<RaftMessage, { type: 'VoteResponse' }>): void {
+    // From 4.0 an answer to another round is not expected (RequestManager.isResponseExpected).
+    if (this.params.preVote && msg.correlationId !== this.voteCorrelationId) return;
     if (this.maybeHandleCommonResponse(msg.leaderId, msg.leaderEpoch)) return;
+    if (this.role === 'prospective' && msg.leaderEpoch === this.epoch) return this.recordPreVote(from, msg.voteGranted);
     if (this.role !== 'candidate' || msg.leaderEpoch !== this.epoch) return;
     if (msg.voteGranted) {
       this.granted.add(from);
@@ -596,6 +750,20 @@ export class RaftReplica {
     this.rejected.add(from);
     // isVoteRejected: not enough voters left to win; back off at once (handleVoteResponse).
     if (this.rejected.size > this.params.voters.length - this.majority && !this.backingOff) this.startBackingOff();
+  }
+
+  /** handleVoteResponse of a prospective: maybeTransitionForward on a majority, maybeHandleElectionLoss. */
+  private recordPreVote(from: number, granted: boolean): void {
+    if (granted) {
+      this.granted.add(from);
+      if (this.granted.size < this.majority) return;
+      codeProbe('raft-prospective-won');
+      return this.becomeCandidate();
+    }
+    this.rejected.add(from);
+    if (!this.voteRejected()) return;
+    codeProbe('raft-prospective-lost');
+    this.prospectiveLost();
   }
 
   /** KafkaRaftClient.handleBeginQuorumEpochRequest. */
@@ -610,7 +778,10 @@ export class RaftReplica {
       });
       return;
     }
-    const following = this.role === 'follower' && this.epoch === req.leaderEpoch && this.leaderId === req.leaderId;
+    // maybeTransition: nothing to do when this epoch's leader is already known (a follower, or
+    // from 4.0 a prospective that still knows it).
+    const knows = this.role === 'follower' || this.role === 'prospective';
+    const following = knows && this.epoch === req.leaderEpoch && this.leaderId === req.leaderId;
     if (!following) this.becomeFollower(req.leaderEpoch, req.leaderId);
     this.send(from, {
       type: 'BeginQuorumEpochResponse',
@@ -834,7 +1005,9 @@ export class RaftReplica {
       this.ctx.setTimer(RETRY_BACKOFF_MS * 1000, { raft: 'fetch-retry', gen: this.gen });
       return;
     }
+    // FollowerState.resetFetchTimeoutForSuccessfulFetch.
     this.lastFetchSuccessUs = this.ctx.now();
+    this.hasFetchedFromLeader = true;
     if (msg.divergingEpoch !== undefined) {
       this.truncateToEndOffset(msg.divergingEpoch.epoch, msg.divergingEpoch.endOffset);
     } else if (msg.entries.length > 0 && msg.baseOffset === this.log.length) {
@@ -885,6 +1058,53 @@ export class RaftReplica {
     }
     for (let i = 0; i < valid; i++) this.log.push(entries[i] as RaftEntry);
   }
+}
+
+/** What a voter's vote decision depends on, besides the request. */
+export interface GrantState {
+  readonly role: RaftRole;
+  readonly leaderId: number;
+  readonly votedId: number;
+  /** FollowerState.hasFetchedFromLeader. */
+  readonly hasFetchedFromLeader: boolean;
+}
+
+/** EpochState.canGrantVote of each state from 4.0 (KIP-996); `logOk`: the requester's log is not behind ours. */
+export function canGrantVoteKip996(s: GrantState, candidateId: number, logOk: boolean, preVote: boolean): boolean {
+  switch (s.role) {
+    case 'leader':
+      return false; // LeaderState.canGrantVote
+    case 'follower':
+      // FollowerState.canGrantVote: only a PreVote, only before a successful fetch from the leader.
+      return preVote && !s.hasFetchedFromLeader && logOk;
+    case 'candidate':
+    case 'resigned':
+      return preVote && logOk; // CandidateState / ResignedState.canGrantVote
+    case 'unattached':
+    case 'prospective':
+      return unattachedOrProspectiveCanGrantVote(s.leaderId, s.votedId, candidateId, logOk, preVote);
+    default: {
+      const never: never = s.role;
+      throw new Error(`raft: role ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * QuorumState.unattachedOrProspectiveCanGrantVote (4.0, KIP-996): a PreVote by the log alone;
+ * a standard vote for the one already voted for, else not while a leader is known, else by the log.
+ */
+function unattachedOrProspectiveCanGrantVote(
+  leaderId: number,
+  votedId: number,
+  candidateId: number,
+  logUpToDate: boolean,
+  preVote: boolean,
+): boolean {
+  if (preVote) return logUpToDate;
+  if (votedId >= 0) return votedId === candidateId;
+  if (leaderId >= 0) return false;
+  return logUpToDate;
 }
 
 /** Sorts a few numbers in place, largest first (insertion sort: no allocation, unlike Array.sort). */

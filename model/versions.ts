@@ -31,6 +31,13 @@
 //   has no such setting. Every version of the model has it, on. KIP-890 part 2 (4.0,
 //   transaction.version 2: the epoch bump per transaction, partitions added implicitly) is not
 //   modelled: the model's producer is a transaction.version 1 client.
+// - KIP-996 Pre-Vote (KAFKA-16164; KAFKA-17641 the Vote RPC's PreVote field, KAFKA-17642
+//   ProspectiveState): from 4.0. Evidence: commit 53364c53 of apache/kafka, whose
+//   gradle.properties says version=4.0.0, has raft/.../ProspectiveState.java and
+//   KafkaRaftClient.transitionToProspective; the 4.0 release notes list KIP-996; 3.9 has
+//   neither (tag 3.9.0-rc3). No setting gates it: a prospective whose PreVote a voter answers
+//   UNSUPPORTED_VERSION stands at once (handleVoteResponse), so a cluster of one version runs
+//   pre-vote from 4.0 on.
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
@@ -72,15 +79,17 @@ export interface VersionRules {
   readonly initialTaskDelayConfigurable: boolean;
   /** KIP-890 part 1 (3.6.0): transaction.partition.verification.enable exists, default true. */
   readonly txnPartitionVerification: boolean;
+  /** KIP-996 (4.0): a voter asks for pre-votes in its epoch (Prospective) before it stands as candidate. */
+  readonly preVote: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
-  '3.6': rules(false, false, false, 'sync', false),
-  '3.7': rules(true, true, false, 'unsynced', false),
-  '3.8': rules(true, true, false, 'async', true),
-  '3.9': rules(true, true, false, 'async', true),
-  '4.0': rules(true, true, false, 'async', true),
-  '4.1': rules(true, true, true, 'async', true),
+  '3.6': rules(false, false, false, 'sync', false, false),
+  '3.7': rules(true, true, false, 'unsynced', false, false),
+  '3.8': rules(true, true, false, 'async', true, false),
+  '3.9': rules(true, true, false, 'async', true, false),
+  '4.0': rules(true, true, false, 'async', true, true),
+  '4.1': rules(true, true, true, 'async', true, true),
 };
 
 function rules(
@@ -89,6 +98,7 @@ function rules(
   elrDefault: boolean,
   epochTruncationFlush: EpochTruncationFlush,
   initialTaskDelayConfigurable: boolean,
+  preVote: boolean,
 ): VersionRules {
   // KIP-890 part 1 is in every version the model has (3.6 on).
   const txnPartitionVerification = true;
@@ -99,6 +109,7 @@ function rules(
     epochTruncationFlush,
     initialTaskDelayConfigurable,
     txnPartitionVerification,
+    preVote,
   };
 }
 

@@ -1,5 +1,6 @@
 // KRaft's Raft (model/raft.ts) pinned by hand-built schedules on 3 controller voters, each run
-// with the white-box invariant monitor watching every event: the election's log comparison, the
+// with the white-box invariant monitor watching every event: the election's log comparison (and
+// from 4.0 the pre-vote that keeps a cut-off voter from bumping the epoch, KIP-996), the
 // leader's resignation by check quorum, a follower voter truncating its diverging metadata log,
 // and a voter's power loss that loses unflushed metadata-log bytes but no committed record.
 
@@ -29,29 +30,37 @@ function quorumEvents(c: TestCluster, node: number): Array<{ t: number; role: st
     .map((p) => ({ t: p.t, role: String(p.e.role), epoch: Number(p.e.epoch) }));
 }
 
+/** A voter cut off from everyone while a broker restarts, then healed (kafka.version `version`). */
+function laggingVoter(version: '3.9' | '4.1', during: (c: TestCluster, lagging: number) => void) {
+  let lagging = -1;
+  let healedAtUs = 0;
+  const out = runSchedule('correct', { controllers: 3, config: { 'kafka.version': version } }, (c) => {
+    const a = c.activeControllerId()!;
+    lagging = c.controllerIds.filter((v) => v !== a)[1];
+    const rest = [...c.brokerIds, ...c.controllerIds.filter((v) => v !== lagging), RAW_CLIENT_ID];
+    const cut = c.sim.network.cut({ kind: 'split', sideA: [lagging], sideB: rest });
+    // A broker restarts after its session expired: registration and unfencing commit without it.
+    const [victim] = othersThan(c, c.state().leader);
+    c.sim.crash(victim);
+    c.runFor(10_000_000);
+    c.sim.start(victim);
+    c.runUntil(() => c.settled(), 30_000_000);
+    during(c, lagging);
+    healedAtUs = c.sim.now();
+    c.sim.network.heal(cut);
+    c.runFor(10_000_000);
+  });
+  return { out, lagging, healedAtUs };
+}
+
 describe('raft: elections compare logs', () => {
-  it('a voter that missed committed records disrupts the quorum with its epoch but cannot win it', () => {
-    let lagging = -1;
-    let healedAtUs = 0;
+  it('before 4.0, a voter that missed committed records disrupts the quorum with its epoch but cannot win it', () => {
     const hit = recordingCodeProbes(() => {
-      const out = runSchedule('correct', { controllers: 3 }, (c) => {
-        const a = c.activeControllerId()!;
-        lagging = c.controllerIds.filter((v) => v !== a)[1];
-        const rest = [...c.brokerIds, ...c.controllerIds.filter((v) => v !== lagging), RAW_CLIENT_ID];
-        const cut = c.sim.network.cut({ kind: 'split', sideA: [lagging], sideB: rest });
-        // A broker restarts after its session expired: registration and unfencing commit without it.
-        const [victim] = othersThan(c, c.state().leader);
-        c.sim.crash(victim);
-        c.runFor(10_000_000);
-        c.sim.start(victim);
-        c.runUntil(() => c.settled(), 30_000_000);
-        const behind = voter(c, lagging).raft;
+      const { out, lagging, healedAtUs } = laggingVoter('3.9', (c, behindId) => {
+        const behind = voter(c, behindId).raft;
         expect(behind.endOffset()).toBeLessThan(c.commitLog.entries.length);
         // It stood again and again alone: its epoch is past the leader's.
-        expect(behind.epoch).toBeGreaterThan(voter(c, a).raft.epoch);
-        healedAtUs = c.sim.now();
-        c.sim.network.heal(cut);
-        c.runFor(10_000_000);
+        expect(behind.epoch).toBeGreaterThan(voter(c, c.activeControllerId()!).raft.epoch);
       });
       expect(out.anomalies).toEqual([]);
       const c = out.cluster;
@@ -64,6 +73,32 @@ describe('raft: elections compare logs', () => {
       expect(c.activeControllerId()).toBeDefined();
     });
     expect(hit).toContain('raft-vote-rejected-log-behind');
+  });
+
+  it('from 4.0 (KIP-996), the cut-off voter only asks for pre-votes: no epoch bump, the leader stays', () => {
+    let leaderEpoch = -1;
+    let leader = -1;
+    const hit = recordingCodeProbes(() => {
+      const { out, lagging, healedAtUs } = laggingVoter('4.1', (c, behindId) => {
+        leader = c.activeControllerId()!;
+        leaderEpoch = voter(c, leader).raft.epoch;
+        const behind = voter(c, behindId).raft;
+        expect(behind.endOffset()).toBeLessThan(c.commitLog.entries.length);
+        // It called election after election in its own epoch, as a prospective, never a candidate.
+        expect(behind.epoch).toBe(leaderEpoch);
+      });
+      expect(out.anomalies).toEqual([]);
+      const c = out.cluster;
+      // After the heal its pre-votes reach the others, who refuse them: it catches up as a follower.
+      expect(c.activeControllerId()).toBe(leader);
+      expect(voter(c, leader).raft.epoch).toBe(leaderEpoch);
+      const back = voter(c, lagging).raft;
+      expect(back.role).toBe('follower');
+      expect(back.endOffset()).toBe(voter(c, leader).raft.endOffset());
+      const roles = quorumEvents(c, lagging).filter((e) => e.t > healedAtUs);
+      expect(roles.every((e) => e.role === 'follower' || e.role === 'prospective')).toBe(true);
+    });
+    expect(hit).toContain('raft-prospective-timed-out');
   });
 });
 

@@ -15,6 +15,10 @@ describe('the version table (model/versions.ts)', () => {
     for (const v of KAFKA_VERSIONS.filter((x) => x !== '3.6')) expect(rulesOf(v).strictMinIsrHw).toBe(true);
   });
 
+  it('KIP-996 Pre-Vote: from 4.0 on', () => {
+    expect(KAFKA_VERSIONS.filter((v) => rulesOf(v).preVote)).toEqual(['4.0', '4.1']);
+  });
+
   it('KIP-966 ELR: absent in 3.6, off by default until 4.1, on by default in 4.1 (the newest, the default)', () => {
     expect(NEWEST_KAFKA_VERSION).toBe('4.1');
     expect(DEFAULT_KAFKA_CONFIG['kafka.version']).toBe('4.1');

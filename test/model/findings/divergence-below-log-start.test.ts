@@ -31,6 +31,10 @@
 // "each message is uniquely identified by a 64-bit integer offset" (docs/implementation.html,
 // Log); so the swarm does not apply its retention draws (SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts).
 //
+// Replayed at kafka.version 3.9: the run was found before the model had KIP-996 pre-vote (4.0
+// on); with it the controllers' elections take a pre-vote round first, and in this input step 4
+// still happens but the producer's retry no longer meets step 6.
+//
 // If this test starts failing because the run is clean, either the model moved away from one
 // of the steps above (find which, against Kafka's source) or Kafka's rule was fixed and the
 // model followed it: then update this note.
@@ -40,7 +44,8 @@ import { fixtureInput, rerun } from '../regressions/helpers.ts';
 
 describe('finding: a duplicate answered at an offset a divergent follower kept below the log start', () => {
   it('seed 61016229: an acknowledged record at offset 70 of t/0 that the committed log does not hold', () => {
-    const { result, failing } = rerun(61016229, fixtureInput(61016229));
+    const input = fixtureInput(61016229);
+    const { result, failing } = rerun(61016229, { ...input, shape: { ...input.shape, kafkaVersion: '3.9' } });
     // Step 4, as the model announces it.
     expect(result.codeProbes).toContain('follower-kept-records-below-leader-log-start');
     expect(failing.some((f) => f.startsWith('inconsistent-offsets: Offset 70 of t/0'))).toBe(true);

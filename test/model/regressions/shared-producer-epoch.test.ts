@@ -11,13 +11,17 @@
 // (ProducerStateEntry.findDuplicateBatch) and acknowledges them at 600's offsets 71, 73, 74.
 // Kafka does the same; the promise now explains such anomalies of records sent within a
 // transaction after a breach of `__transaction_state` (sharedEpochBreach).
+// Replayed at kafka.version 3.9: the run was found before the model had KIP-996 pre-vote
+// (4.0 on), which delays the controllers' elections by a pre-vote round; at 4.1 the power
+// loss no longer takes the bump.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('two instances of a transactional id at one epoch after the coordinator lost the bump', () => {
   it('seed 1000016: the duplicates acknowledged at the other instance offsets are explained', () => {
-    const { result, failing } = rerun(1000016, fixtureInput(1000016));
+    const input = fixtureInput(1000016);
+    const { result, failing } = rerun(1000016, { ...input, shape: { ...input.shape, kafkaVersion: '3.9' } });
     expect(failing).toEqual([]);
     const lost = result.verdict.anomalies.filter(
       (a) => a.kind === 'lost-write' && (a.values ?? []).some((v) => v.startsWith('x601-2')),

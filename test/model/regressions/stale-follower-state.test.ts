@@ -23,6 +23,9 @@
 // missed it because it judged broker 3's loss by the HW at the moment of the power loss (0):
 // it now also counts, as lost by a follower, what its leader commits later over the follower's
 // stale state.
+// Since the model has KIP-996 pre-vote (kafka.version 4.0 on; the fixture runs at the default
+// 4.1) the controllers' elections take a pre-vote round first, the timings move, and the same
+// chain ends with broker 3 elected last known leader of t/2 as well as of t/1.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -36,8 +39,11 @@ describe('promise tracker: a commit over a follower state older than the followe
     const judged = result.verdict.anomalies.filter((a) => a.informational !== true);
     // The run does lose acknowledged records of t/1: the verdict is not clean, it is excused.
     expect(judged.some((a) => a.kind === 'lost-write')).toBe(true);
-    for (const a of judged)
-      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', partition: 1, nodes: [3] });
+    for (const a of judged) {
+      expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', nodes: [3] });
+      expect([1, 2]).toContain(a.expectedBecause?.partition);
+    }
+    expect(judged.some((a) => a.expectedBecause?.partition === 1)).toBe(true);
   });
 
   it('without the power loss (a kill -9 instead) nothing is lost and nothing is excused', () => {

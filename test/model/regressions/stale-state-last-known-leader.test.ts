@@ -16,13 +16,20 @@
 // it let the ISR that very election sets ([3]) end broker 3's unclean shutdown before judging
 // the election. Fix: the election is judged on the unclean shutdowns of before its record
 // (unit test in test/fuzz/promise.test.ts).
+//
+// Since the model has KIP-996 pre-vote (kafka.version 4.0 on; the fixture runs at the default
+// 4.1), the slow controller only asks for pre-votes, which the leader and the other voter
+// refuse: the active controller stays, broker 3's and broker 1's sessions expire on time and
+// the run is clean (the churn itself: test/model/raft-prevote.test.ts).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('a last known leader whose loss was committed over its stale follower state', () => {
   it('seed 100018392: the loss after two unclean shutdowns is beyond the promise, nothing unexplained', () => {
-    const { failing } = rerun(100018392, fixtureInput(100018392));
+    const { result, failing } = rerun(100018392, fixtureInput(100018392));
     expect(failing).toEqual([]);
+    // With pre-vote nothing is lost at all, not even beyond the promise.
+    expect(result.verdict.anomalies.filter((a) => a.informational !== true)).toEqual([]);
   });
 });
