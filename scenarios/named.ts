@@ -468,8 +468,8 @@ const transactions: ScenarioDef = {
   description:
     'transactional producers and read_committed consumers: coordinators crash (also at a commit point) and lose ' +
     'power, producers sharing a transactional.id fence each other, cuts during the marker phase, paused producers ' +
-    'time out, a produce arrives after its transaction was aborted; a share of transactions consume-transform-produce ' +
-    '(offsets committed in the transaction)',
+    'time out, a produce arrives after its transaction was aborted; a share of transactions ' +
+    'consume-transform-produce (offsets committed in the transaction)',
   arbitrary: fc
     .tuple(shapeArb({ maxPartitions: 3 }), workloadArb({ minSends: 10, maxSends: 50 }), txnShapeArb())
     .chain(([shape, workload, txn]) => {

@@ -11,13 +11,17 @@
 // LSO stuck at 31, so read_committed reads never reach the records sent after it. Kafka does
 // the same (KIP-664); the rule that excused a hanging transaction only after a breach of
 // `__transaction_state` now also takes a breach of the hanging partition itself.
+// Replayed at kafka.version 3.9: the run was found before the model had KIP-996 pre-vote (4.0
+// on), whose pre-vote round moves the controllers' elections; at 4.1 the same input no longer
+// loses the marker (its losses are still all excused).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('a hanging transaction after its partition lost the marker', () => {
   it('seed 92001250: the stuck reads are explained by the power loss of t/0, nothing fails', () => {
-    const { result, failing } = rerun(92001250, fixtureInput(92001250));
+    const input = fixtureInput(92001250);
+    const { result, failing } = rerun(92001250, { ...input, shape: { ...input.shape, kafkaVersion: '3.9' } });
     expect(failing).toEqual([]);
     const stuck = result.verdict.anomalies.filter((a) => a.kind === 'lost-write' || a.kind === 'liveness');
     expect(stuck.some((a) => a.kind === 'liveness')).toBe(true);
