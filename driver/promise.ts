@@ -830,7 +830,8 @@ type Excuse =
   | 'consequence'
   | 'committed'
   | 'retried-after-loss'
-  | 'aborted-before-loss';
+  | 'aborted-before-loss'
+  | 'commit-past-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -880,6 +881,13 @@ type Excuse =
  *   after the breach: the loss gave the offset to another record (an offset reused, as
  *   'consequence' excuses for records), and the group's committed offset, past the lost log's
  *   end, sent the member back (out of range or truncation reset).
+ * - 'commit-past-loss' (commit-skip, on the data partition it names): the group's commit, invoked
+ *   before the breach, named a position past records the breach then took, and every offset
+ *   the group skipped was committed (below the HW) when the breach happened: the loss truncated
+ *   the log below the group's position and later records took those offsets, which a member
+ *   resuming from the committed offset never fetches (seed 110000014 of the swarm: the group
+ *   committed 63 after reading offsets 48..62, the last known leader came back with a log ending
+ *   at 48, and records sent after the loss landed at 49..62).
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -909,6 +917,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['stale-generation-commit', 'group-consequence'],
   ['excess-duplicate', 'group-consequence'],
   ['G1a', 'aborted-before-loss'],
+  ['commit-skip', 'commit-past-loss'],
 ]);
 
 /**
@@ -1082,6 +1091,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return sentBefore(a, b, evidence, true) && atMostOneCopyLeft(a, evidence);
     case 'aborted-before-loss':
       return abortedBefore(a, b, evidence);
+    case 'commit-past-loss':
+      return firstOpBefore(a, b, evidence) && allCommittedBefore(a, b, evidence);
     default:
       return assertNever(excuse);
   }
@@ -1168,6 +1179,14 @@ function committedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence
   if (a.partition === undefined || offsets.length === 0) return false;
   const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
   return Math.min(...offsets) < hw;
+}
+
+/** Every offset `a` names was committed (below the HW) when breach `b` happened. */
+function allCommittedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const offsets = a.offsets ?? [];
+  if (a.partition === undefined || offsets.length === 0) return false;
+  const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
+  return offsets.every((o) => o < hw);
 }
 
 function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {

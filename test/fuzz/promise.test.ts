@@ -502,6 +502,34 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, reread(5, 1), undefined, times)).toBeUndefined(); // read before the loss
   });
 
+  it('a group commit past records its data partition then lost skips the offsets reused (seed 110000014)', () => {
+    const { tracker, clock } = setup(); // t/0: broker 1 leads with HW 6
+    tracker.onReplica(1, 0, 'leader', 6, 6);
+    clock.nowUs = 1_000_000;
+    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    // history: the group's commit invoked at 0.5 s (index 0, before the breach) and at 2 s (index 1, after it)
+    const times: History = [0.5, 2].map((s, index) => ({
+      index,
+      time: s * 1_000_000,
+      process: 300,
+      type: 'invoke' as const,
+      f: 'commit',
+      value: null,
+    }));
+    const skip = (offsets: number[], commit: number): Anomaly => ({
+      kind: 'commit-skip',
+      explanation: 'x',
+      group: 'g9',
+      topic: 't',
+      partition: 0,
+      ops: [commit],
+      offsets,
+    });
+    expect(judge(tracker, skip([3, 5], 0), undefined, times)).toBe(t0); // committed at the loss, commit before
+    expect(judge(tracker, skip([5, 6], 0), undefined, times)).toBeUndefined(); // offset 6 not committed then
+    expect(judge(tracker, skip([3], 1), undefined, times)).toBeUndefined(); // the commit came after the loss
+  });
+
   it('without a group in the run (no companion), a lost commit is never excused', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
