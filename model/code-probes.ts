@@ -40,6 +40,11 @@ const TXN_RARE =
   'rare: neither 3,000 swarm seeds (base 5,000,000; transactions in one seed of five) nor 2,000 seeds ' +
   'of the transactions scenario reached it (issue 17)';
 
+/** Transaction probes while the swarm's transactional draw is off (scenarios/named.ts). */
+const TXN_SWARM_OFF =
+  'not in the swarm while its transactional draw is off (SWARM_DRAWS_TRANSACTIONS, scenarios/named.ts): ' +
+  'the transactions scenario reaches it (issue 17)';
+
 /** Consume-transform-produce probes: the swarm's transactional producers do not consume. */
 const TXN_NOT_IN_SWARM =
   'not in the swarm: only the transactions scenario draws consume-transform-produce transactions (issue 17)';
@@ -890,42 +895,52 @@ const CODE_PROBES = {
   'txn-marker-coordinator-fenced': {
     kafka: 'ProducerAppendInfo.checkCoordinatorEpoch',
     description: 'A transaction marker came from an older coordinator epoch: TRANSACTION_COORDINATOR_FENCED.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-without-open-txn': {
     kafka: 'ProducerAppendInfo.appendEndTxnMarker (currentTxnFirstOffset empty)',
     description: 'A marker closed no transaction on this partition (an empty one): no CompletedTxn, no index entry.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-aborted-indexed': {
     kafka: 'LogSegment.updateTxnIndex',
     description: 'An ABORT marker closed a non-empty transaction: an entry went into the aborted-transaction index.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-index-truncated': {
     kafka: 'TransactionIndex.truncateTo',
     description: 'A truncation removed entries of the aborted-transaction index.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-open-after-recovery': {
     kafka: 'UnifiedLog.rebuildProducerState (LogLoader)',
     description: 'Recovery rebuilt a producer state with a transaction still open.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-leader-with-open-txn': {
     kafka: 'Partition.makeLeader (the producer state carried by the follower)',
     description: 'A replica became leader with an open transaction in its producer state.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-fetch-bounded-by-lso': {
     kafka: 'UnifiedLog.read (FetchIsolation.TXN_COMMITTED)',
     description: 'A read_committed fetch was bounded below the HW by the last stable offset.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-fetch-aborted-transactions': {
     kafka: 'LocalLog.addAbortedTransactions',
     description: 'A read_committed fetch answer carried aborted transactions overlapping its records.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-consumer-skipped-aborted-batch': {
     kafka: 'CompletedFetch.nextFetchedRecord (isBatchAborted)',
     description: 'A read_committed consumer skipped a batch of an aborted transaction.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-consumer-reset-to-lso': {
     kafka: 'ListOffsets LATEST under READ_COMMITTED (Partition.fetchOffsetForTimestamp)',
     description: 'A read_committed consumer reset its position to the last stable offset.',
+    reachable: TXN_SWARM_OFF,
   },
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {
@@ -1049,24 +1064,29 @@ const CODE_PROBES = {
     description:
       'A broker leading a __transaction_state partition replayed its log and began to serve as transaction ' +
       'coordinator.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-resigned': {
     kafka: 'TransactionCoordinator.onResignation',
     description: 'A broker lost leadership of a __transaction_state partition and dropped its transaction coordinator.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-loaded-prepared': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition (transactionsPendingForCompletion)',
     description: 'A new coordinator loaded a transaction in PrepareCommit or PrepareAbort and sent its markers again.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-append-refused': {
     kafka: 'TransactionStateManager.appendTransactionToLog (updateCacheCallback)',
     description:
       'A write to __transaction_state was refused (below min ISR or not leader); the transition was dropped.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-append-timed-out': {
     kafka: 'TransactionStateManager.appendTransactionToLog (REQUEST_TIMED_OUT)',
     description:
       'A write to __transaction_state was not committed within the transaction timeout; the transition was dropped.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-append-not-enough-replicas': {
     kafka: 'TransactionStateManager.appendTransactionToLog (NOT_ENOUGH_REPLICAS_AFTER_APPEND)',
@@ -1077,44 +1097,53 @@ const CODE_PROBES = {
   'txn-coordinator-init-fences-ongoing': {
     kafka: 'TransactionCoordinator.handleInitProducerId (PrepareEpochFence)',
     description: 'InitProducerId found an ongoing transaction: the coordinator bumped the epoch and aborted it.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-producer-fenced': {
     kafka: 'TransactionCoordinator.handleAddPartitionsToTransaction / endTransaction',
     description: 'A transactional request from an older producer epoch was answered PRODUCER_FENCED.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-timeout-abort': {
     kafka: 'TransactionCoordinator.abortTimedOutTransactions',
     description:
       'An ongoing transaction outlived its transaction.timeout.ms: the coordinator fenced its epoch and aborted it.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-complete-retried': {
     kafka: 'TransactionMarkerChannelManager.tryAppendToLog',
     description:
       'Writing CompleteCommit/CompleteAbort found __transaction_state unavailable and was queued for a retry.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-retried': {
     kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
     description: 'A transaction marker failed with a retriable error (or no answer) and was sent again.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-sending-cancelled': {
     kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
     description:
       'A marker was refused (INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED): the sending was cancelled.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-leader-unknown': {
     kafka: 'TransactionMarkerChannelManager.addTxnMarkersToBrokerQueue (unknown broker queue)',
     description: 'A marker waited because its partition had no leader.',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-prepare-commit-written': {
     kafka: 'TransactionCoordinator.endTransaction (appendTransactionToLog of PrepareCommit)',
     description:
       "A coordinator appended a PrepareCommit: the transaction's commit point, where a fault is most harmful " +
       '(the transactions scenario crashes the coordinator on it).',
+    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-resigned-prepare-pending': {
     kafka: 'TransactionStateManager.appendTransactionToLog (NOT_COORDINATOR) / TransactionCoordinator.onResignation',
     description:
       'A coordinator lost its __transaction_state leadership while a PrepareCommit it wrote was not yet committed.',
+    reachable: TXN_SWARM_OFF,
   },
   // --- consume-transform-produce: AddOffsetsToTxn, TxnOffsetCommit, markers on __consumer_offsets
   'txn-coordinator-add-offsets': {

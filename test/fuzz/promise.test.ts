@@ -355,6 +355,37 @@ describe('two companions: a power loss reaches both internal topics', () => {
   });
 });
 
+describe('__transaction_state: replicas that disagree are judged by the offset (seed 110043962)', () => {
+  it('a disagreement at an offset committed when the breach happened is expected; above it, not', () => {
+    const clock = { nowUs: 0 };
+    const tracker = new PromiseTracker(
+      2,
+      new ClusterView('t', [1, 2, 3]),
+      () => true,
+      () => clock.nowUs,
+    );
+    const v = new ClusterView('__transaction_state', [1, 2, 3]);
+    const state = tracker.companion(v, 1);
+    const ev = { kind: 'partition' as const, topic: '__transaction_state', partition: 0, leaderEpoch: 1 };
+    v.applyPartitionEvent({ ...ev, leader: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
+    state.onReplica(1, 0, 'leader', 5, 5);
+    clock.nowUs = 10_000_000;
+    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    const breach = tracker.breaches.find((b) => b.topic === '__transaction_state');
+    expect(breach).toMatchObject({ topic: '__transaction_state', partition: 0 });
+    const disagree = (o: number): Anomaly => ({
+      kind: 'log-matching',
+      explanation: 'x',
+      topic: '__transaction_state',
+      partition: 0,
+      offsets: [o],
+      values: ['{}', '{}'],
+    });
+    expect(judge(tracker, disagree(0))).toBe(breach);
+    expect(judge(tracker, disagree(5))).toBeUndefined();
+  });
+});
+
 describe("__consumer_offsets: a breach names its topic, and excuses a group's lost commit by the records' rule", () => {
   /**
    * t/0 on brokers 1 and 3, __consumer_offsets/p (3 partitions; g1 hashes to 2, g2 to 0) on

@@ -166,21 +166,16 @@ describe('swarm', () => {
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
   });
 
-  it('draws transactional producers in about one seed of five, after every other draw, not in ZooKeeper mode', () => {
-    const txn = inputs.filter((i) => i.workload.transactions !== undefined);
-    expect(txn.length / inputs.length).toBeGreaterThan(0.12);
-    expect(txn.length / inputs.length).toBeLessThan(0.28);
+  it('applies no transactional draw while SWARM_DRAWS_TRANSACTIONS is off; ZooKeeper mode drops transactions', () => {
+    // scenarios/named.ts: the draw is made (other draws keep their values) but not applied until
+    // the seven unexplained seeds of base 110,000,000 are (README, "What is not there yet").
     const commitPoint = (f: ScenarioInput['faults'][number]) =>
       f.trigger.kind === 'on' && f.trigger.event.codeProbe === 'txn-coordinator-prepare-commit-written';
-    // The coordinator's commit-point crashes come after the seed's own faults, and only with transactions.
-    for (const i of inputs) {
-      const at = i.faults.findIndex(commitPoint);
-      if (at < 0) continue;
-      expect(i.workload.transactions).toBeDefined();
-      expect(i.faults.slice(at).every(commitPoint)).toBe(true);
-    }
-    expect(txn.some((i) => i.faults.some(commitPoint))).toBe(true);
-    const zk = overrideShape(txn[0], { controller: 'zookeeper' });
+    expect(inputs.filter((i) => i.workload.transactions !== undefined)).toEqual([]);
+    expect(inputs.filter((i) => i.faults.some(commitPoint))).toEqual([]);
+    const txn = generateInput('transactions', 1);
+    expect(txn.workload.transactions).toBeDefined();
+    const zk = overrideShape(txn, { controller: 'zookeeper' });
     expect(zk.workload.transactions).toBeUndefined();
     expect(zk.faults.some(commitPoint)).toBe(false);
   });

@@ -27,7 +27,7 @@ const MAX_SEEDS = 6_000;
 
 /**
  * What a scan draws: the swarm in KRaft mode (the default), the swarm in ZooKeeper mode
- * (`--controller zookeeper`), or the transactions scenario (the swarm draws transactions in one seed of five).
+ * (`--controller zookeeper`), or the transactions scenario (the swarm's transactional draw is off).
  */
 type Draw = 'kraft' | 'zookeeper' | 'transactions';
 
