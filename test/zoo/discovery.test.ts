@@ -50,7 +50,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'epoch-checkpoint-unsynced': [1, 317],
   'controlled-shutdown-isr': [1, 4],
   'no-check-quorum': [1, 12],
-  'vote-without-log-check': [1, 84],
+  'vote-without-log-check': [1, 190],
   'alter-partition-before-commit': [1, 17],
   'coordinator-acks-1': [1, 5],
   'stale-generation-commit': [1, 678],
