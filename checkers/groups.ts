@@ -43,7 +43,7 @@ import {
   type ResetOffsetsValue,
   type SubscribeValue,
 } from './history.ts';
-import type { Anomaly, Verdict } from './verdict.ts';
+import { Findings, type Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 import { kafkaActions, type KafkaAction } from './kafka-actions.ts';
 
@@ -118,16 +118,6 @@ interface Gathered {
   assignments: Array<{ op: Operation; v: AssignmentValue }>;
   /** topic/partition → offsets known to hold a record (any poll, any acknowledged send). */
   known: Map<string, Set<number>>;
-}
-
-class Findings {
-  readonly anomalies: Anomaly[] = [];
-  readonly counts: Record<string, number> = {};
-  constructor(private readonly maxPerKind: number) {}
-  report(a: Anomaly): void {
-    this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
-    if (this.counts[a.kind] <= this.maxPerKind) this.anomalies.push(a);
-  }
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;

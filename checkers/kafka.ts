@@ -36,7 +36,7 @@
 // read through checkers/kafka-actions.ts, so gregor's and Jepsen's vocabularies both work.
 
 import type { ConsumerReset, History } from './history.ts';
-import type { Anomaly, Verdict } from './verdict.ts';
+import { Findings, type Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 import { kafkaActions, pollsAssigned, type KafkaAction, type PollRecord } from './kafka-actions.ts';
 import { RetentionBounds, type RetentionDeletion } from './retention.ts';
@@ -127,17 +127,6 @@ function partKey(topic: string, partition: number): string {
 
 function shown(v: string): string {
   return JSON.stringify(v);
-}
-
-/** Anomalies as found, at most maxPerKind kept per kind, every one counted. */
-class Findings {
-  readonly anomalies: Anomaly[] = [];
-  readonly counts: Record<string, number> = {};
-  constructor(private readonly maxPerKind: number) {}
-  report(a: Anomaly): void {
-    this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
-    if (this.counts[a.kind] <= this.maxPerKind) this.anomalies.push(a);
-  }
 }
 
 /** Judges a Kafka history (gregor's or Jepsen's vocabulary); see the taxonomy above. */

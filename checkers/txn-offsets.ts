@@ -26,7 +26,7 @@
 // transactions). Real-time order is history order. Keys are partitions of the event's `topic`.
 
 import type { History } from './history.ts';
-import type { Anomaly, Verdict } from './verdict.ts';
+import { Findings, type Verdict } from './verdict.ts';
 import { pairOperations, type Operation } from './ops.ts';
 
 export interface TxnOffsetsCheckOptions {
@@ -50,16 +50,6 @@ interface Part {
   topic: string;
   partition: number;
   consumes: Consume[];
-}
-
-class Findings {
-  readonly anomalies: Anomaly[] = [];
-  readonly counts: Record<string, number> = {};
-  constructor(private readonly maxPerKind: number) {}
-  report(a: Anomaly): void {
-    this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
-    if (this.counts[a.kind] <= this.maxPerKind) this.anomalies.push(a);
-  }
 }
 
 type MicroOp = readonly unknown[];

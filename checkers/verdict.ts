@@ -96,3 +96,14 @@ export interface Verdict {
   /** Figures: operations, unseen count, search states, etc. */
   stats?: Record<string, number>;
 }
+
+/** Anomalies as a checker finds them: at most maxPerKind kept per kind, every one counted. */
+export class Findings {
+  readonly anomalies: Anomaly[] = [];
+  readonly counts: Record<string, number> = {};
+  constructor(private readonly maxPerKind: number) {}
+  report(a: Anomaly): void {
+    this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
+    if (this.counts[a.kind] <= this.maxPerKind) this.anomalies.push(a);
+  }
+}
