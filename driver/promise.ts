@@ -1150,11 +1150,7 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
  * it. KRaft bumps the epoch on every such return (KIP-966), so this is ZooKeeper mode's alone.
  */
 function reopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
-  const offsets = a.offsets ?? [];
-  if (!evidence.zookeeperMode || b.rule !== 'min-isr-power-loss') return false;
-  if (a.partition === undefined || offsets.length === 0) return false;
-  const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
-  return offsets.every((o) => o < hw);
+  return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && allCommittedBefore(a, b, evidence);
 }
 
 /** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */
