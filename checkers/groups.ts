@@ -116,8 +116,8 @@ interface GroupPart {
 interface Gathered {
   parts: Map<GtpKey, GroupPart>;
   assignments: Array<{ op: Operation; v: AssignmentValue }>;
-  /** topic/partition → offsets known to hold a record (any poll, any acknowledged send). */
-  known: Map<string, Set<number>>;
+  /** topic/partition → offset known to hold a record (any poll, any acknowledged send) → its values. */
+  known: Map<string, Map<number, Set<string>>>;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
@@ -134,7 +134,7 @@ export function checkGroups(history: History, opts: GroupCheckOptions = {}): Ver
   for (const key of [...g.parts.keys()].sort()) {
     const p = g.parts.get(key)!;
     lostCommitCases(p, out);
-    commitSkipCases(p, g.known.get(tpKey(p.topic, p.partition)) ?? new Set(), out);
+    commitSkipCases(p, g.known.get(tpKey(p.topic, p.partition)) ?? new Map(), out);
     duplicates += duplicateCases(p, out);
   }
   const parts = [...g.parts.values()];
@@ -166,16 +166,20 @@ function partOf(g: Gathered, group: string, topic: string, partition: number): G
 
 function noteKnown(g: Gathered, a: KafkaAction, op: Operation): void {
   if (a.f === 'poll') {
-    const key = tpKey(a.topic, a.partition);
-    let s = g.known.get(key);
-    if (s === undefined) g.known.set(key, (s = new Set()));
-    for (const [o] of a.records) s.add(o);
+    for (const [o, v] of a.records) knownAt(g, a.topic, a.partition, o).add(String(v));
   } else if (a.f === 'send' && a.offset !== undefined && op.outcome === 'ok') {
-    const key = tpKey(a.topic, a.partition);
-    let s = g.known.get(key);
-    if (s === undefined) g.known.set(key, (s = new Set()));
-    s.add(a.offset);
+    knownAt(g, a.topic, a.partition, a.offset).add(a.value);
   }
+}
+
+/** The values known at one offset of a partition (created empty). */
+function knownAt(g: Gathered, topic: string, partition: number, offset: number): Set<string> {
+  const key = tpKey(topic, partition);
+  let offsets = g.known.get(key);
+  if (offsets === undefined) g.known.set(key, (offsets = new Map()));
+  let values = offsets.get(offset);
+  if (values === undefined) offsets.set(offset, (values = new Set()));
+  return values;
 }
 
 /** Walks the operations in invoke order, each process's membership as it goes. */
@@ -401,8 +405,13 @@ function lostCommitCases(p: GroupPart, out: Findings): void {
   }
 }
 
-/** The records below a committed offset that no owning member was returned before it. */
-function commitSkipCases(p: GroupPart, known: ReadonlySet<number>, out: Findings): void {
+/**
+ * The records below a committed offset that no owning member was returned before it. Each
+ * report names the commit (or fetch), then the group's first poll of the partition that read
+ * past the lowest skipped offset (a start or a record above it), when one did; its values are
+ * those known at the skipped offsets (what the promise tracker judges a loss by).
+ */
+function commitSkipCases(p: GroupPart, known: ReadonlyMap<number, ReadonlySet<string>>, out: Findings): void {
   // the committed offsets to judge: acknowledged commits, and offsets fetches saw
   const checks: Array<{ offset: number; deadline: number; op: Operation; what: string }> = [];
   for (const c of p.commits) {
@@ -416,7 +425,7 @@ function commitSkipCases(p: GroupPart, known: ReadonlySet<number>, out: Findings
   const covered = new Set<number>();
   let base = Number.POSITIVE_INFINITY;
   let d = 0;
-  const sortedKnown = [...known].sort((a, b) => a - b);
+  const sortedKnown = [...known.keys()].sort((a, b) => a - b);
   const reported = new Set<number>();
   for (const ch of checks) {
     while (d < deliveries.length && deliveries[d].op.completePos <= ch.deadline) {
@@ -430,6 +439,8 @@ function commitSkipCases(p: GroupPart, known: ReadonlySet<number>, out: Findings
     const missing = sortedKnown.filter((o) => o >= floor && o < ch.offset && !covered.has(o) && !reported.has(o));
     if (missing.length === 0) continue;
     for (const o of missing) reported.add(o);
+    const shown = missing.slice(0, 20);
+    const past = firstReadPast(deliveries.slice(0, d), missing[0]);
     out.report({
       kind: 'commit-skip',
       group: p.group,
@@ -439,12 +450,23 @@ function commitSkipCases(p: GroupPart, known: ReadonlySet<number>, out: Findings
         `offset ${ch.offset} (a ${ch.what}, event ` +
         `${ch.deadline}) but were never returned to a member that owned the partition: skipped, not ` +
         'consumed at least once.',
-      ops: [ch.op.invokePos],
+      ops: past === undefined ? [ch.op.invokePos] : [ch.op.invokePos, past.op.invokePos],
       topic: p.topic,
       partition: p.partition,
-      offsets: missing.slice(0, 20),
+      offsets: shown,
+      values: [...new Set(shown.flatMap((o) => [...(known.get(o) ?? [])]))],
     });
   }
+}
+
+/** The earliest-invoked poll of `deliveries` (owned or not) that started, or returned a record, above `offset`. */
+function firstReadPast(deliveries: readonly Delivery[], offset: number): Delivery | undefined {
+  let first: Delivery | undefined;
+  for (const x of deliveries) {
+    const past = (x.from !== undefined && x.from > offset) || x.offsets.some((o) => o > offset);
+    if (past && (first === undefined || x.op.invokePos < first.op.invokePos)) first = x;
+  }
+  return first;
 }
 
 function shownOffsets(offsets: readonly number[]): string {

@@ -831,7 +831,8 @@ type Excuse =
   | 'committed'
   | 'retried-after-loss'
   | 'aborted-before-loss'
-  | 'commit-past-loss';
+  | 'commit-past-loss'
+  | 'skipped-after-loss';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -888,6 +889,16 @@ type Excuse =
  *   resuming from the committed offset never fetches (seed 110000014 of the swarm: the group
  *   committed 63 after reading offsets 48..62, the last known leader came back with a log ending
  *   at 48, and records sent after the loss landed at 49..62).
+ * - 'skipped-after-loss' (commit-skip, on the data partition it names): every record the group
+ *   skipped was sent before the breach and is gone from the completed final read (the breach
+ *   took it), and the commit and the group's first poll that read past the lowest skipped offset
+ *   (the anomaly's two ops) were invoked after the breach: the group read those offsets only
+ *   once the loss had given them to other records, and the ones there were never returned to a
+ *   consumer (seeds 110050132 and 110055203 of the swarm: transaction markers and an aborted
+ *   transaction's records; a consumer skips control batches under either isolation level and
+ *   aborted transactional batches under read_committed, its position moving past them:
+ *   CompletedFetch.nextFetchedRecord @ 3.9.0-rc3). A read past the offsets before the breach
+ *   (the records were there), or a skipped record left in the log, stays a violation.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -921,6 +932,16 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
 ]);
 
 /**
+ * The excuses a kind may have besides its first (DURABILITY_EXCUSES): a group's re-read may also
+ * follow from a loss of the data partition it re-read, a group's skip from a loss before it read
+ * the skipped offsets.
+ */
+const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, readonly Excuse[]>([
+  ['excess-duplicate', ['reread-after-loss']],
+  ['commit-skip', ['skipped-after-loss']],
+]);
+
+/**
  * The one decision: why anomaly `a` is expected (the breach of Kafka's promise that makes it
  * so), or undefined when it is a violation (or informational, or the harness's own).
  * - A duplicate whose every value was re-sent under a new epoch, and whose copies came each
@@ -948,8 +969,7 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
 function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   const first = excuseOf(a);
   if (first === undefined) return undefined;
-  // a group's re-read may also follow from a loss of the data partition it re-read (reread-after-loss)
-  const excuses: Excuse[] = a.kind === 'excess-duplicate' ? [first, 'reread-after-loss'] : [first];
+  const excuses: Excuse[] = [first, ...(LATER_EXCUSES.get(a.kind) ?? [])];
   for (const excuse of excuses) {
     const place = placeOf(a, excuse, evidence);
     if (place === undefined) continue;
@@ -1094,6 +1114,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return abortedBefore(a, b, evidence);
     case 'commit-past-loss':
       return firstOpBefore(a, b, evidence) && allCommittedBefore(a, b, evidence);
+    case 'skipped-after-loss':
+      return skippedAfterLoss(a, b, evidence);
     default:
       return assertNever(excuse);
   }
@@ -1110,6 +1132,23 @@ function abortedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence):
     const t = evidence.txnSentAtUs.get(valueKey(a.topic!, a.partition!, v));
     return t !== undefined && t < b.atUs;
   });
+}
+
+/**
+ * 'skipped-after-loss': `a` names two ops, both invoked at or after `b` (the commit, the group's
+ * first read past the skipped offsets), and values, every one sent before `b` and none left in
+ * the completed final read.
+ */
+function skippedAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  const copies = evidence.finalCopies;
+  if (ops.length !== 2 || copies === undefined || a.topic === undefined || a.partition === undefined) return false;
+  const after = ops.every((i) => {
+    const t = evidence.eventTimeUs(i);
+    return t !== undefined && t >= b.atUs;
+  });
+  const gone = (a.values ?? []).every((v) => (copies.get(valueKey(a.topic!, a.partition!, v)) ?? 0) === 0);
+  return after && gone && sentBefore(a, b, evidence, true);
 }
 
 /** The completed final read holds at most one copy of each value `a` names. */

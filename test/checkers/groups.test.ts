@@ -151,6 +151,13 @@ describe('committed-offset checker: histories that must fail', () => {
     const v = checkGroups(h.events);
     expect(errors(v)).toEqual(['commit-skip']);
     expect(v.anomalies[0].offsets).toEqual([2, 3]);
+    // the records skipped, then the commit and the group's first poll that read past offset 2
+    expect(v.anomalies[0].values).toEqual(['v2', 'v3']);
+    const invokeOf = (f: string, offset: number) =>
+      h.events.findIndex(
+        (e) => e.type === 'invoke' && e.f === f && JSON.stringify(e.value).includes(`"offset":${offset}`),
+      );
+    expect(v.anomalies[0].ops).toEqual([invokeOf('commit', 6), invokeOf('poll', 4)]);
   });
 
   it('commit-skip: records returned to a member that did not own the partition do not count', () => {

@@ -561,6 +561,56 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, skip([3], 1), undefined, times)).toBeUndefined(); // the commit came after the loss
   });
 
+  it('a group skip of records its partition lost before the group read past them (seeds 110050132, 110055203)', () => {
+    const { tracker, clock } = setup(); // t/0: broker 1 leads with HW 6
+    tracker.onReplica(1, 0, 'leader', 6, 6);
+    clock.nowUs = 1_000_000;
+    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    // history: 'lost' sent at 0.5 s (0), 'late' at 2 s (1); a commit and polls at 0.8 s (2) and 3 s (3);
+    // the final read at 9 s (4) returns 'kept' (sent at 0.5 s, 5) at offset 3
+    const at = (index: number, s: number, f: string, value: unknown): HistoryEvent => ({
+      index,
+      time: s * 1_000_000,
+      process: 200,
+      type: 'invoke',
+      f,
+      value: value as HistoryEvent['value'],
+    });
+    const sent = (v: string) => ({ topic: 't', partition: 0, key: null, value: v });
+    const history: History = [
+      at(0, 0.5, 'send', sent('lost')),
+      at(1, 2, 'send', sent('late')),
+      at(2, 0.8, 'commit', null),
+      at(3, 3, 'commit', null),
+      {
+        ...at(4, 9, 'poll', { topic: 't', partition: 0, offset: 0, records: [[3, 'kept']] }),
+        type: 'ok',
+        process: 400000,
+      },
+      at(5, 0.5, 'send', sent('kept')),
+    ];
+    const finalRead = (complete = true): FinalRead => ({ fromIndex: 4, isFinalReader: (p) => p === 400000, complete });
+    const skip = (values: string[], ops: number[]): Anomaly => ({
+      kind: 'commit-skip',
+      explanation: 'x',
+      group: 'g9',
+      topic: 't',
+      partition: 0,
+      ops,
+      offsets: [7],
+      values,
+    });
+    const judgeWith = (a: Anomaly, f = finalRead()) => expectedBecause(a, promiseEvidence(tracker, [a], history, f));
+    expect(judgeWith(skip(['lost'], [3, 3]))).toBe(t0); // sent before, gone, commit and read after
+    expect(judgeWith(skip(['lost'], [3, 2]))).toBeUndefined(); // the group read past it before the loss
+    expect(judgeWith(skip(['lost'], [2, 3]))).toBeUndefined(); // the commit came before the loss
+    expect(judgeWith(skip(['lost'], [3]))).toBeUndefined(); // no read past it named
+    expect(judgeWith(skip(['lost', 'late'], [3, 3]))).toBeUndefined(); // a record sent after the loss
+    expect(judgeWith(skip(['kept'], [3, 3]))).toBeUndefined(); // still in the log: a real skip
+    expect(judgeWith(skip(['lost'], [3, 3]), finalRead(false))).toBeUndefined(); // no complete final read
+    expect(judgeWith(skip([], [3, 3]))).toBeUndefined(); // no record named
+  });
+
   it('without a group in the run (no companion), a lost commit is never excused', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
