@@ -1026,7 +1026,10 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
  *    endTransaction PRODUCER_FENCED or CONCURRENT_TRANSACTIONS; timedOutTransactions takes only
  *    Ongoing ones without a pending transition, and transactional.id expiration only states
  *    whose isExpirationAllowed (Empty, CompleteCommit, CompleteAbort). A coordinator reload
- *    repeats 1–3. Every producer of the id retries InitProducerId for good.
+ *    repeats 1–3. Every producer of the id retries InitProducerId for good. KAFKA-19999 (PR
+ *    21176) names this end state ("transactions permanently hanging in PREPARE state, causing
+ *    clients to fail with CONCURRENT_TRANSACTIONS") for markers refused at the same epoch under
+ *    transaction.version 2; its fix accepts only such same-epoch retries, not an older epoch.
  * Without a loss a partition never holds a newer epoch than the coordinator's (every bump is
  * written to `__transaction_state` before it is answered), so a wedge without such a breach
  * stays a violation. Explained: a liveness failure naming no partition whose every node is a
