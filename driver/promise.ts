@@ -199,6 +199,8 @@ export class PromiseTracker {
   readonly resent = new ResentValues();
   /** Set by the driver before judging: partitions left with a hanging transaction (KafkaCluster.hangingTransactions) */
   hangingTransactions: ReadonlyMap<string, number> = new Map();
+  /** Set by the driver before judging: producers stuck on a wedged transactional id (wedgedTxnProducers). */
+  wedgedTxnProducers: ReadonlyMap<number, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Highest HW any leader announced, per partition. */
@@ -805,6 +807,11 @@ export interface PromiseEvidence {
   readonly offsetsPartitionOf: (group: string) => number | undefined;
   /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
   readonly hangingTransactions: ReadonlyMap<string, number>;
+  /**
+   * Client id of a transactional producer still sending at the end of the run, whose
+   * transactional id its coordinator holds wedged → that id's `__transaction_state` partition.
+   */
+  readonly wedgedTxnProducers: ReadonlyMap<number, number>;
   /** The run's brokers are in ZooKeeper mode (reopenedInEpoch). */
   readonly zookeeperMode: boolean;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
@@ -960,7 +967,7 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
   const resend = resendBehind(a, evidence);
   if (resend !== undefined) return resend;
-  const hanging = hangingTxnBreach(a, evidence);
+  const hanging = hangingTxnBreach(a, evidence) ?? wedgedTxnBreach(a, evidence);
   if (hanging !== undefined) return hanging;
   return lossBreach(a, evidence) ?? sharedEpochBreach(a, evidence);
 }
@@ -1016,6 +1023,54 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     return undefined;
   }
   return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, hanging));
+}
+
+/**
+ * What a wedged transactional id after a durability breach of its `__transaction_state`
+ * partition explains (issue 17; swarm seeds 110014025, 110021282, 110067252): its producers'
+ * sends never completing. The chain, in Kafka 3.9.0-rc3's source:
+ * 1. The breach loses the partition's last records of the id (records committed before it).
+ *    The new coordinator loads what is left (TransactionStateManager
+ *    .loadTransactionsForTxnTopicPartition): an older PrepareCommit/PrepareAbort at epoch E,
+ *    which it completes: TransactionMetadata.prepareComplete sets the pending state
+ *    CompleteCommit/CompleteAbort, and the markers go out at epoch E
+ *    (TransactionMarkerChannelManager.addTxnMarkersToSend: txnMetadata.producerEpoch).
+ * 2. A partition of that transaction has since appended a batch or marker of a newer epoch
+ *    (the lost records had bumped it): ProducerAppendInfo.appendEndTxnMarker → checkProducerEpoch
+ *    throws InvalidProducerEpochException for a marker below the last seen epoch.
+ * 3. TransactionMarkerRequestCompletionHandler.onComplete takes INVALID_PRODUCER_EPOCH as "this
+ *    txn can now be ignored": removeMarkersForTxn, abortSending; the completion is never
+ *    written and the pending state never cleared (only removeMarkersForTxn runs).
+ * 4. From then on TransactionCoordinator.prepareInitProducerIdTransit answers
+ *    CONCURRENT_TRANSACTIONS (pendingTransitionInProgress), handleAddPartitionsToTransaction and
+ *    endTransaction PRODUCER_FENCED or CONCURRENT_TRANSACTIONS; timedOutTransactions takes only
+ *    Ongoing ones without a pending transition, and transactional.id expiration only states
+ *    whose isExpirationAllowed (Empty, CompleteCommit, CompleteAbort). A coordinator reload
+ *    repeats 1–3. Every producer of the id retries InitProducerId for good. KAFKA-19999 (PR
+ *    21176) names this end state ("transactions permanently hanging in PREPARE state, causing
+ *    clients to fail with CONCURRENT_TRANSACTIONS") for markers refused at the same epoch under
+ *    transaction.version 2; its fix accepts only such same-epoch retries, not an older epoch.
+ * Without a loss a partition never holds a newer epoch than the coordinator's (every bump is
+ * written to `__transaction_state` before it is answered), so a wedge without such a breach
+ * stays a violation. Explained: a liveness failure naming no partition whose every node is a
+ * producer stuck on a wedged id whose `__transaction_state` partition had a durability breach.
+ */
+function wedgedTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  const wedged = evidence.wedgedTxnProducers;
+  if (a.kind !== 'liveness' || a.topic !== undefined || wedged.size === 0) return undefined;
+  const nodes = a.nodes ?? [];
+  if (nodes.length === 0) return undefined;
+  let first: PromiseBreach | undefined;
+  for (const node of nodes) {
+    const partition = wedged.get(node);
+    if (partition === undefined) return undefined;
+    const b = evidence.breaches.find(
+      (x) => DURABILITY_RULES.has(x.rule) && x.topic === TXN_STATE_TOPIC && x.partition === partition,
+    );
+    if (b === undefined) return undefined;
+    first ??= b;
+  }
+  return first;
 }
 
 /** Anomalies two producer instances sharing one producer id and epoch lead to (sharedEpochBreach). */
@@ -1386,6 +1441,7 @@ export function promiseEvidence(
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
     hangingTransactions: tracker.hangingTransactions,
+    wedgedTxnProducers: tracker.wedgedTxnProducers,
     zookeeperMode: tracker.zookeeperMode,
   };
   if (tracker.resent.size === 0) return base;

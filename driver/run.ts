@@ -575,7 +575,8 @@ class SeedRun {
         explanation:
           `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(workloadDeadlineUs)}, ` +
           `although every fault healed at ${fmtUs(healedAtUs)}.`,
-        nodes: [...c.producerIds],
+        // The producers still sending (all of them when the cluster does not tell).
+        nodes: c.unfinishedProducers?.() ?? [...c.producerIds],
         timesUs: [healedAtUs, workloadDeadlineUs],
       });
     }
@@ -662,8 +663,10 @@ class SeedRun {
     ];
     const monitorAndLiveness = [...monitorAnomalies, ...replicaAnomalies, ...(this.livenessVerdict?.anomalies ?? [])];
     const history = this.cluster?.history ?? [];
-    if (this.tracker !== undefined)
+    if (this.tracker !== undefined) {
       this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? new Map();
+      this.tracker.wedgedTxnProducers = this.cluster?.wedgedTxnProducers?.() ?? new Map();
+    }
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,
       finalRead: this.finalRead,

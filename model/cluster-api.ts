@@ -23,6 +23,8 @@ export interface KafkaCluster {
   readonly history: History;
   /** Every send of the workload has completed (ok, fail or info). */
   workloadDone(): boolean;
+  /** The running producers whose sends have not all completed (none: workloadDone). Absent: not told. */
+  unfinishedProducers?(): number[];
   /**
    * Liveness probe: a fresh client sends one record to every partition and polls it back.
    * Returns true once every probe send was acknowledged and read back.
@@ -46,11 +48,17 @@ export interface KafkaCluster {
   snapshot(): ClusterSnapshot;
   /**
    * Transactions open on a leader of a workload topic whose producer id no serving transaction
-   * coordinator has in Ongoing, PrepareCommit or PrepareAbort (issue 17): "topic/partition" →
+   * coordinator has in Ongoing, PrepareCommit or PrepareAbort but wedged (issue 17): "topic/partition" →
    * the first offset of the earliest. Nothing will ever end them, so the partition's LSO stays
    * at or below that offset (a hanging transaction). Absent where the cluster has no transactions.
    */
   hangingTransactions?(): Map<string, number>;
+  /**
+   * Running transactional producers not done whose transactional id is wedged on the serving
+   * coordinator of its `__transaction_state` partition (TxnCoordinatorShard.wedged): client id →
+   * that partition. Absent where the cluster has no transactions.
+   */
+  wedgedTxnProducers?(): Map<number, number>;
   /**
    * The transaction coordinators as the white-box invariants read them (checkers/
    * txn-coordinator-invariants.ts): each running broker's shards, and a partition's leader log.

@@ -166,6 +166,8 @@ class SimulatedCluster implements KafkaCluster {
   private scannedHistory = 0;
   /** Nodes started after the brokers: ZooKeeper mode's admin. */
   private readonly tools: readonly number[];
+  /** Each transactional producer's transactional.id. */
+  private readonly txnIdOf = new Map<number, string>();
 
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
@@ -274,7 +276,7 @@ class SimulatedCluster implements KafkaCluster {
             ? this.spec.config
             : { ...this.spec.config, 'delivery.timeout.ms': t.deliveryTimeoutMs },
         topic: this.spec.topics[0],
-        transactionalId: `tx-${i % t.ids}`,
+        transactionalId: this.txnId(id, `tx-${i % t.ids}`),
         transactions,
         maxSends: t.maxSends,
         abortRatio: t.abortRatio,
@@ -296,6 +298,11 @@ class SimulatedCluster implements KafkaCluster {
       ids.push(id);
     }
     return ids;
+  }
+
+  private txnId(clientId: number, transactionalId: string): string {
+    this.txnIdOf.set(clientId, transactionalId);
+    return transactionalId;
   }
 
   /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
@@ -329,9 +336,12 @@ class SimulatedCluster implements KafkaCluster {
       const b = this.sim.isUp(id) ? brokerOn(this.sim, id) : undefined;
       if (b === undefined) continue;
       for (let p = 0; p < txnTopicPartitions(this.spec.config); p++) {
-        for (const md of b.txns.shard(p)?.txns.values() ?? []) {
+        const shard = b.txns.shard(p);
+        // A wedged transaction is never ended by its coordinator: it knows none of the producer's.
+        const wedged = new Set(shard?.wedged() ?? []);
+        for (const md of shard?.txns.values() ?? []) {
           const open = md.state === 'Ongoing' || md.state === 'PrepareCommit' || md.state === 'PrepareAbort';
-          if (open || md.pendingState !== null) known.add(md.producerId);
+          if ((open || md.pendingState !== null) && !wedged.has(md.transactionalId)) known.add(md.producerId);
         }
       }
     }
@@ -342,6 +352,21 @@ class SimulatedCluster implements KafkaCluster {
       const open = b?.partition(s.topic, s.partition)?.log.producers.openTransactions() ?? [];
       const hanging = open.filter((o) => !known.has(o.producerId)).map((o) => o.firstOffset);
       if (hanging.length > 0) out.set(`${s.topic}/${s.partition}`, Math.min(...hanging));
+    }
+    return out;
+  }
+
+  wedgedTxnProducers(): Map<number, number> {
+    const wedged = new Map<string, number>();
+    for (const s of this.view.controllerPartitions()) {
+      if (s.topic !== TXN_STATE_TOPIC) continue;
+      const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
+      for (const id of b?.txns.shard(s.partition)?.wedged() ?? []) wedged.set(id, s.partition);
+    }
+    const out = new Map<number, number>();
+    for (const client of this.unfinishedProducers()) {
+      const partition = wedged.get(this.txnIdOf.get(client) ?? '');
+      if (partition !== undefined) out.set(client, partition);
     }
     return out;
   }
@@ -393,6 +418,13 @@ class SimulatedCluster implements KafkaCluster {
       if (actor !== undefined && !actor.done()) return false;
     }
     return true;
+  }
+
+  unfinishedProducers(): number[] {
+    return this.producerIds.filter((id) => {
+      const actor = this.sim.isUp(id) ? this.sim.actor<ClientStatus>(id) : undefined;
+      return actor !== undefined && !actor.done();
+    });
   }
 
   private probe(): ProbeClientActor {

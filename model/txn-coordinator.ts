@@ -24,6 +24,10 @@
 //   retriable errors resend, INVALID_PRODUCER_EPOCH / TRANSACTION_COORDINATOR_FENCED cancel
 //   the sending; when none is left CompleteCommit/CompleteAbort is written
 //   (maybeWriteTxnCompletion → tryAppendToLog, retried on COORDINATOR_NOT_AVAILABLE).
+//   A sending cancelled on INVALID_PRODUCER_EPOCH leaves the transaction in PrepareCommit/
+//   PrepareAbort with its completion pending for good (removeMarkersForTxn resets neither):
+//   a wedged transactional id (`wedged`), which only follows a coordinator that lost records
+//   (its epoch behind the partitions': driver/promise.ts wedgedTxnBreach).
 // - Load (loadTransactionsForTxnTopicPartition): every record to the log end
 //   (FetchIsolation.LOG_END), the last per id wins; PrepareCommit/PrepareAbort ones get their
 //   markers sent again.
@@ -191,6 +195,8 @@ export class TxnCoordinatorShard {
   }> = [];
   private busy = 0;
   private recheckHw = -1;
+  /** Transactional ids whose marker sending a partition leader cancelled with INVALID_PRODUCER_EPOCH. */
+  private readonly fencedMarkers = new Set<string>();
 
   constructor(
     readonly partition: number,
@@ -207,6 +213,24 @@ export class TxnCoordinatorShard {
   /** Transactions whose markers are being sent (white-box, views). */
   pendingMarkerCount(): number {
     return this.pendingMarkers.size;
+  }
+
+  /**
+   * Transactional ids wedged for good: in PrepareCommit/PrepareAbort with the completion pending,
+   * their markers cancelled with INVALID_PRODUCER_EPOCH (a partition had seen a newer epoch of
+   * the producer: ProducerAppendInfo.checkProducerEpoch). Nothing sends them again while this
+   * coordinator serves; InitProducerId, AddPartitionsToTxn and EndTxn answer
+   * CONCURRENT_TRANSACTIONS or PRODUCER_FENCED, and abortTimedOutTransactions skips them.
+   */
+  wedged(): string[] {
+    const out: string[] = [];
+    for (const md of this.txns.values()) {
+      const id = md.transactionalId;
+      const prepared = md.state === 'PrepareCommit' || md.state === 'PrepareAbort';
+      if (prepared && md.pendingTransitionInProgress() && this.fencedMarkers.has(id) && !this.pendingMarkers.has(id))
+        out.push(id);
+    }
+    return out;
   }
 
   /** loadTransactionsForTxnTopicPartition: replay to the log end, then complete the prepared ones. */
@@ -332,6 +356,7 @@ export class TxnCoordinatorShard {
       } else if (error === 'INVALID_PRODUCER_EPOCH' || error === 'TRANSACTION_COORDINATOR_FENCED') {
         codeProbe('txn-marker-sending-cancelled');
         this.pendingMarkers.delete(m.transactionalId);
+        if (error === 'INVALID_PRODUCER_EPOCH') this.fencedMarkers.add(m.transactionalId);
       } else {
         throw new Error(`unexpected marker error ${error} for ${m.transactionalId} on ${m.tp}`);
       }
@@ -614,6 +639,7 @@ export class TxnCoordinatorShard {
   private addTxnMarkersToSend(result: 'COMMIT' | 'ABORT', md: TxnMetadata, complete: TxnTransit): void {
     const pending: PendingComplete = { id: this.nextSendingId++, complete };
     this.pendingMarkers.set(md.transactionalId, pending);
+    this.fencedMarkers.delete(md.transactionalId);
     for (const tp of [...md.partitions].sort()) {
       this.host.sendMarker({
         transactionalId: md.transactionalId,
