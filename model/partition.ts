@@ -41,7 +41,7 @@ import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ControlRecord, ErrorCode } from './client-protocol.ts';
 import { elrEnabled, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
-import { rulesOf } from './versions.ts';
+import { rulesOf, transactionV2Enabled } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
@@ -441,6 +441,8 @@ export class Partition {
         codeProbe('txn-verification-guard-mismatch');
         return this.produceError(from, req, 'INVALID_TXN_STATE');
       }
+      if (check.kind === 'error' && check.error === 'INVALID_PRODUCER_EPOCH' && req.transactional === true)
+        if (transactionV2Enabled(this.host.config, this.host.variant)) codeProbe('txn-v2-late-batch-fenced');
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.
