@@ -235,8 +235,9 @@ export class TxnCoordinatorInvariants {
     this.report({
       kind: 'txn-batch-below-marker-epoch',
       explanation:
-        `The leader of ${tp} holds a batch of producer ${bad.producerId} at epoch ${bad.epoch} (offset ${bad.offset}) ` +
-        `behind a marker of it at epoch ${bad.markerEpoch}: a batch of a fenced epoch was appended.`,
+        `The leader of ${tp} holds a batch of producer ${bad.producerId} at epoch ${bad.epoch} ` +
+        `(offset ${bad.offset}) behind a marker of it at epoch ${bad.markerEpoch}: a batch of a fenced epoch ` +
+        'was appended.',
       topic: tp.slice(0, cut),
       partition: Number(tp.slice(cut + 1)),
       timesUs: [timeUs],

@@ -155,7 +155,7 @@ describe('TxnMetadata under transaction.version 2 (TransactionMetadata.scala, Ka
 
 describe('transaction.version by kafka.version (versions.ts)', () => {
   const cfg = (c: Partial<KafkaConfig>): KafkaConfig => c as KafkaConfig;
-  it('is 2 by default from 4.0, 0 before; 3.x cannot set 2; the hanging-transaction variant runs before KIP-890', () => {
+  it('is 2 by default from 4.0, 0 before; 3.x cannot set 2; the variant hanging-transaction runs 0', () => {
     expect(transactionV2Enabled(cfg({ 'kafka.version': '4.0' }), 'correct')).toBe(true);
     expect(transactionV2Enabled(cfg({}), 'correct')).toBe(true);
     expect(transactionV2Enabled(cfg({ 'kafka.version': '3.9' }), 'correct')).toBe(false);
