@@ -466,7 +466,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
     p: Partition,
     transactionalId: string,
   ): void {
-    const guard = p.maybeStartTransactionVerification(msg.producerId);
+    const guard = p.maybeStartTransactionVerification(msg.producerId, msg.producerEpoch);
     if (guard === 'NOT_LEADER_OR_FOLLOWER') return this.refuseProduce(from, msg, guard);
     if (guard === SENTINEL_GUARD) return p.handleProduce(from, msg);
     const ids = { transactionalId, producerId: msg.producerId, producerEpoch: msg.producerEpoch };

@@ -1275,6 +1275,13 @@ const CODE_PROBES = {
       'transaction) was refused by the leader: INVALID_PRODUCER_EPOCH.',
     reachable: TXN_NOT_IN_SWARM,
   },
+  'txn-v2-open-txn-of-older-epoch': {
+    kafka: 'UnifiedLog.hasOngoingTransaction(producerId, producerEpoch) (4.0)',
+    description:
+      "A transactional batch found its producer's transaction of an older epoch still open at the partition (its " +
+      'marker not written yet): not counted as ongoing, so the batch is verified with the coordinator.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
   'txn-v2-marker-fenced': {
     kafka: 'ProducerAppendInfo.appendEndTxnMarker (checkProducerEpoch) under transaction.version 2',
     description: "A marker older than the producer's epoch at the partition was refused: INVALID_PRODUCER_EPOCH.",

@@ -226,7 +226,7 @@ describe('the coordinator and the partitions under transaction.version 2', () =>
  * transaction no marker will close: a hanging transaction.
  */
 describe('schedule: a late produce of the previous transaction', () => {
-  it('TV2: refused INVALID_PRODUCER_EPOCH by the coordinator, then by the partition', () => {
+  it('TV2: refused INVALID_PRODUCER_EPOCH by the coordinator, the next transaction open there or not', () => {
     const c = cluster();
     const p = init(c);
     expect(produce(c, 0, p, 0, 'a', true)).toBe('NONE');
@@ -237,15 +237,29 @@ describe('schedule: a late produce of the previous transaction', () => {
       expect(produce(c, 1, p, 0, 'late-1', true)).toBe('INVALID_PRODUCER_EPOCH'),
     );
     expect(atCoordinator).toContain('txn-v2-late-produce-fenced');
-    // The next transaction is open on partition 0: no verification there; the epoch check fences.
+    // The next transaction is open on partition 0, at the new epoch: not the late batch's
+    // (hasOngoingTransaction(producerId, producerEpoch)), so it is verified and fenced too.
     const next = { pid: p.pid, epoch: p.epoch + 1 };
     expect(produce(c, 0, next, 0, 'b', true)).toBe('NONE');
-    const atPartition = recordingCodeProbes(() =>
-      expect(produce(c, 0, p, 1, 'late-0', true)).toBe('INVALID_PRODUCER_EPOCH'),
-    );
-    expect(atPartition).toContain('txn-v2-late-batch-fenced');
+    const again = recordingCodeProbes(() => expect(produce(c, 0, p, 1, 'late-0', true)).toBe('INVALID_PRODUCER_EPOCH'));
+    expect(again).toContain('txn-v2-late-produce-fenced');
     expect(values(c, 0)).toEqual(['a', 'b']);
     expect(values(c, 1)).toEqual([]);
+  });
+
+  it("TV2, verification off: a batch left unverified is fenced by the partition's epoch the marker set", () => {
+    const c = cluster({ 'transaction.partition.verification.enable': false });
+    const p = init(c);
+    expect(produce(c, 0, p, 0, 'a', true)).toBe('NONE');
+    expect(endTxn(c, p, true, true).error).toBe('NONE');
+    expect(c.runUntil(() => markers(c, 0).length === 1, 10_000_000)).toBe(true);
+    const leader = c.state('t', 0).leader;
+    const opts = { partition: 0, producerId: p.pid, producerEpoch: p.epoch, baseSequence: 1, transactional: true };
+    const probes = recordingCodeProbes(() =>
+      expect(errorOf(c.produceAndWait(leader, ['late'], opts))).toBe('INVALID_PRODUCER_EPOCH'),
+    );
+    expect(probes).toContain('txn-v2-late-batch-fenced');
+    expect(values(c, 0)).toEqual(['a']);
   });
 
   it('TV0 without verification: appended after the COMMIT marker, a transaction nothing closes', () => {
@@ -267,5 +281,41 @@ describe('schedule: a late produce of the previous transaction', () => {
     const leader = c.replica(c.state('t', 0).leader, 't', 0);
     expect(leader.log.producers.hasOngoingTransaction(p.pid)).toBe(true);
     expect(coordinatorState(c)).toBe(`CompleteCommit/${p.epoch}`);
+  });
+});
+
+/**
+ * Seed 902 of the transactions scenario (base 1), the first campaign with KIP-890 part 2: the
+ * coordinator died after its PrepareCommit was committed and before the COMMIT marker reached
+ * t/0; the producer, answered with the bumped epoch, sent its next transaction's batch to t/0,
+ * where the previous transaction was still open. Counted as ongoing (any epoch, as before 4.0),
+ * the batch was appended unverified into the old transaction and committed by its marker, though
+ * its own transaction was never added and ended fenced: an aborted read. Kafka 4.0's
+ * UnifiedLog.hasOngoingTransaction(producerId, producerEpoch) counts only a transaction of the
+ * batch's epoch, so the batch is verified, and refused until the old transaction is complete.
+ */
+describe('regression: a batch of the next epoch while the previous transaction is open at the partition', () => {
+  it('is verified with the coordinator, not appended into the old transaction', () => {
+    const c = cluster();
+    const coordinator = c.state(TXN_STATE_TOPIC, 0).leader;
+    const partition = [0, 1].find((i) => c.state('t', i).leader !== coordinator) as number;
+    const leader = c.state('t', partition).leader;
+    const p = init(c);
+    expect(produce(c, partition, p, 0, 'a', true)).toBe('NONE');
+    // The coordinator's markers (and answers) to the partition's leader are lost.
+    const cut = c.sim.network.cut({ kind: 'one-way', from: [coordinator], to: [leader] });
+    expect(endTxn(c, p, true, true).producerEpoch).toBe(p.epoch + 1);
+    const next = { pid: p.pid, epoch: p.epoch + 1 };
+    const probes = recordingCodeProbes(() => expect(produce(c, partition, next, 0, 'b', true)).not.toBe('NONE'));
+    expect(probes).toContain('txn-v2-open-txn-of-older-epoch');
+    expect(values(c, partition)).toEqual(['a']);
+    c.sim.network.heal(cut);
+    expect(c.runUntil(() => coordinatorState(c) === `CompleteCommit/${p.epoch + 1}`, 60_000_000)).toBe(true);
+    expect(markers(c, partition)).toEqual([`COMMIT@${p.epoch + 1}`]);
+    // Now the batch opens the next transaction (the coordinator adds the partition), which aborts.
+    expect(produce(c, partition, next, 0, 'b', true)).toBe('NONE');
+    expect(endTxn(c, next, false, true).error).toBe('NONE');
+    expect(c.runUntil(() => markers(c, partition).length === 2, 10_000_000)).toBe(true);
+    expect(markers(c, partition)).toEqual([`COMMIT@${p.epoch + 1}`, `ABORT@${p.epoch + 2}`]);
   });
 });
