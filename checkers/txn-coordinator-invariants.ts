@@ -17,6 +17,18 @@
 //                              that leader's own HW: a new leader's HW may lag the old one's and
 //                              does not advance while the ISR is below min.insync.replicas
 //                              (Partition.maybeIncrementLeaderHW, isUnderMinIsr; seed 5000545).
+//   no-batch-below-marker-epoch  in a partition's leader log, no data record of a producer
+//                              follows a marker of that producer with a higher producer epoch:
+//                              appendEndTxnMarker sets the producer's epoch to the marker's
+//                              (ProducerStateEntry.update) and ProducerAppendInfo.checkProducerEpoch
+//                              refuses a later batch of an older epoch (INVALID_PRODUCER_EPOCH).
+//                              Under transaction.version 2 the marker carries the epoch bumped at
+//                              EndTxn (KIP-890 part 2), so this says: after a transaction completed,
+//                              no batch of its epoch is appended behind its marker (the late
+//                              produce that hangs a transaction before KIP-890 has the marker's
+//                              epoch, and passes). Judged over the partitions of completed
+//                              transactions, each leader log scanned once per look from where the
+//                              last look left it.
 //
 // TxnCoordinatorInvariants judges both over the driver's looks at the cluster (driver/run.ts,
 // at each snapshot): every loaded shard each time, and each completed transaction once, at the
@@ -53,8 +65,40 @@ export interface LeaderLogView {
   readonly records: ReadonlyArray<{
     readonly offset: number;
     readonly producerId: number;
+    /** Absent in views that do not judge no-batch-below-marker-epoch (read as 0). */
+    readonly producerEpoch?: number;
     readonly control?: { readonly type: 'COMMIT' | 'ABORT' };
   }>;
+}
+
+/** no-batch-below-marker-epoch over one log: the first data record behind a higher-epoch marker. */
+export function batchBelowMarkerEpoch(
+  records: LeaderLogView['records'],
+  from = 0,
+  markerEpochs = new Map<number, number>(),
+): { offset: number; producerId: number; epoch: number; markerEpoch: number } | undefined {
+  for (let i = from; i < records.length; i++) {
+    const r = records[i];
+    if (r === undefined || r.producerId < 0) continue;
+    const epoch = r.producerEpoch ?? 0;
+    const marker = markerEpochs.get(r.producerId);
+    if (r.control !== undefined) {
+      markerEpochs.set(r.producerId, Math.max(marker ?? epoch, epoch));
+      continue;
+    }
+    if (marker !== undefined && epoch < marker)
+      return { offset: r.offset, producerId: r.producerId, epoch, markerEpoch: marker };
+  }
+  return undefined;
+}
+
+/** Where the last look left one partition's leader log: its records array, the index scanned to, the epochs. */
+interface LogScan {
+  readonly records: LeaderLogView['records'];
+  scanned: number;
+  /** The last record scanned: another object there means the log was truncated and written again. */
+  last: LeaderLogView['records'][number] | undefined;
+  readonly markerEpochs: Map<number, number>;
 }
 
 /** Two loaded coordinators of one `__transaction_state` partition at one coordinator epoch. */
@@ -137,6 +181,9 @@ export class TxnCoordinatorInvariants {
   private readonly judged = new Map<readonly CompletedTxnView[], number>();
   private readonly found: Anomaly[] = [];
   private readonly reported = new Set<string>();
+  /** The partitions of completed transactions (no-batch-below-marker-epoch reads their leader logs). */
+  private readonly txnPartitions = new Set<string>();
+  private readonly scans = new Map<string, LogScan>();
 
   anomalies(): Anomaly[] {
     return this.found;
@@ -158,6 +205,8 @@ export class TxnCoordinatorInvariants {
       fresh.push(...s.completed.slice(this.judged.get(s.completed) ?? 0));
       this.judged.set(s.completed, s.completed.length);
     }
+    for (const t of fresh) for (const tp of t.partitions) this.txnPartitions.add(tp);
+    for (const tp of this.txnPartitions) this.scanLog(tp, look.leaderLog(tp), timeUs);
     for (const v of completedMarkerViolations(fresh, (tp) => look.leaderLog(tp))) {
       this.report({
         kind: 'txn-markers-before-complete',
@@ -166,6 +215,33 @@ export class TxnCoordinatorInvariants {
         timesUs: [timeUs],
       });
     }
+  }
+
+  /** no-batch-below-marker-epoch on `tp`'s leader log, from where the last look at the same log left it. */
+  private scanLog(tp: string, log: LeaderLogView | undefined, timeUs: number): void {
+    if (log === undefined) return;
+    let scan = this.scans.get(tp);
+    // Another leader's log, or a truncated one: scan it again whole.
+    const same = scan !== undefined && scan.records === log.records && log.records[scan.scanned - 1] === scan.last;
+    if (scan === undefined || !same) {
+      scan = { records: log.records, scanned: 0, last: undefined, markerEpochs: new Map() };
+      this.scans.set(tp, scan);
+    }
+    const bad = batchBelowMarkerEpoch(log.records, scan.scanned, scan.markerEpochs);
+    scan.scanned = log.records.length;
+    scan.last = log.records[log.records.length - 1];
+    if (bad === undefined) return;
+    const cut = tp.lastIndexOf('/');
+    this.report({
+      kind: 'txn-batch-below-marker-epoch',
+      explanation:
+        `The leader of ${tp} holds a batch of producer ${bad.producerId} at epoch ${bad.epoch} ` +
+        `(offset ${bad.offset}) behind a marker of it at epoch ${bad.markerEpoch}: a batch of a fenced epoch ` +
+        'was appended.',
+      topic: tp.slice(0, cut),
+      partition: Number(tp.slice(cut + 1)),
+      timesUs: [timeUs],
+    });
   }
 
   private report(a: Anomaly): void {

@@ -140,6 +140,11 @@ export type ClientRequest =
       transactional?: true;
       /** ProduceRequest.transactionalId: absent = none (no KIP-890 verification, as Kafka with null). */
       transactionalId?: string;
+      /**
+       * Produce v12, sent by a transaction.version 2 client (KIP-890 part 2): the leader adds the
+       * partition to the transaction (transactionSupportedOperation addPartition); absent = older.
+       */
+      txnV2?: true;
     }
   | {
       type: 'FetchRequest';

@@ -92,6 +92,7 @@ export interface TxnCoordinatorsState {
 interface LeaderRecord {
   readonly offset: number;
   readonly producerId: number;
+  readonly producerEpoch: number;
   readonly control?: { readonly type: 'COMMIT' | 'ABORT' };
 }
 

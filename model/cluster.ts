@@ -38,6 +38,7 @@ import { createProducer } from './producer.ts';
 import { createConsumer } from './consumer.ts';
 import { createGroupConsumer } from './group-consumer.ts';
 import { createTxnProducer } from './txn-producer.ts';
+import { transactionV2Enabled } from './versions.ts';
 import { txnTopicPartitions } from './txn-host.ts';
 import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
 import type { GroupCoordinatorShard, GroupRecord } from './group-coordinator.ts';
@@ -284,6 +285,7 @@ class SimulatedCluster implements KafkaCluster {
         intervalMs: t.intervalMs,
         valuePrefix: `x${id}-`,
         recorder: this.recorder,
+        transactionV2: transactionV2Enabled(this.spec.config, this.spec.variant),
         // Consume-transform-produce: one group per transactional id (its instances share it),
         // consuming one partition of the topic.
         ...((t.consumeRatio ?? 0) > 0

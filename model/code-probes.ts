@@ -1241,6 +1241,52 @@ const CODE_PROBES = {
       'and the epoch bumped, the request may still arrive.',
     reachable: TXN_NOT_IN_SWARM,
   },
+  // --- KIP-890 part 2, transaction.version 2 (txn-coordinator.ts, txn-host.ts, partition.ts)
+  'txn-v2-end-txn-epoch-bump': {
+    kafka: 'TransactionMetadata.prepareAbortOrCommit (clientTransactionVersion.supportsEpochBump)',
+    description: 'The coordinator ended a transaction with the epoch bump of transaction.version 2 (KIP-890 part 2).',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-v2-end-txn-retry-after-bump': {
+    kafka: 'TransactionCoordinator.endTransaction (endTxnEpochBumped, CompleteCommit/CompleteAbort)',
+    description:
+      'An EndTxn from the epoch before the bump found its transaction complete: a retry, answered NONE with ' +
+      'the bumped epoch.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-v2-partition-added-by-produce': {
+    kafka: 'AddPartitionsToTxnManager (addPartition) / TransactionCoordinator.handleAddPartitionsToTransaction',
+    description:
+      "A partition leader's AddPartitionsToTxn without verifyOnly reached the coordinator: the produce itself " +
+      'adds its partition to the transaction (KIP-890 part 2).',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-v2-late-produce-fenced': {
+    kafka: 'TransactionCoordinator.handleAddPartitionsToTransaction (PRODUCER_FENCED) under transaction.version 2',
+    description:
+      'A produce from an epoch the coordinator already bumped (a late batch of an ended transaction) was refused ' +
+      'when its leader asked to add its partition: INVALID_PRODUCER_EPOCH.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-v2-late-batch-fenced': {
+    kafka: 'ProducerAppendInfo.checkProducerEpoch under transaction.version 2',
+    description:
+      "A transactional batch older than the producer's epoch at the partition (bumped by a marker or by the next " +
+      'transaction) was refused by the leader: INVALID_PRODUCER_EPOCH.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-v2-open-txn-of-older-epoch': {
+    kafka: 'UnifiedLog.hasOngoingTransaction(producerId, producerEpoch) (4.0)',
+    description:
+      "A transactional batch found its producer's transaction of an older epoch still open at the partition (its " +
+      'marker not written yet): not counted as ongoing, so the batch is verified with the coordinator.',
+    reachable: TXN_NOT_IN_SWARM,
+  },
+  'txn-v2-marker-fenced': {
+    kafka: 'ProducerAppendInfo.appendEndTxnMarker (checkProducerEpoch) under transaction.version 2',
+    description: "A marker older than the producer's epoch at the partition was refused: INVALID_PRODUCER_EPOCH.",
+    reachable: TXN_NOT_IN_SWARM,
+  },
 } as const satisfies Record<string, CodeProbeInfo>;
 
 export type CodeProbeName = keyof typeof CODE_PROBES;

@@ -107,6 +107,12 @@ export interface KafkaConfig {
    * transaction before the leader appends it. Default true (Kafka's, from 3.6).
    */
   'transaction.partition.verification.enable'?: boolean;
+  /**
+   * Optional: the feature transaction.version (KIP-890; 0, 1 or 2). 2 = part 2, the epoch bump
+   * per transaction and partitions added by the produce itself. Default 2 from kafka.version
+   * 4.0 (TV_2 bootstraps at 4.0-IV2), 0 before; 3.x cannot set 2 (versions.ts).
+   */
+  'transaction.version'?: 0 | 1 | 2;
   /** Optional: how often the coordinator aborts timed-out transactions. Default 10000 (Kafka's). */
   'transaction.abort.timed.out.transaction.cleanup.interval.ms'?: number;
   /** Optional: the coordinator's delay of a new group's first rebalance. Default 3000 (Kafka's). */

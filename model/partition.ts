@@ -41,7 +41,7 @@ import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ControlRecord, ErrorCode } from './client-protocol.ts';
 import { elrEnabled, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
-import { rulesOf } from './versions.ts';
+import { rulesOf, transactionV2Enabled } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
@@ -381,15 +381,33 @@ export class Partition {
    * otherwise the producer's VerificationGuard, created if absent
    * (ProducerStateManager.maybeCreateVerificationStateEntry), which the append must present.
    */
-  maybeStartTransactionVerification(producerId: number): number | 'NOT_LEADER_OR_FOLLOWER' {
+  maybeStartTransactionVerification(producerId: number, producerEpoch: number): number | 'NOT_LEADER_OR_FOLLOWER' {
     if (this.role !== 'leader') return 'NOT_LEADER_OR_FOLLOWER';
-    if (this.log.producers.hasOngoingTransaction(producerId)) return SENTINEL_GUARD;
+    if (this.hasOngoingTransaction(producerId, producerEpoch)) return SENTINEL_GUARD;
     let guard = this.verificationGuards.get(producerId);
     if (guard === undefined) {
       guard = this.nextVerificationGuard++;
       this.verificationGuards.set(producerId, guard);
     }
     return guard;
+  }
+
+  /**
+   * UnifiedLog.hasOngoingTransaction as the version has it: from 4.0 (the 4.0 line's
+   * hasOngoingTransaction(producerId, producerEpoch), used by maybeStartTransactionVerification
+   * and analyzeAndValidateProducerState) the open transaction must be of the batch's epoch, so a
+   * TV2 batch of the next epoch is verified (and its partition added) even while the marker of
+   * the previous transaction has not reached the partition yet; before 4.0, any open transaction.
+   */
+  private hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const byEpoch = rulesOf(this.host.config['kafka.version']).transactionV2;
+    if (
+      byEpoch &&
+      this.log.producers.hasOngoingTransaction(producerId) &&
+      !this.log.producers.hasOngoingTransaction(producerId, producerEpoch)
+    )
+      codeProbe('txn-v2-open-txn-of-older-epoch');
+    return this.log.producers.hasOngoingTransaction(producerId, byEpoch ? producerEpoch : undefined);
   }
 
   /**
@@ -409,7 +427,7 @@ export class Partition {
    * InvalidTxnStateException.
    */
   private missingRequiredVerification(req: ProduceRequest, guard: number): boolean {
-    if (req.transactional !== true || this.log.producers.hasOngoingTransaction(req.producerId)) return false;
+    if (req.transactional !== true || this.hasOngoingTransaction(req.producerId, req.producerEpoch)) return false;
     if (!this.txnVerificationEnabled()) {
       codeProbe('txn-unverified-transaction-opened');
       return false;
@@ -441,6 +459,8 @@ export class Partition {
         codeProbe('txn-verification-guard-mismatch');
         return this.produceError(from, req, 'INVALID_TXN_STATE');
       }
+      if (check.kind === 'error' && check.error === 'INVALID_PRODUCER_EPOCH' && req.transactional === true)
+        if (transactionV2Enabled(this.host.config, this.host.variant)) codeProbe('txn-v2-late-batch-fenced');
       if (check.kind === 'error') return this.produceError(from, req, check.error);
       if (check.kind === 'duplicate') {
         // A retried batch: answer with its original offsets once they are committed.

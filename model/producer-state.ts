@@ -163,9 +163,15 @@ export class ProducerStates {
     return open !== undefined && !transactional ? 'INVALID_TXN_STATE' : 'NONE';
   }
 
-  /** UnifiedLog.hasOngoingTransaction: the producer's entry has a currentTxnFirstOffset. */
-  hasOngoingTransaction(producerId: number): boolean {
-    return this.producers.get(producerId)?.txnFirstOffset !== undefined;
+  /**
+   * UnifiedLog.hasOngoingTransaction: the producer's entry has a currentTxnFirstOffset; with
+   * `producerEpoch` (Kafka 4.0's hasOngoingTransaction(producerId, producerEpoch)) also at that
+   * epoch: a batch of a newer epoch finds the transaction of the older one possibly complete.
+   */
+  hasOngoingTransaction(producerId: number, producerEpoch?: number): boolean {
+    const entry = this.producers.get(producerId);
+    if (entry?.txnFirstOffset === undefined) return false;
+    return producerEpoch === undefined || entry.epoch === producerEpoch;
   }
 
   /** ProducerAppendInfo.appendDataBatch: a transactional batch with none open begins a transaction. */

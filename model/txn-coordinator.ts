@@ -39,10 +39,29 @@
 // sendTxnMarkersCallback) only once the acks=-1 append (TransactionLog.EnforcedRequiredAcks)
 // completes. A new coordinator that loads a log without it aborts a transaction already
 // committed in some partitions.
+// KIP-890 part 2 (transaction.version 2, config.transactionV2; read in Kafka 4.0's
+// TransactionCoordinator.endTransaction, apache/kafka trunk of 2024-10 (4.0.0-SNAPSHOT) and the
+// 4.0 line's TransactionMetadata.scala):
+// - EndTxn bumps the epoch (TransactionMetadata.prepareAbortOrCommit with a TV2 client); the
+//   markers go out with the bumped epoch (addTxnMarkersToSend reads txnMetadata.producerEpoch
+//   after the PrepareCommit/PrepareAbort is committed), and EndTxnResponse (v5) carries the
+//   producer id and the new epoch (responseCallback(NONE, producerId, producerEpoch)).
+// - The epoch check of a TV2 EndTxn (isValidEpoch): Ongoing/Empty need the current epoch;
+//   PrepareCommit/PrepareAbort and CompleteCommit/CompleteAbort accept only a retry from the
+//   epoch before the bump (endTxnEpochBumped: metadata epoch = request epoch + 1), anything
+//   else is PRODUCER_FENCED. A retry that finds the transaction complete answers NONE with the
+//   current id and epoch.
+// - Partitions are added by the produce itself: the partition leader's AddPartitionsToTxn
+//   without verifyOnly (VerifyPartitionsInTxn with addPartition here) is
+//   handleAddPartitionsToTransaction.
+// - Timeout aborts and InitProducerId's fence use the server's transaction version
+//   (txnManager.transactionVersionLevel()), so the fenced epoch is bumped again at PrepareAbort.
 // Assumes: one transaction coordinator epoch = the partition's leader epoch (as Kafka's
-// coordinatorEpoch); no transactional.id expiration; of KIP-890 only part 1's verification
-// (VerifyPartitionsInTxn) is modelled, not part 2's per-transaction epoch bump; a request's
-// partitions are "topic/partition" strings.
+// coordinatorEpoch); no transactional.id expiration; epochs never run out (no producer id
+// rotation on overflow); every client runs the cluster's transaction version; a request's
+// partitions are "topic/partition" strings; the TV2 abort of a transaction that added no
+// partition (a later 4.0 addition, noPartitionAdded) is left out: it is answered as the 2024-10
+// code does (INVALID_TXN_STATE from Empty, PRODUCER_FENCED from a completed state).
 
 import { codeProbe } from './code-probes.ts';
 import type { ErrorCode } from './client-protocol.ts';
@@ -83,7 +102,15 @@ export type TxnRequestBody =
       producerEpoch: number;
       groupId: string;
     }
-  | { type: 'EndTxn'; transactionalId: string; producerId: number; producerEpoch: number; committed: boolean }
+  | {
+      type: 'EndTxn';
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      committed: boolean;
+      /** EndTxn v5, from a transaction.version 2 client (TransactionVersion.transactionVersionForEndTxn). */
+      txnV2?: true;
+    }
   | {
       /** KIP-890: AddPartitionsToTxn v4 with verifyOnly, from a partition leader (AddPartitionsToTxnManager). */
       type: 'VerifyPartitionsInTxn';
@@ -92,13 +119,16 @@ export type TxnRequestBody =
       producerEpoch: number;
       /** One "topic/partition": the model verifies one partition per request. */
       partition: string;
+      /** KIP-890 part 2 (transaction.version 2): verifyOnly false, the partition is added. */
+      addPartition?: true;
     };
 
 export type TxnResponseBody =
   | { type: 'InitProducerId'; error: TxnError; producerId: number; producerEpoch: number }
   | { type: 'AddPartitionsToTxn'; error: TxnError }
   | { type: 'AddOffsetsToTxn'; error: TxnError }
-  | { type: 'EndTxn'; error: TxnError }
+  /** EndTxnResponse v5 (KIP-890 part 2): the producer id and epoch to go on with; -1 before v5. */
+  | { type: 'EndTxn'; error: TxnError; producerId: number; producerEpoch: number }
   /** The partition's error: NONE when it is in the ongoing transaction. */
   | { type: 'VerifyPartitionsInTxn'; error: TxnError };
 
@@ -145,6 +175,8 @@ export interface TxnShardHost {
 }
 
 type Callback = (error: TxnError) => void;
+/** EndTxnCallback: the error, and the producer id and epoch the response carries (-1 with an error). */
+type EndTxnCallback = (error: TxnError, producerId: number, producerEpoch: number) => void;
 
 interface PendingWrite {
   readonly endOffset: number;
@@ -173,6 +205,8 @@ export interface TxnCoordinatorConfig {
   /** transaction.max.timeout.ms. */
   readonly maxTimeoutMs: number;
   readonly variant: 'correct' | ProtocolVariant;
+  /** KIP-890 part 2: the cluster's transaction.version is 2 (versions.ts transactionV2Enabled). */
+  readonly transactionV2?: boolean;
 }
 
 export class TxnCoordinatorShard {
@@ -275,11 +309,26 @@ export class TxnCoordinatorShard {
           const add = { ...req, type: 'AddPartitionsToTxn', partitions } as const;
           return this.handleAddPartitions(add, (error) => reply({ type: req.type, error }));
         }
-        case 'EndTxn':
-          return this.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed, true, (e) =>
-            reply({ type: 'EndTxn', error: e }),
+        case 'EndTxn': {
+          // The client's transaction version is its EndTxn's (v5: TV2); the response before v5
+          // has no producer id and epoch (-1).
+          const v2 = req.txnV2 === true;
+          const { transactionalId: id, producerId, producerEpoch, committed } = req;
+          return this.endTransaction(id, producerId, producerEpoch, committed, { isFromClient: true, v2 }, (e, i, ep) =>
+            reply({ type: 'EndTxn', error: e, producerId: v2 ? i : -1, producerEpoch: v2 ? ep : -1 }),
           );
+        }
         case 'VerifyPartitionsInTxn':
+          if (req.addPartition === true) {
+            // KIP-890 part 2: the leader's AddPartitionsToTxn without verifyOnly adds the partition.
+            codeProbe('txn-v2-partition-added-by-produce');
+            const { transactionalId, producerId, producerEpoch } = req;
+            const add = { type: 'AddPartitionsToTxn' as const, transactionalId, producerId, producerEpoch };
+            return this.handleAddPartitions({ ...add, partitions: [req.partition] }, (error) => {
+              if (error === 'PRODUCER_FENCED') codeProbe('txn-v2-late-produce-fenced');
+              reply({ type: req.type, error });
+            });
+          }
           return reply({ type: req.type, error: this.verifyPartitionInTransaction(req) });
         default:
           return unknownRequest(req);
@@ -319,7 +368,8 @@ export class TxnCoordinatorShard {
         if (!(md.txnStartMs + md.txnTimeoutMs < nowMs)) continue;
         codeProbe('txn-coordinator-timeout-abort');
         const fence = md.prepareFenceProducerEpoch();
-        this.endTransaction(md.transactionalId, fence.producerId, fence.producerEpoch, false, false, () => {});
+        const server = { isFromClient: false, v2: this.config.transactionV2 === true };
+        this.endTransaction(md.transactionalId, fence.producerId, fence.producerEpoch, false, server, () => {});
       }
     });
   }
@@ -485,7 +535,9 @@ export class TxnCoordinatorShard {
     if (typeof transit === 'string') return fail(transit);
     if (transit.state === 'PrepareEpochFence') {
       codeProbe('txn-coordinator-init-fences-ongoing');
-      this.endTransaction(req.transactionalId, transit.producerId, transit.producerEpoch, false, false, (e) =>
+      // "Since this is not from client, use server TV" (txnManager.transactionVersionLevel()).
+      const server = { isFromClient: false, v2: this.config.transactionV2 === true };
+      this.endTransaction(req.transactionalId, transit.producerId, transit.producerEpoch, false, server, (e) =>
         fail(e === 'NONE' ? 'CONCURRENT_TRANSACTIONS' : e),
       );
       return;
@@ -519,8 +571,14 @@ export class TxnCoordinatorShard {
         return 'CONCURRENT_TRANSACTIONS';
       case 'CompleteAbort':
       case 'CompleteCommit':
-      case 'Empty':
-        return md.prepareIncrementProducerEpoch(req.transactionTimeoutMs, expected?.producerEpoch, this.host.nowMs());
+      case 'Empty': {
+        const t = md.prepareIncrementProducerEpoch(
+          req.transactionTimeoutMs,
+          expected?.producerEpoch,
+          this.host.nowMs(),
+        );
+        return typeof t === 'string' ? t : this.withVersion(t);
+      }
       case 'Ongoing':
         return md.prepareFenceProducerEpoch();
       case 'PrepareEpochFence':
@@ -541,7 +599,7 @@ export class TxnCoordinatorShard {
     if (md.pendingTransitionInProgress()) return cb('CONCURRENT_TRANSACTIONS');
     if (md.state === 'PrepareCommit' || md.state === 'PrepareAbort') return cb('CONCURRENT_TRANSACTIONS');
     if (md.state === 'Ongoing' && req.partitions.every((p) => md.partitions.has(p))) return cb('NONE');
-    this.appendTransactionToLog(md.prepareAddPartitions(req.partitions, this.host.nowMs()), cb);
+    this.appendTransactionToLog(this.withVersion(md.prepareAddPartitions(req.partitions, this.host.nowMs())), cb);
   }
 
   /**
@@ -563,18 +621,54 @@ export class TxnCoordinatorShard {
     return 'INVALID_TXN_STATE';
   }
 
+  /** The transition as the cluster's transaction version writes it (clientTransactionVersion). */
+  private withVersion(t: TxnTransit): TxnTransit {
+    return this.config.transactionV2 === true ? { ...t, txnV2: true } : t;
+  }
+
+  /**
+   * TransactionCoordinator.endTransaction's epoch check (isValidEpoch): TV1 wants the current
+   * epoch from a client and no older one from the coordinator itself; TV2 (the metadata's
+   * client transaction version, no fence pending) accepts in a prepared or completed state only
+   * the retry from the epoch before the bump.
+   */
+  private validEndTxnEpoch(md: TxnMetadata, producerEpoch: number, isFromClient: boolean): boolean {
+    if (!(md.pendingState !== 'PrepareEpochFence' && md.clientTxnV2))
+      return (!isFromClient || producerEpoch === md.producerEpoch) && producerEpoch >= md.producerEpoch;
+    switch (md.state) {
+      case 'Ongoing':
+      case 'Empty':
+      case 'PrepareEpochFence':
+        return producerEpoch === md.producerEpoch;
+      case 'PrepareCommit':
+      case 'PrepareAbort':
+      case 'CompleteCommit':
+      case 'CompleteAbort':
+        return this.endTxnEpochBumped(md, producerEpoch);
+      default:
+        return unknownRequest(md.state);
+    }
+  }
+
+  /** TransactionCoordinator.endTxnEpochBumped: a TV2 EndTxn retried after its epoch bump. */
+  private endTxnEpochBumped(md: TxnMetadata, producerEpoch: number): boolean {
+    return md.pendingState !== 'PrepareEpochFence' && md.clientTxnV2 && md.producerEpoch === producerEpoch + 1;
+  }
+
   /** TransactionCoordinator.endTransaction, up to the PrepareCommit/PrepareAbort append. */
   private endTransaction(
     id: string,
     producerId: number,
     producerEpoch: number,
     committed: boolean,
-    isFromClient: boolean,
-    cb: Callback,
+    from: { isFromClient: boolean; v2: boolean },
+    done: EndTxnCallback,
   ): void {
+    const isFromClient = from.isFromClient;
+    const cb: Callback = (e) => done(e, -1, -1);
     const md = this.txns.get(id);
     if (md === undefined || md.producerId !== producerId) return cb('INVALID_PRODUCER_ID_MAPPING');
-    if ((isFromClient && producerEpoch !== md.producerEpoch) || producerEpoch < md.producerEpoch) {
+    if (!this.validEndTxnEpoch(md, producerEpoch, isFromClient)) {
       codeProbe('txn-coordinator-producer-fenced');
       return cb('PRODUCER_FENCED');
     }
@@ -586,7 +680,9 @@ export class TxnCoordinatorShard {
         break;
       case 'CompleteCommit':
       case 'CompleteAbort':
-        return cb(md.state === wanted ? 'NONE' : 'INVALID_TXN_STATE');
+        if (md.state === wanted && md.clientTxnV2) codeProbe('txn-v2-end-txn-retry-after-bump');
+        // Left(NONE): answered with the metadata's producer id and epoch (producerIdCopy, producerEpochCopy).
+        return md.state === wanted ? done('NONE', md.producerId, md.producerEpoch) : cb('INVALID_TXN_STATE');
       case 'PrepareCommit':
       case 'PrepareAbort':
         return cb(
@@ -607,31 +703,35 @@ export class TxnCoordinatorShard {
       md.producerEpoch = producerEpoch;
       md.lastProducerEpoch = NO_PRODUCER_EPOCH;
     }
-    const transit = md.prepareAbortOrCommit(committed ? 'PrepareCommit' : 'PrepareAbort', this.host.nowMs());
+    // The client's transaction version (the server's for the coordinator's own aborts).
+    const txnV2 = from.v2;
+    if (txnV2) codeProbe('txn-v2-end-txn-epoch-bump');
+    const transit = md.prepareAbortOrCommit(committed ? 'PrepareCommit' : 'PrepareAbort', this.host.nowMs(), txnV2);
     this.appendTransactionToLog(transit, (error) => {
       if (error !== 'NONE') {
         if (isEpochFence && this.txns.get(id) === md) md.hasFailedEpochFence = true;
         return cb(error);
       }
-      this.afterPrepareCommitted(md, producerId, producerEpoch, committed, cb);
+      this.afterPrepareCommitted(md, producerId, producerEpoch, committed, done);
     });
   }
 
-  /** endTransaction's sendTxnMarkersCallback: answer, then send the markers. */
+  /** endTransaction's sendTxnMarkersCallback: answer (with the id and epoch to go on with), then send the markers. */
   private afterPrepareCommitted(
     md: TxnMetadata,
     producerId: number,
     producerEpoch: number,
     committed: boolean,
-    cb: Callback,
+    done: EndTxnCallback,
   ): void {
+    const cb: Callback = (e) => done(e, -1, -1);
     if (md.producerId !== producerId) return cb('INVALID_PRODUCER_ID_MAPPING');
-    if (md.producerEpoch !== producerEpoch) return cb('PRODUCER_FENCED');
+    if (md.producerEpoch !== producerEpoch && !this.endTxnEpochBumped(md, producerEpoch)) return cb('PRODUCER_FENCED');
     if (md.pendingTransitionInProgress()) return cb('CONCURRENT_TRANSACTIONS');
     const prepared = committed ? 'PrepareCommit' : 'PrepareAbort';
     if (md.state !== prepared) return cb('INVALID_TXN_STATE');
     const complete = md.prepareComplete(this.host.nowMs());
-    cb('NONE');
+    done('NONE', md.producerId, md.producerEpoch);
     this.addTxnMarkersToSend(committed ? 'COMMIT' : 'ABORT', md, complete);
   }
 
@@ -681,9 +781,10 @@ function errorResponse(type: TxnRequestBody['type'], error: TxnError): TxnRespon
   switch (type) {
     case 'InitProducerId':
       return { type, error, producerId: -1, producerEpoch: -1 };
+    case 'EndTxn':
+      return { type, error, producerId: -1, producerEpoch: -1 };
     case 'AddPartitionsToTxn':
     case 'AddOffsetsToTxn':
-    case 'EndTxn':
     case 'VerifyPartitionsInTxn':
       return { type, error };
     default:

@@ -38,6 +38,7 @@ import type { PartitionState } from './internal-protocol.ts';
 import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
 import { codeProbe } from './code-probes.ts';
 import type { TxnTransit } from './txn-metadata.ts';
+import { transactionV2Enabled } from './versions.ts';
 import {
   TxnCoordinatorShard,
   notCoordinator,
@@ -137,7 +138,8 @@ export class TxnHost {
 
   private elect(p: Partition): void {
     const maxTimeoutMs = this.broker.config['transaction.max.timeout.ms'] ?? 900_000;
-    const config = { maxTimeoutMs, variant: this.broker.variant };
+    const transactionV2 = transactionV2Enabled(this.broker.config, this.broker.variant);
+    const config = { maxTimeoutMs, variant: this.broker.variant, transactionV2 };
     const shard = new TxnCoordinatorShard(p.partition, p.leaderEpoch, this.shardHost(p.partition), config);
     this.shards.set(p.partition, shard);
     this.broker.setTimer(LOAD_DELAY_US, { type: 'txn-load', partition: p.partition, leaderEpoch: p.leaderEpoch });
@@ -286,22 +288,27 @@ export class TxnHost {
    * `__transaction_state` partition in the metadata image (getTransactionCoordinator); none →
    * COORDINATOR_NOT_AVAILABLE at once; no answer within request.timeout.ms (the
    * InterBrokerSendThread's timeout) → NETWORK_EXCEPTION. The model sends each verification
-   * at once, one partition per request, not batched per coordinator node.
+   * at once, one partition per request, not batched per coordinator node. With
+   * `addPartition` (KIP-890 part 2: a produce v12 of a transaction.version 2 client,
+   * transactionSupportedOperation addPartition) the request is not verifyOnly: the coordinator
+   * adds the partition.
    */
   verifyTransaction(
     ids: { transactionalId: string; producerId: number; producerEpoch: number },
     partition: string,
     callback: (error: VerificationError) => void,
+    addPartition = false,
   ): void {
     const node = this.findCoordinator(ids.transactionalId);
     if (node < 0) return callback('COORDINATOR_NOT_AVAILABLE');
     codeProbe('txn-verification-requested');
     const correlationId = this.broker.nextCorrelationId();
     this.verifications.set(correlationId, callback);
+    const add = addPartition ? { addPartition: true as const } : {};
     this.broker.send(node, {
       type: 'TxnRequest',
       correlationId,
-      body: { type: 'VerifyPartitionsInTxn', ...ids, partition },
+      body: { type: 'VerifyPartitionsInTxn', ...ids, partition, ...add },
     });
     const timeoutUs = (this.broker.config['request.timeout.ms'] ?? 30_000) * 1000;
     this.broker.setTimer(timeoutUs, { type: 'txn-verify-timeout', correlationId } satisfies TxnTimerTag);
@@ -359,7 +366,11 @@ export class TxnHost {
       return this.broker.completeGroupTransaction(msg.partition, m, timeoutMs, answer);
     }
     const marker = { type: msg.result, coordinatorEpoch: msg.coordinatorEpoch } as const;
-    p.writeTxnMarkerAndWait(msg.producerId, msg.producerEpoch, marker, timeoutMs, answer);
+    const v2 = transactionV2Enabled(this.broker.config, this.broker.variant);
+    p.writeTxnMarkerAndWait(msg.producerId, msg.producerEpoch, marker, timeoutMs, (error) => {
+      if (error === 'INVALID_PRODUCER_EPOCH' && v2) codeProbe('txn-v2-marker-fenced');
+      answer(error);
+    });
   }
 }
 

@@ -2,6 +2,11 @@
 // 3.9's TransactionMetadata.scala: the states and their valid previous states, and the
 // `prepare…` methods that compute a transition (TxnTransitMetadata) and mark it pending until
 // its record is committed in `__transaction_state` (completeTransitionTo).
+// KIP-890 part 2 (transaction.version 2, Kafka 4.0's TransactionMetadata.scala, which carries
+// the transition's clientTransactionVersion): prepareAbortOrCommit bumps the epoch (epoch + 1,
+// last epoch = the old one), completeTransitionTo takes the bumped epoch when the
+// PrepareCommit/PrepareAbort is committed (validProducerEpoch compares the transit's last epoch
+// then), and prepareComplete keeps it.
 //
 // Assumes: no transactional.id expiration (no Dead state, no tombstones), producer epochs never
 // exhausted within a run (isEpochExhausted needs 32,766 bumps; producer id rotation is left
@@ -33,6 +38,8 @@ export interface TxnTransit {
   readonly partitions: readonly string[];
   readonly txnStartMs: number;
   readonly lastUpdateMs: number;
+  /** TxnTransitMetadata.clientTransactionVersion >= 2 (KIP-890 part 2); absent = an older version. */
+  readonly txnV2?: true;
 }
 
 /** TransactionState.validPreviousStates. */
@@ -75,6 +82,8 @@ export class TxnMetadata {
   pendingState: TxnState | null = null;
   /** An epoch fence whose write failed: the next fence does not bump again. */
   hasFailedEpochFence = false;
+  /** TransactionMetadata.clientTransactionVersion.supportsEpochBump (KIP-890 part 2). */
+  clientTxnV2: boolean;
 
   constructor(
     readonly transactionalId: string,
@@ -89,6 +98,7 @@ export class TxnMetadata {
     for (const p of t.partitions) this.partitions.add(p);
     this.txnStartMs = t.txnStartMs;
     this.lastUpdateMs = t.lastUpdateMs;
+    this.clientTxnV2 = t.txnV2 === true;
   }
 
   pendingTransitionInProgress(): boolean {
@@ -140,24 +150,35 @@ export class TxnMetadata {
     });
   }
 
-  /** TransactionMetadata.prepareAbortOrCommit: → PrepareCommit or PrepareAbort. */
-  prepareAbortOrCommit(state: 'PrepareCommit' | 'PrepareAbort', nowMs: number): TxnTransit {
-    return this.prepareTransitionTo(state, this.producerId, this.producerEpoch, this.lastProducerEpoch, {
+  /**
+   * TransactionMetadata.prepareAbortOrCommit: → PrepareCommit or PrepareAbort; with
+   * `txnV2` (the client's transaction version supportsEpochBump, KIP-890 part 2) the epoch is
+   * bumped: producerEpoch + 1, lastProducerEpoch = producerEpoch.
+   */
+  prepareAbortOrCommit(state: 'PrepareCommit' | 'PrepareAbort', nowMs: number, txnV2 = false): TxnTransit {
+    const [epoch, lastEpoch] = txnV2
+      ? [this.producerEpoch + 1, this.producerEpoch]
+      : [this.producerEpoch, this.lastProducerEpoch];
+    const t = this.prepareTransitionTo(state, this.producerId, epoch, lastEpoch, {
       partitions: [...this.partitions],
       txnStartMs: this.txnStartMs,
       nowMs,
     });
+    return txnV2 ? { ...t, txnV2: true } : t;
   }
 
   /** TransactionMetadata.prepareComplete: PrepareCommit → CompleteCommit, PrepareAbort → CompleteAbort. */
   prepareComplete(nowMs: number): TxnTransit {
     const state = this.state === 'PrepareCommit' ? 'CompleteCommit' : 'CompleteAbort';
     this.hasFailedEpochFence = false;
-    return this.prepareTransitionTo(state, this.producerId, this.producerEpoch, this.lastProducerEpoch, {
+    const t = this.prepareTransitionTo(state, this.producerId, this.producerEpoch, this.lastProducerEpoch, {
       partitions: [],
       txnStartMs: this.txnStartMs,
       nowMs,
     });
+    // The transition carries the metadata's clientTransactionVersion (4.0: prepareComplete
+    // passes it on), so a TV2 transaction completes as TV2.
+    return this.clientTxnV2 ? { ...t, txnV2: true } : t;
   }
 
   /** TransactionMetadata.removePartition: a marker is written (only while preparing). */
@@ -201,7 +222,7 @@ export class TxnMetadata {
   completeTransitionTo(t: TxnTransit): void {
     if (this.pendingState !== t.state)
       throw new Error(`${this.transactionalId}: completing ${t.state} while ${String(this.pendingState)} is pending`);
-    const sameEpoch = t.producerEpoch === this.producerEpoch && t.producerId === this.producerId;
+    const sameEpoch = validProducerEpoch(this, t);
     switch (t.state) {
       case 'Empty':
         this.txnTimeoutMs = t.txnTimeoutMs;
@@ -218,22 +239,43 @@ export class TxnMetadata {
       case 'PrepareCommit':
       case 'PrepareAbort':
         if (!sameEpoch) throw new Error(`${this.transactionalId}: ${t.state} with another epoch`);
+        if (t.txnV2 === true) {
+          // KIP-890 part 2: the bumped epoch is the transaction's from now on.
+          this.producerEpoch = t.producerEpoch;
+          this.lastProducerEpoch = t.lastProducerEpoch;
+        }
         break;
       case 'CompleteCommit':
       case 'CompleteAbort':
         if (!sameEpoch) throw new Error(`${this.transactionalId}: ${t.state} with another epoch`);
         this.txnStartMs = t.txnStartMs;
         this.partitions.clear();
+        if (t.txnV2 === true) {
+          this.producerEpoch = t.producerEpoch;
+          this.lastProducerEpoch = t.lastProducerEpoch;
+        }
         break;
       case 'PrepareEpochFence':
         throw new Error(`${this.transactionalId}: PrepareEpochFence is never completed`);
       default:
         unknownState(t.state);
     }
+    this.clientTxnV2 = t.txnV2 === true;
     this.lastUpdateMs = t.lastUpdateMs;
     this.pendingState = null;
     this.state = t.state;
   }
+}
+
+/**
+ * TransactionMetadata.validProducerEpoch (4.0): a TV2 PrepareCommit/PrepareAbort carries the
+ * bumped epoch, so its last epoch must be the current one; otherwise the epochs are equal
+ * (producer id rotation on epoch overflow is left out: epochs never run out in a run).
+ */
+function validProducerEpoch(md: TxnMetadata, t: TxnTransit): boolean {
+  const prepare = t.state === 'PrepareCommit' || t.state === 'PrepareAbort';
+  const epoch = t.txnV2 === true && prepare ? t.lastProducerEpoch : t.producerEpoch;
+  return epoch === md.producerEpoch && t.producerId === md.producerId;
 }
 
 /** TransactionLog.readTxnRecordValue: the metadata a loaded record describes. */

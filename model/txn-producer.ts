@@ -8,7 +8,13 @@
 // topic), `fail` when it is known aborted, `info` when its outcome is unknown; each event also
 // carries the producer id and epoch the transaction's sends use.
 //
-// Rules, from Kafka's clients (TransactionManager, Sender) 3.9:
+// Rules, from Kafka's clients (TransactionManager, Sender) 3.9; with transaction.version 2
+// (KIP-890 part 2, TransactionManager 4.0 with isTransactionV2Enabled): no AddPartitionsToTxn
+// (maybeAddPartition adds the partition at once; the leader adds it at the coordinator), EndTxn's
+// response carries the bumped epoch, which the next transaction uses from sequence 0, and an
+// abortable error needs no InitProducerId bump (the EndTxn bumped). The model's TV2 client still
+// sends AddOffsetsToTxn before TxnOffsetCommit (4.0 sends TxnOffsetCommit alone and the group
+// coordinator adds the partition, which the model leaves out).
 // - One request at a time (TransactionManager's pendingRequests are sent one by one; the
 //   model also waits for each produce before the next, a simplification of the pipeline).
 // - Retriable coordinator errors (COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS)
@@ -83,6 +89,8 @@ export interface TxnProducerParams {
   readonly group?: string;
   /** The partition of the topic they consume. */
   readonly sourcePartition?: number;
+  /** KIP-890 part 2: the cluster finalized transaction.version 2 (TransactionManager.isTransactionV2Enabled). */
+  readonly transactionV2?: boolean;
 }
 
 interface Progress {
@@ -390,7 +398,7 @@ export class TxnProducerActor implements Actor<Message> {
     const committed = !t.abort && !t.abortable;
     if (committed) t.commitSent = true;
     const ids = { transactionalId: this.p.transactionalId, producerId: this.producerId, producerEpoch: this.epoch };
-    return { type: 'EndTxn', ...ids, committed };
+    return { type: 'EndTxn', ...ids, committed, ...(this.p.transactionV2 === true ? { txnV2: true } : {}) };
   }
 
   private sendNext(): void {
@@ -419,6 +427,7 @@ export class TxnProducerActor implements Actor<Message> {
       records: [{ key: null, value: s.value }],
       transactional: true,
       transactionalId: this.p.transactionalId,
+      ...(this.p.transactionV2 === true ? { txnV2: true } : {}),
     });
   }
 
@@ -477,7 +486,7 @@ export class TxnProducerActor implements Actor<Message> {
         this.phase = 'txn-offset-commit';
         return this.step();
       case 'EndTxn':
-        return this.endTransaction();
+        return this.endTransaction(body.producerId, body.producerEpoch);
       case 'VerifyPartitionsInTxn':
         // Sent by partition leaders only (KIP-890), never answered to a producer.
         return;
@@ -505,6 +514,15 @@ export class TxnProducerActor implements Actor<Message> {
     t.abortable = true;
     this.phase = 'end';
     this.step();
+  }
+
+  /**
+   * Where the sends start: AddPartitionsToTxn first (transaction.version < 2), or the produce
+   * itself (TV2: TransactionManager.maybeAddPartition puts the partition in
+   * partitionsInTransaction at once; the leader adds it at the coordinator).
+   */
+  private firstSendPhase(): Phase {
+    return this.p.transactionV2 === true ? 'send' : 'add';
   }
 
   /** After the sends: sendOffsetsToTransaction when records were polled, else EndTxn. */
@@ -576,7 +594,7 @@ export class TxnProducerActor implements Actor<Message> {
       c.records = view.returned.map((x): [number, string] => [x.offset, x.value]);
       c.next = view.next;
     }
-    this.phase = 'add';
+    this.phase = this.firstSendPhase();
     this.step();
   }
 
@@ -626,7 +644,7 @@ export class TxnProducerActor implements Actor<Message> {
       value: this.microOps(this.txn, false, false),
       ...this.operationIds(),
     });
-    this.phase = consume ? 'offset-fetch' : 'add';
+    this.phase = consume ? 'offset-fetch' : this.firstSendPhase();
     this.step();
   }
 
@@ -647,13 +665,23 @@ export class TxnProducerActor implements Actor<Message> {
     this.step();
   }
 
-  /** EndTxn answered NONE: committed, or aborted by the application. */
-  private endTransaction(): void {
+  /**
+   * EndTxn answered NONE: committed, or aborted by the application. An EndTxnResponse v5
+   * (transaction.version 2) carries the producer id and the bumped epoch: EndTxnHandler takes
+   * them and resets the sequences (resetSequenceNumbers); then no client-side bump is needed
+   * after an abortable error (needToTriggerEpochBumpFromClient is false under TV2).
+   */
+  private endTransaction(producerId: number, producerEpoch: number): void {
     const t = this.txn as Txn;
     const committed = !t.abort && !t.abortable;
     if (committed) this.complete('ok');
     else this.complete('fail', t.abortable ? 'abortable-error' : 'aborted');
-    if (!committed && t.abortable) this.bumpEpoch = true;
+    if (producerId !== -1) {
+      this.producerId = producerId;
+      this.epoch = producerEpoch;
+      this.sequences.clear();
+    }
+    if (!committed && t.abortable && this.p.transactionV2 !== true) this.bumpEpoch = true;
     this.phase = this.bumpEpoch ? 'init' : 'idle';
     this.step();
   }

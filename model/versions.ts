@@ -28,9 +28,15 @@
 //   verifyOnly, UnifiedLog's VerificationGuard), behind transaction.partition.verification.enable
 //   (KafkaConfig.TransactionPartitionVerificationEnable = true in 3.6 and 3.7;
 //   TransactionLogConfigs.TRANSACTION_PARTITION_VERIFICATION_ENABLE_DEFAULT = true in 3.9); 3.5.0
-//   has no such setting. Every version of the model has it, on. KIP-890 part 2 (4.0,
-//   transaction.version 2: the epoch bump per transaction, partitions added implicitly) is not
-//   modelled: the model's producer is a transaction.version 1 client.
+//   has no such setting. Every version of the model has it, on.
+// - KIP-890 part 2 (4.0, the feature `transaction.version` level 2, TransactionVersion.TV_2:
+//   "Version 2 enables epoch bump per transaction"): its bootstrap metadata version is
+//   IBP_4_0_IV2, so a new 4.0 cluster finalizes it (docs/operations "Transaction Protocol" of
+//   4.0: "The protocol is automatically enabled on the server since Apache Kafka 4.0"); a 3.x
+//   cluster has no such feature (level 0). A 4.x client uses it when the broker's finalized
+//   transaction.version is >= 2 (TransactionManager.maybeUpdateTransactionV2Enabled). The
+//   model's setting `transaction.version` (0, 1 or 2; default 2 from 4.0, 0 before; 3.x cannot
+//   set 2) chooses it for the whole cluster and its clients (transactionV2Enabled).
 // - KIP-996 Pre-Vote (KAFKA-16164; KAFKA-17641 the Vote RPC's PreVote field, KAFKA-17642
 //   ProspectiveState): from 4.0. Evidence: commit 53364c53 of apache/kafka, whose
 //   gradle.properties says version=4.0.0, has raft/.../ProspectiveState.java and
@@ -44,6 +50,7 @@
 // exponential retry backoff (3.7) and KIP-1030's linger.ms 5 (4.0).
 
 import type { EpochTruncationFlush } from './epoch-cache.ts';
+import type { KafkaConfig, ProtocolVariant } from './config.ts';
 
 /**
  * KIP-848's consumer group protocol (group.protocol=consumer) is on by default from 4.0:
@@ -81,6 +88,8 @@ export interface VersionRules {
   readonly txnPartitionVerification: boolean;
   /** KIP-996 (4.0): a voter asks for pre-votes in its epoch (Prospective) before it stands as candidate. */
   readonly preVote: boolean;
+  /** KIP-890 part 2 (4.0): the feature transaction.version can be 2, and is by default. */
+  readonly transactionV2: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
@@ -110,10 +119,27 @@ function rules(
     initialTaskDelayConfigurable,
     txnPartitionVerification,
     preVote,
+    // TransactionVersion.TV_2 bootstraps at IBP_4_0_IV2: from 4.0, as KIP-996.
+    transactionV2: preVote,
   };
 }
 
 /** The rules of `version` (absent = the newest). */
 export function rulesOf(version: KafkaVersion | undefined): VersionRules {
   return RULES[version ?? NEWEST_KAFKA_VERSION];
+}
+
+/**
+ * Does the cluster run KIP-890 part 2 (transaction.version >= 2, TransactionVersion
+ * .supportsEpochBump), brokers and transactional clients alike? The setting
+ * `transaction.version` (default: 2 where the version has it, else 0); the zoo variant
+ * hanging-transaction runs the protocol before KIP-890 (transaction.version 0, verification off).
+ */
+export function transactionV2Enabled(config: KafkaConfig, variant: 'correct' | ProtocolVariant): boolean {
+  if (variant === 'hanging-transaction') return false;
+  const rules = rulesOf(config['kafka.version']);
+  const level = config['transaction.version'] ?? (rules.transactionV2 ? 2 : 0);
+  if (level >= 2 && !rules.transactionV2)
+    throw new Error(`transaction.version ${level} needs kafka.version 4.0 or later (TransactionVersion.TV_2)`);
+  return level >= 2;
 }

@@ -62,7 +62,8 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     'before it is committed in __transaction_state',
   'hanging-transaction':
     'transactions (before KIP-890): a partition leader appends a transactional batch without verifying with the ' +
-    'transaction coordinator that its partition is in an ongoing transaction',
+    'transaction coordinator that its partition is in an ongoing transaction (run on transaction.version 0: ' +
+    'under KIP-890 part 2 the epoch bump fences the late batch by construction)',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];

@@ -224,6 +224,8 @@ export class TestCluster {
       transactional?: boolean;
       /** ProduceRequest.transactionalId: the leader verifies the batch with its coordinator (KIP-890). */
       transactionalId?: string;
+      /** Produce v12 of a transaction.version 2 client: the leader adds the partition (KIP-890 part 2). */
+      txnV2?: boolean;
     } = {},
   ): number {
     const correlationId = ++this.correlation;
@@ -242,6 +244,7 @@ export class TestCluster {
       records: values.map((value) => ({ key: null, value })),
       ...(opts.transactional === true ? { transactional: true } : undefined),
       ...(opts.transactionalId !== undefined ? { transactionalId: opts.transactionalId } : undefined),
+      ...(opts.txnV2 === true ? { txnV2: true } : undefined),
     } as Message);
     return correlationId;
   }

@@ -21,7 +21,11 @@ const RETRIABLE = new Set([
   'CONCURRENT_TRANSACTIONS',
 ]);
 
-/** Three brokers; t has two partitions (leaders 1 and 2); __transaction_state one (leader 2). */
+/**
+ * Three brokers; t has two partitions (leaders 1 and 2); __transaction_state one (leader 2). On
+ * transaction.version 0 unless `config` says otherwise: the epochs these tests name are those
+ * before KIP-890 part 2 (test/model/txn-v2.test.ts has part 2's).
+ */
 function cluster(config: ConstructorParameters<typeof TestCluster>[0] = {}): TestCluster {
   const c = new TestCluster({
     topics: [
@@ -29,7 +33,7 @@ function cluster(config: ConstructorParameters<typeof TestCluster>[0] = {}): Tes
       { name: TXN_STATE_TOPIC, partitions: 1, replicationFactor: 3 },
     ],
     ...config,
-    config: { 'transaction.state.log.num.partitions': 1, ...config.config },
+    config: { 'transaction.state.log.num.partitions': 1, 'transaction.version': 0, ...config.config },
   });
   c.start();
   expect(c.runUntil(() => c.settled('t', 0) && c.settled('t', 1) && c.settled(TXN_STATE_TOPIC, 0), 30_000_000)).toBe(

@@ -9,6 +9,7 @@ import { createConsumer } from '../../model/consumer.ts';
 import { createTxnProducer, type TxnProducerActor } from '../../model/txn-producer.ts';
 import type { HistoryRecorder } from '../../model/client-api.ts';
 import { TestCluster } from './helpers.ts';
+import { transactionV2Enabled } from '../../model/versions.ts';
 
 const TOPIC = { name: 't', partitions: 3, replicationFactor: 3 };
 
@@ -56,6 +57,8 @@ export function addProducer(
       intervalMs: 50,
       valuePrefix: prefix,
       recorder,
+      // The cluster's transaction.version, as KafkaCluster gives it (KIP-890 part 2 from 4.0).
+      transactionV2: transactionV2Enabled(c.config, 'correct'),
       ...consume,
     }),
   });

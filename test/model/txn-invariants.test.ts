@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TXN_STATE_TOPIC } from '../../model/config.ts';
 import { createHistoryRecorder } from '../../model/history-recorder.ts';
 import {
+  batchBelowMarkerEpoch,
   completedMarkerViolations,
   coordinatorEpochViolations,
   type CompletedTxnView,
@@ -42,6 +43,42 @@ describe('the invariants on hand-made views', () => {
     expect(completedMarkerViolations([done], () => log(false))).toHaveLength(1);
     expect(completedMarkerViolations([{ ...done, result: 'ABORT' }], () => log(true))).toHaveLength(1);
     expect(completedMarkerViolations([{ ...done, producerId: 8 }], () => log(true))).toHaveLength(1);
+  });
+});
+
+describe('no-batch-below-marker-epoch on hand-made logs', () => {
+  const data = (offset: number, epoch: number) => ({ offset, producerId: 7, producerEpoch: epoch });
+  const commit = (offset: number, epoch: number) => ({ ...data(offset, epoch), control: { type: 'COMMIT' as const } });
+
+  it('a batch of an older epoch behind a marker (TV2: the late produce after the bump) is caught', () => {
+    expect(batchBelowMarkerEpoch([data(0, 3), commit(1, 4), data(2, 3)])).toEqual({
+      offset: 2,
+      producerId: 7,
+      epoch: 3,
+      markerEpoch: 4,
+    });
+  });
+
+  it('the next epoch, or a batch of the marker epoch (the hanging produce before KIP-890), passes', () => {
+    expect(batchBelowMarkerEpoch([data(0, 3), commit(1, 4), data(2, 4)])).toBeUndefined();
+    expect(batchBelowMarkerEpoch([data(0, 3), commit(1, 3), data(2, 3)])).toBeUndefined();
+    // Another producer's marker says nothing about this one.
+    expect(batchBelowMarkerEpoch([{ ...commit(0, 9), producerId: 8 }, data(1, 3)])).toBeUndefined();
+  });
+
+  it('the driver monitor scans each leader log from where it left it, and again whole after a truncation', () => {
+    const m = new TxnCoordinatorInvariants();
+    const done: CompletedTxnView = { transactionalId: 'tx', producerId: 7, result: 'COMMIT', partitions: ['t/0'] };
+    const shards = [{ broker: 1, partition: 0, coordinatorEpoch: 3, loaded: true, completed: [done] }];
+    const records: Array<ReturnType<typeof data>> = [data(0, 3), commit(1, 4)];
+    m.observe({ shards, leaderLog: () => ({ records }) }, 10);
+    expect(m.anomalies()).toEqual([]);
+    records.splice(1, 1, data(1, 3)); // truncated and written again: no marker now
+    m.observe({ shards, leaderLog: () => ({ records }) }, 20);
+    expect(m.anomalies()).toEqual([]);
+    records.push(commit(2, 4), data(3, 3));
+    m.observe({ shards, leaderLog: () => ({ records }) }, 30);
+    expect(m.anomalies()).toMatchObject([{ kind: 'txn-batch-below-marker-epoch', topic: 't', partition: 0 }]);
   });
 });
 
@@ -115,7 +152,14 @@ function violations(c: TestCluster): { found: string[]; completed: number } {
     const p = c.replica(leader, topic, partition);
     return p.role === 'leader' ? { records: p.log.records } : undefined;
   };
-  const found = [...coordinatorEpochViolations(shards), ...completedMarkerViolations(completed, leaderLog)];
+  const below = ['t/0', 't/1', 't/2']
+    .map((tp) => leaderLog(tp))
+    .map((l) => (l === undefined ? undefined : batchBelowMarkerEpoch(l.records)));
+  const found = [
+    ...coordinatorEpochViolations(shards),
+    ...completedMarkerViolations(completed, leaderLog),
+    ...below.filter((b) => b !== undefined).map((b) => JSON.stringify(b)),
+  ];
   return { found, completed: completed.length };
 }
 

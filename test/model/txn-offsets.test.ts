@@ -34,7 +34,10 @@ const RETRIABLE = new Set([
 const GROUP = 'g';
 const TP = { topic: 't', partition: 0 };
 
-/** Three brokers; t, `__transaction_state` and `__consumer_offsets` one partition each, RF 3. */
+/**
+ * Three brokers; t, `__transaction_state` and `__consumer_offsets` one partition each, RF 3; on
+ * transaction.version 0 (the epochs these tests name are those before KIP-890 part 2).
+ */
 function cluster(): TestCluster {
   const c = new TestCluster({
     topics: [
@@ -42,7 +45,7 @@ function cluster(): TestCluster {
       { name: TXN_STATE_TOPIC, partitions: 1, replicationFactor: 3 },
       { name: OFFSETS_TOPIC, partitions: 1, replicationFactor: 3 },
     ],
-    config: { 'transaction.state.log.num.partitions': 1, 'offsets.topic.num.partitions': 1 },
+    config: { 'transaction.state.log.num.partitions': 1, 'offsets.topic.num.partitions': 1, 'transaction.version': 0 },
   });
   c.start();
   const settled = (): boolean => c.settled('t', 0) && c.settled(TXN_STATE_TOPIC, 0) && c.settled(OFFSETS_TOPIC, 0);

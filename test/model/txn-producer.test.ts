@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistoryRecorder, historyProblems } from '../../model/history-recorder.ts';
 import type { HistoryRecorder } from '../../model/client-api.ts';
 import { checkKafkaAndTxn } from '../../checkers/txn.ts';
+import { recordingCodeProbes } from './helpers.ts';
 import {
   addProducer,
   addReadCommittedConsumer,
@@ -49,6 +50,23 @@ describe('the transactional producer', () => {
       );
       for (const v of values) expect(polled.has(v)).toBe(e.type === 'ok');
     }
+  });
+
+  it('on transaction.version 2 (4.1): the produce adds the partition, one epoch per transaction from EndTxn', () => {
+    const c = cluster();
+    const recorder = createHistoryRecorder();
+    const probes = recordingCodeProbes(() => {
+      addProducer(c, 200, recorder, 8, 'a');
+      expect(c.runUntil(() => producerDone(c, 200), 120_000_000)).toBe(true);
+    });
+    expect(probes).toContain('txn-v2-partition-added-by-produce');
+    expect(probes).toContain('txn-v2-end-txn-epoch-bump');
+    // No fault: each transaction ran at the epoch the previous EndTxn answered (InitProducerId gave 0).
+    const epochs = recorder.events.filter((e) => e.f === 'txn' && e.type === 'invoke').map((e) => e.producerEpoch);
+    expect(epochs).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const [kafka, txn] = checkKafkaAndTxn(recorder.events, { finalReadComplete: false });
+    expect(kafka.anomalies.filter((a) => a.informational !== true)).toEqual([]);
+    expect(txn.anomalies.filter((a) => a.informational !== true)).toEqual([]);
   });
 
   it('a second instance with the same transactional.id fences the first; a coordinator crash is survived', () => {

@@ -60,9 +60,10 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'zombie-controller': [0, 173, 'zookeeper'],
   // Scanned in the transactions scenario, which draws transactions in every seed (the swarm: one in five).
   'read-committed-hw': [1, 1, 'transactions'],
-  // Seed 376 before the scenario drew consume-transform-produce, 8 after, 669 with the late produce and pre-vote.
-  'markers-before-prepare-committed': [1, 669, 'transactions'],
-  // The late produce (a slow link past delivery.timeout.ms) lands after the ABORT marker.
+  // Seed 376 before the scenario drew consume-transform-produce, 8 after, 669 with the late produce and pre-vote,
+  // 306 with KIP-890 part 2 (the next transaction's produce at the bumped epoch is fenced by the new coordinator).
+  'markers-before-prepare-committed': [1, 306, 'transactions'],
+  // The late produce (a slow link past delivery.timeout.ms) lands after the ABORT marker (on transaction.version 0).
   'hanging-transaction': [1, 46, 'transactions'],
 };
 
