@@ -32,7 +32,7 @@ describe('a reset of a partition lost before the application polled', () => {
     expect(failing).toEqual([]);
     const member = result.trace!.history.filter((e) => e.process === 500000 && e.type === 'ok');
     // it left the group after the stall (max.poll.interval.ms), then reset after a new assignment only
-    const lastLeave = member.findLastIndex((e) => e.f === 'leave');
+    const lastLeave = member.map((e) => e.f).lastIndexOf('leave');
     expect(lastLeave).toBeGreaterThan(0);
     const after = member.slice(lastLeave + 1);
     const firstAssignment = after.findIndex((e) => e.f === 'assignment');
