@@ -203,6 +203,8 @@ export class PromiseTracker {
   wedgedTxnProducers: ReadonlyMap<number, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
+  /** Where each producer's transaction state lives, and its markers' appends (TxnOutcomes). */
+  readonly txnOutcomes = new TxnOutcomes();
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /**
@@ -508,6 +510,19 @@ export class PromiseTracker {
   }
 
   /**
+   * Feed every leader append of an end-transaction marker (WriteTxnMarkers) to the scenario's
+   * topic: `producerId`'s transaction on `partition` was closed at `offset` now.
+   */
+  onMarkerAppend(partition: number, offset: number, producerId: number): void {
+    this.txnOutcomes.onMarker(partition, offset, producerId, this.nowUs());
+  }
+
+  /** Feed the producer ids of every `__transaction_state` append to `partition` (its records' keys). */
+  onTxnStateAppend(partition: number, producerIds: readonly number[]): void {
+    for (const id of producerIds) this.txnOutcomes.onTxnState(partition, id);
+  }
+
+  /**
    * A leader with no state for producer `producerId` took its batch at a sequence above 0 as a
    * new producer's (ProducerAppendInfo.checkSequence: "If there is no current producer epoch
    * (possibly because all producer records have been deleted due to retention or the
@@ -647,6 +662,40 @@ class ResentValues {
  * caught; one under an older epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch
  * fences (INVALID_PRODUCER_EPOCH).
  */
+/**
+ * What the transactional-outcome rule (txnOutcomeLostBreach) reads: the `__transaction_state`
+ * partition each producer id's transactional id hashes to (seen in the coordinator's records,
+ * TransactionStateManager.partitionFor), and when leaders appended each producer's
+ * end-transaction markers to the scenario's topic.
+ */
+class TxnOutcomes {
+  private readonly stateOf = new Map<number, number>();
+  /** Partition → the markers appended, in order: offset, producer id, time (µs). */
+  private readonly markers = new Map<number, Array<{ offset: number; producerId: number; atUs: number }>>();
+
+  onTxnState(partition: number, producerId: number): void {
+    this.stateOf.set(producerId, partition);
+  }
+
+  onMarker(partition: number, offset: number, producerId: number, atUs: number): void {
+    let list = this.markers.get(partition);
+    if (list === undefined) this.markers.set(partition, (list = []));
+    list.push({ offset, producerId, atUs });
+  }
+
+  /** The `__transaction_state` partition of `producerId`'s transactional id (undefined: never seen). */
+  statePartitionOf(producerId: number): number | undefined {
+    return this.stateOf.get(producerId);
+  }
+
+  /** A leader appended a marker of `producerId` to `partition` above `offset` before `beforeUs`. */
+  closedBefore(partition: number, producerId: number, offset: number, beforeUs: number): boolean {
+    return (this.markers.get(partition) ?? []).some(
+      (m) => m.producerId === producerId && m.offset > offset && m.atUs < beforeUs,
+    );
+  }
+}
+
 class AppendIdentities {
   /** Partition → "offset\0value" → the appending producer's id and epoch, and the state it was appended on. */
   private readonly byPartition = new Map<number, Map<string, AppendIdentity>>();
@@ -818,6 +867,10 @@ export interface PromiseEvidence {
   readonly txnSentAtUs: ReadonlyMap<string, number>;
   /** "topic/partition\0value" → "producerId/epoch" of the `txn` operation that first sent it. */
   readonly txnEpochOf: ReadonlyMap<string, string>;
+  /** "topic/partition\0value" → the offset a committed (ok) `txn` operation acknowledged it at. */
+  readonly txnAckedOffsetOf: ReadonlyMap<string, number>;
+  /** The producers' transaction-state partitions and marker appends (TxnOutcomes). */
+  readonly txnOutcomes: TxnOutcomes;
   /**
    * "producerId/epoch" held by two or more instances (history processes) → the time (µs) the
    * second of them first invoked a `txn` operation under it (sharedEpochBreach).
@@ -962,6 +1015,9 @@ const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, re
  *   records committed before it (nor, in ZooKeeper mode, about records acknowledged after it
  *   at the offsets it may lose: reopenedInEpoch); it still promises everything about records sent after it,
  *   idempotence (no other duplicate) and availability (liveness is judged in every run).
+ * - Of a breach of `__transaction_state`: a hanging transaction's (hangingTxnBreach), two
+ *   instances sharing an epoch (sharedEpochBreach), a committed transaction left open and then
+ *   aborted (txnOutcomeLostBreach).
  */
 export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
@@ -969,7 +1025,7 @@ export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseB
   if (resend !== undefined) return resend;
   const hanging = hangingTxnBreach(a, evidence) ?? wedgedTxnBreach(a, evidence);
   if (hanging !== undefined) return hanging;
-  return lossBreach(a, evidence) ?? sharedEpochBreach(a, evidence);
+  return lossBreach(a, evidence) ?? sharedEpochBreach(a, evidence) ?? txnOutcomeLostBreach(a, evidence);
 }
 
 /** The first durability breach of `a`'s place that excuses it (DURABILITY_EXCUSES), if any. */
@@ -1071,6 +1127,70 @@ function wedgedTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach |
     first ??= b;
   }
   return first;
+}
+
+/**
+ * What a durability breach of `__transaction_state` explains on the data partitions (seed
+ * 110021327 of the swarm): the loss of a committed transaction's records, aborted after all.
+ * The coordinator reloads only what the log kept (TransactionStateManager
+ * .loadTransactionsForTxnTopicPartition), so a transaction whose records (Ongoing,
+ * PrepareCommit) the breach took is gone from its state, which is an earlier transaction's
+ * CompleteCommit; the producer's EndTxn(COMMIT), retried after the old coordinator died, is
+ * answered NONE as the retry of that completed commit (TransactionCoordinator.endTransaction:
+ * CompleteCommit and COMMIT → Errors.NONE) and no marker is ever written. The partition keeps the
+ * records as an open transaction of the producer id (ProducerStateManager); the producer's next
+ * transaction on it joins that one (UnifiedLog.maybeStartTransactionVerification: no
+ * verification while hasOngoingTransaction; ProducerAppendInfo.appendDataBatch keeps
+ * currentTxnFirstOffset), and that transaction's marker ends both from the first offset
+ * (appendEndTxnMarker): an ABORT aborts the committed records, which no read_committed read
+ * returns. Explained: a lost-write, or a poll-skip whose every skipped value is such a record
+ * (a read_committed reader skipping the aborted records), when every record it names was
+ * acknowledged by an ok `txn` operation sent before a durability breach of the
+ * `__transaction_state` partition of its producer id, and was still in an open transaction on
+ * its partition at the breach (no marker of that producer id appended above it before then).
+ */
+function txnOutcomeLostBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  if (a.topic === undefined || a.partition === undefined) return undefined;
+  const values = txnOutcomeValues(a);
+  if (values === undefined || values.length === 0) return undefined;
+  return evidence.breaches.find(
+    (b) =>
+      DURABILITY_RULES.has(b.rule) &&
+      b.topic === TXN_STATE_TOPIC &&
+      values.every((v) => openAtStateLoss(a.topic!, a.partition!, v, b, evidence)),
+  );
+}
+
+/**
+ * The records of `a` the transactional-outcome rule must explain: a lost-write's, or the values
+ * a poll-skip between two polls skipped (its values after the two it went between; undefined
+ * when the checker listed only the first 8 of them, or for a reset's poll-skip).
+ */
+function txnOutcomeValues(a: Anomaly): readonly string[] | undefined {
+  if (a.kind === 'lost-write') return a.values;
+  if (a.kind !== 'poll-skip' || a.offsets !== undefined) return undefined;
+  const skipped = (a.values ?? []).slice(2);
+  return skipped.length >= 8 ? undefined : skipped;
+}
+
+/**
+ * `value` was acknowledged in a `txn` sent before `b`, whose producer's transaction state is on
+ * `b`'s partition, and was still in an open transaction at `b` (txnOutcomeLostBreach).
+ */
+function openAtStateLoss(
+  topic: string,
+  partition: number,
+  value: string,
+  b: PromiseBreach,
+  e: PromiseEvidence,
+): boolean {
+  const key = valueKey(topic, partition, value);
+  const sentUs = e.txnSentAtUs.get(key);
+  const offset = e.txnAckedOffsetOf.get(key);
+  const producerId = Number(e.txnEpochOf.get(key)?.split('/')[0]);
+  if (sentUs === undefined || offset === undefined || !Number.isInteger(producerId) || sentUs >= b.atUs) return false;
+  if (e.txnOutcomes.statePartitionOf(producerId) !== b.partition) return false;
+  return !e.txnOutcomes.closedBefore(partition, producerId, offset, b.atUs);
 }
 
 /** Anomalies two producer instances sharing one producer id and epoch lead to (sharedEpochBreach). */
@@ -1373,6 +1493,20 @@ function txnSendEpochs(history: History): Map<string, string> {
   return out;
 }
 
+/** "topic/partition\0value" → the offset an ok `txn` operation acknowledged it at (`[send p [offset value]]`). */
+function txnAckedOffsets(history: History): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of history) {
+    if (e.type !== 'ok' || e.f !== 'txn' || typeof e.topic !== 'string' || !Array.isArray(e.value)) continue;
+    for (const m of e.value as unknown[]) {
+      if (!Array.isArray(m) || m[0] !== 'send' || typeof m[1] !== 'number' || !Array.isArray(m[2])) continue;
+      const [offset, value] = m[2] as unknown[];
+      if (typeof offset === 'number' && typeof value === 'string') out.set(valueKey(e.topic, m[1], value), offset);
+    }
+  }
+  return out;
+}
+
 /** "producerId/epoch" whose `txn` invokes come from two or more processes → the second one's first invoke (µs). */
 function sharedEpochs(history: History): Map<string, number> {
   const firstUs = new Map<string, Map<number | string, number>>();
@@ -1435,6 +1569,8 @@ export function promiseEvidence(
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
     txnSentAtUs: tracker.breaches.length === 0 ? new Map() : txnSendTimes(history),
     txnEpochOf: tracker.breaches.length === 0 ? new Map() : txnSendEpochs(history),
+    txnAckedOffsetOf: tracker.breaches.length === 0 ? new Map() : txnAckedOffsets(history),
+    txnOutcomes: tracker.txnOutcomes,
     sharedEpochSinceUs: tracker.breaches.length === 0 ? new Map() : sharedEpochs(history),
     hwAtBreach: tracker.hwAtBreach,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,

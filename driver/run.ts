@@ -30,7 +30,7 @@ import { OFFSETS_TOPIC, PROBE_CLIENT_ID, TXN_STATE_TOPIC } from '../model/config
 import { clientOfProcess } from '../model/client-process.ts';
 import { topicIdOf } from '../model/topic-id.ts';
 import { offsetsTopicPartitions } from '../model/group-host.ts';
-import { txnTopicPartitions } from '../model/txn-host.ts';
+import { txnStateRecordProducerId, txnTopicPartitions } from '../model/txn-host.ts';
 import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '../checkers/liveness.ts';
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
@@ -364,6 +364,10 @@ class SeedRun {
             ev.unknownProducer === true,
             leader,
           );
+          if (isMarker(ev.values)) tracker.onMarkerAppend(ev.partition, ev.firstOffset, ev.producerId);
+        } else if (ev.topic === TXN_STATE_TOPIC && this.txnStateTracker !== undefined) {
+          const ids = ev.values.map(txnStateRecordProducerId).filter((id) => id !== undefined);
+          tracker.onTxnStateAppend(ev.partition, ids);
         }
         break;
       case 'registered':
@@ -827,6 +831,14 @@ function buildTrace(
   };
   if (opts.recordEvents === true) trace.events = sim.events.slice();
   return trace;
+}
+
+/**
+ * A leader's append of an end-transaction marker: one control record, whose value the model
+ * writes as its type (replica-log.ts appendMarkerAsLeader); workload values never take these.
+ */
+function isMarker(values: readonly string[]): boolean {
+  return values.length === 1 && (values[0] === 'COMMIT' || values[0] === 'ABORT');
 }
 
 function assertNever(x: never): never {

@@ -276,8 +276,14 @@ export class PartitionFetcher implements RequestOwner {
       ok.reset = reset;
     }
     const ticket = ++this.seekTicket;
+    const run = this.gateTicket;
     this.seekRecorded = false;
     const record = (): void => {
+      // Stopped (or restarted) before the application's process was free: the application never
+      // saw this seek. Kafka positions a partition inside poll() (updateFetchPositions: the
+      // committed offset, else auto.offset.reset), so a member that lost the partition before
+      // its next poll (a stall past max.poll.interval.ms) never reset it at all.
+      if (run !== this.gateTicket) return;
       const t = this.ctx.now();
       this.recorder.record({ time: t, process: this.process, type: 'invoke', f: 'assign', value: invoke });
       this.recorder.record({ time: t, process: this.process, type: 'ok', f: 'assign', value: ok });

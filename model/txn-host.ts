@@ -58,6 +58,20 @@ export function txnTopicPartitions(config: KafkaConfig): number {
   return config['transaction.state.log.num.partitions'] ?? 50;
 }
 
+/**
+ * The producer id a `__transaction_state` record names (its value: the TxnTransit written by
+ * TxnHost, TransactionLog.valueToBytes), undefined for anything else. For observers (the
+ * promise tracker), which see records only as appended values.
+ */
+export function txnStateRecordProducerId(value: string): number | undefined {
+  try {
+    const t = JSON.parse(value) as Partial<TxnTransit> | null;
+    return typeof t?.producerId === 'number' ? t.producerId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** TransactionStateManager.partitionFor. */
 function txnPartitionFor(transactionalId: string, config: KafkaConfig): number {
   return partitionFor(transactionalId, txnTopicPartitions(config));

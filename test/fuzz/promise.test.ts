@@ -868,3 +868,81 @@ describe('what is never expected', () => {
     expect(judge(tracker, liveness)).toBeUndefined();
   });
 });
+
+describe('a breach of __transaction_state excuses a committed transaction it left open (seed 110021327)', () => {
+  /** t/0 on brokers 1 and 3, __transaction_state/0 on [1, 2]; brokers 1 and 2 lose power at 10 s. */
+  const beyond = (statePartition = 0) => {
+    const view = new ClusterView('t', [1, 2, 3]);
+    const txnView = new ClusterView('__transaction_state', [1, 2, 3]);
+    const clock = { nowUs: 0 };
+    const tracker = new PromiseTracker(
+      2,
+      view,
+      () => true,
+      () => clock.nowUs,
+    );
+    const txnState = tracker.companion(txnView, 1);
+    for (const [v, topic, replicas] of [
+      [view, 't', [1, 3]],
+      [txnView, '__transaction_state', [1, 2]],
+    ] as const) {
+      v.applyPartitionEvent({
+        kind: 'partition',
+        topic,
+        partition: 0,
+        leader: replicas[0],
+        leaderEpoch: 1,
+        partitionEpoch: 1,
+        replicas: [...replicas],
+        isr: [...replicas],
+        elr: [],
+      });
+    }
+    txnState.onReplica(1, 0, 'leader', 5, 5);
+    tracker.onTxnStateAppend(statePartition, [3000001]);
+    clock.nowUs = 10_000_000;
+    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    return { tracker, clock };
+  };
+  /** A `txn` of `value` on t/0 invoked at `atUs`, acknowledged ok at offset 71 (producer 3000001, epoch 0). */
+  const txn = (value: string, atUs: number): History => {
+    const common = { index: 0, process: 600, f: 'txn', topic: 't', producerId: 3000001, producerEpoch: 0 };
+    return [
+      { ...common, time: atUs, type: 'invoke', value: [['send', 0, value]] },
+      { ...common, time: atUs + 100, type: 'ok', value: [['send', 0, [71, value]]] },
+    ];
+  };
+  const lostWrite: Anomaly = { ...lost, values: ['x-0'], offsets: [71] };
+  const skip = (skipped: string): Anomaly => ({
+    kind: 'poll-skip',
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values: ['p-1', 'p-2', skipped],
+  });
+
+  it('a record acknowledged in a transaction sent before the breach, still open then: expected', () => {
+    const { tracker } = beyond();
+    expect(judge(tracker, lostWrite, undefined, txn('x-0', 5_000_000))?.topic).toBe('__transaction_state');
+    expect(judge(tracker, skip('x-0'), undefined, txn('x-0', 5_000_000))?.topic).toBe('__transaction_state');
+    // a marker of the producer above it, appended after the breach (the next transaction's ABORT)
+    tracker.onMarkerAppend(0, 80, 3000001);
+    expect(judge(tracker, lostWrite, undefined, txn('x-0', 5_000_000))?.topic).toBe('__transaction_state');
+  });
+
+  it('closed on its partition before the breach, sent after it, or of another state partition: violations', () => {
+    const closed = beyond();
+    closed.clock.nowUs = 8_000_000;
+    closed.tracker.onMarkerAppend(0, 72, 3000001);
+    expect(judge(closed.tracker, lostWrite, undefined, txn('x-0', 5_000_000))).toBeUndefined();
+    expect(judge(beyond().tracker, lostWrite, undefined, txn('x-0', 11_000_000))).toBeUndefined();
+    expect(judge(beyond(1).tracker, lostWrite, undefined, txn('x-0', 5_000_000))).toBeUndefined();
+  });
+
+  it('a skip of a record no transaction acknowledged, or a reset: violations', () => {
+    const { tracker } = beyond();
+    expect(judge(tracker, skip('v'), undefined, txn('x-0', 5_000_000))).toBeUndefined();
+    const reset = { ...skip('x-0'), offsets: [70, 72] };
+    expect(judge(tracker, reset, undefined, txn('x-0', 5_000_000))).toBeUndefined();
+  });
+});
