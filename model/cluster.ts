@@ -489,6 +489,16 @@ class SimulatedCluster implements KafkaCluster {
     return this.view.snapshot(this.acked, this.consumed);
   }
 
+  partitionSnapshot(topic: string, partition: number): ClusterSnapshot {
+    this.scanHistory();
+    return this.view.partitionSnapshot(topic, partition, this.acked, this.consumed);
+  }
+
+  results(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] } {
+    this.scanHistory();
+    return { acked: this.acked, consumed: this.consumed };
+  }
+
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined {
     if (!this.sim.isUp(broker)) return undefined;
     return brokerOn(this.sim, broker)?.partition(topic, partition)?.facts;

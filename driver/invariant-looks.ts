@@ -1,0 +1,154 @@
+// When the white-box invariant monitor (checkers/invariants.ts) looks at the cluster (issue 18
+// item 4). Two kinds of look, both between events (a probe announces a change in the middle of
+// an event, when the model's state may be half updated):
+//   - a partition look after every event that changed a partition: a replica's HW, LEO, role
+//     or leader epoch (the model's `replica` probe), an AlterPartition sent or answered (the
+//     leader's maximal ISR), a new acknowledged or consumed record of it in the history. Only
+//     that partition is judged (InvariantMonitor.observePartition), so a fact that breaks and
+//     heals between two full looks is still seen.
+//   - a full look (every partition, the controller quorum, and the callers' own judges: the
+//     liveness tracker, the transaction coordinators) after the protocol events that change
+//     what many partitions are judged by (a controller record, a registration, fencing,
+//     controlled shutdown, a truncation, a log start move, a node stopping or starting) and
+//     every `everyEvents` events. It stays as a cross-check of the partition looks' incremental
+//     bookkeeping (log-matching and acked-durable judge only what is new there) and for the
+//     quorum invariants, which are not per partition; the liveness tracker needs its cadence.
+// Assumes one source and one monitor for the run; a monitor without observePartition (a
+// stand-in) gets the full looks only. Looking never changes the simulation (no event, no draw).
+
+import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
+import type { ModelProbe } from '../model/cluster-api.ts';
+
+/** What the looks read: the whole cluster, one partition, the results so far. */
+export interface LookSource {
+  snapshot(): ClusterSnapshot;
+  partitionSnapshot?(topic: string, partition: number): ClusterSnapshot;
+  results?(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] };
+}
+
+/** The monitor the looks feed (driver/run.ts SnapshotMonitor). */
+export interface LookedMonitor {
+  observe(snapshot: ClusterSnapshot): void;
+  observePartition?(look: ClusterSnapshot): void;
+  onTruncate?(broker: number, topic: string, partition: number, toOffset: number): void;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected probe ${JSON.stringify(x)}`);
+}
+
+export class InvariantLooks {
+  private fullDue = false;
+  private eventsAtFull = 0;
+  /** Partitions changed since the last look: topic → partitions. */
+  private readonly changed = new Map<string, Set<number>>();
+  private changes = 0;
+  private ackedSeen = 0;
+  private consumedSeen = 0;
+  /** How many looks of each kind were taken (for tests and the bench). */
+  readonly counts = { full: 0, partition: 0 };
+
+  constructor(
+    private readonly source: LookSource,
+    private readonly monitor: LookedMonitor,
+    private readonly everyEvents: number,
+    private readonly onFull: (snapshot: ClusterSnapshot) => void = () => {},
+  ) {}
+
+  /** A node stopped, crashed, started or restarted: every partition's liveness may differ. */
+  onNodeTransition(): void {
+    this.fullDue = true;
+  }
+
+  /** Every model probe: which look it makes due. */
+  onProbe(ev: ModelProbe): void {
+    switch (ev.kind) {
+      case 'truncate':
+        this.monitor.onTruncate?.(ev.broker, ev.topic, ev.partition, ev.toOffset);
+        this.fullDue = true;
+        return;
+      case 'partition':
+      case 'registered':
+      case 'log-start':
+      case 'fenced':
+      case 'controlled-shutdown':
+        this.fullDue = true;
+        return;
+      case 'replica':
+      case 'alter-partition-sent':
+      case 'alter-partition-applied':
+        this.markChanged(ev.topic, ev.partition);
+        return;
+      case 'unclean-shutdown':
+      case 'producer-resequenced':
+      case 'append': // the LEO it moves is announced by a `replica` probe
+      case 'fetch-served':
+      case 'storage':
+      case 'quorum':
+      case 'follower-fetch':
+      case 'coordinator-serving':
+      case 'produce-ack':
+        return;
+      default:
+        assertNever(ev);
+    }
+  }
+
+  /** Between two events: the full look when due, else a look at each partition that changed. */
+  between(eventCount: number): void {
+    if (this.fullDue || eventCount - this.eventsAtFull >= this.everyEvents) {
+      this.full(eventCount);
+      return;
+    }
+    const observePartition = this.monitor.observePartition;
+    const partitionSnapshot = this.source.partitionSnapshot;
+    if (observePartition === undefined || partitionSnapshot === undefined) return;
+    this.markNewResults();
+    if (this.changes === 0) return;
+    for (const [topic, partitions] of this.changed) {
+      for (const p of partitions) {
+        this.counts.partition++;
+        observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p));
+      }
+    }
+    this.clearChanged();
+  }
+
+  /** A full look now (also at the run's phase ends). */
+  full(eventCount: number): void {
+    this.fullDue = false;
+    this.eventsAtFull = eventCount;
+    this.clearChanged();
+    const snap = this.source.snapshot();
+    this.ackedSeen = snap.acked.length;
+    this.consumedSeen = snap.consumed.length;
+    this.counts.full++;
+    this.monitor.observe(snap);
+    this.onFull(snap);
+  }
+
+  private markChanged(topic: string, partition: number): void {
+    let ps = this.changed.get(topic);
+    if (ps === undefined) this.changed.set(topic, (ps = new Set()));
+    ps.add(partition);
+    this.changes++;
+  }
+
+  private clearChanged(): void {
+    if (this.changes === 0) return;
+    for (const ps of this.changed.values()) ps.clear();
+    this.changes = 0;
+  }
+
+  /** New acknowledged or consumed records: their partitions are looked at. */
+  private markNewResults(): void {
+    const r = this.source.results?.();
+    if (r === undefined) return;
+    for (let i = this.ackedSeen; i < r.acked.length; i++) this.markChanged(r.acked[i].topic, r.acked[i].partition);
+    for (let i = this.consumedSeen; i < r.consumed.length; i++) {
+      this.markChanged(r.consumed[i].topic, r.consumed[i].partition);
+    }
+    this.ackedSeen = r.acked.length;
+    this.consumedSeen = r.consumed.length;
+  }
+}
