@@ -39,8 +39,8 @@ function rangeText(from: number, to: number): string {
 
 /** A replica on a broker that is down, as a partition look shows it. */
 function downReplica(broker: number, topic: string, partition: number): ReplicaSnapshot {
-  const none = { role: 'none', leaderEpoch: -1, logStartOffset: 0, leo: 0, hw: 0, records: [], epochCache: [] } as const;
-  return { broker, topic, partition, up: false, ...none };
+  const empty = { logStartOffset: 0, leo: 0, hw: 0, records: [], epochCache: [] };
+  return { broker, topic, partition, up: false, role: 'none', leaderEpoch: -1, ...empty };
 }
 
 export class ClusterView {

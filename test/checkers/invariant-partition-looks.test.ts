@@ -13,17 +13,16 @@ import { broker, partitionView, records, replica, snapshot } from './helpers.ts'
 
 const only = (kind: string) => createInvariantMonitor({ invariants: [kind as never] });
 const kinds = (as: Array<{ kind: string }>) => as.map((a) => a.kind);
+const leaderAB = () => replica({ broker: 1, role: 'leader', values: ['a', 'b'] });
 
 describe('log-matching at partition looks', () => {
   it('compares again below what it compared once a replica truncated there (onTruncate)', () => {
     const m = only('log-matching');
-    const agree = snapshot({
-      replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), replica({ broker: 2, values: ['a', 'b'] })],
-    });
+    const agree = snapshot({ replicas: [leaderAB(), replica({ broker: 2, values: ['a', 'b'] })] });
     expect(m.observePartition(agree)).toEqual([]);
     // Broker 2 truncates to 1 and appends another record at 1, its HW at 2 again between looks.
     const follower = replica({ broker: 2, values: ['a', 'x'] });
-    const diverged = snapshot({ replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), follower] });
+    const diverged = snapshot({ replicas: [leaderAB(), follower] });
     m.onTruncate(2, 't', 0, 1);
     const found = m.observePartition(diverged);
     expect(found).toHaveLength(1);
@@ -32,14 +31,12 @@ describe('log-matching at partition looks', () => {
 
   it('compares from the start again after a restart (another broker epoch), not without one', () => {
     const m = only('log-matching');
-    const agree = snapshot({
-      replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), replica({ broker: 2, values: ['a', 'b'] })],
-    });
+    const agree = snapshot({ replicas: [leaderAB(), replica({ broker: 2, values: ['a', 'b'] })] });
     m.observePartition(agree);
     const rewritten = (epoch2: number) =>
       snapshot({
         brokers: [broker(1), broker(2, { brokerEpoch: epoch2, registeredEpoch: epoch2 }), broker(3)],
-        replicas: [replica({ broker: 1, role: 'leader', values: ['a', 'b'] }), replica({ broker: 2, values: ['z', 'b'] })],
+        replicas: [leaderAB(), replica({ broker: 2, values: ['z', 'b'] })],
       });
     // Same broker epoch, no truncation announced: offsets already compared are not read again.
     expect(m.observePartition(rewritten(12))).toEqual([]);
@@ -62,7 +59,13 @@ describe('log-matching at partition looks', () => {
 
 describe('acked-durable and consistent-read at partition looks', () => {
   const ack = (offset: number, value: string): AckedRecord => ({ topic: 't', partition: 0, offset, value, timeUs: 5 });
-  const eat = (offset: number, value: string): ConsumedRecord => ({ topic: 't', partition: 0, offset, value, timeUs: 6 });
+  const eat = (offset: number, value: string): ConsumedRecord => ({
+    topic: 't',
+    partition: 0,
+    offset,
+    value,
+    timeUs: 6,
+  });
 
   it('judges every acknowledged record again when the current leader is another one', () => {
     const m = only('acked-durable');
@@ -72,7 +75,10 @@ describe('acked-durable and consistent-read at partition looks', () => {
     const moved = snapshot({
       acked,
       controller: { up: true, partitions: [partitionView({ leader: 2, leaderEpoch: 2 })] },
-      replicas: [replica({ broker: 1, values: ['a', 'b'] }), replica({ broker: 2, role: 'leader', epoch: 2, values: ['a'] })],
+      replicas: [
+        replica({ broker: 1, values: ['a', 'b'] }),
+        replica({ broker: 2, role: 'leader', epoch: 2, values: ['a'] }),
+      ],
     });
     const found = m.observePartition(moved);
     expect(found).toHaveLength(1);
