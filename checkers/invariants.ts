@@ -131,6 +131,12 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
   ...QUORUM_INVARIANT_NAMES,
 ];
 
+/**
+ * What a partition look judges: every per-partition invariant; log-matching alone (a follower's
+ * HW moved); or acked-durable and consistent-read alone (new acknowledged or consumed records).
+ */
+export type LookScope = 'all' | 'log-matching' | 'results';
+
 export interface InvariantMonitorOptions {
   /** Which invariants to check (default: all; quorum-superset needs minInsyncReplicas). */
   invariants?: readonly InvariantName[];
@@ -147,7 +153,7 @@ export interface InvariantMonitor {
    * down replicas need only `up: false`), and every acknowledged and consumed record so far.
    * Looks and snapshots come in one time order. Returns new violations.
    */
-  observePartition(look: ClusterSnapshot): Anomaly[];
+  observePartition(look: ClusterSnapshot, scope?: LookScope): Anomaly[];
   /** A replica truncated its log to `toOffset` (its records from there on may differ from what was compared). */
   onTruncate(broker: number, topic: string, partition: number, toOffset: number): void;
   /** Every violation reported so far. */
@@ -224,7 +230,7 @@ interface ComparedMark {
 interface SnapshotView {
   brokers: Map<number, BrokerView>;
   /** partition → its replicas. */
-  replicas: Map<string, ReplicaSnapshot[]>;
+  replicas: Map<string, readonly ReplicaSnapshot[]>;
   /** partition → the controller's record. */
   views: Map<string, PartitionView>;
   replicaOf(k: string, broker: number): ReplicaSnapshot | undefined;
@@ -241,19 +247,41 @@ type Raise = (key: string, a: Anomaly) => void;
  */
 class IndexedSnapshot implements SnapshotView {
   readonly brokers = new Map<number, BrokerView>();
-  readonly replicas = new Map<string, ReplicaSnapshot[]>();
+  readonly replicas = new Map<string, readonly ReplicaSnapshot[]>();
   readonly views = new Map<string, PartitionView>();
   private readonly leaderCache = new Map<string, ReplicaSnapshot | null>();
 
-  constructor(s: ClusterSnapshot) {
+  constructor(s?: ClusterSnapshot) {
+    if (s === undefined) return;
     for (const b of s.brokers) this.brokers.set(b.id, b);
+    const byPartition = new Map<string, ReplicaSnapshot[]>();
     for (const r of s.replicas) {
       const k = pkey(r.topic, r.partition);
-      let l = this.replicas.get(k);
-      if (l === undefined) this.replicas.set(k, (l = []));
+      let l = byPartition.get(k);
+      if (l === undefined) byPartition.set(k, (l = []));
       l.push(r);
     }
+    for (const [k, l] of byPartition) this.replicas.set(k, l);
     for (const p of s.controller.partitions) this.views.set(pkey(p.topic, p.partition), p);
+  }
+
+  /**
+   * This view, emptied and filled with a partition look (one controller record, that
+   * partition's replicas): one view serves every partition look, no maps made per look.
+   */
+  resetTo(look: ClusterSnapshot): this {
+    this.brokers.clear();
+    this.replicas.clear();
+    this.views.clear();
+    this.leaderCache.clear();
+    for (const b of look.brokers) this.brokers.set(b.id, b);
+    const view = look.controller.partitions[0];
+    const first = view ?? look.replicas[0];
+    if (first === undefined) return this;
+    const k = pkey(first.topic, first.partition);
+    if (look.replicas.length > 0) this.replicas.set(k, look.replicas);
+    if (view !== undefined) this.views.set(k, view);
+    return this;
   }
 
   replicaOf(k: string, broker: number): ReplicaSnapshot | undefined {
@@ -778,13 +806,22 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
   };
 
   // One partition (the look's only controller record, or else its replicas' partition).
-  const observePartition = (look: ClusterSnapshot): Anomaly[] => {
+  const lookView = new IndexedSnapshot();
+  const observePartition = (look: ClusterSnapshot, scope: LookScope = 'all'): Anomaly[] => {
     const out: Anomaly[] = [];
     current.out = out;
     current.timeUs = look.timeUs;
-    const v = snapshotView(look);
+    const v = lookView.resetTo(look);
+    if (scope === 'log-matching') {
+      if (enabled.has('log-matching')) for (const k of v.replicas.keys()) logMatchingAt(k, v, state, raise);
+      return out;
+    }
     ingestAcked(look, state);
     ingestConsumed(look, state, raise);
+    if (scope === 'results') {
+      for (const k of v.replicas.keys()) resultsAt(k, look, v, state, judge, raise);
+      return out;
+    }
     advanceTrueHw(v, state);
     if (enabled.has('one-leader-per-epoch')) oneLeaderPerEpoch(v, state, raise);
     if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);

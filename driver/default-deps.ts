@@ -29,7 +29,7 @@ export const judges: Judges = {
     );
     return {
       observe: (s) => void m.observe(s),
-      observePartition: (look) => void m.observePartition(look),
+      observePartition: (look, scope) => void m.observePartition(look, scope),
       onTruncate: (broker, topic, partition, toOffset) => m.onTruncate(broker, topic, partition, toOffset),
       anomalies: () => [...m.anomalies],
     };

@@ -1,11 +1,16 @@
 // When the white-box invariant monitor (checkers/invariants.ts) looks at the cluster (issue 18
 // item 4). Two kinds of look, both between events (a probe announces a change in the middle of
 // an event, when the model's state may be half updated):
-//   - a partition look after every event that changed a partition: a replica's HW, LEO, role
-//     or leader epoch (the model's `replica` probe), an AlterPartition sent or answered (the
-//     leader's maximal ISR), a new acknowledged or consumed record of it in the history. Only
-//     that partition is judged (InvariantMonitor.observePartition), so a fact that breaks and
-//     heals between two full looks is still seen.
+//   - a partition look after every event that changed a partition in a way that can break an
+//     invariant: a replica's role or leader epoch, a leader's HW, a LEO that went down (the
+//     model's `replica` probe), an AlterPartition sent or answered (the leader's maximal ISR), a
+//     new acknowledged or consumed record of it in the history (a look at acked-durable and
+//     consistent-read alone); and a look at log-matching alone after a follower's HW moved (it
+//     widens what two replicas must agree on). A LEO that
+//     only grew breaks nothing: every invariant reads a log end only as a lower bound (a
+//     candidate's log must reach the true HW) or below a HW, which a LEO rise leaves alone.
+//     Only that partition is judged (InvariantMonitor.observePartition), so a fact that breaks
+//     and heals between two full looks is still seen.
 //   - a full look (every partition, the controller quorum, and the callers' own judges: the
 //     liveness tracker, the transaction coordinators) after the protocol events that change
 //     what many partitions are judged by (a controller record, a registration, fencing,
@@ -17,6 +22,7 @@
 // stand-in) gets the full looks only. Looking never changes the simulation (no event, no draw).
 
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
+import type { LookScope } from '../checkers/invariants.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
 
 /** What the looks read: the whole cluster, one partition, the results so far. */
@@ -29,7 +35,7 @@ export interface LookSource {
 /** The monitor the looks feed (driver/run.ts SnapshotMonitor). */
 export interface LookedMonitor {
   observe(snapshot: ClusterSnapshot): void;
-  observePartition?(look: ClusterSnapshot): void;
+  observePartition?(look: ClusterSnapshot, scope: LookScope): void;
   onTruncate?(broker: number, topic: string, partition: number, toOffset: number): void;
 }
 
@@ -37,11 +43,24 @@ function assertNever(x: never): never {
   throw new Error(`unexpected probe ${JSON.stringify(x)}`);
 }
 
+/** What a replica last showed (its `replica` probe). */
+interface Shown {
+  role: string;
+  leaderEpoch: number;
+  hw: number;
+  leo: number;
+}
+
+/** Replicas per topic are keyed partition × REPLICA_KEY + broker. */
+const REPLICA_KEY = 1 << 16;
+
 export class InvariantLooks {
   private fullDue = false;
   private eventsAtFull = 0;
-  /** Partitions changed since the last look: topic → partitions. */
-  private readonly changed = new Map<string, Set<number>>();
+  /** Partitions changed since the last look: topic → partition → what to judge. */
+  private readonly changed = new Map<string, Map<number, LookScope>>();
+  /** topic → replica key → what it last showed. */
+  private readonly shown = new Map<string, Map<number, Shown>>();
   private changes = 0;
   private ackedSeen = 0;
   private consumedSeen = 0;
@@ -75,9 +94,11 @@ export class InvariantLooks {
         this.fullDue = true;
         return;
       case 'replica':
+        this.onReplica(ev);
+        return;
       case 'alter-partition-sent':
       case 'alter-partition-applied':
-        this.markChanged(ev.topic, ev.partition);
+        this.markChanged(ev.topic, ev.partition, 'all');
         return;
       case 'unclean-shutdown':
       case 'producer-resequenced':
@@ -106,9 +127,9 @@ export class InvariantLooks {
     this.markNewResults();
     if (this.changes === 0) return;
     for (const [topic, partitions] of this.changed) {
-      for (const p of partitions) {
+      for (const [p, scope] of partitions) {
         this.counts.partition++;
-        observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p));
+        observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p), scope);
       }
     }
     this.clearChanged();
@@ -127,10 +148,33 @@ export class InvariantLooks {
     this.onFull(snap);
   }
 
-  private markChanged(topic: string, partition: number): void {
+  /** A replica's probe: which look its change calls for (see the top of this file). */
+  private onReplica(ev: Extract<ModelProbe, { kind: 'replica' }>): void {
+    let byTopic = this.shown.get(ev.topic);
+    if (byTopic === undefined) this.shown.set(ev.topic, (byTopic = new Map()));
+    const id = ev.partition * REPLICA_KEY + ev.broker;
+    const s = byTopic.get(id);
+    if (s === undefined) {
+      byTopic.set(id, { role: ev.role, leaderEpoch: ev.leaderEpoch, hw: ev.hw, leo: ev.leo });
+      this.markChanged(ev.topic, ev.partition, 'all');
+      return;
+    }
+    const newRole = s.role !== ev.role || s.leaderEpoch !== ev.leaderEpoch || ev.leo < s.leo;
+    const newHw = s.hw !== ev.hw;
+    s.role = ev.role;
+    s.leaderEpoch = ev.leaderEpoch;
+    s.hw = ev.hw;
+    s.leo = ev.leo;
+    if (newRole || (newHw && ev.role === 'leader')) this.markChanged(ev.topic, ev.partition, 'all');
+    else if (newHw) this.markChanged(ev.topic, ev.partition, 'log-matching');
+  }
+
+  private markChanged(topic: string, partition: number, scope: LookScope): void {
     let ps = this.changed.get(topic);
-    if (ps === undefined) this.changed.set(topic, (ps = new Set()));
-    ps.add(partition);
+    if (ps === undefined) this.changed.set(topic, (ps = new Map()));
+    const before = ps.get(partition);
+    if (before === undefined || scope === 'all') ps.set(partition, scope);
+    else if (before !== scope) ps.set(partition, 'all'); // log-matching and results: both are judged by 'all'
     this.changes++;
   }
 
@@ -144,9 +188,11 @@ export class InvariantLooks {
   private markNewResults(): void {
     const r = this.source.results?.();
     if (r === undefined) return;
-    for (let i = this.ackedSeen; i < r.acked.length; i++) this.markChanged(r.acked[i].topic, r.acked[i].partition);
+    for (let i = this.ackedSeen; i < r.acked.length; i++) {
+      this.markChanged(r.acked[i].topic, r.acked[i].partition, 'results');
+    }
     for (let i = this.consumedSeen; i < r.consumed.length; i++) {
-      this.markChanged(r.consumed[i].topic, r.consumed[i].partition);
+      this.markChanged(r.consumed[i].topic, r.consumed[i].partition, 'results');
     }
     this.ackedSeen = r.acked.length;
     this.consumedSeen = r.consumed.length;

@@ -21,6 +21,7 @@ import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
+import type { LookScope } from '../checkers/invariants.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import type { RetentionDeletion } from '../checkers/retention.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
@@ -51,7 +52,7 @@ export type RunOutcome = 'ok' | 'violation' | 'expected-loss' | 'unknown' | 'stu
 export interface SnapshotMonitor {
   observe(snapshot: ClusterSnapshot): void;
   /** One partition right after it changed (driver/invariant-looks.ts); without it, full looks only. */
-  observePartition?(look: ClusterSnapshot): void;
+  observePartition?(look: ClusterSnapshot, scope: LookScope): void;
   /** A replica truncated its log (what the partition looks compared incrementally may differ). */
   onTruncate?(broker: number, topic: string, partition: number, toOffset: number): void;
   /** Everything it found so far. */

@@ -9,6 +9,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createInvariantMonitor } from '../../checkers/index.ts';
+import type { LookScope } from '../../checkers/invariants.ts';
 import type { ClusterSnapshot, EpochEntry, FactRecord, ReplicaFacts } from '../../checkers/cluster-state.ts';
 import { InvariantLooks } from '../../driver/invariant-looks.ts';
 import type { Anomaly } from '../../checkers/verdict.ts';
@@ -71,7 +72,8 @@ function drivenRun(variant: 'correct' | 'hw-on-current-isr', partitionLooks: boo
     observe: (s: ClusterSnapshot) => void found.push(...monitor.observe(s)),
     ...(partitionLooks
       ? {
-          observePartition: (s: ClusterSnapshot) => void found.push(...monitor.observePartition(s)),
+          observePartition: (s: ClusterSnapshot, scope: LookScope) =>
+            void found.push(...monitor.observePartition(s, scope)),
           onTruncate: monitor.onTruncate,
         }
       : {}),
