@@ -132,10 +132,16 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
 ];
 
 /**
- * What a partition look judges: every per-partition invariant; log-matching alone (a follower's
- * HW moved); or acked-durable and consistent-read alone (new acknowledged or consumed records).
+ * What a partition look judges, a union of these bits: log-matching (a follower's HW moved); what
+ * a leader's HW moving can break (the true HW with candidate-complete, hw-monotonic); acked-
+ * durable and consistent-read (new acknowledged or consumed records); every per-partition
+ * invariant.
  */
-export type LookScope = 'all' | 'log-matching' | 'results';
+export type LookScope = number;
+export const LOOK_LOG_MATCHING = 1;
+export const LOOK_LEADER_HW = 2;
+export const LOOK_RESULTS = 4;
+export const LOOK_ALL = 8;
 
 export interface InvariantMonitorOptions {
   /** Which invariants to check (default: all; quorum-superset needs minInsyncReplicas). */
@@ -807,21 +813,33 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
 
   // One partition (the look's only controller record, or else its replicas' partition).
   const lookView = new IndexedSnapshot();
-  const observePartition = (look: ClusterSnapshot, scope: LookScope = 'all'): Anomaly[] => {
+  /** A look narrower than LOOK_ALL: only what its bits name. */
+  const judgeScoped = (look: ClusterSnapshot, v: IndexedSnapshot, scope: LookScope): void => {
+    if ((scope & LOOK_RESULTS) !== 0) {
+      ingestAcked(look, state);
+      ingestConsumed(look, state, raise);
+    }
+    const matching = (scope & (LOOK_LOG_MATCHING | LOOK_LEADER_HW)) !== 0 && enabled.has('log-matching');
+    for (const k of v.replicas.keys()) {
+      if ((scope & LOOK_RESULTS) !== 0) resultsAt(k, look, v, state, judge, raise);
+      if (matching) logMatchingAt(k, v, state, raise);
+    }
+    if ((scope & LOOK_LEADER_HW) === 0) return;
+    advanceTrueHw(v, state);
+    if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);
+    if (enabled.has('candidate-complete')) candidateComplete(v, state, raise);
+  };
+  const observePartition = (look: ClusterSnapshot, scope: LookScope = LOOK_ALL): Anomaly[] => {
     const out: Anomaly[] = [];
     current.out = out;
     current.timeUs = look.timeUs;
     const v = lookView.resetTo(look);
-    if (scope === 'log-matching') {
-      if (enabled.has('log-matching')) for (const k of v.replicas.keys()) logMatchingAt(k, v, state, raise);
+    if ((scope & LOOK_ALL) === 0) {
+      judgeScoped(look, v, scope);
       return out;
     }
     ingestAcked(look, state);
     ingestConsumed(look, state, raise);
-    if (scope === 'results') {
-      for (const k of v.replicas.keys()) resultsAt(k, look, v, state, judge, raise);
-      return out;
-    }
     advanceTrueHw(v, state);
     if (enabled.has('one-leader-per-epoch')) oneLeaderPerEpoch(v, state, raise);
     if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);

@@ -2,11 +2,12 @@
 // item 4). Two kinds of look, both between events (a probe announces a change in the middle of
 // an event, when the model's state may be half updated):
 //   - a partition look after every event that changed a partition in a way that can break an
-//     invariant: a replica's role or leader epoch, a leader's HW, a LEO that went down (the
-//     model's `replica` probe), an AlterPartition sent or answered (the leader's maximal ISR), a
-//     new acknowledged or consumed record of it in the history (a look at acked-durable and
-//     consistent-read alone); and a look at log-matching alone after a follower's HW moved (it
-//     widens what two replicas must agree on). A LEO that
+//     invariant, judging what that change can break (LookScope): a replica's role or leader
+//     epoch, a LEO that went down (the model's `replica` probe), an AlterPartition sent or
+//     answered (the leader's maximal ISR): every per-partition invariant; a leader's HW: the
+//     true HW with candidate-complete, hw-monotonic and log-matching; a follower's HW: log-
+//     matching (it widens what two replicas must agree on); a new acknowledged or consumed
+//     record in the history: acked-durable and consistent-read. A LEO that
 //     only grew breaks nothing: every invariant reads a log end only as a lower bound (a
 //     candidate's log must reach the true HW) or below a HW, which a LEO rise leaves alone.
 //     Only that partition is judged (InvariantMonitor.observePartition), so a fact that breaks
@@ -22,7 +23,13 @@
 // stand-in) gets the full looks only. Looking never changes the simulation (no event, no draw).
 
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
-import type { LookScope } from '../checkers/invariants.ts';
+import {
+  LOOK_ALL,
+  LOOK_LEADER_HW,
+  LOOK_LOG_MATCHING,
+  LOOK_RESULTS,
+  type LookScope,
+} from '../checkers/invariants.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
 
 /** What the looks read: the whole cluster, one partition, the results so far. */
@@ -98,7 +105,7 @@ export class InvariantLooks {
         return;
       case 'alter-partition-sent':
       case 'alter-partition-applied':
-        this.markChanged(ev.topic, ev.partition, 'all');
+        this.markChanged(ev.topic, ev.partition, LOOK_ALL);
         return;
       case 'unclean-shutdown':
       case 'producer-resequenced':
@@ -156,7 +163,7 @@ export class InvariantLooks {
     const s = byTopic.get(id);
     if (s === undefined) {
       byTopic.set(id, { role: ev.role, leaderEpoch: ev.leaderEpoch, hw: ev.hw, leo: ev.leo });
-      this.markChanged(ev.topic, ev.partition, 'all');
+      this.markChanged(ev.topic, ev.partition, LOOK_ALL);
       return;
     }
     const newRole = s.role !== ev.role || s.leaderEpoch !== ev.leaderEpoch || ev.leo < s.leo;
@@ -165,16 +172,14 @@ export class InvariantLooks {
     s.leaderEpoch = ev.leaderEpoch;
     s.hw = ev.hw;
     s.leo = ev.leo;
-    if (newRole || (newHw && ev.role === 'leader')) this.markChanged(ev.topic, ev.partition, 'all');
-    else if (newHw) this.markChanged(ev.topic, ev.partition, 'log-matching');
+    if (newRole) this.markChanged(ev.topic, ev.partition, LOOK_ALL);
+    else if (newHw) this.markChanged(ev.topic, ev.partition, ev.role === 'leader' ? LOOK_LEADER_HW : LOOK_LOG_MATCHING);
   }
 
   private markChanged(topic: string, partition: number, scope: LookScope): void {
     let ps = this.changed.get(topic);
     if (ps === undefined) this.changed.set(topic, (ps = new Map()));
-    const before = ps.get(partition);
-    if (before === undefined || scope === 'all') ps.set(partition, scope);
-    else if (before !== scope) ps.set(partition, 'all'); // log-matching and results: both are judged by 'all'
+    ps.set(partition, (ps.get(partition) ?? 0) | scope);
     this.changes++;
   }
 
@@ -189,10 +194,10 @@ export class InvariantLooks {
     const r = this.source.results?.();
     if (r === undefined) return;
     for (let i = this.ackedSeen; i < r.acked.length; i++) {
-      this.markChanged(r.acked[i].topic, r.acked[i].partition, 'results');
+      this.markChanged(r.acked[i].topic, r.acked[i].partition, LOOK_RESULTS);
     }
     for (let i = this.consumedSeen; i < r.consumed.length; i++) {
-      this.markChanged(r.consumed[i].topic, r.consumed[i].partition, 'results');
+      this.markChanged(r.consumed[i].topic, r.consumed[i].partition, LOOK_RESULTS);
     }
     this.ackedSeen = r.acked.length;
     this.consumedSeen = r.consumed.length;

@@ -3,7 +3,8 @@
 // - The case the README named (docs/readme-zoo.md "Known limits"): the hand-built
 //   hw-on-current-isr schedule, whose candidate-complete lasts only between two full looks,
 //   is caught by the driver's partition looks (driver/invariant-looks.ts) at the HW advance,
-//   missed by full looks alone, and its cause caught by 'leader-hw' at the HW advance itself;
+//   missed by full looks alone, and its cause caught by 'leader-hw' (the per-replica invariant)
+//   at the HW advance itself;
 //   the correct model breaks no invariant on it.
 // - Each invariant driven directly into the state it forbids, and the states it must accept.
 
