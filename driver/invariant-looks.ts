@@ -6,8 +6,13 @@
 //     epoch, a LEO that went down (the model's `replica` probe), an AlterPartition sent or
 //     answered (the leader's maximal ISR): every per-partition invariant; a leader's HW: the
 //     true HW with candidate-complete, hw-monotonic and log-matching; a follower's HW: log-
-//     matching (it widens what two replicas must agree on); a new acknowledged or consumed
-//     record in the history: acked-durable and consistent-read. A LEO that
+//     matching (it widens what two replicas must agree on). New acknowledged and consumed
+//     records in the history are judged (acked-durable, consistent-read) at their partition's
+//     next look of any kind or the next full look: they change no replica, and what can make
+//     them false later (the current leader changes or truncates) is a change looked at, which
+//     judges every record of the partition again. A record false already when it arrives (its
+//     leader lost it before the client heard the answer) waits for that next look; if leadership
+//     moves back to a replica that holds it first, candidate-complete judged the election. A LEO that
 //     only grew breaks nothing: every invariant reads a log end only as a lower bound (a
 //     candidate's log must reach the true HW) or below a HW, which a LEO rise leaves alone.
 //     Only that partition is judged (InvariantMonitor.observePartition), so a fact that breaks
@@ -64,11 +69,14 @@ const REPLICA_KEY = 1 << 16;
 export class InvariantLooks {
   private fullDue = false;
   private eventsAtFull = 0;
-  /** Partitions changed since the last look: topic → partition → what to judge. */
-  private readonly changed = new Map<string, Map<number, LookScope>>();
+  /** Partitions changed since the last look (few: searched linearly), and what to judge of each. */
+  private readonly changedTopics: string[] = [];
+  private readonly changedPartitions: number[] = [];
+  private readonly changedScopes: LookScope[] = [];
+  /** Partitions with acknowledged or consumed records not judged yet: topic → partitions. */
+  private readonly pendingResults = new Map<string, Set<number>>();
   /** topic → replica key → what it last showed. */
   private readonly shown = new Map<string, Map<number, Shown>>();
-  private changes = 0;
   private ackedSeen = 0;
   private consumedSeen = 0;
   /** How many looks of each kind were taken (for tests and the bench). */
@@ -132,12 +140,13 @@ export class InvariantLooks {
     const partitionSnapshot = this.source.partitionSnapshot;
     if (observePartition === undefined || partitionSnapshot === undefined) return;
     this.markNewResults();
-    if (this.changes === 0) return;
-    for (const [topic, partitions] of this.changed) {
-      for (const [p, scope] of partitions) {
-        this.counts.partition++;
-        observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p), scope);
-      }
+    const n = this.changedTopics.length;
+    for (let i = 0; i < n; i++) {
+      const topic = this.changedTopics[i];
+      const p = this.changedPartitions[i];
+      this.counts.partition++;
+      const scope = this.changedScopes[i] | (this.pendingResults.get(topic)?.delete(p) === true ? LOOK_RESULTS : 0);
+      observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p), scope);
     }
     this.clearChanged();
   }
@@ -147,6 +156,7 @@ export class InvariantLooks {
     this.fullDue = false;
     this.eventsAtFull = eventCount;
     this.clearChanged();
+    for (const ps of this.pendingResults.values()) ps.clear();
     const snap = this.source.snapshot();
     this.ackedSeen = snap.acked.length;
     this.consumedSeen = snap.consumed.length;
@@ -177,29 +187,40 @@ export class InvariantLooks {
   }
 
   private markChanged(topic: string, partition: number, scope: LookScope): void {
-    let ps = this.changed.get(topic);
-    if (ps === undefined) this.changed.set(topic, (ps = new Map()));
-    ps.set(partition, (ps.get(partition) ?? 0) | scope);
-    this.changes++;
+    const n = this.changedTopics.length;
+    for (let i = 0; i < n; i++) {
+      if (this.changedPartitions[i] !== partition || this.changedTopics[i] !== topic) continue;
+      this.changedScopes[i] |= scope;
+      return;
+    }
+    this.changedTopics.push(topic);
+    this.changedPartitions.push(partition);
+    this.changedScopes.push(scope);
   }
 
   private clearChanged(): void {
-    if (this.changes === 0) return;
-    for (const ps of this.changed.values()) ps.clear();
-    this.changes = 0;
+    if (this.changedTopics.length === 0) return;
+    this.changedTopics.length = 0;
+    this.changedPartitions.length = 0;
+    this.changedScopes.length = 0;
   }
 
   /** New acknowledged or consumed records: their partitions are looked at. */
+  /** New acknowledged or consumed records: their partitions have results to judge at their next look. */
   private markNewResults(): void {
     const r = this.source.results?.();
     if (r === undefined) return;
-    for (let i = this.ackedSeen; i < r.acked.length; i++) {
-      this.markChanged(r.acked[i].topic, r.acked[i].partition, LOOK_RESULTS);
-    }
+    for (let i = this.ackedSeen; i < r.acked.length; i++) this.markPending(r.acked[i].topic, r.acked[i].partition);
     for (let i = this.consumedSeen; i < r.consumed.length; i++) {
-      this.markChanged(r.consumed[i].topic, r.consumed[i].partition, LOOK_RESULTS);
+      this.markPending(r.consumed[i].topic, r.consumed[i].partition);
     }
     this.ackedSeen = r.acked.length;
     this.consumedSeen = r.consumed.length;
+  }
+
+  private markPending(topic: string, partition: number): void {
+    let ps = this.pendingResults.get(topic);
+    if (ps === undefined) this.pendingResults.set(topic, (ps = new Set()));
+    ps.add(partition);
   }
 }
