@@ -211,19 +211,24 @@ interface MonitorState {
   consumedNew: Map<string, ConsumedRecord[]>;
   /** partition → what its partition looks judged acked-durable and consistent-read against. */
   judged: Map<string, JudgedMark>;
-  /** log-matching: replica pair (partition:lower broker:higher broker) → how far it was compared. */
-  compared: Map<string, ComparedMark>;
+  /** log-matching: partition → replica pair (lower broker × PAIR_KEY + higher) → how far it was compared. */
+  compared: Map<string, Map<number, ComparedMark>>;
 }
 
 /** A partition's acknowledged records judged against one leader at one log end (observePartition). */
 interface JudgedMark {
-  /** The leader judged against: broker|broker epoch|leader epoch ('' forces a full pass). */
-  leader: string;
+  /** The leader judged against (broker -1 forces a full pass). */
+  broker: number;
+  brokerEpoch: number;
+  leaderEpoch: number;
   /** Its log end then: a lower one means it truncated. */
   leo: number;
   /** How many of the partition's acknowledged records were judged. */
   acked: number;
 }
+
+/** log-matching's pair key: lower broker × PAIR_KEY + higher broker. */
+const PAIR_KEY = 1 << 16;
 
 /** Two replicas compared below `to`, each in the broker epoch given. */
 interface ComparedMark {
@@ -496,17 +501,27 @@ function resultsAt(
   const leader = v.currentLeader(k);
   if (leader === undefined) return; // judged in full once a current leader is there (another one)
   const acked = state.ackedBy.get(k) ?? [];
-  const token = `${leader.broker}|${v.brokers.get(leader.broker)!.brokerEpoch}|${leader.leaderEpoch}`;
-  const mark = state.judged.get(k);
-  const again = mark === undefined || mark.leader !== token || leader.leo < mark.leo;
+  const brokerEpoch = v.brokers.get(leader.broker)!.brokerEpoch;
+  let mark = state.judged.get(k);
+  const same =
+    mark !== undefined &&
+    mark.broker === leader.broker &&
+    mark.brokerEpoch === brokerEpoch &&
+    mark.leaderEpoch === leader.leaderEpoch &&
+    leader.leo >= mark.leo;
   if (judge.acked) {
-    for (let i = again ? 0 : mark.acked; i < acked.length; i++) judgeAck(acked[i], k, leader, s.timeUs, raise);
+    for (let i = same ? mark!.acked : 0; i < acked.length; i++) judgeAck(acked[i], k, leader, s.timeUs, raise);
   }
-  state.judged.set(k, { leader: token, leo: leader.leo, acked: acked.length });
+  if (mark === undefined) state.judged.set(k, (mark = { broker: 0, brokerEpoch: 0, leaderEpoch: 0, leo: 0, acked: 0 }));
+  mark.broker = leader.broker;
+  mark.brokerEpoch = brokerEpoch;
+  mark.leaderEpoch = leader.leaderEpoch;
+  mark.leo = leader.leo;
+  mark.acked = acked.length;
   const fresh = state.consumedNew.get(k);
   state.consumedNew.delete(k);
   if (!judge.consumed) return;
-  if (again) {
+  if (!same) {
     for (const [offset, c] of state.consumedAt.get(k) ?? []) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
   } else if (fresh !== undefined) {
     const byOffset = state.consumedAt.get(k)!;
@@ -532,6 +547,8 @@ function logMatching(v: SnapshotView, raise: Raise): void {
 function logMatchingAt(k: string, v: SnapshotView, state: MonitorState, raise: Raise): void {
   const rs = v.replicas.get(k);
   if (rs === undefined) return;
+  let marks = state.compared.get(k);
+  if (marks === undefined) state.compared.set(k, (marks = new Map()));
   for (let i = 0; i < rs.length; i++) {
     const x = rs[i];
     const bx = v.brokers.get(x.broker);
@@ -540,23 +557,28 @@ function logMatchingAt(k: string, v: SnapshotView, state: MonitorState, raise: R
       const y = rs[j];
       const by = v.brokers.get(y.broker);
       if (!y.up || !isLive(by)) continue;
-      const [lo, hi, elo, ehi] = x.broker < y.broker ? [x, y, bx!, by!] : [y, x, by!, bx!];
-      const pair = `${k}:${lo.broker}:${hi.broker}`;
-      const mark = state.compared.get(pair);
-      const same = mark !== undefined && mark.epochLo === elo.brokerEpoch && mark.epochHi === ehi.brokerEpoch;
-      const from = same ? mark.to : 0;
+      const xLow = x.broker < y.broker;
+      const pair = xLow ? x.broker * PAIR_KEY + y.broker : y.broker * PAIR_KEY + x.broker;
+      const epochLo = xLow ? bx!.brokerEpoch : by!.brokerEpoch;
+      const epochHi = xLow ? by!.brokerEpoch : bx!.brokerEpoch;
+      let mark = marks.get(pair);
+      const same = mark !== undefined && mark.epochLo === epochLo && mark.epochHi === epochHi;
+      const from = same ? mark!.to : 0;
       const to = firstDisagreement(k, x, y, raise, from);
-      if (same && to <= mark.to) continue;
-      state.compared.set(pair, { epochLo: elo.brokerEpoch, epochHi: ehi.brokerEpoch, to: Math.max(to, from) });
+      if (same && to <= mark!.to) continue;
+      if (mark === undefined) marks.set(pair, (mark = { epochLo, epochHi, to: 0 }));
+      mark.epochLo = epochLo;
+      mark.epochHi = epochHi;
+      mark.to = Math.max(to, from);
     }
   }
 }
 
 /** log-matching marks: a replica that truncated to `toOffset` is compared again from there. */
 function lowerCompared(state: MonitorState, k: string, broker: number, toOffset: number): void {
-  for (const [pair, mark] of state.compared) {
-    if (!pair.startsWith(`${k}:`)) continue;
-    const [lo, hi] = pair.slice(k.length + 1).split(':').map(Number);
+  for (const [pair, mark] of state.compared.get(k) ?? []) {
+    const lo = Math.floor(pair / PAIR_KEY);
+    const hi = pair % PAIR_KEY;
     if ((lo === broker || hi === broker) && mark.to > toOffset) mark.to = toOffset;
   }
 }
@@ -860,7 +882,7 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     onTruncate(broker: number, topic: string, partition: number, toOffset: number): void {
       const k = pkey(topic, partition);
       const mark = state.judged.get(k);
-      if (mark !== undefined && mark.leader.startsWith(`${broker}|`)) mark.leader = '';
+      if (mark !== undefined && mark.broker === broker) mark.broker = -1;
       lowerCompared(state, k, broker, toOffset);
     },
     get anomalies() {
