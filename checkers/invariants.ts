@@ -84,11 +84,10 @@
 // Two ways to look (issue 18 item 4):
 //   - observe(snapshot): the whole cluster, every invariant in full, O(acked + consumed +
 //     replicas² × HW); the caller chooses the cadence (every event, or every N events).
-//   - observePartition(look): one partition right after it changed (a replica's HW, LEO, role
-//     or leader epoch, a truncation, a log start move, a controller record, an AlterPartition,
-//     a new acknowledgement or consumed record of it), with the brokers, the controller's
-//     record of that partition and its replicas only. Every per-partition invariant is judged
-//     there, incrementally where a full pass would cost: acked-durable and consistent-read
+//   - observePartition(look, scope): one partition right after it changed, with the brokers,
+//     the controller's record of that partition and its replicas only (driver/invariant-looks.ts
+//     says which change calls for which LookScope). The per-partition invariants the scope names
+//     are judged there, incrementally where a full pass would cost: acked-durable and consistent-read
 //     judge only the records new since the partition's last look, all of them again when its
 //     current leader changed (broker, broker epoch, leader epoch) or truncated; log-matching
 //     compares each pair of replicas only above the offset it has already compared, lowered
