@@ -164,6 +164,8 @@ class SimulatedCluster implements KafkaCluster {
   private readonly acked: AckedRecord[] = [];
   private readonly consumed: ConsumedRecord[] = [];
   private scannedHistory = 0;
+  /** The two lists results() hands out (one object: it is asked after every event). */
+  private readonly resultLists = { acked: this.acked, consumed: this.consumed };
   /** Nodes started after the brokers: ZooKeeper mode's admin. */
   private readonly tools: readonly number[];
 
@@ -496,7 +498,7 @@ class SimulatedCluster implements KafkaCluster {
 
   results(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] } {
     this.scanHistory();
-    return { acked: this.acked, consumed: this.consumed };
+    return this.resultLists;
   }
 
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined {
