@@ -81,12 +81,29 @@
 //   - log-matching compares live replicas only, over offsets both still hold
 //     (≥ both log start offsets, < both HWs and both LEOs), by value.
 //   - Records below a replica's log start offset are not judged (retention may remove them).
-// Cost: every snapshot is checked in full, O(acked + consumed + replicas × HW); the caller
-// chooses the cadence (every event, or every N events).
+// Two ways to look (issue 18 item 4):
+//   - observe(snapshot): the whole cluster, every invariant in full, O(acked + consumed +
+//     replicas² × HW); the caller chooses the cadence (every event, or every N events).
+//   - observePartition(look, scope): one partition right after it changed, with the brokers,
+//     the controller's record of that partition and its replicas only (driver/invariant-looks.ts
+//     says which change calls for which LookScope). The per-partition invariants the scope names
+//     are judged there, incrementally where a full pass would cost: acked-durable and consistent-read
+//     judge only the records new since the partition's last look, all of them again when its
+//     current leader changed (broker, broker epoch, leader epoch) or truncated; log-matching
+//     compares each pair of replicas only above the offset it has already compared, lowered
+//     by a truncation (onTruncate) and reset when either replica's broker restarted (a new
+//     broker epoch). The quorum invariants are not per partition: judged in observe only.
 
 import type { Anomaly } from './verdict.ts';
 import { QUORUM_INVARIANT_NAMES, quorumAnomalies, type QuorumInvariantName } from './quorum-invariants.ts';
-import type { BrokerView, ClusterSnapshot, PartitionView, ReplicaSnapshot } from './cluster-state.ts';
+import type {
+  AckedRecord,
+  BrokerView,
+  ClusterSnapshot,
+  ConsumedRecord,
+  PartitionView,
+  ReplicaSnapshot,
+} from './cluster-state.ts';
 
 export type InvariantName =
   | 'acked-durable'
@@ -113,6 +130,18 @@ export const INVARIANT_NAMES: readonly InvariantName[] = [
   ...QUORUM_INVARIANT_NAMES,
 ];
 
+/**
+ * What a partition look judges, a union of these bits: log-matching (a follower's HW moved); what
+ * a leader's HW moving can break (the true HW with candidate-complete, hw-monotonic); acked-
+ * durable and consistent-read (new acknowledged or consumed records); every per-partition
+ * invariant.
+ */
+export type LookScope = number;
+export const LOOK_LOG_MATCHING = 1;
+export const LOOK_LEADER_HW = 2;
+export const LOOK_RESULTS = 4;
+export const LOOK_ALL = 8;
+
 export interface InvariantMonitorOptions {
   /** Which invariants to check (default: all; quorum-superset needs minInsyncReplicas). */
   invariants?: readonly InvariantName[];
@@ -123,6 +152,15 @@ export interface InvariantMonitorOptions {
 export interface InvariantMonitor {
   /** Checks one snapshot (snapshots must come in time order); returns new violations. */
   observe(snapshot: ClusterSnapshot): Anomaly[];
+  /**
+   * Checks one partition right after it changed: `look` is a snapshot that holds every broker,
+   * the controller's record of that one partition and its replicas (ClusterView.partitionSnapshot;
+   * down replicas need only `up: false`), and every acknowledged and consumed record so far.
+   * Looks and snapshots come in one time order. Returns new violations.
+   */
+  observePartition(look: ClusterSnapshot, scope?: LookScope): Anomaly[];
+  /** A replica truncated its log to `toOffset` (its records from there on may differ from what was compared). */
+  onTruncate(broker: number, topic: string, partition: number, toOffset: number): void;
   /** Every violation reported so far. */
   readonly anomalies: readonly Anomaly[];
   /** The true HW of a partition so far (0 if never seen). */
@@ -164,13 +202,45 @@ interface MonitorState {
   previousIsr: Map<string, readonly number[]>;
   /** How many of snapshot.consumed have been taken in. */
   consumedSeen: number;
+  /** How many of snapshot.acked have been taken in (into ackedBy). */
+  ackedSeen: number;
+  /** partition → its acknowledged records, in the order acknowledged. */
+  ackedBy: Map<string, AckedRecord[]>;
+  /** partition → its consumed records not yet judged against a current leader. */
+  consumedNew: Map<string, ConsumedRecord[]>;
+  /** partition → what its partition looks judged acked-durable and consistent-read against. */
+  judged: Map<string, JudgedMark>;
+  /** log-matching: partition → replica pair (lower broker × PAIR_KEY + higher) → how far it was compared. */
+  compared: Map<string, Map<number, ComparedMark>>;
+}
+
+/** A partition's acknowledged records judged against one leader at one log end (observePartition). */
+interface JudgedMark {
+  /** The leader judged against (broker -1 forces a full pass). */
+  broker: number;
+  brokerEpoch: number;
+  leaderEpoch: number;
+  /** Its log end then: a lower one means it truncated. */
+  leo: number;
+  /** How many of the partition's acknowledged records were judged. */
+  acked: number;
+}
+
+/** log-matching's pair key: lower broker × PAIR_KEY + higher broker. */
+const PAIR_KEY = 1 << 16;
+
+/** Two replicas compared below `to`, each in the broker epoch given. */
+interface ComparedMark {
+  epochLo: number;
+  epochHi: number;
+  to: number;
 }
 
 /** One snapshot, indexed for the invariants. */
 interface SnapshotView {
   brokers: Map<number, BrokerView>;
   /** partition → its replicas. */
-  replicas: Map<string, ReplicaSnapshot[]>;
+  replicas: Map<string, readonly ReplicaSnapshot[]>;
   /** partition → the controller's record. */
   views: Map<string, PartitionView>;
   replicaOf(k: string, broker: number): ReplicaSnapshot | undefined;
@@ -187,19 +257,41 @@ type Raise = (key: string, a: Anomaly) => void;
  */
 class IndexedSnapshot implements SnapshotView {
   readonly brokers = new Map<number, BrokerView>();
-  readonly replicas = new Map<string, ReplicaSnapshot[]>();
+  readonly replicas = new Map<string, readonly ReplicaSnapshot[]>();
   readonly views = new Map<string, PartitionView>();
   private readonly leaderCache = new Map<string, ReplicaSnapshot | null>();
 
-  constructor(s: ClusterSnapshot) {
+  constructor(s?: ClusterSnapshot) {
+    if (s === undefined) return;
     for (const b of s.brokers) this.brokers.set(b.id, b);
+    const byPartition = new Map<string, ReplicaSnapshot[]>();
     for (const r of s.replicas) {
       const k = pkey(r.topic, r.partition);
-      let l = this.replicas.get(k);
-      if (l === undefined) this.replicas.set(k, (l = []));
+      let l = byPartition.get(k);
+      if (l === undefined) byPartition.set(k, (l = []));
       l.push(r);
     }
+    for (const [k, l] of byPartition) this.replicas.set(k, l);
     for (const p of s.controller.partitions) this.views.set(pkey(p.topic, p.partition), p);
+  }
+
+  /**
+   * This view, emptied and filled with a partition look (one controller record, that
+   * partition's replicas): one view serves every partition look, no maps made per look.
+   */
+  resetTo(look: ClusterSnapshot): this {
+    this.brokers.clear();
+    this.replicas.clear();
+    this.views.clear();
+    this.leaderCache.clear();
+    for (const b of look.brokers) this.brokers.set(b.id, b);
+    const view = look.controller.partitions[0];
+    const first = view ?? look.replicas[0];
+    if (first === undefined) return this;
+    const k = pkey(first.topic, first.partition);
+    if (look.replicas.length > 0) this.replicas.set(k, look.replicas);
+    if (view !== undefined) this.views.set(k, view);
+    return this;
   }
 
   replicaOf(k: string, broker: number): ReplicaSnapshot | undefined {
@@ -355,24 +447,84 @@ function ackedDurable(s: ClusterSnapshot, v: SnapshotView, raise: Raise): void {
       k = pkey(topic, partition);
       leader = v.currentLeader(k);
     }
-    if (leader === undefined || a.offset < leader.logStartOffset) continue;
-    const rec = recordAt(leader, a.offset);
-    if (rec !== undefined && rec.value === a.value) continue;
-    const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
-    raise(`acked:${k}:${a.offset}:${a.value}`, {
-      kind: 'acked-durable',
-      explanation:
-        `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but ${who}, ` +
-        (rec === undefined
-          ? `has no offset ${a.offset} (its log ends at ${leader.leo}).`
-          : `holds ${JSON.stringify(rec.value)} there.`),
-      topic: a.topic,
-      partition: a.partition,
-      offsets: [a.offset],
-      values: rec === undefined ? [a.value] : [a.value, rec.value],
-      nodes: [leader.broker],
-      timesUs: [a.timeUs, s.timeUs],
-    });
+    if (leader !== undefined) judgeAck(a, k, leader, s.timeUs, raise);
+  }
+}
+
+/** acked-durable for one record against the current leader. */
+function judgeAck(a: AckedRecord, k: string, leader: ReplicaSnapshot, nowUs: number, raise: Raise): void {
+  if (a.offset < leader.logStartOffset) return;
+  const rec = recordAt(leader, a.offset);
+  if (rec !== undefined && rec.value === a.value) return;
+  const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
+  raise(`acked:${k}:${a.offset}:${a.value}`, {
+    kind: 'acked-durable',
+    explanation:
+      `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but ${who}, ` +
+      (rec === undefined
+        ? `has no offset ${a.offset} (its log ends at ${leader.leo}).`
+        : `holds ${JSON.stringify(rec.value)} there.`),
+    topic: a.topic,
+    partition: a.partition,
+    offsets: [a.offset],
+    values: rec === undefined ? [a.value] : [a.value, rec.value],
+    nodes: [leader.broker],
+    timesUs: [a.timeUs, nowUs],
+  });
+}
+
+/** Takes in the acknowledged records new since the last look, per partition. */
+function ingestAcked(s: ClusterSnapshot, state: MonitorState): void {
+  for (let i = state.ackedSeen; i < s.acked.length; i++) {
+    const a = s.acked[i];
+    const k = pkey(a.topic, a.partition);
+    let l = state.ackedBy.get(k);
+    if (l === undefined) state.ackedBy.set(k, (l = []));
+    l.push(a);
+  }
+  state.ackedSeen = s.acked.length;
+}
+
+/**
+ * acked-durable and consistent-read of one partition at a partition look: the records new since
+ * its last look, or all of them when its current leader is another one or truncated since.
+ */
+function resultsAt(
+  k: string,
+  s: ClusterSnapshot,
+  v: SnapshotView,
+  state: MonitorState,
+  judge: { acked: boolean; consumed: boolean },
+  raise: Raise,
+): void {
+  const leader = v.currentLeader(k);
+  if (leader === undefined) return; // judged in full once a current leader is there (another one)
+  const acked = state.ackedBy.get(k) ?? [];
+  const brokerEpoch = v.brokers.get(leader.broker)!.brokerEpoch;
+  let mark = state.judged.get(k);
+  const same =
+    mark !== undefined &&
+    mark.broker === leader.broker &&
+    mark.brokerEpoch === brokerEpoch &&
+    mark.leaderEpoch === leader.leaderEpoch &&
+    leader.leo >= mark.leo;
+  if (judge.acked) {
+    for (let i = same ? mark!.acked : 0; i < acked.length; i++) judgeAck(acked[i], k, leader, s.timeUs, raise);
+  }
+  if (mark === undefined) state.judged.set(k, (mark = { broker: 0, brokerEpoch: 0, leaderEpoch: 0, leo: 0, acked: 0 }));
+  mark.broker = leader.broker;
+  mark.brokerEpoch = brokerEpoch;
+  mark.leaderEpoch = leader.leaderEpoch;
+  mark.leo = leader.leo;
+  mark.acked = acked.length;
+  const fresh = state.consumedNew.get(k);
+  state.consumedNew.delete(k);
+  if (!judge.consumed) return;
+  if (!same) {
+    for (const [offset, c] of state.consumedAt.get(k) ?? []) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
+  } else if (fresh !== undefined) {
+    const byOffset = state.consumedAt.get(k)!;
+    for (const c of fresh) judgeConsumed(k, c.offset, byOffset.get(c.offset)!, leader, s.timeUs, raise);
   }
 }
 
@@ -386,8 +538,53 @@ function logMatching(v: SnapshotView, raise: Raise): void {
   }
 }
 
-function firstDisagreement(k: string, x: ReplicaSnapshot, y: ReplicaSnapshot, raise: Raise): void {
-  const from = Math.max(x.logStartOffset, y.logStartOffset);
+/**
+ * log-matching of one partition at a partition look: each pair of live replicas compared only
+ * above the offset compared at its last look (lowered by onTruncate), from the start again when
+ * either broker restarted since (another broker epoch).
+ */
+function logMatchingAt(k: string, v: SnapshotView, state: MonitorState, raise: Raise): void {
+  const rs = v.replicas.get(k);
+  if (rs === undefined) return;
+  let marks = state.compared.get(k);
+  if (marks === undefined) state.compared.set(k, (marks = new Map()));
+  for (let i = 0; i < rs.length; i++) {
+    const x = rs[i];
+    const bx = v.brokers.get(x.broker);
+    if (!x.up || !isLive(bx)) continue;
+    for (let j = i + 1; j < rs.length; j++) {
+      const y = rs[j];
+      const by = v.brokers.get(y.broker);
+      if (!y.up || !isLive(by)) continue;
+      const xLow = x.broker < y.broker;
+      const pair = xLow ? x.broker * PAIR_KEY + y.broker : y.broker * PAIR_KEY + x.broker;
+      const epochLo = xLow ? bx!.brokerEpoch : by!.brokerEpoch;
+      const epochHi = xLow ? by!.brokerEpoch : bx!.brokerEpoch;
+      let mark = marks.get(pair);
+      const same = mark !== undefined && mark.epochLo === epochLo && mark.epochHi === epochHi;
+      const from = same ? mark!.to : 0;
+      const to = firstDisagreement(k, x, y, raise, from);
+      if (same && to <= mark!.to) continue;
+      if (mark === undefined) marks.set(pair, (mark = { epochLo, epochHi, to: 0 }));
+      mark.epochLo = epochLo;
+      mark.epochHi = epochHi;
+      mark.to = Math.max(to, from);
+    }
+  }
+}
+
+/** log-matching marks: a replica that truncated to `toOffset` is compared again from there. */
+function lowerCompared(state: MonitorState, k: string, broker: number, toOffset: number): void {
+  for (const [pair, mark] of state.compared.get(k) ?? []) {
+    const lo = Math.floor(pair / PAIR_KEY);
+    const hi = pair % PAIR_KEY;
+    if ((lo === broker || hi === broker) && mark.to > toOffset) mark.to = toOffset;
+  }
+}
+
+/** Compares two replicas from `fromOffset` (or both log starts) to both HWs and LEOs; returns where it stopped. */
+function firstDisagreement(k: string, x: ReplicaSnapshot, y: ReplicaSnapshot, raise: Raise, fromOffset = 0): number {
+  const from = Math.max(x.logStartOffset, y.logStartOffset, fromOffset);
   const to = Math.min(x.hw, y.hw, x.leo, y.leo);
   for (let o = from; o < to; o++) {
     const rx = x.records[o - x.logStartOffset];
@@ -406,8 +603,9 @@ function firstDisagreement(k: string, x: ReplicaSnapshot, y: ReplicaSnapshot, ra
       values: [vlo.value, vhi.value],
       nodes: [lo.broker, hi.broker],
     });
-    return;
+    return to;
   }
+  return to;
 }
 
 /** candidate-complete: every live, loaded ISR/ELR member holds the log up to the true HW. */
@@ -507,11 +705,24 @@ function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, ra
 
 /** consistent-read: a consumed (offset → value) never changes and the current leader still holds it. */
 function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState, raise: Raise): void {
+  state.consumedNew.clear();
+  for (const [k, byOffset] of state.consumedAt) {
+    const leader = v.currentLeader(k);
+    if (leader === undefined) continue;
+    for (const [offset, c] of byOffset) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
+  }
+}
+
+/** Takes in the consumed records new since the last look: a second value at one offset is a violation. */
+function ingestConsumed(s: ClusterSnapshot, state: MonitorState, raise: Raise): void {
   for (let i = state.consumedSeen; i < s.consumed.length; i++) {
     const c = s.consumed[i];
     const k = pkey(c.topic, c.partition);
     let byOffset = state.consumedAt.get(k);
     if (byOffset === undefined) state.consumedAt.set(k, (byOffset = new Map()));
+    let fresh = state.consumedNew.get(k);
+    if (fresh === undefined) state.consumedNew.set(k, (fresh = []));
+    fresh.push(c);
     const prev = byOffset.get(c.offset);
     if (prev === undefined) byOffset.set(c.offset, { value: c.value, timeUs: c.timeUs });
     else if (prev.value !== c.value) {
@@ -529,30 +740,35 @@ function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState
     }
   }
   state.consumedSeen = s.consumed.length;
-  for (const [k, byOffset] of state.consumedAt) {
-    const leader = v.currentLeader(k);
-    if (leader === undefined) continue;
-    for (const [offset, c] of byOffset) {
-      if (offset < leader.logStartOffset) continue;
-      const rec = recordAt(leader, offset);
-      if (rec !== undefined && rec.value === c.value) continue;
-      const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
-      raise(`cr:${k}:${offset}:${leader.broker}:${leader.leaderEpoch}`, {
-        kind: 'consistent-read',
-        explanation:
-          `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but ${who}, ` +
-          (rec === undefined
-            ? `no longer has that offset (its log ends at ${leader.leo}).`
-            : `now holds ${JSON.stringify(rec.value)} there.`),
-        topic: leader.topic,
-        partition: leader.partition,
-        offsets: [offset],
-        values: rec === undefined ? [c.value] : [c.value, rec.value],
-        nodes: [leader.broker],
-        timesUs: [c.timeUs, s.timeUs],
-      });
-    }
-  }
+}
+
+/** consistent-read for one consumed offset against the current leader. */
+function judgeConsumed(
+  k: string,
+  offset: number,
+  c: { value: string; timeUs: number },
+  leader: ReplicaSnapshot,
+  nowUs: number,
+  raise: Raise,
+): void {
+  if (offset < leader.logStartOffset) return;
+  const rec = recordAt(leader, offset);
+  if (rec !== undefined && rec.value === c.value) return;
+  const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
+  raise(`cr:${k}:${offset}:${leader.broker}:${leader.leaderEpoch}`, {
+    kind: 'consistent-read',
+    explanation:
+      `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but ${who}, ` +
+      (rec === undefined
+        ? `no longer has that offset (its log ends at ${leader.leo}).`
+        : `now holds ${JSON.stringify(rec.value)} there.`),
+    topic: leader.topic,
+    partition: leader.partition,
+    offsets: [offset],
+    values: rec === undefined ? [c.value] : [c.value, rec.value],
+    nodes: [leader.broker],
+    timesUs: [c.timeUs, nowUs],
+  });
 }
 
 export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): InvariantMonitor {
@@ -568,10 +784,16 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     previousIsr: new Map(),
     consumedSeen: 0,
     maxLogStart: new Map(),
+    ackedSeen: 0,
+    ackedBy: new Map(),
+    consumedNew: new Map(),
+    judged: new Map(),
+    compared: new Map(),
   };
   const reported = new Set<string>();
   const all: Anomaly[] = [];
   const quorumSeen = { count: 0 };
+  const judge = { acked: enabled.has('acked-durable'), consumed: enabled.has('consistent-read') };
 
   // One `raise` for the monitor's life (not a closure made at every snapshot): `current` holds
   // the snapshot being judged and the violations it found.
@@ -589,6 +811,8 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     current.out = out;
     current.timeUs = s.timeUs;
     const v = snapshotView(s);
+    ingestAcked(s, state);
+    ingestConsumed(s, state, raise);
     advanceTrueHw(v, state);
     if (enabled.has('one-leader-per-epoch')) oneLeaderPerEpoch(v, state, raise);
     if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);
@@ -608,8 +832,58 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     return out;
   };
 
+  // One partition (the look's only controller record, or else its replicas' partition).
+  const lookView = new IndexedSnapshot();
+  /** A look narrower than LOOK_ALL: only what its bits name. */
+  const judgeScoped = (look: ClusterSnapshot, v: IndexedSnapshot, scope: LookScope): void => {
+    if ((scope & LOOK_RESULTS) !== 0) {
+      ingestAcked(look, state);
+      ingestConsumed(look, state, raise);
+    }
+    const matching = (scope & (LOOK_LOG_MATCHING | LOOK_LEADER_HW)) !== 0 && enabled.has('log-matching');
+    for (const k of v.replicas.keys()) {
+      if ((scope & LOOK_RESULTS) !== 0) resultsAt(k, look, v, state, judge, raise);
+      if (matching) logMatchingAt(k, v, state, raise);
+    }
+    if ((scope & LOOK_LEADER_HW) === 0) return;
+    advanceTrueHw(v, state);
+    if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);
+    if (enabled.has('candidate-complete')) candidateComplete(v, state, raise);
+  };
+  const observePartition = (look: ClusterSnapshot, scope: LookScope = LOOK_ALL): Anomaly[] => {
+    const out: Anomaly[] = [];
+    current.out = out;
+    current.timeUs = look.timeUs;
+    const v = lookView.resetTo(look);
+    if ((scope & LOOK_ALL) === 0) {
+      judgeScoped(look, v, scope);
+      return out;
+    }
+    ingestAcked(look, state);
+    ingestConsumed(look, state, raise);
+    advanceTrueHw(v, state);
+    if (enabled.has('one-leader-per-epoch')) oneLeaderPerEpoch(v, state, raise);
+    if (enabled.has('hw-monotonic')) hwMonotonic(v, state, raise);
+    for (const k of v.replicas.keys()) {
+      resultsAt(k, look, v, state, judge, raise);
+      if (enabled.has('log-matching')) logMatchingAt(k, v, state, raise);
+    }
+    if (enabled.has('candidate-complete')) candidateComplete(v, state, raise);
+    if (enabled.has('isr-eligible')) isrEligible(v, state, raise);
+    if (enabled.has('quorum-superset')) quorumSuperset(v, state, opts.minInsyncReplicas!, raise);
+    if (enabled.has('epoch-cache-complete')) epochCacheComplete(v, state, raise);
+    return out;
+  };
+
   return {
     observe,
+    observePartition,
+    onTruncate(broker: number, topic: string, partition: number, toOffset: number): void {
+      const k = pkey(topic, partition);
+      const mark = state.judged.get(k);
+      if (mark !== undefined && mark.broker === broker) mark.broker = -1;
+      lowerCompared(state, k, broker, toOffset);
+    },
     get anomalies() {
       return all;
     },

@@ -27,7 +27,12 @@ export const judges: Judges = {
     const m = createInvariantMonitor(
       opts.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: opts.minInsyncReplicas },
     );
-    return { observe: (s) => void m.observe(s), anomalies: () => [...m.anomalies] };
+    return {
+      observe: (s) => void m.observe(s),
+      observePartition: (look, scope) => void m.observePartition(look, scope),
+      onTruncate: (broker, topic, partition, toOffset) => m.onTruncate(broker, topic, partition, toOffset),
+      anomalies: () => [...m.anomalies],
+    };
   },
 };
 

@@ -21,6 +21,7 @@ import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
+import type { LookScope } from '../checkers/invariants.ts';
 import type { Anomaly, Verdict } from '../checkers/verdict.ts';
 import type { RetentionDeletion } from '../checkers/retention.ts';
 import { TRACE_FORMAT, TRACE_VERSION, type TimelineEvent, type Trace, type TraceFault } from '../checkers/trace.ts';
@@ -37,6 +38,7 @@ import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../sce
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
 import { findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
+import { InvariantLooks } from './invariant-looks.ts';
 import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
 import { CoordinatorInvariants } from '../checkers/coordinator-invariants.ts';
 import { TxnCoordinatorInvariants } from '../checkers/txn-coordinator-invariants.ts';
@@ -49,6 +51,10 @@ export type RunOutcome = 'ok' | 'violation' | 'expected-loss' | 'unknown' | 'stu
 /** A long-lived judge of snapshots taken while the run goes (white-box invariants). */
 export interface SnapshotMonitor {
   observe(snapshot: ClusterSnapshot): void;
+  /** One partition right after it changed (driver/invariant-looks.ts); without it, full looks only. */
+  observePartition?(look: ClusterSnapshot, scope: LookScope): void;
+  /** A replica truncated its log (what the partition looks compared incrementally may differ). */
+  onTruncate?(broker: number, topic: string, partition: number, toOffset: number): void;
   /** Everything it found so far. */
   anomalies(): Anomaly[];
 }
@@ -103,7 +109,10 @@ export interface RunOptions {
   recordEvents?: boolean;
   /** Fold message contents into the hash. */
   deepHash?: boolean;
-  /** Snapshot the cluster for the invariant monitor every this many events as well (default 5000). */
+  /**
+   * A full look of the invariant monitor every this many events as well (default 5000), besides
+   * the protocol events and the partition looks at every change (driver/invariant-looks.ts).
+   */
   snapshotEveryEvents?: number;
   /** Check the per-replica invariants at each replica change (checkers/replica-invariants.ts; default true). */
   replicaInvariants?: boolean;
@@ -226,8 +235,8 @@ class SeedRun {
   private historyVerdict: Verdict | undefined;
   private finalRead: FinalRead | undefined;
   private livenessVerdict: Verdict | undefined;
-  private snapshotDue = false;
-  private eventsAtLastSnapshot = 0;
+  /** When the invariant monitor looks (driver/invariant-looks.ts); created in build(). */
+  private looks: InvariantLooks | undefined;
   private readonly snapshotEvery: number;
 
   constructor(
@@ -294,6 +303,10 @@ class SeedRun {
       },
     });
     this.monitor = this.deps.judges.createMonitor({ minInsyncReplicas: this.spec.config['min.insync.replicas'] });
+    this.looks = new InvariantLooks(c, this.monitor, this.snapshotEvery, (snap) => {
+      this.liveness?.observe(snap);
+      this.observeTxnCoordinators();
+    });
     sim.onProbe((_node, ev) => this.onProbe(ev));
     sim.onNodeTransition((node, transition) => this.onNodeTransition(node, transition));
   }
@@ -323,7 +336,6 @@ class SeedRun {
       this.tracker!.onPartition(change.partition, change.current.isr, change.previous, change.current.leader);
       this.injector!.onPartitionChange(change);
     }
-    this.snapshotDue = true;
     if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
   }
 
@@ -339,6 +351,7 @@ class SeedRun {
   private onProbe(ev: ModelProbe): void {
     const tracker = this.tracker!;
     const injector = this.injector!;
+    this.looks!.onProbe(ev);
     switch (ev.kind) {
       case 'partition':
         this.onPartitionProbe(ev);
@@ -372,11 +385,9 @@ class SeedRun {
         break;
       case 'registered':
         tracker.onRegistered(ev.broker);
-        this.snapshotDue = true;
         break;
       case 'truncate':
         this.replicaWatch?.onTruncate(ev.broker, ev.topic, ev.partition, ev.toOffset);
-        this.snapshotDue = true;
         break;
       case 'log-start':
         if (ev.topic === TOPIC && ev.reason === 'segment-deletion' && ev.to > ev.from) {
@@ -384,7 +395,6 @@ class SeedRun {
           this.retentionDeletions.push(d);
         }
         this.replicaWatch?.onLogStart(ev.broker, ev.topic, ev.partition, ev, this.sim.now());
-        this.snapshotDue = true;
         break;
       case 'fetch-served':
         // Checked against the replica's log start; no trigger waits for it, no timeline entry.
@@ -396,7 +406,6 @@ class SeedRun {
         return;
       case 'fenced':
       case 'controlled-shutdown':
-        this.snapshotDue = true;
         break;
       case 'quorum':
         if (this.wantTrace) this.timeline.push({ t: this.sim.now(), ...ev });
@@ -427,7 +436,7 @@ class SeedRun {
   }
 
   private onNodeTransition(node: number, transition: NodeTransition): void {
-    this.snapshotDue = true;
+    this.looks!.onNodeTransition();
     if (transition === 'restart') this.tracker!.onRestart(node);
     if (transition === 'restart' || transition === 'start') this.replicaWatch?.onRestart(node);
     if (this.wantTrace) {
@@ -437,13 +446,9 @@ class SeedRun {
     }
   }
 
+  /** A full look of the invariant monitor (and the liveness tracker, the transaction coordinators). */
   private takeSnapshot(): void {
-    this.snapshotDue = false;
-    this.eventsAtLastSnapshot = this.sim.eventCount;
-    const snap = this.cluster!.snapshot();
-    this.monitor!.observe(snap);
-    this.liveness?.observe(snap);
-    this.observeTxnCoordinators();
+    this.looks!.full(this.sim.eventCount);
   }
 
   /**
@@ -468,7 +473,7 @@ class SeedRun {
       untilUs: limitUs,
       maxEvents: Math.max(0, maxEvents - sim.eventCount),
       stopWhen: () => {
-        if (this.snapshotDue || sim.eventCount - this.eventsAtLastSnapshot >= this.snapshotEvery) this.takeSnapshot();
+        this.looks!.between(sim.eventCount);
         return done();
       },
     });

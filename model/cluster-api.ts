@@ -4,7 +4,13 @@
 
 import type { ActorFactory, Message, NodeContext, SimulationApi } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
-import type { ClusterSnapshot, QuorumStateChange, ReplicaFacts } from '../checkers/cluster-state.ts';
+import type {
+  AckedRecord,
+  ClusterSnapshot,
+  ConsumedRecord,
+  QuorumStateChange,
+  ReplicaFacts,
+} from '../checkers/cluster-state.ts';
 import type { ClusterSpec, WorkloadSpec } from './config.ts';
 import type { LogStartReason } from './replica-log.ts';
 
@@ -46,6 +52,10 @@ export interface KafkaCluster {
   /** `kafka-log-dirs.sh --describe` of one replica, per segment: size, offsets, fsynced / written back / dirty. */
   describeSegments(broker: number, topic: string, partition: number): string;
   snapshot(): ClusterSnapshot;
+  /** One partition's look for the invariant monitor (ClusterView.partitionSnapshot); absent in stand-ins. */
+  partitionSnapshot?(topic: string, partition: number): ClusterSnapshot;
+  /** The acknowledged and consumed records so far, folded from the history (live arrays); absent in stand-ins. */
+  results?(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] };
   /**
    * Transactions open on a leader of a workload topic whose producer id no serving transaction
    * coordinator has in Ongoing, PrepareCommit or PrepareAbort but wedged (issue 17): "topic/partition" →

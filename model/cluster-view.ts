@@ -37,6 +37,12 @@ function rangeText(from: number, to: number): string {
   return to > from ? `${from}–${to - 1}` : 'none';
 }
 
+/** A replica on a broker that is down, as a partition look shows it. */
+function downReplica(broker: number, topic: string, partition: number): ReplicaSnapshot {
+  const empty = { logStartOffset: 0, leo: 0, hw: 0, records: [], epochCache: [] };
+  return { broker, topic, partition, up: false, role: 'none', leaderEpoch: -1, ...empty };
+}
+
 export class ClusterView {
   constructor(
     protected readonly sim: SimulationApi<ModelProbe>,
@@ -179,6 +185,49 @@ export class ClusterView {
 
   snapshot(acked: readonly AckedRecord[], consumed: readonly ConsumedRecord[]): ClusterSnapshot {
     const partitions = this.controllerPartitions();
+    const replicas: ReplicaSnapshot[] = [];
+    for (const s of partitions) {
+      for (const b of s.replicas) replicas.push(this.replicaSnapshot(b, s.topic, s.partition));
+    }
+    return {
+      timeUs: this.sim.now(),
+      brokers: this.brokerViews(),
+      controller: { up: this.controllerUp(), partitions },
+      replicas,
+      acked,
+      consumed,
+      quorum: this.quorumSnapshot(),
+    };
+  }
+
+  /**
+   * One partition's look for the invariant monitor's observePartition: every broker, the
+   * controller's record of that partition and its replicas (a replica on a broker that is down
+   * shows only `up: false`: no invariant reads a down replica's disk), no quorum.
+   */
+  partitionSnapshot(
+    topic: string,
+    partition: number,
+    acked: readonly AckedRecord[],
+    consumed: readonly ConsumedRecord[],
+  ): ClusterSnapshot {
+    const view = this.controllerPartitions().find((p) => p.topic === topic && p.partition === partition);
+    const replicas: ReplicaSnapshot[] = [];
+    for (const b of view?.replicas ?? []) {
+      replicas.push(this.sim.isUp(b) ? this.replicaSnapshot(b, topic, partition) : downReplica(b, topic, partition));
+    }
+    return {
+      timeUs: this.sim.now(),
+      brokers: this.brokerViews(),
+      controller: { up: this.controllerUp(), partitions: view === undefined ? [] : [view] },
+      replicas,
+      acked,
+      consumed,
+    };
+  }
+
+  /** Every broker: process up, its running broker epoch, its registration. */
+  private brokerViews(): BrokerView[] {
     const brokers: BrokerView[] = [];
     for (const id of this.brokerIds) {
       const up = this.sim.isUp(id);
@@ -193,19 +242,7 @@ export class ClusterView {
         inControlledShutdown: reg?.inControlledShutdown === true,
       });
     }
-    const replicas: ReplicaSnapshot[] = [];
-    for (const s of partitions) {
-      for (const b of s.replicas) replicas.push(this.replicaSnapshot(b, s.topic, s.partition));
-    }
-    return {
-      timeUs: this.sim.now(),
-      brokers,
-      controller: { up: this.controllerUp(), partitions },
-      replicas,
-      acked,
-      consumed,
-      quorum: this.quorumSnapshot(),
-    };
+    return brokers;
   }
 
   /** The controller voters and what the commit record found broken. */

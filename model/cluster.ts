@@ -165,6 +165,8 @@ class SimulatedCluster implements KafkaCluster {
   private readonly acked: AckedRecord[] = [];
   private readonly consumed: ConsumedRecord[] = [];
   private scannedHistory = 0;
+  /** The two lists results() hands out (one object: it is asked after every event). */
+  private readonly resultLists = { acked: this.acked, consumed: this.consumed };
   /** Nodes started after the brokers: ZooKeeper mode's admin. */
   private readonly tools: readonly number[];
   /** Each transactional producer's transactional.id. */
@@ -521,6 +523,16 @@ class SimulatedCluster implements KafkaCluster {
   snapshot(): ClusterSnapshot {
     this.scanHistory();
     return this.view.snapshot(this.acked, this.consumed);
+  }
+
+  partitionSnapshot(topic: string, partition: number): ClusterSnapshot {
+    this.scanHistory();
+    return this.view.partitionSnapshot(topic, partition, this.acked, this.consumed);
+  }
+
+  results(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] } {
+    this.scanHistory();
+    return this.resultLists;
   }
 
   replicaFacts(broker: number, topic: string, partition: number): ReplicaFacts | undefined {

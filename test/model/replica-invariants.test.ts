@@ -1,14 +1,18 @@
 // The per-replica invariants (checkers/replica-invariants.ts), checked at each replica change
 // rather than in snapshots sampled at protocol events and every 5,000 events (issue 18 item 4).
 // - The case the README named (docs/readme-zoo.md "Known limits"): the hand-built
-//   hw-on-current-isr schedule, whose candidate-complete lasts only between two of the
-//   driver's looks, is missed by the sampled snapshot monitor and caught by 'leader-hw' at the
-//   HW advance itself; the correct model breaks no per-replica invariant on it.
+//   hw-on-current-isr schedule, whose candidate-complete lasts only between two full looks,
+//   is caught by the driver's partition looks (driver/invariant-looks.ts) at the HW advance,
+//   missed by full looks alone, and its cause caught by 'leader-hw' (the per-replica invariant)
+//   at the HW advance itself;
+//   the correct model breaks no invariant on it.
 // - Each invariant driven directly into the state it forbids, and the states it must accept.
 
 import { describe, expect, it } from 'vitest';
 import { createInvariantMonitor } from '../../checkers/index.ts';
-import type { EpochEntry, FactRecord, ReplicaFacts } from '../../checkers/cluster-state.ts';
+import type { LookScope } from '../../checkers/invariants.ts';
+import type { ClusterSnapshot, EpochEntry, FactRecord, ReplicaFacts } from '../../checkers/cluster-state.ts';
+import { InvariantLooks } from '../../driver/invariant-looks.ts';
 import type { Anomaly } from '../../checkers/verdict.ts';
 import { ReplicaInvariants } from '../../checkers/replica-invariants.ts';
 import { TestCluster } from './helpers.ts';
@@ -56,49 +60,66 @@ const answerLost: Schedule = (c) => {
   c.runFor(20_000_000);
 };
 
-/** The snapshot monitor at the driver's cadence (driver/run.ts): after protocol events and every 5,000 events. */
-function sampledRun(variant: 'correct' | 'hw-on-current-isr', schedule: Schedule = answerLost) {
+/**
+ * The snapshot monitor fed by the driver's own looks (driver/invariant-looks.ts, as driver/run.ts
+ * feeds it): with its partition looks at every change, or with the full looks alone (after
+ * protocol events and every 5,000 events: the driver's cadence before issue 18 item 4).
+ */
+function drivenRun(variant: 'correct' | 'hw-on-current-isr', partitionLooks: boolean, schedule = answerLost) {
   const c = new TestCluster({ ...hwOnCurrentIsrOpts, variant });
   const monitor = createInvariantMonitor({ minInsyncReplicas: c.config['min.insync.replicas'] });
-  const sampled: Anomaly[] = [];
-  let due = false;
-  let lastLook = 0;
-  c.sim.onProbe((_n, e) => {
-    if (['partition', 'registered', 'truncate', 'fenced', 'controlled-shutdown'].includes(e.kind)) due = true;
-  });
-  c.sim.onNodeTransition(() => {
-    due = true;
-  });
-  c.observer = () => {
-    if (!due && c.sim.eventCount - lastLook < 5000) return;
-    due = false;
-    lastLook = c.sim.eventCount;
-    sampled.push(...monitor.observe(c.snapshot()));
+  const found: Anomaly[] = [];
+  const fed = {
+    observe: (s: ClusterSnapshot) => void found.push(...monitor.observe(s)),
+    ...(partitionLooks
+      ? {
+          observePartition: (s: ClusterSnapshot, scope: LookScope) =>
+            void found.push(...monitor.observePartition(s, scope)),
+          onTruncate: monitor.onTruncate,
+        }
+      : {}),
   };
+  const source = {
+    snapshot: () => c.snapshot(),
+    partitionSnapshot: (topic: string, partition: number) => c.view.partitionSnapshot(topic, partition, c.acked, []),
+    results: () => ({ acked: c.acked, consumed: [] }),
+  };
+  const looks = new InvariantLooks(source, fed, 5000);
+  c.sim.onProbe((_n, e) => looks.onProbe(e));
+  c.sim.onNodeTransition(() => looks.onNodeTransition());
+  c.observer = () => looks.between(c.sim.eventCount);
   const replicas = watchReplicas(c);
   c.start();
   c.runUntil(() => c.settled(), 30_000_000);
   schedule(c);
-  return { sampled, replica: replicas.anomalies() };
+  return { found, replica: replicas.anomalies(), counts: looks.counts };
 }
 
 describe("the README's case: hw-on-current-isr between two looks", () => {
-  it('the sampled snapshots miss it; the leader-hw invariant catches it at the HW advance', () => {
+  it("the driver's partition looks catch candidate-complete at the HW advance; full looks alone miss it", () => {
     // Real: the monitor looking at every event sees C in the ISR below the true HW.
     const everyEvent = runSchedule('hw-on-current-isr', hwOnCurrentIsrOpts, answerLost);
     expect(everyEvent.kinds).toContain('candidate-complete');
     expect(everyEvent.cluster.acked.map((a) => a.value)).toContain('e0');
-    const { sampled, replica } = sampledRun('hw-on-current-isr');
-    expect(sampled.map((a) => a.kind)).not.toContain('candidate-complete');
-    const caught = replica.find((a) => a.kind === 'leader-hw');
+    const driven = drivenRun('hw-on-current-isr', true);
+    const caught = driven.found.find((a) => a.kind === 'candidate-complete');
     expect(caught).toBeDefined();
-    expect(caught!.explanation).toMatch(/maximal ISR/);
+    expect(caught!.nodes).toHaveLength(1);
+    expect(driven.counts.partition).toBeGreaterThan(driven.counts.full);
+    const fullOnly = drivenRun('hw-on-current-isr', false);
+    expect(fullOnly.found.map((a) => a.kind)).not.toContain('candidate-complete');
+    // The per-replica invariant sees the cause at the HW advance either way.
+    const cause = fullOnly.replica.find((a) => a.kind === 'leader-hw');
+    expect(cause).toBeDefined();
+    expect(cause!.explanation).toMatch(/maximal ISR/);
   });
 
   it('the correct model breaks no invariant on the same schedule (it acknowledges only once C left the ISR)', () => {
     const out = runSchedule('correct', hwOnCurrentIsrOpts, answerLost);
     expect(out.anomalies).toEqual([]);
-    expect(sampledRun('correct').replica).toEqual([]);
+    const driven = drivenRun('correct', true);
+    expect(driven.found).toEqual([]);
+    expect(driven.replica).toEqual([]);
   });
 });
 
