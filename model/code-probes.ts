@@ -40,10 +40,13 @@ const TXN_RARE =
   'rare: neither 3,000 swarm seeds (base 5,000,000; transactions in one seed of five) nor 2,000 seeds ' +
   'of the transactions scenario reached it (issue 17)';
 
-/** Transaction probes while the swarm's transactional draw is off (scenarios/named.ts). */
-const TXN_SWARM_OFF =
-  'not in the swarm while its transactional draw is off (SWARM_DRAWS_TRANSACTIONS, scenarios/named.ts): ' +
-  'the transactions scenario reaches it (issue 17)';
+/**
+ * Transaction probes that 4,000 swarm seeds with transactions applied (base 140,000,000, one seed in
+ * five transactional) did not reach: rare there; the transactions scenario's faults aim at them.
+ */
+const TXN_RARE_IN_SWARM =
+  'rare in the swarm: 4,000 seeds with transactions applied (base 140,000,000) did not reach it; the ' +
+  'transactions scenario aims its faults at the marker phase (issue 17)';
 
 /** Consume-transform-produce probes: the swarm's transactional producers do not consume. */
 const TXN_NOT_IN_SWARM =
@@ -895,52 +898,43 @@ const CODE_PROBES = {
   'txn-marker-coordinator-fenced': {
     kafka: 'ProducerAppendInfo.checkCoordinatorEpoch',
     description: 'A transaction marker came from an older coordinator epoch: TRANSACTION_COORDINATOR_FENCED.',
-    reachable: TXN_SWARM_OFF,
+    reachable: TXN_RARE_IN_SWARM,
   },
   'txn-marker-without-open-txn': {
     kafka: 'ProducerAppendInfo.appendEndTxnMarker (currentTxnFirstOffset empty)',
     description: 'A marker closed no transaction on this partition (an empty one): no CompletedTxn, no index entry.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-aborted-indexed': {
     kafka: 'LogSegment.updateTxnIndex',
     description: 'An ABORT marker closed a non-empty transaction: an entry went into the aborted-transaction index.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-index-truncated': {
     kafka: 'TransactionIndex.truncateTo',
     description: 'A truncation removed entries of the aborted-transaction index.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-open-after-recovery': {
     kafka: 'UnifiedLog.rebuildProducerState (LogLoader)',
     description: 'Recovery rebuilt a producer state with a transaction still open.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-leader-with-open-txn': {
     kafka: 'Partition.makeLeader (the producer state carried by the follower)',
     description: 'A replica became leader with an open transaction in its producer state.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-fetch-bounded-by-lso': {
     kafka: 'UnifiedLog.read (FetchIsolation.TXN_COMMITTED)',
     description: 'A read_committed fetch was bounded below the HW by the last stable offset.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-fetch-aborted-transactions': {
     kafka: 'LocalLog.addAbortedTransactions',
     description: 'A read_committed fetch answer carried aborted transactions overlapping its records.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-consumer-skipped-aborted-batch': {
     kafka: 'CompletedFetch.nextFetchedRecord (isBatchAborted)',
     description: 'A read_committed consumer skipped a batch of an aborted transaction.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-consumer-reset-to-lso': {
     kafka: 'ListOffsets LATEST under READ_COMMITTED (Partition.fetchOffsetForTimestamp)',
     description: 'A read_committed consumer reset its position to the last stable offset.',
-    reachable: TXN_SWARM_OFF,
   },
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {
@@ -1064,29 +1058,24 @@ const CODE_PROBES = {
     description:
       'A broker leading a __transaction_state partition replayed its log and began to serve as transaction ' +
       'coordinator.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-resigned': {
     kafka: 'TransactionCoordinator.onResignation',
     description: 'A broker lost leadership of a __transaction_state partition and dropped its transaction coordinator.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-loaded-prepared': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition (transactionsPendingForCompletion)',
     description: 'A new coordinator loaded a transaction in PrepareCommit or PrepareAbort and sent its markers again.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-append-refused': {
     kafka: 'TransactionStateManager.appendTransactionToLog (updateCacheCallback)',
     description:
       'A write to __transaction_state was refused (below min ISR or not leader); the transition was dropped.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-append-timed-out': {
     kafka: 'TransactionStateManager.appendTransactionToLog (REQUEST_TIMED_OUT)',
     description:
       'A write to __transaction_state was not committed within the transaction timeout; the transition was dropped.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-append-not-enough-replicas': {
     kafka: 'TransactionStateManager.appendTransactionToLog (NOT_ENOUGH_REPLICAS_AFTER_APPEND)',
@@ -1097,53 +1086,44 @@ const CODE_PROBES = {
   'txn-coordinator-init-fences-ongoing': {
     kafka: 'TransactionCoordinator.handleInitProducerId (PrepareEpochFence)',
     description: 'InitProducerId found an ongoing transaction: the coordinator bumped the epoch and aborted it.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-producer-fenced': {
     kafka: 'TransactionCoordinator.handleAddPartitionsToTransaction / endTransaction',
     description: 'A transactional request from an older producer epoch was answered PRODUCER_FENCED.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-timeout-abort': {
     kafka: 'TransactionCoordinator.abortTimedOutTransactions',
     description:
       'An ongoing transaction outlived its transaction.timeout.ms: the coordinator fenced its epoch and aborted it.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-complete-retried': {
     kafka: 'TransactionMarkerChannelManager.tryAppendToLog',
     description:
       'Writing CompleteCommit/CompleteAbort found __transaction_state unavailable and was queued for a retry.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-retried': {
     kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
     description: 'A transaction marker failed with a retriable error (or no answer) and was sent again.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-sending-cancelled': {
     kafka: 'TransactionMarkerRequestCompletionHandler.onComplete',
     description:
       'A marker was refused (INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED): the sending was cancelled.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-marker-leader-unknown': {
     kafka: 'TransactionMarkerChannelManager.addTxnMarkersToBrokerQueue (unknown broker queue)',
     description: 'A marker waited because its partition had no leader.',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-prepare-commit-written': {
     kafka: 'TransactionCoordinator.endTransaction (appendTransactionToLog of PrepareCommit)',
     description:
       "A coordinator appended a PrepareCommit: the transaction's commit point, where a fault is most harmful " +
       '(the transactions scenario crashes the coordinator on it).',
-    reachable: TXN_SWARM_OFF,
   },
   'txn-coordinator-resigned-prepare-pending': {
     kafka: 'TransactionStateManager.appendTransactionToLog (NOT_COORDINATOR) / TransactionCoordinator.onResignation',
     description:
       'A coordinator lost its __transaction_state leadership while a PrepareCommit it wrote was not yet committed.',
-    reachable: TXN_SWARM_OFF,
   },
   // --- consume-transform-produce: AddOffsetsToTxn, TxnOffsetCommit, markers on __consumer_offsets
   'txn-coordinator-add-offsets': {
@@ -1206,26 +1186,24 @@ const CODE_PROBES = {
     description:
       "A partition leader asked the transaction coordinator whether a batch's partition is in its producer's " +
       'ongoing transaction before appending it (KIP-890 verification).',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-verification-partition-not-in-txn': {
     kafka: 'TransactionCoordinator.handleVerifyPartitionsInTransaction',
     description: "The coordinator answered a verification: the partition is not in the producer's transaction.",
-    reachable: TXN_NOT_IN_SWARM,
+    reachable: TXN_RARE_IN_SWARM,
   },
   'txn-verification-rejected': {
     kafka: 'ReplicaManager.handleProduceAppend (postVerificationCallback)',
     description:
       'A partition leader refused a transactional batch the coordinator did not verify (INVALID_TXN_STATE or ' +
       'INVALID_PRODUCER_EPOCH): a late produce that would have opened a hanging transaction.',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-verification-guard-mismatch': {
     kafka: 'UnifiedLog.analyzeAndValidateProducerState (batchMissingRequiredVerification)',
     description:
       'A verified batch found its VerificationGuard gone at the append (a marker or another transactional batch ' +
       'was written meanwhile): INVALID_TXN_STATE.',
-    reachable: TXN_NOT_IN_SWARM,
+    reachable: TXN_RARE_IN_SWARM,
   },
   'txn-unverified-transaction-opened': {
     kafka: 'ProducerAppendInfo.appendDataBatch (no KIP-890 verification)',
@@ -1239,53 +1217,45 @@ const CODE_PROBES = {
     description:
       'A transactional send passed delivery.timeout.ms with its request unanswered: the transaction is aborted ' +
       'and the epoch bumped, the request may still arrive.',
-    reachable: TXN_NOT_IN_SWARM,
   },
   // --- KIP-890 part 2, transaction.version 2 (txn-coordinator.ts, txn-host.ts, partition.ts)
   'txn-v2-end-txn-epoch-bump': {
     kafka: 'TransactionMetadata.prepareAbortOrCommit (clientTransactionVersion.supportsEpochBump)',
     description: 'The coordinator ended a transaction with the epoch bump of transaction.version 2 (KIP-890 part 2).',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-v2-end-txn-retry-after-bump': {
     kafka: 'TransactionCoordinator.endTransaction (endTxnEpochBumped, CompleteCommit/CompleteAbort)',
     description:
       'An EndTxn from the epoch before the bump found its transaction complete: a retry, answered NONE with ' +
       'the bumped epoch.',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-v2-partition-added-by-produce': {
     kafka: 'AddPartitionsToTxnManager (addPartition) / TransactionCoordinator.handleAddPartitionsToTransaction',
     description:
       "A partition leader's AddPartitionsToTxn without verifyOnly reached the coordinator: the produce itself " +
       'adds its partition to the transaction (KIP-890 part 2).',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-v2-late-produce-fenced': {
     kafka: 'TransactionCoordinator.handleAddPartitionsToTransaction (PRODUCER_FENCED) under transaction.version 2',
     description:
       'A produce from an epoch the coordinator already bumped (a late batch of an ended transaction) was refused ' +
       'when its leader asked to add its partition: INVALID_PRODUCER_EPOCH.',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-v2-late-batch-fenced': {
     kafka: 'ProducerAppendInfo.checkProducerEpoch under transaction.version 2',
     description:
       "A transactional batch older than the producer's epoch at the partition (bumped by a marker or by the next " +
       'transaction) was refused by the leader: INVALID_PRODUCER_EPOCH.',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-v2-open-txn-of-older-epoch': {
     kafka: 'UnifiedLog.hasOngoingTransaction(producerId, producerEpoch) (4.0)',
     description:
       "A transactional batch found its producer's transaction of an older epoch still open at the partition (its " +
       'marker not written yet): not counted as ongoing, so the batch is verified with the coordinator.',
-    reachable: TXN_NOT_IN_SWARM,
   },
   'txn-v2-marker-fenced': {
     kafka: 'ProducerAppendInfo.appendEndTxnMarker (checkProducerEpoch) under transaction.version 2',
     description: "A marker older than the producer's epoch at the partition was refused: INVALID_PRODUCER_EPOCH.",
-    reachable: TXN_NOT_IN_SWARM,
   },
 } as const satisfies Record<string, CodeProbeInfo>;
 
