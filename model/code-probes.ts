@@ -30,11 +30,6 @@ export interface CodeProbeInfo {
 /** Probes only ZooKeeper-mode runs reach (--controller zookeeper; the swarm draws KRaft). */
 const ZK_MODE_ONLY = 'in ZooKeeper-mode runs only (--controller zookeeper): the swarm draws KRaft mode (issue 16)';
 
-/** Why the retention probes are not reached by swarm seeds today (issue 12). */
-const SWARM_WITHOUT_RETENTION =
-  'not in the swarm for now: it draws retention settings but does not apply them ' +
-  '(SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts)';
-
 /** Transaction probes that campaigns with transactions (issue 17) did not reach: rare, not unreachable. */
 const TXN_RARE =
   'rare: neither 3,000 swarm seeds (base 5,000,000; transactions in one seed of five) nor 2,000 seeds ' +
@@ -317,7 +312,6 @@ const CODE_PROBES = {
     description:
       "A follower's divergence truncation stopped at or below the leader's log start: the records it keeps below " +
       'it, the leader can no longer confirm (the shape of test/model/findings/divergence-below-log-start.test.ts).',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'follower-diverged-unknown-leader-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279)',
@@ -799,12 +793,10 @@ const CODE_PROBES = {
   'retention-deleted-segment': {
     kafka: 'UnifiedLog.deleteOldSegments → deleteSegments',
     description: 'Retention (or a log start above them) deleted whole segments below the HW; the log start moved up.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'retention-rolled-active-segment': {
     kafka: 'UnifiedLog.deleteSegments (roll() before deleting every segment)',
     description: 'Retention found every segment deletable, so the log rolled a new empty active segment first.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'log-start-above-hw-refused': {
     kafka: 'UnifiedLog.maybeIncrementLogStartOffset (OffsetOutOfRangeException above the HW)',
@@ -816,7 +808,6 @@ const CODE_PROBES = {
   'log-truncated-fully': {
     kafka: 'UnifiedLog.truncateFullyAndStartAt',
     description: 'A replica deleted its whole log and started again, empty, at a new offset.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'truncate-below-log-start': {
     kafka: 'UnifiedLog.truncateTo (logStartOffset = min(targetOffset, logStartOffset))',
@@ -828,7 +819,6 @@ const CODE_PROBES = {
   'epoch-cache-truncated-from-start': {
     kafka: 'LeaderEpochFileCache.truncateFromStart',
     description: 'The log start moved up past epoch-cache entries: they went and the first now starts at it.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'log-recovery-below-log-start': {
     kafka: 'LogLoader.recoverLog (deleteSegmentsIfLogStartGreaterThanLogEnd)',
@@ -840,22 +830,18 @@ const CODE_PROBES = {
   'fetch-below-log-start': {
     kafka: 'UnifiedLog.read (checkLogStartOffset)',
     description: "A fetch asked for an offset below the leader's log start offset (OFFSET_OUT_OF_RANGE).",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'follower-log-start-from-leader': {
     kafka: 'ReplicaFetcherThread.processPartitionData (maybeIncrementLogStartOffset, LeaderOffsetIncremented)',
     description: "A follower moved its log start up to the leader's, given in the fetch response.",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'follower-truncated-fully-to-leader-start': {
     kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate (truncateFullyAndStartAt)',
     description: "A follower whose log ended below the leader's log start deleted its log and restarted at it.",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'hw-raised-to-log-start': {
     kafka: 'UnifiedLog.updateHighWatermark (a HW below the log start offset becomes the log start)',
     description: "A replica's new HW (a follower told a new leader's lagging HW) was below its log start: raised.",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'producer-state-from-snapshot': {
     kafka: 'UnifiedLog.rebuildProducerState → ProducerStateManager.truncateAndReload (loadFromSnapshot)',
@@ -878,7 +864,6 @@ const CODE_PROBES = {
   'log-start-checkpoint-written': {
     kafka: 'LogManager.checkpointLogStartOffsets',
     description: 'The broker wrote log-start-offset-checkpoint with a log start above its first segment.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   // --- transactions on the partition (producer-state.ts, replica-log.ts, partition.ts; issue 17 item 2)
   'txn-non-transactional-batch-in-open-txn': {

@@ -31,7 +31,8 @@
 // LeaderEpochFileCacheTest.shouldUpdateSavedOffsetWhenOffsetToClearToIsBetweenEpochs pins step 3.
 // Not labelled expected: p200-26 was acknowledged at offset 70 too, and Kafka documents that
 // "each message is uniquely identified by a 64-bit integer offset" (docs/implementation.html,
-// Log); so the swarm does not apply its retention draws (SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts).
+// Log); it is Kafka's own finding divergence-below-log-start (driver/kafka-findings.ts), and the
+// swarm applies its retention draws (SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts).
 //
 // Replayed at kafka.version 3.9: the run was found before the model had KIP-996 pre-vote (4.0
 // on); with it the controllers' elections take a pre-vote round first, and in this input step 4
