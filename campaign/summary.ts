@@ -260,7 +260,8 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
   lines.push(
     `  ok ${o.ok}, violations ${o.violation}, stuck ${o.stuck}, crash ${o.crash}` +
       (o.nondeterminism > 0 || s.checkDeterminism ? `, nondeterministic ${o.nondeterminism}` : '') +
-      `, unknown ${o.unknown}, expected losses (beyond Kafka's promise) ${o['expected-loss']}`,
+      `, unknown ${o.unknown}, expected losses (beyond Kafka's promise) ${o['expected-loss']}` +
+      ((o['kafka-finding'] ?? 0) > 0 ? `, Kafka's own findings ${o['kafka-finding']}` : ''),
   );
   lines.push(
     `  ${s.events.toLocaleString('en-US')} simulated events, ${s.virtualSeconds.toFixed(0)} virtual s, ` +
