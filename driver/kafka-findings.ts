@@ -61,10 +61,25 @@ export interface KafkaFinding {
 const KEPT_BELOW_PROBE = 'follower-kept-records-below-leader-log-start';
 
 /**
+ * The anomaly kinds the chain produces at an offset the follower kept: two values acknowledged
+ * or read at it (inconsistent-offsets), the retried record answered there and never read back
+ * (lost-write), and, once that follower leads or is compared with the others before it moves
+ * its log start up, its kept record against the committed one (log-matching, acked-durable,
+ * consistent-read: swarm seed 71012620 of base 71003000).
+ */
+const DIVERGENCE_KINDS: ReadonlySet<string> = new Set([
+  'inconsistent-offsets',
+  'lost-write',
+  'log-matching',
+  'acked-durable',
+  'consistent-read',
+]);
+
+/**
  * The follower kept, below the leader's log start, records the leader no longer has; one of
- * them may later be named by a duplicate answer at its old offset. Explains an
- * inconsistent-offsets anomaly of the same topic/partition at an offset the follower kept,
- * one of whose values is the very record it kept there.
+ * them may later be named by a duplicate answer at its old offset, or served when that
+ * follower leads. Explains an anomaly of DIVERGENCE_KINDS of the same topic/partition whose
+ * every offset is one the follower kept, and whose values include the very record it kept there.
  */
 function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -81,7 +96,7 @@ function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
         `answer (end offset ${k.leaderEndOffset}) being at or below its log start ${k.leaderLogStart}, and kept ` +
         `offsets ${first}–${last} below it, which the leader no longer has.`,
       explains: (a) =>
-        a.kind === 'inconsistent-offsets' &&
+        DIVERGENCE_KINDS.has(a.kind) &&
         a.topic === k.topic &&
         a.partition === k.partition &&
         (a.offsets ?? []).length > 0 &&
@@ -101,7 +116,8 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
     explanation:
       'After retention moved the leader epoch cache\'s first entry up, a diverging follower truncates to an offset ' +
       'at or above the leader\'s log start and keeps records below it that the leader never had; a producer retry ' +
-      'later matched as a duplicate of one of them is acknowledged at an offset that holds another record.',
+      'later matched as a duplicate of one of them is acknowledged at an offset that holds another record, and ' +
+      'if that follower leads before moving its log start up, it serves them against the committed ones.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate") @ 3.9.0-rc3 and trunk; ' +
       'AbstractFetcherThread.getOffsetTruncationState; ReplicaFetcherThread.processPartitionData ' +

@@ -74,6 +74,27 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     }
   });
 
+  it('seed 71012620: the follower that kept offsets 10–19 leads; every anomaly at them is the finding', () => {
+    // Swarm seed 71012620 of base 71003000 (retention.ms 10 s, 2 KiB segments, kill -9 and cuts):
+    // broker 1 kept offsets 10–19 of t/0 below leader log start 20, then led epoch 4 with them;
+    // the chain shows as inconsistent-offsets and lost-write (a retry answered at offset 18) and
+    // as log-matching, acked-durable and consistent-read at 14–19 against its kept records.
+    const { result, failing, kafkaFindings } = rerun(71012620, fixtureInput(71012620));
+    expect(result.outcome).toBe('kafka-finding');
+    expect(failing).toEqual([]);
+    const kinds = new Set(kafkaFindings.map((f) => f.split(': ')[1]));
+    const all = ['acked-durable', 'consistent-read', 'inconsistent-offsets', 'log-matching', 'lost-write'];
+    expect([...kinds].sort()).toEqual(all);
+    for (const a of result.verdict.anomalies.filter((x) => x.kafkaFinding !== undefined)) {
+      expect(a.topic).toBe('t');
+      expect(a.partition).toBe(0);
+      for (const o of a.offsets ?? []) expect(o >= 10 && o <= 19, `${a.kind} at ${o}`).toBe(true);
+      expect(a.kafkaFindingWitness).toMatch(/^Broker 1 truncated t\/0 .* kept offsets 10–19 below it/);
+    }
+    // Retention's own figure stays what it is.
+    expect(result.verdict.anomalies.find((a) => a.kind === 'deleted-by-retention')?.informational).toBe(true);
+  });
+
   it('the same kind at another offset, of another record or partition, or without the chain, stays failing', () => {
     // The witness's input as the model's probe records it in this run (broker 1 kept p201-28 at
     // offset 70 of t/0 below leader 3's log start 71), judging hand-made anomalies.
@@ -106,7 +127,8 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
       { ...base, values: ['p200-26', 'p202-9'], explanation: 'offset 70 but not the record the follower kept' },
       { ...base, partition: 1, explanation: 'another partition' },
       { ...base, topic: '__consumer_offsets', explanation: 'another topic' },
-      { ...base, kind: 'lost-write', explanation: 'another kind' },
+      { ...base, kind: 'duplicate', explanation: 'another kind' },
+      { ...base, kind: 'poll-skip', explanation: 'another kind' },
     ];
     const labelled = labelKafkaFindings([base, ...others], run);
     expect(labelled[0].kafkaFinding).toBe('divergence-below-log-start');
