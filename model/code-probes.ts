@@ -30,11 +30,6 @@ export interface CodeProbeInfo {
 /** Probes only ZooKeeper-mode runs reach (--controller zookeeper; the swarm draws KRaft). */
 const ZK_MODE_ONLY = 'in ZooKeeper-mode runs only (--controller zookeeper): the swarm draws KRaft mode (issue 16)';
 
-/** Why the retention probes are not reached by swarm seeds today (issue 12). */
-const SWARM_WITHOUT_RETENTION =
-  'not in the swarm for now: it draws retention settings but does not apply them ' +
-  '(SWARM_APPLIES_RETENTION, scenarios/arbitraries.ts)';
-
 /** Transaction probes that campaigns with transactions (issue 17) did not reach: rare, not unreachable. */
 const TXN_RARE =
   'rare: neither 3,000 swarm seeds (base 5,000,000; transactions in one seed of five) nor 2,000 seeds ' +
@@ -320,7 +315,6 @@ const CODE_PROBES = {
     description:
       "A follower's divergence truncation stopped at or below the leader's log start: the records it keeps below " +
       'it, the leader can no longer confirm (the shape of test/model/findings/divergence-below-log-start.test.ts).',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'follower-diverged-unknown-leader-epoch': {
     kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279)',
@@ -802,12 +796,10 @@ const CODE_PROBES = {
   'retention-deleted-segment': {
     kafka: 'UnifiedLog.deleteOldSegments → deleteSegments',
     description: 'Retention (or a log start above them) deleted whole segments below the HW; the log start moved up.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'retention-rolled-active-segment': {
     kafka: 'UnifiedLog.deleteSegments (roll() before deleting every segment)',
     description: 'Retention found every segment deletable, so the log rolled a new empty active segment first.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'log-start-above-hw-refused': {
     kafka: 'UnifiedLog.maybeIncrementLogStartOffset (OffsetOutOfRangeException above the HW)',
@@ -819,7 +811,6 @@ const CODE_PROBES = {
   'log-truncated-fully': {
     kafka: 'UnifiedLog.truncateFullyAndStartAt',
     description: 'A replica deleted its whole log and started again, empty, at a new offset.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'truncate-below-log-start': {
     kafka: 'UnifiedLog.truncateTo (logStartOffset = min(targetOffset, logStartOffset))',
@@ -831,7 +822,6 @@ const CODE_PROBES = {
   'epoch-cache-truncated-from-start': {
     kafka: 'LeaderEpochFileCache.truncateFromStart',
     description: 'The log start moved up past epoch-cache entries: they went and the first now starts at it.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'log-recovery-below-log-start': {
     kafka: 'LogLoader.recoverLog (deleteSegmentsIfLogStartGreaterThanLogEnd)',
@@ -843,22 +833,18 @@ const CODE_PROBES = {
   'fetch-below-log-start': {
     kafka: 'UnifiedLog.read (checkLogStartOffset)',
     description: "A fetch asked for an offset below the leader's log start offset (OFFSET_OUT_OF_RANGE).",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'follower-log-start-from-leader': {
     kafka: 'ReplicaFetcherThread.processPartitionData (maybeIncrementLogStartOffset, LeaderOffsetIncremented)',
     description: "A follower moved its log start up to the leader's, given in the fetch response.",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'follower-truncated-fully-to-leader-start': {
     kafka: 'AbstractFetcherThread.fetchOffsetAndTruncate (truncateFullyAndStartAt)',
     description: "A follower whose log ended below the leader's log start deleted its log and restarted at it.",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'hw-raised-to-log-start': {
     kafka: 'UnifiedLog.updateHighWatermark (a HW below the log start offset becomes the log start)',
     description: "A replica's new HW (a follower told a new leader's lagging HW) was below its log start: raised.",
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   'producer-state-from-snapshot': {
     kafka: 'UnifiedLog.rebuildProducerState → ProducerStateManager.truncateAndReload (loadFromSnapshot)',
@@ -881,7 +867,6 @@ const CODE_PROBES = {
   'log-start-checkpoint-written': {
     kafka: 'LogManager.checkpointLogStartOffsets',
     description: 'The broker wrote log-start-offset-checkpoint with a log start above its first segment.',
-    reachable: SWARM_WITHOUT_RETENTION,
   },
   // --- transactions on the partition (producer-state.ts, replica-log.ts, partition.ts; issue 17 item 2)
   'txn-non-transactional-batch-in-open-txn': {
@@ -1269,6 +1254,37 @@ export const CODE_PROBE_NAMES: readonly CodeProbeName[] = Object.keys(CODE_PROBE
 
 /** Marks a probe as reached by the current run (a no-op unless the driver is recording). */
 export const codeProbe: (name: CodeProbeName) => void = hitCodeProbe;
+
+/**
+ * `follower-kept-records-below-leader-log-start`'s context: what the follower kept below the
+ * leader's log start after a divergence truncation (the witness of the Kafka finding
+ * divergence-below-log-start reads it: driver/kafka-findings.ts).
+ */
+export interface KeptBelowLeaderLogStart {
+  readonly broker: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** The leader's answer to the diverging epoch: its end offset, and the leader's log start. */
+  readonly leaderEndOffset: number;
+  readonly leaderLogStart: number;
+  /** The offset the follower truncated to. */
+  readonly truncatedTo: number;
+  /** The records it kept below the leader's log start (the highest MAX_KEPT_RECORDS of them). */
+  readonly kept: ReadonlyArray<{ readonly offset: number; readonly value: string; readonly epoch: number }>;
+}
+
+/** How many kept records a KeptBelowLeaderLogStart lists at most (the highest offsets). */
+export const MAX_KEPT_RECORDS = 32;
+
+/** The probes that pass a context, and its type. */
+export interface CodeProbeContexts {
+  'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
+}
+
+/** Marks a probe as reached, with the context a Kafka finding's witness reads (plain data, built at the site). */
+export function codeProbeWith<N extends keyof CodeProbeContexts>(name: N, context: CodeProbeContexts[N]): void {
+  hitCodeProbe(name, context);
+}
 
 const ALTER_PARTITION_REJECTIONS: Partial<Record<ControllerErrorCode, CodeProbeName>> = {
   STALE_BROKER_EPOCH: 'alter-partition-rejected-stale-broker-epoch',

@@ -4,7 +4,8 @@
 // - startProbe(): one send to every partition of every topic; once acknowledged at offset o,
 //   a stream assigned at o polls until it reads offset o back. probeSucceeded() is true when
 //   every partition's probe value was read back at its acknowledged offset. A probe send
-//   that ends fail/info is replaced by a new one (new value). The probe always uses
+//   that ends fail/info is replaced by a new one (new value), and so is one whose record
+//   retention deleted before the stream read it back (the stream's reads start above it). The probe always uses
 //   acks=all (it must learn an offset to read back); the rest of the config is the cluster's.
 // - startFinalRead(): for every partition, first one acks=all marker send (retried with a
 //   new value until acknowledged at offset m), then one stream assigned at offset 0 that polls
@@ -161,6 +162,14 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
       if (rec.offset !== probe.offset) continue;
       probe.status = rec.value === probe.value ? 'succeeded' : 'mismatch';
       this.lanes.release(fetcher.process);
+      return true;
+    }
+    // A read that starts above the probe's offset: the stream was reset to a log start above
+    // it (OFFSET_OUT_OF_RANGE, UnifiedLog.read's checkLogStartOffset), so retention deleted the
+    // probe's record before it was read back. It can never be read: send a new probe value.
+    if (records.length > 0 && records[0].offset > probe.offset) {
+      this.lanes.release(fetcher.process);
+      this.sendProbe(probe);
       return true;
     }
     return false;

@@ -86,13 +86,13 @@ export function swarmControllersArb(): fc.Arbitrary<1 | 3 | 5> {
 const DEFAULT_SEGMENT_BYTES = 1_073_741_824;
 const DEFAULT_ROLL_MS = 604_800_000;
 /**
- * Retention is drawn (so every other draw stays as it is) but not applied: with it, the correct
- * model meets the finding of test/model/findings/divergence-below-log-start.test.ts (seed
- * 61016229, base 61000000; issue 12), Kafka's own chain and a breach of its promise that no
- * draw can leave out; otherwise campaigns with it applied are silent (docs/readme-fuzz.md).
- * A scenario input's `timing` still sets log.retention.ms / log.retention.bytes.
+ * Retention is drawn and applied. With it the correct model meets Kafka's own finding
+ * divergence-below-log-start (test/model/findings/divergence-below-log-start.test.ts; issue
+ * 12), a chain of Kafka's behaviour that breaks its promise: runs that meet it end as
+ * `kafka-finding` (driver/kafka-findings.ts), not as violations, when its witness holds. Set
+ * false, the draws stay (so every other draw keeps its value) but are not applied.
  */
-const SWARM_APPLIES_RETENTION = false;
+const SWARM_APPLIES_RETENTION = true;
 /** Kafka's log.retention.ms default: 7 days (log.retention.hours 168). */
 const DEFAULT_RETENTION_MS = 604_800_000;
 
