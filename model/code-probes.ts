@@ -739,6 +739,11 @@ const CODE_PROBES = {
     description: 'After its session expired a broker registered again, with a new broker epoch (czxid).',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-auto-leader-rebalance-elected': {
+    kafka: 'KafkaController.checkAndTriggerAutoLeaderRebalance (Election.leaderForPreferredReplica)',
+    description: 'The ZooKeeper-mode controller’s automatic rebalance elected a partition’s preferred replica.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-offline-partition-no-candidate': {
     kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection',
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
