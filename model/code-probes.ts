@@ -755,6 +755,15 @@ const CODE_PROBES = {
     description: 'The ZooKeeper-mode controller wrote a leader’s ISR change to the partition state znode.',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-alter-partition-resent-bad-version': {
+    kafka:
+      'KafkaZkClient.retryRequestsUntilConnected → updateLeaderAndIsr (BADVERSION) → ' +
+      'KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION)',
+    description:
+      'The controller’s ISR write, sent again after a ZooKeeper connection loss, met BADVERSION (its own first ' +
+      'send was applied): the leader is answered INVALID_UPDATE_VERSION and the cache keeps the old zkVersion.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-alter-partition-stale-broker-epoch': {
     kafka: 'KafkaController.tryProcessAlterPartition (STALE_BROKER_EPOCH)',
     description: 'An AlterPartition came from a broker not live with that epoch (its session expired or it bounced).',

@@ -646,7 +646,14 @@ export class ZkControllerCore {
         return done();
       }
       if (r.kind === 'ok') return fail('NOT_CONTROLLER');
-      if (r.kind === 'bad-version') return fail('INVALID_UPDATE_VERSION');
+      if (r.kind === 'bad-version') {
+        // Resent after a CONNECTIONLOSS, the write met its own earlier application (nothing
+        // else writes the znode behind this controller's epoch check): the cache keeps the old
+        // zkVersion and the leader waits for a LeaderAndIsr (the Kafka finding
+        // zk-stale-controller-cache, driver/kafka-findings.ts).
+        if (r.resent) codeProbe('zk-alter-partition-resent-bad-version');
+        return fail('INVALID_UPDATE_VERSION');
+      }
       // ControllerMovedException inside tryProcessAlterPartition's try: Kafka answers
       // UNKNOWN_SERVER_ERROR, which the leader retries as it retries NOT_CONTROLLER.
       fail('NOT_CONTROLLER');

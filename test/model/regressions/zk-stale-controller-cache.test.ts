@@ -51,6 +51,8 @@ describe('ZooKeeper mode: a controller cache behind ZooKeeper after a lost write
       const input = fixtureInput(seed, 'zookeeper');
       const r = runScenario(watched, { seed, scenario: 'regression', variant: 'correct', input });
       expect(r.outcome).toBe('violation');
+      // The controller's write was sent again after the connection loss and met BADVERSION.
+      expect(r.codeProbes).toContain('zk-alter-partition-resent-bad-version');
       expect(r.verdict.anomalies.filter((a) => a.expected !== true).map((a) => a.kind)).toContain('liveness');
       const zk = cluster!.snapshot().controller.partitions[0];
       const leader = sim!.actor<ZkBroker>(zk.leader) as ZkBroker;
