@@ -45,6 +45,8 @@ export interface FuzzOptions {
   range: SeedRange;
   workers: number;
   maxViolations: number;
+  /** --fail-on-kafka-findings: a seed labelled with a Kafka finding makes the campaign exit 1. */
+  failOnKafkaFindings?: boolean;
   checkDeterminism: boolean;
   outDir: string;
   /** Inputs other than the scenario's own draws (--scenario-file, the shape knobs). */
@@ -120,6 +122,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
         ...(opts.input === undefined ? {} : { input: opts.input }),
         ...(opts.scenarioFlags === undefined ? {} : { scenarioFlags: opts.scenarioFlags }),
         ...(opts.guided === true ? { guided: true } : {}),
+        ...(opts.failOnKafkaFindings === true ? { failOnKafkaFindings: true } : {}),
       });
       for (const r of [...(opts.prior?.values() ?? [])].sort((a, b) => a.seed - b.seed)) {
         appendSeed(journal, r);
@@ -177,6 +180,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       // Rates measure the scan; shrinking and writing come after it.
       wallMs: scan.wallMs,
       ownDraws: opts.input === undefined && opts.guided !== true,
+      failOnKafkaFindings: opts.failOnKafkaFindings === true,
     });
     if (guided !== undefined) summary.guided = guided.stats;
     const files = writeCampaignFiles(opts.outDir, summary, scan.results, { log, runReports });

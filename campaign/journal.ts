@@ -34,6 +34,8 @@ export interface JournalHeader {
   scenarioFlags?: string;
   /** --guided (campaign/guided.ts): a resume recomputes the mutated inputs from the seeds journaled. */
   guided?: boolean;
+  /** --fail-on-kafka-findings (absent: false). */
+  failOnKafkaFindings?: boolean;
 }
 
 export class JournalError extends Error {}

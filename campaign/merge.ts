@@ -154,6 +154,7 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
     wallMs,
     // The shards' own judgement: a reference applied to their inputs (older summaries: none).
     ownDraws: (first.expectedLossRate?.reference ?? null) !== null,
+    failOnKafkaFindings: first.failOnKafkaFindings === true,
   });
   return { summary, results: prefix, shards, problems };
 }

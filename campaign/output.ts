@@ -17,7 +17,7 @@ import { expectedLossLine } from './reference-rates.ts';
 import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Trace } from '../checkers/trace.ts';
-import type { CampaignSummary, ViolationEntry } from './summary.ts';
+import { type CampaignSummary, kafkaFindingsLine, type ViolationEntry } from './summary.ts';
 import type { SeedResult } from './tasks.ts';
 import { renderViolationReport } from '../reports/html-report.ts';
 import { renderCampaignIndex, type CampaignEntry } from '../reports/campaign-index.ts';
@@ -221,6 +221,24 @@ function indexEntries(
     if (endUs !== undefined) e.timeUs = endUs;
     return e;
   });
+  // Kafka's own findings (known, not excused): each listed, with the findings that label it.
+  for (const r of results.filter((x) => x.outcome === 'kafka-finding').slice(0, MAX_EXPECTED_ROWS)) {
+    const e: CampaignEntry = {
+      variant: summary.variant,
+      scenario: summary.scenario,
+      seed: r.seed,
+      anomalyKinds: [r.kind ?? 'kafka-finding'],
+      kafkaFindings: r.kafkaFindings ?? ['unrecorded'],
+      timeUs: r.endTimeUs,
+    };
+    if (r.explanation !== undefined) e.explanation = r.explanation;
+    const written = reports.get(r.seed);
+    if (written !== undefined) {
+      e.reportPath = relative(dir, written.report);
+      e.tracePath = relative(dir, written.trace);
+    }
+    entries.push(e);
+  }
   const expected = results.filter((r) => r.outcome === 'expected-loss').slice(0, MAX_EXPECTED_ROWS);
   for (const r of expected) {
     const e: CampaignEntry = {
@@ -260,7 +278,8 @@ function renderIndex(
         `${summary.seeds} seeds from base seed ${summary.baseSeed}` +
         (losses > MAX_EXPECTED_ROWS ? `; the first ${MAX_EXPECTED_ROWS} of ${losses} expected losses listed` : '') +
         `; exit ${summary.exitCode}${summary.interrupted ? ' (interrupted)' : ''}` +
-        `; ${expectedLossLine(summary.expectedLossRate).trim()}`,
+        `; ${expectedLossLine(summary.expectedLossRate).trim()}` +
+        (kafkaFindingsLine(summary) === null ? '' : `; ${kafkaFindingsLine(summary)!.trim()}`),
       seedsRun: summary.seeds,
       codeProbes: probeRows(summary.probes),
     });
@@ -365,7 +384,8 @@ function plainIndex(s: CampaignSummary, dir: string): string {
     `gregor campaign: ${s.scenario} / ${s.variant}`,
     `<h1>Campaign: ${esc(s.scenario)} / ${esc(s.variant)}${s.shard === null ? '' : ` (shard ${esc(s.shard)})`}</h1>
 <p>${s.seeds} seeds judged from base seed ${s.baseSeed}; ${s.outcomes.violation} violations,
-${s.outcomes.stuck} stuck, ${s.outcomes.crash} crashes, ${s.outcomes['expected-loss']} expected losses;
+${s.outcomes.stuck} stuck, ${s.outcomes.crash} crashes, ${s.outcomes['expected-loss']} expected losses,
+${s.outcomes['kafka-finding'] ?? 0} Kafka's own findings (known, not excused);
 exit ${s.exitCode}.</p>
 <table><tr><th>seed</th><th>kind</th><th>explanation</th><th>faults</th><th></th><th>replay</th></tr>${
       rows || '<tr><td colspan="6" class="ok">no violation</td></tr>'

@@ -1,7 +1,9 @@
 // The campaign summary: what `--json` prints as its last line, what DIR/summary.json holds,
 // what `--merge` combines, and the exit code (DESIGN §6: 0 valid, 1 violation found, 2 bad
-// usage or input, 3 unknown). Per-seed results go to DIR/seeds.jsonl so that shards can be
-// merged exactly and two campaigns compared by their digest.
+// usage or input, 3 unknown). Seeds whose only failing anomalies are witnessed Kafka findings
+// (outcome kafka-finding, driver/kafka-findings.ts) are counted and named, and exit 0 unless
+// the campaign was asked to fail on them (--fail-on-kafka-findings). Per-seed results go to
+// DIR/seeds.jsonl so that shards can be merged exactly and two campaigns compared by their digest.
 //
 // Assumes results arrive in seed order (campaign/campaign.ts guarantees it).
 
@@ -56,6 +58,12 @@ export interface CampaignSummary {
   expectedLossRate: ExpectedLossRate;
   /** Code probes: judged seeds that reached each probe of the catalog ({} when none were recorded). */
   probes: Record<string, number>;
+  /** Kafka's own findings (driver/kafka-findings.ts): seeds labelled with each, by name. */
+  kafkaFindings: Record<string, number>;
+  /** The first MAX_FINDING_SEEDS seeds labelled with each finding, by name. */
+  kafkaFindingSeeds: Record<string, number[]>;
+  /** The campaign fails (exit 1) on a Kafka finding too (--fail-on-kafka-findings). */
+  failOnKafkaFindings: boolean;
   events: number;
   virtualSeconds: number;
   /** Fold of every judged seed's (seed, hash) in seed order: equal digests, equal campaigns. */
@@ -73,7 +81,52 @@ export interface CampaignSummary {
 }
 
 function emptyOutcomes(): Record<SeedOutcome, number> {
-  return { ok: 0, violation: 0, 'expected-loss': 0, unknown: 0, stuck: 0, crash: 0, nondeterminism: 0 };
+  return {
+    ok: 0,
+    violation: 0,
+    'kafka-finding': 0,
+    'expected-loss': 0,
+    unknown: 0,
+    stuck: 0,
+    crash: 0,
+    nondeterminism: 0,
+  };
+}
+
+/** How many seeds of each Kafka finding a summary lists. */
+const MAX_FINDING_SEEDS = 100;
+
+/** Seeds labelled with each Kafka finding: counts, and the first MAX_FINDING_SEEDS seeds. */
+function countKafkaFindings(results: readonly SeedResult[]): {
+  counts: Record<string, number>;
+  seeds: Record<string, number[]>;
+} {
+  const counts: Record<string, number> = {};
+  const seeds: Record<string, number[]> = {};
+  for (const r of results) {
+    if (r.outcome !== 'kafka-finding') continue;
+    for (const name of r.kafkaFindings ?? ['unrecorded']) {
+      counts[name] = (counts[name] ?? 0) + 1;
+      const list = (seeds[name] ??= []);
+      if (list.length < MAX_FINDING_SEEDS) list.push(r.seed);
+    }
+  }
+  return { counts, seeds };
+}
+
+/** "divergence-below-log-start 3, zk-stale-controller-cache 1" (by name). */
+function findingsList(counts: Record<string, number>): string {
+  return Object.keys(counts)
+    .sort()
+    .map((name) => `${name} ${counts[name]}`)
+    .join(', ');
+}
+
+/** The summary's line on Kafka's own findings, or null when the campaign met none. */
+export function kafkaFindingsLine(s: Pick<CampaignSummary, 'outcomes' | 'kafkaFindings'>): string | null {
+  const n = s.outcomes['kafka-finding'] ?? 0;
+  if (n === 0) return null;
+  return `  Kafka's own findings (known, not excused): ${n} — ${findingsList(s.kafkaFindings ?? {})}`;
 }
 
 export function digestOf(results: readonly SeedResult[]): string {
@@ -86,9 +139,15 @@ export function digestOf(results: readonly SeedResult[]): string {
   return h.hex();
 }
 
-function exitCodeOf(outcomes: Record<SeedOutcome, number>, interrupted: boolean, rateFinding: boolean): number {
+function exitCodeOf(
+  outcomes: Record<SeedOutcome, number>,
+  interrupted: boolean,
+  rateFinding: boolean,
+  failOnKafkaFindings: boolean,
+): number {
   const failures = outcomes.violation + outcomes.stuck + outcomes.crash + outcomes.nondeterminism;
   if (failures > 0 || rateFinding) return 1;
+  if (failOnKafkaFindings && outcomes['kafka-finding'] > 0) return 1;
   if (outcomes.unknown > 0 || interrupted) return 3;
   return 0;
 }
@@ -108,6 +167,8 @@ export interface SummaryParts {
   wallMs: number;
   /** The inputs were the scenario's own draws (no scenario file, knob or --guided): a stored reference applies. */
   ownDraws: boolean;
+  /** --fail-on-kafka-findings: a Kafka finding makes the campaign exit 1 (default: counted, exit 0). */
+  failOnKafkaFindings?: boolean;
 }
 
 export function buildSummary(p: SummaryParts): CampaignSummary {
@@ -125,6 +186,8 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
   }
   const rate = compareExpectedLosses(p.scenario, p.results.length, outcomes['expected-loss'], byRule, p.ownDraws);
   const wallSeconds = p.wallMs / 1000;
+  const findings = countKafkaFindings(p.results);
+  const failOnKafkaFindings = p.failOnKafkaFindings === true;
   return {
     format: SUMMARY_FORMAT,
     version: SUMMARY_VERSION,
@@ -139,6 +202,9 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     beyondPromise: beyond,
     expectedLossRate: rate,
     probes: countProbes(p.results),
+    kafkaFindings: findings.counts,
+    kafkaFindingSeeds: findings.seeds,
+    failOnKafkaFindings,
     events,
     virtualSeconds: Math.round(virtualUs / 1000) / 1000,
     digest: digestOf(p.results),
@@ -149,7 +215,7 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     wallSeconds: round3(wallSeconds),
     seedsPerSecond: wallSeconds > 0 ? round3(p.results.length / wallSeconds) : 0,
     eventsPerSecond: wallSeconds > 0 ? Math.round(events / wallSeconds) : 0,
-    exitCode: exitCodeOf(outcomes, p.interrupted, rate.finding),
+    exitCode: exitCodeOf(outcomes, p.interrupted, rate.finding, failOnKafkaFindings),
   };
 }
 
@@ -202,6 +268,8 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
       `${s.eventsPerSecond.toLocaleString('en-US')} events/s`,
   );
   if (s.expectedLossRate !== undefined) lines.push(expectedLossLine(s.expectedLossRate));
+  const findingsLine = kafkaFindingsLine(s);
+  if (findingsLine !== null) lines.push(findingsLine);
   const probeLine = probeSummaryLine(s.probes ?? {}); // code probes never hit, if any
   if (probeLine !== null) lines.push(probeLine);
   if (s.guided !== undefined)
@@ -243,10 +311,15 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
   });
   lines.push('');
   const rateOnly = s.exitCode === 1 && s.violations.length === 0 && s.expectedLossRate?.finding === true;
+  const findingsOnly = s.exitCode === 1 && s.violations.length === 0 && (s.outcomes['kafka-finding'] ?? 0) > 0;
+  const known =
+    (s.outcomes['kafka-finding'] ?? 0) > 0 ? `, Kafka's own findings: ${findingsList(s.kafkaFindings)}` : '';
   const verdict =
     s.exitCode === 0
-      ? 'no violation found'
-      : rateOnly
+      ? `no violation found${known}`
+      : findingsOnly && !rateOnly
+        ? `Kafka's own findings (--fail-on-kafka-findings): ${findingsList(s.kafkaFindings)}`
+        : rateOnly
         ? 'expected-loss rate far above the correct model: a finding'
         : s.exitCode === 1
           ? 'violation found'

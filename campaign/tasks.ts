@@ -32,6 +32,8 @@ export interface SeedResult {
   rule?: string;
   /** An expected loss: the event that broke that rule (PromiseBreach.event), and when (µs). */
   breach?: { event: string; atUs: number };
+  /** The Kafka findings (driver/kafka-findings.ts) that label some anomaly of the seed, by name. */
+  kafkaFindings?: string[];
   hash: string;
   events: number;
   endTimeUs: number;
@@ -119,10 +121,18 @@ function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
     wallMs,
   };
   if (r.codeProbes !== undefined) out.codeProbes = encodeProbeSet(CODE_PROBE_NAMES, r.codeProbes);
+  if (r.kafkaFindings !== undefined) out.kafkaFindings = r.kafkaFindings;
   if (r.failureKind !== undefined) {
     out.kind = r.failureKind;
     const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);
     if (a !== undefined) out.explanation = a.explanation;
+  } else if (r.outcome === 'kafka-finding') {
+    // A Kafka finding names its first labelled anomaly (the chain the witness saw is in the trace).
+    const a = r.verdict.anomalies.find((x) => x.kafkaFinding !== undefined);
+    if (a !== undefined) {
+      out.kind = a.kind;
+      out.explanation = a.explanation;
+    }
   } else if (r.outcome === 'unknown' || r.outcome === 'expected-loss') {
     // An expected loss names its first expected anomaly (not an informational one before it).
     const a = r.verdict.anomalies.find((x) => x.expected === true) ?? r.verdict.anomalies[0];

@@ -30,6 +30,13 @@ export interface Anomaly {
   expected?: boolean;
   /** Set with `expected`: the breach of Kafka's promise that makes this anomaly expected. */
   expectedBecause?: PromiseBreach;
+  /**
+   * Set when a witnessed chain of Kafka's own behaviour explains this anomaly (a Kafka finding,
+   * driver/kafka-findings.ts): the finding's name. Known, not excused: it breaks Kafka's promise.
+   */
+  kafkaFinding?: string;
+  /** Set with `kafkaFinding`: the chain as the witness saw it in this run, in one sentence. */
+  kafkaFindingWitness?: string;
   /** Not an error by itself (e.g. unseen): reported as a figure. */
   informational?: boolean;
   /** A dependency cycle (G0, G1c, G1c-realtime; checkers/txn.ts): its edges in order, back to the first. */

@@ -73,6 +73,7 @@ const FLAGS: Record<string, FlagSpec> = {
   variant: { kind: 'value' },
   'kafka-version': { kind: 'value' },
   'max-violations': { kind: 'value' },
+  'fail-on-kafka-findings': { kind: 'bool' },
   out: { kind: 'value' },
   'shrink-runs': { kind: 'value' },
   'check-determinism': { kind: 'bool' },
@@ -111,6 +112,9 @@ violation to a small counterexample and writes its trace and HTML report.
   --workers N            worker threads (default: CPU count, at most 8)
   --shard K/N            run only shard K of N of the seed range (strided)
   --max-violations N     stop after N failing seeds, lowest seeds first (default 1; 0 = never stop)
+  --fail-on-kafka-findings
+                         exit 1 on a seed whose only failures are Kafka's own findings (known chains of
+                         Kafka's behaviour that break its promise; default: counted and named, exit 0)
   --out DIR              output directory (default ./${DEFAULT_OUT})
   --shrink-runs N        simulation runs allowed to shrink each violation (default ${DEFAULT_SHRINK_RUNS};
                          0 = no shrinking)
@@ -126,7 +130,7 @@ violation to a small counterexample and writes its trace and HTML report.
   --merge DIR...         combine the results of shards written to DIR... into --out
   --help                 this text
 
-exit: 0 no violation, 1 violation found, 2 bad usage or input, 3 unknown or interrupted`;
+exit: 0 no violation (Kafka's own findings named), 1 violation found, 2 bad usage or input, 3 unknown or interrupted`;
 
 export interface MainIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -149,6 +153,7 @@ interface FuzzRequest {
   baseSeedChosen: boolean;
   workers: number;
   maxViolations: number;
+  failOnKafkaFindings: boolean;
   outDir: string;
   shrinkRuns: number;
   checkDeterminism: boolean;
@@ -191,7 +196,7 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
       'workers',
       'guided',
     ];
-    for (const other of [...runFlags, 'max-violations', ...INPUT_FLAGS]) {
+    for (const other of [...runFlags, 'max-violations', 'fail-on-kafka-findings', ...INPUT_FLAGS]) {
       if (p.flags.has(other)) throw new UsageError(`--merge combines finished results; --${other} does not apply`);
     }
     return { merge, outDir, json };
@@ -246,6 +251,7 @@ function parseRequest(argv: readonly string[], io: MainIo): Request {
     baseSeedChosen,
     workers,
     maxViolations,
+    failOnKafkaFindings: bool(p, 'fail-on-kafka-findings'),
     outDir,
     shrinkRuns,
     checkDeterminism: bool(p, 'check-determinism'),
@@ -295,6 +301,7 @@ function parseResume(p: ReturnType<typeof parseArgs>, dir: string): FuzzRequest 
         ? Math.max(1, Math.min(8, availableParallelism()))
         : parseCount('workers', workersText, 1, MAX_WORKERS),
     maxViolations: h.maxViolations,
+    failOnKafkaFindings: h.failOnKafkaFindings === true,
     outDir: dir,
     shrinkRuns: h.shrinkRuns,
     checkDeterminism: h.checkDeterminism,
@@ -511,6 +518,7 @@ export async function fuzzMain(argv: readonly string[], io: MainIo): Promise<num
     range: req.range,
     workers: req.workers,
     maxViolations: req.maxViolations,
+    failOnKafkaFindings: req.failOnKafkaFindings,
     checkDeterminism: req.checkDeterminism,
     outDir: req.outDir,
     shrinkRuns: req.shrinkRuns,

@@ -13,10 +13,12 @@
 // - An anomaly is `expected`, not a violation, only when the promise tracker recorded a
 //   breach of Kafka's promise that explains it (driver/promise.ts expectedBecause), which it
 //   then carries as `expectedBecause`.
+// - A failing anomaly is a `kafkaFinding`, not a violation, only when the witness of a named
+//   chain of Kafka's own behaviour held in the run and explains it (driver/kafka-findings.ts).
 
 import fc from 'fast-check';
 import { Simulation } from '../harness/simulation.ts';
-import { listenCodeProbes, startCodeProbes } from '../harness/code-probes.ts';
+import { type CodeProbeContextHit, listenCodeProbes, startCodeProbes } from '../harness/code-probes.ts';
 import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
 import type { KernelTraceEvent, NodeTransition, RunStop } from '../harness/types.ts';
 import type { History } from '../checkers/history.ts';
@@ -42,9 +44,14 @@ import { CoordinatorInvariants } from '../checkers/coordinator-invariants.ts';
 import { TxnCoordinatorInvariants } from '../checkers/txn-coordinator-invariants.ts';
 import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
+import { type FindingRun, labelKafkaFindings } from './kafka-findings.ts';
 
-/** How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises. */
-export type RunOutcome = 'ok' | 'violation' | 'expected-loss' | 'unknown' | 'stuck' | 'crash';
+/**
+ * How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises.
+ * `kafka-finding`: no violation, and some anomaly is a witnessed Kafka finding (Kafka's own
+ * behaviour breaking its promise: known, not excused; driver/kafka-findings.ts).
+ */
+export type RunOutcome = 'ok' | 'violation' | 'kafka-finding' | 'expected-loss' | 'unknown' | 'stuck' | 'crash';
 
 /** A long-lived judge of snapshots taken while the run goes (white-box invariants). */
 export interface SnapshotMonitor {
@@ -131,6 +138,8 @@ export interface RunResult {
   error?: string;
   /** Code probes the run reached, in catalog order (absent when recording was off). */
   codeProbes?: string[];
+  /** The Kafka findings that label some anomaly of the run (driver/kafka-findings.ts), by name, once each. */
+  kafkaFindings?: string[];
   trace?: Trace;
   events?: readonly KernelTraceEvent[];
 }
@@ -167,7 +176,9 @@ export function runSeed(
 /** Runs one scenario input; never throws for anything the simulation does. */
 export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   // Code probes: recording starts with the run and stops when it is over, whatever happens in it.
-  const probeRecording = opts.codeProbes === false ? undefined : startCodeProbes(CODE_PROBE_NAMES);
+  // It always runs (the Kafka findings' witnesses read the contexts); codeProbes: false only
+  // leaves the names out of the result.
+  const probeRecording = startCodeProbes(CODE_PROBE_NAMES);
   let probesHit: string[] | undefined;
   let run: SeedRun;
   try {
@@ -182,10 +193,10 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       run.failed(err);
     }
   } finally {
-    probesHit = probeRecording?.stop();
+    probesHit = probeRecording.stop();
   }
-  const result = run.judge();
-  if (probesHit !== undefined) result.codeProbes = probesHit;
+  const result = run.judge(probeRecording.contexts());
+  if (opts.codeProbes !== false) result.codeProbes = probesHit;
   return result;
 }
 
@@ -227,6 +238,8 @@ class SeedRun {
   private finalRead: FinalRead | undefined;
   private livenessVerdict: Verdict | undefined;
   private snapshotDue = false;
+  /** The last snapshot taken (Kafka findings' witnesses may read it). */
+  private lastSnapshot: ClusterSnapshot | undefined;
   private eventsAtLastSnapshot = 0;
   private readonly snapshotEvery: number;
 
@@ -437,6 +450,7 @@ class SeedRun {
     this.snapshotDue = false;
     this.eventsAtLastSnapshot = this.sim.eventCount;
     const snap = this.cluster!.snapshot();
+    this.lastSnapshot = snap;
     this.monitor!.observe(snap);
     this.liveness?.observe(snap);
     this.observeTxnCoordinators();
@@ -639,7 +653,7 @@ class SeedRun {
   // --- judge ------------------------------------------------------------------------------------
 
   /** The verdict (every anomaly judged by the promise tracker's evidence), the outcome and the result. */
-  judge(): RunResult {
+  judge(probeContexts: readonly CodeProbeContextHit[]): RunResult {
     const opts = this.opts;
     let monitorAnomalies: Anomaly[] = [];
     try {
@@ -664,13 +678,21 @@ class SeedRun {
     const history = this.cluster?.history ?? [];
     if (this.tracker !== undefined)
       this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? new Map();
+    const records = this.injector?.records ?? [];
+    const findingRun: FindingRun = {
+      probeContexts,
+      faults: records,
+      history,
+      zookeeper: this.spec.zookeeper !== undefined,
+      ...(this.lastSnapshot === undefined ? {} : { lastSnapshot: this.lastSnapshot }),
+    };
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,
       finalRead: this.finalRead,
+      findings: findingRun,
     });
     const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
     const failing = verdict.anomalies.find((a) => isFailing(a));
-    const records = this.injector?.records ?? [];
     const sim = this.sim;
     const result: RunResult = {
       seed: opts.seed,
@@ -687,6 +709,8 @@ class SeedRun {
     if (failing !== undefined && (outcome === 'violation' || outcome === 'stuck' || outcome === 'crash'))
       result.failureKind = failing.kind;
     if (this.error !== undefined) result.error = this.error;
+    const findings = [...new Set(verdict.anomalies.flatMap((a) => a.kafkaFinding ?? []))];
+    if (findings.length > 0) result.kafkaFindings = findings;
     if (opts.recordEvents === true) result.events = sim.events;
     if (this.wantTrace) {
       const config: Record<string, unknown> = { ...this.spec.config };
@@ -714,9 +738,9 @@ function probeOutcomes(history: History, from: number): ProbeOutcome[] {
   return out;
 }
 
-/** A failing anomaly: neither informational nor expected. */
+/** A failing anomaly: neither informational, expected nor a witnessed Kafka finding. */
 export function isFailing(a: Anomaly): boolean {
-  return a.informational !== true && a.expected !== true;
+  return a.informational !== true && a.expected !== true && a.kafkaFinding === undefined;
 }
 
 /**
@@ -730,11 +754,13 @@ function combineVerdicts(
   monitor: Anomaly[],
   driver: Anomaly[],
   tracker: PromiseTracker | undefined,
-  run: { history: History; finalRead: FinalRead | undefined },
+  run: { history: History; finalRead: FinalRead | undefined; findings: FindingRun },
 ): Verdict {
   const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
   const evidence = tracker === undefined ? undefined : promiseEvidence(tracker, all, run.history, run.finalRead);
-  const anomalies = evidence === undefined ? all : judgeExpected(all, evidence);
+  const judged = evidence === undefined ? all : judgeExpected(all, evidence);
+  // What the promise does not explain, a witnessed Kafka finding may (driver/kafka-findings.ts).
+  const anomalies = labelKafkaFindings(judged, run.findings);
   const failing = anomalies.some(isFailing);
   const valid = failing ? false : history === undefined || history.valid === 'unknown' ? 'unknown' : true;
   const checkers = ['kafka', 'invariants', 'liveness'];
@@ -750,6 +776,7 @@ function combineVerdicts(
 
 function outcomeOf(v: Verdict): RunOutcome {
   if (v.valid === false) return 'violation';
+  if (v.anomalies.some((a) => a.kafkaFinding !== undefined)) return 'kafka-finding';
   if (v.anomalies.some((a) => a.expected === true && a.informational !== true)) return 'expected-loss';
   if (v.valid === 'unknown') return 'unknown';
   return 'ok';

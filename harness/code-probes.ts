@@ -11,14 +11,28 @@
 // - A driver may also listen to every hit (`listenCodeProbes`, for fault triggers that wait
 //   for a probe). That listener is installed independently of recording, so what it makes the
 //   driver do does not depend on whether probes are being recorded either.
+// - A probe may carry a context (plain data its site builds: which broker, partition, offsets),
+//   passed only by rare probes that a Kafka finding's witness reads (driver/kafka-findings.ts).
+//   The recorder keeps the first MAX_CONTEXTS of them in hit order; a context is data, never a
+//   reference into the simulation, and building it reads the model without changing it.
 // - One recorder at a time per thread (a run is synchronous; each worker thread has its own
 //   module instance). `startCodeProbes` installs one and returns the handle that removes it
 //   again and restores whatever was installed before (runs may nest, e.g. while shrinking).
 
-/** Which probes of a catalog one run reached: a bitset in catalog order. */
+/** A probe hit that carried a context, as recorded. */
+export interface CodeProbeContextHit {
+  readonly name: string;
+  readonly context: unknown;
+}
+
+/** At most this many contexts are kept per run (the rest are dropped; the bitset still counts the hit). */
+const MAX_CONTEXTS = 256;
+
+/** Which probes of a catalog one run reached: a bitset in catalog order, and the contexts passed. */
 class CodeProbeRecorder {
   private readonly indexOf = new Map<string, number>();
   private readonly bits: Uint32Array;
+  readonly contexts: CodeProbeContextHit[] = [];
 
   constructor(readonly names: readonly string[]) {
     names.forEach((name, i) => {
@@ -28,10 +42,11 @@ class CodeProbeRecorder {
     this.bits = new Uint32Array(Math.ceil(names.length / 32));
   }
 
-  hit(name: string): void {
+  hit(name: string, context: unknown): void {
     const i = this.indexOf.get(name);
     if (i === undefined) throw new Error(`code probe '${name}' is not in the catalog`);
     this.bits[i >>> 5] |= 1 << (i & 31);
+    if (context !== undefined && this.contexts.length < MAX_CONTEXTS) this.contexts.push({ name, context });
   }
 
   /** The probes hit, in catalog order. */
@@ -43,9 +58,12 @@ class CodeProbeRecorder {
 let active: CodeProbeRecorder | null = null;
 let listener: ((name: string) => void) | null = null;
 
-/** Marks a probe as reached by the current run, if one is recording; tells the listener, if any. */
-export function hitCodeProbe(name: string): void {
-  if (active !== null) active.hit(name);
+/**
+ * Marks a probe as reached by the current run, if one is recording, with the context its site
+ * passed (if any); tells the listener, if any.
+ */
+export function hitCodeProbe(name: string, context?: unknown): void {
+  if (active !== null) active.hit(name, context);
   if (listener !== null) listener(name);
 }
 
@@ -66,6 +84,8 @@ export function listenCodeProbes(fn: (name: string) => void): () => void {
 /** A recording in progress; `stop()` ends it and returns the probes hit, in catalog order. */
 export interface CodeProbeRecording {
   stop(): string[];
+  /** The contexts recorded so far, in hit order (also after stop). */
+  contexts(): readonly CodeProbeContextHit[];
 }
 
 /** Starts recording the probes of `catalog` for the run about to happen on this thread. */
@@ -80,6 +100,7 @@ export function startCodeProbes(catalog: readonly string[]): CodeProbeRecording 
       stopped = true;
       return recorder.hitNames();
     },
+    contexts: () => recorder.contexts,
   };
 }
 

@@ -1268,6 +1268,37 @@ export const CODE_PROBE_NAMES: readonly CodeProbeName[] = Object.keys(CODE_PROBE
 /** Marks a probe as reached by the current run (a no-op unless the driver is recording). */
 export const codeProbe: (name: CodeProbeName) => void = hitCodeProbe;
 
+/**
+ * `follower-kept-records-below-leader-log-start`'s context: what the follower kept below the
+ * leader's log start after a divergence truncation (the witness of the Kafka finding
+ * divergence-below-log-start reads it: driver/kafka-findings.ts).
+ */
+export interface KeptBelowLeaderLogStart {
+  readonly broker: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** The leader's answer to the diverging epoch: its end offset, and the leader's log start. */
+  readonly leaderEndOffset: number;
+  readonly leaderLogStart: number;
+  /** The offset the follower truncated to. */
+  readonly truncatedTo: number;
+  /** The records it kept below the leader's log start (the highest MAX_KEPT_RECORDS of them). */
+  readonly kept: ReadonlyArray<{ readonly offset: number; readonly value: string; readonly epoch: number }>;
+}
+
+/** How many kept records a KeptBelowLeaderLogStart lists at most (the highest offsets). */
+export const MAX_KEPT_RECORDS = 32;
+
+/** The probes that pass a context, and its type. */
+export interface CodeProbeContexts {
+  'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
+}
+
+/** Marks a probe as reached, with the context a Kafka finding's witness reads (plain data, built at the site). */
+export function codeProbeWith<N extends keyof CodeProbeContexts>(name: N, context: CodeProbeContexts[N]): void {
+  hitCodeProbe(name, context);
+}
+
 const ALTER_PARTITION_REJECTIONS: Partial<Record<ControllerErrorCode, CodeProbeName>> = {
   STALE_BROKER_EPOCH: 'alter-partition-rejected-stale-broker-epoch',
   NOT_CONTROLLER: 'alter-partition-rejected-not-controller',

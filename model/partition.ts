@@ -45,7 +45,7 @@ import { rulesOf } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
-import { codeProbe } from './code-probes.ts';
+import { codeProbe, codeProbeWith, MAX_KEPT_RECORDS, type KeptBelowLeaderLogStart } from './code-probes.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -1261,10 +1261,23 @@ export class Partition {
     // truncateFromStart: "this may be inaccurate"): what the follower keeps below it, the leader
     // no longer has, so nothing reconciles it (test/model/findings/divergence-below-log-start).
     if (leaderEndOffset !== UNDEFINED_EPOCH_OFFSET && leaderEndOffset <= leaderLogStart && target > log.logStartOffset)
-      codeProbe('follower-kept-records-below-leader-log-start');
+      codeProbeWith('follower-kept-records-below-leader-log-start', this.keptBelow(leaderEndOffset, leaderLogStart));
     // Pre-KIP-279 followers asked once and took the answer as final.
     if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
     this.announce();
+  }
+
+  /** What a divergence truncation kept below the leader's log start (the probe's context; reads only). */
+  private keptBelow(leaderEndOffset: number, leaderLogStart: number): KeptBelowLeaderLogStart {
+    const log = this.log;
+    const end = Math.min(log.leo, leaderLogStart);
+    const kept: Array<{ offset: number; value: string; epoch: number }> = [];
+    for (let o = Math.max(log.logStartOffset, end - MAX_KEPT_RECORDS); o < end; o++) {
+      const r = log.records[o];
+      if (r !== undefined) kept.push({ offset: o, value: r.value, epoch: r.epoch });
+    }
+    const where = { broker: this.host.brokerId, topic: this.topic, partition: this.partition };
+    return { ...where, leaderEndOffset, leaderLogStart, truncatedTo: log.leo, kept };
   }
 
   onListOffsetsResponse(correlationId: number, error: string, leaderLeo: number, leaderStart: number): void {

@@ -25,6 +25,8 @@ export interface CampaignEntry {
   expected?: boolean;
   /** For an expected loss: the rule of the promise broken (PromiseBreach.rule), when recorded. */
   rule?: string;
+  /** A Kafka finding (driver/kafka-findings.ts): the names of the findings that label the seed's anomalies. */
+  kafkaFindings?: string[];
   /** For an expected loss: the event that broke the rule and its virtual time, µs (PromiseBreach). */
   breach?: { event: string; atUs: number };
   /** Virtual time at which it was found, µs. */
@@ -109,12 +111,15 @@ export function renderCampaignIndex(entries: CampaignEntry[], summary: CampaignS
     const kind = e.anomalyKinds[0] ?? 'unknown';
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   }
-  const unexpected = entries.filter((e) => !e.expected).length;
-  const expectedCount = entries.length - unexpected;
-  const counts = `${plural(unexpected, 'violation')}, ${plural(expectedCount, 'expected loss', 'expected losses')}`;
+  const known = entries.filter((e) => !e.expected && e.kafkaFindings !== undefined).length;
+  const unexpected = entries.filter((e) => !e.expected && e.kafkaFindings === undefined).length;
+  const expectedCount = entries.length - unexpected - known;
+  const counts =
+    `${plural(unexpected, 'violation')}, ${plural(expectedCount, 'expected loss', 'expected losses')}` +
+    (known > 0 ? `, ${plural(known, "Kafka's own finding")} (known, not excused)` : '');
   const rows = entries
     .map(
-      (e) => `<tr class="${e.expected ? 'expected' : 'violation'}">
+      (e) => `<tr class="${e.expected ? 'expected' : e.kafkaFindings !== undefined ? 'kafka-finding' : 'violation'}">
 <td>${escapeHtml(e.variant)}</td>
 <td>${escapeHtml(e.scenario)}</td>
 <td class="num">${escapeHtml(String(e.seed))}</td>
@@ -156,5 +161,9 @@ function kindCell(e: CampaignEntry): string {
     e.expected && e.breach !== undefined
       ? ` <span class="more">by ${escapeHtml(e.breach.event)} at ${escapeHtml(formatTimeUs(e.breach.atUs))}</span>`
       : '';
-  return `<span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${more}${rule}${by}`;
+  const finding =
+    e.kafkaFindings === undefined
+      ? ''
+      : ` <span class="tag">Kafka's own finding: ${escapeHtml(e.kafkaFindings.join(', '))}</span>`;
+  return `<span class="kind">${escapeHtml(e.anomalyKinds[0] ?? 'unknown')}</span>${more}${rule}${finding}${by}`;
 }

@@ -237,6 +237,11 @@ function headlineOf(verdict: Verdict, anomaly: Anomaly | undefined): ReportData[
       : verdict.valid === 'unknown'
         ? 'The checker could not decide.'
         : 'The history is not valid.');
+  if (anomaly?.kafkaFinding !== undefined && verdict.valid !== false) {
+    const label = `Kafka's own finding (known, not excused): ${anomaly.kafkaFinding}: ${anomaly.kind}`;
+    const witnessed = anomaly.kafkaFindingWitness === undefined ? '' : ` Witnessed: ${anomaly.kafkaFindingWitness}`;
+    return { status: 'kafka-finding', label, sentence: sentence + witnessed, kind: anomaly.kind };
+  }
   if (verdict.valid === true) return { status: 'valid', label: 'No violation', sentence, kind: anomaly?.kind ?? null };
   if (verdict.valid === 'unknown')
     return {

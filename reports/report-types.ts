@@ -47,7 +47,7 @@ export interface ReportData {
   mode: 'violation' | 'check';
   title: string;
   headline: {
-    status: 'violation' | 'expected' | 'valid' | 'unknown';
+    status: 'violation' | 'kafka-finding' | 'expected' | 'valid' | 'unknown';
     label: string;
     sentence: string;
     kind: string | null;

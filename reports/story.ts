@@ -43,7 +43,13 @@ const CLUSTER_KINDS = new Set([
 /** The anomaly a report leads with: the first real error, else the first anomaly at all. */
 export function primaryAnomaly(verdict: Verdict): Anomaly | undefined {
   const errors = verdict.anomalies.filter((a) => !a.informational);
-  return errors.find((a) => !a.expected) ?? errors[0] ?? verdict.anomalies[0];
+  // A violation first, then a Kafka finding (known, not excused), then an expected loss.
+  return (
+    errors.find((a) => !a.expected && a.kafkaFinding === undefined) ??
+    errors.find((a) => !a.expected) ??
+    errors[0] ??
+    verdict.anomalies[0]
+  );
 }
 
 /** Resolves which record the anomaly is about. */

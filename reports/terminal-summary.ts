@@ -34,6 +34,12 @@ function paint(on: boolean, code: string, text: string): string {
 function verdictLine(verdict: Verdict, context: string, color: boolean): string {
   const anomaly = primaryAnomaly(verdict);
   const ctx = context ? ` — ${terminalSafe(context)}` : '';
+  // Kafka's own finding: the model did what Kafka does, and that breaks Kafka's promise.
+  if (verdict.valid !== false && anomaly?.kafkaFinding !== undefined) {
+    const name = terminalSafe(anomaly.kafkaFinding);
+    const badge = paint(color, '1;35', "! Kafka's own finding");
+    return `${badge} ${name}: ${terminalSafe(anomaly.kind)} (known, not excused)${ctx}`;
+  }
   // A run whose only anomalies are expected is valid; the line still says what Kafka lost and why.
   if (verdict.valid === true && anomaly?.expected !== true) return `${paint(color, '1;32', '✓ valid')}${ctx}`;
   if (verdict.valid === 'unknown')
@@ -70,6 +76,8 @@ export function summarizeTrace(trace: Trace, options: SummaryOptions = {}): stri
   const lines = [verdictLine(trace.verdict, `${trace.scenario}, variant ${trace.variant}, seed ${trace.seed}`, color)];
   const anomaly = primaryAnomaly(trace.verdict);
   if (anomaly) lines.push(`  ${terminalSafe(anomaly.explanation)}`);
+  const witness = anomaly?.kafkaFindingWitness;
+  if (witness !== undefined) lines.push(`  witnessed: ${terminalSafe(witness)}`);
   if (trace.verdict.valid !== true) {
     const timeline = sortTimeline(trace.timeline ?? []);
     const story = buildStory(trace, timeline, pairOperations(trace.history ?? []), buildReplicaLogs(timeline));

@@ -10,7 +10,13 @@ import { laneName, opLabel, opLines } from './ops.ts';
 import { actions } from './state.ts';
 import { fmtTime, quote } from './text.ts';
 
-const BADGE = { violation: 'violation', expected: 'expected loss', valid: 'valid', unknown: 'unknown' } as const;
+const BADGE = {
+  violation: 'violation',
+  'kafka-finding': "Kafka's own finding",
+  expected: 'expected loss',
+  valid: 'valid',
+  unknown: 'unknown',
+} as const;
 
 /** "expected: beyond Kafka's promise — <rule>: <explanation>, at <t>, caused by <event>". */
 function expectedText(): string | null {

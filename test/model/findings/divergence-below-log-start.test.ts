@@ -1,7 +1,9 @@
 // A finding, not a regression: an acknowledged write that exists nowhere, with kill -9 alone,
-// in what we believe Kafka itself does. Reported by the swarm on the correct model, seed
-// 61016229 of base seed 61000000 (combined mode, RF 3, min ISR 2, retention.ms 10 s, 2 KiB
-// segments). The verdict stays a violation: gregor does not excuse it, it reports it.
+// in what Kafka itself does. Reported by the swarm on the correct model, seed 61016229 of base
+// seed 61000000 (combined mode, RF 3, min ISR 2, retention.ms 10 s, 2 KiB segments). gregor
+// neither excuses it (not expected) nor calls it a model bug: the run's outcome is
+// `kafka-finding` with the name divergence-below-log-start (driver/kafka-findings.ts), whose
+// witness ties the anomaly to the offsets the follower kept below the leader's log start.
 //
 // The chain, each step read in Kafka's source (refs/heads/trunk and 3.6.2):
 // 1. Leader 1 (epoch 1), cut from both followers, appends p201-28 at offset 70; it never commits.
@@ -41,14 +43,80 @@
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from '../regressions/helpers.ts';
+import { isFailing } from '../../../driver/run.ts';
+import { labelKafkaFindings, type FindingRun } from '../../../driver/kafka-findings.ts';
+import type { KeptBelowLeaderLogStart } from '../../../model/code-probes.ts';
+import type { Anomaly } from '../../../checkers/verdict.ts';
+
+const SEED = 61016229;
+const input = fixtureInput(SEED);
+const at39 = { ...input, shape: { ...input.shape, kafkaVersion: '3.9' as const } };
 
 describe('finding: a duplicate answered at an offset a divergent follower kept below the log start', () => {
   it('seed 61016229: an acknowledged record at offset 70 of t/0 that the committed log does not hold', () => {
-    const input = fixtureInput(61016229);
-    const { result, failing } = rerun(61016229, { ...input, shape: { ...input.shape, kafkaVersion: '3.9' } });
+    const { result, failing, kafkaFindings } = rerun(SEED, at39);
     // Step 4, as the model announces it.
     expect(result.codeProbes).toContain('follower-kept-records-below-leader-log-start');
-    expect(failing.some((f) => f.startsWith('inconsistent-offsets: Offset 70 of t/0'))).toBe(true);
-    expect(failing.every((f) => /offset 70|Offset 70/.test(f))).toBe(true);
+    // Labelled a Kafka finding, not a violation, and not expected either.
+    expect(result.outcome).toBe('kafka-finding');
+    expect(result.kafkaFindings).toEqual(['divergence-below-log-start']);
+    expect(failing).toEqual([]);
+    expect(kafkaFindings).toHaveLength(1);
+    expect(kafkaFindings[0]).toMatch(/^divergence-below-log-start: inconsistent-offsets: Offset 70 of t\/0/);
+    const labelled = result.verdict.anomalies.find((a) => a.kafkaFinding !== undefined)!;
+    expect(labelled.expected).not.toBe(true);
+    expect(labelled.kafkaFindingWitness).toMatch(/Broker 1 truncated t\/0 .* log start 71, and kept offsets \d+–70/);
+    // Every other anomaly keeps its verdict (here: retention's informational figure).
+    for (const a of result.verdict.anomalies.filter((x) => x !== labelled)) {
+      expect(a.kafkaFinding).toBeUndefined();
+      expect(a.informational).toBe(true);
+    }
+  });
+
+  it('the same kind at another offset, of another record or partition, or without the chain, stays failing', () => {
+    // The witness's input as the model's probe records it in this run (broker 1 kept p201-28 at
+    // offset 70 of t/0 below leader 3's log start 71), judging hand-made anomalies.
+    const kept: KeptBelowLeaderLogStart = {
+      broker: 1,
+      topic: 't',
+      partition: 0,
+      leaderEndOffset: 71,
+      leaderLogStart: 71,
+      truncatedTo: 71,
+      kept: [{ offset: 70, value: 'p201-28', epoch: 1 }],
+    };
+    const run: FindingRun = {
+      probeContexts: [{ name: 'follower-kept-records-below-leader-log-start', context: kept }],
+      faults: [],
+      history: [],
+      zookeeper: false,
+    };
+    const base: Anomaly = {
+      kind: 'inconsistent-offsets',
+      explanation: 'the run\'s anomaly',
+      topic: 't',
+      partition: 0,
+      offsets: [70],
+      values: ['p201-28', 'p200-26'],
+    };
+    const others: Anomaly[] = [
+      { ...base, offsets: [71], explanation: 'another offset (above the kept range)' },
+      { ...base, offsets: [69], values: ['p201-27', 'p200-25'], explanation: 'an offset the follower did not list' },
+      { ...base, values: ['p200-26', 'p202-9'], explanation: 'offset 70 but not the record the follower kept' },
+      { ...base, partition: 1, explanation: 'another partition' },
+      { ...base, topic: '__consumer_offsets', explanation: 'another topic' },
+      { ...base, kind: 'lost-write', explanation: 'another kind' },
+    ];
+    const labelled = labelKafkaFindings([base, ...others], run);
+    expect(labelled[0].kafkaFinding).toBe('divergence-below-log-start');
+    for (const a of labelled.slice(1)) expect(a.kafkaFinding, a.explanation).toBeUndefined();
+    expect(labelled.slice(1).every((a) => isFailing(a))).toBe(true);
+    // Without the chain (no probe context), the very anomaly of the run stays a violation.
+    const none = labelKafkaFindings([base], { ...run, probeContexts: [] });
+    expect(none[0].kafkaFinding).toBeUndefined();
+    expect(isFailing(none[0])).toBe(true);
+    // An expected or informational anomaly is never relabelled.
+    const expected = labelKafkaFindings([{ ...base, expected: true }], run);
+    expect(expected[0].kafkaFinding).toBeUndefined();
   });
 });

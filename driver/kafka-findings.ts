@@ -1,0 +1,145 @@
+// Kafka's own findings: named chains of Kafka's own behaviour (each step read in Kafka's
+// source) that break Kafka's documented promise. The correct model meets them because it
+// follows Kafka; they are neither a bug of the model (a violation) nor beyond the promise
+// (an expected loss). A run reports them as `kafka-finding`: known, not excused.
+//
+// Each finding has a white-box witness: a predicate over the run (code probes reached with the
+// context their site recorded, model state, fault records) that establishes the exact chain
+// happened, and says which anomalies it explains, tied to the topic/partition and offsets (or,
+// for liveness, the partitions and operations stuck) that the witness recorded. An anomaly is
+// labelled `kafkaFinding: NAME` only when a witness of NAME holds AND explains it; every other
+// anomaly of the run keeps its verdict. A probe hit alone never labels anything.
+//
+// Assumes: the anomalies were judged by the promise tracker first (driver/promise.ts): an
+// expected anomaly stays expected, an informational one informational; only failing ones are
+// labelled. Witnesses read; they never change the run.
+
+import type { Anomaly } from '../checkers/verdict.ts';
+import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
+import type { History } from '../checkers/history.ts';
+import type { CodeProbeContextHit } from '../harness/code-probes.ts';
+import type { KeptBelowLeaderLogStart } from '../model/code-probes.ts';
+import type { FaultRecord } from './injector.ts';
+
+/** What a witness may read of a run. */
+export interface FindingRun {
+  /** Code probes hit with a context, in hit order (harness/code-probes.ts). */
+  readonly probeContexts: readonly CodeProbeContextHit[];
+  /** The fault schedule's records (what fired, when, on which nodes). */
+  readonly faults: readonly FaultRecord[];
+  readonly history: History;
+  /** The last snapshot of the cluster the driver took (after the final read), when it got that far. */
+  readonly lastSnapshot?: ClusterSnapshot;
+  /** The run was in ZooKeeper mode. */
+  readonly zookeeper: boolean;
+}
+
+/** One instance of a finding's chain in a run: what was witnessed, and the anomalies it explains. */
+export interface FindingWitness {
+  /** One sentence: the chain as this run shows it (broker, partition, offsets). */
+  readonly description: string;
+  explains(a: Anomaly): boolean;
+}
+
+export interface KafkaFinding {
+  /** Stable name (summaries, reports and labels key on it). */
+  readonly name: string;
+  /** One sentence: the chain and the promise it breaks. */
+  readonly explanation: string;
+  /** Where it was read: Kafka class.method @ version, for each step. */
+  readonly kafkaSource: string;
+  /** A JIRA of Apache Kafka for it, or "no JIRA found" (with what was searched). */
+  readonly jira: string;
+  /** The regression/finding test that pins a run of it. */
+  readonly test: string;
+  /** Every instance of the chain in `run` (none: the finding did not happen). */
+  witness(run: FindingRun): FindingWitness[];
+}
+
+// --- divergence-below-log-start (issue 12) ------------------------------------------------------
+
+const KEPT_BELOW_PROBE = 'follower-kept-records-below-leader-log-start';
+
+/**
+ * The follower kept, below the leader's log start, records the leader no longer has; one of
+ * them may later be named by a duplicate answer at its old offset. Explains an
+ * inconsistent-offsets anomaly of the same topic/partition at an offset the follower kept,
+ * one of whose values is the very record it kept there.
+ */
+function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
+  const out: FindingWitness[] = [];
+  for (const hit of run.probeContexts) {
+    if (hit.name !== KEPT_BELOW_PROBE) continue;
+    const k = hit.context as KeptBelowLeaderLogStart;
+    if (k.kept.length === 0) continue;
+    const keptAt = new Map(k.kept.map((r) => [r.offset, r.value]));
+    const first = k.kept[0].offset;
+    const last = k.kept[k.kept.length - 1].offset;
+    out.push({
+      description:
+        `Broker ${k.broker} truncated ${k.topic}/${k.partition} on a divergence to ${k.truncatedTo}, the leader's ` +
+        `answer (end offset ${k.leaderEndOffset}) being at or below its log start ${k.leaderLogStart}, and kept ` +
+        `offsets ${first}–${last} below it, which the leader no longer has.`,
+      explains: (a) =>
+        a.kind === 'inconsistent-offsets' &&
+        a.topic === k.topic &&
+        a.partition === k.partition &&
+        (a.offsets ?? []).length > 0 &&
+        (a.offsets ?? []).every((o) => {
+          const value = keptAt.get(o);
+          return value !== undefined && (a.values ?? []).includes(value);
+        }),
+    });
+  }
+  return out;
+}
+
+/** Every Kafka finding gregor knows, by name. */
+export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
+  {
+    name: 'divergence-below-log-start',
+    explanation:
+      'After retention moved the leader epoch cache\'s first entry up, a diverging follower truncates to an offset ' +
+      'at or above the leader\'s log start and keeps records below it that the leader never had; a producer retry ' +
+      'later matched as a duplicate of one of them is acknowledged at an offset that holds another record.',
+    kafkaSource:
+      'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate") @ 3.9.0-rc3 and trunk; ' +
+      'AbstractFetcherThread.getOffsetTruncationState; ReplicaFetcherThread.processPartitionData ' +
+      '(maybeIncrementLogStartOffset, LeaderOffsetIncremented); ProducerStateManager.onLogStartOffsetIncremented; ' +
+      'ProducerStateEntry.findDuplicateBatch @ 3.9.0-rc3; UnifiedLog.append (duplicate answered with the old offsets)',
+    jira:
+      'no JIRA found (searched leader epoch cache truncateFromStart / endOffsetFor / divergence below log start); ' +
+      'KAFKA-7415 introduced endOffsetFor\'s answer for an epoch below the first cached one',
+    test: 'test/model/findings/divergence-below-log-start.test.ts',
+    witness: divergenceBelowLogStart,
+  },
+];
+
+/** The finding of `name`, if gregor knows it. */
+export function kafkaFindingNamed(name: string): KafkaFinding | undefined {
+  return KAFKA_FINDINGS.find((f) => f.name === name);
+}
+
+/** A failing anomaly a finding may label: neither informational, expected nor already labelled. */
+function labellable(a: Anomaly): boolean {
+  return a.informational !== true && a.expected !== true && a.kafkaFinding === undefined;
+}
+
+/**
+ * The anomalies with each failing one that a witnessed finding explains labelled with the
+ * finding's name and the witness's sentence; every other anomaly as it was.
+ */
+export function labelKafkaFindings(
+  anomalies: readonly Anomaly[],
+  run: FindingRun,
+  findings: readonly KafkaFinding[] = KAFKA_FINDINGS,
+): Anomaly[] {
+  if (!anomalies.some(labellable)) return [...anomalies];
+  const witnessed = findings.flatMap((f) => f.witness(run).map((w) => ({ name: f.name, w })));
+  if (witnessed.length === 0) return [...anomalies];
+  return anomalies.map((a) => {
+    if (!labellable(a)) return a;
+    const hit = witnessed.find(({ w }) => w.explains(a));
+    return hit === undefined ? a : { ...a, kafkaFinding: hit.name, kafkaFindingWitness: hit.w.description };
+  });
+}
