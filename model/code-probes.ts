@@ -1289,9 +1289,30 @@ export interface KeptBelowLeaderLogStart {
 /** How many kept records a KeptBelowLeaderLogStart lists at most (the highest offsets). */
 export const MAX_KEPT_RECORDS = 32;
 
+/**
+ * `zk-alter-partition-resent-bad-version`'s context: the ISR write the ZooKeeper-mode
+ * controller made for a leader's AlterPartition, sent again after a connection loss and
+ * answered BADVERSION (the witness of the Kafka finding zk-stale-controller-cache reads it:
+ * driver/kafka-findings.ts).
+ */
+export interface ZkResentIsrWrite {
+  readonly controller: number;
+  readonly controllerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** The leader that asked, and its leader epoch (the write keeps both). */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  /** The zkVersion written at: the leader's partition epoch, and the controller's cached one. */
+  readonly zkVersion: number;
+  /** The ISR written. */
+  readonly isr: readonly number[];
+}
+
 /** The probes that pass a context, and its type. */
 export interface CodeProbeContexts {
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
+  'zk-alter-partition-resent-bad-version': ZkResentIsrWrite;
 }
 
 /** Marks a probe as reached, with the context a Kafka finding's witness reads (plain data, built at the site). */

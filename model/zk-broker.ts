@@ -73,7 +73,11 @@ const FIRST_REBALANCE_CHECK_US = 5_000_000;
 
 /** The auto-leader-rebalance-task's timer, for the controller epoch that scheduled it. */
 function isAutoRebalanceTag(tag: unknown): tag is { zkAutoRebalance: number } {
-  return typeof tag === 'object' && tag !== null && typeof (tag as { zkAutoRebalance?: unknown }).zkAutoRebalance === 'number';
+  return (
+    typeof tag === 'object' &&
+    tag !== null &&
+    typeof (tag as { zkAutoRebalance?: unknown }).zkAutoRebalance === 'number'
+  );
 }
 
 export function createZkBroker(

@@ -53,11 +53,12 @@
 // Not modelled: the leader's own conditional ISR write and /isr_change_notification (IBP
 // < 2.7: no kafka.version the model has runs it), StopReplica (sent only for deletion,
 // reassignment and controlled shutdown, none of which the model has), admin-triggered
-// preferred leader election (/admin/preferred_replica_election), controlled shutdown (ZooKeeper mode stops as with controlled.shutdown.enable
-// false: the session closes and the controller elects), reassignment, deletion.
+// leader elections (/admin/preferred_replica_election, ElectLeaders), controlled shutdown
+// (ZooKeeper mode stops as with controlled.shutdown.enable false: the session closes and the
+// controller elects), reassignment, deletion.
 
 import type { ModelProbe } from './cluster-api.ts';
-import { codeProbe } from './code-probes.ts';
+import { codeProbe, codeProbeWith } from './code-probes.ts';
 import type { ControllerErrorCode } from './internal-protocol.ts';
 import type { ZkClientEvent } from './zk-client.ts';
 import type { ZkKafkaBroker, ZkPartitionState } from './zk-kafka.ts';
@@ -651,7 +652,18 @@ export class ZkControllerCore {
         // else writes the znode behind this controller's epoch check): the cache keeps the old
         // zkVersion and the leader waits for a LeaderAndIsr (the Kafka finding
         // zk-stale-controller-cache, driver/kafka-findings.ts).
-        if (r.resent) codeProbe('zk-alter-partition-resent-bad-version');
+        if (r.resent) {
+          codeProbeWith('zk-alter-partition-resent-bad-version', {
+            controller: this.brokerId,
+            controllerEpoch: this.epoch,
+            topic: p.topic,
+            partition: p.partition,
+            leader: req.brokerId,
+            leaderEpoch: req.leaderEpoch,
+            zkVersion: req.partitionEpoch,
+            isr: [...req.newIsr],
+          });
+        }
         return fail('INVALID_UPDATE_VERSION');
       }
       // ControllerMovedException inside tryProcessAlterPartition's try: Kafka answers

@@ -27,11 +27,13 @@ describe('ZooKeeper mode: the automatic preferred-leader election refreshes a st
     expect(result.codeProbes).toContain('zk-auto-leader-rebalance-elected');
   });
 
-  it('seed 2983 with auto.leader.rebalance.enable=false: the stale cache stays, as in Kafka', () => {
+  it('seed 2983 with auto.leader.rebalance.enable=false: the stale cache stays, as in Kafka (the finding)', () => {
     const input = fixtureInput(2983, 'zookeeper');
     const timing = { ...input.shape.timing, 'auto.leader.rebalance.enable': false };
     const { result, failing } = rerun(2983, { ...input, shape: { ...input.shape, timing } });
     expect(result.codeProbes).not.toContain('zk-auto-leader-rebalance-elected');
-    expect(failing.some((f) => f.startsWith('liveness:'))).toBe(true);
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('kafka-finding');
+    expect(result.kafkaFindings).toEqual(['zk-stale-controller-cache']);
   });
 });
