@@ -106,6 +106,26 @@ describe('finding: a ZooKeeper-mode controller cache behind ZooKeeper after a lo
     },
   );
 
+  it('seed 132001549: a lost ISR expansion leaves the leader refusing acks=all sends, the final read too', () => {
+    // Swarm seed 132001549 (base 132,000,000, `--controller zookeeper`), shrunk to 6 faults:
+    // broker 2's write of leader 1's ISR expansion [1] → [1, 2] of t/0 (replicas [2, 3, 1])
+    // was applied and its answer lost; leader 1 keeps its committed ISR [1], below
+    // min.insync.replicas 2, so every acks=all send is refused (NOT_ENOUGH_REPLICAS: the
+    // liveness probe's and the final read's end marker). Its preferred replica 2 is not in the
+    // cached ISR [1], so the automatic preferred-leader election does not help either
+    // (KafkaController.canPreferredReplicaBeLeader).
+    const { r } = watchedRun(132001549, fixtureInput(132001549, 'zookeeper'));
+    expect(r.outcome).toBe('kafka-finding');
+    expect(r.kafkaFindings).toEqual(['zk-stale-controller-cache']);
+    const labelled = r.verdict.anomalies.filter((a) => a.kafkaFinding !== undefined);
+    expect(labelled.map((a) => a.explanation.slice(0, 24))).toEqual([
+      'Within 120.000 s after t',
+      'The final read of t/0 fr',
+    ]);
+    expect(labelled.every((a) => a.kind === 'liveness' && a.topic === 't' && a.partition === 0)).toBe(true);
+    expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
+  });
+
   it('without the exact chain, the liveness anomaly stays a violation', () => {
     // Seed 8738's end state, and the write the probe recorded, as the witness reads them.
     const { cluster } = watchedRun(8738, fixtureInput(8738, 'zookeeper'));
