@@ -182,7 +182,7 @@ describe('swarm', () => {
     expect(zk.faults.some(commitPoint)).toBe(false);
   });
 
-  it('draws ZooKeeper mode last, applied only with SWARM_DRAWS_ZOOKEEPER, laid in as --controller zookeeper does', () => {
+  it('draws ZooKeeper mode last, applied only with SWARM_DRAWS_ZOOKEEPER, as --controller zookeeper lays it', () => {
     expect(SWARM_DRAWS_ZOOKEEPER).toBe(false);
     expect(inputs.filter((i) => i.shape.zookeeper !== undefined)).toEqual([]);
     const withGroup = inputs.find((i) => i.workload.group !== undefined && i.shape.controllers !== undefined)!;
