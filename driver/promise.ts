@@ -204,6 +204,12 @@ export class PromiseTracker {
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /**
+   * Per partition, the ISR its leader last proposed in an AlterPartition still in flight (until
+   * the controller's record of the partition changes): a proposed expansion is in the leader's
+   * maximal ISR at once (Partition PendingExpandIsr.maximalIsr = isr + the new member).
+   */
+  private readonly proposedIsr = new Map<number, { leader: number; isr: readonly number[] }>();
+  /**
    * Each durability breach → the highest leader HW of each partition of the breach's topic when
    * it happened (shared with the companion, whose breaches are of its own topic).
    */
@@ -307,7 +313,12 @@ export class PromiseTracker {
     const record = this.view.record(partition);
     if (record === undefined) return;
     const damaged: number[] = [];
-    for (const b of record.isr) {
+    // The leader counts its maximal ISR (Partition.maybeIncrementLeaderHW): the ISR, and a
+    // member its AlterPartition in flight proposes to add (PendingExpandIsr), which may be a
+    // follower that lost power after the proposal (swarm seed 132004584 in ZooKeeper mode).
+    const proposed = this.proposedIsr.get(partition);
+    const maximal = new Set([...record.isr, ...(proposed?.leader === leader ? proposed.isr : [])]);
+    for (const b of maximal) {
       if (b === leader || this.staleFollowerState.get(b)?.has(partition) !== true) continue;
       const leo = this.powerDown.has(b) ? 0 : (this.lastLeo.get(b)?.get(partition) ?? 0);
       if (leo >= hw) continue;
@@ -355,6 +366,20 @@ export class PromiseTracker {
     for (const c of this.companions) c.onRegistered(broker);
   }
 
+  /** Feed every 'alter-partition-sent' probe of the scenario's topic: the ISR the leader proposes. */
+  onAlterPartitionSent(leader: number, partition: number, isr: readonly number[]): void {
+    this.proposedIsr.set(partition, { leader, isr: [...isr] });
+  }
+
+  /**
+   * Feed every rejected AlterPartition (KRaft's controller announces them): the proposal is
+   * no longer counted (a leader told INELIGIBLE_REPLICA goes back to its committed ISR,
+   * Partition.handleAlterPartitionError; dropping it for every error is the narrower choice).
+   */
+  onAlterPartitionRejected(partition: number): void {
+    this.proposedIsr.delete(partition);
+  }
+
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
   onPartition(
     partition: number,
@@ -362,6 +387,7 @@ export class PromiseTracker {
     previous?: { readonly leader: number; readonly isr: readonly number[]; readonly elr: readonly number[] },
     leader?: number,
   ): void {
+    this.proposedIsr.delete(partition);
     // (b) is judged on the unclean shutdowns of before this record: the ISR an election from
     // outside the ISR and ELR sets (the new leader alone, PartitionChangeBuilder) is its
     // consequence, not the end of that leader's unclean shutdown (seed 100018392).

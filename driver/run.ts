@@ -416,9 +416,13 @@ class SeedRun {
       case 'coordinator-serving':
         this.coordinatorWatch.onServing({ ...ev, timeUs: this.sim.now() });
         return;
-      case 'produce-ack':
       case 'alter-partition-sent':
+        this.trackerOf(ev.topic)?.onAlterPartitionSent(ev.broker, ev.partition, ev.isr);
+        break;
       case 'alter-partition-applied':
+        if (!ev.accepted) this.trackerOf(ev.topic)?.onAlterPartitionRejected(ev.partition);
+        break;
+      case 'produce-ack':
         break;
       default:
         assertNever(ev);
