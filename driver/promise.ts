@@ -857,7 +857,8 @@ type Excuse =
   | 'committed'
   | 'retried-after-loss'
   | 'aborted-before-loss'
-  | 'commit-past-loss';
+  | 'commit-past-loss'
+  | 'epoch-reopened';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -914,6 +915,13 @@ type Excuse =
  *   resuming from the committed offset never fetches (seed 110000014 of the swarm: the group
  *   committed 63 after reading offsets 48..62, the last known leader came back with a log ending
  *   at 48, and records sent after the loss landed at 49..62).
+ * - 'epoch-reopened' (epoch-cache-complete, epoch-cache-log; ZooKeeper mode only): a replica's
+ *   epoch cache disagrees with its log from an offset committed when a power-loss breach
+ *   happened. The broker that lost those offsets may lead again in the same epoch and append
+ *   new records there (reopenedInEpoch); a replica holding that epoch's records of one leader
+ *   then fetches another's records of an older epoch after them (the divergence check compares
+ *   epochs only: LeaderEpochFileCache.endOffsetFor), and its cache drops the newer entry
+ *   (LeaderEpochFileCache.assign, non-monotonic entries removed). Swarm seed 132011243.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -944,6 +952,8 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['excess-duplicate', 'group-consequence'],
   ['G1a', 'aborted-before-loss'],
   ['commit-skip', 'commit-past-loss'],
+  ['epoch-cache-complete', 'epoch-reopened'],
+  ['epoch-cache-log', 'epoch-reopened'],
 ]);
 
 /**
@@ -1120,6 +1130,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return abortedBefore(a, b, evidence);
     case 'commit-past-loss':
       return firstOpBefore(a, b, evidence) && allCommittedBefore(a, b, evidence);
+    case 'epoch-reopened':
+      return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && committedBefore(a, b, evidence);
     default:
       return assertNever(excuse);
   }
