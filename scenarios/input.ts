@@ -32,6 +32,7 @@ export type TimingOverrides = Partial<
     | 'replica.socket.timeout.ms'
     | 'controller.socket.timeout.ms'
     | 'controlled.shutdown.enable'
+    | 'auto.leader.rebalance.enable'
     | 'leader.imbalance.check.interval.seconds'
     | 'log.segment.bytes'
     | 'log.roll.ms'

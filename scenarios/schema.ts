@@ -167,6 +167,8 @@ const timingSchema = z.strictObject({
   'controller.socket.timeout.ms': timingMs.optional(),
   /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
   'controlled.shutdown.enable': z.boolean().optional(),
+  /** The controller's automatic preferred-leader election (default true, as in Kafka); no generator draws it. */
+  'auto.leader.rebalance.enable': z.boolean().optional(),
   'leader.imbalance.check.interval.seconds': count(1).optional(),
   /** Segment rolls (LogConfig: segment.bytes ≥ 14, segment.ms ≥ 1). */
   'log.segment.bytes': count(14).optional(),
