@@ -43,6 +43,7 @@ export type TimingOverrides = Partial<
     | 'log.flush.start.offset.checkpoint.interval.ms'
     | 'log.initial.task.delay.ms'
     | 'zookeeper.session.timeout.ms'
+    | 'transaction.version'
   >
 >;
 

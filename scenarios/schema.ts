@@ -182,6 +182,8 @@ const timingSchema = z.strictObject({
   'log.initial.task.delay.ms': z.number().int().min(0).optional(),
   /** ZooKeeper mode: the brokers' session timeout (ZooKeeper negotiates it into [4000, 40000]). */
   'zookeeper.session.timeout.ms': timingMs.optional(),
+  /** The `transaction.version` feature level (KIP-890 part 2 at 2; model/versions.ts). */
+  'transaction.version': z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
 });
 
 const shapeSchema = z.strictObject({
