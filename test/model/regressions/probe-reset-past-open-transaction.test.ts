@@ -2,16 +2,22 @@
 // Kafka's — a sibling of probe-record-deleted-by-retention.test.ts that its fix missed.
 // Swarm seed 141001547 (base 141000000; kafka 4.1, log.retention.ms 10 s, log.retention.bytes
 // 16 KiB, 2 KiB segments, transactions, read_committed), shrunk to 2 faults: a clean rolling
-// restart, then a kill -9 of broker 2 right after a PrepareCommit was written. A transaction
-// (x601-1 at offset 98 of t/0) stayed open until its producer's EndTxn timed out (30 s) and was
-// retried, so the LSO of t/0 stayed at 98. The liveness probe's record was acknowledged at 99
-// (HW 100); its read_committed stream at 99 read nothing (above the LSO). Retention deleted the
-// log up to 100: Kafka bounds deletion by the HW only, not the LSO (UnifiedLog.deletableSegments,
-// "highWatermark >= upperBoundOffset", 3.9.0-rc3 and 4.0.0), and the LSO then rises to the log
-// start (UnifiedLog.maybeIncrementFirstUnstableOffset: max(first unstable offset, log start)).
-// The stream's fetch at 99 got OFFSET_OUT_OF_RANGE, it reset to the log start 100, and no data
-// record ever came after it: the probe, which only looked for a read whose first record lay
-// above its offset, polled on empty reads and the run failed liveness 120 s after the heal.
+// restart, then a stop of broker 2, the transaction coordinator, right after it wrote a
+// PrepareCommit it had not replicated. The swarm's stop was a kill -9; with the model's
+// transactional producer now retrying at once on the reset connection
+// (txn-producer-disconnect.test.ts) that run no longer holds the transaction, so this fixture
+// makes the stop a power loss (fixtures/seed-141001547-power-loss.json): no connection resets,
+// and Kafka's producer, like the model's, waits request.timeout.ms (30 s) for its EndTxn.
+// The chain: transaction x601-1 (offset 98 of t/0) stays open, so the LSO of t/0 holds. The
+// liveness probe's record is acknowledged at 99; its read_committed stream at 99 reads nothing
+// (above the LSO). Retention deletes the log up to 100: Kafka bounds deletion by the HW only,
+// not the LSO (UnifiedLog.deletableSegments, "highWatermark >= upperBoundOffset", 3.9.0-rc3 and
+// 4.0.0), and the LSO then rises to the log start (UnifiedLog.maybeIncrementFirstUnstableOffset:
+// max(first unstable offset, log start)). The stream's fetch at 99 gets OFFSET_OUT_OF_RANGE
+// (checkLogStartOffset), it resets to the log start 100, and its reads return nothing until
+// the transaction ends. The probe looked only for a read whose first record lay above its
+// offset; with empty reads it never sent a new value, and (as the swarm's run did, with no
+// record ever after the reset) the run failed liveness 120 s after the heal.
 // Fix (model/probe-client.ts checkProbeRead): a stream position past the probe's offset that
 // never returned its record means the record was deleted; the probe sends a new value.
 
@@ -20,7 +26,7 @@ import { fixtureInput, rerun } from './helpers.ts';
 
 describe('regression: the probe stream reset past its deleted record, with no record after it', () => {
   it('seed 141001547: the probe sends a new value and the run passes', () => {
-    const { result, failing } = rerun(141001547, fixtureInput(141001547), 'correct', true);
+    const { result, failing } = rerun(141001547, fixtureInput(141001547, 'power-loss'), 'correct', true);
     expect(failing).toEqual([]);
     expect(result.outcome).toBe('ok');
     const history = result.trace!.history;
