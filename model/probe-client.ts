@@ -5,8 +5,9 @@
 //   a stream assigned at o polls until it reads offset o back. probeSucceeded() is true when
 //   every partition's probe value was read back at its acknowledged offset. A probe send
 //   that ends fail/info is replaced by a new one (new value), and so is one whose record
-//   retention deleted before the stream read it back (the stream's position passed it unread). The probe always uses
-//   acks=all (it must learn an offset to read back); the rest of the config is the cluster's.
+//   retention deleted before the stream read it back (the stream's position passed it unread).
+//   The probe always uses acks=all (it must learn an offset to read back); the rest of the
+//   config is the cluster's.
 // - startFinalRead(): for every partition, first one acks=all marker send (retried with a
 //   new value until acknowledged at offset m), then one stream assigned at offset 0 that polls
 //   until it has read past m and its position is at or beyond the leader's HW. Because every
