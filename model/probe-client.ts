@@ -5,8 +5,9 @@
 //   a stream assigned at o polls until it reads offset o back. probeSucceeded() is true when
 //   every partition's probe value was read back at its acknowledged offset. A probe send
 //   that ends fail/info is replaced by a new one (new value), and so is one whose record
-//   retention deleted before the stream read it back (the stream's reads start above it). The probe always uses
-//   acks=all (it must learn an offset to read back); the rest of the config is the cluster's.
+//   retention deleted before the stream read it back (the stream's position passed it unread).
+//   The probe always uses acks=all (it must learn an offset to read back); the rest of the
+//   config is the cluster's.
 // - startFinalRead(): for every partition, first one acks=all marker send (retried with a
 //   new value until acknowledged at offset m), then one stream assigned at offset 0 that polls
 //   until it has read past m and its position is at or beyond the leader's HW. Because every
@@ -164,10 +165,13 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
       this.lanes.release(fetcher.process);
       return true;
     }
-    // A read that starts above the probe's offset: the stream was reset to a log start above
-    // it (OFFSET_OUT_OF_RANGE, UnifiedLog.read's checkLogStartOffset), so retention deleted the
-    // probe's record before it was read back. It can never be read: send a new probe value.
-    if (records.length > 0 && records[0].offset > probe.offset) {
+    // A position above the probe's offset that never returned its record: the stream was reset
+    // to a log start above it (OFFSET_OUT_OF_RANGE, UnifiedLog.read's checkLogStartOffset), so
+    // retention deleted the probe's record before it was read back. It can never be read: send
+    // a new probe value. The position, not the records, tells it: after the reset the reads may
+    // return nothing at all (no later record, or a read_committed read held at an LSO that an
+    // open transaction keeps at the log start: UnifiedLog.maybeIncrementFirstUnstableOffset).
+    if (fetcher.position > probe.offset) {
       this.lanes.release(fetcher.process);
       this.sendProbe(probe);
       return true;

@@ -18,8 +18,10 @@
 // - One request at a time (TransactionManager's pendingRequests are sent one by one; the
 //   model also waits for each produce before the next, a simplification of the pipeline).
 // - Retriable coordinator errors (COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS)
-//   retry after retry.backoff.ms; NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE or no answer
-//   within request.timeout.ms look the coordinator up again (lookupCoordinator).
+//   retry after retry.backoff.ms; NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE, no answer
+//   within request.timeout.ms, or a reset or refused connection to the node the request went
+//   to (its process died or is down: wasDisconnected) look the coordinator up again
+//   (lookupCoordinator).
 // - PRODUCER_FENCED / INVALID_PRODUCER_EPOCH are fatal (ProducerFencedException): the
 //   application closes this producer and opens a new one with the same transactional.id.
 // - OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_TXN_STATE on a produce are
@@ -181,6 +183,8 @@ export class TxnProducerActor implements Actor<Message> {
   private readonly sequences = new Map<number, number>();
   private txn: Txn | null = null;
   private inflight = -1;
+  /** The node the outstanding request went to (its connection's reset fails it). */
+  private inflightTo = -1;
   private correlation = 0;
   private bootstrap = 0;
   private readonly process: number;
@@ -231,12 +235,7 @@ export class TxnProducerActor implements Actor<Message> {
     switch (tag.type) {
       case 'txnp-timeout':
         if (tag.correlationId !== this.inflight) return;
-        this.inflight = -1;
-        // No answer: the coordinator may have moved, the leader too.
-        if (this.phase === 'send' || this.phase === 'poll') this.refreshMetadata();
-        else if (this.groupPhase()) this.groupCoordinator = -1;
-        else if (this.phase !== 'metadata') this.coordinator = -1;
-        return this.retry();
+        return this.onNoAnswer();
       case 'txnp-retry':
         return this.step();
       case 'txnp-next':
@@ -246,6 +245,27 @@ export class TxnProducerActor implements Actor<Message> {
       default:
         return unknownTag(tag);
     }
+  }
+
+  /**
+   * The connection to `peer` reset (its process died) or was refused (it is down): the request
+   * outstanding to it fails at once, as a timeout would later. TransactionManager
+   * .TxnRequestHandler.onComplete (3.9): wasDisconnected → lookupCoordinator when the request
+   * needs one, then reenqueue; a produce or fetch answered by a disconnect is retried after a
+   * metadata refresh (Sender.handleProduceResponse: NETWORK_EXCEPTION, retriable).
+   */
+  onDisconnect(peer: number): void {
+    if (this.inflight < 0 || this.inflightTo !== peer) return;
+    this.onNoAnswer();
+  }
+
+  /** No answer to the outstanding request: the coordinator may have moved, the leader too. */
+  private onNoAnswer(): void {
+    this.inflight = -1;
+    if (this.phase === 'send' || this.phase === 'poll') this.refreshMetadata();
+    else if (this.groupPhase()) this.groupCoordinator = -1;
+    else if (this.phase !== 'metadata') this.coordinator = -1;
+    this.retry();
   }
 
   // --- requests
@@ -305,6 +325,7 @@ export class TxnProducerActor implements Actor<Message> {
   private request(to: number, msg: ClientRequest | TxnMessage): void {
     const correlationId = ++this.correlation + this.ctx.incarnation * 1_000_000;
     this.inflight = correlationId;
+    this.inflightTo = to;
     const out: ClientRequest | TxnMessage = { ...msg, correlationId };
     this.ctx.send(to, out);
     const timeoutUs = this.p.config['request.timeout.ms'] * 1000;
