@@ -282,6 +282,12 @@ const CODE_PROBES = {
     kafka: 'DelayedFetch.tryComplete',
     description: 'A fetch parked in purgatory was answered because the leader epoch or role changed under it.',
   },
+  'fetch-epoch-below-leader-cache-no-divergence': {
+    kafka: 'Partition.readRecords; LeaderEpochFileCache.endOffsetFor after truncateFromStart',
+    description:
+      "A follower's last fetched epoch is older than every epoch in the leader's cache, whose first start offset " +
+      'is the fetch offset: no divergence, served (the shape of test/model/findings/no-divergence-below-log-start).',
+  },
   // --- the follower's fetcher (partition.ts)
   'follower-fetch-answer-dropped': {
     kafka: 'AbstractFetcherThread.processFetchRequest',
@@ -1273,12 +1279,32 @@ export interface KeptBelowLeaderLogStart {
   readonly kept: ReadonlyArray<{ readonly offset: number; readonly value: string; readonly epoch: number }>;
 }
 
+/**
+ * The context of fetch-epoch-below-leader-cache-no-divergence: a leader served a follower's fetch
+ * whose last fetched epoch is older than every epoch in its cache, with no divergence (the
+ * witness of the Kafka finding no-divergence-below-log-start reads it: driver/kafka-findings.ts).
+ */
+export interface FetchEpochBelowLeaderCache {
+  readonly leader: number;
+  readonly follower: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly lastFetchedEpoch: number;
+  /** The epoch of the leader cache's first entry (after truncateFromStart, starting at its log start). */
+  readonly leaderFirstEpoch: number;
+  /** LeaderEpochFileCache.endOffsetFor's answer: the first entry's start offset. */
+  readonly leaderEndOffset: number;
+  readonly leaderLogStart: number;
+}
+
 /** How many kept records a KeptBelowLeaderLogStart lists at most (the highest offsets). */
 export const MAX_KEPT_RECORDS = 32;
 
 /** The probes that pass a context, and its type. */
 export interface CodeProbeContexts {
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
+  'fetch-epoch-below-leader-cache-no-divergence': FetchEpochBelowLeaderCache;
 }
 
 /** Marks a probe as reached, with the context a Kafka finding's witness reads (plain data, built at the site). */

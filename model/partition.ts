@@ -45,7 +45,13 @@ import { rulesOf, transactionV2Enabled } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
-import { codeProbe, codeProbeWith, MAX_KEPT_RECORDS, type KeptBelowLeaderLogStart } from './code-probes.ts';
+import {
+  codeProbe,
+  codeProbeWith,
+  MAX_KEPT_RECORDS,
+  type FetchEpochBelowLeaderCache,
+  type KeptBelowLeaderLogStart,
+} from './code-probes.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -892,6 +898,7 @@ export class Partition {
     }
     const log = this.log;
     const leaderLeo = log.leo;
+    let belowCache: FetchEpochBelowLeaderCache | undefined;
     if (req.lastFetchedEpoch >= 0) {
       const eo = log.epochs.endOffsetFor(req.lastFetchedEpoch, leaderLeo);
       if (eo.endOffset === UNDEFINED_EPOCH_OFFSET || eo.epoch === UNDEFINED_EPOCH) {
@@ -903,12 +910,14 @@ export class Partition {
         codeProbe(isFollower ? 'fetch-diverging-follower' : 'fetch-diverging-consumer');
         return this.fetchResponse(req, 'NONE', NO_RECORDS, { epoch: eo.epoch, endOffset: eo.endOffset });
       }
+      if (isFollower) belowCache = this.epochBelowCache(req, eo.endOffset);
     }
     // UnifiedLog.read: checkLogStartOffset, then LocalLog.read past the log end.
     if (req.fetchOffset < log.logStartOffset) codeProbe('fetch-below-log-start');
     if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
     if (req.fetchOffset > leaderLeo || req.fetchOffset < log.logStartOffset)
       return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+    if (belowCache !== undefined) codeProbeWith('fetch-epoch-below-leader-cache-no-divergence', belowCache);
     const hwAtRead = log.hw;
     // Followers read to the LEO, consumers to the HW, read_committed consumers to the LSO.
     const maxEnd = isFollower ? leaderLeo : this.consumerFetchEnd(req);
@@ -933,6 +942,29 @@ export class Partition {
     }
     if (remote !== undefined && updateFollowerState) this.updateFollowerFetchState(remote, req, leaderLeo);
     return resp;
+  }
+
+  /**
+   * A follower's last fetched epoch older than every epoch this leader's cache holds, answered
+   * without a divergence (LeaderEpochFileCache.endOffsetFor: "the requested epoch is smaller than
+   * any known epoch, so we return the start offset of the first known epoch which is larger than
+   * it. This may be inaccurate…", an end offset at the fetch offset): the follower's records below
+   * that start, the leader cannot compare (the probe's context; reads only). Undefined otherwise.
+   */
+  private epochBelowCache(req: FetchRequest, endOffset: number): FetchEpochBelowLeaderCache | undefined {
+    const first = this.log.epochs.entries[0];
+    if (first === undefined || first.epoch <= req.lastFetchedEpoch) return undefined;
+    return {
+      leader: this.host.brokerId,
+      follower: req.replicaId,
+      topic: this.topic,
+      partition: this.partition,
+      fetchOffset: req.fetchOffset,
+      lastFetchedEpoch: req.lastFetchedEpoch,
+      leaderFirstEpoch: first.epoch,
+      leaderEndOffset: endOffset,
+      leaderLogStart: this.log.logStartOffset,
+    };
   }
 
   /** UnifiedLog.read's bound for a consumer: the HW, or the LSO under FetchIsolation.TXN_COMMITTED. */
