@@ -25,7 +25,17 @@ export interface CodeProbeInfo {
    * scenarios never use can).
    */
   readonly reachable?: string;
+  /**
+   * Set when fault triggers may not wait for it (scenarios/arbitraries.ts TRIGGER_CODE_PROBES),
+   * saying why: a reachable probe added to that list would shift every swarm seed's trigger draw.
+   */
+  readonly notATrigger?: string;
 }
+
+/** Why a probe added after the trigger list was drawn from is not offered to fault triggers. */
+const ADDED_AFTER_TRIGGER_DRAWS =
+  'added after the swarm drew its triggers from this list: offering it would change the scenario of seeds ' +
+  'that draw a code-probe trigger (new draws go last)';
 
 /** Probes only ZooKeeper-mode runs reach (--controller zookeeper; the swarm draws KRaft). */
 const ZK_MODE_ONLY = 'in ZooKeeper-mode runs only (--controller zookeeper): the swarm draws KRaft mode (issue 16)';
@@ -287,6 +297,7 @@ const CODE_PROBES = {
     description:
       "A follower's last fetched epoch is older than every epoch in the leader's cache, whose first start offset " +
       'is the fetch offset: no divergence, served (the shape of test/model/findings/no-divergence-below-log-start).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- the follower's fetcher (partition.ts)
   'follower-fetch-answer-dropped': {

@@ -877,7 +877,7 @@ export class Partition {
     this.host.send(from, resp);
   }
 
-  /** Kafka's fetchRecords: validate epochs, check divergence, read, record a follower's position. */
+  /** Kafka's fetchRecords: validate epochs, the log start, then divergence; read; record a follower's position. */
   private readForFetch(req: FetchRequest, updateFollowerState: boolean): FetchResponse {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
     if (error === 'FENCED_LEADER_EPOCH' && req.replicaId >= 0) codeProbe('fetch-fenced-follower');
@@ -905,6 +905,12 @@ export class Partition {
         codeProbe('fetch-last-epoch-unknown-to-leader');
         return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
       }
+      // Partition.readRecords: "If fetch offset is less than log start, fail with
+      // OffsetOutOfRangeException, regardless of whether epochs are diverging".
+      if (req.fetchOffset < log.logStartOffset) {
+        codeProbe('fetch-below-log-start');
+        return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+      }
       if (eo.epoch < req.lastFetchedEpoch || eo.endOffset < req.fetchOffset) {
         // Divergence: the follower must truncate first; its position is not recorded.
         codeProbe(isFollower ? 'fetch-diverging-follower' : 'fetch-diverging-consumer');
@@ -912,7 +918,7 @@ export class Partition {
       }
       if (isFollower) belowCache = this.epochBelowCache(req, eo.endOffset);
     }
-    // UnifiedLog.read: checkLogStartOffset, then LocalLog.read past the log end.
+    // UnifiedLog.read: checkLogStartOffset (for a fetch without an epoch), then LocalLog.read past the log end.
     if (req.fetchOffset < log.logStartOffset) codeProbe('fetch-below-log-start');
     if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
     if (req.fetchOffset > leaderLeo || req.fetchOffset < log.logStartOffset)
