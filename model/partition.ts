@@ -9,7 +9,8 @@
 //   meanwhile; REQUEST_TIMED_OUT after its timeout; NOT_LEADER_OR_FOLLOWER on losing leadership.
 // - Fetch carries currentLeaderEpoch: lower → FENCED_LEADER_EPOCH, higher →
 //   UNKNOWN_LEADER_EPOCH (KIP-320); lastFetchedEpoch is checked against the epoch cache and a
-//   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554).
+//   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554), after
+//   the log start check (below it: OFFSET_OUT_OF_RANGE, diverging or not; Partition.readRecords).
 // - HW = min LEO over the maximal ISR (committed ISR ∪ a pending expansion, KIP-497) and
 //   caught-up ISR-eligible replicas; a new leader resets what it knows of followers, so only
 //   fetches in its own epoch count. Since Kafka 3.7 (KAFKA-15583) the HW does not move while
