@@ -131,8 +131,8 @@ function keptBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapsh
   return kept;
 }
 
-/** Offsets, other than `offset`, at which a client was acknowledged or read `value` in `topic`/`partition`. */
-function otherOffsetsOf(snap: ClusterSnapshot, where: Anomaly, value: string, offset: number): boolean {
+/** A client was acknowledged or read `value` in the anomaly's topic/partition at an offset other than `offset`. */
+function metAtAnotherOffset(snap: ClusterSnapshot, where: Anomaly, value: string, offset: number): boolean {
   const elsewhere = (r: { topic: string; partition: number; offset: number; value: string }): boolean =>
     r.topic === where.topic && r.partition === where.partition && r.value === value && r.offset !== offset;
   return snap.acked.some(elsewhere) || snap.consumed.some(elsewhere);
@@ -155,7 +155,7 @@ function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): 
   if (a.kind === 'duplicate') return offsets.length > 1 && offsets.some(keptHere);
   if (a.kind === 'poll-skip' || a.kind === 'nonmonotonic-poll') {
     const ends = values.slice(0, 2);
-    return [...kept].some(([o, v]) => ends.includes(v) && otherOffsetsOf(snap, a, v, o));
+    return [...kept].some(([o, v]) => ends.includes(v) && metAtAnotherOffset(snap, a, v, o));
   }
   return false;
 }
