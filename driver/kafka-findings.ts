@@ -18,7 +18,7 @@ import type { Anomaly } from '../checkers/verdict.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { History } from '../checkers/history.ts';
 import type { CodeProbeContextHit } from '../harness/code-probes.ts';
-import type { FetchEpochBelowLeaderCache, KeptBelowLeaderLogStart } from '../model/code-probes.ts';
+import type { FetchEpochBelowLeaderCache, KeptBelowLeaderLogStart, ZkResentIsrWrite } from '../model/code-probes.ts';
 import type { FaultRecord } from './injector.ts';
 
 /** What a witness may read of a run. */
@@ -188,6 +188,62 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   return out;
 }
 
+// --- zk-stale-controller-cache (issue 16) -----------------------------------------------------------
+
+const RESENT_WRITE_PROBE = 'zk-alter-partition-resent-bad-version';
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/**
+ * The ZooKeeper-mode controller's write of a leader's ISR change was applied, its answer lost
+ * with the connection; sent again, it met BADVERSION and the leader was answered
+ * INVALID_UPDATE_VERSION. The witness holds when, at the end of the run, ZooKeeper's state of
+ * the partition is still exactly that write at the next zkVersion (nothing wrote the znode
+ * since, so no controller sent a newer leader epoch) and the leader still leads in that
+ * epoch at the old partition epoch (it never heard of its own change, and a broker ignores a
+ * ZooKeeper controller's LeaderAndIsr of the same leader epoch). Explains the liveness
+ * anomalies of that partition only: its state is frozen from the write to the end of the run.
+ */
+function zkStaleControllerCache(run: FindingRun): FindingWitness[] {
+  const snap = run.lastSnapshot;
+  if (!run.zookeeper || snap === undefined) return [];
+  const out: FindingWitness[] = [];
+  for (const hit of run.probeContexts) {
+    if (hit.name !== RESENT_WRITE_PROBE) continue;
+    const w = hit.context as ZkResentIsrWrite;
+    const zk = snap.controller.partitions.find((v) => v.topic === w.topic && v.partition === w.partition);
+    const frozen =
+      zk !== undefined &&
+      zk.partitionEpoch === w.zkVersion + 1 &&
+      zk.leader === w.leader &&
+      zk.leaderEpoch === w.leaderEpoch &&
+      sameMembers(zk.isr, w.isr);
+    if (!frozen) continue;
+    const leader = snap.replicas.find(
+      (r) => r.broker === w.leader && r.topic === w.topic && r.partition === w.partition,
+    );
+    const waiting =
+      leader !== undefined &&
+      leader.up &&
+      leader.role === 'leader' &&
+      leader.leaderEpoch === w.leaderEpoch &&
+      leader.partitionEpoch === w.zkVersion;
+    if (!waiting) continue;
+    out.push({
+      description:
+        `Controller ${w.controller} (epoch ${w.controllerEpoch}) wrote broker ${w.leader}'s ISR change of ` +
+        `${w.topic}/${w.partition} to [${w.isr.join(', ')}] at zkVersion ${w.zkVersion}; its answer lost with the ` +
+        `ZooKeeper connection, the resent write met BADVERSION and the leader was answered INVALID_UPDATE_VERSION. ` +
+        `At the end ZooKeeper still holds that write (zkVersion ${w.zkVersion + 1}) and broker ${w.leader} still ` +
+        `leads in epoch ${w.leaderEpoch} at partition epoch ${w.zkVersion}, waiting for a LeaderAndIsr.`,
+      explains: (a) => a.kind === 'liveness' && a.topic === w.topic && a.partition === w.partition,
+    });
+  }
+  return out;
+}
+
 /** Every Kafka finding gregor knows, by name. */
 export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
   {
@@ -204,7 +260,7 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'ProducerStateEntry.findDuplicateBatch @ 3.9.0-rc3; UnifiedLog.append (duplicate answered with the old offsets)',
     jira:
       'no JIRA found (searched leader epoch cache truncateFromStart / endOffsetFor / divergence below log start); ' +
-      'KAFKA-7415 introduced endOffsetFor\'s answer for an epoch below the first cached one',
+      "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",
     test: 'test/model/findings/divergence-below-log-start.test.ts',
     witness: divergenceBelowLogStart,
   },
@@ -227,6 +283,26 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'KAFKA-7415 introduced endOffsetFor\'s answer for an epoch below the first cached one',
     test: 'test/model/findings/no-divergence-below-log-start.test.ts',
     witness: noDivergenceBelowLogStart,
+  },
+  {
+    name: 'zk-stale-controller-cache',
+    explanation:
+      "In ZooKeeper mode, a controller whose ZooKeeper connection is lost while its write of a leader's " +
+      'AlterPartition is applied sends the write again, meets BADVERSION and answers INVALID_UPDATE_VERSION, ' +
+      'keeping the old zkVersion; the leader waits for a LeaderAndIsr that only a newer leader epoch (an ' +
+      'election, or a failed replica leaving the ISR) would bring, so after every fault healed the partition ' +
+      'keeps the ISR that write left in ZooKeeper and its leader never changes the ISR again.',
+    kafkaSource:
+      'KafkaZkClient.retryRequestsUntilConnected (CONNECTIONLOSS resent) and .updateLeaderAndIsr (BADVERSION → ' +
+      'updatesToRetry); KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION, updateLeaderAndIsrCache ' +
+      'of successful updates only); Partition.handleAlterPartitionError (INVALID_UPDATE_VERSION: no retry, ' +
+      '"awaiting new the latest metadata"); ReplicaManager.becomeLeaderOrFollower (the same leader epoch from a ' +
+      'ZooKeeper controller is ignored) @ 3.6.2 and 3.9.0-rc3',
+    jira:
+      'no JIRA found (searched AlterPartition INVALID_UPDATE_VERSION / bad ZK version / controller cache zkVersion ' +
+      '/ retryRequestsUntilConnected CONNECTIONLOSS); KAFKA-14144 is the neighbour where the leader lost the answer',
+    test: 'test/model/findings/zk-stale-controller-cache.test.ts',
+    witness: zkStaleControllerCache,
   },
 ];
 

@@ -208,6 +208,12 @@ export class PromiseTracker {
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /**
+   * Per partition, the ISR its leader last proposed in an AlterPartition still in flight (until
+   * the controller's record of the partition changes): a proposed expansion is in the leader's
+   * maximal ISR at once (Partition PendingExpandIsr.maximalIsr = isr + the new member).
+   */
+  private readonly proposedIsr = new Map<number, { leader: number; isr: readonly number[] }>();
+  /**
    * Each durability breach → the highest leader HW of each partition of the breach's topic when
    * it happened (shared with the companion, whose breaches are of its own topic).
    */
@@ -311,7 +317,12 @@ export class PromiseTracker {
     const record = this.view.record(partition);
     if (record === undefined) return;
     const damaged: number[] = [];
-    for (const b of record.isr) {
+    // The leader counts its maximal ISR (Partition.maybeIncrementLeaderHW): the ISR, and a
+    // member its AlterPartition in flight proposes to add (PendingExpandIsr), which may be a
+    // follower that lost power after the proposal (swarm seed 132004584 in ZooKeeper mode).
+    const proposed = this.proposedIsr.get(partition);
+    const maximal = new Set([...record.isr, ...(proposed?.leader === leader ? proposed.isr : [])]);
+    for (const b of maximal) {
       if (b === leader || this.staleFollowerState.get(b)?.has(partition) !== true) continue;
       const leo = this.powerDown.has(b) ? 0 : (this.lastLeo.get(b)?.get(partition) ?? 0);
       if (leo >= hw) continue;
@@ -359,6 +370,20 @@ export class PromiseTracker {
     for (const c of this.companions) c.onRegistered(broker);
   }
 
+  /** Feed every 'alter-partition-sent' probe of the scenario's topic: the ISR the leader proposes. */
+  onAlterPartitionSent(leader: number, partition: number, isr: readonly number[]): void {
+    this.proposedIsr.set(partition, { leader, isr: [...isr] });
+  }
+
+  /**
+   * Feed every rejected AlterPartition (KRaft's controller announces them): the proposal is
+   * no longer counted (a leader told INELIGIBLE_REPLICA goes back to its committed ISR,
+   * Partition.handleAlterPartitionError; dropping it for every error is the narrower choice).
+   */
+  onAlterPartitionRejected(partition: number): void {
+    this.proposedIsr.delete(partition);
+  }
+
   /** Feed every controller record change of the scenario's topic (previous: the record before, if any). */
   onPartition(
     partition: number,
@@ -366,6 +391,7 @@ export class PromiseTracker {
     previous?: { readonly leader: number; readonly isr: readonly number[]; readonly elr: readonly number[] },
     leader?: number,
   ): void {
+    this.proposedIsr.delete(partition);
     // (b) is judged on the unclean shutdowns of before this record: the ISR an election from
     // outside the ISR and ELR sets (the new leader alone, PartitionChangeBuilder) is its
     // consequence, not the end of that leader's unclean shutdown (seed 100018392).
@@ -892,7 +918,8 @@ type Excuse =
   | 'retried-after-loss'
   | 'aborted-before-loss'
   | 'commit-past-loss'
-  | 'skipped-after-loss';
+  | 'skipped-after-loss'
+  | 'epoch-reopened';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -959,6 +986,13 @@ type Excuse =
  *   aborted transactional batches under read_committed, its position moving past them:
  *   CompletedFetch.nextFetchedRecord @ 3.9.0-rc3). A read past the offsets before the breach
  *   (the records were there), or a skipped record left in the log, stays a violation.
+ * - 'epoch-reopened' (epoch-cache-complete, epoch-cache-log; ZooKeeper mode only): a replica's
+ *   epoch cache disagrees with its log from an offset committed when a power-loss breach
+ *   happened. The broker that lost those offsets may lead again in the same epoch and append
+ *   new records there (reopenedInEpoch); a replica holding that epoch's records of one leader
+ *   then fetches another's records of an older epoch after them (the divergence check compares
+ *   epochs only: LeaderEpochFileCache.endOffsetFor), and its cache drops the newer entry
+ *   (LeaderEpochFileCache.assign, non-monotonic entries removed). Swarm seed 132011243.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -989,6 +1023,8 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
   ['excess-duplicate', 'group-consequence'],
   ['G1a', 'aborted-before-loss'],
   ['commit-skip', 'commit-past-loss'],
+  ['epoch-cache-complete', 'epoch-reopened'],
+  ['epoch-cache-log', 'epoch-reopened'],
 ]);
 
 /**
@@ -1291,6 +1327,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return firstOpBefore(a, b, evidence) && allCommittedBefore(a, b, evidence);
     case 'skipped-after-loss':
       return skippedAfterLoss(a, b, evidence);
+    case 'epoch-reopened':
+      return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && committedBefore(a, b, evidence);
     default:
       return assertNever(excuse);
   }

@@ -430,9 +430,13 @@ class SeedRun {
       case 'coordinator-serving':
         this.coordinatorWatch.onServing({ ...ev, timeUs: this.sim.now() });
         return;
-      case 'produce-ack':
       case 'alter-partition-sent':
+        this.trackerOf(ev.topic)?.onAlterPartitionSent(ev.broker, ev.partition, ev.isr);
+        break;
       case 'alter-partition-applied':
+        if (!ev.accepted) this.trackerOf(ev.topic)?.onAlterPartitionRejected(ev.partition);
+        break;
+      case 'produce-ack':
         break;
       default:
         assertNever(ev);
@@ -618,16 +622,7 @@ class SeedRun {
       () => c.finalReadDone(),
       'during the final read',
     );
-    if (!readDone) {
-      this.extraAnomalies.push({
-        kind: 'liveness',
-        explanation:
-          `The final read of every partition from offset 0 did not complete within ` +
-          `${this.budgets.finalReadMs / 1000} s after every fault healed.`,
-        nodes: [PROBE_CLIENT_ID],
-        timesUs: [readStartUs],
-      });
-    }
+    if (!readDone) this.finalReadStuck(readStartUs);
     this.takeSnapshot();
     const isFinalReader = (process: number | string) =>
       typeof process === 'number' && clientOfProcess(process) === PROBE_CLIENT_ID;
@@ -636,6 +631,34 @@ class SeedRun {
       finalReadComplete: readDone,
       retention: this.retentionDeletions,
     });
+  }
+
+  /**
+   * The final read did not complete: one liveness anomaly for each partition whose read had
+   * not got there (naming it, so what explains a partition's liveness can be told apart), or
+   * one for the read as a whole when the cluster does not say which.
+   */
+  private finalReadStuck(readStartUs: number): void {
+    const within = `within ${this.budgets.finalReadMs / 1000} s after every fault healed`;
+    const unfinished = this.cluster!.finalReadUnfinished?.() ?? [];
+    const base = { kind: 'liveness' as const, nodes: [PROBE_CLIENT_ID], timesUs: [readStartUs] };
+    if (unfinished.length === 0) {
+      this.extraAnomalies.push({
+        ...base,
+        explanation: `The final read of every partition from offset 0 did not complete ${within}.`,
+      });
+      return;
+    }
+    for (const { topic, partition } of unfinished) {
+      this.extraAnomalies.push({
+        ...base,
+        topic,
+        partition,
+        explanation:
+          `The final read of ${topic}/${partition} from offset 0 (past its end marker, up to the HW) did not ` +
+          `complete ${within}.`,
+      });
+    }
   }
 
   /** The run ended early: a budget (stuck) or an exception (crash). */

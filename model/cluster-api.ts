@@ -40,6 +40,8 @@ export interface KafkaCluster {
   /** Final read: poll every partition from offset 0 to its end (recorded in the history). */
   startFinalRead(): void;
   finalReadDone(): boolean;
+  /** The partitions whose final read has not completed (optional: a stand-in may not say). */
+  finalReadUnfinished?(): ReadonlyArray<{ topic: string; partition: number }>;
   /** `kafka-topics.sh --describe` view of the controller's metadata. */
   describe(): string;
   /**

@@ -455,6 +455,10 @@ class SimulatedCluster implements KafkaCluster {
     return actor !== undefined && actor.finalReadDone();
   }
 
+  finalReadUnfinished(): ReadonlyArray<{ topic: string; partition: number }> {
+    return this.sim.actor<ProbeClientActor>(PROBE_CLIENT_ID)?.finalReadUnfinished() ?? [];
+  }
+
   // =====================================================================================
   // Views
 

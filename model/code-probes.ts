@@ -753,6 +753,11 @@ const CODE_PROBES = {
     description: 'After its session expired a broker registered again, with a new broker epoch (czxid).',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-auto-leader-rebalance-elected': {
+    kafka: 'KafkaController.checkAndTriggerAutoLeaderRebalance (Election.leaderForPreferredReplica)',
+    description: 'The ZooKeeper-mode controller’s automatic rebalance elected a partition’s preferred replica.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-offline-partition-no-candidate': {
     kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection',
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
@@ -762,6 +767,15 @@ const CODE_PROBES = {
   'zk-alter-partition-applied': {
     kafka: 'KafkaController.processAlterPartition (KafkaZkClient.updateLeaderAndIsr)',
     description: 'The ZooKeeper-mode controller wrote a leader’s ISR change to the partition state znode.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-alter-partition-resent-bad-version': {
+    kafka:
+      'KafkaZkClient.retryRequestsUntilConnected → updateLeaderAndIsr (BADVERSION) → ' +
+      'KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION)',
+    description:
+      'The controller’s ISR write, sent again after a ZooKeeper connection loss, met BADVERSION (its own first ' +
+      'send was applied): the leader is answered INVALID_UPDATE_VERSION and the cache keeps the old zkVersion.',
     reachable: ZK_MODE_ONLY,
   },
   'zk-alter-partition-stale-broker-epoch': {
@@ -1312,10 +1326,31 @@ export interface FetchEpochBelowLeaderCache {
 /** How many kept records a KeptBelowLeaderLogStart lists at most (the highest offsets). */
 export const MAX_KEPT_RECORDS = 32;
 
+/**
+ * `zk-alter-partition-resent-bad-version`'s context: the ISR write the ZooKeeper-mode
+ * controller made for a leader's AlterPartition, sent again after a connection loss and
+ * answered BADVERSION (the witness of the Kafka finding zk-stale-controller-cache reads it:
+ * driver/kafka-findings.ts).
+ */
+export interface ZkResentIsrWrite {
+  readonly controller: number;
+  readonly controllerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** The leader that asked, and its leader epoch (the write keeps both). */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  /** The zkVersion written at: the leader's partition epoch, and the controller's cached one. */
+  readonly zkVersion: number;
+  /** The ISR written. */
+  readonly isr: readonly number[];
+}
+
 /** The probes that pass a context, and its type. */
 export interface CodeProbeContexts {
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
   'fetch-epoch-below-leader-cache-no-divergence': FetchEpochBelowLeaderCache;
+  'zk-alter-partition-resent-bad-version': ZkResentIsrWrite;
 }
 
 /** Marks a probe as reached, with the context a Kafka finding's witness reads (plain data, built at the site). */

@@ -227,6 +227,11 @@ export class ProbeClientActor extends ClientActorBase implements ClientStatus {
     return true;
   }
 
+  /** The partitions whose final read has not got there yet (not started: none). */
+  finalReadUnfinished(): Array<{ topic: string; partition: number }> {
+    return this.finalStreams.filter((s) => !s.done).map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
   /** Idle: no probe and no final read under way. */
   done(): boolean {
     for (const p of this.probes.values()) if (p.status === 'sending' || p.status === 'polling') return false;

@@ -28,6 +28,9 @@
 //   drops them (ControllerChannelManager.shutdown), as does a broker that left the live set.
 // - Producer ids (ProducerIdManager): blocks unique per registration (the model numbers them
 //   from the registration's czxid instead of /latest_producer_id_block).
+// - As controller, the auto-leader-rebalance-task (KafkaController.scheduleAutoLeaderRebalanceTask):
+//   the first check 5 s after failover, the next leader.imbalance.check.interval.seconds after
+//   each (auto.leader.rebalance.enable; the check is zk-controller.ts's).
 // - A clean stop closes the ZooKeeper session (KafkaServer.shutdown → zkClient.close), so its
 //   registration goes at once; controlled shutdown (ControlledShutdownRequest) is not
 //   modelled: the broker stops as with controlled.shutdown.enable=false.
@@ -37,6 +40,7 @@ import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
 import { Broker, type BrokerParams } from './broker.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
 import { codeProbe } from './code-probes.ts';
+import { leaderBalanceIntervalUs } from './config.ts';
 import type { ControllerRequest, ControllerResponse, PartitionState } from './internal-protocol.ts';
 import type { Partition, PendingIsrChange } from './partition.ts';
 import {
@@ -64,6 +68,17 @@ const CHANNEL_BACKOFF_US = 100_000;
 const CHANNEL_SWEEP_US = 1_000_000;
 /** Producer ids per registration block. */
 const PRODUCER_ID_BLOCK = 1000;
+/** KafkaController.onControllerFailover: scheduleAutoLeaderRebalanceTask(delay = 5, SECONDS). */
+const FIRST_REBALANCE_CHECK_US = 5_000_000;
+
+/** The auto-leader-rebalance-task's timer, for the controller epoch that scheduled it. */
+function isAutoRebalanceTag(tag: unknown): tag is { zkAutoRebalance: number } {
+  return (
+    typeof tag === 'object' &&
+    tag !== null &&
+    typeof (tag as { zkAutoRebalance?: unknown }).zkAutoRebalance === 'number'
+  );
+}
 
 export function createZkBroker(
   params: BrokerParams,
@@ -82,6 +97,8 @@ export class ZkBroker extends Broker {
   private metadataControllerId = -1;
   private readonly channel: ControllerChannel;
   private producerIdCount = 0;
+  /** leader.imbalance.check.interval.seconds in µs; 0 = auto.leader.rebalance.enable off. */
+  private readonly rebalanceIntervalUs: number;
 
   constructor(
     ctx: ModelContext,
@@ -91,6 +108,7 @@ export class ZkBroker extends Broker {
   ) {
     super(ctx, { ...params, zookeeper: true });
     const timeoutUs = (params.config['controller.socket.timeout.ms'] ?? 30_000) * 1000;
+    this.rebalanceIntervalUs = leaderBalanceIntervalUs(params.config);
     this.channel = new ControllerChannel(ctx, timeoutUs, (req) =>
       record?.onControllerActs(params.brokerId, req.controllerEpoch),
     );
@@ -107,6 +125,8 @@ export class ZkBroker extends Broker {
         onControllerFailover: (epoch) => {
           this.channel.clear();
           this.controller.onControllerFailover(epoch);
+          // KafkaController.onControllerFailover: scheduleAutoLeaderRebalanceTask(delay = 5 s).
+          if (this.rebalanceIntervalUs > 0) ctx.setTimer(FIRST_REBALANCE_CHECK_US, { zkAutoRebalance: epoch });
         },
         onControllerResignation: () => {
           this.channel.clear();
@@ -179,7 +199,24 @@ export class ZkBroker extends Broker {
       return;
     }
     if (this.channel.onTimer(tag)) return;
+    if (isAutoRebalanceTag(tag)) return this.onAutoRebalanceTimer(tag.zkAutoRebalance);
     super.onTimer(tag);
+  }
+
+  /**
+   * The auto-leader-rebalance-task's AutoPreferredReplicaLeaderElection event
+   * (processAutoPreferredReplicaLeaderElection): ignored once this controller resigned
+   * (onControllerResignation shuts the scheduler down); the next check is scheduled when it ends.
+   */
+  private onAutoRebalanceTimer(epoch: number): void {
+    if (!this.controller.activeIn(epoch)) return;
+    this.zk.submit((done) => {
+      if (!this.controller.activeIn(epoch)) return done();
+      this.controller.checkAndTriggerAutoLeaderRebalance(() => {
+        if (this.controller.activeIn(epoch)) this.ctx.setTimer(this.rebalanceIntervalUs, { zkAutoRebalance: epoch });
+        done();
+      });
+    });
   }
 
   override onDisconnect(peer: number): void {

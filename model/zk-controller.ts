@@ -39,14 +39,26 @@
 //   and ISR is answered as it is, an older partition epoch INVALID_UPDATE_VERSION, an ISR
 //   member not live INELIGIBLE_REPLICA; else the state znode is written at the partition
 //   epoch (the zkVersion) the leader sent, BADVERSION answering INVALID_UPDATE_VERSION.
+// - Automatic preferred leader election (auto.leader.rebalance.enable, the default): the
+//   first check 5 s after failover, then every leader.imbalance.check.interval.seconds
+//   (KafkaController.onControllerFailover → scheduleAutoLeaderRebalanceTask,
+//   processAutoPreferredReplicaLeaderElection). checkAndTriggerAutoLeaderRebalance groups the
+//   partitions by preferred replica; for a broker whose share of partitions led by another
+//   (the cached leader) is above leader.imbalance.per.broker.percentage (10), each of those
+//   partitions whose preferred replica is live and in the cached ISR
+//   (canPreferredReplicaBeLeader) is elected: PartitionStateMachine.doElectLeaderForPartitions
+//   reads the state znode again and, if the preferred replica is live and in that ISR
+//   (Election.leaderForPreferredReplica), writes it as leader with the leader epoch bumped and
+//   the ISR kept (LeaderAndIsr.newLeader); the cache takes the write.
 // Not modelled: the leader's own conditional ISR write and /isr_change_notification (IBP
 // < 2.7: no kafka.version the model has runs it), StopReplica (sent only for deletion,
-// reassignment and controlled shutdown, none of which the model has), preferred leader
-// election, controlled shutdown (ZooKeeper mode stops as with controlled.shutdown.enable
-// false: the session closes and the controller elects), reassignment, deletion.
+// reassignment and controlled shutdown, none of which the model has), admin-triggered
+// leader elections (/admin/preferred_replica_election, ElectLeaders), controlled shutdown
+// (ZooKeeper mode stops as with controlled.shutdown.enable false: the session closes and the
+// controller elects), reassignment, deletion.
 
 import type { ModelProbe } from './cluster-api.ts';
-import { codeProbe } from './code-probes.ts';
+import { codeProbe, codeProbeWith } from './code-probes.ts';
 import type { ControllerErrorCode } from './internal-protocol.ts';
 import type { ZkClientEvent } from './zk-client.ts';
 import type { ZkKafkaBroker, ZkPartitionState } from './zk-kafka.ts';
@@ -133,6 +145,8 @@ interface Known {
 }
 
 const BROKER_IDS = '/brokers/ids';
+/** leader.imbalance.per.broker.percentage's default (ReplicationConfigs); the model has no setting for it. */
+const LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = 10;
 const BROKER_TOPICS = '/brokers/topics';
 
 /** TopicZNode.encode: the assignment an admin writes at /brokers/topics/T (version 2). */
@@ -258,6 +272,59 @@ export class ZkControllerCore {
     this.active = false;
   }
 
+  /** Whether this controller still acts in `epoch` (a task scheduled in it is still its own). */
+  activeIn(epoch: number): boolean {
+    return this.active && this.epoch === epoch;
+  }
+
+  /**
+   * KafkaController.checkAndTriggerAutoLeaderRebalance, run as the controller event
+   * AutoPreferredReplicaLeaderElection (the host schedules it and the next one).
+   */
+  checkAndTriggerAutoLeaderRebalance(done: () => void): void {
+    const byPreferred = new Map<number, ZkPartitionSpec[]>();
+    for (const p of this.partitions) {
+      const head = p.replicas[0];
+      if (head === undefined) continue;
+      byPreferred.set(head, [...(byPreferred.get(head) ?? []), p]);
+    }
+    const candidates: ZkPartitionSpec[] = [];
+    for (const [preferred, ps] of [...byPreferred].sort((a, b) => a[0] - b[0])) {
+      const notPreferred = ps.filter((p) => {
+        const known = this.partitionStates.get(key(p));
+        return known !== undefined && known.state.leader !== preferred;
+      });
+      if (notPreferred.length / ps.length <= LEADER_IMBALANCE_PER_BROKER_PERCENTAGE / 100) continue;
+      // canPreferredReplicaBeLeader: live and in the cached ISR.
+      candidates.push(
+        ...notPreferred.filter(
+          (p) => this.liveBrokers.has(preferred) && this.partitionStates.get(key(p))!.state.isr.includes(preferred),
+        ),
+      );
+    }
+    const alive = this.sameRun();
+    const go = (i: number): void => {
+      if (i >= candidates.length || !alive()) return done();
+      this.electPreferred(candidates[i], () => go(i + 1));
+    };
+    go(0);
+  }
+
+  /** PreferredReplicaPartitionLeaderElectionStrategy on a fresh read (Election.leaderForPreferredReplica). */
+  private electPreferred(p: ZkPartitionSpec, next: () => void): void {
+    const preferred = p.replicas[0];
+    this.update(
+      p,
+      (s) => {
+        if (!this.liveBrokers.has(preferred) || !s.isr.includes(preferred)) return undefined;
+        codeProbe('zk-auto-leader-rebalance-elected');
+        return { ...s, leader: preferred, leaderEpoch: s.leaderEpoch + 1 };
+      },
+      next,
+      'on-write',
+    );
+  }
+
   /** The controller's child handler on /brokers/ids (BrokerChangeHandler). */
   onZNodeEvent(e: Extract<ZkClientEvent, { path: string }>): void {
     if (e.type !== 'NodeChildrenChanged' || !this.active) return;
@@ -336,16 +403,20 @@ export class ZkControllerCore {
 
   /**
    * A read-modify-write of one partition's state: `change` gives the new state from the one
-   * read (undefined: nothing to write); BADVERSION retries from a fresh read.
+   * read (undefined: nothing to write); BADVERSION retries from a fresh read. The state read
+   * goes to the cache (`always`, as ReplicaStateMachine.doRemoveReplicasFromIsr puts even the
+   * partitions it leaves alone), or only once written (`on-write`: a failed preferred election
+   * puts nothing, PartitionStateMachine.doElectLeaderForPartitions).
    */
   private update(
     p: ZkPartitionSpec,
     change: (s: ZkPartitionState) => ZkPartitionState | undefined,
     next: () => void,
+    cacheRead: 'always' | 'on-write' = 'always',
   ): void {
     this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
       if (state === undefined) return next();
-      this.partitionStates.set(key(p), { state, zkVersion });
+      if (cacheRead === 'always') this.partitionStates.set(key(p), { state, zkVersion });
       const proposed = change(state);
       if (proposed === undefined) return next();
       const written = { ...proposed, controllerEpoch: this.epoch };
@@ -576,7 +647,25 @@ export class ZkControllerCore {
         return done();
       }
       if (r.kind === 'ok') return fail('NOT_CONTROLLER');
-      if (r.kind === 'bad-version') return fail('INVALID_UPDATE_VERSION');
+      if (r.kind === 'bad-version') {
+        // Resent after a CONNECTIONLOSS, the write met its own earlier application (nothing
+        // else writes the znode behind this controller's epoch check): the cache keeps the old
+        // zkVersion and the leader waits for a LeaderAndIsr (the Kafka finding
+        // zk-stale-controller-cache, driver/kafka-findings.ts).
+        if (r.resent) {
+          codeProbeWith('zk-alter-partition-resent-bad-version', {
+            controller: this.brokerId,
+            controllerEpoch: this.epoch,
+            topic: p.topic,
+            partition: p.partition,
+            leader: req.brokerId,
+            leaderEpoch: req.leaderEpoch,
+            zkVersion: req.partitionEpoch,
+            isr: [...req.newIsr],
+          });
+        }
+        return fail('INVALID_UPDATE_VERSION');
+      }
       // ControllerMovedException inside tryProcessAlterPartition's try: Kafka answers
       // UNKNOWN_SERVER_ERROR, which the leader retries as it retries NOT_CONTROLLER.
       fail('NOT_CONTROLLER');

@@ -249,13 +249,16 @@ export class ZkKafkaBroker {
    * dropped, and so is SESSIONEXPIRED (the request throws and its controller event ends; the
    * session's Expired event reinitializes the client: ZooKeeperClient's expiry handling).
    */
-  request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkCallback, via?: ZkClient): void {
+  request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkRetriedCallback, via?: ZkClient): void {
     const gen = this.generation;
+    let resent = false;
     const attempt = (): void =>
       issue(via ?? this.client, (error, result, results) => {
         if (gen !== this.generation || error === 'SESSIONEXPIRED') return;
-        if (error === 'CONNECTIONLOSS') attempt();
-        else cb(error, result, results);
+        if (error === 'CONNECTIONLOSS') {
+          resent = true;
+          attempt();
+        } else cb(error, result, results, resent);
       });
     attempt();
   }
@@ -521,14 +524,14 @@ export class ZkKafkaBroker {
     const check = { op: 'check' as const, path: CONTROLLER_EPOCH, version: this.epochZkVersion };
     this.request(
       (c, k) => c.multi([check, write], k),
-      (error, _r, results) => {
+      (error, _r, results, resent) => {
         if (error === 'OK') return cb({ kind: 'ok', zkVersion: results?.[1]?.stat?.version ?? 0 });
         // handleUnwrappedCheckOp: a failed check on /controller_epoch is ControllerMovedException.
         if (results?.[0]?.error === 'BADVERSION') {
           codeProbe('zk-controller-moved');
           return cb({ kind: 'controller-moved' });
         }
-        if (error === 'BADVERSION') return cb({ kind: 'bad-version' });
+        if (error === 'BADVERSION') return cb({ kind: 'bad-version', resent });
         cb({ kind: 'error', code: error });
       },
     );
@@ -547,6 +550,14 @@ export class ZkKafkaBroker {
   }
 }
 
+/** A request's answer, and whether it was sent again after a CONNECTIONLOSS before it. */
+type ZkRetriedCallback = (
+  error: Parameters<ZkCallback>[0],
+  result: Parameters<ZkCallback>[1],
+  results: Parameters<ZkCallback>[2],
+  resent: boolean,
+) => void;
+
 /** LeaderIsrAndControllerEpoch as TopicPartitionStateZNode stores it. */
 export interface ZkPartitionState {
   readonly leader: number;
@@ -558,8 +569,12 @@ export interface ZkPartitionState {
 /** The outcome of a controller's write of a partition state (UpdateLeaderAndIsrResult). */
 export type ZkStateWrite =
   | { readonly kind: 'ok'; readonly zkVersion: number }
-  /** The state znode moved on since the version read: retry from a fresh read. */
-  | { readonly kind: 'bad-version' }
+  /**
+   * The state znode moved on since the version read: retry from a fresh read. `resent`: the
+   * multi was sent again after a CONNECTIONLOSS (retryRequestsUntilConnected), so the
+   * znode may have moved on by this very write, applied before the connection went.
+   */
+  | { readonly kind: 'bad-version'; readonly resent: boolean }
   /** /controller_epoch is not at this controller's version: ControllerMovedException. */
   | { readonly kind: 'controller-moved' }
   | { readonly kind: 'error'; readonly code: ZkErrorCode };

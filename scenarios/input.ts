@@ -32,6 +32,7 @@ export type TimingOverrides = Partial<
     | 'replica.socket.timeout.ms'
     | 'controller.socket.timeout.ms'
     | 'controlled.shutdown.enable'
+    | 'auto.leader.rebalance.enable'
     | 'leader.imbalance.check.interval.seconds'
     | 'log.segment.bytes'
     | 'log.roll.ms'
@@ -42,6 +43,7 @@ export type TimingOverrides = Partial<
     | 'log.flush.start.offset.checkpoint.interval.ms'
     | 'log.initial.task.delay.ms'
     | 'zookeeper.session.timeout.ms'
+    | 'transaction.version'
   >
 >;
 

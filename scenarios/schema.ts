@@ -167,6 +167,8 @@ const timingSchema = z.strictObject({
   'controller.socket.timeout.ms': timingMs.optional(),
   /** KIP-841 controlled shutdown on a clean stop (default true, as in Kafka). */
   'controlled.shutdown.enable': z.boolean().optional(),
+  /** The controller's automatic preferred-leader election (default true, as in Kafka); no generator draws it. */
+  'auto.leader.rebalance.enable': z.boolean().optional(),
   'leader.imbalance.check.interval.seconds': count(1).optional(),
   /** Segment rolls (LogConfig: segment.bytes ≥ 14, segment.ms ≥ 1). */
   'log.segment.bytes': count(14).optional(),
@@ -180,6 +182,8 @@ const timingSchema = z.strictObject({
   'log.initial.task.delay.ms': z.number().int().min(0).optional(),
   /** ZooKeeper mode: the brokers' session timeout (ZooKeeper negotiates it into [4000, 40000]). */
   'zookeeper.session.timeout.ms': timingMs.optional(),
+  /** The `transaction.version` feature level (KIP-890 part 2 at 2; model/versions.ts). */
+  'transaction.version': z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
 });
 
 const shapeSchema = z.strictObject({

@@ -10,6 +10,7 @@ import { CONFIG_VARIANTS, DEFAULT_KAFKA_CONFIG, PROTOCOL_VARIANTS } from '../../
 import {
   FAULT_KINDS,
   SCENARIOS,
+  SWARM_DRAWS_ZOOKEEPER,
   SWARM_MAX_FAULTS,
   VARIANT_DESCRIPTIONS,
   VARIANT_NAMES,
@@ -19,6 +20,7 @@ import {
   findScenario,
   invalidInputReason,
   type ScenarioInput,
+  withSometimesZooKeeper,
 } from '../../scenarios/index.ts';
 import { generateInput } from '../../driver/run.ts';
 import { overrideShape } from '../../scenarios/input.ts';
@@ -178,6 +180,21 @@ describe('swarm', () => {
     const zk = overrideShape(generateInput('transactions', 1), { controller: 'zookeeper' });
     expect(zk.workload.transactions).toBeUndefined();
     expect(zk.faults.some(commitPoint)).toBe(false);
+  });
+
+  it('draws ZooKeeper mode last, applied only with SWARM_DRAWS_ZOOKEEPER, as --controller zookeeper lays it', () => {
+    expect(SWARM_DRAWS_ZOOKEEPER).toBe(false);
+    expect(inputs.filter((i) => i.shape.zookeeper !== undefined)).toEqual([]);
+    const withGroup = inputs.find((i) => i.workload.group !== undefined && i.shape.controllers !== undefined)!;
+    expect(withGroup).toBeDefined();
+    expect(withSometimesZooKeeper(withGroup, 2, true)).toBe(withGroup);
+    const zk = withSometimesZooKeeper(withGroup, 1, true);
+    expect(zk).toEqual(overrideShape(withGroup, { controller: 'zookeeper' }));
+    expect(zk.shape.zookeeper).toBeDefined();
+    expect(zk.shape.kafkaVersion).toMatch(/^3\./);
+    expect(zk.shape.controllers).toBeUndefined();
+    expect(zk.workload.group).toBeUndefined();
+    expect(invalidInputReason(zk)).toBeUndefined();
   });
 
   it('patterns.ts needs nothing from arbitraries.ts at run time (no import cycle between them)', () => {

@@ -196,7 +196,7 @@ describe('ZooKeeper-mode controller election (KafkaController.elect)', () => {
       stale = r;
     });
     expect(c.runUntil(() => stale !== undefined, 10_000)).toBe(true);
-    expect(stale).toEqual({ kind: 'bad-version' });
+    expect(stale).toEqual({ kind: 'bad-version', resent: false });
     // Cut from ZooKeeper, it is replaced; back with a new session it still holds its old
     // epoch's zkVersion, and a write with it is fenced by the check on /controller_epoch.
     const oldBrokerEpoch = c.broker(old).zk.brokerEpoch;

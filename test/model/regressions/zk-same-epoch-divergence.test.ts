@@ -9,13 +9,19 @@
 // "p200-35", sent after the breach and acknowledged at offset 11, is lost once broker 3
 // leads. The promise excused only records sent before the breach; in ZooKeeper mode a
 // record acknowledged after it at an offset committed at the breach is excused too.
+// Run with auto.leader.rebalance.enable=false: the seed was found before the ZooKeeper-mode
+// controller had its automatic preferred-leader election, which (first check 5 s after each
+// failover) moves this shrunk schedule's leaderships elsewhere; with it off the run is the one
+// found, and the mechanism is Kafka's under that setting.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('ZooKeeper mode: a record acknowledged at an offset a power loss re-opened inside one leader epoch', () => {
   it('seed 99004432: losing "p200-35" (acknowledged at offset 11 after the breach) is expected', () => {
-    const { result, failing } = rerun(99004432, fixtureInput(99004432, 'zookeeper'));
+    const input = fixtureInput(99004432, 'zookeeper');
+    const timing = { ...input.shape.timing, 'auto.leader.rebalance.enable': false };
+    const { result, failing } = rerun(99004432, { ...input, shape: { ...input.shape, timing } });
     expect(failing).toEqual([]);
     const lost = result.verdict.anomalies.filter(
       (a) => (a.kind === 'lost-write' || a.kind === 'acked-durable') && a.values?.[0] === 'p200-35',
