@@ -18,7 +18,7 @@ import type { Anomaly } from '../checkers/verdict.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { History } from '../checkers/history.ts';
 import type { CodeProbeContextHit } from '../harness/code-probes.ts';
-import type { KeptBelowLeaderLogStart, ZkResentIsrWrite } from '../model/code-probes.ts';
+import type { FetchEpochBelowLeaderCache, KeptBelowLeaderLogStart, ZkResentIsrWrite } from '../model/code-probes.ts';
 import type { FaultRecord } from './injector.ts';
 
 /** What a witness may read of a run. */
@@ -109,6 +109,85 @@ function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   return out;
 }
 
+// --- no-divergence-below-log-start (swarm seed 72003580) ---------------------------------------
+
+const BELOW_CACHE_PROBE = 'fetch-epoch-below-leader-cache-no-divergence';
+
+/** A record a replica holds, by offset. */
+type KeptRecords = ReadonlyMap<number, string>;
+
+/**
+ * What the follower of `k` holds, in the run's last snapshot, below the leader's log start at
+ * the fetch, in epochs at or below its last fetched epoch (older than every epoch the leader's
+ * cache held): records the leader could no longer compare with its own, and took as matching.
+ */
+function keptBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): KeptRecords {
+  const kept = new Map<number, string>();
+  const replica = snap?.replicas.find(
+    (r) => r.broker === k.follower && r.topic === k.topic && r.partition === k.partition,
+  );
+  for (const r of replica?.records ?? [])
+    if (r.offset < k.leaderLogStart && r.epoch <= k.lastFetchedEpoch) kept.set(r.offset, r.value);
+  return kept;
+}
+
+/** A client was acknowledged or read `value` in the anomaly's topic/partition at an offset other than `offset`. */
+function metAtAnotherOffset(snap: ClusterSnapshot, where: Anomaly, value: string, offset: number): boolean {
+  const elsewhere = (r: { topic: string; partition: number; offset: number; value: string }): boolean =>
+    r.topic === where.topic && r.partition === where.partition && r.value === value && r.offset !== offset;
+  return snap.acked.some(elsewhere) || snap.consumed.some(elsewhere);
+}
+
+/**
+ * Whether the chain explains `a`: an anomaly of DIVERGENCE_KINDS whose every offset holds a kept
+ * record named by it; a duplicate of which one copy is a kept record at its offset; a poll-skip
+ * or nonmonotonic-poll from or to a kept value that a client also met at another offset (the
+ * checker places a value by its first offset in the log, which the kept copy took).
+ */
+function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): boolean {
+  const offsets = a.offsets ?? [];
+  const values = a.values ?? [];
+  const keptHere = (o: number): boolean => {
+    const value = kept.get(o);
+    return value !== undefined && values.includes(value);
+  };
+  if (DIVERGENCE_KINDS.has(a.kind)) return offsets.length > 0 && offsets.every(keptHere);
+  if (a.kind === 'duplicate') return offsets.length > 1 && offsets.some(keptHere);
+  if (a.kind === 'poll-skip' || a.kind === 'nonmonotonic-poll') {
+    const ends = values.slice(0, 2);
+    return [...kept].some(([o, v]) => ends.includes(v) && metAtAnotherOffset(snap, a, v, o));
+  }
+  return false;
+}
+
+/**
+ * The leader answered a follower whose last fetched epoch is older than every epoch in its
+ * cache without a divergence; the follower kept, below that leader's log start, records of
+ * those older epochs that the leader never had, entered the ISR, and (when it leads or the
+ * others are compared with it) they stand against the committed ones.
+ */
+function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
+  const out: FindingWitness[] = [];
+  const snap = run.lastSnapshot;
+  if (snap === undefined) return out;
+  for (const hit of run.probeContexts) {
+    if (hit.name !== BELOW_CACHE_PROBE) continue;
+    const k = hit.context as FetchEpochBelowLeaderCache;
+    const kept = keptBelowLeaderCache(k, snap);
+    if (kept.size === 0) continue;
+    const offsets = [...kept.keys()];
+    out.push({
+      description:
+        `Leader ${k.leader} served broker ${k.follower}'s fetch of ${k.topic}/${k.partition} at ${k.fetchOffset} ` +
+        `with last fetched epoch ${k.lastFetchedEpoch}, older than its cache's first epoch ${k.leaderFirstEpoch} ` +
+        `(end offset ${k.leaderEndOffset}, log start ${k.leaderLogStart}): no divergence; the follower kept ` +
+        `offsets ${Math.min(...offsets)}–${Math.max(...offsets)} of epochs ≤ ${k.lastFetchedEpoch} below it.`,
+      explains: (a) => a.topic === k.topic && a.partition === k.partition && explainedByKept(a, kept, snap),
+    });
+  }
+  return out;
+}
+
 // --- zk-stale-controller-cache (issue 16) -----------------------------------------------------------
 
 const RESENT_WRITE_PROBE = 'zk-alter-partition-resent-bad-version';
@@ -184,6 +263,26 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",
     test: 'test/model/findings/divergence-below-log-start.test.ts',
     witness: divergenceBelowLogStart,
+  },
+  {
+    name: 'no-divergence-below-log-start',
+    explanation:
+      'After retention moved the leader epoch cache\'s first entry up to the log start, a follower whose last ' +
+      'fetched epoch is older than every cached one fetches at that log start with records of that epoch below ' +
+      'it: the leader answers the end offset of its epoch as the fetch offset (no divergence), serves it and ' +
+      'adds it to the ISR; if the answer never reaches it, its log start stays below, and once it leads it ' +
+      'serves those records, which the committed log holds otherwise, to consumers.',
+    kafkaSource:
+      'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate"), Partition.readRecords ' +
+      '(log start check, then divergence only when the answer\'s epoch or end offset is below the fetch\'s), ' +
+      'Partition.updateFollowerFetchState and maybeExpandIsr, AbstractFetcherThread.addPartitions (first fetch at ' +
+      'the log end with latestEpoch), ReplicaFetcherThread.processPartitionData (log start raised only on an ' +
+      'answer), UnifiedLog.deletableSegments (nothing at or above the HW), UnifiedLog.truncateTo @ 3.9.0-rc3',
+    jira:
+      'no JIRA found (searched leader epoch cache endOffsetFor below first epoch / no divergence / log start); ' +
+      'KAFKA-7415 introduced endOffsetFor\'s answer for an epoch below the first cached one',
+    test: 'test/model/findings/no-divergence-below-log-start.test.ts',
+    witness: noDivergenceBelowLogStart,
   },
   {
     name: 'zk-stale-controller-cache',

@@ -25,7 +25,17 @@ export interface CodeProbeInfo {
    * scenarios never use can).
    */
   readonly reachable?: string;
+  /**
+   * Set when fault triggers may not wait for it (scenarios/arbitraries.ts TRIGGER_CODE_PROBES),
+   * saying why: a reachable probe added to that list would shift every swarm seed's trigger draw.
+   */
+  readonly notATrigger?: string;
 }
+
+/** Why a probe added after the trigger list was drawn from is not offered to fault triggers. */
+const ADDED_AFTER_TRIGGER_DRAWS =
+  'added after the swarm drew its triggers from this list: offering it would change the scenario of seeds ' +
+  'that draw a code-probe trigger (new draws go last)';
 
 /** Probes only ZooKeeper-mode runs reach (--controller zookeeper; the swarm draws KRaft). */
 const ZK_MODE_ONLY = 'in ZooKeeper-mode runs only (--controller zookeeper): the swarm draws KRaft mode (issue 16)';
@@ -281,6 +291,13 @@ const CODE_PROBES = {
   'delayed-fetch-leadership-changed': {
     kafka: 'DelayedFetch.tryComplete',
     description: 'A fetch parked in purgatory was answered because the leader epoch or role changed under it.',
+  },
+  'fetch-epoch-below-leader-cache-no-divergence': {
+    kafka: 'Partition.readRecords; LeaderEpochFileCache.endOffsetFor after truncateFromStart',
+    description:
+      "A follower's last fetched epoch is older than every epoch in the leader's cache, whose first start offset " +
+      'is the fetch offset: no divergence, served (the shape of test/model/findings/no-divergence-below-log-start).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- the follower's fetcher (partition.ts)
   'follower-fetch-answer-dropped': {
@@ -1287,6 +1304,25 @@ export interface KeptBelowLeaderLogStart {
   readonly kept: ReadonlyArray<{ readonly offset: number; readonly value: string; readonly epoch: number }>;
 }
 
+/**
+ * The context of fetch-epoch-below-leader-cache-no-divergence: a leader served a follower's fetch
+ * whose last fetched epoch is older than every epoch in its cache, with no divergence (the
+ * witness of the Kafka finding no-divergence-below-log-start reads it: driver/kafka-findings.ts).
+ */
+export interface FetchEpochBelowLeaderCache {
+  readonly leader: number;
+  readonly follower: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly lastFetchedEpoch: number;
+  /** The epoch of the leader cache's first entry (after truncateFromStart, starting at its log start). */
+  readonly leaderFirstEpoch: number;
+  /** LeaderEpochFileCache.endOffsetFor's answer: the first entry's start offset. */
+  readonly leaderEndOffset: number;
+  readonly leaderLogStart: number;
+}
+
 /** How many kept records a KeptBelowLeaderLogStart lists at most (the highest offsets). */
 export const MAX_KEPT_RECORDS = 32;
 
@@ -1313,6 +1349,7 @@ export interface ZkResentIsrWrite {
 /** The probes that pass a context, and its type. */
 export interface CodeProbeContexts {
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
+  'fetch-epoch-below-leader-cache-no-divergence': FetchEpochBelowLeaderCache;
   'zk-alter-partition-resent-bad-version': ZkResentIsrWrite;
 }
 

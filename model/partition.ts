@@ -9,7 +9,8 @@
 //   meanwhile; REQUEST_TIMED_OUT after its timeout; NOT_LEADER_OR_FOLLOWER on losing leadership.
 // - Fetch carries currentLeaderEpoch: lower → FENCED_LEADER_EPOCH, higher →
 //   UNKNOWN_LEADER_EPOCH (KIP-320); lastFetchedEpoch is checked against the epoch cache and a
-//   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554).
+//   DivergingEpoch(epoch, endOffset) is returned instead of data (KIP-320 / KAFKA-10554), after
+//   the log start check (below it: OFFSET_OUT_OF_RANGE, diverging or not; Partition.readRecords).
 // - HW = min LEO over the maximal ISR (committed ISR ∪ a pending expansion, KIP-497) and
 //   caught-up ISR-eligible replicas; a new leader resets what it knows of followers, so only
 //   fetches in its own epoch count. Since Kafka 3.7 (KAFKA-15583) the HW does not move while
@@ -45,7 +46,13 @@ import { rulesOf, transactionV2Enabled } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
-import { codeProbe, codeProbeWith, MAX_KEPT_RECORDS, type KeptBelowLeaderLogStart } from './code-probes.ts';
+import {
+  codeProbe,
+  codeProbeWith,
+  MAX_KEPT_RECORDS,
+  type FetchEpochBelowLeaderCache,
+  type KeptBelowLeaderLogStart,
+} from './code-probes.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -871,7 +878,7 @@ export class Partition {
     this.host.send(from, resp);
   }
 
-  /** Kafka's fetchRecords: validate epochs, check divergence, read, record a follower's position. */
+  /** Kafka's fetchRecords: validate epochs, the log start, then divergence; read; record a follower's position. */
   private readForFetch(req: FetchRequest, updateFollowerState: boolean): FetchResponse {
     const error = this.checkLeaderEpochForFetch(req.currentLeaderEpoch);
     if (error === 'FENCED_LEADER_EPOCH' && req.replicaId >= 0) codeProbe('fetch-fenced-follower');
@@ -892,10 +899,17 @@ export class Partition {
     }
     const log = this.log;
     const leaderLeo = log.leo;
+    let belowCache: FetchEpochBelowLeaderCache | undefined;
     if (req.lastFetchedEpoch >= 0) {
       const eo = log.epochs.endOffsetFor(req.lastFetchedEpoch, leaderLeo);
       if (eo.endOffset === UNDEFINED_EPOCH_OFFSET || eo.epoch === UNDEFINED_EPOCH) {
         codeProbe('fetch-last-epoch-unknown-to-leader');
+        return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+      }
+      // Partition.readRecords: "If fetch offset is less than log start, fail with
+      // OffsetOutOfRangeException, regardless of whether epochs are diverging".
+      if (req.fetchOffset < log.logStartOffset) {
+        codeProbe('fetch-below-log-start');
         return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
       }
       if (eo.epoch < req.lastFetchedEpoch || eo.endOffset < req.fetchOffset) {
@@ -903,12 +917,14 @@ export class Partition {
         codeProbe(isFollower ? 'fetch-diverging-follower' : 'fetch-diverging-consumer');
         return this.fetchResponse(req, 'NONE', NO_RECORDS, { epoch: eo.epoch, endOffset: eo.endOffset });
       }
+      if (isFollower) belowCache = this.epochBelowCache(req, eo.endOffset);
     }
-    // UnifiedLog.read: checkLogStartOffset, then LocalLog.read past the log end.
+    // UnifiedLog.read: checkLogStartOffset (for a fetch without an epoch), then LocalLog.read past the log end.
     if (req.fetchOffset < log.logStartOffset) codeProbe('fetch-below-log-start');
     if (req.fetchOffset > leaderLeo) codeProbe('fetch-offset-beyond-log-end');
     if (req.fetchOffset > leaderLeo || req.fetchOffset < log.logStartOffset)
       return this.fetchResponse(req, 'OFFSET_OUT_OF_RANGE', NO_RECORDS, undefined);
+    if (belowCache !== undefined) codeProbeWith('fetch-epoch-below-leader-cache-no-divergence', belowCache);
     const hwAtRead = log.hw;
     // Followers read to the LEO, consumers to the HW, read_committed consumers to the LSO.
     const maxEnd = isFollower ? leaderLeo : this.consumerFetchEnd(req);
@@ -933,6 +949,29 @@ export class Partition {
     }
     if (remote !== undefined && updateFollowerState) this.updateFollowerFetchState(remote, req, leaderLeo);
     return resp;
+  }
+
+  /**
+   * A follower's last fetched epoch older than every epoch this leader's cache holds, answered
+   * without a divergence (LeaderEpochFileCache.endOffsetFor: "the requested epoch is smaller than
+   * any known epoch, so we return the start offset of the first known epoch which is larger than
+   * it. This may be inaccurate…", an end offset at the fetch offset): the follower's records below
+   * that start, the leader cannot compare (the probe's context; reads only). Undefined otherwise.
+   */
+  private epochBelowCache(req: FetchRequest, endOffset: number): FetchEpochBelowLeaderCache | undefined {
+    const first = this.log.epochs.entries[0];
+    if (first === undefined || first.epoch <= req.lastFetchedEpoch) return undefined;
+    return {
+      leader: this.host.brokerId,
+      follower: req.replicaId,
+      topic: this.topic,
+      partition: this.partition,
+      fetchOffset: req.fetchOffset,
+      lastFetchedEpoch: req.lastFetchedEpoch,
+      leaderFirstEpoch: first.epoch,
+      leaderEndOffset: endOffset,
+      leaderLogStart: this.log.logStartOffset,
+    };
   }
 
   /** UnifiedLog.read's bound for a consumer: the HW, or the LSO under FetchIsolation.TXN_COMMITTED. */
