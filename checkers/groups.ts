@@ -95,6 +95,8 @@ interface Delivery {
   owned: boolean;
   from: number | undefined;
   offsets: number[];
+  /** The position the poll left, when the history says (past control and aborted batches it skipped). */
+  next: number | undefined;
 }
 
 interface Reset {
@@ -283,7 +285,7 @@ function gatherDeliveries(g: Gathered, op: Operation, m: Membership, actions: re
     const owned = m.owned === undefined || m.owned.has(tpKey(a.topic, a.partition));
     const p = partOf(g, m.group, a.topic, a.partition);
     const offsets = a.records.map((r) => r[0]);
-    if (offsets.length > 0 || a.from !== undefined) p.deliveries.push({ op, m, owned, from: a.from, offsets });
+    if (offsets.length > 0 || a.from !== undefined) p.deliveries.push({ op, m, owned, from: a.from, offsets, next: a.next });
     if (m.group === JEPSEN_GROUP && op.outcome === 'ok' && offsets.length > 0) {
       const offset = Math.max(...offsets) + 1;
       const c = { op, group: m.group, member: m.member, generation: undefined, offset, acked: true };
@@ -459,11 +461,15 @@ function commitSkipCases(p: GroupPart, known: ReadonlyMap<number, ReadonlySet<st
   }
 }
 
-/** The earliest-invoked poll of `deliveries` (owned or not) that started, or returned a record, above `offset`. */
+/**
+ * The earliest-invoked poll of `deliveries` (owned or not) that started, returned a record, or
+ * left its position (a control or aborted batch skipped: PollValue.next) above `offset`.
+ */
 function firstReadPast(deliveries: readonly Delivery[], offset: number): Delivery | undefined {
   let first: Delivery | undefined;
   for (const x of deliveries) {
-    const past = (x.from !== undefined && x.from > offset) || x.offsets.some((o) => o > offset);
+    const moved = x.next !== undefined && x.next > offset;
+    const past = (x.from !== undefined && x.from > offset) || x.offsets.some((o) => o > offset) || moved;
     if (past && (first === undefined || x.op.invokePos < first.op.invokePos)) first = x;
   }
   return first;

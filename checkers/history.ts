@@ -67,6 +67,13 @@ export interface PollValue {
    * fewer records than this.
    */
   maxRecords?: number;
+  /**
+   * Optional, on an ok poll: the consumer's position after it. It may lie past the last record
+   * returned: a consumer skips control batches under either isolation level and aborted
+   * transactional batches under read_committed, moving its position past them
+   * (CompletedFetch.nextFetchedRecord, FetchCollector.fetchRecords @ 3.9.0-rc3).
+   */
+  next?: number;
 }
 
 /**

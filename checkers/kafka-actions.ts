@@ -21,7 +21,15 @@ export type PollRecord = readonly [number, string | number];
 
 export type KafkaAction =
   | { f: 'send'; topic: string; partition: number; value: string; offset: number | undefined }
-  | { f: 'poll'; topic: string; partition: number; from: number | undefined; records: readonly PollRecord[] }
+  | {
+      f: 'poll';
+      topic: string;
+      partition: number;
+      from: number | undefined;
+      records: readonly PollRecord[];
+      /** The position the poll left, when the history says (PollValue.next). */
+      next?: number;
+    }
   /** Positions the consumer on a partition (offset undefined: where it was, or as committed). */
   | { f: 'assign'; topic: string; partition: number; offset: number | undefined; reset?: ConsumerReset }
   /** Jepsen's assign/subscribe: the process's assignment becomes exactly these partitions. */
@@ -103,7 +111,8 @@ export function kafkaActions(op: Operation): KafkaAction[] {
       const inv = op.invoke.value as PollValue;
       const done = op.complete?.value as PollValue | undefined;
       const from = done?.offset ?? inv.offset;
-      return [{ f: 'poll', topic: inv.topic, partition: inv.partition, from, records: done?.records ?? [] }];
+      const records = done?.records ?? [];
+      return [{ f: 'poll', topic: inv.topic, partition: inv.partition, from, records, next: done?.next }];
     }
     case 'assignment':
       // gregor's group assignment (a new generation): every position the member had is

@@ -472,6 +472,8 @@ export class PartitionFetcher implements RequestOwner {
     this.pollInvoke = null;
     const value: PollValue = { topic: invoke.topic, partition: invoke.partition, offset: invoke.offset };
     if (records !== null) value.records = records;
+    // the position the answer left (past control batches and aborted records it skipped)
+    if (type === 'ok') value.next = this.position;
     this.recorder.record({ time: this.ctx.now(), process: this.process, type, f: 'poll', value, error });
   }
 
