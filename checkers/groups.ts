@@ -285,7 +285,9 @@ function gatherDeliveries(g: Gathered, op: Operation, m: Membership, actions: re
     const owned = m.owned === undefined || m.owned.has(tpKey(a.topic, a.partition));
     const p = partOf(g, m.group, a.topic, a.partition);
     const offsets = a.records.map((r) => r[0]);
-    if (offsets.length > 0 || a.from !== undefined) p.deliveries.push({ op, m, owned, from: a.from, offsets, next: a.next });
+    if (offsets.length > 0 || a.from !== undefined) {
+      p.deliveries.push({ op, m, owned, from: a.from, offsets, next: a.next });
+    }
     if (m.group === JEPSEN_GROUP && op.outcome === 'ok' && offsets.length > 0) {
       const offset = Math.max(...offsets) + 1;
       const c = { op, group: m.group, member: m.member, generation: undefined, offset, acked: true };

@@ -160,6 +160,46 @@ describe('committed-offset checker: histories that must fail', () => {
     expect(v.anomalies[0].ops).toEqual([invokeOf('commit', 6), invokeOf('poll', 4)]);
   });
 
+  it('commit-skip: a poll whose position moved past a skipped offset (PollValue.next) is the first read past', () => {
+    // records 2 and 3 are known (sent), but the poll from 0 returns 0..1 and leaves the position
+    // at 4 (a control or aborted batch in between): the commit of 4 skipped them, and the poll is
+    // where the group read past offset 2 (seed 150011488 of the swarm)
+    const h = new GroupHistory().join(1, 'a', 1);
+    const records = [
+      [0, 'v0'],
+      [1, 'v1'],
+    ];
+    h.invoke(1, 'poll', { ...tp0, offset: 0 }).ok(1, 'poll', { ...tp0, offset: 0, records, next: 4 });
+    h.commit(1, 'a', 1, 4);
+    const v = checkGroups(h.events);
+    expect(errors(v)).toEqual(['commit-skip']);
+    expect(v.anomalies[0].offsets).toEqual([2, 3]);
+    const pollInvoke = h.events.findIndex((e) => e.type === 'invoke' && e.f === 'poll');
+    const commitInvoke = h.events.findIndex((e) => e.type === 'invoke' && e.f === 'commit');
+    expect(v.anomalies[0].ops).toEqual([commitInvoke, pollInvoke]);
+    // without the position, nothing shows where the group read past offset 2: the commit alone
+    const bare = new GroupHistory().join(1, 'a', 1).consume(1, 0, 2).commit(1, 'a', 1, 4);
+    const b = checkGroups(bare.events);
+    expect(errors(b)).toEqual(['commit-skip']);
+    expect(b.anomalies[0].ops).toEqual([bare.events.findIndex((e) => e.type === 'invoke' && e.f === 'commit')]);
+  });
+
+  it('commit-skip: an earlier poll that moved past the offset is named before a later read above it', () => {
+    // the poll from 0 leaves the position at 4 (past 2 and 3); a later poll from 4 returns 4..5:
+    // the group first read past offset 2 with the earlier one, which the promise judges by
+    const h = new GroupHistory().join(1, 'a', 1);
+    const records = [
+      [0, 'v0'],
+      [1, 'v1'],
+    ];
+    h.invoke(1, 'poll', { ...tp0, offset: 0 }).ok(1, 'poll', { ...tp0, offset: 0, records, next: 4 });
+    h.consume(1, 4, 6).commit(1, 'a', 1, 6);
+    const v = checkGroups(h.events);
+    expect(errors(v)).toEqual(['commit-skip']);
+    const polls = h.events.flatMap((e, i) => (e.type === 'invoke' && e.f === 'poll' ? [i] : []));
+    expect(v.anomalies[0].ops?.[1]).toBe(polls[0]);
+  });
+
   it('commit-skip: records returned to a member that did not own the partition do not count', () => {
     const h = new GroupHistory()
       .join(1, 'a', 1, [])
