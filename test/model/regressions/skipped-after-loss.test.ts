@@ -23,9 +23,9 @@
 //
 // Seed 150011488 (base 150,000,000, 100,000 seeds; shrunk to one power loss of brokers 1 and 2,
 // both replicas of t/0, at 1.3 s): p202-2 and p202-4, acknowledged at offsets 13 and 15, were
-// lost; after the restart a transactional producer's x601-0 took offset 12, its COMMIT marker 13,
-// x601-1 14 and its marker 15. The group's member polled from 12 (11.3 s), got x601-0 and moved
-// its position to 14 past the marker, then committed 14 (and, the same way, 16). No poll started
+// lost; after the restart a transactional producer's x601-0 took offset 12, a control batch 13,
+// x601-1 14 and another 15. The group's member polled from 12 (11.3 s), got x601-0 and moved
+// its position to 14 past the control batch, then committed 14 (and, the same way, 16). No poll started
 // or returned a record above 13 before the commit, so the checker named the commit alone and the
 // rule, which needs the group's first read past the offsets, could not judge it: a violation.
 // Polls now record the position they leave (PollValue.next: the consumer moves past control
