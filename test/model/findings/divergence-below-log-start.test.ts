@@ -48,7 +48,7 @@ import { isFailing } from '../../../driver/run.ts';
 import { labelKafkaFindings, type FindingRun } from '../../../driver/kafka-findings.ts';
 import type { KeptBelowLeaderLogStart } from '../../../model/code-probes.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
-import type { ClusterSnapshot } from '../../../checkers/cluster-state.ts';
+import type { AckedRecord, ClusterSnapshot } from '../../../checkers/cluster-state.ts';
 
 const SEED = 61016229;
 const input = fixtureInput(SEED);
@@ -135,8 +135,7 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
         { offset: 20, value: 'p201-18', epoch: 1 },
       ],
     };
-    const met = (offset: number, value: string): { topic: string; partition: number; offset: number; value: string; timeUs: number } =>
-      ({ topic: 't', partition: 1, offset, value, timeUs: 0 });
+    const met = (offset: number, value: string): AckedRecord => ({ topic: 't', partition: 1, offset, value, timeUs: 0 });
     const snap: ClusterSnapshot = {
       timeUs: 0,
       brokers: [],
