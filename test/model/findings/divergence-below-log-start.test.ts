@@ -135,7 +135,13 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
         { offset: 20, value: 'p201-18', epoch: 1 },
       ],
     };
-    const met = (offset: number, value: string): AckedRecord => ({ topic: 't', partition: 1, offset, value, timeUs: 0 });
+    const met = (offset: number, value: string): AckedRecord => ({
+      topic: 't',
+      partition: 1,
+      offset,
+      value,
+      timeUs: 0,
+    });
     const snap: ClusterSnapshot = {
       timeUs: 0,
       brokers: [],
