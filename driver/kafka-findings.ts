@@ -76,10 +76,41 @@ const DIVERGENCE_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Whether the chain of divergence-below-log-start explains `a` (same topic/partition checked by
+ * the caller): an anomaly of DIVERGENCE_KINDS whose every offset is one the follower kept and
+ * whose values include the very record it kept there; a duplicate of exactly one value of which
+ * one copy is the kept record at its kept offset, where a client was acknowledged or read that
+ * value (the retry answered there as a duplicate of the kept batch, ProducerStateEntry
+ * .batchWithSequenceRange's findFirst: the kept batch is older than the copy the follower later
+ * replicated at another offset, swarm seed 150004551); a poll-skip or nonmonotonic-poll from or
+ * to a kept value that a client met both at its kept offset and at another offset (the history
+ * checker places a value by its first offset, the kept one). Without the run's last snapshot
+ * (what clients were acknowledged and read) only DIVERGENCE_KINDS are explained.
+ */
+function explainedByKeptBelowLogStart(a: Anomaly, keptAt: KeptRecords, snap: ClusterSnapshot | undefined): boolean {
+  const offsets = a.offsets ?? [];
+  const values = a.values ?? [];
+  if (DIVERGENCE_KINDS.has(a.kind))
+    return offsets.length > 0 && offsets.every((o) => {
+      const value = keptAt.get(o);
+      return value !== undefined && values.includes(value);
+    });
+  if (snap === undefined) return false;
+  const metAtKept = (o: number, v: string): boolean => keptAt.get(o) === v && metAt(snap, a, v, o);
+  if (a.kind === 'duplicate')
+    return values.length === 1 && offsets.length > 1 && offsets.some((o) => metAtKept(o, values[0]));
+  if (a.kind === 'poll-skip' || a.kind === 'nonmonotonic-poll') {
+    const ends = values.slice(0, 2);
+    return [...keptAt].some(([o, v]) => ends.includes(v) && metAtKept(o, v) && metAtAnotherOffset(snap, a, v, o));
+  }
+  return false;
+}
+
+/**
  * The follower kept, below the leader's log start, records the leader no longer has; one of
  * them may later be named by a duplicate answer at its old offset, or served when that
- * follower leads. Explains an anomaly of DIVERGENCE_KINDS of the same topic/partition whose
- * every offset is one the follower kept, and whose values include the very record it kept there.
+ * follower leads. Explains the anomalies of the same topic/partition tied to a record it kept
+ * at its offset (explainedByKeptBelowLogStart).
  */
 function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -96,14 +127,7 @@ function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
         `answer (end offset ${k.leaderEndOffset}) being at or below its log start ${k.leaderLogStart}, and kept ` +
         `offsets ${first}–${last} below it, which the leader no longer has.`,
       explains: (a) =>
-        DIVERGENCE_KINDS.has(a.kind) &&
-        a.topic === k.topic &&
-        a.partition === k.partition &&
-        (a.offsets ?? []).length > 0 &&
-        (a.offsets ?? []).every((o) => {
-          const value = keptAt.get(o);
-          return value !== undefined && (a.values ?? []).includes(value);
-        }),
+        a.topic === k.topic && a.partition === k.partition && explainedByKeptBelowLogStart(a, keptAt, run.lastSnapshot),
     });
   }
   return out;
@@ -136,6 +160,13 @@ function metAtAnotherOffset(snap: ClusterSnapshot, where: Anomaly, value: string
   const elsewhere = (r: { topic: string; partition: number; offset: number; value: string }): boolean =>
     r.topic === where.topic && r.partition === where.partition && r.value === value && r.offset !== offset;
   return snap.acked.some(elsewhere) || snap.consumed.some(elsewhere);
+}
+
+/** A client was acknowledged or read `value` in the anomaly's topic/partition at `offset`. */
+function metAt(snap: ClusterSnapshot, where: Anomaly, value: string, offset: number): boolean {
+  const here = (r: { topic: string; partition: number; offset: number; value: string }): boolean =>
+    r.topic === where.topic && r.partition === where.partition && r.value === value && r.offset === offset;
+  return snap.acked.some(here) || snap.consumed.some(here);
 }
 
 /**
@@ -251,13 +282,17 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
     explanation:
       'After retention moved the leader epoch cache\'s first entry up, a diverging follower truncates to an offset ' +
       'at or above the leader\'s log start and keeps records below it that the leader never had; a producer retry ' +
-      'later matched as a duplicate of one of them is acknowledged at an offset that holds another record, and ' +
-      'if that follower leads before moving its log start up, it serves them against the committed ones.',
+      'later matched as a duplicate of one of them is acknowledged at an offset that holds another record (even ' +
+      'when the leader appended that retry elsewhere and the follower replicated it: the older, kept batch is ' +
+      'matched first), and if that follower leads before moving its log start up, it serves them against the ' +
+      'committed ones.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate") @ 3.9.0-rc3 and trunk; ' +
       'AbstractFetcherThread.getOffsetTruncationState; ReplicaFetcherThread.processPartitionData ' +
       '(maybeIncrementLogStartOffset, LeaderOffsetIncremented); ProducerStateManager.onLogStartOffsetIncremented; ' +
-      'ProducerStateEntry.findDuplicateBatch @ 3.9.0-rc3; UnifiedLog.append (duplicate answered with the old offsets)',
+      'ProducerStateEntry.findDuplicateBatch, .batchWithSequenceRange (findFirst) and .addBatchMetadata; ' +
+      'ProducerAppendInfo.maybeValidateDataBatch (no sequence check on REPLICATION) @ 3.9.0-rc3; ' +
+      'UnifiedLog.append (duplicate answered with the old offsets)',
     jira:
       'no JIRA found (searched leader epoch cache truncateFromStart / endOffsetFor / divergence below log start); ' +
       "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",

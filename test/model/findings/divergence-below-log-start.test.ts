@@ -48,6 +48,7 @@ import { isFailing } from '../../../driver/run.ts';
 import { labelKafkaFindings, type FindingRun } from '../../../driver/kafka-findings.ts';
 import type { KeptBelowLeaderLogStart } from '../../../model/code-probes.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
+import type { AckedRecord, ClusterSnapshot } from '../../../checkers/cluster-state.ts';
 
 const SEED = 61016229;
 const input = fixtureInput(SEED);
@@ -93,6 +94,103 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     }
     // Retention's own figure stays what it is.
     expect(result.verdict.anomalies.find((a) => a.kind === 'deleted-by-retention')?.informational).toBe(true);
+  });
+
+  it('seed 150004551: the retry, appended at 33 and replicated, is answered at the kept offset 20', () => {
+    // Swarm seed 150004551 of base 150000000 (Kafka 4.1, retention.bytes 4 KiB, 2 KiB segments,
+    // cuts 2↔1 and kill -9 of 1), shrunk to 3 faults. Broker 2, a stale epoch-1 leader, appends
+    // p201-18 at offset 20; leader 3 (epoch 2) holds p200-20 there, and its log start reaches 21.
+    // Broker 2 truncates on the divergence to 21, keeping offsets 12–20 (p201-18 at 20, and its
+    // batch in its producer state). The producer's retry is appended by leader 3 at 33 and
+    // replicated to broker 2, whose producer state now holds the same sequences twice, the kept
+    // batch first (ProducerStateEntry.addBatchMetadata; ProducerAppendInfo.maybeValidateDataBatch
+    // checks sequences for CLIENT appends only). Broker 2 leads epoch 3; the producer's next
+    // retry matches the kept batch (ProducerStateEntry.batchWithSequenceRange: findFirst) and is
+    // acknowledged at 20 (UnifiedLog.append), 3.9.0-rc3 and trunk alike. The history shows
+    // p201-18 at 20 (ack) and 33 (poll): a duplicate, and a poll from p200-40 (32) to p201-18
+    // (33) that the checker, placing the value at its first offset 20, calls nonmonotonic.
+    const { result, failing, kafkaFindings } = rerun(150004551, fixtureInput(150004551));
+    expect(result.codeProbes).toContain('follower-kept-records-below-leader-log-start');
+    expect(result.outcome).toBe('kafka-finding');
+    expect(failing).toEqual([]);
+    const kinds = kafkaFindings.map((f) => f.split(': ')[1]).sort();
+    expect(kinds).toEqual(['duplicate', 'inconsistent-offsets', 'nonmonotonic-poll']);
+    const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate')!;
+    expect(dup.offsets).toEqual([20, 33]);
+    expect(dup.values).toEqual(['p201-18']);
+    expect(dup.kafkaFindingWitness).toMatch(/^Broker 2 truncated t\/1 .* kept offsets 12–20 below it/);
+  });
+
+  it('a duplicate or poll anomaly not tied to a kept record met at its kept offset stays failing', () => {
+    // Broker 2 kept p201-18 at offset 20 of t/1; a client was acknowledged it at 20, read it at 33.
+    const kept: KeptBelowLeaderLogStart = {
+      broker: 2,
+      topic: 't',
+      partition: 1,
+      leaderEndOffset: 21,
+      leaderLogStart: 21,
+      truncatedTo: 21,
+      kept: [
+        { offset: 19, value: 'p200-19', epoch: 1 },
+        { offset: 20, value: 'p201-18', epoch: 1 },
+      ],
+    };
+    const met = (offset: number, value: string): AckedRecord => ({
+      topic: 't',
+      partition: 1,
+      offset,
+      value,
+      timeUs: 0,
+    });
+    const snap: ClusterSnapshot = {
+      timeUs: 0,
+      brokers: [],
+      controller: { up: true, partitions: [] },
+      replicas: [],
+      acked: [met(20, 'p201-18'), met(41, 'p201-30')],
+      consumed: [met(33, 'p201-18'), met(32, 'p200-40'), met(34, 'p200-19')],
+    };
+    const run: FindingRun = {
+      probeContexts: [{ name: 'follower-kept-records-below-leader-log-start', context: kept }],
+      faults: [],
+      history: [],
+      zookeeper: false,
+      lastSnapshot: snap,
+    };
+    const dup: Anomaly = {
+      kind: 'duplicate',
+      explanation: 'the run\'s duplicate',
+      topic: 't',
+      partition: 1,
+      offsets: [20, 33],
+      values: ['p201-18'],
+    };
+    const poll: Anomaly = {
+      kind: 'nonmonotonic-poll',
+      explanation: 'the run\'s poll',
+      topic: 't',
+      partition: 1,
+      values: ['p200-40', 'p201-18'],
+    };
+    const others: Anomaly[] = [
+      { ...dup, offsets: [21, 33], explanation: 'no copy at a kept offset' },
+      { ...dup, values: ['p201-30'], offsets: [20, 41], explanation: 'at a kept offset, not the kept record' },
+      { ...dup, values: ['p200-19'], offsets: [19, 34], explanation: 'the kept record, never met at its offset' },
+      { ...dup, partition: 0, explanation: 'another partition' },
+      { ...poll, values: ['p200-40', 'p201-30'], explanation: 'a poll to a value that was never kept' },
+      { ...poll, values: ['p200-40', 'p200-19'], explanation: 'a poll to a kept value never met at its offset' },
+      { ...poll, kind: 'lost-write', explanation: 'a kind the chain does not produce this way' },
+    ];
+    const labelled = labelKafkaFindings([dup, poll, ...others], run);
+    expect(labelled[0].kafkaFinding).toBe('divergence-below-log-start');
+    expect(labelled[1].kafkaFinding).toBe('divergence-below-log-start');
+    for (const a of labelled.slice(2)) expect(a.kafkaFinding, a.explanation).toBeUndefined();
+    expect(labelled.slice(2).every((a) => isFailing(a))).toBe(true);
+    // Without the chain, or without the snapshot of what clients met, the run's duplicate stays a violation.
+    for (const r of [{ ...run, probeContexts: [] }, { ...run, lastSnapshot: undefined }]) {
+      const none = labelKafkaFindings([dup, poll], r);
+      expect(none.every((a) => a.kafkaFinding === undefined && isFailing(a))).toBe(true);
+    }
   });
 
   it('the same kind at another offset, of another record or partition, or without the chain, stays failing', () => {
