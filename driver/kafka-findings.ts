@@ -139,8 +139,9 @@ export function followerAtFetchBelowCache(
 
 /**
  * What the follower of `k` holds in `snap` (the run's last, or one taken at the hit) below the
- * leader's log start at the fetch, in epochs at or below its last fetched epoch (older than every
- * epoch the leader's cache held): records the leader could no longer compare with its own, and took as matching.
+ * leader's log start at the fetch, in epochs at or below its last fetched epoch (older than
+ * every epoch the leader's cache held): records the leader could no longer compare with its
+ * own, and took as matching.
  */
 function keptBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): KeptRecords {
   const kept = new Map<number, string>();
