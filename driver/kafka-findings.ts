@@ -32,6 +32,12 @@ export interface FindingRun {
   readonly lastSnapshot?: ClusterSnapshot;
   /** The run was in ZooKeeper mode. */
   readonly zookeeper: boolean;
+  /**
+   * The follower's records at each hit of fetch-epoch-below-leader-cache-no-divergence, read by
+   * the driver at the hit (`followerAtFetchBelowCache`): retention may delete them before the
+   * run's last snapshot, after that follower led and served them (swarm seed 150001060).
+   */
+  readonly fetchesBelowCache?: readonly FollowerAtFetchBelowCache[];
 }
 
 /** One instance of a finding's chain in a run: what was witnessed, and the anomalies it explains. */
@@ -135,15 +141,31 @@ function divergenceBelowLogStart(run: FindingRun): FindingWitness[] {
 
 // --- no-divergence-below-log-start (swarm seed 72003580) ---------------------------------------
 
-const BELOW_CACHE_PROBE = 'fetch-epoch-below-leader-cache-no-divergence';
+export const BELOW_CACHE_PROBE = 'fetch-epoch-below-leader-cache-no-divergence';
 
 /** A record a replica holds, by offset. */
 type KeptRecords = ReadonlyMap<number, string>;
 
+/** A hit of BELOW_CACHE_PROBE (its context, the same object) and what the follower held then. */
+export interface FollowerAtFetchBelowCache {
+  readonly fetch: FetchEpochBelowLeaderCache;
+  /** The follower's records below the leader's log start, in epochs ≤ the last fetched one, at the hit. */
+  readonly kept: readonly { readonly offset: number; readonly value: string }[];
+}
+
+/** What the follower of `k` held at the hit, as `snap` (taken then) shows it: copies, by offset. */
+export function followerAtFetchBelowCache(
+  k: FetchEpochBelowLeaderCache,
+  snap: ClusterSnapshot,
+): FollowerAtFetchBelowCache {
+  return { fetch: k, kept: [...keptBelowLeaderCache(k, snap)].map(([offset, value]) => ({ offset, value })) };
+}
+
 /**
- * What the follower of `k` holds, in the run's last snapshot, below the leader's log start at
- * the fetch, in epochs at or below its last fetched epoch (older than every epoch the leader's
- * cache held): records the leader could no longer compare with its own, and took as matching.
+ * What the follower of `k` holds in `snap` (the run's last, or one taken at the hit) below the
+ * leader's log start at the fetch, in epochs at or below its last fetched epoch (older than
+ * every epoch the leader's cache held): records the leader could no longer compare with its
+ * own, and took as matching.
  */
 function keptBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): KeptRecords {
   const kept = new Map<number, string>();
@@ -195,7 +217,9 @@ function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): 
  * The leader answered a follower whose last fetched epoch is older than every epoch in its
  * cache without a divergence; the follower kept, below that leader's log start, records of
  * those older epochs that the leader never had, entered the ISR, and (when it leads or the
- * others are compared with it) they stand against the committed ones.
+ * others are compared with it) they stand against the committed ones. The kept records are those
+ * the follower holds in the last snapshot and those it held at the hit (retention may delete
+ * them once it leads: swarm seed 150001060).
  */
 function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -204,7 +228,10 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   for (const hit of run.probeContexts) {
     if (hit.name !== BELOW_CACHE_PROBE) continue;
     const k = hit.context as FetchEpochBelowLeaderCache;
-    const kept = keptBelowLeaderCache(k, snap);
+    const kept = new Map(keptBelowLeaderCache(k, snap));
+    // What it held at the hit, as well: retention may have deleted it before the last snapshot.
+    for (const r of run.fetchesBelowCache?.find((f) => f.fetch === k)?.kept ?? [])
+      if (!kept.has(r.offset)) kept.set(r.offset, r.value);
     if (kept.size === 0) continue;
     const offsets = [...kept.keys()];
     out.push({

@@ -46,7 +46,14 @@ import { CoordinatorInvariants } from '../checkers/coordinator-invariants.ts';
 import { TxnCoordinatorInvariants } from '../checkers/txn-coordinator-invariants.ts';
 import { type FinalRead, judgeExpected, promiseEvidence, PromiseTracker } from './promise.ts';
 import { FaultInjector, type FaultRecord } from './injector.ts';
-import { type FindingRun, labelKafkaFindings } from './kafka-findings.ts';
+import type { FetchEpochBelowLeaderCache } from '../model/code-probes.ts';
+import {
+  BELOW_CACHE_PROBE,
+  type FindingRun,
+  type FollowerAtFetchBelowCache,
+  followerAtFetchBelowCache,
+  labelKafkaFindings,
+} from './kafka-findings.ts';
 
 /**
  * How a run ended. `expected-loss`: anomalies, all of them beyond what Kafka promises.
@@ -156,6 +163,9 @@ export interface RunResult {
 /** While liveness is still being judged after the probe succeeded: one snapshot per this much virtual time. */
 const LIVENESS_SLICE_US = 500_000;
 
+/** At most this many hits of the no-divergence-below-log-start probe keep the follower's records. */
+const MAX_FETCHES_BELOW_CACHE = 64;
+
 class StuckError extends Error {}
 
 /** Generates a scenario's input for a seed (the same value fast-check's first run for that seed sees). */
@@ -189,7 +199,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
   // leaves the names out of the result.
   const probeRecording = startCodeProbes(CODE_PROBE_NAMES);
   let probesHit: string[] | undefined;
-  let run: SeedRun;
+  let run: SeedRun | undefined;
   try {
     run = new SeedRun(deps, opts);
     try {
@@ -202,6 +212,7 @@ export function runScenario(deps: RunDeps, opts: RunOptions): RunResult {
       run.failed(err);
     }
   } finally {
+    run?.stopListening();
     probesHit = probeRecording.stop();
   }
   const result = run.judge(probeRecording.contexts());
@@ -251,6 +262,12 @@ class SeedRun {
   /** The last full look's snapshot (Kafka findings' witnesses may read it). */
   private lastSnapshot: ClusterSnapshot | undefined;
   private readonly snapshotEvery: number;
+  /** Removes the code-probe listener build() installed. */
+  private unlistenProbes: (() => void) | undefined;
+  /** Fault triggers hear probe hits (under faults, when some trigger waits for one). */
+  private probeTriggersLive = false;
+  /** The follower's records at each hit of the no-divergence-below-log-start probe (Kafka findings). */
+  private readonly fetchesBelowCache: FollowerAtFetchBelowCache[] = [];
 
   constructor(
     private readonly deps: RunDeps,
@@ -323,6 +340,27 @@ class SeedRun {
     });
     sim.onProbe((_node, ev) => this.onProbe(ev));
     sim.onNodeTransition((node, transition) => this.onNodeTransition(node, transition));
+    this.unlistenProbes = listenCodeProbes((name, context) => this.onCodeProbe(name, context));
+  }
+
+  /** Ends build()'s code-probe listening (the run is over). */
+  stopListening(): void {
+    this.unlistenProbes?.();
+    this.unlistenProbes = undefined;
+  }
+
+  /**
+   * Every code probe hit (reads only): to the fault triggers while they listen, and, for the
+   * no-divergence-below-log-start witness, the follower's records at the leader's answer, which
+   * retention may delete before the run's last snapshot.
+   */
+  private onCodeProbe(name: string, context: unknown): void {
+    if (this.probeTriggersLive) this.injector!.onCodeProbe(name);
+    if (name !== BELOW_CACHE_PROBE || this.fetchesBelowCache.length >= MAX_FETCHES_BELOW_CACHE) return;
+    const k = context as FetchEpochBelowLeaderCache;
+    const c = this.cluster!;
+    const snap = c.partitionSnapshot?.(k.topic, k.partition) ?? c.snapshot();
+    this.fetchesBelowCache.push(followerAtFetchBelowCache(k, snap));
   }
 
   /** The promise tracker of `topic`: the scenario's, or `__consumer_offsets`' when the run has a group. */
@@ -519,11 +557,11 @@ class SeedRun {
     this.cluster!.start();
     injector.arm();
     // Code-probe triggers hear every probe hit while faults may still fire (only when some wait for one).
-    const unlisten = injector.waitsForCodeProbes() ? listenCodeProbes((name) => injector.onCodeProbe(name)) : undefined;
+    this.probeTriggersLive = injector.waitsForCodeProbes();
     try {
       this.runUntil(this.input.healAtMs * 1000, () => injector.quiescent(), 'under faults');
     } finally {
-      unlisten?.();
+      this.probeTriggersLive = false;
     }
     injector.healAll();
     const healedAtUs = this.sim.now();
@@ -719,6 +757,7 @@ class SeedRun {
       faults: records,
       history,
       zookeeper: this.spec.zookeeper !== undefined,
+      fetchesBelowCache: this.fetchesBelowCache,
       ...(this.lastSnapshot === undefined ? {} : { lastSnapshot: this.lastSnapshot }),
     };
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {

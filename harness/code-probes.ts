@@ -9,8 +9,9 @@
 // - Probes only observe: they never touch the simulation, its clock, its queue, its random
 //   streams or its hash, so a run's events and hash are the same with recording on or off.
 // - A driver may also listen to every hit (`listenCodeProbes`, for fault triggers that wait
-//   for a probe). That listener is installed independently of recording, so what it makes the
-//   driver do does not depend on whether probes are being recorded either.
+//   for a probe, and for the Kafka findings' witnesses, which read the hit's context and the
+//   model's state at that moment). That listener is installed independently of recording, so
+//   what it makes the driver do does not depend on whether probes are being recorded either.
 // - A probe may carry a context (plain data its site builds: which broker, partition, offsets),
 //   passed only by rare probes that a Kafka finding's witness reads (driver/kafka-findings.ts).
 //   The recorder keeps the first MAX_CONTEXTS of them in hit order; a context is data, never a
@@ -56,7 +57,7 @@ class CodeProbeRecorder {
 }
 
 let active: CodeProbeRecorder | null = null;
-let listener: ((name: string) => void) | null = null;
+let listener: ((name: string, context?: unknown) => void) | null = null;
 
 /**
  * Marks a probe as reached by the current run, if one is recording, with the context its site
@@ -64,14 +65,15 @@ let listener: ((name: string) => void) | null = null;
  */
 export function hitCodeProbe(name: string, context?: unknown): void {
   if (active !== null) active.hit(name, context);
-  if (listener !== null) listener(name);
+  if (listener !== null) listener(name, context);
 }
 
 /**
- * Calls `fn` on every probe hit (synchronously, inside the handler that hit it) until the
- * returned function is called, which restores the listener installed before (runs may nest).
+ * Calls `fn` on every probe hit, with the context its site passed (synchronously, inside the
+ * handler that hit it; `fn` must only read the model) until the returned function is called,
+ * which restores the listener installed before (runs may nest).
  */
-export function listenCodeProbes(fn: (name: string) => void): () => void {
+export function listenCodeProbes(fn: (name: string, context?: unknown) => void): () => void {
   const previous = listener;
   listener = fn;
   let removed = false;
