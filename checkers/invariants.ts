@@ -583,7 +583,8 @@ function logMatchingAt(k: string, v: SnapshotView, state: MonitorState, raise: R
 
 /** A record in a log-matching explanation: its value and epoch, or that the replica has a gap there. */
 function shownRecord(r: { value: string; epoch: number; gap?: true }): string {
-  return r.gap === true ? 'no record (a gap a truncation inside a batch left)' : `${JSON.stringify(r.value)} (epoch ${r.epoch})`;
+  if (r.gap === true) return 'no record (a gap a truncation inside a batch left)';
+  return `${JSON.stringify(r.value)} (epoch ${r.epoch})`;
 }
 
 /** log-matching marks: a replica that truncated to `toOffset` is compared again from there. */

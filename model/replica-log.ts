@@ -469,7 +469,6 @@ export class ReplicaLog {
           break;
         }
         const r = e as ModelRecord;
-        if (r.gap === true) this.mayHoldGaps = true;
         this.records.push(r);
         active.bytes += recordBytes(r, this.records.length - 1 === batchStart);
         if (r.lastInBatch) batchStart = this.records.length;
@@ -478,12 +477,9 @@ export class ReplicaLog {
       if (cutAt < 0 && checked && batchStart < this.records.length) cutAt = batchStart;
     }
     if (cutAt >= 0 && cutAt < this.records.length) codeProbe('log-recovery-partial-batch');
-    let cutEnd = cutAt >= 0 ? cutAt : this.records.length;
-    // LogSegment.recover: the log ends after its last batch; gaps past it are no offsets of the log.
-    while (cutEnd > 0 && this.records[cutEnd - 1]?.gap === true) {
-      cutEnd--;
-      total--;
-    }
+    const readEnd = cutAt >= 0 ? cutAt : this.records.length;
+    const cutEnd = this.endBeforeTrailingGaps(readEnd);
+    total -= readEnd - cutEnd;
     if (cutEnd < total) codeProbe('log-recovery-dropped-tail');
     this.records.length = cutEnd;
     this.cutSegmentsTo(cutEnd);
@@ -520,6 +516,17 @@ export class ReplicaLog {
     if (start !== 0)
       this.onLogStartMove?.({ from: 0, to: start, reason: 'recovery', hw: this.hwOffset, leo: validEnd });
     return validEnd < total ? validEnd : -1;
+  }
+
+  /**
+   * LogSegment.recover: the log ends after its last batch, so gaps (gapAt) past it are no offsets
+   * of the recovered log. Returns `end` moved back past them; notes whether gaps remain below.
+   */
+  private endBeforeTrailingGaps(end: number): number {
+    let e = end;
+    while (e > 0 && this.records[e - 1]?.gap === true) e--;
+    for (let o = 0; o < e && !this.mayHoldGaps; o++) if (this.records[o]?.gap === true) this.mayHoldGaps = true;
+    return e;
   }
 
   /**
@@ -1155,7 +1162,8 @@ const EMPTY: ModelRecord[] = [];
  * follower's log end (UnifiedLog.append refuses only a first offset below it).
  */
 function gapAt(offset: number): ModelRecord {
-  return { offset, epoch: -1, producerId: -1, sequence: -1, key: null, value: '', producerEpoch: -1, lastInBatch: true, gap: true };
+  const none = { epoch: -1, producerId: -1, sequence: -1, producerEpoch: -1 };
+  return { offset, ...none, key: null, value: '', lastInBatch: true, gap: true };
 }
 /** A deleted record's slot: the array stays dense, and nothing reads below the first segment. */
 const HOLE = undefined as unknown as ModelRecord;

@@ -18,12 +18,17 @@ function newLog(disk = new SimDisk()): ReplicaLog {
 }
 
 const PRODUCER = 7;
+/** A batch of two records, a0 and a1. */
+const TWO = [
+  { key: null, value: 'a0' },
+  { key: null, value: 'a1' },
+];
 
 describe('truncation inside a batch', () => {
   it('cuts the whole batch, keeps the log end at the target, and reads past the gap', () => {
     const disk = new SimDisk();
     const log = newLog(disk);
-    log.appendAsLeader([{ key: null, value: 'a0' }, { key: null, value: 'a1' }], 0, PRODUCER, 0, 0);
+    log.appendAsLeader(TWO, 0, PRODUCER, 0, 0);
     log.appendAsLeader([{ key: null, value: 'b' }], 0, PRODUCER, 0, 2);
     expect(log.truncateTo(1)).toBe(true);
     expect(log.leo).toBe(1);
@@ -48,7 +53,7 @@ describe('truncation inside a batch', () => {
 
   it('a follower appends a fetched set that starts past its log end: the offsets skipped are a gap', () => {
     const source = newLog();
-    source.appendAsLeader([{ key: null, value: 'a0' }, { key: null, value: 'a1' }], 0, PRODUCER, 0, 0);
+    source.appendAsLeader(TWO, 0, PRODUCER, 0, 0);
     source.truncateTo(1);
     source.appendAsLeader([{ key: null, value: 'c' }], 1, PRODUCER, 0, 5);
     const follower = newLog();
@@ -65,7 +70,7 @@ describe('truncation inside a batch', () => {
     const disk = new SimDisk();
     const log = newLog(disk);
     log.appendAsLeader([{ key: null, value: 'v' }], 0, -1, -1, -1);
-    log.appendAsLeader([{ key: null, value: 'a0' }, { key: null, value: 'a1' }], 0, -1, -1, -1);
+    log.appendAsLeader(TWO, 0, -1, -1, -1);
     log.truncateTo(2);
     expect(log.leo).toBe(2);
     log.flush();
