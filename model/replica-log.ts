@@ -31,6 +31,10 @@
 // recovered range and trimmed to the new log end; the producer state is rebuilt from the log;
 // HW = checkpoint clamped to the LEO.
 //
+// Gaps (gapAt): a truncation whose target falls inside a batch cuts the whole batch and leaves
+// the log end at the target (LocalLog.truncateTo); the offsets in between hold a placeholder
+// (a zero-byte entry in the segment file) that reads skip and followers never receive.
+//
 // Transactions (KIP-98; issue 17 item 2): a leader appends transactional data batches
 // (appendAsLeader with `transactional`) and end-transaction markers (appendMarkerAsLeader,
 // UnifiedLog.appendAsLeader with origin COORDINATOR: a one-record control batch). The
