@@ -1119,15 +1119,11 @@ export class ReplicaLog {
 
   /**
    * The records for a coordinator loading its log: `records` itself, or, once the log may hold
-   * gaps (see gapAt), a sparse copy without them (as the holes below the log start).
+   * gaps (see gapAt), a copy without them (nor the holes below the log start).
    */
   dataRecords(): readonly ModelRecord[] {
     if (!this.mayHoldGaps) return this.records;
-    const out = new Array<ModelRecord>(this.records.length);
-    this.records.forEach((r, o) => {
-      if (r.gap !== true) out[o] = r;
-    });
-    return out;
+    return this.records.filter((r) => r !== HOLE && r.gap !== true);
   }
 
   /** Epoch of the last record, -1 if empty. */
