@@ -48,6 +48,8 @@ describe('truncation inside a batch', () => {
     log.appendAsFollower(leader.read(1, 10, leader.leo));
     expect(log.leo).toBe(2);
     expect(log.read(0, 10, log.leo).map((r) => [r.offset, r.value])).toEqual([[1, 'c']]);
+    // A coordinator loading the log sees its records, not the gap.
+    expect(log.dataRecords().map((r) => r.value)).toEqual(['c']);
     expect(log.epochs.entries).toEqual([{ epoch: 0, startOffset: 0 }]);
   });
 
