@@ -11,6 +11,8 @@ export interface RecordView {
   sequence: number;
   key: string | null;
   value: string;
+  /** An offset the replica counts but holds no record at (model/replica-log.ts gapAt). */
+  gap?: true;
 }
 
 export interface EpochEntry {

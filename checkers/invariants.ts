@@ -175,11 +175,18 @@ function isLive(b: BrokerView | undefined): boolean {
   return b !== undefined && b.up && b.brokerEpoch >= 0 && b.brokerEpoch === b.registeredEpoch;
 }
 
-/** Value at `offset` in a replica's log, or undefined if it does not hold that offset. */
+/** Value at `offset` in a replica's log, or undefined if it does not hold that offset (or holds a gap there). */
 function recordAt(r: ReplicaSnapshot, offset: number): { value: string; epoch: number } | undefined {
   if (offset < r.logStartOffset || offset >= r.leo) return undefined;
   const rec = r.records[offset - r.logStartOffset];
-  return rec === undefined ? undefined : rec;
+  return rec === undefined || rec.gap === true ? undefined : rec;
+}
+
+/** Why a replica has no record at `offset`: past its log end, or a gap (a truncation cut the batch). */
+function noRecordText(r: ReplicaSnapshot, offset: number): string {
+  return offset < r.leo
+    ? `holds no record at offset ${offset} (a truncation inside a batch cut it; its log ends at ${r.leo}).`
+    : `has no offset ${offset} (its log ends at ${r.leo}).`;
 }
 
 /** What the monitor remembers between snapshots. */
@@ -412,8 +419,11 @@ function epochCacheComplete(v: SnapshotView, state: MonitorState, raise: Raise):
       const highest = Math.max(state.maxLogStart.get(seenKey) ?? 0, r.logStartOffset);
       state.maxLogStart.set(seenKey, highest);
       if (r.role === 'none' || highest >= r.leo || !isLive(v.brokers.get(r.broker))) continue;
-      const offset = highest;
+      // The first record: past gaps (model/replica-log.ts gapAt), which no epoch covers.
+      let offset = highest;
+      while (offset < r.leo - 1 && r.records[offset - r.logStartOffset]?.gap === true) offset++;
       const first = r.records[offset - r.logStartOffset];
+      if (first?.gap === true) continue;
       let covering: { epoch: number; startOffset: number } | undefined;
       for (const e of r.epochCache) if (e.startOffset <= offset) covering = e;
       if (covering !== undefined && covering.epoch === first.epoch) continue;
@@ -461,9 +471,7 @@ function judgeAck(a: AckedRecord, k: string, leader: ReplicaSnapshot, nowUs: num
     kind: 'acked-durable',
     explanation:
       `Record ${JSON.stringify(a.value)} was acknowledged at offset ${a.offset} of ${k}, but ${who}, ` +
-      (rec === undefined
-        ? `has no offset ${a.offset} (its log ends at ${leader.leo}).`
-        : `holds ${JSON.stringify(rec.value)} there.`),
+      (rec === undefined ? noRecordText(leader, a.offset) : `holds ${JSON.stringify(rec.value)} there.`),
     topic: a.topic,
     partition: a.partition,
     offsets: [a.offset],
@@ -573,6 +581,12 @@ function logMatchingAt(k: string, v: SnapshotView, state: MonitorState, raise: R
   }
 }
 
+/** A record in a log-matching explanation: its value and epoch, or that the replica has a gap there. */
+function shownRecord(r: { value: string; epoch: number; gap?: true }): string {
+  if (r.gap === true) return 'no record (a gap a truncation inside a batch left)';
+  return `${JSON.stringify(r.value)} (epoch ${r.epoch})`;
+}
+
 /** log-matching marks: a replica that truncated to `toOffset` is compared again from there. */
 function lowerCompared(state: MonitorState, k: string, broker: number, toOffset: number): void {
   for (const [pair, mark] of state.compared.get(k) ?? []) {
@@ -589,14 +603,14 @@ function firstDisagreement(k: string, x: ReplicaSnapshot, y: ReplicaSnapshot, ra
   for (let o = from; o < to; o++) {
     const rx = x.records[o - x.logStartOffset];
     const ry = y.records[o - y.logStartOffset];
-    if (rx === undefined || ry === undefined || rx.value === ry.value) continue;
+    if (rx === undefined || ry === undefined || (rx.value === ry.value && rx.gap === ry.gap)) continue;
     const [lo, hi] = x.broker < y.broker ? [x, y] : [y, x];
     const [vlo, vhi] = x.broker < y.broker ? [rx, ry] : [ry, rx];
     raise(`lm:${k}:${lo.broker}:${hi.broker}:${o}`, {
       kind: 'log-matching',
       explanation:
         `Brokers ${lo.broker} and ${hi.broker} disagree at offset ${o} of ${k}, below both their high watermarks: ` +
-        `${JSON.stringify(vlo.value)} (epoch ${vlo.epoch}) against ${JSON.stringify(vhi.value)} (epoch ${vhi.epoch}).`,
+        `${shownRecord(vlo)} against ${shownRecord(vhi)}.`,
       topic: x.topic,
       partition: x.partition,
       offsets: [o],
@@ -760,7 +774,9 @@ function judgeConsumed(
     explanation:
       `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but ${who}, ` +
       (rec === undefined
-        ? `no longer has that offset (its log ends at ${leader.leo}).`
+        ? offset < leader.leo
+          ? `now holds no record there (a truncation inside a batch cut it; its log ends at ${leader.leo}).`
+          : `no longer has that offset (its log ends at ${leader.leo}).`
         : `now holds ${JSON.stringify(rec.value)} there.`),
     topic: leader.topic,
     partition: leader.partition,

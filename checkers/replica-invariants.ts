@@ -46,7 +46,7 @@
 // restart is a baseline: its state came from disk, judged by the model's own recovery).
 // Each violation is reported once per (kind, broker, partition), at most a few per run.
 
-import type { ReplicaFacts } from './cluster-state.ts';
+import type { FactRecord, ReplicaFacts } from './cluster-state.ts';
 import type { Anomaly } from './verdict.ts';
 
 const REPLICA_INVARIANT_NAMES = [
@@ -219,8 +219,9 @@ export class ReplicaInvariants {
     const leo = f.leo;
     for (let i = 0; i < cache.length; i++) {
       const e = cache[i];
-      const at = e.startOffset < leo && e.startOffset >= start ? records[e.startOffset] : undefined;
-      const before = e.startOffset > start && e.startOffset <= leo ? records[e.startOffset - 1] : undefined;
+      // A gap (model/replica-log.ts gapAt) holds no record, so no epoch to compare.
+      const at = e.startOffset < leo && e.startOffset >= start ? dataAt(records, e.startOffset) : undefined;
+      const before = e.startOffset > start && e.startOffset <= leo ? dataAt(records, e.startOffset - 1) : undefined;
       if (
         e.startOffset > leo ||
         (at !== undefined && at.epoch !== e.epoch) ||
@@ -243,7 +244,7 @@ export class ReplicaInvariants {
     for (let o = leo - 1; o >= s.checkedLeo && o >= start; o--) {
       while (j >= 0 && cache[j].startOffset > o) j--;
       const epoch = j < 0 ? undefined : cache[j].epoch;
-      if (records[o].epoch !== epoch) {
+      if (records[o].gap !== true && records[o].epoch !== epoch) {
         this.report(
           'epoch-cache-log',
           w,
@@ -379,4 +380,10 @@ interface Where {
   topic: string;
   partition: number;
   timeUs: number;
+}
+
+/** The record at `offset`, undefined for a gap (model/replica-log.ts gapAt: no record, no epoch). */
+function dataAt(records: readonly FactRecord[], offset: number): FactRecord | undefined {
+  const r = records[offset];
+  return r?.gap === true ? undefined : r;
 }

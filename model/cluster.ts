@@ -58,7 +58,7 @@ function committedOffsets(broker: Broker, partition: number, group: string): Map
   const out = new Map<string, number>();
   const log = broker.partition(OFFSETS_TOPIC, partition)?.log;
   if (log === undefined) return out;
-  for (const r of log.records) {
+  for (const r of log.dataRecords()) {
     if (r.offset >= log.hw) break;
     const rec = JSON.parse(r.value) as GroupRecord;
     if (rec.type === 'OffsetCommit' && rec.group === group) out.set(`${rec.topic}/${rec.partition}`, rec.offset);

@@ -104,6 +104,22 @@ const CODE_PROBES = {
     description:
       'The active segment rolled because its first batch was older than log.roll.ms, not because it was full.',
   },
+  'truncate-inside-batch': {
+    kafka: 'LocalLog.truncateTo (LogSegment.truncateTo at translateOffset(target); updateLogEndOffset(target))',
+    description:
+      'A truncation target fell inside a batch: the whole batch was cut and its offsets below the target ' +
+      'left as a gap (ZooKeeper mode: a leader that lost its log wrote other batches in the same epoch).',
+    // KRaft (3.9): a broker back from a power loss is refused registration while its old session
+    // lives (ClusterControlManager.registerBroker, DuplicateBrokerRegistrationException); the
+    // session's expiry fences it and moves its leaderships to a new epoch (ReplicationControlManager
+    // .handleBrokerFenced), so a leader's epoch never holds other batches than its followers copied.
+    reachable: ZK_MODE_ONLY,
+  },
+  'follower-appended-past-gap': {
+    kafka: 'UnifiedLog.append (only a first offset below the log end is refused)',
+    description: "A follower appended fetched records past its log end or across the leader's gap, leaving a gap.",
+    reachable: ZK_MODE_ONLY, // gaps come only from truncate-inside-batch
+  },
   'truncate-deletes-segment': {
     kafka: 'LocalLog.truncateTo (segments with baseOffset > target deleted)',
     description: 'A truncation (or recovery) deleted a whole segment file above the truncation point.',

@@ -235,7 +235,7 @@ export class GroupHost {
     if (tag.type === 'group-load') {
       if (h.shard.isLoaded()) return;
       codeProbe('group-coordinator-loaded');
-      const records = p.log.records.map(loadedRecord);
+      const records = p.log.dataRecords().map(loadedRecord);
       const stale = this.staleShards.get(tag.partition);
       if (stale !== undefined) {
         // Variant stale-coordinator-cache: the groups cached by an earlier leadership win over the log.
@@ -264,7 +264,7 @@ export class GroupHost {
       partition: p.partition,
       leaderEpoch: shard.leaderEpoch,
       groups: shard.groupStates(),
-      log: p.log.records.map(servedValue),
+      log: p.log.dataRecords().map(servedValue),
     });
   }
 

@@ -31,6 +31,10 @@
 // recovered range and trimmed to the new log end; the producer state is rebuilt from the log;
 // HW = checkpoint clamped to the LEO.
 //
+// Gaps (gapAt): a truncation whose target falls inside a batch cuts the whole batch and leaves
+// the log end at the target (LocalLog.truncateTo); the offsets in between hold a placeholder
+// (a zero-byte entry in the segment file) that reads skip and followers never receive.
+//
 // Transactions (KIP-98; issue 17 item 2): a leader appends transactional data batches
 // (appendAsLeader with `transactional`) and end-transaction markers (appendMarkerAsLeader,
 // UnifiedLog.appendAsLeader with origin COORDINATOR: a one-record control batch). The
@@ -67,6 +71,12 @@ export interface ModelRecord extends LogRecord {
   readonly producerEpoch: number;
   /** Last record of its batch (batches are written, read and recovered whole). */
   readonly lastInBatch: boolean;
+  /**
+   * An offset the log counts but holds no record at (see gapAt): a truncation inside a batch
+   * cut the whole batch and left the log end at the target (LocalLog.truncateTo), or a fetched
+   * set started past the log end. Never read, never sent; a zero-byte entry in its segment file.
+   */
+  readonly gap?: true;
 }
 
 /** The file of the segment starting at `baseOffset` (LogFileUtils.logFile: 20 digits, `.log`). */
@@ -205,6 +215,8 @@ export class ReplicaLog {
   readonly abortedTxns: AbortedTxn[] = [];
   /** Everything below is fsynced (Kafka's recovery point). */
   recoveryPoint = 0;
+  /** Set once a gap (ModelRecord.gap) was written or loaded: reads then skip gaps. */
+  private mayHoldGaps = false;
   /**
    * The log start offset (UnifiedLog.logStartOffset): records below it are gone (their array
    * slots are holes) and never served. Moves up by segment deletion and with the leader's
@@ -469,7 +481,9 @@ export class ReplicaLog {
       if (cutAt < 0 && checked && batchStart < this.records.length) cutAt = batchStart;
     }
     if (cutAt >= 0 && cutAt < this.records.length) codeProbe('log-recovery-partial-batch');
-    const cutEnd = cutAt >= 0 ? cutAt : this.records.length;
+    const readEnd = cutAt >= 0 ? cutAt : this.records.length;
+    const cutEnd = this.endBeforeTrailingGaps(readEnd);
+    total -= readEnd - cutEnd;
     if (cutEnd < total) codeProbe('log-recovery-dropped-tail');
     this.records.length = cutEnd;
     this.cutSegmentsTo(cutEnd);
@@ -506,6 +520,17 @@ export class ReplicaLog {
     if (start !== 0)
       this.onLogStartMove?.({ from: 0, to: start, reason: 'recovery', hw: this.hwOffset, leo: validEnd });
     return validEnd < total ? validEnd : -1;
+  }
+
+  /**
+   * LogSegment.recover: the log ends after its last batch, so gaps (gapAt) past it are no offsets
+   * of the recovered log. Returns `end` moved back past them; notes whether gaps remain below.
+   */
+  private endBeforeTrailingGaps(end: number): number {
+    let e = end;
+    while (e > 0 && this.records[e - 1]?.gap === true) e--;
+    for (let o = 0; o < e && !this.mayHoldGaps; o++) if (this.records[o]?.gap === true) this.mayHoldGaps = true;
+    return e;
   }
 
   /**
@@ -569,7 +594,7 @@ export class ReplicaLog {
     let latest = this.epochs.latestEpoch();
     for (let i = from; i < end; i++) {
       const r = this.records[i];
-      if (r.epoch !== latest) {
+      if (r.gap !== true && r.epoch !== latest) {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
       }
@@ -743,12 +768,15 @@ export class ReplicaLog {
   }
 
   /** Appends records fetched from the leader; records[0].offset must equal the LEO. */
-  appendAsFollower(records: readonly LogRecord[]): void {
+  appendAsFollower(fetched: readonly LogRecord[]): void {
     const first = this.records.length;
+    if (fetched.length === 0) return;
+    // UnifiedLog.append refuses a first offset below the log end (UnexpectedAppendOffsetException);
+    // one above it, or offsets that jump (the leader's gaps), leave gaps here too.
+    if (fetched[0].offset < first)
+      throw new Error(`${this.dir}: follower append at ${fetched[0].offset}, LEO ${first}`);
+    const records = this.withGaps(fetched, first);
     const n = records.length;
-    if (n === 0) return;
-    if (records[0].offset !== first)
-      throw new Error(`${this.dir}: follower append at ${records[0].offset}, LEO ${first}`);
     let latest = this.epochs.latestEpoch();
     // UnifiedLog.append → maybeRoll once for the whole fetched set of batches.
     let bytes = 0;
@@ -771,7 +799,7 @@ export class ReplicaLog {
         r.offset,
         first + i,
       );
-      if (r.epoch !== latest) {
+      if (r.gap !== true && r.epoch !== latest) {
         this.epochs.assign(r.epoch, r.offset);
         latest = r.epoch;
       }
@@ -782,6 +810,20 @@ export class ReplicaLog {
     }
     this.producers.onRecords(this.records, first, first + n, (txn) => this.indexCompleted(txn));
     this.maybeFlush(n);
+  }
+
+  /** `fetched`, with a gap (gapAt) at every offset from `first` on that it skips. */
+  private withGaps(fetched: readonly LogRecord[], first: number): readonly LogRecord[] {
+    const n = fetched.length;
+    if (fetched[0].offset === first && fetched[n - 1].offset === first + n - 1) return fetched;
+    codeProbe('follower-appended-past-gap');
+    this.mayHoldGaps = true;
+    const out: LogRecord[] = [];
+    for (const r of fetched) {
+      while (first + out.length < r.offset) out.push(gapAt(first + out.length));
+      out.push(r);
+    }
+    return out;
   }
 
   // ===================================================================================
@@ -989,8 +1031,7 @@ export class ReplicaLog {
       return true;
     }
     this.deleteSnapshots((o) => o > offset);
-    this.records.length = offset;
-    this.cutSegmentsTo(offset);
+    this.cutRecordsTo(offset);
     this.epochs.truncateFromEnd(offset);
     if (this.hwOffset > offset) this.hwOffset = offset; // HW ≤ LEO: the new LEO is offset
     if (this.recoveryPoint > offset) this.setRecoveryPoint(offset);
@@ -1009,6 +1050,38 @@ export class ReplicaLog {
       this.producers.onHighWatermarkUpdated(this.hwOffset);
     }
     return true;
+  }
+
+  /**
+   * LocalLog.truncateTo(target): the segment file is cut at translateOffset(target), the start
+   * of the batch whose last offset is ≥ target (FileRecords.searchForOffsetWithSize), and the
+   * log end set to the target (updateLogEndOffset). A target inside a batch (a leader that lost
+   * its log and wrote other batches in the same epoch, in ZooKeeper mode) so cuts that whole
+   * batch and leaves its offsets below the target as gaps.
+   */
+  private cutRecordsTo(offset: number): void {
+    let batchStart = offset;
+    const recs = this.records;
+    const base = this.segmentFor(offset)?.baseOffset ?? 0;
+    while (batchStart > base && recs[batchStart - 1] !== HOLE && !recs[batchStart - 1].lastInBatch) batchStart--;
+    this.records.length = batchStart;
+    this.cutSegmentsTo(batchStart);
+    if (batchStart === offset) return;
+    codeProbe('truncate-inside-batch');
+    this.mayHoldGaps = true;
+    const active = this.segments[this.segments.length - 1];
+    for (let o = batchStart; o < offset; o++) {
+      const gap = gapAt(o);
+      this.records.push(gap);
+      this.disk.append(active.path, gap, 0);
+    }
+  }
+
+  /** The segment holding `offset` (the last whose base offset is ≤ it), if any. */
+  private segmentFor(offset: number): Segment | undefined {
+    let found: Segment | undefined;
+    for (const seg of this.segments) if (seg.baseOffset <= offset) found = seg;
+    return found;
   }
 
   /** TransactionIndex.truncateTo: drops the entries whose marker lies at or above `offset`. */
@@ -1033,12 +1106,24 @@ export class ReplicaLog {
       from,
       this.logStartOffset,
     );
+    const recs = this.records;
+    // LogSegment.read → translateOffset: the first batch whose last offset is ≥ from (past a gap).
+    if (this.mayHoldGaps) while (from < maxEnd && recs[from].gap === true) from++;
     let end = from + maxRecords;
     if (end > maxEnd) end = maxEnd;
     if (end <= from) return EMPTY;
-    const recs = this.records;
     while (end < maxEnd && !recs[end - 1].lastInBatch) end++;
-    return recs.slice(from, end);
+    const out = recs.slice(from, end);
+    return this.mayHoldGaps ? out.filter((r) => r.gap !== true) : out;
+  }
+
+  /**
+   * The records for a coordinator loading its log: `records` itself, or, once the log may hold
+   * gaps (see gapAt), a copy without them (nor the holes below the log start).
+   */
+  dataRecords(): readonly ModelRecord[] {
+    if (!this.mayHoldGaps) return this.records;
+    return this.records.filter((r) => r !== HOLE && r.gap !== true);
   }
 
   /** Epoch of the last record, -1 if empty. */
@@ -1068,6 +1153,18 @@ export class ReplicaLog {
 }
 
 const EMPTY: ModelRecord[] = [];
+
+/**
+ * The placeholder at an offset the log counts but holds no record at (ModelRecord.gap): after
+ * LocalLog.truncateTo cut a whole batch (LogSegment.truncateTo truncates the file at
+ * translateOffset(target), the batch whose last offset is ≥ target) and then set the log end
+ * to the target (updateLogEndOffset(targetOffset)); or below a fetched set that starts past the
+ * follower's log end (UnifiedLog.append refuses only a first offset below it).
+ */
+function gapAt(offset: number): ModelRecord {
+  const none = { epoch: -1, producerId: -1, sequence: -1, producerEpoch: -1 };
+  return { offset, ...none, key: null, value: '', lastInBatch: true, gap: true };
+}
 /** A deleted record's slot: the array stays dense, and nothing reads below the first segment. */
 const HOLE = undefined as unknown as ModelRecord;
 
@@ -1081,6 +1178,7 @@ function zeroed(r: ModelRecord): ModelRecord {
 
 /** Bytes one record takes in the segment file (the batch header counted on its first record). */
 function recordBytes(r: ModelRecord, firstInBatch: boolean): number {
+  if (r.gap === true) return 0;
   const body = recordSizeBytes(r);
   return firstInBatch ? BATCH_OVERHEAD_BYTES + body : body;
 }

@@ -292,7 +292,7 @@ export class TxnHost {
     }
     if (s.isLoaded()) return;
     codeProbe('txn-coordinator-loaded');
-    const records = p.log.records.map((r) => JSON.parse(r.value) as TxnTransit);
+    const records = p.log.dataRecords().map((r) => JSON.parse(r.value) as TxnTransit);
     s.load(records, p.log.hw);
   }
 
