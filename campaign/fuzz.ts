@@ -89,6 +89,23 @@ function rerunCommand(
   return `npm run fuzz -- ${scenarioFlags} --variant ${variant} --seed ${seed}`;
 }
 
+/** What the journal's first line records of a campaign, so `--resume` runs it as it was begun. */
+function journalHeader(opts: FuzzOptions, shrinkRuns: number): Parameters<typeof startJournal>[1] {
+  return {
+    scenario: opts.scenario,
+    variant: opts.variant,
+    range: opts.range,
+    maxViolations: opts.maxViolations,
+    checkDeterminism: opts.checkDeterminism,
+    shrinkRuns,
+    report: opts.report === true,
+    ...(opts.input === undefined ? {} : { input: opts.input }),
+    ...(opts.scenarioFlags === undefined ? {} : { scenarioFlags: opts.scenarioFlags }),
+    ...(opts.guided === true ? { guided: true } : {}),
+    ...(opts.failOnKafkaFindings === true ? { failOnKafkaFindings: true } : {}),
+  };
+}
+
 export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
   const depsModule = opts.depsModule ?? DEFAULT_DEPS_MODULE;
   // Fail fast (an internal error, not a failing seed) when the model or checkers cannot load.
@@ -111,19 +128,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
     // Resuming in place appends to the interrupted run's journal: rewriting it could lose it to a still-full disk.
     if (opts.prior !== undefined && existsSync(journal)) journaled = opts.prior.size;
     else {
-      startJournal(journal, {
-        scenario: opts.scenario,
-        variant: opts.variant,
-        range: opts.range,
-        maxViolations: opts.maxViolations,
-        checkDeterminism: opts.checkDeterminism,
-        shrinkRuns,
-        report: opts.report === true,
-        ...(opts.input === undefined ? {} : { input: opts.input }),
-        ...(opts.scenarioFlags === undefined ? {} : { scenarioFlags: opts.scenarioFlags }),
-        ...(opts.guided === true ? { guided: true } : {}),
-        ...(opts.failOnKafkaFindings === true ? { failOnKafkaFindings: true } : {}),
-      });
+      startJournal(journal, journalHeader(opts, shrinkRuns));
       for (const r of [...(opts.prior?.values() ?? [])].sort((a, b) => a.seed - b.seed)) {
         appendSeed(journal, r);
         journaled++;

@@ -321,12 +321,12 @@ export function formatSummary(s: CampaignSummary, traces: ReadonlyArray<Trace | 
       : findingsOnly && !rateOnly
         ? `Kafka's own findings (--fail-on-kafka-findings): ${findingsList(s.kafkaFindings)}`
         : rateOnly
-        ? 'expected-loss rate far above the correct model: a finding'
-        : s.exitCode === 1
-          ? 'violation found'
-          : s.interrupted
-            ? 'interrupted before the end'
-            : 'some verdicts unknown';
+          ? 'expected-loss rate far above the correct model: a finding'
+          : s.exitCode === 1
+            ? 'violation found'
+            : s.interrupted
+              ? 'interrupted before the end'
+              : 'some verdicts unknown';
   lines.push(`result: ${verdict} (exit ${s.exitCode})`);
   return lines.join('\n');
 }

@@ -787,10 +787,26 @@ function judgeConsumed(
   });
 }
 
-export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): InvariantMonitor {
-  const enabled = new Set<InvariantName>(opts.invariants ?? INVARIANT_NAMES);
-  if (opts.minInsyncReplicas === undefined) enabled.delete('quorum-superset');
-  const state: MonitorState = {
+/**
+ * One `raise` for a monitor's life (not a closure made at every snapshot): `current` holds the
+ * snapshot being judged and the violations it found; each key is raised once.
+ */
+function monitorRaise(all: Anomaly[]): { current: { out: Anomaly[]; timeUs: number }; raise: Raise } {
+  const reported = new Set<string>();
+  const current = { out: [] as Anomaly[], timeUs: 0 };
+  const raise: Raise = (key, a) => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    const full: Anomaly = { ...a, timesUs: a.timesUs ?? [current.timeUs] };
+    current.out.push(full);
+    all.push(full);
+  };
+  return { current, raise };
+}
+
+/** A monitor's state before its first look. */
+function newMonitorState(): MonitorState {
+  return {
     trueHw: new Map(),
     epochLeader: new Map(),
     controllerEpochLeader: new Map(),
@@ -806,21 +822,16 @@ export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): Inva
     judged: new Map(),
     compared: new Map(),
   };
-  const reported = new Set<string>();
+}
+
+export function createInvariantMonitor(opts: InvariantMonitorOptions = {}): InvariantMonitor {
+  const enabled = new Set<InvariantName>(opts.invariants ?? INVARIANT_NAMES);
+  if (opts.minInsyncReplicas === undefined) enabled.delete('quorum-superset');
+  const state = newMonitorState();
   const all: Anomaly[] = [];
   const quorumSeen = { count: 0 };
   const judge = { acked: enabled.has('acked-durable'), consumed: enabled.has('consistent-read') };
-
-  // One `raise` for the monitor's life (not a closure made at every snapshot): `current` holds
-  // the snapshot being judged and the violations it found.
-  const current = { out: [] as Anomaly[], timeUs: 0 };
-  const raise: Raise = (key, a) => {
-    if (reported.has(key)) return;
-    reported.add(key);
-    const full: Anomaly = { ...a, timesUs: a.timesUs ?? [current.timeUs] };
-    current.out.push(full);
-    all.push(full);
-  };
+  const { current, raise } = monitorRaise(all);
 
   const observe = (s: ClusterSnapshot): Anomaly[] => {
     const out: Anomaly[] = [];

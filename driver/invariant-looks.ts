@@ -28,13 +28,7 @@
 // stand-in) gets the full looks only. Looking never changes the simulation (no event, no draw).
 
 import type { AckedRecord, ClusterSnapshot, ConsumedRecord } from '../checkers/cluster-state.ts';
-import {
-  LOOK_ALL,
-  LOOK_LEADER_HW,
-  LOOK_LOG_MATCHING,
-  LOOK_RESULTS,
-  type LookScope,
-} from '../checkers/invariants.ts';
+import { LOOK_ALL, LOOK_LEADER_HW, LOOK_LOG_MATCHING, LOOK_RESULTS, type LookScope } from '../checkers/invariants.ts';
 import type { ModelProbe } from '../model/cluster-api.ts';
 
 /** What the looks read: the whole cluster, one partition, the results so far. */

@@ -41,7 +41,7 @@ export interface FindingRun {
 }
 
 /** One instance of a finding's chain in a run: what was witnessed, and the anomalies it explains. */
-export interface FindingWitness {
+interface FindingWitness {
   /** One sentence: the chain as this run shows it (broker, partition, offsets). */
   readonly description: string;
   explains(a: Anomaly): boolean;
@@ -97,10 +97,13 @@ function explainedByKeptBelowLogStart(a: Anomaly, keptAt: KeptRecords, snap: Clu
   const offsets = a.offsets ?? [];
   const values = a.values ?? [];
   if (DIVERGENCE_KINDS.has(a.kind))
-    return offsets.length > 0 && offsets.every((o) => {
-      const value = keptAt.get(o);
-      return value !== undefined && values.includes(value);
-    });
+    return (
+      offsets.length > 0 &&
+      offsets.every((o) => {
+        const value = keptAt.get(o);
+        return value !== undefined && values.includes(value);
+      })
+    );
   if (snap === undefined) return false;
   const metAtKept = (o: number, v: string): boolean => keptAt.get(o) === v && metAt(snap, a, v, o);
   if (a.kind === 'duplicate')
@@ -307,8 +310,8 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
   {
     name: 'divergence-below-log-start',
     explanation:
-      'After retention moved the leader epoch cache\'s first entry up, a diverging follower truncates to an offset ' +
-      'at or above the leader\'s log start and keeps records below it that the leader never had; a producer retry ' +
+      "After retention moved the leader epoch cache's first entry up, a diverging follower truncates to an offset " +
+      "at or above the leader's log start and keeps records below it that the leader never had; a producer retry " +
       'later matched as a duplicate of one of them is acknowledged at an offset that holds another record (even ' +
       'when the leader appended that retry elsewhere and the follower replicated it: the older, kept batch is ' +
       'matched first), and if that follower leads before moving its log start up, it serves them against the ' +
@@ -329,20 +332,20 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
   {
     name: 'no-divergence-below-log-start',
     explanation:
-      'After retention moved the leader epoch cache\'s first entry up to the log start, a follower whose last ' +
+      "After retention moved the leader epoch cache's first entry up to the log start, a follower whose last " +
       'fetched epoch is older than every cached one fetches at that log start with records of that epoch below ' +
       'it: the leader answers the end offset of its epoch as the fetch offset (no divergence), serves it and ' +
       'adds it to the ISR; if the answer never reaches it, its log start stays below, and once it leads it ' +
       'serves those records, which the committed log holds otherwise, to consumers.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate"), Partition.readRecords ' +
-      '(log start check, then divergence only when the answer\'s epoch or end offset is below the fetch\'s), ' +
+      "(log start check, then divergence only when the answer's epoch or end offset is below the fetch's), " +
       'Partition.updateFollowerFetchState and maybeExpandIsr, AbstractFetcherThread.addPartitions (first fetch at ' +
       'the log end with latestEpoch), ReplicaFetcherThread.processPartitionData (log start raised only on an ' +
       'answer), UnifiedLog.deletableSegments (nothing at or above the HW), UnifiedLog.truncateTo @ 3.9.0-rc3',
     jira:
       'no JIRA found (searched leader epoch cache endOffsetFor below first epoch / no divergence / log start); ' +
-      'KAFKA-7415 introduced endOffsetFor\'s answer for an epoch below the first cached one',
+      "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",
     test: 'test/model/findings/no-divergence-below-log-start.test.ts',
     witness: noDivergenceBelowLogStart,
   },
@@ -367,11 +370,6 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
     witness: zkStaleControllerCache,
   },
 ];
-
-/** The finding of `name`, if gregor knows it. */
-export function kafkaFindingNamed(name: string): KafkaFinding | undefined {
-  return KAFKA_FINDINGS.find((f) => f.name === name);
-}
 
 /** A failing anomaly a finding may label: neither informational, expected nor already labelled. */
 function labellable(a: Anomaly): boolean {

@@ -159,7 +159,7 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     };
     const dup: Anomaly = {
       kind: 'duplicate',
-      explanation: 'the run\'s duplicate',
+      explanation: "the run's duplicate",
       topic: 't',
       partition: 1,
       offsets: [20, 33],
@@ -167,7 +167,7 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     };
     const poll: Anomaly = {
       kind: 'nonmonotonic-poll',
-      explanation: 'the run\'s poll',
+      explanation: "the run's poll",
       topic: 't',
       partition: 1,
       values: ['p200-40', 'p201-18'],
@@ -187,7 +187,10 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     for (const a of labelled.slice(2)) expect(a.kafkaFinding, a.explanation).toBeUndefined();
     expect(labelled.slice(2).every((a) => isFailing(a))).toBe(true);
     // Without the chain, or without the snapshot of what clients met, the run's duplicate stays a violation.
-    for (const r of [{ ...run, probeContexts: [] }, { ...run, lastSnapshot: undefined }]) {
+    for (const r of [
+      { ...run, probeContexts: [] },
+      { ...run, lastSnapshot: undefined },
+    ]) {
       const none = labelKafkaFindings([dup, poll], r);
       expect(none.every((a) => a.kafkaFinding === undefined && isFailing(a))).toBe(true);
     }
@@ -213,7 +216,7 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     };
     const base: Anomaly = {
       kind: 'inconsistent-offsets',
-      explanation: 'the run\'s anomaly',
+      explanation: "the run's anomaly",
       topic: 't',
       partition: 0,
       offsets: [70],

@@ -114,7 +114,7 @@ describe('finding: no divergence below the log start, the kept records deleted b
     };
     const base: Anomaly = {
       kind: 'inconsistent-offsets',
-      explanation: 'the run\'s anomaly',
+      explanation: "the run's anomaly",
       topic: 't',
       partition: 0,
       offsets: [32],

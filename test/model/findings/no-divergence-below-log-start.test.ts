@@ -135,7 +135,7 @@ describe('finding: a follower with records below the leader log start served wit
     };
     const base: Anomaly = {
       kind: 'inconsistent-offsets',
-      explanation: 'the run\'s anomaly',
+      explanation: "the run's anomaly",
       topic: 't',
       partition: 0,
       offsets: [44],
@@ -164,7 +164,18 @@ describe('finding: a follower with records below the leader log start served wit
       { ...run, probeContexts: [] },
       { ...run, lastSnapshot: undefined },
       { ...run, probeContexts: [{ name: PROBE, context: { ...k, follower: 3 } }] },
-      { ...run, lastSnapshot: { ...snap, replicas: [replica(1, follower.map((r) => ({ ...r, epoch: 2 })))] } },
+      {
+        ...run,
+        lastSnapshot: {
+          ...snap,
+          replicas: [
+            replica(
+              1,
+              follower.map((r) => ({ ...r, epoch: 2 })),
+            ),
+          ],
+        },
+      },
     ];
     for (const r of withoutChain) {
       for (const a of labelKafkaFindings([base, dup, skip], r)) {
