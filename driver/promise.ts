@@ -201,6 +201,10 @@ export class PromiseTracker {
   hangingTransactions: ReadonlyMap<string, number> = new Map();
   /** Set by the driver before judging: producers stuck on a wedged transactional id (wedgedTxnProducers). */
   wedgedTxnProducers: ReadonlyMap<number, number> = new Map();
+  /** Set by the driver when the liveness window closes: the hanging transactions then (hangingTransactions). */
+  hangingAtLivenessEnd: ReadonlyMap<string, number> = new Map();
+  /** Set by the driver when the workload's deadline passes: the wedged producers then (wedgedTxnProducers). */
+  wedgedAtWorkloadDeadline: ReadonlyMap<number, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Where each producer's transaction state lives, and its markers' appends (TxnOutcomes). */
@@ -887,6 +891,14 @@ export interface PromiseEvidence {
    * transactional id its coordinator holds wedged → that id's `__transaction_state` partition.
    */
   readonly wedgedTxnProducers: ReadonlyMap<number, number>;
+  /**
+   * The hanging transactions when the liveness window closed (the probe's liveness is judged
+   * then): a hang may end later, e.g. when leadership moves to a replica whose producer state
+   * never held the transaction (swarm seed 160000395).
+   */
+  readonly hangingAtLivenessEnd: ReadonlyMap<string, number>;
+  /** The wedged producers when the workload's deadline passed (their liveness is judged then). */
+  readonly wedgedAtWorkloadDeadline: ReadonlyMap<number, number>;
   /** The run's brokers are in ZooKeeper mode (reopenedInEpoch). */
   readonly zookeeperMode: boolean;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
@@ -1103,7 +1115,12 @@ function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | unde
  * offset (acknowledged, but no read_committed read can reach it).
  */
 function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
-  const hanging = evidence.hangingTransactions;
+  // A partition's liveness is judged when the liveness window closes: a hang then explains it
+  // even if it ended before the run did.
+  const judgedAtWindowEnd = a.kind === 'liveness' && a.topic !== undefined;
+  const hanging = judgedAtWindowEnd
+    ? new Map([...evidence.hangingTransactions, ...evidence.hangingAtLivenessEnd])
+    : evidence.hangingTransactions;
   if (hanging.size === 0) return undefined;
   const firstOffset = a.topic === undefined ? undefined : hanging.get(`${a.topic}/${a.partition}`);
   if (a.kind === 'liveness') {
@@ -1148,7 +1165,8 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
  * producer stuck on a wedged id whose `__transaction_state` partition had a durability breach.
  */
 function wedgedTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
-  const wedged = evidence.wedgedTxnProducers;
+  // Judged when the workload's deadline passed; a wedge still there at the end counts too.
+  const wedged = new Map([...evidence.wedgedAtWorkloadDeadline, ...evidence.wedgedTxnProducers]);
   if (a.kind !== 'liveness' || a.topic !== undefined || wedged.size === 0) return undefined;
   const nodes = a.nodes ?? [];
   if (nodes.length === 0) return undefined;
@@ -1616,6 +1634,8 @@ export function promiseEvidence(
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
     hangingTransactions: tracker.hangingTransactions,
     wedgedTxnProducers: tracker.wedgedTxnProducers,
+    hangingAtLivenessEnd: tracker.hangingAtLivenessEnd,
+    wedgedAtWorkloadDeadline: tracker.wedgedAtWorkloadDeadline,
     zookeeperMode: tracker.zookeeperMode,
   };
   if (tracker.resent.size === 0) return base;

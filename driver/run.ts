@@ -611,6 +611,8 @@ class SeedRun {
     }
     recovered();
     this.livenessVerdict = lt.finish();
+    // What a hanging transaction explains is judged now, when the window closes (promise.ts hangingTxnBreach).
+    if (this.tracker !== undefined) this.tracker.hangingAtLivenessEnd = c.hangingTransactions?.() ?? new Map();
     this.liveness = undefined;
     if (!live && this.livenessVerdict.valid !== false) {
       this.extraAnomalies.push({
@@ -635,6 +637,8 @@ class SeedRun {
     const workloadDeadlineUs =
       healedAtUs + sendSpanUs + (config['delivery.timeout.ms'] + 2 * config['request.timeout.ms']) * 1000;
     if (!this.runUntil(workloadDeadlineUs, () => c.workloadDone(), 'waiting for the workload')) {
+      // Judged now, at the deadline (promise.ts wedgedTxnBreach).
+      if (this.tracker !== undefined) this.tracker.wedgedAtWorkloadDeadline = c.wedgedTxnProducers?.() ?? new Map();
       this.extraAnomalies.push({
         kind: 'liveness',
         explanation:

@@ -110,6 +110,8 @@ describe('the promise: wedgedTxnBreach', () => {
       breaches,
       hangingTransactions: new Map(),
       wedgedTxnProducers: wedged,
+      hangingAtLivenessEnd: new Map(),
+      wedgedAtWorkloadDeadline: new Map(),
       resent: { size: 0 },
     }) as unknown as PromiseEvidence;
 
