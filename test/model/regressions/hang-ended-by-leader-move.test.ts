@@ -1,0 +1,55 @@
+// Regression: a liveness failure on the correct model that the promise rules failed to explain
+// because they looked for the hanging transaction only at the end of the run.
+// Swarm seed 160000395 (base 160000000; kafka 4.1, transactions, retention 10 s, 2 KiB
+// segments), shrunk to 6 faults. The chain, in Kafka's source:
+// 1. Broker 3 loses power and later is elected leader of both t/0 and `__transaction_state`/0
+//    as KIP-966's last known leader (a durability breach the promise allows,
+//    last-known-leader-elected). `__transaction_state`/0 ends at 12: tx-0's records of epochs
+//    5–6 are lost, the coordinator reloads epoch 4 in PrepareCommit, and its epoch-4 markers
+//    are refused by t/0, which saw epoch 6 (ProducerAppendInfo.checkProducerEpoch): a wedged id.
+// 2. Broker 3's t/0 lost the commit marker at 30 but kept the transaction's batch at 29: it stays
+//    open there (ProducerStateManager.onLogStartOffsetIncremented, 3.9.0-rc3, drops only
+//    unreplicated transactions, never ongoing ones, when retention moves the log start past it),
+//    so the LSO of t/0 never passes it and the probe's read_committed polls return nothing.
+// 3. Brokers 1 and 2 truncate t/0 to 30 with log start 30: ProducerStateManager.truncateAndReload
+//    (3.9.0-rc3) deletes every snapshot at or below the log start and reloads none, so their
+//    producer state never holds that transaction.
+// 4. At 306 s the controller's leader rebalance (leader.imbalance.check.interval.seconds, 300 s)
+//    makes broker 1 leader: the LSO jumps to the HW and the probe reads — after the 120 s
+//    liveness window (53–173 s), but before the run's end.
+// The hanging-transaction rule (driver/promise.ts hangingTxnBreach) read the hanging
+// transactions at the end of the run only, where none was left, so the probe's liveness failure
+// (and the transactional producer's, wedged at the workload deadline) were called violations.
+// Fix: the driver records the hanging transactions when the liveness window closes and the wedged
+// producers when the workload's deadline passes, the moments those failures are judged.
+
+import { describe, expect, it } from 'vitest';
+import { fixtureInput, rerun } from './helpers.ts';
+
+describe('regression: a hanging transaction that ends after the liveness window, before the run ends', () => {
+  it('seed 160000395: both liveness failures are explained by the loss of __transaction_state', () => {
+    const { result, failing } = rerun(160000395, fixtureInput(160000395), 'correct', true);
+    expect(failing).toEqual([]);
+    const liveness = result.verdict.anomalies.filter((a) => a.kind === 'liveness');
+    expect(liveness.map((a) => a.topic ?? 'producers')).toEqual(['t', 'producers']);
+    for (const a of liveness) {
+      expect(a.expected).toBe(true);
+      expect(a.expectedBecause?.rule).toBe('last-known-leader-elected');
+      expect(a.expectedBecause?.topic).toBe('__transaction_state');
+    }
+    // The hang did end before the run did (what the end-of-run look missed): the probe read
+    // its record on t/0, after the liveness window had closed.
+    const history = result.trace!.history;
+    const [healUs, windowEndUs] = liveness[0].timesUs!;
+    expect(windowEndUs - healUs).toBe(120_000_000);
+    const probeReads = history.filter(
+      (e) =>
+        e.process === 400000 &&
+        e.f === 'poll' &&
+        e.type === 'ok' &&
+        ((e.value as { records?: unknown[] }).records ?? []).length > 0,
+    );
+    expect(probeReads.length).toBeGreaterThan(0);
+    expect(probeReads[0].time).toBeGreaterThan(windowEndUs);
+  });
+});
