@@ -273,6 +273,11 @@ export class PromiseTracker {
     return this.offsetsPartitions === undefined ? undefined : partitionFor(group, this.offsetsPartitions);
   }
 
+  /** Some breach of the durability promise lost records of `topic`/`partition`. */
+  breachedDurabilityOf(topic: string, partition: number): boolean {
+    return this.breaches.some((b) => DURABILITY_RULES.has(b.rule) && b.topic === topic && b.partition === partition);
+  }
+
   /** The run went beyond the durability promise at some point: every anomaly is expected. */
   get beyondPromise(): boolean {
     return this.breaches.some((b) => DURABILITY_RULES.has(b.rule));

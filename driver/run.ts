@@ -257,6 +257,8 @@ class SeedRun {
   private historyVerdict: Verdict | undefined;
   private finalRead: FinalRead | undefined;
   private livenessVerdict: Verdict | undefined;
+  /** The producers on a wedged transactional id when the liveness window closed (wedgedTxnProducers). */
+  private wedgedAtLivenessEndMap: ReadonlyMap<number, number> = new Map();
   /** When the invariant monitor looks (driver/invariant-looks.ts); created in build(). */
   private looks: InvariantLooks | undefined;
   /** The last full look's snapshot (Kafka findings' witnesses may read it). */
@@ -613,6 +615,7 @@ class SeedRun {
     this.livenessVerdict = lt.finish();
     // What a hanging transaction explains is judged now, when the window closes (promise.ts hangingTxnBreach).
     if (this.tracker !== undefined) this.tracker.hangingAtLivenessEnd = c.hangingTransactions?.() ?? new Map();
+    this.wedgedAtLivenessEndMap = c.wedgedTxnProducers?.() ?? new Map();
     this.liveness = undefined;
     if (!live && this.livenessVerdict.valid !== false) {
       this.extraAnomalies.push({
@@ -636,19 +639,46 @@ class SeedRun {
     const sendSpanUs = Math.ceil(w.sends / Math.max(1, w.producers)) * w.sendIntervalMs * 1000 * 4;
     const workloadDeadlineUs =
       healedAtUs + sendSpanUs + (config['delivery.timeout.ms'] + 2 * config['request.timeout.ms']) * 1000;
-    if (!this.runUntil(workloadDeadlineUs, () => c.workloadDone(), 'waiting for the workload')) {
+    let deadlineUs = workloadDeadlineUs;
+    let done = this.runUntil(deadlineUs, () => c.workloadDone(), 'waiting for the workload');
+    if (!done && this.unwedgedSinceLivenessEnd()) {
+      // A wedge the promise allows (wedgedTxnBreach) held these producers past the heal and
+      // ended only now: their sends get the workload's whole span again, from its end.
+      deadlineUs = this.sim.now() + (workloadDeadlineUs - healedAtUs);
+      done = this.runUntil(deadlineUs, () => c.workloadDone(), 'waiting for the workload after a wedge');
+    }
+    if (!done) {
       // Judged now, at the deadline (promise.ts wedgedTxnBreach).
       if (this.tracker !== undefined) this.tracker.wedgedAtWorkloadDeadline = c.wedgedTxnProducers?.() ?? new Map();
       this.extraAnomalies.push({
         kind: 'liveness',
         explanation:
-          `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(workloadDeadlineUs)}, ` +
+          `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(deadlineUs)}, ` +
           `although every fault healed at ${fmtUs(healedAtUs)}.`,
         // The producers still sending (all of them when the cluster does not tell).
         nodes: c.unfinishedProducers?.() ?? [...c.producerIds],
-        timesUs: [healedAtUs, workloadDeadlineUs],
+        timesUs: [healedAtUs, deadlineUs],
       });
     }
+  }
+
+  /**
+   * Every producer still sending was on a wedged transactional id when the liveness window
+   * closed, after a durability breach of that id's `__transaction_state` partition (the wedge
+   * the promise allows: promise.ts wedgedTxnBreach), and none is wedged now: the wedge ended
+   * (e.g. the coordinator moved and its markers were taken; swarm seed 160000395).
+   */
+  private unwedgedSinceLivenessEnd(): boolean {
+    const c = this.cluster!;
+    const tracker = this.tracker;
+    const unfinished = c.unfinishedProducers?.() ?? [];
+    if (tracker === undefined || unfinished.length === 0) return false;
+    const wedgedNow = c.wedgedTxnProducers?.() ?? new Map();
+    return unfinished.every((client) => {
+      const partition = this.wedgedAtLivenessEndMap.get(client);
+      if (partition === undefined || wedgedNow.has(client)) return false;
+      return tracker.breachedDurabilityOf(TXN_STATE_TOPIC, partition);
+    });
   }
 
   // --- final read -------------------------------------------------------------------------------
