@@ -22,6 +22,13 @@
 // (and the transactional producer's, wedged at the workload deadline) were called violations.
 // Fix: the driver records the hanging transactions when the liveness window closes and the wedged
 // producers when the workload's deadline passes, the moments those failures are judged.
+// The seed's own shrink (fixtures/seed-160000395-workload.json, 188 sends) had a longer
+// workload: its deadline (307.451 s) came 1 s after the wedge ended with the leader move (the
+// reloaded coordinator on broker 2 had its epoch-4 markers taken by broker 1, which knew no
+// newer epoch), so the producer, wedged for 250 s, was judged neither wedged nor done. Fix
+// (driver/run.ts awaitWorkload): a wedge the promise allows that held every unfinished producer
+// when the liveness window closed and is over at the deadline gives them the workload's span
+// again, from then; the producer finishes at 309.4 s.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -51,5 +58,16 @@ describe('regression: a hanging transaction that ends after the liveness window,
     );
     expect(probeReads.length).toBeGreaterThan(0);
     expect(probeReads[0].time).toBeGreaterThan(windowEndUs);
+  });
+
+  it('seed 160000395 (188 sends): the producer wedged past the workload deadline finishes once unwedged', () => {
+    const { result, failing } = rerun(160000395, fixtureInput(160000395, 'workload'), 'correct', true);
+    expect(failing).toEqual([]);
+    const liveness = result.verdict.anomalies.filter((a) => a.kind === 'liveness');
+    expect(liveness.map((a) => a.topic)).toEqual(['t']);
+    // The transactional producer's last transaction completes after the workload's first
+    // deadline (heal 53.147 s + 254.304 s), not before: only the extension lets it be judged done.
+    const txns = result.trace!.history.filter((e) => e.process === 600000 && e.f === 'txn' && e.type === 'ok');
+    expect(txns[txns.length - 1].time).toBeGreaterThan(307_450_993);
   });
 });
