@@ -428,8 +428,12 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'shouldWaitForReplicaToJoinIsr), Partition.isFollowerInSync (follower LEO ≥ HW), ' +
       'Partition.handleAlterPartitionUpdate (an answer for a replaced state ignored), ' +
       'Replica.updateFetchStateOrThrow and .resetReplicaState (lastCaughtUpTimeMs 0 for a follower outside the ISR ' +
-      'whose first fetch is behind the leader log end) @ 3.9.0-rc3',
-    jira: 'no JIRA searched yet (found at the deadline of task w8005)',
+      'whose first fetch is behind the leader log end) @ 3.9.0-rc3; Partition.makeLeader, updateAssignmentAndIsr and ' +
+      'isFollowerInSync the same @ 4.0.0',
+    jira:
+      'no JIRA found (searched makeLeader same partition epoch / pending ISR expansion reset / maximal ISR / ' +
+      'in-flight AlterPartition expansion dropped / HW past a joining follower); neighbours: the maximal ISR of ' +
+      'KIP-497 (apache/kafka PR 9100), shouldWaitForReplicaToJoinIsr of KAFKA-15021',
     test: 'test/model/findings/dropped-isr-expansion.test.ts',
     witness: droppedIsrExpansion,
   },
