@@ -320,7 +320,8 @@ const DROPPED_EXPANSION_PROBE = 'pending-isr-expansion-reset';
  * unless they are caught up by time (shouldWaitForReplicaToJoinIsr), while the controller may
  * still accept the expansion. Explains a candidate-complete anomaly of that partition, judged
  * at or after the drop, of a broker the expansion added (in the dropped ISR, not the committed
- * one): the controller's ISR holds it below the HW the leader advanced without it.
+ * one), below a HW above the one at the drop: the controller's ISR holds it below the HW the
+ * leader advanced without it.
  */
 function droppedIsrExpansion(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -344,7 +345,10 @@ function droppedIsrExpansion(run: FindingRun): FindingWitness[] {
         added.includes(a.nodes[0]) &&
         a.timesUs !== undefined &&
         a.timesUs.length > 0 &&
-        a.timesUs[0] >= d.atUs,
+        a.timesUs[0] >= d.atUs &&
+        a.offsets !== undefined &&
+        a.offsets.length === 2 &&
+        a.offsets[1] > d.hw,
     });
   }
   return out;

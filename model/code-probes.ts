@@ -1379,6 +1379,8 @@ export interface DroppedIsrExpansion {
   /** The ISR the metadata carried, and the expansion dropped. */
   readonly committedIsr: readonly number[];
   readonly droppedIsr: readonly number[];
+  /** The leader's HW when it dropped it (the expansion's members held it back until then). */
+  readonly hw: number;
   /** When it was dropped (virtual µs). */
   readonly atUs: number;
 }

@@ -291,6 +291,7 @@ export class Partition {
       partitionEpoch,
       committedIsr: committedIsr.slice(),
       droppedIsr: pending.proposedIsr.slice(),
+      hw: this.log.hw,
       atUs: this.host.nowUs(),
     });
   }

@@ -48,6 +48,7 @@ describe('finding: an ISR expansion dropped by metadata of the same partition ep
       partitionEpoch: 11,
       committedIsr: [1, 2],
       droppedIsr: [1, 2, 3],
+      hw: 64,
       atUs: 1_000,
     };
     const run: FindingRun = {
@@ -71,6 +72,8 @@ describe('finding: an ISR expansion dropped by metadata of the same partition ep
       ['a member of the committed ISR', run, { ...below, nodes: [2] }],
       ['judged before the drop', run, { ...below, timesUs: [500] }],
       ['no time', run, { ...below, timesUs: undefined }],
+      ['a HW not above the one at the drop', run, { ...below, offsets: [63, 64] }],
+      ['no offsets', run, { ...below, offsets: undefined }],
       ['another partition', run, { ...below, partition: 1 }],
       ['another topic', run, { ...below, topic: 'u' }],
       ['another kind', run, { ...below, kind: 'acked-durable' }],
