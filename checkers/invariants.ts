@@ -53,7 +53,9 @@
 //                        strictly newer metadata, so its stronger form holds there, not in
 //                        Kafka. Meanwhile the HW still waits for such a member while it is
 //                        caught up and ISR-eligible (shouldWaitForReplicaToJoinIsr), which a
-//                        snapshot does not show; candidate-complete judges the outcome.
+//                        snapshot does not show; candidate-complete judges the outcome. A member
+//                        caught up by the HW only (not by time) is passed by the HW: the Kafka
+//                        finding dropped-isr-expansion (driver/kafka-findings.ts).
 //
 // Precisions that keep a correct Kafka free of false positives:
 //   - Live replica: its broker process is up AND the broker epoch of the running process is

@@ -18,7 +18,12 @@ import type { Anomaly } from '../checkers/verdict.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { History } from '../checkers/history.ts';
 import type { CodeProbeContextHit } from '../harness/code-probes.ts';
-import type { FetchEpochBelowLeaderCache, KeptBelowLeaderLogStart, ZkResentIsrWrite } from '../model/code-probes.ts';
+import type {
+  DroppedIsrExpansion,
+  FetchEpochBelowLeaderCache,
+  KeptBelowLeaderLogStart,
+  ZkResentIsrWrite,
+} from '../model/code-probes.ts';
 import type { FaultRecord } from './injector.ts';
 
 /** What a witness may read of a run. */
@@ -305,6 +310,50 @@ function zkStaleControllerCache(run: FindingRun): FindingWitness[] {
   return out;
 }
 
+// --- dropped-isr-expansion (seed 160008005) ------------------------------------------------------
+
+const DROPPED_EXPANSION_PROBE = 'pending-isr-expansion-reset';
+
+/**
+ * A leader dropped an in-flight ISR expansion when metadata of its own partition epoch arrived
+ * (the probe's context); its HW then no longer waits for the members only that expansion added,
+ * unless they are caught up by time (shouldWaitForReplicaToJoinIsr), while the controller may
+ * still accept the expansion. Explains a candidate-complete anomaly of that partition, judged
+ * at or after the drop, of a broker the expansion added (in the dropped ISR, not the committed
+ * one), below a HW above the one at the drop: the controller's ISR holds it below the HW the
+ * leader advanced without it.
+ */
+function droppedIsrExpansion(run: FindingRun): FindingWitness[] {
+  const out: FindingWitness[] = [];
+  for (const hit of run.probeContexts) {
+    if (hit.name !== DROPPED_EXPANSION_PROBE) continue;
+    const d = hit.context as DroppedIsrExpansion;
+    const added = d.droppedIsr.filter((b) => !d.committedIsr.includes(b));
+    if (added.length === 0) continue;
+    out.push({
+      description:
+        `Broker ${d.leader}, leader of ${d.topic}/${d.partition} in epoch ${d.leaderEpoch}, applied metadata of its ` +
+        `own partition epoch ${d.partitionEpoch} (ISR [${d.committedIsr.join(', ')}]) while its expansion to ` +
+        `[${d.droppedIsr.join(', ')}] was in flight, at ${(d.atUs / 1e6).toFixed(6)} s: its HW stopped waiting ` +
+        `for broker(s) ${added.join(', ')}, which the controller could still add to the ISR.`,
+      explains: (a) =>
+        a.kind === 'candidate-complete' &&
+        a.topic === d.topic &&
+        a.partition === d.partition &&
+        a.nodes !== undefined &&
+        a.nodes.length === 1 &&
+        added.includes(a.nodes[0]) &&
+        a.timesUs !== undefined &&
+        a.timesUs.length > 0 &&
+        a.timesUs[0] >= d.atUs &&
+        a.offsets !== undefined &&
+        a.offsets.length === 2 &&
+        a.offsets[1] > d.hw,
+    });
+  }
+  return out;
+}
+
 /** Every Kafka finding gregor knows, by name. */
 export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
   {
@@ -368,6 +417,29 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       '/ retryRequestsUntilConnected CONNECTIONLOSS); KAFKA-14144 is the neighbour where the leader lost the answer',
     test: 'test/model/findings/zk-stale-controller-cache.test.ts',
     witness: zkStaleControllerCache,
+  },
+  {
+    name: 'dropped-isr-expansion',
+    explanation:
+      'A leader that learned its partition epoch from an AlterPartition answer sends an ISR expansion before the ' +
+      'metadata record of that epoch arrives; applying the record replaces its ISR state with the committed ISR, ' +
+      'dropping the expansion from the maximal ISR, so the HW advances past the joining follower (caught up by ' +
+      'the HW, not by time), while the controller accepts the expansion: an ISR member ends below the HW, and ' +
+      'electing it would lose committed records although an in-sync replica is alive.',
+    kafkaSource:
+      'Partition.makeLeader (partition epoch equal to its own accepted; updateAssignmentAndIsr → ' +
+      'CommittedPartitionState; maybeIncrementLeaderHW), Partition.maybeIncrementLeaderHW (maximalIsr or ' +
+      'shouldWaitForReplicaToJoinIsr), Partition.isFollowerInSync (follower LEO ≥ HW), ' +
+      'Partition.handleAlterPartitionUpdate (an answer for a replaced state ignored), ' +
+      'Replica.updateFetchStateOrThrow and .resetReplicaState (lastCaughtUpTimeMs 0 for a follower outside the ISR ' +
+      'whose first fetch is behind the leader log end) @ 3.9.0-rc3; Partition.makeLeader, updateAssignmentAndIsr and ' +
+      'isFollowerInSync the same @ 4.0.0',
+    jira:
+      'no JIRA found (searched makeLeader same partition epoch / pending ISR expansion reset / maximal ISR / ' +
+      'in-flight AlterPartition expansion dropped / HW past a joining follower); neighbours: the maximal ISR of ' +
+      'KIP-497 (apache/kafka PR 9100), shouldWaitForReplicaToJoinIsr of KAFKA-15021',
+    test: 'test/model/findings/dropped-isr-expansion.test.ts',
+    witness: droppedIsrExpansion,
   },
 ];
 

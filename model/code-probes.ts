@@ -1362,8 +1362,32 @@ export interface ZkResentIsrWrite {
   readonly isr: readonly number[];
 }
 
+/**
+ * `pending-isr-expansion-reset`'s context: a leader applied metadata of its own partition epoch
+ * (learned first from an AlterPartition answer) while an ISR expansion was in flight, and
+ * Partition.makeLeader replaced its ISR state with the committed one, dropping the expansion
+ * from the maximal ISR (the witness of the Kafka finding dropped-isr-expansion reads it:
+ * driver/kafka-findings.ts).
+ */
+export interface DroppedIsrExpansion {
+  readonly leader: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  /** The partition epoch the metadata carried (the expansion was sent at it too). */
+  readonly partitionEpoch: number;
+  /** The ISR the metadata carried, and the expansion dropped. */
+  readonly committedIsr: readonly number[];
+  readonly droppedIsr: readonly number[];
+  /** The leader's HW when it dropped it (the expansion's members held it back until then). */
+  readonly hw: number;
+  /** When it was dropped (virtual µs). */
+  readonly atUs: number;
+}
+
 /** The probes that pass a context, and its type. */
 export interface CodeProbeContexts {
+  'pending-isr-expansion-reset': DroppedIsrExpansion;
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
   'fetch-epoch-below-leader-cache-no-divergence': FetchEpochBelowLeaderCache;
   'zk-alter-partition-resent-bad-version': ZkResentIsrWrite;

@@ -232,10 +232,10 @@ export class Partition {
     const isNewLeaderEpoch = leaderEpoch > this.leaderEpoch;
     if (isNewLeader) this.stopFetcher();
     if (!isNewLeader && isNewLeaderEpoch) codeProbe('leader-reelected-new-epoch');
+    if (this.pending?.kind === 'expand') this.probeDroppedExpansion(this.pending, isr, leaderEpoch, partitionEpoch);
     this.replicas = replicas;
     this.isr = isr;
     this.maximalIsr = isr;
-    if (this.pending?.kind === 'expand') codeProbe('pending-isr-expansion-reset');
     if (this.pending?.kind === 'shrink') codeProbe('pending-isr-shrink-reset');
     this.pending = null; // metadata overrides any in-flight ISR change (its answer will be ignored)
     this.role = 'leader';
@@ -270,6 +270,30 @@ export class Partition {
     this.announce();
     // Waiting fetches re-check against the new epoch (stale ones now fail and complete).
     this.completeDelayedFetches(false);
+  }
+
+  /**
+   * Partition.makeLeader → updateAssignmentAndIsr replaces a pending expansion with the committed
+   * ISR (its answer is then ignored: handleAlterPartitionUpdate, partitionState != proposedIsrState);
+   * the controller may still accept it (the Kafka finding dropped-isr-expansion reads the context).
+   */
+  private probeDroppedExpansion(
+    pending: PendingIsrChange,
+    committedIsr: readonly number[],
+    leaderEpoch: number,
+    partitionEpoch: number,
+  ): void {
+    codeProbeWith('pending-isr-expansion-reset', {
+      leader: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      leaderEpoch,
+      partitionEpoch,
+      committedIsr: committedIsr.slice(),
+      droppedIsr: pending.proposedIsr.slice(),
+      hw: this.log.hw,
+      atUs: this.host.nowUs(),
+    });
   }
 
   makeFollower(replicas: readonly number[], leaderId: number, leaderEpoch: number, partitionEpoch: number): void {
