@@ -1339,7 +1339,7 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
     case 'group-consequence':
       return (a.kind !== 'excess-duplicate' || (a.ops?.length ?? 0) >= 2) && firstOpBefore(a, b, evidence);
     case 'consequence':
-      return sentBefore(a, b, evidence, false);
+      return sentBefore(a, b, evidence, false) || markerCommittedBefore(a, b, evidence);
     case 'committed':
       return committedBefore(a, b, evidence);
     case 'retried-after-loss':
@@ -1396,6 +1396,18 @@ function atMostOneCopyLeft(a: Anomaly, evidence: PromiseEvidence): boolean {
 
 function assertNever(x: never): never {
   throw new Error(`unexpected excuse ${String(x)}`);
+}
+
+/**
+ * A data-topic log-matching disagreement that names an end-transaction marker (seed 160023953):
+ * no client sent it (the coordinator's WriteTxnMarkers request has the leader append it,
+ * KafkaApis.handleWriteTxnMarkersRequest → MemoryRecords.withEndTransactionMarker), so it has
+ * no send time. As for `__transaction_state` ('committed'), the offset judges it: an offset
+ * committed when breach `b` happened held a record written before `b`, what 'consequence' asks.
+ */
+function markerCommittedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const namesMarker = (a.values ?? []).some((v) => v === 'COMMIT' || v === 'ABORT');
+  return a.kind === 'log-matching' && namesMarker && committedBefore(a, b, evidence);
 }
 
 /** The records `a` names were sent before breach `b`: all of them (`all`) or at least one. */
