@@ -954,7 +954,8 @@ type Excuse =
  *   an offset committed at the breach (reopenedInEpoch);
  * - 'consequence': what a loss leads to (an offset reused and read before and after, a consumer
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
- *   loss); one of the records it names must have been sent before the breach;
+ *   loss); one of the records it names must have been sent before the breach, or, for a
+ *   log-matching naming an end-transaction marker, its offset committed at the breach;
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
  * - 'lost-commit': the loss of an acknowledged offset commit (checkers/groups.ts), judged against
