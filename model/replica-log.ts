@@ -820,6 +820,17 @@ export class ReplicaLog {
     this.mayHoldGaps = true;
     const out: LogRecord[] = [];
     for (const r of fetched) {
+      const prev = out[out.length - 1] as ModelRecord | undefined;
+      // A batch's offsets are consecutive (its records carry base offset + delta): offsets may
+      // jump only between batches.
+      if (first + out.length < r.offset)
+        assert(
+          prev === undefined || prev.lastInBatch,
+          'consecutive offsets in a batch of {}: offset {} follows {} inside one batch',
+          this.dir,
+          r.offset,
+          prev?.offset ?? -1,
+        );
       while (first + out.length < r.offset) out.push(gapAt(first + out.length));
       out.push(r);
     }

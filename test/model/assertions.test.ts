@@ -114,11 +114,16 @@ describe('truncation target within [0, LEO]', () => {
 });
 
 describe('a follower appends consecutive offsets', () => {
-  it('refuses a fetched run with a gap after its first record', () => {
+  it('refuses a fetched batch whose offsets jump inside it', () => {
     const log = new ReplicaLog(new SimDisk(), 't-0', null);
-    expect(() => log.appendAsFollower([record(0), record(2)])).toThrow(
-      'model assertion failed: consecutive offsets in t-0: record 1 of a fetched run at offset 2, expected 1',
+    expect(() => log.appendAsFollower([record(0, { lastInBatch: false }), record(2)])).toThrow(
+      'model assertion failed: consecutive offsets in a batch of t-0: offset 2 follows 0 inside one batch',
     );
+  });
+  it('keeps a jump between two fetched batches as a gap (a truncation inside a batch on the leader)', () => {
+    const log = new ReplicaLog(new SimDisk(), 't-0', null);
+    log.appendAsFollower([record(0), record(2)]);
+    expect(log.leo).toBe(3);
   });
 });
 
