@@ -222,13 +222,12 @@ function indexEntries(
     return e;
   });
   // Kafka's own findings (known, not excused): each listed, with the findings that label it.
-  for (const r of results.filter((x) => x.outcome === 'kafka-finding').slice(0, MAX_EXPECTED_ROWS)) {
+  const rowOf = (r: SeedResult, outcome: 'kafka-finding' | 'expected-loss'): CampaignEntry => {
     const e: CampaignEntry = {
       variant: summary.variant,
       scenario: summary.scenario,
       seed: r.seed,
-      anomalyKinds: [r.kind ?? 'kafka-finding'],
-      kafkaFindings: r.kafkaFindings ?? ['unrecorded'],
+      anomalyKinds: [r.kind ?? outcome],
       timeUs: r.endTimeUs,
     };
     if (r.explanation !== undefined) e.explanation = r.explanation;
@@ -237,26 +236,15 @@ function indexEntries(
       e.reportPath = relative(dir, written.report);
       e.tracePath = relative(dir, written.trace);
     }
-    entries.push(e);
-  }
+    return e;
+  };
+  for (const r of results.filter((x) => x.outcome === 'kafka-finding').slice(0, MAX_EXPECTED_ROWS))
+    entries.push({ ...rowOf(r, 'kafka-finding'), kafkaFindings: r.kafkaFindings ?? ['unrecorded'] });
   const expected = results.filter((r) => r.outcome === 'expected-loss').slice(0, MAX_EXPECTED_ROWS);
   for (const r of expected) {
-    const e: CampaignEntry = {
-      variant: summary.variant,
-      scenario: summary.scenario,
-      seed: r.seed,
-      anomalyKinds: [r.kind ?? 'expected-loss'],
-      expected: true,
-      timeUs: r.endTimeUs,
-    };
-    if (r.explanation !== undefined) e.explanation = r.explanation;
+    const e: CampaignEntry = { ...rowOf(r, 'expected-loss'), expected: true };
     if (r.rule !== undefined) e.rule = r.rule;
     if (r.breach !== undefined) e.breach = r.breach;
-    const written = reports.get(r.seed);
-    if (written !== undefined) {
-      e.reportPath = relative(dir, written.report);
-      e.tracePath = relative(dir, written.trace);
-    }
     entries.push(e);
   }
   return entries;
