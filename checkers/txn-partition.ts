@@ -7,7 +7,10 @@
 //                         first unstable offset only when below the HW, else the HW).
 //   lso-above-open-txn    the LSO is at most the first offset of every transaction the log leaves
 //                         open (a transactional batch with no COMMIT/ABORT marker after it:
-//                         ProducerStateManager.firstUnstableOffset).
+//                         ProducerStateManager.firstUnstableOffset), raised to the log start
+//                         (UnifiedLog.maybeIncrementFirstUnstableOffset: max(it, logStartOffset)):
+//                         the records are read from the log start on, so a transaction begun
+//                         below it counts as begun at its first retained batch.
 //   aborted-index         the aborted-transaction index names exactly the aborted non-empty
 //                         transactions of the log, by producer, first offset and marker offset
 //                         (LogSegment.updateTxnIndex, TransactionIndex.truncateTo, recovery).
@@ -16,8 +19,10 @@
 //   aborted-read          what a read_committed consumer returns holds no control record and no
 //                         record of an aborted transaction (CompletedFetch.nextFetchedRecord).
 //
-// Assumes: `records` is the replica's whole log in offset order, every record with its batch's
-// producer id and flags; a batch ends at a record whose lastInBatch is not false.
+// Assumes: `records` is the replica's whole log in offset order (slots below `logStartOffset`
+// may be empty: deleted segments), every record with its batch's producer id and flags; a batch
+// ends at a record whose lastInBatch is not false. The aborted-index rule assumes no
+// transaction straddles the log start (the records below it are not there to recompute from).
 
 /** A record as this invariant reads it (the model's ModelRecord, structurally). */
 interface TxnRecordView {
@@ -33,6 +38,8 @@ export interface TxnReplicaView {
   readonly role: string;
   readonly hw: number;
   readonly lso: number;
+  /** UnifiedLog.logStartOffset; 0 when absent. */
+  readonly logStartOffset?: number;
   readonly records: readonly TxnRecordView[];
   readonly abortedTxns: ReadonlyArray<{ producerId: number; firstOffset: number; lastOffset: number }>;
 }
@@ -54,7 +61,7 @@ interface TxnRange {
 /** Every violated rule, one sentence each; empty when the partition is right. */
 export function txnPartitionViolations(replica: TxnReplicaView, answer?: ReadCommittedAnswer): string[] {
   const out: string[] = [];
-  const { open, aborted } = transactionsOf(replica.records);
+  const { open, aborted } = transactionsOf(replica.records, replica.logStartOffset ?? 0);
   if (replica.role === 'leader' && replica.lso > replica.hw)
     out.push(`lso-above-hw: the leader's LSO ${replica.lso} is above its HW ${replica.hw}`);
   for (const [producerId, first] of open) {
@@ -79,10 +86,14 @@ export function txnPartitionViolations(replica: TxnReplicaView, answer?: ReadCom
 }
 
 /** The transactions of a log: the open ones (producer → first offset) and the aborted non-empty ones. */
-function transactionsOf(records: readonly TxnRecordView[]): { open: Map<number, number>; aborted: TxnRange[] } {
+function transactionsOf(
+  records: readonly TxnRecordView[],
+  logStartOffset: number,
+): { open: Map<number, number>; aborted: TxnRange[] } {
   const open = new Map<number, number>();
   const aborted: TxnRange[] = [];
-  for (const r of records) {
+  for (let o = logStartOffset; o < records.length; o++) {
+    const r = records[o];
     if (r.control !== undefined) {
       const first = open.get(r.producerId);
       open.delete(r.producerId);

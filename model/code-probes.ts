@@ -968,6 +968,13 @@ const CODE_PROBES = {
     kafka: 'ListOffsets LATEST under READ_COMMITTED (Partition.fetchOffsetForTimestamp)',
     description: 'A read_committed consumer reset its position to the last stable offset.',
   },
+  'lso-raised-to-log-start': {
+    kafka: 'UnifiedLog.maybeIncrementFirstUnstableOffset (math.max(firstUnstableOffset, logStartOffset))',
+    description:
+      "The LSO was read while the producer state's first unstable offset lay below the log start " +
+      '(retention or DeleteRecords passed a transaction still open or unreplicated): raised to it.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   // --- consumer groups: the coordinator (group-host.ts, group-coordinator.ts) and members (group-consumer.ts)
   'group-coordinator-elected': {
     kafka: 'CoordinatorRuntime.scheduleLoadOperation',

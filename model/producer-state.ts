@@ -240,10 +240,25 @@ export class ProducerStates {
 
   /** ProducerStateManager.onHighWatermarkUpdated: completed transactions below the HW are done. */
   onHighWatermarkUpdated(hw: number): void {
+    this.removeUnreplicatedTransactions(hw);
+  }
+
+  /**
+   * ProducerStateManager.onLogStartOffsetIncremented: completed transactions whose marker lies
+   * below the new log start are done (removeUnreplicatedTransactions(logStartOffset)). Ongoing
+   * transactions stay, even those whose first offset is now below the log start: UnifiedLog
+   * bounds the first unstable offset by the log start instead (maybeIncrementFirstUnstableOffset).
+   */
+  onLogStartOffsetIncremented(logStartOffset: number): void {
+    this.removeUnreplicatedTransactions(logStartOffset);
+  }
+
+  /** ProducerStateManager.removeUnreplicatedTransactions: drops those whose marker is below `offset`. */
+  private removeUnreplicatedTransactions(offset: number): void {
     const u = this.unreplicatedTxns;
     if (u.length === 0) return;
     let kept = 0;
-    for (let i = 0; i < u.length; i++) if (u[i].lastOffset >= hw) u[kept++] = u[i];
+    for (let i = 0; i < u.length; i++) if (u[i].lastOffset >= offset) u[kept++] = u[i];
     u.length = kept;
   }
 

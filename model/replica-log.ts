@@ -395,12 +395,20 @@ export class ReplicaLog {
   }
 
   /**
-   * UnifiedLog.lastStableOffset: the first unstable offset (the earliest transaction open or
-   * not yet replicated past the HW) when below the HW, else the HW.
+   * UnifiedLog.lastStableOffset: the first unstable offset when below the HW, else the HW. The
+   * first unstable offset is UnifiedLog.maybeIncrementFirstUnstableOffset's: the producer
+   * state's (ProducerStateManager.firstUnstableOffset, the earliest transaction ongoing or not
+   * yet replicated past the HW) raised to the log start ("math.max(logOffsetMetadata.messageOffset,
+   * logStartOffset)"), as a transaction may still be open when retention or DeleteRecords moves
+   * the log start past its first offset. Kafka caches it at each HW move, append, load and
+   * log-start move; the model recomputes it from the same inputs.
    */
   get lso(): number {
-    const firstUnstable = this.producers.firstUnstableOffset();
-    return firstUnstable >= 0 && firstUnstable < this.hwOffset ? firstUnstable : this.hwOffset;
+    const fromProducers = this.producers.firstUnstableOffset();
+    if (fromProducers < 0) return this.hwOffset;
+    if (fromProducers < this.logStartOffset) codeProbe('lso-raised-to-log-start');
+    const firstUnstable = Math.max(fromProducers, this.logStartOffset);
+    return firstUnstable < this.hwOffset ? firstUnstable : this.hwOffset;
   }
 
   /** Kafka's assign(epoch, startOffset) on the epoch cache, for an epoch that starts within the log. */
@@ -909,8 +917,9 @@ export class ReplicaLog {
    * UnifiedLog.maybeIncrementLogStartOffset: never past the HW (OffsetOutOfRangeException);
    * a higher start trims the epoch cache from the start (truncateFromStart, flushed as its
    * version flushes truncations) and moves the recovery point up to it (updateLogStartOffset).
-   * The producer state keeps its producers (onLogStartOffsetIncremented drops only
-   * unreplicated transactions): they leave by producer.id.expiration.ms.
+   * The producer state keeps its producers and ongoing transactions (onLogStartOffsetIncremented
+   * drops only unreplicated transactions whose marker is below the new start): producers leave by
+   * producer.id.expiration.ms; the LSO is raised to the log start (see lso).
    * Returns true when the log start moved.
    */
   maybeIncrementLogStartOffset(offset: number, reason: LogStartReason): boolean {
@@ -923,6 +932,7 @@ export class ReplicaLog {
     this.unflushed = this.records.length - this.recoveryPoint;
     this.setLogStart(offset, reason);
     this.epochs.truncateFromStart(offset);
+    this.producers.onLogStartOffsetIncremented(offset);
     return true;
   }
 

@@ -22,7 +22,8 @@ import { TestCluster, errorOf } from './helpers.ts';
 type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
 
 function viewOf(p: Partition): TxnReplicaView {
-  return { role: p.role, hw: p.log.hw, lso: p.log.lso, records: p.log.records, abortedTxns: p.log.abortedTxns };
+  const { hw, lso, logStartOffset, records, abortedTxns } = p.log;
+  return { role: p.role, hw, lso, logStartOffset, records, abortedTxns };
 }
 
 /**
@@ -377,6 +378,49 @@ describe('the log alone', () => {
     // collectAbortedTxns: only transactions overlapping the range.
     expect(log.collectAbortedTransactions(0, 1)).toEqual([{ producerId: 1, firstOffset: 0 }]);
     expect(log.collectAbortedTransactions(2, 3)).toEqual([]);
+  });
+
+  it('the LSO is raised to a log start that retention moved past an open transaction', () => {
+    // 70-byte records, 200-byte segments [0,2) [2,4) [4,6); retention.bytes 140 deletes the first two.
+    const log = new ReplicaLog(new SimDisk(), 't-0', null, { segmentBytes: 200, retentionBytes: 140 });
+    log.appendAsLeader(batch('t0'), 1, 1, 0, 0, true); // producer 1's transaction opens at 0
+    for (let i = 1; i < 6; i++) log.appendAsLeader(batch(`v${i}`), 1, -1, -1, -1);
+    log.setHw(6);
+    expect(log.lso).toBe(0);
+    expect(log.deleteOldSegments()).toBe(2);
+    expect(log.logStartOffset).toBe(4);
+    // UnifiedLog.maybeIncrementFirstUnstableOffset: max(firstUnstableOffset, logStartOffset). The
+    // producer state keeps the transaction ongoing at its first offset (onLogStartOffsetIncremented
+    // drops only unreplicated ones), so a marker of another producer still stores it as its LSO.
+    expect(log.lso).toBe(4);
+    expect(log.producers.openTransactions()).toEqual([{ producerId: 1, firstOffset: 0 }]);
+    log.appendAsLeader(batch('u6'), 1, 2, 0, 0, true);
+    log.appendMarkerAsLeader({ type: 'ABORT', coordinatorEpoch: 0 }, 1, 2, 0);
+    expect(log.abortedTxns).toEqual([{ producerId: 2, firstOffset: 6, lastOffset: 7, lastStableOffset: 0 }]);
+    expect(log.lso).toBe(4);
+    // Its marker closes it; until the HW passes the marker it is unreplicated, still bounded by the log start.
+    log.appendMarkerAsLeader({ type: 'COMMIT', coordinatorEpoch: 0 }, 1, 1, 0);
+    log.setHw(8);
+    expect(log.lso).toBe(4);
+    log.setHw(9);
+    expect(log.lso).toBe(9);
+  });
+
+  it('the invariant reads a log from its start: an open transaction below it bounds the LSO at the start', () => {
+    const log = new ReplicaLog(new SimDisk(), 't-0', null, { segmentBytes: 200, retentionBytes: 140 });
+    log.appendAsLeader(batch('t0'), 1, 1, 0, 0, true);
+    for (let i = 1; i < 6; i++) log.appendAsLeader(batch(`v${i}`), 1, -1, -1, -1);
+    log.setHw(6);
+    log.deleteOldSegments();
+    const { hw, lso, logStartOffset, records, abortedTxns } = log;
+    const view: TxnReplicaView = { role: 'leader', hw, lso, logStartOffset, records, abortedTxns };
+    expect(txnPartitionViolations(view)).toEqual([]);
+    log.appendAsLeader(batch('t6'), 1, 1, 0, 1, true); // the open transaction's next batch, at 6
+    log.setHw(7);
+    expect(txnPartitionViolations({ ...view, hw: 7, lso: 4 })).toEqual([]);
+    expect(txnPartitionViolations({ ...view, hw: 7, lso: 7 })).toEqual([
+      "lso-above-open-txn: LSO 7 passes producer 1's open transaction at 6",
+    ]);
   });
 
   it('an empty transaction (a marker with no data) enters no index and moves no LSO', () => {
