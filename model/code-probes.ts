@@ -315,6 +315,13 @@ const CODE_PROBES = {
       'is the fetch offset: no divergence, served (the shape of test/model/findings/no-divergence-below-log-start).',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
+  'fetch-above-bound-answered-at-once': {
+    kafka: 'DelayedFetch.tryComplete (Case F: fetchOffset.messageOffset > endOffset.messageOffset; KAFKA-16452, 3.8)',
+    description:
+      'A consumer fetch above its bound (read_committed: between the LSO and the HW) read nothing and was ' +
+      'answered at once instead of waiting out fetch.max.wait.ms.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   // --- the follower's fetcher (partition.ts)
   'follower-fetch-answer-dropped': {
     kafka: 'AbstractFetcherThread.processFetchRequest',

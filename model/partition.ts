@@ -32,7 +32,8 @@
 // - a read_committed consumer fetch (FetchIsolation.TXN_COMMITTED) reads up to the LSO, not
 //   the HW, and its answer carries the LSO and the aborted transactions overlapping the
 //   records read (LocalLog.addAbortedTransactions); a delayed one waits for the LSO to pass
-//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset);
+//   its offset (DelayedFetch, offsetSnapshot.lastStableOffset); one above the LSO is answered
+//   at once from 3.8 (DelayedFetch Case F, KAFKA-16452; fetchAboveBoundCompletes);
 // - KIP-890 part 1 (3.6.0): a transactional batch of a producer with no transaction open here
 //   must bring the VerificationGuard the leader handed out when it started verifying it with
 //   the coordinator (the broker's verifyThenProduce); a marker or a transactional batch clears
@@ -893,7 +894,8 @@ export class Partition {
   handleFetch(from: number, req: FetchRequest): void {
     const isFollower = req.replicaId >= 0;
     const resp = this.readForFetch(req, isFollower);
-    if (resp.error === 'NONE' && resp.divergingEpoch === undefined && resp.records.length === 0 && req.maxWaitMs > 0) {
+    const empty = resp.error === 'NONE' && resp.divergingEpoch === undefined && resp.records.length === 0;
+    if (empty && req.maxWaitMs > 0 && !this.fetchAboveBoundCompletes(req)) {
       const deadlineUs = this.host.nowUs() + req.maxWaitMs * 1000;
       this.delayedFetches.push({ from, req, deadlineUs, leaderEpoch: this.leaderEpoch });
       this.host.armPartitionTimer(this, deadlineUs);
@@ -964,7 +966,11 @@ export class Partition {
     const resp = this.fetchResponse(req, 'NONE', records, undefined);
     if (!isFollower && req.isolationLevel === 'read_committed') {
       if (maxEnd < hwAtRead && req.fetchOffset < hwAtRead) codeProbe('txn-fetch-bounded-by-lso');
-      // LocalLog.addAbortedTransactions: the upper bound is the offset after the data read.
+      // LocalLog.addAbortedTransactions from the fetch offset: Kafka's upper bound is the offset
+      // of the sparse offset index's first entry past the bytes read (fetchUpperBoundOffset), else
+      // the next segment's base, else the LEO, never below the offset after the data read, which
+      // the model takes. The extra entries Kafka may send begin past every batch of the answer,
+      // so CompletedFetch never takes them (consumeAbortedTransactionsUpTo a batch's last offset).
       // An empty read carries none (emptyFetchDataInfo with includeAbortedTxns: an empty list).
       const aborted =
         records.length === 0 ? [] : log.collectAbortedTransactions(req.fetchOffset, req.fetchOffset + records.length);
@@ -996,6 +1002,25 @@ export class Partition {
       leaderEndOffset: endOffset,
       leaderLogStart: this.log.logStartOffset,
     };
+  }
+
+  /**
+   * DelayedFetch.tryComplete, which ReplicaManager.fetchMessages runs before parking an empty
+   * answer (tryCompleteElseWatch), Case F for a fetch above its bound (a read_committed consumer
+   * between the LSO and the HW; UnifiedLog.read answered it with no records, LocalLog.read
+   * "startOffset > maxOffsetMetadata.messageOffset"): from 3.8 "fetchOffset.messageOffset >
+   * endOffset.messageOffset" completes it at once; in 3.6/3.7 only "endOffset.onOlderSegment
+   * (fetchOffset)" does (same segment: no bytes, it waits). The bound only rises under one
+   * leader epoch, so a parked fetch never meets this case later.
+   */
+  private fetchAboveBoundCompletes(req: FetchRequest): boolean {
+    const end = req.replicaId >= 0 ? this.log.leo : this.consumerFetchEnd(req);
+    if (this.role !== 'leader' || req.fetchOffset <= end) return false;
+    if (rulesOf(this.host.config['kafka.version']).fetchAboveBoundCompletes) {
+      codeProbe('fetch-above-bound-answered-at-once');
+      return true;
+    }
+    return this.log.segmentBaseOf(end) < this.log.segmentBaseOf(req.fetchOffset);
   }
 
   /** UnifiedLog.read's bound for a consumer: the HW, or the LSO under FetchIsolation.TXN_COMMITTED. */

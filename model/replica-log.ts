@@ -358,6 +358,16 @@ export class ReplicaLog {
     return out;
   }
 
+  /** The base offset of the segment holding `offset` (LogSegments.floorSegment), -1 below the first. */
+  segmentBaseOf(offset: number): number {
+    let base = -1;
+    for (const seg of this.segments) {
+      if (seg.baseOffset > offset) break;
+      base = seg.baseOffset;
+    }
+    return base;
+  }
+
   /** The log's size in bytes (UnifiedLog.size: every segment's). */
   sizeBytes(): number {
     let n = 0;

@@ -44,6 +44,11 @@
 //   neither (tag 3.9.0-rc3). No setting gates it: a prospective whose PreVote a voter answers
 //   UNSUPPORTED_VERSION stands at once (handleVoteResponse), so a cluster of one version runs
 //   pre-vote from 4.0 on.
+// - A fetch above its bound (a read_committed consumer's offset between the LSO and the HW, or
+//   a consumer's between the HW and the LEO) parked in DelayedFetch: from 3.8 (KAFKA-16452,
+//   commit 524ad1e14b1) tryComplete answers it at once ("fetchOffset.messageOffset >
+//   endOffset.messageOffset"); in 3.6 and 3.7 only when the bound lies on an older segment
+//   (endOffset.onOlderSegment(fetchOffset)); on the same segment it waits out fetch.max.wait.ms.
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
@@ -90,6 +95,12 @@ export interface VersionRules {
   readonly preVote: boolean;
   /** KIP-890 part 2 (4.0): the feature transaction.version can be 2, and is by default. */
   readonly transactionV2: boolean;
+  /**
+   * KAFKA-16452 (3.8.0, commit 524ad1e14b1): DelayedFetch.tryComplete answers at once a fetch
+   * whose offset is above its bound (LSO, HW or LEO); before it, only when the bound lies on an
+   * older segment (endOffset.onOlderSegment(fetchOffset)), and on the same segment it waits.
+   */
+  readonly fetchAboveBoundCompletes: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
@@ -121,6 +132,8 @@ function rules(
     preVote,
     // TransactionVersion.TV_2 bootstraps at IBP_4_0_IV2: from 4.0, as KIP-996.
     transactionV2: preVote,
+    // KAFKA-16452 is in 3.8.0 (not in 3.7.1 or 3.6.2), as log.initial.task.delay.ms.
+    fetchAboveBoundCompletes: initialTaskDelayConfigurable,
   };
 }
 

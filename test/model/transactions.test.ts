@@ -131,6 +131,62 @@ describe('the last stable offset', () => {
   });
 });
 
+describe('a read_committed fetch between the LSO and the HW', () => {
+  /** A read_committed fetch at `from` that may wait 500 ms (as a consumer's fetch.max.wait.ms). */
+  function parkedFetch(c: TestCluster, from: number): number {
+    return c.request(c.state().leader, {
+      type: 'FetchRequest',
+      replicaId: -1,
+      replicaEpoch: -1,
+      topic: 't',
+      partition: 0,
+      fetchOffset: from,
+      lastFetchedEpoch: -1,
+      currentLeaderEpoch: -1,
+      maxWaitMs: 500,
+      maxRecords: 1000,
+      isolationLevel: 'read_committed',
+    });
+  }
+
+  /** A cluster of `version` whose leader holds a, t0 (producer 7's open transaction), b: HW 3, LSO 1. */
+  function aboveLso(version: '3.7' | '3.9'): { c: TestCluster; violations: string[] } {
+    const started = startedCluster({ config: { 'kafka.version': version } });
+    const { c } = started;
+    expect(errorOf(c.produceAndWait(c.state().leader, ['a']))).toBe('NONE');
+    expect(txnProduce(c, 7, 0, ['t0'])).toBe('NONE');
+    expect(errorOf(c.produceAndWait(c.state().leader, ['b']))).toBe('NONE');
+    expect(allHwAt(c, 3)).toBe(true);
+    expect(leaderOf(c).log.lso).toBe(1);
+    return started;
+  }
+
+  it('3.8 on (KAFKA-16452): DelayedFetch Case F answers it at once, empty, with the LSO', () => {
+    const { c, violations } = aboveLso('3.9');
+    const id = parkedFetch(c, 2);
+    c.runFor(50_000);
+    const r = c.response(id) as FetchResponse | undefined;
+    expect(r?.error).toBe('NONE');
+    expect(r?.records).toEqual([]);
+    expect(r?.abortedTransactions).toEqual([]);
+    expect(r?.lastStableOffset).toBe(1);
+    expect(r?.highWatermark).toBe(3);
+    expect(violations).toEqual([]);
+  });
+
+  it('3.7, the LSO on the same segment: no bytes for it, it waits out its max wait', () => {
+    const { c, violations } = aboveLso('3.7');
+    const id = parkedFetch(c, 2);
+    c.runFor(50_000);
+    expect(c.response(id)).toBeUndefined();
+    c.runFor(500_000);
+    const r = c.response(id) as FetchResponse | undefined;
+    expect(r?.records).toEqual([]);
+    expect(r?.lastStableOffset).toBe(1);
+    expect(violations).toEqual([]);
+  });
+});
+
 describe('aborted transactions', () => {
   it('are filtered from read_committed consumers by the index, visible to read_uncommitted ones', () => {
     const { c, violations } = startedCluster();
