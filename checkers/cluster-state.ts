@@ -73,6 +73,8 @@ export interface ReplicaFacts {
   readonly epochCache: readonly EpochEntry[];
   /** Calls `each` with every producer id of the idempotence state, its epoch and its last batch. */
   forEachProducer(each: (producerId: number, epoch: number, lastSeq: number, lastOffset: number) => void): void;
+  /** The ongoing transactions of the producer state, earliest first (absent in stand-ins). */
+  openTransactions?(): ReadonlyArray<{ readonly producerId: number; readonly firstOffset: number }>;
   /** Leader only (else empty): the maximal ISR (KIP-497). */
   readonly maximalIsr: readonly number[];
   /** Leader only: its view of a follower's LEO in this leader epoch (-1 unknown). */

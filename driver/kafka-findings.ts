@@ -43,6 +43,11 @@ export interface FindingRun {
    * run's last snapshot, after that follower led and served them (swarm seed 150001060).
    */
   readonly fetchesBelowCache?: readonly FollowerAtFetchBelowCache[];
+  /**
+   * Partitions with a hanging transaction ("topic/partition" → its first offset) when the liveness
+   * window closed and at the end of the run (KafkaCluster.hangingTransactions), both.
+   */
+  readonly hangingTransactions?: ReadonlyArray<readonly [string, number]>;
 }
 
 /** One instance of a finding's chain in a run: what was witnessed, and the anomalies it explains. */
@@ -159,14 +164,42 @@ export interface FollowerAtFetchBelowCache {
   readonly fetch: FetchEpochBelowLeaderCache;
   /** The follower's records below the leader's log start, in epochs ≤ the last fetched one, at the hit. */
   readonly kept: readonly { readonly offset: number; readonly value: string }[];
+  /**
+   * The follower's ongoing transactions begun below the leader's log start whose producer the
+   * leader had no transaction open of and no record of at or above the fetch offset (their marker
+   * lies below the follower's fetch position, where no fetch brings it), at the hit.
+   */
+  readonly openBelow?: readonly OpenTxn[];
 }
 
-/** What the follower of `k` held at the hit, as `snap` (taken then) shows it: copies, by offset. */
+/** An ongoing transaction of a replica's producer state. */
+interface OpenTxn {
+  readonly producerId: number;
+  readonly firstOffset: number;
+}
+
+/**
+ * What the follower of `k` held at the hit, as `snap` (taken then) shows it: copies, by offset;
+ * and, given both replicas' open transactions then, those the follower held open from below the
+ * leader's log start and the leader did not.
+ */
 export function followerAtFetchBelowCache(
   k: FetchEpochBelowLeaderCache,
   snap: ClusterSnapshot,
+  open?: { readonly follower: readonly OpenTxn[]; readonly leader: readonly OpenTxn[] },
 ): FollowerAtFetchBelowCache {
-  return { fetch: k, kept: [...keptBelowLeaderCache(k, snap)].map(([offset, value]) => ({ offset, value })) };
+  const kept = [...keptBelowLeaderCache(k, snap)].map(([offset, value]) => ({ offset, value }));
+  if (open === undefined) return { fetch: k, kept };
+  const leaderLog = snap.replicas.find(
+    (r) => r.broker === k.leader && r.topic === k.topic && r.partition === k.partition,
+  );
+  // Closed on the leader by a marker the follower will never fetch: none of the producer's records
+  // lies at or above the fetch offset, what the follower fetches from now on.
+  const closedBelowFetch = (t: OpenTxn): boolean =>
+    !open.leader.some((l) => l.producerId === t.producerId) &&
+    !(leaderLog?.records ?? []).some((r) => r.producerId === t.producerId && r.offset >= k.fetchOffset);
+  const openBelow = open.follower.filter((t) => t.firstOffset < k.leaderLogStart && closedBelowFetch(t));
+  return { fetch: k, kept, openBelow };
 }
 
 /**
@@ -227,7 +260,8 @@ function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): 
  * those older epochs that the leader never had, entered the ISR, and (when it leads or the
  * others are compared with it) they stand against the committed ones. The kept records are those
  * the follower holds in the last snapshot and those it held at the hit (retention may delete
- * them once it leads: swarm seed 150001060).
+ * them once it leads: swarm seed 150001060). When a kept record stands where the leader had a
+ * transaction marker, the follower's producer state keeps that transaction open (hangingBelowLogStart).
  */
 function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -237,21 +271,51 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
     if (hit.name !== BELOW_CACHE_PROBE) continue;
     const k = hit.context as FetchEpochBelowLeaderCache;
     const kept = new Map(keptBelowLeaderCache(k, snap));
+    const atHit = run.fetchesBelowCache?.find((f) => f.fetch === k);
     // What it held at the hit, as well: retention may have deleted it before the last snapshot.
-    for (const r of run.fetchesBelowCache?.find((f) => f.fetch === k)?.kept ?? [])
-      if (!kept.has(r.offset)) kept.set(r.offset, r.value);
-    if (kept.size === 0) continue;
+    for (const r of atHit?.kept ?? []) if (!kept.has(r.offset)) kept.set(r.offset, r.value);
+    const hanging = hangingBelowLogStart(k, atHit?.openBelow ?? [], run.hangingTransactions ?? []);
+    if (kept.size === 0 && hanging === undefined) continue;
     const offsets = [...kept.keys()];
+    const keptText =
+      kept.size === 0
+        ? ''
+        : `; the follower kept offsets ${Math.min(...offsets)}–${Math.max(...offsets)} of epochs ≤ ` +
+          `${k.lastFetchedEpoch} below it`;
+    const hangText =
+      hanging === undefined
+        ? ''
+        : `; it kept producer ${hanging.producerId}'s transaction from ${hanging.firstOffset} open (its marker ` +
+          `below the leader's log start), which then hung the partition's LSO`;
     out.push({
       description:
         `Leader ${k.leader} served broker ${k.follower}'s fetch of ${k.topic}/${k.partition} at ${k.fetchOffset} ` +
         `with last fetched epoch ${k.lastFetchedEpoch}, older than its cache's first epoch ${k.leaderFirstEpoch} ` +
-        `(end offset ${k.leaderEndOffset}, log start ${k.leaderLogStart}): no divergence; the follower kept ` +
-        `offsets ${Math.min(...offsets)}–${Math.max(...offsets)} of epochs ≤ ${k.lastFetchedEpoch} below it.`,
-      explains: (a) => a.topic === k.topic && a.partition === k.partition && explainedByKept(a, kept, snap),
+        `(end offset ${k.leaderEndOffset}, log start ${k.leaderLogStart}): no divergence${keptText}${hangText}.`,
+      explains: (a) =>
+        a.topic === k.topic &&
+        a.partition === k.partition &&
+        ((hanging !== undefined && a.kind === 'liveness') || explainedByKept(a, kept, snap)),
     });
   }
   return out;
+}
+
+/**
+ * The transaction the follower of `k` held open from below the leader's log start, which the
+ * leader had closed (`openBelow`, read at the hit), that is the partition's hanging transaction
+ * when its liveness or its final read is judged (the same first offset): undefined when none.
+ * The follower never fetches that marker (it lies below the leader's log start, and no divergence
+ * made it truncate), so, once it leads, its LSO is its log start at most (UnifiedLog
+ * .maybeIncrementFirstUnstableOffset) and no read_committed read returns a record it still holds.
+ */
+function hangingBelowLogStart(
+  k: FetchEpochBelowLeaderCache,
+  openBelow: readonly OpenTxn[],
+  hanging: ReadonlyArray<readonly [string, number]>,
+): OpenTxn | undefined {
+  const tp = `${k.topic}/${k.partition}`;
+  return openBelow.find((t) => hanging.some(([p, first]) => p === tp && first === t.firstOffset));
 }
 
 // --- zk-stale-controller-cache (issue 16) -----------------------------------------------------------
@@ -385,13 +449,20 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'fetched epoch is older than every cached one fetches at that log start with records of that epoch below ' +
       'it: the leader answers the end offset of its epoch as the fetch offset (no divergence), serves it and ' +
       'adds it to the ISR; if the answer never reaches it, its log start stays below, and once it leads it ' +
-      'serves those records, which the committed log holds otherwise, to consumers.',
+      'serves those records, which the committed log holds otherwise, to consumers. When a kept record stands ' +
+      "where the leader wrote a transaction's marker, the follower's producer state keeps that transaction open, " +
+      'and once it leads its LSO never passes its log start: a hanging transaction no coordinator knows, and ' +
+      'read_committed consumers read none of its records.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate"), Partition.readRecords ' +
       "(log start check, then divergence only when the answer's epoch or end offset is below the fetch's), " +
       'Partition.updateFollowerFetchState and maybeExpandIsr, AbstractFetcherThread.addPartitions (first fetch at ' +
       'the log end with latestEpoch), ReplicaFetcherThread.processPartitionData (log start raised only on an ' +
-      'answer), UnifiedLog.deletableSegments (nothing at or above the HW), UnifiedLog.truncateTo @ 3.9.0-rc3',
+      'answer), UnifiedLog.deletableSegments (nothing at or above the HW), UnifiedLog.truncateTo @ 3.9.0-rc3; ' +
+      'for the hanging transaction: ProducerStateManager.onLogStartOffsetIncremented (drops unreplicated ' +
+      'transactions only) and .isProducerExpired (never one with an ongoing transaction), ' +
+      'UnifiedLog.maybeIncrementFirstUnstableOffset (max of the first unstable offset and the log start), ' +
+      'TransactionCoordinator.abortTimedOutTransactions (its own Ongoing transactions only) @ 3.9.0-rc3 and trunk',
     jira:
       'no JIRA found (searched leader epoch cache endOffsetFor below first epoch / no divergence / log start); ' +
       "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",

@@ -354,7 +354,7 @@ class SeedRun {
   /**
    * Every code probe hit (reads only): to the fault triggers while they listen, and, for the
    * no-divergence-below-log-start witness, the follower's records at the leader's answer, which
-   * retention may delete before the run's last snapshot.
+   * retention may delete before the run's last snapshot, and both replicas' open transactions then.
    */
   private onCodeProbe(name: string, context: unknown): void {
     if (this.probeTriggersLive) this.injector!.onCodeProbe(name);
@@ -362,7 +362,9 @@ class SeedRun {
     const k = context as FetchEpochBelowLeaderCache;
     const c = this.cluster!;
     const snap = c.partitionSnapshot?.(k.topic, k.partition) ?? c.snapshot();
-    this.fetchesBelowCache.push(followerAtFetchBelowCache(k, snap));
+    const openOn = (broker: number) => c.replicaFacts(broker, k.topic, k.partition)?.openTransactions?.() ?? [];
+    const open = { follower: openOn(k.follower), leader: openOn(k.leader) };
+    this.fetchesBelowCache.push(followerAtFetchBelowCache(k, snap, open));
   }
 
   /** The promise tracker of `topic`: the scenario's, or `__consumer_offsets`' when the run has a group. */
@@ -792,6 +794,10 @@ class SeedRun {
       history,
       zookeeper: this.spec.zookeeper !== undefined,
       fetchesBelowCache: this.fetchesBelowCache,
+      hangingTransactions: [
+        ...(this.tracker?.hangingAtLivenessEnd ?? []),
+        ...(this.tracker?.hangingTransactions ?? []),
+      ],
       ...(this.lastSnapshot === undefined ? {} : { lastSnapshot: this.lastSnapshot }),
     };
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {

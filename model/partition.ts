@@ -1537,6 +1537,9 @@ class PartitionFacts implements ReplicaFacts {
   forEachProducer(each: (producerId: number, epoch: number, lastSeq: number, lastOffset: number) => void): void {
     this.p.log.producers.forEachLastBatch(each);
   }
+  openTransactions(): ReadonlyArray<{ readonly producerId: number; readonly firstOffset: number }> {
+    return this.p.log.producers.openTransactions();
+  }
   remoteLeo(broker: number): number {
     return remoteOf(this.p.remotes, broker)?.leo ?? -1;
   }
