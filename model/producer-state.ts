@@ -247,6 +247,18 @@ export class ProducerStates {
     u.length = kept;
   }
 
+  /**
+   * ProducerStateManager.onLogStartOffsetIncremented (removeUnreplicatedTransactions): completed
+   * transactions whose marker lies below the new log start are done. Ongoing ones stay: the LSO
+   * then rests at the log start (ReplicaLog.lso, UnifiedLog.maybeIncrementFirstUnstableOffset).
+   */
+  onLogStartOffsetIncremented(logStartOffset: number): void {
+    const u = this.unreplicatedTxns;
+    let kept = 0;
+    for (let i = 0; i < u.length; i++) if (u[i].lastOffset >= logStartOffset) u[kept++] = u[i];
+    u.length = kept;
+  }
+
   /** ProducerStateManager.firstUnstableOffset: the earliest ongoing or unreplicated transaction, -1 if none. */
   firstUnstableOffset(): number {
     const ongoing = this.ongoingTxns[0]?.firstOffset ?? -1;

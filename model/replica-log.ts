@@ -396,10 +396,15 @@ export class ReplicaLog {
 
   /**
    * UnifiedLog.lastStableOffset: the first unstable offset (the earliest transaction open or
-   * not yet replicated past the HW) when below the HW, else the HW.
+   * not yet replicated past the HW) when below the HW, else the HW. The first unstable offset
+   * never lies below the log start: UnifiedLog.maybeIncrementFirstUnstableOffset takes
+   * max(firstUnstableOffset, logStartOffset), so a transaction whose first records retention
+   * deleted holds the LSO at the log start ("logStartOffset <= logStableOffset <= highWatermark",
+   * maybeIncrementLogStartOffset), never below it (seed 170006249).
    */
   get lso(): number {
-    const firstUnstable = this.producers.firstUnstableOffset();
+    let firstUnstable = this.producers.firstUnstableOffset();
+    if (firstUnstable >= 0 && firstUnstable < this.logStartOffset) firstUnstable = this.logStartOffset;
     return firstUnstable >= 0 && firstUnstable < this.hwOffset ? firstUnstable : this.hwOffset;
   }
 
@@ -909,9 +914,9 @@ export class ReplicaLog {
    * UnifiedLog.maybeIncrementLogStartOffset: never past the HW (OffsetOutOfRangeException);
    * a higher start trims the epoch cache from the start (truncateFromStart, flushed as its
    * version flushes truncations) and moves the recovery point up to it (updateLogStartOffset).
-   * The producer state keeps its producers (onLogStartOffsetIncremented drops only
-   * unreplicated transactions): they leave by producer.id.expiration.ms.
-   * Returns true when the log start moved.
+   * The producer state keeps its producers and ongoing transactions (onLogStartOffsetIncremented
+   * drops only unreplicated transactions whose marker lies below the new start): producers leave
+   * by producer.id.expiration.ms. Returns true when the log start moved.
    */
   maybeIncrementLogStartOffset(offset: number, reason: LogStartReason): boolean {
     if (offset > this.hwOffset) {
@@ -923,6 +928,7 @@ export class ReplicaLog {
     this.unflushed = this.records.length - this.recoveryPoint;
     this.setLogStart(offset, reason);
     this.epochs.truncateFromStart(offset);
+    this.producers.onLogStartOffsetIncremented(offset);
     return true;
   }
 

@@ -379,6 +379,21 @@ describe('the log alone', () => {
     expect(log.collectAbortedTransactions(2, 3)).toEqual([]);
   });
 
+  it('a log start moved past an open transaction holds the LSO at the log start, never below it', () => {
+    // UnifiedLog.maybeIncrementFirstUnstableOffset: max(first unstable offset, log start).
+    const log = new ReplicaLog(new SimDisk(), 't-0', null);
+    log.appendAsLeader(batch('x0'), 1, 1, 0, 0, true); // producer 1's transaction opens at 0
+    log.appendAsLeader(batch('a0', 'a1', 'a2'), 1, 2, 0, 0);
+    log.setHw(4);
+    expect(log.lso).toBe(0);
+    expect(log.maybeIncrementLogStartOffset(2, 'segment-deletion')).toBe(true);
+    expect(log.producers.openTransactions()).toEqual([{ producerId: 1, firstOffset: 0 }]);
+    expect(log.lso).toBe(2);
+    log.appendMarkerAsLeader({ type: 'COMMIT', coordinatorEpoch: 0 }, 1, 1, 0);
+    log.setHw(5);
+    expect(log.lso).toBe(5);
+  });
+
   it('an empty transaction (a marker with no data) enters no index and moves no LSO', () => {
     const log = new ReplicaLog(new SimDisk(), 't-0', null);
     expect(log.appendMarkerAsLeader({ type: 'ABORT', coordinatorEpoch: 2 }, 1, 4, 0)).toEqual({
