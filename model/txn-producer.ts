@@ -5,7 +5,8 @@
 // produces (idempotent sequences per partition, reset with each new epoch), and EndTxn to
 // commit or abort. Each transaction is one history operation `txn` in Jepsen's vocabulary:
 // invoke `[[send k v] ...]`, ok `[[send k [offset v]] ...]` (key k = partition k of the one
-// topic), `fail` when it is known aborted, `info` when its outcome is unknown; each event also
+// topic), `fail` when it is known aborted, `info` when its outcome is unknown (with the offsets
+// of the sends the leaders acknowledged, `[send k [offset v]]`, as invoked otherwise); each event also
 // carries the producer id and epoch the transaction's sends use.
 //
 // Rules, from Kafka's clients (TransactionManager, Sender) 3.9; with transaction.version 2
@@ -721,12 +722,16 @@ export class TxnProducerActor implements Actor<Message> {
   }
 
   /**
-   * The transaction's micro-ops: its sends (with their offsets when `committed` and known) and,
+   * The transaction's micro-ops: its sends (with their offsets when `withOffsets` and known) and,
    * when it consumes, fetch-offsets, poll and send-offsets around them, with what they found
    * when `done` (a fetch or poll not made yet, or offsets never sent, are shown as invoked).
    */
-  private microOps(t: Txn, done: boolean, committed: boolean): unknown[] {
-    const sends = t.sends.map((s) => ['send', s.partition, committed && s.offset >= 0 ? [s.offset, s.value] : s.value]);
+  private microOps(t: Txn, done: boolean, withOffsets: boolean): unknown[] {
+    const sends = t.sends.map((s) => [
+      'send',
+      s.partition,
+      withOffsets && s.offset >= 0 ? [s.offset, s.value] : s.value,
+    ]);
     const c = t.consumed;
     if (c === undefined) return sends;
     const group = this.p.group ?? '';
@@ -740,8 +745,11 @@ export class TxnProducerActor implements Actor<Message> {
 
   private complete(type: 'ok' | 'fail' | 'info', error?: string): void {
     const t = this.txn as Txn;
-    // Not known committed: sends as invoked, and what the fetch and poll found, the offsets sent.
-    const value = this.microOps(t, type === 'ok' || t.consumed !== undefined, type === 'ok');
+    // Aborted: sends as invoked. Unknown outcome: the offsets of the sends the leaders acknowledged
+    // too (the application holds each send's RecordMetadata whatever EndTxn answers; Jepsen keeps
+    // them), so the checker can place a send of a transaction that did commit (seed 170006249:
+    // retention deleted its records before the commit marker). And what the fetch and poll found.
+    const value = this.microOps(t, type === 'ok' || t.consumed !== undefined, type !== 'fail');
     const ev = { time: this.ctx.now(), process: t.process, type, f: 'txn', value, ...this.operationIds() };
     this.p.recorder.record(error === undefined ? ev : { ...ev, error });
     this.txn = null;
