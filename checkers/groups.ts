@@ -4,7 +4,8 @@
 //   lost-commit              a fetch of a group's committed offset, invoked after a commit of a
 //                            higher offset was acknowledged, returned a lower offset (or none),
 //                            and no reset, and no other commit that could have come after it,
-//                            explains the lower value.
+//                            explains the lower value (an acknowledged stale commit that would
+//                            is named with it, for the promise tracker to judge).
 //   stale-generation-commit  a commit naming generation g was acknowledged although it was
 //                            invoked after a member of the group had been handed the
 //                            assignment of a later generation (Kafka answers ILLEGAL_GENERATION);
@@ -387,10 +388,10 @@ function mayFollowIfValid(x: Commit, c: Commit, before: number): boolean {
 
 /**
  * The last acknowledged stale commit of the fetched offset that would explain the fetch after `c`
- * (and so after every commit invoked before `c`) but for its staleness (mayFollow), if any. Such a commit is already a stale-generation-commit,
- * and the lost-commit names it too (its invoke, then the assignment that made it stale): the
- * promise tracker excuses the pair when a loss of the group's generation explains the staleness
- * (driver/promise.ts, 'stale-commit-after-loss').
+ * (and so after every commit invoked before `c`) but for its staleness (mayFollow), if any. Such a
+ * commit is already a stale-generation-commit, and the lost-commit names it too (its invoke, then
+ * the assignment that made it stale): the promise tracker excuses the pair when a loss of the
+ * group's generation explains the staleness (driver/promise.ts, 'stale-commit-after-loss').
  */
 function staleExplanation(p: GroupPart, c: Commit, offset: number | null, before: number): Commit | undefined {
   if (offset === null) return undefined;
