@@ -4,7 +4,8 @@
 //   lost-commit              a fetch of a group's committed offset, invoked after a commit of a
 //                            higher offset was acknowledged, returned a lower offset (or none),
 //                            and no reset, and no other commit that could have come after it,
-//                            explains the lower value.
+//                            explains the lower value (an acknowledged stale commit that would
+//                            is named with it, for the promise tracker to judge).
 //   stale-generation-commit  a commit naming generation g was acknowledged although it was
 //                            invoked after a member of the group had been handed the
 //                            assignment of a later generation (Kafka answers ILLEGAL_GENERATION);
@@ -86,6 +87,8 @@ interface Commit {
   donePos: number;
   invokePos: number;
   stale: boolean;
+  /** Set with `stale`: the first assignment of a later generation that makes it so (laterAssignment). */
+  staleBy: { op: Operation; v: AssignmentValue } | undefined;
 }
 
 interface Delivery {
@@ -259,6 +262,7 @@ function gatherCommit(g: Gathered, op: Operation, m: Membership | undefined): vo
       donePos: op.completePos,
       invokePos: op.invokePos,
       stale: false,
+      staleBy: undefined,
     });
   }
 }
@@ -291,7 +295,7 @@ function gatherDeliveries(g: Gathered, op: Operation, m: Membership, actions: re
     if (m.group === JEPSEN_GROUP && op.outcome === 'ok' && offsets.length > 0) {
       const offset = Math.max(...offsets) + 1;
       const c = { op, group: m.group, member: m.member, generation: undefined, offset, acked: true };
-      p.commits.push({ ...c, donePos: op.completePos, invokePos: op.completePos, stale: false });
+      p.commits.push({ ...c, donePos: op.completePos, invokePos: op.completePos, stale: false, staleBy: undefined });
     }
   }
 }
@@ -308,7 +312,8 @@ function markStale(g: Gathered): void {
   for (const p of g.parts.values()) {
     for (const c of p.commits) {
       if (c.generation === undefined) continue;
-      c.stale = laterAssignment(g, c) !== undefined;
+      c.staleBy = laterAssignment(g, c);
+      c.stale = c.staleBy !== undefined;
     }
   }
 }
@@ -372,14 +377,37 @@ function sharedOwnershipCases(g: Gathered, out: Findings): void {
 
 /** A commit that may have been applied after `c` (not failed, not stale, not done before c began). */
 function mayFollow(x: Commit, c: Commit, before: number): boolean {
-  if (x.op.outcome === 'fail' || x.stale || x.invokePos > before) return false;
+  return !x.stale && mayFollowIfValid(x, c, before);
+}
+
+/** As mayFollow, whatever its generation: not failed, invoked before `before`, not done before c began. */
+function mayFollowIfValid(x: Commit, c: Commit, before: number): boolean {
+  if (x.op.outcome === 'fail' || x.invokePos > before) return false;
   return x.donePos < 0 || x.donePos > c.invokePos;
+}
+
+/**
+ * The last acknowledged stale commit of the fetched offset that would explain the fetch after `c`
+ * (and so after every commit invoked before `c`) but for its staleness (mayFollow), if any. Such a
+ * commit is already a stale-generation-commit, and the lost-commit names it too (its invoke, then
+ * the assignment that made it stale): the promise tracker excuses the pair when a loss of the
+ * group's generation explains the staleness (driver/promise.ts, 'stale-commit-after-loss').
+ */
+function staleExplanation(p: GroupPart, c: Commit, offset: number | null, before: number): Commit | undefined {
+  if (offset === null) return undefined;
+  let last: Commit | undefined;
+  for (const x of p.commits) {
+    if (!x.stale || !x.acked || x.offset !== offset || !mayFollowIfValid(x, c, before)) continue;
+    if (last === undefined || x.invokePos > last.invokePos) last = x;
+  }
+  return last;
 }
 
 function lostCommitCases(p: GroupPart, out: Findings): void {
   for (const f of p.fetches) {
     const fetchDone = f.op.completePos;
     let worst: Commit | undefined;
+    let latest: Commit | undefined; // the unexplained commit invoked last
     for (const c of p.commits) {
       if (!c.acked || c.donePos > f.op.invokePos || (f.offset !== null && f.offset >= c.offset)) continue;
       const resetByAdmin = p.resets.some(
@@ -391,17 +419,28 @@ function lostCommitCases(p: GroupPart, out: Findings): void {
       const explained =
         resetByAdmin ||
         (f.offset !== null && p.commits.some((x) => x.offset === f.offset && mayFollow(x, c, fetchDone)));
-      if (!explained && (worst === undefined || c.offset > worst.offset)) worst = c;
+      if (explained) continue;
+      if (worst === undefined || c.offset > worst.offset) worst = c;
+      if (latest === undefined || c.invokePos > latest.invokePos) latest = c;
     }
-    if (worst === undefined) continue;
+    if (worst === undefined || latest === undefined) continue;
+    // a stale commit named must explain every unexplained commit: it may follow the last of them
+    const stale = staleExplanation(p, latest, f.offset, fetchDone);
     out.report({
       kind: 'lost-commit',
       group: p.group,
       explanation:
         `group ${p.group}: the commit of offset ${worst.offset} for ${p.topic}-${p.partition} was acknowledged ` +
         `(event ${worst.donePos}), yet a later fetch of the group's offset returned ` +
-        `${f.offset === null ? 'none' : f.offset}, and no reset or later commit explains it.`,
-      ops: [worst.invokePos, f.op.invokePos],
+        `${f.offset === null ? 'none' : f.offset}, and no reset or later commit explains it` +
+        (stale === undefined
+          ? '.'
+          : ` but a stale one (generation ${stale.generation}, event ${stale.donePos}, acknowledged although ` +
+            `generation ${stale.staleBy!.v.generation} had been handed out, event ${stale.staleBy!.op.completePos}).`),
+      ops:
+        stale === undefined
+          ? [worst.invokePos, f.op.invokePos]
+          : [worst.invokePos, f.op.invokePos, stale.invokePos, stale.staleBy!.op.invokePos],
       topic: p.topic,
       partition: p.partition,
       offsets: f.offset === null ? [worst.offset] : [worst.offset, f.offset],

@@ -928,6 +928,7 @@ type Excuse =
   | 'lost'
   | 'lost-acked'
   | 'lost-commit'
+  | 'stale-commit-after-loss'
   | 'group-consequence'
   | 'reread-after-loss'
   | 'consequence'
@@ -971,6 +972,18 @@ type Excuse =
  *   re-read from below them; seed 689 of the transactions scenario, base 1), aborted-offsets-read
  *   (the aborted transaction's ABORT marker lost and its pending offsets kept, which the next
  *   COMMIT of the same producer id materializes: OffsetMetadataManager.replayEndTransactionMarker).
+ * - 'stale-commit-after-loss' (lost-commit, on the group's `__consumer_offsets` partition): the
+ *   fetched offset is what a later commit wrote, acknowledged and applied, which the checker could
+ *   not count because it is stale (it names its generation below one a member had been handed:
+ *   checkers/groups.ts names that commit and that assignment as the anomaly's third and fourth
+ *   ops). Its staleness is the breach's: the assignment was invoked before the breach, the stale
+ *   commit at or after it. The breach took the GroupMetadata record of the later generation; the
+ *   new coordinator loads only what the log kept (CoordinatorLoaderImpl), starts the group afresh
+ *   and numbers its generations from 1 again (ClassicGroup.initNextGeneration), and accepts
+ *   commits naming its own generation (ClassicGroup.validateOffsetCommit: ILLEGAL_GENERATION only
+ *   for generationId != this.generationId). The commit it overwrote was not lost, wherever it was
+ *   sent (swarm seed 180026745: the reloaded coordinator's generation 1 committed 41 and then 37
+ *   of t-1, generation 2 having been handed out before the breach; the fetch returned 37).
  * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
  *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
  *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
@@ -1053,6 +1066,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
 const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, readonly Excuse[]>([
   ['excess-duplicate', ['reread-after-loss']],
   ['commit-skip', ['skipped-after-loss']],
+  ['lost-commit', ['stale-commit-after-loss']],
 ]);
 
 /**
@@ -1320,7 +1334,9 @@ function placeOf(
   excuse: Excuse,
   evidence: PromiseEvidence,
 ): { topic?: string; partition?: number } | undefined {
-  if (excuse !== 'lost-commit' && excuse !== 'group-consequence') return { topic: a.topic, partition: a.partition };
+  const onGroupPartition =
+    excuse === 'lost-commit' || excuse === 'stale-commit-after-loss' || excuse === 'group-consequence';
+  if (!onGroupPartition) return { topic: a.topic, partition: a.partition };
   const partition = a.group === undefined ? undefined : evidence.offsetsPartitionOf(a.group);
   return partition === undefined ? undefined : { topic: OFFSETS_TOPIC, partition };
 }
@@ -1335,6 +1351,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       );
     case 'lost-commit':
       return firstOpBefore(a, b, evidence);
+    case 'stale-commit-after-loss':
+      return a.kind === 'lost-commit' && staleCommitAfterLoss(a, b, evidence);
     case 'reread-after-loss':
       return committedBefore(a, b, evidence) && lastOpAfter(a, b, evidence);
     case 'group-consequence':
@@ -1446,6 +1464,18 @@ function lastOpAfter(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): b
   const ops = a.ops ?? [];
   const t = ops.length === 0 ? undefined : evidence.eventTimeUs(ops[ops.length - 1]);
   return t !== undefined && t >= b.atUs;
+}
+
+/**
+ * 'stale-commit-after-loss': the stale commit a lost-commit names (its third op) was invoked at or
+ * after `b`, the assignment that made it stale (its fourth) before `b`.
+ */
+function staleCommitAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  if (ops.length !== 4) return false;
+  const staleUs = evidence.eventTimeUs(ops[2]);
+  const handedOutUs = evidence.eventTimeUs(ops[3]);
+  return staleUs !== undefined && handedOutUs !== undefined && staleUs >= b.atUs && handedOutUs < b.atUs;
 }
 
 /**

@@ -143,7 +143,57 @@ describe('committed-offset checker: histories that must fail', () => {
       .commit(2, 'b', 2, 5)
       .commit(1, 'a', 1, 2)
       .fetch(2, 2);
-    expect(errors(checkGroups(h.events)).sort()).toEqual(['lost-commit', 'stale-generation-commit']);
+    const v = checkGroups(h.events);
+    expect(errors(v).sort()).toEqual(['lost-commit', 'stale-generation-commit']);
+    // the lost-commit names the stale commit that would explain it, then the assignment that made it stale
+    const lost = v.anomalies.find((a) => a.kind === 'lost-commit')!;
+    const invokeOf = (f: string, match: string) =>
+      h.events.findIndex((e) => e.type === 'invoke' && e.f === f && JSON.stringify(e.value).includes(match));
+    const staleCommit = invokeOf('commit', '"generation":1');
+    expect(lost.ops).toEqual([
+      invokeOf('commit', '"offset":5'),
+      lost.ops![1],
+      staleCommit,
+      invokeOf('assignment', '"b"'),
+    ]);
+    expect(lost.explanation).toMatch(/but a stale one \(generation 1, .*generation 2 had been handed out/);
+  });
+
+  it('a lost-commit names no stale commit that leaves another of its unexplained commits lost', () => {
+    // b's commit of 5 is in flight while a's stale commit of 2 is answered, so that one may explain it;
+    // b's commit of 4 came after it, and nothing explains a fetch of 2 after that one
+    const h = new GroupHistory()
+      .join(1, 'a', 1)
+      .consume(1, 0, 2)
+      .join(2, 'b', 2)
+      .consume(2, 2, 5)
+      .commitInvoke(2, 'b', 2, 5)
+      .commit(1, 'a', 1, 2)
+      .commitOk(2, 'b', 2, 5)
+      .commit(2, 'b', 2, 4)
+      .fetch(2, 2);
+    const v = checkGroups(h.events);
+    expect(errors(v).sort()).toEqual(['lost-commit', 'stale-generation-commit']);
+    const lost = v.anomalies.find((a) => a.kind === 'lost-commit')!;
+    expect(lost.offsets).toEqual([5, 2]);
+    expect(lost.ops).toHaveLength(2);
+  });
+
+  it('a lost-commit names no stale commit when none of the fetched offset was acknowledged', () => {
+    // the same history with a's stale commit of 2 never answered: nothing applied explains the fetch
+    const h = new GroupHistory()
+      .join(1, 'a', 1)
+      .consume(1, 0, 2)
+      .join(2, 'b', 2)
+      .fetch(2, null)
+      .consume(2, 0, 5)
+      .commit(2, 'b', 2, 5)
+      .commitInvoke(1, 'a', 1, 2)
+      .fetch(2, 2);
+    const v = checkGroups(h.events);
+    expect(errors(v)).toEqual(['lost-commit']);
+    expect(v.anomalies[0].ops).toHaveLength(2);
+    expect(v.anomalies[0].explanation).not.toMatch(/stale/);
   });
 
   it('commit-skip: the next member starts past records nobody consumed', () => {

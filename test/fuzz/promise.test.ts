@@ -478,6 +478,21 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, { ...lostCommit('g1', 0), group: undefined }, undefined, history)).toBeUndefined();
   });
 
+  it('a commit overwritten by a stale one the breach let in: expected (seed 180026745)', () => {
+    const { tracker, breach } = beyond();
+    // ops: the commit (12 s), the fetch, the stale commit of the fetched offset, the assignment that made it stale
+    const overwritten = (stale: number, handedOut: number): Anomaly => ({
+      ...lostCommit('g1', 1),
+      ops: [1, 1, stale, handedOut],
+    });
+    expect(judge(tracker, overwritten(1, 0), undefined, history)).toBe(breach); // handed out before, stale commit after
+    expect(judge(tracker, overwritten(0, 0), undefined, history)).toBeUndefined(); // stale commit before the breach
+    expect(judge(tracker, overwritten(1, 1), undefined, history)).toBeUndefined(); // handed out after the breach
+    expect(judge(tracker, { ...overwritten(1, 0), group: 'g2' }, undefined, history)).toBeUndefined();
+    const txn: Anomaly = { ...overwritten(1, 0), kind: 'lost-txn-offsets' };
+    expect(judge(tracker, txn, undefined, history)).toBeUndefined(); // only a lost-commit names a stale commit
+  });
+
   it('transactional offsets lost, re-consumed or aborted ones read: expected when the transaction came before', () => {
     const { tracker, breach } = beyond();
     for (const kind of ['lost-txn-offsets', 'double-consume', 'aborted-offsets-read']) {

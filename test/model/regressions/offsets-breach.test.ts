@@ -43,6 +43,18 @@
 // later member, sent back from the committed 44 past the new log's end, read offset 38 again:
 // another record at an offset the loss reused ('reread-after-loss': the offset committed at
 // the breach, the re-read after it).
+//
+// Swarm seed 180026745 (base 180000000, shrunk to 4 faults), reported as lost-commit: "the
+// commit of offset 41 for t-1 was acknowledged (event 335), yet a later fetch of the group's
+// offset returned 37". g1 (on __consumer_offsets/0) had handed generation 2 out at 0.2 s; broker
+// 1 and then broker 3 lost power, broker 2 was cut from the controller, and at 30.4 s broker 3,
+// back with an empty log, was elected last known leader of __consumer_offsets/0 (and of t/1).
+// Its coordinator loaded nothing, numbered the group's generations from 1 again, and accepted
+// generation 1's commits: 41 of t-1 (33.4 s; its log offset 2), then 11, 12 and 37 (43.2 s).
+// The fetch at 45.3 s returned 37, the last commit: nothing was lost. The checker cannot count
+// the commits of 37 (stale: generation 2 had been handed out), so it names the stale commit and
+// that assignment with the lost-commit; the staleness is the breach's, and so is the lost-commit
+// ('stale-commit-after-loss'): the assignment before the breach, the stale commit after it.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -129,6 +141,24 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
     for (const a of rereads) {
       expect(a).toMatchObject({ expected: true, topic: 't', partition: 0 });
       expect(a.expectedBecause).toMatchObject({ rule: 'last-known-leader-elected', topic: 't', partition: 0 });
+    }
+  });
+
+  it('seed 180026745: a commit overwritten by a stale commit the reloaded coordinator accepted', () => {
+    const { result, failing } = rerun(180026745, fixtureInput(180026745));
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('expected-loss');
+    const later = result.verdict.anomalies.filter((a) => a.kind === 'lost-commit' && a.offsets?.[0] === 41);
+    expect(later.length).toBeGreaterThan(0);
+    for (const a of later) {
+      expect(a).toMatchObject({ expected: true, group: 'g1', topic: 't', partition: 1, offsets: [41, 37] });
+      expect(a.explanation).toMatch(/but a stale one \(generation 1, .*generation 2 had been handed out/);
+      expect(a.ops).toHaveLength(4);
+      expect(a.expectedBecause).toMatchObject({
+        rule: 'last-known-leader-elected',
+        topic: '__consumer_offsets',
+        partition: 0,
+      });
     }
   });
 });
