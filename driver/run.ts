@@ -990,10 +990,11 @@ function unfinishedWorkloadAnomalies(c: KafkaCluster, healedAtUs: number, deadli
   const idle = unfinished.filter((p) => !open.some((o) => o.producer === p));
   const timesUs = [healedAtUs, deadlineUs];
   const since = `although every fault healed at ${fmtUs(healedAtUs)}`;
+  const unfinishedBy = `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(deadlineUs)}`;
   const out: Anomaly[] = [...byPartition.values()].map(({ topic, partition, producers }) => ({
     kind: 'liveness',
     explanation:
-      `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(deadlineUs)}, ${since}: ` +
+      `${unfinishedBy}, ${since}: ` +
       `producer(s) ${producers.join(', ')} still had sends to ${topic}/${partition} outstanding.`,
     topic,
     partition,
@@ -1003,7 +1004,7 @@ function unfinishedWorkloadAnomalies(c: KafkaCluster, healedAtUs: number, deadli
   if (idle.length > 0 || out.length === 0) {
     out.push({
       kind: 'liveness',
-      explanation: `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(deadlineUs)}, ${since}.`,
+      explanation: `${unfinishedBy}, ${since}.`,
       // The producers still sending with no send outstanding (all of them when the cluster does not tell).
       nodes: idle.length > 0 ? idle : unfinished,
       timesUs,
