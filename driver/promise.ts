@@ -39,7 +39,8 @@
 //   replica elected without them), is expected; nothing else is (records sent after the
 //   breach, duplicates other than KIP-360 resends, liveness: expectedBecause), but in
 //   ZooKeeper mode the loss of a record acknowledged after the breach at an offset committed
-//   at it (reopenedInEpoch: the damaged leader may keep its epoch). Without a power
+//   at it (reopenedInEpoch: the damaged leader may keep its epoch), and a duplicate of a record
+//   sent after it whose lower copies sit at such offsets (reopened-copy). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -937,7 +938,8 @@ type Excuse =
   | 'aborted-before-loss'
   | 'commit-past-loss'
   | 'skipped-after-loss'
-  | 'epoch-reopened';
+  | 'epoch-reopened'
+  | 'reopened-copy';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -1024,6 +1026,19 @@ type Excuse =
  *   then fetches another's records of an older epoch after them (the divergence check compares
  *   epochs only: LeaderEpochFileCache.endOffsetFor), and its cache drops the newer entry
  *   (LeaderEpochFileCache.assign, non-monotonic entries removed). Swarm seed 132011243.
+ * - 'reopened-copy' (duplicate; ZooKeeper mode only): a value sent after a power-loss breach
+ *   whose every copy but the highest sits at an offset committed when the breach happened. The
+ *   broker that lost those offsets led again in the same epoch and appended the value there
+ *   (reopenedInEpoch); its answer never came, and a leader that had kept the committed records
+ *   there took the producer's retry in sequence as new (ProducerAppendInfo.checkSequence: it
+ *   never saw the first copy), above them. The damaged broker, following that leader, keeps its
+ *   copy: its last fetched epoch is the reused one, which the leader's cache also holds, so
+ *   the leader's end offset for it (LeaderEpochFileCache.endOffsetFor: the start of its next
+ *   epoch) is above the fetch offset and no divergence is found (Partition.fetchRecords,
+ *   lastFetchedEpoch: a diverging epoch only when the end offset is below the fetch offset or
+ *   its epoch below the fetched one) @ 3.9.0-rc3. Its log then holds both copies (log-matching
+ *   at the lower offset, excused as 'consequence'), and electing it keeps both. Swarm seed
+ *   135002310.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -1067,6 +1082,7 @@ const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, re
   ['excess-duplicate', ['reread-after-loss']],
   ['commit-skip', ['skipped-after-loss']],
   ['lost-commit', ['stale-commit-after-loss']],
+  ['duplicate', ['reopened-copy']],
 ]);
 
 /**
@@ -1371,6 +1387,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return skippedAfterLoss(a, b, evidence);
     case 'epoch-reopened':
       return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && committedBefore(a, b, evidence);
+    case 'reopened-copy':
+      return reopenedCopies(a, b, evidence);
     default:
       return assertNever(excuse);
   }
@@ -1457,6 +1475,25 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
  */
 function reopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && allCommittedBefore(a, b, evidence);
+}
+
+/**
+ * 'reopened-copy' (ZooKeeper mode): every value `a` names was first sent at or after breach `b`,
+ * a power loss, and every copy of it but the highest sits at an offset committed when `b`
+ * happened: the damaged leader's appends in its reused epoch (reopenedInEpoch), kept beside
+ * the committed records (DURABILITY_EXCUSES' 'reopened-copy').
+ */
+function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  if (!evidence.zookeeperMode || b.rule !== 'min-isr-power-loss') return false;
+  const values = a.values ?? [];
+  const offsets = [...(a.offsets ?? [])].sort((x, y) => x - y);
+  if (a.topic === undefined || a.partition === undefined || values.length === 0 || offsets.length < 2) return false;
+  const sentAfter = values.every((v) => {
+    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
+    return t !== undefined && t >= b.atUs;
+  });
+  const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
+  return sentAfter && offsets.slice(0, -1).every((o) => o < hw);
 }
 
 /** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */

@@ -652,15 +652,7 @@ class SeedRun {
     if (!done) {
       // Judged now, at the deadline (promise.ts wedgedTxnBreach).
       if (this.tracker !== undefined) this.tracker.wedgedAtWorkloadDeadline = c.wedgedTxnProducers?.() ?? new Map();
-      this.extraAnomalies.push({
-        kind: 'liveness',
-        explanation:
-          `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(deadlineUs)}, ` +
-          `although every fault healed at ${fmtUs(healedAtUs)}.`,
-        // The producers still sending (all of them when the cluster does not tell).
-        nodes: c.unfinishedProducers?.() ?? [...c.producerIds],
-        timesUs: [healedAtUs, deadlineUs],
-      });
+      this.extraAnomalies.push(...unfinishedWorkloadAnomalies(c, healedAtUs, deadlineUs));
     }
   }
 
@@ -981,4 +973,48 @@ function assertNever(x: never): never {
 
 function fmtUs(us: number): string {
   return `${(us / 1_000_000).toFixed(3)} s`;
+}
+
+/**
+ * The liveness anomalies of a workload whose sends had not all completed by `deadlineUs`: one
+ * per partition the producers' outstanding sends wait on (naming the producers waiting there),
+ * so a stuck partition's witness can explain them (swarm seed 135002921 in ZooKeeper mode: a
+ * partition frozen below min.insync.replicas times every send out after delivery.timeout.ms,
+ * and ten sends in flight per producer cannot finish the workload in the window); and one naming
+ * no partition for the producers with no send outstanding (or when the cluster does not tell).
+ */
+function unfinishedWorkloadAnomalies(c: KafkaCluster, healedAtUs: number, deadlineUs: number): Anomaly[] {
+  const unfinished = c.unfinishedProducers?.() ?? [...c.producerIds];
+  const open = c.openSends?.() ?? [];
+  const byPartition = new Map<string, { topic: string; partition: number; producers: number[] }>();
+  for (const { producer, topic, partition } of open) {
+    const key = `${topic}/${partition}`;
+    const entry = byPartition.get(key) ?? { topic, partition, producers: [] };
+    entry.producers.push(producer);
+    byPartition.set(key, entry);
+  }
+  const idle = unfinished.filter((p) => !open.some((o) => o.producer === p));
+  const timesUs = [healedAtUs, deadlineUs];
+  const since = `although every fault healed at ${fmtUs(healedAtUs)}`;
+  const unfinishedBy = `The producers' sends had not all completed (ok, failed or timed out) by ${fmtUs(deadlineUs)}`;
+  const out: Anomaly[] = [...byPartition.values()].map(({ topic, partition, producers }) => ({
+    kind: 'liveness',
+    explanation:
+      `${unfinishedBy}, ${since}: ` +
+      `producer(s) ${producers.join(', ')} still had sends to ${topic}/${partition} outstanding.`,
+    topic,
+    partition,
+    nodes: producers,
+    timesUs,
+  }));
+  if (idle.length > 0 || out.length === 0) {
+    out.push({
+      kind: 'liveness',
+      explanation: `${unfinishedBy}, ${since}.`,
+      // The producers still sending with no send outstanding (all of them when the cluster does not tell).
+      nodes: idle.length > 0 ? idle : unfinished,
+      timesUs,
+    });
+  }
+  return out;
 }

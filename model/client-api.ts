@@ -40,4 +40,6 @@ export interface ConsumerParams {
 export interface ClientStatus {
   /** Producer: every send completed. Consumer: always true. Probe: idle. */
   done(): boolean;
+  /** Producer: the partitions its outstanding sends wait on, each once (absent: not told). */
+  sendingTo?(): Array<{ topic: string; partition: number }>;
 }

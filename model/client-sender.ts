@@ -226,6 +226,18 @@ export class Sender implements RequestOwner {
     return this.liveCount;
   }
 
+  /** The partitions of the sends not yet completed, each once, in the order of their first such send. */
+  openPartitions(): Array<{ topic: string; partition: number }> {
+    const out: Array<{ topic: string; partition: number }> = [];
+    for (let i = this.deadlineHead; i < this.byDeadline.length; i++) {
+      const op = this.byDeadline[i];
+      if (op.state === 'done') continue;
+      if (!out.some((p) => p.topic === op.topic && p.partition === op.partition))
+        out.push({ topic: op.topic, partition: op.partition });
+    }
+    return out;
+  }
+
   /** The application calls send(): record the invoke, queue the record. */
   send(topic: string, partition: number, key: string | null, value: string, process: number, padBytes = 0): SendOp {
     const now = this.ctx.now();

@@ -32,6 +32,11 @@ export interface KafkaCluster {
   /** The running producers whose sends have not all completed (none: workloadDone). Absent: not told. */
   unfinishedProducers?(): number[];
   /**
+   * The running producers' sends not yet completed, one row per producer and partition they wait
+   * on (a producer between sends, or one that does not tell, has none). Absent: not told.
+   */
+  openSends?(): Array<{ producer: number; topic: string; partition: number }>;
+  /**
    * Liveness probe: a fresh client sends one record to every partition and polls it back.
    * Returns true once every probe send was acknowledged and read back.
    */

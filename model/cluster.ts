@@ -431,6 +431,13 @@ class SimulatedCluster implements KafkaCluster {
     });
   }
 
+  openSends(): Array<{ producer: number; topic: string; partition: number }> {
+    return this.unfinishedProducers().flatMap((producer) => {
+      const parts = this.sim.actor<ClientStatus>(producer)?.sendingTo?.() ?? [];
+      return parts.map(({ topic, partition }) => ({ producer, topic, partition }));
+    });
+  }
+
   private probe(): ProbeClientActor {
     const actor = this.sim.actor<ProbeClientActor>(PROBE_CLIENT_ID);
     if (actor === undefined) throw new Error('the probe client is down');

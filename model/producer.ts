@@ -68,6 +68,10 @@ export class ProducerActor extends ClientActorBase implements ClientStatus {
     return this.lanesInUse;
   }
 
+  sendingTo(): Array<{ topic: string; partition: number }> {
+    return this.sender?.openPartitions() ?? [];
+  }
+
   private scheduleNextSend(): void {
     if (this.progress.issued >= this.params.sends) return;
     const gapUs = exponentialGapUs(this.ctx.rng, this.params.workload.sendIntervalMs);

@@ -288,14 +288,12 @@ function withValueBytes(input: fc.Arbitrary<ScenarioInput>): fc.Arbitrary<Scenar
 const ZK_ONE_IN = 5;
 
 /**
- * Whether the swarm applies its ZooKeeper-mode draw. Off: switching it on moves one swarm seed
- * in five into ZooKeeper mode, which moves the find seeds of the KRaft-era zoo variants
- * (docs/readme-zoo.md, measured on the swarm as it is) and the README's swarm figures; that
- * re-measure is still to do. ZooKeeper mode's own campaigns (`--controller zookeeper`, which
- * lays the swarm's draws into that mode the same way) are what its figures come from. The
- * draw itself is made, last, so switching it on changes no other draw of any seed.
+ * Whether the swarm applies its ZooKeeper-mode draw: on, one swarm seed in ZK_ONE_IN runs in
+ * ZooKeeper mode. Switching it moves the zoo variants' find seeds (docs/readme-zoo.md, measured
+ * with it on) and the README's swarm figures. The draw itself is made, last, either way, so
+ * the switch changes no other draw of any seed: a seed it leaves in KRaft mode keeps its input.
  */
-export const SWARM_DRAWS_ZOOKEEPER = false;
+export const SWARM_DRAWS_ZOOKEEPER = true;
 
 /**
  * ZooKeeper mode, drawn after everything else, in one seed of ZK_ONE_IN: the drawn input laid

@@ -139,6 +139,37 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
     expect(kraft.tracker.powerLoss([2, 3], 'power loss of broker 2 + broker 3')).toBeDefined();
     expect(judge(kraft.tracker, after(3), undefined, history)).toBeUndefined();
   });
+
+  it('excuses a duplicate sent after it whose lower copy sits at an offset committed then (reopened-copy)', () => {
+    // Seed 135002310: the damaged broker, leading again in its epoch, appends 'w' at offset 3;
+    // the producer's retry lands at 7 on a leader that never saw it; the damaged broker keeps both.
+    const dup = (offsets: number[]): Anomaly => ({
+      kind: 'duplicate',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      values: ['w'],
+      offsets,
+    });
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
+    const zk = setup(2, true);
+    zk.tracker.onReplica(1, 0, 'leader', 5, 5);
+    zk.clock.nowUs = 41_200_000;
+    const breach = zk.tracker.powerLoss([2], 'power loss of broker 2');
+    expect(judge(zk.tracker, dup([7, 3]), undefined, history)).toBe(breach);
+    // Both copies above the HW of the breach: a dedupe failure, not the breach's.
+    expect(judge(zk.tracker, dup([5, 7]), undefined, history)).toBeUndefined();
+    // Three copies, two of them above that HW: likewise.
+    expect(judge(zk.tracker, dup([3, 5, 7]), undefined, history)).toBeUndefined();
+    // A value sent before the breach: its copy below the HW may be the committed original.
+    expect(judge(zk.tracker, { ...dup([3, 7]), values: ['v'] }, undefined, history)).toBeUndefined();
+    // KRaft mode: no reused epoch, no such copy.
+    const kraft = setup(2, false);
+    kraft.tracker.onReplica(1, 0, 'leader', 5, 5);
+    kraft.clock.nowUs = 41_200_000;
+    expect(kraft.tracker.powerLoss([2, 3], 'power loss of broker 2 + broker 3')).toBeDefined();
+    expect(judge(kraft.tracker, dup([3, 7]), undefined, history)).toBeUndefined();
+  });
 });
 
 describe('acked-durable beyond the promise', () => {

@@ -168,7 +168,7 @@ describe('swarm', () => {
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
   });
 
-  it('gives one swarm seed in five transactional producers (with commit-point crashes); none in ZooKeeper mode', () => {
+  it('gives one KRaft swarm seed in five transactional producers (commit-point crashes too); none in ZooKeeper', () => {
     // scenarios/named.ts withSometimesTransactions: one seed in TXN_ONE_IN (5), drawn last.
     const commitPoint = (f: ScenarioInput['faults'][number]) =>
       f.trigger.kind === 'on' && f.trigger.event.codeProbe === 'txn-coordinator-prepare-commit-written';
@@ -182,19 +182,30 @@ describe('swarm', () => {
     expect(zk.faults.some(commitPoint)).toBe(false);
   });
 
-  it('draws ZooKeeper mode last, applied only with SWARM_DRAWS_ZOOKEEPER, as --controller zookeeper lays it', () => {
-    expect(SWARM_DRAWS_ZOOKEEPER).toBe(false);
-    expect(inputs.filter((i) => i.shape.zookeeper !== undefined)).toEqual([]);
+  it('draws ZooKeeper mode last, in one seed of five or so, as --controller zookeeper lays it', () => {
+    expect(SWARM_DRAWS_ZOOKEEPER).toBe(true);
+    const zkInputs = inputs.filter((i) => i.shape.zookeeper !== undefined);
+    expect(zkInputs.length).toBeGreaterThan(inputs.length / 5 - 30);
+    expect(zkInputs.length).toBeLessThan(inputs.length / 5 + 30);
+    for (const i of zkInputs) {
+      expect(i.shape.kafkaVersion).toMatch(/^3\./);
+      expect([i.shape.controllers, i.shape.combined, i.workload.group, i.workload.transactions]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(invalidInputReason(i)).toBeUndefined();
+    }
     const withGroup = inputs.find((i) => i.workload.group !== undefined && i.shape.controllers !== undefined)!;
     expect(withGroup).toBeDefined();
-    expect(withSometimesZooKeeper(withGroup, 2, true)).toBe(withGroup);
-    const zk = withSometimesZooKeeper(withGroup, 1, true);
+    expect(withSometimesZooKeeper(withGroup, 2)).toBe(withGroup);
+    expect(withSometimesZooKeeper(withGroup, 1, false)).toBe(withGroup);
+    const zk = withSometimesZooKeeper(withGroup, 1);
     expect(zk).toEqual(overrideShape(withGroup, { controller: 'zookeeper' }));
     expect(zk.shape.zookeeper).toBeDefined();
-    expect(zk.shape.kafkaVersion).toMatch(/^3\./);
     expect(zk.shape.controllers).toBeUndefined();
     expect(zk.workload.group).toBeUndefined();
-    expect(invalidInputReason(zk)).toBeUndefined();
   });
 
   it('patterns.ts needs nothing from arbitraries.ts at run time (no import cycle between them)', () => {

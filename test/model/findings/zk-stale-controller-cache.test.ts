@@ -126,6 +126,35 @@ describe('finding: a ZooKeeper-mode controller cache behind ZooKeeper after a lo
     expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
   });
 
+  it('seed 135002921: every send times out at delivery.timeout.ms; the workload left unfinished names t/0', () => {
+    // Swarm seed 135002921 (base 135,000,000, `--controller zookeeper`): the chain leaves t/0's
+    // leader 2 with ISR [2] (ZooKeeper holds [2, 1]), below min.insync.replicas 2, so every
+    // acks=all send is answered NOT_ENOUGH_REPLICAS and retried until delivery.timeout.ms
+    // (120 s) expires it, as Kafka's Sender.sendProducerData expires batches
+    // (RecordAccumulator.expiredBatches, getExpiredInflightBatches). No send stays open longer;
+    // but the producer keeps at most ten sends outstanding, so its ~70 sends need several
+    // 120-s rounds and the workload cannot finish by its deadline. That anomaly used to name no
+    // partition, so the witness could not tie it to t/0 and the seed was a violation.
+    const { r, cluster } = watchedRun(135002921, fixtureInput(135002921, 'zookeeper'));
+    const sends = new Map<string, number>();
+    let longestUs = 0;
+    for (const e of cluster.history) {
+      if (e.f !== 'send' || typeof e.process !== 'number' || e.process >= 400_000) continue;
+      const key = `${e.process}/${(e.value as { value: string }).value}`;
+      if (e.type === 'invoke') sends.set(key, e.time);
+      else longestUs = Math.max(longestUs, e.time - (sends.get(key) ?? e.time));
+    }
+    expect(longestUs).toBe(120_000_000);
+    expect(r.outcome).toBe('kafka-finding');
+    expect(r.kafkaFindings).toEqual(['zk-stale-controller-cache']);
+    const workload = r.verdict.anomalies.filter((a) => a.explanation.includes('sends had not all completed'));
+    expect(workload.map((a) => [a.kind, a.topic, a.partition, a.kafkaFinding])).toEqual([
+      ['liveness', 't', 0, 'zk-stale-controller-cache'],
+    ]);
+    expect(workload[0].nodes).toEqual([200, 201]);
+    expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
+  });
+
   it('without the exact chain, the liveness anomaly stays a violation', () => {
     // Seed 8738's end state, and the write the probe recorded, as the witness reads them.
     const { cluster } = watchedRun(8738, fixtureInput(8738, 'zookeeper'));
