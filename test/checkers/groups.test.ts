@@ -131,6 +131,14 @@ describe('committed-offset checker: histories that must fail', () => {
     const v = checkGroups(h.events);
     expect(errors(v)).toEqual(['stale-generation-commit']);
     expect(v.anomalies[0].explanation).toMatch(/generation 1 .* generation 2/);
+    // ops: the later generation's assignment, the stale commit, its acknowledgement (the promise tracker's)
+    const at = (type: string, f: string, match: string) =>
+      h.events.findIndex((e) => e.type === type && e.f === f && JSON.stringify(e.value).includes(match));
+    expect(v.anomalies[0].ops).toEqual([
+      at('invoke', 'assignment', '"b"'),
+      at('invoke', 'commit', '"a"'),
+      at('ok', 'commit', '"a"'),
+    ]);
   });
 
   it('a stale commit does not explain a lower fetch', () => {

@@ -503,14 +503,30 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     }
   });
 
-  it('a generation reused or a stale commit accepted: expected when the state lost was written before', () => {
+  it('a generation reused: expected when its first hand-out came before the breach', () => {
     const { tracker, breach } = beyond();
-    for (const kind of ['shared-ownership', 'stale-generation-commit']) {
-      const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind, ops: [first, 2] });
-      expect(judge(tracker, a(0), undefined, history)).toBe(breach); // the first hand-out before the breach
-      expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
-      expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
-    }
+    const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind: 'shared-ownership', ops: [first, 2] });
+    expect(judge(tracker, a(0), undefined, history)).toBe(breach); // the first hand-out before the breach
+    expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
+    expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
+  });
+
+  it('a stale commit accepted: expected when handed out before the breach and acknowledged at or after it', () => {
+    const { tracker, breach } = beyond();
+    // ops: the later generation's assignment, the stale commit, its acknowledgement (history times: 0 → 2 s,
+    // 1 → 12 s, 2 → 1 s; the breach at 10 s)
+    const stale = (...ops: number[]): Anomaly => ({ ...lostCommit('g1', 0), kind: 'stale-generation-commit', ops });
+    expect(judge(tracker, stale(0, 1, 1), undefined, history)).toBe(breach); // committed after the breach
+    expect(judge(tracker, stale(2, 0, 1), undefined, history)).toBe(breach); // invoked before, acknowledged after
+    // acknowledged before the breach: the coordinator still held the later generation and had to refuse it
+    expect(judge(tracker, stale(2, 2, 0), undefined, history)).toBeUndefined();
+    expect(judge(tracker, stale(1, 1, 1), undefined, history)).toBeUndefined(); // handed out after the breach
+    expect(judge(tracker, stale(0, 1), undefined, history)).toBeUndefined(); // no acknowledgement named
+    expect(judge(tracker, { ...stale(0, 1, 1), group: 'g2' }, undefined, history)).toBeUndefined();
+  });
+
+  it('a re-read below a lost commit: expected when the commit came before the breach', () => {
+    const { tracker, breach } = beyond();
     // re-read below a commit sent before the breach (the commit first): expected; a re-read in one generation
     // (one op) or a skip: never
     const reread = { ...lostCommit('g1', 0), kind: 'excess-duplicate' };
