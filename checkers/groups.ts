@@ -343,7 +343,9 @@ function staleGenerationCases(g: Gathered, out: Findings): void {
           `group ${c.group}: a commit by ${c.member ?? 'a member'} naming generation ${c.generation} was ` +
           `acknowledged, though ${later.v.member} had already been handed generation ${later.v.generation} ` +
           `(event ${later.op.completePos}): the coordinator must answer ILLEGAL_GENERATION.`,
-        ops: [later.op.invokePos, c.invokePos],
+        // the assignment, the commit, its acknowledgement (the latest it can have been accepted: the
+        // promise tracker's 'group-consequence' asks that it come after the breach that explains it)
+        ops: [later.op.invokePos, c.invokePos, c.donePos],
         topic: p.topic,
         partition: p.partition,
         offsets: [c.offset],

@@ -996,7 +996,9 @@ type Excuse =
  *   member reading one offset twice in one generation names one op and is never excused).
  *   The operation whose state was lost — the anomaly's first op: the earlier hand-out of the
  *   generation, the later generation's assignment, or the commit — must have been invoked
- *   before the breach.
+ *   before the breach; a stale commit must have been acknowledged at or after it (before it,
+ *   the coordinator still held the later generation and refuses the commit:
+ *   ClassicGroup.validateOffsetCommit), see groupConsequence.
  * - 'reread-after-loss' (excess-duplicate, on the data partition it names): the record re-read
  *   sat at an offset committed when that partition's breach happened, and the re-read came
  *   after the breach: the loss gave the offset to another record (an offset reused, as
@@ -1372,7 +1374,7 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
     case 'reread-after-loss':
       return committedBefore(a, b, evidence) && lastOpAfter(a, b, evidence);
     case 'group-consequence':
-      return (a.kind !== 'excess-duplicate' || (a.ops?.length ?? 0) >= 2) && firstOpBefore(a, b, evidence);
+      return groupConsequence(a, b, evidence);
     case 'consequence':
       return sentBefore(a, b, evidence, false) || markerCommittedBefore(a, b, evidence);
     case 'committed':
@@ -1513,6 +1515,28 @@ function staleCommitAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvi
   const staleUs = evidence.eventTimeUs(ops[2]);
   const handedOutUs = evidence.eventTimeUs(ops[3]);
   return staleUs !== undefined && handedOutUs !== undefined && staleUs >= b.atUs && handedOutUs < b.atUs;
+}
+
+/**
+ * 'group-consequence': the state lost (the anomaly's first op) was written before `b`. A re-read
+ * names the commit it read below first and the poll second (one op: a re-read within one
+ * generation, never excused). A stale-generation-commit names the later generation's assignment,
+ * the stale commit, and that commit's acknowledgement (checkers/groups.ts): the commit must have
+ * been acknowledged at or after `b`. Before the breach the coordinator still held the later
+ * generation and refuses a commit of another (ClassicGroup.validateOffsetCommit @ 3.9.0-rc3:
+ * ILLEGAL_GENERATION for generationId != this.generationId), so a stale commit acknowledged before
+ * it is no consequence of the loss. The acknowledgement, not the invoke: a synchronous commit
+ * retries within one operation (NOT_COORDINATOR → FindCoordinator, ConsumerCoordinator
+ * .commitOffsetsSync), so one invoked before the breach may reach the reloaded coordinator after it.
+ */
+function groupConsequence(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  if (a.kind === 'excess-duplicate' && ops.length < 2) return false;
+  if (a.kind === 'stale-generation-commit') {
+    const ackedUs = ops.length === 3 ? evidence.eventTimeUs(ops[2]) : undefined;
+    if (ackedUs === undefined || ackedUs < b.atUs) return false;
+  }
+  return firstOpBefore(a, b, evidence);
 }
 
 /**

@@ -55,6 +55,16 @@ class GroupHistory extends HistoryBuilder {
   }
 }
 
+/** a reads 0..1 in generation 1; b, handed generation 2, finds no offset, reads 0..4 and commits 5. */
+const laterGenerationCommitted = () =>
+  new GroupHistory()
+    .join(1, 'a', 1)
+    .consume(1, 0, 2)
+    .join(2, 'b', 2)
+    .fetch(2, null)
+    .consume(2, 0, 5)
+    .commit(2, 'b', 2, 5);
+
 describe('committed-offset checker: histories that must pass', () => {
   it('a rebalance hands the partition over at the committed offset: valid, no duplicates', () => {
     const h = new GroupHistory()
@@ -131,18 +141,18 @@ describe('committed-offset checker: histories that must fail', () => {
     const v = checkGroups(h.events);
     expect(errors(v)).toEqual(['stale-generation-commit']);
     expect(v.anomalies[0].explanation).toMatch(/generation 1 .* generation 2/);
+    // ops: the later generation's assignment, the stale commit, its acknowledgement (the promise tracker's)
+    const at = (type: string, f: string, match: string) =>
+      h.events.findIndex((e) => e.type === type && e.f === f && JSON.stringify(e.value).includes(match));
+    expect(v.anomalies[0].ops).toEqual([
+      at('invoke', 'assignment', '"b"'),
+      at('invoke', 'commit', '"a"'),
+      at('ok', 'commit', '"a"'),
+    ]);
   });
 
   it('a stale commit does not explain a lower fetch', () => {
-    const h = new GroupHistory()
-      .join(1, 'a', 1)
-      .consume(1, 0, 2)
-      .join(2, 'b', 2)
-      .fetch(2, null)
-      .consume(2, 0, 5)
-      .commit(2, 'b', 2, 5)
-      .commit(1, 'a', 1, 2)
-      .fetch(2, 2);
+    const h = laterGenerationCommitted().commit(1, 'a', 1, 2).fetch(2, 2);
     const v = checkGroups(h.events);
     expect(errors(v).sort()).toEqual(['lost-commit', 'stale-generation-commit']);
     // the lost-commit names the stale commit that would explain it, then the assignment that made it stale
@@ -181,15 +191,7 @@ describe('committed-offset checker: histories that must fail', () => {
 
   it('a lost-commit names no stale commit when none of the fetched offset was acknowledged', () => {
     // the same history with a's stale commit of 2 never answered: nothing applied explains the fetch
-    const h = new GroupHistory()
-      .join(1, 'a', 1)
-      .consume(1, 0, 2)
-      .join(2, 'b', 2)
-      .fetch(2, null)
-      .consume(2, 0, 5)
-      .commit(2, 'b', 2, 5)
-      .commitInvoke(1, 'a', 1, 2)
-      .fetch(2, 2);
+    const h = laterGenerationCommitted().commitInvoke(1, 'a', 1, 2).fetch(2, 2);
     const v = checkGroups(h.events);
     expect(errors(v)).toEqual(['lost-commit']);
     expect(v.anomalies[0].ops).toHaveLength(2);

@@ -63,6 +63,47 @@ const sends: History = [send('v', 1_000_000)];
 const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a], history: History = sends) =>
   expectedBecause(a, promiseEvidence(tracker, all, history));
 
+/** A controller record of `topic`/`partition` on `replicas` (the first leads), all in the ISR, epoch 1. */
+function placeOn(view: ClusterView, topic: string, partition: number, replicas: readonly number[]): void {
+  view.applyPartitionEvent({
+    kind: 'partition',
+    topic,
+    partition,
+    leader: replicas[0],
+    leaderEpoch: 1,
+    partitionEpoch: 1,
+    replicas: [...replicas],
+    isr: [...replicas],
+    elr: [],
+  });
+}
+
+/**
+ * A tracker over t (min.insync.replicas 2; t/0 on brokers 1 and 3) at a settable clock, with the
+ * internal topic `internal` as its companion: partition p on `placement[p]`, broker 1 leading
+ * partition `led` with HW 5. `powerLoss()` then takes brokers 1 and 2 at 10 s.
+ */
+function withCompanion(internal: string, placement: readonly (readonly number[])[], led: number) {
+  const view = new ClusterView('t', [1, 2, 3]);
+  const internalView = new ClusterView(internal, [1, 2, 3]);
+  const clock = { nowUs: 0 };
+  const tracker = new PromiseTracker(
+    2,
+    view,
+    () => true,
+    () => clock.nowUs,
+  );
+  const companion = tracker.companion(internalView, placement.length);
+  placeOn(view, 't', 0, [1, 3]);
+  placement.forEach((replicas, p) => placeOn(internalView, internal, p, replicas));
+  companion.onReplica(1, led, 'leader', 5, 5);
+  const powerLoss = () => {
+    clock.nowUs = 10_000_000;
+    return tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+  };
+  return { tracker, clock, powerLoss };
+}
+
 describe('min-isr-power-loss', () => {
   it('one power loss below min.insync.replicas is no breach: the loss stays a violation', () => {
     const { tracker } = setup();
@@ -352,10 +393,7 @@ describe('a durability breach excuses only the loss of records sent before it, a
       () => true,
       () => 5,
     );
-    for (const partition of [0, 1]) {
-      const ev = { kind: 'partition' as const, topic: 't', partition, leader: 1, leaderEpoch: 1, partitionEpoch: 1 };
-      view.applyPartitionEvent({ ...ev, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
-    }
+    for (const partition of [0, 1]) placeOn(view, 't', partition, [1, 2, 3]);
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
     expect(tracker.breaches.map((b) => b.partition)).toEqual([0, 1]);
   });
@@ -375,8 +413,7 @@ describe('two companions: a power loss reaches both internal topics', () => {
     const views = ['__consumer_offsets', '__transaction_state'].map((topic) => {
       const v = new ClusterView(topic, [1, 2, 3]);
       tracker.companion(v, 1);
-      const ev = { kind: 'partition' as const, topic, partition: 0, leader: 1, leaderEpoch: 1, partitionEpoch: 1 };
-      v.applyPartitionEvent({ ...ev, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
+      placeOn(v, topic, 0, [1, 2, 3]);
       return v;
     });
     expect(views).toHaveLength(2);
@@ -397,8 +434,7 @@ describe('__transaction_state: replicas that disagree are judged by the offset (
     );
     const v = new ClusterView('__transaction_state', [1, 2, 3]);
     const state = tracker.companion(v, 1);
-    const ev = { kind: 'partition' as const, topic: '__transaction_state', partition: 0, leaderEpoch: 1 };
-    v.applyPartitionEvent({ ...ev, leader: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3], elr: [] });
+    placeOn(v, '__transaction_state', 0, [1, 2, 3]);
     state.onReplica(1, 0, 'leader', 5, 5);
     clock.nowUs = 10_000_000;
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
@@ -424,39 +460,16 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
    * power at 10 s: a breach of __consumer_offsets/2 only (t/0 lost one replica of two).
    */
   const beyond = () => {
-    const view = new ClusterView('t', [1, 2, 3]);
-    const offsetsView = new ClusterView('__consumer_offsets', [1, 2, 3]);
-    const clock = { nowUs: 0 };
-    const tracker = new PromiseTracker(
+    const { tracker, powerLoss } = withCompanion(
+      '__consumer_offsets',
+      [
+        [2, 3],
+        [3, 1],
+        [1, 2],
+      ],
       2,
-      view,
-      () => true,
-      () => clock.nowUs,
     );
-    const offsets = tracker.companion(offsetsView, 3);
-    const record = (v: ClusterView, topic: string, partition: number, replicas: number[]) =>
-      v.applyPartitionEvent({
-        kind: 'partition',
-        topic,
-        partition,
-        leader: replicas[0],
-        leaderEpoch: 1,
-        partitionEpoch: 1,
-        replicas,
-        isr: replicas,
-        elr: [],
-      });
-    record(view, 't', 0, [1, 3]);
-    for (const [p, replicas] of [
-      [0, [2, 3]],
-      [1, [3, 1]],
-      [2, [1, 2]],
-    ] as const)
-      record(offsetsView, '__consumer_offsets', p, [...replicas]);
-    offsets.onReplica(1, 2, 'leader', 5, 5);
-    clock.nowUs = 10_000_000;
-    const breach = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
-    return { tracker, breach };
+    return { tracker, breach: powerLoss()! };
   };
   /** Commits invoked at 2 s (index 0) and 12 s (index 1). */
   const commit = (atUs: number, index: number): HistoryEvent => ({
@@ -534,14 +547,30 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     }
   });
 
-  it('a generation reused or a stale commit accepted: expected when the state lost was written before', () => {
+  it('a generation reused: expected when its first hand-out came before the breach', () => {
     const { tracker, breach } = beyond();
-    for (const kind of ['shared-ownership', 'stale-generation-commit']) {
-      const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind, ops: [first, 2] });
-      expect(judge(tracker, a(0), undefined, history)).toBe(breach); // the first hand-out before the breach
-      expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
-      expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
-    }
+    const a = (first: number): Anomaly => ({ ...lostCommit('g1', first), kind: 'shared-ownership', ops: [first, 2] });
+    expect(judge(tracker, a(0), undefined, history)).toBe(breach); // the first hand-out before the breach
+    expect(judge(tracker, a(1), undefined, history)).toBeUndefined(); // both after it
+    expect(judge(tracker, { ...a(0), group: 'g2' }, undefined, history)).toBeUndefined();
+  });
+
+  it('a stale commit accepted: expected when handed out before the breach and acknowledged at or after it', () => {
+    const { tracker, breach } = beyond();
+    // ops: the later generation's assignment, the stale commit, its acknowledgement (history times: 0 → 2 s,
+    // 1 → 12 s, 2 → 1 s; the breach at 10 s)
+    const stale = (...ops: number[]): Anomaly => ({ ...lostCommit('g1', 0), kind: 'stale-generation-commit', ops });
+    expect(judge(tracker, stale(0, 1, 1), undefined, history)).toBe(breach); // committed after the breach
+    expect(judge(tracker, stale(2, 0, 1), undefined, history)).toBe(breach); // invoked before, acknowledged after
+    // acknowledged before the breach: the coordinator still held the later generation and had to refuse it
+    expect(judge(tracker, stale(2, 2, 0), undefined, history)).toBeUndefined();
+    expect(judge(tracker, stale(1, 1, 1), undefined, history)).toBeUndefined(); // handed out after the breach
+    expect(judge(tracker, stale(0, 1), undefined, history)).toBeUndefined(); // no acknowledgement named
+    expect(judge(tracker, { ...stale(0, 1, 1), group: 'g2' }, undefined, history)).toBeUndefined();
+  });
+
+  it('a re-read below a lost commit: expected when the commit came before the breach', () => {
+    const { tracker, breach } = beyond();
     // re-read below a commit sent before the breach (the commit first): expected; a re-read in one generation
     // (one op) or a skip: never
     const reread = { ...lostCommit('g1', 0), kind: 'excess-duplicate' };
@@ -671,33 +700,8 @@ describe('a breach of __transaction_state excuses only the records of instances 
    * a breach of __transaction_state/0 only (t/0 lost one replica of two).
    */
   const beyond = () => {
-    const view = new ClusterView('t', [1, 2, 3]);
-    const txnView = new ClusterView('__transaction_state', [1, 2, 3]);
-    const clock = { nowUs: 0 };
-    const tracker = new PromiseTracker(
-      2,
-      view,
-      () => true,
-      () => clock.nowUs,
-    );
-    const txnState = tracker.companion(txnView, 1);
-    const record = (v: ClusterView, topic: string, replicas: number[]) =>
-      v.applyPartitionEvent({
-        kind: 'partition',
-        topic,
-        partition: 0,
-        leader: replicas[0],
-        leaderEpoch: 1,
-        partitionEpoch: 1,
-        replicas,
-        isr: replicas,
-        elr: [],
-      });
-    record(view, 't', [1, 3]);
-    record(txnView, '__transaction_state', [1, 2]);
-    txnState.onReplica(1, 0, 'leader', 5, 5);
-    clock.nowUs = 10_000_000;
-    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    const { tracker, powerLoss } = withCompanion('__transaction_state', [[1, 2]], 0);
+    powerLoss();
     return tracker;
   };
   /** A `txn` invoke of `values` on t/0 by `process` at `atUs`, producer 3000001 at `epoch` (undefined: none). */
@@ -918,36 +922,9 @@ describe('what is never expected', () => {
 describe('a breach of __transaction_state excuses a committed transaction it left open (seed 110021327)', () => {
   /** t/0 on brokers 1 and 3, __transaction_state/0 on [1, 2]; brokers 1 and 2 lose power at 10 s. */
   const beyond = (statePartition = 0) => {
-    const view = new ClusterView('t', [1, 2, 3]);
-    const txnView = new ClusterView('__transaction_state', [1, 2, 3]);
-    const clock = { nowUs: 0 };
-    const tracker = new PromiseTracker(
-      2,
-      view,
-      () => true,
-      () => clock.nowUs,
-    );
-    const txnState = tracker.companion(txnView, 1);
-    for (const [v, topic, replicas] of [
-      [view, 't', [1, 3]],
-      [txnView, '__transaction_state', [1, 2]],
-    ] as const) {
-      v.applyPartitionEvent({
-        kind: 'partition',
-        topic,
-        partition: 0,
-        leader: replicas[0],
-        leaderEpoch: 1,
-        partitionEpoch: 1,
-        replicas: [...replicas],
-        isr: [...replicas],
-        elr: [],
-      });
-    }
-    txnState.onReplica(1, 0, 'leader', 5, 5);
+    const { tracker, clock, powerLoss } = withCompanion('__transaction_state', [[1, 2]], 0);
     tracker.onTxnStateAppend(statePartition, [3000001]);
-    clock.nowUs = 10_000_000;
-    tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
+    powerLoss();
     return { tracker, clock };
   };
   /** A `txn` of `value` on t/0 invoked at `atUs`, acknowledged ok at offset 71 (producer 3000001, epoch 0). */

@@ -8,6 +8,7 @@ import { isFailing, runScenario } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
 import type { AssignmentValue, History } from '../../checkers/history.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
+import { groupScenarioInput } from './group-input.ts';
 import { cooperativeStickyAssign } from '../../model/group-assignor.ts';
 import type { MemberSubscription, TopicPartition } from '../../model/group-coordinator.ts';
 
@@ -58,28 +59,14 @@ describe('cooperativeStickyAssign', () => {
   });
 });
 
-const input = (cooperative: boolean): ScenarioInput => ({
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 3, controllers: 1, timing: {} },
-  workload: {
-    producers: 1,
-    consumers: 0,
+const input = (cooperative: boolean): ScenarioInput =>
+  groupScenarioInput([], {
+    partitions: 3,
     sends: 300,
-    keys: 0,
     sendIntervalMs: 100,
-    pollIntervalMs: 100,
-    group: {
-      consumers: 3,
-      churnMs: 8_000,
-      offsetsPartitions: 1,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 2_000,
-      autoCommitIntervalMs: 1_000,
-      ...(cooperative ? { assignor: 'cooperative-sticky' as const } : {}),
-    },
-  },
-  faults: [],
-  healAtMs: 40_000,
-});
+    group: { consumers: 3, churnMs: 8_000, ...(cooperative ? { assignor: 'cooperative-sticky' as const } : {}) },
+    healAtMs: 40_000,
+  });
 
 /** Partitions a member kept from one assignment to its next (same member id). */
 function kept(history: History): number {

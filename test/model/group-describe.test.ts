@@ -11,31 +11,18 @@ import type { ModelProbe } from '../../model/cluster-api.ts';
 import { buildCluster } from '../../model/cluster.ts';
 import { clusterSpecOf, workloadSpecOf } from '../../scenarios/input.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
+import { groupScenarioInput } from './group-input.ts';
 import { consumerGroupDescribeText, describeRows } from '../../model/group-describe.ts';
 
 const HEADER = /^GROUP +TOPIC +PARTITION +CURRENT-OFFSET +LOG-END-OFFSET +LAG +CONSUMER-ID +HOST +CLIENT-ID$/;
 
-const input: ScenarioInput = {
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
-  workload: {
-    producers: 1,
-    consumers: 0,
-    sends: 100,
-    keys: 0,
-    sendIntervalMs: 100,
-    pollIntervalMs: 100,
-    group: {
-      consumers: 2,
-      churnMs: 0,
-      offsetsPartitions: 1,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 2_000,
-      autoCommitIntervalMs: 500,
-    },
-  },
-  faults: [],
+const input = groupScenarioInput([], {
+  partitions: 2,
+  sends: 100,
+  sendIntervalMs: 100,
+  group: { autoCommitIntervalMs: 500 },
   healAtMs: 0,
-};
+});
 
 describe('kafka-consumer-groups.sh --describe --group', () => {
   it('the live group: one row per partition, its owner, committed offset, HW and lag', () => {

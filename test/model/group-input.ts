@@ -1,5 +1,5 @@
 // The scenario input the hand-built consumer-group tests share: 3 brokers, replication factor 3,
-// min ISR 2, one KRaft controller, one producer of 200 sends, and a group of two members on a
+// min ISR 2, one KRaft controller, one producer (200 sends, one each 200 ms), and a group of two members on a
 // one-partition `__consumer_offsets` (sessions 6 s, heartbeats 2 s, auto commits every 1 s),
 // healed at 60 s. A test passes its faults and what it changes of that shape.
 
@@ -9,6 +9,9 @@ import type { GroupShape, ScenarioInput, TimingOverrides } from '../../scenarios
 export interface GroupInputOptions {
   /** Partitions of the workload's topic (default 1). */
   partitions?: number;
+  /** The producer's sends (default 200) and the time between them (default 200 ms). */
+  sends?: number;
+  sendIntervalMs?: number;
   timing?: TimingOverrides;
   /** Fields of the group that differ from the shared one (manual commits, commitSync…). */
   group?: Partial<GroupShape>;
@@ -28,9 +31,9 @@ export function groupScenarioInput(faults: Fault[], options: GroupInputOptions =
     workload: {
       producers: 1,
       consumers: 0,
-      sends: 200,
+      sends: options.sends ?? 200,
       keys: 0,
-      sendIntervalMs: 200,
+      sendIntervalMs: options.sendIntervalMs ?? 200,
       pollIntervalMs: 100,
       group: {
         consumers: 2,

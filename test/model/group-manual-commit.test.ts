@@ -8,29 +8,16 @@ import { runScenario } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
 import type { CommitValue, History } from '../../checkers/history.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
+import { groupScenarioInput } from './group-input.ts';
 
-const input = (manualCommit: boolean, sends: number): ScenarioInput => ({
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
-  workload: {
-    producers: 1,
-    consumers: 0,
+const input = (manualCommit: boolean, sends: number): ScenarioInput =>
+  groupScenarioInput([], {
+    partitions: 2,
     sends,
-    keys: 0,
     sendIntervalMs: 100,
-    pollIntervalMs: 100,
-    group: {
-      consumers: 2,
-      churnMs: 0,
-      offsetsPartitions: 1,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 2_000,
-      autoCommitIntervalMs: 500,
-      ...(manualCommit ? { manualCommit: true } : {}),
-    },
-  },
-  faults: [],
-  healAtMs: 10_000,
-});
+    group: { autoCommitIntervalMs: 500, ...(manualCommit ? { manualCommit: true } : {}) },
+    healAtMs: 10_000,
+  });
 
 function commitsOf(history: History): CommitValue[] {
   return history.filter((e) => e.f === 'commit' && e.type === 'ok').map((e) => e.value as CommitValue);

@@ -10,29 +10,20 @@ import { runScenario } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
 import type { AssignmentValue, History } from '../../checkers/history.ts';
 import type { ScenarioInput } from '../../scenarios/input.ts';
+import { groupScenarioInput } from './group-input.ts';
 
-const input = (forMs: number, maxPollIntervalMs: number): ScenarioInput => ({
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
-  workload: {
-    producers: 1,
-    consumers: 0,
+const input = (forMs: number, maxPollIntervalMs: number): ScenarioInput =>
+  groupScenarioInput([], {
+    partitions: 2,
     sends: 300,
-    keys: 0,
     sendIntervalMs: 100,
-    pollIntervalMs: 100,
     group: {
-      consumers: 2,
-      churnMs: 0,
-      offsetsPartitions: 1,
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 3_000,
-      autoCommitIntervalMs: 1_000,
       stall: { everyMs: 8_000, forMs, maxPollIntervalMs },
     },
-  },
-  faults: [],
-  healAtMs: 40_000,
-});
+    healAtMs: 40_000,
+  });
 
 const ok = (h: History, f: string) => h.filter((e) => e.f === f && e.type === 'ok');
 

@@ -7,29 +7,16 @@ import { runScenario } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
 import { buildViolationData } from '../../reports/report-data.ts';
 import { consumerGroupLines, type DescribeRow, orderRows } from '../../reports/consumer-groups.ts';
-import type { ScenarioInput } from '../../scenarios/input.ts';
+import { groupScenarioInput } from '../model/group-input.ts';
 
-const input: ScenarioInput = {
-  shape: { brokers: 3, replicationFactor: 3, minInsync: 2, partitions: 2, controllers: 1, timing: {} },
-  workload: {
-    producers: 1,
-    consumers: 0,
-    sends: 60,
-    keys: 0,
-    sendIntervalMs: 100,
-    pollIntervalMs: 100,
-    group: {
-      consumers: 2,
-      churnMs: 0,
-      offsetsPartitions: 1,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 2_000,
-      autoCommitIntervalMs: 500,
-    },
-  },
-  faults: [],
+/** Two members on t's two partitions, auto commits every 500 ms, 60 sends 100 ms apart, healed at 10 s. */
+const input = groupScenarioInput([], {
+  partitions: 2,
+  sends: 60,
+  sendIntervalMs: 100,
+  group: { autoCommitIntervalMs: 500 },
   healAtMs: 10_000,
-};
+});
 
 describe('the report of a consumer group run', () => {
   it("keeps each member's generations and assignments, and the acknowledged commits", () => {

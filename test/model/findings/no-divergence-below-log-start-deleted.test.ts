@@ -22,22 +22,17 @@
 //    (driver/run.ts keeps them: FindingRun.fetchesBelowCache).
 
 import { describe, expect, it } from 'vitest';
-import { fixtureInput, rerun } from '../regressions/helpers.ts';
 import { isFailing } from '../../../driver/run.ts';
 import { labelKafkaFindings, type FindingRun } from '../../../driver/kafka-findings.ts';
-import type { FetchEpochBelowLeaderCache } from '../../../model/code-probes.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
-import type { ClusterSnapshot, RecordView, ReplicaSnapshot } from '../../../checkers/cluster-state.ts';
+import { fetchBelowCache, findingRun, rec, replicaOf, rerunFinding, snapshotOf } from './helpers.ts';
 
 const SEED = 150001060;
-const PROBE = 'fetch-epoch-below-leader-cache-no-divergence';
 const FINDING = 'no-divergence-below-log-start';
 
 describe('finding: no divergence below the log start, the kept records deleted by retention later', () => {
   it('seed 150001060: broker 1 served p200-32…41 against committed transactional records, then deleted them', () => {
-    const { result, failing, kafkaFindings } = rerun(SEED, fixtureInput(SEED), 'correct', true);
-    expect(result.codeProbes).toContain(PROBE);
-    const timeline = result.trace!.timeline;
+    const { result, failing, kafkaFindings, timeline } = rerunFinding(SEED);
     // Step 5: broker 1's log start passed 41 (segment deletion) before the run's end.
     const start = (e: (typeof timeline)[number]): boolean =>
       e.kind === 'log-start' && e.broker === 1 && e.to === 42 && e.reason === 'segment-deletion';
@@ -59,59 +54,17 @@ describe('finding: no divergence below the log start, the kept records deleted b
   });
 
   it('records held at the hit explain the anomaly only for that hit, offset and record', () => {
-    const k: FetchEpochBelowLeaderCache = {
-      leader: 3,
-      follower: 1,
-      topic: 't',
-      partition: 0,
-      fetchOffset: 42,
-      lastFetchedEpoch: 1,
-      leaderFirstEpoch: 3,
-      leaderEndOffset: 42,
-      leaderLogStart: 42,
-    };
-    const rec = (offset: number, value: string, epoch: number): RecordView => ({
-      offset,
-      value,
-      epoch,
-      producerId: 1,
-      sequence: offset,
-      key: null,
-    });
+    const k = fetchBelowCache({ leader: 3, follower: 1, partition: 0, fetchOffset: 42 }, 1, 3);
     // The last snapshot: broker 1's log starts at 42 (retention deleted 32–41).
-    const replica: ReplicaSnapshot = {
-      broker: 1,
-      topic: 't',
-      partition: 0,
-      up: true,
-      role: 'leader',
-      leaderEpoch: 4,
-      logStartOffset: 42,
-      leo: 44,
-      hw: 44,
-      records: [rec(42, 'x600-5', 4), rec(43, 'COMMIT', 4)],
-      epochCache: [],
-    };
-    const snap: ClusterSnapshot = {
-      timeUs: 120_000_000,
-      brokers: [],
-      controller: { up: true, partitions: [] },
-      replicas: [replica],
-      acked: [],
-      consumed: [],
-    };
+    const records = [rec(42, 'x600-5', 4), rec(43, 'COMMIT', 4)];
+    const snap = snapshotOf(120_000_000, [
+      replicaOf(1, records, { partition: 0, role: 'leader', leaderEpoch: 4, hw: 44 }),
+    ]);
     const held = [
       { offset: 32, value: 'p200-32' },
       { offset: 34, value: 'p200-34' },
     ];
-    const run: FindingRun = {
-      probeContexts: [{ name: PROBE, context: k }],
-      faults: [],
-      history: [],
-      lastSnapshot: snap,
-      zookeeper: false,
-      fetchesBelowCache: [{ fetch: k, kept: held }],
-    };
+    const run: FindingRun = { ...findingRun(k, snap), fetchesBelowCache: [{ fetch: k, kept: held }] };
     const base: Anomaly = {
       kind: 'inconsistent-offsets',
       explanation: "the run's anomaly",

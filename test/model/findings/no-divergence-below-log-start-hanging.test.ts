@@ -38,21 +38,17 @@
 // transaction when liveness is judged begins at that same offset.
 
 import { describe, expect, it } from 'vitest';
-import { fixtureInput, rerun } from '../regressions/helpers.ts';
 import { isFailing } from '../../../driver/run.ts';
 import { followerAtFetchBelowCache, labelKafkaFindings, type FindingRun } from '../../../driver/kafka-findings.ts';
-import type { FetchEpochBelowLeaderCache } from '../../../model/code-probes.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
-import type { ClusterSnapshot, RecordView, ReplicaSnapshot } from '../../../checkers/cluster-state.ts';
+import type { RecordView } from '../../../checkers/cluster-state.ts';
+import { fetchBelowCache, findingRun, rec, replicaOf, rerunFinding, snapshotOf } from './helpers.ts';
 
 const SEED = 170000406;
-const PROBE = 'fetch-epoch-below-leader-cache-no-divergence';
 
 describe('finding: a follower kept a record where the leader wrote a transaction marker', () => {
   it('seed 170000406: broker 3 leads t/2 with tx-0 open from 27, and the probe never reads', () => {
-    const { result, failing, kafkaFindings } = rerun(SEED, fixtureInput(SEED, 'shifted'), 'correct', true);
-    expect(result.codeProbes).toContain(PROBE);
-    const timeline = result.trace!.timeline;
+    const { result, failing, kafkaFindings, timeline } = rerunFinding(SEED, 'shifted');
     const appendAt = (broker: number, offset: number) =>
       timeline.find(
         (e) =>
@@ -87,46 +83,14 @@ describe('finding: a follower kept a record where the leader wrote a transaction
   });
 
   it('the witness: another first offset, partition or kind, or no open transaction, leaves it failing', () => {
-    const k: FetchEpochBelowLeaderCache = {
-      leader: 4,
-      follower: 3,
-      topic: 't',
-      partition: 2,
-      fetchOffset: 43,
-      lastFetchedEpoch: 1,
-      leaderFirstEpoch: 2,
-      leaderEndOffset: 43,
-      leaderLogStart: 43,
-    };
-    const rec = (offset: number, value: string, epoch: number, producerId: number): RecordView => ({
-      offset,
-      value,
-      epoch,
-      producerId,
-      sequence: offset,
-      key: null,
-    });
-    const replica = (broker: number, records: RecordView[]): ReplicaSnapshot => ({
-      broker,
-      topic: 't',
-      partition: 2,
-      up: true,
-      role: broker === 4 ? 'leader' : 'follower',
-      leaderEpoch: 2,
-      logStartOffset: records[0].offset,
-      leo: records[records.length - 1].offset + 1,
-      hw: 44,
-      records,
-      epochCache: [],
-    });
-    const snap = (leaderRecords: RecordView[]): ClusterSnapshot => ({
-      timeUs: 43_393_730,
-      brokers: [],
-      controller: { up: true, partitions: [] },
-      replicas: [replica(4, leaderRecords), replica(3, [rec(39, 'p200-65', 1, 200), rec(42, 'p200-74', 1, 200)])],
-      acked: [],
-      consumed: [],
-    });
+    const k = fetchBelowCache({ leader: 4, follower: 3, partition: 2, fetchOffset: 43 }, 1, 2);
+    const replica = (broker: number, records: RecordView[]) =>
+      replicaOf(broker, records, { partition: 2, role: broker === 4 ? 'leader' : 'follower', leaderEpoch: 2, hw: 44 });
+    const snap = (leaderRecords: RecordView[]) =>
+      snapshotOf(43_393_730, [
+        replica(4, leaderRecords),
+        replica(3, [rec(39, 'p200-65', 1, 200), rec(42, 'p200-74', 1, 200)]),
+      ]);
     const leaderLog = [rec(43, 'p200-74', 2, 200)];
     const open = { follower: [{ producerId: 600, firstOffset: 27 }], leader: [] };
     const atHit = followerAtFetchBelowCache(k, snap(leaderLog), open);
@@ -137,11 +101,7 @@ describe('finding: a follower kept a record where the leader wrote a transaction
     const laterMarker = [...leaderLog, rec(44, 'COMMIT', 2, 600)];
     expect(followerAtFetchBelowCache(k, snap(laterMarker), open).openBelow).toEqual([]);
     const run: FindingRun = {
-      probeContexts: [{ name: PROBE, context: k }],
-      faults: [],
-      history: [],
-      lastSnapshot: snap(leaderLog),
-      zookeeper: false,
+      ...findingRun(k, snap(leaderLog)),
       fetchesBelowCache: [atHit],
       hangingTransactions: [['t/2', 27]],
     };

@@ -46,22 +46,18 @@
 // followed it: then update this note.
 
 import { describe, expect, it } from 'vitest';
-import { fixtureInput, rerun } from '../regressions/helpers.ts';
 import { isFailing } from '../../../driver/run.ts';
 import { labelKafkaFindings, type FindingRun } from '../../../driver/kafka-findings.ts';
-import type { FetchEpochBelowLeaderCache } from '../../../model/code-probes.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
-import type { ClusterSnapshot, RecordView, ReplicaSnapshot } from '../../../checkers/cluster-state.ts';
+import type { RecordView } from '../../../checkers/cluster-state.ts';
+import { fetchBelowCache, findingRun, PROBE, rec, replicaOf, rerunFinding, snapshotOf } from './helpers.ts';
 
 const SEED = 72003580;
-const PROBE = 'fetch-epoch-below-leader-cache-no-divergence';
 
 describe('finding: a follower with records below the leader log start served without a divergence', () => {
   it('seed 72003580: broker 1 leads with its epoch-1 records at 44–55 against the committed ones', () => {
-    const { result, failing, kafkaFindings } = rerun(SEED, fixtureInput(SEED, 'shifted'), 'correct', true);
-    // Step 4, as the model announces it; and no divergence truncation for broker 1 anywhere.
-    expect(result.codeProbes).toContain(PROBE);
-    const timeline = result.trace!.timeline;
+    // Step 4, as the model announces it (the probe); and no divergence truncation for broker 1 anywhere.
+    const { result, failing, kafkaFindings, timeline } = rerunFinding(SEED, 'shifted');
     expect(timeline.some((e) => e.kind === 'truncate' && e.broker === 1)).toBe(false);
     // Step 3 on broker 2 and step 5: broker 1's log start never moved.
     const starts = timeline.filter((e) => e.kind === 'log-start');
@@ -92,54 +88,16 @@ describe('finding: a follower with records below the leader log start served wit
   it('another offset, record, follower or epoch, or no chain: the anomaly stays failing', () => {
     // The witness's input as this run records it: leader 2's probe context, and broker 1's log
     // in the last snapshot (epoch 1 at 44–55: p201-15 at 44, p200-15 at 45, p200-16 at 46).
-    const k: FetchEpochBelowLeaderCache = {
-      leader: 2,
-      follower: 1,
-      topic: 't',
-      partition: 0,
-      fetchOffset: 56,
-      lastFetchedEpoch: 1,
-      leaderFirstEpoch: 2,
-      leaderEndOffset: 56,
-      leaderLogStart: 56,
-    };
-    const rec = (offset: number, value: string, epoch: number): RecordView => ({
-      offset,
-      value,
-      epoch,
-      producerId: 1,
-      sequence: offset,
-      key: null,
-    });
-    const replica = (broker: number, records: RecordView[]): ReplicaSnapshot => ({
-      broker,
-      topic: 't',
-      partition: 0,
-      up: true,
-      role: 'leader',
-      leaderEpoch: 3,
-      logStartOffset: records[0].offset,
-      leo: records[records.length - 1].offset + 1,
-      hw: 57,
-      records,
-      epochCache: [],
-    });
+    const k = fetchBelowCache({ leader: 2, follower: 1, partition: 0, fetchOffset: 56 }, 1, 2);
+    const replica = (broker: number, records: RecordView[]) =>
+      replicaOf(broker, records, { partition: 0, role: 'leader', leaderEpoch: 3, hw: 57 });
     const follower = [rec(44, 'p201-15', 1), rec(45, 'p200-15', 1), rec(46, 'p200-16', 1), rec(56, 'probe-0', 3)];
-    const snap: ClusterSnapshot = {
-      timeUs: 85_000_000,
-      brokers: [],
-      controller: { up: true, partitions: [] },
-      replicas: [replica(1, follower)],
-      acked: [{ topic: 't', partition: 0, offset: 46, value: 'p201-15', timeUs: 13_964_110 }],
-      consumed: [],
-    };
-    const run: FindingRun = {
-      probeContexts: [{ name: PROBE, context: k }],
-      faults: [],
-      history: [],
-      lastSnapshot: snap,
-      zookeeper: false,
-    };
+    const snap = snapshotOf(
+      85_000_000,
+      [replica(1, follower)],
+      [{ topic: 't', partition: 0, offset: 46, value: 'p201-15', timeUs: 13_964_110 }],
+    );
+    const run = findingRun(k, snap);
     const base: Anomaly = {
       kind: 'inconsistent-offsets',
       explanation: "the run's anomaly",
