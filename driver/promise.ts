@@ -1038,6 +1038,18 @@ type Excuse =
  *   for generationId != this.generationId). The commit it overwrote was not lost, wherever it was
  *   sent (swarm seed 180026745: the reloaded coordinator's generation 1 committed 41 and then 37
  *   of t-1, generation 2 having been handed out before the breach; the fetch returned 37).
+ * - 'reissued-after-loss' (shared-ownership, on the group's `__consumer_offsets` partition): of
+ *   the generation's two hand-outs the anomaly names, the coordinator wrote the first before the
+ *   breach and the second at or after it (GroupHandOuts: the partition leader's own append of
+ *   the GroupMetadata or ConsumerGroupCurrentMemberAssignment record handing the member that
+ *   generation, the last before its application learned it). The breach took the first; the
+ *   reloaded coordinator (CoordinatorLoaderImpl replays only what the log kept) numbers the
+ *   group's epochs or generations afresh and hands the number out again. Unlike
+ *   'group-consequence' it does not ask when the application learned the first hand-out: one
+ *   blocked in a poll learns it at its next poll, which may come after the breach (swarm seed
+ *   180067370: consumer-0-1-0's member epoch 2 written at 6.0 s, learned at 36.0 s, the breach at
+ *   6.9 s, consumer-0-6-0 handed epoch 2 again at 44.6 s). Two hand-outs written on one side of
+ *   the breach stay violations.
  * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
  *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
  *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a

@@ -553,7 +553,7 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, { ...lostCommit('g1', 0), kind: 'commit-skip' }, undefined, history)).toBeUndefined();
   });
 
-  it('one generation handed out again across the breach: expected when the coordinator wrote one before it (seed 180067370)', () => {
+  it('a generation handed out again across the breach: expected if its first came before (seed 180067370)', () => {
     /** A KIP-848 member epoch (ConsumerGroupCurrentMemberAssignment), as the coordinator's record. */
     const epochRecord = (member: string, memberEpoch: number) =>
       JSON.stringify({
