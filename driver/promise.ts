@@ -52,10 +52,10 @@
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
 // Clean shutdowns and controller crashes never count.
 
-import type { History } from '../checkers/history.ts';
+import type { AssignmentValue, History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../model/config.ts';
-import { partitionFor } from '../model/group-host.ts';
+import { type GroupHandOut, groupRecordHandOuts, partitionFor } from '../model/group-host.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 interface Damage {
@@ -210,6 +210,8 @@ export class PromiseTracker {
   readonly appended = new AppendIdentities();
   /** Where each producer's transaction state lives, and its markers' appends (TxnOutcomes). */
   readonly txnOutcomes = new TxnOutcomes();
+  /** When a group coordinator wrote each hand-out of a generation to a member (the companion's too). */
+  readonly handOuts: GroupHandOuts;
   /** Highest HW any leader announced, per partition. */
   private readonly leaderHw = new Map<number, number>();
   /**
@@ -248,13 +250,18 @@ export class PromiseTracker {
      * one replica that lost unflushed data in a power loss is beyond the promise.
      */
     readonly zookeeperMode = false,
-    shared: { breaches: PromiseBreach[]; hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>> } = {
+    shared: {
+      breaches: PromiseBreach[];
+      hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>>;
+      handOuts?: GroupHandOuts;
+    } = {
       breaches: [],
       hwAtBreach: new Map(),
     },
   ) {
     this.breaches = shared.breaches;
     this.hwAtBreach = shared.hwAtBreach;
+    this.handOuts = shared.handOuts ?? new GroupHandOuts();
   }
 
   /**
@@ -262,7 +269,7 @@ export class PromiseTracker {
    * offsets.topic.num.partitions): its breaches are this one's, and it is fed the same node events.
    */
   companion(view: ClusterView, partitions: number): PromiseTracker {
-    const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach };
+    const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach, handOuts: this.handOuts };
     const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.zookeeperMode, shared);
     this.companions.push(c);
     if (view.topic === OFFSETS_TOPIC) this.offsetsPartitions = partitions;
@@ -553,6 +560,17 @@ export class PromiseTracker {
     this.txnOutcomes.onMarker(partition, offset, producerId, this.nowUs());
   }
 
+  /**
+   * Feed every `__consumer_offsets` append (on its companion tracker): a leader's append, by
+   * `broker` in its own leader epoch `epoch` (a follower's copy carries its leader's epoch), of
+   * records handing members a generation is when the coordinator handed it out (GroupHandOuts).
+   */
+  onOffsetsAppend(broker: number, partition: number, epoch: number, values: readonly string[]): void {
+    const record = this.view.record(partition);
+    if (record === undefined || record.leader !== broker || record.leaderEpoch !== epoch) return;
+    for (const v of values) for (const h of groupRecordHandOuts(v)) this.handOuts.add(h, this.nowUs());
+  }
+
   /** Feed the producer ids of every `__transaction_state` append to `partition` (its records' keys). */
   onTxnStateAppend(partition: number, producerIds: readonly number[]): void {
     for (const id of producerIds) this.txnOutcomes.onTxnState(partition, id);
@@ -698,6 +716,33 @@ class ResentValues {
  * caught; one under an older epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch
  * fences (INVALID_PRODUCER_EPOCH).
  */
+/**
+ * When a group coordinator handed each member each generation (a classic generation or a
+ * KIP-848 member epoch): the times its leader appended the record that does
+ * (groupRecordHandOuts). The member learns it only once that record is committed, and its
+ * application later still (at its next poll: the history's `assignment`), so an assignment
+ * recorded after a breach may have been handed out before it, by a coordinator that then lost
+ * the record with the breach (swarm seed 180067370).
+ */
+class GroupHandOuts {
+  /** "group\0member\0generation" → the times (µs) of the leader appends handing it out, in order. */
+  private readonly times = new Map<string, number[]>();
+
+  add(h: GroupHandOut, atUs: number): void {
+    const key = `${h.group}\u0000${h.member}\u0000${h.generation}`;
+    let list = this.times.get(key);
+    if (list === undefined) this.times.set(key, (list = []));
+    list.push(atUs);
+  }
+
+  /** The last hand-out of `generation` to `member` at or before `atUs` (the one it learned then). */
+  lastAtOrBefore(h: GroupHandOut, atUs: number): number | undefined {
+    let last: number | undefined;
+    for (const t of this.times.get(`${h.group}\u0000${h.member}\u0000${h.generation}`) ?? []) if (t <= atUs) last = t;
+    return last;
+  }
+}
+
 /**
  * What the transactional-outcome rule (txnOutcomeLostBreach) reads: the `__transaction_state`
  * partition each producer id's transactional id hashes to (seen in the coordinator's records,
@@ -890,6 +935,12 @@ export interface PromiseEvidence {
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
   readonly offsetsPartitionOf: (group: string) => number | undefined;
+  /**
+   * For the history's `assignment` at an index: when the coordinator wrote the hand-out the
+   * member then learned (GroupHandOuts.lastAtOrBefore its time); undefined for any other event,
+   * or when no leader append handed it out.
+   */
+  readonly handedOutUs: (historyIndex: number) => number | undefined;
   /** "topic/partition" → first offset of a hanging transaction at the end of the run (KafkaCluster). */
   readonly hangingTransactions: ReadonlyMap<string, number>;
   /**
@@ -930,6 +981,7 @@ type Excuse =
   | 'lost-acked'
   | 'lost-commit'
   | 'stale-commit-after-loss'
+  | 'reissued-after-loss'
   | 'group-consequence'
   | 'reread-after-loss'
   | 'consequence'
@@ -986,6 +1038,18 @@ type Excuse =
  *   for generationId != this.generationId). The commit it overwrote was not lost, wherever it was
  *   sent (swarm seed 180026745: the reloaded coordinator's generation 1 committed 41 and then 37
  *   of t-1, generation 2 having been handed out before the breach; the fetch returned 37).
+ * - 'reissued-after-loss' (shared-ownership, on the group's `__consumer_offsets` partition): of
+ *   the generation's two hand-outs the anomaly names, the coordinator wrote the first before the
+ *   breach and the second at or after it (GroupHandOuts: the partition leader's own append of
+ *   the GroupMetadata or ConsumerGroupCurrentMemberAssignment record handing the member that
+ *   generation, the last before its application learned it). The breach took the first; the
+ *   reloaded coordinator (CoordinatorLoaderImpl replays only what the log kept) numbers the
+ *   group's epochs or generations afresh and hands the number out again. Unlike
+ *   'group-consequence' it does not ask when the application learned the first hand-out: one
+ *   blocked in a poll learns it at its next poll, which may come after the breach (swarm seed
+ *   180067370: consumer-0-1-0's member epoch 2 written at 6.0 s, learned at 36.0 s, the breach at
+ *   6.9 s, consumer-0-6-0 handed epoch 2 again at 44.6 s). Two hand-outs written on one side of
+ *   the breach stay violations.
  * - 'group-consequence': what the loss of a group's records (GroupMetadata, written before a
  *   generation's assignment is answered: CoordinatorRuntime completes SyncGroup's write at the
  *   HW) leads to, judged on the group's `__consumer_offsets` partition like 'consequence': a
@@ -1085,6 +1149,7 @@ const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, re
   ['commit-skip', ['skipped-after-loss']],
   ['lost-commit', ['stale-commit-after-loss']],
   ['duplicate', ['reopened-copy']],
+  ['shared-ownership', ['reissued-after-loss']],
 ]);
 
 /**
@@ -1353,7 +1418,10 @@ function placeOf(
   evidence: PromiseEvidence,
 ): { topic?: string; partition?: number } | undefined {
   const onGroupPartition =
-    excuse === 'lost-commit' || excuse === 'stale-commit-after-loss' || excuse === 'group-consequence';
+    excuse === 'lost-commit' ||
+    excuse === 'stale-commit-after-loss' ||
+    excuse === 'reissued-after-loss' ||
+    excuse === 'group-consequence';
   if (!onGroupPartition) return { topic: a.topic, partition: a.partition };
   const partition = a.group === undefined ? undefined : evidence.offsetsPartitionOf(a.group);
   return partition === undefined ? undefined : { topic: OFFSETS_TOPIC, partition };
@@ -1371,6 +1439,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return firstOpBefore(a, b, evidence);
     case 'stale-commit-after-loss':
       return a.kind === 'lost-commit' && staleCommitAfterLoss(a, b, evidence);
+    case 'reissued-after-loss':
+      return a.kind === 'shared-ownership' && reissuedAfterLoss(a, b, evidence);
     case 'reread-after-loss':
       return committedBefore(a, b, evidence) && lastOpAfter(a, b, evidence);
     case 'group-consequence':
@@ -1537,6 +1607,19 @@ function groupConsequence(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidenc
     if (ackedUs === undefined || ackedUs < b.atUs) return false;
   }
   return firstOpBefore(a, b, evidence);
+}
+
+/**
+ * 'reissued-after-loss': of the two hand-outs of one generation a shared-ownership names, the
+ * coordinator wrote the first before `b` and the second at or after it (GroupHandOuts), whenever
+ * the members' applications learned them.
+ */
+function reissuedAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  if (ops.length !== 2) return false;
+  const firstUs = evidence.handedOutUs(ops[0]);
+  const secondUs = evidence.handedOutUs(ops[1]);
+  return firstUs !== undefined && secondUs !== undefined && firstUs < b.atUs && secondUs >= b.atUs;
 }
 
 /**
@@ -1711,6 +1794,15 @@ function copiesRead(history: History, from: number, isFinalReader: (process: num
   return out;
 }
 
+/** When the coordinator wrote the hand-out an `assignment` event records (GroupHandOuts). */
+function handedOutAt(handOuts: GroupHandOuts, ev: History[number] | undefined): number | undefined {
+  if (ev?.f !== 'assignment') return undefined;
+  const v = ev.value as Partial<AssignmentValue> | undefined;
+  if (typeof v?.group !== 'string' || typeof v.member !== 'string' || typeof v.generation !== 'number')
+    return undefined;
+  return handOuts.lastAtOrBefore({ group: v.group, member: v.member, generation: v.generation }, ev.time);
+}
+
 /** The run's final read: where it starts in the history, whose polls it is, and whether it completed. */
 export interface FinalRead {
   fromIndex: number;
@@ -1741,6 +1833,7 @@ export function promiseEvidence(
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
+    handedOutUs: (i) => handedOutAt(tracker.handOuts, history[i]),
     hangingTransactions: tracker.hangingTransactions,
     wedgedTxnProducers: tracker.wedgedTxnProducers,
     hangingAtLivenessEnd: tracker.hangingAtLivenessEnd,

@@ -434,6 +434,8 @@ class SeedRun {
             leader,
           );
           if (isMarker(ev.values)) tracker.onMarkerAppend(ev.partition, ev.firstOffset, ev.producerId);
+        } else if (ev.topic === OFFSETS_TOPIC && this.offsetsTracker !== undefined) {
+          this.offsetsTracker.onOffsetsAppend(ev.broker, ev.partition, ev.epoch, ev.values);
         } else if (ev.topic === TXN_STATE_TOPIC && this.txnStateTracker !== undefined) {
           const ids = ev.values.map(txnStateRecordProducerId).filter((id) => id !== undefined);
           tracker.onTxnStateAppend(ev.partition, ids);

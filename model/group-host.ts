@@ -71,6 +71,40 @@ export function offsetsTopicPartitions(config: KafkaConfig): number {
   return config['offsets.topic.num.partitions'] ?? 50;
 }
 
+/** A member handed a generation (classic) or member epoch (KIP-848) by a `__consumer_offsets` record. */
+export interface GroupHandOut {
+  group: string;
+  member: string;
+  generation: number;
+}
+
+/**
+ * The hand-outs a `__consumer_offsets` record's value carries: a GroupMetadata record names its
+ * generation and each member given an assignment in it (GroupMetadataManager
+ * .classicGroupSyncToClassicGroup appends newGroupMetadataRecord and answers the SyncGroups once
+ * it is committed); a ConsumerGroupCurrentMemberAssignment record the member's new epoch
+ * (GroupMetadataManager.maybeReconcile appends newCurrentAssignmentRecord, and the heartbeat is
+ * answered once it is committed) @ 3.9.0-rc3. Anything else (an offset commit, a tombstone, a
+ * marker): none.
+ */
+export function groupRecordHandOuts(value: string): GroupHandOut[] {
+  let r: Partial<GroupRecord> | null;
+  try {
+    r = JSON.parse(value) as Partial<GroupRecord> | null;
+  } catch {
+    return [];
+  }
+  if (r?.type === 'GroupMetadata') {
+    const g = r as Extract<GroupRecord, { type: 'GroupMetadata' }>;
+    return g.members.map((m) => ({ group: g.group, member: m.memberId, generation: g.generation }));
+  }
+  if (r?.type === 'ConsumerGroupCurrentMemberAssignment') {
+    const c = r as Extract<GroupRecord, { type: 'ConsumerGroupCurrentMemberAssignment' }>;
+    return c.value === null ? [] : [{ group: c.group, member: c.memberId, generation: c.value.memberEpoch }];
+  }
+  return [];
+}
+
 /** What the group host needs from its broker. */
 export interface GroupHostBroker {
   readonly brokerId: number;

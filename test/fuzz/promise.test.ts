@@ -101,7 +101,7 @@ function withCompanion(internal: string, placement: readonly (readonly number[])
     clock.nowUs = 10_000_000;
     return tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
   };
-  return { tracker, clock, powerLoss };
+  return { tracker, clock, powerLoss, companion };
 }
 
 describe('min-isr-power-loss', () => {
@@ -457,10 +457,11 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   /**
    * t/0 on brokers 1 and 3, __consumer_offsets/p (3 partitions; g1 hashes to 2, g2 to 0) on
    * [2, 3], [3, 1], [1, 2]; broker 1 leads __consumer_offsets/2 with HW 5. Brokers 1 and 2 lose
-   * power at 10 s: a breach of __consumer_offsets/2 only (t/0 lost one replica of two).
+   * power at 10 s: a breach of __consumer_offsets/2 only (t/0 lost one replica of two). `early`
+   * feeds the offsets tracker before the breach (its clock below 10 s).
    */
-  const beyond = () => {
-    const { tracker, powerLoss } = withCompanion(
+  const beyond = (early: (offsets: PromiseTracker, clock: { nowUs: number }) => void = () => {}) => {
+    const { tracker, clock, powerLoss, companion } = withCompanion(
       '__consumer_offsets',
       [
         [2, 3],
@@ -469,7 +470,8 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
       ],
       2,
     );
-    return { tracker, breach: powerLoss()! };
+    early(companion, clock);
+    return { tracker, breach: powerLoss()!, offsets: companion, clock };
   };
   /** Commits invoked at 2 s (index 0) and 12 s (index 1). */
   const commit = (atUs: number, index: number): HistoryEvent => ({
@@ -578,6 +580,76 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, { ...reread, ops: [1, 2] }, undefined, history)).toBeUndefined();
     expect(judge(tracker, { ...reread, ops: [0] }, undefined, history)).toBeUndefined();
     expect(judge(tracker, { ...lostCommit('g1', 0), kind: 'commit-skip' }, undefined, history)).toBeUndefined();
+  });
+
+  it('a generation handed out again across the breach: expected if its first came before (seed 180067370)', () => {
+    /** A KIP-848 member epoch (ConsumerGroupCurrentMemberAssignment), as the coordinator's record. */
+    const epochRecord = (member: string, memberEpoch: number) =>
+      JSON.stringify({
+        type: 'ConsumerGroupCurrentMemberAssignment',
+        group: 'g1',
+        memberId: member,
+        value: { previousMemberEpoch: 1, state: 'STABLE', memberEpoch, assigned: [], pendingRevocation: [] },
+      });
+    /** A classic generation (GroupMetadata) handing `members` their assignments. */
+    const generationRecord = (members: string[], generation: number) =>
+      JSON.stringify({
+        type: 'GroupMetadata',
+        group: 'g1',
+        generation,
+        leader: members[0],
+        members: members.map((m) => ({ memberId: m, sessionTimeoutMs: 1, rebalanceTimeoutMs: 1, assignment: [] })),
+      });
+    // before the breach (10 s), broker 1 leads __consumer_offsets/2 in epoch 1: it hands m1 epoch 2 at 5 s,
+    // m3 epoch 2 at 6 s and c1 generation 3 at 5 s; broker 2's follower copy of m5's epoch 2 (7 s) is no hand-out
+    const { tracker, breach, offsets, clock } = beyond((o, c) => {
+      c.nowUs = 5_000_000;
+      o.onOffsetsAppend(1, 2, 1, [epochRecord('m1', 2), generationRecord(['c1'], 3)]);
+      c.nowUs = 6_000_000;
+      o.onOffsetsAppend(1, 2, 1, [epochRecord('m3', 2)]);
+      c.nowUs = 7_000_000;
+      o.onOffsetsAppend(2, 2, 1, [epochRecord('m5', 2)]);
+    });
+    // after it: m4 epoch 2 at 14 s, m2 and m5 epoch 2 and c2 generation 3 at 15 s
+    clock.nowUs = 14_000_000;
+    offsets.onOffsetsAppend(1, 2, 1, [epochRecord('m4', 2)]);
+    clock.nowUs = 15_000_000;
+    offsets.onOffsetsAppend(1, 2, 1, [epochRecord('m2', 2), epochRecord('m5', 2), generationRecord(['c2'], 3)]);
+    // the members' applications learn each one after the breach (a poll in flight held them up)
+    const learned: Array<[string, number, number]> = [
+      ['m1', 2, 12], // 0: written at 5 s
+      ['m2', 2, 16], // 1: written at 15 s
+      ['m3', 2, 13], // 2: written at 6 s
+      ['m4', 2, 14.5], // 3: written at 14 s
+      ['m5', 2, 16], // 4: only the follower's copy before the breach, the leader's at 15 s
+      ['c1', 3, 12], // 5: written at 5 s
+      ['c2', 3, 16], // 6: written at 15 s
+      ['m6', 2, 16], // 7: never written
+    ];
+    const assignments: History = learned.map(([member, generation, s], index) => ({
+      index,
+      time: s * 1_000_000,
+      process: 500 + index,
+      type: 'invoke',
+      f: 'assignment',
+      value: { group: 'g1', member, generation, partitions: [{ topic: 't', partition: 0 }] },
+    }));
+    const shared = (first: number, second: number, group = 'g1'): Anomaly => ({
+      kind: 'shared-ownership',
+      explanation: 'x',
+      group,
+      topic: 't',
+      partition: 0,
+      ops: [first, second],
+    });
+    expect(judge(tracker, shared(0, 1), undefined, assignments)).toBe(breach); // written before, and after
+    expect(judge(tracker, shared(5, 6), undefined, assignments)).toBe(breach); // classic generations alike
+    expect(judge(tracker, shared(0, 2), undefined, assignments)).toBeUndefined(); // both by the full state
+    expect(judge(tracker, shared(3, 1), undefined, assignments)).toBeUndefined(); // both after the breach
+    expect(judge(tracker, shared(4, 1), undefined, assignments)).toBeUndefined(); // a follower's copy is no hand-out
+    expect(judge(tracker, shared(0, 7), undefined, assignments)).toBeUndefined(); // no hand-out written
+    expect(judge(tracker, shared(1, 0), undefined, assignments)).toBeUndefined(); // in history order only
+    expect(judge(tracker, shared(0, 1, 'g2'), undefined, assignments)).toBeUndefined(); // another partition
   });
 
   it('a re-read of an offset committed when its data partition lost it, after the loss: expected', () => {

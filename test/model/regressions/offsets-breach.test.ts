@@ -55,6 +55,18 @@
 // the commits of 37 (stale: generation 2 had been handed out), so it names the stale commit and
 // that assignment with the lost-commit; the staleness is the breach's, and so is the lost-commit
 // ('stale-commit-after-loss'): the assignment before the breach, the stale commit after it.
+//
+// Swarm seed 180067370 (base 180000000, KRaft, group.protocol=consumer, shrunk from 8 faults to
+// 4), reported as shared-ownership: "group g1, generation 2: t-0 was handed to both
+// consumer-0-1-0 and consumer-0-5-0". The coordinator (broker 2, __consumer_offsets/0) wrote
+// consumer-0-1-0's member epoch 2 (ConsumerGroupCurrentMemberAssignment, t-0) at 6.005 s and
+// committed it; then broker 4 (6.2 s) and broker 2 (6.86 s, torn tail) lost power, both ISR
+// members, and came back empty (min-isr-power-loss on __consumer_offsets/0). The member's
+// application was blocked in a poll until 36.0 s and only then learned epoch 2 (the history's
+// assignment is at 36.0 s, after the breach). The reloaded coordinator (broker 2 again, 44 s)
+// knew no group and handed epochs 1 and then 2 out again, t-0 to consumer-0-5-0. The hand-out
+// the breach took came before it, the second after: 'reissued-after-loss', judged on when the
+// coordinator wrote each (the leader's appends), not when the application learned it.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -160,5 +172,24 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
         partition: 0,
       });
     }
+  });
+
+  it('seed 180067370: a member epoch handed out before the breach, learned after it, handed out again', () => {
+    const { result, failing } = rerun(180067370, fixtureInput(180067370), 'correct', true);
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('expected-loss');
+    const shared = result.verdict.anomalies.filter(
+      (a) => a.kind === 'shared-ownership' && /generation 2: t-0 was handed to both/.test(a.explanation),
+    );
+    expect(shared).toHaveLength(1);
+    const [a] = shared;
+    expect(a).toMatchObject({ expected: true, group: 'g1' });
+    expect(a.expectedBecause).toMatchObject({ rule: 'min-isr-power-loss', topic: '__consumer_offsets', partition: 0 });
+    // Both hand-outs reached the history after the breach: the first op is no witness of the
+    // loss ('group-consequence' cannot excuse it); the coordinator's writes are.
+    const breachUs = a.expectedBecause!.atUs;
+    const history = result.trace!.history;
+    expect(a.ops).toHaveLength(2);
+    for (const op of a.ops ?? []) expect(history[op].time).toBeGreaterThanOrEqual(breachUs);
   });
 });
