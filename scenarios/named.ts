@@ -331,8 +331,35 @@ const swarm: ScenarioDef = {
       .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
   )
     // ZooKeeper mode last of all (issue 16), so every other draw of a seed stays what it was.
-    .chain((input) => fc.integer({ min: 1, max: ZK_ONE_IN }).map((k) => withSometimesZooKeeper(input, k))),
+    .chain((input) => fc.integer({ min: 1, max: ZK_ONE_IN }).map((k) => withSometimesZooKeeper(input, k)))
+    // And the late produce after it (issue 17), for the same reason.
+    .chain(withSometimesLateProduce),
 };
+
+/**
+ * KIP-890's late produce (lateProduceArb, the `transactions` scenario's), drawn after
+ * everything else (so a seed it leaves alone keeps every draw and its run), in one seed of two
+ * whose workload has transactional producers (none left in ZooKeeper mode): their
+ * delivery.timeout.ms becomes request.timeout.ms and a producer's link to a leader is slowed
+ * past it. Without it a swarm send never expires before the heal (delivery.timeout.ms 120 s,
+ * slow links at most 60 s), so a transactional producer never aborts on its own under a produce
+ * still in flight. Within SWARM_MAX_FAULTS in all: it takes the place of the seed's last fault
+ * when the schedule is full.
+ */
+function withSometimesLateProduce(input: ScenarioInput): fc.Arbitrary<ScenarioInput> {
+  const txn = input.workload.transactions;
+  if (txn === undefined) return fc.constant(input);
+  const late = fc.option(lateProduceArb(input.shape, input.workload, txn), { freq: 2, nil: null });
+  return late.map((l): ScenarioInput => {
+    if (l === null) return input;
+    const kept = input.faults.slice(0, SWARM_MAX_FAULTS - 1);
+    return {
+      ...input,
+      workload: { ...input.workload, transactions: { ...txn, deliveryTimeoutMs: l.deliveryTimeoutMs } },
+      faults: [...kept, l.fault],
+    };
+  });
+}
 
 /**
  * Consumer groups (issue 15): members come and go, the coordinator's broker (any broker, the
