@@ -182,6 +182,29 @@ describe('swarm', () => {
     expect(zk.faults.some(commitPoint)).toBe(false);
   });
 
+  it("gives one transactional swarm seed in two KIP-890's late produce: a slow link past delivery.timeout.ms", () => {
+    // scenarios/named.ts withSometimesLateProduce, drawn after everything else.
+    const txn = inputs.filter((i) => i.workload.transactions !== undefined);
+    const late = txn.filter((i) => i.workload.transactions!.deliveryTimeoutMs !== undefined);
+    expect(late.length).toBeGreaterThan(txn.length / 2 - 15);
+    expect(late.length).toBeLessThan(txn.length / 2 + 15);
+    for (const i of late) {
+      const t = i.workload.transactions!;
+      const requestTimeoutMs = i.shape.timing['request.timeout.ms'] ?? DEFAULT_KAFKA_CONFIG['request.timeout.ms'];
+      expect(t.deliveryTimeoutMs).toBe(requestTimeoutMs);
+      expect(i.faults.length).toBeLessThanOrEqual(SWARM_MAX_FAULTS);
+      // The last fault: a transactional producer's link to a leader, slower than the delivery timeout.
+      const { action } = i.faults[i.faults.length - 1]!;
+      expect(action.kind).toBe('slow');
+      if (action.kind !== 'slow') continue;
+      expect(action.target.kind === 'producer' && action.target.index >= i.workload.producers).toBe(true);
+      expect(action.target.kind === 'producer' && action.target.index < i.workload.producers + t.producers).toBe(true);
+      expect(action.peer?.kind).toBe('leader');
+      expect(action.extraMs).toBeGreaterThan(requestTimeoutMs);
+      expect(invalidInputReason(i)).toBeUndefined();
+    }
+  });
+
   it('draws ZooKeeper mode last, in one seed of five or so, as --controller zookeeper lays it', () => {
     expect(SWARM_DRAWS_ZOOKEEPER).toBe(true);
     const zkInputs = inputs.filter((i) => i.shape.zookeeper !== undefined);
