@@ -25,11 +25,8 @@ const SCENARIO = 'swarm';
 /** At the rates bench/zoo.ts measures (one find per 10–2,000 seeds) a lost variant, not bad luck, exhausts this. */
 const MAX_SEEDS = 6_000;
 
-/**
- * What a scan draws: the swarm in KRaft mode (the default), the swarm in ZooKeeper mode
- * (`--controller zookeeper`), or the transactions scenario (the swarm's transactional draw is off).
- */
-type Draw = 'kraft' | 'zookeeper' | 'transactions';
+/** What a scan draws: the swarm in KRaft mode (the default) or in ZooKeeper mode (`--controller zookeeper`). */
+type Draw = 'kraft' | 'zookeeper';
 
 /** variant → [base seed of the scan, the seed that finds it today, what it draws (absent: KRaft)]. */
 const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: number, draw?: Draw]> = {
@@ -58,13 +55,12 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'stale-coordinator-cache': [1, 5],
   // ZooKeeper mode only: a KRaft cluster has no ZooKeeper-mode controller epoch to fence by.
   'zombie-controller': [0, 173, 'zookeeper'],
-  // Scanned in the transactions scenario, which draws transactions in every seed (the swarm: one in five).
-  'read-committed-hw': [1, 1, 'transactions'],
-  // Seed 376 before the scenario drew consume-transform-produce, 8 after, 669 with the late produce and pre-vote,
-  // 306 with KIP-890 part 2 (the next transaction's produce at the bumped epoch is fenced by the new coordinator).
-  'markers-before-prepare-committed': [1, 306, 'transactions'],
-  // The late produce (a slow link past delivery.timeout.ms) lands after the ABORT marker (on transaction.version 0).
-  'hanging-transaction': [1, 46, 'transactions'],
+  // Transactions (issue 17): the swarm draws them in one seed of five (none in ZooKeeper mode).
+  'read-committed-hw': [1, 3],
+  // 306 in the transactions scenario; the swarm's coordinator crash at a commit point (withSometimesTransactions).
+  'markers-before-prepare-committed': [2_000_001, 2_000_017],
+  // The swarm's late produce (withSometimesLateProduce): a slow link past delivery.timeout.ms; transaction.version 0.
+  'hanging-transaction': [2_000_001, 2_000_067],
 };
 
 /** KRaft-era variants found again in ZooKeeper mode (issue 16 item 6): [variant, base, seed when written]. */
@@ -74,12 +70,9 @@ const ZOOKEEPER_SCANS: Array<[variant: Exclude<VariantName, 'correct'>, base: nu
   // kip-101 too (base 0, seed 587: docs/readme-zoo.md), left out here for its cost.
 ];
 
-/** The scenario a scan of `draw` runs. */
-const scenarioOf = (draw: Draw): string => (draw === 'transactions' ? 'transactions' : SCENARIO);
-
-/** The scenario input of `seed`, as `npm run fuzz -- --scenario S [--controller zookeeper]` draws it. */
+/** The scenario input of `seed`, as `npm run fuzz -- [--controller zookeeper]` draws it. */
 function inputOf(seed: number, draw: Draw): ScenarioInput {
-  const drawn = generateInput(scenarioOf(draw), seed);
+  const drawn = generateInput(SCENARIO, seed);
   return draw === 'zookeeper' ? overrideShape(drawn, { controller: 'zookeeper' }) : drawn;
 }
 
@@ -93,14 +86,13 @@ interface Find {
 
 /** Scans from `base`: the first seed the variant fails with a safety anomaly and the correct model passes. */
 function discover(variant: VariantName, base: number, draw: Draw): Find | undefined {
-  const scenario = scenarioOf(draw);
   for (let seed = base; seed < base + MAX_SEEDS; seed++) {
     const input = inputOf(seed, draw);
-    const r = runScenario(deps, { seed, scenario, variant, input });
+    const r = runScenario(deps, { seed, scenario: SCENARIO, variant, input });
     if (r.outcome !== 'violation') continue;
     const kinds = failingKinds(r).filter((k) => k !== 'liveness');
     if (kinds.length === 0) continue;
-    const c = runScenario(deps, { seed, scenario, variant: 'correct', input });
+    const c = runScenario(deps, { seed, scenario: SCENARIO, variant: 'correct', input });
     if (c.outcome === 'violation' || c.outcome === 'stuck' || c.outcome === 'crash') continue;
     return { seed, kinds, seedsRun: seed - base + 1 };
   }
@@ -143,7 +135,7 @@ describe('zoo: every variant is found from scratch by the default scenario', () 
     for (const { findsAt, draw } of scans) {
       const r = runScenario(deps, {
         seed: findsAt,
-        scenario: scenarioOf(draw),
+        scenario: SCENARIO,
         variant: 'correct',
         input: inputOf(findsAt, draw),
       });
