@@ -733,8 +733,8 @@ const CODE_PROBES = {
   'zk-client-other-connection-dropped': {
     kafka: 'ClientCnxnSocketNIO.connect / ClientCnxn.SendThread.cleanup (a new socket per attempt)',
     description:
-      'A ZooKeeper client dropped a message of an earlier connection attempt (a late answer on a socket it ' +
-      'had closed), which TCP never delivers on the current one.',
+      'An end of a ZooKeeper client connection dropped a message of another connection of that client (a late ' +
+      'answer or request on a socket since closed), which TCP never delivers on the current one.',
     reachable: ZK_MODE_ONLY,
   },
   'zk-stale-connect-closed-live-connection': {

@@ -277,6 +277,7 @@ export class ZkServer implements Actor<Message> {
       return false;
     }
     const arrival = conn.arrive(m);
+    if (arrival === 'other-connection') codeProbe('zk-client-other-connection-dropped');
     if (arrival === 'gap') {
       codeProbe('zk-client-connection-resend');
       this.ctx.send(client, conn.resendRequest());
@@ -1039,7 +1040,7 @@ export class ZkServer implements Actor<Message> {
     if (sessionId !== 0 && live === sessionId) {
       codeProbe('zk-stale-connect-closed-live-connection');
       this.close(client, sessionId);
-    }
+    } else codeProbe('zk-client-other-connection-dropped');
     return true;
   }
 
