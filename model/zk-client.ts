@@ -226,7 +226,8 @@ export class ZkClient {
    */
   private acceptSeq(msg: ZkMessage): boolean {
     if (msg.type === 'ZkResend') {
-      if (!this.conn.other(msg)) for (const m of this.conn.resendFrom(msg.from)) this.ctx.send(this.server, m);
+      if (this.conn.other(msg)) codeProbe('zk-client-other-connection-dropped');
+      else for (const m of this.conn.resendFrom(msg.from)) this.ctx.send(this.server, m);
       return false;
     }
     if (typeof (msg as { seq?: unknown }).seq !== 'number') return true;

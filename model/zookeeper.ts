@@ -273,7 +273,8 @@ export class ZkServer implements Actor<Message> {
     const conn = this.clientConns.get(client);
     if (conn === undefined) return true;
     if (m.type === 'ZkResend') {
-      if (!conn.other(m)) for (const r of conn.resendFrom(m.from)) this.ctx.send(client, r);
+      if (conn.other(m)) codeProbe('zk-client-other-connection-dropped');
+      else for (const r of conn.resendFrom(m.from)) this.ctx.send(client, r);
       return false;
     }
     const arrival = conn.arrive(m);
