@@ -730,6 +730,20 @@ const CODE_PROBES = {
     description: 'A cut dropped messages of a ZooKeeper client connection: they were sent again, as TCP would.',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-client-other-connection-dropped': {
+    kafka: 'ClientCnxnSocketNIO.connect / ClientCnxn.SendThread.cleanup (a new socket per attempt)',
+    description:
+      'An end of a ZooKeeper client connection dropped a message of another connection of that client (a late ' +
+      'answer or request on a socket since closed), which TCP never delivers on the current one.',
+    reachable: ZK_MODE_ONLY,
+  },
+  'zk-stale-connect-closed-live-connection': {
+    kafka: 'ZooKeeperServer.processConnectRequest (serverCnxnFactory.closeSession, CLIENT_RECONNECT)',
+    description:
+      "A client's ConnectRequest from a socket it had abandoned arrived late: the server closed the session's " +
+      'live connection, as reopening the session on the abandoned socket does.',
+    reachable: ZK_MODE_ONLY,
+  },
   'zk-watch-fired': {
     kafka: 'WatchManager.triggerWatch',
     description: 'A ZooKeeper server sent a watch event to a client.',

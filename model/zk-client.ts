@@ -141,7 +141,8 @@ export class ZkClient {
     this.server = this.hosts[this.hostIndex];
     this.hostIndex = (this.hostIndex + 1) % this.hosts.length;
     this.lastRecvUs = this.ctx.now();
-    this.conn = new ZkConnectionEnd();
+    // A new socket per attempt (ClientCnxnSocketNIO.connect): numbered by the attempt's time.
+    this.conn = new ZkConnectionEnd(this.ctx.now());
     this.awaitingOpen = true;
     this.send({
       type: 'ZkConnect',
@@ -219,22 +220,28 @@ export class ZkClient {
   /**
    * One TCP connection loses nothing unless it breaks (model/zk-connection.ts): a gap in the
    * server's numbers is asked again, duplicates are dropped. Messages from before the current
-   * connection's ConnectResponse belong to an earlier connection and are ignored.
+   * connection's ConnectResponse belong to an earlier connection and are ignored, and so is
+   * anything stamped with another connection's id (the answer to an abandoned attempt's
+   * ConnectRequest, delivered late: its socket was closed by ClientCnxnSocketNIO.cleanup).
    */
   private acceptSeq(msg: ZkMessage): boolean {
     if (msg.type === 'ZkResend') {
-      for (const m of this.conn.resendFrom(msg.from)) this.ctx.send(this.server, m);
+      if (this.conn.other(msg)) codeProbe('zk-client-other-connection-dropped');
+      else for (const m of this.conn.resendFrom(msg.from)) this.ctx.send(this.server, m);
       return false;
     }
     if (typeof (msg as { seq?: unknown }).seq !== 'number') return true;
+    if (this.conn.other(msg)) {
+      codeProbe('zk-client-other-connection-dropped');
+      return false;
+    }
     // Before the ConnectResponse (or a refusal) opens it, what comes is an earlier connection's.
     if (this.awaitingOpen && msg.type !== 'ZkConnectResponse' && msg.type !== 'ZkClose') return false;
     this.awaitingOpen = false;
     const arrival = this.conn.arrive(msg);
     if (arrival === 'gap') {
       codeProbe('zk-client-connection-resend');
-      const resend: ZkMessage = { type: 'ZkResend', from: this.conn.expected() };
-      this.ctx.send(this.server, resend);
+      this.ctx.send(this.server, this.conn.resendRequest());
     }
     return arrival === 'deliver';
   }

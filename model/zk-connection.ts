@@ -8,6 +8,10 @@
 // the next numbered message shows the gap again if it is lost). Duplicates are dropped.
 // Assumes both ends open the connection together: the client's ZkConnect is its first
 // message, the server's answer (ZkConnectResponse, or ZkClose) its first.
+// Each connection has an id (the client's attempt: ClientCnxnSocketNIO opens a new socket per
+// ClientCnxn.SendThread.startConnect, and cleanup closes the old one), carried by every message
+// on it: what arrives stamped with another id travelled on another socket, which TCP never
+// delivers on this one (a late ConnectResponse to an abandoned attempt is not this one's answer).
 
 import type { ZkMessage } from './zk-protocol.ts';
 
@@ -16,7 +20,7 @@ interface Sent {
   readonly msg: ZkMessage;
 }
 
-export type ZkArrival = 'deliver' | 'duplicate' | 'gap';
+export type ZkArrival = 'deliver' | 'duplicate' | 'gap' | 'other-connection';
 
 export class ZkConnectionEnd {
   private toSeq = 0;
@@ -24,16 +28,26 @@ export class ZkConnectionEnd {
   private fromSeq = -1;
   private outbox: Sent[] = [];
 
+  /** `id`: the connection's number, the client's attempt (its virtual time in µs). */
+  constructor(readonly id = 0) {}
+
+  /** Whether `msg` travelled on another connection (another socket) than this one. */
+  other(msg: ZkMessage): boolean {
+    const conn = (msg as { conn?: number }).conn;
+    return typeof conn === 'number' && conn !== this.id;
+  }
+
   /** Numbers `msg` and keeps it until acknowledged; returns what goes on the wire. */
   stamp(msg: ZkMessage): ZkMessage {
     const seq = ++this.toSeq;
-    const wire = { ...msg, seq, ack: this.fromSeq } as unknown as ZkMessage;
+    const wire = { ...msg, seq, ack: this.fromSeq, conn: this.id } as unknown as ZkMessage;
     this.outbox.push({ seq, msg });
     return wire;
   }
 
   /** What to do with a numbered message from the other end (its acknowledgement is taken either way). */
   arrive(msg: ZkMessage): ZkArrival {
+    if (this.other(msg)) return 'other-connection';
     const m = msg as { seq?: number; ack?: number };
     if (typeof m.ack === 'number' && m.ack >= 0) {
       const ack = m.ack;
@@ -47,15 +61,15 @@ export class ZkConnectionEnd {
     return seq <= this.fromSeq ? 'duplicate' : 'gap';
   }
 
-  /** The number the other end should send again from. */
-  expected(): number {
-    return this.fromSeq + 1;
+  /** The ZkResend asking the other end to send again from the first number missing. */
+  resendRequest(): ZkMessage {
+    return { type: 'ZkResend', from: this.fromSeq + 1, conn: this.id };
   }
 
   /** The unacknowledged messages from `from` on, for ZkResend, with the acknowledgement as of now. */
   resendFrom(from: number): ZkMessage[] {
     return this.outbox
       .filter((s) => s.seq >= from)
-      .map((s) => ({ ...s.msg, seq: s.seq, ack: this.fromSeq }) as unknown as ZkMessage);
+      .map((s) => ({ ...s.msg, seq: s.seq, ack: this.fromSeq, conn: this.id }) as unknown as ZkMessage);
   }
 }

@@ -127,7 +127,7 @@ type ZkClientMessage =
   | { readonly type: 'ZkClientPing'; readonly sessionId: number }
   | { readonly type: 'ZkClientPong' }
   /** Send again from `from` on (model/zk-connection.ts: what TCP would have retransmitted). */
-  | { readonly type: 'ZkResend'; readonly from: number }
+  | { readonly type: 'ZkResend'; readonly from: number; readonly conn?: number }
   /** SetWatches after a reconnect (ClientCnxn.primeConnection). */
   | {
       readonly type: 'ZkSetWatches';

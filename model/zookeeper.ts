@@ -261,7 +261,8 @@ export class ZkServer implements Actor<Message> {
   /**
    * A client connection is one TCP connection (NIOServerCnxn): nothing on it is lost while it
    * lives (model/zk-connection.ts: a gap is asked again, duplicates dropped). A
-   * ConnectRequest opens a connection.
+   * ConnectRequest opens a connection; what comes stamped with another connection's id
+   * travelled on another socket, long closed here.
    */
   private acceptClientMessage(client: number, m: ZkMessage): boolean {
     if (m.type === 'ZkConnect') {
@@ -272,14 +273,15 @@ export class ZkServer implements Actor<Message> {
     const conn = this.clientConns.get(client);
     if (conn === undefined) return true;
     if (m.type === 'ZkResend') {
-      for (const r of conn.resendFrom(m.from)) this.ctx.send(client, r);
+      if (conn.other(m)) codeProbe('zk-client-other-connection-dropped');
+      else for (const r of conn.resendFrom(m.from)) this.ctx.send(client, r);
       return false;
     }
     const arrival = conn.arrive(m);
+    if (arrival === 'other-connection') codeProbe('zk-client-other-connection-dropped');
     if (arrival === 'gap') {
       codeProbe('zk-client-connection-resend');
-      const resend: ZkMessage = { type: 'ZkResend', from: conn.expected() };
-      this.ctx.send(client, resend);
+      this.ctx.send(client, conn.resendRequest());
     }
     return arrival === 'deliver';
   }
@@ -984,11 +986,14 @@ export class ZkServer implements Actor<Message> {
 
   /** ZooKeeperServer.processConnectRequest. */
   private onConnect(client: number, sessionId: number, timeoutMs: number, lastZxidSeen: number): void {
+    const connecting = this.connectingMessage;
+    this.connectingMessage = undefined;
+    const connId = (connecting as { conn?: number } | undefined)?.conn ?? 0;
+    if (this.staleConnect(client, sessionId, connId)) return;
     if (this.conns.has(client) || this.pendingConnect.has(client)) this.dropConnection(client);
     // The new connection's end (model/zk-connection.ts), opened by this ConnectRequest.
-    const conn = new ZkConnectionEnd();
-    if (this.connectingMessage !== undefined) conn.arrive(this.connectingMessage);
-    this.connectingMessage = undefined;
+    const conn = new ZkConnectionEnd(connId);
+    if (connecting !== undefined) conn.arrive(connecting);
     this.clientConns.set(client, conn);
     if (!this.serving) {
       this.send(client, { type: 'ZkClose', sessionId });
@@ -1017,6 +1022,27 @@ export class ZkServer implements Actor<Message> {
     } else {
       this.send(this.leaderId, { type: 'ZkRevalidate', epoch: this.currentEpoch, sessionId, client });
     }
+  }
+
+  /**
+   * A ConnectRequest sent on a socket the client has since abandoned for a newer one (its
+   * connection id older than the open connection's), arriving late. ZooKeeperServer
+   * .processConnectRequest reopens the session on it after serverCnxnFactory.closeSession
+   * (sessionId, CLIENT_RECONNECT) closes the session's open connection — the client's live one,
+   * which sees the close — and the abandoned socket's own close follows, so nothing answers
+   * there (reopenSession's touch of the session is not modelled). A request for a new session
+   * (sessionId 0) would leave an orphan session that expires unused: not modelled, the live
+   * connection stays. True when it was such a request.
+   */
+  private staleConnect(client: number, sessionId: number, connId: number): boolean {
+    const open = this.clientConns.get(client);
+    if (open === undefined || open.id <= connId) return false;
+    const live = this.conns.get(client) ?? this.pendingConnect.get(client);
+    if (sessionId !== 0 && live === sessionId) {
+      codeProbe('zk-stale-connect-closed-live-connection');
+      this.close(client, sessionId);
+    } else codeProbe('zk-client-other-connection-dropped');
+    return true;
   }
 
   /** SessionTrackerImpl.initializeNextSessionId: the server id in the high bits. */

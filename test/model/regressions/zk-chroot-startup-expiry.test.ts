@@ -1,6 +1,6 @@
 // Swarm seed 99103063 (`--controller zookeeper`, chroot /kafka-broker),
 // shrunk to two faults: broker 4, sole ISR member and leader of t/0, shuts down cleanly at
-// 6.5 s and restarts at 20.6 s while every link of it is slowed by 23.7 s until 45.8 s. Its
+// 6.5 s and restarts at 20.6 s; every link of it is slowed by 23.7 s for 30.8 s. Its
 // chroot client (KafkaServer.createChrootIfNecessary) lost its session while connecting; the
 // model ignored the client's Expired event and waited on the dead client for good, so broker
 // 4 never registered, the controller never saw it start, and t/0 stayed leaderless with ISR
@@ -9,6 +9,11 @@
 // .startup fails and Kafka.main exits; the supervisor starts it again, it registers, and
 // KafkaController.onBrokerStartup → triggerOnlinePartitionStateChange elects it (ISR [4]).
 // Fix: ZkKafkaBroker.chrootStartupFailed starts over as registrationFailed does.
+// The slow began at 14.97 s in the shrunk schedule, before the restart: the chroot client then
+// "connected" only by taking the late answer to an earlier attempt, which its socket could no
+// longer receive (seed 190019679's fix: a connection's messages carry its attempt's id), and a
+// round trip of 47 s never connects. The fixture's slow now begins at 20.645 s, just after the
+// chroot client's session was created: the session expires while the client reconnects.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';

@@ -14,6 +14,10 @@
 // duplicate was not, so the run was a violation; now it is (the 'reopened-copy' excuse,
 // ZooKeeper mode only: a value sent after the breach whose every copy but the highest sits at an
 // offset committed at it).
+// Since a ZooKeeper client ignores what arrives on another connection than its current one
+// (seed 190019679's fix), the shrunk schedule runs differently after the restarts: only
+// "p201-39" is duplicated (offsets 69 and 76), by the same mechanism; without the
+// 'reopened-copy' excuse the run is a violation.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -23,10 +27,7 @@ describe('ZooKeeper mode: a duplicate whose first copy the reopened epoch wrote 
     const { result, failing } = rerun(135002310, fixtureInput(135002310, 'zookeeper'));
     expect(failing).toEqual([]);
     const dup = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
-    expect(dup.map((a) => [a.values, a.offsets])).toEqual([
-      [['p201-39'], [67, 79]],
-      [['p200-37'], [68, 76]],
-    ]);
+    expect(dup.map((a) => [a.values, a.offsets])).toEqual([[['p201-39'], [69, 76]]]);
     for (const a of dup) expect(a.expectedBecause?.rule).toBe('min-isr-power-loss');
     expect(result.outcome).toBe('expected-loss');
   });
