@@ -169,8 +169,16 @@ export interface InvariantMonitor {
   trueHighWatermark(topic: string, partition: number): number;
 }
 
+/** topic → partition → its key (made once: keys are asked for at every look, per record). */
+const PKEYS = new Map<string, string[]>();
+
+/** A partition's key `topic/partition`. */
 function pkey(topic: string, partition: number): string {
-  return `${topic}/${partition}`;
+  let byPartition = PKEYS.get(topic);
+  if (byPartition === undefined) PKEYS.set(topic, (byPartition = []));
+  let k = byPartition[partition];
+  if (k === undefined) byPartition[partition] = k = `${topic}/${partition}`;
+  return k;
 }
 
 function isLive(b: BrokerView | undefined): boolean {
