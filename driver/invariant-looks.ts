@@ -136,9 +136,12 @@ export class InvariantLooks {
     }
     const observePartition = this.monitor.observePartition;
     const partitionSnapshot = this.source.partitionSnapshot;
-    if (observePartition === undefined || partitionSnapshot === undefined) return;
-    this.markNewResults();
     const n = this.changedCount;
+    if (n === 0 || observePartition === undefined || partitionSnapshot === undefined) return;
+    // The results new since the last look are taken in only now, when a partition is looked at:
+    // pendingResults is read only here and emptied at a full look (which takes in every result
+    // so far), so marking them at every event, as before, marked the same partitions.
+    this.markNewResults();
     for (let i = 0; i < n; i++) {
       const topic = this.changedTopics[i];
       const p = this.changedPartitions[i];
