@@ -299,11 +299,10 @@ class IndexedSnapshot implements SnapshotView {
    * partition's replicas): one view serves every partition look, no maps made per look.
    */
   resetTo(look: ClusterSnapshot): this {
-    this.brokers.clear();
     this.replicas.clear();
     this.views.clear();
     this.leaderCache.clear();
-    for (const b of look.brokers) this.brokers.set(b.id, b);
+    this.resetBrokers(look.brokers);
     const view = look.controller.partitions[0];
     const first = view ?? look.replicas[0];
     if (first === undefined) return this;
@@ -311,6 +310,30 @@ class IndexedSnapshot implements SnapshotView {
     if (look.replicas.length > 0) this.replicas.set(k, look.replicas);
     if (view !== undefined) this.views.set(k, view);
     return this;
+  }
+
+  /** The brokers' views and their ids at the last resetTo, in look order. */
+  private readonly brokersSeen: BrokerView[] = [];
+  private readonly brokerIdsSeen: number[] = [];
+
+  /**
+   * `brokers` indexed by id. A look that shows the same view objects with the same ids as the
+   * last one (ClusterView refills its look's in place) would build the same map: it is kept.
+   */
+  private resetBrokers(brokers: readonly BrokerView[]): void {
+    const seen = this.brokersSeen;
+    const ids = this.brokerIdsSeen;
+    let same = seen.length === brokers.length;
+    for (let i = 0; same && i < brokers.length; i++) same = seen[i] === brokers[i] && ids[i] === brokers[i].id;
+    if (same) return;
+    this.brokers.clear();
+    seen.length = 0;
+    ids.length = 0;
+    for (const b of brokers) {
+      this.brokers.set(b.id, b);
+      seen.push(b);
+      ids.push(b.id);
+    }
   }
 
   replicaOf(k: string, broker: number): ReplicaSnapshot | undefined {

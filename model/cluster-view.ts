@@ -260,14 +260,9 @@ export class ClusterView {
     };
   })(this);
 
-  /** The controller's record of one partition (the first, as Array.find gave). */
-  private controllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
-    const partitions = this.controllerPartitions();
-    for (let i = 0; i < partitions.length; i++) {
-      const p = partitions[i];
-      if (p.topic === topic && p.partition === partition) return p;
-    }
-    return undefined;
+  /** The controller's record of one partition: the image's (indexed; it holds one per partition). */
+  protected controllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
+    return this.commitLog.image.partitionOf(topic, partition) as PartitionView | undefined;
   }
 
   /** `out` made to hold brokerViews()'s values, its objects reused. */
