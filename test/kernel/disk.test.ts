@@ -480,7 +480,7 @@ describe('the committed namespace', () => {
 
   // Its order decides the order of a mid-writeback power loss's draws: the disk keeps the names
   // changed since the commit, not a copy of the namespace, and must give the copy's order.
-  it('after any creates, renames and deletes, is what a copy at the first change since the commit holds, in its order', () => {
+  it('after creates, renames and deletes, is what a copy at the first change since the commit holds, in order', () => {
     fc.assert(
       fc.property(fc.array(nameOp, { maxLength: 40 }), (ops) => {
         const disk = new SimDisk();
