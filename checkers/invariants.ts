@@ -169,8 +169,16 @@ export interface InvariantMonitor {
   trueHighWatermark(topic: string, partition: number): number;
 }
 
+/** topic → partition → its key (made once: keys are asked for at every look, per record). */
+const PKEYS = new Map<string, string[]>();
+
+/** A partition's key `topic/partition`. */
 function pkey(topic: string, partition: number): string {
-  return `${topic}/${partition}`;
+  let byPartition = PKEYS.get(topic);
+  if (byPartition === undefined) PKEYS.set(topic, (byPartition = []));
+  let k = byPartition[partition];
+  if (k === undefined) byPartition[partition] = k = `${topic}/${partition}`;
+  return k;
 }
 
 function isLive(b: BrokerView | undefined): boolean {
@@ -201,6 +209,8 @@ interface MonitorState {
   controllerEpochLeader: Map<string, number>;
   /** leader tenure → last HW. */
   tenureHw: Map<string, number>;
+  /** partition → broker → its latest leader tenure and that tenure's key (tenureKey). */
+  tenureKeys: Map<string, Map<number, { brokerEpoch: number; leaderEpoch: number; key: string }>>;
   /** partition → offset → consumed value and when. */
   consumedAt: Map<string, Map<number, { value: string; timeUs: number }>>;
   /** epoch-cache-complete: per replica (partition:broker), the highest log start offset it showed. */
@@ -289,11 +299,10 @@ class IndexedSnapshot implements SnapshotView {
    * partition's replicas): one view serves every partition look, no maps made per look.
    */
   resetTo(look: ClusterSnapshot): this {
-    this.brokers.clear();
     this.replicas.clear();
     this.views.clear();
     this.leaderCache.clear();
-    for (const b of look.brokers) this.brokers.set(b.id, b);
+    this.resetBrokers(look.brokers);
     const view = look.controller.partitions[0];
     const first = view ?? look.replicas[0];
     if (first === undefined) return this;
@@ -301,6 +310,30 @@ class IndexedSnapshot implements SnapshotView {
     if (look.replicas.length > 0) this.replicas.set(k, look.replicas);
     if (view !== undefined) this.views.set(k, view);
     return this;
+  }
+
+  /** The brokers' views and their ids at the last resetTo, in look order. */
+  private readonly brokersSeen: BrokerView[] = [];
+  private readonly brokerIdsSeen: number[] = [];
+
+  /**
+   * `brokers` indexed by id. A look that shows the same view objects with the same ids as the
+   * last one (ClusterView refills its look's in place) would build the same map: it is kept.
+   */
+  private resetBrokers(brokers: readonly BrokerView[]): void {
+    const seen = this.brokersSeen;
+    const ids = this.brokerIdsSeen;
+    let same = seen.length === brokers.length;
+    for (let i = 0; same && i < brokers.length; i++) same = seen[i] === brokers[i] && ids[i] === brokers[i].id;
+    if (same) return;
+    this.brokers.clear();
+    seen.length = 0;
+    ids.length = 0;
+    for (const b of brokers) {
+      this.brokers.set(b.id, b);
+      seen.push(b);
+      ids.push(b.id);
+    }
   }
 
   replicaOf(k: string, broker: number): ReplicaSnapshot | undefined {
@@ -330,21 +363,20 @@ function snapshotView(s: ClusterSnapshot): SnapshotView {
   return new IndexedSnapshot(s);
 }
 
-/** Live replicas in the leader role, with their partition key and broker. */
-function liveLeaders(v: SnapshotView): Array<{ k: string; r: ReplicaSnapshot; b: BrokerView }> {
-  const out: Array<{ k: string; r: ReplicaSnapshot; b: BrokerView }> = [];
-  for (const [k, rs] of v.replicas) {
-    for (const r of rs) {
-      const b = v.brokers.get(r.broker);
-      if (r.role === 'leader' && r.up && isLive(b)) out.push({ k, r, b: b! });
-    }
-  }
-  return out;
+/** A live replica in the leader role: its broker's view, else undefined. */
+function liveLeaderBroker(v: SnapshotView, r: ReplicaSnapshot): BrokerView | undefined {
+  if (r.role !== 'leader' || !r.up) return undefined;
+  const b = v.brokers.get(r.broker);
+  return isLive(b) ? b : undefined;
 }
 
 /** The true HW: the highest HW any live leader has reported; never goes back. */
 function advanceTrueHw(v: SnapshotView, state: MonitorState): void {
-  for (const { k, r } of liveLeaders(v)) if (r.hw > (state.trueHw.get(k) ?? 0)) state.trueHw.set(k, r.hw);
+  for (const [k, rs] of v.replicas) {
+    for (const r of rs) {
+      if (liveLeaderBroker(v, r) !== undefined && r.hw > (state.trueHw.get(k) ?? 0)) state.trueHw.set(k, r.hw);
+    }
+  }
 }
 
 /** one-leader-per-epoch: replicas that act as leader (process up), then the controller's choices. */
@@ -388,23 +420,45 @@ function oneLeaderPerEpoch(v: SnapshotView, state: MonitorState, raise: Raise): 
 
 /** hw-monotonic: a leader's HW never decreases within its tenure. */
 function hwMonotonic(v: SnapshotView, state: MonitorState, raise: Raise): void {
-  for (const { k, r, b } of liveLeaders(v)) {
-    const tk = `${k}|${r.broker}|${b.brokerEpoch}|${r.leaderEpoch}`;
-    const prev = state.tenureHw.get(tk);
-    if (prev !== undefined && r.hw < prev) {
-      raise(`hwm:${tk}:${prev}`, {
-        kind: 'hw-monotonic',
-        explanation:
-          `The high watermark of ${k} on its leader, broker ${r.broker} (leader epoch ${r.leaderEpoch}), ` +
-          `went back from ${prev} to ${r.hw}.`,
-        topic: r.topic,
-        partition: r.partition,
-        offsets: [prev, r.hw],
-        nodes: [r.broker],
-      });
+  for (const [k, rs] of v.replicas) {
+    for (const r of rs) {
+      const b = liveLeaderBroker(v, r);
+      if (b !== undefined) hwMonotonicOf(k, r, b, state, raise);
     }
-    if (prev === undefined || r.hw > prev) state.tenureHw.set(tk, r.hw);
   }
+}
+
+/** hw-monotonic of one live leader. */
+function hwMonotonicOf(k: string, r: ReplicaSnapshot, b: BrokerView, state: MonitorState, raise: Raise): void {
+  const tk = tenureKey(state, k, r.broker, b.brokerEpoch, r.leaderEpoch);
+  const prev = state.tenureHw.get(tk);
+  if (prev !== undefined && r.hw < prev) {
+    raise(`hwm:${tk}:${prev}`, {
+      kind: 'hw-monotonic',
+      explanation:
+        `The high watermark of ${k} on its leader, broker ${r.broker} (leader epoch ${r.leaderEpoch}), ` +
+        `went back from ${prev} to ${r.hw}.`,
+      topic: r.topic,
+      partition: r.partition,
+      offsets: [prev, r.hw],
+      nodes: [r.broker],
+    });
+  }
+  if (prev === undefined || r.hw > prev) state.tenureHw.set(tk, r.hw);
+}
+
+/**
+ * A leader tenure's key `partition|broker|broker epoch|leader epoch`, kept per partition and
+ * broker for its latest tenure (asked at every look of a leader's HW: not made again each time).
+ */
+function tenureKey(state: MonitorState, k: string, broker: number, brokerEpoch: number, leaderEpoch: number): string {
+  let byBroker = state.tenureKeys.get(k);
+  if (byBroker === undefined) state.tenureKeys.set(k, (byBroker = new Map()));
+  const t = byBroker.get(broker);
+  if (t !== undefined && t.brokerEpoch === brokerEpoch && t.leaderEpoch === leaderEpoch) return t.key;
+  const key = `${k}|${broker}|${brokerEpoch}|${leaderEpoch}`;
+  byBroker.set(broker, { brokerEpoch, leaderEpoch, key });
+  return key;
 }
 
 function firstEntryText(cache: ReplicaSnapshot['epochCache']): string {
@@ -629,30 +683,38 @@ function candidateComplete(v: SnapshotView, state: MonitorState, raise: Raise): 
   for (const [k, pv] of v.views) {
     const hw = state.trueHw.get(k) ?? 0;
     if (hw === 0) continue;
-    const members: Array<[number, string]> = [
-      ...pv.isr.map((b) => [b, 'ISR'] as [number, string]),
-      ...pv.elr.map((b) => [b, 'ELR'] as [number, string]),
-    ];
-    for (const [b, set] of members) {
-      const bv = v.brokers.get(b);
-      if (!isLive(bv)) continue;
-      const r = v.replicaOf(k, b);
-      // a replica not loaded yet (role none: e.g. just restarted, metadata not applied) has
-      // its log on disk but not in memory; it is judged once it has loaded the partition
-      if (r === undefined || !r.up || r.role === 'none') continue;
-      if (r.leo >= hw) continue;
-      raise(`cc:${k}:${b}:${bv!.brokerEpoch}:${hw}`, {
-        kind: 'candidate-complete',
-        explanation:
-          `Broker ${b} is in the ${set} of ${k} and could be elected, but its log ends at ${r.leo}, ` +
-          `below the committed high watermark ${hw}: electing it would lose committed records.`,
-        topic: pv.topic,
-        partition: pv.partition,
-        offsets: [r.leo, hw],
-        nodes: [b],
-      });
-    }
+    for (const b of pv.isr) candidateCompleteOf(v, k, pv, b, 'ISR', hw, raise);
+    for (const b of pv.elr) candidateCompleteOf(v, k, pv, b, 'ELR', hw, raise);
   }
+}
+
+/** candidate-complete of one ISR or ELR member `b` (`set` names which). */
+function candidateCompleteOf(
+  v: SnapshotView,
+  k: string,
+  pv: PartitionView,
+  b: number,
+  set: 'ISR' | 'ELR',
+  hw: number,
+  raise: Raise,
+): void {
+  const bv = v.brokers.get(b);
+  if (!isLive(bv)) return;
+  const r = v.replicaOf(k, b);
+  // a replica not loaded yet (role none: e.g. just restarted, metadata not applied) has
+  // its log on disk but not in memory; it is judged once it has loaded the partition
+  if (r === undefined || !r.up || r.role === 'none') return;
+  if (r.leo >= hw) return;
+  raise(`cc:${k}:${b}:${bv!.brokerEpoch}:${hw}`, {
+    kind: 'candidate-complete',
+    explanation:
+      `Broker ${b} is in the ${set} of ${k} and could be elected, but its log ends at ${r.leo}, ` +
+      `below the committed high watermark ${hw}: electing it would lose committed records.`,
+    topic: pv.topic,
+    partition: pv.partition,
+    offsets: [r.leo, hw],
+    nodes: [b],
+  });
 }
 
 /** quorum-superset: a leader with ≥ min.insync.replicas in its ISR has a maximal ISR ⊇ the ISR ∪ ELR applied. */
@@ -813,6 +875,7 @@ function newMonitorState(): MonitorState {
     epochLeader: new Map(),
     controllerEpochLeader: new Map(),
     tenureHw: new Map(),
+    tenureKeys: new Map(),
     consumedAt: new Map(),
     quorumAt: new Map(),
     previousIsr: new Map(),

@@ -63,7 +63,11 @@ const REPLICA_KEY = 1 << 16;
 export class InvariantLooks {
   private fullDue = false;
   private eventsAtFull = 0;
-  /** Partitions changed since the last look (few: searched linearly), and what to judge of each. */
+  /**
+   * Partitions changed since the last look (few: searched linearly), and what to judge of each:
+   * the first `changedCount` entries (the arrays are kept, not emptied, between looks).
+   */
+  private changedCount = 0;
   private readonly changedTopics: string[] = [];
   private readonly changedPartitions: number[] = [];
   private readonly changedScopes: LookScope[] = [];
@@ -132,9 +136,12 @@ export class InvariantLooks {
     }
     const observePartition = this.monitor.observePartition;
     const partitionSnapshot = this.source.partitionSnapshot;
-    if (observePartition === undefined || partitionSnapshot === undefined) return;
+    const n = this.changedCount;
+    if (n === 0 || observePartition === undefined || partitionSnapshot === undefined) return;
+    // The results new since the last look are taken in only now, when a partition is looked at:
+    // pendingResults is read only here and emptied at a full look (which takes in every result
+    // so far), so marking them at every event, as before, marked the same partitions.
     this.markNewResults();
-    const n = this.changedTopics.length;
     for (let i = 0; i < n; i++) {
       const topic = this.changedTopics[i];
       const p = this.changedPartitions[i];
@@ -142,14 +149,14 @@ export class InvariantLooks {
       const scope = this.changedScopes[i] | (this.pendingResults.get(topic)?.delete(p) === true ? LOOK_RESULTS : 0);
       observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p), scope);
     }
-    this.clearChanged();
+    this.changedCount = 0;
   }
 
   /** A full look now (also at the run's phase ends). */
   full(eventCount: number): void {
     this.fullDue = false;
     this.eventsAtFull = eventCount;
-    this.clearChanged();
+    this.changedCount = 0;
     for (const ps of this.pendingResults.values()) ps.clear();
     const snap = this.source.snapshot();
     this.ackedSeen = snap.acked.length;
@@ -181,25 +188,18 @@ export class InvariantLooks {
   }
 
   private markChanged(topic: string, partition: number, scope: LookScope): void {
-    const n = this.changedTopics.length;
+    const n = this.changedCount;
     for (let i = 0; i < n; i++) {
       if (this.changedPartitions[i] !== partition || this.changedTopics[i] !== topic) continue;
       this.changedScopes[i] |= scope;
       return;
     }
-    this.changedTopics.push(topic);
-    this.changedPartitions.push(partition);
-    this.changedScopes.push(scope);
+    this.changedTopics[n] = topic;
+    this.changedPartitions[n] = partition;
+    this.changedScopes[n] = scope;
+    this.changedCount = n + 1;
   }
 
-  private clearChanged(): void {
-    if (this.changedTopics.length === 0) return;
-    this.changedTopics.length = 0;
-    this.changedPartitions.length = 0;
-    this.changedScopes.length = 0;
-  }
-
-  /** New acknowledged or consumed records: their partitions are looked at. */
   /** New acknowledged or consumed records: their partitions have results to judge at their next look. */
   private markNewResults(): void {
     const r = this.source.results?.();

@@ -77,8 +77,19 @@ const NO_CLOCK = (): number => 0;
 export class SimDisk implements Disk {
   /** The namespace as the running system sees it. */
   private readonly files = new Map<string, Inode>();
-  /** The namespace as the committed journal has it (null: the same as `files`). */
-  private durableNames: Map<string, Inode> | null = null;
+  /**
+   * Each name's place in `files`' order: a number taken when the name enters `files` and kept
+   * while it stays there, so ascending numbers are `files`' (insertion) order.
+   */
+  private readonly placeOf = new Map<string, number>();
+  private nextPlace = 0;
+  /**
+   * The namespace as the committed journal has it, as what changed since the commit (null: the
+   * same as `files`): each name changed since, with what it named at the commit (null: nothing)
+   * and its place then. Kept instead of a copy of `files` at the first change after each commit
+   * (every checkpoint's create and rename made one, a cost per checkpoint growing with the files).
+   */
+  private durableNames: Map<string, { file: Inode; place: number } | null> | null = null;
   /** Files with dirty pages. */
   private readonly dirty = new Set<Inode>();
   /** Truncations not yet committed. */
@@ -155,19 +166,20 @@ export class SimDisk implements Disk {
     const file = this.files.get(from);
     if (file === undefined) throw new Error(`rename: no such file ${from}`);
     this.catchUp();
-    this.touchNames();
+    this.touchName(from);
+    this.touchName(to);
     const replaced = this.files.get(to);
     if (replaced !== undefined && replaced !== file) this.forget(replaced);
-    this.files.delete(from);
-    this.files.set(to, file);
+    this.unname(from);
+    this.name(to, file);
   }
 
   delete(path: string): void {
     const file = this.files.get(path);
     if (file === undefined) return;
     this.catchUp();
-    this.touchNames();
-    this.files.delete(path);
+    this.touchName(path);
+    this.unname(path);
     this.forget(file);
   }
 
@@ -227,12 +239,12 @@ export class SimDisk implements Disk {
   losePower(midWriteback: boolean): void {
     this.catchUp();
     const rng = midWriteback ? this.rng() : undefined;
-    const names = this.durableNames ?? this.files;
-    const survivors = [...names];
+    const survivors = this.committedNames();
     this.files.clear();
+    this.placeOf.clear();
     for (const [path, file] of survivors) {
       if (rng !== undefined && this.dirty.has(file)) this.interrupted(file, rng);
-      this.files.set(path, file);
+      this.name(path, file);
     }
     for (const [, file] of survivors) this.reboot(file);
     this.durableNames = null;
@@ -370,9 +382,37 @@ export class SimDisk implements Disk {
     this.dirty.delete(file);
   }
 
-  /** Before the first namespace change since the last commit, keep the committed namespace. */
-  private touchNames(): void {
-    if (this.durableNames === null) this.durableNames = new Map(this.files);
+  /** Before a name changes for the first time since the last commit, keep what it named then. */
+  private touchName(path: string): void {
+    if (this.durableNames === null) this.durableNames = new Map();
+    if (this.durableNames.has(path)) return;
+    const file = this.files.get(path);
+    this.durableNames.set(path, file === undefined ? null : { file, place: this.placeOf.get(path)! });
+  }
+
+  /** `path` names `file` (a name new to `files` goes last in its order, one it holds keeps its place). */
+  private name(path: string, file: Inode): void {
+    if (!this.files.has(path)) this.placeOf.set(path, this.nextPlace++);
+    this.files.set(path, file);
+  }
+
+  private unname(path: string): void {
+    this.files.delete(path);
+    this.placeOf.delete(path);
+  }
+
+  /**
+   * The committed namespace in the order a copy of `files` made at the first change since the
+   * commit had: the names unchanged since, and the changed ones as they were, by place.
+   */
+  private committedNames(): Array<[string, Inode]> {
+    const changed = this.durableNames;
+    if (changed === null) return [...this.files];
+    const kept: Array<[string, Inode, number]> = [];
+    for (const [path, file] of this.files) if (!changed.has(path)) kept.push([path, file, this.placeOf.get(path)!]);
+    for (const [path, was] of changed) if (was !== null) kept.push([path, was.file, was.place]);
+    kept.sort((a, b) => a[2] - b[2]);
+    return kept.map(([path, file]) => [path, file]);
   }
 
   private cutTo(file: Inode, entryCount: number): void {
@@ -397,7 +437,7 @@ export class SimDisk implements Disk {
   private fileFor(path: string): Inode {
     let file = this.files.get(path);
     if (file === undefined) {
-      this.touchNames();
+      this.touchName(path);
       file = {
         entries: [],
         sizes: [],
@@ -407,7 +447,7 @@ export class SimDisk implements Disk {
         pendingCut: -1,
         dirtiedWhenUs: -1,
       };
-      this.files.set(path, file);
+      this.name(path, file);
     }
     return file;
   }

@@ -37,6 +37,9 @@ function rangeText(from: number, to: number): string {
   return to > from ? `${from}–${to - 1}` : 'none';
 }
 
+/** The empty records and epoch cache of a replica a look shows without a log (never written to). */
+const EMPTY: readonly never[] = Object.freeze([]);
+
 /** A replica on a broker that is down, as a partition look shows it. */
 function downReplica(broker: number, topic: string, partition: number): ReplicaSnapshot {
   const empty = { logStartOffset: 0, leo: 0, hw: 0, records: [], epochCache: [] };
@@ -203,7 +206,11 @@ export class ClusterView {
   /**
    * One partition's look for the invariant monitor's observePartition: every broker, the
    * controller's record of that partition and its replicas (a replica on a broker that is down
-   * shows only `up: false`: no invariant reads a down replica's disk), no quorum.
+   * shows only `up: false`: no invariant reads a down replica's disk), no quorum. It is taken
+   * after every event that changed a partition, so it is made once per view and refilled here
+   * (no object or array made per look): read it synchronously and keep none of its objects (the
+   * monitor keeps none, checkers/invariants.ts IndexedSnapshot.resetTo; a Kafka finding's
+   * witness copies what it needs, driver/kafka-findings.ts followerAtFetchBelowCache).
    */
   partitionSnapshot(
     topic: string,
@@ -211,19 +218,111 @@ export class ClusterView {
     acked: readonly AckedRecord[],
     consumed: readonly ConsumedRecord[],
   ): ClusterSnapshot {
-    const view = this.controllerPartitions().find((p) => p.topic === topic && p.partition === partition);
-    const replicas: ReplicaSnapshot[] = [];
-    for (const b of view?.replicas ?? []) {
-      replicas.push(this.sim.isUp(b) ? this.replicaSnapshot(b, topic, partition) : downReplica(b, topic, partition));
+    const look = this.look;
+    const view = this.controllerPartitionOf(topic, partition);
+    look.timeUs = this.sim.now();
+    this.refillBrokerViews(look.brokers);
+    look.partitions.length = 0;
+    if (view !== undefined) look.partitions.push(view);
+    const replicas = look.replicas;
+    const n = view === undefined ? 0 : view.replicas.length;
+    for (let i = 0; i < n; i++) {
+      const b = view!.replicas[i];
+      if (replicas.length <= i) replicas.push(downReplica(b, topic, partition));
+      this.refillReplica(replicas[i], b, topic, partition);
     }
+    replicas.length = n;
+    look.acked = acked;
+    look.consumed = consumed;
+    return look;
+  }
+
+  /** The partition look partitionSnapshot refills; `controller.up` is read when asked, as before it was at the look. */
+  private readonly look: ClusterSnapshot & {
+    brokers: BrokerView[];
+    replicas: ReplicaSnapshot[];
+    partitions: PartitionView[];
+  } = ((view: ClusterView) => {
+    const partitions: PartitionView[] = [];
     return {
-      timeUs: this.sim.now(),
-      brokers: this.brokerViews(),
-      controller: { up: this.controllerUp(), partitions: view === undefined ? [] : [view] },
-      replicas,
-      acked,
-      consumed,
+      timeUs: 0,
+      brokers: [] as BrokerView[],
+      controller: {
+        get up(): boolean {
+          return view.controllerUp();
+        },
+        partitions,
+      },
+      replicas: [] as ReplicaSnapshot[],
+      partitions,
+      acked: [] as readonly AckedRecord[],
+      consumed: [] as readonly ConsumedRecord[],
     };
+  })(this);
+
+  /** The controller's record of one partition: the image's (indexed; it holds one per partition). */
+  protected controllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
+    return this.commitLog.image.partitionOf(topic, partition) as PartitionView | undefined;
+  }
+
+  /** `out` made to hold brokerViews()'s values, its objects reused. */
+  private refillBrokerViews(out: BrokerView[]): void {
+    const ids = this.brokerIds;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const up = this.sim.isUp(id);
+      const actor = up ? brokerOn(this.sim, id) : undefined;
+      const reg = this.registration(id);
+      if (out.length <= i) out.push({ id, up, brokerEpoch: -1, fenced: true, registeredEpoch: -1 });
+      const v = out[i];
+      v.id = id;
+      v.up = up;
+      v.brokerEpoch = actor !== undefined ? actor.brokerEpoch() : -1;
+      v.fenced = reg === undefined ? true : reg.fenced;
+      v.registeredEpoch = reg === undefined ? -1 : reg.epoch;
+      v.inControlledShutdown = reg?.inControlledShutdown === true;
+    }
+    out.length = ids.length;
+  }
+
+  /**
+   * `r` made to show what replicaSnapshot shows of a replica on a running broker, or only
+   * `up: false` (downReplica) on a broker that is down; the fields a snapshot leaves out are undefined.
+   */
+  private refillReplica(r: ReplicaSnapshot, broker: number, topic: string, partition: number): void {
+    r.broker = broker;
+    r.topic = topic;
+    r.partition = partition;
+    r.isr = undefined;
+    r.maximalIsr = undefined;
+    r.partitionEpoch = undefined;
+    const up = this.sim.isUp(broker);
+    const p = up ? brokerOn(this.sim, broker)?.partition(topic, partition) : undefined;
+    r.up = up;
+    if (p === undefined) {
+      r.role = 'none';
+      r.leaderEpoch = -1;
+      r.logStartOffset = 0;
+      r.leo = 0;
+      r.hw = 0;
+      r.records = EMPTY;
+      r.epochCache = EMPTY;
+      return;
+    }
+    const log = p.log;
+    r.role = p.role;
+    r.leaderEpoch = p.leaderEpoch;
+    r.logStartOffset = log.logStartOffset;
+    r.leo = log.leo;
+    r.hw = log.hw;
+    // records[i] is offset logStartOffset + i (a copy only once retention moved it).
+    r.records = log.logStartOffset === 0 ? log.records : log.records.slice(log.logStartOffset);
+    r.epochCache = log.epochs.entries;
+    r.partitionEpoch = p.partitionEpoch;
+    if (p.role === 'leader') {
+      r.isr = p.isr;
+      r.maximalIsr = p.maximalIsr;
+    }
   }
 
   /** Every broker: process up, its running broker epoch, its registration. */

@@ -246,6 +246,10 @@ export class ZkClusterView extends ClusterView {
     return this.state().partitions;
   }
 
+  override controllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
+    return this.state().partitions.find((p) => p.topic === topic && p.partition === partition);
+  }
+
   override registration(
     brokerId: number,
   ): { epoch: number; fenced: boolean; inControlledShutdown?: boolean } | undefined {

@@ -470,3 +470,58 @@ describe('truncate and rename', () => {
     expect(() => disk.rename('missing', 'x')).toThrow(/no such file/);
   });
 });
+
+describe('the committed namespace', () => {
+  const nameOp = fc.oneof(
+    fc.record({ op: fc.constantFrom('create' as const, 'delete' as const, 'commit' as const), a: fc.nat(5) }),
+    fc.record({ op: fc.constant('rename' as const), a: fc.nat(5), b: fc.nat(5) }),
+    fc.record({ op: fc.constant('crash' as const), a: fc.nat(0) }),
+  );
+
+  // Its order decides the order of a mid-writeback power loss's draws: the disk keeps the names
+  // changed since the commit, not a copy of the namespace, and must give the copy's order.
+  it('after creates, renames and deletes, is what a copy at the first change since the commit holds, in order', () => {
+    fc.assert(
+      fc.property(fc.array(nameOp, { maxLength: 40 }), (ops) => {
+        const disk = new SimDisk();
+        const files = new Map<string, unknown>(); // name → its file (the disk's own object)
+        let committed: Map<string, unknown> | null = null;
+        for (const o of ops) {
+          const a = `f${o.a}`;
+          if (o.op === 'create' && !files.has(a)) {
+            committed ??= new Map(files);
+            disk.append(a, 'x');
+            files.set(a, disk['files'].get(a));
+          } else if (o.op === 'delete' && files.has(a)) {
+            committed ??= new Map(files);
+            disk.delete(a);
+            files.delete(a);
+          } else if (o.op === 'rename' && files.has(a)) {
+            committed ??= new Map(files);
+            const id = files.get(a)!;
+            disk.rename(a, `f${o.b}`);
+            files.delete(a);
+            files.set(`f${o.b}`, id);
+          } else if (o.op === 'commit') {
+            disk.fsyncDir('.');
+            committed = null;
+          } else if (o.op === 'crash') {
+            const names = [...(committed ?? files)];
+            disk.losePower(false);
+            files.clear();
+            for (const [n, id] of names) files.set(n, id);
+            committed = null;
+          }
+        }
+        const expected = [...(committed ?? files)];
+        const got = disk['committedNames']();
+        expect(got.length).toBe(expected.length);
+        got.forEach(([n, f], i) => {
+          expect(n).toBe(expected[i][0]);
+          expect(f).toBe(expected[i][1]);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
