@@ -990,6 +990,7 @@ type Excuse =
   | 'aborted-before-loss'
   | 'commit-past-loss'
   | 'skipped-after-loss'
+  | 'read-past-before-loss'
   | 'epoch-reopened'
   | 'reopened-copy';
 
@@ -1085,6 +1086,22 @@ type Excuse =
  *   aborted transactional batches under read_committed, its position moving past them:
  *   CompletedFetch.nextFetchedRecord @ 3.9.0-rc3). A read past the offsets before the breach
  *   (the records were there), or a skipped record left in the log, stays a violation.
+ * - 'read-past-before-loss' (commit-skip, on the data partition it names): the group's first
+ *   poll that read past the lowest skipped offset (the anomaly's second op) was invoked before
+ *   the breach, every skipped offset was committed (below the HW) when the breach happened, and
+ *   every record the checker knows there was first sent at or after the breach: the group moved
+ *   past what those offsets held then (a transaction marker, which a consumer never returns:
+ *   CompletedFetch.nextFetchedRecord), the breach took it, and records sent later took the
+ *   offsets below the group's position. 'commit-past-loss' with the read, not the commit, before
+ *   the breach: a consumer commits its position (SubscriptionState.allConsumed, a partition in
+ *   FETCHING) and questions it only once its metadata shows a newer leader epoch
+ *   (maybeValidatePositionForCurrentLeader → AWAIT_VALIDATION, which allConsumed leaves out;
+ *   @ 3.9.0-rc3), so a member whose fetch to the powered-off leader is still out commits the
+ *   position it held before the breach (swarm seed 190067860: the member read x601-41..44 at
+ *   55..58 and the COMMIT marker at 59, position 60, at 66.2 s; broker 3 came back with its log
+ *   ending at 59 and was elected at 73.3 s; the group committed 60 at 78.8 s; probe-400-0,
+ *   sent at 85.9 s, took offset 59). A record sent before the breach, or a read past the offset
+ *   after it, stays a violation here.
  * - 'epoch-reopened' (epoch-cache-complete, epoch-cache-log; ZooKeeper mode only): a replica's
  *   epoch cache disagrees with its log from an offset committed when a power-loss breach
  *   happened. The broker that lost those offsets may lead again in the same epoch and append
@@ -1146,7 +1163,7 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
  */
 const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, readonly Excuse[]>([
   ['excess-duplicate', ['reread-after-loss']],
-  ['commit-skip', ['skipped-after-loss']],
+  ['commit-skip', ['skipped-after-loss', 'read-past-before-loss']],
   ['lost-commit', ['stale-commit-after-loss']],
   ['duplicate', ['reopened-copy']],
   ['shared-ownership', ['reissued-after-loss']],
@@ -1457,6 +1474,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return firstOpBefore(a, b, evidence) && allCommittedBefore(a, b, evidence);
     case 'skipped-after-loss':
       return skippedAfterLoss(a, b, evidence);
+    case 'read-past-before-loss':
+      return readPastBeforeLoss(a, b, evidence) && allCommittedBefore(a, b, evidence);
     case 'epoch-reopened':
       return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && committedBefore(a, b, evidence);
     case 'reopened-copy':
@@ -1494,6 +1513,23 @@ function skippedAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidenc
   });
   const gone = (a.values ?? []).every((v) => (copies.get(valueKey(a.topic!, a.partition!, v)) ?? 0) === 0);
   return after && gone && sentBefore(a, b, evidence, true);
+}
+
+/**
+ * 'read-past-before-loss': `a` names two ops, the second (the group's first read past the skipped
+ * offsets) invoked before `b`, and values, every one first sent at or after `b`: what the group
+ * read past was not those records.
+ */
+function readPastBeforeLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  const values = a.values ?? [];
+  if (ops.length !== 2 || values.length === 0 || a.topic === undefined || a.partition === undefined) return false;
+  const readUs = evidence.eventTimeUs(ops[1]);
+  const sentAfter = values.every((v) => {
+    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
+    return t !== undefined && t >= b.atUs;
+  });
+  return readUs !== undefined && readUs < b.atUs && sentAfter;
 }
 
 /** The completed final read holds at most one copy of each value `a` names. */

@@ -758,6 +758,49 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judgeWith(skip([], [3, 3]))).toBeUndefined(); // no record named
   });
 
+  it('a commit of a position read before the loss skips offsets later records took (seed 190067860)', () => {
+    const { tracker, clock } = setup(); // t/0: broker 1 leads with HW 6
+    tracker.onReplica(1, 0, 'leader', 6, 6);
+    clock.nowUs = 1_000_000;
+    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    // history: 'early' sent at 0.5 s (0), 'late' at 2 s (1); reads past the offsets at 0.8 s (2) and 3 s (3);
+    // the commit at 4 s (4)
+    const at = (index: number, s: number, f: string, value: unknown): HistoryEvent => ({
+      index,
+      time: s * 1_000_000,
+      process: 200,
+      type: 'invoke',
+      f,
+      value: value as HistoryEvent['value'],
+    });
+    const sent = (v: string) => ({ topic: 't', partition: 0, key: null, value: v });
+    const history: History = [
+      at(0, 0.5, 'send', sent('early')),
+      at(1, 2, 'send', sent('late')),
+      at(2, 0.8, 'poll', null),
+      at(3, 3, 'poll', null),
+      at(4, 4, 'commit', null),
+    ];
+    const skip = (offsets: number[], values: string[], ops: number[]): Anomaly => ({
+      kind: 'commit-skip',
+      explanation: 'x',
+      group: 'g9',
+      topic: 't',
+      partition: 0,
+      ops,
+      offsets,
+      values,
+    });
+    const judgeWith = (a: Anomaly) => expectedBecause(a, promiseEvidence(tracker, [a], history));
+    expect(judgeWith(skip([5], ['late'], [4, 2]))).toBe(t0); // read past before, committed then, record sent after
+    expect(judgeWith(skip([5], ['late'], [4, 3]))).toBeUndefined(); // the read past it came after the loss
+    expect(judgeWith(skip([6], ['late'], [4, 2]))).toBeUndefined(); // offset 6 not committed at the loss
+    expect(judgeWith(skip([5], ['early'], [4, 2]))).toBeUndefined(); // sent before the loss: there when read past
+    expect(judgeWith(skip([4, 5], ['late', 'early'], [4, 2]))).toBeUndefined(); // one of them sent before
+    expect(judgeWith(skip([5], ['late'], [4]))).toBeUndefined(); // no read past it named
+    expect(judgeWith(skip([5], [], [4, 2]))).toBeUndefined(); // no record named
+  });
+
   it('without a group in the run (no companion), a lost commit is never excused', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
