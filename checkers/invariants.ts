@@ -670,6 +670,7 @@ function firstDisagreement(k: string, x: ReplicaSnapshot, y: ReplicaSnapshot, ra
       topic: x.topic,
       partition: x.partition,
       offsets: [o],
+      // a gap's value is its placeholder's, '' (model/replica-log.ts gapAt): the promise judges it by its offset
       values: [vlo.value, vhi.value],
       nodes: [lo.broker, hi.broker],
     });
