@@ -109,6 +109,12 @@ export class PartitionFetcher implements RequestOwner {
   /** Set while the position must be reset by auto.offset.reset (Kafka's AWAIT_RESET). */
   private resetPending = false;
   /**
+   * Set while the position awaits its OffsetsForLeaderEpoch answer (Kafka's AWAIT_VALIDATION):
+   * from the seek of a committed offset with its epoch (seekUnvalidated) or a new leader epoch
+   * (maybeValidatePosition) until an answer completes it; an error answer leaves it set.
+   */
+  private awaitingValidation = false;
+  /**
    * The last seek (`assign` with the position it set) is in the history. On a shared process
    * (a group member's gate) it is recorded once the process is free, while the position holds
    * at once; a commit of the position before its seek is recorded would name an offset the
@@ -173,6 +179,10 @@ export class PartitionFetcher implements RequestOwner {
     this.assign(offset, epoch, undefined);
     this.validatedEpoch = -1;
     this.resetPending = false;
+    // SubscriptionState.seekUnvalidated -> validatePosition: AWAIT_VALIDATION when the position
+    // carries an offset epoch and the metadata a current leader epoch, else FETCHING.
+    const md = this.metadata.partition(this.topic, this.partition);
+    this.awaitingValidation = epoch >= 0 && md !== undefined && md.leaderEpoch >= 0;
     this.schedule(0);
   }
 
@@ -191,6 +201,7 @@ export class PartitionFetcher implements RequestOwner {
     this.validatedEpoch = -1;
     this.lastFetchedEpoch = -1;
     this.resetPending = true;
+    this.awaitingValidation = false;
     this.schedule(0);
   }
 
@@ -237,9 +248,18 @@ export class PartitionFetcher implements RequestOwner {
     return this.state !== 'stopped' && this.stopAfterRequest;
   }
 
-  /** The position is known (not awaiting a reset by auto.offset.reset: SubscriptionState.hasValidPosition). */
+  /**
+   * SubscriptionState.TopicPartitionState.hasValidPosition (3.9.0-rc3, and trunk of Oct 2024):
+   * FetchStates.FETCHING only; INITIALIZING, AWAIT_RESET and AWAIT_VALIDATION are not valid,
+   * so allConsumed leaves such a partition out of a commit. The model's states: `resetting`,
+   * and any state with a reset pending, are AWAIT_RESET; `validating`, and a state reached
+   * after a validation answered with an error (retry, or metadata refresh), are
+   * AWAIT_VALIDATION; `waiting`, `awaiting-metadata` (a position whose leader is unknown stays
+   * FETCHING: maybeValidatePosition returns early without a leader), `fetching` and `stopped`
+   * (still assigned until the rebalance completes) are otherwise FETCHING.
+   */
   hasValidPosition(): boolean {
-    return !this.resetPending;
+    return !this.resetPending && !this.awaitingValidation;
   }
 
   /** The seek that set the position is in the history (see seekRecorded). */
@@ -326,6 +346,7 @@ export class PartitionFetcher implements RequestOwner {
 
   private validate(leader: number, leaderEpoch: number): void {
     this.state = 'validating';
+    this.awaitingValidation = true;
     this.validatingEpoch = leaderEpoch;
     this.stats.validations++;
     this.net.request(
@@ -574,6 +595,7 @@ export class PartitionFetcher implements RequestOwner {
    */
   private reset(highWatermark: number, logStartOffset: number): void {
     this.resetPending = false;
+    this.awaitingValidation = false;
     this.stats.resets++;
     switch (this.resetPolicy) {
       case 'latest':
@@ -634,11 +656,16 @@ export class PartitionFetcher implements RequestOwner {
    * position is valid as it is.
    */
   private completeValidation(epoch: number, endOffset: number): void {
+    // completeValidation / seekValidated -> FETCHING, requestOffsetReset -> AWAIT_RESET; with no
+    // reset policy Kafka returns a LogTruncation and the partition stays AWAIT_VALIDATION.
+    this.awaitingValidation = false;
     if (endOffset < 0 || epoch < 0) {
       codeProbe('consumer-validation-leader-knows-no-epoch');
       this.stats.truncations++;
-      if (this.resetPolicy === 'none') this.state = 'stopped';
-      else this.resetPending = true;
+      if (this.resetPolicy === 'none') {
+        this.state = 'stopped';
+        this.awaitingValidation = true;
+      } else this.resetPending = true;
     } else if (endOffset < this.position || (this.seeksAhead && endOffset > this.position)) {
       // Variant validation-seeks-ahead drops the comparison: any end offset becomes the position.
       if (endOffset < this.position) codeProbe('consumer-truncation-detected');
