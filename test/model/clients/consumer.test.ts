@@ -89,6 +89,53 @@ describe('consumer', () => {
     assertWellFormed(rig.recorder.events);
   });
 
+  it('a position awaiting its OffsetsForLeaderEpoch answer is not valid until answered (AWAIT_VALIDATION)', () => {
+    const rig = fakeRig(8, { brokers: [1, 2] });
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1, 2] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
+    addConsumer(rig, C, { assignment: T0 });
+    const seen: Array<[string, boolean]> = [];
+    const sample = (atUs: number): void =>
+      rig.sim.at(atUs, 'sample', () => {
+        const f = rig.sim.actor<ConsumerActor>(C)!.fetchers[0];
+        seen.push([f.state, f.hasValidPosition()]);
+      });
+    // the new leader cannot answer the consumer: its validation stays out until the cut heals
+    rig.sim.at(200_000, 'leader change behind a cut', () => {
+      const cut = rig.sim.network.cut({ kind: 'link', a: 2, b: C });
+      rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] });
+      rig.sim.at(1_500_000, 'heal', () => rig.sim.network.heal(cut));
+    });
+    for (let t = 150_000; t < 3_000_000; t += 10_000) sample(t);
+    rig.sim.run({ untilUs: 3_000_000 });
+    // SubscriptionState.FetchStates: AWAIT_VALIDATION has no valid position, FETCHING has
+    expect(seen[0]).toEqual(['waiting', true]);
+    expect(seen).toContainEqual(['validating', false]);
+    expect(seen.filter(([state]) => state === 'validating').every(([, valid]) => !valid)).toBe(true);
+    // the request lost at the cut: a retry waits, still awaiting validation (requestFailed)
+    expect(seen).toContainEqual(['waiting', false]);
+    // answered: FETCHING again
+    expect(seen[seen.length - 1][1]).toBe(true);
+    expect(rig.sim.actor<ConsumerActor>(C)!.fetchers[0].stats.validations).toBeGreaterThan(0);
+    assertWellFormed(rig.recorder.events);
+  });
+
+  it('a known position whose leader is unknown stays valid (FETCHING: maybeValidatePosition needs a leader)', () => {
+    const rig = fakeRig(9);
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1] });
+    rig.broker(1).seed('t', 0, 1, ['a0']);
+    addConsumer(rig, C, { assignment: T0 });
+    const seen: Array<[string, boolean]> = [];
+    rig.sim.at(200_000, 'leader lost', () => rig.world.partitions.set('t/0', { leader: -1, leaderEpoch: 1, replicas: [1] }));
+    rig.sim.at(1_000_000, 'sample', () => {
+      const f = rig.sim.actor<ConsumerActor>(C)!.fetchers[0];
+      seen.push([f.state, f.hasValidPosition()]);
+    });
+    rig.sim.run({ untilUs: 1_500_000 });
+    expect(seen).toEqual([['awaiting-metadata', true]]);
+  });
+
   it('sends no last fetched epoch: a log rewritten under it with no leader change goes unnoticed', () => {
     const rig = fakeRig(4);
     rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1] });
