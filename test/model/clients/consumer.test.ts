@@ -127,7 +127,9 @@ describe('consumer', () => {
     rig.broker(1).seed('t', 0, 1, ['a0']);
     addConsumer(rig, C, { assignment: T0 });
     const seen: Array<[string, boolean]> = [];
-    rig.sim.at(200_000, 'leader lost', () => rig.world.partitions.set('t/0', { leader: -1, leaderEpoch: 1, replicas: [1] }));
+    rig.sim.at(200_000, 'leader lost', () =>
+      rig.world.partitions.set('t/0', { leader: -1, leaderEpoch: 1, replicas: [1] }),
+    );
     rig.sim.at(1_000_000, 'sample', () => {
       const f = rig.sim.actor<ConsumerActor>(C)!.fetchers[0];
       seen.push([f.state, f.hasValidPosition()]);
