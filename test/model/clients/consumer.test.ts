@@ -96,11 +96,12 @@ describe('consumer', () => {
     rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
     addConsumer(rig, C, { assignment: T0 });
     const seen: Array<[string, boolean]> = [];
-    const sample = (atUs: number): void =>
+    const sample = (atUs: number): void => {
       rig.sim.at(atUs, 'sample', () => {
         const f = rig.sim.actor<ConsumerActor>(C)!.fetchers[0];
         seen.push([f.state, f.hasValidPosition()]);
       });
+    };
     // the new leader cannot answer the consumer: its validation stays out until the cut heals
     rig.sim.at(200_000, 'leader change behind a cut', () => {
       const cut = rig.sim.network.cut({ kind: 'link', a: 2, b: C });
