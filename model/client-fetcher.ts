@@ -15,6 +15,8 @@
 //   as SubscriptionState.maybeCompleteValidation: an end offset below the position means the
 //   log was truncated under the consumer, and it repositions to that end offset; an undefined
 //   answer resets the position by auto.offset.reset. This is the only place truncation is found.
+//   Until an answer settles it the position is not valid (FetchStates.AWAIT_VALIDATION), and a
+//   group member's commit leaves it out (hasValidPosition, SubscriptionState.allConsumed).
 // - OFFSET_OUT_OF_RANGE (FetchCollector.handleInitializeErrors): reset at once by
 //   `auto.offset.reset` (SubscriptionState.requestOffsetResetIfPartitionAssigned): `latest`
 //   (Kafka's default) = the leader's HW (ListOffsets LATEST under read_uncommitted),
