@@ -967,8 +967,9 @@ export interface PromiseEvidence {
   /** The producers' transaction-state partitions and marker appends (TxnOutcomes). */
   readonly txnOutcomes: TxnOutcomes;
   /**
-   * "producerId/epoch" held by two or more instances (history processes) → the time (µs) the
-   * second of them first invoked a `txn` operation under it (sharedEpochBreach).
+   * "producerId/epoch" held by two or more instances (a history process up to a fatal error:
+   * sharedEpochs) → the time (µs) the second of them first invoked a `txn` operation under it
+   * (sharedEpochBreach).
    */
   readonly sharedEpochSinceUs: ReadonlyMap<string, number>;
 }
@@ -1393,8 +1394,10 @@ const SHARED_EPOCH_KINDS: ReadonlySet<string> = new Set([
  * other's offsets, records never appended. Explained: an anomaly of SHARED_EPOCH_KINDS whose
  * every value was sent within a `txn` operation under one shared (producer id, epoch) (the
  * history's producerId/producerEpoch), whose second instance began at or after the breach.
- * An instance is a history process (a producer node's incarnation); a process that gets the
- * same epoch twice is not told apart, so such a case stays a violation.
+ * An instance is a history process (a producer node's incarnation) up to a `txn` operation
+ * ending with a fatal error, after which the application opens a new producer (sharedEpochs):
+ * swarm seed 200004756, one process re-granted the epoch it held before the breach, its new
+ * transaction's first batch answered as a duplicate of its old one's (sequence 0 at epoch 3).
  */
 function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (!SHARED_EPOCH_KINDS.has(a.kind) || a.topic === undefined || a.partition === undefined) return undefined;
@@ -1822,20 +1825,46 @@ function txnAckedOffsets(history: History): Map<string, number> {
   return out;
 }
 
-/** "producerId/epoch" whose `txn` invokes come from two or more processes → the second one's first invoke (µs). */
+/**
+ * The errors with which the transactional producer (model/txn-producer.ts, `fenced`) gives up
+ * its producer: the application closes it and opens a new one, whose initTransactions sends
+ * InitProducerId without a producer id and epoch (TransactionMetadata.prepareIncrementProducerEpoch,
+ * expectedProducerEpoch None: the coordinator's epoch + 1). A `txn` operation completed (fail or
+ * info) with one of them ends its instance; the process's next `txn` is a new instance's.
+ */
+const INSTANCE_ENDING_ERRORS: ReadonlySet<string> = new Set([
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'INVALID_TXN_STATE',
+  'INVALID_TRANSACTION_TIMEOUT',
+]);
+
+/**
+ * "producerId/epoch" whose `txn` invokes come from two or more instances → the second one's
+ * first invoke (µs). An instance is a history process up to a `txn` completion with an
+ * INSTANCE_ENDING_ERRORS error (swarm seed 200004756: one process held producer 2000001 at
+ * epoch 3 before the breach and, re-initialised after PRODUCER_FENCED, again after it).
+ */
 function sharedEpochs(history: History): Map<string, number> {
-  const firstUs = new Map<string, Map<number | string, number>>();
+  const firstUs = new Map<string, Map<string, number>>();
+  const generation = new Map<number | string, number>();
   for (const e of history) {
-    const epoch = e.type === 'invoke' && e.f === 'txn' ? txnEpochKey(e) : undefined;
+    if (e.f !== 'txn') continue;
+    if ((e.type === 'fail' || e.type === 'info') && INSTANCE_ENDING_ERRORS.has(String(e.error))) {
+      generation.set(e.process, (generation.get(e.process) ?? 0) + 1);
+    }
+    const epoch = e.type === 'invoke' ? txnEpochKey(e) : undefined;
     if (epoch === undefined) continue;
-    let byProcess = firstUs.get(epoch);
-    if (byProcess === undefined) firstUs.set(epoch, (byProcess = new Map()));
-    if (!byProcess.has(e.process)) byProcess.set(e.process, e.time);
+    const instance = `${e.process}#${generation.get(e.process) ?? 0}`;
+    let byInstance = firstUs.get(epoch);
+    if (byInstance === undefined) firstUs.set(epoch, (byInstance = new Map()));
+    if (!byInstance.has(instance)) byInstance.set(instance, e.time);
   }
   const out = new Map<string, number>();
-  for (const [epoch, byProcess] of firstUs) {
-    if (byProcess.size < 2) continue;
-    out.set(epoch, [...byProcess.values()].sort((x, y) => x - y)[1]);
+  for (const [epoch, byInstance] of firstUs) {
+    if (byInstance.size < 2) continue;
+    out.set(epoch, [...byInstance.values()].sort((x, y) => x - y)[1]);
   }
   return out;
 }
