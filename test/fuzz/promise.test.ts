@@ -902,6 +902,44 @@ describe('a breach of __transaction_state excuses only the records of instances 
     const tracker = beyond();
     expect(judge(tracker, lostWrite('b-1'), undefined, history(undefined, 12_000_000, undefined))).toBeUndefined();
   });
+
+  /** The completion of process 600's `txn` of `values` at `atUs`, `type` with `error`. */
+  const done = (atUs: number, type: 'fail' | 'info', error: string, values: string[]): HistoryEvent => ({
+    ...txn(600, atUs, 7, values),
+    type,
+    error,
+  });
+  /** Process 600 at epoch 7 from 5 s; its txn completes at `endUs` as `end`; it then sends a-1 at `againEpoch`. */
+  const reopened = (end: HistoryEvent, againAtUs = 13_000_000, againEpoch = 7): History => [
+    txn(600, 5_000_000, 7, ['a-0']),
+    end,
+    txn(600, againAtUs, againEpoch, ['a-1']),
+  ];
+
+  it('one process fenced, re-granted its epoch after the breach: a new instance, its records excused', () => {
+    const tracker = beyond();
+    for (const error of ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_TXN_STATE']) {
+      const h = reopened(done(12_500_000, 'info', error, ['a-0']));
+      expect(judge(tracker, lostWrite('a-1'), undefined, h)?.topic).toBe('__transaction_state');
+    }
+    const failed = reopened(done(12_500_000, 'fail', 'PRODUCER_FENCED', ['a-0']));
+    expect(judge(tracker, lostWrite('a-1'), undefined, failed)?.topic).toBe('__transaction_state');
+  });
+
+  it('one process at one epoch without a fatal error, re-granted before the breach, or a new epoch: violations', () => {
+    const tracker = beyond();
+    // Successive transactions of one producer (transaction.version 1) share its epoch.
+    expect(judge(tracker, lostWrite('a-1'), undefined, history(8))).toBeUndefined();
+    // An abortable error keeps the producer (the next transaction bumps the epoch).
+    const abortable = reopened(done(12_500_000, 'fail', 'abortable-error', ['a-0']));
+    expect(judge(tracker, lostWrite('a-1'), undefined, abortable)).toBeUndefined();
+    // Fenced and re-granted epoch 7 before the breach (10 s): shared since before it.
+    const early = reopened(done(6_000_000, 'info', 'PRODUCER_FENCED', ['a-0']), 7_000_000);
+    expect(judge(tracker, lostWrite('a-1'), undefined, early)).toBeUndefined();
+    // Fenced, then a new epoch: nothing shared.
+    const bumped = reopened(done(12_500_000, 'info', 'PRODUCER_FENCED', ['a-0']), 13_000_000, 8);
+    expect(judge(tracker, lostWrite('a-1'), undefined, bumped)).toBeUndefined();
+  });
 });
 
 describe('kip-360-resend', () => {
