@@ -20,7 +20,11 @@
 //   excess-duplicate         a record returned to the group again although the group had
 //                            committed past it before the member's assignment (or the member
 //                            already had it in this generation), with no reset in between:
-//                            duplicates are bounded by what was polled but not committed.
+//                            duplicates are bounded by what was polled but not committed. A
+//                            commit of a later classic generation than the member's does not
+//                            count: it came after the member's SyncGroup was answered, and a
+//                            member removed from the group keeps returning what it fetches
+//                            until it learns so (a zombie; see zombieOf).
 //   rebalance-duplicates     (a figure) records returned to the group more than once.
 //
 // Offsets are Kafka's: a committed offset is the next offset to consume. A reset is an
@@ -73,6 +77,8 @@ interface Membership {
   owned: ReadonlySet<string> | undefined;
   /** The assignment (or subscribe) operation that started it. */
   since: Operation;
+  /** `consumer`: a KIP-848 member (its generation is its own member epoch); absent: classic. */
+  protocol?: 'consumer';
 }
 
 interface Commit {
@@ -236,7 +242,7 @@ function assignmentOf(g: Gathered, op: Operation): Membership {
   const v = (op.complete?.value ?? op.invoke.value) as AssignmentValue;
   g.assignments.push({ op, v });
   const owned = new Set(v.partitions.map((x) => tpKey(x.topic, x.partition)));
-  return { group: v.group, member: v.member, generation: v.generation, owned, since: op };
+  return { group: v.group, member: v.member, generation: v.generation, owned, since: op, protocol: v.protocol };
 }
 
 /** A member's own reset of its position (`assign` with `reset`). */
@@ -522,6 +528,24 @@ function shownOffsets(offsets: readonly number[]): string {
   return offsets.length > 8 ? `${offsets.slice(0, 8).join(', ')} … (${offsets.length})` : offsets.join(', ');
 }
 
+/**
+ * True when commit `c` names a later classic generation than membership `m`: the coordinator
+ * began that generation after it answered m's SyncGroup (GroupMetadataManager
+ * .completeClassicGroupJoin bumps the generation and removes members that did not rejoin in
+ * time, notYetRejoinedMembers), so the commit did not precede m's assignment, however late the
+ * history records it (the application learns it in its next poll: ConsumerCoordinator
+ * .onJoinComplete). Such a member keeps fetching the partitions it was assigned from its own
+ * positions until a heartbeat, JoinGroup or commit tells it otherwise: ClassicKafkaConsumer.poll
+ * ignores updateAssignmentMetadataIfNeeded(timer, false) (ConsumerCoordinator.poll:
+ * ensureActiveGroup with a zero timer) and returns pollForFetches (3.9.0-rc3). Its duplicates
+ * are Kafka's at-least-once; its commits fail (stale-generation-commit judges them).
+ */
+function zombieOf(m: Membership, c: Commit): boolean {
+  return (
+    m.protocol === undefined && m.generation !== undefined && c.generation !== undefined && c.generation > m.generation
+  );
+}
+
 /** Counts the group's re-deliveries and reports those beyond the bound; returns the count. */
 function duplicateCases(p: GroupPart, out: Findings): number {
   const deliveries = [...p.deliveries].sort((a, b) => a.op.completePos - b.op.completePos);
@@ -548,7 +572,13 @@ function duplicateCases(p: GroupPart, out: Findings): number {
         p.resets.some((r) => r.op.invokePos > pos && r.op.invokePos < x.op.completePos);
       const sameGeneration = prev !== undefined && prev.since === x.m.since && x.m.generation !== undefined;
       const committedPast = p.commits.find(
-        (c) => c.acked && !c.stale && c.offset > o && c.donePos < x.m.since.invokePos && !resetSince(c.donePos),
+        (c) =>
+          c.acked &&
+          !c.stale &&
+          c.offset > o &&
+          c.donePos < x.m.since.invokePos &&
+          !resetSince(c.donePos) &&
+          !zombieOf(x.m, c),
       );
       const excess = (sameGeneration && !resetSince(prev.pos)) || (x.m.generation !== undefined && committedPast);
       if (!excess) continue;

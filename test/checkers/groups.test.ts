@@ -66,6 +66,26 @@ const laterGenerationCommitted = () =>
     .commit(2, 'b', 2, 5);
 
 describe('committed-offset checker: histories that must pass', () => {
+  it('a member removed from its classic generation re-reads what a later generation committed (seed 200060849)', () => {
+    // a owns t-0 in generation 1 and commits 2; the coordinator removes it (it did not rejoin)
+    // and b, at generation 3, reads 2..3 and commits 4; a's application learns its generation-2
+    // assignment (answered before generation 3 began) only then and returns 2..3 from its own
+    // position (ClassicKafkaConsumer.poll: pollForFetches): Kafka's at-least-once, not excess
+    const h = new GroupHistory()
+      .join(1, 'a', 1)
+      .consume(1, 0, 2)
+      .commit(1, 'a', 1, 2)
+      .join(2, 'b', 3)
+      .fetch(2, 2)
+      .consume(2, 2, 4)
+      .commit(2, 'b', 3, 4)
+      .handOut(1, 'a', 2)
+      .consume(1, 2, 4);
+    const v = checkGroups(h.events);
+    expect(errors(v)).toEqual([]);
+    expect(v.stats?.rebalanceDuplicates).toBe(2);
+  });
+
   it('a rebalance hands the partition over at the committed offset: valid, no duplicates', () => {
     const h = new GroupHistory()
       .join(1, 'a', 1)
@@ -281,6 +301,36 @@ describe('committed-offset checker: histories that must fail', () => {
     expect(errors(v)).toEqual(['excess-duplicate', 'excess-duplicate', 'excess-duplicate']);
     expect(v.anomalies[0].offsets).toEqual([1]);
     expect(v.stats?.rebalanceDuplicates).toBe(3);
+  });
+
+  it('excess-duplicate: a commit of a later generation bounds a member of that generation or a KIP-848 one', () => {
+    // b, at generation 3, reads past a's commit of generation 1 and commits 4; a generation-3
+    // member handed t-0 after that, reading 2 again, is flagged (the zombie exemption is for
+    // earlier generations only), and so is a KIP-848 member (epochs are per member)
+    const later = new GroupHistory()
+      .join(1, 'a', 1)
+      .consume(1, 0, 2)
+      .commit(1, 'a', 1, 2)
+      .join(2, 'b', 3)
+      .fetch(2, 2)
+      .consume(2, 2, 4)
+      .commit(2, 'b', 3, 4)
+      .handOut(2, 'b', 4, [])
+      .handOut(1, 'a', 4)
+      .consume(1, 2, 4);
+    expect(errors(checkGroups(later.events))).toEqual(['excess-duplicate', 'excess-duplicate']);
+    const kip848 = new GroupHistory()
+      .handOutEpoch(1, 'a', 1)
+      .consume(1, 0, 2)
+      .commit(1, 'a', 1, 2)
+      .handOutEpoch(1, 'a', 2, [])
+      .handOutEpoch(2, 'b', 3)
+      .fetch(2, 2)
+      .consume(2, 2, 4)
+      .commit(2, 'b', 3, 4)
+      .handOutEpoch(1, 'a', 2)
+      .consume(1, 2, 4);
+    expect(errors(checkGroups(kip848.events))).toContain('excess-duplicate');
   });
 
   it('excess-duplicate: one member gets a record twice in one generation with no reset', () => {
