@@ -800,6 +800,13 @@ const CODE_PROBES = {
     description: 'No live ISR member could lead a partition: it stays offline (unclean election off).',
     reachable: ZK_MODE_ONLY,
   },
+  'zk-offline-replica-already-out-of-isr': {
+    kafka: 'ReplicaStateMachine.doRemoveReplicasFromIsr (leaderAndIsrsWithoutReplica), OfflineReplica',
+    description:
+      'A failed replica was already out of the ISR read from ZooKeeper: the controller sends that state ' +
+      'as LeaderAndIsr to the other replicas without writing it.',
+    reachable: ZK_MODE_ONLY,
+  },
   // --- the ZooKeeper-mode controller and brokers in a cluster (zk-controller.ts, zk-broker.ts)
   'zk-alter-partition-applied': {
     kafka: 'KafkaController.processAlterPartition (KafkaZkClient.updateLeaderAndIsr)',

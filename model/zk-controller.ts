@@ -447,17 +447,35 @@ export class ZkControllerCore {
     );
   }
 
-  /** ReplicaStateMachine.doRemoveReplicasFromIsr for one failed replica. */
+  /**
+   * ReplicaStateMachine.doRemoveReplicasFromIsr for one failed replica. A state read without
+   * the replica in its ISR (already out, or a BADVERSION retry finding the write of a lost
+   * answer applied) is not written but still returned (`leaderAndIsrsWithoutReplica ++
+   * finishedPartitions`), so the OfflineReplica transition sends it as LeaderAndIsr to the
+   * other replicas (ReplicaStateMachine.doHandleStateChanges, 3.9.0-rc3): swarm seed 210013840.
+   */
   private removeFromIsr(p: ZkPartitionSpec, replica: number, next: () => void): void {
+    let readWithout = false;
     this.update(
       p,
       (s) => {
-        if (!s.isr.includes(replica)) return undefined;
+        readWithout = !s.isr.includes(replica);
+        if (readWithout) return undefined;
         const leader = s.leader === replica ? -1 : s.leader;
         const isr = s.isr.length === 1 ? s.isr : s.isr.filter((r) => r !== replica);
         return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
       },
-      next,
+      () => {
+        if (readWithout) {
+          codeProbe('zk-offline-replica-already-out-of-isr');
+          this.sendLeaderAndIsr(
+            p,
+            p.replicas.filter((r) => r !== replica),
+          );
+          this.sendUpdateMetadata();
+        }
+        next();
+      },
     );
   }
 
