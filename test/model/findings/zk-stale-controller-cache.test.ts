@@ -106,26 +106,10 @@ describe('finding: a ZooKeeper-mode controller cache behind ZooKeeper after a lo
     },
   );
 
-  it('seed 132001549: a lost ISR expansion leaves the leader refusing acks=all sends, the final read too', () => {
-    // Swarm seed 132001549 (base 132,000,000, `--controller zookeeper`), shrunk to 6 faults:
-    // broker 2's write of leader 1's ISR expansion [1] → [1, 2] of t/0 (replicas [2, 3, 1])
-    // was applied and its answer lost; leader 1 keeps its committed ISR [1], below
-    // min.insync.replicas 2, so every acks=all send is refused (NOT_ENOUGH_REPLICAS: the
-    // liveness probe's and the final read's end marker). Its preferred replica 2 is not in the
-    // cached ISR [1], so the automatic preferred-leader election does not help either
-    // (KafkaController.canPreferredReplicaBeLeader).
-    const { r } = watchedRun(132001549, fixtureInput(132001549, 'zookeeper'));
-    expect(r.outcome).toBe('kafka-finding');
-    expect(r.kafkaFindings).toEqual(['zk-stale-controller-cache']);
-    const labelled = r.verdict.anomalies.filter((a) => a.kafkaFinding !== undefined);
-    expect(labelled.map((a) => a.explanation.slice(0, 24))).toEqual([
-      'Within 120.000 s after t',
-      'The final read of t/0 fr',
-    ]);
-    expect(labelled.every((a) => a.kind === 'liveness' && a.topic === 't' && a.partition === 0)).toBe(true);
-    expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
-  });
-
+  // Seed 132001549 (base 132,000,000; a lost ISR expansion [1] → [1, 2]) was pinned here until
+  // seed 210013840's fix (the controller sends LeaderAndIsr for a failed replica already out of
+  // the ISR) moved its shrunk schedule off the chain (its write's answer is no longer lost; the
+  // run is ok). Seed 135002921 below is a lost expansion too and carries that case.
   it('seed 135002921: every send times out at delivery.timeout.ms; the workload left unfinished names t/0', () => {
     // Swarm seed 135002921 (base 135,000,000, `--controller zookeeper`): the chain leaves t/0's
     // leader 2 with ISR [2] (ZooKeeper holds [2, 1]), below min.insync.replicas 2, so every
@@ -152,6 +136,16 @@ describe('finding: a ZooKeeper-mode controller cache behind ZooKeeper after a lo
       ['liveness', 't', 0, 'zk-stale-controller-cache'],
     ]);
     expect(workload[0].nodes).toEqual([200, 201]);
+    // A lost expansion: ZooKeeper holds [2, 1], the leader's committed ISR stays [2]; the
+    // liveness probe and the final read of t/0 are labelled too.
+    const zk = cluster.snapshot().controller.partitions[0];
+    expect([zk.leader, zk.isr]).toEqual([2, [2, 1]]);
+    const labelled = r.verdict.anomalies.filter((a) => a.kafkaFinding !== undefined);
+    expect(labelled.map((a) => a.explanation.slice(0, 24))).toEqual([
+      'Within 120.000 s after t',
+      "The producers' sends had",
+      'The final read of t/0 fr',
+    ]);
     expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
   });
 
