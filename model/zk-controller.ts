@@ -23,7 +23,9 @@
 //   KIP-380), fail first (onBrokerFailure → onReplicasBecomeOffline: partitions whose leader
 //   failed are elected, then each failed replica leaves the ISR of its partitions, the leader
 //   becoming -1 if it was that replica, an ISR of one kept as it is:
-//   ReplicaStateMachine.doRemoveReplicasFromIsr); new and bounced brokers then start
+//   ReplicaStateMachine.doRemoveReplicasFromIsr; a state read without the replica in its ISR
+//   is not written but still sent as LeaderAndIsr to the other replicas, 3.9.0-rc3
+//   leaderAndIsrsWithoutReplica); new and bounced brokers then start
 //   (onBrokerStartup: offline partitions are elected again, their replicas sent LeaderAndIsr).
 // - Every write is a read-modify-write at the zkVersion read, retried from a fresh read on
 //   BADVERSION (updatesToRetry); ControllerMovedException (the epoch check failed) stops the
