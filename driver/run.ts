@@ -432,6 +432,7 @@ class SeedRun {
             producer,
             ev.unknownProducer === true,
             leader,
+            ev.noStateAtSequenceZero === true,
           );
           if (isMarker(ev.values)) tracker.onMarkerAppend(ev.partition, ev.firstOffset, ev.producerId);
         } else if (ev.topic === OFFSETS_TOPIC && this.offsetsTracker !== undefined) {
@@ -487,7 +488,7 @@ class SeedRun {
     }
     injector.onProbe(ev);
     if (this.wantTrace && ev.kind === 'append') {
-      const { producerId: _id, producerEpoch: _epoch, unknownProducer: _new, ...shown } = ev;
+      const { producerId: _id, producerEpoch: _epoch, unknownProducer: _new, noStateAtSequenceZero: _zero, ...shown } = ev;
       this.timeline.push({ t: this.sim.now(), ...shown });
     } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });
