@@ -539,7 +539,14 @@ export class PromiseTracker {
     return breach;
   }
 
-  /** Feed every leader 'append' probe of the scenario's topic that carries a producer identity. */
+  /**
+   * Feed every leader 'append' probe of the scenario's topic that carries a producer identity.
+   * `unknownProducer`: the leader had no state for the producer and took a batch at a sequence
+   * above 0; `noStateAtSequenceZero`: it had none and took a batch at sequence 0, which is a
+   * retry whose state was lost (not a new producer's first batch) when a leader appended this
+   * producer id and epoch to the partition before: a producer restarts its sequence at 0 within
+   * an epoch only by retrying its first batch (KIP-360 bumps the epoch).
+   */
   onLeaderAppend(
     partition: number,
     firstOffset: number,
@@ -547,8 +554,11 @@ export class PromiseTracker {
     producer: { id: number; epoch: number },
     unknownProducer = false,
     leader: { broker: number; leaderEpoch: number } = { broker: -1, leaderEpoch: -1 },
+    noStateAtSequenceZero = false,
   ): void {
-    const lost = unknownProducer ? this.onProducerStateLost(partition, firstOffset, values, producer.id) : undefined;
+    const retried = noStateAtSequenceZero && this.appended.appendedBefore(partition, producer.id, producer.epoch);
+    const lost =
+      unknownProducer || retried ? this.onProducerStateLost(partition, firstOffset, values, producer.id) : undefined;
     this.appended.record(partition, firstOffset, values, producer.id, producer.epoch, lost, leader);
   }
 
@@ -577,8 +587,8 @@ export class PromiseTracker {
   }
 
   /**
-   * A leader with no state for producer `producerId` took its batch at a sequence above 0 as a
-   * new producer's (ProducerAppendInfo.checkSequence: "If there is no current producer epoch
+   * A leader with no state for producer `producerId` took its batch at a sequence above 0, or a
+   * retry of its first batch at sequence 0, as a new producer's (ProducerAppendInfo.checkSequence: "If there is no current producer epoch
    * (possibly because all producer records have been deleted due to retention or the
    * DeleteRecords API) accept writes with any sequence number"; ProducerStateManager
    * .truncateFullyAndStartAt and removeExpiredProducers forget producers too). A retry of a batch
@@ -833,6 +843,13 @@ class AppendIdentities {
       return undefined;
     }
     return { breach: r.breach, fromOffset: r.fromOffset, asNew: false };
+  }
+
+  /** True when a leader appended a batch of producer `producerId` in producer epoch `epoch` to `partition`. */
+  appendedBefore(partition: number, producerId: number, epoch: number): boolean {
+    for (const identity of this.byPartition.get(partition)?.values() ?? [])
+      if (identity.id === producerId && identity.epoch === epoch) return true;
+    return false;
   }
 
   /** True when the copies of `value` at `offsets` carry one producer id, epochs strictly growing in offset order. */

@@ -432,6 +432,7 @@ class SeedRun {
             producer,
             ev.unknownProducer === true,
             leader,
+            ev.noStateAtSequenceZero === true,
           );
           if (isMarker(ev.values)) tracker.onMarkerAppend(ev.partition, ev.firstOffset, ev.producerId);
         } else if (ev.topic === OFFSETS_TOPIC && this.offsetsTracker !== undefined) {
@@ -487,8 +488,7 @@ class SeedRun {
     }
     injector.onProbe(ev);
     if (this.wantTrace && ev.kind === 'append') {
-      const { producerId: _id, producerEpoch: _epoch, unknownProducer: _new, ...shown } = ev;
-      this.timeline.push({ t: this.sim.now(), ...shown });
+      this.timeline.push({ t: this.sim.now(), ...shownAppend(ev) });
     } else if (this.wantTrace && (ev.kind === 'replica' || ev.kind === 'truncate')) {
       this.timeline.push({ t: this.sim.now(), ...ev });
     } else if (this.wantTrace && ev.kind === 'log-start') {
@@ -965,6 +965,12 @@ function buildTrace(
  * A leader's append of an end-transaction marker: one control record, whose value the model
  * writes as its type (replica-log.ts appendMarkerAsLeader); workload values never take these.
  */
+/** A leader's append as the timeline shows it: without the producer identity the tracker reads. */
+function shownAppend(ev: Extract<ModelProbe, { kind: 'append' }>) {
+  const { producerId: _id, producerEpoch: _epoch, unknownProducer: _new, noStateAtSequenceZero: _zero, ...shown } = ev;
+  return shown;
+}
+
 function isMarker(values: readonly string[]): boolean {
   return values.length === 1 && (values[0] === 'COMMIT' || values[0] === 'ABORT');
 }

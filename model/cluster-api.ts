@@ -167,6 +167,11 @@ export type ModelProbe =
        * number" — its batches were deleted by retention or a full truncation).
        */
       unknownProducer?: true;
+      /**
+       * The leader had no state for that producer and took a batch at sequence 0: a new
+       * producer's first batch, or a retry of one whose state was lost (the tracker decides).
+       */
+      noStateAtSequenceZero?: true;
     }
   | { kind: 'truncate'; broker: number; topic: string; partition: number; toOffset: number; reason: string }
   /**

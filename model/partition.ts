@@ -46,6 +46,7 @@ import { elrEnabled, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } f
 import { rulesOf, transactionV2Enabled } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
+import type { SequenceCheck } from './producer-state.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './epoch-cache.ts';
 import {
   codeProbe,
@@ -64,6 +65,8 @@ type FetchRequest = Extract<ClientRequest, { type: 'FetchRequest' }>;
 type ProduceRequest = Extract<ClientRequest, { type: 'ProduceRequest' }>;
 type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
 type ProduceResponse = Extract<ClientResponse, { type: 'ProduceResponse' }>;
+/** How a leader with no state for an idempotent producer took its batch (the append probe says so). */
+type NoProducerState = { unknownProducer?: true; noStateAtSequenceZero?: true };
 
 /** What a partition needs from its broker. */
 export interface PartitionHost {
@@ -502,7 +505,7 @@ export class Partition {
       } else {
         const txnError = this.log.producers.checkTxnState(req.producerId, req.transactional === true);
         if (txnError !== 'NONE') return this.produceError(from, req, txnError);
-        baseOffset = this.appendAsLeader(req, n, check.unknownProducer === true);
+        baseOffset = this.appendAsLeader(req, n, noProducerState(check));
         lastOffset = baseOffset + n - 1;
       }
     } else {
@@ -597,7 +600,7 @@ export class Partition {
     return result;
   }
 
-  private appendAsLeader(req: ProduceRequest, n: number, unknownProducer = false): number {
+  private appendAsLeader(req: ProduceRequest, n: number, stateless: NoProducerState = {}): number {
     // UnifiedLog.updateProducers: a transactional batch clears the producer's VerificationGuard.
     if (req.transactional === true) this.verificationGuards.delete(req.producerId);
     const first = this.log.appendAsLeader(
@@ -609,7 +612,7 @@ export class Partition {
       req.transactional === true,
     );
     if (n > 0) {
-      this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch, unknownProducer);
+      this.emitAppend(first, this.leaderEpoch, n, req.producerId, req.producerEpoch, stateless);
       if (this.maybeIncrementHw()) this.onHwIncreased();
       this.announce();
       this.completeDelayedFetches(false);
@@ -1449,7 +1452,7 @@ export class Partition {
     n: number,
     producerId: number,
     producerEpoch: number,
-    unknownProducer = false,
+    stateless: NoProducerState = {},
   ): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
@@ -1458,8 +1461,7 @@ export class Partition {
     const probe = { broker: this.host.brokerId, topic, partition, firstOffset: first, epoch, values };
     // A leader's append of an idempotent batch names its producer (driver/promise.ts AppendIdentities).
     if (producerId < 0) this.host.emit({ kind: 'append', ...probe });
-    else if (!unknownProducer) this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch });
-    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch, unknownProducer });
+    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch, ...stateless });
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {
@@ -1546,6 +1548,11 @@ class PartitionFacts implements ReplicaFacts {
 }
 
 const NO_BROKERS: readonly number[] = [];
+
+function noProducerState(check: Extract<SequenceCheck, { kind: 'append' }>): NoProducerState {
+  if (check.unknownProducer === true) return { unknownProducer: true };
+  return check.noStateAtSequenceZero === true ? { noStateAtSequenceZero: true } : {};
+}
 
 function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteReplica | undefined {
   for (let i = 0; i < remotes.length; i++) if (remotes[i].brokerId === brokerId) return remotes[i];

@@ -93,13 +93,18 @@ interface TxnMetadata {
 }
 
 export type SequenceCheck =
-  | { readonly kind: 'append'; readonly unknownProducer?: true }
+  | { readonly kind: 'append'; readonly unknownProducer?: true; readonly noStateAtSequenceZero?: true }
   | { readonly kind: 'duplicate'; readonly batch: BatchMetadata }
   | { readonly kind: 'error'; readonly error: ErrorCode };
 
 const APPEND: SequenceCheck = { kind: 'append' };
 /** A batch of a producer this replica has no state for, at a sequence above 0: taken as new. */
 const APPEND_UNKNOWN: SequenceCheck = { kind: 'append', unknownProducer: true };
+/**
+ * A batch at sequence 0 of a producer this replica has no state for: a new producer's first
+ * batch, or the retry of one whose state is gone (the driver's tracker tells them apart).
+ */
+const APPEND_NO_STATE_SEQUENCE_ZERO: SequenceCheck = { kind: 'append', noStateAtSequenceZero: true };
 
 export class ProducerStates {
   private readonly producers = new Map<number, ProducerEntry>();
@@ -114,7 +119,7 @@ export class ProducerStates {
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     const entry = this.producers.get(producerId);
     if (entry === undefined && firstSeq > 0) codeProbe('produce-unknown-producer-mid-sequence');
-    if (entry === undefined) return firstSeq > 0 ? APPEND_UNKNOWN : APPEND;
+    if (entry === undefined) return firstSeq > 0 ? APPEND_UNKNOWN : APPEND_NO_STATE_SEQUENCE_ZERO;
     if (producerEpoch === entry.epoch) {
       const dup = findDuplicate(entry.batches, firstSeq, lastSeq);
       if (dup !== undefined) return { kind: 'duplicate', batch: dup };

@@ -1019,6 +1019,37 @@ describe('kip-360-resend', () => {
     expect(judge(other, dup('a'))).toBeUndefined();
   });
 
+  // Seed 210082663 of base 210000000 (swarm, ZooKeeper mode): a follower truncated fully below
+  // the leader's log start lost the producer's state, became leader and took the retry of the
+  // producer's first batch (sequence 0) as a new producer's. Only a stateless batch at sequence 0
+  // of a producer id and epoch already appended to the partition is such a retry.
+  it('a stateless batch at sequence 0 is a lost-state retry only for a producer id and epoch appended before', () => {
+    const leader = { broker: 1, leaderEpoch: 5 };
+    const { tracker } = setup();
+    tracker.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 0 }, true);
+    expect(tracker.breaches).toEqual([]); // a new producer's first batch
+    tracker.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 0 }, false, leader, true);
+    expect(tracker.breaches).toMatchObject([{ rule: 'producer-state-lost', partition: 0, nodes: [7] }]);
+    expect(judge(tracker, dup('a'))?.rule).toBe('producer-state-lost');
+    // The same append with the leader's state (a plain second append) is no breach.
+    const plain = setup().tracker;
+    plain.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 });
+    plain.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 0 }, false, leader);
+    expect(judge(plain, dup('a'))).toBeUndefined();
+    // A new producer epoch restarts at sequence 0 (KIP-360): not this rule.
+    const bumped = setup().tracker;
+    bumped.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 });
+    bumped.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 1 }, false, leader, true);
+    expect(bumped.breaches).toEqual([]);
+    expect(judge(bumped, dup('a'))).toBeUndefined();
+    // Another partition's or producer id's appends do not make it a retry.
+    const other = setup().tracker;
+    other.onLeaderAppend(1, 0, ['a'], { id: 7, epoch: 0 });
+    other.onLeaderAppend(0, 0, ['a'], { id: 8, epoch: 0 });
+    other.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 0 }, false, leader, true);
+    expect(other.breaches).toEqual([]);
+  });
+
   // Seeds 63012137 and 63014575 of base 63000000 (swarm, retention applied): the leader took the
   // retry of 'b' as a new producer's batch (its state was gone with the deleted segments), then
   // the retry of 'c', the next sequence, in sequence after it: both copies of 'c' are Kafka's.
