@@ -55,6 +55,17 @@ class GroupHistory extends HistoryBuilder {
   }
 }
 
+/** a commits 2 in generation 1; b, handed generation 3, fetches 2, reads 2..3 and commits 4. */
+const bReadPastA = () =>
+  new GroupHistory()
+    .join(1, 'a', 1)
+    .consume(1, 0, 2)
+    .commit(1, 'a', 1, 2)
+    .join(2, 'b', 3)
+    .fetch(2, 2)
+    .consume(2, 2, 4)
+    .commit(2, 'b', 3, 4);
+
 /** a reads 0..1 in generation 1; b, handed generation 2, finds no offset, reads 0..4 and commits 5. */
 const laterGenerationCommitted = () =>
   new GroupHistory()
@@ -71,16 +82,7 @@ describe('committed-offset checker: histories that must pass', () => {
     // and b, at generation 3, reads 2..3 and commits 4; a's application learns its generation-2
     // assignment (answered before generation 3 began) only then and returns 2..3 from its own
     // position (ClassicKafkaConsumer.poll: pollForFetches): Kafka's at-least-once, not excess
-    const h = new GroupHistory()
-      .join(1, 'a', 1)
-      .consume(1, 0, 2)
-      .commit(1, 'a', 1, 2)
-      .join(2, 'b', 3)
-      .fetch(2, 2)
-      .consume(2, 2, 4)
-      .commit(2, 'b', 3, 4)
-      .handOut(1, 'a', 2)
-      .consume(1, 2, 4);
+    const h = bReadPastA().handOut(1, 'a', 2).consume(1, 2, 4);
     const v = checkGroups(h.events);
     expect(errors(v)).toEqual([]);
     expect(v.stats?.rebalanceDuplicates).toBe(2);
@@ -307,17 +309,7 @@ describe('committed-offset checker: histories that must fail', () => {
     // b, at generation 3, reads past a's commit of generation 1 and commits 4; a generation-3
     // member handed t-0 after that, reading 2 again, is flagged (the zombie exemption is for
     // earlier generations only), and so is a KIP-848 member (epochs are per member)
-    const later = new GroupHistory()
-      .join(1, 'a', 1)
-      .consume(1, 0, 2)
-      .commit(1, 'a', 1, 2)
-      .join(2, 'b', 3)
-      .fetch(2, 2)
-      .consume(2, 2, 4)
-      .commit(2, 'b', 3, 4)
-      .handOut(2, 'b', 4, [])
-      .handOut(1, 'a', 4)
-      .consume(1, 2, 4);
+    const later = bReadPastA().handOut(2, 'b', 4, []).handOut(1, 'a', 4).consume(1, 2, 4);
     expect(errors(checkGroups(later.events))).toEqual(['excess-duplicate', 'excess-duplicate']);
     const kip848 = new GroupHistory()
       .handOutEpoch(1, 'a', 1)

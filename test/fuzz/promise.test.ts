@@ -63,6 +63,26 @@ const sends: History = [send('v', 1_000_000)];
 const judge = (tracker: PromiseTracker, a: Anomaly, all: Anomaly[] = [a], history: History = sends) =>
   expectedBecause(a, promiseEvidence(tracker, all, history));
 
+/** An invoke by process 200 at `s` seconds. */
+const at = (index: number, s: number, f: string, value: unknown): HistoryEvent => ({
+  index,
+  time: s * 1_000_000,
+  process: 200,
+  type: 'invoke',
+  f,
+  value: value as HistoryEvent['value'],
+});
+const sent = (v: string) => ({ topic: 't', partition: 0, key: null, value: v });
+
+/** t/0 led by broker 1 with HW 6; brokers 1 and 2 lose power at 1 s: the breach t0. */
+function lossAtOneSecond() {
+  const { tracker, clock } = setup();
+  tracker.onReplica(1, 0, 'leader', 6, 6);
+  clock.nowUs = 1_000_000;
+  const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+  return { tracker, t0 };
+}
+
 /** A controller record of `topic`/`partition` on `replicas` (the first leads), all in the ISR, epoch 1. */
 function placeOn(view: ClusterView, topic: string, partition: number, replicas: readonly number[]): void {
   view.applyPartitionEvent({
@@ -712,10 +732,7 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   });
 
   it('a group commit past records its data partition then lost skips the offsets reused (seed 110000014)', () => {
-    const { tracker, clock } = setup(); // t/0: broker 1 leads with HW 6
-    tracker.onReplica(1, 0, 'leader', 6, 6);
-    clock.nowUs = 1_000_000;
-    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6
     // history: the group's commit invoked at 0.5 s (index 0, before the breach) and at 2 s (index 1, after it)
     const times: History = [0.5, 2].map((s, index) => ({
       index,
@@ -740,21 +757,9 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   });
 
   it('a group skip of records its partition lost before the group read past them (seeds 110050132, 110055203)', () => {
-    const { tracker, clock } = setup(); // t/0: broker 1 leads with HW 6
-    tracker.onReplica(1, 0, 'leader', 6, 6);
-    clock.nowUs = 1_000_000;
-    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6
     // history: 'lost' sent at 0.5 s (0), 'late' at 2 s (1); a commit and polls at 0.8 s (2) and 3 s (3);
     // the final read at 9 s (4) returns 'kept' (sent at 0.5 s, 5) at offset 3
-    const at = (index: number, s: number, f: string, value: unknown): HistoryEvent => ({
-      index,
-      time: s * 1_000_000,
-      process: 200,
-      type: 'invoke',
-      f,
-      value: value as HistoryEvent['value'],
-    });
-    const sent = (v: string) => ({ topic: 't', partition: 0, key: null, value: v });
     const history: History = [
       at(0, 0.5, 'send', sent('lost')),
       at(1, 2, 'send', sent('late')),
@@ -790,21 +795,9 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   });
 
   it('a commit of a position read before the loss skips offsets later records took (seed 190067860)', () => {
-    const { tracker, clock } = setup(); // t/0: broker 1 leads with HW 6
-    tracker.onReplica(1, 0, 'leader', 6, 6);
-    clock.nowUs = 1_000_000;
-    const t0 = tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')!;
+    const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6
     // history: 'early' sent at 0.5 s (0), 'late' at 2 s (1); reads past the offsets at 0.8 s (2) and 3 s (3);
     // the commit at 4 s (4)
-    const at = (index: number, s: number, f: string, value: unknown): HistoryEvent => ({
-      index,
-      time: s * 1_000_000,
-      process: 200,
-      type: 'invoke',
-      f,
-      value: value as HistoryEvent['value'],
-    });
-    const sent = (v: string) => ({ topic: 't', partition: 0, key: null, value: v });
     const history: History = [
       at(0, 0.5, 'send', sent('early')),
       at(1, 2, 'send', sent('late')),
