@@ -588,9 +588,10 @@ export class PromiseTracker {
 
   /**
    * A leader with no state for producer `producerId` took its batch at a sequence above 0, or a
-   * retry of its first batch at sequence 0, as a new producer's (ProducerAppendInfo.checkSequence: "If there is no current producer epoch
-   * (possibly because all producer records have been deleted due to retention or the
-   * DeleteRecords API) accept writes with any sequence number"; ProducerStateManager
+   * retry of its first batch at sequence 0, as a new producer's (ProducerAppendInfo.checkSequence:
+   * "If there is no current producer epoch (possibly because all producer records have been
+   * deleted due to retention or the DeleteRecords API) accept writes with any sequence number";
+   * ProducerStateManager
    * .truncateFullyAndStartAt and removeExpiredProducers forget producers too). A retry of a batch
    * it appended before is then appended again: idempotence does not cover it.
    */
