@@ -715,18 +715,9 @@ class ResentValues {
   }
 }
 
-/**
- * The producer id and epoch under which a leader appended each value at each offset of each
- * partition (the last such append of that value there). Keyed by offset and value, not by
- * offset alone: a deposed leader's divergent append at an offset is truncated away later, and
- * what survives there may be an earlier leader's append of another value. A duplicate is
- * Kafka's only when its copies, in offset order, carry one producer id with strictly growing
- * epochs: each copy then came under an epoch newer than every copy before it, which no broker
- * dedupes (a new epoch starts at sequence 0, ProducerAppendInfo.checkSequence). A later copy
- * under the same epoch is a retry the dedupe window (the last five batches) should have
- * caught; one under an older epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch
- * fences (INVALID_PRODUCER_EPOCH).
- */
+/** "group\0member\0generation": one hand-out's key in GroupHandOuts. */
+const handOutKey = (h: GroupHandOut): string => `${h.group}\u0000${h.member}\u0000${h.generation}`;
+
 /**
  * When a group coordinator handed each member each generation (a classic generation or a
  * KIP-848 member epoch): the times its leader appended the record that does
@@ -740,7 +731,7 @@ class GroupHandOuts {
   private readonly times = new Map<string, number[]>();
 
   add(h: GroupHandOut, atUs: number): void {
-    const key = `${h.group}\u0000${h.member}\u0000${h.generation}`;
+    const key = handOutKey(h);
     let list = this.times.get(key);
     if (list === undefined) this.times.set(key, (list = []));
     list.push(atUs);
@@ -749,7 +740,7 @@ class GroupHandOuts {
   /** The last hand-out of `generation` to `member` at or before `atUs` (the one it learned then). */
   lastAtOrBefore(h: GroupHandOut, atUs: number): number | undefined {
     let last: number | undefined;
-    for (const t of this.times.get(`${h.group}\u0000${h.member}\u0000${h.generation}`) ?? []) if (t <= atUs) last = t;
+    for (const t of this.times.get(handOutKey(h)) ?? []) if (t <= atUs) last = t;
     return last;
   }
 }
@@ -788,6 +779,18 @@ class TxnOutcomes {
   }
 }
 
+/**
+ * The producer id and epoch under which a leader appended each value at each offset of each
+ * partition (the last such append of that value there). Keyed by offset and value, not by
+ * offset alone: a deposed leader's divergent append at an offset is truncated away later, and
+ * what survives there may be an earlier leader's append of another value. A duplicate is
+ * Kafka's only when its copies, in offset order, carry one producer id with strictly growing
+ * epochs: each copy then came under an epoch newer than every copy before it, which no broker
+ * dedupes (a new epoch starts at sequence 0, ProducerAppendInfo.checkSequence). A later copy
+ * under the same epoch is a retry the dedupe window (the last five batches) should have
+ * caught; one under an older epoch is a zombie batch ProducerAppendInfo.checkProducerEpoch
+ * fences (INVALID_PRODUCER_EPOCH).
+ */
 class AppendIdentities {
   /** Partition → "offset\0value" → the appending producer's id and epoch, and the state it was appended on. */
   private readonly byPartition = new Map<number, Map<string, AppendIdentity>>();
@@ -1550,10 +1553,7 @@ function readPastBeforeLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvide
   const values = a.values ?? [];
   if (ops.length !== 2 || values.length === 0 || a.topic === undefined || a.partition === undefined) return false;
   const readUs = evidence.eventTimeUs(ops[1]);
-  const sentAfter = values.every((v) => {
-    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
-    return t !== undefined && t >= b.atUs;
-  });
+  const sentAfter = allSentAtOrAfter(a, b, evidence);
   return readUs !== undefined && readUs < b.atUs && sentAfter;
 }
 
@@ -1607,6 +1607,16 @@ function gapReopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvide
   return a.kind === 'log-matching' && namesGap && reopenedInEpoch(a, b, evidence);
 }
 
+/** Every value `a` names (it names some, on a partition) was first sent at or after breach `b`. */
+function allSentAtOrAfter(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const values = a.values ?? [];
+  if (a.topic === undefined || a.partition === undefined || values.length === 0) return false;
+  return values.every((v) => {
+    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
+    return t !== undefined && t >= b.atUs;
+  });
+}
+
 /** The records `a` names were sent before breach `b`: all of them (`all`) or at least one. */
 function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all: boolean): boolean {
   const values = a.values ?? [];
@@ -1648,10 +1658,7 @@ function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence)
   const values = a.values ?? [];
   const offsets = [...(a.offsets ?? [])].sort((x, y) => x - y);
   if (a.topic === undefined || a.partition === undefined || values.length === 0 || offsets.length < 2) return false;
-  const sentAfter = values.every((v) => {
-    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
-    return t !== undefined && t >= b.atUs;
-  });
+  const sentAfter = allSentAtOrAfter(a, b, evidence);
   const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
   return sentAfter && offsets.slice(0, -1).every((o) => o < hw);
 }
