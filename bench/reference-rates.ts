@@ -5,11 +5,15 @@
 // any seed that was not ok or expected-loss (a correct-model failure to investigate first).
 //
 // Usage: npx tsx bench/reference-rates.ts [--seeds N] [--base-seed B] [--workers W] [--scenario S]
+//   [--controller zookeeper]
 //   (default: every scenario of `--list`, 3,000 seeds each, swarm 20,000, base seed 18000000, 1 worker).
+//   --controller zookeeper measures the scenario's draws in ZooKeeper mode: the reference stored as
+//   `<scenario> --controller zookeeper` (campaign/reference-rates.ts drawsKey).
 // Exit code 0 when every seed was ok or an expected loss, 1 otherwise.
 
 import { scanSeeds } from '../campaign/campaign.ts';
-import { REFERENCE_RATES, wilson } from '../campaign/reference-rates.ts';
+import { drawsKey, REFERENCE_RATES, wilson } from '../campaign/reference-rates.ts';
+import type { InputPlan } from '../campaign/tasks.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 
 function arg(name: string): string | undefined {
@@ -20,6 +24,12 @@ const baseSeed = Number(arg('base-seed') ?? 18_000_000);
 const workers = Number(arg('workers') ?? 1);
 const only = arg('scenario');
 const names = only === undefined ? SCENARIOS.map((s) => s.name) : [only];
+const controller = arg('controller');
+if (controller !== undefined && controller !== 'zookeeper' && controller !== 'kraft') {
+  throw new Error('--controller must be kraft or zookeeper');
+}
+const input: InputPlan | undefined =
+  controller === 'zookeeper' ? { kind: 'overrides', overrides: { controller: 'zookeeper' } } : undefined;
 
 let bad = 0;
 for (const scenario of names) {
@@ -29,6 +39,7 @@ for (const scenario of names) {
     scenario,
     variant: 'correct',
     range: { baseSeed, count: seeds },
+    ...(input === undefined ? {} : { input }),
     workers,
     maxViolations: 0,
     checkDeterminism: false,
@@ -38,15 +49,16 @@ for (const scenario of names) {
   const failing = scan.results.filter((r) => r.outcome !== 'ok' && r.outcome !== 'expected-loss');
   bad += failing.length;
   const { low, high } = wilson(losses, scan.results.length);
-  const stored = REFERENCE_RATES.find((r) => r.scenario === scenario);
+  const key = drawsKey(scenario, input, false) ?? scenario;
+  const stored = REFERENCE_RATES.find((r) => r.scenario === key);
   console.log(
-    `${scenario}: ${losses} expected losses of ${scan.results.length} seeds ` +
+    `${key}: ${losses} expected losses of ${scan.results.length} seeds ` +
       `(${((100 * losses) / scan.results.length).toFixed(2)}%, interval ${(100 * low).toFixed(2)}–` +
       `${(100 * high).toFixed(2)}%), ${wallS.toFixed(0)} s` +
       (stored === undefined ? '' : `; stored: ${stored.expectedLosses} of ${stored.seeds}`),
   );
   console.log(
-    `  { scenario: '${scenario}', seeds: ${scan.results.length}, expectedLosses: ${losses}, ` +
+    `  { scenario: '${key}', seeds: ${scan.results.length}, expectedLosses: ${losses}, ` +
       `baseSeed: ${baseSeed}, measured: '…' },`,
   );
   for (const r of failing.slice(0, 10)) console.log(`  not ok: seed ${r.seed} ${r.outcome} ${r.kind ?? ''}`);

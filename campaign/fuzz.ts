@@ -28,6 +28,7 @@ import {
 import { formatShard, type SeedRange } from './seeds.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
 import { buildSummary, type CampaignSummary, type ViolationEntry } from './summary.ts';
+import { drawsKey } from './reference-rates.ts';
 import {
   DEFAULT_DEPS_MODULE,
   inputFor,
@@ -184,7 +185,7 @@ export async function runCampaign(opts: FuzzOptions): Promise<FuzzOutcome> {
       stoppedEarly: scan.stoppedEarly,
       // Rates measure the scan; shrinking and writing come after it.
       wallMs: scan.wallMs,
-      ownDraws: opts.input === undefined && opts.guided !== true,
+      draws: drawsKey(opts.scenario, opts.input, opts.guided === true),
       failOnKafkaFindings: opts.failOnKafkaFindings === true,
     });
     if (guided !== undefined) summary.guided = guided.stats;

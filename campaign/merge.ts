@@ -153,7 +153,7 @@ export function mergeDirs(dirs: readonly string[]): MergeResult {
     stoppedEarly,
     wallMs,
     // The shards' own judgement: a reference applied to their inputs (older summaries: none).
-    ownDraws: (first.expectedLossRate?.reference ?? null) !== null,
+    draws: first.expectedLossRate?.reference?.scenario ?? null,
     failOnKafkaFindings: first.failOnKafkaFindings === true,
   });
   return { summary, results: prefix, shards, problems };

@@ -20,6 +20,7 @@
 
 /** One stored measurement: the correct model on a scenario, seeds from a base seed. */
 export interface ReferenceRate {
+  /** The inputs measured: a scenario's own draws, or `<scenario> --controller zookeeper` (drawsKey). */
   scenario: string;
   seeds: number;
   /** Seeds whose outcome was expected-loss. */
@@ -87,19 +88,39 @@ export interface ExpectedLossRate {
 }
 
 /**
- * The comparison for a campaign of `scenario` with `expectedLosses` of `seeds`; `ownDraws`:
- * the inputs were the scenario's own (no scenario file, knob or guidance).
+ * The name a stored reference has for a campaign's inputs: the scenario's own draws (no scenario file, no
+ * knob, not --guided) are the scenario's name; its draws with only `--controller zookeeper` changed are
+ * `<scenario> --controller zookeeper` (ZooKeeper mode breaches the promise at its own rate: a ZooKeeper-mode
+ * leader back from a power loss keeps its epoch); any other inputs have no reference (null).
+ */
+export function drawsKey(
+  scenario: string,
+  input: { kind: 'overrides'; overrides: object } | { kind: 'fixed' } | undefined,
+  guided: boolean,
+): string | null {
+  if (guided) return null;
+  if (input === undefined) return scenario;
+  if (input.kind === 'fixed') return null;
+  const changed = Object.entries(input.overrides).filter(([, v]) => v !== undefined);
+  if (changed.length === 1 && changed[0][0] === 'controller' && changed[0][1] === 'zookeeper') {
+    return `${scenario} --controller zookeeper`;
+  }
+  return null;
+}
+
+/**
+ * The comparison for a campaign with `expectedLosses` of `seeds` whose inputs the references call
+ * `draws` (drawsKey; null: inputs no reference was measured on).
  */
 export function compareExpectedLosses(
-  scenario: string,
+  draws: string | null,
   seeds: number,
   expectedLosses: number,
   byRule: Record<string, number>,
-  ownDraws: boolean,
   references: readonly ReferenceRate[] = REFERENCE_RATES,
 ): ExpectedLossRate {
   const { low, high } = wilson(expectedLosses, seeds);
-  const stored = ownDraws ? references.find((r) => r.scenario === scenario) : undefined;
+  const stored = draws === null ? undefined : references.find((r) => r.scenario === draws);
   const reference =
     stored === undefined
       ? null

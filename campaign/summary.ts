@@ -165,8 +165,8 @@ export interface SummaryParts {
   interrupted: boolean;
   stoppedEarly: boolean;
   wallMs: number;
-  /** The inputs were the scenario's own draws (no scenario file, knob or --guided): a stored reference applies. */
-  ownDraws: boolean;
+  /** What the stored references call these inputs (reference-rates.ts drawsKey); null: none applies. */
+  draws: string | null;
   /** --fail-on-kafka-findings: a Kafka finding makes the campaign exit 1 (default: counted, exit 0). */
   failOnKafkaFindings?: boolean;
 }
@@ -184,7 +184,7 @@ export function buildSummary(p: SummaryParts): CampaignSummary {
     if (r.beyondPromise) beyond++;
     if (r.outcome === 'expected-loss') byRule[r.rule ?? 'unrecorded'] = (byRule[r.rule ?? 'unrecorded'] ?? 0) + 1;
   }
-  const rate = compareExpectedLosses(p.scenario, p.results.length, outcomes['expected-loss'], byRule, p.ownDraws);
+  const rate = compareExpectedLosses(p.draws, p.results.length, outcomes['expected-loss'], byRule);
   const wallSeconds = p.wallMs / 1000;
   const findings = countKafkaFindings(p.results);
   const failOnKafkaFindings = p.failOnKafkaFindings === true;

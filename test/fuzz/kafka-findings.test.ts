@@ -40,7 +40,7 @@ const summaryOf = (results: SeedResult[], failOnKafkaFindings = false) =>
     interrupted: false,
     stoppedEarly: false,
     wallMs: 1000,
-    ownDraws: true,
+    draws: 'swarm',
     failOnKafkaFindings,
   });
 

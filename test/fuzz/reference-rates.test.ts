@@ -3,7 +3,13 @@
 // above the reference's) is a finding: in the summary, its terminal text and the exit code.
 
 import { describe, expect, it } from 'vitest';
-import { compareExpectedLosses, REFERENCE_RATES, type ReferenceRate, wilson } from '../../campaign/reference-rates.ts';
+import {
+  compareExpectedLosses,
+  drawsKey,
+  REFERENCE_RATES,
+  type ReferenceRate,
+  wilson,
+} from '../../campaign/reference-rates.ts';
 import { buildSummary, formatSummary } from '../../campaign/summary.ts';
 import type { SeedResult } from '../../campaign/tasks.ts';
 
@@ -23,23 +29,39 @@ describe('wilson', () => {
 
 describe('compareExpectedLosses', () => {
   it("the reference's own rate is no finding; one far above it is", () => {
-    expect(compareExpectedLosses('swarm', 20_000, 160, {}, true, [ref]).finding).toBe(false);
-    expect(compareExpectedLosses('swarm', 20_000, 200, {}, true, [ref]).finding).toBe(false); // within noise
-    const far = compareExpectedLosses('swarm', 20_000, 400, { 'min-isr-power-loss': 400 }, true, [ref]);
+    expect(compareExpectedLosses('swarm', 20_000, 160, {}, [ref]).finding).toBe(false);
+    expect(compareExpectedLosses('swarm', 20_000, 200, {}, [ref]).finding).toBe(false); // within noise
+    const far = compareExpectedLosses('swarm', 20_000, 400, { 'min-isr-power-loss': 400 }, [ref]);
     expect(far).toMatchObject({ finding: true, rate: 0.02, reference: { rate: 0.008 } });
     expect(far.low).toBeGreaterThan(far.reference!.high);
   });
 
   it('a short campaign is no finding by chance; no reference for other inputs or scenarios', () => {
-    expect(compareExpectedLosses('swarm', 50, 2, {}, true, [ref]).finding).toBe(false);
+    expect(compareExpectedLosses('swarm', 50, 2, {}, [ref]).finding).toBe(false);
     // One seed re-run (--seed S of an expected loss): a rate of 100 %, no finding.
-    expect(compareExpectedLosses('swarm', 1, 1, {}, true, [ref]).finding).toBe(false);
-    expect(compareExpectedLosses('swarm', 499, 499, {}, true, [ref]).finding).toBe(false);
-    expect(compareExpectedLosses('swarm', 20_000, 400, {}, false, [ref])).toMatchObject({
+    expect(compareExpectedLosses('swarm', 1, 1, {}, [ref]).finding).toBe(false);
+    expect(compareExpectedLosses('swarm', 499, 499, {}, [ref]).finding).toBe(false);
+    expect(compareExpectedLosses(null, 20_000, 400, {}, [ref])).toMatchObject({
       reference: null,
       finding: false,
     });
-    expect(compareExpectedLosses('other', 20_000, 400, {}, true, [ref]).reference).toBeNull();
+    expect(compareExpectedLosses('other', 20_000, 400, {}, [ref]).reference).toBeNull();
+  });
+
+  it('names the inputs a reference was measured on: own draws, ZooKeeper mode alone, nothing else', () => {
+    expect(drawsKey('swarm', undefined, false)).toBe('swarm');
+    expect(drawsKey('swarm', undefined, true)).toBeNull(); // --guided mutates the draws
+    expect(drawsKey('swarm', { kind: 'overrides', overrides: { controller: 'zookeeper' } }, false)).toBe(
+      'swarm --controller zookeeper',
+    );
+    expect(drawsKey('swarm', { kind: 'overrides', overrides: { controller: 'zookeeper', brokers: 5 } }, false)).toBe(
+      null,
+    );
+    expect(drawsKey('swarm', { kind: 'overrides', overrides: { controllers: 3 } }, false)).toBeNull();
+    expect(drawsKey('swarm', { kind: 'fixed' }, false)).toBeNull();
+    const zk: ReferenceRate = { ...ref, scenario: 'swarm --controller zookeeper', expectedLosses: 400 };
+    expect(compareExpectedLosses('swarm --controller zookeeper', 20_000, 400, {}, [ref, zk]).finding).toBe(false);
+    expect(compareExpectedLosses('swarm', 20_000, 400, {}, [ref, zk]).finding).toBe(true);
   });
 
   it('every stored reference names its seeds, base seed and measurement', () => {
@@ -66,7 +88,7 @@ describe('the campaign summary', () => {
     wallMs: 1,
     ...(outcome === 'expected-loss' ? { rule: 'min-isr-power-loss' } : {}),
   });
-  const summaryOf = (losses: number, seeds: number, ownDraws = true) =>
+  const summaryOf = (losses: number, seeds: number, draws: string | null = 'swarm') =>
     buildSummary({
       scenario: 'swarm',
       variant: 'correct',
@@ -80,7 +102,7 @@ describe('the campaign summary', () => {
       interrupted: false,
       stoppedEarly: false,
       wallMs: 1000,
-      ownDraws,
+      draws,
     });
 
   it('reports the rate beside the reference, and a rate far above it as a finding (exit 1)', () => {
@@ -95,6 +117,6 @@ describe('the campaign summary', () => {
     const text = formatSummary(far);
     expect(text).toMatch(/FINDING: expected-loss rate 30\.00%/);
     expect(text).toMatch(/result: expected-loss rate far above the correct model: a finding \(exit 1\)/);
-    expect(summaryOf(900, 3000, false)).toMatchObject({ exitCode: 0, expectedLossRate: { reference: null } });
+    expect(summaryOf(900, 3000, null)).toMatchObject({ exitCode: 0, expectedLossRate: { reference: null } });
   });
 });
