@@ -10,7 +10,9 @@
 //                         addition: Jepsen's checker cannot represent it).
 //   lost-write            a committed send (ok, or info whose value some poll saw) is missing
 //                         although reads must have returned it: (a) Jepsen's rule, ok polls
-//                         read past its position in the version order; or (b) the final read.
+//                         read past its position in the version order (a reader moved over it
+//                         by auto.offset.reset=latest's skip of a deleted position read nothing
+//                         in between: only a read across it counts there); or (b) the final read.
 //   poll-skip             a process's successive polls of a partition, or consecutive records
 //                         of one poll, jump over values of the version order.
 //   nonmonotonic-poll     the same, going backwards or repeating a position.
@@ -149,25 +151,31 @@ export function judgeKafka(
   let unseenTotal = 0;
   let lostTotal = 0;
   const retention = new RetentionBounds(opts.retention);
-  for (const key of [...parts.keys()].sort()) {
+  const keys = [...parts.keys()].sort();
+  for (const key of keys) orders.set(key, versionOrder(parts.get(key)!));
+  // The poll and send orders first (lost-write (a) reads the policy skips they find), into their
+  // own Findings, appended after the others' as before: the two report disjoint kinds.
+  const orderOut = new Findings(opts.maxPerKind ?? 50);
+  const skips = new PolicySkips();
+  for (const procOps of processes.values()) {
+    pollOrderCases(procOps, actions, orders, { out: orderOut, retention, skips });
+    nonmonotonicSendCases(procOps, actions, orders, orderOut);
+  }
+  for (const key of keys) {
     const p = parts.get(key)!;
-    const vo = versionOrder(p);
-    orders.set(key, vo);
+    const vo = orders.get(key)!;
     inconsistentOffsetCases(p, vo, out);
     duplicateCases(p, vo, out);
     phantomReadCases(p, out);
     g1aCases(p, out);
     const lost = new LostWrites(p, out, retention);
-    jepsenLostWriteCases(p, vo, lost);
+    jepsenLostWriteCases(p, vo, lost, skips);
     finalReadLostWriteCases(p, vo, finals.get(key) ?? [], opts.finalReadComplete === true, lost, out);
     lost.reportDeleted();
     unseenTotal += unseenCases(p, lost.values, out);
     lostTotal += lost.count;
   }
-  for (const procOps of processes.values()) {
-    pollOrderCases(procOps, actions, orders, out, retention);
-    nonmonotonicSendCases(procOps, actions, orders, out);
-  }
+  out.absorb(orderOut);
   const stats = kafkaStats(ops, actions, parts.size, unseenTotal, lostTotal);
   for (const [kind, c] of Object.entries(out.counts)) stats[`anomalies.${kind}`] = c;
   const errors = out.anomalies.filter((a) => !a.informational);
@@ -429,6 +437,33 @@ function g1aCases(p: Part, out: Findings): void {
   }
 }
 
+/** The poll read from at or below `offset` to past it (a reader that jumped over it by an offset reset did not). */
+function readAcross(q: PollInfo, offset: number): boolean {
+  const n = q.records.length;
+  if (n === 0) return false;
+  const from = q.from ?? q.records[0][0];
+  return from <= offset && q.records[n - 1][0] > offset;
+}
+
+/**
+ * Per partition, the offset ranges auto.offset.reset=latest moved a reader over because its position had been
+ * deleted (judgeReset's informational poll-skips): the policy's skip, which reads nothing in between.
+ */
+class PolicySkips {
+  private readonly byKey = new Map<string, Array<{ from: number; to: number }>>();
+
+  add(key: string, from: number, to: number): void {
+    let l = this.byKey.get(key);
+    if (l === undefined) this.byKey.set(key, (l = []));
+    l.push({ from, to });
+  }
+
+  /** Some policy skip of partition `key` went over `offset`. */
+  covers(key: string, offset: number): boolean {
+    return this.byKey.get(key)?.some((r) => r.from <= offset && offset < r.to) === true;
+  }
+}
+
 /** lost-write reports of one partition, each value once; sends retention deleted are set aside. */
 class LostWrites {
   /** Values judged: lost, reported unseen beyond the final read, or deleted by retention. */
@@ -458,10 +493,7 @@ class LostWrites {
     for (const q of polls) {
       if (q.op.outcome !== 'ok' || q.op.complete === undefined || q.op.complete.time >= readUs) continue;
       if (q.op.complete.time < sentUs) continue;
-      const n = q.records.length;
-      if (n === 0) continue;
-      const from = q.from ?? q.records[0][0];
-      if (from <= offset && q.records[n - 1][0] > offset) readUs = q.op.complete.time;
+      if (readAcross(q, offset)) readUs = q.op.complete.time;
     }
     const logStart = this.retention.boundAt(this.p.key, readUs);
     if (offset >= logStart) return false;
@@ -515,8 +547,14 @@ class LostWrites {
   }
 }
 
-/** lost-write (a), Jepsen's lost-write-cases: all up to the highest position ok polls reached must have been read. */
-function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites): void {
+/**
+ * lost-write (a), Jepsen's lost-write-cases: all up to the highest position ok polls reached must have been read.
+ * Jepsen's consumers read on from where they were (auto.offset.reset=earliest), so a position reached proves
+ * the reader went across everything below it. A reader that auto.offset.reset=latest moved forward because its
+ * position had been deleted (an informational poll-skip) went across nothing in between: a record there that no
+ * ok poll read across is not proven lost by this rule; the final read (b) judges it, else it is unseen.
+ */
+function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites, skips: PolicySkips): void {
   let bound = -1;
   for (const v of p.okRead) {
     const i = vo.firstIndex.get(v);
@@ -529,7 +567,9 @@ function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites): void
     if (!s.committed || p.okRead.has(s.value)) continue;
     const li = vo.lastIndex.get(s.value);
     if (li === undefined || li > bound) continue;
-    if (lost.deletedByRetention(s, s.offset ?? vo.offsets[li], p.polls)) continue;
+    const at = s.offset ?? vo.offsets[li];
+    if (skips.covers(p.key, at) && !p.polls.some((q) => q.op.outcome === 'ok' && readAcross(q, at))) continue;
+    if (lost.deletedByRetention(s, at, p.polls)) continue;
     const why = `no poll ever returned it although polls read past it up to offset ${vo.offsets[bound]}`;
     lost.report(s, why, maxReader?.op.invoke.index, [vo.offsets[li]]);
   }
@@ -648,9 +688,9 @@ function pollOrderCases(
   procOps: readonly Operation[],
   actions: readonly KafkaAction[][],
   orders: ReadonlyMap<string, VersionOrder>,
-  out: Findings,
-  retention: RetentionBounds,
+  sinks: { out: Findings; retention: RetentionBounds; skips: PolicySkips },
 ): void {
+  const { out } = sinks;
   const last = new Map<string, PollPosition>();
   /** Partition → the offset an auto.offset.reset moved the position to, until the next poll. */
   const resets = new Map<string, number>();
@@ -668,7 +708,7 @@ function pollOrderCases(
         const key = partKey(a.topic, a.partition);
         resets.delete(key);
         if (a.reset !== undefined && a.offset !== undefined) {
-          judgeReset(op, a.offset, last.get(key), a, orders.get(key), out, retention);
+          judgeReset(op, a.offset, last.get(key), a, orders.get(key), sinks);
           resets.set(key, a.offset);
         }
         last.delete(key);
@@ -788,10 +828,10 @@ function judgeReset(
   prev: PollPosition | undefined,
   where: { topic: string; partition: number; reset?: ConsumerReset },
   vo: VersionOrder | undefined,
-  out: Findings,
-  retention: RetentionBounds,
+  sinks: { out: Findings; retention: RetentionBounds; skips: PolicySkips },
 ): void {
   if (prev === undefined || vo === undefined || to <= prev.next) return;
+  const { out, retention } = sinks;
   const key = partKey(where.topic, where.partition);
   // Values below the log start retention had reached by the reset were deleted, not skipped.
   const logStart = retention.boundAt(key, op.complete?.time ?? op.invoke.time);
@@ -805,6 +845,7 @@ function judgeReset(
   // The position itself was deleted (the cause of the out-of-range), and `latest` is the
   // policy the application chose for that: what it skips above the log start is its choice.
   const policySkip = prev.next < logStart && where.reset === 'latest';
+  if (policySkip) sinks.skips.add(key, from, to);
   out.report({
     kind: 'poll-skip',
     ...(policySkip ? { informational: true } : {}),

@@ -113,4 +113,9 @@ export class Findings {
     this.counts[a.kind] = (this.counts[a.kind] ?? 0) + 1;
     if (this.counts[a.kind] <= this.maxPerKind) this.anomalies.push(a);
   }
+  /** Appends `other`'s anomalies and counts after this one's: for findings of kinds this one has none of. */
+  absorb(other: Findings): void {
+    for (const [kind, c] of Object.entries(other.counts)) this.counts[kind] = (this.counts[kind] ?? 0) + c;
+    this.anomalies.push(...other.anomalies);
+  }
 }

@@ -83,6 +83,37 @@ describe('records deleted by retention', () => {
     const notDeleted = sends().pollValues(5, 0, ['a', 'b']).reset(5, 5, 'latest');
     expect(errors(checkKafka(notDeleted.events, { retention: deletedAt(1, 0) }))).toEqual(['poll-skip']);
   });
+
+  it("latest's skip reads nothing in between: what it went over is unseen, not lost (seed 230020730)", () => {
+    // Process 5 read a, b; retention deleted [0, 3) at time 0; auto.offset.reset=latest moved it from 2 to 5,
+    // where it read f. d and e were skipped by the policy: no read went across them, so none proves them lost.
+    const skipped = () => sends().send(1, 'f', 5).pollValues(5, 0, ['a', 'b']).reset(5, 5, 'latest');
+    const v = checkKafka(skipped().pollValues(5, 5, ['f']).events, { retention: deletedAt(3, 0) });
+    expect(errors(v)).toEqual([]);
+    expect(v.anomalies.find((a) => a.kind === 'unseen')!.values).toEqual(['d', 'e']);
+    expect(v.anomalies.find((a) => a.kind === 'deleted-by-retention')!.values).toEqual(['c']);
+    // A read that went across d without returning it proves it lost, skip or not.
+    const across = skipped()
+      .pollValues(5, 5, ['f'])
+      .poll(6, 3, [
+        [4, 'e'],
+        [5, 'f'],
+      ]);
+    const lost = checkKafka(across.events, { retention: deletedAt(3, 0) });
+    expect(errors(lost)).toEqual(['lost-write']);
+    expect(lost.anomalies.find((a) => a.kind === 'lost-write')!.values).toEqual(['d']);
+    // The final read still judges them: one that went across e without it finds it lost.
+    const final = skipped()
+      .pollValues(5, 5, ['f'])
+      .assign(9, 0)
+      .reset(9, 3, 'earliest')
+      .poll(9, 3, [
+        [3, 'd'],
+        [5, 'f'],
+      ]);
+    const judged = checkKafka(final.events, { finalReadComplete: true, retention: deletedAt(3, 0) });
+    expect(judged.anomalies.filter((a) => a.kind === 'lost-write').map((a) => a.values)).toEqual([['e']]);
+  });
 });
 
 describe('a gregor trace carries its deletions by retention', () => {
