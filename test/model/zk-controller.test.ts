@@ -148,7 +148,7 @@ describe('ZooKeeper-mode controller: partition state (PartitionStateMachine, Rep
     expect(c.zkState()).toMatchObject({ leader: 1, isr: [1, 3], leader_epoch: 2, controller_epoch: 2 });
   });
 
-  it('failover sends UpdateMetadata, then the states as read (OnlineReplica), then OfflineReplica, then elections', () => {
+  it('failover: UpdateMetadata, the states as read (OnlineReplica), OfflineReplica, then elections', () => {
     // KafkaController.onControllerFailover (3.9.0-rc3): sendUpdateMetadataRequest, then
     // ReplicaStateMachine.startup (OnlineReplica batch, then OfflineReplica batch), then
     // PartitionStateMachine.startup; each batch's LeaderAndIsr before its UpdateMetadata.
