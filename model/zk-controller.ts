@@ -197,6 +197,8 @@ export class ZkControllerCore {
   private readonly partitions: ZkPartitionSpec[] = [];
   /** The open ControllerBrokerRequestBatch (failover's transitions), or none: requests go at once. */
   private batch: RequestBatch | undefined;
+  /** A write met ControllerMovedException in this epoch: the controller resigns next. */
+  private movedAway = false;
 
   constructor(
     private readonly zk: () => ZkKafkaBroker,
@@ -213,6 +215,7 @@ export class ZkControllerCore {
     this.offline.clear();
     this.partitions.length = 0;
     this.batch = undefined;
+    this.movedAway = false;
     this.zk().submit((done) =>
       this.readLiveBrokers((live) => {
         for (const [id, e] of live) this.liveBrokers.set(id, e);
@@ -263,7 +266,8 @@ export class ZkControllerCore {
     if (offline.length === 0) return done();
     this.newBatch();
     const go = (i: number): void => {
-      if (i >= offline.length || !alive()) {
+      if (!alive()) return this.dropBatch(done);
+      if (i >= offline.length) {
         this.sendRequestsToBrokers();
         return done();
       }
@@ -280,8 +284,9 @@ export class ZkControllerCore {
     const ps = this.partitions.filter((p) => p.replicas.includes(replica));
     if (ps.some((p) => !this.partitionStates.has(key(p)))) this.sendUpdateMetadata();
     const withState = ps.filter((p) => this.partitionStates.has(key(p)));
+    const alive = this.sameRun();
     const go = (i: number): void => {
-      if (i >= withState.length) return done();
+      if (i >= withState.length || !alive()) return done();
       this.removeFromIsr(withState[i], replica, () => go(i + 1));
     };
     go(0);
@@ -300,14 +305,15 @@ export class ZkControllerCore {
     const alive = this.sameRun();
     this.newBatch();
     const elect = (i: number): void => {
-      if (i >= offline.length || !alive()) {
+      if (!alive()) return this.dropBatch(done);
+      if (i >= offline.length) {
         this.sendRequestsToBrokers();
         return done();
       }
       this.elect(offline[i], () => elect(i + 1));
     };
     const initialize = (i: number): void => {
-      if (!alive()) return elect(offline.length);
+      if (!alive()) return this.dropBatch(done);
       if (i >= fresh.length) return elect(0);
       this.initialize(fresh[i], () => initialize(i + 1));
     };
@@ -358,6 +364,7 @@ export class ZkControllerCore {
 
   onControllerResignation(): void {
     this.active = false;
+    this.batch = undefined;
   }
 
   /** Whether this controller still acts in `epoch` (a task scheduled in it is still its own). */
@@ -420,9 +427,10 @@ export class ZkControllerCore {
     else if (e.path === BROKER_TOPICS) this.zk().submit((done) => this.processTopicChange(done));
   }
 
+  /** The run of this epoch goes on: still active, and no ControllerMovedException met (it aborts the event). */
   private sameRun(): () => boolean {
     const epoch = this.epoch;
-    return () => this.active && this.epoch === epoch;
+    return () => this.active && this.epoch === epoch && !this.movedAway;
   }
 
   /** KafkaZkClient.getAllBrokerAndEpochsInCluster, with the child watch set. */
@@ -569,6 +577,7 @@ export class ZkControllerCore {
 
   /** KafkaController.processBrokerChange → onBrokerFailure, onBrokerStartup. */
   private processBrokerChange(done: () => void): void {
+    const alive = this.sameRun();
     this.readLiveBrokers((live) => {
       const failed: number[] = [];
       const started: number[] = [];
@@ -603,8 +612,9 @@ export class ZkControllerCore {
               next();
             },
             () => {
-              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker.
-              this.sendUpdateMetadata();
+              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker (not
+              // after a ControllerMovedException, which ends the event).
+              if (alive()) this.sendUpdateMetadata();
               done();
             },
           ),
@@ -622,10 +632,18 @@ export class ZkControllerCore {
   }
 
   private moved(next: () => void): void {
-    // handleStateChanges rethrows ControllerMovedException before sendRequestsToBrokers.
+    // handleStateChanges rethrows ControllerMovedException before sendRequestsToBrokers, and
+    // the controller event ends there (ControllerEventManager → triggerControllerMove).
     this.batch = undefined;
+    this.movedAway = true;
     this.zk().controllerMoved();
     next();
+  }
+
+  /** The run ended (resigned, or moved) inside a transition: its batch is never sent. */
+  private dropBatch(done: () => void): void {
+    this.batch = undefined;
+    done();
   }
 
   /** ControllerBrokerRequestBatch.newBatch. */
