@@ -29,8 +29,8 @@ import {
 } from './args.ts';
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
 import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
-import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName } from '../scenarios/variants.ts';
-import { type VariantName, ZOOKEEPER_VARIANTS } from '../model/config.ts';
+import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName, isZooKeeperVariant } from '../scenarios/variants.ts';
+import type { VariantName } from '../model/config.ts';
 import { runCampaign } from '../campaign/fuzz.ts';
 import { mergeDirs, MergeInputError } from '../campaign/merge.ts';
 import { createProgress } from '../campaign/progress.ts';
@@ -347,13 +347,17 @@ function parseVariant(p: Parsed, inputs: InputChoice): VariantName {
   const text = str(p, 'variant') ?? 'correct';
   if (!isVariantName(text))
     throw new UsageError(`unknown variant ${JSON.stringify(text)}; variants: ${VARIANT_NAMES.join(', ')}`);
-  if (isZooKeeperVariant(text) && !inZooKeeperMode(inputs))
-    throw new UsageError(`${text} changes a rule of ZooKeeper mode only: add --controller zookeeper`);
+  if (isZooKeeperVariant(text) && !inZooKeeperMode(inputs)) {
+    const plan = inputs.input;
+    const fix =
+      plan?.kind === 'fixed'
+        ? "the scenario file's shape has no zookeeper: give the file a ZooKeeper-mode shape"
+        : plan?.overrides.controller === 'kraft'
+          ? '--controller kraft runs KRaft mode: use --controller zookeeper'
+          : 'add --controller zookeeper';
+    throw new UsageError(`${text} changes a rule of ZooKeeper mode only: ${fix}`);
+  }
   return text;
-}
-
-function isZooKeeperVariant(v: VariantName): boolean {
-  return (ZOOKEEPER_VARIANTS as readonly string[]).includes(v);
 }
 
 /** Whether the chosen inputs run in ZooKeeper mode (`--controller zookeeper`, or a file's shape). */

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { TRACE_FORMAT, TRACE_VERSION } from '../checkers/trace.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
 import { firstIssue, parseScenarioInput } from '../scenarios/schema.ts';
-import { VARIANT_NAMES } from '../scenarios/variants.ts';
+import { VARIANT_NAMES, isZooKeeperVariant } from '../scenarios/variants.ts';
 import type { VariantName } from '../model/config.ts';
 import { runScenario, type RunOutcome } from '../driver/run.ts';
 import { contentHashOf, DEFAULT_DEPS_MODULE, loadDeps } from '../campaign/tasks.ts';
@@ -90,6 +90,12 @@ export function validateTrace(value: unknown, path: string): ValidTrace {
   const t = env.data;
   const input = parseScenarioInput(t.faultSchedule, ['faultSchedule']);
   if (!input.ok) throw new UsageError(`${path}: ${input.reason}`);
+  // As `npm run fuzz` refuses it: the variant would change nothing, and the run would seem to clear it.
+  if (isZooKeeperVariant(t.variant) && input.input.shape.zookeeper === undefined) {
+    throw new UsageError(
+      `${path}: variant: ${t.variant} changes a rule of ZooKeeper mode only, and faultSchedule.shape has no zookeeper`,
+    );
+  }
   // Over the file's own values, so that any edit of what it says to run shows.
   const { seed, scenario, variant, faultSchedule, config } = t;
   const actualContentHash = contentHashOf({ seed, scenario, variant, faultSchedule, config });

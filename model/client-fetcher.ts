@@ -14,7 +14,9 @@
 //   OffsetsForLeaderEpoch(offset epoch) (OffsetsForLeaderEpochUtils). The answer is handled
 //   as SubscriptionState.maybeCompleteValidation: an end offset below the position means the
 //   log was truncated under the consumer, and it repositions to that end offset; an undefined
-//   answer resets the position by auto.offset.reset. This is the only place truncation is found.
+//   answer resets the position by auto.offset.reset. Under `auto.offset.reset=none` either is
+//   a LogTruncationException the application's next poll throws (a failed poll naming it; the
+//   stream stops, as under OffsetOutOfRangeException). This is the only place truncation is found.
 //   Until an answer settles it the position is not valid (FetchStates.AWAIT_VALIDATION), and a
 //   group member's commit leaves it out (hasValidPosition, SubscriptionState.allConsumed).
 // - OFFSET_OUT_OF_RANGE (FetchCollector.handleInitializeErrors): reset at once by
@@ -652,10 +654,10 @@ export class PartitionFetcher implements RequestOwner {
   /**
    * KIP-320, SubscriptionState.maybeCompleteValidation: the leader's log for our offset epoch
    * ends at `endOffset`. An undefined answer (the leader knows no epoch up to ours) resets
-   * the position by auto.offset.reset (LogTruncationException under `none`: the stream
-   * stops). An end offset below our position means the records from there on were
-   * truncated: seek back to it (an assign op), with the leader's epoch for it. Otherwise the
-   * position is valid as it is.
+   * the position by auto.offset.reset. An end offset below our position means the records
+   * from there on were truncated: seek back to it (an assign op), with the leader's epoch for
+   * it. Otherwise the position is valid as it is. Under `none` either truncation is a
+   * LogTruncation instead (raiseLogTruncation).
    */
   private completeValidation(epoch: number, endOffset: number): void {
     // completeValidation / seekValidated -> FETCHING, requestOffsetReset -> AWAIT_RESET; with no
@@ -664,10 +666,12 @@ export class PartitionFetcher implements RequestOwner {
     if (endOffset < 0 || epoch < 0) {
       codeProbe('consumer-validation-leader-knows-no-epoch');
       this.stats.truncations++;
-      if (this.resetPolicy === 'none') {
-        this.state = 'stopped';
-        this.awaitingValidation = true;
-      } else this.resetPending = true;
+      if (this.resetPolicy === 'none') this.raiseLogTruncation();
+      else this.resetPending = true;
+    } else if (endOffset < this.position && this.resetPolicy === 'none') {
+      codeProbe('consumer-log-truncation-exception');
+      this.stats.truncations++;
+      this.raiseLogTruncation();
     } else if (endOffset < this.position || (this.seeksAhead && endOffset > this.position)) {
       // Variant validation-seeks-ahead drops the comparison: any end offset becomes the position.
       if (endOffset < this.position) codeProbe('consumer-truncation-detected');
@@ -675,8 +679,33 @@ export class PartitionFetcher implements RequestOwner {
       this.assign(endOffset, epoch, 'truncation');
     }
   }
+
+  /**
+   * No reset policy: OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions caches a
+   * LogTruncationException (maybeSetValidatePositionsException) that the application's next
+   * poll throws (getPartitionsToValidate, 3.9.0-rc3); the position does not move and the
+   * partition stays AWAIT_VALIDATION. The model's application does not catch it, as under
+   * OffsetOutOfRangeException: a failed poll at the position names it, and the stream stops.
+   */
+  private raiseLogTruncation(): void {
+    this.state = 'stopped';
+    this.awaitingValidation = true;
+    const value: PollValue = { topic: this.topic, partition: this.partition, offset: this.position };
+    const run = this.gateTicket;
+    const record = (): void => {
+      if (run !== this.gateTicket) return;
+      const t = this.ctx.now();
+      this.recorder.record({ time: t, process: this.process, type: 'invoke', f: 'poll', value });
+      const error = LOG_TRUNCATION_EXCEPTION;
+      this.recorder.record({ time: t, process: this.process, type: 'fail', f: 'poll', value: { ...value }, error });
+    };
+    if (this.options.gate === undefined) record();
+    else this.options.gate.instant(record);
+  }
 }
 
+/** The exception a poll throws on a truncation found with no reset policy (LogTruncationException). */
+const LOG_TRUNCATION_EXCEPTION = 'LogTruncationException';
 const NO_RECORDS: readonly LogRecord[] = [];
 /** Set last on a read_committed consumer's FetchRequest (the key order the spread it replaced gave). */
 const READ_COMMITTED = 'read_committed';

@@ -536,6 +536,12 @@ const CODE_PROBES = {
     kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
     description: 'A consumer found the log truncated under its position and moved back.',
   },
+  'consumer-log-truncation-exception': {
+    kafka: 'SubscriptionState.maybeCompleteValidation, OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions',
+    description:
+      'With auto.offset.reset=none a consumer found the log truncated under its position: LogTruncationException ' +
+      'to the application.',
+  },
   'consumer-offset-reset': {
     kafka: 'FetchCollector.handleInitializeErrors (auto.offset.reset)',
     description: 'A consumer reset its position by auto.offset.reset after OFFSET_OUT_OF_RANGE.',

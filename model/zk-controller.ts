@@ -6,15 +6,26 @@
 // send (ControllerChannelManager is the host's).
 //
 // Rules (each from the Kafka class and method named):
-// - Failover (KafkaController.onControllerFailover → initializeControllerContext): the live
-//   brokers and their epochs are read from /brokers/ids (a child watch is set: BrokerChange),
-//   each partition's state with its zkVersion; a partition without state is initialized
-//   (PartitionStateMachine.initializeLeaderAndIsrForPartitions: leader = the first live
-//   replica of the assignment, ISR = the live replicas, leader epoch 0); replicas on brokers
-//   not live leave the ISR (ReplicaStateMachine.startup → OfflineReplica), then a partition
-//   whose leader is not live is elected (PartitionStateMachine.startup →
-//   triggerOnlinePartitionStateChange); every live replica is sent the partition's
-//   LeaderAndIsr (ReplicaStateMachine.startup → OnlineReplica).
+// - Failover (KafkaController.onControllerFailover, 3.6.0–3.9.0-rc3 alike): initializeControllerContext
+//   reads the live brokers and their epochs from /brokers/ids (a child watch is set:
+//   BrokerChange), the assignments, then every partition's state with its zkVersion; then, in
+//   this order: UpdateMetadata with those states to every live broker (sendUpdateMetadataRequest,
+//   "before the state machines are started"); ReplicaStateMachine.startup, one batch per target
+//   state: every live replica of a partition with state is sent that state as read
+//   (OnlineReplica → OnlineReplica: addLeaderAndIsrRequestForBrokers), then, replica by replica,
+//   each replica on a broker not live leaves the ISR of its partitions (OfflineReplica:
+//   removeReplicasFromIsr, the state sent to the other replicas); then
+//   PartitionStateMachine.startup (initializePartitionState: no state NewPartition, leader live
+//   OnlinePartition, else OfflinePartition; triggerOnlinePartitionStateChange, one batch: new
+//   partitions initialized (initializeLeaderAndIsrForPartitions: leader = the first live
+//   replica of the assignment, ISR = the live replicas, leader epoch 0, sent to the ISR), then
+//   offline ones elected).
+// - Batches (ControllerBrokerRequestBatch, failover only in the model): a transition's
+//   LeaderAndIsr requests are gathered, the last state of a partition for a broker replacing an
+//   earlier one (leaderAndIsrRequestMap.put), each adding an UpdateMetadata; sendRequestsToBrokers
+//   then sends the LeaderAndIsr requests to brokers still live, then the UpdateMetadata. A
+//   ControllerMovedException inside the transition drops the batch (handleStateChanges rethrows
+//   before sendRequestsToBrokers).
 // - Election (Election.leaderForOffline, offlinePartitionLeaderElection): the first replica
 //   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
 //   the leader epoch is bumped. No candidate: the partition stays offline (no write).
@@ -146,6 +157,12 @@ interface Known {
   zkVersion: number;
 }
 
+/** ControllerBrokerRequestBatch: leaderAndIsrRequestMap (broker → partition → state) and the UpdateMetadata. */
+interface RequestBatch {
+  readonly leaderAndIsr: Map<number, Map<string, ZkLeaderAndIsr>>;
+  updateMetadata: boolean;
+}
+
 const BROKER_IDS = '/brokers/ids';
 /** leader.imbalance.per.broker.percentage's default (ReplicationConfigs); the model has no setting for it. */
 const LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = 10;
@@ -178,6 +195,10 @@ export class ZkControllerCore {
   private readonly offline = new Set<string>();
   /** ControllerContext.partitionAssignments, from /brokers/topics. */
   private readonly partitions: ZkPartitionSpec[] = [];
+  /** The open ControllerBrokerRequestBatch (failover's transitions), or none: requests go at once. */
+  private batch: RequestBatch | undefined;
+  /** A write met ControllerMovedException in this epoch: the controller resigns next. */
+  private movedAway = false;
 
   constructor(
     private readonly zk: () => ZkKafkaBroker,
@@ -193,19 +214,110 @@ export class ZkControllerCore {
     this.partitionStates.clear();
     this.offline.clear();
     this.partitions.length = 0;
+    this.batch = undefined;
+    this.movedAway = false;
     this.zk().submit((done) =>
       this.readLiveBrokers((live) => {
         for (const [id, e] of live) this.liveBrokers.set(id, e);
         this.readTopics((specs) => {
           this.partitions.push(...specs);
-          // sendUpdateMetadataRequest to every live broker, once the states are read.
-          this.failoverPartitions(() => {
+          this.readPartitionStates(() => {
+            const alive = this.sameRun();
+            if (!alive()) return done();
+            // sendUpdateMetadataRequest before the state machines start.
             this.sendUpdateMetadata();
-            done();
+            this.replicaStateMachineStartup(() => {
+              if (!alive()) return done();
+              this.partitionStateMachineStartup(done);
+            });
           });
         });
       }),
     );
+  }
+
+  /** initializeControllerContext → updateLeaderAndIsrCache: every partition's state and zkVersion. */
+  private readPartitionStates(done: () => void): void {
+    this.forEachPartition(
+      (p, next) =>
+        this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
+          if (state !== undefined) this.partitionStates.set(key(p), { state, zkVersion });
+          next();
+        }),
+      done,
+    );
+  }
+
+  /**
+   * ReplicaStateMachine.startup: handleStateChanges(online replicas, OnlineReplica), each live
+   * replica of a partition with state sent that state; then handleStateChanges(offline replicas,
+   * OfflineReplica), grouped by replica (ascending in the model): doRemoveReplicasFromIsr.
+   */
+  private replicaStateMachineStartup(done: () => void): void {
+    this.newBatch();
+    for (const p of this.partitions) {
+      if (this.partitionStates.has(key(p))) this.sendLeaderAndIsr(p, p.replicas);
+    }
+    this.sendRequestsToBrokers();
+    const offline = [...new Set(this.partitions.flatMap((p) => p.replicas))]
+      .filter((r) => !this.liveBrokers.has(r))
+      .sort((a, b) => a - b);
+    const alive = this.sameRun();
+    if (offline.length === 0) return done();
+    this.newBatch();
+    const go = (i: number): void => {
+      if (!alive()) return this.dropBatch(done);
+      if (i >= offline.length) {
+        this.sendRequestsToBrokers();
+        return done();
+      }
+      this.offlineReplica(offline[i], () => go(i + 1));
+    };
+    go(0);
+  }
+
+  /**
+   * ReplicaStateMachine.doHandleStateChanges(replica, OfflineReplica): its partitions with state
+   * have it removed from the ISR; one without state is only in the UpdateMetadata.
+   */
+  private offlineReplica(replica: number, done: () => void): void {
+    const ps = this.partitions.filter((p) => p.replicas.includes(replica));
+    if (ps.some((p) => !this.partitionStates.has(key(p)))) this.sendUpdateMetadata();
+    const withState = ps.filter((p) => this.partitionStates.has(key(p)));
+    const alive = this.sameRun();
+    const go = (i: number): void => {
+      if (i >= withState.length || !alive()) return done();
+      this.removeFromIsr(withState[i], replica, () => go(i + 1));
+    };
+    go(0);
+  }
+
+  /**
+   * PartitionStateMachine.startup: initializePartitionState, then triggerOnlinePartitionStateChange
+   * in one batch: NewPartition initialized first, then OfflinePartition elected.
+   */
+  private partitionStateMachineStartup(done: () => void): void {
+    const fresh = this.partitions.filter((p) => !this.partitionStates.has(key(p)));
+    const offline = this.partitions.filter((p) => {
+      const known = this.partitionStates.get(key(p));
+      return known !== undefined && !this.liveBrokers.has(known.state.leader);
+    });
+    const alive = this.sameRun();
+    this.newBatch();
+    const elect = (i: number): void => {
+      if (!alive()) return this.dropBatch(done);
+      if (i >= offline.length) {
+        this.sendRequestsToBrokers();
+        return done();
+      }
+      this.elect(offline[i], () => elect(i + 1));
+    };
+    const initialize = (i: number): void => {
+      if (!alive()) return this.dropBatch(done);
+      if (i >= fresh.length) return elect(0);
+      this.initialize(fresh[i], () => initialize(i + 1));
+    };
+    initialize(0);
   }
 
   /** initializeControllerContext's topics: /brokers/topics (child watch: TopicChange) and assignments. */
@@ -232,26 +344,6 @@ export class ZkControllerCore {
     );
   }
 
-  private failoverPartitions(done: () => void): void {
-    this.forEachPartition(
-      (p, next) =>
-        this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
-          if (state === undefined) return this.initialize(p, next);
-          this.partitionStates.set(key(p), { state, zkVersion });
-          // ReplicaStateMachine.startup: replicas on brokers not live go OfflineReplica (they
-          // leave the ISR); then PartitionStateMachine.startup elects where the leader is gone.
-          const dead = p.replicas.filter((r) => !this.liveBrokers.has(r));
-          this.removeEach(p, dead, () => {
-            const known = this.partitionStates.get(key(p));
-            if (known === undefined || !this.liveBrokers.has(known.state.leader)) return this.elect(p, next);
-            this.sendLeaderAndIsr(p, p.replicas);
-            next();
-          });
-        }),
-      done,
-    );
-  }
-
   /**
    * KafkaController.processTopicChange → onNewPartitionCreation: the partitions of topics
    * new under /brokers/topics (their assignment written by the admin client) are initialized.
@@ -272,6 +364,7 @@ export class ZkControllerCore {
 
   onControllerResignation(): void {
     this.active = false;
+    this.batch = undefined;
   }
 
   /** Whether this controller still acts in `epoch` (a task scheduled in it is still its own). */
@@ -334,9 +427,10 @@ export class ZkControllerCore {
     else if (e.path === BROKER_TOPICS) this.zk().submit((done) => this.processTopicChange(done));
   }
 
+  /** The run of this epoch goes on: still active, and no ControllerMovedException met (it aborts the event). */
   private sameRun(): () => boolean {
     const epoch = this.epoch;
-    return () => this.active && this.epoch === epoch;
+    return () => this.active && this.epoch === epoch && !this.movedAway;
   }
 
   /** KafkaZkClient.getAllBrokerAndEpochsInCluster, with the child watch set. */
@@ -483,6 +577,7 @@ export class ZkControllerCore {
 
   /** KafkaController.processBrokerChange → onBrokerFailure, onBrokerStartup. */
   private processBrokerChange(done: () => void): void {
+    const alive = this.sameRun();
     this.readLiveBrokers((live) => {
       const failed: number[] = [];
       const started: number[] = [];
@@ -517,8 +612,9 @@ export class ZkControllerCore {
               next();
             },
             () => {
-              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker.
-              this.sendUpdateMetadata();
+              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker (not
+              // after a ControllerMovedException, which ends the event).
+              if (alive()) this.sendUpdateMetadata();
               done();
             },
           ),
@@ -536,8 +632,39 @@ export class ZkControllerCore {
   }
 
   private moved(next: () => void): void {
+    // handleStateChanges rethrows ControllerMovedException before sendRequestsToBrokers, and
+    // the controller event ends there (ControllerEventManager → triggerControllerMove).
+    this.batch = undefined;
+    this.movedAway = true;
     this.zk().controllerMoved();
     next();
+  }
+
+  /** The run ended (resigned, or moved) inside a transition: its batch is never sent. */
+  private dropBatch(done: () => void): void {
+    this.batch = undefined;
+    done();
+  }
+
+  /** ControllerBrokerRequestBatch.newBatch. */
+  private newBatch(): void {
+    this.batch = { leaderAndIsr: new Map(), updateMetadata: false };
+  }
+
+  /**
+   * ControllerBrokerRequestBatch.sendRequestsToBrokers: the LeaderAndIsr requests to brokers
+   * live now (with the epoch known now), then the UpdateMetadata; the batch closes.
+   */
+  private sendRequestsToBrokers(): void {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (batch === undefined) return;
+    for (const [broker, states] of batch.leaderAndIsr) {
+      const brokerEpoch = this.liveBrokers.get(broker);
+      if (brokerEpoch === undefined) continue;
+      for (const req of states.values()) this.out.send(broker, { ...req, brokerEpoch });
+    }
+    if (batch.updateMetadata) this.sendUpdateMetadata();
   }
 
   /** ControllerBrokerRequestBatch.addLeaderAndIsrRequestForBrokers, to live brokers only. */
@@ -547,7 +674,7 @@ export class ZkControllerCore {
     for (const broker of to) {
       const brokerEpoch = this.liveBrokers.get(broker);
       if (brokerEpoch === undefined) continue;
-      this.out.send(broker, {
+      const request: ZkLeaderAndIsr = {
         type: 'ZkLeaderAndIsr',
         controllerId: this.brokerId,
         controllerEpoch: this.epoch,
@@ -559,7 +686,16 @@ export class ZkControllerCore {
         isr: known.state.isr,
         zkVersion: known.zkVersion,
         replicas: p.replicas,
-      });
+      };
+      if (this.batch === undefined) {
+        this.out.send(broker, request);
+        continue;
+      }
+      // addLeaderAndIsrRequestForBrokers: the later state replaces, and adds an UpdateMetadata.
+      const states = this.batch.leaderAndIsr.get(broker) ?? new Map<string, ZkLeaderAndIsr>();
+      states.set(key(p), request);
+      this.batch.leaderAndIsr.set(broker, states);
+      this.batch.updateMetadata = true;
     }
   }
 
@@ -587,6 +723,10 @@ export class ZkControllerCore {
 
   /** ControllerBrokerRequestBatch.addUpdateMetadataRequestForBrokers, to every live broker. */
   private sendUpdateMetadata(): void {
+    if (this.batch !== undefined) {
+      this.batch.updateMetadata = true;
+      return;
+    }
     const partitions: ZkPartitionMetadata[] = [];
     for (const p of this.partitions) {
       const known = this.partitionStates.get(key(p));

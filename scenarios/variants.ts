@@ -8,6 +8,7 @@
 import {
   CONFIG_VARIANTS,
   PROTOCOL_VARIANTS,
+  ZOOKEEPER_VARIANTS,
   type ClusterSpec,
   type ConfigVariant,
   type ProtocolVariant,
@@ -70,6 +71,11 @@ export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIA
 
 export function isVariantName(name: string): name is VariantName {
   return (VARIANT_NAMES as readonly string[]).includes(name);
+}
+
+/** A variant that changes a rule of ZooKeeper mode only (it does nothing in KRaft mode). */
+export function isZooKeeperVariant(name: VariantName): boolean {
+  return (ZOOKEEPER_VARIANTS as readonly string[]).includes(name);
 }
 
 export function isConfigVariant(name: VariantName): name is ConfigVariant {

@@ -80,7 +80,28 @@ describe('fuzz: usage', () => {
     ['ZooKeeper mode with KRaft voters', ['--controller', 'zookeeper', '--controllers', '3']],
     ['ZooKeeper mode on Kafka 4.x', ['--controller', 'zookeeper', '--kafka-version', '4.1']],
     ['a ZooKeeper-mode variant in KRaft mode', ['--variant', 'zombie-controller']],
+    ['a ZooKeeper-mode variant under --controller kraft', ['--variant', 'zombie-controller', '--controller', 'kraft']],
   ];
+  it('a ZooKeeper-mode variant outside ZooKeeper mode: the message names the fix for how the input was given', () => {
+    const example = join(ROOT, 'test/cli/fixtures/scenario-file-example.json');
+    const cases: Array<[string[], string]> = [
+      [['--variant', 'zombie-controller'], 'add --controller zookeeper'],
+      [
+        ['--variant', 'zombie-controller', '--controller', 'kraft'],
+        '--controller kraft runs KRaft mode: use --controller zookeeper',
+      ],
+      [
+        ['--variant', 'zombie-controller', '--scenario-file', example],
+        "the scenario file's shape has no zookeeper: give the file a ZooKeeper-mode shape",
+      ],
+    ];
+    for (const [args, fix] of cases) {
+      const r = runCli(FUZZ, [...args, '--out', dir()]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`gregor fuzz: zombie-controller changes a rule of ZooKeeper mode only: ${fix}`);
+    }
+  });
+
   for (const [what, args] of bad) {
     it(`bad input: ${what} → one line on stderr, exit 2, nothing written`, () => {
       const out = dir();

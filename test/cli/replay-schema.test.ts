@@ -132,6 +132,11 @@ describe('schema: one line naming the field, exit 2', () => {
     ],
     ['a missing schedule', (t) => delete (t as Record<string, unknown>).faultSchedule, /: faultSchedule: missing$/],
     ['a malformed content hash', (t) => (t.contentHash = 'xyz'), /: contentHash: expected 16 hex digits/],
+    [
+      'a ZooKeeper-mode variant on a KRaft-mode input',
+      (t) => (t.variant = 'zombie-controller'),
+      /: variant: zombie-controller changes a rule of ZooKeeper mode only, and faultSchedule\.shape has no zookeeper$/,
+    ],
   ];
   for (const [name, edit, message] of cases) {
     it(name, () => {

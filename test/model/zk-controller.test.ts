@@ -1,7 +1,8 @@
 // The ZooKeeper-mode controller's partition work (model/zk-controller.ts) on the ensemble,
 // with brokers reduced to their ZooKeeper side: a new partition's first leader and ISR, the
 // classic demo of seed 000 (the leader's broker dies, the controller elects the next ISR
-// member once its session expires), a controller failover that keeps the partition state.
+// member once its session expires), a controller failover that keeps the partition state, and
+// what a failover sends, in KafkaController.onControllerFailover's order.
 
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../harness/index.ts';
@@ -9,7 +10,12 @@ import type { Actor, Message, NodeContext } from '../../harness/types.ts';
 import type { ModelProbe } from '../../model/cluster-api.ts';
 import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
 import { ZkKafkaBroker } from '../../model/zk-kafka.ts';
-import { encodeAssignment, ZkControllerCore, type ZkLeaderAndIsr } from '../../model/zk-controller.ts';
+import {
+  encodeAssignment,
+  ZkControllerCore,
+  type ZkLeaderAndIsr,
+  type ZkUpdateMetadata,
+} from '../../model/zk-controller.ts';
 import { isZkMessage } from '../../model/zk-protocol.ts';
 
 const ASSIGNMENT = { topic: 'test-topic', partition: 0, replicas: [2, 1, 3] };
@@ -18,6 +24,8 @@ class Broker implements Actor<Message> {
   readonly zk: ZkKafkaBroker;
   readonly core: ZkControllerCore;
   readonly received: ZkLeaderAndIsr[] = [];
+  /** Every control request, in arrival order: LeaderAndIsr and UpdateMetadata. */
+  readonly control: (ZkLeaderAndIsr | ZkUpdateMetadata)[] = [];
 
   constructor(ctx: NodeContext<Message, ModelProbe>, servers: number[]) {
     this.core = new ZkControllerCore(() => this.zk, ctx.id, { send: (to, req) => ctx.send(to, req) });
@@ -35,7 +43,10 @@ class Broker implements Actor<Message> {
 
   onMessage(from: number, msg: Message): void {
     if (isZkMessage(msg)) this.zk.handleMessage(from, msg);
-    else if (msg.type === 'ZkLeaderAndIsr') this.received.push(msg as ZkLeaderAndIsr);
+    else if (msg.type === 'ZkLeaderAndIsr') {
+      this.received.push(msg as ZkLeaderAndIsr);
+      this.control.push(msg as ZkLeaderAndIsr);
+    } else if (msg.type === 'ZkUpdateMetadata') this.control.push(msg as ZkUpdateMetadata);
   }
 
   onTimer(tag: unknown): void {
@@ -135,6 +146,37 @@ describe('ZooKeeper-mode controller: partition state (PartitionStateMachine, Rep
     // ReplicaStateMachine.startup first takes the dead leader out (leader -1, epoch 1), then
     // PartitionStateMachine.startup elects broker 1 (epoch 2).
     expect(c.zkState()).toMatchObject({ leader: 1, isr: [1, 3], leader_epoch: 2, controller_epoch: 2 });
+  });
+
+  it('failover: UpdateMetadata, the states as read (OnlineReplica), OfflineReplica, then elections', () => {
+    // KafkaController.onControllerFailover (3.9.0-rc3): sendUpdateMetadataRequest, then
+    // ReplicaStateMachine.startup (OnlineReplica batch, then OfflineReplica batch), then
+    // PartitionStateMachine.startup; each batch's LeaderAndIsr before its UpdateMetadata.
+    const c = clusterWhere((ctl) => ctl === 2);
+    c.sim.crash(2);
+    const others = [1, 3];
+    expect(c.runUntil(() => c.zkState()?.leader === 1, 60_000)).toBe(true);
+    c.runUntil(() => false, 2000);
+    const seen = (b: number) =>
+      c
+        .broker(b)
+        .control.filter((r) => r.controllerEpoch === 2)
+        .map((r) => {
+          if (r.type === 'ZkLeaderAndIsr') return `LeaderAndIsr ${r.leader}/${r.leaderEpoch} [${r.isr}]`;
+          const p = r.partitions[0];
+          return `UpdateMetadata ${r.liveBrokers} ${p.leader}/${p.leaderEpoch}`;
+        });
+    for (const b of others) {
+      expect(seen(b), `broker ${b}`).toEqual([
+        'UpdateMetadata 1,3 2/0',
+        'LeaderAndIsr 2/0 [2,1,3]',
+        'UpdateMetadata 1,3 2/0',
+        'LeaderAndIsr -1/1 [1,3]',
+        'UpdateMetadata 1,3 -1/1',
+        'LeaderAndIsr 1/2 [1,3]',
+        'UpdateMetadata 1,3 1/2',
+      ]);
+    }
   });
 
   it('random broker crashes and cuts: one leader per leader epoch, the leader in the ISR, epochs in order', () => {

@@ -72,6 +72,40 @@ describe('consumer', () => {
     assertWellFormed(events);
   });
 
+  it('truncation found by validation under auto.offset.reset=none: LogTruncationException, no seek back', () => {
+    // SubscriptionState.maybeCompleteValidation with no reset policy returns a LogTruncation
+    // (3.9.0-rc3); OffsetFetcherUtils caches a LogTruncationException the next poll throws.
+    const rig = fakeRig(2, { brokers: [1, 2] });
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1, 2] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1', 'a2']);
+    rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 2, ['b2', 'b3']);
+    addConsumer(rig, C, { assignment: T0, config: { ...DEFAULT_KAFKA_CONFIG, 'auto.offset.reset': 'none' } });
+    rig.sim.at(200_000, 'leader change', () =>
+      rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }),
+    );
+    rig.sim.run({ untilUs: 2_000_000 });
+    const events = rig.recorder.events;
+    expect(assigns(events)).toEqual([0]);
+    expect(polled(events)).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+      [2, 'a2'],
+    ]);
+    // The old leader's NOT_LEADER_OR_FOLLOWER, then the exception, last.
+    const failed = completions(events, 'poll', 'fail').map((e) => [e.error, (e.value as PollValue).offset]);
+    expect(failed).toEqual([
+      ['NOT_LEADER_OR_FOLLOWER', 3],
+      ['LogTruncationException', 3],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'fail', f: 'poll', error: 'LogTruncationException' });
+    const fetcher = rig.sim.actor<ConsumerActor>(C)!.fetchers[0];
+    expect(fetcher.isStopped()).toBe(true);
+    expect(fetcher.hasValidPosition()).toBe(false);
+    expect(fetcher.position).toBe(3);
+    assertWellFormed(events);
+  });
+
   it('does not reposition after a leader change that truncated nothing', () => {
     const rig = fakeRig(3, { brokers: [1, 2] });
     rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1, 2] });

@@ -14,6 +14,12 @@
 // Replayed at kafka.version 3.9: the run was found before the model had KIP-996 pre-vote
 // (4.0 on), which delays the controllers' elections by a pre-vote round; at 4.1 the power
 // loss no longer takes the bump.
+// Since a consumer under auto.offset.reset=none stops at a LogTruncationException (the
+// fixture's consumers use none) instead of seeking back, the run takes another timeline: 601's
+// x601-20…22 are acknowledged at 600's offsets 67–69 (x600-14…16, lost with t's own power
+// loss), and 600's x600-19, sent at the shared epoch, is acknowledged at 69 as a duplicate of
+// 601's batch there and lost: excused only by the breach of `__transaction_state` (without
+// sharedEpochBreach the run is a violation, checked by disabling it).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -24,9 +30,14 @@ describe('two instances of a transactional id at one epoch after the coordinator
     const { result, failing } = rerun(1000016, { ...input, shape: { ...input.shape, kafkaVersion: '3.9' } });
     expect(failing).toEqual([]);
     const lost = result.verdict.anomalies.filter(
-      (a) => a.kind === 'lost-write' && (a.values ?? []).some((v) => v.startsWith('x601-2')),
+      (a) => a.kind === 'lost-write' && a.expectedBecause?.topic === '__transaction_state',
     );
-    expect(lost.map((a) => a.offsets)).toEqual([[71], [73], [74]]);
-    expect(lost.every((a) => a.expectedBecause?.topic === '__transaction_state')).toBe(true);
+    expect(lost.map((a) => [a.values, a.offsets])).toEqual([[['x600-19'], [69]]]);
+    const twice = result.verdict.anomalies.filter((a) => a.kind === 'inconsistent-offsets');
+    expect(twice.map((a) => [a.offsets?.[0], [...(a.values ?? [])].sort()])).toEqual([
+      [67, ['x600-14', 'x601-20']],
+      [68, ['x600-15', 'x601-21']],
+      [69, ['x600-16', 'x600-19', 'x601-22']],
+    ]);
   });
 });
