@@ -20,9 +20,9 @@ export interface CodeProbeInfo {
   /** What happened, in one sentence. */
   readonly description: string;
   /**
-   * Set when no swarm seed of the correct model reaches it: why ("no: …" when nothing in the
-   * model can; "not in the correct model: …" when only a bug-zoo variant or a setting the
-   * scenarios never use can).
+   * Set when bench/coverage.ts's swarm seeds of the correct model do not reach it: why ("no: …"
+   * when nothing in the model can; "not in the correct model: …" when only a bug-zoo variant or a
+   * setting the scenarios never use can; "rare: …" when larger campaigns reach it seldom or not).
    */
   readonly reachable?: string;
   /**
