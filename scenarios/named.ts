@@ -333,8 +333,33 @@ const swarm: ScenarioDef = {
     // ZooKeeper mode last of all (issue 16), so every other draw of a seed stays what it was.
     .chain((input) => fc.integer({ min: 1, max: ZK_ONE_IN }).map((k) => withSometimesZooKeeper(input, k)))
     // And the late produce after it (issue 17), for the same reason.
-    .chain(withSometimesLateProduce),
+    .chain(withSometimesLateProduce)
+    // And consume-transform-produce after that (issue 18), for the same reason.
+    .chain(withSometimesConsumeTransformProduce),
 };
+
+/** The share of transactions that consume-transform-produce: the `transactions` scenario's draw (0: none). */
+function consumeRatioArb(): fc.Arbitrary<number> {
+  return fc.constantFrom(0, 0.3, 0.7);
+}
+
+/**
+ * Consume-transform-produce (KIP-447: AddOffsetsToTxn, TxnOffsetCommit, offsets committed or
+ * dropped by the markers), drawn after everything else (so a seed it leaves alone keeps every
+ * draw and its run) for a workload with transactional producers (none left in ZooKeeper mode):
+ * the `transactions` scenario's share of consuming transactions, 0 (the input as before) in one
+ * seed of three. Without it no swarm seed reaches the group coordinator's transactional offsets.
+ */
+function withSometimesConsumeTransformProduce(input: ScenarioInput): fc.Arbitrary<ScenarioInput> {
+  const txn = input.workload.transactions;
+  if (txn === undefined) return fc.constant(input);
+  return consumeRatioArb().map(
+    (consumeRatio): ScenarioInput =>
+      consumeRatio === 0
+        ? input
+        : { ...input, workload: { ...input.workload, transactions: { ...txn, consumeRatio } } },
+  );
+}
 
 /**
  * KIP-890's late produce (lateProduceArb, the `transactions` scenario's), drawn after
@@ -552,7 +577,7 @@ const transactions: ScenarioDef = {
       return fc.tuple(fc.array(fault, { minLength: 1, maxLength: 4 }), late).chain(([faults, late]) =>
         // Drawn last, so the inputs drawn before keep their values: the share of transactions
         // that consume-transform-produce (0: none, the workload as before it existed).
-        fc.constantFrom(0, 0.3, 0.7).map((consumeRatio): ScenarioInput => {
+        consumeRatioArb().map((consumeRatio): ScenarioInput => {
           let transactions = late === null ? txn : { ...txn, deliveryTimeoutMs: late.deliveryTimeoutMs };
           if (consumeRatio > 0) transactions = { ...transactions, consumeRatio };
           return {

@@ -33,7 +33,7 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'acks-1': [1, 3],
   'min-insync-1': [4_000_001, 4_000_039],
   'unclean-election': [2_000_001, 2_000_077],
-  'truncate-to-hw': [2_000_001, 2_000_027],
+  'truncate-to-hw': [2_000_001, 2_000_003],
   'kip-101': [1, 173],
   'no-epoch-fencing': [1, 36],
   'isr-expand-on-hw': [2_000_001, 2_000_333],
@@ -48,24 +48,24 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'controlled-shutdown-isr': [1, 4],
   'no-check-quorum': [1, 29],
   'vote-without-log-check': [1, 84],
-  'alter-partition-before-commit': [1, 17],
-  'coordinator-acks-1': [1, 5],
+  'alter-partition-before-commit': [1, 10],
+  'coordinator-acks-1': [1, 106],
   'stale-generation-commit': [1, 678],
   'coordinator-serves-before-load': [1, 5],
   'stale-coordinator-cache': [1, 5],
   // ZooKeeper mode only: a KRaft cluster has no ZooKeeper-mode controller epoch to fence by.
   'zombie-controller': [0, 173, 'zookeeper'],
   // Transactions (issue 17): the swarm draws them in one seed of five (none in ZooKeeper mode).
-  'read-committed-hw': [1, 3],
+  'read-committed-hw': [1, 1],
   // 306 in the transactions scenario; the swarm's coordinator crash at a commit point (withSometimesTransactions).
-  'markers-before-prepare-committed': [2_000_001, 2_000_017],
+  'markers-before-prepare-committed': [2_000_001, 2_000_276],
   // The swarm's late produce (withSometimesLateProduce): a slow link past delivery.timeout.ms; transaction.version 0.
   'hanging-transaction': [2_000_001, 2_000_067],
 };
 
 /** KRaft-era variants found again in ZooKeeper mode (issue 16 item 6): [variant, base, seed when written]. */
 const ZOOKEEPER_SCANS: Array<[variant: Exclude<VariantName, 'correct'>, base: number, findsAt: number]> = [
-  ['truncate-to-hw', 0, 22],
+  ['truncate-to-hw', 0, 12],
   ['no-epoch-fencing', 0, 62],
   // kip-101 too (base 0, seed 587: docs/readme-zoo.md), left out here for its cost.
 ];
