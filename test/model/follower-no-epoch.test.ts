@@ -1,8 +1,8 @@
 // A follower that comes back from a power loss with records and an empty leader-epoch cache,
-// on a version that writes every epoch checkpoint fsynced (3.8 on, so 4.1 too; not KAFKA-16541's
-// unsynced write of 3.7), and then cuts its log to its high watermark. Swarm seed 220049993
+// and then cuts its log to its high watermark, on any version: this needs no unsynced epoch
+// checkpoint (KAFKA-16541's 3.7); here 3.8 on's fsynced writes, so 4.1's. Swarm seed 220049993
 // (Kafka 4.1) did this on t/0; the chain, each step read in 3.9.0-rc3 and trunk:
-// 1. The follower holds epoch-1 records 0–7 on disk (a segment roll flushed them) and fetches
+// 1. The follower holds epoch-1 records 0–7 on disk (flushed) and fetches
 //    epoch-2 records from 8 into a new segment, unflushed. The leader's log start is 8:
 //    ReplicaFetcherThread.processPartitionData → UnifiedLog.maybeIncrementLogStartOffset(8,
 //    LeaderOffsetIncremented) → LeaderEpochFileCache.truncateFromStartAsyncFlush(8): entries
@@ -11,7 +11,8 @@
 // 2. The log-start checkpoint is written only by a periodic task (LogManager,
 //    "kafka-log-start-offset-checkpoint"), so it still holds the old start (none: 0).
 // 3. Power loss: records 8.. were never flushed. LogLoader.load re-reads the log from the
-//    segment holding the recovery point (8), finds the log ending at 8, and
+//    segment holding the recovery point (8, as its periodic checkpoint wrote it; the log start
+//    increment raised it there, UnifiedLog.updateLogStartOffset), finds the log ending at 8, and
 //    truncateFromEndAsyncFlush(8) drops (2, 8); truncateFromStartAsyncFlush(log-start
 //    checkpoint 0) has nothing to do. The log start is 0 again: records 0–7 and no epoch.
 // 4. As a follower: ReplicaManager.initialFetchOffset is the HW when log.latestEpoch is empty,
