@@ -120,13 +120,18 @@ const CODE_PROBES = {
     kafka: 'LocalLog.truncateTo (LogSegment.truncateTo at translateOffset(target); updateLogEndOffset(target))',
     description:
       'A truncation target fell inside a batch: the whole batch was cut and its offsets below the target ' +
-      'left as a gap (ZooKeeper mode: a leader that lost its log wrote other batches in the same epoch).',
-    // Reached in KRaft mode too, unexplained: 6 KRaft seeds of 100,000 swarm seeds (base 220,000,000),
-    // e.g. 220003841 (at 21.7 s follower 1 of t/0, in epoch 2, cut at 28 inside its epoch-1 batch 20–29).
+      'left as a gap (ZooKeeper mode: a leader that lost its log wrote other batches in the same epoch; ' +
+      "either mode: a divergence answered with the leader's log start, inside a batch of the follower's " +
+      'divergent tail).',
+    // KRaft seed 220003841 (4.1): leader 2 of epoch 2 had its log start, and so its cache's first entry
+    // (truncateFromStart), at 28; follower 1, back with its divergent epoch-1 tail 0–31, got
+    // DivergingEpoch(1, 28) (LeaderEpochFileCache.endOffsetFor: an epoch older than every entry gets the
+    // first entry's start) and cut at min(32, 28) = 28, inside its batch 20–29.
     reachable: rare(
       9,
       'a truncation target inside a batch: a leader that lost a batch wrote others in the same epoch ' +
-        '(ZooKeeper mode; in KRaft mode by a way not yet explained, the comment above)',
+        "(ZooKeeper mode), or a divergence answered with the leader's log start inside a batch of the " +
+        "follower's divergent tail (either mode; test/model/truncate-inside-batch.test.ts)",
     ),
   },
   'follower-appended-past-gap': {
@@ -384,9 +389,17 @@ const CODE_PROBES = {
   'follower-no-epoch-truncated-to-hw': {
     kafka: 'ReplicaManager.initialFetchOffset, AbstractFetcherThread.truncateToHighWatermark',
     description: 'A follower with records but no leader-epoch cache entry cut its log to its high watermark.',
-    // Reached on the newest version, unexplained: 2 of 100,000 swarm seeds (base 220,000,000), e.g. 220049993
-    // (t/0 recovered from a power loss with records 5–12, recovery point 18, and an empty epoch cache).
-    reachable: rare(2, 'a follower with records and an empty epoch cache after a power loss (the comment above)'),
+    // Seed 220049993 (4.1): t/0 on broker 2 took log start 13 from its leader right after fetching epoch-2
+    // records from 13, so its cache became (2, 13), checkpointed; a power loss took the unflushed records
+    // from 13, recovery dropped (2, 13) (truncateFromEnd(13)) and the stale log-start checkpoint (5) brought
+    // records 5–12 back, with no epoch.
+    reachable: rare(
+      2,
+      'a follower with records and an empty epoch cache after a power loss: the log start it took from its ' +
+        'leader left one cache entry, starting there, checkpointed, the records from there were lost ' +
+        'unflushed, and the log-start checkpoint, written only periodically, brought older records back ' +
+        '(any version; test/model/follower-no-epoch.test.ts); in 3.7 also an emptied checkpoint (KAFKA-16541)',
+    ),
   },
   // --- the broker (broker.ts)
   'broker-reregisters-after-stale-epoch': {

@@ -1087,8 +1087,10 @@ export class ReplicaLog {
    * LocalLog.truncateTo(target): the segment file is cut at translateOffset(target), the start
    * of the batch whose last offset is ≥ target (FileRecords.searchForOffsetWithSize), and the
    * log end set to the target (updateLogEndOffset). A target inside a batch (a leader that lost
-   * its log and wrote other batches in the same epoch, in ZooKeeper mode) so cuts that whole
-   * batch and leaves its offsets below the target as gaps.
+   * its log and wrote other batches in the same epoch, in ZooKeeper mode; or a divergence
+   * answered with the leader's log start, where truncateFromStart moved its first epoch, inside
+   * the follower's divergent batch) so cuts that whole batch and leaves its offsets below the
+   * target as gaps.
    */
   private cutRecordsTo(offset: number): void {
     let batchStart = offset;

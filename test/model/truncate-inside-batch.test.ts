@@ -8,10 +8,21 @@
 // the records array at the target and kept the batch's first records, which a later fetch
 // from offset 0 handed on as one batch with the records after them (ZooKeeper swarm seed
 // 137007625, test/model/regressions/zk-truncate-inside-batch.test.ts).
+//
+// In KRaft mode every leader has an epoch of its own, yet a target still falls inside a batch
+// when it is the leader's log start (swarm seed 220003841, Kafka 4.1): retention raised it to a
+// segment base of the leader's log, LeaderEpochFileCache.truncateFromStartAsyncFlush rewrote the
+// first entry to start there, and endOffsetFor answers an epoch older than every entry with that
+// start ("the requested epoch is smaller than any known epoch, so we return the start offset of
+// the first known epoch which is larger than it"); a follower holding a divergent batch of the
+// older epoch across that offset cuts inside it (AbstractFetcherThread.getOffsetTruncationState:
+// min(its end of the epoch, the leader's)). 3.9.0-rc3 and trunk alike.
 
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from '../../harness/index.ts';
 import { ReplicaLog } from '../../model/replica-log.ts';
+import { recordingCodeProbes } from './helpers.ts';
+import { fetchOnce, hostPartition, lastFetch } from './partition-pair.ts';
 
 function newLog(disk = new SimDisk()): ReplicaLog {
   return new ReplicaLog(disk, 't-0', null, { nowUs: () => 0, schedule: () => {} });
@@ -80,5 +91,61 @@ describe('truncation inside a batch', () => {
     recovered.recover({ cleanShutdown: false, recoveryPoint: 0, hwCheckpoint: 2 });
     expect(recovered.leo).toBe(1);
     expect(recovered.records.map((r) => r.value)).toEqual(['v']);
+  });
+});
+
+/** A log written as leader in `epoch`: one batch of each of `sizes` records. */
+function leaderLog(epoch: number, sizes: readonly number[]): ReplicaLog {
+  const log = newLog();
+  for (const size of sizes) {
+    const first = log.leo;
+    const batch = Array.from({ length: size }, (_, i) => ({ key: null, value: `e${epoch}-${first + i}` }));
+    log.appendAsLeader(batch, epoch, -1, -1, -1);
+  }
+  return log;
+}
+
+describe('KRaft: a divergence answered with the leader log start inside a follower batch', () => {
+  it('seed 220003841: follower 1 cuts its epoch-1 batch 20–29 at the leader log start 28', () => {
+    // Leader 2 of epoch 2 wrote offsets 0–39 in epoch 2 (elected without broker 1's tail);
+    // retention moved its log start to 28, a segment base of its own log: its cache is (2, 28).
+    const leaderLogOf2 = leaderLog(
+      2,
+      Array.from({ length: 40 }, () => 1),
+    );
+    leaderLogOf2.setHw(40);
+    expect(leaderLogOf2.maybeIncrementLogStartOffset(28, 'segment-deletion')).toBe(true);
+    expect(leaderLogOf2.epochs.entries).toEqual([{ epoch: 2, startOffset: 28 }]);
+    expect(leaderLogOf2.epochs.endOffsetFor(1, leaderLogOf2.leo)).toEqual({ epoch: 1, endOffset: 28 });
+    const leader = hostPartition(2, leaderLogOf2);
+    leader.p.makeLeader([1, 2, 3], [2, 3], 2, 2);
+    // Broker 1, leader of epoch 1 until a power loss, holds epoch-1 batches 0–9, 10–19, 20–29, 30, 31.
+    const followerLog = leaderLog(1, [10, 10, 10, 1, 1]);
+    const follower = hostPartition(1, followerLog);
+    let answer: ReturnType<typeof fetchOnce> | undefined;
+    const hit = recordingCodeProbes(() => {
+      follower.p.makeFollower([1, 2, 3], 2, 2, 3);
+      expect(lastFetch(follower)).toMatchObject({ fetchOffset: 32, lastFetchedEpoch: 1 });
+      answer = fetchOnce(follower, 1, leader);
+    });
+    // Partition.fetchRecords: endOffsetFor(1) = (1, 28) < fetch offset 32: DivergingEpoch(1, 28).
+    expect(answer?.divergingEpoch).toEqual({ epoch: 1, endOffset: 28 });
+    expect(hit).toContain('truncate-inside-batch');
+    expect(hit).toContain('follower-kept-records-below-leader-log-start');
+    // The whole batch 20–29 is cut; the log ends at 28, offsets 20–27 a gap; 0–19 kept.
+    expect(followerLog.leo).toBe(28);
+    expect(followerLog.records.slice(20, 28).every((r) => r.gap === true)).toBe(true);
+    expect(followerLog.records.slice(0, 20).map((r) => r.value)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `e1-${i}`),
+    );
+    // Its next fetch from 28 does not diverge (the epoch-1 end offset is 28) and takes the
+    // leader's records and log start; the gap and the kept records end up below it.
+    const next = fetchOnce(follower, 1, leader);
+    expect(next.divergingEpoch).toBeUndefined();
+    expect(followerLog.leo).toBe(40);
+    expect(followerLog.logStartOffset).toBe(28);
+    expect(followerLog.read(28, 100, followerLog.leo).map((r) => r.value)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `e2-${28 + i}`),
+    );
   });
 });
