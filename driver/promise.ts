@@ -1391,7 +1391,10 @@ function openAtStateLoss(
   return !e.txnOutcomes.closedBefore(partition, producerId, offset, b.atUs);
 }
 
-/** Anomalies two producer instances sharing one producer id and epoch lead to (sharedEpochBreach). */
+/**
+ * Anomalies two producer instances sharing one producer id and epoch lead to (sharedEpochBreach),
+ * besides a poll-skip of such records (sharedEpochValues).
+ */
 const SHARED_EPOCH_KINDS: ReadonlySet<string> = new Set([
   'lost-write',
   'acked-durable',
@@ -1413,16 +1416,19 @@ const SHARED_EPOCH_KINDS: ReadonlySet<string> = new Set([
  * batch of one at the sequences of the other's is a duplicate (ProducerStateEntry.
  * findDuplicateBatch compares the epoch and the sequence range only) and is acknowledged at the
  * other's offsets, records never appended. Explained: an anomaly of SHARED_EPOCH_KINDS whose
- * every value was sent within a `txn` operation under one shared (producer id, epoch) (the
- * history's producerId/producerEpoch), whose second instance began at or after the breach.
+ * every value, or a poll-skip whose every skipped value (sharedEpochValues), was sent within a
+ * `txn` operation under one shared (producer id, epoch) (the history's producerId/producerEpoch),
+ * whose second instance began at or after the breach.
  * An instance is a history process (a producer node's incarnation) up to a `txn` operation
  * ending with a fatal error, after which the application opens a new producer (sharedEpochs):
  * swarm seed 200004756, one process re-granted the epoch it held before the breach, its new
  * transaction's first batch answered as a duplicate of its old one's (sequence 0 at epoch 3).
  */
 function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
-  if (!SHARED_EPOCH_KINDS.has(a.kind) || a.topic === undefined || a.partition === undefined) return undefined;
-  const epochs = new Set((a.values ?? []).map((v) => evidence.txnEpochOf.get(valueKey(a.topic!, a.partition!, v))));
+  const values = sharedEpochValues(a);
+  if (values === undefined || values.length === 0 || a.topic === undefined || a.partition === undefined)
+    return undefined;
+  const epochs = new Set(values.map((v) => evidence.txnEpochOf.get(valueKey(a.topic!, a.partition!, v))));
   if (epochs.size !== 1) return undefined;
   const [epoch] = epochs;
   const sharedSinceUs = epoch === undefined ? undefined : evidence.sharedEpochSinceUs.get(epoch);
@@ -1430,6 +1436,20 @@ function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach
   return evidence.breaches.find(
     (b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC && sharedSinceUs >= b.atUs,
   );
+}
+
+/**
+ * The records of `a` the shared-epoch rule must explain: every value of an anomaly of
+ * SHARED_EPOCH_KINDS, or the values a poll-skip between two polls skipped (txnOutcomeValues).
+ * Such a skip is the read side of the duplicate answers (seed 1000285 on seed 1000016's input at
+ * 3.9): instance 600's batches at the sequences of instance 601's aborted x601-23 and x601-24
+ * were acknowledged at their offsets 68 and 70 and their transaction committed, so the log holds
+ * 601's aborted records there, which a read_committed read skips (the fetch answer's aborted
+ * transactions), going from x601-22 at 66 to x600-11 at 74.
+ */
+function sharedEpochValues(a: Anomaly): readonly string[] | undefined {
+  if (a.kind === 'poll-skip') return txnOutcomeValues(a);
+  return SHARED_EPOCH_KINDS.has(a.kind) ? (a.values ?? []) : undefined;
 }
 
 /** `b` is of `__transaction_state`, or of a partition left with a hanging transaction. */

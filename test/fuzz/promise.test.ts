@@ -896,6 +896,36 @@ describe('a breach of __transaction_state excuses only the records of instances 
     expect(judge(tracker, lostWrite('b-1'), undefined, history(undefined, 12_000_000, undefined))).toBeUndefined();
   });
 
+  /** A poll of t/0 that went from p-1 to p-2 skipping `skipped` (the checker's poll-skip between two polls). */
+  const skip = (...skipped: string[]): Anomaly => ({
+    kind: 'poll-skip',
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values: ['p-1', 'p-2', ...skipped],
+  });
+
+  it('a poll-skip of records of the shared epoch (seed 1000285): excused, its polled ends whatever they are', () => {
+    const tracker = beyond();
+    expect(judge(tracker, skip('b-1'), undefined, history(7))?.topic).toBe('__transaction_state');
+    expect(judge(tracker, skip('a-1', 'b-1'), undefined, history(7))?.topic).toBe('__transaction_state');
+  });
+
+  it('a poll-skip of other records, another epoch, an early share, a reset or a cut list: violations', () => {
+    const tracker = beyond();
+    expect(judge(tracker, skip('b-1', 'v'), undefined, history(7))).toBeUndefined();
+    expect(judge(tracker, skip(), undefined, history(7))).toBeUndefined();
+    expect(judge(tracker, skip('b-1'), undefined, history(8))).toBeUndefined();
+    expect(judge(tracker, skip('b-1'), undefined, history(7, 6_000_000))).toBeUndefined();
+    expect(judge(tracker, { ...skip('b-1'), offsets: [70, 72] }, undefined, history(7))).toBeUndefined();
+    const eight = ['b-1', 'b-2', 'b-3', 'b-4', 'b-5', 'b-6', 'b-7', 'b-8'];
+    const many = [...history(7), txn(601, 14_000_000, 7, eight)];
+    expect(judge(tracker, skip(...eight.slice(0, 7)), undefined, many)?.topic).toBe('__transaction_state');
+    expect(judge(tracker, skip(...eight), undefined, many)).toBeUndefined();
+    // The same kinds of anomaly the rule never names: a nonmonotonic poll over the same records.
+    expect(judge(tracker, { ...skip('b-1'), kind: 'nonmonotonic-poll' }, undefined, history(7))).toBeUndefined();
+  });
+
   /** The completion of process 600's `txn` of `values` at `atUs`, `type` with `error`. */
   const done = (atUs: number, type: 'fail' | 'info', error: string, values: string[]): HistoryEvent => ({
     ...txn(600, atUs, 7, values),
