@@ -311,14 +311,16 @@ function finalReads(
   parts: ReadonlyMap<string, Part>,
 ): Map<string, FinalRead[]> {
   const found = new Map<string, FinalRead[]>();
+  // The partitions an operation touched (few): one array for every operation, not a Set each.
+  const touched: string[] = [];
   for (const procOps of processes.values()) {
     const open = new Map<string, FinalRead>();
     for (const op of procOps) {
-      const touched = new Set<string>();
+      touched.length = 0;
       for (const a of actions[op.id]) {
         if (a.f !== 'assign' && a.f !== 'poll') continue;
         const key = partKey(a.topic, a.partition);
-        touched.add(key);
+        if (!touched.includes(key)) touched.push(key);
         const p = parts.get(key);
         // The application's assign only: a consumer's own reset to 0 (auto.offset.reset) is no final read.
         const starts = a.f === 'assign' && a.offset === 0 && a.reset === undefined && op.outcome === 'ok';
@@ -328,11 +330,12 @@ function finalReads(
           let l = found.get(key);
           if (l === undefined) found.set(key, (l = []));
           l.push(f);
-          touched.delete(key);
+          touched.splice(touched.indexOf(key), 1);
         }
       }
+      if (open.size === 0) continue; // nothing to add the operation to (pollsAssigned only reads)
       const everything = pollsAssigned(op);
-      for (const [key, f] of open) if (f.assign !== op && (everything || touched.has(key))) f.ops.push(op);
+      for (const [key, f] of open) if (f.assign !== op && (everything || touched.includes(key))) f.ops.push(op);
     }
   }
   return found;
