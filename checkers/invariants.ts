@@ -278,7 +278,12 @@ class IndexedSnapshot implements SnapshotView {
   readonly brokers = new Map<number, BrokerView>();
   readonly replicas = new Map<string, readonly ReplicaSnapshot[]>();
   readonly views = new Map<string, PartitionView>();
-  private readonly leaderCache = new Map<string, ReplicaSnapshot | null>();
+  /**
+   * currentLeader's answers, valid while their `look` is this view's (resetTo starts another
+   * look): entries are updated in place, as emptying a Map (clear, delete) allocates a new table.
+   */
+  private readonly leaderCache = new Map<string, { look: number; leader: ReplicaSnapshot | null }>();
+  private lookNumber = 0;
 
   constructor(s?: ClusterSnapshot) {
     if (s === undefined) return;
@@ -299,16 +304,13 @@ class IndexedSnapshot implements SnapshotView {
    * partition's replicas): one view serves every partition look, no maps made per look.
    */
   resetTo(look: ClusterSnapshot): this {
-    this.replicas.clear();
-    this.views.clear();
-    this.leaderCache.clear();
+    this.lookNumber++;
     this.resetBrokers(look.brokers);
     const view = look.controller.partitions[0];
     const first = view ?? look.replicas[0];
-    if (first === undefined) return this;
-    const k = pkey(first.topic, first.partition);
-    if (look.replicas.length > 0) this.replicas.set(k, look.replicas);
-    if (view !== undefined) this.views.set(k, view);
+    const k = first === undefined ? '' : pkey(first.topic, first.partition);
+    setOnly(this.replicas, k, look.replicas.length > 0 ? look.replicas : undefined);
+    setOnly(this.views, k, view);
     return this;
   }
 
@@ -345,9 +347,13 @@ class IndexedSnapshot implements SnapshotView {
 
   currentLeader(k: string): ReplicaSnapshot | undefined {
     const cached = this.leaderCache.get(k);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined && cached.look === this.lookNumber) return cached.leader ?? undefined;
     const found = this.findLeader(k);
-    this.leaderCache.set(k, found ?? null);
+    if (cached === undefined) this.leaderCache.set(k, { look: this.lookNumber, leader: found ?? null });
+    else {
+      cached.look = this.lookNumber;
+      cached.leader = found ?? null;
+    }
     return found;
   }
 
@@ -357,6 +363,19 @@ class IndexedSnapshot implements SnapshotView {
     const r = this.replicaOf(k, v.leader);
     return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
   }
+}
+
+/**
+ * `m` made to hold only k → value (nothing when value is undefined), in place when it holds
+ * only k already: Map.clear allocates a new table, and a partition look is taken after most events.
+ */
+function setOnly<V>(m: Map<string, V>, k: string, value: V | undefined): void {
+  if (value === undefined) {
+    if (m.size > 0) m.clear();
+    return;
+  }
+  if (m.size !== 1 || !m.has(k)) m.clear();
+  m.set(k, value);
 }
 
 function snapshotView(s: ClusterSnapshot): SnapshotView {
