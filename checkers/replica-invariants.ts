@@ -277,7 +277,9 @@ export class ReplicaInvariants {
         `the idempotence state of broker ${w.broker} for ${w.topic}/${w.partition} has producer ${scan.badId} (epoch ` +
           `${scan.badEpoch}) last write sequence ${scan.badSeq} at offset ${scan.badOffset}, but its log (LEO ${leo}) ` +
           'holds ' +
-          (r === undefined ? 'no record there' : `producer ${r.producerId} epoch ${r.producerEpoch} sequence ${r.sequence}`) +
+          (r === undefined
+            ? 'no record there'
+            : `producer ${r.producerId} epoch ${r.producerEpoch} sequence ${r.sequence}`) +
           ': the producer state no longer agrees with the log.',
       );
     } else if (appended && !scan.found) {
@@ -402,13 +404,7 @@ class ProducerScan {
     // onLogStartOffsetIncremented keeps producers): nothing left in the log to compare.
     if (this.badOffset >= 0 || lastOffset < this.logStart) return;
     const r = lastOffset < this.leo ? this.records[lastOffset] : undefined;
-    if (
-      r !== undefined &&
-      r.producerId === id &&
-      r.producerEpoch === epoch &&
-      r.sequence === lastSeq &&
-      r.lastInBatch
-    )
+    if (r !== undefined && r.producerId === id && r.producerEpoch === epoch && r.sequence === lastSeq && r.lastInBatch)
       return;
     this.badOffset = lastOffset;
     this.badId = id;
