@@ -316,7 +316,7 @@ function finalReads(
   for (const procOps of processes.values()) {
     const open = new Map<string, FinalRead>();
     for (const op of procOps) {
-      touched.length = 0;
+      while (touched.length > 0) touched.pop(); // not length = 0, which drops the array's store
       for (const a of actions[op.id]) {
         if (a.f !== 'assign' && a.f !== 'poll') continue;
         const key = partKey(a.topic, a.partition);

@@ -199,9 +199,10 @@ export class ClientNet {
     const pending = this.pending;
     const at = this.indexOfPending(req.correlationId);
     if (at >= 0) {
-      // Removed in place, the order kept (splice would allocate the array of what it removed).
+      // Removed in place, the order kept (splice would allocate the array of what it removed,
+      // and a shorter length the next push's backing store: model/arrays.ts).
       for (let i = at + 1; i < pending.length; i++) pending[i - 1] = pending[i];
-      pending.length--;
+      pending.pop();
     }
     this.inFlightByNode.set(req.node, this.inFlight(req.node) - 1);
   }

@@ -55,6 +55,7 @@ import {
   type FetchEpochBelowLeaderCache,
   type KeptBelowLeaderLogStart,
 } from './code-probes.ts';
+import { shortenTo } from './arrays.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -772,7 +773,7 @@ export class Partition {
         else if (d.onMarkerDone !== undefined) d.onMarkerDone(this.afterAppendError());
         else this.completeProduce(d.from, d.correlationId, d.baseOffset, d.requiredOffset - 1);
       }
-      if (kept !== list.length) list.length = kept;
+      shortenTo(list, kept);
     }
     // Consumers wait for the HW.
     if (this.delayedFetches.length > 0) this.completeDelayedFetches(false);
@@ -1123,7 +1124,7 @@ export class Partition {
         this.host.send(d.from, resp);
       else list[kept++] = d;
     }
-    if (kept !== list.length) list.length = kept;
+    shortenTo(list, kept);
   }
 
   /** The partition timer: expire delayed produces and fetches. Returns the next deadline. */
@@ -1151,7 +1152,7 @@ export class Partition {
           if (d.deadlineUs < next) next = d.deadlineUs;
         }
       }
-      if (kept !== produces.length) produces.length = kept;
+      shortenTo(produces, kept);
     }
     const fetches = this.delayedFetches;
     if (fetches.length > 0) {
@@ -1164,7 +1165,7 @@ export class Partition {
           if (d.deadlineUs < next) next = d.deadlineUs;
         }
       }
-      if (kept !== fetches.length) fetches.length = kept;
+      shortenTo(fetches, kept);
     }
     return next;
   }
