@@ -604,7 +604,7 @@ function resultsAt(
   state.consumedNew.delete(k);
   if (!judge.consumed) return;
   if (!same) {
-    for (const [offset, c] of state.consumedAt.get(k) ?? []) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
+    state.consumedAt.get(k)?.forEach((c, offset) => judgeConsumed(k, offset, c, leader, s.timeUs, raise));
   } else if (fresh !== undefined) {
     const byOffset = state.consumedAt.get(k)!;
     for (const c of fresh) judgeConsumed(k, c.offset, byOffset.get(c.offset)!, leader, s.timeUs, raise);
@@ -803,11 +803,12 @@ function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, ra
 
 /** consistent-read: a consumed (offset → value) never changes and the current leader still holds it. */
 function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState, raise: Raise): void {
-  state.consumedNew.clear();
+  if (state.consumedNew.size > 0) state.consumedNew.clear(); // clear allocates a new table
   for (const [k, byOffset] of state.consumedAt) {
     const leader = v.currentLeader(k);
     if (leader === undefined) continue;
-    for (const [offset, c] of byOffset) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
+    // forEach, not for-of over entries: no [offset, record] array made per record consumed.
+    byOffset.forEach((c, offset) => judgeConsumed(k, offset, c, leader, s.timeUs, raise));
   }
 }
 
