@@ -67,7 +67,9 @@ type ProduceRequest = Extract<ClientRequest, { type: 'ProduceRequest' }>;
 type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
 type ProduceResponse = Extract<ClientResponse, { type: 'ProduceResponse' }>;
 /** How a leader with no state for an idempotent producer took its batch (the append probe says so). */
-type NoProducerState = { unknownProducer?: true; noStateAtSequenceZero?: true };
+type NoProducerState = { readonly unknownProducer?: true; readonly noStateAtSequenceZero?: true };
+/** A batch whose producer had state: one object for every append (a default `= {}` made one each time). */
+const PRODUCER_STATE_KNOWN: NoProducerState = {};
 
 /** What a partition needs from its broker. */
 export interface PartitionHost {
@@ -601,7 +603,7 @@ export class Partition {
     return result;
   }
 
-  private appendAsLeader(req: ProduceRequest, n: number, stateless: NoProducerState = {}): number {
+  private appendAsLeader(req: ProduceRequest, n: number, stateless: NoProducerState = PRODUCER_STATE_KNOWN): number {
     // UnifiedLog.updateProducers: a transactional batch clears the producer's VerificationGuard.
     if (req.transactional === true) this.verificationGuards.delete(req.producerId);
     const first = this.log.appendAsLeader(
@@ -1453,16 +1455,29 @@ export class Partition {
     n: number,
     producerId: number,
     producerEpoch: number,
-    stateless: NoProducerState = {},
+    stateless: NoProducerState = PRODUCER_STATE_KNOWN,
   ): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
-    const { topic, partition } = this;
-    const probe = { broker: this.host.brokerId, topic, partition, firstOffset: first, epoch, values };
+    const ev: Extract<ModelProbe, { kind: 'append' }> = {
+      kind: 'append',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: first,
+      epoch,
+      values,
+    };
     // A leader's append of an idempotent batch names its producer (driver/promise.ts AppendIdentities).
-    if (producerId < 0) this.host.emit({ kind: 'append', ...probe });
-    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch, ...stateless });
+    // Built field by field, in the order the spreads gave (stateless holds one key at most).
+    if (producerId >= 0) {
+      ev.producerId = producerId;
+      ev.producerEpoch = producerEpoch;
+      if (stateless.unknownProducer === true) ev.unknownProducer = true;
+      if (stateless.noStateAtSequenceZero === true) ev.noStateAtSequenceZero = true;
+    }
+    this.host.emit(ev);
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {
@@ -1552,7 +1567,7 @@ const NO_BROKERS: readonly number[] = [];
 
 function noProducerState(check: Extract<SequenceCheck, { kind: 'append' }>): NoProducerState {
   if (check.unknownProducer === true) return { unknownProducer: true };
-  return check.noStateAtSequenceZero === true ? { noStateAtSequenceZero: true } : {};
+  return check.noStateAtSequenceZero === true ? { noStateAtSequenceZero: true } : PRODUCER_STATE_KNOWN;
 }
 
 function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteReplica | undefined {
