@@ -274,9 +274,9 @@ export class ReplicaInvariants {
         'producer-state-log',
         w,
         [scan.badOffset],
-        `the idempotence state of broker ${w.broker} for ${w.topic}/${w.partition} has producer ${scan.badId} (epoch ` +
-          `${scan.badEpoch}) last write sequence ${scan.badSeq} at offset ${scan.badOffset}, but its log (LEO ${leo}) ` +
-          'holds ' +
+        `the idempotence state of broker ${w.broker} for ${w.topic}/${w.partition} has producer ` +
+          `${scan.badId} (epoch ${scan.badEpoch}) last write sequence ${scan.badSeq} at offset ` +
+          `${scan.badOffset}, but its log (LEO ${leo}) holds ` +
           (r === undefined
             ? 'no record there'
             : `producer ${r.producerId} epoch ${r.producerEpoch} sequence ${r.sequence}`) +
