@@ -601,14 +601,23 @@ function resultsAt(
   mark.leo = leader.leo;
   mark.acked = acked.length;
   const fresh = state.consumedNew.get(k);
-  state.consumedNew.delete(k);
-  if (!judge.consumed) return;
-  if (!same) {
-    state.consumedAt.get(k)?.forEach((c, offset) => judgeConsumed(k, offset, c, leader, s.timeUs, raise));
-  } else if (fresh !== undefined) {
-    const byOffset = state.consumedAt.get(k)!;
-    for (const c of fresh) judgeConsumed(k, c.offset, byOffset.get(c.offset)!, leader, s.timeUs, raise);
+  if (judge.consumed) {
+    if (!same) {
+      state.consumedAt.get(k)?.forEach((c, offset) => judgeConsumed(k, offset, c, leader, s.timeUs, raise));
+    } else if (fresh !== undefined) {
+      const byOffset = state.consumedAt.get(k)!;
+      for (const c of fresh) judgeConsumed(k, c.offset, byOffset.get(c.offset)!, leader, s.timeUs, raise);
+    }
   }
+  if (fresh !== undefined) emptyList(fresh);
+}
+
+/**
+ * Empties a list kept for reuse (MonitorState.consumedNew), by pops: a Map entry deleted or a
+ * length set to 0 allocates again at the next record (a Map's new table, the array's store).
+ */
+function emptyList(list: unknown[]): void {
+  while (list.length > 0) list.pop();
 }
 
 /** log-matching: live replicas agree below both their HWs (the first disagreement per pair). */
@@ -803,7 +812,7 @@ function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, ra
 
 /** consistent-read: a consumed (offset → value) never changes and the current leader still holds it. */
 function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState, raise: Raise): void {
-  if (state.consumedNew.size > 0) state.consumedNew.clear(); // clear allocates a new table
+  for (const fresh of state.consumedNew.values()) emptyList(fresh);
   for (const [k, byOffset] of state.consumedAt) {
     const leader = v.currentLeader(k);
     if (leader === undefined) continue;
