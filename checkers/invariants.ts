@@ -278,7 +278,12 @@ class IndexedSnapshot implements SnapshotView {
   readonly brokers = new Map<number, BrokerView>();
   readonly replicas = new Map<string, readonly ReplicaSnapshot[]>();
   readonly views = new Map<string, PartitionView>();
-  private readonly leaderCache = new Map<string, ReplicaSnapshot | null>();
+  /**
+   * currentLeader's answers, valid while their `look` is this view's (resetTo starts another
+   * look): entries are updated in place, as emptying a Map (clear, delete) allocates a new table.
+   */
+  private readonly leaderCache = new Map<string, { look: number; leader: ReplicaSnapshot | null }>();
+  private lookNumber = 0;
 
   constructor(s?: ClusterSnapshot) {
     if (s === undefined) return;
@@ -299,16 +304,13 @@ class IndexedSnapshot implements SnapshotView {
    * partition's replicas): one view serves every partition look, no maps made per look.
    */
   resetTo(look: ClusterSnapshot): this {
-    this.replicas.clear();
-    this.views.clear();
-    this.leaderCache.clear();
+    this.lookNumber++;
     this.resetBrokers(look.brokers);
     const view = look.controller.partitions[0];
     const first = view ?? look.replicas[0];
-    if (first === undefined) return this;
-    const k = pkey(first.topic, first.partition);
-    if (look.replicas.length > 0) this.replicas.set(k, look.replicas);
-    if (view !== undefined) this.views.set(k, view);
+    const k = first === undefined ? '' : pkey(first.topic, first.partition);
+    setOnly(this.replicas, k, look.replicas.length > 0 ? look.replicas : undefined);
+    setOnly(this.views, k, view);
     return this;
   }
 
@@ -345,9 +347,13 @@ class IndexedSnapshot implements SnapshotView {
 
   currentLeader(k: string): ReplicaSnapshot | undefined {
     const cached = this.leaderCache.get(k);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined && cached.look === this.lookNumber) return cached.leader ?? undefined;
     const found = this.findLeader(k);
-    this.leaderCache.set(k, found ?? null);
+    if (cached === undefined) this.leaderCache.set(k, { look: this.lookNumber, leader: found ?? null });
+    else {
+      cached.look = this.lookNumber;
+      cached.leader = found ?? null;
+    }
     return found;
   }
 
@@ -357,6 +363,19 @@ class IndexedSnapshot implements SnapshotView {
     const r = this.replicaOf(k, v.leader);
     return r !== undefined && r.up && r.role === 'leader' && r.leaderEpoch === v.leaderEpoch ? r : undefined;
   }
+}
+
+/**
+ * `m` made to hold only k → value (nothing when value is undefined), in place when it holds
+ * only k already: Map.clear allocates a new table, and a partition look is taken after most events.
+ */
+function setOnly<V>(m: Map<string, V>, k: string, value: V | undefined): void {
+  if (value === undefined) {
+    if (m.size > 0) m.clear();
+    return;
+  }
+  if (m.size !== 1 || !m.has(k)) m.clear();
+  m.set(k, value);
 }
 
 function snapshotView(s: ClusterSnapshot): SnapshotView {
@@ -582,14 +601,23 @@ function resultsAt(
   mark.leo = leader.leo;
   mark.acked = acked.length;
   const fresh = state.consumedNew.get(k);
-  state.consumedNew.delete(k);
-  if (!judge.consumed) return;
-  if (!same) {
-    for (const [offset, c] of state.consumedAt.get(k) ?? []) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
-  } else if (fresh !== undefined) {
-    const byOffset = state.consumedAt.get(k)!;
-    for (const c of fresh) judgeConsumed(k, c.offset, byOffset.get(c.offset)!, leader, s.timeUs, raise);
+  if (judge.consumed) {
+    if (!same) {
+      state.consumedAt.get(k)?.forEach((c, offset) => judgeConsumed(k, offset, c, leader, s.timeUs, raise));
+    } else if (fresh !== undefined) {
+      const byOffset = state.consumedAt.get(k)!;
+      for (const c of fresh) judgeConsumed(k, c.offset, byOffset.get(c.offset)!, leader, s.timeUs, raise);
+    }
   }
+  if (fresh !== undefined) emptyList(fresh);
+}
+
+/**
+ * Empties a list kept for reuse (MonitorState.consumedNew), by pops: a Map entry deleted or a
+ * length set to 0 allocates again at the next record (a Map's new table, the array's store).
+ */
+function emptyList(list: unknown[]): void {
+  while (list.length > 0) list.pop();
 }
 
 /** log-matching: live replicas agree below both their HWs (the first disagreement per pair). */
@@ -784,11 +812,12 @@ function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, ra
 
 /** consistent-read: a consumed (offset → value) never changes and the current leader still holds it. */
 function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState, raise: Raise): void {
-  state.consumedNew.clear();
+  for (const fresh of state.consumedNew.values()) emptyList(fresh);
   for (const [k, byOffset] of state.consumedAt) {
     const leader = v.currentLeader(k);
     if (leader === undefined) continue;
-    for (const [offset, c] of byOffset) judgeConsumed(k, offset, c, leader, s.timeUs, raise);
+    // forEach, not for-of over entries: no [offset, record] array made per record consumed.
+    byOffset.forEach((c, offset) => judgeConsumed(k, offset, c, leader, s.timeUs, raise));
   }
 }
 

@@ -187,7 +187,14 @@ export function judgeKafka(
 /** Each partition's sends, polls and read values, in history order. */
 function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][]): Map<string, Part> {
   const parts = new Map<string, Part>();
+  // Nearly every action is on the partition of the one before: its key is built only on a change.
+  let lastPart: Part | undefined;
   const partOf = (topic: string, partition: number): Part => {
+    if (lastPart !== undefined && lastPart.partition === partition && lastPart.topic === topic) return lastPart;
+    lastPart = partOfKey(topic, partition);
+    return lastPart;
+  };
+  const partOfKey = (topic: string, partition: number): Part => {
     const key = partKey(topic, partition);
     let p = parts.get(key);
     if (p === undefined) {
@@ -219,9 +226,11 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
       } else if (a.f === 'poll') {
         const p = partOf(a.topic, a.partition);
         p.polls.push({ op, records: a.records, from: a.from });
+        const ok = op.outcome === 'ok';
         for (const r of a.records) {
-          p.anyRead.add(String(r[1]));
-          if (op.outcome === 'ok') p.okRead.add(String(r[1]));
+          const v = String(r[1]);
+          p.anyRead.add(v);
+          if (ok) p.okRead.add(v);
         }
       }
     }
@@ -276,12 +285,14 @@ function versionOrder(p: Part): VersionOrder {
     offsetsOfValue: new Map(),
     clean: true,
   };
-  offsets.forEach((o, i) => {
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i];
     const at = log.get(o)!;
     vo.indexOfOffset.set(o, i);
     vo.byIndex.push(at[0].value);
     if (at.length > 1) vo.clean = false;
-    for (const { value } of at) {
+    for (let k = 0; k < at.length; k++) {
+      const value = at[k].value;
       if (!vo.firstIndex.has(value)) vo.firstIndex.set(value, i);
       vo.lastIndex.set(value, i);
       const os = vo.offsetsOfValue.get(value);
@@ -291,7 +302,7 @@ function versionOrder(p: Part): VersionOrder {
         vo.clean = false;
       }
     }
-  });
+  }
   return vo;
 }
 
@@ -308,14 +319,16 @@ function finalReads(
   parts: ReadonlyMap<string, Part>,
 ): Map<string, FinalRead[]> {
   const found = new Map<string, FinalRead[]>();
+  // The partitions an operation touched (few): one array for every operation, not a Set each.
+  const touched: string[] = [];
   for (const procOps of processes.values()) {
     const open = new Map<string, FinalRead>();
     for (const op of procOps) {
-      const touched = new Set<string>();
+      while (touched.length > 0) touched.pop(); // not length = 0, which drops the array's store
       for (const a of actions[op.id]) {
         if (a.f !== 'assign' && a.f !== 'poll') continue;
         const key = partKey(a.topic, a.partition);
-        touched.add(key);
+        if (!touched.includes(key)) touched.push(key);
         const p = parts.get(key);
         // The application's assign only: a consumer's own reset to 0 (auto.offset.reset) is no final read.
         const starts = a.f === 'assign' && a.offset === 0 && a.reset === undefined && op.outcome === 'ok';
@@ -325,11 +338,12 @@ function finalReads(
           let l = found.get(key);
           if (l === undefined) found.set(key, (l = []));
           l.push(f);
-          touched.delete(key);
+          touched.splice(touched.indexOf(key), 1);
         }
       }
+      if (open.size === 0) continue; // nothing to add the operation to (pollsAssigned only reads)
       const everything = pollsAssigned(op);
-      for (const [key, f] of open) if (f.assign !== op && (everything || touched.has(key))) f.ops.push(op);
+      for (const [key, f] of open) if (f.assign !== op && (everything || touched.includes(key))) f.ops.push(op);
     }
   }
   return found;
@@ -745,7 +759,8 @@ function judgePoll(
   else if (prev !== undefined && !subscribed) {
     const i = vo.firstIndex.get(prev.value);
     const j = vo.firstIndex.get(first);
-    if (i !== undefined && j !== undefined) {
+    // reportStep passes over a step to the next position: the Steps are built only for the others.
+    if (i !== undefined && j !== undefined && j - i !== 1) {
       reportStep(a, vo, { ...prev, index: i }, { op, value: first, index: j }, false, out);
     }
   }

@@ -101,6 +101,8 @@ export class ReplicaInvariants {
   /** topic → partition → leader epoch → the highest HW a leader of that epoch announced. */
   private readonly leaderHw = new Map<string, Map<number, Map<number, number>>>();
   private readonly found: Anomaly[] = [];
+  /** checkProducers' pass over the idempotence state: one object, no closures made per check. */
+  private readonly producerScan = new ProducerScan();
   private readonly reported = new Set<string>();
 
   /** Every violation found so far, in the order found. */
@@ -258,56 +260,38 @@ export class ReplicaInvariants {
   }
 
   private checkProducers(f: ReplicaFacts, s: Seen, w: Where): void {
-    const records = f.records;
     const leo = f.leo;
-    let bad: string | undefined;
-    let badOffset = -1;
-    f.forEachProducer((id, epoch, lastSeq, lastOffset) => {
-      // A producer whose batches lie below the log start is kept until it expires (Kafka's
-      // onLogStartOffsetIncremented keeps producers): nothing left in the log to compare.
-      if (bad !== undefined || lastOffset < f.logStartOffset) return;
-      const r = lastOffset < leo ? records[lastOffset] : undefined;
-      if (
-        r === undefined ||
-        r.producerId !== id ||
-        r.producerEpoch !== epoch ||
-        r.sequence !== lastSeq ||
-        !r.lastInBatch
-      ) {
-        badOffset = lastOffset;
-        bad =
-          `the idempotence state of broker ${w.broker} for ${w.topic}/${w.partition} has producer ${id} (epoch ` +
-          `${epoch}) last write sequence ${lastSeq} at offset ${lastOffset}, but its log (LEO ${leo}) holds ` +
+    const scan = this.producerScan;
+    const last = leo > s.checkedLeo && leo > f.logStartOffset ? f.records[leo - 1] : undefined;
+    // A transaction marker is no batch of its producer's state (ProducerAppendInfo.appendEndTxnMarker).
+    const appended = last !== undefined && last.lastInBatch && last.producerId >= 0 && last.control === undefined;
+    scan.start(f, appended ? last : undefined);
+    f.forEachProducer(scan.each);
+    scan.records = EMPTY_RECORDS;
+    if (scan.badOffset >= 0) {
+      const r = scan.badOffset < leo ? f.records[scan.badOffset] : undefined;
+      this.report(
+        'producer-state-log',
+        w,
+        [scan.badOffset],
+        `the idempotence state of broker ${w.broker} for ${w.topic}/${w.partition} has producer ` +
+          `${scan.badId} (epoch ${scan.badEpoch}) last write sequence ${scan.badSeq} at offset ` +
+          `${scan.badOffset}, but its log (LEO ${leo}) holds ` +
           (r === undefined
             ? 'no record there'
             : `producer ${r.producerId} epoch ${r.producerEpoch} sequence ${r.sequence}`) +
-          ': the producer state no longer agrees with the log.';
-      }
-    });
-    if (bad === undefined && leo > s.checkedLeo && leo > f.logStartOffset) {
-      const last = records[leo - 1];
-      // A transaction marker is no batch of its producer's state (ProducerAppendInfo.appendEndTxnMarker).
-      if (last.lastInBatch && last.producerId >= 0 && last.control === undefined) {
-        let found = false;
-        f.forEachProducer((id, epoch, lastSeq, lastOffset) => {
-          if (
-            id === last.producerId &&
-            epoch === last.producerEpoch &&
-            lastSeq === last.sequence &&
-            lastOffset === leo - 1
-          )
-            found = true;
-        });
-        if (!found) {
-          badOffset = leo - 1;
-          bad =
-            `broker ${w.broker} appended producer ${last.producerId}'s batch ending at offset ${leo - 1} of ` +
-            `${w.topic}/${w.partition} (epoch ${last.producerEpoch}, sequence ${last.sequence}), but its idempotence ` +
-            "state does not hold it as that producer's last batch.";
-        }
-      }
+          ': the producer state no longer agrees with the log.',
+      );
+    } else if (appended && !scan.found) {
+      this.report(
+        'producer-state-log',
+        w,
+        [leo - 1],
+        `broker ${w.broker} appended producer ${last.producerId}'s batch ending at offset ${leo - 1} of ` +
+          `${w.topic}/${w.partition} (epoch ${last.producerEpoch}, sequence ${last.sequence}), but its idempotence ` +
+          "state does not hold it as that producer's last batch.",
+      );
     }
-    if (bad !== undefined) this.report('producer-state-log', w, [badOffset], bad);
   }
 
   /** The leader-HW announcements of topic/partition, by leader epoch. */
@@ -383,6 +367,52 @@ interface Where {
 }
 
 /** The record at `offset`, undefined for a gap (model/replica-log.ts gapAt: no record, no epoch). */
+const EMPTY_RECORDS: readonly FactRecord[] = [];
+
+/**
+ * producer-state-log over one replica's producers in one pass: the first producer whose last
+ * batch the log does not hold (at or above the log start), and whether a batch just appended
+ * (`appended`) is its producer's last. `each` is made once, for ReplicaFacts.forEachProducer.
+ */
+class ProducerScan {
+  records: readonly FactRecord[] = EMPTY_RECORDS;
+  private leo = 0;
+  private logStart = 0;
+  private appended: FactRecord | undefined;
+  /** The first producer that disagrees with the log (badOffset -1: none). */
+  badOffset = -1;
+  badId = -1;
+  badEpoch = -1;
+  badSeq = -1;
+  found = false;
+
+  start(f: ReplicaFacts, appended: FactRecord | undefined): void {
+    this.records = f.records;
+    this.leo = f.leo;
+    this.logStart = f.logStartOffset;
+    this.appended = appended;
+    this.badOffset = -1;
+    this.found = false;
+  }
+
+  readonly each = (id: number, epoch: number, lastSeq: number, lastOffset: number): void => {
+    const a = this.appended;
+    if (a !== undefined && id === a.producerId && epoch === a.producerEpoch && lastSeq === a.sequence) {
+      if (lastOffset === this.leo - 1) this.found = true;
+    }
+    // A producer whose batches lie below the log start is kept until it expires (Kafka's
+    // onLogStartOffsetIncremented keeps producers): nothing left in the log to compare.
+    if (this.badOffset >= 0 || lastOffset < this.logStart) return;
+    const r = lastOffset < this.leo ? this.records[lastOffset] : undefined;
+    if (r !== undefined && r.producerId === id && r.producerEpoch === epoch && r.sequence === lastSeq && r.lastInBatch)
+      return;
+    this.badOffset = lastOffset;
+    this.badId = id;
+    this.badEpoch = epoch;
+    this.badSeq = lastSeq;
+  };
+}
+
 function dataAt(records: readonly FactRecord[], offset: number): FactRecord | undefined {
   const r = records[offset];
   return r?.gap === true ? undefined : r;

@@ -71,8 +71,11 @@ export class InvariantLooks {
   private readonly changedTopics: string[] = [];
   private readonly changedPartitions: number[] = [];
   private readonly changedScopes: LookScope[] = [];
-  /** Partitions with acknowledged or consumed records not judged yet: topic → partitions. */
-  private readonly pendingResults = new Map<string, Set<number>>();
+  /**
+   * Partitions with acknowledged or consumed records not judged yet: topic → a flag per
+   * partition (1: pending). Flags, not a Set: a Set's delete allocates a new table as it empties.
+   */
+  private readonly pendingResults = new Map<string, number[]>();
   /** topic → replica key → what it last showed. */
   private readonly shown = new Map<string, Map<number, Shown>>();
   private ackedSeen = 0;
@@ -146,7 +149,7 @@ export class InvariantLooks {
       const topic = this.changedTopics[i];
       const p = this.changedPartitions[i];
       this.counts.partition++;
-      const scope = this.changedScopes[i] | (this.pendingResults.get(topic)?.delete(p) === true ? LOOK_RESULTS : 0);
+      const scope = this.changedScopes[i] | (this.takePending(topic, p) ? LOOK_RESULTS : 0);
       observePartition.call(this.monitor, partitionSnapshot.call(this.source, topic, p), scope);
     }
     this.changedCount = 0;
@@ -157,7 +160,7 @@ export class InvariantLooks {
     this.fullDue = false;
     this.eventsAtFull = eventCount;
     this.changedCount = 0;
-    for (const ps of this.pendingResults.values()) ps.clear();
+    for (const flags of this.pendingResults.values()) flags.fill(0);
     const snap = this.source.snapshot();
     this.ackedSeen = snap.acked.length;
     this.consumedSeen = snap.consumed.length;
@@ -213,8 +216,17 @@ export class InvariantLooks {
   }
 
   private markPending(topic: string, partition: number): void {
-    let ps = this.pendingResults.get(topic);
-    if (ps === undefined) this.pendingResults.set(topic, (ps = new Set()));
-    ps.add(partition);
+    let flags = this.pendingResults.get(topic);
+    if (flags === undefined) this.pendingResults.set(topic, (flags = []));
+    while (flags.length <= partition) flags.push(0);
+    flags[partition] = 1;
+  }
+
+  /** Whether the partition had results pending; they are not any more. */
+  private takePending(topic: string, partition: number): boolean {
+    const flags = this.pendingResults.get(topic);
+    if (flags === undefined || flags[partition] !== 1) return false;
+    flags[partition] = 0;
+    return true;
   }
 }

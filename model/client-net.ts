@@ -63,7 +63,12 @@ export class ClientNet {
   private nextCorrelationId: number;
   /** The first correlation id of this incarnation's range. */
   private readonly firstCorrelationId: number;
-  private readonly pending = new Map<number, PendingRequest>();
+  /**
+   * Requests outstanding, in the order sent (a Map's iteration order, which the timeout and
+   * disconnect paths fail them in). Few at a time: searched linearly; a Map keyed by ever-new
+   * correlation ids rehashed (allocated) every few requests as entries were added and deleted.
+   */
+  private readonly pending: PendingRequest[] = [];
   private readonly inFlightByNode = new Map<number, number>();
   private timer: TimerHandle = -1;
   private timerAtUs = Infinity;
@@ -95,9 +100,9 @@ export class ClientNet {
       owner,
       context,
     };
-    if (this.pending.has(req.correlationId))
+    if (this.indexOfPending(req.correlationId) >= 0)
       throw new Error(`client ${this.ctx.id}: correlation id ${req.correlationId} reused`);
-    this.pending.set(req.correlationId, req);
+    this.pending.push(req);
     this.inFlightByNode.set(node, this.inFlight(node) + 1);
     if (req.deadlineUs < this.timerAtUs) this.arm(req.deadlineUs);
     this.ctx.send(node, msg);
@@ -111,7 +116,8 @@ export class ClientNet {
 
   /** Deliver an incoming message; false when it answers nothing outstanding. */
   handleMessage(from: number, msg: ClientResponse): boolean {
-    const req = this.pending.get(msg.correlationId);
+    const at = this.indexOfPending(msg.correlationId);
+    const req = at < 0 ? undefined : this.pending[at];
     if (req === undefined && msg.correlationId < this.firstCorrelationId) {
       codeProbe('client-answer-to-earlier-incarnation-dropped');
       return false;
@@ -131,11 +137,11 @@ export class ClientNet {
     this.timerAtUs = Infinity;
     const now = this.ctx.now();
     let victims: Array<[PendingRequest, NoResponseReason]> | null = null;
-    for (const req of this.pending.values()) {
+    for (const req of this.pending) {
       if (req.deadlineUs > now) continue;
       victims ??= [];
       const node = req.node;
-      for (const other of this.pending.values()) {
+      for (const other of this.pending) {
         if (other.node !== node || victims.some(([v]) => v === other)) continue;
         if (other.deadlineUs > now) codeProbe('client-request-failed-by-disconnect');
         victims.push([other, other.deadlineUs <= now ? 'timeout' : 'disconnect']);
@@ -155,7 +161,7 @@ export class ClientNet {
    */
   handleDisconnect(node: number): number {
     const victims: PendingRequest[] = [];
-    for (const req of this.pending.values()) if (req.node === node) victims.push(req);
+    for (const req of this.pending) if (req.node === node) victims.push(req);
     for (const victim of victims) this.forget(victim);
     if (victims.length > 0) codeProbe('client-requests-failed-by-reset');
     if (victims.length > 0) this.rearm();
@@ -165,7 +171,8 @@ export class ClientNet {
 
   /** Abandon a request without closing anything (its response will be ignored). */
   abandon(req: PendingRequest): void {
-    if (this.pending.get(req.correlationId) !== req) return;
+    const at = this.indexOfPending(req.correlationId);
+    if (at < 0 || this.pending[at] !== req) return;
     this.forget(req);
   }
 
@@ -177,12 +184,26 @@ export class ClientNet {
 
   private rearm(): void {
     let earliest = Infinity;
-    for (const req of this.pending.values()) if (req.deadlineUs < earliest) earliest = req.deadlineUs;
+    for (const req of this.pending) if (req.deadlineUs < earliest) earliest = req.deadlineUs;
     if (earliest !== Infinity) this.arm(earliest);
   }
 
+  /** Where the request with `correlationId` is in `pending`, -1 when none is. */
+  private indexOfPending(correlationId: number): number {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) if (pending[i].correlationId === correlationId) return i;
+    return -1;
+  }
+
   private forget(req: PendingRequest): void {
-    this.pending.delete(req.correlationId);
+    const pending = this.pending;
+    const at = this.indexOfPending(req.correlationId);
+    if (at >= 0) {
+      // Removed in place, the order kept (splice would allocate the array of what it removed,
+      // and a shorter length the next push's backing store: model/arrays.ts).
+      for (let i = at + 1; i < pending.length; i++) pending[i - 1] = pending[i];
+      pending.pop();
+    }
     this.inFlightByNode.set(req.node, this.inFlight(req.node) - 1);
   }
 }

@@ -31,6 +31,7 @@ import { brokerOn, controllerOn } from './combined-server.ts';
 import type { KraftController } from './controller.ts';
 import { readSegments, segmentFile, segmentFiles, type ModelRecord } from './replica-log.ts';
 import { topicIdOf } from './topic-id.ts';
+import { shortenTo } from './arrays.ts';
 
 /** `first–last` of [from, to), or `none`. */
 function rangeText(from: number, to: number): string {
@@ -222,7 +223,8 @@ export class ClusterView {
     const view = this.controllerPartitionOf(topic, partition);
     look.timeUs = this.sim.now();
     this.refillBrokerViews(look.brokers);
-    look.partitions.length = 0;
+    // The look's one record, its array kept (model/arrays.ts).
+    shortenTo(look.partitions, 0);
     if (view !== undefined) look.partitions.push(view);
     const replicas = look.replicas;
     const n = view === undefined ? 0 : view.replicas.length;
@@ -231,7 +233,7 @@ export class ClusterView {
       if (replicas.length <= i) replicas.push(downReplica(b, topic, partition));
       this.refillReplica(replicas[i], b, topic, partition);
     }
-    replicas.length = n;
+    shortenTo(replicas, n);
     look.acked = acked;
     look.consumed = consumed;
     return look;
@@ -282,7 +284,7 @@ export class ClusterView {
       v.registeredEpoch = reg === undefined ? -1 : reg.epoch;
       v.inControlledShutdown = reg?.inControlledShutdown === true;
     }
-    out.length = ids.length;
+    shortenTo(out, ids.length);
   }
 
   /**

@@ -55,6 +55,7 @@ import {
   type FetchEpochBelowLeaderCache,
   type KeptBelowLeaderLogStart,
 } from './code-probes.ts';
+import { shortenTo } from './arrays.ts';
 
 export type Role = 'leader' | 'follower' | 'none';
 
@@ -66,7 +67,9 @@ type ProduceRequest = Extract<ClientRequest, { type: 'ProduceRequest' }>;
 type FetchResponse = Extract<ClientResponse, { type: 'FetchResponse' }>;
 type ProduceResponse = Extract<ClientResponse, { type: 'ProduceResponse' }>;
 /** How a leader with no state for an idempotent producer took its batch (the append probe says so). */
-type NoProducerState = { unknownProducer?: true; noStateAtSequenceZero?: true };
+type NoProducerState = { readonly unknownProducer?: true; readonly noStateAtSequenceZero?: true };
+/** A batch whose producer had state: one object for every append (a default `= {}` made one each time). */
+const PRODUCER_STATE_KNOWN: NoProducerState = {};
 
 /** What a partition needs from its broker. */
 export interface PartitionHost {
@@ -600,7 +603,7 @@ export class Partition {
     return result;
   }
 
-  private appendAsLeader(req: ProduceRequest, n: number, stateless: NoProducerState = {}): number {
+  private appendAsLeader(req: ProduceRequest, n: number, stateless: NoProducerState = PRODUCER_STATE_KNOWN): number {
     // UnifiedLog.updateProducers: a transactional batch clears the producer's VerificationGuard.
     if (req.transactional === true) this.verificationGuards.delete(req.producerId);
     const first = this.log.appendAsLeader(
@@ -772,7 +775,7 @@ export class Partition {
         else if (d.onMarkerDone !== undefined) d.onMarkerDone(this.afterAppendError());
         else this.completeProduce(d.from, d.correlationId, d.baseOffset, d.requiredOffset - 1);
       }
-      if (kept !== list.length) list.length = kept;
+      shortenTo(list, kept);
     }
     // Consumers wait for the HW.
     if (this.delayedFetches.length > 0) this.completeDelayedFetches(false);
@@ -1123,7 +1126,7 @@ export class Partition {
         this.host.send(d.from, resp);
       else list[kept++] = d;
     }
-    if (kept !== list.length) list.length = kept;
+    shortenTo(list, kept);
   }
 
   /** The partition timer: expire delayed produces and fetches. Returns the next deadline. */
@@ -1151,7 +1154,7 @@ export class Partition {
           if (d.deadlineUs < next) next = d.deadlineUs;
         }
       }
-      if (kept !== produces.length) produces.length = kept;
+      shortenTo(produces, kept);
     }
     const fetches = this.delayedFetches;
     if (fetches.length > 0) {
@@ -1164,7 +1167,7 @@ export class Partition {
           if (d.deadlineUs < next) next = d.deadlineUs;
         }
       }
-      if (kept !== fetches.length) fetches.length = kept;
+      shortenTo(fetches, kept);
     }
     return next;
   }
@@ -1452,16 +1455,29 @@ export class Partition {
     n: number,
     producerId: number,
     producerEpoch: number,
-    stateless: NoProducerState = {},
+    stateless: NoProducerState = PRODUCER_STATE_KNOWN,
   ): void {
     const values: string[] = new Array(n);
     const recs = this.log.records;
     for (let i = 0; i < n; i++) values[i] = recs[first + i].value;
-    const { topic, partition } = this;
-    const probe = { broker: this.host.brokerId, topic, partition, firstOffset: first, epoch, values };
+    const ev: Extract<ModelProbe, { kind: 'append' }> = {
+      kind: 'append',
+      broker: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      firstOffset: first,
+      epoch,
+      values,
+    };
     // A leader's append of an idempotent batch names its producer (driver/promise.ts AppendIdentities).
-    if (producerId < 0) this.host.emit({ kind: 'append', ...probe });
-    else this.host.emit({ kind: 'append', ...probe, producerId, producerEpoch, ...stateless });
+    // Built field by field, in the order the spreads gave (stateless holds one key at most).
+    if (producerId >= 0) {
+      ev.producerId = producerId;
+      ev.producerEpoch = producerEpoch;
+      if (stateless.unknownProducer === true) ev.unknownProducer = true;
+      if (stateless.noStateAtSequenceZero === true) ev.noStateAtSequenceZero = true;
+    }
+    this.host.emit(ev);
   }
 
   private emitAppendFollower(records: readonly LogRecord[]): void {
@@ -1551,7 +1567,7 @@ const NO_BROKERS: readonly number[] = [];
 
 function noProducerState(check: Extract<SequenceCheck, { kind: 'append' }>): NoProducerState {
   if (check.unknownProducer === true) return { unknownProducer: true };
-  return check.noStateAtSequenceZero === true ? { noStateAtSequenceZero: true } : {};
+  return check.noStateAtSequenceZero === true ? { noStateAtSequenceZero: true } : PRODUCER_STATE_KNOWN;
 }
 
 function remoteOf(remotes: readonly RemoteReplica[], brokerId: number): RemoteReplica | undefined {

@@ -43,6 +43,7 @@ import type { ErrorCode } from './client-protocol.ts';
 import { assert } from './assert.ts';
 import type { ModelRecord } from './replica-log.ts';
 import { codeProbe } from './code-probes.ts';
+import { shortenTo } from './arrays.ts';
 
 const MAX_BATCHES_PER_PRODUCER = 5;
 
@@ -264,7 +265,7 @@ export class ProducerStates {
     if (u.length === 0) return;
     let kept = 0;
     for (let i = 0; i < u.length; i++) if (u[i].lastOffset >= offset) u[kept++] = u[i];
-    u.length = kept;
+    shortenTo(u, kept);
   }
 
   /** ProducerStateManager.firstUnstableOffset: the earliest ongoing or unreplicated transaction, -1 if none. */

@@ -74,6 +74,7 @@ import type {
 } from './internal-protocol.ts';
 import { isTorn } from '../harness/disk.ts';
 import { codeProbe } from './code-probes.ts';
+import { shortenTo } from './arrays.ts';
 
 const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
 const QUORUM_STATE = '__cluster_metadata/quorum-state';
@@ -165,6 +166,11 @@ export class RaftReplica {
   private nextVoterIndex = 0;
   private correlation = 0;
   private parked: ParkedFetch[] = [];
+  /**
+   * completeParked's second list: the two swap, so answering the parked fetches makes no new
+   * list (answering sends only: nothing parks meanwhile). Empty between calls.
+   */
+  private parkedSpare: ParkedFetch[] = [];
   /** maybeUpdateLeaderHw's voter end offsets, reused. */
   private readonly voterOffsetsScratch: number[] = [];
   private readonly announced: { role: RaftRole | ''; epoch: number; leaderId: number; hw: number } = {
@@ -282,8 +288,11 @@ export class RaftReplica {
     if (t.raft === 'fetch-expiry') {
       const i = this.parkedIndex(t.from, t.correlationId);
       if (i >= 0) {
-        const p = this.parked[i];
-        this.parked.splice(i, 1);
+        const parked = this.parked;
+        const p = parked[i];
+        // Removed in place, the order kept (splice allocates the array of what it removed).
+        for (let j = i + 1; j < parked.length; j++) parked[j - 1] = parked[j];
+        parked.pop();
         this.answerFetch(p.from, p.req);
       }
       return true;
@@ -921,8 +930,10 @@ export class RaftReplica {
   private completeParked(): void {
     if (this.parked.length === 0) return;
     const parked = this.parked;
-    this.parked = [];
+    this.parked = this.parkedSpare;
+    this.parkedSpare = parked;
     for (const p of parked) this.answerFetch(p.from, p.req);
+    shortenTo(parked, 0);
   }
 
   private advanceHw(to: number): void {
