@@ -809,12 +809,35 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     ev.heapIndex = i;
   }
 
-  /** Remove heap[0] (the caller holds it). */
+  /**
+   * Remove heap[0] (the caller holds it). Bottom-up (Floyd): the hole at the root moves down
+   * along the smaller children to a leaf, one comparison per level, and the last event fills
+   * it from there, sifting up (it came from the bottom, so it seldom climbs far). The pop
+   * order is the same as a top-down sift's: keys (time, seq) are unique.
+   */
   private popTop(): void {
     const heap = this.heap;
     heap[0].heapIndex = -1;
     const last = heap.pop()!;
-    if (heap.length > 0) this.siftDown(last, 0);
+    const n = heap.length;
+    if (n === 0) return;
+    let i = 0;
+    let l = 1;
+    while (l < n) {
+      let child = heap[l];
+      if (l + 1 < n) {
+        const b = heap[l + 1];
+        if (b.timeUs < child.timeUs || (b.timeUs === child.timeUs && b.seq < child.seq)) {
+          child = b;
+          l++;
+        }
+      }
+      heap[i] = child;
+      child.heapIndex = i;
+      i = l;
+      l = 2 * i + 1;
+    }
+    this.siftUp(last, i);
   }
 
   private siftDown(ev: SimEvent, start: number): void {
