@@ -137,6 +137,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
   private nowUs: TimeUs = 0;
   private nextSeq = 0;
   private heap: SimEvent[] = [];
+  /** The keys of heap[i]: its time and sequence number (see push). */
+  private heapTimeUs = new Float64Array(1024);
+  private heapSeq = new Float64Array(1024);
   private pool: SimEvent[] = [];
   /** Every event object ever made, by pool id (handles resolve through it). */
   private readonly allEvents: SimEvent[] = [];
@@ -694,6 +697,8 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         ev.heapIndex = -1;
         this.release(ev);
       } else {
+        this.heapTimeUs[kept] = this.heapTimeUs[i];
+        this.heapSeq[kept] = this.heapSeq[i];
         heap[kept++] = ev;
       }
     }
@@ -782,30 +787,54 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     ev.heapIndex = -1;
     if (last !== ev) {
       // Put the last event into the hole, then restore the order either way.
-      if (i > 0 && before(last, heap[(i - 1) >> 1])) this.siftUp(last, i);
-      else this.siftDown(last, i);
+      const p = (i - 1) >> 1;
+      const times = this.heapTimeUs;
+      if (i > 0 && (last.timeUs < times[p] || (last.timeUs === times[p] && last.seq < this.heapSeq[p]))) {
+        this.siftUp(last, i);
+      } else this.siftDown(last, i);
     }
   }
 
-  // Binary min-heap on (timeUs, seq); every event knows its position.
+  // Binary min-heap on (timeUs, seq); every event knows its position. The keys of heap[i]
+  // are also kept at heapTimeUs[i] and heapSeq[i], so comparisons read two flat arrays
+  // instead of following a pointer to each event.
   private push(ev: SimEvent): void {
     const i = this.heap.length;
     this.heap.push(ev);
+    if (i >= this.heapTimeUs.length) this.growKeys();
     this.siftUp(ev, i);
+  }
+
+  private growKeys(): void {
+    const times = new Float64Array(this.heapTimeUs.length * 2);
+    const seqs = new Float64Array(this.heapSeq.length * 2);
+    times.set(this.heapTimeUs);
+    seqs.set(this.heapSeq);
+    this.heapTimeUs = times;
+    this.heapSeq = seqs;
   }
 
   private siftUp(ev: SimEvent, start: number): void {
     const heap = this.heap;
+    const times = this.heapTimeUs;
+    const seqs = this.heapSeq;
+    const timeUs = ev.timeUs;
+    const seq = ev.seq;
     let i = start;
     while (i > 0) {
       const parent = (i - 1) >> 1;
+      const pt = times[parent];
+      if (pt < timeUs || (pt === timeUs && seqs[parent] < seq)) break;
       const p = heap[parent];
-      if (p.timeUs < ev.timeUs || (p.timeUs === ev.timeUs && p.seq < ev.seq)) break;
       heap[i] = p;
+      times[i] = pt;
+      seqs[i] = seqs[parent];
       p.heapIndex = i;
       i = parent;
     }
     heap[i] = ev;
+    times[i] = timeUs;
+    seqs[i] = seq;
     ev.heapIndex = i;
   }
 
@@ -821,18 +850,19 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     const last = heap.pop()!;
     const n = heap.length;
     if (n === 0) return;
+    const times = this.heapTimeUs;
+    const seqs = this.heapSeq;
     let i = 0;
     let l = 1;
     while (l < n) {
-      let child = heap[l];
       if (l + 1 < n) {
-        const b = heap[l + 1];
-        if (b.timeUs < child.timeUs || (b.timeUs === child.timeUs && b.seq < child.seq)) {
-          child = b;
-          l++;
-        }
+        const r = l + 1;
+        if (times[r] < times[l] || (times[r] === times[l] && seqs[r] < seqs[l])) l = r;
       }
+      const child = heap[l];
       heap[i] = child;
+      times[i] = times[l];
+      seqs[i] = seqs[l];
       child.heapIndex = i;
       i = l;
       l = 2 * i + 1;
@@ -842,27 +872,29 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
 
   private siftDown(ev: SimEvent, start: number): void {
     const heap = this.heap;
+    const times = this.heapTimeUs;
+    const seqs = this.heapSeq;
+    const timeUs = ev.timeUs;
+    const seq = ev.seq;
     const n = heap.length;
     let i = start;
     while (true) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      let child = heap[l];
-      if (r < n) {
-        const b = heap[r];
-        if (b.timeUs < child.timeUs || (b.timeUs === child.timeUs && b.seq < child.seq)) {
-          c = r;
-          child = b;
-        }
-      }
-      if (ev.timeUs < child.timeUs || (ev.timeUs === child.timeUs && ev.seq < child.seq)) break;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (times[r] < times[c] || (times[r] === times[c] && seqs[r] < seqs[c]))) c = r;
+      const ct = times[c];
+      if (timeUs < ct || (timeUs === ct && seq < seqs[c])) break;
+      const child = heap[c];
       heap[i] = child;
+      times[i] = ct;
+      seqs[i] = seqs[c];
       child.heapIndex = i;
       i = c;
     }
     heap[i] = ev;
+    times[i] = timeUs;
+    seqs[i] = seq;
     ev.heapIndex = i;
   }
 }
@@ -876,10 +908,6 @@ for (const [name, code] of Object.entries(HASH_CODE)) KIND_NAME[code] = name as 
  */
 function labelMemoSlot(label: string): number {
   return (label.length * 5 + label.charCodeAt(0) * 4 + label.charCodeAt(label.length - 1) * 3) & (LABEL_MEMO_SLOTS - 1);
-}
-
-function before(a: SimEvent, b: SimEvent): boolean {
-  return a.timeUs < b.timeUs || (a.timeUs === b.timeUs && a.seq < b.seq);
 }
 
 function handleOf(ev: SimEvent): number {
