@@ -26,6 +26,26 @@ export class EventHash {
     for (let i = 0; i < text.length; i++) this.mix(text.charCodeAt(i));
   }
 
+  /**
+   * Fold three int32 values (the caller checks), as `int` would one after the other, with the
+   * state in locals: a kernel event's time, header and label number.
+   */
+  int3(a: number, b: number, c: number): void {
+    let lo = this.lo;
+    let hi = this.hi;
+    for (let n = 0; n < 3; n++) {
+      const k = n === 0 ? a : n === 1 ? b : c;
+      lo = Math.imul(lo ^ k, 0xcc9e2d51);
+      lo = Math.imul((lo << 15) | (lo >>> 17), 0x1b873593);
+      hi ^= lo;
+      hi = (Math.imul((hi << 13) | (hi >>> 19), 5) + 0xe6546b64) | 0;
+      lo = (lo ^ (hi >>> 7)) | 0;
+      hi = (hi ^ Math.imul(k, 0x85ebca6b)) | 0;
+    }
+    this.lo = lo;
+    this.hi = hi;
+  }
+
   private mix(k: number): void {
     let lo = this.lo ^ k;
     lo = Math.imul(lo, 0xcc9e2d51);

@@ -543,6 +543,33 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
   }
 
   private fold(code: number, target: number, source: number, label: string, detail: unknown): void {
+    const nowUs = this.nowUs;
+    const memoSlot = labelMemoSlot(label);
+    // The common case in one call: a label in the memo (interned), small node indices, a time
+    // within int32; it folds the same three words as foldSlow would, one after the other.
+    if (this.labelMemo[memoSlot] === label && target < 16383 && source < 16383 && nowUs === (nowUs | 0)) {
+      this.hasher.int3(nowUs, ((((source + 1) << 14) | (target + 1)) << 3) | code, this.labelMemoIds[memoSlot]);
+    } else this.foldSlow(code, target, source, label);
+    let detailText: string | undefined;
+    if (this.deepHash && detail !== undefined) {
+      detailText = canonicalJson(detail);
+      this.hasher.str(detailText);
+    }
+    if (this.recordEvents) {
+      this.recorded.push({
+        seq: this.recorded.length,
+        timeUs: this.nowUs,
+        kind: KIND_NAME[code],
+        node: target < 0 ? -1 : this.slots[target].id,
+        from: source < 0 ? -1 : this.slots[source].id,
+        label,
+        detail: detailText ?? (detail === undefined ? undefined : canonicalJson(detail)),
+      });
+    }
+  }
+
+  /** An event's words one by one: time, header, label (its number, interning it, or its text). */
+  private foldSlow(code: number, target: number, source: number, label: string): void {
     const h = this.hasher;
     h.int(this.nowUs);
     // Header: kind code, target and source in one word while node indices are small.
@@ -572,22 +599,6 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     } else {
       h.int(-2);
       h.str(label);
-    }
-    let detailText: string | undefined;
-    if (this.deepHash && detail !== undefined) {
-      detailText = canonicalJson(detail);
-      h.str(detailText);
-    }
-    if (this.recordEvents) {
-      this.recorded.push({
-        seq: this.recorded.length,
-        timeUs: this.nowUs,
-        kind: KIND_NAME[code],
-        node: target < 0 ? -1 : this.slots[target].id,
-        from: source < 0 ? -1 : this.slots[source].id,
-        label,
-        detail: detailText ?? (detail === undefined ? undefined : canonicalJson(detail)),
-      });
     }
   }
 
