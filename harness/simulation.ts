@@ -716,7 +716,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     if (kept === heap.length) return;
     heap.length = kept;
     for (let i = 0; i < kept; i++) heap[i].heapIndex = i;
-    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(heap[i], i);
+    for (let i = (kept - 2) >> 2; i >= 0; i--) this.siftDown(heap[i], i);
   }
 
   private foldNodeCode(slot: NodeSlot<P>, code: number): void {
@@ -798,7 +798,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     ev.heapIndex = -1;
     if (last !== ev) {
       // Put the last event into the hole, then restore the order either way.
-      const p = (i - 1) >> 1;
+      const p = (i - 1) >> 2;
       const times = this.heapTimeUs;
       if (i > 0 && (last.timeUs < times[p] || (last.timeUs === times[p] && last.seq < this.heapSeq[p]))) {
         this.siftUp(last, i);
@@ -806,9 +806,10 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     }
   }
 
-  // Binary min-heap on (timeUs, seq); every event knows its position. The keys of heap[i]
-  // are also kept at heapTimeUs[i] and heapSeq[i], so comparisons read two flat arrays
-  // instead of following a pointer to each event.
+  // A 4-ary min-heap on (timeUs, seq): the children of i are 4i+1..4i+4, so a pop walks half
+  // the levels of a binary heap, and the four keys it compares per level are adjacent. Every
+  // event knows its position. The keys of heap[i] are also kept at heapTimeUs[i] and
+  // heapSeq[i], so comparisons read two flat arrays instead of following a pointer to each event.
   private push(ev: SimEvent): void {
     const i = this.heap.length;
     this.heap.push(ev);
@@ -833,7 +834,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     const seq = ev.seq;
     let i = start;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const pt = times[parent];
       if (pt < timeUs || (pt === timeUs && seqs[parent] < seq)) break;
       const p = heap[parent];
@@ -851,9 +852,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
 
   /**
    * Remove heap[0] (the caller holds it). Bottom-up (Floyd): the hole at the root moves down
-   * along the smaller children to a leaf, one comparison per level, and the last event fills
-   * it from there, sifting up (it came from the bottom, so it seldom climbs far). The pop
-   * order is the same as a top-down sift's: keys (time, seq) are unique.
+   * along the smallest children to a leaf, and the last event fills it from there, sifting up
+   * (it came from the bottom, so it seldom climbs far). The pop order is the same as a
+   * top-down sift's: keys (time, seq) are unique.
    */
   private popTop(): void {
     const heap = this.heap;
@@ -862,23 +863,36 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     const n = heap.length;
     if (n === 0) return;
     const times = this.heapTimeUs;
-    const seqs = this.heapSeq;
     let i = 0;
-    let l = 1;
-    while (l < n) {
-      if (l + 1 < n) {
-        const r = l + 1;
-        if (times[r] < times[l] || (times[r] === times[l] && seqs[r] < seqs[l])) l = r;
-      }
-      const child = heap[l];
+    let c = 1;
+    while (c < n) {
+      c = this.smallestChild(c, n);
+      const child = heap[c];
       heap[i] = child;
-      times[i] = times[l];
-      seqs[i] = seqs[l];
+      times[i] = times[c];
+      this.heapSeq[i] = this.heapSeq[c];
       child.heapIndex = i;
-      i = l;
-      l = 2 * i + 1;
+      i = c;
+      c = 4 * i + 1;
     }
     this.siftUp(last, i);
+  }
+
+  /** The position of the smallest key among the children first..first+3 that exist (< n). */
+  private smallestChild(first: number, n: number): number {
+    const times = this.heapTimeUs;
+    const seqs = this.heapSeq;
+    const end = first + 4 < n ? first + 4 : n;
+    let c = first;
+    let ct = times[first];
+    for (let k = first + 1; k < end; k++) {
+      const kt = times[k];
+      if (kt < ct || (kt === ct && seqs[k] < seqs[c])) {
+        c = k;
+        ct = kt;
+      }
+    }
+    return c;
   }
 
   private siftDown(ev: SimEvent, start: number): void {
@@ -890,10 +904,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     const n = heap.length;
     let i = start;
     while (true) {
-      let c = 2 * i + 1;
+      let c = 4 * i + 1;
       if (c >= n) break;
-      const r = c + 1;
-      if (r < n && (times[r] < times[c] || (times[r] === times[c] && seqs[r] < seqs[c]))) c = r;
+      c = this.smallestChild(c, n);
       const ct = times[c];
       if (timeUs < ct || (timeUs === ct && seq < seqs[c])) break;
       const child = heap[c];
