@@ -59,6 +59,47 @@ describe('event order', () => {
       { numRuns: 200 },
     );
   });
+  it('keeps heap order when a node going down takes its timers out of the middle of the queue', () => {
+    // Timers of three nodes and driver events, some cancelled; one node crashes. The crash is
+    // scheduled first, so it runs before anything else due at its instant. What fires must be
+    // every live item in (time, scheduling order), less the crashed node's timers from then on.
+    const item = fc.record({
+      node: fc.integer({ min: 0, max: 3 }), // 0: a driver event; 1..3: a timer of that node
+      t: fc.integer({ min: 0, max: 400 }),
+      cancel: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(item, { maxLength: 400 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 400 }),
+        (items, victim, crashAtUs) => {
+          const fired: number[] = [];
+          const h = new Harness({ seed: 3 }, [1, 2, 3], () => ({
+            onTimer: (_ctx, tag) => fired.push(tag as number),
+          })).startAll();
+          h.sim.at(crashAtUs, 'crash', () => h.sim.crash(victim));
+          const handles = items.map((x, i) =>
+            x.node === 0 ? h.sim.at(x.t, `e${i}`, () => fired.push(i)) : h.ctx.get(x.node)!.setTimer(x.t, i),
+          );
+          items.forEach((x, i) => {
+            if (!x.cancel) return;
+            if (x.node === 0) h.sim.cancel(handles[i]);
+            else h.ctx.get(x.node)!.cancelTimer(handles[i]);
+          });
+          h.sim.run();
+          const expected = items
+            .map((x, i) => ({ ...x, i }))
+            .filter((x) => !x.cancel && !(x.node === victim && x.t >= crashAtUs))
+            .sort((a, b) => a.t - b.t || a.i - b.i)
+            .map((x) => x.i);
+          expect(fired).toEqual(expected);
+          expect(h.sim.pending()).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('cancellation handles', () => {
