@@ -121,6 +121,32 @@ describe('campaign', () => {
     await pool.destroy();
   });
 
+  it('a pool rejects an aborted seed batch at once and its threads go on to the next task', async () => {
+    const pool = createExecutor(2, standIn('nofsync'));
+    const seedTask = (seed: number): Task => ({
+      type: 'seed',
+      scenario: 'power-loss',
+      variant: 'correct',
+      seed,
+      checkDeterminism: false,
+    });
+    const batch = (from: number): Task => ({
+      type: 'seeds',
+      tasks: Array.from({ length: 8 }, (_, i) => seedTask(from + i) as Extract<Task, { type: 'seed' }>),
+    });
+    const stop = new AbortController();
+    // Three batches on two threads: one waits in a thread's port behind another (prefetch).
+    const running = [batch(100), batch(108), batch(116)].map((t) => pool.run(t, stop.signal));
+    stop.abort();
+    for (const p of running) await expect(p).rejects.toThrow(/aborted/);
+    await expect(pool.run(batch(124), stop.signal)).rejects.toThrow(/aborted/);
+    const alone = (await pool.run(seedTask(100))) as { seed: number };
+    const inBatch = (await pool.run(batch(100))) as Array<{ seed: number; hash: string }>;
+    expect(alone.seed).toBe(100);
+    expect(inBatch.map((r) => r.seed)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
+    await pool.destroy();
+  });
+
   it('cuts a pool campaign into full batches, then ever smaller ones down to single seeds at the end', async () => {
     // A pool of 2 as the campaign sees it, running its tasks in this thread and noting their sizes.
     const inner = createExecutor(1, standIn('ok'));
