@@ -603,6 +603,11 @@ const CODE_PROBES = {
     kafka: 'AbstractFetcherThread.handlePartitionsWithErrors (delayPartitions)',
     description: "A follower's connection to its leader reset while it fetched: it backs off and fetches again.",
   },
+  'client-last-seen-epoch-raised': {
+    kafka: 'Metadata.updateLastSeenEpochIfNewer (ConsumerUtils.refreshCommittedOffsets)',
+    description:
+      "A consumer's committed offset named a leader epoch newer than its metadata's: no leader until newer metadata.",
+  },
   'client-leader-from-error-answer': {
     kafka: 'Metadata.updatePartitionLeadership (KIP-951)',
     description: 'A client took the newer leader a NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH answer named.',
