@@ -581,6 +581,12 @@ const CODE_PROBES = {
     description:
       "A group member's partitions were revoked with a poll in flight: its records will never reach the application.",
   },
+  'client-last-seen-epoch-raised': {
+    kafka: 'Metadata.updateLastSeenEpochIfNewer (ConsumerUtils.refreshCommittedOffsets)',
+    description:
+      "A consumer's committed offset named a leader epoch newer than its metadata's: no leader until newer metadata.",
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   // --- controlled shutdown, connection resets, elections on request (issue 13)
   'controlled-shutdown-begun': {
     kafka: 'ReplicationControlManager.handleBrokerInControlledShutdown (KIP-841)',
@@ -602,11 +608,6 @@ const CODE_PROBES = {
   'follower-fetch-reset-by-leader': {
     kafka: 'AbstractFetcherThread.handlePartitionsWithErrors (delayPartitions)',
     description: "A follower's connection to its leader reset while it fetched: it backs off and fetches again.",
-  },
-  'client-last-seen-epoch-raised': {
-    kafka: 'Metadata.updateLastSeenEpochIfNewer (ConsumerUtils.refreshCommittedOffsets)',
-    description:
-      "A consumer's committed offset named a leader epoch newer than its metadata's: no leader until newer metadata.",
   },
   'client-leader-from-error-answer': {
     kafka: 'Metadata.updatePartitionLeadership (KIP-951)',
