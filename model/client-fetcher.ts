@@ -19,6 +19,9 @@
 //   stream stops, as under OffsetOutOfRangeException). This is the only place truncation is found.
 //   Until an answer settles it the position is not valid (FetchStates.AWAIT_VALIDATION), and a
 //   group member's commit leaves it out (hasValidPosition, SubscriptionState.allConsumed).
+//   A committed offset's leader epoch newer than the metadata's leaves the partition with no
+//   current leader (client-metadata.ts, Metadata.updateLastSeenEpochIfNewer): the validation
+//   waits for metadata of at least that epoch and never goes to the deposed leader.
 // - OFFSET_OUT_OF_RANGE (FetchCollector.handleInitializeErrors): reset at once by
 //   `auto.offset.reset` (SubscriptionState.requestOffsetResetIfPartitionAssigned): `latest`
 //   (Kafka's default) = the leader's HW (ListOffsets LATEST under read_uncommitted),
@@ -183,6 +186,10 @@ export class PartitionFetcher implements RequestOwner {
     this.assign(offset, epoch, undefined);
     this.validatedEpoch = -1;
     this.resetPending = false;
+    // ConsumerUtils.refreshCommittedOffsets: the committed leader epoch first raises the last
+    // seen epoch (Metadata.updateLastSeenEpochIfNewer), so older metadata names no leader for the
+    // partition and validation waits for metadata of at least that epoch (Metadata.currentLeader).
+    if (epoch >= 0) this.metadata.updateLastSeenEpochIfNewer(this.topic, this.partition, epoch);
     // SubscriptionState.seekUnvalidated -> validatePosition: AWAIT_VALIDATION when the position
     // carries an offset epoch and the metadata a current leader epoch, else FETCHING.
     const md = this.metadata.partition(this.topic, this.partition);

@@ -5,8 +5,15 @@
 // Rules:
 // - At most one MetadataRequest in flight; refreshes are at least `retry.backoff.ms` apart
 //   (Kafka's metadata refresh backoff), so a storm of errors costs one request per backoff.
-// - A partition's entry is replaced only by one with a leader epoch ≥ the cached one: a
-//   broker with stale metadata cannot move a client back to a deposed leader (KIP-320).
+// - Last seen leader epochs (Metadata.lastSeenLeaderEpochs): a partition's entry is replaced
+//   only by one with a leader epoch ≥ the last seen one (Metadata.updateLatestMetadata: "Got
+//   metadata for an older epoch ... not updating"), so a broker with stale metadata cannot move
+//   a client back to a deposed leader (KIP-320). A consumer raises the last seen epoch from a
+//   committed offset's leader epoch (updateLastSeenEpochIfNewer, called by ConsumerUtils
+//   .refreshCommittedOffsets), only for a partition it already has metadata for, and asks for
+//   fresh metadata. While the cached entry's epoch is below the last seen one the partition has
+//   no current leader (Metadata.currentLeader / partitionMetadataIfCurrent): `partition()`
+//   answers leader -1 with the last seen epoch, until metadata at least that new arrives.
 // - After a request fails (timeout or disconnect), the next one goes to another broker.
 // - The broker list becomes the brokers the last response named (bootstrap only seeds it).
 // - Listeners hear of every applied response; they decide what it unblocks.
@@ -29,6 +36,8 @@ export class ClientMetadata implements RequestOwner {
   private brokers: number[];
   private cursor: number;
   private readonly byTopic = new Map<string, PartitionMetadata[]>();
+  /** Metadata.lastSeenLeaderEpochs, per topic by partition (set once a partition's entry is cached). */
+  private readonly lastSeenEpochs = new Map<string, number[]>();
   private inFlight: PendingRequest | null = null;
   private updateWanted = false;
   private lastAttemptUs = -Infinity;
@@ -57,9 +66,47 @@ export class ClientMetadata implements RequestOwner {
     this.listeners.push(listener);
   }
 
-  /** The cached partition, or undefined when none is known yet. */
+  /**
+   * The cached partition, or undefined when none is known yet (Metadata.currentLeader): when a
+   * newer leader epoch has been seen than the cached entry's, the entry with no leader (-1) and
+   * that epoch (partitionMetadataIfCurrent filters the stale entry out).
+   */
   partition(topic: string, partition: number): PartitionMetadata | undefined {
-    return this.byTopic.get(topic)?.[partition];
+    const cached = this.byTopic.get(topic)?.[partition];
+    if (cached === undefined) return undefined;
+    const lastSeen = this.lastSeenEpoch(topic, partition);
+    if (cached.leaderEpoch >= lastSeen) return cached;
+    return { ...cached, leader: -1, leaderEpoch: lastSeen };
+  }
+
+  /** Metadata.lastSeenLeaderEpoch: -1 when none (no entry cached for the partition yet). */
+  lastSeenEpoch(topic: string, partition: number): number {
+    return this.lastSeenEpochs.get(topic)?.[partition] ?? -1;
+  }
+
+  /**
+   * Metadata.updateLastSeenEpochIfNewer (3.9.0-rc3): raise the partition's last seen leader
+   * epoch to `leaderEpoch` when it is newer, and then ask for a full metadata update
+   * (needFullUpdate). A partition with no last seen epoch yet is left alone ("Not replacing
+   * null epoch"). True when the epoch was raised.
+   */
+  updateLastSeenEpochIfNewer(topic: string, partition: number, leaderEpoch: number): boolean {
+    const epochs = this.lastSeenEpochs.get(topic);
+    const old = epochs?.[partition];
+    if (epochs === undefined || old === undefined || leaderEpoch <= old) return false;
+    codeProbe('client-last-seen-epoch-raised');
+    epochs[partition] = leaderEpoch;
+    this.requestUpdate();
+    return true;
+  }
+
+  private setLastSeenEpoch(topic: string, partition: number, leaderEpoch: number): void {
+    let epochs = this.lastSeenEpochs.get(topic);
+    if (epochs === undefined) {
+      epochs = [];
+      this.lastSeenEpochs.set(topic, epochs);
+    }
+    epochs[partition] = leaderEpoch;
   }
 
   /** A broker to send a non-partition request to (InitProducerId), rotating on failures. */
@@ -111,10 +158,13 @@ export class ClientMetadata implements RequestOwner {
     if (leader === undefined || leader.leaderId < 0 || leader.leaderEpoch < 0) return;
     const parts = this.byTopic.get(response.topic);
     const cached = parts?.[response.partition];
-    // Metadata.updatePartitionLeadership: only a newer epoch, only a partition we know.
-    if (parts === undefined || cached === undefined || leader.leaderEpoch <= cached.leaderEpoch) return;
+    // Metadata.updatePartitionLeadership: only a partition we know, only an epoch newer than
+    // currentLeader's (the last seen one), which it then becomes.
+    if (parts === undefined || cached === undefined) return;
+    if (leader.leaderEpoch <= this.lastSeenEpoch(response.topic, response.partition)) return;
     codeProbe('client-leader-from-error-answer');
     parts[response.partition] = { ...cached, leader: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+    this.setLastSeenEpoch(response.topic, response.partition, leader.leaderEpoch);
     for (const listener of this.listeners) listener();
   }
 
@@ -131,8 +181,12 @@ export class ClientMetadata implements RequestOwner {
         parts = [];
         this.byTopic.set(pm.topic, parts);
       }
-      const cached = parts[pm.partition];
-      if (cached === undefined || pm.leaderEpoch >= cached.leaderEpoch) parts[pm.partition] = pm;
+      // Metadata.updateLatestMetadata: adopt an epoch at least the last seen one (or the first)
+      const lastSeen = parts[pm.partition] === undefined ? -1 : this.lastSeenEpoch(pm.topic, pm.partition);
+      if (pm.leaderEpoch >= lastSeen) {
+        parts[pm.partition] = pm;
+        this.setLastSeenEpoch(pm.topic, pm.partition, pm.leaderEpoch);
+      }
     }
     this.updates++;
     for (const listener of this.listeners) listener();

@@ -173,11 +173,14 @@ const CODE_PROBES = {
   'epoch-lookup-above-latest': {
     kafka: 'LeaderEpochFileCache.endOffsetFor',
     description: 'An epoch lookup asked for an epoch newer than the latest cached one (the asker saw a later leader).',
-    // Reached in the correct model (14 of 100,000 swarm seeds, base 220,000,000, e.g. 220007257) through a
-    // divergence: a group member starts at a committed offset whose leader epoch (2) is newer than its
-    // metadata's (1) and validates against the deposed leader. Kafka's consumer does not:
-    // ConsumerUtils.refreshCommittedOffsets → Metadata.updateLastSeenEpochIfNewer, then currentLeader
-    // (partitionMetadataIfCurrent) has no leader until metadata of that epoch arrives.
+    // Reached in the correct model (14 of 100,000 swarm seeds, base 220,000,000, e.g. 220007257) only through a
+    // divergence since fixed: a group member started at a committed offset whose leader epoch (2) was newer than
+    // its metadata's (1) and validated against the deposed leader. Kafka's consumer does not, nor the model now
+    // (client-metadata.ts: ConsumerUtils.refreshCommittedOffsets → Metadata.updateLastSeenEpochIfNewer, then
+    // currentLeader has no leader until metadata of that epoch arrives; test/model/regressions/
+    // committed-epoch-ahead-of-metadata). 0 of 1,500 consumer-group (base 243,000,000) and 1,500 swarm seeds
+    // (base 243,100,000) reached it after the fix. `reachable` is left unset: setting it would drop the probe
+    // from the fault triggers and change the scenario of the swarm seeds that draw a code-probe trigger.
   },
   'epoch-checkpoint-unsynced-write': {
     kafka: 'LeaderEpochFileCache.truncateFromEnd (3.7, KAFKA-15046: writeToFile(false))',
@@ -577,12 +580,12 @@ const CODE_PROBES = {
   'consumer-validation-leader-knows-no-epoch': {
     kafka: 'SubscriptionState.maybeCompleteValidation (KIP-320)',
     description: 'Validating its position, a consumer learnt the leader knows no epoch up to its own: back to 0.',
-    // Reached in the correct model only through the divergence epoch-lookup-above-latest describes.
-    reachable: rare(
-      11,
-      'a group member starting at a committed offset of a leader epoch its metadata has not seen yet ' +
-        '(the divergence of epoch-lookup-above-latest)',
-    ),
+    // Reached in the correct model only through the divergence epoch-lookup-above-latest describes, since fixed.
+    reachable:
+      'rare: 11 of 100,000 swarm seeds (base 220,000,000) reached it, all through a consumer divergence since ' +
+      'fixed (a committed leader epoch validated against a deposed leader; see epoch-lookup-above-latest); none ' +
+      'of 1,500 consumer-group (base 243,000,000) and 1,500 swarm seeds (base 243,100,000) after the fix. It ' +
+      "would now need a leader whose epoch cache has no epoch up to the consumer's offset epoch (not confirmed)",
   },
   'consumer-answer-after-revocation-dropped': {
     kafka: 'SubscriptionState.maybeCompleteValidation / maybeSeekUnvalidated',
@@ -593,6 +596,12 @@ const CODE_PROBES = {
     kafka: 'FetchCollector.fetchRecords ("no longer assigned") / ConsumerCoordinator.onJoinPrepare',
     description:
       "A group member's partitions were revoked with a poll in flight: its records will never reach the application.",
+  },
+  'client-last-seen-epoch-raised': {
+    kafka: 'Metadata.updateLastSeenEpochIfNewer (ConsumerUtils.refreshCommittedOffsets)',
+    description:
+      "A consumer's committed offset named a leader epoch newer than its metadata's: no leader until newer metadata.",
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- controlled shutdown, connection resets, elections on request (issue 13)
   'controlled-shutdown-begun': {

@@ -13,8 +13,9 @@
 //   carries the member's owned partitions and generation (ConsumerCoordinator.metadata).
 // - On an assignment (ConsumerCoordinator.onJoinComplete) it fetches the committed offsets
 //   (OffsetFetch; refreshCommittedOffsetsIfNeeded) and starts each partition at its committed
-//   offset with the committed leader epoch (KIP-320: validated against the leader first), or,
-//   with no committed offset, by auto.offset.reset; a partition handed back while the stream of
+//   offset with the committed leader epoch (KIP-320: validated against the leader first, one
+//   of at least that epoch: the epoch raises the metadata's last seen one, client-metadata.ts),
+//   or, with no committed offset, by auto.offset.reset; a partition handed back while the stream of
 //   its earlier assignment still has a request out starts a fresh stream (assignFromSubscribed).
 // - Heartbeats every heartbeat.interval.ms (AbstractCoordinator.HeartbeatThread):
 //   REBALANCE_IN_PROGRESS → rejoin; ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID → the generation

@@ -72,6 +72,54 @@ describe('consumer', () => {
     assertWellFormed(events);
   });
 
+  it('a committed leader epoch newer than the metadata: no validation against the deposed leader', () => {
+    // ConsumerUtils.refreshCommittedOffsets → Metadata.updateLastSeenEpochIfNewer: a committed
+    // offset of epoch 2 while every broker still answers metadata of epoch 1 (leader 1) leaves
+    // the partition with no current leader (Metadata.currentLeader); the position awaits
+    // validation (AWAIT_VALIDATION) until metadata of epoch 2 names broker 2, and is then
+    // validated there. Before: validated at once against broker 1, which sent it back to 2.
+    const rig = fakeRig(12, { brokers: [1, 2] });
+    rig.world.partitions.set('t/0', { leader: 1, leaderEpoch: 1, replicas: [1, 2] });
+    rig.broker(1).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 1, ['a0', 'a1']);
+    rig.broker(2).seed('t', 0, 2, ['b2', 'b3']);
+    addConsumer(rig, C, { assignment: T0, pollIntervalMs: 50 });
+    const fetcher = () => rig.sim.actor<ConsumerActor>(C)!.fetchers[0];
+    let restartedUs = -1;
+    // the group member's seek to its committed offset (4, epoch 2), once no request is out
+    const restart = (atUs: number): void => {
+      rig.sim.at(atUs, 'seek to the committed offset', () => {
+        const f = fetcher();
+        if (f.state !== 'waiting' && f.state !== 'stopped') return restart(atUs + 1_000);
+        f.stop();
+        f.start(4, 2);
+        restartedUs = atUs;
+      });
+    };
+    restart(300_000);
+    const seen: Array<[string, boolean, number]> = [];
+    rig.sim.at(900_000, 'sample', () => seen.push([fetcher().state, fetcher().hasValidPosition(), fetcher().position]));
+    rig.sim.at(1_000_000, 'metadata catches up', () =>
+      rig.world.partitions.set('t/0', { leader: 2, leaderEpoch: 2, replicas: [1, 2] }),
+    );
+    rig.sim.run({ untilUs: 2_000_000 });
+    expect(restartedUs).toBeGreaterThan(0);
+    const validations = (id: number) =>
+      rig.broker(id).received.filter((m) => m.type === 'OffsetsForLeaderEpochRequest');
+    expect(validations(1)).toEqual([]);
+    expect(validations(2).length).toBeGreaterThan(0);
+    expect(validations(2).every((m) => m.type === 'OffsetsForLeaderEpochRequest' && m.currentLeaderEpoch === 2)).toBe(
+      true,
+    );
+    // waiting for a leader, not valid (commits leave it out), the position held
+    expect(seen).toEqual([['awaiting-metadata', false, 4]]);
+    expect(assigns(rig.recorder.events)).toEqual([0, 4]);
+    expect(fetcher().stats.truncations).toBe(0);
+    expect(fetcher().position).toBe(4);
+    expect(fetcher().hasValidPosition()).toBe(true);
+    assertWellFormed(rig.recorder.events);
+  });
+
   it('truncation found by validation under auto.offset.reset=none: LogTruncationException, no seek back', () => {
     // SubscriptionState.maybeCompleteValidation with no reset policy returns a LogTruncation
     // (3.9.0-rc3); OffsetFetcherUtils caches a LogTruncationException the next poll throws.
