@@ -335,6 +335,11 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
     } satisfies ControllerRequest);
   }
 
+  /** LogManager.truncateTo / truncateFullyAndStartAt → checkpointRecoveryOffsetsInDir (one log dir). */
+  checkpointRecoveryPoints(): void {
+    this.writeRecoveryPointCheckpoint();
+  }
+
   sendListOffsets(p: Partition): void {
     const f = p.fetch;
     if (f === null) return;

@@ -39,6 +39,7 @@ export function hostPartition(brokerId: number, log: ReplicaLog): HostedPartitio
     armFetchBackoff: () => {},
     sendAlterPartition: () => {},
     sendListOffsets: () => {},
+    checkpointRecoveryPoints: () => {},
   };
   return { p: new Partition('t', 0, log, host), sent };
 }
