@@ -15,7 +15,10 @@
 // truncation the checkpoint still says 12 and the uncommitted truncation comes back undone.
 
 import { describe, expect, it } from 'vitest';
+import { SimDisk } from '../../harness/index.ts';
+import { ReplicaLog } from '../../model/replica-log.ts';
 import { errorOf, TestCluster } from './helpers.ts';
+import { hostPartition, type HostedPartition } from './partition-pair.ts';
 
 const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 
@@ -75,5 +78,43 @@ describe('LogManager.truncateTo: the recovery-point checkpoint is written at the
     expect(log.leo).toBe(8);
     expect(log.recoveryPoint).toBe(8);
     expect(c.logOf(oldLeader).map(([, , v]) => v)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `c${i}`));
+  });
+});
+
+/** Follower 1 of leader 2 (epoch 2) over epoch-1 records 0–4, flushed, waiting for a ListOffsets answer. */
+function outOfRangeFollower(): HostedPartition {
+  const log = new ReplicaLog(new SimDisk(), 't-0', null, {});
+  for (let o = 0; o < 5; o++) log.appendAsLeader([{ key: null, value: `e1-${o}` }], 1, -1, -1, -1);
+  log.flush();
+  const follower = hostPartition(1, log);
+  follower.p.makeFollower([1, 2], 2, 2, 2);
+  follower.p.fetch!.listOffsetsCorrelationId = 77;
+  return follower;
+}
+
+// AbstractFetcherThread.fetchOffsetAndTruncate after OFFSET_OUT_OF_RANGE (3.9.0-rc3).
+describe('the out-of-range truncations checkpoint the recovery point', () => {
+  it('a cut to the leader end (ReplicaFetcherThread.truncate → LogManager.truncateTo) writes the lowered one', () => {
+    const f = outOfRangeFollower();
+    expect(f.p.log.recoveryPoint).toBe(5);
+    f.p.onListOffsetsResponse(77, 'NONE', 3, 0);
+    expect(f.p.log.leo).toBe(3);
+    expect(f.recoveryCheckpoints).toEqual([3]);
+  });
+
+  it('a restart at the leader start (LogManager.truncateFullyAndStartAt) always writes it', () => {
+    const f = outOfRangeFollower();
+    f.p.onListOffsetsResponse(77, 'NONE', 20, 10);
+    expect(f.p.log.leo).toBe(10);
+    expect(f.p.log.logStartOffset).toBe(10);
+    // LocalLog.updateLogEndOffset lowers the recovery point only: it stays at 5, below the new start.
+    expect(f.recoveryCheckpoints).toEqual([5]);
+  });
+
+  it('an answer that leaves the log whole writes nothing', () => {
+    const f = outOfRangeFollower();
+    f.p.onListOffsetsResponse(77, 'NONE', 20, 0);
+    expect(f.p.log.leo).toBe(5);
+    expect(f.recoveryCheckpoints).toEqual([]);
   });
 });
