@@ -8,7 +8,9 @@
 //   shutdown; its absence at start means an unclean shutdown, KIP-966),
 //   `replication-offset-checkpoint` (HWs, every replica.high.watermark.checkpoint.interval.ms
 //   and at clean shutdown), `recovery-point-offset-checkpoint` (flushed offsets, every
-//   log.flush.offset.checkpoint.interval.ms, 60 s) and `log-start-offset-checkpoint` (log
+//   log.flush.offset.checkpoint.interval.ms, 60 s, and at once after a follower truncation
+//   that cut a log or truncated it fully: LogManager.truncateTo / truncateFullyAndStartAt →
+//   checkpointRecoveryOffsetsInDir) and `log-start-offset-checkpoint` (log
 //   starts above their first segment, every log.flush.start.offset.checkpoint.interval.ms,
 //   60 s), the last two on LogManager's scheduler after its initial task delay
 //   (LogManager.startupWithConfigOverrides) and at clean shutdown; each
@@ -333,6 +335,11 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       partitionEpoch: change.partitionEpoch,
       newIsrWithEpochs: change.brokerStates,
     } satisfies ControllerRequest);
+  }
+
+  /** LogManager.truncateTo / truncateFullyAndStartAt → checkpointRecoveryOffsetsInDir (one log dir). */
+  checkpointRecoveryPoints(): void {
+    this.writeRecoveryPointCheckpoint();
   }
 
   sendListOffsets(p: Partition): void {

@@ -97,6 +97,12 @@ export interface PartitionHost {
   readonly zkMetadataCache?: boolean;
   /** Fetch the leader's log end offset (ListOffsets) after OFFSET_OUT_OF_RANGE. */
   sendListOffsets(p: Partition): void;
+  /**
+   * Write the recovery-point checkpoint of the log's directory now, every log's recovery point
+   * in it (LogManager.checkpointRecoveryOffsetsInDir), as LogManager.truncateTo and
+   * truncateFullyAndStartAt do after a truncation.
+   */
+  checkpointRecoveryPoints(): void;
 }
 
 export interface RemoteReplica {
@@ -326,14 +332,14 @@ export class Partition {
       if (this.host.variant === 'truncate-to-hw') {
         // Variant truncate-to-hw (undoes KIP-101): a follower cuts its log back to its own
         // high watermark when it starts following, instead of asking the leader.
-        if (this.log.truncateTo(this.log.hw)) this.emitTruncate(this.log.hw, 'truncate-to-hw');
+        if (this.truncateLogTo(this.log.hw)) this.emitTruncate(this.log.hw, 'truncate-to-hw');
       } else if (this.log.epochs.latestEpoch() === UNDEFINED_EPOCH && this.log.leo > this.log.hw) {
         // A log with records and no leader-epoch cache entry (a checkpoint a power loss emptied,
         // KAFKA-16541 in Kafka 3.7): ReplicaManager.initialFetchOffset starts the fetcher at the
         // HW, and AbstractFetcherThread.partitionFetchState puts it in Truncating, which
         // maybeTruncate → truncateToHighWatermark serves for partitions without an epoch.
         codeProbe('follower-no-epoch-truncated-to-hw');
-        if (this.log.truncateTo(this.log.hw)) this.emitTruncate(this.log.hw, 'no-epoch');
+        if (this.truncateLogTo(this.log.hw)) this.emitTruncate(this.log.hw, 'no-epoch');
       }
       this.startFetcher();
     }
@@ -1344,6 +1350,19 @@ export class Partition {
     this.sendFetch();
   }
 
+  /**
+   * Partition.truncateTo → LogManager.truncateTo (3.9.0-rc3): UnifiedLog.truncateTo, which
+   * lowers the recovery point to the target (LocalLog.updateLogEndOffset → updateRecoveryPoint);
+   * if it cut the log (target < LEO: it returned true) the recovery-point checkpoint of the
+   * log's directory is written at once (checkpointRecoveryOffsetsInDir). The log-start
+   * checkpoint is not: it waits for its periodic task.
+   */
+  private truncateLogTo(offset: number): boolean {
+    if (!this.log.truncateTo(offset)) return false;
+    this.host.checkpointRecoveryPoints();
+    return true;
+  }
+
   /** AbstractFetcherThread.getOffsetTruncationState for a DivergingEpoch answer. */
   private truncateOnDivergence(leaderEpoch: number, leaderEndOffset: number, leaderLogStart: number): void {
     const log = this.log;
@@ -1370,7 +1389,7 @@ export class Partition {
       }
     }
     if (target < leo) codeProbe('follower-truncated-on-divergence');
-    if (log.truncateTo(target)) this.emitTruncate(target, 'diverging-epoch');
+    if (this.truncateLogTo(target)) this.emitTruncate(target, 'diverging-epoch');
     // The answer sat at or below the leader's log start (LeaderEpochFileCache.endOffsetFor after
     // truncateFromStart: "this may be inaccurate"): what the follower keeps below it, the leader
     // no longer has, so nothing reconciles it (test/model/findings/divergence-below-log-start).
@@ -1408,10 +1427,13 @@ export class Partition {
     // (truncateFullyAndStartAt). Kafka asks for the latest offset, then the earliest: the
     // model's ListOffsets answers both at once.
     if (leaderLeo < this.log.leo) codeProbe('follower-truncated-to-leader-log-end');
-    if (leaderLeo < this.log.leo && this.log.truncateTo(leaderLeo)) this.emitTruncate(leaderLeo, 'out-of-range');
+    if (leaderLeo < this.log.leo && this.truncateLogTo(leaderLeo)) this.emitTruncate(leaderLeo, 'out-of-range');
     else if (leaderLeo >= this.log.leo && leaderStart > this.log.leo) {
       codeProbe('follower-truncated-fully-to-leader-start');
+      // LogManager.truncateFullyAndStartAt: UnifiedLog.truncateFullyAndStartAt, then
+      // checkpointRecoveryOffsetsInDir(log.parentDirFile), unconditionally.
       this.log.truncateFullyAndStartAt(leaderStart);
+      this.host.checkpointRecoveryPoints();
       this.emitTruncate(leaderStart, 'out-of-range');
     }
     f.lastFetchedEpoch = this.log.epochs.latestEpoch();

@@ -100,6 +100,8 @@ describe('a follower whose epoch cache a power loss emptied (3.8 on)', () => {
     const hit = recordingCodeProbes(() => back.p.makeFollower([1, 2], 2, 2, 3));
     expect(hit).toContain('follower-no-epoch-truncated-to-hw');
     expect(recovered.leo).toBe(6);
+    // LogManager.truncateTo: the cut lowered the recovery point to 6 and checkpointed it at once.
+    expect(back.recoveryCheckpoints).toEqual([6]);
     expect(lastFetch(back)).toMatchObject({ fetchOffset: 6, lastFetchedEpoch: UNDEFINED_EPOCH });
   });
 
@@ -111,6 +113,7 @@ describe('a follower whose epoch cache a power loss emptied (3.8 on)', () => {
     const hit = recordingCodeProbes(() => back.p.makeFollower([1, 2], 2, 2, 3));
     expect(hit).not.toContain('follower-no-epoch-truncated-to-hw');
     expect(recovered.leo).toBe(8);
+    expect(back.recoveryCheckpoints).toEqual([]);
     expect(lastFetch(back)).toMatchObject({ fetchOffset: 8, lastFetchedEpoch: 1 });
   });
 });

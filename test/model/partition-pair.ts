@@ -16,11 +16,14 @@ export interface HostedPartition {
   readonly p: Partition;
   /** Every message the partition sent, in order. */
   readonly sent: Sent[];
+  /** The log's recovery point at each recovery-point checkpoint the partition asked its broker for. */
+  readonly recoveryCheckpoints: number[];
 }
 
 /** Partition t/0 of broker `brokerId` over `log`; every broker has epoch 1 and is unfenced. */
 export function hostPartition(brokerId: number, log: ReplicaLog): HostedPartition {
   const sent: Sent[] = [];
+  const recoveryCheckpoints: number[] = [];
   let correlationId = 0;
   const host: PartitionHost = {
     brokerId,
@@ -39,8 +42,11 @@ export function hostPartition(brokerId: number, log: ReplicaLog): HostedPartitio
     armFetchBackoff: () => {},
     sendAlterPartition: () => {},
     sendListOffsets: () => {},
+    checkpointRecoveryPoints: () => {
+      recoveryCheckpoints.push(log.recoveryPoint);
+    },
   };
-  return { p: new Partition('t', 0, log, host), sent };
+  return { p: new Partition('t', 0, log, host), sent, recoveryCheckpoints };
 }
 
 /** The last fetch request `h` sent. */

@@ -45,6 +45,7 @@ function leader(): { p: Partition; sent: FetchResponse[] } {
     armFetchBackoff: () => {},
     sendAlterPartition: () => {},
     sendListOffsets: () => {},
+    checkpointRecoveryPoints: () => {},
   };
   const p = new Partition('t', 0, log, host);
   p.makeLeader([1, 2], [1, 2], 5, 1);
