@@ -11,7 +11,9 @@
 //   brokers have created /brokers/topics, and after a connection loss.
 // - ZooKeeper's state, as the views read it, is the data tree of the running server that has
 //   applied the most (its last processed zxid): trees apply only committed transactions. With
-//   no server running, the last state read stands.
+//   no server running, the last state read stands. The invariants of model/zk-record.ts read
+//   ZooKeeper's committed state instead (ZkCommittedState, told of every leader's commits):
+//   a transaction a leader committed and answered may be applied on no running tree yet.
 // - KafkaCluster.controllerIds are the ensemble's servers in this mode (the metadata quorum):
 //   faults aimed at the quorum's nodes hit ZooKeeper servers. The active controller is a
 //   broker (ZkClusterView.activeController).
@@ -27,7 +29,7 @@ import { topicIdOf } from './topic-id.ts';
 import { encodeAssignment } from './zk-controller.ts';
 import { ZkBroker, createZkBroker } from './zk-broker.ts';
 import { ZkClient } from './zk-client.ts';
-import { ZkRecord } from './zk-record.ts';
+import { ZkCommittedState, ZkRecord } from './zk-record.ts';
 import { isZkMessage } from './zk-protocol.ts';
 import { createZkServer, zkServerIds, ZkServer } from './zookeeper.ts';
 
@@ -47,15 +49,18 @@ export function addZooKeeperCluster(
   if (zk === undefined) throw new Error('addZooKeeperCluster: not a ZooKeeper-mode spec');
   if (spec.brokers < 1 || spec.brokers > 9) throw new Error(`cluster: 1..9 brokers, got ${spec.brokers}`);
   const servers = zkServerIds(zk.servers);
-  for (const id of servers)
-    sim.addNode({ id, name: `zookeeper-${id - servers[0] + 1}`, factory: createZkServer({ servers }) });
   const sessionTimeoutMs = spec.config['zookeeper.session.timeout.ms'] ?? DEFAULT_SESSION_TIMEOUT_MS;
   const chrootPath = zk.chroot ?? '';
+  const committed = new ZkCommittedState();
+  for (const id of servers)
+    sim.addNode({
+      id,
+      name: `zookeeper-${id - servers[0] + 1}`,
+      factory: createZkServer({ servers }, (entry) => committed.onCommit(entry)),
+    });
   const record = new ZkRecord(
     (topic, partition) => {
-      if (runningServers(sim, servers) <= servers.length / 2) return 'unknown';
-      const server = mostAdvanced(sim, servers);
-      const node = server?.tree.get(`${chrootPath}/brokers/topics/${topic}/partitions/${partition}/state`);
+      const node = committed.tree.get(`${chrootPath}/brokers/topics/${topic}/partitions/${partition}/state`);
       if (node === undefined || node.data === '') return undefined;
       return { leaderEpoch: (JSON.parse(node.data) as { leader_epoch: number }).leader_epoch };
     },
@@ -84,11 +89,6 @@ export function addZooKeeperCluster(
     factory: (ctx) => new ZkAdmin(ctx, servers, sessionTimeoutMs, zk.chroot, spec.topics, brokerIds),
   });
   return { brokerIds, servers, record };
-}
-
-/** How many of the ensemble's servers run (a quorum of them holds ZooKeeper's committed state). */
-function runningServers(sim: SimulationApi<ModelProbe>, servers: readonly number[]): number {
-  return servers.filter((id) => sim.actor<ZkServer>(id) instanceof ZkServer).length;
 }
 
 /** The running server that has applied the most: ZooKeeper's committed state as the views read it. */

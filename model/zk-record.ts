@@ -11,10 +11,16 @@
 //   zk-broker-ahead-of-zookeeper  the leader epoch a broker acts on is never newer than the
 //                                 partition state in ZooKeeper (the controller writes the state
 //                                 znode before it sends LeaderAndIsr).
-// Assumes `zkState` reads ZooKeeper's committed state (the most advanced running server's
-// tree), so a state a broker acts on has been committed there first; and says 'unknown' when
-// fewer than a quorum of servers run (the committed state is then on stopped servers' disks,
-// and no running tree need hold it): the third invariant is not judged then.
+// Assumes `zkState` reads ZooKeeper's committed state: every transaction a leader committed,
+// in zxid order (ZkCommittedState, fed by the leaders: model/zookeeper.ts ZkCommitListener).
+// No running server's tree is that state: a leader applies a commit and answers its client
+// before its followers hear the COMMIT (Leader.tryToCommit; Follower.processPacket), so when
+// it dies right then the survivors have the transaction logged, not applied, until the next
+// leader commits its whole history (Leader.waitForNewLeaderAck); and while fewer than a
+// quorum of servers run, the committed state is on stopped servers' disks.
+
+import type { ZkLogEntry } from './zk-protocol.ts';
+import { ZkDataTree } from './zk-tree.ts';
 
 export interface ZkRecordViolation {
   readonly invariant: 'zk-one-controller-per-epoch' | 'zk-stale-controller-epoch' | 'zk-broker-ahead-of-zookeeper';
@@ -22,11 +28,22 @@ export interface ZkRecordViolation {
   readonly detail: string;
 }
 
+/** ZooKeeper's committed partition state as the record compares against it (undefined: none yet). */
+export type ZkStateReader = (topic: string, partition: number) => { leaderEpoch: number } | undefined;
+
 /**
- * ZooKeeper's partition state as the record compares against it (undefined: none yet;
- * 'unknown': fewer than a quorum of servers run, so ZooKeeper's state cannot be read).
+ * ZooKeeper's committed state: the transactions the ensemble's leaders committed, applied in
+ * zxid order to a tree of its own. Zab commits one history (a new leader's history holds every
+ * committed transaction), so a leader committing its whole history adds only what is newer.
  */
-export type ZkStateReader = (topic: string, partition: number) => { leaderEpoch: number } | undefined | 'unknown';
+export class ZkCommittedState {
+  readonly tree = new ZkDataTree();
+
+  /** A leader committed `entry` (model/zookeeper.ts ZkCommitListener). */
+  onCommit(entry: ZkLogEntry): void {
+    if (entry.zxid > this.tree.lastProcessedZxid) this.tree.apply(entry);
+  }
+}
 
 export class ZkRecord {
   readonly violations: ZkRecordViolation[] = [];
@@ -71,7 +88,6 @@ export class ZkRecord {
   /** A broker became leader or follower of a partition in `leaderEpoch` (LeaderAndIsr). */
   onBrokerApplies(broker: number, topic: string, partition: number, leaderEpoch: number): void {
     const state = this.zkState(topic, partition);
-    if (state === 'unknown') return;
     if (state !== undefined && leaderEpoch <= state.leaderEpoch) return;
     this.violate(
       'zk-broker-ahead-of-zookeeper',

@@ -150,8 +150,15 @@ interface TrackedSession {
   closing: boolean;
 }
 
-export function createZkServer(config: ZkEnsembleConfig): ModelActorFactory {
-  return (ctx) => new ZkServer(ctx, config);
+/**
+ * Instrumentation, not ZooKeeper: told of every transaction a leader commits (Leader.tryToCommit,
+ * and its whole history once a quorum acked NEWLEADER), so the invariants can read ZooKeeper's
+ * committed state even while no running server has applied it (model/zk-record.ts).
+ */
+export type ZkCommitListener = (entry: ZkLogEntry) => void;
+
+export function createZkServer(config: ZkEnsembleConfig, onCommit?: ZkCommitListener): ModelActorFactory {
+  return (ctx) => new ZkServer(ctx, config, onCommit);
 }
 
 export class ZkServer implements Actor<Message> {
@@ -228,6 +235,7 @@ export class ZkServer implements Actor<Message> {
   constructor(
     private readonly ctx: ModelContext,
     config: ZkEnsembleConfig,
+    private readonly commitListener: ZkCommitListener = () => {},
   ) {
     this.tickMs = config.tickTimeMs ?? 2000;
     this.initLimit = config.initLimit ?? 10;
@@ -656,6 +664,7 @@ export class ZkServer implements Actor<Message> {
     if (this.newEpoch > 1) codeProbe('zk-leader-change');
     this.counter = 0;
     this.committedZxid = this.lastLoggedZxid();
+    for (const entry of this.log) this.commitListener(entry);
     this.rebuildTree(this.committedZxid);
     this.prep = new ZkPrepView(this.tree);
     // SessionTrackerImpl: every session of the database gets a full timeout under the new leader.
@@ -696,6 +705,7 @@ export class ZkServer implements Actor<Message> {
       const p = this.pending.shift() as Pending;
       for (const s of this.forwarding) this.send(s, { type: 'ZkCommit', epoch: this.currentEpoch, zxid: p.entry.zxid });
       this.committedZxid = p.entry.zxid;
+      this.commitListener(p.entry);
       this.applyCommitted(p.entry);
     }
   }

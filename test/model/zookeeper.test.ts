@@ -10,6 +10,7 @@ import { recordingCodeProbes as recording } from './helpers.ts';
 import { createZkServer, zkServerIds, type ZkServer } from '../../model/zookeeper.ts';
 import { ZkClient, type ZkClientEvent, type ZkClientOptions } from '../../model/zk-client.ts';
 import { isZkMessage, type ZkErrorCode, type ZkOpResult } from '../../model/zk-protocol.ts';
+import { ZkCommittedState } from '../../model/zk-record.ts';
 
 /** A test process hosting one ZooKeeper client; it logs events and answers in arrival order. */
 class ZkTestClient implements Actor<Message> {
@@ -59,11 +60,15 @@ class Ensemble {
   readonly servers: number[];
   private readonly clientOpts = new Map<number, ZkClientOptions>();
 
+  /** ZooKeeper's committed state, as the leaders report their commits (model/zk-record.ts). */
+  readonly committed = new ZkCommittedState();
+
   constructor(size: number, seed = 1) {
     this.sim = new Simulation<ModelProbe>({ seed });
     this.servers = zkServerIds(size);
     for (const id of this.servers) {
-      this.sim.addNode({ id, name: `zk-${id}`, factory: createZkServer({ servers: this.servers }) });
+      const factory = createZkServer({ servers: this.servers }, (entry) => this.committed.onCommit(entry));
+      this.sim.addNode({ id, name: `zk-${id}`, factory });
     }
     for (const id of this.servers) this.sim.start(id);
   }
@@ -306,6 +311,28 @@ describe('ZooKeeper ensemble', () => {
       'brokers',
       'controller',
     ]);
+  });
+
+  it('committed state: a leader that dies right after committing leaves it logged, unapplied, then kept', () => {
+    // Leader.tryToCommit applies and answers before the followers' COMMIT arrives; kill -9
+    // drops those COMMITs. The survivors hold the write logged but not applied until the next
+    // leader commits its whole history (Leader.waitForNewLeaderAck): only the leaders' commit
+    // record has it meanwhile, which is what model/zk-record.ts judges brokers against.
+    const zk = new Ensemble(3);
+    const leader = zk.settle();
+    const followers = zk.servers.filter((id) => id !== leader);
+    const c = zk.addClient(600, { servers: [leader] });
+    c.client.create('/state', 'epoch-1', { ephemeral: false, sequential: false }, () => {});
+    expect(zk.runUntil(() => zk.server(leader).tree.get('/state') !== undefined, 10_000)).toBe(true);
+    zk.sim.crash(leader);
+    expect(zk.committed.tree.get('/state')?.data).toBe('epoch-1');
+    // The leader's own ACK and one follower's made the quorum; no follower has applied it.
+    for (const f of followers) expect(zk.server(f).tree.get('/state')).toBeUndefined();
+    const logged = followers.filter((f) => zk.server(f).log.some((e) => e.txn.kind === 'create'));
+    expect(logged.length).toBeGreaterThanOrEqual(1);
+    const next = zk.settle();
+    expect(zk.server(next).tree.get('/state')?.data).toBe('epoch-1');
+    expect(zk.committed.tree.get('/state')?.data).toBe('epoch-1');
   });
 
   it('crashes and power losses of every server lose no acknowledged write', () => {
