@@ -4,8 +4,10 @@
 // (its state written and committed in ZooKeeper) reaches a broker while the server is down.
 // zk-broker-ahead-of-zookeeper compared the broker's leader epoch with "the most advanced
 // running server's tree" — with no server running, "no state" — and fired. ZooKeeper's
-// committed state is then on the stopped server's disk: the invariant is not judged while
-// fewer than a quorum of servers run (model/zk-record.ts, model/zk-cluster.ts).
+// committed state is then on the stopped server's disk. A first fix left the invariant
+// unjudged while fewer than a quorum of servers ran; it now reads ZooKeeper's committed state,
+// every transaction a leader committed (model/zk-record.ts ZkCommittedState), which holds the
+// state whatever runs (seed 260002791: zk-committed-unapplied.test.ts).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
