@@ -1346,45 +1346,60 @@ function wedgedTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach |
  * acknowledged by an ok `txn` operation sent before a durability breach of the
  * `__transaction_state` partition of its producer id, and was still in an open transaction on
  * its partition at the breach (no marker of that producer id appended above it before then).
+ *
+ * The same join commits an aborted transaction's records (vote-without-log-check/guided seed
+ * 3000288, its mutated input replayed on the correct model): instance 601's transaction at epoch 5
+ * appended x601-13 and x601-14 to t/1 before a power loss of every broker took the unflushed
+ * AddPartitionsToTxn (Ongoing with t/1) from `__transaction_state`; the coordinator, which no
+ * longer lists t/1 in the transaction, fenced it (PRODUCER_FENCED) without writing t/1 a marker
+ * (TransactionMarkerChannelManager.addTxnMarkersToSend sends to txnMetadata.topicPartitions only, 3.9.0), and the
+ * producer's next transaction on t/1 joined the open one and committed it, the two records with
+ * it. Explained the same way: a G1a whose every value was sent in a `txn` operation invoked before
+ * such a breach and was still open on its partition at the breach, at the offset the poll read it.
  */
 function txnOutcomeLostBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (a.topic === undefined || a.partition === undefined) return undefined;
   const values = txnOutcomeValues(a);
   if (values === undefined || values.length === 0) return undefined;
+  const offsetOf = (v: string, k: number) =>
+    a.kind === 'G1a' ? a.offsets?.[k] : evidence.txnAckedOffsetOf.get(valueKey(a.topic!, a.partition!, v));
   return evidence.breaches.find(
     (b) =>
       DURABILITY_RULES.has(b.rule) &&
       b.topic === TXN_STATE_TOPIC &&
-      values.every((v) => openAtStateLoss(a.topic!, a.partition!, v, b, evidence)),
+      values.every((v, k) => openAtStateLoss(a.topic!, a.partition!, v, offsetOf(v, k), b, evidence)),
   );
 }
 
 /**
- * The records of `a` the transactional-outcome rule must explain: a lost-write's, or the values
+ * The records of `a` the transactional-outcome rule must explain: a lost-write's, a G1a's (each at
+ * the offset it was read at), or the values
  * a poll-skip between two polls skipped (its values after the two it went between; undefined
  * when the checker listed only the first 8 of them, or for a reset's poll-skip).
  */
 function txnOutcomeValues(a: Anomaly): readonly string[] | undefined {
   if (a.kind === 'lost-write') return a.values;
+  if (a.kind === 'G1a') return a.offsets?.length === a.values?.length ? a.values : undefined;
   if (a.kind !== 'poll-skip' || a.offsets !== undefined) return undefined;
   const skipped = (a.values ?? []).slice(2);
   return skipped.length >= 8 ? undefined : skipped;
 }
 
 /**
- * `value` was acknowledged in a `txn` sent before `b`, whose producer's transaction state is on
- * `b`'s partition, and was still in an open transaction at `b` (txnOutcomeLostBreach).
+ * `value`, at `offset` (where an ok `txn` acknowledged it, or where a G1a's poll read it), was sent
+ * in a `txn` invoked before `b`, whose producer's transaction state is on `b`'s partition, and was
+ * still in an open transaction at `b` (txnOutcomeLostBreach).
  */
 function openAtStateLoss(
   topic: string,
   partition: number,
   value: string,
+  offset: number | undefined,
   b: PromiseBreach,
   e: PromiseEvidence,
 ): boolean {
   const key = valueKey(topic, partition, value);
   const sentUs = e.txnSentAtUs.get(key);
-  const offset = e.txnAckedOffsetOf.get(key);
   const producerId = Number(e.txnEpochOf.get(key)?.split('/')[0]);
   if (sentUs === undefined || offset === undefined || !Number.isInteger(producerId) || sentUs >= b.atUs) return false;
   if (e.txnOutcomes.statePartitionOf(producerId) !== b.partition) return false;

@@ -1207,3 +1207,39 @@ describe('a breach of __transaction_state excuses a committed transaction it lef
     expect(judge(tracker, reset, undefined, txn('x-0', 5_000_000))).toBeUndefined();
   });
 });
+
+describe('a breach of __transaction_state excuses a fenced transaction it left open and a later one committed', () => {
+  // zoo guided seed 3000288: the open transaction's records, never acknowledged (the txn failed), read committed.
+  const beyond = (statePartition = 0) => {
+    const { tracker, clock, powerLoss } = withCompanion('__transaction_state', [[1, 2]], 0);
+    tracker.onTxnStateAppend(statePartition, [3000001]);
+    powerLoss();
+    return { tracker, clock };
+  };
+  /** A `txn` of `value` on t/0 invoked at `atUs`, failed PRODUCER_FENCED (producer 3000001, epoch 5). */
+  const fenced = (value: string, atUs: number): History => {
+    const common = { index: 0, process: 601, f: 'txn', topic: 't', producerId: 3000001, producerEpoch: 5 };
+    return [
+      { ...common, time: atUs, type: 'invoke', value: [['send', 0, value]] },
+      { ...common, time: 12_000_000, type: 'fail', error: 'PRODUCER_FENCED', value: [['send', 0, value]] },
+    ];
+  };
+  const g1a: Anomaly = { kind: 'G1a', explanation: 'x', topic: 't', partition: 0, values: ['x-13'], offsets: [30] };
+
+  it('read at an offset still open at the breach, its transaction sent before it: expected', () => {
+    const { tracker } = beyond();
+    tracker.onMarkerAppend(0, 40, 3000001); // the next transaction's COMMIT, after the breach
+    expect(judge(tracker, g1a, undefined, fenced('x-13', 5_000_000))?.topic).toBe('__transaction_state');
+  });
+
+  it('closed before the breach, sent after it, of another state partition, or with no offset: violations', () => {
+    const closed = beyond();
+    closed.clock.nowUs = 8_000_000;
+    closed.tracker.onMarkerAppend(0, 31, 3000001);
+    expect(judge(closed.tracker, g1a, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
+    expect(judge(beyond().tracker, g1a, undefined, fenced('x-13', 11_000_000))).toBeUndefined();
+    expect(judge(beyond(1).tracker, g1a, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
+    const noOffset = { ...g1a, offsets: undefined };
+    expect(judge(beyond().tracker, noOffset, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
+  });
+});
