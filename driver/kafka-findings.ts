@@ -204,17 +204,25 @@ export function followerAtFetchBelowCache(
 
 /**
  * What the follower of `k` holds in `snap` (the run's last, or one taken at the hit) below the
- * leader's log start at the fetch, in epochs at or below its last fetched epoch (older than
- * every epoch the leader's cache held): records the leader could no longer compare with its
- * own, and took as matching.
+ * leader's answer to its last fetched epoch (the start of the leader cache's first entry, which
+ * truncateFromStart had moved to the log start then), in epochs at or below its last fetched
+ * epoch (older than every epoch the leader's cache held): records the leader could no longer
+ * compare with its own, and took as matching. The leader's log start may lie below that answer
+ * after a restart (zoo guided input of stale-generation-commit, base 1, seed 145): a
+ * follower's raise of its log start (UnifiedLog.maybeIncrementLogStartOffset, LeaderOffsetIncremented)
+ * is checkpointed only by LogManager's kafka-log-start-offset-checkpoint task, so an unclean
+ * restart loads max(checkpoint, first segment's base) (LogLoader.load) and serves again the
+ * records below the old log start in that segment, while its cache keeps the raised first entry
+ * (LogLoader: truncateFromStartAsyncFlush(logStartOffsetCheckpoint) never moves an entry down).
  */
 function keptBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): KeptRecords {
   const kept = new Map<number, string>();
   const replica = snap?.replicas.find(
     (r) => r.broker === k.follower && r.topic === k.topic && r.partition === k.partition,
   );
+  const below = Math.max(k.leaderLogStart, k.leaderEndOffset);
   for (const r of replica?.records ?? [])
-    if (r.offset < k.leaderLogStart && r.epoch <= k.lastFetchedEpoch) kept.set(r.offset, r.value);
+    if (r.offset < below && r.epoch <= k.lastFetchedEpoch) kept.set(r.offset, r.value);
   return kept;
 }
 
@@ -462,7 +470,10 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'for the hanging transaction: ProducerStateManager.onLogStartOffsetIncremented (drops unreplicated ' +
       'transactions only) and .isProducerExpired (never one with an ongoing transaction), ' +
       'UnifiedLog.maybeIncrementFirstUnstableOffset (max of the first unstable offset and the log start), ' +
-      'TransactionCoordinator.abortTimedOutTransactions (its own Ongoing transactions only) @ 3.9.0-rc3 and trunk',
+      'TransactionCoordinator.abortTimedOutTransactions (its own Ongoing transactions only) @ 3.9.0-rc3 and trunk; ' +
+      "for a leader restarted below its cache's first entry: LogLoader.load (max of the log start checkpoint and " +
+      'the first segment base; truncateFromStartAsyncFlush of the checkpoint), LogManager.startup ' +
+      '(kafka-log-start-offset-checkpoint, the only writer of a follower-raised log start) @ 3.9.0-rc3',
     jira:
       'no JIRA found (searched leader epoch cache endOffsetFor below first epoch / no divergence / log start); ' +
       "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",

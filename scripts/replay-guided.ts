@@ -54,7 +54,9 @@ for (let first = base; target >= first; first += GENERATION_SEEDS) {
   for (let seed = first; seed < first + GENERATION_SEEDS; seed++) {
     const input = mutated.get(seed);
     const task = { type: 'seed' as const, scenario, variant, seed, checkDeterminism: false };
-    results.push(executeTask(deps, input === undefined ? task : { ...task, input: { kind: 'fixed', input } }) as SeedResult);
+    results.push(
+      executeTask(deps, input === undefined ? task : { ...task, input: { kind: 'fixed', input } }) as SeedResult,
+    );
   }
   planner.admit(results, mutated);
   const next = first + GENERATION_SEEDS;
