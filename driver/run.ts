@@ -751,6 +751,19 @@ class SeedRun {
     });
   }
 
+  /**
+   * A bug variant's run that threw after its checkers had found a violation: the variant broke an
+   * invariant the model asserts (vote-without-log-check, zoo guided seed 3000566: Raft lost a
+   * committed BrokerRegistration, and the controller's replay of a later fencing record threw, as
+   * Kafka's ClusterControlManager.replay does, whose QuorumController halts the process through
+   * its fatal fault handler, 3.9.0-rc3). Its outcome is that violation, the crash kept among its
+   * anomalies; a run of the correct model that throws stays a crash.
+   */
+  private variantViolationBeforeCrash(verdict: Verdict): boolean {
+    if (this.outcomeOverride !== 'crash' || this.opts.variant === 'correct') return false;
+    return verdict.anomalies.some((a) => isFailing(a) && a.kind !== 'crash' && a.kind !== 'stuck');
+  }
+
   // --- judge ------------------------------------------------------------------------------------
 
   /** The verdict (every anomaly judged by the promise tracker's evidence), the outcome and the result. */
@@ -799,7 +812,9 @@ class SeedRun {
       finalRead: this.finalRead,
       findings: findingRun,
     });
-    const outcome: RunOutcome = this.outcomeOverride ?? outcomeOf(verdict);
+    const outcome: RunOutcome = this.variantViolationBeforeCrash(verdict)
+      ? 'violation'
+      : (this.outcomeOverride ?? outcomeOf(verdict));
     const failing = verdict.anomalies.find((a) => isFailing(a));
     const sim = this.sim;
     const result: RunResult = {
