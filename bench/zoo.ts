@@ -26,14 +26,18 @@
 //
 // Usage: npx tsx bench/zoo.ts [--campaigns 5] [--variants a,b] [--time-limit-s 60]
 //          [--workers 2] [--base-seed 1] [--scenario swarm] [--shrink-runs 200]
-//          [--exclude-kinds k1,k2] [--modes plain,guided] [--json FILE]
+//          [--exclude-kinds k1,k2] [--modes plain,guided] [--json FILE] [--dump-inputs DIR]
+//
+// --dump-inputs: writes the mutated input of every guided false positive and harness failure to
+// DIR/VARIANT-SEED.json, so `npm run fuzz -- --scenario-file FILE --seed SEED` re-runs it (a guided
+// seed's input is the planner's, not the scenario's draw; scripts/replay-guided.ts rebuilds one).
 //
 // --exclude-kinds: a variant's violation counts only when it has a failing anomaly of
 // another kind (the variant's run is repeated with its full verdict to see every kind).
 //
 // Timings are wall-clock on a shared machine: rough, and longer when other work runs.
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createExecutor, type Executor } from '../campaign/executor.ts';
 import { GENERATION_SEEDS, GuidedPlanner } from '../campaign/guided.ts';
@@ -85,6 +89,7 @@ const baseSeed = intFlag('base-seed', 1, 0);
 const shrinkRuns = intFlag('shrink-runs', 200, 0);
 const scenario = flag('scenario') ?? 'swarm';
 const jsonFile = flag('json');
+const dumpDir = flag('dump-inputs');
 /**
  * Anomaly kinds that do not count as a find (e.g. liveness,quorum-superset while their false positives are triaged).
  */
@@ -125,6 +130,8 @@ interface FalsePositive {
   variantKind: string;
   correctOutcome: string;
   correctKind: string;
+  /** The guided seed's mutated input (undefined: the scenario's own draw). */
+  input?: ScenarioInput;
 }
 
 interface CampaignResult {
@@ -144,7 +151,7 @@ interface CampaignResult {
   /** Variant violations whose every failing anomaly is of an excluded kind. */
   excluded: Array<{ seed: number; kinds: string }>;
   /** Variant seeds that ended stuck or crashed (not counted as finds). */
-  harnessFailures: Array<{ seed: number; outcome: string; kind: string }>;
+  harnessFailures: Array<{ seed: number; outcome: string; kind: string; input?: ScenarioInput }>;
   shrunk?: {
     faults: number;
     sends: number;
@@ -284,11 +291,13 @@ async function runCampaign(
                 if (found !== undefined) foundInput = found;
                 finish();
               } else {
+                const input = source.inputOf(suspect.seed);
                 result.falsePositives.push({
                   seed: suspect.seed,
                   variantKind: suspect.kind ?? '?',
                   correctOutcome: c.outcome,
                   correctKind: c.kind ?? '?',
+                  ...(input === undefined ? {} : { input }),
                 });
               }
             }),
@@ -303,8 +312,15 @@ async function runCampaign(
             result.seedsRun++;
             source.record(r);
             if (r.outcome === 'violation') confirmQueue.push(r);
-            else if (isFailureOutcome(r.outcome))
-              result.harnessFailures.push({ seed, outcome: r.outcome, kind: r.kind ?? '?' });
+            else if (isFailureOutcome(r.outcome)) {
+              const input = source.inputOf(seed);
+              result.harnessFailures.push({
+                seed,
+                outcome: r.outcome,
+                kind: r.kind ?? '?',
+                ...(input ? { input } : {}),
+              });
+            }
           }),
         );
       }
@@ -459,16 +475,43 @@ const fpAll = all.flatMap((r) => r.falsePositives.map((f) => ({ variant: r.varia
 if (fpAll.length > 0) {
   console.log('');
   console.log('False positives (the variant seed fails on the correct model too; not counted):');
-  // Each seed once (campaigns of different variants share base seeds).
-  const seen = new Set<number>();
+  // Each seed once (campaigns of different variants share base seeds; a guided input is the variant's own).
+  const seen = new Set<string>();
   for (const f of fpAll) {
-    if (seen.has(f.seed)) continue;
-    seen.add(f.seed);
+    const key = f.input === undefined ? `${f.seed}` : `${f.variant}\u0000${f.seed}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     console.log(
       `  seed ${f.seed} (${f.variant}): variant ${f.variantKind}; correct model ${f.correctOutcome} ${f.correctKind} ` +
-        `— npm run fuzz -- --scenario ${scenario} --seed ${f.seed}`,
+        `— ${rerunCommand(f.variant, f.seed, f.input)}`,
     );
   }
+}
+const guidedFailures = all.flatMap((r) =>
+  r.harnessFailures.flatMap((h) => (h.input === undefined ? [] : [{ variant: r.variant, ...h }])),
+);
+if (guidedFailures.length > 0) {
+  console.log('');
+  console.log('Harness failures of variant runs on mutated inputs:');
+  for (const h of guidedFailures)
+    console.log(
+      `  seed ${h.seed} (${h.variant}): ${h.outcome} ${h.kind} — ${rerunCommand(h.variant, h.seed, h.input, h.variant)}`,
+    );
+}
+
+/**
+ * How to re-run a seed: the scenario's draw, or (a guided seed) the input written to --dump-inputs,
+ * on the correct model unless `variant` is given.
+ */
+function rerunCommand(owner: VariantName, seed: number, input?: ScenarioInput, variant?: VariantName): string {
+  const v = variant === undefined ? '' : ` --variant ${variant}`;
+  if (input === undefined) return `npm run fuzz -- --scenario ${scenario} --seed ${seed}${v}`;
+  if (dumpDir === undefined)
+    return `a mutated input: --dump-inputs DIR writes it (or scripts/replay-guided.ts --variant ${owner})`;
+  mkdirSync(dumpDir, { recursive: true });
+  const file = `${dumpDir}/${owner}-${seed}.json`;
+  writeFileSync(file, `${JSON.stringify(input, null, 2)}\n`);
+  return `npm run fuzz -- --scenario-file ${file} --seed ${seed}${v}`;
 }
 const badShrinks = all.filter(
   (r) =>
