@@ -39,8 +39,9 @@
 //   replica elected without them), is expected; nothing else is (records sent after the
 //   breach, duplicates other than KIP-360 resends, liveness: expectedBecause), but in
 //   ZooKeeper mode the loss of a record acknowledged after the breach at an offset committed
-//   at it (reopenedInEpoch: the damaged leader may keep its epoch), and a duplicate of a record
-//   sent after it whose lower copies sit at such offsets (reopened-copy). Without a power
+//   at it (reopenedInEpoch: the damaged leader may keep its epoch), and a duplicate whose lower
+//   copies sit at such offsets, of a record sent after it or re-taken there since it by a leader
+//   without its producer's state (reopened-copy). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -1170,7 +1171,12 @@ type Excuse =
  *   lastFetchedEpoch: a diverging epoch only when the end offset is below the fetch offset or
  *   its epoch below the fetched one) @ 3.9.0-rc3. Its log then holds both copies (log-matching
  *   at the lower offset, excused as 'consequence'), and electing it keeps both. Swarm seed
- *   135002310.
+ *   135002310. Also a value sent before the breach whose lower copies came under the highest's
+ *   producer id, appended since the breach by a leader with no state for it (the damaged broker,
+ *   its producer state lost with its log, taking the retry of a batch committed before the
+ *   breach whose answer the power loss swallowed as new: ProducerAppendInfo.checkSequence accepts
+ *   any sequence with no current producer epoch; the leader that kept the original answers the
+ *   next retry from ProducerStateEntry.findDuplicateBatch). Swarm seed 260024816.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
