@@ -39,8 +39,9 @@
 //   replica elected without them), is expected; nothing else is (records sent after the
 //   breach, duplicates other than KIP-360 resends, liveness: expectedBecause), but in
 //   ZooKeeper mode the loss of a record acknowledged after the breach at an offset committed
-//   at it (reopenedInEpoch: the damaged leader may keep its epoch), and a duplicate of a record
-//   sent after it whose lower copies sit at such offsets (reopened-copy). Without a power
+//   at it (reopenedInEpoch: the damaged leader may keep its epoch), and a duplicate whose lower
+//   copies sit at such offsets, of a record sent after it or re-taken there since it by a leader
+//   without its producer's state (reopened-copy). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -885,6 +886,31 @@ class AppendIdentities {
   }
 
   /**
+   * True when every copy of `value` at `lower` came under the producer id of its copy at `highest`
+   * and was appended at or after `atUs` on a producer state its leader re-learned (taken as new, or
+   * in sequence after such a batch): a retry a leader without that producer's state appended at a
+   * lower offset than the first copy ('reopened-copy' of a value sent before a ZooKeeper-mode
+   * power loss, seed 260024816).
+   */
+  lowerCopiesRetakenSince(
+    partition: number,
+    value: string,
+    lower: readonly number[],
+    highest: number,
+    atUs: number,
+  ): boolean {
+    const p = this.byPartition.get(partition);
+    const top = p?.get(offsetValueKey(highest, value));
+    if (p === undefined || top === undefined || lower.length === 0) return false;
+    return lower.every((o) => {
+      const copy = p.get(offsetValueKey(o, value));
+      return (
+        copy !== undefined && copy.id === top.id && copy.relearned !== undefined && copy.relearned.breach.atUs >= atUs
+      );
+    });
+  }
+
+  /**
    * The state loss behind the copies of `value` after the first, when each came under the first's
    * producer id on a state its leader re-learned (taken as new, or in sequence after such a
    * batch) from a batch appended after the first copy: a retry of a batch whose state was gone
@@ -1145,7 +1171,12 @@ type Excuse =
  *   lastFetchedEpoch: a diverging epoch only when the end offset is below the fetch offset or
  *   its epoch below the fetched one) @ 3.9.0-rc3. Its log then holds both copies (log-matching
  *   at the lower offset, excused as 'consequence'), and electing it keeps both. Swarm seed
- *   135002310.
+ *   135002310. Also a value sent before the breach whose lower copies came under the highest's
+ *   producer id, appended since the breach by a leader with no state for it (the damaged broker,
+ *   its producer state lost with its log, taking the retry of a batch committed before the
+ *   breach whose answer the power loss swallowed as new: ProducerAppendInfo.checkSequence accepts
+ *   any sequence with no current producer epoch; the leader that kept the original answers the
+ *   next retry from ProducerStateEntry.findDuplicateBatch). Swarm seed 260024816.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -1683,19 +1714,27 @@ function reopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence
 }
 
 /**
- * 'reopened-copy' (ZooKeeper mode): every value `a` names was first sent at or after breach `b`,
- * a power loss, and every copy of it but the highest sits at an offset committed when `b`
- * happened: the damaged leader's appends in its reused epoch (reopenedInEpoch), kept beside
- * the committed records (DURABILITY_EXCUSES' 'reopened-copy').
+ * 'reopened-copy' (ZooKeeper mode): every copy of each value `a` names but the highest sits at an
+ * offset committed when breach `b`, a power loss, happened, and either every value was first sent
+ * at or after `b`, or each lower copy came under the highest copy's producer id and was appended
+ * since `b` by a leader that had no state for that producer (ProducerAppendInfo.checkSequence took
+ * it as new, the state lost with the log: its 'producer-state-lost' breach): the damaged leader's
+ * appends in its reused epoch (reopenedInEpoch), kept beside the committed records
+ * (DURABILITY_EXCUSES' 'reopened-copy').
  */
 function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   if (!evidence.zookeeperMode || b.rule !== 'min-isr-power-loss') return false;
   const values = a.values ?? [];
   const offsets = [...(a.offsets ?? [])].sort((x, y) => x - y);
   if (a.topic === undefined || a.partition === undefined || values.length === 0 || offsets.length < 2) return false;
-  const sentAfter = allSentAtOrAfter(a, b, evidence);
   const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
-  return sentAfter && offsets.slice(0, -1).every((o) => o < hw);
+  const lower = offsets.slice(0, -1);
+  if (!lower.every((o) => o < hw)) return false;
+  if (allSentAtOrAfter(a, b, evidence)) return true;
+  // Sent before the breach: each lower copy a stateless leader's retry appended since the breach.
+  const partition = a.partition;
+  const highest = offsets[offsets.length - 1];
+  return values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs));
 }
 
 /** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */

@@ -231,6 +231,60 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
     expect(kraft.tracker.powerLoss([2, 3], 'power loss of broker 2 + broker 3')).toBeDefined();
     expect(judge(kraft.tracker, dup([3, 7]), undefined, history)).toBeUndefined();
   });
+
+  it('excuses a duplicate sent before it whose lower copy a stateless leader re-took since then', () => {
+    // Seed 260024816: 'v' committed at offset 4 (answer lost in the power loss); the damaged
+    // broker, leading again in its epoch with no producer state, takes the retry as new at 0.
+    const dup = (offsets: number[]): Anomaly => ({
+      kind: 'duplicate',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      values: ['v'],
+      offsets,
+    });
+    const history: History = [send('v', 1_000_000)];
+    const leader = { broker: 1, leaderEpoch: 0 };
+    const run = (
+      retry: (t: PromiseTracker) => void,
+      zookeeperMode = true,
+      before?: (t: PromiseTracker) => void,
+      originalOffset = 4,
+    ) => {
+      const s = setup(2, zookeeperMode);
+      s.tracker.onLeaderAppend(0, originalOffset, ['v'], { id: 7, epoch: 0 }, false, leader);
+      before?.(s.tracker);
+      s.tracker.onReplica(1, 0, 'leader', 5, 5);
+      s.clock.nowUs = 41_200_000;
+      const breach = s.tracker.powerLoss(zookeeperMode ? [1] : [1, 2], 'power loss');
+      s.clock.nowUs = 50_000_000;
+      retry(s.tracker);
+      return { tracker: s.tracker, breach };
+    };
+    const asNew = run((t) => t.onLeaderAppend(0, 0, ['v'], { id: 7, epoch: 0 }, true, leader));
+    expect(judge(asNew.tracker, dup([4, 0]), undefined, history)).toBe(asNew.breach);
+    // The lower copy appended on a state its leader had: a dedupe failure, not the breach's.
+    const kept = run((t) => t.onLeaderAppend(0, 0, ['v'], { id: 7, epoch: 0 }, false, leader));
+    expect(judge(kept.tracker, dup([0, 4]), undefined, history)).toBeUndefined();
+    // Under another producer id: not a retry of this one.
+    const other = run((t) => t.onLeaderAppend(0, 0, ['v'], { id: 8, epoch: 0 }, true, leader));
+    expect(judge(other.tracker, dup([0, 4]), undefined, history)).toBeUndefined();
+    // Taken as new before the breach (another state loss): not this breach's reopened offset.
+    const early = run(
+      () => undefined,
+      true,
+      (t) => t.onLeaderAppend(0, 0, ['v'], { id: 7, epoch: 0 }, true, leader),
+    );
+    expect(judge(early.tracker, dup([0, 4]), undefined, history)).toBeUndefined();
+    // The lower copy above the HW of the breach (5): no offset the power loss reopened.
+    const retakeAt6 = (t: PromiseTracker) => t.onLeaderAppend(0, 6, ['v'], { id: 7, epoch: 0 }, true, leader);
+    const high = run(retakeAt6, true, undefined, 7);
+    expect(judge(high.tracker, dup([6, 7]), undefined, history)).toBeUndefined();
+    // KRaft mode: no reused epoch, no such copy.
+    const kraft = run((t) => t.onLeaderAppend(0, 0, ['v'], { id: 7, epoch: 0 }, true, leader), false);
+    expect(kraft.breach).toBeDefined();
+    expect(judge(kraft.tracker, dup([0, 4]), undefined, history)).toBeUndefined();
+  });
 });
 
 describe('log-matching against a gap in ZooKeeper mode (seed 190049908)', () => {
