@@ -493,10 +493,10 @@ const guidedFailures = all.flatMap((r) =>
 if (guidedFailures.length > 0) {
   console.log('');
   console.log('Harness failures of variant runs on mutated inputs:');
-  for (const h of guidedFailures)
-    console.log(
-      `  seed ${h.seed} (${h.variant}): ${h.outcome} ${h.kind} — ${rerunCommand(h.variant, h.seed, h.input, h.variant)}`,
-    );
+  for (const h of guidedFailures) {
+    const rerun = rerunCommand(h.variant, h.seed, h.input, h.variant);
+    console.log(`  seed ${h.seed} (${h.variant}): ${h.outcome} ${h.kind} — ${rerun}`);
+  }
 }
 
 /**
