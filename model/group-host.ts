@@ -353,7 +353,7 @@ export class GroupHost {
     this.arm(h);
   }
 
-  /** transaction.partition.verification.enable (Partition.txnVerificationEnabled) in a version that verifies offsets. */
+  /** transaction.partition.verification.enable , in a version that verifies offsets (3.7+). */
   private verifiesTxnOffsetCommit(p: Partition): boolean {
     return rulesOf(this.broker.config['kafka.version']).txnOffsetCommitVerification && p.txnVerificationEnabled();
   }
@@ -382,7 +382,11 @@ export class GroupHost {
     if (guard === 'NOT_LEADER_OR_FOLLOWER') return reply('NOT_COORDINATOR');
     const h0 = this.hosted.get(p.partition);
     if (guard === SENTINEL_GUARD && h0 !== undefined) return this.handleHere(h0, p, from, correlationId, body);
-    const ids = { transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch };
+    const ids = {
+      transactionalId: body.transactionalId,
+      producerId: body.producerId,
+      producerEpoch: body.producerEpoch,
+    };
     this.broker.txns.verifyTransaction(ids, `${OFFSETS_TOPIC}/${p.partition}`, (verified) => {
       const error = txnOffsetCommitErrorOfVerification(verified);
       if (error !== 'NONE') {

@@ -587,7 +587,10 @@ export class Partition {
     if (error !== 'NONE') return { error };
     // A verified TxnOffsetCommit (3.7+, group-host.ts) appends with its VerificationGuard, checked as a
     // produce's (UnifiedLog.analyzeAndValidateProducerState: batchMissingRequiredVerification).
-    if (guard !== undefined && this.missingRequiredVerification({ transactional: true, producerId, producerEpoch }, guard))
+    if (
+      guard !== undefined &&
+      this.missingRequiredVerification({ transactional: true, producerId, producerEpoch }, guard)
+    )
       return { error: 'INVALID_TXN_STATE' };
     // UnifiedLog.updateProducers: a transactional batch clears the producer's VerificationGuard.
     if (guard !== undefined) this.verificationGuards.delete(producerId);
