@@ -1259,6 +1259,12 @@ const CODE_PROBES = {
       'A TxnOffsetCommit named an unknown member or another generation: UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION.',
     reachable: 'not in the scenarios: their consume-transform-produce transactions commit without a generation',
   },
+  'group-txn-offset-commit-unverified': {
+    kafka: 'CoordinatorRuntime.scheduleTransactionalWriteOperation (maybeStartTransactionVerification, KIP-890)',
+    description:
+      "A TxnOffsetCommit's verification with the transaction coordinator failed (it no longer knows the " +
+      'transaction, or fenced it): the offsets are not written and the error goes to the producer.',
+  },
   'group-txn-offsets-committed': {
     kafka: 'OffsetMetadataManager.replayEndTransactionMarker (COMMIT)',
     description: "A COMMIT marker made a producer's pending transactional offsets the group's committed offsets.",

@@ -49,6 +49,10 @@ export type GroupError =
   | 'UNSTABLE_OFFSET_COMMIT'
   /** TxnOffsetCommit: the partition's producer state knows a newer epoch (ProducerAppendInfo). */
   | 'INVALID_PRODUCER_EPOCH'
+  /** TxnOffsetCommit refused by its verification (KIP-890 part 1, group-host.ts verifyThenCommit). */
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'INVALID_PRODUCER_ID_MAPPING'
+  | 'INVALID_TXN_STATE'
   /** OffsetCommit of a consumer group (KIP-848) naming another member epoch. */
   | 'STALE_MEMBER_EPOCH';
 

@@ -37,10 +37,14 @@ import type { ClientRequest, ClientResponse, ErrorCode, LogRecord } from './clie
 import { OFFSETS_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import type { Partition } from './partition.ts';
 import type { PartitionState } from './internal-protocol.ts';
+import type { TxnHost, VerificationError } from './txn-host.ts';
+import { rulesOf } from './versions.ts';
+import { SENTINEL_GUARD } from './partition.ts';
 import {
   GroupCoordinatorShard,
   type Effect,
   type GroupRecord,
+  type GroupError,
   type GroupRequest,
   type GroupResponse,
   type LoadedRecord,
@@ -117,6 +121,8 @@ export interface GroupHostBroker {
   emit(event: ModelProbe): void;
   setTimer(delayUs: number, tag: unknown): void;
   partition(topic: string, partition: number): Partition | undefined;
+  /** The broker's AddPartitionsToTxnManager (txn-host.ts verifyTransaction). */
+  readonly txns: Pick<TxnHost, 'verifyTransaction'>;
 }
 
 export interface GroupTimerTag {
@@ -334,17 +340,71 @@ export class GroupHost {
       this.broker.send(from, { type: 'GroupResponse', correlationId: msg.correlationId, body });
       return;
     }
+    const body = msg.body;
+    if (body.type === 'TxnOffsetCommit' && this.verifiesTxnOffsetCommit(p))
+      return this.verifyThenCommit(from, msg.correlationId, body, p);
+    this.handleHere(h, p, from, msg.correlationId, body);
+  }
+
+  private handleHere(h: Hosted, p: Partition, from: number, correlationId: number, body: GroupRequest, guard?: number) {
     const token = this.nextToken++;
-    h.clients.set(token, { to: from, correlationId: msg.correlationId });
-    this.apply(h, p, h.shard.handle(token, msg.body, this.broker.nowUs()));
+    h.clients.set(token, { to: from, correlationId });
+    this.apply(h, p, h.shard.handle(token, body, this.broker.nowUs()), guard);
     this.arm(h);
   }
 
+  /** transaction.partition.verification.enable , in a version that verifies offsets (3.7+). */
+  private verifiesTxnOffsetCommit(p: Partition): boolean {
+    return rulesOf(this.broker.config['kafka.version']).txnOffsetCommitVerification && p.txnVerificationEnabled();
+  }
+
+  /**
+   * KIP-890 part 1 for TxnOffsetCommit (3.7+): GroupCoordinatorService.commitTransactionalOffsets
+   * → CoordinatorRuntime.scheduleTransactionalWriteOperation first runs
+   * CoordinatorPartitionWriter.maybeStartTransactionVerification
+   * (ReplicaManager.maybeStartTransactionVerificationForPartition, as for a produce: no
+   * verification while the producer has an ongoing transaction on the partition, else an
+   * AddPartitionsToTxn verifyOnly to the transaction coordinator), and writes the offsets with
+   * the guard only once verified; a verification error fails the commit (handleOperationException).
+   * The model verifies with verifyOnly also for a TV2 client: its client sends AddOffsetsToTxn
+   * first (txn-producer.ts), so the partition is in the transaction whenever the coordinator
+   * still knows it.
+   */
+  private verifyThenCommit(
+    from: number,
+    correlationId: number,
+    body: Extract<GroupRequest, { type: 'TxnOffsetCommit' }>,
+    p: Partition,
+  ): void {
+    const reply = (error: GroupError): void =>
+      this.broker.send(from, { type: 'GroupResponse', correlationId, body: { type: 'TxnOffsetCommit', error } });
+    const guard = p.maybeStartTransactionVerification(body.producerId, body.producerEpoch);
+    if (guard === 'NOT_LEADER_OR_FOLLOWER') return reply('NOT_COORDINATOR');
+    const h0 = this.hosted.get(p.partition);
+    if (guard === SENTINEL_GUARD && h0 !== undefined) return this.handleHere(h0, p, from, correlationId, body);
+    const ids = {
+      transactionalId: body.transactionalId,
+      producerId: body.producerId,
+      producerEpoch: body.producerEpoch,
+    };
+    this.broker.txns.verifyTransaction(ids, `${OFFSETS_TOPIC}/${p.partition}`, (verified) => {
+      const error = txnOffsetCommitErrorOfVerification(verified);
+      if (error !== 'NONE') {
+        codeProbe('group-txn-offset-commit-unverified');
+        return reply(error);
+      }
+      const h = this.hosted.get(p.partition);
+      const now = this.broker.partition(OFFSETS_TOPIC, p.partition);
+      if (h === undefined || now === undefined || now.role !== 'leader') return reply('NOT_COORDINATOR');
+      this.handleHere(h, now, from, correlationId, body, guard);
+    });
+  }
+
   /** Appends an effect's records to the partition (CoordinatorPartitionWriter.append) and answers. */
-  private apply(h: Hosted, p: Partition, effect: Effect): void {
+  private apply(h: Hosted, p: Partition, effect: Effect, guard?: number): void {
     this.deliver(h, effect.replies);
     if (effect.records.length === 0) return;
-    if (effect.txn !== undefined) return this.applyTxn(h, p, effect, effect.txn);
+    if (effect.txn !== undefined) return this.applyTxn(h, p, effect, effect.txn, guard);
     p.appendAsCoordinator(effect.records.map((r) => ({ key: r.group, value: JSON.stringify(r) })));
     h.shard.appended(p.log.leo - 1, effect);
     if (this.broker.variant === 'coordinator-acks-1') {
@@ -360,11 +420,18 @@ export class GroupHost {
    * refusal (an older producer epoch) fails the write with that error (GroupCoordinatorService
    * .handleOperationException passes INVALID_PRODUCER_EPOCH on as it is).
    */
-  private applyTxn(h: Hosted, p: Partition, effect: Effect, txn: { producerId: number; producerEpoch: number }): void {
+  private applyTxn(
+    h: Hosted,
+    p: Partition,
+    effect: Effect,
+    txn: { producerId: number; producerEpoch: number },
+    guard: number | undefined,
+  ): void {
     const batch = effect.records.map((r) => ({ key: r.group, value: JSON.stringify(r) }));
-    const r = p.appendTxnAsCoordinator(batch, txn.producerId, txn.producerEpoch);
+    const r = p.appendTxnAsCoordinator(batch, txn.producerId, txn.producerEpoch, guard);
     if (r.error !== 'NONE') {
-      const error = r.error === 'INVALID_PRODUCER_EPOCH' ? 'INVALID_PRODUCER_EPOCH' : 'NOT_COORDINATOR';
+      const error: GroupError =
+        r.error === 'INVALID_PRODUCER_EPOCH' || r.error === 'INVALID_TXN_STATE' ? r.error : 'NOT_COORDINATOR';
       this.deliver(
         h,
         effect.afterCommit.map((x) => ({ token: x.token, response: { type: 'TxnOffsetCommit', error } })),
@@ -383,6 +450,34 @@ export class GroupHost {
       if (r.response.type === 'OffsetCommit' && r.response.error !== 'NONE') codeProbe('group-commit-rejected');
       this.broker.send(c.to, { type: 'GroupResponse', correlationId: c.correlationId, body: r.response });
     }
+  }
+}
+
+/**
+ * A TxnOffsetCommit's verification error as the client sees it: AddPartitionsToTxnManager's
+ * mapping (AddPartitionsToTxnHandler.onComplete: PRODUCER_FENCED → INVALID_PRODUCER_EPOCH; no
+ * answer → NETWORK_EXCEPTION; no coordinator → COORDINATOR_NOT_AVAILABLE), then
+ * CoordinatorOperationExceptionHelper.handleOperationException (NETWORK_EXCEPTION →
+ * COORDINATOR_LOAD_IN_PROGRESS; the coordinator's other errors as they are).
+ */
+function txnOffsetCommitErrorOfVerification(error: VerificationError): GroupError {
+  switch (error) {
+    case 'NONE':
+    case 'NOT_COORDINATOR':
+    case 'COORDINATOR_NOT_AVAILABLE':
+    case 'COORDINATOR_LOAD_IN_PROGRESS':
+    case 'CONCURRENT_TRANSACTIONS':
+    case 'INVALID_PRODUCER_ID_MAPPING':
+    case 'INVALID_TXN_STATE':
+      return error;
+    case 'PRODUCER_FENCED':
+      return 'INVALID_PRODUCER_EPOCH';
+    case 'NETWORK_EXCEPTION':
+      return 'COORDINATOR_LOAD_IN_PROGRESS';
+    case 'INVALID_TRANSACTION_TIMEOUT':
+      throw new Error('a verification answered INVALID_TRANSACTION_TIMEOUT');
+    default:
+      return unreachable(error);
   }
 }
 

@@ -470,7 +470,10 @@ export class Partition {
    * producer's current VerificationGuard (batchMissingRequiredVerification), else
    * InvalidTxnStateException.
    */
-  private missingRequiredVerification(req: ProduceRequest, guard: number): boolean {
+  private missingRequiredVerification(
+    req: Pick<ProduceRequest, 'transactional' | 'producerId' | 'producerEpoch'>,
+    guard: number,
+  ): boolean {
     if (req.transactional !== true || this.hasOngoingTransaction(req.producerId, req.producerEpoch)) return false;
     if (!this.txnVerificationEnabled()) {
       codeProbe('txn-unverified-transaction-opened');
@@ -577,10 +580,20 @@ export class Partition {
     batch: ReadonlyArray<{ key: string | null; value: string }>,
     producerId: number,
     producerEpoch: number,
+    guard?: number,
   ): { error: 'NONE'; offset: number } | { error: Exclude<ErrorCode, 'NONE'> } {
     if (this.role !== 'leader') return { error: 'NOT_LEADER_OR_FOLLOWER' };
     const error = this.log.producers.checkCoordinatorBatch(producerId, producerEpoch);
     if (error !== 'NONE') return { error };
+    // A verified TxnOffsetCommit (3.7+, group-host.ts) appends with its VerificationGuard, checked as a
+    // produce's (UnifiedLog.analyzeAndValidateProducerState: batchMissingRequiredVerification).
+    if (
+      guard !== undefined &&
+      this.missingRequiredVerification({ transactional: true, producerId, producerEpoch }, guard)
+    )
+      return { error: 'INVALID_TXN_STATE' };
+    // UnifiedLog.updateProducers: a transactional batch clears the producer's VerificationGuard.
+    if (guard !== undefined) this.verificationGuards.delete(producerId);
     const first = this.log.appendAsLeader(batch, this.leaderEpoch, producerId, producerEpoch, 0, true);
     this.emitAppend(first, this.leaderEpoch, batch.length, producerId, producerEpoch);
     if (this.maybeIncrementHw()) this.onHwIncreased();

@@ -568,7 +568,14 @@ export class TxnProducerActor implements Actor<Message> {
       case 'COORDINATOR_LOAD_IN_PROGRESS':
       case 'UNSTABLE_OFFSET_COMMIT':
       case 'REBALANCE_IN_PROGRESS':
+      case 'CONCURRENT_TRANSACTIONS':
+        // TxnOffsetCommitHandler: a RetriableException retries with the current coordinator.
         return this.retry();
+      case 'INVALID_PRODUCER_ID_MAPPING':
+      case 'INVALID_TXN_STATE':
+        // TxnOffsetCommitHandler: "Unexpected error in TxnOffsetCommitResponse", fatalError: the
+        // application closes this producer and opens a new one, as after PRODUCER_FENCED.
+        return this.fenced(error);
       case 'UNKNOWN_MEMBER_ID':
       case 'ILLEGAL_GENERATION':
       case 'MEMBER_ID_REQUIRED':

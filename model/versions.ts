@@ -91,6 +91,12 @@ export interface VersionRules {
   readonly initialTaskDelayConfigurable: boolean;
   /** KIP-890 part 1 (3.6.0): transaction.partition.verification.enable exists, default true. */
   readonly txnPartitionVerification: boolean;
+  /**
+   * KIP-890 part 1 for offsets (3.7.0): the group coordinator verifies a TxnOffsetCommit with the
+   * transaction coordinator before it writes it (3.7.0 GroupCoordinator.handleTxnCommitOffsets
+   * calls maybeStartTransactionVerificationForPartition; 3.6.0 does not).
+   */
+  readonly txnOffsetCommitVerification: boolean;
   /** KIP-996 (4.0): a voter asks for pre-votes in its epoch (Prospective) before it stands as candidate. */
   readonly preVote: boolean;
   /** KIP-890 part 2 (4.0): the feature transaction.version can be 2, and is by default. */
@@ -129,6 +135,8 @@ function rules(
     epochTruncationFlush,
     initialTaskDelayConfigurable,
     txnPartitionVerification,
+    // In 3.7.0 as ELR's fields (elrAvailable): the same release line.
+    txnOffsetCommitVerification: elrAvailable,
     preVote,
     // TransactionVersion.TV_2 bootstraps at IBP_4_0_IV2: from 4.0, as KIP-996.
     transactionV2: preVote,
