@@ -600,7 +600,10 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       '(no records: completed at once when no write is pending), GroupCoordinatorService.onResignation (only on ' +
       "the broker's own metadata delta: ReplicaManager.applyDelta) @ trunk (4.0); TxnOffsetCommitHandler " +
       '(NOT_COORDINATOR, REQUEST_TIMED_OUT: lookupCoordinator and retry) @ 3.9.0-rc3',
-    jira: 'not yet searched',
+    jira:
+      'no JIRA found (searched stale / zombie / deposed group coordinator OffsetFetch after the __consumer_offsets ' +
+      'leader moved, broker cut off from the controller); neighbours: KAFKA-4362 (the old coordinator answering ' +
+      "after the offsets partition moved, ZooKeeper era), KAFKA-20634 (a deposed coordinator's high watermark)",
     test: 'test/model/findings/deposed-coordinator-offset-fetch.test.ts',
     witness: deposedCoordinatorOffsetFetch,
   },
