@@ -18,9 +18,12 @@ import type { Anomaly } from '../checkers/verdict.ts';
 import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { History } from '../checkers/history.ts';
 import type { CodeProbeContextHit } from '../harness/code-probes.ts';
+import type { HistoryEvent } from '../checkers/history.ts';
 import type {
   DroppedIsrExpansion,
   FetchEpochBelowLeaderCache,
+  GroupCoordinatorElected,
+  GroupOffsetFetchAnswered,
   KeptBelowLeaderLogStart,
   ZkResentIsrWrite,
 } from '../model/code-probes.ts';
@@ -426,6 +429,76 @@ function droppedIsrExpansion(run: FindingRun): FindingWitness[] {
   return out;
 }
 
+// --- deposed-coordinator-offset-fetch (swarm seeds 250064184, 250059851, 250063388) --------------
+
+const ELECTED_PROBE = 'group-coordinator-elected';
+const FETCH_ANSWERED_PROBE = 'group-offset-fetch-answered';
+
+/**
+ * Whether the operation whose invoke is history event `invoke` (a consume-transform-produce
+ * transaction) is the one `f` answered for `tp`: in flight when it was answered (invoked at or
+ * before it, completed at or after it, or never), of the same topic, and its fetch-offsets
+ * micro-op returned what `f` answered (-1: none, `null` in the history).
+ */
+function fetchAnsweredBy(history: History, invoke: number, f: GroupOffsetFetchAnswered, offset: number): boolean {
+  const ev = history[invoke];
+  if (ev === undefined || ev.type !== 'invoke' || ev.f !== 'txn' || ev.time > f.atUs) return false;
+  const done = history.find((x) => x.index > invoke && x.process === ev.process && x.type !== 'invoke');
+  if (done !== undefined && done.time < f.atUs) return false;
+  return done !== undefined && fetchedOf(done, f.offsets[0]?.partition) === (offset < 0 ? null : offset);
+}
+
+/** What a completed transaction's fetch-offsets micro-op returned for partition `k` (undefined: none answered). */
+function fetchedOf(done: HistoryEvent, k: number | undefined): number | null | undefined {
+  if (!Array.isArray(done.value) || k === undefined) return undefined;
+  const m = (done.value as unknown[]).find((x) => Array.isArray(x) && x[0] === 'fetch-offsets') as
+    | unknown[]
+    | undefined;
+  const got = m?.[2] as Record<string, number | null> | undefined;
+  return got === undefined ? undefined : got[String(k)];
+}
+
+/**
+ * A coordinator of a `__consumer_offsets` partition answered an OffsetFetch at leader epoch e
+ * after a broker had been elected leader of that partition at a later epoch (its coordinator
+ * loading or serving): a deposed coordinator, which never heard of its replacement, answering
+ * from its own state. Explains, of the operation it answered (its fetch returned that answer),
+ * a lost-txn-offsets below the committed offset it names, and a double-consume whose later
+ * transaction it is (that transaction read from the stale offset, below the earlier one's).
+ */
+function deposedCoordinatorOffsetFetch(run: FindingRun): FindingWitness[] {
+  const elected = run.probeContexts
+    .filter((h) => h.name === ELECTED_PROBE)
+    .map((h) => h.context as GroupCoordinatorElected);
+  const out: FindingWitness[] = [];
+  for (const hit of run.probeContexts) {
+    if (hit.name !== FETCH_ANSWERED_PROBE) continue;
+    const f = hit.context as GroupOffsetFetchAnswered;
+    const next = elected.find((e) => e.partition === f.partition && e.leaderEpoch > f.leaderEpoch && e.atUs <= f.atUs);
+    const tp = f.offsets[0];
+    if (next === undefined || tp === undefined || f.offsets.length !== 1) continue;
+    const staleBelow = (a: Anomaly, committed: number | undefined, op: number | undefined): boolean =>
+      a.topic === tp.topic &&
+      a.partition === tp.partition &&
+      committed !== undefined &&
+      tp.offset < committed &&
+      op !== undefined &&
+      fetchAnsweredBy(run.history, op, f, tp.offset);
+    out.push({
+      description:
+        `Broker ${f.broker}, coordinator of __consumer_offsets/${f.partition} in leader epoch ${f.leaderEpoch}, ` +
+        `answered client ${f.client}'s OffsetFetch of ${tp.topic}/${tp.partition} with ` +
+        `${tp.offset < 0 ? 'no committed offset' : `offset ${tp.offset}`} at ${(f.atUs / 1e6).toFixed(6)} s, after ` +
+        `broker ${next.broker} had been elected its leader in epoch ${next.leaderEpoch} ` +
+        `(${(next.atUs / 1e6).toFixed(6)} s): a deposed coordinator answering from its own state.`,
+      explains: (a) =>
+        (a.kind === 'lost-txn-offsets' && staleBelow(a, a.offsets?.[0], a.ops?.[1])) ||
+        (a.kind === 'double-consume' && staleBelow(a, a.offsets?.[1], a.ops?.[1])),
+    });
+  }
+  return out;
+}
+
 /** Every Kafka finding gregor knows, by name. */
 export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
   {
@@ -522,6 +595,28 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'KIP-497 (apache/kafka PR 9100), shouldWaitForReplicaToJoinIsr of KAFKA-15021',
     test: 'test/model/findings/dropped-isr-expansion.test.ts',
     witness: droppedIsrExpansion,
+  },
+  {
+    name: 'deposed-coordinator-offset-fetch',
+    explanation:
+      'A broker cut off from the active controller keeps leading a __consumer_offsets partition after the ' +
+      'controller elected another leader in a later epoch; its group coordinator stays loaded and answers ' +
+      "OffsetFetch (require_stable) from its own state, without the offsets the new coordinator's transactions " +
+      'committed since. A consume-transform-produce transaction reads again from that stale offset, and when its ' +
+      'TxnOffsetCommit, failed by the deposed coordinator, is retried to the new one, it commits: records ' +
+      'processed twice, not exactly once.',
+    kafkaSource:
+      'GroupCoordinatorService.fetchOffsets (requireStable: scheduleWriteOperation with no records, no leadership ' +
+      'check beyond the local partition), CoordinatorRuntime.CoordinatorWriteEvent / CoordinatorContext.append ' +
+      '(no records: completed at once when no write is pending), GroupCoordinatorService.onResignation (only on ' +
+      "the broker's own metadata delta: ReplicaManager.applyDelta) @ trunk (4.0); TxnOffsetCommitHandler " +
+      '(NOT_COORDINATOR, REQUEST_TIMED_OUT: lookupCoordinator and retry) @ 3.9.0-rc3',
+    jira:
+      'no JIRA found (searched stale / zombie / deposed group coordinator OffsetFetch after the __consumer_offsets ' +
+      'leader moved, broker cut off from the controller); neighbours: KAFKA-4362 (the old coordinator answering ' +
+      "after the offsets partition moved, ZooKeeper era), KAFKA-20634 (a deposed coordinator's high watermark)",
+    test: 'test/model/findings/deposed-coordinator-offset-fetch.test.ts',
+    witness: deposedCoordinatorOffsetFetch,
   },
 ];
 

@@ -13,9 +13,10 @@
 //   model's state at that moment). That listener is installed independently of recording, so
 //   what it makes the driver do does not depend on whether probes are being recorded either.
 // - A probe may carry a context (plain data its site builds: which broker, partition, offsets),
-//   passed only by rare probes that a Kafka finding's witness reads (driver/kafka-findings.ts).
-//   The recorder keeps the first MAX_CONTEXTS of them in hit order; a context is data, never a
-//   reference into the simulation, and building it reads the model without changing it.
+//   passed only by probes that a Kafka finding's witness reads (driver/kafka-findings.ts). The
+//   recorder keeps, of each probe, the first MAX_CONTEXTS of them, in hit order (a frequent
+//   probe cannot crowd out a rare one's); a context is data, never a reference into the
+//   simulation, and building it reads the model without changing it.
 // - One recorder at a time per thread (a run is synchronous; each worker thread has its own
 //   module instance). `startCodeProbes` installs one and returns the handle that removes it
 //   again and restores whatever was installed before (runs may nest, e.g. while shrinking).
@@ -26,7 +27,7 @@ export interface CodeProbeContextHit {
   readonly context: unknown;
 }
 
-/** At most this many contexts are kept per run (the rest are dropped; the bitset still counts the hit). */
+/** At most this many contexts of one probe are kept per run (the rest are dropped; the bitset still counts the hit). */
 const MAX_CONTEXTS = 256;
 
 /** Which probes of a catalog one run reached: a bitset in catalog order, and the contexts passed. */
@@ -34,6 +35,8 @@ class CodeProbeRecorder {
   private readonly indexOf = new Map<string, number>();
   private readonly bits: Uint32Array;
   readonly contexts: CodeProbeContextHit[] = [];
+  /** Contexts kept so far, per probe name. */
+  private readonly kept = new Map<string, number>();
 
   constructor(readonly names: readonly string[]) {
     names.forEach((name, i) => {
@@ -47,7 +50,11 @@ class CodeProbeRecorder {
     const i = this.indexOf.get(name);
     if (i === undefined) throw new Error(`code probe '${name}' is not in the catalog`);
     this.bits[i >>> 5] |= 1 << (i & 31);
-    if (context !== undefined && this.contexts.length < MAX_CONTEXTS) this.contexts.push({ name, context });
+    if (context === undefined) return;
+    const n = this.kept.get(name) ?? 0;
+    if (n >= MAX_CONTEXTS) return;
+    this.kept.set(name, n + 1);
+    this.contexts.push({ name, context });
   }
 
   /** The probes hit, in catalog order. */

@@ -1280,6 +1280,13 @@ const CODE_PROBES = {
       'partition.',
     reachable: 'not in the scenarios: no group mixes transactional and plain offset commits',
   },
+  'group-offset-fetch-answered': {
+    kafka: 'GroupCoordinatorService.fetchOffsets (requireStable: scheduleWriteOperation with no records)',
+    description:
+      "A group coordinator answered an OffsetFetch with the group's offsets, from its own state and leader epoch " +
+      '(the Kafka finding deposed-coordinator-offset-fetch reads it: driver/kafka-findings.ts).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   'group-offset-fetch-unstable': {
     kafka: 'OffsetMetadataManager.fetchOffsets (requireStable, hasPendingTransactionalOffsets)',
     description: 'An OffsetFetch found a pending transactional offset: UNSTABLE_OFFSET_COMMIT (KIP-447).',
@@ -1480,8 +1487,33 @@ export interface DroppedIsrExpansion {
   readonly atUs: number;
 }
 
+/**
+ * `group-coordinator-elected`'s context: a broker became leader of a `__consumer_offsets`
+ * partition at a leader epoch and started loading its coordinator (GroupHost.elect).
+ */
+export interface GroupCoordinatorElected {
+  readonly broker: number;
+  /** The `__consumer_offsets` partition and the leadership's epoch. */
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  /** When (virtual µs). */
+  readonly atUs: number;
+}
+
+/**
+ * `group-offset-fetch-answered`'s context: a coordinator answered an OffsetFetch (error NONE)
+ * from its in-memory offsets; `offsets` are what it answered (-1: none).
+ */
+export interface GroupOffsetFetchAnswered extends GroupCoordinatorElected {
+  /** The client node it answered. */
+  readonly client: number;
+  readonly offsets: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly offset: number }>;
+}
+
 /** The probes that pass a context, and its type. */
 export interface CodeProbeContexts {
+  'group-coordinator-elected': GroupCoordinatorElected;
+  'group-offset-fetch-answered': GroupOffsetFetchAnswered;
   'pending-isr-expansion-reset': DroppedIsrExpansion;
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
   'fetch-epoch-below-leader-cache-no-divergence': FetchEpochBelowLeaderCache;

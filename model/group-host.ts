@@ -51,7 +51,7 @@ import {
   type Reply,
 } from './group-coordinator.ts';
 import { unreachable } from './client-net.ts';
-import { codeProbe } from './code-probes.ts';
+import { codeProbe, codeProbeWith } from './code-probes.ts';
 
 /** CoordinatorLoaderImpl runs on its own thread: the time a load takes in the model. */
 const LOAD_DELAY_US = 5_000;
@@ -243,7 +243,8 @@ export class GroupHost {
     const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
     const h: Hosted = { shard, clients: new Map(), armedAtUs: Number.POSITIVE_INFINITY, markerWaits: [] };
     this.hosted.set(p.partition, h);
-    codeProbe('group-coordinator-elected');
+    const at = { broker: this.broker.brokerId, partition: p.partition, leaderEpoch: p.leaderEpoch };
+    codeProbeWith('group-coordinator-elected', { ...at, atUs: this.broker.nowUs() });
     if (this.broker.variant === 'coordinator-serves-before-load') {
       // Variant: serves at once, from an empty state; the log is never replayed.
       shard.load([], p.log.hw, this.broker.nowUs());
@@ -442,12 +443,32 @@ export class GroupHost {
     this.deliver(h, h.shard.advanceCommitted(p.log.hw));
   }
 
+  /**
+   * An OffsetFetch answered from this coordinator's offsets, at its leader epoch: a leader the
+   * controller replaced but which has not heard so (cut off from it) still answers from its own
+   * state (GroupCoordinatorService.fetchOffsets runs requireStable as a write with no records,
+   * CoordinatorRuntime completes it at once when nothing is pending; no leadership check beyond
+   * the broker's own metadata image). The Kafka finding deposed-coordinator-offset-fetch reads it.
+   */
+  private probeFetchAnswered(h: Hosted, client: number, body: Extract<GroupResponse, { type: 'OffsetFetch' }>): void {
+    codeProbeWith('group-offset-fetch-answered', {
+      broker: this.broker.brokerId,
+      partition: h.shard.partition,
+      leaderEpoch: h.shard.leaderEpoch,
+      atUs: this.broker.nowUs(),
+      client,
+      offsets: body.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+    });
+  }
+
   private deliver(h: Hosted, replies: readonly Reply[]): void {
     for (const r of replies) {
       const c = h.clients.get(r.token);
       if (c === undefined) continue;
       h.clients.delete(r.token);
       if (r.response.type === 'OffsetCommit' && r.response.error !== 'NONE') codeProbe('group-commit-rejected');
+      if (r.response.type === 'OffsetFetch' && r.response.error === 'NONE')
+        this.probeFetchAnswered(h, c.to, r.response);
       this.broker.send(c.to, { type: 'GroupResponse', correlationId: c.correlationId, body: r.response });
     }
   }

@@ -16,6 +16,18 @@ describe('code probes', () => {
     expect(rec.stop()).toEqual(['b', 'e']);
   });
 
+  it('keeps the first 256 contexts of each probe: a frequent one does not crowd out a rare one', () => {
+    const rec = startCodeProbes(CATALOG);
+    for (let i = 0; i < 300; i++) hitCodeProbe('a', { i });
+    hitCodeProbe('b', { rare: true });
+    hitCodeProbe('c');
+    rec.stop();
+    const kept = rec.contexts();
+    expect(kept.filter((h) => h.name === 'a')).toHaveLength(256);
+    expect(kept.filter((h) => h.name === 'a').at(-1)?.context).toEqual({ i: 255 });
+    expect(kept.at(-1)).toEqual({ name: 'b', context: { rare: true } });
+  });
+
   it('ignores probes when nothing records, and after a recording stopped', () => {
     hitCodeProbe('a');
     const rec = startCodeProbes(CATALOG);
