@@ -226,6 +226,13 @@ export class PromiseTracker {
    * it happened (shared with the companion, whose breaches are of its own topic).
    */
   readonly hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>>;
+  /**
+   * Each breach made by a power loss (ownPowerLoss) → the highest log end offset of each
+   * partition of the breach's topic that the brokers losing power then had announced: what a
+   * leader among them held, and may reopen in the same leader epoch in ZooKeeper mode
+   * (gapReopenedInEpoch). Shared with the companion, as hwAtBreach is.
+   */
+  readonly leoAtPowerLoss: Map<PromiseBreach, ReadonlyMap<number, number>>;
   /** Lost unflushed data (power loss): the durability promise. */
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
@@ -254,14 +261,17 @@ export class PromiseTracker {
     shared: {
       breaches: PromiseBreach[];
       hwAtBreach: Map<PromiseBreach, ReadonlyMap<number, number>>;
+      leoAtPowerLoss: Map<PromiseBreach, ReadonlyMap<number, number>>;
       handOuts?: GroupHandOuts;
     } = {
       breaches: [],
       hwAtBreach: new Map(),
+      leoAtPowerLoss: new Map(),
     },
   ) {
     this.breaches = shared.breaches;
     this.hwAtBreach = shared.hwAtBreach;
+    this.leoAtPowerLoss = shared.leoAtPowerLoss;
     this.handOuts = shared.handOuts ?? new GroupHandOuts();
   }
 
@@ -270,7 +280,12 @@ export class PromiseTracker {
    * offsets.topic.num.partitions): its breaches are this one's, and it is fed the same node events.
    */
   companion(view: ClusterView, partitions: number): PromiseTracker {
-    const shared = { breaches: this.breaches, hwAtBreach: this.hwAtBreach, handOuts: this.handOuts };
+    const shared = {
+      breaches: this.breaches,
+      hwAtBreach: this.hwAtBreach,
+      leoAtPowerLoss: this.leoAtPowerLoss,
+      handOuts: this.handOuts,
+    };
     const c = new PromiseTracker(this.minInsync, view, this.isUp, this.nowUs, this.zookeeperMode, shared);
     this.companions.push(c);
     if (view.topic === OFFSETS_TOPIC) this.offsetsPartitions = partitions;
@@ -365,6 +380,17 @@ export class PromiseTracker {
       atUs: this.nowUs(),
       event: `high watermark of ${this.view.topic}/${partition} advanced to ${hw} by broker ${leader}`,
     });
+  }
+
+  /** Per partition, the highest log end offset `brokers` last announced (lastLeo). */
+  private highestLeoOf(brokers: readonly number[]): ReadonlyMap<number, number> {
+    const highest = new Map<number, number>();
+    for (const b of brokers) {
+      for (const [partition, leo] of this.lastLeo.get(b) ?? []) {
+        highest.set(partition, Math.max(leo, highest.get(partition) ?? 0));
+      }
+    }
+    return highest;
   }
 
   private leoMapOf(broker: number): Map<number, number> {
@@ -478,6 +504,7 @@ export class PromiseTracker {
       this.staleFollowerState.set(b, stale);
     }
     // One breach per partition over the limit: each excuses the losses of its own partition.
+    const leoAtLoss = this.highestLeoOf(brokers);
     let first: PromiseBreach | undefined;
     for (const over of this.overMinIsr(this.lostData)) {
       const where = over.partition === undefined ? 'a partition' : `${this.view.topic}/${over.partition}`;
@@ -497,6 +524,7 @@ export class PromiseTracker {
       };
       if (over.partition !== undefined) breach.partition = over.partition;
       this.pushDurability(breach);
+      this.leoAtPowerLoss.set(breach, leoAtLoss);
       first ??= breach;
     }
     return first;
@@ -973,6 +1001,8 @@ export interface PromiseEvidence {
   readonly sentAtUs: ReadonlyMap<string, number>;
   /** Each durability breach → the highest leader HW of each partition at that moment. */
   readonly hwAtBreach: ReadonlyMap<PromiseBreach, ReadonlyMap<number, number>>;
+  /** Each breach a power loss made → the highest log end offset of each partition the brokers losing power had. */
+  readonly leoAtPowerLoss: ReadonlyMap<PromiseBreach, ReadonlyMap<number, number>>;
   /**
    * "topic/partition\0value" → how many offsets of the completed final read hold it; undefined
    * when the final read did not complete (then no duplicate is excused by a loss).
@@ -1060,8 +1090,8 @@ type Excuse =
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
  *   loss); one of the records it names must have been sent before the breach, or, for a
  *   log-matching naming an end-transaction marker, its offset committed at the breach, or (ZooKeeper
- *   mode, a power loss) for a log-matching naming a gap, its offset committed at the breach
- *   (gapReopenedInEpoch);
+ *   mode, a power loss) for a log-matching naming a gap, its offset committed at the breach or
+ *   below the log end the brokers losing power then had (gapReopenedInEpoch);
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
  * - 'lost-commit': the loss of an acknowledged offset commit (checkers/groups.ts), judged against
@@ -1654,10 +1684,14 @@ const GAP_VALUE = '';
 
 /**
  * ZooKeeper mode: a log-matching disagreement one side of which is a gap, at an offset committed
- * when breach `b`, a power loss, happened (swarm seed 190049908). The gap is where a follower's
- * batch was, written before `b`; a gap names no record, so 'consequence' cannot judge it by a send
- * time. The chain @ 3.9.0-rc3: the broker that lost those offsets leads again in the same epoch
- * (reopenedInEpoch) and appends new batches there, whose boundaries need not be the lost ones. A
+ * when breach `b`, a power loss, happened (swarm seed 190049908), or below the log end the
+ * brokers losing power then had (swarm seed 270065951: HW 32, the damaged leader's log end 39,
+ * the gap at 33). The gap is where a follower's batch was, copied from that leader before `b`; a
+ * gap names no record, so 'consequence' cannot judge it by a send time. The chain @ 3.9.0-rc3:
+ * the broker that lost those offsets leads again in the same epoch (reopenedInEpoch: a new
+ * controller's initializeControllerContext reads its new registration, and
+ * PartitionStateMachine.initializePartitionState finds the leader live, so OnlinePartition, no
+ * election) and appends new batches there, whose boundaries need not be the lost ones. A
  * follower's divergence check compares epochs only: it truncates to the leader's end offset of
  * that epoch (AbstractFetcherThread.getOffsetTruncationState), which may fall inside one of its
  * batches; LogSegment.truncateTo cuts from the batch holding the target (translateOffset →
@@ -1666,11 +1700,27 @@ const GAP_VALUE = '';
  * Its fetch resumes at the target (AbstractFetcherThread.updateFetchOffsetAndMaybeMarkTruncationComplete)
  * and the leader's read from there starts at its own batch holding it, never the offsets below:
  * the gap stays, against the leader's new record. Without a reused epoch every replica's batches
- * of one epoch are the one leader's, and every end offset of an epoch falls between them.
+ * of one epoch are the one leader's, and every end offset of an epoch falls between them; and a
+ * follower's batch of the reused epoch came from the damaged leader's log, so it lies below that
+ * leader's log end at the loss: a gap at or above it stays a violation.
  */
 function gapReopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   const namesGap = (a.values ?? []).includes(GAP_VALUE);
-  return a.kind === 'log-matching' && namesGap && reopenedInEpoch(a, b, evidence);
+  if (a.kind !== 'log-matching' || !namesGap) return false;
+  return reopenedInEpoch(a, b, evidence) || (reopenableEpoch(b, evidence) && allBelowLeoAtLoss(a, b, evidence));
+}
+
+/** ZooKeeper mode, `b` a power loss: its leader may lead again in the same epoch (reopenedInEpoch). */
+function reopenableEpoch(b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  return evidence.zookeeperMode && b.rule === 'min-isr-power-loss';
+}
+
+/** Every offset `a` names lay below the log end the brokers losing power in `b` had then. */
+function allBelowLeoAtLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const offsets = a.offsets ?? [];
+  if (a.partition === undefined || offsets.length === 0) return false;
+  const leo = evidence.leoAtPowerLoss.get(b)?.get(a.partition) ?? 0;
+  return offsets.every((o) => o < leo);
 }
 
 /** Every value `a` names (it names some, on a partition) was first sent at or after breach `b`. */
@@ -1710,7 +1760,7 @@ function sentBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence, all
  * it. KRaft bumps the epoch on every such return (KIP-966), so this is ZooKeeper mode's alone.
  */
 function reopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
-  return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && allCommittedBefore(a, b, evidence);
+  return reopenableEpoch(b, evidence) && allCommittedBefore(a, b, evidence);
 }
 
 /**
@@ -2025,6 +2075,7 @@ export function promiseEvidence(
     txnOutcomes: tracker.txnOutcomes,
     sharedEpochSinceUs: tracker.breaches.length === 0 ? new Map() : sharedEpochs(history),
     hwAtBreach: tracker.hwAtBreach,
+    leoAtPowerLoss: tracker.leoAtPowerLoss,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),

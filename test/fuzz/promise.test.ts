@@ -318,6 +318,42 @@ describe('log-matching against a gap in ZooKeeper mode (seed 190049908)', () => 
   });
 });
 
+describe('log-matching against a gap below the damaged leader’s log end (seed 270065951)', () => {
+  it('excuses a gap the damaged leader held uncommitted at its power loss, and no gap at or above its log end', () => {
+    const gapAt = (offset: number, values = ['', 'w']): Anomaly => ({
+      kind: 'log-matching',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      offsets: [offset],
+      values,
+    });
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
+    // Leader 1 announced HW 5 and log end 9; follower 2 copied up to 9; then leader 1 loses power.
+    const lossOf = (zookeeperMode: boolean, lost: number[]) => {
+      const s = setup(2, zookeeperMode);
+      s.tracker.onReplica(1, 0, 'leader', 5, 9);
+      s.tracker.onReplica(2, 0, 'follower', 5, 11);
+      s.clock.nowUs = 41_200_000;
+      return { tracker: s.tracker, breach: s.tracker.powerLoss(lost, 'power loss') };
+    };
+    const zk = lossOf(true, [1]);
+    expect(zk.breach).toBeDefined();
+    expect(judge(zk.tracker, gapAt(7), undefined, history)).toBe(zk.breach); // above the HW, below the log end
+    expect(judge(zk.tracker, gapAt(8, ['w', '']), undefined, history)).toBe(zk.breach);
+    // At or above the damaged leader's log end (9): no batch of the reopened epoch came from there,
+    // though a follower that lost no power held it (11).
+    expect(judge(zk.tracker, gapAt(9), undefined, history)).toBeUndefined();
+    expect(judge(zk.tracker, gapAt(10), undefined, history)).toBeUndefined();
+    // Two records both sent after the breach: no gap, still Kafka's to keep apart.
+    expect(judge(zk.tracker, gapAt(7, ['x', 'w']), undefined, history)).toBeUndefined();
+    // KRaft mode: the leader back from a power loss comes with a new epoch (KIP-966), so no gap.
+    const kraft = lossOf(false, [1, 2]);
+    expect(kraft.breach).toBeDefined();
+    expect(judge(kraft.tracker, gapAt(7), undefined, history)).toBeUndefined();
+  });
+});
+
 describe('acked-durable beyond the promise', () => {
   it('is excused by the acknowledged record sent before the breach, whatever took its offset after', () => {
     const { tracker, clock } = setup();

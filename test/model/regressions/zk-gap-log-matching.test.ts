@@ -13,6 +13,7 @@
 // batch left) against "probe-400-0" (epoch 0)" as a violation: 'consequence' asks for a record
 // sent before the breach, and a gap names none. The promise now excuses a gap at an offset
 // committed when a ZooKeeper-mode power loss happened (driver/promise.ts gapReopenedInEpoch).
+// Seed 270065951 below: the same chain at an offset not committed at the loss.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -26,6 +27,37 @@ describe('ZooKeeper mode: a follower left a gap by a leader that reopened its ep
     expect(result.codeProbes).toContain('truncate-inside-batch');
     const gaps = result.verdict.anomalies.filter((a) => a.kind === 'log-matching' && /a gap/.test(a.explanation));
     expect(gaps.map((a) => a.offsets)).toEqual([[0]]);
+    expect(gaps.every((a) => a.expectedBecause?.rule === 'min-isr-power-loss')).toBe(true);
+  });
+});
+
+// Swarm seed 270065951 (`--controller zookeeper`, Kafka 3.9), shrunk: the gap sits at an offset
+// NOT committed at the loss. Broker 3 leads t/0 in epoch 0 and is the controller; with the ISR
+// under min.insync.replicas (3) the HW stays 32 while it writes "p200-33".."p200-38" as one batch
+// at 33–38; follower 1 copies it (68.08 s), follower 2 copies 32–38 as one batch (72.0003 s).
+// Broker 3 loses power at 72.002 s (min-isr-power-loss; its log end then 39, recovery point 33)
+// and restarts with log end 33; its registration is refused while the old session's
+// /brokers/ids/3 stands (CheckedEphemeral.getAfterNodeExists: another session's node). The old
+// session expires; broker 3 registers again (92.006 s) just before broker 4 wins the controller
+// election (92.007 s), whose failover reads broker 3 live (initializeControllerContext) and
+// leader 3 in epoch 0: OnlinePartition, no election (PartitionStateMachine.initializePartitionState,
+// 3.9.0-rc3). Broker 3, with no epoch for t/0, takes epoch 0 as new (ReplicaManager
+// .becomeLeaderOrFollower: requestLeaderEpoch > currentLeaderEpoch, -1) and writes "probe-400-0"
+// alone at 33. Followers 1 and 2, fetching at 39 in epoch 0, are told the epoch ends at 34 and
+// truncate to 34, inside their batches: offset 33 is a gap on both, against "probe-400-0" on
+// broker 3. The run reported it as a violation: the gap's offset was not committed at the loss.
+// It lay below the damaged leader's log end at the loss, where the followers' batches came from:
+// the promise now excuses that too (driver/promise.ts gapReopenedInEpoch, leoAtPowerLoss).
+describe('ZooKeeper mode: a gap at an offset the damaged leader held but had not committed', () => {
+  it('seed 270065951: the gap below the damaged broker’s log end at the loss is beyond the promise', () => {
+    const input = fixtureInput(270065951);
+    expect(input.shape.zookeeper).toBeDefined();
+    const { result, failing } = rerun(270065951, input);
+    expect(failing).toEqual([]);
+    expect(result.codeProbes).toContain('truncate-inside-batch');
+    const gaps = result.verdict.anomalies.filter((a) => a.kind === 'log-matching' && /a gap/.test(a.explanation));
+    expect(result.codeProbes).toContain('zk-registration-failed');
+    expect(gaps.map((a) => a.offsets)).toEqual([[33], [33]]);
     expect(gaps.every((a) => a.expectedBecause?.rule === 'min-isr-power-loss')).toBe(true);
   });
 });
