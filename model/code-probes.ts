@@ -30,6 +30,12 @@ export interface CodeProbeInfo {
    * saying why: a reachable probe added to that list would shift every swarm seed's trigger draw.
    */
   readonly notATrigger?: string;
+  /**
+   * Set on a probe given a `reachable` reason after the swarm drew its triggers from the list of probes without
+   * one: it stays a trigger (scenarios/arbitraries.ts TRIGGER_CODE_PROBES), or every swarm seed that draws a
+   * code-probe trigger would change its scenario.
+   */
+  readonly keptAsTrigger?: true;
 }
 
 /** Why a probe added after the trigger list was drawn from is not offered to fault triggers. */
@@ -179,8 +185,14 @@ const CODE_PROBES = {
     // (client-metadata.ts: ConsumerUtils.refreshCommittedOffsets → Metadata.updateLastSeenEpochIfNewer, then
     // currentLeader has no leader until metadata of that epoch arrives; test/model/regressions/
     // committed-epoch-ahead-of-metadata). 0 of 1,500 consumer-group (base 243,000,000) and 1,500 swarm seeds
-    // (base 243,100,000) reached it after the fix. `reachable` is left unset: setting it would drop the probe
-    // from the fault triggers and change the scenario of the swarm seeds that draw a code-probe trigger.
+    // (base 243,100,000) reached it after the fix.
+    reachable:
+      'rarely if ever since a fix: the epoch asked for is at most the asker\'s current leader epoch, which ' +
+      'Partition.lastOffsetForLeaderEpoch checks first (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH), and a leader ' +
+      "caches its own epoch on becoming leader (Partition.makeLeader → maybeAssignEpochStartOffset); 14 of 100,000 " +
+      'swarm seeds (base 220,000,000) reached it through a consumer divergence since fixed, none of 100,000 (base ' +
+      '280,000,000) nor 100,000 `--controller zookeeper` seeds (base 270,000,000) after it',
+    keptAsTrigger: true,
   },
   'epoch-checkpoint-unsynced-write': {
     kafka: 'LeaderEpochFileCache.truncateFromEnd (3.7, KAFKA-15046: writeToFile(false))',
@@ -1252,6 +1264,11 @@ const CODE_PROBES = {
     description:
       "A TxnOffsetCommit's transactional batch named an older producer epoch than the partition's producer " +
       'state: INVALID_PRODUCER_EPOCH (a fenced producer).',
+    reachable:
+      "rare: 1 of 100,000 swarm seeds (base 280,000,000) reached it, none of bench/coverage.ts's 10,000; it needs " +
+      "a fenced producer's TxnOffsetCommit to reach __consumer_offsets after its successor's epoch bump was " +
+      'written there (consume-transform-produce, a coordinator failover between the two)',
+    keptAsTrigger: true,
   },
   'group-txn-offset-commit-fenced': {
     kafka: 'OffsetMetadataManager.validateTransactionalOffsetCommit (ClassicGroup.validateOffsetCommit, KIP-447)',
@@ -1301,6 +1318,11 @@ const CODE_PROBES = {
     description:
       'A WriteTxnMarkers for __consumer_offsets failed at the group coordinator (not leading or loaded, or the ' +
       "partition's producer state refused it).",
+    reachable:
+      "rare: 22 of 100,000 swarm seeds (base 280,000,000) reached it, none of bench/coverage.ts's 10,000; it " +
+      "needs a transaction's marker for its group's __consumer_offsets partition to reach a broker that no longer " +
+      'leads it or has not loaded it yet (a coordinator moved during consume-transform-produce)',
+    keptAsTrigger: true,
   },
   // --- KIP-890 part 1: partition verification (broker.ts, txn-host.ts, partition.ts, txn-coordinator.ts)
   'txn-verification-requested': {

@@ -365,11 +365,13 @@ const DEFAULT_PROBE_WEIGHTS: Record<EventPattern['probe'], number> = {
 };
 
 /**
- * Code probes a trigger may wait for: those the correct model can reach (model/code-probes.ts),
- * but for those marked notATrigger (later additions: a longer list would shift the draws).
+ * Code probes a trigger may wait for: those the correct model can reach (model/code-probes.ts) and those
+ * keptAsTrigger, but for those marked notATrigger (later additions: a longer list would shift the draws).
  */
 export const TRIGGER_CODE_PROBES: readonly CodeProbeName[] = CODE_PROBE_NAMES.filter(
-  (n) => CODE_PROBE_INFO[n].reachable === undefined && CODE_PROBE_INFO[n].notATrigger === undefined,
+  (n) =>
+    (CODE_PROBE_INFO[n].reachable === undefined || CODE_PROBE_INFO[n].keptAsTrigger === true) &&
+    CODE_PROBE_INFO[n].notATrigger === undefined,
 );
 
 export function eventPatternArb(
