@@ -187,9 +187,9 @@ const CODE_PROBES = {
     // committed-epoch-ahead-of-metadata). 0 of 1,500 consumer-group (base 243,000,000) and 1,500 swarm seeds
     // (base 243,100,000) reached it after the fix.
     reachable:
-      'rarely if ever since a fix: the epoch asked for is at most the asker\'s current leader epoch, which ' +
+      "rarely if ever since a fix: the epoch asked for is at most the asker's current leader epoch, which " +
       'Partition.lastOffsetForLeaderEpoch checks first (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH), and a leader ' +
-      "caches its own epoch on becoming leader (Partition.makeLeader → maybeAssignEpochStartOffset); 14 of 100,000 " +
+      'caches its own epoch on becoming leader (Partition.makeLeader → maybeAssignEpochStartOffset); 14 of 100,000 ' +
       'swarm seeds (base 220,000,000) reached it through a consumer divergence since fixed, none of 100,000 (base ' +
       '280,000,000) nor 100,000 `--controller zookeeper` seeds (base 270,000,000) after it',
     keptAsTrigger: true,
