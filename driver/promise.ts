@@ -1285,9 +1285,15 @@ function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | unde
  * Either way the partition keeps an open transaction no coordinator knows, and its last stable
  * offset stays at its first offset, so read_committed reads (the liveness probe, the final read)
  * stop there for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh
- * abort` ends it, KIP-664). Explained: a liveness failure naming such a partition or none (the
- * final read of every partition), and a lost write on such a partition at or above that first
- * offset (acknowledged, but no read_committed read can reach it).
+ * abort` ends it, KIP-664). On `__consumer_offsets` (a TxnOffsetCommit's batch, its partition lost
+ * from the reloaded transaction) the group keeps the offsets pending, and OffsetFetch with
+ * requireStable answers UNSTABLE_OFFSET_COMMIT for good (OffsetMetadataManager.fetchOffsets →
+ * hasPendingTransactionalOffsets; only replayEndTransactionMarker clears them): a
+ * consume-transform-produce producer never gets past its transaction's first fetch (Kafka 4.1
+ * swarm seeds 280071832, 280032285, 280035467).
+ * Explained: a liveness failure naming such a partition or none (the final read of every
+ * partition), and a lost write on such a partition at or above that first offset (acknowledged,
+ * but no read_committed read can reach it).
  */
 function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   // A partition's liveness is judged when the liveness window closes: a hang then explains it

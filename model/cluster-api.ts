@@ -64,7 +64,9 @@ export interface KafkaCluster {
   /** The acknowledged and consumed records so far, folded from the history (live arrays); absent in stand-ins. */
   results?(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] };
   /**
-   * Transactions open on a leader of a workload topic whose producer id no serving transaction
+   * Transactions open on a leader of a workload topic or of `__consumer_offsets` (a TxnOffsetCommit's
+   * batch: its offsets stay pending, OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT)
+   * whose producer id no serving transaction
    * coordinator has in Ongoing, PrepareCommit or PrepareAbort but wedged (issue 17): "topic/partition" →
    * the first offset of the earliest. Nothing will ever end them, so the partition's LSO stays
    * at or below that offset (a hanging transaction). Absent where the cluster has no transactions.

@@ -349,7 +349,10 @@ class SimulatedCluster implements KafkaCluster {
         }
       }
     }
-    const topics = new Set(this.spec.topics.map((t) => t.name));
+    // `__consumer_offsets` too: a TxnOffsetCommit is the producer's transactional batch there, and
+    // its pending offsets answer OffsetFetch(requireStable) UNSTABLE_OFFSET_COMMIT until a marker
+    // (OffsetMetadataManager.hasPendingTransactionalOffsets, replayEndTransactionMarker).
+    const topics = new Set([...this.spec.topics.map((t) => t.name), OFFSETS_TOPIC]);
     for (const s of this.view.controllerPartitions()) {
       if (!topics.has(s.topic)) continue;
       const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
