@@ -79,6 +79,13 @@ export interface KafkaCluster {
    */
   wedgedTxnProducers?(): Map<number, number>;
   /**
+   * Running consume-transform-produce producers not done whose group's `__consumer_offsets`
+   * partition holds a hanging transaction (hangingTransactions): its OffsetFetch with requireStable
+   * is answered UNSTABLE_OFFSET_COMMIT for good. Client id → that partition. Absent where the
+   * cluster has no transactions.
+   */
+  offsetsHungTxnProducers?(): Map<number, number>;
+  /**
    * The transaction coordinators as the white-box invariants read them (checkers/
    * txn-coordinator-invariants.ts): each running broker's shards, and a partition's leader log.
    * Absent where the cluster has no transactions.

@@ -26,10 +26,15 @@
 // after such a breach only on the workload's topics: KafkaCluster.hangingTransactions did not
 // look at `__consumer_offsets`. Seeds 280032285 (group ctp-tx-1) and 280035467 (601 on
 // ctp-tx-1, beside 600 and 602 on the wedged tx-0: wedged-transactional-id.test.ts) are the same.
+// KafkaCluster.hangingTransactions now looks at `__consumer_offsets` too; such a hang explains a
+// liveness failure naming no partition only for the producers of its group
+// (KafkaCluster.offsetsHungTxnProducers, promise.ts stuckTxnProducersBreach), not, say, the final read.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../../../model/config.ts';
+import { expectedBecause, type PromiseEvidence } from '../../../driver/promise.ts';
+import type { Anomaly, PromiseBreach } from '../../../checkers/verdict.ts';
 
 describe('a transactional offset commit left pending on __consumer_offsets by a __transaction_state breach', () => {
   for (const seed of [280071832, 280032285, 280035467]) {
@@ -61,5 +66,57 @@ describe('a transactional offset commit left pending on __consumer_offsets by a 
     const last = ops[ops.length - 1];
     expect(last.type).toBe('invoke');
     expect(JSON.stringify(last.value)).toContain('fetch-offsets');
+  });
+});
+
+describe('the promise: a hang on __consumer_offsets explains the producers it holds up, node by node', () => {
+  const breach = (topic: string, partition: number): PromiseBreach =>
+    ({ rule: 'last-known-leader-elected', topic, partition, atUs: 40_000_000 }) as PromiseBreach;
+  const idle = (nodes: number[]): Anomaly => ({ kind: 'liveness', explanation: "The producers' sends …", nodes });
+  const evidence = (
+    breaches: PromiseBreach[],
+    hung: Map<number, number>,
+    wedged = new Map<number, number>(),
+    hanging = new Map([[`${OFFSETS_TOPIC}/0`, 0]]),
+  ): PromiseEvidence =>
+    ({
+      breaches,
+      hangingTransactions: hanging,
+      wedgedTxnProducers: wedged,
+      hangingAtLivenessEnd: new Map(),
+      wedgedAtWorkloadDeadline: new Map(),
+      offsetsHungTxnProducers: hung,
+      offsetsHungAtWorkloadDeadline: new Map(),
+      resent: { size: 0 },
+    }) as unknown as PromiseEvidence;
+
+  it('explains a producer whose group partition hangs, after a breach of __transaction_state or of it', () => {
+    const state = breach(TXN_STATE_TOPIC, 1);
+    expect(expectedBecause(idle([600]), evidence([state], new Map([[600, 0]])))).toBe(state);
+    const offsets = breach(OFFSETS_TOPIC, 0);
+    expect(expectedBecause(idle([600]), evidence([offsets], new Map([[600, 0]])))).toBe(offsets);
+  });
+
+  it('and beside it producers on a wedged id (seed 280035467: 600, 602 wedged on tx-0, 601 on ctp-tx-1)', () => {
+    const state = breach(TXN_STATE_TOPIC, 0);
+    const e = evidence(
+      [state],
+      new Map([[601, 0]]),
+      new Map([
+        [600, 0],
+        [602, 0],
+      ]),
+    );
+    expect(expectedBecause(idle([600, 601, 602]), e)).toBe(state);
+  });
+
+  it('nothing else: a node not held up by it (the final read, a plain producer), another partition, no breach', () => {
+    const hung = new Map([[600, 0]]);
+    const state = breach(TXN_STATE_TOPIC, 1);
+    expect(expectedBecause(idle([400]), evidence([state], hung))).toBeUndefined();
+    expect(expectedBecause(idle([600, 200]), evidence([state], hung))).toBeUndefined();
+    expect(expectedBecause(idle([600]), evidence([breach(OFFSETS_TOPIC, 1)], hung))).toBeUndefined();
+    expect(expectedBecause(idle([600]), evidence([breach('t', 0)], hung))).toBeUndefined();
+    expect(expectedBecause(idle([600]), evidence([], hung))).toBeUndefined();
   });
 });
