@@ -207,6 +207,10 @@ export class PromiseTracker {
   hangingAtLivenessEnd: ReadonlyMap<string, number> = new Map();
   /** Set by the driver when the workload's deadline passes: the wedged producers then (wedgedTxnProducers). */
   wedgedAtWorkloadDeadline: ReadonlyMap<number, number> = new Map();
+  /** Set by the driver before judging: producers stuck on their group's hanging offsets (offsetsHungTxnProducers). */
+  offsetsHungTxnProducers: ReadonlyMap<number, number> = new Map();
+  /** Set by the driver when the workload's deadline passes: those producers then (offsetsHungTxnProducers). */
+  offsetsHungAtWorkloadDeadline: ReadonlyMap<number, number> = new Map();
   /** The producer id and epoch of each record leaders appended. */
   readonly appended = new AppendIdentities();
   /** Where each producer's transaction state lives, and its markers' appends (TxnOutcomes). */
@@ -1033,6 +1037,13 @@ export interface PromiseEvidence {
   readonly hangingAtLivenessEnd: ReadonlyMap<string, number>;
   /** The wedged producers when the workload's deadline passed (their liveness is judged then). */
   readonly wedgedAtWorkloadDeadline: ReadonlyMap<number, number>;
+  /**
+   * Client id of a consume-transform-produce producer still sending whose group's
+   * `__consumer_offsets` partition holds a hanging transaction → that partition, at the end of
+   * the run and when the workload's deadline passed (KafkaCluster.offsetsHungTxnProducers).
+   */
+  readonly offsetsHungTxnProducers: ReadonlyMap<number, number>;
+  readonly offsetsHungAtWorkloadDeadline: ReadonlyMap<number, number>;
   /** The run's brokers are in ZooKeeper mode (reopenedInEpoch). */
   readonly zookeeperMode: boolean;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it within a `txn` operation. */
@@ -1315,9 +1326,17 @@ function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | unde
  * Either way the partition keeps an open transaction no coordinator knows, and its last stable
  * offset stays at its first offset, so read_committed reads (the liveness probe, the final read)
  * stop there for good (Kafka's hanging transaction: only an operator's `kafka-transactions.sh
- * abort` ends it, KIP-664). Explained: a liveness failure naming such a partition or none (the
- * final read of every partition), and a lost write on such a partition at or above that first
- * offset (acknowledged, but no read_committed read can reach it).
+ * abort` ends it, KIP-664). On `__consumer_offsets` (a TxnOffsetCommit's batch, its partition lost
+ * from the reloaded transaction) the group keeps the offsets pending, and OffsetFetch with
+ * requireStable answers UNSTABLE_OFFSET_COMMIT for good (OffsetMetadataManager.fetchOffsets →
+ * hasPendingTransactionalOffsets; only replayEndTransactionMarker clears them): a
+ * consume-transform-produce producer never gets past its transaction's first fetch (Kafka 4.1
+ * swarm seeds 280071832, 280032285, 280035467).
+ * Explained: a liveness failure naming such a partition or none (the final read of every
+ * partition), and a lost write on such a partition at or above that first offset (acknowledged,
+ * but no read_committed read can reach it). A hang on `__consumer_offsets` alone explains a
+ * liveness failure naming no partition only node by node (stuckTxnProducersBreach): it holds up
+ * the producers of its group, no read.
  */
 function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   // A partition's liveness is judged when the liveness window closes: a hang then explains it
@@ -1327,6 +1346,8 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     ? new Map([...evidence.hangingTransactions, ...evidence.hangingAtLivenessEnd])
     : evidence.hangingTransactions;
   if (hanging.size === 0) return undefined;
+  const onData = [...hanging.keys()].some((tp) => !tp.startsWith(`${OFFSETS_TOPIC}/`));
+  if (a.kind === 'liveness' && a.topic === undefined && !onData) return stuckTxnProducersBreach(a, evidence);
   const firstOffset = a.topic === undefined ? undefined : hanging.get(`${a.topic}/${a.partition}`);
   if (a.kind === 'liveness') {
     if (a.topic !== undefined && firstOffset === undefined) return undefined;
@@ -1337,6 +1358,36 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     return undefined;
   }
   return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, hanging));
+}
+
+/**
+ * A liveness failure naming no partition, with hanging transactions on `__consumer_offsets` only:
+ * explained when each node is a producer stuck on a wedged transactional id (wedgedTxnBreach's
+ * rule) or on its group's hanging `__consumer_offsets` partition after a durability breach of
+ * `__transaction_state` or of that partition (swarm seed 280035467: 600 and 602 on the wedged
+ * tx-0, 601 on group ctp-tx-1's pending offsets). The first such breach.
+ */
+function stuckTxnProducersBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  const nodes = a.nodes ?? [];
+  if (nodes.length === 0) return undefined;
+  const wedged = new Map([...evidence.wedgedAtWorkloadDeadline, ...evidence.wedgedTxnProducers]);
+  const hung = new Map([...evidence.offsetsHungAtWorkloadDeadline, ...evidence.offsetsHungTxnProducers]);
+  const durable = (b: PromiseBreach) => DURABILITY_RULES.has(b.rule);
+  let first: PromiseBreach | undefined;
+  for (const node of nodes) {
+    const statePartition = wedged.get(node);
+    const offsetsPartition = hung.get(node);
+    const b = evidence.breaches.find(
+      (x) =>
+        durable(x) &&
+        ((statePartition !== undefined && x.topic === TXN_STATE_TOPIC && x.partition === statePartition) ||
+          (offsetsPartition !== undefined &&
+            (x.topic === TXN_STATE_TOPIC || (x.topic === OFFSETS_TOPIC && x.partition === offsetsPartition)))),
+    );
+    if (b === undefined) return undefined;
+    first ??= b;
+  }
+  return first;
 }
 
 /**
@@ -2084,6 +2135,8 @@ export function promiseEvidence(
     wedgedTxnProducers: tracker.wedgedTxnProducers,
     hangingAtLivenessEnd: tracker.hangingAtLivenessEnd,
     wedgedAtWorkloadDeadline: tracker.wedgedAtWorkloadDeadline,
+    offsetsHungTxnProducers: tracker.offsetsHungTxnProducers,
+    offsetsHungAtWorkloadDeadline: tracker.offsetsHungAtWorkloadDeadline,
     zookeeperMode: tracker.zookeeperMode,
   };
   if (tracker.resent.size === 0) return base;

@@ -653,7 +653,10 @@ class SeedRun {
     }
     if (!done) {
       // Judged now, at the deadline (promise.ts wedgedTxnBreach).
-      if (this.tracker !== undefined) this.tracker.wedgedAtWorkloadDeadline = c.wedgedTxnProducers?.() ?? new Map();
+      if (this.tracker !== undefined) {
+        this.tracker.wedgedAtWorkloadDeadline = c.wedgedTxnProducers?.() ?? new Map();
+        this.tracker.offsetsHungAtWorkloadDeadline = c.offsetsHungTxnProducers?.() ?? new Map();
+      }
       this.extraAnomalies.push(...unfinishedWorkloadAnomalies(c, healedAtUs, deadlineUs));
     }
   }
@@ -793,6 +796,7 @@ class SeedRun {
     if (this.tracker !== undefined) {
       this.tracker.hangingTransactions = this.cluster?.hangingTransactions?.() ?? new Map();
       this.tracker.wedgedTxnProducers = this.cluster?.wedgedTxnProducers?.() ?? new Map();
+      this.tracker.offsetsHungTxnProducers = this.cluster?.offsetsHungTxnProducers?.() ?? new Map();
     }
     const records = this.injector?.records ?? [];
     const findingRun: FindingRun = {

@@ -64,7 +64,9 @@ export interface KafkaCluster {
   /** The acknowledged and consumed records so far, folded from the history (live arrays); absent in stand-ins. */
   results?(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] };
   /**
-   * Transactions open on a leader of a workload topic whose producer id no serving transaction
+   * Transactions open on a leader of a workload topic or of `__consumer_offsets` (a TxnOffsetCommit's
+   * batch: its offsets stay pending, OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT)
+   * whose producer id no serving transaction
    * coordinator has in Ongoing, PrepareCommit or PrepareAbort but wedged (issue 17): "topic/partition" →
    * the first offset of the earliest. Nothing will ever end them, so the partition's LSO stays
    * at or below that offset (a hanging transaction). Absent where the cluster has no transactions.
@@ -76,6 +78,13 @@ export interface KafkaCluster {
    * that partition. Absent where the cluster has no transactions.
    */
   wedgedTxnProducers?(): Map<number, number>;
+  /**
+   * Running consume-transform-produce producers not done whose group's `__consumer_offsets`
+   * partition holds a hanging transaction (hangingTransactions): its OffsetFetch with requireStable
+   * is answered UNSTABLE_OFFSET_COMMIT for good. Client id → that partition. Absent where the
+   * cluster has no transactions.
+   */
+  offsetsHungTxnProducers?(): Map<number, number>;
   /**
    * The transaction coordinators as the white-box invariants read them (checkers/
    * txn-coordinator-invariants.ts): each running broker's shards, and a partition's leader log.

@@ -171,6 +171,8 @@ class SimulatedCluster implements KafkaCluster {
   private readonly tools: readonly number[];
   /** Each transactional producer's transactional.id. */
   private readonly txnIdOf = new Map<number, string>();
+  /** A consume-transform-produce producer's group (client id → group). */
+  private readonly ctpGroupOf = new Map<number, string>();
 
   constructor(
     private readonly sim: SimulationApi<ModelProbe>,
@@ -293,7 +295,7 @@ class SimulatedCluster implements KafkaCluster {
         ...((t.consumeRatio ?? 0) > 0
           ? {
               consumeRatio: t.consumeRatio,
-              group: `ctp-tx-${i % t.ids}`,
+              group: this.ctpGroup(id, `ctp-tx-${i % t.ids}`),
               sourcePartition: (i % t.ids) % this.spec.topics[0].partitions,
             }
           : {}),
@@ -307,6 +309,11 @@ class SimulatedCluster implements KafkaCluster {
   private txnId(clientId: number, transactionalId: string): string {
     this.txnIdOf.set(clientId, transactionalId);
     return transactionalId;
+  }
+
+  private ctpGroup(clientId: number, group: string): string {
+    this.ctpGroupOf.set(clientId, group);
+    return group;
   }
 
   /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
@@ -349,7 +356,10 @@ class SimulatedCluster implements KafkaCluster {
         }
       }
     }
-    const topics = new Set(this.spec.topics.map((t) => t.name));
+    // `__consumer_offsets` too: a TxnOffsetCommit is the producer's transactional batch there, and
+    // its pending offsets answer OffsetFetch(requireStable) UNSTABLE_OFFSET_COMMIT until a marker
+    // (OffsetMetadataManager.hasPendingTransactionalOffsets, replayEndTransactionMarker).
+    const topics = new Set([...this.spec.topics.map((t) => t.name), OFFSETS_TOPIC]);
     for (const s of this.view.controllerPartitions()) {
       if (!topics.has(s.topic)) continue;
       const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
@@ -371,6 +381,20 @@ class SimulatedCluster implements KafkaCluster {
     for (const client of this.unfinishedProducers()) {
       const partition = wedged.get(this.txnIdOf.get(client) ?? '');
       if (partition !== undefined) out.set(client, partition);
+    }
+    return out;
+  }
+
+  offsetsHungTxnProducers(): Map<number, number> {
+    const out = new Map<number, number>();
+    if (this.ctpGroupOf.size === 0) return out;
+    const hanging = this.hangingTransactions();
+    const partitions = offsetsTopicPartitions(this.spec.config);
+    for (const client of this.unfinishedProducers()) {
+      const group = this.ctpGroupOf.get(client);
+      if (group === undefined) continue;
+      const partition = partitionFor(group, partitions);
+      if (hanging.has(`${OFFSETS_TOPIC}/${partition}`)) out.set(client, partition);
     }
     return out;
   }
