@@ -341,7 +341,7 @@ class SeedRun {
       this.observeTxnCoordinators();
     });
     sim.onProbe((_node, ev) => this.onProbe(ev));
-    sim.onNodeTransition((node, transition) => this.onNodeTransition(node, transition));
+    sim.onNodeTransition((node, transition, reason) => this.onNodeTransition(node, transition, reason));
     this.unlistenProbes = listenCodeProbes((name, context) => this.onCodeProbe(name, context));
   }
 
@@ -497,14 +497,18 @@ class SeedRun {
     }
   }
 
-  private onNodeTransition(node: number, transition: NodeTransition): void {
+  private onNodeTransition(node: number, transition: NodeTransition, reason: string | undefined): void {
     this.looks!.onNodeTransition();
     if (transition === 'restart') this.tracker!.onRestart(node);
     if (transition === 'restart' || transition === 'start') this.replicaWatch?.onRestart(node);
+    // A process that halted itself (a controller's fatal fault, controller.ts fatalFault) died as
+    // by kill -9: a combined node's broker shut down uncleanly, as the injector's crashes tell.
+    if (transition === 'halt' && this.cluster!.brokerIds.includes(node)) this.tracker!.crash([node]);
     if (this.wantTrace) {
       const up = transition === 'start' || transition === 'restart';
       const name = this.sim.nodeName(node);
-      this.timeline.push({ t: this.sim.now(), kind: 'node', node, name, state: up ? 'up' : 'down', cause: transition });
+      const cause = reason === undefined ? transition : `${transition}: ${reason}`;
+      this.timeline.push({ t: this.sim.now(), kind: 'node', node, name, state: up ? 'up' : 'down', cause });
     }
   }
 
