@@ -760,11 +760,11 @@ class SeedRun {
 
   /**
    * A bug variant's run that threw after its checkers had found a violation: the variant broke an
-   * invariant the model asserts (vote-without-log-check, zoo guided seed 3000566: Raft lost a
-   * committed BrokerRegistration, and the controller's replay of a later fencing record threw, as
-   * Kafka's ClusterControlManager.replay does, whose QuorumController halts the process through
-   * its fatal fault handler, 3.9.0-rc3). Its outcome is that violation, the crash kept among its
-   * anomalies; a run of the correct model that throws stays a crash.
+   * invariant the model asserts. Its outcome is that violation, the crash kept among its
+   * anomalies; a run of the correct model that throws stays a crash. (Its first case, zoo guided
+   * seed 3000566 of vote-without-log-check, a controller replay that threw on a fencing record for a
+   * lost registration, no longer throws: the controller halts its process there as Kafka's
+   * QuorumController fatalFaultHandler does, controller.ts fatalFault, and the run is judged.)
    */
   private variantViolationBeforeCrash(verdict: Verdict): boolean {
     if (this.outcomeOverride !== 'crash' || this.opts.variant === 'correct') return false;

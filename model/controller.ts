@@ -865,7 +865,9 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         // registration found for that id" (or "with that epoch found").
         if (reg === undefined || reg.epoch !== record.brokerEpoch) {
           const why = reg === undefined ? 'found for that id' : 'with that epoch found';
-          return this.fatalFault(`Unable to apply BrokerFencing record at offset ${offset}: no broker registration ${why}`);
+          return this.fatalFault(
+            `Unable to apply BrokerFencing record at offset ${offset}: no broker registration ${why}`,
+          );
         }
         const inControlledShutdown = record.inControlledShutdown ?? reg.inControlledShutdown === true;
         this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced, inControlledShutdown });

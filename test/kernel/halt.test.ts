@@ -31,8 +31,11 @@ class Halter implements Actor<Message> {
 
 function build(log: string[], transitions: string[]): Simulation {
   const s = new Simulation({ seed: 3, defaultLatency: { kind: 'constant', us: 100 } });
-  for (const id of [1, 2]) s.addNode({ id, name: `n${id}`, factory: (ctx) => new Halter(ctx as NodeContext<Message>, log) });
-  s.onNodeTransition((node, t: NodeTransition, reason) => transitions.push(`${node} ${t}${reason ? `: ${reason}` : ''}`));
+  for (const id of [1, 2])
+    s.addNode({ id, name: `n${id}`, factory: (ctx) => new Halter(ctx as NodeContext<Message>, log) });
+  s.onNodeTransition((node, t: NodeTransition, reason) =>
+    transitions.push(`${node} ${t}${reason ? `: ${reason}` : ''}`),
+  );
   s.start(1);
   s.start(2);
   return s;
