@@ -66,6 +66,28 @@ describe('NodeContext.halt', () => {
     expect(transitions.at(-1)).toBe('1 restart');
   });
 
+  it('a halt while starting (recovery reads what it cannot apply) leaves the node down again', () => {
+    const transitions: string[] = [];
+    const s = new Simulation({ seed: 5 });
+    s.addNode({
+      id: 1,
+      name: 'n1',
+      factory: (ctx) => {
+        const node = new Halter(ctx as NodeContext<Message>, []); // sets a timer
+        if (ctx.disk.read('log').includes('unreadable')) ctx.halt('recovery failed');
+        return node;
+      },
+    });
+    s.onNodeTransition((node, t, reason) => transitions.push(`${node} ${t}${reason ? `: ${reason}` : ''}`));
+    s.start(1);
+    s.disk(1).append('log', 'unreadable');
+    s.crash(1);
+    s.start(1);
+    expect(s.isUp(1)).toBe(false);
+    expect(transitions).toEqual(['1 start', '1 crash', '1 restart', '1 halt: recovery failed']);
+    expect(s.pending()).toBe(0); // the halted incarnation's timer left the queue
+  });
+
   it('refuses a halt from outside the node’s own running handler', () => {
     const s = build([], []);
     const n1 = s.actor<Halter>(1)!;
