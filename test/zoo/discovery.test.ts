@@ -55,6 +55,8 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'stale-coordinator-cache': [1, 5],
   // ZooKeeper mode only: a KRaft cluster has no ZooKeeper-mode controller epoch to fence by.
   'zombie-controller': [0, 173, 'zookeeper'],
+  // ZooKeeper mode at inter.broker.protocol.version 2.6 (the variant sets it): the leader's own ISR write.
+  'isr-write-ignores-zkversion': [0, 0, 'zookeeper'],
   // Transactions (issue 17): the swarm draws them in one seed of five (none in ZooKeeper mode).
   'read-committed-hw': [1, 1],
   // 306 in the transactions scenario; the swarm's coordinator crash at a commit point (withSometimesTransactions).
