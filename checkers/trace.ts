@@ -12,7 +12,7 @@ export const TRACE_FORMAT = 'gregor-trace';
 export const TRACE_VERSION = 1;
 
 export type TimelineEvent =
-  /** A node process changed state. cause: start | crash | power-loss | shutdown | restart. */
+  /** A node process changed state. cause: start | crash | power-loss | shutdown | restart | halt: <reason>. */
   | { t: number; kind: 'node'; node: number; name: string; state: 'up' | 'down'; cause: string }
   /** A replica's role, epoch, HW or LEO changed (emitted on any change of these). */
   | {

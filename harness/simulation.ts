@@ -19,7 +19,10 @@
 //   node can still crash or lose power (what waited is dropped).
 // - Node state changes (start, crash, power loss, shutdown) happen only from driver code,
 //   never from inside an actor's handler or a probe listener of the node being changed
-//   while it runs (that would tear down an actor mid-handler): they throw if tried.
+//   while it runs (that would tear down an actor mid-handler): they throw if tried. The one
+//   exception is a process halting itself (NodeContext.halt, Java's Exit.halt): the call
+//   throws a NodeHalted that unwinds the handler, and the kernel, once out of it, takes the
+//   node down as a crash does (transition 'halt'); it stays down until the driver starts it.
 //   `run` cannot be re-entered from inside an event.
 // The hot path (schedule, pop, deliver) allocates nothing but the message the actor built:
 // event objects are pooled, a cancelled timer leaves the heap at once (each event knows its
@@ -162,7 +165,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
   private readonly deepHash: boolean;
   private readonly recorded: KernelTraceEvent[] = [];
   private readonly probeListeners: Array<(node: NodeId, event: P) => void> = [];
-  private readonly transitionListeners: Array<(node: NodeId, transition: NodeTransition) => void> = [];
+  private readonly transitionListeners: Array<
+    (node: NodeId, transition: NodeTransition, reason: string | undefined) => void
+  > = [];
   /** The node whose handler is running, or -1. */
   private runningIndex = -1;
   private running = false;
@@ -274,6 +279,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.runningIndex = slot.index;
     try {
       slot.actor = slot.factory(ctx);
+    } catch (err) {
+      this.runningIndex = previous;
+      this.haltedOrRethrow(slot, err);
     } finally {
       this.runningIndex = previous;
     }
@@ -395,7 +403,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.probeListeners.push(listener);
   }
 
-  onNodeTransition(listener: (node: NodeId, transition: NodeTransition) => void): void {
+  onNodeTransition(listener: (node: NodeId, transition: NodeTransition, reason: string | undefined) => void): void {
     this.transitionListeners.push(listener);
   }
 
@@ -470,6 +478,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         this.runningIndex = ev.target;
         try {
           slot.actor!.onMessage(this.slots[ev.source].id, msg);
+        } catch (err) {
+          this.runningIndex = -1;
+          this.haltedOrRethrow(slot, err);
         } finally {
           this.runningIndex = -1;
         }
@@ -486,6 +497,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         this.runningIndex = ev.target;
         try {
           slot.actor!.onTimer(ev.payload);
+        } catch (err) {
+          this.runningIndex = -1;
+          this.haltedOrRethrow(slot, err);
         } finally {
           this.runningIndex = -1;
         }
@@ -517,6 +531,9 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.runningIndex = ev.target;
     try {
       slot.actor!.onDisconnect?.(peer.id);
+    } catch (err) {
+      this.runningIndex = -1;
+      this.haltedOrRethrow(slot, err);
     } finally {
       this.runningIndex = -1;
     }
@@ -663,9 +680,23 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     for (const listener of this.probeListeners) listener(slot.id, event);
   }
 
+  /** @internal ctx.halt: only from the node's own running handler; unwinds it (never returns). */
+  haltFrom(slot: NodeSlot<P>, incarnation: number, reason: string): never {
+    if (incarnation !== slot.incarnation || !slot.up || this.runningIndex !== slot.index) {
+      throw new Error(`halt of ${slot.name} outside its own running handler (${reason})`);
+    }
+    throw new NodeHalted(slot.index, incarnation, reason);
+  }
+
+  /** After a handler threw: the node's own halt takes it down (a crash); anything else propagates. */
+  private haltedOrRethrow(slot: NodeSlot<P>, err: unknown): void {
+    if (!(err instanceof NodeHalted) || err.nodeIndex !== slot.index || err.incarnation !== slot.incarnation) throw err;
+    this.takeDown(slot, 'halt', err.reason);
+  }
+
   // --- internals -----------------------------------------------------------------------
 
-  private takeDown(slot: NodeSlot<P>, transition: NodeTransition): void {
+  private takeDown(slot: NodeSlot<P>, transition: NodeTransition, reason?: string): void {
     this.assertNotRunning(slot, transition);
     if (!slot.up) throw new Error(`${transition}: node ${slot.name} is already down`);
     slot.up = false;
@@ -690,7 +721,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     slot.stopping = false;
     if (slot.stopTimeout >= 0) this.cancel(slot.stopTimeout);
     slot.stopTimeout = -1;
-    this.noteTransition(slot, transition);
+    this.noteTransition(slot, transition, reason);
     const whenDown = slot.whenDown;
     if (whenDown.length > 0) {
       slot.whenDown = [];
@@ -725,7 +756,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
     this.hasher.int(slot.id);
   }
 
-  private noteTransition(slot: NodeSlot<P>, transition: NodeTransition): void {
+  private noteTransition(slot: NodeSlot<P>, transition: NodeTransition, reason?: string): void {
     this.hasher.int(this.nowUs);
     this.hasher.int(HASH_CODE.node);
     this.hasher.int(slot.id);
@@ -740,7 +771,7 @@ export class Simulation<P extends ProbeEvent = ProbeEvent> implements Simulation
         label: transition,
       });
     }
-    for (const listener of this.transitionListeners) listener(slot.id, transition);
+    for (const listener of this.transitionListeners) listener(slot.id, transition, reason);
   }
 
   private assertNotRunning(slot: NodeSlot<P>, what: string): void {
@@ -978,6 +1009,21 @@ class Context<P extends ProbeEvent> implements NodeContext<Message, P> {
 
   readyToStop(): void {
     this.sim.readyToStopFrom(this.slot, this.incarnation);
+  }
+
+  halt(reason: string): never {
+    return this.sim.haltFrom(this.slot, this.incarnation, reason);
+  }
+}
+
+/** Thrown by NodeContext.halt through the halting node's handler; the kernel catches it. */
+class NodeHalted extends Error {
+  constructor(
+    readonly nodeIndex: number,
+    readonly incarnation: number,
+    readonly reason: string,
+  ) {
+    super(`node halted: ${reason}`);
   }
 }
 

@@ -67,6 +67,13 @@ export interface NodeContext<M extends Message = Message, P extends ProbeEvent =
    * shuts it down (onShutdown, then down) in an event of its own, at the current time.
    */
   readyToStop(): void;
+  /**
+   * The process halts itself at this instant (Java's Exit.halt, as Kafka's
+   * ProcessTerminatingFaultHandler calls it): down as by `crash` (kill -9: memory, timers and
+   * connections gone, the page cache kept), and this call never returns: the handler unwinds
+   * through a NodeHalted the kernel catches. Nothing restarts the node but the driver.
+   */
+  halt(reason: string): never;
 }
 
 /** A simulated process. Its memory is the object itself; a crash discards it. */
@@ -241,7 +248,8 @@ export interface NodeSpec<M extends Message = Message, P extends ProbeEvent = Pr
   factory: ActorFactory<M, P>;
 }
 
-export type NodeTransition = 'start' | 'crash' | 'power-loss' | 'shutdown' | 'restart';
+/** 'halt': the node's own process halted (NodeContext.halt), down as by a crash. */
+export type NodeTransition = 'start' | 'crash' | 'power-loss' | 'shutdown' | 'restart' | 'halt';
 
 /** The kernel's API to drivers; `P`: the probe events its nodes emit (see NodeContext). */
 export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
@@ -296,8 +304,8 @@ export interface SimulationApi<P extends ProbeEvent = ProbeEvent> {
 
   /** Listen to nodes' probe events (synchronously, inside the emitting handler's event). */
   onProbe(listener: (node: NodeId, event: P) => void): void;
-  /** Listen to node transitions. */
-  onNodeTransition(listener: (node: NodeId, transition: NodeTransition) => void): void;
+  /** Listen to node transitions (`reason`: a halt's, as the node gave it; else undefined). */
+  onNodeTransition(listener: (node: NodeId, transition: NodeTransition, reason: string | undefined) => void): void;
 
   run(limits?: RunLimits): RunStop;
   /** Events waiting in the queue (cancelled timers leave it at once and are not counted). */

@@ -505,6 +505,18 @@ const CODE_PROBES = {
       'no: validation requires every proposed ISR member, the leader included, to be registered and ' +
       'unfenced, so the election keeps the leader',
   },
+  'controller-fatal-fault-halt': {
+    kafka:
+      'QuorumController fatalFaultHandler (replay on the active controller or a standby; ' +
+      'ClusterControlManager.replayRegistrationChange; ProcessTerminatingFaultHandler → Exit.halt)',
+    description:
+      'A controller voter could not apply a metadata record (a fencing record for a registration it does not ' +
+      'hold) and halted its process.',
+    reachable:
+      "not in the correct model: every voter's committed log is the leader's, so a fencing record always " +
+      'follows the registration it names; only a Raft bug-zoo variant (vote-without-log-check) loses one',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   // --- partition changes and elections (partition-change.ts)
   'elr-grown': {
     kafka: 'PartitionChangeBuilder.maybePopulateTargetElr (KIP-966)',

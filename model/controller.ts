@@ -40,6 +40,13 @@
 //   auto.leader.rebalance.enable (QuorumController.maybeScheduleNextBalancePartitionLeaders).
 // - The topics of the cluster spec are created at first boot, leaderless with every replica
 //   in the ISR (all logs are empty); brokers are elected as they unfence.
+// - A record this voter cannot apply halts its process (fatalFault below): QuorumController
+//   sends a replay failure, on the active controller (ControllerWriteEvent) or a standby
+//   (handleCommit), and any failure while renouncing, to its fatalFaultHandler, which
+//   SharedServer.fatalQuorumControllerFaultHandler makes a ProcessTerminatingFaultHandler:
+//   Exit.halt(1), no shutdown hook. The node is then down as by kill -9 (a combined node's
+//   broker with it) and stays down: Kafka has no supervisor; only the driver (the fault
+//   schedule, an operator) starts it again. The correct model never gets there.
 
 import type { Actor, Message } from '../harness/types.ts';
 import { rulesOf } from './versions.ts';
@@ -854,8 +861,14 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         return;
       case 'BrokerFencing': {
         const reg = this.brokers.get(record.brokerId);
-        if (reg === undefined || reg.epoch !== record.brokerEpoch)
-          throw new Error(`controller: fencing record at ${offset} for an unknown registration`);
+        // ClusterControlManager.replayRegistrationChange throws "Unable to replay ...: no broker
+        // registration found for that id" (or "with that epoch found").
+        if (reg === undefined || reg.epoch !== record.brokerEpoch) {
+          const why = reg === undefined ? 'found for that id' : 'with that epoch found';
+          return this.fatalFault(
+            `Unable to apply BrokerFencing record at offset ${offset}: no broker registration ${why}`,
+          );
+        }
         const inControlledShutdown = record.inControlledShutdown ?? reg.inControlledShutdown === true;
         this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced, inControlledShutdown });
         return;
@@ -883,6 +896,15 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
       default:
         assertNever(record, 'metadata record');
     }
+  }
+
+  /**
+   * QuorumController's fatalFaultHandler.handleFault (ProcessTerminatingFaultHandler: log, then
+   * Exit.halt(1)): the process dies here, this handler never returns (NodeContext.halt).
+   */
+  private fatalFault(message: string): never {
+    codeProbe('controller-fatal-fault-halt');
+    return this.ctx.halt(`quorum controller ${this.params.controllerId}: ${message}`);
   }
 
   partitionOf(topic: string, partition: number): PartitionState | undefined {

@@ -9,7 +9,7 @@
 import type { Anomaly } from '../checkers/verdict.ts';
 import type { Trace, TimelineEvent } from '../checkers/trace.ts';
 import { tpName } from './format.ts';
-import { CAUSE_TEXT, FaultTimes, list, nodeNamer, type StoryStep } from './story-common.ts';
+import { causeText, FaultTimes, list, nodeNamer, type StoryStep } from './story-common.ts';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
@@ -80,7 +80,7 @@ class ClusterStory {
     if (e.cause === 'start' || (pr && !pr.replicas.includes(e.node) && !this.involved.has(e.node))) return;
     const faults = this.faults.at(e.t);
     const tag = faults.length ? ` [${faults.join('; ')}]` : '';
-    const text = `${this.name(e.node)} ${CAUSE_TEXT[e.cause] ?? `goes ${e.state} (${e.cause})`}${tag}.`;
+    const text = `${this.name(e.node)} ${causeText(e.cause, e.state)}${tag}.`;
     const tone = e.state === 'down' ? 'fault' : 'heal';
     this.push({ timeUs: e.t, tone, key: this.involved.has(e.node), broker: e.node, text, fault: faults.length > 0 });
   }

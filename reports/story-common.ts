@@ -117,13 +117,19 @@ export function nodeNamer(trace: Pick<Trace, 'nodes'>): NameOf {
   };
 }
 
-export const CAUSE_TEXT: Record<string, string> = {
+const CAUSE_TEXT: Record<string, string> = {
   crash: 'crashes (kill -9; the page cache survives)',
   'power-loss': 'loses power (unflushed writes are gone)',
   shutdown: 'shuts down cleanly',
   restart: 'restarts',
   start: 'starts',
 };
+
+/** What a node event's cause says in a story: a halt carries its reason ('halt: <reason>'). */
+export function causeText(cause: string, state: 'up' | 'down'): string {
+  if (cause.startsWith('halt: ')) return `halts its own process (Exit.halt, as a kill -9): ${cause.slice(6)}`;
+  return CAUSE_TEXT[cause] ?? `goes ${state} (${cause})`;
+}
 
 export function list(ids: readonly number[]): string {
   return `[${ids.join(',')}]`;

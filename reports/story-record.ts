@@ -11,7 +11,7 @@ import type { Trace, TimelineEvent } from '../checkers/trace.ts';
 import { showValue } from './format.ts';
 import { pollOf, sendOf, type Operation, type PairedHistory } from './operations.ts';
 import { copiesAt, type RecordVersion, type ReplicaLogs } from './replica-logs.ts';
-import { CAUSE_TEXT, FaultTimes, list, nodeNamer, type FocusRecord, type StoryStep } from './story-common.ts';
+import { causeText, FaultTimes, list, nodeNamer, type FocusRecord, type StoryStep } from './story-common.ts';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
 
@@ -181,7 +181,7 @@ export class RecordStory {
     this.up.set(e.node, e.state === 'up');
     const isReplica = this.replicas.has(e.node) || (this.partitionRecord?.replicas.includes(e.node) ?? false);
     if (!isReplica) return;
-    let text = `${this.name(e.node)} ${CAUSE_TEXT[e.cause] ?? `goes ${e.state} (${e.cause})`}`;
+    let text = `${this.name(e.node)} ${causeText(e.cause, e.state)}`;
     const faults = this.faults.at(e.t);
     if (faults.length) text += ` [${faults.join('; ')}]`;
     if (e.state === 'down' && this.holds(e.node)) {

@@ -157,7 +157,7 @@ export function runExampleOn(sim: Simulation, options: DriveOptions = {}): Examp
   const settleUs = options.settleUs ?? 1_500_000;
 
   const coverage: Coverage = {
-    transitions: { start: 0, crash: 0, 'power-loss': 0, shutdown: 0, restart: 0 },
+    transitions: { start: 0, crash: 0, 'power-loss': 0, shutdown: 0, restart: 0, halt: 0 },
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     skipped: 0,
     probes: {},
