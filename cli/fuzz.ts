@@ -30,7 +30,7 @@ import {
 import { DEFAULT_SCENARIO, SCENARIOS, findScenario, scenarioOnVersion } from '../scenarios/named.ts';
 import { isKafkaVersion, KAFKA_VERSIONS, NEWEST_KAFKA_VERSION, type KafkaVersion } from '../model/versions.ts';
 import { VARIANT_DESCRIPTIONS, VARIANT_NAMES, isVariantName, isZooKeeperVariant } from '../scenarios/variants.ts';
-import type { VariantName } from '../model/config.ts';
+import { INTER_BROKER_PROTOCOL_VERSIONS, type InterBrokerProtocolVersion, type VariantName } from '../model/config.ts';
 import { runCampaign } from '../campaign/fuzz.ts';
 import { mergeDirs, MergeInputError } from '../campaign/merge.ts';
 import { createProgress } from '../campaign/progress.ts';
@@ -43,7 +43,7 @@ import type { SeedResult } from '../campaign/tasks.ts';
 import { DEFAULT_SHRINK_RUNS } from '../campaign/shrink.ts';
 import type { SeedRange } from '../campaign/seeds.ts';
 import type { Trace } from '../checkers/trace.ts';
-import type { ScenarioInput, ShapeOverrides } from '../scenarios/input.ts';
+import { NEWEST_ZOOKEEPER_VERSION, type ScenarioInput, type ShapeOverrides } from '../scenarios/input.ts';
 import { MAX_BROKERS, MAX_PARTITIONS, parseScenarioInput } from '../scenarios/schema.ts';
 import { inputFor, type InputPlan } from '../campaign/tasks.ts';
 
@@ -65,6 +65,7 @@ const FLAGS: Record<string, FlagSpec> = {
   controllers: { kind: 'value' },
   combined: { kind: 'bool' },
   controller: { kind: 'value' },
+  'inter-broker-protocol-version': { kind: 'value' },
   seeds: { kind: 'value' },
   seed: { kind: 'value' },
   'base-seed': { kind: 'value' },
@@ -103,6 +104,10 @@ violation to a small counterexample and writes its trace and HTML report.
                            in one process (process.roles=broker,controller; the swarm draws it sometimes)
   --controller MODE      kraft (default) or zookeeper: brokers with a ZooKeeper ensemble (3 servers, or 1;
                            sometimes the chroot /kafka-broker) and the ZooKeeper-mode controller; Kafka 3.x
+  --inter-broker-protocol-version V
+                         with --controller zookeeper: inter.broker.protocol.version (2.6, 2.7, 2.8, 3.0 … the
+                           --kafka-version; default the version's own). Below 2.7 the leader writes its ISR
+                           changes to ZooKeeper itself and notifies the controller (/isr_change_notification)
   --variant NAME         protocol or configuration variant (default correct; see --list)
   --kafka-version V      Kafka release whose defaults and rules apply: ${KAFKA_VERSIONS.join(', ')}
                          (default ${NEWEST_KAFKA_VERSION})
@@ -323,6 +328,7 @@ const KNOBS = [
   'controllers',
   'combined',
   'controller',
+  'inter-broker-protocol-version',
 ] as const;
 const INPUT_FLAGS = ['scenario-file', 'print', ...KNOBS];
 
@@ -402,7 +408,8 @@ function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
 }
 
 function parseKnobs(p: Parsed): ShapeOverrides {
-  const knob = (name: Exclude<(typeof KNOBS)[number], 'combined' | 'controller'>, max: number) => {
+  type CountKnob = Exclude<(typeof KNOBS)[number], 'combined' | 'controller' | 'inter-broker-protocol-version'>;
+  const knob = (name: CountKnob, max: number) => {
     const text = str(p, name);
     return text === undefined ? undefined : parseCount(name, text, 1, max);
   };
@@ -437,6 +444,8 @@ function parseKnobs(p: Parsed): ShapeOverrides {
       throw new UsageError('ZooKeeper mode runs on Kafka 3.x (4.0 removed it); --kafka-version must be 3.6–3.9');
     o.controller = mode;
   }
+  const ibp = parseInterBrokerProtocolVersion(p, mode);
+  if (ibp !== undefined) o.interBrokerProtocolVersion = ibp;
   if (brokers !== undefined && replicationFactor !== undefined && replicationFactor > brokers) {
     throw new UsageError(`--replication-factor ${replicationFactor} exceeds --brokers ${brokers}`);
   }
@@ -446,6 +455,37 @@ function parseKnobs(p: Parsed): ShapeOverrides {
     throw new UsageError(`--min-insync ${minInsync} exceeds ${what}: every acks=all send would fail`);
   }
   return o;
+}
+
+/**
+ * --inter-broker-protocol-version V: ZooKeeper mode only (KRaft brokers have metadata.version),
+ * one of the IBPs the model accepts, not above --kafka-version (KafkaConfig refuses an IBP newer
+ * than the broker's own release).
+ */
+function parseInterBrokerProtocolVersion(p: Parsed, mode: string | undefined): InterBrokerProtocolVersion | undefined {
+  const text = str(p, 'inter-broker-protocol-version');
+  if (text === undefined) return undefined;
+  if (mode !== 'zookeeper')
+    throw new UsageError(
+      '--inter-broker-protocol-version is a ZooKeeper-mode setting (KRaft uses metadata.version): ' +
+        'add --controller zookeeper',
+    );
+  const known: readonly string[] = INTER_BROKER_PROTOCOL_VERSIONS;
+  if (!known.includes(text))
+    throw new UsageError(
+      `unknown --inter-broker-protocol-version ${JSON.stringify(text)}; ` +
+        `versions: ${INTER_BROKER_PROTOCOL_VERSIONS.join(', ')}`,
+    );
+  const version = str(p, 'kafka-version') ?? NEWEST_ZOOKEEPER_VERSION;
+  const [am, an] = text.split('.').map(Number);
+  const [bm, bn] = version.split('.').map(Number);
+  if (am > bm || (am === bm && an > bn))
+    throw new UsageError(`--inter-broker-protocol-version ${text} is above the Kafka version ${version}`);
+  if (str(p, 'variant') === 'isr-write-ignores-zkversion' && text !== '2.6')
+    throw new UsageError(
+      'isr-write-ignores-zkversion lives in the pre-2.7 ISR path: it runs inter.broker.protocol.version 2.6',
+    );
+  return text as InterBrokerProtocolVersion;
 }
 
 /** Reads and validates a scenario file; any problem is one line naming the JSON path. */

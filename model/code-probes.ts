@@ -43,6 +43,11 @@ const ADDED_AFTER_TRIGGER_DRAWS =
   'added after the swarm drew its triggers from this list: offering it would change the scenario of seeds ' +
   'that draw a code-probe trigger (new draws go last)';
 
+/** A probe of the pre-2.7 ISR path, which runs only with inter.broker.protocol.version 2.6. */
+const IBP_26_ONLY =
+  'not in the swarm: only in ZooKeeper mode with inter.broker.protocol.version 2.6 ' +
+  '(`--controller zookeeper --inter-broker-protocol-version 2.6`, or the variant isr-write-ignores-zkversion)';
+
 /**
  * A ZooKeeper-mode probe no ZooKeeper-mode seed of two large campaigns reached (the swarm draws that mode in
  * one seed of five, SWARM_DRAWS_ZOOKEEPER): rare, not unreachable; `needs` says what it takes.
@@ -934,6 +939,59 @@ const CODE_PROBES = {
   'zk-controller-request-resent': {
     kafka: 'ControllerChannelManager.RequestSendThread.doWork (retry after a failed send)',
     description: 'The controller sent a request again to a broker after the connection failed or timed out.',
+  },
+  'zk-leader-isr-write-applied': {
+    kafka: 'ZkAlterPartitionManager.submit → ReplicationUtils.updateLeaderAndIsr (KafkaZkClient.conditionalUpdatePath)',
+    description: 'A leader wrote its own ISR change to the partition state znode at its zkVersion (IBP < 2.7).',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-leader-isr-write-bad-version': {
+    kafka: 'KafkaZkClient.conditionalUpdatePath (BADVERSION → ReplicationUtils.checkLeaderAndIsrZkData)',
+    description: "A leader's own ISR write met BADVERSION: it reads the state znode to see whether it holds the write.",
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-leader-isr-write-found-written': {
+    kafka: 'ReplicationUtils.checkLeaderAndIsrZkData (the state read equals the one written)',
+    description:
+      "A leader's ISR write met BADVERSION but the znode holds exactly its state (a resent write whose first " +
+      'send was applied): a success at the version read.',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-leader-isr-write-failed': {
+    kafka: 'ZkAlterPartitionManager.submit (InvalidUpdateVersionException) → Partition.handleAlterPartitionError',
+    description:
+      "A leader's own ISR write failed (the znode moved on): INVALID_UPDATE_VERSION, the change stays pending " +
+      'until a LeaderAndIsr.',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-leader-isr-write-threw': {
+    kafka: 'KafkaZkClient.conditionalUpdatePath (any other code throws: SESSIONEXPIRED)',
+    description: "A leader's own ISR write threw (its session expired): the change stays pending.",
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-leader-isr-write-clobbered': {
+    kafka: 'ReplicationUtils.updateLeaderAndIsr without the zkVersion (KAFKA-2729’s family)',
+    description: "A leader's ISR write at any version overwrote a state newer than the one its change came from.",
+    reachable: 'not in the correct model: only with the isr-write-ignores-zkversion variant, in ZooKeeper mode',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-isr-change-propagated': {
+    kafka: 'ZkAlterPartitionManager.maybePropagateIsrChanges → KafkaZkClient.propagateIsrChanges',
+    description: 'A broker wrote its recent ISR changes as an /isr_change_notification/isr_change_ znode.',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-isr-change-notification-processed': {
+    kafka: 'KafkaController.processIsrChangeNotification (updateLeaderAndIsrCache, sendUpdateMetadataRequest)',
+    description:
+      'The controller read ISR change notifications: the partitions’ states into its cache and to the brokers.',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- retention and the log start offset (replica-log.ts, partition.ts, broker.ts; issue 12)
   'retention-deleted-segment': {

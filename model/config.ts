@@ -88,6 +88,13 @@ export interface KafkaConfig {
   'leader.imbalance.check.interval.seconds'?: number;
   /** Optional, ZooKeeper mode: the brokers' ZooKeeper session timeout. Default 18000 (Kafka's). */
   'zookeeper.session.timeout.ms'?: number;
+  /**
+   * ZooKeeper mode: inter.broker.protocol.version (MetadataVersion's IBP string). Below 2.7
+   * (IBP_2_7_IV2, MetadataVersion.isAlterPartitionSupported) the leader writes its ISR changes
+   * to ZooKeeper itself (ZkAlterPartitionManager, chosen in KafkaServer.startup); absent = the
+   * kafka.version's own (≥ 2.7: AlterPartition to the controller).
+   */
+  'inter.broker.protocol.version'?: InterBrokerProtocolVersion;
   // --- consumer groups (issue 15)
   /** Optional: partitions of `__consumer_offsets`. Default 50 (Kafka's). */
   'offsets.topic.num.partitions'?: number;
@@ -191,6 +198,39 @@ export function elrEnabled(config: KafkaConfig): boolean {
   return config['eligible.leader.replicas.enable'] && rulesOf(config['kafka.version']).elrAvailable;
 }
 
+/**
+ * The inter.broker.protocol.version values the model accepts: 2.6 (the last IBP before
+ * AlterPartition) and the releases from 2.7 on, up to the newest with ZooKeeper mode. Older
+ * IBPs lack more than the ISR path (KIP-320's fencing before 2.1, KIP-380 before 2.2), which
+ * the model does not take away, so it refuses them.
+ */
+export const INTER_BROKER_PROTOCOL_VERSIONS = [
+  '2.6',
+  '2.7',
+  '2.8',
+  '3.0',
+  '3.1',
+  '3.2',
+  '3.3',
+  '3.4',
+  '3.5',
+  '3.6',
+  '3.7',
+  '3.8',
+  '3.9',
+] as const;
+export type InterBrokerProtocolVersion = (typeof INTER_BROKER_PROTOCOL_VERSIONS)[number];
+
+/**
+ * Whether the brokers send ISR changes to the controller as AlterPartition
+ * (MetadataVersion.isAlterPartitionSupported: IBP ≥ 2.7-IV2); false: the leader's own
+ * conditional write of the state znode and /isr_change_notification (ZkAlterPartitionManager).
+ * The variant isr-write-ignores-zkversion lives in the latter path only.
+ */
+export function alterPartitionSupported(config: KafkaConfig): boolean {
+  return (config['inter.broker.protocol.version'] ?? '2.7') !== '2.6';
+}
+
 /** Protocol variants: each puts exactly one rule back to its historical (buggy) form. */
 export const PROTOCOL_VARIANTS = [
   'truncate-to-hw',
@@ -217,11 +257,12 @@ export const PROTOCOL_VARIANTS = [
   'stale-coordinator-cache',
   'markers-before-prepare-committed',
   'hanging-transaction',
+  'isr-write-ignores-zkversion',
 ] as const;
 export type ProtocolVariant = (typeof PROTOCOL_VARIANTS)[number];
 
 /** Protocol variants of ZooKeeper mode's own rules: they show only with `--controller zookeeper`. */
-export const ZOOKEEPER_VARIANTS: readonly ProtocolVariant[] = ['zombie-controller'];
+export const ZOOKEEPER_VARIANTS: readonly ProtocolVariant[] = ['zombie-controller', 'isr-write-ignores-zkversion'];
 
 /** Configuration-level variants: unsafe settings over the default scenario. */
 export const CONFIG_VARIANTS = ['acks-1', 'min-insync-1', 'unclean-election'] as const;

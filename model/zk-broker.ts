@@ -26,6 +26,17 @@
 //   timed-out send (controller.socket.timeout.ms) is retried after 100 ms (RequestSendThread
 //   backoff) until it is answered. A new controller starts with empty queues; a resigning one
 //   drops them (ControllerChannelManager.shutdown), as does a broker that left the live set.
+// - inter.broker.protocol.version below 2.7 (KafkaServer.startup builds ZkAlterPartitionManager
+//   when !isAlterPartitionSupported, 3.9.0-rc3): the leader's ISR change is its own write of the
+//   state znode, ReplicationUtils.updateLeaderAndIsr at its partition epoch (the zkVersion of
+//   its LeaderAndIsr or last write) with the controller epoch of its LeaderAndIsr
+//   (Partition.controllerEpoch); success commits the change at the new version
+//   (handleAlterPartitionUpdate) and adds the partition to isrChangeSet; failure is
+//   INVALID_UPDATE_VERSION (handleAlterPartitionError: pending until a LeaderAndIsr); a write
+//   that throws (SESSIONEXPIRED) leaves the change pending. The isr-change-propagation task
+//   (maybePropagateIsrChanges, every 2,500 ms from startup) writes the set as one
+//   /isr_change_notification/isr_change_ znode once no change came for 5,000 ms or the last
+//   propagation is 60,000 ms old. Variant isr-write-ignores-zkversion: the write is at any version.
 // - Producer ids (ProducerIdManager): blocks unique per registration (the model numbers them
 //   from the registration's czxid instead of /latest_producer_id_block).
 // - As controller, the auto-leader-rebalance-task (KafkaController.scheduleAutoLeaderRebalanceTask):
@@ -40,7 +51,7 @@ import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
 import { Broker, type BrokerParams } from './broker.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
 import { codeProbe } from './code-probes.ts';
-import { leaderBalanceIntervalUs } from './config.ts';
+import { alterPartitionSupported, leaderBalanceIntervalUs } from './config.ts';
 import type { ControllerRequest, ControllerResponse, PartitionState } from './internal-protocol.ts';
 import type { Partition, PendingIsrChange } from './partition.ts';
 import {
@@ -49,7 +60,7 @@ import {
   type ZkLeaderAndIsr,
   type ZkUpdateMetadata,
 } from './zk-controller.ts';
-import { ZkKafkaBroker, type ZkKafkaOptions } from './zk-kafka.ts';
+import { ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
 import type { ZkRecord } from './zk-record.ts';
 
@@ -99,6 +110,11 @@ export class ZkBroker extends Broker {
   private producerIdCount = 0;
   /** leader.imbalance.check.interval.seconds in µs; 0 = auto.leader.rebalance.enable off. */
   private readonly rebalanceIntervalUs: number;
+  /** IBP < 2.7: ISR changes through ZooKeeper (ZkAlterPartitionManager), else AlterPartition. */
+  private readonly isrThroughZooKeeper: boolean;
+  /** Partition.controllerEpoch: the controller epoch of the LeaderAndIsr each partition leads by. */
+  private readonly leaderControllerEpochs = new Map<string, number>();
+  private readonly isrChanges = new IsrChangePropagation();
 
   constructor(
     ctx: ModelContext,
@@ -109,14 +125,20 @@ export class ZkBroker extends Broker {
     super(ctx, { ...params, zookeeper: true });
     const timeoutUs = (params.config['controller.socket.timeout.ms'] ?? 30_000) * 1000;
     this.rebalanceIntervalUs = leaderBalanceIntervalUs(params.config);
+    this.isrThroughZooKeeper = !alterPartitionSupported(params.config);
     this.channel = new ControllerChannel(ctx, timeoutUs, (req) =>
       record?.onControllerActs(params.brokerId, req.controllerEpoch),
     );
-    this.controller = new ZkControllerCore(() => this.zk, params.brokerId, {
-      send: (to, request) => this.channel.send(to, request),
-      emit: (event) => ctx.emit(event),
-      dropBroker: (id) => this.channel.drop(id),
-    });
+    this.controller = new ZkControllerCore(
+      () => this.zk,
+      params.brokerId,
+      {
+        send: (to, request) => this.channel.send(to, request),
+        emit: (event) => ctx.emit(event),
+        dropBroker: (id) => this.channel.drop(id),
+      },
+      { isrChangeNotifications: this.isrThroughZooKeeper },
+    );
     this.zk = new ZkKafkaBroker(
       ctx,
       { ...zkOpts, brokerId: params.brokerId },
@@ -137,6 +159,11 @@ export class ZkBroker extends Broker {
     );
     this.zk.start();
     ctx.setTimer(CHANNEL_SWEEP_US, 'zk-channel-sweep');
+    if (this.isrThroughZooKeeper) {
+      // ZkAlterPartitionManager.start: isr-change-propagation, first run at once (KafkaServer.startup).
+      this.isrChanges.reset(ctx.now());
+      ctx.setTimer(0, ISR_PROPAGATION_TAG);
+    }
   }
 
   /** Partition.isReplicaIsrEligible: ZkMetadataCache.hasAliveBroker. */
@@ -196,6 +223,11 @@ export class ZkBroker extends Broker {
     if (tag === 'zk-channel-sweep') {
       this.channel.sweep();
       this.ctx.setTimer(CHANNEL_SWEEP_US, 'zk-channel-sweep');
+      return;
+    }
+    if (tag === ISR_PROPAGATION_TAG) {
+      this.maybePropagateIsrChanges();
+      this.ctx.setTimer(ISR_CHECK_INTERVAL_US, ISR_PROPAGATION_TAG);
       return;
     }
     if (this.channel.onTimer(tag)) return;
@@ -274,8 +306,15 @@ export class ZkBroker extends Broker {
     const p = this.partition(req.topic, req.partition) ?? this.createPartition(req.topic, req.partition);
     // Only a newer leader epoch is acted on (a ZooKeeper controller's equal epoch is ignored).
     if (req.leaderEpoch <= p.leaderEpoch) return;
-    if (req.leader === me) p.makeLeader(req.replicas, req.isr, req.leaderEpoch, req.zkVersion);
-    else p.makeFollower(req.replicas, req.leader, req.leaderEpoch, req.zkVersion);
+    if (req.leader === me) {
+      p.makeLeader(req.replicas, req.isr, req.leaderEpoch, req.zkVersion);
+      // Partition.makeLeader: controllerEpoch = partitionState.controllerEpoch.
+      if (this.isrThroughZooKeeper)
+        this.leaderControllerEpochs.set(
+          partitionKey(req.topic, req.partition),
+          req.stateControllerEpoch ?? req.controllerEpoch,
+        );
+    } else p.makeFollower(req.replicas, req.leader, req.leaderEpoch, req.zkVersion);
     this.record?.onBrokerApplies(me, req.topic, req.partition, req.leaderEpoch);
   }
 
@@ -313,8 +352,9 @@ export class ZkBroker extends Broker {
   // =====================================================================================
   // AlterPartition: the leader's side and the controller's
 
-  /** DefaultAlterPartitionManager: to the controller the metadata cache names. */
+  /** DefaultAlterPartitionManager: to the controller the metadata cache names (IBP < 2.7: ZooKeeper). */
   override sendAlterPartition(p: Partition, change: PendingIsrChange): void {
+    if (this.isrThroughZooKeeper) return this.submitToZooKeeper(p, change);
     if (change.correlationId !== 0) codeProbe('alter-partition-resent-after-timeout');
     const correlationId = this.nextCorrelationId();
     change.correlationId = correlationId;
@@ -334,6 +374,75 @@ export class ZkBroker extends Broker {
       newIsrWithEpochs: change.brokerStates,
     };
     this.ctx.send(to, request);
+  }
+
+  /**
+   * ZkAlterPartitionManager.submit: ReplicationUtils.updateLeaderAndIsr at the partition epoch
+   * the change was computed from, its result handed to the partition as an AlterPartition
+   * answer (Partition.submitAlterPartition's whenComplete). The write is retried until
+   * connected, never timed out, so the sweep does not send it again.
+   */
+  private submitToZooKeeper(p: Partition, change: PendingIsrChange): void {
+    const correlationId = this.nextCorrelationId();
+    change.correlationId = correlationId;
+    change.deadlineUs = Number.MAX_SAFE_INTEGER;
+    const tp = partitionKey(p.topic, p.partition);
+    const state: ZkPartitionState = {
+      leader: this.brokerId,
+      leaderEpoch: change.leaderEpoch,
+      isr: change.proposedIsr,
+      controllerEpoch: this.leaderControllerEpochs.get(tp) ?? this.controllerEpochSeen,
+    };
+    // Variant isr-write-ignores-zkversion (KAFKA-2729's family): the write ignores the cached zkVersion.
+    const ignoreVersion = this.variant === 'isr-write-ignores-zkversion';
+    const expected = ignoreVersion ? -1 : change.partitionEpoch;
+    this.zk.updateLeaderAndIsr(
+      p.topic,
+      p.partition,
+      state,
+      expected,
+      (succeeded, zkVersion) => {
+        if (!succeeded) {
+          codeProbe('zk-leader-isr-write-failed');
+          return p.onAlterPartitionResponse(correlationId, 'INVALID_UPDATE_VERSION', -1, -1, []);
+        }
+        if (ignoreVersion && zkVersion > change.partitionEpoch + 1) codeProbe('zk-leader-isr-write-clobbered');
+        codeProbe('zk-leader-isr-write-applied');
+        this.isrChanges.add(p.topic, p.partition, this.ctx.now());
+        this.announceLeaderWrite(p, state, zkVersion);
+        p.onAlterPartitionResponse(correlationId, 'NONE', change.leaderEpoch, zkVersion, change.proposedIsr);
+      },
+      () => codeProbe('zk-leader-isr-write-threw'),
+    );
+  }
+
+  /** The state znode's new record, for the driver (as the controller's writes are announced). */
+  private announceLeaderWrite(p: Partition, state: ZkPartitionState, zkVersion: number): void {
+    if (this.record !== undefined && !this.record.isCommittedVersion(p.topic, p.partition, zkVersion)) return;
+    this.emit({
+      kind: 'partition',
+      topic: p.topic,
+      partition: p.partition,
+      leader: state.leader,
+      leaderEpoch: state.leaderEpoch,
+      partitionEpoch: zkVersion,
+      replicas: p.replicas.slice(),
+      isr: state.isr.slice(),
+      elr: [],
+    });
+  }
+
+  /** ZkAlterPartitionManager.maybePropagateIsrChanges (one run at a time: the scheduler's thread). */
+  private maybePropagateIsrChanges(): void {
+    const nowUs = this.ctx.now();
+    const batch = this.isrChanges.due(nowUs);
+    if (batch === undefined) return;
+    codeProbe('zk-isr-change-propagated');
+    this.zk.propagateIsrChanges(
+      batch,
+      () => this.isrChanges.propagated(nowUs),
+      () => this.isrChanges.failed(batch),
+    );
   }
 
   /** KafkaApis.handleAlterPartitionRequest → KafkaController.alterPartitions (an event in turn). */
@@ -387,6 +496,65 @@ export class ZkBroker extends Broker {
       producerEpoch: ok ? 0 : -1,
     };
     this.ctx.send(from, response);
+  }
+}
+
+/** ZkAlterPartitionManager.DefaultIsrPropagationConfig: checkIntervalMs, lingerMs, maxDelayMs. */
+const ISR_CHECK_INTERVAL_US = 2_500_000;
+const ISR_LINGER_US = 5_000_000;
+const ISR_MAX_DELAY_US = 60_000_000;
+const ISR_PROPAGATION_TAG = 'zk-isr-change-propagation';
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * ZkAlterPartitionManager's isrChangeSet with lastIsrChangeMs and lastIsrPropagationMs. A
+ * propagation in flight holds the set's lock in Kafka (the scheduler thread blocks in
+ * propagateIsrChanges): the model takes the batch out at once and puts it back if the write
+ * throws (Kafka clears the set only after the write returns).
+ */
+class IsrChangePropagation {
+  private readonly set = new Map<string, TopicPartition>();
+  private lastChangeUs = 0;
+  private lastPropagationUs = 0;
+  private inFlight = false;
+
+  reset(nowUs: number): void {
+    this.lastChangeUs = nowUs;
+    this.lastPropagationUs = nowUs;
+  }
+
+  add(topic: string, partition: number, nowUs: number): void {
+    this.set.set(partitionKey(topic, partition), { topic, partition });
+    this.lastChangeUs = nowUs;
+  }
+
+  /** The batch to write now, or undefined (nothing, lingering, or a write in flight). */
+  due(nowUs: number): TopicPartition[] | undefined {
+    if (this.inFlight || this.set.size === 0) return undefined;
+    if (this.lastChangeUs + ISR_LINGER_US >= nowUs && this.lastPropagationUs + ISR_MAX_DELAY_US >= nowUs)
+      return undefined;
+    const batch = [...this.set.values()];
+    this.set.clear();
+    this.inFlight = true;
+    return batch;
+  }
+
+  propagated(startedUs: number): void {
+    this.inFlight = false;
+    this.lastPropagationUs = startedUs;
+  }
+
+  failed(batch: readonly TopicPartition[]): void {
+    this.inFlight = false;
+    for (const tp of batch) this.set.set(partitionKey(tp.topic, tp.partition), tp);
   }
 }
 

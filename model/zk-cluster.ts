@@ -62,7 +62,8 @@ export function addZooKeeperCluster(
     (topic, partition) => {
       const node = committed.tree.get(`${chrootPath}/brokers/topics/${topic}/partitions/${partition}/state`);
       if (node === undefined || node.data === '') return undefined;
-      return { leaderEpoch: (JSON.parse(node.data) as { leader_epoch: number }).leader_epoch };
+      const leaderEpoch = (JSON.parse(node.data) as { leader_epoch: number }).leader_epoch;
+      return { leaderEpoch, zkVersion: node.stat.version };
     },
     () => sim.now(),
   );

@@ -63,8 +63,17 @@
 //   reads the state znode again and, if the preferred replica is live and in that ISR
 //   (Election.leaderForPreferredReplica), writes it as leader with the leader epoch bumped and
 //   the ISR kept (LeaderAndIsr.newLeader); the cache takes the write.
-// Not modelled: the leader's own conditional ISR write and /isr_change_notification (IBP
-// < 2.7: no kafka.version the model has runs it), StopReplica (sent only for deletion,
+// - ISR change notifications (IBP < 2.7, where leaders write their own ISR changes:
+//   model/zk-broker.ts): onControllerFailover registers the child handler on
+//   /isr_change_notification and deletes the notifications there (deleteIsrChangeNotifications
+//   behind the epoch check) before initializeControllerContext; each child change is the event
+//   IsrChangeNotification (processIsrChangeNotification): the notifications are read (the child
+//   watch set again), their partitions' states read into the cache (updateLeaderAndIsrCache)
+//   and sent to every live broker as UpdateMetadata, then the notifications are deleted behind
+//   the epoch check. LeaderAndIsr then carries the state's own controller epoch
+//   (LeaderAndIsrPartitionState.controllerEpoch), which the leader writes back. At IBP ≥ 2.7
+//   Kafka registers the handler too, but nothing writes there; the model then leaves it out.
+// Not modelled: StopReplica (sent only for deletion,
 // reassignment and controlled shutdown, none of which the model has), admin-triggered
 // leader elections (/admin/preferred_replica_election, ElectLeaders), controlled shutdown
 // (ZooKeeper mode stops as with controlled.shutdown.enable false: the session closes and the
@@ -98,6 +107,11 @@ export interface ZkLeaderAndIsr {
   /** The state znode's version (the partition epoch). */
   readonly zkVersion: number;
   readonly replicas: readonly number[];
+  /**
+   * The state's own controller epoch (LeaderAndIsrPartitionState.controllerEpoch), carried
+   * only when leaders write their ISR changes (IBP < 2.7): they write it back.
+   */
+  readonly stateControllerEpoch?: number;
 }
 
 /** One partition's state in an UpdateMetadataRequest (UpdateMetadataPartitionState). */
@@ -152,6 +166,12 @@ export interface ZkControllerOut {
   dropBroker?(id: number): void;
 }
 
+/** How the controller runs. */
+export interface ZkControllerOptions {
+  /** Leaders write their ISR changes and notify through /isr_change_notification (IBP < 2.7). */
+  readonly isrChangeNotifications: boolean;
+}
+
 interface Known {
   state: ZkPartitionState;
   zkVersion: number;
@@ -164,6 +184,8 @@ interface RequestBatch {
 }
 
 const BROKER_IDS = '/brokers/ids';
+/** IsrChangeNotificationZNode.path. */
+const ISR_CHANGE_NOTIFICATION = '/isr_change_notification';
 /** leader.imbalance.per.broker.percentage's default (ReplicationConfigs); the model has no setting for it. */
 const LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = 10;
 const BROKER_TOPICS = '/brokers/topics';
@@ -204,6 +226,7 @@ export class ZkControllerCore {
     private readonly zk: () => ZkKafkaBroker,
     private readonly brokerId: number,
     private readonly out: ZkControllerOut,
+    private readonly opts: ZkControllerOptions = { isrChangeNotifications: false },
   ) {}
 
   /** KafkaController.onControllerFailover. */
@@ -217,23 +240,82 @@ export class ZkControllerCore {
     this.batch = undefined;
     this.movedAway = false;
     this.zk().submit((done) =>
-      this.readLiveBrokers((live) => {
-        for (const [id, e] of live) this.liveBrokers.set(id, e);
-        this.readTopics((specs) => {
-          this.partitions.push(...specs);
-          this.readPartitionStates(() => {
-            const alive = this.sameRun();
-            if (!alive()) return done();
-            // sendUpdateMetadataRequest before the state machines start.
-            this.sendUpdateMetadata();
-            this.replicaStateMachineStartup(() => {
+      this.clearIsrChangeNotifications(() =>
+        this.readLiveBrokers((live) => {
+          for (const [id, e] of live) this.liveBrokers.set(id, e);
+          this.readTopics((specs) => {
+            this.partitions.push(...specs);
+            this.readPartitionStates(() => {
+              const alive = this.sameRun();
               if (!alive()) return done();
-              this.partitionStateMachineStartup(done);
+              // sendUpdateMetadataRequest before the state machines start.
+              this.sendUpdateMetadata();
+              this.replicaStateMachineStartup(() => {
+                if (!alive()) return done();
+                this.partitionStateMachineStartup(done);
+              });
             });
           });
-        });
+        }),
+      ),
+    );
+  }
+
+  /**
+   * onControllerFailover: zkClient.deleteIsrChangeNotifications(epochZkVersion), the child
+   * watch set by its read (only when leaders write ISR changes: IBP < 2.7).
+   */
+  private clearIsrChangeNotifications(done: () => void): void {
+    if (!this.opts.isrChangeNotifications) return done();
+    const zk = this.zk();
+    zk.readIsrChangeNotifications((children) =>
+      zk.deleteIsrChangeNotifications(children, done, () => this.moved(done)),
+    );
+  }
+
+  /** KafkaController.processIsrChangeNotification, run as a controller event. */
+  private processIsrChangeNotification(done: () => void): void {
+    if (!this.active) return done();
+    const zk = this.zk();
+    const alive = this.sameRun();
+    zk.readIsrChangeNotifications((children) =>
+      zk.readIsrChangePartitions(children, (changed) => {
+        // finally: the notifications are deleted, whatever the cache update did.
+        const finish = (): void =>
+          alive() ? zk.deleteIsrChangeNotifications(children, done, () => this.moved(done)) : done();
+        const ps = this.partitions.filter((p) =>
+          changed.some((c) => c.topic === p.topic && c.partition === p.partition),
+        );
+        if (ps.length === 0) return finish();
+        codeProbe('zk-isr-change-notification-processed');
+        // updateLeaderAndIsrCache(partitions), then UpdateMetadata to the live brokers.
+        this.forEachOf(
+          ps,
+          (p, next) =>
+            zk.readPartitionState(p.topic, p.partition, (state, zkVersion) => {
+              if (state !== undefined) this.partitionStates.set(key(p), { state, zkVersion });
+              next();
+            }),
+          () => {
+            if (alive()) this.sendUpdateMetadata();
+            finish();
+          },
+        );
       }),
     );
+  }
+
+  private forEachOf(
+    ps: readonly ZkPartitionSpec[],
+    step: (p: ZkPartitionSpec, next: () => void) => void,
+    done: () => void,
+  ): void {
+    const alive = this.sameRun();
+    const go = (i: number): void => {
+      if (i >= ps.length || !alive()) return done();
+      step(ps[i], () => go(i + 1));
+    };
+    go(0);
   }
 
   /** initializeControllerContext → updateLeaderAndIsrCache: every partition's state and zkVersion. */
@@ -425,6 +507,8 @@ export class ZkControllerCore {
     if (e.type !== 'NodeChildrenChanged' || !this.active) return;
     if (e.path === BROKER_IDS) this.zk().submit((done) => this.processBrokerChange(done));
     else if (e.path === BROKER_TOPICS) this.zk().submit((done) => this.processTopicChange(done));
+    else if (e.path === ISR_CHANGE_NOTIFICATION && this.opts.isrChangeNotifications)
+      this.zk().submit((done) => this.processIsrChangeNotification(done));
   }
 
   /** The run of this epoch goes on: still active, and no ControllerMovedException met (it aborts the event). */
@@ -686,6 +770,7 @@ export class ZkControllerCore {
         isr: known.state.isr,
         zkVersion: known.zkVersion,
         replicas: p.replicas,
+        ...(this.opts.isrChangeNotifications ? { stateControllerEpoch: known.state.controllerEpoch } : {}),
       };
       if (this.batch === undefined) {
         this.out.send(broker, request);

@@ -81,6 +81,8 @@ type ControllerEvent =
 const TOP_LEVEL_PATHS = ['/brokers/ids', '/brokers/topics', '/isr_change_notification'];
 const CONTROLLER = '/controller';
 const CONTROLLER_EPOCH = '/controller_epoch';
+/** IsrChangeNotificationZNode.path. */
+const ISR_CHANGE_NOTIFICATION = '/isr_change_notification';
 /** How soon a broker whose startup failed on its registration tries again (its supervisor's restart). */
 const REGISTRATION_RETRY_MS = 1000;
 const REGISTRATION_RETRY_TAG = 'zk-kafka-register-retry';
@@ -249,12 +251,18 @@ export class ZkKafkaBroker {
    * dropped, and so is SESSIONEXPIRED (the request throws and its controller event ends; the
    * session's Expired event reinitializes the client: ZooKeeperClient's expiry handling).
    */
-  request(issue: (client: ZkClient, cb: ZkCallback) => void, cb: ZkRetriedCallback, via?: ZkClient): void {
+  request(
+    issue: (client: ZkClient, cb: ZkCallback) => void,
+    cb: ZkRetriedCallback,
+    via?: ZkClient,
+    /** The request threw (SESSIONEXPIRED, or its session is gone): the caller's exception path. */
+    onThrow?: () => void,
+  ): void {
     const gen = this.generation;
     let resent = false;
     const attempt = (): void =>
       issue(via ?? this.client, (error, result, results) => {
-        if (gen !== this.generation || error === 'SESSIONEXPIRED') return;
+        if (gen !== this.generation || error === 'SESSIONEXPIRED') return onThrow?.();
         if (error === 'CONNECTIONLOSS') {
           resent = true;
           attempt();
@@ -537,6 +545,123 @@ export class ZkKafkaBroker {
     );
   }
 
+  // =====================================================================================
+  // The pre-2.7 ISR path (IBP < 2.7-IV2): the leader's own write, the change notifications
+
+  /**
+   * ReplicationUtils.updateLeaderAndIsr as ZkAlterPartitionManager.submit calls it (3.9.0-rc3):
+   * KafkaZkClient.conditionalUpdatePath, a lone setData of the state znode at `expectedZkVersion`
+   * (no controller-epoch check: the leader is no controller). OK gives the new version;
+   * BADVERSION runs checkLeaderAndIsrZkData (the znode read again: the write succeeded if it
+   * holds exactly this state, as after a resent write whose first send was applied, at its
+   * version); NONODE fails; any other code throws (`onThrow`). `expectedZkVersion` -1 is
+   * ZooKeeper's any-version (the variant isr-write-ignores-zkversion).
+   */
+  updateLeaderAndIsr(
+    topic: string,
+    partition: number,
+    state: ZkPartitionState,
+    expectedZkVersion: number,
+    cb: (succeeded: boolean, zkVersion: number) => void,
+    onThrow: () => void,
+  ): void {
+    const path = statePath(topic, partition);
+    this.request(
+      (c, k) => c.setData(path, encodeState(state), expectedZkVersion, k),
+      (error, result) => {
+        if (error === 'OK') return cb(true, result?.stat?.version ?? -1);
+        if (error === 'NONODE') return cb(false, -1);
+        if (error !== 'BADVERSION') return onThrow();
+        codeProbe('zk-leader-isr-write-bad-version');
+        // getDataAndStat; its exceptions are caught: (false, -1).
+        this.request(
+          (c, k) => c.getData(path, false, k),
+          (e2, r2) => {
+            const written = e2 === 'OK' && r2?.data !== undefined ? decodeState(r2.data) : undefined;
+            const same = written !== undefined && sameState(written, state);
+            if (same) codeProbe('zk-leader-isr-write-found-written');
+            cb(same, same ? (r2?.stat?.version ?? -1) : -1);
+          },
+          undefined,
+          () => cb(false, -1),
+        );
+      },
+      undefined,
+      onThrow,
+    );
+  }
+
+  /**
+   * KafkaZkClient.propagateIsrChanges: a persistent sequential znode
+   * /isr_change_notification/isr_change_NNNNNNNNNN naming the partitions
+   * (IsrChangeNotificationSequenceZNode.encode); `onThrow` when the create throws.
+   */
+  propagateIsrChanges(
+    partitions: readonly { readonly topic: string; readonly partition: number }[],
+    done: () => void,
+    onThrow: () => void,
+  ): void {
+    const data = JSON.stringify({ version: 1, partitions: partitions.map((p) => ({ ...p })) });
+    this.request(
+      (c, k) => c.create(`${ISR_CHANGE_NOTIFICATION}/isr_change_`, data, { ephemeral: false, sequential: true }, k),
+      (error) => (error === 'OK' ? done() : onThrow()),
+      undefined,
+      onThrow,
+    );
+  }
+
+  /** KafkaZkClient.getAllIsrChangeNotifications: the children, the child watch set. */
+  readIsrChangeNotifications(cb: (children: readonly string[]) => void): void {
+    this.request(
+      (c, k) => c.getChildren(ISR_CHANGE_NOTIFICATION, true, k),
+      (error, result) => cb(error === 'OK' ? (result?.children ?? []).slice().sort() : []),
+    );
+  }
+
+  /** KafkaZkClient.getPartitionsFromIsrChangeNotifications: each child's partitions (NONODE: none). */
+  readIsrChangePartitions(
+    children: readonly string[],
+    cb: (partitions: { topic: string; partition: number }[]) => void,
+  ): void {
+    const out: { topic: string; partition: number }[] = [];
+    const readOne = (i: number): void => {
+      if (i >= children.length) return cb(out);
+      this.request(
+        (c, k) => c.getData(`${ISR_CHANGE_NOTIFICATION}/${children[i]}`, false, k),
+        (error, result) => {
+          if (error === 'OK' && result?.data !== undefined && result.data !== '')
+            out.push(...(JSON.parse(result.data) as { partitions: { topic: string; partition: number }[] }).partitions);
+          readOne(i + 1);
+        },
+      );
+    };
+    readOne(0);
+  }
+
+  /**
+   * KafkaZkClient.deleteIsrChangeNotifications(sequenceNumbers, epochZkVersion): each a delete
+   * at any version behind the controller-epoch check (retryRequestsUntilConnected with
+   * expectedControllerEpochZkVersion); a failed check is ControllerMovedException (`moved`).
+   */
+  deleteIsrChangeNotifications(children: readonly string[], done: () => void, moved: () => void): void {
+    const check = { op: 'check' as const, path: CONTROLLER_EPOCH, version: this.epochZkVersion };
+    const deleteOne = (i: number): void => {
+      if (i >= children.length) return done();
+      const path = `${ISR_CHANGE_NOTIFICATION}/${children[i]}`;
+      this.request(
+        (c, k) => c.multi([check, { op: 'delete', path, version: -1 }], k),
+        (_error, _r, results) => {
+          if (results?.[0]?.error === 'BADVERSION') {
+            codeProbe('zk-controller-moved');
+            return moved();
+          }
+          deleteOne(i + 1);
+        },
+      );
+    };
+    deleteOne(0);
+  }
+
   /** KafkaController.maybeResign. */
   private maybeResign(done: () => void): void {
     const wasActive = this.isActive();
@@ -598,6 +723,17 @@ function encodeState(s: ZkPartitionState): string {
 function decodeState(data: string): ZkPartitionState {
   const js = JSON.parse(data) as { leader: number; leader_epoch: number; controller_epoch: number; isr: number[] };
   return { leader: js.leader, leaderEpoch: js.leader_epoch, isr: js.isr, controllerEpoch: js.controller_epoch };
+}
+
+/** checkLeaderAndIsrZkData's comparison of the decoded states (LeaderIsrAndControllerEpoch equality). */
+function sameState(a: ZkPartitionState, b: ZkPartitionState): boolean {
+  return (
+    a.leader === b.leader &&
+    a.leaderEpoch === b.leaderEpoch &&
+    a.controllerEpoch === b.controllerEpoch &&
+    a.isr.length === b.isr.length &&
+    a.isr.every((r, i) => b.isr[i] === r)
+  );
 }
 
 /** ControllerZNode.encode. */

@@ -29,7 +29,10 @@ export interface ZkRecordViolation {
 }
 
 /** ZooKeeper's committed partition state as the record compares against it (undefined: none yet). */
-export type ZkStateReader = (topic: string, partition: number) => { leaderEpoch: number } | undefined;
+export type ZkStateReader = (
+  topic: string,
+  partition: number,
+) => { leaderEpoch: number; zkVersion: number } | undefined;
 
 /**
  * ZooKeeper's committed state: the transactions the ensemble's leaders committed, applied in
@@ -94,6 +97,15 @@ export class ZkRecord {
       `broker ${broker} acts on ${topic}-${partition} in leader epoch ${leaderEpoch}, ` +
         `ZooKeeper has ${state === undefined ? 'no state' : `leader epoch ${state.leaderEpoch}`}`,
     );
+  }
+
+  /**
+   * Whether ZooKeeper's committed state of the partition is still at `zkVersion`: a write's
+   * writer announces it only then (a newer write's writer announces that one), so the
+   * driver's record never goes back when answers arrive out of the order of the writes.
+   */
+  isCommittedVersion(topic: string, partition: number, zkVersion: number): boolean {
+    return this.zkState(topic, partition)?.zkVersion === zkVersion;
   }
 
   private violate(invariant: ZkRecordViolation['invariant'], detail: string): void {

@@ -6,6 +6,7 @@
 import { DEFAULT_KAFKA_CONFIG, kafkaConfigFor } from '../model/config.ts';
 import type {
   ClusterSpec,
+  InterBrokerProtocolVersion,
   KafkaConfig,
   KafkaVersion,
   OffsetResetPolicy,
@@ -44,6 +45,7 @@ export type TimingOverrides = Partial<
     | 'log.initial.task.delay.ms'
     | 'zookeeper.session.timeout.ms'
     | 'transaction.version'
+    | 'inter.broker.protocol.version'
   >
 >;
 
@@ -254,10 +256,12 @@ export interface ShapeOverrides {
   combined?: boolean;
   /** The controller mode: KRaft (the drawn default) or ZooKeeper (issue 16). */
   controller?: 'kraft' | 'zookeeper';
+  /** ZooKeeper mode's inter.broker.protocol.version (with controller 'zookeeper' only). */
+  interBrokerProtocolVersion?: InterBrokerProtocolVersion;
 }
 
 /** The newest Kafka release with ZooKeeper mode (4.0 removed it: KIP-833). */
-const NEWEST_ZOOKEEPER_VERSION: KafkaVersion = '3.9';
+export const NEWEST_ZOOKEEPER_VERSION: KafkaVersion = '3.9';
 
 /**
  * The shape in ZooKeeper mode: the ensemble (3 servers, or 1 as in seed 000) and the chroot
@@ -302,6 +306,8 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   let drawn = input.faults;
   if (o.controller === 'zookeeper') {
     shape = inZooKeeperMode(input, shape);
+    const ibp = o.interBrokerProtocolVersion;
+    if (ibp !== undefined) shape = { ...shape, timing: { ...shape.timing, 'inter.broker.protocol.version': ibp } };
     workload = withoutTransactions(withoutGroup(workload));
     drawn = drawn.filter((f) => !waitsForTxnProbe(f));
   } else if (o.controller === 'kraft') delete shape.zookeeper;

@@ -11,7 +11,7 @@
 
 import { z } from 'zod';
 import { CODE_PROBE_NAMES } from '../model/code-probes.ts';
-import { KAFKA_VERSIONS } from '../model/config.ts';
+import { INTER_BROKER_PROTOCOL_VERSIONS, KAFKA_VERSIONS } from '../model/config.ts';
 import {
   FAULT_KINDS,
   TRIGGER_PROBES,
@@ -184,6 +184,8 @@ const timingSchema = z.strictObject({
   'zookeeper.session.timeout.ms': timingMs.optional(),
   /** The `transaction.version` feature level (KIP-890 part 2 at 2; model/versions.ts). */
   'transaction.version': z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  /** ZooKeeper mode only: inter.broker.protocol.version (2.6 = the leader's own ISR writes). */
+  'inter.broker.protocol.version': z.enum(INTER_BROKER_PROTOCOL_VERSIONS).optional(),
 });
 
 const shapeSchema = z.strictObject({
@@ -318,6 +320,17 @@ function shapeProblems(s: ClusterShape): Problem[] {
   // Kafka 4.0 removed ZooKeeper mode (KIP-500, KIP-833): 3.x runs it.
   if (s.zookeeper !== undefined && s.kafkaVersion !== undefined && !s.kafkaVersion.startsWith('3.'))
     out.push({ path: ['kafkaVersion'], message: `ZooKeeper mode runs on Kafka 3.x, got ${s.kafkaVersion}` });
+  const ibp = s.timing['inter.broker.protocol.version'];
+  if (ibp !== undefined && s.zookeeper === undefined)
+    out.push({
+      path: ['timing', 'inter.broker.protocol.version'],
+      message: 'inter.broker.protocol.version is a ZooKeeper-mode setting (KRaft brokers use metadata.version)',
+    });
+  if (ibp !== undefined && s.kafkaVersion !== undefined && versionAbove(ibp, s.kafkaVersion))
+    out.push({
+      path: ['timing', 'inter.broker.protocol.version'],
+      message: `expected at most kafkaVersion (${s.kafkaVersion}), got ${ibp}`,
+    });
   if (s.combined === true && (s.controllers ?? 1) > s.brokers) {
     out.push({
       path: ['combined'],
@@ -325,6 +338,13 @@ function shapeProblems(s: ClusterShape): Problem[] {
     });
   }
   return out;
+}
+
+/** Whether release string `a` (major.minor) is above `b`. */
+function versionAbove(a: string, b: string): boolean {
+  const [am, an] = a.split('.').map(Number);
+  const [bm, bn] = b.split('.').map(Number);
+  return am > bm || (am === bm && an > bn);
 }
 
 /** Broker ids and partition numbers a fault names must exist in the shape. */

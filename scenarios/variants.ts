@@ -65,6 +65,9 @@ export const VARIANT_DESCRIPTIONS: Record<VariantName, string> = {
     'transactions (before KIP-890): a partition leader appends a transactional batch without verifying with the ' +
     'transaction coordinator that its partition is in an ongoing transaction (run on transaction.version 0: ' +
     'under KIP-890 part 2 the epoch bump fences the late batch by construction)',
+  'isr-write-ignores-zkversion':
+    "ZooKeeper mode, KAFKA-2729's family: the leader's own ISR write sets the state znode at any version instead " +
+    'of its cached zkVersion (implies inter.broker.protocol.version 2.6, the pre-AlterPartition path it lives in)',
 };
 
 export const VARIANT_NAMES: readonly VariantName[] = ['correct', ...CONFIG_VARIANTS, ...PROTOCOL_VARIANTS];
@@ -89,7 +92,8 @@ export function isProtocolVariant(name: VariantName): name is ProtocolVariant {
 /**
  * The spec with a variant in force: config variants set their unsafe setting (acks-1 →
  * acks 1, min-insync-1 → min.insync.replicas 1, unclean-election →
- * unclean.leader.election.enable true); protocol variants go to spec.variant.
+ * unclean.leader.election.enable true); protocol variants go to spec.variant
+ * (isr-write-ignores-zkversion also sets inter.broker.protocol.version 2.6).
  */
 export function applyVariant(spec: ClusterSpec, variant: VariantName): ClusterSpec {
   const config = { ...spec.config };
@@ -105,6 +109,11 @@ export function applyVariant(spec: ClusterSpec, variant: VariantName): ClusterSp
       break;
     case 'unclean-election':
       config['unclean.leader.election.enable'] = true;
+      break;
+    case 'isr-write-ignores-zkversion':
+      // The bug lives in the leader's own ISR write, which only IBP < 2.7 runs (ZkAlterPartitionManager).
+      config['inter.broker.protocol.version'] = '2.6';
+      protocol = variant;
       break;
     default:
       protocol = variant;

@@ -81,6 +81,26 @@ describe('fuzz: usage', () => {
     ['ZooKeeper mode on Kafka 4.x', ['--controller', 'zookeeper', '--kafka-version', '4.1']],
     ['a ZooKeeper-mode variant in KRaft mode', ['--variant', 'zombie-controller']],
     ['a ZooKeeper-mode variant under --controller kraft', ['--variant', 'zombie-controller', '--controller', 'kraft']],
+    ['an inter-broker protocol version in KRaft mode', ['--inter-broker-protocol-version', '2.6']],
+    [
+      'an unknown inter-broker protocol version',
+      ['--controller', 'zookeeper', '--inter-broker-protocol-version', '2.5'],
+    ],
+    [
+      'an inter-broker protocol version above the Kafka version',
+      ['--controller', 'zookeeper', '--kafka-version', '3.6', '--inter-broker-protocol-version', '3.7'],
+    ],
+    [
+      'isr-write-ignores-zkversion at IBP 2.7 (it lives in the pre-2.7 path)',
+      [
+        '--controller',
+        'zookeeper',
+        '--variant',
+        'isr-write-ignores-zkversion',
+        '--inter-broker-protocol-version',
+        '2.7',
+      ],
+    ],
   ];
   it('a ZooKeeper-mode variant outside ZooKeeper mode: the message names the fix for how the input was given', () => {
     const example = join(ROOT, 'test/cli/fixtures/scenario-file-example.json');

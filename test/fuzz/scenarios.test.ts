@@ -285,7 +285,10 @@ describe('variants', () => {
     for (const v of PROTOCOL_VARIANTS) {
       const s = applyVariant(spec, v);
       expect(s.variant).toBe(v);
-      expect(s.config).toEqual(spec.config);
+      // isr-write-ignores-zkversion lives in the pre-2.7 ISR path: it runs IBP 2.6.
+      if (v === 'isr-write-ignores-zkversion')
+        expect(s.config).toEqual({ ...spec.config, 'inter.broker.protocol.version': '2.6' });
+      else expect(s.config).toEqual(spec.config);
     }
     // The scenario's own config is untouched.
     expect(spec.config.acks).toBe(DEFAULT_KAFKA_CONFIG.acks);

@@ -35,6 +35,26 @@ describe('ZooKeeper mode in scenario inputs', () => {
     expect(parseScenarioInput(combined).ok).toBe(false);
   });
 
+  it('records inter.broker.protocol.version in the input; the schema refuses it outside ZooKeeper mode', () => {
+    const drawn = generateInput('swarm', 7);
+    const input = overrideShape(drawn, { controller: 'zookeeper', interBrokerProtocolVersion: '2.6' });
+    expect(input.shape.timing['inter.broker.protocol.version']).toBe('2.6');
+    expect(parseScenarioInput(JSON.parse(JSON.stringify(input))).ok).toBe(true);
+    // Without --controller zookeeper the knob is not laid over (the CLI refuses it before).
+    expect(overrideShape(drawn, { interBrokerProtocolVersion: '2.6' }).shape.timing).toEqual(drawn.shape.timing);
+    const inKraft = { ...drawn, shape: { ...drawn.shape, timing: { ...drawn.shape.timing, ...input.shape.timing } } };
+    expect(parseScenarioInput(inKraft).ok).toBe(false);
+    const above = { ...input, shape: { ...input.shape, kafkaVersion: '3.6' } };
+    above.shape.timing = { ...above.shape.timing, 'inter.broker.protocol.version': '3.7' };
+    expect(parseScenarioInput(above).ok).toBe(false);
+    // The legacy path runs: same input, same run; another run than at the version's own IBP.
+    const a = runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input });
+    const b = runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input });
+    expect(a.hash).toBe(b.hash);
+    const own = overrideShape(drawn, { controller: 'zookeeper' });
+    expect(a.hash).not.toBe(runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input: own }).hash);
+  });
+
   it("drops a drawn consumer group (its members took ZooKeeper servers' node ids) and refuses one given", () => {
     // Swarm seed 0 draws a group: in ZooKeeper mode it threw "node 500 already exists".
     const drawn = generateInput('swarm', 0);

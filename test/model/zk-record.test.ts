@@ -11,7 +11,7 @@ import type { ClusterSnapshot } from '../../checkers/cluster-state.ts';
 /** A record over a ZooKeeper whose partition state has `zkLeaderEpoch` (null: no state yet). */
 function record(zkLeaderEpoch: number | null = 3) {
   return new ZkRecord(
-    () => (zkLeaderEpoch === null ? undefined : { leaderEpoch: zkLeaderEpoch }),
+    () => (zkLeaderEpoch === null ? undefined : { leaderEpoch: zkLeaderEpoch, zkVersion: 0 }),
     () => 1_000,
   );
 }

@@ -25,8 +25,13 @@ const SCENARIO = 'swarm';
 /** At the rates bench/zoo.ts measures (one find per 10–2,000 seeds) a lost variant, not bad luck, exhausts this. */
 const MAX_SEEDS = 6_000;
 
-/** What a scan draws: the swarm in KRaft mode (the default) or in ZooKeeper mode (`--controller zookeeper`). */
-type Draw = 'kraft' | 'zookeeper';
+/**
+ * What a scan draws: the swarm in KRaft mode (the default), in ZooKeeper mode (`--controller
+ * zookeeper`), or in ZooKeeper mode at inter.broker.protocol.version 2.6 (`--controller zookeeper
+ * --inter-broker-protocol-version 2.6`: a variant of the pre-2.7 ISR path is confirmed on the
+ * correct model at the same IBP).
+ */
+type Draw = 'kraft' | 'zookeeper' | 'zookeeper-ibp-2.6';
 
 /** variant → [base seed of the scan, the seed that finds it today, what it draws (absent: KRaft)]. */
 const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: number, draw?: Draw]> = {
@@ -55,6 +60,8 @@ const SCANS: Record<Exclude<VariantName, 'correct'>, [base: number, findsAt: num
   'stale-coordinator-cache': [1, 5],
   // ZooKeeper mode only: a KRaft cluster has no ZooKeeper-mode controller epoch to fence by.
   'zombie-controller': [0, 173, 'zookeeper'],
+  // ZooKeeper mode at inter.broker.protocol.version 2.6 (the variant implies it): the leader's own ISR write.
+  'isr-write-ignores-zkversion': [0, 271, 'zookeeper-ibp-2.6'],
   // Transactions (issue 17): the swarm draws them in one seed of five (none in ZooKeeper mode).
   'read-committed-hw': [1, 1],
   // 306 in the transactions scenario; the swarm's coordinator crash at a commit point (withSometimesTransactions).
@@ -73,7 +80,11 @@ const ZOOKEEPER_SCANS: Array<[variant: Exclude<VariantName, 'correct'>, base: nu
 /** The scenario input of `seed`, as `npm run fuzz -- [--controller zookeeper]` draws it. */
 function inputOf(seed: number, draw: Draw): ScenarioInput {
   const drawn = generateInput(SCENARIO, seed);
-  return draw === 'zookeeper' ? overrideShape(drawn, { controller: 'zookeeper' }) : drawn;
+  if (draw === 'kraft') return drawn;
+  return overrideShape(drawn, {
+    controller: 'zookeeper',
+    ...(draw === 'zookeeper-ibp-2.6' ? { interBrokerProtocolVersion: '2.6' as const } : {}),
+  });
 }
 
 const failingKinds = (r: RunResult): string[] => [...new Set(r.verdict.anomalies.filter(isFailing).map((a) => a.kind))];
