@@ -192,6 +192,12 @@ function recordAt(r: ReplicaSnapshot, offset: number): { value: string; epoch: n
   return rec === undefined || rec.gap === true ? undefined : rec;
 }
 
+/**
+ * The value an anomaly names for a gap (model/replica-log.ts gapAt's placeholder), which no client
+ * sends: the promise judges a gap by its offset (driver/promise.ts gapReopenedInEpoch).
+ */
+const GAP_PLACEHOLDER = '';
+
 /** Why a replica has no record at `offset`: past its log end, or a gap (a truncation cut the batch). */
 function noRecordText(r: ReplicaSnapshot, offset: number): string {
   return offset < r.leo
@@ -863,19 +869,21 @@ function judgeConsumed(
   const rec = recordAt(leader, offset);
   if (rec !== undefined && rec.value === c.value) return;
   const who = `the current leader, broker ${leader.broker} (epoch ${leader.leaderEpoch})`;
+  const gap = rec === undefined && offset < leader.leo;
   raise(`cr:${k}:${offset}:${leader.broker}:${leader.leaderEpoch}`, {
     kind: 'consistent-read',
     explanation:
       `Offset ${offset} of ${k} was consumed as ${JSON.stringify(c.value)}, but ${who}, ` +
       (rec === undefined
-        ? offset < leader.leo
+        ? gap
           ? `now holds no record there (a truncation inside a batch cut it; its log ends at ${leader.leo}).`
           : `no longer has that offset (its log ends at ${leader.leo}).`
         : `now holds ${JSON.stringify(rec.value)} there.`),
     topic: leader.topic,
     partition: leader.partition,
     offsets: [offset],
-    values: rec === undefined ? [c.value] : [c.value, rec.value],
+    // a gap's value is its placeholder's, '' (model/replica-log.ts gapAt), as log-matching names it
+    values: rec !== undefined ? [c.value, rec.value] : gap ? [c.value, GAP_PLACEHOLDER] : [c.value],
     nodes: [leader.broker],
     timesUs: [c.timeUs, nowUs],
   });

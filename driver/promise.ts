@@ -1101,8 +1101,8 @@ type Excuse =
  *   that read a lost record, replicas that kept different lost suffixes, a send reordered by a
  *   loss); one of the records it names must have been sent before the breach, or, for a
  *   log-matching naming an end-transaction marker, its offset committed at the breach, or (ZooKeeper
- *   mode, a power loss) for a log-matching naming a gap, its offset committed at the breach or
- *   below the log end the brokers losing power then had (gapReopenedInEpoch);
+ *   mode, a power loss) for a log-matching or consistent-read naming a gap, its offset committed
+ *   at the breach or below the log end the brokers losing power then had (gapReopenedInEpoch);
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
  * - 'lost-commit': the loss of an acknowledged offset commit (checkers/groups.ts), judged against
@@ -1734,6 +1734,12 @@ function markerCommittedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEv
 const GAP_VALUE = '';
 
 /**
+ * The kinds that name a gap (GAP_VALUE) a replica holds: log-matching (two replicas), and
+ * consistent-read (a consumed record where the current leader now holds a gap).
+ */
+const GAP_KINDS: ReadonlySet<string> = new Set(['log-matching', 'consistent-read']);
+
+/**
  * ZooKeeper mode: a log-matching disagreement one side of which is a gap, at an offset committed
  * when breach `b`, a power loss, happened (swarm seed 190049908), or below the log end the
  * brokers losing power then had (swarm seed 270065951: HW 32, the damaged leader's log end 39,
@@ -1754,10 +1760,16 @@ const GAP_VALUE = '';
  * of one epoch are the one leader's, and every end offset of an epoch falls between them; and a
  * follower's batch of the reused epoch came from the damaged leader's log, so it lies below that
  * leader's log end at the loss: a gap at or above it stays a violation.
+ * Likewise a consistent-read against such a gap (swarm seed 290036775): the damaged leader's new
+ * record at the gap's offset was committed once the follower's log end (the truncation target)
+ * passed it (Partition.maybeIncrementLeaderHW counts a follower by its log end offset, not by what
+ * it holds below it), a consumer read it, and the follower, in the ISR, was then elected (there
+ * the controller's auto leader rebalance: Election.leaderForPreferredReplica asks only that the
+ * preferred replica be live and in the ISR), its gap where the record was.
  */
 function gapReopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   const namesGap = (a.values ?? []).includes(GAP_VALUE);
-  if (a.kind !== 'log-matching' || !namesGap) return false;
+  if (!GAP_KINDS.has(a.kind) || !namesGap) return false;
   return reopenedInEpoch(a, b, evidence) || (reopenableEpoch(b, evidence) && allBelowLeoAtLoss(a, b, evidence));
 }
 

@@ -159,6 +159,22 @@ describe('consistent-read', () => {
         .map((a) => a.values),
     ).toEqual([['a', 'z']]);
   });
+  it('names a gap the leader holds at a consumed offset by its placeholder, and a log ending below it by none', () => {
+    // A truncation inside a batch left offset 0 a gap (model/replica-log.ts gapAt: value '', gap).
+    const leader = replica({ broker: 1, role: 'leader', values: ['', 'b'] });
+    const withGap = {
+      ...leader,
+      records: leader.records.map((r) => (r.offset === 0 ? { ...r, gap: true as const } : r)),
+    };
+    const gapRead = only('consistent-read').observe(snapshot({ consumed, replicas: [withGap] }))[0];
+    expect(gapRead).toMatchObject({ kind: 'consistent-read', offsets: [0], values: ['a', ''], nodes: [1] });
+    expect(gapRead.explanation).toMatch(/a truncation inside a batch cut it; its log ends at 2/);
+    const past = { topic: 't', partition: 0, offset: 1, value: 'a', timeUs: 10 };
+    const shortLog = replica({ broker: 1, role: 'leader', values: ['a'] });
+    const gone = only('consistent-read').observe(snapshot({ consumed: [past], replicas: [shortLog] }))[0];
+    expect(gone).toMatchObject({ kind: 'consistent-read', offsets: [1], values: ['a'] });
+    expect(gone.explanation).toMatch(/no longer has that offset/);
+  });
   it('holds when the leader still has it', () => {
     expect(
       only('consistent-read').observe(

@@ -354,6 +354,46 @@ describe('log-matching against a gap below the damaged leader’s log end (seed 
   });
 });
 
+describe('consistent-read against a leader’s gap in ZooKeeper mode (seed 290036775)', () => {
+  it('excuses a record read from the reopened epoch where the leader now holds a gap, and nothing wider', () => {
+    // 'w', sent after the breach, was read at `offset`; the current leader holds a gap there
+    // (checkers/invariants.ts judgeConsumed: values [read, '']), or no such offset, or another record.
+    const readAt = (offset: number, values = ['w', '']): Anomaly => ({
+      kind: 'consistent-read',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      offsets: [offset],
+      values,
+      nodes: [2],
+    });
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000), send('y', 60_000_000)];
+    // Leader 1 announced HW 5 and log end 9, then loses power: committed below 5, held below 9.
+    const lossOf = (zookeeperMode: boolean, lost: number[]) => {
+      const s = setup(2, zookeeperMode);
+      s.tracker.onReplica(1, 0, 'leader', 5, 9);
+      s.tracker.onReplica(2, 0, 'follower', 5, 11);
+      s.clock.nowUs = 41_200_000;
+      return { tracker: s.tracker, breach: s.tracker.powerLoss(lost, 'power loss') };
+    };
+    const zk = lossOf(true, [1]);
+    expect(zk.breach).toBeDefined();
+    expect(judge(zk.tracker, readAt(3), undefined, history)).toBe(zk.breach); // committed at the loss
+    expect(judge(zk.tracker, readAt(7), undefined, history)).toBe(zk.breach); // held by the damaged leader
+    // At or above the damaged leader's log end (9): no batch of the reopened epoch came from there.
+    expect(judge(zk.tracker, readAt(9), undefined, history)).toBeUndefined();
+    expect(judge(zk.tracker, readAt(10), undefined, history)).toBeUndefined();
+    // No gap: the leader's log ends below the offset, or it holds another record sent after the breach.
+    expect(judge(zk.tracker, readAt(3, ['w']), undefined, history)).toBeUndefined();
+    expect(judge(zk.tracker, readAt(3, ['w', 'y']), undefined, history)).toBeUndefined();
+    // KRaft mode: the leader back from a power loss comes with a new epoch (KIP-966), so no gap.
+    const kraft = lossOf(false, [1, 2]);
+    expect(kraft.breach).toBeDefined();
+    expect(judge(kraft.tracker, readAt(3), undefined, history)).toBeUndefined();
+    expect(judge(kraft.tracker, readAt(7), undefined, history)).toBeUndefined();
+  });
+});
+
 describe('acked-durable beyond the promise', () => {
   it('is excused by the acknowledged record sent before the breach, whatever took its offset after', () => {
     const { tracker, clock } = setup();
