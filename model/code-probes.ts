@@ -357,6 +357,13 @@ const CODE_PROBES = {
       'answered at once instead of waiting out fetch.max.wait.ms.',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
+  'fetch-past-log-end-gap': {
+    kafka: 'LocalLog.read ("return the empty set with log end offset metadata"); Partition.fetchRecords',
+    description:
+      "A follower fetched inside a gap at the leader's log end: no batch at or past its offset, so the read's " +
+      "offset metadata, which the leader records as the follower's log end, is the leader's log end.",
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   // --- the follower's fetcher (partition.ts)
   'follower-fetch-answer-dropped': {
     kafka: 'AbstractFetcherThread.processFetchRequest',

@@ -1002,7 +1002,8 @@ export class Partition {
       if (aborted.length > 0) codeProbe('txn-fetch-aborted-transactions');
       resp.abortedTransactions = aborted;
     }
-    if (remote !== undefined && updateFollowerState) this.updateFollowerFetchState(remote, req, leaderLeo);
+    if (remote !== undefined && updateFollowerState)
+      this.updateFollowerFetchState(remote, req, leaderLeo, this.followerReadOffset(req.fetchOffset, leaderLeo));
     return resp;
   }
 
@@ -1096,10 +1097,29 @@ export class Partition {
     return this.withCurrentLeader(resp);
   }
 
-  /** Kafka's updateFollowerFetchState + Replica.updateFetchStateOrThrow. */
-  private updateFollowerFetchState(r: RemoteReplica, req: FetchRequest, leaderLeo: number): void {
+  /**
+   * The offset of a follower read's offset metadata, which Partition.fetchRecords records as the
+   * follower's log end (updateFollowerFetchState(followerFetchOffsetMetadata =
+   * logReadInfo.fetchedData.fetchOffsetMetadata)): the fetch offset (LogSegment.read's
+   * LogOffsetMetadata(startOffset, …), emptyFetchDataInfo at the log end), except when no batch
+   * holds an offset at or past it, only a gap up to the log end (a truncation inside a batch,
+   * replica-log.ts gapAt): LocalLog.read then answers FetchDataInfo(nextOffsetMetadata, EMPTY),
+   * "the empty set with log end offset metadata", and the leader takes the follower to be at its
+   * log end (Kafka 3.6.0–3.9.0-rc3 and trunk alike). Without that a follower fetching inside such
+   * a gap would never rejoin the ISR (swarm seed 300014255).
+   */
+  private followerReadOffset(fetchOffset: number, leaderLeo: number): number {
+    if (fetchOffset >= leaderLeo || !this.log.onlyGapsFrom(fetchOffset)) return fetchOffset;
+    codeProbe('fetch-past-log-end-gap');
+    return leaderLeo;
+  }
+
+  /**
+   * Kafka's updateFollowerFetchState + Replica.updateFetchStateOrThrow, with `fetchOffset` the
+   * read's offset metadata (followerReadOffset).
+   */
+  private updateFollowerFetchState(r: RemoteReplica, req: FetchRequest, leaderLeo: number, fetchOffset: number): void {
     const now = this.host.nowUs();
-    const fetchOffset = req.fetchOffset;
     if (fetchOffset >= leaderLeo) {
       if (now > r.lastCaughtUpTimeUs) r.lastCaughtUpTimeUs = now;
     } else if (r.lastFetchLeaderLeo >= 0 && fetchOffset >= r.lastFetchLeaderLeo) {

@@ -1151,6 +1151,16 @@ export class ReplicaLog {
   }
 
   /**
+   * No batch holds an offset at or past `from` (LogSegment.read's translateOffset finds none in
+   * any segment): every offset from it to the log end is a gap (see gapAt), or it is the log end.
+   */
+  onlyGapsFrom(from: number): boolean {
+    if (!this.mayHoldGaps) return from >= this.leo;
+    for (let o = Math.max(from, this.logStartOffset); o < this.leo; o++) if (this.records[o].gap !== true) return false;
+    return true;
+  }
+
+  /**
    * The records for a coordinator loading its log: `records` itself, or, once the log may hold
    * gaps (see gapAt), a copy without them (nor the holes below the log start).
    */

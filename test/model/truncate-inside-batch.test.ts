@@ -149,3 +149,50 @@ describe('KRaft: a divergence answered with the leader log start inside a follow
     );
   });
 });
+
+// Swarm seed 300014255 (ZooKeeper mode, 3.9; test/model/regressions/zk-gap-at-leader-log-end.test.ts):
+// the replica cut inside a batch later leads with the gap at its log end. A follower fetching
+// inside the gap reads nothing (LocalLog.read: no segment holds a batch at or past the offset,
+// "we will return the empty set with log end offset metadata", FetchDataInfo(nextOffsetMetadata,
+// EMPTY)), and Partition.fetchRecords records that metadata as the follower's log end
+// (updateFollowerFetchState(followerFetchOffsetMetadata = logReadInfo.fetchedData
+// .fetchOffsetMetadata)): the leader takes it to be at its log end, in sync (isFollowerInSync),
+// and proposes it for the ISR. Before the fix the model recorded the fetch offset, inside the
+// gap, so the follower never rejoined and the ISR stayed below min.insync.replicas for good.
+/** The leader's view of a follower's log end (Replica.stateSnapshot.logEndOffset). */
+function remoteLeo(leader: ReturnType<typeof hostPartition>, broker: number): number | undefined {
+  return leader.p.remotes.find((r) => r.brokerId === broker)?.leo;
+}
+
+describe('a follower fetching inside a gap at the leader log end', () => {
+  it('is taken to be at the leader log end and proposed for the ISR; a batch past the gap brings it back', () => {
+    // Leader 3: epoch-0 batches 0–1 and 2–6, cut at 4 (inside 2–6): log end 4, offsets 2–3 a gap.
+    const leaderLog3 = leaderLog(0, [2, 5]);
+    expect(leaderLog3.truncateTo(4)).toBe(true);
+    expect(leaderLog3.records.slice(2, 4).every((r) => r.gap === true)).toBe(true);
+    leaderLog3.setHw(4);
+    const leader = hostPartition(3, leaderLog3);
+    leader.p.makeLeader([2, 3, 4], [3], 1, 2);
+    // Follower 4 holds batch 0–1 only and fetches from 2.
+    const followerLog4 = leaderLog(0, [2]);
+    const follower = hostPartition(4, followerLog4);
+    const hit = recordingCodeProbes(() => {
+      follower.p.makeFollower([2, 3, 4], 3, 1, 2);
+      expect(lastFetch(follower)).toMatchObject({ fetchOffset: 2 });
+      leader.p.handleFetch(4, lastFetch(follower));
+    });
+    expect(hit).toContain('fetch-past-log-end-gap');
+    expect(remoteLeo(leader, 4)).toBe(4);
+    expect(leader.p.pending).toMatchObject({ kind: 'expand', proposedIsr: [3, 4] });
+    // Once a batch lands past the gap, the read finds it (LogSegment.read from the fetch offset):
+    // the leader records the fetch offset again, and the follower appends past its own gap.
+    leaderLog3.appendAsLeader([{ key: null, value: 'e1-4' }], 1, -1, -1, -1);
+    const answer = fetchOnce(follower, 4, leader);
+    expect(answer.records.map((r) => r.offset)).toEqual([4]);
+    expect(remoteLeo(leader, 4)).toBe(2);
+    expect(followerLog4.leo).toBe(5);
+    expect(followerLog4.records.slice(2, 4).every((r) => r.gap === true)).toBe(true);
+    fetchOnce(follower, 4, leader);
+    expect(remoteLeo(leader, 4)).toBe(5);
+  });
+});
