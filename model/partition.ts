@@ -1105,8 +1105,8 @@ export class Partition {
    * holds an offset at or past it, only a gap up to the log end (a truncation inside a batch,
    * replica-log.ts gapAt): LocalLog.read then answers FetchDataInfo(nextOffsetMetadata, EMPTY),
    * "the empty set with log end offset metadata", and the leader takes the follower to be at its
-   * log end (Kafka 3.6.0–3.9.0-rc3 and trunk alike). Without that a follower fetching inside such
-   * a gap would never rejoin the ISR (swarm seed 300014255).
+   * log end (Kafka 3.6.0–3.9.0-rc3, trunk and 4.x's Java LocalLog.read alike). Without that a
+   * follower fetching inside such a gap would never rejoin the ISR (swarm seed 300014255).
    */
   private followerReadOffset(fetchOffset: number, leaderLeo: number): number {
     if (fetchOffset >= leaderLeo || !this.log.onlyGapsFrom(fetchOffset)) return fetchOffset;
