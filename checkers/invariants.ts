@@ -209,18 +209,18 @@ function noRecordText(r: ReplicaSnapshot, offset: number): string {
 interface MonitorState {
   /** partition → true HW. */
   trueHw: Map<string, number>;
-  /** (partition, leader epoch) → broker that led it (replica claims). */
-  epochLeader: Map<string, number>;
-  /** (partition, leader epoch) → leader the controller named. */
-  controllerEpochLeader: Map<string, number>;
+  /** partition → leader epoch → broker that led it (replica claims; nested: no key string per look). */
+  epochLeader: Map<string, Map<number, number>>;
+  /** partition → leader epoch → leader the controller named. */
+  controllerEpochLeader: Map<string, Map<number, number>>;
   /** leader tenure → last HW. */
   tenureHw: Map<string, number>;
   /** partition → broker → its latest leader tenure and that tenure's key (tenureKey). */
   tenureKeys: Map<string, Map<number, { brokerEpoch: number; leaderEpoch: number; key: string }>>;
   /** partition → offset → consumed value and when. */
   consumedAt: Map<string, Map<number, { value: string; timeUs: number }>>;
-  /** epoch-cache-complete: per replica (partition:broker), the highest log start offset it showed. */
-  maxLogStart: Map<string, number>;
+  /** epoch-cache-complete: per replica (partition → broker), the highest log start offset it showed. */
+  maxLogStart: Map<string, Map<number, number>>;
   /** quorum-superset: per partition, partition epoch → the controller's ISR ∪ ELR at it. */
   quorumAt: Map<string, Map<number, readonly number[]>>;
   /** isr-eligible: per partition, the controller's ISR in the previous snapshot. */
@@ -404,16 +404,23 @@ function advanceTrueHw(v: SnapshotView, state: MonitorState): void {
   }
 }
 
+/** The inner map of `outer` at partition key `k`, made when missing. */
+function innerMap<V>(outer: Map<string, Map<number, V>>, k: string): Map<number, V> {
+  let inner = outer.get(k);
+  if (inner === undefined) outer.set(k, (inner = new Map()));
+  return inner;
+}
+
 /** one-leader-per-epoch: replicas that act as leader (process up), then the controller's choices. */
 function oneLeaderPerEpoch(v: SnapshotView, state: MonitorState, raise: Raise): void {
   for (const [k, rs] of v.replicas) {
     for (const r of rs) {
       if (r.role !== 'leader' || !r.up) continue;
-      const ek = `${k}@${r.leaderEpoch}`;
-      const prevLeader = state.epochLeader.get(ek);
-      if (prevLeader === undefined) state.epochLeader.set(ek, r.broker);
+      const byEpoch = innerMap(state.epochLeader, k);
+      const prevLeader = byEpoch.get(r.leaderEpoch);
+      if (prevLeader === undefined) byEpoch.set(r.leaderEpoch, r.broker);
       else if (prevLeader !== r.broker) {
-        raise(`olpe:${ek}`, {
+        raise(`olpe:${k}@${r.leaderEpoch}`, {
           kind: 'one-leader-per-epoch',
           explanation:
             `Brokers ${prevLeader} and ${r.broker} both acted as leader of ${k} ` + `in leader epoch ${r.leaderEpoch}.`,
@@ -426,11 +433,11 @@ function oneLeaderPerEpoch(v: SnapshotView, state: MonitorState, raise: Raise): 
   }
   for (const [k, pv] of v.views) {
     if (pv.leader < 0) continue;
-    const ek = `${k}@${pv.leaderEpoch}`;
-    const prev = state.controllerEpochLeader.get(ek);
-    if (prev === undefined) state.controllerEpochLeader.set(ek, pv.leader);
+    const byEpoch = innerMap(state.controllerEpochLeader, k);
+    const prev = byEpoch.get(pv.leaderEpoch);
+    if (prev === undefined) byEpoch.set(pv.leaderEpoch, pv.leader);
     else if (prev !== pv.leader) {
-      raise(`olpe-ctl:${ek}`, {
+      raise(`olpe-ctl:${k}@${pv.leaderEpoch}`, {
         kind: 'one-leader-per-epoch',
         explanation:
           `The controller named broker ${prev} and later broker ${pv.leader} leader of ${k} ` +
@@ -496,9 +503,9 @@ function epochCacheComplete(v: SnapshotView, state: MonitorState, raise: Raise):
   for (const [k, rs] of v.replicas) {
     for (const r of rs) {
       if (!r.up) continue;
-      const seenKey = `${k}:${r.broker}`;
-      const highest = Math.max(state.maxLogStart.get(seenKey) ?? 0, r.logStartOffset);
-      state.maxLogStart.set(seenKey, highest);
+      const byBroker = innerMap(state.maxLogStart, k);
+      const highest = Math.max(byBroker.get(r.broker) ?? 0, r.logStartOffset);
+      byBroker.set(r.broker, highest);
       if (r.role === 'none' || highest >= r.leo || !isLive(v.brokers.get(r.broker))) continue;
       // The first record: past gaps (model/replica-log.ts gapAt), which no epoch covers.
       let offset = highest;
@@ -564,11 +571,16 @@ function judgeAck(a: AckedRecord, k: string, leader: ReplicaSnapshot, nowUs: num
 
 /** Takes in the acknowledged records new since the last look, per partition. */
 function ingestAcked(s: ClusterSnapshot, state: MonitorState): void {
+  // The list of the partition of the record before is looked up again only when the partition changes.
+  let l: AckedRecord[] | undefined;
   for (let i = state.ackedSeen; i < s.acked.length; i++) {
     const a = s.acked[i];
-    const k = pkey(a.topic, a.partition);
-    let l = state.ackedBy.get(k);
-    if (l === undefined) state.ackedBy.set(k, (l = []));
+    const before = i > state.ackedSeen ? s.acked[i - 1] : undefined;
+    if (l === undefined || before === undefined || before.partition !== a.partition || before.topic !== a.topic) {
+      const k = pkey(a.topic, a.partition);
+      l = state.ackedBy.get(k);
+      if (l === undefined) state.ackedBy.set(k, (l = []));
+    }
     l.push(a);
   }
   state.ackedSeen = s.acked.length;
@@ -779,15 +791,30 @@ function isrEligible(v: SnapshotView, state: MonitorState, raise: Raise): void {
   }
 }
 
+/** Whether `list` is `a` followed by `b`, element by element. */
+function isConcatOf(list: readonly number[], a: readonly number[], b: readonly number[]): boolean {
+  if (list.length !== a.length + b.length) return false;
+  for (let i = 0; i < a.length; i++) if (list[i] !== a[i]) return false;
+  for (let i = 0; i < b.length; i++) if (list[a.length + i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether every member of `xs` is in `of`. */
+function isSubset(xs: readonly number[], of: readonly number[]): boolean {
+  for (let i = 0; i < xs.length; i++) if (!of.includes(xs[i])) return false;
+  return true;
+}
+
 function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, raise: Raise): void {
   for (const [k, pv] of v.views) {
     // The controller's ISR ∪ ELR at each partition epoch seen, for leaders that lag.
-    let byEpoch = state.quorumAt.get(k);
-    if (byEpoch === undefined) state.quorumAt.set(k, (byEpoch = new Map()));
-    const current = [...pv.isr, ...pv.elr];
-    const cached = byEpoch.get(pv.partitionEpoch);
-    const same = cached !== undefined && cached.length === current.length && cached.every((b, i) => b === current[i]);
-    if (!same) byEpoch.set(pv.partitionEpoch, current);
+    const byEpoch = innerMap(state.quorumAt, k);
+    // The cached ISR ∪ ELR is kept while it equals the view's (compared in place: no array per look).
+    let current = byEpoch.get(pv.partitionEpoch);
+    if (current === undefined || !isConcatOf(current, pv.isr, pv.elr)) {
+      current = [...pv.isr, ...pv.elr];
+      byEpoch.set(pv.partitionEpoch, current);
+    }
     const leader = v.currentLeader(k);
     if (leader === undefined || leader.isr === undefined || leader.maximalIsr === undefined) continue;
     if (leader.isr.length < minIsr) continue;
@@ -801,8 +828,8 @@ function quorumSuperset(v: SnapshotView, state: MonitorState, minIsr: number, ra
       whose = `the ISR/ELR of partition epoch ${applied}, the state it has applied`;
     }
     const maximal = leader.maximalIsr;
+    if (isSubset(quorum, maximal)) continue;
     const missing = quorum.filter((b) => !maximal.includes(b));
-    if (missing.length === 0) continue;
     raise(`qs:${k}:${leader.leaderEpoch}:${missing.join(',')}`, {
       kind: 'quorum-superset',
       explanation:
@@ -829,16 +856,26 @@ function consistentRead(s: ClusterSnapshot, v: SnapshotView, state: MonitorState
 
 /** Takes in the consumed records new since the last look: a second value at one offset is a violation. */
 function ingestConsumed(s: ClusterSnapshot, state: MonitorState, raise: Raise): void {
+  // A poll's records are of one partition: its key and lists are looked up once per run of them.
+  let k = '';
+  let topic: string | undefined;
+  let partition = -1;
+  let byOffset: Map<number, { value: string; timeUs: number }> | undefined;
+  let fresh: ConsumedRecord[] | undefined;
   for (let i = state.consumedSeen; i < s.consumed.length; i++) {
     const c = s.consumed[i];
-    const k = pkey(c.topic, c.partition);
-    let byOffset = state.consumedAt.get(k);
-    if (byOffset === undefined) state.consumedAt.set(k, (byOffset = new Map()));
-    let fresh = state.consumedNew.get(k);
-    if (fresh === undefined) state.consumedNew.set(k, (fresh = []));
+    if (byOffset === undefined || fresh === undefined || c.partition !== partition || c.topic !== topic) {
+      topic = c.topic;
+      partition = c.partition;
+      k = pkey(topic, partition);
+      byOffset = state.consumedAt.get(k);
+      if (byOffset === undefined) state.consumedAt.set(k, (byOffset = new Map()));
+      fresh = state.consumedNew.get(k);
+      if (fresh === undefined) state.consumedNew.set(k, (fresh = []));
+    }
     fresh.push(c);
     const prev = byOffset.get(c.offset);
-    if (prev === undefined) byOffset.set(c.offset, { value: c.value, timeUs: c.timeUs });
+    if (prev === undefined) byOffset.set(c.offset, c); // the record itself: its value and time
     else if (prev.value !== c.value) {
       raise(`cr-twice:${k}:${c.offset}:${c.value}`, {
         kind: 'consistent-read',
