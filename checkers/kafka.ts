@@ -227,8 +227,9 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
         const p = partOf(a.topic, a.partition);
         p.polls.push({ op, records: a.records, from: a.from });
         const ok = op.outcome === 'ok';
-        for (const r of a.records) {
-          const v = String(r[1]);
+        const records = a.records;
+        for (let j = 0; j < records.length; j++) {
+          const v = String(records[j][1]);
           p.anyRead.add(v);
           if (ok) p.okRead.add(v);
         }

@@ -586,9 +586,13 @@ class SimulatedCluster implements KafkaCluster {
           this.acked.push({ topic: v.topic, partition: v.partition, offset: v.offset, value: v.value, timeUs: e.time });
       } else if (e.f === 'poll' && e.type === 'ok') {
         const v = e.value as PollValue;
-        if (v.records !== undefined)
-          for (const [offset, value] of v.records)
-            this.consumed.push({ topic: v.topic, partition: v.partition, offset, value, timeUs: e.time });
+        const records = v.records;
+        // indexed, not destructured: this runs for every record every consumer polls
+        if (records !== undefined)
+          for (let j = 0; j < records.length; j++) {
+            const r = records[j];
+            this.consumed.push({ topic: v.topic, partition: v.partition, offset: r[0], value: r[1], timeUs: e.time });
+          }
       }
     }
     this.scannedHistory = events.length;
