@@ -242,6 +242,24 @@ describe('quorum-superset (with min.insync.replicas)', () => {
     ).toEqual([]);
     expect(createInvariantMonitor({ invariants: ['quorum-superset'] }).observe(s([1, 2]))).toEqual([]);
   });
+  it('judges a lagging leader against the ISR ∪ ELR of the partition epoch it applied, as seen then', () => {
+    const m = createInvariantMonitor({ minInsyncReplicas: 2, invariants: ['quorum-superset'] });
+    const at = (partitionEpoch: number, isr: number[], elr: number[], applied: number, maximalIsr: number[]) => {
+      const leader = replica({ broker: 1, role: 'leader', values: ['a'], isr: [1, 2], maximalIsr });
+      leader.partitionEpoch = applied;
+      const view = partitionView({ partitionEpoch, isr, elr });
+      return snapshot({ controller: { up: true, partitions: [view] }, replicas: [leader] });
+    };
+    // epoch 3: ISR [1, 2] and ELR [3], seen twice (the cached union kept); the leader is current
+    expect(m.observe(at(3, [1, 2], [3], 3, [1, 2, 3]))).toEqual([]);
+    expect(m.observe(at(3, [1, 2], [3], 3, [1, 2, 3]))).toEqual([]);
+    // epoch 4 shrinks the ISR to [1, 2]; the leader still applies epoch 3, whose union holds 3
+    const found = m.observe(at(4, [1, 2], [], 3, [1, 2]));
+    expect(found.map((a) => [a.kind, a.nodes])).toEqual([['quorum-superset', [1, 3]]]);
+    expect(found[0].explanation).toContain('lacks broker(s) 3 of the ISR/ELR of partition epoch 3');
+    // once it applies epoch 4 it is judged against [1, 2]: nothing
+    expect(m.observe(at(4, [1, 2], [], 4, [1, 2]))).toEqual([]);
+  });
 });
 
 describe('a healthy cluster breaks nothing', () => {
