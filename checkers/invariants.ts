@@ -875,7 +875,8 @@ function ingestConsumed(s: ClusterSnapshot, state: MonitorState, raise: Raise): 
     }
     fresh.push(c);
     const prev = byOffset.get(c.offset);
-    if (prev === undefined) byOffset.set(c.offset, c); // the record itself: its value and time
+    // kept is the record itself (its value and time), not a copy
+    if (prev === undefined) byOffset.set(c.offset, c);
     else if (prev.value !== c.value) {
       raise(`cr-twice:${k}:${c.offset}:${c.value}`, {
         kind: 'consistent-read',
