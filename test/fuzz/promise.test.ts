@@ -5,15 +5,17 @@
 
 import { describe, expect, it } from 'vitest';
 import type { History, HistoryEvent } from '../../checkers/history.ts';
-import type { Anomaly } from '../../checkers/verdict.ts';
+import type { Anomaly, PromiseBreach } from '../../checkers/verdict.ts';
 import { ClusterView } from '../../driver/cluster-view.ts';
 import {
   expectedBecause,
   type FinalRead,
   judgeExpected,
   promiseEvidence,
+  type PromiseEvidence,
   PromiseTracker,
 } from '../../driver/promise.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../../model/config.ts';
 
 /** A tracker over topic t with min.insync.replicas 2 and one partition on brokers 1..3, at a settable clock. */
 function setup(minInsync = 2, zookeeperMode = false) {
@@ -1371,5 +1373,69 @@ describe('a breach of __transaction_state excuses a fenced transaction it left o
     expect(judge(beyond(1).tracker, g1a, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
     const noOffset = { ...g1a, offsets: undefined };
     expect(judge(beyond().tracker, noOffset, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
+  });
+});
+
+describe('hangingTxnBreach: a liveness failure naming no partition is explained node by node', () => {
+  const breach = (topic: string, partition: number): PromiseBreach =>
+    ({ rule: 'last-known-leader-elected', topic, partition, atUs: 40_000_000 }) as PromiseBreach;
+  const stalled = (nodes?: number[]): Anomaly => ({ kind: 'liveness', explanation: 'x', ...(nodes && { nodes }) });
+  /** Evidence with `hanging` at the end of the run and producers wedged on a `__transaction_state` partition. */
+  const evidence = (
+    breaches: PromiseBreach[],
+    hanging: Map<string, number>,
+    wedged = new Map<number, number>(),
+  ): PromiseEvidence =>
+    ({
+      breaches,
+      hangingTransactions: hanging,
+      wedgedTxnProducers: wedged,
+      hangingAtLivenessEnd: new Map(),
+      wedgedAtWorkloadDeadline: new Map(),
+      offsetsHungTxnProducers: new Map(),
+      offsetsHungAtWorkloadDeadline: new Map(),
+      resent: { size: 0 },
+    }) as unknown as PromiseEvidence;
+  const t0Hangs = new Map([['t/0', 7]]);
+  const PROBE = 400;
+
+  it("explains the probe client's read_committed reads stopped at t/0's LSO, after a breach of t/0 or of the state", () => {
+    const ofT0 = breach('t', 0);
+    expect(expectedBecause(stalled([PROBE]), evidence([ofT0], t0Hangs))).toBe(ofT0);
+    const ofState = breach(TXN_STATE_TOPIC, 2);
+    expect(expectedBecause(stalled([PROBE]), evidence([ofState], t0Hangs))).toBe(ofState);
+  });
+
+  it('explains the probe beside a producer wedged on its id after a breach of its __transaction_state partition', () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const e = evidence([ofState], t0Hangs, new Map([[600, 0]]));
+    expect(expectedBecause(stalled([PROBE, 600]), e)).toBe(ofState);
+  });
+
+  it('leaves a producer the hang does not hold up (no wedge, no hung group offsets) a violation', () => {
+    // The older rule excused any node once any workload partition hung after any __transaction_state breach.
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    expect(expectedBecause(stalled([600]), evidence([ofState], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE, 600]), evidence([ofState], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE, 200]), evidence([breach('t', 0)], t0Hangs))).toBeUndefined();
+    // A producer wedged on another partition than the one breached.
+    expect(expectedBecause(stalled([600]), evidence([ofState], t0Hangs, new Map([[600, 1]])))).toBeUndefined();
+  });
+
+  it('nor a breach unrelated to the hang, nor a hang only on __consumer_offsets, nor a failure naming no node', () => {
+    expect(expectedBecause(stalled([PROBE]), evidence([breach('t', 1)], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE]), evidence([breach('u', 0)], t0Hangs))).toBeUndefined();
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const offsetsHang = new Map([[`${OFFSETS_TOPIC}/3`, 0]]);
+    expect(expectedBecause(stalled([PROBE]), evidence([ofState], offsetsHang))).toBeUndefined();
+    expect(expectedBecause(stalled(), evidence([ofState], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE]), evidence([], t0Hangs))).toBeUndefined();
+  });
+
+  it('keeps the partition-naming rule: the hanging partition is explained, another is not', () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const onT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0, nodes: [600] };
+    expect(expectedBecause(onT0, evidence([ofState], t0Hangs))).toBe(ofState);
+    expect(expectedBecause({ ...onT0, partition: 1 }, evidence([ofState], t0Hangs))).toBeUndefined();
   });
 });
