@@ -1332,8 +1332,10 @@ function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | unde
  * hasPendingTransactionalOffsets; only replayEndTransactionMarker clears them): a
  * consume-transform-produce producer never gets past its transaction's first fetch (Kafka 4.1
  * swarm seeds 280071832, 280032285, 280035467).
- * Explained: a liveness failure naming such a partition, and a lost write on such a partition at
- * or above that first offset (acknowledged, but no read_committed read can reach it). A liveness
+ * Explained, each after a breach of `__transaction_state` or of its own partition: a liveness
+ * failure naming such a partition and no node but the probe client (its probe or final read: a
+ * producer's sends are not held up by it), and a lost write on such a partition at or above that
+ * first offset (acknowledged, but no read_committed read can reach it). A liveness
  * failure naming no partition only node by node (stuckNodesBreach): a hang explains only the
  * nodes it holds up, after a breach that may have caused that hang.
  */
@@ -1346,16 +1348,24 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     : evidence.hangingTransactions;
   if (hanging.size === 0) return undefined;
   if (a.kind === 'liveness' && a.topic === undefined) return stuckNodesBreach(a, evidence, hanging);
-  const firstOffset = a.topic === undefined ? undefined : hanging.get(`${a.topic}/${a.partition}`);
+  const place = `${a.topic}/${a.partition}`;
+  const firstOffset = hanging.get(place);
+  if (firstOffset === undefined) return undefined;
   if (a.kind === 'liveness') {
-    if (a.topic !== undefined && firstOffset === undefined) return undefined;
+    // Only reads: a producer's send to the partition is appended beside the hanging transaction
+    // and acknowledged once the HW passes it (Partition.appendRecordsToLeader, then
+    // checkEnoughReplicasReachOffset: the HW, not the LSO), so the producers a workload's
+    // partition failure names are held up by something else.
+    if ((a.nodes ?? []).some((n) => n !== PROBE_CLIENT_ID)) return undefined;
   } else if (a.kind === 'lost-write') {
     const offsets = a.offsets ?? [];
-    if (firstOffset === undefined || offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;
+    if (offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;
   } else {
     return undefined;
   }
-  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, hanging));
+  // A breach that may have left this partition hanging, not another one.
+  const own = new Map([[place, firstOffset]]);
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, own));
 }
 
 /**

@@ -1432,10 +1432,27 @@ describe('hangingTxnBreach: a liveness failure naming no partition is explained 
     expect(expectedBecause(stalled([PROBE]), evidence([], t0Hangs))).toBeUndefined();
   });
 
-  it('keeps the partition-naming rule: the hanging partition is explained, another is not', () => {
+  it("explains a hanging partition's read failure (the probe's, the final read's), not another partition's", () => {
     const ofState = breach(TXN_STATE_TOPIC, 0);
-    const onT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0, nodes: [600] };
-    expect(expectedBecause(onT0, evidence([ofState], t0Hangs))).toBe(ofState);
-    expect(expectedBecause({ ...onT0, partition: 1 }, evidence([ofState], t0Hangs))).toBeUndefined();
+    const probeT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0 };
+    const finalReadT0: Anomaly = { ...probeT0, nodes: [PROBE] };
+    expect(expectedBecause(probeT0, evidence([ofState], t0Hangs))).toBe(ofState);
+    expect(expectedBecause(finalReadT0, evidence([ofState], t0Hangs))).toBe(ofState);
+    const ofT0 = breach('t', 0);
+    expect(expectedBecause(finalReadT0, evidence([ofT0], t0Hangs))).toBe(ofT0);
+    expect(expectedBecause({ ...finalReadT0, partition: 1 }, evidence([ofState], t0Hangs))).toBeUndefined();
+  });
+
+  it("nor a partition's failure naming producers (their sends are not held up), nor after another partition's breach", () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const sendsT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0, nodes: [200] };
+    expect(expectedBecause(sendsT0, evidence([ofState], t0Hangs))).toBeUndefined();
+    // t/0 and t/1 both hang; only t/1 had a breach, which cannot have left t/0 hanging.
+    const both = new Map([...t0Hangs, ['t/1', 3]]);
+    const probeT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0 };
+    expect(expectedBecause(probeT0, evidence([breach('t', 1)], both))).toBeUndefined();
+    const lostT0: Anomaly = { kind: 'lost-write', explanation: 'x', topic: 't', partition: 0, offsets: [9] };
+    expect(expectedBecause(lostT0, evidence([breach('t', 1)], both))).toBeUndefined();
+    expect(expectedBecause(lostT0, evidence([breach('t', 0)], both))).toBeDefined();
   });
 });
