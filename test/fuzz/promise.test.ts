@@ -1399,14 +1399,14 @@ describe('hangingTxnBreach: a liveness failure naming no partition is explained 
   const t0Hangs = new Map([['t/0', 7]]);
   const PROBE = 400;
 
-  it("explains the probe client's read_committed reads stopped at t/0's LSO, after a breach of t/0 or of the state", () => {
+  it("explains the probe client's reads stopped at t/0's LSO, after a breach of t/0 or of the state", () => {
     const ofT0 = breach('t', 0);
     expect(expectedBecause(stalled([PROBE]), evidence([ofT0], t0Hangs))).toBe(ofT0);
     const ofState = breach(TXN_STATE_TOPIC, 2);
     expect(expectedBecause(stalled([PROBE]), evidence([ofState], t0Hangs))).toBe(ofState);
   });
 
-  it('explains the probe beside a producer wedged on its id after a breach of its __transaction_state partition', () => {
+  it('explains the probe beside a producer wedged on its id after a breach of its state partition', () => {
     const ofState = breach(TXN_STATE_TOPIC, 0);
     const e = evidence([ofState], t0Hangs, new Map([[600, 0]]));
     expect(expectedBecause(stalled([PROBE, 600]), e)).toBe(ofState);
@@ -1443,7 +1443,7 @@ describe('hangingTxnBreach: a liveness failure naming no partition is explained 
     expect(expectedBecause({ ...finalReadT0, partition: 1 }, evidence([ofState], t0Hangs))).toBeUndefined();
   });
 
-  it("nor a partition's failure naming producers (their sends are not held up), nor after another partition's breach", () => {
+  it("nor a partition's failure naming producers (sends are not held up), nor after another's breach", () => {
     const ofState = breach(TXN_STATE_TOPIC, 0);
     const sendsT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0, nodes: [200] };
     expect(expectedBecause(sendsT0, evidence([ofState], t0Hangs))).toBeUndefined();
