@@ -1357,6 +1357,9 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     // checkEnoughReplicasReachOffset: the HW, not the LSO), so the producers a workload's
     // partition failure names are held up by something else.
     if ((a.nodes ?? []).some((n) => n !== PROBE_CLIENT_ID)) return undefined;
+    // Nor a leader, an ISR or a probe send the partition never got back (checkers/liveness.ts):
+    // the hang holds up the probe's poll alone.
+    if ((a.unrecovered ?? []).some((c) => c !== 'poll')) return undefined;
   } else if (a.kind === 'lost-write') {
     const offsets = a.offsets ?? [];
     if (offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;

@@ -1455,4 +1455,14 @@ describe('hangingTxnBreach: a liveness failure naming no partition is explained 
     expect(expectedBecause(lostT0, evidence([breach('t', 1)], both))).toBeUndefined();
     expect(expectedBecause(lostT0, evidence([breach('t', 0)], both))).toBeDefined();
   });
+
+  it("explains the probe's unread poll on the hanging partition, not a leader, an ISR or a send it never got", () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const probeT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0 };
+    expect(expectedBecause({ ...probeT0, unrecovered: ['poll'] }, evidence([ofState], t0Hangs))).toBe(ofState);
+    for (const other of ['leader', 'isr', 'send'] as const) {
+      const a: Anomaly = { ...probeT0, unrecovered: [other, 'poll'] };
+      expect(expectedBecause(a, evidence([ofState], t0Hangs))).toBeUndefined();
+    }
+  });
 });
