@@ -136,17 +136,26 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
       for (const key of [...parts.keys()].sort()) {
         const p = parts.get(key)!;
         const missing: string[] = [];
+        const unrecovered: Array<'leader' | 'isr' | 'send' | 'poll'> = [];
         if (p.snapshots > 0 && p.leaderAtUs === undefined) {
+          unrecovered.push('leader');
           missing.push(
             p.lastLeader < 0 ? 'it stayed leaderless' : `its elected leader (broker ${p.lastLeader}) never took over`,
           );
         }
         if (p.snapshots > 0 && p.isrAtUs === undefined) {
           const want = opts.requireFullIsr ? p.replicas : Math.min(opts.minInsyncReplicas, p.replicas);
+          unrecovered.push('isr');
           missing.push(`its ISR stayed at ${p.lastIsrSize} member(s), below ${want}`);
         }
-        if (p.sendOkAtUs === undefined) missing.push('no probe send succeeded');
-        if (p.pollOkAtUs === undefined) missing.push('no probe poll succeeded');
+        if (p.sendOkAtUs === undefined) {
+          unrecovered.push('send');
+          missing.push('no probe send succeeded');
+        }
+        if (p.pollOkAtUs === undefined) {
+          unrecovered.push('poll');
+          missing.push('no probe poll succeeded');
+        }
         if (missing.length === 0) continue;
         anomalies.push({
           kind: 'liveness',
@@ -155,6 +164,7 @@ export function createLivenessTracker(opts: LivenessOptions): LivenessTracker {
           topic: p.topic,
           partition: p.partition,
           timesUs: [opts.lastHealUs, endUs],
+          unrecovered,
         });
       }
       const recovered = [...parts.values()].filter(

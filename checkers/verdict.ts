@@ -39,6 +39,11 @@ export interface Anomaly {
   kafkaFindingWitness?: string;
   /** Not an error by itself (e.g. unseen): reported as a figure. */
   informational?: boolean;
+  /**
+   * A partition's liveness failure after the heal (checkers/liveness.ts): the conditions never seen
+   * in the window (a current leader, an ISR of min.insync.replicas, a probe send, a probe poll).
+   */
+  unrecovered?: Array<'leader' | 'isr' | 'send' | 'poll'>;
   /** A dependency cycle (G0, G1c, G1c-realtime; checkers/txn.ts): its edges in order, back to the first. */
   cycle?: CycleStep[];
 }

@@ -55,7 +55,7 @@
 
 import type { AssignmentValue, History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
-import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../model/config.ts';
+import { OFFSETS_TOPIC, PROBE_CLIENT_ID, TXN_STATE_TOPIC } from '../model/config.ts';
 import { type GroupHandOut, groupRecordHandOuts, partitionFor } from '../model/group-host.ts';
 import type { ClusterView } from './cluster-view.ts';
 
@@ -1332,11 +1332,12 @@ function lossBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | unde
  * hasPendingTransactionalOffsets; only replayEndTransactionMarker clears them): a
  * consume-transform-produce producer never gets past its transaction's first fetch (Kafka 4.1
  * swarm seeds 280071832, 280032285, 280035467).
- * Explained: a liveness failure naming such a partition or none (the final read of every
- * partition), and a lost write on such a partition at or above that first offset (acknowledged,
- * but no read_committed read can reach it). A hang on `__consumer_offsets` alone explains a
- * liveness failure naming no partition only node by node (stuckTxnProducersBreach): it holds up
- * the producers of its group, no read.
+ * Explained, each after a breach of `__transaction_state` or of its own partition: a liveness
+ * failure naming such a partition and no node but the probe client (its probe or final read: a
+ * producer's sends are not held up by it), and a lost write on such a partition at or above that
+ * first offset (acknowledged, but no read_committed read can reach it). A liveness
+ * failure naming no partition only node by node (stuckNodesBreach): a hang explains only the
+ * nodes it holds up, after a breach that may have caused that hang.
  */
 function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   // A partition's liveness is judged when the liveness window closes: a hang then explains it
@@ -1346,48 +1347,94 @@ function hangingTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach 
     ? new Map([...evidence.hangingTransactions, ...evidence.hangingAtLivenessEnd])
     : evidence.hangingTransactions;
   if (hanging.size === 0) return undefined;
-  const onData = [...hanging.keys()].some((tp) => !tp.startsWith(`${OFFSETS_TOPIC}/`));
-  if (a.kind === 'liveness' && a.topic === undefined && !onData) return stuckTxnProducersBreach(a, evidence);
-  const firstOffset = a.topic === undefined ? undefined : hanging.get(`${a.topic}/${a.partition}`);
+  if (a.kind === 'liveness' && a.topic === undefined) return stuckNodesBreach(a, evidence, hanging);
+  const place = `${a.topic}/${a.partition}`;
+  const firstOffset = hanging.get(place);
+  if (firstOffset === undefined) return undefined;
   if (a.kind === 'liveness') {
-    if (a.topic !== undefined && firstOffset === undefined) return undefined;
+    // Only reads: a producer's send to the partition is appended beside the hanging transaction
+    // and acknowledged once the HW passes it (Partition.appendRecordsToLeader, then
+    // checkEnoughReplicasReachOffset: the HW, not the LSO), so the producers a workload's
+    // partition failure names are held up by something else.
+    if ((a.nodes ?? []).some((n) => n !== PROBE_CLIENT_ID)) return undefined;
+    // Nor a leader, an ISR or a probe send the partition never got back (checkers/liveness.ts):
+    // the hang holds up the probe's poll alone.
+    if ((a.unrecovered ?? []).some((c) => c !== 'poll')) return undefined;
   } else if (a.kind === 'lost-write') {
     const offsets = a.offsets ?? [];
-    if (firstOffset === undefined || offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;
+    if (offsets.length === 0 || offsets.some((o) => o < firstOffset)) return undefined;
   } else {
     return undefined;
   }
-  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, hanging));
+  // A breach that may have left this partition hanging, not another one.
+  const own = new Map([[place, firstOffset]]);
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, own));
 }
 
 /**
- * A liveness failure naming no partition, with hanging transactions on `__consumer_offsets` only:
- * explained when each node is a producer stuck on a wedged transactional id (wedgedTxnBreach's
- * rule) or on its group's hanging `__consumer_offsets` partition after a durability breach of
- * `__transaction_state` or of that partition (swarm seed 280035467: 600 and 602 on the wedged
- * tx-0, 601 on group ctp-tx-1's pending offsets). The first such breach.
+ * A liveness failure naming no partition (the probe client's, or the workload's producers with no
+ * send outstanding: driver/run.ts unfinishedWorkloadAnomalies): explained only when every node it
+ * names is held up by a hang, each after a durability breach that may have caused the hang it is
+ * held up by (breachMayHang of that hanging partition). The first such breach.
+ * - The probe client (its probe, its final read) reads every partition of the workload's topics at
+ *   read_committed, and a read_committed fetch returns nothing at or above the last stable offset
+ *   (Partition.fetchRecords → UnifiedLog.read with FetchIsolation.TXN_COMMITTED: maxOffset =
+ *   lastStableOffset; UnifiedLog.firstUnstableOffset is the hanging transaction's first offset), so
+ *   a hang on a workload topic's partition holds it up (the first offset does not move: nothing
+ *   ends the transaction).
+ * - A producer: stuck on a wedged transactional id or on its group's hanging `__consumer_offsets`
+ *   partition (stuckTxnProducerBreach). A hang on a workload topic holds up no producer with no
+ *   send outstanding: a transactional produce to the partition is appended beside the hanging
+ *   transaction (ProducerStateManager keeps one ongoing transaction per producer id), and a
+ *   consume-transform-produce poll below the LSO is answered, empty at it (the transaction goes on
+ *   with what it read); a producer with a send outstanding is named in its partition's anomaly.
+ * Any other node (a node held up by nothing the hang explains, or no node) is not explained.
  */
-function stuckTxnProducersBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+function stuckNodesBreach(
+  a: Anomaly,
+  evidence: PromiseEvidence,
+  hanging: ReadonlyMap<string, number>,
+): PromiseBreach | undefined {
   const nodes = a.nodes ?? [];
   if (nodes.length === 0) return undefined;
-  const wedged = new Map([...evidence.wedgedAtWorkloadDeadline, ...evidence.wedgedTxnProducers]);
-  const hung = new Map([...evidence.offsetsHungAtWorkloadDeadline, ...evidence.offsetsHungTxnProducers]);
-  const durable = (b: PromiseBreach) => DURABILITY_RULES.has(b.rule);
   let first: PromiseBreach | undefined;
   for (const node of nodes) {
-    const statePartition = wedged.get(node);
-    const offsetsPartition = hung.get(node);
-    const b = evidence.breaches.find(
-      (x) =>
-        durable(x) &&
-        ((statePartition !== undefined && x.topic === TXN_STATE_TOPIC && x.partition === statePartition) ||
-          (offsetsPartition !== undefined &&
-            (x.topic === TXN_STATE_TOPIC || (x.topic === OFFSETS_TOPIC && x.partition === offsetsPartition)))),
-    );
+    const b = node === PROBE_CLIENT_ID ? readHungBreach(evidence, hanging) : stuckTxnProducerBreach(node, evidence);
     if (b === undefined) return undefined;
     first ??= b;
   }
   return first;
+}
+
+/**
+ * The first durability breach that may have left a workload topic's partition with a hanging
+ * transaction (of `__transaction_state`, or of that partition: breachMayHang), if any such
+ * partition hangs: the probe client's read_committed reads stop at its first offset.
+ */
+function readHungBreach(evidence: PromiseEvidence, hanging: ReadonlyMap<string, number>): PromiseBreach | undefined {
+  const onData = new Map([...hanging].filter(([tp]) => !tp.startsWith(`${OFFSETS_TOPIC}/`)));
+  if (onData.size === 0) return undefined;
+  return evidence.breaches.find((b) => DURABILITY_RULES.has(b.rule) && breachMayHang(b, onData));
+}
+
+/**
+ * A producer stuck on a wedged transactional id (wedgedTxnBreach's rule: a breach of that id's
+ * `__transaction_state` partition) or on its group's hanging `__consumer_offsets` partition after a
+ * durability breach of `__transaction_state` or of that partition (swarm seed 280035467: 600 and
+ * 602 on the wedged tx-0, 601 on group ctp-tx-1's pending offsets): the first such breach.
+ */
+function stuckTxnProducerBreach(node: number, evidence: PromiseEvidence): PromiseBreach | undefined {
+  const wedged = new Map([...evidence.wedgedAtWorkloadDeadline, ...evidence.wedgedTxnProducers]);
+  const hung = new Map([...evidence.offsetsHungAtWorkloadDeadline, ...evidence.offsetsHungTxnProducers]);
+  const statePartition = wedged.get(node);
+  const offsetsPartition = hung.get(node);
+  return evidence.breaches.find(
+    (x) =>
+      DURABILITY_RULES.has(x.rule) &&
+      ((statePartition !== undefined && x.topic === TXN_STATE_TOPIC && x.partition === statePartition) ||
+        (offsetsPartition !== undefined &&
+          (x.topic === TXN_STATE_TOPIC || (x.topic === OFFSETS_TOPIC && x.partition === offsetsPartition)))),
+  );
 }
 
 /**

@@ -5,15 +5,17 @@
 
 import { describe, expect, it } from 'vitest';
 import type { History, HistoryEvent } from '../../checkers/history.ts';
-import type { Anomaly } from '../../checkers/verdict.ts';
+import type { Anomaly, PromiseBreach } from '../../checkers/verdict.ts';
 import { ClusterView } from '../../driver/cluster-view.ts';
 import {
   expectedBecause,
   type FinalRead,
   judgeExpected,
   promiseEvidence,
+  type PromiseEvidence,
   PromiseTracker,
 } from '../../driver/promise.ts';
+import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../../model/config.ts';
 
 /** A tracker over topic t with min.insync.replicas 2 and one partition on brokers 1..3, at a settable clock. */
 function setup(minInsync = 2, zookeeperMode = false) {
@@ -1371,5 +1373,96 @@ describe('a breach of __transaction_state excuses a fenced transaction it left o
     expect(judge(beyond(1).tracker, g1a, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
     const noOffset = { ...g1a, offsets: undefined };
     expect(judge(beyond().tracker, noOffset, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
+  });
+});
+
+describe('hangingTxnBreach: a liveness failure naming no partition is explained node by node', () => {
+  const breach = (topic: string, partition: number): PromiseBreach =>
+    ({ rule: 'last-known-leader-elected', topic, partition, atUs: 40_000_000 }) as PromiseBreach;
+  const stalled = (nodes?: number[]): Anomaly => ({ kind: 'liveness', explanation: 'x', ...(nodes && { nodes }) });
+  /** Evidence with `hanging` at the end of the run and producers wedged on a `__transaction_state` partition. */
+  const evidence = (
+    breaches: PromiseBreach[],
+    hanging: Map<string, number>,
+    wedged = new Map<number, number>(),
+  ): PromiseEvidence =>
+    ({
+      breaches,
+      hangingTransactions: hanging,
+      wedgedTxnProducers: wedged,
+      hangingAtLivenessEnd: new Map(),
+      wedgedAtWorkloadDeadline: new Map(),
+      offsetsHungTxnProducers: new Map(),
+      offsetsHungAtWorkloadDeadline: new Map(),
+      resent: { size: 0 },
+    }) as unknown as PromiseEvidence;
+  const t0Hangs = new Map([['t/0', 7]]);
+  const PROBE = 400;
+
+  it("explains the probe client's reads stopped at t/0's LSO, after a breach of t/0 or of the state", () => {
+    const ofT0 = breach('t', 0);
+    expect(expectedBecause(stalled([PROBE]), evidence([ofT0], t0Hangs))).toBe(ofT0);
+    const ofState = breach(TXN_STATE_TOPIC, 2);
+    expect(expectedBecause(stalled([PROBE]), evidence([ofState], t0Hangs))).toBe(ofState);
+  });
+
+  it('explains the probe beside a producer wedged on its id after a breach of its state partition', () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const e = evidence([ofState], t0Hangs, new Map([[600, 0]]));
+    expect(expectedBecause(stalled([PROBE, 600]), e)).toBe(ofState);
+  });
+
+  it('leaves a producer the hang does not hold up (no wedge, no hung group offsets) a violation', () => {
+    // The older rule excused any node once any workload partition hung after any __transaction_state breach.
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    expect(expectedBecause(stalled([600]), evidence([ofState], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE, 600]), evidence([ofState], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE, 200]), evidence([breach('t', 0)], t0Hangs))).toBeUndefined();
+    // A producer wedged on another partition than the one breached.
+    expect(expectedBecause(stalled([600]), evidence([ofState], t0Hangs, new Map([[600, 1]])))).toBeUndefined();
+  });
+
+  it('nor a breach unrelated to the hang, nor a hang only on __consumer_offsets, nor a failure naming no node', () => {
+    expect(expectedBecause(stalled([PROBE]), evidence([breach('t', 1)], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE]), evidence([breach('u', 0)], t0Hangs))).toBeUndefined();
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const offsetsHang = new Map([[`${OFFSETS_TOPIC}/3`, 0]]);
+    expect(expectedBecause(stalled([PROBE]), evidence([ofState], offsetsHang))).toBeUndefined();
+    expect(expectedBecause(stalled(), evidence([ofState], t0Hangs))).toBeUndefined();
+    expect(expectedBecause(stalled([PROBE]), evidence([], t0Hangs))).toBeUndefined();
+  });
+
+  it("explains a hanging partition's read failure (the probe's, the final read's), not another partition's", () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const probeT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0 };
+    const finalReadT0: Anomaly = { ...probeT0, nodes: [PROBE] };
+    expect(expectedBecause(probeT0, evidence([ofState], t0Hangs))).toBe(ofState);
+    expect(expectedBecause(finalReadT0, evidence([ofState], t0Hangs))).toBe(ofState);
+    const ofT0 = breach('t', 0);
+    expect(expectedBecause(finalReadT0, evidence([ofT0], t0Hangs))).toBe(ofT0);
+    expect(expectedBecause({ ...finalReadT0, partition: 1 }, evidence([ofState], t0Hangs))).toBeUndefined();
+  });
+
+  it("nor a partition's failure naming producers (sends are not held up), nor after another's breach", () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const sendsT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0, nodes: [200] };
+    expect(expectedBecause(sendsT0, evidence([ofState], t0Hangs))).toBeUndefined();
+    // t/0 and t/1 both hang; only t/1 had a breach, which cannot have left t/0 hanging.
+    const both = new Map([...t0Hangs, ['t/1', 3]]);
+    const probeT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0 };
+    expect(expectedBecause(probeT0, evidence([breach('t', 1)], both))).toBeUndefined();
+    const lostT0: Anomaly = { kind: 'lost-write', explanation: 'x', topic: 't', partition: 0, offsets: [9] };
+    expect(expectedBecause(lostT0, evidence([breach('t', 1)], both))).toBeUndefined();
+    expect(expectedBecause(lostT0, evidence([breach('t', 0)], both))).toBeDefined();
+  });
+
+  it("explains the probe's unread poll on the hanging partition, not a leader, an ISR or a send it never got", () => {
+    const ofState = breach(TXN_STATE_TOPIC, 0);
+    const probeT0: Anomaly = { kind: 'liveness', explanation: 'x', topic: 't', partition: 0 };
+    expect(expectedBecause({ ...probeT0, unrecovered: ['poll'] }, evidence([ofState], t0Hangs))).toBe(ofState);
+    for (const other of ['leader', 'isr', 'send'] as const) {
+      const a: Anomaly = { ...probeT0, unrecovered: [other, 'poll'] };
+      expect(expectedBecause(a, evidence([ofState], t0Hangs))).toBeUndefined();
+    }
   });
 });

@@ -28,7 +28,7 @@
 // ctp-tx-1, beside 600 and 602 on the wedged tx-0: wedged-transactional-id.test.ts) are the same.
 // KafkaCluster.hangingTransactions now looks at `__consumer_offsets` too; such a hang explains a
 // liveness failure naming no partition only for the producers of its group
-// (KafkaCluster.offsetsHungTxnProducers, promise.ts stuckTxnProducersBreach), not, say, the final read.
+// (KafkaCluster.offsetsHungTxnProducers, promise.ts stuckNodesBreach), not, say, the final read.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
