@@ -362,6 +362,10 @@ const CODE_PROBES = {
     description:
       "A follower fetched inside a gap at the leader's log end: no batch at or past its offset, so the read's " +
       "offset metadata, which the leader records as the follower's log end, is the leader's log end.",
+    reachable:
+      'rare: 1 of 100,000 swarm seeds (base 300,000,000; 300014255) and none of 100,000 `--controller zookeeper` ' +
+      "seeds (base 290,000,000) reached it, none of bench/coverage.ts's 10,000; it needs a leader elected with a " +
+      'gap at the end of its log: a truncation inside a batch in a ZooKeeper-mode reopened epoch (power losses)',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- the follower's fetcher (partition.ts)
