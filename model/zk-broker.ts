@@ -60,7 +60,7 @@ import {
   type ZkLeaderAndIsr,
   type ZkUpdateMetadata,
 } from './zk-controller.ts';
-import { ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
+import { partitionWrittenProbe, ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
 import type { ZkRecord } from './zk-record.ts';
 
@@ -419,17 +419,7 @@ export class ZkBroker extends Broker {
   /** The state znode's new record, for the driver (as the controller's writes are announced). */
   private announceLeaderWrite(p: Partition, state: ZkPartitionState, zkVersion: number): void {
     if (this.record !== undefined && !this.record.isCommittedVersion(p.topic, p.partition, zkVersion)) return;
-    this.emit({
-      kind: 'partition',
-      topic: p.topic,
-      partition: p.partition,
-      leader: state.leader,
-      leaderEpoch: state.leaderEpoch,
-      partitionEpoch: zkVersion,
-      replicas: p.replicas.slice(),
-      isr: state.isr.slice(),
-      elr: [],
-    });
+    this.emit(partitionWrittenProbe(p, state, zkVersion));
   }
 
   /** ZkAlterPartitionManager.maybePropagateIsrChanges (one run at a time: the scheduler's thread). */

@@ -83,7 +83,7 @@ import type { ModelProbe } from './cluster-api.ts';
 import { codeProbe, codeProbeWith } from './code-probes.ts';
 import type { ControllerErrorCode } from './internal-protocol.ts';
 import type { ZkClientEvent } from './zk-client.ts';
-import type { ZkKafkaBroker, ZkPartitionState } from './zk-kafka.ts';
+import { partitionWrittenProbe, type ZkKafkaBroker, type ZkPartitionState } from './zk-kafka.ts';
 
 export interface ZkPartitionSpec {
   readonly topic: string;
@@ -791,17 +791,7 @@ export class ZkControllerCore {
   private applied(p: ZkPartitionSpec, state: ZkPartitionState, zkVersion: number, to: readonly number[]): void {
     this.partitionStates.set(key(p), { state, zkVersion });
     if (state.leader >= 0) this.offline.delete(key(p));
-    this.out.emit?.({
-      kind: 'partition',
-      topic: p.topic,
-      partition: p.partition,
-      leader: state.leader,
-      leaderEpoch: state.leaderEpoch,
-      partitionEpoch: zkVersion,
-      replicas: p.replicas.slice(),
-      isr: state.isr.slice(),
-      elr: [],
-    });
+    this.out.emit?.(partitionWrittenProbe(p, state, zkVersion));
     this.sendLeaderAndIsr(p, to);
     this.sendUpdateMetadata();
   }

@@ -38,7 +38,7 @@
 // and replica state machines, LeaderAndIsr / UpdateMetadata / StopReplica through
 // ControllerChannelManager) and the brokers' side of it: see docs/readme-zookeeper.md.
 
-import type { ModelContext } from './cluster-api.ts';
+import type { ModelContext, ModelProbe } from './cluster-api.ts';
 import { codeProbe } from './code-probes.ts';
 import { ZkClient, type ZkCallback, type ZkClientEvent } from './zk-client.ts';
 import type { ZkErrorCode, ZkMessage, ZkOpResult } from './zk-protocol.ts';
@@ -689,6 +689,28 @@ export interface ZkPartitionState {
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
   readonly controllerEpoch: number;
+}
+
+/**
+ * The `partition` probe for a state written to ZooKeeper at `zkVersion` (the partition epoch), as the driver
+ * reads every write of the state znode: the controller's, and at IBP < 2.7 the leader's own.
+ */
+export function partitionWrittenProbe(
+  p: { readonly topic: string; readonly partition: number; readonly replicas: readonly number[] },
+  state: ZkPartitionState,
+  zkVersion: number,
+): ModelProbe {
+  return {
+    kind: 'partition',
+    topic: p.topic,
+    partition: p.partition,
+    leader: state.leader,
+    leaderEpoch: state.leaderEpoch,
+    partitionEpoch: zkVersion,
+    replicas: p.replicas.slice(),
+    isr: state.isr.slice(),
+    elr: [],
+  };
 }
 
 /** The outcome of a controller's write of a partition state (UpdateLeaderAndIsrResult). */
