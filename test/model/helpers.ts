@@ -10,9 +10,17 @@ import type { Actor, Message, NodeContext, ProbeEvent } from '../../harness/type
 import type { ModelProbe } from '../../model/cluster-api.ts';
 import type { Broker } from '../../model/broker.ts';
 import type { KraftController } from '../../model/controller.ts';
-import { addKafkaServers } from '../../model/cluster.ts';
+import { addKafkaServers, buildCluster } from '../../model/cluster.ts';
 import { brokerOn, controllerOn } from '../../model/combined-server.ts';
-import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant, type TopicSpec } from '../../model/config.ts';
+import {
+  type ClusterSpec,
+  DEFAULT_KAFKA_CONFIG,
+  type KafkaConfig,
+  type ProtocolVariant,
+  type TopicSpec,
+  type WorkloadSpec,
+} from '../../model/config.ts';
+import type { ZkBroker } from '../../model/zk-broker.ts';
 import type { ClientResponse, ErrorCode, IsolationLevel } from '../../model/client-protocol.ts';
 import type { PartitionState } from '../../model/internal-protocol.ts';
 import { ClusterView } from '../../model/cluster-view.ts';
@@ -327,4 +335,41 @@ export function recordingCodeProbes(body: () => void): string[] {
     hit = rec.stop();
   }
   return hit;
+}
+
+/** The ZooKeeper-mode tests' topic (1 partition, replication factor 3) and brokers. */
+export const ZK_TEST_TOPIC = 't';
+export const ZK_TEST_BROKERS = [1, 2, 3];
+
+/**
+ * A ZooKeeper-mode cluster as buildCluster makes it (3 brokers, an ensemble of 3 servers, Kafka 3.9, topic
+ * ZK_TEST_TOPIC), not started, with the accessors the schedule tests share: a broker's actor (undefined while
+ * down), a run until a condition (ms of virtual time at most; true if it held), the active controllers, and
+ * ZooKeeper's state of the topic's partition 0 as the cluster snapshot reads it.
+ */
+export function zkTestCluster(o: {
+  seed: number;
+  variant: 'correct' | ProtocolVariant;
+  config: Partial<KafkaConfig>;
+  workload: WorkloadSpec;
+}) {
+  const sim = new Simulation<ModelProbe>({ seed: o.seed });
+  const spec: ClusterSpec = {
+    brokers: 3,
+    topics: [{ name: ZK_TEST_TOPIC, partitions: 1, replicationFactor: 3 }],
+    producers: 1,
+    consumers: 1,
+    config: { ...DEFAULT_KAFKA_CONFIG, 'kafka.version': '3.9', ...o.config },
+    variant: o.variant,
+    zookeeper: { servers: 3 },
+  };
+  const cluster = buildCluster(sim, spec, o.workload);
+  const broker = (id: number) => sim.actor<ZkBroker>(id) as ZkBroker | undefined;
+  const runUntil = (cond: () => boolean, ms: number): boolean => {
+    sim.run({ untilUs: sim.now() + ms * 1000, stopWhen: cond });
+    return cond();
+  };
+  const active = () => ZK_TEST_BROKERS.filter((b) => broker(b)?.zk.isActive() === true);
+  const zkState = () => cluster.snapshot().controller.partitions.find((p) => p.topic === ZK_TEST_TOPIC);
+  return { sim, cluster, broker, runUntil, active, zkState };
 }

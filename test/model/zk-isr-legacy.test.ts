@@ -8,15 +8,11 @@
 // F out (replica.lag.time.max.ms 10 s), then, once the cut heals, takes it back.
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../harness/index.ts';
-import type { ModelProbe } from '../../model/cluster-api.ts';
-import { buildCluster } from '../../model/cluster.ts';
-import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type InterBrokerProtocolVersion } from '../../model/config.ts';
-import type { ZkBroker } from '../../model/zk-broker.ts';
-import { recordingCodeProbes } from './helpers.ts';
+import type { InterBrokerProtocolVersion } from '../../model/config.ts';
+import { recordingCodeProbes, ZK_TEST_BROKERS, ZK_TEST_TOPIC, zkTestCluster } from './helpers.ts';
 
-const TOPIC = 't';
-const BROKERS = [1, 2, 3];
+const TOPIC = ZK_TEST_TOPIC;
+const BROKERS = ZK_TEST_BROKERS;
 
 interface Step {
   /** ZooKeeper's state of t-0: leader epoch, zkVersion, ISR. */
@@ -30,25 +26,16 @@ interface Step {
 }
 
 function run(ibp: InterBrokerProtocolVersion | undefined): { steps: Step[]; probes: string[]; f: number } {
-  const sim = new Simulation<ModelProbe>({ seed: 2 });
-  const spec: ClusterSpec = {
-    brokers: 3,
-    topics: [{ name: TOPIC, partitions: 1, replicationFactor: 3 }],
-    producers: 1,
-    consumers: 1,
+  const { sim, cluster, broker, active, zkState } = zkTestCluster({
+    seed: 2,
+    variant: 'correct',
     config: {
-      ...DEFAULT_KAFKA_CONFIG,
-      'kafka.version': '3.9',
       ...(ibp === undefined ? {} : { 'inter.broker.protocol.version': ibp }),
       'replica.lag.time.max.ms': 10_000,
     },
-    variant: 'correct',
-    zookeeper: { servers: 3 },
-  };
-  const cluster = buildCluster(sim, spec, { sends: 2_000, keys: 0, sendIntervalMs: 50, pollIntervalMs: 50 });
-  const broker = (id: number) => sim.actor<ZkBroker>(id) as ZkBroker;
-  const state = () => cluster.snapshot().controller.partitions.find((p) => p.topic === TOPIC)!;
-  const active = () => BROKERS.filter((b) => broker(b)?.zk.isActive() === true);
+    workload: { sends: 2_000, keys: 0, sendIntervalMs: 50, pollIntervalMs: 50 },
+  });
+  const state = () => zkState()!;
   const leading = () => BROKERS.some((b) => broker(b)?.partition(TOPIC, 0)?.role === 'leader');
   const steps: Step[] = [];
   let f = -1;
@@ -61,8 +48,8 @@ function run(ibp: InterBrokerProtocolVersion | undefined): { steps: Step[]; prob
     f = BROKERS.find((b) => b !== l)!;
     const snap = (): void => {
       const s = state();
-      const cached = broker(c).controller.partitionStates.get(`${TOPIC}-0`)!;
-      const lp = broker(l).partition(TOPIC, 0)!;
+      const cached = broker(c)!.controller.partitionStates.get(`${TOPIC}-0`)!;
+      const lp = broker(l)!.partition(TOPIC, 0)!;
       steps.push({
         zk: { leaderEpoch: s.leaderEpoch, partitionEpoch: s.partitionEpoch, isr: s.isr.slice() },
         cachedIsr: cached.state.isr.slice(),

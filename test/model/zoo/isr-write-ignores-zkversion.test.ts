@@ -15,15 +15,11 @@
 // newer than ZooKeeper's: the mode's invariant zk-broker-ahead-of-zookeeper.
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../harness/index.ts';
-import type { ModelProbe } from '../../../model/cluster-api.ts';
-import { buildCluster } from '../../../model/cluster.ts';
-import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type ProtocolVariant } from '../../../model/config.ts';
-import type { ZkBroker } from '../../../model/zk-broker.ts';
-import { recordingCodeProbes } from '../helpers.ts';
+import type { ProtocolVariant } from '../../../model/config.ts';
+import { recordingCodeProbes, ZK_TEST_BROKERS, ZK_TEST_TOPIC, zkTestCluster } from '../helpers.ts';
 
-const TOPIC = 't';
-const BROKERS = [1, 2, 3];
+const TOPIC = ZK_TEST_TOPIC;
+const BROKERS = ZK_TEST_BROKERS;
 
 interface Outcome {
   violations: string[];
@@ -34,30 +30,23 @@ interface Outcome {
 }
 
 function runSchedule(variant: 'correct' | ProtocolVariant): Outcome {
-  const sim = new Simulation<ModelProbe>({ seed: 2 });
-  const spec: ClusterSpec = {
-    brokers: 3,
-    topics: [{ name: TOPIC, partitions: 1, replicationFactor: 3 }],
-    producers: 1,
-    consumers: 1,
+  const {
+    sim,
+    cluster,
+    broker,
+    runUntil,
+    active,
+    zkState: state,
+  } = zkTestCluster({
+    seed: 2,
+    variant,
     config: {
-      ...DEFAULT_KAFKA_CONFIG,
-      'kafka.version': '3.9',
       'inter.broker.protocol.version': '2.6',
       'zookeeper.session.timeout.ms': 6_000,
       'replica.lag.time.max.ms': 10_000,
     },
-    variant,
-    zookeeper: { servers: 3 },
-  };
-  const cluster = buildCluster(sim, spec, { sends: 2_000, keys: 0, sendIntervalMs: 50, pollIntervalMs: 50 });
-  const broker = (id: number) => sim.actor<ZkBroker>(id) as ZkBroker | undefined;
-  const runUntil = (cond: () => boolean, ms: number): boolean => {
-    sim.run({ untilUs: sim.now() + ms * 1000, stopWhen: cond });
-    return cond();
-  };
-  const state = () => cluster.snapshot().controller.partitions.find((p) => p.topic === TOPIC);
-  const active = () => BROKERS.filter((b) => broker(b)?.zk.isActive() === true);
+    workload: { sends: 2_000, keys: 0, sendIntervalMs: 50, pollIntervalMs: 50 },
+  });
   let out: Outcome = { violations: [], probes: [], zkEpochBeforeHeal: -1, controllerEpochWritten: -1 };
   const probes = recordingCodeProbes(() => {
     cluster.start();

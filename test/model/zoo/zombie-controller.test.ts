@@ -12,15 +12,11 @@
 // zk-stale-controller-epoch reports (model/zk-record.ts).
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../harness/index.ts';
-import type { ModelProbe } from '../../../model/cluster-api.ts';
-import { buildCluster } from '../../../model/cluster.ts';
-import { DEFAULT_KAFKA_CONFIG, type ClusterSpec, type ProtocolVariant } from '../../../model/config.ts';
-import { ZkBroker } from '../../../model/zk-broker.ts';
-import { recordingCodeProbes } from '../helpers.ts';
+import type { ProtocolVariant } from '../../../model/config.ts';
+import { recordingCodeProbes, ZK_TEST_BROKERS, ZK_TEST_TOPIC, zkTestCluster } from '../helpers.ts';
 
-const TOPIC = 't';
-const BROKERS = [1, 2, 3];
+const TOPIC = ZK_TEST_TOPIC;
+const BROKERS = ZK_TEST_BROKERS;
 const ZK_SERVERS = [500, 501, 502];
 
 interface Outcome {
@@ -32,28 +28,12 @@ interface Outcome {
 }
 
 function runZombieSchedule(variant: 'correct' | ProtocolVariant): Outcome {
-  const sim = new Simulation<ModelProbe>({ seed: 7 });
-  const spec: ClusterSpec = {
-    brokers: 3,
-    topics: [{ name: TOPIC, partitions: 1, replicationFactor: 3 }],
-    producers: 1,
-    consumers: 1,
-    config: {
-      ...DEFAULT_KAFKA_CONFIG,
-      'kafka.version': '3.9',
-      'zookeeper.session.timeout.ms': 6_000,
-      'controller.socket.timeout.ms': 5_000,
-    },
+  const { sim, cluster, broker, runUntil, active } = zkTestCluster({
+    seed: 7,
     variant,
-    zookeeper: { servers: 3 },
-  };
-  const cluster = buildCluster(sim, spec, { sends: 10, keys: 0, sendIntervalMs: 100, pollIntervalMs: 50 });
-  const broker = (id: number) => sim.actor<ZkBroker>(id) as ZkBroker | undefined;
-  const runUntil = (cond: () => boolean, ms: number): boolean => {
-    sim.run({ untilUs: sim.now() + ms * 1000, stopWhen: cond });
-    return cond();
-  };
-  const active = () => BROKERS.filter((b) => broker(b)?.zk.isActive() === true);
+    config: { 'zookeeper.session.timeout.ms': 6_000, 'controller.socket.timeout.ms': 5_000 },
+    workload: { sends: 10, keys: 0, sendIntervalMs: 100, pollIntervalMs: 50 },
+  });
   let out: Outcome = { violations: [], probes: [], xEpochSeen: 0, newEpoch: 0 };
   const probes = recordingCodeProbes(() => {
     cluster.start();
