@@ -289,47 +289,41 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
   });
 });
 
+/** A log-matching disagreement on t/0 at `offset`: by default a gap ('', model/replica-log.ts gapAt) against 'w'. */
+const gapAt = (offset: number, values = ['', 'w']): Anomaly => ({
+  kind: 'log-matching',
+  explanation: 'x',
+  topic: 't',
+  partition: 0,
+  offsets: [offset],
+  values,
+});
+
 describe('log-matching against a gap in ZooKeeper mode (seed 190049908)', () => {
   it('excuses a gap at an offset committed when the power loss happened, against a record sent after it', () => {
     // The damaged leader reopened its epoch and wrote 'w' at offset 3; a follower truncated to 4,
     // inside its batch, and holds a gap at 3 (model/replica-log.ts gapAt: value '').
-    const gapAgainst = (offset: number, values = ['', 'w']): Anomaly => ({
-      kind: 'log-matching',
-      explanation: 'x',
-      topic: 't',
-      partition: 0,
-      offsets: [offset],
-      values,
-    });
     const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
     const zk = setup(2, true);
     zk.tracker.onReplica(1, 0, 'leader', 5, 5);
     zk.clock.nowUs = 41_200_000;
     const breach = zk.tracker.powerLoss([1], 'power loss of broker 1');
-    expect(judge(zk.tracker, gapAgainst(3), undefined, history)).toBe(breach);
-    expect(judge(zk.tracker, gapAgainst(3, ['w', '']), undefined, history)).toBe(breach);
-    expect(judge(zk.tracker, gapAgainst(5), undefined, history)).toBeUndefined(); // above the HW of the breach
+    expect(judge(zk.tracker, gapAt(3), undefined, history)).toBe(breach);
+    expect(judge(zk.tracker, gapAt(3, ['w', '']), undefined, history)).toBe(breach);
+    expect(judge(zk.tracker, gapAt(5), undefined, history)).toBeUndefined(); // above the HW of the breach
     // Two records both sent after the breach: not a gap, still Kafka's to keep apart.
-    expect(judge(zk.tracker, gapAgainst(3, ['x', 'w']), undefined, history)).toBeUndefined();
+    expect(judge(zk.tracker, gapAt(3, ['x', 'w']), undefined, history)).toBeUndefined();
     // KRaft mode: a leader back from a power loss always comes with a new epoch (KIP-966), so no gap.
     const kraft = setup(2, false);
     kraft.tracker.onReplica(1, 0, 'leader', 5, 5);
     kraft.clock.nowUs = 41_200_000;
     expect(kraft.tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2')).toBeDefined();
-    expect(judge(kraft.tracker, gapAgainst(3), undefined, history)).toBeUndefined();
+    expect(judge(kraft.tracker, gapAt(3), undefined, history)).toBeUndefined();
   });
 });
 
 describe('log-matching against a gap below the damaged leader’s log end (seed 270065951)', () => {
   it('excuses a gap the damaged leader held uncommitted at its power loss, and no gap at or above its log end', () => {
-    const gapAt = (offset: number, values = ['', 'w']): Anomaly => ({
-      kind: 'log-matching',
-      explanation: 'x',
-      topic: 't',
-      partition: 0,
-      offsets: [offset],
-      values,
-    });
     const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
     // Leader 1 announced HW 5 and log end 9; follower 2 copied up to 9; then leader 1 loses power.
     const lossOf = (zookeeperMode: boolean, lost: number[]) => {
