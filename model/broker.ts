@@ -398,6 +398,12 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
         return this.routeOffsetsForLeaderEpoch(from, msg);
       case 'ListOffsetsRequest':
         return this.handleListOffsets(from, msg);
+      case 'OffsetsForLeaderEpochResponse': {
+        // A truncating follower's answer (IBP < 2.7, ZooKeeper mode): consumers get theirs in client-fetcher.ts.
+        const p = this.partition(msg.topic, msg.partition);
+        if (p !== undefined) p.onOffsetsForLeaderEpochResponse(msg);
+        return;
+      }
       case 'ListOffsetsResponse': {
         const p = this.partition(msg.topic, msg.partition);
         if (p !== undefined) p.onListOffsetsResponse(msg.correlationId, msg.error, msg.offset, msg.logStartOffset);
@@ -419,7 +425,6 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
       case 'MetadataResponse':
       case 'InitProducerIdResponse':
       case 'ProduceResponse':
-      case 'OffsetsForLeaderEpochResponse':
       case 'FindCoordinatorResponse':
       case 'GroupResponse':
       case 'BrokerRegistrationRequest':

@@ -43,7 +43,7 @@ const ADDED_AFTER_TRIGGER_DRAWS =
   'added after the swarm drew its triggers from this list: offering it would change the scenario of seeds ' +
   'that draw a code-probe trigger (new draws go last)';
 
-/** A probe of the pre-2.7 ISR path, which runs only with inter.broker.protocol.version 2.6. */
+/** A probe of the pre-2.7 paths (ISR writes, follower truncation), which run only with inter.broker.protocol.version 2.6. */
 const IBP_26_ONLY =
   'not in the swarm: only in ZooKeeper mode with inter.broker.protocol.version 2.6 ' +
   '(`--controller zookeeper --inter-broker-protocol-version 2.6`, or the variant isr-write-ignores-zkversion)';
@@ -431,6 +431,36 @@ const CODE_PROBES = {
         'unflushed, and the log-start checkpoint, written only periodically, brought older records back ' +
         '(any version; test/model/follower-no-epoch.test.ts); in 3.7 also an emptied checkpoint (KAFKA-16541)',
     ),
+  },
+  'follower-truncated-by-offsets-for-leader-epoch': {
+    kafka: 'AbstractFetcherThread.truncateToEpochEndOffsets → maybeTruncateToEpochEndOffsets (KIP-101)',
+    description:
+      "A truncating follower (IBP < 2.7) cut its log by the leader's OffsetsForLeaderEpoch answer before fetching.",
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'follower-epoch-unknown-walk-back': {
+    kafka: 'AbstractFetcherThread.getOffsetTruncationState (KIP-279, truncationCompleted = false)',
+    description:
+      'A truncating follower (IBP < 2.7) did not know the epoch the leader answered: it cut to the end of its ' +
+      'largest smaller epoch and asked OffsetsForLeaderEpoch again.',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'follower-epoch-request-fenced': {
+    kafka: 'AbstractFetcherThread.maybeTruncateToEpochEndOffsets (FENCED_LEADER_EPOCH → onPartitionFenced)',
+    description:
+      "A truncating follower's OffsetsForLeaderEpoch was fenced by a newer leader epoch: it waits for LeaderAndIsr.",
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'follower-epoch-request-retried': {
+    kafka: 'AbstractFetcherThread.maybeTruncateToEpochEndOffsets (other errors → handlePartitionsWithErrors)',
+    description:
+      "A truncating follower's OffsetsForLeaderEpoch got NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH or " +
+      'another error: it asks again after replica.fetch.backoff.ms.',
+    reachable: IBP_26_ONLY,
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- the broker (broker.ts)
   'broker-reregisters-after-stale-epoch': {

@@ -231,6 +231,17 @@ export function alterPartitionSupported(config: KafkaConfig): boolean {
   return (config['inter.broker.protocol.version'] ?? '2.7') !== '2.6';
 }
 
+/**
+ * Whether a follower truncates by the Fetch response's diverging epoch (KIP-595's truncation on
+ * fetch; MetadataVersion.isTruncationOnFetchSupported: IBP ≥ 2.7-IV1, 3.9.0-rc3). False (IBP
+ * 2.6): a follower taking a new leader epoch is Truncating and asks the leader
+ * OffsetsForLeaderEpoch before it fetches, and its fetches carry no lastFetchedEpoch (Fetch
+ * below v12; RemoteLeaderEndPoint.buildFetch). KRaft mode has no IBP: always true there.
+ */
+export function truncationOnFetchSupported(config: KafkaConfig): boolean {
+  return (config['inter.broker.protocol.version'] ?? '2.7') !== '2.6';
+}
+
 /** Protocol variants: each puts exactly one rule back to its historical (buggy) form. */
 export const PROTOCOL_VARIANTS = [
   'truncate-to-hw',

@@ -21,6 +21,10 @@
 //   through AlterPartition, one at a time, and count only once the controller confirms.
 // Follower rules: fetch from LEO with the last fetched epoch; on DivergingEpoch truncate to
 // min(own end offset of that epoch, leader's), then fetch again; HW = min(leader HW, LEO).
+// Below IBP 2.7 (ZooKeeper mode, MetadataVersion.isTruncationOnFetchSupported false) a follower
+// taking a new leader epoch is Truncating: it asks the leader OffsetsForLeaderEpoch for its
+// latest epoch, truncates by the same rule (KIP-101; KIP-279: an epoch the follower does not
+// know walks back and asks again), then fetches without lastFetchedEpoch (Fetch v11).
 // Transactions (KIP-98; issue 17 item 2, the partition side; no coordinator yet):
 // - a transactional produce is checked and appended like an idempotent one, then
 //   INVALID_TXN_STATE for a non-transactional batch while its producer's transaction is open
@@ -42,7 +46,13 @@
 import type { EpochEntry, ReplicaFacts } from '../checkers/cluster-state.ts';
 import type { ModelProbe } from './cluster-api.ts';
 import type { LogRecord, ClientRequest, ClientResponse, ControlRecord, ErrorCode } from './client-protocol.ts';
-import { elrEnabled, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
+import {
+  elrEnabled,
+  TXN_STATE_TOPIC,
+  truncationOnFetchSupported,
+  type KafkaConfig,
+  type ProtocolVariant,
+} from './config.ts';
 import { rulesOf, transactionV2Enabled } from './versions.ts';
 import type { BrokerStateInIsr } from './internal-protocol.ts';
 import { ReplicaLog, type ModelRecord } from './replica-log.ts';
@@ -162,6 +172,17 @@ export interface FollowerFetchState {
   listOffsetsCorrelationId: number;
   /** Variants kip-101 / no-epoch-fencing: the one-shot truncation step is done. */
   truncationDone: boolean;
+  /**
+   * IBP < 2.7: PartitionFetchState's Truncating (AbstractFetcherThread.partitionFetchState): the
+   * follower asks the leader OffsetsForLeaderEpoch (its request then holds `correlationId`) and
+   * truncates before it fetches. Always false at IBP ≥ 2.7 and in KRaft mode.
+   */
+  truncating: boolean;
+  /**
+   * While truncating, PartitionFetchState.fetchOffset: the HW at first (ReplicaManager
+   * .initialFetchOffset below IBP 2.7), then each intermediate offset of KIP-279's walk-back.
+   */
+  truncationOffset: number;
 }
 
 const NO_RECORDS: readonly LogRecord[] = [];
@@ -1254,19 +1275,33 @@ export class Partition {
       fenced: false,
       listOffsetsCorrelationId: 0,
       truncationDone: false,
+      truncating: this.startsTruncating(),
+      truncationOffset: this.log.hw,
     };
     this.sendFetch();
+  }
+
+  /**
+   * AbstractFetcherThread.partitionFetchState (3.9.0-rc3) for a new leader epoch: Truncating when
+   * !isTruncationOnFetchSupported (IBP < 2.7). A log without an epoch took fetchTruncatingPartitions'
+   * other branch (truncateToHighWatermark) in makeFollower already, and the variant truncate-to-hw
+   * (undoes KIP-101) never asks the leader.
+   */
+  private startsTruncating(): boolean {
+    if (truncationOnFetchSupported(this.host.config)) return false;
+    return this.host.variant !== 'truncate-to-hw' && this.log.epochs.latestEpoch() !== UNDEFINED_EPOCH;
   }
 
   private stopFetcher(): void {
     this.fetch = null;
   }
 
-  /** Send the next follower fetch from the LEO. */
+  /** Send the next follower fetch from the LEO (AbstractFetcherThread.doWork: a truncating partition asks first). */
   sendFetch(): void {
     const f = this.fetch;
     if (f === null || f.fenced || this.role !== 'follower') return;
     f.backingOff = false;
+    if (f.truncating) return this.sendOffsetsForLeaderEpoch(f);
     const correlationId = this.host.nextCorrelationId();
     f.correlationId = correlationId;
     f.sentFetchOffset = this.log.leo;
@@ -1275,7 +1310,8 @@ export class Partition {
     // Variants kip-101 and no-epoch-fencing fetch by offset only once their one-shot
     // truncation step is done (before KIP-320 only OffsetsForLeaderEpoch carried epochs).
     const oneShot = (variant === 'kip-101' || variant === 'no-epoch-fencing') && f.truncationDone;
-    const lastFetchedEpoch = oneShot ? -1 : f.lastFetchedEpoch;
+    // RemoteLeaderEndPoint.buildFetch: lastFetchedEpoch only if isTruncationOnFetchSupported.
+    const lastFetchedEpoch = oneShot || !truncationOnFetchSupported(this.host.config) ? -1 : f.lastFetchedEpoch;
     this.host.send(f.leaderId, {
       type: 'FetchRequest',
       correlationId,
@@ -1291,11 +1327,82 @@ export class Partition {
     } satisfies FetchRequest);
   }
 
-  /** A follower fetch timed out (no answer): send it again. */
+  /**
+   * AbstractFetcherThread.fetchTruncatingPartitions → truncateToEpochEndOffsets → RemoteLeaderEndPoint
+   * .fetchEpochEndOffsets (3.9.0-rc3): OffsetsForLeaderEpoch for the follower's latest epoch, with its
+   * current leader epoch. A log whose epochs are gone takes truncateToHighWatermark instead: cut to
+   * the fetch offset, done.
+   */
+  private sendOffsetsForLeaderEpoch(f: FollowerFetchState): void {
+    const latestEpoch = this.log.epochs.latestEpoch();
+    if (latestEpoch === UNDEFINED_EPOCH) {
+      if (this.truncateLogTo(f.truncationOffset)) this.emitTruncate(f.truncationOffset, 'no-epoch');
+      this.finishTruncation(f);
+      return this.sendFetch();
+    }
+    const correlationId = this.host.nextCorrelationId();
+    f.correlationId = correlationId;
+    f.deadlineUs = this.host.nowUs() + replicaSocketTimeoutUs(this.host.config);
+    this.host.send(f.leaderId, {
+      type: 'OffsetsForLeaderEpochRequest',
+      correlationId,
+      replicaId: this.host.brokerId,
+      topic: this.topic,
+      partition: this.partition,
+      currentLeaderEpoch: this.host.variant === 'no-epoch-fencing' ? -1 : this.leaderEpoch,
+      leaderEpoch: latestEpoch,
+    } satisfies ClientRequest);
+  }
+
+  /** updateFetchOffsetAndMaybeMarkTruncationComplete: Fetching, from the latest epoch. */
+  private finishTruncation(f: FollowerFetchState): void {
+    f.truncating = false;
+    f.lastFetchedEpoch = this.log.epochs.latestEpoch();
+  }
+
+  /**
+   * The leader's OffsetsForLeaderEpoch answer to a truncating follower (AbstractFetcherThread
+   * .maybeTruncateToEpochEndOffsets, 3.9.0-rc3): NONE truncates per getOffsetTruncationState and
+   * fetches, or, when the follower does not know the answered epoch (KIP-279), asks again from the
+   * intermediate offset; FENCED_LEADER_EPOCH (onPartitionFenced, the epoch sent being the current
+   * one) waits for a newer LeaderAndIsr; any other error (NOT_LEADER_OR_FOLLOWER,
+   * UNKNOWN_LEADER_EPOCH, …) retries after replica.fetch.backoff.ms (handlePartitionsWithErrors).
+   */
+  onOffsetsForLeaderEpochResponse(resp: Extract<ClientResponse, { type: 'OffsetsForLeaderEpochResponse' }>): void {
+    const f = this.fetch;
+    if (f === null || !f.truncating || resp.correlationId !== f.correlationId || this.role !== 'follower') return;
+    f.correlationId = 0;
+    if (resp.error === 'FENCED_LEADER_EPOCH') {
+      codeProbe('follower-epoch-request-fenced');
+      f.fenced = true;
+      return;
+    }
+    if (resp.error !== 'NONE') {
+      codeProbe('follower-epoch-request-retried');
+      f.backingOff = true;
+      this.host.armFetchBackoff(this);
+      return;
+    }
+    const leo = this.log.leo;
+    const t = this.offsetTruncationState(resp.leaderEpoch, resp.endOffset, f.truncationOffset, 'epoch-request');
+    if (t.offset < leo) codeProbe('follower-truncated-by-offsets-for-leader-epoch');
+    if (this.truncateLogTo(t.offset)) this.emitTruncate(t.offset, 'offsets-for-leader-epoch');
+    f.truncationOffset = t.offset;
+    if (t.completed) this.finishTruncation(f);
+    this.announce();
+    this.sendFetch();
+  }
+
+  /** A follower fetch timed out (no answer): send it again (an OffsetsForLeaderEpoch: back off, then ask again). */
   retryFetchIfExpired(nowUs: number): void {
     const f = this.fetch;
     if (f === null || f.fenced || f.backingOff || this.role !== 'follower') return;
-    if (f.correlationId !== 0 && nowUs >= f.deadlineUs) this.sendFetch();
+    if (f.correlationId !== 0 && nowUs >= f.deadlineUs && f.truncating) {
+      // fetchEpochEndOffsets' sendRequest threw: every partition in it gets the error, delayPartitions.
+      f.correlationId = 0;
+      f.backingOff = true;
+      this.host.armFetchBackoff(this);
+    } else if (f.correlationId !== 0 && nowUs >= f.deadlineUs) this.sendFetch();
     else if (f.listOffsetsCorrelationId !== 0 && nowUs >= f.deadlineUs) this.host.sendListOffsets(this);
   }
 
@@ -1396,31 +1503,11 @@ export class Partition {
     return true;
   }
 
-  /** AbstractFetcherThread.getOffsetTruncationState for a DivergingEpoch answer. */
+  /** AbstractFetcherThread.truncateOnFetchResponse: getOffsetTruncationState for a DivergingEpoch answer. */
   private truncateOnDivergence(leaderEpoch: number, leaderEndOffset: number, leaderLogStart: number): void {
     const log = this.log;
     const leo = log.leo;
-    let target: number;
-    if (leaderEndOffset === UNDEFINED_EPOCH_OFFSET) {
-      target = log.hw;
-    } else if (leaderEpoch === UNDEFINED_EPOCH || this.host.variant === 'kip-101') {
-      // Variant kip-101 (undoes KIP-279): the answer is taken as a bare end offset; the
-      // follower cuts there without checking which epoch it belongs to.
-      target = Math.min(leaderEndOffset, leo);
-    } else {
-      const mine = log.epochs.endOffsetFor(leaderEpoch, leo);
-      if (mine.endOffset === UNDEFINED_EPOCH_OFFSET) {
-        codeProbe('follower-diverged-no-own-epoch');
-        target = Math.min(leaderEndOffset, leo);
-      } else if (mine.epoch !== leaderEpoch) {
-        // We do not know the leader's epoch: cut to the end of our largest smaller epoch and
-        // ask again (KIP-279).
-        codeProbe('follower-diverged-unknown-leader-epoch');
-        target = Math.min(mine.endOffset, leo);
-      } else {
-        target = Math.min(mine.endOffset, leaderEndOffset, leo);
-      }
-    }
+    const target = this.offsetTruncationState(leaderEpoch, leaderEndOffset, log.hw, 'diverging-epoch').offset;
     if (target < leo) codeProbe('follower-truncated-on-divergence');
     if (this.truncateLogTo(target)) this.emitTruncate(target, 'diverging-epoch');
     // The answer sat at or below the leader's log start (LeaderEpochFileCache.endOffsetFor after
@@ -1431,6 +1518,39 @@ export class Partition {
     // Pre-KIP-279 followers asked once and took the answer as final.
     if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
     this.announce();
+  }
+
+  /**
+   * AbstractFetcherThread.getOffsetTruncationState (3.9.0-rc3): where the follower cuts its log
+   * given the leader's (epoch, end offset), and whether truncation is complete. An unknown end
+   * offset: the fetch state's offset (`fetchOffset`), done. No epoch in the answer (or the variant
+   * kip-101, which undoes KIP-279 and takes the bare offset): min(leader's, LEO), done. Otherwise
+   * the follower's own end of that epoch (UnifiedLog.endOffsetForEpoch, the largest epoch ≤ it):
+   * none → the leader's offset; a smaller epoch → that epoch's end, not done (ask again, KIP-279);
+   * the same epoch → min(own end, leader's, LEO), done.
+   */
+  private offsetTruncationState(
+    leaderEpoch: number,
+    leaderEndOffset: number,
+    fetchOffset: number,
+    answer: 'diverging-epoch' | 'epoch-request',
+  ): { offset: number; completed: boolean } {
+    const leo = this.log.leo;
+    if (leaderEndOffset === UNDEFINED_EPOCH_OFFSET) return { offset: fetchOffset, completed: true };
+    if (leaderEpoch === UNDEFINED_EPOCH || this.host.variant === 'kip-101')
+      return { offset: Math.min(leaderEndOffset, leo), completed: true };
+    const mine = this.log.epochs.endOffsetFor(leaderEpoch, leo);
+    if (mine.endOffset === UNDEFINED_EPOCH_OFFSET) {
+      if (answer === 'diverging-epoch') codeProbe('follower-diverged-no-own-epoch');
+      return { offset: Math.min(leaderEndOffset, leo), completed: true };
+    }
+    if (mine.epoch !== leaderEpoch) {
+      // We do not know the leader's epoch: cut to the end of our largest smaller epoch and ask
+      // again (KIP-279).
+      codeProbe(answer === 'diverging-epoch' ? 'follower-diverged-unknown-leader-epoch' : 'follower-epoch-unknown-walk-back');
+      return { offset: Math.min(mine.endOffset, leo), completed: false };
+    }
+    return { offset: Math.min(mine.endOffset, leaderEndOffset, leo), completed: true };
   }
 
   /** What a divergence truncation kept below the leader's log start (the probe's context; reads only). */
