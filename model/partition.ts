@@ -1547,7 +1547,9 @@ export class Partition {
     if (mine.epoch !== leaderEpoch) {
       // We do not know the leader's epoch: cut to the end of our largest smaller epoch and ask
       // again (KIP-279).
-      codeProbe(answer === 'diverging-epoch' ? 'follower-diverged-unknown-leader-epoch' : 'follower-epoch-unknown-walk-back');
+      codeProbe(
+        answer === 'diverging-epoch' ? 'follower-diverged-unknown-leader-epoch' : 'follower-epoch-unknown-walk-back',
+      );
       return { offset: Math.min(mine.endOffset, leo), completed: false };
     }
     return { offset: Math.min(mine.endOffset, leaderEndOffset, leo), completed: true };

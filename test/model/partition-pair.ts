@@ -4,7 +4,7 @@
 // onFetchResponse). Each host keeps what its Partition sent; nothing is delivered by itself.
 
 import { Partition, type PartitionHost } from '../../model/partition.ts';
-import { DEFAULT_KAFKA_CONFIG } from '../../model/config.ts';
+import { DEFAULT_KAFKA_CONFIG, type KafkaConfig, type ProtocolVariant } from '../../model/config.ts';
 import type { ReplicaLog } from '../../model/replica-log.ts';
 import type { ClientRequest, ClientResponse } from '../../model/client-protocol.ts';
 
@@ -20,15 +20,23 @@ export interface HostedPartition {
   readonly recoveryCheckpoints: number[];
 }
 
-/** Partition t/0 of broker `brokerId` over `log`; every broker has epoch 1 and is unfenced. */
-export function hostPartition(brokerId: number, log: ReplicaLog): HostedPartition {
+/**
+ * Partition t/0 of broker `brokerId` over `log`; every broker has epoch 1 and is unfenced. `config`
+ * (default: DEFAULT_KAFKA_CONFIG) e.g. sets inter.broker.protocol.version.
+ */
+export function hostPartition(
+  brokerId: number,
+  log: ReplicaLog,
+  config: KafkaConfig = DEFAULT_KAFKA_CONFIG,
+  variant: 'correct' | ProtocolVariant = 'correct',
+): HostedPartition {
   const sent: Sent[] = [];
   const recoveryCheckpoints: number[] = [];
   let correlationId = 0;
   const host: PartitionHost = {
     brokerId,
-    config: DEFAULT_KAFKA_CONFIG,
-    variant: 'correct',
+    config,
+    variant,
     lagMaxUs: 30_000_000,
     nowUs: () => 0,
     send: (_to, msg) => {
