@@ -43,7 +43,7 @@ const ADDED_AFTER_TRIGGER_DRAWS =
   'added after the swarm drew its triggers from this list: offering it would change the scenario of seeds ' +
   'that draw a code-probe trigger (new draws go last)';
 
-/** A probe of the pre-2.7 paths (ISR writes, follower truncation), which run only with inter.broker.protocol.version 2.6. */
+/** A probe of the pre-2.7 paths (ISR writes, follower truncation): only with inter.broker.protocol.version 2.6. */
 const IBP_26_ONLY =
   'not in the swarm: only in ZooKeeper mode with inter.broker.protocol.version 2.6 ' +
   '(`--controller zookeeper --inter-broker-protocol-version 2.6`, or the variant isr-write-ignores-zkversion)';
