@@ -231,4 +231,10 @@ export type ClientResponse =
       /** The largest epoch ≤ the requested one that the leader knows (KIP-279), -1 if none. */
       leaderEpoch: number;
       endOffset: number;
+      /**
+       * Not a Kafka field: the leader's log start when it answered a follower (replicaId ≥ 0), read
+       * only by the follower's 'follower-kept-records-below-leader-log-start' probe (the witness of
+       * the Kafka finding divergence-below-log-start), as a Fetch answer's logStartOffset is.
+       */
+      leaderLogStartOffset?: number;
     };

@@ -1245,7 +1245,7 @@ export class Partition {
       epoch = eo.epoch;
       endOffset = eo.endOffset;
     }
-    this.host.send(from, {
+    const resp: Extract<ClientResponse, { type: 'OffsetsForLeaderEpochResponse' }> = {
       type: 'OffsetsForLeaderEpochResponse',
       correlationId: req.correlationId,
       topic: this.topic,
@@ -1253,7 +1253,10 @@ export class Partition {
       error,
       leaderEpoch: epoch,
       endOffset,
-    });
+    };
+    // A follower's request (IBP < 2.7 only): the log start, for its probe (see the field).
+    if (req.replicaId >= 0) resp.leaderLogStartOffset = this.log.logStartOffset;
+    this.host.send(from, resp);
   }
 
   // =====================================================================================
@@ -1387,6 +1390,7 @@ export class Partition {
     const t = this.offsetTruncationState(resp.leaderEpoch, resp.endOffset, f.truncationOffset, 'epoch-request');
     if (t.offset < leo) codeProbe('follower-truncated-by-offsets-for-leader-epoch');
     if (this.truncateLogTo(t.offset)) this.emitTruncate(t.offset, 'offsets-for-leader-epoch');
+    this.probeKeptBelowLeaderLogStart(resp.endOffset, resp.leaderLogStartOffset ?? -1, t.offset);
     f.truncationOffset = t.offset;
     if (t.completed) this.finishTruncation(f);
     this.announce();
@@ -1513,8 +1517,7 @@ export class Partition {
     // The answer sat at or below the leader's log start (LeaderEpochFileCache.endOffsetFor after
     // truncateFromStart: "this may be inaccurate"): what the follower keeps below it, the leader
     // no longer has, so nothing reconciles it (test/model/findings/divergence-below-log-start).
-    if (leaderEndOffset !== UNDEFINED_EPOCH_OFFSET && leaderEndOffset <= leaderLogStart && target > log.logStartOffset)
-      codeProbeWith('follower-kept-records-below-leader-log-start', this.keptBelow(leaderEndOffset, leaderLogStart));
+    this.probeKeptBelowLeaderLogStart(leaderEndOffset, leaderLogStart, target);
     // Pre-KIP-279 followers asked once and took the answer as final.
     if (this.fetch !== null && this.host.variant === 'kip-101') this.fetch.truncationDone = true;
     this.announce();
@@ -1553,6 +1556,16 @@ export class Partition {
       return { offset: Math.min(mine.endOffset, leo), completed: false };
     }
     return { offset: Math.min(mine.endOffset, leaderEndOffset, leo), completed: true };
+  }
+
+  /** After a truncation to `target` by the leader's end offset: did it keep records below the leader's log start? */
+  private probeKeptBelowLeaderLogStart(leaderEndOffset: number, leaderLogStart: number, target: number): void {
+    if (
+      leaderEndOffset !== UNDEFINED_EPOCH_OFFSET &&
+      leaderEndOffset <= leaderLogStart &&
+      target > this.log.logStartOffset
+    )
+      codeProbeWith('follower-kept-records-below-leader-log-start', this.keptBelow(leaderEndOffset, leaderLogStart));
   }
 
   /** What a divergence truncation kept below the leader's log start (the probe's context; reads only). */
