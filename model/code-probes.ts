@@ -904,6 +904,10 @@ const CODE_PROBES = {
   'zk-controlled-shutdown-stale-broker-epoch': {
     kafka: 'KafkaController.doControlledShutdown (StaleBrokerEpochException)',
     description: 'A ControlledShutdownRequest carried a broker epoch older than the controller’s: refused.',
+    reachable:
+      'rare in ZooKeeper mode: none of 3,000 seeds of a `--controller zookeeper` campaign (base 320,000,000) ' +
+      'reached it; it needs a stopping broker whose request carries an epoch older than its registration the ' +
+      'controller read (a delayed request across a session expiry); test/model/zk-controlled-shutdown.test.ts',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   'zk-controlled-shutdown-no-controller': {

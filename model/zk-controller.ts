@@ -73,11 +73,23 @@
 //   the epoch check. LeaderAndIsr then carries the state's own controller epoch
 //   (LeaderAndIsrPartitionState.controllerEpoch), which the leader writes back. At IBP ≥ 2.7
 //   Kafka registers the handler too, but nothing writes there; the model then leaves it out.
-// Not modelled: StopReplica (sent only for deletion,
-// reassignment and controlled shutdown, none of which the model has), admin-triggered
-// leader elections (/admin/preferred_replica_election, ElectLeaders), controlled shutdown
-// (ZooKeeper mode stops as with controlled.shutdown.enable false: the session closes and the
-// controller elects), reassignment, deletion.
+// - Controlled shutdown (KafkaController.processControlledShutdown → doControlledShutdown,
+//   3.9.0-rc3): not active is NOT_CONTROLLER (ControllerMovedException), a broker epoch older than
+//   the cached one STALE_BROKER_EPOCH, a broker not live BROKER_NOT_AVAILABLE; else the broker joins
+//   shuttingDownBrokerIds (cleared at failover and when its registration goes: onBrokerFailure). Of
+//   its partitions with RF > 1 and a cached state, those it leads are elected in one batch
+//   (Election.leaderForControlledShutdown: the first replica live or shutting down, in the ISR and
+//   not shutting down; the ISR loses the shutting-down brokers; sent to the live-or-shutting-down
+//   replicas; no candidate, no write), those it follows are sent StopReplica (deletePartition=false,
+//   one batch) and go OfflineReplica (one batch: StopReplica, out of the ISR as for a failed
+//   replica). The answer counts the partitions (RF > 1) it still leads (partitionLeadersOnBroker).
+//   Elsewhere a shutting-down broker is not online (ControllerContext.isLiveBroker, liveBrokerIds):
+//   offline and preferred elections, new partitions' replicas, AlterPartition's ISR members
+//   (INELIGIBLE_REPLICA, KIP-841); it stays in the live set UpdateMetadata lists and is sent to.
+// - Batches carry StopReplica after the LeaderAndIsr and UpdateMetadata requests, to live or
+//   shutting-down brokers only (ControllerBrokerRequestBatch.sendStopReplicaRequests).
+// Not modelled: StopReplica for deletion and reassignment (neither is modelled), admin-triggered
+// leader elections (/admin/preferred_replica_election, ElectLeaders), reassignment, deletion.
 
 import type { ModelProbe } from './cluster-api.ts';
 import { codeProbe, codeProbeWith } from './code-probes.ts';

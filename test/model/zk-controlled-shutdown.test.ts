@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { KafkaConfig } from '../../model/config.ts';
+import type { ZkControlledShutdownAnswer } from '../../model/zk-controller.ts';
 import { recordingCodeProbes, ZK_TEST_BROKERS, ZK_TEST_TOPIC, zkTestCluster } from './helpers.ts';
 
 const STOP_TIMEOUT_US = 300_000_000;
@@ -45,7 +46,7 @@ function started(config: Partial<KafkaConfig> = {}, sends = 20) {
   return { ...t, stop };
 }
 
-describe('ZooKeeper mode: controlled shutdown (KafkaServer.controlledShutdown, KafkaController.doControlledShutdown)', () => {
+describe('ZooKeeper mode: controlled shutdown (KafkaServer.controlledShutdown, doControlledShutdown)', () => {
   it('a stopping leader hands leadership over before it goes, and no committed record is lost', () => {
     let leader = -1;
     let downAfterUs = -1;
@@ -169,5 +170,27 @@ describe('ZooKeeper mode: controlled shutdown (KafkaServer.controlledShutdown, K
     expect(atDown!.leader).toBe(leader);
     expect(probes).toContain('broker-stops-without-controlled-shutdown');
     expect(probes).not.toContain('zk-controlled-shutdown-begun');
+  });
+
+  it('a request with an older broker epoch is refused (STALE_BROKER_EPOCH) and changes nothing', () => {
+    const t = started();
+    const c = t.active()[0];
+    const b = ZK_TEST_BROKERS.find((x) => x !== c)!;
+    const core = t.broker(c)!.controller;
+    const epoch = core.liveBrokers.get(b)!;
+    const answers: ZkControlledShutdownAnswer[] = [];
+    const ask = (brokerEpoch: number) =>
+      t.broker(c)!.zk.submit((done) => core.processControlledShutdown(b, brokerEpoch, (a) => answers.push(a), done));
+    const probes = recordingCodeProbes(() => {
+      ask(epoch - 1);
+      t.sim.run({ untilUs: t.sim.now() + 1_000_000 });
+    });
+    expect(answers).toEqual([{ error: 'STALE_BROKER_EPOCH', remainingPartitions: -1 }]);
+    expect(probes).toContain('zk-controlled-shutdown-stale-broker-epoch');
+    expect(core.shuttingDown.has(b)).toBe(false);
+    ask(epoch);
+    t.sim.run({ untilUs: t.sim.now() + 1_000_000 });
+    expect(answers[1]).toEqual({ error: 'NONE', remainingPartitions: 0 });
+    expect(core.shuttingDown.has(b)).toBe(true);
   });
 });
