@@ -915,6 +915,61 @@ const CODE_PROBES = {
       'as LeaderAndIsr to the other replicas without writing it.',
   },
   // --- the ZooKeeper-mode controller and brokers in a cluster (zk-controller.ts, zk-broker.ts)
+  // controlled shutdown in ZooKeeper mode (KafkaServer.controlledShutdown, KafkaController.doControlledShutdown)
+  'zk-controlled-shutdown-begun': {
+    kafka: 'KafkaController.doControlledShutdown (shuttingDownBrokerIds)',
+    description: 'The ZooKeeper-mode controller took a stopping broker into controlled shutdown.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-moved-leader': {
+    kafka: 'Election.leaderForControlledShutdown (ControlledShutdownPartitionLeaderElectionStrategy)',
+    description: 'The controller elected another leader for a partition the stopping broker led.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-no-candidate': {
+    kafka: 'PartitionLeaderElectionAlgorithms.controlledShutdownPartitionLeaderElection',
+    description: 'No live ISR member outside controlled shutdown could take over a partition the stopping broker led.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-stale-broker-epoch': {
+    kafka: 'KafkaController.doControlledShutdown (StaleBrokerEpochException)',
+    description: 'A ControlledShutdownRequest carried a broker epoch older than the controller’s: refused.',
+    reachable:
+      'rare in ZooKeeper mode: none of 3,000 seeds of a `--controller zookeeper` campaign (base 320,000,000) ' +
+      'reached it; it needs a stopping broker whose request carries an epoch older than its registration the ' +
+      'controller read (a delayed request across a session expiry); test/model/zk-controlled-shutdown.test.ts',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-no-controller': {
+    kafka: 'KafkaServer.controlledShutdown (doControlledShutdown: no controller alive in the metadata cache)',
+    description: 'A stopping broker knew no live controller for an attempt: it waits the backoff and retries.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-attempt-failed': {
+    kafka: 'KafkaServer.controlledShutdown (IOException: disconnection or request timeout)',
+    description: 'A controlled-shutdown attempt lost its connection or had no answer in time.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-partitions-remaining': {
+    kafka: 'KafkaServer.controlledShutdown (remainingPartitions non-empty)',
+    description: 'The controller answered a stopping broker that it still leads partitions: it retries.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-succeeded': {
+    kafka: 'KafkaServer.controlledShutdown ("Controlled shutdown request returned successfully")',
+    description: 'A stopping broker led nothing more: its controlled shutdown succeeded and it stops.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-controlled-shutdown-retries-exhausted': {
+    kafka: 'KafkaServer.controlledShutdown ("Proceeding to do an unclean shutdown")',
+    description: 'Every controlled-shutdown attempt failed (controlled.shutdown.max.retries): the broker stops anyway.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-stop-replica-stopped-fetcher': {
+    kafka: 'ReplicaManager.stopReplicas → stopPartitions (removeFetcherForPartitions)',
+    description: 'A StopReplica (deletePartition=false) stopped a broker’s fetcher for a partition.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   'zk-alter-partition-applied': {
     kafka: 'KafkaController.processAlterPartition (KafkaZkClient.updateLeaderAndIsr)',
     description: 'The ZooKeeper-mode controller wrote a leader’s ISR change to the partition state znode.',

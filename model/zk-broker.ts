@@ -42,11 +42,22 @@
 // - As controller, the auto-leader-rebalance-task (KafkaController.scheduleAutoLeaderRebalanceTask):
 //   the first check 5 s after failover, the next leader.imbalance.check.interval.seconds after
 //   each (auto.leader.rebalance.enable; the check is zk-controller.ts's).
-// - A clean stop closes the ZooKeeper session (KafkaServer.shutdown → zkClient.close), so its
-//   registration goes at once; controlled shutdown (ControlledShutdownRequest) is not
-//   modelled: the broker stops as with controlled.shutdown.enable=false.
+// - Controlled shutdown (KafkaServer.shutdown → controlledShutdown, 3.9.0-rc3): asked to stop
+//   (the kernel's requestStop) once registered (startupComplete) with controlled.shutdown.enable
+//   (default true), the broker sends ControlledShutdownRequest with its broker epoch to the
+//   controller its metadata cache names, if that broker is alive in the cache; an answer without
+//   error and no partitions left to move ends it; an error, partitions left, no controller known,
+//   a reset connection or no answer within request.timeout.ms (IOException) cost one of
+//   controlled.shutdown.max.retries (3) attempts, the next after controlled.shutdown.retry.backoff.ms
+//   (5,000 ms); with none left it stops anyway ("Proceeding to do an unclean shutdown"). The
+//   kernel's stop timeout still bounds the wait. Meanwhile the broker serves as before; a
+//   StopReplica (ReplicaManager.stopReplicas, deletePartition=false) of a leader epoch not older
+//   than the partition's stops its fetcher (stopPartitions: removeFetcherForPartitions).
+// - Then the ZooKeeper session closes (KafkaServer.shutdown → zkClient.close), so the
+//   registration goes at once. Without controlled shutdown (disabled, or not yet registered)
+//   that is all.
 
-import type { Message } from '../harness/types.ts';
+import type { Message, TimerHandle } from '../harness/types.ts';
 import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
 import { Broker, type BrokerParams } from './broker.ts';
 import type { ClientRequest, ClientResponse } from './client-protocol.ts';
@@ -56,8 +67,10 @@ import type { ControllerRequest, ControllerResponse, PartitionState } from './in
 import type { Partition, PendingIsrChange } from './partition.ts';
 import {
   ZkControllerCore,
+  type ZkControlledShutdownAnswer,
   type ZkControlRequest,
   type ZkLeaderAndIsr,
+  type ZkStopReplica,
   type ZkUpdateMetadata,
 } from './zk-controller.ts';
 import { partitionWrittenProbe, ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
@@ -74,6 +87,24 @@ interface ZkControlResponse {
   readonly error: 'NONE' | 'STALE_BROKER_EPOCH' | 'STALE_CONTROLLER_EPOCH' | 'NOT_STARTED';
 }
 
+/** ControlledShutdownRequest (ControlledShutdownRequestData: brokerId, brokerEpoch). */
+interface ZkControlledShutdownRequest {
+  readonly type: 'ZkControlledShutdownRequest';
+  readonly correlationId: number;
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+}
+
+type ZkControlledShutdownResponse = ZkControlledShutdownAnswer & {
+  readonly type: 'ZkControlledShutdownResponse';
+  readonly correlationId: number;
+};
+
+/** KafkaConfig defaults: controlled.shutdown.max.retries, controlled.shutdown.retry.backoff.ms. */
+const CONTROLLED_SHUTDOWN_MAX_RETRIES = 3;
+const CONTROLLED_SHUTDOWN_RETRY_BACKOFF_US = 5_000_000;
+const CONTROLLED_SHUTDOWN_RETRY_TAG = 'zk-controlled-shutdown-retry';
+
 /** RequestSendThread.backoff. */
 const CHANNEL_BACKOFF_US = 100_000;
 const CHANNEL_SWEEP_US = 1_000_000;
@@ -81,6 +112,15 @@ const CHANNEL_SWEEP_US = 1_000_000;
 const PRODUCER_ID_BLOCK = 1000;
 /** KafkaController.onControllerFailover: scheduleAutoLeaderRebalanceTask(delay = 5, SECONDS). */
 const FIRST_REBALANCE_CHECK_US = 5_000_000;
+
+/** A controlled-shutdown attempt's request timeout (NetworkClient's request.timeout.ms). */
+function isControlledShutdownTimeout(tag: unknown): tag is { zkControlledShutdownTimeout: number } {
+  return (
+    typeof tag === 'object' &&
+    tag !== null &&
+    typeof (tag as { zkControlledShutdownTimeout?: unknown }).zkControlledShutdownTimeout === 'number'
+  );
+}
 
 /** The auto-leader-rebalance-task's timer, for the controller epoch that scheduled it. */
 function isAutoRebalanceTag(tag: unknown): tag is { zkAutoRebalance: number } {
@@ -115,6 +155,10 @@ export class ZkBroker extends Broker {
   /** Partition.controllerEpoch: the controller epoch of the LeaderAndIsr each partition leads by. */
   private readonly leaderControllerEpochs = new Map<string, number>();
   private readonly isrChanges = new IsrChangePropagation();
+  /** KafkaServer.controlledShutdown: attempts left, -1 when not shutting down. */
+  private controlledShutdownRetries = -1;
+  /** The attempt in flight: its correlation id, controller and request-timeout timer. */
+  private controlledShutdownInFlight: { correlationId: number; controller: number; timer: TimerHandle } | undefined;
 
   constructor(
     ctx: ModelContext,
@@ -196,17 +240,29 @@ export class ZkBroker extends Broker {
       this.zk.handleMessage(from, message);
       return;
     }
-    const msg = message as ZkControlMessage | ZkControlResponse | ControllerRequest | ClientRequest;
+    const msg = message as
+      | ZkControlMessage
+      | ZkControlResponse
+      | ZkControlledShutdownRequest
+      | ZkControlledShutdownResponse
+      | ControllerRequest
+      | ClientRequest;
     switch (msg.type) {
       case 'ZkLeaderAndIsr':
       case 'ZkUpdateMetadata':
+      case 'ZkStopReplica':
         // KafkaServer.startup enables request processing only once the broker is registered:
         // before, the controller's connection is refused and it tries again (RequestSendThread).
         if (!this.caughtUp) {
           codeProbe('zk-control-request-before-startup');
           return this.answer(from, msg.correlationId, 'NOT_STARTED');
         }
+        if (msg.type === 'ZkStopReplica') return this.onStopReplica(from, msg);
         return msg.type === 'ZkLeaderAndIsr' ? this.onLeaderAndIsr(from, msg) : this.onUpdateMetadata(from, msg);
+      case 'ZkControlledShutdownRequest':
+        return this.onControlledShutdownRequest(from, msg);
+      case 'ZkControlledShutdownResponse':
+        return this.onControlledShutdownResponse(msg);
       case 'ZkControlResponse':
         return this.channel.onResponse(from, msg.correlationId, msg.error);
       case 'AlterPartitionRequest':
@@ -230,6 +286,8 @@ export class ZkBroker extends Broker {
       this.ctx.setTimer(ISR_CHECK_INTERVAL_US, ISR_PROPAGATION_TAG);
       return;
     }
+    if (tag === CONTROLLED_SHUTDOWN_RETRY_TAG) return this.controlledShutdownAttempt();
+    if (isControlledShutdownTimeout(tag)) return this.onControlledShutdownFailed(tag.zkControlledShutdownTimeout);
     if (this.channel.onTimer(tag)) return;
     if (isAutoRebalanceTag(tag)) return this.onAutoRebalanceTimer(tag.zkAutoRebalance);
     super.onTimer(tag);
@@ -252,9 +310,110 @@ export class ZkBroker extends Broker {
   }
 
   override onDisconnect(peer: number): void {
+    const attempt = this.controlledShutdownInFlight;
+    // NetworkClientUtils.sendAndReceive: a disconnection is an IOException, the attempt failed.
+    if (attempt !== undefined && attempt.controller === peer) this.onControlledShutdownFailed(attempt.correlationId);
     this.zk.handleDisconnect(peer);
     this.channel.onDisconnect(peer);
     super.onDisconnect(peer);
+  }
+
+  // =====================================================================================
+  // Controlled shutdown (KafkaServer.controlledShutdown), then the controller's side
+
+  /** KafkaServer.shutdown → controlledShutdown: only once startup completed and when enabled. */
+  override onStopRequested(): void {
+    if (this.controlledShutdownRetries >= 0) return;
+    this.controlledShutdownRetries = CONTROLLED_SHUTDOWN_MAX_RETRIES;
+    if (!this.caughtUp || this.config['controlled.shutdown.enable'] === false) {
+      codeProbe('broker-stops-without-controlled-shutdown');
+      return this.ctx.readyToStop();
+    }
+    this.controlledShutdownAttempt();
+  }
+
+  /** One pass of doControlledShutdown's loop: the controller from the metadata cache, if alive there. */
+  private controlledShutdownAttempt(): void {
+    this.controlledShutdownRetries--;
+    const controller = this.metadataControllerId;
+    if (controller < 0 || !this.imageBrokers.has(controller)) {
+      codeProbe('zk-controlled-shutdown-no-controller');
+      return this.controlledShutdownRetryOrStop();
+    }
+    const correlationId = this.nextCorrelationId();
+    const timeoutUs = (this.config['request.timeout.ms'] ?? 30_000) * 1000;
+    const timer = this.ctx.setTimer(timeoutUs, { zkControlledShutdownTimeout: correlationId });
+    this.controlledShutdownInFlight = { correlationId, controller, timer };
+    const request: ZkControlledShutdownRequest = {
+      type: 'ZkControlledShutdownRequest',
+      correlationId,
+      brokerId: this.brokerId,
+      brokerEpoch: this.zk.brokerEpoch,
+    };
+    this.ctx.send(controller, request);
+  }
+
+  /** The attempt in flight failed (IOException: reset, or no answer within the request timeout). */
+  private onControlledShutdownFailed(correlationId: number): void {
+    const attempt = this.controlledShutdownInFlight;
+    if (attempt === undefined || attempt.correlationId !== correlationId) return;
+    this.ctx.cancelTimer(attempt.timer);
+    this.controlledShutdownInFlight = undefined;
+    codeProbe('zk-controlled-shutdown-attempt-failed');
+    this.controlledShutdownRetryOrStop();
+  }
+
+  private onControlledShutdownResponse(msg: ZkControlledShutdownResponse): void {
+    const attempt = this.controlledShutdownInFlight;
+    if (attempt === undefined || attempt.correlationId !== msg.correlationId) return;
+    this.ctx.cancelTimer(attempt.timer);
+    this.controlledShutdownInFlight = undefined;
+    if (msg.error === 'NONE' && msg.remainingPartitions === 0) {
+      codeProbe('zk-controlled-shutdown-succeeded');
+      return this.ctx.readyToStop();
+    }
+    if (msg.error === 'NONE') codeProbe('zk-controlled-shutdown-partitions-remaining');
+    this.controlledShutdownRetryOrStop();
+  }
+
+  /** Another attempt after the backoff, or, with no retries left, the stop anyway. */
+  private controlledShutdownRetryOrStop(): void {
+    if (this.controlledShutdownRetries > 0) {
+      this.ctx.setTimer(CONTROLLED_SHUTDOWN_RETRY_BACKOFF_US, CONTROLLED_SHUTDOWN_RETRY_TAG);
+      return;
+    }
+    codeProbe('zk-controlled-shutdown-retries-exhausted');
+    this.ctx.readyToStop();
+  }
+
+  /** KafkaApis.handleControlledShutdownRequest → KafkaController.controlledShutdown (an event). */
+  private onControlledShutdownRequest(from: number, req: ZkControlledShutdownRequest): void {
+    const reply = (a: ZkControlledShutdownAnswer): void => {
+      const response: ZkControlledShutdownResponse = {
+        type: 'ZkControlledShutdownResponse',
+        correlationId: req.correlationId,
+        ...a,
+      };
+      this.ctx.send(from, response);
+    };
+    this.zk.submit((done) => this.controller.processControlledShutdown(req.brokerId, req.brokerEpoch, reply, done));
+  }
+
+  /**
+   * KafkaApis.handleStopReplicaRequest → ReplicaManager.stopReplicas (deletePartition=false): a
+   * partition whose leader epoch is not newer than the request's has its fetcher removed
+   * (stopPartitions); an older one is FENCED_LEADER_EPOCH, left alone.
+   */
+  private onStopReplica(from: number, req: ZkStopReplica & { readonly correlationId: number }): void {
+    const error = this.fenceControlRequest(req);
+    if (error === 'NONE') {
+      const p = this.partition(req.topic, req.partition);
+      if (p !== undefined && (req.leaderEpoch === -1 || req.leaderEpoch >= p.leaderEpoch) && p.fetch !== null) {
+        codeProbe('zk-stop-replica-stopped-fetcher');
+        p.fetch = null;
+      }
+    }
+    this.answer(from, req.correlationId, error);
   }
 
   /** KafkaServer.shutdown: the logs and checkpoints (Broker.onShutdown), then the session closes. */

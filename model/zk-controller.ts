@@ -73,11 +73,23 @@
 //   the epoch check. LeaderAndIsr then carries the state's own controller epoch
 //   (LeaderAndIsrPartitionState.controllerEpoch), which the leader writes back. At IBP ≥ 2.7
 //   Kafka registers the handler too, but nothing writes there; the model then leaves it out.
-// Not modelled: StopReplica (sent only for deletion,
-// reassignment and controlled shutdown, none of which the model has), admin-triggered
-// leader elections (/admin/preferred_replica_election, ElectLeaders), controlled shutdown
-// (ZooKeeper mode stops as with controlled.shutdown.enable false: the session closes and the
-// controller elects), reassignment, deletion.
+// - Controlled shutdown (KafkaController.processControlledShutdown → doControlledShutdown,
+//   3.9.0-rc3): not active is NOT_CONTROLLER (ControllerMovedException), a broker epoch older than
+//   the cached one STALE_BROKER_EPOCH, a broker not live BROKER_NOT_AVAILABLE; else the broker joins
+//   shuttingDownBrokerIds (cleared at failover and when its registration goes: onBrokerFailure). Of
+//   its partitions with RF > 1 and a cached state, those it leads are elected in one batch
+//   (Election.leaderForControlledShutdown: the first replica live or shutting down, in the ISR and
+//   not shutting down; the ISR loses the shutting-down brokers; sent to the live-or-shutting-down
+//   replicas; no candidate, no write), those it follows are sent StopReplica (deletePartition=false,
+//   one batch) and go OfflineReplica (one batch: StopReplica, out of the ISR as for a failed
+//   replica). The answer counts the partitions (RF > 1) it still leads (partitionLeadersOnBroker).
+//   Elsewhere a shutting-down broker is not online (ControllerContext.isLiveBroker, liveBrokerIds):
+//   offline and preferred elections, new partitions' replicas, AlterPartition's ISR members
+//   (INELIGIBLE_REPLICA, KIP-841); it stays in the live set UpdateMetadata lists and is sent to.
+// - Batches carry StopReplica after the LeaderAndIsr and UpdateMetadata requests, to live or
+//   shutting-down brokers only (ControllerBrokerRequestBatch.sendStopReplicaRequests).
+// Not modelled: StopReplica for deletion and reassignment (neither is modelled), admin-triggered
+// leader elections (/admin/preferred_replica_election, ElectLeaders), reassignment, deletion.
 
 import type { ModelProbe } from './cluster-api.ts';
 import { codeProbe, codeProbeWith } from './code-probes.ts';
@@ -135,8 +147,31 @@ export interface ZkUpdateMetadata {
   readonly partitions: readonly ZkPartitionMetadata[];
 }
 
+/**
+ * StopReplicaRequest for one partition (StopReplicaPartitionState), deletePartition=false: the
+ * only kind the model sends (controlled shutdown; deletion and reassignment are not modelled).
+ */
+export interface ZkStopReplica {
+  readonly type: 'ZkStopReplica';
+  readonly controllerId: number;
+  readonly controllerEpoch: number;
+  readonly brokerEpoch: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** The cached leader epoch (ControllerBrokerRequestBatch.addStopReplicaRequestForBrokers). */
+  readonly leaderEpoch: number;
+}
+
 /** What the controller sends brokers through ControllerChannelManager. */
-export type ZkControlRequest = ZkLeaderAndIsr | ZkUpdateMetadata;
+export type ZkControlRequest = ZkLeaderAndIsr | ZkUpdateMetadata | ZkStopReplica;
+
+/** The answer to a ControlledShutdownRequest (ControlledShutdownResponseData). */
+export interface ZkControlledShutdownAnswer {
+  /** NOT_CONTROLLER: ControllerMovedException; BROKER_NOT_AVAILABLE: not live (Errors.forException). */
+  readonly error: 'NONE' | 'NOT_CONTROLLER' | 'STALE_BROKER_EPOCH' | 'BROKER_NOT_AVAILABLE';
+  /** partitionLeadersOnBroker: the partitions (RF > 1) it still leads, as the controller's cache has them. */
+  readonly remainingPartitions: number;
+}
 
 /** AlterPartition as the leader sends it (AlterPartitionRequestData, one partition). */
 export interface ZkAlterPartition {
@@ -181,6 +216,8 @@ interface Known {
 interface RequestBatch {
   readonly leaderAndIsr: Map<number, Map<string, ZkLeaderAndIsr>>;
   updateMetadata: boolean;
+  /** stopReplicaRequestMap: broker → partition → StopReplica (deletePartition=false). */
+  readonly stopReplica: Map<number, Map<string, ZkStopReplica>>;
 }
 
 const BROKER_IDS = '/brokers/ids';
@@ -209,8 +246,10 @@ function decodeAssignment(topic: string, data: string): ZkPartitionSpec[] {
 export class ZkControllerCore {
   active = false;
   epoch = 0;
-  /** ControllerContext.liveBrokerIdAndEpochs. */
+  /** ControllerContext.liveBrokerIdAndEpochs (liveOrShuttingDownBrokerIds are its keys). */
   readonly liveBrokers = new Map<number, number>();
+  /** ControllerContext.shuttingDownBrokerIds: brokers in controlled shutdown, live but not online. */
+  readonly shuttingDown = new Set<number>();
   /** ControllerContext.partitionLeadershipInfo. */
   readonly partitionStates = new Map<string, Known>();
   /** Partitions in OfflinePartition (PartitionStateMachine): elected again on any broker startup. */
@@ -234,6 +273,8 @@ export class ZkControllerCore {
     this.active = true;
     this.epoch = epoch;
     this.liveBrokers.clear();
+    // ControllerContext.resetContext / initializeControllerContext: shuttingDownBrokerIds.clear().
+    this.shuttingDown.clear();
     this.partitionStates.clear();
     this.offline.clear();
     this.partitions.length = 0;
@@ -382,7 +423,7 @@ export class ZkControllerCore {
     const fresh = this.partitions.filter((p) => !this.partitionStates.has(key(p)));
     const offline = this.partitions.filter((p) => {
       const known = this.partitionStates.get(key(p));
-      return known !== undefined && !this.liveBrokers.has(known.state.leader);
+      return known !== undefined && !this.isLive(known.state.leader);
     });
     const alive = this.sameRun();
     this.newBatch();
@@ -475,7 +516,7 @@ export class ZkControllerCore {
       // canPreferredReplicaBeLeader: live and in the cached ISR.
       candidates.push(
         ...notPreferred.filter(
-          (p) => this.liveBrokers.has(preferred) && this.partitionStates.get(key(p))!.state.isr.includes(preferred),
+          (p) => this.isLive(preferred) && this.partitionStates.get(key(p))!.state.isr.includes(preferred),
         ),
       );
     }
@@ -493,7 +534,7 @@ export class ZkControllerCore {
     this.update(
       p,
       (s) => {
-        if (!this.liveBrokers.has(preferred) || !s.isr.includes(preferred)) return undefined;
+        if (!this.isLive(preferred) || !s.isr.includes(preferred)) return undefined;
         codeProbe('zk-auto-leader-rebalance-elected');
         return { ...s, leader: preferred, leaderEpoch: s.leaderEpoch + 1 };
       },
@@ -551,7 +592,7 @@ export class ZkControllerCore {
 
   /** PartitionStateMachine.initializeLeaderAndIsrForPartitions. */
   private initialize(p: ZkPartitionSpec, next: () => void): void {
-    const live = p.replicas.filter((r) => this.liveBrokers.has(r));
+    const live = p.replicas.filter((r) => this.isLive(r));
     if (live.length === 0) return next();
     const state: ZkPartitionState = { leader: live[0], leaderEpoch: 0, isr: live, controllerEpoch: this.epoch };
     this.ensureParents(p, () =>
@@ -593,6 +634,7 @@ export class ZkControllerCore {
     change: (s: ZkPartitionState) => ZkPartitionState | undefined,
     next: () => void,
     cacheRead: 'always' | 'on-write' = 'always',
+    recipients: readonly number[] = p.replicas,
   ): void {
     this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
       if (state === undefined) return next();
@@ -601,9 +643,9 @@ export class ZkControllerCore {
       if (proposed === undefined) return next();
       const written = { ...proposed, controllerEpoch: this.epoch };
       this.zk().writePartitionState(p.topic, p.partition, written, zkVersion, (r) => {
-        if (r.kind === 'bad-version') return this.update(p, change, next);
+        if (r.kind === 'bad-version') return this.update(p, change, next, cacheRead, recipients);
         if (r.kind === 'controller-moved') return this.moved(next);
-        if (r.kind === 'ok') this.applied(p, written, r.zkVersion, p.replicas);
+        if (r.kind === 'ok') this.applied(p, written, r.zkVersion, recipients);
         next();
       });
     });
@@ -614,16 +656,120 @@ export class ZkControllerCore {
     this.update(
       p,
       (s) => {
-        const leader = p.replicas.find((r) => this.liveBrokers.has(r) && s.isr.includes(r));
+        const leader = p.replicas.find((r) => this.isLive(r) && s.isr.includes(r));
         if (leader === undefined) {
           codeProbe('zk-offline-partition-no-candidate');
           this.offline.add(key(p));
           return undefined;
         }
-        const isr = s.isr.filter((r) => this.liveBrokers.has(r));
+        const isr = s.isr.filter((r) => this.isLive(r));
         return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
       },
       next,
+      'always',
+      // ElectionResult.liveReplicas: the online replicas (not those shutting down) hear of it.
+      p.replicas.filter((r) => this.isLive(r)),
+    );
+  }
+
+  /**
+   * Election.leaderForControlledShutdown (ControlledShutdownPartitionLeaderElectionStrategy) on a
+   * fresh read (doElectLeaderForPartitions: the cache takes only a write): the first replica of
+   * the assignment live or shutting down, in the ISR and not shutting down leads; the ISR loses
+   * the brokers shutting down; the live-or-shutting-down replicas are sent it. No candidate: no write.
+   */
+  private electForControlledShutdown(p: ZkPartitionSpec, next: () => void): void {
+    this.update(
+      p,
+      (s) => {
+        const leader = p.replicas.find(
+          (r) => this.liveBrokers.has(r) && s.isr.includes(r) && !this.shuttingDown.has(r),
+        );
+        if (leader === undefined) {
+          codeProbe('zk-controlled-shutdown-no-candidate');
+          return undefined;
+        }
+        codeProbe('zk-controlled-shutdown-moved-leader');
+        const isr = s.isr.filter((r) => !this.shuttingDown.has(r));
+        return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
+      },
+      next,
+      'on-write',
+      p.replicas.filter((r) => this.liveBrokers.has(r)),
+    );
+  }
+
+  /**
+   * KafkaController.processControlledShutdown → doControlledShutdown (3.9.0-rc3), a controller
+   * event: not active is ControllerMovedException (NOT_CONTROLLER); a broker epoch older than the
+   * cached one STALE_BROKER_EPOCH; a broker not live or shutting down BROKER_NOT_AVAILABLE. Else
+   * the broker joins shuttingDownBrokerIds; of its partitions with RF > 1 and a cached state, those
+   * it leads are elected (PartitionStateMachine.handleStateChanges → OnlinePartition, one batch),
+   * those it follows are sent StopReplica (deletePartition=false, one batch) and then go
+   * OfflineReplica (one batch: StopReplica again, out of the ISR, the state to the other replicas).
+   * The answer counts the partitions (RF > 1) it still leads in the cache (partitionLeadersOnBroker).
+   */
+  processControlledShutdown(
+    id: number,
+    brokerEpoch: number,
+    reply: (answer: ZkControlledShutdownAnswer) => void,
+    done: () => void,
+  ): void {
+    const fail = (error: ZkControlledShutdownAnswer['error']): void => {
+      reply({ error, remainingPartitions: -1 });
+      done();
+    };
+    if (!this.active) return fail('NOT_CONTROLLER');
+    const cachedEpoch = this.liveBrokers.get(id);
+    // liveBrokerIdAndEpochs(id) of a broker not there throws (UNKNOWN_SERVER_ERROR in Kafka): refused either way.
+    if (cachedEpoch === undefined) return fail('BROKER_NOT_AVAILABLE');
+    if (brokerEpoch !== -1 && brokerEpoch < cachedEpoch) {
+      codeProbe('zk-controlled-shutdown-stale-broker-epoch');
+      return fail('STALE_BROKER_EPOCH');
+    }
+    this.shuttingDown.add(id);
+    codeProbe('zk-controlled-shutdown-begun');
+    const toActOn = this.partitions.filter(
+      (p) => p.replicas.includes(id) && p.replicas.length > 1 && this.partitionStates.has(key(p)),
+    );
+    const led = toActOn.filter((p) => this.partitionStates.get(key(p))!.state.leader === id);
+    const followed = toActOn.filter((p) => this.partitionStates.get(key(p))!.state.leader !== id);
+    const alive = this.sameRun();
+    const answer = (): void => {
+      if (!alive()) return fail('NOT_CONTROLLER');
+      reply({ error: 'NONE', remainingPartitions: this.leadersOn(id).length });
+      done();
+    };
+    this.newBatch();
+    this.forEachOf(
+      led,
+      (p, next) => this.electForControlledShutdown(p, next),
+      () => {
+        if (!alive()) return this.dropBatch(() => fail('NOT_CONTROLLER'));
+        this.sendRequestsToBrokers();
+        this.newBatch();
+        for (const p of followed) this.addStopReplica(p, id);
+        this.sendRequestsToBrokers();
+        if (followed.length === 0) return answer();
+        this.newBatch();
+        for (const p of followed) this.addStopReplica(p, id);
+        this.forEachOf(
+          followed,
+          (p, next) => this.removeFromIsr(p, id, next),
+          () => {
+            if (!alive()) return this.dropBatch(() => fail('NOT_CONTROLLER'));
+            this.sendRequestsToBrokers();
+            answer();
+          },
+        );
+      },
+    );
+  }
+
+  /** ControllerContext.partitionLeadersOnBroker: led by `id` in the cache, RF > 1. */
+  private leadersOn(id: number): ZkPartitionSpec[] {
+    return this.partitions.filter(
+      (p) => p.replicas.length > 1 && this.partitionStates.get(key(p))?.state.leader === id,
     );
   }
 
@@ -670,6 +816,8 @@ export class ZkControllerCore {
       this.liveBrokers.clear();
       for (const [id, e] of live) this.liveBrokers.set(id, e);
       for (const id of failed) this.out.dropBroker?.(id);
+      // onBrokerFailure: a failed (or bounced) broker leaves shuttingDownBrokerIds.
+      for (const id of failed) this.shuttingDown.delete(id);
       // onReplicasBecomeOffline: partitions led by a failed broker are elected, then the
       // failed replicas leave the ISRs.
       this.forEachPartition(
@@ -689,7 +837,7 @@ export class ZkControllerCore {
               const known = this.partitionStates.get(key(p));
               // NewPartition (no replica was live when it was created) is initialized now.
               if (known === undefined) return this.initialize(p, next);
-              const offline = this.offline.has(key(p)) || !this.liveBrokers.has(known.state.leader);
+              const offline = this.offline.has(key(p)) || !this.isLive(known.state.leader);
               if (offline) return this.elect(p, next);
               const newcomers = p.replicas.filter((r) => started.includes(r));
               if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
@@ -732,7 +880,7 @@ export class ZkControllerCore {
 
   /** ControllerBrokerRequestBatch.newBatch. */
   private newBatch(): void {
-    this.batch = { leaderAndIsr: new Map(), updateMetadata: false };
+    this.batch = { leaderAndIsr: new Map(), updateMetadata: false, stopReplica: new Map() };
   }
 
   /**
@@ -749,6 +897,39 @@ export class ZkControllerCore {
       for (const req of states.values()) this.out.send(broker, { ...req, brokerEpoch });
     }
     if (batch.updateMetadata) this.sendUpdateMetadata();
+    // sendStopReplicaRequests, to liveOrShuttingDownBrokerIds only.
+    for (const [broker, states] of batch.stopReplica) {
+      const brokerEpoch = this.liveBrokers.get(broker);
+      if (brokerEpoch === undefined) continue;
+      for (const req of states.values()) this.out.send(broker, { ...req, brokerEpoch });
+    }
+  }
+
+  /** ControllerContext.isLiveBroker / isReplicaOnline: live and not shutting down (liveBrokerIds). */
+  private isLive(broker: number): boolean {
+    return this.liveBrokers.has(broker) && !this.shuttingDown.has(broker);
+  }
+
+  /** ControllerBrokerRequestBatch.addStopReplicaRequestForBrokers(Seq(broker), p, deletePartition = false). */
+  private addStopReplica(p: ZkPartitionSpec, broker: number): void {
+    const known = this.partitionStates.get(key(p));
+    const request: ZkStopReplica = {
+      type: 'ZkStopReplica',
+      controllerId: this.brokerId,
+      controllerEpoch: this.epoch,
+      brokerEpoch: this.liveBrokers.get(broker) ?? -1,
+      topic: p.topic,
+      partition: p.partition,
+      // metadataInstance.leaderEpoch: the cached state's, -1 (NoEpoch) without one.
+      leaderEpoch: known === undefined ? -1 : known.state.leaderEpoch,
+    };
+    if (this.batch === undefined) {
+      if (this.liveBrokers.has(broker)) this.out.send(broker, request);
+      return;
+    }
+    const states = this.batch.stopReplica.get(broker) ?? new Map<string, ZkStopReplica>();
+    states.set(key(p), request);
+    this.batch.stopReplica.set(broker, states);
   }
 
   /** ControllerBrokerRequestBatch.addLeaderAndIsrRequestForBrokers, to live brokers only. */
@@ -865,7 +1046,7 @@ export class ZkControllerCore {
       return fail('INVALID_UPDATE_VERSION');
     }
     // KIP-841: every ISR member must be live (not shutting down).
-    if (req.newIsr.some((b) => !this.liveBrokers.has(b))) return fail('INELIGIBLE_REPLICA');
+    if (req.newIsr.some((b) => !this.isLive(b))) return fail('INELIGIBLE_REPLICA');
     const state: ZkPartitionState = {
       leader: req.brokerId,
       leaderEpoch: req.leaderEpoch,

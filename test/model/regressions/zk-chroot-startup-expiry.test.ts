@@ -14,6 +14,10 @@
 // longer receive (seed 190019679's fix: a connection's messages carry its attempt's id), and a
 // round trip of 47 s never connects. The fixture's slow now begins at 20.645 s, just after the
 // chroot client's session was created: the session expires while the client reconnects.
+//
+// The fixture sets controlled.shutdown.enable=false: its chain was found when a clean stop in ZooKeeper
+// mode closed the session at once, before controlled shutdown was modelled, and that setting keeps
+// exactly that behaviour (KafkaServer.controlledShutdown is skipped).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';

@@ -16,6 +16,10 @@
 // read. "p201-11" was sent 829 µs BEFORE the breach, so the 'reopened-copy' excuse (values sent
 // after it) did not apply and the duplicate was a violation; it is now excused because its lower
 // copy was appended since the breach by a leader without its producer's state.
+//
+// The fixture sets controlled.shutdown.enable=false: its chain was found when a clean stop in ZooKeeper
+// mode closed the session at once, before controlled shutdown was modelled, and that setting keeps
+// exactly that behaviour (KafkaServer.controlledShutdown is skipped).
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
