@@ -70,6 +70,8 @@ interface Armed {
 }
 
 const ROLLING_POLL_US = 250_000;
+/** The admin client's request.timeout.ms default (AdminClientConfig, 30,000 ms): kafka-leader-election.sh's wait. */
+const ADMIN_REQUEST_TIMEOUT_US = 30_000_000;
 /**
  * How long a clean stop may take before the node shuts down anyway: Kafka's broker waits for
  * the controller to grant its controlled shutdown up to its shutdown timeout
@@ -616,6 +618,7 @@ export class FaultInjector {
    * replica from outside the ISR and ELR is a breach of Kafka's promise.
    */
   private fireElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
+    if (this.promise.zookeeperMode) return this.fireZkElection(record, a);
     const active = this.activeController();
     const controller = controllerOn(this.sim, active);
     if (controller === undefined || this.sim.isPaused(active) || !controller.active) {
@@ -631,6 +634,40 @@ export class FaultInjector {
     const beyond = outcome.unclean ? ' [beyond what Kafka promises]' : '';
     this.start(record, `${what} (kafka-leader-election.sh): ${result}${beyond}`);
     this.end(record);
+    return true;
+  }
+
+  /**
+   * kafka-leader-election.sh in ZooKeeper mode: ElectLeaders to the broker that believes it is the
+   * controller (the admin reaches it directly: no network path is modelled), where it runs as the
+   * controller event ReplicaLeaderElection through ZooKeeper (model/zk-broker.ts electLeaders). The fault
+   * lasts until the event answers, or until the admin's request.timeout.ms when it never does (an event
+   * dropped with an expired session, or ended by ControllerMovedException). An unclean election that
+   * elects a replica outside the ISR it read is a breach of Kafka's promise (no ELR in ZooKeeper mode).
+   */
+  private fireZkElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
+    const id = this.nodes.brokerIds.find((b) => {
+      const broker = brokerOn(this.sim, b);
+      return broker instanceof ZkBroker && broker.zk.isActive() && this.sim.isUp(b) && !this.sim.isPaused(b);
+    });
+    const broker = id === undefined ? undefined : brokerOn(this.sim, id);
+    if (id === undefined || !(broker instanceof ZkBroker)) return this.skip(record, 'no running controller broker');
+    const what = `${a.election} leader election of ${this.view.topic}/${a.partition} (kafka-leader-election.sh)`;
+    this.start(record, `${what} sent to controller broker ${id}`);
+    let answered = false;
+    const finish = (result: string): void => {
+      if (answered) return;
+      answered = true;
+      record.resolved = `${what} on controller broker ${id}: ${result}`;
+      this.end(record);
+    };
+    broker.electLeaders(this.view.topic, a.partition, a.election, (outcome) => {
+      if (outcome.unclean) record.breach = this.promise.adminUncleanElection(a.partition, outcome.leader, what);
+      const result = outcome.error === 'NONE' ? `broker ${outcome.leader} elected` : outcome.error;
+      finish(`${result}${outcome.unclean ? ' [beyond what Kafka promises]' : ''}`);
+    });
+    const timeout = (): void => finish('no answer (the admin times out)');
+    this.schedule(record, this.sim.now() + ADMIN_REQUEST_TIMEOUT_US, timeout, timeout);
     return true;
   }
 

@@ -1004,6 +1004,34 @@ const CODE_PROBES = {
     reachable: IBP_26_ONLY,
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
+  'zk-admin-election-not-needed': {
+    kafka: 'KafkaController.processReplicaLeaderElection (alreadyValidLeader)',
+    description:
+      'An admin’s ZooKeeper-mode election was not needed: PREFERRED with the first replica leading, ' +
+      'UNCLEAN with a live leader.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-election-no-candidate': {
+    kafka: 'PartitionStateMachine.doElectLeaderForPartitions (partitionsWithoutLeaders)',
+    description: 'An admin’s ZooKeeper-mode election found no replica to elect (StateChangeFailedException).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-preferred-election': {
+    kafka: 'KafkaController.onReplicaElection (PreferredReplicaPartitionLeaderElectionStrategy)',
+    description: 'An admin’s PREFERRED election in ZooKeeper mode elected the first replica.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-clean-election': {
+    kafka: 'KafkaController.onReplicaElection (OfflinePartitionLeaderElectionStrategy(allowUnclean = true))',
+    description: 'An admin’s UNCLEAN election in ZooKeeper mode elected a live ISR replica of a leaderless partition.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-unclean-election': {
+    kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection (uncleanLeaderElectionEnabled)',
+    description: 'An admin’s UNCLEAN election in ZooKeeper mode elected a live replica outside the ISR.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+
   // --- retention and the log start offset (replica-log.ts, partition.ts, broker.ts; issue 12)
   'retention-deleted-segment': {
     kafka: 'UnifiedLog.deleteOldSegments → deleteSegments',

@@ -42,6 +42,11 @@
 // - As controller, the auto-leader-rebalance-task (KafkaController.scheduleAutoLeaderRebalanceTask):
 //   the first check 5 s after failover, the next leader.imbalance.check.interval.seconds after
 //   each (auto.leader.rebalance.enable; the check is zk-controller.ts's).
+// - An admin's ElectLeaders (kafka-leader-election.sh, sent to the controller broker): KafkaApis.handleElectLeaders
+//   → ReplicaManager.electLeaders → KafkaController.electLeaders puts the event ReplicaLeaderElection
+//   (AdminClientTriggered) on this broker's controller queue, whether or not it is the controller
+//   (processReplicaLeaderElection answers NOT_CONTROLLER); the model answers when the event ends, not
+//   when the metadata cache shows the new leader (DelayedElectLeader).
 // - A clean stop closes the ZooKeeper session (KafkaServer.shutdown → zkClient.close), so its
 //   registration goes at once; controlled shutdown (ControlledShutdownRequest) is not
 //   modelled: the broker stops as with controlled.shutdown.enable=false.
@@ -55,6 +60,8 @@ import { alterPartitionSupported, leaderBalanceIntervalUs } from './config.ts';
 import type { ControllerRequest, ControllerResponse, PartitionState } from './internal-protocol.ts';
 import type { Partition, PendingIsrChange } from './partition.ts';
 import {
+  type ZkAdminElectionOutcome,
+  type ZkAdminElectionType,
   ZkControllerCore,
   type ZkControlRequest,
   type ZkLeaderAndIsr,
@@ -436,6 +443,19 @@ export class ZkBroker extends Broker {
   }
 
   /** KafkaApis.handleAlterPartitionRequest → KafkaController.alterPartitions (an event in turn). */
+  /**
+   * KafkaApis.handleElectLeaders for one partition (the driver's admin, kafka-leader-election.sh):
+   * KafkaController.electLeaders queues ReplicaLeaderElection; `reply` gets its result when the event ends.
+   */
+  electLeaders(
+    topic: string,
+    partition: number,
+    type: ZkAdminElectionType,
+    reply: (outcome: ZkAdminElectionOutcome) => void,
+  ): void {
+    this.zk.submit((done) => this.controller.processAdminElection(topic, partition, type, reply, done));
+  }
+
   private onAlterPartitionRequest(
     from: number,
     req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>,

@@ -73,9 +73,20 @@
 //   the epoch check. LeaderAndIsr then carries the state's own controller epoch
 //   (LeaderAndIsrPartitionState.controllerEpoch), which the leader writes back. At IBP ≥ 2.7
 //   Kafka registers the handler too, but nothing writes there; the model then leaves it out.
+// - Admin-triggered elections (KafkaController.electLeaders → the event ReplicaLeaderElection with
+//   AdminClientTriggered → processReplicaLeaderElection, 3.9.0-rc3): not the controller is NOT_CONTROLLER;
+//   an unknown partition UNKNOWN_TOPIC_OR_PARTITION; against the cache, PREFERRED with the first replica
+//   leading, or UNCLEAN with a live leader, is ELECTION_NOT_NEEDED; else onReplicaElection runs
+//   PartitionStateMachine.handleStateChanges(OnlinePartition) in one batch with
+//   PreferredReplicaPartitionLeaderElectionStrategy or OfflinePartitionLeaderElectionStrategy(allowUnclean =
+//   true) on a fresh read of the state znode (doElectLeaderForPartitions: a state of a later controller epoch,
+//   or no candidate, is PREFERRED_LEADER_NOT_AVAILABLE / ELIGIBLE_LEADERS_NOT_AVAILABLE), written at its
+//   zkVersion behind the epoch check (BADVERSION retried); a ControllerMovedException ends the event
+//   without an answer (onReplicaElection does not catch it for this trigger). UNCLEAN elects a live ISR
+//   replica when there is one, else the first live replica with the ISR just it (an unclean election).
 // Not modelled: StopReplica (sent only for deletion,
-// reassignment and controlled shutdown, none of which the model has), admin-triggered
-// leader elections (/admin/preferred_replica_election, ElectLeaders), controlled shutdown
+// reassignment and controlled shutdown, none of which the model has), the ZooKeeper-triggered
+// preferred election (/admin/preferred_replica_election), controlled shutdown
 // (ZooKeeper mode stops as with controlled.shutdown.enable false: the session closes and the
 // controller elects), reassignment, deletion.
 
@@ -156,6 +167,27 @@ export interface ZkAlterPartitionAnswer {
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
   readonly isr: readonly number[];
+}
+
+/** kafka-leader-election.sh --election-type (ElectionType). */
+export type ZkAdminElectionType = 'preferred' | 'unclean';
+
+type ZkAdminElectionError =
+  | 'NONE'
+  | 'NOT_CONTROLLER'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'ELECTION_NOT_NEEDED'
+  | 'PREFERRED_LEADER_NOT_AVAILABLE'
+  | 'ELIGIBLE_LEADERS_NOT_AVAILABLE'
+  | 'UNKNOWN_SERVER_ERROR';
+
+/** One partition's result of an admin's ElectLeaders (ReplicaElectionResult). */
+export interface ZkAdminElectionOutcome {
+  readonly error: ZkAdminElectionError;
+  /** The leader after the election (-1: none or unknown). */
+  readonly leader: number;
+  /** The leader elected was not in the ISR read (offlinePartitionLeaderElection's unclean branch). */
+  readonly unclean: boolean;
 }
 
 /** What the controller's host does for it: send to brokers (its channel manager), announce changes. */
@@ -500,6 +532,89 @@ export class ZkControllerCore {
       next,
       'on-write',
     );
+  }
+
+  /**
+   * KafkaController.processReplicaLeaderElection for an admin's ElectLeaders (AdminClientTriggered,
+   * kafka-leader-election.sh), one partition, run as the controller event ReplicaLeaderElection.
+   * `reply` is the ElectLeaders callback; it is not called when the event ends in a
+   * ControllerMovedException (onReplicaElection rethrows it for this trigger: no answer).
+   */
+  processAdminElection(
+    topic: string,
+    partition: number,
+    type: ZkAdminElectionType,
+    reply: (outcome: ZkAdminElectionOutcome) => void,
+    done: () => void,
+  ): void {
+    const answer = (error: ZkAdminElectionError, leader = -1, unclean = false): void => {
+      reply({ error, leader, unclean });
+      done();
+    };
+    if (!this.active) return answer('NOT_CONTROLLER');
+    const p = this.partitions.find((x) => x.topic === topic && x.partition === partition);
+    if (p === undefined) return answer('UNKNOWN_TOPIC_OR_PARTITION');
+    // partitionLeadershipInfo(partition).get throws on a partition without state: the event
+    // fails (ControllerEventManager logs it) and the admin gets no answer.
+    const known = this.partitionStates.get(key(p));
+    if (known === undefined) return done();
+    // electablePartitions: PREFERRED when the cached leader is not the first replica; UNCLEAN
+    // when it has no leader or the leader is not a live broker.
+    const leader = known.state.leader;
+    const electable = type === 'preferred' ? leader !== p.replicas[0] : leader === -1 || !this.liveBrokers.has(leader);
+    if (!electable) {
+      codeProbe('zk-admin-election-not-needed');
+      return answer('ELECTION_NOT_NEEDED', leader);
+    }
+    // onReplicaElection → PartitionStateMachine.handleStateChanges(OnlinePartition), one batch.
+    this.newBatch();
+    this.adminElect(p, type, (outcome) => {
+      if (outcome === undefined) return this.dropBatch(done);
+      this.sendRequestsToBrokers();
+      answer(outcome.error, outcome.leader, outcome.unclean);
+    });
+  }
+
+  /**
+   * PartitionStateMachine.doElectLeaderForPartitions with PreferredReplicaPartitionLeaderElectionStrategy
+   * (Election.leaderForPreferredReplica: the first replica if live and in the ISR read, the ISR kept,
+   * LeaderAndIsr to every replica) or OfflinePartitionLeaderElectionStrategy(allowUnclean = true)
+   * (Election.leaderForOffline: the first live ISR replica, the ISR cut to its live part; with no live
+   * ISR replica the first live replica, the ISR just it; LeaderAndIsr to the live replicas), on a fresh
+   * read, retried on BADVERSION (electLeaderForPartitions). No candidate, no state, or a state written by
+   * a later controller epoch is StateChangeFailedException: PREFERRED_LEADER_NOT_AVAILABLE /
+   * ELIGIBLE_LEADERS_NOT_AVAILABLE. `cb(undefined)`: ControllerMovedException.
+   */
+  private adminElect(
+    p: ZkPartitionSpec,
+    type: ZkAdminElectionType,
+    cb: (outcome: ZkAdminElectionOutcome | undefined) => void,
+  ): void {
+    const failed: ZkAdminElectionOutcome = {
+      error: type === 'preferred' ? 'PREFERRED_LEADER_NOT_AVAILABLE' : 'ELIGIBLE_LEADERS_NOT_AVAILABLE',
+      leader: -1,
+      unclean: false,
+    };
+    this.zk().readPartitionState(p.topic, p.partition, (s, zkVersion) => {
+      if (s === undefined || s.controllerEpoch > this.epoch) return cb(failed);
+      const live = p.replicas.filter((r) => this.liveBrokers.has(r));
+      const elected = type === 'preferred' ? leaderForPreferredReplica(p, s, live) : leaderForOffline(p, s, live);
+      if (elected === undefined) {
+        codeProbe('zk-admin-election-no-candidate');
+        return cb(failed);
+      }
+      const written: ZkPartitionState = { ...elected.state, controllerEpoch: this.epoch };
+      this.zk().writePartitionState(p.topic, p.partition, written, zkVersion, (r) => {
+        if (r.kind === 'bad-version') return this.adminElect(p, type, cb);
+        if (r.kind === 'controller-moved') return this.moved(() => cb(undefined));
+        if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
+        const unclean = !s.isr.includes(written.leader);
+        if (unclean) codeProbe('zk-admin-unclean-election');
+        else codeProbe(type === 'preferred' ? 'zk-admin-preferred-election' : 'zk-admin-clean-election');
+        this.applied(p, written, r.zkVersion, elected.to);
+        cb({ error: 'NONE', leader: written.leader, unclean });
+      });
+    });
   }
 
   /** The controller's child handler on /brokers/ids (BrokerChangeHandler). */
@@ -918,4 +1033,32 @@ function sameMembers(a: readonly number[], b: readonly number[]): boolean {
 
 function answerOf(s: ZkPartitionState, zkVersion: number): Omit<ZkAlterPartitionAnswer, 'error'> {
   return { leader: s.leader, leaderEpoch: s.leaderEpoch, partitionEpoch: zkVersion, isr: s.isr };
+}
+
+/** Election.leaderForPreferredReplica: the first replica, live and in the ISR; LeaderAndIsr.newLeader. */
+function leaderForPreferredReplica(
+  p: ZkPartitionSpec,
+  s: ZkPartitionState,
+  live: readonly number[],
+): { state: ZkPartitionState; to: readonly number[] } | undefined {
+  const head = p.replicas[0];
+  if (head === undefined || !live.includes(head) || !s.isr.includes(head)) return undefined;
+  return { state: { ...s, leader: head, leaderEpoch: s.leaderEpoch + 1 }, to: p.replicas };
+}
+
+/**
+ * Election.leaderForOffline with unclean election allowed (PartitionLeaderElectionAlgorithms.
+ * offlinePartitionLeaderElection): the first live ISR replica, else the first live replica; the ISR is
+ * its live part, or only the new leader when it was not in it (LeaderAndIsr.newLeaderAndIsr; the
+ * RECOVERING state of IBP ≥ 3.2 is not modelled, as in model/partition-change.ts).
+ */
+function leaderForOffline(
+  p: ZkPartitionSpec,
+  s: ZkPartitionState,
+  live: readonly number[],
+): { state: ZkPartitionState; to: readonly number[] } | undefined {
+  const leader = p.replicas.find((r) => live.includes(r) && s.isr.includes(r)) ?? live[0];
+  if (leader === undefined) return undefined;
+  const isr = s.isr.includes(leader) ? s.isr.filter((r) => live.includes(r)) : [leader];
+  return { state: { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr }, to: live };
 }
