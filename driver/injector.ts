@@ -642,7 +642,7 @@ export class FaultInjector {
    * controller (the admin reaches it directly: no network path is modelled), where it runs as the
    * controller event ReplicaLeaderElection through ZooKeeper (model/zk-broker.ts electLeaders). The fault
    * lasts until the event answers, or until the admin's request.timeout.ms when it never does (an event
-   * dropped with an expired session, or ended by ControllerMovedException). An unclean election that
+   * ended by ControllerMovedException, or failing on a partition without state). An unclean election that
    * elects a replica outside the ISR it read is a breach of Kafka's promise (no ELR in ZooKeeper mode).
    */
   private fireZkElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {

@@ -1016,6 +1016,11 @@ const CODE_PROBES = {
     description: 'An admin’s ZooKeeper-mode election found no replica to elect (StateChangeFailedException).',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
+  'zk-admin-election-threw': {
+    kafka: 'PartitionStateMachine.handleStateChanges (ZooKeeperClientExpiredException)',
+    description: 'An admin’s ZooKeeper-mode election met the session’s expiry: answered UNKNOWN_SERVER_ERROR.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   'zk-admin-preferred-election': {
     kafka: 'KafkaController.onReplicaElection (PreferredReplicaPartitionLeaderElectionStrategy)',
     description: 'An admin’s PREFERRED election in ZooKeeper mode elected the first replica.',

@@ -568,8 +568,12 @@ export class ZkControllerCore {
     }
     // onReplicaElection → PartitionStateMachine.handleStateChanges(OnlinePartition), one batch.
     this.newBatch();
+    const alive = this.sameRun();
     this.adminElect(p, type, (outcome) => {
       if (outcome === undefined) return this.dropBatch(done);
+      // A ZooKeeper call threw (the session expired): handleStateChanges answers every partition with it
+      // (ApiError.fromThrowable: UNKNOWN_SERVER_ERROR), the batch unsent; this run's batch is gone already.
+      if (!alive()) return answer('UNKNOWN_SERVER_ERROR');
       this.sendRequestsToBrokers();
       answer(outcome.error, outcome.leader, outcome.unclean);
     });
@@ -595,26 +599,42 @@ export class ZkControllerCore {
       leader: -1,
       unclean: false,
     };
-    this.zk().readPartitionState(p.topic, p.partition, (s, zkVersion) => {
-      if (s === undefined || s.controllerEpoch > this.epoch) return cb(failed);
-      const live = p.replicas.filter((r) => this.liveBrokers.has(r));
-      const elected = type === 'preferred' ? leaderForPreferredReplica(p, s, live) : leaderForOffline(p, s, live);
-      if (elected === undefined) {
-        codeProbe('zk-admin-election-no-candidate');
-        return cb(failed);
-      }
-      const written: ZkPartitionState = { ...elected.state, controllerEpoch: this.epoch };
-      this.zk().writePartitionState(p.topic, p.partition, written, zkVersion, (r) => {
-        if (r.kind === 'bad-version') return this.adminElect(p, type, cb);
-        if (r.kind === 'controller-moved') return this.moved(() => cb(undefined));
-        if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
-        const unclean = !s.isr.includes(written.leader);
-        if (unclean) codeProbe('zk-admin-unclean-election');
-        else codeProbe(type === 'preferred' ? 'zk-admin-preferred-election' : 'zk-admin-clean-election');
-        this.applied(p, written, r.zkVersion, elected.to);
-        cb({ error: 'NONE', leader: written.leader, unclean });
-      });
-    });
+    const threw = (): void => {
+      codeProbe('zk-admin-election-threw');
+      cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
+    };
+    this.zk().readPartitionState(
+      p.topic,
+      p.partition,
+      (s, zkVersion) => {
+        if (s === undefined || s.controllerEpoch > this.epoch) return cb(failed);
+        const live = p.replicas.filter((r) => this.liveBrokers.has(r));
+        const elected = type === 'preferred' ? leaderForPreferredReplica(p, s, live) : leaderForOffline(p, s, live);
+        if (elected === undefined) {
+          codeProbe('zk-admin-election-no-candidate');
+          return cb(failed);
+        }
+        const written: ZkPartitionState = { ...elected.state, controllerEpoch: this.epoch };
+        this.zk().writePartitionState(
+          p.topic,
+          p.partition,
+          written,
+          zkVersion,
+          (r) => {
+            if (r.kind === 'bad-version') return this.adminElect(p, type, cb);
+            if (r.kind === 'controller-moved') return this.moved(() => cb(undefined));
+            if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
+            const unclean = !s.isr.includes(written.leader);
+            if (unclean) codeProbe('zk-admin-unclean-election');
+            else codeProbe(type === 'preferred' ? 'zk-admin-preferred-election' : 'zk-admin-clean-election');
+            this.applied(p, written, r.zkVersion, elected.to);
+            cb({ error: 'NONE', leader: written.leader, unclean });
+          },
+          threw,
+        );
+      },
+      threw,
+    );
   }
 
   /** The controller's child handler on /brokers/ids (BrokerChangeHandler). */

@@ -1,7 +1,7 @@
 // The leader-election fault in ZooKeeper mode (driver/injector.ts fireZkElection, model/zk-controller.ts
 // processAdminElection): kafka-leader-election.sh's ElectLeaders runs as the controller event
 // ReplicaLeaderElection through ZooKeeper; a preferred election moves leadership back, an unclean one of
-// an out-of-ISR replica is beyond Kafka's promise, and one the controller cannot finish ends without answer.
+// an out-of-ISR replica is beyond Kafka's promise, and one whose controller session expires fails.
 
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../driver/run.ts';
@@ -69,7 +69,7 @@ describe('leader-election faults in ZooKeeper mode', () => {
     expect(['ok', 'expected-loss']).toContain(r.outcome);
   });
 
-  it('an election sent to a controller cut away from ZooKeeper gets no answer and elects nobody', () => {
+  it('an election sent to a controller cut away from ZooKeeper fails when its session expires', () => {
     const r = run([
       { trigger: at(3_000), action: { kind: 'crash', target: { kind: 'broker', id: 3 }, downMs: 25_000 } },
       {
@@ -80,12 +80,15 @@ describe('leader-election faults in ZooKeeper mode', () => {
     ]);
     expect(r.outcome).toBe('ok');
     const f = r.trace!.faults[2];
+    // The read of the state znode waits out the connection loss; back at 70 s, the client learns the
+    // session expired (zookeeper.session.timeout.ms 18 s): the read throws and the admin is answered
+    // with it, before its own request.timeout.ms (30 s).
     expect(f.description).toBe(
-      'preferred leader election of t/0 (kafka-leader-election.sh) on controller broker 1: ' +
-        'no answer (the admin times out)',
+      'preferred leader election of t/0 (kafka-leader-election.sh) on controller broker 1: UNKNOWN_SERVER_ERROR',
     );
-    // Ended by the admin's request.timeout.ms (30 s), not by the controller.
-    expect([f.startUs, f.endUs]).toEqual([47_000_000, 77_000_000]);
+    expect(f.startUs).toBe(47_000_000);
+    expect(f.endUs).toBeGreaterThanOrEqual(70_000_000);
+    expect(f.endUs).toBeLessThan(77_000_000);
     expect(r.beyondPromise).toBe(false);
   });
 });
