@@ -324,13 +324,15 @@ export class FaultInjector {
 
   // --- firing ------------------------------------------------------------------------------------
 
-  private schedule(record: FaultRecord, atUs: number, fn: () => void, onHeal: (() => void) | undefined): void {
+  /** Runs `fn` at atUs in a driver event of its own (`onHeal` instead if the heal comes first); returns its handle. */
+  private schedule(record: FaultRecord, atUs: number, fn: () => void, onHeal: (() => void) | undefined): number {
     if (record.state === 'armed') record.state = 'pending';
     const handle = this.sim.at(atUs, `fault ${record.id}`, () => {
       this.pending.delete(handle);
       fn();
     });
     this.pending.set(handle, { record, onHeal });
+    return handle;
   }
 
   private fire(record: FaultRecord, subjects: readonly number[]): void {
@@ -431,7 +433,7 @@ export class FaultInjector {
       record,
       `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`,
     );
-    const restartLater = (): void =>
+    const restartLater = (): void => {
       this.schedule(
         record,
         this.sim.now() + downMs * 1000,
@@ -441,6 +443,7 @@ export class FaultInjector {
         },
         () => this.end(record),
       );
+    };
     // A clean stop is asynchronous (controlled shutdown): the outage counts from the stop.
     if (how === 'shutdown') this.cleanStop(node, restartLater);
     else restartLater();
@@ -655,9 +658,11 @@ export class FaultInjector {
     const what = `${a.election} leader election of ${this.view.topic}/${a.partition} (kafka-leader-election.sh)`;
     this.start(record, `${what} sent to controller broker ${id}`);
     let answered = false;
+    let timer: number | undefined;
     const finish = (result: string): void => {
       if (answered) return;
       answered = true;
+      if (timer !== undefined && this.pending.delete(timer)) this.sim.cancel(timer);
       record.resolved = `${what} on controller broker ${id}: ${result}`;
       this.end(record);
     };
@@ -666,8 +671,13 @@ export class FaultInjector {
       const result = outcome.error === 'NONE' ? `broker ${outcome.leader} elected` : outcome.error;
       finish(`${result}${outcome.unclean ? ' [beyond what Kafka promises]' : ''}`);
     });
-    const timeout = (): void => finish('no answer (the admin times out)');
-    this.schedule(record, this.sim.now() + ADMIN_REQUEST_TIMEOUT_US, timeout, timeout);
+    if (answered) return true;
+    timer = this.schedule(
+      record,
+      this.sim.now() + ADMIN_REQUEST_TIMEOUT_US,
+      () => finish('no answer (the admin times out)'),
+      () => finish('no answer before the heal'),
+    );
     return true;
   }
 
