@@ -19,6 +19,7 @@ import type { ModelProbe } from '../model/cluster-api.ts';
 import type { Broker } from '../model/broker.ts';
 import { brokerOn, controllerOn } from '../model/combined-server.ts';
 import { ZkBroker } from '../model/zk-broker.ts';
+import { ZK_ADMIN_ID, ZkAdmin } from '../model/zk-cluster.ts';
 import type { PromiseBreach } from '../checkers/verdict.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
 import { describeAction } from '../scenarios/faults.ts';
@@ -641,20 +642,20 @@ export class FaultInjector {
   }
 
   /**
-   * kafka-leader-election.sh in ZooKeeper mode: ElectLeaders to the broker that believes it is the
-   * controller (the admin reaches it directly: no network path is modelled), where it runs as the
-   * controller event ReplicaLeaderElection through ZooKeeper (model/zk-broker.ts electLeaders). The fault
-   * lasts until the event answers, or until the admin's request.timeout.ms when it never does (an event
+   * kafka-leader-election.sh in ZooKeeper mode: the admin node (model/zk-cluster.ts ZkAdmin) sends
+   * ElectLeaders over the network to the broker that believes it is the controller, where it runs as the
+   * controller event ReplicaLeaderElection through ZooKeeper (model/zk-broker.ts). The fault lasts until
+   * the answer arrives, or until the admin's request.timeout.ms when none does (lost in a cut, an event
    * ended by ControllerMovedException, or failing on a partition without state). An unclean election that
-   * elects a replica outside the ISR it read is a breach of Kafka's promise (no ELR in ZooKeeper mode).
+   * elects a replica outside the ISR it read is a breach of Kafka's promise from the controller's write
+   * (watched on the broker, answered or not; no ELR in ZooKeeper mode).
    */
   private fireZkElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
     const id = this.nodes.brokerIds.find((b) => {
       const broker = brokerOn(this.sim, b);
       return broker instanceof ZkBroker && broker.zk.isActive() && this.sim.isUp(b) && !this.sim.isPaused(b);
     });
-    const broker = id === undefined ? undefined : brokerOn(this.sim, id);
-    if (id === undefined || !(broker instanceof ZkBroker)) return this.skip(record, 'no running controller broker');
+    if (id === undefined) return this.skip(record, 'no running controller broker');
     const what = `${a.election} leader election of ${this.view.topic}/${a.partition} (kafka-leader-election.sh)`;
     this.start(record, `${what} sent to controller broker ${id}`);
     let answered = false;
@@ -666,10 +667,17 @@ export class FaultInjector {
       record.resolved = `${what} on controller broker ${id}: ${result}`;
       this.end(record);
     };
-    broker.electLeaders(this.view.topic, a.partition, a.election, (outcome) => {
-      if (outcome.unclean) record.breach = this.promise.adminUncleanElection(a.partition, outcome.leader, what);
+    const admin = this.sim.actor<ZkAdmin>(ZK_ADMIN_ID);
+    const controller = brokerOn(this.sim, id);
+    if (!(admin instanceof ZkAdmin) || !(controller instanceof ZkBroker)) return this.skip(record, 'no admin node');
+    const request = { topic: this.view.topic, partition: a.partition, election: a.election };
+    const correlationId = admin.electLeaders(id, request, (outcome) => {
       const result = outcome.error === 'NONE' ? `broker ${outcome.leader} elected` : outcome.error;
       finish(`${result}${outcome.unclean ? ' [beyond what Kafka promises]' : ''}`);
+    });
+    // The breach is the controller's write, answered or not.
+    controller.adminElectionWatches.set(correlationId, (outcome) => {
+      if (outcome.unclean) record.breach = this.promise.adminUncleanElection(a.partition, outcome.leader, what);
     });
     if (answered) return true;
     timer = this.schedule(

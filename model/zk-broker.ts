@@ -42,8 +42,9 @@
 // - As controller, the auto-leader-rebalance-task (KafkaController.scheduleAutoLeaderRebalanceTask):
 //   the first check 5 s after failover, the next leader.imbalance.check.interval.seconds after
 //   each (auto.leader.rebalance.enable; the check is zk-controller.ts's).
-// - An admin's ElectLeaders (kafka-leader-election.sh, sent to the controller broker): KafkaApis.handleElectLeaders
-//   → ReplicaManager.electLeaders → KafkaController.electLeaders puts the event ReplicaLeaderElection
+// - An admin's ElectLeaders (kafka-leader-election.sh from model/zk-cluster.ts's admin node):
+//   KafkaApis.handleElectLeaders → ReplicaManager.electLeaders → KafkaController.electLeaders puts the event
+//   ReplicaLeaderElection
 //   (AdminClientTriggered) on this broker's controller queue, whether or not it is the controller
 //   (processReplicaLeaderElection answers NOT_CONTROLLER); the model answers when the event ends, not
 //   when the metadata cache shows the new leader (DelayedElectLeader).
@@ -70,6 +71,22 @@ import {
 import { partitionWrittenProbe, ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
 import type { ZkRecord } from './zk-record.ts';
+
+/** ElectLeadersRequest for one partition, as the admin (kafka-leader-election.sh, model/zk-cluster.ts) sends it. */
+export interface ZkElectLeadersRequest {
+  readonly type: 'ZkElectLeadersRequest';
+  readonly correlationId: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly election: ZkAdminElectionType;
+}
+
+/** ElectLeadersResponse: the partition's ReplicaElectionResult. */
+export interface ZkElectLeadersResponse {
+  readonly type: 'ZkElectLeadersResponse';
+  readonly correlationId: number;
+  readonly outcome: ZkAdminElectionOutcome;
+}
 
 /** A controller request as it travels: with the channel's correlation id. */
 type ZkControlMessage = ZkControlRequest & { readonly correlationId: number };
@@ -109,6 +126,12 @@ export function createZkBroker(
 export class ZkBroker extends Broker {
   readonly zk: ZkKafkaBroker;
   readonly controller: ZkControllerCore;
+  /**
+   * The driver's watch on admin elections this broker's controller ran, by the admin's correlation id:
+   * told the outcome when the event ends, whether or not the answer reaches the admin (an unclean
+   * election is beyond the promise from its write on).
+   */
+  readonly adminElectionWatches = new Map<number, (outcome: ZkAdminElectionOutcome) => void>();
   /** ReplicaManager.controllerEpoch: the newest controller epoch this broker has acted on. */
   controllerEpochSeen = 0;
   /** The metadata cache's controller id (from UpdateMetadata), -1 unknown. */
@@ -203,7 +226,12 @@ export class ZkBroker extends Broker {
       this.zk.handleMessage(from, message);
       return;
     }
-    const msg = message as ZkControlMessage | ZkControlResponse | ControllerRequest | ClientRequest;
+    const msg = message as
+      | ZkControlMessage
+      | ZkControlResponse
+      | ControllerRequest
+      | ClientRequest
+      | ZkElectLeadersRequest;
     switch (msg.type) {
       case 'ZkLeaderAndIsr':
       case 'ZkUpdateMetadata':
@@ -220,6 +248,17 @@ export class ZkBroker extends Broker {
         return this.onAlterPartitionRequest(from, msg);
       case 'InitProducerIdRequest':
         return this.onInitProducerId(from, msg);
+      case 'ZkElectLeadersRequest':
+        return this.electLeaders(msg.topic, msg.partition, msg.election, (outcome) => {
+          this.adminElectionWatches.get(msg.correlationId)?.(outcome);
+          this.adminElectionWatches.delete(msg.correlationId);
+          const response: ZkElectLeadersResponse = {
+            type: 'ZkElectLeadersResponse',
+            correlationId: msg.correlationId,
+            outcome,
+          };
+          this.ctx.send(from, response);
+        });
       default:
         super.onMessage(from, message);
     }
@@ -444,10 +483,10 @@ export class ZkBroker extends Broker {
 
   /** KafkaApis.handleAlterPartitionRequest → KafkaController.alterPartitions (an event in turn). */
   /**
-   * KafkaApis.handleElectLeaders for one partition (the driver's admin, kafka-leader-election.sh):
+   * KafkaApis.handleElectLeaders for one partition (the admin's ElectLeadersRequest, kafka-leader-election.sh):
    * KafkaController.electLeaders queues ReplicaLeaderElection; `reply` gets its result when the event ends.
    */
-  electLeaders(
+  private electLeaders(
     topic: string,
     partition: number,
     type: ZkAdminElectionType,
