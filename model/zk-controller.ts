@@ -587,12 +587,13 @@ export class ZkControllerCore {
    * ISR replica the first live replica, the ISR just it; LeaderAndIsr to the live replicas), on a fresh
    * read, retried on BADVERSION (electLeaderForPartitions). No candidate, no state, or a state written by
    * a later controller epoch is StateChangeFailedException: PREFERRED_LEADER_NOT_AVAILABLE /
-   * ELIGIBLE_LEADERS_NOT_AVAILABLE. `cb(undefined)`: ControllerMovedException.
+   * ELIGIBLE_LEADERS_NOT_AVAILABLE. `done(undefined)`: ControllerMovedException.
    */
   private adminElect(
     p: ZkPartitionSpec,
     type: ZkAdminElectionType,
-    cb: (outcome: ZkAdminElectionOutcome | undefined) => void,
+    done: (outcome: ZkAdminElectionOutcome | undefined) => void,
+    resentUnclean?: ZkPartitionState,
   ): void {
     const failed: ZkAdminElectionOutcome = {
       error: type === 'preferred' ? 'PREFERRED_LEADER_NOT_AVAILABLE' : 'ELIGIBLE_LEADERS_NOT_AVAILABLE',
@@ -601,12 +602,18 @@ export class ZkControllerCore {
     };
     const threw = (): void => {
       codeProbe('zk-admin-election-threw');
-      cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
+      done({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
     };
     this.zk().readPartitionState(
       p.topic,
       p.partition,
       (s, zkVersion) => {
+        // An unclean write resent after a CONNECTIONLOSS, met BADVERSION and found applied (the state
+        // read is the one written): the unclean election happened, whatever this retry does (for the
+        // driver's breach; Kafka's retry elects again from what it reads).
+        const applied = resentUnclean !== undefined && s !== undefined && sameState(s, resentUnclean);
+        const cb = (o: ZkAdminElectionOutcome | undefined): void =>
+          done(o === undefined || !applied ? o : { ...o, leader: o.leader < 0 ? s.leader : o.leader, unclean: true });
         if (s === undefined || s.controllerEpoch > this.epoch) return cb(failed);
         const live = p.replicas.filter((r) => this.liveBrokers.has(r));
         const elected = type === 'preferred' ? leaderForPreferredReplica(p, s, live) : leaderForOffline(p, s, live);
@@ -621,10 +628,11 @@ export class ZkControllerCore {
           written,
           zkVersion,
           (r) => {
-            if (r.kind === 'bad-version') return this.adminElect(p, type, cb);
+            const unclean = !s.isr.includes(written.leader);
+            if (r.kind === 'bad-version')
+              return this.adminElect(p, type, cb, r.resent && unclean ? written : undefined);
             if (r.kind === 'controller-moved') return this.moved(() => cb(undefined));
             if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
-            const unclean = !s.isr.includes(written.leader);
             if (unclean) codeProbe('zk-admin-unclean-election');
             else codeProbe(type === 'preferred' ? 'zk-admin-preferred-election' : 'zk-admin-clean-election');
             this.applied(p, written, r.zkVersion, elected.to);
@@ -1045,6 +1053,16 @@ export class ZkControllerCore {
 
 function key(p: ZkPartitionSpec): string {
   return `${p.topic}-${p.partition}`;
+}
+
+/** The same leader, leader epoch, ISR and controller epoch. */
+function sameState(a: ZkPartitionState, b: ZkPartitionState): boolean {
+  return (
+    a.leader === b.leader &&
+    a.leaderEpoch === b.leaderEpoch &&
+    a.controllerEpoch === b.controllerEpoch &&
+    sameMembers(a.isr, b.isr)
+  );
 }
 
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
