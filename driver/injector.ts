@@ -19,6 +19,7 @@ import type { ModelProbe } from '../model/cluster-api.ts';
 import type { Broker } from '../model/broker.ts';
 import { brokerOn, controllerOn } from '../model/combined-server.ts';
 import { ZkBroker } from '../model/zk-broker.ts';
+import { ZK_ADMIN_ID, ZkAdmin } from '../model/zk-cluster.ts';
 import type { PromiseBreach } from '../checkers/verdict.ts';
 import type { CutSpec, EventPattern, Fault, FaultAction, Target } from '../scenarios/faults.ts';
 import { describeAction } from '../scenarios/faults.ts';
@@ -70,6 +71,8 @@ interface Armed {
 }
 
 const ROLLING_POLL_US = 250_000;
+/** The admin client's request.timeout.ms default (AdminClientConfig, 30,000 ms): kafka-leader-election.sh's wait. */
+const ADMIN_REQUEST_TIMEOUT_US = 30_000_000;
 /**
  * How long a clean stop may take before the node shuts down anyway: Kafka's broker waits for
  * the controller to grant its controlled shutdown up to its shutdown timeout
@@ -322,13 +325,15 @@ export class FaultInjector {
 
   // --- firing ------------------------------------------------------------------------------------
 
-  private schedule(record: FaultRecord, atUs: number, fn: () => void, onHeal: (() => void) | undefined): void {
+  /** Runs `fn` at atUs in a driver event of its own (`onHeal` instead if the heal comes first); returns its handle. */
+  private schedule(record: FaultRecord, atUs: number, fn: () => void, onHeal: (() => void) | undefined): number {
     if (record.state === 'armed') record.state = 'pending';
     const handle = this.sim.at(atUs, `fault ${record.id}`, () => {
       this.pending.delete(handle);
       fn();
     });
     this.pending.set(handle, { record, onHeal });
+    return handle;
   }
 
   private fire(record: FaultRecord, subjects: readonly number[]): void {
@@ -429,7 +434,7 @@ export class FaultInjector {
       record,
       `${how === 'crash' ? 'crash (kill -9)' : 'clean shutdown of'} ${name}, restart after ${downMs} ms`,
     );
-    const restartLater = (): void =>
+    const restartLater = (): void => {
       this.schedule(
         record,
         this.sim.now() + downMs * 1000,
@@ -439,6 +444,7 @@ export class FaultInjector {
         },
         () => this.end(record),
       );
+    };
     // A clean stop is asynchronous (controlled shutdown): the outage counts from the stop.
     if (how === 'shutdown') this.cleanStop(node, restartLater);
     else restartLater();
@@ -616,6 +622,7 @@ export class FaultInjector {
    * replica from outside the ISR and ELR is a breach of Kafka's promise.
    */
   private fireElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
+    if (this.promise.zookeeperMode) return this.fireZkElection(record, a);
     const active = this.activeController();
     const controller = controllerOn(this.sim, active);
     if (controller === undefined || this.sim.isPaused(active) || !controller.active) {
@@ -631,6 +638,54 @@ export class FaultInjector {
     const beyond = outcome.unclean ? ' [beyond what Kafka promises]' : '';
     this.start(record, `${what} (kafka-leader-election.sh): ${result}${beyond}`);
     this.end(record);
+    return true;
+  }
+
+  /**
+   * kafka-leader-election.sh in ZooKeeper mode: the admin node (model/zk-cluster.ts ZkAdmin) sends
+   * ElectLeaders over the network to the broker that believes it is the controller, where it runs as the
+   * controller event ReplicaLeaderElection through ZooKeeper (model/zk-broker.ts). The fault lasts until
+   * the answer arrives, or until the admin's request.timeout.ms when none does (lost in a cut, an event
+   * ended by ControllerMovedException, or failing on a partition without state). An unclean election that
+   * elects a replica outside the ISR it read is a breach of Kafka's promise from the controller's write
+   * (watched on the broker, answered or not; no ELR in ZooKeeper mode).
+   */
+  private fireZkElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
+    const id = this.nodes.brokerIds.find((b) => {
+      const broker = brokerOn(this.sim, b);
+      return broker instanceof ZkBroker && broker.zk.isActive() && this.sim.isUp(b) && !this.sim.isPaused(b);
+    });
+    if (id === undefined) return this.skip(record, 'no running controller broker');
+    const what = `${a.election} leader election of ${this.view.topic}/${a.partition} (kafka-leader-election.sh)`;
+    this.start(record, `${what} sent to controller broker ${id}`);
+    let answered = false;
+    let timer: number | undefined;
+    const finish = (result: string): void => {
+      if (answered) return;
+      answered = true;
+      if (timer !== undefined && this.pending.delete(timer)) this.sim.cancel(timer);
+      record.resolved = `${what} on controller broker ${id}: ${result}`;
+      this.end(record);
+    };
+    const admin = this.sim.actor<ZkAdmin>(ZK_ADMIN_ID);
+    const controller = brokerOn(this.sim, id);
+    if (!(admin instanceof ZkAdmin) || !(controller instanceof ZkBroker)) return this.skip(record, 'no admin node');
+    const request = { topic: this.view.topic, partition: a.partition, election: a.election };
+    const correlationId = admin.electLeaders(id, request, (outcome) => {
+      const result = outcome.error === 'NONE' ? `broker ${outcome.leader} elected` : outcome.error;
+      finish(`${result}${outcome.unclean ? ' [beyond what Kafka promises]' : ''}`);
+    });
+    // The breach is the controller's write, answered or not.
+    controller.adminElectionWatches.set(correlationId, (outcome) => {
+      if (outcome.unclean) record.breach = this.promise.adminUncleanElection(a.partition, outcome.leader, what);
+    });
+    if (answered) return true;
+    timer = this.schedule(
+      record,
+      this.sim.now() + ADMIN_REQUEST_TIMEOUT_US,
+      () => finish('no answer (the admin times out)'),
+      () => finish('no answer before the heal'),
+    );
     return true;
   }
 

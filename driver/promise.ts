@@ -10,8 +10,9 @@
 //   .checkSequence);
 // - 'admin-unclean-election' (an operator's kafka-leader-election.sh --election-type UNCLEAN
 //   that elected a replica from outside the ISR and ELR: ReplicationControlManager.electLeader
-//   with PartitionChangeBuilder.Election.UNCLEAN; the operator accepted losing committed
-//   records, so the run is beyond the durability promise).
+//   with PartitionChangeBuilder.Election.UNCLEAN; in ZooKeeper mode, from outside the ISR read:
+//   KafkaController.onReplicaElection with OfflinePartitionLeaderElectionStrategy(allowUnclean =
+//   true); the operator accepted losing committed records, so the run is beyond the durability promise).
 // Why each holds:
 // - Unclean shutdowns: power loss or kill -9 (Kafka cannot tell them apart: no clean-shutdown
 //   marker), and a clean stop of an incarnation that had not registered yet (its marker holds

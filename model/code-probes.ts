@@ -59,6 +59,15 @@ function zkRare(needs: string): string {
   );
 }
 
+/** A ZooKeeper-mode admin election probe (the leader-election fault) 6,000 `--controller zookeeper` seeds missed. */
+function zkAdminElectionRare(needs: string): string {
+  return (
+    'rare in ZooKeeper mode: none of 6,000 seeds of `--controller zookeeper` campaigns (bases 330,000,000 and ' +
+    '331,000,000; the leader-election fault is a small-weight kind, unclean one time in five) reached it; ' +
+    `it needs ${needs}`
+  );
+}
+
 /**
  * A probe the 100,000 swarm seeds of base 220,000,000 reached `seeds` times and the 10,000 of
  * bench/coverage.ts (base 1) not at all: rare, not unreachable; `needs` says what it takes.
@@ -1089,6 +1098,51 @@ const CODE_PROBES = {
     reachable: IBP_26_ONLY,
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
+  'zk-admin-election-not-needed': {
+    kafka: 'KafkaController.processReplicaLeaderElection (alreadyValidLeader)',
+    description:
+      'An admin’s ZooKeeper-mode election was not needed: PREFERRED with the first replica leading, ' +
+      'UNCLEAN with a live leader.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-election-no-candidate': {
+    kafka: 'PartitionStateMachine.doElectLeaderForPartitions (partitionsWithoutLeaders)',
+    description: 'An admin’s ZooKeeper-mode election found no replica to elect (StateChangeFailedException).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-election-threw': {
+    kafka: 'PartitionStateMachine.handleStateChanges (ZooKeeperClientExpiredException)',
+    description: 'An admin’s ZooKeeper-mode election met the session’s expiry: answered UNKNOWN_SERVER_ERROR.',
+    reachable: zkAdminElectionRare(
+      'the controller cut from ZooKeeper while the election reads or writes, until its session expires ' +
+        '(test/fuzz/zk-admin-election.test.ts builds it)',
+    ),
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-preferred-election': {
+    kafka: 'KafkaController.onReplicaElection (PreferredReplicaPartitionLeaderElectionStrategy)',
+    description: 'An admin’s PREFERRED election in ZooKeeper mode elected the first replica.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-clean-election': {
+    kafka: 'KafkaController.onReplicaElection (OfflinePartitionLeaderElectionStrategy(allowUnclean = true))',
+    description: 'An admin’s UNCLEAN election in ZooKeeper mode elected a live ISR replica of a leaderless partition.',
+    reachable: zkAdminElectionRare(
+      'an UNCLEAN election of a partition whose cached leader is gone while an ISR replica is live: the ' +
+        "admin's event queued ahead of the controller's own BrokerChange election",
+    ),
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-admin-unclean-election': {
+    kafka: 'PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection (uncleanLeaderElectionEnabled)',
+    description: 'An admin’s UNCLEAN election in ZooKeeper mode elected a live replica outside the ISR.',
+    reachable: zkAdminElectionRare(
+      'an UNCLEAN election of a partition with no live ISR replica and a live replica outside it ' +
+        '(test/fuzz/zk-admin-election.test.ts builds it)',
+    ),
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+
   // --- retention and the log start offset (replica-log.ts, partition.ts, broker.ts; issue 12)
   'retention-deleted-segment': {
     kafka: 'UnifiedLog.deleteOldSegments → deleteSegments',

@@ -56,6 +56,12 @@
 // - Then the ZooKeeper session closes (KafkaServer.shutdown → zkClient.close), so the
 //   registration goes at once. Without controlled shutdown (disabled, or not yet registered)
 //   that is all.
+// - An admin's ElectLeaders (kafka-leader-election.sh from model/zk-cluster.ts's admin node):
+//   KafkaApis.handleElectLeaders → ReplicaManager.electLeaders → KafkaController.electLeaders puts the event
+//   ReplicaLeaderElection
+//   (AdminClientTriggered) on this broker's controller queue, whether or not it is the controller
+//   (processReplicaLeaderElection answers NOT_CONTROLLER); the model answers when the event ends, not
+//   when the metadata cache shows the new leader (DelayedElectLeader).
 
 import type { Message, TimerHandle } from '../harness/types.ts';
 import type { ModelActorFactory, ModelContext } from './cluster-api.ts';
@@ -66,6 +72,8 @@ import { alterPartitionSupported, leaderBalanceIntervalUs } from './config.ts';
 import type { ControllerRequest, ControllerResponse, PartitionState } from './internal-protocol.ts';
 import type { Partition, PendingIsrChange } from './partition.ts';
 import {
+  type ZkAdminElectionOutcome,
+  type ZkAdminElectionType,
   ZkControllerCore,
   type ZkControlledShutdownAnswer,
   type ZkControlRequest,
@@ -76,6 +84,22 @@ import {
 import { partitionWrittenProbe, ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
 import type { ZkRecord } from './zk-record.ts';
+
+/** ElectLeadersRequest for one partition, as the admin (kafka-leader-election.sh, model/zk-cluster.ts) sends it. */
+export interface ZkElectLeadersRequest {
+  readonly type: 'ZkElectLeadersRequest';
+  readonly correlationId: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly election: ZkAdminElectionType;
+}
+
+/** ElectLeadersResponse: the partition's ReplicaElectionResult. */
+export interface ZkElectLeadersResponse {
+  readonly type: 'ZkElectLeadersResponse';
+  readonly correlationId: number;
+  readonly outcome: ZkAdminElectionOutcome;
+}
 
 /** A controller request as it travels: with the channel's correlation id. */
 type ZkControlMessage = ZkControlRequest & { readonly correlationId: number };
@@ -142,6 +166,12 @@ export function createZkBroker(
 export class ZkBroker extends Broker {
   readonly zk: ZkKafkaBroker;
   readonly controller: ZkControllerCore;
+  /**
+   * The driver's watch on admin elections this broker's controller ran, by the admin's correlation id:
+   * told the outcome when the event ends, whether or not the answer reaches the admin (an unclean
+   * election is beyond the promise from its write on).
+   */
+  readonly adminElectionWatches = new Map<number, (outcome: ZkAdminElectionOutcome) => void>();
   /** ReplicaManager.controllerEpoch: the newest controller epoch this broker has acted on. */
   controllerEpochSeen = 0;
   /** The metadata cache's controller id (from UpdateMetadata), -1 unknown. */
@@ -246,7 +276,8 @@ export class ZkBroker extends Broker {
       | ZkControlledShutdownRequest
       | ZkControlledShutdownResponse
       | ControllerRequest
-      | ClientRequest;
+      | ClientRequest
+      | ZkElectLeadersRequest;
     switch (msg.type) {
       case 'ZkLeaderAndIsr':
       case 'ZkUpdateMetadata':
@@ -269,6 +300,17 @@ export class ZkBroker extends Broker {
         return this.onAlterPartitionRequest(from, msg);
       case 'InitProducerIdRequest':
         return this.onInitProducerId(from, msg);
+      case 'ZkElectLeadersRequest':
+        return this.electLeaders(msg.topic, msg.partition, msg.election, (outcome) => {
+          this.adminElectionWatches.get(msg.correlationId)?.(outcome);
+          this.adminElectionWatches.delete(msg.correlationId);
+          const response: ZkElectLeadersResponse = {
+            type: 'ZkElectLeadersResponse',
+            correlationId: msg.correlationId,
+            outcome,
+          };
+          this.ctx.send(from, response);
+        });
       default:
         super.onMessage(from, message);
     }
@@ -595,6 +637,19 @@ export class ZkBroker extends Broker {
   }
 
   /** KafkaApis.handleAlterPartitionRequest → KafkaController.alterPartitions (an event in turn). */
+  /**
+   * KafkaApis.handleElectLeaders for one partition (the admin's ElectLeadersRequest, kafka-leader-election.sh):
+   * KafkaController.electLeaders queues ReplicaLeaderElection; `reply` gets its result when the event ends.
+   */
+  private electLeaders(
+    topic: string,
+    partition: number,
+    type: ZkAdminElectionType,
+    reply: (outcome: ZkAdminElectionOutcome) => void,
+  ): void {
+    this.zk.submit((done) => this.controller.processAdminElection(topic, partition, type, reply, done));
+  }
+
   private onAlterPartitionRequest(
     from: number,
     req: Extract<ControllerRequest, { type: 'AlterPartitionRequest' }>,

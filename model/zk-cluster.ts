@@ -4,6 +4,8 @@
 // ensemble's data tree instead of the KRaft metadata log.
 //
 // Assumptions:
+// - The admin (node 450) runs kafka-leader-election.sh too (the leader-election fault): an
+//   ElectLeadersRequest over the network to the controller broker (model/zk-broker.ts).
 // - The admin (node 450) creates each topic as kafka-topics.sh --create does in ZooKeeper
 //   mode (AdminZkClient.createTopic): it writes the assignment znode /brokers/topics/T, from
 //   AdminUtils.assignReplicasToBrokersRackUnaware with its random start index and replica
@@ -26,8 +28,8 @@ import type { ClusterSpec, KafkaConfig, TopicSpec } from './config.ts';
 import { ClusterView } from './cluster-view.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
 import { topicIdOf } from './topic-id.ts';
-import { encodeAssignment } from './zk-controller.ts';
-import { ZkBroker, createZkBroker } from './zk-broker.ts';
+import { encodeAssignment, type ZkAdminElectionOutcome } from './zk-controller.ts';
+import { ZkBroker, createZkBroker, type ZkElectLeadersRequest, type ZkElectLeadersResponse } from './zk-broker.ts';
 import { ZkClient } from './zk-client.ts';
 import { ZkCommittedState, ZkRecord } from './zk-record.ts';
 import { isZkMessage } from './zk-protocol.ts';
@@ -125,12 +127,19 @@ function assignReplicasRackUnaware(
   return out;
 }
 
-/** kafka-topics.sh --create against ZooKeeper: writes each topic's assignment znode once. */
-class ZkAdmin implements Actor<Message> {
+/**
+ * kafka-topics.sh --create against ZooKeeper: writes each topic's assignment znode once. Also
+ * kafka-leader-election.sh (Admin.electLeaders): an ElectLeadersRequest over the network to the broker the
+ * caller names as controller, its answer handed back; the caller times it out (request.timeout.ms), as
+ * a cut or a crash may leave it unanswered (the model's admin does not retry elsewhere).
+ */
+export class ZkAdmin implements Actor<Message> {
   private client: ZkClient;
   private generation = 0;
   private readonly assignments: string[];
   private next = 0;
+  private correlationId = 0;
+  private readonly elections = new Map<number, (outcome: ZkAdminElectionOutcome) => void>();
 
   constructor(
     private readonly ctx: ModelContext,
@@ -180,8 +189,32 @@ class ZkAdmin implements Actor<Message> {
     );
   }
 
+  /**
+   * Admin.electLeaders for one partition, sent to `controller`; `reply` gets the answer if one comes.
+   * Returns the request's correlation id.
+   */
+  electLeaders(
+    controller: number,
+    request: Omit<ZkElectLeadersRequest, 'type' | 'correlationId'>,
+    reply: (outcome: ZkAdminElectionOutcome) => void,
+  ): number {
+    const correlationId = ++this.correlationId;
+    this.elections.set(correlationId, reply);
+    const message: ZkElectLeadersRequest = { type: 'ZkElectLeadersRequest', correlationId, ...request };
+    this.ctx.send(controller, message);
+    return correlationId;
+  }
+
   onMessage(from: number, msg: Message): void {
-    if (isZkMessage(msg)) this.client.handleMessage(from, msg);
+    if (isZkMessage(msg)) {
+      this.client.handleMessage(from, msg);
+      return;
+    }
+    if (msg.type !== 'ZkElectLeadersResponse') return;
+    const response = msg as ZkElectLeadersResponse;
+    const reply = this.elections.get(response.correlationId);
+    this.elections.delete(response.correlationId);
+    reply?.(response.outcome);
   }
 
   onTimer(tag: unknown): void {

@@ -88,8 +88,19 @@
 //   (INELIGIBLE_REPLICA, KIP-841); it stays in the live set UpdateMetadata lists and is sent to.
 // - Batches carry StopReplica after the LeaderAndIsr and UpdateMetadata requests, to live or
 //   shutting-down brokers only (ControllerBrokerRequestBatch.sendStopReplicaRequests).
-// Not modelled: StopReplica for deletion and reassignment (neither is modelled), admin-triggered
-// leader elections (/admin/preferred_replica_election, ElectLeaders), reassignment, deletion.
+// - Admin-triggered elections (KafkaController.electLeaders → the event ReplicaLeaderElection with
+//   AdminClientTriggered → processReplicaLeaderElection, 3.9.0-rc3): not the controller is NOT_CONTROLLER;
+//   an unknown partition UNKNOWN_TOPIC_OR_PARTITION; against the cache, PREFERRED with the first replica
+//   leading, or UNCLEAN with a live leader, is ELECTION_NOT_NEEDED; else onReplicaElection runs
+//   PartitionStateMachine.handleStateChanges(OnlinePartition) in one batch with
+//   PreferredReplicaPartitionLeaderElectionStrategy or OfflinePartitionLeaderElectionStrategy(allowUnclean =
+//   true) on a fresh read of the state znode (doElectLeaderForPartitions: a state of a later controller epoch,
+//   or no candidate, is PREFERRED_LEADER_NOT_AVAILABLE / ELIGIBLE_LEADERS_NOT_AVAILABLE), written at its
+//   zkVersion behind the epoch check (BADVERSION retried); a ControllerMovedException ends the event
+//   without an answer (onReplicaElection does not catch it for this trigger). UNCLEAN elects a live ISR
+//   replica when there is one, else the first live replica with the ISR just it (an unclean election).
+// Not modelled: StopReplica for deletion and reassignment (neither is modelled), the
+// ZooKeeper-triggered preferred election (/admin/preferred_replica_election), reassignment, deletion.
 
 import type { ModelProbe } from './cluster-api.ts';
 import { codeProbe, codeProbeWith } from './code-probes.ts';
@@ -191,6 +202,27 @@ export interface ZkAlterPartitionAnswer {
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
   readonly isr: readonly number[];
+}
+
+/** kafka-leader-election.sh --election-type (ElectionType). */
+export type ZkAdminElectionType = 'preferred' | 'unclean';
+
+type ZkAdminElectionError =
+  | 'NONE'
+  | 'NOT_CONTROLLER'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'ELECTION_NOT_NEEDED'
+  | 'PREFERRED_LEADER_NOT_AVAILABLE'
+  | 'ELIGIBLE_LEADERS_NOT_AVAILABLE'
+  | 'UNKNOWN_SERVER_ERROR';
+
+/** One partition's result of an admin's ElectLeaders (ReplicaElectionResult). */
+export interface ZkAdminElectionOutcome {
+  readonly error: ZkAdminElectionError;
+  /** The leader after the election (-1: none or unknown). */
+  readonly leader: number;
+  /** The leader elected was not in the ISR read (offlinePartitionLeaderElection's unclean branch). */
+  readonly unclean: boolean;
 }
 
 /** What the controller's host does for it: send to brokers (its channel manager), announce changes. */
@@ -540,6 +572,118 @@ export class ZkControllerCore {
       },
       next,
       'on-write',
+    );
+  }
+
+  /**
+   * KafkaController.processReplicaLeaderElection for an admin's ElectLeaders (AdminClientTriggered,
+   * kafka-leader-election.sh), one partition, run as the controller event ReplicaLeaderElection.
+   * `reply` is the ElectLeaders callback; it is not called when the event ends in a
+   * ControllerMovedException (onReplicaElection rethrows it for this trigger: no answer).
+   */
+  processAdminElection(
+    topic: string,
+    partition: number,
+    type: ZkAdminElectionType,
+    reply: (outcome: ZkAdminElectionOutcome) => void,
+    done: () => void,
+  ): void {
+    const answer = (error: ZkAdminElectionError, leader = -1, unclean = false): void => {
+      reply({ error, leader, unclean });
+      done();
+    };
+    if (!this.active) return answer('NOT_CONTROLLER');
+    const p = this.partitions.find((x) => x.topic === topic && x.partition === partition);
+    if (p === undefined) return answer('UNKNOWN_TOPIC_OR_PARTITION');
+    // partitionLeadershipInfo(partition).get throws on a partition without state: the event
+    // fails (ControllerEventManager logs it) and the admin gets no answer.
+    const known = this.partitionStates.get(key(p));
+    if (known === undefined) return done();
+    // electablePartitions: PREFERRED when the cached leader is not the first replica; UNCLEAN
+    // when it has no leader or the leader is not a live broker.
+    const leader = known.state.leader;
+    const electable = type === 'preferred' ? leader !== p.replicas[0] : leader === -1 || !this.isLive(leader);
+    if (!electable) {
+      codeProbe('zk-admin-election-not-needed');
+      return answer('ELECTION_NOT_NEEDED', leader);
+    }
+    // onReplicaElection → PartitionStateMachine.handleStateChanges(OnlinePartition), one batch.
+    this.newBatch();
+    const alive = this.sameRun();
+    this.adminElect(p, type, (outcome) => {
+      if (outcome === undefined) return this.dropBatch(done);
+      // A ZooKeeper call threw (the session expired): handleStateChanges answers every partition with it
+      // (ApiError.fromThrowable: UNKNOWN_SERVER_ERROR), the batch unsent; this run's batch is gone already.
+      if (!alive()) return answer('UNKNOWN_SERVER_ERROR');
+      this.sendRequestsToBrokers();
+      answer(outcome.error, outcome.leader, outcome.unclean);
+    });
+  }
+
+  /**
+   * PartitionStateMachine.doElectLeaderForPartitions with PreferredReplicaPartitionLeaderElectionStrategy
+   * (Election.leaderForPreferredReplica: the first replica if live and in the ISR read, the ISR kept,
+   * LeaderAndIsr to every replica) or OfflinePartitionLeaderElectionStrategy(allowUnclean = true)
+   * (Election.leaderForOffline: the first live ISR replica, the ISR cut to its live part; with no live
+   * ISR replica the first live replica, the ISR just it; LeaderAndIsr to the live replicas), on a fresh
+   * read, retried on BADVERSION (electLeaderForPartitions). No candidate, no state, or a state written by
+   * a later controller epoch is StateChangeFailedException: PREFERRED_LEADER_NOT_AVAILABLE /
+   * ELIGIBLE_LEADERS_NOT_AVAILABLE. `done(undefined)`: ControllerMovedException.
+   */
+  private adminElect(
+    p: ZkPartitionSpec,
+    type: ZkAdminElectionType,
+    done: (outcome: ZkAdminElectionOutcome | undefined) => void,
+    resentUnclean?: ZkPartitionState,
+  ): void {
+    const failed: ZkAdminElectionOutcome = {
+      error: type === 'preferred' ? 'PREFERRED_LEADER_NOT_AVAILABLE' : 'ELIGIBLE_LEADERS_NOT_AVAILABLE',
+      leader: -1,
+      unclean: false,
+    };
+    const threw = (): void => {
+      codeProbe('zk-admin-election-threw');
+      done({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
+    };
+    this.zk().readPartitionState(
+      p.topic,
+      p.partition,
+      (s, zkVersion) => {
+        // An unclean write resent after a CONNECTIONLOSS, met BADVERSION and found applied (the state
+        // read is the one written): the unclean election happened, whatever this retry does (for the
+        // driver's breach; Kafka's retry elects again from what it reads).
+        const applied = resentUnclean !== undefined && s !== undefined && sameState(s, resentUnclean);
+        const cb = (o: ZkAdminElectionOutcome | undefined): void =>
+          done(o === undefined || !applied ? o : { ...o, leader: o.leader < 0 ? s.leader : o.leader, unclean: true });
+        if (s === undefined || s.controllerEpoch > this.epoch) return cb(failed);
+        // PartitionLeaderElectionAlgorithms over isReplicaOnline: live and not shutting down.
+        const live = p.replicas.filter((r) => this.isLive(r));
+        const elected = type === 'preferred' ? leaderForPreferredReplica(p, s, live) : leaderForOffline(p, s, live);
+        if (elected === undefined) {
+          codeProbe('zk-admin-election-no-candidate');
+          return cb(failed);
+        }
+        const written: ZkPartitionState = { ...elected.state, controllerEpoch: this.epoch };
+        this.zk().writePartitionState(
+          p.topic,
+          p.partition,
+          written,
+          zkVersion,
+          (r) => {
+            const unclean = !s.isr.includes(written.leader);
+            if (r.kind === 'bad-version')
+              return this.adminElect(p, type, cb, r.resent && unclean ? written : undefined);
+            if (r.kind === 'controller-moved') return this.moved(() => cb(undefined));
+            if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
+            if (unclean) codeProbe('zk-admin-unclean-election');
+            else codeProbe(type === 'preferred' ? 'zk-admin-preferred-election' : 'zk-admin-clean-election');
+            this.applied(p, written, r.zkVersion, elected.to);
+            cb({ error: 'NONE', leader: written.leader, unclean });
+          },
+          threw,
+        );
+      },
+      threw,
     );
   }
 
@@ -1093,10 +1237,48 @@ function key(p: ZkPartitionSpec): string {
   return `${p.topic}-${p.partition}`;
 }
 
+/** The same leader, leader epoch, ISR and controller epoch. */
+function sameState(a: ZkPartitionState, b: ZkPartitionState): boolean {
+  return (
+    a.leader === b.leader &&
+    a.leaderEpoch === b.leaderEpoch &&
+    a.controllerEpoch === b.controllerEpoch &&
+    sameMembers(a.isr, b.isr)
+  );
+}
+
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 function answerOf(s: ZkPartitionState, zkVersion: number): Omit<ZkAlterPartitionAnswer, 'error'> {
   return { leader: s.leader, leaderEpoch: s.leaderEpoch, partitionEpoch: zkVersion, isr: s.isr };
+}
+
+/** Election.leaderForPreferredReplica: the first replica, live and in the ISR; LeaderAndIsr.newLeader. */
+function leaderForPreferredReplica(
+  p: ZkPartitionSpec,
+  s: ZkPartitionState,
+  live: readonly number[],
+): { state: ZkPartitionState; to: readonly number[] } | undefined {
+  const head = p.replicas[0];
+  if (head === undefined || !live.includes(head) || !s.isr.includes(head)) return undefined;
+  return { state: { ...s, leader: head, leaderEpoch: s.leaderEpoch + 1 }, to: p.replicas };
+}
+
+/**
+ * Election.leaderForOffline with unclean election allowed (PartitionLeaderElectionAlgorithms.
+ * offlinePartitionLeaderElection): the first live ISR replica, else the first live replica; the ISR is
+ * its live part, or only the new leader when it was not in it (LeaderAndIsr.newLeaderAndIsr; the
+ * RECOVERING state of IBP ≥ 3.2 is not modelled, as in model/partition-change.ts).
+ */
+function leaderForOffline(
+  p: ZkPartitionSpec,
+  s: ZkPartitionState,
+  live: readonly number[],
+): { state: ZkPartitionState; to: readonly number[] } | undefined {
+  const leader = p.replicas.find((r) => live.includes(r) && s.isr.includes(r)) ?? live[0];
+  if (leader === undefined) return undefined;
+  const isr = s.isr.includes(leader) ? s.isr.filter((r) => live.includes(r)) : [leader];
+  return { state: { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr }, to: live };
 }

@@ -495,11 +495,15 @@ export class ZkKafkaBroker {
   // =====================================================================================
   // The controller's writes of partition state, fenced by the controller epoch's zkVersion
 
-  /** KafkaZkClient.getTopicPartitionStates: the state and its zkVersion (undefined: none). */
+  /**
+   * KafkaZkClient.getTopicPartitionStates: the state and its zkVersion (undefined: none). `onThrow`: the
+   * read threw (the session expired while it waited: ZooKeeperClientExpiredException).
+   */
   readPartitionState(
     topic: string,
     partition: number,
     cb: (state: ZkPartitionState | undefined, zkVersion: number) => void,
+    onThrow?: () => void,
   ): void {
     this.request(
       (c, k) => c.getData(statePath(topic, partition), false, k),
@@ -507,6 +511,8 @@ export class ZkKafkaBroker {
         error === 'OK' && result?.data !== undefined
           ? cb(decodeState(result.data), result.stat?.version ?? -1)
           : cb(undefined, -1),
+      undefined,
+      onThrow,
     );
   }
 
@@ -514,7 +520,8 @@ export class ZkKafkaBroker {
    * KafkaZkClient.updateLeaderAndIsr (setTopicPartitionStatesRaw): a setData at the version
    * read, in a multi behind a check of /controller_epoch at this controller's zkVersion
    * (wrapRequestWithControllerEpochCheck, KAFKA-6082): a controller that lost its epoch
-   * cannot write. `expectedZkVersion` -1 creates the znode (createTopicPartitionStatesRaw).
+   * cannot write. `expectedZkVersion` -1 creates the znode (createTopicPartitionStatesRaw). `onThrow`:
+   * the write threw (as readPartitionState's).
    */
   writePartitionState(
     topic: string,
@@ -522,6 +529,7 @@ export class ZkKafkaBroker {
     state: ZkPartitionState,
     expectedZkVersion: number,
     cb: (result: ZkStateWrite) => void,
+    onThrow?: () => void,
   ): void {
     const path = statePath(topic, partition);
     const data = encodeState(state);
@@ -542,6 +550,8 @@ export class ZkKafkaBroker {
         if (error === 'BADVERSION') return cb({ kind: 'bad-version', resent });
         cb({ kind: 'error', code: error });
       },
+      undefined,
+      onThrow,
     );
   }
 
