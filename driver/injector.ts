@@ -647,8 +647,8 @@ export class FaultInjector {
    * controller event ReplicaLeaderElection through ZooKeeper (model/zk-broker.ts). The fault lasts until
    * the answer arrives, or until the admin's request.timeout.ms when none does (lost in a cut, an event
    * ended by ControllerMovedException, or failing on a partition without state). An unclean election that
-   * elects a replica outside the ISR it read is a breach of Kafka's promise from the controller's write
-   * (watched on the broker, answered or not; no ELR in ZooKeeper mode).
+   * elects a replica outside the ISR it read is a breach of Kafka's promise from ZooKeeper's commit of the
+   * controller's write (watched in ZooKeeper's committed state, answered or not; no ELR in ZooKeeper mode).
    */
   private fireZkElection(record: FaultRecord, a: Extract<FaultAction, { kind: 'leader-election' }>): boolean {
     const id = this.nodes.brokerIds.find((b) => {
@@ -675,9 +675,10 @@ export class FaultInjector {
       const result = outcome.error === 'NONE' ? `broker ${outcome.leader} elected` : outcome.error;
       finish(`${result}${outcome.unclean ? ' [beyond what Kafka promises]' : ''}`);
     });
-    // The breach is the controller's write, answered or not.
-    controller.adminElectionWatches.set(correlationId, (outcome) => {
-      if (outcome.unclean) record.breach = this.promise.adminUncleanElection(a.partition, outcome.leader, what);
+    // The breach is ZooKeeper's commit of the controller's unclean write, whatever becomes of the
+    // controller or its answer afterwards (model/zk-record.ts ZkCommittedState.watchLeader).
+    controller.adminUncleanWatches.set(correlationId, (leader) => {
+      record.breach ??= this.promise.adminUncleanElection(a.partition, leader, what);
     });
     if (answered) return true;
     timer = this.schedule(

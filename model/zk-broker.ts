@@ -83,7 +83,7 @@ import {
 } from './zk-controller.ts';
 import { partitionWrittenProbe, ZkKafkaBroker, type ZkKafkaOptions, type ZkPartitionState } from './zk-kafka.ts';
 import { isZkMessage } from './zk-protocol.ts';
-import type { ZkRecord } from './zk-record.ts';
+import type { StateWatch, ZkRecord } from './zk-record.ts';
 
 /** ElectLeadersRequest for one partition, as the admin (kafka-leader-election.sh, model/zk-cluster.ts) sends it. */
 export interface ZkElectLeadersRequest {
@@ -167,11 +167,11 @@ export class ZkBroker extends Broker {
   readonly zk: ZkKafkaBroker;
   readonly controller: ZkControllerCore;
   /**
-   * The driver's watch on admin elections this broker's controller ran, by the admin's correlation id:
-   * told the outcome when the event ends, whether or not the answer reaches the admin (an unclean
-   * election is beyond the promise from its write on).
+   * The driver's watch on admin elections' unclean writes, by the admin's correlation id: told the
+   * leader once ZooKeeper commits the write (ZkCommittedState), whatever becomes of this broker or its
+   * answer (the election is beyond the promise from that commit on).
    */
-  readonly adminElectionWatches = new Map<number, (outcome: ZkAdminElectionOutcome) => void>();
+  readonly adminUncleanWatches = new Map<number, (leader: number) => void>();
   /** ReplicaManager.controllerEpoch: the newest controller epoch this broker has acted on. */
   controllerEpochSeen = 0;
   /** The metadata cache's controller id (from UpdateMetadata), -1 unknown. */
@@ -301,9 +301,7 @@ export class ZkBroker extends Broker {
       case 'InitProducerIdRequest':
         return this.onInitProducerId(from, msg);
       case 'ZkElectLeadersRequest':
-        return this.electLeaders(msg.topic, msg.partition, msg.election, (outcome) => {
-          this.adminElectionWatches.get(msg.correlationId)?.(outcome);
-          this.adminElectionWatches.delete(msg.correlationId);
+        return this.electLeaders(msg, (outcome) => {
           const response: ZkElectLeadersResponse = {
             type: 'ZkElectLeadersResponse',
             correlationId: msg.correlationId,
@@ -641,13 +639,15 @@ export class ZkBroker extends Broker {
    * KafkaApis.handleElectLeaders for one partition (the admin's ElectLeadersRequest, kafka-leader-election.sh):
    * KafkaController.electLeaders queues ReplicaLeaderElection; `reply` gets its result when the event ends.
    */
-  private electLeaders(
-    topic: string,
-    partition: number,
-    type: ZkAdminElectionType,
-    reply: (outcome: ZkAdminElectionOutcome) => void,
-  ): void {
-    this.zk.submit((done) => this.controller.processAdminElection(topic, partition, type, reply, done));
+  private electLeaders(req: ZkElectLeadersRequest, reply: (outcome: ZkAdminElectionOutcome) => void): void {
+    const { topic, partition } = req;
+    const watch = this.adminUncleanWatches.get(req.correlationId);
+    const onUncleanWrite = (w: StateWatch): void => {
+      if (watch !== undefined) this.record?.watchCommittedState(topic, partition, w, () => watch(w.leader));
+    };
+    this.zk.submit((done) =>
+      this.controller.processAdminElection(topic, partition, req.election, reply, done, onUncleanWrite),
+    );
   }
 
   private onAlterPartitionRequest(

@@ -68,6 +68,7 @@ export function addZooKeeperCluster(
       return { leaderEpoch, zkVersion: node.stat.version };
     },
     () => sim.now(),
+    committed,
   );
   const brokerIds: number[] = [];
   for (let id = 1; id <= spec.brokers; id++) {

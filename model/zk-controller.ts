@@ -103,6 +103,7 @@
 // ZooKeeper-triggered preferred election (/admin/preferred_replica_election), reassignment, deletion.
 
 import type { ModelProbe } from './cluster-api.ts';
+import type { StateWatch } from './zk-record.ts';
 import { codeProbe, codeProbeWith } from './code-probes.ts';
 import type { ControllerErrorCode } from './internal-protocol.ts';
 import type { ZkClientEvent } from './zk-client.ts';
@@ -217,6 +218,12 @@ type ZkAdminElectionError =
   | 'UNKNOWN_SERVER_ERROR';
 
 /** One partition's result of an admin's ElectLeaders (ReplicaElectionResult). */
+/**
+ * Told of an admin's unclean election write before it is sent (the leader it names outside the ISR read,
+ * and its leader epoch), for the driver to watch ZooKeeper commit it: instrumentation, not Kafka.
+ */
+export type UncleanWriteObserver = (written: StateWatch) => void;
+
 export interface ZkAdminElectionOutcome {
   readonly error: ZkAdminElectionError;
   /** The leader after the election (-1: none or unknown). */
@@ -587,6 +594,7 @@ export class ZkControllerCore {
     type: ZkAdminElectionType,
     reply: (outcome: ZkAdminElectionOutcome) => void,
     done: () => void,
+    onUncleanWrite?: UncleanWriteObserver,
   ): void {
     const answer = (error: ZkAdminElectionError, leader = -1, unclean = false): void => {
       reply({ error, leader, unclean });
@@ -610,7 +618,7 @@ export class ZkControllerCore {
     // onReplicaElection → PartitionStateMachine.handleStateChanges(OnlinePartition), one batch.
     this.newBatch();
     const alive = this.sameRun();
-    this.adminElect(p, type, (outcome) => {
+    this.adminElect(p, type, onUncleanWrite, (outcome) => {
       if (outcome === undefined) return this.dropBatch(done);
       // A ZooKeeper call threw (the session expired): handleStateChanges answers every partition with it
       // (ApiError.fromThrowable: UNKNOWN_SERVER_ERROR), the batch unsent; this run's batch is gone already.
@@ -633,8 +641,8 @@ export class ZkControllerCore {
   private adminElect(
     p: ZkPartitionSpec,
     type: ZkAdminElectionType,
+    onUncleanWrite: UncleanWriteObserver | undefined,
     done: (outcome: ZkAdminElectionOutcome | undefined) => void,
-    resentUnclean?: ZkPartitionState,
   ): void {
     const failed: ZkAdminElectionOutcome = {
       error: type === 'preferred' ? 'PREFERRED_LEADER_NOT_AVAILABLE' : 'ELIGIBLE_LEADERS_NOT_AVAILABLE',
@@ -649,12 +657,7 @@ export class ZkControllerCore {
       p.topic,
       p.partition,
       (s, zkVersion) => {
-        // An unclean write resent after a CONNECTIONLOSS, met BADVERSION and found applied (the state
-        // read is the one written): the unclean election happened, whatever this retry does (for the
-        // driver's breach; Kafka's retry elects again from what it reads).
-        const applied = resentUnclean !== undefined && s !== undefined && sameState(s, resentUnclean);
-        const cb = (o: ZkAdminElectionOutcome | undefined): void =>
-          done(o === undefined || !applied ? o : { ...o, leader: o.leader < 0 ? s.leader : o.leader, unclean: true });
+        const cb = done;
         if (s === undefined || s.controllerEpoch > this.epoch) return cb(failed);
         // PartitionLeaderElectionAlgorithms over isReplicaOnline: live and not shutting down.
         const live = p.replicas.filter((r) => this.isLive(r));
@@ -664,6 +667,7 @@ export class ZkControllerCore {
           return cb(failed);
         }
         const written: ZkPartitionState = { ...elected.state, controllerEpoch: this.epoch };
+        if (!s.isr.includes(written.leader)) onUncleanWrite?.(written);
         this.zk().writePartitionState(
           p.topic,
           p.partition,
@@ -671,8 +675,7 @@ export class ZkControllerCore {
           zkVersion,
           (r) => {
             const unclean = !s.isr.includes(written.leader);
-            if (r.kind === 'bad-version')
-              return this.adminElect(p, type, cb, r.resent && unclean ? written : undefined);
+            if (r.kind === 'bad-version') return this.adminElect(p, type, onUncleanWrite, cb);
             if (r.kind === 'controller-moved') return this.moved(() => cb(undefined));
             if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
             if (unclean) codeProbe('zk-admin-unclean-election');
@@ -1238,15 +1241,6 @@ function key(p: ZkPartitionSpec): string {
 }
 
 /** The same leader, leader epoch, ISR and controller epoch. */
-function sameState(a: ZkPartitionState, b: ZkPartitionState): boolean {
-  return (
-    a.leader === b.leader &&
-    a.leaderEpoch === b.leaderEpoch &&
-    a.controllerEpoch === b.controllerEpoch &&
-    sameMembers(a.isr, b.isr)
-  );
-}
-
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }

@@ -19,7 +19,7 @@
 // leader commits its whole history (Leader.waitForNewLeaderAck); and while fewer than a
 // quorum of servers run, the committed state is on stopped servers' disks.
 
-import type { ZkLogEntry } from './zk-protocol.ts';
+import type { ZkLogEntry, ZkTxn } from './zk-protocol.ts';
 import { ZkDataTree } from './zk-tree.ts';
 
 export interface ZkRecordViolation {
@@ -41,11 +41,56 @@ export type ZkStateReader = (
  */
 export class ZkCommittedState {
   readonly tree = new ZkDataTree();
+  /** Observers waiting for a partition state with a given leader and leader epoch to commit. */
+  private leaderWatches: LeaderWatch[] = [];
 
   /** A leader committed `entry` (model/zookeeper.ts ZkCommitListener). */
   onCommit(entry: ZkLogEntry): void {
-    if (entry.zxid > this.tree.lastProcessedZxid) this.tree.apply(entry);
+    if (entry.zxid <= this.tree.lastProcessedZxid) return;
+    this.tree.apply(entry);
+    if (this.leaderWatches.length > 0) this.matchLeaderWatches(entry.txn);
   }
+
+  /**
+   * Calls `onCommitted` once, when ZooKeeper commits a state znode of topic/partition naming
+   * `w.leader` at `w.leaderEpoch`, written by the controller of `w.controllerEpoch`: that
+   * controller's election write (an election bumps the leader epoch, and a controller epoch is one
+   * controller's). For observers (the driver's promise), never the model.
+   */
+  watchLeader(topic: string, partition: number, w: StateWatch, onCommitted: () => void): void {
+    const suffix = `/brokers/topics/${topic}/partitions/${partition}/state`;
+    this.leaderWatches.push({ ...w, suffix, onCommitted });
+  }
+
+  private matchLeaderWatches(txn: ZkTxn): void {
+    if (txn.kind === 'multi') {
+      for (const t of txn.txns) this.matchLeaderWatches(t);
+      return;
+    }
+    if (txn.kind !== 'setData' && txn.kind !== 'create') return;
+    const hit = this.leaderWatches.find((w) => txn.path.endsWith(w.suffix) && stateNames(txn.data, w));
+    if (hit === undefined) return;
+    this.leaderWatches = this.leaderWatches.filter((w) => w !== hit);
+    hit.onCommitted();
+  }
+}
+
+/** A partition state a watch waits for: its leader, leader epoch and the writer's controller epoch. */
+export interface StateWatch {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly controllerEpoch: number;
+}
+
+interface LeaderWatch extends StateWatch {
+  readonly suffix: string;
+  readonly onCommitted: () => void;
+}
+
+/** Whether the state znode data (TopicPartitionStateZNode) is the watched state. */
+function stateNames(data: string, w: LeaderWatch): boolean {
+  const s = JSON.parse(data) as { leader?: number; leader_epoch?: number; controller_epoch?: number };
+  return s.leader === w.leader && s.leader_epoch === w.leaderEpoch && s.controller_epoch === w.controllerEpoch;
 }
 
 export class ZkRecord {
@@ -58,7 +103,14 @@ export class ZkRecord {
   constructor(
     private readonly zkState: ZkStateReader,
     private readonly nowUs: () => number,
+    /** ZooKeeper's committed state, for observers' watches (watchCommittedState). */
+    private readonly committed?: ZkCommittedState,
   ) {}
+
+  /** ZkCommittedState.watchLeader, for the driver (an admin's unclean election, model/zk-broker.ts). */
+  watchCommittedState(topic: string, partition: number, w: StateWatch, cb: () => void): void {
+    this.committed?.watchLeader(topic, partition, w, cb);
+  }
 
   /** A controller put a request of `epoch` on the wire (ControllerChannelManager). */
   onControllerActs(broker: number, epoch: number): void {

@@ -84,3 +84,62 @@ describe('ZooKeeper-mode invariants', () => {
     expect(anomalies.map((a) => a.kind)).toEqual(['zk-one-controller-per-epoch']);
   });
 });
+
+describe("ZooKeeper's committed state: a watch on an election write (the driver's unclean-election breach)", () => {
+  const partitionState = (p: number): string => `/kafka-broker/brokers/topics/t/partitions/${p}/state`;
+  const STATE = partitionState(0);
+  const state = (leader: number, leaderEpoch: number, controllerEpoch: number): string =>
+    JSON.stringify({ version: 1, leader, leader_epoch: leaderEpoch, controller_epoch: controllerEpoch, isr: [leader] });
+  const write = (zxid: number, data: string, path = STATE): ZkLogEntry => ({
+    zxid,
+    sessionId: 7,
+    cxid: zxid,
+    txn: {
+      kind: 'multi',
+      txns: [
+        { kind: 'check', path: '/controller_epoch', version: 1 },
+        { kind: 'setData', path, data, version: zxid },
+      ],
+    },
+  });
+
+  /** A committed state holding the state znodes of t/0 and t/1 (zxids 1–8). */
+  const withStateZnodes = (): ZkCommittedState => {
+    const committed = new ZkCommittedState();
+    const paths = ['/kafka-broker', '/kafka-broker/brokers', '/kafka-broker/brokers/topics'];
+    paths.push('/kafka-broker/brokers/topics/t', '/kafka-broker/brokers/topics/t/partitions');
+    for (const p of [0, 1]) paths.push(`/kafka-broker/brokers/topics/t/partitions/${p}`, partitionState(p));
+    paths.forEach((path, i) =>
+      committed.onCommit({
+        zxid: i + 1,
+        sessionId: 7,
+        cxid: i + 1,
+        txn: { kind: 'create', path, data: '', ephemeralOwner: 0, parentCversion: 1 },
+      }),
+    );
+    return committed;
+  };
+
+  it('fires once, at the commit of the watched state, not for another writer, epoch or partition', () => {
+    const committed = withStateZnodes();
+    const fired: number[] = [];
+    committed.watchLeader('t', 0, { leader: 3, leaderEpoch: 5, controllerEpoch: 2 }, () => fired.push(3));
+    committed.onCommit(write(11, state(3, 5, 1))); // another controller epoch
+    committed.onCommit(write(12, state(3, 4, 2))); // another leader epoch
+    committed.onCommit(write(13, state(3, 5, 2), partitionState(1)));
+    expect(fired).toEqual([]);
+    committed.onCommit(write(14, state(3, 5, 2)));
+    committed.onCommit(write(15, state(3, 5, 2)));
+    expect(fired).toEqual([3]);
+  });
+
+  it('a transaction committed twice (a new leader committing its history) is applied and told once', () => {
+    const committed = withStateZnodes();
+    let fired = 0;
+    committed.watchLeader('t', 0, { leader: 2, leaderEpoch: 1, controllerEpoch: 1 }, () => fired++);
+    committed.watchLeader('t', 0, { leader: 2, leaderEpoch: 1, controllerEpoch: 1 }, () => fired++);
+    committed.onCommit(write(11, state(2, 1, 1)));
+    committed.onCommit(write(11, state(2, 1, 1)));
+    expect(fired).toBe(1);
+  });
+});
