@@ -302,17 +302,29 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   if (o.controllers !== undefined) shape.controllers = o.controllers;
   if (combined) shape.combined = true;
   else delete shape.combined;
-  const workload = input.workload;
+  let workload = input.workload;
   const drawn = input.faults;
   if (o.controller === 'zookeeper') {
     shape = inZooKeeperMode(input, shape);
     const ibp = o.interBrokerProtocolVersion;
     if (ibp !== undefined) shape = { ...shape, timing: { ...shape.timing, 'inter.broker.protocol.version': ibp } };
+    workload = withClassicGroup(workload);
   } else if (o.controller === 'kraft') delete shape.zookeeper;
   const faults = drawn
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
     .map((f) => clampPartitions(f, partitions));
   return { ...input, shape, workload, faults };
+}
+
+/**
+ * The workload with its group on the classic protocol: KIP-848's consumer protocol needs the new
+ * group coordinator, which Kafka 3.x runs in KRaft mode only (ZooKeeper mode always runs the Scala
+ * GroupCoordinator, KafkaServer.startup → GroupCoordinatorAdapter), and 3.x is ZooKeeper mode's.
+ */
+function withClassicGroup(w: WorkloadShape): WorkloadShape {
+  if (w.group?.protocol === undefined) return w;
+  const { protocol: _protocol, ...group } = w.group;
+  return { ...w, group };
 }
 
 function namedBrokers(f: Fault): number[] {
