@@ -1159,6 +1159,20 @@ const CODE_PROBES = {
     kafka: 'CoordinatorRuntime.scheduleUnloadOperation',
     description: 'A broker lost leadership of a __consumer_offsets partition and unloaded its coordinator.',
   },
+  'zk-group-commit-not-enough-replicas': {
+    kafka: 'GroupMetadataManager.appendForGroup → Partition.appendRecordsToLeader (NotEnoughReplicasException)',
+    description:
+      "ZooKeeper mode's Scala group coordinator refused an offset commit: its acks=-1 write met an ISR below " +
+      'min.insync.replicas (storeOffsets: COORDINATOR_NOT_AVAILABLE).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-group-commit-not-enough-replicas-after-append': {
+    kafka: 'DelayedProduce → Partition.checkEnoughReplicasReachOffset (NOT_ENOUGH_REPLICAS_AFTER_APPEND)',
+    description:
+      "ZooKeeper mode's Scala group coordinator answered an offset commit COORDINATOR_NOT_AVAILABLE: the HW passed " +
+      'it while the maximal ISR was below min.insync.replicas (the record stays in the log).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   'group-commit-rejected': {
     kafka: 'ClassicGroup.validateOffsetCommit',
     description:

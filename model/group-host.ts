@@ -123,6 +123,8 @@ export interface GroupHostBroker {
   partition(topic: string, partition: number): Partition | undefined;
   /** The broker's AddPartitionsToTxnManager (txn-host.ts verifyTransaction). */
   readonly txns: Pick<TxnHost, 'verifyTransaction'>;
+  /** ZooKeeper mode: Kafka 3.x runs the Scala GroupCoordinator there, whose offset writes are acks=-1. */
+  readonly zookeeperMode: boolean;
 }
 
 export interface GroupTimerTag {
@@ -183,7 +185,7 @@ export class GroupHost {
     if (p.role !== 'leader') return;
     const now = this.hosted.get(p.partition);
     if (now === undefined) return this.elect(p);
-    if (now.shard.isLoaded()) this.deliver(now, now.shard.advanceCommitted(p.log.hw));
+    if (now.shard.isLoaded()) this.deliver(now, this.committedReplies(p, now.shard.advanceCommitted(p.log.hw)));
     this.completeMarkers(now, p.log.hw);
   }
 
@@ -348,10 +350,52 @@ export class GroupHost {
   }
 
   private handleHere(h: Hosted, p: Partition, from: number, correlationId: number, body: GroupRequest, guard?: number) {
+    if (this.offsetWriteRefused(h, p, body)) {
+      const error: GroupError = 'COORDINATOR_NOT_AVAILABLE';
+      const reply: GroupResponse =
+        body.type === 'OffsetCommit' ? { type: body.type, error } : { type: 'TxnOffsetCommit', error };
+      this.broker.send(from, { type: 'GroupResponse', correlationId, body: reply });
+      return;
+    }
     const token = this.nextToken++;
     h.clients.set(token, { to: from, correlationId });
     this.apply(h, p, h.shard.handle(token, body, this.broker.nowUs()), guard);
     this.arm(h);
+  }
+
+  /**
+   * ZooKeeper mode's Scala GroupCoordinator (3.x): GroupMetadataManager.storeOffsets appends through
+   * appendForGroup with requiredAcks = offsets.commit.required.acks (-1), so Partition
+   * .appendRecordsToLeader refuses it while the ISR is below min.insync.replicas
+   * (NotEnoughReplicasException), which storeOffsets answers COORDINATOR_NOT_AVAILABLE
+   * (maybeConvertOffsetCommitError). The model refuses before the shard handles the commit, so a
+   * commit the group would refuse (ILLEGAL_GENERATION…) is refused COORDINATOR_NOT_AVAILABLE
+   * instead while below min ISR (GroupCoordinator.doCommitOffsets validates first): the member
+   * retries and gets the group's answer once the ISR is back.
+   */
+  private offsetWriteRefused(h: Hosted, p: Partition, body: GroupRequest): boolean {
+    if (!this.broker.zookeeperMode || !h.shard.isLoaded()) return false;
+    if (body.type !== 'OffsetCommit' && body.type !== 'TxnOffsetCommit') return false;
+    if (!p.belowMinIsr()) return false;
+    codeProbe('zk-group-commit-not-enough-replicas');
+    return true;
+  }
+
+  /**
+   * The writes the HW passed, answered. ZooKeeper mode's Scala coordinator answers an offset commit
+   * when its DelayedProduce completes: Partition.checkEnoughReplicasReachOffset gives
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND once the HW passes it while the maximal ISR is below
+   * min.insync.replicas (possible before 3.7, whose HW advances under min ISR), which storeOffsets
+   * answers COORDINATOR_NOT_AVAILABLE; the record stays in the log (its offset is what a load reads).
+   */
+  private committedReplies(p: Partition, replies: Reply[]): Reply[] {
+    if (!this.broker.zookeeperMode || !p.belowMinIsrAfterAppend()) return replies;
+    return replies.map((r) => {
+      const type = r.response.type;
+      if ((type !== 'OffsetCommit' && type !== 'TxnOffsetCommit') || r.response.error !== 'NONE') return r;
+      codeProbe('zk-group-commit-not-enough-replicas-after-append');
+      return { token: r.token, response: { type, error: 'COORDINATOR_NOT_AVAILABLE' } };
+    });
   }
 
   /** transaction.partition.verification.enable , in a version that verifies offsets (3.7+). */
@@ -413,7 +457,7 @@ export class GroupHost {
       this.deliver(h, h.shard.advanceCommitted(p.log.leo));
       return;
     }
-    this.deliver(h, h.shard.advanceCommitted(p.log.hw));
+    this.deliver(h, this.committedReplies(p, h.shard.advanceCommitted(p.log.hw)));
   }
 
   /**
@@ -440,7 +484,7 @@ export class GroupHost {
       return;
     }
     h.shard.appended(r.offset + batch.length - 1, effect);
-    this.deliver(h, h.shard.advanceCommitted(p.log.hw));
+    this.deliver(h, this.committedReplies(p, h.shard.advanceCommitted(p.log.hw)));
   }
 
   /**

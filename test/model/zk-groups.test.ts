@@ -13,6 +13,7 @@ import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from '../../model/config.ts';
 import { ZkBroker } from '../../model/zk-broker.ts';
 import { clusterSpecOf, overrideShape, workloadSpecOf, type ScenarioInput } from '../../scenarios/input.ts';
 import { groupScenarioInput } from './group-input.ts';
+import { listenCodeProbes } from '../../harness/code-probes.ts';
 
 function zkRun(input: ScenarioInput, seed: number) {
   const zk = overrideShape(input, { controller: 'zookeeper' });
@@ -61,6 +62,34 @@ describe('ZooKeeper mode: consumer groups', () => {
     expect(now.leaderEpoch).toBeGreaterThan(old.leaderEpoch);
     // the new coordinator loads the partition and serves the offset committed before, then newer ones
     expect(r.runUntil(() => committedOffset(r.cluster.describeGroup('g1')) > before, 30_000)).toBe(true);
+  });
+});
+
+describe("ZooKeeper mode: the Scala group coordinator's acks=-1 offset writes", () => {
+  it('refuses commits COORDINATOR_NOT_AVAILABLE while the ISR is below min.insync.replicas, commits once back', () => {
+    const base = groupScenarioInput([], { sends: 400, sendIntervalMs: 100, group: { autoCommitIntervalMs: 500 } });
+    // min ISR 3 of 3: one follower down takes the ISR below it, and the group needs no write to stay
+    const r = zkRun({ ...base, shape: { ...base.shape, minInsync: 3 } }, 11);
+    const hits: string[] = [];
+    const stop = listenCodeProbes((name) => hits.push(name));
+    try {
+      expect(r.runUntil(() => committedOffset(r.cluster.describeGroup('g1')) > 10, 20_000)).toBe(true);
+      const leader = r.leaderOf(OFFSETS_TOPIC)!;
+      const controller = r.cluster.brokerIds.find((id) => (r.broker(id) as ZkBroker).zk.isActive());
+      const follower = r.cluster.brokerIds.find((id) => id !== leader.id && id !== controller)!;
+      r.sim.crash(follower);
+      // the controller (or the leader, replica.lag.time.max.ms) drops the follower from the ISR: 2 < min ISR 3
+      const refused = () => hits.includes('zk-group-commit-not-enough-replicas');
+      expect(r.runUntil(refused, 60_000)).toBe(true);
+      expect(r.broker(leader.id)!.partition(OFFSETS_TOPIC, 0)!.isr).not.toContain(follower);
+      const during = committedOffset(r.cluster.describeGroup('g1'));
+      r.sim.run({ untilUs: r.sim.now() + 3_000_000 });
+      expect(committedOffset(r.cluster.describeGroup('g1'))).toBe(during);
+      r.sim.start(follower);
+      expect(r.runUntil(() => committedOffset(r.cluster.describeGroup('g1')) > during, 60_000)).toBe(true);
+    } finally {
+      stop();
+    }
   });
 });
 
