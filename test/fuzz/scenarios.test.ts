@@ -168,7 +168,7 @@ describe('swarm', () => {
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
   });
 
-  it('gives one swarm seed in five transactional producers (commit-point crashes too); ZooKeeper mode keeps them', () => {
+  it('gives one swarm seed in five transactional producers (commit-point crashes too), kept in ZooKeeper mode', () => {
     // scenarios/named.ts withSometimesTransactions: one seed in TXN_ONE_IN (5), drawn last.
     const commitPoint = (f: ScenarioInput['faults'][number]) =>
       f.trigger.kind === 'on' && f.trigger.event.codeProbe === 'txn-coordinator-prepare-commit-written';
