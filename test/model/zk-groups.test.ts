@@ -114,8 +114,7 @@ describe('ZooKeeper mode: transactions', () => {
       },
     };
     const r = zkRun(input, 5);
-    const committed = () =>
-      r.cluster.history.filter((e) => e.f === 'txn' && e.type === 'ok').length;
+    const committed = () => r.cluster.history.filter((e) => e.f === 'txn' && e.type === 'ok').length;
     expect(r.runUntil(() => committed() >= 3, 30_000)).toBe(true);
     const before = committed();
     const coordinator = r.leaderOf(TXN_STATE_TOPIC)!;
