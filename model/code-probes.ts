@@ -1176,7 +1176,7 @@ const CODE_PROBES = {
       '310,000,000) reached it; it needs Kafka 3.6 (from 3.7 the HW does not advance below min ISR) and the ISR ' +
       "of the group's __consumer_offsets partition falling below min.insync.replicas between a commit's append " +
       'and the HW passing it (below min ISR at the append, the commit is refused before: ' +
-      'zk-group-commit-not-enough-replicas)',
+      'zk-group-commit-not-enough-replicas); test/model/zk-groups.test.ts reaches it by hand',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   'group-commit-rejected': {

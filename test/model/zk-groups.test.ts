@@ -91,6 +91,29 @@ describe("ZooKeeper mode: the Scala group coordinator's acks=-1 offset writes", 
       stop();
     }
   });
+
+  it('3.6: a commit the HW passes after the ISR fell below min.insync.replicas is answered COORDINATOR_NOT_AVAILABLE', () => {
+    const base = groupScenarioInput([], { sends: 400, sendIntervalMs: 100, group: { autoCommitIntervalMs: 500 } });
+    // Kafka 3.6: the HW still advances below min ISR (KAFKA-15583 came in 3.7)
+    const r = zkRun({ ...base, shape: { ...base.shape, minInsync: 3, kafkaVersion: '3.6' } }, 11);
+    const hits: string[] = [];
+    const stop = listenCodeProbes((name) => hits.push(name));
+    try {
+      expect(r.runUntil(() => committedOffset(r.cluster.describeGroup('g1')) > 10, 20_000)).toBe(true);
+      const leader = r.leaderOf(OFFSETS_TOPIC)!;
+      const p = r.broker(leader.id)!.partition(OFFSETS_TOPIC, 0)!;
+      const follower = p.isr.find((id) => id !== leader.id)!;
+      // a commit appended the followers have not fetched yet: cut one follower from the leader then
+      expect(r.runUntil(() => p.log.leo > p.log.hw, 10_000)).toBe(true);
+      r.sim.network.cut({ kind: 'link', a: leader.id, b: follower });
+      // the leader drops it from the ISR (replica.lag.time.max.ms), the HW passes the commit: 2 < min ISR 3
+      expect(r.runUntil(() => hits.includes('zk-group-commit-not-enough-replicas-after-append'), 60_000)).toBe(true);
+      expect(p.isr).not.toContain(follower);
+      expect(p.leaderEpoch).toBe(leader.leaderEpoch);
+    } finally {
+      stop();
+    }
+  });
 });
 
 describe('ZooKeeper mode: transactions', () => {
