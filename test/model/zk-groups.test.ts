@@ -92,7 +92,7 @@ describe("ZooKeeper mode: the Scala group coordinator's acks=-1 offset writes", 
     }
   });
 
-  it('3.6: a commit the HW passes after the ISR fell below min.insync.replicas is answered COORDINATOR_NOT_AVAILABLE', () => {
+  it('3.6: a commit the HW passes once the ISR is below min ISR is answered COORDINATOR_NOT_AVAILABLE', () => {
     const base = groupScenarioInput([], { sends: 400, sendIntervalMs: 100, group: { autoCommitIntervalMs: 500 } });
     // Kafka 3.6: the HW still advances below min ISR (KAFKA-15583 came in 3.7)
     const r = zkRun({ ...base, shape: { ...base.shape, minInsync: 3, kafkaVersion: '3.6' } }, 11);
