@@ -1159,6 +1159,13 @@ const CODE_PROBES = {
     kafka: 'CoordinatorRuntime.scheduleUnloadOperation',
     description: 'A broker lost leadership of a __consumer_offsets partition and unloaded its coordinator.',
   },
+  'zk-group-coordinator-epoch-raised': {
+    kafka: 'GroupMetadataManager.loadGroupsAndOffsets (maybeUpdateCoordinatorEpoch; addLoadingPartition refuses)',
+    description:
+      "ZooKeeper mode's Scala group coordinator was elected again in a later leader epoch of a leadership it " +
+      'holds: it took the epoch and kept its groups and pending writes, no reload.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   'zk-group-commit-not-enough-replicas': {
     kafka: 'GroupMetadataManager.appendForGroup → Partition.appendRecordsToLeader (NotEnoughReplicasException)',
     description:

@@ -65,6 +65,33 @@ describe('ZooKeeper mode: consumer groups', () => {
   });
 });
 
+describe('ZooKeeper mode: a new leader epoch of the same leadership', () => {
+  it('keeps the loaded groups (GroupMetadataManager.addLoadingPartition): no resignation, no reload', () => {
+    const input = groupScenarioInput([], { sends: 300, sendIntervalMs: 100, group: { autoCommitIntervalMs: 500 } });
+    const r = zkRun(input, 11);
+    const hits: string[] = [];
+    const stop = listenCodeProbes((name) => hits.push(name));
+    try {
+      expect(r.runUntil(() => committedOffset(r.cluster.describeGroup('g1')) > 10, 20_000)).toBe(true);
+      const leader = r.leaderOf(OFFSETS_TOPIC)!;
+      const controller = r.cluster.brokerIds.find((id) => (r.broker(id) as ZkBroker).zk.isActive());
+      const follower = r.cluster.brokerIds.find((id) => id !== leader.id && id !== controller)!;
+      hits.length = 0;
+      r.sim.crash(follower);
+      // the controller takes the follower out of the ISR at its session's expiry, in a new leader epoch
+      expect(r.runUntil(() => (r.leaderOf(OFFSETS_TOPIC)?.leaderEpoch ?? 0) > leader.leaderEpoch, 40_000)).toBe(true);
+      expect(r.leaderOf(OFFSETS_TOPIC)!.id).toBe(leader.id);
+      expect(hits).toContain('zk-group-coordinator-epoch-raised');
+      expect(hits).not.toContain('group-coordinator-resigned');
+      expect(hits).not.toContain('group-coordinator-loaded');
+      const before = committedOffset(r.cluster.describeGroup('g1'));
+      expect(r.runUntil(() => committedOffset(r.cluster.describeGroup('g1')) > before, 20_000)).toBe(true);
+    } finally {
+      stop();
+    }
+  });
+});
+
 describe("ZooKeeper mode: the Scala group coordinator's acks=-1 offset writes", () => {
   it('refuses commits COORDINATOR_NOT_AVAILABLE while the ISR is below min.insync.replicas, commits once back', () => {
     const base = groupScenarioInput([], { sends: 400, sendIntervalMs: 100, group: { autoCommitIntervalMs: 500 } });
