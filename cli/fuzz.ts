@@ -403,29 +403,8 @@ function parseInputFlags(p: Parsed, version: KafkaVersion): InputChoice {
   }
   if (knobs.length === 0) return { scenario };
   const overrides = parseKnobs(p);
-  if (overrides.controller === 'zookeeper') refuseUnmodelledInZooKeeperMode(scenario);
   const flags = knobs.map((k) => (k === 'combined' ? '--combined' : `--${k} ${str(p, k)}`)).join(' ');
   return { scenario, input: { kind: 'overrides', overrides }, scenarioFlags: `--scenario ${scenario} ${flags}` };
-}
-
-/**
- * What a named scenario exists to exercise that ZooKeeper mode does not model yet (consumer groups and
- * transactions: their drawn workloads are dropped in that mode, scenarios/input.ts): the run would not be
- * the scenario, so say so instead of running it quietly without them.
- */
-const NOT_IN_ZOOKEEPER_MODE: Readonly<Record<string, string>> = {
-  'consumer-group': 'consumer groups',
-  transactions: 'transactions',
-};
-
-function refuseUnmodelledInZooKeeperMode(scenario: string): void {
-  const base = scenario.split('@')[0];
-  const what = NOT_IN_ZOOKEEPER_MODE[base];
-  if (what === undefined) return;
-  throw new UsageError(
-    `scenario ${base} runs ${what}, which ZooKeeper mode does not model yet (README, "What is not there yet"): ` +
-      'run it in KRaft mode (--controller kraft or no --controller)',
-  );
 }
 
 function parseKnobs(p: Parsed): ShapeOverrides {

@@ -148,6 +148,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
   private registrationDeadlineUs = 0;
   /** Applied the metadata log through our own registration record. */
   caughtUp = false;
+  /** ZooKeeper mode (model/zk-broker.ts): the Scala group coordinator's write acks (group-host.ts). */
+  readonly zookeeperMode: boolean;
   /** The controller's last heartbeat answer. */
   fencedByController = true;
   private heartbeatCorrelationId = 0;
@@ -180,6 +182,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
     params: BrokerParams,
   ) {
     this.brokerId = params.brokerId;
+    this.zookeeperMode = params.zookeeper === true;
     this.controllerIds = params.controllerIds;
     this.commitLog = params.commitLog;
     // Combined mode: the voter's own Raft client (SharedServer's raftManager), else an observer of our own.

@@ -18,7 +18,7 @@ import type { BuildCluster, KafkaCluster, ModelProbe, TxnCoordinatorsState } fro
 import {
   controllerIdsOf,
   FIRST_CONSUMER_ID,
-  FIRST_GROUP_CONSUMER_ID,
+  firstGroupConsumerId,
   OFFSETS_TOPIC,
   FIRST_PRODUCER_ID,
   FIRST_TXN_PRODUCER_ID,
@@ -132,7 +132,9 @@ export function addKafkaServers(
 /**
  * `__consumer_offsets` (issue 15), when the workload has a group: created at first boot like
  * the other topics (Kafka creates it at the first FindCoordinator:
- * KafkaApis.handleFindCoordinatorRequest → AutoTopicCreationManager), with
+ * KafkaApis.handleFindCoordinatorRequest → AutoTopicCreationManager.createTopics, which in
+ * ZooKeeper mode is createTopicsInZk → AdminZkClient.createTopic: the same assignment znode the
+ * admin writes, model/zk-cluster.ts), with
  * offsets.topic.num.partitions and offsets.topic.replication.factor (at most the brokers).
  */
 function internalTopics(spec: ClusterSpec, workload: WorkloadSpec): TopicSpec[] {
@@ -180,14 +182,15 @@ class SimulatedCluster implements KafkaCluster {
     readonly workload: WorkloadSpec,
   ) {
     const groupConsumers = Math.max(0, workload.groupConsumers ?? 0);
-    // The controllers create the workload's topics and, with a group, __consumer_offsets
-    // (KRaft mode; ZooKeeper mode's admin creates the workload's topics only).
+    // The controllers create the workload's topics and, with a group, __consumer_offsets and,
+    // with transactions, __transaction_state (KRaft mode); in ZooKeeper mode the admin creates
+    // them all through ZooKeeper (AdminZkClient.createTopic), the internal ones last.
     const created = [...spec.topics, ...internalTopics(spec, workload)];
     const topics = spec.topics;
     const config = spec.config;
     if (spec.zookeeper !== undefined) {
       // ZooKeeper mode (model/zk-cluster.ts): the ensemble's servers stand where the voters do.
-      const { brokerIds, servers, record } = addZooKeeperCluster(sim, spec, this.commitLog);
+      const { brokerIds, servers, record } = addZooKeeperCluster(sim, { ...spec, topics: created }, this.commitLog);
       this.brokerIds = brokerIds;
       this.controllerIds = servers;
       this.controllerId = servers[0];
@@ -318,7 +321,8 @@ class SimulatedCluster implements KafkaCluster {
 
   /** The subscribe-mode consumers of the workload's group (issue 15), their ids. */
   private addGroupConsumers(n: number): number[] {
-    return Array.from({ length: n }, (_, i) => this.addGroupConsumer(FIRST_GROUP_CONSUMER_ID + i));
+    const first = firstGroupConsumerId(this.spec);
+    return Array.from({ length: n }, (_, i) => this.addGroupConsumer(first + i));
   }
 
   private addGroupConsumer(id: number): number {

@@ -1298,6 +1298,33 @@ const CODE_PROBES = {
     kafka: 'CoordinatorRuntime.scheduleUnloadOperation',
     description: 'A broker lost leadership of a __consumer_offsets partition and unloaded its coordinator.',
   },
+  'zk-group-coordinator-epoch-raised': {
+    kafka: 'GroupMetadataManager.loadGroupsAndOffsets (maybeUpdateCoordinatorEpoch; addLoadingPartition refuses)',
+    description:
+      "ZooKeeper mode's Scala group coordinator was elected again in a later leader epoch of a leadership it " +
+      'holds: it took the epoch and kept its groups and pending writes, no reload.',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-group-commit-not-enough-replicas': {
+    kafka: 'GroupMetadataManager.appendForGroup → Partition.appendRecordsToLeader (NotEnoughReplicasException)',
+    description:
+      "ZooKeeper mode's Scala group coordinator refused an offset commit: its acks=-1 write met an ISR below " +
+      'min.insync.replicas (storeOffsets: COORDINATOR_NOT_AVAILABLE).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
+  'zk-group-commit-not-enough-replicas-after-append': {
+    kafka: 'DelayedProduce → Partition.checkEnoughReplicasReachOffset (NOT_ENOUGH_REPLICAS_AFTER_APPEND)',
+    description:
+      "ZooKeeper mode's Scala group coordinator answered an offset commit COORDINATOR_NOT_AVAILABLE: the HW passed " +
+      'it while the maximal ISR was below min.insync.replicas (the record stays in the log).',
+    reachable:
+      'rare: none of 1,500 consumer-group, 1,500 transactions and 3,000 swarm seeds in ZooKeeper mode (base ' +
+      '310,000,000) reached it; it needs Kafka 3.6 (from 3.7 the HW does not advance below min ISR) and the ISR ' +
+      "of the group's __consumer_offsets partition falling below min.insync.replicas between a commit's append " +
+      'and the HW passing it (below min ISR at the append, the commit is refused before: ' +
+      'zk-group-commit-not-enough-replicas); test/model/zk-groups.test.ts reaches it by hand',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
+  },
   'group-commit-rejected': {
     kafka: 'ClassicGroup.validateOffsetCommit',
     description:

@@ -411,7 +411,17 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TXN_STATE_TOPIC = '__transaction_state';
 /** Transactional producers: 600, 601, … */
 export const FIRST_TXN_PRODUCER_ID = 600;
-/** Subscribe-mode (group) consumers: 500, 501, … */
-export const FIRST_GROUP_CONSUMER_ID = 500;
+/** Subscribe-mode (group) consumers: 500, 501, … (KRaft mode; see firstGroupConsumerId). */
+const FIRST_GROUP_CONSUMER_ID = 500;
+/** ZooKeeper mode's group consumers: 700, 701, … (its servers hold 500, 501, …: model/zookeeper.ts zkServerIds). */
+const FIRST_ZK_GROUP_CONSUMER_ID = 700;
+
+/**
+ * The first group consumer's node id. ZooKeeper mode's ensemble takes 500 and up, so its group
+ * members start at 700 there; KRaft mode keeps 500 (its seeds' per-node random streams are keyed by id).
+ */
+export function firstGroupConsumerId(spec: Pick<ClusterSpec, 'zookeeper'>): number {
+  return spec.zookeeper === undefined ? FIRST_GROUP_CONSUMER_ID : FIRST_ZK_GROUP_CONSUMER_ID;
+}
 /** The client that runs the liveness probe and the final read. */
 export const PROBE_CLIENT_ID = 400;

@@ -123,6 +123,8 @@ export interface GroupHostBroker {
   partition(topic: string, partition: number): Partition | undefined;
   /** The broker's AddPartitionsToTxnManager (txn-host.ts verifyTransaction). */
   readonly txns: Pick<TxnHost, 'verifyTransaction'>;
+  /** ZooKeeper mode: Kafka 3.x runs the Scala GroupCoordinator there, whose offset writes are acks=-1. */
+  readonly zookeeperMode: boolean;
 }
 
 export interface GroupTimerTag {
@@ -133,6 +135,11 @@ export interface GroupTimerTag {
 
 interface Hosted {
   shard: GroupCoordinatorShard;
+  /**
+   * The leader epoch this coordinator serves in: the shard's own, or (ZooKeeper mode) a later
+   * epoch of the same leadership, raised without a reload (raiseEpoch).
+   */
+  epoch: number;
   /** Pending requests: token → (client, correlation id). */
   clients: Map<number, { to: number; correlationId: number }>;
   armedAtUs: number;
@@ -179,12 +186,33 @@ export class GroupHost {
    */
   onReplica(p: Partition): void {
     const h = this.hosted.get(p.partition);
-    if (h !== undefined && (p.role !== 'leader' || p.leaderEpoch !== h.shard.leaderEpoch)) this.resign(p.partition, h);
+    if (h !== undefined && p.role === 'leader' && p.leaderEpoch > h.epoch && this.broker.zookeeperMode)
+      this.raiseEpoch(h, p);
+    if (h !== undefined && (p.role !== 'leader' || p.leaderEpoch !== h.epoch)) this.resign(p.partition, h);
     if (p.role !== 'leader') return;
     const now = this.hosted.get(p.partition);
     if (now === undefined) return this.elect(p);
-    if (now.shard.isLoaded()) this.deliver(now, now.shard.advanceCommitted(p.log.hw));
+    if (now.shard.isLoaded()) this.deliver(now, this.committedReplies(p, now.shard.advanceCommitted(p.log.hw)));
     this.completeMarkers(now, p.log.hw);
+  }
+
+  /**
+   * ZooKeeper mode's Scala GroupCoordinator, elected again in a later leader epoch of a leadership
+   * it holds (the controller bumps the leader epoch on an ISR shrink it makes): onElection →
+   * scheduleLoadGroupAndOffsets → loadGroupsAndOffsets takes the new epoch
+   * (maybeUpdateCoordinatorEpoch) but addLoadingPartition refuses a partition it owns, so the
+   * groups stay as cached and pending writes go on ("Already loading"); a load under way goes on.
+   */
+  private raiseEpoch(h: Hosted, p: Partition): void {
+    codeProbe('zk-group-coordinator-epoch-raised');
+    h.epoch = p.leaderEpoch;
+    if (!h.shard.isLoaded()) {
+      const tag: GroupTimerTag = { type: 'group-load', partition: p.partition, leaderEpoch: h.epoch };
+      this.broker.setTimer(LOAD_DELAY_US, tag);
+      return;
+    }
+    h.armedAtUs = Number.POSITIVE_INFINITY;
+    this.arm(h);
   }
 
   /** Markers below the HW are written: WriteTxnMarkers answers NONE for them. */
@@ -241,14 +269,20 @@ export class GroupHost {
       acceptStaleCommits: this.broker.variant === 'stale-generation-commit',
     };
     const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
-    const h: Hosted = { shard, clients: new Map(), armedAtUs: Number.POSITIVE_INFINITY, markerWaits: [] };
+    const h: Hosted = {
+      shard,
+      epoch: p.leaderEpoch,
+      clients: new Map(),
+      armedAtUs: Number.POSITIVE_INFINITY,
+      markerWaits: [],
+    };
     this.hosted.set(p.partition, h);
     const at = { broker: this.broker.brokerId, partition: p.partition, leaderEpoch: p.leaderEpoch };
     codeProbeWith('group-coordinator-elected', { ...at, atUs: this.broker.nowUs() });
     if (this.broker.variant === 'coordinator-serves-before-load') {
       // Variant: serves at once, from an empty state; the log is never replayed.
       shard.load([], p.log.hw, this.broker.nowUs());
-      this.announceServing(p, shard);
+      this.announceServing(p, h);
       return;
     }
     const tag: GroupTimerTag = { type: 'group-load', partition: p.partition, leaderEpoch: p.leaderEpoch };
@@ -269,7 +303,7 @@ export class GroupHost {
 
   onTimer(tag: GroupTimerTag): void {
     const h = this.hosted.get(tag.partition);
-    if (h === undefined || h.shard.leaderEpoch !== tag.leaderEpoch) return;
+    if (h === undefined || h.epoch !== tag.leaderEpoch) return;
     const p = this.broker.partition(OFFSETS_TOPIC, tag.partition);
     if (p === undefined || p.role !== 'leader') return;
     const now = this.broker.nowUs();
@@ -285,7 +319,7 @@ export class GroupHost {
         h.shard.loadKeepingCache(stale, records, p.log.hw, now);
       } else h.shard.load(records, p.log.hw, now);
       if (h.shard.hasAnyPendingTxnOffsets()) codeProbe('group-txn-pending-offsets-loaded');
-      this.announceServing(p, h.shard);
+      this.announceServing(p, h);
       this.arm(h);
       return;
     }
@@ -298,12 +332,13 @@ export class GroupHost {
   }
 
   /** The coordinator serves from now on: its groups and the log it loaded (the coordinator invariants). */
-  private announceServing(p: Partition, shard: GroupCoordinatorShard): void {
+  private announceServing(p: Partition, h: Hosted): void {
+    const shard = h.shard;
     this.broker.emit({
       kind: 'coordinator-serving',
       broker: this.broker.brokerId,
       partition: p.partition,
-      leaderEpoch: shard.leaderEpoch,
+      leaderEpoch: h.epoch,
       groups: shard.groupStates(),
       log: p.log.dataRecords().map(servedValue),
     });
@@ -314,7 +349,7 @@ export class GroupHost {
     for (const w of h.markerWaits) at = Math.min(at, w.deadlineUs);
     if (at === Number.POSITIVE_INFINITY || at >= h.armedAtUs) return;
     h.armedAtUs = at;
-    const tag: GroupTimerTag = { type: 'group-expire', partition: h.shard.partition, leaderEpoch: h.shard.leaderEpoch };
+    const tag: GroupTimerTag = { type: 'group-expire', partition: h.shard.partition, leaderEpoch: h.epoch };
     this.broker.setTimer(Math.max(0, at - this.broker.nowUs()), tag);
   }
 
@@ -348,10 +383,52 @@ export class GroupHost {
   }
 
   private handleHere(h: Hosted, p: Partition, from: number, correlationId: number, body: GroupRequest, guard?: number) {
+    if (this.offsetWriteRefused(h, p, body)) {
+      const error: GroupError = 'COORDINATOR_NOT_AVAILABLE';
+      const reply: GroupResponse =
+        body.type === 'OffsetCommit' ? { type: body.type, error } : { type: 'TxnOffsetCommit', error };
+      this.broker.send(from, { type: 'GroupResponse', correlationId, body: reply });
+      return;
+    }
     const token = this.nextToken++;
     h.clients.set(token, { to: from, correlationId });
     this.apply(h, p, h.shard.handle(token, body, this.broker.nowUs()), guard);
     this.arm(h);
+  }
+
+  /**
+   * ZooKeeper mode's Scala GroupCoordinator (3.x): GroupMetadataManager.storeOffsets appends through
+   * appendForGroup with requiredAcks = offsets.commit.required.acks (-1), so Partition
+   * .appendRecordsToLeader refuses it while the ISR is below min.insync.replicas
+   * (NotEnoughReplicasException), which storeOffsets answers COORDINATOR_NOT_AVAILABLE
+   * (maybeConvertOffsetCommitError). The model refuses before the shard handles the commit, so a
+   * commit the group would refuse (ILLEGAL_GENERATION…) is refused COORDINATOR_NOT_AVAILABLE
+   * instead while below min ISR (GroupCoordinator.doCommitOffsets validates first): the member
+   * retries and gets the group's answer once the ISR is back.
+   */
+  private offsetWriteRefused(h: Hosted, p: Partition, body: GroupRequest): boolean {
+    if (!this.broker.zookeeperMode || !h.shard.isLoaded()) return false;
+    if (body.type !== 'OffsetCommit' && body.type !== 'TxnOffsetCommit') return false;
+    if (!p.belowMinIsr()) return false;
+    codeProbe('zk-group-commit-not-enough-replicas');
+    return true;
+  }
+
+  /**
+   * The writes the HW passed, answered. ZooKeeper mode's Scala coordinator answers an offset commit
+   * when its DelayedProduce completes: Partition.checkEnoughReplicasReachOffset gives
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND once the HW passes it while the maximal ISR is below
+   * min.insync.replicas (possible before 3.7, whose HW advances under min ISR), which storeOffsets
+   * answers COORDINATOR_NOT_AVAILABLE; the record stays in the log (its offset is what a load reads).
+   */
+  private committedReplies(p: Partition, replies: Reply[]): Reply[] {
+    if (!this.broker.zookeeperMode || !p.belowMinIsrAfterAppend()) return replies;
+    return replies.map((r) => {
+      const type = r.response.type;
+      if ((type !== 'OffsetCommit' && type !== 'TxnOffsetCommit') || r.response.error !== 'NONE') return r;
+      codeProbe('zk-group-commit-not-enough-replicas-after-append');
+      return { token: r.token, response: { type, error: 'COORDINATOR_NOT_AVAILABLE' } };
+    });
   }
 
   /** transaction.partition.verification.enable , in a version that verifies offsets (3.7+). */
@@ -413,7 +490,7 @@ export class GroupHost {
       this.deliver(h, h.shard.advanceCommitted(p.log.leo));
       return;
     }
-    this.deliver(h, h.shard.advanceCommitted(p.log.hw));
+    this.deliver(h, this.committedReplies(p, h.shard.advanceCommitted(p.log.hw)));
   }
 
   /**
@@ -440,7 +517,7 @@ export class GroupHost {
       return;
     }
     h.shard.appended(r.offset + batch.length - 1, effect);
-    this.deliver(h, h.shard.advanceCommitted(p.log.hw));
+    this.deliver(h, this.committedReplies(p, h.shard.advanceCommitted(p.log.hw)));
   }
 
   /**
@@ -454,7 +531,7 @@ export class GroupHost {
     codeProbeWith('group-offset-fetch-answered', {
       broker: this.broker.brokerId,
       partition: h.shard.partition,
-      leaderEpoch: h.shard.leaderEpoch,
+      leaderEpoch: h.epoch,
       atUs: this.broker.nowUs(),
       client,
       offsets: body.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),

@@ -37,8 +37,9 @@
 //   (maybePropagateIsrChanges, every 2,500 ms from startup) writes the set as one
 //   /isr_change_notification/isr_change_ znode once no change came for 5,000 ms or the last
 //   propagation is 60,000 ms old. Variant isr-write-ignores-zkversion: the write is at any version.
-// - Producer ids (ProducerIdManager): blocks unique per registration (the model numbers them
-//   from the registration's czxid instead of /latest_producer_id_block).
+// - Producer ids (ProducerIdManager), for idempotent producers and the transaction coordinator:
+//   blocks unique per registration (the model numbers them from the registration's czxid
+//   instead of asking the controller, AllocateProducerIds → /latest_producer_id_block).
 // - As controller, the auto-leader-rebalance-task (KafkaController.scheduleAutoLeaderRebalanceTask):
 //   the first check 5 s after failover, the next leader.imbalance.check.interval.seconds after
 //   each (auto.leader.rebalance.enable; the check is zk-controller.ts's).
@@ -687,19 +688,34 @@ export class ZkBroker extends Broker {
 
   /** InitProducerId: ids from a block unique to this registration. */
   private onInitProducerId(from: number, msg: Extract<ClientRequest, { type: 'InitProducerIdRequest' }>): void {
-    const czxid = this.zk.brokerEpoch;
-    const ok = czxid >= 0 && this.producerIdCount < PRODUCER_ID_BLOCK;
+    const ok = this.zk.brokerEpoch >= 0 && this.producerIdCount < PRODUCER_ID_BLOCK;
     if (!ok) codeProbe('init-producer-id-before-registration');
-    // A compact number for the zxid (epoch, counter) of the registration, then the count in its block.
-    const block = Math.floor(czxid / 2 ** 32) * 2 ** 20 + (czxid % 2 ** 32);
     const response: ClientResponse = {
       type: 'InitProducerIdResponse',
       correlationId: msg.correlationId,
       error: ok ? 'NONE' : 'BROKER_NOT_AVAILABLE',
-      producerId: ok ? block * PRODUCER_ID_BLOCK + this.producerIdCount++ : -1,
+      producerId: ok ? this.allocateProducerId() : -1,
       producerEpoch: ok ? 0 : -1,
     };
     this.ctx.send(from, response);
+  }
+
+  /**
+   * ProducerIdManager.generateProducerId, for idempotent producers and the transaction
+   * coordinator alike (TransactionCoordinator.handleInitProducerId): the next id of a block unique
+   * to this registration. Kafka at IBP >= 3.0 (RPCProducerIdManager) asks the controller for a
+   * block (AllocateProducerIds; the controller's ZkProducerIdManager.getNewProducerIdBlock bumps
+   * /latest_producer_id_block); the model numbers the block from the registration's czxid
+   * instead: the same uniqueness, no round trip. Called once registered (request processing
+   * starts then); a block holds PRODUCER_ID_BLOCK ids, more than a run allocates.
+   */
+  override allocateProducerId(): number {
+    const czxid = this.zk.brokerEpoch;
+    if (czxid < 0 || this.producerIdCount >= PRODUCER_ID_BLOCK)
+      throw new Error(`broker ${this.brokerId}: producer id asked with no block (czxid ${czxid})`);
+    // A compact number for the zxid (epoch, counter) of the registration, then the count in its block.
+    const block = Math.floor(czxid / 2 ** 32) * 2 ** 20 + (czxid % 2 ** 32);
+    return block * PRODUCER_ID_BLOCK + this.producerIdCount++;
   }
 }
 

@@ -10,7 +10,10 @@
 //   mode (AdminZkClient.createTopic): it writes the assignment znode /brokers/topics/T, from
 //   AdminUtils.assignReplicasToBrokersRackUnaware with its random start index and replica
 //   shift; the controller's TopicChange handler takes it from there. It retries until the
-//   brokers have created /brokers/topics, and after a connection loss.
+//   brokers have created /brokers/topics, and after a connection loss. With a group or
+//   transactions it creates `__consumer_offsets` / `__transaction_state` the same way, after
+//   the workload's topics (Kafka's AutoTopicCreationManager.createTopicsInZk at the first
+//   FindCoordinator; up front here, as KRaft mode's controllers create them).
 // - ZooKeeper's state, as the views read it, is the data tree of the running server that has
 //   applied the most (its last processed zxid): trees apply only committed transactions. With
 //   no server running, the last state read stands. The invariants of model/zk-record.ts read

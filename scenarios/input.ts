@@ -303,13 +303,12 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
   if (combined) shape.combined = true;
   else delete shape.combined;
   let workload = input.workload;
-  let drawn = input.faults;
+  const drawn = input.faults;
   if (o.controller === 'zookeeper') {
     shape = inZooKeeperMode(input, shape);
     const ibp = o.interBrokerProtocolVersion;
     if (ibp !== undefined) shape = { ...shape, timing: { ...shape.timing, 'inter.broker.protocol.version': ibp } };
-    workload = withoutTransactions(withoutGroup(workload));
-    drawn = drawn.filter((f) => !waitsForTxnProbe(f));
+    workload = withClassicGroup(workload);
   } else if (o.controller === 'kraft') delete shape.zookeeper;
   const faults = drawn
     .filter((f) => namedBrokers(f).every((id) => id <= brokers))
@@ -318,28 +317,14 @@ export function overrideShape(input: ScenarioInput, o: ShapeOverrides): Scenario
 }
 
 /**
- * The workload without its consumer group: groups are not modelled in ZooKeeper mode (its
- * brokers host no group coordinator), so a drawn group is dropped there.
+ * The workload with its group on the classic protocol: KIP-848's consumer protocol needs the new
+ * group coordinator, which Kafka 3.x runs in KRaft mode only (ZooKeeper mode always runs the Scala
+ * GroupCoordinator, KafkaServer.startup → GroupCoordinatorAdapter), and 3.x is ZooKeeper mode's.
  */
-function withoutGroup(w: WorkloadShape): WorkloadShape {
-  const { group: _group, ...rest } = w;
-  return rest;
-}
-
-/**
- * The workload without its transactional producers: transactions are not modelled in ZooKeeper
- * mode yet (docs/readme-model.md), so drawn ones are dropped there, as a group is (and the
- * faults waiting for a coordinator's code probe with them).
- */
-function withoutTransactions(w: WorkloadShape): WorkloadShape {
-  const { transactions: _transactions, ...rest } = w;
-  return rest;
-}
-
-/** A fault triggered by a transaction coordinator's code probe (it never fires without transactions). */
-function waitsForTxnProbe(f: Fault): boolean {
-  const event = f.trigger.kind === 'at' ? undefined : f.trigger.event;
-  return event?.probe === 'code' && event.codeProbe?.startsWith('txn-') === true;
+function withClassicGroup(w: WorkloadShape): WorkloadShape {
+  if (w.group?.protocol === undefined) return w;
+  const { protocol: _protocol, ...group } = w.group;
+  return { ...w, group };
 }
 
 function namedBrokers(f: Fault): number[] {

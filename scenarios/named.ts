@@ -299,7 +299,7 @@ export const SWARM_DRAWS_ZOOKEEPER = true;
  * ZooKeeper mode, drawn after everything else, in one seed of ZK_ONE_IN: the drawn input laid
  * into that mode as `--controller zookeeper` lays it (overrideShape: the ensemble and chroot
  * from the draw, a 4.x version becomes 3.9, KRaft voters and combined mode go, a consumer
- * group and transactions are dropped).
+ * group keeps its members on the classic protocol, transactions stay).
  */
 export function withSometimesZooKeeper(input: ScenarioInput, k: number, apply = SWARM_DRAWS_ZOOKEEPER): ScenarioInput {
   return k === 1 && apply ? overrideShape(input, { controller: 'zookeeper' }) : input;
@@ -346,7 +346,7 @@ function consumeRatioArb(): fc.Arbitrary<number> {
 /**
  * Consume-transform-produce (KIP-447: AddOffsetsToTxn, TxnOffsetCommit, offsets committed or
  * dropped by the markers), drawn after everything else (so a seed it leaves alone keeps every
- * draw and its run) for a workload with transactional producers (none left in ZooKeeper mode):
+ * draw and its run) for a workload with transactional producers (ZooKeeper mode's too):
  * the `transactions` scenario's share of consuming transactions, 0 (the input as before) in one
  * seed of three. Without it no swarm seed reaches the group coordinator's transactional offsets.
  */
@@ -364,7 +364,7 @@ function withSometimesConsumeTransformProduce(input: ScenarioInput): fc.Arbitrar
 /**
  * KIP-890's late produce (lateProduceArb, the `transactions` scenario's), drawn after
  * everything else (so a seed it leaves alone keeps every draw and its run), in one seed of two
- * whose workload has transactional producers (none left in ZooKeeper mode): their
+ * whose workload has transactional producers (ZooKeeper mode's too): their
  * delivery.timeout.ms becomes request.timeout.ms and a producer's link to a leader is slowed
  * past it. Without it a swarm send never expires before the heal (delivery.timeout.ms 120 s,
  * slow links at most 60 s), so a transactional producer never aborts on its own under a produce

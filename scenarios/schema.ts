@@ -259,9 +259,6 @@ const scenarioInputSchema = z
   .superRefine((input, ctx) => {
     for (const p of shapeProblems(input.shape))
       ctx.addIssue({ code: 'custom', path: ['shape', ...p.path], message: p.message });
-    // Consumer groups are not modelled in ZooKeeper mode (scenarios/input.ts withoutGroup).
-    if (input.shape.zookeeper !== undefined && input.workload.group !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['workload', 'group'], message: 'ZooKeeper mode has no consumer groups' });
     const size = input.workload.valueBytes;
     if (size !== undefined && size.min > size.max)
       ctx.addIssue({ code: 'custom', path: ['workload', 'valueBytes'], message: 'min must not exceed max' });

@@ -168,7 +168,7 @@ describe('swarm', () => {
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'link', 'one-way', 'split']);
   });
 
-  it('gives one KRaft swarm seed in five transactional producers (commit-point crashes too); none in ZooKeeper', () => {
+  it('gives one swarm seed in five transactional producers (commit-point crashes too), kept in ZooKeeper mode', () => {
     // scenarios/named.ts withSometimesTransactions: one seed in TXN_ONE_IN (5), drawn last.
     const commitPoint = (f: ScenarioInput['faults'][number]) =>
       f.trigger.kind === 'on' && f.trigger.event.codeProbe === 'txn-coordinator-prepare-commit-written';
@@ -178,8 +178,9 @@ describe('swarm', () => {
     expect(inputs.filter((i) => i.workload.transactions === undefined && i.faults.some(commitPoint))).toEqual([]);
     expect(txn.some((i) => i.faults.some(commitPoint))).toBe(true);
     const zk = overrideShape(generateInput('transactions', 1), { controller: 'zookeeper' });
-    expect(zk.workload.transactions).toBeUndefined();
-    expect(zk.faults.some(commitPoint)).toBe(false);
+    const drawnTxn = generateInput('transactions', 1);
+    expect(zk.workload.transactions).toEqual(drawnTxn.workload.transactions);
+    expect(zk.faults.filter(commitPoint)).toEqual(drawnTxn.faults.filter(commitPoint));
   });
 
   it("gives one transactional swarm seed in two KIP-890's late produce: a slow link past delivery.timeout.ms", () => {
@@ -212,8 +213,7 @@ describe('swarm', () => {
     expect(zkInputs.length).toBeLessThan(inputs.length / 5 + 30);
     for (const i of zkInputs) {
       expect(i.shape.kafkaVersion).toMatch(/^3\./);
-      expect([i.shape.controllers, i.shape.combined, i.workload.group, i.workload.transactions]).toEqual([
-        undefined,
+      expect([i.shape.controllers, i.shape.combined, i.workload.group?.protocol]).toEqual([
         undefined,
         undefined,
         undefined,
@@ -228,7 +228,11 @@ describe('swarm', () => {
     expect(zk).toEqual(overrideShape(withGroup, { controller: 'zookeeper' }));
     expect(zk.shape.zookeeper).toBeDefined();
     expect(zk.shape.controllers).toBeUndefined();
-    expect(zk.workload.group).toBeUndefined();
+    // the group stays, on the classic protocol (ZooKeeper mode runs the Scala GroupCoordinator)
+    const { protocol: _protocol, ...classic } = withGroup.workload.group!;
+    expect(zk.workload.group).toEqual(classic);
+    expect(zkInputs.some((i) => i.workload.group !== undefined)).toBe(true);
+    expect(zkInputs.some((i) => i.workload.transactions !== undefined)).toBe(true);
   });
 
   it('patterns.ts needs nothing from arbitraries.ts at run time (no import cycle between them)', () => {

@@ -1,7 +1,7 @@
 // `--controller zookeeper` (issue 16) over a named scenario's draw: the input records the mode
 // (the ensemble and its chroot) so a trace replays it bit for bit, the schema takes it back,
-// and Kafka 4.x (which removed the mode) is refused in it, and so is a consumer group (not
-// modelled in the mode: a drawn one is dropped).
+// and Kafka 4.x (which removed the mode) is refused in it; a drawn consumer group stays (its
+// members on node ids of their own, 700 and up, not the ensemble's 500 and up).
 
 import { describe, expect, it } from 'vitest';
 import { generateInput, runScenario } from '../../driver/run.ts';
@@ -55,17 +55,18 @@ describe('ZooKeeper mode in scenario inputs', () => {
     expect(a.hash).not.toBe(runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input: own }).hash);
   });
 
-  it("drops a drawn consumer group (its members took ZooKeeper servers' node ids) and refuses one given", () => {
-    // Swarm seed 0 draws a group: in ZooKeeper mode it threw "node 500 already exists".
+  it("keeps a drawn consumer group, its members clear of the ZooKeeper servers' node ids", () => {
+    // Swarm seed 0 draws a group: in ZooKeeper mode its members once took the servers' ids ("node 500 already exists").
     const drawn = generateInput('swarm', 0);
     expect(drawn.workload.group).toBeDefined();
     const input = overrideShape(drawn, { controller: 'zookeeper' });
-    expect(input.workload.group).toBeUndefined();
-    expect(input.workload.sends).toBe(drawn.workload.sends);
+    expect(input.workload.group?.consumers).toBe(drawn.workload.group?.consumers);
+    expect(input.workload.group?.protocol).toBeUndefined();
+    expect(parseScenarioInput(JSON.parse(JSON.stringify(input))).ok).toBe(true);
     const r = runScenario(deps, { seed: 0, scenario: 'swarm', variant: 'correct', input });
     expect(r.error).toBeUndefined();
     expect(r.eventCount).toBeGreaterThan(0);
-    const withGroup = { ...input, workload: drawn.workload };
-    expect(parseScenarioInput(withGroup).ok).toBe(false);
+    expect(r.outcome).toBe('ok');
+    expect(r.codeProbes).toContain('group-coordinator-loaded');
   });
 });
