@@ -30,14 +30,19 @@
 //   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
 //   the leader epoch is bumped. No candidate: the partition stays offline (no write).
 //   unclean.leader.election.enable is not modelled (false).
-// - BrokerChange (processBrokerChange): brokers gone, or back with another epoch (bounced,
-//   KIP-380), fail first (onBrokerFailure → onReplicasBecomeOffline: partitions whose leader
-//   failed are elected, then each failed replica leaves the ISR of its partitions, the leader
-//   becoming -1 if it was that replica, an ISR of one kept as it is:
-//   ReplicaStateMachine.doRemoveReplicasFromIsr; a state read without the replica in its ISR
-//   is not written but still sent as LeaderAndIsr to the other replicas, 3.9.0-rc3
-//   leaderAndIsrsWithoutReplica); new and bounced brokers then start
-//   (onBrokerStartup: offline partitions are elected again, their replicas sent LeaderAndIsr).
+// - BrokerChange (KafkaController.processBrokerChange, 3.9.0-rc3): against the live-or-shutting-down
+//   brokers, new ones are added and start, bounced ones (a newer epoch, KIP-380) are removed, fail,
+//   are added again and start, dead ones are removed and fail. onBrokerStartup: UpdateMetadata, the
+//   new brokers' replicas OnlineReplica in one batch (each partition's state sent to them), then
+//   triggerOnlinePartitionStateChange (one batch: NewPartition initialized, OfflinePartition
+//   elected, even when the old leader is back). onBrokerFailure: out of shuttingDownBrokerIds, then
+//   onReplicasBecomeOffline: every partition whose leader is not online goes OfflinePartition,
+//   triggerOnlinePartitionStateChange (one batch), then the failed replicas OfflineReplica (one
+//   batch, replica by replica: out of the ISR, the leader becoming -1 if it was that replica, an
+//   ISR of one kept as it is: ReplicaStateMachine.doRemoveReplicasFromIsr; a state read without the
+//   replica in its ISR is not written but still sent as LeaderAndIsr to the other replicas,
+//   leaderAndIsrsWithoutReplica); with no replica on the failed brokers and no election that
+//   succeeded, an UpdateMetadata alone.
 // - Every write is a read-modify-write at the zkVersion read, retried from a fresh read on
 //   BADVERSION (updatesToRetry); ControllerMovedException (the epoch check failed) stops the
 //   work and resigns.
