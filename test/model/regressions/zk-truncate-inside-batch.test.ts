@@ -29,7 +29,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('ZooKeeper mode: a follower truncated inside a batch', () => {
-  it('seed 137007625 (shifted): the run completes; the cut batch leaves a gap; the losses are beyond the promise', () => {
+  it('seed 137007625 (shifted): the run completes; the cut batch leaves a gap; losses beyond the promise', () => {
     const input = fixtureInput(137007625, 'shifted');
     expect(input.shape.zookeeper).toBeDefined();
     const { result, failing } = rerun(137007625, input);
