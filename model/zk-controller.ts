@@ -30,14 +30,19 @@
 //   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
 //   the leader epoch is bumped. No candidate: the partition stays offline (no write).
 //   unclean.leader.election.enable is not modelled (false).
-// - BrokerChange (processBrokerChange): brokers gone, or back with another epoch (bounced,
-//   KIP-380), fail first (onBrokerFailure → onReplicasBecomeOffline: partitions whose leader
-//   failed are elected, then each failed replica leaves the ISR of its partitions, the leader
-//   becoming -1 if it was that replica, an ISR of one kept as it is:
-//   ReplicaStateMachine.doRemoveReplicasFromIsr; a state read without the replica in its ISR
-//   is not written but still sent as LeaderAndIsr to the other replicas, 3.9.0-rc3
-//   leaderAndIsrsWithoutReplica); new and bounced brokers then start
-//   (onBrokerStartup: offline partitions are elected again, their replicas sent LeaderAndIsr).
+// - BrokerChange (KafkaController.processBrokerChange, 3.9.0-rc3): against the live-or-shutting-down
+//   brokers, new ones are added and start, bounced ones (a newer epoch, KIP-380) are removed, fail,
+//   are added again and start, dead ones are removed and fail. onBrokerStartup: UpdateMetadata, the
+//   new brokers' replicas OnlineReplica in one batch (each partition's state sent to them), then
+//   triggerOnlinePartitionStateChange (one batch: NewPartition initialized, OfflinePartition
+//   elected, even when the old leader is back). onBrokerFailure: out of shuttingDownBrokerIds, then
+//   onReplicasBecomeOffline: every partition whose leader is not online goes OfflinePartition,
+//   triggerOnlinePartitionStateChange (one batch), then the failed replicas OfflineReplica (one
+//   batch, replica by replica: out of the ISR, the leader becoming -1 if it was that replica, an
+//   ISR of one kept as it is: ReplicaStateMachine.doRemoveReplicasFromIsr; a state read without the
+//   replica in its ISR is not written but still sent as LeaderAndIsr to the other replicas,
+//   leaderAndIsrsWithoutReplica); with no replica on the failed brokers and no election that
+//   succeeded, an UpdateMetadata alone.
 // - Every write is a read-modify-write at the zkVersion read, retried from a fresh read on
 //   BADVERSION (updatesToRetry); ControllerMovedException (the epoch check failed) stops the
 //   work and resigns.
@@ -455,27 +460,38 @@ export class ZkControllerCore {
   }
 
   /**
-   * PartitionStateMachine.startup: initializePartitionState, then triggerOnlinePartitionStateChange
-   * in one batch: NewPartition initialized first, then OfflinePartition elected.
+   * PartitionStateMachine.startup: initializePartitionState (a partition whose leader is not online
+   * is OfflinePartition), then triggerOnlinePartitionStateChange.
    */
   private partitionStateMachineStartup(done: () => void): void {
-    const fresh = this.partitions.filter((p) => !this.partitionStates.has(key(p)));
-    const offline = this.partitions.filter((p) => {
+    for (const p of this.partitions) {
       const known = this.partitionStates.get(key(p));
-      return known !== undefined && !this.isLive(known.state.leader);
-    });
+      if (known !== undefined && !this.isLive(known.state.leader)) this.offline.add(key(p));
+    }
+    this.triggerOnlinePartitionStateChange(() => done());
+  }
+
+  /**
+   * PartitionStateMachine.triggerOnlinePartitionStateChange: NewPartition and OfflinePartition to
+   * OnlinePartition in one batch (handleStateChanges → doHandleStateChanges: the new initialized
+   * first, then the offline elected, OfflinePartitionLeaderElectionStrategy). `done` is told whether
+   * an election succeeded (its results are the elections' only: onReplicasBecomeOffline's test).
+   */
+  private triggerOnlinePartitionStateChange(done: (elected: boolean) => void): void {
+    const fresh = this.partitions.filter((p) => !this.partitionStates.has(key(p)));
+    const offline = this.partitions.filter((p) => this.partitionStates.has(key(p)) && this.offline.has(key(p)));
     const alive = this.sameRun();
     this.newBatch();
     const elect = (i: number): void => {
-      if (!alive()) return this.dropBatch(done);
+      if (!alive()) return this.dropBatch(() => done(false));
       if (i >= offline.length) {
         this.sendRequestsToBrokers();
-        return done();
+        return done(offline.some((p) => !this.offline.has(key(p))));
       }
       this.elect(offline[i], () => elect(i + 1));
     };
     const initialize = (i: number): void => {
-      if (!alive()) return this.dropBatch(done);
+      if (!alive()) return this.dropBatch(() => done(false));
       if (i >= fresh.length) return elect(0);
       this.initialize(fresh[i], () => initialize(i + 1));
     };
@@ -952,62 +968,98 @@ export class ZkControllerCore {
     );
   }
 
-  /** KafkaController.processBrokerChange → onBrokerFailure, onBrokerStartup. */
+  /**
+   * KafkaController.processBrokerChange (3.9.0-rc3): the brokers read from /brokers/ids against
+   * liveOrShuttingDownBrokerIds: new ones are added and start (onBrokerStartup), bounced ones (a
+   * newer epoch, KIP-380) are removed, fail (onBrokerFailure), are added again and start, dead ones
+   * are removed and fail; the channel drops the bounced and dead brokers' queues first.
+   */
   private processBrokerChange(done: () => void): void {
     const alive = this.sameRun();
     this.readLiveBrokers((live) => {
-      const failed: number[] = [];
-      const started: number[] = [];
-      for (const [id, e] of this.liveBrokers) if (live.get(id) !== e) failed.push(id);
-      for (const [id, e] of live) if (this.liveBrokers.get(id) !== e) started.push(id);
-      this.liveBrokers.clear();
-      for (const [id, e] of live) this.liveBrokers.set(id, e);
-      for (const id of failed) this.out.dropBroker?.(id);
-      // onBrokerFailure: a failed (or bounced) broker leaves shuttingDownBrokerIds.
-      for (const id of failed) this.shuttingDown.delete(id);
-      // onReplicasBecomeOffline: partitions led by a failed broker are elected, then the
-      // failed replicas leave the ISRs.
-      this.forEachPartition(
-        (p, next) => {
-          const known = this.partitionStates.get(key(p));
-          const leaderFailed = known !== undefined && failed.includes(known.state.leader);
-          const afterElect = (): void => this.removeEach(p, failed, next);
-          if (leaderFailed) this.elect(p, afterElect);
-          else afterElect();
-        },
-        () =>
-          // onBrokerStartup: offline partitions may elect now; new replicas hear their state.
-          this.forEachPartition(
-            (p, next) => {
-              // triggerOnlinePartitionStateChange: OfflinePartition (even if its old leader is back) and
-              // partitions whose leader is not live are elected (a new leader epoch either way).
-              const known = this.partitionStates.get(key(p));
-              // NewPartition (no replica was live when it was created) is initialized now.
-              if (known === undefined) return this.initialize(p, next);
-              const offline = this.offline.has(key(p)) || !this.isLive(known.state.leader);
-              if (offline) return this.elect(p, next);
-              const newcomers = p.replicas.filter((r) => started.includes(r));
-              if (newcomers.length > 0) this.sendLeaderAndIsr(p, newcomers);
-              next();
-            },
-            () => {
-              // onBrokerFailure / onBrokerStartup: UpdateMetadata to every live broker (not
-              // after a ControllerMovedException, which ends the event).
-              if (alive()) this.sendUpdateMetadata();
-              done();
-            },
-          ),
-      );
+      const asc = (a: number, b: number): number => a - b;
+      const added = [...live.keys()].filter((id) => !this.liveBrokers.has(id)).sort(asc);
+      const dead = [...this.liveBrokers.keys()].filter((id) => !live.has(id)).sort(asc);
+      const bounced = [...live.keys()]
+        .filter((id) => this.liveBrokers.has(id) && live.get(id)! > this.liveBrokers.get(id)!)
+        .sort(asc);
+      for (const id of [...bounced, ...dead]) this.out.dropBroker?.(id);
+      const add = (ids: readonly number[]): void => {
+        for (const id of ids) this.liveBrokers.set(id, live.get(id)!);
+      };
+      const remove = (ids: readonly number[]): void => {
+        for (const id of ids) this.liveBrokers.delete(id);
+      };
+      const steps: Array<(next: () => void) => void> = [];
+      if (added.length > 0) steps.push((next) => (add(added), this.onBrokerStartup(added, next)));
+      if (bounced.length > 0)
+        steps.push((next) => {
+          remove(bounced);
+          this.onBrokerFailure(bounced, () => {
+            if (!alive()) return next();
+            add(bounced);
+            this.onBrokerStartup(bounced, next);
+          });
+        });
+      if (dead.length > 0) steps.push((next) => (remove(dead), this.onBrokerFailure(dead, next)));
+      const go = (i: number): void => (i >= steps.length || !alive() ? done() : steps[i](() => go(i + 1)));
+      go(0);
     });
   }
 
-  private removeEach(p: ZkPartitionSpec, failed: readonly number[], done: () => void): void {
-    const go = (i: number): void => {
-      if (i >= failed.length) return done();
-      if (!p.replicas.includes(failed[i])) return go(i + 1);
-      this.removeFromIsr(p, failed[i], () => go(i + 1));
-    };
-    go(0);
+  /**
+   * KafkaController.onBrokerStartup: UpdateMetadata (the model sends every live broker every
+   * partition), the replicas on the new brokers OnlineReplica in one batch (each partition with
+   * state sent to them as LeaderAndIsr), then triggerOnlinePartitionStateChange.
+   */
+  private onBrokerStartup(started: readonly number[], done: () => void): void {
+    this.sendUpdateMetadata();
+    this.newBatch();
+    for (const p of this.partitions) {
+      const newcomers = p.replicas.filter((r) => started.includes(r));
+      if (newcomers.length > 0 && this.partitionStates.has(key(p))) this.sendLeaderAndIsr(p, newcomers);
+    }
+    this.sendRequestsToBrokers();
+    this.triggerOnlinePartitionStateChange(() => done());
+  }
+
+  /** KafkaController.onBrokerFailure: out of shuttingDownBrokerIds, then onReplicasBecomeOffline. */
+  private onBrokerFailure(failed: readonly number[], done: () => void): void {
+    for (const id of failed) this.shuttingDown.delete(id);
+    this.onReplicasBecomeOffline(failed, done);
+  }
+
+  /**
+   * KafkaController.onReplicasBecomeOffline for the replicas on `failed`: every partition whose
+   * leader is not online goes OfflinePartition (partitionsWithOfflineLeader), then
+   * triggerOnlinePartitionStateChange (one batch), then the replicas go OfflineReplica (one batch,
+   * replica by replica: ReplicaStateMachine.handleStateChanges groups by replica); with no replica
+   * and no election that succeeded, an UpdateMetadata tells the brokers of the failure.
+   */
+  private onReplicasBecomeOffline(failed: readonly number[], done: () => void): void {
+    for (const p of this.partitions) {
+      const known = this.partitionStates.get(key(p));
+      if (known !== undefined && !this.isLive(known.state.leader)) this.offline.add(key(p));
+    }
+    const alive = this.sameRun();
+    this.triggerOnlinePartitionStateChange((elected) => {
+      if (!alive()) return done();
+      const replicas = failed.filter((id) => this.partitions.some((p) => p.replicas.includes(id)));
+      if (replicas.length === 0) {
+        if (!elected) this.sendUpdateMetadata();
+        return done();
+      }
+      this.newBatch();
+      const go = (i: number): void => {
+        if (!alive()) return this.dropBatch(done);
+        if (i >= replicas.length) {
+          this.sendRequestsToBrokers();
+          return done();
+        }
+        this.offlineReplica(replicas[i], () => go(i + 1));
+      };
+      go(0);
+    });
   }
 
   private moved(next: () => void): void {
