@@ -29,9 +29,9 @@
 // Kafka's ZooKeeper mode, so this test pins the mechanism and its label; it fails when the
 // model stops doing it, and a liveness anomaly without the exact chain stays a violation.
 //
-// The fixture (seed 135002921's, hand-shifted, here) sets controlled.shutdown.enable=false: its chain was found when a clean
-// stop in ZooKeeper mode closed the session at once, before controlled shutdown was modelled, and that
-// setting keeps exactly that behaviour (KafkaServer.controlledShutdown is skipped).
+// The fixture (seed 135002921's, hand-shifted, here) sets controlled.shutdown.enable=false: its chain
+// was found when a clean stop in ZooKeeper mode closed the session at once, before controlled shutdown
+// was modelled, and that setting keeps exactly that behaviour (KafkaServer.controlledShutdown is skipped).
 
 import { describe, expect, it } from 'vitest';
 import type { SimulationApi } from '../../../harness/types.ts';
