@@ -26,9 +26,10 @@
 // fires 6,738 ms after its 22nd produce answer instead of 7,093 ms. Under seed 131004429's draws
 // broker 1, the controller and the leader of t/0 in epoch 1, loses power at 26.813 s; back at
 // 34.131 s, it leads again in epoch 1 and appends "p200-124" (sent at 26.814 s, after the breach)
-// at offset 108 in epoch 1 at 46.407 s, where brokers 2 and 3 keep "p200-108" in epoch 1; it is acknowledged at offset 108 and lost once broker 2 leads in
-// epoch 5 (without the reopenedInEpoch excuse the run is a violation: lost-write and acked-durable
-// at offset 108, checked by disabling it).
+// at offset 108 in epoch 1 at 46.407 s, where brokers 2 and 3 keep "p200-108" in epoch 1; it is
+// acknowledged at offset 108 and lost once broker 2 leads in epoch 5 (without the reopenedInEpoch
+// excuse the run is a violation: lost-write and acked-durable at offset 108, checked by disabling
+// it).
 //
 // The fixture sets controlled.shutdown.enable=false: its chain was found when a clean stop in ZooKeeper
 // mode closed the session at once, before controlled shutdown was modelled, and that setting keeps
