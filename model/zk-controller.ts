@@ -41,8 +41,8 @@
 //   batch, replica by replica: out of the ISR, the leader becoming -1 if it was that replica, an
 //   ISR of one kept as it is: ReplicaStateMachine.doRemoveReplicasFromIsr; a state read without the
 //   replica in its ISR is not written but still sent as LeaderAndIsr to the other replicas,
-//   leaderAndIsrsWithoutReplica); with no replica on the failed brokers and no election that
-//   succeeded, an UpdateMetadata alone.
+//   leaderAndIsrsWithoutReplica); with no replica on the failed brokers, no partition whose
+//   leader is offline and no state change that succeeded, an UpdateMetadata alone.
 // - Every write is a read-modify-write at the zkVersion read, retried from a fresh read on
 //   BADVERSION (updatesToRetry); ControllerMovedException (the epoch check failed) stops the
 //   work and resigns.
@@ -475,9 +475,9 @@ export class ZkControllerCore {
    * PartitionStateMachine.triggerOnlinePartitionStateChange: NewPartition and OfflinePartition to
    * OnlinePartition in one batch (handleStateChanges → doHandleStateChanges: the new initialized
    * first, then the offline elected, OfflinePartitionLeaderElectionStrategy). `done` is told whether
-   * an election succeeded (its results are the elections' only: onReplicasBecomeOffline's test).
+   * a state change succeeded (an initialization or an election: onReplicasBecomeOffline's test of its results).
    */
-  private triggerOnlinePartitionStateChange(done: (elected: boolean) => void): void {
+  private triggerOnlinePartitionStateChange(done: (changed: boolean) => void): void {
     const fresh = this.partitions.filter((p) => !this.partitionStates.has(key(p)));
     const offline = this.partitions.filter((p) => this.partitionStates.has(key(p)) && this.offline.has(key(p)));
     const alive = this.sameRun();
@@ -486,7 +486,8 @@ export class ZkControllerCore {
       if (!alive()) return this.dropBatch(() => done(false));
       if (i >= offline.length) {
         this.sendRequestsToBrokers();
-        return done(offline.some((p) => !this.offline.has(key(p))));
+        const initialized = fresh.some((p) => this.partitionStates.has(key(p)));
+        return done(initialized || offline.some((p) => !this.offline.has(key(p))));
       }
       this.elect(offline[i], () => elect(i + 1));
     };
@@ -1037,16 +1038,22 @@ export class ZkControllerCore {
    * and no election that succeeded, an UpdateMetadata tells the brokers of the failure.
    */
   private onReplicasBecomeOffline(failed: readonly number[], done: () => void): void {
+    // ControllerContext.partitionsWithOfflineLeader: every partition with state whose leader is not online.
+    let withOfflineLeader = false;
     for (const p of this.partitions) {
       const known = this.partitionStates.get(key(p));
-      if (known !== undefined && !this.isLive(known.state.leader)) this.offline.add(key(p));
+      if (known === undefined || this.isLive(known.state.leader)) continue;
+      this.offline.add(key(p));
+      withOfflineLeader = true;
     }
     const alive = this.sameRun();
-    this.triggerOnlinePartitionStateChange((elected) => {
+    this.triggerOnlinePartitionStateChange((changed) => {
       if (!alive()) return done();
       const replicas = failed.filter((id) => this.partitions.some((p) => p.replicas.includes(id)));
       if (replicas.length === 0) {
-        if (!elected) this.sendUpdateMetadata();
+        // No partition lost its leader, no state change succeeded, no replica went offline: nothing
+        // else tells the brokers of the failure.
+        if (!withOfflineLeader && !changed) this.sendUpdateMetadata();
         return done();
       }
       this.newBatch();
