@@ -28,7 +28,10 @@
 //   before sendRequestsToBrokers).
 // - Election (Election.leaderForOffline, offlinePartitionLeaderElection): the first replica
 //   of the assignment that is live and in the ISR; the new ISR is the live part of the ISR;
-//   the leader epoch is bumped. No candidate: the partition stays offline (no write).
+//   the leader epoch is bumped. No candidate: the partition stays offline (no write). Only a
+//   successful initialization or election puts a partition back in OnlinePartition
+//   (PartitionStateMachine.doHandleStateChanges); OfflineReplica's and AlterPartition's writes leave
+//   an OfflinePartition as it is, for the next triggerOnlinePartitionStateChange to elect.
 //   unclean.leader.election.enable is not modelled (false).
 // - BrokerChange (KafkaController.processBrokerChange, 3.9.0-rc3): against the live-or-shutting-down
 //   brokers, new ones are added and start, bounced ones (a newer epoch, KIP-380) are removed, fail,
@@ -595,7 +598,7 @@ export class ZkControllerCore {
         return { ...s, leader: preferred, leaderEpoch: s.leaderEpoch + 1 };
       },
       next,
-      'on-write',
+      { cacheRead: 'on-write', election: true },
     );
   }
 
@@ -697,6 +700,7 @@ export class ZkControllerCore {
             if (r.kind === 'error') return cb({ error: 'UNKNOWN_SERVER_ERROR', leader: -1, unclean: false });
             if (unclean) codeProbe('zk-admin-unclean-election');
             else codeProbe(type === 'preferred' ? 'zk-admin-preferred-election' : 'zk-admin-clean-election');
+            this.nowOnline(p);
             this.applied(p, written, r.zkVersion, elected.to);
             cb({ error: 'NONE', leader: written.leader, unclean });
           },
@@ -763,6 +767,7 @@ export class ZkControllerCore {
       this.zk().writePartitionState(p.topic, p.partition, state, -1, (r) => {
         if (r.kind === 'controller-moved') return this.moved(next);
         if (r.kind === 'ok') {
+          this.nowOnline(p);
           this.applied(p, state, r.zkVersion, state.isr);
           return next();
         }
@@ -791,25 +796,24 @@ export class ZkControllerCore {
    * read (undefined: nothing to write); BADVERSION retries from a fresh read. The state read
    * goes to the cache (`always`, as ReplicaStateMachine.doRemoveReplicasFromIsr puts even the
    * partitions it leaves alone), or only once written (`on-write`: a failed preferred election
-   * puts nothing, PartitionStateMachine.doElectLeaderForPartitions).
+   * puts nothing, PartitionStateMachine.doElectLeaderForPartitions). An election's write is the
+   * partition's OnlinePartition transition (`election`); an OfflineReplica write is not.
    */
-  private update(
-    p: ZkPartitionSpec,
-    change: (s: ZkPartitionState) => ZkPartitionState | undefined,
-    next: () => void,
-    cacheRead: 'always' | 'on-write' = 'always',
-    recipients: readonly number[] = p.replicas,
-  ): void {
+  private update(p: ZkPartitionSpec, change: ZkStateChange, next: () => void, how: ZkUpdateHow = {}): void {
+    const recipients = how.recipients ?? p.replicas;
     this.zk().readPartitionState(p.topic, p.partition, (state, zkVersion) => {
       if (state === undefined) return next();
-      if (cacheRead === 'always') this.partitionStates.set(key(p), { state, zkVersion });
+      if ((how.cacheRead ?? 'always') === 'always') this.partitionStates.set(key(p), { state, zkVersion });
       const proposed = change(state);
       if (proposed === undefined) return next();
       const written = { ...proposed, controllerEpoch: this.epoch };
       this.zk().writePartitionState(p.topic, p.partition, written, zkVersion, (r) => {
-        if (r.kind === 'bad-version') return this.update(p, change, next, cacheRead, recipients);
+        if (r.kind === 'bad-version') return this.update(p, change, next, how);
         if (r.kind === 'controller-moved') return this.moved(next);
-        if (r.kind === 'ok') this.applied(p, written, r.zkVersion, recipients);
+        if (r.kind === 'ok') {
+          if (how.election === true) this.nowOnline(p);
+          this.applied(p, written, r.zkVersion, recipients);
+        }
         next();
       });
     });
@@ -830,9 +834,8 @@ export class ZkControllerCore {
         return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
       },
       next,
-      'always',
       // ElectionResult.liveReplicas: the online replicas (not those shutting down) hear of it.
-      p.replicas.filter((r) => this.isLive(r)),
+      { cacheRead: 'always', recipients: p.replicas.filter((r) => this.isLive(r)), election: true },
     );
   }
 
@@ -858,8 +861,7 @@ export class ZkControllerCore {
         return { ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr };
       },
       next,
-      'on-write',
-      p.replicas.filter((r) => this.liveBrokers.has(r)),
+      { cacheRead: 'on-write', recipients: p.replicas.filter((r) => this.liveBrokers.has(r)), election: true },
     );
   }
 
@@ -1172,12 +1174,23 @@ export class ZkControllerCore {
   }
 
   /**
+   * PartitionStateMachine.doHandleStateChanges(OnlinePartition): a partition initialized or elected
+   * is put in OnlinePartition (controllerContext.putPartitionState), and only then (3.9.0-rc3).
+   */
+  private nowOnline(p: ZkPartitionSpec): void {
+    this.offline.delete(key(p));
+  }
+
+  /**
    * A state written to ZooKeeper: ControllerContext.putPartitionLeadershipInfo, then
-   * LeaderAndIsr to `to` and UpdateMetadata to every live broker (sendRequestsToBrokers).
+   * LeaderAndIsr to `to` and UpdateMetadata to every live broker (sendRequestsToBrokers). The
+   * partition's state (OfflinePartition or not) is not touched: ReplicaStateMachine's OfflineReplica
+   * (doRemoveReplicasFromIsr) and processAlterPartition put only the leadership info, so a
+   * partition left OfflinePartition by a failed election stays so until triggerOnlinePartitionStateChange
+   * elects it (swarm seed 360005743).
    */
   private applied(p: ZkPartitionSpec, state: ZkPartitionState, zkVersion: number, to: readonly number[]): void {
     this.partitionStates.set(key(p), { state, zkVersion });
-    if (state.leader >= 0) this.offline.delete(key(p));
     this.out.emit?.(partitionWrittenProbe(p, state, zkVersion));
     this.sendLeaderAndIsr(p, to);
     this.sendUpdateMetadata();
@@ -1293,6 +1306,19 @@ export class ZkControllerCore {
       fail('NOT_CONTROLLER');
     });
   }
+}
+
+/** A read-modify-write's new state from the one read (undefined: nothing to write). */
+type ZkStateChange = (s: ZkPartitionState) => ZkPartitionState | undefined;
+
+/** How a read-modify-write goes (ZkController.update). */
+interface ZkUpdateHow {
+  /** The state read goes to the cache always (the default), or only once written. */
+  readonly cacheRead?: 'always' | 'on-write';
+  /** Sent the written state as LeaderAndIsr (default: every replica). */
+  readonly recipients?: readonly number[];
+  /** The write is PartitionStateMachine's OnlinePartition transition (an election). */
+  readonly election?: boolean;
 }
 
 function key(p: ZkPartitionSpec): string {
