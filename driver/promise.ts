@@ -238,6 +238,14 @@ export class PromiseTracker {
    * (gapReopenedInEpoch). Shared with the companion, as hwAtBreach is.
    */
   readonly leoAtPowerLoss: Map<PromiseBreach, ReadonlyMap<number, number>>;
+  /**
+   * Each breach this tracker's own power loss made (ownPowerLoss) → each broker that lost power
+   * then → partition → the first log end offset it announced once up again: its recovered log's
+   * end (LogLoader.load), what it kept of what it held (reopenedCopies).
+   */
+  readonly recoveredLeo = new Map<PromiseBreach, ReadonlyMap<number, ReadonlyMap<number, number>>>();
+  /** Broker → partition → the first log end offset it announced up since its last power loss. */
+  private readonly leoSincePowerLoss = new Map<number, Map<number, number>>();
   /** Lost unflushed data (power loss): the durability promise. */
   private readonly lostData = new DamageSet(false);
   /** Shut down uncleanly (power loss or kill -9): Kafka drops them from the ELR (KIP-966). */
@@ -315,6 +323,8 @@ export class PromiseTracker {
   /** Feed every 'replica' probe of the scenario's topic. */
   onReplica(broker: number, partition: number, role: string, hw: number, leo: number): void {
     this.leoMapOf(broker).set(partition, leo);
+    const recovered = this.powerDown.has(broker) ? undefined : this.leoSincePowerLoss.get(broker);
+    if (recovered !== undefined && !recovered.has(partition)) recovered.set(partition, leo);
     if (role === 'leader' && hw > (this.leaderHw.get(partition) ?? 0)) {
       this.leaderHw.set(partition, hw);
       if (this.staleFollowerState.size > 0) this.onCommittedOverStaleState(broker, partition, hw);
@@ -504,6 +514,7 @@ export class PromiseTracker {
       this.lostData.add(b, targets);
       this.unclean.add(b, targets);
       this.powerDown.add(b);
+      this.leoSincePowerLoss.set(b, new Map());
       const stale = new Set<number>();
       for (const p of targets.keys()) if (p >= 0) stale.add(p);
       this.staleFollowerState.set(b, stale);
@@ -530,6 +541,7 @@ export class PromiseTracker {
       if (over.partition !== undefined) breach.partition = over.partition;
       this.pushDurability(breach);
       this.leoAtPowerLoss.set(breach, leoAtLoss);
+      this.recoveredLeo.set(breach, new Map(brokers.map((b) => [b, this.leoSincePowerLoss.get(b)!])));
       first ??= breach;
     }
     return first;
@@ -593,7 +605,8 @@ export class PromiseTracker {
     const retried = noStateAtSequenceZero && this.appended.appendedBefore(partition, producer.id, producer.epoch);
     const lost =
       unknownProducer || retried ? this.onProducerStateLost(partition, firstOffset, values, producer.id) : undefined;
-    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch, lost, leader);
+    const by = { ...leader, atUs: this.nowUs() };
+    this.appended.record(partition, firstOffset, values, producer.id, producer.epoch, lost, by);
   }
 
   /**
@@ -838,7 +851,7 @@ class AppendIdentities {
     producerId: number,
     epoch: number,
     lost: PromiseBreach | undefined,
-    leader: { broker: number; leaderEpoch: number },
+    leader: AppendIdentity['leader'],
   ): void {
     let p = this.byPartition.get(partition);
     if (p === undefined) {
@@ -849,6 +862,7 @@ class AppendIdentities {
       id: producerId,
       epoch,
       relearned: this.relearnedState(partition, firstOffset, producerId, epoch, lost, leader),
+      leader,
     };
     for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
   }
@@ -944,6 +958,36 @@ class AppendIdentities {
   }
 
   /**
+   * True when `broker` appended every copy of `value` at `lower` before `atUs`, and its copy at
+   * `highest` at or after it, all in one leader epoch of its and under one producer id and epoch:
+   * the same leader took a retry again in the epoch it kept (reopenedCopies).
+   */
+  reappendedInKeptEpoch(
+    partition: number,
+    value: string,
+    lower: readonly number[],
+    highest: number,
+    broker: number,
+    atUs: number,
+  ): boolean {
+    const p = this.byPartition.get(partition);
+    const top = p?.get(offsetValueKey(highest, value));
+    if (p === undefined || top === undefined || lower.length === 0) return false;
+    if (top.leader.broker !== broker || top.leader.atUs < atUs) return false;
+    return lower.every((o) => {
+      const copy = p.get(offsetValueKey(o, value));
+      return (
+        copy !== undefined &&
+        copy.id === top.id &&
+        copy.epoch === top.epoch &&
+        copy.leader.broker === broker &&
+        copy.leader.leaderEpoch === top.leader.leaderEpoch &&
+        copy.leader.atUs < atUs
+      );
+    });
+  }
+
+  /**
    * The state loss behind the copies of `value` after the first, when each came under the first's
    * producer id on a state its leader re-learned (taken as new, or in sequence after such a
    * batch) from a batch appended after the first copy: a retry of a batch whose state was gone
@@ -976,6 +1020,8 @@ interface AppendIdentity {
    * this is that batch.
    */
   relearned: { breach: PromiseBreach; fromOffset: number; asNew: boolean } | undefined;
+  /** The leader that appended it (`broker` in its leader epoch `leaderEpoch`), at `atUs`. */
+  leader: { broker: number; leaderEpoch: number; atUs: number };
 }
 
 /** A leader (broker, leader epoch) that re-learned a producer's epoch from a batch it took as new. */
@@ -1008,6 +1054,8 @@ export interface PromiseEvidence {
   readonly hwAtBreach: ReadonlyMap<PromiseBreach, ReadonlyMap<number, number>>;
   /** Each breach a power loss made → the highest log end offset of each partition the brokers losing power had. */
   readonly leoAtPowerLoss: ReadonlyMap<PromiseBreach, ReadonlyMap<number, number>>;
+  /** Each breach a power loss made → each broker that lost power then → partition → its recovered log's end. */
+  readonly recoveredLeo: ReadonlyMap<PromiseBreach, ReadonlyMap<number, ReadonlyMap<number, number>>>;
   /**
    * "topic/partition\0value" → how many offsets of the completed final read hold it; undefined
    * when the final read did not complete (then no duplicate is excused by a loss).
@@ -1890,12 +1938,45 @@ function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence)
   if (a.topic === undefined || a.partition === undefined || values.length === 0 || offsets.length < 2) return false;
   const hw = evidence.hwAtBreach.get(b)?.get(a.partition) ?? 0;
   const lower = offsets.slice(0, -1);
+  if (retakenByDamagedLeader(a.partition, values, lower, offsets[offsets.length - 1], b, evidence)) return true;
   if (!lower.every((o) => o < hw)) return false;
   if (allSentAtOrAfter(a, b, evidence)) return true;
   // Sent before the breach: each lower copy a stateless leader's retry appended since the breach.
   const partition = a.partition;
   const highest = offsets[offsets.length - 1];
   return values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs));
+}
+
+/**
+ * 'reopened-copy', the damaged leader's own retry (swarm seed 360005837): a broker that lost
+ * power in `b` had appended every lower copy of each value before `b`, in the leader epoch it
+ * then led, and lost them (its recovered log ends at or below the lowest: LogLoader.load keeps
+ * the flushed prefix, and UnifiedLog rebuilds the producer state from it, so the state lacks
+ * their sequences). Led again in that same epoch (reopenedInEpoch), it took the producer's retry,
+ * next in sequence for the state it has, as new (ProducerAppendInfo.checkSequence) at the highest
+ * offset, in that epoch, at or after `b`. A follower that had fetched a lower copy before the
+ * loss keeps it: its last fetched epoch is the kept one, whose end offset on the leader is the
+ * leader's log end, so no divergence is found (Partition.fetchRecords, LeaderEpochFileCache
+ * .endOffsetFor @ 3.9.0-rc3); its log holds both copies, and electing it keeps both.
+ */
+function retakenByDamagedLeader(
+  partition: number,
+  values: readonly string[],
+  lower: readonly number[],
+  highest: number,
+  b: PromiseBreach,
+  evidence: PromiseEvidence,
+): boolean {
+  const leoAtLoss = evidence.leoAtPowerLoss.get(b)?.get(partition) ?? 0;
+  if (!lower.every((o) => o < leoAtLoss)) return false;
+  for (const [broker, recovered] of evidence.recoveredLeo.get(b) ?? []) {
+    const kept = recovered.get(partition);
+    if (kept === undefined || !lower.every((o) => o >= kept)) continue;
+    const retaken = (v: string) =>
+      evidence.appended.reappendedInKeptEpoch(partition, v, lower, highest, broker, b.atUs);
+    if (values.every(retaken)) return true;
+  }
+  return false;
 }
 
 /** The last operation `a` names (a re-read's poll) was invoked at or after breach `b`. */
@@ -2187,6 +2268,7 @@ export function promiseEvidence(
     sharedEpochSinceUs: tracker.breaches.length === 0 ? new Map() : sharedEpochs(history),
     hwAtBreach: tracker.hwAtBreach,
     leoAtPowerLoss: tracker.leoAtPowerLoss,
+    recoveredLeo: tracker.recoveredLeo,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),

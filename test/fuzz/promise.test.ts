@@ -287,6 +287,56 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
     expect(kraft.breach).toBeDefined();
     expect(judge(kraft.tracker, dup([0, 4]), undefined, history)).toBeUndefined();
   });
+
+  it("excuses the damaged leader's own retry of a copy it lost, in the epoch it kept (reopened-copy)", () => {
+    // Seed 360005837: leader 1 appends 'v' at 4 in leader epoch 1 (HW 4) and loses power with it
+    // unflushed; back with its log ending at 4, it leads epoch 1 again and takes the retry at 5 in
+    // sequence; a follower that fetched the first copy keeps both.
+    const dup: Anomaly = {
+      kind: 'duplicate',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      values: ['v'],
+      offsets: [4, 5],
+    };
+    const history: History = [send('v', 1_000_000)];
+    const run = (o: { recovered?: number; retryBy?: number; retryEpoch?: number; producer?: number; zk?: boolean }) => {
+      const s = setup(2, o.zk ?? true);
+      s.clock.nowUs = 40_000_000;
+      s.tracker.onReplica(1, 0, 'leader', 4, 4);
+      s.tracker.onLeaderAppend(0, 4, ['v'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 1 });
+      s.tracker.onReplica(1, 0, 'leader', 4, 5);
+      s.clock.nowUs = 41_200_000;
+      const breach = s.tracker.powerLoss(o.zk === false ? [1, 2] : [1], 'power loss of broker 1');
+      s.clock.nowUs = 50_000_000;
+      s.tracker.onRestart(1);
+      s.tracker.onReplica(1, 0, 'none', 4, o.recovered ?? 4);
+      s.clock.nowUs = 60_000_000;
+      const leader = { broker: o.retryBy ?? 1, leaderEpoch: o.retryEpoch ?? 1 };
+      s.tracker.onLeaderAppend(0, 5, ['v'], { id: o.producer ?? 7, epoch: 0 }, false, leader);
+      return { tracker: s.tracker, breach };
+    };
+    const own = run({});
+    expect(own.breach).toBeDefined();
+    expect(judge(own.tracker, dup, undefined, history)).toBe(own.breach);
+    // Its recovered log still held the first copy: its state had the sequence, a dedupe failure.
+    const kept = run({ recovered: 5 });
+    expect(judge(kept.tracker, dup, undefined, history)).toBeUndefined();
+    // Another leader, which never lost the first copy's state, took the retry: not the breach's.
+    const other = run({ retryBy: 2 });
+    expect(judge(other.tracker, dup, undefined, history)).toBeUndefined();
+    // A new leader epoch: the follower's divergence check would have truncated the first copy.
+    const newEpoch = run({ retryEpoch: 2 });
+    expect(judge(newEpoch.tracker, dup, undefined, history)).toBeUndefined();
+    // Under another producer id: not a retry of this one.
+    const otherProducer = run({ producer: 8 });
+    expect(judge(otherProducer.tracker, dup, undefined, history)).toBeUndefined();
+    // KRaft mode: no kept epoch.
+    const kraft = run({ zk: false });
+    expect(kraft.breach).toBeDefined();
+    expect(judge(kraft.tracker, dup, undefined, history)).toBeUndefined();
+  });
 });
 
 /** A log-matching disagreement on t/0 at `offset`: by default a gap ('', model/replica-log.ts gapAt) against 'w'. */
