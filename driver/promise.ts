@@ -863,6 +863,7 @@ class AppendIdentities {
       epoch,
       relearned: this.relearnedState(partition, firstOffset, producerId, epoch, lost, leader),
       leader,
+      lastOffset: firstOffset + values.length - 1,
     };
     for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
   }
@@ -958,11 +959,13 @@ class AppendIdentities {
   }
 
   /**
-   * True when `broker` appended every copy of `value` at `lower` before `atUs`, and its copy at
-   * `highest` at or after it, all in one leader epoch of its and under one producer id and epoch:
-   * the same leader took a retry again in the epoch it kept (reopenedCopies).
+   * True when `broker` appended every copy of `value` at `lower` before `atUs`, in one leader
+   * epoch E of its, then at or after `atUs` led E again and appended in it up to the lowest of
+   * them or beyond (reopenedInEpoch: the epoch's end on it is then no lower than a follower's
+   * copies), and its copy at `highest` at or after `atUs`, in E or a later epoch, all under one
+   * producer id and epoch: the same leader took a retry again after the epoch it kept (reopenedCopies).
    */
-  reappendedInKeptEpoch(
+  retakenAfterKeptEpoch(
     partition: number,
     value: string,
     lower: readonly number[],
@@ -972,19 +975,29 @@ class AppendIdentities {
   ): boolean {
     const p = this.byPartition.get(partition);
     const top = p?.get(offsetValueKey(highest, value));
-    if (p === undefined || top === undefined || lower.length === 0) return false;
-    if (top.leader.broker !== broker || top.leader.atUs < atUs) return false;
-    return lower.every((o) => {
+    const first = p?.get(offsetValueKey(Math.min(...lower), value));
+    if (p === undefined || top === undefined || first === undefined || lower.length === 0) return false;
+    const kept = first.leader.leaderEpoch;
+    if (top.leader.broker !== broker || top.leader.atUs < atUs || top.leader.leaderEpoch < kept) return false;
+    const sameOrigin = lower.every((o) => {
       const copy = p.get(offsetValueKey(o, value));
       return (
         copy !== undefined &&
         copy.id === top.id &&
         copy.epoch === top.epoch &&
         copy.leader.broker === broker &&
-        copy.leader.leaderEpoch === top.leader.leaderEpoch &&
+        copy.leader.leaderEpoch === kept &&
         copy.leader.atUs < atUs
       );
     });
+    if (!sameOrigin) return false;
+    const lowest = Math.min(...lower);
+    for (const copy of p.values()) {
+      const led = copy.leader;
+      if (led.broker === broker && led.leaderEpoch === kept && led.atUs >= atUs && copy.lastOffset >= lowest)
+        return true;
+    }
+    return false;
   }
 
   /**
@@ -1022,6 +1035,8 @@ interface AppendIdentity {
   relearned: { breach: PromiseBreach; fromOffset: number; asNew: boolean } | undefined;
   /** The leader that appended it (`broker` in its leader epoch `leaderEpoch`), at `atUs`. */
   leader: { broker: number; leaderEpoch: number; atUs: number };
+  /** The last offset of the batch it came in. */
+  lastOffset: number;
 }
 
 /** A leader (broker, leader epoch) that re-learned a producer's epoch from a batch it took as new. */
@@ -1266,7 +1281,11 @@ type Excuse =
  *   its producer state lost with its log, taking the retry of a batch committed before the
  *   breach whose answer the power loss swallowed as new: ProducerAppendInfo.checkSequence accepts
  *   any sequence with no current producer epoch; the leader that kept the original answers the
- *   next retry from ProducerStateEntry.findDuplicateBatch). Swarm seed 260024816.
+ *   next retry from ProducerStateEntry.findDuplicateBatch). Swarm seed 260024816. Also a value
+ *   sent before the breach whose lower copies the broker losing power appended before it in the
+ *   epoch it then led and lost with its log (its recovered log ends at or below them), kept by a
+ *   follower once that broker led the epoch again and wrote up to them; the same broker took the
+ *   retry since, in sequence for the state it rebuilt (retakenByDamagedLeader). Swarm seed 360005837.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -1949,15 +1968,18 @@ function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence)
 
 /**
  * 'reopened-copy', the damaged leader's own retry (swarm seed 360005837): a broker that lost
- * power in `b` had appended every lower copy of each value before `b`, in the leader epoch it
+ * power in `b` had appended every lower copy of each value before `b`, in the leader epoch E it
  * then led, and lost them (its recovered log ends at or below the lowest: LogLoader.load keeps
  * the flushed prefix, and UnifiedLog rebuilds the producer state from it, so the state lacks
- * their sequences). Led again in that same epoch (reopenedInEpoch), it took the producer's retry,
- * next in sequence for the state it has, as new (ProducerAppendInfo.checkSequence) at the highest
- * offset, in that epoch, at or after `b`. A follower that had fetched a lower copy before the
- * loss keeps it: its last fetched epoch is the kept one, whose end offset on the leader is the
- * leader's log end, so no divergence is found (Partition.fetchRecords, LeaderEpochFileCache
- * .endOffsetFor @ 3.9.0-rc3); its log holds both copies, and electing it keeps both.
+ * their sequences). Led again in E (reopenedInEpoch), it appended in E at or after `b` up to the
+ * lowest lower copy or beyond, so E's end on it (LeaderEpochFileCache.endOffsetFor: its log end,
+ * or the start of its next epoch) is no lower than a follower's copies: a follower that had
+ * fetched them before the loss, fetching with last fetched epoch E, finds no divergence
+ * (Partition.fetchRecords @ 3.9.0-rc3) and keeps them. At or after `b`, in E or a later epoch
+ * (the ZooKeeper controller's ISR shrinks bump it: ReplicaStateMachine.doRemoveReplicasFromIsr),
+ * it took the producer's retry, next in sequence for the state it has, as new
+ * (ProducerAppendInfo.checkSequence) at the highest offset; the follower fetches it too, and its
+ * log, elected, holds both copies.
  */
 function retakenByDamagedLeader(
   partition: number,
@@ -1973,7 +1995,7 @@ function retakenByDamagedLeader(
     const kept = recovered.get(partition);
     if (kept === undefined || !lower.every((o) => o >= kept)) continue;
     const retaken = (v: string) =>
-      evidence.appended.reappendedInKeptEpoch(partition, v, lower, highest, broker, b.atUs);
+      evidence.appended.retakenAfterKeptEpoch(partition, v, lower, highest, broker, b.atUs);
     if (values.every(retaken)) return true;
   }
   return false;

@@ -288,10 +288,11 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
     expect(judge(kraft.tracker, dup([0, 4]), undefined, history)).toBeUndefined();
   });
 
-  it("excuses the damaged leader's own retry of a copy it lost, in the epoch it kept (reopened-copy)", () => {
+  it("excuses the damaged leader's own retry of a copy it lost, after the epoch it kept (reopened-copy)", () => {
     // Seed 360005837: leader 1 appends 'v' at 4 in leader epoch 1 (HW 4) and loses power with it
-    // unflushed; back with its log ending at 4, it leads epoch 1 again and takes the retry at 5 in
-    // sequence; a follower that fetched the first copy keeps both.
+    // unflushed; back with its log ending at 4, it leads epoch 1 again, appends 'w' at 4, and takes
+    // the retry of 'v' at 5 in sequence (in epoch 1, or in epoch 2 after an ISR shrink); a follower
+    // that fetched the first copy keeps both.
     const dup: Anomaly = {
       kind: 'duplicate',
       explanation: 'x',
@@ -301,7 +302,15 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
       offsets: [4, 5],
     };
     const history: History = [send('v', 1_000_000)];
-    const run = (o: { recovered?: number; retryBy?: number; retryEpoch?: number; producer?: number; zk?: boolean }) => {
+    interface Shape {
+      recovered?: number;
+      reopenAt?: number | null;
+      retryBy?: number;
+      retryEpoch?: number;
+      producer?: number;
+      zk?: boolean;
+    }
+    const run = (o: Shape) => {
       const s = setup(2, o.zk ?? true);
       s.clock.nowUs = 40_000_000;
       s.tracker.onReplica(1, 0, 'leader', 4, 4);
@@ -312,30 +321,38 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
       s.clock.nowUs = 50_000_000;
       s.tracker.onRestart(1);
       s.tracker.onReplica(1, 0, 'none', 4, o.recovered ?? 4);
+      s.clock.nowUs = 55_000_000;
+      const reopenAt = o.reopenAt === undefined ? 4 : o.reopenAt;
+      if (reopenAt !== null)
+        s.tracker.onLeaderAppend(0, reopenAt, ['w'], { id: 9, epoch: 0 }, false, { broker: 1, leaderEpoch: 1 });
       s.clock.nowUs = 60_000_000;
       const leader = { broker: o.retryBy ?? 1, leaderEpoch: o.retryEpoch ?? 1 };
       s.tracker.onLeaderAppend(0, 5, ['v'], { id: o.producer ?? 7, epoch: 0 }, false, leader);
       return { tracker: s.tracker, breach };
     };
-    const own = run({});
-    expect(own.breach).toBeDefined();
-    expect(judge(own.tracker, dup, undefined, history)).toBe(own.breach);
+    const excused = (o: Shape) => {
+      const { tracker, breach } = run(o);
+      expect(breach).toBeDefined();
+      return judge(tracker, dup, undefined, history) === breach;
+    };
+    expect(excused({})).toBe(true);
+    // The retry in the kept epoch itself is the epoch's write up to the first copy.
+    expect(excused({ reopenAt: null })).toBe(true);
+    // In a later epoch of the same leader, after it wrote in the kept one up to the first copy.
+    expect(excused({ retryEpoch: 2 })).toBe(true);
+    // A later epoch without such a write: the follower's check finds the kept epoch ending below
+    // its copy and truncates it (LeaderEpochFileCache.endOffsetFor), so a duplicate is not the breach's.
+    expect(excused({ retryEpoch: 2, reopenAt: null })).toBe(false);
+    expect(excused({ retryEpoch: 2, reopenAt: 3, recovered: 3 })).toBe(false);
     // Its recovered log still held the first copy: its state had the sequence, a dedupe failure.
-    const kept = run({ recovered: 5 });
-    expect(judge(kept.tracker, dup, undefined, history)).toBeUndefined();
-    // Another leader, which never lost the first copy's state, took the retry: not the breach's.
-    const other = run({ retryBy: 2 });
-    expect(judge(other.tracker, dup, undefined, history)).toBeUndefined();
-    // A new leader epoch: the follower's divergence check would have truncated the first copy.
-    const newEpoch = run({ retryEpoch: 2 });
-    expect(judge(newEpoch.tracker, dup, undefined, history)).toBeUndefined();
-    // Under another producer id: not a retry of this one.
-    const otherProducer = run({ producer: 8 });
-    expect(judge(otherProducer.tracker, dup, undefined, history)).toBeUndefined();
+    expect(excused({ recovered: 5, reopenAt: 5 })).toBe(false);
+    // Another leader, which never lost the first copy's state, took the retry.
+    expect(excused({ retryBy: 2 })).toBe(false);
+    // An older epoch than the first copy's; another producer id.
+    expect(excused({ retryEpoch: 0 })).toBe(false);
+    expect(excused({ producer: 8 })).toBe(false);
     // KRaft mode: no kept epoch.
-    const kraft = run({ zk: false });
-    expect(kraft.breach).toBeDefined();
-    expect(judge(kraft.tracker, dup, undefined, history)).toBeUndefined();
+    expect(excused({ zk: false })).toBe(false);
   });
 });
 

@@ -31,8 +31,16 @@
 // a violation because 'reopened-copy' covered only lower copies at offsets committed at the breach
 // or re-taken since it; it now also covers a value whose every lower copy the broker that lost
 // power appended before the breach and lost with its log, and whose highest copy that broker
-// took at or after it in the same leader epoch under the same producer id and epoch
-// (driver/promise.ts retakenByDamagedLeader). The other anomalies were already expected.
+// took at or after it under the same producer id and epoch, in that leader epoch or a later one
+// once it had written in that epoch again up to the lower copies (driver/promise.ts
+// retakenByDamagedLeader). The other anomalies were already expected.
+// The seed's own run shrank, with the rule in its first form (the retry in the same epoch only),
+// to 7 faults (fixtures/seed-360005837-zookeeper-later-epoch.json: two isolations of broker 3
+// added): broker 1's controlled shutdown at 80.81 s shrinks the ISR to [3] with a new leader epoch
+// (ReplicaStateMachine.doRemoveReplicasFromIsr: epoch 2), and leader 3 takes the retry of
+// "p200-32" at 25 in epoch 2 at 95.543 s. Broker 1, back at 84.46 s, fetches from 25 with last
+// fetched epoch 1, whose end on leader 3 is 25 (the start of epoch 2, after "p201-37" at 24 in
+// epoch 1): no divergence, both copies kept; it leads epoch 4 after broker 3's controlled shutdown.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
@@ -47,6 +55,16 @@ describe("ZooKeeper mode: the damaged leader's own retry of a record it lost, in
     expect(because?.rule).toBe('min-isr-power-loss');
     expect(because?.event).toBe('power loss of broker 3');
     expect(because?.atUs).toBe(22_044_334);
+    expect(result.outcome).toBe('expected-loss');
+  });
+
+  it('seed 360005837, 7 faults: the retry in a later epoch of the leader that kept epoch 1 is beyond it too', () => {
+    const { result, failing } = rerun(360005837, fixtureInput(360005837, 'zookeeper-later-epoch'));
+    expect(failing).toEqual([]);
+    const dup = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
+    expect(dup.map((a) => [a.values, a.offsets])).toEqual([[['p200-32'], [24, 25]]]);
+    expect(dup[0].expectedBecause?.event).toBe('power loss of broker 3');
+    expect(dup[0].expectedBecause?.atUs).toBe(22_044_334);
     expect(result.outcome).toBe('expected-loss');
   });
 });
