@@ -42,7 +42,8 @@
 //   ZooKeeper mode the loss of a record acknowledged after the breach at an offset committed
 //   at it (reopenedInEpoch: the damaged leader may keep its epoch), and a duplicate whose lower
 //   copies sit at such offsets, of a record sent after it or re-taken there since it by a leader
-//   without its producer's state (reopened-copy). Without a power
+//   without its producer's state, or whose lower copies the damaged leader itself lost and whose
+//   retry it took again after leading the kept epoch (reopened-copy). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
