@@ -1433,7 +1433,8 @@ const CODE_PROBES = {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition',
     description:
       'A broker leading a __transaction_state partition replayed its log and began to serve as transaction ' +
-      'coordinator.',
+      "coordinator (its context, each transactional id's loaded state, is read by the Kafka finding " +
+      'txn-partition-added-by-unreplicated-load: driver/kafka-findings.ts).',
   },
   'txn-coordinator-resigned': {
     kafka: 'TransactionCoordinator.onResignation',
@@ -1504,7 +1505,8 @@ const CODE_PROBES = {
   'txn-coordinator-answered-unreplicated-partition': {
     kafka:
       'TransactionCoordinator.handleAddPartitionsToTransaction ("already in the metadata") / ' +
-      'handleVerifyPartitionsInTransaction, after TransactionStateManager.loadTransactionMetadata (FetchIsolation.LOG_END)',
+      'handleVerifyPartitionsInTransaction, after TransactionStateManager.loadTransactionMetadata ' +
+      '(FetchIsolation.LOG_END)',
     description:
       'A coordinator answered that a partition is in a transaction although only records of its own log above the ' +
       'HW at its load listed it (the Kafka finding txn-partition-added-by-unreplicated-load reads it: ' +
