@@ -25,6 +25,8 @@ import type {
   GroupCoordinatorElected,
   GroupOffsetFetchAnswered,
   KeptBelowLeaderLogStart,
+  TxnAnsweredUnreplicatedPartition,
+  TxnLoaded,
   ZkResentIsrWrite,
 } from '../model/code-probes.ts';
 import type { FaultRecord } from './injector.ts';
@@ -499,6 +501,69 @@ function deposedCoordinatorOffsetFetch(run: FindingRun): FindingWitness[] {
   return out;
 }
 
+// --- txn-partition-added-by-unreplicated-load (swarm seed 360024284) ------------------------------
+
+const ANSWERED_UNREPLICATED_PROBE = 'txn-coordinator-answered-unreplicated-partition';
+const TXN_LOADED_PROBE = 'txn-coordinator-loaded';
+
+/** Whether history event `op` is the invoke of a transaction of producer `id` at `epoch`, invoked by `atUs`. */
+function sentBy(history: History, op: number | undefined, id: number, epoch: number, atUs: number): boolean {
+  const ev = op === undefined ? undefined : history[op];
+  return (
+    ev !== undefined &&
+    ev.type === 'invoke' &&
+    ev.f === 'txn' &&
+    ev.producerId === id &&
+    ev.producerEpoch === epoch &&
+    ev.time <= atUs
+  );
+}
+
+/**
+ * A transaction coordinator answered that a partition is in a transaction (AddPartitionsToTxn's
+ * "already in the metadata", or the verification's NONE) although only records above the HW at its
+ * load listed it (the probe's context); a later coordinator of the same `__transaction_state`
+ * partition, at a higher coordinator epoch, loaded that transactional id, same producer id, without
+ * the partition (the load probe's context): those records were truncated away, so its abort marks
+ * no marker there. Explains a G1a on that partition of a transaction of that producer id and epoch
+ * invoked before the answer: its records stayed an open transaction, which the producer's next
+ * transaction on the partition committed.
+ */
+function txnPartitionAddedByUnreplicatedLoad(run: FindingRun): FindingWitness[] {
+  const loads = run.probeContexts.filter((h) => h.name === TXN_LOADED_PROBE).map((h) => h.context as TxnLoaded);
+  const out: FindingWitness[] = [];
+  for (const hit of run.probeContexts) {
+    if (hit.name !== ANSWERED_UNREPLICATED_PROBE) continue;
+    const w = hit.context as TxnAnsweredUnreplicatedPartition;
+    for (const tp of w.partitions) {
+      const later = loads.find(
+        (l) =>
+          l.txnStatePartition === w.txnStatePartition &&
+          l.coordinatorEpoch > w.coordinatorEpoch &&
+          l.atMs >= w.atMs &&
+          l.txns.some(
+            (t) =>
+              t.transactionalId === w.transactionalId && t.producerId === w.producerId && !t.partitions.includes(tp),
+          ),
+      );
+      if (later === undefined) continue;
+      out.push({
+        description:
+          `The coordinator of __transaction_state/${w.txnStatePartition} in epoch ${w.coordinatorEpoch} answered at ` +
+          `${(w.atMs / 1000).toFixed(3)} s that ${tp} is in ${w.transactionalId}'s transaction (producer ` +
+          `${w.producerId}, epoch ${w.producerEpoch}), which only records above the HW at its load listed; the ` +
+          `coordinator of epoch ${later.coordinatorEpoch} loaded ${w.transactionalId} without ${tp} at ` +
+          `${(later.atMs / 1000).toFixed(3)} s, so its abort sent no marker to ${tp}.`,
+        explains: (a) =>
+          a.kind === 'G1a' &&
+          `${a.topic}/${a.partition}` === tp &&
+          sentBy(run.history, a.ops?.[0], w.producerId, w.producerEpoch, w.atMs * 1000 + 999),
+      });
+    }
+  }
+  return out;
+}
+
 /** Every Kafka finding gregor knows, by name. */
 export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
   {
@@ -617,6 +682,33 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       "after the offsets partition moved, ZooKeeper era), KAFKA-20634 (a deposed coordinator's high watermark)",
     test: 'test/model/findings/deposed-coordinator-offset-fetch.test.ts',
     witness: deposedCoordinatorOffsetFetch,
+  },
+  {
+    name: 'txn-partition-added-by-unreplicated-load',
+    explanation:
+      'A transaction coordinator loads its __transaction_state partition to the log end, so a record its ' +
+      'predecessor appended but never committed (adding a partition to an ongoing transaction) enters its ' +
+      "state; a produce to that partition is then verified (the partition is already in the transaction's " +
+      'metadata, answered NONE without a write) and appended. When that record is truncated away under a ' +
+      'later coordinator (a leader elected from the ELR never had it), the transaction, aborted when its ' +
+      'producer is fenced, gets no ABORT marker on that partition: its records stay an open transaction of ' +
+      "the producer id there, and the producer's next transaction on the partition joins it and commits it, " +
+      'so a read_committed consumer reads records of an aborted transaction.',
+    kafkaSource:
+      'TransactionStateManager.loadTransactionMetadata (FetchIsolation.LOG_END, to logEndOffset) @ 3.9.0-rc3 and ' +
+      'trunk; TransactionCoordinator.handleAddPartitionsToTransaction ("this is an optimization: if the ' +
+      'partitions are already in the metadata reply OK immediately") and handleVerifyPartitionsInTransaction @ ' +
+      '3.9.0-rc3 and trunk (the 4.x ONGOING && containsAll form the same); TransactionMarkerChannelManager' +
+      '.addTxnMarkersToSend (txnMetadata.topicPartitions only) @ 3.9.0-rc3; ProducerAppendInfo.appendDataBatch ' +
+      '(a transactional batch keeps an open currentTxnFirstOffset, whatever its epoch) and .appendEndTxnMarker ' +
+      '(CompletedTxn from currentTxnFirstOffset) @ trunk and 4.x; UnifiedLog.hasOngoingTransaction(producerId, ' +
+      'producerEpoch) @ 4.0',
+    jira:
+      'no JIRA found (searched transaction coordinator load uncommitted / log end offset / hanging transaction ' +
+      "after __transaction_state leader change); the load to the log end was asked for in KAFKA-5059's review " +
+      '(apache/kafka PR 2849, junrao: "shouldn\'t we load up to log end offset instead of HW?")',
+    test: 'test/model/findings/txn-partition-added-by-unreplicated-load.test.ts',
+    witness: txnPartitionAddedByUnreplicatedLoad,
   },
 ];
 

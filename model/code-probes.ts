@@ -1433,7 +1433,8 @@ const CODE_PROBES = {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition',
     description:
       'A broker leading a __transaction_state partition replayed its log and began to serve as transaction ' +
-      'coordinator.',
+      "coordinator (its context, each transactional id's loaded state, is read by the Kafka finding " +
+      'txn-partition-added-by-unreplicated-load: driver/kafka-findings.ts).',
   },
   'txn-coordinator-resigned': {
     kafka: 'TransactionCoordinator.onResignation',
@@ -1500,6 +1501,17 @@ const CODE_PROBES = {
     kafka: 'TransactionStateManager.appendTransactionToLog (NOT_COORDINATOR) / TransactionCoordinator.onResignation',
     description:
       'A coordinator lost its __transaction_state leadership while a PrepareCommit it wrote was not yet committed.',
+  },
+  'txn-coordinator-answered-unreplicated-partition': {
+    kafka:
+      'TransactionCoordinator.handleAddPartitionsToTransaction ("already in the metadata") / ' +
+      'handleVerifyPartitionsInTransaction, after TransactionStateManager.loadTransactionMetadata ' +
+      '(FetchIsolation.LOG_END)',
+    description:
+      'A coordinator answered that a partition is in a transaction although only records of its own log above the ' +
+      'HW at its load listed it (the Kafka finding txn-partition-added-by-unreplicated-load reads it: ' +
+      'driver/kafka-findings.ts).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   // --- consume-transform-produce: AddOffsetsToTxn, TxnOffsetCommit, markers on __consumer_offsets
   'txn-coordinator-add-offsets': {
@@ -1780,6 +1792,42 @@ export interface GroupOffsetFetchAnswered extends GroupCoordinatorElected {
 }
 
 /** The probes that pass a context, and its type. */
+/**
+ * `txn-coordinator-answered-unreplicated-partition`'s context: the coordinator of a
+ * `__transaction_state` partition (at its coordinator epoch) answered that `partitions` ("topic/partition")
+ * are in the transaction of `transactionalId` (producer id and epoch), which only records above the HW
+ * at its load listed.
+ */
+export interface TxnAnsweredUnreplicatedPartition {
+  readonly txnStatePartition: number;
+  readonly coordinatorEpoch: number;
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly partitions: readonly string[];
+  /** When (virtual ms). */
+  readonly atMs: number;
+}
+
+/**
+ * `txn-coordinator-loaded`'s context: a broker leading `__transaction_state` partition
+ * `txnStatePartition` at `coordinatorEpoch` loaded it; each transactional id's state as loaded
+ * (its last record, to the log end).
+ */
+export interface TxnLoaded {
+  readonly txnStatePartition: number;
+  readonly coordinatorEpoch: number;
+  /** When (virtual ms). */
+  readonly atMs: number;
+  readonly txns: ReadonlyArray<{
+    readonly transactionalId: string;
+    readonly producerId: number;
+    readonly producerEpoch: number;
+    readonly state: string;
+    readonly partitions: readonly string[];
+  }>;
+}
+
 export interface CodeProbeContexts {
   'group-coordinator-elected': GroupCoordinatorElected;
   'group-offset-fetch-answered': GroupOffsetFetchAnswered;
@@ -1787,6 +1835,8 @@ export interface CodeProbeContexts {
   'follower-kept-records-below-leader-log-start': KeptBelowLeaderLogStart;
   'fetch-epoch-below-leader-cache-no-divergence': FetchEpochBelowLeaderCache;
   'zk-alter-partition-resent-bad-version': ZkResentIsrWrite;
+  'txn-coordinator-answered-unreplicated-partition': TxnAnsweredUnreplicatedPartition;
+  'txn-coordinator-loaded': TxnLoaded;
 }
 
 /** Marks a probe as reached, with the context a Kafka finding's witness reads (plain data, built at the site). */

@@ -30,7 +30,12 @@
 //   (its epoch behind the partitions': driver/promise.ts wedgedTxnBreach).
 // - Load (loadTransactionsForTxnTopicPartition): every record to the log end
 //   (FetchIsolation.LOG_END), the last per id wins; PrepareCommit/PrepareAbort ones get their
-//   markers sent again.
+//   markers sent again. A partition the loaded state lists only through records at or above
+//   the HW (never committed: a later leader may not have them) is remembered per transactional
+//   id until this coordinator commits a record of that id; AddPartitionsToTxn's "already in the
+//   metadata" answer and the verification's NONE for such a partition are marked with the probe
+//   txn-coordinator-answered-unreplicated-partition (the Kafka finding
+//   txn-partition-added-by-unreplicated-load reads it: driver/kafka-findings.ts).
 // - abortTimedOutTransactions: an Ongoing transaction past its timeout, with no transition
 //   pending, is fenced (epoch + 1) and aborted.
 // Zoo variant markers-before-prepare-committed: appendTransactionToLog's callback for a
@@ -63,7 +68,7 @@
 // partition (a later 4.0 addition, noPartitionAdded) is left out: it is answered as the 2024-10
 // code does (INVALID_TXN_STATE from Empty, PRODUCER_FENCED from a completed state).
 
-import { codeProbe } from './code-probes.ts';
+import { codeProbe, codeProbeWith } from './code-probes.ts';
 import type { ErrorCode } from './client-protocol.ts';
 import type { ProtocolVariant } from './config.ts';
 import { NO_PRODUCER_EPOCH, TxnMetadata, metadataFromRecord, type TxnTransit } from './txn-metadata.ts';
@@ -231,6 +236,11 @@ export class TxnCoordinatorShard {
   private recheckHw = -1;
   /** Transactional ids whose marker sending a partition leader cancelled with INVALID_PRODUCER_EPOCH. */
   private readonly fencedMarkers = new Set<string>();
+  /**
+   * Per transactional id, the partitions its loaded state lists only through records at or above
+   * the HW at the load (white-box: the finding's probe), until this coordinator commits a record of it.
+   */
+  private readonly unreplicatedPartitions = new Map<string, ReadonlySet<string>>();
 
   constructor(
     readonly partition: number,
@@ -267,10 +277,14 @@ export class TxnCoordinatorShard {
     return out;
   }
 
-  /** loadTransactionsForTxnTopicPartition: replay to the log end, then complete the prepared ones. */
-  load(records: readonly TxnTransit[], hw: number): void {
+  /**
+   * loadTransactionsForTxnTopicPartition: replay to the log end, then complete the prepared ones.
+   * `committedCount`: how many of `records` lie below the HW (all when absent).
+   */
+  load(records: readonly TxnTransit[], hw: number, committedCount = records.length): void {
     this.run(() => {
       for (const t of records) this.txns.set(t.transactionalId, metadataFromRecord(t));
+      this.noteUnreplicatedPartitions(records, committedCount);
       this.loaded = true;
       for (const md of this.txns.values()) {
         if (md.state !== 'PrepareCommit' && md.state !== 'PrepareAbort') continue;
@@ -280,6 +294,34 @@ export class TxnCoordinatorShard {
         this.addTxnMarkersToSend(md.state === 'PrepareCommit' ? 'COMMIT' : 'ABORT', md, complete);
       }
       this.advanceCommitted(hw);
+    });
+  }
+
+  /** The partitions each loaded transaction lists that no record below the HW listed for it (same producer id). */
+  private noteUnreplicatedPartitions(records: readonly TxnTransit[], committedCount: number): void {
+    const committed = new Map<string, TxnTransit>();
+    for (const t of records.slice(0, committedCount)) committed.set(t.transactionalId, t);
+    for (const md of this.txns.values()) {
+      const c = committed.get(md.transactionalId);
+      const kept = c !== undefined && c.producerId === md.producerId ? c.partitions : [];
+      const above = [...md.partitions].filter((p) => !kept.includes(p));
+      if (above.length > 0) this.unreplicatedPartitions.set(md.transactionalId, new Set(above));
+    }
+  }
+
+  /** Marks an answer that a partition is in the transaction which only unreplicated records said. */
+  private noteAnsweredFromUnreplicated(md: TxnMetadata, partitions: readonly string[]): void {
+    const above = this.unreplicatedPartitions.get(md.transactionalId);
+    const hit = partitions.filter((p) => above?.has(p) === true);
+    if (hit.length === 0) return;
+    codeProbeWith('txn-coordinator-answered-unreplicated-partition', {
+      txnStatePartition: this.partition,
+      coordinatorEpoch: this.coordinatorEpoch,
+      transactionalId: md.transactionalId,
+      producerId: md.producerId,
+      producerEpoch: md.producerEpoch,
+      partitions: hit,
+      atMs: this.host.nowMs(),
     });
   }
 
@@ -459,6 +501,7 @@ export class TxnCoordinatorShard {
     const md = this.txns.get(t.transactionalId);
     if (md === undefined) throw new Error(`no metadata for ${t.transactionalId}`);
     md.completeTransitionTo(t);
+    this.unreplicatedPartitions.delete(t.transactionalId);
     this.noteCompletion(t);
     callback('NONE');
   }
@@ -598,7 +641,10 @@ export class TxnCoordinatorShard {
     }
     if (md.pendingTransitionInProgress()) return cb('CONCURRENT_TRANSACTIONS');
     if (md.state === 'PrepareCommit' || md.state === 'PrepareAbort') return cb('CONCURRENT_TRANSACTIONS');
-    if (md.state === 'Ongoing' && req.partitions.every((p) => md.partitions.has(p))) return cb('NONE');
+    if (md.state === 'Ongoing' && req.partitions.every((p) => md.partitions.has(p))) {
+      this.noteAnsweredFromUnreplicated(md, req.partitions);
+      return cb('NONE');
+    }
     this.appendTransactionToLog(this.withVersion(md.prepareAddPartitions(req.partitions, this.host.nowMs())), cb);
   }
 
@@ -616,7 +662,10 @@ export class TxnCoordinatorShard {
     if (md === undefined || md.producerId !== req.producerId) return 'INVALID_PRODUCER_ID_MAPPING';
     if (md.producerEpoch !== req.producerEpoch) return 'PRODUCER_FENCED';
     if (md.state === 'PrepareCommit' || md.state === 'PrepareAbort') return 'CONCURRENT_TRANSACTIONS';
-    if (md.partitions.has(req.partition)) return 'NONE';
+    if (md.partitions.has(req.partition)) {
+      this.noteAnsweredFromUnreplicated(md, [req.partition]);
+      return 'NONE';
+    }
     codeProbe('txn-verification-partition-not-in-txn');
     return 'INVALID_TXN_STATE';
   }

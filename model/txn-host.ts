@@ -36,7 +36,7 @@ import { OFFSETS_TOPIC, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant 
 import type { Partition } from './partition.ts';
 import type { PartitionState } from './internal-protocol.ts';
 import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
-import { codeProbe } from './code-probes.ts';
+import { codeProbe, codeProbeWith, type TxnLoaded } from './code-probes.ts';
 import type { TxnTransit } from './txn-metadata.ts';
 import { transactionV2Enabled } from './versions.ts';
 import {
@@ -291,8 +291,16 @@ export class TxnHost {
       return;
     }
     if (s.isLoaded()) return;
-    codeProbe('txn-coordinator-loaded');
-    s.load(loadableTransits(p.log.dataRecords()), p.log.hw);
+    const records = p.log.dataRecords();
+    const hw = p.log.hw;
+    let committed = 0;
+    while (committed < records.length && records[committed].offset < hw) committed++;
+    const transits = loadableTransits(records);
+    codeProbeWith(
+      'txn-coordinator-loaded',
+      loadedContext(tag.partition, s.coordinatorEpoch, transits, Math.floor(this.broker.nowUs() / 1000)),
+    );
+    s.load(transits, hw, Math.min(committed, transits.length));
   }
 
   /**
@@ -397,6 +405,20 @@ function unknownTag(t: never): never {
  * read (a torn tail that a broken recovery kept: variant recovery-trusts-tail, seed 1000114) ends
  * the load there and the partition is served with what was read before it.
  */
+/** `txn-coordinator-loaded`'s context: each transactional id's loaded state (its last record). */
+function loadedContext(partition: number, epoch: number, transits: readonly TxnTransit[], nowMs: number): TxnLoaded {
+  const last = new Map<string, TxnTransit>();
+  for (const t of transits) last.set(t.transactionalId, t);
+  const txns = [...last.values()].map((t) => ({
+    transactionalId: t.transactionalId,
+    producerId: t.producerId,
+    producerEpoch: t.producerEpoch,
+    state: t.state,
+    partitions: t.partitions,
+  }));
+  return { txnStatePartition: partition, coordinatorEpoch: epoch, atMs: nowMs, txns };
+}
+
 function loadableTransits(records: readonly { value: string }[]): TxnTransit[] {
   const out: TxnTransit[] = [];
   for (const r of records) {
