@@ -777,8 +777,9 @@ class SeedRun {
   // --- judge ------------------------------------------------------------------------------------
 
   /**
-   * For the Kafka finding zk-stale-controller-cache (driver/kafka-findings.ts): the end look at each `__transaction_state` partition whose controller write was resent and met
-   * BADVERSION (the last snapshot holds workload topics only).
+   * For the Kafka finding zk-stale-controller-cache (driver/kafka-findings.ts): the end look at
+   * each `__transaction_state` partition whose controller write was resent and met BADVERSION (the
+   * last snapshot holds workload topics only).
    */
   private txnStateLooks(probeContexts: readonly CodeProbeContextHit[]): ClusterSnapshot[] {
     const c = this.cluster;
