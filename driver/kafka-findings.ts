@@ -663,13 +663,19 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'AlterPartition is applied sends the write again, meets BADVERSION and answers INVALID_UPDATE_VERSION, ' +
       'keeping the old zkVersion; the leader waits for a LeaderAndIsr that only a newer leader epoch (an ' +
       'election, or a failed replica leaving the ISR) would bring, so after every fault healed the partition ' +
-      'keeps the ISR that write left in ZooKeeper and its leader never changes the ISR again.',
+      'keeps the ISR that write left in ZooKeeper and its leader never changes the ISR again. When that partition is ' +
+      "a __transaction_state one left below transaction.state.log.min.isr, its transaction coordinator's writes are " +
+      'all refused, so an Ongoing transaction there never ends and holds the LSO of its partitions.',
     kafkaSource:
       'KafkaZkClient.retryRequestsUntilConnected (CONNECTIONLOSS resent) and .updateLeaderAndIsr (BADVERSION → ' +
       'updatesToRetry); KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION, updateLeaderAndIsrCache ' +
       'of successful updates only); Partition.handleAlterPartitionError (INVALID_UPDATE_VERSION: no retry, ' +
       '"awaiting new the latest metadata"); ReplicaManager.becomeLeaderOrFollower (the same leader epoch from a ' +
-      'ZooKeeper controller is ignored) @ 3.6.2 and 3.9.0-rc3',
+      'ZooKeeper controller is ignored) @ 3.6.2 and 3.9.0-rc3; for the transaction coordinator: ' +
+      'Partition.appendRecordsToLeader (NotEnoughReplicasException for acks = -1 below min ISR), ' +
+      'TransactionStateManager.appendTransactionToLog (NOT_ENOUGH_REPLICAS → COORDINATOR_NOT_AVAILABLE), ' +
+      'TransactionCoordinator.abortTimedOutTransactions and endTransaction (markers only after the ' +
+      'PrepareCommit/PrepareAbort is written) @ 3.9.0-rc3',
     jira:
       'no JIRA found (searched AlterPartition INVALID_UPDATE_VERSION / bad ZK version / controller cache zkVersion ' +
       '/ retryRequestsUntilConnected CONNECTIONLOSS); KAFKA-14144 is the neighbour where the leader lost the answer',
