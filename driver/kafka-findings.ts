@@ -15,7 +15,7 @@
 // labelled. Witnesses read; they never change the run.
 
 import type { Anomaly } from '../checkers/verdict.ts';
-import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
+import type { ClusterSnapshot, ReplicaSnapshot } from '../checkers/cluster-state.ts';
 import type { History } from '../checkers/history.ts';
 import type { CodeProbeContextHit } from '../harness/code-probes.ts';
 import type { HistoryEvent } from '../checkers/history.ts';
@@ -30,6 +30,7 @@ import type {
   ZkResentIsrWrite,
 } from '../model/code-probes.ts';
 import type { FaultRecord } from './injector.ts';
+import { TXN_STATE_TOPIC } from '../model/config.ts';
 
 /** What a witness may read of a run. */
 export interface FindingRun {
@@ -53,6 +54,24 @@ export interface FindingRun {
    * window closed and at the end of the run (KafkaCluster.hangingTransactions), both.
    */
   readonly hangingTransactions?: ReadonlyArray<readonly [string, number]>;
+  /** transaction.state.log.min.isr as configured (Kafka's default 2), before the cap at the replication factor. */
+  readonly txnStateMinIsr?: number;
+  /**
+   * Transactional producers not done at the end of the run: client id → the `__transaction_state`
+   * partition of its transactional id (KafkaCluster.txnStatePartitionOfProducers).
+   */
+  readonly txnProducers?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Transactions open on workload leaders when the liveness window closed and at the end of the
+   * run, both (KafkaCluster.openTransactionsOnLeaders): ["topic/partition", producer id].
+   */
+  readonly openTransactions?: ReadonlyArray<readonly [string, number]>;
+  /**
+   * At the end of the run, a look (KafkaCluster.internalPartitionLook) at each `__transaction_state`
+   * partition a zk-alter-partition-resent-bad-version probe names: the last snapshot holds workload
+   * topics only.
+   */
+  readonly txnStateLooks?: readonly ClusterSnapshot[];
 }
 
 /** One instance of a finding's chain in a run: what was witnessed, and the anomalies it explains. */
@@ -335,6 +354,10 @@ function hangingBelowLogStart(
 
 const RESENT_WRITE_PROBE = 'zk-alter-partition-resent-bad-version';
 
+function lookOf(look: ClusterSnapshot, w: ZkResentIsrWrite): boolean {
+  return look.controller.partitions.some((v) => v.topic === w.topic && v.partition === w.partition);
+}
+
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
@@ -350,12 +373,14 @@ function sameMembers(a: readonly number[], b: readonly number[]): boolean {
  * anomalies of that partition only: its state is frozen from the write to the end of the run.
  */
 function zkStaleControllerCache(run: FindingRun): FindingWitness[] {
-  const snap = run.lastSnapshot;
-  if (!run.zookeeper || snap === undefined) return [];
+  if (!run.zookeeper) return [];
   const out: FindingWitness[] = [];
   for (const hit of run.probeContexts) {
     if (hit.name !== RESENT_WRITE_PROBE) continue;
     const w = hit.context as ZkResentIsrWrite;
+    // A workload topic's end state is in the last snapshot; `__transaction_state`'s in its own look.
+    const snap = w.topic === TXN_STATE_TOPIC ? run.txnStateLooks?.find((l) => lookOf(l, w)) : run.lastSnapshot;
+    if (snap === undefined) continue;
     const zk = snap.controller.partitions.find((v) => v.topic === w.topic && v.partition === w.partition);
     const frozen =
       zk !== undefined &&
@@ -374,17 +399,95 @@ function zkStaleControllerCache(run: FindingRun): FindingWitness[] {
       leader.leaderEpoch === w.leaderEpoch &&
       leader.partitionEpoch === w.zkVersion;
     if (!waiting) continue;
+    const coordinator = frozenTxnCoordinator(run, w, leader, zk.replicas.length);
     out.push({
       description:
         `Controller ${w.controller} (epoch ${w.controllerEpoch}) wrote broker ${w.leader}'s ISR change of ` +
         `${w.topic}/${w.partition} to [${w.isr.join(', ')}] at zkVersion ${w.zkVersion}; its answer lost with the ` +
         `ZooKeeper connection, the resent write met BADVERSION and the leader was answered INVALID_UPDATE_VERSION. ` +
         `At the end ZooKeeper still holds that write (zkVersion ${w.zkVersion + 1}) and broker ${w.leader} still ` +
-        `leads in epoch ${w.leaderEpoch} at partition epoch ${w.zkVersion}, waiting for a LeaderAndIsr.`,
-      explains: (a) => a.kind === 'liveness' && a.topic === w.topic && a.partition === w.partition,
+        `leads in epoch ${w.leaderEpoch} at partition epoch ${w.zkVersion}, waiting for a LeaderAndIsr.` +
+        (coordinator?.description ?? ''),
+      explains: (a) =>
+        (a.kind === 'liveness' && a.topic === w.topic && a.partition === w.partition) ||
+        coordinator?.explains(a) === true,
     });
   }
   return out;
+}
+
+/** A `__transaction_state` record as the witness reads it (the TxnTransit JSON model/txn-host.ts writes). */
+interface TxnStateRecord {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly state: string;
+  readonly partitions: readonly string[];
+}
+
+function txnStateRecord(value: string): TxnStateRecord | undefined {
+  try {
+    const t = JSON.parse(value) as Partial<TxnStateRecord> | null;
+    const ok =
+      typeof t?.transactionalId === 'string' &&
+      typeof t.producerId === 'number' &&
+      typeof t.state === 'string' &&
+      Array.isArray(t.partitions);
+    return ok ? (t as TxnStateRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The frozen partition is a `__transaction_state` partition whose leader's committed ISR is below
+ * the topic's min.insync.replicas (transaction.state.log.min.isr, capped at the replication factor:
+ * Partition.effectiveMinIsr): every write of its transaction coordinator is refused
+ * (Partition.appendRecordsToLeader: NotEnoughReplicasException for acks = -1, which
+ * TransactionStateManager.appendTransactionToLog answers COORDINATOR_NOT_AVAILABLE), to the end of
+ * the run. A transaction its log leaves Ongoing never gets the PrepareCommit/PrepareAbort that must
+ * be written before any marker (TransactionCoordinator.endTransaction, abortTimedOutTransactions),
+ * so it stays open on its partitions and holds their LSO: explained are the liveness anomalies of a
+ * partition whose leader held that producer's transaction open when the liveness window closed or
+ * at the end, and those of producers (nodes) whose transactional ids all hash to the frozen partition.
+ */
+function frozenTxnCoordinator(
+  run: FindingRun,
+  w: ZkResentIsrWrite,
+  leader: ReplicaSnapshot,
+  replicationFactor: number,
+): { description: string; explains: (a: Anomaly) => boolean } | undefined {
+  if (w.topic !== TXN_STATE_TOPIC || leader.isr === undefined) return undefined;
+  const minIsr = Math.min(run.txnStateMinIsr ?? 2, replicationFactor);
+  if (leader.isr.length >= minIsr) return undefined;
+  const last = new Map<string, TxnStateRecord>();
+  for (const r of leader.records) {
+    const t = txnStateRecord(r.value);
+    if (t !== undefined) last.set(t.transactionalId, t);
+  }
+  const held = new Set<string>();
+  for (const t of last.values()) {
+    if (t.state !== 'Ongoing') continue;
+    for (const tp of t.partitions)
+      if ((run.openTransactions ?? []).some(([p, pid]) => p === tp && pid === t.producerId)) held.add(tp);
+  }
+  const producers = new Set((run.txnProducers ?? []).filter(([, p]) => p === w.partition).map(([c]) => c));
+  if (held.size === 0 && producers.size === 0) return undefined;
+  const description =
+    ` Its committed ISR [${leader.isr.join(', ')}] is below min.insync.replicas ${minIsr}: every write of the ` +
+    `transaction coordinator of ${w.topic}/${w.partition} is refused, so its Ongoing transactions ` +
+    `never end` +
+    (held.size === 0 ? '' : ` and hold the LSO of ${[...held].join(', ')}`) +
+    (producers.size === 0 ? '.' : `; producers ${[...producers].join(', ')} wait on that coordinator.`);
+  return {
+    description,
+    explains: (a) =>
+      a.kind === 'liveness' &&
+      ((a.topic !== undefined && held.has(`${a.topic}/${a.partition}`)) ||
+        (a.topic === undefined &&
+          a.nodes !== undefined &&
+          a.nodes.length > 0 &&
+          a.nodes.every((n) => producers.has(n)))),
+  };
 }
 
 // --- dropped-isr-expansion (seed 160008005) ------------------------------------------------------
@@ -625,13 +728,19 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'AlterPartition is applied sends the write again, meets BADVERSION and answers INVALID_UPDATE_VERSION, ' +
       'keeping the old zkVersion; the leader waits for a LeaderAndIsr that only a newer leader epoch (an ' +
       'election, or a failed replica leaving the ISR) would bring, so after every fault healed the partition ' +
-      'keeps the ISR that write left in ZooKeeper and its leader never changes the ISR again.',
+      'keeps the ISR that write left in ZooKeeper and its leader never changes the ISR again. When that partition is ' +
+      "a __transaction_state one left below transaction.state.log.min.isr, its transaction coordinator's writes are " +
+      'all refused, so an Ongoing transaction there never ends and holds the LSO of its partitions.',
     kafkaSource:
       'KafkaZkClient.retryRequestsUntilConnected (CONNECTIONLOSS resent) and .updateLeaderAndIsr (BADVERSION → ' +
       'updatesToRetry); KafkaController.tryProcessAlterPartition (INVALID_UPDATE_VERSION, updateLeaderAndIsrCache ' +
       'of successful updates only); Partition.handleAlterPartitionError (INVALID_UPDATE_VERSION: no retry, ' +
       '"awaiting new the latest metadata"); ReplicaManager.becomeLeaderOrFollower (the same leader epoch from a ' +
-      'ZooKeeper controller is ignored) @ 3.6.2 and 3.9.0-rc3',
+      'ZooKeeper controller is ignored) @ 3.6.2 and 3.9.0-rc3; for the transaction coordinator: ' +
+      'Partition.appendRecordsToLeader (NotEnoughReplicasException for acks = -1 below min ISR), ' +
+      'TransactionStateManager.appendTransactionToLog (NOT_ENOUGH_REPLICAS → COORDINATOR_NOT_AVAILABLE), ' +
+      'TransactionCoordinator.abortTimedOutTransactions and endTransaction (markers only after the ' +
+      'PrepareCommit/PrepareAbort is written) @ 3.9.0-rc3',
     jira:
       'no JIRA found (searched AlterPartition INVALID_UPDATE_VERSION / bad ZK version / controller cache zkVersion ' +
       '/ retryRequestsUntilConnected CONNECTIONLOSS); KAFKA-14144 is the neighbour where the leader lost the answer',

@@ -257,6 +257,8 @@ class SeedRun {
   private historyVerdict: Verdict | undefined;
   private finalRead: FinalRead | undefined;
   private livenessVerdict: Verdict | undefined;
+  /** Transactions open on workload leaders when the liveness window closed (openTransactionsOnLeaders). */
+  private openTxnsAtLivenessEnd: ReadonlyArray<readonly [string, number]> = [];
   /** The producers on a wedged transactional id when the liveness window closed (wedgedTxnProducers). */
   private wedgedAtLivenessEndMap: ReadonlyMap<number, number> = new Map();
   /** When the invariant monitor looks (driver/invariant-looks.ts); created in build(). */
@@ -623,6 +625,7 @@ class SeedRun {
     this.livenessVerdict = lt.finish();
     // What a hanging transaction explains is judged now, when the window closes (promise.ts hangingTxnBreach).
     if (this.tracker !== undefined) this.tracker.hangingAtLivenessEnd = c.hangingTransactions?.() ?? new Map();
+    this.openTxnsAtLivenessEnd = c.openTransactionsOnLeaders?.() ?? [];
     this.wedgedAtLivenessEndMap = c.wedgedTxnProducers?.() ?? new Map();
     this.liveness = undefined;
     if (!live && this.livenessVerdict.valid !== false) {
@@ -773,6 +776,27 @@ class SeedRun {
 
   // --- judge ------------------------------------------------------------------------------------
 
+  /**
+   * For the Kafka finding zk-stale-controller-cache (driver/kafka-findings.ts): the end look at
+   * each `__transaction_state` partition whose controller write was resent and met BADVERSION (the
+   * last snapshot holds workload topics only).
+   */
+  private txnStateLooks(probeContexts: readonly CodeProbeContextHit[]): ClusterSnapshot[] {
+    const c = this.cluster;
+    if (c?.internalPartitionLook === undefined) return [];
+    const out: ClusterSnapshot[] = [];
+    const seen = new Set<number>();
+    for (const hit of probeContexts) {
+      if (hit.name !== 'zk-alter-partition-resent-bad-version') continue;
+      const { topic, partition } = hit.context as { topic: string; partition: number };
+      if (topic !== TXN_STATE_TOPIC || seen.has(partition)) continue;
+      seen.add(partition);
+      const look = c.internalPartitionLook(topic, partition);
+      if (look !== undefined) out.push(look);
+    }
+    return out;
+  }
+
   /** The verdict (every anomaly judged by the promise tracker's evidence), the outcome and the result. */
   judge(probeContexts: readonly CodeProbeContextHit[]): RunResult {
     const opts = this.opts;
@@ -814,6 +838,10 @@ class SeedRun {
         ...(this.tracker?.hangingTransactions ?? []),
       ],
       ...(this.lastSnapshot === undefined ? {} : { lastSnapshot: this.lastSnapshot }),
+      txnStateMinIsr: this.spec.config['transaction.state.log.min.isr'] ?? 2,
+      txnProducers: [...(this.cluster?.txnStatePartitionOfProducers?.() ?? [])],
+      openTransactions: [...this.openTxnsAtLivenessEnd, ...(this.cluster?.openTransactionsOnLeaders?.() ?? [])],
+      txnStateLooks: this.txnStateLooks(probeContexts),
     };
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,

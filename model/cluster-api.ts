@@ -61,6 +61,11 @@ export interface KafkaCluster {
   snapshot(): ClusterSnapshot;
   /** One partition's look for the invariant monitor (ClusterView.partitionSnapshot); absent in stand-ins. */
   partitionSnapshot?(topic: string, partition: number): ClusterSnapshot;
+  /**
+   * A fresh look at one partition of any topic, internal ones included (ClusterView
+   * .internalPartitionLook); undefined when the controller holds no such partition. Absent in stand-ins.
+   */
+  internalPartitionLook?(topic: string, partition: number): ClusterSnapshot | undefined;
   /** The acknowledged and consumed records so far, folded from the history (live arrays); absent in stand-ins. */
   results?(): { acked: readonly AckedRecord[]; consumed: readonly ConsumedRecord[] };
   /**
@@ -78,6 +83,17 @@ export interface KafkaCluster {
    * that partition. Absent where the cluster has no transactions.
    */
   wedgedTxnProducers?(): Map<number, number>;
+  /**
+   * Running transactional producers not done: client id → the `__transaction_state` partition of
+   * its transactional id (TransactionStateManager.partitionFor), whose coordinator every one of its
+   * requests needs. Absent where the cluster has no transactions.
+   */
+  txnStatePartitionOfProducers?(): Map<number, number>;
+  /**
+   * Transactions open on the leader of a workload topic's partition (its producer state's ongoing
+   * transactions): ["topic/partition", producer id] pairs. Absent where the cluster has no transactions.
+   */
+  openTransactionsOnLeaders?(): Array<readonly [string, number]>;
   /**
    * Running consume-transform-produce producers not done whose group's `__consumer_offsets`
    * partition holds a hanging transaction (hangingTransactions): its OffsetFetch with requireStable

@@ -205,6 +205,33 @@ export class ClusterView {
   }
 
   /**
+   * A fresh look at one partition of any topic the controller holds, internal ones included (in
+   * ZooKeeper mode the full snapshot and partitionSnapshot show the workload's topics only), no
+   * results: for a Kafka finding's witness at the end of the run (driver/run.ts txnStateLooks).
+   */
+  internalPartitionLook(topic: string, partition: number): ClusterSnapshot | undefined {
+    const view = this.anyControllerPartitionOf(topic, partition);
+    if (view === undefined) return undefined;
+    const replicas = view.replicas.map((b) => {
+      const r = this.replicaSnapshot(b, topic, partition);
+      return { ...r, records: r.records.slice() };
+    });
+    return {
+      timeUs: this.sim.now(),
+      brokers: this.brokerViews(),
+      controller: { up: this.controllerUp(), partitions: [{ ...view }] },
+      replicas,
+      acked: [],
+      consumed: [],
+    };
+  }
+
+  /** The controller's record of a partition of any topic it holds (ZooKeeper mode: internal topics too). */
+  protected anyControllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
+    return this.controllerPartitionOf(topic, partition);
+  }
+
+  /**
    * One partition's look for the invariant monitor's observePartition: every broker, the
    * controller's record of that partition and its replicas (a replica on a broker that is down
    * shows only `up: false`: no invariant reads a down replica's disk), no quorum. It is taken

@@ -195,7 +195,7 @@ class SimulatedCluster implements KafkaCluster {
       this.controllerIds = servers;
       this.controllerId = servers[0];
       const chroot = spec.zookeeper.chroot ?? '';
-      this.view = new ZkClusterView(sim, brokerIds, topics, config, servers, this.commitLog, chroot, record);
+      this.view = new ZkClusterView(sim, brokerIds, topics, config, servers, this.commitLog, chroot, record, created);
       this.tools = [ZK_ADMIN_ID];
     } else {
       const { brokerIds, voters } = addKafkaServers(sim, { ...spec, topics: created }, this.commitLog);
@@ -389,6 +389,29 @@ class SimulatedCluster implements KafkaCluster {
     return out;
   }
 
+  txnStatePartitionOfProducers(): Map<number, number> {
+    const out = new Map<number, number>();
+    const partitions = txnTopicPartitions(this.spec.config);
+    for (const client of this.unfinishedProducers()) {
+      const transactionalId = this.txnIdOf.get(client);
+      if (transactionalId !== undefined) out.set(client, partitionFor(transactionalId, partitions));
+    }
+    return out;
+  }
+
+  openTransactionsOnLeaders(): Array<readonly [string, number]> {
+    const out: Array<readonly [string, number]> = [];
+    if (this.workload.transactions === undefined) return out;
+    const topics = new Set(this.spec.topics.map((t) => t.name));
+    for (const s of this.view.controllerPartitions()) {
+      if (!topics.has(s.topic)) continue;
+      const b = s.leader >= 0 && this.sim.isUp(s.leader) ? brokerOn(this.sim, s.leader) : undefined;
+      for (const o of b?.partition(s.topic, s.partition)?.log.producers.openTransactions() ?? [])
+        out.push([`${s.topic}/${s.partition}`, o.producerId]);
+    }
+    return out;
+  }
+
   offsetsHungTxnProducers(): Map<number, number> {
     const out = new Map<number, number>();
     if (this.ctpGroupOf.size === 0) return out;
@@ -562,6 +585,10 @@ class SimulatedCluster implements KafkaCluster {
   snapshot(): ClusterSnapshot {
     this.scanHistory();
     return this.view.snapshot(this.acked, this.consumed);
+  }
+
+  internalPartitionLook(topic: string, partition: number): ClusterSnapshot | undefined {
+    return this.view.internalPartitionLook(topic, partition);
   }
 
   partitionSnapshot(topic: string, partition: number): ClusterSnapshot {

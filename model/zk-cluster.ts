@@ -251,8 +251,18 @@ export class ZkClusterView extends ClusterView {
     commitLog: MetadataCommitLog,
     private readonly chroot: string,
     private readonly record: ZkRecord,
+    /** Every topic the admin created, the internal ones included (anyControllerPartitionOf). */
+    private readonly createdTopics: readonly TopicSpec[] = topicList,
   ) {
     super(sim, brokerIds, topicList, config, servers, commitLog);
+  }
+
+  /** ZooKeeper's state of a partition of any created topic (`__transaction_state` too). */
+  protected override anyControllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
+    const spec = this.createdTopics.find((t) => t.name === topic);
+    const best = mostAdvanced(this.sim, this.servers);
+    if (spec === undefined || best === undefined) return undefined;
+    return readState(best, this.chroot, [spec]).partitions.find((p) => p.partition === partition);
   }
 
   /** The broker acting as the active controller (it believes so and is running), or undefined. */

@@ -36,7 +36,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationApi } from '../../../harness/types.ts';
 import type { KafkaCluster, ModelProbe } from '../../../model/cluster-api.ts';
-import type { ClusterSnapshot } from '../../../checkers/cluster-state.ts';
+import type { ClusterSnapshot, ReplicaSnapshot } from '../../../checkers/cluster-state.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
 import type { ZkResentIsrWrite } from '../../../model/code-probes.ts';
 import { isFailing, runScenario, type RunResult } from '../../../driver/run.ts';
@@ -223,6 +223,115 @@ describe('finding: a ZooKeeper-mode controller cache behind ZooKeeper after a lo
       const [out] = labelKafkaFindings([a], r);
       expect(out.kafkaFinding, why).toBeUndefined();
       expect(isFailing(out), why).toBe(true);
+    }
+  });
+
+  it('seed 350012301: __transaction_state/1 frozen below min ISR; no coordinator write, t/0 stays held', () => {
+    // Swarm seed 350012301 (`--controller zookeeper`, base 350,012,000), shrunk: 3 brokers,
+    // 2 transactional producers on one transactional id tx-0 (→ __transaction_state/1,
+    // transaction.state.log.min.isr 2). Broker 2 leads everything when it is killed at 79.14 s
+    // with x601-4/x601-5 open on t/0 (offsets 88-89; tx-0 Ongoing at __transaction_state/1
+    // offset 16). At 98.04 s broker 1 leads t/0 and __transaction_state/1 with ISR [1] and
+    // sends the expansion to [1, 3] to controller 3, which is isolated right then (98.0-108.7 s):
+    // its write is applied, the answer lost with its ZooKeeper connection, the resent write meets
+    // BADVERSION and every later AlterPartition of broker 1 for that partition is answered
+    // INVALID_UPDATE_VERSION (the chain above). So __transaction_state/1 keeps ISR [1] < 2:
+    // every write of tx-0's coordinator is refused (Partition.appendRecordsToLeader
+    // NotEnoughReplicasException → TransactionStateManager.appendTransactionToLog
+    // COORDINATOR_NOT_AVAILABLE), its timeout abort never writes PrepareAbort, so no ABORT marker
+    // reaches t/0 and the transaction holds t/0's LSO at 88: the probe's read_committed polls,
+    // the final read and both transactional producers never finish. The witness used to explain
+    // only the frozen partition's own anomalies and the run was a violation.
+    const { r, cluster, sim } = watchedRun(350012301, fixtureInput(350012301, 'zookeeper'));
+    expect(r.codeProbes).toContain('zk-alter-partition-resent-bad-version');
+    expect(r.codeProbes).toContain('txn-coordinator-append-refused');
+    expect(r.outcome).toBe('kafka-finding');
+    expect(r.kafkaFindings).toEqual(['zk-stale-controller-cache']);
+    const labelled = r.verdict.anomalies.filter((a) => a.kafkaFinding !== undefined);
+    expect(labelled.map((a) => [a.topic, a.partition, a.nodes])).toEqual([
+      ['t', 0, undefined],
+      [undefined, undefined, [600, 601]],
+      ['t', 0, [400]],
+    ]);
+    expect(labelled[0].kafkaFindingWitness).toMatch(/below min.insync.replicas 2.*hold the LSO of t\/0/);
+    expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
+    // ZooKeeper holds the write [1, 3]; broker 1 still leads with ISR [1] one zkVersion behind.
+    const look = cluster.internalPartitionLook!('__transaction_state', 1)!;
+    const zk = look.controller.partitions[0];
+    expect([zk.leader, zk.isr, zk.partitionEpoch]).toEqual([1, [1, 3], 5]);
+    const leader = look.replicas.find((x) => x.broker === 1)!;
+    expect([leader.role, leader.isr, leader.partitionEpoch]).toEqual(['leader', [1], 4]);
+    // tx-0 is Ongoing in the coordinator's cache, and its transaction open on t/0's leader.
+    const coordinator = sim.actor<ZkBroker>(1) as ZkBroker;
+    expect(coordinator.txns.shard(1)?.txns.get('tx-0')?.state).toBe('Ongoing');
+    const open = coordinator.partition('t', 0)!.log.producers.openTransactions();
+    expect(open.map((o) => o.firstOffset)).toEqual([88]);
+  });
+
+  it('a frozen __transaction_state partition explains only what its coordinator holds', () => {
+    const { cluster } = watchedRun(350012301, fixtureInput(350012301, 'zookeeper'));
+    const look = cluster.internalPartitionLook!('__transaction_state', 1)!;
+    const write: ZkResentIsrWrite = {
+      controller: 3,
+      controllerEpoch: 2,
+      topic: '__transaction_state',
+      partition: 1,
+      leader: 1,
+      leaderEpoch: 3,
+      zkVersion: 4,
+      isr: [1, 3],
+    };
+    const pid = cluster.openTransactionsOnLeaders!()[0][1];
+    const run: FindingRun = {
+      probeContexts: [{ name: 'zk-alter-partition-resent-bad-version', context: write }],
+      faults: [],
+      history: [],
+      zookeeper: true,
+      txnStateLooks: [look],
+      txnStateMinIsr: 2,
+      txnProducers: [
+        [600, 1],
+        [601, 1],
+      ],
+      openTransactions: [['t/0', pid]],
+    };
+    const held: Anomaly = { kind: 'liveness', explanation: 't/0 did not recover', topic: 't', partition: 0 };
+    const producers: Anomaly = { kind: 'liveness', explanation: 'sends not completed', nodes: [600, 601] };
+    expect(labelKafkaFindings([held, producers], run).map((a) => a.kafkaFinding)).toEqual([
+      'zk-stale-controller-cache',
+      'zk-stale-controller-cache',
+    ]);
+    const withLeader = (f: (x: ReplicaSnapshot) => ReplicaSnapshot): FindingRun => ({
+      ...run,
+      txnStateLooks: [{ ...look, replicas: look.replicas.map((x) => (x.broker === 1 ? f(x) : x)) }],
+    });
+    const notOngoing = (x: ReplicaSnapshot): ReplicaSnapshot => ({
+      ...x,
+      records: x.records.map((rec) => ({ ...rec, value: rec.value.replace('"Ongoing"', '"PrepareAbort"') })),
+    });
+    const misses: Array<[string, FindingRun, Anomaly]> = [
+      ['ISR at min.insync.replicas', { ...run, txnStateMinIsr: 1 }, held],
+      ['ISR at min.insync.replicas (producers)', { ...run, txnStateMinIsr: 1 }, producers],
+      ['no look at the partition', { ...run, txnStateLooks: [] }, held],
+      ['the transaction is not open on t/0', { ...run, openTransactions: [['t/0', pid + 1]] }, held],
+      ['another partition held', run, { ...held, partition: 1 }],
+      ['the coordinator left it PrepareAbort', withLeader(notOngoing), held],
+      [
+        'a producer of another txn partition',
+        {
+          ...run,
+          txnProducers: [
+            [600, 1],
+            [601, 0],
+          ],
+        },
+        producers,
+      ],
+      ['another kind', run, { ...held, kind: 'lost-write' }],
+    ];
+    for (const [why, r, a] of misses) {
+      const [out] = labelKafkaFindings([a], r);
+      expect(out.kafkaFinding, why).toBeUndefined();
     }
   });
 });
