@@ -205,12 +205,12 @@ export class ClusterView {
   }
 
   /**
-   * A fresh look at one partition of any topic the controller holds, internal ones included (in
-   * ZooKeeper mode the full snapshot and partitionSnapshot show the workload's topics only), no
-   * results: for a Kafka finding's witness at the end of the run (driver/run.ts txnStateLooks).
+   * A fresh look at one partition of any topic the controller holds, internal ones included, its
+   * records copied, no results: for a Kafka finding's witness at the end of the run (driver/run.ts
+   * txnStateLooks).
    */
   internalPartitionLook(topic: string, partition: number): ClusterSnapshot | undefined {
-    const view = this.anyControllerPartitionOf(topic, partition);
+    const view = this.controllerPartitionOf(topic, partition);
     if (view === undefined) return undefined;
     const replicas = view.replicas.map((b) => {
       const r = this.replicaSnapshot(b, topic, partition);
@@ -224,11 +224,6 @@ export class ClusterView {
       acked: [],
       consumed: [],
     };
-  }
-
-  /** The controller's record of a partition of any topic it holds (ZooKeeper mode: internal topics too). */
-  protected anyControllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
-    return this.controllerPartitionOf(topic, partition);
   }
 
   /**

@@ -251,18 +251,14 @@ export class ZkClusterView extends ClusterView {
     commitLog: MetadataCommitLog,
     private readonly chroot: string,
     private readonly record: ZkRecord,
-    /** Every topic the admin created, the internal ones included (anyControllerPartitionOf). */
+    /**
+     * Every topic the admin created, the internal ones too (`__consumer_offsets`,
+     * `__transaction_state`): ZooKeeper's partition state is read for all of them, as KRaft
+     * mode's committed image holds them all; `describe` prints the workload's only.
+     */
     private readonly createdTopics: readonly TopicSpec[] = topicList,
   ) {
     super(sim, brokerIds, topicList, config, servers, commitLog);
-  }
-
-  /** ZooKeeper's state of a partition of any created topic (`__transaction_state` too). */
-  protected override anyControllerPartitionOf(topic: string, partition: number): PartitionView | undefined {
-    const spec = this.createdTopics.find((t) => t.name === topic);
-    const best = mostAdvanced(this.sim, this.servers);
-    if (spec === undefined || best === undefined) return undefined;
-    return readState(best, this.chroot, [spec]).partitions.find((p) => p.partition === partition);
   }
 
   /** The broker acting as the active controller (it believes so and is running), or undefined. */
@@ -280,7 +276,7 @@ export class ZkClusterView extends ClusterView {
     if (now === this.lastReadUs) return this.last;
     const best = mostAdvanced(this.sim, this.servers);
     if (best !== undefined) {
-      this.last = readState(best, this.chroot, this.topicList);
+      this.last = readState(best, this.chroot, this.createdTopics);
       this.lastReadUs = now;
     }
     return this.last;
