@@ -158,8 +158,8 @@ const CODE_PROBES = {
     kafka: 'UnifiedLog.append (only a first offset below the log end is refused)',
     description: "A follower appended fetched records past its log end or across the leader's gap, leaving a gap.",
     reachable: zkRare(
-      'a follower truncated inside a batch (truncate-inside-batch) to fetch across the gap; swarm seed ' +
-        '137007625 of `--controller zookeeper` did (test/model/regressions/zk-truncate-inside-batch.test.ts)',
+      'a follower truncated inside a batch (truncate-inside-batch) to fetch across the gap; a schedule shifted ' +
+        "from seed 137007625's does (test/model/regressions/zk-truncate-inside-batch.test.ts)",
     ),
   },
   'truncate-deletes-segment': {
@@ -372,7 +372,8 @@ const CODE_PROBES = {
       "A follower fetched inside a gap at the leader's log end: no batch at or past its offset, so the read's " +
       "offset metadata, which the leader records as the follower's log end, is the leader's log end.",
     reachable:
-      'rare: 1 of 100,000 swarm seeds (base 300,000,000; 300014255) and none of 100,000 `--controller zookeeper` ' +
+      'rare: 1 of 100,000 swarm seeds (base 300,000,000; 300014255, whose chain a shifted schedule now pins: ' +
+      'test/model/regressions/zk-gap-at-leader-log-end.test.ts) and none of 100,000 `--controller zookeeper` ' +
       "seeds (base 290,000,000) reached it, none of bench/coverage.ts's 10,000; it needs a leader elected with a " +
       'gap at the end of its log: a truncation inside a batch in a ZooKeeper-mode reopened epoch (power losses)',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
