@@ -1018,7 +1018,7 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judgeWith(skip([5], [], [4, 2]))).toBeUndefined(); // no record named
   });
 
-  it('a record sent before the loss but after the read past its offset was answered (seed 370025474, zookeeper)', () => {
+  it('a record sent before the loss, after the read past its offset was answered (seed 370025474, zookeeper)', () => {
     const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6
     /** The member's poll (process 700) invoked at `s` seconds, answered `dt` later from `from` to `next`. */
     const poll = (index: number, s: number, dt: number, from: number, next: number): HistoryEvent[] => [
