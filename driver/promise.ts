@@ -1079,6 +1079,11 @@ export interface PromiseEvidence {
   readonly finalCopies: ReadonlyMap<string, number> | undefined;
   /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
+  /**
+   * For a `poll` invoked at a history index: its answer (the process's next event, an `ok` poll),
+   * when it came, the offset it started from and the position it left; undefined otherwise.
+   */
+  readonly pollAnswer: (historyIndex: number) => PollAnswer | undefined;
   /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
   readonly offsetsPartitionOf: (group: string) => number | undefined;
   /**
@@ -1256,8 +1261,14 @@ type Excuse =
  *   position it held before the breach (swarm seed 190067860: the member read x601-41..44 at
  *   55..58 and the COMMIT marker at 59, position 60, at 66.2 s; broker 3 came back with its log
  *   ending at 59 and was elected at 73.3 s; the group committed 60 at 78.8 s; probe-400-0,
- *   sent at 85.9 s, took offset 59). A record sent before the breach, or a read past the offset
- *   after it, stays a violation here.
+ *   sent at 85.9 s, took offset 59). A record sent before the breach counts too if it was first
+ *   sent after that read, which started at or below every skipped offset and moved past them all,
+ *   was answered: the read moved only across offsets below the leader's HW (UnifiedLog.read), so
+ *   a later record could take one only once the breach had taken it (swarm --controller zookeeper
+ *   seed 370025474: p202-7, sent at 9.54 s after the member moved past the COMMIT marker at 56 at
+ *   8.23 s, appended at 59 and lost in broker 3's power loss at 14.0 s, retried to offset 56 of the
+ *   damaged leader at 61.1 s). A record sent before that answer, or a read past the offset after
+ *   the breach, stays a violation here.
  * - 'epoch-reopened' (epoch-cache-complete, epoch-cache-log; ZooKeeper mode only): a replica's
  *   epoch cache disagrees with its log from an offset committed when a power-loss breach
  *   happened. The broker that lost those offsets may lead again in the same epoch and append
@@ -1808,16 +1819,39 @@ function skippedAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidenc
 
 /**
  * 'read-past-before-loss': `a` names two ops, the second (the group's first read past the skipped
- * offsets) invoked before `b`, and values, every one first sent at or after `b`: what the group
- * read past was not those records.
+ * offsets) invoked before `b`, and values, every one first sent at or after `b`, or after that
+ * read, which started at or below every skipped offset and left its position above them all,
+ * had been answered (sentAfterReadAcross): what the group read past was not those records.
  */
 function readPastBeforeLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   const ops = a.ops ?? [];
   const values = a.values ?? [];
   if (ops.length !== 2 || values.length === 0 || a.topic === undefined || a.partition === undefined) return false;
   const readUs = evidence.eventTimeUs(ops[1]);
-  const sentAfter = allSentAtOrAfter(a, b, evidence);
-  return readUs !== undefined && readUs < b.atUs && sentAfter;
+  if (readUs === undefined || readUs >= b.atUs) return false;
+  return allSentAtOrAfter(a, b, evidence) || sentAfterReadAcross(a, ops[1], evidence);
+}
+
+/**
+ * Every value `a` names was first sent after the answer to the poll invoked at `readIndex`, a
+ * poll that started at or below every offset `a` names and left its position above them all
+ * (swarm --controller zookeeper seed 370025474: the member read 40..55 and moved past the
+ * COMMIT marker at 56 at 8.23 s; p202-7, sent at 9.54 s, took offset 56 after the breach at
+ * 14.0 s). A fetch reads only below the leader's HW or LSO (UnifiedLog.read: maxOffsetMetadata),
+ * so every offset that read moved across was committed when it was answered, and a record sent
+ * later is appended at or above that leader's log end, above them: only a loss of those committed
+ * offsets lets it take one. A record sent before the answer could have been there when the read
+ * moved past it, which stays a violation.
+ */
+function sentAfterReadAcross(a: Anomaly, readIndex: number, evidence: PromiseEvidence): boolean {
+  const read = evidence.pollAnswer(readIndex);
+  const offsets = a.offsets ?? [];
+  if (read === undefined || offsets.length === 0 || a.topic === undefined || a.partition === undefined) return false;
+  if (read.fromOffset > Math.min(...offsets) || read.nextOffset <= Math.max(...offsets)) return false;
+  return (a.values ?? []).every((v) => {
+    const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
+    return t !== undefined && t > read.atUs;
+  });
 }
 
 /** The completed final read holds at most one copy of each value `a` names. */
@@ -2263,6 +2297,31 @@ function handedOutAt(handOuts: GroupHandOuts, ev: History[number] | undefined): 
   return handOuts.lastAtOrBefore({ group: v.group, member: v.member, generation: v.generation }, ev.time);
 }
 
+/** A poll's answer (PromiseEvidence.pollAnswer): when it came, where it started, the position it left. */
+interface PollAnswer {
+  atUs: number;
+  fromOffset: number;
+  nextOffset: number;
+}
+
+/**
+ * The answer to the `poll` invoked at history index `i`: the invoking process's next event (a
+ * process has one operation out at a time), if it is an `ok` poll naming its start and position.
+ */
+function pollAnswerAt(history: History, i: number): PollAnswer | undefined {
+  const invoke = history[i];
+  if (invoke?.type !== 'invoke' || invoke.f !== 'poll') return undefined;
+  for (let j = i + 1; j < history.length; j++) {
+    const e = history[j];
+    if (e.process !== invoke.process) continue;
+    if (e.type !== 'ok' || e.f !== 'poll') return undefined;
+    const v = e.value as { offset?: unknown; next?: unknown } | null;
+    if (typeof v?.offset !== 'number' || typeof v.next !== 'number') return undefined;
+    return { atUs: e.time, fromOffset: v.offset, nextOffset: v.next };
+  }
+  return undefined;
+}
+
 /** The run's final read: where it starts in the history, whose polls it is, and whether it completed. */
 export interface FinalRead {
   fromIndex: number;
@@ -2294,6 +2353,7 @@ export function promiseEvidence(
     recoveredLeo: tracker.recoveredLeo,
     finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
     eventTimeUs: (i) => history[i]?.time,
+    pollAnswer: (i) => pollAnswerAt(history, i),
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
     handedOutUs: (i) => handedOutAt(tracker.handOuts, history[i]),
     hangingTransactions: tracker.hangingTransactions,

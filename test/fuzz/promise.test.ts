@@ -1018,6 +1018,56 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judgeWith(skip([5], [], [4, 2]))).toBeUndefined(); // no record named
   });
 
+  it('a record sent before the loss, after the read past its offset was answered (seed 370025474, zookeeper)', () => {
+    const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6
+    /** The member's poll (process 700) invoked at `s` seconds, answered `dt` later from `from` to `next`. */
+    const poll = (index: number, s: number, dt: number, from: number, next: number): HistoryEvent[] => [
+      { index, time: s * 1_000_000, process: 700, type: 'invoke', f: 'poll', value: { topic: 't', partition: 0 } },
+      {
+        index: index + 1,
+        time: (s + dt) * 1_000_000,
+        process: 700,
+        type: 'ok',
+        f: 'poll',
+        value: { topic: 't', partition: 0, offset: from, records: [[from, 'r']], next },
+      },
+    ];
+    // history: polls answered before 'after' was sent at 0.5 s (8): from 3 to 6 at 0.4 s (0, 1), from 5 to 6
+    // at 0.42 s (2, 3), from 2 to 5 at 0.44 s (4, 5); a poll invoked at 0.45 s that failed (6, 7); 'mid'
+    // sent at 0.3 s (9), while the first poll was out; the commit at 4 s (10)
+    const history: History = [
+      ...poll(0, 0.2, 0.2, 3, 6),
+      ...poll(2, 0.41, 0.01, 5, 6),
+      ...poll(4, 0.43, 0.01, 2, 5),
+      { index: 6, time: 450_000, process: 701, type: 'invoke', f: 'poll', value: null },
+      { index: 7, time: 460_000, process: 701, type: 'fail', f: 'poll', value: null, error: 'timeout' },
+      at(8, 0.5, 'send', sent('after')),
+      at(9, 0.3, 'send', sent('mid')),
+      at(10, 4, 'commit', null),
+    ];
+    const skip = (offsets: number[], values: string[], read: number): Anomaly => ({
+      kind: 'commit-skip',
+      explanation: 'x',
+      group: 'g9',
+      topic: 't',
+      partition: 0,
+      ops: [10, read],
+      offsets,
+      values,
+    });
+    const judgeWith = (a: Anomaly) => expectedBecause(a, promiseEvidence(tracker, [a], history));
+    expect(judgeWith(skip([5], ['after'], 0))).toBe(t0); // sent after the read across 5 was answered
+    expect(judgeWith(skip([4, 5], ['after'], 0))).toBe(t0); // that read crossed both offsets
+    expect(judgeWith(skip([5], ['after'], 2))).toBe(t0); // a read from 5 itself
+    expect(judgeWith(skip([5], ['mid'], 0))).toBeUndefined(); // sent while the read was out: maybe there
+    expect(judgeWith(skip([4, 5], ['after', 'mid'], 0))).toBeUndefined(); // one of them sent while it was out
+    expect(judgeWith(skip([4], ['after'], 2))).toBeUndefined(); // that read started above offset 4
+    expect(judgeWith(skip([4, 5], ['after'], 4))).toBeUndefined(); // that read left its position at 5
+    expect(judgeWith(skip([5], ['after'], 6))).toBeUndefined(); // the read named was never answered
+    expect(judgeWith(skip([5], ['after'], 8))).toBeUndefined(); // the op named is no poll
+    expect(judgeWith(skip([5, 6], ['after'], 0))).toBeUndefined(); // offset 6 not committed at the loss
+  });
+
   it('without a group in the run (no companion), a lost commit is never excused', () => {
     const { tracker } = setup();
     tracker.powerLoss([1, 2], 'power loss of broker 1 + broker 2');
