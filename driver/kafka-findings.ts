@@ -72,6 +72,14 @@ export interface FindingRun {
    * topics only.
    */
   readonly txnStateLooks?: readonly ClusterSnapshot[];
+  /** The workload topics' min.insync.replicas in force (before the cap at the replication factor). */
+  readonly minInsync?: number;
+  /**
+   * At the end of the run, transactional producers not done whose serving coordinator holds their
+   * transactional id in PrepareCommit or PrepareAbort (KafkaCluster.preparedTxnsOfProducers): [client id,
+   * state, the partitions whose markers are still unwritten].
+   */
+  readonly preparedTxns?: ReadonlyArray<readonly [number, string, readonly string[]]>;
 }
 
 /** One instance of a finding's chain in a run: what was witnessed, and the anomalies it explains. */
@@ -399,7 +407,8 @@ function zkStaleControllerCache(run: FindingRun): FindingWitness[] {
       leader.leaderEpoch === w.leaderEpoch &&
       leader.partitionEpoch === w.zkVersion;
     if (!waiting) continue;
-    const coordinator = frozenTxnCoordinator(run, w, leader, zk.replicas.length);
+    const coordinator =
+      frozenTxnCoordinator(run, w, leader, zk.replicas.length) ?? refusedTxnMarkers(run, w, leader, zk.replicas.length);
     out.push({
       description:
         `Controller ${w.controller} (epoch ${w.controllerEpoch}) wrote broker ${w.leader}'s ISR change of ` +
@@ -487,6 +496,46 @@ function frozenTxnCoordinator(
           a.nodes !== undefined &&
           a.nodes.length > 0 &&
           a.nodes.every((n) => producers.has(n)))),
+  };
+}
+
+/**
+ * The frozen partition is a workload partition whose leader's committed ISR is below
+ * min.insync.replicas (capped at the replication factor: Partition.effectiveMinIsr). A transaction
+ * coordinator that holds a transactional id in PrepareCommit or PrepareAbort with that partition's
+ * marker still unwritten never completes it: markers are appended with requiredAcks -1
+ * (KafkaApis.handleWriteTxnMarkersRequest → ReplicaManager.appendRecords), which
+ * Partition.appendRecordsToLeader refuses below min ISR (NotEnoughReplicasException), and
+ * TransactionMarkerRequestCompletionHandler retries NOT_ENOUGH_REPLICAS for good; meanwhile
+ * TransactionCoordinator.handleInitProducerId (and AddPartitionsToTxn, EndTxn) answers
+ * CONCURRENT_TRANSACTIONS, so that id's producer begins no transaction again (3.9.0-rc3). Explained
+ * are the liveness anomalies of producers (nodes) all of whose transactional ids are held so at the end.
+ */
+function refusedTxnMarkers(
+  run: FindingRun,
+  w: ZkResentIsrWrite,
+  leader: ReplicaSnapshot,
+  replicationFactor: number,
+): { description: string; explains: (a: Anomaly) => boolean } | undefined {
+  if (w.topic === TXN_STATE_TOPIC || leader.isr === undefined || run.minInsync === undefined) return undefined;
+  const minIsr = Math.min(run.minInsync, replicationFactor);
+  if (leader.isr.length >= minIsr) return undefined;
+  const tp = `${w.topic}/${w.partition}`;
+  const held = (run.preparedTxns ?? []).filter(([, , partitions]) => partitions.includes(tp));
+  if (held.length === 0) return undefined;
+  const producers = new Set(held.map(([client]) => client));
+  const states = [...new Set(held.map(([, state]) => state))].join('/');
+  return {
+    description:
+      ` Its committed ISR [${leader.isr.join(', ')}] is below min.insync.replicas ${minIsr}: every transaction ` +
+      `marker to ${tp} is refused NOT_ENOUGH_REPLICAS, so the coordinator keeps the transactional ids of ` +
+      `producers ${[...producers].join(', ')} in ${states} and answers them CONCURRENT_TRANSACTIONS.`,
+    explains: (a) =>
+      a.kind === 'liveness' &&
+      a.topic === undefined &&
+      a.nodes !== undefined &&
+      a.nodes.length > 0 &&
+      a.nodes.every((n) => producers.has(n)),
   };
 }
 

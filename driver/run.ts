@@ -842,6 +842,8 @@ class SeedRun {
       txnProducers: [...(this.cluster?.txnStatePartitionOfProducers?.() ?? [])],
       openTransactions: [...this.openTxnsAtLivenessEnd, ...(this.cluster?.openTransactionsOnLeaders?.() ?? [])],
       txnStateLooks: this.txnStateLooks(probeContexts),
+      minInsync: this.spec.config['min.insync.replicas'],
+      preparedTxns: [...(this.cluster?.preparedTxnsOfProducers?.() ?? [])],
     };
     const verdict = combineVerdicts(this.historyVerdict, monitorAndLiveness, this.extraAnomalies, this.tracker, {
       history,

@@ -90,6 +90,16 @@ export interface KafkaCluster {
    */
   txnStatePartitionOfProducers?(): Map<number, number>;
   /**
+   * Running transactional producers not done whose transactional id the serving coordinator of its
+   * `__transaction_state` partition (that partition's leader) holds in PrepareCommit or PrepareAbort, its
+   * completion pending on the markers being sent (TransactionMetadata.prepareComplete, then
+   * TransactionMarkerChannelManager.addTxnMarkersToSend): [client id, state, the partitions whose markers are
+   * still unwritten]
+   * (TransactionMetadata.topicPartitions, from which TransactionMarkerRequestCompletionHandler removes
+   * each partition once its marker is written). Absent where the cluster has no transactions.
+   */
+  preparedTxnsOfProducers?(): Array<readonly [number, string, readonly string[]]>;
+  /**
    * Transactions open on the leader of a workload topic's partition (its producer state's ongoing
    * transactions): ["topic/partition", producer id] pairs. Absent where the cluster has no transactions.
    */

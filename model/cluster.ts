@@ -399,6 +399,28 @@ class SimulatedCluster implements KafkaCluster {
     return out;
   }
 
+  preparedTxnsOfProducers(): Array<readonly [number, string, readonly string[]]> {
+    const out: Array<readonly [number, string, readonly string[]]> = [];
+    const partitions = txnTopicPartitions(this.spec.config);
+    const leaders = new Map<number, number>();
+    for (const s of this.view.controllerPartitions()) if (s.topic === TXN_STATE_TOPIC) leaders.set(s.partition, s.leader);
+    for (const client of this.unfinishedProducers()) {
+      const id = this.txnIdOf.get(client);
+      if (id === undefined) continue;
+      const partition = partitionFor(id, partitions);
+      const leader = leaders.get(partition) ?? -1;
+      const b = leader >= 0 && this.sim.isUp(leader) ? brokerOn(this.sim, leader) : undefined;
+      const shard = b?.txns.shard(partition);
+      const md = shard?.txns.get(id);
+      if (md === undefined || shard === undefined || !shard.sendingMarkers(id)) continue;
+      const completing =
+        (md.state === 'PrepareCommit' && md.pendingState === 'CompleteCommit') ||
+        (md.state === 'PrepareAbort' && md.pendingState === 'CompleteAbort');
+      if (completing) out.push([client, md.state, [...md.partitions]]);
+    }
+    return out;
+  }
+
   openTransactionsOnLeaders(): Array<readonly [string, number]> {
     const out: Array<readonly [string, number]> = [];
     if (this.workload.transactions === undefined) return out;

@@ -259,6 +259,11 @@ export class TxnCoordinatorShard {
     return this.pendingMarkers.size;
   }
 
+  /** Are `transactionalId`'s markers being sent (its completion pending on them: TransactionMarkerChannelManager)? */
+  sendingMarkers(transactionalId: string): boolean {
+    return this.pendingMarkers.has(transactionalId);
+  }
+
   /**
    * Transactional ids wedged for good: in PrepareCommit/PrepareAbort with the completion pending,
    * their markers cancelled with INVALID_PRODUCER_EPOCH (a partition had seen a newer epoch of
