@@ -403,7 +403,8 @@ class SimulatedCluster implements KafkaCluster {
     const out: Array<readonly [number, string, readonly string[]]> = [];
     const partitions = txnTopicPartitions(this.spec.config);
     const leaders = new Map<number, number>();
-    for (const s of this.view.controllerPartitions()) if (s.topic === TXN_STATE_TOPIC) leaders.set(s.partition, s.leader);
+    for (const s of this.view.controllerPartitions())
+      if (s.topic === TXN_STATE_TOPIC) leaders.set(s.partition, s.leader);
     for (const client of this.unfinishedProducers()) {
       const id = this.txnIdOf.get(client);
       if (id === undefined) continue;

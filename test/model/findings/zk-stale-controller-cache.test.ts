@@ -335,3 +335,84 @@ describe('finding: a ZooKeeper-mode controller cache behind ZooKeeper after a lo
     }
   });
 });
+
+describe('finding: a frozen workload partition below min ISR keeps its transactions preparing', () => {
+  it('seed 400001670: the ABORT marker to t/0 is refused for good; producer 600 gets CONCURRENT_TRANSACTIONS', () => {
+    // Swarm seed 400001670 (`--controller zookeeper`, base 400,001,500), shrunk: 3 brokers, 2
+    // transactional producers on one transactional id tx-0 (→ __transaction_state/2, led by broker 2
+    // with a full ISR to the end). Broker 3 leads t/0 with ISR [3]; controller 1 writes its expansion
+    // to [3, 1] at zkVersion 1, the answer is lost with its ZooKeeper connection, the resent write meets
+    // BADVERSION (the chain above): t/0's leader keeps ISR [3] < min.insync.replicas 2 to the end. At
+    // 86.4 s an InitProducerId fences tx-0's Ongoing transaction on t/0 (epoch 9, producer 600's) and the
+    // coordinator writes PrepareAbort (epoch 10), then sends the ABORT marker to t/0: markers are appended
+    // with requiredAcks -1 (KafkaApis.handleWriteTxnMarkersRequest), refused below min ISR
+    // (Partition.appendRecordsToLeader NotEnoughReplicasException) and retried
+    // (TransactionMarkerRequestCompletionHandler: NOT_ENOUGH_REPLICAS is retriable). tx-0 stays in
+    // PrepareAbort with CompleteAbort pending (TransactionMetadata.prepareComplete), so every
+    // InitProducerId is answered CONCURRENT_TRANSACTIONS (TransactionCoordinator.handleInitProducerId,
+    // 3.9.0-rc3) and producer 600 never begins its last transaction. The witness used to explain only t/0's
+    // own anomalies (the frozen coordinator case is a `__transaction_state` partition's) and the run was a
+    // violation.
+    const { r, cluster } = watchedRun(400001670, fixtureInput(400001670, 'zookeeper'));
+    expect(r.codeProbes).toContain('zk-alter-partition-resent-bad-version');
+    expect(r.codeProbes).toContain('txn-marker-retried');
+    expect(r.outcome).toBe('kafka-finding');
+    expect(r.kafkaFindings).toEqual(['zk-stale-controller-cache']);
+    const labelled = r.verdict.anomalies.filter((a) => a.kafkaFinding !== undefined);
+    expect(labelled.map((a) => [a.topic, a.partition, a.nodes])).toEqual([
+      ['t', 0, undefined],
+      [undefined, undefined, [600]],
+      ['t', 0, [400]],
+    ]);
+    expect(labelled[1].kafkaFindingWitness).toMatch(
+      /below min.insync.replicas 2: every transaction marker to t\/0 is refused.*producers 600 in PrepareAbort/,
+    );
+    expect(r.verdict.anomalies.filter((a) => isFailing(a))).toEqual([]);
+    const snap = cluster.snapshot();
+    const zk = snap.controller.partitions.find((p) => p.topic === 't')!;
+    expect([zk.leader, zk.isr, zk.partitionEpoch]).toEqual([3, [3, 1], 2]);
+    const leader = snap.replicas.find((x) => x.topic === 't' && x.broker === 3)!;
+    expect([leader.role, leader.isr, leader.partitionEpoch]).toEqual(['leader', [3], 1]);
+    expect(cluster.preparedTxnsOfProducers!()).toEqual([[600, 'PrepareAbort', ['t/0']]]);
+  });
+
+  it('only producers whose transaction waits for a refused marker are explained', () => {
+    const { cluster } = watchedRun(400001670, fixtureInput(400001670, 'zookeeper'));
+    const write: ZkResentIsrWrite = {
+      controller: 1,
+      controllerEpoch: 2,
+      topic: 't',
+      partition: 0,
+      leader: 3,
+      leaderEpoch: 1,
+      zkVersion: 1,
+      isr: [3, 1],
+    };
+    const run: FindingRun = {
+      probeContexts: [{ name: 'zk-alter-partition-resent-bad-version', context: write }],
+      faults: [],
+      history: [],
+      lastSnapshot: cluster.snapshot(),
+      zookeeper: true,
+      minInsync: 2,
+      preparedTxns: [[600, 'PrepareAbort', ['t/0']]],
+    };
+    const producers: Anomaly = { kind: 'liveness', explanation: 'sends not completed', nodes: [600] };
+    expect(labelKafkaFindings([producers], run)[0].kafkaFinding).toBe('zk-stale-controller-cache');
+    const misses: Array<[string, FindingRun, Anomaly]> = [
+      ['ISR at min.insync.replicas', { ...run, minInsync: 1 }, producers],
+      ['min.insync.replicas unknown', { ...run, minInsync: undefined }, producers],
+      ['no transaction preparing', { ...run, preparedTxns: [] }, producers],
+      ['its marker to t/0 written', { ...run, preparedTxns: [[600, 'PrepareAbort', ['t/1']]] }, producers],
+      ['another producer waits', { ...run, preparedTxns: [[601, 'PrepareCommit', ['t/0']]] }, producers],
+      ['a producer not held among those named', run, { ...producers, nodes: [600, 601] }],
+      ['no producer named', run, { ...producers, nodes: [] }],
+      ['another kind', run, { ...producers, kind: 'lost-write' }],
+    ];
+    for (const [why, r, a] of misses) {
+      const [out] = labelKafkaFindings([a], r);
+      expect(out.kafkaFinding, why).toBeUndefined();
+      expect(isFailing(out), why).toBe(true);
+    }
+  });
+});
