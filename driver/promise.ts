@@ -2056,7 +2056,9 @@ function staleCommitAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvi
 }
 
 /**
- * 'group-consequence': the state lost (the anomaly's first op) was written before `b`. A re-read
+ * 'group-consequence': the state lost (the anomaly's first op) was written before `b` (for a
+ * stale commit's later generation: invoked, or its hand-out written by the coordinator,
+ * handedOutBefore). A re-read
  * names the commit it read below first and the poll second (one op: a re-read within one
  * generation, never excused). A stale-generation-commit names the later generation's assignment,
  * the stale commit, and that commit's acknowledgement (checkers/groups.ts): the commit must have
@@ -2073,8 +2075,23 @@ function groupConsequence(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidenc
   if (a.kind === 'stale-generation-commit') {
     const ackedUs = ops.length === 3 ? evidence.eventTimeUs(ops[2]) : undefined;
     if (ackedUs === undefined || ackedUs < b.atUs) return false;
+    if (handedOutBefore(ops[0], b, evidence)) return true;
   }
   return firstOpBefore(a, b, evidence);
+}
+
+/**
+ * The coordinator wrote the hand-out the history's `assignment` at `index` learned before `b`
+ * (GroupHandOuts: the partition leader's append of its GroupMetadata record), whenever the
+ * application learned it. SyncGroup is answered only once that record is committed
+ * (GroupMetadataManager.storeGroup → appendForGroup @ 3.9.0-rc3: requiredAcks =
+ * offsets.commit.required.acks, -1 by default, its callback at the HW), so a breach dated at the
+ * very HW advance that commits it over a follower that lost it (onCommittedOverStaleState,
+ * ZooKeeper mode: seed 410060982) always precedes the assignment.
+ */
+function handedOutBefore(index: number | undefined, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const t = index === undefined ? undefined : evidence.handedOutUs(index);
+  return t !== undefined && t < b.atUs;
 }
 
 /**

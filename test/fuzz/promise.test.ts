@@ -894,6 +894,25 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judge(tracker, shared(0, 7), undefined, assignments)).toBeUndefined(); // no hand-out written
     expect(judge(tracker, shared(1, 0), undefined, assignments)).toBeUndefined(); // in history order only
     expect(judge(tracker, shared(0, 1, 'g2'), undefined, assignments)).toBeUndefined(); // another partition
+    // a stale commit (invoked at 17 s, acknowledged at 17.5 s: after the breach) of the generation before one
+    // learned after the breach (seed 410060982): expected when the coordinator wrote that generation before it
+    const commitAt = (index: number, type: 'invoke' | 'ok', s: number): HistoryEvent => ({
+      index,
+      time: s * 1_000_000,
+      process: 600,
+      type,
+      f: 'commit',
+      value: { group: 'g1', member: 'c0', generation: 2, offsets: [{ topic: 't', partition: 0, offset: 4 }] },
+    });
+    const withCommit: History = [...assignments, commitAt(8, 'invoke', 17), commitAt(9, 'ok', 17.5)];
+    const stale = (later: number): Anomaly => ({
+      ...shared(later, 8),
+      kind: 'stale-generation-commit',
+      ops: [later, 8, 9],
+    });
+    expect(judge(tracker, stale(5), undefined, withCommit)).toBe(breach); // written at 5 s, learned at 12 s
+    expect(judge(tracker, stale(6), undefined, withCommit)).toBeUndefined(); // written at 15 s, after the breach
+    expect(judge(tracker, stale(7), undefined, withCommit)).toBeUndefined(); // never written, learned after it
   });
 
   it('a re-read of an offset committed when its data partition lost it, after the loss: expected', () => {
