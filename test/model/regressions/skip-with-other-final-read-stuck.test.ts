@@ -30,11 +30,7 @@ describe("a group's skip of records a loss took, while another partition's final
     expect(failing).toEqual([]);
     const skips = result.verdict.anomalies.filter((a) => a.kind === 'commit-skip' && a.partition === 1);
     // [5]: a skip 'commit-past-loss' explained already (the group's commit came before the loss).
-    expect(skips.map((a) => a.offsets)).toEqual([
-      [5],
-      [13, 14],
-      [25, 26, 27],
-    ]);
+    expect(skips.map((a) => a.offsets)).toEqual([[5], [13, 14], [25, 26, 27]]);
     expect(skips.every((a) => a.expectedBecause?.rule === 'min-isr-power-loss')).toBe(true);
   });
 });
