@@ -1073,10 +1073,14 @@ export interface PromiseEvidence {
   /** Each breach a power loss made → each broker that lost power then → partition → its recovered log's end. */
   readonly recoveredLeo: ReadonlyMap<PromiseBreach, ReadonlyMap<number, ReadonlyMap<number, number>>>;
   /**
-   * "topic/partition\0value" → how many offsets of the completed final read hold it; undefined
-   * when the final read did not complete (then no duplicate is excused by a loss).
+   * "topic/partition\0value" → how many offsets of the completed final read of its partition
+   * hold it; undefined for a value of a partition whose final read did not complete (then no
+   * duplicate or skip there is excused by a loss). Each partition's final read ends on its own
+   * (ProbeClientActor.finalReadDone: past its end marker and up to its HW), so one stuck
+   * partition (a hanging transaction) leaves the others' reads complete (swarm --controller
+   * zookeeper seed 400051993).
    */
-  readonly finalCopies: ReadonlyMap<string, number> | undefined;
+  readonly finalCopies: (topic: string, partition: number, value: string) => number | undefined;
   /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /**
@@ -1807,13 +1811,12 @@ function abortedBefore(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence):
  */
 function skippedAfterLoss(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   const ops = a.ops ?? [];
-  const copies = evidence.finalCopies;
-  if (ops.length !== 2 || copies === undefined || a.topic === undefined || a.partition === undefined) return false;
+  if (ops.length !== 2 || a.topic === undefined || a.partition === undefined) return false;
   const after = ops.every((i) => {
     const t = evidence.eventTimeUs(i);
     return t !== undefined && t >= b.atUs;
   });
-  const gone = (a.values ?? []).every((v) => (copies.get(valueKey(a.topic!, a.partition!, v)) ?? 0) === 0);
+  const gone = (a.values ?? []).every((v) => evidence.finalCopies(a.topic!, a.partition!, v) === 0);
   return after && gone && sentBefore(a, b, evidence, true);
 }
 
@@ -1856,9 +1859,11 @@ function sentAfterReadAcross(a: Anomaly, readIndex: number, evidence: PromiseEvi
 
 /** The completed final read holds at most one copy of each value `a` names. */
 function atMostOneCopyLeft(a: Anomaly, evidence: PromiseEvidence): boolean {
-  const copies = evidence.finalCopies;
-  if (copies === undefined || a.topic === undefined || a.partition === undefined) return false;
-  return (a.values ?? []).every((v) => (copies.get(valueKey(a.topic!, a.partition!, v)) ?? 0) <= 1);
+  if (a.topic === undefined || a.partition === undefined) return false;
+  return (a.values ?? []).every((v) => {
+    const copies = evidence.finalCopies(a.topic!, a.partition!, v);
+    return copies !== undefined && copies <= 1;
+  });
 }
 
 function assertNever(x: never): never {
@@ -2339,11 +2344,32 @@ function pollAnswerAt(history: History, i: number): PollAnswer | undefined {
   return undefined;
 }
 
-/** The run's final read: where it starts in the history, whose polls it is, and whether it completed. */
+/**
+ * The run's final read: where it starts in the history, whose polls it is, whether it completed,
+ * and, when it did not, the partitions whose read had not (empty: the cluster did not say which).
+ */
 export interface FinalRead {
   fromIndex: number;
   isFinalReader: (process: number | string) => boolean;
   complete: boolean;
+  unfinished?: ReadonlyArray<{ topic: string; partition: number }>;
+}
+
+/**
+ * How many offsets of the completed final read of `topic`/`partition` hold a value; undefined
+ * when there is no final read, or that partition's did not complete (all of them when the
+ * cluster did not say which).
+ */
+function finalCopiesOf(
+  finalRead: FinalRead | undefined,
+  history: History,
+): (topic: string, partition: number, value: string) => number | undefined {
+  if (finalRead === undefined) return () => undefined;
+  const unfinished = new Set((finalRead.unfinished ?? []).map((u) => `${u.topic}/${u.partition}`));
+  if (!finalRead.complete && unfinished.size === 0) return () => undefined;
+  const copies = copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader);
+  return (topic, partition, value) =>
+    unfinished.has(`${topic}/${partition}`) ? undefined : (copies.get(valueKey(topic, partition, value)) ?? 0);
 }
 
 /** The evidence for one run's anomalies: its breaches, its sends, and which duplicates its resends explain. */
@@ -2353,7 +2379,6 @@ export function promiseEvidence(
   history: History = [],
   finalRead?: FinalRead,
 ): PromiseEvidence {
-  const judged = tracker.breaches.length > 0 && finalRead?.complete === true;
   const base: PromiseEvidence = {
     breaches: tracker.breaches,
     resent: tracker.resent,
@@ -2368,7 +2393,7 @@ export function promiseEvidence(
     hwAtBreach: tracker.hwAtBreach,
     leoAtPowerLoss: tracker.leoAtPowerLoss,
     recoveredLeo: tracker.recoveredLeo,
-    finalCopies: judged ? copiesRead(history, finalRead.fromIndex, finalRead.isFinalReader) : undefined,
+    finalCopies: finalCopiesOf(tracker.breaches.length > 0 ? finalRead : undefined, history),
     eventTimeUs: (i) => history[i]?.time,
     pollAnswer: (i) => pollAnswerAt(history, i),
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),

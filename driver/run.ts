@@ -704,7 +704,8 @@ class SeedRun {
     this.takeSnapshot();
     const isFinalReader = (process: number | string) =>
       typeof process === 'number' && clientOfProcess(process) === PROBE_CLIENT_ID;
-    this.finalRead = { fromIndex, isFinalReader, complete: readDone };
+    const unfinished = readDone ? [] : (c.finalReadUnfinished?.() ?? []);
+    this.finalRead = { fromIndex, isFinalReader, complete: readDone, unfinished };
     this.historyVerdict = this.deps.judges.checkHistory(c.history, {
       finalReadComplete: readDone,
       retention: this.retentionDeletions,

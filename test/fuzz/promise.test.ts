@@ -1003,6 +1003,12 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
     expect(judgeWith(skip(['lost', 'late'], [3, 3]))).toBeUndefined(); // a record sent after the loss
     expect(judgeWith(skip(['kept'], [3, 3]))).toBeUndefined(); // still in the log: a real skip
     expect(judgeWith(skip(['lost'], [3, 3]), finalRead(false))).toBeUndefined(); // no complete final read
+    // seed 400051993: another partition's final read stuck, this one's complete
+    const stuckElsewhere = { ...finalRead(false), unfinished: [{ topic: 't', partition: 1 }] };
+    expect(judgeWith(skip(['lost'], [3, 3]), stuckElsewhere)).toBe(t0);
+    expect(judgeWith(skip(['kept'], [3, 3]), stuckElsewhere)).toBeUndefined(); // still in the log
+    const stuckHere = { ...finalRead(false), unfinished: [{ topic: 't', partition: 0 }] };
+    expect(judgeWith(skip(['lost'], [3, 3]), stuckHere)).toBeUndefined(); // this partition's read stuck
     expect(judgeWith(skip([], [3, 3]))).toBeUndefined(); // no record named
   });
 
