@@ -120,7 +120,13 @@ describe('the transactional offsets checker', () => {
       const h = new Txns(0).ctp(1, 'ok', null, [[0, 'a']], ['A'], 2);
       if (opts.fetchFirst === true) h.begin(2, ['B']).begin(1, ['X']);
       else h.begin(1, ['X']).begin(2, ['B']);
-      const polled: Array<[number, string]> = opts.readX === false ? [[1, 'A']] : [[1, 'A'], [5, 'X']];
+      const polled: Array<[number, string]> =
+        opts.readX === false
+          ? [[1, 'A']]
+          : [
+              [1, 'A'],
+              [5, 'X'],
+            ];
       return h.end(2, 'ok', fetched, polled, ['B'], 7);
     };
 
