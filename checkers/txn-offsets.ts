@@ -10,7 +10,15 @@
 //
 //   aborted-offsets-read  a fetch returned a committed offset that no transaction which may have
 //                         committed sent, only aborted ones (or none): the group's offset moved
-//                         without a committed transaction.
+//                         without a committed transaction. A transaction cut off without a
+//                         completion (its client killed) after sendOffsetsToTransaction, known
+//                         committed (a poll returned one of its records), sent an offset the
+//                         history does not hold: it explains a fetch invoked after it began of an
+//                         offset no higher than its first record's (it sent the position its poll
+//                         reached before its own records were appended). Seed 410055293: the
+//                         EndTxn(COMMIT) was written (PrepareCommit) before the kill, and Kafka
+//                         completes it (TransactionCoordinator.handleInitProducerId answers the new
+//                         instance CONCURRENT_TRANSACTIONS in PrepareCommit until the markers land).
 //   lost-txn-offsets      a fetch, invoked after a transaction that committed offset C was known
 //                         committed (it completed ok, or a poll returned one of its records),
 //                         returned a lower offset (or none), and no transaction that may have
@@ -70,10 +78,11 @@ export function checkTxnOffsets(history: History, opts: TxnOffsetsCheckOptions =
   for (const op of ops) if (op.f === 'commit') plainGroups.add(String((op.invoke.value as { group?: unknown }).group));
   const parts = gather(ops, plainGroups);
   const committedAt = knownCommitted(ops);
+  const cutOff = { cutOff: cutOffSenders(ops), committedAt, firstRecordAt: firstRecordOffsets(ops) };
   const out = new Findings(opts.maxPerKind ?? 50);
   for (const key of [...parts.keys()].sort()) {
     const p = parts.get(key)!;
-    abortedOffsetsReadCases(p, out);
+    abortedOffsetsReadCases(p, cutOff, out);
     lostTxnOffsetsCases(p, committedAt, out);
     doubleConsumeCases(p, out);
   }
@@ -156,6 +165,77 @@ function knownCommitted(ops: readonly Operation[]): Map<Operation, number> {
   return at;
 }
 
+/**
+ * The lowest offset, per partition key `${topic}/${k}`, at which a poll of a transaction that was
+ * not aborted returned a record of each transaction (its sends, by value, as invoked).
+ */
+function firstRecordOffsets(ops: readonly Operation[]): Map<Operation, Map<string, number>> {
+  const sender = new Map<string, Operation>();
+  for (const op of ops) {
+    if (op.f !== 'txn') continue;
+    const topic = op.invoke.topic ?? 'key';
+    for (const m of Array.isArray(op.invoke.value) ? (op.invoke.value as MicroOp[]) : []) {
+      if (m[0] === 'send') sender.set(`${topic}/${Number(m[1])}\u0000${String(m[2])}`, op);
+    }
+  }
+  const first = new Map<Operation, Map<string, number>>();
+  for (const op of ops) {
+    if (op.outcome === 'fail' || op.completePos < 0) continue;
+    const topic = op.invoke.topic ?? 'key';
+    for (const m of microOps(op)) {
+      if (m[0] !== 'poll' || typeof m[1] !== 'object' || m[1] === null) continue;
+      for (const [k, pairs] of Object.entries(m[1] as Record<string, Array<[number, unknown]>>)) {
+        for (const [offset, v] of pairs) {
+          const t = sender.get(`${topic}/${Number(k)}\u0000${String(v)}`);
+          if (t === undefined) continue;
+          const byKey = first.get(t) ?? new Map<string, number>();
+          first.set(t, byKey);
+          const key = `${topic}/${Number(k)}`;
+          if (!(byKey.get(key)! <= offset)) byKey.set(key, offset);
+        }
+      }
+    }
+  }
+  return first;
+}
+
+/** What the aborted-offsets-read rule knows of transactions without a recorded offset. */
+interface CutOffKnowledge {
+  /** Per group, the transactions cut off without a completion that invoked send-offsets to it. */
+  cutOff: ReadonlyMap<string, readonly Operation[]>;
+  committedAt: ReadonlyMap<Operation, number>;
+  firstRecordAt: ReadonlyMap<Operation, ReadonlyMap<string, number>>;
+}
+
+/** Per group, the `txn` operations with no completion whose invoke has a send-offsets micro-op to it. */
+function cutOffSenders(ops: readonly Operation[]): Map<string, Operation[]> {
+  const by = new Map<string, Operation[]>();
+  for (const op of ops) {
+    if (op.f !== 'txn' || op.completePos >= 0 || !Array.isArray(op.invoke.value)) continue;
+    for (const m of op.invoke.value as MicroOp[]) {
+      if (m[0] !== 'send-offsets' || typeof m[1] !== 'string') continue;
+      by.set(m[1], [...(by.get(m[1]) ?? []), op]);
+    }
+  }
+  return by;
+}
+
+/**
+ * True when a transaction cut off without a completion after invoking send-offsets to `p`'s
+ * group (the offset it sent unrecorded), known committed, may have sent the offset `c` fetched:
+ * it began before `c`, and the offset is no higher than the first offset of its own records on
+ * `p`'s partition (the position its poll reached before they were appended).
+ */
+function cutOffMaySend(c: Consume, p: Part, k: CutOffKnowledge): boolean {
+  const offset = c.fetched;
+  if (typeof offset !== 'number') return false;
+  return (k.cutOff.get(p.group) ?? []).some((t) => {
+    if (!k.committedAt.has(t) || t.invokePos >= c.op.invokePos) return false;
+    const first = k.firstRecordAt.get(t)?.get(`${p.topic}/${p.partition}`);
+    return first !== undefined && offset <= first;
+  });
+}
+
 /** A transaction that may have committed its offsets (not aborted). */
 const mayCommit = (c: Consume): boolean => c.op.outcome !== 'fail' && c.sent !== undefined;
 
@@ -164,10 +244,11 @@ function where(p: Part): string {
 }
 
 /** aborted-offsets-read: every fetched offset was sent by a transaction that may have committed. */
-function abortedOffsetsReadCases(p: Part, out: Findings): void {
+function abortedOffsetsReadCases(p: Part, k: CutOffKnowledge, out: Findings): void {
   const possible = new Set(p.consumes.filter(mayCommit).map((c) => c.sent));
   for (const c of p.consumes) {
     if (c.fetched === undefined || c.fetched === null || possible.has(c.fetched)) continue;
+    if (cutOffMaySend(c, p, k)) continue;
     const aborted = p.consumes.find((x) => x.op.outcome === 'fail' && x.sent === c.fetched);
     const by = aborted === undefined ? 'no transaction sent it' : `only aborted transactions sent it`;
     out.report({

@@ -13,6 +13,9 @@ type Outcome = 'ok' | 'fail' | 'info';
 class Txns {
   readonly events: HistoryEvent[] = [];
 
+  /** `sink`: the partition the transactions' sends go to (1; 0 when they write the source partition). */
+  constructor(private readonly sink = 1) {}
+
   /** A consume-transform-produce transaction: fetched `from`, polled `records`, sent `sends`, committed `to`. */
   ctp(
     process: number,
@@ -29,7 +32,7 @@ class Txns {
     this.push(process, 'invoke', [
       ['fetch-offsets', 'g'],
       ['poll'],
-      ...sends.map((v) => ['send', 1, v]),
+      ...sends.map((v) => ['send', this.sink, v]),
       ['send-offsets', 'g'],
     ]);
     return this;
@@ -46,7 +49,7 @@ class Txns {
     const done = [
       ['fetch-offsets', 'g', { 0: from }],
       ['poll', { 0: records }],
-      ...sends.map((v) => ['send', 1, v]),
+      ...sends.map((v) => ['send', this.sink, v]),
       to === undefined ? ['send-offsets', 'g'] : ['send-offsets', 'g', { 0: to }],
     ];
     this.push(process, outcome, done);
@@ -107,6 +110,39 @@ describe('the transactional offsets checker', () => {
     expect(v.anomalies[0].explanation).toMatch(/returned committed offset 2, but only aborted transactions sent it/);
     expect(v.anomalies[0].ops).toEqual([2, 4]);
     expect(v.anomalies[0].group).toBe('g');
+  });
+
+  // Seed 410055293: transaction X (epoch 8) fetched, polled, sent x600-19 at offset 47 of its own
+  // source partition, committed offset 47, and its EndTxn(COMMIT) was written before its client was
+  // killed: no completion records the offset it sent; the commit completed later (a poll read X).
+  describe('aborted-offsets-read and a transaction cut off after send-offsets (its offset unrecorded)', () => {
+    const run = (fetched: number, opts: { readX?: boolean; fetchFirst?: boolean } = {}) => {
+      const h = new Txns(0).ctp(1, 'ok', null, [[0, 'a']], ['A'], 2);
+      if (opts.fetchFirst === true) h.begin(2, ['B']).begin(1, ['X']);
+      else h.begin(1, ['X']).begin(2, ['B']);
+      const polled: Array<[number, string]> =
+        opts.readX === false
+          ? [[1, 'A']]
+          : [
+              [1, 'A'],
+              [5, 'X'],
+            ];
+      return h.end(2, 'ok', fetched, polled, ['B'], 7);
+    };
+
+    it('explains a fetch of an offset no higher than the first record of the committed cut-off transaction', () => {
+      expect(kinds(run(5))).toEqual([]);
+      expect(kinds(run(4))).toEqual([]);
+    });
+
+    it('does not explain an offset above its first record, nor one it is not known to have committed', () => {
+      expect(kinds(run(6))).toEqual(['aborted-offsets-read']);
+      expect(kinds(run(5, { readX: false }))).toEqual(['aborted-offsets-read']);
+    });
+
+    it('does not explain a fetch invoked before the cut-off transaction began', () => {
+      expect(kinds(run(5, { fetchFirst: true }))).toEqual(['aborted-offsets-read']);
+    });
   });
 
   it('lost-txn-offsets: a fetch after a committed transaction returns an older offset', () => {
