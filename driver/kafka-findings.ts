@@ -604,12 +604,50 @@ function fetchAnsweredBy(history: History, invoke: number, f: GroupOffsetFetchAn
 
 /** What a completed transaction's fetch-offsets micro-op returned for partition `k` (undefined: none answered). */
 function fetchedOf(done: HistoryEvent, k: number | undefined): number | null | undefined {
+  return microOpOffset(done, 'fetch-offsets', k);
+}
+
+/** The offset of partition `k` in a completed transaction's `fetch-offsets` or `send-offsets` micro-op. */
+function microOpOffset(done: HistoryEvent, name: string, k: number | undefined): number | null | undefined {
   if (!Array.isArray(done.value) || k === undefined) return undefined;
-  const m = (done.value as unknown[]).find((x) => Array.isArray(x) && x[0] === 'fetch-offsets') as
-    | unknown[]
-    | undefined;
+  const m = (done.value as unknown[]).find((x) => Array.isArray(x) && x[0] === name) as unknown[] | undefined;
   const got = m?.[2] as Record<string, number | null> | undefined;
   return got === undefined ? undefined : got[String(k)];
+}
+
+/**
+ * The committed transactions whose fetch `f` answered with `offset`: for each, the offset its
+ * send-offsets committed for the partition and the history index of its completion. A later
+ * fetch through the new coordinator returns that offset, regressed below what its transactions
+ * had committed (a TxnOffsetCommit failed by the deposed coordinator is retried to the new one).
+ */
+function staleCommits(history: History, f: GroupOffsetFetchAnswered, offset: number): StaleCommit[] {
+  const k = f.offsets[0]?.partition;
+  const out: StaleCommit[] = [];
+  for (const ev of history) {
+    if (ev.type !== 'invoke' || ev.f !== 'txn' || !fetchAnsweredBy(history, ev.index, f, offset)) continue;
+    const done = history.find((x) => x.index > ev.index && x.process === ev.process && x.type !== 'invoke');
+    const sent = done?.type === 'ok' ? microOpOffset(done, 'send-offsets', k) : undefined;
+    if (done !== undefined && typeof sent === 'number') out.push({ sent, doneIndex: done.index });
+  }
+  return out;
+}
+
+interface StaleCommit {
+  sent: number;
+  doneIndex: number;
+}
+
+/**
+ * Whether transaction `op` (an invoke) was invoked after one of `commits` completed and its fetch
+ * returned the offset that one committed: it read the regressed offset, not a stale answer itself.
+ */
+function readsStaleCommit(history: History, op: number, commits: readonly StaleCommit[], k: number): boolean {
+  const ev = history[op];
+  if (ev === undefined || ev.type !== 'invoke' || ev.f !== 'txn') return false;
+  const done = history.find((x) => x.index > op && x.process === ev.process && x.type !== 'invoke');
+  const fetched = done === undefined ? undefined : fetchedOf(done, k);
+  return commits.some((c) => c.doneIndex < op && fetched === c.sent);
 }
 
 /**
@@ -618,7 +656,13 @@ function fetchedOf(done: HistoryEvent, k: number | undefined): number | null | u
  * loading or serving): a deposed coordinator, which never heard of its replacement, answering
  * from its own state. Explains, of the operation it answered (its fetch returned that answer),
  * a lost-txn-offsets below the committed offset it names, and a double-consume whose later
- * transaction it is (that transaction read from the stale offset, below the earlier one's).
+ * transaction it is (that transaction read from the stale offset, below the earlier one's), or
+ * whose later transaction, invoked after a transaction it answered committed offset c below the
+ * overlap's end, fetched exactly c from the new coordinator: the stale transaction's
+ * TxnOffsetCommit, retried there, regressed the group's offset (swarm --controller zookeeper
+ * seed 400087926; ZooKeeper mode: GroupCoordinator.handleFetchOffsets / validateGroupStatus /
+ * GroupMetadataManager.getOffsets answer from the cache while the partition stays owned, which
+ * only onResignation on a LeaderAndIsr or StopReplica ends: KafkaApis, 3.9.0-rc3).
  */
 function deposedCoordinatorOffsetFetch(run: FindingRun): FindingWitness[] {
   const elected = run.probeContexts
@@ -638,6 +682,18 @@ function deposedCoordinatorOffsetFetch(run: FindingRun): FindingWitness[] {
       tp.offset < committed &&
       op !== undefined &&
       fetchAnsweredBy(run.history, op, f, tp.offset);
+    const commits = staleCommits(run.history, f, tp.offset);
+    const readsRegressed = (a: Anomaly): boolean =>
+      a.topic === tp.topic &&
+      a.partition === tp.partition &&
+      a.ops?.[1] !== undefined &&
+      a.offsets?.[1] !== undefined &&
+      readsStaleCommit(
+        run.history,
+        a.ops[1],
+        commits.filter((c) => c.sent < (a.offsets?.[1] ?? 0)),
+        tp.partition,
+      );
     out.push({
       description:
         `Broker ${f.broker}, coordinator of __consumer_offsets/${f.partition} in leader epoch ${f.leaderEpoch}, ` +
@@ -647,7 +703,7 @@ function deposedCoordinatorOffsetFetch(run: FindingRun): FindingWitness[] {
         `(${(next.atUs / 1e6).toFixed(6)} s): a deposed coordinator answering from its own state.`,
       explains: (a) =>
         (a.kind === 'lost-txn-offsets' && staleBelow(a, a.offsets?.[0], a.ops?.[1])) ||
-        (a.kind === 'double-consume' && staleBelow(a, a.offsets?.[1], a.ops?.[1])),
+        (a.kind === 'double-consume' && (staleBelow(a, a.offsets?.[1], a.ops?.[1]) || readsRegressed(a))),
     });
   }
   return out;
@@ -827,13 +883,18 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       "OffsetFetch (require_stable) from its own state, without the offsets the new coordinator's transactions " +
       'committed since. A consume-transform-produce transaction reads again from that stale offset, and when its ' +
       'TxnOffsetCommit, failed by the deposed coordinator, is retried to the new one, it commits: records ' +
-      'processed twice, not exactly once.',
+      'processed twice, not exactly once; the next transaction, through the new coordinator, reads the offset ' +
+      'so regressed and processes them again.',
     kafkaSource:
       'GroupCoordinatorService.fetchOffsets (requireStable: scheduleWriteOperation with no records, no leadership ' +
       'check beyond the local partition), CoordinatorRuntime.CoordinatorWriteEvent / CoordinatorContext.append ' +
       '(no records: completed at once when no write is pending), GroupCoordinatorService.onResignation (only on ' +
       "the broker's own metadata delta: ReplicaManager.applyDelta) @ trunk (4.0); TxnOffsetCommitHandler " +
-      '(NOT_COORDINATOR, REQUEST_TIMED_OUT: lookupCoordinator and retry) @ 3.9.0-rc3',
+      '(NOT_COORDINATOR, REQUEST_TIMED_OUT: lookupCoordinator and retry) @ 3.9.0-rc3; ZooKeeper mode: ' +
+      'GroupCoordinator.handleFetchOffsets (validateGroupStatus: isCoordinatorForGroup = ' +
+      'GroupMetadataManager.isGroupLocal, the owned partitions), GroupMetadataManager.getOffsets (from the ' +
+      'cache), ownership removed only by onResignation (KafkaApis: LeaderAndIsr onLeadershipChange, ' +
+      'StopReplica) @ 3.9.0-rc3',
     jira:
       'no JIRA found (searched stale / zombie / deposed group coordinator OffsetFetch after the __consumer_offsets ' +
       'leader moved, broker cut off from the controller); neighbours: KAFKA-4362 (the old coordinator answering ' +

@@ -12,7 +12,9 @@
 // when nothing is pending. The checker's lost-txn-offsets (and, in seed 250059851, where the
 // TxnOffsetCommit failed by the deposed coordinator was retried to the new one and committed,
 // double-consume of [0, 15)) is Kafka's behaviour, not the model's; the new coordinator kept
-// the offsets (a later fetch through it returned 19).
+// the offsets (a later fetch through it returned 19). Swarm --controller zookeeper seed 400087926
+// (fixture seed-400087926-zookeeper): the same chain under the Scala GroupCoordinator, and the next
+// transaction, through the new coordinator, read the offset the stale one committed (docs/readme-fuzz.md).
 
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../../checkers/verdict.ts';
@@ -33,6 +35,20 @@ describe('finding: a deposed group coordinator answers OffsetFetch from its own 
     expect(result.kafkaFindings).toEqual(['deposed-coordinator-offset-fetch']);
     const labelled = new Set(kafkaFindings.map((f) => f.split(': ')[1]));
     expect([...labelled].sort()).toEqual(kinds);
+  });
+
+  it('seed 400087926 (ZooKeeper mode): the next transaction reads the regressed offset, also the finding', () => {
+    const { result, failing, kafkaFindings } = rerun(400087926, fixtureInput(400087926, 'zookeeper'));
+    expect(failing).toEqual([]);
+    expect(result.outcome).toBe('kafka-finding');
+    expect(result.kafkaFindings).toEqual(['deposed-coordinator-offset-fetch']);
+    const twice = kafkaFindings.filter((f) => f.includes('double-consume') && f.includes('events 2'));
+    expect(twice.map((f) => f.match(/events \d+ and \d+/)?.[0])).toEqual([
+      'events 245 and 328',
+      'events 245 and 352',
+      'events 253 and 352',
+      'events 259 and 352',
+    ]);
   });
 
   const elected: GroupCoordinatorElected = { broker: 3, partition: 0, leaderEpoch: 2, atUs: 11_000_000 };
@@ -93,5 +109,46 @@ describe('finding: a deposed group coordinator answers OffsetFetch from its own 
       ['another kind', run, { ...lost, kind: 'lost-commit' }],
     ];
     for (const [why, r, a] of misses) expect(labelKafkaFindings([a], r)[0].kafkaFinding, why).toBeUndefined();
+  });
+
+  // The answered transaction (events 0, 1) committed 7; a later one (events 2, 3) fetched 7 from the
+  // new coordinator and consumed [7, 12), which an earlier transaction had consumed up to 19.
+  const next = (fetched: number | null, invokedUs = 16_000_000): History => [
+    history[0],
+    { ...history[1], type: 'ok', value: [...fetchOps, ['send-offsets', 'ctp-tx-0', { 0: 7 }]] },
+    { index: 2, time: invokedUs, process: 602000, type: 'invoke', f: 'txn', value: [], topic: 't' },
+    {
+      index: 3,
+      time: 16_100_000,
+      process: 602000,
+      type: 'ok',
+      f: 'txn',
+      value: [
+        ['fetch-offsets', 'ctp-tx-0', { 0: fetched }],
+        ['send-offsets', 'ctp-tx-0', { 0: 12 }],
+      ],
+      topic: 't',
+    },
+  ];
+  const knockOn: Anomaly = { ...lost, kind: 'double-consume', ops: [9, 2], offsets: [7, 12] };
+
+  it('labels the double-consume of the next transaction, which read the offset the answered one committed', () => {
+    expect(labelKafkaFindings([knockOn], { ...run, history: next(7) })[0].kafkaFinding).toBe(
+      'deposed-coordinator-offset-fetch',
+    );
+  });
+
+  it('without the exact knock-on chain, the double-consume stays a violation', () => {
+    const failed = next(7).map((e) => (e.index === 1 ? { ...e, type: 'fail' as const } : e));
+    const misses: Array<[string, History, Anomaly]> = [
+      ['another offset fetched', next(8), knockOn],
+      ['the answered transaction failed', failed, knockOn],
+      ['the committed offset not below the overlap', next(7), { ...knockOn, offsets: [7, 7] }],
+      ['another transaction', next(7), { ...knockOn, ops: [9, 4] }],
+      ['another partition', next(7), { ...knockOn, partition: 1 }],
+    ];
+    for (const [why, h, a] of misses) {
+      expect(labelKafkaFindings([a], { ...run, history: h })[0].kafkaFinding, why).toBeUndefined();
+    }
   });
 });
