@@ -140,29 +140,46 @@ function gather(ops: readonly Operation[], plainGroups: ReadonlySet<string>): Ma
  */
 function knownCommitted(ops: readonly Operation[]): Map<Operation, number> {
   const at = new Map<Operation, number>();
+  for (const op of ops) if (op.f === 'txn' && op.outcome === 'ok') at.set(op, op.completePos);
+  const sender = sendersByValue(ops, (op) => op.outcome !== 'fail');
+  forEachPolledRecord(ops, (op, key, _offset, v) => {
+    const t = sender.get(`${key}\u0000${String(v)}`);
+    if (t !== undefined && t !== op && !(at.get(t)! <= op.completePos)) at.set(t, op.completePos);
+  });
+  return at;
+}
+
+/** The transaction that sent each value, keyed `${topic}/${partition}\u0000${value}` (its sends as invoked). */
+function sendersByValue(ops: readonly Operation[], keep: (op: Operation) => boolean): Map<string, Operation> {
   const sender = new Map<string, Operation>();
   for (const op of ops) {
-    if (op.f !== 'txn' || op.outcome === 'fail') continue;
-    if (op.outcome === 'ok') at.set(op, op.completePos);
+    if (op.f !== 'txn' || !keep(op)) continue;
     const topic = op.invoke.topic ?? 'key';
     for (const m of Array.isArray(op.invoke.value) ? (op.invoke.value as MicroOp[]) : []) {
       if (m[0] === 'send') sender.set(`${topic}/${Number(m[1])}\u0000${String(m[2])}`, op);
     }
   }
+  return sender;
+}
+
+/**
+ * Each record a completed, not-aborted operation's polls returned: its partition key `${topic}/${k}`, its
+ * offset and value.
+ */
+function forEachPolledRecord(
+  ops: readonly Operation[],
+  visit: (op: Operation, key: string, offset: number, value: unknown) => void,
+): void {
   for (const op of ops) {
     if (op.outcome === 'fail' || op.completePos < 0) continue;
     const topic = op.invoke.topic ?? 'key';
     for (const m of microOps(op)) {
       if (m[0] !== 'poll' || typeof m[1] !== 'object' || m[1] === null) continue;
       for (const [k, pairs] of Object.entries(m[1] as Record<string, Array<[number, unknown]>>)) {
-        for (const [, v] of pairs) {
-          const t = sender.get(`${topic}/${Number(k)}\u0000${String(v)}`);
-          if (t !== undefined && t !== op && !(at.get(t)! <= op.completePos)) at.set(t, op.completePos);
-        }
+        for (const [offset, v] of pairs) visit(op, `${topic}/${Number(k)}`, offset, v);
       }
     }
   }
-  return at;
 }
 
 /**
@@ -170,32 +187,15 @@ function knownCommitted(ops: readonly Operation[]): Map<Operation, number> {
  * not aborted returned a record of each transaction (its sends, by value, as invoked).
  */
 function firstRecordOffsets(ops: readonly Operation[]): Map<Operation, Map<string, number>> {
-  const sender = new Map<string, Operation>();
-  for (const op of ops) {
-    if (op.f !== 'txn') continue;
-    const topic = op.invoke.topic ?? 'key';
-    for (const m of Array.isArray(op.invoke.value) ? (op.invoke.value as MicroOp[]) : []) {
-      if (m[0] === 'send') sender.set(`${topic}/${Number(m[1])}\u0000${String(m[2])}`, op);
-    }
-  }
+  const sender = sendersByValue(ops, () => true);
   const first = new Map<Operation, Map<string, number>>();
-  for (const op of ops) {
-    if (op.outcome === 'fail' || op.completePos < 0) continue;
-    const topic = op.invoke.topic ?? 'key';
-    for (const m of microOps(op)) {
-      if (m[0] !== 'poll' || typeof m[1] !== 'object' || m[1] === null) continue;
-      for (const [k, pairs] of Object.entries(m[1] as Record<string, Array<[number, unknown]>>)) {
-        for (const [offset, v] of pairs) {
-          const t = sender.get(`${topic}/${Number(k)}\u0000${String(v)}`);
-          if (t === undefined) continue;
-          const byKey = first.get(t) ?? new Map<string, number>();
-          first.set(t, byKey);
-          const key = `${topic}/${Number(k)}`;
-          if (!(byKey.get(key)! <= offset)) byKey.set(key, offset);
-        }
-      }
-    }
-  }
+  forEachPolledRecord(ops, (_op, key, offset, v) => {
+    const t = sender.get(`${key}\u0000${String(v)}`);
+    if (t === undefined) return;
+    const byKey = first.get(t) ?? new Map<string, number>();
+    first.set(t, byKey);
+    if (!(byKey.get(key)! <= offset)) byKey.set(key, offset);
+  });
   return first;
 }
 

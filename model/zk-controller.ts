@@ -432,16 +432,21 @@ export class ZkControllerCore {
     const offline = [...new Set(this.partitions.flatMap((p) => p.replicas))]
       .filter((r) => !this.liveBrokers.has(r))
       .sort((a, b) => a - b);
-    const alive = this.sameRun();
     if (offline.length === 0) return done();
+    this.offlineReplicasInOneBatch(offline, done);
+  }
+
+  /** ReplicaStateMachine.handleStateChanges(replicas, OfflineReplica): replica by replica, one batch. */
+  private offlineReplicasInOneBatch(replicas: readonly number[], done: () => void): void {
+    const alive = this.sameRun();
     this.newBatch();
     const go = (i: number): void => {
       if (!alive()) return this.dropBatch(done);
-      if (i >= offline.length) {
+      if (i >= replicas.length) {
         this.sendRequestsToBrokers();
         return done();
       }
-      this.offlineReplica(offline[i], () => go(i + 1));
+      this.offlineReplica(replicas[i], () => go(i + 1));
     };
     go(0);
   }
@@ -1058,16 +1063,7 @@ export class ZkControllerCore {
         if (!withOfflineLeader && !changed) this.sendUpdateMetadata();
         return done();
       }
-      this.newBatch();
-      const go = (i: number): void => {
-        if (!alive()) return this.dropBatch(done);
-        if (i >= replicas.length) {
-          this.sendRequestsToBrokers();
-          return done();
-        }
-        this.offlineReplica(replicas[i], () => go(i + 1));
-      };
-      go(0);
+      this.offlineReplicasInOneBatch(replicas, done);
     });
   }
 
