@@ -14,7 +14,7 @@
 
 import fc from 'fast-check';
 import type { VariantName } from '../model/config.ts';
-import { findScenario } from '../scenarios/named.ts';
+import { arbitraryFor, findScenario } from '../scenarios/named.ts';
 import type { ScenarioInput } from '../scenarios/input.ts';
 import { fcSeed, isFailing, runScenario, type RunDeps, type RunResult } from '../driver/run.ts';
 
@@ -34,6 +34,8 @@ export interface ShrinkOptions {
   reference?: VariantName;
   /** Applied to each candidate fast-check's shrinker draws from the scenario's arbitrary. */
   fit?: (input: ScenarioInput) => ScenarioInput;
+  /** `--controller`, which picks the scenario's draws to shrink along (scenarios/named.ts arbitraryFor). */
+  controller?: 'kraft' | 'zookeeper';
   /** False when the input is not the scenario's draw for the seed (skips fast-check's shrinker). */
   fromArbitrary?: boolean;
 }
@@ -85,7 +87,7 @@ export function shrinkFailure(deps: RunDeps, opts: ShrinkOptions): ShrinkResult 
   if (def !== undefined && fcBudget > 0 && opts.fromArbitrary !== false) {
     let first = true;
     fc.check(
-      fc.property(def.arbitrary, (input) => {
+      fc.property(arbitraryFor(def, opts.controller), (input) => {
         if (first) {
           // The first value is the campaign's own input, known to fail.
           first = false;

@@ -56,7 +56,7 @@ export type InputPlan = { kind: 'overrides'; overrides: ShapeOverrides } | { kin
 /** A seed's input under a plan (no plan: the named scenario's draw). */
 export function inputFor(scenario: string, seed: number, plan?: InputPlan): ScenarioInput {
   if (plan?.kind === 'fixed') return plan.input;
-  const drawn = generateInput(scenario, seed);
+  const drawn = generateInput(scenario, seed, plan?.overrides.controller);
   return plan === undefined ? drawn : overrideShape(drawn, plan.overrides);
 }
 
@@ -185,7 +185,9 @@ export function executeTask(deps: RunDeps, task: Task): SeedResult | SeedResult[
         originalInput,
         budgetRuns: task.budgetRuns,
         // fast-check's candidates are the scenario's draws: fit them to the knobs as well.
-        ...(plan?.kind === 'overrides' ? { fit: (i: ScenarioInput) => overrideShape(i, plan.overrides) } : {}),
+        ...(plan?.kind === 'overrides'
+          ? { fit: (i: ScenarioInput) => overrideShape(i, plan.overrides), controller: plan.overrides.controller }
+          : {}),
         // A fixed input (a scenario file, a guided mutation) is no draw of the scenario's arbitrary.
         ...(plan?.kind === 'fixed' ? { fromArbitrary: false } : {}),
         // A variant's counterexample must keep passing on today's Kafka while it shrinks.

@@ -102,8 +102,10 @@ violation to a small counterexample and writes its trace and HTML report.
   --controllers N          its KRaft controller quorum voters (1, 3 or 5; the swarm draws 3 or 1)
   --combined               combined mode: the voters run on brokers 1..N, each node a broker and a controller
                            in one process (process.roles=broker,controller; the swarm draws it sometimes)
-  --controller MODE      kraft (default) or zookeeper: brokers with a ZooKeeper ensemble (3 servers, or 1;
-                           sometimes the chroot /kafka-broker) and the ZooKeeper-mode controller; Kafka 3.x
+  --controller MODE      kraft or zookeeper (default: the scenario's own; the swarm draws ZooKeeper mode in one
+                           seed of five, and kraft runs such a seed on its KRaft-mode draw). zookeeper: brokers
+                           with a ZooKeeper ensemble (3 servers, or 1; sometimes the chroot /kafka-broker) and
+                           the ZooKeeper-mode controller; Kafka 3.x
   --inter-broker-protocol-version V
                          with --controller zookeeper: inter.broker.protocol.version (2.6, 2.7, 2.8, 3.0 … the
                            --kafka-version; default the version's own). Below 2.7 the leader writes its ISR

@@ -38,7 +38,7 @@ import { createLivenessTracker, type LivenessTracker, type ProbeOutcome } from '
 import { applyVariant } from '../scenarios/variants.ts';
 import { clusterSpecOf, workloadSpecOf, TOPIC, type ScenarioInput } from '../scenarios/input.ts';
 import { describeAction, describeTrigger } from '../scenarios/faults.ts';
-import { findScenario } from '../scenarios/named.ts';
+import { arbitraryFor, findScenario } from '../scenarios/named.ts';
 import { ClusterView } from './cluster-view.ts';
 import { InvariantLooks } from './invariant-looks.ts';
 import { ReplicaInvariants } from '../checkers/replica-invariants.ts';
@@ -168,11 +168,14 @@ const MAX_FETCHES_BELOW_CACHE = 64;
 
 class StuckError extends Error {}
 
-/** Generates a scenario's input for a seed (the same value fast-check's first run for that seed sees). */
-export function generateInput(scenarioName: string, seed: number): ScenarioInput {
+/**
+ * Generates a scenario's input for a seed (the same value fast-check's first run for that seed
+ * sees); under `--controller kraft`, the scenario's KRaft-mode draws (arbitraryFor).
+ */
+export function generateInput(scenarioName: string, seed: number, controller?: 'kraft' | 'zookeeper'): ScenarioInput {
   const def = findScenario(scenarioName);
   if (def === undefined) throw new Error(`unknown scenario ${scenarioName}`);
-  return fc.sample(def.arbitrary, { seed: fcSeed(seed), numRuns: 1 })[0];
+  return fc.sample(arbitraryFor(def, controller), { seed: fcSeed(seed), numRuns: 1 })[0];
 }
 
 /** fast-check takes 32-bit seeds; campaign seeds are any non-negative safe integer. */

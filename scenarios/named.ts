@@ -42,6 +42,18 @@ export interface ScenarioDef {
   /** One line for --list. */
   description: string;
   arbitrary: fc.Arbitrary<ScenarioInput>;
+  /**
+   * The same draws with the ZooKeeper-mode draw left unapplied, for a scenario that draws the
+   * mode itself (the swarm): what `--controller kraft` runs, so a seed the swarm lays into
+   * ZooKeeper mode runs its own KRaft-mode input (its voters, its version) rather than the
+   * ZooKeeper-mode input stripped of its ensemble (Kafka 3.9, one voter).
+   */
+  kraftArbitrary?: fc.Arbitrary<ScenarioInput>;
+}
+
+/** The draws a seed of `def` takes under `--controller` (none given: the scenario's own). */
+export function arbitraryFor(def: ScenarioDef, controller?: 'kraft' | 'zookeeper'): fc.Arbitrary<ScenarioInput> {
+  return controller === 'kraft' ? (def.kraftArbitrary ?? def.arbitrary) : def.arbitrary;
 }
 
 const LEADER: Target = { kind: 'leader', partition: 0 };
@@ -305,37 +317,49 @@ export function withSometimesZooKeeper(input: ScenarioInput, k: number, apply = 
   return k === 1 && apply ? overrideShape(input, { controller: 'zookeeper' }) : input;
 }
 
+/** The swarm's draws; `drawZooKeeper` off leaves every seed in KRaft mode (the mode is drawn either way). */
+function swarmArbitrary(drawZooKeeper: boolean): fc.Arbitrary<ScenarioInput> {
+  return (
+    withValueBytes(
+      withSometimesGroup(
+        fc
+          .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
+          .chain(([shape, workload, sw]) =>
+            scheduleArb(sw, shape, {
+              ...opts(),
+              windowMs: windowFor(workload),
+              minFaults: 0,
+              maxFaults: SWARM_MAX_FAULTS,
+            }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
+          ),
+      )
+        // Drawn after the group, so every other draw of a seed stays what it was before combined mode existed.
+        .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined)))
+        // Drawn after that, for the same reason (transactions came after combined mode).
+        .chain(withSometimesTransactions)
+        // And group.protocol after it (KIP-848, for a drawn group where the version has it).
+        .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
+    )
+      // ZooKeeper mode last of all (issue 16), so every other draw of a seed stays what it was.
+      .chain((input) =>
+        fc
+          .integer({ min: 1, max: ZK_ONE_IN })
+          .map((k) => withSometimesZooKeeper(input, k, drawZooKeeper && SWARM_DRAWS_ZOOKEEPER)),
+      )
+      // And the late produce after it (issue 17), for the same reason.
+      .chain(withSometimesLateProduce)
+      // And consume-transform-produce after that (issue 18), for the same reason.
+      .chain(withSometimesConsumeTransformProduce)
+  );
+}
+
 const swarm: ScenarioDef = {
   name: 'swarm',
   description:
     'the default: every fault kind and fault pattern, each seed switching on a random subset with random weights ' +
     '(swarm testing); a consumer group in one seed of five (on the KIP-848 consumer protocol in one of two)',
-  arbitrary: withValueBytes(
-    withSometimesGroup(
-      fc
-        .tuple(shapeArb({ controllers: swarmControllersArb() }), workloadArb(), swarmArb())
-        .chain(([shape, workload, sw]) =>
-          scheduleArb(sw, shape, {
-            ...opts(),
-            windowMs: windowFor(workload),
-            minFaults: 0,
-            maxFaults: SWARM_MAX_FAULTS,
-          }).map((faults): ScenarioInput => ({ shape, workload, faults, healAtMs: HEAL_AT_MS })),
-        ),
-    )
-      // Drawn after the group, so every other draw of a seed stays what it was before combined mode existed.
-      .chain((input) => swarmCombinedArb().map((combined) => withCombined(input, combined)))
-      // Drawn after that, for the same reason (transactions came after combined mode).
-      .chain(withSometimesTransactions)
-      // And group.protocol after it (KIP-848, for a drawn group where the version has it).
-      .chain((input) => fc.boolean().map((consumer) => withGroupProtocol(input, consumer))),
-  )
-    // ZooKeeper mode last of all (issue 16), so every other draw of a seed stays what it was.
-    .chain((input) => fc.integer({ min: 1, max: ZK_ONE_IN }).map((k) => withSometimesZooKeeper(input, k)))
-    // And the late produce after it (issue 17), for the same reason.
-    .chain(withSometimesLateProduce)
-    // And consume-transform-produce after that (issue 18), for the same reason.
-    .chain(withSometimesConsumeTransformProduce),
+  arbitrary: swarmArbitrary(true),
+  kraftArbitrary: swarmArbitrary(false),
 };
 
 /** The share of transactions that consume-transform-produce: the `transactions` scenario's draw (0: none). */
@@ -628,7 +652,8 @@ const standard: ScenarioDef = {
  * campaigns draw without fast-check's bias.
  */
 function unbiased(def: ScenarioDef): ScenarioDef {
-  return { ...def, arbitrary: fc.noBias(def.arbitrary) };
+  const kraft = def.kraftArbitrary;
+  return { ...def, arbitrary: fc.noBias(def.arbitrary), ...(kraft ? { kraftArbitrary: fc.noBias(kraft) } : {}) };
 }
 
 export const SCENARIOS: readonly ScenarioDef[] = [
@@ -656,10 +681,17 @@ export function findScenario(name: string): ScenarioDef | undefined {
   const base = SCENARIOS.find((s) => s.name === name.slice(0, at));
   const version = name.slice(at + 1);
   if (base === undefined || !isKafkaVersion(version)) return undefined;
-  const arbitrary = base.arbitrary.map(
-    (input): ScenarioInput => ({ ...input, shape: { ...input.shape, kafkaVersion: version } }),
-  );
-  return { ...base, name, arbitrary };
+  const onVersion = (input: ScenarioInput): ScenarioInput => ({
+    ...input,
+    shape: { ...input.shape, kafkaVersion: version },
+  });
+  const kraft = base.kraftArbitrary;
+  return {
+    ...base,
+    name,
+    arbitrary: base.arbitrary.map(onVersion),
+    ...(kraft ? { kraftArbitrary: kraft.map(onVersion) } : {}),
+  };
 }
 
 /** The scenario name that runs `scenario` on kafka.version `version` (the newest: the name itself). */

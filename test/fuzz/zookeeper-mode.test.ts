@@ -4,6 +4,7 @@
 // members on node ids of their own, 700 and up, not the ensemble's 500 and up).
 
 import { describe, expect, it } from 'vitest';
+import { inputFor } from '../../campaign/tasks.ts';
 import { generateInput, runScenario } from '../../driver/run.ts';
 import { deps } from '../../driver/default-deps.ts';
 import { overrideShape } from '../../scenarios/input.ts';
@@ -25,6 +26,25 @@ describe('ZooKeeper mode in scenario inputs', () => {
     expect(a.hash).not.toBe(runScenario(deps, { seed: 7, scenario: 'swarm', variant: 'correct', input: drawn }).hash);
     // Back to KRaft: the mode's field goes.
     expect(overrideShape(input, { controller: 'kraft' }).shape.zookeeper).toBeUndefined();
+  });
+
+  it('--controller kraft runs a seed the swarm lays into ZooKeeper mode on its own KRaft-mode draw', () => {
+    // Swarm seed 450000108 draws ZooKeeper mode (Kafka 3.9, no voters). Stripping the ensemble
+    // from that input once ran it as KRaft on 3.9 with one voter, a shape the swarm never draws.
+    const seed = 450_000_108;
+    const zk = generateInput('swarm', seed);
+    expect(zk.shape.zookeeper).toBeDefined();
+    const kraft = inputFor('swarm', seed, { kind: 'overrides', overrides: { controller: 'kraft' } });
+    expect(kraft.shape.zookeeper).toBeUndefined();
+    expect(kraft.shape.kafkaVersion).toBeUndefined();
+    expect(kraft.shape.controllers).toBeDefined();
+    // Every draw but the mode's is the seed's own: laying the KRaft draw into ZooKeeper mode gives the swarm's input back.
+    expect(overrideShape(kraft, { controller: 'zookeeper' })).toEqual(zk);
+    // A seed the swarm leaves in KRaft mode is the same with or without the knob.
+    const stays = [0, 1, 2, 3, 4, 5, 6, 7].find((s) => generateInput('swarm', s).shape.zookeeper === undefined)!;
+    expect(inputFor('swarm', stays, { kind: 'overrides', overrides: { controller: 'kraft' } })).toEqual(
+      generateInput('swarm', stays),
+    );
   });
 
   it('the schema refuses ZooKeeper mode on Kafka 4.x and combined with KRaft voters', () => {
