@@ -5,10 +5,10 @@
 // any seed that was not ok or expected-loss (a correct-model failure to investigate first).
 //
 // Usage: npx tsx bench/reference-rates.ts [--seeds N] [--base-seed B] [--workers W] [--scenario S]
-//   [--controller zookeeper]
+//   [--controller kraft|zookeeper]
 //   (default: every scenario of `--list`, 3,000 seeds each, swarm 20,000, base seed 18000000, 1 worker).
-//   --controller zookeeper measures the scenario's draws in ZooKeeper mode: the reference stored as
-//   `<scenario> --controller zookeeper` (campaign/reference-rates.ts drawsKey).
+//   --controller MODE measures the scenario's draws in that mode only: the reference stored as
+//   `<scenario> --controller MODE` (campaign/reference-rates.ts drawsKey).
 // Exit code 0 when every seed was ok or an expected loss, 1 otherwise.
 
 import { scanSeeds } from '../campaign/campaign.ts';
@@ -29,7 +29,7 @@ if (controller !== undefined && controller !== 'zookeeper' && controller !== 'kr
   throw new Error('--controller must be kraft or zookeeper');
 }
 const input: InputPlan | undefined =
-  controller === 'zookeeper' ? { kind: 'overrides', overrides: { controller: 'zookeeper' } } : undefined;
+  controller === undefined ? undefined : { kind: 'overrides', overrides: { controller } };
 
 let bad = 0;
 for (const scenario of names) {

@@ -97,9 +97,10 @@ export interface ExpectedLossRate {
 
 /**
  * The name a stored reference has for a campaign's inputs: the scenario's own draws (no scenario file, no
- * knob, not --guided) are the scenario's name; its draws with only `--controller zookeeper` changed are
+ * knob, not --guided) are the scenario's name; its draws with only `--controller` changed are
  * `<scenario> --controller zookeeper` (ZooKeeper mode breaches the promise at its own rate: a ZooKeeper-mode
- * leader back from a power loss keeps its epoch); any other inputs have no reference (null).
+ * leader back from a power loss keeps its epoch) or `<scenario> --controller kraft` (the swarm's draws with
+ * none in ZooKeeper mode); any other inputs have no reference (null).
  */
 export function drawsKey(
   scenario: string,
@@ -110,9 +111,7 @@ export function drawsKey(
   if (input === undefined) return scenario;
   if (input.kind === 'fixed') return null;
   const changed = Object.entries(input.overrides).filter(([, v]) => v !== undefined);
-  if (changed.length === 1 && changed[0][0] === 'controller' && changed[0][1] === 'zookeeper') {
-    return `${scenario} --controller zookeeper`;
-  }
+  if (changed.length === 1 && changed[0][0] === 'controller') return `${scenario} --controller ${changed[0][1]}`;
   return null;
 }
 

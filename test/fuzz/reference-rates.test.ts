@@ -48,7 +48,7 @@ describe('compareExpectedLosses', () => {
     expect(compareExpectedLosses('other', 20_000, 400, {}, [ref]).reference).toBeNull();
   });
 
-  it('names the inputs a reference was measured on: own draws, ZooKeeper mode alone, nothing else', () => {
+  it('names the inputs a reference was measured on: own draws, one mode alone, nothing else', () => {
     expect(drawsKey('swarm', undefined, false)).toBe('swarm');
     expect(drawsKey('swarm', undefined, true)).toBeNull(); // --guided mutates the draws
     expect(drawsKey('swarm', { kind: 'overrides', overrides: { controller: 'zookeeper' } }, false)).toBe(
@@ -56,6 +56,9 @@ describe('compareExpectedLosses', () => {
     );
     expect(drawsKey('swarm', { kind: 'overrides', overrides: { controller: 'zookeeper', brokers: 5 } }, false)).toBe(
       null,
+    );
+    expect(drawsKey('swarm', { kind: 'overrides', overrides: { controller: 'kraft' } }, false)).toBe(
+      'swarm --controller kraft',
     );
     expect(drawsKey('swarm', { kind: 'overrides', overrides: { controllers: 3 } }, false)).toBeNull();
     expect(drawsKey('swarm', { kind: 'fixed' }, false)).toBeNull();
