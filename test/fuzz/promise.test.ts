@@ -430,7 +430,12 @@ describe('a record acknowledged after the breach below the damaged leader’s lo
       s.clock.nowUs = 41_200_000;
       return { tracker: s.tracker, breach: s.tracker.powerLoss(lostBrokers, 'power loss') };
     };
-    const at = (offset: number, kind = 'acked-durable'): Anomaly => ({ ...lost, kind, values: ['w'], offsets: [offset] });
+    const at = (offset: number, kind = 'acked-durable'): Anomaly => ({
+      ...lost,
+      kind,
+      values: ['w'],
+      offsets: [offset],
+    });
     const zk = lossOf(true, [1]);
     expect(zk.breach).toBeDefined();
     expect(judge(zk.tracker, at(7), undefined, history)).toBe(zk.breach);
