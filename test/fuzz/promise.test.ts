@@ -417,6 +417,39 @@ describe('log-matching against a gap below the damaged leader’s log end (seed 
   });
 });
 
+describe('a record acknowledged after the breach below the damaged leader’s log end (seed 440040610)', () => {
+  it('excuses its loss in ZooKeeper mode up to that log end, never at or above it, never in KRaft mode', () => {
+    // Leader 1 announced HW 5 and log end 9; follower 2 copied up to 9 in the same epoch; then
+    // leader 1 loses power, leads that epoch again and has 'w' acknowledged at 7, where follower 2
+    // keeps its own record or a gap (its truncation target passed 7).
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000)];
+    const lossOf = (zookeeperMode: boolean, lostBrokers: number[]) => {
+      const s = setup(2, zookeeperMode);
+      s.tracker.onReplica(1, 0, 'leader', 5, 9);
+      s.tracker.onReplica(2, 0, 'follower', 5, 11);
+      s.clock.nowUs = 41_200_000;
+      return { tracker: s.tracker, breach: s.tracker.powerLoss(lostBrokers, 'power loss') };
+    };
+    const at = (offset: number, kind = 'acked-durable'): Anomaly => ({
+      ...lost,
+      kind,
+      values: ['w'],
+      offsets: [offset],
+    });
+    const zk = lossOf(true, [1]);
+    expect(zk.breach).toBeDefined();
+    expect(judge(zk.tracker, at(7), undefined, history)).toBe(zk.breach);
+    expect(judge(zk.tracker, at(8, 'lost-write'), undefined, history)).toBe(zk.breach);
+    // At or above the damaged leader's log end (9): no follower holds a record of the reopened epoch there.
+    expect(judge(zk.tracker, at(9), undefined, history)).toBeUndefined();
+    expect(judge(zk.tracker, at(10, 'lost-write'), undefined, history)).toBeUndefined();
+    // KRaft mode: the leader back from a power loss comes with a new epoch (KIP-966).
+    const kraft = lossOf(false, [1, 2]);
+    expect(kraft.breach).toBeDefined();
+    expect(judge(kraft.tracker, at(7), undefined, history)).toBeUndefined();
+  });
+});
+
 describe('consistent-read against a leader’s gap in ZooKeeper mode (seed 290036775)', () => {
   it('excuses a record read from the reopened epoch where the leader now holds a gap, and nothing wider', () => {
     // 'w', sent after the breach, was read at `offset`; the current leader holds a gap there
