@@ -38,7 +38,7 @@ describe('ZooKeeper mode in scenario inputs', () => {
     expect(kraft.shape.zookeeper).toBeUndefined();
     expect(kraft.shape.kafkaVersion).toBeUndefined();
     expect(kraft.shape.controllers).toBeDefined();
-    // Every draw but the mode's is the seed's own: laying the KRaft draw into ZooKeeper mode gives the swarm's input back.
+    // Every draw but the mode's is the seed's own: the KRaft draw laid into ZooKeeper mode is the swarm's input.
     expect(overrideShape(kraft, { controller: 'zookeeper' })).toEqual(zk);
     // A seed the swarm leaves in KRaft mode is the same with or without the knob.
     const stays = [0, 1, 2, 3, 4, 5, 6, 7].find((s) => generateInput('swarm', s).shape.zookeeper === undefined)!;
