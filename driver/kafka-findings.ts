@@ -307,9 +307,7 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
   const snap = run.lastSnapshot;
   if (snap === undefined) return out;
-  for (const hit of run.probeContexts) {
-    if (hit.name !== BELOW_CACHE_PROBE) continue;
-    const k = hit.context as FetchEpochBelowLeaderCache;
+  for (const k of hitsBelowCache(run)) {
     const kept = new Map(keptBelowLeaderCache(k, snap));
     const atHit = run.fetchesBelowCache?.find((f) => f.fetch === k);
     // What it held at the hit, as well: retention may have deleted it before the last snapshot.
@@ -339,6 +337,19 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
     });
   }
   return out;
+}
+
+/**
+ * The hits of BELOW_CACHE_PROBE: those the code-probe recorder kept (the first MAX_CONTEXTS of
+ * each probe, harness/code-probes.ts), then those the driver read the follower at and the recorder
+ * no longer kept (an idle follower's repeated fetch may fill it first).
+ */
+function hitsBelowCache(run: FindingRun): FetchEpochBelowLeaderCache[] {
+  const hits: FetchEpochBelowLeaderCache[] = [];
+  for (const hit of run.probeContexts)
+    if (hit.name === BELOW_CACHE_PROBE) hits.push(hit.context as FetchEpochBelowLeaderCache);
+  for (const f of run.fetchesBelowCache ?? []) if (!hits.includes(f.fetch)) hits.push(f.fetch);
+  return hits;
 }
 
 /**
@@ -806,7 +817,9 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'serves those records, which the committed log holds otherwise, to consumers. When a kept record stands ' +
       "where the leader wrote a transaction's marker, the follower's producer state keeps that transaction open, " +
       'and once it leads its LSO never passes its log start: a hanging transaction no coordinator knows, and ' +
-      'read_committed consumers read none of its records.',
+      'read_committed consumers read none of its records. Its producer state keeps the kept batches even once ' +
+      'its log start has passed them: when it leads, a producer retry matched as a duplicate of one is ' +
+      "acknowledged at that batch's offset, where the committed log holds another record.",
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate"), Partition.readRecords ' +
       "(log start check, then divergence only when the answer's epoch or end offset is below the fetch's), " +
@@ -817,6 +830,9 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'transactions only) and .isProducerExpired (never one with an ongoing transaction), ' +
       'UnifiedLog.maybeIncrementFirstUnstableOffset (max of the first unstable offset and the log start), ' +
       'TransactionCoordinator.abortTimedOutTransactions (its own Ongoing transactions only) @ 3.9.0-rc3 and trunk; ' +
+      'for the duplicate: ProducerStateManager.onLogStartOffsetIncremented (keeps every producer), ' +
+      'UnifiedLog.analyzeAndValidateProducerState (ProducerStateEntry.findDuplicateBatch for a CLIENT append) ' +
+      'and UnifiedLog.append (a duplicate answered with its first and last offsets) @ 3.9.0-rc3 and trunk; ' +
       "for a leader restarted below its cache's first entry: LogLoader.load (max of the log start checkpoint and " +
       'the first segment base; truncateFromStartAsyncFlush of the checkpoint), LogManager.startup ' +
       '(kafka-log-start-offset-checkpoint, the only writer of a follower-raised log start) @ 3.9.0-rc3',

@@ -163,8 +163,46 @@ export interface RunResult {
 /** While liveness is still being judged after the probe succeeded: one snapshot per this much virtual time. */
 const LIVENESS_SLICE_US = 500_000;
 
-/** At most this many hits of the no-divergence-below-log-start probe keep the follower's records. */
+/**
+ * At most this many hits of the no-divergence-below-log-start probe keep the follower's records.
+ * A hit equal to the last one kept of its follower and partition (sameFetchBelowCache) is not read
+ * again: an idle follower repeats its fetch every replica.fetch.wait.max.ms, and 64 such repeats
+ * once used up the slots before another follower's decisive hit (swarm seed 450022304).
+ */
 const MAX_FETCHES_BELOW_CACHE = 64;
+
+/**
+ * The same fetch served the same way: leader, follower, partition, fetch offset, last fetched epoch,
+ * the leader cache's first entry and log start. The follower's log end and last epoch stood still
+ * since the kept hit (a truncation would have dropped its records of that epoch, and the leader
+ * serves none older), so what it holds below the leader's log start is what that hit read, or
+ * less (its log start rose).
+ */
+function sameFetchBelowCache(a: FetchEpochBelowLeaderCache, b: FetchEpochBelowLeaderCache): boolean {
+  return (
+    a.leader === b.leader &&
+    a.follower === b.follower &&
+    a.topic === b.topic &&
+    a.partition === b.partition &&
+    a.fetchOffset === b.fetchOffset &&
+    a.lastFetchedEpoch === b.lastFetchedEpoch &&
+    a.leaderFirstEpoch === b.leaderFirstEpoch &&
+    a.leaderEndOffset === b.leaderEndOffset &&
+    a.leaderLogStart === b.leaderLogStart
+  );
+}
+
+/** The last of `kept` of the follower and partition of `k`. */
+function lastKeptOf(
+  kept: readonly FollowerAtFetchBelowCache[],
+  k: FetchEpochBelowLeaderCache,
+): FollowerAtFetchBelowCache | undefined {
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const f = kept[i].fetch;
+    if (f.follower === k.follower && f.topic === k.topic && f.partition === k.partition) return kept[i];
+  }
+  return undefined;
+}
 
 class StuckError extends Error {}
 
@@ -365,6 +403,8 @@ class SeedRun {
     if (this.probeTriggersLive) this.injector!.onCodeProbe(name);
     if (name !== BELOW_CACHE_PROBE || this.fetchesBelowCache.length >= MAX_FETCHES_BELOW_CACHE) return;
     const k = context as FetchEpochBelowLeaderCache;
+    const last = lastKeptOf(this.fetchesBelowCache, k);
+    if (last !== undefined && sameFetchBelowCache(last.fetch, k)) return;
     const c = this.cluster!;
     const snap = c.partitionSnapshot?.(k.topic, k.partition) ?? c.snapshot();
     const openOn = (broker: number) => c.replicaFacts(broker, k.topic, k.partition)?.openTransactions?.() ?? [];
