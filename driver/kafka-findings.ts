@@ -196,6 +196,8 @@ export interface FollowerAtFetchBelowCache {
   readonly fetch: FetchEpochBelowLeaderCache;
   /** The follower's records below the leader's log start, in epochs ≤ the last fetched one, at the hit. */
   readonly kept: readonly { readonly offset: number; readonly value: string }[];
+  /** The virtual time of the hit (the snapshot read then); absent in hand-built runs that do not need it. */
+  readonly atUs?: number;
   /**
    * The follower's ongoing transactions begun below the leader's log start whose producer the
    * leader had no transaction open of and no record of at or above the fetch offset (their marker
@@ -221,7 +223,7 @@ export function followerAtFetchBelowCache(
   open?: { readonly follower: readonly OpenTxn[]; readonly leader: readonly OpenTxn[] },
 ): FollowerAtFetchBelowCache {
   const kept = [...keptBelowLeaderCache(k, snap)].map(([offset, value]) => ({ offset, value }));
-  if (open === undefined) return { fetch: k, kept };
+  if (open === undefined) return { fetch: k, kept, atUs: snap.timeUs };
   const leaderLog = snap.replicas.find(
     (r) => r.broker === k.leader && r.topic === k.topic && r.partition === k.partition,
   );
@@ -231,7 +233,7 @@ export function followerAtFetchBelowCache(
     !open.leader.some((l) => l.producerId === t.producerId) &&
     !(leaderLog?.records ?? []).some((r) => r.producerId === t.producerId && r.offset >= k.fetchOffset);
   const openBelow = open.follower.filter((t) => t.firstOffset < k.leaderLogStart && closedBelowFetch(t));
-  return { fetch: k, kept, openBelow };
+  return { fetch: k, kept, openBelow, atUs: snap.timeUs };
 }
 
 /**
@@ -333,10 +335,34 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
       explains: (a) =>
         a.topic === k.topic &&
         a.partition === k.partition &&
-        ((hanging !== undefined && a.kind === 'liveness') || explainedByKept(a, kept, snap)),
+        ((hanging !== undefined && a.kind === 'liveness') ||
+          explainedByKept(a, kept, snap) ||
+          (atHit !== undefined && truncatedIntoHeld(a, atHit))),
     });
   }
   return out;
+}
+
+/**
+ * Whether `a` is a candidate-complete anomaly of the follower of `atHit` (in the ISR or ELR, its
+ * log end below the committed HW), judged at or after the hit, whose log end lies inside what it
+ * held at the hit: every offset from that log end up to the fetch offset is a record it held
+ * below the leader's answer in an epoch ≤ its last fetched one. The leader took those records as
+ * matching and added it to the ISR (Partition.isFollowerInSync reads offsets only); a later
+ * leader whose cache's first entry is lower answers the divergence (Partition.readRecords), and
+ * the follower, still in the ISR, truncates them (AbstractFetcherThread.truncateOnFetchResponse)
+ * until it fetches the committed ones (swarm seed 450055205).
+ */
+function truncatedIntoHeld(a: Anomaly, atHit: FollowerAtFetchBelowCache): boolean {
+  const k = atHit.fetch;
+  if (a.kind !== 'candidate-complete' || a.nodes?.length !== 1 || a.nodes[0] !== k.follower) return false;
+  const [logEnd, hw] = a.offsets ?? [];
+  const judgedUs = a.timesUs?.[0];
+  if (logEnd === undefined || hw === undefined || judgedUs === undefined || atHit.atUs === undefined) return false;
+  if (judgedUs < atHit.atUs || logEnd >= k.fetchOffset || logEnd >= hw) return false;
+  const held = new Set(atHit.kept.map((r) => r.offset));
+  for (let o = logEnd; o < k.fetchOffset; o++) if (!held.has(o)) return false;
+  return true;
 }
 
 /**
