@@ -304,6 +304,8 @@ function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): 
  * the follower holds in the last snapshot and those it held at the hit (retention may delete
  * them once it leads: swarm seed 150001060). When a kept record stands where the leader had a
  * transaction marker, the follower's producer state keeps that transaction open (hangingBelowLogStart).
+ * When a later leader answers the divergence, the follower truncates them while in the ISR
+ * (truncatedIntoHeld: its candidate-complete).
  */
 function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -845,7 +847,9 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'and once it leads its LSO never passes its log start: a hanging transaction no coordinator knows, and ' +
       'read_committed consumers read none of its records. Its producer state keeps the kept batches even once ' +
       'its log start has passed them: when it leads, a producer retry matched as a duplicate of one is ' +
-      "acknowledged at that batch's offset, where the committed log holds another record.",
+      "acknowledged at that batch's offset, where the committed log holds another record. A later leader whose " +
+      "cache's first entry is lower answers the divergence: the follower, in the ISR, truncates below the " +
+      'committed HW until it fetches them again, and could be elected meanwhile.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate"), Partition.readRecords ' +
       "(log start check, then divergence only when the answer's epoch or end offset is below the fetch's), " +
@@ -859,6 +863,8 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'for the duplicate: ProducerStateManager.onLogStartOffsetIncremented (keeps every producer), ' +
       'UnifiedLog.analyzeAndValidateProducerState (ProducerStateEntry.findDuplicateBatch for a CLIENT append) ' +
       'and UnifiedLog.append (a duplicate answered with its first and last offsets) @ 3.9.0-rc3 and trunk; ' +
+      'for the truncation in the ISR: Partition.isFollowerInSync (offsets only), AbstractFetcherThread' +
+      '.truncateOnFetchResponse and getOffsetTruncationState @ trunk, LeaderEpochFileCache.endOffsetFor @ 4.x; ' +
       "for a leader restarted below its cache's first entry: LogLoader.load (max of the log start checkpoint and " +
       'the first segment base; truncateFromStartAsyncFlush of the checkpoint), LogManager.startup ' +
       '(kafka-log-start-offset-checkpoint, the only writer of a follower-raised log start) @ 3.9.0-rc3',
