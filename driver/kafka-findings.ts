@@ -196,6 +196,8 @@ export interface FollowerAtFetchBelowCache {
   readonly fetch: FetchEpochBelowLeaderCache;
   /** The follower's records below the leader's log start, in epochs ≤ the last fetched one, at the hit. */
   readonly kept: readonly { readonly offset: number; readonly value: string }[];
+  /** The virtual time of the hit (the snapshot read then); absent in hand-built runs that do not need it. */
+  readonly atUs?: number;
   /**
    * The follower's ongoing transactions begun below the leader's log start whose producer the
    * leader had no transaction open of and no record of at or above the fetch offset (their marker
@@ -221,7 +223,7 @@ export function followerAtFetchBelowCache(
   open?: { readonly follower: readonly OpenTxn[]; readonly leader: readonly OpenTxn[] },
 ): FollowerAtFetchBelowCache {
   const kept = [...keptBelowLeaderCache(k, snap)].map(([offset, value]) => ({ offset, value }));
-  if (open === undefined) return { fetch: k, kept };
+  if (open === undefined) return { fetch: k, kept, atUs: snap.timeUs };
   const leaderLog = snap.replicas.find(
     (r) => r.broker === k.leader && r.topic === k.topic && r.partition === k.partition,
   );
@@ -231,7 +233,7 @@ export function followerAtFetchBelowCache(
     !open.leader.some((l) => l.producerId === t.producerId) &&
     !(leaderLog?.records ?? []).some((r) => r.producerId === t.producerId && r.offset >= k.fetchOffset);
   const openBelow = open.follower.filter((t) => t.firstOffset < k.leaderLogStart && closedBelowFetch(t));
-  return { fetch: k, kept, openBelow };
+  return { fetch: k, kept, openBelow, atUs: snap.timeUs };
 }
 
 /**
@@ -302,6 +304,8 @@ function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): 
  * the follower holds in the last snapshot and those it held at the hit (retention may delete
  * them once it leads: swarm seed 150001060). When a kept record stands where the leader had a
  * transaction marker, the follower's producer state keeps that transaction open (hangingBelowLogStart).
+ * When a later leader answers the divergence, the follower truncates them while in the ISR
+ * (truncatedIntoHeld: its candidate-complete).
  */
 function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
   const out: FindingWitness[] = [];
@@ -333,10 +337,34 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
       explains: (a) =>
         a.topic === k.topic &&
         a.partition === k.partition &&
-        ((hanging !== undefined && a.kind === 'liveness') || explainedByKept(a, kept, snap)),
+        ((hanging !== undefined && a.kind === 'liveness') ||
+          explainedByKept(a, kept, snap) ||
+          (atHit !== undefined && truncatedIntoHeld(a, atHit))),
     });
   }
   return out;
+}
+
+/**
+ * Whether `a` is a candidate-complete anomaly of the follower of `atHit` (in the ISR or ELR, its
+ * log end below the committed HW), judged at or after the hit, whose log end lies inside what it
+ * held at the hit: every offset from that log end up to the fetch offset is a record it held
+ * below the leader's answer in an epoch ≤ its last fetched one. The leader took those records as
+ * matching and added it to the ISR (Partition.isFollowerInSync reads offsets only); a later
+ * leader whose cache's first entry is lower answers the divergence (Partition.readRecords), and
+ * the follower, still in the ISR, truncates them (AbstractFetcherThread.truncateOnFetchResponse)
+ * until it fetches the committed ones (swarm seed 450055205).
+ */
+function truncatedIntoHeld(a: Anomaly, atHit: FollowerAtFetchBelowCache): boolean {
+  const k = atHit.fetch;
+  if (a.kind !== 'candidate-complete' || a.nodes?.length !== 1 || a.nodes[0] !== k.follower) return false;
+  const [logEnd, hw] = a.offsets ?? [];
+  const judgedUs = a.timesUs?.[0];
+  if (logEnd === undefined || hw === undefined || judgedUs === undefined || atHit.atUs === undefined) return false;
+  if (judgedUs < atHit.atUs || logEnd >= k.fetchOffset || logEnd >= hw) return false;
+  const held = new Set(atHit.kept.map((r) => r.offset));
+  for (let o = logEnd; o < k.fetchOffset; o++) if (!held.has(o)) return false;
+  return true;
 }
 
 /**
@@ -819,7 +847,9 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'and once it leads its LSO never passes its log start: a hanging transaction no coordinator knows, and ' +
       'read_committed consumers read none of its records. Its producer state keeps the kept batches even once ' +
       'its log start has passed them: when it leads, a producer retry matched as a duplicate of one is ' +
-      "acknowledged at that batch's offset, where the committed log holds another record.",
+      "acknowledged at that batch's offset, where the committed log holds another record. A later leader whose " +
+      "cache's first entry is lower answers the divergence: the follower, in the ISR, truncates below the " +
+      'committed HW until it fetches them again, and could be elected meanwhile.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate"), Partition.readRecords ' +
       "(log start check, then divergence only when the answer's epoch or end offset is below the fetch's), " +
@@ -833,6 +863,8 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'for the duplicate: ProducerStateManager.onLogStartOffsetIncremented (keeps every producer), ' +
       'UnifiedLog.analyzeAndValidateProducerState (ProducerStateEntry.findDuplicateBatch for a CLIENT append) ' +
       'and UnifiedLog.append (a duplicate answered with its first and last offsets) @ 3.9.0-rc3 and trunk; ' +
+      'for the truncation in the ISR: Partition.isFollowerInSync (offsets only), AbstractFetcherThread' +
+      '.truncateOnFetchResponse and getOffsetTruncationState @ trunk, LeaderEpochFileCache.endOffsetFor @ 4.x; ' +
       "for a leader restarted below its cache's first entry: LogLoader.load (max of the log start checkpoint and " +
       'the first segment base; truncateFromStartAsyncFlush of the checkpoint), LogManager.startup ' +
       '(kafka-log-start-offset-checkpoint, the only writer of a follower-raised log start) @ 3.9.0-rc3',
