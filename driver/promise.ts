@@ -1063,7 +1063,7 @@ class AppendIdentities {
   }
 }
 
-/** The leader epoch of the batch holding `value` at `offset` in the partition leader's log at the end (undefined: none). */
+/** The leader epoch of the batch holding `value` at `offset` in the partition leader's last-look log (else undefined). */
 type KeptEpoch = (partition: number, offset: number, value: string) => number | undefined;
 
 interface AppendIdentity {
@@ -1122,7 +1122,7 @@ export interface PromiseEvidence {
    * zookeeper seed 400051993).
    */
   readonly finalCopies: (topic: string, partition: number, value: string) => number | undefined;
-  /** The batch leader epoch of a value at an offset of the scenario's topic in the last look's leader log (keptEpochs). */
+  /** The batch leader epoch of a value at an offset of the scenario's topic, last look's leader log (keptEpochs). */
   readonly keptEpoch: KeptEpoch;
   /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
