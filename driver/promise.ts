@@ -1063,7 +1063,7 @@ class AppendIdentities {
   }
 }
 
-/** The leader epoch of the batch holding `value` at `offset` in the partition leader's last-look log (else undefined). */
+/** The leader epoch of the batch holding `value` at `offset` in the partition leader's last-look log, if any. */
 type KeptEpoch = (partition: number, offset: number, value: string) => number | undefined;
 
 interface AppendIdentity {
