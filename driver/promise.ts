@@ -56,6 +56,7 @@
 //   every change of a partition's controller record as a 'partition' probe (ClusterView).
 // Clean shutdowns and controller crashes never count.
 
+import type { ClusterSnapshot } from '../checkers/cluster-state.ts';
 import type { AssignmentValue, History } from '../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../checkers/verdict.ts';
 import { OFFSETS_TOPIC, PROBE_CLIENT_ID, TXN_STATE_TOPIC } from '../model/config.ts';
@@ -288,6 +289,11 @@ export class PromiseTracker {
     this.hwAtBreach = shared.hwAtBreach;
     this.leoAtPowerLoss = shared.leoAtPowerLoss;
     this.handOuts = shared.handOuts ?? new GroupHandOuts();
+  }
+
+  /** The topic this tracker judges (its cluster view's). */
+  get topic(): string {
+    return this.view.topic;
   }
 
   /**
@@ -843,6 +849,8 @@ class TxnOutcomes {
 class AppendIdentities {
   /** Partition → "offset\0value" → the appending producer's id and epoch, and the state it was appended on. */
   private readonly byPartition = new Map<number, Map<string, AppendIdentity>>();
+  /** Partition → "offset\0value" → every leader append of it there, in order (copyIn picks the one a log kept). */
+  private readonly everyAppend = new Map<number, Map<string, AppendIdentity[]>>();
   /** "partition\0producer id" → the leader that last re-learned that producer from a batch it took as new. */
   private readonly relearning = new Map<string, Relearning>();
 
@@ -867,7 +875,31 @@ class AppendIdentities {
       leader,
       lastOffset: firstOffset + values.length - 1,
     };
-    for (let i = 0; i < values.length; i++) p.set(offsetValueKey(firstOffset + i, values[i]), identity);
+    let every = this.everyAppend.get(partition);
+    if (every === undefined) this.everyAppend.set(partition, (every = new Map()));
+    for (let i = 0; i < values.length; i++) {
+      const key = offsetValueKey(firstOffset + i, values[i]);
+      p.set(key, identity);
+      const list = every.get(key);
+      if (list === undefined) every.set(key, [identity]);
+      else list.push(identity);
+    }
+  }
+
+  /**
+   * The leader append of `value` at `offset` a log kept: the last one in the leader epoch its
+   * batch carries there (`keptEpoch`: a follower's copy keeps its leader's epoch,
+   * ReplicaFetcherThread → UnifiedLog.appendAsFollower), else the last one. Two leaders may
+   * append one value at one offset (a retry re-sent to the next leader after the first copy's
+   * leader lost power), and the later append may be the one lost, not the earlier.
+   */
+  private copyIn(partition: number, offset: number, value: string, keptEpoch: KeptEpoch): AppendIdentity | undefined {
+    const last = this.byPartition.get(partition)?.get(offsetValueKey(offset, value));
+    const epoch = keptEpoch(partition, offset, value);
+    if (epoch === undefined || last === undefined || last.leader.leaderEpoch === epoch) return last;
+    const every = this.everyAppend.get(partition)?.get(offsetValueKey(offset, value)) ?? [];
+    for (let i = every.length - 1; i >= 0; i--) if (every[i].leader.leaderEpoch === epoch) return every[i];
+    return last;
   }
 
   /**
@@ -907,14 +939,19 @@ class AppendIdentities {
     return false;
   }
 
-  /** True when the copies of `value` at `offsets` carry one producer id, epochs strictly growing in offset order. */
-  newerEpochEachCopy(partition: number, value: string, offsets: readonly number[]): boolean {
+  /**
+   * True when the copies of `value` at `offsets` carry one producer id, epochs strictly growing in
+   * offset order; each copy is the append the log kept (copyIn: swarm --controller zookeeper seed
+   * 440046972, where the copy at the lower offset is the first leader's, under the old producer
+   * epoch, not the lost append of the resend there by a leader that then lost power).
+   */
+  newerEpochEachCopy(partition: number, value: string, offsets: readonly number[], keptEpoch: KeptEpoch): boolean {
     const p = this.byPartition.get(partition);
     if (p === undefined || offsets.length < 2) return false;
     const sorted = [...offsets].sort((x, y) => x - y);
     for (let i = 1; i < sorted.length; i++) {
-      const before = p.get(offsetValueKey(sorted[i - 1], value));
-      const after = p.get(offsetValueKey(sorted[i], value));
+      const before = this.copyIn(partition, sorted[i - 1], value, keptEpoch);
+      const after = this.copyIn(partition, sorted[i], value, keptEpoch);
       if (before === undefined || after === undefined || after.id !== before.id || !(after.epoch > before.epoch))
         return false;
     }
@@ -1026,6 +1063,9 @@ class AppendIdentities {
   }
 }
 
+/** The leader epoch of the batch holding `value` at `offset` in the partition leader's last-look log, if any. */
+type KeptEpoch = (partition: number, offset: number, value: string) => number | undefined;
+
 interface AppendIdentity {
   id: number;
   epoch: number;
@@ -1082,6 +1122,8 @@ export interface PromiseEvidence {
    * zookeeper seed 400051993).
    */
   readonly finalCopies: (topic: string, partition: number, value: string) => number | undefined;
+  /** The batch leader epoch of a value at an offset of the scenario's topic, last look's leader log (keptEpochs). */
+  readonly keptEpoch: KeptEpoch;
   /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /**
@@ -2163,7 +2205,7 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
     const resends = byRule('kip-360-resend');
     if (
       resends.every((r) => r !== undefined) &&
-      values.every((v) => evidence.appended.newerEpochEachCopy(partition, v, offsets))
+      values.every((v) => evidence.appended.newerEpochEachCopy(partition, v, offsets, evidence.keptEpoch))
     )
       return resends[0];
     const retaken = byRule('producer-state-lost');
@@ -2384,12 +2426,31 @@ function finalCopiesOf(
     unfinished.has(`${topic}/${partition}`) ? undefined : (copies.get(valueKey(topic, partition, value)) ?? 0);
 }
 
+/**
+ * KeptEpoch from the run's last look (driver/run.ts lastSnapshot): each partition's leader replica
+ * (the running one in the highest leader epoch) and the epoch of the record it holds at an offset,
+ * when that record is the value asked for. No look, no leader or another value there: undefined.
+ */
+function keptEpochs(topic: string, snap: ClusterSnapshot | undefined): KeptEpoch {
+  if (snap === undefined) return () => undefined;
+  return (partition, offset, value) => {
+    let leader: ClusterSnapshot['replicas'][number] | undefined;
+    for (const r of snap.replicas) {
+      if (r.topic !== topic || r.partition !== partition || !r.up || r.role !== 'leader') continue;
+      if (leader === undefined || r.leaderEpoch > leader.leaderEpoch) leader = r;
+    }
+    const record = leader?.records[offset - leader.logStartOffset];
+    return record === undefined || record.gap === true || record.value !== value ? undefined : record.epoch;
+  };
+}
+
 /** The evidence for one run's anomalies: its breaches, its sends, and which duplicates its resends explain. */
 export function promiseEvidence(
   tracker: PromiseTracker,
   anomalies: readonly Anomaly[],
   history: History = [],
   finalRead?: FinalRead,
+  lastSnapshot?: ClusterSnapshot,
 ): PromiseEvidence {
   const base: PromiseEvidence = {
     breaches: tracker.breaches,
@@ -2406,6 +2467,7 @@ export function promiseEvidence(
     leoAtPowerLoss: tracker.leoAtPowerLoss,
     recoveredLeo: tracker.recoveredLeo,
     finalCopies: finalCopiesOf(tracker.breaches.length > 0 ? finalRead : undefined, history),
+    keptEpoch: keptEpochs(tracker.topic, lastSnapshot),
     eventTimeUs: (i) => history[i]?.time,
     pollAnswer: (i) => pollAnswerAt(history, i),
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),

@@ -962,7 +962,10 @@ function combineVerdicts(
   run: { history: History; finalRead: FinalRead | undefined; findings: FindingRun },
 ): Verdict {
   const all = [...(history?.anomalies ?? []), ...monitor, ...driver];
-  const evidence = tracker === undefined ? undefined : promiseEvidence(tracker, all, run.history, run.finalRead);
+  const evidence =
+    tracker === undefined
+      ? undefined
+      : promiseEvidence(tracker, all, run.history, run.finalRead, run.findings.lastSnapshot);
   const judged = evidence === undefined ? all : judgeExpected(all, evidence);
   // What the promise does not explain, a witnessed Kafka finding may (driver/kafka-findings.ts).
   const anomalies = labelKafkaFindings(judged, run.findings);

@@ -4,6 +4,7 @@
 // leave alone (no breach, a breach that does not explain the anomaly, harness anomalies).
 
 import { describe, expect, it } from 'vitest';
+import type { ClusterSnapshot, ReplicaSnapshot } from '../../checkers/cluster-state.ts';
 import type { History, HistoryEvent } from '../../checkers/history.ts';
 import type { Anomaly, PromiseBreach } from '../../checkers/verdict.ts';
 import { ClusterView } from '../../driver/cluster-view.ts';
@@ -1324,6 +1325,47 @@ describe('kip-360-resend', () => {
     // The divergent value's own identity is kept apart: a copy of 'z' at offset 5 has none.
     tracker.onResequenced(200, 't', 0, 1, ['z']);
     expect(judge(tracker, dup('z'))).toBeUndefined();
+  });
+
+  // Swarm --controller zookeeper seed 440046972: broker 1 (leader epoch 2) appended 'a' at 0 under
+  // producer epoch 0, unanswered; after the KIP-360 bump broker 3 (leader epoch 3) appended the
+  // resend at 0 under epoch 1 and lost it in a power loss; broker 1, leading epoch 4 with its own
+  // copy at 0, took the retry at 5 under epoch 1. The copy at 0 is the one the leader's log kept
+  // (its batch carries leader epoch 2), not the last append there.
+  it('of two appends of a value at one offset, the copy is the one the last look’s leader log kept', () => {
+    const appendTwiceAtZero = (tracker: PromiseTracker) => {
+      tracker.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 2 });
+      tracker.onResequenced(200, 't', 0, 1, ['a']);
+      tracker.onLeaderAppend(0, 0, ['a'], { id: 7, epoch: 1 }, false, { broker: 3, leaderEpoch: 3 });
+      tracker.onLeaderAppend(0, 5, ['a'], { id: 7, epoch: 1 }, false, { broker: 1, leaderEpoch: 4 });
+    };
+    const record = (offset: number, epoch: number, value: string) =>
+      ({ offset, epoch, producerId: 7, sequence: 0, key: null, value }) as ReplicaSnapshot['records'][number];
+    const look = (epochAtZero: number): ClusterSnapshot => {
+      const filler = [1, 2, 3, 4].map((o) => record(o, 2, `f${o}`));
+      const leader = {
+        ...{ broker: 1, topic: 't', partition: 0, up: true, role: 'leader', leaderEpoch: 4, logStartOffset: 0 },
+        ...{ leo: 6, hw: 6, epochCache: [], records: [record(0, epochAtZero, 'a'), ...filler, record(5, 4, 'a')] },
+      } as ReplicaSnapshot;
+      return {
+        timeUs: 0,
+        brokers: [],
+        controller: { up: true, partitions: [] },
+        replicas: [leader],
+        acked: [],
+        consumed: [],
+      };
+    };
+    const judgeWith = (snap: ClusterSnapshot | undefined) => {
+      const { tracker } = setup();
+      appendTwiceAtZero(tracker);
+      return expectedBecause(dup('a'), promiseEvidence(tracker, [dup('a')], sends, undefined, snap))?.rule;
+    };
+    expect(judgeWith(look(2))).toBe('kip-360-resend');
+    // The resend's copy kept at 0 (leader epoch 3): both copies under epoch 1, a dedupe failure.
+    expect(judgeWith(look(3))).toBeUndefined();
+    // No look: the last append there, as before.
+    expect(judgeWith(undefined)).toBeUndefined();
   });
 
   it('a later copy the leader took as a new producer’s (no producer state) is Kafka’s; a plain retry is not', () => {
