@@ -346,6 +346,7 @@ export class PromiseTracker {
   onRestart(broker: number): void {
     this.powerDown.delete(broker);
     this.lostData.restartedNow(broker);
+    this.appended.onRestart(broker);
     for (const c of this.companions) c.onRestart(broker);
   }
 
@@ -459,6 +460,7 @@ export class PromiseTracker {
     leader?: number,
   ): void {
     this.proposedIsr.delete(partition);
+    if (leader !== undefined) this.appended.onLeader(partition, leader);
     // (b) is judged on the unclean shutdowns of before this record: the ISR an election from
     // outside the ISR and ELR sets (the new leader alone, PartitionChangeBuilder) is its
     // consequence, not the end of that leader's unclean shutdown (seed 100018392).
@@ -904,10 +906,14 @@ class AppendIdentities {
 
   /**
    * The re-learned state a leader's append of producer `producerId` rests on: a batch taken as new
-   * (`lost`) starts it; the same leader's later appends of that producer and epoch in the same
-   * leader epoch continue it (ProducerAppendInfo.checkSequence finds them in sequence with the
-   * batch taken as new, and ProducerStateEntry.findDuplicateBatch sees only the batches since).
-   * Any other leader's append of the producer ends it.
+   * (`lost`) starts it; the same leader's later appends of that producer and epoch continue it
+   * (ProducerAppendInfo.checkSequence finds them in sequence with the batch taken as new, and
+   * ProducerStateEntry.findDuplicateBatch sees only the batches since) while that broker leads
+   * on, also in a later leader epoch: a ZooKeeper-mode controller bumps the epoch of a leader
+   * that stays (ReplicaStateMachine.doRemoveReplicasFromIsr → LeaderAndIsr.newLeaderAndIsr), and
+   * Partition.makeLeader keeps the log and its ProducerStateManager (swarm --controller zookeeper
+   * seed 470034042). Any other leader's append of the producer ends it, as do a leader change
+   * and the broker's restart (onLeader, onRestart).
    */
   private relearnedState(
     partition: number,
@@ -924,12 +930,29 @@ class AppendIdentities {
     }
     const r = this.relearning.get(key);
     if (r === undefined) return undefined;
-    const sameChain = r.broker === leader.broker && r.leaderEpoch === leader.leaderEpoch && r.epoch === epoch;
+    const sameChain = r.broker === leader.broker && leader.leaderEpoch >= r.leaderEpoch && r.epoch === epoch;
     if (!sameChain || leader.broker < 0 || firstOffset <= r.fromOffset) {
       this.relearning.delete(key);
       return undefined;
     }
     return { breach: r.breach, fromOffset: r.fromOffset, asNew: false };
+  }
+
+  /**
+   * The controller's record of `partition` names `leader` (-1: none): a re-learning by another
+   * broker ends, its state no longer the leader's (relearnedState).
+   */
+  onLeader(partition: number, leader: number): void {
+    for (const [key, r] of this.relearning)
+      if (key.startsWith(`${partition}\u0000`) && r.broker !== leader) this.relearning.delete(key);
+  }
+
+  /**
+   * `broker` restarted: its re-learnings end (UnifiedLog rebuilds its producer state from a
+   * snapshot and its recovered log, which a power loss may have cut below the batch taken as new).
+   */
+  onRestart(broker: number): void {
+    for (const [key, r] of this.relearning) if (r.broker === broker) this.relearning.delete(key);
   }
 
   /** True when a leader appended a batch of producer `producerId` in producer epoch `epoch` to `partition`. */

@@ -1419,14 +1419,19 @@ describe('kip-360-resend', () => {
   // Seeds 63012137 and 63014575 of base 63000000 (swarm, retention applied): the leader took the
   // retry of 'b' as a new producer's batch (its state was gone with the deleted segments), then
   // the retry of 'c', the next sequence, in sequence after it: both copies of 'c' are Kafka's.
-  it('a retry in sequence after the batch taken as new, by its leader in its epoch, first copy gone', () => {
+  it('a retry in sequence after the batch taken as new, by its leader while it leads, first copy gone', () => {
     const leader2 = { broker: 2, leaderEpoch: 5 };
     /** 'b' and 'c' at offsets 0 and 1 under producer 7, then again at 5 and 6 by `second`'s leader. */
-    const run = (second: { broker: number; leaderEpoch: number }, epochOfC = 0) => {
+    const run = (
+      second: { broker: number; leaderEpoch: number },
+      epochOfC = 0,
+      between: (t: PromiseTracker) => void = () => {},
+    ) => {
       const { tracker } = setup();
       tracker.onLeaderAppend(0, 0, ['b'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 1 });
       tracker.onLeaderAppend(0, 1, ['c'], { id: 7, epoch: 0 }, false, { broker: 1, leaderEpoch: 1 });
       tracker.onLeaderAppend(0, 5, ['b'], { id: 7, epoch: 0 }, true, leader2);
+      between(tracker);
       tracker.onLeaderAppend(0, 6, ['c'], { id: 7, epoch: epochOfC }, false, second);
       return tracker;
     };
@@ -1458,7 +1463,19 @@ describe('kip-360-resend', () => {
     expect(judgeC(run(leader2), finalRead([6]))?.rule).toBe('producer-state-lost');
     expect(judgeC(run(leader2), finalRead([1, 6]))).toBeUndefined(); // the first copy still in the log
     expect(judgeC(run({ broker: 1, leaderEpoch: 6 }), finalRead([6]))).toBeUndefined(); // another leader
-    expect(judgeC(run({ broker: 2, leaderEpoch: 6 }), finalRead([6]))).toBeUndefined(); // a later leader epoch
+    // A later leader epoch of the same leader, which kept its producer state (swarm --controller
+    // zookeeper seed 470034042: the controller bumped the staying leader's epoch on an ISR shrink).
+    const staying = (t: PromiseTracker) => t.onPartition(0, [2, 3], { leader: 2, isr: [2, 1, 3], elr: [] }, 2);
+    expect(judgeC(run({ broker: 2, leaderEpoch: 6 }, 0, staying), finalRead([6]))?.rule).toBe('producer-state-lost');
+    // Not once another broker led between, nor after the leader's restart (its state reloaded).
+    const moved = (t: PromiseTracker) => {
+      t.onPartition(0, [1, 3], { leader: 2, isr: [2, 1, 3], elr: [] }, 1);
+      t.onPartition(0, [2, 1, 3], { leader: 1, isr: [1, 3], elr: [] }, 2);
+    };
+    expect(judgeC(run({ broker: 2, leaderEpoch: 7 }, 0, moved), finalRead([6]))).toBeUndefined();
+    const restarted = (t: PromiseTracker) => t.onRestart(2);
+    expect(judgeC(run({ broker: 2, leaderEpoch: 7 }, 0, restarted), finalRead([6]))).toBeUndefined();
+    expect(judgeC(run({ broker: 2, leaderEpoch: 4 }), finalRead([6]))).toBeUndefined(); // an older leader epoch
     expect(judgeC(run(leader2, 1), finalRead([6]))).toBeUndefined(); // another producer epoch
   });
 
