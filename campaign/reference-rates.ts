@@ -42,7 +42,9 @@ const WILSON_Z = 3.29;
  * ZooKeeper mode (`--controller zookeeper`): the 100,000-seed campaigns from bases 410,000,000 and 400,000,000
  * (2 workers each, main 18330f0: ZooKeeper mode with its groups, transactions, controlled shutdown and admin
  * elections), their non-ok seeds re-judged on main a1aac38 after the day's promise, witness and checker fixes (no
- * event hash changed): every violation settled, the expected losses counted then (docs/readme-fuzz.md).
+ * event hash changed): every violation settled, the expected losses counted then (docs/readme-fuzz.md). The
+ * swarm's draws in KRaft mode alone (`--controller kraft`): the 100,000-seed campaign from base 480,000,000 (2
+ * workers, main 85628c3), 0 violations.
  */
 export const REFERENCE_RATES: readonly ReferenceRate[] = [
   { scenario: 'swarm', seeds: 100000, expectedLosses: 835, baseSeed: 410000000, measured: '2026-12-07, 18330f0' },
@@ -52,6 +54,13 @@ export const REFERENCE_RATES: readonly ReferenceRate[] = [
     expectedLosses: 1371,
     baseSeed: 400000000,
     measured: '2026-12-07, 18330f0',
+  },
+  {
+    scenario: 'swarm --controller kraft',
+    seeds: 100000,
+    expectedLosses: 614,
+    baseSeed: 480000000,
+    measured: '2026-12-07, 85628c3',
   },
   { scenario: 'standard', seeds: 4000, expectedLosses: 39, baseSeed: 18000000, measured: '2026-12-06, 37d6fce' },
   { scenario: 'leader-failover', seeds: 3000, expectedLosses: 0, baseSeed: 18000000, measured: '2026-12-06, 37d6fce' },
