@@ -139,7 +139,9 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     expect(kafkaFindings[0]).toMatch(/^divergence-below-log-start: commit-skip: group g1: t-0 offset 16 lies below/);
     const skip = result.verdict.anomalies.find((a) => a.kind === 'commit-skip')!;
     expect(skip.values).toEqual(['p202-12']);
-    expect(skip.kafkaFindingWitness).toMatch(/^Broker 2 truncated t\/0 .* log start 17, and kept offsets \d+–16 below it/);
+    expect(skip.kafkaFindingWitness).toMatch(
+      /^Broker 2 truncated t\/0 .* log start 17, and kept offsets \d+–16 below it/,
+    );
   });
 
   it('a commit-skip not wholly of kept records met at their kept offsets stays failing', () => {
@@ -156,7 +158,13 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
         { offset: 16, value: 'p202-12', epoch: 0 },
       ],
     };
-    const met = (offset: number, value: string): AckedRecord => ({ topic: 't', partition: 0, offset, value, timeUs: 0 });
+    const met = (offset: number, value: string): AckedRecord => ({
+      topic: 't',
+      partition: 0,
+      offset,
+      value,
+      timeUs: 0,
+    });
     const snap: ClusterSnapshot = {
       timeUs: 0,
       brokers: [],
