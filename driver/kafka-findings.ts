@@ -132,8 +132,15 @@ const DIVERGENCE_KINDS: ReadonlySet<string> = new Set([
  * .batchWithSequenceRange's findFirst: the kept batch is older than the copy the follower later
  * replicated at another offset, swarm seed 150004551); a poll-skip or nonmonotonic-poll from or
  * to a kept value that a client met both at its kept offset and at another offset (the history
- * checker places a value by its first offset, the kept one). Without the run's last snapshot
- * (what clients were acknowledged and read) only DIVERGENCE_KINDS are explained.
+ * checker places a value by its first offset, the kept one); a group's commit-skip whose every
+ * skipped offset is a kept one and whose every value is the record kept at one of them, met there
+ * by a client: the committed log held something else at that offset when the group read past it
+ * (a transaction marker, which a consumer never returns: CompletedFetch.nextFetchedRecord), and
+ * the checker knows the kept record there only from the retry answered as its duplicate (swarm
+ * --controller zookeeper seed 470054322: broker 2 kept p202-12 at offset 16 of t/0, where leader
+ * 1 wrote a COMMIT marker that the group moved past and committed 17; broker 2 then led and
+ * answered p202-12's retry at 16). Without the run's last snapshot (what clients were
+ * acknowledged and read) only DIVERGENCE_KINDS are explained.
  */
 function explainedByKeptBelowLogStart(a: Anomaly, keptAt: KeptRecords, snap: ClusterSnapshot | undefined): boolean {
   const offsets = a.offsets ?? [];
@@ -148,6 +155,13 @@ function explainedByKeptBelowLogStart(a: Anomaly, keptAt: KeptRecords, snap: Clu
     );
   if (snap === undefined) return false;
   const metAtKept = (o: number, v: string): boolean => keptAt.get(o) === v && metAt(snap, a, v, o);
+  if (a.kind === 'commit-skip')
+    return (
+      offsets.length > 0 &&
+      values.length > 0 &&
+      offsets.every((o) => keptAt.has(o)) &&
+      values.every((v) => offsets.some((o) => metAtKept(o, v)))
+    );
   if (a.kind === 'duplicate')
     return values.length === 1 && offsets.length > 1 && offsets.some((o) => metAtKept(o, values[0]));
   if (a.kind === 'poll-skip' || a.kind === 'nonmonotonic-poll') {
@@ -820,15 +834,17 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       "at or above the leader's log start and keeps records below it that the leader never had; a producer retry " +
       'later matched as a duplicate of one of them is acknowledged at an offset that holds another record (even ' +
       'when the leader appended that retry elsewhere and the follower replicated it: the older, kept batch is ' +
-      'matched first), and if that follower leads before moving its log start up, it serves them against the ' +
-      'committed ones.',
+      'matched first; a consumer group that had read past that offset, a transaction marker there then, is ' +
+      'judged to have skipped the record), and if that follower leads before moving its log start up, it serves ' +
+      'them against the committed ones.',
     kafkaSource:
       'LeaderEpochFileCache.truncateFromStart and .endOffsetFor ("This may be inaccurate") @ 3.9.0-rc3 and trunk; ' +
       'AbstractFetcherThread.getOffsetTruncationState; ReplicaFetcherThread.processPartitionData ' +
       '(maybeIncrementLogStartOffset, LeaderOffsetIncremented); ProducerStateManager.onLogStartOffsetIncremented; ' +
       'ProducerStateEntry.findDuplicateBatch, .batchWithSequenceRange (findFirst) and .addBatchMetadata; ' +
       'ProducerAppendInfo.maybeValidateDataBatch (no sequence check on REPLICATION) @ 3.9.0-rc3; ' +
-      'UnifiedLog.append (duplicate answered with the old offsets)',
+      'UnifiedLog.append (duplicate answered with the old offsets); for the group: CompletedFetch' +
+      '.nextFetchedRecord (control batches skipped, the position moved past them) @ 3.9.0-rc3',
     jira:
       'no JIRA found (searched leader epoch cache truncateFromStart / endOffsetFor / divergence below log start); ' +
       "KAFKA-7415 introduced endOffsetFor's answer for an epoch below the first cached one",

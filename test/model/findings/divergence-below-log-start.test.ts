@@ -121,6 +121,92 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
     expect(dup.kafkaFindingWitness).toMatch(/^Broker 2 truncated t\/1 .* kept offsets 12–20 below it/);
   });
 
+  it('zookeeper seed 470054322: a group read past a COMMIT marker where the follower kept a record', () => {
+    // Swarm --controller zookeeper seed 470054322 of base 470000000 (Kafka 3.9, retention.ms 10 s),
+    // shrunk to 3 faults. Leader 2 (epoch 0), cut from broker 1, appends p202-12 at offset 16 (HW
+    // 16) and crashes; broker 1 leads epoch 2 from 16 and writes x600-0's COMMIT marker there. The
+    // group reads x600-0 at 15, moves past the marker (CompletedFetch.nextFetchedRecord) and
+    // commits 17. Retention moves the log start to 17 (truncateFromStart: epoch 2 "starts" at 17);
+    // broker 2 comes back, is answered the diverging epoch (0, 17), truncates to 17 and keeps
+    // p202-12 at 16 with its batch in its producer state; it leads epoch 3 and answers p202-12's
+    // retry at 16 as a duplicate. The group checker knows p202-12 at 16 only from that answer.
+    const seed = 470054322;
+    const { result, failing, kafkaFindings } = rerun(seed, fixtureInput(seed));
+    expect(result.codeProbes).toContain('follower-kept-records-below-leader-log-start');
+    expect(result.outcome).toBe('kafka-finding');
+    expect(failing).toEqual([]);
+    expect(kafkaFindings).toHaveLength(1);
+    expect(kafkaFindings[0]).toMatch(/^divergence-below-log-start: commit-skip: group g1: t-0 offset 16 lies below/);
+    const skip = result.verdict.anomalies.find((a) => a.kind === 'commit-skip')!;
+    expect(skip.values).toEqual(['p202-12']);
+    expect(skip.kafkaFindingWitness).toMatch(
+      /^Broker 2 truncated t\/0 .* log start 17, and kept offsets \d+–16 below it/,
+    );
+  });
+
+  it('a commit-skip not wholly of kept records met at their kept offsets stays failing', () => {
+    // Broker 2 kept p202-12 at offset 16 of t/0; a producer was acknowledged it there.
+    const kept: KeptBelowLeaderLogStart = {
+      broker: 2,
+      topic: 't',
+      partition: 0,
+      leaderEndOffset: 17,
+      leaderLogStart: 17,
+      truncatedTo: 17,
+      kept: [
+        { offset: 15, value: 'x600-0', epoch: 0 },
+        { offset: 16, value: 'p202-12', epoch: 0 },
+      ],
+    };
+    const met = (offset: number, value: string): AckedRecord => ({
+      topic: 't',
+      partition: 0,
+      offset,
+      value,
+      timeUs: 0,
+    });
+    const snap: ClusterSnapshot = {
+      timeUs: 0,
+      brokers: [],
+      controller: { up: true, partitions: [] },
+      replicas: [],
+      acked: [met(16, 'p202-12'), met(14, 'p202-10')],
+      consumed: [],
+    };
+    const run: FindingRun = {
+      probeContexts: [{ name: 'follower-kept-records-below-leader-log-start', context: kept }],
+      faults: [],
+      history: [],
+      zookeeper: true,
+      lastSnapshot: snap,
+    };
+    const skip: Anomaly = {
+      kind: 'commit-skip',
+      explanation: "the run's commit-skip",
+      group: 'g1',
+      topic: 't',
+      partition: 0,
+      offsets: [16],
+      values: ['p202-12'],
+    };
+    const others: Anomaly[] = [
+      { ...skip, offsets: [14, 16], values: ['p202-10', 'p202-12'], explanation: 'also an offset not kept' },
+      { ...skip, offsets: [16], values: ['p202-12', 'p201-9'], explanation: 'also a value not kept there' },
+      { ...skip, offsets: [15], values: ['x600-0'], explanation: 'a kept record no client met at its offset' },
+      { ...skip, partition: 1, explanation: 'another partition' },
+    ];
+    const labelled = labelKafkaFindings([skip, ...others], run);
+    expect(labelled[0].kafkaFinding).toBe('divergence-below-log-start');
+    for (const a of labelled.slice(1)) expect(a.kafkaFinding, a.explanation).toBeUndefined();
+    expect(labelled.slice(1).every((a) => isFailing(a))).toBe(true);
+    for (const r of [
+      { ...run, probeContexts: [] },
+      { ...run, lastSnapshot: undefined },
+    ]) {
+      expect(isFailing(labelKafkaFindings([skip], r)[0])).toBe(true);
+    }
+  });
+
   it('a duplicate or poll anomaly not tied to a kept record met at its kept offset stays failing', () => {
     // Broker 2 kept p201-18 at offset 20 of t/1; a client was acknowledged it at 20, read it at 33.
     const kept: KeptBelowLeaderLogStart = {
