@@ -655,6 +655,36 @@ describe('a durability breach excuses only the loss of records sent before it, a
     expect(expectedBecause(late, promiseEvidence(tracker, [late], history, finalRead([7])))).toBeUndefined();
   });
 
+  it('a poll step onto a later copy of a loss-explained duplicate, offsets grown by one: that breach', () => {
+    const { tracker, breach } = beyond();
+    /** Process 301's poll of t/0 from `from` (invoke, then its answer), returning `records`. */
+    const poll = (h: History, from: number, records: Array<[number, string]>, next: number) => {
+      const invoke = h.length;
+      h.push({ ...at(invoke, 20, 'poll', { topic: 't', partition: 0, offset: from }), process: 301 });
+      const value = { topic: 't', partition: 0, offset: from, records, next };
+      h.push({ index: h.length, time: 21_000_000, process: 301, type: 'ok', f: 'poll', value });
+      return invoke;
+    };
+    const judgeStep = (h: History, ops: number[], values: string[]) => {
+      const step: Anomaly = { ...on('nonmonotonic-poll', values), ops };
+      const base = promiseEvidence(tracker, [step], h);
+      const lossDuplicates = new Map([['t/0\u0000late', { breach, offsets: [3, 7] }]]);
+      return expectedBecause(step, { ...base, lossDuplicates });
+    };
+    // 'late' (sent after the breach, so no 'consequence'), duplicated at 3 and 7, read at 7 after 6.
+    const h: History = [...history];
+    const onward = [poll(h, 5, [[5, 'later'], [6, 'x']], 7), poll(h, 7, [[7, 'late'], [8, 'y']], 9)];
+    expect(judgeStep(h, onward, ['x', 'late'])).toBe(breach);
+    // The same values, but the second poll's first record is not the next offset: a violation.
+    const g: History = [...history];
+    const gapped = [poll(g, 5, [[5, 'later'], [6, 'x']], 7), poll(g, 7, [[8, 'late']], 9)];
+    expect(judgeStep(g, gapped, ['x', 'late'])).toBeUndefined();
+    // Read at its lowest copy (3), where the checker places it: the step is real, a violation.
+    const l: History = [...history];
+    const lowest = [poll(l, 1, [[1, 'later'], [2, 'x']], 3), poll(l, 3, [[3, 'late']], 4)];
+    expect(judgeStep(l, lowest, ['x', 'late'])).toBeUndefined();
+  });
+
   it('never a duplicate without a final read, liveness, or another partition', () => {
     const { tracker } = beyond();
     expect(judge(tracker, on('duplicate', ['early']), undefined, history)).toBeUndefined();
