@@ -2265,8 +2265,9 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
  * explains (lossDuplicates): that breach. The checker places a value at its first copy
  * (checkers/kafka.ts judgePoll: firstIndex by value across polls), so a consumer reading the
  * later copy seems to go back (or, leaving it, to skip ahead), although its fetch position only
- * grew, as Kafka's consumer keeps it (Fetcher/FetchCollector: the position moves to the last
- * record's offset + 1; SubscriptionState.position). As for a KIP-360 resend (resendBehind), the
+ * grew, as Kafka's consumer keeps it (FetchCollector.fetchRecords @ 3.9.0-rc3 moves it only
+ * forward, to CompletedFetch.nextFetchOffset: the last record's offset + 1, through
+ * SubscriptionState.position). As for a KIP-360 resend (resendBehind), the
  * step is the duplicate seen again, not a second anomaly. Swarm --controller zookeeper seed
  * 490044623: "p201-8", sent 3 ms after broker 2's power loss, at 20 by broker 2 leading the
  * reopened epoch 0 and, retried, at 35 by broker 3 in epoch 1; a consumer read 34 then 35.
