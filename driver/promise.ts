@@ -1128,6 +1128,11 @@ export interface PromiseEvidence {
   readonly appended: AppendIdentities;
   /** "topic/partition\0value" of every duplicated value a 'kip-360-resend' breach explains. */
   readonly resentDuplicates: ReadonlyMap<string, PromiseBreach>;
+  /**
+   * "topic/partition\0value" of every duplicated value a durability breach explains (lossBreach of
+   * its duplicate anomaly) → that breach and the value's offsets (duplicateStepBehind).
+   */
+  readonly lossDuplicates: ReadonlyMap<string, { breach: PromiseBreach; offsets: readonly number[] }>;
   /** "topic/partition\0value" → virtual time (µs) of the first send of it (the history's invoke). */
   readonly sentAtUs: ReadonlyMap<string, number>;
   /** Each durability breach → the highest leader HW of each partition at that moment. */
@@ -1424,7 +1429,9 @@ const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, re
  *   under a newer epoch than the one before (AppendIdentities): that resend (kip-360-resend).
  * - A nonmonotonic-poll or poll-skip around such a duplicated value: the checker places a
  *   value at its first offset, so a consumer reading the second copy seems to go back and
- *   then to skip ahead, although its offsets only grow (kip-360-resend).
+ *   then to skip ahead, although its offsets only grow (kip-360-resend); likewise around a
+ *   duplicate a durability breach explains, when the two polls' offsets grew by one
+ *   (duplicateStepBehind: that breach).
  * - A loss of records sent before a durability breach (min-isr-power-loss,
  *   last-known-leader-elected, admin-unclean-election) of its partition, or a consequence of
  *   such a loss (DURABILITY_EXCUSES): the first such breach. Kafka promises nothing about
@@ -1437,7 +1444,7 @@ const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, re
  */
 export function expectedBecause(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (a.informational === true || HARNESS_KINDS.has(a.kind)) return undefined;
-  const resend = resendBehind(a, evidence);
+  const resend = resendBehind(a, evidence) ?? duplicateStepBehind(a, evidence);
   if (resend !== undefined) return resend;
   const hanging = hangingTxnBreach(a, evidence) ?? wedgedTxnBreach(a, evidence);
   if (hanging !== undefined) return hanging;
@@ -2252,6 +2259,46 @@ function resendBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | un
 }
 
 /**
+ * A nonmonotonic-poll or poll-skip between two successive polls whose offsets only grew by one
+ * (the first poll's last record at N, the second's first at N + 1, its start, with no seek), one
+ * of the two records a copy other than the lowest of a value whose duplicate a durability breach
+ * explains (lossDuplicates): that breach. The checker places a value at its first copy
+ * (checkers/kafka.ts judgePoll: firstIndex by value across polls), so a consumer reading the
+ * later copy seems to go back (or, leaving it, to skip ahead), although its fetch position only
+ * grew, as Kafka's consumer keeps it (FetchCollector.fetchRecords @ 3.9.0-rc3 moves it only
+ * forward, to CompletedFetch.nextFetchOffset: the last record's offset + 1, through
+ * SubscriptionState.position). As for a KIP-360 resend (resendBehind), the
+ * step is the duplicate seen again, not a second anomaly. Swarm --controller zookeeper seed
+ * 490044623: "p201-8", sent 3 ms after broker 2's power loss, at 20 by broker 2 leading the
+ * reopened epoch 0 and, retried, at 35 by broker 3 in epoch 1; a consumer read 34 then 35.
+ */
+function duplicateStepBehind(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
+  if (a.kind !== 'nonmonotonic-poll' && a.kind !== 'poll-skip') return undefined;
+  const ops = a.ops ?? [];
+  const [from, to] = a.values ?? [];
+  if (ops.length !== 2 || from === undefined || to === undefined) return undefined;
+  if (a.topic === undefined || a.partition === undefined) return undefined;
+  const before = evidence.pollAnswer(ops[0]);
+  const after = evidence.pollAnswer(ops[1]);
+  const fromOffset = before?.lastRecordOffset;
+  const toOffset = after?.firstRecordOffset;
+  if (before === undefined || after === undefined || fromOffset === undefined || toOffset === undefined)
+    return undefined;
+  const contiguous =
+    fromOffset + 1 === before.nextOffset && after.fromOffset === before.nextOffset && toOffset === after.fromOffset;
+  if (!contiguous) return undefined;
+  const read: Array<[string, number]> = [
+    [from, fromOffset],
+    [to, toOffset],
+  ];
+  for (const [value, offset] of read) {
+    const dup = evidence.lossDuplicates.get(valueKey(a.topic, a.partition, value));
+    if (dup !== undefined && dup.offsets.includes(offset) && offset > Math.min(...dup.offsets)) return dup.breach;
+  }
+  return undefined;
+}
+
+/**
  * "topic/partition\0value" → the time of its first send, from the history's send invokes (a
  * transaction's sends: its invoke, like a send's, precedes the produce requests).
  */
@@ -2401,6 +2448,9 @@ interface PollAnswer {
   atUs: number;
   fromOffset: number;
   nextOffset: number;
+  /** The offsets of the first and last records it returned (undefined: it returned none). */
+  firstRecordOffset?: number;
+  lastRecordOffset?: number;
 }
 
 /**
@@ -2414,9 +2464,16 @@ function pollAnswerAt(history: History, i: number): PollAnswer | undefined {
     const e = history[j];
     if (e.process !== invoke.process) continue;
     if (e.type !== 'ok' || e.f !== 'poll') return undefined;
-    const v = e.value as { offset?: unknown; next?: unknown } | null;
+    const v = e.value as { offset?: unknown; next?: unknown; records?: unknown } | null;
     if (typeof v?.offset !== 'number' || typeof v.next !== 'number') return undefined;
-    return { atUs: e.time, fromOffset: v.offset, nextOffset: v.next };
+    const answer: PollAnswer = { atUs: e.time, fromOffset: v.offset, nextOffset: v.next };
+    const records = Array.isArray(v.records) ? (v.records as unknown[]) : [];
+    const offsetOf = (r: unknown) => (Array.isArray(r) && typeof r[0] === 'number' ? r[0] : undefined);
+    if (records.length > 0) {
+      answer.firstRecordOffset = offsetOf(records[0]);
+      answer.lastRecordOffset = offsetOf(records[records.length - 1]);
+    }
+    return answer;
   }
   return undefined;
 }
@@ -2480,6 +2537,7 @@ export function promiseEvidence(
     resent: tracker.resent,
     appended: tracker.appended,
     resentDuplicates: new Map(),
+    lossDuplicates: new Map(),
     sentAtUs: tracker.breaches.length === 0 ? new Map() : sendTimes(history),
     txnSentAtUs: tracker.breaches.length === 0 ? new Map() : txnSendTimes(history),
     txnEpochOf: tracker.breaches.length === 0 ? new Map() : txnSendEpochs(history),
@@ -2503,7 +2561,8 @@ export function promiseEvidence(
     offsetsHungAtWorkloadDeadline: tracker.offsetsHungAtWorkloadDeadline,
     zookeeperMode: tracker.zookeeperMode,
   };
-  if (tracker.resent.size === 0) return base;
+  const withLoss = { ...base, lossDuplicates: lossDuplicatesOf(anomalies, base) };
+  if (tracker.resent.size === 0) return withLoss;
   const resentDuplicates = new Map<string, PromiseBreach>();
   for (const a of anomalies) {
     if (a.kind !== 'duplicate' || a.topic === undefined || a.partition === undefined) continue;
@@ -2511,7 +2570,20 @@ export function promiseEvidence(
     if (breach === undefined) continue;
     for (const v of a.values ?? []) resentDuplicates.set(valueKey(a.topic, a.partition, v), breach);
   }
-  return { ...base, resentDuplicates };
+  return { ...withLoss, resentDuplicates };
+}
+
+/** Every duplicated value a durability breach explains (lossBreach): PromiseEvidence.lossDuplicates. */
+function lossDuplicatesOf(anomalies: readonly Anomaly[], base: PromiseEvidence): PromiseEvidence['lossDuplicates'] {
+  const out = new Map<string, { breach: PromiseBreach; offsets: readonly number[] }>();
+  if (base.breaches.length === 0) return out;
+  for (const a of anomalies) {
+    if (a.kind !== 'duplicate' || a.topic === undefined || a.partition === undefined) continue;
+    const breach = lossBreach(a, base);
+    if (breach === undefined) continue;
+    for (const v of a.values ?? []) out.set(valueKey(a.topic, a.partition, v), { breach, offsets: a.offsets ?? [] });
+  }
+  return out;
 }
 
 /**

@@ -655,6 +655,37 @@ describe('a durability breach excuses only the loss of records sent before it, a
     expect(expectedBecause(late, promiseEvidence(tracker, [late], history, finalRead([7])))).toBeUndefined();
   });
 
+  it('a poll step onto a later copy of a loss-explained duplicate, offsets grown by one: that breach', () => {
+    const { tracker, breach } = beyond();
+    /** Process 301's poll of t/0 from `from` (invoke, then its answer): `values` at `first`, `first` + 1, … */
+    const poll = (h: History, from: number, first: number, values: string[]) => {
+      const invoke = h.length;
+      h.push({ ...at(invoke, 20, 'poll', { topic: 't', partition: 0, offset: from }), process: 301 });
+      const records = values.map((v, i) => [first + i, v]);
+      const value = { topic: 't', partition: 0, offset: from, records, next: first + values.length };
+      h.push({ index: h.length, time: 21_000_000, process: 301, type: 'ok', f: 'poll', value });
+      return invoke;
+    };
+    const judgeStep = (h: History, ops: number[], values: string[]) => {
+      const step: Anomaly = { ...on('nonmonotonic-poll', values), ops };
+      const base = promiseEvidence(tracker, [step], h);
+      const lossDuplicates = new Map([['t/0\u0000late', { breach, offsets: [3, 7] }]]);
+      return expectedBecause(step, { ...base, lossDuplicates });
+    };
+    // 'late' (sent after the breach, so no 'consequence'), duplicated at 3 and 7, read at 7 after 6.
+    const h: History = [...history];
+    const onward = [poll(h, 5, 5, ['later', 'x']), poll(h, 7, 7, ['late', 'y'])];
+    expect(judgeStep(h, onward, ['x', 'late'])).toBe(breach);
+    // The same copy read, but after a seek from 6 to 7 (offset 6 never read): a violation.
+    const g: History = [...history];
+    const gapped = [poll(g, 4, 4, ['later', 'x']), poll(g, 7, 7, ['late'])];
+    expect(judgeStep(g, gapped, ['x', 'late'])).toBeUndefined();
+    // Read at its lowest copy (3), where the checker places it: the step is real, a violation.
+    const l: History = [...history];
+    const lowest = [poll(l, 1, 1, ['later', 'x']), poll(l, 3, 3, ['late'])];
+    expect(judgeStep(l, lowest, ['x', 'late'])).toBeUndefined();
+  });
+
   it('never a duplicate without a final read, liveness, or another partition', () => {
     const { tracker } = beyond();
     expect(judge(tracker, on('duplicate', ['early']), undefined, history)).toBeUndefined();
