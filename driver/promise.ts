@@ -623,8 +623,8 @@ export class PromiseTracker {
    * Feed every leader append of an end-transaction marker (WriteTxnMarkers) to the scenario's
    * topic: `producerId`'s transaction on `partition` was closed at `offset` now.
    */
-  onMarkerAppend(partition: number, offset: number, producerId: number): void {
-    this.txnOutcomes.onMarker(partition, offset, producerId, this.nowUs());
+  onMarkerAppend(partition: number, offset: number, producerId: number, marker: string): void {
+    this.txnOutcomes.onMarker(partition, offset, producerId, this.nowUs(), marker);
   }
 
   /**
@@ -810,17 +810,20 @@ class GroupHandOuts {
  */
 class TxnOutcomes {
   private readonly stateOf = new Map<number, number>();
-  /** Partition → the markers appended, in order: offset, producer id, time (µs). */
-  private readonly markers = new Map<number, Array<{ offset: number; producerId: number; atUs: number }>>();
+  /** Partition → the markers appended, in order: offset, producer id, time (µs), 'COMMIT' or 'ABORT'. */
+  private readonly markers = new Map<
+    number,
+    Array<{ offset: number; producerId: number; atUs: number; marker: string }>
+  >();
 
   onTxnState(partition: number, producerId: number): void {
     this.stateOf.set(producerId, partition);
   }
 
-  onMarker(partition: number, offset: number, producerId: number, atUs: number): void {
+  onMarker(partition: number, offset: number, producerId: number, atUs: number, marker: string): void {
     let list = this.markers.get(partition);
     if (list === undefined) this.markers.set(partition, (list = []));
-    list.push({ offset, producerId, atUs });
+    list.push({ offset, producerId, atUs, marker });
   }
 
   /** The `__transaction_state` partition of `producerId`'s transactional id (undefined: never seen). */
@@ -828,10 +831,27 @@ class TxnOutcomes {
     return this.stateOf.get(producerId);
   }
 
-  /** A leader appended a marker of `producerId` to `partition` above `offset` before `beforeUs`. */
-  closedBefore(partition: number, producerId: number, offset: number, beforeUs: number): boolean {
+  /**
+   * A leader appended a marker of `producerId` to `partition` above `offset` before `beforeUs`,
+   * and the partition's last-look leader log does not hold another record at the marker's offset
+   * (`replaced`): a marker a leader appended and its partition lost closes nothing (swarm
+   * --controller kraft seed 500089287: broker 3's ABORT at t/2 offset 22, never replicated, was
+   * truncated away when it followed broker 2, elected from the ELR, whose log has p202-14 there;
+   * ProducerStateManager rebuilds the open transaction from the log the replica kept).
+   */
+  closedBefore(
+    partition: number,
+    producerId: number,
+    offset: number,
+    beforeUs: number,
+    replaced: ReplacedInLastLook,
+  ): boolean {
     return (this.markers.get(partition) ?? []).some(
-      (m) => m.producerId === producerId && m.offset > offset && m.atUs < beforeUs,
+      (m) =>
+        m.producerId === producerId &&
+        m.offset > offset &&
+        m.atUs < beforeUs &&
+        !replaced(partition, m.offset, m.marker),
     );
   }
 }
@@ -1089,6 +1109,9 @@ class AppendIdentities {
 /** The leader epoch of the batch holding `value` at `offset` in the partition leader's last-look log, if any. */
 type KeptEpoch = (partition: number, offset: number, value: string) => number | undefined;
 
+/** The partition leader's last-look log holds a record other than `value` at `offset` (not a gap). */
+type ReplacedInLastLook = (partition: number, offset: number, value: string) => boolean;
+
 interface AppendIdentity {
   id: number;
   epoch: number;
@@ -1152,6 +1175,8 @@ export interface PromiseEvidence {
   readonly finalCopies: (topic: string, partition: number, value: string) => number | undefined;
   /** The batch leader epoch of a value at an offset of the scenario's topic, last look's leader log (keptEpochs). */
   readonly keptEpoch: KeptEpoch;
+  /** A record other than a value at an offset of the scenario's topic, last look's leader log (TxnOutcomes). */
+  readonly replacedInLastLook: ReplacedInLastLook;
   /** The virtual time (µs) of the history event at an index (an anomaly's `ops`). */
   readonly eventTimeUs: (historyIndex: number) => number | undefined;
   /**
@@ -1721,7 +1746,7 @@ function openAtStateLoss(
   const producerId = Number(e.txnEpochOf.get(key)?.split('/')[0]);
   if (sentUs === undefined || offset === undefined || !Number.isInteger(producerId) || sentUs >= b.atUs) return false;
   if (e.txnOutcomes.statePartitionOf(producerId) !== b.partition) return false;
-  return !e.txnOutcomes.closedBefore(partition, producerId, offset, b.atUs);
+  return !e.txnOutcomes.closedBefore(partition, producerId, offset, b.atUs, e.replacedInLastLook);
 }
 
 /**
@@ -2514,14 +2539,31 @@ function finalCopiesOf(
 function keptEpochs(topic: string, snap: ClusterSnapshot | undefined): KeptEpoch {
   if (snap === undefined) return () => undefined;
   return (partition, offset, value) => {
-    let leader: ClusterSnapshot['replicas'][number] | undefined;
-    for (const r of snap.replicas) {
-      if (r.topic !== topic || r.partition !== partition || !r.up || r.role !== 'leader') continue;
-      if (leader === undefined || r.leaderEpoch > leader.leaderEpoch) leader = r;
-    }
-    const record = leader?.records[offset - leader.logStartOffset];
+    const record = lastLookRecord(topic, snap, partition, offset);
     return record === undefined || record.gap === true || record.value !== value ? undefined : record.epoch;
   };
+}
+
+/**
+ * ReplacedInLastLook from the run's last look: the leader replica keptEpochs reads holds a record
+ * (not a gap) other than `value` at `offset`. No look, no leader, or nothing there: false.
+ */
+function replacedInLastLook(topic: string, snap: ClusterSnapshot | undefined): ReplacedInLastLook {
+  if (snap === undefined) return () => false;
+  return (partition, offset, value) => {
+    const record = lastLookRecord(topic, snap, partition, offset);
+    return record !== undefined && record.gap !== true && record.value !== value;
+  };
+}
+
+/** The record at `offset` of the running leader replica in the highest leader epoch of `partition`, if any. */
+function lastLookRecord(topic: string, snap: ClusterSnapshot, partition: number, offset: number) {
+  let leader: ClusterSnapshot['replicas'][number] | undefined;
+  for (const r of snap.replicas) {
+    if (r.topic !== topic || r.partition !== partition || !r.up || r.role !== 'leader') continue;
+    if (leader === undefined || r.leaderEpoch > leader.leaderEpoch) leader = r;
+  }
+  return leader?.records[offset - leader.logStartOffset];
 }
 
 /** The evidence for one run's anomalies: its breaches, its sends, and which duplicates its resends explain. */
@@ -2549,6 +2591,7 @@ export function promiseEvidence(
     recoveredLeo: tracker.recoveredLeo,
     finalCopies: finalCopiesOf(tracker.breaches.length > 0 ? finalRead : undefined, history),
     keptEpoch: keptEpochs(tracker.topic, lastSnapshot),
+    replacedInLastLook: replacedInLastLook(tracker.topic, lastSnapshot),
     eventTimeUs: (i) => history[i]?.time,
     pollAnswer: (i) => pollAnswerAt(history, i),
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),

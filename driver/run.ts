@@ -479,7 +479,7 @@ class SeedRun {
             leader,
             ev.noStateAtSequenceZero === true,
           );
-          if (isMarker(ev.values)) tracker.onMarkerAppend(ev.partition, ev.firstOffset, ev.producerId);
+          if (isMarker(ev.values)) tracker.onMarkerAppend(ev.partition, ev.firstOffset, ev.producerId, ev.values[0]);
         } else if (ev.topic === OFFSETS_TOPIC && this.offsetsTracker !== undefined) {
           this.offsetsTracker.onOffsetsAppend(ev.broker, ev.partition, ev.epoch, ev.values);
         } else if (ev.topic === TXN_STATE_TOPIC && this.txnStateTracker !== undefined) {

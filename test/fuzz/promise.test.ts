@@ -1578,14 +1578,14 @@ describe('a breach of __transaction_state excuses a committed transaction it lef
     expect(judge(tracker, lostWrite, undefined, txn('x-0', 5_000_000))?.topic).toBe('__transaction_state');
     expect(judge(tracker, skip('x-0'), undefined, txn('x-0', 5_000_000))?.topic).toBe('__transaction_state');
     // a marker of the producer above it, appended after the breach (the next transaction's ABORT)
-    tracker.onMarkerAppend(0, 80, 3000001);
+    tracker.onMarkerAppend(0, 80, 3000001, 'ABORT');
     expect(judge(tracker, lostWrite, undefined, txn('x-0', 5_000_000))?.topic).toBe('__transaction_state');
   });
 
   it('closed on its partition before the breach, sent after it, or of another state partition: violations', () => {
     const closed = beyond();
     closed.clock.nowUs = 8_000_000;
-    closed.tracker.onMarkerAppend(0, 72, 3000001);
+    closed.tracker.onMarkerAppend(0, 72, 3000001, 'COMMIT');
     expect(judge(closed.tracker, lostWrite, undefined, txn('x-0', 5_000_000))).toBeUndefined();
     expect(judge(beyond().tracker, lostWrite, undefined, txn('x-0', 11_000_000))).toBeUndefined();
     expect(judge(beyond(1).tracker, lostWrite, undefined, txn('x-0', 5_000_000))).toBeUndefined();
@@ -1619,19 +1619,43 @@ describe('a breach of __transaction_state excuses a fenced transaction it left o
 
   it('read at an offset still open at the breach, its transaction sent before it: expected', () => {
     const { tracker } = beyond();
-    tracker.onMarkerAppend(0, 40, 3000001); // the next transaction's COMMIT, after the breach
+    tracker.onMarkerAppend(0, 40, 3000001, 'COMMIT'); // the next transaction's COMMIT, after the breach
     expect(judge(tracker, g1a, undefined, fenced('x-13', 5_000_000))?.topic).toBe('__transaction_state');
   });
 
   it('closed before the breach, sent after it, of another state partition, or with no offset: violations', () => {
     const closed = beyond();
     closed.clock.nowUs = 8_000_000;
-    closed.tracker.onMarkerAppend(0, 31, 3000001);
+    closed.tracker.onMarkerAppend(0, 31, 3000001, 'ABORT');
     expect(judge(closed.tracker, g1a, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
     expect(judge(beyond().tracker, g1a, undefined, fenced('x-13', 11_000_000))).toBeUndefined();
     expect(judge(beyond(1).tracker, g1a, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
     const noOffset = { ...g1a, offsets: undefined };
     expect(judge(beyond().tracker, noOffset, undefined, fenced('x-13', 5_000_000))).toBeUndefined();
+  });
+
+  // swarm --controller kraft seed 500089287: the ABORT a leader appended above the record before the breach was
+  // truncated away later (never replicated); the last look's leader holds another record at its offset.
+  it('closed before the breach by a marker the partition later lost: expected; by one it kept: violation', () => {
+    const record = (offset: number, value: string) =>
+      ({ offset, epoch: 2, producerId: 7, sequence: 0, key: null, value }) as ReplicaSnapshot['records'][number];
+    const look = (atMarker: string): ClusterSnapshot => {
+      const filler = Array.from({ length: 31 }, (_, o) => record(o, `f${o}`));
+      const leader = {
+        ...{ broker: 2, topic: 't', partition: 0, up: true, role: 'leader', leaderEpoch: 2, logStartOffset: 0 },
+        ...{ leo: 32, hw: 32, epochCache: [], records: [...filler, record(31, atMarker)] },
+      } as ReplicaSnapshot;
+      const controller = { up: true, partitions: [] };
+      return { timeUs: 0, brokers: [], controller, replicas: [leader], acked: [], consumed: [] };
+    };
+    const judgeWith = (snap: ClusterSnapshot) => {
+      const closed = beyond();
+      closed.clock.nowUs = 8_000_000;
+      closed.tracker.onMarkerAppend(0, 31, 3000001, 'ABORT');
+      return expectedBecause(g1a, promiseEvidence(closed.tracker, [g1a], fenced('x-13', 5_000_000), undefined, snap));
+    };
+    expect(judgeWith(look('p-14'))?.topic).toBe('__transaction_state');
+    expect(judgeWith(look('ABORT'))).toBeUndefined();
   });
 });
 
