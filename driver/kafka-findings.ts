@@ -650,9 +650,22 @@ const FETCH_ANSWERED_PROBE = 'group-offset-fetch-answered';
 function fetchAnsweredBy(history: History, invoke: number, f: GroupOffsetFetchAnswered, offset: number): boolean {
   const ev = history[invoke];
   if (ev === undefined || ev.type !== 'invoke' || ev.f !== 'txn' || ev.time > f.atUs) return false;
-  const done = history.find((x) => x.index > invoke && x.process === ev.process && x.type !== 'invoke');
+  const done = completionOf(history, invoke);
   if (done !== undefined && done.time < f.atUs) return false;
   return done !== undefined && fetchedOf(done, f.offsets[0]?.partition) === (offset < 0 ? null : offset);
+}
+
+/**
+ * The completion (ok, fail or info) of the operation whose invoke is history event `invoke`: the
+ * next event of its process that is not an invoke (undefined: it never completed).
+ */
+function completionOf(history: History, invoke: number): HistoryEvent | undefined {
+  const process = history[invoke]?.process;
+  for (let i = invoke + 1; i < history.length; i++) {
+    const x = history[i];
+    if (x.process === process && x.type !== 'invoke') return x;
+  }
+  return undefined;
 }
 
 /** What a completed transaction's fetch-offsets micro-op returned for partition `k` (undefined: none answered). */
@@ -679,7 +692,7 @@ function staleCommits(history: History, f: GroupOffsetFetchAnswered, offset: num
   const out: StaleCommit[] = [];
   for (const ev of history) {
     if (ev.type !== 'invoke' || ev.f !== 'txn' || !fetchAnsweredBy(history, ev.index, f, offset)) continue;
-    const done = history.find((x) => x.index > ev.index && x.process === ev.process && x.type !== 'invoke');
+    const done = completionOf(history, ev.index);
     const sent = done?.type === 'ok' ? microOpOffset(done, 'send-offsets', k) : undefined;
     if (done !== undefined && typeof sent === 'number') out.push({ sent, doneIndex: done.index });
   }
@@ -698,7 +711,7 @@ interface StaleCommit {
 function readsStaleCommit(history: History, op: number, commits: readonly StaleCommit[], k: number): boolean {
   const ev = history[op];
   if (ev === undefined || ev.type !== 'invoke' || ev.f !== 'txn') return false;
-  const done = history.find((x) => x.index > op && x.process === ev.process && x.type !== 'invoke');
+  const done = completionOf(history, op);
   const fetched = done === undefined ? undefined : fetchedOf(done, k);
   return commits.some((c) => c.doneIndex < op && fetched === c.sent);
 }

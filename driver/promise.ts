@@ -871,8 +871,11 @@ class TxnOutcomes {
 class AppendIdentities {
   /** Partition → "offset\0value" → the appending producer's id and epoch, and the state it was appended on. */
   private readonly byPartition = new Map<number, Map<string, AppendIdentity>>();
-  /** Partition → "offset\0value" → every leader append of it there, in order (copyIn picks the one a log kept). */
-  private readonly everyAppend = new Map<number, Map<string, AppendIdentity[]>>();
+  /**
+   * Partition → "offset\0value" → the leader appends of it there before the last one (byPartition),
+   * in order: only offsets appended more than once (copyIn picks the one a log kept).
+   */
+  private readonly earlierAppends = new Map<number, Map<string, AppendIdentity[]>>();
   /** "partition\0producer id" → the leader that last re-learned that producer from a batch it took as new. */
   private readonly relearning = new Map<string, Relearning>();
 
@@ -897,15 +900,21 @@ class AppendIdentities {
       leader,
       lastOffset: firstOffset + values.length - 1,
     };
-    let every = this.everyAppend.get(partition);
-    if (every === undefined) this.everyAppend.set(partition, (every = new Map()));
     for (let i = 0; i < values.length; i++) {
       const key = offsetValueKey(firstOffset + i, values[i]);
+      const before = p.get(key);
+      if (before !== undefined) this.earlierAt(partition, key).push(before);
       p.set(key, identity);
-      const list = every.get(key);
-      if (list === undefined) every.set(key, [identity]);
-      else list.push(identity);
     }
+  }
+
+  /** The earlier appends at `key` of `partition` (earlierAppends), made on first use. */
+  private earlierAt(partition: number, key: string): AppendIdentity[] {
+    let earlier = this.earlierAppends.get(partition);
+    if (earlier === undefined) this.earlierAppends.set(partition, (earlier = new Map()));
+    let list = earlier.get(key);
+    if (list === undefined) earlier.set(key, (list = []));
+    return list;
   }
 
   /**
@@ -919,8 +928,8 @@ class AppendIdentities {
     const last = this.byPartition.get(partition)?.get(offsetValueKey(offset, value));
     const epoch = keptEpoch(partition, offset, value);
     if (epoch === undefined || last === undefined || last.leader.leaderEpoch === epoch) return last;
-    const every = this.everyAppend.get(partition)?.get(offsetValueKey(offset, value)) ?? [];
-    for (let i = every.length - 1; i >= 0; i--) if (every[i].leader.leaderEpoch === epoch) return every[i];
+    const earlier = this.earlierAppends.get(partition)?.get(offsetValueKey(offset, value)) ?? [];
+    for (let i = earlier.length - 1; i >= 0; i--) if (earlier[i].leader.leaderEpoch === epoch) return earlier[i];
     return last;
   }
 
@@ -963,8 +972,9 @@ class AppendIdentities {
    * broker ends, its state no longer the leader's (relearnedState).
    */
   onLeader(partition: number, leader: number): void {
+    const prefix = `${partition}\u0000`;
     for (const [key, r] of this.relearning)
-      if (key.startsWith(`${partition}\u0000`) && r.broker !== leader) this.relearning.delete(key);
+      if (key.startsWith(prefix) && r.broker !== leader) this.relearning.delete(key);
   }
 
   /**
@@ -2604,27 +2614,27 @@ export function promiseEvidence(
     offsetsHungAtWorkloadDeadline: tracker.offsetsHungAtWorkloadDeadline,
     zookeeperMode: tracker.zookeeperMode,
   };
-  const withLoss = { ...base, lossDuplicates: lossDuplicatesOf(anomalies, base) };
+  // Every duplicated value a durability breach explains (lossBreach), and one a resend explains (resendBehind).
+  const lossDuplicates =
+    base.breaches.length === 0
+      ? base.lossDuplicates
+      : duplicatesExplained(anomalies, (a) => {
+          const breach = lossBreach(a, base);
+          return breach === undefined ? undefined : { breach, offsets: a.offsets ?? [] };
+        });
+  const withLoss = { ...base, lossDuplicates };
   if (tracker.resent.size === 0) return withLoss;
-  const resentDuplicates = new Map<string, PromiseBreach>();
-  for (const a of anomalies) {
-    if (a.kind !== 'duplicate' || a.topic === undefined || a.partition === undefined) continue;
-    const breach = resendBehind(a, base);
-    if (breach === undefined) continue;
-    for (const v of a.values ?? []) resentDuplicates.set(valueKey(a.topic, a.partition, v), breach);
-  }
-  return { ...withLoss, resentDuplicates };
+  return { ...withLoss, resentDuplicates: duplicatesExplained(anomalies, (a) => resendBehind(a, base)) };
 }
 
-/** Every duplicated value a durability breach explains (lossBreach): PromiseEvidence.lossDuplicates. */
-function lossDuplicatesOf(anomalies: readonly Anomaly[], base: PromiseEvidence): PromiseEvidence['lossDuplicates'] {
-  const out = new Map<string, { breach: PromiseBreach; offsets: readonly number[] }>();
-  if (base.breaches.length === 0) return out;
+/** "topic/partition\0value" of each value of each duplicate anomaly `explain` explains → what it gave. */
+function duplicatesExplained<T>(anomalies: readonly Anomaly[], explain: (a: Anomaly) => T | undefined): Map<string, T> {
+  const out = new Map<string, T>();
   for (const a of anomalies) {
     if (a.kind !== 'duplicate' || a.topic === undefined || a.partition === undefined) continue;
-    const breach = lossBreach(a, base);
-    if (breach === undefined) continue;
-    for (const v of a.values ?? []) out.set(valueKey(a.topic, a.partition, v), { breach, offsets: a.offsets ?? [] });
+    const why = explain(a);
+    if (why === undefined) continue;
+    for (const v of a.values ?? []) out.set(valueKey(a.topic, a.partition, v), why);
   }
   return out;
 }
