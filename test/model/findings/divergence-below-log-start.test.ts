@@ -50,6 +50,40 @@ import type { KeptBelowLeaderLogStart } from '../../../model/code-probes.ts';
 import type { Anomaly } from '../../../checkers/verdict.ts';
 import type { AckedRecord, ClusterSnapshot } from '../../../checkers/cluster-state.ts';
 
+/**
+ * A run whose one probe hit is `kept` (a follower's records below the leader's log start) and whose
+ * last look holds these acknowledged and consumed records, [offset, value], of its partition.
+ */
+function keptRun(
+  kept: KeptBelowLeaderLogStart,
+  zookeeper: boolean,
+  acked: [number, string][],
+  consumed: [number, string][] = [],
+): FindingRun {
+  const met = ([offset, value]: [number, string]): AckedRecord => ({
+    topic: kept.topic,
+    partition: kept.partition,
+    offset,
+    value,
+    timeUs: 0,
+  });
+  const snap: ClusterSnapshot = {
+    timeUs: 0,
+    brokers: [],
+    controller: { up: true, partitions: [] },
+    replicas: [],
+    acked: acked.map(met),
+    consumed: consumed.map(met),
+  };
+  return {
+    probeContexts: [{ name: 'follower-kept-records-below-leader-log-start', context: kept }],
+    faults: [],
+    history: [],
+    zookeeper,
+    lastSnapshot: snap,
+  };
+}
+
 const SEED = 61016229;
 const input = fixtureInput(SEED);
 const at39 = { ...input, shape: { ...input.shape, kafkaVersion: '3.9' as const } };
@@ -158,28 +192,10 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
         { offset: 16, value: 'p202-12', epoch: 0 },
       ],
     };
-    const met = (offset: number, value: string): AckedRecord => ({
-      topic: 't',
-      partition: 0,
-      offset,
-      value,
-      timeUs: 0,
-    });
-    const snap: ClusterSnapshot = {
-      timeUs: 0,
-      brokers: [],
-      controller: { up: true, partitions: [] },
-      replicas: [],
-      acked: [met(16, 'p202-12'), met(14, 'p202-10')],
-      consumed: [],
-    };
-    const run: FindingRun = {
-      probeContexts: [{ name: 'follower-kept-records-below-leader-log-start', context: kept }],
-      faults: [],
-      history: [],
-      zookeeper: true,
-      lastSnapshot: snap,
-    };
+    const run = keptRun(kept, true, [
+      [16, 'p202-12'],
+      [14, 'p202-10'],
+    ]);
     const skip: Anomaly = {
       kind: 'commit-skip',
       explanation: "the run's commit-skip",
@@ -221,28 +237,19 @@ describe('finding: a duplicate answered at an offset a divergent follower kept b
         { offset: 20, value: 'p201-18', epoch: 1 },
       ],
     };
-    const met = (offset: number, value: string): AckedRecord => ({
-      topic: 't',
-      partition: 1,
-      offset,
-      value,
-      timeUs: 0,
-    });
-    const snap: ClusterSnapshot = {
-      timeUs: 0,
-      brokers: [],
-      controller: { up: true, partitions: [] },
-      replicas: [],
-      acked: [met(20, 'p201-18'), met(41, 'p201-30')],
-      consumed: [met(33, 'p201-18'), met(32, 'p200-40'), met(34, 'p200-19')],
-    };
-    const run: FindingRun = {
-      probeContexts: [{ name: 'follower-kept-records-below-leader-log-start', context: kept }],
-      faults: [],
-      history: [],
-      zookeeper: false,
-      lastSnapshot: snap,
-    };
+    const run = keptRun(
+      kept,
+      false,
+      [
+        [20, 'p201-18'],
+        [41, 'p201-30'],
+      ],
+      [
+        [33, 'p201-18'],
+        [32, 'p200-40'],
+        [34, 'p200-19'],
+      ],
+    );
     const dup: Anomaly = {
       kind: 'duplicate',
       explanation: "the run's duplicate",
