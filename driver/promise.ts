@@ -1261,7 +1261,8 @@ type Excuse =
   | 'skipped-after-loss'
   | 'read-past-before-loss'
   | 'epoch-reopened'
-  | 'reopened-copy';
+  | 'reopened-copy'
+  | 'coordinator-record';
 
 /**
  * How a durability breach may excuse an anomaly kind (any kind not listed: never, e.g.
@@ -1287,6 +1288,12 @@ type Excuse =
  *   at the breach or below the log end the brokers losing power then had (gapReopenedInEpoch);
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
+ * - 'coordinator-record' (log-matching on `__consumer_offsets` or `__transaction_state`, whose
+ *   records no client sent): the disagreement lies at an offset committed at the breach, or
+ *   (ZooKeeper mode, a power loss) below the log end the brokers losing power then had
+ *   (reopenedInEpoch: the follower's record there was copied from the damaged leader before the
+ *   loss, what 'consequence' asks of a data topic by a send time; swarm --controller zookeeper
+ *   seed 510048710).
  * - 'lost-commit': the loss of an acknowledged offset commit (checkers/groups.ts), judged against
  *   the breaches of its group's `__consumer_offsets` partition (placeOf), as 'lost' is for
  *   records: the commit must have been sent (invoked) before the breach. The same promise holds
@@ -1831,11 +1838,14 @@ function breachMayHang(b: PromiseBreach, hanging: ReadonlyMap<string, number>): 
  * `__transaction_state` (seed 110043962) that disagree (log-matching) name a coordinator's
  * records, which no client sent, so the
  * records' send times cannot judge them: the disagreement must lie at an offset committed when
- * the breach happened ('committed'), which implies what 'consequence' asks of a data topic
- * (the record there then was written before the breach).
+ * the breach happened, which implies what 'consequence' asks of a data topic (the record there
+ * then was written before the breach), or, after a ZooKeeper-mode power loss, below the log end
+ * the brokers losing power then had ('coordinator-record': coordinatorRecordReopened).
  */
 function excuseOf(a: Anomaly): Excuse | undefined {
-  if (a.kind === 'log-matching' && (a.topic === OFFSETS_TOPIC || a.topic === TXN_STATE_TOPIC)) return 'committed';
+  if (a.kind === 'log-matching' && (a.topic === OFFSETS_TOPIC || a.topic === TXN_STATE_TOPIC)) {
+    return 'coordinator-record';
+  }
   return DURABILITY_EXCUSES.get(a.kind);
 }
 
@@ -1896,6 +1906,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && committedBefore(a, b, evidence);
     case 'reopened-copy':
       return reopenedCopies(a, b, evidence);
+    case 'coordinator-record':
+      return committedBefore(a, b, evidence) || coordinatorRecordReopened(a, b, evidence);
     default:
       return assertNever(excuse);
   }
@@ -2035,6 +2047,29 @@ const GAP_KINDS: ReadonlySet<string> = new Set(['log-matching', 'consistent-read
 function gapReopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   const namesGap = (a.values ?? []).includes(GAP_VALUE);
   if (!GAP_KINDS.has(a.kind) || !namesGap) return false;
+  return reopenedInEpoch(a, b, evidence);
+}
+
+/**
+ * 'coordinator-record', ZooKeeper mode (swarm --controller zookeeper seed 510048710): two replicas
+ * of `__transaction_state` or `__consumer_offsets` disagree at an offset the damaged leader held,
+ * uncommitted, when it lost power in `b`. Broker 3 led `__transaction_state`/2 in epoch 0 and was
+ * the controller; it appended tx-0's Empty record at 0, follower 1 copied it (HW 0: follower 2
+ * was cut off), and broker 3 lost power and that unflushed record. Its /controller and
+ * /brokers/ids/3 stood until its old session expired, and its new registration landed just
+ * before another broker won the controller election: the failover read it live and leading
+ * (KafkaController.onControllerFailover → initializeControllerContext;
+ * PartitionStateMachine.initializePartitionState: OnlinePartition, no election), so broker 3
+ * took epoch 0 as new (ReplicaManager.becomeLeaderOrFollower: requestLeaderEpoch >
+ * currentLeaderEpoch, -1) and its coordinator wrote tx-0's new Empty record at 0 in epoch 0.
+ * Follower 1's fetch at 1 with last fetched epoch 0 found no divergence (Partition.readRecords:
+ * lastOffsetForLeaderEpoch(0) is the leader's log end, 1, not below the fetch offset, all
+ * @ 3.9.0-rc3), so it kept its record below the HW the leader then advanced. The record a
+ * follower holds there was copied from the damaged leader before `b`, which 'consequence'
+ * asks of a data topic by a send time; at or above that log end no follower holds a record of
+ * the reopened epoch (reopenedInEpoch), and that stays a violation.
+ */
+function coordinatorRecordReopened(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
   return reopenedInEpoch(a, b, evidence);
 }
 

@@ -762,6 +762,54 @@ describe('__transaction_state: replicas that disagree are judged by the offset (
   });
 });
 
+describe('__transaction_state in ZooKeeper mode: a disagreement below the damaged leader’s log end (seed 510048710)', () => {
+  /**
+   * Broker 3 leads __transaction_state/0 with HW 0 and log end 1 (follower 1 copied offset 0),
+   * then loses power alone at 5 s: in ZooKeeper mode one power loss is a breach. It may lead
+   * epoch 0 again and write another record at 0, which follower 1 keeps its own beside.
+   */
+  const lossOf = (zookeeperMode: boolean, brokers: number[] = [3]) => {
+    const clock = { nowUs: 0 };
+    const tracker = new PromiseTracker(
+      2,
+      new ClusterView('t', [1, 2, 3]),
+      () => true,
+      () => clock.nowUs,
+      zookeeperMode,
+    );
+    const v = new ClusterView(TXN_STATE_TOPIC, [1, 2, 3]);
+    const state = tracker.companion(v, 1);
+    placeOn(v, TXN_STATE_TOPIC, 0, [3, 1, 2]);
+    state.onReplica(3, 0, 'leader', 0, 1);
+    state.onReplica(1, 0, 'follower', 0, 1);
+    clock.nowUs = 5_000_000;
+    tracker.powerLoss(brokers, `power loss of ${brokers.map((b) => `broker ${b}`).join(' + ')}`);
+    return { tracker, breach: tracker.breaches.find((b) => b.topic === TXN_STATE_TOPIC) };
+  };
+  const disagree = (o: number): Anomaly => ({
+    kind: 'log-matching',
+    explanation: 'x',
+    topic: TXN_STATE_TOPIC,
+    partition: 0,
+    offsets: [o],
+    values: ['{"lastUpdateMs":2425}', '{"lastUpdateMs":22047}'],
+  });
+
+  it('is expected below that log end though not committed at the loss; at or above it, not', () => {
+    const zk = lossOf(true);
+    expect(zk.breach).toMatchObject({ rule: 'min-isr-power-loss', topic: TXN_STATE_TOPIC, partition: 0 });
+    expect(judge(zk.tracker, disagree(0))).toBe(zk.breach);
+    expect(judge(zk.tracker, disagree(1))).toBeUndefined();
+  });
+
+  it('is not expected in KRaft mode, where a leader back from a power loss comes with a new epoch (KIP-966)', () => {
+    expect(lossOf(false).breach).toBeUndefined(); // one power loss of three replicas: no breach
+    const kraft = lossOf(false, [3, 2]); // two: a breach, but offset 0 was not committed at it
+    expect(kraft.breach).toMatchObject({ rule: 'min-isr-power-loss', topic: TXN_STATE_TOPIC, partition: 0 });
+    expect(judge(kraft.tracker, disagree(0))).toBeUndefined();
+  });
+});
+
 describe("__consumer_offsets: a breach names its topic, and excuses a group's lost commit by the records' rule", () => {
   /**
    * t/0 on brokers 1 and 3, __consumer_offsets/p (3 partitions; g1 hashes to 2, g2 to 0) on
