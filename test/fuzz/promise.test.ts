@@ -762,7 +762,7 @@ describe('__transaction_state: replicas that disagree are judged by the offset (
   });
 });
 
-describe('__transaction_state in ZooKeeper mode: a disagreement below the damaged leader’s log end (seed 510048710)', () => {
+describe('__transaction_state, ZooKeeper mode: disagreeing below the damaged leader’s log end (seed 510048710)', () => {
   /**
    * Broker 3 leads __transaction_state/0 with HW 0 and log end 1 (follower 1 copied offset 0),
    * then loses power alone at 5 s: in ZooKeeper mode one power loss is a breach. It may lead
