@@ -1285,7 +1285,9 @@ type Excuse =
  *   loss); one of the records it names must have been sent before the breach, or, for a
  *   log-matching naming an end-transaction marker, its offset committed at the breach, or (ZooKeeper
  *   mode, a power loss) for a log-matching or consistent-read naming a gap, its offset committed
- *   at the breach or below the log end the brokers losing power then had (gapReopenedInEpoch);
+ *   at the breach or below the log end the brokers losing power then had (gapReopenedInEpoch),
+ *   or for a consistent-read whose leader now holds an end-transaction marker there, its offset so
+ *   (readReopenedInEpoch, as 'lost-acked' asks of the record's acknowledgement);
  * - 'committed': a replica short of committed offsets (its offsets [low, …]), or an HW that went
  *   back; the offsets it misses must include one committed before the breach.
  * - 'coordinator-record' (log-matching on `__consumer_offsets` or `__transaction_state`, whose
@@ -1888,7 +1890,10 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return groupConsequence(a, b, evidence);
     case 'consequence':
       return (
-        sentBefore(a, b, evidence, false) || markerCommittedBefore(a, b, evidence) || gapReopenedInEpoch(a, b, evidence)
+        sentBefore(a, b, evidence, false) ||
+        markerCommittedBefore(a, b, evidence) ||
+        gapReopenedInEpoch(a, b, evidence) ||
+        readReopenedInEpoch(a, b, evidence)
       );
     case 'committed':
       return committedBefore(a, b, evidence);
@@ -2048,6 +2053,36 @@ function gapReopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvide
   const namesGap = (a.values ?? []).includes(GAP_VALUE);
   if (!GAP_KINDS.has(a.kind) || !namesGap) return false;
   return reopenedInEpoch(a, b, evidence);
+}
+
+/**
+ * ZooKeeper mode: a consistent-read of a record where the current leader now holds an
+ * end-transaction marker, at an offset committed when breach `b`, a power loss, happened, or below
+ * the log end the brokers losing power then had (reopenedInEpoch): the read side of the loss
+ * 'lost-acked' excuses for the record's acked-durable (swarm --controller zookeeper seed
+ * 520039709). A marker, like a gap (gapReopenedInEpoch), has no send time (the coordinator's
+ * WriteTxnMarkers, KafkaApis.handleWriteTxnMarkersRequest), so 'consequence' cannot judge it by one;
+ * the offset judges it, as it does the acknowledgement. The chain @ 3.9.0-rc3: broker 3 led t/0 in
+ * epoch 5, follower 1 holding ABORT at 3 below the HW 20, and lost power with everything from 3 on.
+ * Once the old controller's session expired, broker 3 (registered again) won the election, and its
+ * failover found itself live and leading (KafkaController.onControllerFailover;
+ * PartitionStateMachine.initializePartitionState: OnlinePartition, no election;
+ * ReplicaStateMachine.startup sends the stored epoch 5), which it took as new
+ * (ReplicaManager.becomeLeaderOrFollower), appending probe-400-0 at 3. Follower 1, fetching at 20
+ * with last fetched epoch 5, learnt the epoch ends at the leader's log end 4 (Partition.readRecords
+ * → lastOffsetForLeaderEpoch) and truncated to 4 (AbstractFetcherThread.getOffsetTruncationState:
+ * epochs only), keeping ABORT at 3; its log end raised the HW to 4 (Partition.maybeIncrementLeaderHW
+ * counts a follower by its log end), so probe-400-0 was acknowledged (acks=all) and read with only
+ * broker 3 holding it. The auto leader rebalance then chose broker 1 (KafkaController
+ * .checkAndTriggerAutoLeaderRebalance, Election.leaderForPreferredReplica: live and in the ISR),
+ * which holds ABORT there. A record, or a log end below the offset, where the leader now stands
+ * stays Kafka's to explain ('consequence' by a send time); so does any offset at or above that log
+ * end, where no follower holds a record of the reopened epoch.
+ */
+function readReopenedInEpoch(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const held = (a.values ?? [])[1];
+  const namesMarker = held === 'COMMIT' || held === 'ABORT';
+  return a.kind === 'consistent-read' && namesMarker && reopenedInEpoch(a, b, evidence);
 }
 
 /**

@@ -491,6 +491,45 @@ describe('consistent-read against a leader’s gap in ZooKeeper mode (seed 29003
   });
 });
 
+describe('consistent-read against a leader’s end-transaction marker in ZooKeeper mode (seed 520039709)', () => {
+  it('excuses a record read from the reopened epoch where the leader now holds a marker, and nothing wider', () => {
+    // 'w', sent after the breach, was read at `offset`; the current leader holds `held` there, a
+    // marker a follower kept from the damaged leader's epoch (no send time), or a record.
+    const readAt = (offset: number, held = 'ABORT'): Anomaly => ({
+      kind: 'consistent-read',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      offsets: [offset],
+      values: ['w', held],
+      nodes: [2],
+    });
+    const history: History = [send('v', 1_000_000), send('w', 50_000_000), send('y', 60_000_000)];
+    // Leader 1 announced HW 5 and log end 9, then loses power: committed below 5, held below 9.
+    const lossOf = (zookeeperMode: boolean, lostBrokers: number[]) => {
+      const s = setup(2, zookeeperMode);
+      s.tracker.onReplica(1, 0, 'leader', 5, 9);
+      s.tracker.onReplica(2, 0, 'follower', 5, 11);
+      s.clock.nowUs = 41_200_000;
+      return { tracker: s.tracker, breach: s.tracker.powerLoss(lostBrokers, 'power loss') };
+    };
+    const zk = lossOf(true, [1]);
+    expect(zk.breach).toBeDefined();
+    expect(judge(zk.tracker, readAt(3), undefined, history)).toBe(zk.breach); // committed at the loss
+    expect(judge(zk.tracker, readAt(7, 'COMMIT'), undefined, history)).toBe(zk.breach); // held by the damaged leader
+    // At or above the damaged leader's log end (9): no follower holds a record of the reopened epoch there.
+    expect(judge(zk.tracker, readAt(9), undefined, history)).toBeUndefined();
+    expect(judge(zk.tracker, readAt(10, 'COMMIT'), undefined, history)).toBeUndefined();
+    // A record sent after the breach where the leader stands: not the reopened epoch's follower copy.
+    expect(judge(zk.tracker, readAt(3, 'y'), undefined, history)).toBeUndefined();
+    // KRaft mode: the leader back from a power loss comes with a new epoch (KIP-966).
+    const kraft = lossOf(false, [1, 2]);
+    expect(kraft.breach).toBeDefined();
+    expect(judge(kraft.tracker, readAt(3), undefined, history)).toBeUndefined();
+    expect(judge(kraft.tracker, readAt(7), undefined, history)).toBeUndefined();
+  });
+});
+
 describe('acked-durable beyond the promise', () => {
   it('is excused by the acknowledged record sent before the breach, whatever took its offset after', () => {
     const { tracker, clock } = setup();
