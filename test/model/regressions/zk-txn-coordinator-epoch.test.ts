@@ -60,7 +60,13 @@ describe('ZooKeeper mode: the transaction coordinator across a later leader epoc
 
 /** A `__transaction_state`/0 replica as TxnHost.onReplica reads it. */
 function replica(role: 'leader' | 'follower', leaderEpoch: number): Partition {
-  return { partition: 0, role, leaderEpoch, log: { hw: 0 }, belowMinIsrAfterAppend: () => false } as unknown as Partition;
+  return {
+    partition: 0,
+    role,
+    leaderEpoch,
+    log: { hw: 0 },
+    belowMinIsrAfterAppend: () => false,
+  } as unknown as Partition;
 }
 
 /** A host on a broker that records the loads it schedules (their leader epochs). */
