@@ -1441,6 +1441,12 @@ const CODE_PROBES = {
     kafka: 'TransactionCoordinator.onResignation',
     description: 'A broker lost leadership of a __transaction_state partition and dropped its transaction coordinator.',
   },
+  'zk-txn-coordinator-kept-across-epoch': {
+    kafka: 'Partition.makeLeader (isNewLeader = !isLeader) / RequestHandlerHelper.onLeadershipChange',
+    description:
+      'ZooKeeper mode: a broker leading a __transaction_state partition was made leader again in a later ' +
+      'leader epoch; its transaction coordinator went on in its epoch (no onElection, no reload).',
+  },
   'txn-coordinator-loaded-prepared': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition (transactionsPendingForCompletion)',
     description: 'A new coordinator loaded a transaction in PrepareCommit or PrepareAbort and sent its markers again.',

@@ -11,6 +11,12 @@
 //   leader epoch; the load runs on the scheduler thread (modelled as LOAD_DELAY_US) and
 //   requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS. Resignation (onResignation) drops
 //   the shard: its pending appends fail NOT_COORDINATOR, its markers are forgotten.
+// - ZooKeeper mode: a LeaderAndIsr that makes a leader leader again in a later leader epoch
+//   (the controller bumps it on every ISR change it makes) is no election: Partition.makeLeader
+//   returns isNewLeader = !isLeader, false here, so ReplicaManager.makeLeaders leaves the
+//   partition out of partitionsBecomeLeader and RequestHandlerHelper.onLeadershipChange calls
+//   neither onElection nor onResignation. The shard goes on in its coordinator epoch, with its
+//   cache, pending appends and markers; no reload (probe zk-txn-coordinator-kept-across-epoch).
 // - Appends (TransactionStateManager.appendTransactionToLog): ReplicaManager.appendRecords
 //   with requiredAcks = -1 and origin COORDINATOR: refused below min.insync.replicas
 //   (transaction.state.log.min.isr is the topic's min.insync.replicas), complete when the HW
@@ -84,6 +90,7 @@ export interface TxnHostBroker {
   readonly variant: 'correct' | ProtocolVariant;
   readonly imagePartitions: ReadonlyMap<string, PartitionState[]>;
   readonly caughtUp: boolean;
+  readonly zookeeperMode: boolean;
   nowUs(): number;
   send(to: number, msg: TxnMessage): void;
   setTimer(delayUs: number, tag: unknown): void;
@@ -139,7 +146,7 @@ export class TxnHost {
   /** A `__transaction_state` replica changed role, epoch or HW: elect, resign, or complete appends. */
   onReplica(p: Partition): void {
     const s = this.shards.get(p.partition);
-    if (s !== undefined && (p.role !== 'leader' || p.leaderEpoch !== s.coordinatorEpoch)) {
+    if (s !== undefined && !this.stillCoordinates(p, s)) {
       this.shards.delete(p.partition);
       codeProbe('txn-coordinator-resigned');
       s.unload();
@@ -276,9 +283,24 @@ export class TxnHost {
 
   private leads(partition: number, s: TxnCoordinatorShard): boolean {
     const p = this.broker.partition(TXN_STATE_TOPIC, partition);
-    return (
-      p !== undefined && p.role === 'leader' && p.leaderEpoch === s.coordinatorEpoch && this.shards.get(partition) === s
-    );
+    return p !== undefined && this.shards.get(partition) === s && this.stillCoordinates(p, s);
+  }
+
+  /**
+   * Is shard `s` (elected in its coordinator epoch) still the coordinator of `p`? While `p` is
+   * led here in that epoch; in ZooKeeper mode also in a later leader epoch of the same
+   * leadership (a shard is dropped whenever its partition stops being led here), as
+   * Partition.makeLeader's isNewLeader = !isLeader keeps TransactionCoordinator.onElection
+   * from running again (ReplicaManager.makeLeaders, RequestHandlerHelper.onLeadershipChange).
+   * KRaft mode elects again there (TopicDelta.localChanges: electedLeaders on a leader epoch bump;
+   * BrokerMetadataPublisher.updateCoordinator → onElection reloads).
+   */
+  private stillCoordinates(p: Partition, s: TxnCoordinatorShard): boolean {
+    if (p.role !== 'leader') return false;
+    if (p.leaderEpoch === s.coordinatorEpoch) return true;
+    if (!this.broker.zookeeperMode || p.leaderEpoch < s.coordinatorEpoch) return false;
+    codeProbe('zk-txn-coordinator-kept-across-epoch');
+    return true;
   }
 
   private onShardTimer(tag: { type: 'txn-load' | 'txn-expire'; partition: number; leaderEpoch: number }): void {
