@@ -1300,10 +1300,10 @@ const CODE_PROBES = {
     description: 'A broker lost leadership of a __consumer_offsets partition and unloaded its coordinator.',
   },
   'zk-group-coordinator-epoch-raised': {
-    kafka: 'GroupMetadataManager.loadGroupsAndOffsets (maybeUpdateCoordinatorEpoch; addLoadingPartition refuses)',
+    kafka: 'Partition.makeLeader (isNewLeader = !isLeader) → ReplicaManager.makeLeaders: no onElection',
     description:
-      "ZooKeeper mode's Scala group coordinator was elected again in a later leader epoch of a leadership it " +
-      'holds: it took the epoch and kept its groups and pending writes, no reload.',
+      "ZooKeeper mode's Scala group coordinator's partition was made leader again in a later leader epoch of a " +
+      'leadership it holds: no onElection; it kept its groups, pending writes and a load under way, no reload.',
     notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   'zk-group-commit-not-enough-replicas': {

@@ -135,6 +135,8 @@ export interface GroupTimerTag {
 
 interface Hosted {
   shard: GroupCoordinatorShard;
+  /** The leader epoch this coordinator was elected in: its timers carry this epoch or a later one. */
+  readonly electedEpoch: number;
   /**
    * The leader epoch this coordinator serves in: the shard's own, or (ZooKeeper mode) a later
    * epoch of the same leadership, raised without a reload (raiseEpoch).
@@ -197,22 +199,27 @@ export class GroupHost {
   }
 
   /**
-   * ZooKeeper mode's Scala GroupCoordinator, elected again in a later leader epoch of a leadership
-   * it holds (the controller bumps the leader epoch on an ISR shrink it makes): onElection →
-   * scheduleLoadGroupAndOffsets → loadGroupsAndOffsets takes the new epoch
-   * (maybeUpdateCoordinatorEpoch) but addLoadingPartition refuses a partition it owns, so the
-   * groups stay as cached and pending writes go on ("Already loading"); a load under way goes on.
+   * ZooKeeper mode: a LeaderAndIsr that makes this broker leader again in a later leader epoch
+   * (the controller bumps it on every ISR change it makes) is no election. Partition.makeLeader
+   * returns isNewLeader = !isLeader, false here, so ReplicaManager.makeLeaders leaves the
+   * partition out of partitionsBecomeLeader and RequestHandlerHelper.onLeadershipChange calls
+   * neither GroupCoordinator.onElection nor onResignation (3.9.0-rc3): the groups stay as cached,
+   * pending writes go on, and a load under way ends when it would have (its timer and the armed
+   * expiry timer stay valid: timerOfThisLeadership). The epoch is raised only so that the hosted
+   * coordinator follows the partition's epoch (onReplica resigns on any other change).
    */
   private raiseEpoch(h: Hosted, p: Partition): void {
     codeProbe('zk-group-coordinator-epoch-raised');
     h.epoch = p.leaderEpoch;
-    if (!h.shard.isLoaded()) {
-      const tag: GroupTimerTag = { type: 'group-load', partition: p.partition, leaderEpoch: h.epoch };
-      this.broker.setTimer(LOAD_DELAY_US, tag);
-      return;
-    }
-    h.armedAtUs = Number.POSITIVE_INFINITY;
-    this.arm(h);
+  }
+
+  /**
+   * Was a timer tagged `leaderEpoch` set by coordinator `h`? Its leadership began in its elected
+   * epoch and has run, in ZooKeeper mode, up to `h.epoch`; an earlier leadership of this broker
+   * ended below `h.electedEpoch`.
+   */
+  private timerOfThisLeadership(h: Hosted, leaderEpoch: number): boolean {
+    return leaderEpoch >= h.electedEpoch && leaderEpoch <= h.epoch;
   }
 
   /** Markers below the HW are written: WriteTxnMarkers answers NONE for them. */
@@ -271,6 +278,7 @@ export class GroupHost {
     const shard = new GroupCoordinatorShard(p.partition, p.leaderEpoch, config);
     const h: Hosted = {
       shard,
+      electedEpoch: p.leaderEpoch,
       epoch: p.leaderEpoch,
       clients: new Map(),
       armedAtUs: Number.POSITIVE_INFINITY,
@@ -303,7 +311,7 @@ export class GroupHost {
 
   onTimer(tag: GroupTimerTag): void {
     const h = this.hosted.get(tag.partition);
-    if (h === undefined || h.epoch !== tag.leaderEpoch) return;
+    if (h === undefined || !this.timerOfThisLeadership(h, tag.leaderEpoch)) return;
     const p = this.broker.partition(OFFSETS_TOPIC, tag.partition);
     if (p === undefined || p.role !== 'leader') return;
     const now = this.broker.nowUs();
