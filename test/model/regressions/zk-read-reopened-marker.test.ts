@@ -15,7 +15,11 @@
 // "probe-400-0", but the current leader, broker 1 (epoch 6), now holds "ABORT" there" as a
 // violation, though the record's acked-durable was excused ('lost-acked', reopenedInEpoch): the
 // marker has no send time for 'consequence'. The promise now judges it by the offset, as it does a
-// gap (driver/promise.ts readReopenedInEpoch).
+// gap (driver/promise.ts readReopenedInEpoch). The pinned input is the shrunk one with fault 2's
+// trigger 1 ms later (delayUs 31,304 → 32,304): once ZooKeeper mode's transaction coordinator went on
+// across a later leader epoch (seed 520046712, model/txn-host.ts stillCoordinates) the shrunk input
+// ran otherwise; shifted, the same chain recurs (probe-400-0 read at 3 where broker 1 keeps ABORT;
+// p200-2 at 7 where it keeps COMMIT), each a violation with readReopenedInEpoch removed.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
