@@ -44,10 +44,10 @@ describe('finding: a deposed group coordinator answers OffsetFetch from its own 
     expect(result.kafkaFindings).toEqual(['deposed-coordinator-offset-fetch']);
     const twice = kafkaFindings.filter((f) => f.includes('double-consume') && f.includes('events 2'));
     expect(twice.map((f) => f.match(/events \d+ and \d+/)?.[0])).toEqual([
-      'events 245 and 328',
-      'events 245 and 352',
-      'events 253 and 352',
-      'events 259 and 352',
+      'events 247 and 338',
+      'events 247 and 360',
+      'events 255 and 360',
+      'events 261 and 360',
     ]);
   });
 
