@@ -1800,6 +1800,15 @@ const SHARED_EPOCH_KINDS: ReadonlySet<string> = new Set([
  * ending with a fatal error, after which the application opens a new producer (sharedEpochs):
  * swarm seed 200004756, one process re-granted the epoch it held before the breach, its new
  * transaction's first batch answered as a duplicate of its old one's (sequence 0 at epoch 3).
+ * The two instances share the partitions' one open transaction of that producer id too: a marker
+ * the coordinator writes for one instance's transaction (its producer id and epoch, the
+ * coordinator cannot tell the instances apart) ends whatever transaction is open there
+ * (ProducerAppendInfo.appendEndTxnMarker: from currentTxnFirstOffset, checkProducerEpoch only
+ * refuses a lower epoch, 3.9.0-rc3), the other instance's records with it. So also explained: a
+ * G1a whose every value was sent under the shared epoch and whose abort its client saw at or after
+ * the second instance began (sharedEpochAbortLate). Swarm --controller zookeeper seed 540094363:
+ * 602, re-granted 600's lost epoch 4, committed 600's x600-4 (open on t/0 from 102) with its own
+ * transaction, while 600's client failed its transaction (abortable-error).
  */
 function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   const values = sharedEpochValues(a);
@@ -1809,7 +1818,7 @@ function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach
   if (epochs.size !== 1) return undefined;
   const [epoch] = epochs;
   const sharedSinceUs = epoch === undefined ? undefined : evidence.sharedEpochSinceUs.get(epoch);
-  if (sharedSinceUs === undefined) return undefined;
+  if (sharedSinceUs === undefined || !sharedEpochAbortLate(a, sharedSinceUs)) return undefined;
   return evidence.breaches.find(
     (b) => DURABILITY_RULES.has(b.rule) && b.topic === TXN_STATE_TOPIC && sharedSinceUs >= b.atUs,
   );
@@ -1817,7 +1826,8 @@ function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach
 
 /**
  * The records of `a` the shared-epoch rule must explain: every value of an anomaly of
- * SHARED_EPOCH_KINDS, or the values a poll-skip between two polls skipped (txnOutcomeValues).
+ * SHARED_EPOCH_KINDS, the values a poll-skip between two polls skipped, or a G1a's values, each
+ * at the offset its poll read it (txnOutcomeValues).
  * Such a skip is the read side of the duplicate answers (seed 1000285 on seed 1000016's input at
  * 3.9): instance 600's batches at the sequences of instance 601's aborted x601-23 and x601-24
  * were acknowledged at their offsets 68 and 70 and their transaction committed, so the log holds
@@ -1825,8 +1835,19 @@ function sharedEpochBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach
  * transactions), going from x601-22 at 66 to x600-11 at 74.
  */
 function sharedEpochValues(a: Anomaly): readonly string[] | undefined {
-  if (a.kind === 'poll-skip') return txnOutcomeValues(a);
+  if (a.kind === 'poll-skip' || a.kind === 'G1a') return txnOutcomeValues(a);
   return SHARED_EPOCH_KINDS.has(a.kind) ? (a.values ?? []) : undefined;
+}
+
+/**
+ * Not a G1a, or a G1a whose abort its client saw (timesUs[0]) at or after `sharedSinceUs`: a
+ * transaction whose ABORT was written before the second instance began is closed on its partitions,
+ * and no marker of that instance can end it again (sharedEpochBreach).
+ */
+function sharedEpochAbortLate(a: Anomaly, sharedSinceUs: number): boolean {
+  if (a.kind !== 'G1a') return true;
+  const abortedUs = a.timesUs?.[0];
+  return abortedUs !== undefined && abortedUs >= sharedSinceUs;
 }
 
 /** `b` is of `__transaction_state`, or of a partition left with a hanging transaction. */

@@ -1346,6 +1346,40 @@ describe('a breach of __transaction_state excuses only the records of instances 
     expect(judge(tracker, { ...skip('b-1'), kind: 'nonmonotonic-poll' }, undefined, history(7))).toBeUndefined();
   });
 
+  /** A read_committed poll read `values` at 71, 72, …, whose transaction its client saw aborted at `abortedUs`. */
+  const aborted = (abortedUs: number, ...values: string[]): Anomaly => ({
+    kind: 'G1a',
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values,
+    offsets: values.map((_, k) => 71 + k),
+    timesUs: [abortedUs, 16_000_000],
+  });
+
+  it('a G1a of records of the shared epoch aborted after the second instance began (seed 540094363): excused', () => {
+    const tracker = beyond();
+    // 601, sharing epoch 7 from 12 s, committed 600's open a-1 with its own transaction.
+    expect(judge(tracker, aborted(15_000_000, 'a-1'), undefined, history(7))?.topic).toBe('__transaction_state');
+    expect(judge(tracker, aborted(12_000_000, 'b-1'), undefined, history(7))?.topic).toBe('__transaction_state');
+    expect(judge(tracker, aborted(15_000_000, 'a-1', 'b-1'), undefined, history(7))?.topic).toBe('__transaction_state');
+  });
+
+  it('a G1a aborted before the share, of another epoch, an early share or without offsets: violations', () => {
+    const tracker = beyond();
+    // Aborted (its ABORT written) before 601 began at 12 s: no marker of 601 ends it again.
+    expect(judge(tracker, aborted(11_999_999, 'a-1'), undefined, history(7))).toBeUndefined();
+    expect(
+      judge(tracker, { ...aborted(15_000_000, 'a-1'), timesUs: undefined }, undefined, history(7)),
+    ).toBeUndefined();
+    expect(judge(tracker, aborted(15_000_000, 'a-1'), undefined, history(8))).toBeUndefined();
+    expect(judge(tracker, aborted(15_000_000, 'b-1'), undefined, history(7, 6_000_000))).toBeUndefined();
+    expect(judge(tracker, aborted(15_000_000, 'a-1', 'v'), undefined, history(7))).toBeUndefined();
+    expect(
+      judge(tracker, { ...aborted(15_000_000, 'a-1'), offsets: undefined }, undefined, history(7)),
+    ).toBeUndefined();
+  });
+
   /** The completion of process 600's `txn` of `values` at `atUs`, `type` with `error`. */
   const done = (atUs: number, type: 'fail' | 'info', error: string, values: string[]): HistoryEvent => ({
     ...txn(600, atUs, 7, values),
