@@ -1446,6 +1446,7 @@ const CODE_PROBES = {
     description:
       'ZooKeeper mode: a broker leading a __transaction_state partition was made leader again in a later ' +
       'leader epoch; its transaction coordinator went on in its epoch (no onElection, no reload).',
+    notATrigger: ADDED_AFTER_TRIGGER_DRAWS,
   },
   'txn-coordinator-loaded-prepared': {
     kafka: 'TransactionStateManager.loadTransactionsForTxnTopicPartition (transactionsPendingForCompletion)',
