@@ -9,7 +9,7 @@
 import type { VariantName } from '../model/config.ts';
 import { overrideShape, type ScenarioInput, type ShapeOverrides } from '../scenarios/input.ts';
 import type { Trace } from '../checkers/trace.ts';
-import { generateInput, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../driver/run.ts';
+import { generateInput, isFailing, runScenario, type RunDeps, type RunOutcome, type RunResult } from '../driver/run.ts';
 import { checkDeterminism } from '../driver/determinism.ts';
 import { canonicalJson, EventHash } from '../harness/hash.ts';
 import { shrinkFailure } from './shrink.ts';
@@ -108,7 +108,12 @@ export function isFailureOutcome(o: SeedOutcome): boolean {
   return o === 'violation' || o === 'stuck' || o === 'crash' || o === 'nondeterminism';
 }
 
-function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
+/**
+ * A run as one line of seeds.jsonl. A failing run names its first failing anomaly of the failing
+ * kind, not an earlier one of that kind the promise excused (swarm --controller zookeeper seed
+ * 550045213 named an excused duplicate, "p201-43", while "p200-52" was the one that failed).
+ */
+export function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
   const out: SeedResult = {
     seed: r.seed,
     outcome: r.outcome,
@@ -124,7 +129,7 @@ function summarize(r: RunResult, faults: number, wallMs: number): SeedResult {
   if (r.kafkaFindings !== undefined) out.kafkaFindings = r.kafkaFindings;
   if (r.failureKind !== undefined) {
     out.kind = r.failureKind;
-    const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind);
+    const a = r.verdict.anomalies.find((x) => x.kind === r.failureKind && isFailing(x));
     if (a !== undefined) out.explanation = a.explanation;
   } else if (r.outcome === 'kafka-finding') {
     // A Kafka finding names its first labelled anomaly (the chain the witness saw is in the trace).
