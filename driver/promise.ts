@@ -1093,6 +1093,50 @@ class AppendIdentities {
   }
 
   /**
+   * True when the copies of `value` at `lower` (each below `highest`, its highest copy) split into
+   * two non-empty sets: reopened copies, each under the producer id and epoch of the copy at
+   * `highest` (the same resent batch) and appended at or after `atUs` by one of the `damaged`
+   * brokers in a leader epoch it had appended in before `atUs` (the epoch it kept: reopenedInEpoch);
+   * and the copies before the resend, which with the copy at `highest` carry one producer id,
+   * epochs strictly growing in offset order (newerEpochEachCopy: KIP-360). Each copy is the append
+   * the log kept (copyIn). Swarm --controller zookeeper seed 550045213 (reopenedCopies).
+   */
+  resentAroundReopenedCopy(
+    partition: number,
+    value: string,
+    lower: readonly number[],
+    highest: number,
+    damaged: ReadonlySet<number>,
+    atUs: number,
+    keptEpoch: KeptEpoch,
+  ): boolean {
+    const top = this.copyIn(partition, highest, value, keptEpoch);
+    if (top === undefined) return false;
+    const reopened: AppendIdentity[] = [];
+    const before: number[] = [];
+    for (const o of lower) {
+      const copy = this.copyIn(partition, o, value, keptEpoch);
+      if (copy === undefined) return false;
+      if (copy.id === top.id && copy.epoch === top.epoch) reopened.push(copy);
+      else before.push(o);
+    }
+    if (reopened.length === 0 || before.length === 0) return false;
+    const inKeptEpoch = (c: AppendIdentity) =>
+      damaged.has(c.leader.broker) && c.leader.atUs >= atUs && this.ledBefore(partition, c.leader, atUs);
+    if (!reopened.every(inKeptEpoch)) return false;
+    return this.newerEpochEachCopy(partition, value, [...before, highest], keptEpoch);
+  }
+
+  /** `leader.broker` appended to `partition` in `leader.leaderEpoch` before `atUs`. */
+  private ledBefore(partition: number, leader: AppendIdentity['leader'], atUs: number): boolean {
+    const led = (c: AppendIdentity) =>
+      c.leader.broker === leader.broker && c.leader.leaderEpoch === leader.leaderEpoch && c.leader.atUs < atUs;
+    for (const c of this.byPartition.get(partition)?.values() ?? []) if (led(c)) return true;
+    for (const list of this.earlierAppends.get(partition)?.values() ?? []) if (list.some(led)) return true;
+    return false;
+  }
+
+  /**
    * The state loss behind the copies of `value` after the first, when each came under the first's
    * producer id on a state its leader re-learned (taken as new, or in sequence after such a
    * batch) from a batch appended after the first copy: a retry of a batch whose state was gone
@@ -2213,7 +2257,43 @@ function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence)
   // Sent before the breach: each lower copy a stateless leader's retry appended since the breach.
   const partition = a.partition;
   const highest = offsets[offsets.length - 1];
-  return values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs));
+  if (values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs)))
+    return true;
+  return resentAroundReopenedCopy(a.topic, partition, values, lower, highest, b, evidence);
+}
+
+/**
+ * 'reopened-copy' of a KIP-360 resend (swarm --controller zookeeper seed 550045213): a value sent
+ * before power-loss breach `b` and re-sent by its producer under a bumped epoch ('kip-360-resend'),
+ * every lower copy committed at `b` (reopenedCopies checks that), its copies being the original
+ * under the old epoch and the resent batch twice: once by a broker that lost power in `b`, leading
+ * again in the epoch it kept (reopenedInEpoch) at an offset it lost, and at the highest offset by a
+ * leader that kept the committed records. The damaged leader, its producer state rebuilt from its
+ * recovered log, refuses the retry as out of order (ProducerAppendInfo.checkSequence: a gap after
+ * its last sequence), so the idempotent producer bumps its epoch and re-sends from sequence 0
+ * (TransactionManager.canRetry, OUT_OF_ORDER_SEQUENCE_NUMBER → requestEpochBumpForPartition), which
+ * that leader takes (a new epoch at sequence 0); its answer never comes, and the leader that kept
+ * the committed records takes the same retry as new too (it never saw that copy, and its state
+ * holds the old epoch: checkSequence again); the damaged broker, following it with the reused epoch
+ * as its last fetched one, is told of no divergence (Partition.fetchRecords @ 3.9.0-rc3) and keeps
+ * its copy. The original and the resend are KAFKA-14034's (newerEpochEachCopy), the two copies of
+ * the resend the reopened epoch's.
+ */
+function resentAroundReopenedCopy(
+  topic: string,
+  partition: number,
+  values: readonly string[],
+  lower: readonly number[],
+  highest: number,
+  b: PromiseBreach,
+  evidence: PromiseEvidence,
+): boolean {
+  const damaged = new Set((evidence.recoveredLeo.get(b) ?? new Map()).keys());
+  return values.every(
+    (v) =>
+      evidence.resent.of(topic, partition, v, 'kip-360-resend') !== undefined &&
+      evidence.appended.resentAroundReopenedCopy(partition, v, lower, highest, damaged, b.atUs, evidence.keptEpoch),
+  );
 }
 
 /**
