@@ -44,7 +44,8 @@
 //   leader may keep its epoch), and a duplicate whose lower copies sit at offsets committed at
 //   it, of a record sent after it or re-taken there since it by a leader
 //   without its producer's state, or whose lower copies the damaged leader itself lost and whose
-//   retry it took again after leading the kept epoch (reopened-copy). Without a power
+//   retry it took again after leading the kept epoch, or whose KIP-360 resend it took in the kept
+//   epoch and another leader took again (reopened-copy). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -1463,6 +1464,12 @@ type Excuse =
  *   epoch it then led and lost with its log (its recovered log ends at or below them), kept by a
  *   follower once that broker led the epoch again and wrote up to them; the same broker took the
  *   retry since, in sequence for the state it rebuilt (retakenByDamagedLeader). Swarm seed 360005837.
+ *   Also a value sent before the breach and re-sent by its producer under a bumped epoch (KIP-360),
+ *   every lower copy committed at the breach: the original under the old epoch, and the resend
+ *   twice, once by the damaged broker in the epoch it kept (it refused the retry as out of order,
+ *   its state rebuilt from its recovered log, so the producer bumped its epoch) and at the highest
+ *   offset by a leader that kept the committed records and never saw that copy
+ *   (resentAroundReopenedCopy). Swarm --controller zookeeper seed 550045213.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -2257,8 +2264,7 @@ function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence)
   // Sent before the breach: each lower copy a stateless leader's retry appended since the breach.
   const partition = a.partition;
   const highest = offsets[offsets.length - 1];
-  if (values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs)))
-    return true;
+  if (values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs))) return true;
   return resentAroundReopenedCopy(a.topic, partition, values, lower, highest, b, evidence);
 }
 

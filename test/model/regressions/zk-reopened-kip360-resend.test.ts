@@ -18,8 +18,8 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
-describe('ZooKeeper mode: a KIP-360 resend taken by the damaged leader in its kept epoch and by the next leader', () => {
-  it('seed 550045213: "p200-52" at 71 (resend, reopened epoch), 95 (original) and 98 (resend) is beyond the promise', () => {
+describe('ZooKeeper mode: a KIP-360 resend the damaged leader took in its kept epoch, the next leader again', () => {
+  it('seed 550045213: "p200-52" at 71 (resend, kept epoch), 95 (original), 98 (resend) is beyond the promise', () => {
     const { result, failing } = rerun(550045213, fixtureInput(550045213, 'zookeeper'));
     expect(failing).toEqual([]);
     const dup = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
