@@ -44,7 +44,8 @@
 //   leader may keep its epoch), and a duplicate whose lower copies sit at offsets committed at
 //   it, of a record sent after it or re-taken there since it by a leader
 //   without its producer's state, or whose lower copies the damaged leader itself lost and whose
-//   retry it took again after leading the kept epoch (reopened-copy). Without a power
+//   retry it took again after leading the kept epoch, or whose KIP-360 resend it took in the kept
+//   epoch and another leader took again (reopened-copy). Without a power
 //   loss nothing is lost: a killed broker keeps its page cache, and the last known leader
 //   holds everything committed while it led.
 //
@@ -1093,6 +1094,50 @@ class AppendIdentities {
   }
 
   /**
+   * True when the copies of `value` at `lower` (each below `highest`, its highest copy) split into
+   * two non-empty sets: reopened copies, each under the producer id and epoch of the copy at
+   * `highest` (the same resent batch) and appended at or after `atUs` by one of the `damaged`
+   * brokers in a leader epoch it had appended in before `atUs` (the epoch it kept: reopenedInEpoch);
+   * and the copies before the resend, which with the copy at `highest` carry one producer id,
+   * epochs strictly growing in offset order (newerEpochEachCopy: KIP-360). Each copy is the append
+   * the log kept (copyIn). Swarm --controller zookeeper seed 550045213 (reopenedCopies).
+   */
+  resentAroundReopenedCopy(
+    partition: number,
+    value: string,
+    lower: readonly number[],
+    highest: number,
+    damaged: ReadonlySet<number>,
+    atUs: number,
+    keptEpoch: KeptEpoch,
+  ): boolean {
+    const top = this.copyIn(partition, highest, value, keptEpoch);
+    if (top === undefined) return false;
+    const reopened: AppendIdentity[] = [];
+    const before: number[] = [];
+    for (const o of lower) {
+      const copy = this.copyIn(partition, o, value, keptEpoch);
+      if (copy === undefined) return false;
+      if (copy.id === top.id && copy.epoch === top.epoch) reopened.push(copy);
+      else before.push(o);
+    }
+    if (reopened.length === 0 || before.length === 0) return false;
+    const inKeptEpoch = (c: AppendIdentity) =>
+      damaged.has(c.leader.broker) && c.leader.atUs >= atUs && this.ledBefore(partition, c.leader, atUs);
+    if (!reopened.every(inKeptEpoch)) return false;
+    return this.newerEpochEachCopy(partition, value, [...before, highest], keptEpoch);
+  }
+
+  /** `leader.broker` appended to `partition` in `leader.leaderEpoch` before `atUs`. */
+  private ledBefore(partition: number, leader: AppendIdentity['leader'], atUs: number): boolean {
+    const led = (c: AppendIdentity) =>
+      c.leader.broker === leader.broker && c.leader.leaderEpoch === leader.leaderEpoch && c.leader.atUs < atUs;
+    for (const c of this.byPartition.get(partition)?.values() ?? []) if (led(c)) return true;
+    for (const list of this.earlierAppends.get(partition)?.values() ?? []) if (list.some(led)) return true;
+    return false;
+  }
+
+  /**
    * The state loss behind the copies of `value` after the first, when each came under the first's
    * producer id on a state its leader re-learned (taken as new, or in sequence after such a
    * batch) from a batch appended after the first copy: a retry of a batch whose state was gone
@@ -1419,6 +1464,12 @@ type Excuse =
  *   epoch it then led and lost with its log (its recovered log ends at or below them), kept by a
  *   follower once that broker led the epoch again and wrote up to them; the same broker took the
  *   retry since, in sequence for the state it rebuilt (retakenByDamagedLeader). Swarm seed 360005837.
+ *   Also a value sent before the breach and re-sent by its producer under a bumped epoch (KIP-360),
+ *   every lower copy committed at the breach: the original under the old epoch, and the resend
+ *   twice, once by the damaged broker in the epoch it kept (it refused the retry as out of order,
+ *   its state rebuilt from its recovered log, so the producer bumped its epoch) and at the highest
+ *   offset by a leader that kept the committed records and never saw that copy
+ *   (resentAroundReopenedCopy). Swarm --controller zookeeper seed 550045213.
  * - 'aborted-before-loss' (G1a): a read_committed read of records of a transaction aborted
  *   before the breach, every one sent within a `txn` operation before it (seed 94000981 of the
  *   transactions scenario): the partition lost the ABORT marker but kept the records, which
@@ -2213,7 +2264,42 @@ function reopenedCopies(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence)
   // Sent before the breach: each lower copy a stateless leader's retry appended since the breach.
   const partition = a.partition;
   const highest = offsets[offsets.length - 1];
-  return values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs));
+  if (values.every((v) => evidence.appended.lowerCopiesRetakenSince(partition, v, lower, highest, b.atUs))) return true;
+  return resentAroundReopenedCopy(a.topic, partition, values, lower, highest, b, evidence);
+}
+
+/**
+ * 'reopened-copy' of a KIP-360 resend (swarm --controller zookeeper seed 550045213): a value sent
+ * before power-loss breach `b` and re-sent by its producer under a bumped epoch ('kip-360-resend'),
+ * every lower copy committed at `b` (reopenedCopies checks that), its copies being the original
+ * under the old epoch and the resent batch twice: once by a broker that lost power in `b`, leading
+ * again in the epoch it kept (reopenedInEpoch) at an offset it lost, and at the highest offset by a
+ * leader that kept the committed records. The damaged leader, its producer state rebuilt from its
+ * recovered log, refuses the retry as out of order (ProducerAppendInfo.checkSequence: a gap after
+ * its last sequence), so the idempotent producer bumps its epoch and re-sends from sequence 0
+ * (TransactionManager.canRetry, OUT_OF_ORDER_SEQUENCE_NUMBER → requestEpochBumpForPartition), which
+ * that leader takes (a new epoch at sequence 0); its answer never comes, and the leader that kept
+ * the committed records takes the same retry as new too (it never saw that copy, and its state
+ * holds the old epoch: checkSequence again); the damaged broker, following it with the reused epoch
+ * as its last fetched one, is told of no divergence (Partition.fetchRecords @ 3.9.0-rc3) and keeps
+ * its copy. The original and the resend are KAFKA-14034's (newerEpochEachCopy), the two copies of
+ * the resend the reopened epoch's.
+ */
+function resentAroundReopenedCopy(
+  topic: string,
+  partition: number,
+  values: readonly string[],
+  lower: readonly number[],
+  highest: number,
+  b: PromiseBreach,
+  evidence: PromiseEvidence,
+): boolean {
+  const damaged = new Set((evidence.recoveredLeo.get(b) ?? new Map()).keys());
+  return values.every(
+    (v) =>
+      evidence.resent.of(topic, partition, v, 'kip-360-resend') !== undefined &&
+      evidence.appended.resentAroundReopenedCopy(partition, v, lower, highest, damaged, b.atUs, evidence.keptEpoch),
+  );
 }
 
 /**

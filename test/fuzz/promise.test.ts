@@ -355,6 +355,72 @@ describe('min-isr-power-loss in ZooKeeper mode (issue 16)', () => {
     // KRaft mode: no kept epoch.
     expect(excused({ zk: false })).toBe(false);
   });
+
+  it('excuses a KIP-360 resend the damaged leader took in its kept epoch and another leader again', () => {
+    // Seed 550045213: leader 1 (epoch 1) appends 'v' at 4 under producer epoch 0 (HW 5 once
+    // broker 2 fetched it) and loses power; back with its log ending at 2, it leads epoch 1 again
+    // and refuses the retry as out of order, the producer bumps its epoch and re-sends 'v' at
+    // sequence 0, which broker 1 takes at 2; broker 2, leading epoch 2 with 'v' at 4, takes the same
+    // resend again at 6. The final log: 2 (resend), 4 (original), 6 (resend).
+    const dup = (offsets: number[]): Anomaly => ({
+      kind: 'duplicate',
+      explanation: 'x',
+      topic: 't',
+      partition: 0,
+      values: ['v'],
+      offsets,
+    });
+    const history: History = [send('v', 1_000_000)];
+    interface Shape {
+      resent?: boolean;
+      reopenedBy?: number;
+      reopenedEpoch?: number;
+      reopenedAtUs?: number;
+      reopenedProducerEpoch?: number;
+      originalProducerEpoch?: number;
+      hw?: number;
+      zk?: boolean;
+    }
+    const run = (o: Shape) => {
+      const s = setup(2, o.zk ?? true);
+      s.clock.nowUs = 40_000_000;
+      const original = { id: 7, epoch: o.originalProducerEpoch ?? 0 };
+      s.tracker.onLeaderAppend(0, 4, ['v'], original, false, { broker: 1, leaderEpoch: 1 });
+      s.tracker.onReplica(1, 0, 'leader', o.hw ?? 5, 5);
+      s.clock.nowUs = 41_200_000;
+      const breach = s.tracker.powerLoss(o.zk === false ? [1, 2] : [1], 'power loss of broker 1');
+      s.clock.nowUs = o.reopenedAtUs ?? 50_000_000;
+      s.tracker.onRestart(1);
+      s.tracker.onReplica(1, 0, 'none', 2, 2);
+      if (o.resent ?? true) s.tracker.onResequenced(200, 't', 0, 1, ['v']);
+      const reopened = { broker: o.reopenedBy ?? 1, leaderEpoch: o.reopenedEpoch ?? 1 };
+      s.tracker.onLeaderAppend(0, 2, ['v'], { id: 7, epoch: o.reopenedProducerEpoch ?? 1 }, false, reopened);
+      s.clock.nowUs = 60_000_000;
+      s.tracker.onLeaderAppend(0, 6, ['v'], { id: 7, epoch: 1 }, false, { broker: 2, leaderEpoch: 2 });
+      return { tracker: s.tracker, breach };
+    };
+    const excused = (o: Shape) => {
+      const { tracker, breach } = run(o);
+      expect(breach).toBeDefined();
+      return judge(tracker, dup([2, 4, 6]), undefined, history) === breach;
+    };
+    expect(excused({})).toBe(true);
+    // No KIP-360 resend recorded: the two producer epochs are no resend's.
+    expect(excused({ resent: false })).toBe(false);
+    // The lower copy of the resend by a broker that kept its log, or in an epoch the damaged
+    // broker never led before the loss, or before the loss: not the reopened epoch's.
+    expect(excused({ reopenedBy: 2 })).toBe(false);
+    expect(excused({ reopenedEpoch: 3 })).toBe(false);
+    expect(excused({ reopenedAtUs: 41_000_000 })).toBe(false);
+    // The lower copy under the original's producer epoch: a retry its state should have deduped.
+    expect(excused({ reopenedProducerEpoch: 0 })).toBe(false);
+    // The original under the resend's epoch: no KIP-360 resend between them.
+    expect(excused({ originalProducerEpoch: 1 })).toBe(false);
+    // The original above the HW of the breach (4): not committed then, a dedupe the breach does not explain.
+    expect(excused({ hw: 4 })).toBe(false);
+    // KRaft mode: no kept epoch.
+    expect(excused({ zk: false })).toBe(false);
+  });
 });
 
 /** A log-matching disagreement on t/0 at `offset`: by default a gap ('', model/replica-log.ts gapAt) against 'w'. */
