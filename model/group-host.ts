@@ -70,6 +70,19 @@ export function partitionFor(group: string, partitions: number): number {
   return abs % partitions;
 }
 
+/**
+ * ZooKeeper mode: `p` is led here in a later leader epoch than `coordinatorEpoch`, the epoch of a
+ * coordinator this broker runs for it (the controller bumps the leader epoch on every ISR change it
+ * makes). That is no election: Partition.makeLeader returns isNewLeader = !isLeader, so
+ * ReplicaManager.makeLeaders leaves the partition out of partitionsBecomeLeader and
+ * RequestHandlerHelper.onLeadershipChange calls neither onElection nor onResignation of the group
+ * or the transaction coordinator (3.9.0-rc3): the coordinator goes on. KRaft mode elects again
+ * there (TopicDelta.localChanges: electedLeaders on a leader epoch bump).
+ */
+export function laterEpochOfSameLeadership(zookeeperMode: boolean, p: Partition, coordinatorEpoch: number): boolean {
+  return zookeeperMode && p.role === 'leader' && p.leaderEpoch > coordinatorEpoch;
+}
+
 /** offsets.topic.num.partitions as configured (Kafka's default 50). */
 export function offsetsTopicPartitions(config: KafkaConfig): number {
   return config['offsets.topic.num.partitions'] ?? 50;
@@ -188,8 +201,7 @@ export class GroupHost {
    */
   onReplica(p: Partition): void {
     const h = this.hosted.get(p.partition);
-    if (h !== undefined && p.role === 'leader' && p.leaderEpoch > h.epoch && this.broker.zookeeperMode)
-      this.raiseEpoch(h, p);
+    if (h !== undefined && laterEpochOfSameLeadership(this.broker.zookeeperMode, p, h.epoch)) this.raiseEpoch(h, p);
     if (h !== undefined && (p.role !== 'leader' || p.leaderEpoch !== h.epoch)) this.resign(p.partition, h);
     if (p.role !== 'leader') return;
     const now = this.hosted.get(p.partition);
@@ -199,14 +211,11 @@ export class GroupHost {
   }
 
   /**
-   * ZooKeeper mode: a LeaderAndIsr that makes this broker leader again in a later leader epoch
-   * (the controller bumps it on every ISR change it makes) is no election. Partition.makeLeader
-   * returns isNewLeader = !isLeader, false here, so ReplicaManager.makeLeaders leaves the
-   * partition out of partitionsBecomeLeader and RequestHandlerHelper.onLeadershipChange calls
-   * neither GroupCoordinator.onElection nor onResignation (3.9.0-rc3): the groups stay as cached,
-   * pending writes go on, and a load under way ends when it would have (its timer and the armed
-   * expiry timer stay valid: timerOfThisLeadership). The epoch is raised only so that the hosted
-   * coordinator follows the partition's epoch (onReplica resigns on any other change).
+   * ZooKeeper mode, a later leader epoch of this leadership (laterEpochOfSameLeadership: no
+   * GroupCoordinator.onElection): the groups stay as cached, pending writes go on, and a load
+   * under way ends when it would have (its timer and the armed expiry timer stay valid:
+   * timerOfThisLeadership). The epoch is raised only so that the hosted coordinator follows the
+   * partition's epoch (onReplica resigns on any other change).
    */
   private raiseEpoch(h: Hosted, p: Partition): void {
     codeProbe('zk-group-coordinator-epoch-raised');

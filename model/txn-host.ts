@@ -41,7 +41,7 @@ import type { ErrorCode } from './client-protocol.ts';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC, type KafkaConfig, type ProtocolVariant } from './config.ts';
 import type { Partition } from './partition.ts';
 import type { PartitionState } from './internal-protocol.ts';
-import { offsetsTopicPartitions, partitionFor } from './group-host.ts';
+import { laterEpochOfSameLeadership, offsetsTopicPartitions, partitionFor } from './group-host.ts';
 import { codeProbe, codeProbeWith, type TxnLoaded } from './code-probes.ts';
 import type { TxnTransit } from './txn-metadata.ts';
 import { transactionV2Enabled } from './versions.ts';
@@ -289,16 +289,14 @@ export class TxnHost {
   /**
    * Is shard `s` (elected in its coordinator epoch) still the coordinator of `p`? While `p` is
    * led here in that epoch; in ZooKeeper mode also in a later leader epoch of the same
-   * leadership (a shard is dropped whenever its partition stops being led here), as
-   * Partition.makeLeader's isNewLeader = !isLeader keeps TransactionCoordinator.onElection
-   * from running again (ReplicaManager.makeLeaders, RequestHandlerHelper.onLeadershipChange).
-   * KRaft mode elects again there (TopicDelta.localChanges: electedLeaders on a leader epoch bump;
-   * BrokerMetadataPublisher.updateCoordinator → onElection reloads).
+   * leadership (laterEpochOfSameLeadership: no TransactionCoordinator.onElection; a shard is
+   * dropped whenever its partition stops being led here). KRaft mode elects again there
+   * (BrokerMetadataPublisher.updateCoordinator → onElection reloads).
    */
   private stillCoordinates(p: Partition, s: TxnCoordinatorShard): boolean {
     if (p.role !== 'leader') return false;
     if (p.leaderEpoch === s.coordinatorEpoch) return true;
-    if (!this.broker.zookeeperMode || p.leaderEpoch < s.coordinatorEpoch) return false;
+    if (!laterEpochOfSameLeadership(this.broker.zookeeperMode, p, s.coordinatorEpoch)) return false;
     codeProbe('zk-txn-coordinator-kept-across-epoch');
     return true;
   }
