@@ -97,6 +97,51 @@ interface Part {
   anyRead: Set<string>;
   /** History position after which no send to the partition is in flight (-1: no sends). */
   sendsEnd: number;
+  /** Its version order, once built (judgeKafka builds every part's before judging any). */
+  vo?: VersionOrder;
+}
+
+/**
+ * The parts of a history, by `topic/partition` key (sorted when judged) and by topic and
+ * partition: the judging passes look a part up per action, without building its key string.
+ */
+class Parts {
+  readonly byKey = new Map<string, Part>();
+  private readonly byTopic = new Map<string, Map<number, Part>>();
+  /** Nearly every action is on the partition of the one before. */
+  private last: Part | undefined;
+
+  get(topic: string, partition: number): Part | undefined {
+    const last = this.last;
+    if (last !== undefined && last.partition === partition && last.topic === topic) return last;
+    const p = this.byTopic.get(topic)?.get(partition);
+    if (p !== undefined) this.last = p;
+    return p;
+  }
+
+  /** The part of `topic`/`partition`, made on first use. */
+  make(topic: string, partition: number): Part {
+    const found = this.get(topic, partition);
+    if (found !== undefined) return found;
+    const key = partKey(topic, partition);
+    const p: Part = {
+      key,
+      topic,
+      partition,
+      sends: [],
+      polls: [],
+      writers: new Map(),
+      okRead: new Set(),
+      anyRead: new Set(),
+      sendsEnd: -1,
+    };
+    this.byKey.set(key, p);
+    let inTopic = this.byTopic.get(topic);
+    if (inTopic === undefined) this.byTopic.set(topic, (inTopic = new Map()));
+    inTopic.set(partition, p);
+    this.last = p;
+    return p;
+  }
 }
 
 export interface VersionOrder {
@@ -151,32 +196,36 @@ export function judgeKafka(
   let unseenTotal = 0;
   let lostTotal = 0;
   const retention = new RetentionBounds(opts.retention);
-  const keys = [...parts.keys()].sort();
-  for (const key of keys) orders.set(key, versionOrder(parts.get(key)!));
+  const keys = [...parts.byKey.keys()].sort();
+  for (const key of keys) {
+    const p = parts.byKey.get(key)!;
+    p.vo = versionOrder(p);
+    orders.set(key, p.vo);
+  }
   // The poll and send orders first (lost-write (a) reads the policy skips they find), into their
   // own Findings, appended after the others' as before: the two report disjoint kinds.
   const orderOut = new Findings(opts.maxPerKind ?? 50);
   const skips = new PolicySkips();
   for (const procOps of processes.values()) {
-    pollOrderCases(procOps, actions, orders, { out: orderOut, retention, skips });
-    nonmonotonicSendCases(procOps, actions, orders, orderOut);
+    pollOrderCases(procOps, actions, parts, { out: orderOut, retention, skips });
+    nonmonotonicSendCases(procOps, actions, parts, orderOut);
   }
   for (const key of keys) {
-    const p = parts.get(key)!;
-    const vo = orders.get(key)!;
+    const p = parts.byKey.get(key)!;
+    const vo = p.vo!;
     inconsistentOffsetCases(p, vo, out);
     duplicateCases(p, vo, out);
     phantomReadCases(p, out);
     g1aCases(p, out);
     const lost = new LostWrites(p, out, retention);
     jepsenLostWriteCases(p, vo, lost, skips);
-    finalReadLostWriteCases(p, vo, finals.get(key) ?? [], opts.finalReadComplete === true, lost, out);
+    finalReadLostWriteCases(p, vo, finals.get(p) ?? [], opts.finalReadComplete === true, lost, out);
     lost.reportDeleted();
     unseenTotal += unseenCases(p, lost.values, out);
     lostTotal += lost.count;
   }
   out.absorb(orderOut);
-  const stats = kafkaStats(ops, actions, parts.size, unseenTotal, lostTotal);
+  const stats = kafkaStats(ops, actions, parts.byKey.size, unseenTotal, lostTotal);
   for (const [kind, c] of Object.entries(out.counts)) stats[`anomalies.${kind}`] = c;
   const errors = out.anomalies.filter((a) => !a.informational);
   return { verdict: { valid: errors.length === 0, checker: 'kafka', anomalies: out.anomalies, stats }, orders };
@@ -185,38 +234,12 @@ export function judgeKafka(
 // --- gathering -------------------------------------------------------------------------------
 
 /** Each partition's sends, polls and read values, in history order. */
-function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][]): Map<string, Part> {
-  const parts = new Map<string, Part>();
-  // Nearly every action is on the partition of the one before: its key is built only on a change.
-  let lastPart: Part | undefined;
-  const partOf = (topic: string, partition: number): Part => {
-    if (lastPart !== undefined && lastPart.partition === partition && lastPart.topic === topic) return lastPart;
-    lastPart = partOfKey(topic, partition);
-    return lastPart;
-  };
-  const partOfKey = (topic: string, partition: number): Part => {
-    const key = partKey(topic, partition);
-    let p = parts.get(key);
-    if (p === undefined) {
-      p = {
-        key,
-        topic,
-        partition,
-        sends: [],
-        polls: [],
-        writers: new Map(),
-        okRead: new Set(),
-        anyRead: new Set(),
-        sendsEnd: -1,
-      };
-      parts.set(key, p);
-    }
-    return p;
-  };
+function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][]): Parts {
+  const parts = new Parts();
   for (const op of ops) {
     for (const a of actions[op.id]) {
       if (a.f === 'send') {
-        const p = partOf(a.topic, a.partition);
+        const p = parts.make(a.topic, a.partition);
         const s: SendInfo = { op, value: a.value, offset: a.offset, committed: op.outcome === 'ok' };
         p.sends.push(s);
         p.sendsEnd = Math.max(p.sendsEnd, op.completePos >= 0 ? op.completePos : op.invokePos);
@@ -224,7 +247,7 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
         if (w === undefined) p.writers.set(s.value, [s]);
         else w.push(s);
       } else if (a.f === 'poll') {
-        const p = partOf(a.topic, a.partition);
+        const p = parts.make(a.topic, a.partition);
         p.polls.push({ op, records: a.records, from: a.from });
         const ok = op.outcome === 'ok';
         const records = a.records;
@@ -241,17 +264,17 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
 }
 
 /** SendInfo.committed for unknown-outcome operations: some poll returned one of their sends. */
-function markCommitted(parts: ReadonlyMap<string, Part>): void {
+function markCommitted(parts: Parts): void {
   const seen = new Set<Operation>();
-  for (const p of parts.values())
+  for (const p of parts.byKey.values())
     for (const s of p.sends) if (s.op.outcome === 'info' && p.anyRead.has(s.value)) seen.add(s.op);
-  for (const p of parts.values()) for (const s of p.sends) if (seen.has(s.op)) s.committed = true;
+  for (const p of parts.byKey.values()) for (const s of p.sends) if (seen.has(s.op)) s.committed = true;
 }
 
 /** Each partition's version order (see the taxonomy above), by `topic/partition`. */
 export function versionOrders(ops: readonly Operation[], actions: readonly KafkaAction[][]): Map<string, VersionOrder> {
   const orders = new Map<string, VersionOrder>();
-  for (const [key, p] of gatherParts(ops, actions)) orders.set(key, versionOrder(p));
+  for (const [key, p] of gatherParts(ops, actions).byKey) orders.set(key, versionOrder(p));
   return orders;
 }
 
@@ -317,34 +340,35 @@ function versionOrder(p: Part): VersionOrder {
 function finalReads(
   processes: ReadonlyMap<number | string, Operation[]>,
   actions: readonly KafkaAction[][],
-  parts: ReadonlyMap<string, Part>,
-): Map<string, FinalRead[]> {
-  const found = new Map<string, FinalRead[]>();
+  parts: Parts,
+): Map<Part, FinalRead[]> {
+  const found = new Map<Part, FinalRead[]>();
   // The partitions an operation touched (few): one array for every operation, not a Set each.
-  const touched: string[] = [];
+  // A partition no send or poll names has no part: no final read of it is ever open.
+  const touched: Part[] = [];
   for (const procOps of processes.values()) {
-    const open = new Map<string, FinalRead>();
+    const open = new Map<Part, FinalRead>();
     for (const op of procOps) {
       while (touched.length > 0) touched.pop(); // not length = 0, which drops the array's store
       for (const a of actions[op.id]) {
         if (a.f !== 'assign' && a.f !== 'poll') continue;
-        const key = partKey(a.topic, a.partition);
-        if (!touched.includes(key)) touched.push(key);
-        const p = parts.get(key);
+        const p = parts.get(a.topic, a.partition);
+        if (p === undefined) continue;
+        if (!touched.includes(p)) touched.push(p);
         // The application's assign only: a consumer's own reset to 0 (auto.offset.reset) is no final read.
         const starts = a.f === 'assign' && a.offset === 0 && a.reset === undefined && op.outcome === 'ok';
-        if (starts && !open.has(key) && p !== undefined && p.sends.length > 0 && op.invokePos > p.sendsEnd) {
+        if (starts && !open.has(p) && p.sends.length > 0 && op.invokePos > p.sendsEnd) {
           const f: FinalRead = { assign: op, ops: [] };
-          open.set(key, f);
-          let l = found.get(key);
-          if (l === undefined) found.set(key, (l = []));
+          open.set(p, f);
+          let l = found.get(p);
+          if (l === undefined) found.set(p, (l = []));
           l.push(f);
-          touched.splice(touched.indexOf(key), 1);
+          touched.splice(touched.indexOf(p), 1);
         }
       }
       if (open.size === 0) continue; // nothing to add the operation to (pollsAssigned only reads)
       const everything = pollsAssigned(op);
-      for (const [key, f] of open) if (f.assign !== op && (everything || touched.includes(key))) f.ops.push(op);
+      for (const [p, f] of open) if (f.assign !== op && (everything || touched.includes(p))) f.ops.push(op);
     }
   }
   return found;
@@ -702,33 +726,35 @@ interface PollPosition {
 function pollOrderCases(
   procOps: readonly Operation[],
   actions: readonly KafkaAction[][],
-  orders: ReadonlyMap<string, VersionOrder>,
+  parts: Parts,
   sinks: { out: Findings; retention: RetentionBounds; skips: PolicySkips },
 ): void {
   const { out } = sinks;
-  const last = new Map<string, PollPosition>();
+  // By part: a partition no send or poll names has none, and no poll position to judge.
+  const last = new Map<Part, PollPosition>();
   /** Partition → the offset an auto.offset.reset moved the position to, until the next poll. */
-  const resets = new Map<string, number>();
+  const resets = new Map<Part, number>();
   let subscribed = false;
   for (const op of procOps) {
     for (const a of actions[op.id]) {
       if (a.f === 'assignment') {
         if (op.outcome === 'ok' || op.outcome === 'info') {
           subscribed = a.subscribe;
-          const keep = new Set(a.partitions.map((x) => partKey(x.topic, x.partition)));
-          for (const key of last.keys()) if (!keep.has(key)) last.delete(key);
+          const keep = new Set(a.partitions.map((x) => parts.get(x.topic, x.partition)));
+          for (const p of last.keys()) if (!keep.has(p)) last.delete(p);
         }
       } else if (a.f === 'assign') {
         if (op.outcome !== 'ok' && op.outcome !== 'info') continue;
-        const key = partKey(a.topic, a.partition);
-        resets.delete(key);
+        const p = parts.get(a.topic, a.partition);
+        if (p === undefined) continue;
+        resets.delete(p);
         if (a.reset !== undefined && a.offset !== undefined) {
-          judgeReset(op, a.offset, last.get(key), a, orders.get(key), sinks);
-          resets.set(key, a.offset);
+          judgeReset(op, a.offset, last.get(p), a, p, sinks);
+          resets.set(p, a.offset);
         }
-        last.delete(key);
+        last.delete(p);
       } else if (a.f === 'poll' && op.outcome === 'ok') {
-        judgePoll(op, a, last, resets, subscribed, orders, out);
+        judgePoll(op, a, parts.get(a.topic, a.partition)!, last, resets, subscribed, out);
       }
     }
   }
@@ -738,22 +764,21 @@ function pollOrderCases(
 function judgePoll(
   op: Operation,
   a: Extract<KafkaAction, { f: 'poll' }>,
-  last: Map<string, PollPosition>,
-  resets: Map<string, number>,
+  p: Part,
+  last: Map<Part, PollPosition>,
+  resets: Map<Part, number>,
   subscribed: boolean,
-  orders: ReadonlyMap<string, VersionOrder>,
   out: Findings,
 ): void {
-  const key = partKey(a.topic, a.partition);
-  const vo = orders.get(key)!;
-  const prev = last.get(key);
+  const vo = p.vo!;
+  const prev = last.get(p);
   // The first poll after an auto.offset.reset is judged against the reset position.
-  const resetTo = prev === undefined ? resets.get(key) : undefined;
+  const resetTo = prev === undefined ? resets.get(p) : undefined;
   const seekFrom = resetTo ?? (a.from !== undefined && prev !== undefined && a.from !== prev.next ? a.from : undefined);
-  if (seekFrom !== undefined) last.delete(key);
+  if (seekFrom !== undefined) last.delete(p);
   const records = a.records;
   if (records.length === 0) return;
-  resets.delete(key);
+  resets.delete(p);
   const first = String(records[0][1]);
   const firstIndex = vo.indexOfOffset.get(records[0][0])!;
   if (seekFrom !== undefined) judgeSeek(seekFrom, records[0][0], { op, value: first, index: firstIndex }, a, vo, out);
@@ -777,7 +802,7 @@ function judgePoll(
     beforeIndex = index;
   }
   const lastRecord = records[records.length - 1];
-  last.set(key, { op, value: String(lastRecord[1]), next: lastRecord[0] + 1 });
+  last.set(p, { op, value: String(lastRecord[1]), next: lastRecord[0] + 1 });
 }
 
 interface Step {
@@ -843,12 +868,13 @@ function judgeReset(
   to: number,
   prev: PollPosition | undefined,
   where: { topic: string; partition: number; reset?: ConsumerReset },
-  vo: VersionOrder | undefined,
+  p: Part,
   sinks: { out: Findings; retention: RetentionBounds; skips: PolicySkips },
 ): void {
-  if (prev === undefined || vo === undefined || to <= prev.next) return;
+  if (prev === undefined || to <= prev.next) return;
   const { out, retention } = sinks;
-  const key = partKey(where.topic, where.partition);
+  const { key } = p;
+  const vo = p.vo!;
   // Values below the log start retention had reached by the reset were deleted, not skipped.
   const logStart = retention.boundAt(key, op.complete?.time ?? op.invoke.time);
   const from = Math.max(prev.next, logStart);
@@ -935,19 +961,20 @@ function judgeSeek(
 function nonmonotonicSendCases(
   procOps: readonly Operation[],
   actions: readonly KafkaAction[][],
-  orders: ReadonlyMap<string, VersionOrder>,
+  parts: Parts,
   out: Findings,
 ): void {
-  const lastSend = new Map<string, { op: Operation; value: string }>();
+  const lastSend = new Map<Part, { op: Operation; value: string }>();
   for (const op of procOps) {
     if (op.outcome !== 'ok' && op.outcome !== 'info') continue;
     for (const a of actions[op.id]) {
       if (a.f !== 'send') continue;
-      const key = partKey(a.topic, a.partition);
-      const prev = lastSend.get(key);
-      lastSend.set(key, { op, value: a.value });
+      const p = parts.get(a.topic, a.partition)!;
+      const prev = lastSend.get(p);
+      lastSend.set(p, { op, value: a.value });
       if (prev === undefined) continue;
-      const { firstIndex } = orders.get(key)!;
+      const { key } = p;
+      const { firstIndex } = p.vo!;
       const i = firstIndex.get(prev.value);
       const j = firstIndex.get(a.value);
       if (i === undefined || j === undefined || j > i) continue;
