@@ -145,19 +145,18 @@ class Parts {
 }
 
 export interface VersionOrder {
-  /** offset → values there, first seen first, with a few witnesses (op indices) each. */
-  log: Map<number, Array<{ value: string; ops: number[] }>>;
+  /** offset → values there, first seen first (witnessesOf finds the operations that saw each). */
+  log: Map<number, string[]>;
   /** Offsets holding a value, ascending; offsets[i] is the offset of dense index i. */
   offsets: number[];
   indexOfOffset: Map<number, number>;
   /** Dense index → the (first) value there. */
   byIndex: string[];
-  /** Value → its first / last dense index. */
+  /** Value → its first / last dense index (one Map when no value sits at two offsets, the common case). */
   firstIndex: Map<string, number>;
-  lastIndex: Map<string, number>;
-  offsetsOfValue: Map<string, number[]>;
-  /** No offset with two values and no value at two offsets. */
-  clean: boolean;
+  lastIndex: ReadonlyMap<string, number>;
+  /** Values at two or more offsets → those offsets, ascending; in order of each value's first position. */
+  duplicated: Map<string, number[]>;
 }
 
 /** A final read: a process's assign at offset 0 after every send, and its later operations. */
@@ -280,54 +279,67 @@ export function versionOrders(ops: readonly Operation[], actions: readonly Kafka
 
 /** The partition's version order: committed sends' offsets and every poll's records. */
 function versionOrder(p: Part): VersionOrder {
-  const log = new Map<number, Array<{ value: string; ops: number[] }>>();
-  const note = (offset: number, value: string, opIndex: number): void => {
+  const log = new Map<number, string[]>();
+  const note = (offset: number, value: string): void => {
     const at = log.get(offset);
-    if (at === undefined) {
-      log.set(offset, [{ value, ops: [opIndex] }]);
-      return;
-    }
-    let e: { value: string; ops: number[] } | undefined;
-    for (let k = 0; k < at.length && e === undefined; k++) if (at[k].value === value) e = at[k];
-    if (e === undefined) at.push({ value, ops: [opIndex] });
-    else if (e.ops.length < WITNESSES && !e.ops.includes(opIndex)) e.ops.push(opIndex);
+    if (at === undefined) log.set(offset, [value]);
+    else if (!at.includes(value)) at.push(value);
   };
-  for (const s of p.sends) if (s.offset !== undefined && s.committed) note(s.offset, s.value, s.op.invoke.index);
+  for (const s of p.sends) if (s.offset !== undefined && s.committed) note(s.offset, s.value);
   for (const q of p.polls) {
     const records = q.records;
-    for (let r = 0; r < records.length; r++) note(records[r][0], String(records[r][1]), q.op.invoke.index);
+    for (let r = 0; r < records.length; r++) note(records[r][0], String(records[r][1]));
   }
 
   const offsets = [...log.keys()].sort((a, b) => a - b);
-  const vo: VersionOrder = {
-    log,
-    offsets,
-    indexOfOffset: new Map(),
-    byIndex: [],
-    firstIndex: new Map(),
-    lastIndex: new Map(),
-    offsetsOfValue: new Map(),
-    clean: true,
-  };
+  const indexOfOffset = new Map<number, number>();
+  const byIndex: string[] = [];
+  const firstIndex = new Map<string, number>();
+  let repeats = false;
   for (let i = 0; i < offsets.length; i++) {
-    const o = offsets[i];
-    const at = log.get(o)!;
-    vo.indexOfOffset.set(o, i);
-    vo.byIndex.push(at[0].value);
-    if (at.length > 1) vo.clean = false;
+    const at = log.get(offsets[i])!;
+    indexOfOffset.set(offsets[i], i);
+    byIndex.push(at[0]);
     for (let k = 0; k < at.length; k++) {
-      const value = at[k].value;
-      if (!vo.firstIndex.has(value)) vo.firstIndex.set(value, i);
-      vo.lastIndex.set(value, i);
-      const os = vo.offsetsOfValue.get(value);
-      if (os === undefined) vo.offsetsOfValue.set(value, [o]);
-      else {
-        os.push(o);
-        vo.clean = false;
-      }
+      if (!firstIndex.has(at[k])) firstIndex.set(at[k], i);
+      else repeats = true;
     }
   }
-  return vo;
+  const vo = { log, offsets, indexOfOffset, byIndex, firstIndex, lastIndex: firstIndex, duplicated: new Map() };
+  return repeats ? withRepeats(vo) : vo;
+}
+
+/** lastIndex and duplicated of a version order some value of which sits at two offsets. */
+function withRepeats(vo: VersionOrder): VersionOrder {
+  const lastIndex = new Map<string, number>();
+  const offsetsOfValue = new Map<string, number[]>();
+  for (let i = 0; i < vo.offsets.length; i++) {
+    const o = vo.offsets[i];
+    for (const value of vo.log.get(o)!) {
+      lastIndex.set(value, i);
+      const os = offsetsOfValue.get(value);
+      if (os === undefined) offsetsOfValue.set(value, [o]);
+      else os.push(o);
+    }
+  }
+  const duplicated = new Map<string, number[]>();
+  for (const [value, os] of offsetsOfValue) if (os.length > 1) duplicated.set(value, os);
+  return { ...vo, lastIndex, duplicated };
+}
+
+/**
+ * The first few operations (invoke indices) that put `value` at `offset` in the version order,
+ * in the order versionOrder reads them: committed sends, then polls. Found only for a report.
+ */
+function witnessesOf(p: Part, offset: number, value: string): number[] {
+  const ops: number[] = [];
+  const add = (opIndex: number): void => {
+    if (ops.length < WITNESSES && !ops.includes(opIndex)) ops.push(opIndex);
+  };
+  for (const s of p.sends) if (s.offset === offset && s.committed && s.value === value) add(s.op.invoke.index);
+  for (const q of p.polls)
+    for (const [o, v] of q.records) if (o === offset && String(v) === value) add(q.op.invoke.index);
+  return ops;
 }
 
 /**
@@ -395,20 +407,19 @@ function inconsistentOffsetCases(p: Part, vo: VersionOrder, out: Findings): void
       kind: 'inconsistent-offsets',
       explanation:
         `Offset ${o} of ${p.key} holds ${at.length} different values ` +
-        `(${at.map((x) => shown(x.value)).join(', ')}) according to different sends and polls.`,
+        `(${at.map(shown).join(', ')}) according to different sends and polls.`,
       topic: p.topic,
       partition: p.partition,
       offsets: [o],
-      values: at.map((x) => x.value),
-      ops: [...new Set(at.flatMap((x) => x.ops))],
+      values: [...at],
+      ops: [...new Set(at.flatMap((v) => witnessesOf(p, o, v)))],
     });
   }
 }
 
 /** duplicate: a value at more than one offset. */
 function duplicateCases(p: Part, vo: VersionOrder, out: Findings): void {
-  for (const [value, os] of vo.offsetsOfValue) {
-    if (os.length < 2) continue;
+  for (const [value, os] of vo.duplicated) {
     out.report({
       kind: 'duplicate',
       explanation:
@@ -418,7 +429,7 @@ function duplicateCases(p: Part, vo: VersionOrder, out: Findings): void {
       partition: p.partition,
       offsets: os,
       values: [value],
-      ops: [...new Set(os.flatMap((o) => vo.log.get(o)!.find((x) => x.value === value)!.ops))],
+      ops: [...new Set(os.flatMap((o) => witnessesOf(p, o, value)))],
     });
   }
 }
