@@ -597,6 +597,11 @@ class LostWrites {
   }
 }
 
+/** The first ok poll of the part that returned `value`. */
+function firstOkReaderOf(p: Part, value: string): PollInfo | undefined {
+  return p.polls.find((q) => q.op.outcome === 'ok' && q.records.some((r) => String(r[1]) === value));
+}
+
 /**
  * lost-write (a), Jepsen's lost-write-cases: all up to the highest position ok polls reached must have been read.
  * Jepsen's consumers read on from where they were (auto.offset.reset=earliest), so a position reached proves
@@ -612,7 +617,6 @@ function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites, skips
   }
   if (bound < 0) return;
   const top = vo.byIndex[bound];
-  const maxReader = p.polls.find((q) => q.op.outcome === 'ok' && q.records.some((r) => String(r[1]) === top));
   for (const s of p.sends) {
     if (!s.committed || p.okRead.has(s.value)) continue;
     const li = vo.lastIndex.get(s.value);
@@ -621,7 +625,8 @@ function jepsenLostWriteCases(p: Part, vo: VersionOrder, lost: LostWrites, skips
     if (skips.covers(p.key, at) && !p.polls.some((q) => q.op.outcome === 'ok' && readAcross(q, at))) continue;
     if (lost.deletedByRetention(s, at, p.polls)) continue;
     const why = `no poll ever returned it although polls read past it up to offset ${vo.offsets[bound]}`;
-    lost.report(s, why, maxReader?.op.invoke.index, [vo.offsets[li]]);
+    // The witness, the first ok poll that returned the top value, is looked for only for a report.
+    lost.report(s, why, firstOkReaderOf(p, top)?.op.invoke.index, [vo.offsets[li]]);
   }
 }
 
@@ -651,18 +656,21 @@ function finalReadLostWriteCases(
   let end = 0;
   const reads = new Set(judged.flatMap((f) => f.ops));
   const finalPolls = p.polls.filter((q) => reads.has(q.op));
-  for (const q of p.polls) {
-    if (q.op.outcome !== 'ok' || !reads.has(q.op)) continue;
+  for (const q of finalPolls) {
+    if (q.op.outcome !== 'ok') continue;
     for (const [o, v] of q.records) {
       values.add(String(v));
       end = Math.max(end, o + 1);
     }
   }
-  // the latest invoke among the sends of values the final read returned
+  // the latest invoke among the sends of values the final read returned (each value's first send)
   let latestInvoke = -1;
   for (const v of values) {
     const w = p.writers.get(v);
-    if (w !== undefined) latestInvoke = Math.max(latestInvoke, Math.min(...w.map((s) => s.op.invokePos)));
+    if (w === undefined) continue;
+    let firstInvoke = w[0].op.invokePos;
+    for (let k = 1; k < w.length; k++) firstInvoke = Math.min(firstInvoke, w[k].op.invokePos);
+    latestInvoke = Math.max(latestInvoke, firstInvoke);
   }
   const readTo = end > 0 ? `it read up to offset ${end - 1}` : 'it found the partition empty';
   const what =
