@@ -93,8 +93,6 @@ interface Part {
   writers: Map<string, SendInfo[]>;
   /** Values returned by ok polls. */
   okRead: Set<string>;
-  /** Values returned by any poll. */
-  anyRead: Set<string>;
   /** History position after which no send to the partition is in flight (-1: no sends). */
   sendsEnd: number;
   /** Its version order, once built (judgeKafka builds every part's before judging any). */
@@ -132,7 +130,6 @@ class Parts {
       polls: [],
       writers: new Map(),
       okRead: new Set(),
-      anyRead: new Set(),
       sendsEnd: -1,
     };
     this.byKey.set(key, p);
@@ -248,13 +245,8 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
       } else if (a.f === 'poll') {
         const p = parts.make(a.topic, a.partition);
         p.polls.push({ op, records: a.records, from: a.from });
-        const ok = op.outcome === 'ok';
         const records = a.records;
-        for (let j = 0; j < records.length; j++) {
-          const v = String(records[j][1]);
-          p.anyRead.add(v);
-          if (ok) p.okRead.add(v);
-        }
+        if (op.outcome === 'ok') for (let j = 0; j < records.length; j++) p.okRead.add(String(records[j][1]));
       }
     }
   }
@@ -265,8 +257,13 @@ function gatherParts(ops: readonly Operation[], actions: readonly KafkaAction[][
 /** SendInfo.committed for unknown-outcome operations: some poll returned one of their sends. */
 function markCommitted(parts: Parts): void {
   const seen = new Set<Operation>();
-  for (const p of parts.byKey.values())
-    for (const s of p.sends) if (s.op.outcome === 'info' && p.anyRead.has(s.value)) seen.add(s.op);
+  for (const p of parts.byKey.values()) {
+    // The values any poll returned (ok, info or fail alike), gathered only where a send's outcome is unknown.
+    if (!p.sends.some((s) => s.op.outcome === 'info')) continue;
+    const anyRead = new Set<string>();
+    for (const q of p.polls) for (const r of q.records) anyRead.add(String(r[1]));
+    for (const s of p.sends) if (s.op.outcome === 'info' && anyRead.has(s.value)) seen.add(s.op);
+  }
   for (const p of parts.byKey.values()) for (const s of p.sends) if (seen.has(s.op)) s.committed = true;
 }
 
