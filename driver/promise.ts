@@ -954,6 +954,8 @@ class AppendIdentities {
     lost: PromiseBreach | undefined,
     leader: { broker: number; leaderEpoch: number },
   ): AppendIdentity['relearned'] {
+    // Nearly always no producer state was lost in the run: no key to build, nothing to look up.
+    if (lost === undefined && this.relearning.size === 0) return undefined;
     const key = `${partition}\u0000${producerId}`;
     if (lost !== undefined) {
       this.relearning.set(key, { ...leader, epoch, fromOffset: firstOffset, breach: lost });
