@@ -110,6 +110,12 @@ describe('duplicate', () => {
     expect(has(v, 'duplicate')).toBe(true);
     expect(v.anomalies.find((a) => a.kind === 'duplicate')!.offsets).toEqual([0, 2]);
   });
+  it('names the operations that put the value at each of its offsets, in offset order', () => {
+    const h = new HistoryBuilder().send(1, 'b', 1).send(1, 'a', 0); // send invokes at 0, 2
+    h.pollValues(2, 1, ['b', 'a']).pollValues(3, 0, ['a', 'b', 'a']); // poll invokes 4, 6: a at 2 too
+    const dup = checkKafka(h.events).anomalies.filter((x) => x.kind === 'duplicate');
+    expect(dup.map((d) => [d.values, d.offsets, d.ops])).toEqual([[['a'], [0, 2], [2, 6, 4]]]);
+  });
   it('has not', () => {
     expect(
       has(
@@ -132,6 +138,14 @@ describe('inconsistent-offsets', () => {
     const a = v.anomalies.find((x) => x.kind === 'inconsistent-offsets')!;
     expect(a.offsets).toEqual([1]);
     expect(a.values).toEqual(['b', 'c']);
+  });
+  it('names the first four operations that put each value there, the sends before the polls', () => {
+    const h = new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 1); // send invokes at 0, 2
+    h.pollValues(2, 0, ['a', 'b']).pollValues(3, 0, ['a', 'c']).pollValues(4, 1, ['c']); // poll invokes 4, 6, 8
+    for (const p of [5, 6, 7, 8]) h.pollValues(p, 1, ['b']); // 10, 12, 14, 16: past the first four of b
+    const a = checkKafka(h.events).anomalies.find((x) => x.kind === 'inconsistent-offsets')!;
+    expect(a.values).toEqual(['b', 'c']);
+    expect(a.ops).toEqual([2, 4, 10, 12, 6, 8]);
   });
   it('has it: the acknowledged offset holds another value', () => {
     const v = checkKafka(new HistoryBuilder().send(1, 'a', 0).send(1, 'b', 0).events);
