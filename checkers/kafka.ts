@@ -142,7 +142,7 @@ class Parts {
 }
 
 export interface VersionOrder {
-  /** offset → values there, first seen first (witnessesOf finds the operations that saw each). */
+  /** offset → values there, first seen first (witnessesAt finds the operations that saw each). */
   log: Map<number, string[]>;
   /** Offsets holding a value, ascending; offsets[i] is the offset of dense index i. */
   offsets: number[];
@@ -325,18 +325,26 @@ function withRepeats(vo: VersionOrder): VersionOrder {
 }
 
 /**
- * The first few operations (invoke indices) that put `value` at `offset` in the version order,
- * in the order versionOrder reads them: committed sends, then polls. Found only for a report.
+ * The first few operations (invoke indices) that put each value at each of `offsets` in the
+ * version order, in the order versionOrder reads them: committed sends, then polls. One pass over
+ * the part's sends and polls, made only for a report (inconsistent-offsets, duplicate).
  */
-function witnessesOf(p: Part, offset: number, value: string): number[] {
-  const ops: number[] = [];
-  const add = (opIndex: number): void => {
-    if (ops.length < WITNESSES && !ops.includes(opIndex)) ops.push(opIndex);
+function witnessesAt(p: Part, offsets: ReadonlySet<number>): (offset: number, value: string) => number[] {
+  const found = new Map<number, Map<string, number[]>>();
+  const add = (offset: number, value: string, opIndex: number): void => {
+    if (!offsets.has(offset)) return;
+    let at = found.get(offset);
+    if (at === undefined) found.set(offset, (at = new Map()));
+    const ops = at.get(value);
+    if (ops === undefined) at.set(value, [opIndex]);
+    else if (ops.length < WITNESSES && !ops.includes(opIndex)) ops.push(opIndex);
   };
-  for (const s of p.sends) if (s.offset === offset && s.committed && s.value === value) add(s.op.invoke.index);
-  for (const q of p.polls)
-    for (const [o, v] of q.records) if (o === offset && String(v) === value) add(q.op.invoke.index);
-  return ops;
+  for (const s of p.sends) if (s.offset !== undefined && s.committed) add(s.offset, s.value, s.op.invoke.index);
+  for (const q of p.polls) {
+    const records = q.records;
+    for (let r = 0; r < records.length; r++) add(records[r][0], String(records[r][1]), q.op.invoke.index);
+  }
+  return (offset, value) => found.get(offset)?.get(value) ?? [];
 }
 
 /**
@@ -397,9 +405,11 @@ function byProcess(ops: readonly Operation[]): Map<number | string, Operation[]>
 
 /** inconsistent-offsets: an offset holding more than one value. */
 function inconsistentOffsetCases(p: Part, vo: VersionOrder, out: Findings): void {
-  for (const o of vo.offsets) {
+  const inconsistent = vo.offsets.filter((o) => vo.log.get(o)!.length > 1);
+  if (inconsistent.length === 0) return;
+  const witnessesOf = witnessesAt(p, new Set(inconsistent));
+  for (const o of inconsistent) {
     const at = vo.log.get(o)!;
-    if (at.length < 2) continue;
     out.report({
       kind: 'inconsistent-offsets',
       explanation:
@@ -409,13 +419,15 @@ function inconsistentOffsetCases(p: Part, vo: VersionOrder, out: Findings): void
       partition: p.partition,
       offsets: [o],
       values: [...at],
-      ops: [...new Set(at.flatMap((v) => witnessesOf(p, o, v)))],
+      ops: [...new Set(at.flatMap((v) => witnessesOf(o, v)))],
     });
   }
 }
 
 /** duplicate: a value at more than one offset. */
 function duplicateCases(p: Part, vo: VersionOrder, out: Findings): void {
+  if (vo.duplicated.size === 0) return;
+  const witnessesOf = witnessesAt(p, new Set([...vo.duplicated.values()].flat()));
   for (const [value, os] of vo.duplicated) {
     out.report({
       kind: 'duplicate',
@@ -426,7 +438,7 @@ function duplicateCases(p: Part, vo: VersionOrder, out: Findings): void {
       partition: p.partition,
       offsets: os,
       values: [value],
-      ops: [...new Set(os.flatMap((o) => witnessesOf(p, o, value)))],
+      ops: [...new Set(os.flatMap((o) => witnessesOf(o, value)))],
     });
   }
 }
