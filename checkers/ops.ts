@@ -46,11 +46,11 @@ export const OUTCOME_FAIL = 2;
 export const OUTCOME_INFO = 3;
 
 export function pairPositions(history: History, sourceLines?: readonly number[]): PairedPositions {
-  let invokes = 0;
-  for (let pos = 0; pos < history.length; pos++) if (history[pos].type === 'invoke') invokes++;
-  const invokePos = new Int32Array(invokes);
-  const completePos = new Int32Array(invokes);
-  const outcome = new Int8Array(invokes);
+  // At most one operation per event: sized to the history (9 bytes an event, far below the events
+  // themselves) rather than counted in a pass of its own, the views trimmed to the operations found.
+  const invokePos = new Int32Array(history.length);
+  const completePos = new Int32Array(history.length);
+  const outcome = new Int8Array(history.length);
   let count = 0;
   // process → slot, assigned once (no deletes: V8 Maps degrade under set/delete churn);
   // small non-negative integer processes go through an array
