@@ -871,13 +871,13 @@ class TxnOutcomes {
  * fences (INVALID_PRODUCER_EPOCH).
  */
 class AppendIdentities {
-  /** Partition → "offset\0value" → the appending producer's id and epoch, and the state it was appended on. */
-  private readonly byPartition = new Map<number, Map<string, AppendIdentity>>();
+  /** Partition → offset and value → the appending producer's id and epoch, and the state it was appended on. */
+  private readonly byPartition = new Map<number, ByOffsetAndValue<AppendIdentity>>();
   /**
-   * Partition → "offset\0value" → the leader appends of it there before the last one (byPartition),
+   * Partition → offset and value → the leader appends of it there before the last one (byPartition),
    * in order: only offsets appended more than once (copyIn picks the one a log kept).
    */
-  private readonly earlierAppends = new Map<number, Map<string, AppendIdentity[]>>();
+  private readonly earlierAppends = new Map<number, ByOffsetAndValue<AppendIdentity[]>>();
   /** "partition\0producer id" → the leader that last re-learned that producer from a batch it took as new. */
   private readonly relearning = new Map<string, Relearning>();
 
@@ -892,7 +892,7 @@ class AppendIdentities {
   ): void {
     let p = this.byPartition.get(partition);
     if (p === undefined) {
-      p = new Map();
+      p = new ByOffsetAndValue();
       this.byPartition.set(partition, p);
     }
     const identity: AppendIdentity = {
@@ -903,19 +903,17 @@ class AppendIdentities {
       lastOffset: firstOffset + values.length - 1,
     };
     for (let i = 0; i < values.length; i++) {
-      const key = offsetValueKey(firstOffset + i, values[i]);
-      const before = p.get(key);
-      if (before !== undefined) this.earlierAt(partition, key).push(before);
-      p.set(key, identity);
+      const before = p.set(firstOffset + i, values[i], identity);
+      if (before !== undefined) this.earlierAt(partition, firstOffset + i, values[i]).push(before);
     }
   }
 
-  /** The earlier appends at `key` of `partition` (earlierAppends), made on first use. */
-  private earlierAt(partition: number, key: string): AppendIdentity[] {
+  /** The earlier appends of `value` at `offset` of `partition` (earlierAppends), made on first use. */
+  private earlierAt(partition: number, offset: number, value: string): AppendIdentity[] {
     let earlier = this.earlierAppends.get(partition);
-    if (earlier === undefined) this.earlierAppends.set(partition, (earlier = new Map()));
-    let list = earlier.get(key);
-    if (list === undefined) earlier.set(key, (list = []));
+    if (earlier === undefined) this.earlierAppends.set(partition, (earlier = new ByOffsetAndValue()));
+    let list = earlier.get(offset, value);
+    if (list === undefined) earlier.set(offset, value, (list = []));
     return list;
   }
 
@@ -927,10 +925,10 @@ class AppendIdentities {
    * leader lost power), and the later append may be the one lost, not the earlier.
    */
   private copyIn(partition: number, offset: number, value: string, keptEpoch: KeptEpoch): AppendIdentity | undefined {
-    const last = this.byPartition.get(partition)?.get(offsetValueKey(offset, value));
+    const last = this.byPartition.get(partition)?.get(offset, value);
     const epoch = keptEpoch(partition, offset, value);
     if (epoch === undefined || last === undefined || last.leader.leaderEpoch === epoch) return last;
-    const earlier = this.earlierAppends.get(partition)?.get(offsetValueKey(offset, value)) ?? [];
+    const earlier = this.earlierAppends.get(partition)?.get(offset, value) ?? [];
     for (let i = earlier.length - 1; i >= 0; i--) if (earlier[i].leader.leaderEpoch === epoch) return earlier[i];
     return last;
   }
@@ -991,9 +989,8 @@ class AppendIdentities {
 
   /** True when a leader appended a batch of producer `producerId` in producer epoch `epoch` to `partition`. */
   appendedBefore(partition: number, producerId: number, epoch: number): boolean {
-    for (const identity of this.byPartition.get(partition)?.values() ?? [])
-      if (identity.id === producerId && identity.epoch === epoch) return true;
-    return false;
+    const p = this.byPartition.get(partition);
+    return p !== undefined && p.some((identity) => identity.id === producerId && identity.epoch === epoch);
   }
 
   /**
@@ -1020,10 +1017,10 @@ class AppendIdentities {
     const p = this.byPartition.get(partition);
     if (p === undefined || offsets.length < 2) return false;
     const sorted = [...offsets].sort((x, y) => x - y);
-    const first = p.get(offsetValueKey(sorted[0], value));
+    const first = p.get(sorted[0], value);
     if (first === undefined) return false;
     for (let i = 1; i < sorted.length; i++) {
-      const later = p.get(offsetValueKey(sorted[i], value));
+      const later = p.get(sorted[i], value);
       if (later === undefined || later.id !== first.id || later.relearned?.asNew !== true) return false;
     }
     return true;
@@ -1044,10 +1041,10 @@ class AppendIdentities {
     atUs: number,
   ): boolean {
     const p = this.byPartition.get(partition);
-    const top = p?.get(offsetValueKey(highest, value));
+    const top = p?.get(highest, value);
     if (p === undefined || top === undefined || lower.length === 0) return false;
     return lower.every((o) => {
-      const copy = p.get(offsetValueKey(o, value));
+      const copy = p.get(o, value);
       return (
         copy !== undefined && copy.id === top.id && copy.relearned !== undefined && copy.relearned.breach.atUs >= atUs
       );
@@ -1070,13 +1067,13 @@ class AppendIdentities {
     atUs: number,
   ): boolean {
     const p = this.byPartition.get(partition);
-    const top = p?.get(offsetValueKey(highest, value));
-    const first = p?.get(offsetValueKey(Math.min(...lower), value));
+    const top = p?.get(highest, value);
+    const first = p?.get(Math.min(...lower), value);
     if (p === undefined || top === undefined || first === undefined || lower.length === 0) return false;
     const kept = first.leader.leaderEpoch;
     if (top.leader.broker !== broker || top.leader.atUs < atUs || top.leader.leaderEpoch < kept) return false;
     const sameOrigin = lower.every((o) => {
-      const copy = p.get(offsetValueKey(o, value));
+      const copy = p.get(o, value);
       return (
         copy !== undefined &&
         copy.id === top.id &&
@@ -1088,12 +1085,10 @@ class AppendIdentities {
     });
     if (!sameOrigin) return false;
     const lowest = Math.min(...lower);
-    for (const copy of p.values()) {
+    return p.some((copy) => {
       const led = copy.leader;
-      if (led.broker === broker && led.leaderEpoch === kept && led.atUs >= atUs && copy.lastOffset >= lowest)
-        return true;
-    }
-    return false;
+      return led.broker === broker && led.leaderEpoch === kept && led.atUs >= atUs && copy.lastOffset >= lowest;
+    });
   }
 
   /**
@@ -1135,9 +1130,8 @@ class AppendIdentities {
   private ledBefore(partition: number, leader: AppendIdentity['leader'], atUs: number): boolean {
     const led = (c: AppendIdentity) =>
       c.leader.broker === leader.broker && c.leader.leaderEpoch === leader.leaderEpoch && c.leader.atUs < atUs;
-    for (const c of this.byPartition.get(partition)?.values() ?? []) if (led(c)) return true;
-    for (const list of this.earlierAppends.get(partition)?.values() ?? []) if (list.some(led)) return true;
-    return false;
+    if (this.byPartition.get(partition)?.some(led) === true) return true;
+    return this.earlierAppends.get(partition)?.some((list) => list.some(led)) === true;
   }
 
   /**
@@ -1150,11 +1144,11 @@ class AppendIdentities {
     const p = this.byPartition.get(partition);
     if (p === undefined || offsets.length < 2) return undefined;
     const sorted = [...offsets].sort((x, y) => x - y);
-    const first = p.get(offsetValueKey(sorted[0], value));
+    const first = p.get(sorted[0], value);
     if (first === undefined) return undefined;
     let breach: PromiseBreach | undefined;
     for (let i = 1; i < sorted.length; i++) {
-      const later = p.get(offsetValueKey(sorted[i], value));
+      const later = p.get(sorted[i], value);
       const r = later?.relearned;
       if (later === undefined || later.id !== first.id || r === undefined || r.fromOffset <= sorted[0])
         return undefined;
@@ -1194,8 +1188,43 @@ interface Relearning {
   breach: PromiseBreach;
 }
 
-function offsetValueKey(offset: number, value: string): string {
-  return `${offset}\u0000${value}`;
+/**
+ * Items by log offset and value (AppendIdentities' store of one partition): an array indexed by
+ * the offset (a log's offsets are small non-negative integers, dense from its start), each slot
+ * the values appended there (one, unless leaders appended different records at that offset).
+ * No "offset\0value" string is built and hashed per appended record.
+ */
+class ByOffsetAndValue<T> {
+  private readonly byOffset: Array<Array<{ value: string; item: T }> | undefined> = [];
+
+  get(offset: number, value: string): T | undefined {
+    const at = this.byOffset[offset];
+    if (at !== undefined) for (const e of at) if (e.value === value) return e.item;
+    return undefined;
+  }
+
+  /** Sets the item of `value` at `offset`; returns the one it replaces, if any. */
+  set(offset: number, value: string, item: T): T | undefined {
+    const at = this.byOffset[offset];
+    if (at === undefined) {
+      this.byOffset[offset] = [{ value, item }];
+      return undefined;
+    }
+    for (const e of at) {
+      if (e.value !== value) continue;
+      const before = e.item;
+      e.item = item;
+      return before;
+    }
+    at.push({ value, item });
+    return undefined;
+  }
+
+  /** Some item satisfies `test` (in no particular order). */
+  some(test: (item: T) => boolean): boolean {
+    for (const at of this.byOffset) if (at !== undefined) for (const e of at) if (test(e.item)) return true;
+    return false;
+  }
 }
 
 function valueKey(topic: string, partition: number, value: string): string {
