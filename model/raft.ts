@@ -77,6 +77,8 @@ import { codeProbe } from './code-probes.ts';
 import { shortenTo } from './arrays.ts';
 
 const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
+/** The entries of an answer that serves none, shared (most answers are empty; entries are read-only). */
+const NO_ENTRIES: readonly RaftEntry[] = Object.freeze([]);
 const QUORUM_STATE = '__cluster_metadata/quorum-state';
 
 export type RaftRole = RaftRoleName;
@@ -906,7 +908,7 @@ export class RaftReplica {
       leaderId: this.role === 'resigned' ? -1 : this.leaderId,
       leaderEpoch: this.epoch,
       baseOffset: fetchOffset,
-      entries: serve ? this.log.slice(fetchOffset, end) : [],
+      entries: serve ? this.log.slice(fetchOffset, end) : NO_ENTRIES,
       highWatermark: this.role === 'leader' ? this.hw : -1,
     };
     // Set last, as the spread it replaces did (same key order), without a temporary object per answer.
