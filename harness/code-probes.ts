@@ -32,17 +32,14 @@ const MAX_CONTEXTS = 256;
 
 /** Which probes of a catalog one run reached: a bitset in catalog order, and the contexts passed. */
 class CodeProbeRecorder {
-  private readonly indexOf = new Map<string, number>();
+  private readonly indexOf: ReadonlyMap<string, number>;
   private readonly bits: Uint32Array;
   readonly contexts: CodeProbeContextHit[] = [];
   /** Contexts kept so far, per probe name. */
   private readonly kept = new Map<string, number>();
 
   constructor(readonly names: readonly string[]) {
-    names.forEach((name, i) => {
-      if (this.indexOf.has(name)) throw new Error(`code probe '${name}' is listed twice`);
-      this.indexOf.set(name, i);
-    });
+    this.indexOf = catalogIndex(names);
     this.bits = new Uint32Array(Math.ceil(names.length / 32));
   }
 
@@ -61,6 +58,25 @@ class CodeProbeRecorder {
   hitNames(): string[] {
     return this.names.filter((_, i) => (this.bits[i >>> 5] & (1 << (i & 31))) !== 0);
   }
+}
+
+/**
+ * Each catalog's name → position map, made once per catalog array (a run's recorder used to
+ * build the model's ~1,000-entry map again for every seed).
+ */
+const catalogIndexes = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+function catalogIndex(names: readonly string[]): ReadonlyMap<string, number> {
+  let index = catalogIndexes.get(names);
+  if (index !== undefined) return index;
+  const built = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (built.has(name)) throw new Error(`code probe '${name}' is listed twice`);
+    built.set(name, i);
+  });
+  index = built;
+  catalogIndexes.set(names, index);
+  return index;
 }
 
 let active: CodeProbeRecorder | null = null;

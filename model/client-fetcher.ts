@@ -518,14 +518,19 @@ export class PartitionFetcher implements RequestOwner {
         }
         const from = this.position;
         const pairs: Array<[number, string]> = [];
-        const kept: LogRecord[] = [];
+        // The records returned, kept only for an afterPoll hook (most streams have none).
+        const afterPoll = this.options.afterPoll;
+        const kept: LogRecord[] | null = afterPoll === undefined ? null : [];
         const aborted = this.readCommitted ? abortedQueue(r.abortedTransactions) : null;
         const seen = collectRecords(r.records, from, aborted, pairs, kept);
         if (seen.epoch >= 0) this.lastFetchedEpoch = seen.epoch;
         this.position = seen.next;
         this.stats.records += pairs.length;
         this.completePoll('ok', pairs, undefined);
-        const stop = this.options.afterPoll?.(this, kept.length > 0 ? kept : NO_RECORDS, r.highWatermark) ?? false;
+        const stop =
+          afterPoll !== undefined && kept !== null
+            ? afterPoll(this, kept.length > 0 ? kept : NO_RECORDS, r.highWatermark)
+            : false;
         if (stop) {
           this.state = 'stopped';
           this.stopAfterRequest = false;
@@ -726,8 +731,8 @@ function abortedQueue(list: readonly AbortedTransaction[] | undefined): AbortedT
 
 /**
  * CompletedFetch.nextFetchedRecord over one answer: appends the records the application sees
- * (from `from` on) to `pairs` and `kept`, and returns the next fetch offset and the leader
- * epoch of the last batch reaching it (lastEpoch, -1 if none). Control batches are
+ * (from `from` on) to `pairs` and, unless it is null, to `kept`, and returns the next fetch
+ * offset and the leader epoch of the last batch reaching it (lastEpoch, -1 if none). Control batches are
  * skipped; with `aborted` (read_committed) a transactional batch of a producer whose aborted
  * transaction began at or below the batch's last offset is skipped, until its ABORT marker.
  */
@@ -736,7 +741,7 @@ function collectRecords(
   from: number,
   aborted: AbortedTransaction[] | null,
   pairs: Array<[number, string]>,
-  kept: LogRecord[],
+  kept: LogRecord[] | null,
 ): { next: number; epoch: number } {
   let next = from;
   let epoch = -1;
@@ -767,7 +772,7 @@ function collectRecords(
       next = r.offset + 1;
       if (r.control !== undefined) continue; // control records are not returned to the user
       pairs.push([r.offset, r.value]);
-      kept.push(r);
+      if (kept !== null) kept.push(r);
     }
   }
   return { next, epoch };

@@ -77,6 +77,8 @@ import { codeProbe } from './code-probes.ts';
 import { shortenTo } from './arrays.ts';
 
 const METADATA_LOG = '__cluster_metadata/00000000000000000000.log';
+/** The entries of an answer that serves none, shared (most answers are empty; entries are read-only). */
+const NO_ENTRIES: readonly RaftEntry[] = Object.freeze([]);
 const QUORUM_STATE = '__cluster_metadata/quorum-state';
 
 export type RaftRole = RaftRoleName;
@@ -148,7 +150,12 @@ export class RaftReplica {
   private readonly requestTimeoutUs: number;
   /** Bumped on every transition: older state timers are ignored. */
   private gen = 0;
-  private readonly checkQuorumFetched = new Set<number>();
+  /**
+   * Voters (not the leader) fetched since the check-quorum timer last reset. An array emptied
+   * by pops, not a Set: it resets on most voter fetches, and emptying a Set (`clear()`) makes
+   * V8 allocate a new table each time.
+   */
+  private readonly checkQuorumFetched: number[] = [];
   private checkQuorumDeadlineUs = 0;
   private granted = new Set<number>();
   private rejected = new Set<number>();
@@ -624,8 +631,7 @@ export class RaftReplica {
   }
 
   private resetCheckQuorum(): void {
-    // Cleared, not replaced: it resets on most voter fetches (no Set allocated each time).
-    this.checkQuorumFetched.clear();
+    shortenTo(this.checkQuorumFetched, 0);
     this.checkQuorumDeadlineUs = this.ctx.now() + this.checkQuorumTimeoutUs();
     if (this.params.voters.length === 1) this.checkQuorumDeadlineUs = Number.POSITIVE_INFINITY;
   }
@@ -846,8 +852,9 @@ export class RaftReplica {
 
   /** LeaderState.updateCheckQuorumForFollowingVoter. */
   private updateCheckQuorum(voter: number): void {
-    this.checkQuorumFetched.add(voter);
-    if (this.checkQuorumFetched.size + 1 >= this.majority) this.resetCheckQuorum();
+    const fetched = this.checkQuorumFetched;
+    if (!fetched.includes(voter)) fetched.push(voter);
+    if (fetched.length + 1 >= this.majority) this.resetCheckQuorum();
   }
 
   /** KafkaMetadataLog.validateOffsetAndEpoch: the diverging (epoch, end offset), if any. */
@@ -901,7 +908,7 @@ export class RaftReplica {
       leaderId: this.role === 'resigned' ? -1 : this.leaderId,
       leaderEpoch: this.epoch,
       baseOffset: fetchOffset,
-      entries: serve ? this.log.slice(fetchOffset, end) : [],
+      entries: serve ? this.log.slice(fetchOffset, end) : NO_ENTRIES,
       highWatermark: this.role === 'leader' ? this.hw : -1,
     };
     // Set last, as the spread it replaces did (same key order), without a temporary object per answer.
