@@ -97,6 +97,7 @@ class MetadataImage {
         return;
       }
       case 'LeaderChange':
+      case 'NoOp':
         return;
       default: {
         const never: never = r;
@@ -294,6 +295,7 @@ export class MetadataCommitLog {
         return;
       }
       case 'LeaderChange':
+      case 'NoOp':
         return;
       default: {
         const never: never = r;
@@ -312,6 +314,7 @@ function keyOf(r: MetadataRecord): string | undefined {
     case 'BrokerFencing':
       return `b${r.brokerId}`;
     case 'LeaderChange':
+    case 'NoOp':
       return undefined;
     default: {
       const never: never = r;
@@ -344,6 +347,7 @@ function differenceAt(r: MetadataRecord, state: VoterState, image: MetadataImage
         ? undefined
         : `the registration of broker ${r.brokerId} differs`;
     case 'LeaderChange':
+    case 'NoOp':
       return undefined;
     default: {
       const never: never = r;
@@ -384,6 +388,8 @@ function describe(e: RaftEntry | undefined): string {
       return `BrokerFencing ${r.brokerId} fenced=${r.fenced}`;
     case 'LeaderChange':
       return `LeaderChange ${r.leaderId}`;
+    case 'NoOp':
+      return 'NoOp';
     default: {
       const never: never = r;
       return JSON.stringify(never);
