@@ -278,6 +278,14 @@ export class RaftReplica {
   // Leader appends
 
   /**
+   * The leader's log followed by what its accumulator holds: every record its owner applied
+   * (instrumentation; the log itself when nothing waits, else a copy).
+   */
+  appliedEntries(): readonly RaftEntry[] {
+    return this.accumulated.length === 0 ? this.log : this.log.concat(this.accumulated);
+  }
+
+  /**
    * KafkaRaftClient.prepareAppend → BatchAccumulator.append: the record takes the next offset
    * and waits in the accumulator; the first one since the last drain starts the linger timer
    * (maybeResetLinger). Returns the record's offset.
