@@ -166,6 +166,8 @@ export type ControllerRequest =
       /** Epoch of the entry before fetchOffset (0 when fetchOffset is 0). */
       readonly lastFetchedEpoch: number;
       readonly maxWaitMs: number;
+      /** The fetcher's HW (Fetch v18's HighWatermark, KIP-1166): from 4.1 a leader ahead of it answers at once. */
+      readonly highWatermark: number;
     }
   | {
       readonly type: 'AlterPartitionRequest';

@@ -48,7 +48,7 @@
 //   the HW waits too (handleFetchRequest answers at once only an error, records, maxWaitMs 0,
 //   a divergence or a snapshot). From 4.1, KIP-1166 (KAFKA-14145, apache/kafka#19800: Fetch
 //   v18 carries the fetcher's HW): a HW advance completes every parked fetch, and a fetch whose
-//   HW is behind the leader's is answered at once (the model: the fetch that moved it);
+//   HW is behind the leader's is answered at once (the voter's fetch that moved it among them);
 //   model/versions.ts, raftHwCompletesFetch.
 // - Check quorum: a leader that has not had a Fetch from a majority of voters (itself
 //   included) within 1.5 × fetch timeout resigns (LeaderState.timeUntilCheckQuorumExpires,
@@ -915,10 +915,11 @@ export class RaftReplica {
     p.endOffset = req.fetchOffset;
     p.lastFetchUs = now;
     if (req.fetchOffset >= this.log.length) p.lastCaughtUpUs = now;
-    const hwMoved = isVoter && this.maybeUpdateLeaderHw();
-    // Before KIP-1166 a fetch that moved the HW but reads nothing still waits (see the header).
-    const answerNow =
-      req.fetchOffset < this.log.length || req.maxWaitMs <= 0 || (hwMoved && this.params.hwCompletesFetch);
+    if (isVoter) this.maybeUpdateLeaderHw();
+    // From 4.1 (KIP-1166) a fetcher behind the leader's HW (the voter whose fetch just moved it
+    // among them) is answered at once; before, a fetch that reads nothing waits (see the header).
+    const behindHw = this.params.hwCompletesFetch && req.highWatermark < this.hw;
+    const answerNow = req.fetchOffset < this.log.length || req.maxWaitMs <= 0 || behindHw;
     if (answerNow) return this.answerFetch(from, req);
     this.parked.push({ from, req });
     this.ctx.setTimer(req.maxWaitMs * 1000, { raft: 'fetch-expiry', from, correlationId: req.correlationId });
@@ -1054,6 +1055,7 @@ export class RaftReplica {
       fetchOffset,
       lastFetchedEpoch: this.lastEpoch(),
       maxWaitMs: FETCH_MAX_WAIT_MS,
+      highWatermark: this.hw,
     });
     // A fetch with no answer is sent again after the request timeout (to another voter, for an observer).
     this.ctx.setTimer(FETCH_MAX_WAIT_MS * 1000 + this.requestTimeoutUs, {

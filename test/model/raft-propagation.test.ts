@@ -109,7 +109,7 @@ function leaderOf(hwCompletesFetch: boolean, appendLingerMs = 25): { ctx: FakeCo
 
 let correlation = 0;
 
-function fetchFrom(raft: RaftReplica, replicaId: number, fetchOffset: number): FetchRequest {
+function fetchFrom(raft: RaftReplica, replicaId: number, fetchOffset: number, hw = 0): FetchRequest {
   const req: FetchRequest = {
     type: 'MetadataFetchRequest',
     correlationId: ++correlation,
@@ -118,6 +118,7 @@ function fetchFrom(raft: RaftReplica, replicaId: number, fetchOffset: number): F
     fetchOffset,
     lastFetchedEpoch: fetchOffset === 0 ? 0 : raft.log[fetchOffset - 1].epoch,
     maxWaitMs: 500,
+    highWatermark: hw,
   };
   raft.onMessage(replicaId, req);
   return req;
@@ -160,6 +161,24 @@ describe('raft: what answers a parked metadata fetch', () => {
     expect(answersTo(ctx, parked).map((m) => m.highWatermark)).toEqual([1]);
     expect(answersTo(ctx, voterFetch).map((m) => m.highWatermark)).toEqual([1]);
   });
+});
+
+describe('raft: a fetch from behind the leader’s HW (KIP-1166: Fetch v18 carries the fetcher’s HW)', () => {
+  for (const [hwCompletesFetch, answered] of [
+    [false, false],
+    [true, true],
+  ] as const) {
+    it(`${hwCompletesFetch ? 'from 4.1 is answered at once' : 'before 4.1 waits'} though it reads nothing`, () => {
+      const { ctx, raft } = leaderOf(hwCompletesFetch);
+      fetchFrom(raft, 2, 1);
+      expect(raft.hw).toBe(1);
+      // The observer got the LeaderChange before the HW moved: it fetches at the end, knowing HW 0.
+      const behind = fetchFrom(raft, OBSERVER, 1, 0);
+      expect(answersTo(ctx, behind).map((m) => m.highWatermark)).toEqual(answered ? [1] : []);
+      // Knowing the leader's HW it waits, whatever the version.
+      expect(answersTo(ctx, fetchFrom(raft, OBSERVER, 1, 1))).toEqual([]);
+    });
+  }
 });
 
 describe('raft: the leader appends through a BatchAccumulator that lingers 25 ms', () => {
