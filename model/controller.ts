@@ -6,10 +6,14 @@
 //
 // Assumptions and rules (Kafka's QuorumController, ClusterControlManager,
 // ReplicationControlManager):
-// - Only the active controller writes: a decision is a record appended to the Raft log as
-//   leader (flushed before the leader counts itself) and applied to the active controller's
-//   state at once (Kafka's timeline data structures); its answer leaves only when the record
-//   is committed (ControllerWriteEvent completes through deferredEventQueue.completeUpTo).
+// - Only the active controller writes: a decision is a record handed to the Raft leader
+//   (KafkaRaftClient.prepareAppend: its offset given at once, appended after the accumulator's
+//   linger, raft.ts) and applied to the active controller's state at once (Kafka's timeline
+//   data structures); its answer leaves only when the record is committed (ControllerWriteEvent
+//   completes through deferredEventQueue.completeUpTo). An operation that writes nothing sends
+//   nothing to Raft (ControllerWriteEvent.run: "it was actually just a read"); its answer still
+//   waits for what was written before it (deferredEventQueue.highestPendingOffset). While
+//   active, a NoOpRecord every metadata.max.idle.interval.ms (KIP-835).
 //   Variant alter-partition-before-commit answers AlterPartition at once instead.
 // - The other voters apply records as they commit (QuorumMetaLogListener.handleCommit). A
 //   Raft leader claims (handleLeaderChange → claim) once its HW has passed its epoch start,
@@ -68,11 +72,6 @@ import {
   type RaftMessage,
 } from './internal-protocol.ts';
 import { RaftReplica, type RaftHost } from './raft.ts';
-
-/** QuorumConfig.DEFAULT_QUORUM_LINGER_MS (controller.quorum.append.linger.ms). */
-const DEFAULT_QUORUM_LINGER_MS = 25;
-/** KRaftConfigs.METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT (metadata.max.idle.interval.ms). */
-const METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT = 500;
 import type { MetadataCommitLog, VoterState } from './metadata-image.ts';
 import { buildPartitionChange, NO_LEADER, type Election } from './partition-change.ts';
 import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
@@ -83,6 +82,11 @@ import {
   type ElectionHost,
   type ElectionOutcome,
 } from './controller-elections.ts';
+
+/** QuorumConfig.DEFAULT_QUORUM_LINGER_MS (controller.quorum.append.linger.ms). */
+const DEFAULT_QUORUM_LINGER_MS = 25;
+/** KRaftConfigs.METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT (metadata.max.idle.interval.ms). */
+const METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT = 500;
 
 export interface ControllerParams {
   controllerId: number;
@@ -687,8 +691,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   /** ElectLeaders from an admin (kafka-leader-election.sh) for one partition; committed at once. */
   electLeaders(topic: string, partition: number, type: AdminElectionType): ElectionOutcome {
     if (!this.active) return { error: 'NOT_CONTROLLER', leader: NO_LEADER, unclean: false };
-    const outcome = electLeader(this.electionHost(), topic, partition, type);
-    return outcome;
+    return electLeader(this.electionHost(), topic, partition, type);
   }
 
   private electionHost(): ElectionHost {
