@@ -255,8 +255,8 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     // Instrumentation: this voter's state agrees with its committed prefix where it just grew.
     const range = { from, to, appliedEnd: this.appliedEnd };
     // The active controller has applied what waits in the Raft accumulator too (after the log's end).
-    const applied = this.active ? this.raft.appliedEntries() : log;
-    this.commitLog.checkVoterCommit(this.params.controllerId, this, applied, range, this.ctx.now());
+    const pending = this.raft.pendingEntries();
+    this.commitLog.checkVoterCommit(this.params.controllerId, this, log, range, this.ctx.now(), pending);
     if (this.active && this.deferred.length > 0) {
       const hw = this.raft.hw;
       let i = 0;

@@ -205,8 +205,9 @@ export class MetadataCommitLog {
   /**
    * After a voter applied what its HW passed, log[from, to): every key those records touch must
    * read in its state as in its committed prefix, unless a record it applied above the HW (the
-   * active controller's uncommitted tail, log[to, appliedEnd)) touched the key again; with no
-   * such tail, the entity counts must match too.
+   * active controller's uncommitted tail, log[to, appliedEnd), then `pending`: the records its
+   * Raft accumulator still holds past the log's end) touched the key again; with no such tail,
+   * the entity counts must match too.
    */
   checkVoterCommit(
     voter: number,
@@ -214,6 +215,7 @@ export class MetadataCommitLog {
     log: readonly RaftEntry[],
     range: { from: number; to: number; appliedEnd: number },
     timeUs: number,
+    pending: readonly RaftEntry[] = [],
   ): void {
     const own = this.voterImage(voter);
     const { from, to, appliedEnd } = range;
@@ -229,7 +231,7 @@ export class MetadataCommitLog {
       const key = keyOf(r);
       if (key === undefined) continue;
       if (appliedEnd > to) {
-        tail ??= keysOf(log, to, appliedEnd);
+        tail ??= keysOf(log, to, appliedEnd, pending);
         if (tail.has(key)) continue;
       }
       const why = differenceAt(r, state, own);
@@ -323,10 +325,12 @@ function keyOf(r: MetadataRecord): string | undefined {
   }
 }
 
-function keysOf(log: readonly RaftEntry[], from: number, to: number): Set<string> {
+/** The keys of the records at [from, to) of `log` followed by `pending`. */
+function keysOf(log: readonly RaftEntry[], from: number, to: number, pending: readonly RaftEntry[]): Set<string> {
   const keys = new Set<string>();
-  for (let o = from; o < to && o < log.length; o++) {
-    const key = keyOf(log[o].record);
+  const end = log.length + pending.length;
+  for (let o = from; o < to && o < end; o++) {
+    const key = keyOf((o < log.length ? log[o] : pending[o - log.length]).record);
     if (key !== undefined) keys.add(key);
   }
   return keys;

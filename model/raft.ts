@@ -277,12 +277,9 @@ export class RaftReplica {
   // =====================================================================================
   // Leader appends
 
-  /**
-   * The leader's log followed by what its accumulator holds: every record its owner applied
-   * (instrumentation; the log itself when nothing waits, else a copy).
-   */
-  appliedEntries(): readonly RaftEntry[] {
-    return this.accumulated.length === 0 ? this.log : this.log.concat(this.accumulated);
+  /** The leader's accumulated records, after the log's end (live; instrumentation reads them). */
+  pendingEntries(): readonly RaftEntry[] {
+    return this.accumulated;
   }
 
   /**
