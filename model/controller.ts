@@ -897,7 +897,14 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
           );
         }
         const inControlledShutdown = record.inControlledShutdown ?? reg.inControlledShutdown === true;
-        this.brokers.set(record.brokerId, { ...reg, fenced: record.fenced, inControlledShutdown });
+        // Spelled out, not spread: V8's generic clone of `{ ...reg }` ran on every fencing change.
+        this.brokers.set(record.brokerId, {
+          brokerId: reg.brokerId,
+          epoch: reg.epoch,
+          incarnation: reg.incarnation,
+          fenced: record.fenced,
+          inControlledShutdown,
+        });
         return;
       }
       case 'Partition': {
