@@ -15,6 +15,11 @@
 // the offsets (a later fetch through it returned 19). Swarm --controller zookeeper seed 400087926
 // (fixture seed-400087926-zookeeper): the same chain under the Scala GroupCoordinator, and the next
 // transaction, through the new coordinator, read the offset the stale one committed (docs/readme-fuzz.md).
+// Seed 250063388's fixture (fixtures/seed-250063388-shifted.json) is a hand-shifted schedule derived
+// from its shrink: the power loss of node 3 (controller) comes at 4.371 s, not 3.974 s. Under the KRaft
+// metadata timing (25 ms append linger, branch kraftlag) the shrink's own run is clean; in the shifted
+// run broker 1 leads __consumer_offsets/0 in epoch 2 from 16.03 s while broker 2, still loaded in
+// epoch 1, answers client 601's OffsetFetch of t-0 with none (20.49 s, 21.25 s) after tx-0 committed 27.
 
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../../checkers/verdict.ts';
@@ -25,11 +30,11 @@ import { fixtureInput, rerun } from '../regressions/helpers.ts';
 
 describe('finding: a deposed group coordinator answers OffsetFetch from its own state', () => {
   it.each([
-    [250064184, ['lost-txn-offsets']],
-    [250059851, ['double-consume', 'lost-txn-offsets']],
-    [250063388, ['lost-txn-offsets']],
-  ])('seed %i: the stale fetch is the finding, not a violation', (seed, kinds) => {
-    const { result, failing, kafkaFindings } = rerun(seed, fixtureInput(seed));
+    [250064184, undefined, ['lost-txn-offsets']],
+    [250059851, undefined, ['double-consume', 'lost-txn-offsets']],
+    [250063388, 'shifted', ['lost-txn-offsets']],
+  ])('seed %i: the stale fetch is the finding, not a violation', (seed, suffix, kinds) => {
+    const { result, failing, kafkaFindings } = rerun(seed, fixtureInput(seed, suffix));
     expect(failing).toEqual([]);
     expect(result.outcome).toBe('kafka-finding');
     expect(result.kafkaFindings).toEqual(['deposed-coordinator-offset-fetch']);
