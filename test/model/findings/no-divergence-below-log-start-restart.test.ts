@@ -47,9 +47,7 @@ describe('finding: no divergence below the log start, the leader restarted below
     expect(failing).toEqual([]);
     expect(result.kafkaFindings).toEqual([FINDING]);
     const labelled = result.verdict.anomalies.filter((a) => a.kafkaFinding !== undefined);
-    expect(labelled.map((a) => [a.kind, a.offsets, a.values])).toEqual([
-      ['log-matching', [93], ['ABORT', 'p200-19']],
-    ]);
+    expect(labelled.map((a) => [a.kind, a.offsets, a.values])).toEqual([['log-matching', [93], ['ABORT', 'p200-19']]]);
     expect(labelled[0].kafkaFindingWitness).toMatch(
       /^Leader 1 served broker 3's fetch of t\/0 at 94 with last fetched epoch 1\b/,
     );

@@ -89,8 +89,9 @@ describe('finding: a follower with records below the leader log start served wit
   });
 
   it('another offset, record, follower or epoch, or no chain: the anomaly stays failing', () => {
-    // The witness's input as the seed's run before the KRaft metadata timing recorded it: leader 2's probe context, and broker 1's log
-    // in the last snapshot (epoch 1 at 44–55: p201-15 at 44, p200-15 at 45, p200-16 at 46).
+    // The witness's input as the seed's run before the KRaft metadata timing recorded it: leader 2's
+    // probe context, and broker 1's log in the last snapshot (epoch 1 at 44–55: p201-15 at 44,
+    // p200-15 at 45, p200-16 at 46).
     const k = fetchBelowCache({ leader: 2, follower: 1, partition: 0, fetchOffset: 56 }, 1, 2);
     const replica = (broker: number, records: RecordView[]) =>
       replicaOf(broker, records, { partition: 0, role: 'leader', leaderEpoch: 3, hw: 57 });
