@@ -54,8 +54,9 @@
 //   (onUpdateLeaderHighWatermark), and answers at once a fetch whose HW is behind its own. Up
 //   to 4.0 only an append completes them, else their 500 ms expiry (read in 3.9.0-rc3 and in
 //   4.0's commit 53364c53: onUpdateLeaderHighWatermark has no fetchPurgatory call). That the
-//   change is in 4.1.0 is taken from the Fetch v18 schema's release (protocol docs of 4.1), not
-//   read in a 4.1 tag: to be checked against the tag.
+//   change is in 4.1.0 is the KIP page's statement (cwiki KIP-1166: "Current state: Released in
+//   4.1", JIRA KAFKA-19223) and matches the Fetch v18 schema's release (protocol docs of 4.1);
+//   the code itself was not read in a 4.1 tag.
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
