@@ -29,7 +29,10 @@
 //   follower truncates there (truncateToEndOffset) and fetches again. A voter flushes
 //   what it appended before its next Fetch acknowledges it (appendAsFollower). Its HW is
 //   min(leader HW, log end). Fetches wait at the leader up to 500 ms for new data; a new
-//   HW completes them (onUpdateLeaderHighWatermark → fetchPurgatory.completeAll).
+//   HW completes them here at every version, which is Kafka 4.1's rule (KIP-1166); Kafka 3.x
+//   and 4.0 complete parked fetches only after an append (flushLeaderLog →
+//   fetchPurgatory.maybeComplete; the completeAll on a HW advance went in commit 7e3600e16a7,
+//   before 3.0), and the leader appends after a 25 ms linger: README "What is not there yet".
 // - Check quorum: a leader that has not had a Fetch from a majority of voters (itself
 //   included) within 1.5 × fetch timeout resigns (LeaderState.timeUntilCheckQuorumExpires,
 //   pollLeader → transitionToResigned); a resigned voter starts an election after its
