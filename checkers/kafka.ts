@@ -277,16 +277,11 @@ export function versionOrders(ops: readonly Operation[], actions: readonly Kafka
 /** The partition's version order: committed sends' offsets and every poll's records. */
 function versionOrder(p: Part): VersionOrder {
   const log = new Map<number, string[]>();
-  const note = (offset: number, value: string): void => {
+  forEachPlacement(p, (offset, value) => {
     const at = log.get(offset);
     if (at === undefined) log.set(offset, [value]);
     else if (!at.includes(value)) at.push(value);
-  };
-  for (const s of p.sends) if (s.offset !== undefined && s.committed) note(s.offset, s.value);
-  for (const q of p.polls) {
-    const records = q.records;
-    for (let r = 0; r < records.length; r++) note(records[r][0], String(records[r][1]));
-  }
+  });
 
   const offsets = [...log.keys()].sort((a, b) => a - b);
   const indexOfOffset = new Map<number, number>();
@@ -331,20 +326,27 @@ function withRepeats(vo: VersionOrder): VersionOrder {
  */
 function witnessesAt(p: Part, offsets: ReadonlySet<number>): (offset: number, value: string) => number[] {
   const found = new Map<number, Map<string, number[]>>();
-  const add = (offset: number, value: string, opIndex: number): void => {
+  forEachPlacement(p, (offset, value, opIndex) => {
     if (!offsets.has(offset)) return;
     let at = found.get(offset);
     if (at === undefined) found.set(offset, (at = new Map()));
     const ops = at.get(value);
     if (ops === undefined) at.set(value, [opIndex]);
     else if (ops.length < WITNESSES && !ops.includes(opIndex)) ops.push(opIndex);
-  };
-  for (const s of p.sends) if (s.offset !== undefined && s.committed) add(s.offset, s.value, s.op.invoke.index);
+  });
+  return (offset, value) => found.get(offset)?.get(value) ?? [];
+}
+
+/**
+ * What a version order reads of a part, in order: each committed send with a known offset, then
+ * every record of every poll; each with its offset, value and the invoke index of its operation.
+ */
+function forEachPlacement(p: Part, visit: (offset: number, value: string, opIndex: number) => void): void {
+  for (const s of p.sends) if (s.offset !== undefined && s.committed) visit(s.offset, s.value, s.op.invoke.index);
   for (const q of p.polls) {
     const records = q.records;
-    for (let r = 0; r < records.length; r++) add(records[r][0], String(records[r][1]), q.op.invoke.index);
+    for (let r = 0; r < records.length; r++) visit(records[r][0], String(records[r][1]), q.op.invoke.index);
   }
-  return (offset, value) => found.get(offset)?.get(value) ?? [];
 }
 
 /**
