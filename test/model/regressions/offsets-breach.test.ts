@@ -187,7 +187,7 @@ describe('a lost commit beyond the promise of its __consumer_offsets partition',
     }
   });
 
-  it('seed 180067370 (shifted): a member epoch handed out before the breach, learned after it, handed out again', () => {
+  it('seed 180067370 (shifted): a member epoch handed out before the breach, learned after, handed out again', () => {
     const { result, failing } = rerun(180067370, fixtureInput(180067370, 'shifted'), 'correct', true);
     expect(failing).toEqual([]);
     expect(result.outcome).toBe('expected-loss');
