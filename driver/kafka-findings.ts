@@ -225,7 +225,7 @@ export interface FollowerAtFetchBelowCache {
  * are read by the aborted-kept-transaction consequence (abortedKeptTxnSkip); absent in hand-built
  * runs that do not need them.
  */
-export interface KeptRecord {
+interface KeptRecord {
   readonly offset: number;
   readonly value: string;
   readonly producerId?: number;
@@ -1016,9 +1016,10 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'transactions only) and .isProducerExpired (never one with an ongoing transaction), ' +
       'UnifiedLog.maybeIncrementFirstUnstableOffset (max of the first unstable offset and the log start), ' +
       'TransactionCoordinator.abortTimedOutTransactions (its own Ongoing transactions only) @ 3.9.0-rc3 and trunk; ' +
-      'for the aborted kept transaction: ProducerAppendInfo.appendDataBatch (a new epoch keeps currentTxnFirstOffset) ' +
-      'and .appendEndTxnMarker (CompletedTxn from currentTxnFirstOffset), UnifiedLog.append → LogSegment' +
-      '.updateTxnIndex, UnifiedLog.collectAbortedTransactions, CompletedFetch.nextFetchedRecord and ' +
+      'for the aborted kept transaction: ProducerAppendInfo.appendDataBatch (a new epoch keeps ' +
+      'currentTxnFirstOffset) and .appendEndTxnMarker (CompletedTxn from currentTxnFirstOffset), ' +
+      'UnifiedLog.append → LogSegment.updateTxnIndex, UnifiedLog.collectAbortedTransactions, CompletedFetch' +
+      '.nextFetchedRecord and ' +
       '.isBatchAborted @ 3.9.0-rc3 and trunk; ' +
       'for the duplicate: ProducerStateManager.onLogStartOffsetIncremented (keeps every producer), ' +
       'UnifiedLog.analyzeAndValidateProducerState (ProducerStateEntry.findDuplicateBatch for a CLIENT append) ' +
