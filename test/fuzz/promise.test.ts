@@ -1319,6 +1319,144 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   });
 });
 
+describe('a lost write of a record sent after the loss, at an offset read past before it (seed 800055578)', () => {
+  /** Process `p`'s operation `f` invoked at `s` seconds (index i) and answered `value` at `s + dt` (index i + 1). */
+  const op = (i: number, p: number, f: string, s: number, dt: number, value: unknown): HistoryEvent[] => [
+    { index: i, time: s * 1_000_000, process: p, type: 'invoke', f, value: null, topic: 't' },
+    { index: i + 1, time: (s + dt) * 1_000_000, process: p, type: 'ok', f, value: value as HistoryEvent['value'] },
+  ];
+  /** A poll answer of t/0 from `from`. */
+  const polled = (from: number, records: Array<[number, string]>) => ({
+    topic: 't',
+    partition: 0,
+    offset: from,
+    records,
+  });
+  /** A transaction's poll micro-op of t/0. */
+  const txnPolled = (records: Array<[number, string]>) => [['poll', { '0': records }]];
+  // 'e4'..'e6' sent at 0.1 s, 'late' at 2 s (acknowledged at offset 5 after the loss at 1 s), 'later' at 2.2 s.
+  const sends: HistoryEvent[] = [
+    at(90, 0.1, 'send', sent('e4')),
+    at(91, 0.1, 'send', sent('e5')),
+    at(92, 0.1, 'send', sent('e6')),
+    at(93, 2, 'send', sent('late')),
+    at(94, 2.2, 'send', sent('later')),
+  ];
+  const lostAt = (offset: number): Anomaly => ({
+    kind: 'lost-write',
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values: ['late'],
+    offsets: [offset],
+  });
+  const judgeIn = (history: History, a: Anomaly = lostAt(5)) => {
+    const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6; the breach at 1 s
+    return { got: expectedBecause(a, promiseEvidence(tracker, [a], history)), t0 };
+  };
+  const before = [
+    ...op(
+      0,
+      700,
+      'txn',
+      0.5,
+      3,
+      txnPolled([
+        [4, 'e4'],
+        [5, 'e5'],
+        [6, 'e6'],
+      ]),
+    ), // invoked before, answered after
+    ...op(
+      2,
+      701,
+      'poll',
+      0.2,
+      0.1,
+      polled(3, [
+        [4, 'e4'],
+        [6, 'e6'],
+      ]),
+    ), // a plain poll before, across 5
+  ];
+
+  it('every read across its offset invoked before the loss, of records sent before it: that loss', () => {
+    const { got, t0 } = judgeIn([...sends, ...before]);
+    expect(got).toBe(t0);
+  });
+
+  it('a read across it invoked after the loss, or returning a record sent after it, stays a violation', () => {
+    const after = op(
+      4,
+      702,
+      'poll',
+      3,
+      0.1,
+      polled(4, [
+        [4, 'e4'],
+        [6, 'later'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...after]).got).toBeUndefined();
+    const lateRecord = op(
+      4,
+      702,
+      'txn',
+      0.5,
+      3,
+      txnPolled([
+        [4, 'e4'],
+        [6, 'later'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...lateRecord]).got).toBeUndefined();
+    // A read that started above the offset did not cross it: the others still explain it.
+    const above = op(
+      4,
+      702,
+      'poll',
+      3,
+      0.1,
+      polled(6, [
+        [6, 'later'],
+        [7, 'x'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...above]).got).toBeDefined();
+  });
+
+  it('no read across its offset, an offset not committed at the loss, or a record sent before: not this excuse', () => {
+    expect(judgeIn(sends).got).toBeUndefined();
+    const across6 = op(
+      0,
+      700,
+      'txn',
+      0.5,
+      3,
+      txnPolled([
+        [4, 'e4'],
+        [6, 'e6'],
+        [7, 'e6'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...across6], lostAt(6)).got).toBeUndefined(); // HW 6 at the loss: 6 was not committed
+    // Sent at 0.1 s, before the loss: 'lost' excuses it, whatever the reads.
+    const early: Anomaly = { ...lostAt(5), values: ['e5'] };
+    const after = op(
+      4,
+      702,
+      'poll',
+      3,
+      0.1,
+      polled(4, [
+        [4, 'e4'],
+        [6, 'later'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...after], early).got).toBeDefined();
+  });
+});
+
 describe('a breach of __transaction_state excuses only the records of instances sharing one producer epoch', () => {
   /**
    * t/0 on brokers 1 and 3, __transaction_state/0 on [1, 2]; brokers 1 and 2 lose power at 10 s:
