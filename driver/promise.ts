@@ -1480,7 +1480,7 @@ type Excuse =
  *   loss that ends the log below that offset lets a later record take it, below positions already
  *   reached: the last known leader's log ends where its recovery left it (PartitionChangeBuilder
  *   canElectLastKnownLeader, KIP-966), the others truncate to it, and the leader appends new
- *   records from that end (UnifiedLog.append: the next offset is the log end). A reader past the
+ *   records from that end (UnifiedLog.append: offsets from localLog.logEndOffset). A reader past the
  *   offset does not come back to it: a consumer whose position lies above the new leader's end
  *   for its last epoch gets LogTruncationException under auto.offset.reset=none, or is moved to
  *   that end by a reset policy (SubscriptionState.maybeCompleteValidation @ 3.9.0-rc3), and a
