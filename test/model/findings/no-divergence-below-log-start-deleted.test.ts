@@ -44,7 +44,7 @@ const SCHEDULE = 'producer-cut';
 const FINDING = 'no-divergence-below-log-start';
 
 describe('finding: no divergence below the log start, the kept records deleted by retention later', () => {
-  it('seed 150001060, producer cut: broker 1 served p200-27…31 against committed transactional records, then deleted them', () => {
+  it('seed 150001060, producer cut: broker 1 served p200-27…31 against committed transactional records', () => {
     const { result, failing, kafkaFindings, timeline } = rerunFinding(SEED, SCHEDULE);
     // Step 5: broker 1's log start passed 31 (segment deletion) before the run's end.
     const start = (e: (typeof timeline)[number]): boolean =>
