@@ -1924,6 +1924,75 @@ describe('a breach of __transaction_state excuses a committed transaction it lef
   });
 });
 
+describe('a breach of __transaction_state excuses a group skipping a committed transaction it left open', () => {
+  // swarm --controller kraft seed 500089287 (the shrink, first cut after 850 ms): x601-11, committed, aborted after
+  // the breach by the next transaction's ABORT; the read_committed group skipped it and committed past it.
+  const beyond = (statePartition = 0) => {
+    const { tracker, clock, powerLoss } = withCompanion('__transaction_state', [[1, 2]], 0);
+    tracker.onTxnStateAppend(statePartition, [3000001]);
+    powerLoss(); // at 10 s
+    return { tracker, clock };
+  };
+  /** x-0..x-(n-1) acknowledged at 71.. by an ok `txn` invoked at 5 s (0, 1); polls at 8 s (2) and 12 s (3); the
+   * commit at 13 s (4); the final read at 20 s (5) holding `finalValue` at 71; p-1 sent at 1 s (6). */
+  const history = (finalValue = 'p-1', n = 1): History => {
+    const common = { process: 600, f: 'txn', topic: 't', producerId: 3000001, producerEpoch: 0 };
+    const xs = Array.from({ length: n }, (_, k) => `x-${k}`);
+    return [
+      { ...common, index: 0, time: 5_000_000, type: 'invoke', value: xs.map((x) => ['send', 0, x]) },
+      { ...common, index: 1, time: 5_000_100, type: 'ok', value: xs.map((x, k) => ['send', 0, [71 + k, x]]) },
+      at(2, 8, 'poll', null),
+      at(3, 12, 'poll', null),
+      at(4, 13, 'commit', null),
+      { ...at(5, 20, 'poll', { topic: 't', partition: 0, offset: 0, records: [[71, finalValue]] }), type: 'ok' },
+      at(6, 1, 'send', sent('p-1')),
+    ].map((e) => ({ ...e, process: e.index === 5 ? 400000 : e.process })) as History;
+  };
+  const finalRead: FinalRead = { fromIndex: 5, isFinalReader: (p) => p === 400000, complete: true };
+  const skip = (ops: number[], offsets = [71], values = ['x-0']): Anomaly => ({
+    ...{ kind: 'commit-skip', explanation: 'x', group: 'g1', topic: 't', partition: 0 },
+    ...{ ops, offsets, values },
+  });
+  const judgeWith = (tracker: PromiseTracker, a: Anomaly, h = history()) =>
+    expectedBecause(a, promiseEvidence(tracker, [a], h, finalRead));
+
+  it('skipped by a read and a commit after the breach, open at it, gone from the final read: expected', () => {
+    const { tracker } = beyond();
+    tracker.onMarkerAppend(0, 80, 3000001, 'ABORT'); // the next transaction's ABORT, after the breach
+    expect(judgeWith(tracker, skip([4, 3]))?.topic).toBe('__transaction_state');
+  });
+
+  it('read past before the breach, no read named, or still in the final read: violations', () => {
+    const { tracker } = beyond();
+    expect(judgeWith(tracker, skip([4, 2]))).toBeUndefined(); // the group read past it while it was open
+    expect(judgeWith(tracker, skip([2, 2]))).toBeUndefined(); // and committed before the breach
+    expect(judgeWith(tracker, skip([4]))).toBeUndefined();
+    expect(judgeWith(tracker, skip([4, 3]), history('x-0'))).toBeUndefined(); // committed after all: a real skip
+  });
+
+  it('closed before the breach, of another state partition, or not only such records: violations', () => {
+    const closed = beyond();
+    closed.clock.nowUs = 8_000_000;
+    closed.tracker.onMarkerAppend(0, 72, 3000001, 'COMMIT');
+    expect(judgeWith(closed.tracker, skip([4, 3]))).toBeUndefined();
+    expect(judgeWith(beyond(1).tracker, skip([4, 3]))).toBeUndefined();
+    const { tracker } = beyond();
+    expect(judgeWith(tracker, skip([4, 3], [71, 72], ['x-0', 'p-1']))).toBeUndefined(); // p-1 sent, not a txn's
+    expect(judgeWith(tracker, skip([4, 3], [71], ['x-0', 'p-1']))).toBeUndefined(); // two values at 71
+    expect(judgeWith(tracker, skip([4, 3], [70]))).toBeUndefined(); // x-0 acknowledged at 71, not 70
+  });
+
+  it('only when the checker listed every skipped offset (fewer than 20)', () => {
+    const { tracker } = beyond();
+    const offsets = (n: number) => Array.from({ length: n }, (_, k) => 71 + k);
+    const values = (n: number) => Array.from({ length: n }, (_, k) => `x-${k}`);
+    expect(judgeWith(tracker, skip([4, 3], offsets(19), values(19)), history('p-1', 20))?.topic).toBe(
+      '__transaction_state',
+    );
+    expect(judgeWith(tracker, skip([4, 3], offsets(20), values(20)), history('p-1', 20))).toBeUndefined();
+  });
+});
+
 describe('a breach of __transaction_state excuses a fenced transaction it left open and a later one committed', () => {
   // zoo guided seed 3000288: the open transaction's records, never acknowledged (the txn failed), read committed.
   const beyond = (statePartition = 0) => {
