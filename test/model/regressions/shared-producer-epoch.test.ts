@@ -35,7 +35,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('two instances of a transactional id at one epoch after the coordinator lost the bump', () => {
-  it('seed 1000016, hand-built (slow 601 link): the duplicates acknowledged at the other instance offsets are explained', () => {
+  it('seed 1000016 hand-built (slow 601 link): duplicates acked at the other instance offsets are explained', () => {
     const input = fixtureInput(1000016, 'slow-601');
     const { result, failing } = rerun(1000016, { ...input, shape: { ...input.shape, kafkaVersion: '3.9' } });
     expect(failing).toEqual([]);
