@@ -73,8 +73,9 @@
 // was lost. The checker cannot count the commits of 0 (stale: generation 2 had been handed out),
 // so it names the stale commit and that assignment with the lost-commit. The commit of 64 was
 // sent after the breach, so the plain lost-commit excuse does not cover it; the staleness is the
-// breach's ('stale-commit-after-loss'): the assignment before the breach, the stale commit after. The rule is last-known-leader-elected, the run's one
-// breach of __consumer_offsets/0: no min-isr-power-loss, for when broker 3 (its leader since
+// breach's ('stale-commit-after-loss'): the assignment before the breach, the stale commit after.
+// The rule is last-known-leader-elected, the run's one breach of __consumer_offsets/0: no
+// min-isr-power-loss, for when broker 3 (its leader since
 // broker 2's fencing at 6.5 s) lost power the ISR was [3] alone (broker 1, down since 2.1 s, had
 // left it at 8.5 s), one replica, below min.insync.replicas (2).
 //
