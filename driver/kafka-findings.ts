@@ -15,7 +15,7 @@
 // labelled. Witnesses read; they never change the run.
 
 import type { Anomaly } from '../checkers/verdict.ts';
-import type { ClusterSnapshot, ReplicaSnapshot } from '../checkers/cluster-state.ts';
+import type { ClusterSnapshot, RecordView, ReplicaSnapshot } from '../checkers/cluster-state.ts';
 import type { History } from '../checkers/history.ts';
 import type { CodeProbeContextHit } from '../harness/code-probes.ts';
 import type { HistoryEvent } from '../checkers/history.ts';
@@ -209,7 +209,7 @@ type KeptRecords = ReadonlyMap<number, string>;
 export interface FollowerAtFetchBelowCache {
   readonly fetch: FetchEpochBelowLeaderCache;
   /** The follower's records below the leader's log start, in epochs ≤ the last fetched one, at the hit. */
-  readonly kept: readonly { readonly offset: number; readonly value: string }[];
+  readonly kept: readonly KeptRecord[];
   /** The virtual time of the hit (the snapshot read then); absent in hand-built runs that do not need it. */
   readonly atUs?: number;
   /**
@@ -218,6 +218,23 @@ export interface FollowerAtFetchBelowCache {
    * lies below the follower's fetch position, where no fetch brings it), at the hit.
    */
   readonly openBelow?: readonly OpenTxn[];
+}
+
+/**
+ * A record the follower held at the hit: its producer id and whether it is a transaction marker
+ * are read by the aborted-kept-transaction consequence (abortedKeptTxnSkip); absent in hand-built
+ * runs that do not need them.
+ */
+interface KeptRecord {
+  readonly offset: number;
+  readonly value: string;
+  readonly producerId?: number;
+  readonly marker?: 'COMMIT' | 'ABORT';
+}
+
+/** A snapshot record as the model shows it (model/replica-log.ts ModelRecord, structurally): its marker type. */
+interface MarkerView {
+  readonly control?: { readonly type: 'COMMIT' | 'ABORT' };
 }
 
 /** An ongoing transaction of a replica's producer state. */
@@ -236,7 +253,7 @@ export function followerAtFetchBelowCache(
   snap: ClusterSnapshot,
   open?: { readonly follower: readonly OpenTxn[]; readonly leader: readonly OpenTxn[] },
 ): FollowerAtFetchBelowCache {
-  const kept = [...keptBelowLeaderCache(k, snap)].map(([offset, value]) => ({ offset, value }));
+  const kept = keptRecordsBelowLeaderCache(k, snap);
   if (open === undefined) return { fetch: k, kept, atUs: snap.timeUs };
   const leaderLog = snap.replicas.find(
     (r) => r.broker === k.leader && r.topic === k.topic && r.partition === k.partition,
@@ -264,14 +281,22 @@ export function followerAtFetchBelowCache(
  * (LogLoader: truncateFromStartAsyncFlush(logStartOffsetCheckpoint) never moves an entry down).
  */
 function keptBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): KeptRecords {
-  const kept = new Map<number, string>();
-  const replica = snap?.replicas.find(
-    (r) => r.broker === k.follower && r.topic === k.topic && r.partition === k.partition,
-  );
+  return new Map(keptRecordsBelowLeaderCache(k, snap).map((r) => [r.offset, r.value]));
+}
+
+/** keptBelowLeaderCache's records, with each one's producer id and marker type. */
+function keptRecordsBelowLeaderCache(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): KeptRecord[] {
+  const kept: KeptRecord[] = [];
   const below = Math.max(k.leaderLogStart, k.leaderEndOffset);
-  for (const r of replica?.records ?? [])
-    if (r.offset < below && r.epoch <= k.lastFetchedEpoch) kept.set(r.offset, r.value);
+  for (const r of followerOf(k, snap)?.records ?? []) {
+    if (r.offset < below && r.epoch <= k.lastFetchedEpoch) kept.push(asKept(r));
+  }
   return kept;
+}
+
+/** The follower of `k` in `snap`. */
+function followerOf(k: FetchEpochBelowLeaderCache, snap: ClusterSnapshot | undefined): ReplicaSnapshot | undefined {
+  return snap?.replicas.find((r) => r.broker === k.follower && r.topic === k.topic && r.partition === k.partition);
 }
 
 /** A client was acknowledged or read `value` in the anomaly's topic/partition at an offset other than `offset`. */
@@ -317,7 +342,8 @@ function explainedByKept(a: Anomaly, kept: KeptRecords, snap: ClusterSnapshot): 
  * others are compared with it) they stand against the committed ones. The kept records are those
  * the follower holds in the last snapshot and those it held at the hit (retention may delete
  * them once it leads: swarm seed 150001060). When a kept record stands where the leader had a
- * transaction marker, the follower's producer state keeps that transaction open (hangingBelowLogStart).
+ * transaction marker, the follower's producer state keeps that transaction open (hangingBelowLogStart)
+ * until, maybe, a later ABORT of its producer closes it there as aborted (abortedKeptTxnSkip).
  * When a later leader answers the divergence, the follower truncates them while in the ISR
  * (truncatedIntoHeld: its candidate-complete).
  */
@@ -347,16 +373,115 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
       description:
         `Leader ${k.leader} served broker ${k.follower}'s fetch of ${k.topic}/${k.partition} at ${k.fetchOffset} ` +
         `with last fetched epoch ${k.lastFetchedEpoch}, older than its cache's first epoch ${k.leaderFirstEpoch} ` +
-        `(end offset ${k.leaderEndOffset}, log start ${k.leaderLogStart}): no divergence${keptText}${hangText}.`,
+        `(end offset ${k.leaderEndOffset}, log start ${k.leaderLogStart}): no divergence${keptText}${hangText}` +
+        `${abortedKeptTxn(atHit, snap)}.`,
       explains: (a) =>
         a.topic === k.topic &&
         a.partition === k.partition &&
         ((hanging !== undefined && a.kind === 'liveness') ||
           explainedByKept(a, kept, snap) ||
-          (atHit !== undefined && truncatedIntoHeld(a, atHit))),
+          (atHit !== undefined && (truncatedIntoHeld(a, atHit) || abortedKeptTxnSkip(a, atHit, snap)))),
     });
   }
   return out;
+}
+
+/**
+ * Whether `a` is a poll-skip between two reads (successive polls, or records of one poll: the
+ * checker's reportStep, which states no offsets) of records the follower of `atHit` held open in
+ * a transaction from below the leader's log start (`openBelow`: its COMMIT marker lay below the
+ * fetch offset, where no fetch brings it) and a later ABORT marker of the same producer closed on
+ * it (swarm seed 450022304, faults shifted: fixtures/seed-450022304-kept-txn-aborted.json). Kafka:
+ * a data batch of a new epoch keeps the open transaction (ProducerAppendInfo.appendDataBatch sets
+ * currentTxnFirstOffset only when none), the marker completes it from that first offset
+ * (.appendEndTxnMarker), UnifiedLog.append indexes it as aborted (LogSegment.updateTxnIndex), a
+ * read_committed fetch answers it (UnifiedLog.collectAbortedTransactions), and the consumer skips
+ * every transactional batch of that producer from that first offset to the marker
+ * (CompletedFetch.nextFetchedRecord, isBatchAborted) @ 3.9.0-rc3 and trunk: the committed records
+ * the follower kept. Tied to the chain: the later poll completed after the hit; in the follower's
+ * log (held at the hit below the fetch offset, the last snapshot's from it on, whole) both ends of
+ * the step stand, every offset between is a marker or that producer's record at or above the
+ * transaction's first offset below the ABORT, and every skipped value is one it held at the hit.
+ */
+function abortedKeptTxnSkip(a: Anomaly, atHit: FollowerAtFetchBelowCache, snap: ClusterSnapshot): boolean {
+  const [from, to, ...skipped] = a.values ?? [];
+  const polledUs = a.timesUs?.[1];
+  if (a.kind !== 'poll-skip' || a.offsets !== undefined || skipped.length === 0) return false;
+  if (polledUs === undefined || atHit.atUs === undefined || polledUs < atHit.atUs) return false;
+  const log = followerLogAfterHit(atHit, snap);
+  if (log === undefined) return false;
+  const [start, end] = stepEnds(log, from, to);
+  if (start === undefined || end === undefined) return false;
+  return (atHit.openBelow ?? []).some((t) => {
+    const abortAt = abortClosing(log, t.producerId, atHit.fetch.fetchOffset);
+    if (abortAt === undefined) return false;
+    // A data record of the transaction's producer from its first offset up to the ABORT.
+    const inTxn = (o: number): boolean => {
+      const r = log.get(o);
+      if (r === undefined || r.marker !== undefined || r.producerId !== t.producerId) return false;
+      return o >= t.firstOffset && o < abortAt;
+    };
+    for (let o = start + 1; o < end; o++) if (log.get(o)?.marker === undefined && !inTxn(o)) return false;
+    const heldInTxn = (v: string): boolean =>
+      atHit.kept.some((r) => r.value === v && r.offset > start && r.offset < end && inTxn(r.offset));
+    return skipped.every(heldInTxn);
+  });
+}
+
+/**
+ * The follower's log of `atHit`: what it held at the hit below the fetch offset, and from it on what
+ * `snap` (the run's last) shows, undefined when retention there has deleted some of that.
+ */
+function followerLogAfterHit(
+  atHit: FollowerAtFetchBelowCache,
+  snap: ClusterSnapshot,
+): ReadonlyMap<number, KeptRecord> | undefined {
+  const k = atHit.fetch;
+  const follower = followerOf(k, snap);
+  if (follower === undefined || follower.logStartOffset > k.fetchOffset) return undefined;
+  const log = new Map<number, KeptRecord>();
+  for (const r of atHit.kept) if (r.offset < k.fetchOffset) log.set(r.offset, r);
+  for (const r of follower.records) if (r.offset >= k.fetchOffset) log.set(r.offset, asKept(r));
+  return log;
+}
+
+/**
+ * The witness's clause for a transaction of `atHit.openBelow` that an ABORT of its producer closed
+ * on the follower later (its offset named), or '' when none did.
+ */
+function abortedKeptTxn(atHit: FollowerAtFetchBelowCache | undefined, snap: ClusterSnapshot): string {
+  const log = atHit === undefined ? undefined : followerLogAfterHit(atHit, snap);
+  if (atHit === undefined || log === undefined) return '';
+  for (const t of atHit.openBelow ?? []) {
+    const abortAt = abortClosing(log, t.producerId, atHit.fetch.fetchOffset);
+    if (abortAt !== undefined)
+      return (
+        `; it kept producer ${t.producerId}'s transaction from ${t.firstOffset} open (its marker below the ` +
+        `leader's log start), which its ABORT at ${abortAt} then indexed as aborted`
+      );
+  }
+  return '';
+}
+
+/** A snapshot record as a KeptRecord. */
+function asKept(r: RecordView): KeptRecord {
+  const marker = (r as MarkerView).control?.type;
+  return { offset: r.offset, value: r.value, producerId: r.producerId, ...(marker === undefined ? {} : { marker }) };
+}
+
+/** The offsets of a step's ends in `log`: `from`'s first record, then `to`'s first after it. */
+function stepEnds(log: ReadonlyMap<number, KeptRecord>, from: string, to: string): [number?, number?] {
+  const offsets = [...log.keys()].sort((x, y) => x - y);
+  const start = offsets.find((o) => log.get(o)!.marker === undefined && log.get(o)!.value === from);
+  if (start === undefined) return [];
+  return [start, offsets.find((o) => o > start && log.get(o)!.marker === undefined && log.get(o)!.value === to)];
+}
+
+/** The offset of `producerId`'s first marker in `log` at or above `from` when it is an ABORT, else undefined. */
+function abortClosing(log: ReadonlyMap<number, KeptRecord>, producerId: number, from: number): number | undefined {
+  const markers = [...log.values()].filter((r) => r.offset >= from && r.producerId === producerId && r.marker);
+  const first = markers.sort((x, y) => x.offset - y.offset)[0];
+  return first?.marker === 'ABORT' ? first.offset : undefined;
 }
 
 /**
@@ -874,7 +999,9 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'serves those records, which the committed log holds otherwise, to consumers. When a kept record stands ' +
       "where the leader wrote a transaction's marker, the follower's producer state keeps that transaction open, " +
       'and once it leads its LSO never passes its log start: a hanging transaction no coordinator knows, and ' +
-      'read_committed consumers read none of its records. Its producer state keeps the kept batches even once ' +
+      'read_committed consumers read none of its records; if an ABORT of that producer (its next transaction) ' +
+      'closes it there, that leader indexes the transaction as aborted from the kept first offset, and ' +
+      'read_committed consumers skip its committed records. Its producer state keeps the kept batches even once ' +
       'its log start has passed them: when it leads, a producer retry matched as a duplicate of one is ' +
       "acknowledged at that batch's offset, where the committed log holds another record. A later leader whose " +
       "cache's first entry is lower answers the divergence: the follower, in the ISR, truncates below the " +
@@ -889,6 +1016,11 @@ export const KAFKA_FINDINGS: readonly KafkaFinding[] = [
       'transactions only) and .isProducerExpired (never one with an ongoing transaction), ' +
       'UnifiedLog.maybeIncrementFirstUnstableOffset (max of the first unstable offset and the log start), ' +
       'TransactionCoordinator.abortTimedOutTransactions (its own Ongoing transactions only) @ 3.9.0-rc3 and trunk; ' +
+      'for the aborted kept transaction: ProducerAppendInfo.appendDataBatch (a new epoch keeps ' +
+      'currentTxnFirstOffset) and .appendEndTxnMarker (CompletedTxn from currentTxnFirstOffset), ' +
+      'UnifiedLog.append → LogSegment.updateTxnIndex, UnifiedLog.collectAbortedTransactions, CompletedFetch' +
+      '.nextFetchedRecord and ' +
+      '.isBatchAborted @ 3.9.0-rc3 and trunk; ' +
       'for the duplicate: ProducerStateManager.onLogStartOffsetIncremented (keeps every producer), ' +
       'UnifiedLog.analyzeAndValidateProducerState (ProducerStateEntry.findDuplicateBatch for a CLIENT append) ' +
       'and UnifiedLog.append (a duplicate answered with its first and last offsets) @ 3.9.0-rc3 and trunk; ' +

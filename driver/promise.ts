@@ -1271,6 +1271,8 @@ export interface PromiseEvidence {
    * when it came, the offset it started from and the position it left; undefined otherwise.
    */
   readonly pollAnswer: (historyIndex: number) => PollAnswer | undefined;
+  /** Every poll of a partition that returned records, `poll` operations and `txn` poll micro-ops alike (reads). */
+  readonly reads: (topic: string, partition: number) => readonly PartitionRead[];
   /** The `__consumer_offsets` partition a group's commits are written to (undefined: no group in the run). */
   readonly offsetsPartitionOf: (group: string) => number | undefined;
   /**
@@ -1337,6 +1339,7 @@ type Excuse =
   | 'commit-past-loss'
   | 'skipped-after-loss'
   | 'read-past-before-loss'
+  | 'read-before-reuse'
   | 'epoch-reopened'
   | 'reopened-copy'
   | 'coordinator-record';
@@ -1467,6 +1470,28 @@ type Excuse =
  *   8.23 s, appended at 59 and lost in broker 3's power loss at 14.0 s, retried to offset 56 of the
  *   damaged leader at 61.1 s). A record sent before that answer, or a read past the offset after
  *   the breach, stays a violation here.
+ * - 'read-before-reuse' (lost-write, on the partition it names): every record it names was first
+ *   sent at or after the breach and acknowledged at an offset committed (below the HW) when the
+ *   breach happened, and every poll that read across that offset (started at or below it and
+ *   returned a record above it; a `txn` operation's poll micro-op counts from its first record)
+ *   was invoked before the breach and returned only records sent before it: each read the log the
+ *   breach took, and none went across the offset since. Jepsen's rule (checkers/kafka.ts
+ *   jepsenLostWriteCases) takes a reader that moved past an offset to have read what it holds; a
+ *   loss that ends the log below that offset lets a later record take it, below positions already
+ *   reached: the last known leader's log ends where its recovery left it (PartitionChangeBuilder
+ *   canElectLastKnownLeader, KIP-966), the others truncate to it, and the leader appends new
+ *   records from that end (UnifiedLog.append: offsets from localLog.logEndOffset). A reader past the
+ *   offset does not come back to it: a consumer whose position lies above the new leader's end
+ *   for its last epoch gets LogTruncationException under auto.offset.reset=none, or is moved to
+ *   that end by a reset policy (SubscriptionState.maybeCompleteValidation @ 3.9.0-rc3), and a
+ *   group resumes from a committed position (a transaction's sendOffsetsToTransaction of a
+ *   position read before the breach: TxnOffsetCommit does not check it against the log). The
+ *   record stays in the log until retention deletes it. Swarm seed 800055578 (Kafka 4.1): the
+ *   member of ctp-tx-0 read 0..21 of t/0 at 62.5..64.5 s in a transaction answered at 81.65 s; broker 1,
+ *   its log lost, was elected at 75.53 s; p200-26, sent at 75.63 s, took offset 11, which no read
+ *   crossed again before retention deleted it. A read across the offset invoked after the breach,
+ *   or one that returned a record sent after it (it read the new log and missed the record), stays
+ *   a violation, as does a record at an offset above the HW at the breach (never read past before).
  * - 'epoch-reopened' (epoch-cache-complete, epoch-cache-log; ZooKeeper mode only): a replica's
  *   epoch cache disagrees with its log from an offset committed when a power-loss breach
  *   happened. The broker that lost those offsets may lead again in the same epoch and append
@@ -1539,11 +1564,12 @@ const DURABILITY_EXCUSES: ReadonlyMap<string, Excuse> = new Map<string, Excuse>(
 /**
  * The excuses a kind may have besides its first (DURABILITY_EXCUSES): a group's re-read may also
  * follow from a loss of the data partition it re-read, a group's skip from a loss before it read
- * the skipped offsets.
+ * the skipped offsets, a lost write from a loss that gave its offset, read past before, to it.
  */
 const LATER_EXCUSES: ReadonlyMap<string, readonly Excuse[]> = new Map<string, readonly Excuse[]>([
   ['excess-duplicate', ['reread-after-loss']],
   ['commit-skip', ['skipped-after-loss', 'read-past-before-loss']],
+  ['lost-write', ['read-before-reuse']],
   ['lost-commit', ['stale-commit-after-loss']],
   ['duplicate', ['reopened-copy']],
   ['shared-ownership', ['reissued-after-loss']],
@@ -1801,10 +1827,24 @@ function wedgedTxnBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach |
  * producer's next transaction on t/1 joined the open one and committed it, the two records with
  * it. Explained the same way: a G1a whose every value was sent in a `txn` operation invoked before
  * such a breach and was still open on its partition at the breach, at the offset the poll read it.
+ *
+ * A group's commit-skip of such committed records, aborted after all, is that loss seen by the
+ * group (swarm --controller kraft seed 500089287, its shrink with the first cut after 850 ms):
+ * every consumer of a run with transactions reads at read_committed (scenarios/input.ts), and
+ * a read_committed consumer skips the batches of an aborted transaction, its position moving past
+ * them (CompletedFetch.nextFetchedRecord: isBatchAborted → nextFetchOffset = the batch's next
+ * offset, @ 3.9.0-rc3), so the member commits a position above records it never returned.
+ * Explained (skippedAbortedAfter): a commit-skip whose every skipped offset (all of them listed)
+ * holds exactly one value, acknowledged there by an ok `txn` sent before the breach and still open
+ * then (as for a lost-write), none in the completed final read, and whose commit and first read
+ * past the lowest skipped offset (its two ops) were invoked at or after the breach: before it the
+ * transaction was open on the partition (no marker it kept), and a read_committed fetch stops at
+ * its first offset (the last stable offset: UnifiedLog.read with FetchIsolation.TXN_COMMITTED), so
+ * only a marker written since, by the reloaded coordinator's state, can have let the group past.
  */
 function txnOutcomeLostBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBreach | undefined {
   if (a.topic === undefined || a.partition === undefined) return undefined;
-  const values = txnOutcomeValues(a);
+  const values = a.kind === 'commit-skip' ? commitSkipTxnValues(a, evidence) : txnOutcomeValues(a);
   if (values === undefined || values.length === 0) return undefined;
   const offsetOf = (v: string, k: number) =>
     a.kind === 'G1a' ? a.offsets?.[k] : evidence.txnAckedOffsetOf.get(valueKey(a.topic!, a.partition!, v));
@@ -1812,8 +1852,40 @@ function txnOutcomeLostBreach(a: Anomaly, evidence: PromiseEvidence): PromiseBre
     (b) =>
       DURABILITY_RULES.has(b.rule) &&
       b.topic === TXN_STATE_TOPIC &&
+      (a.kind !== 'commit-skip' || skippedAbortedAfter(a, b, evidence)) &&
       values.every((v, k) => openAtStateLoss(a.topic!, a.partition!, v, offsetOf(v, k), b, evidence)),
   );
+}
+
+/** How many skipped offsets a commit-skip lists at most (checkers/groups.ts commitSkipCases). */
+const COMMIT_SKIP_SHOWN = 20;
+
+/**
+ * The values of a commit-skip the transactional-outcome rule must explain: undefined unless the
+ * checker listed every skipped offset (fewer than COMMIT_SKIP_SHOWN) and each holds exactly one of
+ * its values, the one an ok `txn` acknowledged there.
+ */
+function commitSkipTxnValues(a: Anomaly, evidence: PromiseEvidence): readonly string[] | undefined {
+  const offsets = a.offsets ?? [];
+  const values = a.values ?? [];
+  if (offsets.length === 0 || offsets.length >= COMMIT_SKIP_SHOWN || values.length !== offsets.length) return undefined;
+  const acked = values.map((v) => evidence.txnAckedOffsetOf.get(valueKey(a.topic!, a.partition!, v)));
+  const sameOffsets = new Set(acked).size === offsets.length && offsets.every((o) => acked.includes(o));
+  return sameOffsets ? values : undefined;
+}
+
+/**
+ * A commit-skip's two ops (the commit, the group's first read past the lowest skipped offset) were
+ * invoked at or after `b`, and the completed final read holds none of its values (txnOutcomeLostBreach).
+ */
+function skippedAbortedAfter(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const ops = a.ops ?? [];
+  if (ops.length !== 2) return false;
+  const after = ops.every((i) => {
+    const t = evidence.eventTimeUs(i);
+    return t !== undefined && t >= b.atUs;
+  });
+  return after && (a.values ?? []).every((v) => evidence.finalCopies(a.topic!, a.partition!, v) === 0);
 }
 
 /**
@@ -2011,6 +2083,8 @@ function excused(excuse: Excuse, a: Anomaly, b: PromiseBreach, evidence: Promise
       return skippedAfterLoss(a, b, evidence);
     case 'read-past-before-loss':
       return readPastBeforeLoss(a, b, evidence) && allCommittedBefore(a, b, evidence);
+    case 'read-before-reuse':
+      return allSentAtOrAfter(a, b, evidence) && allCommittedBefore(a, b, evidence) && readBeforeReuse(a, b, evidence);
     case 'epoch-reopened':
       return evidence.zookeeperMode && b.rule === 'min-isr-power-loss' && committedBefore(a, b, evidence);
     case 'reopened-copy':
@@ -2086,6 +2160,36 @@ function sentAfterReadAcross(a: Anomaly, readIndex: number, evidence: PromiseEvi
     const t = evidence.sentAtUs.get(valueKey(a.topic!, a.partition!, v));
     return t !== undefined && t > read.atUs;
   });
+}
+
+/**
+ * 'read-before-reuse': each offset `a` names was read across by some poll, and every poll that read
+ * across it was invoked before breach `b` and returned only records sent before `b` (the log `b`
+ * took, not the record `a` names: DURABILITY_EXCUSES).
+ */
+function readBeforeReuse(a: Anomaly, b: PromiseBreach, evidence: PromiseEvidence): boolean {
+  const offsets = a.offsets ?? [];
+  if (a.topic === undefined || a.partition === undefined || offsets.length === 0) return false;
+  const topic = a.topic;
+  const partition = a.partition;
+  const sentBeforeBreach = (v: string) => {
+    const t = evidence.sentAtUs.get(valueKey(topic, partition, v));
+    return t !== undefined && t < b.atUs;
+  };
+  const reads = evidence.reads(topic, partition);
+  return offsets.every((o) => {
+    const across = reads.filter((r) => readsAcross(r, o));
+    return (
+      across.length > 0 && across.every((r) => r.invokedUs < b.atUs && r.records.every(([, v]) => sentBeforeBreach(v)))
+    );
+  });
+}
+
+/** The read started at or below `offset` (a txn's poll: its first record) and returned a record above it. */
+function readsAcross(r: PartitionRead, offset: number): boolean {
+  const n = r.records.length;
+  if (n === 0) return false;
+  return (r.fromOffset ?? r.records[0][0]) <= offset && r.records[n - 1][0] > offset;
 }
 
 /** The completed final read holds at most one copy of each value `a` names. */
@@ -2697,6 +2801,78 @@ interface PollAnswer {
   lastRecordOffset?: number;
 }
 
+/** One poll's records of one partition (PromiseEvidence.reads). */
+interface PartitionRead {
+  /** When the operation that read them was invoked (a `txn`'s poll micro-op: its transaction). */
+  invokedUs: number;
+  /** The offset it started from (undefined: not recorded, a `txn`'s poll micro-op). */
+  fromOffset?: number;
+  records: ReadonlyArray<readonly [number, string]>;
+}
+
+/**
+ * "topic/partition" → every read of it in the history: each `poll` operation's answer and each
+ * `txn` operation's poll micro-op (model/txn-producer.ts: `["poll", {partition: [[offset, value]…]}]`
+ * on the operation's topic), whatever the operation's outcome, with its invocation's time.
+ */
+function readsOf(history: History): Map<string, PartitionRead[]> {
+  const out = new Map<string, PartitionRead[]>();
+  const add = (topic: string, partition: number, read: PartitionRead) => {
+    const key = `${topic}/${partition}`;
+    const list = out.get(key) ?? [];
+    list.push(read);
+    out.set(key, list);
+  };
+  const invoked = new Map<number | string, History[number]>();
+  for (const e of history) {
+    if (e.f !== 'poll' && e.f !== 'txn') continue;
+    if (e.type === 'invoke') {
+      invoked.set(e.process, e);
+      continue;
+    }
+    const inv = invoked.get(e.process);
+    invoked.delete(e.process);
+    if (inv === undefined || inv.f !== e.f) continue;
+    if (e.f === 'poll') addPollRead(inv, e, add);
+    else addTxnReads(inv, e, add);
+  }
+  return out;
+}
+
+type AddRead = (topic: string, partition: number, read: PartitionRead) => void;
+
+/** A `poll` operation's answer: `{topic, partition, offset, records, next}`. */
+function addPollRead(inv: History[number], done: History[number], add: AddRead): void {
+  const v = done.value as { topic?: unknown; partition?: unknown; offset?: unknown; records?: unknown } | null;
+  if (typeof v?.topic !== 'string' || typeof v.partition !== 'number' || !Array.isArray(v.records)) return;
+  const records = recordPairs(v.records);
+  if (records.length === 0) return;
+  add(v.topic, v.partition, {
+    invokedUs: inv.time,
+    fromOffset: typeof v.offset === 'number' ? v.offset : undefined,
+    records,
+  });
+}
+
+/** A `txn` operation's poll micro-ops, answered in its completion's value. */
+function addTxnReads(inv: History[number], done: History[number], add: AddRead): void {
+  if (typeof inv.topic !== 'string' || !Array.isArray(done.value)) return;
+  for (const m of done.value as unknown[]) {
+    if (!Array.isArray(m) || m[0] !== 'poll' || typeof m[1] !== 'object' || m[1] === null) continue;
+    for (const [key, pairs] of Object.entries(m[1] as Record<string, unknown>)) {
+      const records = Array.isArray(pairs) ? recordPairs(pairs) : [];
+      if (records.length > 0) add(inv.topic, Number(key), { invokedUs: inv.time, records });
+    }
+  }
+}
+
+/** `[offset, value]` pairs of a poll's records, values as strings. */
+function recordPairs(records: readonly unknown[]): Array<readonly [number, string]> {
+  const out: Array<readonly [number, string]> = [];
+  for (const r of records) if (Array.isArray(r) && typeof r[0] === 'number') out.push([r[0], String(r[1])]);
+  return out;
+}
+
 /**
  * The answer to the `poll` invoked at history index `i`: the invoking process's next event (a
  * process has one operation out at a time), if it is an `ok` poll naming its start and position.
@@ -2813,6 +2989,7 @@ export function promiseEvidence(
     replacedInLastLook: replacedInLastLook(tracker.topic, lastSnapshot),
     eventTimeUs: (i) => history[i]?.time,
     pollAnswer: (i) => pollAnswerAt(history, i),
+    reads: readsLookup(tracker.breaches.length === 0 ? [] : history),
     offsetsPartitionOf: (group) => tracker.offsetsPartitionOf(group),
     handedOutUs: (i) => handedOutAt(tracker.handOuts, history[i]),
     hangingTransactions: tracker.hangingTransactions,
@@ -2834,6 +3011,15 @@ export function promiseEvidence(
   const withLoss = { ...base, lossDuplicates };
   if (tracker.resent.size === 0) return withLoss;
   return { ...withLoss, resentDuplicates: duplicatesExplained(anomalies, (a) => resendBehind(a, base)) };
+}
+
+/** PromiseEvidence.reads over `history`, its index built at the first question. */
+function readsLookup(history: History): (topic: string, partition: number) => readonly PartitionRead[] {
+  let byPartition: Map<string, PartitionRead[]> | undefined;
+  return (topic, partition) => {
+    byPartition ??= readsOf(history);
+    return byPartition.get(`${topic}/${partition}`) ?? [];
+  };
 }
 
 /** "topic/partition\0value" of each value of each duplicate anomaly `explain` explains → what it gave. */

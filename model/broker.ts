@@ -198,6 +198,8 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
           fetchTimeoutMs: params.config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
           electionBackoffMaxMs: params.config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
           requestTimeoutMs: params.config['controller.quorum.request.timeout.ms'] ?? 2_000,
+          appendLingerMs: params.config['controller.quorum.append.linger.ms'] ?? 25,
+          hwCompletesFetch: rulesOf(params.config['kafka.version']).raftHwCompletesFetch,
           preVote: rulesOf(params.config['kafka.version']).preVote,
           variant: params.variant,
         },
@@ -808,6 +810,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
         return;
       }
       case 'LeaderChange':
+      case 'NoOp':
         return;
       default:
         assertNever(record, `metadata record at ${offset}`);

@@ -78,6 +78,10 @@ export interface KafkaConfig {
   'controller.quorum.election.timeout.ms'?: number;
   /** Optional: a follower voter with no successful fetch this long stands; check quorum is 1.5×. Default 2000. */
   'controller.quorum.fetch.timeout.ms'?: number;
+  /** Optional: how long the KRaft leader's BatchAccumulator lingers before appending. Default 25 (Kafka's). */
+  'controller.quorum.append.linger.ms'?: number;
+  /** Optional: the active controller writes a NoOpRecord this often (KIP-835); 0 = never. Default 500 (Kafka's). */
+  'metadata.max.idle.interval.ms'?: number;
   /** Optional: the cap of a candidate's random backoff between elections. Default 1000 (Kafka's). */
   'controller.quorum.election.backoff.max.ms'?: number;
   /** Optional: KIP-841 controlled shutdown on a clean stop (BrokerServer.shutdown). Default true, as in Kafka. */

@@ -6,10 +6,14 @@
 //
 // Assumptions and rules (Kafka's QuorumController, ClusterControlManager,
 // ReplicationControlManager):
-// - Only the active controller writes: a decision is a record appended to the Raft log as
-//   leader (flushed before the leader counts itself) and applied to the active controller's
-//   state at once (Kafka's timeline data structures); its answer leaves only when the record
-//   is committed (ControllerWriteEvent completes through deferredEventQueue.completeUpTo).
+// - Only the active controller writes: a decision is a record handed to the Raft leader
+//   (KafkaRaftClient.prepareAppend: its offset given at once, appended after the accumulator's
+//   linger, raft.ts) and applied to the active controller's state at once (Kafka's timeline
+//   data structures); its answer leaves only when the record is committed (ControllerWriteEvent
+//   completes through deferredEventQueue.completeUpTo). An operation that writes nothing sends
+//   nothing to Raft (ControllerWriteEvent.run: "it was actually just a read"); its answer still
+//   waits for what was written before it (deferredEventQueue.highestPendingOffset). While
+//   active, a NoOpRecord every metadata.max.idle.interval.ms (KIP-835).
 //   Variant alter-partition-before-commit answers AlterPartition at once instead.
 // - The other voters apply records as they commit (QuorumMetaLogListener.handleCommit). A
 //   Raft leader claims (handleLeaderChange → claim) once its HW has passed its epoch start,
@@ -78,6 +82,11 @@ import {
   type ElectionHost,
   type ElectionOutcome,
 } from './controller-elections.ts';
+
+/** QuorumConfig.DEFAULT_QUORUM_LINGER_MS (controller.quorum.append.linger.ms). */
+const DEFAULT_QUORUM_LINGER_MS = 25;
+/** KRaftConfigs.METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT (metadata.max.idle.interval.ms). */
+const METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT = 500;
 
 export interface ControllerParams {
   controllerId: number;
@@ -190,6 +199,10 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   private readonly variant: 'correct' | ProtocolVariant;
   /** leader.imbalance.check.interval.seconds in µs; 0 = auto.leader.rebalance.enable off. */
   private readonly balanceIntervalUs: number;
+  /** metadata.max.idle.interval.ms in µs (KIP-835); 0 = no NoOpRecords. */
+  private readonly noOpIntervalUs: number;
+  /** The NoOpRecord schedule's generation: bumped on claim and renounce, older timers are void (cancelDeferred). */
+  private noOpGeneration = 0;
 
   constructor(
     private readonly ctx: ModelContext,
@@ -205,6 +218,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     this.commitLog = params.commitLog;
     this.commitLog.onVoterStart(params.controllerId);
     ctx.setTimer(SESSION_CHECK_US, 'session-check');
+    this.noOpIntervalUs = (config['metadata.max.idle.interval.ms'] ?? METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT) * 1000;
     this.balanceIntervalUs = leaderBalanceIntervalUs(config);
     if (this.balanceIntervalUs > 0) ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
     this.raft = new RaftReplica(
@@ -217,6 +231,8 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         fetchTimeoutMs: config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
         electionBackoffMaxMs: config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
         requestTimeoutMs: config['controller.quorum.request.timeout.ms'] ?? 2_000,
+        appendLingerMs: config['controller.quorum.append.linger.ms'] ?? DEFAULT_QUORUM_LINGER_MS,
+        hwCompletesFetch: rulesOf(config['kafka.version']).raftHwCompletesFetch,
         preVote: rulesOf(config['kafka.version']).preVote,
         variant: params.variant,
       },
@@ -238,7 +254,9 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     }
     // Instrumentation: this voter's state agrees with its committed prefix where it just grew.
     const range = { from, to, appliedEnd: this.appliedEnd };
-    this.commitLog.checkVoterCommit(this.params.controllerId, this, log, range, this.ctx.now());
+    // The active controller has applied what waits in the Raft accumulator too (after the log's end).
+    const pending = this.raft.pendingEntries();
+    this.commitLog.checkVoterCommit(this.params.controllerId, this, log, range, this.ctx.now(), pending);
     if (this.active && this.deferred.length > 0) {
       const hw = this.raft.hw;
       let i = 0;
@@ -281,7 +299,8 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   /** The timers this controller (and its Raft replica) sets, told apart from a co-resident broker's. */
   static ownsTimer(tag: unknown): boolean {
     if (tag === 'leader-balance' || tag === 'session-check' || tag === 'fence-stale') return true;
-    return typeof tag === 'object' && tag !== null && (tag as { raft?: unknown }).raft !== undefined;
+    if (typeof tag !== 'object' || tag === null) return false;
+    return (tag as { raft?: unknown }).raft !== undefined || (tag as { noOp?: unknown }).noOp !== undefined;
   }
 
   handleStaleLeadership(sinceUs: number): void {
@@ -302,7 +321,9 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     this.controlledShutdownEnd.clear();
     for (const id of this.brokers.keys()) this.lastContactUs.set(id, now);
     this.maybeCreateTopics();
-    this.commit();
+    // processBatchEndOffset of the activation: the periodic tasks start, the NoOpRecord writes among them.
+    this.noOpGeneration++;
+    this.scheduleNextWriteNoOpRecord();
   }
 
   /** createTopic for each topic of the spec not yet created whose replicas are all active. */
@@ -336,6 +357,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   private renounce(): void {
     this.active = false;
     this.activeEpoch = -1;
+    this.noOpGeneration++; // cancelNextWriteNoOpRecord
     codeProbe('controller-renounced');
     const deferred = this.deferred;
     this.deferred = [];
@@ -400,17 +422,17 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   onTimer(tag: unknown): void {
     if (tag === 'leader-balance') {
       if (this.active) maybeBalancePartitionLeaders(this.electionHost());
-      this.commit();
       this.ctx.setTimer(this.balanceIntervalUs, 'leader-balance');
       return;
     }
     if (tag === 'session-check' || tag === 'fence-stale') {
       // One stale broker per event; another stale one is fenced in the next event, at once.
       if (this.active && this.fenceOneStaleBroker()) this.ctx.setTimer(0, 'fence-stale');
-      this.commit();
       if (tag === 'session-check') this.ctx.setTimer(SESSION_CHECK_US, 'session-check');
       return;
     }
+    const noOp = (tag as { noOp?: number } | null)?.noOp;
+    if (noOp !== undefined) return this.writeNoOpRecord(noOp);
     if (this.raft.onTimer(tag)) return;
     throw new Error(`controller: unknown timer ${JSON.stringify(tag)}`);
   }
@@ -438,7 +460,6 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         inControlledShutdown: existing.inControlledShutdown === true,
       });
       this.lastContactUs.set(id, this.ctx.now());
-      this.commit();
       const correlationId = req.correlationId;
       const brokerEpoch = existing.epoch;
       this.reply(from, { type: 'BrokerRegistrationResponse', correlationId, error: 'NONE', brokerEpoch });
@@ -474,13 +495,12 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
       }
     }
-    const brokerEpoch = this.raft.endOffset();
+    const brokerEpoch = this.raft.nextOffset();
     // A new incarnation: the old one's heartbeat state goes (heartbeatManager.remove).
     this.controlledShutdownEnd.delete(id);
     this.reportedMetadataEnd.delete(id);
     this.append({ type: 'RegisterBroker', brokerId: id, brokerEpoch, incarnation: req.incarnation });
     this.lastContactUs.set(id, this.ctx.now());
-    this.commit();
     this.reply(from, {
       type: 'BrokerRegistrationResponse',
       correlationId: req.correlationId,
@@ -537,7 +557,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
             this.append({ type: 'BrokerFencing', ...change });
           }
           this.generateLeaderAndIsrUpdates(id, NO_LEADER, NO_LEADER, (s) => s.isr.includes(id));
-          this.controlledShutdownEnd.set(id, this.raft.endOffset());
+          this.controlledShutdownEnd.set(id, this.raft.nextOffset());
           codeProbe('controlled-shutdown-begun');
           this.ctx.emit({ kind: 'controlled-shutdown', broker: id, brokerEpoch: reg.epoch });
         }
@@ -550,7 +570,6 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
       default:
         assertNever(next, 'broker control state');
     }
-    this.commit();
     const now = this.brokers.get(id)!;
     this.reply(from, {
       type: 'BrokerHeartbeatResponse',
@@ -672,9 +691,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
   /** ElectLeaders from an admin (kafka-leader-election.sh) for one partition; committed at once. */
   electLeaders(topic: string, partition: number, type: AdminElectionType): ElectionOutcome {
     if (!this.active) return { error: 'NOT_CONTROLLER', leader: NO_LEADER, unclean: false };
-    const outcome = electLeader(this.electionHost(), topic, partition, type);
-    this.commit();
-    return outcome;
+    return electLeader(this.electionHost(), topic, partition, type);
   }
 
   private electionHost(): ElectionHost {
@@ -741,7 +758,6 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
       },
     );
     if (next !== null) this.append({ type: 'Partition', state: next });
-    this.commit();
     const now = this.partitionOf(req.topic, req.partition)!;
     // The change moved the leadership away (e.g. the leader is in controlled shutdown):
     // applied, but the leader must learn it from the metadata (ReplicationControlManager.alterPartition).
@@ -803,14 +819,25 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
     this.appliedEnd = offset + 1;
   }
 
-  /** Flush what was appended: the leader counts itself (a lone voter commits here). */
-  private commit(): void {
-    if (this.active) this.raft.flushLeader();
+  /**
+   * QuorumController.maybeScheduleNextWriteNoOpRecord (KIP-835): while active, a NoOpRecord every
+   * metadata.max.idle.interval.ms, whatever else is written (the event schedules the next one as
+   * it runs; renounce cancels it). MetadataVersion.isNoOpRecordSupported is IBP_3_3_IV1 and
+   * later: every kafka.version of the model (3.6 on) bootstraps above it.
+   */
+  private scheduleNextWriteNoOpRecord(): void {
+    if (this.noOpIntervalUs > 0) this.ctx.setTimer(this.noOpIntervalUs, { noOp: this.noOpGeneration });
+  }
+
+  private writeNoOpRecord(generation: number): void {
+    if (!this.active || generation !== this.noOpGeneration) return;
+    this.scheduleNextWriteNoOpRecord();
+    this.append({ type: 'NoOp' });
   }
 
   /** An answer that leaves once everything written so far is committed. */
   private reply(to: number, msg: ControllerResponse): void {
-    const end = this.raft.endOffset();
+    const end = this.raft.nextOffset();
     if (this.raft.hw >= end) this.ctx.send(to, msg);
     else this.deferred.push({ end, to, msg });
   }
@@ -899,6 +926,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         return;
       }
       case 'LeaderChange':
+      case 'NoOp':
         return;
       default:
         assertNever(record, 'metadata record');

@@ -70,7 +70,13 @@ export type MetadataRecord =
    * (KafkaRaftClient.onBecomeLeader, LeaderState.appendStartOfEpochControlRecords). The
    * controller and the brokers skip it; it lets the leader commit its predecessors' records.
    */
-  | { readonly type: 'LeaderChange'; readonly leaderId: number; readonly epoch: number };
+  | { readonly type: 'LeaderChange'; readonly leaderId: number; readonly epoch: number }
+  /**
+   * NoOpRecord (KIP-835): the active controller writes one every metadata.max.idle.interval.ms
+   * (QuorumController.maybeScheduleNextWriteNoOpRecord) so the log's HW keeps moving; nothing
+   * replays it ("NoOpRecord is an empty record and doesn't need to be replayed").
+   */
+  | { readonly type: 'NoOp' };
 
 /** One entry of the Raft log `__cluster_metadata`: a record and the leader epoch it was written in. */
 export interface RaftEntry {
@@ -160,6 +166,8 @@ export type ControllerRequest =
       /** Epoch of the entry before fetchOffset (0 when fetchOffset is 0). */
       readonly lastFetchedEpoch: number;
       readonly maxWaitMs: number;
+      /** The fetcher's HW (Fetch v18's HighWatermark, KIP-1166): from 4.1 a leader ahead of it answers at once. */
+      readonly highWatermark: number;
     }
   | {
       readonly type: 'AlterPartitionRequest';

@@ -104,6 +104,7 @@ class MetadataImage {
         return;
       }
       case 'LeaderChange':
+      case 'NoOp':
         return;
       default: {
         const never: never = r;
@@ -211,8 +212,9 @@ export class MetadataCommitLog {
   /**
    * After a voter applied what its HW passed, log[from, to): every key those records touch must
    * read in its state as in its committed prefix, unless a record it applied above the HW (the
-   * active controller's uncommitted tail, log[to, appliedEnd)) touched the key again; with no
-   * such tail, the entity counts must match too.
+   * active controller's uncommitted tail, log[to, appliedEnd), then `pending`: the records its
+   * Raft accumulator still holds past the log's end) touched the key again; with no such tail,
+   * the entity counts must match too.
    */
   checkVoterCommit(
     voter: number,
@@ -220,6 +222,7 @@ export class MetadataCommitLog {
     log: readonly RaftEntry[],
     range: { from: number; to: number; appliedEnd: number },
     timeUs: number,
+    pending: readonly RaftEntry[] = [],
   ): void {
     const own = this.voterImage(voter);
     const { from, to, appliedEnd } = range;
@@ -235,7 +238,7 @@ export class MetadataCommitLog {
       const key = keyOf(r);
       if (key === undefined) continue;
       if (appliedEnd > to) {
-        tail ??= keysOf(log, to, appliedEnd);
+        tail ??= keysOf(log, to, appliedEnd, pending);
         if (tail.has(key)) continue;
       }
       const why = differenceAt(r, state, own);
@@ -301,6 +304,7 @@ export class MetadataCommitLog {
         return;
       }
       case 'LeaderChange':
+      case 'NoOp':
         return;
       default: {
         const never: never = r;
@@ -319,6 +323,7 @@ function keyOf(r: MetadataRecord): string | undefined {
     case 'BrokerFencing':
       return `b${r.brokerId}`;
     case 'LeaderChange':
+    case 'NoOp':
       return undefined;
     default: {
       const never: never = r;
@@ -327,10 +332,12 @@ function keyOf(r: MetadataRecord): string | undefined {
   }
 }
 
-function keysOf(log: readonly RaftEntry[], from: number, to: number): Set<string> {
+/** The keys of the records at [from, to) of `log` followed by `pending`. */
+function keysOf(log: readonly RaftEntry[], from: number, to: number, pending: readonly RaftEntry[]): Set<string> {
   const keys = new Set<string>();
-  for (let o = from; o < to && o < log.length; o++) {
-    const key = keyOf(log[o].record);
+  const end = log.length + pending.length;
+  for (let o = from; o < to && o < end; o++) {
+    const key = keyOf((o < log.length ? log[o] : pending[o - log.length]).record);
     if (key !== undefined) keys.add(key);
   }
   return keys;
@@ -351,6 +358,7 @@ function differenceAt(r: MetadataRecord, state: VoterState, image: MetadataImage
         ? undefined
         : `the registration of broker ${r.brokerId} differs`;
     case 'LeaderChange':
+    case 'NoOp':
       return undefined;
     default: {
       const never: never = r;
@@ -391,6 +399,8 @@ function describe(e: RaftEntry | undefined): string {
       return `BrokerFencing ${r.brokerId} fenced=${r.fenced}`;
     case 'LeaderChange':
       return `LeaderChange ${r.leaderId}`;
+    case 'NoOp':
+      return 'NoOp';
     default: {
       const never: never = r;
       return JSON.stringify(never);

@@ -28,11 +28,28 @@
 //   answers DIVERGING with the end of the largest epoch ≤ it (validateOffsetAndEpoch), the
 //   follower truncates there (truncateToEndOffset) and fetches again. A voter flushes
 //   what it appended before its next Fetch acknowledges it (appendAsFollower). Its HW is
-//   min(leader HW, log end). Fetches wait at the leader up to 500 ms for new data; a new
-//   HW completes them here at every version, which is Kafka 4.1's rule (KIP-1166); Kafka 3.x
-//   and 4.0 complete parked fetches only after an append (flushLeaderLog →
-//   fetchPurgatory.maybeComplete; the completeAll on a HW advance went in commit 7e3600e16a7,
-//   before 3.0), and the leader appends after a 25 ms linger: README "What is not there yet".
+//   min(leader HW, log end).
+// - The leader appends through a BatchAccumulator (KafkaRaftClient.prepareAppend →
+//   BatchAccumulator.append): a record gets its offset at once, but reaches the log only when
+//   the batch drains, controller.quorum.append.linger.ms (QuorumConfig DEFAULT_QUORUM_LINGER_MS
+//   = 25) after the first record appended since the last drain (maybeResetLinger,
+//   timeUntilDrain); pollLeader → maybeAppendBatches then appends every batch and flushes
+//   (flushLeaderLog). Nothing appended, nothing drains and nothing is flushed. A control
+//   record (the LeaderChange of onBecomeLeader) forces the drain (appendControlMessages →
+//   forceDrain): it is appended and flushed at once. Records still in the accumulator are
+//   lost when the leader leaves (LeaderState.close releases the accumulator).
+// - Fetches with nothing to read wait at the leader up to their maxWaitMs (500 ms,
+//   FETCH_MAX_WAIT_MS) in the fetch purgatory (handleFetchRequest → fetchPurgatory.await).
+//   Only the leader's flush completes them (flushLeaderLog → updateLeaderEndOffsetAndTimestamp
+//   → fetchPurgatory.maybeComplete(endOffset), a ThresholdPurgatory: every parked fetch whose
+//   offset ≤ the end), or their expiry, or a state change (exceptionally). Up to 4.0 a HW
+//   advance completes none (onUpdateLeaderHighWatermark has no purgatory call since commit
+//   7e3600e16a7, Nov 2020; read in 3.9.0-rc3 and in 4.0's 53364c53), and the fetch that moved
+//   the HW waits too (handleFetchRequest answers at once only an error, records, maxWaitMs 0,
+//   a divergence or a snapshot). From 4.1, KIP-1166 (KAFKA-14145, apache/kafka#19800: Fetch
+//   v18 carries the fetcher's HW): a HW advance completes every parked fetch, and a fetch whose
+//   HW is behind the leader's is answered at once (the voter's fetch that moved it among them);
+//   model/versions.ts, raftHwCompletesFetch.
 // - Check quorum: a leader that has not had a Fetch from a majority of voters (itself
 //   included) within 1.5 × fetch timeout resigns (LeaderState.timeUntilCheckQuorumExpires,
 //   pollLeader → transitionToResigned); a resigned voter starts an election after its
@@ -108,6 +125,10 @@ export interface RaftParams {
   readonly fetchTimeoutMs: number;
   readonly electionBackoffMaxMs: number;
   readonly requestTimeoutMs: number;
+  /** controller.quorum.append.linger.ms: how long the leader's BatchAccumulator lingers (Kafka: 25). */
+  readonly appendLingerMs: number;
+  /** KIP-1166 (4.1): a HW advance completes parked fetches (VersionRules.raftHwCompletesFetch). */
+  readonly hwCompletesFetch: boolean;
   /** KIP-996 Pre-Vote (kafka.version ≥ 4.0: VersionRules.preVote). */
   readonly preVote: boolean;
   readonly variant: 'correct' | ProtocolVariant;
@@ -176,6 +197,10 @@ export class RaftReplica {
   private nextVoterIndex = 0;
   private correlation = 0;
   private parked: ParkedFetch[] = [];
+  /** Leader: the BatchAccumulator's records, offsets given, not yet drained into the log. */
+  private readonly accumulated: RaftEntry[] = [];
+  /** Leader: the linger timer runs (BatchAccumulator.lingerTimer: from the first append after a drain). */
+  private lingering = false;
   /**
    * completeParked's second list: the two swap, so answering the parked fetches makes no new
    * list (answering sends only: nothing parks meanwhile). Empty between calls.
@@ -233,6 +258,14 @@ export class RaftReplica {
     return this.log.length;
   }
 
+  /**
+   * The offset the leader's next record gets: the log end plus the accumulated records
+   * (BatchAccumulator.nextOffset; QuorumController's offsetControl.nextWriteOffset).
+   */
+  nextOffset(): number {
+    return this.log.length + this.accumulated.length;
+  }
+
   lastEpoch(): number {
     return this.log.length === 0 ? 0 : this.log[this.log.length - 1].epoch;
   }
@@ -244,26 +277,57 @@ export class RaftReplica {
   // =====================================================================================
   // Leader appends
 
-  /** appendAsLeader + flushLeaderLog: returns the entry's offset. */
+  /** The leader's accumulated records, after the log's end (live; instrumentation reads them). */
+  pendingEntries(): readonly RaftEntry[] {
+    return this.accumulated;
+  }
+
+  /**
+   * KafkaRaftClient.prepareAppend → BatchAccumulator.append: the record takes the next offset
+   * and waits in the accumulator; the first one since the last drain starts the linger timer
+   * (maybeResetLinger). Returns the record's offset.
+   */
   appendAsLeader(record: MetadataRecord): number {
     if (this.role !== 'leader') throw new Error(`raft ${this.params.nodeId}: append while ${this.role}`);
-    const offset = this.log.length;
-    const entry: RaftEntry = { epoch: this.epoch, record };
-    this.log.push(entry);
-    this.ctx.disk.append(METADATA_LOG, entry);
+    const offset = this.nextOffset();
+    this.accumulated.push({ epoch: this.epoch, record });
+    if (!this.lingering) {
+      this.lingering = true;
+      this.ctx.setTimer(this.params.appendLingerMs * 1000, { raft: 'linger', gen: this.gen });
+    }
     return offset;
   }
 
-  /** The leader flushes what it appended and counts itself (flushLeaderLog); parked fetches go. */
-  flushLeader(): void {
-    if (this.role !== 'leader') return;
+  /** pollLeader → maybeAppendBatches once the linger expired: append every batch (appendBatch), then flush. */
+  private drain(): void {
+    this.lingering = false;
+    if (this.role !== 'leader' || this.accumulated.length === 0) return;
+    for (const entry of this.accumulated) this.appendToLog(entry);
+    shortenTo(this.accumulated, 0);
+    this.flushLeader();
+  }
+
+  /** KafkaRaftClient.appendBatch: the leader's log takes an entry (page cache, not yet flushed). */
+  private appendToLog(entry: RaftEntry): void {
+    this.log.push(entry);
+    this.ctx.disk.append(METADATA_LOG, entry);
+  }
+
+  /**
+   * flushLeaderLog: the leader counts its own end offset (updateLeaderEndOffsetAndTimestamp →
+   * LeaderState.updateLocalState, which may move the HW), completes every parked fetch
+   * (fetchPurgatory.maybeComplete(endOffset): each waits at an offset ≤ the end), and flushes.
+   * Called only after appending (maybeAppendBatches drained, or the epoch's LeaderChange).
+   */
+  private flushLeader(): void {
     this.ctx.disk.fsync(METADATA_LOG);
     const now = this.ctx.now();
     const self = this.progressOf(this.params.nodeId);
     self.endOffset = this.log.length;
     self.lastFetchUs = now;
     self.lastCaughtUpUs = now;
-    if (!this.maybeUpdateLeaderHw()) this.completeParked();
+    this.maybeUpdateLeaderHw();
+    this.completeParked();
   }
 
   // =====================================================================================
@@ -309,6 +373,9 @@ export class RaftReplica {
     }
     if (t.gen !== this.gen) return true;
     switch (t.raft) {
+      case 'linger':
+        this.drain();
+        return true;
       case 'state':
         this.onStateTimer();
         return true;
@@ -432,6 +499,9 @@ export class RaftReplica {
   private leaveState(): void {
     this.gen++;
     this.backingOff = false;
+    // A leader's accumulated records go with its LeaderState (close releases the accumulator).
+    shortenTo(this.accumulated, 0);
+    this.lingering = false;
     this.fetchCorrelationId = 0;
     if (this.parked.length > 0) {
       // Parked fetches fail: this replica no longer leads (fetchPurgatory on a state change).
@@ -615,7 +685,11 @@ export class RaftReplica {
     this.resetCheckQuorum();
     if (this.params.voters.length > 1) this.armCheckQuorumTimer();
     codeProbe('raft-leader-elected');
-    this.appendAsLeader({ type: 'LeaderChange', leaderId: this.params.nodeId, epoch: this.epoch });
+    // appendStartOfEpochControlRecords: a control batch forces the drain, so the next poll appends and flushes it.
+    this.appendToLog({
+      epoch: this.epoch,
+      record: { type: 'LeaderChange', leaderId: this.params.nodeId, epoch: this.epoch },
+    });
     this.progressOf(this.params.nodeId).lastFetchUs = now;
     this.stateChanged(true);
     this.flushLeader();
@@ -838,8 +912,12 @@ export class RaftReplica {
     p.endOffset = req.fetchOffset;
     p.lastFetchUs = now;
     if (req.fetchOffset >= this.log.length) p.lastCaughtUpUs = now;
-    const hwMoved = isVoter && this.maybeUpdateLeaderHw();
-    if (req.fetchOffset < this.log.length || req.maxWaitMs <= 0 || hwMoved) return this.answerFetch(from, req);
+    if (isVoter) this.maybeUpdateLeaderHw();
+    // From 4.1 (KIP-1166) a fetcher behind the leader's HW (the voter whose fetch just moved it
+    // among them) is answered at once; before, a fetch that reads nothing waits (see the header).
+    const behindHw = this.params.hwCompletesFetch && req.highWatermark < this.hw;
+    const answerNow = req.fetchOffset < this.log.length || req.maxWaitMs <= 0 || behindHw;
+    if (answerNow) return this.answerFetch(from, req);
     this.parked.push({ from, req });
     this.ctx.setTimer(req.maxWaitMs * 1000, { raft: 'fetch-expiry', from, correlationId: req.correlationId });
   }
@@ -920,7 +998,7 @@ export class RaftReplica {
   }
 
   /**
-   * LeaderState.maybeUpdateHighWatermark; true when it moved (parked fetches then answered).
+   * LeaderState.maybeUpdateHighWatermark; true when it moved (from 4.1, KIP-1166, parked fetches then answered).
    * The voters' end offsets by descending order, the one at index voters/2 (what a majority
    * holds); sorted in a scratch array this leader reuses (it runs on every voter fetch).
    */
@@ -933,7 +1011,7 @@ export class RaftReplica {
     const candidate = offsets[Math.floor(voters.length / 2)];
     if (candidate <= this.epochStartOffset || candidate <= this.hw) return false;
     this.advanceHw(candidate);
-    this.completeParked();
+    if (this.params.hwCompletesFetch) this.completeParked();
     return true;
   }
 
@@ -974,6 +1052,7 @@ export class RaftReplica {
       fetchOffset,
       lastFetchedEpoch: this.lastEpoch(),
       maxWaitMs: FETCH_MAX_WAIT_MS,
+      highWatermark: this.hw,
     });
     // A fetch with no answer is sent again after the request timeout (to another voter, for an observer).
     this.ctx.setTimer(FETCH_MAX_WAIT_MS * 1000 + this.requestTimeoutUs, {

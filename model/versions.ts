@@ -49,6 +49,14 @@
 //   commit 524ad1e14b1) tryComplete answers it at once ("fetchOffset.messageOffset >
 //   endOffset.messageOffset"); in 3.6 and 3.7 only when the bound lies on an older segment
 //   (endOffset.onOlderSegment(fetchOffset)); on the same segment it waits out fetch.max.wait.ms.
+// - KIP-1166 (KAFKA-14145, apache/kafka#19800, merged June 2025; Fetch v18's HighWatermark):
+//   from 4.1 the KRaft leader completes its parked metadata fetches when its HW advances
+//   (onUpdateLeaderHighWatermark), and answers at once a fetch whose HW is behind its own. Up
+//   to 4.0 only an append completes them, else their 500 ms expiry (read in 3.9.0-rc3 and in
+//   4.0's commit 53364c53: onUpdateLeaderHighWatermark has no fetchPurgatory call). That the
+//   change is in 4.1.0 is the KIP page's statement (cwiki KIP-1166: "Current state: Released in
+//   4.1", JIRA KAFKA-19223) and matches the Fetch v18 schema's release (protocol docs of 4.1);
+//   the code itself was not read in a 4.1 tag.
 // Unchanged over 3.6–4.1 for what the model has: acks=all and idempotence by default (KIP-679,
 // 3.0), controlled shutdown with KIP-841's ISR ineligibility (3.3), the broker, producer and
 // consumer settings of KafkaConfig. Client changes the model does not simulate: KIP-580
@@ -107,6 +115,8 @@ export interface VersionRules {
    * older segment (endOffset.onOlderSegment(fetchOffset)), and on the same segment it waits.
    */
   readonly fetchAboveBoundCompletes: boolean;
+  /** KIP-1166 (4.1): a KRaft leader's HW advance completes the metadata fetches parked at it. */
+  readonly raftHwCompletesFetch: boolean;
 }
 
 const RULES: Record<KafkaVersion, VersionRules> = {
@@ -142,6 +152,8 @@ function rules(
     transactionV2: preVote,
     // KAFKA-16452 is in 3.8.0 (not in 3.7.1 or 3.6.2), as log.initial.task.delay.ms.
     fetchAboveBoundCompletes: initialTaskDelayConfigurable,
+    // KIP-1166 from 4.1, as the ELR default.
+    raftHwCompletesFetch: elrDefault,
   };
 }
 

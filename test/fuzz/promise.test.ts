@@ -1319,6 +1319,144 @@ describe("__consumer_offsets: a breach names its topic, and excuses a group's lo
   });
 });
 
+describe('a lost write of a record sent after the loss, at an offset read past before it (seed 800055578)', () => {
+  /** Process `p`'s operation `f` invoked at `s` seconds (index i) and answered `value` at `s + dt` (index i + 1). */
+  const op = (i: number, p: number, f: string, s: number, dt: number, value: unknown): HistoryEvent[] => [
+    { index: i, time: s * 1_000_000, process: p, type: 'invoke', f, value: null, topic: 't' },
+    { index: i + 1, time: (s + dt) * 1_000_000, process: p, type: 'ok', f, value: value as HistoryEvent['value'] },
+  ];
+  /** A poll answer of t/0 from `from`. */
+  const polled = (from: number, records: Array<[number, string]>) => ({
+    topic: 't',
+    partition: 0,
+    offset: from,
+    records,
+  });
+  /** A transaction's poll micro-op of t/0. */
+  const txnPolled = (records: Array<[number, string]>) => [['poll', { '0': records }]];
+  // 'e4'..'e6' sent at 0.1 s, 'late' at 2 s (acknowledged at offset 5 after the loss at 1 s), 'later' at 2.2 s.
+  const sends: HistoryEvent[] = [
+    at(90, 0.1, 'send', sent('e4')),
+    at(91, 0.1, 'send', sent('e5')),
+    at(92, 0.1, 'send', sent('e6')),
+    at(93, 2, 'send', sent('late')),
+    at(94, 2.2, 'send', sent('later')),
+  ];
+  const lostAt = (offset: number): Anomaly => ({
+    kind: 'lost-write',
+    explanation: 'x',
+    topic: 't',
+    partition: 0,
+    values: ['late'],
+    offsets: [offset],
+  });
+  const judgeIn = (history: History, a: Anomaly = lostAt(5)) => {
+    const { tracker, t0 } = lossAtOneSecond(); // t/0: broker 1 leads with HW 6; the breach at 1 s
+    return { got: expectedBecause(a, promiseEvidence(tracker, [a], history)), t0 };
+  };
+  const before = [
+    ...op(
+      0,
+      700,
+      'txn',
+      0.5,
+      3,
+      txnPolled([
+        [4, 'e4'],
+        [5, 'e5'],
+        [6, 'e6'],
+      ]),
+    ), // invoked before, answered after
+    ...op(
+      2,
+      701,
+      'poll',
+      0.2,
+      0.1,
+      polled(3, [
+        [4, 'e4'],
+        [6, 'e6'],
+      ]),
+    ), // a plain poll before, across 5
+  ];
+
+  it('every read across its offset invoked before the loss, of records sent before it: that loss', () => {
+    const { got, t0 } = judgeIn([...sends, ...before]);
+    expect(got).toBe(t0);
+  });
+
+  it('a read across it invoked after the loss, or returning a record sent after it, stays a violation', () => {
+    const after = op(
+      4,
+      702,
+      'poll',
+      3,
+      0.1,
+      polled(4, [
+        [4, 'e4'],
+        [6, 'later'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...after]).got).toBeUndefined();
+    const lateRecord = op(
+      4,
+      702,
+      'txn',
+      0.5,
+      3,
+      txnPolled([
+        [4, 'e4'],
+        [6, 'later'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...lateRecord]).got).toBeUndefined();
+    // A read that started above the offset did not cross it: the others still explain it.
+    const above = op(
+      4,
+      702,
+      'poll',
+      3,
+      0.1,
+      polled(6, [
+        [6, 'later'],
+        [7, 'x'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...above]).got).toBeDefined();
+  });
+
+  it('no read across its offset, an offset not committed at the loss, or a record sent before: not this excuse', () => {
+    expect(judgeIn(sends).got).toBeUndefined();
+    const across6 = op(
+      0,
+      700,
+      'txn',
+      0.5,
+      3,
+      txnPolled([
+        [4, 'e4'],
+        [6, 'e6'],
+        [7, 'e6'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...across6], lostAt(6)).got).toBeUndefined(); // HW 6 at the loss: 6 was not committed
+    // Sent at 0.1 s, before the loss: 'lost' excuses it, whatever the reads.
+    const early: Anomaly = { ...lostAt(5), values: ['e5'] };
+    const after = op(
+      4,
+      702,
+      'poll',
+      3,
+      0.1,
+      polled(4, [
+        [4, 'e4'],
+        [6, 'later'],
+      ]),
+    );
+    expect(judgeIn([...sends, ...before, ...after], early).got).toBeDefined();
+  });
+});
+
 describe('a breach of __transaction_state excuses only the records of instances sharing one producer epoch', () => {
   /**
    * t/0 on brokers 1 and 3, __transaction_state/0 on [1, 2]; brokers 1 and 2 lose power at 10 s:
@@ -1783,6 +1921,75 @@ describe('a breach of __transaction_state excuses a committed transaction it lef
     expect(judge(tracker, skip('v'), undefined, txn('x-0', 5_000_000))).toBeUndefined();
     const reset = { ...skip('x-0'), offsets: [70, 72] };
     expect(judge(tracker, reset, undefined, txn('x-0', 5_000_000))).toBeUndefined();
+  });
+});
+
+describe('a breach of __transaction_state excuses a group skipping a committed transaction it left open', () => {
+  // swarm --controller kraft seed 500089287 (the shrink, first cut after 850 ms): x601-11, committed, aborted after
+  // the breach by the next transaction's ABORT; the read_committed group skipped it and committed past it.
+  const beyond = (statePartition = 0) => {
+    const { tracker, clock, powerLoss } = withCompanion('__transaction_state', [[1, 2]], 0);
+    tracker.onTxnStateAppend(statePartition, [3000001]);
+    powerLoss(); // at 10 s
+    return { tracker, clock };
+  };
+  /** x-0..x-(n-1) acknowledged at 71.. by an ok `txn` invoked at 5 s (0, 1); polls at 8 s (2) and 12 s (3); the
+   * commit at 13 s (4); the final read at 20 s (5) holding `finalValue` at 71; p-1 sent at 1 s (6). */
+  const history = (finalValue = 'p-1', n = 1): History => {
+    const common = { process: 600, f: 'txn', topic: 't', producerId: 3000001, producerEpoch: 0 };
+    const xs = Array.from({ length: n }, (_, k) => `x-${k}`);
+    return [
+      { ...common, index: 0, time: 5_000_000, type: 'invoke', value: xs.map((x) => ['send', 0, x]) },
+      { ...common, index: 1, time: 5_000_100, type: 'ok', value: xs.map((x, k) => ['send', 0, [71 + k, x]]) },
+      at(2, 8, 'poll', null),
+      at(3, 12, 'poll', null),
+      at(4, 13, 'commit', null),
+      { ...at(5, 20, 'poll', { topic: 't', partition: 0, offset: 0, records: [[71, finalValue]] }), type: 'ok' },
+      at(6, 1, 'send', sent('p-1')),
+    ].map((e) => ({ ...e, process: e.index === 5 ? 400000 : e.process })) as History;
+  };
+  const finalRead: FinalRead = { fromIndex: 5, isFinalReader: (p) => p === 400000, complete: true };
+  const skip = (ops: number[], offsets = [71], values = ['x-0']): Anomaly => ({
+    ...{ kind: 'commit-skip', explanation: 'x', group: 'g1', topic: 't', partition: 0 },
+    ...{ ops, offsets, values },
+  });
+  const judgeWith = (tracker: PromiseTracker, a: Anomaly, h = history()) =>
+    expectedBecause(a, promiseEvidence(tracker, [a], h, finalRead));
+
+  it('skipped by a read and a commit after the breach, open at it, gone from the final read: expected', () => {
+    const { tracker } = beyond();
+    tracker.onMarkerAppend(0, 80, 3000001, 'ABORT'); // the next transaction's ABORT, after the breach
+    expect(judgeWith(tracker, skip([4, 3]))?.topic).toBe('__transaction_state');
+  });
+
+  it('read past before the breach, no read named, or still in the final read: violations', () => {
+    const { tracker } = beyond();
+    expect(judgeWith(tracker, skip([4, 2]))).toBeUndefined(); // the group read past it while it was open
+    expect(judgeWith(tracker, skip([2, 2]))).toBeUndefined(); // and committed before the breach
+    expect(judgeWith(tracker, skip([4]))).toBeUndefined();
+    expect(judgeWith(tracker, skip([4, 3]), history('x-0'))).toBeUndefined(); // committed after all: a real skip
+  });
+
+  it('closed before the breach, of another state partition, or not only such records: violations', () => {
+    const closed = beyond();
+    closed.clock.nowUs = 8_000_000;
+    closed.tracker.onMarkerAppend(0, 72, 3000001, 'COMMIT');
+    expect(judgeWith(closed.tracker, skip([4, 3]))).toBeUndefined();
+    expect(judgeWith(beyond(1).tracker, skip([4, 3]))).toBeUndefined();
+    const { tracker } = beyond();
+    expect(judgeWith(tracker, skip([4, 3], [71, 72], ['x-0', 'p-1']))).toBeUndefined(); // p-1 sent, not a txn's
+    expect(judgeWith(tracker, skip([4, 3], [71], ['x-0', 'p-1']))).toBeUndefined(); // two values at 71
+    expect(judgeWith(tracker, skip([4, 3], [70]))).toBeUndefined(); // x-0 acknowledged at 71, not 70
+  });
+
+  it('only when the checker listed every skipped offset (fewer than 20)', () => {
+    const { tracker } = beyond();
+    const offsets = (n: number) => Array.from({ length: n }, (_, k) => 71 + k);
+    const values = (n: number) => Array.from({ length: n }, (_, k) => `x-${k}`);
+    expect(judgeWith(tracker, skip([4, 3], offsets(19), values(19)), history('p-1', 20))?.topic).toBe(
+      '__transaction_state',
+    );
+    expect(judgeWith(tracker, skip([4, 3], offsets(20), values(20)), history('p-1', 20))).toBeUndefined();
   });
 });
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { controllerOn } from '../../model/combined-server.ts';
 import type { KraftController } from '../../model/controller.ts';
+import type { MetadataRecord } from '../../model/internal-protocol.ts';
 import { RAW_CLIENT_ID, recordingCodeProbes, type TestCluster } from './helpers.ts';
 import { othersThan, runSchedule } from './zoo/harness.ts';
 
@@ -176,15 +177,16 @@ describe('raft: a voter power loss', () => {
   it('loses the metadata-log bytes not yet flushed, never a committed record', () => {
     let a = -1;
     let lostOffset = -1;
-    let lost: unknown;
+    let lostRecord: MetadataRecord | undefined;
     const hit = recordingCodeProbes(() => {
       const out = runSchedule('correct', { controllers: 3 }, (c) => {
         c.produceAndWait(c.state().leader, ['x']);
         a = c.activeControllerId()!;
         const raft = voter(c, a).raft;
-        // The power goes between the leader's append and its flush (appendAsLeader, flushLeaderLog).
-        lostOffset = raft.appendAsLeader({ type: 'LeaderChange', leaderId: a, epoch: raft.epoch });
-        lost = raft.log[lostOffset];
+        // The power goes while a record waits in the leader's BatchAccumulator (appendAsLeader
+        // before the linger's drain, maybeAppendBatches → flushLeaderLog): it never reached the log.
+        lostRecord = { type: 'NoOp' };
+        lostOffset = raft.appendAsLeader(lostRecord);
         c.sim.powerLoss(a);
         c.runUntil(() => c.activeControllerId() !== undefined, 30_000_000);
         c.sim.start(a);
@@ -203,8 +205,8 @@ describe('raft: a voter power loss', () => {
       expect(c.commitLog.entries.length).toBeGreaterThan(lostOffset);
       // The unflushed entry is gone everywhere: what is at its offset now is the new leader's.
       expect(back.log[lostOffset]).toBe(c.commitLog.entries[lostOffset]);
-      for (const id of c.controllerIds) expect(voter(c, id).raft.log).not.toContain(lost);
-      expect(c.commitLog.entries).not.toContain(lost);
+      for (const id of c.controllerIds) expect(voter(c, id).raft.log.map((e) => e.record)).not.toContain(lostRecord);
+      expect(c.commitLog.entries.map((e) => e.record)).not.toContain(lostRecord);
     });
     // The page cache never wrote the entry back, so it is simply absent after the power loss (no
     // torn tail for recovery to drop), and nothing committed was truncated to make room for it.

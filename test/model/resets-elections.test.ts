@@ -110,6 +110,9 @@ describe('elections on request', () => {
     const epoch = c.state().leaderEpoch;
     const outcome = c.controller().electLeaders('t', 0, 'preferred');
     expect(outcome).toEqual({ error: 'NONE', leader: preferred, unclean: false });
+    // The record commits when the Raft accumulator drains (controller.quorum.append.linger.ms,
+    // 25 ms) and the lone voter flushes: 25 ms after the call, not within it.
+    expect(c.runUntil(() => c.state().leaderEpoch !== epoch, 25_000)).toBe(true);
     expect(c.state()).toMatchObject({ leader: preferred, leaderEpoch: epoch + 1 });
     expect(c.runUntil(() => c.leaderReady(), 5_000_000)).toBe(true);
     expect(c.controller().electLeaders('t', 0, 'preferred').error).toBe('ELECTION_NOT_NEEDED');

@@ -338,7 +338,16 @@ describe('consume-transform-produce with the model’s transactional producer', 
       c.runFor(300_000);
       // A second instance of tx-1 fences the first (and shares its group, ctp).
       addProducer(c, 201, recorder, 25, 'b', 1);
-      c.runFor(500_000);
+      // The crash comes 0.3 s later, with transactions open. How many transactions commit depends
+      // on the phase of the two instances' fencing cycle, which Kafka has too: each transaction
+      // starts with a read_committed poll of t-0 and, when t-0 has nothing new, that fetch waits
+      // fetch.max.wait.ms (500 ms, ReplicaManager.fetchMessages → DelayedFetch), longer than the
+      // other instance takes to fail, reopen and fence it (InitProducerId bumps the epoch,
+      // TransactionCoordinator.prepareInitProducerIdTransit; INVALID_PRODUCER_EPOCH is fatal,
+      // TransactionManager) — so the two can fence each other with no transaction committing.
+      // Crashing at 0.8 s (as before the KRaft metadata timing: 25 ms append linger) now lands them
+      // in that cycle for the whole run (4 of 50 transactions commit); at 0.6 s 15 do.
+      c.runFor(300_000);
       // The group coordinator (__consumer_offsets' leader) crashes for 5 s, transactions open.
       const coordinator = c.state(OFFSETS_TOPIC, 0).leader;
       c.sim.crash(coordinator);

@@ -7,15 +7,18 @@
 // anomaly to the offsets the follower kept below the leader's log start.
 //
 // The fixture (fixtures/seed-72003580-shifted.json) is a hand-shifted schedule derived from the
-// seed's shrunk trace: the controller crash of broker 1 at 1.948 s restarts it after 3000 ms, not
+// seed's shrunk trace: the controller crash of broker 1 at 1.948 s restarts it after 2700 ms, not
 // 2999 ms. Since a fetch above its bound is answered at once (DelayedFetch.tryComplete Case F,
 // 3.8 on, model/partition.ts fetchAboveBoundCompletes) the seed's own shrink still runs steps 1–7
-// but its consumers' polls moved and its history no longer holds the poll-skip; the shifted run
-// (broker 1 back at 4.948 s) does, with the same offsets, epochs and retention at 30 s.
+// but its consumers' polls moved and its history no longer holds the poll-skip; a restart after
+// 3000 ms restored it until the KRaft metadata timing (25 ms append linger, branch kraftlag) moved
+// the polls again (a nonmonotonic-poll instead). Under that timing offset 44 reaches broker 2
+// before the cut, so the kept suffix is 45–55; the shifted run (broker 1 back at 4.648 s) holds
+// the poll-skip again, with retention at 30 s.
 //
 // The chain, each step read in Kafka's source at 3.9.0-rc3:
-// 1. Leader 1 (epoch 1), cut from broker 2, appends offsets 44–55 (HW 44) and is killed. Broker 2
-//    leads epoch 2 from 44 (its epoch cache (1, 0), (2, 44)) and commits other records at 44–55.
+// 1. Leader 1 (epoch 1), cut from broker 2, appends offsets 45–55 (HW 45) and is killed. Broker 2
+//    leads epoch 2 from 45 (its epoch cache (1, 0), (2, 45)) and commits other records at 45–55.
 // 2. Broker 1 restarts as a follower of epoch 2, still cut from broker 2. Its fetcher starts at
 //    its log end, 56, with lastFetchedEpoch 1 (AbstractFetcherThread.addPartitions: Fetching with
 //    latestEpoch when truncation on fetch is supported).
@@ -27,7 +30,7 @@
 //    known epoch which is larger than it. This may be inaccurate…" → (1, 56). The fetch offset is
 //    not below the log start, and neither the epoch (1) nor the end offset (56) is below the
 //    fetch's: no divergence. The leader records the follower at 56 (updateFollowerFetchState) and,
-//    56 being at its HW and above its epoch start 44, expands the ISR with it (maybeExpandIsr).
+//    56 being at its HW and above its epoch start 45, expands the ISR with it (maybeExpandIsr).
 // 5. The answer (log start 56) is dropped: broker 1 is isolated at once. Its log start stays 0
 //    (only ReplicaFetcherThread.processPartitionData raises it, from an answer) and its own
 //    retention deletes nothing (UnifiedLog.deletableSegments: nothing at or above the HW, 0).
@@ -36,10 +39,10 @@
 //    endOffsetFor(1) on (2, 56) is again (1, 56): they truncate to 56, their log end (UnifiedLog
 //    .truncateTo: no effect, but the cache is trimmed to the log end, emptying it), fetch without
 //    a last fetched epoch and replicate from 56; the leader's HW reaches 56.
-// 7. Consumers read offsets 44–55 from broker 1: its epoch-1 records, where the committed log holds
+// 7. Consumers read offsets 45–55 from broker 1: its epoch-1 records, where the committed log holds
 //    the epoch-2 ones (inconsistent-offsets, duplicate, acked-durable, consistent-read; and a
 //    poll-skip the history checker finds because a duplicated value's first offset is now a kept one).
-// Without retention (step 3) the leader answers epoch 1 with (1, 44), a divergence: the run passes.
+// Without retention (step 3) the leader answers epoch 1 with (1, 45), a divergence: the run passes.
 //
 // If this test starts failing because the run is clean, either the model moved away from one of
 // the steps above (find which, against Kafka's source) or Kafka's rule was fixed and the model
@@ -55,7 +58,7 @@ import { fetchBelowCache, findingRun, PROBE, rec, replicaOf, rerunFinding, snaps
 const SEED = 72003580;
 
 describe('finding: a follower with records below the leader log start served without a divergence', () => {
-  it('seed 72003580: broker 1 leads with its epoch-1 records at 44–55 against the committed ones', () => {
+  it('seed 72003580: broker 1 leads with its epoch-1 records at 45–55 against the committed ones', () => {
     // Step 4, as the model announces it (the probe); and no divergence truncation for broker 1 anywhere.
     const { result, failing, kafkaFindings, timeline } = rerunFinding(SEED, 'shifted');
     expect(timeline.some((e) => e.kind === 'truncate' && e.broker === 1)).toBe(false);
@@ -78,7 +81,7 @@ describe('finding: a follower with records below the leader log start served wit
       expect(a.kafkaFinding, a.kind).toBe('no-divergence-below-log-start');
       expect(a.expected).not.toBe(true);
       expect(a.topic).toBe('t');
-      for (const o of a.offsets ?? []) expect(o >= 44 && o <= 55, `${a.kind} at ${o}`).toBe(true);
+      for (const o of a.offsets ?? []) expect(o >= 45 && o <= 55, `${a.kind} at ${o}`).toBe(true);
       expect(a.kafkaFindingWitness).toMatch(
         /^Leader 2 served broker 1's fetch of t\/0 at 56 with last fetched epoch 1, older than .* first epoch 2/,
       );
@@ -86,8 +89,9 @@ describe('finding: a follower with records below the leader log start served wit
   });
 
   it('another offset, record, follower or epoch, or no chain: the anomaly stays failing', () => {
-    // The witness's input as this run records it: leader 2's probe context, and broker 1's log
-    // in the last snapshot (epoch 1 at 44–55: p201-15 at 44, p200-15 at 45, p200-16 at 46).
+    // The witness's input as the seed's run before the KRaft metadata timing recorded it: leader 2's
+    // probe context, and broker 1's log in the last snapshot (epoch 1 at 44–55: p201-15 at 44,
+    // p200-15 at 45, p200-16 at 46).
     const k = fetchBelowCache({ leader: 2, follower: 1, partition: 0, fetchOffset: 56 }, 1, 2);
     const replica = (broker: number, records: RecordView[]) =>
       replicaOf(broker, records, { partition: 0, role: 'leader', leaderEpoch: 3, hw: 57 });

@@ -12,6 +12,16 @@
 // taken (updateLatestMetadata) and currentLeader names no leader until metadata of epoch 2
 // arrives, then the position is validated there (3.9.0-rc3). Now the member asks for
 // metadata, validates against broker 3 in epoch 2 and goes on at 66.
+//
+// Under the KRaft metadata timing (25 ms append linger, flush after a drain) the same fixture
+// meets the situation later: at 83.57 s member 502 (process 502006) is assigned t-1 and fetches
+// its committed offset 106 of leader epoch 3 while its metadata names broker 3, deposed, in
+// epoch 2. The model now asks for metadata and validates against broker 2 in epoch 3
+// (currentLeaderEpoch 3) and goes on at 106. Without the fix it asks broker 3
+// OffsetsForLeaderEpoch(currentLeaderEpoch 2, leaderEpoch 3) — the validation assertion below
+// fails (checked by disabling updateLastSeenEpochIfNewer in client-fetcher.ts) — but broker 3
+// already knows epoch 3 and answers FENCED_LEADER_EPOCH, so this run does not reach the reset
+// to 0 of the original one: the position and commit assertions hold either way here.
 
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../driver/run.ts';
@@ -43,13 +53,13 @@ describe('a committed leader epoch newer than the metadata', () => {
       expect(req.currentLeaderEpoch).toBeGreaterThanOrEqual(req.leaderEpoch);
     }
     const history = r.trace!.history;
-    // the member assigned t-1 at 43.33 s starts at its committed 66 and never resets
-    const window = history.filter((e) => e.process === 500006 && e.time > 43_000_000 && e.time < 46_000_000);
+    // the member assigned t-1 at 83.57 s starts at its committed 106 and never resets
+    const window = history.filter((e) => e.process === 502006 && e.time > 83_000_000 && e.time < 86_000_000);
     const seeks = window.filter((e) => e.f === 'assign' && e.type === 'ok').map((e) => e.value as AssignValue);
-    expect(seeks).toEqual([{ topic: 't', partition: 1, offset: 66 }]);
-    const commits = history.filter((e) => e.process === 500007 && e.f === 'commit' && e.type === 'invoke');
+    expect(seeks).toEqual([{ topic: 't', partition: 1, offset: 106 }]);
+    const commits = history.filter((e) => e.process === 502007 && e.f === 'commit' && e.type === 'invoke');
     const t1 = commits.flatMap((c) => (c.value as CommitValue).offsets.filter((o) => o.partition === 1));
     expect(t1.length).toBeGreaterThan(0);
-    for (const o of t1) expect(o.offset).toBeGreaterThanOrEqual(66);
+    for (const o of t1) expect(o.offset).toBeGreaterThanOrEqual(106);
   });
 });

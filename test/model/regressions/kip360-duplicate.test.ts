@@ -20,27 +20,39 @@
 // one before, with the poll anomalies the second copy causes (driver/promise.ts, rule
 // 'kip-360-resend'; its unit tests are in test/fuzz/promise.test.ts).
 //
-// Seed 214041 in short: broker 3, leader of t/0, stops at 0.18 s with the producer's first
-// batch (p202-9, sequence 0) unanswered (the fuzzer's schedule stopped it cleanly; since
-// connection resets are modelled a clean stop tells the producer at once, so the schedule
-// below cuts its power instead: a machine without power sends no reset, and the producer
-// learns only by its request timeout, as it did then); broker 1 leads and takes p202-14 (sequence 1) from a
-// producer it has no state for (Kafka's ProducerAppendInfo.checkSequence accepts any sequence
-// then) at offset 0, but cannot commit it before the request times out; sequence 0 is then
-// refused as out of order, the producer bumps its epoch to 1 and re-sends both from sequence 0:
-// p202-14 lands again at offset 8 (at offset 5 before the epoch bump replaced a new producer id).
+// Seed 214041 stopped broker 3, leader of t/0, at 0.18 s; its fixture became seed 214467's (the
+// controller quorum, issue 14, moved the interleaving), and under the KRaft metadata timing (25 ms
+// append linger: the cluster is up at 61 ms, not 12 ms) that shrink's run is clean: broker 4
+// answers producer 200's first InitProducerId BROKER_NOT_AVAILABLE, the producer moves on to broker 1
+// for its metadata, and with broker 1's power lost at 184 ms its refresh at 13.9 s goes unanswered,
+// so p200-20 too goes to the dead broker and nothing is appended twice. The fixture here is a
+// hand-shifted schedule derived from seed 214467 (seed-214467-shifted.json): broker 1 loses power at
+// 120 ms, not 184 ms (80–135 ms all give the same duplicate), so the producer's metadata request at 139 ms is
+// lost and its later ones go to live brokers. The run in short: broker 1, leader of t/0, loses power
+// (a machine without power sends no reset, so the producer learns only by its request timeout);
+// broker 2 leads t/0 in epoch 2 from 6.53 s with ISR {2, 3}, but the split of broker 3 at 8.87 s
+// drops broker 3's fetch answer and its fetcher waits out its 30 s request timeout, so the HW of t/0
+// stays 0 until 39.0 s. Producer 200's p200-16 (sequence 0) and p200-18 (sequence 1) went to the dead
+// broker 1; p200-20 (sequence 2) reaches broker 2 at 14.39 s and is appended at offset 2 from a
+// producer it has no state for (Kafka's ProducerAppendInfo.checkSequence accepts any sequence then),
+// but cannot commit before the request times out; the retried sequence 0 is refused as out of order
+// at 15.79 s, the producer bumps its epoch to 1 and re-sends from sequence 0: p200-16 at offset 3
+// (19.31 s), and once broker 3 fetches again, p200-18 at 4 and p200-20 again at offset 8 (39.01 s).
+// The consumer's polls then skip from the first copy of p200-20 to p200-22: the poll-skip the second
+// copy causes, expected by the same rule.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
 
 describe('KIP-360 resends: a duplicate Kafka makes, not a loss', () => {
-  it('seed 214041: the duplicate is there, announced, and expected; nothing else fails', () => {
-    // Seed 214467 since the controller quorum (issue 14) moved the interleaving (214041 before).
+  it('seed 214041 (214467 shifted): the duplicate is there, announced, and expected; nothing else fails', () => {
+    // Seed 214467 since the controller quorum (issue 14) moved the interleaving (214041 before), its
+    // power loss shifted from 184 to 120 ms since the KRaft metadata timing (header).
     // Found before clean stops were controlled shutdowns (issue 13): the fixture turns them off.
-    const { result, failing } = rerun(214467, fixtureInput(214467));
+    const { result, failing } = rerun(214467, fixtureInput(214467, 'shifted'));
     expect(failing).toEqual([]);
     const dup = result.verdict.anomalies.find((a) => a.kind === 'duplicate');
-    expect(dup).toMatchObject({ expected: true, values: ['p200-20'], offsets: [2, 6] });
+    expect(dup).toMatchObject({ expected: true, values: ['p200-20'], offsets: [2, 8] });
     expect(dup!.explanation).toMatch(/KIP-360/);
     expect(dup!.expectedBecause).toMatchObject({ rule: 'kip-360-resend', partition: dup!.partition });
     expect(dup!.expectedBecause!.event).toMatch(/under epoch 1/);

@@ -3,10 +3,13 @@
 // KIP-360 resends. The bug is planted for this test only (a stand-in wrapped around
 // ProducerStates.check, no model switch): a leader stops recognising a retried batch of a
 // producer whose epoch was bumped (Kafka: ProducerStateEntry.findDuplicateBatch finds it
-// whatever the epoch). On the KIP-360 schedule of kip360-duplicate.test.ts the producer
-// re-sends p200-16 under epoch 1, retries it, and the buggy leader appends the retry again
-// under the same epoch: copies that do not each come under a newer epoch, so the promise
-// tracker's evidence (driver/promise.ts AppendIdentities) refuses the excuse.
+// whatever the epoch). On the KIP-360 schedule of kip360-duplicate.test.ts (seed 214467's shrink
+// with broker 1's power loss shifted to 120 ms for the KRaft metadata timing: fixture
+// seed-214467-shifted.json) the producer re-sends p200-16 under epoch 1 at 19.31 s (offset 3 of
+// t/0), its request times out while the HW stands still, and the buggy leader appends each of
+// its three retries again under the same epoch (offsets 4, 5, 6): copies that do not each come
+// under a newer epoch, so the promise tracker's evidence (driver/promise.ts AppendIdentities)
+// refuses the excuse.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PromiseTracker } from '../../../driver/promise.ts';
@@ -44,7 +47,7 @@ afterEach(() => {
 
 describe('a planted broker dedupe bug stays a violation beside genuine KIP-360 resends', () => {
   it('the correct model: the one duplicate is the KIP-360 resend, expected', () => {
-    const { result, failing } = rerun(SEED, fixtureInput(SEED));
+    const { result, failing } = rerun(SEED, fixtureInput(SEED, 'shifted'));
     expect(failing).toEqual([]);
     const dups = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
     expect(dups.map((a) => a.values)).toEqual([['p200-20']]);
@@ -52,7 +55,7 @@ describe('a planted broker dedupe bug stays a violation beside genuine KIP-360 r
 
   it('with the bug: the re-sent value appended twice under one epoch is a violation, not a kip-360-resend', () => {
     const resent = plantDedupeBug();
-    const { result } = rerun(SEED, fixtureInput(SEED));
+    const { result } = rerun(SEED, fixtureInput(SEED, 'shifted'));
     const dups = result.verdict.anomalies.filter((a) => a.kind === 'duplicate');
     const planted = dups.find((a) => a.values?.includes('p200-16'));
     expect(planted).toBeDefined();

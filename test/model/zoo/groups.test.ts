@@ -3,14 +3,17 @@
 // committed-offset checker judging the history. Cluster: 3 brokers, topic t (1 partition,
 // RF 3, min.insync.replicas 2), `__consumer_offsets` of 1 partition (RF 3, led by broker 2),
 // one producer, two group members (sessions 6 s, heartbeats 2 s, auto commits every 1 s).
-// - stale-generation-commit: member 0 (owner of t-0) is cut off from broker 2 (its
-//   coordinator) for 12.5 s; its session expires, member 1 is handed generation 3; the cut
-//   heals between member 0's heartbeats, so its next auto commit (generation 2) reaches the
+// The owner of t-0 is the member that joined first (its member id sorts first for the range
+// assignor): consumer 1 on these schedules under the KRaft metadata timing (25 ms append
+// linger; before it, consumer 0 joined first). The schedules below act on that owner.
+// - stale-generation-commit: the owner is cut off from broker 2 (its
+//   coordinator) for 12.5 s; its session expires, the other member is handed generation 3; the cut
+//   heals between the owner's heartbeats, so its next auto commit (generation 2) reaches the
 //   coordinator first. Correct: UNKNOWN_MEMBER_ID. Variant: accepted (stale-generation-commit).
 // - coordinator-acks-1: broker 2's links to the other brokers are slowed by 3 s, so its
 //   __consumer_offsets appends reach the followers late; broker 2 is killed 2.5 s later and
-//   member 0 (the owner) crashes too. The new coordinator loads a log without the last
-//   commits; member 1 is handed t-0 and fetches the offset. Correct: those commits were never
+//   the owner crashes too. The new coordinator loads a log without the last
+//   commits; the other member is handed t-0 and fetches the offset. Correct: those commits were never
 //   answered (NOT_COORDINATOR / no answer). Variant: answered at append, then lost (lost-commit).
 // - coordinator-serves-before-load: broker 2 is killed; the new leader serves an empty group
 //   (no load): members rejoin as new ones, generations start over and the fetched offset is
@@ -27,12 +30,12 @@ import { groupScenarioInput } from '../group-input.ts';
 const input = (faults: Fault[]): ScenarioInput => groupScenarioInput(faults);
 
 const coordinator = { kind: 'broker', id: 2 } as const;
-const member0 = { kind: 'consumer', index: 0 } as const;
+const owner = { kind: 'consumer', index: 1 } as const;
 
 const staleGeneration = input([
   {
     trigger: { kind: 'at', atMs: 8_000 },
-    action: { kind: 'cut', cut: { shape: 'link', a: member0, b: coordinator }, durationMs: 12_500 },
+    action: { kind: 'cut', cut: { shape: 'link', a: owner, b: coordinator }, durationMs: 12_500 },
   },
 ]);
 
@@ -46,7 +49,7 @@ const acksOne = input([
     action: { kind: 'slow', target: coordinator, peer: { kind: 'broker', id: 3 }, extraMs: 3_000, durationMs: 20_000 },
   },
   { trigger: { kind: 'at', atMs: 12_500 }, action: { kind: 'crash', target: coordinator, downMs: 5_000 } },
-  { trigger: { kind: 'at', atMs: 12_600 }, action: { kind: 'crash', target: member0, downMs: 40_000 } },
+  { trigger: { kind: 'at', atMs: 12_600 }, action: { kind: 'crash', target: owner, downMs: 40_000 } },
 ]);
 
 const coordinatorCrash = input([
