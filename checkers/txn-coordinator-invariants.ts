@@ -31,8 +31,10 @@
 //                              last look left it.
 //
 // TxnCoordinatorInvariants judges both over the driver's looks at the cluster (driver/run.ts,
-// at each snapshot): every loaded shard each time, and each completed transaction once, at the
-// first look after its completion record was committed.
+// at each snapshot): every loaded shard each time, and each completed transaction once per
+// partition it added, at the first look after its completion record was committed at which that
+// partition has a leader (a partition offline then is judged at its next leader's first look:
+// the marker is in every ISR and ELR replica, so in the log of whichever is elected).
 // Assumes: checked while no durability breach happened (a breach may take a marker with it);
 // the tests run it after every event. A marker below the leader's log start offset is gone by
 // retention (segment deletion), so a leader whose log start moved up proves nothing missing.
@@ -135,24 +137,36 @@ export function coordinatorEpochViolations(shards: readonly TxnShardView[]): str
   return coordinatorEpochClashes(shards).map(clashSentence);
 }
 
-/** markers-before-complete, as sentences (empty = holds); `leaderLog` undefined = no leader now. */
+/**
+ * markers-before-complete, as sentences (empty = holds); `leaderLog` undefined = no leader now,
+ * and such a partition is handed to `offline` (when given) to be judged at a later look.
+ */
 export function completedMarkerViolations(
   completed: readonly CompletedTxnView[],
   leaderLog: (tp: string) => LeaderLogView | undefined,
+  offline?: (t: CompletedTxnView, tp: string) => void,
 ): string[] {
   const out: string[] = [];
   for (const t of completed) {
     for (const tp of t.partitions) {
       const log = leaderLog(tp);
-      if (log === undefined || hasMarker(log, t)) continue;
-      if ((log.logStartOffset ?? 0) === 0)
-        out.push(
-          `transaction ${t.transactionalId} (producer ${t.producerId}) completed with ${t.result}, ` +
-            `but the leader of ${tp} has no ${t.result} marker of it`,
-        );
+      if (log === undefined) offline?.(t, tp);
+      else if (missingMarker(log, t)) out.push(markerSentence(t, tp));
     }
   }
   return out;
+}
+
+/** `t`'s marker is not in `log`, which retention has not cut (a moved log start proves nothing missing). */
+function missingMarker(log: LeaderLogView, t: CompletedTxnView): boolean {
+  return !hasMarker(log, t) && (log.logStartOffset ?? 0) === 0;
+}
+
+function markerSentence(t: CompletedTxnView, tp: string): string {
+  return (
+    `transaction ${t.transactionalId} (producer ${t.producerId}) completed with ${t.result}, ` +
+    `but the leader of ${tp} has no ${t.result} marker of it`
+  );
 }
 
 /** The leader's log holds `t`'s marker (searched from its end down: markers are recent). */
@@ -184,6 +198,8 @@ export class TxnCoordinatorInvariants {
   /** The partitions of completed transactions (no-batch-below-marker-epoch reads their leader logs). */
   private readonly txnPartitions = new Set<string>();
   private readonly scans = new Map<string, LogScan>();
+  /** Completed transactions' partitions that had no leader at their look: judged at the first look with one. */
+  private offline: Array<{ readonly t: CompletedTxnView; readonly tp: string }> = [];
 
   anomalies(): Anomaly[] {
     return this.found;
@@ -207,7 +223,13 @@ export class TxnCoordinatorInvariants {
     }
     for (const t of fresh) for (const tp of t.partitions) this.txnPartitions.add(tp);
     for (const tp of this.txnPartitions) this.scanLog(tp, look.leaderLog(tp), timeUs);
-    for (const v of completedMarkerViolations(fresh, (tp) => look.leaderLog(tp))) {
+    const waiting = this.offline;
+    this.offline = [];
+    const offline = (t: CompletedTxnView, tp: string) => this.offline.push({ t, tp });
+    const violations = completedMarkerViolations(fresh, (tp) => look.leaderLog(tp), offline);
+    for (const { t, tp } of waiting)
+      violations.push(...completedMarkerViolations([only(t, tp)], (p) => look.leaderLog(p), offline));
+    for (const v of violations) {
       this.report({
         kind: 'txn-markers-before-complete',
         explanation: `${capitalised(v)}: the coordinator completed it before every marker was written.`,
@@ -253,4 +275,9 @@ export class TxnCoordinatorInvariants {
 
 function capitalised(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** `t` restricted to the one partition `tp` (an offline partition judged later). */
+function only(t: CompletedTxnView, tp: string): CompletedTxnView {
+  return { transactionalId: t.transactionalId, producerId: t.producerId, result: t.result, partitions: [tp] };
 }

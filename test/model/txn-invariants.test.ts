@@ -108,6 +108,22 @@ describe('TxnCoordinatorInvariants: the driver monitor over its looks', () => {
     expect(m.anomalies()[0].explanation).toMatch(/tx2.*t\/0 has no COMMIT marker/);
   });
 
+  it('a partition without a leader at that look is judged at the first look with a leader', () => {
+    const m = new TxnCoordinatorInvariants();
+    const shards = [{ broker: 1, partition: 0, coordinatorEpoch: 3, loaded: true, completed: [done] }];
+    m.observe({ shards, leaderLog: () => undefined }, 10); // t/0 offline as the transaction completes
+    m.observe({ shards, leaderLog: () => undefined }, 20);
+    expect(m.anomalies()).toEqual([]);
+    m.observe({ shards, leaderLog: () => log(1) }, 30); // the leader elected holds no marker
+    m.observe({ shards, leaderLog: () => log(1) }, 40); // judged once
+    expect(m.anomalies()).toMatchObject([{ kind: 'txn-markers-before-complete', timesUs: [30] }]);
+    const held = new TxnCoordinatorInvariants();
+    held.observe({ shards, leaderLog: () => undefined }, 10);
+    held.observe({ shards, leaderLog: () => log(2) }, 20);
+    held.observe({ shards, leaderLog: () => log(1) }, 30); // judged already, at 20
+    expect(held.anomalies()).toEqual([]);
+  });
+
   it('a marker missing below a log start moved up by retention proves nothing', () => {
     const m = new TxnCoordinatorInvariants();
     const shards = [{ broker: 1, partition: 0, coordinatorEpoch: 3, loaded: true, completed: [done] }];

@@ -23,12 +23,11 @@
 // (2.149 s), broker 2 fetches it and broker 1 advances its HW to 22; broker 1 loses power at
 // 2.168 s, before broker 2's next fetch brings that HW; broker 2, elected at 11.35 s, leads
 // with HW 21 and the ABORT marker at 21 (same from 1093 to 1126 ms).
-// What these cases pin is the situation (the lagging leader holding the marker), not the
-// invariant's judgement of it: each completed transaction is judged once, at the first full look
-// after it completed, and under the KRaft metadata timing that look falls while t/0 has no
-// running leader (3.367 s in the first case, 2.168 s in the second), so with the pre-fix check
-// (the marker below the current leader's HW) restored both cases still pass (checked; the second
-// also on main, where the shrink's ABORT was judged at 8.17 s, likewise with no leader).
+// Under the KRaft metadata timing the first full look after each transaction completed falls while
+// t/0 has no running leader (3.367 s in the first case, 2.168 s in the second). The monitor once
+// judged each completed transaction at that look only, and skipped a partition without a leader, so
+// neither case judged the marker at all; it now judges such a partition at the first look with a
+// leader (checkers/txn-coordinator-invariants.ts): 7.27 s and 11.44 s here, broker 2 leading.
 
 import { describe, expect, it } from 'vitest';
 import { fixtureInput, rerun } from './helpers.ts';
