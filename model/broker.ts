@@ -55,7 +55,7 @@ import { Partition, SENTINEL_GUARD, type PartitionHost, type PendingIsrChange } 
 import { ReplicaLog } from './replica-log.ts';
 import { rulesOf } from './versions.ts';
 import { codeProbe } from './code-probes.ts';
-import { RaftReplica, type RaftHost } from './raft.ts';
+import { quorumSettingsOf, RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog } from './metadata-image.ts';
 import { GroupHost, type GroupHostBroker, type GroupTimerTag } from './group-host.ts';
 import { OFFSETS_TOPIC, TXN_STATE_TOPIC } from './config.ts';
@@ -194,13 +194,7 @@ export class Broker implements Actor<Message>, PartitionHost, RaftHost, GroupHos
           nodeId: params.brokerId,
           voters: params.controllerIds,
           isVoter: false,
-          electionTimeoutMs: params.config['controller.quorum.election.timeout.ms'] ?? 1_000,
-          fetchTimeoutMs: params.config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
-          electionBackoffMaxMs: params.config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
-          requestTimeoutMs: params.config['controller.quorum.request.timeout.ms'] ?? 2_000,
-          appendLingerMs: params.config['controller.quorum.append.linger.ms'] ?? 25,
-          hwCompletesFetch: rulesOf(params.config['kafka.version']).raftHwCompletesFetch,
-          preVote: rulesOf(params.config['kafka.version']).preVote,
+          ...quorumSettingsOf(params.config),
           variant: params.variant,
         },
         this,

@@ -53,7 +53,6 @@
 //   schedule, an operator) starts it again. The correct model never gets there.
 
 import type { Actor, Message } from '../harness/types.ts';
-import { rulesOf } from './versions.ts';
 import type { ModelContext, ModelActorFactory } from './cluster-api.ts';
 import {
   elrEnabled,
@@ -71,7 +70,7 @@ import {
   type PartitionState,
   type RaftMessage,
 } from './internal-protocol.ts';
-import { RaftReplica, type RaftHost } from './raft.ts';
+import { quorumSettingsOf, RaftReplica, type RaftHost } from './raft.ts';
 import type { MetadataCommitLog, VoterState } from './metadata-image.ts';
 import { buildPartitionChange, NO_LEADER, type Election } from './partition-change.ts';
 import { codeProbe, probeAlterPartitionRejection } from './code-probes.ts';
@@ -83,8 +82,6 @@ import {
   type ElectionOutcome,
 } from './controller-elections.ts';
 
-/** QuorumConfig.DEFAULT_QUORUM_LINGER_MS (controller.quorum.append.linger.ms). */
-const DEFAULT_QUORUM_LINGER_MS = 25;
 /** KRaftConfigs.METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT (metadata.max.idle.interval.ms). */
 const METADATA_MAX_IDLE_INTERVAL_MS_DEFAULT = 500;
 
@@ -227,13 +224,7 @@ export class KraftController implements Actor<Message>, ControllerNode, RaftHost
         nodeId: params.controllerId,
         voters: params.voters,
         isVoter: true,
-        electionTimeoutMs: config['controller.quorum.election.timeout.ms'] ?? 1_000,
-        fetchTimeoutMs: config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
-        electionBackoffMaxMs: config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
-        requestTimeoutMs: config['controller.quorum.request.timeout.ms'] ?? 2_000,
-        appendLingerMs: config['controller.quorum.append.linger.ms'] ?? DEFAULT_QUORUM_LINGER_MS,
-        hwCompletesFetch: rulesOf(config['kafka.version']).raftHwCompletesFetch,
-        preVote: rulesOf(config['kafka.version']).preVote,
+        ...quorumSettingsOf(config),
         variant: params.variant,
       },
       this,

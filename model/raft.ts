@@ -83,7 +83,8 @@
 
 import type { ModelContext } from './cluster-api.ts';
 import type { RaftRoleName } from '../checkers/cluster-state.ts';
-import type { ProtocolVariant } from './config.ts';
+import type { KafkaConfig, ProtocolVariant } from './config.ts';
+import { rulesOf } from './versions.ts';
 import type {
   ControllerRequest,
   ControllerResponse,
@@ -132,6 +133,26 @@ export interface RaftParams {
   /** KIP-996 Pre-Vote (kafka.version ≥ 4.0: VersionRules.preVote). */
   readonly preVote: boolean;
   readonly variant: 'correct' | ProtocolVariant;
+}
+
+/** QuorumConfig.DEFAULT_QUORUM_LINGER_MS (controller.quorum.append.linger.ms). */
+const DEFAULT_QUORUM_LINGER_MS = 25;
+
+/**
+ * The RaftParams a node's KafkaConfig sets (QuorumConfig's settings with Kafka's defaults, the
+ * version's rules), the same for a controller's voter and a broker's observer.
+ */
+export function quorumSettingsOf(config: KafkaConfig): Omit<RaftParams, 'nodeId' | 'voters' | 'isVoter' | 'variant'> {
+  const rules = rulesOf(config['kafka.version']);
+  return {
+    electionTimeoutMs: config['controller.quorum.election.timeout.ms'] ?? 1_000,
+    fetchTimeoutMs: config['controller.quorum.fetch.timeout.ms'] ?? 2_000,
+    electionBackoffMaxMs: config['controller.quorum.election.backoff.max.ms'] ?? 1_000,
+    requestTimeoutMs: config['controller.quorum.request.timeout.ms'] ?? 2_000,
+    appendLingerMs: config['controller.quorum.append.linger.ms'] ?? DEFAULT_QUORUM_LINGER_MS,
+    hwCompletesFetch: rules.raftHwCompletesFetch,
+    preVote: rules.preVote,
+  };
 }
 
 /** LeaderState.ReplicaState: what the leader knows of a voter or observer. */
@@ -998,21 +1019,20 @@ export class RaftReplica {
   }
 
   /**
-   * LeaderState.maybeUpdateHighWatermark; true when it moved (from 4.1, KIP-1166, parked fetches then answered).
+   * LeaderState.maybeUpdateHighWatermark; from 4.1 (KIP-1166) a HW that moved answers the parked fetches.
    * The voters' end offsets by descending order, the one at index voters/2 (what a majority
    * holds); sorted in a scratch array this leader reuses (it runs on every voter fetch).
    */
-  private maybeUpdateLeaderHw(): boolean {
+  private maybeUpdateLeaderHw(): void {
     const offsets = this.voterOffsetsScratch;
     const voters = this.params.voters;
     if (offsets.length !== voters.length) offsets.length = voters.length;
     for (let i = 0; i < voters.length; i++) offsets[i] = this.progress.get(voters[i])?.endOffset ?? -1;
     sortDescending(offsets);
     const candidate = offsets[Math.floor(voters.length / 2)];
-    if (candidate <= this.epochStartOffset || candidate <= this.hw) return false;
+    if (candidate <= this.epochStartOffset || candidate <= this.hw) return;
     this.advanceHw(candidate);
     if (this.params.hwCompletesFetch) this.completeParked();
-    return true;
   }
 
   private completeParked(): void {
