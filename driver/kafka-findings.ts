@@ -358,6 +358,8 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
     for (const r of atHit?.kept ?? []) if (!kept.has(r.offset)) kept.set(r.offset, r.value);
     const hanging = hangingBelowLogStart(k, atHit?.openBelow ?? [], run.hangingTransactions ?? []);
     if (kept.size === 0 && hanging === undefined) continue;
+    // The follower's log after the hit, read once for the witness and each anomaly it is asked about.
+    const afterHit = atHit === undefined ? undefined : followerLogAfterHit(atHit, snap);
     const offsets = [...kept.keys()];
     const keptText =
       kept.size === 0
@@ -374,13 +376,13 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
         `Leader ${k.leader} served broker ${k.follower}'s fetch of ${k.topic}/${k.partition} at ${k.fetchOffset} ` +
         `with last fetched epoch ${k.lastFetchedEpoch}, older than its cache's first epoch ${k.leaderFirstEpoch} ` +
         `(end offset ${k.leaderEndOffset}, log start ${k.leaderLogStart}): no divergence${keptText}${hangText}` +
-        `${abortedKeptTxn(atHit, snap)}.`,
+        `${abortedKeptTxn(atHit, afterHit)}.`,
       explains: (a) =>
         a.topic === k.topic &&
         a.partition === k.partition &&
         ((hanging !== undefined && a.kind === 'liveness') ||
           explainedByKept(a, kept, snap) ||
-          (atHit !== undefined && (truncatedIntoHeld(a, atHit) || abortedKeptTxnSkip(a, atHit, snap)))),
+          (atHit !== undefined && (truncatedIntoHeld(a, atHit) || abortedKeptTxnSkip(a, atHit, afterHit)))),
     });
   }
   return out;
@@ -403,12 +405,15 @@ function noDivergenceBelowLogStart(run: FindingRun): FindingWitness[] {
  * the step stand, every offset between is a marker or that producer's record at or above the
  * transaction's first offset below the ABORT, and every skipped value is one it held at the hit.
  */
-function abortedKeptTxnSkip(a: Anomaly, atHit: FollowerAtFetchBelowCache, snap: ClusterSnapshot): boolean {
+function abortedKeptTxnSkip(
+  a: Anomaly,
+  atHit: FollowerAtFetchBelowCache,
+  log: ReadonlyMap<number, KeptRecord> | undefined,
+): boolean {
   const [from, to, ...skipped] = a.values ?? [];
   const polledUs = a.timesUs?.[1];
   if (a.kind !== 'poll-skip' || a.offsets !== undefined || skipped.length === 0) return false;
   if (polledUs === undefined || atHit.atUs === undefined || polledUs < atHit.atUs) return false;
-  const log = followerLogAfterHit(atHit, snap);
   if (log === undefined) return false;
   const [start, end] = stepEnds(log, from, to);
   if (start === undefined || end === undefined) return false;
@@ -447,10 +452,12 @@ function followerLogAfterHit(
 
 /**
  * The witness's clause for a transaction of `atHit.openBelow` that an ABORT of its producer closed
- * on the follower later (its offset named), or '' when none did.
+ * on the follower later (its offset named; `log`: followerLogAfterHit), or '' when none did.
  */
-function abortedKeptTxn(atHit: FollowerAtFetchBelowCache | undefined, snap: ClusterSnapshot): string {
-  const log = atHit === undefined ? undefined : followerLogAfterHit(atHit, snap);
+function abortedKeptTxn(
+  atHit: FollowerAtFetchBelowCache | undefined,
+  log: ReadonlyMap<number, KeptRecord> | undefined,
+): string {
   if (atHit === undefined || log === undefined) return '';
   for (const t of atHit.openBelow ?? []) {
     const abortAt = abortClosing(log, t.producerId, atHit.fetch.fetchOffset);
