@@ -147,14 +147,21 @@ export function completedMarkerViolations(
   offline?: (t: CompletedTxnView, tp: string) => void,
 ): string[] {
   const out: string[] = [];
-  for (const t of completed) {
-    for (const tp of t.partitions) {
-      const log = leaderLog(tp);
-      if (log === undefined) offline?.(t, tp);
-      else if (missingMarker(log, t)) out.push(markerSentence(t, tp));
-    }
-  }
+  for (const t of completed) for (const tp of t.partitions) judgeMarker(t, tp, leaderLog, out, offline);
   return out;
+}
+
+/** markers-before-complete for `t` on `tp`: a sentence into `out` when it fails, `offline` when no leader. */
+function judgeMarker(
+  t: CompletedTxnView,
+  tp: string,
+  leaderLog: (tp: string) => LeaderLogView | undefined,
+  out: string[],
+  offline?: (t: CompletedTxnView, tp: string) => void,
+): void {
+  const log = leaderLog(tp);
+  if (log === undefined) offline?.(t, tp);
+  else if (missingMarker(log, t)) out.push(markerSentence(t, tp));
 }
 
 /** `t`'s marker is not in `log`, which retention has not cut (a moved log start proves nothing missing). */
@@ -227,8 +234,7 @@ export class TxnCoordinatorInvariants {
     this.offline = [];
     const offline = (t: CompletedTxnView, tp: string) => this.offline.push({ t, tp });
     const violations = completedMarkerViolations(fresh, (tp) => look.leaderLog(tp), offline);
-    for (const { t, tp } of waiting)
-      violations.push(...completedMarkerViolations([only(t, tp)], (p) => look.leaderLog(p), offline));
+    for (const { t, tp } of waiting) judgeMarker(t, tp, (p) => look.leaderLog(p), violations, offline);
     for (const v of violations) {
       this.report({
         kind: 'txn-markers-before-complete',
@@ -275,9 +281,4 @@ export class TxnCoordinatorInvariants {
 
 function capitalised(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** `t` restricted to the one partition `tp` (an offline partition judged later). */
-function only(t: CompletedTxnView, tp: string): CompletedTxnView {
-  return { transactionalId: t.transactionalId, producerId: t.producerId, result: t.result, partitions: [tp] };
 }
